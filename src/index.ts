@@ -1,0 +1,35 @@
+/**
+ * Sextant: hyperparameter and black-box optimization for TypeScript and for any program.
+ *
+ * @example
+ * import { createStudy, RandomSampler } from "sextant";
+ * const study = await createStudy({ direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
+ * await study.optimize((trial) => (trial.suggestFloat("x", -10, 10) - 2) ** 2, { nTrials: 50 });
+ * console.log(study.bestTrial?.params);
+ */
+import { RandomSampler } from "./samplers/index.js";
+import { setDefaultSamplerFactory } from "./study/index.js";
+
+export * from "./study/index.js";
+export * from "./samplers/index.js";
+export * from "./pruners/index.js";
+export * from "./space/index.js";
+export {
+  openStorage,
+  MemoryStorage,
+  type Storage,
+  type StudyRecord,
+  type StudySummary,
+  type TrialPatch,
+  type TrialInit,
+  type TrialChanges,
+  DuplicateStudyError,
+  StudyNotFoundError,
+  TrialNotRunningError,
+  TrialNotFoundError,
+  StorageError,
+  StorageUrlError,
+} from "./storage/index.js";
+export { Rng } from "./math/rng.js";
+
+setDefaultSamplerFactory(() => new RandomSampler());

@@ -1,0 +1,2 @@
+export type { Pruner } from "./base.js";
+export { NopPruner } from "./base.js";

@@ -1,0 +1,32 @@
+import type { Distribution, ParamValue, SamplingTrial, SearchSpace, StudySnapshot, TrialState } from "../space/index.js";
+
+/**
+ * A sampler proposes parameter values. The study calls it in this order for each trial:
+ *
+ * 1. `beforeTrial(snapshot, trial)` — optional; a place to decide per-trial state.
+ * 2. `inferRelativeSpace(snapshot, trial)` — the parameters to sample jointly (may be empty).
+ * 3. `sampleRelative(snapshot, trial, space)` — values for those parameters, all at once.
+ * 4. `sampleIndependent(snapshot, trial, name, distribution)` — for every parameter the objective
+ *    asks for that the relative step did not cover (conditional branches, first trials).
+ * 5. `afterTrial(snapshot, trial, state, values)` — optional, once the trial has finished.
+ *
+ * Samplers read only the snapshot and never call storage, so they are synchronous and can be
+ * unit-tested on a hand-made list of trials (see `makeSnapshot` and `makeTrial`). Every sampler
+ * takes a seed: the same seed and the same history give the same suggestion.
+ */
+export interface Sampler {
+  /** A short name, recorded on the study (e.g. "tpe"). */
+  readonly name: string;
+  beforeTrial?(snapshot: StudySnapshot, trial: SamplingTrial): void;
+  inferRelativeSpace(snapshot: StudySnapshot, trial: SamplingTrial): SearchSpace;
+  sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue>;
+  sampleIndependent(snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue;
+  /** Whether the sampler has nothing left to propose (e.g. every grid point is taken); the study then stops. */
+  isExhausted?(snapshot: StudySnapshot): boolean;
+  afterTrial?(snapshot: StudySnapshot, trial: SamplingTrial, state: TrialState, values: readonly number[] | null): void;
+}
+
+/** Thrown by a sampler that has nothing left to propose (e.g. an exhausted grid); the study stops cleanly. */
+export class SamplerExhaustedError extends Error {
+  override name = "SamplerExhaustedError";
+}

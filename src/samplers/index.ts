@@ -1,0 +1,3 @@
+export type { Sampler } from "./base.js";
+export { SamplerExhaustedError } from "./base.js";
+export { RandomSampler, sampleUniform } from "./random.js";

@@ -1,0 +1,39 @@
+import { Rng, deriveSeed, randomSeed } from "../math/rng.js";
+import { type Distribution, type ParamValue, type SamplingTrial, type SearchSpace, decodeValue } from "../space/index.js";
+import type { Sampler } from "./base.js";
+
+/**
+ * Independent uniform sampling: every parameter is drawn uniformly from its distribution (on the
+ * log scale for log distributions, uniformly over the grid for stepped and integer ones). The
+ * baseline every other sampler must beat, and the startup phase of most of them.
+ *
+ * @example
+ * const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+ */
+export class RandomSampler implements Sampler {
+  readonly name = "random";
+  readonly seed: number;
+
+  constructor(options: { seed?: number } = {}) {
+    this.seed = options.seed ?? randomSeed();
+  }
+
+  inferRelativeSpace(): SearchSpace {
+    return {};
+  }
+
+  sampleRelative(): Record<string, ParamValue> {
+    return {};
+  }
+
+  sampleIndependent(_snapshot: unknown, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
+    // One stream per (trial, parameter): the draw does not depend on what else was sampled or in which order.
+    const rng = new Rng(deriveSeed(this.seed, trial.number, name));
+    return sampleUniform(rng, distribution);
+  }
+}
+
+/** A uniform draw from any distribution. */
+export function sampleUniform(rng: Rng, distribution: Distribution): ParamValue {
+  return decodeValue(distribution, rng.uniform());
+}

@@ -1,0 +1,217 @@
+/**
+ * Distributions: plain, JSON-serializable descriptions of where a parameter lives. They travel
+ * unchanged through storage, HTTP and the dashboard; no hidden state.
+ */
+
+/** A real parameter in [low, high], optionally on a log scale or on a grid of `step`. */
+export interface FloatDistribution {
+  readonly type: "float";
+  readonly low: number;
+  readonly high: number;
+  readonly log?: boolean;
+  readonly step?: number;
+}
+
+/** An integer parameter in {low, …, high}, optionally on a log scale or every `step`. */
+export interface IntDistribution {
+  readonly type: "int";
+  readonly low: number;
+  readonly high: number;
+  readonly log?: boolean;
+  readonly step?: number;
+}
+
+/** A value a categorical parameter may take: anything JSON can hold as a scalar. */
+export type CategoricalChoice = string | number | boolean | null;
+
+/** One of a list of unordered choices. */
+export interface CategoricalDistribution {
+  readonly type: "categorical";
+  readonly choices: readonly CategoricalChoice[];
+}
+
+export type Distribution = FloatDistribution | IntDistribution | CategoricalDistribution;
+export type NumericDistribution = FloatDistribution | IntDistribution;
+
+/** The value of one parameter of a trial. */
+export type ParamValue = number | string | boolean | null;
+
+/** Parameter names mapped to their distributions. */
+export type SearchSpace = Readonly<Record<string, Distribution>>;
+
+/** Thrown when a distribution or a value does not make sense; the message says which and why. */
+export class InvalidDistributionError extends Error {
+  override name = "InvalidDistributionError";
+}
+
+function describe(name: string | undefined): string {
+  return name === undefined ? "distribution" : `parameter "${name}"`;
+}
+
+/**
+ * Checks that a distribution is well formed and returns it normalized (a `step` or `log` of
+ * `undefined`/`false` is dropped, so that equal distributions compare equal). Throws
+ * {@link InvalidDistributionError} naming the parameter and the rule broken.
+ */
+export function validateDistribution(distribution: Distribution, name?: string): Distribution {
+  const who = describe(name);
+  if (distribution === null || typeof distribution !== "object") {
+    throw new InvalidDistributionError(`${who}: a distribution must be an object`);
+  }
+  if (distribution.type === "categorical") {
+    const { choices } = distribution;
+    if (!Array.isArray(choices) || choices.length === 0) {
+      throw new InvalidDistributionError(`${who}: categorical choices must be a non-empty array`);
+    }
+    const seen = new Set<string>();
+    for (const choice of choices) {
+      const t = typeof choice;
+      if (!(choice === null || t === "string" || t === "boolean" || (t === "number" && Number.isFinite(choice)))) {
+        throw new InvalidDistributionError(
+          `${who}: categorical choices must be strings, finite numbers, booleans or null, got ${String(choice)}`,
+        );
+      }
+      const key = JSON.stringify(choice);
+      if (seen.has(key)) throw new InvalidDistributionError(`${who}: categorical choice ${key} appears twice`);
+      seen.add(key);
+    }
+    return { type: "categorical", choices: [...choices] };
+  }
+  if (distribution.type !== "float" && distribution.type !== "int") {
+    throw new InvalidDistributionError(
+      `${who}: unknown distribution type ${JSON.stringify((distribution as { type?: unknown }).type)} (expected float, int or categorical)`,
+    );
+  }
+  const { low, high, log, step } = distribution;
+  if (typeof low !== "number" || !Number.isFinite(low)) throw new InvalidDistributionError(`${who}: low must be a finite number, got ${String(low)}`);
+  if (typeof high !== "number" || !Number.isFinite(high)) throw new InvalidDistributionError(`${who}: high must be a finite number, got ${String(high)}`);
+  if (low > high) throw new InvalidDistributionError(`${who}: low (${low}) must not exceed high (${high})`);
+  if (distribution.type === "int" && (!Number.isInteger(low) || !Number.isInteger(high))) {
+    throw new InvalidDistributionError(`${who}: int bounds must be integers, got low=${low} high=${high}`);
+  }
+  if (log) {
+    if (low <= 0) throw new InvalidDistributionError(`${who}: a log scale needs low > 0, got low=${low}`);
+    if (step !== undefined && !(distribution.type === "int" && step === 1)) {
+      throw new InvalidDistributionError(`${who}: log and step cannot be combined`);
+    }
+  }
+  let normalizedStep: number | undefined;
+  if (step !== undefined) {
+    if (typeof step !== "number" || !Number.isFinite(step) || step <= 0) {
+      throw new InvalidDistributionError(`${who}: step must be a positive number, got ${String(step)}`);
+    }
+    if (distribution.type === "int" && !Number.isInteger(step)) {
+      throw new InvalidDistributionError(`${who}: an int step must be an integer, got ${step}`);
+    }
+    const cells = (high - low) / step;
+    if (Math.abs(cells - Math.round(cells)) > 1e-8 * Math.max(1, cells)) {
+      throw new InvalidDistributionError(`${who}: step ${step} does not divide the range [${low}, ${high}]`);
+    }
+    if (!(distribution.type === "int" && step === 1)) normalizedStep = step;
+  }
+  const normalized: { type: "float" | "int"; low: number; high: number; log?: boolean; step?: number } = {
+    type: distribution.type,
+    low,
+    high,
+  };
+  if (log) normalized.log = true;
+  if (normalizedStep !== undefined) normalized.step = normalizedStep;
+  return normalized as Distribution;
+}
+
+/** Whether two distributions describe the same set with the same scale. */
+export function distributionsEqual(a: Distribution, b: Distribution): boolean {
+  if (a.type !== b.type) return false;
+  if (a.type === "categorical") {
+    const bc = (b as CategoricalDistribution).choices;
+    return a.choices.length === bc.length && a.choices.every((c, i) => c === bc[i]);
+  }
+  const bn = b as NumericDistribution;
+  return (
+    a.low === bn.low &&
+    a.high === bn.high &&
+    Boolean(a.log) === Boolean(bn.log) &&
+    effectiveStep(a) === effectiveStep(bn)
+  );
+}
+
+/** The grid step of a numeric distribution: its `step`, 1 for ints without one, undefined for continuous floats. */
+export function effectiveStep(distribution: NumericDistribution): number | undefined {
+  if (distribution.step !== undefined) return distribution.step;
+  return distribution.type === "int" ? 1 : undefined;
+}
+
+/** Whether the distribution has exactly one possible value. */
+export function isSingleValue(distribution: Distribution): boolean {
+  return distribution.type === "categorical" ? distribution.choices.length === 1 : distribution.low === distribution.high;
+}
+
+/** Index of `value` among the choices of a categorical distribution, or -1. */
+export function choiceIndex(distribution: CategoricalDistribution, value: unknown): number {
+  for (let i = 0; i < distribution.choices.length; i++) {
+    if (distribution.choices[i] === value) return i;
+  }
+  // A number stored as JSON may come back as a number equal by value; === covers that. NaN is not a legal choice.
+  return -1;
+}
+
+/** Whether `value` is a legal value of `distribution` (inside bounds, on the step grid, an integer for ints). */
+export function containsValue(distribution: Distribution, value: unknown): boolean {
+  if (distribution.type === "categorical") return choiceIndex(distribution, value) >= 0;
+  if (typeof value !== "number" || !Number.isFinite(value)) return false;
+  const tolerance = 1e-9 * Math.max(1, Math.abs(distribution.high - distribution.low));
+  if (value < distribution.low - tolerance || value > distribution.high + tolerance) return false;
+  if (distribution.type === "int" && !Number.isInteger(value)) return false;
+  const step = effectiveStep(distribution);
+  if (step !== undefined) {
+    const k = (value - distribution.low) / step;
+    if (Math.abs(k - Math.round(k)) > 1e-6) return false;
+  }
+  return true;
+}
+
+/** Number of distinct values, or Infinity for a continuous float. */
+export function cardinality(distribution: Distribution): number {
+  if (distribution.type === "categorical") return distribution.choices.length;
+  const step = effectiveStep(distribution);
+  if (step === undefined) return distribution.low === distribution.high ? 1 : Infinity;
+  return Math.round((distribution.high - distribution.low) / step) + 1;
+}
+
+/**
+ * Rounds a number onto the legal values of a numeric distribution: clipped to bounds, snapped to
+ * the step grid, an integer for ints. Floating-point noise from the step arithmetic is removed.
+ */
+export function snapToDistribution(distribution: NumericDistribution, value: number): number {
+  const { low, high } = distribution;
+  if (!Number.isFinite(value)) value = low;
+  let v = Math.min(high, Math.max(low, value));
+  const step = effectiveStep(distribution);
+  if (step !== undefined) {
+    const k = Math.round((v - low) / step);
+    v = low + k * step;
+    if (v > high) v = low + (k - 1) * step;
+    if (distribution.type === "float") v = roundToStepPrecision(v, step, low);
+  }
+  if (distribution.type === "int") v = Math.round(v);
+  return Math.min(high, Math.max(low, v));
+}
+
+function roundToStepPrecision(value: number, step: number, low: number): number {
+  const decimals = Math.max(decimalPlaces(step), decimalPlaces(low));
+  if (decimals > 15) return value;
+  return Number(value.toFixed(decimals));
+}
+
+function decimalPlaces(x: number): number {
+  if (Number.isInteger(x)) return 0;
+  const text = x.toString();
+  const exp = text.indexOf("e-");
+  if (exp >= 0) {
+    const mantissa = text.slice(0, exp);
+    const dot = mantissa.indexOf(".");
+    return Number(text.slice(exp + 2)) + (dot >= 0 ? mantissa.length - dot - 1 : 0);
+  }
+  const dot = text.indexOf(".");
+  return dot < 0 ? 0 : text.length - dot - 1;
+}

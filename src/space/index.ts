@@ -1,0 +1,4 @@
+export * from "./distributions.js";
+export * from "./encoding.js";
+export * from "./search-space.js";
+export * from "./records.js";

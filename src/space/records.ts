@@ -1,0 +1,197 @@
+/**
+ * The plain-data records every layer shares: trials, study snapshots and directions. They are
+ * JSON-shaped so that the same object can be stored, sent over HTTP and shown in the dashboard.
+ */
+import type { Distribution, ParamValue } from "./distributions.js";
+
+/** `waiting` (enqueued) → `running` → one of `complete`, `pruned`, `failed`. Only `running` moves. */
+export type TrialState = "waiting" | "running" | "complete" | "pruned" | "failed";
+
+export const FINISHED_STATES: readonly TrialState[] = ["complete", "pruned", "failed"];
+
+export type Direction = "minimize" | "maximize";
+
+/** Any JSON value: what user and system attributes may hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A trial as stored: read-only, replaced (never mutated) when it changes. */
+export interface FrozenTrial {
+  /** Storage-wide identifier. */
+  readonly id: number;
+  /** Position within its study: 0, 1, 2, … never given twice. */
+  readonly number: number;
+  readonly state: TrialState;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly distributions: Readonly<Record<string, Distribution>>;
+  /** One value per objective, set when the trial completes (a pruned trial may carry its last intermediate value). */
+  readonly values: readonly number[] | null;
+  /** Intermediate values reported with `reportIntermediate`, keyed by step. */
+  readonly intermediate: Readonly<Record<number, number>>;
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+  /** Milliseconds since the epoch. */
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  /** The study's change counter when this trial last changed; incremental reads use it. */
+  readonly seq: number;
+}
+
+/**
+ * What samplers and pruners see: a study's trials as of one moment. It is read-only; samplers
+ * never call storage.
+ *
+ * `trials` is indexed by trial number. `finished` lists trials in the order the study saw them
+ * finish and only ever grows for the same `studyId`, so a sampler may keep incremental statistics
+ * by remembering how far into `finished` it has read.
+ */
+export interface StudySnapshot {
+  readonly studyId: number;
+  readonly studyName: string;
+  readonly directions: readonly Direction[];
+  readonly trials: readonly FrozenTrial[];
+  readonly finished: readonly FrozenTrial[];
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+}
+
+/**
+ * What a sampler is told about the trial it is sampling for: its number, the parameters it has so
+ * far, and a way to leave notes on it or on the study (kept as system attributes, written by the
+ * study; the sampler itself never touches storage).
+ */
+export interface SamplingTrial {
+  readonly number: number;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly distributions: Readonly<Record<string, Distribution>>;
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+  setSystemAttr(key: string, value: JsonValue): void;
+  setStudySystemAttr(key: string, value: JsonValue): void;
+}
+
+/** A trial's single objective value, or undefined when it has none. */
+export function trialValue(trial: FrozenTrial): number | undefined {
+  return trial.values && trial.values.length > 0 ? trial.values[0] : undefined;
+}
+
+/** Complete trials of a snapshot, in number order. */
+export function completeTrials(snapshot: StudySnapshot): FrozenTrial[] {
+  return snapshot.trials.filter((t) => t.state === "complete");
+}
+
+/** Whether value `a` is strictly better than `b` under `direction`. */
+export function isBetter(direction: Direction, a: number, b: number): boolean {
+  return direction === "minimize" ? a < b : a > b;
+}
+
+/**
+ * Whether value vector `a` Pareto-dominates `b`: at least as good in every objective and strictly
+ * better in one.
+ */
+export function dominates(directions: readonly Direction[], a: readonly number[], b: readonly number[]): boolean {
+  let strictly = false;
+  for (let i = 0; i < directions.length; i++) {
+    const ai = directions[i] === "minimize" ? a[i]! : -a[i]!;
+    const bi = directions[i] === "minimize" ? b[i]! : -b[i]!;
+    if (ai > bi) return false;
+    if (ai < bi) strictly = true;
+  }
+  return strictly;
+}
+
+/** Sorted step numbers of a trial's intermediate values. */
+export function intermediateSteps(trial: FrozenTrial): number[] {
+  return Object.keys(trial.intermediate)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/** The intermediate value at the trial's largest step, or undefined. */
+export function lastIntermediate(trial: FrozenTrial): { step: number; value: number } | undefined {
+  let best: number | undefined;
+  for (const key of Object.keys(trial.intermediate)) {
+    const step = Number(key);
+    if (best === undefined || step > best) best = step;
+  }
+  return best === undefined ? undefined : { step: best, value: trial.intermediate[best]! };
+}
+
+/**
+ * Builds a frozen trial for tests and hand-made histories; fields not given take neutral values.
+ *
+ * @example
+ * makeTrial({ number: 0, params: { x: 0.5 }, distributions: { x: { type: "float", low: 0, high: 1 } }, values: [1] })
+ */
+export function makeTrial(fields: Partial<FrozenTrial> & { number: number }): FrozenTrial {
+  return {
+    id: fields.number,
+    state: fields.values ? "complete" : "running",
+    params: {},
+    distributions: {},
+    values: null,
+    intermediate: {},
+    userAttrs: {},
+    systemAttrs: {},
+    startedAt: null,
+    finishedAt: null,
+    seq: fields.number,
+    ...fields,
+  };
+}
+
+/** Builds a snapshot from a list of trials, for tests and offline analysis. */
+export function makeSnapshot(
+  trials: readonly FrozenTrial[],
+  options: { directions?: Direction[]; studyId?: number; studyName?: string } = {},
+): StudySnapshot {
+  const sorted = [...trials].sort((a, b) => a.number - b.number);
+  return {
+    studyId: options.studyId ?? 1,
+    studyName: options.studyName ?? "snapshot",
+    directions: options.directions ?? ["minimize"],
+    trials: sorted,
+    finished: sorted.filter((t) => t.state === "complete" || t.state === "pruned" || t.state === "failed"),
+    userAttrs: {},
+    systemAttrs: {},
+  };
+}
+
+/** A {@link SamplingTrial} for tests: notes left by the sampler are collected on `notes`. */
+export function makeSamplingTrial(
+  number: number,
+  params: Record<string, ParamValue> = {},
+): SamplingTrial & { notes: Record<string, JsonValue>; studyNotes: Record<string, JsonValue> } {
+  const notes: Record<string, JsonValue> = {};
+  const studyNotes: Record<string, JsonValue> = {};
+  return {
+    number,
+    params,
+    distributions: {},
+    systemAttrs: notes,
+    notes,
+    studyNotes,
+    setSystemAttr(key, value) {
+      notes[key] = value;
+    },
+    setStudySystemAttr(key, value) {
+      studyNotes[key] = value;
+    },
+  };
+}
+
+/**
+ * The trials no other trial dominates (the Pareto front), among those with a value vector.
+ * O(n · front size · objectives): trials are sorted by the first objective so each candidate is
+ * only compared against the front found so far.
+ */
+export function paretoFront(trials: readonly FrozenTrial[], directions: readonly Direction[]): FrozenTrial[] {
+  const candidates = trials.filter((t) => t.values !== null && t.values.length === directions.length);
+  const sign = directions[0] === "minimize" ? 1 : -1;
+  candidates.sort((a, b) => sign * (a.values![0]! - b.values![0]!) || a.number - b.number);
+  const front: FrozenTrial[] = [];
+  for (const candidate of candidates) {
+    if (front.some((member) => dominates(directions, member.values!, candidate.values!))) continue;
+    front.push(candidate);
+  }
+  // Ties in the first objective can let a later trial dominate an earlier front member.
+  return front.filter((member) => !front.some((other) => other !== member && dominates(directions, other.values!, member.values!)));
+}

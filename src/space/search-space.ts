@@ -1,0 +1,51 @@
+/**
+ * Search spaces inferred from a study's history, for samplers that model parameters jointly.
+ */
+import { type Distribution, type SearchSpace, distributionsEqual } from "./distributions.js";
+import type { FrozenTrial, StudySnapshot } from "./records.js";
+
+/**
+ * The parameters that every finished (complete or pruned) trial has, with the same distribution:
+ * the space a relative sampler can model jointly. Parameters of conditional branches that not
+ * every trial visits are left to independent sampling.
+ *
+ * Incremental: it reads each finished trial once, using the append-only `finished` list of the
+ * snapshot, so keeping one instance per sampler costs O(new trials) per call.
+ */
+export class IntersectionSearchSpace {
+  private studyId: number | null = null;
+  private readCount = 0;
+  private space: Record<string, Distribution> | null = null;
+
+  constructor(private readonly includePruned = true) {}
+
+  calculate(snapshot: StudySnapshot): SearchSpace {
+    if (this.studyId !== snapshot.studyId || snapshot.finished.length < this.readCount) {
+      this.studyId = snapshot.studyId;
+      this.readCount = 0;
+      this.space = null;
+    }
+    const finished = snapshot.finished;
+    for (; this.readCount < finished.length; this.readCount++) {
+      const trial = finished[this.readCount]!;
+      if (!(trial.state === "complete" || (this.includePruned && trial.state === "pruned"))) continue;
+      this.space = intersect(this.space, trial);
+    }
+    return this.space ?? {};
+  }
+}
+
+function intersect(space: Record<string, Distribution> | null, trial: FrozenTrial): Record<string, Distribution> {
+  if (space === null) return { ...trial.distributions };
+  const next: Record<string, Distribution> = {};
+  for (const [name, distribution] of Object.entries(space)) {
+    const other = trial.distributions[name];
+    if (other !== undefined && distributionsEqual(distribution, other)) next[name] = distribution;
+  }
+  return next;
+}
+
+/** The intersection search space of a snapshot, computed from scratch (see {@link IntersectionSearchSpace}). */
+export function intersectionSearchSpace(snapshot: StudySnapshot, includePruned = true): SearchSpace {
+  return new IntersectionSearchSpace(includePruned).calculate(snapshot);
+}

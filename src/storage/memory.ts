@@ -1,0 +1,159 @@
+import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
+import { applyTrialPatch } from "./patch.js";
+import { summarizeStudy } from "./summary.js";
+import {
+  DuplicateStudyError,
+  type Storage,
+  type StudyRecord,
+  type StudySummary,
+  type TrialChanges,
+  type TrialInit,
+  TrialNotFoundError,
+  type TrialPatch,
+} from "./types.js";
+
+interface MemoryStudy {
+  record: StudyRecord;
+  trials: FrozenTrial[];
+  /** changeLog[k] is the id of the trial whose write got seq k + 1. */
+  changeLog: number[];
+  /** Ids of waiting trials, oldest first. */
+  waiting: number[];
+}
+
+/**
+ * Storage in this process's memory (`memory:`): fast and gone when the process ends. Trials are
+ * immutable objects, replaced on every change, so reads hand them out without copying.
+ */
+export class MemoryStorage implements Storage {
+  readonly url = "memory:";
+  private readonly studies = new Map<string, MemoryStudy>();
+  private readonly studiesById = new Map<number, MemoryStudy>();
+  private readonly trialIndex = new Map<number, { study: MemoryStudy; number: number }>();
+  private nextStudyId = 1;
+  private nextTrialId = 1;
+
+  async createStudy(
+    name: string,
+    directions: readonly Direction[],
+    attrs: { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> } = {},
+  ): Promise<StudyRecord> {
+    if (this.studies.has(name)) throw new DuplicateStudyError(name);
+    const record: StudyRecord = {
+      id: this.nextStudyId++,
+      name,
+      directions: [...directions],
+      userAttrs: { ...attrs.userAttrs },
+      systemAttrs: { ...attrs.systemAttrs },
+      createdAt: Date.now(),
+    };
+    const study: MemoryStudy = { record, trials: [], changeLog: [], waiting: [] };
+    this.studies.set(name, study);
+    this.studiesById.set(record.id, study);
+    return record;
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | null> {
+    return this.studies.get(name)?.record ?? null;
+  }
+
+  async listStudies(): Promise<StudySummary[]> {
+    return [...this.studies.values()].map((s) => summarizeStudy(s.record, s.trials));
+  }
+
+  async deleteStudy(name: string): Promise<boolean> {
+    const study = this.studies.get(name);
+    if (!study) return false;
+    for (const trial of study.trials) this.trialIndex.delete(trial.id);
+    this.studies.delete(name);
+    this.studiesById.delete(study.record.id);
+    return true;
+  }
+
+  async setStudyAttrs(
+    studyId: number,
+    attrs: { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> },
+  ): Promise<void> {
+    const study = this.requireStudy(studyId);
+    study.record = {
+      ...study.record,
+      userAttrs: { ...study.record.userAttrs, ...attrs.userAttrs },
+      systemAttrs: { ...study.record.systemAttrs, ...attrs.systemAttrs },
+    };
+  }
+
+  async createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial> {
+    const study = this.requireStudy(studyId);
+    const trial: FrozenTrial = {
+      id: this.nextTrialId++,
+      number: study.trials.length,
+      state: init.state,
+      params: { ...init.params },
+      distributions: { ...init.distributions },
+      values: null,
+      intermediate: {},
+      userAttrs: { ...init.userAttrs },
+      systemAttrs: { ...init.systemAttrs },
+      startedAt: init.state === "running" ? Date.now() : null,
+      finishedAt: null,
+      seq: study.changeLog.length + 1,
+    };
+    study.trials.push(trial);
+    study.changeLog.push(trial.id);
+    this.trialIndex.set(trial.id, { study, number: trial.number });
+    if (init.state === "waiting") study.waiting.push(trial.id);
+    return trial;
+  }
+
+  async claimWaitingTrial(studyId: number): Promise<FrozenTrial | null> {
+    const study = this.requireStudy(studyId);
+    const id = study.waiting.shift();
+    if (id === undefined) return null;
+    const number = this.trialIndex.get(id)!.number;
+    const trial: FrozenTrial = {
+      ...study.trials[number]!,
+      state: "running",
+      startedAt: Date.now(),
+      seq: study.changeLog.length + 1,
+    };
+    return this.replace(study, trial);
+  }
+
+  async updateTrial(trialId: number, patch: TrialPatch): Promise<FrozenTrial> {
+    const entry = this.trialIndex.get(trialId);
+    if (!entry) throw new TrialNotFoundError(trialId);
+    const { study, number } = entry;
+    const next = applyTrialPatch(study.trials[number]!, patch, study.changeLog.length + 1, Date.now());
+    return this.replace(study, next);
+  }
+
+  async trialsSince(studyId: number, seq: number): Promise<TrialChanges> {
+    const study = this.requireStudy(studyId);
+    const log = study.changeLog;
+    if (seq <= 0) return { trials: [...study.trials], seq: log.length };
+    const numbers = new Set<number>();
+    for (let k = seq; k < log.length; k++) numbers.add(this.trialIndex.get(log[k]!)!.number);
+    const trials = [...numbers].sort((a, b) => a - b).map((n) => study.trials[n]!);
+    return { trials, seq: log.length };
+  }
+
+  async getTrial(trialId: number): Promise<FrozenTrial | null> {
+    const entry = this.trialIndex.get(trialId);
+    return entry ? entry.study.trials[entry.number]! : null;
+  }
+
+  async close(): Promise<void> {}
+
+  private replace(study: MemoryStudy, trial: FrozenTrial): FrozenTrial {
+    study.trials[trial.number] = trial;
+    study.changeLog.push(trial.id);
+    return trial;
+  }
+
+  private requireStudy(studyId: number): MemoryStudy {
+    const study = this.studiesById.get(studyId);
+    if (!study) throw new Error(`no study with id ${studyId}`);
+    return study;
+  }
+}
+

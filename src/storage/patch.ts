@@ -1,0 +1,45 @@
+/**
+ * The one place that knows how a {@link TrialPatch} changes a trial, shared by every backend so
+ * that they cannot disagree.
+ */
+import { type FrozenTrial, distributionsEqual } from "../space/index.js";
+import { ParamConflictError, type TrialPatch, TrialNotRunningError } from "./types.js";
+
+/** Returns the trial with the patch applied, stamped with `seq`. The trial must be running. */
+export function applyTrialPatch(trial: FrozenTrial, patch: TrialPatch, seq: number, now: number): FrozenTrial {
+  if (trial.state !== "running") throw new TrialNotRunningError(trial.id, trial.state);
+  let params = trial.params;
+  let distributions = trial.distributions;
+  if (patch.params) {
+    const nextParams = { ...params };
+    const nextDistributions = { ...distributions };
+    for (const [name, { value, distribution }] of Object.entries(patch.params)) {
+      const existing = distributions[name];
+      if (existing !== undefined) {
+        if (!distributionsEqual(existing, distribution) || params[name] !== value) {
+          throw new ParamConflictError(
+            `trial ${trial.number}: parameter "${name}" is already set to ${JSON.stringify(params[name])}`,
+          );
+        }
+        continue;
+      }
+      nextParams[name] = value;
+      nextDistributions[name] = distribution;
+    }
+    params = nextParams;
+    distributions = nextDistributions;
+  }
+  const finishing = patch.state !== undefined;
+  return {
+    ...trial,
+    params,
+    distributions,
+    intermediate: patch.intermediate ? { ...trial.intermediate, ...patch.intermediate } : trial.intermediate,
+    userAttrs: patch.userAttrs ? { ...trial.userAttrs, ...patch.userAttrs } : trial.userAttrs,
+    systemAttrs: patch.systemAttrs ? { ...trial.systemAttrs, ...patch.systemAttrs } : trial.systemAttrs,
+    state: patch.state ?? trial.state,
+    values: patch.values !== undefined ? (patch.values === null ? null : [...patch.values]) : trial.values,
+    finishedAt: finishing ? now : trial.finishedAt,
+    seq,
+  };
+}

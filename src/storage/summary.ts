@@ -1,0 +1,17 @@
+import { type FrozenTrial, type TrialState, isBetter } from "../space/index.js";
+import type { StudyRecord, StudySummary } from "./types.js";
+
+/** Counts a study's trials by state and finds its best value (single objective only). */
+export function summarizeStudy(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values">>): StudySummary {
+  const trialCounts: Record<TrialState, number> = { waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
+  let bestValue: number | null = null;
+  const direction = record.directions.length === 1 ? record.directions[0]! : null;
+  for (const trial of trials) {
+    trialCounts[trial.state]++;
+    if (direction && trial.state === "complete" && trial.values && trial.values.length > 0) {
+      const value = trial.values[0]!;
+      if (bestValue === null || isBetter(direction, value, bestValue)) bestValue = value;
+    }
+  }
+  return { ...record, trialCounts, bestValue };
+}

@@ -1,0 +1,127 @@
+import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
+
+/** A study as stored. */
+export interface StudyRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly directions: readonly Direction[];
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+}
+
+/** A study with counts of its trials by state, for listings. */
+export interface StudySummary extends StudyRecord {
+  readonly trialCounts: Readonly<Record<TrialState, number>>;
+  /** Best value of a single-objective study, or null. */
+  readonly bestValue: number | null;
+}
+
+/** What a new trial starts with. */
+export interface TrialInit {
+  /** `running` for a trial a worker starts now, `waiting` for an enqueued one. */
+  readonly state: "running" | "waiting";
+  readonly params?: Readonly<Record<string, ParamValue>>;
+  readonly distributions?: Readonly<Record<string, Distribution>>;
+  readonly userAttrs?: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
+}
+
+/**
+ * A change to a running trial, applied atomically. Every field is optional; attributes and
+ * intermediate values are merged into what the trial has, params are added (a name already set
+ * with a different value is an error). Setting `state` finishes the trial.
+ */
+export interface TrialPatch {
+  readonly params?: Readonly<Record<string, { value: ParamValue; distribution: Distribution }>>;
+  readonly intermediate?: Readonly<Record<number, number>>;
+  readonly userAttrs?: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
+  readonly state?: "complete" | "pruned" | "failed";
+  readonly values?: readonly number[] | null;
+}
+
+/** Trials of one study that changed after a sequence number, and the sequence number to ask from next. */
+export interface TrialChanges {
+  readonly trials: readonly FrozenTrial[];
+  readonly seq: number;
+}
+
+/**
+ * The storage contract: the smallest set of operations every backend implements. All writes that
+ * two workers could race on are compare-and-set or row claims, so no trial number is given twice
+ * and no finished trial is changed.
+ *
+ * Reads are incremental: each study has a change counter `seq`; every write to a trial bumps it and
+ * stamps the trial, and `trialsSince(studyId, seq)` returns only what changed after `seq`.
+ */
+export interface Storage {
+  /** The URL this storage was opened from, e.g. `sqlite:./sextant.db`. */
+  readonly url: string;
+
+  /** Creates a study; throws {@link DuplicateStudyError} if the name is taken. */
+  createStudy(name: string, directions: readonly Direction[], attrs?: { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> }): Promise<StudyRecord>;
+  /** The study with that name, or null. */
+  getStudy(name: string): Promise<StudyRecord | null>;
+  listStudies(): Promise<StudySummary[]>;
+  /** Deletes a study and its trials; returns whether it existed. */
+  deleteStudy(name: string): Promise<boolean>;
+  /** Merges attributes into a study's user or system attributes. */
+  setStudyAttrs(studyId: number, attrs: { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> }): Promise<void>;
+
+  /** Creates a trial with the next free number of its study. */
+  createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial>;
+  /** Atomically moves the oldest `waiting` trial of the study to `running` and returns it, or null if none. */
+  claimWaitingTrial(studyId: number): Promise<FrozenTrial | null>;
+  /**
+   * Applies a patch to a trial that is `running` (compare-and-set on the state). Throws
+   * {@link TrialNotRunningError} if it is not, {@link TrialNotFoundError} if it does not exist.
+   */
+  updateTrial(trialId: number, patch: TrialPatch): Promise<FrozenTrial>;
+  /** Trials of the study changed after `seq` (all of them for 0), in number order. */
+  trialsSince(studyId: number, seq: number): Promise<TrialChanges>;
+  getTrial(trialId: number): Promise<FrozenTrial | null>;
+
+  close(): Promise<void>;
+}
+
+export class StorageError extends Error {
+  override name = "StorageError";
+}
+
+export class DuplicateStudyError extends StorageError {
+  override name = "DuplicateStudyError";
+  constructor(readonly studyName: string) {
+    super(`a study named "${studyName}" already exists`);
+  }
+}
+
+export class StudyNotFoundError extends StorageError {
+  override name = "StudyNotFoundError";
+  constructor(readonly studyName: string) {
+    super(`no study named "${studyName}"`);
+  }
+}
+
+export class TrialNotFoundError extends StorageError {
+  override name = "TrialNotFoundError";
+  constructor(readonly trialId: number) {
+    super(`no trial with id ${trialId}`);
+  }
+}
+
+export class TrialNotRunningError extends StorageError {
+  override name = "TrialNotRunningError";
+  constructor(
+    readonly trialId: number,
+    readonly state: TrialState,
+  ) {
+    super(`trial ${trialId} is ${state}, not running; it can no longer change`);
+  }
+}
+
+/** A parameter set twice on one trial with different values or distributions. */
+export class ParamConflictError extends StorageError {
+  override name = "ParamConflictError";
+}

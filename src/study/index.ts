@@ -1,0 +1,10 @@
+export { Trial, TrialPruned, ParameterConflictError } from "./trial.js";
+export type { SuggestFloatOptions, SuggestIntOptions } from "./trial.js";
+export {
+  Study,
+  createStudy,
+  loadStudy,
+  setDefaultSamplerFactory,
+  MultiObjectiveError,
+} from "./study.js";
+export type { Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, TellResult, TrialCallback } from "./study.js";

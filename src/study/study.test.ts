@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { RandomSampler } from "../samplers/index.js";
+import type { Pruner } from "../pruners/index.js";
+import { createStudy, TrialPruned } from "./index.js";
+import { lastIntermediate } from "../space/index.js";
+
+describe("Study", () => {
+  it("optimizes a quadratic and reports the best trial", async () => {
+    const study = await createStudy({ direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize((trial) => {
+      const x = trial.suggestFloat("x", -10, 10);
+      const n = trial.suggestInt("n", 1, 4);
+      const c = trial.suggestCategorical("c", ["a", "b", null, true]);
+      return (x - 2) ** 2 + n + (c === "a" ? 0 : 1);
+    }, { nTrials: 60, concurrency: 3 });
+    expect(study.trials).toHaveLength(60);
+    expect(study.trials.map((t) => t.number)).toEqual([...Array(60).keys()]);
+    expect(study.trials.every((t) => t.state === "complete")).toBe(true);
+    const best = study.bestTrial!;
+    expect(best.values![0]).toBe(Math.min(...study.trials.map((t) => t.values![0]!)));
+    expect(best.params.x).toBeGreaterThanOrEqual(-10);
+  });
+
+  it("fails a trial whose objective throws or returns NaN, and goes on", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 2 }) });
+    await study.optimize((trial) => {
+      if (trial.number === 1) throw new Error("boom");
+      if (trial.number === 2) return NaN;
+      if (trial.number === 3) return Infinity;
+      return trial.suggestFloat("x", 0, 1);
+    }, { nTrials: 5 });
+    const states = study.trials.map((t) => t.state);
+    expect(states).toEqual(["complete", "failed", "failed", "failed", "complete"]);
+    expect(study.trials[1]!.systemAttrs.failReason).toBe("boom");
+    expect(String(study.trials[2]!.systemAttrs.failReason)).toMatch(/NaN/);
+  });
+
+  it("is reproducible under a seed", async () => {
+    const run = async () => {
+      const study = await createStudy({ sampler: new RandomSampler({ seed: 7 }) });
+      await study.optimize((t) => t.suggestFloat("x", 0, 1, { log: false }) + t.suggestInt("k", 0, 10), { nTrials: 10 });
+      return study.trials.map((t) => t.params);
+    };
+    expect(await run()).toEqual(await run());
+  });
+
+  it("rejects a name suggested again with another distribution", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 3 }) });
+    const trial = await study.ask();
+    trial.suggestFloat("x", 0, 1);
+    expect(trial.suggestFloat("x", 0, 1)).toBe(trial.params.x);
+    expect(() => trial.suggestFloat("x", 0, 2)).toThrow(/suggested as/);
+    await study.tell(trial, 1);
+  });
+
+  it("runs enqueued trials first with their fixed values", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }) });
+    await study.enqueueTrial({ x: 0.25 });
+    await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 3 });
+    expect(study.trials[0]!.params.x).toBe(0.25);
+    expect(study.trials).toHaveLength(3);
+  });
+
+  it("supports ask/tell and multi-objective Pareto fronts", async () => {
+    const study = await createStudy({ directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 5 }) });
+    for (const [a, b] of [[1, 1], [2, 3], [3, 2], [0.5, 0.5]] as const) {
+      const trial = await study.ask();
+      await study.tell(trial, [a, b]);
+    }
+    expect(study.bestTrials.map((t) => t.values)).toEqual([[0.5, 0.5], [1, 1], [2, 3]]);
+    expect(() => study.bestTrial).toThrow(/several objectives/);
+  });
+
+  it("prunes through the pruner contract and keeps the last intermediate value", async () => {
+    const pruneAfterTwo: Pruner = { name: "after-two", prune: (_s, t) => (lastIntermediate(t)?.step ?? -1) >= 2 };
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 6 }), pruner: pruneAfterTwo });
+    await study.optimize((trial) => {
+      for (let step = 0; step < 10; step++) {
+        trial.reportIntermediate(10 - step, step);
+        if (trial.shouldPrune()) throw new TrialPruned();
+      }
+      return 0;
+    }, { nTrials: 2 });
+    expect(study.trials.map((t) => t.state)).toEqual(["pruned", "pruned"]);
+    expect(study.trials[0]!.values).toEqual([8]);
+    expect(Object.keys(study.trials[0]!.intermediate)).toHaveLength(3);
+  });
+
+  it("stops on stop() and on stopAfter", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 8 }) });
+    await study.optimize((t) => {
+      if (t.number === 4) study.stop();
+      return t.suggestFloat("x", 0, 1);
+    }, { nTrials: 100 });
+    expect(study.trials).toHaveLength(5);
+    await study.optimize((t) => t.suggestFloat("x", 0, 1), { stopAfter: { totalTrials: 12 } });
+    expect(study.trials).toHaveLength(12);
+  });
+});

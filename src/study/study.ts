@@ -1,0 +1,595 @@
+import type { Pruner } from "../pruners/index.js";
+import { NopPruner } from "../pruners/index.js";
+import type { Sampler } from "../samplers/index.js";
+import { SamplerExhaustedError } from "../samplers/index.js";
+import {
+  type Direction,
+  type Distribution,
+  type FrozenTrial,
+  type JsonValue,
+  type ParamValue,
+  type SamplingTrial,
+  type StudySnapshot,
+  isBetter,
+  paretoFront,
+} from "../space/index.js";
+import { type Storage, type StudyRecord, type TrialPatch, openStorage } from "../storage/index.js";
+import { Trial, type TrialHost, TrialPruned } from "./trial.js";
+
+/** What an objective may return: one number, or one per objective for multi-objective studies. */
+export type ObjectiveResult = number | readonly number[];
+
+export type Objective = (trial: Trial) => ObjectiveResult | Promise<ObjectiveResult>;
+
+/** Called after every trial that `optimize` runs finishes, in completion order. */
+export type TrialCallback = (study: Study, trial: FrozenTrial) => void | Promise<void>;
+
+/** How a trial ended, for {@link Study.tell}. */
+export type TellResult =
+  | ObjectiveResult
+  | { state: "complete"; values: ObjectiveResult }
+  | { state: "pruned"; values?: ObjectiveResult }
+  | { state: "failed"; reason?: string };
+
+export interface OptimizeOptions {
+  /** How many trials this call runs (default: unbounded, until a timeout, `stopAfter` or `stop()`). */
+  nTrials?: number;
+  /** Start no new trial after this many seconds. */
+  timeoutSeconds?: number;
+  /** Trials run at the same time in this process (default 1). */
+  concurrency?: number;
+  /** Run after each trial finishes. */
+  callbacks?: TrialCallback[];
+  /**
+   * Stop once the whole study (this run and earlier ones) reaches any of these: a number of
+   * finished trials, of complete trials, or a number of complete trials in a row with no improvement.
+   */
+  stopAfter?: { totalTrials?: number; completeTrials?: number; trialsWithoutImprovement?: number };
+}
+
+export interface CreateStudyOptions {
+  /** The study's name (default: a generated one). */
+  name?: string;
+  /** A storage URL (`sqlite:./sextant.db`, `memory:`) or an open storage (default `memory:`). */
+  storage?: string | Storage;
+  /** For one objective. */
+  direction?: Direction;
+  /** For several objectives, one direction each. */
+  directions?: Direction[];
+  sampler?: Sampler;
+  pruner?: Pruner;
+  /** Resume the study if one with this name exists instead of failing. */
+  loadIfExists?: boolean;
+  userAttrs?: Record<string, JsonValue>;
+}
+
+/** Thrown when asking for the best trial of a multi-objective study. */
+export class MultiObjectiveError extends Error {
+  override name = "MultiObjectiveError";
+}
+
+const SAMPLER_FACTORY: { current: (() => Sampler) | null } = { current: null };
+
+/**
+ * Sets what `createStudy` uses when no sampler is given (the samplers module registers its
+ * `auto` sampler here, so the study layer does not depend on every sampler).
+ */
+export function setDefaultSamplerFactory(factory: () => Sampler): void {
+  SAMPLER_FACTORY.current = factory;
+}
+
+/**
+ * Creates a study, or loads it with `loadIfExists`.
+ *
+ * @example
+ * const study = await createStudy({ name: "lr-search", storage: "sqlite:./sextant.db", direction: "minimize" });
+ * await study.optimize((trial) => (trial.suggestFloat("x", -10, 10) - 2) ** 2, { nTrials: 100 });
+ * console.log(study.bestTrial?.params);
+ */
+export async function createStudy(options: CreateStudyOptions = {}): Promise<Study> {
+  const directions = resolveDirections(options);
+  const ownsStorage = typeof options.storage !== "object";
+  const storage =
+    typeof options.storage === "object" ? options.storage : await openStorage(options.storage ?? "memory:");
+  try {
+    const name = options.name ?? `study-${new Date().toISOString().replace(/[:.]/g, "-")}-${Math.floor(Math.random() * 1e6)}`;
+    const sampler = options.sampler ?? defaultSampler();
+    let record = await storage.getStudy(name);
+    if (record) {
+      if (!options.loadIfExists) throw new Error(`a study named "${name}" already exists (pass loadIfExists: true to resume it)`);
+      if (options.direction !== undefined || options.directions !== undefined) checkDirections(record, directions);
+    } else {
+      try {
+        record = await storage.createStudy(name, directions, {
+          userAttrs: options.userAttrs ?? {},
+          systemAttrs: { sampler: sampler.name },
+        });
+      } catch (error) {
+        // Another process may have created it between our read and our write.
+        const raced = options.loadIfExists ? await storage.getStudy(name) : null;
+        if (!raced) throw error;
+        checkDirections(raced, directions);
+        record = raced;
+      }
+    }
+    const study = new Study(storage, record, sampler, options.pruner ?? new NopPruner(), ownsStorage);
+    await study.refresh();
+    return study;
+  } catch (error) {
+    if (ownsStorage) await storage.close();
+    throw error;
+  }
+}
+
+/** Loads an existing study by name; throws if there is none. */
+export async function loadStudy(options: { name: string; storage?: string | Storage; sampler?: Sampler; pruner?: Pruner }): Promise<Study> {
+  const ownsStorage = typeof options.storage !== "object";
+  const storage =
+    typeof options.storage === "object" ? options.storage : await openStorage(options.storage ?? "memory:");
+  const record = await storage.getStudy(options.name);
+  if (!record) {
+    if (ownsStorage) await storage.close();
+    throw new Error(`no study named "${options.name}" in ${storage.url}`);
+  }
+  const study = new Study(storage, record, options.sampler ?? defaultSampler(), options.pruner ?? new NopPruner(), ownsStorage);
+  await study.refresh();
+  return study;
+}
+
+function defaultSampler(): Sampler {
+  if (!SAMPLER_FACTORY.current) throw new Error("no default sampler registered; pass a sampler");
+  return SAMPLER_FACTORY.current();
+}
+
+function resolveDirections(options: CreateStudyOptions): Direction[] {
+  if (options.direction !== undefined && options.directions !== undefined) {
+    throw new Error("give either direction or directions, not both");
+  }
+  const directions = options.directions ?? [options.direction ?? "minimize"];
+  if (directions.length === 0) throw new Error("directions must not be empty");
+  for (const d of directions) {
+    if (d !== "minimize" && d !== "maximize") throw new Error(`direction must be "minimize" or "maximize", got ${JSON.stringify(d)}`);
+  }
+  return [...directions];
+}
+
+function checkDirections(record: StudyRecord, directions: readonly Direction[]): void {
+  if (record.directions.length !== directions.length || record.directions.some((d, i) => d !== directions[i])) {
+    throw new Error(
+      `study "${record.name}" exists with directions [${record.directions.join(", ")}], not [${directions.join(", ")}]`,
+    );
+  }
+}
+
+/**
+ * A study: an optimization task made of trials, kept in a storage. It drives the sampler and the
+ * pruner, and keeps an incrementally refreshed copy of its trials so that each trial's bookkeeping
+ * costs the same however long the history is.
+ */
+export class Study implements TrialHost {
+  readonly id: number;
+  readonly name: string;
+  readonly directions: readonly Direction[];
+  private record: StudyRecord;
+  private readonly trialCache: FrozenTrial[] = [];
+  private readonly finishedCache: FrozenTrial[] = [];
+  private readonly finishedNumbers = new Set<number>();
+  private seq = 0;
+  private stopRequested = false;
+  private readonly flushes = new Map<number, Promise<void>>();
+  private readonly flushErrors = new Map<number, unknown>();
+  private readonly flushScheduled = new Set<number>();
+  private readonly activeTrials = new Map<number, Trial>();
+  private lastBackgroundRefresh = 0;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    readonly storage: Storage,
+    record: StudyRecord,
+    readonly sampler: Sampler,
+    readonly pruner: Pruner,
+    private readonly ownsStorage = false,
+  ) {
+    this.record = record;
+    this.id = record.id;
+    this.name = record.name;
+    this.directions = record.directions;
+  }
+
+  /** The study's trials as of the last refresh, by number. */
+  get trials(): readonly FrozenTrial[] {
+    return this.trialCache;
+  }
+
+  get userAttrs(): Readonly<Record<string, JsonValue>> {
+    return this.record.userAttrs;
+  }
+
+  get systemAttrs(): Readonly<Record<string, JsonValue>> {
+    return this.record.systemAttrs;
+  }
+
+  /** The best complete trial of a single-objective study, or undefined if none has completed. */
+  get bestTrial(): FrozenTrial | undefined {
+    if (this.directions.length !== 1) throw new MultiObjectiveError("this study has several objectives: use bestTrials (the Pareto front)");
+    const direction = this.directions[0]!;
+    let best: FrozenTrial | undefined;
+    for (const trial of this.trialCache) {
+      if (trial.state !== "complete" || !trial.values) continue;
+      if (!best || isBetter(direction, trial.values[0]!, best.values![0]!)) best = trial;
+    }
+    return best;
+  }
+
+  /** The best value of a single-objective study, or undefined. */
+  get bestValue(): number | undefined {
+    return this.bestTrial?.values?.[0];
+  }
+
+  get bestParams(): Readonly<Record<string, ParamValue>> | undefined {
+    return this.bestTrial?.params;
+  }
+
+  /** The complete trials no other complete trial dominates (for one objective: those with the best value). */
+  get bestTrials(): FrozenTrial[] {
+    return paretoFront(
+      this.trialCache.filter((t) => t.state === "complete"),
+      this.directions,
+    );
+  }
+
+  /** What samplers and pruners see now. */
+  snapshot(): StudySnapshot {
+    return {
+      studyId: this.id,
+      studyName: this.name,
+      directions: this.directions,
+      trials: this.trialCache,
+      finished: this.finishedCache,
+      userAttrs: this.record.userAttrs,
+      systemAttrs: this.record.systemAttrs,
+    };
+  }
+
+  /** Reads what changed in storage since the last refresh (other workers' trials included). */
+  async refresh(): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      const changes = await this.storage.trialsSince(this.id, this.seq);
+      for (const trial of changes.trials) this.absorb(trial);
+      this.seq = Math.max(this.seq, changes.seq);
+    })();
+    try {
+      await this.refreshing;
+    } finally {
+      this.refreshing = null;
+    }
+  }
+
+  private absorb(trial: FrozenTrial): void {
+    const known = this.trialCache[trial.number];
+    if (known && known.seq > trial.seq) return;
+    while (this.trialCache.length < trial.number) {
+      // A gap means a trial we have not read yet; a later refresh fills it. Keep indexes aligned.
+      this.trialCache.push(placeholder(this.trialCache.length));
+    }
+    this.trialCache[trial.number] = trial;
+    if ((trial.state === "complete" || trial.state === "pruned" || trial.state === "failed") && !this.finishedNumbers.has(trial.number)) {
+      this.finishedNumbers.add(trial.number);
+      this.finishedCache.push(trial);
+    }
+  }
+
+  /** Sets a user attribute on the study. */
+  async setUserAttr(key: string, value: JsonValue): Promise<void> {
+    await this.storage.setStudyAttrs(this.id, { userAttrs: { [key]: value } });
+    this.record = { ...this.record, userAttrs: { ...this.record.userAttrs, [key]: value } };
+  }
+
+  async setSystemAttr(key: string, value: JsonValue): Promise<void> {
+    await this.storage.setStudyAttrs(this.id, { systemAttrs: { [key]: value } });
+    this.record = { ...this.record, systemAttrs: { ...this.record.systemAttrs, [key]: value } };
+  }
+
+  /**
+   * Queues a trial with fixed parameter values; the next `ask` (by any worker) runs it first.
+   * Parameters the objective asks for that are not given are sampled as usual.
+   *
+   * @param options.skipIfExists skip if a trial with exactly these parameters is already queued, running or finished.
+   */
+  async enqueueTrial(
+    params: Record<string, ParamValue>,
+    options: { userAttrs?: Record<string, JsonValue>; skipIfExists?: boolean } = {},
+  ): Promise<FrozenTrial | null> {
+    if (options.skipIfExists) {
+      await this.refresh();
+      const key = canonicalParams(params);
+      for (const trial of this.trialCache) {
+        const fixed = (trial.systemAttrs.fixedParams ?? null) as Record<string, ParamValue> | null;
+        if (canonicalParams(fixed ?? pickParams(trial.params, params)) === key) return null;
+      }
+    }
+    return this.storage.createTrial(this.id, {
+      state: "waiting",
+      userAttrs: options.userAttrs ?? {},
+      systemAttrs: { fixedParams: params as Record<string, JsonValue> },
+    });
+  }
+
+  /**
+   * Starts a trial: claims an enqueued one if any, otherwise creates a new one, and runs the
+   * sampler's joint (relative) step. Finish it with {@link tell}.
+   *
+   * @param fixedDistributions parameters to suggest right away (ask/tell users who know their space up front).
+   */
+  async ask(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial> {
+    await this.refresh();
+    if (this.sampler.isExhausted?.(this.snapshot())) {
+      throw new SamplerExhaustedError(`sampler "${this.sampler.name}" has no more points to propose`);
+    }
+    const record = (await this.storage.claimWaitingTrial(this.id)) ?? (await this.storage.createTrial(this.id, { state: "running" }));
+    await this.refresh();
+    const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
+    const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
+    this.activeTrials.set(trial.number, trial);
+    try {
+      const snapshot = this.snapshot();
+      const view = this.samplingView(trial);
+      this.sampler.beforeTrial?.(snapshot, view);
+      const space = this.sampler.inferRelativeSpace(snapshot, view);
+      if (Object.keys(space).length > 0) {
+        trial.relativeParams = this.sampler.sampleRelative(snapshot, view, space);
+        trial.relativeSpace = space;
+      }
+      for (const [name, distribution] of Object.entries(fixedDistributions)) trial.suggest(name, distribution);
+      return trial;
+    } catch (error) {
+      await this.tell(trial, { state: "failed", reason: `sampler error: ${errorMessage(error)}` }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Finishes a trial started by {@link ask}: with its value(s), or a state. A value that is not a
+   * finite number (NaN, Infinity, the wrong count) fails the trial with the reason kept.
+   */
+  async tell(trialOrNumber: Trial | number, result: TellResult): Promise<FrozenTrial> {
+    const trial = typeof trialOrNumber === "number" ? this.activeTrials.get(trialOrNumber) : trialOrNumber;
+    if (!trial) {
+      throw new Error(`trial ${String(trialOrNumber)} was not started by this study object (ask it here, or it has already been told)`);
+    }
+    if (trial.finished) throw new Error(`trial ${trial.number} has already been told`);
+    const outcome = this.judge(trial, result);
+    trial.finished = true;
+    this.activeTrials.delete(trial.number);
+    await this.flushes.get(trial.id);
+    const flushError = this.flushErrors.get(trial.id);
+    this.flushErrors.delete(trial.id);
+    const pending = trial.takePending() ?? {};
+    const patch: TrialPatch = {
+      ...pending,
+      state: outcome.state,
+      values: outcome.values,
+      ...(outcome.reason !== undefined || flushError !== undefined
+        ? {
+            systemAttrs: {
+              ...pending.systemAttrs,
+              failReason: outcome.reason ?? `storage error: ${errorMessage(flushError)}`,
+            },
+          }
+        : {}),
+    };
+    if (flushError !== undefined && outcome.state === "complete") {
+      // Some parameters never reached storage: a complete trial without them would mislead samplers.
+      (patch as { state: string }).state = "failed";
+      (patch as { values: null }).values = null;
+    }
+    const frozen = await this.storage.updateTrial(trial.id, patch);
+    this.absorb(frozen);
+    this.sampler.afterTrial?.(this.snapshot(), this.samplingView(trial), frozen.state, frozen.values);
+    return frozen;
+  }
+
+  private judge(trial: Trial, result: TellResult): { state: "complete" | "pruned" | "failed"; values: number[] | null; reason?: string } {
+    if (typeof result === "object" && result !== null && !Array.isArray(result) && "state" in result) {
+      if (result.state === "failed") return { state: "failed", values: null, reason: result.reason ?? "failed" };
+      if (result.state === "pruned") {
+        const values = result.values !== undefined ? toVector(result.values) : lastValueOf(trial, this.directions.length);
+        return { state: "pruned", values: values && values.every(Number.isFinite) ? values : null };
+      }
+      return this.judge(trial, result.values);
+    }
+    const values = toVector(result as ObjectiveResult);
+    if (values.length !== this.directions.length) {
+      return {
+        state: "failed",
+        values: null,
+        reason: `objective returned ${values.length} value(s) but the study has ${this.directions.length} objective(s)`,
+      };
+    }
+    for (const v of values) {
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        return { state: "failed", values: null, reason: `objective returned ${String(v)}, not a finite number` };
+      }
+    }
+    return { state: "complete", values };
+  }
+
+  /** Asks the running `optimize` loops to start no new trials; trials under way finish. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /**
+   * Runs the objective on new trials until `nTrials`, the timeout, a `stopAfter` condition or
+   * `stop()`. An objective that throws, or returns NaN or Infinity, fails its trial (the reason is
+   * kept in `systemAttrs.failReason`) and the study goes on; `TrialPruned` prunes it.
+   */
+  async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<void> {
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+    const nTrials = options.nTrials ?? Infinity;
+    const deadline = options.timeoutSeconds !== undefined ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
+    this.stopRequested = false;
+    let started = 0;
+    let firstError: unknown;
+    const shouldStartAnother = (): boolean =>
+      !this.stopRequested && started < nTrials && Date.now() < deadline && !this.stopConditionMet(options.stopAfter);
+
+    const worker = async (): Promise<void> => {
+      while (shouldStartAnother()) {
+        started++;
+        let trial: Trial;
+        try {
+          trial = await this.ask();
+        } catch (error) {
+          if (error instanceof SamplerExhaustedError) {
+            this.stopRequested = true;
+            return;
+          }
+          throw error;
+        }
+        const frozen = await this.runTrial(trial, objective);
+        for (const callback of options.callbacks ?? []) await callback(this, frozen);
+      }
+    };
+    const workers = Array.from({ length: concurrency }, () =>
+      worker().catch((error: unknown) => {
+        firstError ??= error;
+        this.stopRequested = true;
+      }),
+    );
+    await Promise.all(workers);
+    await this.refresh();
+    if (firstError !== undefined) throw firstError;
+  }
+
+  private async runTrial(trial: Trial, objective: Objective): Promise<FrozenTrial> {
+    let result: TellResult;
+    try {
+      result = await objective(trial);
+    } catch (error) {
+      result = error instanceof TrialPruned ? { state: "pruned" } : { state: "failed", reason: errorMessage(error) };
+    }
+    return this.tell(trial, result);
+  }
+
+  private stopConditionMet(stopAfter: OptimizeOptions["stopAfter"]): boolean {
+    if (!stopAfter) return false;
+    const finished = this.finishedCache.length;
+    if (stopAfter.totalTrials !== undefined && finished >= stopAfter.totalTrials) return true;
+    const complete = this.finishedCache.filter((t) => t.state === "complete");
+    if (stopAfter.completeTrials !== undefined && complete.length >= stopAfter.completeTrials) return true;
+    if (stopAfter.trialsWithoutImprovement !== undefined && this.directions.length === 1 && complete.length > 0) {
+      const direction = this.directions[0]!;
+      let best = complete[0]!.values![0]!;
+      let since = 0;
+      for (const t of complete.slice(1)) {
+        if (isBetter(direction, t.values![0]!, best)) {
+          best = t.values![0]!;
+          since = 0;
+        } else since++;
+      }
+      if (since >= stopAfter.trialsWithoutImprovement) return true;
+    }
+    return false;
+  }
+
+  /** Closes the storage if the study opened it. */
+  async close(): Promise<void> {
+    if (this.ownsStorage) await this.storage.close();
+  }
+
+  // --- TrialHost: what a Trial asks of its study ---
+
+  sampleIndependent(trial: Trial, name: string, distribution: Distribution): ParamValue {
+    return this.sampler.sampleIndependent(this.snapshot(), this.samplingView(trial), name, distribution);
+  }
+
+  shouldPrune(trial: Trial): boolean {
+    const now = Date.now();
+    if (now - this.lastBackgroundRefresh > 1000) {
+      this.lastBackgroundRefresh = now;
+      this.refresh().catch(() => undefined);
+    }
+    return this.pruner.prune(this.snapshot(), trial.toFrozen());
+  }
+
+  scheduleFlush(trial: Trial): void {
+    if (trial.finished || this.flushScheduled.has(trial.id)) return;
+    this.flushScheduled.add(trial.id);
+    const previous = this.flushes.get(trial.id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      this.flushScheduled.delete(trial.id);
+      if (trial.finished) return;
+      const patch = trial.takePending();
+      if (!patch) return;
+      try {
+        await this.storage.updateTrial(trial.id, patch);
+      } catch (error) {
+        this.flushErrors.set(trial.id, error);
+      }
+    });
+    this.flushes.set(trial.id, next);
+    void next.finally(() => {
+      if (this.flushes.get(trial.id) === next) this.flushes.delete(trial.id);
+    });
+  }
+
+  samplingView(trial: Trial): SamplingTrial {
+    return {
+      number: trial.number,
+      params: trial.params,
+      distributions: trial.distributions,
+      systemAttrs: trial.systemAttrs,
+      setSystemAttr: (key, value) => trial.setSystemAttr(key, value),
+      setStudySystemAttr: (key, value) => {
+        if (this.record.systemAttrs[key] !== undefined && JSON.stringify(this.record.systemAttrs[key]) === JSON.stringify(value)) return;
+        this.record = { ...this.record, systemAttrs: { ...this.record.systemAttrs, [key]: value } };
+        this.storage.setStudyAttrs(this.id, { systemAttrs: { [key]: value } }).catch(() => undefined);
+      },
+    };
+  }
+}
+
+function toVector(result: ObjectiveResult): number[] {
+  return typeof result === "number" ? [result] : Array.isArray(result) ? [...result] : [result as unknown as number];
+}
+
+function lastValueOf(trial: Trial, objectives: number): number[] | null {
+  if (objectives !== 1) return null;
+  let bestStep = -1;
+  for (const key of Object.keys(trial.intermediate)) bestStep = Math.max(bestStep, Number(key));
+  return bestStep < 0 ? null : [trial.intermediate[bestStep]!];
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+function placeholder(number: number): FrozenTrial {
+  return {
+    id: -1,
+    number,
+    state: "waiting",
+    params: {},
+    distributions: {},
+    values: null,
+    intermediate: {},
+    userAttrs: {},
+    systemAttrs: {},
+    startedAt: null,
+    finishedAt: null,
+    seq: -1,
+  };
+}
+
+function canonicalParams(params: Record<string, unknown>): string {
+  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+}
+
+function pickParams(have: Readonly<Record<string, ParamValue>>, like: Record<string, ParamValue>): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const key of Object.keys(like)) if (key in have) out[key] = have[key]!;
+  return out;
+}

@@ -1,0 +1,265 @@
+import {
+  type CategoricalChoice,
+  type Distribution,
+  type FrozenTrial,
+  type JsonValue,
+  type ParamValue,
+  type SamplingTrial,
+  type SearchSpace,
+  containsValue,
+  distributionsEqual,
+  validateDistribution,
+} from "../space/index.js";
+import type { TrialPatch } from "../storage/index.js";
+
+/**
+ * Throw this from an objective to stop a trial early because `trial.shouldPrune()` said so.
+ * The trial is recorded as `pruned`, with its last intermediate value.
+ */
+export class TrialPruned extends Error {
+  override name = "TrialPruned";
+  constructor(message = "trial was pruned") {
+    super(message);
+  }
+}
+
+/** Suggesting a parameter in a way that contradicts an earlier suggestion of the same name. */
+export class ParameterConflictError extends Error {
+  override name = "ParameterConflictError";
+}
+
+/** What a trial needs from its study; the study implements it. */
+export interface TrialHost {
+  sampleIndependent(trial: Trial, name: string, distribution: Distribution): ParamValue;
+  shouldPrune(trial: Trial): boolean;
+  scheduleFlush(trial: Trial): void;
+  samplingView(trial: Trial): SamplingTrial;
+}
+
+export interface SuggestFloatOptions {
+  /** Sample on a log scale (low must be > 0). */
+  log?: boolean;
+  /** Only multiples of `step` above `low`. */
+  step?: number;
+}
+
+export type SuggestIntOptions = SuggestFloatOptions;
+
+/**
+ * One evaluation of the objective. Parameters are suggested synchronously, define-by-run: the
+ * objective asks for what it needs, when it needs it, and conditional branches just work.
+ *
+ * @example
+ * const lr = trial.suggestFloat("lr", 1e-5, 1e-1, { log: true });
+ * const layers = trial.suggestInt("layers", 1, 4);
+ * const optimizer = trial.suggestCategorical("optimizer", ["adam", "sgd"]);
+ * trial.reportIntermediate(loss, step);
+ * if (trial.shouldPrune()) throw new TrialPruned();
+ */
+export class Trial {
+  /** Storage id. */
+  readonly id: number;
+  /** Position within the study: 0, 1, 2, … */
+  readonly number: number;
+  private readonly paramValues: Record<string, ParamValue>;
+  private readonly paramDistributions: Record<string, Distribution>;
+  private readonly intermediateValues: Record<number, number>;
+  private readonly userAttributes: Record<string, JsonValue>;
+  private readonly systemAttributes: Record<string, JsonValue>;
+  /** Writes not yet sent to storage; the study drains them. */
+  pending: {
+    params: Record<string, { value: ParamValue; distribution: Distribution }>;
+    intermediate: Record<number, number>;
+    userAttrs: Record<string, JsonValue>;
+    systemAttrs: Record<string, JsonValue>;
+  } = emptyPending();
+  /** Set once the trial is told; further writes are refused. */
+  finished = false;
+  /** Values proposed jointly by the sampler at the start of the trial, and the space they cover. */
+  relativeParams: Readonly<Record<string, ParamValue>> = {};
+  relativeSpace: SearchSpace = {};
+
+  constructor(
+    private readonly host: TrialHost,
+    record: FrozenTrial,
+    /** Values fixed by `enqueueTrial`. */
+    readonly fixedParams: Readonly<Record<string, ParamValue>>,
+    readonly startedAt: number,
+  ) {
+    this.id = record.id;
+    this.number = record.number;
+    this.paramValues = { ...record.params };
+    this.paramDistributions = { ...record.distributions };
+    this.intermediateValues = { ...record.intermediate };
+    this.userAttributes = { ...record.userAttrs };
+    this.systemAttributes = { ...record.systemAttrs };
+  }
+
+  /** Parameters suggested so far. */
+  get params(): Readonly<Record<string, ParamValue>> {
+    return this.paramValues;
+  }
+
+  get distributions(): Readonly<Record<string, Distribution>> {
+    return this.paramDistributions;
+  }
+
+  get intermediate(): Readonly<Record<number, number>> {
+    return this.intermediateValues;
+  }
+
+  get userAttrs(): Readonly<Record<string, JsonValue>> {
+    return this.userAttributes;
+  }
+
+  get systemAttrs(): Readonly<Record<string, JsonValue>> {
+    return this.systemAttributes;
+  }
+
+  /** A real number in [low, high]; `log` samples on a log scale, `step` on a grid. */
+  suggestFloat(name: string, low: number, high: number, options: SuggestFloatOptions = {}): number {
+    const distribution: Distribution = { type: "float", low, high, ...definedOnly(options) };
+    return this.suggest(name, distribution) as number;
+  }
+
+  /** An integer in {low, …, high}; `log` samples on a log scale, `step` every step-th integer. */
+  suggestInt(name: string, low: number, high: number, options: SuggestIntOptions = {}): number {
+    const distribution: Distribution = { type: "int", low, high, ...definedOnly(options) };
+    return this.suggest(name, distribution) as number;
+  }
+
+  /** One of `choices` (strings, numbers, booleans or null). */
+  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
+    return this.suggest(name, { type: "categorical", choices }) as T;
+  }
+
+  /**
+   * The value of parameter `name` under `distribution`. Suggesting the same name again with the
+   * same distribution returns the same value; with a different one it is an error.
+   */
+  suggest(name: string, distribution: Distribution): ParamValue {
+    this.assertWritable();
+    if (typeof name !== "string" || name.length === 0) throw new TypeError("a parameter name must be a non-empty string");
+    const normalized = validateDistribution(distribution, name);
+    const existing = this.paramDistributions[name];
+    if (existing !== undefined) {
+      if (!distributionsEqual(existing, normalized)) {
+        throw new ParameterConflictError(
+          `trial ${this.number}: parameter "${name}" was suggested as ${JSON.stringify(existing)} and now as ${JSON.stringify(normalized)}; a name must keep one distribution`,
+        );
+      }
+      return this.paramValues[name]!;
+    }
+    let value: ParamValue;
+    if (Object.prototype.hasOwnProperty.call(this.fixedParams, name)) {
+      value = this.fixedParams[name]!;
+      if (!containsValue(normalized, value)) {
+        throw new ParameterConflictError(
+          `trial ${this.number}: enqueued value ${JSON.stringify(value)} of "${name}" is not inside ${JSON.stringify(normalized)}`,
+        );
+      }
+      if (normalized.type === "categorical") value = normalized.choices.find((c) => c === value)!;
+    } else if (
+      Object.prototype.hasOwnProperty.call(this.relativeParams, name) &&
+      this.relativeSpace[name] !== undefined &&
+      distributionsEqual(this.relativeSpace[name]!, normalized)
+    ) {
+      value = this.relativeParams[name]!;
+    } else {
+      value = this.host.sampleIndependent(this, name, normalized);
+    }
+    this.paramValues[name] = value;
+    this.paramDistributions[name] = normalized;
+    this.pending.params[name] = { value, distribution: normalized };
+    this.host.scheduleFlush(this);
+    return value;
+  }
+
+  /** Records the objective's value at a step (an epoch, an iteration) for pruners to judge. */
+  reportIntermediate(value: number, step: number): void {
+    this.assertWritable();
+    if (typeof value !== "number") throw new TypeError(`intermediate value must be a number, got ${typeof value}`);
+    if (!Number.isInteger(step) || step < 0) throw new TypeError(`step must be a non-negative integer, got ${step}`);
+    this.intermediateValues[step] = value;
+    this.pending.intermediate[step] = value;
+    this.host.scheduleFlush(this);
+  }
+
+  /** Whether the study's pruner says this trial should stop now. Throw {@link TrialPruned} if so. */
+  shouldPrune(): boolean {
+    return this.host.shouldPrune(this);
+  }
+
+  /** Attaches a JSON value to the trial (kept in storage, shown in listings). */
+  setUserAttr(key: string, value: JsonValue): void {
+    this.assertWritable();
+    this.userAttributes[key] = value;
+    this.pending.userAttrs[key] = value;
+    this.host.scheduleFlush(this);
+  }
+
+  /** Internal bookkeeping attributes (samplers' notes, failure reasons). */
+  setSystemAttr(key: string, value: JsonValue): void {
+    this.systemAttributes[key] = value;
+    this.pending.systemAttrs[key] = value;
+    this.host.scheduleFlush(this);
+  }
+
+  /** Takes the pending writes, leaving none. */
+  takePending(): TrialPatch | null {
+    const p = this.pending;
+    if (
+      isEmpty(p.params) &&
+      isEmpty(p.intermediate) &&
+      isEmpty(p.userAttrs) &&
+      isEmpty(p.systemAttrs)
+    ) {
+      return null;
+    }
+    this.pending = emptyPending();
+    return {
+      ...(isEmpty(p.params) ? {} : { params: p.params }),
+      ...(isEmpty(p.intermediate) ? {} : { intermediate: p.intermediate }),
+      ...(isEmpty(p.userAttrs) ? {} : { userAttrs: p.userAttrs }),
+      ...(isEmpty(p.systemAttrs) ? {} : { systemAttrs: p.systemAttrs }),
+    };
+  }
+
+  /** The trial as a frozen record, with what is known locally (for pruners). */
+  toFrozen(): FrozenTrial {
+    return {
+      id: this.id,
+      number: this.number,
+      state: this.finished ? "complete" : "running",
+      params: this.paramValues,
+      distributions: this.paramDistributions,
+      values: null,
+      intermediate: this.intermediateValues,
+      userAttrs: this.userAttributes,
+      systemAttrs: this.systemAttributes,
+      startedAt: this.startedAt,
+      finishedAt: null,
+      seq: 0,
+    };
+  }
+
+  private assertWritable(): void {
+    if (this.finished) throw new Error(`trial ${this.number} has already finished`);
+  }
+}
+
+function emptyPending(): Trial["pending"] {
+  return { params: {}, intermediate: {}, userAttrs: {}, systemAttrs: {} };
+}
+
+function isEmpty(record: object): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
+function definedOnly(options: SuggestFloatOptions): SuggestFloatOptions {
+  const out: SuggestFloatOptions = {};
+  if (options.log) out.log = true;
+  if (options.step !== undefined) out.step = options.step;
+  return out;
+}
