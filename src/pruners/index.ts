@@ -1,2 +1,3 @@
 export type { Pruner } from "./base.js";
 export { NopPruner } from "./base.js";
+export { createPrunerByName, registerPruner, prunerNames, type PrunerOptions } from "./registry.js";

@@ -1,0 +1,149 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  type Distribution,
+  InvalidDistributionError,
+  SpaceEncoder,
+  cardinality,
+  containsValue,
+  decodeValue,
+  distributionsEqual,
+  encodeValue,
+  intersectionSearchSpace,
+  makeSnapshot,
+  makeTrial,
+  paretoFront,
+  validateDistribution,
+} from "./index.js";
+
+describe("validateDistribution", () => {
+  it("accepts well-formed distributions and normalizes them", () => {
+    expect(validateDistribution({ type: "float", low: 0, high: 1, log: false })).toEqual({ type: "float", low: 0, high: 1 });
+    expect(validateDistribution({ type: "int", low: 1, high: 9, step: 1 })).toEqual({ type: "int", low: 1, high: 9 });
+    expect(validateDistribution({ type: "int", low: 1, high: 9, step: 2 })).toEqual({ type: "int", low: 1, high: 9, step: 2 });
+    expect(validateDistribution({ type: "categorical", choices: ["a", 1, true, null] })).toEqual({
+      type: "categorical",
+      choices: ["a", 1, true, null],
+    });
+  });
+
+  it.each<[string, Distribution, RegExp]>([
+    ["low above high", { type: "float", low: 2, high: 1 }, /must not exceed high/],
+    ["log with low 0", { type: "float", low: 0, high: 1, log: true }, /log scale needs low > 0/],
+    ["step not dividing the range", { type: "float", low: 0, high: 1, step: 0.3 }, /does not divide/],
+    ["negative step", { type: "float", low: 0, high: 1, step: -0.1 }, /positive/],
+    ["non-integer int bounds", { type: "int", low: 0.5, high: 3 }, /integers/],
+    ["log and step", { type: "float", low: 1, high: 10, log: true, step: 1 }, /cannot be combined/],
+    ["empty choices", { type: "categorical", choices: [] }, /non-empty/],
+    ["duplicate choices", { type: "categorical", choices: ["a", "a"] }, /appears twice/],
+    ["NaN bound", { type: "float", low: Number.NaN, high: 1 }, /finite/],
+  ])("rejects %s with a clear message", (_label, distribution, message) => {
+    expect(() => validateDistribution(distribution, "lr")).toThrow(InvalidDistributionError);
+    expect(() => validateDistribution(distribution, "lr")).toThrow(message);
+    expect(() => validateDistribution(distribution, "lr")).toThrow(/parameter "lr"/);
+  });
+});
+
+describe("unit-cube encoding", () => {
+  const arbitraryDistribution: fc.Arbitrary<Distribution> = fc.oneof(
+    fc
+      .tuple(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: 1e-3, max: 1e6, noNaN: true }), fc.boolean())
+      .map(([low, width, log]) => (log ? { type: "float" as const, low: Math.abs(low) + 1e-3, high: Math.abs(low) + 1e-3 + width, log: true } : { type: "float" as const, low, high: low + width })),
+    fc.tuple(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 7 })).map(([low, cells, step]) => ({
+      type: "float" as const,
+      low: low / 10,
+      high: low / 10 + (cells * step) / 10,
+      step: step / 10,
+    })),
+    fc.tuple(fc.integer({ min: -100, max: 100 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 1, max: 5 })).map(([low, cells, step]) => ({
+      type: "int" as const,
+      low,
+      high: low + cells * step,
+      step,
+    })),
+    fc.tuple(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 10000 })).map(([low, width]) => ({ type: "int" as const, low, high: low + width, log: true })),
+    fc.uniqueArray(fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)), { minLength: 1, maxLength: 6, selector: (v) => JSON.stringify(v) }).map((choices) => ({
+      type: "categorical" as const,
+      choices,
+    })),
+  );
+
+  it("decodes every point of [0, 1] to a legal value, and legal values round-trip", () => {
+    fc.assert(
+      fc.property(arbitraryDistribution, fc.double({ min: 0, max: 1, noNaN: true }), (raw, u) => {
+        const distribution = validateDistribution(raw);
+        const value = decodeValue(distribution, u);
+        expect(containsValue(distribution, value)).toBe(true);
+        const encoded = encodeValue(distribution, value);
+        expect(encoded).toBeGreaterThanOrEqual(0);
+        expect(encoded).toBeLessThanOrEqual(1);
+        if (cardinality(distribution) < Infinity) expect(decodeValue(distribution, encoded)).toEqual(value);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("gives each value of a grid an equal share of the unit interval", () => {
+    const distribution = validateDistribution({ type: "int", low: 1, high: 4 });
+    const counts = new Map<number, number>();
+    for (let i = 0; i < 4000; i++) {
+      const v = decodeValue(distribution, (i + 0.5) / 4000) as number;
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    expect([...counts.entries()].sort()).toEqual([[1, 1000], [2, 1000], [3, 1000], [4, 1000]]);
+  });
+
+  it("keeps stepped floats free of rounding noise", () => {
+    const distribution = validateDistribution({ type: "float", low: 0, high: 1, step: 0.1 });
+    for (let i = 0; i <= 100; i++) {
+      const v = decodeValue(distribution, i / 100) as number;
+      expect(String(v).length).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it("encodes log distributions on a log scale", () => {
+    const distribution = validateDistribution({ type: "float", low: 1e-5, high: 1e-1, log: true });
+    expect(decodeValue(distribution, 0.5)).toBeCloseTo(1e-3, 10);
+  });
+
+  it("orders a space by name so vectors are stable", () => {
+    const encoder = new SpaceEncoder({ b: { type: "float", low: 0, high: 2 }, a: { type: "categorical", choices: ["x", "y"] } });
+    expect(encoder.names).toEqual(["a", "b"]);
+    expect([...encoder.encode({ a: "y", b: 1 })]).toEqual([0.75, 0.5]);
+    expect(encoder.decode([0.1, 1])).toEqual({ a: "x", b: 2 });
+  });
+});
+
+describe("distributionsEqual", () => {
+  it("treats an int step of 1 as no step", () => {
+    expect(distributionsEqual({ type: "int", low: 0, high: 5 }, { type: "int", low: 0, high: 5, step: 1 })).toBe(true);
+    expect(distributionsEqual({ type: "float", low: 0, high: 5 }, { type: "float", low: 0, high: 5, log: false })).toBe(true);
+    expect(distributionsEqual({ type: "float", low: 0, high: 5 }, { type: "int", low: 0, high: 5 })).toBe(false);
+  });
+});
+
+describe("intersectionSearchSpace", () => {
+  it("keeps only parameters every finished trial has with one distribution", () => {
+    const x = { type: "float", low: 0, high: 1 } as const;
+    const snapshot = makeSnapshot([
+      makeTrial({ number: 0, state: "complete", values: [1], params: { x: 0.1, y: 1 }, distributions: { x, y: { type: "int", low: 0, high: 3 } } }),
+      makeTrial({ number: 1, state: "complete", values: [2], params: { x: 0.2, y: 2 }, distributions: { x, y: { type: "int", low: 0, high: 4 } } }),
+      makeTrial({ number: 2, state: "failed", params: { z: 1 }, distributions: { z: x } }),
+    ]);
+    expect(intersectionSearchSpace(snapshot)).toEqual({ x });
+  });
+});
+
+describe("paretoFront", () => {
+  it("finds the non-dominated trials under mixed directions", () => {
+    const trials = [
+      [1, 5],
+      [2, 6],
+      [3, 4],
+      [0, 1],
+      [2, 6],
+    ].map((values, number) => makeTrial({ number, values, state: "complete" }));
+    const front = paretoFront(trials, ["minimize", "maximize"]);
+    expect(front.map((t) => t.number)).toEqual([3, 0, 1, 4]);
+  });
+});

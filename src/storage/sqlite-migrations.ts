@@ -1,0 +1,139 @@
+/**
+ * Numbered schema migrations for the SQLite backend.
+ *
+ * A file records every migration applied to it in `schema_version` (one row per version); its
+ * version is the largest. Opening a file applies, in one `BEGIN IMMEDIATE` transaction, every
+ * migration it has not had yet, so several processes opening the same new file at once agree on
+ * one schema. A migration is never edited once released: change the schema by appending one.
+ */
+import type { Database } from "better-sqlite3";
+import { StorageError } from "./types.js";
+
+/** One step of the schema, applied once per file. */
+export interface SqliteMigration {
+  /** 1, 2, 3, …: consecutive, never reused. */
+  readonly version: number;
+  /** What it changes, kept in `schema_version` so a file tells its own history. */
+  readonly description: string;
+  /** SQL run with `exec` inside the migration transaction (SQLite DDL is transactional). */
+  readonly sql: string;
+}
+
+/**
+ * Every migration, oldest first.
+ *
+ * Version 1. Params, distributions, values and attributes live as JSON text on the trial row: one
+ * row per trial keeps a trial update to a single-row write and an incremental read to one indexed
+ * range scan (`trials_by_seq`). Ids are AUTOINCREMENT so that a deleted study's trial ids are never
+ * handed to new trials, where a worker still holding an old id could write into a stranger's trial.
+ * The objective column is `objective_values` because `values` is an SQL keyword.
+ */
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: "studies and trials",
+    sql: `
+      CREATE TABLE studies (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        name          TEXT    NOT NULL UNIQUE,
+        directions    TEXT    NOT NULL,
+        user_attrs    TEXT    NOT NULL DEFAULT '{}',
+        system_attrs  TEXT    NOT NULL DEFAULT '{}',
+        created_at    INTEGER NOT NULL,
+        seq           INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE trials (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        study_id          INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+        number            INTEGER NOT NULL,
+        state             TEXT    NOT NULL CHECK (state IN ('waiting', 'running', 'complete', 'pruned', 'failed')),
+        params            TEXT    NOT NULL DEFAULT '{}',
+        distributions     TEXT    NOT NULL DEFAULT '{}',
+        objective_values  TEXT,
+        intermediate      TEXT    NOT NULL DEFAULT '{}',
+        user_attrs        TEXT    NOT NULL DEFAULT '{}',
+        system_attrs      TEXT    NOT NULL DEFAULT '{}',
+        started_at        INTEGER,
+        finished_at       INTEGER,
+        seq               INTEGER NOT NULL,
+        UNIQUE (study_id, number)
+      );
+      CREATE INDEX trials_by_seq ON trials (study_id, seq);
+      CREATE INDEX trials_by_state ON trials (study_id, state, number);
+    `,
+  },
+];
+
+/** The schema version this code writes and understands. */
+export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
+
+/** The file cannot be used with this schema: another application's database, or a newer Sextant's. */
+export class SqliteSchemaError extends StorageError {
+  override name = "SqliteSchemaError";
+}
+
+const CREATE_VERSION_TABLE = `
+  CREATE TABLE IF NOT EXISTS schema_version (
+    version     INTEGER PRIMARY KEY,
+    description TEXT    NOT NULL,
+    applied_at  INTEGER NOT NULL
+  )`;
+
+/** What a file holds before migrating: its version and the names of its own tables. */
+export interface SchemaState {
+  readonly version: number;
+  readonly tables: readonly string[];
+}
+
+/** Reads a file's schema version (0 for a new or empty file) without writing anything. */
+export function readSchemaState(db: Database): SchemaState {
+  const tables = (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").all() as {
+      name: string;
+    }[]
+  ).map((row) => row.name);
+  if (!tables.includes("schema_version")) return { version: 0, tables };
+  const row = db.prepare("SELECT MAX(version) AS version FROM schema_version").get() as { version: number | null };
+  return { version: row.version ?? 0, tables };
+}
+
+/**
+ * Throws {@link SqliteSchemaError} if the file is not one this code may migrate: a database of
+ * another application (tables, but no Sextant version), or one written by a newer Sextant.
+ */
+export function checkSchemaState(state: SchemaState, migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS): void {
+  const latest = migrations[migrations.length - 1]!.version;
+  if (state.version > latest) {
+    throw new SqliteSchemaError(
+      `the file has schema version ${state.version}, newer than this version of Sextant understands (${latest}); upgrade Sextant to open it`,
+    );
+  }
+  const foreign = state.tables.filter((name) => name !== "schema_version");
+  if (state.version === 0 && foreign.length > 0) {
+    // Adding our tables beside someone else's would quietly mix two applications in one file.
+    const listed = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? ", …" : "");
+    throw new SqliteSchemaError(
+      `the file is a SQLite database of another application (it has tables ${listed} but no Sextant schema); use a different file`,
+    );
+  }
+}
+
+/**
+ * Brings a file up to the latest version. Must be called inside a write (`BEGIN IMMEDIATE`)
+ * transaction so that concurrent openers serialize; it re-reads the version under that lock, so
+ * whoever comes second finds nothing to do. Returns the versions before and after.
+ */
+export function migrateSchema(db: Database, migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS): { from: number; to: number } {
+  const state = readSchemaState(db);
+  checkSchemaState(state, migrations);
+  db.exec(CREATE_VERSION_TABLE);
+  const record = db.prepare("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)");
+  let to = state.version;
+  for (const migration of migrations) {
+    if (migration.version <= state.version) continue;
+    db.exec(migration.sql);
+    record.run(migration.version, migration.description, Date.now());
+    to = migration.version;
+  }
+  return { from: state.version, to };
+}

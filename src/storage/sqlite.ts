@@ -1,0 +1,615 @@
+/**
+ * The SQLite backend (`sqlite:PATH`): one file, shared safely by several processes on one machine.
+ *
+ * Every write is one `BEGIN IMMEDIATE` transaction, so writers queue on SQLite's write lock instead
+ * of failing halfway; the journal is a write-ahead log so readers never wait for writers.
+ */
+import { existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import Database from "better-sqlite3";
+import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
+import { applyTrialPatch } from "./patch.js";
+import { SQLITE_SCHEMA_VERSION, SqliteSchemaError, checkSchemaState, migrateSchema, readSchemaState } from "./sqlite-migrations.js";
+import {
+  DuplicateStudyError,
+  type Storage,
+  StorageError,
+  type StudyRecord,
+  type StudySummary,
+  type TrialChanges,
+  type TrialInit,
+  TrialNotFoundError,
+  TrialNotRunningError,
+  type TrialPatch,
+} from "./types.js";
+
+/**
+ * A SQLite file could not be opened as Sextant storage. The message names the URL and the reason
+ * in words (missing directory, not a SQLite file, another application's database, a newer schema);
+ * the SQLite error, if any, is kept as `cause`.
+ */
+export class StorageOpenError extends StorageError {
+  override name = "StorageOpenError";
+}
+
+/** The database stayed locked by other processes for longer than the storage was willing to wait. */
+export class StorageBusyError extends StorageError {
+  override name = "StorageBusyError";
+}
+
+/** Tuning knobs for {@link SqliteStorage.open}; the defaults suit a handful of workers on one machine. */
+export interface SqliteOpenOptions {
+  /** How long SQLite itself waits for a lock before reporting it busy (`PRAGMA busy_timeout`). Default 30 000 ms. */
+  readonly busyTimeoutMs?: number;
+  /** How long a write keeps retrying a busy `BEGIN IMMEDIATE` with randomized backoff. Default 60 000 ms. */
+  readonly lockDeadlineMs?: number;
+}
+
+interface StudyRow {
+  id: number;
+  name: string;
+  directions: string;
+  user_attrs: string;
+  system_attrs: string;
+  created_at: number;
+  seq: number;
+}
+
+interface TrialRow {
+  id: number;
+  study_id: number;
+  number: number;
+  state: TrialState;
+  params: string;
+  distributions: string;
+  objective_values: string | null;
+  intermediate: string;
+  user_attrs: string;
+  system_attrs: string;
+  started_at: number | null;
+  finished_at: number | null;
+  seq: number;
+}
+
+interface AggregateRow {
+  study_id: number;
+  state: TrialState;
+  n: number;
+  min_value: number | null;
+  max_value: number | null;
+  has_neg_inf: number | null;
+  has_pos_inf: number | null;
+}
+
+type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> };
+
+/**
+ * Storage in a SQLite file, safe for several processes at once.
+ *
+ * - WAL journal, `synchronous=NORMAL` (a commit survives a crash of the process; a power cut may
+ *   lose the last few commits but never corrupts the file), foreign keys on.
+ * - Writes are `BEGIN IMMEDIATE` transactions; trial numbers come from `MAX(number) + 1` under that
+ *   lock, waiting trials are claimed by compare-and-set, so no number is given twice and no claim
+ *   is won twice, across processes.
+ * - The schema is versioned ({@link SQLITE_SCHEMA_VERSION}); opening an older file migrates it.
+ *
+ * better-sqlite3 is synchronous: each call holds this process's event loop for the length of one
+ * small transaction (tens of microseconds), or while waiting for another process's lock.
+ *
+ * @example
+ * const storage = SqliteStorage.open("./sextant.db");
+ * const study = await storage.createStudy("lr-search", ["minimize"]);
+ * const trial = await storage.createTrial(study.id, { state: "running" });
+ * await storage.updateTrial(trial.id, { state: "complete", values: [0.12] });
+ * await storage.close();
+ */
+export class SqliteStorage implements Storage {
+  readonly url: string;
+  private readonly lockDeadlineMs: number;
+  private readonly statements: ReturnType<typeof prepareStatements>;
+
+  private constructor(
+    private readonly db: Database.Database,
+    url: string,
+    lockDeadlineMs: number,
+  ) {
+    this.url = url;
+    this.lockDeadlineMs = lockDeadlineMs;
+    this.statements = prepareStatements(db);
+  }
+
+  /**
+   * Opens (creating if needed) a SQLite file and brings its schema up to date. A 0-byte file
+   * counts as new. Throws {@link StorageOpenError} with a readable reason when the directory does
+   * not exist, the file is not a SQLite database, belongs to another application, or was written
+   * by a newer Sextant.
+   *
+   * @example
+   * const storage = SqliteStorage.open("./runs/sextant.db");
+   */
+  static open(path: string, options: SqliteOpenOptions = {}): SqliteStorage {
+    const url = `sqlite:${path}`;
+    const fail = (reason: string, cause?: unknown): never => {
+      throw new StorageOpenError(`cannot open ${url}: ${reason}`, cause === undefined ? undefined : { cause });
+    };
+    const inMemory = path === ":memory:";
+    if (!inMemory) {
+      const directory = dirname(resolve(path));
+      if (!existsSync(directory)) fail(`the directory ${directory} does not exist (create it first)`);
+      if (!statSync(directory).isDirectory()) fail(`${directory} is not a directory`);
+      if (existsSync(path) && statSync(path).isDirectory()) fail(`${path} is a directory, not a file`);
+    }
+    const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
+    const lockDeadlineMs = options.lockDeadlineMs ?? 60_000;
+
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+      // Read before writing anything: a foreign or newer file must be left exactly as it was
+      // (setting WAL mode alone would rewrite its header).
+      const before = retryBusySync(() => readSchemaState(db!), lockDeadlineMs);
+      checkSchemaState(before);
+      const mode = retryBusySync(() => db!.pragma("journal_mode = WAL", { simple: true }), lockDeadlineMs);
+      if (mode !== "wal" && !inMemory) fail(`SQLite refused write-ahead logging (journal mode stayed "${String(mode)}")`);
+      db.pragma("synchronous = NORMAL");
+      db.pragma("foreign_keys = ON");
+      if (before.version < SQLITE_SCHEMA_VERSION) {
+        const migrate = db.transaction(() => migrateSchema(db!));
+        retryBusySync(() => migrate.immediate(), lockDeadlineMs);
+      }
+      return new SqliteStorage(db, url, lockDeadlineMs);
+    } catch (error) {
+      if (db?.open) db.close();
+      if (error instanceof StorageOpenError) throw error;
+      return fail(describeOpenFailure(error, path), error);
+    }
+  }
+
+  async createStudy(name: string, directions: readonly Direction[], attrs: Attrs = {}): Promise<StudyRecord> {
+    const createdAt = Date.now();
+    const userAttrs = { ...attrs.userAttrs };
+    const systemAttrs = { ...attrs.systemAttrs };
+    try {
+      const id = await this.write(() => {
+        const row = this.statements.insertStudy.get(name, JSON.stringify(directions), encodeJson(userAttrs), encodeJson(systemAttrs), createdAt) as {
+          id: number;
+        };
+        return row.id;
+      });
+      return { id, name, directions: [...directions], userAttrs, systemAttrs, createdAt };
+    } catch (error) {
+      if (error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE") throw new DuplicateStudyError(name);
+      throw error;
+    }
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | null> {
+    const row = await this.readOne(() => this.statements.studyByName.get(name) as StudyRow | undefined);
+    return row ? rowToStudy(row) : null;
+  }
+
+  async listStudies(): Promise<StudySummary[]> {
+    const { studies, aggregates } = await this.read(() => ({
+      studies: this.statements.allStudies.all() as StudyRow[],
+      aggregates: this.statements.aggregateTrials.all() as AggregateRow[],
+    }));
+    const byStudy = new Map<number, AggregateRow[]>();
+    for (const row of aggregates) {
+      const list = byStudy.get(row.study_id);
+      if (list) list.push(row);
+      else byStudy.set(row.study_id, [row]);
+    }
+    return studies.map((row) => summarize(rowToStudy(row), byStudy.get(row.id) ?? []));
+  }
+
+  async deleteStudy(name: string): Promise<boolean> {
+    return this.write(() => this.statements.deleteStudy.run(name).changes > 0);
+  }
+
+  async setStudyAttrs(studyId: number, attrs: Attrs): Promise<void> {
+    await this.write(() => {
+      const row = this.statements.studyById.get(studyId) as StudyRow | undefined;
+      if (!row) throw noStudy(studyId);
+      const userAttrs = attrs.userAttrs ? encodeJson({ ...decodeAttrs(row.user_attrs), ...attrs.userAttrs }) : row.user_attrs;
+      const systemAttrs = attrs.systemAttrs ? encodeJson({ ...decodeAttrs(row.system_attrs), ...attrs.systemAttrs }) : row.system_attrs;
+      this.statements.setStudyAttrs.run(userAttrs, systemAttrs, studyId);
+    });
+  }
+
+  async createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial> {
+    const params = { ...init.params };
+    const distributions = { ...init.distributions };
+    const userAttrs = { ...init.userAttrs };
+    const systemAttrs = { ...init.systemAttrs };
+    const encoded = {
+      params: encodeJson(params),
+      distributions: encodeJson(distributions),
+      userAttrs: encodeJson(userAttrs),
+      systemAttrs: encodeJson(systemAttrs),
+    };
+    return this.write(() => {
+      const seq = this.bumpSeq(studyId);
+      const { number } = this.statements.nextNumber.get(studyId) as { number: number };
+      const startedAt = init.state === "running" ? Date.now() : null;
+      const { id } = this.statements.insertTrial.get({
+        study_id: studyId,
+        number,
+        state: init.state,
+        params: encoded.params,
+        distributions: encoded.distributions,
+        user_attrs: encoded.userAttrs,
+        system_attrs: encoded.systemAttrs,
+        started_at: startedAt,
+        seq,
+      }) as { id: number };
+      const trial: FrozenTrial = {
+        id,
+        number,
+        state: init.state,
+        params,
+        distributions,
+        values: null,
+        intermediate: {},
+        userAttrs,
+        systemAttrs,
+        startedAt,
+        finishedAt: null,
+        seq,
+      };
+      return trial;
+    });
+  }
+
+  async claimWaitingTrial(studyId: number): Promise<FrozenTrial | null> {
+    return this.write(() => {
+      const row = this.statements.oldestWaiting.get(studyId) as TrialRow | undefined;
+      if (!row) {
+        if (!this.statements.studyById.get(studyId)) throw noStudy(studyId);
+        return null;
+      }
+      const seq = this.bumpSeq(studyId);
+      const startedAt = Date.now();
+      // The write lock already excludes other claimers; the state guard keeps the claim a
+      // compare-and-set even if that ever stops being true.
+      if (this.statements.claimTrial.run(startedAt, seq, row.id).changes !== 1) return null;
+      return { ...rowToTrial(row), state: "running", startedAt, seq };
+    });
+  }
+
+  async updateTrial(trialId: number, patch: TrialPatch): Promise<FrozenTrial> {
+    return this.write(() => {
+      const row = this.statements.trialById.get(trialId) as TrialRow | undefined;
+      if (!row) throw new TrialNotFoundError(trialId);
+      const trial = rowToTrial(row);
+      const { seq } = this.statements.studySeq.get(row.study_id) as { seq: number };
+      // Throws TrialNotRunningError / ParamConflictError before anything is written.
+      const next = applyTrialPatch(trial, patch, seq + 1, Date.now());
+      this.statements.setSeq.run(next.seq, row.study_id);
+      // Unchanged fields keep their stored text: most updates touch one or two of them.
+      const info = this.statements.updateTrial.run({
+        id: trialId,
+        state: next.state,
+        params: next.params === trial.params ? row.params : encodeJson(next.params),
+        distributions: next.distributions === trial.distributions ? row.distributions : encodeJson(next.distributions),
+        objective_values: next.values === trial.values ? row.objective_values : encodeValues(next.values),
+        intermediate: next.intermediate === trial.intermediate ? row.intermediate : encodeIntermediate(next.intermediate),
+        user_attrs: next.userAttrs === trial.userAttrs ? row.user_attrs : encodeJson(next.userAttrs),
+        system_attrs: next.systemAttrs === trial.systemAttrs ? row.system_attrs : encodeJson(next.systemAttrs),
+        finished_at: next.finishedAt,
+        seq: next.seq,
+      });
+      if (info.changes !== 1) throw new TrialNotRunningError(trialId, trial.state);
+      return next;
+    });
+  }
+
+  async trialsSince(studyId: number, seq: number): Promise<TrialChanges> {
+    // One read transaction, so the returned seq and the rows come from the same snapshot: a
+    // change committed in between is neither half-seen nor skipped by the next call.
+    return this.read(() => {
+      const study = this.statements.studySeq.get(studyId) as { seq: number } | undefined;
+      if (!study) throw noStudy(studyId);
+      const rows = (seq <= 0 ? this.statements.allTrials.all(studyId) : this.statements.trialsSince.all(studyId, seq)) as TrialRow[];
+      return { trials: rows.map(rowToTrial), seq: study.seq };
+    });
+  }
+
+  async getTrial(trialId: number): Promise<FrozenTrial | null> {
+    const row = await this.readOne(() => this.statements.trialById.get(trialId) as TrialRow | undefined);
+    return row ? rowToTrial(row) : null;
+  }
+
+  /** Closes the file; later calls are no-ops. */
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    try {
+      // Cheap, and keeps query plans good for the next opener (SQLite recommends it at close).
+      // It may want the write lock: never let a busy file hold up closing for the full timeout.
+      this.db.pragma("busy_timeout = 50");
+      this.db.pragma("optimize");
+    } catch {
+      // Best effort: a busy or read-only file must still close.
+    }
+    this.db.close();
+  }
+
+  /** Bumps the study's change counter and returns the new value; throws if the study is gone. */
+  private bumpSeq(studyId: number): number {
+    const row = this.statements.bumpSeq.get(studyId) as { seq: number } | undefined;
+    if (!row) throw noStudy(studyId);
+    return row.seq;
+  }
+
+  /**
+   * Runs `fn` in a `BEGIN IMMEDIATE` transaction. SQLite's busy timeout already waits for the
+   * write lock, but WAL mode can report SQLITE_BUSY at BEGIN without waiting (during another
+   * connection's recovery or checkpoint), so a busy failure is retried with randomized backoff
+   * until the deadline. `fn` only touches the database, so running it again is safe.
+   */
+  private async write<T>(fn: () => T): Promise<T> {
+    this.assertOpen();
+    const transaction = this.db.transaction(fn);
+    return this.withRetry(() => transaction.immediate());
+  }
+
+  /** Runs `fn` in a read transaction: one consistent snapshot, never waiting for writers in WAL mode. */
+  private async read<T>(fn: () => T): Promise<T> {
+    this.assertOpen();
+    const transaction = this.db.transaction(fn);
+    return this.withRetry(() => transaction.deferred());
+  }
+
+  /** Runs a single statement, atomic by itself, without the cost of an explicit transaction. */
+  private readOne<T>(fn: () => T): Promise<T> {
+    return this.withRetry(fn);
+  }
+
+  private async withRetry<T>(attempt: () => T): Promise<T> {
+    this.assertOpen();
+    const deadline = Date.now() + this.lockDeadlineMs;
+    for (let tries = 0; ; tries++) {
+      try {
+        return attempt();
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+        if (Date.now() >= deadline) throw this.busyError(error);
+        // Sleep asynchronously so the rest of this process (e.g. running trials) keeps going.
+        await sleep(backoffMs(tries));
+      }
+    }
+  }
+
+  private busyError(cause: unknown): StorageBusyError {
+    return new StorageBusyError(
+      `${this.url}: the database stayed locked by other processes for more than ${Math.round(this.lockDeadlineMs / 1000)} s`,
+      { cause },
+    );
+  }
+
+  private assertOpen(): void {
+    if (!this.db.open) throw new StorageError(`${this.url} is closed`);
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  const trialColumns =
+    "id, study_id, number, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, started_at, finished_at, seq";
+  return {
+    insertStudy: db.prepare(
+      "INSERT INTO studies (name, directions, user_attrs, system_attrs, created_at, seq) VALUES (?, ?, ?, ?, ?, 0) RETURNING id",
+    ),
+    studyByName: db.prepare("SELECT * FROM studies WHERE name = ?"),
+    studyById: db.prepare("SELECT * FROM studies WHERE id = ?"),
+    allStudies: db.prepare("SELECT * FROM studies ORDER BY id"),
+    deleteStudy: db.prepare("DELETE FROM studies WHERE name = ?"),
+    setStudyAttrs: db.prepare("UPDATE studies SET user_attrs = ?, system_attrs = ? WHERE id = ?"),
+    studySeq: db.prepare("SELECT seq FROM studies WHERE id = ?"),
+    bumpSeq: db.prepare("UPDATE studies SET seq = seq + 1 WHERE id = ? RETURNING seq"),
+    setSeq: db.prepare("UPDATE studies SET seq = ? WHERE id = ?"),
+    // Served by the UNIQUE (study_id, number) index: one probe, not a scan.
+    nextNumber: db.prepare("SELECT COALESCE(MAX(number), -1) + 1 AS number FROM trials WHERE study_id = ?"),
+    insertTrial: db.prepare(
+      `INSERT INTO trials (study_id, number, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, started_at, finished_at, seq)
+       VALUES (@study_id, @number, @state, @params, @distributions, NULL, '{}', @user_attrs, @system_attrs, @started_at, NULL, @seq)
+       RETURNING id`,
+    ),
+    trialById: db.prepare(`SELECT ${trialColumns} FROM trials WHERE id = ?`),
+    oldestWaiting: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`),
+    claimTrial: db.prepare("UPDATE trials SET state = 'running', started_at = ?, seq = ? WHERE id = ? AND state = 'waiting'"),
+    updateTrial: db.prepare(
+      `UPDATE trials SET state = @state, params = @params, distributions = @distributions, objective_values = @objective_values,
+         intermediate = @intermediate, user_attrs = @user_attrs, system_attrs = @system_attrs, finished_at = @finished_at, seq = @seq
+       WHERE id = @id AND state = 'running'`,
+    ),
+    allTrials: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? ORDER BY number`),
+    trialsSince: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? AND seq > ? ORDER BY number`),
+    // Counts and best first objective per study and state in one pass; non-finite values are
+    // stored as strings, so they are counted separately rather than compared as text.
+    aggregateTrials: db.prepare(
+      `SELECT study_id, state, COUNT(*) AS n,
+         MIN(CASE WHEN json_type(objective_values, '$[0]') IN ('integer', 'real') THEN json_extract(objective_values, '$[0]') END) AS min_value,
+         MAX(CASE WHEN json_type(objective_values, '$[0]') IN ('integer', 'real') THEN json_extract(objective_values, '$[0]') END) AS max_value,
+         MAX(json_extract(objective_values, '$[0]') = '-inf') AS has_neg_inf,
+         MAX(json_extract(objective_values, '$[0]') = 'inf') AS has_pos_inf
+       FROM trials GROUP BY study_id, state`,
+    ),
+  };
+}
+
+function rowToStudy(row: StudyRow): StudyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    directions: JSON.parse(row.directions) as Direction[],
+    userAttrs: decodeAttrs(row.user_attrs),
+    systemAttrs: decodeAttrs(row.system_attrs),
+    createdAt: row.created_at,
+  };
+}
+
+function rowToTrial(row: TrialRow): FrozenTrial {
+  return {
+    id: row.id,
+    number: row.number,
+    state: row.state,
+    params: decodeJson(row.params) as Record<string, ParamValue>,
+    distributions: decodeJson(row.distributions) as Record<string, Distribution>,
+    values: decodeValues(row.objective_values),
+    intermediate: decodeIntermediate(row.intermediate),
+    userAttrs: decodeAttrs(row.user_attrs),
+    systemAttrs: decodeAttrs(row.system_attrs),
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    seq: row.seq,
+  };
+}
+
+/** Same result as `summarizeStudy` over the study's trials, computed by SQLite. */
+function summarize(record: StudyRecord, rows: readonly AggregateRow[]): StudySummary {
+  const trialCounts: Record<TrialState, number> = { waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
+  let bestValue: number | null = null;
+  for (const row of rows) {
+    trialCounts[row.state] = row.n;
+    if (row.state !== "complete" || record.directions.length !== 1) continue;
+    if (record.directions[0] === "minimize") bestValue = row.has_neg_inf ? -Infinity : row.min_value;
+    else bestValue = row.has_pos_inf ? Infinity : row.max_value;
+  }
+  return { ...record, trialCounts, bestValue };
+}
+
+// --- Encoding -------------------------------------------------------------------------------
+//
+// JSON has no Infinity or NaN (JSON.stringify silently turns them into null), yet a diverging
+// run reports NaN and a crashed one may report Infinity. Objective and intermediate values hold
+// only numbers, so a non-finite one is stored as the string "inf", "-inf" or "nan". Params,
+// distributions and attributes may hold strings, so there a non-finite number becomes the object
+// {"$sextant:number": "inf"}, which no parameter value can be.
+
+const NON_FINITE_TAG = "$sextant:number";
+
+function nonFiniteName(value: number): string {
+  return Number.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf";
+}
+
+function nonFiniteValue(name: unknown): number | undefined {
+  return name === "inf" ? Infinity : name === "-inf" ? -Infinity : name === "nan" ? NaN : undefined;
+}
+
+function hasNonFinite(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) return value.some(hasNonFinite);
+  for (const key in value) if (hasNonFinite((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
+function tagNonFinite(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isFinite(value) ? { [NON_FINITE_TAG]: nonFiniteName(value) } : value;
+}
+
+function untagNonFinite(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === NON_FINITE_TAG) {
+      const decoded = nonFiniteValue((value as Record<string, unknown>)[NON_FINITE_TAG]);
+      if (decoded !== undefined) return decoded;
+    }
+  }
+  return value;
+}
+
+/** JSON text for params, distributions and attributes; non-finite numbers survive. */
+function encodeJson(value: unknown): string {
+  return hasNonFinite(value) ? JSON.stringify(value, tagNonFinite) : JSON.stringify(value);
+}
+
+/** Inverse of {@link encodeJson}. */
+function decodeJson(text: string): unknown {
+  // Most attribute and param columns of a fresh trial are empty; skip the parser for them.
+  if (text === "{}") return {};
+  // The reviver costs a call per node; only pay it when a tag can be present.
+  return text.includes(NON_FINITE_TAG) ? JSON.parse(text, untagNonFinite) : JSON.parse(text);
+}
+
+function decodeAttrs(text: string): Record<string, JsonValue> {
+  return decodeJson(text) as Record<string, JsonValue>;
+}
+
+function encodeValues(values: readonly number[] | null): string | null {
+  if (values === null) return null;
+  return JSON.stringify(values.map((v) => (Number.isFinite(v) ? v : nonFiniteName(v))));
+}
+
+function decodeValues(text: string | null): number[] | null {
+  if (text === null) return null;
+  const parsed = JSON.parse(text) as (number | string)[];
+  return text.includes('"') ? parsed.map((v) => (typeof v === "number" ? v : nonFiniteValue(v) ?? NaN)) : (parsed as number[]);
+}
+
+function encodeIntermediate(intermediate: Readonly<Record<number, number>>): string {
+  if (!hasNonFinite(intermediate)) return JSON.stringify(intermediate);
+  const out: Record<string, number | string> = {};
+  for (const [step, value] of Object.entries(intermediate)) out[step] = Number.isFinite(value) ? value : nonFiniteName(value);
+  return JSON.stringify(out);
+}
+
+function decodeIntermediate(text: string): Record<number, number> {
+  if (text === "{}") return {};
+  const parsed = JSON.parse(text) as Record<string, number | string>;
+  // Keys are always quoted; a quoted value shows up as `:"`.
+  if (!text.includes(':"')) return parsed as Record<number, number>;
+  for (const [step, value] of Object.entries(parsed)) if (typeof value === "string") parsed[step] = nonFiniteValue(value) ?? NaN;
+  return parsed as Record<number, number>;
+}
+
+// --- Errors and retries ---------------------------------------------------------------------
+
+function noStudy(studyId: number): StorageError {
+  return new StorageError(`no study with id ${studyId}`);
+}
+
+function isBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && (error.code.startsWith("SQLITE_BUSY") || error.code.startsWith("SQLITE_LOCKED"));
+}
+
+/** Exponential backoff with full jitter, 2 ms doubling to at most 100 ms, so retrying processes spread out. */
+function backoffMs(attempt: number): number {
+  return 1 + Math.random() * Math.min(100, 2 * 2 ** attempt);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Retries a synchronous busy failure (used while opening, which is synchronous) until the deadline. */
+function retryBusySync<T>(fn: () => T, deadlineMs: number): T {
+  const deadline = Date.now() + deadlineMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      Atomics.wait(sleepCell, 0, 0, backoffMs(attempt));
+    }
+  }
+}
+
+function describeOpenFailure(error: unknown, path: string): string {
+  if (error instanceof SqliteSchemaError) return error.message;
+  if (error instanceof Database.SqliteError) {
+    const code = error.code;
+    if (code === "SQLITE_NOTADB") return "the file is not a SQLite database (file is corrupt or of another format)";
+    if (code.startsWith("SQLITE_CORRUPT")) return `the SQLite file is corrupt (${error.message})`;
+    if (code.startsWith("SQLITE_CANTOPEN")) return "the file cannot be opened (check that the path names a file you may read and write)";
+    if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_PERM")) {
+      return `the file is read-only; Sextant must write to it and create ${path}-wal and ${path}-shm beside it`;
+    }
+    if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return "the database stayed locked by another process";
+    if (code === "SQLITE_FULL") return "the disk is full";
+    return `${error.message} (${code})`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

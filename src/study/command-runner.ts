@@ -1,0 +1,554 @@
+/**
+ * The command runner: runs one program per trial, never through a shell, and turns what it prints
+ * into intermediate values, a final value, a pruned trial or a failed one. The CLI's `sextant tune`
+ * and library users share it through {@link commandObjective}.
+ *
+ * The protocol (see DESIGN.md, "Tuning a command"):
+ * - parameters reach the program as whole argv elements (`{name}` placeholders), as environment
+ *   variables `SEXTANT_PARAM_<NAME>`, and as a JSON file named by `SEXTANT_PARAMS_FILE`;
+ * - the program prints `sextant: {"step": 3, "value": 0.41}` for intermediate values and
+ *   `sextant: {"value": 0.93}` (or `{"values": [..]}`) for the result; a bare number on the last
+ *   non-empty stdout line also counts;
+ * - a pruned or timed-out program is sent SIGTERM, then SIGKILL after a grace period, to its whole
+ *   process group so that the children of a shell script die too.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants as fsConstants, statSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
+import type { Objective, ObjectiveResult } from "./study.js";
+import { type Trial, TrialPruned } from "./trial.js";
+
+/** The program named by a command could not be found or is not executable. */
+export class CommandNotFoundError extends Error {
+  override name = "CommandNotFoundError";
+}
+
+/** A command template that cannot work: empty, or with a placeholder that names no parameter. */
+export class CommandTemplateError extends Error {
+  override name = "CommandTemplateError";
+}
+
+/** A trial's command failed; the message is the reason kept in `systemAttrs.failReason`. */
+export class CommandTrialError extends Error {
+  override name = "CommandTrialError";
+}
+
+/** Progress events of the runner, for a front end that shows or tracks running commands. */
+export interface CommandHooks {
+  /** The program of a trial started, as process (group) `pid`. */
+  onSpawn?(event: { trialNumber: number; pid: number; argv: readonly string[] }): void;
+  /** One line the program printed (only called when someone listens: the runner keeps just tails). */
+  onOutput?(event: { trialNumber: number; stream: "stdout" | "stderr"; line: string }): void;
+  /** The program of a trial ended (whatever the reason). */
+  onExit?(event: { trialNumber: number; pid: number; exitCode: number | null; signal: string | null }): void;
+}
+
+/** How to run a command for each trial; see {@link commandObjective}. */
+export interface CommandSpec {
+  /** The program and its arguments; `{name}` is replaced by the value of parameter `name`, `{{`/`}}` are literal braces. */
+  readonly argv: readonly string[];
+  /** The parameters each trial suggests, in this order, before the program starts. */
+  readonly space: Readonly<Record<string, Distribution>>;
+  /** Extra environment variables (placeholders allowed in values); the runner's own environment is inherited. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Working directory of the program (default: this process's). */
+  readonly cwd?: string;
+  /** Kill the program and fail the trial after this many seconds. */
+  readonly timeoutSeconds?: number;
+  /** Seconds between SIGTERM and SIGKILL when a program is stopped (default 5). */
+  readonly killGraceSeconds?: number;
+  /** Put in `SEXTANT_STUDY`. */
+  readonly studyName?: string;
+  /** Bytes of stdout and stderr kept on the trial (default 2048 each). */
+  readonly tailBytes?: number;
+  /** Aborting it stops running programs (SIGTERM, then SIGKILL) and fails their trials as "interrupted". */
+  readonly signal?: AbortSignal;
+  readonly hooks?: CommandHooks;
+}
+
+const PLACEHOLDER = /\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
+const REPORT_PREFIX = /^\s*sextant:\s*/;
+const NUMBER_LINE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const NON_FINITE_LINE = /^[-+]?(?:nan|inf|infinity)$/i;
+const MAX_LINE_CHARS = 1 << 20;
+
+/** The names of the `{name}` placeholders in a template, in order of first appearance. */
+export function placeholdersIn(template: readonly string[]): string[] {
+  const names: string[] = [];
+  for (const element of template) {
+    for (const match of element.matchAll(PLACEHOLDER)) {
+      if (match[1] !== undefined && !names.includes(match[1])) names.push(match[1]);
+    }
+  }
+  return names;
+}
+
+/** How a parameter value is written into argv, environment variables and placeholders. */
+export function formatParamValue(value: ParamValue): string {
+  if (value === null) return "null";
+  return String(value);
+}
+
+/**
+ * Replaces `{name}` placeholders in one template element. The result is always exactly one
+ * string, so a value holding spaces, quotes or `;` stays one literal argument.
+ *
+ * @example
+ * substitutePlaceholders("--lr={lr}", { lr: 0.01 }) // "--lr=0.01"
+ */
+export function substitutePlaceholders(element: string, params: Readonly<Record<string, ParamValue>>): string {
+  return element.replace(PLACEHOLDER, (whole, name: string | undefined) => {
+    if (whole === "{{") return "{";
+    if (whole === "}}") return "}";
+    if (name === undefined || !Object.prototype.hasOwnProperty.call(params, name)) {
+      throw new CommandTemplateError(`placeholder {${String(name)}} names no parameter`);
+    }
+    return formatParamValue(params[name]!);
+  });
+}
+
+/**
+ * The environment variable a parameter is passed in: `SEXTANT_PARAM_` and the name upper-cased,
+ * with every character that is not a letter or digit turned into `_`.
+ *
+ * @example
+ * paramEnvName("learning-rate") // "SEXTANT_PARAM_LEARNING_RATE"
+ */
+export function paramEnvName(name: string): string {
+  return `SEXTANT_PARAM_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
+
+/** Checks a template against the parameters it may use; throws {@link CommandTemplateError}. */
+export function checkCommandTemplate(argv: readonly string[], paramNames: readonly string[]): void {
+  if (argv.length === 0 || argv[0] === "") throw new CommandTemplateError("the command is empty");
+  const unknown = placeholdersIn(argv).filter((name) => !paramNames.includes(name));
+  if (unknown.length > 0) {
+    throw new CommandTemplateError(
+      `the command uses ${unknown.map((n) => `{${n}}`).join(", ")} but there is no such parameter` +
+        (paramNames.length > 0 ? ` (parameters: ${paramNames.join(", ")})` : " (no parameters are defined)"),
+    );
+  }
+}
+
+/**
+ * Finds the file a command's program name refers to, the way `spawn` will: a name with a `/` is a
+ * path (relative to `cwd`), any other name is looked up on `PATH`. Throws
+ * {@link CommandNotFoundError} with a clear message if it is missing or not executable, so a
+ * front end can refuse to start before wasting a trial.
+ *
+ * @example
+ * resolveExecutable("node") // "/usr/bin/node"
+ */
+export function resolveExecutable(command: string, options: { cwd?: string; env?: Readonly<Record<string, string | undefined>> } = {}): string {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  if (command.includes("/")) {
+    const path = isAbsolute(command) ? command : resolve(cwd, command);
+    const problem = executableProblem(path);
+    if (problem) throw new CommandNotFoundError(`command "${command}" ${problem} (${path})`);
+    return path;
+  }
+  const pathVar = env.PATH ?? "";
+  for (const dir of pathVar.split(delimiter)) {
+    const candidate = join(resolve(cwd, dir === "" ? "." : dir), command);
+    if (executableProblem(candidate) === null) return candidate;
+  }
+  throw new CommandNotFoundError(`command "${command}" not found on PATH`);
+}
+
+function executableProblem(path: string): string | null {
+  try {
+    if (!statSync(path).isFile()) return "is not a file";
+  } catch {
+    return "does not exist";
+  }
+  try {
+    accessSync(path, fsConstants.X_OK);
+  } catch {
+    return "is not executable";
+  }
+  return null;
+}
+
+/** A line of the protocol, as {@link parseReportLine} reads it. */
+export type ReportLine =
+  | { kind: "intermediate"; step: number; value: number }
+  | { kind: "final"; values: unknown[] }
+  | { kind: "invalid"; message: string };
+
+/**
+ * Reads one stdout line of the protocol: `sextant: {"step": k, "value": v}` (intermediate),
+ * `sextant: {"value": v}` or `sextant: {"values": [..]}` (final). Returns null for a line that is
+ * not a `sextant:` line. Final values are returned unchecked; the caller judges them.
+ */
+export function parseReportLine(line: string): ReportLine | null {
+  const prefix = REPORT_PREFIX.exec(line);
+  if (!prefix) return null;
+  const body = line.slice(prefix[0].length).trim();
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch {
+    return { kind: "invalid", message: `not JSON after "sextant:": ${clip(body, 80)}` };
+  }
+  if (typeof data === "number") return { kind: "final", values: [data] };
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    return { kind: "invalid", message: `expected a JSON object after "sextant:", got ${clip(body, 80)}` };
+  }
+  const record = data as Record<string, unknown>;
+  if (record.step !== undefined) {
+    const { step, value } = record;
+    if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
+      return { kind: "invalid", message: `step must be a non-negative integer, got ${clip(JSON.stringify(step), 40)}` };
+    }
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      return { kind: "invalid", message: `intermediate value at step ${step} must be a finite number, got ${clip(JSON.stringify(value) ?? "nothing", 40)}` };
+    }
+    return { kind: "intermediate", step, value };
+  }
+  if (record.values !== undefined) {
+    if (!Array.isArray(record.values)) return { kind: "final", values: [record.values] };
+    return { kind: "final", values: record.values };
+  }
+  if (Object.prototype.hasOwnProperty.call(record, "value")) return { kind: "final", values: [record.value] };
+  return { kind: "invalid", message: `a sextant line needs "value" or "values": ${clip(body, 80)}` };
+}
+
+/** Reads a bare number from the last non-empty stdout line; NaN for `nan`/`inf`-like text, null if not a number. */
+function parseBareNumber(line: string): number | null {
+  const text = line.trim();
+  if (NUMBER_LINE.test(text)) return Number(text);
+  if (NON_FINITE_LINE.test(text)) return NaN;
+  return null;
+}
+
+/** How a program run ended. */
+interface ProcessOutcome {
+  exitCode: number | null;
+  signal: string | null;
+  spawnError: NodeJS.ErrnoException | null;
+  stoppedBy: "pruned" | "timeout" | "interrupted" | null;
+  stdoutTail: string;
+  stderrTail: string;
+  lastStdoutLine: string;
+}
+
+interface ProcessOptions {
+  argv: readonly string[];
+  env: Record<string, string | undefined>;
+  cwd?: string;
+  timeoutSeconds?: number;
+  killGraceSeconds: number;
+  tailBytes: number;
+  signal?: AbortSignal;
+  trialNumber: number;
+  hooks?: CommandHooks;
+  /** Called for each stdout line; returning "prune" stops the program. */
+  onStdoutLine(line: string): "prune" | void;
+}
+
+/** Keeps the last `limit` bytes written to it. */
+class Tail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.limit) {
+      this.size -= this.chunks.shift()!.length;
+    }
+  }
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    const kept = all.length > this.limit ? all.subarray(all.length - this.limit) : all;
+    // A cut may split a multi-byte character; drop the replacement character it decodes to.
+    return kept.toString("utf8").replace(/^\uFFFD+/, "");
+  }
+}
+
+/** Splits a byte stream into lines, decoding UTF-8 across chunk boundaries. */
+class LineSplitter {
+  private readonly decoder = new StringDecoder("utf8");
+  private partial = "";
+  constructor(private readonly onLine: (line: string) => void) {}
+  push(chunk: Buffer): void {
+    const text = this.partial + this.decoder.write(chunk);
+    const lines = text.split("\n");
+    this.partial = lines.pop()!;
+    // A program printing megabytes without a newline must not grow memory without bound.
+    if (this.partial.length > MAX_LINE_CHARS) this.partial = this.partial.slice(-MAX_LINE_CHARS);
+    for (const line of lines) this.onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+  }
+  end(): void {
+    const rest = this.partial + this.decoder.end();
+    this.partial = "";
+    if (rest.length > 0) this.onLine(rest);
+  }
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group is gone (ESRCH) or was never made; fall back to the process itself.
+    try {
+      child.kill(signal);
+    } catch {
+      /* already dead */
+    }
+  }
+}
+
+/** Runs one program in its own process group and collects how it ended. */
+function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
+  const stdoutTail = new Tail(options.tailBytes);
+  const stderrTail = new Tail(options.tailBytes);
+  let lastStdoutLine = "";
+  let stoppedBy: ProcessOutcome["stoppedBy"] = null;
+  if (options.signal?.aborted) {
+    return Promise.resolve({ exitCode: null, signal: null, spawnError: null, stoppedBy: "interrupted", stdoutTail: "", stderrTail: "", lastStdoutLine: "" });
+  }
+  return new Promise((resolvePromise) => {
+    const child = spawn(options.argv[0]!, options.argv.slice(1), {
+      cwd: options.cwd,
+      env: options.env,
+      shell: false,
+      // Its own process group, so that stopping it reaches the children of a shell script too,
+      // and so that a terminal's Ctrl-C reaches only us: we decide how to stop trials.
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const timers: NodeJS.Timeout[] = [];
+    let settled = false;
+    let exited = false;
+    let spawnError: NodeJS.ErrnoException | null = null;
+    let exitCode: number | null = null;
+    let exitSignal: string | null = null;
+
+    const stop = (reason: NonNullable<ProcessOutcome["stoppedBy"]>): void => {
+      if (stoppedBy !== null || exited) return;
+      stoppedBy = reason;
+      killGroup(child, "SIGTERM");
+      const grace = setTimeout(() => killGroup(child, "SIGKILL"), options.killGraceSeconds * 1000);
+      timers.push(grace);
+    };
+    const onAbort = (): void => stop("interrupted");
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+
+    const finish = (): void => {
+      if (settled) return;
+      settled = true;
+      for (const timer of timers) clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      stdoutLines.end();
+      stderrLines.end();
+      if (child.pid !== undefined) {
+        options.hooks?.onExit?.({ trialNumber: options.trialNumber, pid: child.pid, exitCode, signal: exitSignal });
+      }
+      resolvePromise({
+        exitCode,
+        signal: exitSignal,
+        spawnError,
+        stoppedBy,
+        stdoutTail: stdoutTail.text(),
+        stderrTail: stderrTail.text(),
+        lastStdoutLine,
+      });
+    };
+
+    const stdoutLines = new LineSplitter((line) => {
+      if (line.trim() !== "") lastStdoutLine = line;
+      options.hooks?.onOutput?.({ trialNumber: options.trialNumber, stream: "stdout", line });
+      if (options.onStdoutLine(line) === "prune" && stoppedBy === null && !exited) stop("pruned");
+    });
+    const stderrLines = new LineSplitter((line) => {
+      options.hooks?.onOutput?.({ trialNumber: options.trialNumber, stream: "stderr", line });
+    });
+    child.stdout!.on("data", (chunk: Buffer) => {
+      stdoutTail.push(chunk);
+      stdoutLines.push(chunk);
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+      stderrTail.push(chunk);
+      if (options.hooks?.onOutput) stderrLines.push(chunk);
+    });
+
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) {
+        spawnError = error;
+        finish();
+      }
+    });
+    child.on("spawn", () => {
+      options.hooks?.onSpawn?.({ trialNumber: options.trialNumber, pid: child.pid!, argv: options.argv });
+      if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) {
+        timers.push(setTimeout(() => stop("timeout"), options.timeoutSeconds * 1000));
+      }
+    });
+    child.on("exit", (code, signal) => {
+      exited = true;
+      exitCode = code;
+      exitSignal = signal;
+      // Whatever the program left behind in its group (background jobs of a script) ends with it.
+      killGroup(child, "SIGKILL");
+      // A grandchild that escaped the group may hold our pipes open; do not wait on it forever.
+      const drain = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        finish();
+      }, 2000);
+      drain.unref();
+      timers.push(drain);
+    });
+    child.on("close", () => {
+      if (exited || spawnError) finish();
+    });
+  });
+}
+
+/**
+ * An objective for `study.optimize` that runs a command per trial. Each trial suggests the
+ * parameters of `spec.space`, runs the program with them (argv placeholders, environment
+ * variables, params file), feeds its intermediate values to the study's pruner, and returns the
+ * value(s) it reports. A program that fails (non-zero exit, killed, times out, reports nothing or
+ * something that is not a finite number) fails its trial with `systemAttrs.exitCode`, `signal`,
+ * `failReason`, `stderrTail` and `stdoutTail` kept; a pruned one is stopped and its trial pruned.
+ *
+ * @example
+ * const study = await createStudy({ storage: "sqlite:./sextant.db", direction: "minimize" });
+ * await study.optimize(
+ *   commandObjective({
+ *     argv: ["node", "train.mjs", "--lr", "{lr}"],
+ *     space: { lr: { type: "float", low: 1e-5, high: 1e-1, log: true } },
+ *     timeoutSeconds: 600,
+ *   }),
+ *   { nTrials: 30, concurrency: 2 },
+ * );
+ */
+export function commandObjective(spec: CommandSpec): Objective {
+  const paramNames = Object.keys(spec.space);
+  checkCommandTemplate(spec.argv, paramNames);
+  for (const value of Object.values(spec.env ?? {})) checkCommandTemplate(["env", value], paramNames);
+  const killGraceSeconds = spec.killGraceSeconds ?? 5;
+  const tailBytes = spec.tailBytes ?? 2048;
+  return (trial) => runCommandTrial(trial, spec, killGraceSeconds, tailBytes);
+}
+
+async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds: number, tailBytes: number): Promise<ObjectiveResult> {
+  if (spec.signal?.aborted) throw new CommandTrialError("interrupted");
+  const params: Record<string, ParamValue> = {};
+  for (const [name, distribution] of Object.entries(spec.space)) params[name] = trial.suggest(name, distribution);
+  const argv = spec.argv.map((element) => substitutePlaceholders(element, params));
+  trial.setSystemAttr("argv", argv);
+
+  const dir = await mkdtemp(join(tmpdir(), "sextant-trial-"));
+  const paramsFile = join(dir, "params.json");
+  await writeFile(paramsFile, JSON.stringify(params, null, 2) + "\n");
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const [key, value] of Object.entries(spec.env ?? {})) env[key] = substitutePlaceholders(value, params);
+  for (const [name, value] of Object.entries(params)) env[paramEnvName(name)] = formatParamValue(value);
+  env.SEXTANT_TRIAL_NUMBER = String(trial.number);
+  env.SEXTANT_PARAMS_FILE = paramsFile;
+  if (spec.studyName !== undefined) env.SEXTANT_STUDY = spec.studyName;
+
+  let finalValues: unknown[] | null = null;
+  let lastStep: number | null = null;
+  const warnings: string[] = [];
+  let outcome: ProcessOutcome;
+  try {
+    outcome = await runProcess({
+      argv,
+      env,
+      cwd: spec.cwd,
+      timeoutSeconds: spec.timeoutSeconds,
+      killGraceSeconds,
+      tailBytes,
+      signal: spec.signal,
+      trialNumber: trial.number,
+      hooks: spec.hooks,
+      onStdoutLine(line) {
+        const report = parseReportLine(line);
+        if (report === null) return;
+        if (report.kind === "invalid") {
+          if (warnings.length < 5) warnings.push(report.message);
+          return;
+        }
+        if (report.kind === "final") {
+          finalValues = report.values;
+          return;
+        }
+        trial.reportIntermediate(report.value, report.step);
+        lastStep = report.step;
+        try {
+          if (trial.shouldPrune()) return "prune";
+        } catch (error) {
+          if (warnings.length < 5) warnings.push(`pruner error: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      },
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  trial.setSystemAttr("exitCode", outcome.exitCode);
+  trial.setSystemAttr("signal", outcome.signal);
+  trial.setSystemAttr("stdoutTail", outcome.stdoutTail);
+  trial.setSystemAttr("stderrTail", outcome.stderrTail);
+  if (warnings.length > 0) trial.setSystemAttr("protocolWarnings", warnings as JsonValue);
+
+  const fail = (reason: string): never => {
+    trial.setSystemAttr("failReason", reason);
+    throw new CommandTrialError(reason);
+  };
+  if (outcome.spawnError) {
+    const code = outcome.spawnError.code;
+    fail(
+      code === "ENOENT"
+        ? `command "${argv[0]}" not found${spec.cwd ? ` (cwd ${spec.cwd})` : ""}`
+        : `could not start "${argv[0]}": ${outcome.spawnError.message}`,
+    );
+  }
+  if (outcome.stoppedBy === "interrupted") fail("interrupted");
+  if (outcome.stoppedBy === "pruned") throw new TrialPruned(`pruned at step ${String(lastStep)}`);
+  if (outcome.stoppedBy === "timeout") fail(`timed out after ${spec.timeoutSeconds}s`);
+  if (outcome.signal !== null) fail(`killed by signal ${outcome.signal}${stderrHint(outcome.stderrTail)}`);
+  if (outcome.exitCode !== 0) fail(`exit code ${String(outcome.exitCode)}${stderrHint(outcome.stderrTail)}`);
+
+  let values: unknown[] | null = finalValues;
+  if (values === null) {
+    const bare = parseBareNumber(outcome.lastStdoutLine);
+    if (bare !== null) values = [bare];
+  }
+  if (values === null) {
+    const why = warnings.length > 0 ? `; ${warnings[warnings.length - 1]}` : "";
+    fail(
+      `no value reported: print 'sextant: {"value": <number>}' or a number on the last line of stdout` +
+        (outcome.lastStdoutLine ? ` (last line: ${clip(outcome.lastStdoutLine.trim(), 60)})` : " (stdout was empty)") +
+        why,
+    );
+  }
+  const numbers: number[] = [];
+  for (const value of values!) {
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      fail(`reported value ${clip(JSON.stringify(value) ?? String(value), 40)} is not a finite number`);
+    }
+    numbers.push(value as number);
+  }
+  if (numbers.length === 0) fail("reported an empty list of values");
+  return numbers.length === 1 ? numbers[0]! : numbers;
+}
+
+function stderrHint(stderrTail: string): string {
+  const lines = stderrTail.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  return lines.length > 0 ? `: ${clip(lines[lines.length - 1]!, 120)}` : "";
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

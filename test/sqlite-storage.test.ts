@@ -1,0 +1,276 @@
+/**
+ * What only the SQLite backend has: a file that outlives the process, a versioned schema, and
+ * files that are not ours. (Behaviour every backend shares is in storage-conformance.test.ts.)
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { StorageError, openStorage } from "../src/storage/index.js";
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, migrateSchema } from "../src/storage/sqlite-migrations.js";
+import { SqliteStorage, StorageBusyError, StorageOpenError } from "../src/storage/sqlite.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "sextant-sqlite-"));
+let counter = 0;
+const newPath = (label = "db") => join(scratch, `${label}-${counter++}.db`);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The error `fn` throws; fails the test if it throws nothing. */
+function thrownBy(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected an error, got none");
+}
+
+describe("sqlite storage: the file", () => {
+  it("keeps everything across close and reopen, and numbers on from where it stopped", async () => {
+    const path = newPath();
+    const first = SqliteStorage.open(path);
+    const study = await first.createStudy("persist", ["maximize"], { userAttrs: { a: 1 } });
+    await first.setStudyAttrs(study.id, { systemAttrs: { sampler: "tpe" } });
+    const done = await first.createTrial(study.id, { state: "running", params: { c: null }, distributions: { c: { type: "categorical", choices: [null, 1] } } });
+    await first.updateTrial(done.id, { intermediate: { 0: NaN }, state: "complete", values: [0.5] });
+    await first.createTrial(study.id, { state: "waiting" });
+    await first.createTrial(study.id, { state: "running" });
+    const trialsBefore = await first.trialsSince(study.id, 0);
+    const studiesBefore = await first.listStudies();
+    await first.close();
+
+    const second = SqliteStorage.open(path);
+    expect(await second.getStudy("persist")).toEqual({ ...study, systemAttrs: { sampler: "tpe" } });
+    expect(await second.trialsSince(study.id, 0)).toEqual(trialsBefore);
+    expect(await second.listStudies()).toEqual(studiesBefore);
+    expect(studiesBefore[0]).toMatchObject({ bestValue: 0.5, trialCounts: { complete: 1, waiting: 1, running: 1 } });
+    expect((await second.claimWaitingTrial(study.id))!.number).toBe(1);
+    const next = await second.createTrial(study.id, { state: "running" });
+    expect(next.number).toBe(3);
+    expect(next.seq).toBeGreaterThan(trialsBefore.seq);
+    await second.close();
+  });
+
+  it("opens through openStorage with its URL", async () => {
+    const path = newPath();
+    const storage = await openStorage(`sqlite:${path}`);
+    expect(storage).toBeInstanceOf(SqliteStorage);
+    expect(storage.url).toBe(`sqlite:${path}`);
+    await storage.close();
+  });
+
+  it("runs in WAL mode with foreign keys on", async () => {
+    const path = newPath();
+    const storage = SqliteStorage.open(path);
+    await storage.createStudy("s", ["minimize"]);
+    const raw = new Database(path, { readonly: true });
+    // journal_mode is stored in the file, so another connection sees it.
+    expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    raw.close();
+    await storage.close();
+  });
+
+  it("sees another connection's writes, incrementally", async () => {
+    const path = newPath();
+    const writer = SqliteStorage.open(path);
+    const reader = SqliteStorage.open(path);
+    const study = await writer.createStudy("shared", ["minimize"]);
+    const t0 = await writer.createTrial(study.id, { state: "running" });
+    const seen = await reader.trialsSince(study.id, 0);
+    expect(seen.trials).toEqual([t0]);
+    const finished = await writer.updateTrial(t0.id, { state: "complete", values: [1] });
+    const t1 = await reader.createTrial(study.id, { state: "running" });
+    expect(t1.number).toBe(1);
+    expect((await writer.trialsSince(study.id, seen.seq)).trials).toEqual([finished, t1]);
+    await writer.close();
+    await reader.close();
+  });
+
+  it("closes idempotently and refuses use after close", async () => {
+    const storage = SqliteStorage.open(newPath());
+    await storage.close();
+    await storage.close();
+    await expect(storage.getStudy("x")).rejects.toBeInstanceOf(StorageError);
+    await expect(storage.createStudy("x", ["minimize"])).rejects.toThrow(/is closed/);
+  });
+});
+
+describe("sqlite storage: schema versions", () => {
+  it("records migrations in schema_version and creates the indexed schema", async () => {
+    const path = newPath();
+    for (let i = 0; i < 3; i++) await SqliteStorage.open(path).close();
+    const raw = new Database(path, { readonly: true });
+    const versions = raw.prepare("SELECT version, description FROM schema_version ORDER BY version").all();
+    expect(versions).toEqual(SQLITE_MIGRATIONS.map(({ version, description }) => ({ version, description })));
+    expect(SQLITE_SCHEMA_VERSION).toBe(SQLITE_MIGRATIONS.length);
+    // The incremental read must be a range scan on (study_id, seq), not a scan of the study.
+    const plan = raw
+      .prepare("EXPLAIN QUERY PLAN SELECT * FROM trials WHERE study_id = 1 AND seq > 5 ORDER BY number")
+      .all()
+      .map((row) => (row as { detail: string }).detail)
+      .join("\n");
+    expect(plan).toMatch(/USING INDEX trials_by_seq \(study_id=\? AND seq>\?\)/);
+    const claimPlan = raw
+      .prepare("EXPLAIN QUERY PLAN SELECT * FROM trials WHERE study_id = 1 AND state = 'waiting' ORDER BY number LIMIT 1")
+      .all()
+      .map((row) => (row as { detail: string }).detail)
+      .join("\n");
+    expect(claimPlan).toMatch(/USING INDEX trials_by_state/);
+    expect(claimPlan).not.toMatch(/TEMP B-TREE/);
+    raw.close();
+  });
+
+  it("migrates an older file forward and keeps its data", async () => {
+    const path = newPath();
+    const storage = SqliteStorage.open(path);
+    const study = await storage.createStudy("old", ["minimize"]);
+    await storage.createTrial(study.id, { state: "running" });
+    await storage.close();
+
+    // A future migration, applied the way open() applies them: to a file at the current version.
+    const next = [...SQLITE_MIGRATIONS, { version: SQLITE_SCHEMA_VERSION + 1, description: "test column", sql: "ALTER TABLE trials ADD COLUMN extra TEXT" }];
+    const raw = new Database(path);
+    const result = raw.transaction(() => migrateSchema(raw, next)).immediate();
+    expect(result).toEqual({ from: SQLITE_SCHEMA_VERSION, to: SQLITE_SCHEMA_VERSION + 1 });
+    expect(raw.transaction(() => migrateSchema(raw, next)).immediate()).toEqual({ from: SQLITE_SCHEMA_VERSION + 1, to: SQLITE_SCHEMA_VERSION + 1 });
+    expect(raw.prepare("SELECT COUNT(*) AS n FROM trials").get()).toEqual({ n: 1 });
+    expect(raw.prepare("SELECT extra FROM trials").get()).toEqual({ extra: null });
+    raw.close();
+  });
+
+  it("migrates a file that has a version table but no migrations yet", async () => {
+    const path = newPath();
+    const raw = new Database(path);
+    raw.exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    raw.close();
+    const storage = SqliteStorage.open(path);
+    await storage.createStudy("ok", ["minimize"]);
+    await storage.close();
+  });
+
+  it("refuses a file written by a newer version, and leaves it alone", async () => {
+    const path = newPath();
+    await SqliteStorage.open(path).close();
+    const raw = new Database(path);
+    raw.prepare("INSERT INTO schema_version (version, description, applied_at) VALUES (?, 'from the future', 0)").run(SQLITE_SCHEMA_VERSION + 98);
+    raw.close();
+
+    const error = thrownBy(() => SqliteStorage.open(path));
+    expect(error).toBeInstanceOf(StorageOpenError);
+    expect(error.message).toBe(
+      `cannot open sqlite:${path}: the file has schema version ${SQLITE_SCHEMA_VERSION + 98}, newer than this version of Sextant understands (${SQLITE_SCHEMA_VERSION}); upgrade Sextant to open it`,
+    );
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare("SELECT MAX(version) AS v FROM schema_version").get()).toEqual({ v: SQLITE_SCHEMA_VERSION + 98 });
+    check.close();
+  });
+});
+
+describe("sqlite storage: files that are not ours", () => {
+  it("treats an empty (0-byte) file as a new database", async () => {
+    const path = newPath();
+    writeFileSync(path, "");
+    const storage = SqliteStorage.open(path);
+    const study = await storage.createStudy("fresh", ["minimize"]);
+    expect((await storage.createTrial(study.id, { state: "running" })).number).toBe(0);
+    await storage.close();
+  });
+
+  it.each([
+    ["random bytes", () => Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919 + 13) % 256))],
+    ["a text file", () => Buffer.from("name,value\nlr,0.1\n".repeat(100))],
+    ["a short text file", () => Buffer.from("hello\n")],
+  ])("refuses %s with a clear message and leaves it untouched", (_label, content) => {
+    const path = newPath("corrupt");
+    const bytes = content();
+    writeFileSync(path, bytes);
+    const error = thrownBy(() => SqliteStorage.open(path));
+    expect(error).toBeInstanceOf(StorageOpenError);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error.message).toBe(`cannot open sqlite:${path}: the file is not a SQLite database (file is corrupt or of another format)`);
+    expect((error.cause as { code?: string }).code).toBe("SQLITE_NOTADB");
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+  });
+
+  it("refuses another application's SQLite database instead of adding tables to it", () => {
+    const path = newPath("foreign");
+    const raw = new Database(path);
+    raw.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT); CREATE TABLE orders (id INTEGER PRIMARY KEY)");
+    raw.close();
+    const error = thrownBy(() => SqliteStorage.open(path));
+    expect(error).toBeInstanceOf(StorageOpenError);
+    expect(error.message).toBe(
+      `cannot open sqlite:${path}: the file is a SQLite database of another application (it has tables orders, users but no Sextant schema); use a different file`,
+    );
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma("journal_mode", { simple: true })).toBe("delete");
+    expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()).toEqual([{ name: "orders" }, { name: "users" }]);
+    check.close();
+  });
+
+  it("names a missing directory", () => {
+    const missing = join(scratch, "no-such-dir", "deeper");
+    const error = thrownBy(() => SqliteStorage.open(join(missing, "x.db")));
+    expect(error).toBeInstanceOf(StorageOpenError);
+    expect(error.message).toBe(`cannot open sqlite:${join(missing, "x.db")}: the directory ${missing} does not exist (create it first)`);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it("names a path that is a directory", () => {
+    const dir = join(scratch, `dir-${counter++}`);
+    mkdirSync(dir);
+    const error = thrownBy(() => SqliteStorage.open(dir));
+    expect(error).toBeInstanceOf(StorageOpenError);
+    expect(error.message).toBe(`cannot open sqlite:${dir}: ${dir} is a directory, not a file`);
+  });
+
+  it("rejects through openStorage too, with the same error", async () => {
+    const path = newPath("corrupt");
+    writeFileSync(path, "not a database at all, just some words that go on for a while\n".repeat(20));
+    await expect(openStorage(`sqlite:${path}`)).rejects.toThrow(StorageOpenError);
+  });
+});
+
+describe("sqlite storage: lock contention", () => {
+  it("retries a busy BEGIN IMMEDIATE until the lock is released", async () => {
+    const path = newPath();
+    // busy_timeout 0 makes SQLite report busy at once, so the retry loop is what waits.
+    const storage = SqliteStorage.open(path, { busyTimeoutMs: 0, lockDeadlineMs: 5_000 });
+    const study = await storage.createStudy("busy", ["minimize"]);
+    const holder = new Database(path);
+    holder.prepare("BEGIN IMMEDIATE").run();
+    const released = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        holder.prepare("COMMIT").run();
+        resolve();
+      }, 150),
+    );
+    const started = Date.now();
+    const trial = await storage.createTrial(study.id, { state: "running" });
+    await released;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    expect(trial.number).toBe(0);
+    holder.close();
+    await storage.close();
+  });
+
+  it("gives up with StorageBusyError after its deadline", async () => {
+    const path = newPath();
+    const storage = SqliteStorage.open(path, { busyTimeoutMs: 0, lockDeadlineMs: 200 });
+    const study = await storage.createStudy("stuck", ["minimize"]);
+    const holder = new Database(path);
+    holder.prepare("BEGIN IMMEDIATE").run();
+    const attempt = storage.createTrial(study.id, { state: "running" });
+    await expect(attempt).rejects.toBeInstanceOf(StorageBusyError);
+    await expect(storage.createTrial(study.id, { state: "running" })).rejects.toThrow(/stayed locked by other processes/);
+    holder.prepare("ROLLBACK").run();
+    holder.close();
+    // Nothing half-written: the study is empty and usable.
+    expect((await storage.trialsSince(study.id, 0)).trials).toEqual([]);
+    expect((await storage.createTrial(study.id, { state: "running" })).number).toBe(0);
+    await storage.close();
+  });
+});

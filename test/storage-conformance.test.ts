@@ -1,0 +1,477 @@
+/**
+ * The storage conformance suite: every backend must pass every test here, so that a study behaves
+ * the same whether it lives in memory, in a SQLite file or in PostgreSQL.
+ *
+ * To add a backend, append a factory to `backends`. A backend that needs a server should set
+ * `skip` (with the reason) when the server is not configured, so the suite still runs elsewhere.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Distribution, FrozenTrial } from "../src/space/index.js";
+import {
+  DuplicateStudyError,
+  MemoryStorage,
+  ParamConflictError,
+  type Storage,
+  TrialNotFoundError,
+  TrialNotRunningError,
+} from "../src/storage/index.js";
+import { SqliteStorage } from "../src/storage/sqlite.js";
+
+interface StorageBackend {
+  readonly name: string;
+  /** A fresh, empty storage; each test gets its own. */
+  open(): Promise<Storage>;
+  /** Set to a reason to skip the backend (e.g. no database server configured). */
+  readonly skip?: string;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "sextant-conformance-"));
+let fileCounter = 0;
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const backends: StorageBackend[] = [
+  { name: "memory", open: async () => new MemoryStorage() },
+  { name: "sqlite", open: async () => SqliteStorage.open(join(scratch, `conformance-${fileCounter++}.db`)) },
+];
+
+const uniform: Distribution = { type: "float", low: 0, high: 1 };
+const depth: Distribution = { type: "int", low: 1, high: 10 };
+
+describe.each(backends)("storage conformance: $name", (backend) => {
+  let storage: Storage;
+  beforeEach(async (context) => {
+    if (backend.skip) context.skip(backend.skip);
+    storage = await backend.open();
+  });
+  afterEach(async () => {
+    await storage?.close();
+  });
+
+  async function newStudy(name = "study", directions: ("minimize" | "maximize")[] = ["minimize"]) {
+    return storage.createStudy(name, directions);
+  }
+
+  describe("studies", () => {
+    it("creates, gets and lists a study", async () => {
+      const before = Date.now();
+      const created = await storage.createStudy("alpha", ["minimize", "maximize"], {
+        userAttrs: { owner: "ada" },
+        systemAttrs: { sampler: { name: "tpe", seed: 3 } },
+      });
+      expect(created).toMatchObject({
+        name: "alpha",
+        directions: ["minimize", "maximize"],
+        userAttrs: { owner: "ada" },
+        systemAttrs: { sampler: { name: "tpe", seed: 3 } },
+      });
+      expect(created.createdAt).toBeGreaterThanOrEqual(before);
+      expect(await storage.getStudy("alpha")).toEqual(created);
+      expect(await storage.getStudy("beta")).toBeNull();
+
+      const listed = await storage.listStudies();
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatchObject({
+        ...created,
+        trialCounts: { waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 },
+        bestValue: null,
+      });
+    });
+
+    it("gives distinct ids and keeps studies apart", async () => {
+      const a = await newStudy("a");
+      const b = await newStudy("b");
+      expect(a.id).not.toBe(b.id);
+      await storage.createTrial(a.id, { state: "running" });
+      const first = await storage.createTrial(b.id, { state: "running" });
+      expect(first.number).toBe(0);
+      expect((await storage.trialsSince(a.id, 0)).trials).toHaveLength(1);
+      expect((await storage.listStudies()).map((s) => s.name).sort()).toEqual(["a", "b"]);
+    });
+
+    it("rejects a duplicate name with DuplicateStudyError", async () => {
+      await newStudy("taken");
+      const attempt = storage.createStudy("taken", ["maximize"]);
+      await expect(attempt).rejects.toBeInstanceOf(DuplicateStudyError);
+      await expect(storage.createStudy("taken", ["maximize"])).rejects.toThrow('a study named "taken" already exists');
+      expect((await storage.getStudy("taken"))!.directions).toEqual(["minimize"]);
+    });
+
+    it("deletes a study with its trials, and frees the name", async () => {
+      const study = await newStudy("doomed");
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      expect(await storage.deleteStudy("doomed")).toBe(true);
+      expect(await storage.deleteStudy("doomed")).toBe(false);
+      expect(await storage.getStudy("doomed")).toBeNull();
+      expect(await storage.getTrial(trial.id)).toBeNull();
+      expect(await storage.listStudies()).toEqual([]);
+
+      const again = await newStudy("doomed");
+      const fresh = await storage.createTrial(again.id, { state: "running" });
+      expect(fresh.number).toBe(0);
+      // A worker still holding the old trial id must not reach the new study's trial.
+      expect(fresh.id).not.toBe(trial.id);
+    });
+
+    it("merges study attributes", async () => {
+      const study = await storage.createStudy("attrs", ["minimize"], { userAttrs: { a: 1, b: "x" }, systemAttrs: { s: true } });
+      await storage.setStudyAttrs(study.id, { userAttrs: { b: "y", c: [1, { d: null }] } });
+      await storage.setStudyAttrs(study.id, { systemAttrs: { t: { nested: [true, false] } } });
+      const read = await storage.getStudy("attrs");
+      expect(read!.userAttrs).toEqual({ a: 1, b: "y", c: [1, { d: null }] });
+      expect(read!.systemAttrs).toEqual({ s: true, t: { nested: [true, false] } });
+    });
+
+    it("summarizes trial counts and the best value", async () => {
+      const min = await newStudy("min", ["minimize"]);
+      const max = await newStudy("max", ["maximize"]);
+      const multi = await newStudy("multi", ["minimize", "maximize"]);
+      for (const [study, values] of [
+        [min, [3, 1, 2]],
+        [max, [3, 1, 2]],
+      ] as const) {
+        for (const value of values) {
+          const trial = await storage.createTrial(study.id, { state: "running" });
+          await storage.updateTrial(trial.id, { state: "complete", values: [value] });
+        }
+        const pruned = await storage.createTrial(study.id, { state: "running" });
+        // A pruned trial's value is not a result: it must not become the best.
+        await storage.updateTrial(pruned.id, { state: "pruned", values: [-100] });
+        await storage.createTrial(study.id, { state: "running" });
+        await storage.createTrial(study.id, { state: "waiting" });
+      }
+      const failed = await storage.createTrial(multi.id, { state: "running" });
+      await storage.updateTrial(failed.id, { state: "failed" });
+      const done = await storage.createTrial(multi.id, { state: "running" });
+      await storage.updateTrial(done.id, { state: "complete", values: [1, 2] });
+
+      const summaries = Object.fromEntries((await storage.listStudies()).map((s) => [s.name, s]));
+      expect(summaries.min!.trialCounts).toEqual({ waiting: 1, running: 1, complete: 3, pruned: 1, failed: 0 });
+      expect(summaries.min!.bestValue).toBe(1);
+      expect(summaries.max!.bestValue).toBe(3);
+      expect(summaries.multi!.trialCounts).toEqual({ waiting: 0, running: 0, complete: 1, pruned: 0, failed: 1 });
+      expect(summaries.multi!.bestValue).toBeNull();
+    });
+  });
+
+  describe("trials", () => {
+    it("numbers trials 0..n-1 whatever their state, and reads back what it created", async () => {
+      const study = await newStudy();
+      const created: FrozenTrial[] = [];
+      for (let i = 0; i < 6; i++) {
+        created.push(
+          await storage.createTrial(study.id, {
+            state: i % 3 === 0 ? "waiting" : "running",
+            params: { x: i / 10 },
+            distributions: { x: uniform },
+            userAttrs: { i },
+            systemAttrs: { origin: "test" },
+          }),
+        );
+      }
+      expect(created.map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(new Set(created.map((t) => t.id)).size).toBe(6);
+      for (const trial of created) expect(await storage.getTrial(trial.id)).toEqual(trial);
+
+      const running = created[1]!;
+      expect(running).toMatchObject({ state: "running", values: null, intermediate: {}, finishedAt: null });
+      expect(running.startedAt).toEqual(expect.any(Number));
+      expect(created[0]!.startedAt).toBeNull();
+      expect(await storage.getTrial(987654)).toBeNull();
+    });
+
+    it("claims waiting trials oldest first, then none", async () => {
+      const study = await newStudy();
+      const w0 = await storage.createTrial(study.id, { state: "waiting", params: { x: 0.25 }, distributions: { x: uniform } });
+      await storage.createTrial(study.id, { state: "running" });
+      const w2 = await storage.createTrial(study.id, { state: "waiting" });
+      const w3 = await storage.createTrial(study.id, { state: "waiting" });
+
+      const first = await storage.claimWaitingTrial(study.id);
+      expect(first).toMatchObject({ id: w0.id, number: 0, state: "running", params: { x: 0.25 } });
+      expect(first!.startedAt).toEqual(expect.any(Number));
+      expect(first!.seq).toBeGreaterThan(w3.seq);
+      expect(await storage.getTrial(w0.id)).toEqual(first);
+
+      expect((await storage.claimWaitingTrial(study.id))!.id).toBe(w2.id);
+      expect((await storage.claimWaitingTrial(study.id))!.id).toBe(w3.id);
+      expect(await storage.claimWaitingTrial(study.id)).toBeNull();
+      // A claimed trial is running and can be finished like any other.
+      await storage.updateTrial(w0.id, { state: "complete", values: [1] });
+    });
+
+    it("never gives one waiting trial to two claimers", async () => {
+      const study = await newStudy();
+      for (let i = 0; i < 5; i++) await storage.createTrial(study.id, { state: "waiting" });
+      const claims = await Promise.all(Array.from({ length: 8 }, () => storage.claimWaitingTrial(study.id)));
+      const won = claims.filter((t): t is FrozenTrial => t !== null);
+      expect(won).toHaveLength(5);
+      expect(new Set(won.map((t) => t.id)).size).toBe(5);
+      expect(won.map((t) => t.number).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it("merges params, intermediate values and attributes into a running trial", async () => {
+      const study = await newStudy();
+      const trial = await storage.createTrial(study.id, {
+        state: "running",
+        params: { x: 0.5 },
+        distributions: { x: uniform },
+        userAttrs: { keep: 1 },
+      });
+      await storage.updateTrial(trial.id, { params: { depth: { value: 3, distribution: depth } }, intermediate: { 0: 0.9 } });
+      await storage.updateTrial(trial.id, { intermediate: { 1: 0.7, 2: 0.6 }, userAttrs: { note: "hi" }, systemAttrs: { s: [1] } });
+      const last = await storage.updateTrial(trial.id, { intermediate: { 2: 0.55 }, userAttrs: { keep: 2 } });
+
+      expect(last.params).toEqual({ x: 0.5, depth: 3 });
+      expect(last.distributions).toEqual({ x: uniform, depth });
+      expect(last.intermediate).toEqual({ 0: 0.9, 1: 0.7, 2: 0.55 });
+      expect(last.userAttrs).toEqual({ keep: 2, note: "hi" });
+      expect(last.systemAttrs).toEqual({ s: [1] });
+      expect(last.state).toBe("running");
+      expect(await storage.getTrial(trial.id)).toEqual(last);
+    });
+
+    it("accepts a parameter set again to the same value, and rejects a different one", async () => {
+      const study = await newStudy();
+      const trial = await storage.createTrial(study.id, { state: "running", params: { x: 0.5 }, distributions: { x: uniform } });
+      await storage.updateTrial(trial.id, { params: { x: { value: 0.5, distribution: uniform } } });
+      const before = await storage.getTrial(trial.id);
+
+      await expect(storage.updateTrial(trial.id, { params: { x: { value: 0.6, distribution: uniform } } })).rejects.toBeInstanceOf(
+        ParamConflictError,
+      );
+      await expect(
+        storage.updateTrial(trial.id, { params: { x: { value: 0.5, distribution: { type: "float", low: 0, high: 2 } } } }),
+      ).rejects.toBeInstanceOf(ParamConflictError);
+      // A rejected patch changes nothing, not even the parts of it that were fine.
+      await expect(
+        storage.updateTrial(trial.id, { params: { y: { value: 1, distribution: uniform }, x: { value: 0.7, distribution: uniform } }, userAttrs: { a: 1 } }),
+      ).rejects.toBeInstanceOf(ParamConflictError);
+      expect(await storage.getTrial(trial.id)).toEqual(before);
+    });
+
+    it("finishes a trial with its state and values", async () => {
+      const study = await newStudy();
+      for (const state of ["complete", "pruned", "failed"] as const) {
+        const trial = await storage.createTrial(study.id, { state: "running" });
+        const values = state === "failed" ? null : [0.25];
+        const finished = await storage.updateTrial(trial.id, { state, values });
+        expect(finished).toMatchObject({ state, values });
+        expect(finished.finishedAt).toEqual(expect.any(Number));
+        expect(finished.finishedAt!).toBeGreaterThanOrEqual(trial.startedAt!);
+        expect(await storage.getTrial(trial.id)).toEqual(finished);
+      }
+    });
+
+    it("refuses to change a finished or waiting trial, and leaves it as it was", async () => {
+      const study = await newStudy();
+      const trial = await storage.createTrial(study.id, { state: "running", params: { x: 0.1 }, distributions: { x: uniform } });
+      const finished = await storage.updateTrial(trial.id, { state: "complete", values: [1] });
+
+      for (const patch of [
+        { state: "failed" as const },
+        { values: [2] },
+        { userAttrs: { late: true } },
+        { intermediate: { 5: 1 } },
+        { params: { y: { value: 0.2, distribution: uniform } } },
+      ]) {
+        const attempt = storage.updateTrial(trial.id, patch);
+        await expect(attempt).rejects.toBeInstanceOf(TrialNotRunningError);
+      }
+      expect(await storage.getTrial(trial.id)).toEqual(finished);
+      const changes = await storage.trialsSince(study.id, finished.seq);
+      expect(changes.trials).toEqual([]);
+      expect(changes.seq).toBe(finished.seq);
+
+      const waiting = await storage.createTrial(study.id, { state: "waiting" });
+      await expect(storage.updateTrial(waiting.id, { state: "complete", values: [1] })).rejects.toBeInstanceOf(TrialNotRunningError);
+      expect(await storage.getTrial(waiting.id)).toEqual(waiting);
+    });
+
+    it("reports an unknown trial with TrialNotFoundError", async () => {
+      await expect(storage.updateTrial(424242, { state: "complete", values: [1] })).rejects.toBeInstanceOf(TrialNotFoundError);
+    });
+
+    it("lets exactly one of two racing finishers win", async () => {
+      const study = await newStudy();
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      const results = await Promise.allSettled([
+        storage.updateTrial(trial.id, { state: "complete", values: [1] }),
+        storage.updateTrial(trial.id, { state: "failed" }),
+      ]);
+      const won = results.filter((r) => r.status === "fulfilled");
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]!.reason).toBeInstanceOf(TrialNotRunningError);
+      expect(await storage.getTrial(trial.id)).toEqual((won[0] as PromiseFulfilledResult<FrozenTrial>).value);
+    });
+  });
+
+  describe("incremental reads", () => {
+    it("returns only trials changed after a sequence number", async () => {
+      const study = await newStudy();
+      const empty = await storage.trialsSince(study.id, 0);
+      expect(empty).toEqual({ trials: [], seq: 0 });
+
+      const t0 = await storage.createTrial(study.id, { state: "running" });
+      const t1 = await storage.createTrial(study.id, { state: "running" });
+      const t2 = await storage.createTrial(study.id, { state: "running" });
+      const all = await storage.trialsSince(study.id, 0);
+      expect(all.trials.map((t) => t.number)).toEqual([0, 1, 2]);
+      expect(all.seq).toBe(t2.seq);
+
+      const u1 = await storage.updateTrial(t1.id, { intermediate: { 0: 1 } });
+      const since = await storage.trialsSince(study.id, all.seq);
+      expect(since.trials).toEqual([u1]);
+      expect(since.seq).toBe(u1.seq);
+
+      // Nothing changed: nothing returned, same seq.
+      expect(await storage.trialsSince(study.id, since.seq)).toEqual({ trials: [], seq: since.seq });
+
+      // Several changes to one trial come back once; results are in number order.
+      await storage.updateTrial(t2.id, { intermediate: { 0: 2 } });
+      await storage.updateTrial(t0.id, { intermediate: { 0: 3 } });
+      const u2 = await storage.updateTrial(t2.id, { state: "complete", values: [2] });
+      const t3 = await storage.createTrial(study.id, { state: "waiting" });
+      const later = await storage.trialsSince(study.id, since.seq);
+      expect(later.trials.map((t) => t.number)).toEqual([0, 2, 3]);
+      expect(later.trials[1]).toEqual(u2);
+      expect(later.seq).toBe(t3.seq);
+
+      // trialsSince(0) always returns everything, as it is now.
+      const everything = await storage.trialsSince(study.id, 0);
+      expect(everything.trials.map((t) => t.number)).toEqual([0, 1, 2, 3]);
+      for (const trial of everything.trials) expect(await storage.getTrial(trial.id)).toEqual(trial);
+    });
+
+    it("stamps every write with a strictly increasing seq, per study", async () => {
+      const study = await newStudy("s1");
+      const other = await newStudy("s2");
+      const seqs: number[] = [];
+      const t = await storage.createTrial(study.id, { state: "running" });
+      seqs.push(t.seq);
+      await storage.createTrial(other.id, { state: "running" });
+      seqs.push((await storage.updateTrial(t.id, { intermediate: { 0: 1 } })).seq);
+      const w = await storage.createTrial(study.id, { state: "waiting" });
+      seqs.push(w.seq);
+      seqs.push((await storage.claimWaitingTrial(study.id))!.seq);
+      seqs.push((await storage.updateTrial(t.id, { state: "complete", values: [0] })).seq);
+      for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!);
+      expect((await storage.trialsSince(study.id, 0)).seq).toBe(seqs[seqs.length - 1]);
+      // The other study's writes do not show up here.
+      expect((await storage.trialsSince(other.id, 0)).trials).toHaveLength(1);
+    });
+
+    it("lets a reader catch up on everything by following seq", async () => {
+      const study = await newStudy();
+      const mirror = new Map<number, FrozenTrial>();
+      let seq = 0;
+      const sync = async () => {
+        const changes = await storage.trialsSince(study.id, seq);
+        for (const trial of changes.trials) mirror.set(trial.id, trial);
+        seq = changes.seq;
+      };
+      const ids: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        ids.push((await storage.createTrial(study.id, { state: "running" })).id);
+        if (i % 3 === 0) await sync();
+        if (i % 2 === 1) await storage.updateTrial(ids[i - 1]!, { state: "complete", values: [i] });
+        if (i % 5 === 0) await sync();
+      }
+      await sync();
+      const truth = (await storage.trialsSince(study.id, 0)).trials;
+      expect([...mirror.values()].sort((a, b) => a.number - b.number)).toEqual(truth);
+    });
+  });
+
+  describe("values that must survive exactly", () => {
+    it("round-trips multi-objective value vectors", async () => {
+      const study = await newStudy("mo", ["minimize", "maximize", "minimize"]);
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      const values = [0.1 + 0.2, -1e-300, 123456789.123456789];
+      await storage.updateTrial(trial.id, { state: "complete", values });
+      expect((await storage.getTrial(trial.id))!.values).toStrictEqual(values);
+      expect((await storage.trialsSince(study.id, 0)).trials[0]!.values).toStrictEqual(values);
+    });
+
+    it("round-trips categorical values of every kind and awkward floats", async () => {
+      const study = await newStudy();
+      const choices = ["a", "", "inf", "nan", "$sextant:number", 3, 2.5, true, false, null];
+      const categorical: Distribution = { type: "categorical", choices };
+      const params = {
+        s: "a",
+        empty: "",
+        looksInfinite: "inf",
+        looksNaN: "nan",
+        tag: "$sextant:number",
+        int: 3,
+        float: 2.5,
+        yes: true,
+        no: false,
+        nothing: null,
+      };
+      const distributions = Object.fromEntries(Object.keys(params).map((k) => [k, categorical]));
+      const viaCreate = await storage.createTrial(study.id, { state: "running", params, distributions });
+      expect((await storage.getTrial(viaCreate.id))!.params).toStrictEqual(params);
+      expect((await storage.getTrial(viaCreate.id))!.distributions).toStrictEqual(distributions);
+
+      const viaPatch = await storage.createTrial(study.id, { state: "running" });
+      const patchParams = Object.fromEntries(Object.entries(params).map(([k, value]) => [k, { value, distribution: categorical }]));
+      await storage.updateTrial(viaPatch.id, { params: patchParams });
+      const read = await storage.getTrial(viaPatch.id);
+      expect(read!.params).toStrictEqual(params);
+      expect(read!.distributions).toStrictEqual(distributions);
+
+      const floats = { tiny: 5e-324, third: 1 / 3, big: 2 ** 53 + 2, neg: -0.1 };
+      const floatDistributions = Object.fromEntries(Object.keys(floats).map((k) => [k, { type: "float", low: -1e308, high: 1e308 } as const]));
+      const f = await storage.createTrial(study.id, { state: "running", params: floats, distributions: floatDistributions });
+      expect((await storage.getTrial(f.id))!.params).toStrictEqual(floats);
+    });
+
+    it("keeps non-finite intermediate values, values and attributes", async () => {
+      const study = await newStudy();
+      const trial = await storage.createTrial(study.id, { state: "running", userAttrs: { loss: NaN } });
+      await storage.updateTrial(trial.id, { intermediate: { 0: 1.5, 1: Infinity, 2: -Infinity, 3: NaN } });
+      await storage.updateTrial(trial.id, { systemAttrs: { bound: -Infinity, list: [Infinity, 1] } });
+      await storage.updateTrial(trial.id, { state: "failed", values: [NaN, Infinity, -Infinity, 0] });
+      for (const read of [await storage.getTrial(trial.id), (await storage.trialsSince(study.id, 0)).trials[0]]) {
+        expect(read!.intermediate).toStrictEqual({ 0: 1.5, 1: Infinity, 2: -Infinity, 3: NaN });
+        expect(read!.values).toStrictEqual([NaN, Infinity, -Infinity, 0]);
+        expect(read!.userAttrs).toStrictEqual({ loss: NaN });
+        expect(read!.systemAttrs).toStrictEqual({ bound: -Infinity, list: [Infinity, 1] });
+      }
+      const categorical: Distribution = { type: "categorical", choices: [Infinity, -Infinity, 1] };
+      const odd = await storage.createTrial(study.id, { state: "running", params: { c: -Infinity }, distributions: { c: categorical } });
+      expect(await storage.getTrial(odd.id)).toEqual(odd);
+      expect((await storage.getTrial(odd.id))!.params.c).toBe(-Infinity);
+    });
+  });
+
+  describe("concurrency within one process", () => {
+    it("gives 50 concurrent createTrial calls distinct numbers 0..49", async () => {
+      const study = await newStudy();
+      const trials = await Promise.all(Array.from({ length: 50 }, () => storage.createTrial(study.id, { state: "running" })));
+      expect(trials.map((t) => t.number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expect(new Set(trials.map((t) => t.id)).size).toBe(50);
+      expect(new Set(trials.map((t) => t.seq)).size).toBe(50);
+    });
+
+    it("loses no update when many trials finish at once", async () => {
+      const study = await newStudy();
+      const trials = await Promise.all(Array.from({ length: 30 }, () => storage.createTrial(study.id, { state: "running" })));
+      await Promise.all(
+        trials.map((t) =>
+          storage
+            .updateTrial(t.id, { params: { x: { value: t.number / 100, distribution: uniform } } })
+            .then(() => storage.updateTrial(t.id, { state: "complete", values: [t.number] })),
+        ),
+      );
+      const all = (await storage.trialsSince(study.id, 0)).trials;
+      expect(all).toHaveLength(30);
+      for (const t of all) expect(t).toMatchObject({ state: "complete", values: [t.number], params: { x: t.number / 100 } });
+    });
+  });
+});
