@@ -29,6 +29,8 @@ export {
   TrialNotFoundError,
   StorageError,
   StorageUrlError,
+  StorageOpenError,
+  StorageBusyError,
 } from "./storage/index.js";
 export { Rng } from "./math/rng.js";
 

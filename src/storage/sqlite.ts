@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
 import { applyTrialPatch } from "./patch.js";
 import { SQLITE_SCHEMA_VERSION, SqliteSchemaError, checkSchemaState, migrateSchema, readSchemaState } from "./sqlite-migrations.js";
+import { StorageBusyError, StorageOpenError } from "./types.js";
 import {
   DuplicateStudyError,
   type Storage,
@@ -23,19 +24,7 @@ import {
   type TrialPatch,
 } from "./types.js";
 
-/**
- * A SQLite file could not be opened as Sextant storage. The message names the URL and the reason
- * in words (missing directory, not a SQLite file, another application's database, a newer schema);
- * the SQLite error, if any, is kept as `cause`.
- */
-export class StorageOpenError extends StorageError {
-  override name = "StorageOpenError";
-}
-
-/** The database stayed locked by other processes for longer than the storage was willing to wait. */
-export class StorageBusyError extends StorageError {
-  override name = "StorageBusyError";
-}
+export { StorageBusyError, StorageOpenError };
 
 /** Tuning knobs for {@link SqliteStorage.open}; the defaults suit a handful of workers on one machine. */
 export interface SqliteOpenOptions {

@@ -125,3 +125,17 @@ export class TrialNotRunningError extends StorageError {
 export class ParamConflictError extends StorageError {
   override name = "ParamConflictError";
 }
+
+/**
+ * A SQLite file could not be opened as Sextant storage. The message names the URL and the reason
+ * in words (missing directory, not a SQLite file, another application's database, a newer schema);
+ * the SQLite error, if any, is kept as `cause`.
+ */
+export class StorageOpenError extends StorageError {
+  override name = "StorageOpenError";
+}
+
+/** The database stayed locked by other processes for longer than the storage was willing to wait. */
+export class StorageBusyError extends StorageError {
+  override name = "StorageBusyError";
+}
