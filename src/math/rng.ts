@@ -132,7 +132,14 @@ export function hashString(text: string): number {
  * the seed, the trial number and the history, not on how many draws other trials made.
  */
 export function deriveSeed(base: number, ...labels: (number | string)[]): number {
-  let h = (base >>> 0) ^ 0x5bd1e995;
+  // Mix the base on its own first: otherwise (base ^ label) collides, e.g. seed 2 with trial 1
+  // and seed 3 with trial 0 would share a stream.
+  let h = Math.imul((base >>> 0) ^ 0x5bd1e995, 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca77);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   for (const label of labels) {
     const v = typeof label === "number" ? label >>> 0 ^ Math.floor(label / 2 ** 32) : hashString(label);
     h = Math.imul(h ^ v, 0x9e3779b1);

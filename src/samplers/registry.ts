@@ -1,4 +1,6 @@
 import type { Sampler } from "./base.js";
+import { createCemSamplerFromOptions } from "./cem/index.js";
+import { createCmaEsSamplerFromOptions } from "./cmaes/index.js";
 import { RandomSampler } from "./random.js";
 
 /** Options given to a sampler by name (from the CLI's `--sampler-opt key=value` or a config file). */
@@ -6,7 +8,11 @@ export type SamplerOptions = Record<string, string | number | boolean | undefine
 
 type SamplerFactory = (options: SamplerOptions) => Sampler;
 
-const FACTORIES = new Map<string, SamplerFactory>([["random", (o) => new RandomSampler({ seed: o.seed })]]);
+const FACTORIES = new Map<string, SamplerFactory>([
+  ["random", (o) => new RandomSampler({ seed: o.seed })],
+  ["cmaes", (o) => createCmaEsSamplerFromOptions(o)],
+  ["cem", (o) => createCemSamplerFromOptions(o)],
+]);
 
 /** Registers a sampler under a name for {@link createSamplerByName}. */
 export function registerSampler(name: string, factory: SamplerFactory): void {

@@ -1,0 +1,328 @@
+/**
+ * The cross-entropy method as a Sextant sampler: a simple elite-fitting baseline.
+ */
+import { Rng, deriveSeed, hashString, randomSeed } from "../../math/rng.js";
+import {
+  type Distribution,
+  IntersectionSearchSpace,
+  type ParamValue,
+  type SamplingTrial,
+  type SearchSpace,
+  SpaceEncoder,
+  type StudySnapshot,
+  decodeValue,
+  effectiveStep,
+  trialValue,
+} from "../../space/index.js";
+import type { Sampler } from "../base.js";
+import { parseSamplerOptions } from "../options.js";
+import { sampleUniform } from "../random.js";
+
+/** Options of {@link CemSampler}. */
+export interface CemSamplerOptions {
+  /** Seed of every random draw (default: random). */
+  seed?: number;
+  /** Complete trials sampled uniformly before the first fit (default 10). */
+  nStartupTrials?: number;
+  /** ρ: the fraction of complete trials that forms the elite (default 0.15; at least 2 trials). */
+  eliteFraction?: number;
+  /** α: weight of the new elite fit against the previous distribution, in (0, 1] (default 0.7). */
+  smoothing?: number;
+  /** Complete trials per CEM iteration: the distribution is refitted every this many (default 10). */
+  batchSize?: number;
+  /**
+   * q of Kroese, Porotsky & Rubinstein's dynamic smoothing of σ (2006): at iteration t the σ update
+   * has weight α·(1 − (1 − 1/t)^q), which falls with t and so guards against premature convergence.
+   * 0 turns it off (σ is smoothed with α like the mean). Default 2.
+   */
+  sigmaSmoothingPower?: number;
+  /** Floor on each numeric standard deviation, in units of the encoded range [0, 1] (default 0.01). */
+  minSigma?: number;
+  /** Share of probability spread uniformly over a categorical's choices when sampling, so none is ever ruled out (default 0.05). */
+  categoricalFloor?: number;
+}
+
+/** The fitted distribution for one study (see {@link CemSampler.inspect}). */
+export interface CemStatus {
+  readonly iterations: number;
+  readonly parameterNames: readonly string[];
+  /** Per parameter: mean and standard deviation on the unit cube for numeric ones, choice probabilities for categoricals. */
+  readonly parameters: readonly ({ readonly mean: number; readonly sigma: number } | { readonly probabilities: readonly number[] })[];
+}
+
+interface CemState {
+  readonly intersection: IntersectionSearchSpace;
+  seenCount: number;
+  lastSeenId: number | null;
+  spaceHash: string;
+  encoder: SpaceEncoder;
+  readCount: number;
+  /** Encoded points and values (to minimize) of the complete trials, in the order they finished. */
+  points: { x: Float64Array; value: number; order: number }[];
+  nextUpdateAt: number;
+  iterations: number;
+  mean: Float64Array;
+  sigma: Float64Array;
+  probabilities: (Float64Array | null)[];
+}
+
+const UNIFORM_SIGMA = Math.sqrt(1 / 12);
+
+/**
+ * The cross-entropy method (Rubinstein, "The Cross-Entropy Method for Combinatorial and Continuous
+ * Optimization", 1999; de Boer, Kroese, Mannor & Rubinstein, "A Tutorial on the Cross-Entropy
+ * Method", 2005) on the encoded unit cube: an independent (diagonal) Gaussian per numeric parameter
+ * and a categorical distribution per categorical one, refitted to the elite of the complete trials.
+ *
+ * - After `nStartupTrials` uniform trials, and then every `batchSize` complete trials, the elite is
+ *   the best ⌈ρ·N⌉ (at least 2) of all N complete trials so far. Keeping the best of the whole
+ *   history rather than of the last batch only (an elitist variant) suits small trial budgets.
+ * - Updates are smoothed (de Boer et al., §3.2): mean ← α·elite mean + (1−α)·mean, and likewise for
+ *   the choice probabilities; σ uses the dynamic weight α·(1 − (1 − 1/t)^q) of Kroese, Porotsky &
+ *   Rubinstein (2006), which slows its collapse in later iterations and so guards against premature
+ *   convergence. The first fit smooths against the uniform distribution (mean ½, σ = 1/√12, equal
+ *   probabilities).
+ * - σ never falls below `minSigma`, nor below a quarter of a grid cell for ints and stepped floats,
+ *   so the search never freezes; draws outside [0, 1] are redrawn, then clipped.
+ * - The distribution is a function of the complete trials in the order they finished, replayed and
+ *   cached per study; each draw comes from a stream seeded by (seed, trial number, parameter), so the
+ *   same seed and history give the same suggestion. Failed and pruned trials are ignored.
+ * - Single objective only.
+ *
+ * @example
+ * const study = await createStudy({ sampler: new CemSampler({ seed: 1, eliteFraction: 0.2 }) });
+ * await study.optimize((t) => (t.suggestFloat("x", -5, 5) - 1) ** 2, { nTrials: 100 });
+ */
+export class CemSampler implements Sampler {
+  readonly name = "cem";
+  readonly seed: number;
+  readonly nStartupTrials: number;
+  readonly eliteFraction: number;
+  readonly smoothing: number;
+  readonly batchSize: number;
+  readonly minSigma: number;
+  readonly sigmaSmoothingPower: number;
+  readonly categoricalFloor: number;
+  /** The seed hashed once, so that streams of nearby seeds and trial numbers never coincide. */
+  private readonly streamSeed: number;
+  private readonly states = new Map<number, CemState>();
+
+  constructor(options: CemSamplerOptions = {}) {
+    this.seed = options.seed ?? randomSeed();
+    this.nStartupTrials = options.nStartupTrials ?? 10;
+    this.eliteFraction = options.eliteFraction ?? 0.15;
+    this.smoothing = options.smoothing ?? 0.7;
+    this.batchSize = options.batchSize ?? 10;
+    this.minSigma = options.minSigma ?? 0.01;
+    this.categoricalFloor = options.categoricalFloor ?? 0.05;
+    this.sigmaSmoothingPower = options.sigmaSmoothingPower ?? 2;
+    if (!(this.sigmaSmoothingPower >= 0 && Number.isFinite(this.sigmaSmoothingPower))) {
+      throw new RangeError(`cem: sigmaSmoothingPower must be a non-negative number, got ${this.sigmaSmoothingPower}`);
+    }
+    this.streamSeed = deriveSeed(this.seed, "cem");
+    if (!(Number.isInteger(this.nStartupTrials) && this.nStartupTrials >= 0)) {
+      throw new RangeError(`cem: nStartupTrials must be a non-negative integer, got ${this.nStartupTrials}`);
+    }
+    if (!(this.eliteFraction > 0 && this.eliteFraction <= 1)) throw new RangeError(`cem: eliteFraction must be in (0, 1], got ${this.eliteFraction}`);
+    if (!(this.smoothing > 0 && this.smoothing <= 1)) throw new RangeError(`cem: smoothing must be in (0, 1], got ${this.smoothing}`);
+    if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) throw new RangeError(`cem: batchSize must be a positive integer, got ${this.batchSize}`);
+    if (!(this.minSigma > 0 && this.minSigma <= 1)) throw new RangeError(`cem: minSigma must be in (0, 1], got ${this.minSigma}`);
+    if (!(this.categoricalFloor >= 0 && this.categoricalFloor <= 1)) {
+      throw new RangeError(`cem: categoricalFloor must be in [0, 1], got ${this.categoricalFloor}`);
+    }
+  }
+
+  inferRelativeSpace(snapshot: StudySnapshot): SearchSpace {
+    if (snapshot.directions.length !== 1) throw new Error(`the cem sampler supports one objective; this study has ${snapshot.directions.length}`);
+    const state = this.sync(snapshot);
+    if (state.iterations === 0) return {};
+    const space: Record<string, Distribution> = {};
+    state.encoder.names.forEach((name, i) => (space[name] = state.encoder.distributions[i]!));
+    return space;
+  }
+
+  sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {
+    const state = this.sync(snapshot);
+    if (state.iterations === 0) return {};
+    const params: Record<string, ParamValue> = {};
+    state.encoder.names.forEach((name, i) => {
+      if (space[name] === undefined) return;
+      const distribution = state.encoder.distributions[i]!;
+      const rng = new Rng(deriveSeed(this.streamSeed, trial.number, "relative", name));
+      const probabilities = state.probabilities[i];
+      if (probabilities) {
+        const k = probabilities.length;
+        const floored = probabilities.map((p) => (1 - this.categoricalFloor) * p + this.categoricalFloor / k);
+        params[name] = decodeValue(distribution, (rng.weightedIndex(floored) + 0.5) / k);
+      } else {
+        params[name] = decodeValue(distribution, truncatedNormal(rng, state.mean[i]!, state.sigma[i]!));
+      }
+    });
+    return params;
+  }
+
+  sampleIndependent(_snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
+    return sampleUniform(new Rng(deriveSeed(this.streamSeed, trial.number, name)), distribution);
+  }
+
+  /** The fitted distribution for a snapshot's study, for diagnostics and tests. */
+  inspect(snapshot: StudySnapshot): CemStatus {
+    const state = this.sync(snapshot);
+    return {
+      iterations: state.iterations,
+      parameterNames: state.encoder.names,
+      parameters: state.encoder.names.map((_, i) => {
+        const probabilities = state.probabilities[i];
+        return probabilities ? { probabilities: Array.from(probabilities) } : { mean: state.mean[i]!, sigma: state.sigma[i]! };
+      }),
+    };
+  }
+
+  private sync(snapshot: StudySnapshot): CemState {
+    const finished = snapshot.finished;
+    let state = this.states.get(snapshot.studyId);
+    const stale =
+      state !== undefined &&
+      (finished.length < state.seenCount || (state.seenCount > 0 && finished[state.seenCount - 1]!.id !== state.lastSeenId));
+    if (state === undefined || stale) {
+      state = {
+        intersection: new IntersectionSearchSpace(false),
+        seenCount: 0,
+        lastSeenId: null,
+        spaceHash: "",
+        encoder: new SpaceEncoder({}),
+        readCount: 0,
+        points: [],
+        nextUpdateAt: 0,
+        iterations: 0,
+        mean: new Float64Array(0),
+        sigma: new Float64Array(0),
+        probabilities: [],
+      };
+      this.states.set(snapshot.studyId, state);
+    }
+    const space = modelledSpace(state.intersection.calculate(snapshot));
+    const names = Object.keys(space).sort();
+    const spaceHash = names.length === 0 ? "" : hashString(JSON.stringify(names.map((n) => [n, space[n]]))).toString(16);
+    if (spaceHash !== state.spaceHash) {
+      // The space shrank: the fit is a function of the history, so replay it on the new space.
+      const encoder = new SpaceEncoder(space);
+      state.spaceHash = spaceHash;
+      state.encoder = encoder;
+      state.readCount = 0;
+      state.points = [];
+      state.nextUpdateAt = Math.max(2, this.nStartupTrials);
+      state.iterations = 0;
+      state.mean = new Float64Array(encoder.dimension).fill(0.5);
+      state.sigma = new Float64Array(encoder.dimension).fill(UNIFORM_SIGMA);
+      state.probabilities = encoder.distributions.map((d) =>
+        d.type === "categorical" ? new Float64Array(d.choices.length).fill(1 / d.choices.length) : null,
+      );
+    }
+    state.seenCount = finished.length;
+    state.lastSeenId = finished.length > 0 ? finished[finished.length - 1]!.id : null;
+    if (state.encoder.dimension === 0) {
+      state.readCount = finished.length;
+      return state;
+    }
+    const sign = snapshot.directions[0] === "maximize" ? -1 : 1;
+    for (; state.readCount < finished.length; state.readCount++) {
+      const trial = finished[state.readCount]!;
+      const value = trialValue(trial);
+      if (trial.state !== "complete" || value === undefined) continue;
+      if (state.encoder.names.some((n) => trial.params[n] === undefined)) continue;
+      state.points.push({ x: state.encoder.encode(trial.params), value: sign * value, order: state.points.length });
+      if (state.points.length >= state.nextUpdateAt) {
+        this.update(state);
+        state.nextUpdateAt += this.batchSize;
+      }
+    }
+    return state;
+  }
+
+  /** One smoothed CEM iteration on the elite of all points so far. */
+  private update(state: CemState): void {
+    const sorted = [...state.points].sort((a, b) => a.value - b.value || a.order - b.order);
+    const eliteCount = Math.min(sorted.length, Math.max(2, Math.ceil(this.eliteFraction * sorted.length)));
+    const elite = sorted.slice(0, eliteCount);
+    const alpha = this.smoothing;
+    const t = state.iterations + 1;
+    const beta = this.sigmaSmoothingPower > 0 ? alpha * (1 - (1 - 1 / t) ** this.sigmaSmoothingPower) : alpha;
+    state.encoder.distributions.forEach((distribution, i) => {
+      const probabilities = state.probabilities[i];
+      if (probabilities) {
+        const k = probabilities.length;
+        const counts = new Float64Array(k);
+        for (const point of elite) counts[Math.min(k - 1, Math.floor(point.x[i]! * k))]! += 1;
+        for (let j = 0; j < k; j++) probabilities[j] = alpha * (counts[j]! / eliteCount) + (1 - alpha) * probabilities[j]!;
+        return;
+      }
+      let mean = 0;
+      for (const point of elite) mean += point.x[i]!;
+      mean /= eliteCount;
+      let variance = 0;
+      for (const point of elite) variance += (point.x[i]! - mean) ** 2;
+      const sigma = Math.sqrt(variance / eliteCount);
+      state.mean[i] = alpha * mean + (1 - alpha) * state.mean[i]!;
+      state.sigma[i] = Math.max(sigmaFloor(distribution, this.minSigma), beta * sigma + (1 - beta) * state.sigma[i]!);
+    });
+    state.iterations += 1;
+  }
+}
+
+/** Parameters with more than one possible value; single-valued ones are left to independent sampling. */
+function modelledSpace(space: SearchSpace): SearchSpace {
+  const result: Record<string, Distribution> = {};
+  for (const [name, distribution] of Object.entries(space)) {
+    const several = distribution.type === "categorical" ? distribution.choices.length > 1 : distribution.high > distribution.low;
+    if (several) result[name] = distribution;
+  }
+  return result;
+}
+
+/** The σ floor: `minSigma`, or a quarter of a grid cell when the grid is coarser. */
+function sigmaFloor(distribution: Distribution, minSigma: number): number {
+  if (distribution.type === "categorical") return minSigma;
+  const step = effectiveStep(distribution);
+  if (step === undefined || distribution.log) {
+    if (distribution.type === "int" && distribution.log) {
+      const range = Math.log((distribution.high + 0.5) / (distribution.low - 0.5));
+      // The widest int cell on a log scale is the first one.
+      return Math.max(minSigma, (0.25 * Math.log((distribution.low + 0.5) / (distribution.low - 0.5))) / range);
+    }
+    return minSigma;
+  }
+  const cells = Math.round((distribution.high - distribution.low) / step) + 1;
+  return Math.max(minSigma, 0.25 / cells);
+}
+
+/** A normal draw restricted to [0, 1]: redrawn up to 100 times, then clipped. */
+function truncatedNormal(rng: Rng, mean: number, sigma: number): number {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const x = mean + sigma * rng.normal();
+    if (x >= 0 && x <= 1) return x;
+  }
+  return Math.min(1, Math.max(0, mean));
+}
+
+/**
+ * Builds a {@link CemSampler} from CLI-style options (`--sampler-opt eliteFraction=0.2`): values may
+ * be strings; keys match ignoring case, `-` and `_`. Unknown keys and bad values throw with a
+ * message naming them.
+ *
+ * @example
+ * createCemSamplerFromOptions({ seed: "1", elite_fraction: "0.2", smoothing: "0.8" })
+ */
+export function createCemSamplerFromOptions(options: Record<string, string | number | boolean | undefined>): CemSampler {
+  const parsed = parseSamplerOptions("cem", options, {
+    seed: { kind: "number", integer: true, min: 0 },
+    nStartupTrials: { kind: "number", integer: true, min: 0 },
+    eliteFraction: { kind: "number", min: 0, exclusiveMin: true, max: 1 },
+    smoothing: { kind: "number", min: 0, exclusiveMin: true, max: 1 },
+    batchSize: { kind: "number", integer: true, min: 1 },
+    minSigma: { kind: "number", min: 0, exclusiveMin: true, max: 1 },
+    sigmaSmoothingPower: { kind: "number", min: 0 },
+    categoricalFloor: { kind: "number", min: 0, max: 1 },
+  });
+  return new CemSampler(parsed as CemSamplerOptions);
+}

@@ -1,0 +1,338 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { Rng } from "../../math/rng.js";
+import {
+  type Distribution,
+  type FrozenTrial,
+  type JsonValue,
+  type ParamValue,
+  containsValue,
+  makeSamplingTrial,
+  makeSnapshot,
+  makeTrial,
+} from "../../space/index.js";
+import { createStudy } from "../../study/index.js";
+import { RandomSampler } from "../random.js";
+import { SamplerOptionError } from "../options.js";
+import { CmaEsSampler, createCmaEsSamplerFromOptions } from "./index.js";
+import { CmaStrategy, cmaConstants, defaultPopulationSize } from "./strategy.js";
+
+const sphere5 = (t: { suggestFloat(name: string, low: number, high: number): number }): number => {
+  let s = 0;
+  for (let i = 0; i < 5; i++) s += (t.suggestFloat(`x${i}`, -5, 5) - 1) ** 2;
+  return s;
+};
+
+/**
+ * Drives a sampler by hand, as one process would: each trial samples against the snapshot of the
+ * trials so far, then completes at once with f(params).
+ */
+function driveByHand(
+  sampler: CmaEsSampler,
+  space: Record<string, Distribution>,
+  f: (params: Record<string, ParamValue>) => number,
+  count: number,
+): FrozenTrial[] {
+  const trials: FrozenTrial[] = [];
+  for (let number = 0; number < count; number++) {
+    const snapshot = makeSnapshot(trials);
+    const view = makeSamplingTrial(number);
+    const relative = sampler.inferRelativeSpace(snapshot);
+    const params: Record<string, ParamValue> = Object.keys(relative).length > 0 ? { ...sampler.sampleRelative(snapshot, view, relative) } : {};
+    for (const [name, distribution] of Object.entries(space)) {
+      if (!(name in params)) params[name] = sampler.sampleIndependent(snapshot, view, name, distribution);
+    }
+    trials.push(makeTrial({ number, params, distributions: space, values: [f(params)], systemAttrs: { ...view.notes } }));
+  }
+  return trials;
+}
+
+describe("CMA-ES constants", () => {
+  it("follow Hansen's tutorial defaults", () => {
+    expect(defaultPopulationSize(5)).toBe(8);
+    expect(defaultPopulationSize(10)).toBe(10);
+    const c = cmaConstants(10, 10);
+    expect(c.mu).toBe(5);
+    expect(c.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    for (let i = 1; i < c.mu; i++) expect(c.weights[i]!).toBeLessThan(c.weights[i - 1]!);
+    expect(c.muEff).toBeCloseTo(3.1672, 3);
+    expect(c.cSigma).toBeCloseTo((c.muEff + 2) / (10 + c.muEff + 5), 12);
+    expect(c.c1).toBeCloseTo(2 / (11.3 ** 2 + c.muEff), 12);
+    expect(c.chiN).toBeCloseTo(3.0847, 3);
+  });
+
+  it("the bare strategy solves a 10-D sphere in about 1500 evaluations, as the reference implementation does", () => {
+    const rng = new Rng(1);
+    const strategy = new CmaStrategy(new Float64Array(10).fill(0.5), 0.1, 10, { tolX: 0, tolFun: 0, tolXUp: 1e4, maxCondition: 1e14 });
+    let evaluations = 0;
+    let best = Infinity;
+    while (best > 1e-10 && evaluations < 4000) {
+      const generation = Array.from({ length: strategy.lambda }, () => {
+        const x = strategy.sample(rng);
+        const value = x.reduce((s, v) => s + (v - 0.3) ** 2, 0);
+        best = Math.min(best, value);
+        return { x, value };
+      });
+      strategy.tell(generation);
+      evaluations += strategy.lambda;
+    }
+    expect(best).toBeLessThanOrEqual(1e-10);
+    expect(evaluations).toBeLessThan(2200);
+  });
+});
+
+describe("CmaEsSampler", () => {
+  it("minimizes a 5-D sphere to small regret in 300 trials", async () => {
+    const regrets: number[] = [];
+    for (const seed of [1, 2]) {
+      const study = await createStudy({ sampler: new CmaEsSampler({ seed }) });
+      await study.optimize(sphere5, { nTrials: 300 });
+      regrets.push(study.bestValue!);
+    }
+    const random = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await random.optimize(sphere5, { nTrials: 300 });
+    for (const regret of regrets) {
+      expect(regret).toBeLessThan(0.01);
+      expect(regret).toBeLessThan(random.bestValue! / 100);
+    }
+  });
+
+  it("minimizes an ill-conditioned 5-D ellipsoid (condition 1e3), learning its scales", async () => {
+    const ellipsoid = (t: { suggestFloat(name: string, low: number, high: number): number }): number => {
+      let s = 0;
+      for (let i = 0; i < 5; i++) s += 10 ** ((3 * i) / 4) * (t.suggestFloat(`x${i}`, -5, 5) - 1) ** 2;
+      return s;
+    };
+    const sampler = new CmaEsSampler({ seed: 1 });
+    const study = await createStudy({ sampler });
+    await study.optimize(ellipsoid, { nTrials: 800 });
+    const random = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await random.optimize(ellipsoid, { nTrials: 800 });
+    expect(study.bestValue!).toBeLessThan(0.05);
+    expect(study.bestValue!).toBeLessThan(random.bestValue! / 1000);
+    const status = sampler.inspect(study.snapshot())!;
+    // The axes' curvatures span 1e3, so C must have stretched by a good part of that.
+    expect(status.condition).toBeGreaterThan(50);
+    // x = 1 encodes to 0.6 on [-5, 5].
+    for (const m of status.mean) expect(m).toBeCloseTo(0.6, 1);
+  });
+
+  it("maximizes as well", async () => {
+    const study = await createStudy({ direction: "maximize", sampler: new CmaEsSampler({ seed: 4 }) });
+    await study.optimize((t) => -sphere5(t), { nTrials: 200 });
+    expect(study.bestValue!).toBeGreaterThan(-0.2);
+  });
+
+  it("assigns trials to generations of λ and advances once λ of them are complete", () => {
+    const space: Record<string, Distribution> = { x: { type: "float", low: -1, high: 1 }, y: { type: "float", low: -1, high: 1 } };
+    const sampler = new CmaEsSampler({ seed: 5, populationSize: 4 });
+    const trials = driveByHand(sampler, space, (p) => (p.x as number) ** 2 + (p.y as number) ** 2, 13);
+    // Trial 0 has no history to define the space; CMA-ES starts with trial 1.
+    expect(trials[0]!.systemAttrs["cmaes:generation"]).toBeUndefined();
+    const generations = trials.slice(1).map((t) => t.systemAttrs["cmaes:generation"]);
+    expect(generations).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
+    expect(trials.slice(1, 5).map((t) => t.systemAttrs["cmaes:individual"])).toEqual([0, 1, 2, 3]);
+    expect(trials.slice(1).every((t) => t.systemAttrs["cmaes:restart"] === 0 && t.systemAttrs["cmaes:popsize"] === 4)).toBe(true);
+    // A generation with running trials only keeps handing out individuals of that generation.
+    const running = [...trials.slice(0, 9), ...[9, 10, 11, 12, 13].map((n) => makeTrial({ number: n, systemAttrs: trials[n]?.systemAttrs ?? {} }))];
+    const view = makeSamplingTrial(14);
+    const snapshot = makeSnapshot(running);
+    sampler.sampleRelative(snapshot, view, sampler.inferRelativeSpace(snapshot));
+    expect(view.notes["cmaes:generation"]).toBe(2);
+  });
+
+  it("does not count failed or pruned trials toward a generation", () => {
+    const space: Record<string, Distribution> = { x: { type: "float", low: 0, high: 1 } };
+    const sampler = new CmaEsSampler({ seed: 6, populationSize: 4 });
+    const base = driveByHand(sampler, space, (p) => p.x as number, 5);
+    const tagsOf = (n: number): Record<string, JsonValue> => ({ ...base[n]!.systemAttrs });
+    const history = [
+      base[0]!,
+      base[1]!,
+      makeTrial({ number: 2, params: base[2]!.params, distributions: space, state: "failed", systemAttrs: tagsOf(2) }),
+      makeTrial({ number: 3, params: base[3]!.params, distributions: space, state: "pruned", values: [0], systemAttrs: tagsOf(3) }),
+      base[4]!,
+    ];
+    const snapshot = makeSnapshot(history);
+    expect(new CmaEsSampler({ seed: 6, populationSize: 4 }).inspect(snapshot)!.generation).toBe(0);
+    expect(new CmaEsSampler({ seed: 6, populationSize: 4 }).inspect(makeSnapshot(base))!.generation).toBe(1);
+  });
+
+  it("rebuilds the same state from the snapshot in a fresh process and suggests the same point", () => {
+    const space: Record<string, Distribution> = {
+      a: { type: "float", low: 0, high: 10 },
+      b: { type: "float", low: 1e-4, high: 1, log: true },
+      c: { type: "int", low: 0, high: 20 },
+    };
+    const f = (p: Record<string, ParamValue>): number => ((p.a as number) - 3) ** 2 + Math.log10(p.b as number) ** 2 + ((p.c as number) - 7) ** 2;
+    const first = new CmaEsSampler({ seed: 11 });
+    const trials = driveByHand(first, space, f, 60);
+    const snapshot = makeSnapshot(trials);
+    const fresh = new CmaEsSampler({ seed: 11 });
+    expect(fresh.inspect(snapshot)).toEqual(first.inspect(snapshot));
+    const suggest = (sampler: CmaEsSampler) => {
+      const view = makeSamplingTrial(60);
+      return [sampler.sampleRelative(snapshot, view, sampler.inferRelativeSpace(snapshot)), view.notes] as const;
+    };
+    expect(suggest(fresh)).toEqual(suggest(first));
+    // A second full run with the same seed gives the same history.
+    const again = driveByHand(new CmaEsSampler({ seed: 11 }), space, f, 60);
+    expect(again.map((t) => t.params)).toEqual(trials.map((t) => t.params));
+    const other = driveByHand(new CmaEsSampler({ seed: 12 }), space, f, 60);
+    expect(other.map((t) => t.params)).not.toEqual(trials.map((t) => t.params));
+  });
+
+  it("is reproducible through createStudy under a seed", async () => {
+    const run = async () => {
+      const study = await createStudy({ sampler: new CmaEsSampler({ seed: 21 }) });
+      await study.optimize(sphere5, { nTrials: 60 });
+      return study.trials.map((t) => t.params);
+    };
+    expect(await run()).toEqual(await run());
+  });
+
+  it("restarts with a doubled population when σ collapses (IPOP)", async () => {
+    const sampler = new CmaEsSampler({ seed: 7, tolX: 1e-4 });
+    const study = await createStudy({ sampler });
+    await study.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.3) ** 2 + (t.suggestFloat("y", 0, 1) - 0.6) ** 2, { nTrials: 400 });
+    const status = sampler.inspect(study.snapshot())!;
+    expect(status.restart).toBeGreaterThanOrEqual(1);
+    expect(status.restartReasons[0]).toBe("tolx");
+    const lambda0 = defaultPopulationSize(2);
+    const popsizes = new Map<number, number>();
+    for (const t of study.trials) {
+      const r = t.systemAttrs["cmaes:restart"];
+      if (typeof r === "number") popsizes.set(r, t.systemAttrs["cmaes:popsize"] as number);
+    }
+    expect(popsizes.get(0)).toBe(lambda0);
+    expect(popsizes.get(1)).toBe(2 * lambda0);
+    if (popsizes.has(2)) expect(popsizes.get(2)).toBe(4 * lambda0);
+    // The restart begins at a new, random mean with σ0 again.
+    const firstOfRestart = study.trials.filter((t) => t.systemAttrs["cmaes:restart"] === 1 && t.systemAttrs["cmaes:generation"] === 0);
+    expect(firstOfRestart.length).toBeGreaterThanOrEqual(2 * lambda0);
+  });
+
+  it("restarts with Hansen's default thresholds when the objective is flat (TolFun)", async () => {
+    const sampler = new CmaEsSampler({ seed: 8 });
+    const study = await createStudy({ sampler });
+    await study.optimize((t) => {
+      t.suggestFloat("x", 0, 1);
+      t.suggestFloat("y", 0, 1);
+      return 1;
+    }, { nTrials: 200 });
+    const status = sampler.inspect(study.snapshot())!;
+    expect(status.restartReasons[0]).toBe("tolfun");
+    expect(status.populationSize).toBe(defaultPopulationSize(2) * 2 ** status.restart);
+  });
+
+  it("never restarts with restartStrategy none", async () => {
+    const sampler = new CmaEsSampler({ seed: 7, tolX: 1e-4, restartStrategy: "none" });
+    const study = await createStudy({ sampler });
+    await study.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.3) ** 2 + (t.suggestFloat("y", 0, 1) - 0.6) ** 2, { nTrials: 300 });
+    expect(sampler.inspect(study.snapshot())!.restart).toBe(0);
+  });
+
+  it("starts from the best startup trial when nStartupTrials is set", () => {
+    const space: Record<string, Distribution> = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const sampler = new CmaEsSampler({ seed: 9, nStartupTrials: 5 });
+    const trials = driveByHand(sampler, space, (p) => (p.x as number) + (p.y as number), 5);
+    expect(trials.every((t) => t.systemAttrs["cmaes:generation"] === undefined)).toBe(true);
+    const best = trials.reduce((a, b) => (a.values![0]! < b.values![0]! ? a : b));
+    const status = sampler.inspect(makeSnapshot(trials))!;
+    expect(status.mean).toEqual([best.params.x, best.params.y]);
+    expect(status.generation).toBe(0);
+  });
+
+  it("keeps every suggestion inside its distribution on random mixed spaces", async () => {
+    const distribution = fc.oneof(
+      fc.record({ type: fc.constant("float" as const), low: fc.integer({ min: -5, max: 0 }), width: fc.integer({ min: 0, max: 5 }), log: fc.boolean() }).map(
+        ({ low, width, log }): Distribution => (log ? { type: "float", low: 0.001 + Math.abs(low), high: 0.001 + Math.abs(low) + width, log: true } : { type: "float", low, high: low + width }),
+      ),
+      fc.record({ low: fc.integer({ min: -5, max: 5 }), width: fc.integer({ min: 0, max: 30 }), step: fc.integer({ min: 1, max: 3 }) }).map(
+        ({ low, width, step }): Distribution => ({ type: "int", low, high: low + width - (width % step), step }),
+      ),
+      fc.record({ low: fc.integer({ min: 1, max: 5 }), width: fc.integer({ min: 0, max: 1000 }) }).map(
+        ({ low, width }): Distribution => ({ type: "int", low, high: low + width, log: true }),
+      ),
+      fc.constant<Distribution>({ type: "float", low: 0, high: 1, step: 0.25 }),
+      fc.constant<Distribution>({ type: "categorical", choices: ["a", 1, null, true] }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(distribution, { minLength: 1, maxLength: 5 }), fc.integer({ min: 0, max: 1000 }), async (dists, seed) => {
+        const study = await createStudy({ sampler: new CmaEsSampler({ seed, populationSize: 4 }) });
+        await study.optimize((t) => {
+          let s = 0;
+          dists.forEach((d, i) => {
+            const v = t.suggest(`p${i}`, d);
+            s += typeof v === "number" ? Math.sin(v * 1.7 + i) : v === "a" ? 1 : 0;
+          });
+          return s;
+        }, { nTrials: 40 });
+        for (const trial of study.trials) {
+          expect(trial.state).toBe("complete");
+          dists.forEach((d, i) => {
+            const v = trial.params[`p${i}`];
+            expect(containsValue(d, v)).toBe(true);
+            if (typeof v === "number") expect(Number.isNaN(v)).toBe(false);
+          });
+        }
+        const tagged = study.trials.filter((t) => t.systemAttrs["cmaes:generation"] !== undefined).length;
+        const numeric = dists.some((d) => d.type !== "categorical" && d.high > d.low);
+        expect(tagged > 0).toBe(numeric);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("works with 4 concurrent trials: generations are assigned and the study converges", async () => {
+    const sampler = new CmaEsSampler({ seed: 10 });
+    const study = await createStudy({ sampler });
+    await study.optimize(async (t) => {
+      const v = sphere5(t);
+      await new Promise((resolve) => setTimeout(resolve, t.number % 3));
+      return v;
+    }, { nTrials: 300, concurrency: 4 });
+    expect(study.trials).toHaveLength(300);
+    expect(study.trials.every((t) => t.state === "complete")).toBe(true);
+    const keys = new Set(study.trials.map((t) => `${t.systemAttrs["cmaes:restart"]}:${t.systemAttrs["cmaes:generation"]}`));
+    expect(keys.size).toBeGreaterThan(20);
+    const distinct = new Set(study.trials.map((t) => JSON.stringify(t.params)));
+    expect(distinct.size).toBe(300);
+    expect(study.bestValue!).toBeLessThan(0.1);
+    expect(sampler.inspect(study.snapshot())!.generation).toBeGreaterThan(20);
+  });
+
+  it("rejects multi-objective studies with a clear error", () => {
+    const sampler = new CmaEsSampler({ seed: 1 });
+    expect(() => sampler.inferRelativeSpace(makeSnapshot([], { directions: ["minimize", "maximize"] }))).toThrow(/one objective/);
+  });
+});
+
+describe("createCmaEsSamplerFromOptions", () => {
+  it("parses CLI-style strings and aliases", () => {
+    const sampler = createCmaEsSamplerFromOptions({
+      seed: "3",
+      sigma0: "0.25",
+      population_size: "12",
+      "restart-strategy": "NONE",
+      incPopSize: 3,
+      nStartupTrials: "5",
+      tolX: undefined,
+    });
+    expect(sampler.seed).toBe(3);
+    expect(sampler.sigma0).toBe(0.25);
+    expect(sampler.populationSize).toBe(12);
+    expect(sampler.restartStrategy).toBe("none");
+    expect(sampler.incPopSize).toBe(3);
+    expect(sampler.nStartupTrials).toBe(5);
+  });
+
+  it("names the bad key or value", () => {
+    expect(() => createCmaEsSamplerFromOptions({ sigma: "0.2" })).toThrow(SamplerOptionError);
+    expect(() => createCmaEsSamplerFromOptions({ sigma: "0.2" })).toThrow(/unknown option "sigma".*sigma0/);
+    expect(() => createCmaEsSamplerFromOptions({ sigma0: "abc" })).toThrow(/sigma0.*finite number/);
+    expect(() => createCmaEsSamplerFromOptions({ sigma0: "0" })).toThrow(/sigma0.*> 0/);
+    expect(() => createCmaEsSamplerFromOptions({ populationSize: "2.5" })).toThrow(/populationSize.*integer/);
+    expect(() => createCmaEsSamplerFromOptions({ restartStrategy: "bipop" })).toThrow(/ipop, none/);
+  });
+});

@@ -1,0 +1,387 @@
+/**
+ * CMA-ES as a Sextant sampler: generations are replayed from the study's history, so every worker
+ * and every resumed study rebuilds the same search distribution from the same trials.
+ */
+import { Rng, deriveSeed, hashString, randomSeed } from "../../math/rng.js";
+import {
+  type Distribution,
+  type FrozenTrial,
+  IntersectionSearchSpace,
+  type ParamValue,
+  type SamplingTrial,
+  type SearchSpace,
+  SpaceEncoder,
+  type StudySnapshot,
+  decodeValue,
+  trialValue,
+} from "../../space/index.js";
+import type { Sampler } from "../base.js";
+import { sampleUniform } from "../random.js";
+import { parseSamplerOptions } from "../options.js";
+import { CmaStrategy, type TerminationOptions, defaultPopulationSize } from "./strategy.js";
+
+/** Options of {@link CmaEsSampler}. */
+export interface CmaEsSamplerOptions {
+  /** Seed of every random draw (default: random). Workers of one study should share it. */
+  seed?: number;
+  /** Initial step size in units of each parameter's encoded range [0, 1] (default 1/6, as Optuna). */
+  sigma0?: number;
+  /** λ of the first run (default 4 + ⌊3 ln n⌋). */
+  populationSize?: number;
+  /** `"ipop"` restarts with a larger population when a run converges or stalls; `"none"` never restarts (default `"ipop"`). */
+  restartStrategy?: "ipop" | "none";
+  /** Factor by which IPOP multiplies λ at each restart (default 2). */
+  incPopSize?: number;
+  /** Complete trials sampled independently at random before CMA-ES starts; its first mean is the best of them (default 0: start at the centre). */
+  nStartupTrials?: number;
+  /** Restart when σ·max(|p_c|, √diag C) < tolX in the unit cube (default 1e-12·σ0, Hansen's). */
+  tolX?: number;
+  /** Restart when recent best values span less than tolFun (default 1e-12). */
+  tolFun?: number;
+}
+
+/** Where the replayed optimizer stands for one study (see {@link CmaEsSampler.inspect}). */
+export interface CmaEsStatus {
+  readonly restart: number;
+  readonly generation: number;
+  readonly populationSize: number;
+  readonly sigma: number;
+  /** Condition number of the covariance matrix C (how elongated the search distribution has become). */
+  readonly condition: number;
+  readonly mean: readonly number[];
+  readonly parameterNames: readonly string[];
+  /** Why each earlier run was restarted (Hansen's criteria, or "identical" when a whole generation decoded to one point). */
+  readonly restartReasons: readonly string[];
+}
+
+interface StudyState {
+  readonly intersection: IntersectionSearchSpace;
+  /** How much of `snapshot.finished` was read, and its last trial, to detect a different history under the same study id. */
+  seenCount: number;
+  lastSeenId: number | null;
+  spaceHash: string;
+  encoder: SpaceEncoder;
+  readCount: number;
+  startup: FrozenTrial[];
+  /** Complete trials tagged with this space, keyed by "restart:generation", in the order they finished. */
+  buckets: Map<string, FrozenTrial[]>;
+  restart: number;
+  generation: number;
+  strategy: CmaStrategy | null;
+  restartReasons: string[];
+  stateSeed: number;
+}
+
+const TAG_SPACE = "cmaes:space";
+const TAG_RESTART = "cmaes:restart";
+const TAG_GENERATION = "cmaes:generation";
+const TAG_INDIVIDUAL = "cmaes:individual";
+const TAG_POPSIZE = "cmaes:popsize";
+const TAG_POINT = "cmaes:x";
+const STUDY_SEED = "cmaes:seed";
+
+/**
+ * The covariance matrix adaptation evolution strategy with IPOP restarts, for continuous and
+ * integer parameters (categoricals are sampled independently at random).
+ *
+ * Implements Hansen's tutorial (arXiv:1604.00772, 2016): weighted recombination of the best μ = ⌊λ/2⌋
+ * of λ points, cumulative step-size adaptation, rank-one and rank-μ covariance updates with the
+ * published default constants, and the IPOP restart scheme of Auger & Hansen (CEC 2005): when a run
+ * meets one of Hansen's termination criteria (TolX, TolFun, TolUpSigma, condition of C above 1e14,
+ * NoEffectAxis/Coord, Stagnation) it restarts at a random point with the population multiplied by
+ * `incPopSize`.
+ *
+ * How it fits the ask/tell, multi-worker contract:
+ * - It works on the unit cube of the {@link SpaceEncoder}; ints and stepped floats are rounded by
+ *   decoding. Draws outside the cube are redrawn (up to 100 times) and then clipped.
+ * - Each trial is tagged with `cmaes:restart`, `cmaes:generation`, `cmaes:individual` (an ordinal,
+ *   best effort under concurrency), `cmaes:popsize`, `cmaes:space` (a hash of the space) and
+ *   `cmaes:x` (the unrounded point). The state is never stored: every process replays it from the
+ *   snapshot, advancing a generation once λ complete trials carry its tag. The first λ to finish
+ *   (by storage sequence) form the generation; later ones stay in the history but do not move the
+ *   distribution. Failed and pruned trials do not count, so their slots are filled by new trials.
+ * - A trial's draw is a function of (seed, restart, generation, trial number) and the replayed
+ *   state, so concurrent trials of one generation never collide and the same seed and history give
+ *   the same suggestion. Restart means come from a seed kept on the study (`cmaes:seed`), so
+ *   resumed studies and other workers reproduce them.
+ * - Single objective only.
+ *
+ * @example
+ * const study = await createStudy({ sampler: new CmaEsSampler({ seed: 1 }) });
+ * await study.optimize((t) => (t.suggestFloat("x", -5, 5) - 1) ** 2 + t.suggestFloat("y", -5, 5) ** 2, { nTrials: 200 });
+ */
+export class CmaEsSampler implements Sampler {
+  readonly name = "cmaes";
+  readonly seed: number;
+  readonly sigma0: number;
+  readonly populationSize: number | undefined;
+  readonly restartStrategy: "ipop" | "none";
+  readonly incPopSize: number;
+  readonly nStartupTrials: number;
+  readonly tolX: number;
+  readonly tolFun: number;
+  /**
+   * The seed hashed once: `deriveSeed` XORs its base with the first label, so (seed, trial) pairs
+   * such as (2, 1) and (3, 0) would otherwise share a stream.
+   */
+  private readonly streamSeed: number;
+  private readonly states = new Map<number, StudyState>();
+
+  constructor(options: CmaEsSamplerOptions = {}) {
+    this.seed = options.seed ?? randomSeed();
+    this.sigma0 = options.sigma0 ?? 1 / 6;
+    this.populationSize = options.populationSize;
+    this.restartStrategy = options.restartStrategy ?? "ipop";
+    this.incPopSize = options.incPopSize ?? 2;
+    this.nStartupTrials = options.nStartupTrials ?? 0;
+    this.tolX = options.tolX ?? 1e-12 * this.sigma0;
+    this.tolFun = options.tolFun ?? 1e-12;
+    this.streamSeed = deriveSeed(this.seed, "cmaes");
+    if (!(this.sigma0 > 0 && Number.isFinite(this.sigma0))) throw new RangeError(`cmaes: sigma0 must be a positive number, got ${this.sigma0}`);
+    if (this.populationSize !== undefined && !(Number.isInteger(this.populationSize) && this.populationSize >= 2)) {
+      throw new RangeError(`cmaes: populationSize must be an integer >= 2, got ${this.populationSize}`);
+    }
+    if (this.restartStrategy !== "ipop" && this.restartStrategy !== "none") {
+      throw new RangeError(`cmaes: restartStrategy must be "ipop" or "none", got ${JSON.stringify(this.restartStrategy)}`);
+    }
+    if (!(this.incPopSize >= 1 && Number.isFinite(this.incPopSize))) throw new RangeError(`cmaes: incPopSize must be >= 1, got ${this.incPopSize}`);
+    if (!(Number.isInteger(this.nStartupTrials) && this.nStartupTrials >= 0)) {
+      throw new RangeError(`cmaes: nStartupTrials must be a non-negative integer, got ${this.nStartupTrials}`);
+    }
+    if (!(this.tolX >= 0) || !(this.tolFun >= 0)) throw new RangeError("cmaes: tolX and tolFun must be non-negative");
+  }
+
+  inferRelativeSpace(snapshot: StudySnapshot): SearchSpace {
+    if (snapshot.directions.length !== 1) {
+      throw new Error(`the cmaes sampler supports one objective; this study has ${snapshot.directions.length}`);
+    }
+    const state = this.sync(snapshot);
+    if (state.strategy === null) return {};
+    const space: Record<string, Distribution> = {};
+    state.encoder.names.forEach((name, i) => (space[name] = state.encoder.distributions[i]!));
+    return space;
+  }
+
+  sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {
+    if (snapshot.systemAttrs[STUDY_SEED] === undefined) trial.setStudySystemAttr(STUDY_SEED, this.seed);
+    const state = this.sync(snapshot);
+    const strategy = state.strategy;
+    if (strategy === null || state.encoder.names.some((name) => space[name] === undefined)) return {};
+    const { restart, generation } = state;
+    const rng = new Rng(deriveSeed(this.streamSeed, restart, generation, trial.number));
+    const x = strategy.sample(rng);
+    let individual = 0;
+    for (const other of snapshot.trials) {
+      if (other.number !== trial.number && isTagged(other, state.spaceHash, restart, generation)) individual++;
+    }
+    trial.setSystemAttr(TAG_SPACE, state.spaceHash);
+    trial.setSystemAttr(TAG_RESTART, restart);
+    trial.setSystemAttr(TAG_GENERATION, generation);
+    trial.setSystemAttr(TAG_INDIVIDUAL, individual);
+    trial.setSystemAttr(TAG_POPSIZE, strategy.lambda);
+    trial.setSystemAttr(TAG_POINT, Array.from(x));
+    return state.encoder.decode(x);
+  }
+
+  sampleIndependent(_snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
+    const rng = new Rng(deriveSeed(this.streamSeed, trial.number, name));
+    return sampleUniform(rng, distribution);
+  }
+
+  /**
+   * Where the replayed optimizer stands for a snapshot's study: restart, generation, λ, σ, mean.
+   * For diagnostics and tests; null before CMA-ES has started.
+   */
+  inspect(snapshot: StudySnapshot): CmaEsStatus | null {
+    const state = this.sync(snapshot);
+    if (state.strategy === null) return null;
+    return {
+      restart: state.restart,
+      generation: state.generation,
+      populationSize: state.strategy.lambda,
+      sigma: state.strategy.sigma,
+      condition: state.strategy.condition,
+      mean: Array.from(state.strategy.mean),
+      parameterNames: state.encoder.names,
+      restartReasons: [...state.restartReasons],
+    };
+  }
+
+  /** Brings the cached state of the snapshot's study up to date with its finished trials. */
+  private sync(snapshot: StudySnapshot): StudyState {
+    let state = this.states.get(snapshot.studyId);
+    const finished = snapshot.finished;
+    const stale =
+      state !== undefined &&
+      (finished.length < state.seenCount || (state.seenCount > 0 && finished[state.seenCount - 1]!.id !== state.lastSeenId));
+    if (state === undefined || stale) {
+      state = {
+        intersection: new IntersectionSearchSpace(false),
+        seenCount: 0,
+        lastSeenId: null,
+        spaceHash: "",
+        encoder: new SpaceEncoder({}),
+        readCount: 0,
+        startup: [],
+        buckets: new Map(),
+        restart: 0,
+        generation: 0,
+        strategy: null,
+        restartReasons: [],
+        stateSeed: this.seed,
+      };
+      this.states.set(snapshot.studyId, state);
+    }
+    const storedSeed = snapshot.systemAttrs[STUDY_SEED];
+    state.stateSeed = typeof storedSeed === "number" ? storedSeed : this.seed;
+
+    const space = numericSpace(state.intersection.calculate(snapshot));
+    const spaceHash = hashSpace(space);
+    if (spaceHash !== state.spaceHash) {
+      // The space shrank (a parameter stopped appearing): start over on the new one.
+      state.spaceHash = spaceHash;
+      state.encoder = new SpaceEncoder(space);
+      state.readCount = 0;
+      state.startup = [];
+      state.buckets = new Map();
+      state.restart = 0;
+      state.generation = 0;
+      state.strategy = null;
+      state.restartReasons = [];
+    }
+    state.seenCount = finished.length;
+    state.lastSeenId = finished.length > 0 ? finished[finished.length - 1]!.id : null;
+    if (state.encoder.dimension === 0) {
+      state.readCount = finished.length;
+      return state;
+    }
+
+    for (; state.readCount < finished.length; state.readCount++) {
+      const trial = finished[state.readCount]!;
+      if (trial.state !== "complete" || trialValue(trial) === undefined) continue;
+      if (state.startup.length < this.nStartupTrials && state.encoder.names.every((n) => trial.params[n] !== undefined)) {
+        state.startup.push(trial);
+      }
+      if (trial.systemAttrs[TAG_SPACE] !== spaceHash) continue;
+      const key = bucketKey(trial.systemAttrs[TAG_RESTART], trial.systemAttrs[TAG_GENERATION]);
+      if (key === null) continue;
+      const bucket = state.buckets.get(key);
+      if (bucket) bucket.push(trial);
+      else state.buckets.set(key, [trial]);
+    }
+    this.advance(state, snapshot);
+    return state;
+  }
+
+  /** Tells the strategy every generation that is complete, restarting where a criterion says so. */
+  private advance(state: StudyState, snapshot: StudySnapshot): void {
+    const sign = snapshot.directions[0] === "maximize" ? -1 : 1;
+    for (;;) {
+      if (state.strategy === null) {
+        if (state.startup.length < this.nStartupTrials) return;
+        state.strategy = this.newStrategy(state, this.initialMean(state, sign));
+      }
+      const strategy = state.strategy;
+      const key = `${state.restart}:${state.generation}`;
+      const bucket = state.buckets.get(key);
+      if (!bucket || bucket.length < strategy.lambda) return;
+      // First λ to finish, by storage sequence: the same set in every process that has seen them.
+      const chosen = [...bucket].sort((a, b) => a.seq - b.seq || a.number - b.number).slice(0, strategy.lambda);
+      state.buckets.delete(key);
+      strategy.tell(chosen.map((t) => ({ x: this.pointOf(state.encoder, t), value: sign * trialValue(t)! })));
+      let reason = strategy.stopReason();
+      if (reason === null && allSameParams(chosen, state.encoder.names)) reason = "identical";
+      if (reason !== null && this.restartStrategy === "ipop") {
+        state.restartReasons.push(reason);
+        state.restart += 1;
+        state.generation = 0;
+        const rng = new Rng(deriveSeed(deriveSeed(state.stateSeed, "cmaes:restart"), state.restart));
+        state.strategy = this.newStrategy(state, Array.from({ length: state.encoder.dimension }, () => rng.uniform()));
+      } else {
+        state.generation += 1;
+      }
+    }
+  }
+
+  private newStrategy(state: StudyState, mean: ArrayLike<number>): CmaStrategy {
+    const n = state.encoder.dimension;
+    const base = this.populationSize ?? defaultPopulationSize(n);
+    const lambda = Math.max(2, Math.round(base * this.incPopSize ** state.restart));
+    const termination: TerminationOptions = { tolX: this.tolX, tolFun: this.tolFun, tolXUp: 1e4, maxCondition: 1e14 };
+    return new CmaStrategy(mean, this.sigma0, lambda, termination);
+  }
+
+  /** The centre of the cube, or the best startup trial when there were startup trials. */
+  private initialMean(state: StudyState, sign: number): Float64Array {
+    if (state.startup.length === 0) return new Float64Array(state.encoder.dimension).fill(0.5);
+    let best = state.startup[0]!;
+    for (const t of state.startup) if (sign * trialValue(t)! < sign * trialValue(best)!) best = t;
+    return state.encoder.encode(best.params);
+  }
+
+  /** The unrounded point the trial was drawn at if its parameters still match it, else its encoded parameters. */
+  private pointOf(encoder: SpaceEncoder, trial: FrozenTrial): Float64Array {
+    const stored = trial.systemAttrs[TAG_POINT];
+    if (Array.isArray(stored) && stored.length === encoder.dimension && stored.every((v) => typeof v === "number" && Number.isFinite(v))) {
+      const point = Float64Array.from(stored as number[]);
+      const matches = encoder.names.every((name, i) => decodeValue(encoder.distributions[i]!, point[i]!) === trial.params[name]);
+      if (matches) return point;
+    }
+    return encoder.encode(trial.params);
+  }
+}
+
+function isTagged(trial: FrozenTrial, spaceHash: string, restart: number, generation: number): boolean {
+  return (
+    trial.systemAttrs[TAG_SPACE] === spaceHash &&
+    trial.systemAttrs[TAG_RESTART] === restart &&
+    trial.systemAttrs[TAG_GENERATION] === generation
+  );
+}
+
+function bucketKey(restart: unknown, generation: unknown): string | null {
+  if (typeof restart !== "number" || typeof generation !== "number") return null;
+  return `${restart}:${generation}`;
+}
+
+/** The numeric parameters with more than one value: what CMA-ES models. */
+function numericSpace(space: SearchSpace): SearchSpace {
+  const result: Record<string, Distribution> = {};
+  for (const [name, distribution] of Object.entries(space)) {
+    if (distribution.type !== "categorical" && distribution.high > distribution.low) result[name] = distribution;
+  }
+  return result;
+}
+
+function hashSpace(space: SearchSpace): string {
+  const names = Object.keys(space).sort();
+  if (names.length === 0) return "";
+  return hashString(JSON.stringify(names.map((n) => [n, space[n]]))).toString(16);
+}
+
+function allSameParams(trials: readonly FrozenTrial[], names: readonly string[]): boolean {
+  const first = trials[0]!;
+  return trials.every((t) => names.every((n) => t.params[n] === first.params[n]));
+}
+
+/**
+ * Builds a {@link CmaEsSampler} from CLI-style options (`--sampler-opt sigma0=0.2`): values may be
+ * strings; keys match ignoring case, `-` and `_`. Unknown keys and bad values throw with a message
+ * naming them.
+ *
+ * @example
+ * createCmaEsSamplerFromOptions({ seed: "1", populationSize: "12", restart_strategy: "none" })
+ */
+export function createCmaEsSamplerFromOptions(options: Record<string, string | number | boolean | undefined>): CmaEsSampler {
+  const parsed = parseSamplerOptions("cmaes", options, {
+    seed: { kind: "number", integer: true, min: 0 },
+    sigma0: { kind: "number", min: 0, exclusiveMin: true },
+    populationSize: { kind: "number", integer: true, min: 2 },
+    restartStrategy: { kind: "enum", values: ["ipop", "none"] },
+    incPopSize: { kind: "number", min: 1 },
+    nStartupTrials: { kind: "number", integer: true, min: 0 },
+    tolX: { kind: "number", min: 0 },
+    tolFun: { kind: "number", min: 0 },
+  });
+  return new CmaEsSampler(parsed as CmaEsSamplerOptions);
+}

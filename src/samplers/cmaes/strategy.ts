@@ -1,0 +1,330 @@
+/**
+ * The CMA-ES update itself, free of trials and storage: one search distribution N(m, σ² C) on the
+ * unit cube, sampled and updated one generation at a time. Internal to the cmaes folder; the
+ * sampler in `cmaes.ts` replays generations from the study's history through this class.
+ *
+ * Follows N. Hansen, "The CMA Evolution Strategy: A Tutorial" (arXiv:1604.00772, 2016), with
+ * positive recombination weights only (no active update), and the termination criteria of
+ * Hansen's restart strategies (Auger & Hansen, "A Restart CMA Evolution Strategy With Increasing
+ * Population Size", CEC 2005; Hansen, "Benchmarking a BI-population CMA-ES", GECCO 2009).
+ */
+import { symmetricEigen } from "../../math/eigen.js";
+import type { Rng } from "../../math/rng.js";
+
+/** The strategy parameters of the tutorial's Table 1 for dimension n and population λ. */
+export interface CmaConstants {
+  readonly n: number;
+  readonly lambda: number;
+  readonly mu: number;
+  /** μ positive recombination weights, summing to 1, decreasing. */
+  readonly weights: Float64Array;
+  readonly muEff: number;
+  readonly cSigma: number;
+  readonly dSigma: number;
+  readonly cc: number;
+  readonly c1: number;
+  readonly cMu: number;
+  /** E‖N(0, I)‖. */
+  readonly chiN: number;
+}
+
+/**
+ * The default population size of the tutorial: λ = 4 + ⌊3 ln n⌋.
+ *
+ * @example
+ * defaultPopulationSize(10) // 10
+ */
+export function defaultPopulationSize(n: number): number {
+  return 4 + Math.floor(3 * Math.log(Math.max(1, n)));
+}
+
+/**
+ * Computes the tutorial's default constants (Hansen 2016, eqs. 49–58 with α_cov = 2, c_m = 1,
+ * positive weights only).
+ *
+ * @example
+ * cmaConstants(10, 10).muEff // ≈ 3.17
+ */
+export function cmaConstants(n: number, lambda: number): CmaConstants {
+  const mu = Math.floor(lambda / 2);
+  const raw = new Float64Array(mu);
+  for (let i = 0; i < mu; i++) raw[i] = Math.log((lambda + 1) / 2) - Math.log(i + 1);
+  let sum = 0;
+  for (const w of raw) sum += w;
+  const weights = raw.map((w) => w / sum);
+  let sumSq = 0;
+  for (const w of weights) sumSq += w * w;
+  const muEff = 1 / sumSq;
+  const cSigma = (muEff + 2) / (n + muEff + 5);
+  const dSigma = 1 + 2 * Math.max(0, Math.sqrt((muEff - 1) / (n + 1)) - 1) + cSigma;
+  const cc = (4 + muEff / n) / (n + 4 + (2 * muEff) / n);
+  const alphaCov = 2;
+  const c1 = alphaCov / ((n + 1.3) ** 2 + muEff);
+  const cMu = Math.min(1 - c1, (alphaCov * (muEff - 2 + 1 / muEff)) / ((n + 2) ** 2 + (alphaCov * muEff) / 2));
+  const chiN = Math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n));
+  return { n, lambda, mu, weights, muEff, cSigma, dSigma, cc, c1, cMu, chiN };
+}
+
+/** Thresholds of the restart criteria (Hansen's defaults, scaled to the unit cube). */
+export interface TerminationOptions {
+  /** Stop when σ·max(|p_c|, √diag C) falls below this (default 1e-12·σ0). */
+  readonly tolX: number;
+  /** Stop when the recent best values and the current generation's values span less than this (default 1e-12). */
+  readonly tolFun: number;
+  /** Stop when σ·max(D) exceeds σ0 times this (default 1e4). */
+  readonly tolXUp: number;
+  /** Stop when the condition number of C exceeds this (default 1e14). */
+  readonly maxCondition: number;
+}
+
+/** One solution of a generation: its point in the unit cube and its value (to minimize). */
+export interface Evaluated {
+  readonly x: ArrayLike<number>;
+  readonly value: number;
+}
+
+/**
+ * A CMA-ES search distribution N(m, σ² C) on [0, 1]^n.
+ *
+ * @example
+ * const strategy = new CmaStrategy(new Float64Array([0.5, 0.5]), 1 / 6, 6, { tolX: 1e-13, tolFun: 1e-12, tolXUp: 1e4, maxCondition: 1e14 });
+ * const points = [...Array(6)].map(() => strategy.sample(rng));
+ * strategy.tell(points.map((x) => ({ x, value: f(x) })));
+ */
+export class CmaStrategy {
+  readonly constants: CmaConstants;
+  readonly mean: Float64Array;
+  sigma: number;
+  /** Covariance matrix, row-major. */
+  readonly C: Float64Array;
+  /** Eigenvectors of C as columns (row-major). */
+  private B: Float64Array;
+  /** Square roots of C's eigenvalues. */
+  private D: Float64Array;
+  readonly pc: Float64Array;
+  readonly ps: Float64Array;
+  /** Generations told so far. */
+  generation = 0;
+  private readonly bestHistory: number[] = [];
+  private readonly medianHistory: number[] = [];
+  private lastValues: number[] = [];
+
+  constructor(
+    mean: ArrayLike<number>,
+    readonly sigma0: number,
+    lambda: number,
+    private readonly termination: TerminationOptions,
+  ) {
+    const n = mean.length;
+    this.constants = cmaConstants(n, lambda);
+    this.mean = Float64Array.from(mean);
+    this.sigma = sigma0;
+    this.C = new Float64Array(n * n);
+    this.B = new Float64Array(n * n);
+    this.D = new Float64Array(n).fill(1);
+    for (let i = 0; i < n; i++) {
+      this.C[i * n + i] = 1;
+      this.B[i * n + i] = 1;
+    }
+    this.pc = new Float64Array(n);
+    this.ps = new Float64Array(n);
+  }
+
+  get dimension(): number {
+    return this.constants.n;
+  }
+
+  get lambda(): number {
+    return this.constants.lambda;
+  }
+
+  /** The condition number of C (ratio of its largest to smallest eigenvalue). */
+  get condition(): number {
+    let min = Infinity;
+    let max = 0;
+    for (const d of this.D) {
+      min = Math.min(min, d * d);
+      max = Math.max(max, d * d);
+    }
+    return max / min;
+  }
+
+  /**
+   * Draws x = m + σ B D z, z ~ N(0, I). Points outside [0, 1]^n are redrawn (up to 100 times, the
+   * convention of Optuna's CMA-ES) and then clipped, so the sampler never leaves the cube; the
+   * update sees the point actually evaluated, which keeps it consistent with what was tried.
+   */
+  sample(rng: Rng): Float64Array {
+    const n = this.dimension;
+    const x = new Float64Array(n);
+    const z = new Float64Array(n);
+    for (let attempt = 0; attempt < 100; attempt++) {
+      for (let i = 0; i < n; i++) z[i] = this.D[i]! * rng.normal();
+      let inside = true;
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += this.B[i * n + j]! * z[j]!;
+        x[i] = this.mean[i]! + this.sigma * s;
+        if (!(x[i]! >= 0 && x[i]! <= 1)) inside = false;
+      }
+      if (inside) return x;
+    }
+    for (let i = 0; i < n; i++) x[i] = Number.isFinite(x[i]!) ? Math.min(1, Math.max(0, x[i]!)) : 0.5;
+    return x;
+  }
+
+  /** Updates m, σ, p_σ, p_c and C from exactly λ evaluated points (tutorial, eqs. 39–47). */
+  tell(solutions: readonly Evaluated[]): void {
+    const { n, lambda, mu, weights, muEff, cSigma, dSigma, cc, c1, cMu, chiN } = this.constants;
+    if (solutions.length !== lambda) throw new RangeError(`CMA-ES needs ${lambda} solutions per generation, got ${solutions.length}`);
+    const sorted = [...solutions].sort((a, b) => a.value - b.value);
+    const ys = sorted.map((s) => {
+      const y = new Float64Array(n);
+      for (let i = 0; i < n; i++) y[i] = (s.x[i]! - this.mean[i]!) / this.sigma;
+      return y;
+    });
+    const yw = new Float64Array(n);
+    for (let k = 0; k < mu; k++) for (let i = 0; i < n; i++) yw[i] = yw[i]! + weights[k]! * ys[k]![i]!;
+    for (let i = 0; i < n; i++) this.mean[i] = this.mean[i]! + this.sigma * yw[i]!;
+
+    // C^{-1/2} y_w = B D^{-1} Bᵀ y_w
+    const bty = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += this.B[i * n + j]! * yw[i]!;
+      bty[j] = s / this.D[j]!;
+    }
+    const psFactor = Math.sqrt(cSigma * (2 - cSigma) * muEff);
+    let psNormSq = 0;
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += this.B[i * n + j]! * bty[j]!;
+      this.ps[i] = (1 - cSigma) * this.ps[i]! + psFactor * s;
+      psNormSq += this.ps[i]! ** 2;
+    }
+    const psNorm = Math.sqrt(psNormSq);
+    const g = this.generation + 1;
+    // h_σ stalls the update of p_c while ‖p_σ‖ is large, so C does not grow too fast when σ is increasing.
+    const hSigma = psNorm / Math.sqrt(1 - (1 - cSigma) ** (2 * g)) < (1.4 + 2 / (n + 1)) * chiN ? 1 : 0;
+    const pcFactor = hSigma * Math.sqrt(cc * (2 - cc) * muEff);
+    for (let i = 0; i < n; i++) this.pc[i] = (1 - cc) * this.pc[i]! + pcFactor * yw[i]!;
+
+    const deltaH = (1 - hSigma) * cc * (2 - cc);
+    const keep = 1 + c1 * deltaH - c1 - cMu;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        let rankMu = 0;
+        for (let k = 0; k < mu; k++) rankMu += weights[k]! * ys[k]![i]! * ys[k]![j]!;
+        const value = keep * this.C[i * n + j]! + c1 * this.pc[i]! * this.pc[j]! + cMu * rankMu;
+        this.C[i * n + j] = value;
+        this.C[j * n + i] = value;
+      }
+    }
+    // The exponent is capped at 1 (as Hansen's reference code does) so one generation cannot blow σ up.
+    this.sigma *= Math.exp(Math.min(1, (cSigma / dSigma) * (psNorm / chiN - 1)));
+
+    const values = sorted.map((s) => s.value);
+    // Flat fitness: when most of the generation ties with the best, the ranking carries no
+    // information; widen the search as Hansen's reference implementation does.
+    if (values[0] === values[Math.min(lambda - 1, Math.ceil(0.7 * lambda) - 1)]) this.sigma *= Math.exp(0.2 + cSigma / dSigma);
+
+    this.generation = g;
+    this.lastValues = values;
+    this.bestHistory.push(values[0]!);
+    this.medianHistory.push(values[Math.floor(lambda / 2)]!);
+    this.decompose();
+  }
+
+  private decompose(): void {
+    const n = this.dimension;
+    const { values, vectors } = symmetricEigen(this.C, n);
+    let max = 0;
+    for (const v of values) max = Math.max(max, v);
+    // Rounding can make tiny eigenvalues non-positive; keep C positive definite with a relative floor.
+    const floor = Math.max(max * 1e-20, 1e-300);
+    let repaired = false;
+    for (let i = 0; i < n; i++) {
+      if (values[i]! < floor) {
+        values[i] = floor;
+        repaired = true;
+      }
+    }
+    this.B = vectors;
+    this.D = values.map(Math.sqrt);
+    if (repaired) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let k = 0; k < n; k++) s += vectors[i * n + k]! * values[k]! * vectors[j * n + k]!;
+          this.C[i * n + j] = s;
+        }
+      }
+    }
+  }
+
+  /**
+   * Why this run should be restarted, or null to go on: Hansen's TolX, TolUpSigma, TolFun,
+   * ConditionCov, NoEffectAxis, NoEffectCoord and Stagnation criteria.
+   */
+  stopReason(): string | null {
+    const n = this.dimension;
+    const { lambda } = this.constants;
+    const { tolX, tolFun, tolXUp, maxCondition } = this.termination;
+    if (this.generation === 0) return null;
+    if (!Number.isFinite(this.sigma) || this.mean.some((m) => !Number.isFinite(m))) return "numerical";
+
+    let small = true;
+    for (let i = 0; i < n; i++) {
+      if (this.sigma * Math.max(Math.abs(this.pc[i]!), Math.sqrt(this.C[i * n + i]!)) >= tolX) small = false;
+    }
+    if (small) return "tolx";
+
+    let maxD = 0;
+    for (const d of this.D) maxD = Math.max(maxD, d);
+    if (this.sigma * maxD > tolXUp * this.sigma0) return "tolxup";
+
+    const historyLength = 10 + Math.ceil((30 * n) / lambda);
+    if (this.bestHistory.length >= historyLength) {
+      const recent = this.bestHistory.slice(-historyLength).concat(this.lastValues);
+      if (Math.max(...recent) - Math.min(...recent) < tolFun) return "tolfun";
+    }
+
+    if (this.condition > maxCondition) return "conditioncov";
+
+    // NoEffectAxis: a step of 0.1σ along one principal axis (cycled by generation) leaves m unchanged.
+    const axis = this.generation % n;
+    let axisEffect = false;
+    for (let i = 0; i < n; i++) {
+      const m = this.mean[i]!;
+      if (m + 0.1 * this.sigma * this.D[axis]! * this.B[i * n + axis]! !== m) axisEffect = true;
+    }
+    if (!axisEffect) return "noeffectaxis";
+    for (let i = 0; i < n; i++) {
+      const m = this.mean[i]!;
+      if (m + 0.2 * this.sigma * Math.sqrt(this.C[i * n + i]!) === m) return "noeffectcoord";
+    }
+
+    // Stagnation: over a long window, neither the best nor the median value of the last 30% of
+    // generations improved on the first 30%.
+    const minWindow = Math.ceil(120 + (30 * n) / lambda);
+    if (this.generation >= minWindow) {
+      const window = Math.min(20000, Math.max(minWindow, Math.ceil(0.2 * this.generation)));
+      const best = this.bestHistory.slice(-window);
+      const med = this.medianHistory.slice(-window);
+      const part = Math.max(1, Math.floor(0.3 * window));
+      if (
+        median(best.slice(-part)) >= median(best.slice(0, part)) &&
+        median(med.slice(-part)) >= median(med.slice(0, part))
+      ) {
+        return "stagnation";
+      }
+    }
+    return null;
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : 0.5 * (sorted[mid - 1]! + sorted[mid]!);
+}
