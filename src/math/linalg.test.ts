@@ -1,0 +1,213 @@
+import { describe, expect, it } from "vitest";
+import {
+  NotPositiveDefiniteError,
+  cholesky,
+  choleskyInverse,
+  choleskySolve,
+  choleskyWithJitter,
+  dot,
+  logDetFromCholesky,
+  matVec,
+  solveLower,
+  solveLowerTransposed,
+} from "./linalg.js";
+import { Rng } from "./rng.js";
+
+/** A random symmetric positive-definite matrix B·Bᵀ + shift·I. */
+function randomSpd(n: number, seed: number, shift = 0.1): Float64Array {
+  const rng = new Rng(seed);
+  const b = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) b[i] = rng.normal();
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += b[i * n + k] * b[j * n + k];
+      a[i * n + j] = sum + (i === j ? shift : 0);
+    }
+  }
+  return a;
+}
+
+/** A squared-exponential kernel matrix on 1-D inputs; nearly singular for close inputs. */
+function kernelMatrix(inputs: readonly number[], lengthScale: number): Float64Array {
+  const n = inputs.length;
+  const k = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const d = (inputs[i] - inputs[j]) / lengthScale;
+      k[i * n + j] = Math.exp(-0.5 * d * d);
+    }
+  }
+  return k;
+}
+
+function multiply(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const c = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < n; k++) {
+      const aik = a[i * n + k];
+      for (let j = 0; j < n; j++) c[i * n + j] += aik * b[k * n + j];
+    }
+  }
+  return c;
+}
+
+function transpose(a: Float64Array, n: number): Float64Array {
+  const t = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) t[j * n + i] = a[i * n + j];
+  return t;
+}
+
+function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+describe("cholesky", () => {
+  it("factors a small matrix exactly", () => {
+    const factor = cholesky(new Float64Array([4, 2, 2, 3]), 2);
+    expect(Array.from(factor)).toEqual([2, 0, 1, Math.SQRT2]);
+  });
+
+  it("reconstructs random SPD matrices as L·Lᵀ with a zero upper triangle", () => {
+    for (const n of [1, 2, 5, 30, 80]) {
+      const a = randomSpd(n, n);
+      const factor = cholesky(a, n);
+      for (let i = 0; i < n; i++) {
+        expect(factor[i * n + i]).toBeGreaterThan(0);
+        for (let j = i + 1; j < n; j++) expect(factor[i * n + j]).toBe(0);
+      }
+      const rebuilt = multiply(factor, transpose(factor, n), n);
+      expect(maxAbsDifference(rebuilt, a)).toBeLessThan(1e-12 * n);
+    }
+  });
+
+  it("reads only the lower triangle", () => {
+    const a = randomSpd(6, 7);
+    const lowerOnly = a.slice();
+    for (let i = 0; i < 6; i++) for (let j = i + 1; j < 6; j++) lowerOnly[i * 6 + j] = Number.NaN;
+    expect(maxAbsDifference(cholesky(lowerOnly, 6), cholesky(a, 6))).toBe(0);
+  });
+
+  it("handles the empty matrix", () => {
+    expect(cholesky(new Float64Array(0), 0).length).toBe(0);
+  });
+
+  it("throws NotPositiveDefiniteError for indefinite, singular or non-finite input", () => {
+    expect(() => cholesky(new Float64Array([1, 2, 2, 1]), 2)).toThrow(NotPositiveDefiniteError);
+    expect(() => cholesky(new Float64Array([1, 1, 1, 1]), 2)).toThrow(NotPositiveDefiniteError);
+    expect(() => cholesky(new Float64Array([Number.NaN, 0, 0, 1]), 2)).toThrow(NotPositiveDefiniteError);
+    expect(() => cholesky(new Float64Array([1, 0, Infinity, 1]), 2)).toThrow(NotPositiveDefiniteError);
+    expect(() => cholesky(new Float64Array([Infinity, 0, 0, 1]), 2)).toThrow(NotPositiveDefiniteError);
+    try {
+      cholesky(new Float64Array([1, 0, 0, 0, -1, 0, 0, 0, 1]), 3);
+    } catch (error) {
+      expect(error).toBeInstanceOf(Error);
+      expect((error as NotPositiveDefiniteError).pivot).toBe(1);
+      expect((error as Error).name).toBe("NotPositiveDefiniteError");
+    }
+  });
+
+  it("rejects a matrix that is too short", () => {
+    expect(() => cholesky(new Float64Array(3), 2)).toThrow(RangeError);
+  });
+});
+
+describe("choleskyWithJitter", () => {
+  it("adds no jitter when none is needed", () => {
+    const a = randomSpd(5, 1);
+    const { factor, jitter } = choleskyWithJitter(a, 5);
+    expect(jitter).toBe(0);
+    expect(maxAbsDifference(factor, cholesky(a, 5))).toBe(0);
+  });
+
+  it("regularises an exactly singular matrix with the smallest sufficient jitter", () => {
+    // Rank one with diagonal 4 (3·4 = 12 is exact, so the second pivot is exactly 0).
+    const a = new Float64Array([4, 4, 4, 4, 4, 4, 4, 4, 4]);
+    expect(() => cholesky(a, 3)).toThrow(NotPositiveDefiniteError);
+    const { factor, jitter } = choleskyWithJitter(a, 3);
+    expect(jitter).toBeCloseTo(4e-10, 20);
+    const rebuilt = multiply(factor, transpose(factor, 3), 3);
+    const expected = a.slice();
+    for (let i = 0; i < 3; i++) expected[i * 3 + i] += jitter;
+    expect(maxAbsDifference(rebuilt, expected)).toBeLessThan(1e-15);
+  });
+
+  it("factors a kernel matrix with duplicated inputs", () => {
+    const inputs = [0, 0.1, 0.1, 0.2, 0.2 + 1e-12, 0.5, 0.9];
+    const a = kernelMatrix(inputs, 1);
+    expect(() => cholesky(a, inputs.length)).toThrow(NotPositiveDefiniteError);
+    const { factor, jitter } = choleskyWithJitter(a, inputs.length);
+    expect(jitter).toBeGreaterThan(0);
+    expect(jitter).toBeLessThan(1e-4);
+    for (const v of factor) expect(Number.isFinite(v)).toBe(true);
+  });
+
+  it("honours initialJitter and maxTries, and gives up on hopeless matrices", () => {
+    const a = new Float64Array([1, 1, 1, 1]);
+    expect(choleskyWithJitter(a, 2, { initialJitter: 1e-3 }).jitter).toBeCloseTo(1e-3, 15);
+    const indefinite = new Float64Array([1, 0, 0, -1]);
+    expect(() => choleskyWithJitter(indefinite, 2, { maxTries: 3 })).toThrow(NotPositiveDefiniteError);
+    expect(() => choleskyWithJitter(new Float64Array([Number.NaN, 0, 0, 1]), 2)).toThrow(NotPositiveDefiniteError);
+  });
+});
+
+describe("triangular solves", () => {
+  const n = 12;
+  const a = randomSpd(n, 3);
+  const factor = cholesky(a, n);
+  const rng = new Rng(9);
+  const b = Float64Array.from({ length: n }, () => rng.normal());
+
+  it("solves L·x = b and Lᵀ·x = b", () => {
+    const x = solveLower(factor, n, b);
+    expect(maxAbsDifference(matVec(factor, n, n, x), b)).toBeLessThan(1e-12);
+    const y = solveLowerTransposed(factor, n, b);
+    expect(maxAbsDifference(matVec(transpose(factor, n), n, n, y), b)).toBeLessThan(1e-12);
+  });
+
+  it("solves a·x = b and supports in-place use", () => {
+    const x = choleskySolve(factor, n, b);
+    expect(maxAbsDifference(matVec(a, n, n, x), b)).toBeLessThan(1e-10);
+    const inPlace = b.slice();
+    choleskySolve(factor, n, inPlace, inPlace);
+    expect(maxAbsDifference(inPlace, x)).toBe(0);
+    const out = new Float64Array(n);
+    expect(solveLower(factor, n, b, out)).toBe(out);
+  });
+});
+
+describe("choleskyInverse and logDetFromCholesky", () => {
+  it("gives a symmetric inverse with inverse·a ≈ I", () => {
+    for (const n of [1, 3, 17, 60]) {
+      const a = randomSpd(n, 100 + n, 1);
+      const inverse = choleskyInverse(cholesky(a, n), n);
+      const product = multiply(inverse, a, n);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          expect(Math.abs(product[i * n + j] - (i === j ? 1 : 0))).toBeLessThan(1e-9);
+          expect(inverse[i * n + j]).toBe(inverse[j * n + i]);
+        }
+      }
+    }
+  });
+
+  it("matches the determinant of a small matrix and survives huge determinants", () => {
+    const factor = cholesky(new Float64Array([4, 2, 2, 3]), 2);
+    expect(logDetFromCholesky(factor, 2)).toBeCloseTo(Math.log(8), 14);
+    const n = 400;
+    const big = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) big[i * n + i] = 1e10; // det = 1e4000 overflows
+    expect(logDetFromCholesky(cholesky(big, n), n)).toBeCloseTo(n * Math.log(1e10), 8);
+  });
+});
+
+describe("helpers", () => {
+  it("computes dot products and matrix-vector products", () => {
+    expect(dot([1, 2, 3], [4, 5, 6])).toBe(32);
+    expect(dot([1, 2, 3], [4, 5, 6], 2)).toBe(14);
+    expect(Array.from(matVec(new Float64Array([1, 2, 3, 4, 5, 6]), 2, 3, [1, 0, -1]))).toEqual([-2, -2]);
+  });
+});

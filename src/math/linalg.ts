@@ -1,0 +1,277 @@
+/**
+ * Dense linear algebra for Gaussian-process models: Cholesky factorisation (with diagonal jitter
+ * for nearly singular kernels), triangular solves, the inverse and log-determinant from a factor.
+ *
+ * Matrices are square, row-major `Float64Array`s of length n·n: entry (i, j) is `a[i * n + j]`.
+ * Symmetric inputs are read from their lower triangle only. Every loop walks rows, so the inner
+ * loops are unit-stride, and none allocates.
+ *
+ * @module
+ */
+
+/**
+ * Thrown when a matrix that should be symmetric positive definite has a non-positive or
+ * non-finite pivot during Cholesky factorisation.
+ */
+export class NotPositiveDefiniteError extends Error {
+  /** Index of the first pivot that failed, or −1 when the input itself was unusable. */
+  readonly pivot: number;
+
+  constructor(message: string, pivot = -1) {
+    super(message);
+    this.name = "NotPositiveDefiniteError";
+    this.pivot = pivot;
+  }
+}
+
+/**
+ * Σᵢ aᵢ·bᵢ over the first n entries (default: the length of `a`).
+ *
+ * @example
+ * dot(new Float64Array([1, 2]), new Float64Array([3, 4])); // 11
+ */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>, n: number = a.length): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+/**
+ * y = A·x for a row-major `rows × cols` matrix A.
+ *
+ * @example
+ * matVec(new Float64Array([1, 2, 3, 4]), 2, 2, new Float64Array([1, 1])); // [3, 7]
+ */
+export function matVec(
+  a: Float64Array,
+  rows: number,
+  cols: number,
+  x: ArrayLike<number>,
+  out: Float64Array = new Float64Array(rows),
+): Float64Array {
+  for (let i = 0; i < rows; i++) {
+    const row = i * cols;
+    let sum = 0;
+    for (let j = 0; j < cols; j++) sum += a[row + j] * x[j];
+    out[i] = sum;
+  }
+  return out;
+}
+
+function assertSquare(a: ArrayLike<number>, n: number, name: string): void {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name}: n must be a non-negative integer, got ${n}`);
+  if (a.length < n * n) throw new RangeError(`${name}: matrix has ${a.length} entries, need ${n * n}`);
+}
+
+/**
+ * Writes the Cholesky factor of `a` into `factor` (both n·n, may not alias) and returns the
+ * index of the first failing pivot, or −1 on success. `shift` is added to the diagonal.
+ */
+function choleskyInto(a: ArrayLike<number>, n: number, shift: number, factor: Float64Array): number {
+  // Row-by-row (Cholesky–Banachiewicz): entry (i, j) needs the dot product of rows i and j of L
+  // up to column j, both contiguous in row-major storage.
+  for (let i = 0; i < n; i++) {
+    const rowI = i * n;
+    for (let j = 0; j < i; j++) {
+      const rowJ = j * n;
+      let sum = a[rowI + j];
+      for (let k = 0; k < j; k++) sum -= factor[rowI + k] * factor[rowJ + k];
+      factor[rowI + j] = sum / factor[rowJ + j];
+    }
+    let pivot = a[rowI + i] + shift;
+    for (let k = 0; k < i; k++) {
+      const v = factor[rowI + k];
+      pivot -= v * v;
+    }
+    // `!(pivot > 0)` also rejects NaN, and the finiteness check catches ±Infinity entries that
+    // would otherwise turn into NaN further down.
+    if (!(pivot > 0) || pivot === Number.POSITIVE_INFINITY) return i;
+    factor[rowI + i] = Math.sqrt(pivot);
+    for (let j = i + 1; j < n; j++) factor[rowI + j] = 0;
+  }
+  return -1;
+}
+
+/**
+ * Cholesky factorisation a = L·Lᵀ of a symmetric positive-definite matrix.
+ *
+ * Only the lower triangle of `a` is read. Returns L as a new row-major n·n array whose strict
+ * upper triangle is zero.
+ *
+ * @throws {NotPositiveDefiniteError} if a pivot is ≤ 0 or not finite (including NaN entries).
+ * @example
+ * const L = cholesky(new Float64Array([4, 2, 2, 3]), 2); // [2, 0, 1, √2]
+ */
+export function cholesky(a: ArrayLike<number>, n: number): Float64Array {
+  assertSquare(a, n, "cholesky");
+  const factor = new Float64Array(n * n);
+  const failed = choleskyInto(a, n, 0, factor);
+  if (failed >= 0) {
+    throw new NotPositiveDefiniteError(`matrix is not positive definite (pivot ${failed})`, failed);
+  }
+  return factor;
+}
+
+/** Options for {@link choleskyWithJitter}. */
+export interface CholeskyJitterOptions {
+  /** First jitter, relative to the mean diagonal entry. Default 1e-10. */
+  initialJitter?: number;
+  /** How many jittered attempts after the plain one; the jitter grows ×10 each time. Default 10. */
+  maxTries?: number;
+}
+
+/**
+ * Cholesky factorisation that retries with a growing diagonal "jitter" (nugget) when the matrix is
+ * numerically singular, as GP kernel matrices with near-duplicate inputs are.
+ *
+ * Tries `a` as is, then a + τ·I with τ = initialJitter·mean(diag a), multiplying τ by 10 on each of
+ * up to `maxTries` further attempts (Rasmussen & Williams 2006, "Gaussian Processes for Machine
+ * Learning", §3.4.3 and appendix A.4, recommend such a small diagonal term). `jitter` in the result is
+ * the absolute amount τ that was added (0 if none was needed).
+ *
+ * @throws {NotPositiveDefiniteError} if every attempt fails or the diagonal is not finite.
+ * @example
+ * const { factor, jitter } = choleskyWithJitter(new Float64Array([1, 1, 1, 1]), 2);
+ * // jitter ≈ 1e-10, factor·factorᵀ ≈ [[1, 1], [1, 1]] + jitter·I
+ */
+export function choleskyWithJitter(
+  a: ArrayLike<number>,
+  n: number,
+  options: CholeskyJitterOptions = {},
+): { factor: Float64Array; jitter: number } {
+  assertSquare(a, n, "choleskyWithJitter");
+  const initialJitter = options.initialJitter ?? 1e-10;
+  const maxTries = options.maxTries ?? 10;
+  const factor = new Float64Array(n * n);
+  if (choleskyInto(a, n, 0, factor) < 0) return { factor, jitter: 0 };
+
+  let diagonalSum = 0;
+  for (let i = 0; i < n; i++) diagonalSum += a[i * n + i];
+  if (!Number.isFinite(diagonalSum)) {
+    throw new NotPositiveDefiniteError("matrix diagonal is not finite");
+  }
+  // A zero or negative mean diagonal has no natural scale; fall back to an absolute jitter so
+  // that, e.g., an all-zero matrix still gets a usable (if tiny) factor.
+  const meanDiagonal = n > 0 ? diagonalSum / n : 0;
+  const scale = meanDiagonal > 0 ? meanDiagonal : 1;
+  let jitter = initialJitter * scale;
+  for (let attempt = 0; attempt < maxTries; attempt++) {
+    if (choleskyInto(a, n, jitter, factor) < 0) return { factor, jitter };
+    jitter *= 10;
+  }
+  throw new NotPositiveDefiniteError(
+    `matrix is not positive definite even with jitter ${jitter / 10} added to the diagonal`,
+  );
+}
+
+/**
+ * Forward substitution: solves L·x = b for lower-triangular L.
+ *
+ * `out` may be `b` itself (the solve is then in place).
+ *
+ * @example
+ * solveLower(cholesky(a, n), n, b); // L⁻¹b, the "whitened" b used in GP likelihoods
+ */
+export function solveLower(
+  factor: Float64Array,
+  n: number,
+  b: ArrayLike<number>,
+  out: Float64Array = new Float64Array(n),
+): Float64Array {
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    let sum = b[i];
+    for (let k = 0; k < i; k++) sum -= factor[row + k] * out[k];
+    out[i] = sum / factor[row + i];
+  }
+  return out;
+}
+
+/**
+ * Back substitution with the transpose: solves Lᵀ·x = b for lower-triangular L.
+ *
+ * `out` may be `b` itself.
+ */
+export function solveLowerTransposed(
+  factor: Float64Array,
+  n: number,
+  b: ArrayLike<number>,
+  out: Float64Array = new Float64Array(n),
+): Float64Array {
+  if (out !== b) for (let i = 0; i < n; i++) out[i] = b[i];
+  // Column-oriented: once xᵢ is known, subtract its contribution (row i of L, contiguous) from
+  // the remaining right-hand side instead of reading L by columns.
+  for (let i = n - 1; i >= 0; i--) {
+    const row = i * n;
+    const xi = out[i] / factor[row + i];
+    out[i] = xi;
+    for (let k = 0; k < i; k++) out[k] -= factor[row + k] * xi;
+  }
+  return out;
+}
+
+/**
+ * Solves a·x = b given the Cholesky factor L of a (a = L·Lᵀ). `out` may be `b` itself.
+ *
+ * @example
+ * const alpha = choleskySolve(L, n, y); // K⁻¹y, the GP posterior-mean weights
+ */
+export function choleskySolve(
+  factor: Float64Array,
+  n: number,
+  b: ArrayLike<number>,
+  out: Float64Array = new Float64Array(n),
+): Float64Array {
+  solveLower(factor, n, b, out);
+  return solveLowerTransposed(factor, n, out, out);
+}
+
+/**
+ * The inverse a⁻¹ = L⁻ᵀ·L⁻¹ of a symmetric positive-definite matrix from its Cholesky factor L,
+ * as a full (symmetric) row-major n·n array.
+ *
+ * Used for the gradient of the GP log marginal likelihood, ½·tr((ααᵀ − K⁻¹)·∂K/∂θ)
+ * (Rasmussen & Williams 2006, eq. 5.9). About 2n³/3 flops.
+ */
+export function choleskyInverse(factor: Float64Array, n: number): Float64Array {
+  // Step 1: M = L⁻¹ (lower triangular), built row by row from Mᵢ = (eᵢ − Σ_{k<i} Lᵢₖ·Mₖ)/Lᵢᵢ so
+  // that every update is a unit-stride axpy on rows of M.
+  const inverseFactor = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const rowI = i * n;
+    for (let k = 0; k < i; k++) {
+      const lik = factor[rowI + k];
+      if (lik === 0) continue;
+      const rowK = k * n;
+      for (let j = 0; j <= k; j++) inverseFactor[rowI + j] -= lik * inverseFactor[rowK + j];
+    }
+    const scale = 1 / factor[rowI + i];
+    for (let j = 0; j < i; j++) inverseFactor[rowI + j] *= scale;
+    inverseFactor[rowI + i] = scale;
+  }
+  // Step 2: a⁻¹ = MᵀM = Σₖ (row k of M)ᵀ(row k of M), accumulated into the lower triangle as
+  // rank-one updates over contiguous rows, then mirrored.
+  const inverse = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const rowK = k * n;
+    for (let i = 0; i <= k; i++) {
+      const mki = inverseFactor[rowK + i];
+      if (mki === 0) continue;
+      const rowI = i * n;
+      for (let j = 0; j <= i; j++) inverse[rowI + j] += mki * inverseFactor[rowK + j];
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) inverse[j * n + i] = inverse[i * n + j];
+  }
+  return inverse;
+}
+
+/**
+ * log det a = 2·Σᵢ log Lᵢᵢ from the Cholesky factor of a; never overflows even when det a would.
+ */
+export function logDetFromCholesky(factor: Float64Array, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.log(factor[i * n + i]);
+  return 2 * sum;
+}
