@@ -181,7 +181,8 @@ export class Study implements TrialHost {
   private readonly flushScheduled = new Set<number>();
   private readonly activeTrials = new Map<number, Trial>();
   private lastBackgroundRefresh = 0;
-  private refreshing: Promise<void> | null = null;
+  private refreshChain: Promise<void> = Promise.resolve();
+  private queuedRefresh: Promise<void> | null = null;
 
   constructor(
     readonly storage: Storage,
@@ -251,19 +252,22 @@ export class Study implements TrialHost {
     };
   }
 
-  /** Reads what changed in storage since the last refresh (other workers' trials included). */
-  async refresh(): Promise<void> {
-    if (this.refreshing) return this.refreshing;
-    this.refreshing = (async () => {
+  /**
+   * Reads what changed in storage since the last refresh (other workers' trials included).
+   * Reads are serialized: a call made while a read is under way queues one more read after it
+   * (so it sees writes made before the call), and calls made while that one waits share it.
+   */
+  refresh(): Promise<void> {
+    if (this.queuedRefresh) return this.queuedRefresh;
+    const queued = this.refreshChain.then(async () => {
+      this.queuedRefresh = null;
       const changes = await this.storage.trialsSince(this.id, this.seq);
       for (const trial of changes.trials) this.absorb(trial);
       this.seq = Math.max(this.seq, changes.seq);
-    })();
-    try {
-      await this.refreshing;
-    } finally {
-      this.refreshing = null;
-    }
+    });
+    this.queuedRefresh = queued;
+    this.refreshChain = queued.catch(() => undefined);
+    return queued;
   }
 
   private absorb(trial: FrozenTrial): void {
