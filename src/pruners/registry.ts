@@ -1,9 +1,13 @@
 import { NopPruner, type Pruner } from "./base.js";
+import { createMedianPrunerFromOptions } from "./median.js";
 
 export type PrunerOptions = Record<string, string | number | boolean | undefined>;
 type PrunerFactory = (options: PrunerOptions) => Pruner;
 
-const FACTORIES = new Map<string, PrunerFactory>([["none", () => new NopPruner()]]);
+const FACTORIES = new Map<string, PrunerFactory>([
+  ["none", () => new NopPruner()],
+  ["median", (o) => createMedianPrunerFromOptions(o)],
+]);
 
 /** Registers a pruner under a name for {@link createPrunerByName}. */
 export function registerPruner(name: string, factory: PrunerFactory): void {

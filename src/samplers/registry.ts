@@ -1,17 +1,28 @@
 import type { Sampler } from "./base.js";
 import { createCemSamplerFromOptions } from "./cem/index.js";
 import { createCmaEsSamplerFromOptions } from "./cmaes/index.js";
+import { createGridSamplerFromOptions } from "./grid.js";
+import { createHaltonSamplerFromOptions, createSobolSamplerFromOptions } from "./qmc.js";
 import { RandomSampler } from "./random.js";
+import type { SearchSpace } from "../space/index.js";
 
 /** Options given to a sampler by name (from the CLI's `--sampler-opt key=value` or a config file). */
 export type SamplerOptions = Record<string, string | number | boolean | undefined> & { seed?: number };
 
-type SamplerFactory = (options: SamplerOptions) => Sampler;
+/** What a front end knows beyond the options: the declared search space, if any (the grid sampler builds its grid from it). */
+export interface SamplerContext {
+  readonly searchSpace?: SearchSpace;
+}
+
+type SamplerFactory = (options: SamplerOptions, context: SamplerContext) => Sampler;
 
 const FACTORIES = new Map<string, SamplerFactory>([
   ["random", (o) => new RandomSampler({ seed: o.seed })],
   ["cmaes", (o) => createCmaEsSamplerFromOptions(o)],
   ["cem", (o) => createCemSamplerFromOptions(o)],
+  ["sobol", (o) => createSobolSamplerFromOptions(o)],
+  ["halton", (o) => createHaltonSamplerFromOptions(o)],
+  ["grid", (o, context) => createGridSamplerFromOptions(o, context.searchSpace)],
 ]);
 
 /** Registers a sampler under a name for {@link createSamplerByName}. */
@@ -29,9 +40,10 @@ export function samplerNames(): string[] {
  *
  * @example
  * createSamplerByName("random", { seed: 1 })
+ * createSamplerByName("grid", {}, { searchSpace: { depth: { type: "int", low: 2, high: 4 } } })
  */
-export function createSamplerByName(name: string, options: SamplerOptions = {}): Sampler {
+export function createSamplerByName(name: string, options: SamplerOptions = {}, context: SamplerContext = {}): Sampler {
   const factory = FACTORIES.get(name);
   if (!factory) throw new Error(`unknown sampler "${name}" (choose one of: ${samplerNames().join(", ")})`);
-  return factory(options);
+  return factory(options, context);
 }

@@ -327,11 +327,15 @@ export class Study implements TrialHost {
    * @param fixedDistributions parameters to suggest right away (ask/tell users who know their space up front).
    */
   async ask(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial> {
-    await this.refresh();
-    if (this.sampler.isExhausted?.(this.snapshot())) {
-      throw new SamplerExhaustedError(`sampler "${this.sampler.name}" has no more points to propose`);
+    let record = await this.storage.claimWaitingTrial(this.id);
+    if (!record) {
+      // Enqueued trials run even after the sampler has nothing left of its own to propose.
+      await this.refresh();
+      if (this.sampler.isExhausted?.(this.snapshot())) {
+        throw new SamplerExhaustedError(`sampler "${this.sampler.name}" has no more points to propose`);
+      }
+      record = await this.storage.createTrial(this.id, { state: "running" });
     }
-    const record = (await this.storage.claimWaitingTrial(this.id)) ?? (await this.storage.createTrial(this.id, { state: "running" }));
     await this.refresh();
     const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
     const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());

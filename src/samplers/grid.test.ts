@@ -1,0 +1,231 @@
+import { describe, expect, it } from "vitest";
+import { createStudy } from "../study/index.js";
+import { SamplerExhaustedError } from "./base.js";
+import { GRID_INDEX_ATTR, GridSampler, createGridSamplerFromOptions, gridFromSpace } from "./grid.js";
+import { containsValue, makeSamplingTrial, makeSnapshot, makeTrial, type SearchSpace } from "../space/index.js";
+
+const space = { a: [1, 2, 3], b: ["x", "y"] } as const;
+
+function keyOf(params: Readonly<Record<string, unknown>>): string {
+  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+}
+
+describe("GridSampler", () => {
+  it("evaluates every combination exactly once, then the study stops by itself", async () => {
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: space, seed: 3 }) });
+    await study.optimize((trial) => trial.suggestInt("a", 0, 5) + (trial.suggestCategorical("b", ["x", "y"]) === "x" ? 0 : 10), { nTrials: 50 });
+    expect(study.trials).toHaveLength(6);
+    const seen = new Set(study.trials.map((t) => keyOf(t.params)));
+    expect(seen.size).toBe(6);
+    for (const a of space.a) for (const b of space.b) expect(seen.has(keyOf({ a, b }))).toBe(true);
+    expect(study.trials.every((t) => t.state === "complete")).toBe(true);
+    await expect(study.ask()).rejects.toBeInstanceOf(SamplerExhaustedError);
+  });
+
+  it("returns grid values for a float the objective declares as a range, and refuses one outside it", async () => {
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: { lr: [0.001, 0.01, 0.1] }, seed: 1 }) });
+    await study.optimize((trial) => trial.suggestFloat("lr", 1e-4, 1, { log: true }), { nTrials: 10 });
+    expect(study.trials.map((t) => t.params.lr).sort()).toEqual([0.001, 0.01, 0.1]);
+
+    const bad = await createStudy({ sampler: new GridSampler({ searchSpace: { lr: [0.5, 2] }, shuffle: false }) });
+    await bad.optimize((trial) => trial.suggestFloat("lr", 0, 1), { nTrials: 2 });
+    expect(bad.trials[0]!.state).toBe("complete");
+    expect(bad.trials[1]!.state).toBe("failed");
+    expect(String(bad.trials[1]!.systemAttrs.failReason)).toMatch(/grid value 2 of parameter "lr" is not inside/);
+  });
+
+  it("names a parameter that is missing from the grid", () => {
+    const sampler = new GridSampler({ searchSpace: space, seed: 1 });
+    const snapshot = makeSnapshot([]);
+    expect(() => sampler.sampleIndependent(snapshot, makeSamplingTrial(0), "c", { type: "float", low: 0, high: 1 })).toThrow(
+      /parameter "c" is not in the grid \(grid parameters: a, b\)/,
+    );
+  });
+
+  it("visits in order without shuffle, and the same shuffled order for the same seed", () => {
+    const inOrder = new GridSampler({ searchSpace: space, shuffle: false });
+    const order = (sampler: GridSampler): unknown[] => {
+      const trials = [];
+      const out = [];
+      for (let n = 0; n < 6; n++) {
+        const view = makeSamplingTrial(n);
+        sampler.beforeTrial(makeSnapshot(trials), view);
+        out.push(view.notes[GRID_INDEX_ATTR]);
+        trials.push(makeTrial({ number: n, values: [0], systemAttrs: { ...view.notes } }));
+      }
+      return out;
+    };
+    expect(order(inOrder)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(inOrder.point(1)).toEqual({ a: 1, b: "y" });
+    const first = order(new GridSampler({ searchSpace: space, seed: 42 }));
+    expect(order(new GridSampler({ searchSpace: space, seed: 42 }))).toEqual(first);
+    expect([...first].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    const orders = new Set([1, 2, 3, 4, 5, 6, 7, 8].map((seed) => JSON.stringify(order(new GridSampler({ searchSpace: space, seed })))));
+    expect(orders.size).toBeGreaterThan(1);
+  });
+
+  it("counts running trials of other workers as taken, and is exhausted only when all points are taken", () => {
+    const sampler = new GridSampler({ searchSpace: { a: [1, 2, 3] }, shuffle: false });
+    const writer = new GridSampler({ searchSpace: { a: [1, 2, 3] }, shuffle: false });
+    const tags = (n: number): Record<string, import("../space/index.js").JsonValue> => {
+      const view = makeSamplingTrial(n);
+      writer.beforeTrial(makeSnapshot([]), view);
+      return { ...view.notes, [GRID_INDEX_ATTR]: n };
+    };
+    const running = makeTrial({ number: 0, state: "running", systemAttrs: tags(0) });
+    const done = makeTrial({ number: 1, values: [1], systemAttrs: tags(1) });
+    const view = makeSamplingTrial(2);
+    const snapshot = makeSnapshot([running, done, makeTrial({ number: 2 })]);
+    expect(sampler.isExhausted(snapshot)).toBe(false);
+    expect(sampler.sampleIndependent(snapshot, view, "a", { type: "int", low: 0, high: 5 })).toBe(3);
+    const full = makeSnapshot([running, done, makeTrial({ number: 2, systemAttrs: { ...view.notes } })]);
+    expect(sampler.isExhausted(full)).toBe(true);
+    // A racing extra trial re-evaluates the point only a running trial holds, not a finished one.
+    const extra = makeSamplingTrial(3);
+    expect(sampler.sampleIndependent(full, extra, "a", { type: "int", low: 0, high: 5 })).toBe(1);
+  });
+
+  it("ignores tags written for a different grid", () => {
+    const old = new GridSampler({ searchSpace: { a: [1, 2] }, shuffle: false });
+    const view = makeSamplingTrial(0);
+    old.beforeTrial(makeSnapshot([]), view);
+    const history = makeSnapshot([makeTrial({ number: 0, values: [1], systemAttrs: { ...view.notes } })]);
+    expect(old.isExhausted(makeSnapshot([makeTrial({ number: 0, values: [1], systemAttrs: { ...view.notes } }), makeTrial({ number: 1, values: [1], systemAttrs: { ...view.notes, [GRID_INDEX_ATTR]: 1 } })]))).toBe(true);
+    const changed = new GridSampler({ searchSpace: { a: [1, 2, 3] }, shuffle: false });
+    expect(changed.isExhausted(history)).toBe(false);
+    const next = makeSamplingTrial(1);
+    changed.beforeTrial(history, next);
+    expect(next.notes[GRID_INDEX_ATTR]).toBe(0);
+  });
+
+  it("starts over with cycle", async () => {
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: space, seed: 5, cycle: true }) });
+    await study.optimize((trial) => trial.suggestInt("a", 1, 3) + (trial.suggestCategorical("b", ["x", "y"]) === "x" ? 0 : 1), { nTrials: 14 });
+    expect(study.trials).toHaveLength(14);
+    const counts = new Map<string, number>();
+    for (const t of study.trials) counts.set(keyOf(t.params), (counts.get(keyOf(t.params)) ?? 0) + 1);
+    expect(counts.size).toBe(6);
+    expect([...counts.values()].sort()).toEqual([2, 2, 2, 2, 3, 3]);
+    // The second round repeats the first round's order.
+    expect(study.trials.slice(6, 12).map((t) => keyOf(t.params))).toEqual(study.trials.slice(0, 6).map((t) => keyOf(t.params)));
+  });
+
+  it("splits the grid between concurrent trials of one process without duplicates", async () => {
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: { a: [1, 2, 3, 4, 5, 6, 7, 8] }, seed: 9 }) });
+    await study.optimize(
+      async (trial) => {
+        const a = trial.suggestInt("a", 1, 8);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        return a;
+      },
+      { nTrials: 20, concurrency: 4 },
+    );
+    const values = study.trials.filter((t) => t.state === "complete").map((t) => t.params.a);
+    expect(new Set(values).size).toBe(8);
+    expect(values).toHaveLength(8);
+  });
+
+  it("honours enqueued values, counting a trial on a grid point as a visit", async () => {
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: space, seed: 2 }) });
+    await study.enqueueTrial({ a: 2 });
+    await study.optimize((trial) => trial.suggestInt("a", 1, 3) + (trial.suggestCategorical("b", ["x", "y"]) === "x" ? 0 : 1), { nTrials: 20 });
+    expect(study.trials[0]!.params.a).toBe(2);
+    expect(study.trials).toHaveLength(6);
+    expect(new Set(study.trials.map((t) => keyOf(t.params))).size).toBe(6);
+  });
+
+  it("is deterministic: same seed and history give the same point", () => {
+    const history = makeSnapshot([]);
+    const a = makeSamplingTrial(0);
+    const b = makeSamplingTrial(0);
+    new GridSampler({ searchSpace: space, seed: 11 }).beforeTrial(history, a);
+    new GridSampler({ searchSpace: space, seed: 11 }).beforeTrial(history, b);
+    expect(a.notes).toEqual(b.notes);
+  });
+
+  it("shuffles huge grids without materializing them", () => {
+    const big: Record<string, number[]> = {};
+    for (let i = 0; i < 8; i++) big[`p${i}`] = Array.from({ length: 10 }, (_, k) => k);
+    const sampler = new GridSampler({ searchSpace: big, seed: 4 });
+    expect(sampler.size).toBe(1e8);
+    const trials = [];
+    const seen = new Set<number>();
+    for (let n = 0; n < 50; n++) {
+      const view = makeSamplingTrial(n);
+      sampler.beforeTrial(makeSnapshot(trials), view);
+      const index = view.notes[GRID_INDEX_ATTR] as number;
+      expect(index).toBeGreaterThanOrEqual(0);
+      expect(index).toBeLessThan(1e8);
+      seen.add(index);
+      trials.push(makeTrial({ number: n, values: [0], systemAttrs: { ...view.notes } }));
+    }
+    expect(seen.size).toBe(50);
+    expect(() => new GridSampler({ searchSpace: { ...big, q: Array.from({ length: 100 }, (_, k) => k) } })).toThrow(/more than/);
+  });
+
+  it("rejects malformed grids with clear errors", () => {
+    expect(() => new GridSampler({ searchSpace: { a: [] } })).toThrow(/"a" needs a non-empty array/);
+    expect(() => new GridSampler({ searchSpace: { a: [1, 1] } })).toThrow(/value 1 appears twice/);
+    expect(() => new GridSampler({ searchSpace: { a: [Number.NaN] } })).toThrow(/finite numbers/);
+    expect(() => new GridSampler({} as never)).toThrow(/needs a searchSpace/);
+  });
+});
+
+describe("gridFromSpace", () => {
+  const distributions: SearchSpace = {
+    lr: { type: "float", low: 1e-4, high: 1, log: true },
+    x: { type: "float", low: -1, high: 1 },
+    q: { type: "float", low: 0, high: 1, step: 0.25 },
+    fine: { type: "float", low: 0, high: 1, step: 0.01 },
+    layers: { type: "int", low: 1, high: 4 },
+    wide: { type: "int", low: 0, high: 1000 },
+    logInt: { type: "int", low: 1, high: 1024, log: true },
+    optimizer: { type: "categorical", choices: ["adam", "sgd", null] },
+  };
+
+  it("lists choices and small int ranges in full and spaces floats evenly", () => {
+    const grid = gridFromSpace(distributions, 5);
+    expect(grid.lr).toEqual([1e-4, 1e-3, 1e-2, 1e-1, 1]);
+    expect(grid.x).toEqual([-1, -0.5, 0, 0.5, 1]);
+    expect(grid.q).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(grid.fine).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(grid.layers).toEqual([1, 2, 3, 4]);
+    expect(grid.wide).toEqual([0, 250, 500, 750, 1000]);
+    expect(grid.logInt).toEqual([1, 6, 32, 181, 1024]);
+    expect(grid.optimizer).toEqual(["adam", "sgd", null]);
+    for (const [name, values] of Object.entries(grid)) {
+      for (const value of values) expect(containsValue(distributions[name]!, value)).toBe(true);
+    }
+  });
+
+  it("feeds a GridSampler that the objective's ranges accept", async () => {
+    const grid = gridFromSpace({ x: distributions.x!, layers: distributions.layers! }, 3);
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: grid, seed: 1 }) });
+    await study.optimize((trial) => trial.suggestFloat("x", -1, 1) * trial.suggestInt("layers", 1, 4), { nTrials: 100 });
+    expect(study.trials.filter((t) => t.state === "complete")).toHaveLength(12);
+  });
+
+  it("uses the midpoint for a single float point and rejects a bad count", () => {
+    expect(gridFromSpace({ x: { type: "float", low: 0, high: 2 } }, 1).x).toEqual([1]);
+    expect(() => gridFromSpace({}, 0)).toThrow(/pointsPerFloat/);
+  });
+});
+
+describe("createGridSamplerFromOptions", () => {
+  it("takes a JSON grid or builds one from the declared ranges", () => {
+    const fromJson = createGridSamplerFromOptions({ grid: '{"opt":["adam","sgd"],"n":[1,2,3]}', seed: 4, cycle: "true", shuffle: "no" });
+    expect(fromJson.size).toBe(6);
+    expect([fromJson.seed, fromJson.cycle, fromJson.shuffle]).toEqual([4, true, false]);
+    expect(fromJson.point(0)).toEqual({ n: 1, opt: "adam" });
+    const fromSpace = createGridSamplerFromOptions({ "max-int-values": "4", points: "3" }, { x: { type: "float", low: 0, high: 1 }, n: { type: "int", low: 1, high: 4 } });
+    expect(fromSpace.size).toBe(12);
+  });
+
+  it("names what is wrong", () => {
+    expect(() => createGridSamplerFromOptions({})).toThrow(/needs a grid/);
+    expect(() => createGridSamplerFromOptions({ grid: "{oops" })).toThrow(/"grid" is not valid JSON/);
+    expect(() => createGridSamplerFromOptions({ grid: '{"a":[1]}', cycle: "maybe" })).toThrow(/option "cycle" must be true or false/);
+    expect(() => createGridSamplerFromOptions({ grid: '{"a":[1]}', step: "2" })).toThrow(/unknown option "step"/);
+    expect(() => createGridSamplerFromOptions({ points: "0" }, {})).toThrow(/option "points" must be >= 1/);
+  });
+});

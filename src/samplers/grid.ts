@@ -1,0 +1,445 @@
+import { deriveSeed, hashString, randomSeed } from "../math/rng.js";
+import {
+  type Distribution,
+  type FrozenTrial,
+  type JsonValue,
+  type ParamValue,
+  type SamplingTrial,
+  type SearchSpace,
+  type StudySnapshot,
+  cardinality,
+  containsValue,
+  effectiveStep,
+  snapToDistribution,
+} from "../space/index.js";
+import type { Sampler } from "./base.js";
+import { type OptionSpec, SamplerOptionError, parseSamplerOptions } from "./options.js";
+import type { SamplerOptions } from "./registry.js";
+
+/** Parameter names mapped to the values the grid tries for each. */
+export type GridSearchSpace = Readonly<Record<string, readonly ParamValue[]>>;
+
+export interface GridSamplerOptions {
+  /** Every parameter the objective suggests, with the values to try. All combinations are tried. */
+  searchSpace: GridSearchSpace;
+  /** Fixes the shuffled order of the grid points. Workers sharing a study should share it. */
+  seed?: number;
+  /** Start over once every point has been taken, instead of stopping the study (default false). */
+  cycle?: boolean;
+  /** Visit the points in a seeded random order (default true); `false` visits them in lexicographic order of the sorted parameter names. */
+  shuffle?: boolean;
+}
+
+/** The system attribute holding the grid point a trial evaluates. */
+export const GRID_INDEX_ATTR = "grid:index";
+/** The system attribute identifying the grid a trial's index refers to, so a changed grid does not count old trials. */
+export const GRID_KEY_ATTR = "grid:key";
+/**
+ * Set instead of {@link GRID_INDEX_ATTR} on an enqueued trial whose fixed values are not a grid
+ * point: the point only supplies the values not fixed, so it is not counted as visited.
+ */
+const GRID_BORROWED_ATTR = "grid:borrowed-index";
+
+/** Grids larger than this are refused: the shuffled order is a permutation on 32-bit integers. */
+const MAX_GRID_SIZE = 2 ** 32;
+
+/**
+ * Exhaustive grid search, as Optuna's `GridSampler`: every combination of the given values is
+ * evaluated once, in a seeded shuffled order (or in order with `shuffle: false`).
+ *
+ * Each trial takes the first grid point, in that order, that no other trial of the study has
+ * taken (running or finished), and records it as the system attribute `grid:index`; so workers
+ * sharing a study split the grid between them. When every point has been taken, `isExhausted`
+ * turns true and `optimize` stops (unless `cycle` is set, which starts another round). If two
+ * workers race for the last point, the later one re-evaluates a point that is still running,
+ * as Optuna does, rather than failing. A failed trial's point counts as visited and is not
+ * retried (as in Optuna); enqueue it again to re-run it.
+ *
+ * The grid must name every parameter the objective suggests; a parameter missing from it is an
+ * error. A grid value is returned whatever distribution the objective suggests it with
+ * (`suggestFloat("lr", 1e-5, 1)` with a grid of `[1e-3, 1e-2]` gives 1e-3 or 1e-2), and must lie
+ * inside that distribution.
+ *
+ * Reference: the exhaustive search baseline of Bergstra & Bengio, "Random Search for
+ * Hyper-Parameter Optimization", JMLR 13 (2012).
+ *
+ * @example
+ * const sampler = new GridSampler({ searchSpace: { lr: [1e-3, 1e-2, 1e-1], layers: [1, 2, 3] }, seed: 1 });
+ * const study = await createStudy({ sampler });
+ * await study.optimize((trial) => train(trial.suggestFloat("lr", 1e-4, 1, { log: true }), trial.suggestInt("layers", 1, 4)));
+ * // stops after the 9 combinations
+ */
+export class GridSampler implements Sampler {
+  readonly name = "grid";
+  readonly seed: number;
+  readonly cycle: boolean;
+  readonly shuffle: boolean;
+  /** Parameter names, sorted; the last varies fastest along grid indexes. */
+  readonly paramNames: readonly string[];
+  /** The number of grid points. */
+  readonly size: number;
+  private readonly values: readonly (readonly ParamValue[])[];
+  private readonly key: string;
+  private readonly order: Permutation;
+  /** Points chosen in this process but perhaps not yet visible in the snapshot (flushes are asynchronous). */
+  private readonly localChoices = new Map<number, Map<number, number>>();
+
+  constructor(options: GridSamplerOptions) {
+    const space = options?.searchSpace;
+    if (space === null || typeof space !== "object" || Array.isArray(space)) {
+      throw new TypeError("GridSampler needs a searchSpace: an object mapping each parameter name to a list of values");
+    }
+    this.paramNames = Object.keys(space).sort();
+    this.values = this.paramNames.map((name) => checkGridValues(name, space[name]));
+    let size = 1;
+    for (const list of this.values) size *= list.length;
+    if (size > MAX_GRID_SIZE) {
+      throw new RangeError(`the grid has ${size} points, more than the ${MAX_GRID_SIZE} a grid search supports; use fewer values or another sampler`);
+    }
+    this.size = size;
+    this.seed = options.seed ?? randomSeed();
+    this.cycle = options.cycle ?? false;
+    this.shuffle = options.shuffle ?? true;
+    this.key = gridKey(this.paramNames, this.values);
+    this.order = this.shuffle ? new Permutation(size, this.seed) : new Permutation(size, null);
+  }
+
+  /** The parameter values of grid point `index` (0 ≤ index < size). */
+  point(index: number): Record<string, ParamValue> {
+    const params: Record<string, ParamValue> = {};
+    let rest = index;
+    for (let i = this.paramNames.length - 1; i >= 0; i--) {
+      const list = this.values[i]!;
+      params[this.paramNames[i]!] = list[rest % list.length]!;
+      rest = Math.floor(rest / list.length);
+    }
+    return params;
+  }
+
+  beforeTrial(snapshot: StudySnapshot, trial: SamplingTrial): void {
+    this.gridIndexOf(snapshot, trial);
+  }
+
+  /** The grid parameters as categorical distributions: used as is when the objective suggests exactly those choices. */
+  inferRelativeSpace(): SearchSpace {
+    const space: Record<string, Distribution> = {};
+    for (let i = 0; i < this.paramNames.length; i++) {
+      space[this.paramNames[i]!] = { type: "categorical", choices: this.values[i]! };
+    }
+    return space;
+  }
+
+  sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {
+    const point = this.point(this.gridIndexOf(snapshot, trial));
+    const out: Record<string, ParamValue> = {};
+    for (const name of Object.keys(space)) if (name in point) out[name] = point[name]!;
+    return out;
+  }
+
+  sampleIndependent(snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
+    const position = this.paramNames.indexOf(name);
+    if (position < 0) {
+      throw new Error(
+        `parameter "${name}" is not in the grid (grid parameters: ${this.paramNames.join(", ") || "none"}); a grid search needs values for every parameter the objective suggests`,
+      );
+    }
+    const value = this.point(this.gridIndexOf(snapshot, trial))[name]!;
+    if (!containsValue(distribution, value)) {
+      throw new RangeError(
+        `grid value ${JSON.stringify(value)} of parameter "${name}" is not inside the distribution the objective suggests: ${JSON.stringify(distribution)}`,
+      );
+    }
+    // A categorical must return the very choice object the objective gave (equal by ===, which it is for scalars).
+    return distribution.type === "categorical" ? distribution.choices.find((c) => c === value)! : value;
+  }
+
+  /** True when every grid point has been taken by a trial of the study and `cycle` is off. */
+  isExhausted(snapshot: StudySnapshot): boolean {
+    if (this.cycle) return false;
+    return this.countVisits(snapshot, -1).taken.size >= this.size;
+  }
+
+  /** The grid index the trial evaluates, choosing (and recording) one on first use. */
+  private gridIndexOf(snapshot: StudySnapshot, trial: SamplingTrial): number {
+    const recorded = trial.systemAttrs[GRID_INDEX_ATTR];
+    if (typeof recorded === "number" && trial.systemAttrs[GRID_KEY_ATTR] === this.key && recorded < this.size) return recorded;
+    const borrowed = trial.systemAttrs[GRID_BORROWED_ATTR];
+    if (typeof borrowed === "number" && borrowed < this.size) return borrowed;
+
+    const fixed = fixedParamsOf(trial, snapshot);
+    const constraint = this.constraintFrom(fixed);
+    const index = this.choose(snapshot, trial.number, constraint.matches);
+    if (constraint.onGrid) {
+      trial.setSystemAttr(GRID_KEY_ATTR, this.key);
+      trial.setSystemAttr(GRID_INDEX_ATTR, index);
+      let choices = this.localChoices.get(snapshot.studyId);
+      if (!choices) this.localChoices.set(snapshot.studyId, (choices = new Map()));
+      choices.set(trial.number, index);
+    } else {
+      trial.setSystemAttr(GRID_BORROWED_ATTR, index);
+    }
+    return index;
+  }
+
+  /**
+   * Enqueued values narrow the choice to grid points that agree with them. A value outside its
+   * grid list makes the trial "off grid": it borrows the other values but visits no point.
+   */
+  private constraintFrom(fixed: Readonly<Record<string, ParamValue>> | null): {
+    onGrid: boolean;
+    matches: ((index: number) => boolean) | null;
+  } {
+    if (!fixed) return { onGrid: true, matches: null };
+    const wanted: { position: number; valueIndex: number }[] = [];
+    let onGrid = true;
+    for (let i = 0; i < this.paramNames.length; i++) {
+      const name = this.paramNames[i]!;
+      if (!Object.prototype.hasOwnProperty.call(fixed, name)) continue;
+      const valueIndex = this.values[i]!.findIndex((v) => v === fixed[name]);
+      if (valueIndex < 0) onGrid = false;
+      else wanted.push({ position: i, valueIndex });
+    }
+    if (wanted.length === 0) return { onGrid, matches: null };
+    const matches = (index: number): boolean => {
+      let rest = index;
+      const digits = new Array<number>(this.paramNames.length);
+      for (let i = this.paramNames.length - 1; i >= 0; i--) {
+        const n = this.values[i]!.length;
+        digits[i] = rest % n;
+        rest = Math.floor(rest / n);
+      }
+      return wanted.every((w) => digits[w.position] === w.valueIndex);
+    };
+    return { onGrid, matches };
+  }
+
+  /**
+   * The first point in the visiting order with the fewest visits (0 until the grid is exhausted).
+   * Past exhaustion without `cycle`, a point only running trials hold is preferred, so a trial
+   * lost with a dead worker still gets evaluated.
+   */
+  private choose(snapshot: StudySnapshot, trialNumber: number, matches: ((index: number) => boolean) | null): number {
+    const { counts, taken, finished } = this.countVisits(snapshot, trialNumber);
+    const accept = (index: number, level: number): boolean =>
+      (counts.get(index) ?? 0) <= level && (matches === null || matches(index));
+    if (taken.size < this.size) {
+      // Scanning stops after at most (points taken + 1) steps when unconstrained.
+      for (let position = 0; position < this.size; position++) {
+        const index = this.order.at(position);
+        if (accept(index, 0)) return index;
+      }
+    }
+    // Every (matching) point is taken: here the grid is no larger than the number of trials, so a full pass is affordable.
+    if (!this.cycle) {
+      for (let position = 0; position < this.size; position++) {
+        const index = this.order.at(position);
+        if (!finished.has(index) && (matches === null || matches(index))) return index;
+      }
+    }
+    let level = Infinity;
+    for (let index = 0; index < this.size; index++) {
+      if (matches === null || matches(index)) level = Math.min(level, counts.get(index) ?? 0);
+    }
+    for (let position = 0; position < this.size; position++) {
+      const index = this.order.at(position);
+      if (accept(index, level)) return index;
+    }
+    return this.order.at(0);
+  }
+
+  private countVisits(snapshot: StudySnapshot, exceptTrial: number): {
+    counts: Map<number, number>;
+    taken: Set<number>;
+    finished: Set<number>;
+  } {
+    const counts = new Map<number, number>();
+    const finished = new Set<number>();
+    const local = this.localChoices.get(snapshot.studyId);
+    for (const trial of snapshot.trials) {
+      if (trial === undefined || trial.number === exceptTrial) continue;
+      const index = this.recordedIndex(trial) ?? local?.get(trial.number);
+      if (index === undefined) continue;
+      counts.set(index, (counts.get(index) ?? 0) + 1);
+      if (trial.state === "complete" || trial.state === "pruned" || trial.state === "failed") finished.add(index);
+    }
+    return { counts, taken: new Set(counts.keys()), finished };
+  }
+
+  private recordedIndex(trial: FrozenTrial): number | undefined {
+    const index = trial.systemAttrs[GRID_INDEX_ATTR];
+    if (typeof index !== "number" || trial.systemAttrs[GRID_KEY_ATTR] !== this.key) return undefined;
+    return Number.isInteger(index) && index >= 0 && index < this.size ? index : undefined;
+  }
+}
+
+function checkGridValues(name: string, list: unknown): ParamValue[] {
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new TypeError(`grid parameter "${name}" needs a non-empty array of values, got ${JSON.stringify(list)}`);
+  }
+  const seen = new Set<string>();
+  for (const value of list) {
+    const t = typeof value;
+    if (!(value === null || t === "string" || t === "boolean" || (t === "number" && Number.isFinite(value)))) {
+      throw new TypeError(`grid parameter "${name}": values must be strings, finite numbers, booleans or null, got ${String(value)}`);
+    }
+    const key = JSON.stringify(value);
+    if (seen.has(key)) throw new TypeError(`grid parameter "${name}": value ${key} appears twice`);
+    seen.add(key);
+  }
+  return [...(list as ParamValue[])];
+}
+
+function gridKey(names: readonly string[], values: readonly (readonly ParamValue[])[]): string {
+  const text = JSON.stringify(names.map((name, i) => [name, values[i]]));
+  return `${hashString(text).toString(16)}-${text.length}`;
+}
+
+/** The enqueued values of the trial being sampled, read from its own attributes or its record in the snapshot. */
+function fixedParamsOf(trial: SamplingTrial, snapshot: StudySnapshot): Readonly<Record<string, ParamValue>> | null {
+  const own = trial.systemAttrs.fixedParams ?? snapshot.trials[trial.number]?.systemAttrs.fixedParams;
+  return isRecord(own) ? (own as Record<string, ParamValue>) : null;
+}
+
+function isRecord(value: JsonValue | undefined): boolean {
+  return value !== null && value !== undefined && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * A seeded bijection of {0, …, n−1} with random access: a four-round Feistel network on the
+ * smallest even number of bits covering n, with cycle-walking to stay below n. It costs no memory,
+ * so a grid of millions of points can be shuffled without materializing the order.
+ */
+class Permutation {
+  private readonly halfBits: number;
+  private readonly mask: number;
+
+  constructor(
+    private readonly n: number,
+    private readonly seed: number | null,
+  ) {
+    let bits = 2;
+    while (2 ** bits < n) bits += 2;
+    this.halfBits = bits / 2;
+    this.mask = 2 ** this.halfBits - 1;
+  }
+
+  at(position: number): number {
+    if (this.seed === null || this.n <= 1) return position;
+    let x = position;
+    // Cycle-walking: 2^bits < 4n, so on average fewer than four rounds trips.
+    do x = this.encrypt(x);
+    while (x >= this.n);
+    return x;
+  }
+
+  private encrypt(x: number): number {
+    const half = 2 ** this.halfBits;
+    let left = Math.floor(x / half);
+    let right = x % half;
+    for (let round = 0; round < 4; round++) {
+      const next = (left ^ (deriveSeed(this.seed!, round, right) & this.mask)) >>> 0;
+      left = right;
+      right = next;
+    }
+    return left * half + right;
+  }
+}
+
+/**
+ * Builds a grid from a search space of distributions, for `sextant tune --sampler grid` where
+ * parameters are declared as ranges: every choice of a categorical, every integer of a small int
+ * range, and `pointsPerFloat` evenly spaced values (log-spaced on a log scale) otherwise, always
+ * including both ends. Every value lies inside its distribution.
+ *
+ * @param maxIntValues an int (or stepped float) range with at most this many values is listed in full.
+ *
+ * @example
+ * gridFromSpace({ lr: { type: "float", low: 1e-4, high: 1, log: true }, layers: { type: "int", low: 1, high: 3 } }, 5)
+ * // { lr: [0.0001, 0.001, 0.01, 0.1, 1], layers: [1, 2, 3] }
+ */
+export function gridFromSpace(space: SearchSpace, pointsPerFloat = 5, maxIntValues = 16): Record<string, ParamValue[]> {
+  if (!Number.isInteger(pointsPerFloat) || pointsPerFloat < 1) {
+    throw new RangeError(`pointsPerFloat must be a positive integer, got ${pointsPerFloat}`);
+  }
+  const grid: Record<string, ParamValue[]> = {};
+  for (const [name, distribution] of Object.entries(space)) {
+    if (distribution.type === "categorical") {
+      grid[name] = [...distribution.choices];
+      continue;
+    }
+    const { low, high } = distribution;
+    const count = cardinality(distribution);
+    const step = effectiveStep(distribution);
+    if (count <= Math.max(pointsPerFloat, distribution.type === "int" ? maxIntValues : 0) && step !== undefined) {
+      grid[name] = Array.from({ length: count }, (_, k) => snapToDistribution(distribution, low + k * step));
+      continue;
+    }
+    const points = Math.min(pointsPerFloat, count);
+    const values: number[] = [];
+    for (let k = 0; k < points; k++) {
+      const t = points === 1 ? 0.5 : k / (points - 1);
+      const raw = distribution.log ? Math.exp(Math.log(low) + t * (Math.log(high) - Math.log(low))) : low + t * (high - low);
+      const snapped = k === 0 && points > 1 ? low : k === points - 1 && points > 1 ? high : snapToDistribution(distribution, raw);
+      const value = distribution.type === "float" && step === undefined ? tidy(snapped, low, high) : snapped;
+      if (!values.includes(value)) values.push(value);
+    }
+    grid[name] = values;
+  }
+  return grid;
+}
+
+/** Trims floating-point noise from log-spaced values (1e-3 rather than 0.0010000000000000002) while staying in bounds. */
+function tidy(value: number, low: number, high: number): number {
+  const rounded = Number(value.toPrecision(12));
+  return rounded >= low && rounded <= high ? rounded : value;
+}
+
+const GRID_OPTION_SPECS: Record<string, OptionSpec> = {
+  seed: { kind: "number", integer: true, min: 0 },
+  points: { kind: "number", integer: true, min: 1 },
+  maxIntValues: { kind: "number", integer: true, min: 1 },
+  cycle: { kind: "boolean" },
+  shuffle: { kind: "boolean" },
+};
+
+/**
+ * Builds a {@link GridSampler} from CLI-style options (`--sampler grid --sampler-opt points=7`).
+ * The grid comes from `grid`, a JSON object of value lists (`{"lr":[0.001,0.01],"depth":[2,4]}`),
+ * or else from `space` through {@link gridFromSpace} with `points` values per float (default 5)
+ * and int ranges of up to `maxIntValues` values (default 16) listed in full. `cycle` and
+ * `shuffle` take true/false. Unknown keys and malformed values are errors
+ * ({@link SamplerOptionError}) that name them.
+ *
+ * @example
+ * createGridSamplerFromOptions({ seed: 1, points: "3" }, { x: { type: "float", low: 0, high: 1 } })
+ * createGridSamplerFromOptions({ grid: '{"optimizer":["adam","sgd"],"layers":[1,2,3]}' })
+ */
+export function createGridSamplerFromOptions(options: SamplerOptions, space?: SearchSpace): GridSampler {
+  // The grid itself is JSON, which the option schema cannot express; everything else goes through it.
+  let gridText: string | number | boolean | undefined;
+  const rest: Record<string, string | number | boolean | undefined> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (key.toLowerCase() === "grid") gridText = value;
+    else rest[key] = value;
+  }
+  const parsed = parseSamplerOptions("grid", rest, GRID_OPTION_SPECS);
+  let searchSpace: GridSearchSpace;
+  if (gridText !== undefined) {
+    if (typeof gridText !== "string") throw new SamplerOptionError(`grid sampler: option "grid" must be a JSON object of value lists`);
+    try {
+      searchSpace = JSON.parse(gridText) as GridSearchSpace;
+    } catch (error) {
+      throw new SamplerOptionError(`grid sampler: option "grid" is not valid JSON: ${(error as Error).message}`);
+    }
+  } else if (space !== undefined) {
+    searchSpace = gridFromSpace(space, (parsed.points as number | undefined) ?? 5, (parsed.maxIntValues as number | undefined) ?? 16);
+  } else {
+    throw new SamplerOptionError(`the grid sampler needs a grid: pass the option grid='{"name":[values…]}' or declare the parameters' ranges`);
+  }
+  return new GridSampler({
+    searchSpace,
+    ...(parsed.seed === undefined ? {} : { seed: parsed.seed as number }),
+    cycle: (parsed.cycle as boolean | undefined) ?? false,
+    shuffle: (parsed.shuffle as boolean | undefined) ?? true,
+  });
+}
