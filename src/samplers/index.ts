@@ -6,4 +6,5 @@ export { CemSampler, createCemSamplerFromOptions, type CemSamplerOptions } from 
 export { SamplerOptionError, parseSamplerOptions } from "./options.js";
 export { GridSampler, gridFromSpace, createGridSamplerFromOptions, type GridSamplerOptions, type GridSearchSpace } from "./grid.js";
 export { SobolSampler, HaltonSampler, createSobolSamplerFromOptions, createHaltonSamplerFromOptions, type QmcSamplerOptions } from "./qmc.js";
+export * from "./tpe/index.js";
 export { createSamplerByName, registerSampler, samplerNames, type SamplerOptions, type SamplerContext } from "./registry.js";

@@ -4,6 +4,7 @@ import { createCmaEsSamplerFromOptions } from "./cmaes/index.js";
 import { createGridSamplerFromOptions } from "./grid.js";
 import { createHaltonSamplerFromOptions, createSobolSamplerFromOptions } from "./qmc.js";
 import { RandomSampler } from "./random.js";
+import { createTPESamplerFromOptions } from "./tpe/index.js";
 import type { SearchSpace } from "../space/index.js";
 
 /** Options given to a sampler by name (from the CLI's `--sampler-opt key=value` or a config file). */
@@ -22,6 +23,7 @@ const FACTORIES = new Map<string, SamplerFactory>([
   ["cem", (o) => createCemSamplerFromOptions(o)],
   ["sobol", (o) => createSobolSamplerFromOptions(o)],
   ["halton", (o) => createHaltonSamplerFromOptions(o)],
+  ["tpe", (o) => createTPESamplerFromOptions(o)],
   ["grid", (o, context) => createGridSamplerFromOptions(o, context.searchSpace)],
 ]);
 

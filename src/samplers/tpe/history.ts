@@ -1,0 +1,348 @@
+/**
+ * The incremental view of a study that TPE models: every finished trial it can learn from is read
+ * once from the append-only `snapshot.finished` list and kept as a row, with
+ *
+ * - the rows in loss order (binary insertion), from which the below/above split of any trial is
+ *   a prefix;
+ * - the rows in trial-number order, for the recency weights;
+ * - one column per parameter: each row's coordinate in a Float64Array and the rows sorted by
+ *   coordinate (binary insertion), from which sorted kernel centres are a filtered copy.
+ *
+ * Every order has a total tie rule (trial number last), so the state after any sequence of
+ * incremental reads equals the state built from scratch on the same snapshot, and so do the
+ * suggestions. Internal to the TPE sampler.
+ */
+import {
+  type Direction,
+  type Distribution,
+  type FrozenTrial,
+  type StudySnapshot,
+  distributionsEqual,
+} from "../../space/index.js";
+import { type Dimension, encodeCoordinate, makeDimension } from "./dimension.js";
+import { contributionWeights, greedyHypervolumeSubset, referencePoint } from "./hypervolume.js";
+
+export const BELOW = 1;
+export const ABOVE = 2;
+
+export interface HistoryRow {
+  readonly trial: FrozenTrial;
+  readonly number: number;
+  /** Ordering class: −∞ for complete trials, −(last step) for pruned ones, 1 for pruned without steps. */
+  readonly rank: number;
+  /** The first objective as a loss (negated when maximizing), or the pruned trial's last intermediate value. */
+  readonly loss: number;
+  /** Every objective as a loss (multi-objective studies only). */
+  readonly losses: Float64Array | null;
+}
+
+/** One parameter's coordinates across rows. */
+export class Column {
+  coordinates = new Float64Array(64);
+  /** Rows that have the parameter, ascending by (coordinate, trial number). */
+  readonly sorted: number[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly dimension: Dimension,
+  ) {}
+
+  add(row: number, history: TrialHistory): void {
+    if (row >= this.coordinates.length) {
+      const next = new Float64Array(Math.max(row + 1, this.coordinates.length * 2));
+      next.set(this.coordinates);
+      this.coordinates = next;
+    }
+    const trial = history.rows[row]!.trial;
+    const distribution = trial.distributions[this.name];
+    let coordinate = Number.NaN;
+    if (distribution !== undefined && distributionsEqual(distribution, this.dimension.distribution) && this.name in trial.params) {
+      coordinate = encodeCoordinate(this.dimension, trial.params[this.name]!);
+    }
+    this.coordinates[row] = coordinate;
+    if (Number.isNaN(coordinate)) return;
+    const number = trial.number;
+    const sorted = this.sorted;
+    const coordinates = this.coordinates;
+    const rows = history.rows;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const other = sorted[mid]!;
+      const c = coordinates[other]!;
+      if (c < coordinate || (c === coordinate && rows[other]!.number < number)) lo = mid + 1;
+      else hi = mid;
+    }
+    sorted.splice(lo, 0, row);
+  }
+}
+
+export interface Split {
+  /** Per row: BELOW or ABOVE. */
+  readonly membership: Uint8Array;
+  readonly belowCount: number;
+  /** Per row, the MOTPE hypervolume-contribution weight of below rows (multi-objective only). */
+  readonly belowWeights: Float64Array | null;
+}
+
+/** Optuna's group decomposition: parameter sets that always appear together. */
+type Group = Map<string, Distribution>;
+
+export class TrialHistory {
+  rows: HistoryRow[] = [];
+  /** Row indices by (rank, loss, trial number): a split is a prefix of this. */
+  private readonly lossOrder: number[] = [];
+  /** Row indices by trial number. */
+  readonly byNumber: number[] = [];
+  private readonly columns = new Map<string, Column>();
+  private studyId: number | null = null;
+  private finishedSeen: FrozenTrial[] = [];
+  private finishedArray: readonly FrozenTrial[] | null = null;
+  private directions: readonly Direction[] = [];
+  private splitCache: { rows: number; belowCount: number; split: Split } | null = null;
+  private trialsScanned = 0;
+  private trialsArray: readonly FrozenTrial[] | null = null;
+  private unfinished: number[] = [];
+  private groups: Group[] = [];
+  private groupedRows = 0;
+  private intersection: Map<string, Distribution> | null = null;
+  private intersectedRows = 0;
+
+  /** Reads the trials finished since the last call; starts over if the snapshot is of another study or history. */
+  sync(snapshot: StudySnapshot): void {
+    const finished = snapshot.finished;
+    if (this.studyId !== snapshot.studyId || finished.length < this.finishedSeen.length || !this.sameDirections(snapshot.directions)) {
+      this.reset(snapshot);
+    } else if (finished !== this.finishedArray) {
+      // A different array (a hand-made snapshot): trust the cache only if it starts with what we read.
+      for (let i = 0; i < this.finishedSeen.length; i++) {
+        if (finished[i] !== this.finishedSeen[i]) {
+          this.reset(snapshot);
+          break;
+        }
+      }
+    }
+    this.finishedArray = finished;
+    const multiObjective = this.directions.length > 1;
+    for (let i = this.finishedSeen.length; i < finished.length; i++) {
+      const trial = finished[i]!;
+      this.finishedSeen.push(trial);
+      const row = this.makeRow(trial, multiObjective);
+      if (row) this.addRow(row);
+    }
+  }
+
+  private sameDirections(directions: readonly Direction[]): boolean {
+    return directions.length === this.directions.length && directions.every((d, i) => d === this.directions[i]);
+  }
+
+  private reset(snapshot: StudySnapshot): void {
+    this.studyId = snapshot.studyId;
+    this.directions = [...snapshot.directions];
+    this.rows = [];
+    this.lossOrder.length = 0;
+    this.byNumber.length = 0;
+    this.columns.clear();
+    this.finishedSeen = [];
+    this.splitCache = null;
+    this.trialsScanned = 0;
+    this.trialsArray = null;
+    this.unfinished = [];
+    this.groups = [];
+    this.groupedRows = 0;
+    this.intersection = null;
+    this.intersectedRows = 0;
+  }
+
+  private makeRow(trial: FrozenTrial, multiObjective: boolean): HistoryRow | null {
+    const directions = this.directions;
+    if (trial.state === "complete") {
+      const values = trial.values;
+      if (!values || values.length !== directions.length || !values.every(Number.isFinite)) return null;
+      const losses = multiObjective ? Float64Array.from(values, (v, k) => (directions[k] === "minimize" ? v : -v)) : null;
+      const loss = directions[0] === "minimize" ? values[0]! : -values[0]!;
+      return { trial, number: trial.number, rank: Number.NEGATIVE_INFINITY, loss, losses };
+    }
+    // Pruned trials rank after every complete one, deeper first (Optuna 3.1); MOTPE leaves them out.
+    if (trial.state === "pruned" && !multiObjective) {
+      let step = -1;
+      for (const key of Object.keys(trial.intermediate)) {
+        const s = Number(key);
+        if (s > step) step = s;
+      }
+      if (step < 0) return { trial, number: trial.number, rank: 1, loss: 0, losses: null };
+      const value = trial.intermediate[step]!;
+      const loss = Number.isNaN(value) ? Number.POSITIVE_INFINITY : directions[0] === "minimize" ? value : -value;
+      return { trial, number: trial.number, rank: -step, loss, losses: null };
+    }
+    return null;
+  }
+
+  private addRow(row: HistoryRow): void {
+    const index = this.rows.length;
+    this.rows.push(row);
+    insertSorted(this.lossOrder, index, (other) => {
+      const o = this.rows[other]!;
+      return o.rank < row.rank || (o.rank === row.rank && (o.loss < row.loss || (o.loss === row.loss && o.number < row.number)));
+    });
+    insertSorted(this.byNumber, index, (other) => this.rows[other]!.number < row.number);
+    for (const column of this.columns.values()) column.add(index, this);
+  }
+
+  /** The column of a parameter under one distribution, built on first use and extended from then on. */
+  column(name: string, distribution: Distribution): Column {
+    const key = `${name}\u0000${JSON.stringify(distribution)}`;
+    let column = this.columns.get(key);
+    if (!column) {
+      column = new Column(name, makeDimension(distribution));
+      for (let row = 0; row < this.rows.length; row++) column.add(row, this);
+      this.columns.set(key, column);
+    }
+    return column;
+  }
+
+  /** The below/above split for `belowCount` below rows; cached until a row is added. */
+  split(belowCount: number): Split {
+    const n = this.rows.length;
+    belowCount = Math.max(0, Math.min(n, belowCount));
+    const cached = this.splitCache;
+    if (cached && cached.rows === n && cached.belowCount === belowCount) return cached.split;
+    const membership = new Uint8Array(n).fill(ABOVE);
+    let belowWeights: Float64Array | null = null;
+    if (this.directions.length === 1) {
+      for (let i = 0; i < belowCount; i++) membership[this.lossOrder[i]!] = BELOW;
+    } else {
+      const below = this.multiObjectiveBelow(belowCount);
+      belowWeights = new Float64Array(n);
+      const weights = contributionWeights(below.map((row) => this.rows[row]!.losses!));
+      below.forEach((row, i) => {
+        membership[row] = BELOW;
+        belowWeights![row] = weights[i]!;
+      });
+    }
+    const split = { membership, belowCount, belowWeights };
+    this.splitCache = { rows: n, belowCount, split };
+    return split;
+  }
+
+  /** Rows of the best nondomination ranks, the last partial rank thinned by greedy hypervolume selection. */
+  private multiObjectiveBelow(belowCount: number): number[] {
+    const remaining = this.byNumber.slice();
+    const below: number[] = [];
+    while (below.length < belowCount && remaining.length > 0) {
+      const front: number[] = [];
+      const rest: number[] = [];
+      for (const row of remaining) {
+        const losses = this.rows[row]!.losses!;
+        let dominated = false;
+        for (const other of remaining) {
+          if (other !== row && dominatesLoss(this.rows[other]!.losses!, losses)) {
+            dominated = true;
+            break;
+          }
+        }
+        (dominated ? rest : front).push(row);
+      }
+      if (below.length + front.length <= belowCount) {
+        below.push(...front);
+      } else {
+        const points = front.map((row) => this.rows[row]!.losses!);
+        const picked = greedyHypervolumeSubset(points, belowCount - below.length, referencePoint(points));
+        for (const position of picked) below.push(front[position]!);
+      }
+      remaining.length = 0;
+      remaining.push(...rest);
+    }
+    return below;
+  }
+
+  /**
+   * Trials running now (for the constant liar), other than `exceptNumber`. Only trials not yet
+   * seen finished are revisited, so the cost follows the number of trials in flight.
+   */
+  runningTrials(snapshot: StudySnapshot, exceptNumber: number): FrozenTrial[] {
+    const trials = snapshot.trials;
+    if (trials !== this.trialsArray) {
+      this.trialsScanned = 0;
+      this.unfinished = [];
+    }
+    this.trialsArray = trials;
+    for (; this.trialsScanned < trials.length; this.trialsScanned++) this.unfinished.push(this.trialsScanned);
+    const running: FrozenTrial[] = [];
+    const still: number[] = [];
+    for (const index of this.unfinished) {
+      const trial = trials[index];
+      if (!trial) continue;
+      if (trial.state === "complete" || trial.state === "pruned" || trial.state === "failed") continue;
+      still.push(index);
+      if (trial.state === "running" && trial.number !== exceptNumber) running.push(trial);
+    }
+    this.unfinished = still;
+    return running.sort((a, b) => a.number - b.number);
+  }
+
+  /** The parameters every row has, with one distribution (the intersection search space), extended incrementally. */
+  intersectionSpace(): ReadonlyMap<string, Distribution> {
+    for (; this.intersectedRows < this.rows.length; this.intersectedRows++) {
+      const distributions = this.rows[this.intersectedRows]!.trial.distributions;
+      if (this.intersection === null) {
+        this.intersection = new Map(Object.entries(distributions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+        continue;
+      }
+      for (const [name, distribution] of this.intersection) {
+        const other = distributions[name];
+        if (other === undefined || !distributionsEqual(other, distribution)) this.intersection.delete(name);
+      }
+    }
+    return this.intersection ?? new Map();
+  }
+
+  /** Optuna's group decomposition of the parameters of complete (and pruned) trials, extended incrementally. */
+  parameterGroups(): readonly Group[] {
+    for (; this.groupedRows < this.rows.length; this.groupedRows++) {
+      const distributions = this.rows[this.groupedRows]!.trial.distributions;
+      const keys = new Set(Object.keys(distributions));
+      const next: Group[] = [];
+      for (const group of this.groups) {
+        const inside: Group = new Map();
+        const outside: Group = new Map();
+        for (const [name, distribution] of group) (keys.has(name) ? inside : outside).set(name, distribution);
+        for (const name of group.keys()) keys.delete(name);
+        if (inside.size > 0) next.push(inside);
+        if (outside.size > 0) next.push(outside);
+      }
+      const fresh: Group = new Map();
+      for (const name of [...keys].sort()) fresh.set(name, distributions[name]!);
+      if (fresh.size > 0) next.push(fresh);
+      this.groups = next;
+    }
+    return this.groups;
+  }
+}
+
+function dominatesLoss(a: Float64Array, b: Float64Array): boolean {
+  let strictly = false;
+  for (let k = 0; k < a.length; k++) {
+    if (a[k]! > b[k]!) return false;
+    if (a[k]! < b[k]!) strictly = true;
+  }
+  return strictly;
+}
+
+/** Inserts `value` into `list` after every element for which `before` holds (the list is sorted by it). */
+function insertSorted(list: number[], value: number, before: (other: number) => boolean): void {
+  let lo = 0;
+  let hi = list.length;
+  // Most insertions land at the end (new trials, worse losses in long studies): check it first.
+  if (hi > 0 && before(list[hi - 1]!)) {
+    list.push(value);
+    return;
+  }
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(list[mid]!)) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, value);
+}

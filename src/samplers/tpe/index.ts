@@ -1,0 +1,8 @@
+export {
+  TPESampler,
+  type TPESamplerOptions,
+  createTPESamplerFromOptions,
+  defaultGamma,
+  defaultWeights,
+  hyperoptGamma,
+} from "./tpe.js";

@@ -1,0 +1,285 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  type Distribution,
+  type FrozenTrial,
+  type ParamValue,
+  containsValue,
+  makeSamplingTrial,
+  makeSnapshot,
+  makeTrial,
+} from "../../space/index.js";
+import { createStudy } from "../../study/index.js";
+import { TPESampler, createTPESamplerFromOptions, defaultGamma, defaultWeights } from "./index.js";
+
+const X: Distribution = { type: "float", low: 0, high: 1 };
+
+function trialsFrom(count: number, f: (i: number) => { params: Record<string, ParamValue>; distributions: Record<string, Distribution>; value: number | number[] }): FrozenTrial[] {
+  return Array.from({ length: count }, (_, i) => {
+    const { params, distributions, value } = f(i);
+    return makeTrial({ number: i, state: "complete", params, distributions, values: Array.isArray(value) ? value : [value] });
+  });
+}
+
+/** A 1-D history where good trials sit near 0.2. */
+function clusteredHistory(count = 40): FrozenTrial[] {
+  return trialsFrom(count, (i) => {
+    const x = ((i * 0.6180339887) % 1 + 1) % 1;
+    return { params: { x }, distributions: { x: X }, value: Math.abs(x - 0.2) };
+  });
+}
+
+describe("defaults", () => {
+  it("gamma and weights follow Optuna's defaults", () => {
+    expect(defaultGamma(1)).toBe(1);
+    expect(defaultGamma(100)).toBe(10);
+    expect(defaultGamma(1000)).toBe(25);
+    const w = defaultWeights(30);
+    expect(w.length).toBe(30);
+    expect(w[0]).toBeCloseTo(1 / 30);
+    expect(w[4]).toBeCloseTo(1);
+    expect(Array.from(w.slice(5))).toEqual(new Array(25).fill(1));
+    expect(Array.from(defaultWeights(3))).toEqual([1, 1, 1]);
+  });
+});
+
+describe("TPESampler", () => {
+  it("is deterministic under a seed", () => {
+    const snapshot = makeSnapshot(clusteredHistory());
+    const a = new TPESampler({ seed: 7 }).sampleIndependent(snapshot, makeSamplingTrial(40), "x", X);
+    const b = new TPESampler({ seed: 7 }).sampleIndependent(snapshot, makeSamplingTrial(40), "x", X);
+    const c = new TPESampler({ seed: 8 }).sampleIndependent(snapshot, makeSamplingTrial(40), "x", X);
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+  });
+
+  it("samples uniformly at random during the startup trials", () => {
+    const history = clusteredHistory(9);
+    const snapshot = makeSnapshot(history);
+    const values: number[] = [];
+    for (let n = 0; n < 400; n++) {
+      values.push(new TPESampler({ seed: n }).sampleIndependent(snapshot, makeSamplingTrial(9), "x", X) as number);
+    }
+    const nearGood = values.filter((v) => Math.abs(v - 0.2) < 0.1).length / values.length;
+    expect(nearGood).toBeGreaterThan(0.12);
+    expect(nearGood).toBeLessThan(0.28);
+    expect(values.filter((v) => v > 0.5).length / values.length).toBeGreaterThan(0.4);
+  });
+
+  it("concentrates on the good region after the startup trials", () => {
+    const snapshot = makeSnapshot(clusteredHistory(60));
+    const values: number[] = [];
+    for (let n = 0; n < 100; n++) {
+      values.push(new TPESampler({ seed: n }).sampleIndependent(snapshot, makeSamplingTrial(60), "x", X) as number);
+    }
+    const near = values.filter((v) => Math.abs(v - 0.2) < 0.1).length / values.length;
+    expect(near).toBeGreaterThan(0.7);
+  });
+
+  it("prefers the category of the good trials", () => {
+    const color: Distribution = { type: "categorical", choices: ["red", "green", "blue"] };
+    const history = trialsFrom(40, (i) => {
+      const c = ["red", "green", "blue"][i % 3]!;
+      return { params: { c }, distributions: { c: color }, value: c === "green" ? 0 + i * 1e-3 : 1 + i * 1e-3 };
+    });
+    const snapshot = makeSnapshot(history);
+    let green = 0;
+    for (let n = 0; n < 50; n++) {
+      if (new TPESampler({ seed: n }).sampleIndependent(snapshot, makeSamplingTrial(40), "c", color) === "green") green++;
+    }
+    expect(green).toBeGreaterThan(45);
+  });
+
+  it("keeps every suggestion inside its distribution", () => {
+    const distribution = fc.oneof(
+      fc.tuple(fc.double({ min: -100, max: 100, noNaN: true }), fc.double({ min: 0.001, max: 50, noNaN: true })).map(
+        ([low, width]): Distribution => ({ type: "float", low, high: low + width }),
+      ),
+      fc.tuple(fc.double({ min: 1e-4, max: 10, noNaN: true }), fc.double({ min: 1.5, max: 1e4, noNaN: true })).map(
+        ([low, ratio]): Distribution => ({ type: "float", low, high: low * ratio, log: true }),
+      ),
+      fc.tuple(fc.integer({ min: -20, max: 20 }), fc.integer({ min: 1, max: 8 }), fc.constantFrom(0.1, 0.25, 0.5, 2)).map(
+        ([low, cells, step]): Distribution => ({ type: "float", low, high: low + cells * step, step }),
+      ),
+      fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: 0, max: 30 })).map(
+        ([low, width]): Distribution => ({ type: "int", low, high: low + width }),
+      ),
+      fc.tuple(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 1000 })).map(
+        ([low, width]): Distribution => ({ type: "int", low, high: low + width, log: true }),
+      ),
+      fc.integer({ min: 1, max: 6 }).map((k): Distribution => ({ type: "categorical", choices: Array.from({ length: k }, (_, i) => `c${i}`) })),
+    );
+    fc.assert(
+      fc.property(distribution, fc.integer({ min: 0, max: 60 }), fc.integer(), fc.boolean(), (dist, count, seed, multivariate) => {
+        // The history itself comes from a startup-phase sampler, so every recorded value is legal.
+        const history: FrozenTrial[] = [];
+        for (let i = 0; i < count; i++) {
+          const v = new TPESampler({ seed: seed + i, nStartupTrials: 1000 }).sampleIndependent(makeSnapshot([]), makeSamplingTrial(i), "p", dist);
+          history.push(makeTrial({ number: i, state: "complete", params: { p: v }, distributions: { p: dist }, values: [Math.sin(i * 1.7)] }));
+        }
+        const snapshot = makeSnapshot(history);
+        const sampler = new TPESampler({ seed, nStartupTrials: 2, multivariate });
+        const trial = makeSamplingTrial(count);
+        const space = sampler.inferRelativeSpace(snapshot);
+        const relative = sampler.sampleRelative(snapshot, trial, space);
+        const value = "p" in relative ? relative.p! : sampler.sampleIndependent(snapshot, trial, "p", dist);
+        expect(containsValue(dist, value)).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("gives the same suggestion incrementally as a fresh sampler on the same snapshot", () => {
+    const y: Distribution = { type: "int", low: 1, high: 100, log: true };
+    const c: Distribution = { type: "categorical", choices: ["a", "b"] };
+    const all = trialsFrom(80, (i) => {
+      const x = (i * 0.37) % 1;
+      const yi = 1 + ((i * 13) % 100);
+      return { params: { x, y: yi, c: i % 2 ? "a" : "b" }, distributions: { x: X, y, c }, value: (x - 0.4) ** 2 + Math.log(yi) / 10 + (i % 2) };
+    });
+    // Trials finish out of number order, and one is pruned, one failed.
+    all[30] = makeTrial({ ...all[30]!, state: "pruned", values: null, intermediate: { 0: 5, 3: 2 } });
+    all[31] = makeTrial({ ...all[31]!, state: "failed", values: null });
+    for (const multivariate of [false, true]) {
+      const incremental = new TPESampler({ seed: 3, multivariate });
+      const order = [...all].sort((a, b) => ((a.number * 7) % 11) - ((b.number * 7) % 11) || a.number - b.number);
+      const finished: FrozenTrial[] = [];
+      for (let step = 0; step < order.length; step += 5) {
+        finished.push(...order.slice(step, step + 5));
+        const snapshot = { ...makeSnapshot(finished), finished: [...finished] };
+        const trial = makeSamplingTrial(100 + step);
+        const sample = (sampler: TPESampler) => {
+          const space = sampler.inferRelativeSpace(snapshot);
+          const relative = sampler.sampleRelative(snapshot, trial, space);
+          return {
+            ...relative,
+            x: relative.x ?? sampler.sampleIndependent(snapshot, trial, "x", X),
+            y: relative.y ?? sampler.sampleIndependent(snapshot, trial, "y", y),
+            c: relative.c ?? sampler.sampleIndependent(snapshot, trial, "c", c),
+          };
+        };
+        expect(sample(incremental)).toEqual(sample(new TPESampler({ seed: 3, multivariate })));
+      }
+    }
+  });
+
+  it("changes suggestions under the constant liar when trials are running", () => {
+    const history = clusteredHistory(30);
+    const running = [0.19, 0.2, 0.21].map((x, i) => makeTrial({ number: 30 + i, state: "running", params: { x }, distributions: { x: X } }));
+    const withRunning = makeSnapshot([...history, ...running]);
+    const without = makeSnapshot(history);
+    let differ = 0;
+    let distanceWith = 0;
+    let distanceWithout = 0;
+    for (let n = 0; n < 40; n++) {
+      const a = new TPESampler({ seed: n, constantLiar: true }).sampleIndependent(withRunning, makeSamplingTrial(40), "x", X) as number;
+      const b = new TPESampler({ seed: n, constantLiar: true }).sampleIndependent(without, makeSamplingTrial(40), "x", X) as number;
+      if (a !== b) differ++;
+      distanceWith += Math.abs(a - 0.2);
+      distanceWithout += Math.abs(b - 0.2);
+      // Without the liar the running trials are invisible.
+      const plainA = new TPESampler({ seed: n }).sampleIndependent(withRunning, makeSamplingTrial(40), "x", X);
+      const plainB = new TPESampler({ seed: n }).sampleIndependent(without, makeSamplingTrial(40), "x", X);
+      expect(plainA).toBe(plainB);
+    }
+    expect(differ).toBeGreaterThan(10);
+    // Running trials count as bad, so suggestions move away from where they are being evaluated.
+    expect(distanceWith).toBeGreaterThan(distanceWithout);
+  });
+
+  it("decomposes a conditional space into groups", () => {
+    const kind: Distribution = { type: "categorical", choices: ["x", "y"] };
+    const b: Distribution = { type: "float", low: -1, high: 1 };
+    const history = trialsFrom(40, (i) => {
+      const a = i % 2 === 0 ? "x" : "y";
+      const params: Record<string, ParamValue> = { a, u: (i * 0.31) % 1 };
+      const distributions: Record<string, Distribution> = { a: kind, u: X };
+      if (a === "x") {
+        params.b = ((i * 0.77) % 2) - 1;
+        distributions.b = b;
+      }
+      return { params, distributions, value: a === "x" ? Math.abs((params.b as number) - 0.5) : 2 };
+    });
+    const snapshot = makeSnapshot(history);
+    const sampler = new TPESampler({ seed: 1, multivariate: true, group: true });
+    const space = sampler.inferRelativeSpace(snapshot);
+    expect(Object.keys(space).sort()).toEqual(["a", "b", "u"]);
+    const params = sampler.sampleRelative(snapshot, makeSamplingTrial(40), space);
+    expect(Object.keys(params).sort()).toEqual(["a", "b", "u"]);
+    expect(containsValue(b, params.b)).toBe(true);
+    // b's group is modelled from the trials that have it: its good values sit near 0.5.
+    let near = 0;
+    for (let n = 0; n < 40; n++) {
+      const s = new TPESampler({ seed: n, multivariate: true, group: true });
+      const p = s.sampleRelative(snapshot, makeSamplingTrial(40), s.inferRelativeSpace(snapshot));
+      if (Math.abs((p.b as number) - 0.5) < 0.3) near++;
+    }
+    expect(near).toBeGreaterThan(25);
+    expect(() => new TPESampler({ group: true })).toThrow(/multivariate/);
+  });
+
+  it("handles several objectives", () => {
+    const history = trialsFrom(50, (i) => {
+      const x = (i * 0.6180339887) % 1;
+      return { params: { x }, distributions: { x: X }, value: [x, (1 - x) ** 2 + 0.3 * Math.abs(x - 0.5)] };
+    });
+    const snapshot = makeSnapshot(history, { directions: ["minimize", "minimize"] });
+    for (let n = 0; n < 20; n++) {
+      const value = new TPESampler({ seed: n }).sampleIndependent(snapshot, makeSamplingTrial(50), "x", X);
+      expect(containsValue(X, value)).toBe(true);
+    }
+    const mv = new TPESampler({ seed: 1, multivariate: true });
+    const params = mv.sampleRelative(snapshot, makeSamplingTrial(50), mv.inferRelativeSpace(snapshot));
+    expect(containsValue(X, params.x)).toBe(true);
+  });
+
+  it("ranks pruned trials after complete ones and ignores failed trials", () => {
+    const history = clusteredHistory(30);
+    const extra = [
+      makeTrial({ number: 30, state: "failed", params: { x: 0.9 }, distributions: { x: X } }),
+      makeTrial({ number: 31, state: "pruned", params: { x: 0.95 }, distributions: { x: X }, intermediate: { 2: -100 } }),
+    ];
+    const base = new TPESampler({ seed: 4 }).sampleIndependent(makeSnapshot([...history, extra[0]!]), makeSamplingTrial(40), "x", X);
+    const same = new TPESampler({ seed: 4 }).sampleIndependent(makeSnapshot(history), makeSamplingTrial(40), "x", X);
+    expect(base).toBe(same);
+    // A pruned trial with a very good intermediate value must not pull samples towards 0.95.
+    let far = 0;
+    for (let n = 0; n < 40; n++) {
+      const v = new TPESampler({ seed: n }).sampleIndependent(makeSnapshot([...history, ...extra]), makeSamplingTrial(40), "x", X) as number;
+      if (v > 0.85) far++;
+    }
+    expect(far).toBeLessThan(4);
+  });
+
+  it("optimizes through a study with four concurrent workers", async () => {
+    const study = await createStudy({ sampler: new TPESampler({ seed: 2, constantLiar: true }) });
+    await study.optimize(
+      async (trial) => {
+        const x = trial.suggestFloat("x", -5, 5);
+        const k = trial.suggestInt("k", 1, 64, { log: true });
+        const c = trial.suggestCategorical("c", ["a", "b", "c"]);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return (x - 1) ** 2 + Math.abs(Math.log2(k) - 3) + (c === "b" ? 0 : 1);
+      },
+      { nTrials: 60, concurrency: 4 },
+    );
+    expect(study.trials.filter((t) => t.state === "complete").length).toBe(60);
+    expect(study.bestValue!).toBeLessThan(1.5);
+  });
+});
+
+describe("createTPESamplerFromOptions", () => {
+  it("parses CLI-style strings", () => {
+    const sampler = createTPESamplerFromOptions({ multivariate: "true", nStartupTrials: "20", seed: 5, priorWeight: "0.5", group: undefined });
+    expect(sampler.multivariate).toBe(true);
+    expect(sampler.nStartupTrials).toBe(20);
+    expect(sampler.seed).toBe(5);
+  });
+
+  it("rejects unknown keys and bad values with clear errors", () => {
+    expect(() => createTPESamplerFromOptions({ nStartup: "3" })).toThrow(/unknown tpe option "nStartup".*nStartupTrials/);
+    expect(() => createTPESamplerFromOptions({ multivariate: "yes" })).toThrow(/multivariate must be true or false/);
+    expect(() => createTPESamplerFromOptions({ nEiCandidates: "2.5" })).toThrow(/nEiCandidates must be an integer/);
+    expect(() => createTPESamplerFromOptions({ nEiCandidates: "0" })).toThrow(/nEiCandidates/);
+  });
+});

@@ -1,0 +1,466 @@
+import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
+import type { Distribution, FrozenTrial, ParamValue, SamplingTrial, SearchSpace, StudySnapshot } from "../../space/index.js";
+import { distributionsEqual } from "../../space/index.js";
+import type { Sampler } from "../base.js";
+import { sampleUniform } from "../random.js";
+import { type Dimension, decodeCoordinate, encodeCoordinate, makeDimension } from "./dimension.js";
+import { BELOW, type Column, type Split, TrialHistory } from "./history.js";
+import {
+  MultivariateParzen,
+  type ParzenOptions,
+  UnivariateCategoricalParzen,
+  UnivariateNumericParzen,
+  checkWeights,
+} from "./parzen-estimator.js";
+
+/**
+ * Optuna's default split: the best ⌈0.1·n⌉ observations, at most 25, form the "below" set.
+ *
+ * @example
+ * defaultGamma(100); // 10
+ */
+export function defaultGamma(n: number): number {
+  return Math.min(Math.ceil(0.1 * n), 25);
+}
+
+/** Hyperopt's split (Bergstra et al. 2011): ⌈0.25·√n⌉, at most 25. */
+export function hyperoptGamma(n: number): number {
+  return Math.min(Math.ceil(0.25 * Math.sqrt(n)), 25);
+}
+
+/**
+ * Optuna's default observation weights, oldest first: the 25 most recent weigh 1, older ones
+ * ramp linearly from 1/n up to 1 (Bergstra et al. 2013).
+ *
+ * @example
+ * defaultWeights(3); // Float64Array [1, 1, 1]
+ */
+export function defaultWeights(n: number): Float64Array {
+  const weights = new Float64Array(n).fill(1);
+  const ramp = n - 25;
+  if (ramp <= 0) return weights;
+  const start = 1 / n;
+  if (ramp === 1) {
+    weights[0] = start;
+    return weights;
+  }
+  const increment = (1 - start) / (ramp - 1);
+  for (let i = 0; i < ramp; i++) weights[i] = start + i * increment;
+  return weights;
+}
+
+/** Options of {@link TPESampler}; every one is optional. */
+export interface TPESamplerOptions {
+  /** Seed of every random draw (default: random). */
+  seed?: number;
+  /** Complete or pruned trials sampled uniformly at random before TPE takes over (default 10). */
+  nStartupTrials?: number;
+  /** Candidates drawn from l(x) per decision; the best l(x)/g(x) wins (default 24). */
+  nEiCandidates?: number;
+  /** Model the intersection search space jointly with product kernels (default false). */
+  multivariate?: boolean;
+  /** With `multivariate`: split the space into groups of parameters that always co-occur, each modelled jointly (default false). */
+  group?: boolean;
+  /** Count running trials as bad ("above") so parallel workers spread out (default false). */
+  constantLiar?: boolean;
+  /** Weight of the prior component of each Parzen estimator (default 1). */
+  priorWeight?: number;
+  /** Floor bandwidths at range / min(100, components + 1) (default true). */
+  considerMagicClip?: boolean;
+  /** Let the outermost kernels' bandwidths reach the range ends (default false). */
+  considerEndpoints?: boolean;
+  /** Size of the below set given the number of observations (default {@link defaultGamma}). */
+  gamma?: (n: number) => number;
+  /** Weights of n observations, oldest first (default {@link defaultWeights}). */
+  weights?: (n: number) => ArrayLike<number>;
+}
+
+interface RunningPoint {
+  readonly number: number;
+  readonly coordinate: number;
+}
+
+/**
+ * The Tree-structured Parzen Estimator (Bergstra, Bardenet, Bengio and Kégl 2011, "Algorithms for
+ * Hyper-Parameter Optimization", NeurIPS), with the defaults analysed by Watanabe (2023,
+ * "Tree-Structured Parzen Estimator: Understanding Its Algorithm Components and Their Roles for
+ * Better Empirical Performance") and used by Optuna 3.1's TPESampler.
+ *
+ * After `nStartupTrials` random trials, observations are split into the best γ(n) ("below", l)
+ * and the rest ("above", g); `nEiCandidates` points are drawn from l and the one maximising
+ * l(x)/g(x) (equivalently expected improvement) is proposed. By default each parameter is modelled
+ * on its own; `multivariate` models the intersection space jointly, `group` decomposes a
+ * conditional space into parameter groups that always appear together. Pruned trials count, worse
+ * than every complete one and ordered by how far they got; failed trials are ignored.
+ *
+ * Several objectives (MOTPE, Ozaki et al. 2020/2022): the below set is filled by nondomination
+ * rank, the last rank thinned by greedy hypervolume subset selection, and below observations are
+ * weighted by their hypervolume contribution. Pruned trials are left out there, as in Optuna.
+ *
+ * State is incremental (each finished trial is read once; orders are kept by binary insertion),
+ * and a suggestion depends only on the seed, the trial number and the history: a sampler that has
+ * followed the whole study and a fresh one given the same snapshot agree.
+ *
+ * @example
+ * const study = await createStudy({ sampler: new TPESampler({ seed: 1, multivariate: true }) });
+ * await study.optimize((trial) => (trial.suggestFloat("x", -5, 5) - 1) ** 2, { nTrials: 100 });
+ */
+export class TPESampler implements Sampler {
+  readonly name = "tpe";
+  readonly seed: number;
+  readonly nStartupTrials: number;
+  readonly nEiCandidates: number;
+  readonly multivariate: boolean;
+  readonly group: boolean;
+  readonly constantLiar: boolean;
+  private readonly parzen: ParzenOptions;
+  private readonly gamma: (n: number) => number;
+  private readonly weights: (n: number) => ArrayLike<number>;
+  private readonly history = new TrialHistory();
+  private readonly dimensions = new Map<string, Dimension>();
+  private readonly numericBelow = new UnivariateNumericParzen();
+  private readonly numericAbove = new UnivariateNumericParzen();
+  private readonly categoricalBelow = new UnivariateCategoricalParzen();
+  private readonly categoricalAbove = new UnivariateCategoricalParzen();
+  private readonly jointBelow = new MultivariateParzen();
+  private readonly jointAbove = new MultivariateParzen();
+  private positions = new Int32Array(256);
+  private belowCoordinates = new Float64Array(64);
+  private belowWeights = new Float64Array(64);
+  private aboveCoordinates = new Float64Array(256);
+  private aboveWeights = new Float64Array(256);
+  private candidates = new Float64Array(64);
+
+  constructor(options: TPESamplerOptions = {}) {
+    this.seed = options.seed ?? randomSeed();
+    this.nStartupTrials = options.nStartupTrials ?? 10;
+    this.nEiCandidates = options.nEiCandidates ?? 24;
+    this.multivariate = options.multivariate ?? false;
+    this.group = options.group ?? false;
+    this.constantLiar = options.constantLiar ?? false;
+    this.gamma = options.gamma ?? defaultGamma;
+    this.weights = options.weights ?? defaultWeights;
+    this.parzen = {
+      priorWeight: options.priorWeight ?? 1,
+      considerMagicClip: options.considerMagicClip ?? true,
+      considerEndpoints: options.considerEndpoints ?? false,
+    };
+    if (!Number.isInteger(this.nStartupTrials) || this.nStartupTrials < 0) {
+      throw new RangeError(`nStartupTrials must be a non-negative integer, got ${this.nStartupTrials}`);
+    }
+    if (!Number.isInteger(this.nEiCandidates) || this.nEiCandidates < 1) {
+      throw new RangeError(`nEiCandidates must be a positive integer, got ${this.nEiCandidates}`);
+    }
+    if (!(this.parzen.priorWeight > 0 && Number.isFinite(this.parzen.priorWeight))) {
+      throw new RangeError(`priorWeight must be a positive finite number, got ${this.parzen.priorWeight}`);
+    }
+    if (this.group && !this.multivariate) throw new Error("the group option of TPESampler needs multivariate: true");
+  }
+
+  inferRelativeSpace(snapshot: StudySnapshot): SearchSpace {
+    if (!this.multivariate) return {};
+    this.history.sync(snapshot);
+    if (this.history.rows.length < Math.max(this.nStartupTrials, 1)) return {};
+    const space: Record<string, Distribution> = {};
+    if (this.group) {
+      for (const group of this.history.parameterGroups()) {
+        for (const [name, distribution] of group) if (!this.dimension(distribution).single) space[name] = distribution;
+      }
+    } else {
+      for (const [name, distribution] of this.history.intersectionSpace()) {
+        if (!this.dimension(distribution).single) space[name] = distribution;
+      }
+    }
+    return space;
+  }
+
+  sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {
+    const names = Object.keys(space).sort();
+    if (names.length === 0) return {};
+    this.history.sync(snapshot);
+    const n = this.history.rows.length;
+    if (n < Math.max(this.nStartupTrials, 1)) return {};
+    const split = this.history.split(this.belowCount(n));
+    const running = this.constantLiar ? this.history.runningTrials(snapshot, trial.number) : [];
+    const groups: string[][] = [];
+    if (this.group) {
+      for (const group of this.history.parameterGroups()) {
+        const members = [...group.keys()].filter((name) => space[name] !== undefined).sort();
+        if (members.length > 0) groups.push(members);
+      }
+    } else {
+      groups.push(names);
+    }
+    const params: Record<string, ParamValue> = {};
+    for (const members of groups) {
+      Object.assign(params, this.sampleJoint(trial, members.map((name) => [name, space[name]!] as const), split, running));
+    }
+    return params;
+  }
+
+  sampleIndependent(snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
+    const dimension = this.dimension(distribution);
+    if (dimension.single) return decodeCoordinate(dimension, 0.5);
+    this.history.sync(snapshot);
+    const n = this.history.rows.length;
+    const rng = new Rng(deriveSeed(this.seed, trial.number, name));
+    if (n < Math.max(this.nStartupTrials, 1)) return sampleUniform(rng, distribution);
+    const split = this.history.split(this.belowCount(n));
+    const running = this.constantLiar ? this.history.runningTrials(snapshot, trial.number) : [];
+    const column = this.history.column(name, distribution);
+    return this.sampleUnivariate(rng, column, split, this.runningPoints(running, name, dimension));
+  }
+
+  private dimension(distribution: Distribution): Dimension {
+    const key = JSON.stringify(distribution);
+    let dimension = this.dimensions.get(key);
+    if (!dimension) {
+      dimension = makeDimension(distribution);
+      this.dimensions.set(key, dimension);
+    }
+    return dimension;
+  }
+
+  private belowCount(n: number): number {
+    const count = Math.floor(this.gamma(n));
+    if (!Number.isFinite(count)) throw new RangeError(`the gamma function returned ${count} for ${n} observations`);
+    return count;
+  }
+
+  private observationWeights(count: number): ArrayLike<number> {
+    const weights = this.weights(count);
+    if (this.weights !== defaultWeights) checkWeights(weights, count);
+    return weights;
+  }
+
+  private runningPoints(running: readonly FrozenTrial[], name: string, dimension: Dimension): RunningPoint[] {
+    const points: RunningPoint[] = [];
+    for (const trial of running) {
+      const distribution = trial.distributions[name];
+      if (distribution === undefined || !(name in trial.params) || !distributionsEqual(distribution, dimension.distribution)) continue;
+      const coordinate = encodeCoordinate(dimension, trial.params[name]!);
+      if (!Number.isNaN(coordinate)) points.push({ number: trial.number, coordinate });
+    }
+    return points;
+  }
+
+  private ensureScratch(rows: number, above: number): void {
+    if (this.positions.length < rows) this.positions = new Int32Array(Math.max(rows, this.positions.length * 2));
+    if (this.aboveCoordinates.length < above) {
+      const size = Math.max(above, this.aboveCoordinates.length * 2);
+      this.aboveCoordinates = new Float64Array(size);
+      this.aboveWeights = new Float64Array(size);
+    }
+    if (this.belowCoordinates.length < above) {
+      const size = Math.max(above, this.belowCoordinates.length * 2);
+      this.belowCoordinates = new Float64Array(size);
+      this.belowWeights = new Float64Array(size);
+    }
+  }
+
+  private sampleUnivariate(rng: Rng, column: Column, split: Split, running: RunningPoint[]): ParamValue {
+    const history = this.history;
+    const rows = history.rows;
+    const coordinates = column.coordinates;
+    const membership = split.membership;
+    this.ensureScratch(rows.length, rows.length + running.length);
+    const positions = this.positions;
+
+    // Recency positions, oldest first, within each set (running trials belong to the above set).
+    let belowCount = 0;
+    let aboveCount = 0;
+    const runningPositions: number[] = new Array(running.length);
+    let r = 0;
+    for (const row of history.byNumber) {
+      const number = rows[row]!.number;
+      while (r < running.length && running[r]!.number < number) runningPositions[r++] = aboveCount++;
+      if (Number.isNaN(coordinates[row]!)) continue;
+      positions[row] = membership[row] === BELOW ? belowCount++ : aboveCount++;
+    }
+    while (r < running.length) runningPositions[r++] = aboveCount++;
+    const belowRecency = split.belowWeights === null ? this.observationWeights(belowCount) : null;
+    const aboveRecency = this.observationWeights(aboveCount);
+
+    // Kernel centres in ascending order: a filtered walk over the column's sorted rows, running trials merged in.
+    const runningOrder = running.map((_, i) => i).sort((a, b) => running[a]!.coordinate - running[b]!.coordinate || running[a]!.number - running[b]!.number);
+    const { belowCoordinates, belowWeights, aboveCoordinates, aboveWeights } = this;
+    let b = 0;
+    let a = 0;
+    let q = 0;
+    for (const row of column.sorted) {
+      const coordinate = coordinates[row]!;
+      const number = rows[row]!.number;
+      while (q < runningOrder.length) {
+        const point = running[runningOrder[q]!]!;
+        if (point.coordinate > coordinate || (point.coordinate === coordinate && point.number > number)) break;
+        aboveCoordinates[a] = point.coordinate;
+        aboveWeights[a++] = aboveRecency[runningPositions[runningOrder[q]!]!]!;
+        q++;
+      }
+      if (membership[row] === BELOW) {
+        belowCoordinates[b] = coordinate;
+        belowWeights[b++] = belowRecency === null ? split.belowWeights![row]! : belowRecency[positions[row]!]!;
+      } else {
+        aboveCoordinates[a] = coordinate;
+        aboveWeights[a++] = aboveRecency[positions[row]!]!;
+      }
+    }
+    for (; q < runningOrder.length; q++) {
+      aboveCoordinates[a] = running[runningOrder[q]!]!.coordinate;
+      aboveWeights[a++] = aboveRecency[runningPositions[runningOrder[q]!]!]!;
+    }
+
+    const dimension = column.dimension;
+    const size = this.nEiCandidates;
+    if (this.candidates.length < size) this.candidates = new Float64Array(size);
+    const candidates = this.candidates;
+    let best = 0;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    if (dimension.kind === "categorical") {
+      this.categoricalBelow.build(dimension.cells, belowCoordinates, belowWeights, b, this.parzen);
+      this.categoricalAbove.build(dimension.cells, aboveCoordinates, aboveWeights, a, this.parzen);
+      this.categoricalBelow.sample(rng, size, candidates);
+      for (let k = 0; k < size; k++) {
+        const score = this.categoricalBelow.logPdf(candidates[k]!) - this.categoricalAbove.logPdf(candidates[k]!);
+        if (score > bestScore) {
+          bestScore = score;
+          best = k;
+        }
+      }
+    } else {
+      this.numericBelow.build(dimension, belowCoordinates, belowWeights, b, this.parzen);
+      this.numericAbove.build(dimension, aboveCoordinates, aboveWeights, a, this.parzen);
+      this.numericBelow.sample(rng, size, candidates);
+      for (let k = 0; k < size; k++) {
+        const score = this.numericBelow.logPdf(candidates[k]!) - this.numericAbove.logPdf(candidates[k]!);
+        if (score > bestScore) {
+          bestScore = score;
+          best = k;
+        }
+      }
+    }
+    return decodeCoordinate(dimension, candidates[best]!);
+  }
+
+  private sampleJoint(
+    trial: SamplingTrial,
+    members: readonly (readonly [string, Distribution])[],
+    split: Split,
+    running: readonly FrozenTrial[],
+  ): Record<string, ParamValue> {
+    const history = this.history;
+    const rows = history.rows;
+    const d = members.length;
+    const columns = members.map(([name, distribution]) => history.column(name, distribution));
+    const dimensions = columns.map((column) => column.dimension);
+    const membership = split.membership;
+
+    // Rows and running trials that have every parameter of the group, in trial-number order.
+    const runningRows: Float64Array[] = [];
+    const runningNumbers: number[] = [];
+    for (const other of running) {
+      const point = new Float64Array(d);
+      let complete = true;
+      for (let k = 0; k < d && complete; k++) {
+        const [name, distribution] = members[k]!;
+        const own = other.distributions[name];
+        complete = own !== undefined && name in other.params && distributionsEqual(own, distribution);
+        if (complete) point[k] = encodeCoordinate(dimensions[k]!, other.params[name]!);
+        if (Number.isNaN(point[k]!)) complete = false;
+      }
+      if (complete) {
+        runningRows.push(point);
+        runningNumbers.push(other.number);
+      }
+    }
+    const belowRows: number[] = [];
+    const aboveEntries: number[] = []; // row index, or −(running index) − 1
+    let r = 0;
+    for (const row of history.byNumber) {
+      const number = rows[row]!.number;
+      while (r < runningNumbers.length && runningNumbers[r]! < number) aboveEntries.push(-r++ - 1);
+      let complete = true;
+      for (let k = 0; k < d; k++) {
+        if (Number.isNaN(columns[k]!.coordinates[row]!)) {
+          complete = false;
+          break;
+        }
+      }
+      if (!complete) continue;
+      (membership[row] === BELOW ? belowRows : aboveEntries).push(row);
+    }
+    while (r < runningNumbers.length) aboveEntries.push(-r++ - 1);
+
+    const belowObservations = new Float64Array(belowRows.length * d);
+    const belowWeights = new Float64Array(belowRows.length);
+    const belowRecency = split.belowWeights === null ? this.observationWeights(belowRows.length) : null;
+    belowRows.forEach((row, i) => {
+      for (let k = 0; k < d; k++) belowObservations[i * d + k] = columns[k]!.coordinates[row]!;
+      belowWeights[i] = belowRecency === null ? split.belowWeights![row]! : belowRecency[i]!;
+    });
+    const aboveObservations = new Float64Array(aboveEntries.length * d);
+    const aboveWeights = new Float64Array(aboveEntries.length);
+    const aboveRecency = this.observationWeights(aboveEntries.length);
+    aboveEntries.forEach((entry, i) => {
+      for (let k = 0; k < d; k++) {
+        aboveObservations[i * d + k] = entry >= 0 ? columns[k]!.coordinates[entry]! : runningRows[-entry - 1]![k]!;
+      }
+      aboveWeights[i] = aboveRecency[i]!;
+    });
+
+    this.jointBelow.build(dimensions, belowObservations, belowWeights, belowRows.length, this.parzen);
+    this.jointAbove.build(dimensions, aboveObservations, aboveWeights, aboveEntries.length, this.parzen);
+    const rng = new Rng(deriveSeed(this.seed, trial.number, `relative:${members.map(([name]) => name).join("\u0000")}`));
+    const size = this.nEiCandidates;
+    const candidates = new Float64Array(size * d);
+    this.jointBelow.sample(rng, size, candidates);
+    let best = 0;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (let s = 0; s < size; s++) {
+      const score = this.jointBelow.logPdf(candidates, s * d) - this.jointAbove.logPdf(candidates, s * d);
+      if (score > bestScore) {
+        bestScore = score;
+        best = s;
+      }
+    }
+    const params: Record<string, ParamValue> = {};
+    for (let k = 0; k < d; k++) params[members[k]![0]] = decodeCoordinate(dimensions[k]!, candidates[best * d + k]!);
+    return params;
+  }
+}
+
+const BOOLEAN_KEYS = ["multivariate", "group", "constantLiar", "considerMagicClip", "considerEndpoints"] as const;
+const INTEGER_KEYS = ["seed", "nStartupTrials", "nEiCandidates"] as const;
+const NUMBER_KEYS = ["priorWeight"] as const;
+
+/**
+ * Builds a {@link TPESampler} from CLI-style options, where every value may arrive as a string
+ * (`--sampler-opt multivariate=true --sampler-opt nStartupTrials=20`). Unknown keys and values
+ * that do not parse are errors that name the key and the accepted values.
+ *
+ * @example
+ * createTPESamplerFromOptions({ multivariate: "true", nStartupTrials: "20", seed: 1 });
+ */
+export function createTPESamplerFromOptions(options: Record<string, string | number | boolean | undefined>): TPESampler {
+  const parsed: Record<string, number | boolean> = {};
+  const known = [...BOOLEAN_KEYS, ...INTEGER_KEYS, ...NUMBER_KEYS] as string[];
+  for (const [key, raw] of Object.entries(options)) {
+    if (raw === undefined) continue;
+    if ((BOOLEAN_KEYS as readonly string[]).includes(key)) {
+      if (typeof raw === "boolean") parsed[key] = raw;
+      else if (raw === "true" || raw === "1" || raw === 1) parsed[key] = true;
+      else if (raw === "false" || raw === "0" || raw === 0) parsed[key] = false;
+      else throw new Error(`tpe option ${key} must be true or false, got ${JSON.stringify(raw)}`);
+    } else if ((INTEGER_KEYS as readonly string[]).includes(key) || (NUMBER_KEYS as readonly string[]).includes(key)) {
+      const value = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : Number.NaN;
+      const integer = (INTEGER_KEYS as readonly string[]).includes(key);
+      if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+        throw new Error(`tpe option ${key} must be ${integer ? "an integer" : "a number"}, got ${JSON.stringify(raw)}`);
+      }
+      parsed[key] = value;
+    } else {
+      throw new Error(`unknown tpe option "${key}" (accepted: ${known.join(", ")})`);
+    }
+  }
+  return new TPESampler(parsed as TPESamplerOptions);
+}
