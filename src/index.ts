@@ -2,12 +2,12 @@
  * Sextant: hyperparameter and black-box optimization for TypeScript and for any program.
  *
  * @example
- * import { createStudy, RandomSampler } from "sextant";
- * const study = await createStudy({ direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
+ * import { createStudy } from "sextant";
+ * const study = await createStudy({ direction: "minimize" }); // the auto sampler: GP or TPE
  * await study.optimize((trial) => (trial.suggestFloat("x", -10, 10) - 2) ** 2, { nTrials: 50 });
  * console.log(study.bestTrial?.params);
  */
-import { RandomSampler } from "./samplers/index.js";
+import { AutoSampler } from "./samplers/index.js";
 import { setDefaultSamplerFactory } from "./study/index.js";
 
 export * from "./study/index.js";
@@ -34,4 +34,5 @@ export {
 } from "./storage/index.js";
 export { Rng } from "./math/rng.js";
 
-setDefaultSamplerFactory(() => new RandomSampler());
+// The default sampler picks GP or TPE from the study and records its choice (see AutoSampler).
+setDefaultSamplerFactory(() => new AutoSampler());

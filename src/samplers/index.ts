@@ -7,4 +7,6 @@ export { SamplerOptionError, parseSamplerOptions } from "./options.js";
 export { GridSampler, gridFromSpace, createGridSamplerFromOptions, type GridSamplerOptions, type GridSearchSpace } from "./grid.js";
 export { SobolSampler, HaltonSampler, createSobolSamplerFromOptions, createHaltonSamplerFromOptions, type QmcSamplerOptions } from "./qmc.js";
 export * from "./tpe/index.js";
+export { GPSampler, createGPSamplerFromOptions, type GPSamplerOptions } from "./gp/index.js";
+export { AutoSampler, type AutoSamplerOptions } from "./auto.js";
 export { createSamplerByName, registerSampler, samplerNames, type SamplerOptions, type SamplerContext } from "./registry.js";

@@ -3,6 +3,9 @@ import { createCemSamplerFromOptions } from "./cem/index.js";
 import { createCmaEsSamplerFromOptions } from "./cmaes/index.js";
 import { createGridSamplerFromOptions } from "./grid.js";
 import { createHaltonSamplerFromOptions, createSobolSamplerFromOptions } from "./qmc.js";
+import { AutoSampler } from "./auto.js";
+import { createGPSamplerFromOptions } from "./gp/index.js";
+import { parseSamplerOptions } from "./options.js";
 import { RandomSampler } from "./random.js";
 import { createTPESamplerFromOptions } from "./tpe/index.js";
 import type { SearchSpace } from "../space/index.js";
@@ -23,7 +26,9 @@ const FACTORIES = new Map<string, SamplerFactory>([
   ["cem", (o) => createCemSamplerFromOptions(o)],
   ["sobol", (o) => createSobolSamplerFromOptions(o)],
   ["halton", (o) => createHaltonSamplerFromOptions(o)],
+  ["auto", (o) => createAutoSamplerFromOptions(o)],
   ["tpe", (o) => createTPESamplerFromOptions(o)],
+  ["gp", (o) => createGPSamplerFromOptions(o)],
   ["grid", (o, context) => createGridSamplerFromOptions(o, context.searchSpace)],
 ]);
 
@@ -48,4 +53,13 @@ export function createSamplerByName(name: string, options: SamplerOptions = {}, 
   const factory = FACTORIES.get(name);
   if (!factory) throw new Error(`unknown sampler "${name}" (choose one of: ${samplerNames().join(", ")})`);
   return factory(options, context);
+}
+
+function createAutoSamplerFromOptions(options: SamplerOptions): Sampler {
+  const parsed = parseSamplerOptions("auto", options, {
+    seed: { kind: "number", integer: true },
+    gpMaxTrials: { kind: "number", integer: true, min: 1 },
+    gpMaxDimensions: { kind: "number", integer: true, min: 1 },
+  });
+  return new AutoSampler(parsed as { seed?: number; gpMaxTrials?: number; gpMaxDimensions?: number });
 }

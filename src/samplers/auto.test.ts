@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { makeSnapshot, makeTrial } from "../space/index.js";
+import { createStudy } from "../study/index.js";
+import { AutoSampler } from "./auto.js";
+
+const x = { type: "float", low: 0, high: 1 } as const;
+const c = { type: "categorical", choices: ["a", "b", "c"] } as const;
+
+function complete(number: number, params: Record<string, number | string>, distributions: Record<string, typeof x | typeof c>) {
+  return makeTrial({ number, state: "complete", values: [number], params, distributions });
+}
+
+describe("AutoSampler", () => {
+  it("chooses the GP for a small numeric study", () => {
+    const snapshot = makeSnapshot([complete(0, { x: 0.1, y: 0.2 }, { x, y: x })]);
+    expect(new AutoSampler({ seed: 1 }).decide(snapshot).name).toBe("gp");
+  });
+
+  it("chooses TPE for conditional spaces, categorical-heavy spaces, several objectives and large studies", () => {
+    const auto = new AutoSampler({ seed: 1, gpMaxTrials: 3 });
+    const conditional = makeSnapshot([complete(0, { x: 0.1, y: 0.2 }, { x, y: x }), complete(1, { x: 0.3 }, { x })]);
+    expect(auto.decide(conditional)).toMatchObject({ name: "tpe", reason: expect.stringMatching(/conditional/) });
+    const categorical = makeSnapshot([complete(0, { a: "a", b: "b", x: 0.5 }, { a: c, b: c, x })]);
+    expect(auto.decide(categorical)).toMatchObject({ name: "tpe", reason: expect.stringMatching(/categorical/) });
+    const multi = makeSnapshot([complete(0, { x: 0.1 }, { x })], { directions: ["minimize", "maximize"] });
+    expect(auto.decide(multi).name).toBe("tpe");
+    const large = makeSnapshot([0, 1, 2].map((n) => complete(n, { x: n / 3 }, { x })));
+    expect(auto.decide(large)).toMatchObject({ name: "tpe", reason: expect.stringMatching(/scales better/) });
+  });
+
+  it("records its choice and the reason on the study and its trials", async () => {
+    const study = await createStudy({ sampler: new AutoSampler({ seed: 3 }) });
+    await study.optimize((t) => (t.suggestFloat("x", -1, 1) - 0.3) ** 2, { nTrials: 12 });
+    expect(study.systemAttrs["auto:sampler"]).toBe("gp");
+    expect(String(study.systemAttrs["auto:reason"])).toMatch(/Gaussian-process/);
+    expect(study.trials.every((t) => t.systemAttrs["auto:sampler"] === "gp")).toBe(true);
+    expect(study.bestValue!).toBeLessThan(0.01);
+  });
+});

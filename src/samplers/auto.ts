@@ -1,0 +1,122 @@
+import { randomSeed } from "../math/rng.js";
+import type { Distribution, ParamValue, SamplingTrial, SearchSpace, StudySnapshot, TrialState } from "../space/index.js";
+import type { Sampler } from "./base.js";
+import { GPSampler } from "./gp/index.js";
+import { TPESampler } from "./tpe/index.js";
+
+export interface AutoSamplerOptions {
+  seed?: number;
+  /** Complete trials after which the GP hands over to TPE, whose cost grows more slowly (default 300). */
+  gpMaxTrials?: number;
+  /** Dimensions above which TPE is used from the start (default 24). */
+  gpMaxDimensions?: number;
+}
+
+interface Choice {
+  readonly sampler: Sampler;
+  readonly name: "gp" | "tpe";
+  readonly reason: string;
+}
+
+/**
+ * The default sampler: picks an algorithm from what the study looks like, and says which it
+ * chose and why in the study's system attributes (`auto:sampler`, `auto:reason`).
+ *
+ * - Gaussian-process BO for numeric spaces while the budget is small (it needs the fewest trials
+ *   to a good result, and its cubic cost is still cheap);
+ * - TPE (multivariate, grouped, constant liar) for several objectives, conditional spaces,
+ *   spaces that are mostly categorical, many dimensions, or once the study has grown past
+ *   `gpMaxTrials` complete trials.
+ *
+ * The choice is made per trial from the snapshot, so it is deterministic for a seed and a history.
+ *
+ * @example
+ * const study = await createStudy({ sampler: new AutoSampler({ seed: 1 }) }); // also the default
+ */
+export class AutoSampler implements Sampler {
+  readonly name = "auto";
+  readonly seed: number;
+  private readonly gp: GPSampler;
+  private readonly tpe: TPESampler;
+  private readonly gpMaxTrials: number;
+  private readonly gpMaxDimensions: number;
+  private readonly choices = new Map<number, Choice>();
+
+  constructor(options: AutoSamplerOptions = {}) {
+    this.seed = options.seed ?? randomSeed();
+    this.gpMaxTrials = options.gpMaxTrials ?? 300;
+    this.gpMaxDimensions = options.gpMaxDimensions ?? 24;
+    this.gp = new GPSampler({ seed: this.seed });
+    this.tpe = new TPESampler({ seed: this.seed, multivariate: true, group: true, constantLiar: true });
+  }
+
+  /** Which algorithm the study looks like it needs now, and why. */
+  decide(snapshot: StudySnapshot): Choice {
+    if (snapshot.directions.length > 1) {
+      return { sampler: this.tpe, name: "tpe", reason: `${snapshot.directions.length} objectives: multi-objective TPE` };
+    }
+    const seen = new Map<string, Distribution>();
+    const counts = new Map<string, number>();
+    let complete = 0;
+    for (const trial of snapshot.finished) {
+      if (trial.state !== "complete") continue;
+      complete++;
+      for (const [name, distribution] of Object.entries(trial.distributions)) {
+        seen.set(name, distribution);
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+    }
+    if (complete === 0) return { sampler: this.gp, name: "gp", reason: "no complete trials yet: quasi-random start of the GP" };
+    const conditional = [...counts.entries()].filter(([, n]) => n < complete).map(([name]) => name);
+    if (conditional.length > 0) {
+      return { sampler: this.tpe, name: "tpe", reason: `conditional space (${conditional.slice(0, 3).join(", ")} not in every trial): grouped TPE` };
+    }
+    const categorical = [...seen.values()].filter((d) => d.type === "categorical").length;
+    if (categorical * 2 > seen.size) {
+      return { sampler: this.tpe, name: "tpe", reason: `${categorical} of ${seen.size} parameters are categorical: TPE` };
+    }
+    if (seen.size > this.gpMaxDimensions) {
+      return { sampler: this.tpe, name: "tpe", reason: `${seen.size} dimensions > ${this.gpMaxDimensions}: TPE` };
+    }
+    if (complete >= this.gpMaxTrials) {
+      return { sampler: this.tpe, name: "tpe", reason: `${complete} complete trials >= ${this.gpMaxTrials}: TPE scales better than the GP` };
+    }
+    return { sampler: this.gp, name: "gp", reason: `${seen.size}-D ${categorical > 0 ? "mixed" : "numeric"} space with ${complete} complete trials: Gaussian-process BO` };
+  }
+
+  private choiceFor(snapshot: StudySnapshot, trial: SamplingTrial): Choice {
+    let choice = this.choices.get(trial.number);
+    if (!choice) {
+      choice = this.decide(snapshot);
+      this.choices.set(trial.number, choice);
+    }
+    return choice;
+  }
+
+  beforeTrial(snapshot: StudySnapshot, trial: SamplingTrial): void {
+    this.choices.delete(trial.number);
+    const choice = this.choiceFor(snapshot, trial);
+    trial.setSystemAttr("auto:sampler", choice.name);
+    trial.setStudySystemAttr("auto:sampler", choice.name);
+    trial.setStudySystemAttr("auto:reason", choice.reason);
+    choice.sampler.beforeTrial?.(snapshot, trial);
+  }
+
+  inferRelativeSpace(snapshot: StudySnapshot, trial: SamplingTrial): SearchSpace {
+    return this.choiceFor(snapshot, trial).sampler.inferRelativeSpace(snapshot, trial);
+  }
+
+  sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {
+    return this.choiceFor(snapshot, trial).sampler.sampleRelative(snapshot, trial, space);
+  }
+
+  sampleIndependent(snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
+    return this.choiceFor(snapshot, trial).sampler.sampleIndependent(snapshot, trial, name, distribution);
+  }
+
+  afterTrial(snapshot: StudySnapshot, trial: SamplingTrial, state: TrialState, values: readonly number[] | null): void {
+    const choice = this.choices.get(trial.number);
+    this.choices.delete(trial.number);
+    choice?.sampler.afterTrial?.(snapshot, trial, state, values);
+  }
+}

@@ -1,0 +1,215 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  type Distribution,
+  type FrozenTrial,
+  type ParamValue,
+  type SearchSpace,
+  choiceIndex,
+  makeSamplingTrial,
+  makeSnapshot,
+  makeTrial,
+} from "../../space/index.js";
+import { Rng } from "../../math/rng.js";
+import { GPSampler, createGPSamplerFromOptions, scalarizeParEgo } from "./gp.js";
+
+function isLegal(distribution: Distribution, value: ParamValue): boolean {
+  if (distribution.type === "categorical") return choiceIndex(distribution, value) >= 0;
+  if (typeof value !== "number" || !Number.isFinite(value)) return false;
+  if (value < distribution.low || value > distribution.high) return false;
+  const step = distribution.step ?? (distribution.type === "int" ? 1 : undefined);
+  if (step !== undefined) {
+    const cells = (value - distribution.low) / step;
+    if (Math.abs(cells - Math.round(cells)) > 1e-6) return false;
+  }
+  return true;
+}
+
+/** Runs the sampler's relative step for trial `number` on a history. */
+function suggest(
+  sampler: GPSampler,
+  trials: FrozenTrial[],
+  number: number,
+  options: { directions?: ("minimize" | "maximize")[]; space?: SearchSpace } = {},
+): { params: Record<string, ParamValue>; notes: Record<string, unknown> } {
+  const snapshot = makeSnapshot(trials, options);
+  const trial = makeSamplingTrial(number);
+  const relative = sampler.inferRelativeSpace(snapshot, trial);
+  const params = Object.keys(relative).length > 0 ? sampler.sampleRelative(snapshot, trial, relative) : {};
+  // As the study does: parameters the relative step did not cover are sampled independently.
+  for (const [name, distribution] of Object.entries(options.space ?? {})) {
+    if (!(name in params)) params[name] = sampler.sampleIndependent(snapshot, trial, name, distribution);
+  }
+  return { params, notes: trial.notes };
+}
+
+function complete(number: number, params: Record<string, ParamValue>, space: SearchSpace, value: number | number[]): FrozenTrial {
+  return makeTrial({ number, params, distributions: space, values: Array.isArray(value) ? value : [value] });
+}
+
+describe("GPSampler", () => {
+  const line: SearchSpace = { x: { type: "float", low: -5, high: 5 } };
+
+  it("finds the minimum of a 1-D quadratic after a few trials", () => {
+    const sampler = new GPSampler({ seed: 3 });
+    const trials: FrozenTrial[] = [];
+    const f = (x: number) => (x - 1.3) ** 2;
+    for (let number = 0; number < 10; number++) {
+      const { params } = suggest(sampler, trials, number, { space: line });
+      trials.push(complete(number, params, line, f(params.x as number)));
+    }
+    const { params } = suggest(sampler, trials, 10);
+    expect(Math.abs((params.x as number) - 1.3)).toBeLessThan(0.05);
+  });
+
+  it("maximises when the study maximises", () => {
+    const sampler = new GPSampler({ seed: 4 });
+    const trials: FrozenTrial[] = [];
+    for (let number = 0; number < 10; number++) {
+      const { params } = suggest(sampler, trials, number, { directions: ["maximize"], space: line });
+      trials.push(complete(number, params, line, -(((params.x as number) + 2) ** 2)));
+    }
+    const { params } = suggest(sampler, trials, 10, { directions: ["maximize"] });
+    expect(Math.abs((params.x as number) + 2)).toBeLessThan(0.1);
+  });
+
+  it("is deterministic under a seed and differs across seeds", () => {
+    const space: SearchSpace = { a: { type: "float", low: 0, high: 1 }, b: { type: "int", low: 1, high: 100, log: true } };
+    const rng = new Rng(1);
+    const trials = Array.from({ length: 12 }, (_, number) =>
+      complete(number, { a: rng.uniform(), b: rng.integer(1, 100) }, space, rng.normal()),
+    );
+    const first = suggest(new GPSampler({ seed: 9 }), trials, 12).params;
+    const second = suggest(new GPSampler({ seed: 9 }), trials, 12).params;
+    const other = suggest(new GPSampler({ seed: 10 }), trials, 12).params;
+    expect(second).toEqual(first);
+    expect(other).not.toEqual(first);
+  });
+
+  it("warm-starts from the hyperparameters it left on the previous trial", () => {
+    const sampler = new GPSampler({ seed: 2 });
+    const rng = new Rng(2);
+    const trials = Array.from({ length: 12 }, (_, number) => complete(number, { x: rng.uniformIn(-5, 5) }, line, rng.normal()));
+    const { notes } = suggest(sampler, trials, 12);
+    expect(Array.isArray(notes["gp:theta"])).toBe(true);
+    expect((notes["gp:theta"] as number[]).length).toBe(3);
+  });
+
+  it("proposes distinct points for concurrent trials (kriging believer)", () => {
+    const space: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const sampler = new GPSampler({ seed: 5 });
+    const rng = new Rng(5);
+    const trials = Array.from({ length: 12 }, (_, number) => {
+      const x = rng.uniform();
+      const y = rng.uniform();
+      return complete(number, { x, y }, space, (x - 0.3) ** 2 + (y - 0.6) ** 2);
+    });
+    const keys = new Set<string>();
+    for (let k = 0; k < 4; k++) {
+      const { params } = suggest(sampler, trials, 12 + k);
+      keys.add(JSON.stringify(params));
+      trials.push(makeTrial({ number: 12 + k, params, distributions: space, state: "running" }));
+    }
+    expect(keys.size).toBe(4);
+  });
+
+  it("returns finite legal suggestions for degenerate histories", () => {
+    const space: SearchSpace = {
+      x: { type: "float", low: -1, high: 1 },
+      n: { type: "int", low: 0, high: 3 },
+      c: { type: "categorical", choices: ["a", "b"] },
+    };
+    const histories: FrozenTrial[][] = [
+      // all equal values
+      Array.from({ length: 10 }, (_, i) => complete(i, { x: i / 10 - 0.5, n: i % 4, c: i % 2 ? "a" : "b" }, space, 2)),
+      // duplicate points
+      Array.from({ length: 10 }, (_, i) => complete(i, { x: 0.25, n: 1, c: "a" }, space, i)),
+      // one complete trial among failures
+      [complete(0, { x: 0, n: 0, c: "a" }, space, 1), ...Array.from({ length: 5 }, (_, i) => makeTrial({ number: i + 1, state: "failed", params: {}, distributions: {} }))],
+      // huge values
+      Array.from({ length: 10 }, (_, i) => complete(i, { x: i / 10 - 0.5, n: i % 4, c: i % 2 ? "a" : "b" }, space, i % 3 === 0 ? 1e30 : -1e30 * i)),
+      Array.from({ length: 10 }, (_, i) => complete(i, { x: i / 10 - 0.5, n: i % 4, c: "a" }, space, i === 4 ? 1e300 : i)),
+    ];
+    for (const trials of histories) {
+      const sampler = new GPSampler({ seed: 1, nStartupTrials: 1 });
+      const { params } = suggest(sampler, trials, trials.length);
+      for (const [name, distribution] of Object.entries(space)) {
+        expect(isLegal(distribution, params[name]!), `${name}=${String(params[name])}`).toBe(true);
+      }
+    }
+  });
+
+  it("only suggests legal values in random mixed spaces", () => {
+    const distribution = fc.oneof(
+      fc.record({ low: fc.double({ min: -100, max: 100, noNaN: true }), width: fc.double({ min: 1e-3, max: 100, noNaN: true }), log: fc.boolean() }).map(
+        ({ low, width, log }): Distribution =>
+          log ? { type: "float", low: Math.abs(low) + 1e-3, high: Math.abs(low) + 1e-3 + width, log: true } : { type: "float", low, high: low + width },
+      ),
+      fc.record({ low: fc.integer({ min: -20, max: 20 }), cells: fc.integer({ min: 1, max: 30 }), step: fc.integer({ min: 1, max: 3 }) }).map(
+        ({ low, cells, step }): Distribution => ({ type: "int", low, high: low + cells * step, step }),
+      ),
+      fc.record({ low: fc.integer({ min: 1, max: 50 }), cells: fc.integer({ min: 1, max: 500 }) }).map(
+        ({ low, cells }): Distribution => ({ type: "int", low, high: low + cells, log: true }),
+      ),
+      fc.record({ cells: fc.integer({ min: 1, max: 8 }) }).map(({ cells }): Distribution => ({ type: "float", low: 0, high: cells * 0.25, step: 0.25 })),
+      fc.integer({ min: 2, max: 5 }).map((k): Distribution => ({ type: "categorical", choices: Array.from({ length: k }, (_, i) => `c${i}`) })),
+    );
+    fc.assert(
+      fc.property(fc.array(distribution, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 1000 }), (list, seed) => {
+        const space: Record<string, Distribution> = {};
+        list.forEach((dist, i) => (space[`p${i}`] = dist));
+        const rng = new Rng(seed);
+        const sampler = new GPSampler({ seed, nStartupTrials: 4, nCandidates: 64, nRestarts: 2 });
+        const trials: FrozenTrial[] = [];
+        for (let number = 0; number < 7; number++) {
+          const { params } = suggest(sampler, trials, number, { space });
+          for (const [name, dist] of Object.entries(space)) {
+            if (!isLegal(dist, params[name]!)) throw new Error(`illegal ${name}=${String(params[name])} for ${JSON.stringify(dist)} at trial ${number}`);
+          }
+          trials.push(complete(number, params, space, rng.normal()));
+        }
+        return true;
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("handles several objectives with a ParEGO scalarisation", () => {
+    const sampler = new GPSampler({ seed: 6 });
+    const rng = new Rng(6);
+    const trials = Array.from({ length: 10 }, (_, number) => {
+      const x = rng.uniformIn(-5, 5);
+      return complete(number, { x }, line, [x * x, (x - 2) ** 2]);
+    });
+    const { params } = suggest(sampler, trials, 10, { directions: ["minimize", "minimize"] });
+    expect(params.x as number).toBeGreaterThanOrEqual(-5);
+    expect(params.x as number).toBeLessThanOrEqual(5);
+    const scalars = scalarizeParEgo([[0, 1], [1, 0], [0.5, 0.5], [1, 1]], new Rng(1));
+    expect(scalars[3]).toBeGreaterThan(Math.max(scalars[0]!, scalars[1]!, scalars[2]!));
+  });
+
+  it("samples independent parameters uniformly and infers the space without single-valued parameters", () => {
+    const space: SearchSpace = { x: { type: "float", low: 0, high: 1 }, fixed: { type: "int", low: 3, high: 3 } };
+    const sampler = new GPSampler({ seed: 1 });
+    const snapshot = makeSnapshot([complete(0, { x: 0.5, fixed: 3 }, space, 1)]);
+    expect(Object.keys(sampler.inferRelativeSpace(snapshot, makeSamplingTrial(1)))).toEqual(["x"]);
+    const value = sampler.sampleIndependent(snapshot, makeSamplingTrial(1), "z", { type: "categorical", choices: [1, 2] });
+    expect([1, 2]).toContain(value);
+  });
+});
+
+describe("createGPSamplerFromOptions", () => {
+  it("parses CLI strings", () => {
+    const sampler = createGPSamplerFromOptions({ seed: "7", nStartupTrials: "4", constantLiar: "false", outputWarping: "log", minNoise: "1e-8" });
+    expect(sampler.seed).toBe(7);
+    expect(sampler.name).toBe("gp");
+  });
+
+  it("rejects unknown keys and malformed values with clear errors", () => {
+    expect(() => createGPSamplerFromOptions({ nCandiates: 5 })).toThrow(/unknown option "nCandiates"/);
+    expect(() => createGPSamplerFromOptions({ nCandidates: "many" })).toThrow(/nCandidates.*integer/);
+    expect(() => createGPSamplerFromOptions({ constantLiar: "yes" })).toThrow(/true or false/);
+    expect(() => createGPSamplerFromOptions({ outputWarping: "cube" })).toThrow(/none, log, rank/);
+    expect(() => createGPSamplerFromOptions({ nStartupTrials: 0 })).toThrow(/nStartupTrials/);
+  });
+});

@@ -1,0 +1,12 @@
+/**
+ * Gaussian-process Bayesian optimisation: the `gp` sampler and the pieces it is built from.
+ *
+ * @example
+ * import { GPSampler } from "./samplers/gp/index.js";
+ * const sampler = new GPSampler({ seed: 1 });
+ *
+ * @module
+ */
+export { GPSampler, type GPSamplerOptions, createGPSamplerFromOptions, scalarizeParEgo } from "./gp.js";
+export { type OutputWarping, warpObservations } from "./model.js";
+export { logExpectedImprovement } from "./acquisition.js";

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { Rng } from "../../math/rng.js";
+import {
+  GaussianProcess,
+  type TrainingData,
+  defaultPrior,
+  defaultTheta,
+  fitHyperparameters,
+  negativeLogPosterior,
+  parametersFromTheta,
+  warpObservations,
+} from "./model.js";
+
+function makeData(seed: number, n: number, categorical: Uint8Array, f: (x: Float64Array) => number): TrainingData {
+  const rng = new Rng(seed);
+  const d = categorical.length;
+  const x = new Float64Array(n * d);
+  const values: number[] = [];
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < d; i++) x[j * d + i] = categorical[i] ? rng.integer(0, 2) : rng.uniform();
+    values.push(f(x.subarray(j * d, (j + 1) * d)));
+  }
+  return { x, y: warpObservations(values, "none"), n, d, categorical };
+}
+
+describe("negativeLogPosterior", () => {
+  it("has the gradient that central finite differences give", () => {
+    const categorical = new Uint8Array([0, 1, 0]);
+    const data = makeData(3, 15, categorical, (x) => Math.sin(6 * x[0]!) + x[1]! + x[2]! ** 2);
+    const prior = defaultPrior(3);
+    for (const theta of [new Float64Array([-1, 0.3, -0.5, 0.2, -4]), new Float64Array([0.5, -1, 0, -0.7, -9])]) {
+      const gradient = new Float64Array(5);
+      negativeLogPosterior(theta, data, prior, gradient);
+      for (let i = 0; i < 5; i++) {
+        const h = 1e-6;
+        const up = Float64Array.from(theta);
+        const down = Float64Array.from(theta);
+        up[i] += h;
+        down[i] -= h;
+        const numeric = (negativeLogPosterior(up, data, prior) - negativeLogPosterior(down, data, prior)) / (2 * h);
+        expect(gradient[i]).toBeCloseTo(numeric, 4);
+      }
+    }
+  });
+
+  it("is lower after fitting than at the default start", () => {
+    const data = makeData(8, 25, new Uint8Array(2), (x) => (x[0]! - 0.3) ** 2 + 0.1 * Math.cos(9 * x[1]!));
+    const prior = defaultPrior(2);
+    const start = defaultTheta(2, prior);
+    const fitted = fitHyperparameters(data, { prior, starts: [start] });
+    expect(fitted.value).toBeLessThan(negativeLogPosterior(start, data, prior));
+    expect(fitted.theta.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe("GaussianProcess", () => {
+  it("interpolates its training points when the noise is tiny", () => {
+    const data = makeData(4, 12, new Uint8Array(2), (x) => Math.sin(5 * x[0]!) * x[1]!);
+    const gp = new GaussianProcess(data, parametersFromTheta([Math.log(0.3), Math.log(0.3), 0, Math.log(1e-8)], 2));
+    for (let j = 0; j < data.n; j++) {
+      const { mean, variance } = gp.predict(data.x.slice(j * 2, j * 2 + 2));
+      expect(mean).toBeCloseTo(data.y[j]!, 4);
+      expect(variance).toBeLessThan(1e-5);
+    }
+    const far = gp.predict(new Float64Array([5, 5]));
+    expect(far.mean).toBeCloseTo(0, 6);
+    expect(far.variance).toBeCloseTo(1, 6);
+  });
+
+  it("gives mean and variance gradients that match finite differences", () => {
+    const data = makeData(9, 10, new Uint8Array([0, 0, 1]), (x) => x[0]! - x[1]! * x[2]!);
+    const gp = new GaussianProcess(data, parametersFromTheta([Math.log(0.4), Math.log(0.7), 0, 0.3, Math.log(1e-4)], 3));
+    const point = new Float64Array([0.35, 0.62, 1]);
+    const meanGradient = new Float64Array(3);
+    const varianceGradient = new Float64Array(3);
+    gp.predictWithGradient(point, meanGradient, varianceGradient);
+    for (const i of [0, 1]) {
+      const h = 1e-6;
+      const up = Float64Array.from(point);
+      const down = Float64Array.from(point);
+      up[i] += h;
+      down[i] -= h;
+      const a = gp.predict(up);
+      const b = gp.predict(down);
+      expect(meanGradient[i]).toBeCloseTo((a.mean - b.mean) / (2 * h), 5);
+      expect(varianceGradient[i]).toBeCloseTo((a.variance - b.variance) / (2 * h), 5);
+    }
+    expect(meanGradient[2]).toBe(0);
+  });
+});
+
+describe("warpObservations", () => {
+  it("standardises, keeps order, and maps constant inputs to zeros", () => {
+    for (const warping of ["none", "log", "rank"] as const) {
+      const values = [3, -1, 1e6, 2, 2];
+      const y = warpObservations(values, warping);
+      const mean = y.reduce((a, b) => a + b, 0) / y.length;
+      expect(mean).toBeCloseTo(0, 10);
+      expect(y[1]).toBeLessThan(y[3]!);
+      expect(y[3]).toBe(y[4]);
+      expect(y[0]).toBeLessThan(y[2]!);
+      expect(Array.from(warpObservations([7, 7, 7], warping))).toEqual([0, 0, 0]);
+    }
+  });
+});
