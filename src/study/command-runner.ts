@@ -13,7 +13,7 @@
  *   process group so that the children of a shell script die too.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants as fsConstants, statSync } from "node:fs";
+import { accessSync, existsSync, constants as fsConstants, statSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
@@ -76,7 +76,12 @@ const NUMBER_LINE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 const NON_FINITE_LINE = /^[-+]?(?:nan|inf|infinity)$/i;
 const MAX_LINE_CHARS = 1 << 20;
 
-/** The names of the `{name}` placeholders in a template, in order of first appearance. */
+/**
+ * The names of the `{name}` placeholders in a template, in order of first appearance.
+ *
+ * @example
+ * placeholdersIn(["train.py", "--lr={lr}", "{depth}"]) // ["lr", "depth"]
+ */
 export function placeholdersIn(template: readonly string[]): string[] {
   const names: string[] = [];
   for (const element of template) {
@@ -87,7 +92,12 @@ export function placeholdersIn(template: readonly string[]): string[] {
   return names;
 }
 
-/** How a parameter value is written into argv, environment variables and placeholders. */
+/**
+ * How a parameter value is written into argv, environment variables and placeholders.
+ *
+ * @example
+ * formatParamValue(1e-5) // "0.00001"
+ */
 export function formatParamValue(value: ParamValue): string {
   if (value === null) return "null";
   return String(value);
@@ -122,7 +132,13 @@ export function paramEnvName(name: string): string {
   return `SEXTANT_PARAM_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 }
 
-/** Checks a template against the parameters it may use; throws {@link CommandTemplateError}. */
+/**
+ * Checks a template against the parameters it may use; throws {@link CommandTemplateError}.
+ *
+ * @example
+ * checkCommandTemplate(["python", "train.py", "--lr={lr}"], ["lr"]); // fine
+ * checkCommandTemplate(["python", "train.py", "{depth}"], ["lr"]); // throws: no parameter "depth"
+ */
 export function checkCommandTemplate(argv: readonly string[], paramNames: readonly string[]): void {
   if (argv.length === 0 || argv[0] === "") throw new CommandTemplateError("the command is empty");
   const unknown = placeholdersIn(argv).filter((name) => !paramNames.includes(name));
@@ -184,6 +200,9 @@ export type ReportLine =
  * Reads one stdout line of the protocol: `sextant: {"step": k, "value": v}` (intermediate),
  * `sextant: {"value": v}` or `sextant: {"values": [..]}` (final). Returns null for a line that is
  * not a `sextant:` line. Final values are returned unchecked; the caller judges them.
+ *
+ * @example
+ * parseReportLine('sextant: {"step": 3, "value": 0.41}') // { kind: "intermediate", step: 3, value: 0.41 }
  */
 export function parseReportLine(line: string): ReportLine | null {
   const prefix = REPORT_PREFIX.exec(line);
@@ -508,11 +527,8 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
   };
   if (outcome.spawnError) {
     const code = outcome.spawnError.code;
-    fail(
-      code === "ENOENT"
-        ? `command "${argv[0]}" not found${spec.cwd ? ` (cwd ${spec.cwd})` : ""}`
-        : `could not start "${argv[0]}": ${outcome.spawnError.message}`,
-    );
+    if (code === "ENOENT" && spec.cwd !== undefined && !existsSync(spec.cwd)) fail(`working directory ${spec.cwd} does not exist`);
+    fail(code === "ENOENT" ? `command "${argv[0]}" not found` : `could not start "${argv[0]}": ${outcome.spawnError.message}`);
   }
   if (outcome.stoppedBy === "interrupted") fail("interrupted");
   if (outcome.stoppedBy === "pruned") throw new TrialPruned(`pruned at step ${String(lastStep)}`);

@@ -8,3 +8,16 @@ export {
   MultiObjectiveError,
 } from "./study.js";
 export type { Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, TellResult, TrialCallback } from "./study.js";
+export {
+  commandObjective,
+  CommandNotFoundError,
+  CommandTemplateError,
+  CommandTrialError,
+  checkCommandTemplate,
+  resolveExecutable,
+  parseReportLine,
+  paramEnvName,
+  placeholdersIn,
+  substitutePlaceholders,
+} from "./command-runner.js";
+export type { CommandHooks, CommandSpec, ReportLine } from "./command-runner.js";

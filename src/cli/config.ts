@@ -1,0 +1,356 @@
+/**
+ * The `sextant tune` config file (YAML or JSON) and the short parameter forms shared with flags.
+ * Config files are validated strictly with zod; every error names the field path and the line and
+ * column where it sits in the file, e.g. `sextant.yaml:7:3: params.lr.low: expected number, got string "abc"`.
+ */
+import { readFileSync } from "node:fs";
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
+import { z } from "zod";
+import { type Distribution, type Direction, InvalidDistributionError, validateDistribution } from "../space/index.js";
+import { UsageError } from "./errors.js";
+import { PARAM_NAME, parseParamSpec, splitCommandLine } from "./params.js";
+
+
+const scalarOption = z.union([z.string(), z.number(), z.boolean()]);
+const namedComponent = z.union([
+  z.string().min(1),
+  z.strictObject({ name: z.string().min(1), options: z.record(z.string(), scalarOption).optional() }),
+]);
+const direction = z.enum(["minimize", "maximize"]);
+const paramObject = z.strictObject({
+  type: z.enum(["float", "int", "categorical"]),
+  low: z.number().optional(),
+  high: z.number().optional(),
+  log: z.boolean().optional(),
+  step: z.number().optional(),
+  choices: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+/**
+ * The config file's schema. Unknown fields are errors.
+ *
+ * @example
+ * configSchema.safeParse({ command: ["node", "train.mjs", "{lr}"], params: { lr: "float:1e-5:1e-1:log" } }).success // true
+ */
+export const configSchema = z.strictObject({
+  study: z.string().min(1).optional(),
+  storage: z.string().min(1).optional(),
+  direction: direction.optional(),
+  directions: z.array(direction).min(1).optional(),
+  trials: z.number().int().positive().optional(),
+  jobs: z.number().int().positive().optional(),
+  timeout: z.number().positive().optional(),
+  trialTimeout: z.number().positive().optional(),
+  killGrace: z.number().nonnegative().optional(),
+  sampler: namedComponent.optional(),
+  pruner: namedComponent.optional(),
+  seed: z.number().int().optional(),
+  command: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
+  params: z.record(z.string(), z.union([z.string().min(1), paramObject])).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  cwd: z.string().min(1).optional(),
+});
+
+type RawConfig = z.infer<typeof configSchema>;
+
+/** A named sampler or pruner with its options. */
+export interface NamedComponent {
+  name: string;
+  options: Record<string, string | number | boolean>;
+}
+
+/** A config file after validation, with parameters as distributions and the command as argv. */
+export interface TuneConfig {
+  study?: string;
+  storage?: string;
+  directions?: Direction[];
+  trials?: number;
+  jobs?: number;
+  timeout?: number;
+  trialTimeout?: number;
+  killGrace?: number;
+  sampler?: NamedComponent;
+  pruner?: NamedComponent;
+  seed?: number;
+  command?: string[];
+  params: Record<string, Distribution>;
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+type Path = readonly (string | number)[];
+
+/**
+ * Where things are in a parsed config file, to point errors at a line and column.
+ *
+ * @example
+ * source.locate(["params", "lr", "low"]) // "sextant.yaml:8:10"
+ */
+export class ConfigSource {
+  constructor(
+    readonly file: string,
+    private readonly doc: ReturnType<typeof parseDocument> | null,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** `file:line:col` of the value at `path` (or of the key `key` inside it), or of the nearest parent that exists. */
+  locate(path: Path, key?: string): string {
+    let node: unknown = this.doc?.contents ?? null;
+    let offset = 0;
+    const segments: (string | number)[] = key === undefined ? [...path] : [...path, key];
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i]!;
+      if (node && (node as YamlNode).range) offset = (node as YamlNode).range![0];
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) break;
+        const isLast = i === segments.length - 1;
+        // An unknown key is best shown at the key itself; a bad value at the value.
+        if (isLast && key !== undefined && isScalar(pair.key) && pair.key.range) {
+          offset = pair.key.range[0];
+          node = null;
+          break;
+        }
+        node = pair.value ?? pair.key;
+      } else if (isSeq(node) && typeof segment === "number") {
+        const item = node.items[segment];
+        if (item === undefined) break;
+        node = item;
+      } else {
+        break;
+      }
+    }
+    if (node && (node as YamlNode).range) offset = (node as YamlNode).range![0];
+    const pos = this.lines.linePos(offset);
+    return `${this.file}:${pos.line}:${pos.col}`;
+  }
+
+  /** An error pointing at `path` in the file. */
+  error(path: Path, message: string, key?: string): UsageError {
+    const where = formatPath(key === undefined ? path : [...path, key]);
+    return new UsageError(`${this.locate(path, key)}: ${where ? `${where}: ` : ""}${message}`);
+  }
+}
+
+/**
+ * A field path as users write it.
+ *
+ * @example
+ * formatPath(["params", "lr", "low"]) // "params.lr.low"
+ * formatPath(["command", 2]) // "command[2]"
+ */
+export function formatPath(path: Path): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else out += out === "" ? segment : `.${segment}`;
+  }
+  return out;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  const text = JSON.stringify(value);
+  return `${typeof value} ${text.length > 40 ? `${text.slice(0, 39)}…` : text}`;
+}
+
+function valueAt(data: unknown, path: Path): unknown {
+  let node = data;
+  for (const segment of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
+}
+
+interface Problem {
+  path: Path;
+  key?: string;
+  message: string;
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** Turns zod issues into problems with plain messages; unions report their most relevant branch. */
+function problemsOf(issues: readonly Issue[], data: unknown, prefix: Path = []): Problem[] {
+  const out: Problem[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...(issue.path as (string | number)[])];
+    const value = valueAt(data, path);
+    switch (issue.code) {
+      case "invalid_type":
+        out.push({ path, message: value === undefined ? `required field is missing (expected ${issue.expected})` : `expected ${issue.expected === "int" ? "integer" : issue.expected}, got ${describeValue(value)}` });
+        break;
+      case "unrecognized_keys":
+        for (const key of issue.keys) out.push({ path, key, message: `unknown field${suggest(key, knownKeys(path))}` });
+        break;
+      case "invalid_value":
+        out.push({ path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${describeValue(value)}` });
+        break;
+      case "too_small":
+        out.push({
+          path,
+          message:
+            issue.origin === "array"
+              ? "must not be empty"
+              : issue.origin === "string"
+                ? "must not be empty"
+                : `must be ${issue.inclusive ? "at least" : "greater than"} ${String(issue.minimum)}, got ${describeValue(value)}`,
+        });
+        break;
+      case "invalid_union": {
+        // The branch whose complaint is not merely "wrong type at the root" is the one the user meant.
+        const branches = issue.errors.filter((branch) => !branch.every((i) => i.code === "invalid_type" && i.path.length === 0));
+        if (branches.length === 1) out.push(...problemsOf(branches[0]!, data, path));
+        else out.push({ path, message: `expected ${unionExpectation(path)}, got ${describeValue(value)}` });
+        break;
+      }
+      default:
+        out.push({ path, message: issue.message });
+    }
+  }
+  return out;
+}
+
+function unionExpectation(path: Path): string {
+  const last = path[path.length - 1];
+  if (path[0] === "params" && path.length === 2) return 'a parameter (a mapping with "type", or a string like "float:1e-5:1e-1:log")';
+  if (last === "command") return "a list of strings or a string";
+  if (last === "sampler" || last === "pruner") return `a name or a mapping { name, options }`;
+  return "another type";
+}
+
+function knownKeys(path: Path): string[] {
+  if (path.length === 0) return Object.keys(configSchema.shape);
+  if (path[0] === "params" && path.length === 2) return Object.keys(paramObject.shape);
+  if ((path[0] === "sampler" || path[0] === "pruner") && path.length === 1) return ["name", "options"];
+  return [];
+}
+
+function suggest(key: string, known: string[]): string {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  const allowed = known.length > 0 ? ` (allowed: ${known.join(", ")})` : "";
+  return best !== null && bestDistance <= 2 ? ` (did you mean "${best}"?)` : allowed;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/**
+ * Reads and validates a config file. YAML and JSON are both read by the YAML parser (JSON is
+ * YAML), which keeps source positions for error messages.
+ *
+ * @example
+ * const { config } = loadConfigFile("examples/quickstart/sextant.yaml");
+ * config.params.lr // { type: "float", low: 0.001, high: 1, log: true }
+ */
+export function loadConfigFile(file: string): { config: TuneConfig; source: ConfigSource } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === "ENOENT" ? `config file ${file} does not exist` : `cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const messages = doc.errors.slice(0, 5).map((e) => {
+      const pos = lines.linePos(e.pos[0]);
+      return `${file}:${pos.line}:${pos.col}: ${e.message.split("\n")[0]}`;
+    });
+    throw new UsageError(messages.join("\n"));
+  }
+  const source = new ConfigSource(file, doc, lines);
+  const data: unknown = doc.toJS() ?? {};
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw source.error([], `a config file must be a mapping of fields (study, command, params, …), got ${describeValue(data)}`);
+  }
+  const parsed = configSchema.safeParse(data);
+  if (!parsed.success) {
+    const problems = problemsOf(parsed.error.issues, data).slice(0, 10);
+    throw new UsageError(problems.map((p) => source.error(p.path, p.message, p.key).message).join("\n"));
+  }
+  return { config: normalizeConfig(parsed.data, source), source };
+}
+
+function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
+  if (raw.direction !== undefined && raw.directions !== undefined) {
+    throw source.error(["directions"], 'give either "direction" or "directions", not both');
+  }
+  const config: TuneConfig = { params: {} };
+  if (raw.study !== undefined) config.study = raw.study;
+  if (raw.storage !== undefined) config.storage = raw.storage;
+  if (raw.direction !== undefined) config.directions = [raw.direction];
+  if (raw.directions !== undefined) config.directions = raw.directions;
+  for (const key of ["trials", "jobs", "timeout", "trialTimeout", "killGrace", "seed"] as const) {
+    if (raw[key] !== undefined) config[key] = raw[key];
+  }
+  if (raw.sampler !== undefined) config.sampler = typeof raw.sampler === "string" ? { name: raw.sampler, options: {} } : { name: raw.sampler.name, options: raw.sampler.options ?? {} };
+  if (raw.pruner !== undefined) config.pruner = typeof raw.pruner === "string" ? { name: raw.pruner, options: {} } : { name: raw.pruner.name, options: raw.pruner.options ?? {} };
+  if (raw.command !== undefined) {
+    if (typeof raw.command === "string") {
+      try {
+        config.command = splitCommandLine(raw.command);
+      } catch (error) {
+        throw source.error(["command"], (error as Error).message);
+      }
+    } else {
+      config.command = raw.command;
+    }
+  }
+  for (const [name, spec] of Object.entries(raw.params ?? {})) {
+    if (!PARAM_NAME.test(name)) {
+      throw source.error(["params"], `parameter name "${name}" must start with a letter or _ and hold only letters, digits, _, . or -`, name);
+    }
+    try {
+      config.params[name] = typeof spec === "string" ? parseParamSpec(spec, name) : paramFromObject(spec, name);
+    } catch (error) {
+      throw source.error(["params", name], (error as Error).message);
+    }
+  }
+  if (raw.env !== undefined) config.env = raw.env;
+  if (raw.cwd !== undefined) config.cwd = raw.cwd;
+  return config;
+}
+
+function paramFromObject(spec: z.infer<typeof paramObject>, name: string): Distribution {
+  let distribution: Distribution;
+  if (spec.type === "categorical") {
+    for (const field of ["low", "high", "log", "step"] as const) {
+      if (spec[field] !== undefined) throw new InvalidDistributionError(`parameter "${name}": a categorical parameter takes "choices", not "${field}"`);
+    }
+    if (spec.choices === undefined) throw new InvalidDistributionError(`parameter "${name}": a categorical parameter needs "choices"`);
+    distribution = { type: "categorical", choices: spec.choices };
+  } else {
+    if (spec.choices !== undefined) throw new InvalidDistributionError(`parameter "${name}": a ${spec.type} parameter takes low/high, not "choices"`);
+    if (spec.low === undefined || spec.high === undefined) {
+      throw new InvalidDistributionError(`parameter "${name}": a ${spec.type} parameter needs "low" and "high"`);
+    }
+    distribution = { type: spec.type, low: spec.low, high: spec.high, ...(spec.log ? { log: true } : {}), ...(spec.step !== undefined ? { step: spec.step } : {}) };
+  }
+  return validateDistribution(distribution, name);
+}
+

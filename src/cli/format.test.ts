@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { bar, csvField, formatDuration, formatNumber, formatParams, renderCsv, renderTable } from "./format.js";
+
+describe("format", () => {
+  it("shortens numbers", () => {
+    expect(formatNumber(0.413249)).toBe("0.4132");
+    expect(formatNumber(4.125e-6)).toBe("4.125e-6");
+    expect(formatNumber(12)).toBe("12");
+    expect(formatNumber(1234567.8)).toBe("1.235e+6");
+    expect(formatNumber(null)).toBe("-");
+    expect(formatParams({ x: 1.234567, kind: "a" })).toBe("x=1.235, kind=a");
+  });
+
+  it("formats durations and bars", () => {
+    expect(formatDuration(1234)).toBe("1.2s");
+    expect(formatDuration(184_000)).toBe("3m04s");
+    expect(formatDuration(3_720_000)).toBe("1h02m");
+    expect(bar(0.5, 10)).toBe("[#####.....]");
+    expect(bar(2, 4)).toBe("[####]");
+  });
+
+  it("aligns tables, numbers to the right", () => {
+    expect(renderTable(["name", "value"], [["lr", "0.01"], ["depth", "10"]])).toBe(
+      ["name   value", "-----  -----", "lr      0.01", "depth     10"].join("\n"),
+    );
+  });
+
+  it("quotes CSV fields that need it", () => {
+    expect(csvField("plain")).toBe("plain");
+    expect(csvField('say "hi", twice')).toBe('"say ""hi"", twice"');
+    expect(csvField("two\nlines")).toBe('"two\nlines"');
+    expect(renderCsv(["a", "b"], [["1", "x,y"]])).toBe('a,b\r\n1,"x,y"\r\n');
+  });
+});

@@ -1,0 +1,194 @@
+/**
+ * Text output of the CLI: aligned tables, short numbers, CSV, durations and the progress line.
+ */
+import type { FrozenTrial, ParamValue } from "../space/index.js";
+
+/**
+ * A number in at most `digits` significant digits, without trailing zeros.
+ *
+ * @example
+ * formatNumber(0.413249) // "0.4132"
+ * formatNumber(4.125e-6) // "4.125e-6"
+ */
+export function formatNumber(value: number | null | undefined, digits = 4): string {
+  if (value === null || value === undefined) return "-";
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value) && Math.abs(value) < 1e9) return String(value);
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(digits - 1).replace(/\.?0+e/, "e");
+  return String(Number(value.toPrecision(digits)));
+}
+
+/**
+ * A parameter value for a table cell (numbers shortened).
+ *
+ * @example
+ * formatParam(0.0123456) // "0.01235"
+ */
+export function formatParam(value: ParamValue | undefined): string {
+  if (value === undefined) return "";
+  if (typeof value === "number") return formatNumber(value);
+  return String(value);
+}
+
+/**
+ * Parameters on one line.
+ *
+ * @example
+ * formatParams({ x: 1.234567, kind: "a" }) // "x=1.235, kind=a"
+ */
+export function formatParams(params: Readonly<Record<string, ParamValue>>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${formatParam(v)}`)
+    .join(", ");
+}
+
+/**
+ * A trial's value, or its values in brackets for several objectives.
+ *
+ * @example
+ * formatValues([0.5, 12]) // "[0.5, 12]"
+ */
+export function formatValues(values: readonly number[] | null): string {
+  if (!values) return "-";
+  return values.length === 1 ? formatNumber(values[0]) : `[${values.map((v) => formatNumber(v)).join(", ")}]`;
+}
+
+/**
+ * A duration in milliseconds, short.
+ *
+ * @example
+ * formatDuration(184_000) // "3m04s"
+ */
+export function formatDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return "-";
+  const s = ms / 1000;
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.round(s - m * 60)).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h${String(m - h * 60).padStart(2, "0")}m`;
+}
+
+/**
+ * A local date and time, to the second.
+ *
+ * @example
+ * formatTime(Date.now()) // "2026-11-27 04:12:23"
+ */
+export function formatTime(ms: number | null): string {
+  if (ms === null) return "-";
+  const d = new Date(ms);
+  const pad = (n: number): string => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/**
+ * How long a finished trial ran, in milliseconds, or null.
+ *
+ * @example
+ * trialDuration(trial) // 1523
+ */
+export function trialDuration(trial: FrozenTrial): number | null {
+  return trial.startedAt !== null && trial.finishedAt !== null ? trial.finishedAt - trial.startedAt : null;
+}
+
+const NUMERIC = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?s?$/i;
+
+/**
+ * An aligned text table. Columns whose cells all look numeric are right-aligned; long cells are
+ * cut to `maxWidth` characters.
+ *
+ * @example
+ * renderTable(["name", "value"], [["lr", "0.01"]])
+ */
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], maxWidth = 40): string {
+  const cut = (s: string): string => (s.length > maxWidth ? `${s.slice(0, maxWidth - 1)}…` : s);
+  const cells = rows.map((row) => headers.map((_, i) => cut((row[i] ?? "").replace(/\s+/g, " "))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  const right = headers.map((_, i) => cells.length > 0 && cells.every((r) => r[i] === "" || r[i] === "-" || NUMERIC.test(r[i]!)));
+  const line = (row: readonly string[]): string =>
+    row
+      .map((cell, i) => (right[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}
+
+/**
+ * One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+ *
+ * @example
+ * csvField('say "hi", twice') // '"say ""hi"", twice"'
+ */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * A CSV document with CRLF line ends (RFC 4180).
+ *
+ * @example
+ * renderCsv(["number", "value"], [["0", "0.5"]]) // "number,value\r\n0,0.5\r\n"
+ */
+export function renderCsv(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [headers, ...rows].map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
+}
+
+/**
+ * A single progress line redrawn in place on a terminal: trials done out of the total, best value,
+ * running trials, elapsed time and ETA.
+ *
+ * @example
+ * const progress = new ProgressLine(process.stderr, () => `${done}/${total}`);
+ * progress.start(); // … progress.log("trial 3 failed"); … progress.stop();
+ */
+export class ProgressLine {
+  private timer: NodeJS.Timeout | null = null;
+  private lastText = "";
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly render: () => string,
+  ) {}
+
+  start(): void {
+    this.draw();
+    this.timer = setInterval(() => this.draw(), 250);
+    this.timer.unref();
+  }
+
+  draw(): void {
+    const width = Math.max(20, (this.stream.columns || 80) - 1);
+    let text = this.render();
+    if (text.length > width) text = `${text.slice(0, width - 1)}…`;
+    if (text === this.lastText) return;
+    this.lastText = text;
+    this.stream.write(`\r\x1b[2K${text}`);
+  }
+
+  /** Prints a line above the progress line. */
+  log(line: string): void {
+    this.stream.write(`\r\x1b[2K${line}\n`);
+    this.lastText = "";
+    this.draw();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.stream.write("\r\x1b[2K");
+    this.lastText = "";
+  }
+}
+
+/**
+ * A text progress bar of `width` cells.
+ *
+ * @example
+ * bar(0.5, 10) // "[#####.....]"
+ */
+export function bar(fraction: number, width = 20): string {
+  const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
+}

@@ -1,0 +1,336 @@
+/**
+ * The read side of the CLI: `studies`, `trials`, `best`, `export`, `delete`.
+ */
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { type FrozenTrial, type TrialState, FINISHED_STATES } from "../space/index.js";
+import { type Storage, type StudyRecord, openStorage } from "../storage/index.js";
+import { loadStudy } from "../study/index.js";
+import { UsageError, UserError } from "./errors.js";
+import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, trialDuration } from "./format.js";
+import type { Io } from "./io.js";
+
+/**
+ * The storage URL a command uses: its flag, else `SEXTANT_STORAGE`, else `sqlite:./sextant.db`.
+ *
+ * @example
+ * storageUrl(undefined) // "sqlite:./sextant.db" when SEXTANT_STORAGE is unset
+ */
+export function storageUrl(flag: string | undefined): string {
+  return flag ?? process.env.SEXTANT_STORAGE ?? "sqlite:./sextant.db";
+}
+
+/**
+ * The file of a `sqlite:` URL, or null for other URLs.
+ *
+ * @example
+ * sqlitePath("sqlite:///tmp/a.db") // "/tmp/a.db"
+ */
+export function sqlitePath(url: string): string | null {
+  if (!url.startsWith("sqlite:")) return null;
+  let path = url.slice("sqlite:".length);
+  if (path.startsWith("//")) path = path.slice(2);
+  return path;
+}
+
+/** Opens storage for reading; returns null when a SQLite file does not exist (rather than creating it). */
+async function openExisting(url: string): Promise<Storage | null> {
+  const path = sqlitePath(url);
+  if (path !== null && path !== "" && !existsSync(path)) return null;
+  return openStorage(url);
+}
+
+async function withStudy<T>(url: string, name: string, body: (storage: Storage, record: StudyRecord) => Promise<T>): Promise<T> {
+  const storage = await openExisting(url);
+  if (!storage) throw new UserError(`no study named "${name}" in ${url} (the database file does not exist)`);
+  try {
+    const record = await storage.getStudy(name);
+    if (!record) {
+      const names = (await storage.listStudies()).map((s) => s.name);
+      const hint = names.length > 0 ? ` (studies: ${names.slice(0, 10).join(", ")}${names.length > 10 ? ", …" : ""})` : " (it has no studies)";
+      throw new UserError(`no study named "${name}" in ${url}${hint}`);
+    }
+    return await body(storage, record);
+  } finally {
+    await storage.close();
+  }
+}
+
+async function allTrials(storage: Storage, record: StudyRecord): Promise<FrozenTrial[]> {
+  const changes = await storage.trialsSince(record.id, 0);
+  return [...changes.trials].sort((a, b) => a.number - b.number);
+}
+
+/**
+ * A trial as JSON for `--json` output and `export --format json` (times as ISO strings).
+ *
+ * @example
+ * JSON.stringify(trialJson(study.trials[0]))
+ */
+export function trialJson(trial: FrozenTrial): Record<string, unknown> {
+  const duration = trialDuration(trial);
+  return {
+    number: trial.number,
+    state: trial.state,
+    values: trial.values,
+    params: trial.params,
+    distributions: trial.distributions,
+    intermediate: trial.intermediate,
+    userAttrs: trial.userAttrs,
+    systemAttrs: trial.systemAttrs,
+    startedAt: trial.startedAt === null ? null : new Date(trial.startedAt).toISOString(),
+    finishedAt: trial.finishedAt === null ? null : new Date(trial.finishedAt).toISOString(),
+    durationSeconds: duration === null ? null : duration / 1000,
+  };
+}
+
+function paramNames(trials: readonly FrozenTrial[]): string[] {
+  const names: string[] = [];
+  for (const trial of trials) for (const name of Object.keys(trial.params)) if (!names.includes(name)) names.push(name);
+  return names;
+}
+
+function valueHeaders(directions: readonly string[]): string[] {
+  return directions.length === 1 ? ["value"] : directions.map((_, i) => `value_${i}`);
+}
+
+function note(trial: FrozenTrial): string {
+  if (trial.state === "failed") return String(trial.systemAttrs.failReason ?? "");
+  if (trial.state === "pruned") {
+    const steps = Object.keys(trial.intermediate).map(Number);
+    return steps.length > 0 ? `at step ${Math.max(...steps)}` : "";
+  }
+  return "";
+}
+
+/**
+ * `sextant studies`
+ *
+ * @example
+ * await listStudiesCommand({ json: true }, processIo());
+ */
+export async function listStudiesCommand(options: { storage?: string; json?: boolean }, io: Io): Promise<number> {
+  const url = storageUrl(options.storage);
+  const storage = await openExisting(url);
+  const studies = storage ? await storage.listStudies().finally(() => storage.close()) : [];
+  if (options.json) {
+    io.out(
+      JSON.stringify(
+        studies.map((s) => ({
+          name: s.name,
+          directions: s.directions,
+          trialCounts: s.trialCounts,
+          bestValue: s.bestValue,
+          createdAt: new Date(s.createdAt).toISOString(),
+        })),
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (studies.length === 0) {
+    io.out(`no studies in ${url}`);
+    return 0;
+  }
+  io.out(
+    renderTable(
+      ["name", "directions", "complete", "pruned", "failed", "running", "waiting", "best", "created"],
+      studies.map((s) => [
+        s.name,
+        s.directions.join(","),
+        String(s.trialCounts.complete),
+        String(s.trialCounts.pruned),
+        String(s.trialCounts.failed),
+        String(s.trialCounts.running),
+        String(s.trialCounts.waiting),
+        formatNumber(s.bestValue),
+        formatTime(s.createdAt),
+      ]),
+      60,
+    ),
+  );
+  return 0;
+}
+
+const STATES: readonly TrialState[] = ["waiting", "running", ...FINISHED_STATES];
+
+/**
+ * `sextant trials STUDY`
+ *
+ * @example
+ * await listTrialsCommand("quickstart", { state: "failed", limit: 5 }, processIo());
+ */
+export async function listTrialsCommand(
+  name: string,
+  options: { storage?: string; json?: boolean; state?: string; limit?: number },
+  io: Io,
+): Promise<number> {
+  let states: TrialState[] | null = null;
+  if (options.state !== undefined) {
+    states = options.state.split(",").map((s) => s.trim()) as TrialState[];
+    const bad = states.filter((s) => !STATES.includes(s));
+    if (bad.length > 0) throw new UsageError(`--state: unknown state ${bad.map((s) => `"${s}"`).join(", ")} (use ${STATES.join(", ")})`);
+  }
+  return withStudy(storageUrl(options.storage), name, async (storage, record) => {
+    let trials = await allTrials(storage, record);
+    if (states) trials = trials.filter((t) => states!.includes(t.state));
+    if (options.limit !== undefined) trials = trials.slice(Math.max(0, trials.length - options.limit));
+    if (options.json) {
+      io.out(JSON.stringify(trials.map(trialJson), null, 2));
+      return 0;
+    }
+    if (trials.length === 0) {
+      io.out(`no trials${states ? ` in state ${states.join(",")}` : ""} in study "${name}"`);
+      return 0;
+    }
+    const params = paramNames(trials);
+    io.out(
+      renderTable(
+        ["number", "state", ...valueHeaders(record.directions), ...params, "duration", "note"],
+        trials.map((t) => [
+          String(t.number),
+          t.state,
+          ...record.directions.map((_, i) => formatNumber(t.values?.[i] ?? null)),
+          ...params.map((p) => formatParam(t.params[p])),
+          formatDuration(trialDuration(t)),
+          note(t),
+        ]),
+        60,
+      ),
+    );
+    return 0;
+  });
+}
+
+/**
+ * `sextant best STUDY`
+ *
+ * @example
+ * await bestCommand("quickstart", { json: true }, processIo());
+ */
+export async function bestCommand(name: string, options: { storage?: string; json?: boolean }, io: Io): Promise<number> {
+  return withStudy(storageUrl(options.storage), name, async (storage) => {
+    // The library decides what "best" means (direction, Pareto front); we only print it.
+    const study = await loadStudy({ name, storage });
+    const front = study.directions.length === 1 ? (study.bestTrial ? [study.bestTrial] : []) : study.bestTrials;
+    if (front.length === 0) throw new UserError(`study "${name}" has no complete trial yet`);
+    if (options.json) {
+      const payload =
+        study.directions.length === 1
+          ? { study: name, directions: study.directions, best: { ...trialJson(front[0]!), value: front[0]!.values![0] } }
+          : { study: name, directions: study.directions, bestTrials: front.map(trialJson) };
+      io.out(JSON.stringify(payload, null, 2));
+      return 0;
+    }
+    if (study.directions.length === 1) {
+      const best = front[0]!;
+      io.out(`best trial of "${name}" (${study.directions[0]}): trial ${best.number}, value ${formatNumber(best.values![0]!, 6)}`);
+      const entries = Object.entries(best.params);
+      if (entries.length > 0) io.out(renderTable(["param", "value"], entries.map(([k, v]) => [k, typeof v === "number" ? String(v) : formatParam(v)])));
+    } else {
+      io.out(`Pareto front of "${name}" (${study.directions.join(", ")}): ${front.length} trial(s)`);
+      const params = paramNames(front);
+      io.out(
+        renderTable(
+          ["number", ...valueHeaders(study.directions), ...params],
+          front.map((t) => [String(t.number), ...t.values!.map((v) => formatNumber(v, 6)), ...params.map((p) => formatParam(t.params[p]))]),
+        ),
+      );
+    }
+    return 0;
+  });
+}
+
+/**
+ * `sextant export STUDY`
+ *
+ * @example
+ * await exportCommand("quickstart", { format: "csv", output: "trials.csv" }, processIo());
+ */
+export async function exportCommand(
+  name: string,
+  options: { storage?: string; json?: boolean; format?: string; output?: string },
+  io: Io,
+): Promise<number> {
+  const format = options.format ?? (options.json ? "json" : "csv");
+  if (format !== "csv" && format !== "json") throw new UsageError(`--format must be csv or json, got "${format}"`);
+  return withStudy(storageUrl(options.storage), name, async (storage, record) => {
+    const trials = await allTrials(storage, record);
+    let text: string;
+    if (format === "json") {
+      text = JSON.stringify({ study: record.name, directions: record.directions, trials: trials.map(trialJson) }, null, 2) + "\n";
+    } else {
+      const params = paramNames(trials);
+      const headers = [
+        "number",
+        "state",
+        ...valueHeaders(record.directions),
+        ...params.map((p) => `params_${p}`),
+        "datetime_start",
+        "datetime_complete",
+        "duration_seconds",
+        "fail_reason",
+      ];
+      const rows = trials.map((t) => {
+        const duration = trialDuration(t);
+        return [
+          String(t.number),
+          t.state,
+          ...record.directions.map((_, i) => (t.values?.[i] === undefined ? "" : String(t.values[i]))),
+          ...params.map((p) => (t.params[p] === undefined ? "" : t.params[p] === null ? "null" : String(t.params[p]))),
+          t.startedAt === null ? "" : new Date(t.startedAt).toISOString(),
+          t.finishedAt === null ? "" : new Date(t.finishedAt).toISOString(),
+          duration === null ? "" : String(duration / 1000),
+          t.state === "failed" ? String(t.systemAttrs.failReason ?? "") : "",
+        ];
+      });
+      text = renderCsv(headers, rows);
+    }
+    if (options.output) {
+      await writeFile(options.output, text);
+      io.err(`wrote ${trials.length} trial(s) of "${name}" to ${options.output}`);
+    } else {
+      io.write(text);
+    }
+    return 0;
+  });
+}
+
+/**
+ * `sextant delete STUDY`
+ *
+ * @example
+ * await deleteCommand("old", { yes: true }, processIo());
+ */
+export async function deleteCommand(name: string, options: { storage?: string; json?: boolean; yes?: boolean }, io: Io): Promise<number> {
+  return withStudy(storageUrl(options.storage), name, async (storage, record) => {
+    const trials = (await storage.trialsSince(record.id, 0)).trials.length;
+    if (!options.yes) {
+      if (!io.stdinIsTTY) {
+        throw new UserError(`refusing to delete study "${name}" (${trials} trials) without --yes: stdin is not a terminal to confirm on`);
+      }
+      const answer = await ask(`delete study "${name}" with ${trials} trial(s) from ${storage.url}? [y/N] `);
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        io.err("not deleted");
+        return 1;
+      }
+    }
+    const deleted = await storage.deleteStudy(name);
+    if (options.json) io.out(JSON.stringify({ deleted: deleted ? name : null, trials }));
+    else io.out(deleted ? `deleted study "${name}" (${trials} trials)` : `study "${name}" was already gone`);
+    return 0;
+  });
+}
+
+function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) => {
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(answer);
+    });
+  });
+}
+

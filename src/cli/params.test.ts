@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { parseOptionFlag, parseParamFlag, parseParamSpec, splitCommandLine } from "./params.js";
+
+describe("parseParamSpec", () => {
+  it("reads the short forms", () => {
+    expect(parseParamSpec("float:1e-5:1e-1:log", "lr")).toEqual({ type: "float", low: 1e-5, high: 0.1, log: true });
+    expect(parseParamSpec("int:2:10", "depth")).toEqual({ type: "int", low: 2, high: 10 });
+    expect(parseParamSpec("float:0:1:step=0.1", "x")).toEqual({ type: "float", low: 0, high: 1, step: 0.1 });
+    expect(parseParamSpec("int:0:10:step=2", "k")).toEqual({ type: "int", low: 0, high: 10, step: 2 });
+    expect(parseParamSpec("cat:gbtree,dart", "booster")).toEqual({ type: "categorical", choices: ["gbtree", "dart"] });
+    expect(parseParamSpec("categorical: a , b", "c")).toEqual({ type: "categorical", choices: ["a", "b"] });
+  });
+
+  it("names the parameter in errors", () => {
+    expect(() => parseParamSpec("float:1", "lr")).toThrow('parameter "lr": expected float:LOW:HIGH[:log][:step=S], got "float:1"');
+    expect(() => parseParamSpec("cat:a,a", "c")).toThrow('parameter "c": categorical choice "a" appears twice');
+    expect(() => parseParamFlag("=float:0:1")).toThrow("expected NAME=SPEC");
+  });
+});
+
+describe("parseOptionFlag", () => {
+  it("turns numbers and booleans into values", () => {
+    expect(parseOptionFlag("sigma0=0.3", "--sampler-opt")).toEqual(["sigma0", 0.3]);
+    expect(parseOptionFlag("restart=true", "--sampler-opt")).toEqual(["restart", true]);
+    expect(parseOptionFlag("strategy=ipop", "--sampler-opt")).toEqual(["strategy", "ipop"]);
+    expect(() => parseOptionFlag("novalue", "--pruner-opt")).toThrow('--pruner-opt "novalue": expected KEY=VALUE');
+  });
+});
+
+describe("splitCommandLine", () => {
+  it("splits words like a shell without running one", () => {
+    expect(splitCommandLine(`python train.py --name "my run" --lr {lr}`)).toEqual(["python", "train.py", "--name", "my run", "--lr", "{lr}"]);
+    expect(splitCommandLine(`echo 'a $HOME' "b \\"q\\" \\$x" c\\ d ''`)).toEqual(["echo", "a $HOME", 'b "q" $x', "c d", ""]);
+    expect(splitCommandLine("  a\tb\n c ")).toEqual(["a", "b", "c"]);
+    expect(splitCommandLine(`run "|" ';'`)).toEqual(["run", "|", ";"]);
+  });
+
+  it("refuses shell operators, unterminated quotes and empty commands", () => {
+    expect(() => splitCommandLine("python train.py > log.txt")).toThrow('">" is a shell operator');
+    expect(() => splitCommandLine("a && b")).toThrow('"&&" is a shell operator');
+    expect(() => splitCommandLine(`echo "unterminated`)).toThrow("unterminated double quote");
+    expect(() => splitCommandLine(`echo 'unterminated`)).toThrow("unterminated single quote");
+    expect(() => splitCommandLine("   ")).toThrow("the command is empty");
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * The short forms shared by flags and config files: parameters (`float:1e-5:1e-1:log`),
+ * `key=value` options, and command lines split into argv without a shell. Kept apart from the
+ * config loader so that a run without `--config` does not load the YAML parser and zod.
+ */
+import { type Distribution, InvalidDistributionError, validateDistribution } from "../space/index.js";
+import { UsageError } from "./errors.js";
+
+/**
+ * Parameter names usable as `{name}` placeholders.
+ *
+ * @example
+ * PARAM_NAME.test("learning_rate") // true
+ */
+export const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+function parseNumber(text: string, what: string, name: string): number {
+  const value = text.trim() === "" ? NaN : Number(text);
+  if (!Number.isFinite(value)) throw new InvalidDistributionError(`parameter "${name}": ${what} must be a number, got "${text}"`);
+  return value;
+}
+
+/**
+ * Parses the short form of a parameter: `float:LOW:HIGH[:log][:step=S]`, `int:LOW:HIGH[:log][:step=S]`
+ * or `cat:A,B,C` (also `categorical:`). Categorical choices stay strings.
+ *
+ * @example
+ * parseParamSpec("float:1e-5:1e-1:log", "lr") // { type: "float", low: 1e-5, high: 0.1, log: true }
+ */
+export function parseParamSpec(text: string, name: string): Distribution {
+  const colon = text.indexOf(":");
+  const type = (colon < 0 ? text : text.slice(0, colon)).trim();
+  const rest = colon < 0 ? "" : text.slice(colon + 1);
+  if (type === "cat" || type === "categorical") {
+    const choices = rest.split(",").map((c) => c.trim());
+    if (rest.trim() === "" || choices.some((c) => c === "")) {
+      throw new InvalidDistributionError(`parameter "${name}": expected "cat:A,B,C" with non-empty choices, got "${text}"`);
+    }
+    return validateDistribution({ type: "categorical", choices }, name);
+  }
+  if (type !== "float" && type !== "int") {
+    throw new InvalidDistributionError(
+      `parameter "${name}": unknown type "${type}" in "${text}" (expected float:LOW:HIGH[:log][:step=S], int:LOW:HIGH[:log][:step=S] or cat:A,B,C)`,
+    );
+  }
+  const parts = rest.split(":");
+  if (parts.length < 2 || rest === "") {
+    throw new InvalidDistributionError(`parameter "${name}": expected ${type}:LOW:HIGH[:log][:step=S], got "${text}"`);
+  }
+  const low = parseNumber(parts[0]!, "low", name);
+  const high = parseNumber(parts[1]!, "high", name);
+  let log = false;
+  let step: number | undefined;
+  for (const option of parts.slice(2)) {
+    const trimmed = option.trim();
+    if (trimmed === "log") log = true;
+    else if (trimmed.startsWith("step=")) step = parseNumber(trimmed.slice(5), "step", name);
+    else throw new InvalidDistributionError(`parameter "${name}": unknown option "${trimmed}" in "${text}" (expected "log" or "step=S")`);
+  }
+  return validateDistribution({ type, low, high, ...(log ? { log: true } : {}), ...(step !== undefined ? { step } : {}) }, name);
+}
+
+/**
+ * Parses `--param NAME=SPEC`. Throws {@link UsageError} naming the flag.
+ *
+ * @example
+ * parseParamFlag("depth=int:2:10") // ["depth", { type: "int", low: 2, high: 10 }]
+ */
+export function parseParamFlag(flag: string): [string, Distribution] {
+  const eq = flag.indexOf("=");
+  if (eq <= 0) throw new UsageError(`--param "${flag}": expected NAME=SPEC, e.g. lr=float:1e-5:1e-1:log`);
+  const name = flag.slice(0, eq).trim();
+  if (!PARAM_NAME.test(name)) {
+    throw new UsageError(`--param "${flag}": parameter name "${name}" must start with a letter or _ and hold only letters, digits, _, . or -`);
+  }
+  try {
+    return [name, parseParamSpec(flag.slice(eq + 1), name)];
+  } catch (error) {
+    throw new UsageError(`--param "${flag}": ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Parses `key=value` of `--sampler-opt`/`--pruner-opt`; numbers and true/false become numbers and booleans.
+ *
+ * @example
+ * parseOptionFlag("sigma0=0.3", "--sampler-opt") // ["sigma0", 0.3]
+ */
+export function parseOptionFlag(flag: string, option: string): [string, string | number | boolean] {
+  const eq = flag.indexOf("=");
+  if (eq <= 0) throw new UsageError(`${option} "${flag}": expected KEY=VALUE`);
+  const key = flag.slice(0, eq).trim();
+  const text = flag.slice(eq + 1).trim();
+  if (text === "true") return [key, true];
+  if (text === "false") return [key, false];
+  const number = Number(text);
+  if (text !== "" && Number.isFinite(number)) return [key, number];
+  return [key, text];
+}
+
+const SHELL_OPERATORS = new Set(["|", "||", "&&", "&", ";", ">", ">>", "<", "2>", "2>&1", "&>"]);
+
+/**
+ * Splits a command line into argv the way a POSIX shell would split words, but without running a
+ * shell: single quotes, double quotes and backslashes work; `$VAR`, globs and redirections do not
+ * (an unquoted `|`, `;`, `>` … is refused, since it would silently become a literal argument).
+ *
+ * @example
+ * splitCommandLine(`python train.py --name "my run" --lr {lr}`) // ["python", "train.py", "--name", "my run", "--lr", "{lr}"]
+ */
+export function splitCommandLine(text: string): string[] {
+  const words: string[] = [];
+  let word = "";
+  let inWord = false;
+  let quoted = false;
+  let i = 0;
+  const push = (): void => {
+    if (!inWord) return;
+    if (!quoted && SHELL_OPERATORS.has(word)) {
+      throw new Error(
+        `"${word}" is a shell operator, but commands do not run through a shell; use a list like ["sh", "-c", "…"] if you need one`,
+      );
+    }
+    words.push(word);
+    word = "";
+    inWord = false;
+    quoted = false;
+  };
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === " " || c === "\t" || c === "\n") {
+      push();
+      i++;
+    } else if (c === "'") {
+      const end = text.indexOf("'", i + 1);
+      if (end < 0) throw new Error("unterminated single quote in command");
+      word += text.slice(i + 1, end);
+      inWord = true;
+      quoted = true;
+      i = end + 1;
+    } else if (c === '"') {
+      i++;
+      inWord = true;
+      quoted = true;
+      let closed = false;
+      while (i < text.length) {
+        const d = text[i]!;
+        if (d === '"') {
+          closed = true;
+          i++;
+          break;
+        }
+        if (d === "\\" && i + 1 < text.length && '"\\$`\n'.includes(text[i + 1]!)) {
+          word += text[i + 1];
+          i += 2;
+        } else {
+          word += d;
+          i++;
+        }
+      }
+      if (!closed) throw new Error("unterminated double quote in command");
+    } else if (c === "\\") {
+      if (i + 1 < text.length) word += text[i + 1];
+      inWord = true;
+      quoted = true;
+      i += 2;
+    } else {
+      word += c;
+      inWord = true;
+      i++;
+    }
+  }
+  push();
+  if (words.length === 0) throw new Error("the command is empty");
+  return words;
+}

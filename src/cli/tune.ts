@@ -1,0 +1,536 @@
+/**
+ * `sextant tune`: tunes a command. Settings come from a config file and/or flags (flags win); each
+ * trial runs the command through the shared command runner; the study lives in storage so that
+ * running the same `tune` again resumes it.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { type Pruner, createPrunerByName, prunerNames } from "../pruners/index.js";
+import { type Sampler, createSamplerByName, samplerNames } from "../samplers/index.js";
+import type { Direction, Distribution, FrozenTrial, JsonValue, TrialState } from "../space/index.js";
+import { type Storage, openStorage } from "../storage/index.js";
+import {
+  CommandNotFoundError,
+  CommandTemplateError,
+  checkCommandTemplate,
+  commandObjective,
+  placeholdersIn,
+  resolveExecutable,
+} from "../study/command-runner.js";
+import { type Study, createStudy } from "../study/index.js";
+import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
+import { parseOptionFlag, parseParamFlag } from "./params.js";
+import { UsageError, UserError } from "./errors.js";
+import { ProgressLine, bar, formatDuration, formatNumber, formatParams, formatValues, renderTable } from "./format.js";
+import type { Io } from "./io.js";
+import { storageUrl } from "./inspect.js";
+
+/**
+ * The flags of `sextant tune`, as commander parses them.
+ *
+ * @example
+ * const flags: TuneFlags = { param: ["x=float:0:1"], trials: 10 };
+ */
+export interface TuneFlags {
+  config?: string;
+  param?: string[];
+  direction?: string[];
+  trials?: number;
+  jobs?: number;
+  timeout?: number;
+  trialTimeout?: number;
+  killGrace?: number;
+  storage?: string;
+  study?: string;
+  sampler?: string;
+  samplerOpt?: string[];
+  pruner?: string;
+  prunerOpt?: string[];
+  seed?: number;
+  cwd?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** Everything a tune run needs, after config and flags are merged and checked. */
+interface TuneSettings {
+  studyName: string;
+  storage: string;
+  directions: Direction[];
+  trials: number | undefined;
+  jobs: number;
+  timeout: number | undefined;
+  trialTimeout: number | undefined;
+  killGrace: number;
+  sampler: NamedComponent;
+  pruner: NamedComponent;
+  command: string[];
+  space: Record<string, Distribution>;
+  env: Record<string, string>;
+  cwd: string;
+}
+
+const DEFAULT_TRIALS = 100;
+const INTERPRETERS = new Set(["node", "python", "python3", "bash", "sh", "zsh", "ruby", "perl", "Rscript", "deno", "bun", "julia", "uv", "npx", "java"]);
+
+/**
+ * The study name used when none is given: stable for the same config file or command template.
+ *
+ * @example
+ * defaultStudyName(["python", "train.py", "--lr", "{lr}"]) // "train-" + 8 hex digits
+ */
+export function defaultStudyName(command: readonly string[], configFile?: string): string {
+  const hash = createHash("sha256").update(JSON.stringify(command)).digest("hex").slice(0, 8);
+  let base: string;
+  if (configFile) {
+    base = basename(configFile).replace(/\.(ya?ml|json)$/i, "");
+  } else {
+    base = basename(command[0]!);
+    if (INTERPRETERS.has(base.replace(/[\d.]+$/, "")) && command[1] !== undefined && !command[1].startsWith("-")) base = basename(command[1]);
+    base = base.replace(/\.[A-Za-z0-9]+$/, "");
+  }
+  base = base.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "") || "study";
+  return `${base}-${hash}`;
+}
+
+function parseDirections(values: string[]): Direction[] {
+  const out: Direction[] = [];
+  for (const value of values) {
+    for (const part of value.split(",")) {
+      const d = part.trim();
+      if (d === "") continue;
+      if (d !== "minimize" && d !== "maximize") throw new UsageError(`--direction must be minimize or maximize, got "${d}"`);
+      out.push(d);
+    }
+  }
+  if (out.length === 0) throw new UsageError("--direction needs minimize or maximize");
+  return out;
+}
+
+function pickComponent(
+  kind: "sampler" | "pruner",
+  flagName: string | undefined,
+  flagOptions: string[] | undefined,
+  fromConfig: NamedComponent | undefined,
+  fallback: string,
+): NamedComponent {
+  const name = flagName ?? fromConfig?.name ?? fallback;
+  // Options in the config belong to the component the config names; a different --sampler drops them.
+  const options: Record<string, string | number | boolean> = fromConfig && fromConfig.name === name ? { ...fromConfig.options } : {};
+  for (const flag of flagOptions ?? []) {
+    const [key, value] = parseOptionFlag(flag, `--${kind}-opt`);
+    options[key] = value;
+  }
+  return { name, options };
+}
+
+async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise<{ settings: TuneSettings; source: ConfigSource | null }> {
+  let config: TuneConfig = { params: {} };
+  let source: ConfigSource | null = null;
+  if (flags.config !== undefined) {
+    const { loadConfigFile } = await import("./config.js");
+    ({ config, source } = loadConfigFile(flags.config));
+  }
+  const configDir = flags.config !== undefined ? dirname(resolve(flags.config)) : process.cwd();
+
+  const space: Record<string, Distribution> = { ...config.params };
+  for (const flag of flags.param ?? []) {
+    const [name, distribution] = parseParamFlag(flag);
+    space[name] = distribution;
+  }
+  const command = commandArgs.length > 0 ? commandArgs : config.command;
+  if (!command || command.length === 0) {
+    throw new UsageError("no command to tune: put it after --, e.g. sextant tune --param x=float:-5:5 -- node objective.mjs {x}, or set command in a config file");
+  }
+  if (Object.keys(space).length === 0) {
+    throw new UsageError("no parameters to tune: give --param NAME=SPEC (e.g. --param lr=float:1e-5:1e-1:log) or params in a config file");
+  }
+  try {
+    checkCommandTemplate(command, Object.keys(space));
+    for (const [key, value] of Object.entries(config.env ?? {})) {
+      const unknown = placeholdersIn([value]).filter((n) => !(n in space));
+      if (unknown.length > 0) throw new CommandTemplateError(`env.${key} uses {${unknown[0]}} but there is no such parameter`);
+    }
+  } catch (error) {
+    if (error instanceof CommandTemplateError) {
+      if (source && commandArgs.length === 0) throw source.error(["command"], error.message);
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
+
+  const directions = flags.direction !== undefined && flags.direction.length > 0 ? parseDirections(flags.direction) : (config.directions ?? ["minimize"]);
+  const timeout = flags.timeout ?? config.timeout;
+  const trials = flags.trials ?? config.trials ?? (timeout === undefined ? DEFAULT_TRIALS : undefined);
+
+  const defaultSampler = samplerNames().includes("auto") ? "auto" : "random";
+  const sampler = pickComponent("sampler", flags.sampler, flags.samplerOpt, config.sampler, defaultSampler);
+  // "auto" lands with the model-based samplers; until it is registered, random is what it would pick anyway.
+  if (sampler.name === "auto" && !samplerNames().includes("auto")) sampler.name = "random";
+  if (!samplerNames().includes(sampler.name)) {
+    throw new UsageError(`unknown sampler "${sampler.name}" (choose one of: ${samplerNames().join(", ")})`);
+  }
+  const seed = flags.seed ?? config.seed;
+  if (seed !== undefined && sampler.options.seed === undefined) sampler.options.seed = seed;
+  const pruner = pickComponent("pruner", flags.pruner, flags.prunerOpt, config.pruner, "none");
+  if (!prunerNames().includes(pruner.name)) {
+    throw new UsageError(`unknown pruner "${pruner.name}" (choose one of: ${prunerNames().join(", ")})`);
+  }
+
+  const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : config.cwd !== undefined ? resolve(configDir, config.cwd) : configDir;
+  return {
+    source,
+    settings: {
+      studyName: flags.study ?? config.study ?? defaultStudyName(command, flags.config),
+      storage: flags.storage ?? config.storage ?? storageUrl(undefined),
+      directions,
+      trials,
+      jobs: flags.jobs ?? config.jobs ?? 1,
+      timeout,
+      trialTimeout: flags.trialTimeout ?? config.trialTimeout,
+      killGrace: flags.killGrace ?? config.killGrace ?? 5,
+      sampler,
+      pruner,
+      command,
+      space,
+      env: config.env ?? {},
+      cwd,
+    },
+  };
+}
+
+function build<T>(kind: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    throw new UsageError(`${kind}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function describeDistribution(d: Distribution): string {
+  if (d.type === "categorical") return `cat:${d.choices.map(String).join(",")}`;
+  return `${d.type}:${d.low}:${d.high}${d.log ? ":log" : ""}${d.step !== undefined ? `:step=${d.step}` : ""}`;
+}
+
+/** Warns when a resumed study was created with another search space or command. */
+function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
+  const stored = study.systemAttrs["cli:config"] as { space?: Record<string, Distribution>; command?: string[] } | undefined;
+  if (!stored) return;
+  if (stored.space && canonical(stored.space) !== canonical(settings.space)) {
+    const names = new Set([...Object.keys(stored.space), ...Object.keys(settings.space)]);
+    const diffs: string[] = [];
+    for (const name of names) {
+      const before = stored.space[name];
+      const now = settings.space[name];
+      if (canonical(before) === canonical(now)) continue;
+      diffs.push(`${name}: ${before ? describeDistribution(before) : "(absent)"} -> ${now ? describeDistribution(now) : "(absent)"}`);
+    }
+    io.err(`sextant: warning: study "${settings.studyName}" was created with a different search space (${diffs.join("; ")}); earlier trials still guide the sampler`);
+  }
+  if (stored.command && canonical(stored.command) !== canonical(settings.command)) {
+    io.err(`sextant: warning: study "${settings.studyName}" was created for another command (${stored.command.join(" ")})`);
+  }
+}
+
+interface RunStats {
+  counts: Record<"complete" | "pruned" | "failed", number>;
+  finished: number;
+  running: number;
+  lastFailReason: string | null;
+}
+
+/**
+ * `sextant tune`: resolves settings (config file, then flags), refuses a missing program before
+ * any trial, creates or resumes the study, and runs the command per trial until done or interrupted.
+ *
+ * @example
+ * await tuneCommand({ param: ["x=float:-5:5"], trials: 20 }, ["node", "objective.mjs", "{x}"], processIo());
+ */
+export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: Io): Promise<number> {
+  const { settings } = await resolveSettings(flags, commandArgs);
+  if (!existsSync(settings.cwd)) throw new UsageError(`working directory ${settings.cwd} does not exist; no trial was started`);
+  const childEnv = { ...process.env, ...settings.env };
+  if (placeholdersIn([settings.command[0]!]).length === 0) {
+    try {
+      resolveExecutable(settings.command[0]!, { cwd: settings.cwd, env: childEnv });
+    } catch (error) {
+      if (error instanceof CommandNotFoundError) throw new UsageError(`${error.message}; no trial was started`);
+      throw error;
+    }
+  }
+  const sampler: Sampler = build(`sampler "${settings.sampler.name}"`, () =>
+    createSamplerByName(settings.sampler.name, settings.sampler.options, { searchSpace: settings.space }),
+  );
+  const pruner: Pruner = build(`pruner "${settings.pruner.name}"`, () => createPrunerByName(settings.pruner.name, settings.pruner.options));
+
+  let storage: Storage;
+  try {
+    storage = await openStorage(settings.storage);
+  } catch (error) {
+    throw new UserError(`cannot open storage ${settings.storage}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return await runTune(settings, storage, sampler, pruner, flags, io);
+  } finally {
+    await storage.close();
+  }
+}
+
+async function runTune(settings: TuneSettings, storage: Storage, sampler: Sampler, pruner: Pruner, flags: TuneFlags, io: Io): Promise<number> {
+  const existed = (await storage.getStudy(settings.studyName)) !== null;
+  let study: Study;
+  try {
+    study = await createStudy({ name: settings.studyName, storage, directions: settings.directions, sampler, pruner, loadIfExists: true });
+  } catch (error) {
+    throw new UserError(error instanceof Error ? error.message : String(error));
+  }
+  if (!existed) {
+    // Kept so that a later `sextant worker` (or a curious user) can rebuild the objective from the study alone.
+    await study.setSystemAttr("cli:config", {
+      version: 1,
+      command: settings.command,
+      space: settings.space as unknown as JsonValue,
+      directions: settings.directions,
+      sampler: settings.sampler as unknown as JsonValue,
+      pruner: settings.pruner as unknown as JsonValue,
+      env: settings.env,
+      cwd: settings.cwd,
+      trialTimeout: settings.trialTimeout ?? null,
+      killGrace: settings.killGrace,
+    });
+  } else {
+    checkResumed(study, settings, io);
+  }
+  const chatty = !flags.quiet && !flags.json;
+  const previous = study.trials.length;
+  if (chatty) {
+    io.err(
+      existed
+        ? `study "${study.name}" resumed in ${storage.url} (${previous} trial(s) so far)`
+        : `study "${study.name}" created in ${storage.url}`,
+    );
+    io.err(
+      `sampler ${sampler.name}, pruner ${pruner.name}, ${settings.trials ?? "unbounded"} trial(s), ${settings.jobs} at a time` +
+        (settings.timeout !== undefined ? `, stop after ${settings.timeout}s` : "") +
+        `: ${settings.command.join(" ")}`,
+    );
+  }
+
+  const stats: RunStats = { counts: { complete: 0, pruned: 0, failed: 0 }, finished: 0, running: 0, lastFailReason: null };
+  const pids = new Set<number>();
+  const controller = new AbortController();
+  const started = Date.now();
+  let interrupted: NodeJS.Signals | null = null;
+  const single = settings.directions.length === 1;
+
+  const bestText = (): string => {
+    if (!single) return `front=${study.bestTrials.length}`;
+    const best = study.bestValue;
+    return `best=${best === undefined ? "-" : formatNumber(best)}`;
+  };
+  const progress =
+    chatty && io.stderrIsTTY
+      ? new ProgressLine(process.stderr, () => {
+          const elapsed = Date.now() - started;
+          const total = settings.trials;
+          const fraction = total !== undefined ? stats.finished / total : settings.timeout !== undefined ? elapsed / (settings.timeout * 1000) : 0;
+          let eta = "-";
+          if (stats.finished > 0 && total !== undefined) eta = formatDuration((elapsed / stats.finished) * (total - stats.finished));
+          if (settings.timeout !== undefined) {
+            const left = Math.max(0, settings.timeout * 1000 - elapsed);
+            eta = eta === "-" ? formatDuration(left) : formatDuration(Math.min(left, (elapsed / stats.finished) * ((total ?? Infinity) - stats.finished)));
+          }
+          return (
+            `${bar(fraction)} ${stats.finished}/${total ?? "∞"} ${bestText()} running=${stats.running}` +
+            (stats.counts.pruned > 0 ? ` pruned=${stats.counts.pruned}` : "") +
+            (stats.counts.failed > 0 ? ` failed=${stats.counts.failed}` : "") +
+            ` elapsed=${formatDuration(elapsed)} eta=${eta}` +
+            (interrupted ? " (stopping)" : "")
+          );
+        })
+      : null;
+  const log = (line: string): void => (progress ? progress.log(line) : io.err(line));
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted === null) {
+      interrupted = signal;
+      study.stop();
+      controller.abort();
+      log(`sextant: ${signal} received: starting no new trials, stopping ${stats.running} running command(s) (again to force exit)`);
+      return;
+    }
+    for (const pid of pids) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+    io.err(`sextant: forced exit; trials that were running stay "running" in ${storage.url}`);
+    process.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const objective = commandObjective({
+    argv: settings.command,
+    space: settings.space,
+    env: settings.env,
+    cwd: settings.cwd,
+    timeoutSeconds: settings.trialTimeout,
+    killGraceSeconds: settings.killGrace,
+    studyName: study.name,
+    signal: controller.signal,
+    hooks: {
+      onSpawn: ({ pid }) => {
+        pids.add(pid);
+        stats.running++;
+      },
+      onExit: ({ pid }) => {
+        pids.delete(pid);
+        stats.running--;
+      },
+      onOutput: flags.verbose ? ({ trialNumber, stream, line }) => log(`[trial ${trialNumber}${stream === "stderr" ? " stderr" : ""}] ${line}`) : undefined,
+    },
+  });
+
+  let bestSoFar = bestText();
+  const onTrial = (trial: FrozenTrial): void => {
+    stats.finished++;
+    const state = trial.state as "complete" | "pruned" | "failed";
+    stats.counts[state]++;
+    if (state === "failed") stats.lastFailReason = String(trial.systemAttrs.failReason ?? "failed");
+    if (!chatty) return;
+    const improved = bestText() !== bestSoFar;
+    bestSoFar = bestText();
+    // Above a live progress bar only what needs attention scrolls by: improvements and failures.
+    if (progress && !improved && state !== "failed" && !flags.verbose) return;
+    const params = formatParams(trial.params);
+    let line: string;
+    if (state === "complete") line = `trial ${trial.number} complete value=${formatValues(trial.values)} ${bestText()} (${params})`;
+    else if (state === "pruned") {
+      const steps = Object.keys(trial.intermediate).map(Number);
+      line = `trial ${trial.number} pruned${steps.length > 0 ? ` at step ${Math.max(...steps)}` : ""} value=${formatValues(trial.values)} (${params})`;
+    } else line = `trial ${trial.number} failed: ${String(trial.systemAttrs.failReason ?? "")} (${params})`;
+    if (state === "failed" && flags.verbose && typeof trial.systemAttrs.stderrTail === "string" && trial.systemAttrs.stderrTail !== "") {
+      line += `\n  stderr:\n${trial.systemAttrs.stderrTail.replace(/\n$/, "").replace(/^/gm, "    ")}`;
+    }
+    log(line);
+  };
+
+  progress?.start();
+  let error: unknown;
+  try {
+    await study.optimize(objective, {
+      nTrials: settings.trials,
+      timeoutSeconds: settings.timeout,
+      concurrency: settings.jobs,
+      callbacks: [(_study, trial) => onTrial(trial)],
+    });
+  } catch (caught) {
+    error = caught;
+  } finally {
+    progress?.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  await study.refresh().catch(() => undefined);
+  const elapsed = Date.now() - started;
+
+  if (error !== undefined) throw error;
+  printSummary(study, settings, stats, elapsed, existed, interrupted, flags, io);
+  if (interrupted) {
+    if (!flags.json) io.err(`sextant: interrupted by ${interrupted}; ${stats.finished} trial(s) finished in this run. Run the same command again to continue the study.`);
+    return 130;
+  }
+  if (stats.finished > 0 && stats.counts.complete === 0 && stats.counts.pruned === 0) {
+    io.err(`sextant: all ${stats.finished} trial(s) failed; last reason: ${stats.lastFailReason}`);
+    return 1;
+  }
+  return 0;
+}
+
+function trialSummary(trial: FrozenTrial): Record<string, unknown> {
+  return { number: trial.number, values: trial.values, params: trial.params };
+}
+
+function printSummary(
+  study: Study,
+  settings: TuneSettings,
+  stats: RunStats,
+  elapsed: number,
+  existed: boolean,
+  interrupted: NodeJS.Signals | null,
+  flags: TuneFlags,
+  io: Io,
+): void {
+  const total: Record<TrialState, number> = { waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
+  for (const trial of study.trials) total[trial.state]++;
+  const single = study.directions.length === 1;
+  const best = single ? study.bestTrial : undefined;
+  const front = single ? [] : study.bestTrials;
+  if (flags.json) {
+    io.out(
+      JSON.stringify(
+        {
+          study: study.name,
+          storage: study.storage.url,
+          directions: study.directions,
+          resumed: existed,
+          interrupted: interrupted !== null,
+          elapsedSeconds: elapsed / 1000,
+          run: { trials: stats.finished, ...stats.counts },
+          total: { trials: study.trials.length, ...total },
+          best: best ? { ...trialSummary(best), value: best.values![0] } : null,
+          ...(single ? {} : { bestTrials: front.map(trialSummary) }),
+        },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  io.out("");
+  io.out(`study "${study.name}": ${stats.finished} trial(s) in ${formatDuration(elapsed)}, ${study.trials.length} in total (${study.storage.url})`);
+  io.out(
+    renderTable(
+      ["state", "this run", "total"],
+      (["complete", "pruned", "failed"] as const).map((s) => [s, String(stats.counts[s]), String(total[s])]).concat(
+        total.running > 0 ? [["running", "-", String(total.running)]] : [],
+      ),
+    ),
+  );
+  if (single) {
+    if (!best) {
+      io.out("no complete trial yet");
+      return;
+    }
+    io.out("");
+    io.out(`best trial: ${best.number}  value: ${formatNumber(best.values![0]!, 6)}  (${study.directions[0]})`);
+    const entries = Object.entries(best.params);
+    if (entries.length > 0) io.out(renderTable(["param", "value"], entries.map(([k, v]) => [k, String(v)])));
+  } else {
+    io.out("");
+    io.out(`Pareto front (${study.directions.join(", ")}): ${front.length} trial(s)`);
+    const names = Object.keys(settings.space);
+    io.out(
+      renderTable(
+        ["number", ...study.directions.map((_, i) => `value_${i}`), ...names],
+        front.map((t) => [String(t.number), ...t.values!.map((v) => formatNumber(v, 6)), ...names.map((n) => String(t.params[n] ?? ""))]),
+      ),
+    );
+  }
+}

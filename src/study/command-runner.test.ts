@@ -1,0 +1,262 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Pruner } from "../pruners/index.js";
+import { RandomSampler } from "../samplers/index.js";
+import type { Distribution } from "../space/index.js";
+import {
+  CommandNotFoundError,
+  CommandTemplateError,
+  commandObjective,
+  paramEnvName,
+  parseReportLine,
+  placeholdersIn,
+  resolveExecutable,
+  substitutePlaceholders,
+} from "./command-runner.js";
+import { createStudy } from "./index.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "sextant-runner-"));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function script(name: string, body: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, body);
+  return path;
+}
+
+/** Whether a process still runs (a zombie waiting to be reaped counts as dead). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+async function eventuallyDead(pid: number): Promise<boolean> {
+  for (let i = 0; i < 20; i++) {
+    if (!alive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+const X: Record<string, Distribution> = { x: { type: "float", low: 0, high: 1 } };
+
+describe("placeholders and protocol", () => {
+  it("substitutes whole values, inside arguments too, and keeps {{ }} literal", () => {
+    expect(substitutePlaceholders("--lr={lr}", { lr: 0.01 })).toBe("--lr=0.01");
+    expect(substitutePlaceholders("{a}-{b}", { a: "x y", b: null })).toBe("x y-null");
+    expect(substitutePlaceholders("{{lr}}", { lr: 1 })).toBe("{lr}");
+    expect(substitutePlaceholders('{"json": 1}', {})).toBe('{"json": 1}');
+    expect(() => substitutePlaceholders("{nope}", { lr: 1 })).toThrow(CommandTemplateError);
+    expect(placeholdersIn(["run", "--a={a}", "{b}", "{a}"])).toEqual(["a", "b"]);
+  });
+
+  it("names environment variables by upper-casing and replacing non-alphanumerics", () => {
+    expect(paramEnvName("learning-rate")).toBe("SEXTANT_PARAM_LEARNING_RATE");
+    expect(paramEnvName("n.layers2")).toBe("SEXTANT_PARAM_N_LAYERS2");
+  });
+
+  it("parses sextant: lines", () => {
+    expect(parseReportLine('sextant: {"step": 3, "value": 0.41}')).toEqual({ kind: "intermediate", step: 3, value: 0.41 });
+    expect(parseReportLine('  sextant: {"value": 0.93}')).toEqual({ kind: "final", values: [0.93] });
+    expect(parseReportLine('sextant: {"values": [1, 2]}')).toEqual({ kind: "final", values: [1, 2] });
+    expect(parseReportLine("loss 0.3")).toBeNull();
+    expect(parseReportLine("sextant: {oops")?.kind).toBe("invalid");
+    expect(parseReportLine('sextant: {"step": -1, "value": 1}')?.kind).toBe("invalid");
+    expect(parseReportLine('sextant: {"step": 1, "value": "a"}')?.kind).toBe("invalid");
+  });
+
+  it("resolves executables on PATH and refuses missing or non-executable ones", () => {
+    expect(resolveExecutable("node")).toMatch(/node$/);
+    expect(() => resolveExecutable("sextant-no-such-program-xyz")).toThrow(CommandNotFoundError);
+    const plain = script("plain.sh", "echo hi\n");
+    expect(() => resolveExecutable("./plain.sh", { cwd: dir })).toThrow(/not executable/);
+    expect(() => resolveExecutable("./missing.sh", { cwd: dir })).toThrow(/does not exist/);
+    expect(plain).toContain(dir);
+  });
+
+  it("refuses a template with a placeholder that names no parameter", () => {
+    expect(() => commandObjective({ argv: ["node", "{y}"], space: X })).toThrow(/\{y\}/);
+    expect(() => commandObjective({ argv: [], space: X })).toThrow(/empty/);
+  });
+});
+
+describe("commandObjective", () => {
+  it("completes with the reported value, records intermediate values, passes params three ways", async () => {
+    const out = join(dir, "seen.json");
+    const path = script(
+      "obj.mjs",
+      `import { readFileSync, writeFileSync } from "node:fs";
+const x = Number(process.argv[2]);
+writeFileSync(${JSON.stringify(out)}, JSON.stringify({ argv: process.argv.slice(2), env: process.env.SEXTANT_PARAM_X,
+  trial: process.env.SEXTANT_TRIAL_NUMBER, study: process.env.SEXTANT_STUDY, file: JSON.parse(readFileSync(process.env.SEXTANT_PARAMS_FILE, "utf8")),
+  fileName: process.env.SEXTANT_PARAMS_FILE, extra: process.env.EXTRA }));
+console.log("noise");
+console.log('sextant: {"step": 0, "value": 5}');
+console.log('sextant: {"step": 1, "value": 4}');
+console.log(\`sextant: {"value": \${x * 10}}\`);
+`,
+    );
+    const study = await createStudy({ name: "s", sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize(
+      commandObjective({ argv: ["node", path, "{x}", "--tag=t{x}"], space: X, studyName: "s", env: { EXTRA: "e{x}" } }),
+      { nTrials: 1 },
+    );
+    const trial = study.trials[0]!;
+    expect(trial.state).toBe("complete");
+    const x = trial.params.x as number;
+    expect(trial.values).toEqual([x * 10]);
+    expect(trial.intermediate).toEqual({ 0: 5, 1: 4 });
+    expect(trial.systemAttrs.exitCode).toBe(0);
+    expect(trial.systemAttrs.stdoutTail).toContain("noise");
+    const seen = JSON.parse(readFileSync(out, "utf8"));
+    expect(seen.argv).toEqual([String(x), `--tag=t${x}`]);
+    expect(seen.env).toBe(String(x));
+    expect(seen.trial).toBe("0");
+    expect(seen.study).toBe("s");
+    expect(seen.file).toEqual({ x });
+    expect(seen.extra).toBe(`e${x}`);
+    expect(existsSync(seen.fileName)).toBe(false);
+  });
+
+  it("takes a bare number on the last line, and fails on NaN or no value", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 2 }) });
+    const code = `const n = Number(process.env.SEXTANT_TRIAL_NUMBER);
+if (n === 0) console.log("result\\n  0.25  \\n");
+else if (n === 1) console.log("NaN");
+else if (n === 2) console.log("all done");
+else console.log('sextant: {"value": "abc"}');`;
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 4 });
+    const [a, b, c, d] = study.trials;
+    expect(a!.state).toBe("complete");
+    expect(a!.values).toEqual([0.25]);
+    expect(b!.state).toBe("failed");
+    expect(b!.systemAttrs.failReason).toMatch(/not a finite number/);
+    expect(c!.state).toBe("failed");
+    expect(c!.systemAttrs.failReason).toMatch(/no value reported.*all done/);
+    expect(d!.systemAttrs.failReason).toMatch(/"abc" is not a finite number/);
+  });
+
+  it("fails a command that exits non-zero with its exit code and stderr tail, and goes on", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 3 }) });
+    const code = `if (process.env.SEXTANT_TRIAL_NUMBER === "0") { process.stderr.write("x".repeat(5000) + "\\nboom: out of memory\\n"); process.exit(3); } console.log(1.5);`;
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 2 });
+    const [failed, ok] = study.trials;
+    expect(failed!.state).toBe("failed");
+    expect(failed!.systemAttrs.exitCode).toBe(3);
+    expect(failed!.systemAttrs.signal).toBeNull();
+    expect(failed!.systemAttrs.failReason).toBe("exit code 3: boom: out of memory");
+    const tail = failed!.systemAttrs.stderrTail as string;
+    expect(tail.endsWith("boom: out of memory\n")).toBe(true);
+    expect(tail.length).toBeLessThanOrEqual(2048);
+    expect(ok!.state).toBe("complete");
+  });
+
+  it("fails a command killed by a signal, and one whose program or folder is missing", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 9 }) });
+    await study.optimize(commandObjective({ argv: ["node", "-e", 'process.kill(process.pid, "SIGKILL")'], space: X }), { nTrials: 1 });
+    await study.optimize(commandObjective({ argv: ["sextant-no-such-program-xyz", "{x}"], space: X }), { nTrials: 1 });
+    await study.optimize(commandObjective({ argv: ["node", "-e", "1"], space: X, cwd: join(dir, "gone") }), { nTrials: 1 });
+    const [killed, missing, noDir] = study.trials;
+    expect(killed!.state).toBe("failed");
+    expect(killed!.systemAttrs.signal).toBe("SIGKILL");
+    expect(killed!.systemAttrs.exitCode).toBeNull();
+    expect(killed!.systemAttrs.failReason).toBe("killed by signal SIGKILL");
+    expect(missing!.systemAttrs.failReason).toBe('command "sextant-no-such-program-xyz" not found');
+    expect(noDir!.systemAttrs.failReason).toBe(`working directory ${join(dir, "gone")} does not exist`);
+  });
+
+  it("stops a command its pruner prunes, with SIGTERM, and prunes the trial", async () => {
+    const prunesAtTwo: Pruner = {
+      name: "at-two",
+      prune: (_snapshot, trial) => Object.keys(trial.intermediate).length >= 3,
+    };
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }), pruner: prunesAtTwo });
+    const marker = join(dir, "finished");
+    const code = `const fs = require("node:fs");
+let step = 0;
+const tick = () => { console.log('sextant: {"step": ' + step + ', "value": ' + (10 - step) + '}');
+  if (++step === 50) { fs.writeFileSync(${JSON.stringify(marker)}, "x"); console.log(0); } else setTimeout(tick, 100); };
+tick();`;
+    const started = Date.now();
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, killGraceSeconds: 1 }), { nTrials: 1 });
+    const trial = study.trials[0]!;
+    expect(trial.state).toBe("pruned");
+    expect(Object.keys(trial.intermediate).length).toBeGreaterThanOrEqual(3);
+    expect(trial.values).toEqual([10 - Math.max(...Object.keys(trial.intermediate).map(Number))]);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("kills a command that exceeds its timeout, children included, and fails the trial", async () => {
+    const pidFile = join(dir, "child.pid");
+    const sh = script("sleepy.sh", `#!/bin/sh\nsleep 30 &\necho $! > "${pidFile}"\nwait\n`);
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 5 }) });
+    const started = Date.now();
+    await study.optimize(commandObjective({ argv: ["sh", sh], space: X, timeoutSeconds: 0.5, killGraceSeconds: 0.5 }), { nTrials: 1 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    const trial = study.trials[0]!;
+    expect(trial.state).toBe("failed");
+    expect(trial.systemAttrs.failReason).toBe("timed out after 0.5s");
+    const childPid = Number(readFileSync(pidFile, "utf8"));
+    expect(await eventuallyDead(childPid)).toBe(true);
+  });
+
+  it("escalates to SIGKILL for a command that ignores SIGTERM", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 6 }) });
+    const code = `process.on("SIGTERM", () => {}); setInterval(() => {}, 1000);`;
+    const started = Date.now();
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, timeoutSeconds: 0.3, killGraceSeconds: 0.3 }), { nTrials: 1 });
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(study.trials[0]!.systemAttrs.failReason).toBe("timed out after 0.3s");
+  });
+
+  it("fails running trials as interrupted when its signal aborts", async () => {
+    const controller = new AbortController();
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 7 }) });
+    setTimeout(() => {
+      study.stop();
+      controller.abort();
+    }, 300);
+    await study.optimize(
+      commandObjective({ argv: ["node", "-e", "setTimeout(() => console.log(1), 20000)"], space: X, signal: controller.signal, killGraceSeconds: 1 }),
+      { nTrials: 5, concurrency: 2 },
+    );
+    expect(study.trials.length).toBe(2);
+    for (const trial of study.trials) {
+      expect(trial.state).toBe("failed");
+      expect(trial.systemAttrs.failReason).toBe("interrupted");
+    }
+  });
+
+  it("passes a hostile value as one literal argument", async () => {
+    const out = join(dir, "argv.json");
+    const pwned = join(dir, "pwned");
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 8 }) });
+    const hostile = `a; touch ${pwned}`;
+    await study.enqueueTrial({ c: hostile });
+    await study.enqueueTrial({ c: `$(touch ${pwned})` });
+    const code = `require("node:fs").appendFileSync(${JSON.stringify(out)}, JSON.stringify(process.argv.slice(1)) + "\\n"); console.log(0);`;
+    await study.optimize(
+      commandObjective({ argv: ["node", "-e", code, "{c}"], space: { c: { type: "categorical", choices: [hostile, `$(touch ${pwned})`] } } }),
+      { nTrials: 2 },
+    );
+    const lines = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toEqual([[hostile], [`$(touch ${pwned})`]]);
+    expect(existsSync(pwned)).toBe(false);
+  });
+});

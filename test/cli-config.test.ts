@@ -1,0 +1,184 @@
+// CLI suite (spawns `node bin/sextant.js` against dist/): flags, config files and their errors, help.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FIXTURES, ROOT, sextant, tempDir } from "./fixtures/cli-run.js";
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+});
+afterEach(() => cleanup());
+
+const run = (args: string[]) => sextant(args, { cwd: dir });
+const NODE_CMD = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "1"];
+
+describe("--param and flags", () => {
+  it.each([
+    ["lr=float:abc:1", 'sextant: --param "lr=float:abc:1": parameter "lr": low must be a number, got "abc"'],
+    ["lr=float:1:0.1", 'sextant: --param "lr=float:1:0.1": parameter "lr": low (1) must not exceed high (0.1)'],
+    ["depth=int:1.5:3", 'sextant: --param "depth=int:1.5:3": parameter "depth": int bounds must be integers, got low=1.5 high=3'],
+    ["lr=float:0:1:log", 'sextant: --param "lr=float:0:1:log": parameter "lr": a log scale needs low > 0, got low=0'],
+    ["x=float:0:1:step=0.3", 'sextant: --param "x=float:0:1:step=0.3": parameter "x": step 0.3 does not divide the range [0, 1]'],
+    ["x=float:0:1:fast", 'sextant: --param "x=float:0:1:fast": parameter "x": unknown option "fast" in "float:0:1:fast" (expected "log" or "step=S")'],
+    ["b=cat:", 'sextant: --param "b=cat:": parameter "b": expected "cat:A,B,C" with non-empty choices, got "cat:"'],
+    ["x=normal:0:1", 'sextant: --param "x=normal:0:1": parameter "x": unknown type "normal" in "normal:0:1"'],
+    ["x", 'sextant: --param "x": expected NAME=SPEC, e.g. lr=float:1e-5:1e-1:log'],
+    ["1x=float:0:1", 'sextant: --param "1x=float:0:1": parameter name "1x" must start with a letter or _'],
+  ])("rejects --param %s with a clear message and exit 2", async (param, message) => {
+    const result = await run(["tune", "--param", param, ...NODE_CMD]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.startsWith(message)).toBe(true);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, "sextant.db"))).toBe(false);
+  });
+
+  it.each([
+    [["--trials", "0"], "sextant: --trials must be a positive integer, got \"0\""],
+    [["--direction", "up"], 'sextant: --direction must be minimize or maximize, got "up"'],
+    [["--sampler", "nope"], 'sextant: unknown sampler "nope" (choose one of: '],
+    [["--pruner", "nope"], 'sextant: unknown pruner "nope" (choose one of: none'],
+    [["--trial-timeout", "-1"], "sextant: --trial-timeout must be a positive number of seconds"],
+    [["--bogus"], "sextant: unknown option '--bogus'"],
+  ])("rejects %j with exit 2", async (flags, message) => {
+    const result = await run(["tune", ...flags, "--param", "x=float:0:1", ...NODE_CMD]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.startsWith(message)).toBe(true);
+  });
+
+  it("needs a command and parameters, and placeholders that name parameters", async () => {
+    const noCommand = await run(["tune", "--param", "x=float:0:1"]);
+    expect(noCommand.code).toBe(2);
+    expect(noCommand.stderr).toMatch(/^sextant: no command to tune: put it after --/);
+    const noParams = await run(["tune", "--", "node", "x.mjs"]);
+    expect(noParams.code).toBe(2);
+    expect(noParams.stderr).toMatch(/^sextant: no parameters to tune/);
+    const unknown = await run(["tune", "--param", "x=float:0:1", "--", "node", "x.mjs", "{x}", "--y={y}"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe("sextant: the command uses {y} but there is no such parameter (parameters: x)\n");
+  });
+});
+
+describe("config files", () => {
+  it("names the field path, line and column of every error, and exits 2", async () => {
+    writeFileSync(
+      join(dir, "bad.yaml"),
+      ["study: bad", "trials: 5", "trails: 10", 'command: ["node", "x.mjs", "{lr}"]', "params:", "  lr:", "    type: float", "    low: abc", "    high: 1"].join("\n"),
+    );
+    const result = await run(["tune", "--config", "bad.yaml"]);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split("\n").sort();
+    expect(lines).toEqual([
+      'sextant: bad.yaml:3:1: trails: unknown field (did you mean "trials"?)',
+      'sextant: bad.yaml:8:10: params.lr.low: expected number, got string "abc"',
+    ]);
+  });
+
+  it("reports unknown fields inside parameters, bad enum values and missing fields", async () => {
+    writeFileSync(
+      join(dir, "c.yml"),
+      [
+        "command: node x.mjs {a} {b}",
+        "params:",
+        "  a:",
+        "    type: flaot",
+        "    low: 0",
+        "    high: 1",
+        "  b:",
+        "    type: int",
+        "    low: 0",
+        "    high: 4",
+        "    logg: true",
+        "sampler:",
+        "  options: { seed: 1 }",
+      ].join("\n"),
+    );
+    const result = await run(["tune", "--config", "c.yml"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('sextant: c.yml:4:11: params.a.type: expected one of "float", "int", "categorical", got string "flaot"');
+    expect(result.stderr).toContain('sextant: c.yml:11:5: params.b.logg: unknown field (did you mean "log"?)');
+    expect(result.stderr).toContain("sextant: c.yml:13:3: sampler.name: required field is missing (expected string)");
+  });
+
+  it("points at lines of JSON configs too", async () => {
+    writeFileSync(
+      join(dir, "c.json"),
+      JSON.stringify({ command: ["node", "x.mjs"], params: { x: { type: "float", low: 0, high: "1" } }, trials: 2.5 }, null, 2),
+    );
+    const result = await run(["tune", "--config", "c.json"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('sextant: c.json:10:15: params.x.high: expected number, got string "1"');
+    expect(result.stderr).toMatch(/sextant: c\.json:13:13: trials: expected integer, got number 2.5/);
+  });
+
+  it("validates distributions and commands with their location", async () => {
+    const cases: [string, string][] = [
+      ["command: [node, x.mjs, '{lr}']\nparams:\n  lr: {type: float, low: 2, high: 1}\n", 'c.yaml:3:7: params.lr: parameter "lr": low (2) must not exceed high (1)'],
+      ["command: [node, x.mjs]\nparams:\n  lr: 'float:0:1:log'\n", 'c.yaml:3:7: params.lr: parameter "lr": a log scale needs low > 0, got low=0'],
+      ["command: [node, x.mjs]\nparams:\n  c: {type: categorical, low: 1}\n", 'c.yaml:3:6: params.c: parameter "c": a categorical parameter takes "choices", not "low"'],
+      ["command: node x.mjs | tee log\nparams:\n  x: 'float:0:1'\n", 'c.yaml:1:10: command: "|" is a shell operator, but commands do not run through a shell'],
+      ["command: [node, x.mjs, '{y}']\nparams:\n  x: 'float:0:1'\n", "c.yaml:1:10: command: the command uses {y} but there is no such parameter"],
+      ["direction: minimize\ndirections: [maximize]\ncommand: [node]\nparams: {x: 'float:0:1'}\n", 'c.yaml:2:13: directions: give either "direction" or "directions", not both'],
+      ["command: [node]\nparams: {x: 'float:0:1'}\ncommand: [node]\n", "c.yaml:3:1: Map keys must be unique"],
+      ["- just\n- a list\n", "c.yaml:1:1: a config file must be a mapping of fields"],
+    ];
+    for (const [yaml, message] of cases) {
+      writeFileSync(join(dir, "c.yaml"), yaml);
+      const result = await run(["tune", "--config", "c.yaml"]);
+      expect(result.code, yaml).toBe(2);
+      expect(result.stderr.startsWith(`sextant: ${message}`), `${yaml}\n${result.stderr}`).toBe(true);
+    }
+    const missing = await run(["tune", "--config", "nope.yaml"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("sextant: config file nope.yaml does not exist\n");
+  });
+
+  it("runs a valid config from its own folder, splits a string command, and lets flags override it", async () => {
+    mkdirSync(join(dir, "exp"));
+    copyFileSync(join(FIXTURES, "cli-quadratic.mjs"), join(dir, "exp", "q.mjs"));
+    writeFileSync(
+      join(dir, "exp", "tune.yaml"),
+      [
+        "# a comment",
+        'command: node q.mjs --x "{x}" --y {y}',
+        "trials: 50",
+        "direction: minimize",
+        "sampler: { name: random, options: { seed: 4 } }",
+        "params:",
+        "  x: float:-5:5",
+        "  y: { type: int, low: -3, high: 3 }",
+      ].join("\n"),
+    );
+    const result = await run(["tune", "--config", "exp/tune.yaml", "--trials", "3", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.study).toMatch(/^tune-[0-9a-f]{8}$/);
+    expect(summary.run.complete).toBe(3);
+    expect(Number.isInteger(summary.best.params.y)).toBe(true);
+    const again = await run(["tune", "--config", "exp/tune.yaml", "--trials", "1", "--json"]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ study: summary.study, resumed: true, total: { trials: 4 } });
+  });
+});
+
+describe("help and version", () => {
+  it("prints the version", async () => {
+    const result = await run(["--version"]);
+    expect(result.code).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+    expect(result.stdout.trim()).toBe(pkg.version);
+  });
+
+  it.each(["tune", "studies", "trials", "best", "export", "delete"])("shows examples in `%s --help`", async (command) => {
+    const result = await run([command, "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Examples:");
+    expect(result.stdout).toContain(`$ sextant ${command}`);
+  });
+
+  it("shows examples in the top-level help", async () => {
+    const result = await run(["--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Commands:[\s\S]*tune[\s\S]*Examples:/);
+  });
+});

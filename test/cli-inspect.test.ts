@@ -1,0 +1,183 @@
+// CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): studies,
+// trials, best, export, delete.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RandomSampler } from "../src/samplers/index.js";
+import { openStorage } from "../src/storage/index.js";
+import { TrialPruned, createStudy } from "../src/study/index.js";
+import { sextant, tempDir } from "./fixtures/cli-run.js";
+
+let dir: string;
+let cleanup: () => void;
+let db: string;
+beforeEach(async () => {
+  ({ dir, cleanup } = tempDir());
+  db = join(dir, "runs.db");
+  const storage = await openStorage(`sqlite:${db}`);
+  const study = await createStudy({ name: "demo", storage, direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
+  await study.optimize(
+    (trial) => {
+      const x = trial.suggestFloat("x", -5, 5);
+      const label = trial.suggestCategorical("label", ['plain', 'with, comma', 'say "hi"', "two\nlines"]);
+      if (trial.number === 3) throw new Error('bad "input", really');
+      if (trial.number === 4) {
+        trial.reportIntermediate(9, 0);
+        throw new TrialPruned();
+      }
+      return (x - 1) ** 2 + label.length;
+    },
+    { nTrials: 8 },
+  );
+  const multi = await createStudy({ name: "pareto", storage, directions: ["minimize", "minimize"], sampler: new RandomSampler({ seed: 2 }) });
+  await multi.optimize((trial) => {
+    const a = trial.suggestFloat("a", 0, 1);
+    return [a, 1 - a];
+  }, { nTrials: 5 });
+  await multi.optimize(() => [2, 2], { nTrials: 1 });
+  await storage.close();
+});
+afterEach(() => cleanup());
+
+const run = (args: string[], input?: string) => sextant([...args, "--storage", `sqlite:${db}`], { cwd: dir, input });
+
+describe("reading studies", () => {
+  it("lists studies, with --json", async () => {
+    const text = await run(["studies"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^name\s+directions\s+complete\s+pruned\s+failed\s+running\s+waiting\s+best\s+created/);
+    expect(text.stdout).toMatch(/demo\s+minimize\s+6\s+1\s+1\s+0\s+0/);
+    const json = JSON.parse((await run(["studies", "--json"])).stdout);
+    expect(json.map((s: { name: string }) => s.name).sort()).toEqual(["demo", "pareto"]);
+    const demo = json.find((s: { name: string }) => s.name === "demo");
+    expect(demo.trialCounts).toEqual({ waiting: 0, running: 0, complete: 6, pruned: 1, failed: 1 });
+    expect(demo.directions).toEqual(["minimize"]);
+    expect(typeof demo.bestValue).toBe("number");
+  });
+
+  it("says there are no studies for a database that does not exist, without creating it", async () => {
+    const result = await sextant(["studies"], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("no studies in sqlite:./sextant.db\n");
+    expect(existsSync(join(dir, "sextant.db"))).toBe(false);
+    const json = await sextant(["studies", "--json"], { cwd: dir, env: { SEXTANT_STORAGE: "sqlite:./elsewhere.db" } });
+    expect(JSON.parse(json.stdout)).toEqual([]);
+    expect(existsSync(join(dir, "elsewhere.db"))).toBe(false);
+  });
+
+  it("lists trials with --state and --limit filters", async () => {
+    const all = JSON.parse((await run(["trials", "demo", "--json"])).stdout);
+    expect(all.map((t: { number: number }) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(all[3]).toMatchObject({ state: "failed", systemAttrs: { failReason: 'bad "input", really' } });
+    expect(all[0].durationSeconds).toBeGreaterThanOrEqual(0);
+    const failed = JSON.parse((await run(["trials", "demo", "--json", "--state", "failed,pruned"])).stdout);
+    expect(failed.map((t: { number: number }) => t.number)).toEqual([3, 4]);
+    const last = JSON.parse((await run(["trials", "demo", "--json", "--limit", "2"])).stdout);
+    expect(last.map((t: { number: number }) => t.number)).toEqual([6, 7]);
+    const table = await run(["trials", "demo"]);
+    expect(table.stdout).toMatch(/^number\s+state\s+value\s+x\s+label\s+duration\s+note/);
+    expect(table.stdout).toMatch(/\n\s+3\s+failed\s+-\s+.*bad "input", really/);
+    expect(table.stdout).toMatch(/\n\s+4\s+pruned\s+9\s+.*at step 0/);
+    const bad = await run(["trials", "demo", "--state", "done"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^sextant: --state: unknown state "done"/);
+  });
+
+  it("shows the best trial, and the Pareto front of a multi-objective study", async () => {
+    const all = JSON.parse((await run(["trials", "demo", "--json"])).stdout) as { state: string; values: number[] | null; number: number }[];
+    const complete = all.filter((t) => t.state === "complete");
+    const bestValue = Math.min(...complete.map((t) => t.values![0]!));
+    const best = JSON.parse((await run(["best", "demo", "--json"])).stdout);
+    expect(best.best.value).toBe(bestValue);
+    expect(best.best.number).toBe(complete.find((t) => t.values![0] === bestValue)!.number);
+    const text = await run(["best", "demo"]);
+    expect(text.stdout).toContain(`best trial of "demo" (minimize): trial ${best.best.number}`);
+
+    const front = JSON.parse((await run(["best", "pareto", "--json"])).stdout);
+    expect(front.directions).toEqual(["minimize", "minimize"]);
+    expect(front.bestTrials.map((t: { number: number }) => t.number).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect((await run(["best", "pareto"])).stdout).toContain("Pareto front of \"pareto\"");
+  });
+
+  it("exports CSV with proper quoting, and JSON to a file", async () => {
+    const csv = await run(["export", "demo", "--format", "csv"]);
+    expect(csv.code).toBe(0);
+    const rows = parseCsv(csv.stdout);
+    expect(rows[0]).toEqual(["number", "state", "value", "params_x", "params_label", "datetime_start", "datetime_complete", "duration_seconds", "fail_reason"]);
+    expect(rows).toHaveLength(9);
+    const all = JSON.parse((await run(["trials", "demo", "--json"])).stdout) as { params: { label: string; x: number }; values: number[] | null }[];
+    for (let i = 0; i < 8; i++) {
+      expect(rows[i + 1]![0]).toBe(String(i));
+      expect(rows[i + 1]![4]).toBe(all[i]!.params.label);
+      expect(Number(rows[i + 1]![3])).toBe(all[i]!.params.x);
+      if (all[i]!.values) expect(Number(rows[i + 1]![2])).toBe(all[i]!.values![0]);
+    }
+    expect(rows[4]![8]).toBe('bad "input", really');
+    expect(csv.stdout).toContain('"bad ""input"", really"');
+
+    const out = await run(["export", "demo", "--format", "json", "--output", "demo.json"]);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toContain('wrote 8 trial(s) of "demo" to demo.json');
+    const exported = JSON.parse(readFileSync(join(dir, "demo.json"), "utf8"));
+    expect(exported.trials).toHaveLength(8);
+    expect(exported.trials[4].intermediate).toEqual({ 0: 9 });
+  });
+
+  it("refuses to delete without --yes when stdin is not a terminal, deletes with it", async () => {
+    const refused = await run(["delete", "demo"], "y\n");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('sextant: refusing to delete study "demo" (8 trials) without --yes: stdin is not a terminal to confirm on\n');
+    const deleted = await run(["delete", "demo", "--yes", "--json"]);
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toEqual({ deleted: "demo", trials: 8 });
+    const names = JSON.parse((await run(["studies", "--json"])).stdout).map((s: { name: string }) => s.name);
+    expect(names).toEqual(["pareto"]);
+  });
+
+  it("gives a clear error and exit 1 for an unknown study", async () => {
+    for (const command of [["trials", "nope"], ["best", "nope"], ["export", "nope"], ["delete", "nope", "--yes"]]) {
+      const result = await run(command);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`sextant: no study named "nope" in sqlite:${db} (studies: demo, pareto)\n`);
+    }
+    const noDb = await sextant(["best", "nope"], { cwd: dir });
+    expect(noDb.code).toBe(1);
+    expect(noDb.stderr).toBe('sextant: no study named "nope" in sqlite:./sextant.db (the database file does not exist)\n');
+  });
+});
+
+/** A small RFC 4180 reader, to check that the export round-trips. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let i = 0;
+  let quoted = false;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (c === '"') quoted = false;
+      else field += c;
+      i++;
+      continue;
+    }
+    if (c === '"') quoted = true;
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\r" && text[i + 1] === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+      i++;
+    } else field += c;
+    i++;
+  }
+  return rows;
+}

@@ -1,0 +1,222 @@
+// CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): sextant tune.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import "../src/index.js";
+import { prunerNames } from "../src/pruners/index.js";
+import type { FrozenTrial } from "../src/space/index.js";
+import { openStorage } from "../src/storage/index.js";
+import { FIXTURES, alive, sextant, start, tempDir } from "./fixtures/cli-run.js";
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+});
+afterEach(() => cleanup());
+
+async function trialsOf(study: string, db = join(dir, "sextant.db")): Promise<FrozenTrial[]> {
+  const storage = await openStorage(`sqlite:${db}`);
+  try {
+    const record = await storage.getStudy(study);
+    if (!record) return [];
+    return [...(await storage.trialsSince(record.id, 0)).trials].sort((a, b) => a.number - b.number);
+  } finally {
+    await storage.close();
+  }
+}
+
+const QUADRATIC = ["--param", "x=float:-5:5", "--param", "y=float:-5:5", "--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
+
+describe("sextant tune", () => {
+  it("tunes a real command end to end into SQLite, then resumes with numbers continuing", async () => {
+    const first = await sextant(["tune", "--study", "quad", "--trials", "40", "--jobs", "4", "--seed", "1", "--json", ...QUADRATIC], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const summary = JSON.parse(first.stdout);
+    expect(summary.study).toBe("quad");
+    expect(summary.storage).toBe("sqlite:./sextant.db");
+    expect(summary.run).toMatchObject({ trials: 40, complete: 40, failed: 0 });
+    // The optimum is 0 at (2, -1); over [-5, 5]^2 even random search gets within this in 40 trials.
+    expect(summary.best.value).toBeLessThan(8);
+    const { x, y } = summary.best.params;
+    expect(summary.best.value).toBeCloseTo((x - 2) ** 2 + (y + 1) ** 2, 10);
+
+    let trials = await trialsOf("quad");
+    expect(trials).toHaveLength(40);
+    expect(trials.every((t) => t.state === "complete")).toBe(true);
+    expect(Math.min(...trials.map((t) => t.values![0]!))).toBe(summary.best.value);
+
+    const second = await sextant(["tune", "--study", "quad", "--trials", "4", "--seed", "1", ...QUADRATIC], { cwd: dir });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('study "quad" resumed');
+    expect(second.stderr).toMatch(/trial 4[0-3] complete value=/);
+    expect(second.stdout).toContain("best trial:");
+    trials = await trialsOf("quad");
+    expect(trials.map((t) => t.number)).toEqual([...Array(44).keys()]);
+  });
+
+  it("derives a stable study name from the command, stores its settings, and warns when the space changes", async () => {
+    const run = (extra: string[]) =>
+      sextant(["tune", "--trials", "2", "--quiet", ...extra, "--param", "x=float:0:0.5", "--", "node", join(FIXTURES, "cli-failing.mjs"), "{x}"], { cwd: dir });
+    const a = await run([]);
+    expect(a.code, a.stderr).toBe(0);
+    const storage = await openStorage(`sqlite:${join(dir, "sextant.db")}`);
+    const studies = await storage.listStudies();
+    await storage.close();
+    expect(studies).toHaveLength(1);
+    expect(studies[0]!.name).toMatch(/^cli-failing-[0-9a-f]{8}$/);
+    const config = studies[0]!.systemAttrs["cli:config"] as Record<string, unknown>;
+    expect(config.command).toEqual(["node", join(FIXTURES, "cli-failing.mjs"), "{x}"]);
+    expect(config.space).toEqual({ x: { type: "float", low: 0, high: 0.5 } });
+
+    const b = await sextant(
+      ["tune", "--trials", "1", "--param", "x=float:0:0.4", "--", "node", join(FIXTURES, "cli-failing.mjs"), "{x}"],
+      { cwd: dir },
+    );
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).toContain(`study "${studies[0]!.name}" resumed`);
+    expect(b.stderr).toMatch(/warning: .*different search space \(x: float:0:0.5 -> float:0:0.4\)/);
+  });
+
+  it("fails trials of a failing command with exit code and stderr tail, and goes on", async () => {
+    const result = await sextant(
+      ["tune", "--study", "f", "--trials", "12", "--seed", "3", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-failing.mjs"), "{x}"],
+      { cwd: dir },
+    );
+    const trials = await trialsOf("f");
+    expect(trials).toHaveLength(12);
+    const failed = trials.filter((t) => t.state === "failed");
+    const complete = trials.filter((t) => t.state === "complete");
+    expect(failed.length).toBeGreaterThan(0);
+    expect(complete.length).toBeGreaterThan(0);
+    expect(result.code).toBe(0);
+    for (const t of failed) {
+      expect(t.params.x as number).toBeGreaterThan(0.5);
+      expect(t.systemAttrs.exitCode).toBe(3);
+      expect(t.systemAttrs.stderrTail).toContain("is too large");
+      expect(t.systemAttrs.failReason).toMatch(/^exit code 3: error: x=.* is too large$/);
+      expect(result.stderr).toContain(`trial ${t.number} failed: exit code 3`);
+    }
+    for (const t of complete) expect(t.values![0]).toBe(t.params.x);
+  });
+
+  it("refuses a command that does not exist before any trial", async () => {
+    const missing = await sextant(["tune", "--study", "m", "--param", "x=float:0:1", "--", "no-such-program-sextant", "{x}"], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('sextant: command "no-such-program-sextant" not found on PATH; no trial was started\n');
+    writeFileSync(join(dir, "plain.sh"), "echo 1\n");
+    const notExecutable = await sextant(["tune", "--study", "m", "--param", "x=float:0:1", "--", "./plain.sh", "{x}"], { cwd: dir });
+    expect(notExecutable.code).toBe(2);
+    expect(notExecutable.stderr).toMatch(/command "\.\/plain\.sh" is not executable/);
+    expect(await trialsOf("m")).toEqual([]);
+  });
+
+  it("passes hostile values as one literal argument each, plus env vars and a params file", async () => {
+    const pwned = join(dir, "pwned");
+    const record = join(dir, "record.jsonl");
+    const hostile = [`a; touch ${pwned}`, `$(touch ${pwned})`, `\`touch ${pwned}\` && echo`, "it's \"quoted\" | cat"];
+    writeFileSync(
+      join(dir, "inject.yaml"),
+      [
+        "study: inject",
+        `command: ["node", ${JSON.stringify(join(FIXTURES, "cli-record.mjs"))}, "{c}", "--n={n}"]`,
+        "trials: 8",
+        "env:",
+        `  RECORD: ${JSON.stringify(record)}`,
+        "params:",
+        "  c:",
+        "    type: categorical",
+        `    choices: ${JSON.stringify(hostile)}`,
+        '  n: "int:1:3"',
+      ].join("\n"),
+    );
+    const result = await sextant(["tune", "--config", "inject.yaml", "--quiet"], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const lines = readFileSync(record, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(8);
+    const trials = await trialsOf("inject");
+    for (const line of lines) {
+      const number = Number(line.env.SEXTANT_TRIAL_NUMBER);
+      const trial = trials[number]!;
+      expect(line.argv).toEqual([trial.params.c, `--n=${trial.params.n}`]);
+      expect(hostile).toContain(line.argv[0]);
+      expect(line.env.SEXTANT_PARAM_C).toBe(trial.params.c);
+      expect(line.env.SEXTANT_PARAM_N).toBe(String(trial.params.n));
+      expect(line.env.SEXTANT_STUDY).toBe("inject");
+      expect(line.params).toEqual(trial.params);
+      expect(existsSync(line.env.SEXTANT_PARAMS_FILE)).toBe(false);
+      // Commands in a config file run from the config's folder.
+      expect(line.cwd).toBe(dir);
+    }
+    expect(existsSync(pwned)).toBe(false);
+  });
+
+  it("kills a command that outlives --trial-timeout, children included, and fails its trial", async () => {
+    const pids = join(dir, "pids");
+    const started = Date.now();
+    const result = await sextant(
+      ["tune", "--study", "t", "--trials", "2", "--trial-timeout", "0.5", "--kill-grace", "0.5", "--param", "x=float:0:1", "--", join(FIXTURES, "cli-sleepy.sh"), "{x}"],
+      { cwd: dir, env: { PIDS: pids } },
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("all 2 trial(s) failed; last reason: timed out after 0.5s");
+    const trials = await trialsOf("t");
+    expect(trials.map((t) => [t.state, t.systemAttrs.failReason])).toEqual([
+      ["failed", "timed out after 0.5s"],
+      ["failed", "timed out after 0.5s"],
+    ]);
+    const children = readFileSync(pids, "utf8").trim().split("\n").map(Number);
+    expect(children).toHaveLength(2);
+    for (let i = 0; i < 20 && children.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(children.filter(alive)).toEqual([]);
+  });
+
+  it.skipIf(!prunerNames().includes("median"))("prunes unpromising commands with --pruner median", async () => {
+    const marker = join(dir, "steps");
+    const result = await sextant(
+      [
+        "tune", "--study", "p", "--trials", "16", "--seed", "5", "--pruner", "median", "--json",
+        "--param", "base=float:0:10", "--", "node", join(FIXTURES, "cli-steps.mjs"), "{base}",
+      ],
+      { cwd: dir, env: { MARKER: marker, DELAY: "25", STEPS: "8" } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const trials = await trialsOf("p");
+    const pruned = trials.filter((t) => t.state === "pruned");
+    expect(pruned.length).toBeGreaterThan(0);
+    const steps = readFileSync(marker, "utf8").trim().split("\n").map((l) => l.split(" ").map(Number));
+    for (const t of pruned) {
+      const reached = steps.filter(([n]) => n === t.number).map(([, s]) => s!);
+      expect(Math.max(...reached)).toBeLessThan(7);
+    }
+    expect(JSON.parse(result.stdout).run.pruned).toBe(pruned.length);
+  });
+
+  it("stops on SIGINT: running commands stopped, trials failed as interrupted, exit 130, and resumes", async () => {
+    const pids = join(dir, "pids");
+    const args = ["tune", "--study", "int", "--jobs", "2", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"];
+    const run = start([...args.slice(0, 3), "--trials", "20", ...args.slice(3)], { cwd: dir, env: { SLEEP: "700", PIDS: pids } });
+    await run.waitForStderr(/trial \d+ complete/);
+    await run.waitForStderr("trial 1 complete");
+    await new Promise((r) => setTimeout(r, 300));
+    run.child.kill("SIGINT");
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain("SIGINT received");
+    expect(result.stderr).toContain("interrupted by SIGINT");
+    let trials = await trialsOf("int");
+    expect(trials.filter((t) => t.state === "running" || t.state === "waiting")).toEqual([]);
+    const interrupted = trials.filter((t) => t.state === "failed");
+    expect(interrupted.length).toBeGreaterThan(0);
+    for (const t of interrupted) expect(t.systemAttrs.failReason).toBe("interrupted");
+    for (const pid of readFileSync(pids, "utf8").trim().split("\n").map(Number)) expect(alive(pid)).toBe(false);
+
+    const before = trials.length;
+    const again = await sextant([...args.slice(0, 3), "--trials", "2", ...args.slice(3)], { cwd: dir, env: { SLEEP: "10" } });
+    expect(again.code, again.stderr).toBe(0);
+    trials = await trialsOf("int");
+    expect(trials.map((t) => t.number)).toEqual([...Array(before + 2).keys()]);
+    expect(trials.slice(before).every((t) => t.state === "complete")).toBe(true);
+  });
+});
