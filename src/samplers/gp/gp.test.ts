@@ -213,3 +213,20 @@ describe("createGPSamplerFromOptions", () => {
     expect(() => createGPSamplerFromOptions({ nStartupTrials: 0 })).toThrow(/nStartupTrials/);
   });
 });
+
+describe("GPSampler and pruned trials", () => {
+  it("models a pruned trial's value, so it does not propose the pruned point again", () => {
+    const x = { type: "float", low: 0, high: 1 } as const;
+    const trials = [0.1, 0.3, 0.5, 0.7, 0.9, 0.2, 0.4, 0.6, 0.8, 0.95, 0.05].map((v, number) =>
+      makeTrial({ number, state: "complete", values: [(v - 0.5) ** 2], params: { x: v }, distributions: { x } }),
+    );
+    // The point the model likes best was pruned with a terrible value.
+    trials.push(makeTrial({ number: 11, state: "pruned", values: [10], params: { x: 0.5 }, distributions: { x } }));
+    const sampler = new GPSampler({ seed: 1 });
+    const snapshot = makeSnapshot(trials);
+    const trial = makeSamplingTrial(12);
+    const space = sampler.inferRelativeSpace(snapshot, trial);
+    const next = sampler.sampleRelative(snapshot, trial, space).x as number;
+    expect(Math.abs(next - 0.5)).toBeGreaterThan(0.02);
+  });
+});

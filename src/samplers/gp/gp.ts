@@ -151,7 +151,7 @@ export class GPSampler implements Sampler {
     return encoder.decode(u);
   }
 
-  /** Complete trials with every parameter of the space, encoded, and their minimisation targets. */
+  /** Complete (and pruned, with a value) trials with every parameter of the space, encoded, and their minimisation targets. */
   private collectObservations(
     snapshot: StudySnapshot,
     encoder: SpaceEncoder,
@@ -163,7 +163,9 @@ export class GPSampler implements Sampler {
     const directions = snapshot.directions;
     for (const t of snapshot.trials) {
       if (!t || t.number === number) continue;
-      if (t.state !== "complete" && t.state !== "running") continue;
+      // A pruned trial carries the value it was stopped at: a pessimistic but real observation.
+      // Leaving it out would let the model propose the same pruned region again and again.
+      if (t.state !== "complete" && t.state !== "pruned" && t.state !== "running") continue;
       const point = encodeTrial(t, encoder);
       if (!point) continue;
       if (t.state === "running") {
