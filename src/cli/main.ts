@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 // The package's public door registers the default sampler and every named sampler and pruner.
 import "../index.js";
+import { prunerNames } from "../pruners/index.js";
+import { samplerNames } from "../samplers/index.js";
 import { UsageError, describeUserError } from "./errors.js";
 import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
 import { type Io, processIo } from "./io.js";
@@ -91,9 +93,9 @@ Run "sextant help <command>" for a command's flags and examples.`,
     .option("--kill-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a command (default 5)", seconds("--kill-grace", true))
     .option("--storage <url>", STORAGE_HELP)
     .option("-s, --study <name>", "study name (default: from the config, else derived from the command; rerun to resume)")
-    .option("--sampler <name>", 'sampler name (default "auto")')
+    .option("--sampler <name>", `sampler: ${samplerNames().join(", ")} (default "auto")`)
     .option("--sampler-opt <key=value>", "a sampler option (repeatable)", collect)
-    .option("--pruner <name>", 'pruner name, e.g. "none" or "median" (default none)')
+    .option("--pruner <name>", `pruner: ${prunerNames().join(", ")} (default none)`)
     .option("--pruner-opt <key=value>", "a pruner option (repeatable)", collect)
     .option("--seed <n>", "seed for the sampler", integer("--seed"))
     .option("--cwd <dir>", "working directory of the command (default: the config file's folder, else the current one)")
