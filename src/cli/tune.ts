@@ -280,7 +280,9 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   try {
     storage = await openStorage(settings.storage);
   } catch (error) {
-    throw new UserError(`cannot open storage ${settings.storage}: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    // Storage errors already name the URL ("cannot open sqlite:x.db: …"); do not say it twice.
+    throw new UserError(message.startsWith("cannot open") ? message : `cannot open storage ${settings.storage}: ${message}`);
   }
   try {
     return await runTune(settings, storage, sampler, pruner, flags, io);
