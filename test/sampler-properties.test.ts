@@ -128,3 +128,51 @@ describe.each(names)("sampler %s", (name) => {
     );
   });
 });
+
+describe.each(names)("sampler %s with concurrent workers and ask/tell", (name) => {
+  const space = {
+    x: { type: "float", low: -5, high: 5 },
+    n: { type: "int", low: 1, high: 64, log: true },
+    c: { type: "categorical", choices: ["a", "b", "c"] },
+  } as const;
+  const objective = (params: Record<string, unknown>): number =>
+    ((params.x as number) - 1) ** 2 + Math.log2(params.n as number) + (params.c === "b" ? 0 : 1);
+
+  it("runs four trials at a time without duplicates piling up, and supports interleaved ask/tell", { timeout: 60_000 }, async () => {
+    const study = await createStudy({ sampler: createSamplerByName(name, { seed: 11 }) });
+    await study.optimize((trial) => objective({ x: trial.suggest("x", space.x), n: trial.suggest("n", space.n), c: trial.suggest("c", space.c) }), {
+      nTrials: 32,
+      concurrency: 4,
+    });
+    expect(study.trials).toHaveLength(32);
+    expect(study.trials.every((t) => t.state === "complete")).toBe(true);
+    // Continuous x: four workers asking at once must not all get the same point.
+    const distinct = new Set(study.trials.map((t) => t.params.x));
+    expect(distinct.size).toBeGreaterThan(28);
+
+    const first = await study.ask(space);
+    const second = await study.ask(space);
+    expect(first.number).not.toBe(second.number);
+    await study.tell(second, objective(second.params));
+    await study.tell(first, { state: "failed", reason: "worker lost" });
+    expect(study.trials.at(-1)!.state).toBe("complete");
+    expect(study.trials.at(-2)!.systemAttrs.failReason).toBe("worker lost");
+  });
+
+  it("handles a two-objective study", { timeout: 60_000 }, async () => {
+    const study = await createStudy({ directions: ["minimize", "maximize"], sampler: createSamplerByName(name, { seed: 5 }) });
+    const running = study.optimize((trial) => {
+      const x = trial.suggest("x", space.x) as number;
+      return [x * x, -((x - 2) ** 2)];
+    }, { nTrials: 20 });
+    // A single-objective sampler may refuse, but with an error that says why, not a crash mid-way.
+    const refused = await running.then(() => null, (error: Error) => error);
+    if (refused) {
+      expect(refused.message).toMatch(/objective/);
+      expect(study.trials.filter((t) => t.state === "complete")).toHaveLength(0);
+    } else {
+      expect(study.trials.every((t) => t.state === "complete" && t.values!.length === 2)).toBe(true);
+      expect(study.bestTrials.length).toBeGreaterThan(0);
+    }
+  });
+});
