@@ -11,6 +11,7 @@ import {
   type SamplingTrial,
   type StudySnapshot,
   isBetter,
+  makeTrial,
   paretoFront,
 } from "../space/index.js";
 import { type Storage, type StudyRecord, type TrialPatch, openStorage } from "../storage/index.js";
@@ -576,20 +577,7 @@ function errorMessage(error: unknown): string {
 }
 
 function placeholder(number: number): FrozenTrial {
-  return {
-    id: -1,
-    number,
-    state: "waiting",
-    params: {},
-    distributions: {},
-    values: null,
-    intermediate: {},
-    userAttrs: {},
-    systemAttrs: {},
-    startedAt: null,
-    finishedAt: null,
-    seq: -1,
-  };
+  return makeTrial({ number, id: -1, state: "waiting", seq: -1 });
 }
 
 function canonicalParams(params: Record<string, unknown>): string {
