@@ -226,6 +226,28 @@ export class TrialHistory {
     return split;
   }
 
+  /**
+   * Watanabe's (2023) EI weights of the below rows: the improvement of each over the best above
+   * loss, scaled to mean 1. Null (weights by recency) when pruned trials are involved or every
+   * below loss ties the threshold, since the improvement is then undefined or zero everywhere.
+   */
+  improvementWeights(split: Split): Float64Array | null {
+    const n = this.rows.length;
+    const count = split.belowCount;
+    if (count === 0 || count >= n) return null;
+    const threshold = this.rows[this.lossOrder[count]!]!;
+    if (threshold.rank !== Number.NEGATIVE_INFINITY) return null;
+    let total = 0;
+    for (let i = 0; i < count; i++) total += threshold.loss - this.rows[this.lossOrder[i]!]!.loss;
+    if (!(total > 0 && Number.isFinite(total))) return null;
+    const weights = new Float64Array(n);
+    for (let i = 0; i < count; i++) {
+      const row = this.lossOrder[i]!;
+      weights[row] = ((threshold.loss - this.rows[row]!.loss) * count) / total;
+    }
+    return weights;
+  }
+
   /** Rows of the best nondomination ranks, the last partial rank thinned by greedy hypervolume selection. */
   private multiObjectiveBelow(belowCount: number): number[] {
     const remaining = this.byNumber.slice();

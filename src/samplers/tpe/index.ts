@@ -5,4 +5,5 @@ export {
   defaultGamma,
   defaultWeights,
   hyperoptGamma,
+  linearGamma,
 } from "./tpe.js";

@@ -2,9 +2,18 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../math/rng.js";
 import { normalCdf } from "../../math/special.js";
 import { makeDimension } from "./dimension.js";
-import { MultivariateParzen, UnivariateCategoricalParzen, UnivariateNumericParzen } from "./parzen-estimator.js";
+import { MultivariateParzen, type ParzenOptions, UnivariateCategoricalParzen, UnivariateNumericParzen, bandwidthFloor } from "./parzen-estimator.js";
 
-const OPTIONS = { priorWeight: 1, considerMagicClip: true, considerEndpoints: false };
+const OPTIONS: ParzenOptions = {
+  priorWeight: 1,
+  considerMagicClip: true,
+  considerEndpoints: false,
+  magicClipExponent: null,
+  minBandwidthFactor: 0,
+  maxBandwidthFactor: 1,
+  densityJacobian: false,
+  multivariateBandwidth: "scott",
+};
 
 function sortedData(n: number, seed: number): { mus: Float64Array; weights: Float64Array } {
   const rng = new Rng(seed);
@@ -103,5 +112,86 @@ describe("MultivariateParzen", () => {
     const far = parzen.logPdf(Float64Array.from([0.9, 0.9, 0]), 0);
     expect(near).toBeGreaterThan(far);
     expect(Number.isFinite(far)).toBe(true);
+  });
+});
+
+/** Watanabe's (2023) recommended kernel options, the sampler's default. */
+const WATANABE: ParzenOptions = {
+  priorWeight: 1,
+  considerMagicClip: true,
+  considerEndpoints: true,
+  magicClipExponent: 2,
+  minBandwidthFactor: 0.03,
+  maxBandwidthFactor: 0.5,
+  densityJacobian: true,
+  multivariateBandwidth: "neighbour",
+};
+
+describe("Watanabe's kernel options", () => {
+  it("floors bandwidths at max(Δ, n^-α), or Optuna's 1/min(100, n+1)", () => {
+    expect(bandwidthFloor(WATANABE, 3)).toBeCloseTo(1 / 9);
+    expect(bandwidthFloor(WATANABE, 100)).toBe(0.03);
+    expect(bandwidthFloor(OPTIONS, 9)).toBeCloseTo(0.1);
+    expect(bandwidthFloor(OPTIONS, 500)).toBeCloseTo(0.01);
+  });
+
+  it("pruned multivariate densities equal the full sum within 1e-12 relative, with neighbour bandwidths", () => {
+    const d = 4;
+    const dimensions = Array.from({ length: d }, () => makeDimension({ type: "float", low: 0, high: 1 }));
+    for (const n of [0, 1, 7, 900]) {
+      const rng = new Rng(n + 11);
+      const observations = Float64Array.from({ length: n * d }, () => rng.uniform() ** 2);
+      const weights = Float64Array.from({ length: n }, () => 0.1 + rng.uniform());
+      const parzen = new MultivariateParzen();
+      parzen.build(dimensions, observations, weights, n, WATANABE);
+      // Pre-sorted orders (what the sampler passes from its columns) give the very same mixture.
+      const orders = Array.from({ length: d }, (_, k) =>
+        Int32Array.from({ length: n }, (_, j) => j).sort((a, b) => observations[a * d + k]! - observations[b * d + k]! || a - b),
+      );
+      const presorted = new MultivariateParzen();
+      presorted.build(dimensions, observations, weights, n, WATANABE, orders);
+      // Brute force: Bergstra's rule per dimension with the range ends and the prior's centre as neighbours.
+      const floor = Math.max(0.03, (n + 1) ** -2);
+      const sigma = (j: number, k: number): number => {
+        if (j === n) return 1;
+        const centres = [...Array.from({ length: n }, (_, i) => observations[i * d + k]!), 0.5].sort((a, b) => a - b);
+        const mu = observations[j * d + k]!;
+        const i = centres.indexOf(mu);
+        const gap = Math.max(mu - (i === 0 ? 0 : centres[i - 1]!), (i === centres.length - 1 ? 1 : centres[i + 1]!) - mu);
+        return Math.min(0.5, Math.max(floor, gap));
+      };
+      const sigmas = Array.from({ length: (n + 1) * d }, (_, at) => sigma(Math.floor(at / d), at % d));
+      const total = weights.reduce((s, w) => s + w, 0) + 1;
+      const point = new Float64Array(d);
+      for (let trial = 0; trial < 12; trial++) {
+        for (let k = 0; k < d; k++) point[k] = rng.uniform();
+        const logTerms: number[] = [];
+        for (let j = 0; j <= n; j++) {
+          let term = Math.log((j === n ? 1 : weights[j]!) / total);
+          for (let k = 0; k < d; k++) {
+            const mu = j === n ? 0.5 : observations[j * d + k]!;
+            const s = sigmas[j * d + k]!;
+            const z = (point[k]! - mu) / s;
+            const mass = normalCdf((1 - mu) / s) - normalCdf(-mu / s);
+            term += -0.5 * z * z - Math.log(Math.sqrt(2 * Math.PI) * s * mass);
+          }
+          logTerms.push(term);
+        }
+        const max = Math.max(...logTerms);
+        const full = max + Math.log(logTerms.reduce((s, t) => s + Math.exp(t - max), 0));
+        expect(Math.abs(parzen.logPdf(point, 0) - full)).toBeLessThan(1e-12 * Math.max(1, Math.abs(full)));
+        expect(presorted.logPdf(point, 0)).toBe(parzen.logPdf(point, 0));
+      }
+    }
+  });
+
+  it("scores univariate kernels as proper densities that integrate to one", () => {
+    const { mus, weights } = sortedData(40, 5);
+    const parzen = new UnivariateNumericParzen();
+    parzen.build(makeDimension({ type: "float", low: 0, high: 1 }), mus, weights, 40, WATANABE);
+    let integral = 0;
+    const steps = 20000;
+    for (let i = 0; i < steps; i++) integral += Math.exp(parzen.logPdf((i + 0.5) / steps)) / steps;
+    expect(integral).toBeCloseTo(1, 4);
   });
 });

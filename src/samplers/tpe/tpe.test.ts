@@ -10,7 +10,7 @@ import {
   makeTrial,
 } from "../../space/index.js";
 import { createStudy } from "../../study/index.js";
-import { TPESampler, createTPESamplerFromOptions, defaultGamma, defaultWeights } from "./index.js";
+import { TPESampler, createTPESamplerFromOptions, defaultGamma, defaultWeights, linearGamma } from "./index.js";
 
 const X: Distribution = { type: "float", low: 0, high: 1 };
 
@@ -215,7 +215,7 @@ describe("TPESampler", () => {
       if (Math.abs((p.b as number) - 0.5) < 0.3) near++;
     }
     expect(near).toBeGreaterThan(25);
-    expect(() => new TPESampler({ group: true })).toThrow(/multivariate/);
+    expect(() => new TPESampler({ group: true, multivariate: false })).toThrow(/multivariate/);
   });
 
   it("handles several objectives", () => {
@@ -281,5 +281,82 @@ describe("createTPESamplerFromOptions", () => {
     expect(() => createTPESamplerFromOptions({ multivariate: "yes" })).toThrow(/multivariate must be true or false/);
     expect(() => createTPESamplerFromOptions({ nEiCandidates: "2.5" })).toThrow(/nEiCandidates must be an integer/);
     expect(() => createTPESamplerFromOptions({ nEiCandidates: "0" })).toThrow(/nEiCandidates/);
+  });
+});
+
+describe("presets", () => {
+  const history = (): FrozenTrial[] =>
+    trialsFrom(60, (i) => {
+      const x = ((i * 0.6180339887) % 1 + 1) % 1;
+      const y = ((i * 0.7548776662) % 1 + 1) % 1;
+      return { params: { x, y }, distributions: { x: X, y: X }, value: (x - 0.7) ** 2 + (y - 0.2) ** 2 };
+    });
+  const suggest = (sampler: TPESampler, trials: FrozenTrial[]): Record<string, ParamValue> => {
+    const snapshot = makeSnapshot(trials);
+    const space = sampler.inferRelativeSpace(snapshot);
+    return { ...sampler.sampleRelative(snapshot, makeSamplingTrial(60), space) };
+  };
+
+  it("defaults to Watanabe's setting and keeps Optuna's behind preset: optuna", () => {
+    expect(linearGamma(0.15)(100)).toBe(15);
+    const watanabe = new TPESampler({ seed: 1 });
+    expect(watanabe.multivariate).toBe(true);
+    expect(watanabe.weighting).toBe("ei");
+    const optuna = new TPESampler({ seed: 1, preset: "optuna" });
+    expect(optuna.multivariate).toBe(false);
+    expect(optuna.weighting).toBe("recency");
+    // Explicit options win over the preset and give the same suggestion as spelling the preset out.
+    const spelled = new TPESampler({
+      seed: 1,
+      preset: "optuna",
+      multivariate: true,
+      considerEndpoints: true,
+      gamma: linearGamma(0.15),
+      weighting: "ei",
+      magicClipExponent: 2,
+      minBandwidthFactor: 0.03,
+      maxBandwidthFactor: 0.5,
+      densityJacobian: true,
+      multivariateBandwidth: "neighbour",
+    });
+    expect(suggest(spelled, history())).toEqual(suggest(new TPESampler({ seed: 1 }), history()));
+    expect(() => new TPESampler({ preset: "hyperopt" as never })).toThrow(/preset/);
+    expect(() => new TPESampler({ minBandwidthFactor: 1.5 })).toThrow(/minBandwidthFactor/);
+  });
+
+  it("concentrates on the good region under both presets", () => {
+    for (const preset of ["watanabe", "optuna"] as const) {
+      let near = 0;
+      for (let seed = 0; seed < 40; seed++) {
+        const sampler = new TPESampler({ seed, preset, multivariate: true });
+        const { x, y } = suggest(sampler, history()) as { x: number; y: number };
+        if (Math.hypot(x - 0.7, y - 0.2) < 0.25) near++;
+      }
+      expect(near).toBeGreaterThan(24);
+    }
+  });
+
+  it("EI weighting leans the below set towards the best trials", () => {
+    // Two good clusters: a few excellent trials near 0.9, more merely good ones near 0.1.
+    const trials = trialsFrom(100, (i) => {
+      const x = i < 3 ? 0.9 + 0.01 * i : i < 10 ? 0.1 + 0.01 * i : 0.3 + (((i * 0.6180339887) % 1) * 0.5);
+      return { params: { x }, distributions: { x: X }, value: i < 3 ? 0 : i < 10 ? 0.9 : 1 };
+    });
+    const share = (weighting: "ei" | "uniform"): number => {
+      let high = 0;
+      for (let seed = 0; seed < 60; seed++) {
+        const sampler = new TPESampler({ seed, weighting, multivariate: false, gamma: () => 10 });
+        if ((sampler.sampleIndependent(makeSnapshot(trials), makeSamplingTrial(100), "x", X) as number) > 0.7) high++;
+      }
+      return high;
+    };
+    expect(share("ei")).toBeGreaterThan(share("uniform"));
+  });
+
+  it("parses the new options from CLI strings", () => {
+    const sampler = createTPESamplerFromOptions({ preset: "optuna", weighting: "ei", minBandwidthFactor: "0.05", gammaBeta: "0.2", densityJacobian: "true" });
+    expect(sampler.weighting).toBe("ei");
+    expect(() => createTPESamplerFromOptions({ weighting: "loud" })).toThrow(/weighting must be one of/);
+    expect(() => createTPESamplerFromOptions({ gammaBeta: "2" })).toThrow(/gammaBeta/);
   });
 });
