@@ -291,13 +291,13 @@ describe("CmaEsSampler", () => {
       const v = sphere5(t);
       await new Promise((resolve) => setTimeout(resolve, t.number % 3));
       return v;
-    }, { nTrials: 300, concurrency: 4 });
-    expect(study.trials).toHaveLength(300);
+    }, { nTrials: 450, concurrency: 4 });
+    expect(study.trials).toHaveLength(450);
     expect(study.trials.every((t) => t.state === "complete")).toBe(true);
     const keys = new Set(study.trials.map((t) => `${t.systemAttrs["cmaes:restart"]}:${t.systemAttrs["cmaes:generation"]}`));
     expect(keys.size).toBeGreaterThan(20);
     const distinct = new Set(study.trials.map((t) => JSON.stringify(t.params)));
-    expect(distinct.size).toBe(300);
+    expect(distinct.size).toBe(450);
     expect(study.bestValue!).toBeLessThan(0.1);
     expect(sampler.inspect(study.snapshot())!.generation).toBeGreaterThan(20);
   });

@@ -32,7 +32,7 @@ export interface CmaEsSamplerOptions {
   restartStrategy?: "ipop" | "none";
   /** Factor by which IPOP multiplies λ at each restart (default 2). */
   incPopSize?: number;
-  /** Complete trials sampled independently at random before CMA-ES starts; its first mean is the best of them (default 0: start at the centre). */
+  /** Complete trials sampled independently at random before CMA-ES starts; its first mean is the best of them (default 0: start at a seeded random point). */
   nStartupTrials?: number;
   /** Restart when σ·max(|p_c|, √diag C) < tolX in the unit cube (default 1e-12·σ0, Hansen's). */
   tolX?: number;
@@ -311,9 +311,16 @@ export class CmaEsSampler implements Sampler {
     return new CmaStrategy(mean, this.sigma0, lambda, termination);
   }
 
-  /** The centre of the cube, or the best startup trial when there were startup trials. */
+  /**
+   * A seeded random point of the cube (drawn like the restart means), or the best startup trial
+   * when there were startup trials. Not the centre: starting there would favour problems whose
+   * optimum happens to sit in the middle of the space.
+   */
   private initialMean(state: StudyState, sign: number): Float64Array {
-    if (state.startup.length === 0) return new Float64Array(state.encoder.dimension).fill(0.5);
+    if (state.startup.length === 0) {
+      const rng = new Rng(deriveSeed(deriveSeed(state.stateSeed, "cmaes:restart"), 0));
+      return Float64Array.from({ length: state.encoder.dimension }, () => rng.uniform());
+    }
     let best = state.startup[0]!;
     for (const t of state.startup) if (sign * trialValue(t)! < sign * trialValue(best)!) best = t;
     return state.encoder.encode(best.params);
