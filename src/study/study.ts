@@ -331,9 +331,11 @@ export class Study implements TrialHost {
     let record = await this.storage.claimWaitingTrial(this.id);
     if (!record) {
       // Enqueued trials run even after the sampler has nothing left of its own to propose.
-      await this.refresh();
-      if (this.sampler.isExhausted?.(this.snapshot())) {
-        throw new SamplerExhaustedError(`sampler "${this.sampler.name}" has no more points to propose`);
+      if (this.sampler.isExhausted) {
+        await this.refresh();
+        if (this.sampler.isExhausted(this.snapshot())) {
+          throw new SamplerExhaustedError(`sampler "${this.sampler.name}" has no more points to propose`);
+        }
       }
       record = await this.storage.createTrial(this.id, { state: "running" });
     }
