@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../math/rng.js";
 import { normalCdf } from "../../math/special.js";
 import { makeDimension } from "./dimension.js";
-import { MultivariateParzen, type ParzenOptions, UnivariateCategoricalParzen, UnivariateNumericParzen, bandwidthFloor } from "./parzen-estimator.js";
+import { MultivariateParzen, NeighbourWalk, type ParzenOptions, UnivariateCategoricalParzen, UnivariateNumericParzen, bandwidthFloor } from "./parzen-estimator.js";
 
 const OPTIONS: ParzenOptions = {
   priorWeight: 1,
@@ -144,12 +144,17 @@ describe("Watanabe's kernel options", () => {
       const weights = Float64Array.from({ length: n }, () => 0.1 + rng.uniform());
       const parzen = new MultivariateParzen();
       parzen.build(dimensions, observations, weights, n, WATANABE);
-      // Pre-sorted orders (what the sampler passes from its columns) give the very same mixture.
-      const orders = Array.from({ length: d }, (_, k) =>
-        Int32Array.from({ length: n }, (_, j) => j).sort((a, b) => observations[a * d + k]! - observations[b * d + k]! || a - b),
-      );
+      // Bandwidths from one pass over sorted centres (what the sampler does with its columns) give the very same mixture.
+      const given = new Float64Array(n * d);
+      const walk = new NeighbourWalk();
+      for (let k = 0; k < d; k++) {
+        walk.start(given, k, d, n, WATANABE);
+        const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => observations[a * d + k]! - observations[b * d + k]! || a - b);
+        for (const j of order) walk.visit(observations[j * d + k]!, j);
+        walk.finish();
+      }
       const presorted = new MultivariateParzen();
-      presorted.build(dimensions, observations, weights, n, WATANABE, orders);
+      presorted.build(dimensions, observations, weights, n, WATANABE, given);
       // Brute force: Bergstra's rule per dimension with the range ends and the prior's centre as neighbours.
       const floor = Math.max(0.03, (n + 1) ** -2);
       const sigma = (j: number, k: number): number => {
@@ -193,5 +198,90 @@ describe("Watanabe's kernel options", () => {
     const steps = 20000;
     for (let i = 0; i < steps; i++) integral += Math.exp(parzen.logPdf((i + 0.5) / steps)) / steps;
     expect(integral).toBeCloseTo(1, 4);
+  });
+});
+
+describe("kernel caches and density bounds", () => {
+  it("reuses cached kernels by key yet builds bit for bit what a fresh estimator builds", () => {
+    const dimensions = [
+      makeDimension({ type: "float", low: 0, high: 1 }),
+      makeDimension({ type: "int", low: 0, high: 9 }),
+      makeDimension({ type: "float", low: 0, high: 1 }),
+    ];
+    const d = dimensions.length;
+    const rng = new Rng(5);
+    // A pool of trials; each round models another subset, so positions, neighbours and bandwidths shift.
+    const pool = Float64Array.from({ length: 200 * d }, (_, at) => (at % d === 1 ? (Math.floor(rng.uniform() * 10) + 0.5) / 10 : rng.uniform() ** 3));
+    const cached = new MultivariateParzen();
+    for (let round = 0; round < 8; round++) {
+      const keys = Int32Array.from({ length: 40 + 20 * round }, (_, i) => i).filter((key) => key % (round + 2) !== 1);
+      const count = keys.length;
+      const observations = new Float64Array(count * d);
+      keys.forEach((key, j) => observations.set(pool.subarray(key * d, key * d + d), j * d));
+      const weights = Float64Array.from(keys, (key) => 1 + (key % 3));
+      cached.build(dimensions, observations, weights, count, WATANABE, null, keys);
+      const fresh = new MultivariateParzen();
+      fresh.build(dimensions, observations, weights, count, WATANABE);
+      for (let p = 0; p < 10; p++) {
+        const point = Float64Array.from([rng.uniform(), (Math.floor(rng.uniform() * 10) + 0.5) / 10, rng.uniform()]);
+        expect(cached.logPdf(point, 0)).toBe(fresh.logPdf(point, 0));
+      }
+      const fromCached = new Float64Array(60 * d);
+      const fromFresh = new Float64Array(60 * d);
+      cached.sample(new Rng(round), 60, fromCached);
+      fresh.sample(new Rng(round), 60, fromFresh);
+      expect(Array.from(fromCached)).toEqual(Array.from(fromFresh));
+    }
+  });
+
+  it("brackets every density within 1e-3 nat without exponentials", () => {
+    const rng = new Rng(9);
+    const d = 4;
+    const dimensions = Array.from({ length: d }, () => makeDimension({ type: "float", low: 0, high: 1 }));
+    const observations = Float64Array.from({ length: 500 * d }, () => 0.3 + 0.2 * (rng.uniform() - 0.5));
+    const joint = new MultivariateParzen();
+    joint.build(dimensions, observations, new Float64Array(500).fill(1), 500, WATANABE);
+    const { mus, weights } = sortedData(400, 4);
+    const single = new UnivariateNumericParzen();
+    single.build(makeDimension({ type: "float", low: 0, high: 1 }), mus, weights, 400, OPTIONS);
+    const bounds = new Float64Array(2);
+    const points = new Float64Array(d);
+    for (let p = 0; p < 50; p++) {
+      for (let k = 0; k < d; k++) points[k] = p < 25 ? 0.3 + 0.3 * (rng.uniform() - 0.5) : rng.uniform();
+      joint.logPdfBoundsAt(points, 0, bounds, 0);
+      const exact = joint.logPdfAt(points, 0);
+      expect(bounds[0]!).toBeLessThanOrEqual(exact);
+      expect(bounds[1]!).toBeGreaterThanOrEqual(exact);
+      expect(bounds[1]! - bounds[0]!).toBeLessThan(1e-3);
+      single.logPdfBoundsAt(points, 0, bounds, 0);
+      const exactSingle = single.logPdfAt(points, 0);
+      expect(bounds[0]!).toBeLessThanOrEqual(exactSingle);
+      expect(bounds[1]!).toBeGreaterThanOrEqual(exactSingle);
+      expect(bounds[1]! - bounds[0]!).toBeLessThan(1e-3);
+    }
+  });
+
+  it("gives the neighbour bandwidths of a sorted walk that a sort gives, endpoints or not", () => {
+    for (const considerEndpoints of [true, false]) {
+      const options = { ...WATANABE, considerEndpoints };
+      const values = [0.5, 0.1, 0.5, 0.9, 0.45, 0.55, 0.02];
+      const out = new Float64Array(values.length);
+      const walk = new NeighbourWalk();
+      walk.start(out, 0, 1, values.length, options);
+      const order = values.map((_, j) => j).sort((a, b) => values[a]! - values[b]! || a - b);
+      for (const j of order) walk.visit(values[j]!, j);
+      walk.finish();
+      // Brute force: centres with the prior's 0.5 after its ties, the larger gap, clipped to [0.03, 0.5].
+      const centres = [...values, 0.5].sort((a, b) => a - b);
+      values.forEach((value, j) => {
+        const ties = values.filter((v, i) => v === value && i < j).length;
+        const i = centres.indexOf(value) + ties;
+        let left = i === 0 ? (considerEndpoints ? value : 0) : value - centres[i - 1]!;
+        let right = i === centres.length - 1 ? (considerEndpoints ? 1 - value : 0) : centres[i + 1]! - value;
+        if (i === 0 && !considerEndpoints) left = right;
+        if (i === centres.length - 1 && !considerEndpoints) right = left;
+        expect(out[j]).toBe(Math.min(0.5, Math.max(0.03, left, right)));
+      });
+    }
   });
 });

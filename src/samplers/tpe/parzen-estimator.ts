@@ -27,7 +27,8 @@
  */
 import type { Rng } from "../../math/rng.js";
 import { type Dimension, snapCoordinate } from "./dimension.js";
-import { logGaussMass, truncatedStandardNormal } from "./truncnorm.js";
+import { normalCdf } from "../../math/special.js";
+import { logGaussMass, truncatedStandardNormal, truncatedStandardNormalGiven } from "./truncnorm.js";
 
 const HALF_LOG_2PI = 0.9189385332046727;
 /** Terms this far (in log) below a known term change the sum by less than 2.3e-16 each. */
@@ -63,6 +64,85 @@ export function bandwidthFloor(options: ParzenOptions, n: number): number {
     if (magic > floor) floor = magic;
   }
   return floor;
+}
+
+/**
+ * Bergstra's neighbour bandwidths of one kernel set in one numeric dimension, computed in a single
+ * pass over centres given in ascending order (ties by trial number), so that a sampler can read
+ * them off a column it keeps sorted instead of sorting each set again. The prior's centre (0.5,
+ * after its ties) and, with `considerEndpoints`, the range ends count as neighbours; bandwidths
+ * are clipped to [floor, ceiling] for a mixture of `count` observations plus the prior. Gives
+ * exactly what {@link MultivariateParzen} computes by sorting.
+ *
+ * @example
+ * const walk = new NeighbourWalk();
+ * walk.start(out, 0, 1, 2, options); // dimension 0 of 1, two observations
+ * walk.visit(0.2, 1); walk.visit(0.7, 0); walk.finish(); // out[1], out[0] now hold their bandwidths
+ */
+export class NeighbourWalk {
+  private out: Float64Array = new Float64Array(0);
+  private dimension = 0;
+  private stride = 1;
+  private minSigma = 0;
+  private maxSigma = 1;
+  private endpoints = false;
+  private seen = 0;
+  private priorPlaced = false;
+  private previousValue = 0;
+  private previousPosition = -1;
+  private previousLeft = 0;
+
+  /** Starts dimension `dimension` of rows of `stride` bandwidths in `out`, for `count` observations. */
+  start(out: Float64Array, dimension: number, stride: number, count: number, options: ParzenOptions): void {
+    this.out = out;
+    this.dimension = dimension;
+    this.stride = stride;
+    this.minSigma = bandwidthFloor(options, count + 1);
+    this.maxSigma = options.maxBandwidthFactor > this.minSigma ? options.maxBandwidthFactor : this.minSigma;
+    this.endpoints = options.considerEndpoints;
+    this.seen = 0;
+    this.priorPlaced = false;
+  }
+
+  /** The next centre in ascending order, and the observation's position (row of `out`). */
+  visit(value: number, position: number): void {
+    if (!this.priorPlaced && value > 0.5) {
+      this.priorPlaced = true;
+      this.push(0.5, -1);
+    }
+    this.push(value, position);
+  }
+
+  /** Settles the last centres; every visited position then has its bandwidth. */
+  finish(): void {
+    if (!this.priorPlaced) {
+      this.priorPlaced = true;
+      this.push(0.5, -1);
+    }
+    const right = this.endpoints ? 1 - this.previousValue : 0;
+    const left = this.seen === 1 && !this.endpoints ? right : this.previousLeft;
+    this.settle(left, this.endpoints ? right : left);
+  }
+
+  private push(value: number, position: number): void {
+    if (this.seen > 0) {
+      const gap = value - this.previousValue;
+      this.settle(this.seen === 1 && !this.endpoints ? gap : this.previousLeft, gap);
+      this.previousLeft = gap;
+    } else {
+      this.previousLeft = this.endpoints ? value : 0;
+    }
+    this.previousValue = value;
+    this.previousPosition = position;
+    this.seen++;
+  }
+
+  private settle(left: number, right: number): void {
+    if (this.previousPosition < 0) return;
+    let sigma = left > right ? left : right;
+    sigma = sigma < this.minSigma ? this.minSigma : sigma > this.maxSigma ? this.maxSigma : sigma;
+    this.out[this.previousPosition * this.stride + this.dimension] = sigma;
+  }
 }
 
 function grow(array: Float64Array, size: number): Float64Array<ArrayBuffer> {
@@ -125,6 +205,54 @@ function sumExp(terms: Float64Array, count: number, reference: number): number {
   return logSumExpBuffer(terms, count);
 }
 
+/** Steps per nat of the exponential table behind the bounds below. */
+const BOUND_STEPS = 32;
+const BOUND_TABLE_SIZE = NEGLIGIBLE * BOUND_STEPS + 2;
+const EXP_STEPS = Float64Array.from({ length: BOUND_TABLE_SIZE }, (_, i) => Math.exp(-i / BOUND_STEPS));
+/** Within one step exp(−f/BOUND_STEPS), f in [0, 1), lies between its tangent at 0 and its chord. */
+const TANGENT_SLOPE = 1 / BOUND_STEPS;
+const CHORD_SLOPE = 1 - Math.exp(-1 / BOUND_STEPS);
+
+/**
+ * Lower and upper bounds of what {@link sumExp} returns for the same arguments, written to
+ * `out[at]` and `out[at + 1]`, without exponentials: each term's exponential is a table entry
+ * times the tangent (below) or chord (above) of exp over one 1/32-nat step, so the bounds are
+ * within 5e-4 nat of the value. When sumExp would take its log-sum-exp fallback the bounds are
+ * infinite, so that the caller computes the exact value.
+ */
+function sumExpBounds(terms: Float64Array, count: number, reference: number, out: Float64Array, at: number): void {
+  out[at] = Number.NEGATIVE_INFINITY;
+  out[at + 1] = Number.POSITIVE_INFINITY;
+  if (!(reference > Number.NEGATIVE_INFINITY && reference < Number.POSITIVE_INFINITY)) return;
+  // The same terms as sumExp, measured from the largest of them so that every table index is ≥ 0.
+  let top = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < count; i++) {
+    const shifted = terms[i]! - reference;
+    if (shifted > -NEGLIGIBLE && shifted > top) top = shifted;
+  }
+  // No term, or a sum that could leave sumExp's direct range: leave the bounds infinite.
+  if (!(top > -NEGLIGIBLE && top < 600)) return;
+  const last = BOUND_TABLE_SIZE - 1;
+  let lower = 0;
+  let upper = 0;
+  for (let i = 0; i < count; i++) {
+    const shifted = terms[i]! - reference;
+    if (!(shifted > -NEGLIGIBLE)) continue;
+    const steps = (top - shifted) * BOUND_STEPS;
+    if (steps < last) {
+      const k = steps | 0;
+      const fraction = steps - k;
+      const step = EXP_STEPS[k]!;
+      lower += step * (1 - fraction * TANGENT_SLOPE);
+      upper += step * (1 - fraction * CHORD_SLOPE);
+    } else {
+      upper += EXP_STEPS[last]!;
+    }
+  }
+  out[at] = reference + top + Math.log(lower);
+  out[at + 1] = reference + top + Math.log(upper);
+}
+
 /** log Σ exp(terms[0..count)), the terms being finite or −Infinity. */
 function logSumExpBuffer(terms: Float64Array, count: number): number {
   let max = Number.NEGATIVE_INFINITY;
@@ -159,6 +287,8 @@ export class UnivariateNumericParzen {
   private narrowLimit = 0;
   private narrowCoefficientMax = Number.NEGATIVE_INFINITY;
   private terms = new Float64Array(64);
+  /** The shift of the last collected terms' sum (one of the larger terms). */
+  private reference = 0;
 
   /**
    * Builds the mixture from `count` observations whose unit coordinates `sortedMus` are in
@@ -276,6 +406,23 @@ export class UnivariateNumericParzen {
 
   /** log density (continuous) or log probability of the grid cell (discrete) at unit coordinate `x`. */
   logPdf(x: number): number {
+    const count = this.collect(x);
+    return sumExp(this.terms, count, this.reference);
+  }
+
+  /** {@link logPdf} of `points[index]`. */
+  logPdfAt(points: Float64Array, index: number): number {
+    return this.logPdf(points[index]!);
+  }
+
+  /** Bounds (within 5e-4 nat) of {@link logPdfAt} into `out[at]`, `out[at + 1]`, without exponentials. */
+  logPdfBoundsAt(points: Float64Array, index: number, out: Float64Array, at: number): void {
+    const count = this.collect(points[index]!);
+    sumExpBounds(this.terms, count, this.reference, out, at);
+  }
+
+  /** Fills `terms` with the log terms that can matter at `x` and sets `reference`; returns their count. */
+  private collect(x: number): number {
     const terms = this.terms;
     let count = 0;
     let known = Number.NEGATIVE_INFINITY;
@@ -335,7 +482,8 @@ export class UnivariateNumericParzen {
         }
       }
     }
-    return sumExp(terms, count, known);
+    this.reference = known;
+    return count;
   }
 }
 
@@ -380,6 +528,16 @@ export class UnivariateCategoricalParzen {
   logPdf(index: number): number {
     return this.logProbabilities[index]!;
   }
+
+  /** {@link logPdf} of the choice index `points[index]`. */
+  logPdfAt(points: Float64Array, index: number): number {
+    return this.logProbabilities[points[index]!]!;
+  }
+
+  /** Exact, so both bounds are the value. */
+  logPdfBoundsAt(points: Float64Array, index: number, out: Float64Array, at: number): void {
+    out[at] = out[at + 1] = this.logProbabilities[points[index]!]!;
+  }
 }
 
 /**
@@ -391,10 +549,20 @@ export class MultivariateParzen {
   private size = 0;
   private mus = new Float64Array(64);
   private sigmas = new Float64Array(64);
-  private logNormalizers = new Float64Array(64);
   private constants = new Float64Array(64);
   private cumulative = new Float64Array(64);
   private terms = new Float64Array(64);
+  /** Per kernel and dimension, its slot in the caches below, or −1. */
+  private slots = new Int32Array(64);
+  /** Per key and dimension: what was computed for (centre, bandwidth) last time. */
+  private cachedMus = new Float64Array(0);
+  private cachedSigmas = new Float64Array(0);
+  private cachedLogNormalizers = new Float64Array(0);
+  private cachedLogSigmas = new Float64Array(0);
+  private cachedInverseSigmas = new Float64Array(0);
+  /** Φ(−μ/σ) and Φ(−(1−μ)/σ), filled when the kernel is first sampled (NaN until then). */
+  private cachedLowerTails = new Float64Array(0);
+  private cachedUpperTails = new Float64Array(0);
   private categoricalMatch = 0;
   private categoricalMiss = 0;
   private categoricalValue = 0;
@@ -402,10 +570,19 @@ export class MultivariateParzen {
   private inverseSigmas = new Float64Array(64);
   private order = new Int32Array(64);
   private values = new Float64Array(64);
+  /** The shift of the last collected terms' sum (one of the larger terms). */
+  private reference = 0;
 
   /**
    * `observations` holds `count` rows of `dimensions.length` coordinates (unit positions or
    * choice indices), row-major; `weights` their unnormalized weights.
+   *
+   * With neighbour bandwidths, `bandwidths` (same layout as `observations`) may bring them
+   * precomputed, as {@link NeighbourWalk} does from sorted columns; otherwise they are found by
+   * sorting. `keys` names each observation by a stable id (a trial's row; negative for none):
+   * normalizers, log-bandwidths and tail masses are then reused across builds for every kernel
+   * whose centre and bandwidth have not changed. Every cached value is a function of (centre,
+   * bandwidth) alone, so a build equals a fresh one bit for bit.
    */
   build(
     dimensions: readonly Dimension[],
@@ -413,7 +590,8 @@ export class MultivariateParzen {
     weights: Float64Array,
     count: number,
     options: ParzenOptions,
-    sortedOrders: readonly (Int32Array | null)[] | null = null,
+    bandwidths: Float64Array | null = null,
+    keys: Int32Array | null = null,
   ): void {
     const d = dimensions.length;
     const n = count + 1;
@@ -422,11 +600,12 @@ export class MultivariateParzen {
     this.size = n;
     this.mus = grow(this.mus, n * d);
     this.sigmas = grow(this.sigmas, n * d);
-    this.logNormalizers = grow(this.logNormalizers, n * d);
+    this.inverseSigmas = grow(this.inverseSigmas, n * d);
+    this.slots = growInt(this.slots, n * d);
     this.constants = grow(this.constants, n);
     this.cumulative = grow(this.cumulative, n);
     this.terms = grow(this.terms, n);
-    const { mus, sigmas, logNormalizers, constants } = this;
+    const { mus, sigmas, inverseSigmas, constants, slots } = this;
 
     let total = options.priorWeight;
     for (let j = 0; j < count; j++) total += weights[j]!;
@@ -434,41 +613,95 @@ export class MultivariateParzen {
     const maxSigma = options.maxBandwidthFactor > minSigma ? options.maxBandwidthFactor : minSigma;
     let bandwidth = 0.2 * Math.pow(Math.max(count, 1), -1 / (d + 4));
     bandwidth = bandwidth < minSigma ? minSigma : bandwidth > maxSigma ? maxSigma : bandwidth;
-    if (options.multivariateBandwidth === "neighbour") this.neighbourBandwidths(observations, count, options, minSigma, maxSigma, sortedOrders);
+    const neighbour = options.multivariateBandwidth === "neighbour";
+    if (neighbour && bandwidths === null) {
+      this.neighbourBandwidths(observations, count, options, minSigma, maxSigma);
+      bandwidths = this.sigmas;
+    }
+    if (keys !== null) {
+      let largest = -1;
+      for (let j = 0; j < count; j++) if (keys[j]! > largest) largest = keys[j]!;
+      this.growCache((largest + 1) * d);
+    }
     const v = options.priorWeight / (count + 1);
     this.categoricalValue = v;
+    const jacobian = options.densityJacobian;
 
     let running = 0;
+    // Equal weights (the usual case in the above set) share one logarithm.
+    let lastWeight = Number.NaN;
+    let lastLogWeight = 0;
     for (let j = 0; j < n; j++) {
       const isPrior = j === count;
-      const w = (isPrior ? options.priorWeight : weights[j]!) / total;
+      const weight = isPrior ? options.priorWeight : weights[j]!;
+      const w = weight / total;
       running += w;
       this.cumulative[j] = running;
-      let constant = Math.log(w);
-      for (let k = 0; k < d; k++) {
+      if (weight !== lastWeight) {
+        lastWeight = weight;
+        lastLogWeight = Math.log(w);
+      }
+      let constant = lastLogWeight;
+      const key = isPrior || keys === null ? -1 : keys[j]!;
+      for (let k = 0, at = j * d; k < d; k++, at++) {
         const dimension = dimensions[k]!;
-        const at = j * d + k;
         if (dimension.kind === "categorical") {
-          mus[at] = isPrior ? -1 : observations[j * d + k]!;
+          mus[at] = isPrior ? -1 : observations[at]!;
+          slots[at] = -1;
           if (isPrior) constant -= Math.log(dimension.cells);
           continue;
         }
-        const mu = isPrior ? 0.5 : observations[j * d + k]!;
-        const sigma = isPrior ? 1 : options.multivariateBandwidth === "neighbour" ? sigmas[at]! : bandwidth;
+        const mu = isPrior ? 0.5 : observations[at]!;
+        const sigma = isPrior ? 1 : neighbour ? bandwidths![at]! : bandwidth;
         mus[at] = mu;
         sigmas[at] = sigma;
-        const logZ = logTruncation(mu, sigma);
-        logNormalizers[at] = logZ;
+        let logZ: number;
+        let logSigma: number;
+        if (key >= 0) {
+          const slot = key * d + k;
+          slots[at] = slot;
+          if (this.cachedMus[slot] !== mu || this.cachedSigmas[slot] !== sigma) {
+            this.cachedMus[slot] = mu;
+            this.cachedSigmas[slot] = sigma;
+            this.cachedLogNormalizers[slot] = logTruncation(mu, sigma);
+            this.cachedLogSigmas[slot] = Math.log(sigma);
+            this.cachedInverseSigmas[slot] = 1 / sigma;
+            this.cachedLowerTails[slot] = Number.NaN;
+          }
+          logZ = this.cachedLogNormalizers[slot]!;
+          logSigma = this.cachedLogSigmas[slot]!;
+          inverseSigmas[at] = this.cachedInverseSigmas[slot]!;
+        } else {
+          slots[at] = -1;
+          logZ = logTruncation(mu, sigma);
+          logSigma = jacobian && dimension.kind === "continuous" ? Math.log(sigma) : 0;
+          inverseSigmas[at] = 1 / sigma;
+        }
         constant -= logZ;
-        if (dimension.kind === "continuous") constant -= HALF_LOG_2PI + (options.densityJacobian ? Math.log(sigma) : 0);
+        if (dimension.kind === "continuous") constant -= HALF_LOG_2PI + (jacobian ? logSigma : 0);
       }
       constants[j] = constant;
     }
     this.cumulative[n - 1] = Number.POSITIVE_INFINITY;
-    this.inverseSigmas = grow(this.inverseSigmas, n * d);
-    for (let at = 0; at < n * d; at++) this.inverseSigmas[at] = 1 / sigmas[at]!;
     this.categoricalMatch = v + 1;
     this.categoricalMiss = v;
+  }
+
+  private growCache(size: number): void {
+    if (this.cachedMus.length >= size) return;
+    const next = Math.max(size, 2 * this.cachedMus.length);
+    const extend = (array: Float64Array, fill: number): Float64Array<ArrayBuffer> => {
+      const grown = new Float64Array(next).fill(fill);
+      grown.set(array);
+      return grown;
+    };
+    this.cachedMus = extend(this.cachedMus, Number.NaN);
+    this.cachedSigmas = extend(this.cachedSigmas, Number.NaN);
+    this.cachedLogNormalizers = extend(this.cachedLogNormalizers, 0);
+    this.cachedLogSigmas = extend(this.cachedLogSigmas, 0);
+    this.cachedInverseSigmas = extend(this.cachedInverseSigmas, 0);
+    this.cachedLowerTails = extend(this.cachedLowerTails, Number.NaN);
+    this.cachedUpperTails = extend(this.cachedUpperTails, Number.NaN);
   }
 
   /**
@@ -476,14 +709,7 @@ export class MultivariateParzen {
    * heuristic for the multivariate kernel): the larger gap to a neighbouring centre, the prior's
    * centre and (with `considerEndpoints`) the range ends counting as neighbours.
    */
-  private neighbourBandwidths(
-    observations: Float64Array,
-    count: number,
-    options: ParzenOptions,
-    minSigma: number,
-    maxSigma: number,
-    sortedOrders: readonly (Int32Array | null)[] | null,
-  ): void {
+  private neighbourBandwidths(observations: Float64Array, count: number, options: ParzenOptions, minSigma: number, maxSigma: number): void {
     const d = this.dimensions.length;
     this.order = growInt(this.order, count + 1);
     this.values = grow(this.values, count + 1);
@@ -492,24 +718,8 @@ export class MultivariateParzen {
       if (this.dimensions[k]!.kind === "categorical") continue;
       for (let j = 0; j < count; j++) values[j] = observations[j * d + k]!;
       values[count] = 0.5;
-      const given = sortedOrders?.[k] ?? null;
-      if (given !== null) {
-        // Observations already in (value, index) order: merge the prior in after its ties.
-        let p = 0;
-        let placed = false;
-        for (let q = 0; q < count; q++) {
-          const j = given[q]!;
-          if (!placed && values[j]! > 0.5) {
-            order[p++] = count;
-            placed = true;
-          }
-          order[p++] = j;
-        }
-        if (!placed) order[p++] = count;
-      } else {
-        for (let j = 0; j <= count; j++) order[j] = j;
-        order.subarray(0, count + 1).sort((a, b) => values[a]! - values[b]! || a - b);
-      }
+      for (let j = 0; j <= count; j++) order[j] = j;
+      order.subarray(0, count + 1).sort((a, b) => values[a]! - values[b]! || a - b);
       const n = count + 1;
       for (let p = 0; p < n; p++) {
         const here = values[order[p]!]!;
@@ -553,7 +763,19 @@ export class MultivariateParzen {
         }
         const mu = this.mus[at]!;
         const sigma = this.sigmas[at]!;
-        const z = truncatedStandardNormal((0 - mu) / sigma, (1 - mu) / sigma, rng.uniform());
+        const a = (0 - mu) / sigma;
+        const b = (1 - mu) / sigma;
+        const slot = this.slots[at]!;
+        let z: number;
+        if (slot >= 0) {
+          if (Number.isNaN(this.cachedLowerTails[slot]!)) {
+            this.cachedLowerTails[slot] = normalCdf(a);
+            this.cachedUpperTails[slot] = normalCdf(-b);
+          }
+          z = truncatedStandardNormalGiven(a, b, this.cachedLowerTails[slot]!, this.cachedUpperTails[slot]!, rng.uniform());
+        } else {
+          z = truncatedStandardNormal(a, b, rng.uniform());
+        }
         out[s * d + k] = snapCoordinate(dimension, mu + sigma * z);
       }
     }
@@ -561,6 +783,23 @@ export class MultivariateParzen {
 
   /** log density of the point at `point[offset .. offset + d)`. */
   logPdf(point: Float64Array, offset: number): number {
+    const count = this.collect(point, offset);
+    return sumExp(this.terms, count, this.reference);
+  }
+
+  /** {@link logPdf} of the `index`-th point of `points` (row-major, `dimensions.length` per row). */
+  logPdfAt(points: Float64Array, index: number): number {
+    return this.logPdf(points, index * this.dimensions.length);
+  }
+
+  /** Bounds (within 5e-4 nat) of {@link logPdfAt} into `out[at]`, `out[at + 1]`, without exponentials. */
+  logPdfBoundsAt(points: Float64Array, index: number, out: Float64Array, at: number): void {
+    const count = this.collect(points, index * this.dimensions.length);
+    sumExpBounds(this.terms, count, this.reference, out, at);
+  }
+
+  /** Fills `terms` with the log terms that can matter at the point and sets `reference`; returns their count. */
+  private collect(point: Float64Array, offset: number): number {
     const d = this.dimensions.length;
     const n = this.size;
     const { mus, sigmas, constants, terms } = this;
@@ -568,7 +807,7 @@ export class MultivariateParzen {
     // The prior is always present and wide: its term is a floor for the whole sum.
     const priorTerm = this.exactTerm(n - 1, point, offset);
     terms[count++] = priorTerm;
-    if (this.continuousOnly) return this.continuousLogPdf(point, offset, priorTerm);
+    if (this.continuousOnly) return this.continuousTerms(point, offset, priorTerm);
     const floor = priorTerm - NEGLIGIBLE;
     for (let j = 0; j < n - 1; j++) {
       let bound = constants[j]!;
@@ -598,7 +837,8 @@ export class MultivariateParzen {
       if (bound <= floor) continue;
       terms[count++] = hasGrid ? this.exactTerm(j, point, offset) : bound;
     }
-    return sumExp(terms, count, priorTerm);
+    this.reference = priorTerm;
+    return count;
   }
 
   /**
@@ -606,7 +846,7 @@ export class MultivariateParzen {
    * bound falls NEGLIGIBLE below the largest term seen so far (the remaining factors only lower it,
    * so the skipped terms are each below 2.3e-16 of the sum).
    */
-  private continuousLogPdf(point: Float64Array, offset: number, priorTerm: number): number {
+  private continuousTerms(point: Float64Array, offset: number, priorTerm: number): number {
     const d = this.dimensions.length;
     const observations = this.size - 1;
     const { mus, inverseSigmas, constants, terms } = this;
@@ -629,7 +869,8 @@ export class MultivariateParzen {
         floor = known - NEGLIGIBLE;
       }
     }
-    return sumExp(terms, count, known);
+    this.reference = known;
+    return count;
   }
 
   private exactTerm(j: number, point: Float64Array, offset: number): number {

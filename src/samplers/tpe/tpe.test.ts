@@ -163,6 +163,29 @@ describe("TPESampler", () => {
     }
   });
 
+  it("agrees with a fresh sampler on a long all-float history, whose kernels it caches between trials", () => {
+    const names = ["a", "b", "c", "d"];
+    const all = trialsFrom(260, (i) => {
+      const params: Record<string, ParamValue> = {};
+      let value = 0;
+      names.forEach((name, k) => {
+        const v = (((i + 1) * (0.6180339887 + 0.1 * k)) % 1) ** (1 + (i % 3));
+        params[name] = v;
+        value += (v - 0.3) ** 2;
+      });
+      return { params, distributions: Object.fromEntries(names.map((name) => [name, X])), value };
+    });
+    const incremental = new TPESampler({ seed: 11 });
+    for (let n = 20; n <= all.length; n += 12) {
+      const snapshot = makeSnapshot(all.slice(0, n));
+      const trial = makeSamplingTrial(n);
+      const sample = (sampler: TPESampler) => sampler.sampleRelative(snapshot, trial, sampler.inferRelativeSpace(snapshot));
+      const suggestion = sample(incremental);
+      expect(Object.keys(suggestion).sort()).toEqual(names);
+      expect(suggestion).toEqual(sample(new TPESampler({ seed: 11 })));
+    }
+  });
+
   it("changes suggestions under the constant liar when trials are running", () => {
     const history = clusteredHistory(30);
     const running = [0.19, 0.2, 0.21].map((x, i) => makeTrial({ number: 30 + i, state: "running", params: { x }, distributions: { x: X } }));

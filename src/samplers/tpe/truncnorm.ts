@@ -30,9 +30,15 @@ export function logGaussMass(a: number, b: number): number {
  * reflected upper tail otherwise.
  */
 export function truncatedStandardNormal(a: number, b: number, u: number): number {
-  if (a >= 0) return -truncatedStandardNormal(-b, -a, 1 - u);
-  const lowerOutside = normalCdf(a);
-  const upperOutside = normalCdf(-b);
+  return truncatedStandardNormalGiven(a, b, normalCdf(a), normalCdf(-b), u);
+}
+
+/**
+ * {@link truncatedStandardNormal} given Φ(a) and Φ(−b), the masses outside the bounds, so that a
+ * kernel sampled again and again computes them once.
+ */
+export function truncatedStandardNormalGiven(a: number, b: number, lowerOutside: number, upperOutside: number, u: number): number {
+  if (a >= 0) return -truncatedStandardNormalGiven(-b, -a, upperOutside, lowerOutside, 1 - u);
   const mass = 1 - lowerOutside - upperOutside;
   const target = lowerOutside + u * mass;
   let z: number;
