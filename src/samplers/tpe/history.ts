@@ -368,3 +368,49 @@ function insertSorted(list: number[], value: number, before: (other: number) => 
   }
   list.splice(lo, 0, value);
 }
+
+/**
+ * The coordinates of a group of columns, row-major, extended as rows arrive, with whether each row
+ * has all of them: a joint model then reads its observations from one contiguous row instead of
+ * visiting every column of every row on every trial. Rows never change once read, so the
+ * extension equals a rebuild.
+ */
+export class RowMatrix {
+  values = new Float64Array(0);
+  complete = new Uint8Array(0);
+  private filled = 0;
+
+  constructor(readonly columns: readonly Column[]) {}
+
+  /** Whether this matrix is of exactly these columns (a history that started over has new ones). */
+  isOf(columns: readonly Column[]): boolean {
+    if (columns.length !== this.columns.length) return false;
+    for (let k = 0; k < columns.length; k++) if (columns[k] !== this.columns[k]) return false;
+    return true;
+  }
+
+  /** Reads rows up to `rowCount` (every column must have them). */
+  extend(rowCount: number): void {
+    const d = this.columns.length;
+    if (this.complete.length < rowCount) {
+      const size = Math.max(rowCount, 2 * this.complete.length, 64);
+      const values = new Float64Array(size * d);
+      values.set(this.values);
+      this.values = values;
+      const complete = new Uint8Array(size);
+      complete.set(this.complete);
+      this.complete = complete;
+    }
+    const { values, complete, columns } = this;
+    for (let row = this.filled; row < rowCount; row++) {
+      let has = 1;
+      for (let k = 0; k < d; k++) {
+        const coordinate = columns[k]!.coordinates[row]!;
+        values[row * d + k] = coordinate;
+        if (Number.isNaN(coordinate)) has = 0;
+      }
+      complete[row] = has;
+    }
+    this.filled = rowCount;
+  }
+}

@@ -261,6 +261,43 @@ describe("kernel caches and density bounds", () => {
     }
   });
 
+  it("claims a density exceeds a threshold only when it does, and catches most clear cases early", () => {
+    const rng = new Rng(13);
+    for (const withChoice of [false, true]) {
+      const d = 5;
+      const dimensions = Array.from({ length: d }, (_, k) =>
+        withChoice && k === 2 ? makeDimension({ type: "categorical", choices: ["a", "b", "c"] }) : makeDimension({ type: "float", low: 0, high: 1 }),
+      );
+      const count = 600;
+      const observations = Float64Array.from({ length: count * d }, (_, at) =>
+        withChoice && at % d === 2 ? Math.floor(rng.uniform() * 3) : 0.3 + 0.4 * (rng.uniform() - 0.5) * rng.uniform(),
+      );
+      const joint = new MultivariateParzen();
+      joint.build(dimensions, observations, new Float64Array(count).fill(1), count, WATANABE);
+      const points = new Float64Array(d);
+      let caught = 0;
+      for (let p = 0; p < 60; p++) {
+        for (let k = 0; k < d; k++) points[k] = withChoice && k === 2 ? p % 3 : p < 30 ? 0.3 + 0.3 * (rng.uniform() - 0.5) : rng.uniform();
+        const exact = joint.logPdfAt(points, 0);
+        // Never a false claim, even a hair above the exact value.
+        expect(joint.exceedsAt(points, 0, exact + 1e-9)).toBe(false);
+        expect(joint.exceedsAt(points, 0, exact + 0.5)).toBe(false);
+        if (joint.exceedsAt(points, 0, exact - 0.05)) caught++;
+        expect(joint.exceedsAt(points, 0, exact - 50)).toBe(true);
+      }
+      expect(caught).toBeGreaterThan(50);
+    }
+    const { mus, weights } = sortedData(300, 2);
+    const single = new UnivariateNumericParzen();
+    single.build(makeDimension({ type: "float", low: 0, high: 1 }), mus, weights, 300, OPTIONS);
+    for (const x of [0, 0.1, 0.35, 0.8, 1]) {
+      const point = Float64Array.of(x);
+      const exact = single.logPdfAt(point, 0);
+      expect(single.exceedsAt(point, 0, exact + 1e-9)).toBe(false);
+      expect(single.exceedsAt(point, 0, exact - 0.01)).toBe(true);
+    }
+  });
+
   it("gives the neighbour bandwidths of a sorted walk that a sort gives, endpoints or not", () => {
     for (const considerEndpoints of [true, false]) {
       const options = { ...WATANABE, considerEndpoints };

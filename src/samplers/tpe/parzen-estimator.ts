@@ -253,6 +253,16 @@ function sumExpBounds(terms: Float64Array, count: number, reference: number, out
   out[at + 1] = reference + top + Math.log(upper);
 }
 
+/** Terms this far below a threshold are left out of {@link MultivariateParzen.exceedsAt}'s partial sums. */
+const EXCEED_CUTOFF = 12;
+
+/** A lower bound of exp(−gap) for 0 ≤ gap < NEGLIGIBLE, from the table of {@link sumExpBounds}. */
+function lowerExpBelow(gap: number): number {
+  const steps = gap * BOUND_STEPS;
+  const k = steps | 0;
+  return EXP_STEPS[k]! * (1 - (steps - k) * TANGENT_SLOPE);
+}
+
 /** log Σ exp(terms[0..count)), the terms being finite or −Infinity. */
 function logSumExpBuffer(terms: Float64Array, count: number): number {
   let max = Number.NEGATIVE_INFINITY;
@@ -289,6 +299,7 @@ export class UnivariateNumericParzen {
   private terms = new Float64Array(64);
   /** The shift of the last collected terms' sum (one of the larger terms). */
   private reference = 0;
+  private readonly boundsScratch = new Float64Array(2);
 
   /**
    * Builds the mixture from `count` observations whose unit coordinates `sortedMus` are in
@@ -421,6 +432,12 @@ export class UnivariateNumericParzen {
     sumExpBounds(this.terms, count, this.reference, out, at);
   }
 
+  /** Whether the lower bound of {@link logPdfAt} proves it above `threshold` (false is no statement). */
+  exceedsAt(points: Float64Array, index: number, threshold: number): boolean {
+    this.logPdfBoundsAt(points, index, this.boundsScratch, 0);
+    return this.boundsScratch[0]! > threshold;
+  }
+
   /** Fills `terms` with the log terms that can matter at `x` and sets `reference`; returns their count. */
   private collect(x: number): number {
     const terms = this.terms;
@@ -538,6 +555,11 @@ export class UnivariateCategoricalParzen {
   logPdfBoundsAt(points: Float64Array, index: number, out: Float64Array, at: number): void {
     out[at] = out[at + 1] = this.logProbabilities[points[index]!]!;
   }
+
+  /** Whether {@link logPdfAt} > `threshold`. */
+  exceedsAt(points: Float64Array, index: number, threshold: number): boolean {
+    return this.logProbabilities[points[index]!]! > threshold;
+  }
 }
 
 /**
@@ -572,6 +594,7 @@ export class MultivariateParzen {
   private values = new Float64Array(64);
   /** The shift of the last collected terms' sum (one of the larger terms). */
   private reference = 0;
+  private readonly boundsScratch = new Float64Array(2);
 
   /**
    * `observations` holds `count` rows of `dimensions.length` coordinates (unit positions or
@@ -626,6 +649,7 @@ export class MultivariateParzen {
     const v = options.priorWeight / (count + 1);
     this.categoricalValue = v;
     const jacobian = options.densityJacobian;
+    const { cachedMus, cachedSigmas, cachedLogNormalizers, cachedLogSigmas, cachedInverseSigmas } = this;
 
     let running = 0;
     // Equal weights (the usual case in the above set) share one logarithm.
@@ -643,6 +667,22 @@ export class MultivariateParzen {
       }
       let constant = lastLogWeight;
       const key = isPrior || keys === null ? -1 : keys[j]!;
+      if (key >= 0 && this.continuousOnly) {
+        // The usual case, unrolled from the general loop below with the same operations in the same order.
+        for (let k = 0, at = j * d, slot = key * d; k < d; k++, at++, slot++) {
+          const mu = observations[at]!;
+          const sigma = neighbour ? bandwidths![at]! : bandwidth;
+          mus[at] = mu;
+          sigmas[at] = sigma;
+          slots[at] = slot;
+          if (cachedMus[slot] !== mu || cachedSigmas[slot] !== sigma) this.fillCache(slot, mu, sigma);
+          inverseSigmas[at] = cachedInverseSigmas[slot]!;
+          constant -= cachedLogNormalizers[slot]!;
+          constant -= HALF_LOG_2PI + (jacobian ? cachedLogSigmas[slot]! : 0);
+        }
+        constants[j] = constant;
+        continue;
+      }
       for (let k = 0, at = j * d; k < d; k++, at++) {
         const dimension = dimensions[k]!;
         if (dimension.kind === "categorical") {
@@ -660,14 +700,7 @@ export class MultivariateParzen {
         if (key >= 0) {
           const slot = key * d + k;
           slots[at] = slot;
-          if (this.cachedMus[slot] !== mu || this.cachedSigmas[slot] !== sigma) {
-            this.cachedMus[slot] = mu;
-            this.cachedSigmas[slot] = sigma;
-            this.cachedLogNormalizers[slot] = logTruncation(mu, sigma);
-            this.cachedLogSigmas[slot] = Math.log(sigma);
-            this.cachedInverseSigmas[slot] = 1 / sigma;
-            this.cachedLowerTails[slot] = Number.NaN;
-          }
+          if (this.cachedMus[slot] !== mu || this.cachedSigmas[slot] !== sigma) this.fillCache(slot, mu, sigma);
           logZ = this.cachedLogNormalizers[slot]!;
           logSigma = this.cachedLogSigmas[slot]!;
           inverseSigmas[at] = this.cachedInverseSigmas[slot]!;
@@ -685,6 +718,15 @@ export class MultivariateParzen {
     this.cumulative[n - 1] = Number.POSITIVE_INFINITY;
     this.categoricalMatch = v + 1;
     this.categoricalMiss = v;
+  }
+
+  private fillCache(slot: number, mu: number, sigma: number): void {
+    this.cachedMus[slot] = mu;
+    this.cachedSigmas[slot] = sigma;
+    this.cachedLogNormalizers[slot] = logTruncation(mu, sigma);
+    this.cachedLogSigmas[slot] = Math.log(sigma);
+    this.cachedInverseSigmas[slot] = 1 / sigma;
+    this.cachedLowerTails[slot] = Number.NaN;
   }
 
   private growCache(size: number): void {
@@ -796,6 +838,46 @@ export class MultivariateParzen {
   logPdfBoundsAt(points: Float64Array, index: number, out: Float64Array, at: number): void {
     const count = this.collect(points, index * this.dimensions.length);
     sumExpBounds(this.terms, count, this.reference, out, at);
+  }
+
+  /**
+   * Whether the terms of the sum prove {@link logPdfAt} > `threshold`: the exact density is at
+   * least any partial sum of its terms, each term computed exactly as {@link logPdfAt} computes it
+   * and its exponential bounded below by the table of {@link sumExpBounds}. Kernels are scanned
+   * newest first (the last observations, usually the nearest to new candidates), each abandoned as
+   * soon as its partial bound falls EXCEED_CUTOFF nats below the threshold, and the scan stops as
+   * soon as the partial sum passes it, so that a caller rules a candidate out long before a full
+   * scan would. False is no statement at all. Exponential-free.
+   */
+  exceedsAt(points: Float64Array, index: number, threshold: number): boolean {
+    const d = this.dimensions.length;
+    const offset = index * d;
+    if (!this.continuousOnly || !(threshold > Number.NEGATIVE_INFINITY && threshold < Number.POSITIVE_INFINITY)) {
+      const out = this.boundsScratch;
+      this.logPdfBoundsAt(points, index, out, 0);
+      return out[0]! > threshold;
+    }
+    const cutoff = threshold - EXCEED_CUTOFF;
+    const priorTerm = this.exactTerm(this.size - 1, points, offset);
+    if (priorTerm > threshold) return true;
+    // Σ exp(term − threshold) from below; the threshold is passed once it exceeds 1.
+    let sum = priorTerm > cutoff ? lowerExpBelow(threshold - priorTerm) : 0;
+    const { mus, inverseSigmas, constants } = this;
+    for (let j = this.size - 2, at = j * d; j >= 0; j--, at -= d) {
+      let bound = constants[j]!;
+      if (bound <= cutoff) continue;
+      let k = 0;
+      for (; k < d; k++) {
+        const z = (points[offset + k]! - mus[at + k]!) * inverseSigmas[at + k]!;
+        bound -= 0.5 * z * z;
+        if (bound <= cutoff) break;
+      }
+      if (k < d) continue;
+      if (bound > threshold) return true;
+      sum += lowerExpBelow(threshold - bound);
+      if (sum > 1) return true;
+    }
+    return false;
   }
 
   /** Fills `terms` with the log terms that can matter at the point and sets `reference`; returns their count. */

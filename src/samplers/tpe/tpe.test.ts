@@ -10,9 +10,23 @@ import {
   makeTrial,
 } from "../../space/index.js";
 import { createStudy } from "../../study/index.js";
+import { Rng } from "../../math/rng.js";
+import { makeDimension } from "./dimension.js";
 import { TPESampler, createTPESamplerFromOptions, defaultGamma, defaultWeights, linearGamma } from "./index.js";
+import { MultivariateParzen, type ParzenOptions } from "./parzen-estimator.js";
 
 const X: Distribution = { type: "float", low: 0, high: 1 };
+
+const WATANABE_KERNELS: ParzenOptions = {
+  priorWeight: 1,
+  considerMagicClip: true,
+  considerEndpoints: true,
+  magicClipExponent: 2,
+  minBandwidthFactor: 0.03,
+  maxBandwidthFactor: 0.5,
+  densityJacobian: true,
+  multivariateBandwidth: "neighbour",
+};
 
 function trialsFrom(count: number, f: (i: number) => { params: Record<string, ParamValue>; distributions: Record<string, Distribution>; value: number | number[] }): FrozenTrial[] {
   return Array.from({ length: count }, (_, i) => {
@@ -183,6 +197,39 @@ describe("TPESampler", () => {
       const suggestion = sample(incremental);
       expect(Object.keys(suggestion).sort()).toEqual(names);
       expect(suggestion).toEqual(sample(new TPESampler({ seed: 11 })));
+    }
+  });
+
+  it("picks the candidate a plain scan of l(x)/g(x) picks, though it rules most out early", () => {
+    type Density = { logPdfAt(points: Float64Array, index: number): number };
+    type Chooser = { bestCandidate(below: Density, above: Density, candidates: Float64Array, size: number): number };
+    const sampler = new TPESampler({ seed: 1 }) as unknown as Chooser;
+    const d = 3;
+    const dimensions = Array.from({ length: d }, () => makeDimension(X));
+    const rng = new Rng(21);
+    for (let round = 0; round < 40; round++) {
+      const belowCount = 5 + round;
+      const aboveCount = 10 + 20 * round;
+      const below = new MultivariateParzen();
+      const above = new MultivariateParzen();
+      const spread = round % 2 === 0 ? 0.1 : 0.5;
+      below.build(dimensions, Float64Array.from({ length: belowCount * d }, () => 0.3 + spread * (rng.uniform() - 0.5)), new Float64Array(belowCount).fill(1), belowCount, WATANABE_KERNELS);
+      above.build(dimensions, Float64Array.from({ length: aboveCount * d }, () => rng.uniform()), new Float64Array(aboveCount).fill(1), aboveCount, WATANABE_KERNELS);
+      const size = 24;
+      const candidates = new Float64Array(size * d);
+      below.sample(rng, size, candidates);
+      // Duplicate candidates tie exactly: the first of them must win, as in the scan.
+      if (round % 4 === 0) candidates.copyWithin(5 * d, 11 * d, 12 * d);
+      let scan = 0;
+      let scanScore = Number.NEGATIVE_INFINITY;
+      for (let s = 0; s < size; s++) {
+        const score = below.logPdfAt(candidates, s) - above.logPdfAt(candidates, s);
+        if (score > scanScore) {
+          scanScore = score;
+          scan = s;
+        }
+      }
+      expect(sampler.bestCandidate(below, above, candidates, size)).toBe(scan);
     }
   });
 

@@ -4,7 +4,7 @@ import { distributionsEqual } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 import { type Dimension, decodeCoordinate, encodeCoordinate, makeDimension } from "./dimension.js";
-import { BELOW, type Column, type Split, TrialHistory } from "./history.js";
+import { BELOW, type Column, RowMatrix, type Split, TrialHistory } from "./history.js";
 import {
   MultivariateParzen,
   NeighbourWalk,
@@ -145,6 +145,8 @@ const WATANABE_PRESET: ResolvedOptions = {
 interface CandidateDensity {
   logPdfAt(points: Float64Array, index: number): number;
   logPdfBoundsAt(points: Float64Array, index: number, out: Float64Array, at: number): void;
+  /** True only if logPdfAt(points, index) > threshold is certain. */
+  exceedsAt(points: Float64Array, index: number, threshold: number): boolean;
 }
 
 /** Slack on score bounds, far above their rounding error and far below any score difference that matters. */
@@ -226,8 +228,10 @@ export class TPESampler implements Sampler {
   private aboveCoordinates = new Float64Array(256);
   private aboveWeights = new Float64Array(256);
   private candidates = new Float64Array(64);
-  private bounds = new Float64Array(96);
+  private bounds = new Float64Array(48);
+  private order = new Int32Array(24);
   private rowPositions = new Int32Array(256);
+  private readonly rowMatrices = new Map<string, RowMatrix>();
   private readonly joint = {
     belowRows: new Int32Array(0),
     aboveEntries: new Int32Array(0),
@@ -480,36 +484,44 @@ export class TPESampler implements Sampler {
 
   /**
    * The first of `size` candidates with the largest log l(x) − log g(x), as a plain scan would
-   * pick it, but with exponentials only where needed: each candidate's score is first bracketed
-   * (within 1e-3 nat, without exponentials), the candidate with the best guaranteed score is scored
-   * exactly, and any other is scored exactly only if its upper bound reaches that score. Candidates
-   * skipped are strictly worse, so the choice, ties included, is the scan's.
+   * pick it, but with few exponentials and few visits of g's kernels. Each candidate's log l(x) is
+   * bracketed without exponentials (within 1e-3 nat); the one with the best lower bound is scored
+   * exactly; every other, by decreasing upper bound, is ruled out as soon as a single term of g
+   * (log g is at least its largest term) shows log l − log g below the best exact score, and is
+   * scored exactly otherwise. Candidates skipped are strictly worse, so the choice, ties included,
+   * is the scan's.
    */
   private bestCandidate(below: CandidateDensity, above: CandidateDensity, candidates: Float64Array, size: number): number {
-    if (this.bounds.length < 4 * size) this.bounds = new Float64Array(4 * size);
-    const bounds = this.bounds;
+    if (this.bounds.length < 2 * size) this.bounds = new Float64Array(2 * size);
+    if (this.order.length < size) this.order = new Int32Array(size);
+    const { bounds, order } = this;
     let first = 0;
     let firstLower = Number.NEGATIVE_INFINITY;
     for (let s = 0; s < size; s++) {
-      below.logPdfBoundsAt(candidates, s, bounds, 4 * s);
-      above.logPdfBoundsAt(candidates, s, bounds, 4 * s + 2);
-      const lower = bounds[4 * s]! - bounds[4 * s + 3]!;
-      if (lower > firstLower) {
-        firstLower = lower;
+      below.logPdfBoundsAt(candidates, s, bounds, 2 * s);
+      if (bounds[2 * s]! > firstLower) {
+        firstLower = bounds[2 * s]!;
         first = s;
       }
     }
-    let best = 0;
-    let bestScore = Number.NEGATIVE_INFINITY;
-    const firstScore = below.logPdfAt(candidates, first) - above.logPdfAt(candidates, first);
-    if (firstScore > bestScore) {
-      bestScore = firstScore;
-      best = first;
-    }
+    // The others by decreasing upper bound of log l (stable): the likeliest winners raise the bar early.
+    let others = 0;
     for (let s = 0; s < size; s++) {
       if (s === first) continue;
-      // Bounds carry rounding of about 1e-13 nat; the margin keeps a skip a proof.
-      if (bounds[4 * s + 1]! - bounds[4 * s + 2]! < bestScore - BOUND_MARGIN) continue;
+      const upper = bounds[2 * s + 1]!;
+      let p = others++;
+      while (p > 0 && bounds[2 * order[p - 1]! + 1]! < upper) {
+        order[p] = order[p - 1]!;
+        p--;
+      }
+      order[p] = s;
+    }
+    let best = first;
+    let bestScore = below.logPdfAt(candidates, first) - above.logPdfAt(candidates, first);
+    for (let p = 0; p < others; p++) {
+      const s = order[p]!;
+      // log l carries rounding of about 1e-13 nat; the margin keeps a skip a proof.
+      if (above.exceedsAt(candidates, s, bounds[2 * s + 1]! - bestScore + BOUND_MARGIN)) continue;
       const score = below.logPdfAt(candidates, s) - above.logPdfAt(candidates, s);
       if (score > bestScore || (score === bestScore && s < best)) {
         bestScore = score;
@@ -517,6 +529,17 @@ export class TPESampler implements Sampler {
       }
     }
     return best;
+  }
+
+  /** The row matrix of a joint group, kept between trials; a new one when the history started over. */
+  private rowMatrix(members: readonly (readonly [string, Distribution])[], columns: readonly Column[]): RowMatrix {
+    const key = groupKey(members);
+    let matrix = this.rowMatrices.get(key);
+    if (matrix === undefined || !matrix.isOf(columns)) {
+      matrix = new RowMatrix(columns);
+      this.rowMatrices.set(key, matrix);
+    }
+    return matrix;
   }
 
   private sampleJoint(
@@ -567,21 +590,16 @@ export class TPESampler implements Sampler {
       scratch.aboveSigmas = new Float64Array(size);
     }
     const { belowRows, aboveEntries, belowObservations, aboveObservations, belowWeights, aboveWeights } = scratch;
-    const coordinateColumns = columns.map((column) => column.coordinates);
+    const matrix = this.rowMatrix(members, columns);
+    matrix.extend(rows.length);
+    const { values, complete } = matrix;
     let belowCount = 0;
     let aboveCount = 0; // entries: row index, or −(running index) − 1
     let r = 0;
     for (const row of history.byNumber) {
       const number = rows[row]!.number;
       while (r < runningNumbers.length && runningNumbers[r]! < number) aboveEntries[aboveCount++] = -r++ - 1;
-      let complete = true;
-      for (let k = 0; k < d; k++) {
-        if (Number.isNaN(coordinateColumns[k]![row]!)) {
-          complete = false;
-          break;
-        }
-      }
-      if (!complete) continue;
+      if (complete[row] === 0) continue;
       if (membership[row] === BELOW) belowRows[belowCount++] = row;
       else aboveEntries[aboveCount++] = row;
     }
@@ -591,15 +609,14 @@ export class TPESampler implements Sampler {
     const belowRecency = belowRowWeights === null ? this.observationWeights(belowCount) : null;
     for (let i = 0; i < belowCount; i++) {
       const row = belowRows[i]!;
-      for (let k = 0; k < d; k++) belowObservations[i * d + k] = coordinateColumns[k]![row]!;
+      for (let k = 0; k < d; k++) belowObservations[i * d + k] = values[row * d + k]!;
       belowWeights[i] = belowRecency === null ? belowRowWeights![row]! : belowRecency[i]!;
     }
     const aboveRecency = this.observationWeights(aboveCount);
     for (let i = 0; i < aboveCount; i++) {
       const entry = aboveEntries[i]!;
-      for (let k = 0; k < d; k++) {
-        aboveObservations[i * d + k] = entry >= 0 ? coordinateColumns[k]![entry]! : runningRows[-entry - 1]![k]!;
-      }
+      if (entry >= 0) for (let k = 0; k < d; k++) aboveObservations[i * d + k] = values[entry * d + k]!;
+      else for (let k = 0; k < d; k++) aboveObservations[i * d + k] = runningRows[-entry - 1]![k]!;
       aboveWeights[i] = aboveRecency[i]!;
     }
 
@@ -609,11 +626,12 @@ export class TPESampler implements Sampler {
     let aboveSigmas: Float64Array | null = null;
     if (this.parzen.multivariateBandwidth === "neighbour") {
       if (this.rowPositions.length < rows.length) this.rowPositions = new Int32Array(Math.max(rows.length, 2 * this.rowPositions.length));
+      // Per row: its below position p as p, its above position p as −p − 2, or −1 if in neither walk.
       const positions = this.rowPositions;
       positions.fill(-1, 0, rows.length);
       for (let i = 0; i < belowCount; i++) positions[belowRows[i]!] = i;
       const withAbove = runningRows.length === 0;
-      if (withAbove) for (let i = 0; i < aboveCount; i++) positions[aboveEntries[i]!] = i;
+      if (withAbove) for (let i = 0; i < aboveCount; i++) positions[aboveEntries[i]!] = -i - 2;
       belowSigmas = scratch.belowSigmas;
       aboveSigmas = withAbove ? scratch.aboveSigmas : null;
       const belowWalk = this.belowWalk;
@@ -622,12 +640,11 @@ export class TPESampler implements Sampler {
         if (dimensions[k]!.kind === "categorical") continue;
         belowWalk.start(scratch.belowSigmas, k, d, belowCount, this.parzen);
         aboveWalk.start(scratch.aboveSigmas, k, d, aboveCount, this.parzen);
-        const coordinates = coordinateColumns[k]!;
+        const coordinates = columns[k]!.coordinates;
         for (const row of columns[k]!.sorted) {
           const position = positions[row]!;
-          if (position < 0) continue;
-          if (membership[row] === BELOW) belowWalk.visit(coordinates[row]!, position);
-          else aboveWalk.visit(coordinates[row]!, position);
+          if (position >= 0) belowWalk.visit(coordinates[row]!, position);
+          else if (position < -1) aboveWalk.visit(coordinates[row]!, -position - 2);
         }
         belowWalk.finish();
         if (withAbove) aboveWalk.finish();
@@ -645,6 +662,13 @@ export class TPESampler implements Sampler {
     for (let k = 0; k < d; k++) params[members[k]![0]] = decodeCoordinate(dimensions[k]!, candidates[best * d + k]!);
     return params;
   }
+}
+
+/** The key of a joint group's {@link RowMatrix}: its names in order (columns are checked separately). */
+function groupKey(members: readonly (readonly [string, Distribution])[]): string {
+  let key = "";
+  for (let k = 0; k < members.length; k++) key += (k === 0 ? "" : "\u0000") + members[k]![0];
+  return key;
 }
 
 /**

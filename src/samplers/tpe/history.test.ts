@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { type Distribution, makeSnapshot, makeTrial } from "../../space/index.js";
+import { RowMatrix, TrialHistory } from "./history.js";
+
+const X: Distribution = { type: "float", low: 0, high: 1 };
+const C: Distribution = { type: "categorical", choices: ["a", "b"] };
+
+describe("RowMatrix", () => {
+  it("holds, extended trial by trial, each row's column coordinates and whether it has them all", () => {
+    const trials = Array.from({ length: 30 }, (_, i) => {
+      const params: Record<string, number | string> = { x: (i * 0.37) % 1 };
+      const distributions: Record<string, Distribution> = { x: X };
+      if (i % 3 !== 1) {
+        params.c = i % 2 === 0 ? "a" : "b";
+        distributions.c = C;
+      }
+      return makeTrial({ number: i, state: "complete", params, distributions, values: [i % 7] });
+    });
+    const history = new TrialHistory();
+    const columns = [history.column("c", C), history.column("x", X)];
+    const matrix = new RowMatrix(columns);
+    for (let n = 1; n <= trials.length; n += 4) {
+      history.sync(makeSnapshot(trials.slice(0, n)));
+      matrix.extend(history.rows.length);
+      for (let row = 0; row < history.rows.length; row++) {
+        const expected = columns.map((column) => column.coordinates[row]!);
+        expect(Array.from(matrix.values.subarray(2 * row, 2 * row + 2))).toEqual(expected);
+        expect(matrix.complete[row]).toBe(expected.some(Number.isNaN) ? 0 : 1);
+      }
+    }
+    expect(matrix.isOf(columns)).toBe(true);
+    expect(matrix.isOf([columns[1]!, columns[0]!])).toBe(false);
+  });
+});
