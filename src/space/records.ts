@@ -195,3 +195,44 @@ export function paretoFront(trials: readonly FrozenTrial[], directions: readonly
   // Ties in the first objective can let a later trial dominate an earlier front member.
   return front.filter((member) => !front.some((other) => other !== member && dominates(directions, other.values!, member.values!)));
 }
+
+/**
+ * A reader's position in a study's append-only `finished` list, for samplers and pruners that
+ * keep incremental state. It notices a snapshot that does not continue what was read (another
+ * study, a shorter list, or a different trial where the last read one stood), in which case the
+ * reader starts over.
+ *
+ * @example
+ * if (!cursor.continues(snapshot)) state = freshState();
+ * for (let i = cursor.position; i < snapshot.finished.length; i++) absorb(snapshot.finished[i]);
+ * cursor.markRead(snapshot);
+ */
+export class FinishedCursor {
+  private studyId: number | null = null;
+  private count = 0;
+  private lastId: number | null = null;
+
+  /** How many trials of `finished` have been read. */
+  get position(): number {
+    return this.count;
+  }
+
+  /** Whether `snapshot` extends what this cursor has read. A cursor that has read nothing continues any snapshot. */
+  continues(snapshot: StudySnapshot): boolean {
+    if (this.studyId === null) return true;
+    const finished = snapshot.finished;
+    return (
+      this.studyId === snapshot.studyId &&
+      finished.length >= this.count &&
+      (this.count === 0 || finished[this.count - 1]!.id === this.lastId)
+    );
+  }
+
+  /** Marks every trial of the snapshot's `finished` list as read. */
+  markRead(snapshot: StudySnapshot): void {
+    const finished = snapshot.finished;
+    this.studyId = snapshot.studyId;
+    this.count = finished.length;
+    this.lastId = finished.length > 0 ? finished[finished.length - 1]!.id : null;
+  }
+}

@@ -2,7 +2,7 @@
  * Search spaces inferred from a study's history, for samplers that model parameters jointly.
  */
 import { type Distribution, type SearchSpace, distributionsEqual } from "./distributions.js";
-import type { FrozenTrial, StudySnapshot } from "./records.js";
+import { FinishedCursor, type FrozenTrial, type StudySnapshot } from "./records.js";
 
 /**
  * The parameters that every finished (complete or pruned) trial has, with the same distribution:
@@ -13,24 +13,23 @@ import type { FrozenTrial, StudySnapshot } from "./records.js";
  * snapshot, so keeping one instance per sampler costs O(new trials) per call.
  */
 export class IntersectionSearchSpace {
-  private studyId: number | null = null;
-  private readCount = 0;
+  private cursor = new FinishedCursor();
   private space: Record<string, Distribution> | null = null;
 
   constructor(private readonly includePruned = true) {}
 
   calculate(snapshot: StudySnapshot): SearchSpace {
-    if (this.studyId !== snapshot.studyId || snapshot.finished.length < this.readCount) {
-      this.studyId = snapshot.studyId;
-      this.readCount = 0;
+    if (!this.cursor.continues(snapshot)) {
+      this.cursor = new FinishedCursor();
       this.space = null;
     }
     const finished = snapshot.finished;
-    for (; this.readCount < finished.length; this.readCount++) {
-      const trial = finished[this.readCount]!;
+    for (let i = this.cursor.position; i < finished.length; i++) {
+      const trial = finished[i]!;
       if (!(trial.state === "complete" || (this.includePruned && trial.state === "pruned"))) continue;
       this.space = intersect(this.space, trial);
     }
+    this.cursor.markRead(snapshot);
     return this.space ?? {};
   }
 }

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type Distribution,
+  FinishedCursor,
   InvalidDistributionError,
   SpaceEncoder,
   cardinality,
@@ -145,5 +146,21 @@ describe("paretoFront", () => {
     ].map((values, number) => makeTrial({ number, values, state: "complete" }));
     const front = paretoFront(trials, ["minimize", "maximize"]);
     expect(front.map((t) => t.number)).toEqual([3, 0, 1, 4]);
+  });
+});
+
+describe("FinishedCursor", () => {
+  const done = (number: number) => makeTrial({ number, state: "complete", values: [number] });
+
+  it("continues a growing history and notices one that is not a continuation", () => {
+    const cursor = new FinishedCursor();
+    const first = makeSnapshot([done(0), done(1)]);
+    expect(cursor.continues(first)).toBe(true);
+    cursor.markRead(first);
+    expect(cursor.position).toBe(2);
+    expect(cursor.continues(makeSnapshot([done(0), done(1), done(2)]))).toBe(true);
+    expect(cursor.continues(makeSnapshot([done(0)]))).toBe(false);
+    expect(cursor.continues(makeSnapshot([done(0), done(5)]))).toBe(false);
+    expect(cursor.continues(makeSnapshot([done(0), done(1)], { studyId: 2 }))).toBe(false);
   });
 });

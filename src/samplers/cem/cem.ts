@@ -10,6 +10,7 @@ import {
   type SearchSpace,
   SpaceEncoder,
   type StudySnapshot,
+  FinishedCursor,
   decodeValue,
   effectiveStep,
   trialValue,
@@ -52,8 +53,8 @@ export interface CemStatus {
 
 interface CemState {
   readonly intersection: IntersectionSearchSpace;
-  seenCount: number;
-  lastSeenId: number | null;
+  /** How much of `snapshot.finished` was read, to detect a different history under the same study id. */
+  readonly cursor: FinishedCursor;
   spaceHash: string;
   encoder: SpaceEncoder;
   readCount: number;
@@ -181,14 +182,10 @@ export class CemSampler implements Sampler {
   private sync(snapshot: StudySnapshot): CemState {
     const finished = snapshot.finished;
     let state = this.states.get(snapshot.studyId);
-    const stale =
-      state !== undefined &&
-      (finished.length < state.seenCount || (state.seenCount > 0 && finished[state.seenCount - 1]!.id !== state.lastSeenId));
-    if (state === undefined || stale) {
+    if (state === undefined || !state.cursor.continues(snapshot)) {
       state = {
         intersection: new IntersectionSearchSpace(false),
-        seenCount: 0,
-        lastSeenId: null,
+        cursor: new FinishedCursor(),
         spaceHash: "",
         encoder: new SpaceEncoder({}),
         readCount: 0,
@@ -219,8 +216,7 @@ export class CemSampler implements Sampler {
         d.type === "categorical" ? new Float64Array(d.choices.length).fill(1 / d.choices.length) : null,
       );
     }
-    state.seenCount = finished.length;
-    state.lastSeenId = finished.length > 0 ? finished[finished.length - 1]!.id : null;
+    state.cursor.markRead(snapshot);
     if (state.encoder.dimension === 0) {
       state.readCount = finished.length;
       return state;

@@ -12,6 +12,7 @@ import {
   type SearchSpace,
   SpaceEncoder,
   type StudySnapshot,
+  FinishedCursor,
   decodeValue,
   trialValue,
 } from "../../space/index.js";
@@ -56,9 +57,8 @@ export interface CmaEsStatus {
 
 interface StudyState {
   readonly intersection: IntersectionSearchSpace;
-  /** How much of `snapshot.finished` was read, and its last trial, to detect a different history under the same study id. */
-  seenCount: number;
-  lastSeenId: number | null;
+  /** How much of `snapshot.finished` was read, to detect a different history under the same study id. */
+  readonly cursor: FinishedCursor;
   spaceHash: string;
   encoder: SpaceEncoder;
   readCount: number;
@@ -211,14 +211,10 @@ export class CmaEsSampler implements Sampler {
   private sync(snapshot: StudySnapshot): StudyState {
     let state = this.states.get(snapshot.studyId);
     const finished = snapshot.finished;
-    const stale =
-      state !== undefined &&
-      (finished.length < state.seenCount || (state.seenCount > 0 && finished[state.seenCount - 1]!.id !== state.lastSeenId));
-    if (state === undefined || stale) {
+    if (state === undefined || !state.cursor.continues(snapshot)) {
       state = {
         intersection: new IntersectionSearchSpace(false),
-        seenCount: 0,
-        lastSeenId: null,
+        cursor: new FinishedCursor(),
         spaceHash: "",
         encoder: new SpaceEncoder({}),
         readCount: 0,
@@ -249,8 +245,7 @@ export class CmaEsSampler implements Sampler {
       state.strategy = null;
       state.restartReasons = [];
     }
-    state.seenCount = finished.length;
-    state.lastSeenId = finished.length > 0 ? finished[finished.length - 1]!.id : null;
+    state.cursor.markRead(snapshot);
     if (state.encoder.dimension === 0) {
       state.readCount = finished.length;
       return state;
