@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { Pruner } from "../pruners/index.js";
 import { NopPruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
@@ -14,7 +15,7 @@ import {
   makeTrial,
   paretoFront,
 } from "../space/index.js";
-import { type Storage, type StudyRecord, type TrialPatch, openStorage } from "../storage/index.js";
+import { type Storage, type StudyRecord, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
 import { Trial, type TrialHost, TrialPruned } from "./trial.js";
 
 /** What an objective may return: one number, or one per objective for multi-objective studies. */
@@ -67,6 +68,19 @@ export interface CreateStudyOptions {
 /** Thrown when asking for the best trial of a multi-objective study. */
 export class MultiObjectiveError extends Error {
   override name = "MultiObjectiveError";
+}
+
+/** This process, as recorded on the trials it runs so that a later process can tell it died. */
+const WORKER = { host: hostname(), pid: process.pid };
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 const SAMPLER_FACTORY: { current: (() => Sampler) | null } = { current: null };
@@ -337,11 +351,12 @@ export class Study implements TrialHost {
           throw new SamplerExhaustedError(`sampler "${this.sampler.name}" has no more points to propose`);
         }
       }
-      record = await this.storage.createTrial(this.id, { state: "running" });
+      record = await this.storage.createTrial(this.id, { state: "running", systemAttrs: { worker: WORKER } });
     }
     await this.refresh();
     const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
     const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
+    if (record.systemAttrs.worker === undefined) trial.setSystemAttr("worker", WORKER);
     this.activeTrials.set(trial.number, trial);
     try {
       const snapshot = this.snapshot();
@@ -426,6 +441,36 @@ export class Study implements TrialHost {
     return { state: "complete", values };
   }
 
+  /**
+   * Fails the running trials whose worker process is gone: trials started by a process on this
+   * machine (recorded in `systemAttrs.worker`) that no longer exists, e.g. one killed with
+   * SIGKILL. Each is moved from `running` to `failed` by compare-and-set, so two workers recovering
+   * at once cannot both change it. `optimize` calls this before it starts; returns the recovered
+   * trial numbers. (Workers on other machines need heartbeats; see the storage contract.)
+   */
+  async recoverAbandonedTrials(): Promise<number[]> {
+    await this.refresh();
+    const recovered: number[] = [];
+    for (const trial of this.trialCache) {
+      if (trial.state !== "running" || this.activeTrials.has(trial.number)) continue;
+      const worker = trial.systemAttrs.worker as { host?: unknown; pid?: unknown } | undefined;
+      if (!worker || worker.host !== WORKER.host || typeof worker.pid !== "number" || worker.pid === process.pid) continue;
+      if (processExists(worker.pid)) continue;
+      try {
+        const failed = await this.storage.updateTrial(trial.id, {
+          state: "failed",
+          values: null,
+          systemAttrs: { failReason: `worker process ${worker.pid} on ${WORKER.host} is gone` },
+        });
+        this.absorb(failed);
+        recovered.push(trial.number);
+      } catch (error) {
+        if (!(error instanceof TrialNotRunningError)) throw error;
+      }
+    }
+    return recovered;
+  }
+
   /** Asks the running `optimize` loops to start no new trials; trials under way finish. */
   stop(): void {
     this.stopRequested = true;
@@ -441,6 +486,7 @@ export class Study implements TrialHost {
     const nTrials = options.nTrials ?? Infinity;
     const deadline = options.timeoutSeconds !== undefined ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
     this.stopRequested = false;
+    await this.recoverAbandonedTrials();
     let started = 0;
     let firstError: unknown;
     const shouldStartAnother = (): boolean =>
