@@ -104,7 +104,7 @@ export class CemSampler implements Sampler {
   readonly minSigma: number;
   readonly sigmaSmoothingPower: number;
   readonly categoricalFloor: number;
-  /** The seed hashed once, so that streams of nearby seeds and trial numbers never coincide. */
+  /** The seed hashed with the sampler's name, so its streams differ from other samplers' under the same seed. */
   private readonly streamSeed: number;
   private readonly states = new Map<number, CemState>();
 

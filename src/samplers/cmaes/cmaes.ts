@@ -120,10 +120,7 @@ export class CmaEsSampler implements Sampler {
   readonly nStartupTrials: number;
   readonly tolX: number;
   readonly tolFun: number;
-  /**
-   * The seed hashed once: `deriveSeed` XORs its base with the first label, so (seed, trial) pairs
-   * such as (2, 1) and (3, 0) would otherwise share a stream.
-   */
+  /** The seed hashed with the sampler's name, so its streams differ from other samplers' under the same seed. */
   private readonly streamSeed: number;
   private readonly states = new Map<number, StudyState>();
 
