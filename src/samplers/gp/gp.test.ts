@@ -87,12 +87,25 @@ describe("GPSampler", () => {
   });
 
   it("warm-starts from the hyperparameters it left on the previous trial", () => {
-    const sampler = new GPSampler({ seed: 2 });
+    // 21 observations: past the early phase where a fresh default start is always added, so
+    // with a stored θ the fit starts from that θ alone.
     const rng = new Rng(2);
-    const trials = Array.from({ length: 12 }, (_, number) => complete(number, { x: rng.uniformIn(-5, 5) }, line, rng.normal()));
-    const { notes } = suggest(sampler, trials, 12);
-    expect(Array.isArray(notes["gp:theta"])).toBe(true);
-    expect((notes["gp:theta"] as number[]).length).toBe(3);
+    const history = Array.from({ length: 21 }, (_, number) => {
+      const x = rng.uniformIn(-5, 5);
+      return complete(number, { x }, line, Math.sin(2 * x) + 0.1 * rng.normal());
+    });
+    const thetaOf = (sampler: GPSampler, trials: FrozenTrial[]) => suggest(sampler, trials, 21).notes["gp:theta"] as number[];
+    const converged = thetaOf(new GPSampler({ seed: 2 }), history);
+    expect(converged).toHaveLength(3);
+
+    // One optimizer iteration cannot reach the optimum from the default start…
+    const cold = thetaOf(new GPSampler({ seed: 2, fitIterations: 1 }), history);
+    const distance = (a: number[], b: number[]) => Math.hypot(...a.map((v, i) => v - b[i]!));
+    expect(distance(cold, converged)).toBeGreaterThan(0.1);
+    // …but a fresh sampler that finds the converged θ on the previous trial keeps that fit.
+    const stored = history.map((t) => (t.number === 20 ? { ...t, systemAttrs: { "gp:theta": converged } } : t));
+    const warm = thetaOf(new GPSampler({ seed: 2, fitIterations: 1 }), stored);
+    expect(distance(warm, converged)).toBeLessThan(1e-3);
   });
 
   it("proposes distinct points for concurrent trials (kriging believer)", () => {
