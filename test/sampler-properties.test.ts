@@ -15,7 +15,7 @@ import { type Trial, createStudy } from "../src/study/index.js";
 const TRIALS = 25;
 const DELIBERATE_FAILURE = "deliberate failure";
 /** Model-based samplers do real work per trial; they get fewer generated spaces. */
-const SLOW = new Set(["gp", "cmaes", "tpe", "auto", "cem", "smac", "bohb", "nsga2", "nsga3", "motpe"]);
+const SLOW = new Set(["gp", "cmaes", "tpe", "auto", "cem"]);
 const SKIP = new Set(["grid"]);
 /** Samplers that optimize several objectives at once, and those that refuse a multi-objective study. */
 const MULTI_OBJECTIVE = new Set(["random", "sobol", "halton", "auto", "tpe", "gp", "grid"]);

@@ -120,8 +120,7 @@ describe("sqlite storage shared by several processes", () => {
     );
   });
 
-  const studyBuilt = existsSync(join(root, "dist/study/index.js")) && existsSync(join(root, "dist/index.js"));
-  it.skipIf(!studyBuilt)(`runs study.optimize in ${WORKERS} processes on one file: ${TOTAL} trials numbered 0..${TOTAL - 1}`, async () => {
+  it(`runs study.optimize in ${WORKERS} processes on one file: ${TOTAL} trials numbered 0..${TOTAL - 1}`, async () => {
     requireBuilt(["src/storage/sqlite.ts", "src/study/study.ts", "src/index.ts"]);
     const path = join(scratch, "study.db");
     const { reports, stderr } = await runWorkers("study", path, "optimize-shared");
