@@ -1,6 +1,7 @@
 /**
  * Search spaces inferred from a study's history, for samplers that model parameters jointly.
  */
+import { hashString } from "../math/rng.js";
 import { type Distribution, type SearchSpace, distributionsEqual } from "./distributions.js";
 import { FinishedCursor, type FrozenTrial, type StudySnapshot } from "./records.js";
 
@@ -47,4 +48,20 @@ function intersect(space: Record<string, Distribution> | null, trial: FrozenTria
 /** The intersection search space of a snapshot, computed from scratch (see {@link IntersectionSearchSpace}). */
 export function intersectionSearchSpace(snapshot: StudySnapshot, includePruned = true): SearchSpace {
   return new IntersectionSearchSpace(includePruned).calculate(snapshot);
+}
+
+/**
+ * A short fingerprint of a search space, equal for spaces with the same parameters and
+ * distributions whatever the key order, and "" for the empty space. Samplers that keep state for
+ * one space (CMA-ES, CEM) compare it to notice that the space changed; CMA-ES also records it on
+ * its trials, so the value must stay stable across versions for existing studies.
+ *
+ * @example
+ * searchSpaceFingerprint({ x: { type: "float", low: 0, high: 1 } }); // "…" (8 hex digits at most)
+ * searchSpaceFingerprint({}); // ""
+ */
+export function searchSpaceFingerprint(space: SearchSpace): string {
+  const names = Object.keys(space).sort();
+  if (names.length === 0) return "";
+  return hashString(JSON.stringify(names.map((name) => [name, space[name]]))).toString(16);
 }

@@ -14,6 +14,7 @@ import {
   makeSnapshot,
   makeTrial,
   paretoFront,
+  searchSpaceFingerprint,
   validateDistribution,
 } from "./index.js";
 
@@ -132,6 +133,24 @@ describe("intersectionSearchSpace", () => {
       makeTrial({ number: 2, state: "failed", params: { z: 1 }, distributions: { z: x } }),
     ]);
     expect(intersectionSearchSpace(snapshot)).toEqual({ x });
+  });
+});
+
+describe("searchSpaceFingerprint", () => {
+  const lr = { type: "float", low: 1e-4, high: 0.1, log: true } as const;
+  const x = { type: "int", low: 0, high: 3 } as const;
+
+  it("ignores key order, tells distributions apart, and is empty for the empty space", () => {
+    expect(searchSpaceFingerprint({ x, lr })).toBe(searchSpaceFingerprint({ lr, x }));
+    expect(searchSpaceFingerprint({ lr, x: { ...x, high: 4 } })).not.toBe(searchSpaceFingerprint({ lr, x }));
+    expect(searchSpaceFingerprint({ lr, y: x })).not.toBe(searchSpaceFingerprint({ lr, x }));
+    expect(searchSpaceFingerprint({})).toBe("");
+  });
+
+  it("keeps the value CMA-ES has recorded on existing trials", () => {
+    // FNV-1a of the sorted [name, distribution] pairs as JSON: changing the format would make
+    // CMA-ES restart on every study it had started before.
+    expect(searchSpaceFingerprint({ x, lr })).toBe("cf21daa5");
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The cross-entropy method as a Sextant sampler: a simple elite-fitting baseline.
  */
-import { Rng, deriveSeed, hashString, randomSeed } from "../../math/rng.js";
+import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
 import {
   type Distribution,
   IntersectionSearchSpace,
@@ -13,6 +13,7 @@ import {
   FinishedCursor,
   decodeValue,
   effectiveStep,
+  searchSpaceFingerprint,
   trialValue,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
@@ -199,8 +200,7 @@ export class CemSampler implements Sampler {
       this.states.set(snapshot.studyId, state);
     }
     const space = modelledSpace(state.intersection.calculate(snapshot));
-    const names = Object.keys(space).sort();
-    const spaceHash = names.length === 0 ? "" : hashString(JSON.stringify(names.map((n) => [n, space[n]]))).toString(16);
+    const spaceHash = searchSpaceFingerprint(space);
     if (spaceHash !== state.spaceHash) {
       // The space shrank: the fit is a function of the history, so replay it on the new space.
       const encoder = new SpaceEncoder(space);

@@ -2,7 +2,7 @@
  * CMA-ES as a Sextant sampler: generations are replayed from the study's history, so every worker
  * and every resumed study rebuilds the same search distribution from the same trials.
  */
-import { Rng, deriveSeed, hashString, randomSeed } from "../../math/rng.js";
+import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
 import {
   type Distribution,
   type FrozenTrial,
@@ -14,6 +14,7 @@ import {
   type StudySnapshot,
   FinishedCursor,
   decodeValue,
+  searchSpaceFingerprint,
   trialValue,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
@@ -229,7 +230,7 @@ export class CmaEsSampler implements Sampler {
     state.stateSeed = typeof storedSeed === "number" ? storedSeed : this.seed;
 
     const space = numericSpace(state.intersection.calculate(snapshot));
-    const spaceHash = hashSpace(space);
+    const spaceHash = searchSpaceFingerprint(space);
     if (spaceHash !== state.spaceHash) {
       // The space shrank (a parameter stopped appearing): start over on the new one.
       state.spaceHash = spaceHash;
@@ -350,12 +351,6 @@ function numericSpace(space: SearchSpace): SearchSpace {
     if (distribution.type !== "categorical" && distribution.high > distribution.low) result[name] = distribution;
   }
   return result;
-}
-
-function hashSpace(space: SearchSpace): string {
-  const names = Object.keys(space).sort();
-  if (names.length === 0) return "";
-  return hashString(JSON.stringify(names.map((n) => [n, space[n]]))).toString(16);
 }
 
 function allSameParams(trials: readonly FrozenTrial[], names: readonly string[]): boolean {
