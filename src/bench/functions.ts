@@ -1,7 +1,7 @@
 /**
- * Standard synthetic test functions for black-box optimization, defined exactly as the Optuna
- * reference script (`shared/reference/optuna_baseline.py`) defines them, so regrets compare one to
- * one. Each has its box and its known global minimum.
+ * Standard synthetic test functions for black-box optimization, with the same boxes, constants and
+ * scaling as the Optuna 3.1 baseline that `npm run bench:samplers` runs beside Sextant, so regrets
+ * compare one to one. Each has its box and its known global minimum.
  *
  * Sources: Branin (Dixon & Szegő 1978), Hartmann 3/6 (Hartman 1973), Ackley (Ackley 1987),
  * Rosenbrock (1960), Levy (Levy & Montalvo 1985), Styblinski–Tang (1990); constants as listed in

@@ -3,7 +3,7 @@
  * into intermediate values, a final value, a pruned trial or a failed one. The CLI's `sextant tune`
  * and library users share it through {@link commandObjective}.
  *
- * The protocol (see DESIGN.md, "Tuning a command"):
+ * The protocol (also described for users in the README, "How a command is run"):
  * - parameters reach the program as whole argv elements (`{name}` placeholders), as environment
  *   variables `SEXTANT_PARAM_<NAME>`, and as a JSON file named by `SEXTANT_PARAMS_FILE`;
  * - the program prints `sextant: {"step": 3, "value": 0.41}` for intermediate values and
