@@ -12,6 +12,7 @@ import {
   type SamplingTrial,
   type StudySnapshot,
   isBetter,
+  lastIntermediate,
   makeTrial,
   paretoFront,
 } from "../space/index.js";
@@ -614,9 +615,8 @@ function toVector(result: ObjectiveResult): number[] {
 
 function lastValueOf(trial: Trial, objectives: number): number[] | null {
   if (objectives !== 1) return null;
-  let bestStep = -1;
-  for (const key of Object.keys(trial.intermediate)) bestStep = Math.max(bestStep, Number(key));
-  return bestStep < 0 ? null : [trial.intermediate[bestStep]!];
+  const last = lastIntermediate(trial);
+  return last === undefined ? null : [last.value];
 }
 
 function errorMessage(error: unknown): string {
