@@ -120,6 +120,7 @@ describe("sextant tune ended by a signal mid-trial", () => {
 
     const again = await sextant(tuneArgs("kill", 2), { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain("sextant: warning: trial(s) 0 were left running by a worker process that is gone; marked failed");
     const resumed = await trialsOf("kill");
     expect(resumed.map((t) => [t.number, t.state])).toEqual([
       [0, "failed"],

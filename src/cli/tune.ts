@@ -372,6 +372,7 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
         })
       : null;
   const log = (line: string): void => (progress ? progress.log(line) : io.err(line));
+  study.onWarning = (message) => log(`sextant: warning: ${message}`);
 
   // SIGHUP (terminal closed, SSH session dropped) and SIGTERM (kill, a process manager) end the run
   // the way Ctrl-C does: no new trials, running commands stopped, their trials failed "interrupted".
