@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import "../src/index.js";
 import type { FrozenTrial } from "../src/space/index.js";
 import { openStorage } from "../src/storage/index.js";
-import { FIXTURES, alive, sextant, start, tempDir } from "./fixtures/cli-run.js";
+import { FIXTURES, alive, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -14,15 +14,8 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-async function trialsOf(study: string, db = join(dir, "sextant.db")): Promise<FrozenTrial[]> {
-  const storage = await openStorage(`sqlite:${db}`);
-  try {
-    const record = await storage.getStudy(study);
-    if (!record) return [];
-    return [...(await storage.trialsSince(record.id, 0)).trials].sort((a, b) => a.number - b.number);
-  } finally {
-    await storage.close();
-  }
+function trialsOf(study: string, db = join(dir, "sextant.db")): Promise<FrozenTrial[]> {
+  return sqliteTrials(db, study);
 }
 
 const QUADRATIC = ["--param", "x=float:-5:5", "--param", "y=float:-5:5", "--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];

@@ -124,7 +124,11 @@ Examples:
   $ sextant tune -p a=float:0:1 --direction minimize,maximize -- node pareto.mjs {a}
 
 Rerunning the same tune (same --study, or same config/command) resumes the study.
-Ctrl-C stops starting trials, stops running commands and marks them failed ("interrupted").`,
+Ctrl-C, SIGTERM and SIGHUP (a closed terminal, a dropped SSH session) start no new trials,
+stop running commands (SIGTERM, then SIGKILL after --kill-grace) and mark their trials failed
+("interrupted"); the exit code is 128 + the signal's number. If sextant tune is killed outright
+(SIGKILL, out of memory), a watchdog per command stops the command within the same grace period,
+and the next run marks the trial failed.`,
     )
     .action(async (commandArgs: string[], flags: TuneFlags) => {
       result.code = await tuneCommand(flags, commandArgs, io);

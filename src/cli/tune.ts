@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import { basename, dirname, resolve } from "node:path";
 import { type Pruner, createPrunerByName, prunerNames } from "../pruners/index.js";
 import { type Sampler, createSamplerByName, samplerNames } from "../samplers/index.js";
@@ -73,6 +74,12 @@ interface TuneSettings {
 }
 
 const DEFAULT_TRIALS = 100;
+const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** The shell's convention for a run ended by a signal: 128 + its number (SIGINT 130, SIGTERM 143, SIGHUP 129). */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[signal] ?? 2);
+}
 const INTERPRETERS = new Set(["node", "python", "python3", "bash", "sh", "zsh", "ruby", "perl", "Rscript", "deno", "bun", "julia", "uv", "npx", "java"]);
 
 /**
@@ -365,8 +372,16 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
         })
       : null;
   const log = (line: string): void => (progress ? progress.log(line) : io.err(line));
+  study.onWarning = (message) => log(`sextant: warning: ${message}`);
 
+  // SIGHUP (terminal closed, SSH session dropped) and SIGTERM (kill, a process manager) end the run
+  // the way Ctrl-C does: no new trials, running commands stopped, their trials failed "interrupted".
+  // Deaths no handler sees (SIGKILL, out of memory) are covered by the runner's per-command watchdog.
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (signal === "SIGHUP") {
+      // The terminal may be gone: a failed write to it must not crash the orderly stop.
+      process.stderr.on("error", () => undefined);
+    }
     if (interrupted === null) {
       interrupted = signal;
       study.stop();
@@ -381,11 +396,10 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
         /* already gone */
       }
     }
-    io.err(`sextant: forced exit; trials that were running stay "running" in ${storage.url}`);
-    process.exit(130);
+    io.err(`sextant: forced exit; trials that were running stay "running" in ${storage.url} until the next run fails them`);
+    process.exit(signalExitCode(signal));
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
 
   const objective = commandObjective({
     argv: settings.command,
@@ -446,8 +460,7 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
     error = caught;
   } finally {
     progress?.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
   }
   await study.refresh().catch(() => undefined);
   const elapsed = Date.now() - started;
@@ -456,7 +469,7 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
   printSummary(study, settings, stats, elapsed, existed, interrupted, flags, io);
   if (interrupted) {
     if (!flags.json) io.err(`sextant: interrupted by ${interrupted}; ${stats.finished} trial(s) finished in this run. Run the same command again to continue the study.`);
-    return 130;
+    return signalExitCode(interrupted);
   }
   if (stats.finished > 0 && stats.counts.complete === 0 && stats.counts.pruned === 0) {
     io.err(`sextant: all ${stats.finished} trial(s) failed; last reason: ${stats.lastFailReason}`);

@@ -106,7 +106,7 @@ export function intermediateSteps(trial: FrozenTrial): number[] {
 }
 
 /** The intermediate value at the trial's largest step, or undefined. */
-export function lastIntermediate(trial: FrozenTrial): { step: number; value: number } | undefined {
+export function lastIntermediate(trial: Pick<FrozenTrial, "intermediate">): { step: number; value: number } | undefined {
   let best: number | undefined;
   for (const key of Object.keys(trial.intermediate)) {
     const step = Number(key);

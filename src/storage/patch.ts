@@ -7,7 +7,7 @@ import { ParamConflictError, type TrialPatch, TrialNotRunningError } from "./typ
 
 /** Returns the trial with the patch applied, stamped with `seq`. The trial must be running. */
 export function applyTrialPatch(trial: FrozenTrial, patch: TrialPatch, seq: number, now: number): FrozenTrial {
-  if (trial.state !== "running") throw new TrialNotRunningError(trial.id, trial.state);
+  if (trial.state !== "running") throw new TrialNotRunningError(trial.id, trial.state, trial.number);
   let params = trial.params;
   let distributions = trial.distributions;
   if (patch.params) {

@@ -288,7 +288,7 @@ export class SqliteStorage implements Storage {
         finished_at: next.finishedAt,
         seq: next.seq,
       });
-      if (info.changes !== 1) throw new TrialNotRunningError(trialId, trial.state);
+      if (info.changes !== 1) throw new TrialNotRunningError(trialId, trial.state, trial.number);
       return next;
     });
   }

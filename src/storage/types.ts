@@ -111,13 +111,21 @@ export class TrialNotFoundError extends StorageError {
   }
 }
 
+/**
+ * A write to a trial that is no longer running (another worker finished or failed it). The
+ * message names the trial by its number, the one users see; `trialId` is the storage's own key.
+ *
+ * @example
+ * new TrialNotRunningError(17, "failed", 3).message // "trial 3 is failed, not running; it can no longer change"
+ */
 export class TrialNotRunningError extends StorageError {
   override name = "TrialNotRunningError";
   constructor(
     readonly trialId: number,
     readonly state: TrialState,
+    readonly trialNumber: number,
   ) {
-    super(`trial ${trialId} is ${state}, not running; it can no longer change`);
+    super(`trial ${trialNumber} is ${state}, not running; it can no longer change`);
   }
 }
 

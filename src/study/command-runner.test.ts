@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -86,7 +86,12 @@ describe("placeholders and protocol", () => {
     const plain = script("plain.sh", "echo hi\n");
     expect(() => resolveExecutable("./plain.sh", { cwd: dir })).toThrow(/not executable/);
     expect(() => resolveExecutable("./missing.sh", { cwd: dir })).toThrow(/does not exist/);
-    expect(plain).toContain(dir);
+    expect(() => resolveExecutable("plain.sh", { cwd: dir, env: { PATH: dir } })).toThrow(/not found on PATH/);
+    chmodSync(plain, 0o755);
+    expect(resolveExecutable("./plain.sh", { cwd: dir })).toBe(plain);
+    // A relative PATH entry is looked up from the command's working directory, as spawn will.
+    expect(resolveExecutable("plain.sh", { cwd: dir, env: { PATH: "." } })).toBe(plain);
+    expect(() => resolveExecutable(dir)).toThrow(/is not a file/);
   });
 
   it("refuses a template with a placeholder that names no parameter", () => {

@@ -10,7 +10,8 @@
  *   `sextant: {"value": 0.93}` (or `{"values": [..]}`) for the result; a bare number on the last
  *   non-empty stdout line also counts;
  * - a pruned or timed-out program is sent SIGTERM, then SIGKILL after a grace period, to its whole
- *   process group so that the children of a shell script die too.
+ *   process group so that the children of a shell script die too;
+ * - a watchdog per program (see process-watchdog.ts) does the same if this process dies first.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, existsSync, constants as fsConstants, statSync } from "node:fs";
@@ -19,6 +20,7 @@ import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
+import { guardProcessGroup } from "./process-watchdog.js";
 import type { Objective, ObjectiveResult } from "./study.js";
 import { type Trial, TrialPruned } from "./trial.js";
 
@@ -343,6 +345,8 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    // The group must not outlive us if we die without the chance to stop it (SIGKILL, OOM, exit).
+    const guard = child.pid !== undefined ? guardProcessGroup(child.pid, options.killGraceSeconds) : null;
     const timers: NodeJS.Timeout[] = [];
     let settled = false;
     let exited = false;
@@ -363,6 +367,7 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
     const finish = (): void => {
       if (settled) return;
       settled = true;
+      guard?.release();
       for (const timer of timers) clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
       stdoutLines.end();

@@ -21,3 +21,5 @@ export {
   substitutePlaceholders,
 } from "./command-runner.js";
 export type { CommandHooks, CommandSpec, ReportLine } from "./command-runner.js";
+export { currentWorker, judgeWorker, readProcessStat } from "./worker-identity.js";
+export type { ProcessProbe, ProcessStat, WorkerIdentity, WorkerVerdict } from "./worker-identity.js";

@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import type { Pruner } from "../pruners/index.js";
 import { NopPruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
@@ -12,11 +11,13 @@ import {
   type SamplingTrial,
   type StudySnapshot,
   isBetter,
+  lastIntermediate,
   makeTrial,
   paretoFront,
 } from "../space/index.js";
 import { type Storage, type StudyRecord, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
 import { Trial, type TrialHost, TrialPruned } from "./trial.js";
+import { currentWorker, judgeWorker } from "./worker-identity.js";
 
 /** What an objective may return: one number, or one per objective for multi-objective studies. */
 export type ObjectiveResult = number | readonly number[];
@@ -63,24 +64,13 @@ export interface CreateStudyOptions {
   /** Resume the study if one with this name exists instead of failing. */
   loadIfExists?: boolean;
   userAttrs?: Record<string, JsonValue>;
+  /** Receives warnings, such as a trial failed by another worker while this one ran it; see {@link Study.onWarning}. */
+  onWarning?: (message: string) => void;
 }
 
 /** Thrown when asking for the best trial of a multi-objective study. */
 export class MultiObjectiveError extends Error {
   override name = "MultiObjectiveError";
-}
-
-/** This process, as recorded on the trials it runs so that a later process can tell it died. */
-const WORKER = { host: hostname(), pid: process.pid };
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 const SAMPLER_FACTORY: { current: (() => Sampler) | null } = { current: null };
@@ -128,6 +118,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
       }
     }
     const study = new Study(storage, record, sampler, options.pruner ?? new NopPruner(), ownsStorage);
+    if (options.onWarning) study.onWarning = options.onWarning;
     await study.refresh();
     return study;
   } catch (error) {
@@ -137,7 +128,13 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
 }
 
 /** Loads an existing study by name; throws if there is none. */
-export async function loadStudy(options: { name: string; storage?: string | Storage; sampler?: Sampler; pruner?: Pruner }): Promise<Study> {
+export async function loadStudy(options: {
+  name: string;
+  storage?: string | Storage;
+  sampler?: Sampler;
+  pruner?: Pruner;
+  onWarning?: (message: string) => void;
+}): Promise<Study> {
   const ownsStorage = typeof options.storage !== "object";
   const storage =
     typeof options.storage === "object" ? options.storage : await openStorage(options.storage ?? "memory:");
@@ -147,6 +144,7 @@ export async function loadStudy(options: { name: string; storage?: string | Stor
     throw new Error(`no study named "${options.name}" in ${storage.url}`);
   }
   const study = new Study(storage, record, options.sampler ?? defaultSampler(), options.pruner ?? new NopPruner(), ownsStorage);
+  if (options.onWarning) study.onWarning = options.onWarning;
   await study.refresh();
   return study;
 }
@@ -198,6 +196,12 @@ export class Study implements TrialHost {
   private lastBackgroundRefresh = 0;
   private refreshChain: Promise<void> = Promise.resolve();
   private queuedRefresh: Promise<void> | null = null;
+
+  /**
+   * Where the study reports what needs attention but must not stop a run, such as a trial that
+   * another worker failed while this one was running it. Default: `process.emitWarning`.
+   */
+  onWarning: (message: string) => void = (message) => process.emitWarning(message, "SextantWarning");
 
   constructor(
     readonly storage: Storage,
@@ -351,12 +355,12 @@ export class Study implements TrialHost {
           throw new SamplerExhaustedError(`sampler "${this.sampler.name}" has no more points to propose`);
         }
       }
-      record = await this.storage.createTrial(this.id, { state: "running", systemAttrs: { worker: WORKER } });
+      record = await this.storage.createTrial(this.id, { state: "running", systemAttrs: { worker: currentWorker() as unknown as JsonValue } });
     }
     await this.refresh();
     const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
     const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
-    if (record.systemAttrs.worker === undefined) trial.setSystemAttr("worker", WORKER);
+    if (record.systemAttrs.worker === undefined) trial.setSystemAttr("worker", currentWorker() as unknown as JsonValue);
     this.activeTrials.set(trial.number, trial);
     try {
       const snapshot = this.snapshot();
@@ -410,10 +414,31 @@ export class Study implements TrialHost {
       (patch as { state: string }).state = "failed";
       (patch as { values: null }).values = null;
     }
-    const frozen = await this.storage.updateTrial(trial.id, patch);
+    let frozen: FrozenTrial;
+    try {
+      frozen = await this.storage.updateTrial(trial.id, patch);
+    } catch (error) {
+      if (!(error instanceof TrialNotRunningError)) throw error;
+      frozen = await this.finishedElsewhere(trial, outcome.state, error);
+    }
     this.absorb(frozen);
     this.sampler.afterTrial?.(this.snapshot(), this.samplingView(trial), frozen.state, frozen.values);
     return frozen;
+  }
+
+  /**
+   * Another worker (dead-worker recovery, a heartbeat reaper, a user) finished this trial while we
+   * ran it. What it recorded stands: this run warns with the trial number and goes on.
+   */
+  private async finishedElsewhere(trial: Trial, ours: string, error: TrialNotRunningError): Promise<FrozenTrial> {
+    const stored = await this.storage.getTrial(trial.id);
+    if (!stored) throw error;
+    const reason = stored.systemAttrs.failReason;
+    this.onWarning(
+      `trial ${trial.number} was already ${stored.state}${typeof reason === "string" ? ` (${reason})` : ""} by another process ` +
+        `when this one finished it as ${ours}; its result here is dropped and the run goes on`,
+    );
+    return stored;
   }
 
   private judge(trial: Trial, result: TellResult): { state: "complete" | "pruned" | "failed"; values: number[] | null; reason?: string } {
@@ -442,25 +467,25 @@ export class Study implements TrialHost {
   }
 
   /**
-   * Fails the running trials whose worker process is gone: trials started by a process on this
-   * machine (recorded in `systemAttrs.worker`) that no longer exists, e.g. one killed with
-   * SIGKILL. Each is moved from `running` to `failed` by compare-and-set, so two workers recovering
-   * at once cannot both change it. `optimize` calls this before it starts; returns the recovered
-   * trial numbers. (Workers on other machines need heartbeats; see the storage contract.)
+   * Fails the running trials whose worker provably cannot be alive: started by a process on this
+   * machine, in this boot and pid namespace, whose pid now names no process or another process
+   * (see {@link judgeWorker}), e.g. one killed with SIGKILL. A worker that may be alive (another
+   * host or container, or not enough recorded to tell) is left to heartbeats. Each trial moves
+   * from `running` to `failed` by compare-and-set, so two workers recovering at once cannot both
+   * change it. `optimize` calls this before it starts; returns the recovered trial numbers.
    */
   async recoverAbandonedTrials(): Promise<number[]> {
     await this.refresh();
     const recovered: number[] = [];
     for (const trial of this.trialCache) {
       if (trial.state !== "running" || this.activeTrials.has(trial.number)) continue;
-      const worker = trial.systemAttrs.worker as { host?: unknown; pid?: unknown } | undefined;
-      if (!worker || worker.host !== WORKER.host || typeof worker.pid !== "number" || worker.pid === process.pid) continue;
-      if (processExists(worker.pid)) continue;
+      const verdict = judgeWorker(trial.systemAttrs.worker);
+      if (!verdict.gone) continue;
       try {
         const failed = await this.storage.updateTrial(trial.id, {
           state: "failed",
           values: null,
-          systemAttrs: { failReason: `worker process ${worker.pid} on ${WORKER.host} is gone` },
+          systemAttrs: { failReason: verdict.reason },
         });
         this.absorb(failed);
         recovered.push(trial.number);
@@ -486,7 +511,10 @@ export class Study implements TrialHost {
     const nTrials = options.nTrials ?? Infinity;
     const deadline = options.timeoutSeconds !== undefined ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
     this.stopRequested = false;
-    await this.recoverAbandonedTrials();
+    const recovered = await this.recoverAbandonedTrials();
+    if (recovered.length > 0) {
+      this.onWarning(`trial(s) ${recovered.join(", ")} were left running by a worker process that is gone; marked failed`);
+    }
     let started = 0;
     let firstError: unknown;
     const shouldStartAnother = (): boolean =>
@@ -614,9 +642,8 @@ function toVector(result: ObjectiveResult): number[] {
 
 function lastValueOf(trial: Trial, objectives: number): number[] | null {
   if (objectives !== 1) return null;
-  let bestStep = -1;
-  for (const key of Object.keys(trial.intermediate)) bestStep = Math.max(bestStep, Number(key));
-  return bestStep < 0 ? null : [trial.intermediate[bestStep]!];
+  const last = lastIntermediate(trial);
+  return last === undefined ? null : [last.value];
 }
 
 function errorMessage(error: unknown): string {

@@ -1,0 +1,92 @@
+// How a study treats trials other workers run: recovery of dead workers' trials judged by worker
+// identity, and a trial failed behind this worker's back.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { RandomSampler } from "../samplers/index.js";
+import type { JsonValue } from "../space/index.js";
+import { openStorage } from "../storage/index.js";
+import { createStudy } from "./index.js";
+import { type WorkerIdentity, currentWorker, readProcessStat } from "./worker-identity.js";
+
+const self = currentWorker();
+const NO_SUCH_PID = Number(readFileSync("/proc/sys/kernel/pid_max", "utf8")) + 1;
+
+function worker(overrides: Partial<WorkerIdentity>): JsonValue {
+  return { ...self, id: `other-${Math.random()}`, ...overrides } as unknown as JsonValue;
+}
+
+describe("Study.recoverAbandonedTrials", () => {
+  it("fails only trials whose worker provably died, never one whose worker may be alive in another container", async () => {
+    const storage = await openStorage("memory:");
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+    const running = async (recorded: JsonValue) => (await storage.createTrial(study.id, { state: "running", systemAttrs: { worker: recorded } })).number;
+    // Same host name, pids that collide with live processes here or name none: another pid namespace.
+    const collidingPid = await running(worker({ pid: process.pid, pidNamespace: "pid:[4026599999]", startTime: 1 }));
+    const freePidElsewhere = await running(worker({ pid: NO_SUCH_PID, pidNamespace: "pid:[4026599999]" }));
+    const dead = await running(worker({ pid: NO_SUCH_PID }));
+    // Pid 1 lives; recorded with another start time, it was some earlier process's pid.
+    const reused = await running(worker({ pid: 1, startTime: readProcessStat(1)!.startTime + 1 }));
+    const alive = await running(worker({ pid: 1, startTime: readProcessStat(1)!.startTime }));
+    const legacy = await running({ host: self.host, pid: NO_SUCH_PID });
+
+    expect((await study.recoverAbandonedTrials()).sort()).toEqual([dead, reused].sort());
+    const byNumber = new Map(study.trials.map((t) => [t.number, t]));
+    for (const n of [collidingPid, freePidElsewhere, alive, legacy]) expect(byNumber.get(n)!.state).toBe("running");
+    expect(byNumber.get(dead)!.systemAttrs.failReason).toBe(`worker process ${NO_SUCH_PID} on ${self.host} is gone`);
+    expect(String(byNumber.get(reused)!.systemAttrs.failReason)).toContain("started at another time");
+    // A second pass finds nothing more to do.
+    expect(await study.recoverAbandonedTrials()).toEqual([]);
+  });
+
+  it("records this process's full identity on the trials it runs", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
+    expect(study.trials[0]!.systemAttrs.worker).toEqual({ ...self });
+  });
+});
+
+describe("a trial failed by another worker while this one runs it", () => {
+  it("warns with the trial number and goes on, keeping what the other worker recorded", async () => {
+    const storage = await openStorage("memory:");
+    const warnings: string[] = [];
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 3 }), onWarning: (m) => warnings.push(m) });
+    // Make the internal id differ from the number, so a message giving the id would show.
+    await createStudy({ storage, name: "other", sampler: new RandomSampler({ seed: 4 }) }).then((other) => other.optimize((t) => t.suggestFloat("y", 0, 1), { nTrials: 2 }));
+    const seen: string[] = [];
+    await study.optimize(
+      async (trial) => {
+        const x = trial.suggestFloat("x", 0, 1);
+        if (trial.number === 1) {
+          const record = (await storage.trialsSince(study.id, 0)).trials.find((t) => t.number === 1)!;
+          await storage.updateTrial(record.id, { state: "failed", values: null, systemAttrs: { failReason: "reaped by worker B" } });
+        }
+        return x;
+      },
+      { nTrials: 4, callbacks: [(_s, t) => void seen.push(`${t.number}:${t.state}`)] },
+    );
+    expect(seen).toEqual(["0:complete", "1:failed", "2:complete", "3:complete"]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^trial 1 was already failed \(reaped by worker B\) by another process when this one finished it as complete/);
+    expect(study.trials[1]!.systemAttrs.failReason).toBe("reaped by worker B");
+    expect(study.trials[1]!.id).not.toBe(1);
+  });
+
+  it("warns through process warnings by default", async () => {
+    const storage = await openStorage("memory:");
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 3 }) });
+    const trial = await study.ask();
+    const record = (await storage.trialsSince(study.id, 0)).trials[0]!;
+    await storage.updateTrial(record.id, { state: "failed", values: null });
+    const emitted: string[] = [];
+    const listener = (warning: Error): void => void emitted.push(`${warning.name}: ${warning.message}`);
+    process.on("warning", listener);
+    try {
+      const frozen = await study.tell(trial, 0.5);
+      expect(frozen.state).toBe("failed");
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", listener);
+    }
+    expect(emitted).toEqual([expect.stringMatching(/^SextantWarning: trial 0 was already failed by another process/)]);
+  });
+});

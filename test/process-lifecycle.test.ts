@@ -1,0 +1,154 @@
+// Programs never outlive the tuner: real `sextant tune` and library processes (against dist/) are
+// ended mid-trial by SIGHUP, SIGTERM, SIGKILL or process.exit, and no process of the command's
+// group may remain; a rerun on the same storage then resumes cleanly.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import "../src/index.js";
+import type { FrozenTrial } from "../src/space/index.js";
+import { FIXTURES, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
+
+const GROUP_SCRIPT = join(FIXTURES, "cli-group.sh");
+const GONE_WITHIN_MS = 15_000;
+
+let dir: string;
+let cleanup: () => void;
+const groups: number[] = [];
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir("sextant-lifecycle-"));
+});
+afterEach(() => {
+  // A failing test must not leave its sleeps behind on a shared machine.
+  for (const pgid of groups.splice(0)) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      /* gone, as it should be */
+    }
+  }
+  cleanup();
+});
+
+/** Pids of the processes in group `pgid` that still run (zombies awaiting a reaper do not run). */
+function liveMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // The command name may hold spaces and parentheses: fields are counted after its last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z") members.push(Number(entry));
+  }
+  return members;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return condition();
+}
+
+/** Waits until the held command has written its group id, and returns it. */
+async function heldGroup(pgidFile: string): Promise<number> {
+  const ready = await waitUntil(() => existsSync(pgidFile) && readFileSync(pgidFile, "utf8").endsWith("\n"), 30_000);
+  if (!ready) throw new Error("the command never started");
+  const pgid = Number(readFileSync(pgidFile, "utf8").trim().split("\n")[0]);
+  groups.push(pgid);
+  // The script and its background sleep both run before the tuner is ended.
+  expect(await waitUntil(() => liveMembers(pgid).length === 2, 10_000)).toBe(true);
+  return pgid;
+}
+
+function trialsOf(study: string): Promise<FrozenTrial[]> {
+  return sqliteTrials(join(dir, "sextant.db"), study);
+}
+
+function tuneArgs(study: string, trials: number): string[] {
+  return ["tune", "--study", study, "--trials", String(trials), "--kill-grace", "1", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"];
+}
+
+describe("sextant tune ended by a signal mid-trial", () => {
+  for (const [signal, exitCode] of [
+    ["SIGHUP", 129],
+    ["SIGTERM", 143],
+  ] as const) {
+    it(`${signal}: stops the command's whole group, fails the trial as interrupted, and a rerun resumes`, async () => {
+      const pgidFile = join(dir, "pgids");
+      const run = start(tuneArgs("sig", 3), { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
+      const pgid = await heldGroup(pgidFile);
+      await run.waitForStderr("created in");
+      run.child.kill(signal);
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(exitCode);
+      expect(result.stderr).toContain(`${signal} received`);
+      expect(result.stderr).toContain(`interrupted by ${signal}`);
+      expect(liveMembers(pgid)).toEqual([]);
+      const trials = await trialsOf("sig");
+      expect(trials.map((t) => [t.number, t.state, t.systemAttrs.failReason])).toEqual([[0, "failed", "interrupted"]]);
+
+      const again = await sextant(tuneArgs("sig", 2), { cwd: dir });
+      expect(again.code, again.stderr).toBe(0);
+      const resumed = await trialsOf("sig");
+      expect(resumed.map((t) => [t.number, t.state])).toEqual([
+        [0, "failed"],
+        [1, "complete"],
+        [2, "complete"],
+      ]);
+    });
+  }
+
+  it("SIGKILL: the watchdog stops the command's whole group, and a rerun fails the orphaned trial and resumes", async () => {
+    const pgidFile = join(dir, "pgids");
+    const run = start(tuneArgs("kill", 3), { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
+    const pgid = await heldGroup(pgidFile);
+    const tunerPid = run.child.pid!;
+    run.child.kill("SIGKILL");
+    const result = await run.done;
+    expect(result.signal).toBe("SIGKILL");
+    expect(await waitUntil(() => liveMembers(pgid).length === 0, GONE_WITHIN_MS), `group ${pgid} still has ${liveMembers(pgid).join(", ")}`).toBe(true);
+    // Nobody could mark it: the tuner died without a chance to.
+    expect((await trialsOf("kill")).map((t) => t.state)).toEqual(["running"]);
+
+    const again = await sextant(tuneArgs("kill", 2), { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain("sextant: warning: trial(s) 0 were left running by a worker process that is gone; marked failed");
+    const resumed = await trialsOf("kill");
+    expect(resumed.map((t) => [t.number, t.state])).toEqual([
+      [0, "failed"],
+      [1, "complete"],
+      [2, "complete"],
+    ]);
+    expect(String(resumed[0]!.systemAttrs.failReason)).toContain(`worker process ${tunerPid}`);
+  });
+});
+
+describe("a library process running commandObjective dies mid-trial", () => {
+  const fixture = join(FIXTURES, "library-command.mjs");
+
+  for (const [how, mode, signal] of [
+    ["exits (process.exit)", "exit", null],
+    ["is interrupted (SIGINT, no handler)", "wait", "SIGINT"],
+    ["is killed (SIGKILL)", "wait", "SIGKILL"],
+  ] as const) {
+    it(`${how}: the command's whole group is stopped`, async () => {
+      const pgidFile = join(dir, "pgids");
+      const child = spawn(process.execPath, [fixture, mode, GROUP_SCRIPT, pgidFile], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const ended = new Promise<void>((resolve) => child.on("close", () => resolve()));
+      const pgid = await heldGroup(pgidFile);
+      if (signal !== null) child.kill(signal);
+      await ended;
+      expect(await waitUntil(() => liveMembers(pgid).length === 0, GONE_WITHIN_MS), `group ${pgid} survived; stderr: ${stderr}`).toBe(true);
+    });
+  }
+});
