@@ -58,7 +58,9 @@ export function hypervolumeContributions(points: readonly LossVector[], referenc
     const p = points[i]!;
     const limited: Float64Array[] = [];
     for (const j of insideIndex) if (j !== i) limited.push(worseOf(p, points[j]!));
-    contributions[i] = Math.max(0, boxVolume(p, reference, m) - hypervolumeInside(nondominatedUnique(limited), reference, m));
+    // The sweeps take dominated points in their stride; only WFG gains from filtering them first.
+    const relevant = m > 3 ? nondominatedUnique(limited) : limited;
+    contributions[i] = Math.max(0, boxVolume(p, reference, m) - hypervolumeInside(relevant, reference, m));
   }
   return contributions;
 }
