@@ -9,5 +9,6 @@ export { SobolSampler, HaltonSampler, createSobolSamplerFromOptions, createHalto
 export * from "./tpe/index.js";
 export { GPSampler, createGPSamplerFromOptions, type GPSamplerOptions } from "./gp/index.js";
 export { NSGAIISampler, createNSGAIISamplerFromOptions, type NSGAIISamplerOptions } from "./nsga2/index.js";
+export { NSGAIIISampler, createNSGAIIISamplerFromOptions, type NSGAIIISamplerOptions } from "./nsga3/index.js";
 export { AutoSampler, type AutoSamplerOptions } from "./auto.js";
 export { createSamplerByName, registerSampler, samplerNames, type SamplerOptions, type SamplerContext } from "./registry.js";

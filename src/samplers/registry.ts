@@ -6,6 +6,7 @@ import { createHaltonSamplerFromOptions, createSobolSamplerFromOptions } from ".
 import { AutoSampler } from "./auto.js";
 import { createGPSamplerFromOptions } from "./gp/index.js";
 import { createNSGAIISamplerFromOptions } from "./nsga2/index.js";
+import { createNSGAIIISamplerFromOptions } from "./nsga3/index.js";
 import { parseSamplerOptions } from "./options.js";
 import { RandomSampler } from "./random.js";
 import { createTPESamplerFromOptions } from "./tpe/index.js";
@@ -31,6 +32,7 @@ const FACTORIES = new Map<string, SamplerFactory>([
   ["tpe", (o) => createTPESamplerFromOptions(o)],
   ["gp", (o) => createGPSamplerFromOptions(o)],
   ["nsga2", (o) => createNSGAIISamplerFromOptions(o)],
+  ["nsga3", (o) => createNSGAIIISamplerFromOptions(o)],
   ["grid", (o, context) => createGridSamplerFromOptions(o, context.searchSpace)],
 ]);
 
