@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { hypervolume } from "../../analysis/index.js";
+import { MULTIOBJECTIVE_PROBLEMS } from "../../bench/multiobjective.js";
 import { type FrozenTrial, containsValue, makeSamplingTrial, makeSnapshot, makeTrial } from "../../space/index.js";
 import { createStudy } from "../../study/index.js";
 import { RandomSampler } from "../random.js";
@@ -11,11 +12,6 @@ const C = { type: "categorical", choices: ["a", "b", "c"] } as const;
 
 function finished(number: number, values: number[], systemAttrs: FrozenTrial["systemAttrs"] = {}): FrozenTrial {
   return makeTrial({ number, values, params: { x: values[0]! / 10, c: "abc"[number % 3]! }, distributions: { x: X, c: C }, systemAttrs });
-}
-
-function zdt1(x: number[]): number[] {
-  const g = 1 + (9 * x.slice(1).reduce((a, b) => a + b, 0)) / (x.length - 1);
-  return [x[0]!, g * (1 - Math.sqrt(x[0]! / g))];
 }
 
 describe("crowdingSurvival", () => {
@@ -90,7 +86,7 @@ describe("NSGAIISampler", () => {
   it("beats random search's hypervolume on ZDT1 (6-D) over three seeds", async () => {
     const reached = async (sampler: NSGAIISampler | RandomSampler) => {
       const study = await createStudy({ directions: ["minimize", "minimize"], sampler });
-      await study.optimize((t) => zdt1(Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1))), { nTrials: 300 });
+      await study.optimize((t) => MULTIOBJECTIVE_PROBLEMS.zdt1!.evaluate(Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1))), { nTrials: 300 });
       return hypervolume(study.trials.filter((t) => t.values !== null).map((t) => t.values!), [11, 11]);
     };
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[1]!;

@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { hypervolume } from "../../analysis/index.js";
+import { MULTIOBJECTIVE_PROBLEMS } from "../../bench/multiobjective.js";
 import { Rng } from "../../math/rng.js";
 import { createStudy } from "../../study/index.js";
 import { RandomSampler } from "../random.js";
 import { createSamplerByName } from "../registry.js";
 import { NSGAIIISampler, countReferenceDirections, dasDennisDirections, defaultDivisions, referenceDirectionSurvival } from "./index.js";
-
-function dtlz2(x: number[], m = 3): number[] {
-  const g = x.slice(m - 1).reduce((sum, v) => sum + (v - 0.5) ** 2, 0);
-  return Array.from({ length: m }, (_, i) => {
-    let f = 1 + g;
-    for (let j = 0; j < m - 1 - i; j++) f *= Math.cos((x[j]! * Math.PI) / 2);
-    if (i > 0) f *= Math.sin((x[m - 1 - i]! * Math.PI) / 2);
-    return f;
-  });
-}
 
 describe("Das–Dennis reference directions", () => {
   it("lists the simplex lattice", () => {
@@ -85,7 +76,7 @@ describe("NSGAIIISampler", () => {
   it("beats random search's hypervolume on DTLZ2 (6-D, 3 objectives) over three seeds", async () => {
     const reached = async (sampler: NSGAIIISampler | RandomSampler) => {
       const study = await createStudy({ directions: ["minimize", "minimize", "minimize"], sampler });
-      await study.optimize((t) => dtlz2(Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1))), { nTrials: 400 });
+      await study.optimize((t) => MULTIOBJECTIVE_PROBLEMS.dtlz2!.evaluate(Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1))), { nTrials: 400 });
       return hypervolume(study.trials.filter((t) => t.values !== null).map((t) => t.values!), [1.1, 1.1, 1.1]);
     };
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[1]!;
