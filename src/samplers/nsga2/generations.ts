@@ -115,7 +115,6 @@ export abstract class GenerationalSampler implements Sampler {
   readonly populationSize: number;
   private readonly variation: VariationSettings;
   private state: StudyState | null = null;
-  private stateStudy: number | null = null;
 
   protected constructor(
     samplerName: string,
@@ -201,10 +200,8 @@ export abstract class GenerationalSampler implements Sampler {
   }
 
   private sync(snapshot: StudySnapshot): StudyState {
-    if (this.state === null || this.stateStudy !== snapshot.studyId || !this.state.cursor.continues(snapshot)) {
-      this.state = { cursor: new FinishedCursor(), members: [], parents: [] };
-      this.stateStudy = snapshot.studyId;
-    }
+    // Another study, or a history that does not extend the one read: replay from scratch.
+    if (this.state === null || !this.state.cursor.continues(snapshot)) this.state = { cursor: new FinishedCursor(), members: [], parents: [] };
     const state = this.state;
     const finished = snapshot.finished;
     for (let i = state.cursor.position; i < finished.length; i++) {
