@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { hypervolume } from "../../analysis/index.js";
 import { MULTIOBJECTIVE_PROBLEMS } from "../../bench/multiobjective.js";
 import { type FrozenTrial, containsValue, makeSamplingTrial, makeSnapshot, makeTrial } from "../../space/index.js";
+import { MemoryStorage } from "../../storage/index.js";
 import { createStudy } from "../../study/index.js";
 import { RandomSampler } from "../random.js";
 import { createSamplerByName } from "../registry.js";
@@ -146,4 +147,25 @@ describe("NSGAIISampler", () => {
     expect(constrained).toBeGreaterThanOrEqual(12);
     expect(unconstrained).toBeLessThanOrEqual(3);
   });
+
+  it("continues the same run when a study is resumed by a new sampler instance", async () => {
+    const objective = (t: { suggestFloat(name: string, low: number, high: number): number }) => {
+      const x = t.suggestFloat("x", 0, 1);
+      const y = t.suggestFloat("y", 0, 1);
+      return [x + y * y, 1 - x + y];
+    };
+    const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
+    const whole = await createStudy({ directions, sampler: new NSGAIISampler({ seed: 3, populationSize: 8 }) });
+    await whole.optimize(objective, { nTrials: 48 });
+
+    const storage = new MemoryStorage();
+    const first = await createStudy({ name: "resumed", storage, directions, sampler: new NSGAIISampler({ seed: 3, populationSize: 8 }) });
+    await first.optimize(objective, { nTrials: 21 });
+    const resumed = await createStudy({ name: "resumed", storage, directions, loadIfExists: true, sampler: new NSGAIISampler({ seed: 3, populationSize: 8 }) });
+    await resumed.optimize(objective, { nTrials: 27 });
+
+    expect(resumed.trials.map((t) => t.params)).toEqual(whole.trials.map((t) => t.params));
+    expect(resumed.trials.at(-1)!.systemAttrs["nsga2:generation"]).toBe(5);
+  });
 });
+
