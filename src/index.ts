@@ -14,6 +14,7 @@ export * from "./study/index.js";
 export * from "./samplers/index.js";
 export * from "./pruners/index.js";
 export * from "./space/index.js";
+export * from "./analysis/index.js";
 export {
   openStorage,
   MemoryStorage,

@@ -8,5 +8,7 @@ export { GridSampler, gridFromSpace, createGridSamplerFromOptions, type GridSamp
 export { SobolSampler, HaltonSampler, createSobolSamplerFromOptions, createHaltonSamplerFromOptions, type QmcSamplerOptions } from "./qmc.js";
 export * from "./tpe/index.js";
 export { GPSampler, createGPSamplerFromOptions, type GPSamplerOptions } from "./gp/index.js";
+export { NSGAIISampler, createNSGAIISamplerFromOptions, type NSGAIISamplerOptions } from "./nsga2/index.js";
+export { NSGAIIISampler, createNSGAIIISamplerFromOptions, type NSGAIIISamplerOptions } from "./nsga3/index.js";
 export { AutoSampler, type AutoSamplerOptions } from "./auto.js";
 export { createSamplerByName, registerSampler, samplerNames, type SamplerOptions, type SamplerContext } from "./registry.js";

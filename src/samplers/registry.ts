@@ -5,6 +5,8 @@ import { createGridSamplerFromOptions } from "./grid.js";
 import { createHaltonSamplerFromOptions, createSobolSamplerFromOptions } from "./qmc.js";
 import { AutoSampler } from "./auto.js";
 import { createGPSamplerFromOptions } from "./gp/index.js";
+import { createNSGAIISamplerFromOptions } from "./nsga2/index.js";
+import { createNSGAIIISamplerFromOptions } from "./nsga3/index.js";
 import { parseSamplerOptions } from "./options.js";
 import { RandomSampler } from "./random.js";
 import { createTPESamplerFromOptions } from "./tpe/index.js";
@@ -29,6 +31,8 @@ const FACTORIES = new Map<string, SamplerFactory>([
   ["auto", (o) => createAutoSamplerFromOptions(o)],
   ["tpe", (o) => createTPESamplerFromOptions(o)],
   ["gp", (o) => createGPSamplerFromOptions(o)],
+  ["nsga2", (o) => createNSGAIISamplerFromOptions(o)],
+  ["nsga3", (o) => createNSGAIIISamplerFromOptions(o)],
   ["grid", (o, context) => createGridSamplerFromOptions(o, context.searchSpace)],
 ]);
 

@@ -20,7 +20,8 @@ import {
   distributionsEqual,
 } from "../../space/index.js";
 import { type Dimension, encodeCoordinate, makeDimension } from "./dimension.js";
-import { contributionWeights, greedyHypervolumeSubset, referencePoint } from "./hypervolume.js";
+import { dominatesLosses, greedyHypervolumeSubset } from "../../analysis/index.js";
+import { contributionWeights, referencePoint } from "./motpe-weights.js";
 
 export const BELOW = 1;
 export const ABOVE = 2;
@@ -259,7 +260,7 @@ export class TrialHistory {
         const losses = this.rows[row]!.losses!;
         let dominated = false;
         for (const other of remaining) {
-          if (other !== row && dominatesLoss(this.rows[other]!.losses!, losses)) {
+          if (other !== row && dominatesLosses(this.rows[other]!.losses!, losses)) {
             dominated = true;
             break;
           }
@@ -341,15 +342,6 @@ export class TrialHistory {
     }
     return this.groups;
   }
-}
-
-function dominatesLoss(a: Float64Array, b: Float64Array): boolean {
-  let strictly = false;
-  for (let k = 0; k < a.length; k++) {
-    if (a[k]! > b[k]!) return false;
-    if (a[k]! < b[k]!) strictly = true;
-  }
-  return strictly;
 }
 
 /** Inserts `value` into `list` after every element for which `before` holds (the list is sorted by it). */

@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+// Multi-objective benchmark: Sextant's samplers and, in the same run, Optuna 3.1's NSGA-II and
+// MO-TPE (../shared/reference/optuna_mo_baseline.py) on ZDT1, ZDT2, DTLZ2, Branin-Currin and a
+// constrained Branin-Currin. Prints the median hypervolume regret (maximal hypervolume minus
+// reached) per problem and sampler and Sextant's ratio to each Optuna sampler; for the constrained
+// problem, the median feasible hypervolume (higher is better) next to Optuna NSGA-II given the same
+// constraints; and sampler overhead per trial at 200 and 1,000 trials next to Optuna NSGA-II's.
+//
+// Usage: npm run bench:multiobjective -- [--trials 200] [--seeds 5] [--samplers nsga2,nsga3,tpe,random]
+//        [--problems zdt1,...] [--optuna-samplers nsga2,motpe] [--skip-optuna] [--overhead-trials 1000]
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const { createStudy, createSamplerByName, samplerNames } = await import(join(root, "dist/index.js"));
+const { hypervolume } = await import(join(root, "dist/analysis/index.js"));
+const { MULTIOBJECTIVE_PROBLEMS } = await import(join(root, "dist/bench/multiobjective.js"));
+
+const { values: args } = parseArgs({
+  options: {
+    trials: { type: "string", default: "200" },
+    seeds: { type: "string", default: "5" },
+    samplers: { type: "string", default: "nsga2,nsga3,tpe,random" },
+    problems: { type: "string" },
+    "optuna-samplers": { type: "string", default: "nsga2,motpe" },
+    "skip-optuna": { type: "boolean", default: false },
+    "overhead-trials": { type: "string", default: "1000" },
+  },
+});
+const nTrials = Number(args.trials);
+const nSeeds = Number(args.seeds);
+const overheadTrials = Number(args["overhead-trials"]);
+const wanted = args.samplers.split(",").filter((name) => samplerNames().includes(name));
+const problemKeys = args.problems ? args.problems.split(",") : Object.keys(MULTIOBJECTIVE_PROBLEMS);
+const optunaSamplers = args["optuna-samplers"].split(",").filter(Boolean);
+const sharedDir = process.env.SEXTANT_SHARED ?? resolve(root, "../shared");
+const referenceDir = join(sharedDir, "reference");
+const python = "/usr/bin/python3";
+const log = (message) => process.stderr.write(`${message}\n`);
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const fmt = (v) => (v === undefined || v === null || Number.isNaN(v) ? "-" : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(3));
+const feasible = (constraints) => constraints.every((c) => c <= 0);
+
+// --- Optuna reference, measured in this run ---
+// For the constrained problem and the overhead figures, a few lines that reuse the reference
+// script's problem definitions (the script itself covers only the unconstrained problems).
+const OPTUNA_EXTRA = `
+import sys, json, math, statistics, time
+sys.path.insert(0, sys.argv[1])
+import numpy as np, optuna
+from optuna._hypervolume import WFG
+from optuna_mo_baseline import PROBLEMS
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+mode, n, seeds = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+f, bounds, _, _ = PROBLEMS['branin_currin']
+def disk(x):
+    x0, x1 = 15 * x[0] - 5, 15 * x[1]
+    return [(x0 - 2.5) ** 2 + (x1 - 7.5) ** 2 - 50]
+if mode == 'constrained':
+    ref = np.array([80.0, 12.0]); hvs = []; all_feasible = True
+    for s in range(seeds):
+        sampler = optuna.samplers.NSGAIISampler(seed=s, constraints_func=lambda t: t.user_attrs['c'])
+        st = optuna.create_study(directions=['minimize'] * 2, sampler=sampler)
+        def objective(t):
+            x = [t.suggest_float(f'x{i}', lo, hi) for i, (lo, hi) in enumerate(bounds)]
+            t.set_user_attr('c', disk(x))
+            return f(x)
+        st.optimize(objective, n_trials=n)
+        pts = np.array([t.values for t in st.trials if t.values is not None and all(c <= 0 for c in t.user_attrs['c'])])
+        pts = pts[np.all(pts < ref, axis=1)] if len(pts) else pts
+        hvs.append(WFG().compute(pts, ref) if len(pts) else 0.0)
+    print(json.dumps({'median_feasible_hv': statistics.median(hvs)}))
+else:
+    f, bounds, _, _ = PROBLEMS['zdt1']
+    st = optuna.create_study(directions=['minimize'] * 2, sampler=optuna.samplers.NSGAIISampler(seed=0))
+    marks = {}; last = time.perf_counter(); last_n = 0
+    def callback(study, trial):
+        global last, last_n
+        k = trial.number + 1
+        if k in (200, n):
+            now = time.perf_counter(); marks[f'{last_n + 1}-{k}'] = (now - last) * 1000 / (k - last_n); last, last_n = now, k
+    st.optimize(lambda t: f([t.suggest_float(f'x{i}', lo, hi) for i, (lo, hi) in enumerate(bounds)]), n_trials=n, callbacks=[callback])
+    print(json.dumps(marks))
+`;
+
+const optuna = { regret: {}, constrainedHv: null, overhead: {} };
+if (!args["skip-optuna"]) {
+  const script = join(referenceDir, "optuna_mo_baseline.py");
+  if (!existsSync(script) || spawnSync(python, ["-c", "import optuna"]).status !== 0) {
+    log("Optuna reference unavailable (needs ../shared/reference and Debian's python3-optuna); use --skip-optuna");
+    process.exit(2);
+  }
+  const unconstrained = problemKeys.filter((key) => !MULTIOBJECTIVE_PROBLEMS[key]?.constraints);
+  if (unconstrained.length > 0 && optunaSamplers.length > 0) {
+    log(`optuna: ${optunaSamplers.join(", ")} on ${unconstrained.join(", ")}, ${nTrials} trials x ${nSeeds} seeds ...`);
+    const run = spawnSync(python, [script, String(nTrials), String(nSeeds), unconstrained.join(","), optunaSamplers.join(",")], {
+      encoding: "utf8",
+      maxBuffer: 1 << 26,
+    });
+    if (run.status !== 0) throw new Error(`optuna_mo_baseline.py failed: ${run.stderr}`);
+    for (const match of run.stdout.matchAll(/^(\S+)\s+(\S+)\s+median_hv=\S+ max_hv=\S+ median_hv_regret=(\S+)/gm)) {
+      (optuna.regret[match[2]] ??= {})[match[1]] = Number(match[3]);
+    }
+  }
+  if (problemKeys.includes("constrained_branin_currin") && optunaSamplers.includes("nsga2")) {
+    log("optuna: NSGA-II with constraints_func on constrained Branin-Currin ...");
+    const run = spawnSync(python, ["-c", OPTUNA_EXTRA, referenceDir, "constrained", String(nTrials), String(nSeeds)], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`Optuna constrained run failed: ${run.stderr}`);
+    optuna.constrainedHv = JSON.parse(run.stdout.trim().split("\n").pop()).median_feasible_hv;
+  }
+  log(`optuna: NSGA-II overhead on ZDT1 up to ${overheadTrials} trials ...`);
+  const run = spawnSync(python, ["-c", OPTUNA_EXTRA, referenceDir, "overhead", String(overheadTrials), "1"], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`Optuna overhead run failed: ${run.stderr}`);
+  optuna.overhead = JSON.parse(run.stdout.trim().split("\n").pop());
+}
+
+// --- Sextant ---
+async function runOnce(samplerName, problem, seed, trials) {
+  const study = await createStudy({
+    directions: problem.reference.map(() => "minimize"),
+    sampler: createSamplerByName(samplerName, { seed }),
+  });
+  let evalMs = 0;
+  const marks = {};
+  let last = performance.now();
+  let lastN = 0;
+  await study.optimize(
+    (trial) => {
+      const x = Array.from({ length: problem.dimension }, (_, i) => trial.suggestFloat(`x${i}`, 0, 1));
+      const t0 = performance.now();
+      const values = problem.evaluate(x);
+      if (problem.constraints) trial.setSystemAttr("constraints", problem.constraints(x));
+      evalMs += performance.now() - t0;
+      return values;
+    },
+    {
+      nTrials: trials,
+      callbacks: [
+        (_study, trial) => {
+          const k = trial.number + 1;
+          if (k === 200 || k === trials) {
+            const now = performance.now();
+            marks[`${lastN + 1}-${k}`] = (now - last - evalMs) / (k - lastN);
+            evalMs = 0;
+            last = now;
+            lastN = k;
+          }
+        },
+      ],
+    },
+  );
+  const complete = study.trials.filter((t) => t.state === "complete");
+  const counted = problem.constraints ? complete.filter((t) => feasible(t.systemAttrs.constraints)) : complete;
+  return { hv: hypervolume(counted.map((t) => t.values), problem.reference), marks };
+}
+
+const sextant = {};
+for (const samplerName of wanted) {
+  for (const key of problemKeys) {
+    const problem = MULTIOBJECTIVE_PROBLEMS[key];
+    if (!problem) throw new Error(`unknown problem "${key}" (choose from ${Object.keys(MULTIOBJECTIVE_PROBLEMS).join(", ")})`);
+    const hvs = [];
+    for (let seed = 0; seed < nSeeds; seed++) hvs.push((await runOnce(samplerName, problem, seed, nTrials)).hv);
+    const hv = median(hvs);
+    (sextant[samplerName] ??= {})[key] = problem.maxHypervolume === null ? hv : problem.maxHypervolume - hv;
+    log(`sextant ${samplerName.padEnd(7)} ${key.padEnd(26)} ${problem.maxHypervolume === null ? "feasible hv" : "hv regret"} ${fmt(sextant[samplerName][key])}`);
+  }
+}
+
+// --- Report ---
+console.log(`\nMedian hypervolume regret, ${nTrials} trials x ${nSeeds} seeds (lower is better); ratio = Sextant / Optuna, measured in this run`);
+const regretKeys = problemKeys.filter((key) => MULTIOBJECTIVE_PROBLEMS[key].maxHypervolume !== null);
+const header = ["problem".padEnd(22), ...optunaSamplers.map((s) => `optuna ${s}`.padStart(14)), ...wanted.map((s) => s.padStart(10))];
+for (const s of wanted) for (const o of optunaSamplers) header.push(`${s}/${o}`.padStart(14));
+console.log(header.join(" "));
+for (const key of regretKeys) {
+  const row = [MULTIOBJECTIVE_PROBLEMS[key].name.padEnd(22), ...optunaSamplers.map((o) => fmt(optuna.regret[o]?.[key]).padStart(14))];
+  row.push(...wanted.map((s) => fmt(sextant[s][key]).padStart(10)));
+  for (const s of wanted) for (const o of optunaSamplers) row.push(fmt(sextant[s][key] / optuna.regret[o]?.[key]).padStart(14));
+  console.log(row.join(" "));
+}
+if (problemKeys.includes("constrained_branin_currin")) {
+  console.log("\nConstrained Branin-Currin: median hypervolume of feasible trials (higher is better), reference (80, 12)");
+  console.log(`  optuna nsga2 (constraints_func): ${fmt(optuna.constrainedHv)}`);
+  for (const s of wanted) {
+    const hv = sextant[s].constrained_branin_currin;
+    console.log(`  ${s.padEnd(31)} ${fmt(hv)}   ratio ${fmt(hv / (optuna.constrainedHv ?? Number.NaN))}`);
+  }
+}
+
+console.log(`\nSampler overhead per trial on ZDT1 (ms), one run of ${overheadTrials} trials`);
+const overheadProblem = MULTIOBJECTIVE_PROBLEMS.zdt1;
+console.log(`  optuna nsga2: ${Object.entries(optuna.overhead).map(([range, ms]) => `${range}: ${fmt(ms)}`).join("  ") || "-"}`);
+for (const s of wanted.filter((name) => name !== "random")) {
+  const { marks } = await runOnce(s, overheadProblem, 0, overheadTrials);
+  const ratios = Object.entries(marks).map(([range, ms]) => `${range}: ${fmt(ms)}${optuna.overhead[range] ? ` (${fmt(ms / optuna.overhead[range])}x)` : ""}`);
+  console.log(`  ${s.padEnd(12)} ${ratios.join("  ")}`);
+}

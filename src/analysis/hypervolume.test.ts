@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { Rng } from "../math/rng.js";
+import { hypervolumeByGrid, hypervolumeByInclusionExclusion } from "./brute-force.js";
+import { greedyHypervolumeSubset, hypervolume, hypervolumeContributions } from "./hypervolume.js";
+
+/** Random loss vectors in [0, 1)^m, some pushed beyond the reference, some duplicated, some on a front. */
+function randomSet(rng: Rng, n: number, m: number, reference: number[]): number[][] {
+  const points: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const kind = rng.uniform();
+    if (kind < 0.1 && points.length > 0) {
+      points.push([...points[rng.integer(0, points.length - 1)]!]);
+    } else if (kind < 0.2) {
+      const p = Array.from({ length: m }, () => rng.uniform());
+      p[rng.integer(0, m - 1)] = reference[0]! + rng.uniform();
+      points.push(p);
+    } else if (kind < 0.5) {
+      // On the simplex: mutually non-dominated, the hard case.
+      const raw = Array.from({ length: m }, () => -Math.log(1 - rng.uniform()));
+      const sum = raw.reduce((a, b) => a + b, 0);
+      points.push(raw.map((v) => v / sum));
+    } else {
+      // Coarse coordinates make ties in single objectives common.
+      points.push(Array.from({ length: m }, () => Math.round(rng.uniform() * 8) / 8));
+    }
+  }
+  return points;
+}
+
+const close = (actual: number, expected: number) => expect(actual).toBeCloseTo(expected, 10);
+
+describe("hypervolume", () => {
+  it("matches hand-worked values", () => {
+    expect(hypervolume([[1, 2], [2, 1]], [3, 3])).toBe(3);
+    expect(hypervolume([[0, 0, 0]], [1, 2, 3])).toBe(6);
+    expect(hypervolume([[1, 1, 1, 1]], [2, 2, 2, 2])).toBe(1);
+    expect(hypervolume([], [1, 1])).toBe(0);
+    expect(hypervolume([[0.5]], [2])).toBe(1.5);
+    // Boxes of 2·2·2 = 8 and 1·2·3 = 6 that share 1·2·2 = 4.
+    expect(hypervolume([[0, 0, 1], [1, 0, 0]], [2, 2, 3])).toBe(10);
+  });
+
+  it("ignores points on or beyond the reference and NaN coordinates", () => {
+    expect(hypervolume([[1, 3], [3, 1], [2, 2], [Number.NaN, 0]], [3, 3])).toBe(1);
+    expect(hypervolume([[4, 0, 0, 0, 0]], [3, 3, 3, 3, 3])).toBe(0);
+  });
+
+  it("rejects a point whose length differs from the reference's", () => {
+    expect(() => hypervolume([[1, 2, 3]], [4, 4])).toThrow(/3 objectives, the reference 2/);
+  });
+
+  for (const m of [2, 3, 4, 5]) {
+    it(`equals inclusion–exclusion on random small sets in ${m} objectives`, () => {
+      const rng = new Rng(100 + m);
+      const reference = Array.from({ length: m }, () => 1.05);
+      for (let trial = 0; trial < 60; trial++) {
+        const points = randomSet(rng, rng.integer(1, 11), m, reference);
+        close(hypervolume(points, reference), hypervolumeByInclusionExclusion(points, reference));
+      }
+    });
+
+    it(`equals the grid count on random sets of 25 points in ${m} objectives`, () => {
+      const rng = new Rng(200 + m);
+      const reference = Array.from({ length: m }, () => 1.05);
+      const rounds = m >= 4 ? 3 : 15;
+      for (let trial = 0; trial < rounds; trial++) {
+        const points = randomSet(rng, m >= 4 ? 12 : 25, m, reference);
+        close(hypervolume(points, reference), hypervolumeByGrid(points, reference));
+      }
+    });
+  }
+
+  it("does not change when dominated points or duplicates are added", () => {
+    const rng = new Rng(7);
+    for (const m of [2, 3, 4, 5]) {
+      const reference = Array.from({ length: m }, () => 2);
+      const front = randomSet(rng, 30, m, reference).filter((p) => p.every((v) => v < 2));
+      const base = hypervolume(front, reference);
+      const extra = front.map((p) => p.map((v) => v + 0.01 + rng.uniform() * 0.1));
+      close(hypervolume([...front, ...front, ...extra], reference), base);
+    }
+  });
+});
+
+describe("hypervolumeContributions", () => {
+  it("gives each point of a 2-D staircase its own rectangle", () => {
+    expect(Array.from(hypervolumeContributions([[1, 2], [2, 1]], [3, 3]))).toEqual([1, 1]);
+    expect(Array.from(hypervolumeContributions([[0, 3], [1, 1], [3, 0]], [4, 4]))).toEqual([1, 4, 1]);
+  });
+
+  it("gives 0 to dominated points, to equal points and to points beyond the reference", () => {
+    const contributions = hypervolumeContributions([[1, 1], [2, 2], [1, 1], [5, 0]], [3, 3]);
+    expect(Array.from(contributions)).toEqual([0, 0, 0, 0]);
+  });
+
+  it("takes a dominated point's box away from the point that dominates it", () => {
+    // Alone, [1, 1] owns (3-1)²=4; [2, 2]'s box (1) stays covered without it.
+    expect(Array.from(hypervolumeContributions([[1, 1], [2, 2]], [3, 3]))).toEqual([3, 0]);
+  });
+
+  for (const m of [2, 3, 4, 5]) {
+    it(`equals the total minus the hypervolume without the point, in ${m} objectives`, () => {
+      const rng = new Rng(300 + m);
+      const reference = Array.from({ length: m }, () => 1.05);
+      for (let trial = 0; trial < 20; trial++) {
+        const points = randomSet(rng, rng.integer(1, 10), m, reference);
+        const total = hypervolumeByInclusionExclusion(points, reference);
+        const contributions = hypervolumeContributions(points, reference);
+        points.forEach((_, i) => {
+          const rest = points.filter((__, j) => j !== i);
+          close(contributions[i]!, total - hypervolumeByInclusionExclusion(rest, reference));
+        });
+      }
+    });
+  }
+});
+
+describe("greedyHypervolumeSubset", () => {
+  it("takes the largest box first, then the largest gain", () => {
+    expect(greedyHypervolumeSubset([[1, 3], [2, 2], [3, 1]], 2, [4, 4])).toEqual([1, 0]);
+  });
+
+  it("returns every point when asked for more than there are", () => {
+    expect(greedyHypervolumeSubset([[1, 2], [2, 1]], 5, [3, 3]).sort()).toEqual([0, 1]);
+  });
+});

@@ -1,0 +1,240 @@
+/**
+ * Exact hypervolume of a set of loss vectors (all objectives minimized) with respect to a
+ * reference point: the volume of the region the points dominate and the reference bounds.
+ *
+ * - 2 objectives: one sweep, O(n log n).
+ * - 3 objectives: a sweep over the third objective that keeps the two-dimensional staircase of
+ *   the points seen so far and updates its area on each insertion (the HV3D idea of Fonseca,
+ *   Paquete and López-Ibáñez 2006 and Beume et al. 2009), O(n log n) comparisons plus the
+ *   staircase edits.
+ * - 4 or more: WFG (While, Bradstreet and Barone 2012, "A fast way of calculating exact
+ *   hypervolumes", IEEE TEC 16(1)): the volume is the sum of each point's exclusive volume
+ *   against the points after it, each computed from the hypervolume of a "limited" set. With the
+ *   points sorted worst-first on the last objective, every limited set is flat in that objective,
+ *   so the recursion drops one dimension until the exact 3-D sweep takes over.
+ *
+ * Points that do not strictly dominate the reference in every objective (including NaN
+ * coordinates) bound nothing and are ignored.
+ */
+
+/** A point as losses; plain arrays and typed arrays both work. */
+export type LossVector = ArrayLike<number>;
+
+/**
+ * The hypervolume dominated by `points` and bounded by `reference` (all objectives minimized).
+ *
+ * @example
+ * hypervolume([[1, 2], [2, 1]], [3, 3]) // 3
+ * hypervolume([[0, 0, 0]], [1, 2, 3])   // 6
+ */
+export function hypervolume(points: readonly LossVector[], reference: LossVector): number {
+  const m = reference.length;
+  for (const p of points) {
+    if (p.length !== m) throw new RangeError(`hypervolume: a point has ${p.length} objectives, the reference ${m}`);
+  }
+  const inside = points.filter((p) => strictlyInside(p, reference));
+  return hypervolumeInside(inside, reference, m);
+}
+
+/**
+ * Each point's exclusive hypervolume contribution: how much the hypervolume of the whole set
+ * shrinks when that point alone is removed. Dominated points, and each of two equal points,
+ * contribute 0; a dominated point still takes its share away from the point that dominates it.
+ * Computed per point as its own box minus the hypervolume of the other points limited to that box.
+ *
+ * @example
+ * hypervolumeContributions([[1, 2], [2, 1]], [3, 3]) // Float64Array [1, 1]
+ */
+export function hypervolumeContributions(points: readonly LossVector[], reference: LossVector): Float64Array {
+  const m = reference.length;
+  const n = points.length;
+  const contributions = new Float64Array(n);
+  const insideIndex: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (points[i]!.length !== m) throw new RangeError(`hypervolumeContributions: a point has ${points[i]!.length} objectives, the reference ${m}`);
+    if (strictlyInside(points[i]!, reference)) insideIndex.push(i);
+  }
+  for (const i of insideIndex) {
+    const p = points[i]!;
+    const limited: Float64Array[] = [];
+    for (const j of insideIndex) if (j !== i) limited.push(worseOf(p, points[j]!));
+    // The sweeps take dominated points in their stride; only WFG gains from filtering them first.
+    const relevant = m > 3 ? nondominatedUnique(limited) : limited;
+    contributions[i] = Math.max(0, boxVolume(p, reference, m) - hypervolumeInside(relevant, reference, m));
+  }
+  return contributions;
+}
+
+/**
+ * Greedy hypervolume subset selection: picks `size` of `points`, each time the one that adds the
+ * most hypervolume to those already picked (within 1 − 1/e of the best subset, as hypervolume is
+ * submodular). Returns positions in `points`; ties go to the earlier point.
+ *
+ * @example
+ * greedyHypervolumeSubset([[1, 3], [2, 2], [3, 1]], 2, [4, 4]) // [1, 0]
+ */
+export function greedyHypervolumeSubset(points: readonly LossVector[], size: number, reference: LossVector): number[] {
+  const chosen: number[] = [];
+  const chosenPoints: LossVector[] = [];
+  const taken = new Uint8Array(points.length);
+  let current = 0;
+  while (chosen.length < size && chosen.length < points.length) {
+    let best = -1;
+    let bestGain = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < points.length; i++) {
+      if (taken[i]) continue;
+      chosenPoints.push(points[i]!);
+      const gain = hypervolume(chosenPoints, reference) - current;
+      chosenPoints.pop();
+      if (gain > bestGain) {
+        bestGain = gain;
+        best = i;
+      }
+    }
+    taken[best] = 1;
+    chosen.push(best);
+    chosenPoints.push(points[best]!);
+    current = hypervolume(chosenPoints, reference);
+  }
+  return chosen;
+}
+
+function strictlyInside(p: LossVector, reference: LossVector): boolean {
+  for (let k = 0; k < reference.length; k++) if (!(p[k]! < reference[k]!)) return false;
+  return true;
+}
+
+function boxVolume(p: LossVector, reference: LossVector, m: number): number {
+  let volume = 1;
+  for (let k = 0; k < m; k++) volume *= reference[k]! - p[k]!;
+  return volume;
+}
+
+function worseOf(a: LossVector, b: LossVector): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let k = 0; k < a.length; k++) out[k] = a[k]! > b[k]! ? a[k]! : b[k]!;
+  return out;
+}
+
+/** Hypervolume of points already known to lie strictly inside the reference, using the first `m` objectives. */
+function hypervolumeInside(points: readonly LossVector[], reference: LossVector, m: number): number {
+  if (points.length === 0) return 0;
+  if (points.length === 1) return boxVolume(points[0]!, reference, m);
+  if (m === 1) {
+    let best = reference[0]!;
+    for (const p of points) if (p[0]! < best) best = p[0]!;
+    return reference[0]! - best;
+  }
+  if (m === 2) return sweep2d(points, reference);
+  if (m === 3) return sweep3d(points, reference);
+  return wfg(points, reference, m);
+}
+
+/** Sweeps upward in the second objective, each strip as wide as the best first objective seen so far. */
+function sweep2d(points: readonly LossVector[], reference: LossVector): number {
+  const sorted = [...points].sort((a, b) => a[1]! - b[1]!);
+  let area = 0;
+  let bestX = reference[0]!;
+  for (let i = 0; i < sorted.length; i++) {
+    if (sorted[i]![0]! < bestX) bestX = sorted[i]![0]!;
+    const top = i + 1 < sorted.length ? sorted[i + 1]![1]! : reference[1]!;
+    area += (reference[0]! - bestX) * (top - sorted[i]![1]!);
+  }
+  return area;
+}
+
+/**
+ * Sweeps upward in the third objective. The points below the sweep plane project to a staircase in
+ * the first two objectives (x ascending, y descending); its dominated area times the height of each
+ * slab is that slab's volume. An insertion adds exactly the area the new point covers that the
+ * staircase did not, computed over the steps it removes.
+ */
+function sweep3d(points: readonly LossVector[], reference: LossVector): number {
+  const sorted = [...points].sort((a, b) => a[2]! - b[2]!);
+  const rx = reference[0]!;
+  const ry = reference[1]!;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  let area = 0;
+  let volume = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const x = sorted[i]![0]!;
+    const y = sorted[i]![1]!;
+    // First step with xs[j] >= x.
+    let lo = 0;
+    let hi = xs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (xs[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    const covered = (lo > 0 && ys[lo - 1]! <= y) || (lo < xs.length && xs[lo] === x && ys[lo]! <= y);
+    if (!covered) {
+      let floor = lo > 0 ? ys[lo - 1]! : ry;
+      let left = x;
+      let end = lo;
+      while (end < xs.length && ys[end]! >= y) {
+        area += (xs[end]! - left) * (floor - y);
+        left = xs[end]!;
+        floor = ys[end]!;
+        end++;
+      }
+      const right = end < xs.length ? xs[end]! : rx;
+      area += (right - left) * (floor - y);
+      xs.splice(lo, end - lo, x);
+      ys.splice(lo, end - lo, y);
+    }
+    const top = i + 1 < sorted.length ? sorted[i + 1]![2]! : reference[2]!;
+    volume += area * (top - sorted[i]![2]!);
+  }
+  return volume;
+}
+
+/** WFG on `m` >= 4 objectives; see the module comment for why each limited set loses a dimension. */
+function wfg(points: readonly LossVector[], reference: LossVector, m: number): number {
+  const last = m - 1;
+  const front = nondominatedUnique(points, m);
+  // Worst first on the last objective: every later point is no worse there.
+  front.sort((a, b) => b[last]! - a[last]!);
+  let volume = 0;
+  for (let i = 0; i < front.length; i++) {
+    const p = front[i]!;
+    const limited: Float64Array[] = [];
+    for (let j = i + 1; j < front.length; j++) limited.push(worseOf(p, front[j]!));
+    const lower = m - 1;
+    const exclusive = boxVolume(p, reference, lower) - hypervolumeInside(nondominatedUnique(limited, lower), reference, lower);
+    volume += exclusive * (reference[last]! - p[last]!);
+  }
+  return volume;
+}
+
+/**
+ * The points (restricted to the first `m` objectives) that no other dominates, one of each group
+ * of equal points: what the hypervolume depends on, and usually far fewer than the input.
+ */
+function nondominatedUnique(points: readonly LossVector[], m = points[0]?.length ?? 0): LossVector[] {
+  const sorted = [...points].sort((a, b) => {
+    for (let k = 0; k < m; k++) if (a[k] !== b[k]) return a[k]! - b[k]!;
+    return 0;
+  });
+  const kept: LossVector[] = [];
+  for (const p of sorted) {
+    // Sorted lexicographically, only an earlier point can weakly dominate p.
+    let covered = false;
+    for (const q of kept) {
+      let weakly = true;
+      for (let k = 0; k < m; k++) {
+        if (q[k]! > p[k]!) {
+          weakly = false;
+          break;
+        }
+      }
+      if (weakly) {
+        covered = true;
+        break;
+      }
+    }
+    if (!covered) kept.push(p);
+  }
+  return kept;
+}

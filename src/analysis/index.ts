@@ -1,0 +1,17 @@
+/**
+ * Analysis of finished studies shared by samplers, the CLI and the dashboard: Pareto ranking,
+ * constrained domination and exact hypervolume. The folder's public door.
+ */
+export {
+  CONSTRAINTS_ATTR,
+  type NonDominatedSorting,
+  constrainedDominates,
+  crowdingDistance,
+  dominatesLosses,
+  nonDominatedSort,
+  paretoFrontIndices,
+  toLosses,
+  totalViolation,
+  trialConstraints,
+} from "./pareto.js";
+export { type LossVector, greedyHypervolumeSubset, hypervolume, hypervolumeContributions } from "./hypervolume.js";

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { makeTrial } from "../space/index.js";
+import {
+  constrainedDominates,
+  crowdingDistance,
+  dominatesLosses,
+  nonDominatedSort,
+  paretoFrontIndices,
+  toLosses,
+  totalViolation,
+  trialConstraints,
+} from "./pareto.js";
+
+describe("nonDominatedSort", () => {
+  it("ranks a hand-worked set into its fronts", () => {
+    // Front 0: (1,5) (2,3) (4,1). Front 1: (3,4) (5,2) — (3,4) is beaten by (2,3), (5,2) by (4,1).
+    // Front 2: (6,6), beaten by both of front 1. (2,3) appears twice: equal points share a front.
+    const losses = [[3, 4], [1, 5], [6, 6], [2, 3], [5, 2], [4, 1], [2, 3]];
+    const { ranks, fronts } = nonDominatedSort(losses);
+    expect(Array.from(ranks)).toEqual([1, 0, 2, 0, 1, 0, 0]);
+    expect(fronts).toEqual([[1, 3, 5, 6], [0, 4], [2]]);
+  });
+
+  it("puts every feasible point ahead of every infeasible one under constrained domination", () => {
+    const losses = [[0, 0], [5, 5], [6, 4], [1, 1], [9, 9]];
+    const violations = [0.5, 0, 0, 0.2, 0];
+    const { ranks, fronts } = nonDominatedSort(losses, violations);
+    // Feasible: (5,5) (6,4) mutually non-dominated, (9,9) behind them; then infeasible by violation.
+    expect(fronts).toEqual([[1, 2], [4], [3], [0]]);
+    expect(Array.from(ranks)).toEqual([3, 0, 0, 2, 1]);
+  });
+
+  it("rejects violations that do not match the points", () => {
+    expect(() => nonDominatedSort([[1], [2]], [0])).toThrow(/1 violations for 2 points/);
+  });
+
+  it("agrees with paretoFrontIndices on the first front", () => {
+    const losses = [[3, 4, 1], [1, 5, 2], [6, 6, 6], [2, 3, 2], [2, 3, 2], [5, 2, 9], [4, 1, 0]];
+    expect(nonDominatedSort(losses).fronts[0]).toEqual(paretoFrontIndices(losses));
+    // (6,6,6) and (5,2,9) are beaten by (4,1,0); the two equal (2,3,2) both stay.
+    expect(paretoFrontIndices(losses)).toEqual([0, 1, 3, 4, 6]);
+  });
+});
+
+describe("crowdingDistance", () => {
+  it("matches a hand-worked front", () => {
+    // Objective 0 spans 4: (1,2) gets (2-0)/4, (2,1) gets (4-1)/4; objective 1 the mirror image.
+    const distance = crowdingDistance([[0, 4], [1, 2], [2, 1], [4, 0]]);
+    expect(Array.from(distance)).toEqual([Infinity, 1.25, 1.25, Infinity]);
+  });
+
+  it("gives the extremes infinity and ignores a flat objective", () => {
+    expect(Array.from(crowdingDistance([[0, 7], [1, 7], [3, 7]]))).toEqual([Infinity, 1, Infinity]);
+    expect(Array.from(crowdingDistance([[1, 1], [2, 2]]))).toEqual([Infinity, Infinity]);
+    expect(crowdingDistance([]).length).toBe(0);
+  });
+});
+
+describe("constrained domination", () => {
+  it("follows Deb's three cases", () => {
+    expect(constrainedDominates([9, 9], 0, [1, 1], 0.1)).toBe(true);
+    expect(constrainedDominates([1, 1], 0.1, [9, 9], 0)).toBe(false);
+    expect(constrainedDominates([9, 9], 0.1, [1, 1], 0.3)).toBe(true);
+    expect(constrainedDominates([1, 1], 0.3, [1, 1], 0.3)).toBe(false);
+    expect(constrainedDominates([1, 2], 0, [2, 2], 0)).toBe(true);
+    expect(constrainedDominates([1, 2], 0, [2, 1], 0)).toBe(false);
+  });
+
+  it("sums only the violated constraints and treats NaN as infinitely violated", () => {
+    expect(totalViolation([-1, 0, 0.5, 2])).toBe(2.5);
+    expect(totalViolation([-3, 0])).toBe(0);
+    expect(totalViolation(null)).toBe(0);
+    expect(totalViolation([Number.NaN, -1])).toBe(Infinity);
+  });
+
+  it("reads constraints from systemAttrs and names the trial when they are malformed", () => {
+    expect(trialConstraints(makeTrial({ number: 0, systemAttrs: { constraints: [-1, 0.5] } }))).toEqual([-1, 0.5]);
+    expect(trialConstraints(makeTrial({ number: 1 }))).toBeNull();
+    expect(() => trialConstraints(makeTrial({ number: 4, systemAttrs: { constraints: "low" } }))).toThrow(/trial 4: systemAttrs.constraints/);
+  });
+});
+
+describe("losses", () => {
+  it("negates maximized objectives", () => {
+    expect(Array.from(toLosses([0.9, 12], ["maximize", "minimize"]))).toEqual([-0.9, 12]);
+  });
+
+  it("needs strict improvement in one objective to dominate", () => {
+    expect(dominatesLosses([1, 2], [1, 3])).toBe(true);
+    expect(dominatesLosses([1, 2], [1, 2])).toBe(false);
+  });
+});

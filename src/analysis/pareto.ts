@@ -1,0 +1,200 @@
+/**
+ * Pareto ranking for several objectives: fast non-dominated sorting and crowding distance
+ * (Deb, Pratap, Agarwal and Meyarivan 2002, "A fast and elitist multiobjective genetic algorithm:
+ * NSGA-II", IEEE TEC 6(2)), and Deb's constrained domination (same paper, section VI).
+ *
+ * Everything here works on losses: value vectors turned to minimization by {@link toLosses}.
+ */
+import type { Direction, FrozenTrial } from "../space/index.js";
+
+/** The system attribute under which a trial's constraint values live (feasible iff every value is <= 0). */
+export const CONSTRAINTS_ATTR = "constraints";
+
+/**
+ * A value vector as losses: maximized objectives are negated, so smaller is better everywhere.
+ *
+ * @example
+ * toLosses([0.9, 12], ["maximize", "minimize"]) // Float64Array [-0.9, 12]
+ */
+export function toLosses(values: readonly number[], directions: readonly Direction[]): Float64Array {
+  const losses = new Float64Array(directions.length);
+  for (let k = 0; k < directions.length; k++) losses[k] = directions[k] === "maximize" ? -values[k]! : values[k]!;
+  return losses;
+}
+
+/**
+ * Whether loss vector `a` Pareto-dominates `b`: no worse in every objective, better in one.
+ *
+ * @example
+ * dominatesLosses([1, 2], [1, 3]) // true
+ * dominatesLosses([1, 2], [1, 2]) // false: equal points do not dominate each other
+ */
+export function dominatesLosses(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  let strictly = false;
+  for (let k = 0; k < a.length; k++) {
+    if (a[k]! > b[k]!) return false;
+    if (a[k]! < b[k]!) strictly = true;
+  }
+  return strictly;
+}
+
+/**
+ * A trial's constraint values from `systemAttrs.constraints`, or null when it has none (then it
+ * counts as feasible). A stored value that is not a list of numbers is an error that names the trial.
+ *
+ * @example
+ * trialConstraints(makeTrial({ number: 0, systemAttrs: { constraints: [-1, 0.5] } })) // [-1, 0.5]
+ */
+export function trialConstraints(trial: FrozenTrial): readonly number[] | null {
+  const stored = trial.systemAttrs[CONSTRAINTS_ATTR];
+  if (stored === undefined || stored === null) return null;
+  if (!Array.isArray(stored) || stored.some((c) => typeof c !== "number")) {
+    throw new TypeError(`trial ${trial.number}: systemAttrs.${CONSTRAINTS_ATTR} must be an array of numbers, got ${JSON.stringify(stored)}`);
+  }
+  return stored as number[];
+}
+
+/**
+ * The total constraint violation: the sum of the positive parts of the constraint values, 0 when
+ * feasible or unconstrained. A NaN constraint is an unknown outcome and counts as infinitely violated,
+ * so such a trial never passes as feasible.
+ *
+ * @example
+ * totalViolation([-1, 0.5, 2]) // 2.5
+ * totalViolation(null)         // 0
+ */
+export function totalViolation(constraints: readonly number[] | null): number {
+  if (constraints === null) return 0;
+  let total = 0;
+  for (const c of constraints) {
+    if (Number.isNaN(c)) return Number.POSITIVE_INFINITY;
+    if (c > 0) total += c;
+  }
+  return total;
+}
+
+/**
+ * Deb's constrained domination between two candidates with their total violations: a feasible
+ * one beats an infeasible one; of two infeasible ones the smaller violation wins; of two feasible
+ * ones Pareto domination decides.
+ *
+ * @example
+ * constrainedDominates([5, 5], 0, [1, 1], 0.2) // true: feasible beats infeasible whatever the losses
+ * constrainedDominates([5, 5], 0.1, [1, 1], 0.2) // true: less violation
+ */
+export function constrainedDominates(a: ArrayLike<number>, violationA: number, b: ArrayLike<number>, violationB: number): boolean {
+  const feasibleA = violationA <= 0;
+  const feasibleB = violationB <= 0;
+  if (feasibleA && feasibleB) return dominatesLosses(a, b);
+  if (feasibleA !== feasibleB) return feasibleA;
+  return violationA < violationB;
+}
+
+/** The outcome of {@link nonDominatedSort}. */
+export interface NonDominatedSorting {
+  /** Per point, its front: 0 for the Pareto front, 1 for the front once that is removed, … */
+  readonly ranks: Int32Array;
+  /** Point indices per front, each in ascending index order. */
+  readonly fronts: number[][];
+}
+
+/**
+ * Fast non-dominated sorting (Deb et al. 2002): ranks every point by the front it belongs to.
+ * With `violations` (one total violation per point, see {@link totalViolation}) domination is
+ * Deb's constrained domination, so every feasible point ranks ahead of every infeasible one.
+ * O(objectives · n²).
+ *
+ * @example
+ * nonDominatedSort([[1, 4], [2, 2], [3, 3], [4, 1]]).ranks // Int32Array [0, 0, 1, 0]
+ */
+export function nonDominatedSort(losses: readonly ArrayLike<number>[], violations?: readonly number[]): NonDominatedSorting {
+  const n = losses.length;
+  if (violations !== undefined && violations.length !== n) {
+    throw new RangeError(`nonDominatedSort: ${violations.length} violations for ${n} points`);
+  }
+  const beats = violations
+    ? (i: number, j: number) => constrainedDominates(losses[i]!, violations[i]!, losses[j]!, violations[j]!)
+    : (i: number, j: number) => dominatesLosses(losses[i]!, losses[j]!);
+  const dominatedBy = new Int32Array(n);
+  const dominating: number[][] = Array.from({ length: n }, () => []);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      if (beats(i, j)) {
+        dominating[i]!.push(j);
+        dominatedBy[j]!++;
+      } else if (beats(j, i)) {
+        dominating[j]!.push(i);
+        dominatedBy[i]!++;
+      }
+    }
+  }
+  const ranks = new Int32Array(n);
+  const fronts: number[][] = [];
+  let current: number[] = [];
+  for (let i = 0; i < n; i++) if (dominatedBy[i] === 0) current.push(i);
+  while (current.length > 0) {
+    fronts.push(current);
+    const next: number[] = [];
+    for (const i of current) {
+      ranks[i] = fronts.length - 1;
+      for (const j of dominating[i]!) if (--dominatedBy[j]! === 0) next.push(j);
+    }
+    next.sort((a, b) => a - b);
+    current = next;
+  }
+  return { ranks, fronts };
+}
+
+/**
+ * Indices of the points no other point dominates (the first front), in ascending order. Equal
+ * points are all kept.
+ *
+ * @example
+ * paretoFrontIndices([[1, 4], [2, 2], [3, 3]]) // [0, 1]
+ */
+export function paretoFrontIndices(losses: readonly ArrayLike<number>[]): number[] {
+  // Sorted by the objectives lexicographically, a point can only be dominated by one before it,
+  // and only by one already on the front (domination is transitive).
+  const order = losses.map((_, i) => i).sort((a, b) => lexicographic(losses[a]!, losses[b]!) || a - b);
+  const front: number[] = [];
+  for (const i of order) {
+    if (!front.some((j) => dominatesLosses(losses[j]!, losses[i]!))) front.push(i);
+  }
+  return front.sort((a, b) => a - b);
+}
+
+function lexicographic(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return a[k]! - b[k]!;
+  return 0;
+}
+
+/**
+ * Crowding distance of each point of one front (Deb et al. 2002): per objective, the gap between
+ * a point's two neighbours divided by the front's range, summed. The extremes of each objective
+ * get +∞ so they are always kept. An objective on which the front is flat adds nothing. Ties keep
+ * index order, so the result does not depend on anything but the input.
+ *
+ * @example
+ * crowdingDistance([[0, 4], [1, 2], [2, 1], [4, 0]]) // Float64Array [∞, 1.25, 1.25, ∞]
+ */
+export function crowdingDistance(front: readonly ArrayLike<number>[]): Float64Array {
+  const n = front.length;
+  const distance = new Float64Array(n);
+  if (n === 0) return distance;
+  const m = front[0]!.length;
+  if (n <= 2) return distance.fill(Number.POSITIVE_INFINITY);
+  const order = front.map((_, i) => i);
+  for (let k = 0; k < m; k++) {
+    order.sort((a, b) => front[a]![k]! - front[b]![k]! || a - b);
+    const low = front[order[0]!]![k]!;
+    const high = front[order[n - 1]!]![k]!;
+    distance[order[0]!] = Number.POSITIVE_INFINITY;
+    distance[order[n - 1]!] = Number.POSITIVE_INFINITY;
+    const range = high - low;
+    if (!(range > 0) || !Number.isFinite(range)) continue;
+    for (let r = 1; r < n - 1; r++) {
+      distance[order[r]!] += (front[order[r + 1]!]![k]! - front[order[r - 1]!]![k]!) / range;
+    }
+  }
+  return distance;
+}

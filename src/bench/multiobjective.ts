@@ -1,0 +1,77 @@
+/**
+ * Multi-objective test problems, defined exactly as the Optuna reference script
+ * (`shared/reference/optuna_mo_baseline.py`) defines them, with BoTorch's reference points, so
+ * hypervolume regrets compare one to one. All objectives are minimized; the box is [0, 1]^d.
+ *
+ * Sources: ZDT1 and ZDT2 (Zitzler, Deb and Thiele 2000), DTLZ2 (Deb, Thiele, Laumanns and Zitzler
+ * 2002), Branin-Currin (Belakaria et al. 2019, as in BoTorch), and its constrained variant (the
+ * disk constraint of BoTorch's ConstrainedBraninCurrin).
+ */
+
+export interface MultiObjectiveProblem {
+  readonly name: string;
+  readonly dimension: number;
+  /** Hypervolumes are measured against this point. */
+  readonly reference: readonly number[];
+  /** The largest hypervolume any set of points reaches, when known. */
+  readonly maxHypervolume: number | null;
+  evaluate(x: readonly number[]): number[];
+  /** Constraint values, feasible when every one is <= 0 (constrained problems only). */
+  constraints?(x: readonly number[]): number[];
+}
+
+function zdt(kind: 1 | 2, dimension: number): (x: readonly number[]) => number[] {
+  return (x) => {
+    let tail = 0;
+    for (let i = 1; i < dimension; i++) tail += x[i]!;
+    const g = 1 + (9 * tail) / (dimension - 1);
+    const ratio = x[0]! / g;
+    return [x[0]!, g * (kind === 1 ? 1 - Math.sqrt(ratio) : 1 - ratio ** 2)];
+  };
+}
+
+function dtlz2(objectives: number): (x: readonly number[]) => number[] {
+  return (x) => {
+    let g = 0;
+    for (let i = objectives - 1; i < x.length; i++) g += (x[i]! - 0.5) ** 2;
+    return Array.from({ length: objectives }, (_, i) => {
+      let f = 1 + g;
+      for (let j = 0; j < objectives - 1 - i; j++) f *= Math.cos((x[j]! * Math.PI) / 2);
+      if (i > 0) f *= Math.sin((x[objectives - 1 - i]! * Math.PI) / 2);
+      return f;
+    });
+  };
+}
+
+function braninCurrin(x: readonly number[]): number[] {
+  const x0 = 15 * x[0]! - 5;
+  const x1 = 15 * x[1]!;
+  const branin = (x1 - (5.1 / (4 * Math.PI ** 2)) * x0 ** 2 + (5 / Math.PI) * x0 - 6) ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x0) + 10;
+  const u = x[0]!;
+  const v = Math.max(x[1]!, 1e-12);
+  const currin = ((1 - Math.exp(-1 / (2 * v))) * (2300 * u ** 3 + 1900 * u ** 2 + 2092 * u + 60)) / (100 * u ** 3 + 500 * u ** 2 + 4 * u + 20);
+  return [branin, currin];
+}
+
+/** Feasible inside the disk of radius √50 around (2.5, 7.5) in Branin's coordinates. */
+function braninCurrinDisk(x: readonly number[]): number[] {
+  const x0 = 15 * x[0]! - 5;
+  const x1 = 15 * x[1]!;
+  return [(x0 - 2.5) ** 2 + (x1 - 7.5) ** 2 - 50];
+}
+
+/** The problems of `npm run bench:multiobjective`, keyed as the Optuna reference script names them. */
+export const MULTIOBJECTIVE_PROBLEMS: Readonly<Record<string, MultiObjectiveProblem>> = {
+  zdt1: { name: "ZDT1 (6-D)", dimension: 6, reference: [11, 11], maxHypervolume: 120 + 2 / 3, evaluate: zdt(1, 6) },
+  zdt2: { name: "ZDT2 (6-D)", dimension: 6, reference: [11, 11], maxHypervolume: 120 + 1 / 3, evaluate: zdt(2, 6) },
+  dtlz2: { name: "DTLZ2 (6-D, 3 obj.)", dimension: 6, reference: [1.1, 1.1, 1.1], maxHypervolume: 1.1 ** 3 - Math.PI / 6, evaluate: dtlz2(3) },
+  branin_currin: { name: "Branin-Currin", dimension: 2, reference: [18, 6], maxHypervolume: 59.3601, evaluate: braninCurrin },
+  constrained_branin_currin: {
+    name: "Constrained Branin-Currin",
+    dimension: 2,
+    reference: [80, 12],
+    maxHypervolume: null,
+    evaluate: braninCurrin,
+    constraints: braninCurrinDisk,
+  },
+};

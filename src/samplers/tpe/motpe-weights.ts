@@ -1,0 +1,49 @@
+/**
+ * The hypervolume conventions of multi-objective TPE (Ozaki, Tanigaki, Watanabe and Onishi 2020,
+ * "Multiobjective Tree-Structured Parzen Estimator for Computationally Expensive Optimization
+ * Problems", GECCO; and the 2022 JAIR version): Optuna's reference point and the contribution
+ * weights of the "below" observations. The hypervolume itself is the shared exact one of
+ * `src/analysis`. All objectives are minimized. Internal to the TPE sampler.
+ */
+import { hypervolume } from "../../analysis/index.js";
+
+const EPS = 1e-12;
+
+/** Optuna's reference point: 10 % beyond the worst value of each objective (EPS where that is 0). */
+export function referencePoint(points: readonly Float64Array[]): Float64Array {
+  const m = points[0]!.length;
+  const reference = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    let worst = Number.NEGATIVE_INFINITY;
+    for (const p of points) if (p[k]! > worst) worst = p[k]!;
+    const r = Math.max(1.1 * worst, 0.9 * worst);
+    reference[k] = r === 0 ? EPS : r;
+  }
+  return reference;
+}
+
+/**
+ * Weights of the below set from each point's exclusive hypervolume contribution, scaled so the
+ * largest is 1 (MOTPE): points that shape the front more pull the sampler harder.
+ */
+export function contributionWeights(points: readonly Float64Array[]): Float64Array {
+  const n = points.length;
+  const weights = new Float64Array(n);
+  if (n === 0) return weights;
+  if (n === 1) {
+    weights[0] = 1;
+    return weights;
+  }
+  const reference = referencePoint(points);
+  // Total minus the set without the point (rather than hypervolumeContributions' box-minus-limited
+  // form): the same quantity, kept in this form so suggestions stay bit-identical to earlier releases.
+  const total = hypervolume(points, reference);
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    const rest = points.filter((_, j) => j !== i);
+    weights[i] = total - hypervolume(rest, reference) + EPS;
+    if (weights[i]! > max) max = weights[i]!;
+  }
+  for (let i = 0; i < n; i++) weights[i] = Math.min(1, Math.max(0, weights[i]! / max));
+  return weights;
+}
