@@ -18,7 +18,7 @@ const DELIBERATE_FAILURE = "deliberate failure";
 const SLOW = new Set(["gp", "cmaes", "tpe", "auto", "cem"]);
 const SKIP = new Set(["grid"]);
 /** Samplers that optimize several objectives at once, and those that refuse a multi-objective study. */
-const MULTI_OBJECTIVE = new Set(["random", "sobol", "halton", "auto", "tpe", "gp", "grid"]);
+const MULTI_OBJECTIVE = new Set(["random", "sobol", "halton", "auto", "tpe", "gp", "grid", "nsga2", "nsga3"]);
 const SINGLE_OBJECTIVE = new Set(["cmaes", "cem"]);
 
 const floatArb: fc.Arbitrary<Distribution> = fc.oneof(
