@@ -4,8 +4,8 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { type FrozenTrial, type TrialState, FINISHED_STATES } from "../space/index.js";
-import { type Storage, type StudyRecord, openStorage } from "../storage/index.js";
+import { type FrozenTrial, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
+import { type Storage, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
 import { loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, trialDuration } from "./format.js";
@@ -19,19 +19,6 @@ import type { Io } from "./io.js";
  */
 export function storageUrl(flag: string | undefined): string {
   return flag ?? process.env.SEXTANT_STORAGE ?? "sqlite:./sextant.db";
-}
-
-/**
- * The file of a `sqlite:` URL, or null for other URLs.
- *
- * @example
- * sqlitePath("sqlite:///tmp/a.db") // "/tmp/a.db"
- */
-export function sqlitePath(url: string): string | null {
-  if (!url.startsWith("sqlite:")) return null;
-  let path = url.slice("sqlite:".length);
-  if (path.startsWith("//")) path = path.slice(2);
-  return path;
 }
 
 /** Opens storage for reading; returns null when a SQLite file does not exist (rather than creating it). */
@@ -98,8 +85,8 @@ function valueHeaders(directions: readonly string[]): string[] {
 function note(trial: FrozenTrial): string {
   if (trial.state === "failed") return String(trial.systemAttrs.failReason ?? "");
   if (trial.state === "pruned") {
-    const steps = Object.keys(trial.intermediate).map(Number);
-    return steps.length > 0 ? `at step ${Math.max(...steps)}` : "";
+    const last = lastIntermediate(trial);
+    return last ? `at step ${last.step}` : "";
   }
   return "";
 }

@@ -79,7 +79,7 @@ Examples:
 Run "sextant help <command>" for a command's flags and examples.`,
   );
 
-  const tune = program
+  program
     .command("tune")
     .description("tune a command: run it once per trial with suggested parameters and minimize (or maximize) what it reports")
     .argument("[command...]", "the command to run, after --; {name} is replaced by parameter name's value")
@@ -129,7 +129,6 @@ Ctrl-C stops starting trials, stops running commands and marks them failed ("int
     .action(async (commandArgs: string[], flags: TuneFlags) => {
       result.code = await tuneCommand(flags, commandArgs, io);
     });
-  void tune;
 
   program
     .command("studies")

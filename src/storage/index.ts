@@ -11,6 +11,21 @@ export class StorageUrlError extends Error {
 }
 
 /**
+ * The file a `sqlite:` URL names (`sqlite:PATH` or `sqlite://PATH`), or null for any other URL.
+ * An empty string means the URL names no file.
+ *
+ * @example
+ * sqlitePath("sqlite:///tmp/a.db") // "/tmp/a.db"
+ * sqlitePath("sqlite:./sextant.db") // "./sextant.db"
+ * sqlitePath("memory:") // null
+ */
+export function sqlitePath(url: string): string | null {
+  if (!url.startsWith("sqlite:")) return null;
+  const path = url.slice("sqlite:".length);
+  return path.startsWith("//") ? path.slice(2) : path;
+}
+
+/**
  * Opens a storage from its URL:
  * - `memory:` — this process only;
  * - `sqlite:PATH` (e.g. `sqlite:./sextant.db`, `sqlite:/abs/path.db`) — an embedded file, shared
@@ -23,9 +38,8 @@ export class StorageUrlError extends Error {
  */
 export async function openStorage(url: string): Promise<Storage> {
   if (url === "memory:" || url === "memory") return new MemoryStorage();
-  if (url.startsWith("sqlite:")) {
-    let path = url.slice("sqlite:".length);
-    if (path.startsWith("//")) path = path.slice(2); // sqlite:///abs/path
+  const path = sqlitePath(url);
+  if (path !== null) {
     if (path === "") throw new StorageUrlError(`storage URL "${url}" has no file path (e.g. sqlite:./sextant.db)`);
     const { SqliteStorage } = await import("./sqlite.js");
     return SqliteStorage.open(path);
