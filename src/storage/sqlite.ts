@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
 import { applyTrialPatch } from "./patch.js";
 import { SQLITE_SCHEMA_VERSION, SqliteSchemaError, checkSchemaState, migrateSchema, readSchemaState } from "./sqlite-migrations.js";
-import { StorageBusyError, StorageOpenError } from "./types.js";
+import { StorageBusyError, StorageDecodeError, StorageOpenError } from "./types.js";
 import {
   DuplicateStudyError,
   type Storage,
@@ -175,7 +175,7 @@ export class SqliteStorage implements Storage {
 
   async getStudy(name: string): Promise<StudyRecord | null> {
     const row = await this.readOne(() => this.statements.studyByName.get(name) as StudyRow | undefined);
-    return row ? rowToStudy(row) : null;
+    return row ? this.toStudy(row) : null;
   }
 
   async listStudies(): Promise<StudySummary[]> {
@@ -189,7 +189,7 @@ export class SqliteStorage implements Storage {
       if (list) list.push(row);
       else byStudy.set(row.study_id, [row]);
     }
-    return studies.map((row) => summarize(rowToStudy(row), byStudy.get(row.id) ?? []));
+    return studies.map((row) => summarize(this.toStudy(row), byStudy.get(row.id) ?? []));
   }
 
   async deleteStudy(name: string): Promise<boolean> {
@@ -262,7 +262,7 @@ export class SqliteStorage implements Storage {
       // The write lock already excludes other claimers; the state guard keeps the claim a
       // compare-and-set even if that ever stops being true.
       if (this.statements.claimTrial.run(startedAt, seq, row.id).changes !== 1) return null;
-      return { ...rowToTrial(row), state: "running", startedAt, seq };
+      return { ...this.toTrial(row), state: "running", startedAt, seq };
     });
   }
 
@@ -270,7 +270,7 @@ export class SqliteStorage implements Storage {
     return this.write(() => {
       const row = this.statements.trialById.get(trialId) as TrialRow | undefined;
       if (!row) throw new TrialNotFoundError(trialId);
-      const trial = rowToTrial(row);
+      const trial = this.toTrial(row);
       const { seq } = this.statements.studySeq.get(row.study_id) as { seq: number };
       // Throws TrialNotRunningError / ParamConflictError before anything is written.
       const next = applyTrialPatch(trial, patch, seq + 1, Date.now());
@@ -300,13 +300,13 @@ export class SqliteStorage implements Storage {
       const study = this.statements.studySeq.get(studyId) as { seq: number } | undefined;
       if (!study) throw noStudy(studyId);
       const rows = (seq <= 0 ? this.statements.allTrials.all(studyId) : this.statements.trialsSince.all(studyId, seq)) as TrialRow[];
-      return { trials: rows.map(rowToTrial), seq: study.seq };
+      return { trials: rows.map((row) => this.toTrial(row)), seq: study.seq };
     });
   }
 
   async getTrial(trialId: number): Promise<FrozenTrial | null> {
     const row = await this.readOne(() => this.statements.trialById.get(trialId) as TrialRow | undefined);
-    return row ? rowToTrial(row) : null;
+    return row ? this.toTrial(row) : null;
   }
 
   /** Closes the file; later calls are no-ops. */
@@ -321,6 +321,42 @@ export class SqliteStorage implements Storage {
       // Best effort: a busy or read-only file must still close.
     }
     this.db.close();
+  }
+
+  private toStudy(row: StudyRow): StudyRecord {
+    try {
+      return rowToStudy(row);
+    } catch (error) {
+      throw this.decodeError(error, `study "${row.name}"`);
+    }
+  }
+
+  private toTrial(row: TrialRow): FrozenTrial {
+    try {
+      return rowToTrial(row);
+    } catch (error) {
+      throw this.decodeError(error, `${this.studyLabel(row.study_id)}, trial ${row.number} (id ${row.id})`);
+    }
+  }
+
+  /** Names a study for an error message; reading it is best effort, since the file is already in doubt. */
+  private studyLabel(studyId: number): string {
+    try {
+      const row = this.statements.studyById.get(studyId) as StudyRow | undefined;
+      if (row) return `study "${row.name}"`;
+    } catch {
+      // Fall back to the id below.
+    }
+    return `study id ${studyId}`;
+  }
+
+  private decodeError(error: unknown, where: string): unknown {
+    if (!(error instanceof UnreadableColumnError)) return error;
+    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    return new StorageDecodeError(
+      `${this.url}: ${where}: column ${error.column} does not hold what Sextant writes (${cause}); it starts ${JSON.stringify(error.text.slice(0, 60))}`,
+      { cause: error.cause },
+    );
   }
 
   /** Bumps the study's change counter and returns the new value; throws if the study is gone. */
@@ -426,13 +462,32 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
+/** A column whose text does not decode; {@link SqliteStorage} adds the study and trial it belongs to. */
+class UnreadableColumnError extends Error {
+  constructor(
+    readonly column: string,
+    readonly text: string,
+    cause: unknown,
+  ) {
+    super(`column ${column} cannot be decoded`, { cause });
+  }
+}
+
+function decodeColumn<Text extends string | null, T>(column: string, text: Text, decode: (text: Text) => T): T {
+  try {
+    return decode(text);
+  } catch (error) {
+    throw new UnreadableColumnError(column, text ?? "null", error);
+  }
+}
+
 function rowToStudy(row: StudyRow): StudyRecord {
   return {
     id: row.id,
     name: row.name,
-    directions: JSON.parse(row.directions) as Direction[],
-    userAttrs: decodeAttrs(row.user_attrs),
-    systemAttrs: decodeAttrs(row.system_attrs),
+    directions: decodeColumn("directions", row.directions, JSON.parse) as Direction[],
+    userAttrs: decodeColumn("user_attrs", row.user_attrs, decodeAttrs),
+    systemAttrs: decodeColumn("system_attrs", row.system_attrs, decodeAttrs),
     createdAt: row.created_at,
   };
 }
@@ -442,12 +497,12 @@ function rowToTrial(row: TrialRow): FrozenTrial {
     id: row.id,
     number: row.number,
     state: row.state,
-    params: decodeJson(row.params) as Record<string, ParamValue>,
-    distributions: decodeJson(row.distributions) as Record<string, Distribution>,
-    values: decodeValues(row.objective_values),
-    intermediate: decodeIntermediate(row.intermediate),
-    userAttrs: decodeAttrs(row.user_attrs),
-    systemAttrs: decodeAttrs(row.system_attrs),
+    params: decodeColumn("params", row.params, decodeJson) as Record<string, ParamValue>,
+    distributions: decodeColumn("distributions", row.distributions, decodeJson) as Record<string, Distribution>,
+    values: decodeColumn("objective_values", row.objective_values, decodeValues),
+    intermediate: decodeColumn("intermediate", row.intermediate, decodeIntermediate),
+    userAttrs: decodeColumn("user_attrs", row.user_attrs, decodeAttrs),
+    systemAttrs: decodeColumn("system_attrs", row.system_attrs, decodeAttrs),
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     seq: row.seq,

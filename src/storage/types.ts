@@ -139,3 +139,12 @@ export class StorageOpenError extends StorageError {
 export class StorageBusyError extends StorageError {
   override name = "StorageBusyError";
 }
+
+/**
+ * A stored row holds text this code cannot decode (edited by hand, written by a broken tool, or a
+ * damaged file). The message names the storage, study, trial and column; the parser's error is
+ * kept as `cause`.
+ */
+export class StorageDecodeError extends StorageError {
+  override name = "StorageDecodeError";
+}
