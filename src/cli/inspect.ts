@@ -1,7 +1,7 @@
 /**
  * The read side of the CLI: `studies`, `trials`, `best`, `export`, `delete`.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { type FrozenTrial, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
@@ -21,15 +21,23 @@ export function storageUrl(flag: string | undefined): string {
   return flag ?? process.env.SEXTANT_STORAGE ?? "sqlite:./sextant.db";
 }
 
-/** Opens storage for reading; returns null when a SQLite file does not exist (rather than creating it). */
-async function openExisting(url: string): Promise<Storage | null> {
+/**
+ * Opens an existing storage; returns null when a SQLite file does not exist or is empty (rather
+ * than creating it). Only `delete` asks for `writable`: looking at a file must not change it.
+ */
+async function openExisting(url: string, access: "read-only" | "writable" = "read-only"): Promise<Storage | null> {
   const path = sqlitePath(url);
-  if (path !== null && path !== "" && !existsSync(path)) return null;
-  return openStorage(url);
+  if (path !== null && path !== "" && (!existsSync(path) || statSync(path).size === 0)) return null;
+  return openStorage(url, { readOnly: access === "read-only" });
 }
 
-async function withStudy<T>(url: string, name: string, body: (storage: Storage, record: StudyRecord) => Promise<T>): Promise<T> {
-  const storage = await openExisting(url);
+async function withStudy<T>(
+  url: string,
+  name: string,
+  body: (storage: Storage, record: StudyRecord) => Promise<T>,
+  access: "read-only" | "writable" = "read-only",
+): Promise<T> {
+  const storage = await openExisting(url, access);
   if (!storage) throw new UserError(`no study named "${name}" in ${url} (the database file does not exist)`);
   try {
     const record = await storage.getStudy(name);
@@ -308,7 +316,7 @@ export async function deleteCommand(name: string, options: { storage?: string; j
     if (options.json) io.out(JSON.stringify({ deleted: deleted ? name : null, trials }));
     else io.out(deleted ? `deleted study "${name}" (${trials} trials)` : `study "${name}" was already gone`);
     return 0;
-  });
+    }, "writable");
 }
 
 function ask(question: string): Promise<string> {

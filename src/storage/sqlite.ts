@@ -9,7 +9,14 @@ import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
 import { applyTrialPatch } from "./patch.js";
-import { SQLITE_SCHEMA_VERSION, SqliteSchemaError, checkSchemaState, migrateSchema, readSchemaState } from "./sqlite-migrations.js";
+import {
+  SQLITE_SCHEMA_VERSION,
+  type SchemaState,
+  SqliteSchemaError,
+  checkSchemaState,
+  migrateSchema,
+  readSchemaState,
+} from "./sqlite-migrations.js";
 import { StorageBusyError, StorageDecodeError, StorageOpenError } from "./types.js";
 import {
   DuplicateStudyError,
@@ -32,6 +39,12 @@ export interface SqliteOpenOptions {
   readonly busyTimeoutMs?: number;
   /** How long a write keeps retrying a busy `BEGIN IMMEDIATE` with randomized backoff. Default 60 000 ms. */
   readonly lockDeadlineMs?: number;
+  /**
+   * Open for reading only, as the inspection commands do: the file must exist, nothing is written
+   * (no journal-mode change, no migration, no `PRAGMA optimize`), write methods throw, and a file
+   * whose schema would need migrating is refused rather than migrated.
+   */
+  readonly readOnly?: boolean;
 }
 
 interface StudyRow {
@@ -95,15 +108,18 @@ type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<strin
 export class SqliteStorage implements Storage {
   readonly url: string;
   private readonly lockDeadlineMs: number;
+  private readonly readOnly: boolean;
   private readonly statements: ReturnType<typeof prepareStatements>;
 
   private constructor(
     private readonly db: Database.Database,
     url: string,
     lockDeadlineMs: number,
+    readOnly: boolean,
   ) {
     this.url = url;
     this.lockDeadlineMs = lockDeadlineMs;
+    this.readOnly = readOnly;
     this.statements = prepareStatements(db);
   }
 
@@ -111,10 +127,11 @@ export class SqliteStorage implements Storage {
    * Opens (creating if needed) a SQLite file and brings its schema up to date. A 0-byte file
    * counts as new. Throws {@link StorageOpenError} with a readable reason when the directory does
    * not exist, the file is not a SQLite database, belongs to another application, or was written
-   * by a newer Sextant.
+   * by a newer Sextant. With `readOnly` the file is only read; see {@link SqliteOpenOptions.readOnly}.
    *
    * @example
    * const storage = SqliteStorage.open("./runs/sextant.db");
+   * const reader = SqliteStorage.open("/mnt/results/sextant.db", { readOnly: true });
    */
   static open(path: string, options: SqliteOpenOptions = {}): SqliteStorage {
     const url = `sqlite:${path}`;
@@ -130,15 +147,22 @@ export class SqliteStorage implements Storage {
     }
     const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
     const lockDeadlineMs = options.lockDeadlineMs ?? 60_000;
+    // An in-memory database starts empty and vanishes at close: there is nothing to protect.
+    const readOnly = options.readOnly === true && !inMemory;
+    if (readOnly && !inMemory && !existsSync(path)) fail("the file does not exist");
 
     let db: Database.Database | undefined;
     try {
-      db = new Database(path);
+      db = new Database(path, readOnly ? { readonly: true, fileMustExist: true } : {});
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
       // Read before writing anything: a foreign or newer file must be left exactly as it was
       // (setting WAL mode alone would rewrite its header).
       const before = retryBusySync(() => readSchemaState(db!), lockDeadlineMs);
       checkSchemaState(before);
+      if (readOnly) {
+        checkReadableWithoutMigrating(before);
+        return new SqliteStorage(db, url, lockDeadlineMs, true);
+      }
       const mode = retryBusySync(() => db!.pragma("journal_mode = WAL", { simple: true }), lockDeadlineMs);
       if (mode !== "wal" && !inMemory) fail(`SQLite refused write-ahead logging (journal mode stayed "${String(mode)}")`);
       db.pragma("synchronous = NORMAL");
@@ -147,11 +171,11 @@ export class SqliteStorage implements Storage {
         const migrate = db.transaction(() => migrateSchema(db!));
         retryBusySync(() => migrate.immediate(), lockDeadlineMs);
       }
-      return new SqliteStorage(db, url, lockDeadlineMs);
+      return new SqliteStorage(db, url, lockDeadlineMs, false);
     } catch (error) {
       if (db?.open) db.close();
       if (error instanceof StorageOpenError) throw error;
-      return fail(describeOpenFailure(error, path), error);
+      return fail(describeOpenFailure(error, path, readOnly), error);
     }
   }
 
@@ -312,6 +336,10 @@ export class SqliteStorage implements Storage {
   /** Closes the file; later calls are no-ops. */
   async close(): Promise<void> {
     if (!this.db.open) return;
+    if (this.readOnly) {
+      this.db.close();
+      return;
+    }
     try {
       // Cheap, and keeps query plans good for the next opener (SQLite recommends it at close).
       // It may want the write lock: never let a busy file hold up closing for the full timeout.
@@ -374,6 +402,7 @@ export class SqliteStorage implements Storage {
    */
   private async write<T>(fn: () => T): Promise<T> {
     this.assertOpen();
+    if (this.readOnly) throw new StorageError(`${this.url} was opened read-only; this operation writes`);
     const transaction = this.db.transaction(fn);
     return this.withRetry(() => transaction.immediate());
   }
@@ -641,13 +670,30 @@ function retryBusySync<T>(fn: () => T, deadlineMs: number): T {
   }
 }
 
-function describeOpenFailure(error: unknown, path: string): string {
+/**
+ * A read-only opener may not migrate, so it refuses any file this code would have to change first,
+ * and says how to bring it up to date.
+ */
+function checkReadableWithoutMigrating(state: SchemaState): void {
+  if (state.version >= SQLITE_SCHEMA_VERSION) return;
+  if (state.version === 0 && state.tables.length === 0) {
+    throw new SqliteSchemaError("the file has no Sextant schema yet (it holds no studies); nothing to read");
+  }
+  throw new SqliteSchemaError(
+    `the file has schema version ${state.version} and this version of Sextant reads version ${SQLITE_SCHEMA_VERSION}; ` +
+      `reading commands never migrate a file: run a writing command on it (e.g. sextant tune) to migrate it, or read it with the Sextant that wrote it`,
+  );
+}
+
+function describeOpenFailure(error: unknown, path: string, readOnly: boolean): string {
   if (error instanceof SqliteSchemaError) return error.message;
   if (error instanceof Database.SqliteError) {
     const code = error.code;
     if (code === "SQLITE_NOTADB") return "the file is not a SQLite database (file is corrupt or of another format)";
     if (code.startsWith("SQLITE_CORRUPT")) return `the SQLite file is corrupt (${error.message})`;
-    if (code.startsWith("SQLITE_CANTOPEN")) return "the file cannot be opened (check that the path names a file you may read and write)";
+    if (code.startsWith("SQLITE_CANTOPEN")) {
+      return `the file cannot be opened (check that the path names a file you may read${readOnly ? "" : " and write"})`;
+    }
     if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_PERM")) {
       return `the file is read-only; Sextant must write to it and create ${path}-wal and ${path}-shm beside it`;
     }
