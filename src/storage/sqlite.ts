@@ -35,7 +35,11 @@ export { StorageBusyError, StorageOpenError };
 
 /** Tuning knobs for {@link SqliteStorage.open}; the defaults suit a handful of workers on one machine. */
 export interface SqliteOpenOptions {
-  /** How long SQLite itself waits for a lock before reporting it busy (`PRAGMA busy_timeout`). Default 30 000 ms. */
+  /**
+   * How long SQLite itself waits for a lock before reporting it busy (`PRAGMA busy_timeout`).
+   * That wait blocks the whole process, so keep it short and let `lockDeadlineMs` do the waiting.
+   * Default {@link DEFAULT_BUSY_TIMEOUT_MS} ms.
+   */
   readonly busyTimeoutMs?: number;
   /** How long a write keeps retrying a busy `BEGIN IMMEDIATE` with randomized backoff. Default 60 000 ms. */
   readonly lockDeadlineMs?: number;
@@ -46,6 +50,14 @@ export interface SqliteOpenOptions {
    */
   readonly readOnly?: boolean;
 }
+
+/**
+ * SQLite's own busy wait is synchronous: with a long one, a process waiting for another's write
+ * lock runs no timers and reads no pipes, so trial timeouts and kill-grace deadlines stall for as
+ * long as the lock is held. A few milliseconds lets SQLite absorb momentary contention; anything
+ * longer is waited out by the asynchronous retry loop, which sleeps with setTimeout.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5;
 
 interface StudyRow {
   id: number;
@@ -96,7 +108,9 @@ type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<strin
  * - The schema is versioned ({@link SQLITE_SCHEMA_VERSION}); opening an older file migrates it.
  *
  * better-sqlite3 is synchronous: each call holds this process's event loop for the length of one
- * small transaction (tens of microseconds), or while waiting for another process's lock.
+ * small transaction (tens of microseconds). Waiting for another process's lock does not: SQLite
+ * gives up after a few milliseconds and the wait goes on asynchronously, so the rest of the
+ * process (running trials, their timeouts, their output) keeps going.
  *
  * @example
  * const storage = SqliteStorage.open("./sextant.db");
@@ -145,7 +159,7 @@ export class SqliteStorage implements Storage {
       if (!statSync(directory).isDirectory()) fail(`${directory} is not a directory`);
       if (existsSync(path) && statSync(path).isDirectory()) fail(`${path} is a directory, not a file`);
     }
-    const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     const lockDeadlineMs = options.lockDeadlineMs ?? 60_000;
     // An in-memory database starts empty and vanishes at close: there is nothing to protect.
     const readOnly = options.readOnly === true && !inMemory;
@@ -395,10 +409,10 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * Runs `fn` in a `BEGIN IMMEDIATE` transaction. SQLite's busy timeout already waits for the
-   * write lock, but WAL mode can report SQLITE_BUSY at BEGIN without waiting (during another
-   * connection's recovery or checkpoint), so a busy failure is retried with randomized backoff
-   * until the deadline. `fn` only touches the database, so running it again is safe.
+   * Runs `fn` in a `BEGIN IMMEDIATE` transaction. SQLite's short busy timeout covers momentary
+   * contention; a lock held longer (another process's transaction, or WAL recovery, which reports
+   * SQLITE_BUSY without waiting at all) is retried with randomized asynchronous backoff until the
+   * deadline. `fn` only touches the database, so running it again is safe.
    */
   private async write<T>(fn: () => T): Promise<T> {
     this.assertOpen();
