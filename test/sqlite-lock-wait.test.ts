@@ -1,10 +1,13 @@
 // Waiting for another process's SQLite write lock must not stall the tuner: trial timeouts,
 // kill-grace timers and the reading of program output all run on the event loop.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RandomSampler } from "../src/samplers/index.js";
 import { openStorage } from "../src/storage/index.js";
+// Loaded up front so that openStorage's lazy import of the backend is not what takes the time.
+import "../src/storage/sqlite.js";
 import { createStudy } from "../src/study/index.js";
 import { FIXTURES, sextant, tempDir } from "./fixtures/cli-run.js";
 
@@ -78,4 +81,20 @@ describe("waiting for the SQLite write lock", () => {
     // The report made during the lock was kept, not lost to the wait.
     expect(trial?.intermediate).toEqual({ 0: 1 });
   }, 90_000);
+
+  it("opens a file another process holds locked without stopping this process meanwhile", async () => {
+    const db = join(dir, "fresh.db");
+    const marker = join(dir, "locked");
+    // A new file must be switched to WAL and migrated, which needs the lock the holder has.
+    const holder = holdWriteLock(db, "-", marker, 2);
+    while (!existsSync(marker)) await new Promise((resolve) => setTimeout(resolve, 10));
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    const storage = await openStorage(`sqlite:${db}`).finally(() => clearInterval(ticker));
+    await holder;
+    // A synchronous wait would have held the event loop for the whole 2 s: no tick at all.
+    expect(ticks).toBeGreaterThan(5);
+    expect(await storage.listStudies()).toEqual([]);
+    await storage.close();
+  }, 60_000);
 });

@@ -45,7 +45,7 @@ export async function openStorage(url: string, options: { readOnly?: boolean } =
   if (path !== null) {
     if (path === "") throw new StorageUrlError(`storage URL "${url}" has no file path (e.g. sqlite:./sextant.db)`);
     const { SqliteStorage } = await import("./sqlite.js");
-    return SqliteStorage.open(path, { readOnly: options.readOnly === true });
+    return SqliteStorage.openAsync(path, { readOnly: options.readOnly === true });
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     throw new StorageUrlError(`PostgreSQL storage is not available in this version (got "${url}")`);

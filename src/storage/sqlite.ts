@@ -41,7 +41,7 @@ export interface SqliteOpenOptions {
    * Default {@link DEFAULT_BUSY_TIMEOUT_MS} ms.
    */
   readonly busyTimeoutMs?: number;
-  /** How long a write keeps retrying a busy `BEGIN IMMEDIATE` with randomized backoff. Default 60 000 ms. */
+  /** How long a write (or opening) keeps retrying a busy lock with randomized backoff. Default 60 000 ms. */
   readonly lockDeadlineMs?: number;
   /**
    * Open for reading only, as the inspection commands do: the file must exist, nothing is written
@@ -58,6 +58,8 @@ export interface SqliteOpenOptions {
  * longer is waited out by the asynchronous retry loop, which sleeps with setTimeout.
  */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5;
+
+const DEFAULT_LOCK_DEADLINE_MS = 60_000;
 
 interface StudyRow {
   id: number;
@@ -148,6 +150,32 @@ export class SqliteStorage implements Storage {
    * const reader = SqliteStorage.open("/mnt/results/sextant.db", { readOnly: true });
    */
   static open(path: string, options: SqliteOpenOptions = {}): SqliteStorage {
+    return SqliteStorage.openOnce(path, options, options.lockDeadlineMs ?? DEFAULT_LOCK_DEADLINE_MS);
+  }
+
+  /**
+   * {@link SqliteStorage.open}, but a lock held by another process (while this one would switch
+   * the file to WAL or migrate it) is waited for asynchronously, so the rest of the process keeps
+   * running meanwhile. `openStorage("sqlite:…")` uses this.
+   *
+   * @example
+   * const storage = await SqliteStorage.openAsync("./sextant.db");
+   */
+  static async openAsync(path: string, options: SqliteOpenOptions = {}): Promise<SqliteStorage> {
+    const deadline = Date.now() + (options.lockDeadlineMs ?? DEFAULT_LOCK_DEADLINE_MS);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Opening is safe to repeat: it only reads, sets a pragma, or migrates in one transaction.
+        return SqliteStorage.openOnce(path, options, 0);
+      } catch (error) {
+        if (!(error instanceof StorageOpenError && isBusy(error.cause)) || Date.now() >= deadline) throw error;
+        await sleep(backoffMs(attempt));
+      }
+    }
+  }
+
+  /** Opens the file, retrying a busy lock synchronously for at most `syncWaitMs` (0: fail at once). */
+  private static openOnce(path: string, options: SqliteOpenOptions, syncWaitMs: number): SqliteStorage {
     const url = `sqlite:${path}`;
     const fail = (reason: string, cause?: unknown): never => {
       throw new StorageOpenError(`cannot open ${url}: ${reason}`, cause === undefined ? undefined : { cause });
@@ -160,7 +188,7 @@ export class SqliteStorage implements Storage {
       if (existsSync(path) && statSync(path).isDirectory()) fail(`${path} is a directory, not a file`);
     }
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    const lockDeadlineMs = options.lockDeadlineMs ?? 60_000;
+    const lockDeadlineMs = options.lockDeadlineMs ?? DEFAULT_LOCK_DEADLINE_MS;
     // An in-memory database starts empty and vanishes at close: there is nothing to protect.
     const readOnly = options.readOnly === true && !inMemory;
     if (readOnly && !inMemory && !existsSync(path)) fail("the file does not exist");
@@ -171,19 +199,19 @@ export class SqliteStorage implements Storage {
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
       // Read before writing anything: a foreign or newer file must be left exactly as it was
       // (setting WAL mode alone would rewrite its header).
-      const before = retryBusySync(() => readSchemaState(db!), lockDeadlineMs);
+      const before = retryBusySync(() => readSchemaState(db!), syncWaitMs);
       checkSchemaState(before);
       if (readOnly) {
         checkReadableWithoutMigrating(before);
         return new SqliteStorage(db, url, lockDeadlineMs, true);
       }
-      const mode = retryBusySync(() => db!.pragma("journal_mode = WAL", { simple: true }), lockDeadlineMs);
+      const mode = retryBusySync(() => db!.pragma("journal_mode = WAL", { simple: true }), syncWaitMs);
       if (mode !== "wal" && !inMemory) fail(`SQLite refused write-ahead logging (journal mode stayed "${String(mode)}")`);
       db.pragma("synchronous = NORMAL");
       db.pragma("foreign_keys = ON");
       if (before.version < SQLITE_SCHEMA_VERSION) {
         const migrate = db.transaction(() => migrateSchema(db!));
-        retryBusySync(() => migrate.immediate(), lockDeadlineMs);
+        retryBusySync(() => migrate.immediate(), syncWaitMs);
       }
       return new SqliteStorage(db, url, lockDeadlineMs, false);
     } catch (error) {
