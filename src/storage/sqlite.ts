@@ -56,6 +56,10 @@ export interface SqliteOpenOptions {
  * lock runs no timers and reads no pipes, so trial timeouts and kill-grace deadlines stall for as
  * long as the lock is held. A few milliseconds lets SQLite absorb momentary contention; anything
  * longer is waited out by the asynchronous retry loop, which sleeps with setTimeout.
+ *
+ * @example
+ * // A process that never runs timers may let SQLite wait longer per attempt:
+ * SqliteStorage.open("./sextant.db", { busyTimeoutMs: 10 * DEFAULT_BUSY_TIMEOUT_MS });
  */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5;
 
