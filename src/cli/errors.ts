@@ -1,7 +1,14 @@
 /**
  * Errors the CLI reports as one line, `sextant: <message>`, without a stack trace. Anything else
- * that escapes a command is a bug and is printed with its stack.
+ * that escapes a command is a bug: it is reported as an internal error, with its stack under
+ * `--debug` or `SEXTANT_DEBUG=1`.
  */
+import { InvalidDistributionError } from "../space/distributions.js";
+import { SamplerOptionError } from "../samplers/options.js";
+import { StorageUrlError } from "../storage/index.js";
+import { ParamConflictError, StorageError, TrialNotFoundError, TrialNotRunningError } from "../storage/types.js";
+import { CommandNotFoundError, CommandTemplateError } from "../study/command-runner.js";
+import { MultiObjectiveError } from "../study/study.js";
 
 /**
  * A mistake in the command line or a config file: exit code 2.
@@ -25,32 +32,64 @@ export class UserError extends Error {
   readonly exitCode = 1;
 }
 
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Library errors that describe bad input in words: exit code 2, like {@link UsageError}. */
+const LIBRARY_USAGE_ERRORS: readonly ErrorClass[] = [CommandNotFoundError, CommandTemplateError, InvalidDistributionError];
+
 /**
- * The exit code and message for an error, or null if it is not a user-facing one.
+ * Library errors about the situation rather than the command line (storage URLs and files,
+ * duplicate studies, options a sampler refuses): exit code 1. `StorageError` covers its subclasses.
+ */
+const LIBRARY_USER_ERRORS: readonly ErrorClass[] = [StorageUrlError, StorageError, MultiObjectiveError, SamplerOptionError];
+
+/** Storage errors that mean the caller misused the storage: bugs, even though they are StorageErrors. */
+const LIBRARY_BUGS: readonly ErrorClass[] = [TrialNotFoundError, TrialNotRunningError, ParamConflictError];
+
+const isAny = (error: Error, classes: readonly ErrorClass[]): boolean => classes.some((type) => error instanceof type);
+
+/**
+ * The exit code and message for an error, or null if it is not a user-facing one. Decided by
+ * class, so that a subclass keeps its parent's treatment and an unrelated error that happens to
+ * share a name does not borrow it.
  *
  * @example
  * describeUserError(new UsageError("bad flag")) // { message: "bad flag", exitCode: 2 }
+ * describeUserError(new TypeError("x is undefined")) // null: a bug
  */
 export function describeUserError(error: unknown): { message: string; exitCode: number } | null {
   if (error instanceof UsageError || error instanceof UserError) return { message: error.message, exitCode: error.exitCode };
-  if (error instanceof Error) {
-    // Errors from the library that describe bad input in words (storage URLs, distributions,
-    // duplicate studies, SQLite files that are not ours) are user errors too.
-    const userFacing = new Set([
-      "StorageUrlError",
-      "StorageOpenError",
-      "StorageBusyError",
-      "SqliteSchemaError",
-      "StorageError",
-      "DuplicateStudyError",
-      "StudyNotFoundError",
-      "InvalidDistributionError",
-      "CommandNotFoundError",
-      "CommandTemplateError",
-      "MultiObjectiveError",
-      "SamplerOptionError",
-    ]);
-    if (userFacing.has(error.name)) return { message: error.message, exitCode: error.name.startsWith("Command") || error.name === "InvalidDistributionError" ? 2 : 1 };
-  }
+  if (!(error instanceof Error) || isAny(error, LIBRARY_BUGS)) return null;
+  if (isAny(error, LIBRARY_USAGE_ERRORS)) return { message: error.message, exitCode: 2 };
+  if (isAny(error, LIBRARY_USER_ERRORS)) return { message: error.message, exitCode: 1 };
   return null;
+}
+
+/**
+ * Whether `--debug` output is asked for by the environment: `SEXTANT_DEBUG` set to anything but
+ * empty, `0` or `false`.
+ *
+ * @example
+ * debugFromEnv({ SEXTANT_DEBUG: "1" }) // true
+ */
+export function debugFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const value = env.SEXTANT_DEBUG?.trim().toLowerCase();
+  return value !== undefined && value !== "" && value !== "0" && value !== "false";
+}
+
+/**
+ * An error's stack followed by the stacks of its causes, for `--debug`.
+ *
+ * @example
+ * process.stderr.write(errorStack(new Error("outer", { cause: new Error("inner") })));
+ */
+export function errorStack(error: unknown): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  for (let current: unknown = error; current !== undefined && !seen.has(current); current = current instanceof Error ? current.cause : undefined) {
+    seen.add(current);
+    const text = current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : String(current);
+    parts.push(parts.length === 0 ? text : `caused by: ${text}`);
+  }
+  return parts.join("\n");
 }

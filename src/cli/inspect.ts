@@ -1,11 +1,11 @@
 /**
  * The read side of the CLI: `studies`, `trials`, `best`, `export`, `delete`.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { type FrozenTrial, type TrialState, FINISHED_STATES } from "../space/index.js";
-import { type Storage, type StudyRecord, openStorage } from "../storage/index.js";
+import { type FrozenTrial, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
+import { type Storage, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
 import { loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, trialDuration } from "./format.js";
@@ -22,27 +22,22 @@ export function storageUrl(flag: string | undefined): string {
 }
 
 /**
- * The file of a `sqlite:` URL, or null for other URLs.
- *
- * @example
- * sqlitePath("sqlite:///tmp/a.db") // "/tmp/a.db"
+ * Opens an existing storage; returns null when a SQLite file does not exist or is empty (rather
+ * than creating it). Only `delete` asks for `writable`: looking at a file must not change it.
  */
-export function sqlitePath(url: string): string | null {
-  if (!url.startsWith("sqlite:")) return null;
-  let path = url.slice("sqlite:".length);
-  if (path.startsWith("//")) path = path.slice(2);
-  return path;
-}
-
-/** Opens storage for reading; returns null when a SQLite file does not exist (rather than creating it). */
-async function openExisting(url: string): Promise<Storage | null> {
+async function openExisting(url: string, access: "read-only" | "writable" = "read-only"): Promise<Storage | null> {
   const path = sqlitePath(url);
-  if (path !== null && path !== "" && !existsSync(path)) return null;
-  return openStorage(url);
+  if (path !== null && path !== "" && (!existsSync(path) || statSync(path).size === 0)) return null;
+  return openStorage(url, { readOnly: access === "read-only" });
 }
 
-async function withStudy<T>(url: string, name: string, body: (storage: Storage, record: StudyRecord) => Promise<T>): Promise<T> {
-  const storage = await openExisting(url);
+async function withStudy<T>(
+  url: string,
+  name: string,
+  body: (storage: Storage, record: StudyRecord) => Promise<T>,
+  access: "read-only" | "writable" = "read-only",
+): Promise<T> {
+  const storage = await openExisting(url, access);
   if (!storage) throw new UserError(`no study named "${name}" in ${url} (the database file does not exist)`);
   try {
     const record = await storage.getStudy(name);
@@ -98,8 +93,8 @@ function valueHeaders(directions: readonly string[]): string[] {
 function note(trial: FrozenTrial): string {
   if (trial.state === "failed") return String(trial.systemAttrs.failReason ?? "");
   if (trial.state === "pruned") {
-    const steps = Object.keys(trial.intermediate).map(Number);
-    return steps.length > 0 ? `at step ${Math.max(...steps)}` : "";
+    const last = lastIntermediate(trial);
+    return last ? `at step ${last.step}` : "";
   }
   return "";
 }
@@ -321,7 +316,7 @@ export async function deleteCommand(name: string, options: { storage?: string; j
     if (options.json) io.out(JSON.stringify({ deleted: deleted ? name : null, trials }));
     else io.out(deleted ? `deleted study "${name}" (${trials} trials)` : `study "${name}" was already gone`);
     return 0;
-  });
+    }, "writable");
 }
 
 function ask(question: string): Promise<string> {

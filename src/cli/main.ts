@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from "commander";
 import "../index.js";
 import { prunerNames } from "../pruners/index.js";
 import { samplerNames } from "../samplers/index.js";
-import { UsageError, describeUserError } from "./errors.js";
+import { UsageError, debugFromEnv, describeUserError, errorStack } from "./errors.js";
 import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
 import { type Io, processIo } from "./io.js";
 import { type TuneFlags, tuneCommand } from "./tune.js";
@@ -52,6 +52,8 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+const DEBUG_HELP = "on an error, print its stack trace and causes (also SEXTANT_DEBUG=1)";
+
 const STORAGE_HELP = "storage URL: sqlite:PATH or memory: (default: $SEXTANT_STORAGE, else sqlite:./sextant.db)";
 
 function buildProgram(io: Io, result: { code: number }): Command {
@@ -65,6 +67,7 @@ function buildProgram(io: Io, result: { code: number }): Command {
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(`sextant: ${s.replace(/^error: /, "")}`),
     })
+    .option("--debug", DEBUG_HELP)
     .exitOverride();
   program.addHelpText(
     "after",
@@ -79,7 +82,7 @@ Examples:
 Run "sextant help <command>" for a command's flags and examples.`,
   );
 
-  const tune = program
+  program
     .command("tune")
     .description("tune a command: run it once per trial with suggested parameters and minimize (or maximize) what it reports")
     .argument("[command...]", "the command to run, after --; {name} is replaced by parameter name's value")
@@ -133,7 +136,6 @@ and the next run marks the trial failed.`,
     .action(async (commandArgs: string[], flags: TuneFlags) => {
       result.code = await tuneCommand(flags, commandArgs, io);
     });
-  void tune;
 
   program
     .command("studies")
@@ -226,6 +228,7 @@ Examples:
     });
 
   for (const command of program.commands) {
+    command.option("--debug", DEBUG_HELP);
     command.exitOverride().configureOutput({
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
@@ -235,9 +238,16 @@ Examples:
   return program;
 }
 
+/** Whether `--debug` was given, before the command or after it, or SEXTANT_DEBUG asks for it. */
+function debugRequested(program: Command): boolean {
+  return debugFromEnv() || program.opts().debug === true || program.commands.some((command) => command.opts().debug === true);
+}
+
 /**
  * Runs the CLI on `argv` (as `process.argv`: node, script, then arguments) and resolves to the
- * exit code. User errors print `sextant: <message>` on stderr, without a stack trace.
+ * exit code. User errors print `sextant: <message>` on stderr, without a stack trace; any other
+ * error is a bug in Sextant and prints as an internal error. `--debug` (or `SEXTANT_DEBUG=1`)
+ * adds the stack trace and the chain of causes to either.
  *
  * @example
  * process.exitCode = await main(["node", "sextant", "studies", "--json"]);
@@ -259,11 +269,12 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       if (error.exitCode === 0) return 0;
       return 2;
     }
+    const debug = debugRequested(program);
     const user = describeUserError(error);
-    if (user) {
-      io.err(`sextant: ${user.message.split("\n").join("\nsextant: ")}`);
-      return user.exitCode;
-    }
-    throw error;
+    const message = user ? user.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    io.err(`sextant: ${message.split("\n").join("\nsextant: ")}`);
+    if (debug) io.err(errorStack(error));
+    else if (!user) io.err("sextant: this is a bug in Sextant; rerun with --debug (or SEXTANT_DEBUG=1) to see where it happened");
+    return user ? user.exitCode : 1;
   }
 }

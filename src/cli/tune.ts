@@ -315,7 +315,10 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
       directions: settings.directions,
       sampler: settings.sampler as unknown as JsonValue,
       pruner: settings.pruner as unknown as JsonValue,
-      env: settings.env,
+      // Names only: env values are often credentials (API tokens, passwords), and the database is
+      // read by anyone who can read the file, copied around and exported. Whoever runs the
+      // command again takes the values from its own config file or environment.
+      envNames: Object.keys(settings.env),
       cwd: settings.cwd,
       trialTimeout: settings.trialTimeout ?? null,
       killGrace: settings.killGrace,

@@ -11,24 +11,41 @@ export class StorageUrlError extends Error {
 }
 
 /**
+ * The file a `sqlite:` URL names (`sqlite:PATH` or `sqlite://PATH`), or null for any other URL.
+ * An empty string means the URL names no file.
+ *
+ * @example
+ * sqlitePath("sqlite:///tmp/a.db") // "/tmp/a.db"
+ * sqlitePath("sqlite:./sextant.db") // "./sextant.db"
+ * sqlitePath("memory:") // null
+ */
+export function sqlitePath(url: string): string | null {
+  if (!url.startsWith("sqlite:")) return null;
+  const path = url.slice("sqlite:".length);
+  return path.startsWith("//") ? path.slice(2) : path;
+}
+
+/**
  * Opens a storage from its URL:
  * - `memory:` — this process only;
  * - `sqlite:PATH` (e.g. `sqlite:./sextant.db`, `sqlite:/abs/path.db`) — an embedded file, shared
  *   safely by several processes on one machine.
  *
- * Backends with heavy dependencies are loaded only when their URL is used.
+ * Backends with heavy dependencies are loaded only when their URL is used. With `readOnly`, a
+ * backend that persists data opens it for reading only: nothing is created, migrated or written,
+ * and write methods throw.
  *
  * @example
  * const storage = await openStorage("sqlite:./sextant.db");
+ * const reader = await openStorage("sqlite:./sextant.db", { readOnly: true });
  */
-export async function openStorage(url: string): Promise<Storage> {
+export async function openStorage(url: string, options: { readOnly?: boolean } = {}): Promise<Storage> {
   if (url === "memory:" || url === "memory") return new MemoryStorage();
-  if (url.startsWith("sqlite:")) {
-    let path = url.slice("sqlite:".length);
-    if (path.startsWith("//")) path = path.slice(2); // sqlite:///abs/path
+  const path = sqlitePath(url);
+  if (path !== null) {
     if (path === "") throw new StorageUrlError(`storage URL "${url}" has no file path (e.g. sqlite:./sextant.db)`);
     const { SqliteStorage } = await import("./sqlite.js");
-    return SqliteStorage.open(path);
+    return SqliteStorage.openAsync(path, { readOnly: options.readOnly === true });
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     throw new StorageUrlError(`PostgreSQL storage is not available in this version (got "${url}")`);

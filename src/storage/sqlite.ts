@@ -9,8 +9,15 @@ import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
 import { applyTrialPatch } from "./patch.js";
-import { SQLITE_SCHEMA_VERSION, SqliteSchemaError, checkSchemaState, migrateSchema, readSchemaState } from "./sqlite-migrations.js";
-import { StorageBusyError, StorageOpenError } from "./types.js";
+import {
+  SQLITE_SCHEMA_VERSION,
+  type SchemaState,
+  SqliteSchemaError,
+  checkSchemaState,
+  migrateSchema,
+  readSchemaState,
+} from "./sqlite-migrations.js";
+import { StorageBusyError, StorageDecodeError, StorageOpenError } from "./types.js";
 import {
   DuplicateStudyError,
   type Storage,
@@ -28,11 +35,35 @@ export { StorageBusyError, StorageOpenError };
 
 /** Tuning knobs for {@link SqliteStorage.open}; the defaults suit a handful of workers on one machine. */
 export interface SqliteOpenOptions {
-  /** How long SQLite itself waits for a lock before reporting it busy (`PRAGMA busy_timeout`). Default 30 000 ms. */
+  /**
+   * How long SQLite itself waits for a lock before reporting it busy (`PRAGMA busy_timeout`).
+   * That wait blocks the whole process, so keep it short and let `lockDeadlineMs` do the waiting.
+   * Default {@link DEFAULT_BUSY_TIMEOUT_MS} ms.
+   */
   readonly busyTimeoutMs?: number;
-  /** How long a write keeps retrying a busy `BEGIN IMMEDIATE` with randomized backoff. Default 60 000 ms. */
+  /** How long a write (or opening) keeps retrying a busy lock with randomized backoff. Default 60 000 ms. */
   readonly lockDeadlineMs?: number;
+  /**
+   * Open for reading only, as the inspection commands do: the file must exist, nothing is written
+   * (no journal-mode change, no migration, no `PRAGMA optimize`), write methods throw, and a file
+   * whose schema would need migrating is refused rather than migrated.
+   */
+  readonly readOnly?: boolean;
 }
+
+/**
+ * SQLite's own busy wait is synchronous: with a long one, a process waiting for another's write
+ * lock runs no timers and reads no pipes, so trial timeouts and kill-grace deadlines stall for as
+ * long as the lock is held. A few milliseconds lets SQLite absorb momentary contention; anything
+ * longer is waited out by the asynchronous retry loop, which sleeps with setTimeout.
+ *
+ * @example
+ * // A process that never runs timers may let SQLite wait longer per attempt:
+ * SqliteStorage.open("./sextant.db", { busyTimeoutMs: 10 * DEFAULT_BUSY_TIMEOUT_MS });
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5;
+
+const DEFAULT_LOCK_DEADLINE_MS = 60_000;
 
 interface StudyRow {
   id: number;
@@ -83,7 +114,9 @@ type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<strin
  * - The schema is versioned ({@link SQLITE_SCHEMA_VERSION}); opening an older file migrates it.
  *
  * better-sqlite3 is synchronous: each call holds this process's event loop for the length of one
- * small transaction (tens of microseconds), or while waiting for another process's lock.
+ * small transaction (tens of microseconds). Waiting for another process's lock does not: SQLite
+ * gives up after a few milliseconds and the wait goes on asynchronously, so the rest of the
+ * process (running trials, their timeouts, their output) keeps going.
  *
  * @example
  * const storage = SqliteStorage.open("./sextant.db");
@@ -95,15 +128,18 @@ type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<strin
 export class SqliteStorage implements Storage {
   readonly url: string;
   private readonly lockDeadlineMs: number;
+  private readonly readOnly: boolean;
   private readonly statements: ReturnType<typeof prepareStatements>;
 
   private constructor(
     private readonly db: Database.Database,
     url: string,
     lockDeadlineMs: number,
+    readOnly: boolean,
   ) {
     this.url = url;
     this.lockDeadlineMs = lockDeadlineMs;
+    this.readOnly = readOnly;
     this.statements = prepareStatements(db);
   }
 
@@ -111,12 +147,39 @@ export class SqliteStorage implements Storage {
    * Opens (creating if needed) a SQLite file and brings its schema up to date. A 0-byte file
    * counts as new. Throws {@link StorageOpenError} with a readable reason when the directory does
    * not exist, the file is not a SQLite database, belongs to another application, or was written
-   * by a newer Sextant.
+   * by a newer Sextant. With `readOnly` the file is only read; see {@link SqliteOpenOptions.readOnly}.
    *
    * @example
    * const storage = SqliteStorage.open("./runs/sextant.db");
+   * const reader = SqliteStorage.open("/mnt/results/sextant.db", { readOnly: true });
    */
   static open(path: string, options: SqliteOpenOptions = {}): SqliteStorage {
+    return SqliteStorage.openOnce(path, options, options.lockDeadlineMs ?? DEFAULT_LOCK_DEADLINE_MS);
+  }
+
+  /**
+   * {@link SqliteStorage.open}, but a lock held by another process (while this one would switch
+   * the file to WAL or migrate it) is waited for asynchronously, so the rest of the process keeps
+   * running meanwhile. `openStorage("sqlite:…")` uses this.
+   *
+   * @example
+   * const storage = await SqliteStorage.openAsync("./sextant.db");
+   */
+  static async openAsync(path: string, options: SqliteOpenOptions = {}): Promise<SqliteStorage> {
+    const deadline = Date.now() + (options.lockDeadlineMs ?? DEFAULT_LOCK_DEADLINE_MS);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Opening is safe to repeat: it only reads, sets a pragma, or migrates in one transaction.
+        return SqliteStorage.openOnce(path, options, 0);
+      } catch (error) {
+        if (!(error instanceof StorageOpenError && isBusy(error.cause)) || Date.now() >= deadline) throw error;
+        await sleep(backoffMs(attempt));
+      }
+    }
+  }
+
+  /** Opens the file, retrying a busy lock synchronously for at most `syncWaitMs` (0: fail at once). */
+  private static openOnce(path: string, options: SqliteOpenOptions, syncWaitMs: number): SqliteStorage {
     const url = `sqlite:${path}`;
     const fail = (reason: string, cause?: unknown): never => {
       throw new StorageOpenError(`cannot open ${url}: ${reason}`, cause === undefined ? undefined : { cause });
@@ -128,30 +191,37 @@ export class SqliteStorage implements Storage {
       if (!statSync(directory).isDirectory()) fail(`${directory} is not a directory`);
       if (existsSync(path) && statSync(path).isDirectory()) fail(`${path} is a directory, not a file`);
     }
-    const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
-    const lockDeadlineMs = options.lockDeadlineMs ?? 60_000;
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    const lockDeadlineMs = options.lockDeadlineMs ?? DEFAULT_LOCK_DEADLINE_MS;
+    // An in-memory database starts empty and vanishes at close: there is nothing to protect.
+    const readOnly = options.readOnly === true && !inMemory;
+    if (readOnly && !inMemory && !existsSync(path)) fail("the file does not exist");
 
     let db: Database.Database | undefined;
     try {
-      db = new Database(path);
+      db = new Database(path, readOnly ? { readonly: true, fileMustExist: true } : {});
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
       // Read before writing anything: a foreign or newer file must be left exactly as it was
       // (setting WAL mode alone would rewrite its header).
-      const before = retryBusySync(() => readSchemaState(db!), lockDeadlineMs);
+      const before = retryBusySync(() => readSchemaState(db!), syncWaitMs);
       checkSchemaState(before);
-      const mode = retryBusySync(() => db!.pragma("journal_mode = WAL", { simple: true }), lockDeadlineMs);
+      if (readOnly) {
+        checkReadableWithoutMigrating(before);
+        return new SqliteStorage(db, url, lockDeadlineMs, true);
+      }
+      const mode = retryBusySync(() => db!.pragma("journal_mode = WAL", { simple: true }), syncWaitMs);
       if (mode !== "wal" && !inMemory) fail(`SQLite refused write-ahead logging (journal mode stayed "${String(mode)}")`);
       db.pragma("synchronous = NORMAL");
       db.pragma("foreign_keys = ON");
       if (before.version < SQLITE_SCHEMA_VERSION) {
         const migrate = db.transaction(() => migrateSchema(db!));
-        retryBusySync(() => migrate.immediate(), lockDeadlineMs);
+        retryBusySync(() => migrate.immediate(), syncWaitMs);
       }
-      return new SqliteStorage(db, url, lockDeadlineMs);
+      return new SqliteStorage(db, url, lockDeadlineMs, false);
     } catch (error) {
       if (db?.open) db.close();
       if (error instanceof StorageOpenError) throw error;
-      return fail(describeOpenFailure(error, path), error);
+      return fail(describeOpenFailure(error, path, readOnly), error);
     }
   }
 
@@ -175,7 +245,7 @@ export class SqliteStorage implements Storage {
 
   async getStudy(name: string): Promise<StudyRecord | null> {
     const row = await this.readOne(() => this.statements.studyByName.get(name) as StudyRow | undefined);
-    return row ? rowToStudy(row) : null;
+    return row ? this.toStudy(row) : null;
   }
 
   async listStudies(): Promise<StudySummary[]> {
@@ -189,7 +259,7 @@ export class SqliteStorage implements Storage {
       if (list) list.push(row);
       else byStudy.set(row.study_id, [row]);
     }
-    return studies.map((row) => summarize(rowToStudy(row), byStudy.get(row.id) ?? []));
+    return studies.map((row) => summarize(this.toStudy(row), byStudy.get(row.id) ?? []));
   }
 
   async deleteStudy(name: string): Promise<boolean> {
@@ -262,7 +332,7 @@ export class SqliteStorage implements Storage {
       // The write lock already excludes other claimers; the state guard keeps the claim a
       // compare-and-set even if that ever stops being true.
       if (this.statements.claimTrial.run(startedAt, seq, row.id).changes !== 1) return null;
-      return { ...rowToTrial(row), state: "running", startedAt, seq };
+      return { ...this.toTrial(row), state: "running", startedAt, seq };
     });
   }
 
@@ -270,7 +340,7 @@ export class SqliteStorage implements Storage {
     return this.write(() => {
       const row = this.statements.trialById.get(trialId) as TrialRow | undefined;
       if (!row) throw new TrialNotFoundError(trialId);
-      const trial = rowToTrial(row);
+      const trial = this.toTrial(row);
       const { seq } = this.statements.studySeq.get(row.study_id) as { seq: number };
       // Throws TrialNotRunningError / ParamConflictError before anything is written.
       const next = applyTrialPatch(trial, patch, seq + 1, Date.now());
@@ -300,18 +370,22 @@ export class SqliteStorage implements Storage {
       const study = this.statements.studySeq.get(studyId) as { seq: number } | undefined;
       if (!study) throw noStudy(studyId);
       const rows = (seq <= 0 ? this.statements.allTrials.all(studyId) : this.statements.trialsSince.all(studyId, seq)) as TrialRow[];
-      return { trials: rows.map(rowToTrial), seq: study.seq };
+      return { trials: rows.map((row) => this.toTrial(row)), seq: study.seq };
     });
   }
 
   async getTrial(trialId: number): Promise<FrozenTrial | null> {
     const row = await this.readOne(() => this.statements.trialById.get(trialId) as TrialRow | undefined);
-    return row ? rowToTrial(row) : null;
+    return row ? this.toTrial(row) : null;
   }
 
   /** Closes the file; later calls are no-ops. */
   async close(): Promise<void> {
     if (!this.db.open) return;
+    if (this.readOnly) {
+      this.db.close();
+      return;
+    }
     try {
       // Cheap, and keeps query plans good for the next opener (SQLite recommends it at close).
       // It may want the write lock: never let a busy file hold up closing for the full timeout.
@@ -323,6 +397,42 @@ export class SqliteStorage implements Storage {
     this.db.close();
   }
 
+  private toStudy(row: StudyRow): StudyRecord {
+    try {
+      return rowToStudy(row);
+    } catch (error) {
+      throw this.decodeError(error, `study "${row.name}"`);
+    }
+  }
+
+  private toTrial(row: TrialRow): FrozenTrial {
+    try {
+      return rowToTrial(row);
+    } catch (error) {
+      throw this.decodeError(error, `${this.studyLabel(row.study_id)}, trial ${row.number} (id ${row.id})`);
+    }
+  }
+
+  /** Names a study for an error message; reading it is best effort, since the file is already in doubt. */
+  private studyLabel(studyId: number): string {
+    try {
+      const row = this.statements.studyById.get(studyId) as StudyRow | undefined;
+      if (row) return `study "${row.name}"`;
+    } catch {
+      // Fall back to the id below.
+    }
+    return `study id ${studyId}`;
+  }
+
+  private decodeError(error: unknown, where: string): unknown {
+    if (!(error instanceof UnreadableColumnError)) return error;
+    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    return new StorageDecodeError(
+      `${this.url}: ${where}: column ${error.column} does not hold what Sextant writes (${cause}); it starts ${JSON.stringify(error.text.slice(0, 60))}`,
+      { cause: error.cause },
+    );
+  }
+
   /** Bumps the study's change counter and returns the new value; throws if the study is gone. */
   private bumpSeq(studyId: number): number {
     const row = this.statements.bumpSeq.get(studyId) as { seq: number } | undefined;
@@ -331,13 +441,14 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * Runs `fn` in a `BEGIN IMMEDIATE` transaction. SQLite's busy timeout already waits for the
-   * write lock, but WAL mode can report SQLITE_BUSY at BEGIN without waiting (during another
-   * connection's recovery or checkpoint), so a busy failure is retried with randomized backoff
-   * until the deadline. `fn` only touches the database, so running it again is safe.
+   * Runs `fn` in a `BEGIN IMMEDIATE` transaction. SQLite's short busy timeout covers momentary
+   * contention; a lock held longer (another process's transaction, or WAL recovery, which reports
+   * SQLITE_BUSY without waiting at all) is retried with randomized asynchronous backoff until the
+   * deadline. `fn` only touches the database, so running it again is safe.
    */
   private async write<T>(fn: () => T): Promise<T> {
     this.assertOpen();
+    if (this.readOnly) throw new StorageError(`${this.url} was opened read-only; this operation writes`);
     const transaction = this.db.transaction(fn);
     return this.withRetry(() => transaction.immediate());
   }
@@ -426,13 +537,32 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
+/** A column whose text does not decode; {@link SqliteStorage} adds the study and trial it belongs to. */
+class UnreadableColumnError extends Error {
+  constructor(
+    readonly column: string,
+    readonly text: string,
+    cause: unknown,
+  ) {
+    super(`column ${column} cannot be decoded`, { cause });
+  }
+}
+
+function decodeColumn<Text extends string | null, T>(column: string, text: Text, decode: (text: Text) => T): T {
+  try {
+    return decode(text);
+  } catch (error) {
+    throw new UnreadableColumnError(column, text ?? "null", error);
+  }
+}
+
 function rowToStudy(row: StudyRow): StudyRecord {
   return {
     id: row.id,
     name: row.name,
-    directions: JSON.parse(row.directions) as Direction[],
-    userAttrs: decodeAttrs(row.user_attrs),
-    systemAttrs: decodeAttrs(row.system_attrs),
+    directions: decodeColumn("directions", row.directions, JSON.parse) as Direction[],
+    userAttrs: decodeColumn("user_attrs", row.user_attrs, decodeAttrs),
+    systemAttrs: decodeColumn("system_attrs", row.system_attrs, decodeAttrs),
     createdAt: row.created_at,
   };
 }
@@ -442,12 +572,12 @@ function rowToTrial(row: TrialRow): FrozenTrial {
     id: row.id,
     number: row.number,
     state: row.state,
-    params: decodeJson(row.params) as Record<string, ParamValue>,
-    distributions: decodeJson(row.distributions) as Record<string, Distribution>,
-    values: decodeValues(row.objective_values),
-    intermediate: decodeIntermediate(row.intermediate),
-    userAttrs: decodeAttrs(row.user_attrs),
-    systemAttrs: decodeAttrs(row.system_attrs),
+    params: decodeColumn("params", row.params, decodeJson) as Record<string, ParamValue>,
+    distributions: decodeColumn("distributions", row.distributions, decodeJson) as Record<string, Distribution>,
+    values: decodeColumn("objective_values", row.objective_values, decodeValues),
+    intermediate: decodeColumn("intermediate", row.intermediate, decodeIntermediate),
+    userAttrs: decodeColumn("user_attrs", row.user_attrs, decodeAttrs),
+    systemAttrs: decodeColumn("system_attrs", row.system_attrs, decodeAttrs),
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     seq: row.seq,
@@ -586,13 +716,30 @@ function retryBusySync<T>(fn: () => T, deadlineMs: number): T {
   }
 }
 
-function describeOpenFailure(error: unknown, path: string): string {
+/**
+ * A read-only opener may not migrate, so it refuses any file this code would have to change first,
+ * and says how to bring it up to date.
+ */
+function checkReadableWithoutMigrating(state: SchemaState): void {
+  if (state.version >= SQLITE_SCHEMA_VERSION) return;
+  if (state.version === 0 && state.tables.length === 0) {
+    throw new SqliteSchemaError("the file has no Sextant schema yet (it holds no studies); nothing to read");
+  }
+  throw new SqliteSchemaError(
+    `the file has schema version ${state.version} and this version of Sextant reads version ${SQLITE_SCHEMA_VERSION}; ` +
+      `reading commands never migrate a file: run a writing command on it (e.g. sextant tune) to migrate it, or read it with the Sextant that wrote it`,
+  );
+}
+
+function describeOpenFailure(error: unknown, path: string, readOnly: boolean): string {
   if (error instanceof SqliteSchemaError) return error.message;
   if (error instanceof Database.SqliteError) {
     const code = error.code;
     if (code === "SQLITE_NOTADB") return "the file is not a SQLite database (file is corrupt or of another format)";
     if (code.startsWith("SQLITE_CORRUPT")) return `the SQLite file is corrupt (${error.message})`;
-    if (code.startsWith("SQLITE_CANTOPEN")) return "the file cannot be opened (check that the path names a file you may read and write)";
+    if (code.startsWith("SQLITE_CANTOPEN")) {
+      return `the file cannot be opened (check that the path names a file you may read${readOnly ? "" : " and write"})`;
+    }
     if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_PERM")) {
       return `the file is read-only; Sextant must write to it and create ${path}-wal and ${path}-shm beside it`;
     }

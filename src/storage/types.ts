@@ -147,3 +147,16 @@ export class StorageOpenError extends StorageError {
 export class StorageBusyError extends StorageError {
   override name = "StorageBusyError";
 }
+
+/**
+ * A stored row holds text this code cannot decode (edited by hand, written by a broken tool, or a
+ * damaged file). The message names the storage, study, trial and column; the parser's error is
+ * kept as `cause`.
+ *
+ * @example
+ * try { await storage.trialsSince(studyId, 0); }
+ * catch (error) { if (error instanceof StorageDecodeError) console.error(error.message, error.cause); }
+ */
+export class StorageDecodeError extends StorageError {
+  override name = "StorageDecodeError";
+}

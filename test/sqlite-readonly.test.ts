@@ -1,0 +1,150 @@
+// Reading never writes: SqliteStorage opened read-only, and the inspection commands that use it,
+// leave a file's bytes, journal mode and schema exactly as they were.
+import { createHash } from "node:crypto";
+import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RandomSampler } from "../src/samplers/index.js";
+import { openStorage } from "../src/storage/index.js";
+import { SqliteStorage, StorageOpenError } from "../src/storage/sqlite.js";
+import { createStudy } from "../src/study/index.js";
+import { sextant, tempDir } from "./fixtures/cli-run.js";
+
+let dir: string;
+let cleanup: () => void;
+let db: string;
+
+async function makeStudyFile(path: string): Promise<void> {
+  const storage = await openStorage(`sqlite:${path}`);
+  const study = await createStudy({ name: "demo", storage, direction: "minimize", sampler: new RandomSampler({ seed: 3 }) });
+  await study.optimize((trial) => (trial.suggestFloat("x", -2, 2) - 1) ** 2, { nTrials: 5 });
+  await storage.close();
+}
+
+/** What a user does before putting a WAL file on read-only media: switch it to a rollback journal. */
+function toRollbackJournal(path: string): void {
+  const raw = new Database(path);
+  raw.pragma("journal_mode = DELETE");
+  raw.close();
+}
+
+function fingerprint(path: string) {
+  return { sha: createHash("sha256").update(readFileSync(path)).digest("hex"), mtimeMs: statSync(path).mtimeMs };
+}
+
+function journalMode(path: string): string {
+  const raw = new Database(path, { readonly: true });
+  try {
+    return raw.pragma("journal_mode", { simple: true }) as string;
+  } finally {
+    raw.close();
+  }
+}
+
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir("sextant-ro-"));
+  db = join(dir, "runs.db");
+});
+afterEach(() => cleanup());
+
+describe("SqliteStorage opened read-only", () => {
+  it("reads studies and trials and leaves the file, its journal mode and its folder as they were", async () => {
+    await makeStudyFile(db);
+    toRollbackJournal(db);
+    chmodSync(db, 0o444);
+    const before = fingerprint(db);
+    const storage = SqliteStorage.open(db, { readOnly: true });
+    const [summary] = await storage.listStudies();
+    expect(summary?.name).toBe("demo");
+    expect(summary?.trialCounts.complete).toBe(5);
+    expect((await storage.trialsSince(summary!.id, 0)).trials).toHaveLength(5);
+    await storage.close();
+    expect(fingerprint(db)).toEqual(before);
+    expect(journalMode(db)).toBe("delete");
+    expect(readdirSync(dir).sort()).toEqual(["runs.db"]);
+  });
+
+  it("refuses writes with a message that says why", async () => {
+    await makeStudyFile(db);
+    const before = fingerprint(db);
+    const storage = SqliteStorage.open(db, { readOnly: true });
+    await expect(storage.createStudy("other", ["minimize"])).rejects.toThrow(/opened read-only; this operation writes/);
+    await expect(storage.deleteStudy("demo")).rejects.toThrow(/read-only/);
+    await storage.close();
+    expect(fingerprint(db)).toEqual(before);
+  });
+
+  it("refuses a file whose schema needs migrating, and leaves it unmigrated", async () => {
+    // Version 0 with the version table present: the state a migration starts from.
+    const raw = new Database(db);
+    raw.exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    raw.close();
+    const before = fingerprint(db);
+    expect(() => SqliteStorage.open(db, { readOnly: true })).toThrow(StorageOpenError);
+    expect(() => SqliteStorage.open(db, { readOnly: true })).toThrow(
+      /schema version 0 and this version of Sextant reads version \d+; reading commands never migrate a file: run a writing command/,
+    );
+    expect(fingerprint(db)).toEqual(before);
+    const check = new Database(db, { readonly: true });
+    const tables = check.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all();
+    check.close();
+    expect(tables).toEqual([{ name: "schema_version" }]);
+    // The same file opened for writing is migrated, so the refusal above is the read-only mode's doing.
+    const writer = SqliteStorage.open(db);
+    expect(await writer.listStudies()).toEqual([]);
+    await writer.close();
+  });
+
+  it("refuses a missing file without creating it", () => {
+    const missing = join(dir, "nope.db");
+    expect(() => SqliteStorage.open(missing, { readOnly: true })).toThrow(/cannot open sqlite:.*nope\.db: the file does not exist/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("inspection commands", () => {
+  it("read a read-only file without changing a byte of it", async () => {
+    await makeStudyFile(db);
+    toRollbackJournal(db);
+    chmodSync(db, 0o444);
+    const before = fingerprint(db);
+    const url = `sqlite:${db}`;
+    for (const args of [["studies"], ["trials", "demo"], ["best", "demo"], ["export", "demo", "--format", "json"]]) {
+      const result = await sextant([...args, "--storage", url], { cwd: dir });
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+    }
+    expect(fingerprint(db)).toEqual(before);
+    expect(journalMode(db)).toBe("delete");
+    expect(readdirSync(dir).sort()).toEqual(["runs.db"]);
+  });
+
+  it("leave a WAL file's own bytes unchanged", async () => {
+    await makeStudyFile(db);
+    const before = fingerprint(db);
+    for (const args of [["studies", "--json"], ["best", "demo", "--json"]]) {
+      const result = await sextant([...args, "--storage", `sqlite:${db}`], { cwd: dir });
+      expect(result.code).toBe(0);
+    }
+    expect(fingerprint(db)).toEqual(before);
+    expect(journalMode(db)).toBe("wal");
+  });
+
+  it("refuse a file that needs migrating, with exit code 1 and the reason", async () => {
+    const raw = new Database(db);
+    raw.exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    raw.close();
+    const result = await sextant(["studies", "--storage", `sqlite:${db}`], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^sextant: cannot open sqlite:.*runs\.db: the file has schema version 0 .*reading commands never migrate a file/);
+  });
+
+  it("treat an empty file as holding no studies", async () => {
+    writeFileSync(db, "");
+    const result = await sextant(["studies", "--json", "--storage", `sqlite:${db}`], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([]);
+    expect(statSync(db).size).toBe(0);
+  });
+});
