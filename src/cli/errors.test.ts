@@ -34,7 +34,7 @@ describe("describeUserError", () => {
   });
 
   it("keeps storage errors that mean a caller bug out of the user's errors", () => {
-    expect(describeUserError(new TrialNotRunningError(7, "failed"))).toBeNull();
+    expect(describeUserError(new TrialNotRunningError(7, "failed", 3))).toBeNull();
     expect(describeUserError(new TypeError("undefined is not iterable"))).toBeNull();
     expect(describeUserError("a thrown string")).toBeNull();
   });

@@ -14,7 +14,7 @@ import type { Sampler } from "./base.js";
 import { GPSampler } from "./gp/index.js";
 import { RandomSampler } from "./random.js";
 import { TPESampler } from "./tpe/index.js";
-import { hypervolume } from "./tpe/hypervolume.js";
+import { hypervolume } from "../analysis/index.js";
 
 const DIMENSION = 3;
 const REFERENCE = Float64Array.of(1.1, 2);
