@@ -38,7 +38,7 @@ describe("--param and flags", () => {
     [["--trials", "0"], "sextant: --trials must be a positive integer, got \"0\""],
     [["--direction", "up"], 'sextant: --direction must be minimize or maximize, got "up"'],
     [["--sampler", "nope"], 'sextant: unknown sampler "nope" (choose one of: '],
-    [["--pruner", "nope"], 'sextant: unknown pruner "nope" (choose one of: none'],
+    [["--pruner", "nope"], 'sextant: unknown pruner "nope" (did you mean "none"?; choose one of: none, median'],
     [["--trial-timeout", "-1"], "sextant: --trial-timeout must be a positive number of seconds"],
     [["--bogus"], "sextant: unknown option '--bogus'"],
   ])("rejects %j with exit 2", async (flags, message) => {

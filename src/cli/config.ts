@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
-import { type Distribution, type Direction, InvalidDistributionError, validateDistribution } from "../space/index.js";
+import { type Distribution, type Direction, InvalidDistributionError, closestName, validateDistribution } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { PARAM_NAME, parseParamSpec, splitCommandLine } from "./params.js";
 
@@ -231,31 +231,9 @@ function knownKeys(path: Path): string[] {
 }
 
 function suggest(key: string, known: string[]): string {
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = candidate;
-    }
-  }
-  const allowed = known.length > 0 ? ` (allowed: ${known.join(", ")})` : "";
-  return best !== null && bestDistance <= 2 ? ` (did you mean "${best}"?)` : allowed;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
+  const close = closestName(key, known);
+  if (close !== undefined) return ` (did you mean "${close}"?)`;
+  return known.length > 0 ? ` (allowed: ${known.join(", ")})` : "";
 }
 
 /**

@@ -48,9 +48,10 @@ export function describeUserError(error: unknown): { message: string; exitCode: 
       "CommandNotFoundError",
       "CommandTemplateError",
       "MultiObjectiveError",
-      "SamplerOptionError",
+      "OptionError",
     ]);
-    if (userFacing.has(error.name)) return { message: error.message, exitCode: error.name.startsWith("Command") || error.name === "InvalidDistributionError" ? 2 : 1 };
+    const usage = error.name.startsWith("Command") || error.name === "InvalidDistributionError" || error.name === "OptionError";
+    if (userFacing.has(error.name)) return { message: error.message, exitCode: usage ? 2 : 1 };
   }
   return null;
 }

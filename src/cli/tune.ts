@@ -6,14 +6,14 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { type Pruner, createPrunerByName, prunerNames } from "../pruners/index.js";
-import { type Sampler, createSamplerByName, samplerNames } from "../samplers/index.js";
-import type { Direction, Distribution, FrozenTrial, JsonValue, TrialState } from "../space/index.js";
+import { type Pruner, createPrunerByName } from "../pruners/index.js";
+import { type Sampler, createSamplerByName } from "../samplers/index.js";
+import { type Direction, type Distribution, type FrozenTrial, type JsonValue, type TrialState, OptionError, lastIntermediate, normalizeOptionKey } from "../space/index.js";
 import { type Storage, openStorage } from "../storage/index.js";
 import {
   CommandNotFoundError,
   CommandTemplateError,
-  checkCommandTemplate,
+  checkCommandSpec,
   commandObjective,
   placeholdersIn,
   resolveExecutable,
@@ -121,6 +121,8 @@ function pickComponent(
   const options: Record<string, string | number | boolean> = fromConfig && fromConfig.name === name ? { ...fromConfig.options } : {};
   for (const flag of flagOptions ?? []) {
     const [key, value] = parseOptionFlag(flag, `--${kind}-opt`);
+    // A flag overrides the config's option under any spelling (n_startup_trials vs nStartupTrials).
+    for (const existing of Object.keys(options)) if (normalizeOptionKey(existing) === normalizeOptionKey(key)) delete options[existing];
     options[key] = value;
   }
   return { name, options };
@@ -148,16 +150,9 @@ async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise
     throw new UsageError("no parameters to tune: give --param NAME=SPEC (e.g. --param lr=float:1e-5:1e-1:log) or params in a config file");
   }
   try {
-    checkCommandTemplate(command, Object.keys(space));
-    for (const [key, value] of Object.entries(config.env ?? {})) {
-      const unknown = placeholdersIn([value]).filter((n) => !(n in space));
-      if (unknown.length > 0) throw new CommandTemplateError(`env.${key} uses {${unknown[0]}} but there is no such parameter`);
-    }
+    checkCommandSpec({ argv: command, space, env: config.env });
   } catch (error) {
-    if (error instanceof CommandTemplateError) {
-      if (source && commandArgs.length === 0) throw source.error(["command"], error.message);
-      throw new UsageError(error.message);
-    }
+    if (error instanceof CommandTemplateError) throw templateError(error, source, commandArgs.length > 0);
     throw error;
   }
 
@@ -165,19 +160,10 @@ async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise
   const timeout = flags.timeout ?? config.timeout;
   const trials = flags.trials ?? config.trials ?? (timeout === undefined ? DEFAULT_TRIALS : undefined);
 
-  const defaultSampler = samplerNames().includes("auto") ? "auto" : "random";
-  const sampler = pickComponent("sampler", flags.sampler, flags.samplerOpt, config.sampler, defaultSampler);
-  // "auto" lands with the model-based samplers; until it is registered, random is what it would pick anyway.
-  if (sampler.name === "auto" && !samplerNames().includes("auto")) sampler.name = "random";
-  if (!samplerNames().includes(sampler.name)) {
-    throw new UsageError(`unknown sampler "${sampler.name}" (choose one of: ${samplerNames().join(", ")})`);
-  }
+  const sampler = pickComponent("sampler", flags.sampler, flags.samplerOpt, config.sampler, "auto");
   const seed = flags.seed ?? config.seed;
-  if (seed !== undefined && sampler.options.seed === undefined) sampler.options.seed = seed;
+  if (seed !== undefined && !Object.keys(sampler.options).some((key) => normalizeOptionKey(key) === "seed")) sampler.options.seed = seed;
   const pruner = pickComponent("pruner", flags.pruner, flags.prunerOpt, config.pruner, "none");
-  if (!prunerNames().includes(pruner.name)) {
-    throw new UsageError(`unknown pruner "${pruner.name}" (choose one of: ${prunerNames().join(", ")})`);
-  }
 
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : config.cwd !== undefined ? resolve(configDir, config.cwd) : configDir;
   return {
@@ -201,10 +187,19 @@ async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise
   };
 }
 
+/** Where a command-template problem sits: in the config file when the config supplied that part. */
+function templateError(error: CommandTemplateError, source: ConfigSource | null, commandFromFlags: boolean): UsageError {
+  if (source === null || (error.field === "argv" && commandFromFlags)) return new UsageError(error.message);
+  const path = error.field === "argv" ? ["command"] : error.field === "env" ? ["env"] : ["params"];
+  return source.error(path, error.message);
+}
+
+/** Builds the sampler or pruner; option errors already name it ("tpe sampler: …"), others get its name in front. */
 function build<T>(kind: string, make: () => T): T {
   try {
     return make();
   } catch (error) {
+    if (error instanceof OptionError) throw new UsageError(error.message);
     throw new UsageError(`${kind}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
@@ -300,7 +295,7 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
     throw new UserError(error instanceof Error ? error.message : String(error));
   }
   if (!existed) {
-    // Kept so that a later `sextant worker` (or a curious user) can rebuild the objective from the study alone.
+    // Stored so that the study can be rebuilt (command, space, sampler, pruner) from storage alone.
     await study.setSystemAttr("cli:config", {
       version: 1,
       command: settings.command,
@@ -424,8 +419,8 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
     let line: string;
     if (state === "complete") line = `trial ${trial.number} complete value=${formatValues(trial.values)} ${bestText()} (${params})`;
     else if (state === "pruned") {
-      const steps = Object.keys(trial.intermediate).map(Number);
-      line = `trial ${trial.number} pruned${steps.length > 0 ? ` at step ${Math.max(...steps)}` : ""} value=${formatValues(trial.values)} (${params})`;
+      const last = lastIntermediate(trial);
+      line = `trial ${trial.number} pruned${last ? ` at step ${last.step}` : ""} value=${formatValues(trial.values)} (${params})`;
     } else line = `trial ${trial.number} failed: ${String(trial.systemAttrs.failReason ?? "")} (${params})`;
     if (state === "failed" && flags.verbose && typeof trial.systemAttrs.stderrTail === "string" && trial.systemAttrs.stderrTail !== "") {
       line += `\n  stderr:\n${trial.systemAttrs.stderrTail.replace(/\n$/, "").replace(/^/gm, "    ")}`;
