@@ -165,7 +165,8 @@ async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise
   if (seed !== undefined && !Object.keys(sampler.options).some((key) => normalizeOptionKey(key) === "seed")) sampler.options.seed = seed;
   const pruner = pickComponent("pruner", flags.pruner, flags.prunerOpt, config.pruner, "none");
 
-  const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : config.cwd !== undefined ? resolve(configDir, config.cwd) : configDir;
+  // The config loader already made its relative paths absolute from the config file's folder.
+  const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : (config.cwd ?? configDir);
   return {
     source,
     settings: {
