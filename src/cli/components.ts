@@ -4,7 +4,7 @@
  */
 import { prunerEntries } from "../pruners/index.js";
 import { samplerEntries } from "../samplers/index.js";
-import { type ComponentEntry, type OptionValue, describeOptionType } from "../space/index.js";
+import { type ComponentEntry, type OptionValue, describeOptionType, unknownComponentMessage } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { renderTable } from "./format.js";
 import type { Io } from "./io.js";
@@ -54,7 +54,7 @@ function printListing(kind: "sampler" | "pruner", entries: readonly ComponentEnt
   let chosen = entries;
   if (only !== undefined) {
     chosen = entries.filter((e) => e.name === only);
-    if (chosen.length === 0) throw new UsageError(`unknown ${kind} "${only}" (choose one of: ${entries.map((e) => e.name).join(", ")})`);
+    if (chosen.length === 0) throw new UsageError(unknownComponentMessage(kind, only, entries.map((e) => e.name)));
   }
   const listings = chosen.map(describeComponent);
   if (json) {

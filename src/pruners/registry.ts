@@ -27,7 +27,12 @@ export function prunerNames(): string[] {
   return PRUNERS.names();
 }
 
-/** Every registered pruner with its option schema, for help text and `sextant pruners`. */
+/**
+ * Every registered pruner with its option schema, for help text and `sextant pruners`.
+ *
+ * @example
+ * prunerEntries().map((e) => e.name) // ["none", "median"]
+ */
 export function prunerEntries(): PrunerEntry[] {
   return PRUNERS.list();
 }

@@ -58,7 +58,12 @@ export function defineOptions<const S extends OptionSchema>(schema: S): S {
   return schema;
 }
 
-/** The `seed` option every sampler takes: the same seed and history give the same suggestion. */
+/**
+ * The `seed` option every sampler takes: the same seed and history give the same suggestion.
+ *
+ * @example
+ * const OPTIONS = defineOptions({ seed: SEED_OPTION });
+ */
 export const SEED_OPTION = {
   kind: "integer",
   default: "random",
@@ -232,6 +237,17 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
+ * The message for a sampler or pruner name nobody registered: the known names and a "did you mean".
+ *
+ * @example
+ * unknownComponentMessage("sampler", "tpw", ["random", "tpe"]) // 'unknown sampler "tpw" (did you mean "tpe"?; choose one of: random, tpe)'
+ */
+export function unknownComponentMessage(kind: string, name: string, known: readonly string[]): string {
+  const close = closestName(name, known);
+  return `unknown ${kind} "${name}" (${close ? `did you mean "${close}"?; ` : ""}choose one of: ${known.join(", ")})`;
+}
+
+/**
  * A named component (a sampler, a pruner) as a registry knows it: what it is for, its options, and
  * how to build it from options already read against them.
  */
@@ -278,8 +294,7 @@ export class ComponentRegistry<T, Context> {
   get(name: string): ComponentEntry<T, Context> {
     const entry = this.entries.get(name);
     if (entry) return entry;
-    const close = closestName(name, this.names());
-    throw new OptionError(`unknown ${this.kind} "${name}" (${close ? `did you mean "${close}"?; ` : ""}choose one of: ${this.names().join(", ")})`);
+    throw new OptionError(unknownComponentMessage(this.kind, name, this.names()));
   }
 
   /** Reads `options` against the component's schema, then builds it. */
