@@ -52,6 +52,18 @@ describe("command strings in a config file", () => {
 });
 
 describe("config values", () => {
+  it("points a bad sampler or pruner option at its place in the config file", async () => {
+    const base = ["params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`];
+    writeConfig("c.yaml", [...base, "sampler:", "  name: tpe", "  options: { n_startup_trails: 3 }"]);
+    const sampler = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
+    expect(sampler.code).toBe(2);
+    expect(sampler.stderr).toMatch(/^sextant: c\.yaml:4:3: sampler: tpe sampler: unknown option "n_startup_trails" \(did you mean "nStartupTrials"\?\)/);
+    writeConfig("c.yaml", [...base, "pruner: medain"]);
+    const pruner = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
+    expect(pruner.code).toBe(2);
+    expect(pruner.stderr).toBe('sextant: c.yaml:3:9: pruner: unknown pruner "medain" (did you mean "median"?; choose one of: none, median)\n');
+  });
+
   it("says what is wrong with timeout: .inf", async () => {
     writeConfig("c.yaml", ["timeout: .inf", "params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
     const result = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });

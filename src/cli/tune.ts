@@ -66,6 +66,9 @@ interface TuneSettings {
   killGrace: number;
   sampler: NamedComponent;
   pruner: NamedComponent;
+  /** Where in the config file the sampler/pruner came from, when the config alone chose it and its options. */
+  samplerSource: ConfigSource | null;
+  prunerSource: ConfigSource | null;
   command: string[];
   space: Record<string, Distribution>;
   env: Record<string, string>;
@@ -164,6 +167,8 @@ async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise
   const seed = flags.seed ?? config.seed;
   if (seed !== undefined && !Object.keys(sampler.options).some((key) => normalizeOptionKey(key) === "seed")) sampler.options.seed = seed;
   const pruner = pickComponent("pruner", flags.pruner, flags.prunerOpt, config.pruner, "none");
+  const fromConfigOnly = (fromConfig: NamedComponent | undefined, flagName: string | undefined, flagOptions: string[] | undefined): ConfigSource | null =>
+    fromConfig !== undefined && (flagName === undefined || flagName === fromConfig.name) && (flagOptions ?? []).length === 0 ? source : null;
 
   // The config loader already made its relative paths absolute from the config file's folder.
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : (config.cwd ?? configDir);
@@ -180,6 +185,8 @@ async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise
       killGrace: flags.killGrace ?? config.killGrace ?? 5,
       sampler,
       pruner,
+      samplerSource: fromConfigOnly(config.sampler, flags.sampler, flags.samplerOpt),
+      prunerSource: fromConfigOnly(config.pruner, flags.pruner, flags.prunerOpt),
       command,
       space,
       env: config.env ?? {},
@@ -195,13 +202,17 @@ function templateError(error: CommandTemplateError, source: ConfigSource | null,
   return source.error(path, error.message);
 }
 
-/** Builds the sampler or pruner; option errors already name it ("tpe sampler: …"), others get its name in front. */
-function build<T>(kind: string, make: () => T): T {
+/**
+ * Builds the sampler or pruner; option errors already name it ("tpe sampler: …"), others get its
+ * name in front. When the config file alone chose it, the error points at that field of the file.
+ */
+function build<T>(kind: "sampler" | "pruner", component: NamedComponent, source: ConfigSource | null, make: () => T): T {
   try {
     return make();
   } catch (error) {
-    if (error instanceof OptionError) throw new UsageError(error.message);
-    throw new UsageError(`${kind}: ${error instanceof Error ? error.message : String(error)}`);
+    const text = error instanceof Error ? error.message : String(error);
+    const message = error instanceof OptionError ? text : `${kind} "${component.name}": ${text}`;
+    throw source ? source.error([kind], message) : new UsageError(message);
   }
 }
 
@@ -267,10 +278,10 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
       throw error;
     }
   }
-  const sampler: Sampler = build(`sampler "${settings.sampler.name}"`, () =>
+  const sampler: Sampler = build("sampler", settings.sampler, settings.samplerSource, () =>
     createSamplerByName(settings.sampler.name, settings.sampler.options, { searchSpace: settings.space }),
   );
-  const pruner: Pruner = build(`pruner "${settings.pruner.name}"`, () => createPrunerByName(settings.pruner.name, settings.pruner.options));
+  const pruner: Pruner = build("pruner", settings.pruner, settings.prunerSource, () => createPrunerByName(settings.pruner.name, settings.pruner.options));
 
   let storage: Storage;
   try {
