@@ -35,6 +35,13 @@ describe("parameter environment variables", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('sextant: c.yaml:3:3: params: parameters "A.B" and "a-b" would both be passed as the environment variable SEXTANT_PARAM_A_B; rename one of them\n');
   });
+
+  it("does not blame the config file when a --param flag takes part in the collision", async () => {
+    writeConfig("c.yaml", [`command: ["node", "${QUADRATIC}", "--x", "{a_b}", "--y", "1"]`, "params:", "  a_b: float:0:1"]);
+    const result = await sextant(["tune", "--config", "c.yaml", "-p", "A-B=float:0:1"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('sextant: parameters "a_b" and "A-B" would both be passed as the environment variable SEXTANT_PARAM_A_B; rename one of them\n');
+  });
 });
 
 describe("command strings in a config file", () => {

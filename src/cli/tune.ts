@@ -155,7 +155,7 @@ async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise
   try {
     checkCommandSpec({ argv: command, space, env: config.env });
   } catch (error) {
-    if (error instanceof CommandTemplateError) throw templateError(error, source, commandArgs.length > 0);
+    if (error instanceof CommandTemplateError) throw templateError(error, source, { argv: commandArgs.length > 0, space: (flags.param ?? []).length > 0 });
     throw error;
   }
 
@@ -195,9 +195,9 @@ async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise
   };
 }
 
-/** Where a command-template problem sits: in the config file when the config supplied that part. */
-function templateError(error: CommandTemplateError, source: ConfigSource | null, commandFromFlags: boolean): UsageError {
-  if (source === null || (error.field === "argv" && commandFromFlags)) return new UsageError(error.message);
+/** Where a command-template problem sits: in the config file when the config alone supplied that part. */
+function templateError(error: CommandTemplateError, source: ConfigSource | null, fromFlags: { argv: boolean; space: boolean }): UsageError {
+  if (source === null || (error.field === "argv" && fromFlags.argv) || (error.field === "space" && fromFlags.space)) return new UsageError(error.message);
   const path = error.field === "argv" ? ["command"] : error.field === "env" ? ["env"] : ["params"];
   return source.error(path, error.message);
 }
