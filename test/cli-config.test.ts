@@ -38,7 +38,7 @@ describe("--param and flags", () => {
     [["--trials", "0"], "sextant: --trials must be a positive integer, got \"0\""],
     [["--direction", "up"], 'sextant: --direction must be minimize or maximize, got "up"'],
     [["--sampler", "nope"], 'sextant: unknown sampler "nope" (choose one of: '],
-    [["--pruner", "nope"], 'sextant: unknown pruner "nope" (choose one of: none'],
+    [["--pruner", "nope"], 'sextant: unknown pruner "nope" (did you mean "none"?; choose one of: none, median'],
     [["--trial-timeout", "-1"], "sextant: --trial-timeout must be a positive number of seconds"],
     [["--bogus"], "sextant: unknown option '--bogus'"],
   ])("rejects %j with exit 2", async (flags, message) => {
@@ -117,7 +117,7 @@ describe("config files", () => {
       ["command: [node, x.mjs, '{lr}']\nparams:\n  lr: {type: float, low: 2, high: 1}\n", 'c.yaml:3:7: params.lr: parameter "lr": low (2) must not exceed high (1)'],
       ["command: [node, x.mjs]\nparams:\n  lr: 'float:0:1:log'\n", 'c.yaml:3:7: params.lr: parameter "lr": a log scale needs low > 0, got low=0'],
       ["command: [node, x.mjs]\nparams:\n  c: {type: categorical, low: 1}\n", 'c.yaml:3:6: params.c: parameter "c": a categorical parameter takes "choices", not "low"'],
-      ["command: node x.mjs | tee log\nparams:\n  x: 'float:0:1'\n", 'c.yaml:1:10: command: "|" is a shell operator, but commands do not run through a shell'],
+      ["command: node x.mjs | tee log\nparams:\n  x: 'float:0:1'\n", 'c.yaml:1:10: command: unquoted "|" in "|": commands do not run through a shell'],
       ["command: [node, x.mjs, '{y}']\nparams:\n  x: 'float:0:1'\n", "c.yaml:1:10: command: the command uses {y} but there is no such parameter"],
       ["direction: minimize\ndirections: [maximize]\ncommand: [node]\nparams: {x: 'float:0:1'}\n", 'c.yaml:2:13: directions: give either "direction" or "directions", not both'],
       ["command: [node]\nparams: {x: 'float:0:1'}\ncommand: [node]\n", "c.yaml:3:1: Map keys must be unique"],

@@ -4,9 +4,10 @@
  * column where it sits in the file, e.g. `sextant.yaml:7:3: params.lr.low: expected number, got string "abc"`.
  */
 import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
-import { type Distribution, type Direction, InvalidDistributionError, validateDistribution } from "../space/index.js";
+import { type Distribution, type Direction, InvalidDistributionError, closestName, validateDistribution } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { PARAM_NAME, parseParamSpec, splitCommandLine } from "./params.js";
 
@@ -125,6 +126,11 @@ export class ConfigSource {
     return `${this.file}:${pos.line}:${pos.col}`;
   }
 
+  /** The absolute folder of the file: relative paths inside it (storage, cwd) start here. */
+  get folder(): string {
+    return dirname(resolve(this.file));
+  }
+
   /** An error pointing at `path` in the file. */
   error(path: Path, message: string, key?: string): UsageError {
     const where = formatPath(key === undefined ? path : [...path, key]);
@@ -150,6 +156,8 @@ export function formatPath(path: Path): string {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
+  // JSON.stringify would print these as "null"; YAML spells them .inf, -.inf and .nan.
+  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? "not-a-number (.nan)" : value > 0 ? "infinity (.inf)" : "minus infinity (-.inf)";
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
@@ -182,7 +190,7 @@ function problemsOf(issues: readonly Issue[], data: unknown, prefix: Path = []):
     const value = valueAt(data, path);
     switch (issue.code) {
       case "invalid_type":
-        out.push({ path, message: value === undefined ? `required field is missing (expected ${issue.expected})` : `expected ${issue.expected === "int" ? "integer" : issue.expected}, got ${describeValue(value)}` });
+        out.push({ path, message: invalidTypeMessage(path, issue.expected, value) });
         break;
       case "unrecognized_keys":
         for (const key of issue.keys) out.push({ path, key, message: `unknown field${suggest(key, knownKeys(path))}` });
@@ -215,6 +223,17 @@ function problemsOf(issues: readonly Issue[], data: unknown, prefix: Path = []):
   return out;
 }
 
+const LIMIT_FIELDS = new Set(["timeout", "trialTimeout", "trials"]);
+
+function invalidTypeMessage(path: Path, expected: string, value: unknown): string {
+  if (value === undefined) return `required field is missing (expected ${expected})`;
+  if (typeof value === "number" && !Number.isFinite(value) && (expected === "number" || expected === "int")) {
+    const noLimit = path.length === 1 && LIMIT_FIELDS.has(String(path[0])) ? "; leave the field out for no limit" : "";
+    return `must be a finite number, got ${describeValue(value)}${noLimit}`;
+  }
+  return `expected ${expected === "int" ? "integer" : expected}, got ${describeValue(value)}`;
+}
+
 function unionExpectation(path: Path): string {
   const last = path[path.length - 1];
   if (path[0] === "params" && path.length === 2) return 'a parameter (a mapping with "type", or a string like "float:1e-5:1e-1:log")';
@@ -231,31 +250,9 @@ function knownKeys(path: Path): string[] {
 }
 
 function suggest(key: string, known: string[]): string {
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = candidate;
-    }
-  }
-  const allowed = known.length > 0 ? ` (allowed: ${known.join(", ")})` : "";
-  return best !== null && bestDistance <= 2 ? ` (did you mean "${best}"?)` : allowed;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
+  const close = closestName(key, known);
+  if (close !== undefined) return ` (did you mean "${close}"?)`;
+  return known.length > 0 ? ` (allowed: ${known.join(", ")})` : "";
 }
 
 /**
@@ -302,7 +299,7 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
   }
   const config: TuneConfig = { params: {} };
   if (raw.study !== undefined) config.study = raw.study;
-  if (raw.storage !== undefined) config.storage = raw.storage;
+  if (raw.storage !== undefined) config.storage = resolveStorageUrl(raw.storage, source.folder);
   if (raw.direction !== undefined) config.directions = [raw.direction];
   if (raw.directions !== undefined) config.directions = raw.directions;
   for (const key of ["trials", "jobs", "timeout", "trialTimeout", "killGrace", "seed"] as const) {
@@ -332,8 +329,24 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
     }
   }
   if (raw.env !== undefined) config.env = raw.env;
-  if (raw.cwd !== undefined) config.cwd = raw.cwd;
+  if (raw.cwd !== undefined) config.cwd = resolve(source.folder, raw.cwd);
   return config;
+}
+
+/**
+ * A storage URL from a config file, with a relative `sqlite:` path made absolute from `folder`, so
+ * that a config means the same database whatever directory `sextant` runs in.
+ *
+ * @example
+ * resolveStorageUrl("sqlite:runs/s.db", "/home/me/exp") // "sqlite:/home/me/exp/runs/s.db"
+ * resolveStorageUrl("memory:", "/home/me/exp") // "memory:"
+ */
+export function resolveStorageUrl(url: string, folder: string): string {
+  if (!url.startsWith("sqlite:")) return url;
+  let path = url.slice("sqlite:".length);
+  if (path.startsWith("//")) path = path.slice(2);
+  if (path === "" || isAbsolute(path)) return url;
+  return `sqlite:${resolve(folder, path)}`;
 }
 
 function paramFromObject(spec: z.infer<typeof paramObject>, name: string): Distribution {

@@ -4,7 +4,7 @@
  * `--debug` or `SEXTANT_DEBUG=1`.
  */
 import { InvalidDistributionError } from "../space/distributions.js";
-import { SamplerOptionError } from "../samplers/options.js";
+import { OptionError } from "../space/index.js";
 import { StorageUrlError } from "../storage/index.js";
 import { ParamConflictError, StorageError, TrialNotFoundError, TrialNotRunningError } from "../storage/types.js";
 import { CommandNotFoundError, CommandTemplateError } from "../study/command-runner.js";
@@ -35,13 +35,13 @@ export class UserError extends Error {
 type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** Library errors that describe bad input in words: exit code 2, like {@link UsageError}. */
-const LIBRARY_USAGE_ERRORS: readonly ErrorClass[] = [CommandNotFoundError, CommandTemplateError, InvalidDistributionError];
+const LIBRARY_USAGE_ERRORS: readonly ErrorClass[] = [CommandNotFoundError, CommandTemplateError, InvalidDistributionError, OptionError];
 
 /**
  * Library errors about the situation rather than the command line (storage URLs and files,
  * duplicate studies, options a sampler refuses): exit code 1. `StorageError` covers its subclasses.
  */
-const LIBRARY_USER_ERRORS: readonly ErrorClass[] = [StorageUrlError, StorageError, MultiObjectiveError, SamplerOptionError];
+const LIBRARY_USER_ERRORS: readonly ErrorClass[] = [StorageUrlError, StorageError, MultiObjectiveError];
 
 /** Storage errors that mean the caller misused the storage: bugs, even though they are StorageErrors. */
 const LIBRARY_BUGS: readonly ErrorClass[] = [TrialNotFoundError, TrialNotRunningError, ParamConflictError];

@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from "commander";
 import "../index.js";
 import { prunerNames } from "../pruners/index.js";
 import { samplerNames } from "../samplers/index.js";
+import { listPrunersCommand, listSamplersCommand } from "./components.js";
 import { UsageError, debugFromEnv, describeUserError, errorStack } from "./errors.js";
 import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
 import { type Io, processIo } from "./io.js";
@@ -78,6 +79,7 @@ Examples:
   $ sextant studies
   $ sextant best quickstart
   $ sextant export quickstart --format csv --output trials.csv
+  $ sextant samplers tpe
 
 Run "sextant help <command>" for a command's flags and examples.`,
   );
@@ -97,9 +99,9 @@ Run "sextant help <command>" for a command's flags and examples.`,
     .option("--storage <url>", STORAGE_HELP)
     .option("-s, --study <name>", "study name (default: from the config, else derived from the command; rerun to resume)")
     .option("--sampler <name>", `sampler: ${samplerNames().join(", ")} (default "auto")`)
-    .option("--sampler-opt <key=value>", "a sampler option (repeatable)", collect)
+    .option("--sampler-opt <key=value>", 'a sampler option, e.g. n_startup_trials=5 (repeatable; "sextant samplers" lists them)', collect)
     .option("--pruner <name>", `pruner: ${prunerNames().join(", ")} (default none)`)
-    .option("--pruner-opt <key=value>", "a pruner option (repeatable)", collect)
+    .option("--pruner-opt <key=value>", 'a pruner option, e.g. n_warmup_steps=3 (repeatable; "sextant pruners" lists them)', collect)
     .option("--seed <n>", "seed for the sampler", integer("--seed"))
     .option("--cwd <dir>", "working directory of the command (default: the config file's folder, else the current one)")
     .option("--json", "print a JSON summary on stdout instead of tables")
@@ -126,6 +128,10 @@ Examples:
       --trial-timeout 600 --pruner median --study xgb -- ./run.sh --booster={booster} {x}
   $ sextant tune -p a=float:0:1 --direction minimize,maximize -- node pareto.mjs {a}
 
+Sampler and pruner options may be spelled n_startup_trials, n-startup-trials or
+nStartupTrials; "sextant samplers" and "sextant pruners" list each one's options with
+types and defaults, and an unknown option is refused with the valid ones.
+
 Rerunning the same tune (same --study, or same config/command) resumes the study.
 Ctrl-C, SIGTERM and SIGHUP (a closed terminal, a dropped SSH session) start no new trials,
 stop running commands (SIGTERM, then SIGKILL after --kill-grace) and mark their trials failed
@@ -135,6 +141,39 @@ and the next run marks the trial failed.`,
     )
     .action(async (commandArgs: string[], flags: TuneFlags) => {
       result.code = await tuneCommand(flags, commandArgs, io);
+    });
+
+  program
+    .command("samplers")
+    .description("list the samplers and their options (types, defaults, descriptions)")
+    .argument("[name]", "only this sampler")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ sextant samplers
+  $ sextant samplers tpe
+  $ sextant samplers --json | jq '.[] | .name'`,
+    )
+    .action(async (name: string | undefined, flags: { json?: boolean }) => {
+      result.code = await listSamplersCommand(name, flags, io);
+    });
+
+  program
+    .command("pruners")
+    .description("list the pruners and their options (types, defaults, descriptions)")
+    .argument("[name]", "only this pruner")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ sextant pruners
+  $ sextant pruners median --json`,
+    )
+    .action(async (name: string | undefined, flags: { json?: boolean }) => {
+      result.code = await listPrunersCommand(name, flags, io);
     });
 
   program

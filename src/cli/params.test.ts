@@ -36,10 +36,24 @@ describe("splitCommandLine", () => {
   });
 
   it("refuses shell operators, unterminated quotes and empty commands", () => {
-    expect(() => splitCommandLine("python train.py > log.txt")).toThrow('">" is a shell operator');
-    expect(() => splitCommandLine("a && b")).toThrow('"&&" is a shell operator');
+    expect(() => splitCommandLine("python train.py > log.txt")).toThrow('unquoted ">" in ">": commands do not run through a shell');
+    expect(() => splitCommandLine("a && b")).toThrow('unquoted "&" in "&&"');
     expect(() => splitCommandLine(`echo "unterminated`)).toThrow("unterminated double quote");
     expect(() => splitCommandLine(`echo 'unterminated`)).toThrow("unterminated single quote");
     expect(() => splitCommandLine("   ")).toThrow("the command is empty");
+  });
+
+  it("refuses an operator character inside a word instead of passing it on as text", () => {
+    expect(() => splitCommandLine("echo hi; rm x")).toThrow(`unquoted ";" in "hi;"`);
+    expect(() => splitCommandLine("a|b")).toThrow(`unquoted "|" in "a|b"`);
+    expect(() => splitCommandLine("run 2>/dev/null")).toThrow(`unquoted ">" in "2>/dev/null"`);
+    expect(() => splitCommandLine("run <in.txt")).toThrow(`unquoted "<" in "<in.txt"`);
+    expect(() => splitCommandLine("sleep 1&")).toThrow(`unquoted "&" in "1&"`);
+    expect(() => splitCommandLine("train.py --tag a#b")).toThrow(`unquoted "#" in "a#b"`);
+    expect(() => splitCommandLine("run # comment")).toThrow(`quote it ('#') to pass it on, or use a list like ["sh", "-c", "…"]`);
+  });
+
+  it("passes quoted or escaped operator characters on literally", () => {
+    expect(splitCommandLine(`echo 'hi;' "a|b" 2\\>x a\\#b "<&>"`)).toEqual(["echo", "hi;", "a|b", "2>x", "a#b", "<&>"]);
   });
 });

@@ -98,33 +98,39 @@ export function parseOptionFlag(flag: string, option: string): [string, string |
   return [key, text];
 }
 
-const SHELL_OPERATORS = new Set(["|", "||", "&&", "&", ";", ">", ">>", "<", "2>", "2>&1", "&>"]);
+/** Characters a shell would treat as operators or a comment when unquoted: refused rather than passed on as literal text. */
+const SHELL_OPERATOR_CHARS = ";|&<>#";
+
+/** The whitespace-delimited stretch of `text` around index `at`, to show where a refused character sits. */
+function rawWordAt(text: string, at: number): string {
+  let start = at;
+  while (start > 0 && !/\s/.test(text[start - 1]!)) start--;
+  let end = at;
+  while (end < text.length && !/\s/.test(text[end]!)) end++;
+  return text.slice(start, end);
+}
 
 /**
  * Splits a command line into argv the way a POSIX shell would split words, but without running a
- * shell: single quotes, double quotes and backslashes work; `$VAR`, globs and redirections do not
- * (an unquoted `|`, `;`, `>` … is refused, since it would silently become a literal argument).
+ * shell: single quotes, double quotes and backslashes work; `$VAR` and globs stay literal. An
+ * unquoted `;`, `|`, `&`, `<`, `>` or `#` anywhere in a word is refused: a shell would have run a
+ * pipeline, a redirection or a comment, and passing the character on would silently give the
+ * program other arguments than the user meant.
  *
  * @example
  * splitCommandLine(`python train.py --name "my run" --lr {lr}`) // ["python", "train.py", "--name", "my run", "--lr", "{lr}"]
+ * splitCommandLine("echo hi; rm x") // throws: unquoted ";" in "hi;"
  */
 export function splitCommandLine(text: string): string[] {
   const words: string[] = [];
   let word = "";
   let inWord = false;
-  let quoted = false;
   let i = 0;
   const push = (): void => {
     if (!inWord) return;
-    if (!quoted && SHELL_OPERATORS.has(word)) {
-      throw new Error(
-        `"${word}" is a shell operator, but commands do not run through a shell; use a list like ["sh", "-c", "…"] if you need one`,
-      );
-    }
     words.push(word);
     word = "";
     inWord = false;
-    quoted = false;
   };
   while (i < text.length) {
     const c = text[i]!;
@@ -136,12 +142,10 @@ export function splitCommandLine(text: string): string[] {
       if (end < 0) throw new Error("unterminated single quote in command");
       word += text.slice(i + 1, end);
       inWord = true;
-      quoted = true;
       i = end + 1;
     } else if (c === '"') {
       i++;
       inWord = true;
-      quoted = true;
       let closed = false;
       while (i < text.length) {
         const d = text[i]!;
@@ -162,8 +166,12 @@ export function splitCommandLine(text: string): string[] {
     } else if (c === "\\") {
       if (i + 1 < text.length) word += text[i + 1];
       inWord = true;
-      quoted = true;
       i += 2;
+    } else if (SHELL_OPERATOR_CHARS.includes(c)) {
+      throw new Error(
+        `unquoted "${c}" in "${rawWordAt(text, i)}": commands do not run through a shell, so ; | & < > # would reach the program ` +
+          `as literal text; quote it ('${c}') to pass it on, or use a list like ["sh", "-c", "…"] to run a shell`,
+      );
     } else {
       word += c;
       inWord = true;

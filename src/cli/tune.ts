@@ -7,14 +7,14 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { basename, dirname, resolve } from "node:path";
-import { type Pruner, createPrunerByName, prunerNames } from "../pruners/index.js";
-import { type Sampler, createSamplerByName, samplerNames } from "../samplers/index.js";
-import type { Direction, Distribution, FrozenTrial, JsonValue, TrialState } from "../space/index.js";
+import { type Pruner, createPrunerByName } from "../pruners/index.js";
+import { type Sampler, createSamplerByName } from "../samplers/index.js";
+import { type Direction, type Distribution, type FrozenTrial, type JsonValue, type TrialState, OptionError, lastIntermediate, normalizeOptionKey } from "../space/index.js";
 import { type Storage, openStorage } from "../storage/index.js";
 import {
   CommandNotFoundError,
   CommandTemplateError,
-  checkCommandTemplate,
+  checkCommandSpec,
   commandObjective,
   placeholdersIn,
   resolveExecutable,
@@ -67,6 +67,9 @@ interface TuneSettings {
   killGrace: number;
   sampler: NamedComponent;
   pruner: NamedComponent;
+  /** Where in the config file the sampler/pruner came from, when the config alone chose it and its options. */
+  samplerSource: ConfigSource | null;
+  prunerSource: ConfigSource | null;
   command: string[];
   space: Record<string, Distribution>;
   env: Record<string, string>;
@@ -128,6 +131,8 @@ function pickComponent(
   const options: Record<string, string | number | boolean> = fromConfig && fromConfig.name === name ? { ...fromConfig.options } : {};
   for (const flag of flagOptions ?? []) {
     const [key, value] = parseOptionFlag(flag, `--${kind}-opt`);
+    // A flag overrides the config's option under any spelling (n_startup_trials vs nStartupTrials).
+    for (const existing of Object.keys(options)) if (normalizeOptionKey(existing) === normalizeOptionKey(key)) delete options[existing];
     options[key] = value;
   }
   return { name, options };
@@ -155,16 +160,9 @@ async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise
     throw new UsageError("no parameters to tune: give --param NAME=SPEC (e.g. --param lr=float:1e-5:1e-1:log) or params in a config file");
   }
   try {
-    checkCommandTemplate(command, Object.keys(space));
-    for (const [key, value] of Object.entries(config.env ?? {})) {
-      const unknown = placeholdersIn([value]).filter((n) => !(n in space));
-      if (unknown.length > 0) throw new CommandTemplateError(`env.${key} uses {${unknown[0]}} but there is no such parameter`);
-    }
+    checkCommandSpec({ argv: command, space, env: config.env });
   } catch (error) {
-    if (error instanceof CommandTemplateError) {
-      if (source && commandArgs.length === 0) throw source.error(["command"], error.message);
-      throw new UsageError(error.message);
-    }
+    if (error instanceof CommandTemplateError) throw templateError(error, source, { argv: commandArgs.length > 0, space: (flags.param ?? []).length > 0 });
     throw error;
   }
 
@@ -172,21 +170,15 @@ async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise
   const timeout = flags.timeout ?? config.timeout;
   const trials = flags.trials ?? config.trials ?? (timeout === undefined ? DEFAULT_TRIALS : undefined);
 
-  const defaultSampler = samplerNames().includes("auto") ? "auto" : "random";
-  const sampler = pickComponent("sampler", flags.sampler, flags.samplerOpt, config.sampler, defaultSampler);
-  // "auto" lands with the model-based samplers; until it is registered, random is what it would pick anyway.
-  if (sampler.name === "auto" && !samplerNames().includes("auto")) sampler.name = "random";
-  if (!samplerNames().includes(sampler.name)) {
-    throw new UsageError(`unknown sampler "${sampler.name}" (choose one of: ${samplerNames().join(", ")})`);
-  }
+  const sampler = pickComponent("sampler", flags.sampler, flags.samplerOpt, config.sampler, "auto");
   const seed = flags.seed ?? config.seed;
-  if (seed !== undefined && sampler.options.seed === undefined) sampler.options.seed = seed;
+  if (seed !== undefined && !Object.keys(sampler.options).some((key) => normalizeOptionKey(key) === "seed")) sampler.options.seed = seed;
   const pruner = pickComponent("pruner", flags.pruner, flags.prunerOpt, config.pruner, "none");
-  if (!prunerNames().includes(pruner.name)) {
-    throw new UsageError(`unknown pruner "${pruner.name}" (choose one of: ${prunerNames().join(", ")})`);
-  }
+  const fromConfigOnly = (fromConfig: NamedComponent | undefined, flagName: string | undefined, flagOptions: string[] | undefined): ConfigSource | null =>
+    fromConfig !== undefined && (flagName === undefined || flagName === fromConfig.name) && (flagOptions ?? []).length === 0 ? source : null;
 
-  const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : config.cwd !== undefined ? resolve(configDir, config.cwd) : configDir;
+  // The config loader already made its relative paths absolute from the config file's folder.
+  const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : (config.cwd ?? configDir);
   return {
     source,
     settings: {
@@ -200,6 +192,8 @@ async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise
       killGrace: flags.killGrace ?? config.killGrace ?? 5,
       sampler,
       pruner,
+      samplerSource: fromConfigOnly(config.sampler, flags.sampler, flags.samplerOpt),
+      prunerSource: fromConfigOnly(config.pruner, flags.pruner, flags.prunerOpt),
       command,
       space,
       env: config.env ?? {},
@@ -208,11 +202,24 @@ async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise
   };
 }
 
-function build<T>(kind: string, make: () => T): T {
+/** Where a command-template problem sits: in the config file when the config alone supplied that part. */
+function templateError(error: CommandTemplateError, source: ConfigSource | null, fromFlags: { argv: boolean; space: boolean }): UsageError {
+  if (source === null || (error.field === "argv" && fromFlags.argv) || (error.field === "space" && fromFlags.space)) return new UsageError(error.message);
+  const path = error.field === "argv" ? ["command"] : error.field === "env" ? ["env"] : ["params"];
+  return source.error(path, error.message);
+}
+
+/**
+ * Builds the sampler or pruner; option errors already name it ("tpe sampler: …"), others get its
+ * name in front. When the config file alone chose it, the error points at that field of the file.
+ */
+function build<T>(kind: "sampler" | "pruner", component: NamedComponent, source: ConfigSource | null, make: () => T): T {
   try {
     return make();
   } catch (error) {
-    throw new UsageError(`${kind}: ${error instanceof Error ? error.message : String(error)}`);
+    const text = error instanceof Error ? error.message : String(error);
+    const message = error instanceof OptionError ? text : `${kind} "${component.name}": ${text}`;
+    throw source ? source.error([kind], message) : new UsageError(message);
   }
 }
 
@@ -278,10 +285,10 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
       throw error;
     }
   }
-  const sampler: Sampler = build(`sampler "${settings.sampler.name}"`, () =>
+  const sampler: Sampler = build("sampler", settings.sampler, settings.samplerSource, () =>
     createSamplerByName(settings.sampler.name, settings.sampler.options, { searchSpace: settings.space }),
   );
-  const pruner: Pruner = build(`pruner "${settings.pruner.name}"`, () => createPrunerByName(settings.pruner.name, settings.pruner.options));
+  const pruner: Pruner = build("pruner", settings.pruner, settings.prunerSource, () => createPrunerByName(settings.pruner.name, settings.pruner.options));
 
   let storage: Storage;
   try {
@@ -307,7 +314,7 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
     throw new UserError(error instanceof Error ? error.message : String(error));
   }
   if (!existed) {
-    // Kept so that a later `sextant worker` (or a curious user) can rebuild the objective from the study alone.
+    // Stored so that the study can be rebuilt (command, space, sampler, pruner) from storage alone.
     await study.setSystemAttr("cli:config", {
       version: 1,
       command: settings.command,
@@ -441,8 +448,8 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
     let line: string;
     if (state === "complete") line = `trial ${trial.number} complete value=${formatValues(trial.values)} ${bestText()} (${params})`;
     else if (state === "pruned") {
-      const steps = Object.keys(trial.intermediate).map(Number);
-      line = `trial ${trial.number} pruned${steps.length > 0 ? ` at step ${Math.max(...steps)}` : ""} value=${formatValues(trial.values)} (${params})`;
+      const last = lastIntermediate(trial);
+      line = `trial ${trial.number} pruned${last ? ` at step ${last.step}` : ""} value=${formatValues(trial.values)} (${params})`;
     } else line = `trial ${trial.number} failed: ${String(trial.systemAttrs.failReason ?? "")} (${params})`;
     if (state === "failed" && flags.verbose && typeof trial.systemAttrs.stderrTail === "string" && trial.systemAttrs.stderrTail !== "") {
       line += `\n  stderr:\n${trial.systemAttrs.stderrTail.replace(/\n$/, "").replace(/^/gm, "    ")}`;

@@ -189,9 +189,9 @@ describe("createMedianPrunerFromOptions", () => {
   });
 
   it("names unknown keys and bad values", () => {
-    expect(() => createMedianPrunerFromOptions({ percentile: "25" })).toThrow(/unknown option "percentile" \(known options: nStartupTrials/);
-    expect(() => createMedianPrunerFromOptions({ nWarmupSteps: "ten" })).toThrow(/"nWarmupSteps" must be a whole number, got "ten"/);
-    expect(() => createMedianPrunerFromOptions({ nWarmupSteps: "" })).toThrow(/whole number/);
-    expect(() => createMedianPrunerFromOptions({ intervalSteps: "0" })).toThrow(/intervalSteps must be an integer ≥ 1/);
+    expect(() => createMedianPrunerFromOptions({ percentile: "25" })).toThrow(/median pruner: unknown option "percentile"; valid options: nStartupTrials/);
+    expect(() => createMedianPrunerFromOptions({ nWarmupSteps: "ten" })).toThrow(/"nWarmupSteps" must be an integer >= 0, got "ten"/);
+    expect(() => createMedianPrunerFromOptions({ nWarmupSteps: "" })).toThrow(/must be an integer/);
+    expect(() => createMedianPrunerFromOptions({ intervalSteps: "0" })).toThrow(/"intervalSteps" must be an integer >= 1/);
   });
 });

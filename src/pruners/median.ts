@@ -1,6 +1,5 @@
-import type { Direction, FrozenTrial, StudySnapshot } from "../space/index.js";
+import { type Direction, type FrozenTrial, type RawOptions, type StudySnapshot, defineOptions, parseOptions } from "../space/index.js";
 import type { Pruner } from "./base.js";
-import type { PrunerOptions } from "./registry.js";
 
 export interface MedianPrunerOptions {
   /** No pruning until this many trials of the study have completed (default 5). */
@@ -167,36 +166,23 @@ function checkInteger(name: string, value: unknown, min: number): number {
   return value;
 }
 
-const OPTION_NAMES: Record<string, keyof MedianPrunerOptions> = {
-  nstartuptrials: "nStartupTrials",
-  nwarmupsteps: "nWarmupSteps",
-  intervalsteps: "intervalSteps",
-  nmintrials: "nMinTrials",
-};
+/** The options of the `median` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
+export const MEDIAN_OPTIONS = defineOptions({
+  nStartupTrials: { kind: "integer", min: 0, default: 5, description: "no pruning until this many trials have completed" },
+  nWarmupSteps: { kind: "integer", min: 0, default: 0, description: "no pruning while the trial's step is below this" },
+  intervalSteps: { kind: "integer", min: 1, default: 1, description: "judge only once per this many steps after the warm-up" },
+  nMinTrials: { kind: "integer", min: 1, default: 1, description: "judge a step only when this many complete trials reported there" },
+});
 
 /**
- * Builds a {@link MedianPruner} from CLI-style options (`--pruner-opt n_startup_trials=10`):
- * keys in camelCase, snake_case or kebab-case, values as numbers or numeric strings. An unknown
- * key or a value that is not a whole number is an error that names it.
+ * Builds a {@link MedianPruner} from CLI-style options (`--pruner-opt n_startup_trials=10`) read
+ * against {@link MEDIAN_OPTIONS}: keys in camelCase, snake_case or kebab-case, values as numbers or
+ * numeric strings. An unknown key or a value that is not a whole number in range throws an
+ * `OptionError` naming it.
  *
  * @example
  * createMedianPrunerFromOptions({ "n-warmup-steps": "10", nStartupTrials: 3 })
  */
-export function createMedianPrunerFromOptions(options: PrunerOptions = {}): MedianPruner {
-  const parsed: MedianPrunerOptions = {};
-  for (const [rawKey, rawValue] of Object.entries(options)) {
-    if (rawValue === undefined) continue;
-    const key = OPTION_NAMES[rawKey.replace(/[-_]/g, "").toLowerCase()];
-    if (key === undefined) {
-      throw new Error(
-        `median pruner: unknown option "${rawKey}" (known options: ${Object.values(OPTION_NAMES).join(", ")})`,
-      );
-    }
-    const value = typeof rawValue === "string" && rawValue.trim() !== "" ? Number(rawValue) : rawValue;
-    if (typeof value !== "number" || !Number.isInteger(value)) {
-      throw new Error(`median pruner: option "${rawKey}" must be a whole number, got ${JSON.stringify(rawValue)}`);
-    }
-    parsed[key] = value;
-  }
-  return new MedianPruner(parsed);
+export function createMedianPrunerFromOptions(options: RawOptions = {}): MedianPruner {
+  return new MedianPruner(parseOptions("median pruner", options, MEDIAN_OPTIONS));
 }

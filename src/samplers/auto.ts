@@ -1,5 +1,14 @@
 import { randomSeed } from "../math/rng.js";
-import type { Distribution, ParamValue, SamplingTrial, SearchSpace, StudySnapshot, TrialState } from "../space/index.js";
+import {
+  type Distribution,
+  type ParamValue,
+  type SamplingTrial,
+  type SearchSpace,
+  type StudySnapshot,
+  type TrialState,
+  SEED_OPTION,
+  defineOptions,
+} from "../space/index.js";
 import type { Sampler } from "./base.js";
 import { GPSampler } from "./gp/index.js";
 import { TPESampler } from "./tpe/index.js";
@@ -11,6 +20,13 @@ export interface AutoSamplerOptions {
   /** Dimensions above which TPE is used from the start (default 24). */
   gpMaxDimensions?: number;
 }
+
+/** The options of the `auto` sampler, as `--sampler-opt`, config files and `sextant samplers` know them. */
+export const AUTO_OPTIONS = defineOptions({
+  seed: SEED_OPTION,
+  gpMaxTrials: { kind: "integer", min: 1, default: 300, description: "complete trials after which the GP hands over to TPE" },
+  gpMaxDimensions: { kind: "integer", min: 1, default: 24, description: "dimensions above which TPE is used from the start" },
+});
 
 interface Choice {
   readonly sampler: Sampler;

@@ -226,6 +226,6 @@ describe("createGridSamplerFromOptions", () => {
     expect(() => createGridSamplerFromOptions({ grid: "{oops" })).toThrow(/"grid" is not valid JSON/);
     expect(() => createGridSamplerFromOptions({ grid: '{"a":[1]}', cycle: "maybe" })).toThrow(/option "cycle" must be true or false/);
     expect(() => createGridSamplerFromOptions({ grid: '{"a":[1]}', step: "2" })).toThrow(/unknown option "step"/);
-    expect(() => createGridSamplerFromOptions({ points: "0" }, {})).toThrow(/option "points" must be >= 1/);
+    expect(() => createGridSamplerFromOptions({ points: "0" }, {})).toThrow(/option "points" must be an integer >= 1/);
   });
 });

@@ -11,10 +11,13 @@ import {
   containsValue,
   effectiveStep,
   snapToDistribution,
+  OptionError,
+  type RawOptions,
+  SEED_OPTION,
+  defineOptions,
+  parseOptions,
 } from "../space/index.js";
 import type { Sampler } from "./base.js";
-import { type OptionSpec, SamplerOptionError, parseSamplerOptions } from "./options.js";
-import type { SamplerOptions } from "./registry.js";
 
 /** Parameter names mapped to the values the grid tries for each. */
 export type GridSearchSpace = Readonly<Record<string, readonly ParamValue[]>>;
@@ -394,52 +397,40 @@ function tidy(value: number, low: number, high: number): number {
   return rounded >= low && rounded <= high ? rounded : value;
 }
 
-const GRID_OPTION_SPECS: Record<string, OptionSpec> = {
-  seed: { kind: "number", integer: true, min: 0 },
-  points: { kind: "number", integer: true, min: 1 },
-  maxIntValues: { kind: "number", integer: true, min: 1 },
-  cycle: { kind: "boolean" },
-  shuffle: { kind: "boolean" },
-};
+/** The options of the `grid` sampler, as `--sampler-opt`, config files and `sextant samplers` know them. */
+export const GRID_OPTIONS = defineOptions({
+  seed: SEED_OPTION,
+  grid: { kind: "string", default: "from the declared space", description: 'JSON object of value lists, e.g. {"lr":[0.001,0.01],"depth":[2,4]}' },
+  points: { kind: "integer", min: 1, default: 5, description: "values per float parameter when the grid comes from the space" },
+  maxIntValues: { kind: "integer", min: 1, default: 16, description: "int ranges up to this many values are listed in full" },
+  cycle: { kind: "boolean", default: false, description: "start over once every point was taken instead of stopping the study" },
+  shuffle: { kind: "boolean", default: true, description: "visit points in a seeded random order rather than in order" },
+});
 
 /**
- * Builds a {@link GridSampler} from CLI-style options (`--sampler grid --sampler-opt points=7`).
- * The grid comes from `grid`, a JSON object of value lists (`{"lr":[0.001,0.01],"depth":[2,4]}`),
- * or else from `space` through {@link gridFromSpace} with `points` values per float (default 5)
- * and int ranges of up to `maxIntValues` values (default 16) listed in full. `cycle` and
- * `shuffle` take true/false. Unknown keys and malformed values are errors
- * ({@link SamplerOptionError}) that name them.
+ * Builds a {@link GridSampler} from CLI-style options (`--sampler grid --sampler-opt points=7`)
+ * read against {@link GRID_OPTIONS}. The grid comes from `grid`, a JSON object of value lists
+ * (`{"lr":[0.001,0.01],"depth":[2,4]}`), or else from `space` through {@link gridFromSpace} with
+ * `points` values per float and int ranges of up to `maxIntValues` values listed in full.
+ * Unknown keys and malformed values throw an `OptionError` naming them.
  *
  * @example
  * createGridSamplerFromOptions({ seed: 1, points: "3" }, { x: { type: "float", low: 0, high: 1 } })
  * createGridSamplerFromOptions({ grid: '{"optimizer":["adam","sgd"],"layers":[1,2,3]}' })
  */
-export function createGridSamplerFromOptions(options: SamplerOptions, space?: SearchSpace): GridSampler {
-  // The grid itself is JSON, which the option schema cannot express; everything else goes through it.
-  let gridText: string | number | boolean | undefined;
-  const rest: Record<string, string | number | boolean | undefined> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (key.toLowerCase() === "grid") gridText = value;
-    else rest[key] = value;
-  }
-  const parsed = parseSamplerOptions("grid", rest, GRID_OPTION_SPECS);
+export function createGridSamplerFromOptions(options: RawOptions, space?: SearchSpace): GridSampler {
+  const parsed = parseOptions("grid sampler", options, GRID_OPTIONS);
   let searchSpace: GridSearchSpace;
-  if (gridText !== undefined) {
-    if (typeof gridText !== "string") throw new SamplerOptionError(`grid sampler: option "grid" must be a JSON object of value lists`);
+  if (parsed.grid !== undefined) {
     try {
-      searchSpace = JSON.parse(gridText) as GridSearchSpace;
+      searchSpace = JSON.parse(parsed.grid) as GridSearchSpace;
     } catch (error) {
-      throw new SamplerOptionError(`grid sampler: option "grid" is not valid JSON: ${(error as Error).message}`);
+      throw new OptionError(`grid sampler: option "grid" is not valid JSON: ${(error as Error).message}`);
     }
   } else if (space !== undefined) {
-    searchSpace = gridFromSpace(space, (parsed.points as number | undefined) ?? 5, (parsed.maxIntValues as number | undefined) ?? 16);
+    searchSpace = gridFromSpace(space, parsed.points ?? 5, parsed.maxIntValues ?? 16);
   } else {
-    throw new SamplerOptionError(`the grid sampler needs a grid: pass the option grid='{"name":[values…]}' or declare the parameters' ranges`);
+    throw new OptionError(`the grid sampler needs a grid: pass the option grid='{"name":[values…]}' or declare the parameters' ranges`);
   }
-  return new GridSampler({
-    searchSpace,
-    ...(parsed.seed === undefined ? {} : { seed: parsed.seed as number }),
-    cycle: (parsed.cycle as boolean | undefined) ?? false,
-    shuffle: (parsed.shuffle as boolean | undefined) ?? true,
-  });
+  return new GridSampler({ searchSpace, seed: parsed.seed, cycle: parsed.cycle ?? false, shuffle: parsed.shuffle ?? true });
 }

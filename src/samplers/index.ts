@@ -1,14 +1,23 @@
 export type { Sampler } from "./base.js";
 export { SamplerExhaustedError } from "./base.js";
-export { RandomSampler, sampleUniform } from "./random.js";
+export { RandomSampler, RANDOM_OPTIONS, sampleUniform } from "./random.js";
 export { CmaEsSampler, createCmaEsSamplerFromOptions, type CmaEsSamplerOptions } from "./cmaes/index.js";
 export { CemSampler, createCemSamplerFromOptions, type CemSamplerOptions } from "./cem/index.js";
-export { SamplerOptionError, parseSamplerOptions } from "./options.js";
-export { GridSampler, gridFromSpace, createGridSamplerFromOptions, type GridSamplerOptions, type GridSearchSpace } from "./grid.js";
-export { SobolSampler, HaltonSampler, createSobolSamplerFromOptions, createHaltonSamplerFromOptions, type QmcSamplerOptions } from "./qmc.js";
+export {
+  OptionError,
+  OptionError as SamplerOptionError,
+  type OptionSchema,
+  type OptionSpec,
+  type ParsedOptions,
+  SEED_OPTION,
+  defineOptions,
+  parseOptions,
+} from "../space/index.js";
+export { GridSampler, gridFromSpace, createGridSamplerFromOptions, GRID_OPTIONS, type GridSamplerOptions, type GridSearchSpace } from "./grid.js";
+export { SobolSampler, HaltonSampler, createSobolSamplerFromOptions, createHaltonSamplerFromOptions, QMC_OPTIONS, type QmcSamplerOptions } from "./qmc.js";
 export * from "./tpe/index.js";
 export { GPSampler, createGPSamplerFromOptions, type GPSamplerOptions } from "./gp/index.js";
-export { NSGAIISampler, createNSGAIISamplerFromOptions, type NSGAIISamplerOptions } from "./nsga2/index.js";
+export { NSGAIISampler, NSGA2_OPTIONS, createNSGAIISamplerFromOptions, type NSGAIISamplerOptions } from "./nsga2/index.js";
 export { NSGAIIISampler, createNSGAIIISamplerFromOptions, type NSGAIIISamplerOptions } from "./nsga3/index.js";
-export { AutoSampler, type AutoSamplerOptions } from "./auto.js";
-export { createSamplerByName, registerSampler, samplerNames, type SamplerOptions, type SamplerContext } from "./registry.js";
+export { AutoSampler, AUTO_OPTIONS, type AutoSamplerOptions } from "./auto.js";
+export { createSamplerByName, registerSampler, samplerNames, samplerEntries, type SamplerEntry, type SamplerOptions, type SamplerContext } from "./registry.js";

@@ -12,9 +12,12 @@ import {
   SpaceEncoder,
   isSingleValue,
   validateDistribution,
+  type RawOptions,
+  SEED_OPTION,
+  defineOptions,
+  parseOptions,
 } from "../space/index.js";
 import type { Sampler } from "./base.js";
-import { type OptionSpec, parseSamplerOptions } from "./options.js";
 import { sampleUniform } from "./random.js";
 
 export interface QmcSamplerOptions {
@@ -161,18 +164,11 @@ function storedSpace(snapshot: StudySnapshot): SearchSpace | null {
   return space;
 }
 
-const QMC_OPTION_SPECS: Record<string, OptionSpec> = {
-  seed: { kind: "number", integer: true, min: 0 },
-  scramble: { kind: "boolean" },
-};
-
-function parseQmcOptions(sampler: string, options: Readonly<Record<string, string | number | boolean | undefined>>): QmcSamplerOptions {
-  const parsed = parseSamplerOptions(sampler, options, QMC_OPTION_SPECS);
-  return {
-    ...(parsed.seed === undefined ? {} : { seed: parsed.seed as number }),
-    ...(parsed.scramble === undefined ? {} : { scramble: parsed.scramble as boolean }),
-  };
-}
+/** The options of the `sobol` and `halton` samplers, as `--sampler-opt`, config files and `sextant samplers` know them. */
+export const QMC_OPTIONS = defineOptions({
+  seed: SEED_OPTION,
+  scramble: { kind: "boolean", default: true, description: "randomize the sequence; unscrambled it is the same for every seed" },
+});
 
 /**
  * Builds a {@link SobolSampler} from CLI-style options (`--sampler sobol --sampler-opt scramble=false`):
@@ -181,8 +177,8 @@ function parseQmcOptions(sampler: string, options: Readonly<Record<string, strin
  * @example
  * createSobolSamplerFromOptions({ seed: 3, scramble: "false" })
  */
-export function createSobolSamplerFromOptions(options: Readonly<Record<string, string | number | boolean | undefined>>): SobolSampler {
-  return new SobolSampler(parseQmcOptions("sobol", options));
+export function createSobolSamplerFromOptions(options: RawOptions): SobolSampler {
+  return new SobolSampler(parseOptions("sobol sampler", options, QMC_OPTIONS));
 }
 
 /**
@@ -192,6 +188,6 @@ export function createSobolSamplerFromOptions(options: Readonly<Record<string, s
  * @example
  * createHaltonSamplerFromOptions({ seed: 3, scramble: "true" })
  */
-export function createHaltonSamplerFromOptions(options: Readonly<Record<string, string | number | boolean | undefined>>): HaltonSampler {
-  return new HaltonSampler(parseQmcOptions("halton", options));
+export function createHaltonSamplerFromOptions(options: RawOptions): HaltonSampler {
+  return new HaltonSampler(parseOptions("halton sampler", options, QMC_OPTIONS));
 }

@@ -1,6 +1,9 @@
 import { Rng, deriveSeed, randomSeed } from "../math/rng.js";
-import { type Distribution, type ParamValue, type SamplingTrial, type SearchSpace, decodeValue } from "../space/index.js";
+import { type Distribution, type ParamValue, SEED_OPTION, type SamplingTrial, type SearchSpace, decodeValue, defineOptions } from "../space/index.js";
 import type { Sampler } from "./base.js";
+
+/** The options of the `random` sampler: only its seed. */
+export const RANDOM_OPTIONS = defineOptions({ seed: SEED_OPTION });
 
 /**
  * Independent uniform sampling: every parameter is drawn uniformly from its distribution (on the

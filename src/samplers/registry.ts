@@ -1,69 +1,83 @@
 import type { Sampler } from "./base.js";
-import { createCemSamplerFromOptions } from "./cem/index.js";
-import { createCmaEsSamplerFromOptions } from "./cmaes/index.js";
-import { createGridSamplerFromOptions } from "./grid.js";
-import { createHaltonSamplerFromOptions, createSobolSamplerFromOptions } from "./qmc.js";
-import { AutoSampler } from "./auto.js";
-import { createGPSamplerFromOptions } from "./gp/index.js";
-import { createNSGAIISamplerFromOptions } from "./nsga2/index.js";
-import { createNSGAIIISamplerFromOptions } from "./nsga3/index.js";
-import { parseSamplerOptions } from "./options.js";
-import { RandomSampler } from "./random.js";
-import { createTPESamplerFromOptions } from "./tpe/index.js";
+import { CEM_OPTIONS, createCemSamplerFromOptions } from "./cem/index.js";
+import { CMAES_OPTIONS, createCmaEsSamplerFromOptions } from "./cmaes/index.js";
+import { GRID_OPTIONS, createGridSamplerFromOptions } from "./grid.js";
+import { QMC_OPTIONS, createHaltonSamplerFromOptions, createSobolSamplerFromOptions } from "./qmc.js";
+import { AUTO_OPTIONS, AutoSampler } from "./auto.js";
+import { GP_OPTIONS, createGPSamplerFromOptions } from "./gp/index.js";
+import { NSGA2_OPTIONS, NSGAIISampler } from "./nsga2/index.js";
+import { NSGA3_OPTIONS, NSGAIIISampler } from "./nsga3/index.js";
+import { RANDOM_OPTIONS, RandomSampler } from "./random.js";
+import { TPE_OPTIONS, createTPESamplerFromOptions } from "./tpe/index.js";
+import { type ComponentEntry, ComponentRegistry, type OptionSchema, type RawOptions } from "../space/index.js";
 import type { SearchSpace } from "../space/index.js";
 
 /** Options given to a sampler by name (from the CLI's `--sampler-opt key=value` or a config file). */
-export type SamplerOptions = Record<string, string | number | boolean | undefined> & { seed?: number };
+export type SamplerOptions = RawOptions;
 
 /** What a front end knows beyond the options: the declared search space, if any (the grid sampler builds its grid from it). */
 export interface SamplerContext {
   readonly searchSpace?: SearchSpace;
 }
 
-type SamplerFactory = (options: SamplerOptions, context: SamplerContext) => Sampler;
+/** A sampler as the registry knows it: its name, what it is for, its options, and how to build it from parsed options. */
+export type SamplerEntry<S extends OptionSchema = OptionSchema> = ComponentEntry<Sampler, SamplerContext, S>;
 
-const FACTORIES = new Map<string, SamplerFactory>([
-  ["random", (o) => new RandomSampler({ seed: o.seed })],
-  ["cmaes", (o) => createCmaEsSamplerFromOptions(o)],
-  ["cem", (o) => createCemSamplerFromOptions(o)],
-  ["sobol", (o) => createSobolSamplerFromOptions(o)],
-  ["halton", (o) => createHaltonSamplerFromOptions(o)],
-  ["auto", (o) => createAutoSamplerFromOptions(o)],
-  ["tpe", (o) => createTPESamplerFromOptions(o)],
-  ["gp", (o) => createGPSamplerFromOptions(o)],
-  ["nsga2", (o) => createNSGAIISamplerFromOptions(o)],
-  ["nsga3", (o) => createNSGAIIISamplerFromOptions(o)],
-  ["grid", (o, context) => createGridSamplerFromOptions(o, context.searchSpace)],
-]);
+const SAMPLERS = new ComponentRegistry<Sampler, SamplerContext>("sampler");
 
-/** Registers a sampler under a name for {@link createSamplerByName}. */
-export function registerSampler(name: string, factory: SamplerFactory): void {
-  FACTORIES.set(name, factory);
+/**
+ * Registers a sampler for {@link createSamplerByName}, `--sampler NAME` and config files. Its
+ * options are read against `options` before `create` runs, so every spelling (camelCase,
+ * snake_case, kebab-case), coercion of CLI strings, "did you mean" and `sextant samplers` come for
+ * free. Registering a name again replaces the earlier entry.
+ *
+ * @example
+ * const NSGA2_OPTIONS = defineOptions({
+ *   seed: SEED_OPTION,
+ *   populationSize: { kind: "integer", min: 2, default: 50, description: "individuals per generation" },
+ * });
+ * registerSampler({ name: "nsga2", description: "NSGA-II (Deb et al. 2002)", options: NSGA2_OPTIONS, create: (o) => new NSGAIISampler(o) });
+ */
+export function registerSampler<const S extends OptionSchema>(entry: SamplerEntry<S>): void {
+  SAMPLERS.register(entry);
 }
 
-/** Names accepted by {@link createSamplerByName}. */
+/** Names accepted by {@link createSamplerByName}, in registration order. */
 export function samplerNames(): string[] {
-  return [...FACTORIES.keys()];
+  return SAMPLERS.names();
 }
 
 /**
- * Builds a sampler from its name and options, as the CLI and config files name them.
+ * Every registered sampler with its option schema, for help text and `sextant samplers`.
+ *
+ * @example
+ * samplerEntries().map((e) => e.name) // ["auto", "random", "tpe", …]
+ */
+export function samplerEntries(): SamplerEntry[] {
+  return SAMPLERS.list();
+}
+
+/**
+ * Builds a sampler from its name and options, as the CLI and config files name them. An unknown
+ * name or option throws an `OptionError` that lists the valid ones.
  *
  * @example
  * createSamplerByName("random", { seed: 1 })
+ * createSamplerByName("tpe", { n_startup_trials: "5" })
  * createSamplerByName("grid", {}, { searchSpace: { depth: { type: "int", low: 2, high: 4 } } })
  */
 export function createSamplerByName(name: string, options: SamplerOptions = {}, context: SamplerContext = {}): Sampler {
-  const factory = FACTORIES.get(name);
-  if (!factory) throw new Error(`unknown sampler "${name}" (choose one of: ${samplerNames().join(", ")})`);
-  return factory(options, context);
+  return SAMPLERS.create(name, options, context);
 }
 
-function createAutoSamplerFromOptions(options: SamplerOptions): Sampler {
-  const parsed = parseSamplerOptions("auto", options, {
-    seed: { kind: "number", integer: true },
-    gpMaxTrials: { kind: "number", integer: true, min: 1 },
-    gpMaxDimensions: { kind: "number", integer: true, min: 1 },
-  });
-  return new AutoSampler(parsed as { seed?: number; gpMaxTrials?: number; gpMaxDimensions?: number });
-}
+registerSampler({ name: "auto", description: "the default: GP for small numeric studies, TPE otherwise; says which it chose", options: AUTO_OPTIONS, create: (o) => new AutoSampler(o) });
+registerSampler({ name: "random", description: "independent uniform sampling", options: RANDOM_OPTIONS, create: (o) => new RandomSampler(o) });
+registerSampler({ name: "tpe", description: "Tree-structured Parzen Estimator (Bergstra et al. 2011; Watanabe 2023 defaults)", options: TPE_OPTIONS, create: (o) => createTPESamplerFromOptions(o) });
+registerSampler({ name: "gp", description: "Gaussian-process Bayesian optimization with log expected improvement", options: GP_OPTIONS, create: (o) => createGPSamplerFromOptions(o) });
+registerSampler({ name: "cmaes", description: "CMA-ES with IPOP restarts (Hansen 2016)", options: CMAES_OPTIONS, create: (o) => createCmaEsSamplerFromOptions(o) });
+registerSampler({ name: "cem", description: "cross-entropy method: refits a distribution to the elite", options: CEM_OPTIONS, create: (o) => createCemSamplerFromOptions(o) });
+registerSampler({ name: "nsga2", description: "NSGA-II genetic algorithm for several objectives and constraints (Deb et al. 2002)", options: NSGA2_OPTIONS, create: (o) => new NSGAIISampler(o) });
+registerSampler({ name: "nsga3", description: "NSGA-III with Das-Dennis reference directions, for three or more objectives (Deb and Jain 2014)", options: NSGA3_OPTIONS, create: (o) => new NSGAIIISampler(o) });
+registerSampler({ name: "sobol", description: "scrambled Sobol quasi-random sequence", options: QMC_OPTIONS, create: (o) => createSobolSamplerFromOptions(o) });
+registerSampler({ name: "halton", description: "scrambled Halton quasi-random sequence", options: QMC_OPTIONS, create: (o) => createHaltonSamplerFromOptions(o) });
+registerSampler({ name: "grid", description: "every combination of given values; stops when exhausted", options: GRID_OPTIONS, create: (o, context) => createGridSamplerFromOptions(o, context.searchSpace) });

@@ -2,3 +2,4 @@ export * from "./distributions.js";
 export * from "./encoding.js";
 export * from "./search-space.js";
 export * from "./records.js";
+export * from "./options.js";

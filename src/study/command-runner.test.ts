@@ -8,6 +8,7 @@ import type { Distribution } from "../space/index.js";
 import {
   CommandNotFoundError,
   CommandTemplateError,
+  checkCommandSpec,
   commandObjective,
   paramEnvName,
   parseReportLine,
@@ -263,5 +264,38 @@ tick();`;
     const lines = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(lines).toEqual([[hostile], [`$(touch ${pwned})`]]);
     expect(existsSync(pwned)).toBe(false);
+  });
+});
+
+describe("checkCommandSpec", () => {
+  const x = { type: "float", low: 0, high: 1 } as const;
+
+  it("refuses parameters whose environment variables collide, naming both", () => {
+    expect(() => checkCommandSpec({ argv: ["run"], space: { "a-b": x, a_b: x } })).toThrow(
+      'parameters "a-b" and "a_b" would both be passed as the environment variable SEXTANT_PARAM_A_B; rename one of them',
+    );
+    expect(() => checkCommandSpec({ argv: ["run"], space: { lr: x, "A.B": x, "a-b": x } })).toThrow('parameters "A.B" and "a-b"');
+    expect(() => checkCommandSpec({ argv: ["run"], space: { lr: x, LR: x } })).toThrow(CommandTemplateError);
+    expect(() => checkCommandSpec({ argv: ["run", "{a-b}", "{a_c}"], space: { "a-b": x, a_c: x } })).not.toThrow();
+  });
+
+  it("refuses an env entry that a parameter's variable would overwrite, and env placeholders that name no parameter", () => {
+    expect(() => checkCommandSpec({ argv: ["run"], space: { lr: x }, env: { SEXTANT_PARAM_LR: "1" } })).toThrow(
+      'env.SEXTANT_PARAM_LR would be overwritten by parameter "lr", which is passed in that variable',
+    );
+    const error = (() => {
+      try {
+        checkCommandSpec({ argv: ["run"], space: { lr: x }, env: { RATE: "{rate}" } });
+      } catch (caught) {
+        return caught as CommandTemplateError;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toBe("env.RATE uses {rate} but there is no such parameter");
+    expect(error?.field).toBe("env");
+  });
+
+  it("is what commandObjective checks before any trial", () => {
+    expect(() => commandObjective({ argv: ["run"], space: { "a-b": x, a_b: x } })).toThrow("SEXTANT_PARAM_A_B");
   });
 });

@@ -29,9 +29,18 @@ export class CommandNotFoundError extends Error {
   override name = "CommandNotFoundError";
 }
 
-/** A command template that cannot work: empty, or with a placeholder that names no parameter. */
+/**
+ * A command template that cannot work: empty, with a placeholder that names no parameter, or with
+ * parameters whose environment variables would collide. `field` says which part of the spec is wrong.
+ */
 export class CommandTemplateError extends Error {
   override name = "CommandTemplateError";
+  constructor(
+    message: string,
+    readonly field: "argv" | "env" | "space" = "argv",
+  ) {
+    super(message);
+  }
 }
 
 /** A trial's command failed; the message is the reason kept in `systemAttrs.failReason`. */
@@ -149,6 +158,40 @@ export function checkCommandTemplate(argv: readonly string[], paramNames: readon
       `the command uses ${unknown.map((n) => `{${n}}`).join(", ")} but there is no such parameter` +
         (paramNames.length > 0 ? ` (parameters: ${paramNames.join(", ")})` : " (no parameters are defined)"),
     );
+  }
+}
+
+/**
+ * Checks everything about a spec that can be known before a trial runs, and throws
+ * {@link CommandTemplateError}: the command and env templates use only known parameters, and no two
+ * parameters (nor a parameter and an `env` entry) map to the same environment variable, which
+ * would silently hand the program only one of the values.
+ *
+ * @example
+ * checkCommandSpec({ argv: ["run", "{a-b}"], space: { "a-b": x, a_b: y } }); // throws: both are SEXTANT_PARAM_A_B
+ */
+export function checkCommandSpec(spec: Pick<CommandSpec, "argv" | "space" | "env">): void {
+  const paramNames = Object.keys(spec.space);
+  checkCommandTemplate(spec.argv, paramNames);
+  for (const [key, value] of Object.entries(spec.env ?? {})) {
+    const unknown = placeholdersIn([value]).filter((name) => !paramNames.includes(name));
+    if (unknown.length > 0) throw new CommandTemplateError(`env.${key} uses {${unknown[0]}} but there is no such parameter`, "env");
+  }
+  const owners = new Map<string, string>();
+  for (const name of paramNames) {
+    const variable = paramEnvName(name);
+    const earlier = owners.get(variable);
+    if (earlier !== undefined) {
+      throw new CommandTemplateError(
+        `parameters "${earlier}" and "${name}" would both be passed as the environment variable ${variable}; rename one of them`,
+        "space",
+      );
+    }
+    owners.set(variable, name);
+  }
+  for (const key of Object.keys(spec.env ?? {})) {
+    const owner = owners.get(key);
+    if (owner !== undefined) throw new CommandTemplateError(`env.${key} would be overwritten by parameter "${owner}", which is passed in that variable`, "env");
   }
 }
 
@@ -456,9 +499,7 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
  * );
  */
 export function commandObjective(spec: CommandSpec): Objective {
-  const paramNames = Object.keys(spec.space);
-  checkCommandTemplate(spec.argv, paramNames);
-  for (const value of Object.values(spec.env ?? {})) checkCommandTemplate(["env", value], paramNames);
+  checkCommandSpec(spec);
   const killGraceSeconds = spec.killGraceSeconds ?? 5;
   const tailBytes = spec.tailBytes ?? 2048;
   return (trial) => runCommandTrial(trial, spec, killGraceSeconds, tailBytes);

@@ -13,6 +13,7 @@ export {
   CommandNotFoundError,
   CommandTemplateError,
   CommandTrialError,
+  checkCommandSpec,
   checkCommandTemplate,
   resolveExecutable,
   parseReportLine,

@@ -11,7 +11,7 @@ import {
 } from "../../space/index.js";
 import { createStudy } from "../../study/index.js";
 import { RandomSampler } from "../random.js";
-import { SamplerOptionError } from "../options.js";
+import { SamplerOptionError } from "../index.js";
 import { CemSampler, createCemSamplerFromOptions } from "./index.js";
 
 const quadratic3 = (t: { suggestFloat(name: string, low: number, high: number): number }): number =>
@@ -173,7 +173,7 @@ describe("createCemSamplerFromOptions", () => {
   it("names unknown keys and bad values", () => {
     expect(() => createCemSamplerFromOptions({ rho: "0.1" })).toThrow(SamplerOptionError);
     expect(() => createCemSamplerFromOptions({ rho: "0.1" })).toThrow(/unknown option "rho".*eliteFraction/);
-    expect(() => createCemSamplerFromOptions({ eliteFraction: "2" })).toThrow(/eliteFraction.*<= 1/);
-    expect(() => createCemSamplerFromOptions({ batchSize: "x" })).toThrow(/batchSize.*finite number/);
+    expect(() => createCemSamplerFromOptions({ eliteFraction: "2" })).toThrow(/eliteFraction.*in \(0, 1\]/);
+    expect(() => createCemSamplerFromOptions({ batchSize: "x" })).toThrow(/batchSize.*an integer >= 1/);
   });
 });

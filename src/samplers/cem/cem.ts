@@ -3,6 +3,10 @@
  */
 import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
 import {
+  type RawOptions,
+  SEED_OPTION,
+  defineOptions,
+  parseOptions,
   type Distribution,
   IntersectionSearchSpace,
   type ParamValue,
@@ -17,7 +21,6 @@ import {
   trialValue,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
-import { parseSamplerOptions } from "../options.js";
 import { sampleUniform } from "../random.js";
 
 /** Options of {@link CemSampler}. */
@@ -301,24 +304,26 @@ function truncatedNormal(rng: Rng, mean: number, sigma: number): number {
   return Math.min(1, Math.max(0, mean));
 }
 
+/** The options of the `cem` sampler, as `--sampler-opt`, config files and `sextant samplers` know them. */
+export const CEM_OPTIONS = defineOptions({
+  seed: SEED_OPTION,
+  nStartupTrials: { kind: "integer", min: 0, default: 10, description: "uniform random trials before the first fit" },
+  eliteFraction: { kind: "number", min: 0, exclusiveMin: true, max: 1, default: 0.15, description: "fraction of complete trials that forms the elite (rho)" },
+  smoothing: { kind: "number", min: 0, exclusiveMin: true, max: 1, default: 0.7, description: "weight of the new elite fit against the previous distribution (alpha)" },
+  batchSize: { kind: "integer", min: 1, default: 10, description: "complete trials between two refits" },
+  minSigma: { kind: "number", min: 0, exclusiveMin: true, max: 1, default: 0.01, description: "floor of each numeric standard deviation, in units of the range" },
+  sigmaSmoothingPower: { kind: "number", min: 0, default: 2, description: "exponent of the dynamic smoothing of standard deviations" },
+  categoricalFloor: { kind: "number", min: 0, max: 1, default: 0.05, description: "probability spread uniformly over a categorical's choices" },
+});
+
 /**
- * Builds a {@link CemSampler} from CLI-style options (`--sampler-opt eliteFraction=0.2`): values may
- * be strings; keys match ignoring case, `-` and `_`. Unknown keys and bad values throw with a
- * message naming them.
+ * Builds a {@link CemSampler} from CLI-style options (`--sampler-opt elite_fraction=0.2`) read
+ * against {@link CEM_OPTIONS}: values may be strings; keys may be camelCase, snake_case or
+ * kebab-case. Unknown keys and bad values throw an `OptionError` naming them.
  *
  * @example
  * createCemSamplerFromOptions({ seed: "1", elite_fraction: "0.2", smoothing: "0.8" })
  */
-export function createCemSamplerFromOptions(options: Record<string, string | number | boolean | undefined>): CemSampler {
-  const parsed = parseSamplerOptions("cem", options, {
-    seed: { kind: "number", integer: true, min: 0 },
-    nStartupTrials: { kind: "number", integer: true, min: 0 },
-    eliteFraction: { kind: "number", min: 0, exclusiveMin: true, max: 1 },
-    smoothing: { kind: "number", min: 0, exclusiveMin: true, max: 1 },
-    batchSize: { kind: "number", integer: true, min: 1 },
-    minSigma: { kind: "number", min: 0, exclusiveMin: true, max: 1 },
-    sigmaSmoothingPower: { kind: "number", min: 0 },
-    categoricalFloor: { kind: "number", min: 0, max: 1 },
-  });
-  return new CemSampler(parsed as CemSamplerOptions);
+export function createCemSamplerFromOptions(options: RawOptions): CemSampler {
+  return new CemSampler(parseOptions("cem sampler", options, CEM_OPTIONS));
 }

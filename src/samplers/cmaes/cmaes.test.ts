@@ -13,7 +13,7 @@ import {
 } from "../../space/index.js";
 import { createStudy } from "../../study/index.js";
 import { RandomSampler } from "../random.js";
-import { SamplerOptionError } from "../options.js";
+import { SamplerOptionError } from "../index.js";
 import { CmaEsSampler, createCmaEsSamplerFromOptions } from "./index.js";
 import { CmaStrategy, cmaConstants, defaultPopulationSize } from "./strategy.js";
 

@@ -4,6 +4,10 @@
  */
 import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
 import {
+  type RawOptions,
+  SEED_OPTION,
+  defineOptions,
+  parseOptions,
   type Distribution,
   type FrozenTrial,
   IntersectionSearchSpace,
@@ -19,7 +23,6 @@ import {
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
-import { parseSamplerOptions } from "../options.js";
 import { CmaStrategy, type TerminationOptions, defaultPopulationSize } from "./strategy.js";
 
 /** Options of {@link CmaEsSampler}. */
@@ -358,24 +361,26 @@ function allSameParams(trials: readonly FrozenTrial[], names: readonly string[])
   return trials.every((t) => names.every((n) => t.params[n] === first.params[n]));
 }
 
+/** The options of the `cmaes` sampler, as `--sampler-opt`, config files and `sextant samplers` know them. */
+export const CMAES_OPTIONS = defineOptions({
+  seed: SEED_OPTION,
+  sigma0: { kind: "number", min: 0, exclusiveMin: true, default: "1/6", description: "initial step size in units of each parameter's range" },
+  populationSize: { kind: "integer", min: 2, default: "4 + floor(3 ln d)", description: "offspring per generation of the first run" },
+  restartStrategy: { kind: "enum", values: ["ipop", "none"], default: "ipop", description: "ipop restarts with a larger population when a run stalls" },
+  incPopSize: { kind: "number", min: 1, default: 2, description: "factor by which each IPOP restart multiplies the population" },
+  nStartupTrials: { kind: "integer", min: 0, default: 0, description: "random trials first; CMA-ES then starts at the best of them" },
+  tolX: { kind: "number", min: 0, default: "1e-12 * sigma0", description: "restart when the step size falls below this" },
+  tolFun: { kind: "number", min: 0, default: 1e-12, description: "restart when recent best values span less than this" },
+});
+
 /**
- * Builds a {@link CmaEsSampler} from CLI-style options (`--sampler-opt sigma0=0.2`): values may be
- * strings; keys match ignoring case, `-` and `_`. Unknown keys and bad values throw with a message
- * naming them.
+ * Builds a {@link CmaEsSampler} from CLI-style options (`--sampler-opt sigma0=0.2`) read against
+ * {@link CMAES_OPTIONS}: values may be strings; keys may be camelCase, snake_case or kebab-case.
+ * Unknown keys and bad values throw an `OptionError` naming them.
  *
  * @example
  * createCmaEsSamplerFromOptions({ seed: "1", populationSize: "12", restart_strategy: "none" })
  */
-export function createCmaEsSamplerFromOptions(options: Record<string, string | number | boolean | undefined>): CmaEsSampler {
-  const parsed = parseSamplerOptions("cmaes", options, {
-    seed: { kind: "number", integer: true, min: 0 },
-    sigma0: { kind: "number", min: 0, exclusiveMin: true },
-    populationSize: { kind: "number", integer: true, min: 2 },
-    restartStrategy: { kind: "enum", values: ["ipop", "none"] },
-    incPopSize: { kind: "number", min: 1 },
-    nStartupTrials: { kind: "number", integer: true, min: 0 },
-    tolX: { kind: "number", min: 0 },
-    tolFun: { kind: "number", min: 0 },
-  });
-  return new CmaEsSampler(parsed as CmaEsSamplerOptions);
+export function createCmaEsSamplerFromOptions(options: RawOptions): CmaEsSampler {
+  return new CmaEsSampler(parseOptions("cmaes sampler", options, CMAES_OPTIONS));
 }

@@ -221,7 +221,7 @@ describe("createGPSamplerFromOptions", () => {
   it("rejects unknown keys and malformed values with clear errors", () => {
     expect(() => createGPSamplerFromOptions({ nCandiates: 5 })).toThrow(/unknown option "nCandiates"/);
     expect(() => createGPSamplerFromOptions({ nCandidates: "many" })).toThrow(/nCandidates.*integer/);
-    expect(() => createGPSamplerFromOptions({ constantLiar: "yes" })).toThrow(/true or false/);
+    expect(() => createGPSamplerFromOptions({ constantLiar: "maybe" })).toThrow(/true or false/);
     expect(() => createGPSamplerFromOptions({ outputWarping: "cube" })).toThrow(/none, log, rank/);
     expect(() => createGPSamplerFromOptions({ nStartupTrials: 0 })).toThrow(/nStartupTrials/);
   });

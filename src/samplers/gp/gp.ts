@@ -32,6 +32,10 @@ import {
   effectiveStep,
   encodeValue,
   isSingleValue,
+  type RawOptions,
+  SEED_OPTION,
+  defineOptions,
+  parseOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
@@ -359,49 +363,26 @@ function validateOptions(options: GPSamplerOptions): void {
   }
 }
 
-const OPTION_KINDS: Record<string, "integer" | "number" | "boolean" | "warping"> = {
-  seed: "integer",
-  nStartupTrials: "integer",
-  nCandidates: "integer",
-  nRestarts: "integer",
-  outputWarping: "warping",
-  minNoise: "number",
-  constantLiar: "boolean",
-  fitIterations: "integer",
-};
+/** The options of the `gp` sampler, as `--sampler-opt`, config files and `sextant samplers` know them. */
+export const GP_OPTIONS = defineOptions({
+  seed: SEED_OPTION,
+  nStartupTrials: { kind: "integer", min: 1, default: "min(10, 2d+1), at least 2", description: "Sobol trials before the GP takes over" },
+  nCandidates: { kind: "integer", min: 1, default: 1024, description: "quasi-random candidates scored per trial before local search" },
+  nRestarts: { kind: "integer", min: 0, default: 6, description: "L-BFGS-B starts when maximizing the acquisition" },
+  outputWarping: { kind: "enum", values: ["none", "log", "rank"], default: "none", description: "transform of the values before the GP fits them" },
+  minNoise: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 1e-6, description: "lower bound of the noise variance on standardized values" },
+  constantLiar: { kind: "boolean", default: true, description: "treat running trials as fantasies so parallel workers spread out" },
+  fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
+});
 
 /**
- * Builds a {@link GPSampler} from CLI-style options (`--sampler-opt nCandidates=2048`): strings are
- * parsed, unknown keys and malformed values are rejected with a message naming them.
+ * Builds a {@link GPSampler} from CLI-style options (`--sampler-opt n_candidates=2048`) read
+ * against {@link GP_OPTIONS}: strings are parsed, unknown keys and malformed values throw an
+ * `OptionError` naming them.
  *
  * @example
- * createGPSamplerFromOptions({ seed: 1, nStartupTrials: "8", outputWarping: "rank" });
+ * createGPSamplerFromOptions({ seed: 1, n_startup_trials: "8", outputWarping: "rank" });
  */
-export function createGPSamplerFromOptions(options: Record<string, string | number | boolean | undefined>): GPSampler {
-  const parsed: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(options)) {
-    if (raw === undefined) continue;
-    const kind = OPTION_KINDS[key];
-    if (!kind) {
-      throw new Error(`unknown option "${key}" for the gp sampler (known: ${Object.keys(OPTION_KINDS).join(", ")})`);
-    }
-    if (kind === "boolean") {
-      if (typeof raw === "boolean") parsed[key] = raw;
-      else if (raw === "true" || raw === "1") parsed[key] = true;
-      else if (raw === "false" || raw === "0") parsed[key] = false;
-      else throw new Error(`gp sampler option "${key}" must be true or false, got ${JSON.stringify(raw)}`);
-    } else if (kind === "warping") {
-      if (raw !== "none" && raw !== "log" && raw !== "rank") {
-        throw new Error(`gp sampler option "${key}" must be one of none, log, rank; got ${JSON.stringify(raw)}`);
-      }
-      parsed[key] = raw;
-    } else {
-      const value = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
-      if (!Number.isFinite(value) || (kind === "integer" && !Number.isInteger(value))) {
-        throw new Error(`gp sampler option "${key}" must be ${kind === "integer" ? "an integer" : "a number"}, got ${JSON.stringify(raw)}`);
-      }
-      parsed[key] = value;
-    }
-  }
-  return new GPSampler(parsed as GPSamplerOptions);
+export function createGPSamplerFromOptions(options: RawOptions): GPSampler {
+  return new GPSampler(parseOptions("gp sampler", options, GP_OPTIONS));
 }

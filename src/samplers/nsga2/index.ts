@@ -1,7 +1,7 @@
 /**
  * NSGA-II (Deb et al. 2002) and the generational engine the NSGA family shares. The folder's public door.
  */
-export { NSGAIISampler, createNSGAIISamplerFromOptions, crowdingSurvival, GENERATIONAL_OPTION_SPECS, type NSGAIISamplerOptions } from "./nsga2.js";
+export { NSGAIISampler, createNSGAIISamplerFromOptions, crowdingSurvival, NSGA2_OPTIONS, type NSGAIISamplerOptions } from "./nsga2.js";
 export {
   GenerationalSampler,
   selectByFronts,

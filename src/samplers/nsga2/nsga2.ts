@@ -3,8 +3,7 @@
  * multiobjective genetic algorithm: NSGA-II", IEEE TEC 6(2)).
  */
 import { crowdingDistance } from "../../analysis/index.js";
-import { parseSamplerOptions } from "../options.js";
-import type { SamplerOptions } from "../registry.js";
+import { type RawOptions, SEED_OPTION, defineOptions, parseOptions } from "../../space/index.js";
 import { type Candidates, type GenerationalOptions, GenerationalSampler, type Survivors, selectByFronts } from "./generations.js";
 
 /** Options of {@link NSGAIISampler}. */
@@ -55,16 +54,16 @@ export class NSGAIISampler extends GenerationalSampler {
   }
 }
 
-/** Option schema shared by the NSGA family's `--sampler-opt` parsing. */
-export const GENERATIONAL_OPTION_SPECS = {
-  seed: { kind: "number", integer: true },
-  populationSize: { kind: "number", integer: true, min: 2 },
-  crossoverProb: { kind: "number", min: 0, max: 1 },
-  swappingProb: { kind: "number", min: 0, max: 1 },
-  mutationProb: { kind: "number", min: 0, max: 1 },
-  crossoverEta: { kind: "number", min: 0 },
-  mutationEta: { kind: "number", min: 0 },
-} as const;
+/** Options shared by the NSGA family, for `--sampler-opt`, config files and `sextant samplers`. */
+export const NSGA2_OPTIONS = defineOptions({
+  seed: SEED_OPTION,
+  populationSize: { kind: "integer", min: 2, default: 50, description: "complete trials per generation" },
+  crossoverProb: { kind: "number", min: 0, max: 1, default: 0.9, description: "chance that a child is bred by crossover rather than copied from one parent" },
+  swappingProb: { kind: "number", min: 0, max: 1, default: 0.5, description: "chance that a categorical takes the second parent's choice in uniform crossover" },
+  mutationProb: { kind: "number", min: 0, max: 1, default: "1 / number of parameters", description: "chance that each parameter is mutated" },
+  crossoverEta: { kind: "number", min: 0, default: 20, description: "SBX distribution index: larger keeps children nearer their parents" },
+  mutationEta: { kind: "number", min: 0, default: 20, description: "polynomial mutation distribution index: larger makes smaller steps" },
+});
 
 /**
  * Builds an {@link NSGAIISampler} from CLI-style options (`--sampler-opt population-size=40`).
@@ -72,6 +71,6 @@ export const GENERATIONAL_OPTION_SPECS = {
  * @example
  * createNSGAIISamplerFromOptions({ seed: 1, populationSize: "40" })
  */
-export function createNSGAIISamplerFromOptions(options: SamplerOptions): NSGAIISampler {
-  return new NSGAIISampler(parseSamplerOptions("nsga2", options, GENERATIONAL_OPTION_SPECS) as NSGAIISamplerOptions);
+export function createNSGAIISamplerFromOptions(options: RawOptions): NSGAIISampler {
+  return new NSGAIISampler(parseOptions("nsga2 sampler", options, NSGA2_OPTIONS));
 }

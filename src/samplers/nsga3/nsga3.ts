@@ -4,9 +4,8 @@
  * constraints as in part II, Jain and Deb 2014).
  */
 import type { Rng } from "../../math/rng.js";
-import { type Candidates, type GenerationalOptions, GenerationalSampler, GENERATIONAL_OPTION_SPECS, type Survivors, selectByFronts } from "../nsga2/index.js";
-import { parseSamplerOptions } from "../options.js";
-import type { SamplerOptions } from "../registry.js";
+import { type Candidates, type GenerationalOptions, GenerationalSampler, NSGA2_OPTIONS, type Survivors, selectByFronts } from "../nsga2/index.js";
+import { type RawOptions, defineOptions, parseOptions } from "../../space/index.js";
 import { dasDennisDirections, defaultDivisions } from "./reference-directions.js";
 
 /** Options of {@link NSGAIIISampler}. */
@@ -178,13 +177,18 @@ export class NSGAIIISampler extends GenerationalSampler {
   }
 }
 
+/** NSGA-II's options plus the reference-direction lattice. */
+export const NSGA3_OPTIONS = defineOptions({
+  ...NSGA2_OPTIONS,
+  referenceDivisions: { kind: "integer", min: 1, default: "fewest with at least populationSize directions", description: "Das-Dennis divisions H of the reference directions" },
+});
+
 /**
  * Builds an {@link NSGAIIISampler} from CLI-style options (`--sampler-opt reference-divisions=6`).
  *
  * @example
  * createNSGAIIISamplerFromOptions({ seed: 1, populationSize: "28", referenceDivisions: "6" })
  */
-export function createNSGAIIISamplerFromOptions(options: SamplerOptions): NSGAIIISampler {
-  const parsed = parseSamplerOptions("nsga3", options, { ...GENERATIONAL_OPTION_SPECS, referenceDivisions: { kind: "number", integer: true, min: 1 } });
-  return new NSGAIIISampler(parsed as NSGAIIISamplerOptions);
+export function createNSGAIIISamplerFromOptions(options: RawOptions): NSGAIIISampler {
+  return new NSGAIIISampler(parseOptions("nsga3 sampler", options, NSGA3_OPTIONS));
 }

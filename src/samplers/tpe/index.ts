@@ -1,5 +1,6 @@
 export {
   TPESampler,
+  TPE_OPTIONS,
   type TPESamplerOptions,
   createTPESamplerFromOptions,
   defaultGamma,

@@ -347,9 +347,9 @@ describe("createTPESamplerFromOptions", () => {
   });
 
   it("rejects unknown keys and bad values with clear errors", () => {
-    expect(() => createTPESamplerFromOptions({ nStartup: "3" })).toThrow(/unknown tpe option "nStartup".*nStartupTrials/);
-    expect(() => createTPESamplerFromOptions({ multivariate: "yes" })).toThrow(/multivariate must be true or false/);
-    expect(() => createTPESamplerFromOptions({ nEiCandidates: "2.5" })).toThrow(/nEiCandidates must be an integer/);
+    expect(() => createTPESamplerFromOptions({ nStartup: "3" })).toThrow(/tpe sampler: unknown option "nStartup"; valid options: seed, preset, nStartupTrials/);
+    expect(() => createTPESamplerFromOptions({ multivariate: "maybe" })).toThrow(/"multivariate" must be true or false/);
+    expect(() => createTPESamplerFromOptions({ nEiCandidates: "2.5" })).toThrow(/"nEiCandidates" must be an integer/);
     expect(() => createTPESamplerFromOptions({ nEiCandidates: "0" })).toThrow(/nEiCandidates/);
   });
 });
@@ -426,7 +426,7 @@ describe("presets", () => {
   it("parses the new options from CLI strings", () => {
     const sampler = createTPESamplerFromOptions({ preset: "optuna", weighting: "ei", minBandwidthFactor: "0.05", gammaBeta: "0.2", densityJacobian: "true" });
     expect(sampler.weighting).toBe("ei");
-    expect(() => createTPESamplerFromOptions({ weighting: "loud" })).toThrow(/weighting must be one of/);
+    expect(() => createTPESamplerFromOptions({ weighting: "loud" })).toThrow(/"weighting" must be one of/);
     expect(() => createTPESamplerFromOptions({ gammaBeta: "2" })).toThrow(/gammaBeta/);
   });
 });

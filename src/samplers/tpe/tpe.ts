@@ -1,6 +1,6 @@
 import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
 import type { Distribution, FrozenTrial, ParamValue, SamplingTrial, SearchSpace, StudySnapshot } from "../../space/index.js";
-import { distributionsEqual } from "../../space/index.js";
+import { type RawOptions, SEED_OPTION, defineOptions, distributionsEqual, parseOptions } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 import { type Dimension, decodeCoordinate, encodeCoordinate, makeDimension } from "./dimension.js";
@@ -687,53 +687,42 @@ function uniformWeights(count: number): Float64Array {
   return uniformCache;
 }
 
-const BOOLEAN_KEYS = ["multivariate", "group", "constantLiar", "considerMagicClip", "considerEndpoints", "densityJacobian"] as const;
-const INTEGER_KEYS = ["seed", "nStartupTrials", "nEiCandidates"] as const;
-const NUMBER_KEYS = ["priorWeight", "magicClipExponent", "minBandwidthFactor", "maxBandwidthFactor", "gammaBeta"] as const;
-const CHOICE_KEYS: Record<string, readonly string[]> = {
-  preset: ["watanabe", "optuna"],
-  weighting: ["recency", "uniform", "ei"],
-  multivariateBandwidth: ["scott", "neighbour"],
-};
+const W = WATANABE_PRESET;
+const O = OPTUNA_PRESET;
 
 /**
- * Builds a {@link TPESampler} from CLI-style options, where every value may arrive as a string
- * (`--sampler-opt multivariate=true --sampler-opt nStartupTrials=20`). Unknown keys and values
- * that do not parse are errors that name the key and the accepted values.
+ * The options of the `tpe` sampler, as `--sampler-opt`, config files and `sextant samplers` know
+ * them. Defaults are those of the `watanabe` preset; `preset=optuna` changes them to Optuna 3.1's.
+ */
+export const TPE_OPTIONS = defineOptions({
+  seed: SEED_OPTION,
+  preset: { kind: "enum", values: ["watanabe", "optuna"], default: "watanabe", description: "starting point of every other default: Watanabe (2023) or Optuna 3.1" },
+  nStartupTrials: { kind: "integer", min: 0, default: W.nStartupTrials, description: "random trials before the model is used" },
+  nEiCandidates: { kind: "integer", min: 1, default: W.nEiCandidates, description: "candidates drawn from l(x) per suggestion" },
+  multivariate: { kind: "boolean", default: W.multivariate, description: `model parameters jointly (optuna preset: ${O.multivariate})` },
+  group: { kind: "boolean", default: W.group, description: "with multivariate: model groups of parameters that always co-occur" },
+  constantLiar: { kind: "boolean", default: W.constantLiar, description: "count running trials as bad so parallel workers spread out" },
+  priorWeight: { kind: "number", min: 0, exclusiveMin: true, default: W.priorWeight, description: "weight of the prior component of each estimator" },
+  considerMagicClip: { kind: "boolean", default: W.considerMagicClip, description: "floor bandwidths by the magic clip" },
+  considerEndpoints: { kind: "boolean", default: W.considerEndpoints, description: `let outer kernels reach the range ends (optuna preset: ${O.considerEndpoints})` },
+  weighting: { kind: "enum", values: ["recency", "uniform", "ei"], default: W.weighting, description: `weights of observations (optuna preset: ${O.weighting})` },
+  magicClipExponent: { kind: "number", min: 0, exclusiveMin: true, default: W.magicClipExponent ?? "null", description: "exponent a of the bandwidth floor n^-a (optuna preset: 1/min(100, n+1))" },
+  minBandwidthFactor: { kind: "number", min: 0, max: 1, exclusiveMax: true, default: W.minBandwidthFactor, description: `smallest bandwidth as a fraction of the range (optuna preset: ${O.minBandwidthFactor})` },
+  maxBandwidthFactor: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: W.maxBandwidthFactor, description: `largest bandwidth as a fraction of the range (optuna preset: ${O.maxBandwidthFactor})` },
+  densityJacobian: { kind: "boolean", default: W.densityJacobian, description: `score kernels as proper densities (optuna preset: ${O.densityJacobian})` },
+  multivariateBandwidth: { kind: "enum", values: ["scott", "neighbour"], default: W.multivariateBandwidth, description: `bandwidth rule of the joint kernel (optuna preset: ${O.multivariateBandwidth})` },
+  gammaBeta: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: 0.15, description: "the best ceil(beta n) observations form l(x) (optuna preset: Optuna's default gamma)" },
+});
+
+/**
+ * Builds a {@link TPESampler} from CLI-style options read against {@link TPE_OPTIONS}, where every
+ * value may arrive as a string (`--sampler-opt multivariate=true --sampler-opt n_startup_trials=20`).
+ * Unknown keys and values that do not parse throw an `OptionError` naming the key and the accepted values.
  *
  * @example
- * createTPESamplerFromOptions({ multivariate: "true", nStartupTrials: "20", seed: 1 });
+ * createTPESamplerFromOptions({ multivariate: "true", n_startup_trials: "20", seed: 1 });
  */
-export function createTPESamplerFromOptions(options: Record<string, string | number | boolean | undefined>): TPESampler {
-  const parsed: Record<string, number | boolean | string | ((n: number) => number)> = {};
-  const known = [...BOOLEAN_KEYS, ...INTEGER_KEYS, ...NUMBER_KEYS, ...Object.keys(CHOICE_KEYS)] as string[];
-  for (const [key, raw] of Object.entries(options)) {
-    if (raw === undefined) continue;
-    const choices = CHOICE_KEYS[key];
-    if (choices !== undefined) {
-      if (typeof raw !== "string" || !choices.includes(raw)) throw new Error(`tpe option ${key} must be one of ${choices.join(", ")}, got ${JSON.stringify(raw)}`);
-      parsed[key] = raw;
-    } else if ((BOOLEAN_KEYS as readonly string[]).includes(key)) {
-      if (typeof raw === "boolean") parsed[key] = raw;
-      else if (raw === "true" || raw === "1" || raw === 1) parsed[key] = true;
-      else if (raw === "false" || raw === "0" || raw === 0) parsed[key] = false;
-      else throw new Error(`tpe option ${key} must be true or false, got ${JSON.stringify(raw)}`);
-    } else if ((INTEGER_KEYS as readonly string[]).includes(key) || (NUMBER_KEYS as readonly string[]).includes(key)) {
-      const value = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : Number.NaN;
-      const integer = (INTEGER_KEYS as readonly string[]).includes(key);
-      if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-        throw new Error(`tpe option ${key} must be ${integer ? "an integer" : "a number"}, got ${JSON.stringify(raw)}`);
-      }
-      parsed[key] = value;
-    } else {
-      throw new Error(`unknown tpe option "${key}" (accepted: ${known.join(", ")})`);
-    }
-  }
-  if (typeof parsed.gammaBeta === "number") {
-    const beta = parsed.gammaBeta;
-    if (!(beta > 0 && beta <= 1)) throw new Error(`tpe option gammaBeta must be in (0, 1], got ${beta}`);
-    parsed.gamma = linearGamma(beta);
-    delete parsed.gammaBeta;
-  }
-  return new TPESampler(parsed as TPESamplerOptions);
+export function createTPESamplerFromOptions(options: RawOptions): TPESampler {
+  const { gammaBeta, ...parsed } = parseOptions("tpe sampler", options, TPE_OPTIONS);
+  return new TPESampler({ ...parsed, ...(gammaBeta === undefined ? {} : { gamma: linearGamma(gammaBeta) }) });
 }

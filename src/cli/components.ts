@@ -1,0 +1,95 @@
+/**
+ * `sextant samplers` and `sextant pruners`: what can be named with `--sampler`/`--pruner`, and
+ * every option each takes, read from the same schemas that parse `--sampler-opt`/`--pruner-opt`.
+ */
+import { prunerEntries } from "../pruners/index.js";
+import { samplerEntries } from "../samplers/index.js";
+import { type ComponentEntry, type OptionValue, describeOptionType, unknownComponentMessage } from "../space/index.js";
+import { UsageError } from "./errors.js";
+import { renderTable } from "./format.js";
+import type { Io } from "./io.js";
+
+/** One option as `--json` prints it. */
+export interface OptionListing {
+  name: string;
+  /** The same option in snake_case, as Optuna users spell it. */
+  snakeName: string;
+  type: string;
+  default: OptionValue | null;
+  description: string;
+}
+
+/** One sampler or pruner as `--json` prints it. */
+export interface ComponentListing {
+  name: string;
+  description: string;
+  options: OptionListing[];
+}
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * A registry entry as plain data.
+ *
+ * @example
+ * describeComponent(samplerEntries()[0]).options[0] // { name: "seed", snakeName: "seed", type: "integer", default: "random", … }
+ */
+export function describeComponent(entry: ComponentEntry<unknown, never>): ComponentListing {
+  return {
+    name: entry.name,
+    description: entry.description,
+    options: Object.entries(entry.options).map(([name, spec]) => ({
+      name,
+      snakeName: snakeCase(name),
+      type: describeOptionType(spec),
+      default: spec.default ?? null,
+      description: spec.description,
+    })),
+  };
+}
+
+function printListing(kind: "sampler" | "pruner", entries: readonly ComponentEntry<unknown, never>[], only: string | undefined, json: boolean, io: Io): number {
+  let chosen = entries;
+  if (only !== undefined) {
+    chosen = entries.filter((e) => e.name === only);
+    if (chosen.length === 0) throw new UsageError(unknownComponentMessage(kind, only, entries.map((e) => e.name)));
+  }
+  const listings = chosen.map(describeComponent);
+  if (json) {
+    io.out(JSON.stringify(listings, null, 2));
+    return 0;
+  }
+  listings.forEach((listing, i) => {
+    if (i > 0) io.out("");
+    io.out(`${listing.name}: ${listing.description}`);
+    if (listing.options.length === 0) {
+      io.out("  (no options)");
+      return;
+    }
+    const rows = listing.options.map((o) => [o.name, o.type, o.default === null ? "-" : String(o.default), o.description]);
+    io.out(renderTable(["option", "type", "default", "description"], rows, 90).replace(/^/gm, "  "));
+  });
+  return 0;
+}
+
+/**
+ * `sextant samplers [name]`: each sampler with its options, types, defaults and descriptions.
+ *
+ * @example
+ * await listSamplersCommand(undefined, { json: true }, processIo());
+ */
+export async function listSamplersCommand(name: string | undefined, flags: { json?: boolean }, io: Io): Promise<number> {
+  return printListing("sampler", samplerEntries(), name, flags.json === true, io);
+}
+
+/**
+ * `sextant pruners [name]`: each pruner with its options, types, defaults and descriptions.
+ *
+ * @example
+ * await listPrunersCommand("median", {}, processIo());
+ */
+export async function listPrunersCommand(name: string | undefined, flags: { json?: boolean }, io: Io): Promise<number> {
+  return printListing("pruner", prunerEntries(), name, flags.json === true, io);
+}

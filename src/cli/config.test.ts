@@ -1,0 +1,56 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfigFile, resolveStorageUrl } from "./config.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "sextant-config-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, lines: string[]): string {
+  const file = join(dir, name);
+  writeFileSync(file, lines.join("\n"));
+  return file;
+}
+
+describe("loadConfigFile", () => {
+  it("says what is wrong with .inf and .nan instead of 'got number null'", () => {
+    const file = write("inf.yaml", ["timeout: .inf", "killGrace: .nan", "params: { x: 'float:0:1' }"]);
+    let message = "";
+    try {
+      loadConfigFile(file);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("inf.yaml:1:10: timeout: must be a finite number, got infinity (.inf); leave the field out for no limit");
+    expect(message).toContain("inf.yaml:2:12: killGrace: must be a finite number, got not-a-number (.nan)");
+    expect(message).not.toContain("null");
+  });
+
+  it("resolves relative storage and cwd from the config file's folder", () => {
+    mkdirSync(join(dir, "exp"));
+    const file = write("exp/s.yaml", ["storage: sqlite:runs/s.db", "cwd: ../work", "params: { x: 'float:0:1' }"]);
+    const { config } = loadConfigFile(file);
+    expect(config.storage).toBe(`sqlite:${join(dir, "exp", "runs", "s.db")}`);
+    expect(config.cwd).toBe(join(dir, "work"));
+  });
+
+  it("points a command string with an unquoted operator at its line", () => {
+    const file = write("op.yaml", ["params: { x: 'float:0:1' }", "command: echo {x}; rm x"]);
+    expect(() => loadConfigFile(file)).toThrow('op.yaml:2:10: command: unquoted ";" in "{x};"');
+  });
+});
+
+describe("resolveStorageUrl", () => {
+  it("makes relative sqlite paths absolute and leaves everything else alone", () => {
+    expect(resolveStorageUrl("sqlite:./a.db", "/srv/exp")).toBe("sqlite:/srv/exp/a.db");
+    expect(resolveStorageUrl("sqlite:a.db", "/srv/exp")).toBe("sqlite:/srv/exp/a.db");
+    expect(resolveStorageUrl("sqlite:/abs/a.db", "/srv/exp")).toBe("sqlite:/abs/a.db");
+    expect(resolveStorageUrl("sqlite:///abs/a.db", "/srv/exp")).toBe("sqlite:///abs/a.db");
+    expect(resolveStorageUrl("memory:", "/srv/exp")).toBe("memory:");
+    expect(resolveStorageUrl("postgres://u@h/db", "/srv/exp")).toBe("postgres://u@h/db");
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { createPrunerByName, prunerEntries } from "../pruners/index.js";
+import { createStudy } from "../study/index.js";
+import { MemoryStorage } from "../storage/index.js";
+import { createSamplerByName, samplerEntries, samplerNames } from "./registry.js";
+
+const SPACE = { x: { type: "float", low: 0, high: 1 }, n: { type: "int", low: 1, high: 4 } } as const;
+
+describe("createSamplerByName", () => {
+  it("takes n_startup_trials in every spelling wherever a sampler has startup trials", () => {
+    for (const name of ["tpe", "gp", "cmaes", "cem"]) {
+      for (const key of ["n_startup_trials", "n-startup-trials", "nStartupTrials"]) {
+        expect(() => createSamplerByName(name, { [key]: "5" }), `${name} ${key}`).not.toThrow();
+      }
+    }
+  });
+
+  it("refuses an option a sampler does not have, even one that has only a seed", () => {
+    expect(() => createSamplerByName("random", { bogus: "1" })).toThrow('random sampler: unknown option "bogus"; valid options: seed');
+    expect(() => createSamplerByName("auto", { n_startup_trials: "5" })).toThrow(/auto sampler: unknown option "n_startup_trials"; valid options: seed, gpMaxTrials/);
+    expect(() => createSamplerByName("tpe", { n_startup_trails: "5" })).toThrow('(did you mean "nStartupTrials"?)');
+  });
+
+  it("refuses an unknown name with a did-you-mean", () => {
+    expect(() => createSamplerByName("tpw")).toThrow('unknown sampler "tpw" (did you mean "tpe"?; choose one of: ');
+  });
+
+  it("gives every registered sampler a seed, and the same seed the same suggestions", async () => {
+    for (const entry of samplerEntries()) {
+      expect(Object.keys(entry.options), entry.name).toContain("seed");
+      const suggestions: unknown[][] = [];
+      for (let run = 0; run < 2; run++) {
+        const sampler = createSamplerByName(entry.name, { seed: "7" }, { searchSpace: SPACE });
+        const study = await createStudy({ storage: new MemoryStorage(), sampler });
+        await study.optimize((trial) => trial.suggestFloat("x", 0, 1) + trial.suggestInt("n", 1, 4), { nTrials: 4 });
+        suggestions.push(study.trials.map((t) => t.params));
+      }
+      expect(suggestions[1], entry.name).toEqual(suggestions[0]);
+    }
+  });
+
+  it("documents every option with a description, and every sampler the issue names is registered", () => {
+    expect(samplerNames()).toEqual(expect.arrayContaining(["random", "cmaes", "cem", "sobol", "halton", "auto", "tpe", "gp", "grid"]));
+    for (const entry of [...samplerEntries(), ...prunerEntries()]) {
+      expect(entry.description, entry.name).not.toBe("");
+      for (const [key, spec] of Object.entries(entry.options)) expect(spec.description, `${entry.name}.${key}`).not.toBe("");
+    }
+  });
+});
+
+describe("createPrunerByName", () => {
+  it("reads options in every spelling and refuses unknown ones", () => {
+    expect(() => createPrunerByName("median", { "n-warmup-steps": "2", n_startup_trials: 1 })).not.toThrow();
+    expect(() => createPrunerByName("none", { n_startup_trials: 1 })).toThrow('none pruner: unknown option "n_startup_trials" (it takes no options)');
+    expect(() => createPrunerByName("medain")).toThrow('unknown pruner "medain" (did you mean "median"?; choose one of: none, median)');
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { ComponentRegistry, OptionError, closestName, defineOptions, describeOptionType, editDistance, parseOptions } from "./options.js";
+
+const SCHEMA = defineOptions({
+  seed: { kind: "integer", description: "seed" },
+  nStartupTrials: { kind: "integer", min: 0, default: 10, description: "startup" },
+  sigma0: { kind: "number", min: 0, exclusiveMin: true, description: "step" },
+  restartStrategy: { kind: "enum", values: ["ipop", "none"], description: "restarts" },
+  multivariate: { kind: "boolean", description: "joint" },
+  grid: { kind: "string", description: "json" },
+});
+
+describe("parseOptions", () => {
+  it("accepts camelCase, snake_case and kebab-case and coerces CLI strings", () => {
+    expect(parseOptions("x sampler", { n_startup_trials: "5", "restart-strategy": "NONE", sigma0: "0.25", multivariate: "yes", grid: 7 }, SCHEMA)).toEqual({
+      nStartupTrials: 5,
+      restartStrategy: "none",
+      sigma0: 0.25,
+      multivariate: true,
+      grid: "7",
+    });
+    expect(parseOptions("x sampler", { nStartupTrials: 3, seed: -4, multivariate: false, other: undefined }, SCHEMA)).toEqual({ nStartupTrials: 3, seed: -4, multivariate: false });
+  });
+
+  it("refuses unknown keys with the valid list and a did-you-mean, naming the owner", () => {
+    expect(() => parseOptions("tpe sampler", { n_startup_trails: 5 }, SCHEMA)).toThrow(
+      'tpe sampler: unknown option "n_startup_trails" (did you mean "nStartupTrials"?); valid options: seed, nStartupTrials, sigma0, restartStrategy, multivariate, grid',
+    );
+    expect(() => parseOptions("random sampler", { bogus: 1 }, { seed: SCHEMA.seed })).toThrow('random sampler: unknown option "bogus"; valid options: seed');
+    expect(() => parseOptions("none pruner", { x: 1 }, {})).toThrow('none pruner: unknown option "x" (it takes no options)');
+    expect(() => parseOptions("x sampler", { bogus: 1 }, SCHEMA)).toThrow(OptionError);
+  });
+
+  it("refuses one option given under two spellings", () => {
+    expect(() => parseOptions("x sampler", { n_startup_trials: 1, nStartupTrials: 2 }, SCHEMA)).toThrow(
+      'x sampler: option "nStartupTrials" is given twice (as "n_startup_trials" and "nStartupTrials")',
+    );
+  });
+
+  it("names the option and what it must be when a value does not fit", () => {
+    expect(() => parseOptions("x sampler", { nStartupTrials: "2.5" }, SCHEMA)).toThrow('x sampler: option "nStartupTrials" must be an integer >= 0, got "2.5"');
+    expect(() => parseOptions("x sampler", { nStartupTrials: -1 }, SCHEMA)).toThrow("must be an integer >= 0, got -1");
+    expect(() => parseOptions("x sampler", { sigma0: "0" }, SCHEMA)).toThrow('option "sigma0" must be a finite number > 0, got "0"');
+    expect(() => parseOptions("x sampler", { sigma0: "" }, SCHEMA)).toThrow('option "sigma0" must be a finite number > 0, got ""');
+    expect(() => parseOptions("x sampler", { restartStrategy: "bipop" }, SCHEMA)).toThrow('option "restartStrategy" must be one of ipop, none, got "bipop"');
+    expect(() => parseOptions("x sampler", { multivariate: "maybe" }, SCHEMA)).toThrow('option "multivariate" must be true or false, got "maybe"');
+    expect(() => parseOptions("x sampler", { grid: true }, SCHEMA)).toThrow('option "grid" must be text, got true');
+  });
+});
+
+describe("describeOptionType", () => {
+  it("shows bounds as help text reads them", () => {
+    expect(describeOptionType({ kind: "number", min: 0, max: 1, exclusiveMin: true, description: "" })).toBe("finite number in (0, 1]");
+    expect(describeOptionType({ kind: "integer", min: 1, description: "" })).toBe("integer >= 1");
+    expect(describeOptionType({ kind: "number", max: 1, exclusiveMax: true, description: "" })).toBe("finite number < 1");
+    expect(describeOptionType({ kind: "enum", values: ["a", "b"], description: "" })).toBe("one of a, b");
+  });
+});
+
+describe("closestName", () => {
+  it("suggests only likely typos", () => {
+    expect(editDistance("sigma", "sigma0")).toBe(1);
+    expect(closestName("sigma", ["sigma0", "seed"])).toBe("sigma0");
+    expect(closestName("tpw", ["random", "tpe"])).toBe("tpe");
+    expect(closestName("bogus", ["seed"])).toBeUndefined();
+    expect(closestName("ab", ["xy"])).toBeUndefined();
+  });
+});
+
+describe("ComponentRegistry", () => {
+  it("parses options against the entry's schema before building, and lists names with a did-you-mean", () => {
+    const registry = new ComponentRegistry<{ made: Record<string, unknown> }, string>("widget");
+    registry.register({ name: "spring", description: "bouncy", options: { nStartupTrials: SCHEMA.nStartupTrials }, create: (o, context) => ({ made: { ...o, context } }) });
+    expect(registry.create("spring", { "n-startup-trials": "4" }, "ctx")).toEqual({ made: { nStartupTrials: 4, context: "ctx" } });
+    expect(() => registry.create("sprung", {}, "ctx")).toThrow('unknown widget "sprung" (did you mean "spring"?; choose one of: spring)');
+    expect(() => registry.create("spring", { bogus: 1 }, "ctx")).toThrow('spring widget: unknown option "bogus"; valid options: nStartupTrials');
+    expect(registry.names()).toEqual(["spring"]);
+  });
+});

@@ -1,0 +1,305 @@
+/**
+ * Option schemas of samplers and pruners: each declares its options once (type, bounds, default,
+ * description), and the same declaration parses `--sampler-opt`/`--pruner-opt` strings, config-file
+ * values and library objects, and feeds `sextant samplers` / `sextant pruners`.
+ *
+ * It lives in `space/` because both `samplers/` and `pruners/` may import from here and from
+ * nowhere else (see DESIGN.md). It is plain code rather than zod so that `import "sextant"` does not
+ * load a validation library just to read three numbers.
+ */
+
+/** A value an option can take once parsed. */
+export type OptionValue = number | string | boolean;
+
+/** Options as front ends give them: values may still be strings (`"0.5"`, `"true"`); undefined ones are skipped. */
+export type RawOptions = Readonly<Record<string, OptionValue | undefined>>;
+
+interface OptionCommon {
+  /** One line for `sextant samplers`: what the option changes (and why one would). */
+  readonly description: string;
+  /** Shown as the default; a string such as `"min(10, 2d+1)"` where the default is computed. Never applied by the parser. */
+  readonly default?: OptionValue;
+}
+
+/** How one option is read. Bounds are inclusive unless `exclusiveMin`/`exclusiveMax` say otherwise. */
+export type OptionSpec = OptionCommon &
+  (
+    | { readonly kind: "integer"; readonly min?: number; readonly max?: number }
+    | { readonly kind: "number"; readonly min?: number; readonly max?: number; readonly exclusiveMin?: boolean; readonly exclusiveMax?: boolean }
+    | { readonly kind: "boolean" }
+    | { readonly kind: "enum"; readonly values: readonly string[] }
+    | { readonly kind: "string" }
+  );
+
+/** The options of one sampler or pruner, keyed by their canonical camelCase names. */
+export type OptionSchema = Readonly<Record<string, OptionSpec>>;
+
+type ParsedValue<S extends OptionSpec> = S extends { kind: "integer" | "number" }
+  ? number
+  : S extends { kind: "boolean" }
+    ? boolean
+    : S extends { kind: "enum"; values: readonly (infer V)[] }
+      ? V
+      : string;
+
+/** What {@link parseOptions} returns for a schema: canonical keys, typed values, absent when not given. */
+export type ParsedOptions<S extends OptionSchema> = { -readonly [K in keyof S]?: ParsedValue<S[K]> };
+
+/**
+ * Declares a schema while keeping its literal types, so parsed options are typed (`"ipop" | "none"`, not `string`).
+ *
+ * @example
+ * const OPTIONS = defineOptions({
+ *   seed: SEED_OPTION,
+ *   sigma0: { kind: "number", min: 0, exclusiveMin: true, default: 1 / 6, description: "initial step size" },
+ * });
+ */
+export function defineOptions<const S extends OptionSchema>(schema: S): S {
+  return schema;
+}
+
+/**
+ * The `seed` option every sampler takes: the same seed and history give the same suggestion.
+ *
+ * @example
+ * const OPTIONS = defineOptions({ seed: SEED_OPTION });
+ */
+export const SEED_OPTION = {
+  kind: "integer",
+  default: "random",
+  description: "seed of every random draw; the same seed and history give the same suggestion",
+} as const satisfies OptionSpec;
+
+/**
+ * Thrown for an unknown option or a value that does not fit; the message names the sampler or
+ * pruner and the option, and lists the valid options.
+ *
+ * @example
+ * try { parseOptions("tpe sampler", { bogus: 1 }, {}); } catch (e) { if (e instanceof OptionError) console.error(e.message); }
+ */
+export class OptionError extends Error {
+  override name = "OptionError";
+}
+
+/**
+ * The form keys are compared in: case, `-` and `_` ignored, so `n_startup_trials`,
+ * `n-startup-trials` and `nStartupTrials` are one option.
+ *
+ * @example
+ * normalizeOptionKey("n-startup-trials") === normalizeOptionKey("nStartupTrials") // true
+ */
+export function normalizeOptionKey(key: string): string {
+  return key.replace(/[-_]/g, "").toLowerCase();
+}
+
+/**
+ * Reads `raw` against `schema`. Strings are coerced to the option's type; unknown keys, a key given
+ * twice under two spellings and values out of range throw {@link OptionError} naming `owner`
+ * (e.g. `"tpe sampler"`) and the option. Defaults are not filled in: the sampler's constructor owns them.
+ *
+ * @example
+ * parseOptions("cmaes sampler", { sigma_0: "0.2", "restart-strategy": "none" }, CMAES_OPTIONS) // { sigma0: 0.2, restartStrategy: "none" }
+ */
+export function parseOptions<S extends OptionSchema>(owner: string, raw: RawOptions, schema: S): ParsedOptions<S> {
+  const byNormalized = new Map(Object.keys(schema).map((key) => [normalizeOptionKey(key), key]));
+  const spelledAs = new Map<string, string>();
+  const result: Record<string, OptionValue> = {};
+  for (const [rawKey, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    const key = byNormalized.get(normalizeOptionKey(rawKey));
+    if (key === undefined) throw new OptionError(`${owner}: ${unknownOptionMessage(rawKey, Object.keys(schema))}`);
+    const earlier = spelledAs.get(key);
+    if (earlier !== undefined) throw new OptionError(`${owner}: option "${key}" is given twice (as "${earlier}" and "${rawKey}")`);
+    spelledAs.set(key, rawKey);
+    result[key] = parseOptionValue(`${owner}: option "${key}"`, value, schema[key]!);
+  }
+  return result as ParsedOptions<S>;
+}
+
+function unknownOptionMessage(key: string, valid: readonly string[]): string {
+  if (valid.length === 0) return `unknown option "${key}" (it takes no options)`;
+  const close = closestName(key, valid);
+  return `unknown option "${key}"${close ? ` (did you mean "${close}"?)` : ""}; valid options: ${valid.join(", ")}`;
+}
+
+const TRUE_WORDS = ["true", "1", "yes", "on"];
+const FALSE_WORDS = ["false", "0", "no", "off"];
+
+function parseOptionValue(where: string, raw: OptionValue, spec: OptionSpec): OptionValue {
+  switch (spec.kind) {
+    case "boolean": {
+      if (typeof raw === "boolean") return raw;
+      const text = String(raw).trim().toLowerCase();
+      if (TRUE_WORDS.includes(text)) return true;
+      if (FALSE_WORDS.includes(text)) return false;
+      throw new OptionError(`${where} must be true or false, got ${JSON.stringify(raw)}`);
+    }
+    case "enum": {
+      const text = String(raw).trim();
+      const match = spec.values.find((v) => v.toLowerCase() === text.toLowerCase());
+      if (match === undefined) throw new OptionError(`${where} must be one of ${spec.values.join(", ")}, got ${JSON.stringify(raw)}`);
+      return match;
+    }
+    case "string":
+      if (typeof raw === "boolean") throw new OptionError(`${where} must be text, got ${raw}`);
+      return String(raw);
+    case "integer":
+    case "number": {
+      const value = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+      const expected = describeOptionType(spec);
+      if (!Number.isFinite(value) || (spec.kind === "integer" && !Number.isInteger(value)) || !withinBounds(value, spec)) {
+        throw new OptionError(`${where} must be ${withArticle(expected)}, got ${JSON.stringify(raw)}`);
+      }
+      return value;
+    }
+  }
+}
+
+function withinBounds(value: number, spec: OptionSpec & { kind: "integer" | "number" }): boolean {
+  const exclusiveMin = spec.kind === "number" && spec.exclusiveMin === true;
+  const exclusiveMax = spec.kind === "number" && spec.exclusiveMax === true;
+  if (spec.min !== undefined && (exclusiveMin ? value <= spec.min : value < spec.min)) return false;
+  if (spec.max !== undefined && (exclusiveMax ? value >= spec.max : value > spec.max)) return false;
+  return true;
+}
+
+function withArticle(text: string): string {
+  return /^(integer|finite)/.test(text) ? `${text.startsWith("i") ? "an" : "a"} ${text}` : text;
+}
+
+/**
+ * The type of an option as help text shows it.
+ *
+ * @example
+ * describeOptionType({ kind: "number", min: 0, max: 1, exclusiveMin: true, description: "" }) // "number in (0, 1]"
+ * describeOptionType({ kind: "integer", min: 1, description: "" }) // "integer >= 1"
+ */
+export function describeOptionType(spec: OptionSpec): string {
+  switch (spec.kind) {
+    case "boolean":
+      return "true or false";
+    case "enum":
+      return `one of ${spec.values.join(", ")}`;
+    case "string":
+      return "text";
+    case "integer":
+    case "number": {
+      const finite = spec.kind === "number" ? "finite number" : "integer";
+      const openLow = spec.kind === "number" && spec.exclusiveMin === true;
+      const openHigh = spec.kind === "number" && spec.exclusiveMax === true;
+      if (spec.min !== undefined && spec.max !== undefined) return `${finite} in ${openLow ? "(" : "["}${spec.min}, ${spec.max}${openHigh ? ")" : "]"}`;
+      if (spec.min !== undefined) return `${finite} ${openLow ? ">" : ">="} ${spec.min}`;
+      if (spec.max !== undefined) return `${finite} ${openHigh ? "<" : "<="} ${spec.max}`;
+      return finite;
+    }
+  }
+}
+
+/**
+ * The candidate closest to `name` by edit distance (ignoring case, `-` and `_`), if it is close
+ * enough to be a likely typo: at most 2 edits, and fewer than half the name.
+ *
+ * @example
+ * closestName("n_startup_trails", ["nStartupTrials", "seed"]) // "nStartupTrials"
+ */
+export function closestName(name: string, candidates: readonly string[]): string | undefined {
+  const wanted = normalizeOptionKey(name);
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(wanted, normalizeOptionKey(candidate));
+    if (distance < bestDistance) {
+      bestDistance = distance;
+      best = candidate;
+    }
+  }
+  return bestDistance <= 2 && bestDistance * 2 < Math.max(wanted.length, 1) ? best : undefined;
+}
+
+/**
+ * Levenshtein distance: insertions, deletions and substitutions of one character.
+ *
+ * @example
+ * editDistance("sigma", "sigma0") // 1
+ */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/**
+ * The message for a sampler or pruner name nobody registered: the known names and a "did you mean".
+ *
+ * @example
+ * unknownComponentMessage("sampler", "tpw", ["random", "tpe"]) // 'unknown sampler "tpw" (did you mean "tpe"?; choose one of: random, tpe)'
+ */
+export function unknownComponentMessage(kind: string, name: string, known: readonly string[]): string {
+  const close = closestName(name, known);
+  return `unknown ${kind} "${name}" (${close ? `did you mean "${close}"?; ` : ""}choose one of: ${known.join(", ")})`;
+}
+
+/**
+ * A named component (a sampler, a pruner) as a registry knows it: what it is for, its options, and
+ * how to build it from options already read against them.
+ */
+export interface ComponentEntry<T, Context, S extends OptionSchema = OptionSchema> {
+  readonly name: string;
+  /** One line for `sextant samplers` / `sextant pruners`. */
+  readonly description: string;
+  readonly options: S;
+  /** Builds the component from parsed options (canonical keys, typed values); the constructor applies defaults. */
+  readonly create: (options: ParsedOptions<S>, context: Context) => T;
+}
+
+/**
+ * Components by name, each with its option schema: the one path by which the CLI, config files
+ * and the library build samplers and pruners by name, so options are read the same way everywhere.
+ *
+ * @example
+ * const PRUNERS = new ComponentRegistry<Pruner, void>("pruner");
+ * PRUNERS.register({ name: "none", description: "never prunes", options: {}, create: () => new NopPruner() });
+ * PRUNERS.create("none", {}, undefined);
+ */
+export class ComponentRegistry<T, Context> {
+  private readonly entries = new Map<string, ComponentEntry<T, Context>>();
+
+  /** `kind` names the components in messages: "sampler", "pruner". */
+  constructor(readonly kind: string) {}
+
+  /** Adds a component, or replaces the one registered under the same name. */
+  register<const S extends OptionSchema>(entry: ComponentEntry<T, Context, S>): void {
+    this.entries.set(entry.name, entry as unknown as ComponentEntry<T, Context>);
+  }
+
+  /** Registered names, in registration order. */
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Registered components, in registration order. */
+  list(): ComponentEntry<T, Context>[] {
+    return [...this.entries.values()];
+  }
+
+  /** The entry for `name`, or an error listing the known names with a "did you mean". */
+  get(name: string): ComponentEntry<T, Context> {
+    const entry = this.entries.get(name);
+    if (entry) return entry;
+    throw new OptionError(unknownComponentMessage(this.kind, name, this.names()));
+  }
+
+  /** Reads `options` against the component's schema, then builds it. */
+  create(name: string, options: RawOptions, context: Context): T {
+    const entry = this.get(name);
+    return entry.create(parseOptions(`${name} ${this.kind}`, options, entry.options), context);
+  }
+}

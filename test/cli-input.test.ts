@@ -1,0 +1,92 @@
+// CLI suite (spawns `node bin/sextant.js` against dist/): input that used to be silently misread —
+// colliding parameter environment variables, shell operators in command strings, .inf in a
+// config, and relative paths in a config file.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FIXTURES, sextant, tempDir } from "./fixtures/cli-run.js";
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+});
+afterEach(() => cleanup());
+
+const QUADRATIC = join(FIXTURES, "cli-quadratic.mjs");
+
+function writeConfig(name: string, lines: string[]): string {
+  const file = join(dir, name);
+  writeFileSync(file, lines.join("\n"));
+  return file;
+}
+
+describe("parameter environment variables", () => {
+  it("refuses parameters that would share one variable, naming both, before any trial", async () => {
+    const result = await sextant(["tune", "-p", "a-b=float:0:1", "-p", "a_b=float:0:1", "--", "node", QUADRATIC, "--x", "{a-b}", "--y", "{a_b}"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('sextant: parameters "a-b" and "a_b" would both be passed as the environment variable SEXTANT_PARAM_A_B; rename one of them\n');
+    expect(existsSync(join(dir, "sextant.db"))).toBe(false);
+  });
+
+  it("points at params in a config file", async () => {
+    writeConfig("c.yaml", [`command: ["node", "${QUADRATIC}", "--x", "{A.B}", "--y", "{a-b}"]`, "params:", "  A.B: float:0:1", "  a-b: float:0:1"]);
+    const result = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('sextant: c.yaml:3:3: params: parameters "A.B" and "a-b" would both be passed as the environment variable SEXTANT_PARAM_A_B; rename one of them\n');
+  });
+
+  it("does not blame the config file when a --param flag takes part in the collision", async () => {
+    writeConfig("c.yaml", [`command: ["node", "${QUADRATIC}", "--x", "{a_b}", "--y", "1"]`, "params:", "  a_b: float:0:1"]);
+    const result = await sextant(["tune", "--config", "c.yaml", "-p", "A-B=float:0:1"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('sextant: parameters "a_b" and "A-B" would both be passed as the environment variable SEXTANT_PARAM_A_B; rename one of them\n');
+  });
+});
+
+describe("command strings in a config file", () => {
+  it.each([
+    ["echo hi; rm x", ";", "hi;"],
+    ["node q.mjs a|b", "|", "a|b"],
+    ["node q.mjs {x} 2>/dev/null", ">", "2>/dev/null"],
+  ])("refuses %j instead of passing a literal argument", async (command, operator, word) => {
+    writeConfig("c.yaml", ["params: { x: 'float:0:1' }", `command: ${command}`]);
+    const result = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^sextant: c\\.yaml:2:10: command: unquoted "\\${operator}" in "${word.replace(/[|]/g, "\\|")}": commands do not run through a shell`));
+    expect(existsSync(join(dir, "sextant.db"))).toBe(false);
+  });
+});
+
+describe("config values", () => {
+  it("points a bad sampler or pruner option at its place in the config file", async () => {
+    const base = ["params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`];
+    writeConfig("c.yaml", [...base, "sampler:", "  name: tpe", "  options: { n_startup_trails: 3 }"]);
+    const sampler = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
+    expect(sampler.code).toBe(2);
+    expect(sampler.stderr).toMatch(/^sextant: c\.yaml:4:3: sampler: tpe sampler: unknown option "n_startup_trails" \(did you mean "nStartupTrials"\?\)/);
+    writeConfig("c.yaml", [...base, "pruner: medain"]);
+    const pruner = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
+    expect(pruner.code).toBe(2);
+    expect(pruner.stderr).toBe('sextant: c.yaml:3:9: pruner: unknown pruner "medain" (did you mean "median"?; choose one of: none, median)\n');
+  });
+
+  it("says what is wrong with timeout: .inf", async () => {
+    writeConfig("c.yaml", ["timeout: .inf", "params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
+    const result = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("sextant: c.yaml:1:10: timeout: must be a finite number, got infinity (.inf); leave the field out for no limit\n");
+  });
+
+  it("resolves a relative storage path from the config file's folder, like cwd", async () => {
+    mkdirSync(join(dir, "exp"));
+    mkdirSync(join(dir, "elsewhere"));
+    writeConfig("exp/s.yaml", ["storage: sqlite:./s.db", "trials: 2", "params: { x: 'float:-1:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
+    const result = await sextant(["tune", "--config", "../exp/s.yaml", "--json"], { cwd: join(dir, "elsewhere") });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(existsSync(join(dir, "exp", "s.db"))).toBe(true);
+    expect(existsSync(join(dir, "elsewhere", "s.db"))).toBe(false);
+    expect(JSON.parse(result.stdout).storage).toBe(`sqlite:${join(dir, "exp", "s.db")}`);
+  });
+});

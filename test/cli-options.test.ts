@@ -1,0 +1,86 @@
+// CLI suite (spawns `node bin/sextant.js` against dist/): sampler and pruner options, and the
+// `sextant samplers` / `sextant pruners` listings built from the same schemas.
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FIXTURES, sextant, tempDir } from "./fixtures/cli-run.js";
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+});
+afterEach(() => cleanup());
+
+const run = (args: string[]) => sextant(args, { cwd: dir });
+const TUNE = ["tune", "--param", "x=float:-2:2", "--trials", "2", "--json", "--storage", "memory:"];
+const NODE_CMD = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "1"];
+
+describe("--sampler-opt and --pruner-opt", () => {
+  it.each([
+    ["tpe", "n_startup_trials=1"],
+    ["gp", "n_startup_trials=2"],
+    ["cmaes", "n-startup-trials=1"],
+    ["tpe", "nStartupTrials=1"],
+    ["cem", "elite_fraction=0.3"],
+  ])("runs --sampler %s --sampler-opt %s", async (sampler, option) => {
+    const result = await run([...TUNE, "--sampler", sampler, "--sampler-opt", option, ...NODE_CMD]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).run.complete).toBe(2);
+  });
+
+  it("refuses an unknown option with the valid ones and a did-you-mean, before any trial", async () => {
+    const bogus = await run(["tune", "--param", "x=float:-2:2", "--sampler", "random", "--sampler-opt", "bogus=1", ...NODE_CMD]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toBe('sextant: random sampler: unknown option "bogus"; valid options: seed\n');
+    expect(existsSync(join(dir, "sextant.db"))).toBe(false);
+    const typo = await run([...TUNE, "--sampler", "tpe", "--sampler-opt", "n_startup_trails=3", ...NODE_CMD]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^sextant: tpe sampler: unknown option "n_startup_trails" \(did you mean "nStartupTrials"\?\); valid options: seed, preset, /);
+    const pruner = await run([...TUNE, "--pruner", "median", "--pruner-opt", "n_warmup_step=2", ...NODE_CMD]);
+    expect(pruner.code).toBe(2);
+    expect(pruner.stderr).toMatch(/^sextant: median pruner: unknown option "n_warmup_step" \(did you mean "nWarmupSteps"\?\)/);
+    const value = await run([...TUNE, "--sampler", "gp", "--sampler-opt", "n_candidates=many", ...NODE_CMD]);
+    expect(value.code).toBe(2);
+    expect(value.stderr).toBe('sextant: gp sampler: option "nCandidates" must be an integer >= 1, got "many"\n');
+  });
+
+  it("lets a flag override a config option spelled differently", async () => {
+    writeFileSync(
+      join(dir, "s.yaml"),
+      ['command: ["node", "' + join(FIXTURES, "cli-quadratic.mjs") + '", "--x", "{x}", "--y", "1"]', "params: { x: 'float:-2:2' }", "sampler: { name: tpe, options: { n_startup_trials: 50 } }"].join("\n"),
+    );
+    const result = await run(["tune", "--config", "s.yaml", "--trials", "1", "--json", "--storage", "memory:", "--sampler-opt", "nStartupTrials=1"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+});
+
+describe("sextant samplers / pruners", () => {
+  it("lists every sampler's options with types and defaults, as a table and as JSON", async () => {
+    const table = await run(["samplers"]);
+    expect(table.code).toBe(0);
+    for (const name of ["random", "cmaes", "cem", "sobol", "halton", "auto", "tpe", "gp", "grid"]) expect(table.stdout).toMatch(new RegExp(`^${name}: `, "m"));
+    expect(table.stdout).toMatch(/^ {2}nStartupTrials +integer >= 0 +10 +random trials before the model is used/m);
+    const json = await run(["samplers", "--json"]);
+    const listings = JSON.parse(json.stdout) as { name: string; options: { name: string; snakeName: string; default: unknown; type: string }[] }[];
+    const cmaes = listings.find((l) => l.name === "cmaes")!;
+    expect(cmaes.options.find((o) => o.name === "restartStrategy")).toMatchObject({ snakeName: "restart_strategy", type: "one of ipop, none", default: "ipop" });
+    expect(listings.every((l) => l.options.some((o) => o.name === "seed"))).toBe(true);
+  });
+
+  it("shows one pruner, and refuses an unknown name", async () => {
+    const median = await run(["pruners", "median", "--json"]);
+    expect(median.code).toBe(0);
+    expect(JSON.parse(median.stdout)[0].options.map((o: { snakeName: string }) => o.snakeName)).toEqual(["n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials"]);
+    const unknown = await run(["pruners", "mediun"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('sextant: unknown pruner "mediun" (did you mean "median"?; choose one of: none, median)\n');
+  });
+
+  it("is mentioned in tune --help", async () => {
+    const help = await run(["tune", "--help"]);
+    expect(help.stdout).toContain('"sextant samplers" and "sextant pruners" list each one\'s options');
+  });
+});
