@@ -144,6 +144,9 @@ export class HeartbeatThread {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // Unreferenced, the thread would not keep the process alive while we wait for it, and a
+    // process with nothing else to do would exit in the middle of this await.
+    this.worker.ref();
     await new Promise<void>((resolve) => {
       // If the thread does not answer (its storage hangs), end it anyway.
       const timer = setTimeout(() => void this.worker.terminate().then(() => resolve()), 10_000);
