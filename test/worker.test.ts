@@ -1,0 +1,187 @@
+/**
+ * `sextant create` + several `sextant worker` processes sharing one SQLite file: exact budgets,
+ * recovery of a SIGKILLed worker's trial through heartbeats, and a live trial that blocks its
+ * event loop for longer than the grace and must not be reaped. Runs bin/sextant.js against dist/.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RandomSampler, loadStudy } from "../src/index.js";
+import type { FrozenTrial } from "../src/space/index.js";
+import { SqliteStorage } from "../src/storage/sqlite.js";
+import { FIXTURES, type Running, sextant, start, tempDir } from "./fixtures/cli-run.js";
+
+const SLOW = join(FIXTURES, "cli-slow.mjs");
+
+async function trialsOf(path: string, study: string): Promise<FrozenTrial[]> {
+  const storage = SqliteStorage.open(path);
+  try {
+    const record = await storage.getStudy(study);
+    return record ? [...(await storage.trialsSince(record.id, 0)).trials] : [];
+  } finally {
+    await storage.close();
+  }
+}
+
+/** Polls the file until `ready` holds for its trials; generous, because the machine may be loaded. */
+async function waitForTrials(path: string, study: string, ready: (trials: FrozenTrial[]) => boolean, timeoutMs = 60_000): Promise<FrozenTrial[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const trials = await trialsOf(path, study);
+    if (ready(trials)) return trials;
+    if (Date.now() > deadline) throw new Error(`timed out; trials: ${JSON.stringify(trials.map((t) => [t.number, t.state]))}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function workerPid(trial: FrozenTrial): number | undefined {
+  const worker = trial.systemAttrs.worker as { pid?: number } | undefined;
+  return worker?.pid;
+}
+
+describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () => {
+  let dir: string;
+  let cleanup: () => void;
+  let db: string;
+  const running: Running[] = [];
+  const pidsFile = () => join(dir, "pids");
+
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir("sextant-worker-"));
+    db = join(dir, "fleet.db");
+    writeFileSync(pidsFile(), "");
+  });
+  afterEach(() => {
+    for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill("SIGKILL");
+    cleanup();
+  });
+
+  const create = (study: string, extra: string[]) =>
+    sextant(["create", "--storage", `sqlite:${db}`, "--study", study, "-p", "x=float:0:10", ...extra, "--", "node", SLOW, "{x}"], { cwd: dir });
+  const worker = (study: string, extra: string[] = [], env: Record<string, string> = {}) => {
+    const r = start(["worker", "--storage", `sqlite:${db}`, "--study", study, "--json", ...extra], { cwd: dir, env: { PIDS: pidsFile(), ...env } });
+    running.push(r);
+    return r;
+  };
+
+  it("runs exactly the study's budget over three workers, each stopping when it is spent", async () => {
+    const created = await create("exact", ["--trials", "13"]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(`sextant worker --storage sqlite:${db} --study exact`);
+    const workers = [worker("exact", [], { SLEEP: "50" }), worker("exact", ["--jobs", "2"], { SLEEP: "50" }), worker("exact", [], { SLEEP: "50" })];
+    const results = await Promise.all(workers.map((w) => w.done));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const summaries = results.map((r) => JSON.parse(r.stdout) as { run: { trials: number }; total: { trials: number; complete: number } });
+    expect(summaries.reduce((sum, s) => sum + s.run.trials, 0)).toBe(13);
+    const trials = await trialsOf(db, "exact");
+    expect(trials.map((t) => t.number)).toEqual([...Array(13).keys()]);
+    expect(trials.every((t) => t.state === "complete")).toBe(true);
+    // A worker started after the budget is spent runs nothing and says so.
+    const late = await worker("exact").done;
+    expect(late.code).toBe(0);
+    expect(JSON.parse(late.stdout)).toMatchObject({ run: { trials: 0 }, total: { trials: 13, complete: 13 } });
+  });
+
+  it("re-enqueues a SIGKILLed worker's trial after the grace and another worker finishes it", async () => {
+    const created = await create("killed", ["--trials", "3", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2"]);
+    expect(created.code, created.stderr).toBe(0);
+    const victim = worker("killed", [], { SLEEP: "1500" });
+    const survivor = worker("killed", [], { SLEEP: "1500" });
+    const both = await waitForTrials(db, "killed", (ts) => ts.filter((t) => t.state === "running").length === 2);
+    const doomed = both.find((t) => workerPid(t) === victim.child.pid)!;
+    expect(doomed).toBeDefined();
+    victim.child.kill("SIGKILL");
+    const result = await survivor.done;
+    expect(result.code, result.stderr).toBe(0);
+
+    const trials = await trialsOf(db, "killed");
+    const failed = trials.find((t) => t.number === doomed.number)!;
+    expect(failed.state).toBe("failed");
+    expect(String(failed.systemAttrs.failReason)).toMatch(/no heartbeat for more than 2 s/);
+    const retry = trials.find((t) => t.systemAttrs.retryOf === doomed.number)!;
+    expect(retry).toMatchObject({ state: "complete", params: { x: doomed.params.x }, systemAttrs: { retryCount: 1 } });
+    expect(workerPid(retry)).toBe(survivor.child.pid);
+    // The budget (3) plus the one retry; every trial but the killed one completed.
+    expect(trials).toHaveLength(4);
+    expect(trials.filter((t) => t.state === "complete")).toHaveLength(3);
+  });
+
+  it("does not re-enqueue beyond --max-retries", async () => {
+    const created = await create("no-retry", ["--trials", "2", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--max-retries", "0"]);
+    expect(created.code, created.stderr).toBe(0);
+    const victim = worker("no-retry", [], { SLEEP: "1500" });
+    const survivor = worker("no-retry", [], { SLEEP: "1500" });
+    const both = await waitForTrials(db, "no-retry", (ts) => ts.filter((t) => t.state === "running").length === 2);
+    const doomed = both.find((t) => workerPid(t) === victim.child.pid)!;
+    victim.child.kill("SIGKILL");
+    const result = await survivor.done;
+    expect(result.code, result.stderr).toBe(0);
+    const trials = await trialsOf(db, "no-retry");
+    expect(trials).toHaveLength(2);
+    expect(trials.find((t) => t.number === doomed.number)!.state).toBe("failed");
+    expect(trials.some((t) => t.systemAttrs.retryOf !== undefined)).toBe(false);
+  });
+
+  it("refuses a study without a stored command, and a missing study, with what to do", async () => {
+    const storage = SqliteStorage.open(db);
+    await storage.createStudy("library-made", ["minimize"]);
+    await storage.close();
+    const bare = await sextant(["worker", "--storage", `sqlite:${db}`, "--study", "library-made"], { cwd: dir });
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain(`study "library-made" in sqlite:${db} has no stored command (cli:config)`);
+    expect(bare.stderr).toContain("sextant create");
+    const missing = await sextant(["worker", "--storage", `sqlite:${db}`, "--study", "nope"], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`no study named "nope" in sqlite:${db}`);
+    const noName = await sextant(["worker", "--storage", `sqlite:${db}`], { cwd: dir });
+    expect(noName.code).toBe(2);
+    expect(noName.stderr).toContain("--study is required");
+  });
+
+  it("refuses a grace shorter than two heartbeat intervals, naming the flags, and creates nothing", async () => {
+    const bad = await create("bad-grace", ["--heartbeat-interval", "5", "--heartbeat-grace", "6"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--heartbeat-grace (6) must be at least twice --heartbeat-interval (5)");
+    expect(await trialsOf(db, "bad-grace")).toEqual([]);
+  });
+});
+
+describe("heartbeats of a live trial that blocks its event loop (sqlite)", { timeout: 120_000 }, () => {
+  let dir: string;
+  let cleanup: () => void;
+  let child: ChildProcess | undefined;
+  beforeEach(() => ({ dir, cleanup } = tempDir("sextant-blocking-")));
+  afterEach(() => {
+    if (child && child.exitCode === null) child.kill("SIGKILL");
+    cleanup();
+  });
+
+  it("is never reaped while its objective blocks for three times the grace", async () => {
+    const storage = `sqlite:${join(dir, "b.db")}`;
+    const grace = 2;
+    child = spawn(process.execPath, [join(FIXTURES, "blocking-worker.mjs"), storage, "blocking", String(grace), "6000"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.on("close", (code) => resolve(code)));
+    let finished = false;
+    void exited.then(() => (finished = true));
+    while (!out.includes("blocking") && !finished) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(err).toBe("");
+
+    // Another worker reaps as often as it can the whole time the objective blocks.
+    const reaper = await loadStudy({ name: "blocking", storage, sampler: new RandomSampler({ seed: 1 }) });
+    const reaped: number[] = [];
+    while (!finished) {
+      reaped.push(...(await reaper.reapStaleTrials(grace, 3)).reaped);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await reaper.close();
+    expect(await exited, err).toBe(0);
+    expect(reaped).toEqual([]);
+    const trials = await trialsOf(join(dir, "b.db"), "blocking");
+    expect(trials.map((t) => t.state)).toEqual(["complete"]);
+  });
+});
