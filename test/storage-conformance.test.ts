@@ -474,33 +474,4 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       for (const t of all) expect(t).toMatchObject({ state: "complete", values: [t.number], params: { x: t.number / 100 } });
     });
   });
-  describe("heartbeats", () => {
-    const waitPast = async (ms: number) => {
-      const until = Date.now() + ms;
-      while (Date.now() <= until) await new Promise((r) => setTimeout(r, 5));
-    };
-
-    it("reports running trials that never beat once their start is older than the grace", async () => {
-      const study = await newStudy();
-      const running = await storage.createTrial(study.id, { state: "running" });
-      await storage.createTrial(study.id, { state: "waiting" });
-      const done = await storage.createTrial(study.id, { state: "running" });
-      await storage.updateTrial(done.id, { state: "complete", values: [1] });
-      expect(await storage.staleTrials(study.id, 60_000)).toEqual([]);
-      await waitPast(30);
-      expect((await storage.staleTrials(study.id, 20)).map((t) => t.number)).toEqual([running.number]);
-    });
-
-    it("keeps a beating trial fresh without bumping seq", async () => {
-      const study = await newStudy();
-      const beating = await storage.createTrial(study.id, { state: "running" });
-      const silent = await storage.createTrial(study.id, { state: "running" });
-      await waitPast(40);
-      const { seq } = await storage.trialsSince(study.id, 0);
-      await storage.recordHeartbeat([beating.id]);
-      expect((await storage.trialsSince(study.id, seq)).trials).toEqual([]);
-      expect((await storage.staleTrials(study.id, 30)).map((t) => t.number)).toEqual([silent.number]);
-      await storage.recordHeartbeat([]);
-    });
-  });
 });

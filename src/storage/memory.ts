@@ -32,8 +32,6 @@ export class MemoryStorage implements Storage {
   private readonly trialIndex = new Map<number, { study: MemoryStudy; number: number }>();
   private nextStudyId = 1;
   private nextTrialId = 1;
-  /** Last heartbeat per trial id; kept beside the trials because a beat is not a change (`seq` stays). */
-  private readonly heartbeats = new Map<number, number>();
 
   async createStudy(
     name: string,
@@ -66,10 +64,7 @@ export class MemoryStorage implements Storage {
   async deleteStudy(name: string): Promise<boolean> {
     const study = this.studies.get(name);
     if (!study) return false;
-    for (const trial of study.trials) {
-      this.trialIndex.delete(trial.id);
-      this.heartbeats.delete(trial.id);
-    }
+    for (const trial of study.trials) this.trialIndex.delete(trial.id);
     this.studies.delete(name);
     this.studiesById.delete(study.record.id);
     return true;
@@ -145,17 +140,6 @@ export class MemoryStorage implements Storage {
   async getTrial(trialId: number): Promise<FrozenTrial | null> {
     const entry = this.trialIndex.get(trialId);
     return entry ? entry.study.trials[entry.number]! : null;
-  }
-
-  async recordHeartbeat(trialIds: readonly number[]): Promise<void> {
-    const now = Date.now();
-    for (const id of trialIds) if (this.trialIndex.has(id)) this.heartbeats.set(id, now);
-  }
-
-  async staleTrials(studyId: number, graceMs: number): Promise<FrozenTrial[]> {
-    const study = this.requireStudy(studyId);
-    const cutoff = Date.now() - graceMs;
-    return study.trials.filter((t) => t.state === "running" && (this.heartbeats.get(t.id) ?? t.startedAt ?? 0) < cutoff);
   }
 
   async close(): Promise<void> {}

@@ -62,13 +62,6 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX trials_by_state ON trials (study_id, state, number);
     `,
   },
-  // Version 2. A heartbeat is a column of its own, not an attribute: writing it must not bump the
-  // study's seq (every reader would re-read every running trial every few seconds).
-  {
-    version: 2,
-    description: "trial heartbeats",
-    sql: `ALTER TABLE trials ADD COLUMN heartbeat_at INTEGER;`,
-  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -309,19 +309,6 @@ export class SqliteStorage implements Storage {
     return row ? rowToTrial(row) : null;
   }
 
-  async recordHeartbeat(trialIds: readonly number[]): Promise<void> {
-    if (trialIds.length === 0) return;
-    const now = Date.now();
-    await this.write(() => {
-      for (const id of trialIds) this.statements.heartbeat.run(now, id);
-    });
-  }
-
-  async staleTrials(studyId: number, graceMs: number): Promise<FrozenTrial[]> {
-    const rows = await this.read(() => this.statements.staleTrials.all(studyId, Date.now() - graceMs) as TrialRow[]);
-    return rows.map(rowToTrial);
-  }
-
   /** Closes the file; later calls are no-ops. */
   async close(): Promise<void> {
     if (!this.db.open) return;
@@ -423,11 +410,6 @@ function prepareStatements(db: Database.Database) {
       `UPDATE trials SET state = @state, params = @params, distributions = @distributions, objective_values = @objective_values,
          intermediate = @intermediate, user_attrs = @user_attrs, system_attrs = @system_attrs, finished_at = @finished_at, seq = @seq
        WHERE id = @id AND state = 'running'`,
-    ),
-    heartbeat: db.prepare("UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running'"),
-    // A trial that never beat is judged by its start, so a worker that died before its first beat is still reaped.
-    staleTrials: db.prepare(
-      `SELECT ${trialColumns} FROM trials WHERE study_id = ? AND state = 'running' AND COALESCE(heartbeat_at, started_at, 0) < ? ORDER BY number`,
     ),
     allTrials: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? ORDER BY number`),
     trialsSince: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? AND seq > ? ORDER BY number`),

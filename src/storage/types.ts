@@ -83,14 +83,6 @@ export interface Storage {
   trialsSince(studyId: number, seq: number): Promise<TrialChanges>;
   getTrial(trialId: number): Promise<FrozenTrial | null>;
 
-  /** Records that the workers running these trials are alive now (by the storage's own clock). Does not bump `seq`. */
-  recordHeartbeat(trialIds: readonly number[]): Promise<void>;
-  /**
-   * Running trials of the study whose last heartbeat (or start, if they never beat) is older than `graceMs`
-   * by the storage's clock. Reaping is then done with the ordinary compare-and-set `updateTrial(id, {state:"failed"})`.
-   */
-  staleTrials(studyId: number, graceMs: number): Promise<FrozenTrial[]>;
-
   close(): Promise<void>;
 }
 
