@@ -8,6 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
+import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
 import { SQLITE_SCHEMA_VERSION, SqliteSchemaError, checkSchemaState, migrateSchema, readSchemaState } from "./sqlite-migrations.js";
 import { StorageBusyError, StorageOpenError } from "./types.js";
@@ -309,6 +310,24 @@ export class SqliteStorage implements Storage {
     return row ? rowToTrial(row) : null;
   }
 
+  async recordHeartbeat(trialIds: readonly number[]): Promise<void> {
+    checkTrialIds(trialIds);
+    if (trialIds.length === 0) return;
+    const now = Date.now();
+    await this.write(() => {
+      for (const id of trialIds) this.statements.recordHeartbeat.run(now, id);
+    });
+  }
+
+  async staleTrials(studyId: number, graceMs: number): Promise<FrozenTrial[]> {
+    checkGraceMs(graceMs);
+    const cutoff = Date.now() - graceMs;
+    return this.read(() => {
+      if (!this.statements.studySeq.get(studyId)) throw noStudy(studyId);
+      return (this.statements.staleTrials.all(studyId, cutoff) as TrialRow[]).map(rowToTrial);
+    });
+  }
+
   /** Closes the file; later calls are no-ops. */
   async close(): Promise<void> {
     if (!this.db.open) return;
@@ -410,6 +429,10 @@ function prepareStatements(db: Database.Database) {
       `UPDATE trials SET state = @state, params = @params, distributions = @distributions, objective_values = @objective_values,
          intermediate = @intermediate, user_attrs = @user_attrs, system_attrs = @system_attrs, finished_at = @finished_at, seq = @seq
        WHERE id = @id AND state = 'running'`,
+    ),
+    recordHeartbeat: db.prepare("UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running'"),
+    staleTrials: db.prepare(
+      `SELECT ${trialColumns} FROM trials WHERE study_id = ? AND state = 'running' AND COALESCE(heartbeat_at, started_at) < ? ORDER BY number`,
     ),
     allTrials: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? ORDER BY number`),
     trialsSince: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? AND seq > ? ORDER BY number`),
