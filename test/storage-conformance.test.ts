@@ -2,8 +2,9 @@
  * The storage conformance suite: every backend must pass every test here, so that a study behaves
  * the same whether it lives in memory, in a SQLite file or in PostgreSQL.
  *
- * To add a backend, append a factory to `backends`. A backend that needs a server should set
- * `skip` (with the reason) when the server is not configured, so the suite still runs elsewhere.
+ * To add a backend, append a factory to `backends`. PostgreSQL runs against a scratch database
+ * of its own (see postgres-database.ts), each test in a fresh schema; without a server it skips
+ * with the reason locally and fails in CI.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +19,9 @@ import {
   TrialNotFoundError,
   TrialNotRunningError,
 } from "../src/storage/index.js";
+import { PostgresStorage } from "../src/storage/postgres.js";
 import { SqliteStorage } from "../src/storage/sqlite.js";
+import { createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
 
 interface StorageBackend {
   readonly name: string;
@@ -32,9 +35,19 @@ const scratch = mkdtempSync(join(tmpdir(), "sextant-conformance-"));
 let fileCounter = 0;
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+const postgresSkip = await postgresUnavailable();
+const postgresDatabase = postgresSkip === null ? await createScratchDatabase() : null;
+afterAll(() => postgresDatabase?.drop());
+let schemaCounter = 0;
+
 const backends: StorageBackend[] = [
   { name: "memory", open: async () => new MemoryStorage() },
   { name: "sqlite", open: async () => SqliteStorage.open(join(scratch, `conformance-${fileCounter++}.db`)) },
+  {
+    name: "postgres",
+    open: () => PostgresStorage.open(`${postgresDatabase!.url}?schema=conformance_${schemaCounter++}`),
+    ...(postgresSkip === null ? {} : { skip: postgresSkip }),
+  },
 ];
 
 const uniform: Distribution = { type: "float", low: 0, high: 1 };
