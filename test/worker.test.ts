@@ -9,13 +9,16 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RandomSampler, loadStudy } from "../src/index.js";
 import type { FrozenTrial } from "../src/space/index.js";
+import { openStorage } from "../src/storage/index.js";
 import { SqliteStorage } from "../src/storage/sqlite.js";
 import { FIXTURES, type Running, sextant, start, tempDir } from "./fixtures/cli-run.js";
+import { type ScratchDatabase, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
 
 const SLOW = join(FIXTURES, "cli-slow.mjs");
 
+/** The trials of a study, read through a connection of the test's own (`path` alone means a SQLite file). */
 async function trialsOf(path: string, study: string): Promise<FrozenTrial[]> {
-  const storage = SqliteStorage.open(path);
+  const storage = await openStorage(path.includes(":") ? path : `sqlite:${path}`);
   try {
     const record = await storage.getStudy(study);
     return record ? [...(await storage.trialsSince(record.id, 0)).trials] : [];
@@ -83,36 +86,12 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(JSON.parse(late.stdout)).toMatchObject({ run: { trials: 0 }, total: { trials: 13, complete: 13 } });
   });
 
-  it("re-enqueues a SIGKILLed worker's trial after the grace and another worker finishes it", async () => {
-    const created = await create("killed", ["--trials", "3", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2"]);
-    expect(created.code, created.stderr).toBe(0);
-    const victim = worker("killed", [], { SLEEP: "1500" });
-    const survivor = worker("killed", [], { SLEEP: "1500" });
-    const both = await waitForTrials(db, "killed", (ts) => ts.filter((t) => t.state === "running").length === 2);
-    const doomed = both.find((t) => workerPid(t) === victim.child.pid)!;
-    expect(doomed).toBeDefined();
-    victim.child.kill("SIGKILL");
-    const result = await survivor.done;
-    expect(result.code, result.stderr).toBe(0);
-
-    const trials = await trialsOf(db, "killed");
-    const failed = trials.find((t) => t.number === doomed.number)!;
-    expect(failed.state).toBe("failed");
-    expect(String(failed.systemAttrs.failReason)).toMatch(/no heartbeat for more than 2 s/);
-    const retry = trials.find((t) => t.systemAttrs.retryOf === doomed.number)!;
-    expect(retry).toMatchObject({ state: "complete", params: { x: doomed.params.x }, systemAttrs: { retryCount: 1 } });
-    expect(workerPid(retry)).toBe(survivor.child.pid);
-    // The budget (3) plus the one retry; every trial but the killed one completed.
-    expect(trials).toHaveLength(4);
-    expect(trials.filter((t) => t.state === "complete")).toHaveLength(3);
-  });
-
   it("does not re-enqueue beyond --max-retries", async () => {
     const created = await create("no-retry", ["--trials", "2", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--max-retries", "0"]);
     expect(created.code, created.stderr).toBe(0);
     const victim = worker("no-retry", [], { SLEEP: "1500" });
     const survivor = worker("no-retry", [], { SLEEP: "1500" });
-    const both = await waitForTrials(db, "no-retry", (ts) => ts.filter((t) => t.state === "running").length === 2);
+    const both = await waitForTrials(db, "no-retry", (ts) => ts.filter((t) => t.state === "running" && workerPid(t) !== undefined && t.params.x !== undefined).length === 2);
     const doomed = both.find((t) => workerPid(t) === victim.child.pid)!;
     victim.child.kill("SIGKILL");
     const result = await survivor.done;
@@ -184,4 +163,87 @@ describe("heartbeats of a live trial that blocks its event loop (sqlite)", { tim
     const trials = await trialsOf(join(dir, "b.db"), "blocking");
     expect(trials.map((t) => t.state)).toEqual(["complete"]);
   });
+});
+
+interface FleetBackend {
+  readonly name: string;
+  /** A fresh storage URL for one test, and its cleanup. */
+  open(): Promise<{ url: string; dispose(): Promise<void> }>;
+}
+
+const fleetBackends: FleetBackend[] = [
+  {
+    name: "sqlite",
+    open: async () => {
+      const { dir, cleanup } = tempDir("sextant-fleet-");
+      return { url: `sqlite:${join(dir, "fleet.db")}`, dispose: async () => cleanup() };
+    },
+  },
+  {
+    name: "postgres",
+    open: async () => {
+      const database: ScratchDatabase = await createScratchDatabase();
+      return { url: database.url, dispose: () => database.drop() };
+    },
+  },
+];
+
+describe.each(fleetBackends)("a SIGKILLed worker's trial ($name)", { timeout: 120_000 }, (backend) => {
+  let dir: string;
+  let cleanup: () => void;
+  let url: string;
+  let dispose: () => Promise<void>;
+  const running: Running[] = [];
+  beforeEach(async (context) => {
+    if (backend.name === "postgres") {
+      const reason = await postgresUnavailable();
+      if (reason) context.skip(reason);
+    }
+    ({ dir, cleanup } = tempDir("sextant-killed-"));
+    ({ url, dispose } = await backend.open());
+  });
+  afterEach(async () => {
+    for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill("SIGKILL");
+    cleanup?.();
+    await dispose?.();
+  });
+
+  it("re-enqueues a SIGKILLed worker's trial after the grace and another worker finishes it", async () => {
+    const created = await sextant(
+      ["create", "--storage", url, "--study", "killed", "-p", "x=float:0:10", "--trials", "3", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--", "node", SLOW, "{x}"],
+      { cwd: dir },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const worker = () => {
+      const r = start(["worker", "--storage", url, "--study", "killed", "--json"], { cwd: dir, env: { SLEEP: "1500" } });
+      running.push(r);
+      return r;
+    };
+    // Both start before the kill: a worker starting later on the same machine would fail the
+    // dead worker's trial at once from its pid, which is the other recovery path.
+    const victim = worker();
+    const survivor = worker();
+    // A claimed trial records its worker and then its parameters in later writes: wait until both
+    // workers are mid-trial, their commands running.
+    const midTrial = (t: FrozenTrial) => t.state === "running" && workerPid(t) !== undefined && t.params.x !== undefined;
+    const both = await waitForTrials(url, "killed", (ts) => ts.filter(midTrial).length === 2);
+    const doomed = both.find((t) => workerPid(t) === victim.child.pid)!;
+    expect(doomed).toBeDefined();
+    victim.child.kill("SIGKILL");
+    const result = await survivor.done;
+    expect(result.code, result.stderr).toBe(0);
+
+    const trials = await trialsOf(url, "killed");
+    const failed = trials.find((t) => t.number === doomed.number)!;
+    expect(failed.state).toBe("failed");
+    expect(String(failed.systemAttrs.failReason)).toMatch(/no heartbeat for more than 2 s/);
+    expect(failed.params.x).toBe(doomed.params.x);
+    const retry = trials.find((t) => t.systemAttrs.retryOf === doomed.number)!;
+    expect(retry).toMatchObject({ state: "complete", params: { x: doomed.params.x }, systemAttrs: { retryCount: 1 } });
+    expect(workerPid(retry)).toBe(survivor.child.pid);
+    // The budget (3) plus the one retry; every trial but the killed one completed.
+    expect(trials).toHaveLength(4);
+    expect(trials.filter((t) => t.state === "complete")).toHaveLength(3);
+  });
+
 });
