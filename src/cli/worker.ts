@@ -172,7 +172,11 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const chatty = !flags.quiet && !flags.json;
   const budget = config.budget ?? { trials: null, deadline: null, queued: false };
   const secondsLeft = budget.deadline !== null ? (budget.deadline - Date.now()) / 1000 : undefined;
-  if (chatty) io.err(`worker joined study "${study.name}" in ${storage.url} (budget: ${describeBudget(budget)}; ${study.trials.length} trial(s) so far)`);
+  if (chatty) {
+    const queued = study.trials.filter((t) => t.state === "waiting").length;
+    const finished = study.trials.filter((t) => t.state !== "waiting" && t.state !== "running").length;
+    io.err(`worker joined study "${study.name}" in ${storage.url} (budget: ${describeBudget(budget)}; ${finished} finished, ${queued} queued)`);
+  }
 
   const counts: Record<"complete" | "pruned" | "failed", number> = { complete: 0, pruned: 0, failed: 0 };
   const controller = new AbortController();
