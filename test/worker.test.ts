@@ -102,6 +102,31 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(trials.some((t) => t.systemAttrs.retryOf !== undefined)).toBe(false);
   });
 
+  it("joins a study made by sextant tune and stops at that study's trial count", async () => {
+    const tune = start(["tune", "--storage", `sqlite:${db}`, "--study", "tuned", "--trials", "3", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], {
+      cwd: dir,
+      env: { SLEEP: "1500" },
+    });
+    running.push(tune);
+    await waitForTrials(db, "tuned", (ts) => ts.some((t) => t.state === "complete"));
+    tune.child.kill("SIGINT");
+    expect((await tune.done).code).toBe(130);
+    const before = (await trialsOf(db, "tuned")).filter((t) => t.state !== "running" && t.state !== "waiting").length;
+    expect(before).toBeLessThan(3);
+    const joined = await worker("tuned", [], { SLEEP: "10" }).done;
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(JSON.parse(joined.stdout)).toMatchObject({ run: { trials: 3 - before }, total: { trials: 3 } });
+  });
+
+  it("starts no trial after the deadline stored by create --timeout", async () => {
+    const created = await create("deadline", ["--trials", "4", "--timeout", "0.5"]);
+    expect(created.code, created.stderr).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const late = await worker("deadline").done;
+    expect(late.code, late.stderr).toBe(0);
+    expect(JSON.parse(late.stdout)).toMatchObject({ run: { trials: 0 }, total: { waiting: 4 } });
+  });
+
   it("refuses a study without a stored command, and a missing study, with what to do", async () => {
     const storage = SqliteStorage.open(db);
     await storage.createStudy("library-made", ["minimize"]);
