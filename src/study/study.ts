@@ -493,9 +493,10 @@ export class Study implements TrialHost {
    * machine (recorded in `systemAttrs.worker`) that no longer exists, e.g. one killed with
    * SIGKILL. Each is moved from `running` to `failed` by compare-and-set, so two workers recovering
    * at once cannot both change it. `optimize` calls this before it starts; returns the recovered
-   * trial numbers. (Workers on other machines need heartbeats; see the storage contract.)
+   * trial numbers. Each is queued again like a trial reaped for lack of heartbeats (see
+   * {@link queueRetry}); workers on other machines are covered by {@link reapStaleTrials}.
    */
-  async recoverAbandonedTrials(): Promise<number[]> {
+  async recoverAbandonedTrials(maxRetries: number = DEFAULT_MAX_RETRIES): Promise<number[]> {
     await this.refresh();
     const recovered: number[] = [];
     for (const trial of this.trialCache) {
@@ -511,6 +512,8 @@ export class Study implements TrialHost {
         });
         this.absorb(failed);
         recovered.push(trial.number);
+        // Same as a reaped trial: a budget of queued trials must not lose one to a crash.
+        await this.queueRetry(failed, maxRetries);
       } catch (error) {
         if (!(error instanceof TrialNotRunningError)) throw error;
       }
@@ -536,7 +539,7 @@ export class Study implements TrialHost {
     const maxRetries = checkMaxRetries(options.maxRetries);
     const warn = options.onWarning ?? ((message: string) => void process.stderr.write(`sextant: warning: ${message}\n`));
     this.stopRequested = false;
-    await this.recoverAbandonedTrials();
+    await this.recoverAbandonedTrials(maxRetries);
     const beats = timing ? await HeartbeatThread.start(this.storage.url, timing.intervalMs, warn) : null;
     const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
     let started = 0;
@@ -619,17 +622,27 @@ export class Study implements TrialHost {
       }
       this.absorb(failed);
       reaped.push(trial.number);
-      const retryCount = typeof trial.systemAttrs.retryCount === "number" ? trial.systemAttrs.retryCount : 0;
-      if (retryCount >= maxRetries) continue;
-      const fixedParams = { ...((trial.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>), ...trial.params };
-      const retry = await this.storage.createTrial(this.id, {
-        state: "waiting",
-        userAttrs: { ...trial.userAttrs },
-        systemAttrs: { fixedParams, retryOf: trial.number, retryCount: retryCount + 1 },
-      });
-      retries.push(retry.number);
+      const retry = await this.queueRetry(failed, maxRetries);
+      if (retry) retries.push(retry.number);
     }
     return { reaped, retries };
+  }
+
+  /**
+   * Queues a trial that this process just failed on behalf of a dead worker again, with the same
+   * parameters, `systemAttrs.retryOf` = its number and `retryCount` one more than its own; or
+   * nothing (null) once its chain of retries has reached `maxRetries`. Call it only after your own
+   * compare-and-set to `failed` succeeded, so that one failure yields at most one retry.
+   */
+  async queueRetry(failed: FrozenTrial, maxRetries: number = DEFAULT_MAX_RETRIES): Promise<FrozenTrial | null> {
+    const retryCount = typeof failed.systemAttrs.retryCount === "number" ? failed.systemAttrs.retryCount : 0;
+    if (retryCount >= maxRetries) return null;
+    const fixedParams = { ...((failed.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>), ...failed.params };
+    return this.storage.createTrial(this.id, {
+      state: "waiting",
+      userAttrs: { ...failed.userAttrs },
+      systemAttrs: { fixedParams, retryOf: failed.number, retryCount: retryCount + 1 },
+    });
   }
 
   /** A reaper that runs at most once per heartbeat interval however many loops call it. */
