@@ -114,6 +114,25 @@ describe.skipIf(skip !== null)("postgres storage", () => {
     });
   });
 
+  describe("command line", () => {
+    it("tunes a command into a postgres:// URL and lists it with --json", () => {
+      const url = freshSchemaUrl();
+      const sextant = (args: string[]) => spawnSync(process.execPath, [`${root}bin/sextant.js`, ...args], { encoding: "utf8", timeout: 120_000 });
+      const objective = `${root}test/fixtures/cli-quadratic.mjs`;
+      const tune = sextant([
+        "tune", "--storage", url, "--study", "cli", "--param", "x=float:-5:5", "--param", "y=float:-5:5", "--trials", "4",
+        "--", process.execPath, objective, "--x", "{x}", "--y", "{y}",
+      ]);
+      expect(tune.status, tune.stderr).toBe(0);
+      const listed = sextant(["studies", "--storage", url, "--json"]);
+      expect(listed.status, listed.stderr).toBe(0);
+      const studies = JSON.parse(listed.stdout) as { name: string; trialCounts: Record<string, number>; bestValue: number }[];
+      expect(studies).toHaveLength(1);
+      expect(studies[0]).toMatchObject({ name: "cli", trialCounts: { complete: 4, running: 0, failed: 0 } });
+      expect(studies[0]!.bestValue).toBeGreaterThanOrEqual(0);
+    });
+  });
+
   describe("commit order", () => {
     it("makes a write wait for an earlier uncommitted one, so a reader following seq skips nothing", async () => {
       const storage = await PostgresStorage.open(freshSchemaUrl());
