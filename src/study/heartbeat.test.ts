@@ -36,6 +36,24 @@ describe("resolveHeartbeat", () => {
   });
 });
 
+describe("HeartbeatThread", () => {
+  it("refuses to start when it cannot open its own connection, naming the storage", async () => {
+    const url = `sqlite:${join(scratch, "no-such-dir", "x.db")}`;
+    await expect(HeartbeatThread.start(url, 1000, () => undefined)).rejects.toThrow(/heartbeats: cannot open sqlite:.*no-such-dir.*does not exist/);
+  });
+
+  it("stops optimize from starting trials nobody would beat for", async () => {
+    const path = join(scratch, "gone.db");
+    const storage = SqliteStorage.open(path);
+    const study = await createStudy({ name: "gone", storage, sampler: new RandomSampler({ seed: 1 }) });
+    // The study's own connection is open; only a new one (the thread's) cannot be made.
+    Object.defineProperty(storage, "url", { value: `sqlite:${join(scratch, "missing", "gone.db")}` });
+    await expect(study.optimize(() => 1, { nTrials: 1 })).rejects.toThrow(/heartbeats: cannot open/);
+    expect(study.trials).toHaveLength(0);
+    await storage.close();
+  });
+});
+
 describe("Study.reapStaleTrials", () => {
   it("fails a silent trial and queues a retry with the same parameters that records what it retries", async () => {
     const storage = new MemoryStorage();
