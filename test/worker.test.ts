@@ -127,6 +127,23 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(JSON.parse(late.stdout)).toMatchObject({ run: { trials: 0 }, total: { waiting: 4 } });
   });
 
+  it("hands an interrupted trial back to the study when stopped with SIGTERM", async () => {
+    const created = await create("preempted", ["--trials", "2"]);
+    expect(created.code, created.stderr).toBe(0);
+    const stopped = worker("preempted", [], { SLEEP: "5000" });
+    const seen = await waitForTrials(db, "preempted", (ts) => ts.some((t) => t.state === "running" && t.params.x !== undefined));
+    const mid = seen.find((t) => t.state === "running")!;
+    stopped.child.kill("SIGTERM");
+    const result = await stopped.done;
+    expect(result.code, result.stderr).toBe(130);
+    const finisher = await worker("preempted", [], { SLEEP: "10" }).done;
+    expect(finisher.code, finisher.stderr).toBe(0);
+    const trials = await trialsOf(db, "preempted");
+    expect(trials.find((t) => t.number === mid.number)).toMatchObject({ state: "failed", systemAttrs: { failReason: "interrupted" } });
+    expect(trials.find((t) => t.systemAttrs.retryOf === mid.number)).toMatchObject({ state: "complete", params: { x: mid.params.x } });
+    expect(trials.filter((t) => t.state === "complete")).toHaveLength(2);
+  });
+
   it("refuses a study without a stored command, and a missing study, with what to do", async () => {
     const storage = SqliteStorage.open(db);
     await storage.createStudy("library-made", ["minimize"]);

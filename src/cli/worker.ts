@@ -220,8 +220,14 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     maxRetries: recovery.maxRetries,
     onWarning: (message) => io.err(`sextant: warning: ${message}`),
     callbacks: [
-      (_study, trial: FrozenTrial) => {
+      async (_study, trial: FrozenTrial) => {
         counts[trial.state as keyof typeof counts]++;
+        // A worker stopped from outside (preemption, scale-down, Ctrl-C) hands its trials back:
+        // the budget is the study's, and another worker can run them.
+        if (interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === "interrupted") {
+          const retry = await study.queueRetry(trial, recovery.maxRetries);
+          if (retry && chatty) io.err(`trial ${trial.number} was interrupted; queued again as trial ${retry.number}`);
+        }
         if (chatty) io.err(finishedTrialLine(trial, bestText(), flags.verbose ?? false));
       },
     ],
