@@ -61,6 +61,8 @@ describe("recovering trials of dead workers (sqlite)", () => {
     expect(recovered.state).toBe("failed");
     expect(String(recovered.systemAttrs.failReason)).toMatch(new RegExp(`worker process ${dead.child.pid} .* is gone`));
     expect(recovered.params.x).toBeTypeOf("number");
+    // Queued again with the same parameters, and run first by the next optimize.
+    expect(study.trials.find((t) => t.systemAttrs.retryOf === dead.trialNumber)).toMatchObject({ state: "complete", params: { x: recovered.params.x } });
     expect(byNumber.get(alive.trialNumber)!.state).toBe("running");
     expect(study.trials.filter((t) => t.state === "complete")).toHaveLength(3);
     expect(study.trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4]);

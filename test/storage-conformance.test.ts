@@ -2,8 +2,9 @@
  * The storage conformance suite: every backend must pass every test here, so that a study behaves
  * the same whether it lives in memory, in a SQLite file or in PostgreSQL.
  *
- * To add a backend, append a factory to `backends`. A backend that needs a server should set
- * `skip` (with the reason) when the server is not configured, so the suite still runs elsewhere.
+ * To add a backend, append a factory to `backends`. PostgreSQL runs against a scratch database
+ * of its own (see postgres-database.ts), each test in a fresh schema; without a server it skips
+ * with the reason locally and fails in CI.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +19,9 @@ import {
   TrialNotFoundError,
   TrialNotRunningError,
 } from "../src/storage/index.js";
+import { PostgresStorage } from "../src/storage/postgres.js";
 import { SqliteStorage } from "../src/storage/sqlite.js";
+import { createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
 
 interface StorageBackend {
   readonly name: string;
@@ -32,9 +35,19 @@ const scratch = mkdtempSync(join(tmpdir(), "sextant-conformance-"));
 let fileCounter = 0;
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+const postgresSkip = await postgresUnavailable();
+const postgresDatabase = postgresSkip === null ? await createScratchDatabase() : null;
+afterAll(() => postgresDatabase?.drop());
+let schemaCounter = 0;
+
 const backends: StorageBackend[] = [
   { name: "memory", open: async () => new MemoryStorage() },
   { name: "sqlite", open: async () => SqliteStorage.open(join(scratch, `conformance-${fileCounter++}.db`)) },
+  {
+    name: "postgres",
+    open: () => PostgresStorage.open(`${postgresDatabase!.url}?schema=conformance_${schemaCounter++}`),
+    ...(postgresSkip === null ? {} : { skip: postgresSkip }),
+  },
 ];
 
 const uniform: Distribution = { type: "float", low: 0, high: 1 };
@@ -447,6 +460,97 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       const odd = await storage.createTrial(study.id, { state: "running", params: { c: -Infinity }, distributions: { c: categorical } });
       expect(await storage.getTrial(odd.id)).toEqual(odd);
       expect((await storage.getTrial(odd.id))!.params.c).toBe(-Infinity);
+    });
+  });
+
+  describe("heartbeats", () => {
+    /** Waits until the storage's clock has certainly moved past `ms` since `start` (local clock, same machine). */
+    async function waitPast(start: number, ms: number) {
+      while (Date.now() - start <= ms) await new Promise((resolve) => setTimeout(resolve, ms - (Date.now() - start) + 5));
+    }
+
+    it("reports running trials whose start is older than the grace period, and nothing else", async () => {
+      const study = await newStudy();
+      const other = await newStudy("other");
+      const start = Date.now();
+      const running = await storage.createTrial(study.id, { state: "running" });
+      const waiting = await storage.createTrial(study.id, { state: "waiting" });
+      const finished = await storage.createTrial(study.id, { state: "running" });
+      await storage.updateTrial(finished.id, { state: "complete", values: [1] });
+      await storage.createTrial(other.id, { state: "running" });
+
+      expect(await storage.staleTrials(study.id, 60_000)).toEqual([]);
+      await waitPast(start, 50);
+      const stale = await storage.staleTrials(study.id, 20);
+      expect(stale).toEqual([await storage.getTrial(running.id)]);
+      expect(stale.map((t) => t.id)).not.toContain(waiting.id);
+    });
+
+    it("counts a beat as alive, without bumping seq, and ignores trials that are not running", async () => {
+      const study = await newStudy();
+      const start = Date.now();
+      const beating = await storage.createTrial(study.id, { state: "running" });
+      const silent = await storage.createTrial(study.id, { state: "running" });
+      const done = await storage.createTrial(study.id, { state: "running" });
+      const finished = await storage.updateTrial(done.id, { state: "pruned" });
+      const waiting = await storage.createTrial(study.id, { state: "waiting" });
+      const grace = 1_000;
+      await waitPast(start, grace + 50);
+
+      const { seq } = await storage.trialsSince(study.id, 0);
+      const beatAt = Date.now();
+      await storage.recordHeartbeat([beating.id, done.id, waiting.id, 987654]);
+      const stale = await storage.staleTrials(study.id, grace);
+      // Only meaningful if the check ran within the grace period of the beat (always, unless the machine stalls for a second).
+      if (Date.now() - beatAt < grace) expect(stale.map((t) => t.id)).toEqual([silent.id]);
+      expect(stale.map((t) => t.id)).toContain(silent.id);
+
+      expect(await storage.trialsSince(study.id, seq)).toEqual({ trials: [], seq });
+      expect(await storage.getTrial(done.id)).toEqual(finished);
+      // A beat on a waiting trial does not start it.
+      expect(await storage.getTrial(waiting.id)).toMatchObject({ state: "waiting", startedAt: null });
+      await storage.recordHeartbeat([]);
+    });
+
+    it("counts a claimed trial from its claim, not its creation", async () => {
+      const study = await newStudy();
+      const start = Date.now();
+      await storage.createTrial(study.id, { state: "waiting" });
+      await waitPast(start, 1_050);
+      const claimedAt = Date.now();
+      const claimed = await storage.claimWaitingTrial(study.id);
+      const stale = await storage.staleTrials(study.id, 1_000);
+      if (Date.now() - claimedAt < 1_000) expect(stale).toEqual([]);
+      await waitPast(claimedAt, 1_050);
+      expect((await storage.staleTrials(study.id, 1_000)).map((t) => t.id)).toEqual([claimed!.id]);
+    });
+
+    it("lets a reaper fail a stale trial by compare-and-set, and never a finished one", async () => {
+      const study = await newStudy();
+      const start = Date.now();
+      const lost = await storage.createTrial(study.id, { state: "running" });
+      const finishing = await storage.createTrial(study.id, { state: "running" });
+      await waitPast(start, 30);
+      const stale = await storage.staleTrials(study.id, 10);
+      expect(stale.map((t) => t.id)).toEqual([lost.id, finishing.id]);
+      // The second worker finishes between the reaper's read and its write: its result stands.
+      const result = await storage.updateTrial(finishing.id, { state: "complete", values: [0.5] });
+      const reaped = await Promise.allSettled(stale.map((t) => storage.updateTrial(t.id, { state: "failed" })));
+      expect(reaped[0]).toMatchObject({ status: "fulfilled", value: { id: lost.id, state: "failed" } });
+      expect(reaped[1]).toMatchObject({ status: "rejected", reason: expect.any(TrialNotRunningError) });
+      expect(await storage.getTrial(finishing.id)).toEqual(result);
+      expect(await storage.staleTrials(study.id, 0)).toEqual([]);
+      // A late beat from the reaped trial's worker cannot bring it back.
+      await storage.recordHeartbeat([lost.id]);
+      expect(await storage.getTrial(lost.id)).toMatchObject({ state: "failed" });
+    });
+
+    it("rejects a bad grace period or trial id, naming the field", async () => {
+      const study = await newStudy();
+      for (const grace of [-1, NaN, Infinity]) {
+        await expect(storage.staleTrials(study.id, grace)).rejects.toThrow(/graceMs must be a finite number/);
+      }
+      await expect(storage.recordHeartbeat([1.5])).rejects.toThrow(/trialIds must hold integer trial ids/);
     });
   });
 

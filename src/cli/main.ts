@@ -1,5 +1,5 @@
 /**
- * The `sextant` command line: `tune`, `studies`, `trials`, `best`, `export`, `delete`.
+ * The `sextant` command line: `tune`, `create`, `worker`, `studies`, `trials`, `best`, `export`, `delete`.
  * `bin/sextant.js` calls {@link main}.
  */
 import { readFileSync } from "node:fs";
@@ -13,6 +13,7 @@ import { UsageError, debugFromEnv, describeUserError, errorStack } from "./error
 import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
 import { type Io, processIo } from "./io.js";
 import { type TuneFlags, tuneCommand } from "./tune.js";
+import { type CreateFlags, type WorkerFlags, createCommand, workerCommand } from "./worker.js";
 
 function version(): string {
   try {
@@ -35,6 +36,14 @@ function integer(flag: string) {
   return (text: string): number => {
     const n = Number(text);
     if (text.trim() === "" || !Number.isInteger(n)) throw new UsageError(`${flag} must be an integer, got "${text}"`);
+    return n;
+  };
+}
+
+function nonNegativeInt(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer, got "${text}"`);
     return n;
   };
 }
@@ -84,13 +93,19 @@ Examples:
 Run "sextant help <command>" for a command's flags and examples.`,
   );
 
-  program
-    .command("tune")
-    .description("tune a command: run it once per trial with suggested parameters and minimize (or maximize) what it reports")
-    .argument("[command...]", "the command to run, after --; {name} is replaced by parameter name's value")
-    .option("-c, --config <file>", "YAML or JSON config file (flags override it)")
-    .option("-p, --param <name=spec>", "a parameter: float:LOW:HIGH[:log][:step=S], int:LOW:HIGH[:log][:step=S], cat:A,B,C (repeatable)", collect)
-    .option("-d, --direction <dir>", "minimize or maximize; repeat or comma-separate for several objectives", collect)
+  // What defines a study's search, shared by `tune` and `create`.
+  const definitionOptions = (command: Command): Command =>
+    command
+      .option("-c, --config <file>", "YAML or JSON config file (flags override it)")
+      .option("-p, --param <name=spec>", "a parameter: float:LOW:HIGH[:log][:step=S], int:LOW:HIGH[:log][:step=S], cat:A,B,C (repeatable)", collect)
+      .option("-d, --direction <dir>", "minimize or maximize; repeat or comma-separate for several objectives", collect);
+
+  const tune = definitionOptions(
+    program
+      .command("tune")
+      .description("tune a command: run it once per trial with suggested parameters and minimize (or maximize) what it reports")
+      .argument("[command...]", "the command to run, after --; {name} is replaced by parameter name's value"),
+  )
     .option("-n, --trials <n>", `trials to run in this invocation (default ${100} unless --timeout is given)`, positiveInt("--trials"))
     .option("-j, --jobs <n>", "commands run at the same time (default 1)", positiveInt("--jobs"))
     .option("--timeout <seconds>", "start no new trial after this many seconds", seconds("--timeout"))
@@ -174,6 +189,85 @@ Examples:
     )
     .action(async (name: string | undefined, flags: { json?: boolean }) => {
       result.code = await listPrunersCommand(name, flags, io);
+    });
+
+  const recoveryOptions = (command: Command): Command =>
+    command
+      .option("--heartbeat-interval <seconds>", "seconds between a worker's heartbeats for its running trials (default 5)", seconds("--heartbeat-interval"))
+      .option(
+        "--heartbeat-grace <seconds>",
+        "a running trial with no heartbeat for this long is failed and queued again (default 60; at least 2 intervals)",
+        seconds("--heartbeat-grace"),
+      )
+      .option("--max-retries <n>", "times a trial failed for lack of heartbeats is queued again (default 3)", nonNegativeInt("--max-retries"));
+
+  recoveryOptions(
+    definitionOptions(
+      program
+        .command("create")
+        .description("create a study from a config and/or flags without running trials; then start workers on it")
+        .argument("[command...]", "the command to run per trial, after --; {name} is replaced by parameter name's value"),
+    )
+      .option("-n, --trials <n>", "trials the whole study runs, over all workers (default 100 unless --timeout is given)", positiveInt("--trials"))
+      .option("--timeout <seconds>", "workers start no new trial this many seconds after creation", seconds("--timeout"))
+      .option("--trial-timeout <seconds>", "stop a command and fail its trial after this many seconds", seconds("--trial-timeout"))
+      .option("--kill-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a command (default 5)", seconds("--kill-grace", true))
+      .option("--storage <url>", STORAGE_HELP.replace("sqlite:PATH or memory:", "sqlite:PATH or postgres://…"))
+      .option("-s, --study <name>", "study name (default: from the config, else derived from the command)")
+      .option("--sampler <name>", `sampler: ${samplerNames().join(", ")} (default "auto")`)
+      .option("--sampler-opt <key=value>", "a sampler option (repeatable)", collect)
+      .option("--pruner <name>", `pruner: ${prunerNames().join(", ")} (default none)`)
+      .option("--pruner-opt <key=value>", "a pruner option (repeatable)", collect),
+  )
+    .option("--seed <n>", "seed for the sampler", integer("--seed"))
+    .option("--cwd <dir>", "working directory of the command (default: the config file's folder, else the current one)")
+    .option("--json", "print the created study as JSON")
+    .passThroughOptions()
+    .addHelpText(
+      "after",
+      `
+The study keeps its command, space and settings, so workers need only the storage URL and the
+study name. Its --trials are queued in the study: workers claim them one at a time, so any number
+of workers together run exactly that many.
+
+Examples:
+  $ sextant create --config sextant.yaml --storage postgres://tuner@db:5432/sextant --study fleet --trials 500
+  $ sextant create --storage sqlite:./runs.db --study quad --trials 40 -p x=float:-5:5 -- node objective.mjs {x}
+  $ sextant worker --storage sqlite:./runs.db --study quad --jobs 2      (then, on each machine)`,
+    )
+    .action(async (commandArgs: string[], flags: CreateFlags) => {
+      result.code = await createCommand(flags, commandArgs, io);
+    });
+
+  recoveryOptions(
+    program
+      .command("worker")
+      .description("join a study made by create or tune and run its trials until its budget is spent")
+      .option("--storage <url>", STORAGE_HELP.replace("sqlite:PATH or memory:", "sqlite:PATH or postgres://…"))
+      .option("-s, --study <name>", "the study to join (required)")
+      .option("-n, --trials <n>", "run at most this many trials in this worker", positiveInt("--trials"))
+      .option("-j, --jobs <n>", "commands this worker runs at the same time (default 1)", positiveInt("--jobs")),
+  )
+    .option("--cwd <dir>", "working directory of the command on this machine (default: the one stored with the study)")
+    .option("--json", "print a JSON summary on stdout")
+    .option("-q, --quiet", "no progress output")
+    .option("-v, --verbose", "show each command's output, and the stderr of failed trials")
+    .addHelpText(
+      "after",
+      `
+Start any number of workers, on any machines that reach the storage. Each stops when the study's
+budget (its trials, or its deadline) is spent. A worker beats for its running trials from a
+separate thread; a trial whose worker stops beating for longer than the grace (killed, machine
+lost) is failed and queued again with the same parameters (systemAttrs.retryOf names it).
+Heartbeat and retry flags default to what the study was created with.
+
+Examples:
+  $ sextant worker --storage sqlite:./runs.db --study quad
+  $ sextant worker --storage postgres://tuner@db:5432/sextant --study fleet --jobs 4
+  $ sextant worker --storage "$SEXTANT_STORAGE" --study fleet --trials 10 --json`,
+    )
+    .action(async (flags: WorkerFlags) => {
+      result.code = await workerCommand(flags, io);
     });
 
   program

@@ -7,18 +7,11 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { basename, dirname, resolve } from "node:path";
-import { type Pruner, createPrunerByName } from "../pruners/index.js";
-import { type Sampler, createSamplerByName } from "../samplers/index.js";
-import { type Direction, type Distribution, type FrozenTrial, type JsonValue, type TrialState, OptionError, lastIntermediate, normalizeOptionKey } from "../space/index.js";
-import { type Storage, openStorage } from "../storage/index.js";
-import {
-  CommandNotFoundError,
-  CommandTemplateError,
-  checkCommandSpec,
-  commandObjective,
-  placeholdersIn,
-  resolveExecutable,
-} from "../study/command-runner.js";
+import { type Pruner, prunerNames } from "../pruners/index.js";
+import { type Sampler, samplerNames } from "../samplers/index.js";
+import { type Direction, type Distribution, type FrozenTrial, type TrialState, lastIntermediate, normalizeOptionKey } from "../space/index.js";
+import type { Storage } from "../storage/index.js";
+import { CommandTemplateError, checkCommandSpec, commandObjective, placeholdersIn } from "../study/command-runner.js";
 import { type Study, createStudy } from "../study/index.js";
 import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseOptionFlag, parseParamFlag } from "./params.js";
@@ -26,6 +19,16 @@ import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, formatParams, formatValues, renderTable } from "./format.js";
 import type { Io } from "./io.js";
 import { storageUrl } from "./inspect.js";
+import {
+  CLI_CONFIG_KEY,
+  type CliStudyConfig,
+  type StudyBudget,
+  buildPruner,
+  buildSampler,
+  checkProgram,
+  cliConfigRecord,
+  openCliStorage,
+} from "./study-config.js";
 
 /**
  * The flags of `sextant tune`, as commander parses them.
@@ -56,7 +59,7 @@ export interface TuneFlags {
 }
 
 /** Everything a tune run needs, after config and flags are merged and checked. */
-interface TuneSettings {
+export interface TuneSettings {
   studyName: string;
   storage: string;
   directions: Direction[];
@@ -138,7 +141,13 @@ function pickComponent(
   return { name, options };
 }
 
-async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise<{ settings: TuneSettings; source: ConfigSource | null }> {
+/**
+ * Merges a config file (if any) and flags into checked settings; `sextant create` uses it too.
+ *
+ * @example
+ * const { settings } = await resolveSettings({ param: ["x=float:0:1"] }, ["node", "f.mjs", "{x}"]);
+ */
+export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise<{ settings: TuneSettings; source: ConfigSource | null }> {
   let config: TuneConfig = { params: {} };
   let source: ConfigSource | null = null;
   if (flags.config !== undefined) {
@@ -209,20 +218,6 @@ function templateError(error: CommandTemplateError, source: ConfigSource | null,
   return source.error(path, error.message);
 }
 
-/**
- * Builds the sampler or pruner; option errors already name it ("tpe sampler: …"), others get its
- * name in front. When the config file alone chose it, the error points at that field of the file.
- */
-function build<T>(kind: "sampler" | "pruner", component: NamedComponent, source: ConfigSource | null, make: () => T): T {
-  try {
-    return make();
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    const message = error instanceof OptionError ? text : `${kind} "${component.name}": ${text}`;
-    throw source ? source.error([kind], message) : new UsageError(message);
-  }
-}
-
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value !== null && typeof value === "object") {
@@ -237,6 +232,32 @@ function canonical(value: unknown): string {
 function describeDistribution(d: Distribution): string {
   if (d.type === "categorical") return `cat:${d.choices.map(String).join(",")}`;
   return `${d.type}:${d.low}:${d.high}${d.log ? ":log" : ""}${d.step !== undefined ? `:step=${d.step}` : ""}`;
+}
+
+/**
+ * The `cli:config` of a study made from these settings.
+ *
+ * @example
+ * cliConfigOf(settings, { trials: 100, deadline: null, queued: true });
+ */
+export function cliConfigOf(settings: TuneSettings, budget: StudyBudget, extra: Pick<CliStudyConfig, "heartbeat" | "maxRetries"> = {}): CliStudyConfig {
+  return {
+    version: 1,
+    command: settings.command,
+    space: settings.space,
+    directions: settings.directions,
+    sampler: settings.sampler,
+    pruner: settings.pruner,
+    // Names only: env values are often credentials (API tokens, passwords), and the database is
+    // read by anyone who can read the file, copied around and exported. Whoever runs the
+    // command again takes the values from its own config file or environment.
+    envNames: Object.keys(settings.env),
+    cwd: settings.cwd,
+    trialTimeout: settings.trialTimeout ?? null,
+    killGrace: settings.killGrace,
+    budget,
+    ...extra,
+  };
 }
 
 /** Warns when a resumed study was created with another search space or command. */
@@ -276,28 +297,10 @@ interface RunStats {
 export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: Io): Promise<number> {
   const { settings } = await resolveSettings(flags, commandArgs);
   if (!existsSync(settings.cwd)) throw new UsageError(`working directory ${settings.cwd} does not exist; no trial was started`);
-  const childEnv = { ...process.env, ...settings.env };
-  if (placeholdersIn([settings.command[0]!]).length === 0) {
-    try {
-      resolveExecutable(settings.command[0]!, { cwd: settings.cwd, env: childEnv });
-    } catch (error) {
-      if (error instanceof CommandNotFoundError) throw new UsageError(`${error.message}; no trial was started`);
-      throw error;
-    }
-  }
-  const sampler: Sampler = build("sampler", settings.sampler, settings.samplerSource, () =>
-    createSamplerByName(settings.sampler.name, settings.sampler.options, { searchSpace: settings.space }),
-  );
-  const pruner: Pruner = build("pruner", settings.pruner, settings.prunerSource, () => createPrunerByName(settings.pruner.name, settings.pruner.options));
-
-  let storage: Storage;
-  try {
-    storage = await openStorage(settings.storage);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // Storage errors already name the URL ("cannot open sqlite:x.db: …"); do not say it twice.
-    throw new UserError(message.startsWith("cannot open") ? message : `cannot open storage ${settings.storage}: ${message}`);
-  }
+  checkProgram(settings.command, settings.cwd, { ...process.env, ...settings.env });
+  const sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
+  const pruner = buildPruner(settings.pruner, settings.prunerSource);
+  const storage = await openCliStorage(settings.storage);
   try {
     return await runTune(settings, storage, sampler, pruner, flags, io);
   } finally {
@@ -315,21 +318,10 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
   }
   if (!existed) {
     // Stored so that the study can be rebuilt (command, space, sampler, pruner) from storage alone.
-    await study.setSystemAttr("cli:config", {
-      version: 1,
-      command: settings.command,
-      space: settings.space as unknown as JsonValue,
-      directions: settings.directions,
-      sampler: settings.sampler as unknown as JsonValue,
-      pruner: settings.pruner as unknown as JsonValue,
-      // Names only: env values are often credentials (API tokens, passwords), and the database is
-      // read by anyone who can read the file, copied around and exported. Whoever runs the
-      // command again takes the values from its own config file or environment.
-      envNames: Object.keys(settings.env),
-      cwd: settings.cwd,
-      trialTimeout: settings.trialTimeout ?? null,
-      killGrace: settings.killGrace,
-    });
+    // The trials of this first run are the study's budget for workers that join it (not queued:
+    // this run creates its trials as it goes, so joining workers may overshoot by a trial each).
+    const budget = { trials: settings.trials ?? null, deadline: settings.timeout !== undefined ? Date.now() + settings.timeout * 1000 : null, queued: false };
+    await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget)));
   } else {
     checkResumed(study, settings, io);
   }
@@ -444,17 +436,7 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
     bestSoFar = bestText();
     // Above a live progress bar only what needs attention scrolls by: improvements and failures.
     if (progress && !improved && state !== "failed" && !flags.verbose) return;
-    const params = formatParams(trial.params);
-    let line: string;
-    if (state === "complete") line = `trial ${trial.number} complete value=${formatValues(trial.values)} ${bestText()} (${params})`;
-    else if (state === "pruned") {
-      const last = lastIntermediate(trial);
-      line = `trial ${trial.number} pruned${last ? ` at step ${last.step}` : ""} value=${formatValues(trial.values)} (${params})`;
-    } else line = `trial ${trial.number} failed: ${String(trial.systemAttrs.failReason ?? "")} (${params})`;
-    if (state === "failed" && flags.verbose && typeof trial.systemAttrs.stderrTail === "string" && trial.systemAttrs.stderrTail !== "") {
-      line += `\n  stderr:\n${trial.systemAttrs.stderrTail.replace(/\n$/, "").replace(/^/gm, "    ")}`;
-    }
-    log(line);
+    log(finishedTrialLine(trial, bestText(), flags.verbose ?? false));
   };
 
   progress?.start();
@@ -486,6 +468,27 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
     return 1;
   }
   return 0;
+}
+
+/**
+ * The line printed when a trial finishes: its state, value(s) and parameters, and with `verbose`
+ * the stderr tail of a failed command.
+ *
+ * @example
+ * finishedTrialLine(trial, "best=0.12", false) // "trial 7 complete value=0.3 best=0.12 (x=1.5)"
+ */
+export function finishedTrialLine(trial: FrozenTrial, bestText: string, verbose: boolean): string {
+  const params = formatParams(trial.params);
+  let line: string;
+  if (trial.state === "complete") line = `trial ${trial.number} complete value=${formatValues(trial.values)} ${bestText} (${params})`;
+  else if (trial.state === "pruned") {
+    const last = lastIntermediate(trial);
+    line = `trial ${trial.number} pruned${last ? ` at step ${last.step}` : ""} value=${formatValues(trial.values)} (${params})`;
+  } else line = `trial ${trial.number} failed: ${String(trial.systemAttrs.failReason ?? "")} (${params})`;
+  if (trial.state === "failed" && verbose && typeof trial.systemAttrs.stderrTail === "string" && trial.systemAttrs.stderrTail !== "") {
+    line += `\n  stderr:\n${trial.systemAttrs.stderrTail.replace(/\n$/, "").replace(/^/gm, "    ")}`;
+  }
+  return line;
 }
 
 function trialSummary(trial: FrozenTrial): Record<string, unknown> {

@@ -29,7 +29,9 @@ export function sqlitePath(url: string): string | null {
  * Opens a storage from its URL:
  * - `memory:` — this process only;
  * - `sqlite:PATH` (e.g. `sqlite:./sextant.db`, `sqlite:/abs/path.db`) — an embedded file, shared
- *   safely by several processes on one machine.
+ *   safely by several processes on one machine;
+ * - `postgres://USER[:PASSWORD]@HOST:PORT/DB[?schema=NAME]` — a PostgreSQL database shared by
+ *   workers on many machines (see {@link import("./postgres.js").PostgresStorage}).
  *
  * Backends with heavy dependencies are loaded only when their URL is used. With `readOnly`, a
  * backend that persists data opens it for reading only: nothing is created, migrated or written,
@@ -48,7 +50,21 @@ export async function openStorage(url: string, options: { readOnly?: boolean } =
     return SqliteStorage.openAsync(path, { readOnly: options.readOnly === true });
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
-    throw new StorageUrlError(`PostgreSQL storage is not available in this version (got "${url}")`);
+    const { PostgresStorage } = await importPostgres();
+    return PostgresStorage.open(url);
   }
-  throw new StorageUrlError(`unknown storage URL "${url}": use sqlite:PATH or memory:`);
+  throw new StorageUrlError(`unknown storage URL "${url}": use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory:`);
+}
+
+/** Loads the PostgreSQL backend, which needs the optional-to-load `pg` package. */
+async function importPostgres(): Promise<typeof import("./postgres.js")> {
+  try {
+    return await import("./postgres.js");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ERR_MODULE_NOT_FOUND" && String((error as Error).message).includes("'pg'")) {
+      throw new StorageUrlError('PostgreSQL storage needs the "pg" package; install it with: npm install pg', { cause: error });
+    }
+    throw error;
+  }
 }

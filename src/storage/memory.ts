@@ -1,4 +1,5 @@
 import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
+import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
 import { summarizeStudy } from "./summary.js";
 import {
@@ -30,6 +31,8 @@ export class MemoryStorage implements Storage {
   private readonly studies = new Map<string, MemoryStudy>();
   private readonly studiesById = new Map<number, MemoryStudy>();
   private readonly trialIndex = new Map<number, { study: MemoryStudy; number: number }>();
+  /** Last heartbeat of each running trial that has beaten, in ms since the epoch. */
+  private readonly lastBeat = new Map<number, number>();
   private nextStudyId = 1;
   private nextTrialId = 1;
 
@@ -64,7 +67,10 @@ export class MemoryStorage implements Storage {
   async deleteStudy(name: string): Promise<boolean> {
     const study = this.studies.get(name);
     if (!study) return false;
-    for (const trial of study.trials) this.trialIndex.delete(trial.id);
+    for (const trial of study.trials) {
+      this.trialIndex.delete(trial.id);
+      this.lastBeat.delete(trial.id);
+    }
     this.studies.delete(name);
     this.studiesById.delete(study.record.id);
     return true;
@@ -124,6 +130,7 @@ export class MemoryStorage implements Storage {
     if (!entry) throw new TrialNotFoundError(trialId);
     const { study, number } = entry;
     const next = applyTrialPatch(study.trials[number]!, patch, study.changeLog.length + 1, Date.now());
+    if (next.state !== "running") this.lastBeat.delete(trialId);
     return this.replace(study, next);
   }
 
@@ -140,6 +147,22 @@ export class MemoryStorage implements Storage {
   async getTrial(trialId: number): Promise<FrozenTrial | null> {
     const entry = this.trialIndex.get(trialId);
     return entry ? entry.study.trials[entry.number]! : null;
+  }
+
+  async recordHeartbeat(trialIds: readonly number[]): Promise<void> {
+    checkTrialIds(trialIds);
+    const now = Date.now();
+    for (const id of trialIds) {
+      const entry = this.trialIndex.get(id);
+      if (entry && entry.study.trials[entry.number]!.state === "running") this.lastBeat.set(id, now);
+    }
+  }
+
+  async staleTrials(studyId: number, graceMs: number): Promise<FrozenTrial[]> {
+    checkGraceMs(graceMs);
+    const study = this.requireStudy(studyId);
+    const cutoff = Date.now() - graceMs;
+    return study.trials.filter((trial) => trial.state === "running" && (this.lastBeat.get(trial.id) ?? trial.startedAt!) < cutoff);
   }
 
   async close(): Promise<void> {}

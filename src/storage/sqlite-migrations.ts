@@ -62,6 +62,17 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX trials_by_state ON trials (study_id, state, number);
     `,
   },
+  // Version 2. A running trial's worker records that it is alive in heartbeat_at (ms since the
+  // epoch); a trial that never beat counts from started_at. Running trials are few (one per
+  // worker) and trials_by_state finds them, so the staleness scan needs no index of its own and
+  // stays independent of study size.
+  {
+    version: 2,
+    description: "trial heartbeats",
+    sql: `
+      ALTER TABLE trials ADD COLUMN heartbeat_at INTEGER;
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

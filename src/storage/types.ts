@@ -83,6 +83,29 @@ export interface Storage {
   trialsSince(studyId: number, seq: number): Promise<TrialChanges>;
   getTrial(trialId: number): Promise<FrozenTrial | null>;
 
+  /**
+   * Records that the workers running these trials are alive now (by the storage's own clock, so
+   * workers on machines with skewed clocks agree). Does not bump `seq`: a beat is not a change
+   * readers need to see. Ids of trials that are not running (finished, waiting, unknown) are
+   * ignored, so a late beat cannot revive a reaped trial.
+   *
+   * @example
+   * await storage.recordHeartbeat([trial.id]);
+   */
+  recordHeartbeat(trialIds: readonly number[]): Promise<void>;
+  /**
+   * Running trials of the study whose last heartbeat (or start, if they never beat) is older than
+   * `graceMs` by the storage's clock, in number order. Reaping is then done with the ordinary
+   * compare-and-set `updateTrial(id, { state: "failed" })`, so a trial that finishes meanwhile
+   * is never reaped.
+   *
+   * @example
+   * for (const trial of await storage.staleTrials(study.id, 60_000)) {
+   *   await storage.updateTrial(trial.id, { state: "failed" }).catch(() => {}); // lost a race: it finished
+   * }
+   */
+  staleTrials(studyId: number, graceMs: number): Promise<FrozenTrial[]>;
+
   close(): Promise<void>;
 }
 

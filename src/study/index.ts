@@ -6,8 +6,11 @@ export {
   loadStudy,
   setDefaultSamplerFactory,
   MultiObjectiveError,
+  DEFAULT_MAX_RETRIES,
 } from "./study.js";
-export type { Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, TellResult, TrialCallback } from "./study.js";
+export type { Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ReapResult, TellResult, TrialCallback } from "./study.js";
+export { HeartbeatThread, resolveHeartbeat, DEFAULT_HEARTBEAT_GRACE_SECONDS, DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from "./heartbeat.js";
+export type { HeartbeatOptions, HeartbeatTiming } from "./heartbeat.js";
 export {
   commandObjective,
   CommandNotFoundError,

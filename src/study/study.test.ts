@@ -3,6 +3,7 @@ import { RandomSampler } from "../samplers/index.js";
 import type { Pruner } from "../pruners/index.js";
 import { createStudy, TrialPruned } from "./index.js";
 import { lastIntermediate } from "../space/index.js";
+import { MemoryStorage } from "../storage/index.js";
 
 describe("Study", () => {
   it("optimizes a quadratic and reports the best trial", async () => {
@@ -19,6 +20,32 @@ describe("Study", () => {
     const best = study.bestTrial!;
     expect(best.values![0]).toBe(Math.min(...study.trials.map((t) => t.values![0]!)));
     expect(best.params.x).toBeGreaterThanOrEqual(-10);
+  });
+
+  it("writes a quick objective's parameters together with its result, in one update per trial", async () => {
+    const storage = new MemoryStorage();
+    const patches: object[] = [];
+    const updateTrial = storage.updateTrial.bind(storage);
+    storage.updateTrial = (id, patch) => {
+      patches.push(patch);
+      return updateTrial(id, patch);
+    };
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 4 }) });
+    await study.optimize((trial) => trial.suggestFloat("x", 0, 1) + trial.suggestInt("n", 1, 3), { nTrials: 5 });
+    expect(patches).toHaveLength(5);
+    for (const patch of patches) expect(patch).toMatchObject({ state: "complete", params: { x: {}, n: {} } });
+    // A slow objective still has its parameters stored while it runs.
+    let seenWhileRunning: unknown;
+    await study.optimize(
+      async (trial) => {
+        trial.suggestFloat("x", 0, 1);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        seenWhileRunning = (await storage.getTrial(trial.id))!.params;
+        return 1;
+      },
+      { nTrials: 1 },
+    );
+    expect(seenWhileRunning).toEqual({ x: expect.any(Number) });
   });
 
   it("fails a trial whose objective throws or returns NaN, and goes on", async () => {

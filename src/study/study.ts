@@ -16,6 +16,7 @@ import {
   paretoFront,
 } from "../space/index.js";
 import { type Storage, type StudyRecord, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
+import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, resolveHeartbeat } from "./heartbeat.js";
 import { Trial, type TrialHost, TrialPruned } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
@@ -48,6 +49,35 @@ export interface OptimizeOptions {
    * finished trials, of complete trials, or a number of complete trials in a row with no improvement.
    */
   stopAfter?: { totalTrials?: number; completeTrials?: number; trialsWithoutImprovement?: number };
+  /**
+   * Heartbeats for the trials this call runs, and the grace after which any worker fails and
+   * retries a trial whose beats stopped. On by default for storage shared between processes
+   * (every 5 s, 60 s grace: see {@link HeartbeatOptions}); meaningless and off for `memory:`.
+   * `false` turns them off: then no trial of the study may be reaped, so turn them off in every
+   * process of a study or in none.
+   */
+  heartbeat?: HeartbeatOptions | false;
+  /** How many times a trial reaped for lack of heartbeats is queued again (default 3). */
+  maxRetries?: number;
+  /**
+   * Run only trials already queued in the study (`enqueueTrial`, retries, or the budget that
+   * `sextant create` queues), never new ones; stop when none is queued and no other worker's trial
+   * is still running (a running trial may yet come back as a retry).
+   */
+  onlyQueuedTrials?: boolean;
+  /** Told about problems that do not stop the run, such as a heartbeat that could not be written (default: stderr). */
+  onWarning?: (message: string) => void;
+}
+
+/** Default of {@link OptimizeOptions.maxRetries}. */
+export const DEFAULT_MAX_RETRIES = 3;
+
+/** What {@link Study.reapStaleTrials} did. */
+export interface ReapResult {
+  /** Numbers of the trials failed for lack of heartbeats. */
+  readonly reaped: number[];
+  /** Numbers of the queued retries, each with `systemAttrs.retryOf` naming the trial it repeats. */
+  readonly retries: number[];
 }
 
 export interface CreateStudyOptions {
@@ -357,6 +387,23 @@ export class Study implements TrialHost {
       }
       record = await this.storage.createTrial(this.id, { state: "running", systemAttrs: { worker: currentWorker() as unknown as JsonValue } });
     }
+    return this.startTrial(record, fixedDistributions);
+  }
+
+  /**
+   * Like {@link ask}, but only claims a trial already queued in the study; resolves to null when
+   * none is waiting instead of creating one.
+   *
+   * @example
+   * const trial = await study.askQueued();
+   * if (trial) await study.tell(trial, objective(trial));
+   */
+  async askQueued(): Promise<Trial | null> {
+    const record = await this.storage.claimWaitingTrial(this.id);
+    return record ? this.startTrial(record, {}) : null;
+  }
+
+  private async startTrial(record: FrozenTrial, fixedDistributions: Record<string, Distribution>): Promise<Trial> {
     await this.refresh();
     const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
     const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
@@ -473,8 +520,9 @@ export class Study implements TrialHost {
    * host or container, or not enough recorded to tell) is left to heartbeats. Each trial moves
    * from `running` to `failed` by compare-and-set, so two workers recovering at once cannot both
    * change it. `optimize` calls this before it starts; returns the recovered trial numbers.
+   * Each is queued again like a trial reaped for lack of heartbeats (see {@link queueRetry}).
    */
-  async recoverAbandonedTrials(): Promise<number[]> {
+  async recoverAbandonedTrials(maxRetries: number = DEFAULT_MAX_RETRIES): Promise<number[]> {
     await this.refresh();
     const recovered: number[] = [];
     for (const trial of this.trialCache) {
@@ -489,6 +537,8 @@ export class Study implements TrialHost {
         });
         this.absorb(failed);
         recovered.push(trial.number);
+        // Same as a reaped trial: a budget of queued trials must not lose one to a crash.
+        await this.queueRetry(failed, maxRetries);
       } catch (error) {
         if (!(error instanceof TrialNotRunningError)) throw error;
       }
@@ -510,11 +560,16 @@ export class Study implements TrialHost {
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
     const nTrials = options.nTrials ?? Infinity;
     const deadline = options.timeoutSeconds !== undefined ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
+    const timing = resolveHeartbeat(options.heartbeat, this.storage.url);
+    const maxRetries = checkMaxRetries(options.maxRetries);
+    const warn = options.onWarning ?? this.onWarning;
     this.stopRequested = false;
-    const recovered = await this.recoverAbandonedTrials();
+    const recovered = await this.recoverAbandonedTrials(maxRetries);
     if (recovered.length > 0) {
-      this.onWarning(`trial(s) ${recovered.join(", ")} were left running by a worker process that is gone; marked failed`);
+      warn(`trial(s) ${recovered.join(", ")} were left running by a worker process that is gone; marked failed and queued again`);
     }
+    const beats = timing ? await HeartbeatThread.start(this.storage.url, timing.intervalMs, warn) : null;
+    const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
     let started = 0;
     let firstError: unknown;
     const shouldStartAnother = (): boolean =>
@@ -523,9 +578,10 @@ export class Study implements TrialHost {
     const worker = async (): Promise<void> => {
       while (shouldStartAnother()) {
         started++;
-        let trial: Trial;
+        await reaper();
+        let trial: Trial | null;
         try {
-          trial = await this.ask();
+          trial = options.onlyQueuedTrials ? await this.askQueued() : await this.ask();
         } catch (error) {
           if (error instanceof SamplerExhaustedError) {
             this.stopRequested = true;
@@ -533,19 +589,115 @@ export class Study implements TrialHost {
           }
           throw error;
         }
-        const frozen = await this.runTrial(trial, objective);
+        if (!trial) {
+          started--;
+          if (!timing || !(await this.othersAreRunning())) return;
+          // Another worker's trial may still come back as a retry once its grace runs out.
+          await sleep(Math.min(1000, timing.intervalMs));
+          continue;
+        }
+        beats?.add(trial.id);
+        let frozen: FrozenTrial;
+        try {
+          frozen = await this.runTrial(trial, objective);
+        } finally {
+          beats?.remove(trial.id);
+        }
         for (const callback of options.callbacks ?? []) await callback(this, frozen);
       }
     };
-    const workers = Array.from({ length: concurrency }, () =>
-      worker().catch((error: unknown) => {
-        firstError ??= error;
-        this.stopRequested = true;
-      }),
-    );
-    await Promise.all(workers);
+    try {
+      const workers = Array.from({ length: concurrency }, () =>
+        worker().catch((error: unknown) => {
+          firstError ??= error;
+          this.stopRequested = true;
+        }),
+      );
+      await Promise.all(workers);
+    } finally {
+      await beats?.stop();
+    }
     await this.refresh();
     if (firstError !== undefined) throw firstError;
+  }
+
+  /**
+   * Fails the running trials of the study whose heartbeats stopped more than `graceSeconds` ago
+   * (their worker died, or lost the storage for that long) and queues each again with the same
+   * parameters, at most `maxRetries` times along one chain of retries. Failing is a compare-and-set
+   * from `running`, so when several workers reap at once each trial is failed and retried once.
+   * Trials this study object is running itself are never reaped: this process is alive.
+   *
+   * @example
+   * const { reaped, retries } = await study.reapStaleTrials(60, 3);
+   */
+  async reapStaleTrials(graceSeconds: number, maxRetries: number = DEFAULT_MAX_RETRIES): Promise<ReapResult> {
+    const stale = await this.storage.staleTrials(this.id, graceSeconds * 1000);
+    const reaped: number[] = [];
+    const retries: number[] = [];
+    for (const trial of stale) {
+      if (this.activeTrials.has(trial.number)) continue;
+      let failed: FrozenTrial;
+      try {
+        failed = await this.storage.updateTrial(trial.id, {
+          state: "failed",
+          values: null,
+          systemAttrs: { failReason: `no heartbeat for more than ${graceSeconds} s: its worker died or lost the storage` },
+        });
+      } catch (error) {
+        if (error instanceof TrialNotRunningError) continue; // finished, or reaped by another worker first
+        throw error;
+      }
+      this.absorb(failed);
+      reaped.push(trial.number);
+      const retry = await this.queueRetry(failed, maxRetries);
+      if (retry) retries.push(retry.number);
+    }
+    return { reaped, retries };
+  }
+
+  /**
+   * Queues a trial that this process just failed on behalf of a dead worker again, with the same
+   * parameters, `systemAttrs.retryOf` = its number and `retryCount` one more than its own; or
+   * nothing (null) once its chain of retries has reached `maxRetries`. Call it only after your own
+   * compare-and-set to `failed` succeeded, so that one failure yields at most one retry.
+   */
+  async queueRetry(failed: FrozenTrial, maxRetries: number = DEFAULT_MAX_RETRIES): Promise<FrozenTrial | null> {
+    const retryCount = typeof failed.systemAttrs.retryCount === "number" ? failed.systemAttrs.retryCount : 0;
+    if (retryCount >= maxRetries) return null;
+    const fixedParams = { ...((failed.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>), ...failed.params };
+    return this.storage.createTrial(this.id, {
+      state: "waiting",
+      userAttrs: { ...failed.userAttrs },
+      systemAttrs: { fixedParams, retryOf: failed.number, retryCount: retryCount + 1 },
+    });
+  }
+
+  /** A reaper that runs at most once per heartbeat interval however many loops call it. */
+  private throttledReaper(timing: HeartbeatTiming, maxRetries: number, warn: (message: string) => void): () => Promise<void> {
+    let last = -Infinity;
+    let running: Promise<void> | null = null;
+    return () => {
+      if (running) return running;
+      if (Date.now() - last < timing.intervalMs) return Promise.resolve();
+      last = Date.now();
+      // A failed reap (storage busy or briefly unreachable) is retried next interval; it must not stop this worker.
+      running = this.reapStaleTrials(timing.graceMs / 1000, maxRetries)
+        .then(
+          () => undefined,
+          (error: unknown) => warn(`could not check for stale trials: ${errorMessage(error)}`),
+        )
+        .finally(() => {
+          running = null;
+        });
+      return running;
+    };
+  }
+
+  /** Whether a trial of the study is running in another process (or another study object). */
+  private async othersAreRunning(): Promise<boolean> {
+    await this.refresh();
+    return this.trialCache.some((t) => t.state === "running" && !this.activeTrials.has(t.number));
   }
 
   private async runTrial(trial: Trial, objective: Objective): Promise<FrozenTrial> {
@@ -603,7 +755,9 @@ export class Study implements TrialHost {
     if (trial.finished || this.flushScheduled.has(trial.id)) return;
     this.flushScheduled.add(trial.id);
     const previous = this.flushes.get(trial.id) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    // Wait one turn of the event loop: an objective that returns at once is told first, and its
+    // parameters then reach storage with the result in one write instead of two.
+    const next = previous.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(async () => {
       this.flushScheduled.delete(trial.id);
       if (trial.finished) return;
       const patch = trial.takePending();
@@ -634,6 +788,16 @@ export class Study implements TrialHost {
       },
     };
   }
+}
+
+function checkMaxRetries(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_RETRIES;
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`maxRetries must be a non-negative integer, got ${value}`);
+  return value;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function toVector(result: ObjectiveResult): number[] {

@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+// Storage benchmark: W worker processes (scripts/optimize-worker.mjs, each running the library's
+// study.optimize on a trivial 4-D objective) share one study in PostgreSQL, then in one SQLite
+// file. Prints completed trials per second beside Optuna 3.1's RDB storage measured in the same
+// run on the same database and sampler (../shared/reference/optuna_rdb_throughput.py), as a
+// ratio, and checks that no trial was lost or duplicated. Then checks that throughput stays flat
+// as the study grows (the rate over trials 10,000-11,000 against the first 1,000).
+//
+// Usage: npm run bench:storage -- [--url postgres://postgres@127.0.0.1:5432/test] [--workers 1,4,8]
+//        [--trials 2000] [--tpe-trials 600] [--optuna-trials 240] [--flat-trials 11000]
+//        [--skip-optuna] [--skip-sqlite] [--skip-flat]
+// The URL names an existing database the user may CREATE DATABASE from; the benchmark works in
+// a scratch database of its own and drops it at the end.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const sextant = await import(join(root, "dist/index.js"));
+const pg = (await import("pg")).default;
+
+const { values: args } = parseArgs({
+  options: {
+    url: { type: "string", default: process.env.SEXTANT_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test" },
+    workers: { type: "string", default: "1,4,8" },
+    trials: { type: "string", default: "2000" },
+    "tpe-trials": { type: "string", default: "600" },
+    "optuna-trials": { type: "string", default: "240" },
+    "flat-trials": { type: "string", default: "11000" },
+    "skip-optuna": { type: "boolean", default: false },
+    "skip-sqlite": { type: "boolean", default: false },
+    "skip-flat": { type: "boolean", default: false },
+  },
+});
+const workerCounts = args.workers.split(",").map(Number);
+const totalTrials = { random: Number(args.trials), tpe: Number(args["tpe-trials"]) };
+const optunaTotal = Number(args["optuna-trials"]);
+const flatTrials = Number(args["flat-trials"]);
+const log = (message) => process.stderr.write(`${message}\n`);
+
+const sharedDir = [process.env.SEXTANT_SHARED, resolve(root, "../shared"), resolve(root, "../../shared")].find(
+  (dir) => dir && existsSync(join(dir, "reference/optuna_rdb_throughput.py")),
+);
+const optunaScript = sharedDir && join(sharedDir, "reference/optuna_rdb_throughput.py");
+const python = "/usr/bin/python3";
+const useOptuna = !args["skip-optuna"] && optunaScript !== undefined && ensureOptuna();
+if (!args["skip-optuna"] && optunaScript === undefined) log("../shared/reference/optuna_rdb_throughput.py not found: Optuna columns left empty");
+
+// --- Helpers --------------------------------------------------------------------------------
+
+/** Installs Debian's Optuna 3.1 and psycopg2 for /usr/bin/python3 when missing. */
+function ensureOptuna() {
+  const check = () => spawnSync(python, ["-c", "import optuna, psycopg2"], { stdio: "ignore" }).status === 0;
+  if (check()) return true;
+  log("installing python3-optuna and python3-psycopg2 with apt-get ...");
+  const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
+  spawnSync([...sudo, "apt-get", "install", "-y", "python3-optuna", "python3-psycopg2"].join(" "), { shell: true, stdio: "inherit" });
+  if (check()) return true;
+  log("Optuna is not available: Optuna columns left empty");
+  return false;
+}
+
+async function adminQuery(url, text) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url, database) {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** Runs W workers of scripts/optimize-worker.mjs, released together once all have loaded. */
+async function runWorkers(storageUrl, studyName, workers, trialsPerWorker, sampler) {
+  const children = [];
+  for (let i = 0; i < workers; i++) {
+    const child = spawn(process.execPath, [join(root, "scripts/optimize-worker.mjs"), storageUrl, studyName, String(trialsPerWorker), sampler, String(i)], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    children.push({ child, done: new Promise((res, rej) => child.on("exit", (code) => (code === 0 ? res(out) : rej(new Error(`worker ${i} exited with ${code}`))))) });
+  }
+  // Loading (imports, connecting) is not what is measured: give workers a moment, then release all.
+  await new Promise((res) => setTimeout(res, 1500));
+  const started = performance.now();
+  for (const { child } of children) child.stdin.end("go\n");
+  const outputs = await Promise.all(children.map((c) => c.done));
+  const seconds = (performance.now() - started) / 1000;
+  const reports = outputs.map((out) => JSON.parse(out.trim().split("\n").pop()));
+  return { seconds, reports };
+}
+
+/** Every trial the workers reported is in the study exactly once, numbered 0..n-1, all complete. */
+async function checkConsistency(storageUrl, studyName, expected, reports) {
+  const storage = await sextant.openStorage(storageUrl);
+  try {
+    const study = await storage.getStudy(studyName);
+    const { trials } = await storage.trialsSince(study.id, 0);
+    const reported = reports.flatMap((r) => r.numbers).sort((a, b) => a - b);
+    const contiguous = trials.every((t, i) => t.number === i);
+    const allComplete = trials.every((t) => t.state === "complete");
+    const sameAsReported = reported.length === trials.length && reported.every((n, i) => n === i);
+    return trials.length === expected && contiguous && allComplete && sameAsReported;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function measureSextant(storageUrl, sampler, workers, total) {
+  const studyName = `bench-${sampler}-${workers}-${randomBytes(3).toString("hex")}`;
+  const study = await sextant.createStudy({ name: studyName, storage: storageUrl, direction: "minimize" });
+  await study.close();
+  const perWorker = Math.ceil(total / workers);
+  const { seconds, reports } = await runWorkers(storageUrl, studyName, workers, perWorker, sampler);
+  const consistent = await checkConsistency(storageUrl, studyName, perWorker * workers, reports);
+  return { rate: (perWorker * workers) / seconds, consistent, reports };
+}
+
+function measureOptuna(url, sampler, workers) {
+  if (!useOptuna) return null;
+  const perWorker = Math.max(10, Math.round(optunaTotal / workers));
+  const run = spawnSync(python, [optunaScript, url, String(workers), String(perWorker), sampler], { encoding: "utf8" });
+  const match = /trials_per_s=([\d.]+) consistent=(\w+)/.exec(run.stdout ?? "");
+  if (!match) {
+    log(`optuna run failed: ${run.stderr?.slice(-400)}`);
+    return null;
+  }
+  return { rate: Number(match[1]), consistent: match[2] === "True" };
+}
+
+const fmt = (x, digits = 1) => (x === null || x === undefined ? "-" : x.toFixed(digits));
+
+function printTable(title, rows) {
+  console.log(`\n${title}`);
+  console.log("| sampler | workers | sextant trials/s | optuna trials/s | ratio | nothing lost or duplicated (sextant / optuna) |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
+  for (const r of rows) {
+    const ratio = r.optuna ? r.sextant.rate / r.optuna.rate : null;
+    console.log(
+      `| ${r.sampler} | ${r.workers} | ${fmt(r.sextant.rate)} | ${fmt(r.optuna?.rate)} | ${ratio === null ? "-" : `${fmt(ratio)}x`} | ${r.sextant.consistent ? "yes" : "NO"} / ${r.optuna ? (r.optuna.consistent ? "yes" : "NO") : "-"} |`,
+    );
+  }
+}
+
+async function runTable(storageUrl, optunaUrl, label) {
+  const rows = [];
+  for (const sampler of ["random", "tpe"]) {
+    for (const workers of workerCounts) {
+      log(`${label}: ${sampler}, ${workers} worker(s) ...`);
+      const sextantResult = await measureSextant(storageUrl, sampler, workers, totalTrials[sampler]);
+      const optunaResult = measureOptuna(optunaUrl, sampler, workers);
+      rows.push({ sampler, workers, sextant: sextantResult, optuna: optunaResult });
+    }
+  }
+  printTable(label, rows);
+  return rows;
+}
+
+/** Rate over the first 1,000 completions against the rate over completions 10,000-11,000. */
+async function measureFlat(storageUrl) {
+  const workers = 4;
+  log(`flat cost: ${flatTrials} trials, ${workers} workers, random ...`);
+  const { reports } = await measureSextant(storageUrl, "random", workers, flatTrials);
+  const times = reports.flatMap((r) => r.finishedAt).sort((a, b) => a - b);
+  const rate = (from, to) => (to - from) / ((times[to - 1] - times[from]) / 1000);
+  const early = rate(0, 1000);
+  const late = rate(Math.min(10_000, times.length - 1000), times.length);
+  console.log(`\nThroughput as the study grows (PostgreSQL, ${workers} workers, random)`);
+  console.log(`| trials 1-1,000 | trials 10,001-${times.length.toLocaleString("en-US")} | late / early (target >= 0.5) |`);
+  console.log("| --- | --- | --- |");
+  console.log(`| ${fmt(early)} trials/s | ${fmt(late)} trials/s | ${fmt(late / early, 2)} |`);
+}
+
+// --- Run ------------------------------------------------------------------------------------
+
+const database = `sextant_bench_${randomBytes(4).toString("hex")}`;
+await adminQuery(args.url, `CREATE DATABASE ${database}`);
+const pgUrl = withDatabase(args.url, database);
+// SQLAlchemy knows PostgreSQL only as postgresql://.
+const optunaPgUrl = pgUrl.replace(/^postgres:\/\//, "postgresql://");
+const scratch = mkdtempSync(join(tmpdir(), "sextant-bench-storage-"));
+try {
+  console.log(`# Storage throughput (${new Date().toISOString()}, ${(await import("node:os")).cpus().length} cores)`);
+  const pgRows = await runTable(pgUrl, optunaPgUrl, "PostgreSQL (one database; Optuna RDB on the same database)");
+  const target = pgRows.find((r) => r.sampler === "random" && r.workers === 4);
+  if (target?.optuna) {
+    const ratio = target.sextant.rate / target.optuna.rate;
+    console.log(`\nTarget: >= 40x Optuna at 4 workers, random: ${fmt(ratio)}x ${ratio >= 40 ? "(met)" : "(NOT met)"}`);
+  }
+  if (!args["skip-flat"]) await measureFlat(pgUrl);
+  if (!args["skip-sqlite"]) {
+    // Both name their tables studies and trials, so each gets its own file.
+    await runTable(`sqlite:${join(scratch, "sextant.db")}`, `sqlite:///${join(scratch, "optuna.db")}`, "SQLite (one file each, same folder)");
+  }
+  const serverBench = join(root, "bench/server.mjs");
+  if (existsSync(serverBench)) {
+    log("HTTP service: bench/server.mjs ...");
+    spawnSync(process.execPath, [serverBench], { stdio: "inherit", cwd: root });
+  } else {
+    console.log("\nHTTP service ask+tell: bench/server.mjs not present, skipped");
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+  await adminQuery(args.url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { UserError } from "./errors.js";
+import { CLI_CONFIG_KEY, readCliConfig } from "./study-config.js";
+
+const valid = {
+  version: 1,
+  command: ["node", "f.mjs", "{x}"],
+  space: { x: { type: "float", low: 0, high: 1 } },
+  directions: ["minimize"],
+  sampler: { name: "random", options: { seed: 1 } },
+  pruner: { name: "none", options: {} },
+  env: {},
+  cwd: "/tmp",
+  trialTimeout: null,
+  killGrace: 5,
+  budget: { trials: 10, deadline: null, queued: true },
+};
+
+describe("readCliConfig", () => {
+  it("reads back what create and tune store", () => {
+    const config = readCliConfig({ [CLI_CONFIG_KEY]: valid }, "s", "sqlite:x.db");
+    expect(config).toMatchObject({ command: ["node", "f.mjs", "{x}"], budget: { trials: 10, queued: true }, space: { x: { type: "float", low: 0, high: 1 } } });
+  });
+
+  it("reads a config stored before budgets existed (tune's first version)", () => {
+    const { budget: _budget, ...old } = valid;
+    expect(readCliConfig({ [CLI_CONFIG_KEY]: old }, "s", "sqlite:x.db").budget).toBeUndefined();
+  });
+
+  it("names the study and the bad field of an invalid config", () => {
+    expect(() => readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, command: [] } }, "s", "sqlite:x.db")).toThrow(/study "s" has an invalid cli:config: command:/);
+    expect(() => readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, space: { x: { type: "float", low: 2, high: 1 } } } }, "s", "sqlite:x.db")).toThrow(
+      /invalid cli:config: space.x: /,
+    );
+    expect(() => readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, budget: { trials: -1, deadline: null, queued: true } } }, "s", "x")).toThrow(
+      /budget.trials/,
+    );
+  });
+
+  it("says how to make a study a worker can join when there is no config", () => {
+    expect(() => readCliConfig({}, "lib", "sqlite:x.db")).toThrow(UserError);
+    expect(() => readCliConfig({}, "lib", "sqlite:x.db")).toThrow(/has no stored command \(cli:config\).*sextant create --storage sqlite:x.db/);
+  });
+});

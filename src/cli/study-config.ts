@@ -1,0 +1,176 @@
+/**
+ * What `sextant tune`, `sextant create` and `sextant worker` share: the study's stored CLI
+ * settings (`cli:config`, from which a worker on any machine rebuilds the objective), and the
+ * building of sampler, pruner and storage from those settings with user-facing errors.
+ */
+import { z } from "zod";
+import { type Pruner, createPrunerByName } from "../pruners/index.js";
+import { type Sampler, createSamplerByName } from "../samplers/index.js";
+import { type Direction, type Distribution, type JsonValue, OptionError, validateDistribution } from "../space/index.js";
+import { type Storage, openStorage } from "../storage/index.js";
+import { CommandNotFoundError, placeholdersIn, resolveExecutable } from "../study/command-runner.js";
+import type { ConfigSource, NamedComponent } from "./config.js";
+import { UsageError, UserError } from "./errors.js";
+
+/** The key under which a study keeps its CLI settings. */
+export const CLI_CONFIG_KEY = "cli:config";
+
+/**
+ * How much a study may run in total, whoever runs it. `queued` budgets (made by `sextant create`)
+ * are trials queued up front: workers claim them atomically, so N workers run exactly `trials`.
+ */
+export interface StudyBudget {
+  /** Trials in total, or null for no limit. */
+  readonly trials: number | null;
+  /** Start no trial after this time (milliseconds since the epoch), or null. */
+  readonly deadline: number | null;
+  /** Whether the `trials` are queued in the study as waiting trials. */
+  readonly queued: boolean;
+}
+
+/** A study's CLI settings as stored in `cli:config`. */
+export interface CliStudyConfig {
+  readonly version: 1;
+  readonly command: string[];
+  readonly space: Record<string, Distribution>;
+  readonly directions: Direction[];
+  readonly sampler: NamedComponent;
+  readonly pruner: NamedComponent;
+  /** Names of the config's environment variables; their values are never stored (they are often secrets). */
+  readonly envNames: string[];
+  readonly cwd: string;
+  readonly trialTimeout: number | null;
+  readonly killGrace: number;
+  readonly budget?: StudyBudget;
+  readonly heartbeat?: { intervalSeconds?: number; graceSeconds?: number };
+  readonly maxRetries?: number;
+}
+
+const component = z.object({ name: z.string().min(1), options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) });
+const positive = z.number().positive();
+const cliConfigSchema = z.object({
+  version: z.literal(1),
+  command: z.array(z.string()).min(1),
+  space: z.record(z.string(), z.unknown()),
+  directions: z.array(z.enum(["minimize", "maximize"])).min(1),
+  sampler: component,
+  pruner: component,
+  envNames: z.array(z.string()).default([]),
+  cwd: z.string(),
+  trialTimeout: positive.nullable().default(null),
+  killGrace: z.number().nonnegative().default(5),
+  budget: z
+    .object({ trials: z.number().int().positive().nullable(), deadline: z.number().nullable(), queued: z.boolean() })
+    .optional(),
+  heartbeat: z.object({ intervalSeconds: positive.optional(), graceSeconds: positive.optional() }).optional(),
+  maxRetries: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * The settings to store as `cli:config` for a study.
+ *
+ * @example
+ * await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(config));
+ */
+export function cliConfigRecord(config: CliStudyConfig): JsonValue {
+  return JSON.parse(JSON.stringify(config)) as JsonValue;
+}
+
+/**
+ * Reads a study's `cli:config`, checked. Throws a {@link UserError} that says what to do when the
+ * study has none (it was made by the library or the HTTP service, which store no command) or when
+ * what is stored is not valid.
+ *
+ * @example
+ * const config = readCliConfig(study.systemAttrs, study.name, storage.url);
+ */
+export function readCliConfig(systemAttrs: Readonly<Record<string, JsonValue>>, studyName: string, storageUrl: string): CliStudyConfig {
+  const stored = systemAttrs[CLI_CONFIG_KEY];
+  if (stored === undefined) {
+    throw new UserError(
+      `study "${studyName}" in ${storageUrl} has no stored command (${CLI_CONFIG_KEY}): only studies made by "sextant tune" or ` +
+        `"sextant create" can be joined by a worker; make one with: sextant create --storage ${storageUrl} --study NEW_NAME --config FILE`,
+    );
+  }
+  const parsed = cliConfigSchema.safeParse(stored);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UserError(`study "${studyName}" has an invalid ${CLI_CONFIG_KEY}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  const space: Record<string, Distribution> = {};
+  for (const [name, distribution] of Object.entries(parsed.data.space)) {
+    try {
+      space[name] = validateDistribution(distribution as Distribution, name);
+    } catch (error) {
+      throw new UserError(`study "${studyName}" has an invalid ${CLI_CONFIG_KEY}: space.${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return { ...parsed.data, space };
+}
+
+/**
+ * Builds the sampler or pruner; option errors already name it ("tpe sampler: …"), others get its
+ * name in front. When the config file alone chose it, the error points at that field of the file.
+ */
+function build<T>(kind: "sampler" | "pruner", component: NamedComponent, source: ConfigSource | null, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const message = error instanceof OptionError ? text : `${kind} "${component.name}": ${text}`;
+    throw source ? source.error([kind], message) : new UsageError(message);
+  }
+}
+
+/**
+ * The sampler a study's settings name, with a usage error naming it when its options are wrong.
+ *
+ * @example
+ * const sampler = buildSampler({ name: "tpe", options: { seed: 1 } }, { x: { type: "float", low: 0, high: 1 } });
+ */
+export function buildSampler(sampler: NamedComponent, space: Record<string, Distribution>, source: ConfigSource | null = null): Sampler {
+  return build("sampler", sampler, source, () => createSamplerByName(sampler.name, sampler.options, { searchSpace: space }));
+}
+
+/**
+ * The pruner a study's settings name, with a usage error naming it when its options are wrong.
+ *
+ * @example
+ * const pruner = buildPruner({ name: "median", options: {} });
+ */
+export function buildPruner(pruner: NamedComponent, source: ConfigSource | null = null): Pruner {
+  return build("pruner", pruner, source, () => createPrunerByName(pruner.name, pruner.options));
+}
+
+/**
+ * Opens a storage for a CLI command; a failure becomes a {@link UserError} that names the URL once.
+ *
+ * @example
+ * const storage = await openCliStorage("sqlite:./sextant.db");
+ */
+export async function openCliStorage(url: string): Promise<Storage> {
+  try {
+    return await openStorage(url);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // Storage errors already name the URL ("cannot open sqlite:x.db: …"); do not say it twice.
+    throw new UserError(message.startsWith("cannot open") ? message : `cannot open storage ${url}: ${message}`);
+  }
+}
+
+/**
+ * Refuses, before any trial starts, a command whose program cannot be found (a program given as a
+ * placeholder is only known per trial, so it is not checked).
+ *
+ * @example
+ * checkProgram(["python", "train.py"], process.cwd(), process.env);
+ */
+export function checkProgram(command: readonly string[], cwd: string, env: NodeJS.ProcessEnv): void {
+  if (placeholdersIn([command[0]!]).length > 0) return;
+  try {
+    resolveExecutable(command[0]!, { cwd, env });
+  } catch (error) {
+    if (error instanceof CommandNotFoundError) throw new UsageError(`${error.message}; no trial was started`);
+    throw error;
+  }
+}

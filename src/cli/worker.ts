@@ -1,0 +1,287 @@
+/**
+ * `sextant create` and `sextant worker`: a study made once, then run by any number of worker
+ * processes on any machines that share its storage. The study's command, space and settings live
+ * in its `cli:config`, so a worker needs only the storage URL and the study name.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { FrozenTrial, TrialState } from "../space/index.js";
+import type { Storage } from "../storage/index.js";
+import { commandObjective } from "../study/command-runner.js";
+import { resolveHeartbeat } from "../study/heartbeat.js";
+import { type OptimizeOptions, type Study, createStudy, loadStudy } from "../study/index.js";
+import { UsageError, UserError } from "./errors.js";
+import { formatNumber } from "./format.js";
+import type { Io } from "./io.js";
+import { storageUrl } from "./inspect.js";
+import {
+  CLI_CONFIG_KEY,
+  type CliStudyConfig,
+  buildPruner,
+  buildSampler,
+  checkProgram,
+  cliConfigRecord,
+  openCliStorage,
+  readCliConfig,
+} from "./study-config.js";
+import { type TuneFlags, cliConfigOf, finishedTrialLine, resolveSettings } from "./tune.js";
+
+/** Flags that `create` and `worker` share for recovering the trials of dead workers. */
+export interface RecoveryFlags {
+  heartbeatInterval?: number;
+  heartbeatGrace?: number;
+  maxRetries?: number;
+}
+
+/**
+ * The flags of `sextant create`: those of `tune` that describe a study, plus recovery settings.
+ *
+ * @example
+ * const flags: CreateFlags = { config: "sextant.yaml", study: "fleet", trials: 500 };
+ */
+export type CreateFlags = Omit<TuneFlags, "jobs" | "quiet" | "verbose"> & RecoveryFlags;
+
+/**
+ * The flags of `sextant worker`.
+ *
+ * @example
+ * const flags: WorkerFlags = { storage: "postgres://db/sextant", study: "fleet", jobs: 4 };
+ */
+export interface WorkerFlags extends RecoveryFlags {
+  storage?: string;
+  study?: string;
+  trials?: number;
+  jobs?: number;
+  cwd?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+function recoverySettings(flags: RecoveryFlags, stored: Pick<CliStudyConfig, "heartbeat" | "maxRetries"> = {}, url = "sqlite:"): Pick<CliStudyConfig, "heartbeat" | "maxRetries"> {
+  const heartbeat = {
+    ...stored.heartbeat,
+    ...(flags.heartbeatInterval !== undefined ? { intervalSeconds: flags.heartbeatInterval } : {}),
+    ...(flags.heartbeatGrace !== undefined ? { graceSeconds: flags.heartbeatGrace } : {}),
+  };
+  try {
+    resolveHeartbeat(heartbeat, url);
+  } catch (error) {
+    throw new UsageError(
+      (error as Error).message.replace("heartbeat.intervalSeconds", "--heartbeat-interval").replace("heartbeat.graceSeconds", "--heartbeat-grace"),
+    );
+  }
+  const maxRetries = flags.maxRetries ?? stored.maxRetries;
+  return { heartbeat, ...(maxRetries !== undefined ? { maxRetries } : {}) };
+}
+
+/**
+ * `sextant create`: makes a study from a config and/or flags without running a trial. Its budget
+ * of trials is queued in the study up front, so that workers claiming them one at a time run
+ * exactly that many, however many workers there are.
+ *
+ * @example
+ * await createCommand({ config: "sextant.yaml", study: "fleet", trials: 200 }, [], processIo());
+ */
+export async function createCommand(flags: CreateFlags, commandArgs: string[], io: Io): Promise<number> {
+  const { settings } = await resolveSettings(flags, commandArgs);
+  refuseMemory(settings.storage);
+  const recovery = recoverySettings(flags, {}, settings.storage);
+  // Build both now so that a wrong option is reported here, not by every worker later.
+  buildSampler(settings.sampler, settings.space);
+  buildPruner(settings.pruner);
+  const storage = await openCliStorage(settings.storage);
+  try {
+    if (await storage.getStudy(settings.studyName)) {
+      throw new UserError(
+        `a study named "${settings.studyName}" already exists in ${storage.url}; start workers on it with ` +
+          `"sextant worker --storage ${storage.url} --study ${settings.studyName}", or pick another --study`,
+      );
+    }
+    const study = await createStudy({
+      name: settings.studyName,
+      storage,
+      directions: settings.directions,
+      sampler: buildSampler(settings.sampler, settings.space),
+    });
+    const budget = {
+      trials: settings.trials ?? null,
+      deadline: settings.timeout !== undefined ? Date.now() + settings.timeout * 1000 : null,
+      queued: settings.trials !== undefined,
+    };
+    for (let i = 0; i < (settings.trials ?? 0); i++) await storage.createTrial(study.id, { state: "waiting" });
+    // Written last: a create that dies half-way leaves a study no worker will join (it says why).
+    await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget, recovery)));
+    if (flags.json) {
+      io.out(JSON.stringify({ study: study.name, storage: storage.url, directions: settings.directions, budget, command: settings.command }, null, 2));
+    } else {
+      io.out(`study "${study.name}" created in ${storage.url}: ${describeBudget(budget)}`);
+      io.out(`start workers (any number, on any machine that reaches the storage) with:`);
+      io.out(`  sextant worker --storage ${storage.url} --study ${study.name}`);
+    }
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}
+
+function refuseMemory(url: string): void {
+  if (url === "memory:" || url === "memory") {
+    throw new UsageError("--storage memory: lives only inside one process, so workers cannot share it; use sqlite:PATH or postgres://…");
+  }
+}
+
+function describeBudget(budget: { trials: number | null; deadline: number | null }): string {
+  const parts: string[] = [];
+  if (budget.trials !== null) parts.push(`${budget.trials} trial(s)`);
+  if (budget.deadline !== null) parts.push(`until ${new Date(budget.deadline).toISOString()}`);
+  return parts.length > 0 ? parts.join(", ") : "no limit";
+}
+
+/**
+ * `sextant worker`: joins a study made by `sextant tune` or `sextant create` and runs its command
+ * on trials until the study's budget is spent (or this worker's own `--trials`), beating for its
+ * running trials and retrying trials of workers that stopped beating.
+ *
+ * @example
+ * await workerCommand({ storage: "sqlite:./sextant.db", study: "fleet", jobs: 2 }, processIo());
+ */
+export async function workerCommand(flags: WorkerFlags, io: Io): Promise<number> {
+  if (flags.study === undefined) throw new UsageError("--study is required: the name of a study made by sextant create or sextant tune");
+  const url = flags.storage ?? storageUrl(undefined);
+  refuseMemory(url);
+  const storage = await openCliStorage(url);
+  try {
+    return await runWorker(flags, flags.study, storage, io);
+  } finally {
+    await storage.close();
+  }
+}
+
+async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage, io: Io): Promise<number> {
+  const record = await storage.getStudy(studyName);
+  if (!record) throw new UserError(`no study named "${studyName}" in ${storage.url}; make one with: sextant create --storage ${storage.url} --study ${studyName} --config FILE`);
+  const config = readCliConfig(record.systemAttrs, studyName, storage.url);
+  const recovery = recoverySettings(flags, config, storage.url);
+  const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : config.cwd;
+  if (!existsSync(cwd)) {
+    throw new UsageError(`working directory ${cwd} (from the study's ${flags.cwd !== undefined ? "--cwd" : "config"}) does not exist on this machine; give --cwd DIR; no trial was started`);
+  }
+  // The study stores the names of its environment variables, never their values: each worker
+  // passes on its own environment, so a variable the study expects must be set on this machine.
+  const missingEnv = config.envNames.filter((name) => process.env[name] === undefined);
+  if (missingEnv.length > 0) {
+    io.err(`sextant: warning: the study's command expects ${missingEnv.join(", ")} in its environment, which this worker's environment does not set`);
+  }
+  checkProgram(config.command, cwd, process.env);
+  const study = await loadStudy({ name: studyName, storage, sampler: buildSampler(config.sampler, config.space), pruner: buildPruner(config.pruner) });
+  const chatty = !flags.quiet && !flags.json;
+  const budget = config.budget ?? { trials: null, deadline: null, queued: false };
+  const secondsLeft = budget.deadline !== null ? (budget.deadline - Date.now()) / 1000 : undefined;
+  if (chatty) {
+    const queued = study.trials.filter((t) => t.state === "waiting").length;
+    const finished = study.trials.filter((t) => t.state !== "waiting" && t.state !== "running").length;
+    io.err(`worker joined study "${study.name}" in ${storage.url} (budget: ${describeBudget(budget)}; ${finished} finished, ${queued} queued)`);
+  }
+
+  const counts: Record<"complete" | "pruned" | "failed", number> = { complete: 0, pruned: 0, failed: 0 };
+  const controller = new AbortController();
+  let interrupted: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted !== null) process.exit(130);
+    interrupted = signal;
+    study.stop();
+    controller.abort();
+    io.err(`sextant: ${signal} received: starting no new trials, stopping running commands (again to exit at once)`);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const objective = commandObjective({
+    argv: config.command,
+    space: config.space,
+    cwd,
+    timeoutSeconds: config.trialTimeout ?? undefined,
+    killGraceSeconds: config.killGrace,
+    studyName: study.name,
+    signal: controller.signal,
+    hooks: {
+      onOutput: flags.verbose ? ({ trialNumber, stream, line }) => io.err(`[trial ${trialNumber}${stream === "stderr" ? " stderr" : ""}] ${line}`) : undefined,
+    },
+  });
+  const bestText = (): string => {
+    if (study.directions.length !== 1) return `front=${study.bestTrials.length}`;
+    const best = study.bestValue;
+    return `best=${best === undefined ? "-" : formatNumber(best)}`;
+  };
+  const options: OptimizeOptions = {
+    nTrials: flags.trials,
+    concurrency: flags.jobs ?? 1,
+    timeoutSeconds: secondsLeft !== undefined ? Math.max(0, secondsLeft) : undefined,
+    // A queued budget is exact; otherwise count what the whole study has finished.
+    onlyQueuedTrials: budget.queued,
+    stopAfter: !budget.queued && budget.trials !== null ? { totalTrials: budget.trials } : undefined,
+    heartbeat: recovery.heartbeat,
+    maxRetries: recovery.maxRetries,
+    onWarning: (message) => io.err(`sextant: warning: ${message}`),
+    callbacks: [
+      async (_study, trial: FrozenTrial) => {
+        counts[trial.state as keyof typeof counts]++;
+        // A worker stopped from outside (preemption, scale-down, Ctrl-C) hands its trials back:
+        // the budget is the study's, and another worker can run them.
+        if (interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === "interrupted") {
+          const retry = await study.queueRetry(trial, recovery.maxRetries);
+          if (retry && chatty) io.err(`trial ${trial.number} was interrupted; queued again as trial ${retry.number}`);
+        }
+        if (chatty) io.err(finishedTrialLine(trial, bestText(), flags.verbose ?? false));
+      },
+    ],
+  };
+  try {
+    if (secondsLeft === undefined || secondsLeft > 0) await study.optimize(objective, options);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  await study.refresh();
+  printWorkerSummary(study, budget, counts, interrupted !== null, flags, io);
+  return interrupted ? 130 : 0;
+}
+
+function printWorkerSummary(
+  study: Study,
+  budget: { trials: number | null; deadline: number | null },
+  counts: Record<"complete" | "pruned" | "failed", number>,
+  interrupted: boolean,
+  flags: WorkerFlags,
+  io: Io,
+): void {
+  const total: Record<TrialState, number> = { waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
+  for (const trial of study.trials) total[trial.state]++;
+  const ran = counts.complete + counts.pruned + counts.failed;
+  const best = study.directions.length === 1 ? study.bestTrial : undefined;
+  if (flags.json) {
+    io.out(
+      JSON.stringify(
+        {
+          study: study.name,
+          storage: study.storage.url,
+          interrupted,
+          budget,
+          run: { trials: ran, ...counts },
+          total: { trials: study.trials.length, ...total },
+          best: best ? { number: best.number, value: best.values![0], params: best.params } : null,
+        },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  if (flags.quiet) return;
+  io.out(
+    `worker done: ${ran} trial(s) here (complete ${counts.complete}, pruned ${counts.pruned}, failed ${counts.failed}); ` +
+      `study "${study.name}" has ${total.complete} complete, ${total.pruned} pruned, ${total.failed} failed, ${total.running} running, ${total.waiting} queued` +
+      (best ? `; best trial ${best.number} value ${formatNumber(best.values![0]!, 6)}` : ""),
+  );
+}

@@ -1,0 +1,81 @@
+/**
+ * Numbered schema migrations for the PostgreSQL backend.
+ *
+ * Tables carry a `sextant_` prefix because the database is often shared (Optuna's own RDB storage
+ * names its tables `studies` and `trials`). A database records every migration applied to it in
+ * `sextant_schema_version`. Opening applies the missing ones in one transaction under an advisory
+ * lock, so any number of workers starting at once against a fresh database agree on one schema:
+ * the first migrates, the others wait for it and then find nothing to do. A migration is never
+ * edited once released: change the schema by appending one.
+ */
+import { StorageError } from "./types.js";
+
+/** One step of the schema; `sql` receives the quoted schema name (e.g. `"public"`) to qualify table names with. */
+export interface PostgresMigration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: (schema: string) => string;
+}
+
+/**
+ * Version 1. The row layout matches the SQLite backend's (JSON text per field; see sql-rows.ts).
+ * Beyond it:
+ * - `studies.trial_count` hands out trial numbers: the insert of a trial and the increment are one
+ *   statement, so numbers are unique and contiguous however many workers create trials at once.
+ * - `studies.seq` is bumped by every trial write in the same statement, which holds the study
+ *   row's lock until commit: writes to one study commit in seq order, so a reader following seq
+ *   never skips a write that committed late.
+ * - `write_id` is a client-made id of the last write to a row; unique, so a write retried after an
+ *   ambiguous failure (the connection dropped before the reply) finds its own first attempt
+ *   instead of creating a second trial or claiming a second one.
+ * - `heartbeat_at` (ms since the epoch by the database's clock) starts at the trial's start and is
+ *   indexed with the state, so finding stale trials never scans the finished ones.
+ */
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    description: "studies, trials and heartbeats",
+    sql: (s) => `
+      CREATE TABLE ${s}.sextant_studies (
+        id            BIGSERIAL PRIMARY KEY,
+        name          TEXT   NOT NULL UNIQUE,
+        directions    TEXT   NOT NULL,
+        user_attrs    TEXT   NOT NULL DEFAULT '{}',
+        system_attrs  TEXT   NOT NULL DEFAULT '{}',
+        created_at    BIGINT NOT NULL,
+        seq           BIGINT NOT NULL DEFAULT 0,
+        trial_count   BIGINT NOT NULL DEFAULT 0,
+        write_id      UUID   UNIQUE
+      );
+      CREATE TABLE ${s}.sextant_trials (
+        id                BIGSERIAL PRIMARY KEY,
+        study_id          BIGINT NOT NULL REFERENCES ${s}.sextant_studies (id) ON DELETE CASCADE,
+        number            BIGINT NOT NULL,
+        state             TEXT   NOT NULL CHECK (state IN ('waiting', 'running', 'complete', 'pruned', 'failed')),
+        params            TEXT   NOT NULL DEFAULT '{}',
+        distributions     TEXT   NOT NULL DEFAULT '{}',
+        objective_values  TEXT,
+        intermediate      TEXT   NOT NULL DEFAULT '{}',
+        user_attrs        TEXT   NOT NULL DEFAULT '{}',
+        system_attrs      TEXT   NOT NULL DEFAULT '{}',
+        started_at        BIGINT,
+        finished_at       BIGINT,
+        heartbeat_at      BIGINT,
+        seq               BIGINT NOT NULL,
+        write_id          UUID   NOT NULL UNIQUE,
+        UNIQUE (study_id, number)
+      );
+      CREATE INDEX sextant_trials_by_seq ON ${s}.sextant_trials (study_id, seq);
+      CREATE INDEX sextant_trials_by_state ON ${s}.sextant_trials (study_id, state, number);
+      CREATE INDEX sextant_trials_by_heartbeat ON ${s}.sextant_trials (study_id, state, heartbeat_at);
+    `,
+  },
+];
+
+/** The schema version this code writes and understands. */
+export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;
+
+/** The database holds a schema written by a newer Sextant. */
+export class PostgresSchemaError extends StorageError {
+  override name = "PostgresSchemaError";
+}

@@ -1,0 +1,643 @@
+/**
+ * The PostgreSQL backend (`postgres://user@host:port/db`): one database shared by workers on many
+ * machines. Loaded only by `sextant/storage/postgres` or a `postgres://` URL, so users of SQLite
+ * alone never load `pg`.
+ *
+ * Every trial write is one statement (one round trip, its own transaction) that also bumps the
+ * study's `seq` under the study row's lock; reads are single statements, hence single snapshots.
+ */
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
+import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
+import { applyTrialPatch } from "./patch.js";
+import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, PostgresSchemaError } from "./postgres-migrations.js";
+import {
+  type AggregateRow,
+  type StudyRow,
+  type TrialRow,
+  decodeAttrs,
+  encodeIntermediate,
+  encodeJson,
+  encodeValues,
+  rowToStudy,
+  rowToTrial,
+  summarize,
+} from "./sql-rows.js";
+import {
+  DuplicateStudyError,
+  type Storage,
+  StorageError,
+  StorageOpenError,
+  type StudyRecord,
+  type StudySummary,
+  type TrialChanges,
+  type TrialInit,
+  TrialNotFoundError,
+  TrialNotRunningError,
+  type TrialPatch,
+} from "./types.js";
+
+export { POSTGRES_SCHEMA_VERSION, PostgresSchemaError };
+
+/** Tuning knobs for {@link PostgresStorage.open}. */
+export interface PostgresOpenOptions {
+  /**
+   * Schema holding Sextant's tables (created if missing). Default: the URL's `schema` query
+   * parameter, else `public`. Lets one database hold several independent Sextant storages.
+   */
+  readonly schema?: string;
+  /** Most connections this process opens. Default 4: a worker runs one trial write at a time. */
+  readonly maxConnections?: number;
+  /** How long an operation keeps retrying a dropped connection or a restarting server. Default 120 000 ms. */
+  readonly retryDeadlineMs?: number;
+  /**
+   * Wait for each commit to reach disk before answering (PostgreSQL's `synchronous_commit`).
+   * Default: the URL's `synchronous_commit` query parameter (`on`/`off`), else off.
+   *
+   * Off (the default) triples a worker's trial rate: every trial write holds its study's row lock
+   * until commit, so a disk flush per commit would serialize all workers behind the disk. The cost:
+   * if the database server crashes (not a restart or a dropped connection, which lose nothing),
+   * the writes of its last fraction of a second are gone though workers were told they succeeded;
+   * the database stays consistent, finished trials may revert to running and are then reaped as
+   * stale by heartbeats. Turn it on when that matters more than speed.
+   */
+  readonly synchronousCommit?: boolean;
+}
+
+type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> };
+
+/** A trial row as this process last wrote or read it, so the next update needs no read first. */
+interface KnownTrial {
+  readonly row: TrialRow;
+  readonly trial: FrozenTrial;
+}
+
+const TRIAL_COLUMNS =
+  "id, study_id, number, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, started_at, finished_at, seq";
+/** Milliseconds since the epoch by the database's clock, so workers with skewed clocks agree. */
+const NOW_MS = "(extract(epoch from now()) * 1000)::int8";
+const INT8_OID = 20;
+/** Arbitrary constant that, with the schema's hash, names the migration lock. */
+const MIGRATION_LOCK_CLASS = 0x5e47a47;
+
+/**
+ * Storage in a PostgreSQL database, for workers on many machines.
+ *
+ * - Trial numbers come from one atomic statement per trial; waiting trials are claimed with
+ *   `FOR UPDATE SKIP LOCKED`; every state change is compare-and-set.
+ * - Each study's `seq` is bumped under its row lock, so writes commit in `seq` order and
+ *   `trialsSince` never skips a late commit.
+ * - Dropped connections and server restarts are retried with backoff; every write carries a
+ *   client-made id, so a retried write never creates a second trial or changes a finished one.
+ * - A bounded pool; reads are incremental and indexed, so their cost does not grow with the study.
+ *
+ * @example
+ * import { PostgresStorage } from "sextant/storage/postgres";
+ * const storage = await PostgresStorage.open("postgres://sextant@db.internal:5432/tuning");
+ * const study = await storage.createStudy("lr-search", ["minimize"]);
+ * const trial = await storage.createTrial(study.id, { state: "running" });
+ * await storage.updateTrial(trial.id, { state: "complete", values: [0.12] });
+ * await storage.close();
+ */
+export class PostgresStorage implements Storage {
+  readonly url: string;
+  private readonly known = new Map<number, KnownTrial>();
+  private readonly sql: ReturnType<typeof statements>;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    url: string,
+    private readonly schema: string,
+    private readonly retryDeadlineMs: number,
+  ) {
+    this.url = url;
+    this.sql = statements(quoteIdentifier(schema));
+  }
+
+  /**
+   * Connects and brings the schema up to date (safe when many workers start at once). Throws
+   * {@link StorageOpenError} naming the URL when the server cannot be reached in time, the
+   * schema name is invalid, or the database was written by a newer Sextant.
+   *
+   * @example
+   * const storage = await PostgresStorage.open("postgres://postgres@127.0.0.1:5432/test?schema=tuning");
+   */
+  static async open(url: string, options: PostgresOpenOptions = {}): Promise<PostgresStorage> {
+    const { connectionString, schema: urlSchema, synchronousCommit: urlSynchronousCommit } = splitUrl(url);
+    const schema = options.schema ?? urlSchema ?? "public";
+    const shownUrl = redactPassword(url);
+    if (urlSynchronousCommit !== undefined && !["on", "off"].includes(urlSynchronousCommit)) {
+      throw new StorageOpenError(`cannot open ${shownUrl}: synchronous_commit must be on or off (got ${JSON.stringify(urlSynchronousCommit)})`);
+    }
+    const synchronousCommit = options.synchronousCommit ?? urlSynchronousCommit === "on";
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+      throw new StorageOpenError(`cannot open ${shownUrl}: schema must be letters, digits and _ (got ${JSON.stringify(schema)})`);
+    }
+    const maxConnections = options.maxConnections ?? 4;
+    if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+      throw new StorageOpenError(`cannot open ${shownUrl}: maxConnections must be a positive integer (got ${String(maxConnections)})`);
+    }
+    const pool = new pg.Pool({
+      connectionString,
+      max: maxConnections,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 10_000,
+      keepAlive: true,
+      allowExitOnIdle: true,
+      types: { getTypeParser: typeParser },
+      application_name: "sextant",
+      options: `-c synchronous_commit=${synchronousCommit ? "on" : "off"}`,
+    });
+    // A connection that dies while idle (server restart, pg_terminate_backend) is dropped from the
+    // pool and replaced on next use; without a listener the error would end the process.
+    pool.on("error", () => undefined);
+    const storage = new PostgresStorage(pool, shownUrl, schema, options.retryDeadlineMs ?? 120_000);
+    try {
+      await storage.migrate();
+      return storage;
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      if (error instanceof StorageOpenError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StorageOpenError(`cannot open ${shownUrl}: ${reason}`, { cause: error });
+    }
+  }
+
+  async createStudy(name: string, directions: readonly Direction[], attrs: Attrs = {}): Promise<StudyRecord> {
+    const userAttrs = { ...attrs.userAttrs };
+    const systemAttrs = { ...attrs.systemAttrs };
+    const writeId = randomUUID();
+    return this.retrying(async () => {
+      try {
+        const { rows } = await this.query<{ id: number; created_at: number }>(this.sql.insertStudy, [
+          name,
+          JSON.stringify(directions),
+          encodeJson(userAttrs),
+          encodeJson(systemAttrs),
+          writeId,
+        ]);
+        return { id: rows[0]!.id, name, directions: [...directions], userAttrs, systemAttrs, createdAt: rows[0]!.created_at };
+      } catch (error) {
+        if (!isUniqueViolation(error, "sextant_studies_name_key")) throw error;
+        // Our own first attempt may have committed before its reply was lost.
+        const { rows } = await this.query<StudyRow & { write_id: string }>(this.sql.studyByName, [name]);
+        if (rows[0]?.write_id === writeId) return rowToStudy(rows[0]);
+        throw new DuplicateStudyError(name);
+      }
+    });
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | null> {
+    const { rows } = await this.retrying(() => this.query<StudyRow>(this.sql.studyByName, [name]));
+    return rows[0] ? rowToStudy(rows[0]) : null;
+  }
+
+  async listStudies(): Promise<StudySummary[]> {
+    const [studies, aggregates] = await this.retrying(() =>
+      Promise.all([this.query<StudyRow>(this.sql.allStudies, []), this.query<AggregateRow>(this.sql.aggregateTrials, [])]),
+    );
+    const byStudy = new Map<number, AggregateRow[]>();
+    for (const row of aggregates.rows) {
+      const list = byStudy.get(row.study_id);
+      if (list) list.push(row);
+      else byStudy.set(row.study_id, [row]);
+    }
+    return studies.rows.map((row) => summarize(rowToStudy(row), byStudy.get(row.id) ?? []));
+  }
+
+  async deleteStudy(name: string): Promise<boolean> {
+    const result = await this.retrying(() => this.query(this.sql.deleteStudy, [name]));
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async setStudyAttrs(studyId: number, attrs: Attrs): Promise<void> {
+    await this.retrying(async () => {
+      // Compare-and-set on the stored text: a concurrent change to the attributes makes us merge again.
+      for (;;) {
+        const { rows } = await this.query<StudyRow>(this.sql.studyById, [studyId]);
+        const row = rows[0];
+        if (!row) throw noStudy(studyId);
+        const userAttrs = attrs.userAttrs ? encodeJson({ ...decodeAttrs(row.user_attrs), ...attrs.userAttrs }) : row.user_attrs;
+        const systemAttrs = attrs.systemAttrs ? encodeJson({ ...decodeAttrs(row.system_attrs), ...attrs.systemAttrs }) : row.system_attrs;
+        const result = await this.query(this.sql.setStudyAttrs, [studyId, userAttrs, systemAttrs, row.user_attrs, row.system_attrs]);
+        if (result.rowCount === 1) return;
+      }
+    });
+  }
+
+  async createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial> {
+    const params = { ...init.params };
+    const distributions = { ...init.distributions };
+    const userAttrs = { ...init.userAttrs };
+    const systemAttrs = { ...init.systemAttrs };
+    const encoded = [encodeJson(params), encodeJson(distributions), encodeJson(userAttrs), encodeJson(systemAttrs)] as const;
+    const writeId = randomUUID();
+    const row = await this.retrying(async () => {
+      try {
+        const { rows } = await this.query<TrialRow>(this.sql.insertTrial, [studyId, init.state, ...encoded, writeId]);
+        if (!rows[0]) throw noStudy(studyId);
+        return rows[0];
+      } catch (error) {
+        if (!isUniqueViolation(error, "sextant_trials_write_id_key")) throw error;
+        // The first attempt committed but its reply was lost: that row is this trial.
+        return (await this.query<TrialRow>(this.sql.trialByWriteId, [writeId])).rows[0]!;
+      }
+    });
+    const trial: FrozenTrial = {
+      id: row.id,
+      number: row.number,
+      state: init.state,
+      params,
+      distributions,
+      values: null,
+      intermediate: {},
+      userAttrs,
+      systemAttrs,
+      startedAt: row.started_at,
+      finishedAt: null,
+      seq: row.seq,
+    };
+    if (init.state === "running") this.remember({ row, trial });
+    return trial;
+  }
+
+  async claimWaitingTrial(studyId: number): Promise<FrozenTrial | null> {
+    const writeId = randomUUID();
+    const row = await this.retrying(async (attempt) => {
+      if (attempt > 0) {
+        // A claim whose reply was lost must not leave that trial running with nobody on it.
+        const { rows } = await this.query<TrialRow>(this.sql.trialByWriteId, [writeId]);
+        if (rows[0]) return rows[0];
+      }
+      const { rows } = await this.query<TrialRow & { study_exists: boolean }>(this.sql.claimWaiting, [studyId, writeId]);
+      if (!rows[0]!.study_exists) throw noStudy(studyId);
+      return rows[0]!.id === null ? null : rows[0]!;
+    });
+    if (!row) return null;
+    const trial = rowToTrial(row);
+    this.remember({ row, trial });
+    return trial;
+  }
+
+  async updateTrial(trialId: number, patch: TrialPatch): Promise<FrozenTrial> {
+    const writeId = randomUUID();
+    return this.retrying(async () => {
+      let known = this.known.get(trialId) ?? (await this.readKnown(trialId));
+      for (;;) {
+        const { row, trial } = known;
+        // Throws TrialNotRunningError / ParamConflictError before anything is written.
+        const next = applyTrialPatch(trial, patch, 0, 0);
+        // Unchanged fields keep their stored text: most updates touch one or two of them.
+        const encoded: TrialRow = {
+          ...row,
+          state: next.state,
+          params: next.params === trial.params ? row.params : encodeJson(next.params),
+          distributions: next.distributions === trial.distributions ? row.distributions : encodeJson(next.distributions),
+          objective_values: next.values === trial.values ? row.objective_values : encodeValues(next.values),
+          intermediate: next.intermediate === trial.intermediate ? row.intermediate : encodeIntermediate(next.intermediate),
+          user_attrs: next.userAttrs === trial.userAttrs ? row.user_attrs : encodeJson(next.userAttrs),
+          system_attrs: next.systemAttrs === trial.systemAttrs ? row.system_attrs : encodeJson(next.systemAttrs),
+        };
+        const { rows } = await this.query<{ seq: number; finished_at: number | null }>(this.sql.updateTrial, [
+          row.study_id,
+          trialId,
+          row.seq,
+          writeId,
+          encoded.state,
+          encoded.params,
+          encoded.distributions,
+          encoded.objective_values,
+          encoded.intermediate,
+          encoded.user_attrs,
+          encoded.system_attrs,
+        ]);
+        if (rows[0]) {
+          const { seq, finished_at } = rows[0];
+          const written: FrozenTrial = { ...next, seq, finishedAt: finished_at };
+          this.remember({ row: { ...encoded, seq, finished_at }, trial: written });
+          return written;
+        }
+        // Someone else changed the trial since we saw it (or our own reply was lost): look again.
+        const fresh = (await this.query<TrialRow & { write_id: string }>(this.sql.trialById, [trialId])).rows[0];
+        if (!fresh) {
+          this.known.delete(trialId);
+          throw new TrialNotFoundError(trialId);
+        }
+        known = { row: fresh, trial: rowToTrial(fresh) };
+        if (fresh.write_id === writeId) {
+          this.remember(known);
+          return known.trial;
+        }
+      }
+    });
+  }
+
+  async trialsSince(studyId: number, seq: number): Promise<TrialChanges> {
+    // One statement, one snapshot: the returned seq and the rows agree.
+    const { rows } = await this.retrying(() =>
+      this.query<TrialRow & { study_seq: number }>(seq <= 0 ? this.sql.allTrials : this.sql.trialsSince, seq <= 0 ? [studyId] : [studyId, seq]),
+    );
+    if (rows.length === 0) throw noStudy(studyId);
+    const trials = rows[0]!.id === null ? [] : rows.map(rowToTrial);
+    return { trials, seq: rows[0]!.study_seq };
+  }
+
+  async getTrial(trialId: number): Promise<FrozenTrial | null> {
+    const { rows } = await this.retrying(() => this.query<TrialRow>(this.sql.trialById, [trialId]));
+    return rows[0] ? rowToTrial(rows[0]) : null;
+  }
+
+  async recordHeartbeat(trialIds: readonly number[]): Promise<void> {
+    checkTrialIds(trialIds);
+    if (trialIds.length === 0) return;
+    await this.retrying(() => this.query(this.sql.recordHeartbeat, [trialIds]));
+  }
+
+  async staleTrials(studyId: number, graceMs: number): Promise<FrozenTrial[]> {
+    checkGraceMs(graceMs);
+    const { rows } = await this.retrying(() => this.query<TrialRow & { study_exists: boolean }>(this.sql.staleTrials, [studyId, Math.floor(graceMs)]));
+    if (!rows[0]!.study_exists) throw noStudy(studyId);
+    return rows[0]!.id === null ? [] : rows.map(rowToTrial);
+  }
+
+  /** Closes the pool; later calls are no-ops. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.known.clear();
+    await this.pool.end();
+  }
+
+  /** Keeps a running trial's row for its next update; forgets it once finished. */
+  private remember(known: KnownTrial): void {
+    if (known.trial.state === "running") this.known.set(known.trial.id, known);
+    else this.known.delete(known.trial.id);
+  }
+
+  private async readKnown(trialId: number): Promise<KnownTrial> {
+    const { rows } = await this.query<TrialRow>(this.sql.trialById, [trialId]);
+    if (!rows[0]) throw new TrialNotFoundError(trialId);
+    return { row: rows[0], trial: rowToTrial(rows[0]) };
+  }
+
+  private query<R extends pg.QueryResultRow>(statement: { name: string; text: string }, values: unknown[]): Promise<pg.QueryResult<R>> {
+    if (this.closed) throw new StorageError(`${this.url} is closed`);
+    return this.pool.query<R>({ name: statement.name, text: statement.text, values });
+  }
+
+  /**
+   * Runs `operation`, retrying it with backoff while the server is unreachable, restarting or has
+   * dropped the connection, until the retry deadline. `operation` receives the attempt number so a
+   * write can look for its own earlier attempt, which may have committed without a reply.
+   */
+  private async retrying<T>(operation: (attempt: number) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.retryDeadlineMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await operation(attempt);
+      } catch (error) {
+        if (!isTransient(error) || this.closed) throw error;
+        if (Date.now() >= deadline) {
+          throw new StorageError(
+            `${this.url}: the database stayed unreachable for more than ${Math.round(this.retryDeadlineMs / 1000)} s (${errorText(error)})`,
+            { cause: error },
+          );
+        }
+        await sleep(backoffMs(attempt));
+      }
+    }
+  }
+
+  /** Applies missing migrations under an advisory lock; the common case (up to date) takes no lock. */
+  private async migrate(): Promise<void> {
+    const current = await this.retrying(() => this.schemaVersion(this.pool));
+    if (current === POSTGRES_SCHEMA_VERSION) return;
+    checkVersion(current);
+    await this.retrying(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [MIGRATION_LOCK_CLASS, this.schema]);
+        // Re-read under the lock: whoever migrated while we waited leaves nothing to do.
+        const version = await this.schemaVersion(client);
+        checkVersion(version);
+        const schema = quoteIdentifier(this.schema);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS ${schema}.sextant_schema_version (
+             version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+        );
+        for (const migration of POSTGRES_MIGRATIONS) {
+          if (migration.version <= version) continue;
+          await client.query(migration.sql(schema));
+          await client.query(`INSERT INTO ${schema}.sextant_schema_version (version, description) VALUES ($1, $2)`, [
+            migration.version,
+            migration.description,
+          ]);
+        }
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    });
+  }
+
+  private async schemaVersion(queryable: pg.Pool | pg.PoolClient): Promise<number> {
+    // Not to_regclass: it answers from the session's catalog cache, which can still say "no such
+    // schema" after another opener created it; a catalog query reads with this statement's snapshot.
+    const { rows } = await queryable.query<{ exists: boolean }>(
+      "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = 'sextant_schema_version') AS exists",
+      [this.schema],
+    );
+    if (!rows[0]!.exists) return 0;
+    const version = await queryable.query<{ version: number | null }>(
+      `SELECT MAX(version) AS version FROM ${quoteIdentifier(this.schema)}.sextant_schema_version`,
+    );
+    return version.rows[0]!.version ?? 0;
+  }
+}
+
+function checkVersion(version: number): void {
+  if (version > POSTGRES_SCHEMA_VERSION) {
+    throw new PostgresSchemaError(
+      `the database has schema version ${version}, newer than this version of Sextant understands (${POSTGRES_SCHEMA_VERSION}); upgrade Sextant to open it`,
+    );
+  }
+}
+
+/**
+ * Every statement, named so that each connection parses and plans it once. Trial writes lock the
+ * study row first (the `seq` bump), which orders them per study.
+ */
+function statements(schema: string) {
+  const studies = `${schema}.sextant_studies`;
+  const trials = `${schema}.sextant_trials`;
+  // Statement names are per connection; the schema is part of them because one process may open several.
+  const named = (name: string, text: string) => ({ name: `sextant_${name}_${schema.replace(/\W/g, "")}`, text });
+  return {
+    insertStudy: named(
+      "insert_study",
+      `INSERT INTO ${studies} (name, directions, user_attrs, system_attrs, created_at, write_id)
+       VALUES ($1, $2, $3, $4, ${NOW_MS}, $5) RETURNING id, created_at`,
+    ),
+    studyByName: named("study_by_name", `SELECT * FROM ${studies} WHERE name = $1`),
+    studyById: named("study_by_id", `SELECT * FROM ${studies} WHERE id = $1`),
+    allStudies: named("all_studies", `SELECT * FROM ${studies} ORDER BY id`),
+    deleteStudy: named("delete_study", `DELETE FROM ${studies} WHERE name = $1`),
+    setStudyAttrs: named(
+      "set_study_attrs",
+      `UPDATE ${studies} SET user_attrs = $2, system_attrs = $3 WHERE id = $1 AND user_attrs = $4 AND system_attrs = $5`,
+    ),
+    insertTrial: named(
+      "insert_trial",
+      `WITH s AS (
+         UPDATE ${studies} SET seq = seq + 1, trial_count = trial_count + 1 WHERE id = $1 RETURNING seq, trial_count - 1 AS number
+       )
+       INSERT INTO ${trials} (study_id, number, state, params, distributions, user_attrs, system_attrs, started_at, heartbeat_at, seq, write_id)
+       SELECT $1, s.number, $2::text, $3, $4, $5, $6,
+              CASE WHEN $2::text = 'running' THEN ${NOW_MS} END, CASE WHEN $2::text = 'running' THEN ${NOW_MS} END, s.seq, $7
+       FROM s
+       RETURNING ${TRIAL_COLUMNS}`,
+    ),
+    // SKIP LOCKED: concurrent claimers pass over a trial another one is taking instead of queueing
+    // behind it. The study row is bumped only when there is a trial to claim, so an ask with
+    // nothing enqueued costs two index probes and takes no lock. The outer join always yields one
+    // row, which says whether the study exists.
+    claimWaiting: named(
+      "claim_waiting",
+      `WITH c AS (
+         SELECT id FROM ${trials} WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
+       ), s AS (
+         UPDATE ${studies} SET seq = seq + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM c) RETURNING seq
+       ), claimed AS (
+         UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.seq, write_id = $2
+         FROM c, s WHERE t.id = c.id
+         RETURNING t.id, t.study_id, t.number, t.state, t.params, t.distributions, t.objective_values, t.intermediate,
+                   t.user_attrs, t.system_attrs, t.started_at, t.finished_at, t.seq
+       )
+       SELECT EXISTS (SELECT 1 FROM ${studies} WHERE id = $1) AS study_exists, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`,
+    ),
+    // Compare-and-set on (state, seq): it applies only to the version of the trial the patch was
+    // computed from. A failed compare still bumps the study's seq, which readers tolerate (seq
+    // only has to grow).
+    updateTrial: named(
+      "update_trial",
+      `WITH s AS (UPDATE ${studies} SET seq = seq + 1 WHERE id = $1 RETURNING seq)
+       UPDATE ${trials} t SET state = $5::text, params = $6, distributions = $7, objective_values = $8, intermediate = $9,
+         user_attrs = $10, system_attrs = $11, finished_at = CASE WHEN $5::text = 'running' THEN NULL ELSE ${NOW_MS} END,
+         seq = s.seq, write_id = $4
+       FROM s WHERE t.id = $2 AND t.state = 'running' AND t.seq = $3
+       RETURNING t.seq, t.finished_at`,
+    ),
+    trialById: named("trial_by_id", `SELECT ${TRIAL_COLUMNS}, write_id FROM ${trials} WHERE id = $1`),
+    trialByWriteId: named("trial_by_write_id", `SELECT ${TRIAL_COLUMNS} FROM ${trials} WHERE write_id = $1`),
+    allTrials: named(
+      "all_trials",
+      `SELECT s.seq AS study_seq, t.id, t.study_id, t.number, t.state, t.params, t.distributions, t.objective_values, t.intermediate,
+              t.user_attrs, t.system_attrs, t.started_at, t.finished_at, t.seq
+       FROM ${studies} s LEFT JOIN ${trials} t ON t.study_id = s.id WHERE s.id = $1 ORDER BY t.number`,
+    ),
+    trialsSince: named(
+      "trials_since",
+      `SELECT s.seq AS study_seq, t.id, t.study_id, t.number, t.state, t.params, t.distributions, t.objective_values, t.intermediate,
+              t.user_attrs, t.system_attrs, t.started_at, t.finished_at, t.seq
+       FROM ${studies} s LEFT JOIN ${trials} t ON t.study_id = s.id AND t.seq > $2 WHERE s.id = $1 ORDER BY t.number`,
+    ),
+    recordHeartbeat: named(
+      "record_heartbeat",
+      `UPDATE ${trials} SET heartbeat_at = ${NOW_MS} WHERE id = ANY($1::int8[]) AND state = 'running'`,
+    ),
+    staleTrials: named(
+      "stale_trials",
+      `SELECT EXISTS (SELECT 1 FROM ${studies} WHERE id = $1) AS study_exists, stale.* FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+         SELECT ${TRIAL_COLUMNS} FROM ${trials}
+         WHERE study_id = $1 AND state = 'running' AND heartbeat_at < ${NOW_MS} - $2::int8 ORDER BY number
+       ) AS stale ON true`,
+    ),
+    // Same figures as the SQLite backend's aggregate; non-finite values are stored as strings.
+    aggregateTrials: named(
+      "aggregate_trials",
+      `SELECT study_id, state, COUNT(*) AS n,
+         MIN(CASE WHEN jsonb_typeof(objective_values::jsonb -> 0) = 'number' THEN (objective_values::jsonb ->> 0)::float8 END) AS min_value,
+         MAX(CASE WHEN jsonb_typeof(objective_values::jsonb -> 0) = 'number' THEN (objective_values::jsonb ->> 0)::float8 END) AS max_value,
+         BOOL_OR(objective_values::jsonb ->> 0 = '-inf') AS has_neg_inf,
+         BOOL_OR(objective_values::jsonb ->> 0 = 'inf') AS has_pos_inf
+       FROM ${trials} GROUP BY study_id, state`,
+    ),
+  };
+}
+
+// --- Connections and errors -----------------------------------------------------------------
+
+/** BIGINT and COUNT come back as JS numbers: ids, numbers, seq and ms timestamps stay far below 2^53. */
+function typeParser(oid: number, format?: string): (value: string) => unknown {
+  if (oid === INT8_OID) return Number;
+  return pg.types.getTypeParser(oid, format as "text");
+}
+
+/** Splits Sextant's own query parameters (`schema`, `synchronous_commit`) off the URL; the rest goes to `pg` untouched. */
+function splitUrl(url: string): { connectionString: string; schema?: string; synchronousCommit?: string } {
+  const question = url.indexOf("?");
+  if (question < 0) return { connectionString: url };
+  const query = new URLSearchParams(url.slice(question + 1));
+  const schema = query.get("schema") ?? undefined;
+  const synchronousCommit = query.get("synchronous_commit") ?? undefined;
+  query.delete("schema");
+  query.delete("synchronous_commit");
+  const rest = query.toString();
+  return {
+    connectionString: url.slice(0, question) + (rest ? `?${rest}` : ""),
+    ...(schema === undefined ? {} : { schema }),
+    ...(synchronousCommit === undefined ? {} : { synchronousCommit }),
+  };
+}
+
+function redactPassword(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, "$1***@");
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function noStudy(studyId: number): StorageError {
+  return new StorageError(`no study with id ${studyId}`);
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e?.code === "23505" && e.constraint === constraint;
+}
+
+/**
+ * Errors after which the same operation may succeed: the connection broke, the server is
+ * restarting or shutting down, too many connections, or PostgreSQL chose us as a deadlock or
+ * serialization victim.
+ */
+function isTransient(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e || typeof e !== "object") return false;
+  const code = e.code ?? "";
+  if (code.startsWith("08") || code.startsWith("57P") || code === "53300" || code === "40001" || code === "40P01") return true;
+  if (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"].includes(code)) return true;
+  const message = e.message ?? "";
+  return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(message);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
+}
+
+/** Exponential backoff with full jitter, 10 ms doubling to at most 1 s, so reconnecting workers spread out. */
+function backoffMs(attempt: number): number {
+  return 5 + Math.random() * Math.min(1_000, 10 * 2 ** attempt);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

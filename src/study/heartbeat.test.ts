@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { RandomSampler } from "../samplers/index.js";
+import { MemoryStorage } from "../storage/index.js";
+import { SqliteStorage } from "../storage/sqlite.js";
+import { HeartbeatThread, resolveHeartbeat } from "./heartbeat.js";
+import { createStudy } from "./index.js";
+
+/** Waits until at least `ms` have passed; slower machines only wait longer, which these tests allow. */
+async function waitPast(ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() <= until) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "sextant-heartbeat-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("resolveHeartbeat", () => {
+  it("is off for memory storage and when turned off", () => {
+    expect(resolveHeartbeat(undefined, "memory:")).toBeNull();
+    expect(resolveHeartbeat(false, "sqlite:./x.db")).toBeNull();
+  });
+
+  it("defaults to a beat every 5 s and a 60 s grace for shared storage", () => {
+    expect(resolveHeartbeat(undefined, "sqlite:./x.db")).toEqual({ intervalMs: 5000, graceMs: 60000 });
+    expect(resolveHeartbeat({ intervalSeconds: 30 }, "postgres://h/db")).toEqual({ intervalMs: 30000, graceMs: 120000 });
+  });
+
+  it("refuses a grace shorter than two beats, naming both fields", () => {
+    expect(() => resolveHeartbeat({ intervalSeconds: 5, graceSeconds: 8 }, "sqlite:x.db")).toThrow(
+      /heartbeat.graceSeconds \(8\) must be at least twice heartbeat.intervalSeconds \(5\)/,
+    );
+    expect(() => resolveHeartbeat({ intervalSeconds: 0 }, "sqlite:x.db")).toThrow(/heartbeat.intervalSeconds must be a positive number/);
+  });
+});
+
+describe("HeartbeatThread", () => {
+  it("refuses to start when it cannot open its own connection, naming the storage", async () => {
+    const url = `sqlite:${join(scratch, "no-such-dir", "x.db")}`;
+    await expect(HeartbeatThread.start(url, 1000, () => undefined)).rejects.toThrow(/heartbeats: cannot open sqlite:.*no-such-dir.*does not exist/);
+  });
+
+  it("stops optimize from starting trials nobody would beat for", async () => {
+    const path = join(scratch, "gone.db");
+    const storage = SqliteStorage.open(path);
+    const study = await createStudy({ name: "gone", storage, sampler: new RandomSampler({ seed: 1 }) });
+    // The study's own connection is open; only a new one (the thread's) cannot be made.
+    Object.defineProperty(storage, "url", { value: `sqlite:${join(scratch, "missing", "gone.db")}` });
+    await expect(study.optimize(() => 1, { nTrials: 1 })).rejects.toThrow(/heartbeats: cannot open/);
+    expect(study.trials).toHaveLength(0);
+    await storage.close();
+  });
+});
+
+describe("Study.reapStaleTrials", () => {
+  it("fails a silent trial and queues a retry with the same parameters that records what it retries", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+    const record = await storage.createTrial(study.id, {
+      state: "running",
+      params: { x: 0.25, kind: "b" },
+      distributions: { x: { type: "float", low: 0, high: 1 }, kind: { type: "categorical", choices: ["a", "b"] } },
+    });
+    expect(await study.reapStaleTrials(60)).toEqual({ reaped: [], retries: [] });
+    await waitPast(60);
+    const result = await study.reapStaleTrials(0.05);
+    expect(result).toEqual({ reaped: [record.number], retries: [1] });
+    const failed = (await storage.getTrial(record.id))!;
+    expect(failed.state).toBe("failed");
+    expect(String(failed.systemAttrs.failReason)).toMatch(/no heartbeat for more than 0.05 s/);
+    await study.refresh();
+    expect(study.trials[1]).toMatchObject({ state: "waiting", systemAttrs: { retryOf: 0, retryCount: 1, fixedParams: { x: 0.25, kind: "b" } } });
+
+    // The retry runs with the same values, suggested through the usual API.
+    await study.optimize((trial) => trial.suggestFloat("x", 0, 1) + (trial.suggestCategorical("kind", ["a", "b"]) === "b" ? 1 : 0), {
+      onlyQueuedTrials: true,
+    });
+    expect(study.trials[1]).toMatchObject({ state: "complete", values: [1.25], params: { x: 0.25, kind: "b" } });
+  });
+
+  it("retries one chain of reaped trials at most maxRetries times", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+    await storage.createTrial(study.id, { state: "running", params: { x: 1 } });
+    for (let round = 0; round < 3; round++) {
+      const claimed = await storage.claimWaitingTrial(study.id);
+      if (round > 0) expect(claimed).not.toBeNull();
+      await waitPast(30);
+      await study.reapStaleTrials(0.02, 2);
+    }
+    await study.refresh();
+    expect(study.trials.map((t) => [t.state, t.systemAttrs.retryOf ?? null])).toEqual([
+      ["failed", null],
+      ["failed", 0],
+      ["failed", 1],
+    ]);
+    expect(await storage.claimWaitingTrial(study.id)).toBeNull();
+  });
+
+  it("reaps a trial once when two workers reap at the same time", async () => {
+    const path = join(scratch, "race.db");
+    const first = SqliteStorage.open(path);
+    const second = SqliteStorage.open(path);
+    const a = await createStudy({ name: "race", storage: first, sampler: new RandomSampler({ seed: 1 }) });
+    const b = await createStudy({ name: "race", storage: second, sampler: new RandomSampler({ seed: 1 }), loadIfExists: true });
+    await first.createTrial(a.id, { state: "running", params: { x: 1 } });
+    await waitPast(30);
+    const [ra, rb] = await Promise.all([a.reapStaleTrials(0.02), b.reapStaleTrials(0.02)]);
+    expect([...ra.reaped, ...rb.reaped]).toEqual([0]);
+    expect([...ra.retries, ...rb.retries]).toEqual([1]);
+    await first.close();
+    await second.close();
+  });
+
+  it("leaves alone a trial whose heartbeat thread keeps beating", async () => {
+    const path = join(scratch, "beating.db");
+    const storage = SqliteStorage.open(path);
+    const study = await createStudy({ name: "beating", storage, sampler: new RandomSampler({ seed: 1 }) });
+    const trial = await storage.createTrial(study.id, { state: "running" });
+    const beats = await HeartbeatThread.start(`sqlite:${path}`, 20, (message) => {
+      throw new Error(message);
+    });
+    try {
+      beats.add(trial.id);
+      // Block this thread far beyond the grace: only the heartbeat thread can keep the trial fresh.
+      const until = Date.now() + 400;
+      while (Date.now() < until) {
+        /* busy */
+      }
+      expect(await study.reapStaleTrials(0.2)).toEqual({ reaped: [], retries: [] });
+    } finally {
+      await beats.stop();
+    }
+    await storage.close();
+  });
+});

@@ -1,0 +1,344 @@
+/**
+ * PostgreSQL-specific guarantees beyond the conformance suite: migrations under many concurrent
+ * openers, `seq` in commit order, and surviving dropped connections and a server restart while
+ * several worker processes run `study.optimize` on one study.
+ *
+ * All tests that terminate connections or restart the server live in this one file, so vitest
+ * runs them one after another; other files' PostgreSQL connections retry through a restart.
+ * The worker processes (scripts/optimize-worker.mjs) run the compiled code in dist/: `npm test`
+ * builds first; when running vitest by hand, run `npm run build`.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FrozenTrial } from "../src/space/index.js";
+import { StorageOpenError, openStorage } from "../src/storage/index.js";
+import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from "../src/storage/postgres-migrations.js";
+import { PostgresStorage } from "../src/storage/postgres.js";
+import { type ScratchDatabase, adminQuery, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const skip = await postgresUnavailable();
+let database: ScratchDatabase;
+let schemaCounter = 0;
+
+beforeAll(async () => {
+  if (skip === null) database = await createScratchDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+/** A URL for a fresh, empty schema of the scratch database. */
+function freshSchemaUrl(): string {
+  return `${database.url}?schema=s${schemaCounter++}`;
+}
+
+async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: database.url });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Ends every connection to the scratch database except the caller's; returns how many. */
+async function terminateConnections(): Promise<number> {
+  const rows = await adminQuery<{ ended: boolean }>(
+    "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    [database.name],
+  );
+  return rows.filter((row) => row.ended).length;
+}
+
+function isSettled(promise: Promise<unknown>): Promise<boolean> {
+  const marker = Symbol("pending");
+  return Promise.race([promise.then(() => true, () => true), new Promise((resolve) => setTimeout(resolve, 0, marker))]).then(
+    (value) => value === true,
+  );
+}
+
+describe.skipIf(skip !== null)("postgres storage", () => {
+  describe("opening", () => {
+    it("migrates once when many workers open a fresh database at the same moment", async () => {
+      const url = freshSchemaUrl();
+      const storages = await Promise.all(Array.from({ length: 8 }, () => PostgresStorage.open(url, { maxConnections: 1 })));
+      try {
+        const versions = await withClient(async (client) => {
+          const schema = new URL(url).searchParams.get("schema")!;
+          return (await client.query(`SELECT version, description FROM "${schema}".sextant_schema_version ORDER BY version`)).rows;
+        });
+        expect(versions).toEqual(POSTGRES_MIGRATIONS.map(({ version, description }) => ({ version, description })));
+        expect(POSTGRES_SCHEMA_VERSION).toBe(POSTGRES_MIGRATIONS.length);
+        // Every opener works against the one schema.
+        const study = await storages[0]!.createStudy("shared", ["minimize"]);
+        const trials = await Promise.all(storages.map((storage) => storage.createTrial(study.id, { state: "running" })));
+        expect(trials.map((t) => t.number).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      } finally {
+        await Promise.all(storages.map((storage) => storage.close()));
+      }
+    });
+
+    it("is what openStorage returns for a postgres:// URL", async () => {
+      const storage = await openStorage(freshSchemaUrl());
+      try {
+        expect(storage).toBeInstanceOf(PostgresStorage);
+        expect(storage.url).toMatch(/^postgres:\/\//);
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it("refuses a database written by a newer Sextant, leaving it untouched", async () => {
+      const url = freshSchemaUrl();
+      await (await PostgresStorage.open(url)).close();
+      const schema = new URL(url).searchParams.get("schema")!;
+      await withClient((client) => client.query(`INSERT INTO "${schema}".sextant_schema_version (version, description) VALUES (99, 'future')`));
+      await expect(PostgresStorage.open(url)).rejects.toThrow(/schema version 99, newer than this version of Sextant understands/);
+    });
+
+    it("names the bad setting, and the URL without its password, when it cannot open", async () => {
+      await expect(PostgresStorage.open(`${database.url}?schema=bad-name`)).rejects.toThrow(/schema must be letters, digits and _ \(got "bad-name"\)/);
+      await expect(PostgresStorage.open(`${database.url}?synchronous_commit=maybe`)).rejects.toThrow(/synchronous_commit must be on or off/);
+      await expect(PostgresStorage.open(database.url, { maxConnections: 0 })).rejects.toThrow(/maxConnections must be a positive integer/);
+      const unreachable = PostgresStorage.open("postgres://ada:hunter2@127.0.0.1:1/nowhere", { retryDeadlineMs: 300 });
+      await expect(unreachable).rejects.toBeInstanceOf(StorageOpenError);
+      await expect(PostgresStorage.open("postgres://ada:hunter2@127.0.0.1:1/nowhere", { retryDeadlineMs: 300 })).rejects.toThrow(
+        /^cannot open postgres:\/\/ada:\*\*\*@127\.0\.0\.1:1\/nowhere: .*unreachable/,
+      );
+    });
+  });
+
+  describe("command line", () => {
+    it("tunes a command into a postgres:// URL and lists it with --json", () => {
+      const url = freshSchemaUrl();
+      const sextant = (args: string[]) => spawnSync(process.execPath, [`${root}bin/sextant.js`, ...args], { encoding: "utf8", timeout: 120_000 });
+      const objective = `${root}test/fixtures/cli-quadratic.mjs`;
+      const tune = sextant([
+        "tune", "--storage", url, "--study", "cli", "--param", "x=float:-5:5", "--param", "y=float:-5:5", "--trials", "4",
+        "--", process.execPath, objective, "--x", "{x}", "--y", "{y}",
+      ]);
+      expect(tune.status, tune.stderr).toBe(0);
+      const listed = sextant(["studies", "--storage", url, "--json"]);
+      expect(listed.status, listed.stderr).toBe(0);
+      const studies = JSON.parse(listed.stdout) as { name: string; trialCounts: Record<string, number>; bestValue: number }[];
+      expect(studies).toHaveLength(1);
+      expect(studies[0]).toMatchObject({ name: "cli", trialCounts: { complete: 4, running: 0, failed: 0 } });
+      expect(studies[0]!.bestValue).toBeGreaterThanOrEqual(0);
+    });
+  });
+
+  describe("commit order", () => {
+    it("makes a write wait for an earlier uncommitted one, so a reader following seq skips nothing", async () => {
+      const storage = await PostgresStorage.open(freshSchemaUrl());
+      const schema = `"s${schemaCounter - 1}"`;
+      try {
+        const study = await storage.createStudy("order", ["minimize"]);
+        const first = await storage.createTrial(study.id, { state: "running" });
+        const before = await storage.trialsSince(study.id, 0);
+
+        await withClient(async (slow) => {
+          // Another worker's write, under way and not yet committed (as a slow network would leave it).
+          await slow.query("BEGIN");
+          const { rows } = await slow.query(`UPDATE ${schema}.sextant_studies SET seq = seq + 1 WHERE id = $1 RETURNING seq`, [study.id]);
+          const slowSeq = Number(rows[0].seq);
+          await slow.query(`UPDATE ${schema}.sextant_trials SET intermediate = '{"0":1}', seq = $1 WHERE id = $2`, [slowSeq, first.id]);
+
+          const late = storage.createTrial(study.id, { state: "running" });
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          expect(await isSettled(late)).toBe(false);
+          // A reader now sees neither write, and its seq does not pass the uncommitted one.
+          expect(await storage.trialsSince(study.id, before.seq)).toEqual({ trials: [], seq: before.seq });
+
+          await slow.query("COMMIT");
+          const created = await late;
+          expect(created.seq).toBe(slowSeq + 1);
+          const after = await storage.trialsSince(study.id, before.seq);
+          expect(after.trials.map((t) => t.number)).toEqual([0, 1]);
+          expect(after.trials[0]!.intermediate).toEqual({ 0: 1 });
+        });
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it("lets a follower mirror a study exactly while separate connections write concurrently", async () => {
+      const url = freshSchemaUrl();
+      const writers = await Promise.all(Array.from({ length: 4 }, () => PostgresStorage.open(url, { maxConnections: 2 })));
+      const follower = await PostgresStorage.open(url, { maxConnections: 1 });
+      try {
+        const study = await writers[0]!.createStudy("mirror", ["minimize"]);
+        const mirror = new Map<number, FrozenTrial>();
+        let seq = 0;
+        let writing = true;
+        const follow = (async () => {
+          while (writing) {
+            const changes = await follower.trialsSince(study.id, seq);
+            expect(changes.seq).toBeGreaterThanOrEqual(seq);
+            for (const trial of changes.trials) mirror.set(trial.id, trial);
+            seq = changes.seq;
+          }
+        })();
+        await Promise.all(
+          writers.map(async (storage, w) => {
+            for (let i = 0; i < 25; i++) {
+              const trial = await storage.createTrial(study.id, { state: "running" });
+              await storage.updateTrial(trial.id, { intermediate: { 0: w } });
+              await storage.updateTrial(trial.id, { state: "complete", values: [w * 100 + i] });
+            }
+          }),
+        );
+        writing = false;
+        await follow;
+        const last = await follower.trialsSince(study.id, seq);
+        for (const trial of last.trials) mirror.set(trial.id, trial);
+        const truth = (await follower.trialsSince(study.id, 0)).trials;
+        expect(truth).toHaveLength(100);
+        expect([...mirror.values()].sort((a, b) => a.number - b.number)).toEqual(truth);
+      } finally {
+        await Promise.all([...writers, follower].map((storage) => storage.close()));
+      }
+    });
+  });
+
+  describe("indexes", () => {
+    it("answers trialsSince and staleTrials from indexes, not by scanning the study", async () => {
+      const storage = await PostgresStorage.open(freshSchemaUrl());
+      const schema = `"s${schemaCounter - 1}"`;
+      try {
+        const study = await storage.createStudy("big", ["minimize"]);
+        await withClient(async (client) => {
+          await client.query(
+            `INSERT INTO ${schema}.sextant_trials (study_id, number, state, objective_values, seq, write_id)
+             SELECT $1, n, 'complete', '[1]', n + 1, gen_random_uuid() FROM generate_series(0, 19999) AS n`,
+            [study.id],
+          );
+          await client.query(`UPDATE ${schema}.sextant_studies SET seq = 20000, trial_count = 20000 WHERE id = $1`, [study.id]);
+          await client.query(`ANALYZE ${schema}.sextant_trials`);
+          const plan = async (sql: string, values: unknown[]) =>
+            (await client.query(`EXPLAIN ${sql}`, values)).rows.map((row) => row["QUERY PLAN"] as string).join("\n");
+          const since = await plan(`SELECT * FROM ${schema}.sextant_trials WHERE study_id = $1 AND seq > $2 ORDER BY number`, [study.id, 19990]);
+          expect(since).toMatch(/Index Scan using sextant_trials_by_seq/);
+          const stale = await plan(
+            `SELECT * FROM ${schema}.sextant_trials WHERE study_id = $1 AND state = 'running' AND heartbeat_at < $2 ORDER BY number`,
+            [study.id, Date.now()],
+          );
+          expect(stale).toMatch(/Index.*sextant_trials_by_(heartbeat|state)/);
+          expect(stale).not.toMatch(/Seq Scan/);
+        });
+        // The storage's own reads agree with the rows written behind its back.
+        const changes = await storage.trialsSince(study.id, 19_995);
+        expect(changes.trials.map((t) => t.number)).toEqual([19_995, 19_996, 19_997, 19_998, 19_999]);
+        expect((await storage.createTrial(study.id, { state: "running" })).number).toBe(20_000);
+      } finally {
+        await storage.close();
+      }
+    });
+  });
+
+  describe("faults", () => {
+    it("retries through killed connections without losing or duplicating a trial", async () => {
+      const url = freshSchemaUrl();
+      const storages = await Promise.all([PostgresStorage.open(url), PostgresStorage.open(url)]);
+      try {
+        const study = await storages[0]!.createStudy("killed", ["minimize"]);
+        for (let i = 0; i < 10; i++) await storages[0]!.createTrial(study.id, { state: "waiting" });
+        let writing = true;
+        let killed = 0;
+        const killer = (async () => {
+          while (writing) {
+            killed += await terminateConnections();
+            await new Promise((resolve) => setTimeout(resolve, 40));
+          }
+        })();
+        const created = await Promise.all(
+          storages.map(async (storage, w) => {
+            const mine: FrozenTrial[] = [];
+            for (let i = 0; i < 60; i++) {
+              const trial = (await storage.claimWaitingTrial(study.id)) ?? (await storage.createTrial(study.id, { state: "running" }));
+              await storage.recordHeartbeat([trial.id]);
+              await storage.updateTrial(trial.id, { userAttrs: { w } });
+              mine.push(await storage.updateTrial(trial.id, { state: "complete", values: [i] }));
+            }
+            return mine;
+          }),
+        );
+        writing = false;
+        await killer;
+        expect(killed).toBeGreaterThan(0);
+
+        const trials = (await storages[1]!.trialsSince(study.id, 0)).trials;
+        // 120 trials run: the 10 enqueued ones and 110 new ones, each once.
+        expect(trials.map((t) => t.number)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+        expect(trials.every((t) => t.state === "complete")).toBe(true);
+        const finishedByWorkers = created.flat().map((t) => t.number).sort((a, b) => a - b);
+        expect(finishedByWorkers).toEqual(trials.map((t) => t.number));
+      } finally {
+        await Promise.all(storages.map((storage) => storage.close()));
+      }
+    });
+
+    const cluster = findCluster();
+    it.skipIf(cluster === null)(
+      "completes a study run by several worker processes across a server restart, every trial accounted for",
+      async () => {
+        const url = freshSchemaUrl();
+        const setup = await PostgresStorage.open(url);
+        const study = await setup.createStudy("restart", ["minimize"]);
+        await setup.close();
+
+        const workers = 3;
+        const trialsPerWorker = 80;
+        const children: { child: ChildProcess; output: Promise<string> }[] = [];
+        for (let i = 0; i < workers; i++) {
+          const child = spawn(process.execPath, [`${root}scripts/optimize-worker.mjs`, url, "restart", String(trialsPerWorker), "random", String(i)], {
+            stdio: ["ignore", "pipe", "pipe"],
+          });
+          let stdout = "";
+          let stderr = "";
+          child.stdout!.on("data", (chunk) => (stdout += chunk));
+          child.stderr!.on("data", (chunk) => (stderr += chunk));
+          const output = new Promise<string>((resolve, reject) =>
+            child.on("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`worker ${i} exited with ${code}:\n${stderr}`)))),
+          );
+          children.push({ child, output });
+        }
+        try {
+          const observer = await PostgresStorage.open(url, { maxConnections: 1 });
+          const finished = async () => (await observer.trialsSince(study.id, 0)).trials.filter((t) => t.state === "complete").length;
+          // Restart while the workers are mid-run: after some trials, well before the last.
+          while ((await finished()) < 30) await new Promise((resolve) => setTimeout(resolve, 100));
+          await observer.close();
+          const restart = spawnSync("pg_ctlcluster", ["--skip-systemctl-redirect", cluster!, "main", "restart"], { encoding: "utf8" });
+          expect(restart.status, restart.stderr).toBe(0);
+
+          const reports = (await Promise.all(children.map((c) => c.output))).map(
+            (out) => JSON.parse(out.trim().split("\n").pop()!) as { numbers: number[] },
+          );
+          const after = await PostgresStorage.open(url);
+          const trials = (await after.trialsSince(study.id, 0)).trials;
+          await after.close();
+          expect(trials.map((t) => t.number)).toEqual(Array.from({ length: workers * trialsPerWorker }, (_, i) => i));
+          expect(trials.every((t) => t.state === "complete" && t.values !== null)).toBe(true);
+          expect(trials.every((t) => Object.keys(t.params).length === 4)).toBe(true);
+          expect(reports.flatMap((r) => r.numbers).sort((a, b) => a - b)).toEqual(trials.map((t) => t.number));
+        } finally {
+          for (const { child } of children) if (child.exitCode === null) child.kill("SIGKILL");
+        }
+      },
+      240_000,
+    );
+  });
+});
+
+/** The PostgreSQL cluster version to restart with pg_ctlcluster, or null where that is not possible. */
+function findCluster(): string | null {
+  if (!existsSync("/etc/postgresql") || spawnSync("pg_ctlcluster", ["--help"], { stdio: "ignore" }).error) return null;
+  const versions = readdirSync("/etc/postgresql").filter((name) => /^\d+$/.test(name));
+  return versions[0] ?? null;
+}

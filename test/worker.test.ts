@@ -1,0 +1,291 @@
+/**
+ * `sextant create` + several `sextant worker` processes sharing one SQLite file: exact budgets,
+ * recovery of a SIGKILLed worker's trial through heartbeats, and a live trial that blocks its
+ * event loop for longer than the grace and must not be reaped. Runs bin/sextant.js against dist/.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RandomSampler, loadStudy } from "../src/index.js";
+import type { FrozenTrial } from "../src/space/index.js";
+import { openStorage } from "../src/storage/index.js";
+import { SqliteStorage } from "../src/storage/sqlite.js";
+import { FIXTURES, type Running, sextant, start, tempDir } from "./fixtures/cli-run.js";
+import { type ScratchDatabase, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
+
+const SLOW = join(FIXTURES, "cli-slow.mjs");
+
+/** The trials of a study, read through a connection of the test's own (`path` alone means a SQLite file). */
+async function trialsOf(path: string, study: string): Promise<FrozenTrial[]> {
+  const storage = await openStorage(path.includes(":") ? path : `sqlite:${path}`);
+  try {
+    const record = await storage.getStudy(study);
+    return record ? [...(await storage.trialsSince(record.id, 0)).trials] : [];
+  } finally {
+    await storage.close();
+  }
+}
+
+/** Polls the file until `ready` holds for its trials; generous, because the machine may be loaded. */
+async function waitForTrials(path: string, study: string, ready: (trials: FrozenTrial[]) => boolean, timeoutMs = 60_000): Promise<FrozenTrial[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const trials = await trialsOf(path, study);
+    if (ready(trials)) return trials;
+    if (Date.now() > deadline) throw new Error(`timed out; trials: ${JSON.stringify(trials.map((t) => [t.number, t.state]))}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function workerPid(trial: FrozenTrial): number | undefined {
+  const worker = trial.systemAttrs.worker as { pid?: number } | undefined;
+  return worker?.pid;
+}
+
+describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () => {
+  let dir: string;
+  let cleanup: () => void;
+  let db: string;
+  const running: Running[] = [];
+  const pidsFile = () => join(dir, "pids");
+
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir("sextant-worker-"));
+    db = join(dir, "fleet.db");
+    writeFileSync(pidsFile(), "");
+  });
+  afterEach(() => {
+    for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill("SIGKILL");
+    cleanup();
+  });
+
+  const create = (study: string, extra: string[]) =>
+    sextant(["create", "--storage", `sqlite:${db}`, "--study", study, "-p", "x=float:0:10", ...extra, "--", "node", SLOW, "{x}"], { cwd: dir });
+  const worker = (study: string, extra: string[] = [], env: Record<string, string> = {}) => {
+    const r = start(["worker", "--storage", `sqlite:${db}`, "--study", study, "--json", ...extra], { cwd: dir, env: { PIDS: pidsFile(), ...env } });
+    running.push(r);
+    return r;
+  };
+
+  it("runs exactly the study's budget over three workers, each stopping when it is spent", async () => {
+    const created = await create("exact", ["--trials", "13"]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(`sextant worker --storage sqlite:${db} --study exact`);
+    const workers = [worker("exact", [], { SLEEP: "50" }), worker("exact", ["--jobs", "2"], { SLEEP: "50" }), worker("exact", [], { SLEEP: "50" })];
+    const results = await Promise.all(workers.map((w) => w.done));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const summaries = results.map((r) => JSON.parse(r.stdout) as { run: { trials: number }; total: { trials: number; complete: number } });
+    expect(summaries.reduce((sum, s) => sum + s.run.trials, 0)).toBe(13);
+    const trials = await trialsOf(db, "exact");
+    expect(trials.map((t) => t.number)).toEqual([...Array(13).keys()]);
+    expect(trials.every((t) => t.state === "complete")).toBe(true);
+    // A worker started after the budget is spent runs nothing and says so.
+    const late = await worker("exact").done;
+    expect(late.code).toBe(0);
+    expect(JSON.parse(late.stdout)).toMatchObject({ run: { trials: 0 }, total: { trials: 13, complete: 13 } });
+  });
+
+  it("does not re-enqueue beyond --max-retries", async () => {
+    const created = await create("no-retry", ["--trials", "2", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--max-retries", "0"]);
+    expect(created.code, created.stderr).toBe(0);
+    const victim = worker("no-retry", [], { SLEEP: "1500" });
+    const survivor = worker("no-retry", [], { SLEEP: "1500" });
+    const both = await waitForTrials(db, "no-retry", (ts) => ts.filter((t) => t.state === "running" && workerPid(t) !== undefined && t.params.x !== undefined).length === 2);
+    const doomed = both.find((t) => workerPid(t) === victim.child.pid)!;
+    victim.child.kill("SIGKILL");
+    const result = await survivor.done;
+    expect(result.code, result.stderr).toBe(0);
+    const trials = await trialsOf(db, "no-retry");
+    expect(trials).toHaveLength(2);
+    expect(trials.find((t) => t.number === doomed.number)!.state).toBe("failed");
+    expect(trials.some((t) => t.systemAttrs.retryOf !== undefined)).toBe(false);
+  });
+
+  it("joins a study made by sextant tune and stops at that study's trial count", async () => {
+    const tune = start(["tune", "--storage", `sqlite:${db}`, "--study", "tuned", "--trials", "3", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], {
+      cwd: dir,
+      env: { SLEEP: "1500" },
+    });
+    running.push(tune);
+    await waitForTrials(db, "tuned", (ts) => ts.some((t) => t.state === "complete"));
+    tune.child.kill("SIGINT");
+    expect((await tune.done).code).toBe(130);
+    const before = (await trialsOf(db, "tuned")).filter((t) => t.state !== "running" && t.state !== "waiting").length;
+    expect(before).toBeLessThan(3);
+    const joined = await worker("tuned", [], { SLEEP: "10" }).done;
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(JSON.parse(joined.stdout)).toMatchObject({ run: { trials: 3 - before }, total: { trials: 3 } });
+  });
+
+  it("starts no trial after the deadline stored by create --timeout", async () => {
+    const created = await create("deadline", ["--trials", "4", "--timeout", "0.5"]);
+    expect(created.code, created.stderr).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const late = await worker("deadline").done;
+    expect(late.code, late.stderr).toBe(0);
+    expect(JSON.parse(late.stdout)).toMatchObject({ run: { trials: 0 }, total: { waiting: 4 } });
+  });
+
+  it("hands an interrupted trial back to the study when stopped with SIGTERM", async () => {
+    const created = await create("preempted", ["--trials", "2"]);
+    expect(created.code, created.stderr).toBe(0);
+    const stopped = worker("preempted", [], { SLEEP: "5000" });
+    const seen = await waitForTrials(db, "preempted", (ts) => ts.some((t) => t.state === "running" && t.params.x !== undefined));
+    const mid = seen.find((t) => t.state === "running")!;
+    stopped.child.kill("SIGTERM");
+    const result = await stopped.done;
+    expect(result.code, result.stderr).toBe(130);
+    const finisher = await worker("preempted", [], { SLEEP: "10" }).done;
+    expect(finisher.code, finisher.stderr).toBe(0);
+    const trials = await trialsOf(db, "preempted");
+    expect(trials.find((t) => t.number === mid.number)).toMatchObject({ state: "failed", systemAttrs: { failReason: "interrupted" } });
+    expect(trials.find((t) => t.systemAttrs.retryOf === mid.number)).toMatchObject({ state: "complete", params: { x: mid.params.x } });
+    expect(trials.filter((t) => t.state === "complete")).toHaveLength(2);
+  });
+
+  it("refuses a study without a stored command, and a missing study, with what to do", async () => {
+    const storage = SqliteStorage.open(db);
+    await storage.createStudy("library-made", ["minimize"]);
+    await storage.close();
+    const bare = await sextant(["worker", "--storage", `sqlite:${db}`, "--study", "library-made"], { cwd: dir });
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain(`study "library-made" in sqlite:${db} has no stored command (cli:config)`);
+    expect(bare.stderr).toContain("sextant create");
+    const missing = await sextant(["worker", "--storage", `sqlite:${db}`, "--study", "nope"], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`no study named "nope" in sqlite:${db}`);
+    const noName = await sextant(["worker", "--storage", `sqlite:${db}`], { cwd: dir });
+    expect(noName.code).toBe(2);
+    expect(noName.stderr).toContain("--study is required");
+  });
+
+  it("refuses a grace shorter than two heartbeat intervals, naming the flags, and creates nothing", async () => {
+    const bad = await create("bad-grace", ["--heartbeat-interval", "5", "--heartbeat-grace", "6"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--heartbeat-grace (6) must be at least twice --heartbeat-interval (5)");
+    expect(await trialsOf(db, "bad-grace")).toEqual([]);
+  });
+});
+
+describe("heartbeats of a live trial that blocks its event loop (sqlite)", { timeout: 120_000 }, () => {
+  let dir: string;
+  let cleanup: () => void;
+  let child: ChildProcess | undefined;
+  beforeEach(() => ({ dir, cleanup } = tempDir("sextant-blocking-")));
+  afterEach(() => {
+    if (child && child.exitCode === null) child.kill("SIGKILL");
+    cleanup();
+  });
+
+  it("is never reaped while its objective blocks for three times the grace", async () => {
+    const storage = `sqlite:${join(dir, "b.db")}`;
+    const grace = 2;
+    child = spawn(process.execPath, [join(FIXTURES, "blocking-worker.mjs"), storage, "blocking", String(grace), "6000"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.on("close", (code) => resolve(code)));
+    let finished = false;
+    void exited.then(() => (finished = true));
+    while (!out.includes("blocking") && !finished) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(err).toBe("");
+
+    // Another worker reaps as often as it can the whole time the objective blocks.
+    const reaper = await loadStudy({ name: "blocking", storage, sampler: new RandomSampler({ seed: 1 }) });
+    const reaped: number[] = [];
+    while (!finished) {
+      reaped.push(...(await reaper.reapStaleTrials(grace, 3)).reaped);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await reaper.close();
+    expect(await exited, err).toBe(0);
+    expect(reaped).toEqual([]);
+    const trials = await trialsOf(join(dir, "b.db"), "blocking");
+    expect(trials.map((t) => t.state)).toEqual(["complete"]);
+  });
+});
+
+interface FleetBackend {
+  readonly name: string;
+  /** A fresh storage URL for one test, and its cleanup. */
+  open(): Promise<{ url: string; dispose(): Promise<void> }>;
+}
+
+const fleetBackends: FleetBackend[] = [
+  {
+    name: "sqlite",
+    open: async () => {
+      const { dir, cleanup } = tempDir("sextant-fleet-");
+      return { url: `sqlite:${join(dir, "fleet.db")}`, dispose: async () => cleanup() };
+    },
+  },
+  {
+    name: "postgres",
+    open: async () => {
+      const database: ScratchDatabase = await createScratchDatabase();
+      return { url: database.url, dispose: () => database.drop() };
+    },
+  },
+];
+
+describe.each(fleetBackends)("a SIGKILLed worker's trial ($name)", { timeout: 120_000 }, (backend) => {
+  let dir: string;
+  let cleanup: () => void;
+  let url: string;
+  let dispose: () => Promise<void>;
+  const running: Running[] = [];
+  beforeEach(async (context) => {
+    if (backend.name === "postgres") {
+      const reason = await postgresUnavailable();
+      if (reason) context.skip(reason);
+    }
+    ({ dir, cleanup } = tempDir("sextant-killed-"));
+    ({ url, dispose } = await backend.open());
+  });
+  afterEach(async () => {
+    for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill("SIGKILL");
+    cleanup?.();
+    await dispose?.();
+  });
+
+  it("re-enqueues a SIGKILLed worker's trial after the grace and another worker finishes it", async () => {
+    const created = await sextant(
+      ["create", "--storage", url, "--study", "killed", "-p", "x=float:0:10", "--trials", "3", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--", "node", SLOW, "{x}"],
+      { cwd: dir },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const worker = () => {
+      const r = start(["worker", "--storage", url, "--study", "killed", "--json"], { cwd: dir, env: { SLEEP: "1500" } });
+      running.push(r);
+      return r;
+    };
+    // Both start before the kill: a worker starting later on the same machine would fail the
+    // dead worker's trial at once from its pid, which is the other recovery path.
+    const victim = worker();
+    const survivor = worker();
+    // A claimed trial records its worker and then its parameters in later writes: wait until both
+    // workers are mid-trial, their commands running.
+    const midTrial = (t: FrozenTrial) => t.state === "running" && workerPid(t) !== undefined && t.params.x !== undefined;
+    const both = await waitForTrials(url, "killed", (ts) => ts.filter(midTrial).length === 2);
+    const doomed = both.find((t) => workerPid(t) === victim.child.pid)!;
+    expect(doomed).toBeDefined();
+    victim.child.kill("SIGKILL");
+    const result = await survivor.done;
+    expect(result.code, result.stderr).toBe(0);
+
+    const trials = await trialsOf(url, "killed");
+    const failed = trials.find((t) => t.number === doomed.number)!;
+    expect(failed.state).toBe("failed");
+    expect(String(failed.systemAttrs.failReason)).toMatch(/no heartbeat for more than 2 s/);
+    expect(failed.params.x).toBe(doomed.params.x);
+    const retry = trials.find((t) => t.systemAttrs.retryOf === doomed.number)!;
+    expect(retry).toMatchObject({ state: "complete", params: { x: doomed.params.x }, systemAttrs: { retryCount: 1 } });
+    expect(workerPid(retry)).toBe(survivor.child.pid);
+    // The budget (3) plus the one retry; every trial but the killed one completed.
+    expect(trials).toHaveLength(4);
+    expect(trials.filter((t) => t.state === "complete")).toHaveLength(3);
+  });
+
+});
