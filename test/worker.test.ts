@@ -135,7 +135,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     const mid = seen.find((t) => t.state === "running")!;
     stopped.child.kill("SIGTERM");
     const result = await stopped.done;
-    expect(result.code, result.stderr).toBe(130);
+    expect(result.code, result.stderr).toBe(143);
     const finisher = await worker("preempted", [], { SLEEP: "10" }).done;
     expect(finisher.code, finisher.stderr).toBe(0);
     const trials = await trialsOf(db, "preempted");

@@ -80,10 +80,11 @@ export interface TuneSettings {
 }
 
 const DEFAULT_TRIALS = 100;
-const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/** Signals that end a run in order (no new trials, commands stopped, trials marked interrupted). */
+export const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** The shell's convention for a run ended by a signal: 128 + its number (SIGINT 130, SIGTERM 143, SIGHUP 129). */
-function signalExitCode(signal: NodeJS.Signals): number {
+export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (osConstants.signals[signal] ?? 2);
 }
 const INTERPRETERS = new Set(["node", "python", "python3", "bash", "sh", "zsh", "ruby", "perl", "Rscript", "deno", "bun", "julia", "uv", "npx", "java"]);

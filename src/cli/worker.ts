@@ -24,7 +24,7 @@ import {
   openCliStorage,
   readCliConfig,
 } from "./study-config.js";
-import { type TuneFlags, cliConfigOf, finishedTrialLine, resolveSettings } from "./tune.js";
+import { HANDLED_SIGNALS, type TuneFlags, cliConfigOf, finishedTrialLine, resolveSettings, signalExitCode } from "./tune.js";
 
 /** Flags that `create` and `worker` share for recovering the trials of dead workers. */
 export interface RecoveryFlags {
@@ -188,14 +188,15 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const controller = new AbortController();
   let interrupted: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupted !== null) process.exit(130);
+    if (interrupted !== null) process.exit(signalExitCode(interrupted));
+    // The terminal may be gone: a failed write to it must not crash the orderly stop.
+    if (signal === "SIGHUP") process.stderr.on("error", () => undefined);
     interrupted = signal;
     study.stop();
     controller.abort();
     io.err(`sextant: ${signal} received: starting no new trials, stopping running commands (again to exit at once)`);
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
 
   const objective = commandObjective({
     argv: config.command,
@@ -240,12 +241,11 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   try {
     if (secondsLeft === undefined || secondsLeft > 0) await study.optimize(objective, options);
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
   }
   await study.refresh();
   printWorkerSummary(study, budget, counts, interrupted !== null, flags, io);
-  return interrupted ? 130 : 0;
+  return interrupted ? signalExitCode(interrupted) : 0;
 }
 
 function printWorkerSummary(
