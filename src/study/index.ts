@@ -6,6 +6,7 @@ export {
   loadStudy,
   setDefaultSamplerFactory,
   MultiObjectiveError,
+  TrialNumberNotFoundError,
 } from "./study.js";
 export type { Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, TellResult, TrialCallback } from "./study.js";
 export {

@@ -70,6 +70,17 @@ export class MultiObjectiveError extends Error {
   override name = "MultiObjectiveError";
 }
 
+/** A trial number that the study does not have (yet). */
+export class TrialNumberNotFoundError extends Error {
+  override name = "TrialNumberNotFoundError";
+  constructor(
+    readonly studyName: string,
+    readonly trialNumber: number,
+  ) {
+    super(`study "${studyName}" has no trial number ${trialNumber}`);
+  }
+}
+
 /** This process, as recorded on the trials it runs so that a later process can tell it died. */
 const WORKER = { host: hostname(), pid: process.pid };
 
@@ -373,6 +384,31 @@ export class Study implements TrialHost {
       await this.tell(trial, { state: "failed", reason: `sampler error: ${errorMessage(error)}` }).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Picks up a running trial that this study object did not ask for: one started by another
+   * process, such as an HTTP server before it restarted or another server sharing the storage.
+   * Later suggestions and `tell` work on it as on a trial from {@link ask}; the sampler's joint
+   * step is not redone, so its parameters not yet suggested are sampled independently.
+   *
+   * @example
+   * const trial = await study.resumeTrial(7);
+   * await study.tell(trial, trial.suggestFloat("x", 0, 1) ** 2);
+   */
+  async resumeTrial(number: number): Promise<Trial> {
+    const active = this.activeTrials.get(number);
+    if (active) return active;
+    await this.refresh();
+    const raced = this.activeTrials.get(number);
+    if (raced) return raced;
+    const record = this.trialCache[number];
+    if (!record || record.id < 0) throw new TrialNumberNotFoundError(this.name, number);
+    if (record.state !== "running") throw new TrialNotRunningError(record.id, record.state);
+    const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
+    const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
+    this.activeTrials.set(number, trial);
+    return trial;
   }
 
   /**
