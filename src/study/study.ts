@@ -412,6 +412,22 @@ export class Study implements TrialHost {
   }
 
   /**
+   * Waits until what the trial has suggested, reported and set so far is in storage, so that
+   * another process reading the trial now sees it. Throws the storage's error if a write failed
+   * (the trial then fails when told, as it would without this call).
+   *
+   * @example
+   * trial.suggestFloat("lr", 1e-5, 1e-1, { log: true });
+   * await study.flushTrial(trial); // another server may resume the trial from storage now
+   */
+  async flushTrial(trial: Trial): Promise<void> {
+    this.scheduleFlush(trial);
+    await this.flushes.get(trial.id);
+    const error = this.flushErrors.get(trial.id);
+    if (error !== undefined) throw error;
+  }
+
+  /**
    * Finishes a trial started by {@link ask}: with its value(s), or a state. A value that is not a
    * finite number (NaN, Infinity, the wrong count) fails the trial with the reason kept.
    */
