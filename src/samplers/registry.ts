@@ -21,7 +21,7 @@ export interface SamplerContext {
 type SamplerFactory = (options: SamplerOptions, context: SamplerContext) => Sampler;
 
 const FACTORIES = new Map<string, SamplerFactory>([
-  ["random", (o) => new RandomSampler({ seed: o.seed })],
+  ["random", (o) => new RandomSampler(parseSamplerOptions("random", o, { seed: { kind: "number", integer: true } }) as { seed?: number })],
   ["cmaes", (o) => createCmaEsSamplerFromOptions(o)],
   ["cem", (o) => createCemSamplerFromOptions(o)],
   ["sobol", (o) => createSobolSamplerFromOptions(o)],

@@ -86,6 +86,7 @@ describe("HTTP API: studies", () => {
     const cases: Array<[unknown, string]> = [
       [{ name: "s", sampler: { name: "nope" } }, "body.sampler"],
       [{ name: "s", sampler: { name: "tpe", options: { nStartupTrials: -1 } } }, "body.sampler"],
+      [{ name: "s", sampler: { name: "random", options: { sed: 1 } } }, "body.sampler"],
       [{ name: "s", pruner: { name: "median", options: { bogus: 1 } } }, "body.pruner"],
       [{ name: "s", space: { x: { type: "float", low: 2, high: 1 } } }, "body.space.x"],
       [{ name: "s", direction: "minimize", directions: ["minimize"] }, "body.directions"],

@@ -489,7 +489,14 @@ export function createServerApp(options: ServerAppOptions): Hono {
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   app.use(
     "*",
-    bodyLimit({ maxSize: limit, onError: (c) => errorAnswer(c, new HttpError(413, `the request body is larger than ${limit} bytes`, "body")) }),
+    bodyLimit({
+      maxSize: limit,
+      onError: async (c) => {
+        // A client still sending when the answer comes sees a reset, not the 413: read (and drop) a bounded rest first.
+        await discardBody(c.req.raw, limit * 16);
+        return errorAnswer(c, new HttpError(413, `the request body is larger than ${limit} bytes`, "body"));
+      },
+    }),
   );
 
   for (const spec of routes) {
@@ -526,6 +533,26 @@ export function createServerApp(options: ServerAppOptions): Hono {
 
 function specArgs(spec: NamedSpec): [string, NamedSpec["options"]] {
   return [spec.name, spec.options];
+}
+
+async function discardBody(request: Request, maxBytes: number): Promise<void> {
+  const body = request.body;
+  if (!body || body.locked) return;
+  const reader = body.getReader();
+  let seen = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+      if (seen > maxBytes) {
+        await reader.cancel();
+        return;
+      }
+    }
+  } catch {
+    // The client gave up; there is nobody left to answer.
+  }
 }
 
 async function readJsonBody(c: Context, mayBeEmpty: boolean): Promise<unknown> {
