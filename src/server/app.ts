@@ -212,6 +212,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
   const { storage } = options;
   const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
   const studies = new Map<string, { id: number; study: Promise<Study> }>();
+  const version = packageVersion();
 
   /** The study object for a name, rebuilt (sampler and pruner from storage) when it is new to this process or was re-created. */
   async function openStudy(name: string): Promise<{ study: Study; record: StudyRecord }> {
@@ -252,7 +253,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       summary: "Whether the server is up, and its version",
       status: 200,
       response: api.HealthResponse,
-      handle: async () => ({ status: "ok", version: packageVersion() }),
+      handle: async () => ({ status: "ok", version }),
     }),
     route({
       method: "get",
@@ -456,7 +457,6 @@ export function createServerApp(options: ServerAppOptions): Hono {
     }),
   ];
 
-  const version = packageVersion();
   let document: Record<string, unknown> | null = null;
   const openApiRoute: (typeof routes)[number] = route({
     method: "get",
