@@ -153,9 +153,19 @@ describe("sextant serve under hostile input", () => {
         if (path.endsWith("/trials")) expect4xx(`${method} ${url}?since=1&since=2`, await send(method, `${url}?since=1&since=2`));
         continue;
       }
-      if (method !== "POST") continue;
+      const takesBody = Boolean((doc.paths[path] as Record<string, { requestBody?: unknown }>)[method.toLowerCase()]!.requestBody);
+      if (!takesBody) {
+        // A route without a body refuses one rather than ignoring it (DELETE /studies/fz included).
+        await fc.assert(
+          fc.asyncProperty(fc.oneof(fc.string({ minLength: 1, maxLength: 30 }).filter((t) => t.trim() !== ""), anyJson.map((v) => JSON.stringify(v))), async (text) =>
+            expect4xx(`${method} ${url} with body ${JSON.stringify(text)}`, await send(method, url, text)),
+          ),
+          runs,
+        );
+        continue;
+      }
       const template = TEMPLATES[path];
-      if (!template) throw new Error(`no template body for POST ${path}: add one so the fuzzer covers it`);
+      if (!template) throw new Error(`no template body for ${method} ${path}: add one so the fuzzer covers it`);
       // Not JSON at all.
       await fc.assert(
         fc.asyncProperty(

@@ -229,6 +229,32 @@ describe("HTTP API: trials", () => {
   });
 });
 
+describe("HTTP API: heartbeats", () => {
+  it("records a heartbeat for a running trial when the storage keeps them, and refuses one for a finished trial", async () => {
+    const storage = new MemoryStorage();
+    const beats: number[][] = [];
+    Object.assign(storage, { recordHeartbeat: async (ids: readonly number[]) => void beats.push([...ids]) });
+    const { app } = newApp({ storage });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    const asked = (await call(app, "POST", "/studies/s/trials")).json.trial;
+    const beat = await call(app, "POST", "/studies/s/trials/0/heartbeat");
+    expect([beat.status, beat.json]).toEqual([200, { recorded: true }]);
+    expectShape(api.HeartbeatResponse, beat.json);
+    expect(beats).toEqual([[asked.id]]);
+    await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] });
+    expect((await call(app, "POST", "/studies/s/trials/0/heartbeat")).status).toBe(409);
+    expect((await call(app, "POST", "/studies/s/trials/5/heartbeat")).status).toBe(404);
+    expect(beats).toHaveLength(1);
+  });
+
+  it("says nothing was recorded on a storage without heartbeats", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    await call(app, "POST", "/studies/s/trials");
+    expect((await call(app, "POST", "/studies/s/trials/0/heartbeat")).json).toEqual({ recorded: false });
+  });
+});
+
 describe("HTTP API: safety", () => {
   it("answers 401 without the token or with a wrong one, and 200 with it", async () => {
     const { app } = newApp({ token: "s3cret-token" });
@@ -263,6 +289,9 @@ describe("HTTP API: safety", () => {
       const answer = await call(app, method, path, body);
       expect([path, answer.status, answer.json.error.field]).toEqual([path, 400, field]);
     }
+    const deleteWithBody = await call(app, "DELETE", "/studies/s", { confirm: true });
+    expect([deleteWithBody.status, deleteWithBody.json.error.field]).toEqual([400, "body"]);
+    expect((await call(app, "GET", "/studies/s")).status).toBe(200);
     const notJson = await call(app, "POST", "/studies", "name=x", { "content-type": "application/x-www-form-urlencoded" });
     expect(notJson.status).toBe(415);
     expect((await call(app, "GET", "/studies/s/trials/0")).json.trial.state).toBe("running");

@@ -61,6 +61,11 @@ const SAMPLER_ATTR = "server:sampler";
 const PRUNER_ATTR = "server:pruner";
 const SPACE_ATTR = "server:space";
 
+/** The storage method that lets a reaper tell live trials from abandoned ones (see the Storage contract). */
+interface HeartbeatRecorder {
+  recordHeartbeat(trialIds: readonly number[]): Promise<void>;
+}
+
 /** An answer other than success, with the request field at fault when there is one. */
 export class HttpError extends Error {
   override name = "HttpError";
@@ -436,6 +441,22 @@ export function createServerApp(options: ServerAppOptions): Hono {
     }),
     route({
       method: "post",
+      path: "/studies/{study}/trials/{number}/heartbeat",
+      summary: "Say that the client running this trial is alive; send one every few seconds while the objective runs",
+      params: api.TrialPath,
+      status: 200,
+      response: api.HeartbeatResponse,
+      handle: async ({ params }) => {
+        const { trial } = await openTrial(params.study, params.number);
+        // Storages without heartbeats keep running trials until they are told; there is nothing to record.
+        const recordHeartbeat = (storage as Partial<HeartbeatRecorder>).recordHeartbeat;
+        if (!recordHeartbeat) return { recorded: false };
+        await recordHeartbeat.call(storage, [trial.id]);
+        return { recorded: true };
+      },
+    }),
+    route({
+      method: "post",
       path: "/studies/{study}/trials/{number}/tell",
       summary: "Finish a running trial: complete with its values, pruned, or failed with a reason",
       params: api.TrialPath,
@@ -515,7 +536,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
               throw new HttpError(400, `query.${key}: unknown field "${key}"`, `query.${key}`);
             })()
           : undefined;
-      const body = spec.body ? parseOrThrow(spec.body, await readJsonBody(c, spec.bodyMayBeEmpty ?? false), "body") : undefined;
+      let body: unknown;
+      if (spec.body) body = parseOrThrow(spec.body, await readJsonBody(c, spec.bodyMayBeEmpty ?? false), "body");
+      else if (spec.method !== "get" && (await c.req.text()).trim() !== "") throw new HttpError(400, "body: this route takes no body", "body");
       const answer = await spec.handle({ params, query, body } as never);
       return c.json(answer as object, spec.status as 200);
     });

@@ -153,6 +153,9 @@ export const TrialPageResponse = z.strictObject({
   more: z.boolean().describe("whether more changes are waiting beyond `limit`"),
 });
 export const SuggestResponse = z.strictObject({ value: CategoricalChoice });
+export const HeartbeatResponse = z.strictObject({
+  recorded: z.boolean().describe("false when the storage keeps no heartbeats (its running trials are never reaped)"),
+});
 export const ReportResponse = z.strictObject({ shouldPrune: z.boolean() });
 export const OpenApiResponse = z.looseObject({ openapi: z.string(), info: z.record(z.string(), z.unknown()), paths: z.record(z.string(), z.unknown()) });
 export const HealthResponse = z.strictObject({ status: z.literal("ok"), version: z.string() });

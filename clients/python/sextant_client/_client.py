@@ -213,6 +213,40 @@ def _quote(name):
     return urllib.parse.quote(name, safe="")
 
 
+class _Heartbeat(threading.Thread):
+    """Tells the server, every `interval` seconds, that the process running a trial is alive.
+
+    A thread, so that an objective busy in a long computation still beats; the server's reaper
+    fails only trials whose beats stop (a killed or disconnected client).
+    """
+
+    def __init__(self, study, number, interval):
+        super().__init__(name="sextant-heartbeat-%d" % number, daemon=True)
+        self._study = study
+        self._number = number
+        self._interval = interval
+        self._stopped = threading.Event()
+        self.beats = 0
+
+    def run(self):
+        path = "/studies/%s/trials/%d/heartbeat" % (_quote(self._study.study_name), self._number)
+        try:
+            while not self._stopped.wait(self._interval):
+                try:
+                    self._study._connection.request("POST", path)
+                    self.beats += 1
+                except SextantError as error:
+                    if error.status in (404, 409):
+                        return  # finished or deleted elsewhere: nothing left to keep alive
+                except OSError:
+                    pass  # the server is unreachable for now; the next beat tries again
+        finally:
+            self._study._connection.close()
+
+    def stop(self):
+        self._stopped.set()
+
+
 class Trial:
     """A running trial. Parameters are sampled by the server, one call per new name (define-by-run)."""
 
@@ -274,8 +308,10 @@ class Trial:
 class Study:
     """A study on a Sextant server. Create it with create_study or load_study."""
 
-    def __init__(self, connection, data):
+    def __init__(self, connection, data, heartbeat_interval=5.0):
         self._connection = connection
+        self._heartbeat_interval = heartbeat_interval
+        self._heartbeats = {}
         self.study_name = data["name"]
         self.directions = list(data["directions"])
         self._trials = {}
@@ -295,7 +331,12 @@ class Study:
         body = {}
         if fixed_distributions:
             body["space"] = {name: distribution.to_json() for name, distribution in fixed_distributions.items()}
-        return Trial(self, self._connection.request("POST", self._path("/trials"), body)["trial"])
+        trial = Trial(self, self._connection.request("POST", self._path("/trials"), body)["trial"])
+        if self._heartbeat_interval:
+            heartbeat = _Heartbeat(self, trial.number, self._heartbeat_interval)
+            self._heartbeats[trial.number] = heartbeat
+            heartbeat.start()
+        return trial
 
     def tell(self, trial, values=None, state=None):
         """Finishes a trial (a Trial or its number): with its value(s), or state=TrialState.PRUNED / FAIL."""
@@ -317,6 +358,9 @@ class Study:
         return self._finish(number, body)
 
     def _finish(self, number, body):
+        heartbeat = self._heartbeats.pop(number, None)
+        if heartbeat is not None:
+            heartbeat.stop()
         answer = self._connection.request("POST", self._path("/trials/%d/tell" % number), body)
         return FrozenTrial(answer["trial"])
 
@@ -395,7 +439,9 @@ class Study:
         return self.best_trial.params
 
     def close(self):
-        """Closes the connection to the server (a later call opens a new one)."""
+        """Stops heartbeats of trials not yet told and closes the connection (a later call opens a new one)."""
+        for heartbeat in list(self._heartbeats.values()):
+            heartbeat.stop()
         self._connection.close()
 
     def __enter__(self):
@@ -422,11 +468,13 @@ def _as_values(result):
 
 
 def create_study(url, name, direction="minimize", *, directions=None, token=None, sampler=None, sampler_options=None,
-                 pruner=None, pruner_options=None, load_if_exists=False, user_attrs=None, timeout=60.0):
+                 pruner=None, pruner_options=None, load_if_exists=False, user_attrs=None, timeout=60.0,
+                 heartbeat_interval=5.0):
     """Creates a study on the server at `url` (or loads it with load_if_exists=True).
 
     `sampler` and `pruner` are names as the CLI takes them ("tpe", "random", "median", ...), with
-    their options as dicts, e.g. sampler="tpe", sampler_options={"seed": 1}.
+    their options as dicts, e.g. sampler="tpe", sampler_options={"seed": 1}. While a trial runs,
+    a thread sends a heartbeat every `heartbeat_interval` seconds (None turns it off).
     """
     connection = _Connection(url, token, timeout)
     body = {"name": name, "loadIfExists": bool(load_if_exists)}
@@ -440,13 +488,13 @@ def create_study(url, name, direction="minimize", *, directions=None, token=None
         body["pruner"] = {"name": pruner, "options": dict(pruner_options or {})}
     if user_attrs:
         body["userAttrs"] = dict(user_attrs)
-    return Study(connection, connection.request("POST", "/studies", body)["study"])
+    return Study(connection, connection.request("POST", "/studies", body)["study"], heartbeat_interval)
 
 
-def load_study(url, name, *, token=None, timeout=60.0):
+def load_study(url, name, *, token=None, timeout=60.0, heartbeat_interval=5.0):
     """The existing study `name`; SextantError (status 404) if there is none."""
     connection = _Connection(url, token, timeout)
-    return Study(connection, connection.request("GET", "/studies/" + _quote(name))["study"])
+    return Study(connection, connection.request("GET", "/studies/" + _quote(name))["study"], heartbeat_interval)
 
 
 def delete_study(url, name, *, token=None, timeout=60.0):

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import unittest
 import uuid
 
@@ -149,6 +150,25 @@ class AskTellTest(ClientTestCase):
         with self.assertRaises(SextantError) as missing:
             sextant_client.load_study(URL, name)
         self.assertEqual(missing.exception.status, 404)
+
+
+class HeartbeatTest(ClientTestCase):
+    def test_a_running_trial_beats_from_a_thread_until_it_is_told(self):
+        study = sextant_client.create_study(URL, unique("beat"), sampler="random", heartbeat_interval=0.2)
+        trial = study.ask()
+        heartbeat = study._heartbeats[trial.number]
+        deadline = time.monotonic() + 60
+        # The objective blocks this thread; the beats come from the heartbeat thread all the same.
+        while heartbeat.beats < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertGreaterEqual(heartbeat.beats, 2)
+        study.tell(trial, 1.0)
+        heartbeat.join(30)
+        self.assertFalse(heartbeat.is_alive())
+        self.assertEqual(study._heartbeats, {})
+        quiet = sextant_client.load_study(URL, study.study_name, heartbeat_interval=None)
+        quiet.tell(quiet.ask(), 2.0)
+        self.assertEqual(quiet._heartbeats, {})
 
 
 class BadInputTest(ClientTestCase):
