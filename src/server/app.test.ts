@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import "../index.js";
-import { MemoryStorage } from "../storage/index.js";
+import { MemoryStorage, StorageBusyError } from "../storage/index.js";
 import { type ServerAppOptions, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
 
@@ -113,6 +113,8 @@ describe("HTTP API: trials", () => {
     expectShape(api.TrialResponse, asked.json);
     const { params, state, number } = asked.json.trial;
     expect([state, number]).toEqual(["running", 0]);
+    expect(asked.json.trial).toEqual((await call(app, "GET", "/studies/s/trials/0")).json.trial);
+    expect(asked.json.trial.seq).toBeGreaterThan(0);
     expect(params.x).toBeGreaterThanOrEqual(-5);
     expect(params.x).toBeLessThanOrEqual(5);
     expect(Number.isInteger(params.n) && params.n >= 1 && params.n <= 8).toBe(true);
@@ -314,6 +316,9 @@ describe("HTTP API: safety", () => {
       expect(response.status).toBe(404);
       expect(((await response.json()) as { error: { status: number } }).error.status).toBe(404);
     }
+    storage.getStudy = () => Promise.reject(new StorageBusyError("sqlite:/secret/path.db stayed locked for 60 s"));
+    const busy = await call(app, "GET", "/studies/any");
+    expect([busy.status, busy.json.error.message]).toEqual([503, "the storage is busy; retry later"]);
     storage.listStudies = () => Promise.reject(new Error("disk on fire at /secret/path.db"));
     const broken = await call(app, "GET", "/studies");
     expect(broken.status).toBe(500);

@@ -23,6 +23,7 @@ import {
   DuplicateStudyError,
   ParamConflictError,
   type Storage,
+  StorageBusyError,
   type StudyRecord,
   StudyNotFoundError,
   TrialNotRunningError,
@@ -70,7 +71,7 @@ interface HeartbeatRecorder {
 export class HttpError extends Error {
   override name = "HttpError";
   constructor(
-    readonly status: 400 | 401 | 404 | 409 | 413 | 415 | 500,
+    readonly status: 400 | 401 | 404 | 409 | 413 | 415 | 500 | 503,
     message: string,
     readonly field?: string,
   ) {
@@ -202,6 +203,8 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof ParameterConflictError || error instanceof ParamConflictError) return new HttpError(409, error.message, "body.distribution");
   if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message);
   if (error instanceof InvalidDistributionError) return new HttpError(400, error.message);
+  // Other processes held the database locked for longer than the storage waits: worth retrying later.
+  if (error instanceof StorageBusyError) return new HttpError(503, "the storage is busy; retry later");
   return null;
 }
 
@@ -369,7 +372,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
         const { study } = await openStudy(params.study);
         const trial = await study.ask(space);
         await study.flushTrial(trial);
-        return { trial: trialJson({ ...trial.toFrozen(), state: "running" }) };
+        // The stored record, so that `seq` and the attributes are what later reads will show.
+        const stored = await storage.getTrial(trial.id);
+        return { trial: trialJson(stored ?? { ...trial.toFrozen(), state: "running" }) };
       },
     }),
     route({

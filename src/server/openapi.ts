@@ -68,6 +68,7 @@ export function openApiDocument(routes: readonly RouteDoc[], prefix: string, ver
         "404": error,
         "409": error,
         "413": error,
+        "503": error,
       },
       security: [{ bearer: [] }, {}],
     };
