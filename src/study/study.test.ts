@@ -118,4 +118,15 @@ describe("Study", () => {
     );
     await expect(second.resumeTrial(99)).rejects.toBeInstanceOf(TrialNumberNotFoundError);
   });
+
+  it("lets go of a trial finished elsewhere, so resuming it by number reports it finished", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ name: "reaped", storage, sampler: new RandomSampler({ seed: 5 }) });
+    const trial = await study.ask();
+    expect(await study.resumeTrial(trial.number)).toBe(trial);
+    await storage.updateTrial(trial.id, { state: "failed", values: null, systemAttrs: { failReason: "no heartbeat" } });
+    await study.refresh();
+    await expect(study.resumeTrial(trial.number)).rejects.toBeInstanceOf(TrialNotRunningError);
+    await expect(study.tell(trial, 1)).rejects.toBeInstanceOf(TrialNotRunningError);
+  });
 });

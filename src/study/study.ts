@@ -304,6 +304,9 @@ export class Study implements TrialHost {
       this.trialCache.push(placeholder(this.trialCache.length));
     }
     this.trialCache[trial.number] = trial;
+    // Finished elsewhere (reaped, or told through another server): stop holding it by number, so
+    // resumeTrial reports it finished and a long-lived server does not keep it forever.
+    if (trial.state !== "running" && trial.state !== "waiting") this.activeTrials.delete(trial.number);
     if ((trial.state === "complete" || trial.state === "pruned" || trial.state === "failed") && !this.finishedNumbers.has(trial.number)) {
       this.finishedNumbers.add(trial.number);
       this.finishedCache.push(trial);
