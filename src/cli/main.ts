@@ -82,6 +82,7 @@ Examples:
   $ sextant studies
   $ sextant best quickstart
   $ sextant export quickstart --format csv --output trials.csv
+  $ sextant serve --storage sqlite:./sextant.db --port 8080
 
 Run "sextant help <command>" for a command's flags and examples.`,
   );
