@@ -38,7 +38,11 @@ const TEMPLATES: Record<string, Record<string, unknown>> = {
   "/api/v1/studies/{study}/trials/{number}/suggest": { name: "y", distribution: { type: "int", low: 0, high: 3 } },
   "/api/v1/studies/{study}/trials/{number}/report": { step: 0, value: 1 },
   "/api/v1/studies/{study}/trials/{number}/tell": { state: "complete", values: [1] },
+  "/api/v1/studies/{study}/trials/{number}/user-attrs": { key: "note", value: "x" },
 };
+
+/** Places in a template that take any JSON value, so no value there is of a wrong type. */
+const ANY_TYPE = new Set(["/api/v1/studies/{study}/trials/{number}/user-attrs value"]);
 
 function concrete(path: string): string {
   return path.replace("{study}", "fz").replace("{number}", "3");
@@ -200,7 +204,7 @@ describe("sextant serve under hostile input", () => {
         runs,
       );
       // A valid body with one value of the wrong type.
-      for (const at of pathsOf(template)) {
+      for (const at of pathsOf(template).filter((p) => !ANY_TYPE.has(`${path} ${p.join(".")}`))) {
         const original = valueAt(template, at);
         await fc.assert(
           fc.asyncProperty(

@@ -172,6 +172,19 @@ describe("HTTP API: trials", () => {
     expect((await call(one, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] })).status).toBe(409);
   });
 
+  it("attaches user attributes to a running trial, any JSON value, and refuses a missing value", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    await call(app, "POST", "/studies/s/trials");
+    expect((await call(app, "POST", "/studies/s/trials/0/user-attrs", { key: "note", value: { epochs: [1, 2], ok: true } })).json).toEqual({
+      userAttrs: { note: { epochs: [1, 2], ok: true } },
+    });
+    await call(app, "POST", "/studies/s/trials/0/user-attrs", { key: "gpu", value: null });
+    const missing = await call(app, "POST", "/studies/s/trials/0/user-attrs", { key: "x" });
+    expect([missing.status, missing.json.error.field]).toEqual([400, "body.value"]);
+    expect((await call(app, "GET", "/studies/s/trials/0")).json.trial.userAttrs).toEqual({ note: { epochs: [1, 2], ok: true }, gpu: null });
+  });
+
   it("answers whether to prune from the study's pruner", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "p", pruner: { name: "median", options: { nStartupTrials: 2 } }, sampler: { name: "random" } });

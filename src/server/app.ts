@@ -446,6 +446,21 @@ export function createServerApp(options: ServerAppOptions): Hono {
     }),
     route({
       method: "post",
+      path: "/studies/{study}/trials/{number}/user-attrs",
+      summary: "Attach a JSON value to a running trial under a key (Optuna's trial.set_user_attr)",
+      params: api.TrialPath,
+      body: api.UserAttrBody,
+      status: 200,
+      response: api.UserAttrsResponse,
+      handle: async ({ params, body }) => {
+        const { study, trial } = await openTrial(params.study, params.number);
+        trial.setUserAttr(body.key, body.value as JsonValue);
+        await study.flushTrial(trial);
+        return { userAttrs: { ...trial.userAttrs } };
+      },
+    }),
+    route({
+      method: "post",
       path: "/studies/{study}/trials/{number}/heartbeat",
       summary: "Say that the client running this trial is alive; send one every few seconds while the objective runs",
       params: api.TrialPath,

@@ -78,6 +78,11 @@ export const SuggestBody = z.strictObject({
   distribution: Distribution,
 });
 
+export const UserAttrBody = z.strictObject({
+  key: Key,
+  value: z.unknown().refine((v) => v !== undefined, "required: any JSON value").describe("any JSON value"),
+});
+
 export const ReportBody = z.strictObject({
   step: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   value: z.number(),
@@ -153,6 +158,7 @@ export const TrialPageResponse = z.strictObject({
   more: z.boolean().describe("whether more changes are waiting beyond `limit`"),
 });
 export const SuggestResponse = z.strictObject({ value: CategoricalChoice });
+export const UserAttrsResponse = z.strictObject({ userAttrs: Attributes });
 export const HeartbeatResponse = z.strictObject({
   recorded: z.boolean().describe("false when the storage keeps no heartbeats (its running trials are never reaped)"),
 });

@@ -255,6 +255,7 @@ class Trial:
         self.number = data["number"]
         self._params = dict(data["params"])
         self._distributions = dict(data["distributions"])
+        self._user_attrs = dict(data["userAttrs"])
         self._should_prune = False
 
     @property
@@ -288,6 +289,15 @@ class Trial:
     def suggest_categorical(self, name, choices):
         """One of `choices`."""
         return self._suggest(name, CategoricalDistribution(choices))
+
+    @property
+    def user_attrs(self):
+        return dict(self._user_attrs)
+
+    def set_user_attr(self, key, value):
+        """Attaches a JSON-serializable value to the trial under `key` (kept by the server)."""
+        answer = self.study._connection.request("POST", self._path("user-attrs"), {"key": key, "value": value})
+        self._user_attrs = dict(answer["userAttrs"])
 
     def report(self, value, step):
         """Records an intermediate value; the server's pruner judges it at once (see should_prune)."""

@@ -125,6 +125,10 @@ class AskTellTest(ClientTestCase):
             self.assertEqual(trial.suggest_float("x", -3, 3), trial.params["x"])
             frozen = study.tell(trial, trial.params["x"] ** 2 + trial.params["k"])
             self.assertEqual(frozen.state, TrialState.COMPLETE)
+        noted = study.ask()
+        noted.set_user_attr("epochs", [1, 2, 3])
+        self.assertEqual(noted.user_attrs, {"epochs": [1, 2, 3]})
+        self.assertEqual(study.tell(noted, 0.5).user_attrs, {"epochs": [1, 2, 3]})
         failed = study.ask()
         self.assertEqual(study.tell(failed, state=TrialState.FAIL).state, TrialState.FAIL)
         pruned = study.ask()
@@ -133,7 +137,7 @@ class AskTellTest(ClientTestCase):
         with self.assertRaises(SextantError) as told_twice:
             study.tell(failed, 1.0)
         self.assertEqual(told_twice.exception.status, 409)
-        self.assertEqual(len(study.get_trials(states=(TrialState.COMPLETE,))), 6)
+        self.assertEqual(len(study.get_trials(states=(TrialState.COMPLETE,))), 7)
 
     def test_load_study_sees_the_same_trials_and_delete_removes_them(self):
         name = unique("shared")
