@@ -29,7 +29,7 @@ import {
   TrialNotRunningError,
   summarizeStudy,
 } from "../storage/index.js";
-import { ParameterConflictError, Study, type TellResult, TrialNumberNotFoundError } from "../study/index.js";
+import { ParameterConflictError, Study, type TellResult, type Trial, TrialNumberNotFoundError } from "../study/index.js";
 import { type RouteDoc, openApiDocument } from "./openapi.js";
 import * as api from "./schemas.js";
 
@@ -254,6 +254,14 @@ export function createServerApp(options: ServerAppOptions): Hono {
     return { study, trial };
   }
 
+  /** Changes a running trial and answers once the change is stored, so any server reading it next sees it. */
+  async function writeTrial<T>(params: { study: string; number: string }, change: (trial: Trial) => T): Promise<T> {
+    const { study, trial } = await openTrial(params.study, params.number);
+    const answer = change(trial);
+    await study.flushTrial(trial);
+    return answer;
+  }
+
   const routes = [
     route({
       method: "get",
@@ -422,10 +430,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       response: api.SuggestResponse,
       handle: async ({ params, body }) => {
         const distribution = validateSpace({ [body.name]: body.distribution as Distribution }, "body.distribution")[body.name]!;
-        const { study, trial } = await openTrial(params.study, params.number);
-        const value = trial.suggest(body.name, distribution);
-        await study.flushTrial(trial);
-        return { value };
+        return writeTrial(params, (trial) => ({ value: trial.suggest(body.name, distribution) }));
       },
     }),
     route({
@@ -437,11 +442,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
       status: 200,
       response: api.ReportResponse,
       handle: async ({ params, body }) => {
-        const { study, trial } = await openTrial(params.study, params.number);
-        trial.reportIntermediate(body.value, body.step);
-        const shouldPrune = trial.shouldPrune();
-        await study.flushTrial(trial);
-        return { shouldPrune };
+        return writeTrial(params, (trial) => {
+          trial.reportIntermediate(body.value, body.step);
+          return { shouldPrune: trial.shouldPrune() };
+        });
       },
     }),
     route({
@@ -453,10 +457,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
       status: 200,
       response: api.UserAttrsResponse,
       handle: async ({ params, body }) => {
-        const { study, trial } = await openTrial(params.study, params.number);
-        trial.setUserAttr(body.key, body.value as JsonValue);
-        await study.flushTrial(trial);
-        return { userAttrs: { ...trial.userAttrs } };
+        return writeTrial(params, (trial) => {
+          trial.setUserAttr(body.key, body.value as JsonValue);
+          return { userAttrs: { ...trial.userAttrs } };
+        });
       },
     }),
     route({
