@@ -1,5 +1,5 @@
 /**
- * The `sextant` command line: `tune`, `create`, `worker`, `studies`, `trials`, `best`, `export`, `delete`.
+ * The `sextant` command line: `tune`, `create`, `worker`, `serve`, `studies`, `trials`, `best`, `export`, `delete`.
  * `bin/sextant.js` calls {@link main}.
  */
 import { readFileSync } from "node:fs";
@@ -12,6 +12,7 @@ import { listPrunersCommand, listSamplersCommand } from "./components.js";
 import { UsageError, debugFromEnv, describeUserError, errorStack } from "./errors.js";
 import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
 import { type Io, processIo } from "./io.js";
+import { type ServeFlags, serveCommand } from "./serve.js";
 import { type TuneFlags, tuneCommand } from "./tune.js";
 import { type CreateFlags, type WorkerFlags, createCommand, workerCommand } from "./worker.js";
 
@@ -58,6 +59,12 @@ function seconds(flag: string, allowZero = false) {
   };
 }
 
+function port(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${text}"`);
+  return n;
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
@@ -89,6 +96,7 @@ Examples:
   $ sextant best quickstart
   $ sextant export quickstart --format csv --output trials.csv
   $ sextant samplers tpe
+  $ sextant serve --storage sqlite:./sextant.db --port 8080
 
 Run "sextant help <command>" for a command's flags and examples.`,
   );
@@ -358,6 +366,30 @@ Examples:
     )
     .action(async (study: string, flags: { storage?: string; json?: boolean; yes?: boolean }) => {
       result.code = await deleteCommand(study, flags, io);
+    });
+
+  program
+    .command("serve")
+    .description("serve studies over HTTP: a JSON API (with its OpenAPI document) for workers in any language")
+    .option("--storage <url>", STORAGE_HELP)
+    .option("--host <address>", "address to listen on; anything but loopback requires a token (default 127.0.0.1)")
+    .option("--port <n>", "port to listen on, 0 for any free one (default 8080)", port)
+    .option("--token <token>", "require Authorization: Bearer <token> on every request (default: $SEXTANT_TOKEN)")
+    .option("--cors <origin>", "allow browser calls from this origin (repeatable; off by default)", collect)
+    .addHelpText(
+      "after",
+      `
+Routes live under /api/v1 (studies, trials, suggest, report, tell); GET
+/api/v1/openapi.json describes them. The Python client is in clients/python.
+Prefer SEXTANT_TOKEN to --token: command lines show up in process listings.
+
+Examples:
+  $ sextant serve --storage sqlite:./sextant.db
+  $ SEXTANT_TOKEN=$(openssl rand -hex 16) sextant serve --host 0.0.0.0 --port 8080
+  $ curl -s localhost:8080/api/v1/studies | jq '.studies[].name'`,
+    )
+    .action(async (flags: ServeFlags) => {
+      result.code = await serveCommand(flags, io);
     });
 
   for (const command of program.commands) {

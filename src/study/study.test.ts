@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import type { Pruner } from "../pruners/index.js";
-import { createStudy, TrialPruned } from "./index.js";
+import { createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
+import { MemoryStorage, TrialNotRunningError } from "../storage/index.js";
 import { lastIntermediate } from "../space/index.js";
-import { MemoryStorage } from "../storage/index.js";
 
 describe("Study", () => {
   it("optimizes a quadratic and reports the best trial", async () => {
@@ -122,5 +122,37 @@ describe("Study", () => {
     expect(study.trials).toHaveLength(5);
     await study.optimize((t) => t.suggestFloat("x", 0, 1), { stopAfter: { totalTrials: 12 } });
     expect(study.trials).toHaveLength(12);
+  });
+
+  it("resumes a running trial asked by another study object and tells it", async () => {
+    const storage = new MemoryStorage();
+    const first = await createStudy({ name: "shared", storage, sampler: new RandomSampler({ seed: 3 }) });
+    const asked = await first.ask();
+    const x = asked.suggestFloat("x", 0, 1);
+    asked.reportIntermediate(0.5, 0);
+    const second = await loadStudy({ name: "shared", storage, sampler: new RandomSampler({ seed: 4 }) });
+    const resumed = await second.resumeTrial(asked.number);
+    expect(resumed.params.x).toBe(x);
+    expect(resumed.suggestFloat("x", 0, 1)).toBe(x);
+    expect(resumed.intermediate[0]).toBe(0.5);
+    expect(await second.resumeTrial(asked.number)).toBe(resumed);
+    const told = await second.tell(resumed, x * 2);
+    expect(told.state).toBe("complete");
+    expect(told.values).toEqual([x * 2]);
+    await expect(loadStudy({ name: "shared", storage, sampler: new RandomSampler() }).then((s) => s.resumeTrial(asked.number))).rejects.toBeInstanceOf(
+      TrialNotRunningError,
+    );
+    await expect(second.resumeTrial(99)).rejects.toBeInstanceOf(TrialNumberNotFoundError);
+  });
+
+  it("lets go of a trial finished elsewhere, so resuming it by number reports it finished", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ name: "reaped", storage, sampler: new RandomSampler({ seed: 5 }) });
+    const trial = await study.ask();
+    expect(await study.resumeTrial(trial.number)).toBe(trial);
+    await storage.updateTrial(trial.id, { state: "failed", values: null, systemAttrs: { failReason: "no heartbeat" } });
+    await study.refresh();
+    await expect(study.resumeTrial(trial.number)).rejects.toBeInstanceOf(TrialNotRunningError);
+    await expect(study.tell(trial, 1)).rejects.toBeInstanceOf(TrialNotRunningError);
   });
 });

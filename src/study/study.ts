@@ -103,6 +103,17 @@ export class MultiObjectiveError extends Error {
   override name = "MultiObjectiveError";
 }
 
+/** A trial number that the study does not have (yet). */
+export class TrialNumberNotFoundError extends Error {
+  override name = "TrialNumberNotFoundError";
+  constructor(
+    readonly studyName: string,
+    readonly trialNumber: number,
+  ) {
+    super(`study "${studyName}" has no trial number ${trialNumber}`);
+  }
+}
+
 const SAMPLER_FACTORY: { current: (() => Sampler) | null } = { current: null };
 
 /**
@@ -327,6 +338,9 @@ export class Study implements TrialHost {
       this.trialCache.push(placeholder(this.trialCache.length));
     }
     this.trialCache[trial.number] = trial;
+    // Finished elsewhere (reaped, or told through another server): stop holding it by number, so
+    // resumeTrial reports it finished and a long-lived server does not keep it forever.
+    if (trial.state !== "running" && trial.state !== "waiting") this.activeTrials.delete(trial.number);
     if ((trial.state === "complete" || trial.state === "pruned" || trial.state === "failed") && !this.finishedNumbers.has(trial.number)) {
       this.finishedNumbers.add(trial.number);
       this.finishedCache.push(trial);
@@ -424,6 +438,47 @@ export class Study implements TrialHost {
       await this.tell(trial, { state: "failed", reason: `sampler error: ${errorMessage(error)}` }).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Picks up a running trial that this study object did not ask for: one started by another
+   * process, such as an HTTP server before it restarted or another server sharing the storage.
+   * Later suggestions and `tell` work on it as on a trial from {@link ask}; the sampler's joint
+   * step is not redone, so its parameters not yet suggested are sampled independently.
+   *
+   * @example
+   * const trial = await study.resumeTrial(7);
+   * await study.tell(trial, trial.suggestFloat("x", 0, 1) ** 2);
+   */
+  async resumeTrial(number: number): Promise<Trial> {
+    const active = this.activeTrials.get(number);
+    if (active) return active;
+    await this.refresh();
+    const raced = this.activeTrials.get(number);
+    if (raced) return raced;
+    const record = this.trialCache[number];
+    if (!record || record.id < 0) throw new TrialNumberNotFoundError(this.name, number);
+    if (record.state !== "running") throw new TrialNotRunningError(record.id, record.state, record.number);
+    const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
+    const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
+    this.activeTrials.set(number, trial);
+    return trial;
+  }
+
+  /**
+   * Waits until what the trial has suggested, reported and set so far is in storage, so that
+   * another process reading the trial now sees it. Throws the storage's error if a write failed
+   * (the trial then fails when told, as it would without this call).
+   *
+   * @example
+   * trial.suggestFloat("lr", 1e-5, 1e-1, { log: true });
+   * await study.flushTrial(trial); // another server may resume the trial from storage now
+   */
+  async flushTrial(trial: Trial): Promise<void> {
+    this.scheduleFlush(trial);
+    await this.flushes.get(trial.id);
+    const error = this.flushErrors.get(trial.id);
+    if (error !== undefined) throw error;
   }
 
   /**

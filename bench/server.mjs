@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// HTTP service benchmark: ask+tell round trips per second through a real `sextant serve` process
+// with C concurrent clients (default 8), each asking for a trial over a 4-D space and telling its
+// value. In the same run, the reference: the same ask+tell done by the library in one process
+// (C concurrent loops) on the same kind of storage. Prints both and their ratio, and checks that
+// every told trial is stored complete, once.
+//
+// Usage: npm run bench:server -- [--storage sqlite:/tmp/x.db | postgres://...] [--clients 8]
+//        [--seconds 10] [--sampler random] [--json]
+// Without --storage each part gets its own fresh SQLite file in a temp dir.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const { createStudy, createSamplerByName, openStorage } = await import(join(root, "dist/index.js"));
+
+const { values: args } = parseArgs({
+  options: {
+    storage: { type: "string" },
+    clients: { type: "string", default: "8" },
+    seconds: { type: "string", default: "10" },
+    sampler: { type: "string", default: "random" },
+    json: { type: "boolean", default: false },
+  },
+});
+const clients = Number(args.clients);
+const seconds = Number(args.seconds);
+if (!Number.isInteger(clients) || clients < 1) throw new Error(`--clients must be a positive integer, got ${args.clients}`);
+if (!(seconds > 0)) throw new Error(`--seconds must be positive, got ${args.seconds}`);
+const log = (message) => process.stderr.write(`${message}\n`);
+
+const SPACE = Object.fromEntries(["x0", "x1", "x2", "x3"].map((name) => [name, { type: "float", low: -5, high: 5 }]));
+const objective = (params) => Object.values(params).reduce((sum, v) => sum + v * v, 0);
+const tmp = mkdtempSync(join(tmpdir(), "sextant-bench-server-"));
+const storageFor = (part) => args.storage ?? `sqlite:${join(tmp, `${part}.db`)}`;
+const studyName = (part) => `bench-server-${part}-${process.pid}-${Date.now()}`;
+
+/** Runs `loop` on `clients` concurrent workers for `seconds` (after a short warm-up) and counts finished round trips. */
+async function measure(loop) {
+  const warmUntil = performance.now() + Math.min(1000, seconds * 100);
+  const stopAt = warmUntil + seconds * 1000;
+  let counted = 0;
+  let total = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < stopAt) {
+        await loop();
+        total++;
+        if (performance.now() > warmUntil) counted++;
+      }
+    }),
+  );
+  return { perSecond: counted / seconds, total };
+}
+
+async function countComplete(url, name) {
+  const storage = await openStorage(url);
+  try {
+    const record = await storage.getStudy(name);
+    const { trials } = await storage.trialsSince(record.id, 0);
+    const numbers = new Set(trials.map((t) => t.number));
+    return { complete: trials.filter((t) => t.state === "complete").length, trials: trials.length, unique: numbers.size };
+  } finally {
+    await storage.close();
+  }
+}
+
+// --- the HTTP service, in its own process ---
+const serveUrl = storageFor("http");
+const server = spawn(process.execPath, [join(root, "bin/sextant.js"), "serve", "--storage", serveUrl, "--port", "0"], {
+  stdio: ["ignore", "pipe", "inherit"],
+  env: { ...process.env, SEXTANT_TOKEN: "" },
+});
+const base = await new Promise((resolveUrl, reject) => {
+  let out = "";
+  server.stdout.on("data", (d) => {
+    out += d;
+    const match = /listening on (http:\/\/\S+)/.exec(out);
+    if (match) resolveUrl(`${match[1]}/api/v1`);
+  });
+  server.on("exit", (code) => reject(new Error(`sextant serve exited with ${code}`)));
+});
+
+async function post(path, body) {
+  const response = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const data = await response.json();
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(data)}`);
+  return data;
+}
+
+let http;
+let library;
+try {
+  const httpStudy = studyName("http");
+  await post("/studies", { name: httpStudy, sampler: { name: args.sampler, options: { seed: 1 } } });
+  log(`HTTP: ${clients} clients, ${seconds} s, sampler ${args.sampler}, storage ${serveUrl} ...`);
+  http = await measure(async () => {
+    const { trial } = await post(`/studies/${httpStudy}/trials`, { space: SPACE });
+    await post(`/studies/${httpStudy}/trials/${trial.number}/tell`, { state: "complete", values: [objective(trial.params)] });
+  });
+  const stored = await countComplete(serveUrl, httpStudy);
+  if (stored.complete !== http.total || stored.unique !== stored.trials) {
+    throw new Error(`HTTP: told ${http.total} trials but storage has ${stored.complete} complete of ${stored.trials} (${stored.unique} numbers)`);
+  }
+
+  // --- the reference: the library's own ask+tell in one process, same storage kind ---
+  const libraryUrl = storageFor("library");
+  log(`library: ${clients} concurrent loops, ${seconds} s, storage ${libraryUrl} ...`);
+  const study = await createStudy({ name: studyName("library"), storage: libraryUrl, sampler: createSamplerByName(args.sampler, { seed: 1 }) });
+  try {
+    library = await measure(async () => {
+      const trial = await study.ask(SPACE);
+      await study.tell(trial, objective(trial.params));
+    });
+  } finally {
+    await study.close();
+  }
+} finally {
+  server.kill("SIGTERM");
+  await new Promise((done) => server.once("exit", done));
+  if (!args.storage) rmSync(tmp, { recursive: true, force: true });
+}
+
+const ratio = http.perSecond / library.perSecond;
+if (args.json) {
+  console.log(JSON.stringify({ bench: "server", clients, seconds, sampler: args.sampler, httpRoundTripsPerSecond: http.perSecond, libraryRoundTripsPerSecond: library.perSecond, ratio }));
+} else {
+  console.log(`ask+tell round trips per second, ${clients} concurrent clients, sampler ${args.sampler}:`);
+  console.log(`  HTTP service (sextant serve)        ${http.perSecond.toFixed(1)}/s  (${http.total} trials, all stored complete once)`);
+  console.log(`  library in one process (reference)  ${library.perSecond.toFixed(1)}/s`);
+  console.log(`  ratio HTTP / library                ${ratio.toFixed(2)}`);
+}

@@ -1,0 +1,525 @@
+"""The client: studies, trials and the HTTP calls behind them (standard library only)."""
+
+import datetime
+import enum
+import http.client
+import json
+import math
+import os
+import threading
+import time
+import urllib.parse
+
+__all__ = [
+    "CategoricalDistribution",
+    "DuplicatedStudyError",
+    "FloatDistribution",
+    "FrozenTrial",
+    "IntDistribution",
+    "SextantError",
+    "Study",
+    "Trial",
+    "TrialPruned",
+    "TrialState",
+    "create_study",
+    "delete_study",
+    "list_studies",
+    "load_study",
+]
+
+
+class SextantError(Exception):
+    """An error answer from the server: its HTTP status, message and the request field at fault."""
+
+    def __init__(self, status, message, field=None):
+        super().__init__("%s (HTTP %d%s)" % (message, status, ", field " + field if field else ""))
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+class DuplicatedStudyError(SextantError):
+    """`create_study` without `load_if_exists` for a name that is taken."""
+
+
+class TrialPruned(Exception):
+    """Raise from an objective when `trial.should_prune()` says so; the trial is recorded as pruned."""
+
+
+class TrialState(enum.Enum):
+    WAITING = "waiting"
+    RUNNING = "running"
+    COMPLETE = "complete"
+    PRUNED = "pruned"
+    FAIL = "failed"
+
+    def is_finished(self):
+        return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+
+
+class FloatDistribution:
+    """A real parameter in [low, high], on a log scale or a grid of `step` if asked."""
+
+    def __init__(self, low, high, log=False, step=None):
+        self.low, self.high, self.log, self.step = low, high, log, step
+
+    def to_json(self):
+        out = {"type": "float", "low": self.low, "high": self.high}
+        if self.log:
+            out["log"] = True
+        if self.step is not None:
+            out["step"] = self.step
+        return out
+
+
+class IntDistribution:
+    """An integer parameter in {low, ..., high}, every `step`-th one, on a log scale if asked."""
+
+    def __init__(self, low, high, log=False, step=1):
+        self.low, self.high, self.log, self.step = low, high, log, step
+
+    def to_json(self):
+        out = {"type": "int", "low": self.low, "high": self.high}
+        if self.log:
+            out["log"] = True
+        # step 1 is the default; leaving it out keeps one distribution per name whichever way it was written.
+        if self.step is not None and self.step != 1:
+            out["step"] = self.step
+        return out
+
+
+class CategoricalDistribution:
+    """One of `choices` (str, int, float, bool or None)."""
+
+    def __init__(self, choices):
+        self.choices = tuple(choices)
+
+    def to_json(self):
+        return {"type": "categorical", "choices": list(self.choices)}
+
+
+def _millis_to_datetime(value):
+    return None if value is None else datetime.datetime.fromtimestamp(value / 1000.0)
+
+
+class FrozenTrial:
+    """A trial as the server has it: read-only, like Optuna's FrozenTrial."""
+
+    def __init__(self, data):
+        self._data = data
+        self.number = data["number"]
+        self.state = TrialState(data["state"])
+        self.params = dict(data["params"])
+        self.distributions = dict(data["distributions"])
+        self.values = list(data["values"]) if data["values"] is not None else None
+        self.intermediate_values = {int(step): value for step, value in data["intermediate"].items()}
+        self.user_attrs = dict(data["userAttrs"])
+        self.system_attrs = dict(data["systemAttrs"])
+        self.datetime_start = _millis_to_datetime(data["startedAt"])
+        self.datetime_complete = _millis_to_datetime(data["finishedAt"])
+
+    @property
+    def value(self):
+        """The value of a single-objective trial, or None."""
+        if self.values is None:
+            return None
+        if len(self.values) != 1:
+            raise RuntimeError("this trial has %d values; use .values" % len(self.values))
+        return self.values[0]
+
+    def __repr__(self):
+        return "FrozenTrial(number=%d, state=%s, values=%r, params=%r)" % (self.number, self.state.name, self.values, self.params)
+
+
+class _Connection:
+    """One keep-alive HTTP connection per thread to the server, with JSON in and out."""
+
+    # Node closes idle keep-alive sockets after 5 s; a request sent on one it is closing would be lost.
+    _MAX_IDLE_SECONDS = 2.0
+
+    def __init__(self, url, token, timeout):
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("url must look like http://host:port, got %r" % url)
+        self.url = url.rstrip("/")
+        self._scheme = parsed.scheme
+        self._host = parsed.hostname
+        self._port = parsed.port
+        self._base = parsed.path.rstrip("/")
+        self._token = token if token is not None else (os.environ.get("SEXTANT_TOKEN") or None)
+        self._timeout = timeout
+        self._local = threading.local()
+
+    def close(self):
+        """Closes this thread's connection (others close when their threads' objects are collected)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _open(self):
+        factory = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
+        return factory(self._host, self._port, timeout=self._timeout)
+
+    def request(self, method, path, body=None, query=None):
+        target = self._base + "/api/v1" + path
+        if query:
+            target += "?" + urllib.parse.urlencode(query)
+        headers = {"Accept": "application/json"}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body, allow_nan=False).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        if self._token is not None:
+            headers["Authorization"] = "Bearer " + self._token
+        connection = getattr(self._local, "connection", None)
+        idle = time.monotonic() - getattr(self._local, "last_used", 0.0)
+        if connection is not None and idle > self._MAX_IDLE_SECONDS:
+            connection.close()
+            connection = None
+        for attempt in (0, 1):
+            fresh = connection is None
+            if fresh:
+                connection = self._open()
+            try:
+                connection.request(method, target, body=payload, headers=headers)
+                response = connection.getresponse()
+                text = response.read().decode("utf-8")
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                connection.close()
+                connection = None
+                # A reused socket that the server had just closed: the request never arrived. Retry once.
+                if fresh or attempt == 1:
+                    raise
+        self._local.connection = connection
+        self._local.last_used = time.monotonic()
+        data = json.loads(text) if text else None
+        if response.status >= 400:
+            error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
+            message = error.get("message") or text or response.reason
+            cls = DuplicatedStudyError if response.status == 409 and error.get("field") == "body.name" else SextantError
+            raise cls(response.status, message, error.get("field"))
+        return data
+
+
+def _quote(name):
+    return urllib.parse.quote(name, safe="")
+
+
+class _Heartbeat(threading.Thread):
+    """Tells the server, every `interval` seconds, that the process running a trial is alive.
+
+    A thread, so that an objective busy in a long computation still beats; the server's reaper
+    fails only trials whose beats stop (a killed or disconnected client).
+    """
+
+    def __init__(self, study, number, interval):
+        super().__init__(name="sextant-heartbeat-%d" % number, daemon=True)
+        self._study = study
+        self._number = number
+        self._interval = interval
+        self._stopped = threading.Event()
+        self.beats = 0
+
+    def run(self):
+        path = "/studies/%s/trials/%d/heartbeat" % (_quote(self._study.study_name), self._number)
+        try:
+            while not self._stopped.wait(self._interval):
+                try:
+                    self._study._connection.request("POST", path)
+                    self.beats += 1
+                except SextantError as error:
+                    if error.status in (404, 409):
+                        return  # finished or deleted elsewhere: nothing left to keep alive
+                except OSError:
+                    pass  # the server is unreachable for now; the next beat tries again
+        finally:
+            self._study._connection.close()
+
+    def stop(self):
+        self._stopped.set()
+
+
+class Trial:
+    """A running trial. Parameters are sampled by the server, one call per new name (define-by-run)."""
+
+    def __init__(self, study, data):
+        self.study = study
+        self.number = data["number"]
+        self._params = dict(data["params"])
+        self._distributions = dict(data["distributions"])
+        self._user_attrs = dict(data["userAttrs"])
+        self._should_prune = False
+
+    @property
+    def params(self):
+        return dict(self._params)
+
+    @property
+    def distributions(self):
+        return dict(self._distributions)
+
+    def _path(self, action):
+        return "/studies/%s/trials/%d/%s" % (_quote(self.study.study_name), self.number, action)
+
+    def _suggest(self, name, distribution):
+        wire = distribution.to_json()
+        if name in self._params and self._distributions.get(name) == wire:
+            return self._params[name]
+        value = self.study._connection.request("POST", self._path("suggest"), {"name": name, "distribution": wire})["value"]
+        self._params[name] = value
+        self._distributions[name] = wire
+        return value
+
+    def suggest_float(self, name, low, high, *, step=None, log=False):
+        """A float in [low, high]; `log=True` samples on a log scale, `step` on a grid."""
+        return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
+
+    def suggest_int(self, name, low, high, step=1, log=False):
+        """An int in {low, ..., high}, every `step`-th one; `log=True` samples on a log scale."""
+        return self._suggest(name, IntDistribution(low, high, log=log, step=step))
+
+    def suggest_categorical(self, name, choices):
+        """One of `choices`."""
+        return self._suggest(name, CategoricalDistribution(choices))
+
+    @property
+    def user_attrs(self):
+        return dict(self._user_attrs)
+
+    def set_user_attr(self, key, value):
+        """Attaches a JSON-serializable value to the trial under `key` (kept by the server)."""
+        answer = self.study._connection.request("POST", self._path("user-attrs"), {"key": key, "value": value})
+        self._user_attrs = dict(answer["userAttrs"])
+
+    def report(self, value, step):
+        """Records an intermediate value; the server's pruner judges it at once (see should_prune)."""
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError("report: value must be finite, got %r" % value)
+        answer = self.study._connection.request("POST", self._path("report"), {"step": int(step), "value": value})
+        self._should_prune = bool(answer["shouldPrune"])
+
+    def should_prune(self):
+        """Whether the pruner said to stop, judged on the last reported value. Raise TrialPruned if so."""
+        return self._should_prune
+
+    def __repr__(self):
+        return "Trial(number=%d, params=%r)" % (self.number, self._params)
+
+
+class Study:
+    """A study on a Sextant server. Create it with create_study or load_study."""
+
+    def __init__(self, connection, data, heartbeat_interval=5.0):
+        self._connection = connection
+        self._heartbeat_interval = heartbeat_interval
+        self._heartbeats = {}
+        self.study_name = data["name"]
+        self.directions = list(data["directions"])
+        self._trials = {}
+        self._seq = 0
+
+    @property
+    def direction(self):
+        if len(self.directions) != 1:
+            raise RuntimeError("this study has several objectives; use .directions")
+        return self.directions[0]
+
+    def _path(self, suffix=""):
+        return "/studies/%s%s" % (_quote(self.study_name), suffix)
+
+    def ask(self, fixed_distributions=None):
+        """Starts a trial. Parameters in `fixed_distributions` (name -> *Distribution) are sampled at once."""
+        body = {}
+        if fixed_distributions:
+            body["space"] = {name: distribution.to_json() for name, distribution in fixed_distributions.items()}
+        trial = Trial(self, self._connection.request("POST", self._path("/trials"), body)["trial"])
+        if self._heartbeat_interval:
+            heartbeat = _Heartbeat(self, trial.number, self._heartbeat_interval)
+            self._heartbeats[trial.number] = heartbeat
+            heartbeat.start()
+        return trial
+
+    def tell(self, trial, values=None, state=None):
+        """Finishes a trial (a Trial or its number): with its value(s), or state=TrialState.PRUNED / FAIL."""
+        number = trial.number if isinstance(trial, Trial) else int(trial)
+        if state is None:
+            state = TrialState.COMPLETE
+        if state == TrialState.COMPLETE:
+            if values is None:
+                raise ValueError("tell: a complete trial needs its value(s)")
+            body = {"state": "complete", "values": _as_values(values)}
+        elif state == TrialState.PRUNED:
+            body = {"state": "pruned"}
+            if values is not None:
+                body["values"] = _as_values(values)
+        elif state == TrialState.FAIL:
+            body = {"state": "failed"}
+        else:
+            raise ValueError("tell: state must be COMPLETE, PRUNED or FAIL, got %r" % (state,))
+        return self._finish(number, body)
+
+    def _finish(self, number, body):
+        heartbeat = self._heartbeats.pop(number, None)
+        if heartbeat is not None:
+            heartbeat.stop()
+        answer = self._connection.request("POST", self._path("/trials/%d/tell" % number), body)
+        return FrozenTrial(answer["trial"])
+
+    def _fail(self, trial, reason):
+        return self._finish(trial.number, {"state": "failed", "reason": reason[:10000]})
+
+    def optimize(self, objective, n_trials=None, timeout=None, catch=(), callbacks=None):
+        """Runs `objective(trial)` on new trials until `n_trials` or `timeout` seconds (with neither: until interrupted).
+
+        Raising TrialPruned prunes the trial. Any other exception fails it and is raised again,
+        unless it is an instance of a class in `catch`. A value that is not a finite number fails
+        the trial and the study goes on.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        done = 0
+        while (n_trials is None or done < n_trials) and (deadline is None or time.monotonic() < deadline):
+            trial = self.ask()
+            done += 1
+            try:
+                result = objective(trial)
+            except TrialPruned:
+                frozen = self.tell(trial, state=TrialState.PRUNED)
+            except Exception as error:
+                frozen = self._fail(trial, "%s: %s" % (type(error).__name__, error))
+                if not isinstance(error, tuple(catch)):
+                    raise
+            else:
+                frozen = self._tell_result(trial, result)
+            for callback in callbacks or ():
+                callback(self, frozen)
+
+    def _tell_result(self, trial, result):
+        try:
+            values = _as_values(result)
+        except (TypeError, ValueError) as error:
+            return self._fail(trial, "objective returned %r: %s" % (result, error))
+        if len(values) != len(self.directions):
+            return self._fail(trial, "objective returned %d value(s) for %d objective(s)" % (len(values), len(self.directions)))
+        return self.tell(trial, values)
+
+    def _refresh(self):
+        while True:
+            page = self._connection.request("GET", self._path("/trials"), query={"since": self._seq, "limit": 1000})
+            for data in page["trials"]:
+                self._trials[data["number"]] = FrozenTrial(data)
+            self._seq = page["seq"]
+            if not page["more"]:
+                return
+
+    @property
+    def trials(self):
+        """All trials, by number (read incrementally: only what changed since the last read travels)."""
+        self._refresh()
+        return [self._trials[number] for number in sorted(self._trials)]
+
+    def get_trials(self, states=None):
+        trials = self.trials
+        return trials if states is None else [t for t in trials if t.state in tuple(states)]
+
+    @property
+    def best_trial(self):
+        """The best complete trial of a single-objective study (the server keeps it; one request)."""
+        if len(self.directions) != 1:
+            raise RuntimeError("this study has several objectives; best_trial needs one")
+        best = self._connection.request("GET", self._path())["bestTrial"]
+        if best is None:
+            raise ValueError("no trial of study %r has completed yet" % self.study_name)
+        return FrozenTrial(best)
+
+    @property
+    def best_value(self):
+        return self.best_trial.value
+
+    @property
+    def best_params(self):
+        return self.best_trial.params
+
+    def close(self):
+        """Stops heartbeats of trials not yet told and closes the connection (a later call opens a new one)."""
+        for heartbeat in list(self._heartbeats.values()):
+            heartbeat.stop()
+        self._connection.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def __repr__(self):
+        return "Study(%r, directions=%r, url=%r)" % (self.study_name, self.directions, self._connection.url)
+
+
+def _as_values(result):
+    values = [result] if isinstance(result, (int, float)) and not isinstance(result, bool) else list(result)
+    out = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError("values must be numbers, got %r" % (value,))
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError("values must be finite, got %r" % value)
+        out.append(value)
+    return out
+
+
+def create_study(url, name, direction="minimize", *, directions=None, token=None, sampler=None, sampler_options=None,
+                 pruner=None, pruner_options=None, load_if_exists=False, user_attrs=None, timeout=60.0,
+                 heartbeat_interval=5.0):
+    """Creates a study on the server at `url` (or loads it with load_if_exists=True).
+
+    `sampler` and `pruner` are names as the CLI takes them ("tpe", "random", "median", ...), with
+    their options as dicts, e.g. sampler="tpe", sampler_options={"seed": 1}. While a trial runs,
+    a thread sends a heartbeat every `heartbeat_interval` seconds (None turns it off).
+    """
+    connection = _Connection(url, token, timeout)
+    body = {"name": name, "loadIfExists": bool(load_if_exists)}
+    if directions is not None:
+        body["directions"] = list(directions)
+    else:
+        body["direction"] = direction
+    if sampler is not None:
+        body["sampler"] = {"name": sampler, "options": dict(sampler_options or {})}
+    if pruner is not None:
+        body["pruner"] = {"name": pruner, "options": dict(pruner_options or {})}
+    if user_attrs:
+        body["userAttrs"] = dict(user_attrs)
+    return Study(connection, connection.request("POST", "/studies", body)["study"], heartbeat_interval)
+
+
+def load_study(url, name, *, token=None, timeout=60.0, heartbeat_interval=5.0):
+    """The existing study `name`; SextantError (status 404) if there is none."""
+    connection = _Connection(url, token, timeout)
+    return Study(connection, connection.request("GET", "/studies/" + _quote(name))["study"], heartbeat_interval)
+
+
+def delete_study(url, name, *, token=None, timeout=60.0):
+    """Deletes a study and its trials."""
+    connection = _Connection(url, token, timeout)
+    try:
+        connection.request("DELETE", "/studies/" + _quote(name))
+    finally:
+        connection.close()
+
+
+def list_studies(url, *, token=None, timeout=60.0):
+    """Summaries of every study: name, directions, trialCounts by state, bestValue."""
+    connection = _Connection(url, token, timeout)
+    try:
+        return connection.request("GET", "/studies")["studies"]
+    finally:
+        connection.close()

@@ -1,0 +1,244 @@
+"""Tests of the client against a real `sextant serve` at $SEXTANT_URL (token in $SEXTANT_TOKEN).
+
+The repository's test/python-client.test.ts starts the server and runs these with
+/usr/bin/python3 -m unittest.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import unittest
+import uuid
+
+import sextant_client
+from sextant_client import FloatDistribution, IntDistribution, SextantError, TrialPruned, TrialState
+
+URL = os.environ.get("SEXTANT_URL")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def unique(prefix):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
+
+
+class ClientTestCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not URL:
+            raise RuntimeError("set SEXTANT_URL to a running `sextant serve` (npm test does this)")
+
+
+class OptimizeTest(ClientTestCase):
+    def test_optimize_finds_the_best_trial_of_a_quadratic(self):
+        study = sextant_client.create_study(URL, unique("quad"), "minimize", sampler="random", sampler_options={"seed": 1})
+
+        def objective(trial):
+            x = trial.suggest_float("x", -10, 10)
+            n = trial.suggest_int("n", 1, 4)
+            kind = trial.suggest_categorical("kind", ["a", "b", None])
+            return (x - 2) ** 2 + n + (0 if kind == "a" else 1)
+
+        study.optimize(objective, n_trials=25)
+        trials = study.trials
+        self.assertEqual([t.number for t in trials], list(range(25)))
+        self.assertTrue(all(t.state == TrialState.COMPLETE for t in trials))
+        best = study.best_trial
+        self.assertEqual(best.value, min(t.value for t in trials))
+        self.assertEqual(study.best_value, best.value)
+        self.assertTrue(-10 <= best.params["x"] <= 10)
+        self.assertIn(best.params["kind"], ["a", "b", None])
+        self.assertAlmostEqual(best.value, (best.params["x"] - 2) ** 2 + best.params["n"] + (0 if best.params["kind"] == "a" else 1))
+
+    def test_define_by_run_keeps_one_value_per_name_and_allows_conditional_parameters(self):
+        study = sextant_client.create_study(URL, unique("cond"), "maximize", sampler="random", sampler_options={"seed": 2})
+        seen = []
+
+        def objective(trial):
+            model = trial.suggest_categorical("model", ["linear", "tree"])
+            if model == "tree":
+                depth = trial.suggest_int("depth", 1, 16, log=True)
+                self.assertEqual(trial.suggest_int("depth", 1, 16, log=True), depth)
+                score = depth
+            else:
+                score = trial.suggest_float("c", 1e-3, 1e3, log=True)
+            seen.append(trial.params)
+            return score
+
+        study.optimize(objective, n_trials=12)
+        for trial, params in zip(study.trials, seen):
+            self.assertEqual(trial.params, params)
+            self.assertEqual(set(trial.params), {"model", "depth"} if params["model"] == "tree" else {"model", "c"})
+        self.assertEqual(study.direction, "maximize")
+
+    def test_an_exception_fails_the_trial_and_is_raised_unless_caught_and_nan_fails_quietly(self):
+        study = sextant_client.create_study(URL, unique("fail"), sampler="random")
+
+        def broken(trial):
+            trial.suggest_float("x", 0, 1)
+            raise ZeroDivisionError("no luck")
+
+        with self.assertRaises(ZeroDivisionError):
+            study.optimize(broken, n_trials=3)
+        study.optimize(broken, n_trials=2, catch=(ZeroDivisionError,))
+        study.optimize(lambda trial: float("nan"), n_trials=1)
+        trials = study.trials
+        self.assertEqual([t.state for t in trials], [TrialState.FAIL] * 4)
+        self.assertIn("ZeroDivisionError: no luck", trials[0].system_attrs["failReason"])
+        self.assertIn("nan", trials[3].system_attrs["failReason"])
+        with self.assertRaises(ValueError):
+            study.best_trial
+
+
+class PruningTest(ClientTestCase):
+    def test_report_and_should_prune_follow_the_servers_median_pruner(self):
+        study = sextant_client.create_study(
+            URL, unique("prune"), "minimize", sampler="random", pruner="median", pruner_options={"nStartupTrials": 3}
+        )
+
+        def objective(trial):
+            # Trials 0-2 set the median at 1.0; later ones report 5.0 and must be pruned at step 0.
+            level = 1.0 if trial.number < 3 else 5.0
+            for step in range(3):
+                trial.report(level, step)
+                if trial.should_prune():
+                    raise TrialPruned()
+            return level
+
+        study.optimize(objective, n_trials=5)
+        states = [t.state for t in study.trials]
+        self.assertEqual(states, [TrialState.COMPLETE] * 3 + [TrialState.PRUNED] * 2)
+        pruned = study.trials[3]
+        self.assertEqual(pruned.intermediate_values, {0: 5.0})
+        self.assertEqual(pruned.values, [5.0])
+
+
+class AskTellTest(ClientTestCase):
+    def test_ask_with_fixed_distributions_then_tell(self):
+        study = sextant_client.create_study(URL, unique("asktell"), "minimize", sampler="tpe", sampler_options={"seed": 4})
+        space = {"x": FloatDistribution(-3, 3), "k": IntDistribution(0, 10, step=2)}
+        for _ in range(6):
+            trial = study.ask(space)
+            self.assertEqual(set(trial.params), {"x", "k"})
+            self.assertEqual(trial.params["k"] % 2, 0)
+            self.assertEqual(trial.suggest_float("x", -3, 3), trial.params["x"])
+            frozen = study.tell(trial, trial.params["x"] ** 2 + trial.params["k"])
+            self.assertEqual(frozen.state, TrialState.COMPLETE)
+        noted = study.ask()
+        noted.set_user_attr("epochs", [1, 2, 3])
+        self.assertEqual(noted.user_attrs, {"epochs": [1, 2, 3]})
+        self.assertEqual(study.tell(noted, 0.5).user_attrs, {"epochs": [1, 2, 3]})
+        failed = study.ask()
+        self.assertEqual(study.tell(failed, state=TrialState.FAIL).state, TrialState.FAIL)
+        pruned = study.ask()
+        pruned.report(3.0, 0)
+        self.assertEqual(study.tell(pruned.number, state=TrialState.PRUNED).values, [3.0])
+        with self.assertRaises(SextantError) as told_twice:
+            study.tell(failed, 1.0)
+        self.assertEqual(told_twice.exception.status, 409)
+        self.assertEqual(len(study.get_trials(states=(TrialState.COMPLETE,))), 7)
+
+    def test_load_study_sees_the_same_trials_and_delete_removes_them(self):
+        name = unique("shared")
+        first = sextant_client.create_study(URL, name, "minimize", sampler="random")
+        first.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+        second = sextant_client.load_study(URL, name)
+        self.assertEqual([t.params for t in second.trials], [t.params for t in first.trials])
+        self.assertEqual(second.best_trial.number, first.best_trial.number)
+        self.assertIn(name, [s["name"] for s in sextant_client.list_studies(URL)])
+        with self.assertRaises(sextant_client.DuplicatedStudyError):
+            sextant_client.create_study(URL, name)
+        self.assertEqual(sextant_client.create_study(URL, name, load_if_exists=True).study_name, name)
+        sextant_client.delete_study(URL, name)
+        with self.assertRaises(SextantError) as missing:
+            sextant_client.load_study(URL, name)
+        self.assertEqual(missing.exception.status, 404)
+
+
+class HeartbeatTest(ClientTestCase):
+    def test_a_running_trial_beats_from_a_thread_until_it_is_told(self):
+        study = sextant_client.create_study(URL, unique("beat"), sampler="random", heartbeat_interval=0.2)
+        trial = study.ask()
+        heartbeat = study._heartbeats[trial.number]
+        deadline = time.monotonic() + 60
+        # The objective blocks this thread; the beats come from the heartbeat thread all the same.
+        while heartbeat.beats < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertGreaterEqual(heartbeat.beats, 2)
+        study.tell(trial, 1.0)
+        heartbeat.join(30)
+        self.assertFalse(heartbeat.is_alive())
+        self.assertEqual(study._heartbeats, {})
+        quiet = sextant_client.load_study(URL, study.study_name, heartbeat_interval=None)
+        quiet.tell(quiet.ask(), 2.0)
+        self.assertEqual(quiet._heartbeats, {})
+
+
+class BadInputTest(ClientTestCase):
+    def test_the_server_names_the_field_at_fault(self):
+        study = sextant_client.create_study(URL, unique("bad"), sampler="random")
+        trial = study.ask()
+        with self.assertRaises(SextantError) as reversed_bounds:
+            trial.suggest_float("x", 1.0, 0.0)
+        self.assertEqual(reversed_bounds.exception.status, 400)
+        self.assertIn("distribution", reversed_bounds.exception.field)
+        with self.assertRaises(SextantError) as bad_sampler:
+            sextant_client.create_study(URL, unique("bad"), sampler="annealing")
+        self.assertEqual((bad_sampler.exception.status, bad_sampler.exception.field), (400, "body.sampler"))
+        with self.assertRaises(SextantError) as wrong_count:
+            study.tell(trial, [1.0, 2.0])
+        self.assertEqual(wrong_count.exception.field, "body.values")
+        self.assertEqual(study.tell(trial, 1.0).state, TrialState.COMPLETE)
+
+    def test_a_wrong_or_missing_token_gets_401(self):
+        if not os.environ.get("SEXTANT_TOKEN"):
+            self.skipTest("the server runs without a token")
+        with self.assertRaises(SextantError) as wrong:
+            sextant_client.list_studies(URL, token="not-the-token")
+        self.assertEqual(wrong.exception.status, 401)
+        saved = os.environ.pop("SEXTANT_TOKEN")
+        try:
+            with self.assertRaises(SextantError) as missing:
+                sextant_client.list_studies(URL)
+            self.assertEqual(missing.exception.status, 401)
+        finally:
+            os.environ["SEXTANT_TOKEN"] = saved
+
+
+WORKER = textwrap.dedent(
+    """
+    import sys
+    import sextant_client
+    url, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    study = sextant_client.create_study(url, name, "minimize", sampler="tpe", sampler_options={"nStartupTrials": 5}, load_if_exists=True)
+    def objective(trial):
+        x = trial.suggest_float("x", -5, 5)
+        y = trial.suggest_int("y", -3, 3)
+        return (x - 1) ** 2 + (y + 1) ** 2
+    study.optimize(objective, n_trials=n)
+    """
+)
+
+
+class ConcurrentProcessesTest(ClientTestCase):
+    def test_several_processes_tune_one_study_without_losing_or_repeating_a_trial(self):
+        name = unique("fleet")
+        processes, per_process = 4, 8
+        env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        workers = [
+            subprocess.Popen([sys.executable, "-c", WORKER, URL, name, str(per_process)], env=env, stderr=subprocess.PIPE)
+            for _ in range(processes)
+        ]
+        for worker in workers:
+            _, stderr = worker.communicate(timeout=300)
+            self.assertEqual(worker.returncode, 0, stderr.decode())
+        trials = sextant_client.load_study(URL, name).trials
+        self.assertEqual([t.number for t in trials], list(range(processes * per_process)))
+        self.assertTrue(all(t.state == TrialState.COMPLETE for t in trials))
+        self.assertEqual(len({t.system_attrs.get("worker", {}).get("pid") for t in trials}), 1)  # the server ran them all
+        self.assertEqual(min(t.value for t in trials), sextant_client.load_study(URL, name).best_value)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,54 @@
+/**
+ * `sextant serve`: the HTTP API over one storage. The web framework is loaded only here, when
+ * the command runs, so the rest of the CLI starts without it.
+ */
+import { UsageError, UserError } from "./errors.js";
+import { storageUrl } from "./inspect.js";
+import type { Io } from "./io.js";
+
+export interface ServeFlags {
+  storage?: string;
+  host?: string;
+  port?: number;
+  token?: string;
+  cors?: string[];
+}
+
+/**
+ * Runs the server until SIGINT or SIGTERM, then closes it and the storage. The token comes from
+ * `--token`, else `SEXTANT_TOKEN` (which keeps it out of `ps` listings).
+ *
+ * @example
+ * await serveCommand({ storage: "sqlite:./sextant.db", port: 8080 }, processIo());
+ */
+export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
+  const { startServer, ServerConfigError } = await import("../server/index.js");
+  const envToken = process.env.SEXTANT_TOKEN;
+  const token = flags.token ?? (envToken !== undefined && envToken !== "" ? envToken : undefined);
+  const url = storageUrl(flags.storage);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      storage: url,
+      host: flags.host ?? "127.0.0.1",
+      port: flags.port ?? 8080,
+      ...(token !== undefined ? { token } : {}),
+      corsOrigins: flags.cors ?? [],
+    });
+  } catch (error) {
+    if (error instanceof ServerConfigError) throw new UsageError(error.message);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new UserError(`port ${flags.port ?? 8080} on ${flags.host ?? "127.0.0.1"} is already in use (choose another with --port)`);
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new UserError(`cannot listen on ${flags.host}: no such address on this machine`);
+    throw error;
+  }
+  io.out(`sextant serve: listening on ${server.url} (storage ${url}${token !== undefined ? ", token required" : ""})`);
+  io.err(`sextant serve: API at ${server.url}/api/v1, its OpenAPI document at ${server.url}/api/v1/openapi.json; Ctrl-C stops`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,382 @@
+import { describe, expect, it } from "vitest";
+import type { z } from "zod";
+import "../index.js";
+import { MemoryStorage, StorageBusyError } from "../storage/index.js";
+import { type ServerAppOptions, createServerApp } from "./app.js";
+import * as api from "./schemas.js";
+
+type App = ReturnType<typeof createServerApp>;
+
+async function call(app: App, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)["content-type"] ??= "application/json";
+  }
+  const response = await app.request(`/api/v1${path}`, init);
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: text ? (JSON.parse(text) as any) : undefined };
+}
+
+function newApp(options: Partial<ServerAppOptions> = {}) {
+  const storage = options.storage ?? new MemoryStorage();
+  return { storage, app: createServerApp({ logError: () => undefined, ...options, storage }) };
+}
+
+function expectShape<T extends z.ZodType>(schema: T, value: unknown): void {
+  const parsed = schema.safeParse(value);
+  expect(parsed.success ? "ok" : JSON.stringify(parsed.error.issues)).toBe("ok");
+}
+
+const SPACE = {
+  x: { type: "float", low: -5, high: 5 },
+  n: { type: "int", low: 1, high: 8, log: true },
+  kind: { type: "categorical", choices: ["a", "b", null] },
+};
+
+describe("HTTP API: studies", () => {
+  it("creates, lists, reads and deletes studies, with counts by state and best value", async () => {
+    const { app } = newApp();
+    const created = await call(app, "POST", "/studies", { name: "alpha", direction: "maximize", sampler: { name: "random", options: { seed: 3 } } });
+    expect(created.status).toBe(201);
+    expectShape(api.StudyResponse, created.json);
+    expect(created.json.study).toMatchObject({ name: "alpha", directions: ["maximize"], sampler: { name: "random", options: { seed: 3 } }, pruner: { name: "none" } });
+
+    for (const value of [1, 7, 4]) {
+      const asked = await call(app, "POST", "/studies/alpha/trials", { space: SPACE });
+      await call(app, "POST", `/studies/alpha/trials/${asked.json.trial.number}/tell`, { state: "complete", values: [value] });
+    }
+    const failed = await call(app, "POST", "/studies/alpha/trials");
+    await call(app, "POST", `/studies/alpha/trials/${failed.json.trial.number}/tell`, { state: "failed", reason: "out of memory" });
+    await call(app, "POST", "/studies/alpha/trials");
+
+    const listed = await call(app, "GET", "/studies");
+    expect(listed.status).toBe(200);
+    expectShape(api.StudyListResponse, listed.json);
+    expect(listed.json.studies).toHaveLength(1);
+    expect(listed.json.studies[0]).toMatchObject({ name: "alpha", bestValue: 7, trialCounts: { complete: 3, failed: 1, running: 1, waiting: 0, pruned: 0 } });
+
+    const one = await call(app, "GET", "/studies/alpha");
+    expectShape(api.StudyDetailResponse, one.json);
+    expect(one.json.study.trialCounts).toEqual(listed.json.studies[0].trialCounts);
+    expect(one.json.bestTrial.values).toEqual([7]);
+
+    expect((await call(app, "DELETE", "/studies/alpha")).json).toEqual({ deleted: true });
+    expect((await call(app, "GET", "/studies/alpha")).status).toBe(404);
+    expect((await call(app, "DELETE", "/studies/alpha")).status).toBe(404);
+    expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
+  });
+
+  it("answers 409 for a taken name unless loadIfExists, and keeps the first study's settings", async () => {
+    const { app } = newApp();
+    const first = await call(app, "POST", "/studies", { name: "dup", sampler: { name: "random" } });
+    const again = await call(app, "POST", "/studies", { name: "dup" });
+    expect(again.status).toBe(409);
+    expect(again.json.error.field).toBe("body.name");
+    const loaded = await call(app, "POST", "/studies", { name: "dup", loadIfExists: true, sampler: { name: "tpe" } });
+    expect(loaded.status).toBe(201);
+    expect(loaded.json.study.id).toBe(first.json.study.id);
+    expect(loaded.json.study.sampler.name).toBe("random");
+    const otherDirection = await call(app, "POST", "/studies", { name: "dup", loadIfExists: true, direction: "maximize" });
+    expect(otherDirection.status).toBe(409);
+  });
+
+  it("refuses bad sampler, pruner and space settings with the field named, creating nothing", async () => {
+    const { app } = newApp();
+    const cases: Array<[unknown, string]> = [
+      [{ name: "s", sampler: { name: "nope" } }, "body.sampler"],
+      [{ name: "s", sampler: { name: "tpe", options: { nStartupTrials: -1 } } }, "body.sampler"],
+      [{ name: "s", sampler: { name: "random", options: { sed: 1 } } }, "body.sampler"],
+      [{ name: "s", pruner: { name: "median", options: { bogus: 1 } } }, "body.pruner"],
+      [{ name: "s", space: { x: { type: "float", low: 2, high: 1 } } }, "body.space.x"],
+      [{ name: "s", direction: "minimize", directions: ["minimize"] }, "body.directions"],
+      [{ name: "s", direction: "up" }, "body.direction"],
+      [{ name: "s", colour: "red" }, "body.colour"],
+      [{ name: "a/b" }, "body.name"],
+      [{ name: 5 }, "body.name"],
+    ];
+    for (const [body, field] of cases) {
+      const answer = await call(app, "POST", "/studies", body);
+      expect([answer.status, answer.json.error.field]).toEqual([400, field]);
+      expect(answer.json.error.message).toContain(field);
+    }
+    expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
+  });
+});
+
+describe("HTTP API: trials", () => {
+  it("samples a space given with the ask (define-and-run) inside its bounds", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 1 } } });
+    const asked = await call(app, "POST", "/studies/s/trials", { space: SPACE });
+    expect(asked.status).toBe(201);
+    expectShape(api.TrialResponse, asked.json);
+    const { params, state, number } = asked.json.trial;
+    expect([state, number]).toEqual(["running", 0]);
+    expect(asked.json.trial).toEqual((await call(app, "GET", "/studies/s/trials/0")).json.trial);
+    expect(asked.json.trial.seq).toBeGreaterThan(0);
+    expect(params.x).toBeGreaterThanOrEqual(-5);
+    expect(params.x).toBeLessThanOrEqual(5);
+    expect(Number.isInteger(params.n) && params.n >= 1 && params.n <= 8).toBe(true);
+    expect(["a", "b", null]).toContain(params.kind);
+    const told = await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [params.x ** 2] });
+    expect(told.json.trial).toMatchObject({ state: "complete", values: [params.x ** 2], params });
+  });
+
+  it("suggests parameters one at a time (define-by-run), the same value for the same name", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 2 } } });
+    await call(app, "POST", "/studies/s/trials");
+    const first = await call(app, "POST", "/studies/s/trials/0/suggest", { name: "lr", distribution: { type: "float", low: 1e-5, high: 1, log: true } });
+    expect(first.status).toBe(200);
+    expectShape(api.SuggestResponse, first.json);
+    const again = await call(app, "POST", "/studies/s/trials/0/suggest", { name: "lr", distribution: { type: "float", low: 1e-5, high: 1, log: true } });
+    expect(again.json.value).toBe(first.json.value);
+    const conflict = await call(app, "POST", "/studies/s/trials/0/suggest", { name: "lr", distribution: { type: "float", low: 0, high: 1 } });
+    expect(conflict.status).toBe(409);
+    const read = await call(app, "GET", "/studies/s/trials/0");
+    expect(read.json.trial.params).toEqual({ lr: first.json.value });
+    expect(read.json.trial.distributions.lr).toEqual({ type: "float", low: 1e-5, high: 1, log: true });
+  });
+
+  it("gives the same suggestions for the same seed and history, also from a server rebuilt from storage", async () => {
+    const run = async (restartAfterCreate: boolean) => {
+      const storage = new MemoryStorage();
+      let { app } = newApp({ storage });
+      await call(app, "POST", "/studies", { name: "s", sampler: { name: "tpe", options: { seed: 11, nStartupTrials: 2 } } });
+      if (restartAfterCreate) app = newApp({ storage }).app;
+      const values: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const asked = await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } });
+        values.push(asked.json.trial.params.x);
+        await call(app, "POST", `/studies/s/trials/${i}/tell`, { state: "complete", values: [(asked.json.trial.params.x - 1) ** 2] });
+      }
+      return values;
+    };
+    const straight = await run(false);
+    expect(await run(true)).toEqual(straight);
+    expect(new Set(straight).size).toBe(5);
+  });
+
+  it("lets another server process continue a trial this one asked (suggest, report, tell)", async () => {
+    const storage = new MemoryStorage();
+    const one = newApp({ storage }).app;
+    const two = newApp({ storage }).app;
+    await call(one, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 4 } } });
+    await call(one, "POST", "/studies/s/trials");
+    const x = (await call(one, "POST", "/studies/s/trials/0/suggest", { name: "x", distribution: SPACE.x })).json.value;
+    expect((await call(two, "POST", "/studies/s/trials/0/suggest", { name: "x", distribution: SPACE.x })).json.value).toBe(x);
+    expect((await call(two, "POST", "/studies/s/trials/0/report", { step: 0, value: 3 })).json).toEqual({ shouldPrune: false });
+    const told = await call(two, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [x] });
+    expect(told.json.trial).toMatchObject({ state: "complete", intermediate: { "0": 3 }, params: { x } });
+    expect((await call(one, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] })).status).toBe(409);
+  });
+
+  it("attaches user attributes to a running trial, any JSON value, and refuses a missing value", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    await call(app, "POST", "/studies/s/trials");
+    expect((await call(app, "POST", "/studies/s/trials/0/user-attrs", { key: "note", value: { epochs: [1, 2], ok: true } })).json).toEqual({
+      userAttrs: { note: { epochs: [1, 2], ok: true } },
+    });
+    await call(app, "POST", "/studies/s/trials/0/user-attrs", { key: "gpu", value: null });
+    const missing = await call(app, "POST", "/studies/s/trials/0/user-attrs", { key: "x" });
+    expect([missing.status, missing.json.error.field]).toEqual([400, "body.value"]);
+    expect((await call(app, "GET", "/studies/s/trials/0")).json.trial.userAttrs).toEqual({ note: { epochs: [1, 2], ok: true }, gpu: null });
+  });
+
+  it("answers whether to prune from the study's pruner", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "p", pruner: { name: "median", options: { nStartupTrials: 2 } }, sampler: { name: "random" } });
+    for (let i = 0; i < 2; i++) {
+      await call(app, "POST", "/studies/p/trials");
+      expect((await call(app, "POST", `/studies/p/trials/${i}/report`, { step: 0, value: 1 })).json.shouldPrune).toBe(false);
+      await call(app, "POST", `/studies/p/trials/${i}/tell`, { state: "complete", values: [1] });
+    }
+    await call(app, "POST", "/studies/p/trials");
+    expect((await call(app, "POST", "/studies/p/trials/2/report", { step: 0, value: 0.5 })).json.shouldPrune).toBe(false);
+    expect((await call(app, "POST", "/studies/p/trials/2/report", { step: 1, value: 0.5 })).json.shouldPrune).toBe(false);
+    await call(app, "POST", "/studies/p/trials");
+    expect((await call(app, "POST", "/studies/p/trials/3/report", { step: 0, value: 50 })).json.shouldPrune).toBe(true);
+    const pruned = await call(app, "POST", "/studies/p/trials/3/tell", { state: "pruned" });
+    expect(pruned.json.trial).toMatchObject({ state: "pruned", values: [50] });
+  });
+
+  it("refuses a tell with the wrong number of values and keeps the trial running; a second tell is 409", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    await call(app, "POST", "/studies/s/trials");
+    const wrong = await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1, 2] });
+    expect([wrong.status, wrong.json.error.field]).toEqual([400, "body.values"]);
+    expect((await call(app, "GET", "/studies/s/trials/0")).json.trial.state).toBe("running");
+    expect((await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [2] })).status).toBe(200);
+    expect((await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [2] })).status).toBe(409);
+    expect((await call(app, "POST", "/studies/s/trials/9/tell", { state: "complete", values: [2] })).status).toBe(404);
+  });
+
+  it("reads trials in pages and incrementally from a sequence number", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    for (let i = 0; i < 7; i++) {
+      await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } });
+      await call(app, "POST", `/studies/s/trials/${i}/tell`, { state: "complete", values: [i] });
+    }
+    const seen: number[] = [];
+    let since = 0;
+    for (;;) {
+      const page = await call(app, "GET", `/studies/s/trials?since=${since}&limit=3`);
+      expectShape(api.TrialPageResponse, page.json);
+      expect(page.json.trials.length).toBeLessThanOrEqual(3);
+      seen.push(...page.json.trials.map((t: { number: number }) => t.number));
+      since = page.json.seq;
+      if (!page.json.more) break;
+    }
+    expect(seen.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect((await call(app, "GET", `/studies/s/trials?since=${since}`)).json).toEqual({ trials: [], seq: since, more: false });
+    await call(app, "POST", "/studies/s/trials");
+    const changed = await call(app, "GET", `/studies/s/trials?since=${since}`);
+    expect(changed.json.trials.map((t: { number: number; state: string }) => [t.number, t.state])).toEqual([[7, "running"]]);
+    for (const bad of ["since=-1", "limit=abc", "limit=1001", "since=1&since=2", "offset=3"]) {
+      const answer = await call(app, "GET", `/studies/s/trials?${bad}`);
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.field).toMatch(/^query\./);
+    }
+  });
+});
+
+describe("HTTP API: heartbeats", () => {
+  it("records a heartbeat for a running trial when the storage keeps them, and refuses one for a finished trial", async () => {
+    const storage = new MemoryStorage();
+    const beats: number[][] = [];
+    Object.assign(storage, { recordHeartbeat: async (ids: readonly number[]) => void beats.push([...ids]) });
+    const { app } = newApp({ storage });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    const asked = (await call(app, "POST", "/studies/s/trials")).json.trial;
+    const beat = await call(app, "POST", "/studies/s/trials/0/heartbeat");
+    expect([beat.status, beat.json]).toEqual([200, { recorded: true }]);
+    expectShape(api.HeartbeatResponse, beat.json);
+    expect(beats).toEqual([[asked.id]]);
+    await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] });
+    expect((await call(app, "POST", "/studies/s/trials/0/heartbeat")).status).toBe(409);
+    expect((await call(app, "POST", "/studies/s/trials/5/heartbeat")).status).toBe(404);
+    expect(beats).toHaveLength(1);
+  });
+
+  it("says nothing was recorded on a storage without heartbeats", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    await call(app, "POST", "/studies/s/trials");
+    expect((await call(app, "POST", "/studies/s/trials/0/heartbeat")).json).toEqual({ recorded: false });
+  });
+});
+
+describe("HTTP API: safety", () => {
+  it("answers 401 without the token or with a wrong one, and 200 with it", async () => {
+    const { app } = newApp({ token: "s3cret-token" });
+    expect((await call(app, "GET", "/studies")).status).toBe(401);
+    const wrong = await call(app, "GET", "/studies", undefined, { authorization: "Bearer s3cret-tokem" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("www-authenticate")).toContain("Bearer");
+    expect((await call(app, "GET", "/studies", undefined, { authorization: "s3cret-token" })).status).toBe(401);
+    expect((await call(app, "GET", "/studies", undefined, { authorization: "Bearer s3cret-token" })).status).toBe(200);
+    expect((await call(app, "POST", "/studies", { name: "x" })).status).toBe(401);
+    expect((await call(app, "GET", "/studies", undefined, { authorization: "Bearer s3cret-token" })).json.studies).toEqual([]);
+  });
+
+  it("gives malformed bodies, wrong types and unknown fields a 400 that names the field", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    await call(app, "POST", "/studies/s/trials");
+    const cases: Array<[string, string, unknown, string]> = [
+      ["POST", "/studies", "{not json", "body"],
+      ["POST", "/studies/s/trials", { space: { x: { type: "float", low: "0", high: 1 } } }, "body.space.x.low"],
+      ["POST", "/studies/s/trials", { space: { x: { type: "gaussian" } } }, "body.space.x.type"],
+      ["POST", "/studies/s/trials", { spaces: {} }, "body.spaces"],
+      ["POST", "/studies/s/trials/0/report", { step: 1.5, value: 1 }, "body.step"],
+      ["POST", "/studies/s/trials/0/report", { step: 1, value: "1" }, "body.value"],
+      ["POST", "/studies/s/trials/0/tell", { state: "done" }, "body.state"],
+      ["POST", "/studies/s/trials/0/tell", { state: "complete", values: [1], extra: true }, "body.extra"],
+      ["POST", "/studies/s/trials/0/suggest", { name: "", distribution: SPACE.x }, "body.name"],
+      ["POST", "/studies/s/trials/x/tell", { state: "failed" }, "path.number"],
+      ["POST", "/studies/s/trials/0/tell", [], "body"],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const answer = await call(app, method, path, body);
+      expect([path, answer.status, answer.json.error.field]).toEqual([path, 400, field]);
+    }
+    const deleteWithBody = await call(app, "DELETE", "/studies/s", { confirm: true });
+    expect([deleteWithBody.status, deleteWithBody.json.error.field]).toEqual([400, "body"]);
+    expect((await call(app, "GET", "/studies/s")).status).toBe(200);
+    const notJson = await call(app, "POST", "/studies", "name=x", { "content-type": "application/x-www-form-urlencoded" });
+    expect(notJson.status).toBe(415);
+    expect((await call(app, "GET", "/studies/s/trials/0")).json.trial.state).toBe("running");
+  });
+
+  it("refuses a body over the limit with 413", async () => {
+    const { app } = newApp({ bodyLimitBytes: 1000 });
+    const answer = await call(app, "POST", "/studies", { name: "big", userAttrs: { pad: "x".repeat(2000) } });
+    expect(answer.status).toBe(413);
+    expect(answer.json.error.field).toBe("body");
+    expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
+  });
+
+  it("answers unknown routes with a JSON 404 and internal errors without a stack trace", async () => {
+    const storage = new MemoryStorage();
+    const logged: string[] = [];
+    const app = createServerApp({ storage, logError: (m) => logged.push(m) });
+    for (const [method, path] of [["GET", "/nothing"], ["PUT", "/studies"], ["GET", "/api/v2/studies"]] as const) {
+      const response = await app.request(path.startsWith("/api") ? path : `/api/v1${path}`, { method });
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as { error: { status: number } }).error.status).toBe(404);
+    }
+    storage.getStudy = () => Promise.reject(new StorageBusyError("sqlite:/secret/path.db stayed locked for 60 s"));
+    const busy = await call(app, "GET", "/studies/any");
+    expect([busy.status, busy.json.error.message]).toEqual([503, "the storage is busy; retry later"]);
+    storage.listStudies = () => Promise.reject(new Error("disk on fire at /secret/path.db"));
+    const broken = await call(app, "GET", "/studies");
+    expect(broken.status).toBe(500);
+    expect(broken.text).not.toContain("fire");
+    expect(broken.text).not.toMatch(/\bat \S+:\d+/);
+    expect(logged.join("\n")).toContain("disk on fire");
+  });
+
+  it("sends no CORS headers unless origins are allowed", async () => {
+    const closed = newApp().app;
+    const shut = await closed.request("/api/v1/studies", { headers: { origin: "https://evil.example" } });
+    expect(shut.headers.get("access-control-allow-origin")).toBeNull();
+    const open = newApp({ corsOrigins: ["https://dash.example"] }).app;
+    const allowed = await open.request("/api/v1/studies", { headers: { origin: "https://dash.example" } });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://dash.example");
+    const other = await open.request("/api/v1/studies", { headers: { origin: "https://evil.example" } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("HTTP API: OpenAPI document", () => {
+  it("lists every route with schemas generated from the request validators", async () => {
+    const { app } = newApp();
+    const doc = (await call(app, "GET", "/openapi.json")).json;
+    expect(doc.openapi).toBe("3.1.0");
+    const registered = app.routes
+      .filter((r) => r.path.startsWith("/api/v1/"))
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`)
+      .sort();
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`))
+      .sort();
+    expect(documented).toEqual(registered);
+    expect(documented.length).toBeGreaterThanOrEqual(11);
+
+    const create = doc.paths["/api/v1/studies"].post;
+    const schema = create.requestBody.content["application/json"].schema;
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(["name"]);
+    expect(schema.properties.direction.enum).toEqual(["minimize", "maximize"]);
+    const askSpace = doc.paths["/api/v1/studies/{study}/trials"].post.requestBody.content["application/json"].schema.properties.space;
+    const variants = askSpace.additionalProperties.oneOf ?? askSpace.additionalProperties.anyOf;
+    expect(variants.map((v: { properties: { type: { const: string } } }) => v.properties.type.const)).toEqual(["float", "int", "categorical"]);
+    const trialsGet = doc.paths["/api/v1/studies/{study}/trials"].get;
+    expect(trialsGet.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(["path:study", "query:since", "query:limit"]);
+    expect(JSON.stringify(doc)).not.toContain("$defs");
+  });
+});

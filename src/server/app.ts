@@ -1,0 +1,620 @@
+/**
+ * The HTTP API of `sextant serve`: versioned JSON routes over one storage, driving the same
+ * `Study` engine as the library and the CLI. Each route is declared once, with zod schemas for
+ * its path, query and body; the same declaration validates requests and writes the OpenAPI
+ * document.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { z } from "zod";
+import { type Pruner, createPrunerByName } from "../pruners/index.js";
+import { type Sampler, SamplerExhaustedError, createSamplerByName } from "../samplers/index.js";
+import {
+  type Distribution,
+  type FrozenTrial,
+  type JsonValue,
+  InvalidDistributionError,
+  validateDistribution,
+} from "../space/index.js";
+import {
+  DuplicateStudyError,
+  ParamConflictError,
+  type Storage,
+  StorageBusyError,
+  type StudyRecord,
+  StudyNotFoundError,
+  TrialNotRunningError,
+  summarizeStudy,
+} from "../storage/index.js";
+import { ParameterConflictError, Study, type TellResult, type Trial, TrialNumberNotFoundError } from "../study/index.js";
+import { type RouteDoc, openApiDocument } from "./openapi.js";
+import * as api from "./schemas.js";
+
+/** Where every route lives; a future `/api/v2` can sit beside it. */
+export const API_PREFIX = "/api/v1";
+
+/** Request bodies larger than this are refused with 413 unless `bodyLimitBytes` says otherwise. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface ServerAppOptions {
+  /** The storage every request reads and writes; the caller opens and closes it. */
+  readonly storage: Storage;
+  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** Origins allowed to call the API from a browser. CORS is off when this is empty or absent. */
+  readonly corsOrigins?: readonly string[];
+  readonly bodyLimitBytes?: number;
+  /** Where unexpected errors (with stacks) are written; clients only ever see "internal error". */
+  readonly logError?: (message: string) => void;
+}
+
+/** How a sampler or pruner is named in requests and kept on the study. */
+type NamedSpec = {
+  name: string;
+  options: Record<string, string | number | boolean>;
+};
+
+/** System attributes under which a study keeps what any server process needs to rebuild its sampler and pruner. */
+const SAMPLER_ATTR = "server:sampler";
+const PRUNER_ATTR = "server:pruner";
+const SPACE_ATTR = "server:space";
+
+/** The storage method that lets a reaper tell live trials from abandoned ones (see the Storage contract). */
+interface HeartbeatRecorder {
+  recordHeartbeat(trialIds: readonly number[]): Promise<void>;
+}
+
+/** An answer other than success, with the request field at fault when there is one. */
+export class HttpError extends Error {
+  override name = "HttpError";
+  constructor(
+    readonly status: 400 | 401 | 404 | 409 | 413 | 415 | 500 | 503,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+interface Route<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodType | undefined> extends RouteDoc {
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  /** A missing body counts as `{}` (for routes whose every body field is optional). */
+  readonly bodyMayBeEmpty?: boolean;
+  handle(input: { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B> }): Promise<unknown>;
+}
+
+// Keeps each route's handler typed by its own schemas while the table holds them all.
+function route<P extends z.ZodObject | undefined = undefined, Q extends z.ZodObject | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+  spec: Route<P, Q, B>,
+): Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined> {
+  return spec as unknown as Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined>;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Compares in time that depends on neither the token's content nor its length. */
+function tokensMatch(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** `path.study`, `body.space.lr.low`, `body.extra` (for an unknown key). */
+function describeIssue(where: string, issue: z.core.$ZodIssue): { field: string; message: string } {
+  const path = [where, ...issue.path.map(String)];
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys;
+    return { field: [...path, keys[0]!].join("."), message: `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((k) => JSON.stringify(k)).join(", ")}` };
+  }
+  return { field: path.join("."), message: issue.message };
+}
+
+function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const { field, message } = describeIssue(where, result.error.issues[0]!);
+  throw new HttpError(400, `${field}: ${message}`, field);
+}
+
+function trialJson(trial: FrozenTrial): z.output<typeof api.TrialJson> {
+  return {
+    id: trial.id,
+    number: trial.number,
+    state: trial.state,
+    params: { ...trial.params },
+    distributions: { ...trial.distributions } as Record<string, z.output<typeof api.Distribution>>,
+    values: trial.values ? [...trial.values] : null,
+    intermediate: Object.fromEntries(Object.entries(trial.intermediate)),
+    userAttrs: { ...trial.userAttrs },
+    systemAttrs: { ...trial.systemAttrs },
+    startedAt: trial.startedAt,
+    finishedAt: trial.finishedAt,
+    seq: trial.seq,
+  };
+}
+
+/** The sampler or pruner a study was created with: the server's own record, else `sextant tune`'s, else the default. */
+function storedSpec(record: StudyRecord, attr: string, cliKey: "sampler" | "pruner", fallback: string): NamedSpec {
+  const cliConfig = record.systemAttrs["cli:config"] as { sampler?: unknown; pruner?: unknown } | undefined;
+  const stored = (record.systemAttrs[attr] ?? cliConfig?.[cliKey]) as Partial<NamedSpec> | undefined;
+  if (stored && typeof stored.name === "string") {
+    const options = stored.options && typeof stored.options === "object" ? stored.options : {};
+    return { name: stored.name, options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as NamedSpec["options"] };
+  }
+  return { name: fallback, options: {} };
+}
+
+function storedSpace(record: StudyRecord): Record<string, Distribution> | undefined {
+  const cliConfig = record.systemAttrs["cli:config"] as { space?: unknown } | undefined;
+  return (record.systemAttrs[SPACE_ATTR] ?? cliConfig?.space) as Record<string, Distribution> | undefined;
+}
+
+function buildSampler(spec: NamedSpec, space: Record<string, Distribution> | undefined): Sampler {
+  return createSamplerByName(spec.name, spec.options, space ? { searchSpace: space } : {});
+}
+
+function studyJson(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values">>): z.output<typeof api.StudyJson> {
+  const summary = summarizeStudy(record, trials);
+  return {
+    id: record.id,
+    name: record.name,
+    directions: [...record.directions],
+    userAttrs: { ...record.userAttrs },
+    createdAt: record.createdAt,
+    // System attributes stay on the server: `sextant tune` keeps the command's environment there.
+    sampler: storedSpec(record, SAMPLER_ATTR, "sampler", "auto"),
+    pruner: storedSpec(record, PRUNER_ATTR, "pruner", "none"),
+    trialCounts: { ...summary.trialCounts },
+    bestValue: summary.bestValue,
+  };
+}
+
+function validateSpace(space: Record<string, Distribution>, field: string): Record<string, Distribution> {
+  const out: Record<string, Distribution> = {};
+  for (const [name, distribution] of Object.entries(space)) {
+    try {
+      out[name] = validateDistribution(distribution, name);
+    } catch (error) {
+      throw new HttpError(400, `${field}.${name}: ${(error as Error).message}`, `${field}.${name}`);
+    }
+  }
+  return out;
+}
+
+/** Maps the engine's errors to answers; anything else is a bug, and only its existence reaches the client. */
+function httpErrorOf(error: unknown): HttpError | null {
+  if (error instanceof HttpError) return error;
+  if (error instanceof StudyNotFoundError || error instanceof TrialNumberNotFoundError) return new HttpError(404, error.message);
+  if (error instanceof DuplicateStudyError) return new HttpError(409, error.message, "body.name");
+  if (error instanceof TrialNotRunningError) return new HttpError(409, error.message);
+  if (error instanceof ParameterConflictError || error instanceof ParamConflictError) return new HttpError(409, error.message, "body.distribution");
+  if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message);
+  if (error instanceof InvalidDistributionError) return new HttpError(400, error.message);
+  // Other processes held the database locked for longer than the storage waits: worth retrying later.
+  if (error instanceof StorageBusyError) return new HttpError(503, "the storage is busy; retry later");
+  return null;
+}
+
+/**
+ * Builds the API as a Hono app over an open storage. `startServer` (in `./serve.ts`) binds it to
+ * a socket; tests call `app.request()` on it directly.
+ *
+ * @example
+ * const app = createServerApp({ storage: new MemoryStorage() });
+ * const answer = await app.request("/api/v1/studies", { method: "POST", body: JSON.stringify({ name: "demo" }), headers: { "content-type": "application/json" } });
+ */
+export function createServerApp(options: ServerAppOptions): Hono {
+  const { storage } = options;
+  const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const studies = new Map<string, { id: number; study: Promise<Study> }>();
+  const version = packageVersion();
+
+  /** The study object for a name, rebuilt (sampler and pruner from storage) when it is new to this process or was re-created. */
+  async function openStudy(name: string): Promise<{ study: Study; record: StudyRecord }> {
+    const record = await storage.getStudy(name);
+    if (!record) throw new HttpError(404, `no study named "${name}"`, "path.study");
+    const cached = studies.get(name);
+    if (cached && cached.id === record.id) return { study: await cached.study, record };
+    const building = (async () => {
+      let sampler: Sampler;
+      let pruner: Pruner;
+      try {
+        sampler = buildSampler(storedSpec(record, SAMPLER_ATTR, "sampler", "auto"), storedSpace(record));
+        pruner = createPrunerByName(...specArgs(storedSpec(record, PRUNER_ATTR, "pruner", "none")));
+      } catch (error) {
+        throw new HttpError(409, `study "${name}" has a sampler or pruner this server cannot rebuild: ${(error as Error).message}`);
+      }
+      const study = new Study(storage, record, sampler, pruner);
+      await study.refresh();
+      return study;
+    })();
+    studies.set(name, { id: record.id, study: building });
+    building.catch(() => {
+      if (studies.get(name)?.study === building) studies.delete(name);
+    });
+    return { study: await building, record };
+  }
+
+  async function openTrial(studyName: string, number: string) {
+    const { study } = await openStudy(studyName);
+    const trial = await study.resumeTrial(Number(number));
+    return { study, trial };
+  }
+
+  /** Changes a running trial and answers once the change is stored, so any server reading it next sees it. */
+  async function writeTrial<T>(params: { study: string; number: string }, change: (trial: Trial) => T): Promise<T> {
+    const { study, trial } = await openTrial(params.study, params.number);
+    const answer = change(trial);
+    await study.flushTrial(trial);
+    return answer;
+  }
+
+  const routes = [
+    route({
+      method: "get",
+      path: "/health",
+      summary: "Whether the server is up, and its version",
+      status: 200,
+      response: api.HealthResponse,
+      handle: async () => ({ status: "ok", version }),
+    }),
+    route({
+      method: "get",
+      path: "/studies",
+      summary: "List studies with their trial counts by state and best value",
+      status: 200,
+      response: api.StudyListResponse,
+      handle: async () => {
+        const summaries = await storage.listStudies();
+        return { studies: summaries.map((s) => ({ ...studyJson(s, []), trialCounts: { ...s.trialCounts }, bestValue: s.bestValue })) };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/studies",
+      summary: "Create a study (with loadIfExists: or answer the existing one)",
+      body: api.CreateStudyBody,
+      status: 201,
+      response: api.StudyResponse,
+      handle: async ({ body }) => {
+        if (body.direction !== undefined && body.directions !== undefined) {
+          throw new HttpError(400, "body.directions: give either direction or directions, not both", "body.directions");
+        }
+        const directions = body.directions ?? [body.direction ?? "minimize"];
+        const space = body.space ? validateSpace(body.space as Record<string, Distribution>, "body.space") : undefined;
+        const samplerSpec: NamedSpec = { name: body.sampler?.name ?? "auto", options: body.sampler?.options ?? {} };
+        const prunerSpec: NamedSpec = { name: body.pruner?.name ?? "none", options: body.pruner?.options ?? {} };
+        let sampler: Sampler;
+        try {
+          sampler = buildSampler(samplerSpec, space);
+        } catch (error) {
+          throw new HttpError(400, `body.sampler: ${(error as Error).message}`, "body.sampler");
+        }
+        try {
+          createPrunerByName(...specArgs(prunerSpec));
+        } catch (error) {
+          throw new HttpError(400, `body.pruner: ${(error as Error).message}`, "body.pruner");
+        }
+        const existing = async (): Promise<StudyRecord | null> => {
+          const record = await storage.getStudy(body.name);
+          if (record && !body.loadIfExists) throw new DuplicateStudyError(body.name);
+          if (record && record.directions.join() !== directions.join()) {
+            throw new HttpError(409, `study "${body.name}" exists with directions [${record.directions.join(", ")}]`, "body.directions");
+          }
+          return record;
+        };
+        let record = await existing();
+        if (!record) {
+          try {
+            record = await storage.createStudy(body.name, directions, {
+              userAttrs: (body.userAttrs ?? {}) as Record<string, JsonValue>,
+              systemAttrs: {
+                sampler: sampler.name,
+                [SAMPLER_ATTR]: samplerSpec,
+                [PRUNER_ATTR]: prunerSpec,
+                ...(space ? { [SPACE_ATTR]: space as unknown as JsonValue } : {}),
+              },
+            });
+          } catch (error) {
+            // Another client may have created it between our read and our write.
+            if (!(error instanceof DuplicateStudyError)) throw error;
+            record = await existing();
+            if (!record) throw error;
+          }
+        }
+        const { study } = await openStudy(record.name);
+        return { study: studyJson(record, study.trials.filter((t) => t.id >= 0)) };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}",
+      summary: "One study's summary and its best trial",
+      params: api.StudyPath,
+      status: 200,
+      response: api.StudyDetailResponse,
+      handle: async ({ params }) => {
+        const { study, record } = await openStudy(params.study);
+        await study.refresh();
+        const best = study.directions.length === 1 ? study.bestTrial : undefined;
+        return { study: studyJson(record, study.trials.filter((t) => t.id >= 0)), bestTrial: best ? trialJson(best) : null };
+      },
+    }),
+    route({
+      method: "delete",
+      path: "/studies/{study}",
+      summary: "Delete a study and its trials",
+      params: api.StudyPath,
+      status: 200,
+      response: api.DeletedResponse,
+      handle: async ({ params }) => {
+        studies.delete(params.study);
+        if (!(await storage.deleteStudy(params.study))) throw new HttpError(404, `no study named "${params.study}"`, "path.study");
+        return { deleted: true };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/studies/{study}/trials",
+      summary: "Ask for a trial: the server samples the given space, or nothing yet for define-by-run",
+      params: api.StudyPath,
+      body: api.AskBody,
+      bodyMayBeEmpty: true,
+      status: 201,
+      response: api.TrialResponse,
+      handle: async ({ params, body }) => {
+        const space = body.space ? validateSpace(body.space as Record<string, Distribution>, "body.space") : {};
+        const { study } = await openStudy(params.study);
+        const trial = await study.ask(space);
+        await study.flushTrial(trial);
+        // The stored record, so that `seq` and the attributes are what later reads will show.
+        const stored = await storage.getTrial(trial.id);
+        return { trial: trialJson(stored ?? { ...trial.toFrozen(), state: "running" }) };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/trials",
+      summary: "Trials changed after `since`, oldest change first, at most `limit` of them",
+      params: api.StudyPath,
+      query: api.TrialsQuery,
+      status: 200,
+      response: api.TrialPageResponse,
+      handle: async ({ params, query }) => {
+        const record = await storage.getStudy(params.study);
+        if (!record) throw new HttpError(404, `no study named "${params.study}"`, "path.study");
+        const limit = query.limit !== undefined ? Number(query.limit) : 100;
+        const changes = await storage.trialsSince(record.id, query.since !== undefined ? Number(query.since) : 0);
+        // Each change stamps its trial with a fresh seq, so ordering by seq gives a cursor that never skips one.
+        const ordered = [...changes.trials].sort((a, b) => a.seq - b.seq);
+        const more = ordered.length > limit;
+        const page = more ? ordered.slice(0, limit) : ordered;
+        return { trials: page.map(trialJson), seq: more ? page[page.length - 1]!.seq : changes.seq, more };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/trials/{number}",
+      summary: "One trial by number",
+      params: api.TrialPath,
+      status: 200,
+      response: api.TrialResponse,
+      handle: async ({ params }) => {
+        const { study } = await openStudy(params.study);
+        await study.refresh();
+        const trial = study.trials[Number(params.number)];
+        if (!trial || trial.id < 0) throw new TrialNumberNotFoundError(study.name, Number(params.number));
+        return { trial: trialJson(trial) };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/studies/{study}/trials/{number}/suggest",
+      summary: "Suggest one parameter of a running trial (define-by-run); the same name and distribution give the same value",
+      params: api.TrialPath,
+      body: api.SuggestBody,
+      status: 200,
+      response: api.SuggestResponse,
+      handle: async ({ params, body }) => {
+        const distribution = validateSpace({ [body.name]: body.distribution as Distribution }, "body.distribution")[body.name]!;
+        return writeTrial(params, (trial) => ({ value: trial.suggest(body.name, distribution) }));
+      },
+    }),
+    route({
+      method: "post",
+      path: "/studies/{study}/trials/{number}/report",
+      summary: "Report an intermediate value; the answer says whether the pruner would stop the trial",
+      params: api.TrialPath,
+      body: api.ReportBody,
+      status: 200,
+      response: api.ReportResponse,
+      handle: async ({ params, body }) => {
+        return writeTrial(params, (trial) => {
+          trial.reportIntermediate(body.value, body.step);
+          return { shouldPrune: trial.shouldPrune() };
+        });
+      },
+    }),
+    route({
+      method: "post",
+      path: "/studies/{study}/trials/{number}/user-attrs",
+      summary: "Attach a JSON value to a running trial under a key (Optuna's trial.set_user_attr)",
+      params: api.TrialPath,
+      body: api.UserAttrBody,
+      status: 200,
+      response: api.UserAttrsResponse,
+      handle: async ({ params, body }) => {
+        return writeTrial(params, (trial) => {
+          trial.setUserAttr(body.key, body.value as JsonValue);
+          return { userAttrs: { ...trial.userAttrs } };
+        });
+      },
+    }),
+    route({
+      method: "post",
+      path: "/studies/{study}/trials/{number}/heartbeat",
+      summary: "Say that the client running this trial is alive; send one every few seconds while the objective runs",
+      params: api.TrialPath,
+      status: 200,
+      response: api.HeartbeatResponse,
+      handle: async ({ params }) => {
+        const { trial } = await openTrial(params.study, params.number);
+        // Storages without heartbeats keep running trials until they are told; there is nothing to record.
+        const recordHeartbeat = (storage as Partial<HeartbeatRecorder>).recordHeartbeat;
+        if (!recordHeartbeat) return { recorded: false };
+        await recordHeartbeat.call(storage, [trial.id]);
+        return { recorded: true };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/studies/{study}/trials/{number}/tell",
+      summary: "Finish a running trial: complete with its values, pruned, or failed with a reason",
+      params: api.TrialPath,
+      body: api.TellBody,
+      status: 200,
+      response: api.TrialResponse,
+      handle: async ({ params, body }) => {
+        const { study, trial } = await openTrial(params.study, params.number);
+        if (body.state === "complete" && body.values.length !== study.directions.length) {
+          throw new HttpError(400, `body.values: the study has ${study.directions.length} objective(s), got ${body.values.length} value(s)`, "body.values");
+        }
+        if (trial.finished) throw new HttpError(409, `trial ${trial.number} has already been told`);
+        let result: TellResult;
+        if (body.state === "complete") result = { state: "complete", values: body.values };
+        else if (body.state === "pruned") result = body.values ? { state: "pruned", values: body.values } : { state: "pruned" };
+        else result = body.reason !== undefined ? { state: "failed", reason: body.reason } : { state: "failed" };
+        return { trial: trialJson(await study.tell(trial, result)) };
+      },
+    }),
+  ];
+
+  let document: Record<string, unknown> | null = null;
+  const openApiRoute: (typeof routes)[number] = route({
+    method: "get",
+    path: "/openapi.json",
+    summary: "This document",
+    status: 200,
+    response: api.OpenApiResponse,
+    handle: async (): Promise<unknown> => (document ??= openApiDocument([...routes, openApiRoute], API_PREFIX, version, api.ErrorResponse)),
+  });
+  routes.push(openApiRoute);
+
+  const app = new Hono();
+  const errorAnswer = (c: Context, error: HttpError) =>
+    c.json({ error: { status: error.status, message: error.message, ...(error.field ? { field: error.field } : {}) } }, error.status);
+
+  const origins = options.corsOrigins ?? [];
+  if (origins.length > 0) app.use(`${API_PREFIX}/*`, cors({ origin: [...origins], allowHeaders: ["Authorization", "Content-Type"] }));
+  if (options.token !== undefined) {
+    const expected = options.token;
+    app.use("*", async (c, next) => {
+      const header = c.req.header("authorization") ?? "";
+      const given = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
+      if (!tokensMatch(given, expected)) {
+        c.header("WWW-Authenticate", 'Bearer realm="sextant"');
+        return errorAnswer(c, new HttpError(401, "missing or wrong token (send Authorization: Bearer <token>)", "header.authorization"));
+      }
+      await next();
+    });
+  }
+  const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: limit,
+      onError: async (c) => {
+        // A client still sending when the answer comes sees a reset, not the 413: read (and drop) a bounded rest first.
+        await discardBody(c.req.raw, limit * 16);
+        return errorAnswer(c, new HttpError(413, `the request body is larger than ${limit} bytes`, "body"));
+      },
+    }),
+  );
+
+  for (const spec of routes) {
+    const honoPath = `${API_PREFIX}${spec.path.replace(/\{(\w+)\}/g, ":$1")}`;
+    app.on(spec.method.toUpperCase(), honoPath, async (c) => {
+      const params = spec.params ? parseOrThrow(spec.params, c.req.param(), "path") : undefined;
+      const queries = c.req.queries();
+      for (const [key, values] of Object.entries(queries)) {
+        if (values.length > 1) throw new HttpError(400, `query.${key}: given ${values.length} times`, `query.${key}`);
+      }
+      const query = spec.query
+        ? parseOrThrow(spec.query, c.req.query(), "query")
+        : Object.keys(queries).length > 0
+          ? (() => {
+              const key = Object.keys(queries)[0]!;
+              throw new HttpError(400, `query.${key}: unknown field "${key}"`, `query.${key}`);
+            })()
+          : undefined;
+      let body: unknown;
+      if (spec.body) body = parseOrThrow(spec.body, await readJsonBody(c, spec.bodyMayBeEmpty ?? false), "body");
+      else if (spec.method !== "get" && (await c.req.text()).trim() !== "") throw new HttpError(400, "body: this route takes no body", "body");
+      const answer = await spec.handle({ params, query, body } as never);
+      return c.json(answer as object, spec.status as 200);
+    });
+  }
+
+  app.notFound((c) => errorAnswer(c, new HttpError(404, `no route ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  app.onError((error, c) => {
+    const known = httpErrorOf(error);
+    if (known) return errorAnswer(c, known);
+    logError(`sextant serve: internal error on ${c.req.method} ${new URL(c.req.url).pathname}: ${error.stack ?? String(error)}`);
+    return errorAnswer(c, new HttpError(500, "internal error (logged by the server)"));
+  });
+  return app;
+}
+
+function specArgs(spec: NamedSpec): [string, NamedSpec["options"]] {
+  return [spec.name, spec.options];
+}
+
+async function discardBody(request: Request, maxBytes: number): Promise<void> {
+  const body = request.body;
+  if (!body || body.locked) return;
+  const reader = body.getReader();
+  let seen = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+      if (seen > maxBytes) {
+        await reader.cancel();
+        return;
+      }
+    }
+  } catch {
+    // The client gave up; there is nobody left to answer.
+  }
+}
+
+async function readJsonBody(c: Context, mayBeEmpty: boolean): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") {
+    if (mayBeEmpty) return {};
+    throw new HttpError(400, "body: a JSON object is required", "body");
+  }
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new HttpError(415, `body: send JSON with Content-Type: application/json (got ${type ? JSON.stringify(type) : "none"})`, "header.content-type");
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, `body: not valid JSON (${(error as Error).message})`, "body");
+  }
+}

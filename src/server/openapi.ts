@@ -1,0 +1,92 @@
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas of the route table. OpenAPI 3.1 uses
+ * JSON Schema 2020-12, which is what `z.toJSONSchema` writes, so no conversion is needed.
+ */
+import { z } from "zod";
+
+/** What the document needs to know about one route. */
+export interface RouteDoc {
+  readonly method: "get" | "post" | "delete";
+  /** OpenAPI-style path below the API prefix, e.g. `/studies/{study}`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  readonly body?: z.ZodType;
+  /** The answer on success: status and schema. */
+  readonly status: number;
+  readonly response: z.ZodType;
+}
+
+/**
+ * A standalone JSON Schema for one zod schema. A schema with `$defs` (recursion) would point into
+ * the wrong document once embedded, so it is refused here rather than published broken.
+ */
+export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const generated = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
+  delete generated.$schema;
+  if ("$defs" in generated) throw new Error("API schemas must not be recursive: they are embedded in the OpenAPI document");
+  return generated;
+}
+
+function parametersOf(schema: z.ZodObject | undefined, where: "path" | "query"): object[] {
+  if (!schema) return [];
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const fieldSchema = field as z.ZodType;
+    const optional = fieldSchema.safeParse(undefined).success;
+    const generated = jsonSchemaOf(fieldSchema, "input");
+    const { description, ...rest } = generated;
+    return {
+      name,
+      in: where,
+      required: where === "path" || !optional,
+      ...(typeof description === "string" ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+/**
+ * Builds the OpenAPI document for `routes`, mounted under `prefix`.
+ *
+ * @example
+ * const doc = openApiDocument(routes, "/api/v1", "0.1.0");
+ * doc.paths["/api/v1/studies"].get.summary // "List studies"
+ */
+export function openApiDocument(routes: readonly RouteDoc[], prefix: string, version: string, errorSchema: z.ZodType): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const error = { description: "an error; `field` names the request field at fault", content: { "application/json": { schema: jsonSchemaOf(errorSchema, "output") } } };
+  for (const route of routes) {
+    const operation: Record<string, unknown> = {
+      summary: route.summary,
+      operationId: `${route.method}${route.path.replace(/\{(\w+)\}/g, "By_$1").replace(/[^A-Za-z0-9_]+(\w)?/g, (_, c: string | undefined) => (c ?? "").toUpperCase())}`,
+      parameters: [...parametersOf(route.params, "path"), ...parametersOf(route.query, "query")],
+      responses: {
+        [String(route.status)]: { description: "success", content: { "application/json": { schema: jsonSchemaOf(route.response, "output") } } },
+        "400": error,
+        "401": error,
+        "404": error,
+        "409": error,
+        "413": error,
+        "503": error,
+      },
+      security: [{ bearer: [] }, {}],
+    };
+    if (route.body) {
+      operation.requestBody = { required: true, content: { "application/json": { schema: jsonSchemaOf(route.body, "input") } } };
+    }
+    (paths[`${prefix}${route.path}`] ??= {})[route.method] = operation;
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Sextant",
+      version,
+      description: "Ask for trials, report and tell results, and read studies of a Sextant storage. Generated from the server's request schemas.",
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "the server's --token (required when it has one)" } },
+    },
+    paths,
+  };
+}

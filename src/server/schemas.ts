@@ -1,0 +1,174 @@
+/**
+ * The HTTP API's request and response shapes, as zod schemas. Requests are validated with them
+ * and the OpenAPI document is generated from them, so the two cannot drift apart.
+ */
+import { z } from "zod";
+
+/** Study names travel in URL paths; keep them printable and bounded. */
+export const StudyName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\u0000-\u001f/]+$/, "must not contain '/' or control characters");
+
+export const Direction = z.enum(["minimize", "maximize"]);
+
+/** A key that JSON.parse keeps as data but an object literal would take as its prototype. */
+const notProto = (key: string) => key !== "__proto__";
+
+const Key = z.string().min(1).max(200).refine(notProto, "must not be __proto__");
+
+const ParamName = Key;
+
+const FloatDistribution = z.strictObject({
+  type: z.literal("float"),
+  low: z.number(),
+  high: z.number(),
+  log: z.boolean().optional(),
+  step: z.number().positive().optional(),
+});
+
+const IntDistribution = z.strictObject({
+  type: z.literal("int"),
+  low: z.number().int(),
+  high: z.number().int(),
+  log: z.boolean().optional(),
+  step: z.number().int().positive().optional(),
+});
+
+export const CategoricalChoice = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+const CategoricalDistribution = z.strictObject({
+  type: z.literal("categorical"),
+  choices: z.array(CategoricalChoice).min(1).max(10_000),
+});
+
+/** The same plain data as `Distribution` in `src/space`; `validateDistribution` then checks its meaning. */
+export const Distribution = z.discriminatedUnion("type", [FloatDistribution, IntDistribution, CategoricalDistribution]);
+
+export const SearchSpace = z.record(ParamName, Distribution);
+
+/** Values of a request body came from `JSON.parse`, so any value is already JSON. */
+const Attributes = z.record(Key, z.unknown());
+
+const OptionValue = z.union([z.string(), z.number(), z.boolean()]);
+
+const SamplerSpec = z.strictObject({
+  name: z.string().min(1).max(100),
+  options: z.record(Key, OptionValue).optional(),
+});
+
+export const CreateStudyBody = z.strictObject({
+  name: StudyName,
+  direction: Direction.optional(),
+  directions: z.array(Direction).min(1).max(16).optional(),
+  sampler: SamplerSpec.optional().describe('by name, as the CLI takes it: {"name": "tpe", "options": {"seed": 1}} (default "auto")'),
+  pruner: SamplerSpec.optional().describe('by name: {"name": "median", "options": {...}} (default "none")'),
+  space: SearchSpace.optional().describe("the search space, for samplers that need it up front (grid)"),
+  userAttrs: Attributes.optional(),
+  loadIfExists: z.boolean().optional().describe("answer with the existing study instead of 409 if the name is taken (its settings are kept)"),
+});
+
+export const AskBody = z.strictObject({
+  space: SearchSpace.optional().describe("parameters to sample right away (define-and-run); leave out to suggest them one at a time"),
+});
+
+export const SuggestBody = z.strictObject({
+  name: ParamName,
+  distribution: Distribution,
+});
+
+export const UserAttrBody = z.strictObject({
+  key: Key,
+  value: z.unknown().refine((v) => v !== undefined, "required: any JSON value").describe("any JSON value"),
+});
+
+export const ReportBody = z.strictObject({
+  step: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  value: z.number(),
+});
+
+export const TellBody = z.discriminatedUnion("state", [
+  z.strictObject({ state: z.literal("complete"), values: z.array(z.number()).min(1).max(16) }),
+  z.strictObject({ state: z.literal("pruned"), values: z.array(z.number()).min(1).max(16).optional() }),
+  z.strictObject({ state: z.literal("failed"), reason: z.string().max(10_000).optional() }),
+]);
+
+export const StudyPath = z.strictObject({ study: StudyName });
+
+/** Trial numbers are small non-negative integers; anything else is not a trial. */
+const TrialNumber = z.string().regex(/^\d{1,9}$/, "must be a trial number (a non-negative integer)");
+
+export const TrialPath = z.strictObject({ study: StudyName, number: TrialNumber });
+
+const Count = (max: number) => z.string().regex(/^\d{1,15}$/, "must be a non-negative integer").refine((s) => Number(s) <= max, `must be at most ${max}`);
+
+export const TrialsQuery = z.strictObject({
+  since: Count(Number.MAX_SAFE_INTEGER).optional().describe("only trials changed after this sequence number (the `seq` of an earlier answer)"),
+  limit: Count(1000).optional().describe("at most this many trials (default 100, at most 1000)"),
+});
+
+// ---- responses (documented; the route tests check real answers against them) ----
+
+const TrialState = z.enum(["waiting", "running", "complete", "pruned", "failed"]);
+
+export const TrialJson = z.strictObject({
+  id: z.number().int(),
+  number: z.number().int(),
+  state: TrialState,
+  params: z.record(z.string(), CategoricalChoice),
+  distributions: z.record(z.string(), Distribution),
+  values: z.array(z.number()).nullable(),
+  intermediate: z.record(z.string(), z.number()),
+  userAttrs: Attributes,
+  systemAttrs: Attributes,
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  seq: z.number().int(),
+});
+
+const NamedSpec = z.strictObject({ name: z.string(), options: z.record(z.string(), OptionValue) });
+
+export const StudyJson = z.strictObject({
+  id: z.number().int(),
+  name: z.string(),
+  directions: z.array(Direction),
+  userAttrs: Attributes,
+  createdAt: z.number(),
+  sampler: NamedSpec,
+  pruner: NamedSpec,
+  trialCounts: z.strictObject({
+    waiting: z.number().int(),
+    running: z.number().int(),
+    complete: z.number().int(),
+    pruned: z.number().int(),
+    failed: z.number().int(),
+  }),
+  bestValue: z.number().nullable(),
+});
+
+export const StudyListResponse = z.strictObject({ studies: z.array(StudyJson) });
+export const StudyResponse = z.strictObject({ study: StudyJson });
+export const StudyDetailResponse = z.strictObject({ study: StudyJson, bestTrial: TrialJson.nullable() });
+export const DeletedResponse = z.strictObject({ deleted: z.literal(true) });
+export const TrialResponse = z.strictObject({ trial: TrialJson });
+export const TrialPageResponse = z.strictObject({
+  trials: z.array(TrialJson).describe("changed trials, oldest change first"),
+  seq: z.number().int().describe("pass as `since` to read what changed after this page"),
+  more: z.boolean().describe("whether more changes are waiting beyond `limit`"),
+});
+export const SuggestResponse = z.strictObject({ value: CategoricalChoice });
+export const UserAttrsResponse = z.strictObject({ userAttrs: Attributes });
+export const HeartbeatResponse = z.strictObject({
+  recorded: z.boolean().describe("false when the storage keeps no heartbeats (its running trials are never reaped)"),
+});
+export const ReportResponse = z.strictObject({ shouldPrune: z.boolean() });
+export const OpenApiResponse = z.looseObject({ openapi: z.string(), info: z.record(z.string(), z.unknown()), paths: z.record(z.string(), z.unknown()) });
+export const HealthResponse = z.strictObject({ status: z.literal("ok"), version: z.string() });
+export const ErrorResponse = z.strictObject({
+  error: z.strictObject({
+    status: z.number().int(),
+    message: z.string(),
+    field: z.string().optional().describe("the request field at fault, e.g. body.space.lr.low"),
+  }),
+});

@@ -1,0 +1,93 @@
+import type { AddressInfo } from "node:net";
+import { isIPv4, isIPv6 } from "node:net";
+import { serve } from "@hono/node-server";
+import { type Storage, openStorage } from "../storage/index.js";
+import { type ServerAppOptions, createServerApp } from "./app.js";
+
+/** Refused before binding: a non-loopback address without a token, or a bad port. */
+export class ServerConfigError extends Error {
+  override name = "ServerConfigError";
+}
+
+export interface StartServerOptions extends Omit<ServerAppOptions, "storage"> {
+  /** A storage URL (opened here and closed by `close()`) or an open storage (left open). */
+  readonly storage: string | Storage;
+  /** Address to bind (default 127.0.0.1). Anything but loopback requires `token`. */
+  readonly host?: string;
+  /** Port (default 8080; 0 picks a free one, see `RunningServer.port`). */
+  readonly port?: number;
+}
+
+export interface RunningServer {
+  /** The base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting requests, waits for those under way, and closes the storage if it was opened here. */
+  close(): Promise<void>;
+}
+
+/**
+ * Whether `host` can only be reached from this machine: `localhost`, 127.0.0.0/8, `::1`, or an
+ * IPv4-mapped 127 address. Any other name may resolve to a public interface, so it counts as not.
+ *
+ * @example
+ * isLoopbackHost("127.0.0.1") // true
+ * isLoopbackHost("0.0.0.0")   // false
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (bare === "localhost") return true;
+  if (isIPv4(bare)) return bare.startsWith("127.");
+  if (isIPv6(bare)) return bare === "::1" || bare === "0:0:0:0:0:0:0:1" || /^::ffff:127\./.test(bare);
+  return false;
+}
+
+/**
+ * Starts the HTTP API on a socket. It binds to 127.0.0.1 unless told otherwise, and refuses any
+ * other address without a token, so a study is never open to the network by accident.
+ *
+ * @example
+ * const server = await startServer({ storage: "sqlite:./sextant.db", port: 8080 });
+ * console.log(`${server.url}/api/v1/openapi.json`);
+ * await server.close();
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServerConfigError(`port must be an integer from 0 to 65535, got ${port}`);
+  if (options.token !== undefined && options.token.length === 0) throw new ServerConfigError("the token must not be empty");
+  if (!isLoopbackHost(host) && options.token === undefined) {
+    throw new ServerConfigError(
+      `refusing to listen on ${host} without a token: anyone who can reach it could read and change studies (give --token or SEXTANT_TOKEN, or bind to 127.0.0.1)`,
+    );
+  }
+  const ownsStorage = typeof options.storage === "string";
+  const storage = typeof options.storage === "string" ? await openStorage(options.storage) : options.storage;
+  const app = createServerApp({ ...options, storage });
+  let server: ReturnType<typeof serve>;
+  try {
+    server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+      const created = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(created));
+      created.once("error", reject);
+    });
+  } catch (error) {
+    if (ownsStorage) await storage.close();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Idle keep-alive connections would hold close() open until they time out.
+          (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        });
+        if (ownsStorage) await storage.close();
+      })()),
+  };
+}

@@ -1,0 +1,54 @@
+// Python suite: the standard-library client in clients/python, run with Debian's /usr/bin/python3
+// (`python3 -m unittest`) against a real `sextant serve` with a token, several Python processes included.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, tempDir } from "./fixtures/cli-run.js";
+import { type ServeProcess, startServe } from "./fixtures/serve-run.js";
+
+const PYTHON = "/usr/bin/python3";
+const CLIENT = join(ROOT, "clients/python");
+const available = existsSync(PYTHON);
+// On CI a missing interpreter is a broken machine, not a reason to skip.
+const runOrSkip = available || process.env.CI === "true" ? describe : describe.skip;
+
+let server: ServeProcess | undefined;
+let cleanup: (() => void) | undefined;
+const TOKEN = "python-suite-token";
+
+beforeAll(async () => {
+  if (!available) return;
+  const made = tempDir("sextant-python-");
+  cleanup = made.cleanup;
+  server = await startServe(made.dir, [], { SEXTANT_TOKEN: TOKEN });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  cleanup?.();
+});
+
+runOrSkip("Python client", () => {
+  it("passes its unittest suite against a real server", async () => {
+    expect(available, `${PYTHON} is missing; CI needs Debian's python3 for this suite`).toBe(true);
+    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(PYTHON, ["-m", "unittest", "discover", "-s", "tests", "-v"], {
+        cwd: CLIENT,
+        env: { ...process.env, PYTHONPATH: CLIENT, PYTHONDONTWRITEBYTECODE: "1", SEXTANT_URL: server!.url, SEXTANT_TOKEN: TOKEN },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+      child.on("close", (code) => resolve({ code, output }));
+    });
+    expect(result.code, result.output).toBe(0);
+    // The suite must really have run, token test and several-process test included.
+    expect(result.output).toMatch(/Ran (\d{1,3}) tests/);
+    expect(Number(/Ran (\d+) tests/.exec(result.output)![1])).toBeGreaterThanOrEqual(9);
+    expect(result.output).not.toContain("skipped");
+    expect(result.output).toMatch(/test_several_processes_tune_one_study\w* (\([^)]*\) )?\.\.\. ok/);
+    expect(result.output).toMatch(/test_a_wrong_or_missing_token_gets_401 (\([^)]*\) )?\.\.\. ok/);
+  }, 300_000);
+});

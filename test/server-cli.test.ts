@@ -1,0 +1,92 @@
+// Server suite (real `sextant serve` processes against dist/): binding rules, tokens, shutdown,
+// and the promise that the library's main entry never loads the web framework.
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ROOT, sextant, tempDir } from "./fixtures/cli-run.js";
+import { startServe } from "./fixtures/serve-run.js";
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir("sextant-serve-"));
+});
+afterEach(() => cleanup());
+
+describe("sextant serve", () => {
+  it("refuses a non-loopback address without a token, before opening anything", async () => {
+    for (const host of ["0.0.0.0", "192.0.2.1"]) {
+      const run = await sextant(["serve", "--host", host, "--port", "0", "--storage", `sqlite:${join(dir, "never.db")}`], { cwd: dir, env: { SEXTANT_TOKEN: "" } });
+      expect([host, run.code]).toEqual([host, 2]);
+      expect(run.stderr).toContain(`refusing to listen on ${host} without a token`);
+    }
+    expect(() => readFileSync(join(dir, "never.db"))).toThrow();
+    const badPort = await sextant(["serve", "--port", "70000"], { cwd: dir });
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toContain("--port must be an integer from 0 to 65535");
+  });
+
+  it("listens on all interfaces with SEXTANT_TOKEN, answering 401 without it and 200 with it, and stops cleanly on SIGTERM", async () => {
+    const server = await startServe(dir, ["--host", "0.0.0.0"], { SEXTANT_TOKEN: "tok-123" });
+    try {
+      expect(server.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+      const local = server.url.replace("0.0.0.0", "127.0.0.1");
+      expect((await fetch(`${local}/api/v1/studies`)).status).toBe(401);
+      expect((await fetch(`${local}/api/v1/studies`, { headers: { authorization: "Bearer tok-12" } })).status).toBe(401);
+      const ok = await fetch(`${local}/api/v1/studies`, { headers: { authorization: "Bearer tok-123" } });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ studies: [] });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it("serves studies that `sextant tune` made, rebuilding their sampler from the stored settings", async () => {
+    const tuned = await sextant(
+      ["tune", "--storage", `sqlite:${join(dir, "serve.db")}`, "--study", "from-cli", "--sampler", "random", "--seed", "3", "--trials", "3", "--quiet", "-p", "x=float:0:1", "--", "node", "-e", "console.log(Number(process.argv[1]))", "{x}"],
+      { cwd: dir },
+    );
+    expect(tuned.code, tuned.stderr).toBe(0);
+    const server = await startServe(dir);
+    try {
+      const study = (await (await fetch(`${server.url}/api/v1/studies/from-cli`)).json()) as { study: { sampler: { name: string }; trialCounts: { complete: number } } };
+      expect(study.study.sampler.name).toBe("random");
+      expect(study.study.trialCounts.complete).toBe(3);
+      const asked = await fetch(`${server.url}/api/v1/studies/from-cli/trials`, { method: "POST" });
+      expect(asked.status).toBe(201);
+      expect(((await asked.json()) as { trial: { number: number } }).trial.number).toBe(3);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("package entry points", () => {
+  /** Files reachable from `entry` through static imports (what loading it loads before any dynamic import). */
+  function staticGraph(entry: string): Set<string> {
+    const seen = new Set<string>();
+    const stack = [entry];
+    while (stack.length > 0) {
+      const file = stack.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      if (!file.startsWith("/")) continue;
+      const source = readFileSync(file, "utf8");
+      for (const match of source.matchAll(/^(?:import|export)\s[^;]*?from\s+"([^"]+)";?|^import\s+"([^"]+)";?/gms)) {
+        const specifier = (match[1] ?? match[2])!;
+        stack.push(specifier.startsWith(".") ? resolve(dirname(file), specifier) : specifier);
+      }
+    }
+    return seen;
+  }
+
+  it("keeps the web framework out of `import ... from \"sextant\"` and in `sextant/server`", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { exports: Record<string, { default: string }> };
+    const main = staticGraph(join(ROOT, pkg.exports["."]!.default));
+    expect(main.size).toBeGreaterThan(20);
+    expect([...main].filter((f) => /hono|\/server\//.test(f))).toEqual([]);
+    const server = staticGraph(join(ROOT, pkg.exports["./server"]!.default));
+    expect([...server].some((f) => f === "hono")).toBe(true);
+    expect([...server].some((f) => f === "@hono/node-server")).toBe(true);
+  });
+});
