@@ -262,12 +262,6 @@ describe("HTTP API: heartbeats", () => {
     expect(beats).toHaveLength(1);
   });
 
-  it("says nothing was recorded on a storage without heartbeats", async () => {
-    const { app } = newApp();
-    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
-    await call(app, "POST", "/studies/s/trials");
-    expect((await call(app, "POST", "/studies/s/trials/0/heartbeat")).json).toEqual({ recorded: false });
-  });
 });
 
 describe("HTTP API: safety", () => {

@@ -62,11 +62,6 @@ const SAMPLER_ATTR = "server:sampler";
 const PRUNER_ATTR = "server:pruner";
 const SPACE_ATTR = "server:space";
 
-/** The storage method that lets a reaper tell live trials from abandoned ones (see the Storage contract). */
-interface HeartbeatRecorder {
-  recordHeartbeat(trialIds: readonly number[]): Promise<void>;
-}
-
 /** An answer other than success, with the request field at fault when there is one. */
 export class HttpError extends Error {
   override name = "HttpError";
@@ -472,10 +467,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       response: api.HeartbeatResponse,
       handle: async ({ params }) => {
         const { trial } = await openTrial(params.study, params.number);
-        // Storages without heartbeats keep running trials until they are told; there is nothing to record.
-        const recordHeartbeat = (storage as Partial<HeartbeatRecorder>).recordHeartbeat;
-        if (!recordHeartbeat) return { recorded: false };
-        await recordHeartbeat.call(storage, [trial.id]);
+        await storage.recordHeartbeat([trial.id]);
         return { recorded: true };
       },
     }),
@@ -488,6 +480,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
       status: 200,
       response: api.TrialResponse,
       handle: async ({ params, body }) => {
+        // A trial finished elsewhere (told through another server, or reaped for lack of
+        // heartbeats) is no longer this client's to tell: read what changed before resuming it.
+        await (await openStudy(params.study)).study.refresh();
         const { study, trial } = await openTrial(params.study, params.number);
         if (body.state === "complete" && body.values.length !== study.directions.length) {
           throw new HttpError(400, `body.values: the study has ${study.directions.length} objective(s), got ${body.values.length} value(s)`, "body.values");

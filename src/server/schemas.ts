@@ -160,7 +160,7 @@ export const TrialPageResponse = z.strictObject({
 export const SuggestResponse = z.strictObject({ value: CategoricalChoice });
 export const UserAttrsResponse = z.strictObject({ userAttrs: Attributes });
 export const HeartbeatResponse = z.strictObject({
-  recorded: z.boolean().describe("false when the storage keeps no heartbeats (its running trials are never reaped)"),
+  recorded: z.boolean().describe("whether the beat was stored"),
 });
 export const ReportResponse = z.strictObject({ shouldPrune: z.boolean() });
 export const OpenApiResponse = z.looseObject({ openapi: z.string(), info: z.record(z.string(), z.unknown()), paths: z.record(z.string(), z.unknown()) });

@@ -130,6 +130,7 @@ describe("Study", () => {
     const asked = await first.ask();
     const x = asked.suggestFloat("x", 0, 1);
     asked.reportIntermediate(0.5, 0);
+    await first.flushTrial(asked);
     const second = await loadStudy({ name: "shared", storage, sampler: new RandomSampler({ seed: 4 }) });
     const resumed = await second.resumeTrial(asked.number);
     expect(resumed.params.x).toBe(x);
@@ -153,6 +154,10 @@ describe("Study", () => {
     await storage.updateTrial(trial.id, { state: "failed", values: null, systemAttrs: { failReason: "no heartbeat" } });
     await study.refresh();
     await expect(study.resumeTrial(trial.number)).rejects.toBeInstanceOf(TrialNotRunningError);
-    await expect(study.tell(trial, 1)).rejects.toBeInstanceOf(TrialNotRunningError);
+    // Telling it keeps what the storage holds and warns, rather than ending the caller's run.
+    const warnings: string[] = [];
+    study.onWarning = (message) => warnings.push(message);
+    expect(await study.tell(trial, 1)).toMatchObject({ state: "failed", systemAttrs: { failReason: "no heartbeat" } });
+    expect(warnings.join("\n")).toContain(`trial ${trial.number}`);
   });
 });
