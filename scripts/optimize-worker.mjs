@@ -4,17 +4,19 @@
 // objective (the one Optuna's reference throughput script uses). It runs the COMPILED code in
 // dist/, so build first.
 //
-// argv: <storage URL> <study name> <trials> <random|tpe> <seed>
+// argv: <storage URL> <study name> <trials> <random|tpe> <seed> [objective delay ms]
 // stdout, last line: {"numbers": [...], "finishedAt": [ms since epoch per trial], "elapsedMs": n}
 // If stdin is a pipe, the worker waits for one line on it before starting, so that a parent can
 // release all workers at the same moment after they have loaded.
-const [url, studyName, trialsArg, samplerName, seedArg] = process.argv.slice(2);
+const [url, studyName, trialsArg, samplerName, seedArg, delayArg] = process.argv.slice(2);
 if (!url || !studyName || !trialsArg || !samplerName || seedArg === undefined) {
-  console.error("usage: optimize-worker.mjs <storage URL> <study name> <trials> <random|tpe> <seed>");
+  console.error("usage: optimize-worker.mjs <storage URL> <study name> <trials> <random|tpe> <seed> [objective delay ms]");
   process.exit(2);
 }
 const nTrials = Number(trialsArg);
 const seed = Number(seedArg);
+// A fault test needs trials still running when it strikes, however fast the machine.
+const delayMs = Number(delayArg ?? 0);
 const sextant = await import(new URL("../dist/index.js", import.meta.url).href);
 
 const sampler = samplerName === "tpe" ? new sextant.TPESampler({ seed }) : new sextant.RandomSampler({ seed });
@@ -31,9 +33,10 @@ const numbers = [];
 const finishedAt = [];
 const started = performance.now();
 await study.optimize(
-  (trial) => {
+  async (trial) => {
     let sum = 0;
     for (let k = 0; k < 4; k++) sum += (trial.suggestFloat(`x${k}`, 0, 1) - 0.3) ** 2;
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     return sum;
   },
   {

@@ -296,7 +296,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
         const trialsPerWorker = 80;
         const children: { child: ChildProcess; output: Promise<string> }[] = [];
         for (let i = 0; i < workers; i++) {
-          const child = spawn(process.execPath, [`${root}scripts/optimize-worker.mjs`, url, "restart", String(trialsPerWorker), "random", String(i)], {
+          const child = spawn(process.execPath, [`${root}scripts/optimize-worker.mjs`, url, "restart", String(trialsPerWorker), "random", String(i), "20"], {
             stdio: ["ignore", "pipe", "pipe"],
           });
           let stdout = "";
@@ -313,7 +313,11 @@ describe.skipIf(skip !== null)("postgres storage", () => {
           const finished = async () => (await observer.trialsSince(study.id, 0)).trials.filter((t) => t.state === "complete").length;
           // Restart while the workers are mid-run: after some trials, well before the last.
           while ((await finished()) < 30) await new Promise((resolve) => setTimeout(resolve, 100));
+          const finishedBeforeRestart = await finished();
           await observer.close();
+          // The restart must strike mid-run, or this test proves nothing.
+          expect(finishedBeforeRestart).toBeLessThan(workers * trialsPerWorker);
+          expect(children.some(({ child }) => child.exitCode === null)).toBe(true);
           const restart = spawnSync("pg_ctlcluster", ["--skip-systemctl-redirect", cluster!, "main", "restart"], { encoding: "utf8" });
           expect(restart.status, restart.stderr).toBe(0);
 

@@ -1,3 +1,4 @@
+import { loadPostgres } from "./load-postgres.js";
 import { MemoryStorage } from "./memory.js";
 import type { Storage } from "./types.js";
 
@@ -50,21 +51,8 @@ export async function openStorage(url: string, options: { readOnly?: boolean } =
     return SqliteStorage.openAsync(path, { readOnly: options.readOnly === true });
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
-    const { PostgresStorage } = await importPostgres();
+    const { PostgresStorage } = await loadPostgres();
     return PostgresStorage.open(url);
   }
   throw new StorageUrlError(`unknown storage URL "${url}": use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory:`);
-}
-
-/** Loads the PostgreSQL backend, which needs the optional-to-load `pg` package. */
-async function importPostgres(): Promise<typeof import("./postgres.js")> {
-  try {
-    return await import("./postgres.js");
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" && String((error as Error).message).includes("'pg'")) {
-      throw new StorageUrlError('PostgreSQL storage needs the "pg" package; install it with: npm install pg', { cause: error });
-    }
-    throw error;
-  }
 }
