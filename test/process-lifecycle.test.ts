@@ -2,7 +2,7 @@
 // ended mid-trial by SIGHUP, SIGTERM, SIGKILL or process.exit, and no process of the command's
 // group may remain; a rerun on the same storage then resumes cleanly.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import "../src/index.js";
@@ -147,6 +147,7 @@ describe("a library process running commandObjective dies mid-trial", () => {
       const ended = new Promise<void>((resolve) => child.on("close", () => resolve()));
       const pgid = await heldGroup(pgidFile);
       if (signal !== null) child.kill(signal);
+      else writeFileSync(`${pgidFile}.go`, ""); // the fixture exits only after the group was seen whole
       await ended;
       expect(await waitUntil(() => liveMembers(pgid).length === 0, GONE_WITHIN_MS), `group ${pgid} survived; stderr: ${stderr}`).toBe(true);
     });
