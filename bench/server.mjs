@@ -9,7 +9,8 @@
 //        [--seconds 10] [--sampler random] [--json]
 // Without --storage each part gets its own fresh SQLite file in a temp dir.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { Agent, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,11 +86,48 @@ const base = await new Promise((resolveUrl, reject) => {
   server.on("exit", (code) => reject(new Error(`sextant serve exited with ${code}`)));
 });
 
-async function post(path, body) {
-  const response = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  const data = await response.json();
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(data)}`);
-  return data;
+// node:http over kept-alive connections (one per client), not fetch: in Node 20, fetch costs the
+// client several times the CPU of the server's own work per request, and the client shares the
+// machine with the server being measured.
+const agent = new Agent({ keepAlive: true, maxSockets: clients });
+
+function post(path, body) {
+  const text = JSON.stringify(body);
+  return new Promise((resolvePost, reject) => {
+    const request = httpRequest(
+      `${base}${path}`,
+      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) } },
+      (response) => {
+        let answer = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk) => (answer += chunk));
+        response.on("end", () => {
+          const data = JSON.parse(answer);
+          if (response.statusCode >= 300) reject(new Error(`${path}: ${response.statusCode} ${answer}`));
+          else resolvePost(data);
+        });
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end(text);
+  });
+}
+
+/** CPU time the server process has used (user + system), from /proc; null where there is none. */
+function serverCpuMs() {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 per second on Linux).
+    const fields = readFileSync(`/proc/${server.pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+function clientCpuMs() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 let http;
@@ -98,10 +136,14 @@ try {
   const httpStudy = studyName("http");
   await post("/studies", { name: httpStudy, sampler: { name: args.sampler, options: { seed: 1 } } });
   log(`HTTP: ${clients} clients, ${seconds} s, sampler ${args.sampler}, storage ${serveUrl} ...`);
+  const cpuBefore = { server: serverCpuMs(), client: clientCpuMs() };
   http = await measure(async () => {
     const { trial } = await post(`/studies/${httpStudy}/trials`, { space: SPACE });
     await post(`/studies/${httpStudy}/trials/${trial.number}/tell`, { state: "complete", values: [objective(trial.params)] });
   });
+  http.serverCpuMsPerTrip = cpuBefore.server === null ? null : (serverCpuMs() - cpuBefore.server) / http.total;
+  http.clientCpuMsPerTrip = (clientCpuMs() - cpuBefore.client) / http.total;
+  agent.destroy();
   const stored = await countComplete(serveUrl, httpStudy);
   if (stored.complete !== http.total || stored.unique !== stored.trials) {
     throw new Error(`HTTP: told ${http.total} trials but storage has ${stored.complete} complete of ${stored.trials} (${stored.unique} numbers)`);
@@ -127,10 +169,12 @@ try {
 
 const ratio = http.perSecond / library.perSecond;
 if (args.json) {
-  console.log(JSON.stringify({ bench: "server", clients, seconds, sampler: args.sampler, httpRoundTripsPerSecond: http.perSecond, libraryRoundTripsPerSecond: library.perSecond, ratio }));
+  console.log(JSON.stringify({ bench: "server", clients, seconds, sampler: args.sampler, httpRoundTripsPerSecond: http.perSecond, libraryRoundTripsPerSecond: library.perSecond, ratio, serverCpuMsPerTrip: http.serverCpuMsPerTrip, clientCpuMsPerTrip: http.clientCpuMsPerTrip }));
 } else {
   console.log(`ask+tell round trips per second, ${clients} concurrent clients, sampler ${args.sampler}:`);
   console.log(`  HTTP service (sextant serve)        ${http.perSecond.toFixed(1)}/s  (${http.total} trials, all stored complete once)`);
   console.log(`  library in one process (reference)  ${library.perSecond.toFixed(1)}/s`);
   console.log(`  ratio HTTP / library                ${ratio.toFixed(2)}`);
+  const serverCpu = http.serverCpuMsPerTrip === null ? "n/a" : `${http.serverCpuMsPerTrip.toFixed(2)} ms`;
+  console.log(`  CPU per HTTP round trip: server ${serverCpu}, bench client ${http.clientCpuMsPerTrip.toFixed(2)} ms`);
 }

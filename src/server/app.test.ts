@@ -172,6 +172,36 @@ describe("HTTP API: trials", () => {
     expect((await call(one, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] })).status).toBe(409);
   });
 
+  it("notices on every route a study that another server deleted, and serves the one re-created under its name", async () => {
+    const storage = new MemoryStorage();
+    const one = newApp({ storage }).app;
+    const two = newApp({ storage }).app;
+    await call(one, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 4 } } });
+    const old = (await call(one, "POST", "/studies/s/trials", { space: { x: SPACE.x } })).json.trial;
+    await call(one, "POST", "/studies/s/trials/0/suggest", { name: "y", distribution: SPACE.x });
+    expect((await call(two, "DELETE", "/studies/s")).status).toBe(200);
+
+    const gone = [
+      await call(one, "POST", "/studies/s/trials/0/suggest", { name: "z", distribution: SPACE.x }),
+      await call(one, "POST", "/studies/s/trials/0/report", { step: 0, value: 1 }),
+      await call(one, "POST", "/studies/s/trials/0/user-attrs", { key: "k", value: 1 }),
+      await call(one, "POST", "/studies/s/trials/0/heartbeat"),
+      await call(one, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] }),
+      await call(one, "GET", "/studies/s/trials/0"),
+      await call(one, "POST", "/studies/s/trials", { space: { x: SPACE.x } }),
+    ];
+    expect(gone.map((answer) => answer.status)).toEqual([404, 404, 404, 404, 404, 404, 404]);
+
+    await call(two, "POST", "/studies", { name: "s", direction: "maximize", sampler: { name: "random", options: { seed: 9 } } });
+    const asked = (await call(one, "POST", "/studies/s/trials", { space: { x: SPACE.x } })).json.trial;
+    expect(asked.number).toBe(0);
+    expect(asked.id).not.toBe(old.id);
+    const told = await call(one, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [2] });
+    expect([told.status, told.json.trial.state]).toEqual([200, "complete"]);
+    const detail = (await call(one, "GET", "/studies/s")).json;
+    expect(detail.study).toMatchObject({ directions: ["maximize"], sampler: { name: "random", options: { seed: 9 } }, trialCounts: { complete: 1 } });
+  });
+
   it("attaches user attributes to a running trial, any JSON value, and refuses a missing value", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });

@@ -243,18 +243,36 @@ export function createServerApp(options: ServerAppOptions): Hono {
     return { study: await building, record };
   }
 
-  async function openTrial(studyName: string, number: string) {
-    const { study } = await openStudy(studyName);
-    const trial = await study.resumeTrial(Number(number));
-    return { study, trial };
+  /**
+   * Runs `use` on the study object cached for `name` without reading the study record first: the
+   * hot routes (ask, tell, suggest, report) would otherwise pay a read per request to learn what
+   * almost never changes. A study deleted by another process (and perhaps re-created under the
+   * same name) fails here on its old id, since ids are never reused: on any failure the name is
+   * looked up again, and if it now means another study (or none), `use` runs on that one (or the
+   * answer is 404). The lookup costs a read only on the error path.
+   */
+  async function withStudy<T>(name: string, use: (study: Study) => Promise<T>): Promise<T> {
+    const cached = studies.get(name);
+    const study = cached ? await cached.study.catch(() => null) : null;
+    if (!cached || !study) return use((await openStudy(name)).study);
+    try {
+      return await use(study);
+    } catch (error) {
+      const record = await storage.getStudy(name).catch(() => undefined);
+      if (record === undefined || (record && record.id === cached.id)) throw error;
+      if (studies.get(name) === cached) studies.delete(name);
+      return use((await openStudy(name)).study);
+    }
   }
 
   /** Changes a running trial and answers once the change is stored, so any server reading it next sees it. */
   async function writeTrial<T>(params: { study: string; number: string }, change: (trial: Trial) => T): Promise<T> {
-    const { study, trial } = await openTrial(params.study, params.number);
-    const answer = change(trial);
-    await study.flushTrial(trial);
-    return answer;
+    return withStudy(params.study, async (study) => {
+      const trial = await study.resumeTrial(Number(params.number));
+      const answer = change(trial);
+      await study.flushTrial(trial);
+      return answer;
+    });
   }
 
   const routes = [
@@ -372,12 +390,15 @@ export function createServerApp(options: ServerAppOptions): Hono {
       response: api.TrialResponse,
       handle: async ({ params, body }) => {
         const space = body.space ? validateSpace(body.space as Record<string, Distribution>, "body.space") : {};
-        const { study } = await openStudy(params.study);
-        const trial = await study.ask(space);
-        await study.flushTrial(trial);
-        // The stored record, so that `seq` and the attributes are what later reads will show.
-        const stored = await storage.getTrial(trial.id);
-        return { trial: trialJson(stored ?? { ...trial.toFrozen(), state: "running" }) };
+        return withStudy(params.study, async (study) => {
+          const trial = await study.ask(space);
+          await study.flushTrial(trial);
+          // The stored record, so that `seq` and the attributes are what later reads will show:
+          // the study keeps what its last write of the trial returned.
+          const known = study.trials[trial.number];
+          const stored = known?.id === trial.id ? known : await storage.getTrial(trial.id);
+          return { trial: trialJson(stored ?? { ...trial.toFrozen(), state: "running" }) };
+        });
       },
     }),
     route({
@@ -408,11 +429,12 @@ export function createServerApp(options: ServerAppOptions): Hono {
       status: 200,
       response: api.TrialResponse,
       handle: async ({ params }) => {
-        const { study } = await openStudy(params.study);
-        await study.refresh();
-        const trial = study.trials[Number(params.number)];
-        if (!trial || trial.id < 0) throw new TrialNumberNotFoundError(study.name, Number(params.number));
-        return { trial: trialJson(trial) };
+        return withStudy(params.study, async (study) => {
+          await study.refresh();
+          const trial = study.trials[Number(params.number)];
+          if (!trial || trial.id < 0) throw new TrialNumberNotFoundError(study.name, Number(params.number));
+          return { trial: trialJson(trial) };
+        });
       },
     }),
     route({
@@ -466,7 +488,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
       status: 200,
       response: api.HeartbeatResponse,
       handle: async ({ params }) => {
-        const { trial } = await openTrial(params.study, params.number);
+        // Checked against the stored record, since a beat for a deleted study's trial fails nowhere else.
+        const { study } = await openStudy(params.study);
+        const trial = await study.resumeTrial(Number(params.number));
         await storage.recordHeartbeat([trial.id]);
         return { recorded: true };
       },
@@ -482,17 +506,19 @@ export function createServerApp(options: ServerAppOptions): Hono {
       handle: async ({ params, body }) => {
         // A trial finished elsewhere (told through another server, or reaped for lack of
         // heartbeats) is no longer this client's to tell: read what changed before resuming it.
-        await (await openStudy(params.study)).study.refresh();
-        const { study, trial } = await openTrial(params.study, params.number);
-        if (body.state === "complete" && body.values.length !== study.directions.length) {
-          throw new HttpError(400, `body.values: the study has ${study.directions.length} objective(s), got ${body.values.length} value(s)`, "body.values");
-        }
-        if (trial.finished) throw new HttpError(409, `trial ${trial.number} has already been told`);
-        let result: TellResult;
-        if (body.state === "complete") result = { state: "complete", values: body.values };
-        else if (body.state === "pruned") result = body.values ? { state: "pruned", values: body.values } : { state: "pruned" };
-        else result = body.reason !== undefined ? { state: "failed", reason: body.reason } : { state: "failed" };
-        return { trial: trialJson(await study.tell(trial, result)) };
+        return withStudy(params.study, async (study) => {
+          await study.refresh();
+          const trial = await study.resumeTrial(Number(params.number));
+          if (body.state === "complete" && body.values.length !== study.directions.length) {
+            throw new HttpError(400, `body.values: the study has ${study.directions.length} objective(s), got ${body.values.length} value(s)`, "body.values");
+          }
+          if (trial.finished) throw new HttpError(409, `trial ${trial.number} has already been told`);
+          let result: TellResult;
+          if (body.state === "complete") result = { state: "complete", values: body.values };
+          else if (body.state === "pruned") result = body.values ? { state: "pruned", values: body.values } : { state: "pruned" };
+          else result = body.reason !== undefined ? { state: "failed", reason: body.reason } : { state: "failed" };
+          return { trial: trialJson(await study.tell(trial, result)) };
+        });
       },
     }),
   ];
@@ -527,17 +553,22 @@ export function createServerApp(options: ServerAppOptions): Hono {
     });
   }
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: limit,
-      onError: async (c) => {
-        // A client still sending when the answer comes sees a reset, not the 413: read (and drop) a bounded rest first.
-        await discardBody(c.req.raw, limit * 16);
-        return errorAnswer(c, new HttpError(413, `the request body is larger than ${limit} bytes`, "body"));
-      },
-    }),
-  );
+  const limitStreamedBody = bodyLimit({
+    maxSize: limit,
+    onError: async (c) => {
+      // A client still sending when the answer comes sees a reset, not the 413: read (and drop) a bounded rest first.
+      await discardBody(c.req.raw, limit * 16);
+      return errorAnswer(c, new HttpError(413, `the request body is larger than ${limit} bytes`, "body"));
+    },
+  });
+  app.use("*", async (c, next) => {
+    // Hono's bodyLimit touches `c.req.raw.body`, which makes the Node adapter wrap every request in
+    // a web stream (the largest single cost of a request in profiles). A body whose length is
+    // declared up front is bounded by that length, which Node's HTTP parser enforces, so a
+    // small one goes straight on and is later read from the socket without the stream.
+    if (c.req.header("transfer-encoding") === undefined && fitsDeclaredLength(c.req.header("content-length"), limit)) return next();
+    return limitStreamedBody(c, next);
+  });
 
   for (const spec of routes) {
     const honoPath = `${API_PREFIX}${spec.path.replace(/\{(\w+)\}/g, ":$1")}`;
@@ -575,6 +606,11 @@ export function createServerApp(options: ServerAppOptions): Hono {
 
 function specArgs(spec: NamedSpec): [string, NamedSpec["options"]] {
   return [spec.name, spec.options];
+}
+
+/** Whether a Content-Length header is present, well formed and at most `limit`. */
+function fitsDeclaredLength(header: string | undefined, limit: number): boolean {
+  return header !== undefined && /^\d{1,15}$/.test(header) && Number(header) <= limit;
 }
 
 async function discardBody(request: Request, maxBytes: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import "../index.js";
 import { MemoryStorage } from "../storage/index.js";
@@ -29,5 +30,38 @@ describe("startServer", () => {
     await server.close();
     await expect(fetch(`${server.url}/api/v1/health`)).rejects.toThrow();
     expect(await storage.listStudies()).toEqual([]);
+  });
+
+  it("refuses bodies over the limit with 413 over a socket, whether their length is declared or chunked", async () => {
+    const storage = new MemoryStorage();
+    const server = await startServer({ storage, port: 0, bodyLimitBytes: 1000 });
+    try {
+      const send = (body: string, chunked: boolean) =>
+        new Promise<{ status: number; json: { error?: { field?: string } } }>((resolve, reject) => {
+          const headers: Record<string, string> = { "content-type": "application/json" };
+          if (chunked) headers["transfer-encoding"] = "chunked";
+          else headers["content-length"] = String(Buffer.byteLength(body));
+          const req = request(`${server.url}/api/v1/studies`, { method: "POST", headers }, (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => (text += chunk));
+            res.on("end", () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
+          });
+          req.on("error", reject);
+          // Chunked bodies arrive in pieces, so the limit is met while reading, not from a header.
+          if (chunked) for (let i = 0; i < body.length; i += 300) req.write(body.slice(i, i + 300));
+          req.end(chunked ? undefined : body);
+        });
+      const big = JSON.stringify({ name: "big", userAttrs: { pad: "x".repeat(2000) } });
+      for (const chunked of [false, true]) {
+        const answer = await send(big, chunked);
+        expect([chunked, answer.status, answer.json.error?.field]).toEqual([chunked, 413, "body"]);
+      }
+      expect((await send(JSON.stringify({ name: "small" }), false)).status).toBe(201);
+      expect((await send(JSON.stringify({ name: "small-chunked" }), true)).status).toBe(201);
+      expect((await storage.listStudies()).map((s) => s.name).sort()).toEqual(["small", "small-chunked"]);
+    } finally {
+      await server.close();
+    }
   });
 });

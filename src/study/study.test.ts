@@ -146,6 +146,16 @@ describe("Study", () => {
     await expect(second.resumeTrial(99)).rejects.toBeInstanceOf(TrialNumberNotFoundError);
   });
 
+  it("keeps what flushing a trial stored, so its record is known without another read", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ name: "flushed", storage, sampler: new RandomSampler({ seed: 3 }) });
+    const asked = await study.ask();
+    const x = asked.suggestFloat("x", 0, 1);
+    await study.flushTrial(asked);
+    expect(study.trials[asked.number]).toEqual(await storage.getTrial(asked.id));
+    expect(study.trials[asked.number]!.params).toEqual({ x });
+  });
+
   it("lets go of a trial finished elsewhere, so resuming it by number reports it finished", async () => {
     const storage = new MemoryStorage();
     const study = await createStudy({ name: "reaped", storage, sampler: new RandomSampler({ seed: 5 }) });

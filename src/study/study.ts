@@ -818,7 +818,8 @@ export class Study implements TrialHost {
       const patch = trial.takePending();
       if (!patch) return;
       try {
-        await this.storage.updateTrial(trial.id, patch);
+        // Keeping the stored record spares callers who need it (the HTTP service's ask) a read.
+        this.absorb(await this.storage.updateTrial(trial.id, patch));
       } catch (error) {
         this.flushErrors.set(trial.id, error);
       }
