@@ -14,6 +14,7 @@ export {
   boxProblem,
   coordinateName,
   isActive,
+  PROBLEM_TAGS,
   ProblemInputError,
   suggestProblemParams,
   syntheticBoxFunction,

@@ -41,6 +41,10 @@ function canTranslate(fn: BoxFunction): boolean {
  * Whether {@link randomInstance} can rotate `fn`. A rotation about the optimizer keeps the optimizer
  * and its value but reads the formula outside the box near the corners, which is sound only when
  * nothing there goes below the optimum.
+ *
+ * @example
+ * canRotate(syntheticBoxFunction("rastrigin", 5)); // true
+ * canRotate(syntheticBoxFunction("schwefel", 5));  // false: lower values lie outside its box
  */
 export function canRotate(fn: BoxFunction): boolean {
   return canTranslate(fn);
@@ -50,6 +54,9 @@ export function canRotate(fn: BoxFunction): boolean {
  * A Haar-random orthogonal matrix (rows), by Gram–Schmidt on a Gaussian matrix: orthonormalizing
  * the rows of a matrix with independent normal entries gives a uniformly distributed rotation
  * (or reflection), as Mezzadri (2007) shows for the QR route with a positive diagonal.
+ *
+ * @example
+ * const q = randomOrthogonalMatrix(3, new Rng(1)); // q · qᵀ = I
  */
 export function randomOrthogonalMatrix(dimension: number, rng: Rng): number[][] {
   const rows: number[][] = [];

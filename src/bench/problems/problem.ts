@@ -7,7 +7,8 @@ import type { BoxFunction } from "./instances.js";
 import { SYNTHETIC_FUNCTIONS } from "./synthetic.js";
 
 /** Groups the report aggregates over. */
-export type ProblemTag = "synthetic" | "noiseless" | "noisy" | "heavy-tailed" | "mixed" | "conditional" | "high-dimensional";
+export const PROBLEM_TAGS = ["synthetic", "noiseless", "noisy", "heavy-tailed", "mixed", "conditional", "high-dimensional"] as const;
+export type ProblemTag = (typeof PROBLEM_TAGS)[number];
 
 /** Where defaults may be chosen (`dev`) and where they are reported (`test`); chosen by the carps protocol. */
 export type ProblemSplit = "dev" | "test";
@@ -54,7 +55,12 @@ export class ProblemInputError extends Error {
   override name = "ProblemInputError";
 }
 
-/** The name of coordinate `i` in the spaces of box problems. */
+/**
+ * The name of coordinate `i` in the spaces of box problems.
+ *
+ * @example
+ * coordinateName(3); // "x3"
+ */
 export function coordinateName(i: number): string {
   return `x${i}`;
 }
@@ -166,7 +172,12 @@ export function boxProblem(fn: BoxFunction, options: BoxProblemOptions): Problem
   };
 }
 
-/** Whether `name` is active given the values already chosen. */
+/**
+ * Whether parameter `name` is active given the values already chosen.
+ *
+ * @example
+ * isActive(createProblem("conditional-ackley-rastrigin-levy-5d"), "levy.x0", { branch: "ackley" }); // false
+ */
 export function isActive(problem: Problem, name: string, params: ProblemParams): boolean {
   const condition = problem.conditions[name];
   return condition === undefined || condition.values.includes(params[condition.parent] as CategoricalChoice);
