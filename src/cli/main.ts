@@ -1,17 +1,20 @@
 /**
- * The `sextant` command line: `tune`, `create`, `worker`, `serve`, `studies`, `trials`, `best`, `export`, `delete`.
+ * The `sextant` command line: `tune`, `create`, `worker`, `serve`, `studies`, `trials`, `best`, `export`, `delete`,
+ * and the listings `samplers`, `pruners` and `problems`.
  * `bin/sextant.js` calls {@link main}.
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 // The package's public door registers the default sampler and every named sampler and pruner.
 import "../index.js";
+import { PROBLEM_TAGS } from "../bench/problems/index.js";
 import { prunerNames } from "../pruners/index.js";
 import { samplerNames } from "../samplers/index.js";
 import { listPrunersCommand, listSamplersCommand } from "./components.js";
 import { UsageError, debugFromEnv, describeUserError, errorStack } from "./errors.js";
 import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
 import { type Io, processIo } from "./io.js";
+import { type ProblemsFlags, listProblemsCommand } from "./problems.js";
 import { type ServeFlags, serveCommand } from "./serve.js";
 import { type TuneFlags, tuneCommand } from "./tune.js";
 import { type CreateFlags, type WorkerFlags, createCommand, workerCommand } from "./worker.js";
@@ -197,6 +200,25 @@ Examples:
     )
     .action(async (name: string | undefined, flags: { json?: boolean }) => {
       result.code = await listPrunersCommand(name, flags, io);
+    });
+
+  program
+    .command("problems")
+    .description("list the benchmark lab's problems: dimension, known optimum and tags")
+    .argument("[name]", "only this problem, with its search space and where its optimum is")
+    .option("--tag <tag>", `only problems with this tag (repeatable; ${PROBLEM_TAGS.join(", ")})`, collect)
+    .option("--seed <n>", "show the random instance for this seed (optimum moved, rotated, permuted)", nonNegativeInt("--seed"))
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ sextant problems --tag noisy
+  $ sextant problems rastrigin-10d --seed 3
+  $ sextant problems --tag mixed --tag conditional --json | jq '.[].name'`,
+    )
+    .action(async (name: string | undefined, flags: ProblemsFlags) => {
+      result.code = await listProblemsCommand(name, flags, io);
     });
 
   const recoveryOptions = (command: Command): Command =>

@@ -1,0 +1,200 @@
+/**
+ * The lab's unit of work: a named problem with a Sextant search space, an objective to minimize,
+ * and the value of its optimum so that regret can be measured.
+ */
+import type { CategoricalChoice, Distribution, ParamValue, SearchSpace, Trial } from "../../index.js";
+import type { BoxFunction } from "./instances.js";
+import { SYNTHETIC_FUNCTIONS } from "./synthetic.js";
+
+/** Groups the report aggregates over. */
+export const PROBLEM_TAGS = ["synthetic", "noiseless", "noisy", "heavy-tailed", "mixed", "conditional", "high-dimensional"] as const;
+export type ProblemTag = (typeof PROBLEM_TAGS)[number];
+
+/** Where defaults may be chosen (`dev`) and where they are reported (`test`); chosen by the carps protocol. */
+export type ProblemSplit = "dev" | "test";
+
+/** Parameters are read as `params` by name; inactive conditional parameters may be absent. */
+export type ProblemParams = Readonly<Record<string, ParamValue>>;
+
+/** A parameter that is active only while `parent` takes one of `values`. */
+export interface ParamCondition {
+  readonly parent: string;
+  readonly values: readonly CategoricalChoice[];
+}
+
+/**
+ * A minimization problem of the benchmark lab.
+ *
+ * @example
+ * const problem = createProblem("branin-2d");
+ * problem.evaluate({ x0: Math.PI, x1: 2.275 }) - problem.optimum; // regret ≈ 0
+ */
+export interface Problem {
+  readonly name: string;
+  /** The number of parameters in `space`, active or not. */
+  readonly dimension: number;
+  /** Parameters in the order a define-by-run objective should suggest them. */
+  readonly space: SearchSpace;
+  /** Conditional parameters, keyed by name; a parameter absent here is always active. */
+  readonly conditions: Readonly<Record<string, ParamCondition>>;
+  /** The minimum of the noiseless objective. */
+  readonly optimum: number;
+  /** Parameters at which the noiseless objective equals `optimum`, or null when unknown. */
+  readonly optimizer: ProblemParams | null;
+  readonly tags: readonly ProblemTag[];
+  /** Unset until the carps protocol chooses the dev and test suites. */
+  split: ProblemSplit | undefined;
+  /** The value an optimizer sees (noisy for noisy problems). Throws {@link ProblemInputError} on bad params. */
+  evaluate(params: ProblemParams): number;
+  /** The noiseless value, on which regret is measured. */
+  evaluateNoiseless(params: ProblemParams): number;
+}
+
+/** Thrown when the parameters given to a problem are missing, of the wrong type or out of range. */
+export class ProblemInputError extends Error {
+  override name = "ProblemInputError";
+}
+
+/**
+ * The name of coordinate `i` in the spaces of box problems.
+ *
+ * @example
+ * coordinateName(3); // "x3"
+ */
+export function coordinateName(i: number): string {
+  return `x${i}`;
+}
+
+/**
+ * The function with this key from {@link SYNTHETIC_FUNCTIONS} in this dimension, as a box function.
+ *
+ * @example
+ * syntheticBoxFunction("ackley", 10).optimum; // 0
+ */
+export function syntheticBoxFunction(key: string, dimension: number): BoxFunction {
+  const fn = SYNTHETIC_FUNCTIONS[key];
+  if (fn === undefined) {
+    throw new ProblemInputError(`synthetic function "${key}" is unknown; known: ${Object.keys(SYNTHETIC_FUNCTIONS).join(", ")}`);
+  }
+  if (!fn.accepts(dimension)) {
+    throw new ProblemInputError(`dimension: ${fn.title} is not defined for ${dimension} dimensions`);
+  }
+  const { value, location } = fn.optimum(dimension);
+  return {
+    bounds: fn.bounds(dimension),
+    optimum: value,
+    optimizer: location,
+    boundedBelowByOptimum: fn.boundedBelowByOptimum,
+    evaluate: (x) => fn.evaluate(x),
+  };
+}
+
+/** Reads one numeric parameter and checks it against its distribution, naming it when it is wrong. */
+export function readNumber(problemName: string, params: ProblemParams, name: string, distribution: Distribution): number {
+  const value = params[name];
+  if (value === undefined) throw new ProblemInputError(`${problemName}: parameter "${name}" is missing`);
+  if (distribution.type === "categorical") {
+    throw new ProblemInputError(`${problemName}: parameter "${name}" is categorical, not numeric`);
+  }
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new ProblemInputError(`${problemName}: parameter "${name}" must be a finite number, got ${JSON.stringify(value)}`);
+  }
+  if (distribution.type === "int" && !Number.isInteger(value)) {
+    throw new ProblemInputError(`${problemName}: parameter "${name}" must be an integer, got ${value}`);
+  }
+  const slack = 1e-9 * (distribution.high - distribution.low);
+  if (value < distribution.low - slack || value > distribution.high + slack) {
+    throw new ProblemInputError(
+      `${problemName}: parameter "${name}" = ${value} is outside [${distribution.low}, ${distribution.high}]`,
+    );
+  }
+  return value;
+}
+
+/** Reads one categorical parameter, naming it when it is missing or not one of the choices. */
+export function readChoice(problemName: string, params: ProblemParams, name: string, choices: readonly CategoricalChoice[]): CategoricalChoice {
+  const value = params[name];
+  if (value === undefined) throw new ProblemInputError(`${problemName}: parameter "${name}" is missing`);
+  if (!choices.includes(value)) {
+    throw new ProblemInputError(`${problemName}: parameter "${name}" must be one of ${JSON.stringify(choices)}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** What {@link boxProblem} needs besides the function. */
+export interface BoxProblemOptions {
+  readonly name: string;
+  readonly tags: readonly ProblemTag[];
+  /** Coordinates searched as integers; the function's optimizer must be integral there. */
+  readonly integerCoordinates?: readonly number[];
+}
+
+/**
+ * A problem whose parameters `x0 … x{d-1}` are the coordinates of a box function, as floats or,
+ * for the coordinates listed in `integerCoordinates`, as integers.
+ *
+ * @example
+ * const problem = boxProblem(syntheticBoxFunction("rastrigin", 4), { name: "rastrigin-4d-int", tags: ["mixed"], integerCoordinates: [0, 1, 2, 3] });
+ * problem.space.x0; // { type: "int", low: -5, high: 5 }
+ */
+export function boxProblem(fn: BoxFunction, options: BoxProblemOptions): Problem {
+  const integer = new Set(options.integerCoordinates ?? []);
+  const space: Record<string, Distribution> = {};
+  fn.bounds.forEach(([low, high], i) => {
+    space[coordinateName(i)] = integer.has(i) ? { type: "int", low: Math.ceil(low), high: Math.floor(high) } : { type: "float", low, high };
+  });
+  let optimizer: Record<string, number> | null = null;
+  if (fn.optimizer !== null) {
+    optimizer = {};
+    fn.optimizer.forEach((v, i) => {
+      if (integer.has(i) && !Number.isInteger(v)) {
+        throw new ProblemInputError(`integerCoordinates: ${options.name} has a non-integral optimizer coordinate ${i} (${v})`);
+      }
+      optimizer![coordinateName(i)] = v;
+    });
+  } else if (integer.size > 0) {
+    throw new ProblemInputError(`integerCoordinates: ${options.name} needs a known optimizer to keep its optimum on the integers`);
+  }
+  const names = Object.keys(space);
+  const evaluateNoiseless = (params: ProblemParams): number =>
+    fn.evaluate(names.map((name) => readNumber(options.name, params, name, space[name]!)));
+  return {
+    name: options.name,
+    dimension: names.length,
+    space,
+    conditions: {},
+    optimum: fn.optimum,
+    optimizer,
+    tags: options.tags,
+    split: undefined,
+    evaluate: evaluateNoiseless,
+    evaluateNoiseless,
+  };
+}
+
+/**
+ * Whether parameter `name` is active given the values already chosen.
+ *
+ * @example
+ * isActive(createProblem("conditional-ackley-rastrigin-levy-5d"), "levy.x0", { branch: "ackley" }); // false
+ */
+export function isActive(problem: Problem, name: string, params: ProblemParams): boolean {
+  const condition = problem.conditions[name];
+  return condition === undefined || condition.values.includes(params[condition.parent] as CategoricalChoice);
+}
+
+/**
+ * Suggests a problem's active parameters on a trial, in the problem's order, so a conditional
+ * problem only asks for the parameters of the branch it took.
+ *
+ * @example
+ * const problem = createProblem("conditional-ackley-rastrigin-levy-5d");
+ * await study.optimize((trial) => problem.evaluate(suggestProblemParams(problem, trial)), { nTrials: 50 });
+ */
+export function suggestProblemParams(problem: Problem, trial: Trial): Record<string, ParamValue> {
+  const params: Record<string, ParamValue> = {};
+  for (const [name, distribution] of Object.entries(problem.space)) {
+    if (isActive(problem, name, params)) params[name] = trial.suggest(name, distribution);
+  }
+  return params;
+}
