@@ -8,3 +8,4 @@ export { ThresholdPruner, THRESHOLD_OPTIONS, type ThresholdPrunerOptions } from 
 export { PatientPruner, PATIENT_OPTIONS, type PatientPrunerOptions } from "./patient.js";
 export { SuccessiveHalvingPruner, ASHA_OPTIONS, rungKey, type SuccessiveHalvingPrunerOptions } from "./asha.js";
 export { HyperbandPruner, HYPERBAND_OPTIONS, type HyperbandPrunerOptions } from "./hyperband.js";
+export { WilcoxonPruner, WILCOXON_OPTIONS, type WilcoxonPrunerOptions } from "./wilcoxon.js";

@@ -6,6 +6,7 @@ import { MedianPruner } from "./median.js";
 import { PATIENT_OPTIONS, PatientPruner } from "./patient.js";
 import { MEDIAN_OPTIONS, PERCENTILE_OPTIONS, PercentilePruner } from "./percentile.js";
 import { THRESHOLD_OPTIONS, ThresholdPruner } from "./threshold.js";
+import { WILCOXON_OPTIONS, WilcoxonPruner } from "./wilcoxon.js";
 
 /** Options given to a pruner by name (from the CLI's `--pruner-opt key=value` or a config file). */
 export type PrunerOptions = RawOptions;
@@ -77,6 +78,12 @@ registerPruner({
   description: "several successive-halving brackets of different aggressiveness, each trial in one by a hash of its number",
   options: HYPERBAND_OPTIONS,
   create: (o) => new HyperbandPruner({ ...o, maxResource: parseResource("hyperband", "maxResource", o.maxResource ?? "auto") }),
+});
+registerPruner({
+  name: "wilcoxon",
+  description: "for per-instance or per-fold steps: prunes when a signed-rank test says the trial is worse than the best",
+  options: WILCOXON_OPTIONS,
+  create: (o) => new WilcoxonPruner(o),
 });
 
 /** A resource option: "auto" or a whole number of steps ≥ 1. */
