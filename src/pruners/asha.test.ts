@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type FrozenTrial, type JsonValue, makeSnapshot, makeTrial } from "../space/index.js";
+import { RandomSampler } from "../samplers/random.js";
+import { MemoryStorage } from "../storage/memory.js";
+import { TrialPruned, createStudy } from "../study/index.js";
 import { SuccessiveHalvingPruner, rungKey } from "./asha.js";
 import { createPrunerByName } from "./registry.js";
 
@@ -96,5 +99,30 @@ describe("SuccessiveHalvingPruner (asha)", () => {
     expect(() => createPrunerByName("asha", { minResource: "0" })).toThrow(/"minResource" must be auto or an integer >= 1, got "0"/);
     expect(() => createPrunerByName("asha", { reductionFactor: "1" })).toThrow(/"reductionFactor" must be an integer >= 2/);
     expect(() => createPrunerByName("asha", { bootstrapCount: "1" })).toThrow(/bootstrapCount needs an explicit minResource/);
+  });
+
+  it("stores each trial's rungs through the study, where another process's pruner would read them", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ storage, name: "rungs", sampler: new RandomSampler({ seed: 3 }), pruner: new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 }) });
+    await study.optimize(
+      (trial) => {
+        const x = trial.suggestFloat("x", 0, 1);
+        for (let step = 0; step < 10; step++) {
+          trial.reportIntermediate(x + 1 / (step + 1), step);
+          if (trial.shouldPrune()) throw new TrialPruned();
+        }
+        return x;
+      },
+      { nTrials: 20 },
+    );
+    const stored = (await storage.trialsSince(study.id, 0)).trials;
+    expect(stored.filter((t) => t.state === "pruned").length).toBeGreaterThan(5);
+    for (const t of stored) {
+      // Rungs at steps 1, 3, 9; a complete trial passed all three.
+      const rungs = [1, 3, 9].map((step, k) => [t.systemAttrs[rungKey(k)], t.intermediate[step]] as const).filter(([recorded]) => recorded !== undefined);
+      if (t.state === "complete") expect(rungs).toHaveLength(3);
+      expect(rungs.length).toBeGreaterThan(0);
+      for (const [recorded, value] of rungs) expect(recorded).toBe(value);
+    }
   });
 });

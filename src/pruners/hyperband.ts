@@ -42,6 +42,8 @@ export class HyperbandPruner implements Pruner {
   private brackets: { schedule: RungSchedule; budget: number }[] = [];
   private totalBudget = 0;
   private readonly rungs = new RungMemory();
+  /** Bracket by trial number, per study name: every prune call filters the whole history by bracket. */
+  private readonly bracketCache = new Map<string, number[]>();
 
   constructor(options: HyperbandPrunerOptions = {}) {
     this.minResource = checkInteger(this.name, "minResource", options.minResource ?? 1, 1);
@@ -76,6 +78,12 @@ export class HyperbandPruner implements Pruner {
   }
 
   private bracketOf(studyName: string, trialNumber: number): number {
+    let known = this.bracketCache.get(studyName);
+    if (!known) this.bracketCache.set(studyName, (known = []));
+    return (known[trialNumber] ??= this.hashToBracket(studyName, trialNumber));
+  }
+
+  private hashToBracket(studyName: string, trialNumber: number): number {
     let n = crc32(`${studyName}_${trialNumber}`) % this.totalBudget;
     for (let b = 0; b < this.brackets.length; b++) {
       n -= this.brackets[b]!.budget;
