@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type FrozenTrial, type JsonValue, makeSnapshot, makeTrial } from "../space/index.js";
 import { RandomSampler } from "../samplers/random.js";
 import { MemoryStorage } from "../storage/memory.js";
-import { TrialPruned, createStudy } from "../study/index.js";
+import { createStudy } from "../study/index.js";
 import { SuccessiveHalvingPruner, rungKey } from "./asha.js";
 import { createPrunerByName } from "./registry.js";
 
@@ -104,17 +104,21 @@ describe("SuccessiveHalvingPruner (asha)", () => {
   it("stores each trial's rungs through the study, where another process's pruner would read them", async () => {
     const storage = new MemoryStorage();
     const study = await createStudy({ storage, name: "rungs", sampler: new RandomSampler({ seed: 3 }), pruner: new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 }) });
-    await study.optimize(
-      (trial) => {
-        const x = trial.suggestFloat("x", 0, 1);
-        for (let step = 0; step < 10; step++) {
-          trial.reportIntermediate(x + 1 / (step + 1), step);
-          if (trial.shouldPrune()) throw new TrialPruned();
+    // Ask and tell, two trials in flight at a time, as a driver of remote workers would.
+    for (let pair = 0; pair < 10; pair++) {
+      const trials = [await study.ask(), await study.ask()];
+      const x = trials.map((trial) => trial.suggestFloat("x", 0, 1));
+      const live = new Set([0, 1]);
+      for (let step = 0; step < 10 && live.size > 0; step++) {
+        for (const i of [...live]) {
+          trials[i]!.reportIntermediate(x[i]! + 1 / (step + 1), step);
+          if (!trials[i]!.shouldPrune()) continue;
+          live.delete(i);
+          await study.tell(trials[i]!, { state: "pruned" });
         }
-        return x;
-      },
-      { nTrials: 20 },
-    );
+      }
+      for (const i of live) await study.tell(trials[i]!, x[i]!);
+    }
     const stored = (await storage.trialsSince(study.id, 0)).trials;
     expect(stored.filter((t) => t.state === "pruned").length).toBeGreaterThan(5);
     for (const t of stored) {
