@@ -98,19 +98,21 @@ export interface RungSchedule {
  * even when the snapshot it is handed predates them (storage refreshes lag) or nobody stores notes.
  */
 export class RungMemory {
-  private readonly byTrial = new Map<string, Map<number, number>>();
+  private readonly byStudy = new Map<number, Map<number, number[]>>();
 
-  get(studyId: number, trial: FrozenTrial, rung: number): number | undefined {
-    const stored = trial.systemAttrs[rungKey(rung)];
+  /** The trial's value at `rung`: from its system attrs (written by any process), else from this process's memory. */
+  get(studyId: number, trial: FrozenTrial, rung: number, key: string = rungKey(rung)): number | undefined {
+    const stored = trial.systemAttrs[key];
     if (typeof stored === "number") return stored;
-    return this.byTrial.get(`${studyId}:${trial.id}`)?.get(rung);
+    return this.byStudy.get(studyId)?.get(trial.id)?.[rung];
   }
 
   set(studyId: number, trial: FrozenTrial, rung: number, value: number): void {
-    const key = `${studyId}:${trial.id}`;
-    let rungs = this.byTrial.get(key);
-    if (!rungs) this.byTrial.set(key, (rungs = new Map()));
-    rungs.set(rung, value);
+    let trials = this.byStudy.get(studyId);
+    if (!trials) this.byStudy.set(studyId, (trials = new Map()));
+    let rungs = trials.get(trial.id);
+    if (!rungs) trials.set(trial.id, (rungs = []));
+    rungs[rung] = value;
   }
 }
 
@@ -138,13 +140,14 @@ export function judgeAtRungs(
     if (step < promotionStep) return false;
     if (Number.isNaN(value)) return true;
     const competing = [value];
+    const key = rungKey(rung);
     for (const peer of peers) {
       if (peer.id === trial.id) continue;
-      const recorded = memory.get(studyId, peer, rung);
+      const recorded = memory.get(studyId, peer, rung, key);
       if (recorded !== undefined) competing.push(recorded);
     }
     memory.set(studyId, trial, rung, value);
-    notes?.setSystemAttr(rungKey(rung), value);
+    notes?.setSystemAttr(key, value);
     if (competing.length <= schedule.bootstrapCount) return true;
     if (!isPromotable(value, competing, schedule.reductionFactor, direction)) return true;
   }
