@@ -36,7 +36,7 @@ function sextantPruner(c: Case) {
 }
 
 /** Replays a case; returns the reports whose decision differs from Optuna's. */
-export function replay(c: Case): string[] {
+function replay(c: Case): string[] {
   const pruner = sextantPruner(c);
   const live = new Map<number, FrozenTrial>();
   const finished: FrozenTrial[] = [];
