@@ -1,4 +1,4 @@
-import type { FrozenTrial, StudySnapshot } from "../space/index.js";
+import type { FrozenTrial, JsonValue, StudySnapshot } from "../space/index.js";
 
 /**
  * A pruner decides whether a running trial should stop early, from its intermediate values and
@@ -7,7 +7,16 @@ import type { FrozenTrial, StudySnapshot } from "../space/index.js";
  */
 export interface Pruner {
   readonly name: string;
-  prune(snapshot: StudySnapshot, trial: FrozenTrial): boolean;
+  /**
+   * `notes`, when given, keeps bookkeeping on the judged trial as system attributes (stored with
+   * it, so pruners in other processes see them): successive halving records its rungs there.
+   */
+  prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean;
+}
+
+/** Where a pruner leaves notes on the trial it judges; the study passes the trial itself. */
+export interface PruningNotes {
+  setSystemAttr(key: string, value: JsonValue): void;
 }
 
 /** A pruner that never prunes. */

@@ -1,6 +1,12 @@
-import { type ComponentEntry, ComponentRegistry, type OptionSchema, type RawOptions } from "../space/index.js";
+import { type ComponentEntry, ComponentRegistry, OptionError, type OptionSchema, type RawOptions } from "../space/index.js";
 import { NopPruner, type Pruner } from "./base.js";
-import { MEDIAN_OPTIONS, MedianPruner } from "./median.js";
+import { ASHA_OPTIONS, SuccessiveHalvingPruner } from "./asha.js";
+import { HYPERBAND_OPTIONS, HyperbandPruner } from "./hyperband.js";
+import { MedianPruner } from "./median.js";
+import { PATIENT_OPTIONS, PatientPruner } from "./patient.js";
+import { MEDIAN_OPTIONS, PERCENTILE_OPTIONS, PercentilePruner } from "./percentile.js";
+import { THRESHOLD_OPTIONS, ThresholdPruner } from "./threshold.js";
+import { WILCOXON_OPTIONS, WilcoxonPruner } from "./wilcoxon.js";
 
 /** Options given to a pruner by name (from the CLI's `--pruner-opt key=value` or a config file). */
 export type PrunerOptions = RawOptions;
@@ -49,3 +55,54 @@ export function createPrunerByName(name: string, options: PrunerOptions = {}): P
 
 registerPruner({ name: "none", description: "never prunes", options: {}, create: () => new NopPruner() });
 registerPruner({ name: "median", description: "prunes a trial whose best value so far is worse than the median of earlier trials at the same step", options: MEDIAN_OPTIONS, create: (o) => new MedianPruner(o) });
+registerPruner({ name: "percentile", description: "prunes a trial whose best value so far is outside the best given percentile of earlier trials at the same step", options: PERCENTILE_OPTIONS, create: (o) => new PercentilePruner(o) });
+registerPruner({ name: "threshold", description: "prunes a trial whose latest value leaves [lower, upper] or is NaN", options: THRESHOLD_OPTIONS, create: (o) => new ThresholdPruner(o) });
+registerPruner({
+  name: "patient",
+  description: "tolerates `patience` steps without improvement, then defers to the wrapped pruner",
+  options: PATIENT_OPTIONS,
+  create: (o) => {
+    if (o.patience === undefined) throw new OptionError('patient pruner: option "patience" is required (reported steps without improvement tolerated)');
+    const wrapped = o.wrapped === undefined ? null : createPrunerByName(o.wrapped, parseWrappedOptions(o.wrappedOptions ?? "{}"));
+    return new PatientPruner({ wrapped, patience: o.patience, ...(o.minDelta === undefined ? {} : { minDelta: o.minDelta }) });
+  },
+});
+registerPruner({
+  name: "asha",
+  description: "asynchronous successive halving: at each rung keep the best 1/η of the trials that reached it",
+  options: ASHA_OPTIONS,
+  create: (o) => new SuccessiveHalvingPruner({ ...o, minResource: parseResource("asha", "minResource", o.minResource ?? "auto") }),
+});
+registerPruner({
+  name: "hyperband",
+  description: "several successive-halving brackets of different aggressiveness, each trial in one by a hash of its number",
+  options: HYPERBAND_OPTIONS,
+  create: (o) => new HyperbandPruner({ ...o, maxResource: parseResource("hyperband", "maxResource", o.maxResource ?? "auto") }),
+});
+registerPruner({
+  name: "wilcoxon",
+  description: "for per-instance or per-fold steps: prunes when a signed-rank test says the trial is worse than the best",
+  options: WILCOXON_OPTIONS,
+  create: (o) => new WilcoxonPruner(o),
+});
+
+/** A resource option: "auto" or a whole number of steps ≥ 1. */
+function parseResource(pruner: string, option: string, text: string): number | "auto" {
+  if (text.trim().toLowerCase() === "auto") return "auto";
+  const value = text.trim() === "" ? Number.NaN : Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new OptionError(`${pruner} pruner: option "${option}" must be auto or an integer >= 1, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function parseWrappedOptions(text: string): RawOptions {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new OptionError(`patient pruner: option "wrappedOptions" must be a JSON object, got ${JSON.stringify(text)}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new OptionError(`patient pruner: option "wrappedOptions" must be a JSON object, got ${JSON.stringify(text)}`);
+  }
+  return parsed as RawOptions;
+}

@@ -803,7 +803,7 @@ export class Study implements TrialHost {
       this.lastBackgroundRefresh = now;
       this.refresh().catch(() => undefined);
     }
-    return this.pruner.prune(this.snapshot(), trial.toFrozen());
+    return this.pruner.prune(this.snapshot(), trial.toFrozen(), trial);
   }
 
   scheduleFlush(trial: Trial): void {

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { type FrozenTrial, type JsonValue, makeSnapshot, makeTrial } from "../space/index.js";
+import { RandomSampler } from "../samplers/random.js";
+import { MemoryStorage } from "../storage/memory.js";
+import { createStudy } from "../study/index.js";
+import { SuccessiveHalvingPruner, rungKey } from "./asha.js";
+import { createPrunerByName } from "./registry.js";
+
+/** A trial that reached rung values `rungs` earlier (as recorded by a previous judgement). */
+function peer(number: number, rungs: number[], state: "running" | "complete" | "pruned" = "pruned", lastStep = 100): FrozenTrial {
+  return makeTrial({
+    number,
+    state,
+    ...(state === "complete" ? { values: [0] } : {}),
+    intermediate: { [lastStep]: 0 },
+    systemAttrs: Object.fromEntries(rungs.map((v, k) => [rungKey(k), v])),
+  });
+}
+
+let nextNumber = 100;
+
+/** Judges a fresh trial (a new number each time, since the pruner remembers the rungs it recorded per trial). */
+function judge(pruner: SuccessiveHalvingPruner, peers: FrozenTrial[], intermediate: Record<number, number>, direction: "minimize" | "maximize" = "minimize") {
+  const notes: Record<string, JsonValue> = {};
+  const trial = makeTrial({ number: nextNumber++, intermediate });
+  const pruned = pruner.prune(makeSnapshot([...peers, trial], { directions: [direction] }), trial, { setSystemAttr: (k, v) => void (notes[k] = v) });
+  return { pruned, notes };
+}
+
+describe("SuccessiveHalvingPruner (asha)", () => {
+  it("places rung k at minResource·η^(s+k) steps and records the value reached there", () => {
+    const pruner = new SuccessiveHalvingPruner({ minResource: 2, reductionFactor: 3, minEarlyStoppingRate: 1 });
+    // Rung 0 is at 6 steps: before it nothing is judged or recorded.
+    expect(judge(pruner, [], { 0: 1, 5: 1 })).toEqual({ pruned: false, notes: {} });
+    // Alone at rung 0 the trial is the best, so it is promoted and its value recorded.
+    expect(judge(pruner, [], { 6: 0.7 })).toEqual({ pruned: false, notes: { completed_rung_0: 0.7 } });
+    // Reaching step 18 at once passes rungs 0 and 1 with the same latest value.
+    expect(judge(pruner, [], { 18: 0.4 })).toEqual({ pruned: false, notes: { completed_rung_0: 0.4, completed_rung_1: 0.4 } });
+  });
+
+  it("keeps a trial only if it is among the best ⌊n/η⌋ at the rung (the best while n < η)", () => {
+    const pruner = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
+    const peers = [peer(0, [0.2]), peer(1, [0.5]), peer(2, [0.9])];
+    // n = 4 with the trial, so the best 2 go on: the cut-off is 0.5.
+    expect(judge(pruner, peers, { 1: 0.5 }).pruned).toBe(false);
+    expect(judge(pruner, peers, { 1: 0.51 }).pruned).toBe(true);
+    // Maximizing keeps the top 2: 0.5 and 0.9.
+    expect(judge(pruner, peers, { 1: 0.5 }, "maximize").pruned).toBe(false);
+    expect(judge(pruner, peers, { 1: 0.49 }, "maximize").pruned).toBe(true);
+    // With only one peer (n = 2 < η = 3) the trial must be the best.
+    const eta3 = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 });
+    expect(judge(eta3, [peer(0, [0.2])], { 1: 0.3 }).pruned).toBe(true);
+    expect(judge(eta3, [peer(0, [0.2])], { 1: 0.1 }).pruned).toBe(false);
+  });
+
+  it("judges a rung once: a trial that passed it is not judged there again", () => {
+    const pruner = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
+    const notes: Record<string, JsonValue> = {};
+    let trial = makeTrial({ number: 5, intermediate: { 1: 0.1 } });
+    const peers = [peer(0, [0.5]), peer(1, [0.6])];
+    const ask = () => pruner.prune(makeSnapshot([...peers, trial]), trial, { setSystemAttr: (k, v) => void (notes[k] = v) });
+    expect(ask()).toBe(false);
+    trial = makeTrial({ number: 5, intermediate: { 1: 0.1, 2: 0.8 }, systemAttrs: { ...notes } });
+    // At rung 1 nobody else has a value: alone, the trial is promoted.
+    expect(ask()).toBe(false);
+    expect(notes).toEqual({ completed_rung_0: 0.1, completed_rung_1: 0.8 });
+    // A later report below the next rung (4) judges nothing, however bad.
+    trial = makeTrial({ number: 5, intermediate: { 1: 0.1, 2: 0.8, 3: 99 }, systemAttrs: { ...notes } });
+    expect(ask()).toBe(false);
+  });
+
+  it("prunes NaN at a rung, and bootstrap trials while a rung has too few values", () => {
+    expect(judge(new SuccessiveHalvingPruner({ minResource: 1 }), [], { 1: Number.NaN }).pruned).toBe(true);
+    expect(judge(new SuccessiveHalvingPruner({ minResource: 1 }), [], { 0: Number.NaN }).pruned).toBe(false);
+    const bootstrap = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2, bootstrapCount: 2 });
+    expect(judge(bootstrap, [peer(0, [9])], { 1: 0.1 }).pruned).toBe(true);
+    expect(judge(bootstrap, [peer(0, [9]), peer(1, [8])], { 1: 0.1 }).pruned).toBe(false);
+  });
+
+  it("estimates minResource once from the first complete trial (1 % of its last step)", () => {
+    const pruner = new SuccessiveHalvingPruner({ reductionFactor: 2 });
+    // No complete trial yet: nothing is judged.
+    expect(judge(pruner, [], { 500: 1 })).toEqual({ pruned: false, notes: {} });
+    // A complete trial that ran to step 399 sets the first rung at 3 steps.
+    const done = peer(0, [], "complete", 399);
+    expect(judge(pruner, [done], { 2: 1 }).notes).toEqual({});
+    expect(judge(pruner, [done], { 3: 1 }).notes).toEqual({ completed_rung_0: 1 });
+    // Longer trials seen later do not move the rungs.
+    expect(judge(pruner, [done, peer(1, [], "complete", 5000)], { 3: 1 }).notes).toEqual({ completed_rung_0: 1 });
+  });
+
+  it("reads its options from the CLI and names bad ones", () => {
+    expect(createPrunerByName("asha", { min_resource: "5", reduction_factor: "3", min_early_stopping_rate: "1" })).toMatchObject({
+      minResource: 5,
+      reductionFactor: 3,
+      minEarlyStoppingRate: 1,
+    });
+    expect(createPrunerByName("asha", {})).toMatchObject({ minResource: "auto", reductionFactor: 4 });
+    expect(() => createPrunerByName("asha", { minResource: "0" })).toThrow(/"minResource" must be auto or an integer >= 1, got "0"/);
+    expect(() => createPrunerByName("asha", { reductionFactor: "1" })).toThrow(/"reductionFactor" must be an integer >= 2/);
+    expect(() => createPrunerByName("asha", { bootstrapCount: "1" })).toThrow(/bootstrapCount needs an explicit minResource/);
+  });
+
+  it("stores each trial's rungs through the study, where another process's pruner would read them", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ storage, name: "rungs", sampler: new RandomSampler({ seed: 3 }), pruner: new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 }) });
+    // Ask and tell, two trials in flight at a time, as a driver of remote workers would.
+    for (let pair = 0; pair < 10; pair++) {
+      const trials = [await study.ask(), await study.ask()];
+      const x = trials.map((trial) => trial.suggestFloat("x", 0, 1));
+      const live = new Set([0, 1]);
+      for (let step = 0; step < 10 && live.size > 0; step++) {
+        for (const i of [...live]) {
+          trials[i]!.reportIntermediate(x[i]! + 1 / (step + 1), step);
+          if (!trials[i]!.shouldPrune()) continue;
+          live.delete(i);
+          await study.tell(trials[i]!, { state: "pruned" });
+        }
+      }
+      for (const i of live) await study.tell(trials[i]!, x[i]!);
+    }
+    const stored = (await storage.trialsSince(study.id, 0)).trials;
+    expect(stored.filter((t) => t.state === "pruned").length).toBeGreaterThan(5);
+    for (const t of stored) {
+      // Rungs at steps 1, 3, 9; a complete trial passed all three.
+      const rungs = [1, 3, 9].map((step, k) => [t.systemAttrs[rungKey(k)], t.intermediate[step]] as const).filter(([recorded]) => recorded !== undefined);
+      if (t.state === "complete") expect(rungs).toHaveLength(3);
+      expect(rungs.length).toBeGreaterThan(0);
+      for (const [recorded, value] of rungs) expect(recorded).toBe(value);
+    }
+  });
+});

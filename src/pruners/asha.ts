@@ -1,0 +1,176 @@
+import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
+import type { Pruner, PruningNotes } from "./base.js";
+import { checkInteger, singleDirection } from "./steps.js";
+
+export interface SuccessiveHalvingPrunerOptions {
+  /** Steps a trial gets before its first rung, or "auto" to take 1 % of the longest complete trial (default "auto"). */
+  minResource?: number | "auto";
+  /** η: rung k is at `minResource·η^(minEarlyStoppingRate + k)` steps and keeps the best 1/η of the trials that reached it (default 4). */
+  reductionFactor?: number;
+  /** The bracket offset s: the first rung is at `minResource·η^s` steps (default 0). */
+  minEarlyStoppingRate?: number;
+  /** A trial is pruned at a rung reached by no more than this many trials, itself included (default 0). */
+  bootstrapCount?: number;
+}
+
+/** The system attribute holding a trial's value when it reached rung `rung` (Optuna's key). */
+export function rungKey(rung: number): string {
+  return `completed_rung_${rung}`;
+}
+
+/**
+ * Asynchronous successive halving (ASHA, Li et al., "A System for Massively Parallel
+ * Hyperparameter Tuning", MLSys 2020), with the semantics of Optuna's `SuccessiveHalvingPruner`.
+ *
+ * Rung k sits at `r·η^(s+k)` steps (r = `minResource`, η = `reductionFactor`, s =
+ * `minEarlyStoppingRate`). When a trial's latest report reaches a rung it has not passed yet, its
+ * latest value is recorded on the trial as system attribute `completed_rung_k`, and the trial
+ * carries on only if that value is among the best ⌊n/η⌋ of the n values recorded at the rung by any
+ * trial so far (itself included; the best one while n < η). Unlike synchronous halving nobody
+ * waits for a full rung: early trials are judged against few peers, which is ASHA's trade of a few
+ * wrong promotions for no idle workers. A NaN at a rung prunes.
+ *
+ * With `minResource: "auto"`, r is estimated once, when the first complete trial is seen, as 1 %
+ * of its (longest) last step, at least 1; until then nothing is pruned.
+ *
+ * The rung values are written through the `notes` the study passes to `prune` (so other
+ * processes see them in storage) and also remembered by the pruner itself.
+ *
+ * @example
+ * const study = await createStudy({ pruner: new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 }) });
+ */
+export class SuccessiveHalvingPruner implements Pruner {
+  readonly name = "asha";
+  readonly minResource: number | "auto";
+  readonly reductionFactor: number;
+  readonly minEarlyStoppingRate: number;
+  readonly bootstrapCount: number;
+  private estimatedMinResource: number | null = null;
+  private readonly rungs = new RungMemory();
+
+  constructor(options: SuccessiveHalvingPrunerOptions = {}) {
+    const minResource = options.minResource ?? "auto";
+    this.minResource = minResource === "auto" ? "auto" : checkInteger(this.name, "minResource", minResource, 1);
+    this.reductionFactor = checkInteger(this.name, "reductionFactor", options.reductionFactor ?? 4, 2);
+    this.minEarlyStoppingRate = checkInteger(this.name, "minEarlyStoppingRate", options.minEarlyStoppingRate ?? 0, 0);
+    this.bootstrapCount = checkInteger(this.name, "bootstrapCount", options.bootstrapCount ?? 0, 0);
+    if (this.bootstrapCount > 0 && this.minResource === "auto") {
+      throw new RangeError("asha pruner: bootstrapCount needs an explicit minResource (with \"auto\" the rungs move once it is estimated)");
+    }
+  }
+
+  prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean {
+    const direction = singleDirection(snapshot, this.name);
+    if (lastStep(trial) < 0) return false;
+    const minResource = this.minResource === "auto" ? this.estimateMinResource(snapshot.trials) : this.minResource;
+    if (minResource === null) return false;
+    return judgeAtRungs(
+      { minResource, reductionFactor: this.reductionFactor, minEarlyStoppingRate: this.minEarlyStoppingRate, bootstrapCount: this.bootstrapCount },
+      snapshot.studyId,
+      snapshot.trials,
+      direction,
+      trial,
+      this.rungs,
+      notes,
+    );
+  }
+
+  private estimateMinResource(trials: readonly FrozenTrial[]): number | null {
+    if (this.estimatedMinResource !== null) return this.estimatedMinResource;
+    let longest = -1;
+    for (const t of trials) if (t.state === "complete") longest = Math.max(longest, lastStep(t));
+    if (longest < 0) return null;
+    this.estimatedMinResource = Math.max(Math.floor(longest / 100), 1);
+    return this.estimatedMinResource;
+  }
+}
+
+/** The rung layout of one successive-halving bracket. */
+export interface RungSchedule {
+  minResource: number;
+  reductionFactor: number;
+  minEarlyStoppingRate: number;
+  bootstrapCount: number;
+}
+
+/**
+ * Rung values this process recorded, by study and trial: the pruner sees its own writes at once,
+ * even when the snapshot it is handed predates them (storage refreshes lag) or nobody stores notes.
+ */
+export class RungMemory {
+  private readonly byStudy = new Map<number, Map<number, number[]>>();
+
+  /** The trial's value at `rung`: from its system attrs (written by any process), else from this process's memory. */
+  get(studyId: number, trial: FrozenTrial, rung: number, key: string = rungKey(rung)): number | undefined {
+    const stored = trial.systemAttrs[key];
+    if (typeof stored === "number") return stored;
+    return this.byStudy.get(studyId)?.get(trial.id)?.[rung];
+  }
+
+  set(studyId: number, trial: FrozenTrial, rung: number, value: number): void {
+    let trials = this.byStudy.get(studyId);
+    if (!trials) this.byStudy.set(studyId, (trials = new Map()));
+    let rungs = trials.get(trial.id);
+    if (!rungs) trials.set(trial.id, (rungs = []));
+    rungs[rung] = value;
+  }
+}
+
+/**
+ * One successive-halving decision for `trial` among `peers` (the trials of its bracket, any
+ * state): walks the rungs its latest step has reached and not yet recorded, recording each and
+ * pruning at the first where it is not promotable.
+ */
+export function judgeAtRungs(
+  schedule: RungSchedule,
+  studyId: number,
+  peers: readonly FrozenTrial[],
+  direction: Direction,
+  trial: FrozenTrial,
+  memory: RungMemory,
+  notes: PruningNotes | undefined,
+): boolean {
+  const step = lastStep(trial);
+  if (step < 0) return false;
+  const value = trial.intermediate[step]!;
+  let rung = 0;
+  while (memory.get(studyId, trial, rung) !== undefined) rung++;
+  for (; ; rung++) {
+    const promotionStep = schedule.minResource * schedule.reductionFactor ** (schedule.minEarlyStoppingRate + rung);
+    if (step < promotionStep) return false;
+    if (Number.isNaN(value)) return true;
+    const competing = [value];
+    const key = rungKey(rung);
+    for (const peer of peers) {
+      if (peer.id === trial.id) continue;
+      const recorded = memory.get(studyId, peer, rung, key);
+      if (recorded !== undefined) competing.push(recorded);
+    }
+    memory.set(studyId, trial, rung, value);
+    notes?.setSystemAttr(key, value);
+    if (competing.length <= schedule.bootstrapCount) return true;
+    if (!isPromotable(value, competing, schedule.reductionFactor, direction)) return true;
+  }
+}
+
+/** Whether `value` is among the best ⌊n/η⌋ of `competing` (the best one while n < η). */
+function isPromotable(value: number, competing: number[], reductionFactor: number, direction: Direction): boolean {
+  const kept = Math.max(Math.floor(competing.length / reductionFactor), 1);
+  competing.sort((a, b) => a - b);
+  return direction === "maximize" ? value >= competing[competing.length - kept]! : value <= competing[kept - 1]!;
+}
+
+/** The trial's latest reported step, or -1. */
+export function lastStep(trial: FrozenTrial): number {
+  let last = -1;
+  for (const key of Object.keys(trial.intermediate)) last = Math.max(last, Number(key));
+  return last;
+}
+
+/** The options of the `asha` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
+export const ASHA_OPTIONS = defineOptions({
+  minResource: { kind: "string", default: "auto", description: "steps before the first rung, or auto (1% of the longest complete trial)" },
+  reductionFactor: { kind: "integer", min: 2, default: 4, description: "η: each rung keeps the best 1/η and sits η times further" },
+  minEarlyStoppingRate: { kind: "integer", min: 0, default: 0, description: "bracket offset s: the first rung is at minResource·η^s" },
+  bootstrapCount: { kind: "integer", min: 0, default: 0, description: "prune at a rung reached by at most this many trials" },
+});

@@ -1,0 +1,122 @@
+import { crc32 } from "node:zlib";
+import { type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
+import { type RungSchedule, RungMemory, judgeAtRungs, lastStep } from "./asha.js";
+import type { Pruner, PruningNotes } from "./base.js";
+import { checkInteger, singleDirection } from "./steps.js";
+
+export interface HyperbandPrunerOptions {
+  /** Steps before the first rung of the most aggressive bracket (default 1). */
+  minResource?: number;
+  /** The most steps a trial takes, or "auto" for one more than the longest complete trial's last step (default "auto"). */
+  maxResource?: number | "auto";
+  /** η, shared by every bracket (default 3). */
+  reductionFactor?: number;
+  /** As successive halving's, per bracket (default 0). */
+  bootstrapCount?: number;
+}
+
+/**
+ * Hyperband (Li et al., "Hyperband: A Novel Bandit-Based Approach to Hyperparameter
+ * Optimization", JMLR 2018) over asynchronous successive halving, with the semantics of Optuna's
+ * `HyperbandPruner`.
+ *
+ * With R = `maxResource`/`minResource`, there are ⌊log_η R⌋ + 1 brackets; bracket b is ASHA with
+ * offset s = b, so bracket 0 stops trials earliest and the last bracket barely prunes. Which
+ * pruning aggressiveness pays off is unknown in advance, hence the hedge. Each trial joins one
+ * bracket for good, picked from CRC-32 of "<study name>_<trial number>" modulo the total budget,
+ * where bracket b gets a share ⌈B·η^(B−1−b)/(B−b)⌉ (B brackets): the number of trials the paper's
+ * Algorithm 1 starts in it. A trial is compared only with the trials of its own bracket.
+ *
+ * Until the brackets are laid out (with "auto", when the first complete trial is seen) nothing is
+ * pruned.
+ *
+ * @example
+ * const study = await createStudy({ pruner: new HyperbandPruner({ minResource: 1, maxResource: 81, reductionFactor: 3 }) });
+ */
+export class HyperbandPruner implements Pruner {
+  readonly name = "hyperband";
+  readonly minResource: number;
+  readonly reductionFactor: number;
+  readonly bootstrapCount: number;
+  private maxResource: number | "auto";
+  private brackets: { schedule: RungSchedule; budget: number }[] = [];
+  private totalBudget = 0;
+  private readonly rungs = new RungMemory();
+  /** Bracket by trial number, per study name: every prune call filters the whole history by bracket. */
+  private readonly bracketCache = new Map<string, number[]>();
+
+  constructor(options: HyperbandPrunerOptions = {}) {
+    this.minResource = checkInteger(this.name, "minResource", options.minResource ?? 1, 1);
+    const maxResource = options.maxResource ?? "auto";
+    this.maxResource = maxResource === "auto" ? "auto" : checkInteger(this.name, "maxResource", maxResource, this.minResource);
+    this.reductionFactor = checkInteger(this.name, "reductionFactor", options.reductionFactor ?? 3, 2);
+    this.bootstrapCount = checkInteger(this.name, "bootstrapCount", options.bootstrapCount ?? 0, 0);
+  }
+
+  /** How many brackets there are, or null until `maxResource` is known. */
+  get bracketCount(): number | null {
+    return this.brackets.length === 0 ? null : this.brackets.length;
+  }
+
+  prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean {
+    const direction = singleDirection(snapshot, this.name);
+    if (this.brackets.length === 0 && !this.layOutBrackets(snapshot.trials)) return false;
+    const bracket = this.bracketOf(snapshot.studyName, trial.number);
+    const peers = snapshot.trials.filter((t) => this.bracketOf(snapshot.studyName, t.number) === bracket);
+    return judgeAtRungs(this.brackets[bracket]!.schedule, snapshot.studyId, peers, direction, trial, this.rungs, notes);
+  }
+
+  /**
+   * The bracket a trial belongs to (0 = most aggressive), or null before the brackets are laid out.
+   *
+   * @example
+   * new HyperbandPruner({ maxResource: 81 }).bracketFor("my-study", 7) // a number in 0..4
+   */
+  bracketFor(studyName: string, trialNumber: number): number | null {
+    if (this.brackets.length === 0 && this.maxResource !== "auto") this.layOutBrackets([]);
+    return this.brackets.length === 0 ? null : this.bracketOf(studyName, trialNumber);
+  }
+
+  private bracketOf(studyName: string, trialNumber: number): number {
+    let known = this.bracketCache.get(studyName);
+    if (!known) this.bracketCache.set(studyName, (known = []));
+    return (known[trialNumber] ??= this.hashToBracket(studyName, trialNumber));
+  }
+
+  private hashToBracket(studyName: string, trialNumber: number): number {
+    let n = crc32(`${studyName}_${trialNumber}`) % this.totalBudget;
+    for (let b = 0; b < this.brackets.length; b++) {
+      n -= this.brackets[b]!.budget;
+      if (n < 0) return b;
+    }
+    throw new Error("hyperband pruner: bracket budgets do not cover the hash range");
+  }
+
+  private layOutBrackets(trials: readonly FrozenTrial[]): boolean {
+    if (this.maxResource === "auto") {
+      let longest = -1;
+      for (const t of trials) if (t.state === "complete") longest = Math.max(longest, lastStep(t));
+      if (longest < 0) return false;
+      this.maxResource = longest + 1;
+    }
+    const count = Math.floor(Math.log(this.maxResource / this.minResource) / Math.log(this.reductionFactor)) + 1;
+    for (let b = 0; b < count; b++) {
+      const s = count - 1 - b;
+      const budget = Math.ceil((count * this.reductionFactor ** s) / (s + 1));
+      this.brackets.push({
+        schedule: { minResource: this.minResource, reductionFactor: this.reductionFactor, minEarlyStoppingRate: b, bootstrapCount: this.bootstrapCount },
+        budget,
+      });
+      this.totalBudget += budget;
+    }
+    return true;
+  }
+}
+
+/** The options of the `hyperband` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
+export const HYPERBAND_OPTIONS = defineOptions({
+  minResource: { kind: "integer", min: 1, default: 1, description: "steps before the first rung of the most aggressive bracket" },
+  maxResource: { kind: "string", default: "auto", description: "the most steps a trial takes, or auto (longest complete trial)" },
+  reductionFactor: { kind: "integer", min: 2, default: 3, description: "η: each rung keeps the best 1/η and sits η times further" },
+  bootstrapCount: { kind: "integer", min: 0, default: 0, description: "prune at a rung reached by at most this many trials" },
+});

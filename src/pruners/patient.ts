@@ -1,0 +1,62 @@
+import { type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
+import type { Pruner, PruningNotes } from "./base.js";
+import { checkInteger, checkNumber, singleDirection } from "./steps.js";
+
+export interface PatientPrunerOptions {
+  /** The pruner consulted once the trial has stalled; null prunes a stalled trial outright. */
+  wrapped: Pruner | null;
+  /** How many reported steps without improvement are tolerated. */
+  patience: number;
+  /** How much better than the earlier best a value must be to count as an improvement (default 0). */
+  minDelta?: number;
+}
+
+/**
+ * Tolerates a trial that stops improving for `patience` reported steps, then defers to another
+ * pruner (or prunes outright): Optuna's `PatientPruner`. Improvement is judged on the trial's own
+ * curve: the best of its last `patience + 1` values against the best of the values before them,
+ * by more than `minDelta`. A noisy curve that plateaus briefly is thus never cut, while a stalled
+ * one is handed to the wrapped pruner's judgement.
+ *
+ * @example
+ * const pruner = new PatientPruner({ wrapped: new MedianPruner(), patience: 3, minDelta: 0.01 });
+ */
+export class PatientPruner implements Pruner {
+  readonly name = "patient";
+  readonly wrapped: Pruner | null;
+  readonly patience: number;
+  readonly minDelta: number;
+
+  constructor(options: PatientPrunerOptions) {
+    this.wrapped = options.wrapped;
+    this.patience = checkInteger(this.name, "patience", options.patience, 0);
+    this.minDelta = checkNumber(this.name, "minDelta", options.minDelta ?? 0, 0, Number.POSITIVE_INFINITY);
+  }
+
+  prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean {
+    const steps = Object.keys(trial.intermediate).map(Number);
+    if (steps.length <= this.patience + 1) return false;
+    steps.sort((a, b) => a - b);
+    const direction = singleDirection(snapshot, this.name);
+    const split = steps.length - this.patience - 1;
+    const pick = direction === "maximize" ? Math.max : Math.min;
+    const bestOf = (part: number[]): number => {
+      const finite = part.map((s) => trial.intermediate[s]!).filter((v) => !Number.isNaN(v));
+      return finite.length === 0 ? Number.NaN : pick(...finite);
+    };
+    const before = bestOf(steps.slice(0, split));
+    const recent = bestOf(steps.slice(split));
+    // NaN on either side compares false: no evidence of a stall, so no pruning.
+    const stalled = direction === "maximize" ? before - this.minDelta > recent : before + this.minDelta < recent;
+    if (!stalled) return false;
+    return this.wrapped === null ? true : this.wrapped.prune(snapshot, trial, notes);
+  }
+}
+
+/** The options of the `patient` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
+export const PATIENT_OPTIONS = defineOptions({
+  patience: { kind: "integer", min: 0, description: "reported steps without improvement tolerated (required)" },
+  minDelta: { kind: "number", min: 0, default: 0, description: "improvement smaller than this does not count" },
+  wrapped: { kind: "string", description: "pruner consulted once stalled, by name (none given: prune outright)" },
+  wrappedOptions: { kind: "string", default: "{}", description: "the wrapped pruner's options as a JSON object" },
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { type FrozenTrial, makeSnapshot, makeTrial } from "../space/index.js";
+import { MedianPruner } from "./median.js";
+import { PercentilePruner, createPercentilePrunerFromOptions } from "./percentile.js";
+import { createPrunerByName } from "./registry.js";
+
+function complete(number: number, curve: number[]): FrozenTrial {
+  return makeTrial({ number, values: [curve[curve.length - 1] ?? 0], intermediate: Object.fromEntries(curve.map((v, i) => [i, v])) });
+}
+
+function running(number: number, intermediate: Record<number, number>): FrozenTrial {
+  return makeTrial({ number, intermediate });
+}
+
+// At step 1 the complete trials reported 1, 2, 3, 4, 5.
+const history = [1, 2, 3, 4, 5].map((v, i) => complete(i, [v + 1, v]));
+
+function judge(pruner: PercentilePruner, intermediate: Record<number, number>, directions: ("minimize" | "maximize")[] = ["minimize"]): boolean {
+  const trial = running(9, intermediate);
+  return pruner.prune(makeSnapshot([...history, trial], { directions }), trial);
+}
+
+describe("PercentilePruner", () => {
+  it("keeps only trials within the best given percentile, interpolating between values", () => {
+    // The 25th percentile of 1..5 is 2; the 10th is 1.4.
+    expect(judge(new PercentilePruner({ percentile: 25 }), { 0: 9, 1: 2 })).toBe(false);
+    expect(judge(new PercentilePruner({ percentile: 25 }), { 0: 9, 1: 2.01 })).toBe(true);
+    expect(judge(new PercentilePruner({ percentile: 10 }), { 0: 9, 1: 1.4 })).toBe(false);
+    expect(judge(new PercentilePruner({ percentile: 10 }), { 0: 9, 1: 1.41 })).toBe(true);
+  });
+
+  it("counts the percentile from the high end when maximizing", () => {
+    // The best 25 % of 1..5 when maximizing is at or above 4.
+    expect(judge(new PercentilePruner({ percentile: 25 }), { 0: 0, 1: 4 }, ["maximize"])).toBe(false);
+    expect(judge(new PercentilePruner({ percentile: 25 }), { 0: 0, 1: 3.9 }, ["maximize"])).toBe(true);
+  });
+
+  it("is the median pruner at 50", () => {
+    for (const value of [2.9, 3, 3.1]) {
+      expect(judge(new PercentilePruner({ percentile: 50 }), { 0: 9, 1: value })).toBe(judge(new MedianPruner(), { 0: 9, 1: value }));
+    }
+    expect(new MedianPruner().name).toBe("median");
+    expect(new MedianPruner().percentile).toBe(50);
+  });
+
+  it("prunes nothing at 100 and everything worse than the best at 0", () => {
+    expect(judge(new PercentilePruner({ percentile: 100 }), { 0: 9, 1: 5 })).toBe(false);
+    expect(judge(new PercentilePruner({ percentile: 0 }), { 0: 9, 1: 1 })).toBe(false);
+    expect(judge(new PercentilePruner({ percentile: 0 }), { 0: 9, 1: 1.001 })).toBe(true);
+  });
+
+  it("honours warm-up, interval and minimum trials", () => {
+    const pruner = new PercentilePruner({ percentile: 25, nWarmupSteps: 2, intervalSteps: 2, nMinTrials: 5 });
+    const curves = [0, 1, 2, 3, 4].map((i) => complete(i, [1, 1, 1, 1, 1, 1]));
+    const at = (intermediate: Record<number, number>) => {
+      const trial = running(9, intermediate);
+      return pruner.prune(makeSnapshot([...curves, trial]), trial);
+    };
+    expect(at({ 0: 5, 1: 5 })).toBe(false); // warm-up
+    expect(at({ 0: 5, 1: 5, 2: 5 })).toBe(true); // step 2 opens a window
+    expect(at({ 0: 5, 1: 5, 2: 5, 3: 5 })).toBe(false); // already judged in this window
+    expect(at({ 0: 5, 1: 5, 2: 5, 3: 5, 4: 5 })).toBe(true);
+    const strict = new PercentilePruner({ nMinTrials: 6 });
+    const trial = running(9, { 0: 5 });
+    expect(strict.prune(makeSnapshot([...curves, trial]), trial)).toBe(false);
+  });
+
+  it("reads options from the CLI and refuses a percentile out of range, naming it", () => {
+    expect(createPercentilePrunerFromOptions({ percentile: "10", "n-startup-trials": "2" })).toMatchObject({ percentile: 10, nStartupTrials: 2 });
+    expect(() => createPercentilePrunerFromOptions({ percentile: "120" })).toThrow(/"percentile" must be a finite number in \[0, 100\]/);
+    expect(() => new PercentilePruner({ percentile: Number.NaN })).toThrow(/percentile pruner: percentile must be a number in \[0, 100\]/);
+    expect(() => createPrunerByName("median", { percentile: 10 })).toThrow(/unknown option "percentile"/);
+    expect(createPrunerByName("percentile", { percentile: 75 }).name).toBe("percentile");
+  });
+});

@@ -1,0 +1,75 @@
+// CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): the pruners
+// beyond median, driven through `sextant tune --pruner` and listed by `sextant pruners`.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FIXTURES, sextant, sqliteTrials, tempDir } from "./fixtures/cli-run.js";
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+});
+afterEach(() => cleanup());
+
+describe("sextant tune --pruner asha", () => {
+  it("stops commands that fall out of a rung, recording each rung's value on the trial", async () => {
+    const marker = join(dir, "steps");
+    const result = await sextant(
+      [
+        "tune", "--study", "asha", "--trials", "16", "--seed", "5", "--json",
+        "--pruner", "asha", "--pruner-opt", "min_resource=1", "--pruner-opt", "reduction_factor=2",
+        "--param", "base=float:0:10", "--", "node", join(FIXTURES, "cli-steps.mjs"), "{base}",
+      ],
+      { cwd: dir, env: { MARKER: marker, DELAY: "60", STEPS: "8" } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const trials = (await sqliteTrials(join(dir, "sextant.db"), "asha")).sort((a, b) => a.number - b.number);
+    expect(trials).toHaveLength(16);
+    const pruned = trials.filter((t) => t.state === "pruned");
+    expect(pruned.length).toBeGreaterThan(0);
+    expect(trials.some((t) => t.state === "complete")).toBe(true);
+    expect(JSON.parse(result.stdout).run.pruned).toBe(pruned.length);
+
+    // Pruned commands were stopped: none reached its last step (7).
+    const steps = readFileSync(marker, "utf8").trim().split("\n").map((l) => l.split(" ").map(Number));
+    for (const t of pruned) expect(Math.max(...steps.filter(([n]) => n === t.number).map(([, s]) => s!))).toBeLessThan(7);
+
+    // Rungs sit at steps 1, 2, 4 (η = 2). One trial runs at a time, so each trial competed with
+    // the rung values of the trials numbered before it: check every recorded rung and decision.
+    const rungSteps = [1, 2, 4];
+    const recorded = (t: (typeof trials)[number]) => rungSteps.map((_, k) => t.systemAttrs[`completed_rung_${k}`]).filter((v) => v !== undefined) as number[];
+    for (const t of trials) {
+      const rungs = recorded(t);
+      if (t.state === "complete") expect(rungs).toHaveLength(3);
+      rungs.forEach((value, k) => expect(value).toBe(t.intermediate[rungSteps[k]!]));
+      const verdicts = rungs.map((value, k) => {
+        const competing = [value, ...trials.filter((u) => u.number < t.number).map((u) => recorded(u)[k]).filter((v) => v !== undefined)];
+        const kept = Math.max(Math.floor(competing.length / 2), 1);
+        return value <= competing.sort((a, b) => a - b)[kept - 1]!;
+      });
+      // Promoted at every rung but, for a pruned trial, the last one it reached.
+      expect(verdicts).toEqual(rungs.map((_, k) => t.state === "complete" || k < rungs.length - 1));
+    }
+  });
+
+  it("names a bad ASHA option before running anything", async () => {
+    const result = await sextant(
+      ["tune", "--study", "bad", "--trials", "2", "--pruner", "asha", "--pruner-opt", "reduction_factor=1", "--param", "x=float:0:1", "--", "node", "-e", "0"],
+      { cwd: dir },
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/asha pruner: option "reductionFactor" must be an integer >= 2, got 1\b/);
+  });
+});
+
+describe("sextant pruners", () => {
+  it("lists every pruner with its options", async () => {
+    const result = await sextant(["pruners", "--json"], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const listed = JSON.parse(result.stdout) as { name: string; options: { name: string }[] }[];
+    expect(listed.map((p) => p.name)).toEqual(["none", "median", "percentile", "threshold", "patient", "asha", "hyperband", "wilcoxon"]);
+    const asha = listed.find((p) => p.name === "asha")!;
+    expect(asha.options.map((o) => o.name)).toEqual(["minResource", "reductionFactor", "minEarlyStoppingRate", "bootstrapCount"]);
+  });
+});
