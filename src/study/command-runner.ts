@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
-import { guardProcessGroup } from "./process-watchdog.js";
+import { guardProcessGroup, prepareProcessGroupGuard } from "./process-watchdog.js";
 import type { Objective, ObjectiveResult } from "./study.js";
 import { type Trial, TrialPruned } from "./trial.js";
 
@@ -379,6 +379,9 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
     return Promise.resolve({ exitCode: null, signal: null, spawnError: null, stoppedBy: "interrupted", stdoutTail: "", stderrTail: "", lastStdoutLine: "" });
   }
   return new Promise((resolvePromise) => {
+    // Start the watchdog before the program: a death while the watchdog is being forked would
+    // otherwise leave the program running unguarded.
+    prepareProcessGroupGuard();
     const child = spawn(options.argv[0]!, options.argv.slice(1), {
       cwd: options.cwd,
       env: options.env,

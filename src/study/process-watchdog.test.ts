@@ -69,6 +69,19 @@ describe("ProcessGroupWatchdog", () => {
     expect(released.ended()).toBe(false);
   });
 
+  it("can be started before the program, so guarding it afterwards only writes a line", async () => {
+    const watchdog = newWatchdog();
+    watchdog.prepare();
+    const watchdogPid = watchdog.pid;
+    expect(watchdogPid).toBeDefined();
+    expect(processExists(watchdogPid!)).toBe(true);
+    const held = startGroup();
+    watchdog.guard(held.pgid, 0.5);
+    expect(watchdog.pid).toBe(watchdogPid);
+    watchdog.abandon();
+    expect(await waitFor(() => held.ended(), 15_000)).toBe(true);
+  });
+
   it("sends SIGTERM first and SIGKILL only after the grace period", async () => {
     const watchdog = newWatchdog();
     // Ignoring SIGTERM is inherited by the sleep: only SIGKILL ends this group.

@@ -107,6 +107,15 @@ export class ProcessGroupWatchdog {
   }
 
   /**
+   * Starts the watchdog now if none runs. Call it before starting a program: starting the
+   * watchdog forks a process, which takes a while, and a death during that while would leave the
+   * program just started unguarded. Afterwards `guard` only writes a line.
+   */
+  prepare(): void {
+    if (!this.child) this.start();
+  }
+
+  /**
    * Closes the pipe as this process's death would: the watchdog stops every group still
    * registered. For tests, which cannot die to check what dying does.
    */
@@ -159,6 +168,20 @@ export class ProcessGroupWatchdog {
 }
 
 let processWatchdog: ProcessGroupWatchdog | undefined;
+
+/**
+ * Makes sure this process's watchdog runs before a program is started, so that the program is
+ * guarded from the moment {@link guardProcessGroup} is called right after starting it.
+ *
+ * @example
+ * prepareProcessGroupGuard();
+ * const program = spawn("python", ["train.py"], { detached: true });
+ * const guard = guardProcessGroup(program.pid!, 5);
+ */
+export function prepareProcessGroupGuard(): void {
+  processWatchdog ??= new ProcessGroupWatchdog();
+  processWatchdog.prepare();
+}
 
 /**
  * Registers process group `pgid` with this process's watchdog (started on first use): if this
