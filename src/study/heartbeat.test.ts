@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { MemoryStorage } from "../storage/index.js";
@@ -50,6 +51,47 @@ describe("HeartbeatThread", () => {
     Object.defineProperty(storage, "url", { value: `sqlite:${join(scratch, "missing", "gone.db")}` });
     await expect(study.optimize(() => 1, { nTrials: 1 })).rejects.toThrow(/heartbeats: cannot open/);
     expect(study.trials).toHaveLength(0);
+    await storage.close();
+  });
+});
+
+/** A SQLite study with one running trial, and a heartbeat thread (not yet told about it) that fails the test on any error. */
+async function runningTrialWithBeats(name: string, intervalMs: number) {
+  const path = join(scratch, `${name}.db`);
+  const storage = SqliteStorage.open(path);
+  const study = await createStudy({ name, storage, sampler: new RandomSampler({ seed: 1 }) });
+  const trial = await storage.createTrial(study.id, { state: "running" });
+  const beats = await HeartbeatThread.start(`sqlite:${path}`, intervalMs, (message) => {
+    throw new Error(message);
+  });
+  return { path, storage, study, trial, beats };
+}
+
+describe("HeartbeatThread beats", () => {
+  const heartbeatAt = (path: string, trialId: number): number | null =>
+    (new Database(path, { readonly: true }).prepare("SELECT heartbeat_at FROM trials WHERE id = ?").get(trialId) as { heartbeat_at: number | null })
+      .heartbeat_at;
+
+  it("writes nothing for a trial that finishes within its first interval", async () => {
+    const { path, storage, trial, beats } = await runningTrialWithBeats("short", 60_000);
+    beats.add(trial.id);
+    await waitPast(100);
+    beats.remove(trial.id);
+    await beats.stop();
+    expect(heartbeatAt(path, trial.id)).toBeNull();
+    await storage.close();
+  });
+
+  it("beats for a trial once it has run for about an interval", async () => {
+    const { path, storage, trial, beats } = await runningTrialWithBeats("long", 20);
+    try {
+      beats.add(trial.id);
+      // However slow the machine, the thread gets there eventually; the test only waits longer.
+      while (heartbeatAt(path, trial.id) === null) await waitPast(20);
+      expect(heartbeatAt(path, trial.id)).toBeGreaterThanOrEqual(trial.startedAt!);
+    } finally {
+      await beats.stop();
+    }
     await storage.close();
   });
 });
@@ -115,13 +157,7 @@ describe("Study.reapStaleTrials", () => {
   });
 
   it("leaves alone a trial whose heartbeat thread keeps beating", async () => {
-    const path = join(scratch, "beating.db");
-    const storage = SqliteStorage.open(path);
-    const study = await createStudy({ name: "beating", storage, sampler: new RandomSampler({ seed: 1 }) });
-    const trial = await storage.createTrial(study.id, { state: "running" });
-    const beats = await HeartbeatThread.start(`sqlite:${path}`, 20, (message) => {
-      throw new Error(message);
-    });
+    const { storage, study, trial, beats } = await runningTrialWithBeats("beating", 20);
     try {
       beats.add(trial.id);
       // Block this thread far beyond the grace: only the heartbeat thread can keep the trial fresh.

@@ -130,7 +130,11 @@ export class HeartbeatThread {
     });
   }
 
-  /** Starts beating for a trial this process now runs. */
+  /**
+   * Starts beating for a trial this process now runs. The first beat comes after about an
+   * interval (staleness counts from the trial's start until then), so a trial shorter than that
+   * costs no heartbeat write at all.
+   */
   add(trialId: number): void {
     if (!this.stopped) this.worker.postMessage({ type: "add", trialId } satisfies HeartbeatMessage);
   }
