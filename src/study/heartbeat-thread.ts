@@ -5,11 +5,12 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { type Storage, openStorage } from "../storage/index.js";
-import type { HeartbeatMessage, HeartbeatThreadData } from "./heartbeat.js";
+import { type HeartbeatMessage, type HeartbeatThreadData, RunningTrialSlots } from "./heartbeat.js";
 
-const { storageUrl, intervalMs } = workerData as HeartbeatThreadData;
+const { storageUrl, intervalMs, slots: slotBuffer } = workerData as HeartbeatThreadData;
+const slots = new RunningTrialSlots(slotBuffer);
 const port = parentPort!;
-/** Running trials of this process, with when each was handed to us (ms, this thread's clock). */
+/** Running trials the main thread could not fit in `slots`, with when each was handed to us. */
 const trialsAddedAt = new Map<number, number>();
 let storage: Storage | null = null;
 let beating: Promise<void> = Promise.resolve();
@@ -42,7 +43,7 @@ function beat(): Promise<void> {
  */
 function dueTrials(now: number): number[] {
   const due: number[] = [];
-  for (const [trialId, addedAt] of trialsAddedAt) if (now - addedAt >= intervalMs / 2) due.push(trialId);
+  for (const [trialId, addedAt] of [...slots.entries(), ...trialsAddedAt]) if (now - addedAt >= intervalMs / 2) due.push(trialId);
   return due;
 }
 

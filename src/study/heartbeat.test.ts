@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { MemoryStorage } from "../storage/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
-import { HeartbeatThread, resolveHeartbeat } from "./heartbeat.js";
+import { HeartbeatThread, RunningTrialSlots, resolveHeartbeat } from "./heartbeat.js";
 import { createStudy } from "./index.js";
 
 /** Waits until at least `ms` have passed; slower machines only wait longer, which these tests allow. */
@@ -67,6 +67,26 @@ async function runningTrialWithBeats(name: string, intervalMs: number) {
   return { path, storage, study, trial, beats };
 }
 
+describe("RunningTrialSlots", () => {
+  it("holds trials with their start until removed, and says when it is full", () => {
+    const slots = new RunningTrialSlots();
+    const reader = new RunningTrialSlots(slots.buffer);
+    expect(slots.add(7, 1000)).toBe(true);
+    expect(slots.add(2 ** 40, 2000)).toBe(true);
+    expect(reader.entries()).toEqual([
+      [7, 1000],
+      [2 ** 40, 2000],
+    ]);
+    expect(slots.remove(7)).toBe(true);
+    expect(slots.remove(7)).toBe(false);
+    expect(reader.entries()).toEqual([[2 ** 40, 2000]]);
+    let added = 1;
+    while (slots.add(100 + added, 3000)) added++;
+    expect(added).toBe(256);
+    expect(reader.entries()).toHaveLength(256);
+  });
+});
+
 describe("HeartbeatThread beats", () => {
   const heartbeatAt = (path: string, trialId: number): number | null =>
     (new Database(path, { readonly: true }).prepare("SELECT heartbeat_at FROM trials WHERE id = ?").get(trialId) as { heartbeat_at: number | null })
@@ -82,9 +102,14 @@ describe("HeartbeatThread beats", () => {
     await storage.close();
   });
 
-  it("beats for a trial once it has run for about an interval", async () => {
-    const { path, storage, trial, beats } = await runningTrialWithBeats("long", 20);
+  it.each([
+    ["in a shared slot", 0],
+    ["by message when every slot is taken", 256],
+  ])("beats for a trial once it has run for about an interval (handed over %s)", async (_how, othersFirst) => {
+    const { path, storage, trial, beats } = await runningTrialWithBeats(`long-${othersFirst}`, 20);
     try {
+      // Ids of no trial in this storage: beats for them are ignored.
+      for (let i = 0; i < othersFirst; i++) beats.add(1_000_000 + i);
       beats.add(trial.id);
       // However slow the machine, the thread gets there eventually; the test only waits longer.
       while (heartbeatAt(path, trial.id) === null) await waitPast(20);
