@@ -75,6 +75,11 @@ const SLOT_COUNT = 256;
  * heartbeat thread (the reader). Posting a message per trial start and end cost two wake-ups of
  * the thread per trial; a slot write costs nothing the thread has to answer. Slot i holds the
  * trial id at [2i] (0 when free) and when it was added at [2i + 1].
+ *
+ * @example
+ * const slots = new RunningTrialSlots();                // main thread; pass slots.buffer to the thread
+ * slots.add(trial.id, Date.now()) || fallBackToMessage(); // false when all 256 slots are taken
+ * new RunningTrialSlots(buffer).entries();              // heartbeat thread: [[trialId, addedAt], ...]
  */
 export class RunningTrialSlots {
   private readonly cells: BigInt64Array;
