@@ -56,6 +56,18 @@ async function terminateConnections(): Promise<number> {
   return rows.filter((row) => row.ended).length;
 }
 
+/**
+ * Another worker's write to a trial (intermediate value 1 at step 0), under way and not yet
+ * committed, as a slow network would leave it; the caller commits. Returns the seq it took.
+ */
+async function beginUncommittedWrite(slow: pg.Client, schema: string, studyId: number, trialId: number): Promise<number> {
+  await slow.query("BEGIN");
+  const { rows } = await slow.query(`UPDATE ${schema}.sextant_studies SET seq = seq + 1 WHERE id = $1 RETURNING seq`, [studyId]);
+  const slowSeq = Number(rows[0].seq);
+  await slow.query(`UPDATE ${schema}.sextant_trials SET intermediate = '{"0":1}', seq = $1 WHERE id = $2`, [slowSeq, trialId]);
+  return slowSeq;
+}
+
 function isSettled(promise: Promise<unknown>): Promise<boolean> {
   const marker = Symbol("pending");
   return Promise.race([promise.then(() => true, () => true), new Promise((resolve) => setTimeout(resolve, 0, marker))]).then(
@@ -143,11 +155,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
         const before = await storage.trialsSince(study.id, 0);
 
         await withClient(async (slow) => {
-          // Another worker's write, under way and not yet committed (as a slow network would leave it).
-          await slow.query("BEGIN");
-          const { rows } = await slow.query(`UPDATE ${schema}.sextant_studies SET seq = seq + 1 WHERE id = $1 RETURNING seq`, [study.id]);
-          const slowSeq = Number(rows[0].seq);
-          await slow.query(`UPDATE ${schema}.sextant_trials SET intermediate = '{"0":1}', seq = $1 WHERE id = $2`, [slowSeq, first.id]);
+          const slowSeq = await beginUncommittedWrite(slow, schema, study.id, first.id);
 
           const late = storage.createTrial(study.id, { state: "running" });
           await new Promise((resolve) => setTimeout(resolve, 300));
@@ -164,6 +172,67 @@ describe.skipIf(skip !== null)("postgres storage", () => {
         });
       } finally {
         await storage.close();
+      }
+    });
+
+    it("gives startNextTrial the changes from before its wait for an earlier uncommitted write, so its seq skips nothing", async () => {
+      const storage = await PostgresStorage.open(freshSchemaUrl());
+      const schema = `"s${schemaCounter - 1}"`;
+      try {
+        const study = await storage.createStudy("order-start", ["minimize"]);
+        const first = await storage.createTrial(study.id, { state: "running" });
+        const before = await storage.trialsSince(study.id, 0);
+        await withClient(async (slow) => {
+          const slowSeq = await beginUncommittedWrite(slow, schema, study.id, first.id);
+
+          const late = storage.startNextTrial(study.id, {}, before.seq);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          expect(await isSettled(late)).toBe(false);
+          await slow.query("COMMIT");
+          const { trial, changes } = await late;
+          expect(trial.seq).toBe(slowSeq + 1);
+          // Whatever the snapshot held, the slow write is either in the changes or after their seq.
+          const seen = changes.trials.some((t) => t.id === first.id && t.intermediate[0] === 1);
+          const after = await storage.trialsSince(study.id, changes.seq);
+          expect(seen || after.trials.some((t) => t.id === first.id && t.intermediate[0] === 1)).toBe(true);
+          expect(after.trials.map((t) => t.id)).toContain(trial.id);
+        });
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it("lets workers that start trials with startNextTrial mirror the study exactly", async () => {
+      const url = freshSchemaUrl();
+      const writers = await Promise.all(Array.from({ length: 4 }, () => PostgresStorage.open(url, { maxConnections: 2 })));
+      try {
+        const study = await writers[0]!.createStudy("mirror-start", ["minimize"]);
+        const mirrors = await Promise.all(
+          writers.map(async (storage, w) => {
+            const mirror = new Map<number, FrozenTrial>();
+            let seq = 0;
+            const take = (trial: FrozenTrial): void => {
+              const known = mirror.get(trial.id);
+              if (!known || known.seq < trial.seq) mirror.set(trial.id, trial);
+            };
+            for (let i = 0; i < 25; i++) {
+              const { trial, changes } = await storage.startNextTrial(study.id, {}, seq);
+              for (const changed of changes.trials) take(changed);
+              take(trial);
+              seq = Math.max(seq, changes.seq);
+              take(await storage.updateTrial(trial.id, { state: "complete", values: [w * 100 + i] }));
+            }
+            return { mirror, seq, take };
+          }),
+        );
+        // Written after each worker's last read, by others or by itself.
+        for (const [w, { seq, take }] of mirrors.entries()) for (const trial of (await writers[w]!.trialsSince(study.id, seq)).trials) take(trial);
+        const truth = (await writers[0]!.trialsSince(study.id, 0)).trials;
+        expect(truth).toHaveLength(100);
+        expect(truth.map((t) => t.number)).toEqual([...Array(100).keys()]);
+        for (const { mirror } of mirrors) expect([...mirror.values()].sort((a, b) => a.number - b.number)).toEqual(truth);
+      } finally {
+        await Promise.all(writers.map((storage) => storage.close()));
       }
     });
 

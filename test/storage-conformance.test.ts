@@ -323,6 +323,47 @@ describe.each(backends)("storage conformance: $name", (backend) => {
     });
   });
 
+  describe("startNextTrial (optional one-trip ask)", () => {
+    it("claims the oldest waiting trial, else creates one, and returns what changed before it", async (context) => {
+      if (!storage.startNextTrial) context.skip("this backend has no startNextTrial");
+      const study = await newStudy();
+      const done = await storage.createTrial(study.id, { state: "running" });
+      const waiting = await storage.createTrial(study.id, { state: "waiting", params: { x: 0.25 }, distributions: { x: uniform } });
+      const finished = await storage.updateTrial(done.id, { state: "complete", values: [1] });
+
+      const first = await storage.startNextTrial!(study.id, { systemAttrs: { worker: "w" } }, 0);
+      expect(first.trial).toMatchObject({ id: waiting.id, number: 1, state: "running", params: { x: 0.25 } });
+      expect(first.trial.seq).toBeGreaterThan(finished.seq);
+      expect(await storage.getTrial(waiting.id)).toEqual(first.trial);
+      // Changes are as of just before the claim: the finished trial, and the claimed one still waiting.
+      expect(first.changes.seq).toBe(finished.seq);
+      expect(first.changes.trials.find((t) => t.id === done.id)).toEqual(finished);
+      expect(first.changes.trials.find((t) => t.id === waiting.id)?.state ?? "waiting").toBe("waiting");
+
+      const second = await storage.startNextTrial!(study.id, { systemAttrs: { worker: "w" } }, first.changes.seq);
+      expect(second.trial).toMatchObject({ number: 2, state: "running", systemAttrs: { worker: "w" }, params: {} });
+      expect(second.trial.startedAt).toEqual(expect.any(Number));
+      expect(second.changes.trials).toEqual([first.trial]);
+      expect(second.changes.seq).toBe(first.trial.seq);
+      expect(await storage.claimWaitingTrial(study.id)).toBeNull();
+
+      // The started trial is an ordinary running trial, and the incremental read sees it.
+      const told = await storage.updateTrial(second.trial.id, { state: "complete", values: [2] });
+      expect((await storage.trialsSince(study.id, second.changes.seq)).trials).toEqual([told]);
+      await expect(storage.startNextTrial!(987654, {}, 0)).rejects.toThrow(/no study with id 987654/);
+    });
+
+    it("gives concurrent callers distinct trials, none lost", async (context) => {
+      if (!storage.startNextTrial) context.skip("this backend has no startNextTrial");
+      const study = await newStudy();
+      for (let i = 0; i < 3; i++) await storage.createTrial(study.id, { state: "waiting" });
+      const started = await Promise.all(Array.from({ length: 8 }, () => storage.startNextTrial!(study.id, {}, 0)));
+      expect(started.map((s) => s.trial.number).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      const { trials } = await storage.trialsSince(study.id, 0);
+      expect(trials.map((t) => t.state)).toEqual(Array(8).fill("running"));
+    });
+  });
+
   describe("incremental reads", () => {
     it("returns only trials changed after a sequence number", async () => {
       const study = await newStudy();

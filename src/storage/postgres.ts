@@ -30,6 +30,7 @@ import {
   StorageError,
   StorageOpenError,
   type StudyRecord,
+  type StartedTrial,
   type StudySummary,
   type TrialChanges,
   type TrialInit,
@@ -75,6 +76,13 @@ interface KnownTrial {
 
 const TRIAL_COLUMNS =
   "id, study_id, number, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, started_at, finished_at, seq";
+/** `columns` with each qualified by `table`, where a join makes bare names ambiguous. */
+function prefixed(table: string, columns: string): string {
+  return columns
+    .split(", ")
+    .map((column) => `${table}.${column}`)
+    .join(", ");
+}
 /** Milliseconds since the epoch by the database's clock, so workers with skewed clocks agree. */
 const NOW_MS = "(extract(epoch from now()) * 1000)::int8";
 const INT8_OID = 20;
@@ -279,6 +287,41 @@ export class PostgresStorage implements Storage {
     const trial = rowToTrial(row);
     this.remember({ row, trial });
     return trial;
+  }
+
+  /**
+   * Claims or creates the next trial and reads the study's changes, all in one statement: a
+   * worker's ask costs one round trip instead of three.
+   */
+  async startNextTrial(studyId: number, init: Omit<TrialInit, "state">, sinceSeq: number): Promise<StartedTrial> {
+    const encoded = [encodeJson({ ...init.params }), encodeJson({ ...init.distributions }), encodeJson({ ...init.userAttrs }), encodeJson({ ...init.systemAttrs })];
+    const writeId = randomUUID();
+    return this.retrying(async (attempt) => {
+      if (attempt > 0) {
+        // An earlier attempt may have committed without a reply: that trial is ours, not a new one.
+        const { rows } = await this.query<TrialRow>(this.sql.trialByWriteId, [writeId]);
+        if (rows[0]) {
+          const trial = rowToTrial(rows[0]);
+          this.remember({ row: rows[0], trial });
+          return { trial, changes: await this.trialsSince(studyId, sinceSeq) };
+        }
+      }
+      const { rows } = await this.query<TrialRow & { study_seq: number; started: boolean }>(this.sql.startNextTrial, [
+        studyId,
+        Math.max(0, sinceSeq),
+        writeId,
+        ...encoded,
+      ]);
+      if (rows.length === 0) throw noStudy(studyId);
+      let started: KnownTrial | undefined;
+      const changed: FrozenTrial[] = [];
+      for (const row of rows) {
+        if (row.started) started = { row, trial: rowToTrial(row) };
+        else changed.push(rowToTrial(row));
+      }
+      this.remember(started!);
+      return { trial: started!.trial, changes: { trials: changed, seq: rows[0]!.study_seq } };
+    });
   }
 
   async updateTrial(trialId: number, patch: TrialPatch): Promise<FrozenTrial> {
@@ -521,6 +564,33 @@ function statements(schema: string) {
                    t.user_attrs, t.system_attrs, t.started_at, t.finished_at, t.seq
        )
        SELECT EXISTS (SELECT 1 FROM ${studies} WHERE id = $1) AS study_exists, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`,
+    ),
+    // claim_waiting, else insert_trial, then trials_since, in one statement. The final SELECT reads
+    // the statement's snapshot, taken before the writes in the CTEs (and before any wait for the
+    // study row's lock): its study seq and changed rows agree as trials_since's do, and the
+    // started trial, written after, comes back from its CTE.
+    startNextTrial: named(
+      "start_next_trial",
+      `WITH c AS (
+         SELECT id FROM ${trials} WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
+       ), s AS (
+         UPDATE ${studies} SET seq = seq + 1, trial_count = trial_count + CASE WHEN EXISTS (SELECT 1 FROM c) THEN 0 ELSE 1 END
+         WHERE id = $1 RETURNING seq, trial_count - 1 AS number
+       ), claimed AS (
+         UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.seq, write_id = $3
+         FROM c, s WHERE t.id = c.id
+         RETURNING ${prefixed("t", TRIAL_COLUMNS)}
+       ), inserted AS (
+         INSERT INTO ${trials} (study_id, number, state, params, distributions, user_attrs, system_attrs, started_at, heartbeat_at, seq, write_id)
+         SELECT $1, s.number, 'running', $4, $5, $6, $7, ${NOW_MS}, ${NOW_MS}, s.seq, $3 FROM s WHERE NOT EXISTS (SELECT 1 FROM c)
+         RETURNING ${TRIAL_COLUMNS}
+       )
+       SELECT snapshot.seq AS study_seq, x.* FROM (SELECT seq FROM ${studies} WHERE id = $1) AS snapshot LEFT JOIN (
+         SELECT true AS started, * FROM claimed
+         UNION ALL SELECT true, * FROM inserted
+         UNION ALL SELECT false, ${TRIAL_COLUMNS} FROM ${trials} WHERE study_id = $1 AND seq > $2
+       ) AS x ON true
+       ORDER BY x.number`,
     ),
     // Compare-and-set on (state, seq): it applies only to the version of the trial the patch was
     // computed from. A failed compare still bumps the study's seq, which readers tolerate (seq

@@ -22,6 +22,7 @@ import {
 import { StorageBusyError, StorageDecodeError, StorageOpenError } from "./types.js";
 import {
   DuplicateStudyError,
+  type StartedTrial,
   type Storage,
   StorageError,
   type StudyRecord,
@@ -243,6 +244,28 @@ export class SqliteStorage implements Storage {
   }
 
   async createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial> {
+    const insert = this.prepareInsert(init);
+    return this.write(() => insert(studyId));
+  }
+
+  async claimWaitingTrial(studyId: number): Promise<FrozenTrial | null> {
+    return this.write(() => this.claimLocked(studyId));
+  }
+
+  /**
+   * Reads the changes, then claims or creates, in one write transaction: one lock acquisition and
+   * one commit per ask instead of three transactions.
+   */
+  async startNextTrial(studyId: number, init: Omit<TrialInit, "state">, sinceSeq: number): Promise<StartedTrial> {
+    const insert = this.prepareInsert({ ...init, state: "running" });
+    return this.write(() => {
+      const changes = this.changesSince(studyId, sinceSeq);
+      return { trial: this.claimLocked(studyId) ?? insert(studyId), changes };
+    });
+  }
+
+  /** Encodes a new trial up front (outside the lock) and returns the insert to run under it. */
+  private prepareInsert(init: TrialInit): (studyId: number) => FrozenTrial {
     const params = { ...init.params };
     const distributions = { ...init.distributions };
     const userAttrs = { ...init.userAttrs };
@@ -253,7 +276,7 @@ export class SqliteStorage implements Storage {
       userAttrs: encodeJson(userAttrs),
       systemAttrs: encodeJson(systemAttrs),
     };
-    return this.write(() => {
+    return (studyId) => {
       const seq = this.bumpSeq(studyId);
       const { number } = this.statements.nextNumber.get(studyId) as { number: number };
       const startedAt = init.state === "running" ? Date.now() : null;
@@ -283,23 +306,30 @@ export class SqliteStorage implements Storage {
         seq,
       };
       return trial;
-    });
+    };
   }
 
-  async claimWaitingTrial(studyId: number): Promise<FrozenTrial | null> {
-    return this.write(() => {
-      const row = this.statements.oldestWaiting.get(studyId) as TrialRow | undefined;
-      if (!row) {
-        if (!this.statements.studyById.get(studyId)) throw noStudy(studyId);
-        return null;
-      }
-      const seq = this.bumpSeq(studyId);
-      const startedAt = Date.now();
-      // The write lock already excludes other claimers; the state guard keeps the claim a
-      // compare-and-set even if that ever stops being true.
-      if (this.statements.claimTrial.run(startedAt, seq, row.id).changes !== 1) return null;
-      return { ...this.toTrial(row), state: "running", startedAt, seq };
-    });
+  /** Claims the oldest waiting trial; the caller holds the write lock. */
+  private claimLocked(studyId: number): FrozenTrial | null {
+    const row = this.statements.oldestWaiting.get(studyId) as TrialRow | undefined;
+    if (!row) {
+      if (!this.statements.studyById.get(studyId)) throw noStudy(studyId);
+      return null;
+    }
+    const seq = this.bumpSeq(studyId);
+    const startedAt = Date.now();
+    // The write lock already excludes other claimers; the state guard keeps the claim a
+    // compare-and-set even if that ever stops being true.
+    if (this.statements.claimTrial.run(startedAt, seq, row.id).changes !== 1) return null;
+    return { ...this.toTrial(row), state: "running", startedAt, seq };
+  }
+
+  /** What trialsSince answers, read inside the caller's transaction (one snapshot). */
+  private changesSince(studyId: number, seq: number): TrialChanges {
+    const study = this.statements.studySeq.get(studyId) as { seq: number } | undefined;
+    if (!study) throw noStudy(studyId);
+    const rows = (seq <= 0 ? this.statements.allTrials.all(studyId) : this.statements.trialsSince.all(studyId, seq)) as TrialRow[];
+    return { trials: rows.map((row) => this.toTrial(row)), seq: study.seq };
   }
 
   async updateTrial(trialId: number, patch: TrialPatch): Promise<FrozenTrial> {
@@ -332,12 +362,7 @@ export class SqliteStorage implements Storage {
   async trialsSince(studyId: number, seq: number): Promise<TrialChanges> {
     // One read transaction, so the returned seq and the rows come from the same snapshot: a
     // change committed in between is neither half-seen nor skipped by the next call.
-    return this.read(() => {
-      const study = this.statements.studySeq.get(studyId) as { seq: number } | undefined;
-      if (!study) throw noStudy(studyId);
-      const rows = (seq <= 0 ? this.statements.allTrials.all(studyId) : this.statements.trialsSince.all(studyId, seq)) as TrialRow[];
-      return { trials: rows.map((row) => this.toTrial(row)), seq: study.seq };
-    });
+    return this.read(() => this.changesSince(studyId, seq));
   }
 
   async getTrial(trialId: number): Promise<FrozenTrial | null> {

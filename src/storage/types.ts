@@ -19,6 +19,12 @@ export interface StudySummary extends StudyRecord {
 }
 
 /** What a new trial starts with. */
+/** What {@link Storage.startNextTrial} answers: the trial now running, and what changed before it started. */
+export interface StartedTrial {
+  readonly trial: FrozenTrial;
+  readonly changes: TrialChanges;
+}
+
 export interface TrialInit {
   /** `running` for a trial a worker starts now, `waiting` for an enqueued one. */
   readonly state: "running" | "waiting";
@@ -74,6 +80,18 @@ export interface Storage {
   createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial>;
   /** Atomically moves the oldest `waiting` trial of the study to `running` and returns it, or null if none. */
   claimWaitingTrial(studyId: number): Promise<FrozenTrial | null>;
+  /**
+   * Optional fast path for a worker's next trial, in one round trip where the backend can: claims
+   * the oldest `waiting` trial as {@link claimWaitingTrial} does, or else creates a `running` one
+   * from `init` as {@link createTrial} does, and returns it with the study's changes since
+   * `sinceSeq`, as {@link trialsSince} would have answered just before this write (so `changes`
+   * does not include the started trial, and `changes.seq` is below its `seq`). Studies fall back
+   * to the three calls on a storage without it.
+   *
+   * @example
+   * const { trial, changes } = await storage.startNextTrial!(study.id, { systemAttrs: { worker } }, lastSeq);
+   */
+  startNextTrial?(studyId: number, init: Omit<TrialInit, "state">, sinceSeq: number): Promise<StartedTrial>;
   /**
    * Applies a patch to a trial that is `running` (compare-and-set on the state). Throws
    * {@link TrialNotRunningError} if it is not, {@link TrialNotFoundError} if it does not exist.

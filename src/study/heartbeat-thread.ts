@@ -5,11 +5,13 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { type Storage, openStorage } from "../storage/index.js";
-import type { HeartbeatMessage, HeartbeatThreadData } from "./heartbeat.js";
+import { type HeartbeatMessage, type HeartbeatThreadData, RunningTrialSlots } from "./heartbeat.js";
 
-const { storageUrl, intervalMs } = workerData as HeartbeatThreadData;
+const { storageUrl, intervalMs, slots: slotBuffer } = workerData as HeartbeatThreadData;
+const slots = new RunningTrialSlots(slotBuffer);
 const port = parentPort!;
-const trialIds = new Set<number>();
+/** Running trials the main thread could not fit in `slots`, with when each was handed to us. */
+const trialsAddedAt = new Map<number, number>();
 let storage: Storage | null = null;
 let beating: Promise<void> = Promise.resolve();
 let lastError: string | null = null;
@@ -17,9 +19,11 @@ let lastError: string | null = null;
 function beat(): Promise<void> {
   // Chained so that a slow write never overlaps the next one on the same connection.
   beating = beating.then(async () => {
-    if (!storage || trialIds.size === 0) return;
+    if (!storage) return;
+    const due = dueTrials(Date.now());
+    if (due.length === 0) return;
     try {
-      await storage.recordHeartbeat([...trialIds]);
+      await storage.recordHeartbeat(due);
       lastError = null;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -31,18 +35,28 @@ function beat(): Promise<void> {
   return beating;
 }
 
+/**
+ * Trials running for at least half an interval. A younger trial needs no beat yet: staleness
+ * counts from its start until it first beats, so it gets its first beat one or two ticks after
+ * it starts, well inside a grace of at least two intervals. Most short trials thus finish
+ * without ever costing a heartbeat write.
+ */
+function dueTrials(now: number): number[] {
+  const due: number[] = [];
+  for (const [trialId, addedAt] of [...slots.entries(), ...trialsAddedAt]) if (now - addedAt >= intervalMs / 2) due.push(trialId);
+  return due;
+}
+
 const timer = setInterval(() => void beat(), intervalMs);
 
 port.on("message", (message: HeartbeatMessage) => {
   if (message.type === "add") {
-    trialIds.add(message.trialId);
-    // Beat at once: the grace period starts at the trial's start, not at the next tick.
-    void beat();
+    trialsAddedAt.set(message.trialId, Date.now());
   } else if (message.type === "remove") {
-    trialIds.delete(message.trialId);
+    trialsAddedAt.delete(message.trialId);
   } else if (message.type === "stop") {
     clearInterval(timer);
-    trialIds.clear();
+    trialsAddedAt.clear();
     void beating.then(async () => {
       await storage?.close();
       port.postMessage({ type: "stopped" } satisfies HeartbeatMessage);
@@ -55,7 +69,6 @@ openStorage(storageUrl).then(
   (opened) => {
     storage = opened;
     port.postMessage({ type: "ready" } satisfies HeartbeatMessage);
-    void beat();
   },
   (error: unknown) => {
     clearInterval(timer);

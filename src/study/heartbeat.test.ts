@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { MemoryStorage } from "../storage/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
-import { HeartbeatThread, resolveHeartbeat } from "./heartbeat.js";
+import { HeartbeatThread, RunningTrialSlots, resolveHeartbeat } from "./heartbeat.js";
 import { createStudy } from "./index.js";
 
 /** Waits until at least `ms` have passed; slower machines only wait longer, which these tests allow. */
@@ -50,6 +51,72 @@ describe("HeartbeatThread", () => {
     Object.defineProperty(storage, "url", { value: `sqlite:${join(scratch, "missing", "gone.db")}` });
     await expect(study.optimize(() => 1, { nTrials: 1 })).rejects.toThrow(/heartbeats: cannot open/);
     expect(study.trials).toHaveLength(0);
+    await storage.close();
+  });
+});
+
+/** A SQLite study with one running trial, and a heartbeat thread (not yet told about it) that fails the test on any error. */
+async function runningTrialWithBeats(name: string, intervalMs: number) {
+  const path = join(scratch, `${name}.db`);
+  const storage = SqliteStorage.open(path);
+  const study = await createStudy({ name, storage, sampler: new RandomSampler({ seed: 1 }) });
+  const trial = await storage.createTrial(study.id, { state: "running" });
+  const beats = await HeartbeatThread.start(`sqlite:${path}`, intervalMs, (message) => {
+    throw new Error(message);
+  });
+  return { path, storage, study, trial, beats };
+}
+
+describe("RunningTrialSlots", () => {
+  it("holds trials with their start until removed, and says when it is full", () => {
+    const slots = new RunningTrialSlots();
+    const reader = new RunningTrialSlots(slots.buffer);
+    expect(slots.add(7, 1000)).toBe(true);
+    expect(slots.add(2 ** 40, 2000)).toBe(true);
+    expect(reader.entries()).toEqual([
+      [7, 1000],
+      [2 ** 40, 2000],
+    ]);
+    expect(slots.remove(7)).toBe(true);
+    expect(slots.remove(7)).toBe(false);
+    expect(reader.entries()).toEqual([[2 ** 40, 2000]]);
+    let added = 1;
+    while (slots.add(100 + added, 3000)) added++;
+    expect(added).toBe(256);
+    expect(reader.entries()).toHaveLength(256);
+  });
+});
+
+describe("HeartbeatThread beats", () => {
+  const heartbeatAt = (path: string, trialId: number): number | null =>
+    (new Database(path, { readonly: true }).prepare("SELECT heartbeat_at FROM trials WHERE id = ?").get(trialId) as { heartbeat_at: number | null })
+      .heartbeat_at;
+
+  it("writes nothing for a trial that finishes within its first interval", async () => {
+    const { path, storage, trial, beats } = await runningTrialWithBeats("short", 60_000);
+    beats.add(trial.id);
+    await waitPast(100);
+    beats.remove(trial.id);
+    await beats.stop();
+    expect(heartbeatAt(path, trial.id)).toBeNull();
+    await storage.close();
+  });
+
+  it.each([
+    ["in a shared slot", 0],
+    ["by message when every slot is taken", 256],
+  ])("beats for a trial once it has run for about an interval (handed over %s)", async (_how, othersFirst) => {
+    const { path, storage, trial, beats } = await runningTrialWithBeats(`long-${othersFirst}`, 20);
+    try {
+      // Ids of no trial in this storage: beats for them are ignored.
+      for (let i = 0; i < othersFirst; i++) beats.add(1_000_000 + i);
+      beats.add(trial.id);
+      // However slow the machine, the thread gets there eventually; the test only waits longer.
+      while (heartbeatAt(path, trial.id) === null) await waitPast(20);
+      expect(heartbeatAt(path, trial.id)).toBeGreaterThanOrEqual(trial.startedAt!);
+    } finally {
+      await beats.stop();
+    }
     await storage.close();
   });
 });
@@ -115,13 +182,7 @@ describe("Study.reapStaleTrials", () => {
   });
 
   it("leaves alone a trial whose heartbeat thread keeps beating", async () => {
-    const path = join(scratch, "beating.db");
-    const storage = SqliteStorage.open(path);
-    const study = await createStudy({ name: "beating", storage, sampler: new RandomSampler({ seed: 1 }) });
-    const trial = await storage.createTrial(study.id, { state: "running" });
-    const beats = await HeartbeatThread.start(`sqlite:${path}`, 20, (message) => {
-      throw new Error(message);
-    });
+    const { storage, study, trial, beats } = await runningTrialWithBeats("beating", 20);
     try {
       beats.add(trial.id);
       // Block this thread far beyond the grace: only the heartbeat thread can keep the trial fresh.

@@ -63,6 +63,67 @@ export function resolveHeartbeat(options: HeartbeatOptions | false | undefined, 
 export interface HeartbeatThreadData {
   readonly storageUrl: string;
   readonly intervalMs: number;
+  /** The running-trial table shared with the main thread, see {@link RunningTrialSlots}. */
+  readonly slots: SharedArrayBuffer;
+}
+
+/** Trials a process runs at once without falling back to messages; far more than any `concurrency`. */
+const SLOT_COUNT = 256;
+
+/**
+ * The trials this process runs, in memory shared by the main thread (the only writer) and the
+ * heartbeat thread (the reader). Posting a message per trial start and end cost two wake-ups of
+ * the thread per trial; a slot write costs nothing the thread has to answer. Slot i holds the
+ * trial id at [2i] (0 when free) and when it was added at [2i + 1].
+ *
+ * @example
+ * const slots = new RunningTrialSlots();                // main thread; pass slots.buffer to the thread
+ * slots.add(trial.id, Date.now()) || fallBackToMessage(); // false when all 256 slots are taken
+ * new RunningTrialSlots(buffer).entries();              // heartbeat thread: [[trialId, addedAt], ...]
+ */
+export class RunningTrialSlots {
+  private readonly cells: BigInt64Array;
+
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(SLOT_COUNT * 2 * BigInt64Array.BYTES_PER_ELEMENT)) {
+    this.cells = new BigInt64Array(buffer);
+  }
+
+  /** Takes a free slot for the trial; false when all are taken. Main thread only. */
+  add(trialId: number, now: number): boolean {
+    for (let cell = 0; cell < this.cells.length; cell += 2) {
+      if (Atomics.load(this.cells, cell) !== 0n) continue;
+      // Time first: a reader that sees the id then also sees its time.
+      Atomics.store(this.cells, cell + 1, BigInt(now));
+      Atomics.store(this.cells, cell, BigInt(trialId));
+      return true;
+    }
+    return false;
+  }
+
+  /** Frees the trial's slot; false if it had none. Main thread only. */
+  remove(trialId: number): boolean {
+    const id = BigInt(trialId);
+    for (let cell = 0; cell < this.cells.length; cell += 2) {
+      if (Atomics.load(this.cells, cell) !== id) continue;
+      Atomics.store(this.cells, cell, 0n);
+      return true;
+    }
+    return false;
+  }
+
+  /** Every trial in a slot, with when it was added. */
+  entries(): Array<[trialId: number, addedAt: number]> {
+    const out: Array<[number, number]> = [];
+    for (let cell = 0; cell < this.cells.length; cell += 2) {
+      const id = Atomics.load(this.cells, cell);
+      if (id === 0n) continue;
+      const addedAt = Atomics.load(this.cells, cell + 1);
+      // Freed and reused between the two loads: the new trial is read next tick. Ids are never reused.
+      if (Atomics.load(this.cells, cell) !== id) continue;
+      out.push([Number(id), Number(addedAt)]);
+    }
+    return out;
+  }
 }
 
 /** Messages between the main thread and the heartbeat thread. */
@@ -99,7 +160,10 @@ function threadScript(): URL {
 export class HeartbeatThread {
   private stopped = false;
 
-  private constructor(private readonly worker: Worker) {}
+  private constructor(
+    private readonly worker: Worker,
+    private readonly slots: RunningTrialSlots,
+  ) {}
 
   /**
    * Starts the thread and waits until it has opened its own connection to the storage. Rejects
@@ -108,7 +172,8 @@ export class HeartbeatThread {
    * @param onError told (once per distinct message) when a beat could not be written; the thread retries.
    */
   static start(storageUrl: string, intervalMs: number, onError: (message: string) => void): Promise<HeartbeatThread> {
-    const worker = new Worker(threadScript(), { workerData: { storageUrl, intervalMs } satisfies HeartbeatThreadData });
+    const slots = new RunningTrialSlots();
+    const worker = new Worker(threadScript(), { workerData: { storageUrl, intervalMs, slots: slots.buffer } satisfies HeartbeatThreadData });
     return new Promise((resolve, reject) => {
       const onExit = (code: number): void => reject(new Error(`the heartbeat thread exited with code ${code} before it started`));
       worker.once("error", reject);
@@ -120,7 +185,7 @@ export class HeartbeatThread {
           // Beats are only for this process's trials: never keep a finished process alive for them.
           worker.unref();
           worker.on("error", (error) => onError(`heartbeat thread: ${error.message}`));
-          resolve(new HeartbeatThread(worker));
+          resolve(new HeartbeatThread(worker, slots));
         } else if (message.type === "failed") {
           reject(new Error(`heartbeats: cannot open ${storageUrl}: ${message.message}`));
         } else if (message.type === "error") {
@@ -130,14 +195,20 @@ export class HeartbeatThread {
     });
   }
 
-  /** Starts beating for a trial this process now runs. */
+  /**
+   * Starts beating for a trial this process now runs. The first beat comes after about an
+   * interval (staleness counts from the trial's start until then), so a trial shorter than that
+   * costs no heartbeat write at all.
+   */
   add(trialId: number): void {
-    if (!this.stopped) this.worker.postMessage({ type: "add", trialId } satisfies HeartbeatMessage);
+    if (this.stopped || this.slots.add(trialId, Date.now())) return;
+    this.worker.postMessage({ type: "add", trialId } satisfies HeartbeatMessage);
   }
 
   /** Stops beating for a trial this process has finished. */
   remove(trialId: number): void {
-    if (!this.stopped) this.worker.postMessage({ type: "remove", trialId } satisfies HeartbeatMessage);
+    if (this.stopped || this.slots.remove(trialId)) return;
+    this.worker.postMessage({ type: "remove", trialId } satisfies HeartbeatMessage);
   }
 
   /** Stops beating, closes the thread's connection and ends the thread. */

@@ -15,7 +15,7 @@ import {
   makeTrial,
   paretoFront,
 } from "../space/index.js";
-import { type Storage, type StudyRecord, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
+import { type Storage, type StudyRecord, type TrialChanges, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, resolveHeartbeat } from "./heartbeat.js";
 import { Trial, type TrialHost, TrialPruned } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
@@ -321,13 +321,20 @@ export class Study implements TrialHost {
     if (this.queuedRefresh) return this.queuedRefresh;
     const queued = this.refreshChain.then(async () => {
       this.queuedRefresh = null;
-      const changes = await this.storage.trialsSince(this.id, this.seq);
-      for (const trial of changes.trials) this.absorb(trial);
-      this.seq = Math.max(this.seq, changes.seq);
+      this.absorbChanges(await this.storage.trialsSince(this.id, this.seq));
     });
     this.queuedRefresh = queued;
     this.refreshChain = queued.catch(() => undefined);
     return queued;
+  }
+
+  /**
+   * Takes in changes read since `this.seq`. Safe beside a refresh under way: each trial keeps its
+   * newest version, and the seq only moves forward to a point up to which everything was read.
+   */
+  private absorbChanges(changes: TrialChanges): void {
+    for (const trial of changes.trials) this.absorb(trial);
+    this.seq = Math.max(this.seq, changes.seq);
   }
 
   private absorb(trial: FrozenTrial): void {
@@ -390,6 +397,13 @@ export class Study implements TrialHost {
    * @param fixedDistributions parameters to suggest right away (ask/tell users who know their space up front).
    */
   async ask(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial> {
+    // A sampler that may run dry must be asked before a trial is created, which the one-trip path cannot do.
+    if (this.storage.startNextTrial && !this.sampler.isExhausted) {
+      const { trial, changes } = await this.storage.startNextTrial(this.id, { systemAttrs: { worker: currentWorker() as unknown as JsonValue } }, this.seq);
+      this.absorbChanges(changes);
+      this.absorb(trial);
+      return this.startTrial(trial, fixedDistributions, false);
+    }
     let record = await this.storage.claimWaitingTrial(this.id);
     if (!record) {
       // Enqueued trials run even after the sampler has nothing left of its own to propose.
@@ -417,8 +431,9 @@ export class Study implements TrialHost {
     return record ? this.startTrial(record, {}) : null;
   }
 
-  private async startTrial(record: FrozenTrial, fixedDistributions: Record<string, Distribution>): Promise<Trial> {
-    await this.refresh();
+  /** @param refresh false when the caller has just read the study's changes along with `record`. */
+  private async startTrial(record: FrozenTrial, fixedDistributions: Record<string, Distribution>, refresh = true): Promise<Trial> {
+    if (refresh) await this.refresh();
     const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
     const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
     if (record.systemAttrs.worker === undefined) trial.setSystemAttr("worker", currentWorker() as unknown as JsonValue);
