@@ -3,7 +3,6 @@
  * and the listings `samplers`, `pruners` and `problems`.
  * `bin/sextant.js` calls {@link main}.
  */
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 // The package's public door registers the default sampler and every named sampler and pruner.
 import "../index.js";
@@ -18,15 +17,7 @@ import { type ProblemsFlags, listProblemsCommand } from "./problems.js";
 import { type ServeFlags, serveCommand } from "./serve.js";
 import { type TuneFlags, tuneCommand } from "./tune.js";
 import { type CreateFlags, type WorkerFlags, createCommand, workerCommand } from "./worker.js";
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-    return pkg.version ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-}
+import { packageVersion } from "../version.js";
 
 function positiveInt(flag: string) {
   return (text: string): number => {
@@ -79,7 +70,7 @@ const STORAGE_HELP = "storage URL: sqlite:PATH or memory: (default: $SEXTANT_STO
 function buildProgram(io: Io, result: { code: number }): Command {
   const program = new Command("sextant")
     .description("Hyperparameter and black-box optimization for any program")
-    .version(version(), "-V, --version", "print the version")
+    .version(packageVersion(), "-V, --version", "print the version")
     .enablePositionalOptions()
     .showSuggestionAfterError()
     .configureOutput({
@@ -111,7 +102,7 @@ Run "sextant help <command>" for a command's flags and examples.`,
       .option("-p, --param <name=spec>", "a parameter: float:LOW:HIGH[:log][:step=S], int:LOW:HIGH[:log][:step=S], cat:A,B,C (repeatable)", collect)
       .option("-d, --direction <dir>", "minimize or maximize; repeat or comma-separate for several objectives", collect);
 
-  const tune = definitionOptions(
+  definitionOptions(
     program
       .command("tune")
       .description("tune a command: run it once per trial with suggested parameters and minimize (or maximize) what it reports")

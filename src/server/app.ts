@@ -5,7 +5,6 @@
  * document.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -32,6 +31,7 @@ import {
 import { ParameterConflictError, Study, type TellResult, type Trial, TrialNumberNotFoundError } from "../study/index.js";
 import { type RouteDoc, openApiDocument } from "./openapi.js";
 import * as api from "./schemas.js";
+import { packageVersion } from "../version.js";
 
 /** Where every route lives; a future `/api/v2` can sit beside it. */
 export const API_PREFIX = "/api/v1";
@@ -90,15 +90,6 @@ function route<P extends z.ZodObject | undefined = undefined, Q extends z.ZodObj
   spec: Route<P, Q, B>,
 ): Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined> {
   return spec as unknown as Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined>;
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-    return pkg.version ?? "unknown";
-  } catch {
-    return "unknown";
-  }
 }
 
 /** Compares in time that depends on neither the token's content nor its length. */

@@ -35,8 +35,8 @@ import {
   type TrialChanges,
   type TrialInit,
   TrialNotFoundError,
-  TrialNotRunningError,
   type TrialPatch,
+  noStudy,
 } from "./types.js";
 
 export { POSTGRES_SCHEMA_VERSION, PostgresSchemaError };
@@ -673,10 +673,6 @@ function redactPassword(url: string): string {
 
 function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
-}
-
-function noStudy(studyId: number): StorageError {
-  return new StorageError(`no study with id ${studyId}`);
 }
 
 function isUniqueViolation(error: unknown, constraint: string): boolean {

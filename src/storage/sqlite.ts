@@ -7,7 +7,7 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
+import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
 import { type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeIntermediate, encodeJson, encodeValues, rowToStudy, rowToTrial, summarize } from "./sql-rows.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
@@ -32,6 +32,7 @@ import {
   TrialNotFoundError,
   TrialNotRunningError,
   type TrialPatch,
+  noStudy,
 } from "./types.js";
 
 export { StorageBusyError, StorageOpenError };
@@ -551,10 +552,6 @@ function prepareStatements(db: Database.Database) {
 }
 
 // --- Errors and retries ---------------------------------------------------------------------
-
-function noStudy(studyId: number): StorageError {
-  return new StorageError(`no study with id ${studyId}`);
-}
 
 function isBusy(error: unknown): boolean {
   return error instanceof Database.SqliteError && (error.code.startsWith("SQLITE_BUSY") || error.code.startsWith("SQLITE_LOCKED"));

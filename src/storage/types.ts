@@ -145,6 +145,11 @@ export class StudyNotFoundError extends StorageError {
   }
 }
 
+/** The error a backend gives for a study id it does not hold (a caller bug, or a study deleted meanwhile). */
+export function noStudy(studyId: number): StorageError {
+  return new StorageError(`no study with id ${studyId}`);
+}
+
 export class TrialNotFoundError extends StorageError {
   override name = "TrialNotFoundError";
   constructor(readonly trialId: number) {
