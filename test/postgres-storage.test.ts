@@ -14,7 +14,8 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FrozenTrial } from "../src/space/index.js";
-import { StorageOpenError, openStorage } from "../src/storage/index.js";
+import { RandomSampler, createStudy } from "../src/index.js";
+import { StorageOpenError, TrialNotRunningError, openStorage } from "../src/storage/index.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from "../src/storage/postgres-migrations.js";
 import { PostgresStorage } from "../src/storage/postgres.js";
 import { type ScratchDatabase, adminQuery, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
@@ -230,6 +231,83 @@ describe.skipIf(skip !== null)("postgres storage", () => {
         const truth = (await writers[0]!.trialsSince(study.id, 0)).trials;
         expect(truth).toHaveLength(100);
         expect(truth.map((t) => t.number)).toEqual([...Array(100).keys()]);
+        for (const { mirror } of mirrors) expect([...mirror.values()].sort((a, b) => a.number - b.number)).toEqual(truth);
+      } finally {
+        await Promise.all(writers.map((storage) => storage.close()));
+      }
+    });
+
+    it("starts the next trial even when the finish finds the trial already failed by another process", async () => {
+      const url = freshSchemaUrl();
+      const [worker, reaper] = await Promise.all([PostgresStorage.open(url), PostgresStorage.open(url)]);
+      try {
+        const study = await worker.createStudy("reaped-finish", ["minimize"]);
+        const trial = await worker.createTrial(study.id, { state: "running" });
+        await reaper.updateTrial(trial.id, { state: "failed", systemAttrs: { failReason: "reaped" } });
+        const { finished, started } = await worker.finishAndStartNext(trial.id, { state: "complete", values: [1] }, {}, 0);
+        expect(finished).toBeNull();
+        expect(started.trial).toMatchObject({ number: 1, state: "running" });
+        expect(await worker.getTrial(trial.id)).toMatchObject({ state: "failed", values: null, systemAttrs: { failReason: "reaped" } });
+        await expect(worker.updateTrial(trial.id, { state: "complete", values: [1] })).rejects.toBeInstanceOf(TrialNotRunningError);
+      } finally {
+        await Promise.all([worker.close(), reaper.close()]);
+      }
+    });
+
+    it("gives back the trial optimize started ahead when a callback stops the run, and the next run takes it", async () => {
+      const url = freshSchemaUrl();
+      const study = await createStudy({ name: "stop-ahead", storage: url, direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
+      try {
+        const objective = (trial: { suggestFloat(name: string, low: number, high: number): number }) => trial.suggestFloat("x", 0, 1);
+        await study.optimize(objective, { nTrials: 10, callbacks: [(s, trial) => (trial.number === 2 ? s.stop() : undefined)] });
+        let { trials } = await study.storage.trialsSince(study.id, 0);
+        // Trial 3 was started with trial 2's result; nobody ran it, so it waits for the next ask.
+        expect(trials.map((t) => [t.number, t.state])).toEqual([[0, "complete"], [1, "complete"], [2, "complete"], [3, "waiting"]]);
+        await study.optimize(objective, { nTrials: 2 });
+        ({ trials } = await study.storage.trialsSince(study.id, 0));
+        expect(trials.map((t) => [t.number, t.state])).toEqual([0, 1, 2, 3, 4].map((n) => [n, "complete"]));
+      } finally {
+        await study.close();
+      }
+    });
+
+    it("lets workers that finish and start trials in one write mirror the study exactly", async () => {
+      const url = freshSchemaUrl();
+      const writers = await Promise.all(Array.from({ length: 4 }, () => PostgresStorage.open(url, { maxConnections: 2 })));
+      try {
+        const study = await writers[0]!.createStudy("mirror-finish-start", ["minimize"]);
+        const mirrors = await Promise.all(
+          writers.map(async (storage, w) => {
+            const mirror = new Map<number, FrozenTrial>();
+            const take = (trial: FrozenTrial): void => {
+              const known = mirror.get(trial.id);
+              if (!known || known.seq < trial.seq) mirror.set(trial.id, trial);
+            };
+            let { trial, changes } = await storage.startNextTrial(study.id, {}, 0);
+            for (const changed of changes.trials) take(changed);
+            take(trial);
+            let seq = changes.seq;
+            for (let i = 1; i <= 25; i++) {
+              const patch = { state: "complete" as const, values: [w * 100 + i] };
+              if (i === 25) {
+                take(await storage.updateTrial(trial.id, patch));
+                break;
+              }
+              const { finished, started } = await storage.finishAndStartNext(trial.id, patch, {}, seq);
+              take(finished!);
+              for (const changed of started.changes.trials) take(changed);
+              take(started.trial);
+              seq = Math.max(seq, started.changes.seq);
+              trial = started.trial;
+            }
+            return { mirror, seq, take };
+          }),
+        );
+        for (const [w, { seq, take }] of mirrors.entries()) for (const trial of (await writers[w]!.trialsSince(study.id, seq)).trials) take(trial);
+        const truth = (await writers[0]!.trialsSince(study.id, 0)).trials;
+        expect(truth).toHaveLength(100);
+        expect(truth.map((t) => t.number)).toEqual([...Array(100).keys()]);
+        expect(truth.every((t) => t.state === "complete")).toBe(true);
         for (const { mirror } of mirrors) expect([...mirror.values()].sort((a, b) => a.number - b.number)).toEqual(truth);
       } finally {
         await Promise.all(writers.map((storage) => storage.close()));

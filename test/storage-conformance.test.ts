@@ -364,6 +364,43 @@ describe.each(backends)("storage conformance: $name", (backend) => {
     });
   });
 
+  describe("finishAndStartNext and releaseTrial (optional one-trip tell and ask)", () => {
+    it("finishes a trial and starts the next in one write, in seq order", async (context) => {
+      if (!storage.finishAndStartNext) context.skip("this backend has no finishAndStartNext");
+      const study = await newStudy();
+      const first = await storage.createTrial(study.id, { state: "running" });
+      const { finished, started } = await storage.finishAndStartNext!(
+        first.id,
+        { state: "complete", values: [0.5], params: { x: { value: 0.25, distribution: uniform } } },
+        { systemAttrs: { worker: "w" } },
+        0,
+      );
+      expect(finished).toMatchObject({ id: first.id, state: "complete", values: [0.5], params: { x: 0.25 } });
+      expect(finished!.finishedAt).toEqual(expect.any(Number));
+      expect(await storage.getTrial(first.id)).toEqual(finished);
+      expect(started.trial).toMatchObject({ number: 1, state: "running", systemAttrs: { worker: "w" } });
+      expect(started.trial.seq).toBeGreaterThan(finished!.seq);
+      expect(await storage.getTrial(started.trial.id)).toEqual(started.trial);
+      // Nothing is missed by a reader that goes on from the answer's seq.
+      const after = await storage.trialsSince(study.id, started.changes.seq);
+      expect(after.trials).toEqual([finished, started.trial]);
+    });
+
+    it("releases a started trial that never got a parameter back to waiting, and nothing else", async (context) => {
+      if (!storage.releaseTrial) context.skip("this backend has no releaseTrial");
+      const study = await newStudy();
+      const untouched = await storage.createTrial(study.id, { state: "running" });
+      const used = await storage.createTrial(study.id, { state: "running" });
+      await storage.updateTrial(used.id, { params: { x: { value: 0.5, distribution: uniform } } });
+      expect(await storage.releaseTrial!(untouched.id)).toBe(true);
+      expect(await storage.releaseTrial!(used.id)).toBe(false);
+      expect(await storage.getTrial(untouched.id)).toMatchObject({ state: "waiting", startedAt: null });
+      expect(await storage.getTrial(used.id)).toMatchObject({ state: "running" });
+      // The released trial is the next one claimed, so numbers stay contiguous.
+      expect(await storage.claimWaitingTrial(study.id)).toMatchObject({ id: untouched.id, number: 0, state: "running" });
+    });
+  });
+
   describe("incremental reads", () => {
     it("returns only trials changed after a sequence number", async () => {
       const study = await newStudy();

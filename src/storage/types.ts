@@ -34,6 +34,18 @@ export interface TrialInit {
   readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
 }
 
+/** What {@link Storage.finishAndStartNext} answers. */
+export interface FinishedAndStarted {
+  /**
+   * The finished trial, or null when the compare-and-set found the trial changed since this
+   * process last saw it (another process finished or reaped it); the caller then settles it with
+   * {@link Storage.updateTrial}, which reads it again and says why.
+   */
+  readonly finished: FrozenTrial | null;
+  /** The next trial, started in the same write whatever happened to the finish. */
+  readonly started: StartedTrial;
+}
+
 /**
  * A change to a running trial, applied atomically. Every field is optional; attributes and
  * intermediate values are merged into what the trial has, params are added (a name already set
@@ -92,6 +104,27 @@ export interface Storage {
    * const { trial, changes } = await storage.startNextTrial!(study.id, { systemAttrs: { worker } }, lastSeq);
    */
   startNextTrial?(studyId: number, init: Omit<TrialInit, "state">, sinceSeq: number): Promise<StartedTrial>;
+  /**
+   * Optional fast path for a worker that goes on after a trial: applies the finishing `patch` as
+   * {@link updateTrial} would and starts the next trial as {@link startNextTrial} would, in one
+   * round trip and one commit. A backend that has it also has {@link releaseTrial}, for a next
+   * trial the worker turns out not to run.
+   *
+   * @example
+   * const { finished, started } = await storage.finishAndStartNext!(trial.id, { state: "complete", values: [0.1] }, {}, lastSeq);
+   */
+  finishAndStartNext?(
+    trialId: number,
+    patch: TrialPatch & { state: NonNullable<TrialPatch["state"]> },
+    init: Omit<TrialInit, "state">,
+    sinceSeq: number,
+  ): Promise<FinishedAndStarted>;
+  /**
+   * Puts a trial this process started but never ran (no parameter set yet) back to `waiting`, so
+   * the next ask of any worker runs it and numbers stay contiguous. Returns false, changing nothing,
+   * if the trial is no longer running or already has parameters.
+   */
+  releaseTrial?(trialId: number): Promise<boolean>;
   /**
    * Applies a patch to a trial that is `running` (compare-and-set on the state). Throws
    * {@link TrialNotRunningError} if it is not, {@link TrialNotFoundError} if it does not exist.

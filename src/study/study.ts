@@ -234,6 +234,8 @@ export class Study implements TrialHost {
   private readonly flushErrors = new Map<number, unknown>();
   private readonly flushScheduled = new Set<number>();
   private readonly activeTrials = new Map<number, Trial>();
+  /** Trials `optimize` started in the same write that finished the previous one, not yet handed out by {@link ask}. */
+  private readonly prefetched: FrozenTrial[] = [];
   private lastBackgroundRefresh = 0;
   private refreshChain: Promise<void> = Promise.resolve();
   private queuedRefresh: Promise<void> | null = null;
@@ -398,6 +400,8 @@ export class Study implements TrialHost {
    */
   async ask(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial> {
     // A sampler that may run dry must be asked before a trial is created, which the one-trip path cannot do.
+    const prefetched = this.prefetched.shift();
+    if (prefetched) return this.startTrial(prefetched, fixedDistributions, false);
     if (this.storage.startNextTrial && !this.sampler.isExhausted) {
       const { trial, changes } = await this.storage.startNextTrial(this.id, { systemAttrs: { worker: currentWorker() as unknown as JsonValue } }, this.seq);
       this.absorbChanges(changes);
@@ -500,7 +504,15 @@ export class Study implements TrialHost {
    * Finishes a trial started by {@link ask}: with its value(s), or a state. A value that is not a
    * finite number (NaN, Infinity, the wrong count) fails the trial with the reason kept.
    */
-  async tell(trialOrNumber: Trial | number, result: TellResult): Promise<FrozenTrial> {
+  tell(trialOrNumber: Trial | number, result: TellResult): Promise<FrozenTrial> {
+    return this.finish(trialOrNumber, result, false);
+  }
+
+  /**
+   * {@link tell}, and with `startNext` (the caller will ask again) the next trial is started in
+   * the same storage write where the storage can, and kept for the next {@link ask}.
+   */
+  private async finish(trialOrNumber: Trial | number, result: TellResult, startNext: boolean): Promise<FrozenTrial> {
     const trial = typeof trialOrNumber === "number" ? this.activeTrials.get(trialOrNumber) : trialOrNumber;
     if (!trial) {
       throw new Error(`trial ${String(trialOrNumber)} was not started by this study object (ask it here, or it has already been told)`);
@@ -513,7 +525,7 @@ export class Study implements TrialHost {
     const flushError = this.flushErrors.get(trial.id);
     this.flushErrors.delete(trial.id);
     const pending = trial.takePending() ?? {};
-    const patch: TrialPatch = {
+    const patch: TrialPatch & { state: NonNullable<TrialPatch["state"]> } = {
       ...pending,
       state: outcome.state,
       values: outcome.values,
@@ -531,9 +543,18 @@ export class Study implements TrialHost {
       (patch as { state: string }).state = "failed";
       (patch as { values: null }).values = null;
     }
-    let frozen: FrozenTrial;
+    let frozen: FrozenTrial | null = null;
     try {
-      frozen = await this.storage.updateTrial(trial.id, patch);
+      if (startNext && this.storage.finishAndStartNext && !this.sampler.isExhausted) {
+        const worker = currentWorker() as unknown as JsonValue;
+        const { finished, started } = await this.storage.finishAndStartNext(trial.id, patch, { systemAttrs: { worker } }, this.seq);
+        this.absorbChanges(started.changes);
+        this.absorb(started.trial);
+        this.prefetched.push(started.trial);
+        frozen = finished;
+      }
+      // Not written yet, or the compare-and-set found the trial changed: the plain update says why.
+      frozen ??= await this.storage.updateTrial(trial.id, patch);
     } catch (error) {
       if (!(error instanceof TrialNotRunningError)) throw error;
       frozen = await this.finishedElsewhere(trial, outcome.state, error);
@@ -669,7 +690,10 @@ export class Study implements TrialHost {
         beats?.add(trial.id);
         let frozen: FrozenTrial;
         try {
-          frozen = await this.runTrial(trial, objective);
+          // Whether this loop will ask again is known before the trial ends, except for a stop
+          // made by a callback or a stop condition; a trial started for nothing is released below.
+          const goesOn = !options.onlyQueuedTrials && started < nTrials && !this.stopRequested && Date.now() < deadline && options.stopAfter === undefined;
+          frozen = await this.runTrial(trial, objective, goesOn);
         } finally {
           beats?.remove(trial.id);
         }
@@ -685,6 +709,9 @@ export class Study implements TrialHost {
       );
       await Promise.all(workers);
     } finally {
+      await this.releasePrefetched().catch((error: unknown) => {
+        firstError ??= error;
+      });
       await beats?.stop();
     }
     await this.refresh();
@@ -770,14 +797,23 @@ export class Study implements TrialHost {
     return this.trialCache.some((t) => t.state === "running" && !this.activeTrials.has(t.number));
   }
 
-  private async runTrial(trial: Trial, objective: Objective): Promise<FrozenTrial> {
+  private async runTrial(trial: Trial, objective: Objective, startNext: boolean): Promise<FrozenTrial> {
     let result: TellResult;
     try {
       result = await objective(trial);
     } catch (error) {
       result = error instanceof TrialPruned ? { state: "pruned" } : { state: "failed", reason: errorMessage(error) };
     }
-    return this.tell(trial, result);
+    return this.finish(trial, result, startNext);
+  }
+
+  /** Gives back the trials started ahead for asks that never came, so the next worker runs them. */
+  private async releasePrefetched(): Promise<void> {
+    for (let trial = this.prefetched.shift(); trial; trial = this.prefetched.shift()) {
+      if (await this.storage.releaseTrial?.(trial.id)) continue;
+      // Not released (a storage without releaseTrial, or it changed meanwhile): it ran no code.
+      await this.storage.updateTrial(trial.id, { state: "failed", systemAttrs: { failReason: "started ahead for a run that stopped" } }).catch(() => undefined);
+    }
   }
 
   private stopConditionMet(stopAfter: OptimizeOptions["stopAfter"]): boolean {
