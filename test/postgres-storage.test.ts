@@ -97,6 +97,38 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       }
     });
 
+    it("upgrades a version-1 database in place: its trials stay, and only waiting and running trials are indexed by state", async () => {
+      const url = freshSchemaUrl();
+      const schema = new URL(url).searchParams.get("schema")!;
+      const first = await PostgresStorage.open(url);
+      const study = await first.createStudy("upgraded", ["minimize"]);
+      const done = await first.createTrial(study.id, { state: "running" });
+      await first.updateTrial(done.id, { state: "complete", values: [1] });
+      const waiting = await first.createTrial(study.id, { state: "waiting", params: { x: 0.5 }, distributions: { x: { type: "float", low: 0, high: 1 } } });
+      await first.close();
+      // Put the schema back as version 1 left it.
+      await withClient(async (client) => {
+        await client.query(`DROP INDEX "${schema}".sextant_trials_waiting; DROP INDEX "${schema}".sextant_trials_running_heartbeat`);
+        await client.query(`CREATE INDEX sextant_trials_by_state ON "${schema}".sextant_trials (study_id, state, number)`);
+        await client.query(`CREATE INDEX sextant_trials_by_heartbeat ON "${schema}".sextant_trials (study_id, state, heartbeat_at)`);
+        await client.query(`DELETE FROM "${schema}".sextant_schema_version WHERE version > 1`);
+      });
+      const reopened = await PostgresStorage.open(url);
+      try {
+        const indexes = await withClient(async (client) =>
+          (await client.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'sextant_trials'`, [schema])).rows,
+        );
+        const names = indexes.map((row) => row.indexname as string);
+        expect(names).toEqual(expect.arrayContaining(["sextant_trials_waiting", "sextant_trials_running_heartbeat"]));
+        expect(names).not.toContain("sextant_trials_by_state");
+        expect(indexes.find((row) => row.indexname === "sextant_trials_waiting")!.indexdef).toMatch(/WHERE \(state = 'waiting'::text\)/);
+        expect((await reopened.trialsSince(study.id, 0)).trials.map((t) => t.state)).toEqual(["complete", "waiting"]);
+        expect(await reopened.claimWaitingTrial(study.id)).toMatchObject({ id: waiting.id, state: "running", params: { x: 0.5 } });
+      } finally {
+        await reopened.close();
+      }
+    });
+
     it("is what openStorage returns for a postgres:// URL", async () => {
       const storage = await openStorage(freshSchemaUrl());
       try {
@@ -375,7 +407,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
             `SELECT * FROM ${schema}.sextant_trials WHERE study_id = $1 AND state = 'running' AND heartbeat_at < $2 ORDER BY number`,
             [study.id, Date.now()],
           );
-          expect(stale).toMatch(/Index.*sextant_trials_by_(heartbeat|state)/);
+          expect(stale).toMatch(/Index.*sextant_trials_running_heartbeat/);
           expect(stale).not.toMatch(/Seq Scan/);
         });
         // The storage's own reads agree with the rows written behind its back.

@@ -29,7 +29,8 @@ export interface PostgresMigration {
  *   ambiguous failure (the connection dropped before the reply) finds its own first attempt
  *   instead of creating a second trial or claiming a second one.
  * - `heartbeat_at` (ms since the epoch by the database's clock) starts at the trial's start and is
- *   indexed with the state, so finding stale trials never scans the finished ones.
+ *   indexed with the state, so finding stale trials never scans the finished ones (version 2 makes
+ *   that index, and the one for waiting trials, partial).
  */
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   {
@@ -68,6 +69,20 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX sextant_trials_by_seq ON ${s}.sextant_trials (study_id, seq);
       CREATE INDEX sextant_trials_by_state ON ${s}.sextant_trials (study_id, state, number);
       CREATE INDEX sextant_trials_by_heartbeat ON ${s}.sextant_trials (study_id, state, heartbeat_at);
+    `,
+  },
+  {
+    version: 2,
+    description: "partial indexes for waiting and running trials",
+    // Every write to a trial changes its seq, so no update is HOT and each one adds an entry to
+    // every index on the table. The claim only looks for waiting trials and the reaper only for
+    // running ones: partial indexes hold just those rows, so finishing a trial (the common write)
+    // adds to neither, and they stay as small as the trials in flight.
+    sql: (s) => `
+      CREATE INDEX sextant_trials_waiting ON ${s}.sextant_trials (study_id, number) WHERE state = 'waiting';
+      CREATE INDEX sextant_trials_running_heartbeat ON ${s}.sextant_trials (study_id, heartbeat_at) WHERE state = 'running';
+      DROP INDEX ${s}.sextant_trials_by_state;
+      DROP INDEX ${s}.sextant_trials_by_heartbeat;
     `,
   },
 ];
