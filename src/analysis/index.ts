@@ -15,3 +15,14 @@ export {
   trialConstraints,
 } from "./pareto.js";
 export { type LossVector, greedyHypervolumeSubset, hypervolume, hypervolumeContributions } from "./hypervolume.js";
+export {
+  type ImportanceMethod,
+  type ImportanceOptions,
+  type ImportanceResult,
+  type ParamImportance,
+  IMPORTANCE_METHODS,
+  ImportanceError,
+  importance,
+  spearman,
+} from "./importance.js";
+export { type Forest, type ForestData, type ForestOptions, type RegressionTree, ForestOptionError, fitForest, predictForest } from "./forest.js";
