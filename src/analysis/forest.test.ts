@@ -14,7 +14,8 @@ describe("fitForest", () => {
     const forest = fitForest(data(rows, y, [0]), { nTrees: 1, bootstrap: false });
     for (let i = 0; i < rows.length; i++) expect(predictForest(forest, rows[i]!)).toBeCloseTo(y[i]!, 12);
     // Thresholds sit halfway between neighbouring training values.
-    expect(predictForest(forest, [0.29])).toBeCloseTo(1, 12);
+    expect(predictForest(forest, [0.28])).toBeCloseTo(1, 12); // halfway between 5/19 and 6/19 is 0.289
+    expect(predictForest(forest, [0.3])).toBeCloseTo(5, 12);
     expect(forest.trees[0]!.feature.filter((f) => f >= 0).length).toBe(2);
   });
 
