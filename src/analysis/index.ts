@@ -26,3 +26,15 @@ export {
   spearman,
 } from "./importance.js";
 export { type Forest, type ForestData, type ForestOptions, type RegressionTree, ForestOptionError, fitForest, predictForest } from "./forest.js";
+export { type BeliefGrid, type BeliefOptions, type BeliefSlice, BeliefError, modelBeliefs } from "./beliefs.js";
+export {
+  type EcdfPoint,
+  type HistoryPoint,
+  type HypervolumeHistory,
+  type TimelineTrial,
+  type WorkerTimeline,
+  bestSoFar,
+  hypervolumeHistory,
+  trialsPerWorker,
+  valueEcdf,
+} from "./summaries.js";
