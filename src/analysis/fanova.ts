@@ -97,9 +97,16 @@ export function treeMainEffects(tree: RegressionTree, categories: Int32Array): F
   for (let l = 0; l < count; l++) total += volume[l]! * (value[l]! - mean) ** 2;
   // Relative to the values' scale: a tree whose leaves differ only by rounding carries no signal.
   if (!(total > 1e-24 * Math.max(1, mean * mean))) return null;
+  // Every leaf bound on a numeric dimension is 0, 1 or the threshold of a split on it.
+  const cuts: number[][] = Array.from({ length: d }, () => [0, 1]);
+  for (let node = 0; node < tree.feature.length; node++) {
+    const f = tree.feature[node]!;
+    if (f >= 0 && categories[f] === 0) cuts[f]!.push(tree.threshold[node]!);
+  }
   const fractions = new Float64Array(d);
   for (let i = 0; i < d; i++) {
-    const variance = categories[i]! > 0 ? categoricalMarginalVariance(leaves, volume, mean, i, categories[i]!, d) : numericMarginalVariance(leaves, volume, mean, i, d);
+    const variance =
+      categories[i]! > 0 ? categoricalMarginalVariance(leaves, volume, mean, i, categories[i]!, d) : numericMarginalVariance(leaves, volume, mean, i, d, cuts[i]!);
     fractions[i] = Math.min(1, variance / total);
   }
   return fractions;
@@ -164,16 +171,10 @@ function collectLeaves(tree: RegressionTree, categories: Int32Array): Leaves {
   return { count, value, lower, upper, length, choices };
 }
 
-/** Var(a_i) for a numeric dimension: a difference array over the sorted leaf bounds on that dimension. */
-function numericMarginalVariance(leaves: Leaves, volume: Float64Array, mean: number, i: number, d: number): number {
+/** Var(a_i) for a numeric dimension: a difference array over the sorted cut points of that dimension. */
+function numericMarginalVariance(leaves: Leaves, volume: Float64Array, mean: number, i: number, d: number, cuts: readonly number[]): number {
   const { count, value, lower, upper, length } = leaves;
-  const bounds = new Float64Array(2 * count + 2);
-  for (let l = 0; l < count; l++) {
-    bounds[2 * l] = lower[l * d + i]!;
-    bounds[2 * l + 1] = upper[l * d + i]!;
-  }
-  bounds[2 * count] = 0;
-  bounds[2 * count + 1] = 1;
+  const bounds = Float64Array.from(cuts);
   bounds.sort();
   let unique = 0;
   for (let j = 0; j < bounds.length; j++) if (j === 0 || bounds[j]! > bounds[unique - 1]!) bounds[unique++] = bounds[j]!;

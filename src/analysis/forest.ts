@@ -200,6 +200,10 @@ class TreeBuilder {
   private readonly right: number[] = [];
   private readonly value: number[] = [];
   private readonly featureOrder: number[];
+  /** Per-choice sums of the categorical split search, sized for the widest categorical column. */
+  private readonly choiceWeight: Float64Array;
+  private readonly choiceSum: Float64Array;
+  private readonly choiceSquares: Float64Array;
 
   constructor(
     private readonly data: ForestData,
@@ -219,6 +223,10 @@ class TreeBuilder {
     this.scratch = new Int32Array(m);
     this.goesLeft = new Uint8Array(n);
     this.featureOrder = Array.from({ length: d }, (_, i) => i);
+    const widest = Math.max(0, ...data.categories);
+    this.choiceWeight = new Float64Array(widest);
+    this.choiceSum = new Float64Array(widest);
+    this.choiceSquares = new Float64Array(widest);
   }
 
   build(): RegressionTree {
@@ -346,9 +354,10 @@ class TreeBuilder {
   private categoricalSplit(f: number, start: number, end: number, weight: number, sum: number): Split | null {
     const { x, y, d } = this.data;
     const k = this.data.categories[f]!;
-    const choiceWeight = new Float64Array(k);
-    const choiceSum = new Float64Array(k);
-    const choiceSquares = new Float64Array(k);
+    const { choiceWeight, choiceSum, choiceSquares } = this;
+    choiceWeight.fill(0, 0, k);
+    choiceSum.fill(0, 0, k);
+    choiceSquares.fill(0, 0, k);
     for (let p = start; p < end; p++) {
       const row = this.lists[p]!;
       const w = this.weights[row]!;

@@ -101,12 +101,12 @@ export function importance(trials: readonly FrozenTrial[], options: ImportanceOp
   if (direction !== "minimize" && direction !== "maximize") throw new ImportanceError(`direction must be "minimize" or "maximize", got ${JSON.stringify(direction)}`);
   const table = importanceTable(trials, options.params, options.objectiveIndex ?? 0);
   const { names, distributions, columns, values } = table;
-  const n = values.length;
+  const valueRanks = ranks(values);
   let shares: Float64Array;
   if (method === "fanova") {
     shares = fanovaShares(table, options);
   } else {
-    const order = Array.from({ length: n }, (_, t) => t).sort((a, b) => (direction === "minimize" ? values[a]! - values[b]! : values[b]! - values[a]!) || a - b);
+    const order = orderByRank(valueRanks, direction);
     try {
       shares = pedAnovaImportances(columns, distributions, order, { quantile: options.quantile, baselineQuantile: options.baselineQuantile });
     } catch (error) {
@@ -117,10 +117,10 @@ export function importance(trials: readonly FrozenTrial[], options: ImportanceOp
   const params = names.map((name, j) => ({
     name,
     importance: shares[j]!,
-    correlation: distributions[j]!.type === "categorical" ? 0 : spearman(columns[j]! as number[], values),
+    correlation: distributions[j]!.type === "categorical" ? 0 : rankCorrelation(ranks(columns[j]! as number[]), valueRanks),
   }));
   params.sort((a, b) => b.importance - a.importance || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { method, params, nTrials: n };
+  return { method, params, nTrials: values.length };
 }
 
 /** The complete trials as columns: one per parameter, and the objective values. */
@@ -169,15 +169,17 @@ function importanceTable(trials: readonly FrozenTrial[], requested: string[] | u
 /** Parameters every trial has, with one distribution, that can take more than one value. */
 function sharedSpace(trials: readonly FrozenTrial[]): Record<string, Distribution> {
   if (trials.length === 0) return {};
-  const space: Record<string, Distribution> = { ...trials[0]!.distributions };
+  let names = Object.keys(trials[0]!.distributions);
+  const first = trials[0]!.distributions;
   for (const trial of trials) {
-    for (const [name, distribution] of Object.entries(space)) {
+    // Trials read from one storage usually share distribution objects: identity is the fast path.
+    const keep = names.filter((name) => {
       const other = trial.distributions[name];
-      if (other === undefined || !distributionsEqual(distribution, other)) delete space[name];
-    }
+      return other === first[name] || (other !== undefined && distributionsEqual(first[name]!, other));
+    });
+    if (keep.length !== names.length) names = keep;
   }
-  for (const [name, distribution] of Object.entries(space)) if (isSingleValue(distribution)) delete space[name];
-  return space;
+  return Object.fromEntries(names.filter((name) => !isSingleValue(first[name]!)).map((name) => [name, first[name]!]));
 }
 
 function fanovaShares(table: ImportanceTable, options: ImportanceOptions): Float64Array {
@@ -220,8 +222,10 @@ function normalizeInPlace(shares: Float64Array): void {
  * spearman([1, 2, 3], [10, 20, 15]) // 0.5
  */
 export function spearman(a: readonly number[], b: readonly number[]): number {
-  const ra = ranks(a);
-  const rb = ranks(b);
+  return rankCorrelation(ranks(a), ranks(b));
+}
+
+function rankCorrelation(ra: Float64Array, rb: Float64Array): number {
   const n = ra.length;
   const mean = (n - 1) / 2;
   let covariance = 0;
@@ -237,16 +241,46 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   return varianceA > 0 && varianceB > 0 ? covariance / Math.sqrt(varianceA * varianceB) : 0;
 }
 
+/**
+ * Ranks from 0, ties given their mean rank. A native sort of the values and two binary searches per
+ * value: an index sort with a comparator costs several times more on 100,000 trials.
+ */
 function ranks(values: readonly number[]): Float64Array {
   const n = values.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => values[i]! - values[j]!);
+  const sorted = Float64Array.from(values).sort();
   const out = new Float64Array(n);
-  let i = 0;
-  while (i < n) {
-    let j = i;
-    while (j + 1 < n && values[order[j + 1]!] === values[order[i]!]) j++;
-    for (let k = i; k <= j; k++) out[order[k]!] = (i + j) / 2;
-    i = j + 1;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    let low = 0;
+    let high = n;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (sorted[mid]! < v) low = mid + 1;
+      else high = mid;
+    }
+    const first = low;
+    high = n;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (sorted[mid]! <= v) low = mid + 1;
+      else high = mid;
+    }
+    out[i] = (first + low - 1) / 2;
   }
   return out;
+}
+
+/** Trial positions from best to worst, by a counting sort on the values' ranks (ties stay in trial order). */
+function orderByRank(valueRanks: Float64Array, direction: Direction): Int32Array {
+  const n = valueRanks.length;
+  const slot = (i: number): number => {
+    const r = Math.floor(valueRanks[i]!);
+    return direction === "minimize" ? r : n - 1 - r;
+  };
+  const starts = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) starts[slot(i) + 1]++;
+  for (let k = 0; k < n; k++) starts[k + 1] += starts[k]!;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[starts[slot(i)]!++] = i;
+  return order;
 }
