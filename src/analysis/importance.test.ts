@@ -65,7 +65,12 @@ describe("fANOVA importance", () => {
   });
 
   it("uses only complete trials, and only the parameters asked for", () => {
-    const trials = [...additiveTrials(200, 2), makeTrial({ number: 200, state: "failed", params: { x1: 0.5 }, distributions: { x1: unit } })];
+    const outside = { ...additiveTrials(1, 9)[0]!, number: 201 };
+    const trials = [
+      ...additiveTrials(200, 2),
+      makeTrial({ number: 200, state: "failed", params: { x1: 0.5 }, distributions: { x1: unit } }),
+      { ...outside, params: { ...outside.params, x1: 5 } },
+    ];
     const result = importance(trials, { params: ["x1", "x2"], nTrees: 8 });
     expect(result.nTrials).toBe(200);
     expect(result.params.map((p) => p.name).sort()).toEqual(["x1", "x2"]);

@@ -10,6 +10,7 @@ import {
   type Distribution,
   type FrozenTrial,
   type ParamValue,
+  containsValue,
   distributionsEqual,
   encodeValue,
   isSingleValue,
@@ -156,6 +157,8 @@ function importanceTable(trials: readonly FrozenTrial[], requested: string[] | u
     names = Object.keys(shared).sort();
     distributions = names.map((name) => shared[name]!);
   }
+  // A value outside its distribution (hand-edited storage, an enqueued point) has no place in the encoding.
+  usable = usable.filter((t) => names.every((name, j) => containsValue(distributions[j]!, t.params[name])));
   if (usable.length < 2) throw new ImportanceError(`importance needs at least 2 complete trials with a finite value, got ${usable.length}`);
   if (names.length === 0) throw new ImportanceError("importance needs at least one parameter that every complete trial has and that takes more than one value");
   return {
