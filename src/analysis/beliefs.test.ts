@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../math/rng.js";
 import { type FrozenTrial, type SearchSpace, makeTrial } from "../space/index.js";
+import { GPSampler } from "../samplers/gp/index.js";
+import { createStudy } from "../study/index.js";
 import { type BeliefGrid, type BeliefSlice, modelBeliefs } from "./beliefs.js";
 
 const space = {
@@ -57,6 +59,16 @@ describe("modelBeliefs", () => {
     const a = modelBeliefs(history, space, { params: ["x", "k"], points: 5, through: { x: 0, k: 2, c: "b" } });
     expect(modelBeliefs(history, space, { params: ["x", "k"], points: 5, through: { x: 0, k: 2, c: "b" } })).toEqual(a);
     expect(a.through).toEqual({ x: 0, k: 2, c: "b" });
+  });
+
+  it("refits a GP study's model, warm-started from the θ its sampler recorded", async () => {
+    const study = await createStudy({ direction: "minimize", sampler: new GPSampler({ seed: 1 }) });
+    await study.optimize((trial) => (trial.suggestFloat("x", -1, 1) - 0.3) ** 2, { nTrials: 14 });
+    expect(study.trials.some((t) => Array.isArray(t.systemAttrs["gp:theta"]))).toBe(true);
+    const slice = modelBeliefs(study.trials, { x: space.x }, { params: ["x"], points: 21 }) as BeliefSlice;
+    const argmin = slice.values[slice.mean.indexOf(Math.min(...slice.mean))] as number;
+    expect(Math.abs(argmin - 0.3)).toBeLessThan(0.15);
+    expect(modelBeliefs(study.trials, { x: space.x }, { params: ["x"], points: 21 })).toEqual(slice);
   });
 
   it("names the field that is wrong", () => {
