@@ -39,7 +39,9 @@ import {
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
-import { type DimensionKind, maximizeAcquisition, pointKey, snapPoint } from "./acquisition.js";
+import { trialConstraints } from "../../analysis/index.js";
+import { type Acquisition, type DimensionKind, logExpectedImprovementAcquisition, maximizeAcquisitionFunction, pointKey, snapPoint } from "./acquisition.js";
+import { constrainedAcquisition, fitConstraintModels } from "./constrained.js";
 import {
   GaussianProcess,
   type OutputWarping,
@@ -86,6 +88,10 @@ const ANCHOR_COUNT = 5;
  * trial draws random weights on the simplex and models the augmented Chebyshev scalarisation
  * max_i(λᵢ f̂ᵢ) + 0.05·Σᵢ λᵢ f̂ᵢ of the objectives normalised to [0, 1]. Pruned and failed trials do not
  * enter the model.
+ *
+ * Constraints (`systemAttrs.constraints`, feasible when all are <= 0): one GP per constraint, and
+ * log EI against the best feasible value plus the log probability of feasibility (Gardner et al.
+ * 2014, see constrained.ts); with no feasible trial yet, the probability of feasibility alone.
  *
  * @example
  * const study = await createStudy({ sampler: new GPSampler({ seed: 1 }) });
@@ -160,10 +166,11 @@ export class GPSampler implements Sampler {
     snapshot: StudySnapshot,
     encoder: SpaceEncoder,
     number: number,
-  ): { points: Float64Array[]; values: number[]; running: Float64Array[] } {
+  ): Observations {
     const points: Float64Array[] = [];
     const vectors: number[][] = [];
     const running: Float64Array[] = [];
+    const constraints: (readonly number[] | null)[] = [];
     const directions = snapshot.directions;
     for (const t of snapshot.trials) {
       if (!t || t.number === number) continue;
@@ -180,17 +187,18 @@ export class GPSampler implements Sampler {
       if (!values || values.length !== directions.length || !values.every(Number.isFinite)) continue;
       points.push(point);
       vectors.push(values.map((v, i) => (directions[i] === "maximize" ? -v : v)));
+      constraints.push(t.state === "complete" ? trialConstraints(t) : null);
     }
     const values =
       directions.length === 1 ? vectors.map((v) => v[0]!) : scalarizeParEgo(vectors, new Rng(deriveSeed(this.seed, number, "parego")));
-    return { points, values, running };
+    return { points, values, running, constraints };
   }
 
   private bayesianStep(
     snapshot: StudySnapshot,
     trial: SamplingTrial,
     encoder: SpaceEncoder,
-    observations: { points: Float64Array[]; values: number[]; running: Float64Array[] },
+    observations: Observations,
     rng: Rng,
   ): Record<string, ParamValue> | null {
     const d = encoder.dimension;
@@ -219,8 +227,11 @@ export class GPSampler implements Sampler {
     const params = parametersFromTheta(theta, d);
 
     let gp = new GaussianProcess(data, params);
+    // With constraints, only a feasible observation is an incumbent (Gardner et al. 2014).
+    const constrained = observations.constraints.some((c) => c !== null);
+    const feasible = observations.constraints.map((c) => c === null || c.every((v) => v <= 0));
     let best = Infinity;
-    for (let j = 0; j < n; j++) best = Math.min(best, y[j]!);
+    for (let j = 0; j < n; j++) if (feasible[j]) best = Math.min(best, y[j]!);
     const taken = new Set<string>();
     for (const p of observations.points) taken.add(pointKey(p));
 
@@ -243,9 +254,22 @@ export class GPSampler implements Sampler {
       gp = new GaussianProcess({ x: xAll, y: yAll, n: n + m, d, categorical }, params);
     }
 
-    const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => y[a]! - y[b]!);
+    const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => Number(feasible[b]) - Number(feasible[a]) || y[a]! - y[b]!);
     const anchors = order.slice(0, ANCHOR_COUNT).map((j) => observations.points[j]!);
-    const found = maximizeAcquisition(gp, best, {
+    let acquisition: Acquisition = logExpectedImprovementAcquisition(gp, best);
+    if (constrained) {
+      const withConstraints = observations.constraints.flatMap((c, j) => (c === null ? [] : [j]));
+      const width = observations.constraints[withConstraints[0]!]!.length;
+      const usable = withConstraints.filter((j) => observations.constraints[j]!.length === width);
+      const models = fitConstraintModels(
+        usable.map((j) => observations.points[j]!),
+        usable.map((j) => observations.constraints[j]!),
+        categorical,
+        { minNoise: this.options.minNoise, fitIterations: this.options.fitIterations },
+      );
+      acquisition = constrainedAcquisition(Number.isFinite(best) ? acquisition : null, models, d);
+    }
+    const found = maximizeAcquisitionFunction(acquisition, {
       dimensions,
       nCandidates: this.options.nCandidates,
       nRestarts: this.options.nRestarts,
@@ -257,6 +281,15 @@ export class GPSampler implements Sampler {
     if (!found || !found.point.every(Number.isFinite)) return null;
     return decodePoint(found.point, encoder);
   }
+}
+
+interface Observations {
+  points: Float64Array[];
+  /** Minimisation targets (ParEGO scalarisations for several objectives). */
+  values: number[];
+  running: Float64Array[];
+  /** Per point, its constraint values, or null (unconstrained, or a pruned trial). */
+  constraints: (readonly number[] | null)[];
 }
 
 /** θ left on the most recent earlier trial by this sampler, if its dimension matches. */
