@@ -8,7 +8,7 @@
  */
 import { logNormalCdf, logNormalPdf } from "../../math/special.js";
 import type { Acquisition } from "./acquisition.js";
-import { GaussianProcess, type TrainingData, defaultPrior, defaultTheta, fitHyperparameters, parametersFromTheta } from "./model.js";
+import { GaussianProcess, type TrainingData, defaultPrior, fitHyperparameters, parametersFromTheta } from "./model.js";
 
 const MIN_VARIANCE = 1e-20;
 
@@ -17,6 +17,8 @@ export interface ConstraintModel {
   readonly gp: GaussianProcess;
   /** The feasibility bound 0, standardised like the GP's targets. */
   readonly threshold: number;
+  /** What the targets were divided by: a target t stands for the value (t − threshold) · scale. */
+  readonly scale: number;
 }
 
 /**
@@ -50,36 +52,40 @@ export function logProbabilityOfFeasibility(
 }
 
 /**
- * Fits one GP per constraint on the points that carry constraint values. Each constraint is
- * standardised (a constant one gets unit scale), so the prior and the noise floor mean the same for
- * every constraint; the bound 0 moves with it.
+ * Fits one GP per column of `targets` (one per constraint, or one per objective) on `points`.
+ * Each column is standardised (a constant one gets unit scale), so the prior and the noise floor
+ * mean the same for every model; the bound 0 moves with it (`threshold`). `starts(k)` gives the
+ * hyperparameter starts of column k (a warm start from the previous trial, the default, or both).
  */
-export function fitConstraintModels(
+export function fitStandardizedModels(
   points: readonly Float64Array[],
-  constraints: readonly (readonly number[])[],
+  targets: readonly (readonly number[])[],
   categorical: Uint8Array,
-  options: { minNoise: number; fitIterations: number },
-): ConstraintModel[] {
+  options: { minNoise: number; fitIterations: number; starts: (column: number) => ArrayLike<number>[] },
+): { models: ConstraintModel[]; thetas: number[][] } {
   const n = points.length;
-  if (n === 0) return [];
+  if (n === 0) return { models: [], thetas: [] };
   const d = categorical.length;
   const x = new Float64Array(n * d);
   for (let j = 0; j < n; j++) x.set(points[j]!, j * d);
   const prior = defaultPrior(d, options.minNoise);
   const models: ConstraintModel[] = [];
-  for (let k = 0; k < constraints[0]!.length; k++) {
+  const thetas: number[][] = [];
+  for (let k = 0; k < targets[0]!.length; k++) {
     let mean = 0;
-    for (const c of constraints) mean += c[k]!;
+    for (const c of targets) mean += c[k]!;
     mean /= n;
     let variance = 0;
-    for (const c of constraints) variance += (c[k]! - mean) ** 2;
+    for (const c of targets) variance += (c[k]! - mean) ** 2;
     const scale = Math.sqrt(variance / n) || 1;
-    const y = Float64Array.from(constraints, (c) => (c[k]! - mean) / scale);
+    const y = Float64Array.from(targets, (c) => (c[k]! - mean) / scale);
     const data: TrainingData = { x, y, n, d, categorical };
-    const { theta } = fitHyperparameters(data, { prior, starts: [defaultTheta(d, prior)], maxIterations: options.fitIterations });
-    models.push({ gp: new GaussianProcess(data, parametersFromTheta(theta, d)), threshold: -mean / scale });
+    const { theta } = fitHyperparameters(data, { prior, starts: options.starts(k), maxIterations: options.fitIterations });
+    const clean = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
+    thetas.push(clean);
+    models.push({ gp: new GaussianProcess(data, parametersFromTheta(Float64Array.from(clean), d)), threshold: -mean / scale, scale });
   }
-  return models;
+  return { models, thetas };
 }
 
 /**

@@ -63,7 +63,11 @@ export function nonDominatedBoxes(front: readonly ArrayLike<number>[], reference
       }
       if (covers && p[last]! < top) top = p[last]!;
     }
-    if (top > Number.NEGATIVE_INFINITY) {
+    const previous = boxes[boxes.length - 1];
+    if (top > Number.NEGATIVE_INFINITY && index[0]! > 0 && previous && previous.upper[last] === top && previous.upper[0] === cuts[0]![index[0]!]) {
+      // The cell continues the previous box along the first axis: widen it instead of adding one.
+      previous.upper[0] = cuts[0]![index[0]! + 1]!;
+    } else if (top > Number.NEGATIVE_INFINITY) {
       const lower = new Float64Array(m);
       const upper = new Float64Array(m);
       for (let k = 0; k < last; k++) {
