@@ -10,7 +10,7 @@
 // studies); the targets of issue 9 are checked for it and printed as met or not.
 //
 // Usage: npm run bench:multiobjective -- [--trials 200] [--seeds 5] [--samplers auto,nsga2,tpe,nsga3,gp,random]
-//        [--problems zdt1,...] [--optuna-samplers nsga2,motpe] [--skip-optuna] [--overhead-trials 1000]
+//        [--problems zdt1,...] [--optuna-samplers nsga2,motpe] [--optuna-motpe-dtlz2] [--skip-optuna] [--overhead-trials 1000]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     problems: { type: "string" },
     "optuna-samplers": { type: "string", default: "nsga2,motpe" },
     "skip-optuna": { type: "boolean", default: false },
+    "optuna-motpe-dtlz2": { type: "boolean", default: false },
     "overhead-trials": { type: "string", default: "1000" },
   },
 });
@@ -102,9 +103,13 @@ if (!args["skip-optuna"]) {
     process.exit(2);
   }
   const unconstrained = problemKeys.filter((key) => !MULTIOBJECTIVE_PROBLEMS[key]?.constraints);
-  if (unconstrained.length > 0 && optunaSamplers.length > 0) {
-    log(`optuna: ${optunaSamplers.join(", ")} on ${unconstrained.join(", ")}, ${nTrials} trials x ${nSeeds} seeds ...`);
-    const run = spawnSync(python, [script, String(nTrials), String(nSeeds), unconstrained.join(","), optunaSamplers.join(",")], {
+  for (const sampler of optunaSamplers) {
+    // Optuna's MO-TPE takes over 25 minutes on DTLZ2 (200 trials x 5 seeds); the issue's targets
+    // compare DTLZ2 with NSGA-II only, so it is left out unless asked for.
+    const problems = unconstrained.filter((key) => sampler !== "motpe" || key !== "dtlz2" || args["optuna-motpe-dtlz2"]);
+    if (problems.length === 0) continue;
+    log(`optuna: ${sampler} on ${problems.join(", ")}, ${nTrials} trials x ${nSeeds} seeds ...`);
+    const run = spawnSync(python, [script, String(nTrials), String(nSeeds), problems.join(","), sampler], {
       encoding: "utf8",
       maxBuffer: 1 << 26,
     });
