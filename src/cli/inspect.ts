@@ -6,6 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { type FrozenTrial, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { type Storage, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
+import { totalViolation, trialConstraints } from "../analysis/index.js";
 import { loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, trialDuration } from "./format.js";
@@ -98,7 +99,8 @@ function note(trial: FrozenTrial): string {
     const last = lastIntermediate(trial);
     return last ? `at step ${last.step}` : "";
   }
-  return "";
+  const violation = totalViolation(trialConstraints(trial));
+  return violation > 0 ? `infeasible (violation ${formatNumber(violation)})` : "";
 }
 
 /**
@@ -212,7 +214,12 @@ export async function bestCommand(name: string, options: { storage?: string; jso
     // The library decides what "best" means (direction, Pareto front); we only print it.
     const study = await loadStudy({ name, storage });
     const front = study.directions.length === 1 ? (study.bestTrial ? [study.bestTrial] : []) : study.bestTrials;
-    if (front.length === 0) throw new UserError(`study "${name}" has no complete trial yet`);
+    if (front.length === 0) {
+      const nearest = study.leastViolatingTrial;
+      if (!nearest) throw new UserError(`study "${name}" has no complete trial yet`);
+      printLeastViolating(name, study.directions, nearest, options.json ?? false, io);
+      return 0;
+    }
     if (options.json) {
       const payload =
         study.directions.length === 1
@@ -238,6 +245,24 @@ export async function bestCommand(name: string, options: { storage?: string; jso
     }
     return 0;
   });
+}
+
+/** What `sextant best` shows when every complete trial violates a constraint. */
+function printLeastViolating(name: string, directions: readonly string[], trial: FrozenTrial, json: boolean, io: Io): void {
+  const constraints = trialConstraints(trial) ?? [];
+  const violation = totalViolation(constraints);
+  if (json) {
+    const payload = { study: name, directions, feasible: false, best: null, leastViolating: { ...trialJson(trial), violation } };
+    io.out(JSON.stringify(directions.length === 1 ? payload : { ...payload, bestTrials: [] }, null, 2));
+    return;
+  }
+  io.out(`no feasible trial yet in "${name}": every complete trial violates a constraint`);
+  io.out(
+    `least-violating: trial ${trial.number}, ${valueHeaders(directions).map((h, i) => `${h} ${formatNumber(trial.values![i]!, 6)}`).join(", ")}, ` +
+      `total violation ${formatNumber(violation, 6)} (constraints ${constraints.map((c) => formatNumber(c, 4)).join(", ")})`,
+  );
+  const entries = Object.entries(trial.params);
+  if (entries.length > 0) io.out(renderTable(["param", "value"], entries.map(([k, v]) => [k, typeof v === "number" ? String(v) : formatParam(v)])));
 }
 
 /**

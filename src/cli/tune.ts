@@ -544,7 +544,8 @@ function printSummary(
   );
   if (single) {
     if (!best) {
-      io.out("no complete trial yet");
+      const nearest = study.leastViolatingTrial;
+      io.out(nearest ? `no feasible trial yet (least-violating: trial ${nearest.number}; see sextant best)` : "no complete trial yet");
       return;
     }
     io.out("");
@@ -554,6 +555,7 @@ function printSummary(
   } else {
     io.out("");
     io.out(`Pareto front (${study.directions.join(", ")}): ${front.length} trial(s)`);
+    if (front.length === 0 && study.leastViolatingTrial) io.out(`no feasible trial yet (least-violating: trial ${study.leastViolatingTrial.number}; see sextant best)`);
     const names = Object.keys(settings.space);
     io.out(
       renderTable(

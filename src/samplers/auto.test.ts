@@ -22,10 +22,21 @@ describe("AutoSampler", () => {
     expect(auto.decide(conditional)).toMatchObject({ name: "tpe", reason: expect.stringMatching(/conditional/) });
     const categorical = makeSnapshot([complete(0, { a: "a", b: "b", x: 0.5 }, { a: c, b: c, x })]);
     expect(auto.decide(categorical)).toMatchObject({ name: "tpe", reason: expect.stringMatching(/categorical/) });
-    const multi = makeSnapshot([complete(0, { x: 0.1 }, { x })], { directions: ["minimize", "maximize"] });
-    expect(auto.decide(multi).name).toBe("tpe");
     const large = makeSnapshot([0, 1, 2].map((n) => complete(n, { x: n / 3 }, { x })));
     expect(auto.decide(large)).toMatchObject({ name: "tpe", reason: expect.stringMatching(/scales better/) });
+  });
+
+  it("several objectives: the EHVI GP for small numeric studies, MO-TPE past moGpMaxTrials, beyond 3 objectives or with categoricals", () => {
+    const auto = new AutoSampler({ seed: 1, moGpMaxTrials: 3 });
+    const two = ["minimize", "maximize"] as const;
+    const small = makeSnapshot([complete(0, { x: 0.1 }, { x })], { directions: [...two] });
+    expect(auto.decide(small)).toMatchObject({ name: "gp", reason: expect.stringMatching(/expected hypervolume improvement/) });
+    const large = makeSnapshot([0, 1, 2].map((n) => complete(n, { x: n / 3 }, { x })), { directions: [...two] });
+    expect(auto.decide(large)).toMatchObject({ name: "tpe", reason: expect.stringMatching(/3 complete trials >= 3: multi-objective TPE/) });
+    const four = makeSnapshot([complete(0, { x: 0.1 }, { x })], { directions: ["minimize", "minimize", "minimize", "minimize"] });
+    expect(auto.decide(four)).toMatchObject({ name: "tpe", reason: expect.stringMatching(/4 objectives/) });
+    const mixed = makeSnapshot([complete(0, { a: "a", x: 0.5, y: 0.5 }, { a: c, x, y: x })], { directions: [...two] });
+    expect(auto.decide(mixed)).toMatchObject({ name: "tpe", reason: expect.stringMatching(/categorical/) });
   });
 
   it("records its choice and the reason on the study and its trials", async () => {

@@ -19,6 +19,8 @@ export interface AutoSamplerOptions {
   gpMaxTrials?: number;
   /** Dimensions above which TPE is used from the start (default 24). */
   gpMaxDimensions?: number;
+  /** For 2 or 3 objectives: complete trials after which the GP with EHVI hands over to MO-TPE (default 250). */
+  moGpMaxTrials?: number;
 }
 
 /** The options of the `auto` sampler, as `--sampler-opt`, config files and `sextant samplers` know them. */
@@ -26,6 +28,7 @@ export const AUTO_OPTIONS = defineOptions({
   seed: SEED_OPTION,
   gpMaxTrials: { kind: "integer", min: 1, default: 300, description: "complete trials after which the GP hands over to TPE" },
   gpMaxDimensions: { kind: "integer", min: 1, default: 24, description: "dimensions above which TPE is used from the start" },
+  moGpMaxTrials: { kind: "integer", min: 1, default: 250, description: "with 2 or 3 objectives: complete trials after which the EHVI GP hands over to MO-TPE" },
 });
 
 interface Choice {
@@ -39,10 +42,14 @@ interface Choice {
  * chose and why in the study's system attributes (`auto:sampler`, `auto:reason`).
  *
  * - Gaussian-process BO for numeric spaces while the budget is small (it needs the fewest trials
- *   to a good result, and its cubic cost is still cheap);
- * - TPE (multivariate, grouped, constant liar) for several objectives, conditional spaces,
- *   spaces that are mostly categorical, many dimensions, or once the study has grown past
- *   `gpMaxTrials` complete trials.
+ *   to a good result, and its cubic cost is still cheap); with 2 or 3 objectives the GP maximizes
+ *   log expected hypervolume improvement, until `moGpMaxTrials` complete trials;
+ * - TPE (multivariate, grouped, constant liar; MO-TPE for several objectives) for conditional
+ *   spaces, spaces that are mostly categorical (any categorical with several objectives), many
+ *   dimensions, more than 3 objectives, or once the study has grown past `gpMaxTrials`
+ *   (`moGpMaxTrials`) complete trials.
+ *
+ * Every sampler it picks honours constraint values (c-TPE, or the GP's probability of feasibility).
  *
  * The choice is made per trial from the snapshot, so it is deterministic for a seed and a history.
  *
@@ -56,20 +63,23 @@ export class AutoSampler implements Sampler {
   private readonly tpe: TPESampler;
   private readonly gpMaxTrials: number;
   private readonly gpMaxDimensions: number;
+  private readonly moGpMaxTrials: number;
   private readonly choices = new Map<number, Choice>();
 
   constructor(options: AutoSamplerOptions = {}) {
     this.seed = options.seed ?? randomSeed();
     this.gpMaxTrials = options.gpMaxTrials ?? 300;
     this.gpMaxDimensions = options.gpMaxDimensions ?? 24;
+    this.moGpMaxTrials = options.moGpMaxTrials ?? 250;
     this.gp = new GPSampler({ seed: this.seed });
     this.tpe = new TPESampler({ seed: this.seed, multivariate: true, group: true, constantLiar: true });
   }
 
   /** Which algorithm the study looks like it needs now, and why. */
   decide(snapshot: StudySnapshot): Choice {
-    if (snapshot.directions.length > 1) {
-      return { sampler: this.tpe, name: "tpe", reason: `${snapshot.directions.length} objectives: multi-objective TPE` };
+    const objectives = snapshot.directions.length;
+    if (objectives > 3) {
+      return { sampler: this.tpe, name: "tpe", reason: `${objectives} objectives: multi-objective TPE (expected hypervolume improvement is exact up to 3)` };
     }
     const seen = new Map<string, Distribution>();
     const counts = new Map<string, number>();
@@ -82,22 +92,27 @@ export class AutoSampler implements Sampler {
         counts.set(name, (counts.get(name) ?? 0) + 1);
       }
     }
-    if (complete === 0) return { sampler: this.gp, name: "gp", reason: "no complete trials yet: quasi-random start of the GP" };
+    const what = objectives > 1 ? "GP with expected hypervolume improvement" : "Gaussian-process BO";
+    if (complete === 0) return { sampler: this.gp, name: "gp", reason: `no complete trials yet: quasi-random start of the ${what}` };
     const conditional = [...counts.entries()].filter(([, n]) => n < complete).map(([name]) => name);
     if (conditional.length > 0) {
       return { sampler: this.tpe, name: "tpe", reason: `conditional space (${conditional.slice(0, 3).join(", ")} not in every trial): grouped TPE` };
     }
     const categorical = [...seen.values()].filter((d) => d.type === "categorical").length;
+    if (objectives > 1 && categorical > 0) {
+      return { sampler: this.tpe, name: "tpe", reason: `${objectives} objectives and ${categorical} categorical parameter(s): multi-objective TPE` };
+    }
     if (categorical * 2 > seen.size) {
       return { sampler: this.tpe, name: "tpe", reason: `${categorical} of ${seen.size} parameters are categorical: TPE` };
     }
     if (seen.size > this.gpMaxDimensions) {
       return { sampler: this.tpe, name: "tpe", reason: `${seen.size} dimensions > ${this.gpMaxDimensions}: TPE` };
     }
-    if (complete >= this.gpMaxTrials) {
-      return { sampler: this.tpe, name: "tpe", reason: `${complete} complete trials >= ${this.gpMaxTrials}: TPE scales better than the GP` };
+    const limit = objectives > 1 ? this.moGpMaxTrials : this.gpMaxTrials;
+    if (complete >= limit) {
+      return { sampler: this.tpe, name: "tpe", reason: `${complete} complete trials >= ${limit}: ${objectives > 1 ? "multi-objective " : ""}TPE scales better than the GP` };
     }
-    return { sampler: this.gp, name: "gp", reason: `${seen.size}-D ${categorical > 0 ? "mixed" : "numeric"} space with ${complete} complete trials: Gaussian-process BO` };
+    return { sampler: this.gp, name: "gp", reason: `${seen.size}-D ${categorical > 0 ? "mixed" : "numeric"} space with ${complete} complete trials: ${what}` };
   }
 
   private choiceFor(snapshot: StudySnapshot, trial: SamplingTrial): Choice {

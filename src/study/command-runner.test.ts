@@ -79,6 +79,9 @@ describe("placeholders and protocol", () => {
     expect(parseReportLine("sextant: {oops")?.kind).toBe("invalid");
     expect(parseReportLine('sextant: {"step": -1, "value": 1}')?.kind).toBe("invalid");
     expect(parseReportLine('sextant: {"step": 1, "value": "a"}')?.kind).toBe("invalid");
+    expect(parseReportLine('sextant: {"constraints": [0.5, -1]}')).toEqual({ kind: "constraints", constraints: [0.5, -1] });
+    expect(parseReportLine('sextant: {"values": [1, 2], "constraints": [-3]}')).toEqual({ kind: "final", values: [1, 2], constraints: [-3] });
+    expect(parseReportLine('sextant: {"other": 1}')).toEqual({ kind: "invalid", message: 'a sextant line needs "value", "values" or "constraints": {"other": 1}' });
   });
 
   it("resolves executables on PATH and refuses missing or non-executable ones", () => {

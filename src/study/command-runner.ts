@@ -9,6 +9,8 @@
  * - the program prints `sextant: {"step": 3, "value": 0.41}` for intermediate values and
  *   `sextant: {"value": 0.93}` (or `{"values": [..]}`) for the result; a bare number on the last
  *   non-empty stdout line also counts;
+ * - `sextant: {"constraints": [..]}` (alone or beside the value) reports constraint values,
+ *   feasible when every one is <= 0; they are stored on the trial (see `Study.tell`);
  * - a pruned or timed-out program is sent SIGTERM, then SIGKILL after a grace period, to its whole
  *   process group so that the children of a shell script die too;
  * - a watchdog per program (see process-watchdog.ts) does the same if this process dies first.
@@ -22,7 +24,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
 import { guardProcessGroup, prepareProcessGroupGuard } from "./process-watchdog.js";
 import type { Objective, ObjectiveResult } from "./study.js";
-import { type Trial, TrialPruned } from "./trial.js";
+import { type Trial, TrialPruned, constraintsProblem } from "./trial.js";
 
 /** The program named by a command could not be found or is not executable. */
 export class CommandNotFoundError extends Error {
@@ -238,13 +240,16 @@ function executableProblem(path: string): string | null {
 /** A line of the protocol, as {@link parseReportLine} reads it. */
 export type ReportLine =
   | { kind: "intermediate"; step: number; value: number }
-  | { kind: "final"; values: unknown[] }
+  | { kind: "final"; values: unknown[]; constraints?: unknown }
+  | { kind: "constraints"; constraints: unknown }
   | { kind: "invalid"; message: string };
 
 /**
  * Reads one stdout line of the protocol: `sextant: {"step": k, "value": v}` (intermediate),
- * `sextant: {"value": v}` or `sextant: {"values": [..]}` (final). Returns null for a line that is
- * not a `sextant:` line. Final values are returned unchecked; the caller judges them.
+ * `sextant: {"value": v}` or `sextant: {"values": [..]}` (final), `sextant: {"constraints": [..]}`
+ * (constraint values, feasible when all are <= 0; also accepted beside a final value). Returns null
+ * for a line that is not a `sextant:` line. Final values and constraints are returned unchecked;
+ * the caller judges them.
  *
  * @example
  * parseReportLine('sextant: {"step": 3, "value": 0.41}') // { kind: "intermediate", step: 3, value: 0.41 }
@@ -274,12 +279,14 @@ export function parseReportLine(line: string): ReportLine | null {
     }
     return { kind: "intermediate", step, value };
   }
+  const withConstraints = record.constraints !== undefined ? { constraints: record.constraints } : {};
   if (record.values !== undefined) {
-    if (!Array.isArray(record.values)) return { kind: "final", values: [record.values] };
-    return { kind: "final", values: record.values };
+    if (!Array.isArray(record.values)) return { kind: "final", values: [record.values], ...withConstraints };
+    return { kind: "final", values: record.values, ...withConstraints };
   }
-  if (Object.prototype.hasOwnProperty.call(record, "value")) return { kind: "final", values: [record.value] };
-  return { kind: "invalid", message: `a sextant line needs "value" or "values": ${clip(body, 80)}` };
+  if (Object.prototype.hasOwnProperty.call(record, "value")) return { kind: "final", values: [record.value], ...withConstraints };
+  if (record.constraints !== undefined) return { kind: "constraints", constraints: record.constraints };
+  return { kind: "invalid", message: `a sextant line needs "value", "values" or "constraints": ${clip(body, 80)}` };
 }
 
 /** Reads a bare number from the last non-empty stdout line; NaN for `nan`/`inf`-like text, null if not a number. */
@@ -526,6 +533,7 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
   if (spec.studyName !== undefined) env.SEXTANT_STUDY = spec.studyName;
 
   let finalValues: unknown[] | null = null;
+  let constraints: unknown;
   let lastStep: number | null = null;
   const warnings: string[] = [];
   let outcome: ProcessOutcome;
@@ -549,6 +557,11 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
         }
         if (report.kind === "final") {
           finalValues = report.values;
+          if (report.constraints !== undefined) constraints = report.constraints;
+          return;
+        }
+        if (report.kind === "constraints") {
+          constraints = report.constraints;
           return;
         }
         trial.reportIntermediate(report.value, report.step);
@@ -606,6 +619,11 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
     numbers.push(value as number);
   }
   if (numbers.length === 0) fail("reported an empty list of values");
+  if (constraints !== undefined) {
+    const problem = constraintsProblem(constraints);
+    if (problem !== null) fail(`reported ${problem}`);
+    trial.reportConstraints(constraints as number[]);
+  }
   return numbers.length === 1 ? numbers[0]! : numbers;
 }
 

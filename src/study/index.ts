@@ -9,7 +9,7 @@ export {
   DEFAULT_MAX_RETRIES,
   TrialNumberNotFoundError,
 } from "./study.js";
-export type { Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ReapResult, TellResult, TrialCallback } from "./study.js";
+export type { ConstraintsFunction, Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ReapResult, TellResult, TrialCallback } from "./study.js";
 export { HeartbeatThread, resolveHeartbeat, DEFAULT_HEARTBEAT_GRACE_SECONDS, DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from "./heartbeat.js";
 export type { HeartbeatOptions, HeartbeatTiming } from "./heartbeat.js";
 export {

@@ -15,9 +15,10 @@ import {
   makeTrial,
   paretoFront,
 } from "../space/index.js";
+import { CONSTRAINTS_ATTR, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type Storage, type StudyRecord, type TrialChanges, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, resolveHeartbeat } from "./heartbeat.js";
-import { Trial, type TrialHost, TrialPruned } from "./trial.js";
+import { Trial, type TrialHost, TrialPruned, constraintsProblem } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
 /** What an objective may return: one number, or one per objective for multi-objective studies. */
@@ -28,10 +29,16 @@ export type Objective = (trial: Trial) => ObjectiveResult | Promise<ObjectiveRes
 /** Called after every trial that `optimize` runs finishes, in completion order. */
 export type TrialCallback = (study: Study, trial: FrozenTrial) => void | Promise<void>;
 
+/**
+ * Computes a finished trial's constraint values; the trial is feasible when every value is <= 0.
+ * It sees the trial as it will be stored, values included (Optuna's `constraints_func`).
+ */
+export type ConstraintsFunction = (trial: FrozenTrial) => readonly number[];
+
 /** How a trial ended, for {@link Study.tell}. */
 export type TellResult =
   | ObjectiveResult
-  | { state: "complete"; values: ObjectiveResult }
+  | { state: "complete"; values: ObjectiveResult; constraints?: readonly number[] }
   | { state: "pruned"; values?: ObjectiveResult }
   | { state: "failed"; reason?: string };
 
@@ -96,6 +103,11 @@ export interface CreateStudyOptions {
   userAttrs?: Record<string, JsonValue>;
   /** Receives warnings, such as a trial failed by another worker while this one ran it; see {@link Study.onWarning}. */
   onWarning?: (message: string) => void;
+  /**
+   * Constraint values of each complete trial, feasible when every value is <= 0; see
+   * {@link Study.tell} for how they are stored and what happens when they cannot be computed.
+   */
+  constraints?: ConstraintsFunction;
 }
 
 /** Thrown when asking for the best trial of a multi-objective study. */
@@ -134,6 +146,7 @@ export function setDefaultSamplerFactory(factory: () => Sampler): void {
  */
 export async function createStudy(options: CreateStudyOptions = {}): Promise<Study> {
   const directions = resolveDirections(options);
+  const constraints = options.constraints === undefined ? null : checkConstraintsFunction(options.constraints);
   const ownsStorage = typeof options.storage !== "object";
   const storage =
     typeof options.storage === "object" ? options.storage : await openStorage(options.storage ?? "memory:");
@@ -160,6 +173,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     }
     const study = new Study(storage, record, sampler, options.pruner ?? new NopPruner(), ownsStorage);
     if (options.onWarning) study.onWarning = options.onWarning;
+    study.constraints = constraints;
     await study.refresh();
     return study;
   } catch (error) {
@@ -175,6 +189,8 @@ export async function loadStudy(options: {
   sampler?: Sampler;
   pruner?: Pruner;
   onWarning?: (message: string) => void;
+  /** See {@link CreateStudyOptions.constraints}. */
+  constraints?: ConstraintsFunction;
 }): Promise<Study> {
   const ownsStorage = typeof options.storage !== "object";
   const storage =
@@ -186,8 +202,14 @@ export async function loadStudy(options: {
   }
   const study = new Study(storage, record, options.sampler ?? defaultSampler(), options.pruner ?? new NopPruner(), ownsStorage);
   if (options.onWarning) study.onWarning = options.onWarning;
+  if (options.constraints) study.constraints = checkConstraintsFunction(options.constraints);
   await study.refresh();
   return study;
+}
+
+function checkConstraintsFunction(constraints: unknown): ConstraintsFunction {
+  if (typeof constraints !== "function") throw new TypeError(`constraints must be a function (trial) => number[], got ${typeof constraints}`);
+  return constraints as ConstraintsFunction;
 }
 
 function defaultSampler(): Sampler {
@@ -246,6 +268,9 @@ export class Study implements TrialHost {
    */
   onWarning: (message: string) => void = (message) => process.emitWarning(message, "SextantWarning");
 
+  /** Computes each complete trial's constraint values when `tell` is not given them; see {@link CreateStudyOptions.constraints}. */
+  constraints: ConstraintsFunction | null = null;
+
   constructor(
     readonly storage: Storage,
     record: StudyRecord,
@@ -272,13 +297,16 @@ export class Study implements TrialHost {
     return this.record.systemAttrs;
   }
 
-  /** The best complete trial of a single-objective study, or undefined if none has completed. */
+  /**
+   * The best feasible complete trial of a single-objective study, or undefined if none has
+   * completed feasibly (see {@link leastViolatingTrial} for the nearest miss).
+   */
   get bestTrial(): FrozenTrial | undefined {
     if (this.directions.length !== 1) throw new MultiObjectiveError("this study has several objectives: use bestTrials (the Pareto front)");
     const direction = this.directions[0]!;
     let best: FrozenTrial | undefined;
     for (const trial of this.trialCache) {
-      if (trial.state !== "complete" || !trial.values) continue;
+      if (trial.state !== "complete" || !trial.values || !isFeasible(trial)) continue;
       if (!best || isBetter(direction, trial.values[0]!, best.values![0]!)) best = trial;
     }
     return best;
@@ -293,12 +321,37 @@ export class Study implements TrialHost {
     return this.bestTrial?.params;
   }
 
-  /** The complete trials no other complete trial dominates (for one objective: those with the best value). */
+  /**
+   * The feasible complete trials no other feasible complete trial dominates (for one objective:
+   * those with the best value). Infeasible trials never appear, however good their values.
+   */
   get bestTrials(): FrozenTrial[] {
     return paretoFront(
-      this.trialCache.filter((t) => t.state === "complete"),
+      this.trialCache.filter((t) => t.state === "complete" && isFeasible(t)),
       this.directions,
     );
+  }
+
+  /**
+   * When no complete trial is feasible: the complete trial with the smallest total violation (the
+   * sum of its positive constraint values), ties to the earlier trial; otherwise undefined.
+   *
+   * @example
+   * if (!study.bestTrial) console.log("closest:", study.leastViolatingTrial?.systemAttrs.constraints);
+   */
+  get leastViolatingTrial(): FrozenTrial | undefined {
+    let least: FrozenTrial | undefined;
+    let leastViolation = Number.POSITIVE_INFINITY;
+    for (const trial of this.trialCache) {
+      if (trial.state !== "complete" || !trial.values) continue;
+      const violation = totalViolation(trialConstraints(trial));
+      if (violation <= 0) return undefined;
+      if (least === undefined || violation < leastViolation) {
+        least = trial;
+        leastViolation = violation;
+      }
+    }
+    return least;
   }
 
   /** What samplers and pruners see now. */
@@ -503,45 +556,63 @@ export class Study implements TrialHost {
   /**
    * Finishes a trial started by {@link ask}: with its value(s), or a state. A value that is not a
    * finite number (NaN, Infinity, the wrong count) fails the trial with the reason kept.
+   *
+   * Constraint values (feasible when every one is <= 0) are stored in `systemAttrs.constraints`.
+   * They come from, in this order: `options.constraints` (or `constraints` in the result object),
+   * the study's {@link constraints} function, or what the objective reported with
+   * `trial.reportConstraints`. They are part of a complete trial's result: when they cannot be
+   * had (the function throws, a value is not a finite number, or the study's earlier trials
+   * reported constraints and this one reports none or a different number), the trial fails with
+   * the reason, just as a bad objective value fails it. So every complete trial of a constrained
+   * study carries a full vector, and no trial of unknown feasibility passes as feasible.
+   *
+   * @example
+   * const trial = await study.ask();
+   * const x = trial.suggestFloat("x", 0, 1);
+   * await study.tell(trial, [x, 1 - x * x], { constraints: [x - 0.8] });
    */
-  tell(trialOrNumber: Trial | number, result: TellResult): Promise<FrozenTrial> {
-    return this.finish(trialOrNumber, result, false);
+  tell(trialOrNumber: Trial | number, result: TellResult, options: { constraints?: readonly number[] } = {}): Promise<FrozenTrial> {
+    return this.finish(trialOrNumber, result, options, false);
   }
 
   /**
    * {@link tell}, and with `startNext` (the caller will ask again) the next trial is started in
    * the same storage write where the storage can, and kept for the next {@link ask}.
    */
-  private async finish(trialOrNumber: Trial | number, result: TellResult, startNext: boolean): Promise<FrozenTrial> {
+  private async finish(
+    trialOrNumber: Trial | number,
+    result: TellResult,
+    options: { constraints?: readonly number[] },
+    startNext: boolean,
+  ): Promise<FrozenTrial> {
     const trial = typeof trialOrNumber === "number" ? this.activeTrials.get(trialOrNumber) : trialOrNumber;
     if (!trial) {
       throw new Error(`trial ${String(trialOrNumber)} was not started by this study object (ask it here, or it has already been told)`);
     }
     if (trial.finished) throw new Error(`trial ${trial.number} has already been told`);
-    const outcome = this.judge(trial, result);
+    const outcome = this.withConstraints(trial, this.judge(trial, result), options.constraints ?? constraintsOfResult(result));
     trial.finished = true;
     this.activeTrials.delete(trial.number);
     await this.flushes.get(trial.id);
     const flushError = this.flushErrors.get(trial.id);
     this.flushErrors.delete(trial.id);
     const pending = trial.takePending() ?? {};
+    const systemAttrs: Record<string, JsonValue> = { ...pending.systemAttrs };
+    if (outcome.constraints !== undefined) systemAttrs[CONSTRAINTS_ATTR] = outcome.constraints;
+    if (outcome.reason !== undefined || flushError !== undefined) systemAttrs.failReason = outcome.reason ?? `storage error: ${errorMessage(flushError)}`;
     const patch: TrialPatch & { state: NonNullable<TrialPatch["state"]> } = {
       ...pending,
       state: outcome.state,
       values: outcome.values,
-      ...(outcome.reason !== undefined || flushError !== undefined
-        ? {
-            systemAttrs: {
-              ...pending.systemAttrs,
-              failReason: outcome.reason ?? `storage error: ${errorMessage(flushError)}`,
-            },
-          }
-        : {}),
+      ...(Object.keys(systemAttrs).length > 0 ? { systemAttrs } : {}),
     };
     if (flushError !== undefined && outcome.state === "complete") {
       // Some parameters never reached storage: a complete trial without them would mislead samplers.
       (patch as { state: string }).state = "failed";
       (patch as { values: null }).values = null;
+    }
+    if (outcome.state === "complete" && outcome.constraints !== undefined && this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] === undefined) {
+      await this.setSystemAttr(CONSTRAINT_COUNT_ATTR, outcome.constraints.length);
     }
     let frozen: FrozenTrial | null = null;
     try {
@@ -579,7 +650,38 @@ export class Study implements TrialHost {
     return stored;
   }
 
-  private judge(trial: Trial, result: TellResult): { state: "complete" | "pruned" | "failed"; values: number[] | null; reason?: string } {
+  /**
+   * Adds the trial's constraint values to a judged outcome, or fails a complete trial whose
+   * constraints cannot be had (see {@link tell}). A pruned trial keeps valid constraints it has
+   * and is not failed for missing ones.
+   */
+  private withConstraints(trial: Trial, outcome: Judged, given: readonly number[] | undefined): Judged {
+    if (outcome.state === "failed") return outcome;
+    const failed = (reason: string): Judged =>
+      outcome.state === "complete" ? { state: "failed", values: null, reason } : { state: outcome.state, values: outcome.values };
+    let constraints: unknown = given;
+    if (constraints === undefined && this.constraints && outcome.state === "complete") {
+      try {
+        constraints = this.constraints({ ...trial.toFrozen(), state: "complete", values: outcome.values });
+      } catch (error) {
+        return failed(`the constraints function threw: ${errorMessage(error)}`);
+      }
+    }
+    constraints ??= trial.systemAttrs[CONSTRAINTS_ATTR];
+    const expected = this.record.systemAttrs[CONSTRAINT_COUNT_ATTR];
+    if (constraints === undefined || constraints === null) {
+      return typeof expected === "number" ? failed(`no constraint values reported, but the study's trials have ${expected}`) : outcome;
+    }
+    const problem = constraintsProblem(constraints);
+    if (problem !== null) return failed(problem);
+    const values = [...(constraints as number[])];
+    if (typeof expected === "number" && values.length !== expected) {
+      return failed(`${values.length} constraint value(s) reported, but the study's trials have ${expected}`);
+    }
+    return { ...outcome, constraints: values };
+  }
+
+  private judge(trial: Trial, result: TellResult): Judged {
     if (typeof result === "object" && result !== null && !Array.isArray(result) && "state" in result) {
       if (result.state === "failed") return { state: "failed", values: null, reason: result.reason ?? "failed" };
       if (result.state === "pruned") {
@@ -804,7 +906,7 @@ export class Study implements TrialHost {
     } catch (error) {
       result = error instanceof TrialPruned ? { state: "pruned" } : { state: "failed", reason: errorMessage(error) };
     }
-    return this.finish(trial, result, startNext);
+    return this.finish(trial, result, {}, startNext);
   }
 
   /** Gives back the trials started ahead for asks that never came, so the next worker runs them. */
@@ -895,6 +997,27 @@ export class Study implements TrialHost {
       },
     };
   }
+}
+
+/** The study system attribute that records how many constraint values its trials carry. */
+const CONSTRAINT_COUNT_ATTR = "constraintCount";
+
+interface Judged {
+  state: "complete" | "pruned" | "failed";
+  values: number[] | null;
+  reason?: string;
+  constraints?: number[];
+}
+
+function constraintsOfResult(result: TellResult): readonly number[] | undefined {
+  if (typeof result === "object" && result !== null && !Array.isArray(result) && "state" in result && result.state === "complete") {
+    return result.constraints;
+  }
+  return undefined;
+}
+
+function isFeasible(trial: FrozenTrial): boolean {
+  return totalViolation(trialConstraints(trial)) <= 0;
 }
 
 function checkMaxRetries(value: number | undefined): number {

@@ -185,6 +185,21 @@ export class Trial {
     this.host.scheduleFlush(this);
   }
 
+  /**
+   * Records the trial's constraint values, feasible when every one is <= 0 (for example a
+   * latency budget as `latencyMs - 50`). The study stores them with the result; values given to
+   * `tell` or computed by the study's `constraints` function take precedence.
+   *
+   * @example
+   * trial.reportConstraints([memoryGb - 16, latencyMs - 50]);
+   */
+  reportConstraints(constraints: readonly number[]): void {
+    this.assertWritable();
+    const problem = constraintsProblem(constraints);
+    if (problem !== null) throw new TypeError(`trial ${this.number}: ${problem}`);
+    this.setSystemAttr("constraints", [...constraints]);
+  }
+
   /** Whether the study's pruner says this trial should stop now. Throw {@link TrialPruned} if so. */
   shouldPrune(): boolean {
     return this.host.shouldPrune(this);
@@ -246,6 +261,23 @@ export class Trial {
   private assertWritable(): void {
     if (this.finished) throw new Error(`trial ${this.number} has already finished`);
   }
+}
+
+/**
+ * What is wrong with a list of constraint values, naming the bad element, or null if it is a
+ * non-empty array of finite numbers.
+ *
+ * @example
+ * constraintsProblem([0.5, NaN]) // "constraint 1 is NaN, not a finite number"
+ */
+export function constraintsProblem(constraints: unknown): string | null {
+  if (!Array.isArray(constraints)) return `constraints must be an array of numbers, got ${JSON.stringify(constraints) ?? String(constraints)}`;
+  if (constraints.length === 0) return "constraints must not be an empty array";
+  for (let i = 0; i < constraints.length; i++) {
+    const c: unknown = constraints[i];
+    if (typeof c !== "number" || !Number.isFinite(c)) return `constraint ${i} is ${typeof c === "number" ? String(c) : JSON.stringify(c) ?? String(c)}, not a finite number`;
+  }
+  return null;
 }
 
 function emptyPending(): Trial["pending"] {

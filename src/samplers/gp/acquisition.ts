@@ -119,12 +119,42 @@ export function maximizeAcquisition(
   best: number,
   search: AcquisitionSearch,
 ): { point: Float64Array; value: number } | null {
+  return maximizeAcquisitionFunction(logExpectedImprovementAcquisition(gp, best), search);
+}
+
+/**
+ * An acquisition function over the model's input (larger is better, usually a logarithm).
+ * Without `valueWithGradient` the search skips its L-BFGS-B polish and relies on candidates and
+ * local perturbations.
+ */
+export interface Acquisition {
+  value(point: Float64Array): number;
+  /** The value, with its gradient written into `gradient` (length d). */
+  valueWithGradient?(point: Float64Array, gradient: Float64Array): number;
+}
+
+/** log EI of one GP against the incumbent `best` (minimisation), as an {@link Acquisition}. */
+export function logExpectedImprovementAcquisition(gp: GaussianProcess, best: number): Acquisition {
+  const d = gp.data.d;
+  const meanGradient = new Float64Array(d);
+  const varianceGradient = new Float64Array(d);
+  return {
+    value(point) {
+      const { mean, variance } = gp.predict(point);
+      return logExpectedImprovement(mean, variance, best);
+    },
+    valueWithGradient(point, gradient) {
+      const { mean, variance } = gp.predictWithGradient(point, meanGradient, varianceGradient);
+      return logExpectedImprovementWithGradient(mean, variance, best, meanGradient, varianceGradient, gradient);
+    },
+  };
+}
+
+/** Maximises any {@link Acquisition} over the mixed cube, as {@link maximizeAcquisition} does log EI. */
+export function maximizeAcquisitionFunction(acquisition: Acquisition, search: AcquisitionSearch): { point: Float64Array; value: number } | null {
   const d = search.dimensions.length;
   const { rng } = search;
-  const score = (point: Float64Array): number => {
-    const { mean, variance } = gp.predict(point);
-    return logExpectedImprovement(mean, variance, best);
-  };
+  const score = (point: Float64Array): number => acquisition.value(point);
 
   type Scored = { point: Float64Array; value: number; local: boolean };
   const scored: Scored[] = [];
@@ -188,10 +218,9 @@ export function maximizeAcquisition(
   const numeric: number[] = [];
   for (let i = 0; i < d; i++) if (search.dimensions[i]!.type !== "categorical") numeric.push(i);
   const m = numeric.length;
-  if (m > 0) {
+  const withGradient = acquisition.valueWithGradient?.bind(acquisition);
+  if (m > 0 && withGradient) {
     const full = new Float64Array(d);
-    const meanGradient = new Float64Array(d);
-    const varianceGradient = new Float64Array(d);
     const gradient = new Float64Array(d);
     const lower = new Float64Array(m);
     const upper = new Float64Array(m).fill(1);
@@ -199,8 +228,7 @@ export function maximizeAcquisition(
       full.set(start);
       const objective = (z: Float64Array, grad: Float64Array): number => {
         for (let k = 0; k < m; k++) full[numeric[k]!] = z[k]!;
-        const { mean, variance } = gp.predictWithGradient(full, meanGradient, varianceGradient);
-        const value = logExpectedImprovementWithGradient(mean, variance, best, meanGradient, varianceGradient, gradient);
+        const value = withGradient(full, gradient);
         if (!Number.isFinite(value)) {
           grad.fill(0);
           return 1e300;

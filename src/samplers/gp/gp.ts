@@ -39,7 +39,10 @@ import {
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
-import { type DimensionKind, maximizeAcquisition, pointKey, snapPoint } from "./acquisition.js";
+import { paretoFrontIndices, trialConstraints } from "../../analysis/index.js";
+import { type Acquisition, type DimensionKind, logExpectedImprovementAcquisition, maximizeAcquisitionFunction, pointKey, snapPoint } from "./acquisition.js";
+import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels } from "./constrained.js";
+import { logExpectedHypervolumeImprovement, nonDominatedBoxes } from "./ehvi.js";
 import {
   GaussianProcess,
   type OutputWarping,
@@ -69,11 +72,19 @@ export interface GPSamplerOptions {
   constantLiar?: boolean;
   /** L-BFGS-B iterations per hyperparameter fit start (default 50). */
   fitIterations?: number;
+  /**
+   * Acquisition for 2 or 3 objectives: `"ehvi"` (default), log expected hypervolume improvement
+   * with one GP per objective; `"parego"`, one random Chebyshev scalarisation per trial (always
+   * used beyond 3 objectives).
+   */
+  multiObjective?: "ehvi" | "parego";
 }
 
 /** System attribute where each GP trial records its fitted θ (read back as a warm start, and by `modelBeliefs`). */
 export const THETA_ATTR = "gp:theta";
 const FALLBACK_ATTR = "gp:fallback";
+/** θ of every per-objective (EHVI) and per-constraint model of a trial, for the next trial's warm start. */
+const MODEL_THETAS_ATTR = "gp:modelThetas";
 const ANCHOR_COUNT = 5;
 
 /**
@@ -87,6 +98,10 @@ const ANCHOR_COUNT = 5;
  * trial draws random weights on the simplex and models the augmented Chebyshev scalarisation
  * max_i(λᵢ f̂ᵢ) + 0.05·Σᵢ λᵢ f̂ᵢ of the objectives normalised to [0, 1]. Pruned and failed trials do not
  * enter the model.
+ *
+ * Constraints (`systemAttrs.constraints`, feasible when all are <= 0): one GP per constraint, and
+ * log EI against the best feasible value plus the log probability of feasibility (Gardner et al.
+ * 2014, see constrained.ts); with no feasible trial yet, the probability of feasibility alone.
  *
  * @example
  * const study = await createStudy({ sampler: new GPSampler({ seed: 1 }) });
@@ -110,6 +125,7 @@ export class GPSampler implements Sampler {
       minNoise: options.minNoise ?? 1e-6,
       constantLiar: options.constantLiar ?? true,
       fitIterations: options.fitIterations ?? 50,
+      multiObjective: options.multiObjective ?? "ehvi",
     };
     validateOptions({ ...this.options, seed: this.seed });
   }
@@ -161,10 +177,11 @@ export class GPSampler implements Sampler {
     snapshot: StudySnapshot,
     encoder: SpaceEncoder,
     number: number,
-  ): { points: Float64Array[]; values: number[]; running: Float64Array[] } {
+  ): Observations {
     const points: Float64Array[] = [];
     const vectors: number[][] = [];
     const running: Float64Array[] = [];
+    const constraints: (readonly number[] | null)[] = [];
     const directions = snapshot.directions;
     for (const t of snapshot.trials) {
       if (!t || t.number === number) continue;
@@ -181,23 +198,28 @@ export class GPSampler implements Sampler {
       if (!values || values.length !== directions.length || !values.every(Number.isFinite)) continue;
       points.push(point);
       vectors.push(values.map((v, i) => (directions[i] === "maximize" ? -v : v)));
+      constraints.push(t.state === "complete" ? trialConstraints(t) : null);
     }
     const values =
       directions.length === 1 ? vectors.map((v) => v[0]!) : scalarizeParEgo(vectors, new Rng(deriveSeed(this.seed, number, "parego")));
-    return { points, values, running };
+    return { points, values, vectors, running, constraints };
   }
 
   private bayesianStep(
     snapshot: StudySnapshot,
     trial: SamplingTrial,
     encoder: SpaceEncoder,
-    observations: { points: Float64Array[]; values: number[]; running: Float64Array[] },
+    observations: Observations,
     rng: Rng,
   ): Record<string, ParamValue> | null {
     const d = encoder.dimension;
     const dimensions = dimensionKinds(encoder);
     const categorical = new Uint8Array(d);
     for (let i = 0; i < d; i++) categorical[i] = dimensions[i]!.type === "categorical" ? 1 : 0;
+    const objectives = snapshot.directions.length;
+    if (this.options.multiObjective === "ehvi" && (objectives === 2 || objectives === 3)) {
+      return this.hypervolumeStep(snapshot, trial, encoder, observations, dimensions, categorical, rng);
+    }
     const n = observations.points.length;
     const x = new Float64Array(n * d);
     for (let j = 0; j < n; j++) x.set(observations.points[j]!, j * d);
@@ -220,8 +242,11 @@ export class GPSampler implements Sampler {
     const params = parametersFromTheta(theta, d);
 
     let gp = new GaussianProcess(data, params);
+    // With constraints, only a feasible observation is an incumbent (Gardner et al. 2014).
+    const constrained = observations.constraints.some((c) => c !== null);
+    const feasible = observations.constraints.map((c) => c === null || c.every((v) => v <= 0));
     let best = Infinity;
-    for (let j = 0; j < n; j++) best = Math.min(best, y[j]!);
+    for (let j = 0; j < n; j++) if (feasible[j]) best = Math.min(best, y[j]!);
     const taken = new Set<string>();
     for (const p of observations.points) taken.add(pointKey(p));
 
@@ -244,9 +269,12 @@ export class GPSampler implements Sampler {
       gp = new GaussianProcess({ x: xAll, y: yAll, n: n + m, d, categorical }, params);
     }
 
-    const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => y[a]! - y[b]!);
+    const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => Number(feasible[b]) - Number(feasible[a]) || y[a]! - y[b]!);
     const anchors = order.slice(0, ANCHOR_COUNT).map((j) => observations.points[j]!);
-    const found = maximizeAcquisition(gp, best, {
+    let acquisition: Acquisition | null = Number.isFinite(best) ? logExpectedImprovementAcquisition(gp, best) : null;
+    if (constrained) acquisition = constrainedAcquisition(acquisition, this.constraintModels(observations, categorical, snapshot, trial), d);
+    if (acquisition === null) return null;
+    const found = maximizeAcquisitionFunction(acquisition, {
       dimensions,
       nCandidates: this.options.nCandidates,
       nRestarts: this.options.nRestarts,
@@ -258,6 +286,169 @@ export class GPSampler implements Sampler {
     if (!found || !found.point.every(Number.isFinite)) return null;
     return decodePoint(found.point, encoder);
   }
+
+  /**
+   * One step of log-EHVI for 2 or 3 objectives: a GP per objective (and per constraint), the
+   * feasible front's box decomposition, and the acquisition search without gradients (candidates
+   * and perturbations of the front's points). While nothing is feasible, the probability of
+   * feasibility alone.
+   */
+  private hypervolumeStep(
+    snapshot: StudySnapshot,
+    trial: SamplingTrial,
+    encoder: SpaceEncoder,
+    observations: Observations,
+    dimensions: DimensionKind[],
+    categorical: Uint8Array,
+    rng: Rng,
+  ): Record<string, ParamValue> | null {
+    const feasible = observations.constraints.map((c) => c === null || c.every((v) => v <= 0));
+    const normalized = normalizeObjectives(observations.vectors);
+    const previous = previousModelThetas(snapshot, trial.number);
+    const fitted = this.fitModels(observations.points, normalized, categorical, previous, 0);
+    let acquisition = ehviAcquisition(fitted.models, normalized, frontOf(observations, feasible));
+    const thetas = [...fitted.thetas];
+    if (observations.constraints.some((c) => c !== null)) {
+      const constraintFit = this.fitConstrainedModels(observations, categorical, previous, normalized[0]!.length);
+      thetas.push(...constraintFit.thetas);
+      acquisition = constrainedAcquisition(acquisition, constraintFit.models, encoder.dimension);
+    }
+    trial.setSystemAttr(MODEL_THETAS_ATTR, thetas as JsonValue);
+    if (acquisition === null) return null;
+    const taken = new Set<string>();
+    for (const p of observations.points) taken.add(pointKey(p));
+    for (const p of observations.running) taken.add(pointKey(p));
+    const found = maximizeAcquisitionFunction(acquisition, {
+      dimensions,
+      nCandidates: this.options.nCandidates,
+      nRestarts: this.options.nRestarts,
+      anchors: frontOf(observations, feasible).slice(0, 2 * ANCHOR_COUNT).map((j) => observations.points[j]!),
+      taken,
+      seed: deriveSeed(this.seed, trial.number, "candidates"),
+      rng,
+    });
+    if (!found || !found.point.every(Number.isFinite)) return null;
+    return decodePoint(found.point, encoder);
+  }
+
+  /** GP models of each column of `targets`, warm-started from `previous[offset + i]` when there is one. */
+  private fitModels(
+    points: readonly Float64Array[],
+    targets: readonly (readonly number[])[],
+    categorical: Uint8Array,
+    previous: readonly number[][] | undefined,
+    offset: number,
+  ): { models: ConstraintModel[]; thetas: number[][] } {
+    const n = points.length;
+    const d = categorical.length;
+    const prior = defaultPrior(d, this.options.minNoise);
+    return fitStandardizedModels(points, targets, categorical, {
+      minNoise: this.options.minNoise,
+      fitIterations: this.options.fitIterations,
+      starts: (k) => {
+        const warm = previous?.[offset + k];
+        const starts: ArrayLike<number>[] = [];
+        if (warm && warm.length === d + 2) starts.push(warm);
+        // As for the objective's model: a fresh start while data are few, then every fifth model.
+        if (starts.length === 0 || n < 20 || n % 5 === 0) starts.push(defaultTheta(d, prior));
+        return starts;
+      },
+    });
+  }
+
+  /** The constraint models of the observations that carry constraint values (the most common count). */
+  private fitConstrainedModels(
+    observations: Observations,
+    categorical: Uint8Array,
+    previous: readonly number[][] | undefined,
+    offset: number,
+  ): { models: ConstraintModel[]; thetas: number[][] } {
+    const withConstraints = observations.constraints.flatMap((c, j) => (c === null ? [] : [j]));
+    const width = observations.constraints[withConstraints[0]!]!.length;
+    const usable = withConstraints.filter((j) => observations.constraints[j]!.length === width);
+    return this.fitModels(
+      usable.map((j) => observations.points[j]!),
+      usable.map((j) => observations.constraints[j]!),
+      categorical,
+      previous,
+      offset,
+    );
+  }
+
+  private constraintModels(observations: Observations, categorical: Uint8Array, snapshot: StudySnapshot, trial: SamplingTrial): ConstraintModel[] {
+    const fitted = this.fitConstrainedModels(observations, categorical, previousModelThetas(snapshot, trial.number), 0);
+    trial.setSystemAttr(MODEL_THETAS_ATTR, fitted.thetas as JsonValue);
+    return fitted.models;
+  }
+}
+
+/**
+ * Log EHVI (see ehvi.ts) from one model per objective, each fitted to its objective normalised
+ * to [0, 1] over the observations; the front is that of the feasible observations, the reference
+ * point 1.1 in every normalised objective. Null when no observation is feasible yet.
+ */
+function ehviAcquisition(models: readonly ConstraintModel[], normalized: readonly (readonly number[])[], front: readonly number[]): Acquisition | null {
+  if (front.length === 0) return null;
+  const m = models.length;
+  const boxes = nonDominatedBoxes(front.map((j) => normalized[j]!), new Array<number>(m).fill(1.1));
+  const means = new Float64Array(m);
+  const sigmas = new Float64Array(m);
+  const scratch = new Float64Array(boxes.length);
+  return {
+    value(point) {
+      for (let i = 0; i < m; i++) {
+        const { gp, threshold, scale } = models[i]!;
+        const { mean, variance } = gp.predict(point);
+        // A model's target t stands for the normalised value (t − threshold) · scale.
+        means[i] = (mean - threshold) * scale;
+        sigmas[i] = Math.sqrt(Math.max(variance, 1e-20)) * scale;
+      }
+      return logExpectedHypervolumeImprovement(boxes, means, sigmas, scratch);
+    },
+  };
+}
+
+/** Each objective scaled to [0, 1] over the observed values (a constant one to 0). */
+function normalizeObjectives(vectors: readonly (readonly number[])[]): number[][] {
+  const m = vectors[0]!.length;
+  const low = new Array<number>(m).fill(Infinity);
+  const high = new Array<number>(m).fill(-Infinity);
+  for (const v of vectors) {
+    for (let i = 0; i < m; i++) {
+      low[i] = Math.min(low[i]!, v[i]!);
+      high[i] = Math.max(high[i]!, v[i]!);
+    }
+  }
+  return vectors.map((v) => v.map((value, i) => (high[i]! > low[i]! ? (value - low[i]!) / (high[i]! - low[i]!) : 0)));
+}
+
+/** The per-model θs (objectives, then constraints) left on the most recent earlier trial, if any. */
+function previousModelThetas(snapshot: StudySnapshot, number: number): number[][] | undefined {
+  for (let k = Math.min(number, snapshot.trials.length) - 1; k >= 0; k--) {
+    const value = snapshot.trials[k]?.systemAttrs[MODEL_THETAS_ATTR];
+    if (Array.isArray(value) && value.every((t) => Array.isArray(t) && t.every((v) => typeof v === "number" && Number.isFinite(v)))) {
+      return value as number[][];
+    }
+  }
+  return undefined;
+}
+
+/** Indices of the feasible observations no other feasible one dominates, by first objective. */
+function frontOf(observations: Observations, feasible: readonly boolean[]): number[] {
+  const candidates = observations.vectors.flatMap((v, j) => (feasible[j] ? [j] : []));
+  const positions = paretoFrontIndices(candidates.map((j) => observations.vectors[j]!));
+  return positions.map((p) => candidates[p]!).sort((a, b) => observations.vectors[a]![0]! - observations.vectors[b]![0]!);
+}
+
+interface Observations {
+  points: Float64Array[];
+  /** Minimisation targets (ParEGO scalarisations for several objectives). */
+  values: number[];
+  /** Every objective as a loss, per point. */
+  vectors: number[][];
+  running: Float64Array[];
+  /** Per point, its constraint values, or null (unconstrained, or a pruned trial). */
+  constraints: (readonly number[] | null)[];
 }
 
 /** θ left on the most recent earlier trial by this sampler, if its dimension matches. */
@@ -359,6 +550,9 @@ function validateOptions(options: GPSamplerOptions): void {
   if (options.minNoise !== undefined && !(options.minNoise > 0 && options.minNoise < 1)) {
     throw new RangeError(`GPSampler: minNoise must be in (0, 1), got ${options.minNoise}`);
   }
+  if (options.multiObjective !== undefined && !["ehvi", "parego"].includes(options.multiObjective)) {
+    throw new RangeError(`GPSampler: multiObjective must be "ehvi" or "parego", got ${String(options.multiObjective)}`);
+  }
   if (options.outputWarping !== undefined && !["none", "log", "rank"].includes(options.outputWarping)) {
     throw new RangeError(`GPSampler: outputWarping must be "none", "log" or "rank", got ${String(options.outputWarping)}`);
   }
@@ -374,6 +568,7 @@ export const GP_OPTIONS = defineOptions({
   minNoise: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 1e-6, description: "lower bound of the noise variance on standardized values" },
   constantLiar: { kind: "boolean", default: true, description: "treat running trials as fantasies so parallel workers spread out" },
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
+  multiObjective: { kind: "enum", values: ["ehvi", "parego"], default: "ehvi", description: "acquisition for 2 or 3 objectives: log EHVI or a random ParEGO scalarisation" },
 });
 
 /**

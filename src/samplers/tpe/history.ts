@@ -20,7 +20,7 @@ import {
   distributionsEqual,
 } from "../../space/index.js";
 import { type Dimension, encodeCoordinate, makeDimension } from "./dimension.js";
-import { dominatesLosses, greedyHypervolumeSubset } from "../../analysis/index.js";
+import { constrainedDominates, greedyHypervolumeSubset, totalViolation, trialConstraints } from "../../analysis/index.js";
 import { contributionWeights, referencePoint } from "./motpe-weights.js";
 
 export const BELOW = 1;
@@ -35,7 +35,12 @@ export interface HistoryRow {
   readonly loss: number;
   /** Every objective as a loss (multi-objective studies only). */
   readonly losses: Float64Array | null;
+  /** Total constraint violation (0 when feasible or unconstrained); infeasible rows rank after feasible ones. */
+  readonly violation: number;
 }
+
+/** The rank of a complete but infeasible row: after every feasible complete row, before every pruned one. */
+const INFEASIBLE_RANK = -Number.MAX_VALUE;
 
 /** One parameter's coordinates across rows. */
 export class Column {
@@ -163,7 +168,11 @@ export class TrialHistory {
       if (!values || values.length !== directions.length || !values.every(Number.isFinite)) return null;
       const losses = multiObjective ? Float64Array.from(values, (v, k) => (directions[k] === "minimize" ? v : -v)) : null;
       const loss = directions[0] === "minimize" ? values[0]! : -values[0]!;
-      return { trial, number: trial.number, rank: Number.NEGATIVE_INFINITY, loss, losses };
+      const violation = totalViolation(trialConstraints(trial));
+      // Constrained domination (Deb 2000), as the split's order: infeasible rows come after every
+      // feasible one, the least violating first.
+      if (violation > 0) return { trial, number: trial.number, rank: INFEASIBLE_RANK, loss: violation, losses, violation };
+      return { trial, number: trial.number, rank: Number.NEGATIVE_INFINITY, loss, losses, violation };
     }
     // Pruned trials rank after every complete one, deeper first (Optuna 3.1); MOTPE leaves them out.
     if (trial.state === "pruned" && !multiObjective) {
@@ -172,10 +181,10 @@ export class TrialHistory {
         const s = Number(key);
         if (s > step) step = s;
       }
-      if (step < 0) return { trial, number: trial.number, rank: 1, loss: 0, losses: null };
+      if (step < 0) return { trial, number: trial.number, rank: 1, loss: 0, losses: null, violation: 0 };
       const value = trial.intermediate[step]!;
       const loss = Number.isNaN(value) ? Number.POSITIVE_INFINITY : directions[0] === "minimize" ? value : -value;
-      return { trial, number: trial.number, rank: -step, loss, losses: null };
+      return { trial, number: trial.number, rank: -step, loss, losses: null, violation: 0 };
     }
     return null;
   }
@@ -257,10 +266,11 @@ export class TrialHistory {
       const front: number[] = [];
       const rest: number[] = [];
       for (const row of remaining) {
-        const losses = this.rows[row]!.losses!;
+        const { losses, violation } = this.rows[row]!;
         let dominated = false;
         for (const other of remaining) {
-          if (other !== row && dominatesLosses(this.rows[other]!.losses!, losses)) {
+          const o = this.rows[other]!;
+          if (other !== row && constrainedDominates(o.losses!, o.violation, losses!, violation)) {
             dominated = true;
             break;
           }

@@ -3,6 +3,7 @@ import type { Distribution, FrozenTrial, ParamValue, SamplingTrial, SearchSpace,
 import { type RawOptions, SEED_OPTION, defineOptions, distributionsEqual, parseOptions } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
+import { ConstraintDensities, logRelativeRatio } from "./constraints.js";
 import { type Dimension, decodeCoordinate, encodeCoordinate, makeDimension } from "./dimension.js";
 import { BELOW, type Column, RowMatrix, type Split, TrialHistory } from "./history.js";
 import {
@@ -192,6 +193,13 @@ interface RunningPoint {
  * rank, the last rank thinned by greedy hypervolume subset selection, and below observations are
  * weighted by their hypervolume contribution. Pruned trials are left out there, as in Optuna.
  *
+ * Constraints (c-TPE, Watanabe and Hutter 2023): when finished trials carry constraint values
+ * (`systemAttrs.constraints`, feasible when all are <= 0), the objective's split ranks feasible
+ * trials first and infeasible ones by total violation (constrained domination), each constraint
+ * gets its own pair of densities split at max(γ, its feasible share), candidates come from every
+ * good-side density, and the winner maximizes the product of the relative density ratios
+ * l/(γl + (1 − γ)g). The intersection space is then modelled jointly even without `multivariate`.
+ *
  * State is incremental (each finished trial is read once; orders are kept by binary insertion),
  * and a suggestion depends only on the seed, the trial number and the history: a sampler that has
  * followed the whole study and a fresh one given the same snapshot agree.
@@ -242,6 +250,7 @@ export class TPESampler implements Sampler {
     belowSigmas: new Float64Array(0),
     aboveSigmas: new Float64Array(0),
   };
+  private readonly constraintDensities = new ConstraintDensities();
   private readonly belowWalk = new NeighbourWalk();
   private readonly aboveWalk = new NeighbourWalk();
 
@@ -295,7 +304,7 @@ export class TPESampler implements Sampler {
   }
 
   inferRelativeSpace(snapshot: StudySnapshot): SearchSpace {
-    if (!this.multivariate) return {};
+    if (!this.multivariate && !snapshot.finished.some(hasConstraints)) return {};
     this.history.sync(snapshot);
     if (this.history.rows.length < Math.max(this.nStartupTrials, 1)) return {};
     const space: Record<string, Distribution> = {};
@@ -531,6 +540,28 @@ export class TPESampler implements Sampler {
     return best;
   }
 
+  /**
+   * c-TPE's choice (see constraints.ts): candidates from the objective's l(x) (already in
+   * `candidates`) and from each active constraint's, scored by the sum of every factor's log
+   * relative density ratio; ties go to the earlier candidate.
+   */
+  private bestConstrainedCandidate(rng: Rng, size: number, factors: number, d: number, objectiveGamma: number): number {
+    const candidates = this.candidates;
+    this.constraintDensities.sample(rng, size, candidates, size, d);
+    let best = 0;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (let s = 0; s < size * (1 + factors); s++) {
+      const score =
+        logRelativeRatio(this.jointBelow.logPdfAt(candidates, s), this.jointAbove.logPdfAt(candidates, s), objectiveGamma) +
+        this.constraintDensities.logRatio(candidates, s);
+      if (score > bestScore) {
+        bestScore = score;
+        best = s;
+      }
+    }
+    return best;
+  }
+
   /** The row matrix of a joint group, kept between trials; a new one when the history started over. */
   private rowMatrix(members: readonly (readonly [string, Distribution])[], columns: readonly Column[]): RowMatrix {
     const key = groupKey(members);
@@ -654,14 +685,21 @@ export class TPESampler implements Sampler {
     this.jointAbove.build(dimensions, aboveObservations, aboveWeights, aboveCount, this.parzen, aboveSigmas, aboveEntries);
     const rng = relativeRng(this.seed, trial.number, members);
     const size = this.nEiCandidates;
-    if (this.candidates.length < size * d) this.candidates = new Float64Array(size * d);
+    const factors = ConstraintDensities.applies(rows)
+      ? this.constraintDensities.build(rows, values, complete, dimensions, split.belowCount / rows.length, this.parzen)
+      : 0;
+    if (this.candidates.length < size * (1 + factors) * d) this.candidates = new Float64Array(size * (1 + factors) * d);
     const candidates = this.candidates;
     this.jointBelow.sample(rng, size, candidates);
-    const best = this.bestCandidate(this.jointBelow, this.jointAbove, candidates, size);
+    const best = factors === 0 ? this.bestCandidate(this.jointBelow, this.jointAbove, candidates, size) : this.bestConstrainedCandidate(rng, size, factors, d, belowCount / (belowCount + aboveCount));
     const params: Record<string, ParamValue> = {};
     for (let k = 0; k < d; k++) params[members[k]![0]] = decodeCoordinate(dimensions[k]!, candidates[best * d + k]!);
     return params;
   }
+}
+
+function hasConstraints(trial: FrozenTrial): boolean {
+  return trial.state === "complete" && trial.systemAttrs.constraints !== undefined && trial.systemAttrs.constraints !== null;
 }
 
 /** The key of a joint group's {@link RowMatrix}: its names in order (columns are checked separately). */

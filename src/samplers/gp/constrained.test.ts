@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { createStudy } from "../../study/index.js";
+import { logProbabilityOfFeasibility } from "./constrained.js";
+import { GPSampler } from "./gp.js";
+
+describe("GP with constraints", () => {
+  it("log probability of feasibility is log Φ((t − μ)/σ), with the gradient of finite differences", () => {
+    expect(logProbabilityOfFeasibility(0, 1, 0)).toBeCloseTo(Math.log(0.5), 12);
+    expect(logProbabilityOfFeasibility(1, 4, 3)).toBeCloseTo(Math.log(0.8413447460685429), 10);
+    // μ(x) = x0 + 2 x1, σ²(x) = 1 + x0² at x = (0.3, −0.2)
+    const at = (x0: number, x1: number) => logProbabilityOfFeasibility(x0 + 2 * x1, 1 + x0 * x0, 0.5);
+    const out = new Float64Array(2);
+    logProbabilityOfFeasibility(0.3 - 0.4, 1 + 0.09, 0.5, Float64Array.of(1, 2), Float64Array.of(0.6, 0), out);
+    const h = 1e-6;
+    expect(out[0]).toBeCloseTo((at(0.3 + h, -0.2) - at(0.3 - h, -0.2)) / (2 * h), 6);
+    expect(out[1]).toBeCloseTo((at(0.3, -0.2 + h) - at(0.3, -0.2 - h)) / (2 * h), 6);
+  });
+
+  it("finds the constrained optimum the unconstrained objective leads away from", async () => {
+    // min x + y subject to x >= 0.7: the optimum is (0.7, 0) with value 0.7.
+    const study = await createStudy({
+      sampler: new GPSampler({ seed: 2, nCandidates: 256, nRestarts: 2 }),
+      constraints: (trial) => [0.7 - (trial.params.x as number)],
+    });
+    await study.optimize((trial) => trial.suggestFloat("x", 0, 1) + trial.suggestFloat("y", 0, 1), { nTrials: 22 });
+    const late = study.trials.slice(12);
+    expect(late.filter((t) => (t.params.x as number) >= 0.69).length).toBeGreaterThanOrEqual(7);
+    expect(study.bestValue!).toBeLessThan(0.8);
+    expect(study.bestTrial!.params.x as number).toBeGreaterThanOrEqual(0.7);
+  });
+});

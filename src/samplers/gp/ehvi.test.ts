@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { hypervolume } from "../../analysis/index.js";
+import { Rng } from "../../math/rng.js";
+import { logExpectedHypervolumeImprovement, nonDominatedBoxes } from "./ehvi.js";
+
+function boxVolume(box: { lower: Float64Array; upper: Float64Array }, floor: number): number {
+  let v = 1;
+  for (let k = 0; k < box.lower.length; k++) v *= box.upper[k]! - Math.max(box.lower[k]!, floor);
+  return v;
+}
+
+/** Monte-Carlo EHVI: the mean hypervolume gain of one Gaussian draw added to the front. */
+function monteCarloEhvi(front: number[][], reference: number[], means: number[], sigmas: number[], draws: number, rng: Rng): { mean: number; standardError: number } {
+  const base = hypervolume(front, reference);
+  let sum = 0;
+  let sumSquares = 0;
+  for (let s = 0; s < draws; s++) {
+    const y = means.map((mu, i) => mu + sigmas[i]! * rng.normal());
+    const gain = hypervolume([...front, y], reference) - base;
+    sum += gain;
+    sumSquares += gain * gain;
+  }
+  const mean = sum / draws;
+  return { mean, standardError: Math.sqrt((sumSquares / draws - mean * mean) / draws) };
+}
+
+describe("expected hypervolume improvement", () => {
+  it("the boxes tile exactly the region the front leaves free, in 2 and 3 objectives", () => {
+    const rng = new Rng(4);
+    for (const m of [2, 3]) {
+      const reference = Array(m).fill(1);
+      const front = Array.from({ length: 9 }, () => Array.from({ length: m }, () => rng.uniform()));
+      // Bounded below at 0, the free region is the unit cube minus what the front dominates.
+      const free = nonDominatedBoxes(front, reference).reduce((total, box) => total + boxVolume(box, 0), 0);
+      expect(free).toBeCloseTo(1 - hypervolume(front, reference), 12);
+    }
+    expect(nonDominatedBoxes([[1, 2], [2, 1]], [3, 3]).map((b) => [...b.upper])).toEqual([[1, 3], [2, 2], [3, 1]]);
+  });
+
+  it("matches a Monte-Carlo estimate, exactly for 2 objectives and by box decomposition for 3", () => {
+    const rng = new Rng(8);
+    const cases: [number[][], number[], number[], number[]][] = [
+      [[[0.2, 0.8], [0.5, 0.5], [0.8, 0.2]], [1.1, 1.1], [0.45, 0.45], [0.2, 0.15]],
+      [[[0.1, 0.9], [0.9, 0.1]], [1, 1], [0.7, 0.9], [0.05, 0.3]],
+      [[[0.2, 0.6, 0.7], [0.6, 0.2, 0.6], [0.5, 0.5, 0.2]], [1, 1, 1], [0.4, 0.4, 0.4], [0.2, 0.1, 0.25]],
+      [[[0.3, 0.3, 0.3]], [1, 1, 1], [0.5, 0.2, 0.6], [0.3, 0.3, 0.1]],
+    ];
+    for (const [front, reference, means, sigmas] of cases) {
+      const exact = Math.exp(logExpectedHypervolumeImprovement(nonDominatedBoxes(front, reference), means, sigmas));
+      const estimate = monteCarloEhvi(front, reference, means, sigmas, 20000, rng);
+      expect(Math.abs(exact - estimate.mean)).toBeLessThan(4 * estimate.standardError + 1e-12);
+      expect(exact).toBeGreaterThan(0);
+    }
+  });
+
+  it("stays finite and ordered where the improvement is astronomically unlikely", () => {
+    const boxes = nonDominatedBoxes([[0.2, 0.2]], [1, 1]);
+    const far = logExpectedHypervolumeImprovement(boxes, [30, 30], [0.1, 0.1]);
+    const farther = logExpectedHypervolumeImprovement(boxes, [40, 40], [0.1, 0.1]);
+    expect(Number.isFinite(far)).toBe(true);
+    expect(farther).toBeLessThan(far);
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { RandomSampler } from "../samplers/index.js";
+import { MemoryStorage } from "../storage/index.js";
+import { createStudy, loadStudy } from "./index.js";
+
+const random = () => new RandomSampler({ seed: 7 });
+
+describe("constraints", () => {
+  it("a constraints function is stored per trial, and bestTrial / bestTrials return only feasible trials", async () => {
+    const study = await createStudy({
+      direction: "minimize",
+      sampler: random(),
+      // x^2 is smallest at 0, but only x >= 0.5 is allowed.
+      constraints: (trial) => [0.5 - (trial.params.x as number)],
+    });
+    await study.optimize((trial) => trial.suggestFloat("x", -1, 1) ** 2, { nTrials: 40 });
+    const complete = study.trials.filter((t) => t.state === "complete");
+    expect(complete).toHaveLength(40);
+    for (const t of complete) expect(t.systemAttrs.constraints).toEqual([0.5 - (t.params.x as number)]);
+    const feasible = complete.filter((t) => (t.params.x as number) >= 0.5);
+    const overall = Math.min(...complete.map((t) => t.values![0]!));
+    const best = study.bestTrial!;
+    expect(best.values![0]).toBe(Math.min(...feasible.map((t) => t.values![0]!)));
+    expect(best.values![0]).toBeGreaterThan(overall);
+    expect(study.bestTrials.map((t) => t.number)).toEqual([best.number]);
+    expect(study.leastViolatingTrial).toBeUndefined();
+  });
+
+  it("several objectives: the Pareto front is built from feasible trials only", async () => {
+    const study = await createStudy({ directions: ["minimize", "minimize"], sampler: random() });
+    for (const [x, c] of [[0.1, 1], [0.5, -1], [0.9, -1], [0.3, 2]] as const) {
+      const trial = await study.ask();
+      trial.suggestFloat("x", 0, 1);
+      await study.tell(trial, [x, 1 - x], { constraints: [c] });
+    }
+    // Infeasible 0.1 and 0.3 would be on the front; only 0.5 and 0.9 are feasible and mutually non-dominated.
+    expect(study.bestTrials.map((t) => t.values![0]).sort()).toEqual([0.5, 0.9]);
+  });
+
+  it("with no feasible trial, bestTrial is undefined and leastViolatingTrial is the smallest total violation", async () => {
+    const study = await createStudy({ direction: "minimize", sampler: random() });
+    const tellWith = async (value: number, constraints: number[]) => {
+      const trial = await study.ask();
+      await study.tell(trial, { state: "complete", values: value, constraints });
+    };
+    await tellWith(1, [3, -5]);
+    await tellWith(2, [0.5, 0.25]);
+    await tellWith(0, [2, -1]);
+    expect(study.bestTrial).toBeUndefined();
+    expect(study.bestTrials).toEqual([]);
+    expect(study.leastViolatingTrial?.values).toEqual([2]);
+  });
+
+  it("trial.reportConstraints records them from inside the objective, checking each value", async () => {
+    const study = await createStudy({ direction: "minimize", sampler: random() });
+    await study.optimize((trial) => {
+      const x = trial.suggestFloat("x", 0, 1);
+      trial.reportConstraints([x - 0.5, -1]);
+      return x;
+    }, { nTrials: 5 });
+    for (const t of study.trials) expect(t.systemAttrs.constraints).toEqual([(t.params.x as number) - 0.5, -1]);
+    const trial = await study.ask();
+    expect(() => trial.reportConstraints([0, Number.NaN])).toThrow(`trial ${trial.number}: constraint 1 is NaN, not a finite number`);
+  });
+
+  it("fails a complete trial whose constraints cannot be had, with the reason, and keeps the study's constraint count", async () => {
+    let calls = 0;
+    const study = await createStudy({
+      direction: "minimize",
+      sampler: random(),
+      constraints: () => {
+        calls++;
+        if (calls === 2) throw new Error("sensor offline");
+        if (calls === 3) return [Number.NaN];
+        if (calls === 4) return [1, 2];
+        return [-1];
+      },
+    });
+    await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 5 });
+    const [ok, threw, nan, wrongCount, okAgain] = study.trials;
+    expect(ok!.state).toBe("complete");
+    expect(threw!.systemAttrs.failReason).toBe("the constraints function threw: sensor offline");
+    expect(nan!.systemAttrs.failReason).toBe("constraint 0 is NaN, not a finite number");
+    expect(wrongCount!.systemAttrs.failReason).toBe("2 constraint value(s) reported, but the study's trials have 1");
+    expect([threw, nan, wrongCount].every((t) => t!.state === "failed" && t!.values === null)).toBe(true);
+    expect(okAgain!.state).toBe("complete");
+    expect(study.systemAttrs.constraintCount).toBe(1);
+  });
+
+  it("a trial of a constrained study that reports none fails instead of passing as feasible", async () => {
+    const storage = new MemoryStorage();
+    const first = await createStudy({ name: "s", storage, direction: "minimize", sampler: random() });
+    const a = await first.ask();
+    await first.tell(a, 1, { constraints: [-1] });
+    const again = await loadStudy({ name: "s", storage, sampler: random() });
+    const b = await again.ask();
+    const told = await again.tell(b, 0);
+    expect(told.state).toBe("failed");
+    expect(told.systemAttrs.failReason).toBe("no constraint values reported, but the study's trials have 1");
+    expect(again.bestTrial?.number).toBe(a.number);
+  });
+
+  it("rejects a constraints option that is not a function, naming it", async () => {
+    await expect(createStudy({ constraints: [1] as never, sampler: random() })).rejects.toThrow("constraints must be a function (trial) => number[], got object");
+  });
+});

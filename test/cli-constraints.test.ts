@@ -1,0 +1,74 @@
+// CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): a command
+// reporting constraints through `sextant tune`, and `sextant best` showing feasible trials only.
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import "../src/index.js";
+import { FIXTURES, sextant, sqliteTrials, tempDir } from "./fixtures/cli-run.js";
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+});
+afterEach(() => cleanup());
+
+const command = (extra: string[] = []) => [
+  "--param", "x=float:-5:5", "--param", "y=float:-5:5", "--", "node", join(FIXTURES, "cli-constrained.mjs"), "--x", "{x}", "--y", "{y}", ...extra,
+];
+
+describe("constraints reported by a command", () => {
+  it("are stored on each trial, and the best trial is the best feasible one", async () => {
+    const run = await sextant(["tune", "--study", "c", "--trials", "12", "--seed", "3", "--sampler", "random", "--json", ...command()], {
+      cwd: dir,
+      env: { CONSTRAINT_LIMIT: "3" },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const trials = await sqliteTrials(join(dir, "sextant.db"), "c");
+    expect(trials).toHaveLength(12);
+    for (const t of trials) {
+      expect(t.state).toBe("complete");
+      const { x, y } = t.params as { x: number; y: number };
+      expect(t.systemAttrs.constraints).toEqual([3 - x - y]);
+    }
+    const feasible = trials.filter((t) => (t.systemAttrs.constraints as number[])[0]! <= 0);
+    const infeasible = trials.filter((t) => (t.systemAttrs.constraints as number[])[0]! > 0);
+    expect(feasible.length).toBeGreaterThan(0);
+    expect(infeasible.length).toBeGreaterThan(0);
+    const bestFeasible = Math.min(...feasible.map((t) => t.values![0]!));
+    // The unconstrained optimum (2, -1) is infeasible here, and so are points near it.
+    expect(Math.min(...trials.map((t) => t.values![0]!))).toBeLessThan(bestFeasible);
+
+    const best = JSON.parse((await sextant(["best", "c", "--json"], { cwd: dir })).stdout);
+    expect(best.best.value).toBe(bestFeasible);
+    expect(best.best.systemAttrs.constraints[0]).toBeLessThanOrEqual(0);
+  });
+
+  it("with no feasible trial, sextant best says so and shows the least-violating one", async () => {
+    const run = await sextant(["tune", "--study", "none", "--trials", "6", "--seed", "1", "--sampler", "random", "--quiet", ...command()], {
+      cwd: dir,
+      env: { CONSTRAINT_LIMIT: "100" },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("no feasible trial yet");
+    const trials = await sqliteTrials(join(dir, "sextant.db"), "none");
+    const violations = trials.map((t) => (t.systemAttrs.constraints as number[])[0]!);
+    const least = trials[violations.indexOf(Math.min(...violations))]!;
+
+    const text = await sextant(["best", "none"], { cwd: dir });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('no feasible trial yet in "none"');
+    expect(text.stdout).toContain(`least-violating: trial ${least.number}`);
+    const json = JSON.parse((await sextant(["best", "none", "--json"], { cwd: dir })).stdout);
+    expect(json).toMatchObject({ feasible: false, best: null, leastViolating: { number: least.number } });
+    expect(json.leastViolating.violation).toBeCloseTo(Math.min(...violations), 12);
+  });
+
+  it("a constraint that is not a number fails the trial with a reason naming it", async () => {
+    const run = await sextant(["tune", "--study", "bad", "--trials", "1", "--quiet", ...command(["--bad"])], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('reported constraint 0 is "high", not a finite number');
+    const [trial] = await sqliteTrials(join(dir, "sextant.db"), "bad");
+    expect(trial!.state).toBe("failed");
+    expect(trial!.systemAttrs.failReason).toBe('reported constraint 0 is "high", not a finite number');
+  });
+});
