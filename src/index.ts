@@ -15,6 +15,7 @@ export * from "./samplers/index.js";
 export * from "./pruners/index.js";
 export * from "./space/index.js";
 export * from "./analysis/index.js";
+export * from "./online/index.js";
 export {
   openStorage,
   MemoryStorage,
