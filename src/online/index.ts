@@ -13,6 +13,7 @@ export {
   loadOnlineTuner,
   gridValues,
   OnlineTuner,
+  OnlineTunerError,
   ONLINE_ATTR,
   type OnlineContextSpec,
   type OnlineParameter,

@@ -13,6 +13,11 @@ import {
   update,
 } from "./bandit.js";
 
+/** Bad settings or a call out of order for an online tuner; the message names the field. */
+export class OnlineTunerError extends Error {
+  override name = "OnlineTunerError";
+}
+
 /** The parameter an online tuner sets: a numeric range, discretized into `arms` points. */
 export interface OnlineParameter {
   /** A name, for listings (default "value"). */
@@ -111,7 +116,7 @@ export interface OnlineTunerStats {
 export async function createOnlineTuner(options: OnlineTunerOptions): Promise<OnlineTuner> {
   const record = newRecord(options);
   if (options.storage === undefined) return new OnlineTuner(record, null, null, false);
-  if (!options.name) throw new Error("an online tuner kept in storage needs a name");
+  if (!options.name) throw new OnlineTunerError("an online tuner kept in storage needs a name");
   const owns = typeof options.storage === "string";
   const storage = typeof options.storage === "string" ? await openStorage(options.storage) : options.storage;
   try {
@@ -140,7 +145,7 @@ export async function loadOnlineTuner(options: { name: string; storage: string |
   const storage = typeof options.storage === "string" ? await openStorage(options.storage) : options.storage;
   try {
     const study = await storage.getStudy(options.name);
-    if (!study) throw new Error(`no online tuner named "${options.name}" in ${storage.url}`);
+    if (!study) throw new OnlineTunerError(`no online tuner named "${options.name}" in ${storage.url}`);
     return new OnlineTuner(readRecord(study), storage, study, owns);
   } catch (error) {
     if (owns) await storage.close();
@@ -198,7 +203,8 @@ export class OnlineTuner {
 
   /** Reports the cost of the instance solved with the value `choose` gave (lower is better). */
   async observe(cost: number): Promise<void> {
-    if (typeof cost !== "number" || Number.isNaN(cost)) throw new TypeError(`cost must be a number, got ${JSON.stringify(cost)}`);
+    if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${JSON.stringify(cost)}`);
+    if (!this.record.state.pending) throw new OnlineTunerError("observe() without a pending choice: call choose() first");
     const loss = Math.min(1, Math.max(0, cost / this.record.costScale));
     await this.save(update(this.banditConfig(), this.record.state, loss));
   }
@@ -245,9 +251,9 @@ export class OnlineTuner {
   private features(context: readonly number[] | undefined): number[] | null {
     const spec = this.record.context;
     if (!spec) return null;
-    if (!context) throw new Error(`the ${this.record.algorithm} tuner needs a context of ${spec.low.length} number(s) on every choice`);
+    if (!context) throw new OnlineTunerError(`the ${this.record.algorithm} tuner needs a context of ${spec.low.length} number(s) on every choice`);
     if (context.length !== spec.low.length || !context.every((v) => typeof v === "number" && Number.isFinite(v))) {
-      throw new Error(`context must be ${spec.low.length} finite number(s), got ${JSON.stringify(context)}`);
+      throw new OnlineTunerError(`context must be ${spec.low.length} finite number(s), got ${JSON.stringify(context)}`);
     }
     const scaled = context.map((v, i) => (2 * (v - spec.low[i]!)) / (spec.high[i]! - spec.low[i]!) - 1);
     return chebyshevFeatures(scaled, spec.degree);
@@ -274,36 +280,36 @@ export function gridValues(parameter: Required<OnlineParameter>): number[] {
 
 function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
   const p = options.parameter;
-  if (!p || typeof p !== "object") throw new TypeError("parameter is required: { low, high, arms? }");
+  if (!p || typeof p !== "object") throw new OnlineTunerError("parameter is required: { low, high, arms? }");
   if (!Number.isFinite(p.low) || !Number.isFinite(p.high) || !(p.low < p.high)) {
-    throw new RangeError(`parameter.low and parameter.high must be finite with low < high, got ${p.low} and ${p.high}`);
+    throw new OnlineTunerError(`parameter.low and parameter.high must be finite with low < high, got ${p.low} and ${p.high}`);
   }
-  if (p.log && !(p.low > 0)) throw new RangeError(`parameter.low must be positive on a log scale, got ${p.low}`);
+  if (p.log && !(p.low > 0)) throw new OnlineTunerError(`parameter.low must be positive on a log scale, got ${p.low}`);
   const arms = p.arms ?? 16;
-  if (!Number.isInteger(arms) || arms < 2) throw new RangeError(`parameter.arms must be an integer of at least 2, got ${arms}`);
+  if (!Number.isInteger(arms) || arms < 2) throw new OnlineTunerError(`parameter.arms must be an integer of at least 2, got ${arms}`);
   const algorithm = options.algorithm ?? (options.context ? "chebcb" : "tsallis-inf");
-  if (!BANDIT_ALGORITHMS.includes(algorithm)) throw new RangeError(`algorithm must be one of ${BANDIT_ALGORITHMS.join(", ")}, got ${JSON.stringify(algorithm)}`);
+  if (!BANDIT_ALGORITHMS.includes(algorithm)) throw new OnlineTunerError(`algorithm must be one of ${BANDIT_ALGORITHMS.join(", ")}, got ${JSON.stringify(algorithm)}`);
   const costScale = options.costScale ?? 1;
-  if (!(costScale > 0) || !Number.isFinite(costScale)) throw new RangeError(`costScale must be a positive number, got ${costScale}`);
+  if (!(costScale > 0) || !Number.isFinite(costScale)) throw new OnlineTunerError(`costScale must be a positive number, got ${costScale}`);
   const exploration = options.exploration ?? 10;
-  if (!(exploration > 0) || !Number.isFinite(exploration)) throw new RangeError(`exploration must be a positive number, got ${exploration}`);
+  if (!(exploration > 0) || !Number.isFinite(exploration)) throw new OnlineTunerError(`exploration must be a positive number, got ${exploration}`);
   const learningRate = options.learningRate ?? 2;
-  if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new RangeError(`learningRate must be a positive number, got ${learningRate}`);
+  if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new OnlineTunerError(`learningRate must be a positive number, got ${learningRate}`);
   let context: Required<OnlineContextSpec> | null = null;
   if (algorithm === "chebcb") {
     const c = options.context;
-    if (!c) throw new Error('the chebcb algorithm needs context: { low: [...], high: [...] }');
+    if (!c) throw new OnlineTunerError('the chebcb algorithm needs context: { low: [...], high: [...] }');
     if (!Array.isArray(c.low) || !Array.isArray(c.high) || c.low.length === 0 || c.low.length !== c.high.length) {
-      throw new RangeError("context.low and context.high must be arrays of the same non-zero length");
+      throw new OnlineTunerError("context.low and context.high must be arrays of the same non-zero length");
     }
     c.low.forEach((low, i) => {
-      if (!Number.isFinite(low) || !Number.isFinite(c.high[i]) || !(low < c.high[i]!)) throw new RangeError(`context.low[${i}] must be below context.high[${i}]`);
+      if (!Number.isFinite(low) || !Number.isFinite(c.high[i]) || !(low < c.high[i]!)) throw new OnlineTunerError(`context.low[${i}] must be below context.high[${i}]`);
     });
     const degree = c.degree ?? 4;
-    if (!Number.isInteger(degree) || degree < 1) throw new RangeError(`context.degree must be a positive integer, got ${degree}`);
+    if (!Number.isInteger(degree) || degree < 1) throw new OnlineTunerError(`context.degree must be a positive integer, got ${degree}`);
     context = { low: [...c.low], high: [...c.high], degree };
   } else if (options.context) {
-    throw new Error(`the ${algorithm} algorithm takes no context; use algorithm "chebcb"`);
+    throw new OnlineTunerError(`the ${algorithm} algorithm takes no context; use algorithm "chebcb"`);
   }
   const parameter = { name: p.name ?? "value", low: p.low, high: p.high, log: p.log ?? false, arms };
   const partial = { parameter, algorithm, seed: options.seed ?? randomSeed(), costScale, context, exploration, learningRate };
@@ -313,13 +319,13 @@ function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
 
 function readRecord(study: StudyRecord): OnlineTunerRecord {
   const record = study.systemAttrs[ONLINE_ATTR];
-  if (!record || typeof record !== "object" || Array.isArray(record)) throw new Error(`study "${study.name}" is not an online tuner`);
+  if (!record || typeof record !== "object" || Array.isArray(record)) throw new OnlineTunerError(`study "${study.name}" is not an online tuner`);
   return record as unknown as OnlineTunerRecord;
 }
 
 function checkSameTuner(name: string, stored: OnlineTunerRecord, wanted: OnlineTunerRecord): void {
   const settings = (r: OnlineTunerRecord) => JSON.stringify([r.parameter, r.algorithm, r.context, r.costScale]);
   if (settings(stored) !== settings(wanted)) {
-    throw new Error(`online tuner "${name}" exists with other settings (${settings(stored)}); use loadOnlineTuner to resume it as it is`);
+    throw new OnlineTunerError(`online tuner "${name}" exists with other settings (${settings(stored)}); use loadOnlineTuner to resume it as it is`);
   }
 }
