@@ -121,6 +121,7 @@ Run "sextant help <command>" for a command's flags and examples.`,
     .option("--pruner <name>", `pruner: ${prunerNames().join(", ")} (default none)`)
     .option("--pruner-opt <key=value>", 'a pruner option, e.g. n_warmup_steps=3 (repeatable; "sextant pruners" lists them)', collect)
     .option("--seed <n>", "seed for the sampler", integer("--seed"))
+    .option("--warm-start <study>", "learn from an earlier study's trials in the same storage (TPE, GP, auto; repeatable)", collect)
     .option("--cwd <dir>", "working directory of the command (default: the config file's folder, else the current one)")
     .option("--json", "print a JSON summary on stdout instead of tables")
     .option("-q, --quiet", "no progress output")
@@ -145,6 +146,7 @@ Examples:
   $ sextant tune -p x=float:0:1:step=0.1 -p booster=cat:gbtree,dart --direction maximize \\
       --trial-timeout 600 --pruner median --study xgb -- ./run.sh --booster={booster} {x}
   $ sextant tune -p a=float:0:1 --direction minimize,maximize -- node pareto.mjs {a}
+  $ sextant tune -p lr=float:1e-5:1e-1:log --study lr-june --warm-start lr-may -- python train.py --lr {lr}
 
 Sampler and pruner options may be spelled n_startup_trials, n-startup-trials or
 nStartupTrials; "sextant samplers" and "sextant pruners" list each one's options with

@@ -17,6 +17,9 @@ import { SobolSequence } from "../../math/sobol.js";
 import { logExpectedImprovementFromZ, logExpectedImprovementGradientFromZ } from "../../math/special.js";
 import type { GaussianProcess } from "./model.js";
 
+/** What the acquisition search needs of a model: a GP, or an ensemble of GPs (RGPE). */
+export type Surrogate = Pick<GaussianProcess, "predict" | "predictWithGradient">;
+
 /** Variances below this (in standardised units) are treated as this, so log EI stays finite. */
 const MIN_VARIANCE = 1e-20;
 
@@ -115,7 +118,7 @@ const PERTURBATION_SCALES = [1e-3, 1e-2, 5e-2, 0.2];
  * const found = maximizeAcquisition(gp, best, { dimensions, nCandidates: 1024, nRestarts: 6, anchors, taken, seed, rng });
  */
 export function maximizeAcquisition(
-  gp: GaussianProcess,
+  gp: Surrogate,
   best: number,
   search: AcquisitionSearch,
 ): { point: Float64Array; value: number } | null {
