@@ -9,7 +9,7 @@
  * generalization gap that grows linearly with the distance between the tasks, and only the sources
  * with the best estimated transfer are used. Here the gap is measured where it matters, on the
  * target's own trials: once a few exist, a source's estimated transfer is how much better than
- * chance it orders them (Kendall-style agreement, 2·concordance − 1, clipped at 0). Before that,
+ * chance it orders them (Kendall's τ less its spread under no relation, clipped at 0). Before that,
  * if the studies carry a numeric `context` user attribute (task features such as data-set size),
  * the gap is linear in the context distance, as in MBTL; without contexts every source starts equal.
  */
@@ -106,6 +106,8 @@ export function kernelRegression(points: readonly Float64Array[], losses: readon
 export interface SourceEvidence {
   /** How well it orders the target's trials (null: too few target trials). */
   readonly concordance: number | null;
+  /** How many target trials the concordance was measured on (default: many). */
+  readonly observations?: number;
   /** Distance between its context and the target's (null: no contexts). */
   readonly contextDistance: number | null;
 }
@@ -123,7 +125,13 @@ export function transferWeights(evidence: readonly SourceEvidence[], maxSources:
   const distances = evidence.map((e) => e.contextDistance).filter((d): d is number => d !== null);
   const farthest = distances.length > 0 ? Math.max(...distances) : 0;
   const estimates = evidence.map((e) => {
-    if (e.concordance !== null) return Math.max(0, 2 * e.concordance - 1);
+    // Kendall's τ = 2·concordance − 1, less its standard deviation under no relation at all
+    // (√(2(2n+5)/(9n(n−1)))), so that a source that orders a few trials well by luck gets nothing.
+    if (e.concordance !== null) {
+      const n = e.observations ?? Infinity;
+      const noise = Number.isFinite(n) ? Math.sqrt((2 * (2 * n + 5)) / (9 * n * (n - 1))) : 0;
+      return Math.max(0, 2 * e.concordance - 1 - noise);
+    }
     // The gap grows linearly with distance: the farthest source keeps half the nearest's estimate.
     if (e.contextDistance !== null && farthest > 0) return 1 - (0.5 * e.contextDistance) / farthest;
     return 1;

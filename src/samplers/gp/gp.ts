@@ -343,6 +343,7 @@ export class GPSampler implements Sampler {
     const selection = transferWeights(
       usable.map(({ source, model }) => ({
         concordance: n >= MIN_TARGET_TRIALS_FOR_AGREEMENT ? concordance(observations.points.map((p) => model!.gp.predict(p).mean), y) : null,
+        observations: n,
         contextDistance: contextDistance(source, snapshot),
       })),
       this.options.maxWarmStartSources,
