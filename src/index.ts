@@ -15,6 +15,8 @@ export * from "./samplers/index.js";
 export * from "./pruners/index.js";
 export * from "./space/index.js";
 export * from "./analysis/index.js";
+export * from "./online/index.js";
+export * from "./priors/index.js";
 export {
   openStorage,
   MemoryStorage,

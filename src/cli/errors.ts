@@ -10,6 +10,8 @@ import { StorageUrlError } from "../storage/index.js";
 import { ParamConflictError, StorageError, TrialNotFoundError, TrialNotRunningError } from "../storage/types.js";
 import { CommandNotFoundError, CommandTemplateError } from "../study/command-runner.js";
 import { MultiObjectiveError } from "../study/study.js";
+import { OnlineTunerError } from "../online/index.js";
+import { PriorInputError } from "../priors/index.js";
 
 /**
  * A mistake in the command line or a config file: exit code 2.
@@ -36,7 +38,7 @@ export class UserError extends Error {
 type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** Library errors that describe bad input in words: exit code 2, like {@link UsageError}. */
-const LIBRARY_USAGE_ERRORS: readonly ErrorClass[] = [CommandNotFoundError, CommandTemplateError, InvalidDistributionError, OptionError];
+const LIBRARY_USAGE_ERRORS: readonly ErrorClass[] = [CommandNotFoundError, CommandTemplateError, InvalidDistributionError, OptionError, OnlineTunerError, PriorInputError];
 
 /**
  * Library errors about the situation rather than the command line (storage URLs and files,

@@ -15,6 +15,7 @@ import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTria
 import { type ImportanceFlags, importanceCommand } from "./importance.js";
 import { type Io, processIo } from "./io.js";
 import { type ProblemsFlags, listProblemsCommand } from "./problems.js";
+import { type OnlineFlags, type PriorsFlags, onlineCommand, priorsCommand } from "./learning.js";
 import { type ServeFlags, serveCommand } from "./serve.js";
 import { type TuneFlags, tuneCommand } from "./tune.js";
 import { type CreateFlags, type WorkerFlags, createCommand, workerCommand } from "./worker.js";
@@ -121,6 +122,7 @@ Run "sextant help <command>" for a command's flags and examples.`,
     .option("--pruner <name>", `pruner: ${prunerNames().join(", ")} (default none)`)
     .option("--pruner-opt <key=value>", 'a pruner option, e.g. n_warmup_steps=3 (repeatable; "sextant pruners" lists them)', collect)
     .option("--seed <n>", "seed for the sampler", integer("--seed"))
+    .option("--warm-start <study>", "learn from an earlier study's trials in the same storage (TPE, GP, auto; repeatable)", collect)
     .option("--cwd <dir>", "working directory of the command (default: the config file's folder, else the current one)")
     .option("--json", "print a JSON summary on stdout instead of tables")
     .option("-q, --quiet", "no progress output")
@@ -145,6 +147,7 @@ Examples:
   $ sextant tune -p x=float:0:1:step=0.1 -p booster=cat:gbtree,dart --direction maximize \\
       --trial-timeout 600 --pruner median --study xgb -- ./run.sh --booster={booster} {x}
   $ sextant tune -p a=float:0:1 --direction minimize,maximize -- node pareto.mjs {a}
+  $ sextant tune -p lr=float:1e-5:1e-1:log --study lr-june --warm-start lr-may -- python train.py --lr {lr}
 
 Sampler and pruner options may be spelled n_startup_trials, n-startup-trials or
 nStartupTrials; "sextant samplers" and "sextant pruners" list each one's options with
@@ -429,6 +432,66 @@ Examples:
     )
     .action(async (flags: ServeFlags) => {
       result.code = await serveCommand(flags, io);
+    });
+
+  program
+    .command("priors")
+    .description("starting points from scaling laws: the Step Law's learning rate and batch size for LLM pre-training")
+    .argument("<kind>", "the prior: llm")
+    .option("--params <N>", "non-embedding parameters of the model, e.g. 1e9")
+    .option("--tokens <D>", "training tokens, e.g. 1e11")
+    .option("--sequence-length <L>", "also give the batch size in sequences of this many tokens")
+    .option("--decades <k>", "width of the centred log-range search space in decades (default 1)")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Prints the predicted learning rate and batch size, the formula and its source
+(Li et al. 2025, Step Law, arXiv:2503.04715), and a search space centred on them.
+
+Examples:
+  $ sextant priors llm --params 1e9 --tokens 1e11
+  $ sextant priors llm --params 4e8 --tokens 4e10 --sequence-length 4096 --json`,
+    )
+    .action(async (kind: string, flags: PriorsFlags) => {
+      result.code = await priorsCommand(kind, flags, io);
+    });
+
+  program
+    .command("online")
+    .description("online tuners: choose a parameter per instance of a sequence from the costs of earlier ones")
+    .argument("<action>", "create, choose, observe or show")
+    .argument("<name>", "the tuner's name")
+    .argument("[cost...]", "for observe: the cost of the instance just solved")
+    .option("--storage <url>", STORAGE_HELP)
+    .option("--low <x>", "create: the parameter's lowest value")
+    .option("--high <x>", "create: the parameter's highest value")
+    .option("--arms <k>", "create: points of the grid over [low, high] (default 16)")
+    .option("--log", "create: space the grid on a log scale")
+    .option("--algorithm <name>", "create: tsallis-inf (default), exp3, or chebcb (contextual)")
+    .option("--cost-scale <s>", "create: costs are divided by this and clipped to [0, 1] (default 1)")
+    .option("--context-low <a,b,..>", "create: lower bounds of the instance features (chebcb)")
+    .option("--context-high <a,b,..>", "create: upper bounds of the instance features (chebcb)")
+    .option("--degree <m>", "create: Chebyshev degree per feature (chebcb, default 4)")
+    .option("--seed <n>", "create: seed of the tuner's draws")
+    .option("--context <a,b,..>", "choose: this instance's features (chebcb)")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Each call reads the tuner from storage and writes it back, so any program can drive
+one by running sextant (or through "sextant serve": POST /api/v1/online/NAME/choose
+and /observe).
+
+Examples:
+  $ sextant online create sor --low 1 --high 1.9 --arms 10 --cost-scale 120 --seed 1
+  $ omega=$(sextant online choose sor); ./solve --omega $omega; sextant online observe sor $ITERATIONS
+  $ sextant online create sor-ctx --low 1 --high 1.9 --algorithm chebcb --context-low -2.3 --context-high 0.5
+  $ sextant online choose sor-ctx --context -1.2 --json
+  $ sextant online show sor`,
+    )
+    .action(async (action: string, name: string, rest: string[], flags: OnlineFlags) => {
+      result.code = await onlineCommand(action, name, rest, flags, io);
     });
 
   for (const command of program.commands) {

@@ -56,6 +56,8 @@ export interface TuneFlags {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  /** Earlier studies (in the same storage) whose trials inform the sampler. */
+  warmStart?: string[];
 }
 
 /** Everything a tune run needs, after config and flags are merged and checked. */
@@ -313,7 +315,15 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
   const existed = (await storage.getStudy(settings.studyName)) !== null;
   let study: Study;
   try {
-    study = await createStudy({ name: settings.studyName, storage, directions: settings.directions, sampler, pruner, loadIfExists: true });
+    study = await createStudy({
+      name: settings.studyName,
+      storage,
+      directions: settings.directions,
+      sampler,
+      pruner,
+      loadIfExists: true,
+      ...(flags.warmStart && flags.warmStart.length > 0 ? { warmStartFrom: flags.warmStart } : {}),
+    });
   } catch (error) {
     throw new UserError(error instanceof Error ? error.message : String(error));
   }

@@ -29,6 +29,7 @@ import {
   summarizeStudy,
 } from "../storage/index.js";
 import { ParameterConflictError, Study, type TellResult, type Trial, TrialNumberNotFoundError } from "../study/index.js";
+import { OnlineTunerError, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
 import { type RouteDoc, openApiDocument } from "./openapi.js";
 import * as api from "./schemas.js";
 import { packageVersion } from "../version.js";
@@ -189,6 +190,7 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof ParameterConflictError || error instanceof ParamConflictError) return new HttpError(409, error.message, "body.distribution");
   if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message);
   if (error instanceof InvalidDistributionError) return new HttpError(400, error.message);
+  if (error instanceof OnlineTunerError) return new HttpError(/^no online tuner named/.test(error.message) ? 404 : 400, error.message);
   // Other processes held the database locked for longer than the storage waits: worth retrying later.
   if (error instanceof StorageBusyError) return new HttpError(503, "the storage is busy; retry later");
   return null;
@@ -513,6 +515,68 @@ export function createServerApp(options: ServerAppOptions): Hono {
       },
     }),
   ];
+
+  // Each tuner's calls run one at a time in this server: a choose and an observe must not interleave.
+  const tunerQueues = new Map<string, Promise<unknown>>();
+  function withTuner<T>(name: string, use: (tuner: Awaited<ReturnType<typeof loadOnlineTuner>>) => Promise<T>): Promise<T> {
+    const previous = tunerQueues.get(name) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(async () => use(await loadOnlineTuner({ name, storage })));
+    tunerQueues.set(name, next);
+    void next.finally(() => {
+      if (tunerQueues.get(name) === next) tunerQueues.delete(name);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  routes.push(
+    route({
+      method: "post",
+      path: "/online",
+      summary: "Create an online tuner (or answer the existing one with the same settings)",
+      body: api.CreateTunerBody,
+      status: 201,
+      response: api.TunerResponse,
+      handle: async ({ body }) => {
+        const tuner = await createOnlineTuner({ ...body, storage });
+        return { tuner: tuner.stats() };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/online/{tuner}",
+      summary: "An online tuner's settings, rounds and current play distribution",
+      params: api.TunerPath,
+      status: 200,
+      response: api.TunerResponse,
+      handle: async ({ params }) => withTuner(params.tuner, async (tuner) => ({ tuner: tuner.stats() })),
+    }),
+    route({
+      method: "post",
+      path: "/online/{tuner}/choose",
+      summary: "The value to use for the next instance (the same value again until its cost is observed)",
+      params: api.TunerPath,
+      body: api.ChooseBody,
+      bodyMayBeEmpty: true,
+      status: 200,
+      response: api.ChooseResponse,
+      handle: async ({ params, body }) =>
+        withTuner(params.tuner, async (tuner) => ({ value: await tuner.choose(body.context), round: tuner.rounds })),
+    }),
+    route({
+      method: "post",
+      path: "/online/{tuner}/observe",
+      summary: "Report the cost of the instance solved with the chosen value",
+      params: api.TunerPath,
+      body: api.ObserveBody,
+      status: 200,
+      response: api.ObserveResponse,
+      handle: async ({ params, body }) =>
+        withTuner(params.tuner, async (tuner) => {
+          await tuner.observe(body.cost);
+          return { rounds: tuner.rounds };
+        }),
+    }),
+  );
 
   let document: Record<string, unknown> | null = null;
   const openApiRoute: (typeof routes)[number] = route({

@@ -172,3 +172,49 @@ export const ErrorResponse = z.strictObject({
     field: z.string().optional().describe("the request field at fault, e.g. body.space.lr.low"),
   }),
 });
+
+// --- Online tuners (`/online/...`): one parameter chosen per instance of a sequence ---
+
+export const TunerPath = z.strictObject({ tuner: StudyName });
+
+export const CreateTunerBody = z.strictObject({
+  name: StudyName,
+  parameter: z.strictObject({
+    name: z.string().min(1).max(200).optional(),
+    low: z.number(),
+    high: z.number(),
+    log: z.boolean().optional(),
+    arms: z.number().int().min(2).max(10_000).optional(),
+  }),
+  algorithm: z.enum(["tsallis-inf", "exp3", "chebcb"]).optional(),
+  seed: z.number().int().optional(),
+  costScale: z.number().positive().optional(),
+  learningRate: z.number().positive().optional(),
+  exploration: z.number().positive().optional(),
+  context: z
+    .strictObject({
+      low: z.array(z.number()).min(1).max(64),
+      high: z.array(z.number()).min(1).max(64),
+      degree: z.number().int().min(1).max(16).optional(),
+    })
+    .optional(),
+});
+
+export const ChooseBody = z.strictObject({
+  context: z.array(z.number()).min(1).max(64).optional().describe("the instance's features (contextual tuners)"),
+});
+
+export const ObserveBody = z.strictObject({ cost: z.number().describe("the cost of the instance solved with the chosen value (lower is better)") });
+
+export const TunerResponse = z.strictObject({
+  tuner: z.strictObject({
+    name: z.string().nullable(),
+    algorithm: z.string(),
+    rounds: z.number().int(),
+    values: z.array(z.number()),
+    probabilities: z.array(z.number()),
+    pending: z.number().nullable(),
+  }),
+});
+export const ChooseResponse = z.strictObject({ value: z.number(), round: z.number().int() });
+export const ObserveResponse = z.strictObject({ rounds: z.number().int() });

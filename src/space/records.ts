@@ -52,6 +52,22 @@ export interface StudySnapshot {
   readonly finished: readonly FrozenTrial[];
   readonly userAttrs: Readonly<Record<string, JsonValue>>;
   readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+  /**
+   * Earlier studies this one was warm-started from (`createStudy({ warmStartFrom })`): samplers
+   * that can may learn from their trials, which never count as this study's own.
+   */
+  readonly warmStart?: readonly WarmStartSource[];
+}
+
+/**
+ * An earlier study a new one learns from: its complete single-objective trials, and the numeric
+ * `context` user attribute (task features, e.g. data-set size) if it had one.
+ */
+export interface WarmStartSource {
+  readonly name: string;
+  readonly direction: Direction;
+  readonly trials: readonly FrozenTrial[];
+  readonly context: readonly number[] | null;
 }
 
 /**

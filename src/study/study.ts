@@ -10,13 +10,14 @@ import {
   type ParamValue,
   type SamplingTrial,
   type StudySnapshot,
+  type WarmStartSource,
   isBetter,
   lastIntermediate,
   makeTrial,
   paretoFront,
 } from "../space/index.js";
 import { CONSTRAINTS_ATTR, totalViolation, trialConstraints } from "../analysis/index.js";
-import { type Storage, type StudyRecord, type TrialChanges, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
+import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, resolveHeartbeat } from "./heartbeat.js";
 import { Trial, type TrialHost, TrialPruned, constraintsProblem } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
@@ -108,6 +109,12 @@ export interface CreateStudyOptions {
    * {@link Study.tell} for how they are stored and what happens when they cannot be computed.
    */
   constraints?: ConstraintsFunction;
+  /**
+   * Names of earlier single-objective studies in the same storage to learn from. Their complete
+   * trials inform samplers that support it (TPE, GP, auto) through the snapshot and never count as
+   * this study's trials; parameters whose name or distribution differ are ignored, with a warning.
+   */
+  warmStartFrom?: readonly string[];
 }
 
 /** Thrown when asking for the best trial of a multi-objective study. */
@@ -153,6 +160,8 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
   try {
     const name = options.name ?? `study-${new Date().toISOString().replace(/[:.]/g, "-")}-${Math.floor(Math.random() * 1e6)}`;
     const sampler = options.sampler ?? defaultSampler();
+    // Read first, so that a missing source leaves no half-made study behind.
+    const warmStart = options.warmStartFrom && options.warmStartFrom.length > 0 ? await loadWarmStartSources(storage, name, options.warmStartFrom) : [];
     let record = await storage.getStudy(name);
     if (record) {
       if (!options.loadIfExists) throw new Error(`a study named "${name}" already exists (pass loadIfExists: true to resume it)`);
@@ -174,6 +183,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     const study = new Study(storage, record, sampler, options.pruner ?? new NopPruner(), ownsStorage);
     if (options.onWarning) study.onWarning = options.onWarning;
     study.constraints = constraints;
+    study.warmStart = warmStart;
     await study.refresh();
     return study;
   } catch (error) {
@@ -182,7 +192,29 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
   }
 }
 
-/** Loads an existing study by name; throws if there is none. */
+/**
+ * Reads the studies a new one warm-starts from: their complete trials with finite values. Each
+ * must exist, be single-objective and differ from the study itself.
+ */
+export async function loadWarmStartSources(storage: Storage, studyName: string, names: readonly string[]): Promise<WarmStartSource[]> {
+  const sources: WarmStartSource[] = [];
+  for (const name of new Set(names)) {
+    if (name === studyName) throw new Error(`warmStartFrom: study "${name}" cannot warm-start from itself`);
+    const record = await storage.getStudy(name);
+    if (!record) throw new StudyNotFoundError(name);
+    if (record.directions.length !== 1) throw new Error(`warmStartFrom: study "${name}" has ${record.directions.length} objectives; warm starts take single-objective studies`);
+    const { trials } = await storage.trialsSince(record.id, 0);
+    const complete = trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === 1 && Number.isFinite(t.values[0]));
+    const context = record.userAttrs.context;
+    sources.push({
+      name,
+      direction: record.directions[0]!,
+      trials: complete,
+      context: Array.isArray(context) && context.every((v) => typeof v === "number") ? (context as number[]) : null,
+    });
+  }
+  return sources;
+}
 export async function loadStudy(options: {
   name: string;
   storage?: string | Storage;
@@ -259,6 +291,9 @@ export class Study implements TrialHost {
   /** Trials `optimize` started in the same write that finished the previous one, not yet handed out by {@link ask}. */
   private readonly prefetched: FrozenTrial[] = [];
   private lastBackgroundRefresh = 0;
+  /** Earlier studies this one learns from (see {@link CreateStudyOptions.warmStartFrom}). */
+  warmStart: readonly WarmStartSource[] = [];
+  private warmStartChecked = false;
   private refreshChain: Promise<void> = Promise.resolve();
   private queuedRefresh: Promise<void> | null = null;
 
@@ -364,6 +399,7 @@ export class Study implements TrialHost {
       finished: this.finishedCache,
       userAttrs: this.record.userAttrs,
       systemAttrs: this.record.systemAttrs,
+      ...(this.warmStart.length > 0 ? { warmStart: this.warmStart } : {}),
     };
   }
 
@@ -631,8 +667,27 @@ export class Study implements TrialHost {
       frozen = await this.finishedElsewhere(trial, outcome.state, error);
     }
     this.absorb(frozen);
+    if (frozen.state === "complete") this.checkWarmStart(frozen);
     this.sampler.afterTrial?.(this.snapshot(), this.samplingView(trial), frozen.state, frozen.values);
     return frozen;
+  }
+
+  /** Once, at the first complete trial: which parameters of the source studies this study cannot use, and why. */
+  private checkWarmStart(trial: FrozenTrial): void {
+    if (this.warmStartChecked || this.warmStart.length === 0) return;
+    this.warmStartChecked = true;
+    for (const source of this.warmStart) {
+      const seen = new Map<string, Distribution>();
+      for (const t of source.trials) for (const [name, distribution] of Object.entries(t.distributions)) if (!seen.has(name)) seen.set(name, distribution);
+      const notes: string[] = [];
+      for (const [name, distribution] of seen) {
+        const own = trial.distributions[name];
+        if (own === undefined) notes.push(`"${name}" (not a parameter of this study)`);
+        else if (JSON.stringify(own) !== JSON.stringify(distribution)) notes.push(`"${name}" (its distribution ${JSON.stringify(distribution)} differs from ${JSON.stringify(own)})`);
+      }
+      if (source.trials.length === 0) this.onWarning(`warm start: study "${source.name}" has no complete trials to learn from`);
+      else if (notes.length > 0) this.onWarning(`warm start from "${source.name}": ignoring parameter(s) ${notes.join(", ")}`);
+    }
   }
 
   /**

@@ -17,6 +17,9 @@ import { SobolSequence } from "../../math/sobol.js";
 import { logExpectedImprovementFromZ, logExpectedImprovementGradientFromZ } from "../../math/special.js";
 import type { GaussianProcess } from "./model.js";
 
+/** What the acquisition search needs of a model: a GP, or an ensemble of GPs (RGPE). */
+export type Surrogate = Pick<GaussianProcess, "predict" | "predictWithGradient">;
+
 /** Variances below this (in standardised units) are treated as this, so log EI stays finite. */
 const MIN_VARIANCE = 1e-20;
 
@@ -115,7 +118,7 @@ const PERTURBATION_SCALES = [1e-3, 1e-2, 5e-2, 0.2];
  * const found = maximizeAcquisition(gp, best, { dimensions, nCandidates: 1024, nRestarts: 6, anchors, taken, seed, rng });
  */
 export function maximizeAcquisition(
-  gp: GaussianProcess,
+  gp: Surrogate,
   best: number,
   search: AcquisitionSearch,
 ): { point: Float64Array; value: number } | null {
@@ -134,16 +137,20 @@ export interface Acquisition {
 }
 
 /** log EI of one GP against the incumbent `best` (minimisation), as an {@link Acquisition}. */
-export function logExpectedImprovementAcquisition(gp: GaussianProcess, best: number): Acquisition {
-  const d = gp.data.d;
-  const meanGradient = new Float64Array(d);
-  const varianceGradient = new Float64Array(d);
+export function logExpectedImprovementAcquisition(gp: Surrogate, best: number): Acquisition {
+  // Sized on first use: a surrogate (an ensemble, say) need not say its dimension.
+  let meanGradient = new Float64Array(0);
+  let varianceGradient = new Float64Array(0);
   return {
     value(point) {
       const { mean, variance } = gp.predict(point);
       return logExpectedImprovement(mean, variance, best);
     },
     valueWithGradient(point, gradient) {
+      if (meanGradient.length !== point.length) {
+        meanGradient = new Float64Array(point.length);
+        varianceGradient = new Float64Array(point.length);
+      }
       const { mean, variance } = gp.predictWithGradient(point, meanGradient, varianceGradient);
       return logExpectedImprovementWithGradient(mean, variance, best, meanGradient, varianceGradient, gradient);
     },

@@ -40,9 +40,29 @@ import {
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 import { paretoFrontIndices, trialConstraints } from "../../analysis/index.js";
-import { type Acquisition, type DimensionKind, logExpectedImprovementAcquisition, maximizeAcquisitionFunction, pointKey, snapPoint } from "./acquisition.js";
+import {
+  type Acquisition,
+  type DimensionKind,
+  logExpectedImprovementAcquisition,
+  maximizeAcquisition,
+  maximizeAcquisitionFunction,
+  pointKey,
+  snapPoint,
+} from "./acquisition.js";
 import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels } from "./constrained.js";
 import { logExpectedHypervolumeImprovement, nonDominatedBoxes } from "./ehvi.js";
+import { ensemble, rgpeWeights } from "./rgpe.js";
+import {
+  MIN_TARGET_TRIALS_FOR_AGREEMENT,
+  concordance,
+  contextDistance,
+  fitsSpace,
+  sourceLoss,
+  transferWeights,
+  warmSources,
+  warmStartSpace,
+} from "../warm-start.js";
+import type { WarmStartSource } from "../../space/index.js";
 import {
   GaussianProcess,
   type OutputWarping,
@@ -78,6 +98,10 @@ export interface GPSamplerOptions {
    * used beyond 3 objectives).
    */
   multiObjective?: "ehvi" | "parego";
+  /** Learn from the studies a warm-started study names (RGPE; default true). */
+  warmStart?: boolean;
+  /** Warm starts: at most this many source studies enter the ensemble, the best by estimated transfer (default 3). */
+  maxWarmStartSources?: number;
 }
 
 /** System attribute where each GP trial records its fitted θ (read back as a warm start, and by `modelBeliefs`). */
@@ -85,6 +109,7 @@ export const THETA_ATTR = "gp:theta";
 const FALLBACK_ATTR = "gp:fallback";
 /** θ of every per-objective (EHVI) and per-constraint model of a trial, for the next trial's warm start. */
 const MODEL_THETAS_ATTR = "gp:modelThetas";
+const TRANSFER_ATTR = "gp:transferWeights";
 const ANCHOR_COUNT = 5;
 
 /**
@@ -114,6 +139,8 @@ export class GPSampler implements Sampler {
   private readonly searchSpace = new IntersectionSearchSpace();
   /** Last fitted θ per study and space, used only when the history carries none. */
   private readonly thetaCache = new Map<string, number[]>();
+  /** Source studies' GPs, by source, space and size. */
+  private readonly sourceModels = new Map<string, { gp: GaussianProcess; points: Float64Array[] } | null>();
 
   constructor(options: GPSamplerOptions = {}) {
     this.seed = options.seed ?? randomSeed();
@@ -126,6 +153,8 @@ export class GPSampler implements Sampler {
       constantLiar: options.constantLiar ?? true,
       fitIterations: options.fitIterations ?? 50,
       multiObjective: options.multiObjective ?? "ehvi",
+      warmStart: options.warmStart ?? true,
+      maxWarmStartSources: options.maxWarmStartSources ?? 3,
     };
     validateOptions({ ...this.options, seed: this.seed });
   }
@@ -134,6 +163,10 @@ export class GPSampler implements Sampler {
     const space: Record<string, Distribution> = {};
     for (const [name, distribution] of Object.entries(this.searchSpace.calculate(snapshot))) {
       if (!isSingleValue(distribution)) space[name] = distribution;
+    }
+    // Warm-started and without trials of its own yet: the sources say what the space is.
+    if (Object.keys(space).length === 0 && this.options.warmStart && !snapshot.trials.some((t) => t && t.state === "complete")) {
+      return warmStartSpace(warmSources(snapshot));
     }
     return space;
   }
@@ -145,8 +178,12 @@ export class GPSampler implements Sampler {
     const rng = new Rng(deriveSeed(this.seed, trial.number, "gp"));
     const observations = this.collectObservations(snapshot, encoder, trial.number);
     const nStartup = this.options.nStartupTrials ?? Math.max(2, Math.min(10, 2 * d + 1));
-    if (observations.points.length < nStartup) return this.startupPoint(encoder, trial.number);
+    const sources = snapshot.directions.length === 1 && this.options.warmStart ? warmSources(snapshot) : [];
+    if (sources.length === 0 && observations.points.length < nStartup) return this.startupPoint(encoder, trial.number);
     try {
+      const warm = sources.length > 0 ? this.transferStep(snapshot, trial, encoder, observations, sources, rng) : null;
+      if (warm) return warm;
+      if (observations.points.length < nStartup) return this.startupPoint(encoder, trial.number);
       const params = this.bayesianStep(snapshot, trial, encoder, observations, rng);
       if (params) return params;
       trial.setSystemAttr(FALLBACK_ATTR, "acquisition search found no finite point");
@@ -226,16 +263,8 @@ export class GPSampler implements Sampler {
     const y = warpObservations(observations.values, this.options.outputWarping);
     const data: TrainingData = { x, y, n, d, categorical };
 
-    const prior = defaultPrior(d, this.options.minNoise);
     const cacheKey = `${snapshot.studyId}:${encoder.names.join("\u0000")}`;
-    const warm = previousTheta(snapshot, trial.number, d) ?? this.thetaCache.get(cacheKey);
-    // The warm start usually converges in a few iterations; a fresh start from the default is
-    // paid for only while the data are few (when the likelihood surface changes fastest) and
-    // then every fifth model, to escape a stale optimum. Both depend only on the history.
-    const starts: ArrayLike<number>[] = [];
-    if (warm) starts.push(warm);
-    if (!warm || n < 20 || n % 5 === 0) starts.push(defaultTheta(d, prior));
-    const { theta } = fitHyperparameters(data, { prior, starts, maxIterations: this.options.fitIterations });
+    const theta = this.fitTheta(data, previousTheta(snapshot, trial.number, d) ?? this.thetaCache.get(cacheKey));
     const thetaList = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
     this.thetaCache.set(cacheKey, thetaList);
     trial.setSystemAttr(THETA_ATTR, thetaList as JsonValue);
@@ -323,6 +352,119 @@ export class GPSampler implements Sampler {
       nCandidates: this.options.nCandidates,
       nRestarts: this.options.nRestarts,
       anchors: frontOf(observations, feasible).slice(0, 2 * ANCHOR_COUNT).map((j) => observations.points[j]!),
+      taken,
+      seed: deriveSeed(this.seed, trial.number, "candidates"),
+      rng,
+    });
+    if (!found || !found.point.every(Number.isFinite)) return null;
+    return decodePoint(found.point, encoder);
+  }
+
+  /**
+   * MAP hyperparameters. The warm start usually converges in a few iterations; a fresh start from
+   * the default is paid for only while the data are few (when the likelihood surface changes
+   * fastest) and then every fifth model, to escape a stale optimum. Both depend only on the history.
+   */
+  private fitTheta(data: TrainingData, warm: ArrayLike<number> | undefined): Float64Array {
+    const prior = defaultPrior(data.d, this.options.minNoise);
+    const starts: ArrayLike<number>[] = [];
+    if (warm) starts.push(warm);
+    if (!warm || data.n < 20 || data.n % 5 === 0) starts.push(defaultTheta(data.d, prior));
+    return fitHyperparameters(data, { prior, starts, maxIterations: this.options.fitIterations }).theta;
+  }
+
+  /** A source study's own GP on the space, fitted once per source, space and size (a function of the source's trials alone). */
+  private sourceModel(source: WarmStartSource, encoder: SpaceEncoder, categorical: Uint8Array): { gp: GaussianProcess; points: Float64Array[] } | null {
+    const key = `${source.name}\u0001${encoder.names.join("\u0000")}\u0001${source.trials.length}`;
+    const cached = this.sourceModels.get(key);
+    if (cached !== undefined) return cached;
+    const points: Float64Array[] = [];
+    const losses: number[] = [];
+    for (const trial of source.trials) {
+      if (!fitsSpace(trial, encoder.names, encoder.distributions)) continue;
+      const point = encodeTrial(trial, encoder);
+      if (!point) continue;
+      points.push(point);
+      losses.push(sourceLoss(source.direction, trial));
+    }
+    let model: { gp: GaussianProcess; points: Float64Array[] } | null = null;
+    if (points.length >= 3) {
+      const d = encoder.dimension;
+      const x = new Float64Array(points.length * d);
+      points.forEach((p, j) => x.set(p, j * d));
+      const data: TrainingData = { x, y: warpObservations(losses, this.options.outputWarping), n: points.length, d, categorical };
+      model = { gp: new GaussianProcess(data, parametersFromTheta(this.fitTheta(data, undefined), d)), points };
+    }
+    this.sourceModels.set(key, model);
+    return model;
+  }
+
+  /**
+   * A warm-started step: RGPE (see `rgpe.ts`) over the GPs of the source studies that MBTL-style
+   * selection keeps (`warm-start.ts`) and, once it has two trials, this study's own GP; then log EI
+   * on the ensemble, from the first trial on.
+   */
+  private transferStep(
+    snapshot: StudySnapshot,
+    trial: SamplingTrial,
+    encoder: SpaceEncoder,
+    observations: { points: Float64Array[]; values: number[]; running: Float64Array[] },
+    sources: readonly WarmStartSource[],
+    rng: Rng,
+  ): Record<string, ParamValue> | null {
+    const d = encoder.dimension;
+    const dimensions = dimensionKinds(encoder);
+    const categorical = new Uint8Array(d);
+    for (let i = 0; i < d; i++) categorical[i] = dimensions[i]!.type === "categorical" ? 1 : 0;
+    const usable = sources.map((source) => ({ source, model: this.sourceModel(source, encoder, categorical) })).filter((s) => s.model !== null);
+    if (usable.length === 0) return null;
+    const n = observations.points.length;
+    const y = warpObservations(observations.values, this.options.outputWarping);
+    // MBTL-style choice of sources: by how their means order this study's trials, else by context distance.
+    const selection = transferWeights(
+      usable.map(({ source, model }) => ({
+        concordance: n >= MIN_TARGET_TRIALS_FOR_AGREEMENT ? concordance(observations.points.map((p) => model!.gp.predict(p).mean), y) : null,
+        observations: n,
+        contextDistance: contextDistance(source, snapshot),
+      })),
+      this.options.maxWarmStartSources,
+    );
+    const chosen = usable.filter((_, i) => selection[i]! > 0);
+    const models = chosen.map(({ model }) => model!.gp);
+    let weights: number[];
+    if (n >= 2) {
+      const x = new Float64Array(n * d);
+      observations.points.forEach((p, j) => x.set(p, j * d));
+      const data: TrainingData = { x, y, n, d, categorical };
+      const cacheKey = `${snapshot.studyId}:${encoder.names.join("\u0000")}`;
+      const theta = this.fitTheta(data, previousTheta(snapshot, trial.number, d) ?? this.thetaCache.get(cacheKey));
+      const thetaList = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
+      this.thetaCache.set(cacheKey, thetaList);
+      trial.setSystemAttr(THETA_ATTR, thetaList as JsonValue);
+      const target = new GaussianProcess(data, parametersFromTheta(theta, d));
+      weights = models.length > 0 ? rgpeWeights(models, target, observations.points, y, new Rng(deriveSeed(this.seed, trial.number, "rgpe"))) : [1];
+      models.push(target);
+    } else {
+      // Too few trials of its own to rank anything: the chosen sources share the model.
+      if (models.length === 0) return null;
+      const total = chosen.reduce((sum, _, i) => sum + selection[usable.indexOf(chosen[i]!)]!, 0);
+      weights = chosen.map((c) => selection[usable.indexOf(c)]! / total);
+    }
+    trial.setSystemAttr(TRANSFER_ATTR, Object.fromEntries([...chosen.map((c, i) => [c.source.name, weights[i]!]), ["(this study)", n >= 2 ? weights[weights.length - 1]! : 0]]) as JsonValue);
+    const surrogate = ensemble(models, weights);
+    // The incumbent in the ensemble's units: its mean at this study's points, or at the sources' when it has none.
+    const reference = n > 0 ? observations.points : chosen.flatMap((c) => c.model!.points);
+    let best = Infinity;
+    for (const p of reference) best = Math.min(best, surrogate.predict(p).mean);
+    const taken = new Set<string>();
+    for (const p of observations.points) taken.add(pointKey(p));
+    for (const p of observations.running) taken.add(pointKey(p));
+    const anchors = [...reference].sort((a, b) => surrogate.predict(a).mean - surrogate.predict(b).mean).slice(0, ANCHOR_COUNT);
+    const found = maximizeAcquisition(surrogate, best, {
+      dimensions,
+      nCandidates: this.options.nCandidates,
+      nRestarts: this.options.nRestarts,
+      anchors,
       taken,
       seed: deriveSeed(this.seed, trial.number, "candidates"),
       rng,

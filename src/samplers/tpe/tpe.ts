@@ -4,6 +4,18 @@ import { type RawOptions, SEED_OPTION, defineOptions, distributionsEqual, parseO
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 import { ConstraintDensities, logRelativeRatio } from "./constraints.js";
+import {
+  MIN_TARGET_TRIALS_FOR_AGREEMENT,
+  concordance,
+  contextDistance,
+  fitsSpace,
+  kernelRegression,
+  sourceLoss,
+  transferWeights,
+  warmSources,
+  warmStartSpace,
+} from "../warm-start.js";
+import type { WarmStartSource } from "../../space/index.js";
 import { type Dimension, decodeCoordinate, encodeCoordinate, makeDimension } from "./dimension.js";
 import { BELOW, type Column, RowMatrix, type Split, TrialHistory } from "./history.js";
 import {
@@ -96,6 +108,15 @@ export interface TPESamplerOptions {
   densityJacobian?: boolean;
   /** Bandwidths of the multivariate kernel: `"scott"` (Optuna, BOHB) or `"neighbour"` (Bergstra's rule per dimension). */
   multivariateBandwidth?: "scott" | "neighbour";
+  /**
+   * Warm starts: how many observations' worth of weight a fully trusted source study adds to l(x)
+   * (its best trials) and, in the same proportion, to g(x) (the rest). The target's own trials
+   * soon outweigh it (default 2, chosen among 2, 5, 10 and 20 on the dev functions of
+   * `bench:warmstart`).
+   */
+  warmStartWeight?: number;
+  /** Warm starts: at most this many source studies are used at once, the best by estimated transfer (default 3). */
+  maxWarmStartSources?: number;
 }
 
 /**
@@ -108,7 +129,17 @@ export function linearGamma(beta: number): (n: number) => number {
   return (n) => Math.ceil(beta * n);
 }
 
-type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset">>;
+type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "maxWarmStartSources">>;
+
+/** Source observations added to l(x) and g(x), row-major like the target's. */
+interface TransferKernels {
+  readonly below: Float64Array;
+  readonly belowWeights: Float64Array;
+  readonly belowCount: number;
+  readonly above: Float64Array;
+  readonly aboveWeights: Float64Array;
+  readonly aboveCount: number;
+}
 
 const OPTUNA_PRESET: ResolvedOptions = {
   nStartupTrials: 10,
@@ -218,6 +249,8 @@ export class TPESampler implements Sampler {
   readonly group: boolean;
   readonly constantLiar: boolean;
   readonly weighting: "recency" | "uniform" | "ei";
+  readonly warmStartWeight: number;
+  readonly maxWarmStartSources: number;
   private readonly parzen: ParzenOptions;
   private eiCache: { split: Split; weights: Float64Array | null } | null = null;
   private readonly gamma: (n: number) => number;
@@ -269,6 +302,12 @@ export class TPESampler implements Sampler {
     this.gamma = o.gamma;
     this.weights = o.weights;
     this.weighting = o.weighting;
+    this.warmStartWeight = options.warmStartWeight ?? 2;
+    this.maxWarmStartSources = options.maxWarmStartSources ?? 3;
+    if (!(this.warmStartWeight >= 0 && Number.isFinite(this.warmStartWeight))) throw new RangeError(`warmStartWeight must be a non-negative number, got ${this.warmStartWeight}`);
+    if (!Number.isInteger(this.maxWarmStartSources) || this.maxWarmStartSources < 1) {
+      throw new RangeError(`maxWarmStartSources must be a positive integer, got ${this.maxWarmStartSources}`);
+    }
     this.parzen = {
       priorWeight: o.priorWeight,
       considerMagicClip: o.considerMagicClip,
@@ -304,11 +343,14 @@ export class TPESampler implements Sampler {
   }
 
   inferRelativeSpace(snapshot: StudySnapshot): SearchSpace {
-    if (!this.multivariate && !snapshot.finished.some(hasConstraints)) return {};
+    const warm = this.warmStartWeight > 0 ? warmSources(snapshot) : [];
+    if (!this.multivariate && warm.length === 0 && !snapshot.finished.some(hasConstraints)) return {};
     this.history.sync(snapshot);
-    if (this.history.rows.length < Math.max(this.nStartupTrials, 1)) return {};
+    // Warm-started, the model is used from the first trial; its space comes from the sources until the study has trials of its own.
+    if (warm.length > 0 && this.history.rows.length === 0) return warmStartSpace(warm);
+    if (warm.length === 0 && this.history.rows.length < Math.max(this.nStartupTrials, 1)) return {};
     const space: Record<string, Distribution> = {};
-    if (this.group) {
+    if (this.group && warm.length === 0) {
       for (const group of this.history.parameterGroups()) {
         for (const [name, distribution] of group) if (!this.dimension(distribution).single) space[name] = distribution;
       }
@@ -325,11 +367,12 @@ export class TPESampler implements Sampler {
     if (names.length === 0) return {};
     this.history.sync(snapshot);
     const n = this.history.rows.length;
-    if (n < Math.max(this.nStartupTrials, 1)) return {};
+    const warm = this.warmStartWeight > 0 ? warmSources(snapshot) : [];
+    if (n < Math.max(this.nStartupTrials, 1) && warm.length === 0) return {};
     const split = this.history.split(this.belowCount(n));
     const running = this.constantLiar ? this.history.runningTrials(snapshot, trial.number) : [];
     const groups: string[][] = [];
-    if (this.group) {
+    if (this.group && warm.length === 0) {
       for (const group of this.history.parameterGroups()) {
         const members = [...group.keys()].filter((name) => space[name] !== undefined).sort();
         if (members.length > 0) groups.push(members);
@@ -339,7 +382,8 @@ export class TPESampler implements Sampler {
     }
     const params: Record<string, ParamValue> = {};
     for (const members of groups) {
-      Object.assign(params, this.sampleJoint(trial, members.map((name) => [name, space[name]!] as const), split, running));
+      const pairs = members.map((name) => [name, space[name]!] as const);
+      Object.assign(params, this.sampleJoint(trial, pairs, split, running, warm.length > 0 ? { snapshot, sources: warm } : null));
     }
     return params;
   }
@@ -562,6 +606,84 @@ export class TPESampler implements Sampler {
     return best;
   }
 
+  /**
+   * Warm start as a down-weighted prior on both densities: each source's trials that fit the group
+   * are split by the source's own γ into its best (added to l) and the rest (added to g), each
+   * observation weighing warmStartWeight · w / |best|, where w is the source's MBTL-style transfer
+   * weight (see `warm-start.ts`): a fully trusted source counts as `warmStartWeight` observations in
+   * l(x), so the target's own trials soon dominate, and a source that orders the target's trials no
+   * better than chance drops out.
+   */
+  private transferKernels(
+    snapshot: StudySnapshot,
+    sources: readonly WarmStartSource[],
+    members: readonly (readonly [string, Distribution])[],
+    dimensions: readonly Dimension[],
+    values: Float64Array,
+    complete: Uint8Array,
+  ): TransferKernels {
+    const d = members.length;
+    const names = members.map(([name]) => name);
+    const distributions = members.map(([, distribution]) => distribution);
+    const encoded = sources.map((source) => {
+      const points: Float64Array[] = [];
+      const losses: number[] = [];
+      for (const trial of source.trials) {
+        if (!fitsSpace(trial, names, distributions)) continue;
+        const point = new Float64Array(d);
+        for (let k = 0; k < d; k++) point[k] = encodeCoordinate(dimensions[k]!, trial.params[names[k]!]!);
+        if (point.some(Number.isNaN)) continue;
+        points.push(point);
+        losses.push(sourceLoss(source.direction, trial));
+      }
+      return { points, losses };
+    });
+    // The target's complete trials, to judge each source by how it orders them.
+    const rows = this.history.rows;
+    const targetPoints: Float64Array[] = [];
+    const targetLosses: number[] = [];
+    for (let row = 0; row < rows.length; row++) {
+      if (complete[row] === 0 || rows[row]!.trial.state !== "complete") continue;
+      targetPoints.push(values.subarray(row * d, row * d + d));
+      targetLosses.push(rows[row]!.loss);
+    }
+    const bandwidth = 0.15 * Math.sqrt(d);
+    const weights = transferWeights(
+      encoded.map(({ points, losses }, s) => ({
+        concordance:
+          targetPoints.length >= MIN_TARGET_TRIALS_FOR_AGREEMENT && points.length > 0
+            ? concordance(targetPoints.map((p) => kernelRegression(points, losses, p, bandwidth)), targetLosses)
+            : null,
+        observations: targetPoints.length,
+        contextDistance: contextDistance(sources[s]!, snapshot),
+      })),
+      this.maxWarmStartSources,
+    );
+    const below: number[] = [];
+    const belowWeights: number[] = [];
+    const above: number[] = [];
+    const aboveWeights: number[] = [];
+    encoded.forEach(({ points, losses }, s) => {
+      if (weights[s]! <= 0 || points.length === 0) return;
+      const order = points.map((_, j) => j).sort((a, b) => losses[a]! - losses[b]! || a - b);
+      const best = Math.min(points.length, Math.max(1, Math.floor(this.gamma(points.length))));
+      const weight = (this.warmStartWeight * weights[s]!) / best;
+      order.forEach((j, rank) => {
+        const into = rank < best ? below : above;
+        (rank < best ? belowWeights : aboveWeights).push(weight);
+        for (let k = 0; k < d; k++) into.push(points[j]![k]!);
+      });
+    });
+    return {
+      below: Float64Array.from(below),
+      belowWeights: Float64Array.from(belowWeights),
+      belowCount: belowWeights.length,
+      above: Float64Array.from(above),
+      aboveWeights: Float64Array.from(aboveWeights),
+      aboveCount: aboveWeights.length,
+    };
+  }
+
   /** The row matrix of a joint group, kept between trials; a new one when the history started over. */
   private rowMatrix(members: readonly (readonly [string, Distribution])[], columns: readonly Column[]): RowMatrix {
     const key = groupKey(members);
@@ -578,6 +700,7 @@ export class TPESampler implements Sampler {
     members: readonly (readonly [string, Distribution])[],
     split: Split,
     running: readonly FrozenTrial[],
+    warm: { snapshot: StudySnapshot; sources: readonly WarmStartSource[] } | null = null,
   ): Record<string, ParamValue> {
     const history = this.history;
     const rows = history.rows;
@@ -681,8 +804,28 @@ export class TPESampler implements Sampler {
         if (withAbove) aboveWalk.finish();
       }
     }
-    this.jointBelow.build(dimensions, belowObservations, belowWeights, belowCount, this.parzen, belowSigmas, belowRows);
-    this.jointAbove.build(dimensions, aboveObservations, aboveWeights, aboveCount, this.parzen, aboveSigmas, aboveEntries);
+    const transfer = warm ? this.transferKernels(warm.snapshot, warm.sources, members, dimensions, values, complete) : null;
+    if (transfer && (transfer.belowCount > 0 || transfer.aboveCount > 0)) {
+      // Source kernels join the target's; bandwidths are then found over both sets by sorting.
+      const merge = (own: Float64Array, ownWeights: Float64Array, count: number, extra: Float64Array, extraWeights: Float64Array, extraCount: number, keys: Int32Array) => {
+        const observations = new Float64Array((count + extraCount) * d);
+        observations.set(own.subarray(0, count * d));
+        observations.set(extra.subarray(0, extraCount * d), count * d);
+        const weights = new Float64Array(count + extraCount);
+        weights.set(ownWeights.subarray(0, count));
+        weights.set(extraWeights.subarray(0, extraCount), count);
+        const allKeys = new Int32Array(count + extraCount).fill(-1);
+        allKeys.set(keys.subarray(0, count));
+        return { observations, weights, keys: allKeys, count: count + extraCount };
+      };
+      const b = merge(belowObservations, belowWeights, belowCount, transfer.below, transfer.belowWeights, transfer.belowCount, belowRows);
+      const a = merge(aboveObservations, aboveWeights, aboveCount, transfer.above, transfer.aboveWeights, transfer.aboveCount, aboveEntries);
+      this.jointBelow.build(dimensions, b.observations, b.weights, b.count, this.parzen, null, b.keys);
+      this.jointAbove.build(dimensions, a.observations, a.weights, a.count, this.parzen, null, a.keys);
+    } else {
+      this.jointBelow.build(dimensions, belowObservations, belowWeights, belowCount, this.parzen, belowSigmas, belowRows);
+      this.jointAbove.build(dimensions, aboveObservations, aboveWeights, aboveCount, this.parzen, aboveSigmas, aboveEntries);
+    }
     const rng = relativeRng(this.seed, trial.number, members);
     const size = this.nEiCandidates;
     const factors = ConstraintDensities.applies(rows)
@@ -750,6 +893,8 @@ export const TPE_OPTIONS = defineOptions({
   densityJacobian: { kind: "boolean", default: W.densityJacobian, description: `score kernels as proper densities (optuna preset: ${O.densityJacobian})` },
   multivariateBandwidth: { kind: "enum", values: ["scott", "neighbour"], default: W.multivariateBandwidth, description: `bandwidth rule of the joint kernel (optuna preset: ${O.multivariateBandwidth})` },
   gammaBeta: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: 0.15, description: "the best ceil(beta n) observations form l(x) (optuna preset: Optuna's default gamma)" },
+  warmStartWeight: { kind: "number", min: 0, default: 2, description: "warm starts: observations' worth of weight a trusted source study adds to l(x)" },
+  maxWarmStartSources: { kind: "integer", min: 1, default: 3, description: "warm starts: at most this many source studies at once" },
 });
 
 /**

@@ -1,0 +1,166 @@
+/**
+ * `sextant priors` (scaling-law starting points) and `sextant online` (online tuners kept in
+ * storage, usable from any language: one process per choose/observe, or through `sextant serve`).
+ */
+import { type BanditAlgorithm, type OnlineTuner, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
+import { llmPrior, llmPriorSpace } from "../priors/index.js";
+import { openStorage } from "../storage/index.js";
+import { UsageError } from "./errors.js";
+import { renderTable } from "./format.js";
+import { storageUrl } from "./inspect.js";
+import type { Io } from "./io.js";
+
+export interface PriorsFlags {
+  params?: string;
+  tokens?: string;
+  sequenceLength?: string;
+  decades?: string;
+  json?: boolean;
+}
+
+function positiveNumber(flag: string, text: string | undefined): number {
+  if (text === undefined) throw new UsageError(`${flag} is required`);
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number (e.g. 1e9), got "${text}"`);
+  return n;
+}
+
+function numberList(flag: string, text: string): number[] {
+  const values = text.split(",").map((part) => Number(part));
+  if (text.trim() === "" || values.some((v) => !Number.isFinite(v))) throw new UsageError(`${flag} must be comma-separated numbers, got "${text}"`);
+  return values;
+}
+
+/** `sextant priors llm`: the Step Law's learning rate and batch size, with the formula, its source and a centred space. */
+export async function priorsCommand(kind: string, flags: PriorsFlags, io: Io): Promise<number> {
+  if (kind !== "llm") throw new UsageError(`unknown prior "${kind}"; available: llm`);
+  const params = positiveNumber("--params", flags.params);
+  const tokens = positiveNumber("--tokens", flags.tokens);
+  const sequenceLength = flags.sequenceLength === undefined ? undefined : positiveNumber("--sequence-length", flags.sequenceLength);
+  if (sequenceLength !== undefined && !Number.isInteger(sequenceLength)) throw new UsageError(`--sequence-length must be an integer, got "${flags.sequenceLength}"`);
+  const decades = flags.decades === undefined ? 1 : positiveNumber("--decades", flags.decades);
+  const prior = llmPrior({ params, tokens, ...(sequenceLength === undefined ? {} : { sequenceLength }) });
+  const start = llmPriorSpace(prior, { decades });
+  if (flags.json) {
+    io.out(JSON.stringify({ ...prior, space: start.space, first: start.first }, null, 2));
+    return 0;
+  }
+  const lr = start.space.lr!;
+  const batch = start.space.batch_size!;
+  const unit = prior.batchSizeSequences === null ? "tokens" : `sequences of ${sequenceLength}`;
+  io.out(
+    renderTable(
+      ["quantity", "prediction"],
+      [
+        ["learning rate", prior.learningRate.toPrecision(4)],
+        ["batch size (tokens)", Math.round(prior.batchSizeTokens).toString()],
+        ...(prior.batchSizeSequences === null ? [] : [["batch size (sequences)", String(prior.batchSizeSequences)]]),
+      ],
+      80,
+    ),
+  );
+  io.out("");
+  io.out(`formula: ${prior.formula}  (N = ${params} non-embedding parameters, D = ${tokens} tokens)`);
+  io.out(`source:  ${prior.source}`);
+  io.out("");
+  io.out(`a search space ${decades} decade(s) wide centred on it (batch size in ${unit}); enqueue the prediction as the first trial:`);
+  io.out(`  --param lr=float:${lr.low.toPrecision(4)}:${lr.high.toPrecision(4)}:log --param batch_size=int:${batch.low}:${batch.high}:log`);
+  return 0;
+}
+
+export interface OnlineFlags {
+  storage?: string;
+  low?: string;
+  high?: string;
+  arms?: string;
+  log?: boolean;
+  algorithm?: string;
+  seed?: string;
+  costScale?: string;
+  contextLow?: string;
+  contextHigh?: string;
+  degree?: string;
+  context?: string;
+  json?: boolean;
+}
+
+async function withTuner<T>(name: string, flags: OnlineFlags, body: (tuner: OnlineTuner) => Promise<T>): Promise<T> {
+  const storage = await openStorage(storageUrl(flags.storage));
+  try {
+    const tuner = await loadOnlineTuner({ name, storage });
+    return await body(tuner);
+  } catch (error) {
+    if (error instanceof Error && /^no online tuner named/.test(error.message)) throw new UsageError(`${error.message}; create it with "sextant online create ${name} --low L --high H"`);
+    throw error;
+  } finally {
+    await storage.close();
+  }
+}
+
+function printStats(tuner: OnlineTuner, io: Io, json: boolean | undefined): void {
+  const stats = tuner.stats();
+  if (json) {
+    io.out(JSON.stringify(stats, null, 2));
+    return;
+  }
+  io.out(`tuner ${stats.name}: ${stats.algorithm}, ${stats.rounds} cost(s) observed${stats.pending === null ? "" : `, waiting for the cost of ${stats.pending}`}`);
+  io.out(renderTable(["value", "probability"], stats.values.map((v, i) => [String(v), stats.probabilities[i]!.toFixed(4)])));
+}
+
+/** `sextant online create|choose|observe|show NAME`. */
+export async function onlineCommand(action: string, name: string, rest: string[], flags: OnlineFlags, io: Io): Promise<number> {
+  if (action === "create") {
+    const contextGiven = flags.contextLow !== undefined || flags.contextHigh !== undefined;
+    if (contextGiven && (flags.contextLow === undefined || flags.contextHigh === undefined)) throw new UsageError("give both --context-low and --context-high");
+    const storage = await openStorage(storageUrl(flags.storage));
+    try {
+      const tuner = await createOnlineTuner({
+        name,
+        storage,
+        parameter: {
+          low: Number(flags.low ?? Number.NaN),
+          high: Number(flags.high ?? Number.NaN),
+          log: flags.log === true,
+          ...(flags.arms === undefined ? {} : { arms: Number(flags.arms) }),
+        },
+        ...(flags.algorithm === undefined ? {} : { algorithm: flags.algorithm as BanditAlgorithm }),
+        ...(flags.seed === undefined ? {} : { seed: Number(flags.seed) }),
+        ...(flags.costScale === undefined ? {} : { costScale: Number(flags.costScale) }),
+        ...(contextGiven
+          ? {
+              context: {
+                low: numberList("--context-low", flags.contextLow!),
+                high: numberList("--context-high", flags.contextHigh!),
+                ...(flags.degree === undefined ? {} : { degree: Number(flags.degree) }),
+              },
+            }
+          : {}),
+      });
+      printStats(tuner, io, flags.json);
+    } finally {
+      await storage.close();
+    }
+    return 0;
+  }
+  if (action === "choose") {
+    const context = flags.context === undefined ? undefined : numberList("--context", flags.context);
+    const value = await withTuner(name, flags, (tuner) => tuner.choose(context));
+    io.out(flags.json ? JSON.stringify({ value }) : String(value));
+    return 0;
+  }
+  if (action === "observe") {
+    if (rest.length !== 1) throw new UsageError("usage: sextant online observe NAME COST");
+    const cost = Number(rest[0]);
+    if (rest[0]!.trim() === "" || !Number.isFinite(cost)) throw new UsageError(`COST must be a number, got "${rest[0]}"`);
+    await withTuner(name, flags, async (tuner) => {
+      await tuner.observe(cost);
+      if (flags.json) io.out(JSON.stringify({ rounds: tuner.rounds }));
+    });
+    return 0;
+  }
+  if (action === "show") {
+    await withTuner(name, flags, async (tuner) => printStats(tuner, io, flags.json));
+    return 0;
+  }
+  throw new UsageError(`unknown action "${action}"; use create, choose, observe or show`);
+}

@@ -1,0 +1,244 @@
+/**
+ * Adversarial and contextual bandits over a discretized parameter range, as used by Khodak, Chow,
+ * Balcan and Talwalkar (2024, "Learning to Relax: Setting Solver Parameters Across a Sequence of
+ * Linear System Instances", ICLR) to pick the SOR relaxation ω for each system of a sequence from
+ * the iteration counts alone.
+ *
+ * The setting: instances arrive one at a time; before solving instance t we pick one of K arms
+ * (the points of a grid over the parameter's range) and afterwards see only the cost of the arm we
+ * picked (bandit feedback), scaled into [0, 1]. No extra evaluation is ever made.
+ *
+ * Non-contextual algorithms compete with the best fixed arm in hindsight:
+ * - **Tsallis-INF** (Zimmert and Seldin 2021, "Tsallis-INF: An Optimal Algorithm for Stochastic and
+ *   Adversarial Bandits", JMLR), the algorithm of the paper: follow-the-regularized-leader with the
+ *   1/2-Tsallis entropy over importance-weighted cumulative losses L̂. The play distribution is
+ *   wᵢ = 4 / (η_t (L̂ᵢ − x))², x the normalizer that makes the weights sum to 1, η_t = 2/√t. Its
+ *   expected regret against the best fixed arm is at most 4√(KT) + 1 on any (adversarial) sequence,
+ *   and logarithmic in T on stochastic ones. Losses are estimated with the reduced-variance
+ *   estimator ℓ̂ᵢ = 1[Iₜ = i](ℓₜ − ½)/wᵢ + ½ of the same paper.
+ * - **Exp3** (Auer, Cesa-Bianchi, Freund and Schapire 2002), the classic exponential-weights
+ *   bandit, with the anytime rate η_t = √(2 ln K / (K t)): regret O(√(T K ln K)).
+ * Khodak et al. show that SOR's iteration count is bounded by a surrogate that is Lipschitz in ω
+ * away from ω = 2, so the regret of a grid of K points against the best ω of the whole range adds a
+ * discretization term that shrinks with K; with K chosen for T, the total regret is sublinear in T,
+ * i.e. the average cost per instance approaches that of the best fixed ω.
+ *
+ * The contextual algorithm competes with the best *policy* mapping an instance's features to a
+ * parameter — for SOR with diagonal shifts A + cₜI, the instance-optimal ω(cₜ):
+ * - **ChebCB** (Khodak et al. 2024, §4): SquareCB (Foster and Rakhlin 2020, "Beyond UCB: Optimal and
+ *   Efficient Contextual Bandits with Regression Oracles") with, per arm, an online ridge
+ *   regression of the cost on Chebyshev polynomials of the context. Each round predicts every arm's
+ *   cost ŷ, finds the best b, and plays by inverse gap weighting: pₐ = 1 / (K + γ_t (ŷₐ − ŷ_b)) for
+ *   a ≠ b, the rest on b, γ_t = γ₀√(K t). SquareCB's regret against the best policy in the class is
+ *   O(√(K T · Reg_oracle)); with the smooth dependence of cost on the context that the paper proves
+ *   for SOR, a low-degree Chebyshev fit approximates the policy class, so the contextual tuner
+ *   approaches the instance-optimal cost as T grows.
+ *
+ * Everything here is a pure function of a JSON-serializable state and a seeded RNG, so a tuner can
+ * be stopped, saved and resumed with the same future choices.
+ */
+import { cholesky, choleskySolve } from "../math/linalg.js";
+import { Rng, deriveSeed } from "../math/rng.js";
+
+/** The algorithms a tuner can run. */
+export type BanditAlgorithm = "tsallis-inf" | "exp3" | "chebcb";
+
+export const BANDIT_ALGORITHMS: readonly BanditAlgorithm[] = ["tsallis-inf", "exp3", "chebcb"];
+
+/** A choice waiting for its cost. */
+export interface PendingChoice {
+  readonly arm: number;
+  readonly probability: number;
+  /** The context's feature vector (contextual algorithms only). */
+  readonly features: number[] | null;
+}
+
+/** Everything a bandit remembers; plain JSON so storage can keep it. */
+export interface BanditState {
+  /** Costs observed so far. */
+  rounds: number;
+  /** Importance-weighted cumulative loss estimates per arm (Tsallis-INF, Exp3). */
+  losses: number[];
+  /** Per arm, the ridge regression's Gram matrix (p×p, row-major) and moment vector (ChebCB). */
+  gram: number[][] | null;
+  moment: number[][] | null;
+  pending: PendingChoice | null;
+}
+
+/** Settings that shape a bandit; fixed for its life. */
+export interface BanditConfig {
+  readonly algorithm: BanditAlgorithm;
+  readonly arms: number;
+  readonly seed: number;
+  /** ChebCB: dimensions of the context. */
+  readonly contextDimensions: number;
+  /** ChebCB: degree of the Chebyshev polynomials per context dimension. */
+  readonly degree: number;
+  /** ChebCB: γ₀ of the exploration schedule γ_t = γ₀√(K t). */
+  readonly exploration: number;
+  /** ChebCB: ridge penalty. */
+  readonly ridge: number;
+  /** Tsallis-INF and Exp3: a multiplier of the learning rate η_t (1 is the papers' worst-case rate). */
+  readonly learningRate: number;
+}
+
+export function initialState(config: BanditConfig): BanditState {
+  const p = featureCount(config);
+  const contextual = config.algorithm === "chebcb";
+  return {
+    rounds: 0,
+    losses: new Array<number>(config.arms).fill(0),
+    gram: contextual ? Array.from({ length: config.arms }, () => identity(p, config.ridge)) : null,
+    moment: contextual ? Array.from({ length: config.arms }, () => new Array<number>(p).fill(0)) : null,
+    pending: null,
+  };
+}
+
+/** Number of regression features: a constant plus `degree` Chebyshev terms per context dimension. */
+export function featureCount(config: Pick<BanditConfig, "contextDimensions" | "degree">): number {
+  return 1 + config.contextDimensions * config.degree;
+}
+
+/**
+ * Chebyshev features of a context already scaled to [−1, 1]: 1, then T₁(z)…T_m(z) of every
+ * coordinate (T₀ = 1, T₁ = z, T_{k+1} = 2zT_k − T_{k−1}). Coordinates outside are clamped.
+ */
+export function chebyshevFeatures(scaled: readonly number[], degree: number): number[] {
+  const features = [1];
+  for (const raw of scaled) {
+    const z = Math.max(-1, Math.min(1, raw));
+    let previous = 1;
+    let current = z;
+    for (let k = 1; k <= degree; k++) {
+      features.push(current);
+      const next = 2 * z * current - previous;
+      previous = current;
+      current = next;
+    }
+  }
+  return features;
+}
+
+/** The play distribution for the next round. */
+export function playDistribution(config: BanditConfig, state: BanditState, features: number[] | null): Float64Array {
+  const t = state.rounds + 1;
+  const rate = config.learningRate;
+  if (config.algorithm === "tsallis-inf") return tsallisWeights(state.losses, (rate * 2) / Math.sqrt(t));
+  if (config.algorithm === "exp3") return exponentialWeights(state.losses, rate * Math.sqrt((2 * Math.log(config.arms)) / (config.arms * t)));
+  if (!features) throw new Error("the chebcb algorithm needs a context on every choice");
+  return inverseGapWeights(predictCosts(state, features), config.exploration * Math.sqrt(config.arms * t));
+}
+
+/**
+ * Draws this round's arm. The draw's stream depends only on the seed and the round number, so a
+ * restored tuner makes the same choice the original would have.
+ */
+export function drawArm(config: BanditConfig, state: BanditState, features: number[] | null): PendingChoice {
+  const probabilities = playDistribution(config, state, features);
+  const rng = new Rng(deriveSeed(config.seed, state.rounds, "online"));
+  const u = rng.uniform();
+  let arm = probabilities.length - 1;
+  let cumulative = 0;
+  for (let i = 0; i < probabilities.length; i++) {
+    cumulative += probabilities[i]!;
+    if (u < cumulative) {
+      arm = i;
+      break;
+    }
+  }
+  return { arm, probability: probabilities[arm]!, features };
+}
+
+/** Takes in the pending choice's loss (already scaled into [0, 1]) and returns the new state. */
+export function update(config: BanditConfig, state: BanditState, loss: number): BanditState {
+  const pending = state.pending;
+  if (!pending) throw new Error("observe() without a pending choice: call choose() first");
+  const losses = [...state.losses];
+  let gram = state.gram;
+  let moment = state.moment;
+  if (config.algorithm === "tsallis-inf") {
+    losses[pending.arm] = losses[pending.arm]! + (loss - 0.5) / pending.probability;
+  } else if (config.algorithm === "exp3") {
+    losses[pending.arm] = losses[pending.arm]! + loss / pending.probability;
+  } else {
+    // The regression oracle sees only the played arm's cost, unweighted, as in SquareCB.
+    const x = pending.features!;
+    const p = x.length;
+    gram = state.gram!.map((g, a) => (a === pending.arm ? g.map((v, k) => v + x[Math.floor(k / p)]! * x[k % p]!) : g));
+    moment = state.moment!.map((m, a) => (a === pending.arm ? m.map((v, k) => v + x[k]! * loss) : m));
+  }
+  return { rounds: state.rounds + 1, losses, gram, moment, pending: null };
+}
+
+/** Predicted cost of every arm at a context (ridge regression per arm). */
+export function predictCosts(state: BanditState, features: readonly number[]): Float64Array {
+  const arms = state.gram!.length;
+  const out = new Float64Array(arms);
+  for (let a = 0; a < arms; a++) {
+    const p = features.length;
+    const theta = choleskySolve(cholesky(state.gram![a]!, p), p, state.moment![a]!);
+    let y = 0;
+    for (let k = 0; k < theta.length; k++) y += theta[k]! * features[k]!;
+    out[a] = y;
+  }
+  return out;
+}
+
+/**
+ * Tsallis-INF's weights for α = 1/2: wᵢ = 4/(η(L̂ᵢ − x))² with Σwᵢ = 1. Starting from
+ * x = min L̂ − 2/η (where the leading weight alone is 1, so the sum is at least 1), Newton's method
+ * on the convex decreasing sum moves x down monotonically to the root (Zimmert and Seldin, Alg. 2).
+ */
+export function tsallisWeights(losses: readonly number[], eta: number): Float64Array {
+  const k = losses.length;
+  const weights = new Float64Array(k);
+  let x = Math.min(...losses) - 2 / eta;
+  for (let iteration = 0; iteration < 100; iteration++) {
+    let sum = 0;
+    let slope = 0;
+    for (let i = 0; i < k; i++) {
+      const w = 4 / (eta * (losses[i]! - x)) ** 2;
+      weights[i] = w;
+      sum += w;
+      slope += eta * w ** 1.5;
+    }
+    const step = (sum - 1) / slope;
+    x -= step;
+    if (Math.abs(sum - 1) < 1e-12) break;
+  }
+  let total = 0;
+  for (let i = 0; i < k; i++) total += weights[i]!;
+  for (let i = 0; i < k; i++) weights[i] = weights[i]! / total;
+  return weights;
+}
+
+/** Exp3's weights: pᵢ ∝ exp(−η L̂ᵢ), computed stably. */
+export function exponentialWeights(losses: readonly number[], eta: number): Float64Array {
+  const smallest = Math.min(...losses);
+  const weights = Float64Array.from(losses, (l) => Math.exp(-eta * (l - smallest)));
+  let total = 0;
+  for (const w of weights) total += w;
+  return weights.map((w) => w / total);
+}
+
+/** SquareCB's inverse gap weighting (Abe and Long 1999; Foster and Rakhlin 2020). */
+export function inverseGapWeights(predicted: Float64Array, gamma: number): Float64Array {
+  const k = predicted.length;
+  let best = 0;
+  for (let a = 1; a < k; a++) if (predicted[a]! < predicted[best]!) best = a;
+  const weights = new Float64Array(k);
+  let others = 0;
+  for (let a = 0; a < k; a++) {
+    if (a === best) continue;
+    weights[a] = 1 / (k + gamma * (predicted[a]! - predicted[best]!));
+    others += weights[a]!;
+  }
+  weights[best] = 1 - others;
+  return weights;
+}
+
+function identity(p: number, scale: number): number[] {
+  const out = new Array<number>(p * p).fill(0);
+  for (let i = 0; i < p; i++) out[i * p + i] = scale;
+  return out;
+}

@@ -1,0 +1,176 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Rng } from "../math/rng.js";
+import { MemoryStorage } from "../storage/index.js";
+import { chebyshevFeatures, exponentialWeights, inverseGapWeights, tsallisWeights } from "./bandit.js";
+import { createOnlineTuner, loadOnlineTuner } from "./tuner.js";
+
+/** Plays a stationary Bernoulli bandit whose arm i has mean cost means[i]; returns the plays per arm. */
+async function playStationary(algorithm: "tsallis-inf" | "exp3", means: number[], rounds: number, seed: number): Promise<{ plays: number[]; cost: number }> {
+  const tuner = await createOnlineTuner({ parameter: { low: 0, high: means.length - 1, arms: means.length }, algorithm, seed });
+  const rng = new Rng(seed + 1000);
+  const plays = new Array<number>(means.length).fill(0);
+  let cost = 0;
+  for (let t = 0; t < rounds; t++) {
+    const arm = Math.round(await tuner.choose());
+    plays[arm]!++;
+    const c = rng.uniform() < means[arm]! ? 1 : 0;
+    cost += c;
+    await tuner.observe(c);
+  }
+  return { plays, cost };
+}
+
+describe("bandit weights", () => {
+  it("Tsallis-INF weights sum to one and favour the smallest loss", () => {
+    const w = tsallisWeights([3, 1, 2, 10], 0.5);
+    expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(Math.max(...w)).toBe(w[1]);
+    expect(w[3]!).toBeLessThan(w[2]!);
+    // Equal losses: uniform.
+    for (const v of tsallisWeights([0, 0, 0, 0], 1)) expect(v).toBeCloseTo(0.25, 12);
+  });
+
+  it("Exp3 weights are a softmax of −η·loss", () => {
+    const w = exponentialWeights([0, Math.log(2)], 1);
+    expect(w[0]!).toBeCloseTo(2 / 3, 12);
+    expect(w[1]!).toBeCloseTo(1 / 3, 12);
+  });
+
+  it("inverse gap weighting puts the rest of the mass on the predicted best arm", () => {
+    const w = inverseGapWeights(Float64Array.from([0.5, 0.1, 0.3]), 10);
+    expect(w[0]!).toBeCloseTo(1 / (3 + 4), 12);
+    expect(w[2]!).toBeCloseTo(1 / (3 + 2), 12);
+    expect(w[1]!).toBeCloseTo(1 - 1 / 7 - 1 / 5, 12);
+  });
+
+  it("Chebyshev features follow T_{k+1} = 2zT_k − T_{k−1}", () => {
+    const [one, t1, t2, t3] = chebyshevFeatures([0.5], 3);
+    expect([one, t1]).toEqual([1, 0.5]);
+    expect(t2).toBeCloseTo(2 * 0.25 - 1, 12);
+    expect(t3).toBeCloseTo(4 * 0.125 - 3 * 0.5, 12);
+  });
+});
+
+describe("online tuner on a stationary sequence", () => {
+  const means = [0.6, 0.5, 0.2, 0.55, 0.7];
+
+  it.each(["tsallis-inf", "exp3"] as const)("%s finds the best arm and its regret grows sublinearly", async (algorithm) => {
+    const rounds = 3000;
+    const { plays, cost } = await playStationary(algorithm, means, rounds, 7);
+    expect(plays.indexOf(Math.max(...plays))).toBe(2);
+    expect(plays[2]! / rounds).toBeGreaterThan(0.7);
+    // Pseudo-regret against always playing the best arm; a uniform player would pay 0.31 per round.
+    const regret = cost - 0.2 * rounds;
+    expect(regret / rounds).toBeLessThan(0.1);
+  });
+
+  it("is deterministic under a seed", async () => {
+    const a = await playStationary("tsallis-inf", means, 200, 3);
+    const b = await playStationary("tsallis-inf", means, 200, 3);
+    expect(a).toEqual(b);
+  });
+});
+
+describe("contextual tuner (ChebCB)", () => {
+  it("learns that the best value depends on the context", async () => {
+    // Cost of value v at context c ∈ [0, 1]: smallest at v = c (arms 0, 0.25, …, 1).
+    const tuner = await createOnlineTuner({ parameter: { low: 0, high: 1, arms: 5 }, algorithm: "chebcb", context: { low: [0], high: [1], degree: 2 }, seed: 2 });
+    const rng = new Rng(5);
+    let lateCost = 0;
+    for (let t = 0; t < 1500; t++) {
+      const c = rng.uniform();
+      const v = await tuner.choose([c]);
+      const cost = Math.min(1, (v - c) ** 2 * 4 + 0.05 * rng.uniform());
+      if (t >= 1000) lateCost += cost;
+      await tuner.observe(cost);
+    }
+    // Playing the best arm for each context costs ≈ 0.04 on average; any fixed arm at least ≈ 0.33.
+    expect(lateCost / 500).toBeLessThan(0.15);
+    expect(await tuner.choose([0.02])).toBe(0);
+  });
+
+  it("names the missing or malformed context", async () => {
+    const tuner = await createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0, 0], high: [1, 1] }, seed: 1 });
+    await expect(tuner.choose()).rejects.toThrow(/context of 2 number/);
+    await expect(tuner.choose([1])).rejects.toThrow(/context must be 2 finite/);
+  });
+});
+
+describe("online tuner settings", () => {
+  it("rejects bad settings with the field's name", async () => {
+    await expect(createOnlineTuner({ parameter: { low: 2, high: 1 } })).rejects.toThrow(/parameter.low and parameter.high/);
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1, arms: 1 } })).rejects.toThrow(/parameter.arms/);
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "ucb" as never })).rejects.toThrow(/algorithm must be one of/);
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "chebcb" })).rejects.toThrow(/needs context/);
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, costScale: 0 })).rejects.toThrow(/costScale/);
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, storage: "memory:" })).rejects.toThrow(/needs a name/);
+  });
+
+  it("observe without choose is an error; choose twice gives the pending value", async () => {
+    const tuner = await createOnlineTuner({ parameter: { low: 1, high: 2, log: true, arms: 3 }, seed: 1 });
+    await expect(tuner.observe(0.5)).rejects.toThrow(/call choose\(\) first/);
+    const first = await tuner.choose();
+    expect(await tuner.choose()).toBe(first);
+    expect(tuner.values[1]).toBeCloseTo(Math.SQRT2, 12);
+    await expect(tuner.observe(Number.NaN)).rejects.toThrow(/cost must be a number/);
+  });
+});
+
+describe("online tuner state in storage", () => {
+  let dir: string | null = null;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = null;
+  });
+
+  it("a tuner restored from sqlite makes the choices an uninterrupted one makes", async () => {
+    dir = mkdtempSync(join(tmpdir(), "sextant-online-"));
+    const url = `sqlite:${join(dir, "online.db")}`;
+    const options = { parameter: { low: 1, high: 1.9, arms: 10 }, algorithm: "chebcb", context: { low: [0], high: [1] }, seed: 11 } as const;
+    const costOf = (v: number, c: number) => Math.min(1, Math.abs(v - 1 - c));
+    const contexts = Array.from({ length: 60 }, (_, t) => (t * 0.37) % 1);
+
+    const reference = await createOnlineTuner(options);
+    const expected: number[] = [];
+    for (const c of contexts) {
+      const v = await reference.choose([c]);
+      expected.push(v);
+      await reference.observe(costOf(v, c));
+    }
+
+    const got: number[] = [];
+    let tuner = await createOnlineTuner({ ...options, storage: url, name: "omega" });
+    for (let t = 0; t < contexts.length; t++) {
+      if (t === 25) {
+        // A restart between choose and observe: the pending choice survives too.
+        got.push(await tuner.choose([contexts[t]!]));
+        await tuner.close();
+        tuner = await loadOnlineTuner({ name: "omega", storage: url });
+        expect(tuner.pendingValue).toBe(got[t]);
+        await tuner.observe(costOf(got[t]!, contexts[t]!));
+        continue;
+      }
+      if (t === 40) {
+        await tuner.close();
+        tuner = await createOnlineTuner({ ...options, storage: url, name: "omega" });
+        expect(tuner.rounds).toBe(40);
+      }
+      const v = await tuner.choose([contexts[t]!]);
+      got.push(v);
+      await tuner.observe(costOf(v, contexts[t]!));
+    }
+    await tuner.close();
+    expect(got).toEqual(expected);
+  });
+
+  it("refuses to resume a tuner under other settings", async () => {
+    const storage = new MemoryStorage();
+    await createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "t", seed: 1 });
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 2 }, storage, name: "t" })).rejects.toThrow(/exists with other settings/);
+    await storage.createStudy("plain", ["minimize"]);
+    await expect(loadOnlineTuner({ name: "plain", storage })).rejects.toThrow(/not an online tuner/);
+  });
+});

@@ -1,0 +1,331 @@
+import { randomSeed } from "../math/rng.js";
+import type { JsonValue } from "../space/index.js";
+import { type Storage, type StudyRecord, openStorage } from "../storage/index.js";
+import {
+  BANDIT_ALGORITHMS,
+  type BanditAlgorithm,
+  type BanditConfig,
+  type BanditState,
+  chebyshevFeatures,
+  drawArm,
+  initialState,
+  playDistribution,
+  update,
+} from "./bandit.js";
+
+/** Bad settings or a call out of order for an online tuner; the message names the field. */
+export class OnlineTunerError extends Error {
+  override name = "OnlineTunerError";
+}
+
+/** The parameter an online tuner sets: a numeric range, discretized into `arms` points. */
+export interface OnlineParameter {
+  /** A name, for listings (default "value"). */
+  readonly name?: string;
+  readonly low: number;
+  readonly high: number;
+  /** Space the grid evenly on a log scale. */
+  readonly log?: boolean;
+  /** Points of the grid, both ends included (default 16). */
+  readonly arms?: number;
+}
+
+/** The instance features a contextual tuner sees, and their ranges (for the Chebyshev basis). */
+export interface OnlineContextSpec {
+  /** Lower bound of each feature. */
+  readonly low: readonly number[];
+  /** Upper bound of each feature. */
+  readonly high: readonly number[];
+  /** Degree of the Chebyshev polynomials per feature (default 4). */
+  readonly degree?: number;
+}
+
+export interface OnlineTunerOptions {
+  readonly parameter: OnlineParameter;
+  /** `"tsallis-inf"` (default), `"exp3"`, or `"chebcb"` (contextual: needs `context`). */
+  readonly algorithm?: BanditAlgorithm;
+  /** Seed of every draw (default: random). */
+  readonly seed?: number;
+  /**
+   * Costs are divided by this and clipped to [0, 1], the range the regret guarantees assume
+   * (default 1: costs already in [0, 1]). A cost somewhat above a typical bad choice's works well.
+   */
+  readonly costScale?: number;
+  /** Features of each instance, for `"chebcb"`. */
+  readonly context?: OnlineContextSpec;
+  /** ChebCB's exploration constant γ₀ (default 10). */
+  readonly exploration?: number;
+  /**
+   * Tsallis-INF and Exp3: a multiplier c of the papers' learning rate (default 2, chosen on the
+   * dev sequence of `bench:online` among 1, 2 and 4). The regret bounds hold for any constant c,
+   * scaled by max(c, 1/c); a larger c commits to good arms sooner on benign sequences.
+   */
+  readonly learningRate?: number;
+  /** Where the tuner's state lives between runs: a storage URL or an open storage (default: memory only). */
+  readonly storage?: string | Storage;
+  /** The tuner's name in storage; required with `storage`. A tuner of that name is resumed. */
+  readonly name?: string;
+}
+
+/** What a tuner keeps in storage, as its study's system attribute {@link ONLINE_ATTR}. */
+export interface OnlineTunerRecord {
+  readonly parameter: Required<OnlineParameter>;
+  readonly algorithm: BanditAlgorithm;
+  readonly seed: number;
+  readonly costScale: number;
+  readonly context: Required<OnlineContextSpec> | null;
+  readonly exploration: number;
+  readonly learningRate: number;
+  readonly state: BanditState;
+}
+
+/** The study system attribute that marks a study as an online tuner and holds its state. */
+export const ONLINE_ATTR = "online:tuner";
+
+/** One past round, as {@link OnlineTuner.stats} reports it. */
+export interface OnlineTunerStats {
+  readonly name: string | null;
+  readonly algorithm: BanditAlgorithm;
+  readonly rounds: number;
+  /** The grid of values the tuner chooses from. */
+  readonly values: readonly number[];
+  /** The probability of each value at the next choice (for contextual tuners: at no context, i.e. the mid-point). */
+  readonly probabilities: readonly number[];
+  readonly pending: number | null;
+}
+
+/**
+ * A tuner that sets one numeric parameter for each instance of a sequence from the costs of
+ * earlier instances, with no extra evaluations (Khodak et al. 2024, "Learning to Relax"): call
+ * `choose(context?)` before solving an instance and `observe(cost)` after. With `storage`, the
+ * state is written after every call, so a restarted process resumes the same tuner (and, from the
+ * same state and seed, makes the same choices). See `bandit.ts` for the algorithms and their
+ * guarantees.
+ *
+ * @example
+ * const tuner = await createOnlineTuner({ parameter: { low: 1, high: 1.95, arms: 20 }, algorithm: "tsallis-inf", seed: 1, costScale: 500 });
+ * for (const system of systems) {
+ *   const omega = await tuner.choose();
+ *   await tuner.observe(sor(system, omega).iterations);
+ * }
+ * @example
+ * // Contextual: the diagonal shift c of each system A + cI is its feature.
+ * const tuner = await createOnlineTuner({ parameter: { low: 1, high: 1.95 }, algorithm: "chebcb", context: { low: [0], high: [4] }, seed: 1, costScale: 500 });
+ * const omega = await tuner.choose([shift]);
+ */
+export async function createOnlineTuner(options: OnlineTunerOptions): Promise<OnlineTuner> {
+  const record = newRecord(options);
+  if (options.storage === undefined) return new OnlineTuner(record, null, null, false);
+  if (!options.name) throw new OnlineTunerError("an online tuner kept in storage needs a name");
+  const owns = typeof options.storage === "string";
+  const storage = typeof options.storage === "string" ? await openStorage(options.storage) : options.storage;
+  try {
+    const existing = await storage.getStudy(options.name);
+    if (existing) {
+      const stored = readRecord(existing);
+      checkSameTuner(options.name, stored, record);
+      return new OnlineTuner(stored, storage, existing, owns);
+    }
+    const study = await storage.createStudy(options.name, ["minimize"], { systemAttrs: { [ONLINE_ATTR]: record as unknown as JsonValue } });
+    return new OnlineTuner(record, storage, study, owns);
+  } catch (error) {
+    if (owns) await storage.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens a tuner saved earlier under `name`, with the settings it was created with.
+ *
+ * @example
+ * const tuner = await loadOnlineTuner({ name: "sor-omega", storage: "sqlite:./sextant.db" });
+ */
+export async function loadOnlineTuner(options: { name: string; storage: string | Storage }): Promise<OnlineTuner> {
+  const owns = typeof options.storage === "string";
+  const storage = typeof options.storage === "string" ? await openStorage(options.storage) : options.storage;
+  try {
+    const study = await storage.getStudy(options.name);
+    if (!study) throw new OnlineTunerError(`no online tuner named "${options.name}" in ${storage.url}`);
+    return new OnlineTuner(readRecord(study), storage, study, owns);
+  } catch (error) {
+    if (owns) await storage.close();
+    throw error;
+  }
+}
+
+/** See {@link createOnlineTuner}. */
+export class OnlineTuner {
+  private record: OnlineTunerRecord;
+  /** The grid the tuner chooses from, low to high. */
+  readonly values: readonly number[];
+
+  constructor(
+    record: OnlineTunerRecord,
+    private readonly storage: Storage | null,
+    private readonly study: StudyRecord | null,
+    private readonly ownsStorage: boolean,
+  ) {
+    this.record = record;
+    this.values = gridValues(record.parameter);
+  }
+
+  get name(): string | null {
+    return this.study?.name ?? null;
+  }
+
+  get algorithm(): BanditAlgorithm {
+    return this.record.algorithm;
+  }
+
+  /** Costs observed so far. */
+  get rounds(): number {
+    return this.record.state.rounds;
+  }
+
+  /** The value chosen and not yet observed, or null. */
+  get pendingValue(): number | null {
+    const pending = this.record.state.pending;
+    return pending ? this.values[pending.arm]! : null;
+  }
+
+  /**
+   * The value to use for the next instance. A contextual tuner needs the instance's features, one
+   * number per feature of `context`. Calling it again before `observe` returns the same value.
+   */
+  async choose(context?: readonly number[]): Promise<number> {
+    const { state } = this.record;
+    if (state.pending) return this.values[state.pending.arm]!;
+    const features = this.features(context);
+    const pending = drawArm(this.banditConfig(), state, features);
+    await this.save({ ...state, pending });
+    return this.values[pending.arm]!;
+  }
+
+  /** Reports the cost of the instance solved with the value `choose` gave (lower is better). */
+  async observe(cost: number): Promise<void> {
+    if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${JSON.stringify(cost)}`);
+    if (!this.record.state.pending) throw new OnlineTunerError("observe() without a pending choice: call choose() first");
+    const loss = Math.min(1, Math.max(0, cost / this.record.costScale));
+    await this.save(update(this.banditConfig(), this.record.state, loss));
+  }
+
+  /** The tuner's settings and its current play distribution. */
+  stats(): OnlineTunerStats {
+    const { state, context } = this.record;
+    const mid = context ? context.low.map((low, i) => (low + context.high[i]!) / 2) : undefined;
+    const probabilities = Array.from(playDistribution(this.banditConfig(), state, this.features(mid)));
+    return {
+      name: this.name,
+      algorithm: this.record.algorithm,
+      rounds: state.rounds,
+      values: this.values,
+      probabilities,
+      pending: this.pendingValue,
+    };
+  }
+
+  /** The stored record (settings and state), as JSON. */
+  toJSON(): OnlineTunerRecord {
+    return this.record;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsStorage) await this.storage?.close();
+  }
+
+  /** The settings the bandit algorithms take. */
+  banditConfig(): BanditConfig {
+    const { algorithm, parameter, seed, context, exploration, learningRate } = this.record;
+    return {
+      algorithm,
+      arms: parameter.arms,
+      seed,
+      contextDimensions: context?.low.length ?? 0,
+      degree: context?.degree ?? 0,
+      exploration,
+      ridge: 1,
+      learningRate,
+    };
+  }
+
+  private features(context: readonly number[] | undefined): number[] | null {
+    const spec = this.record.context;
+    if (!spec) return null;
+    if (!context) throw new OnlineTunerError(`the ${this.record.algorithm} tuner needs a context of ${spec.low.length} number(s) on every choice`);
+    if (context.length !== spec.low.length || !context.every((v) => typeof v === "number" && Number.isFinite(v))) {
+      throw new OnlineTunerError(`context must be ${spec.low.length} finite number(s), got ${JSON.stringify(context)}`);
+    }
+    const scaled = context.map((v, i) => (2 * (v - spec.low[i]!)) / (spec.high[i]! - spec.low[i]!) - 1);
+    return chebyshevFeatures(scaled, spec.degree);
+  }
+
+  private async save(state: BanditState): Promise<void> {
+    const record = { ...this.record, state };
+    if (this.storage && this.study) {
+      await this.storage.setStudyAttrs(this.study.id, { systemAttrs: { [ONLINE_ATTR]: record as unknown as JsonValue } });
+    }
+    this.record = record;
+  }
+}
+
+/** The grid of an online parameter, low to high. */
+export function gridValues(parameter: Required<OnlineParameter>): number[] {
+  const { low, high, log, arms } = parameter;
+  if (arms === 1) return [low];
+  return Array.from({ length: arms }, (_, i) => {
+    const u = i / (arms - 1);
+    return log ? Math.exp(Math.log(low) + u * (Math.log(high) - Math.log(low))) : low + u * (high - low);
+  });
+}
+
+function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
+  const p = options.parameter;
+  if (!p || typeof p !== "object") throw new OnlineTunerError("parameter is required: { low, high, arms? }");
+  if (!Number.isFinite(p.low) || !Number.isFinite(p.high) || !(p.low < p.high)) {
+    throw new OnlineTunerError(`parameter.low and parameter.high must be finite with low < high, got ${p.low} and ${p.high}`);
+  }
+  if (p.log && !(p.low > 0)) throw new OnlineTunerError(`parameter.low must be positive on a log scale, got ${p.low}`);
+  const arms = p.arms ?? 16;
+  if (!Number.isInteger(arms) || arms < 2) throw new OnlineTunerError(`parameter.arms must be an integer of at least 2, got ${arms}`);
+  const algorithm = options.algorithm ?? (options.context ? "chebcb" : "tsallis-inf");
+  if (!BANDIT_ALGORITHMS.includes(algorithm)) throw new OnlineTunerError(`algorithm must be one of ${BANDIT_ALGORITHMS.join(", ")}, got ${JSON.stringify(algorithm)}`);
+  const costScale = options.costScale ?? 1;
+  if (!(costScale > 0) || !Number.isFinite(costScale)) throw new OnlineTunerError(`costScale must be a positive number, got ${costScale}`);
+  const exploration = options.exploration ?? 10;
+  if (!(exploration > 0) || !Number.isFinite(exploration)) throw new OnlineTunerError(`exploration must be a positive number, got ${exploration}`);
+  const learningRate = options.learningRate ?? 2;
+  if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new OnlineTunerError(`learningRate must be a positive number, got ${learningRate}`);
+  let context: Required<OnlineContextSpec> | null = null;
+  if (algorithm === "chebcb") {
+    const c = options.context;
+    if (!c) throw new OnlineTunerError('the chebcb algorithm needs context: { low: [...], high: [...] }');
+    if (!Array.isArray(c.low) || !Array.isArray(c.high) || c.low.length === 0 || c.low.length !== c.high.length) {
+      throw new OnlineTunerError("context.low and context.high must be arrays of the same non-zero length");
+    }
+    c.low.forEach((low, i) => {
+      if (!Number.isFinite(low) || !Number.isFinite(c.high[i]) || !(low < c.high[i]!)) throw new OnlineTunerError(`context.low[${i}] must be below context.high[${i}]`);
+    });
+    const degree = c.degree ?? 4;
+    if (!Number.isInteger(degree) || degree < 1) throw new OnlineTunerError(`context.degree must be a positive integer, got ${degree}`);
+    context = { low: [...c.low], high: [...c.high], degree };
+  } else if (options.context) {
+    throw new OnlineTunerError(`the ${algorithm} algorithm takes no context; use algorithm "chebcb"`);
+  }
+  const parameter = { name: p.name ?? "value", low: p.low, high: p.high, log: p.log ?? false, arms };
+  const partial = { parameter, algorithm, seed: options.seed ?? randomSeed(), costScale, context, exploration, learningRate };
+  const tuner = new OnlineTuner({ ...partial, state: { rounds: 0, losses: [], gram: null, moment: null, pending: null } }, null, null, false);
+  return { ...partial, state: initialState(tuner.banditConfig()) };
+}
+
+function readRecord(study: StudyRecord): OnlineTunerRecord {
+  const record = study.systemAttrs[ONLINE_ATTR];
+  if (!record || typeof record !== "object" || Array.isArray(record)) throw new OnlineTunerError(`study "${study.name}" is not an online tuner`);
+  return record as unknown as OnlineTunerRecord;
+}
+
+function checkSameTuner(name: string, stored: OnlineTunerRecord, wanted: OnlineTunerRecord): void {
+  const settings = (r: OnlineTunerRecord) => JSON.stringify([r.parameter, r.algorithm, r.context, r.costScale]);
+  if (settings(stored) !== settings(wanted)) {
+    throw new OnlineTunerError(`online tuner "${name}" exists with other settings (${settings(stored)}); use loadOnlineTuner to resume it as it is`);
+  }
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { Rng } from "../math/rng.js";
+import { type Distribution, type FrozenTrial, type StudySnapshot, type WarmStartSource, makeSamplingTrial, makeSnapshot, makeTrial } from "../space/index.js";
+import { MemoryStorage } from "../storage/index.js";
+import { createStudy } from "../study/index.js";
+import { GPSampler } from "./gp/index.js";
+import { GaussianProcess, parametersFromTheta } from "./gp/model.js";
+import { rgpeWeights } from "./gp/rgpe.js";
+import type { Sampler } from "./base.js";
+import { TPESampler } from "./tpe/index.js";
+import { concordance, transferWeights, warmStartSpace } from "./warm-start.js";
+
+const X: Distribution = { type: "float", low: 0, high: 1 };
+
+/** A hand-made source study: `count` trials of x on a grid with loss f(x). */
+function source(name: string, f: (x: number) => number, count = 40, direction: "minimize" | "maximize" = "minimize"): WarmStartSource {
+  const trials = Array.from({ length: count }, (_, i) => {
+    const x = (i + 0.5) / count;
+    const loss = f(x);
+    return makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [direction === "minimize" ? loss : -loss] });
+  });
+  return { name, direction, trials, context: null };
+}
+
+function withSources(snapshot: StudySnapshot, sources: WarmStartSource[]): StudySnapshot {
+  return { ...snapshot, warmStart: sources };
+}
+
+/** The x a sampler proposes for trial `number` of a study whose own trials are `own`. */
+function propose(sampler: Sampler, own: FrozenTrial[], sources: WarmStartSource[], number: number): number {
+  const snapshot = withSources(makeSnapshot(own), sources);
+  const trial = makeSamplingTrial(number);
+  const space = sampler.inferRelativeSpace(snapshot, trial);
+  const relative = Object.keys(space).length > 0 ? sampler.sampleRelative(snapshot, trial, space) : {};
+  return (relative.x ?? sampler.sampleIndependent(snapshot, trial, "x", X)) as number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+describe("warm-start helpers", () => {
+  it("reads the space from the sources and measures ranking agreement", () => {
+    expect(warmStartSpace([source("a", (x) => x)])).toEqual({ x: X });
+    expect(concordance([1, 2, 3, 4], [10, 20, 30, 40])).toBe(1);
+    expect(concordance([4, 3, 2, 1], [10, 20, 30, 40])).toBe(0);
+    expect(concordance([1], [1])).toBeNull();
+  });
+
+  it("keeps the sources with the best estimated transfer (MBTL-style)", () => {
+    expect(transferWeights([{ concordance: 0.9, contextDistance: null }, { concordance: 0.4, contextDistance: null }], 3)).toEqual([0.8, 0]);
+    // Without target trials, a gap linear in context distance: nearest 1, farthest 0.5, split over the two kept.
+    expect(transferWeights([{ concordance: null, contextDistance: 0 }, { concordance: null, contextDistance: 2 }, { concordance: null, contextDistance: 1 }], 2)).toEqual([0.5, 0, 0.375]);
+  });
+});
+
+describe.each([
+  ["tpe", () => new TPESampler({ seed: 3 })],
+  ["gp", () => new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2 })],
+] as const)("warm-started %s on hand-made histories", (_, make) => {
+  it("starts near the source's optimum instead of at random", () => {
+    const near = source("near", (x) => (x - 0.8) ** 2);
+    const proposals = Array.from({ length: 9 }, (_, k) => propose(make(), [], [near], k));
+    expect(Math.abs(median(proposals) - 0.8)).toBeLessThan(0.1);
+    const cold = Array.from({ length: 9 }, (_, k) => propose(make(), [], [], k));
+    expect(Math.abs(median(cold) - 0.8)).toBeGreaterThan(Math.abs(median(proposals) - 0.8));
+  });
+
+  it("reads a maximized source as a loss", () => {
+    const maximized = source("max", (x) => (x - 0.2) ** 2, 40, "maximize"); // values −(x−0.2)²: best at 0.2
+    const proposals = Array.from({ length: 9 }, (_, k) => propose(make(), [], [maximized], k));
+    expect(Math.abs(median(proposals) - 0.2)).toBeLessThan(0.1);
+  });
+
+  it("drops a source that orders the study's own trials the wrong way", () => {
+    // The source says 0.9 is best; the study's own trials say 0.1 is.
+    const misleading = source("wrong", (x) => (x - 0.9) ** 2);
+    const own = [0.05, 0.15, 0.3, 0.5, 0.7, 0.85, 0.95, 0.6].map((x, i) =>
+      makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [(x - 0.1) ** 2] }),
+    );
+    const proposals = Array.from({ length: 7 }, (_, k) => propose(make(), own, [misleading], 8 + k));
+    expect(median(proposals)).toBeLessThan(0.4);
+  });
+});
+
+describe("RGPE weights", () => {
+  it("give most weight to the source that ranks the target's observations", () => {
+    const d = 1;
+    const model = (f: (x: number) => number) => {
+      const xs = Array.from({ length: 12 }, (_, i) => i / 11);
+      const ys = xs.map(f);
+      const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
+      const sd = Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length);
+      const theta = Float64Array.from([Math.log(0.3), 0, Math.log(1e-4)]);
+      return new GaussianProcess({ x: Float64Array.from(xs), y: Float64Array.from(ys, (v) => (v - mean) / sd), n: xs.length, d, categorical: new Uint8Array(1) }, parametersFromTheta(theta, d));
+    };
+    const good = model((x) => (x - 0.3) ** 2);
+    const bad = model((x) => -((x - 0.3) ** 2));
+    const points = [0.05, 0.2, 0.35, 0.6, 0.9].map((x) => Float64Array.of(x));
+    const raw = points.map((p) => (p[0]! - 0.3) ** 2 + 0.1);
+    const mean = raw.reduce((a, b) => a + b, 0) / raw.length;
+    const y = Float64Array.from(raw, (v) => v - mean);
+    const target = model((x) => (x - 0.3) ** 2 + 0.1);
+    const weights = rgpeWeights([good, bad], target, points, y, new Rng(1));
+    expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(weights[0]!).toBeGreaterThan(0.3);
+    expect(weights[1]!).toBe(0);
+  });
+});
+
+describe("createStudy({ warmStartFrom })", () => {
+  it("learns from the source without counting its trials, and notes parameters it cannot use", async () => {
+    const storage = new MemoryStorage();
+    const earlier = await createStudy({ name: "earlier", storage, sampler: new TPESampler({ seed: 1 }) });
+    await earlier.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.7) ** 2 + t.suggestInt("depth", 1, 4) * 0, { nTrials: 30 });
+    const warnings: string[] = [];
+    const study = await createStudy({ name: "later", storage, sampler: new TPESampler({ seed: 2 }), warmStartFrom: ["earlier"], onWarning: (m) => warnings.push(m) });
+    const firsts: number[] = [];
+    await study.optimize(
+      (t) => {
+        const x = t.suggestFloat("x", 0, 1);
+        firsts.push(x);
+        return (x - 0.7) ** 2;
+      },
+      { nTrials: 5 },
+    );
+    expect(study.trials).toHaveLength(5);
+    expect(Math.abs(median(firsts) - 0.7)).toBeLessThan(0.15);
+    expect(warnings).toEqual(['warm start from "earlier": ignoring parameter(s) "depth" (not a parameter of this study)']);
+    await expect(createStudy({ name: "x", storage, sampler: new TPESampler(), warmStartFrom: ["missing"] })).rejects.toThrow(/no study named "missing"/);
+    expect(await storage.getStudy("x")).toBeNull();
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * What TPE and the GP share when a study is warm-started from earlier ones
+ * (`createStudy({ warmStartFrom })`): which source trials fit the space being sampled, how well each
+ * source ranks this study's own results, and which sources to transfer from.
+ *
+ * Choosing sources follows the idea of model-based transfer learning (MBTL; Cho, Jayawardana, Li
+ * and Wu 2024, "Model-Based Transfer Learning for Contextual Reinforcement Learning", NeurIPS): the
+ * performance a source brings to a target is modelled as the source's own quality minus a
+ * generalization gap that grows linearly with the distance between the tasks, and only the sources
+ * with the best estimated transfer are used. Here the gap is measured where it matters, on the
+ * target's own trials: once a few exist, a source's estimated transfer is how much better than
+ * chance it orders them (Kendall's τ less its spread under no relation, clipped at 0). Before that,
+ * if the studies carry a numeric `context` user attribute (task features such as data-set size),
+ * the gap is linear in the context distance, as in MBTL; without contexts every source starts equal.
+ */
+import type { Direction, Distribution, FrozenTrial, SearchSpace, StudySnapshot, WarmStartSource } from "../space/index.js";
+import { distributionsEqual, isSingleValue } from "../space/index.js";
+
+/** Target trials needed before sources are judged by how they rank them. */
+export const MIN_TARGET_TRIALS_FOR_AGREEMENT = 4;
+
+/** Sources of the snapshot that have trials. */
+export function warmSources(snapshot: StudySnapshot): readonly WarmStartSource[] {
+  return (snapshot.warmStart ?? []).filter((source) => source.trials.length > 0);
+}
+
+/** A source trial's value as a loss (lower is better). */
+export function sourceLoss(direction: Direction, trial: FrozenTrial): number {
+  const value = trial.values![0]!;
+  return direction === "maximize" ? -value : value;
+}
+
+/**
+ * The space to sample jointly before this study has trials of its own: the parameters every trial
+ * of the first source with trials has, with one distribution (single-valued ones left out).
+ */
+export function warmStartSpace(sources: readonly WarmStartSource[]): SearchSpace {
+  const source = sources.find((s) => s.trials.length > 0);
+  if (!source) return {};
+  let space: Record<string, Distribution> | null = null;
+  for (const trial of source.trials) {
+    if (space === null) {
+      space = { ...trial.distributions };
+      continue;
+    }
+    for (const [name, distribution] of Object.entries(space)) {
+      const own = trial.distributions[name];
+      if (own === undefined || !distributionsEqual(own, distribution)) delete space[name];
+    }
+  }
+  const out: Record<string, Distribution> = {};
+  for (const [name, distribution] of Object.entries(space ?? {})) if (!isSingleValue(distribution)) out[name] = distribution;
+  return out;
+}
+
+/** Whether a source trial has every parameter of `space` with the same distribution. */
+export function fitsSpace(trial: FrozenTrial, names: readonly string[], distributions: readonly Distribution[]): boolean {
+  for (let k = 0; k < names.length; k++) {
+    const own = trial.distributions[names[k]!];
+    if (own === undefined || !(names[k]! in trial.params) || !distributionsEqual(own, distributions[k]!)) return false;
+  }
+  return true;
+}
+
+/**
+ * The fraction of pairs with distinct actual values that `predicted` orders the same way (ties in
+ * the prediction count half), or null with fewer than two such pairs.
+ *
+ * @example
+ * concordance([1, 2, 3], [10, 20, 30]); // 1
+ */
+export function concordance(predicted: ArrayLike<number>, actual: ArrayLike<number>): number | null {
+  let agree = 0;
+  let pairs = 0;
+  for (let i = 0; i < actual.length; i++) {
+    for (let j = i + 1; j < actual.length; j++) {
+      if (actual[i] === actual[j]) continue;
+      pairs++;
+      const p = (predicted[i]! - predicted[j]!) * (actual[i]! - actual[j]!);
+      agree += p > 0 ? 1 : p === 0 ? 0.5 : 0;
+    }
+  }
+  return pairs < 2 ? null : agree / pairs;
+}
+
+/**
+ * A source's prediction of the loss at `point` (unit-cube coordinates), by Nadaraya–Watson kernel
+ * regression on its own trials: cheap, and all that ranking target trials needs.
+ */
+export function kernelRegression(points: readonly Float64Array[], losses: readonly number[], point: Float64Array, bandwidth: number): number {
+  let weighted = 0;
+  let total = 0;
+  const scale = 1 / (2 * bandwidth * bandwidth);
+  for (let j = 0; j < points.length; j++) {
+    const p = points[j]!;
+    let r2 = 0;
+    for (let k = 0; k < point.length; k++) r2 += (p[k]! - point[k]!) ** 2;
+    const w = Math.exp(-r2 * scale);
+    weighted += w * losses[j]!;
+    total += w;
+  }
+  return total > 0 ? weighted / total : 0;
+}
+
+/** What is known of one source when weighing it. */
+export interface SourceEvidence {
+  /** How well it orders the target's trials (null: too few target trials). */
+  readonly concordance: number | null;
+  /** How many target trials the concordance was measured on (default: many). */
+  readonly observations?: number;
+  /** Distance between its context and the target's (null: no contexts). */
+  readonly contextDistance: number | null;
+}
+
+/**
+ * MBTL-style weights of the sources, each in [0, 1], summing to at most 1: each source's estimated
+ * transfer (agreement with the target's trials when there are enough, else 1 − a gap linear in
+ * context distance, else 1), only the `maxSources` best with a positive estimate kept, each weighed
+ * by its estimate over the number kept.
+ *
+ * @example
+ * transferWeights([{ concordance: 0.9, contextDistance: null }, { concordance: 0.4, contextDistance: null }], 2); // [0.8, 0]
+ */
+export function transferWeights(evidence: readonly SourceEvidence[], maxSources: number): number[] {
+  const distances = evidence.map((e) => e.contextDistance).filter((d): d is number => d !== null);
+  const farthest = distances.length > 0 ? Math.max(...distances) : 0;
+  const estimates = evidence.map((e) => {
+    // Kendall's τ = 2·concordance − 1, less its standard deviation under no relation at all
+    // (√(2(2n+5)/(9n(n−1)))), so that a source that orders a few trials well by luck gets nothing.
+    if (e.concordance !== null) {
+      const n = e.observations ?? Infinity;
+      const noise = Number.isFinite(n) ? Math.sqrt((2 * (2 * n + 5)) / (9 * n * (n - 1))) : 0;
+      return Math.max(0, 2 * e.concordance - 1 - noise);
+    }
+    // The gap grows linearly with distance: the farthest source keeps half the nearest's estimate.
+    if (e.contextDistance !== null && farthest > 0) return 1 - (0.5 * e.contextDistance) / farthest;
+    return 1;
+  });
+  const order = estimates.map((_, i) => i).sort((a, b) => estimates[b]! - estimates[a]! || a - b);
+  const kept = order.slice(0, maxSources).filter((i) => estimates[i]! > 0);
+  const weights = new Array<number>(evidence.length).fill(0);
+  for (const i of kept) weights[i] = estimates[i]! / kept.length;
+  return weights;
+}
+
+/** Euclidean distance between a source's context and the target's, or null when either is missing or they differ in length. */
+export function contextDistance(source: WarmStartSource, snapshot: StudySnapshot): number | null {
+  const target = snapshot.userAttrs.context;
+  if (source.context === null || !Array.isArray(target) || target.length !== source.context.length) return null;
+  let sum = 0;
+  for (let k = 0; k < target.length; k++) {
+    const t = target[k];
+    if (typeof t !== "number") return null;
+    sum += (t - source.context[k]!) ** 2;
+  }
+  return Math.sqrt(sum);
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import "../index.js";
+import { createOnlineTuner } from "../online/index.js";
+import { MemoryStorage } from "../storage/index.js";
+import { createServerApp } from "./app.js";
+
+async function call(app: ReturnType<typeof createServerApp>, method: string, path: string, body?: unknown) {
+  const init: RequestInit = { method, headers: body === undefined ? {} : { "content-type": "application/json" } };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const response = await app.request(`/api/v1${path}`, init);
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as any) : undefined };
+}
+
+describe("HTTP API: online tuners", () => {
+  it("creates a tuner, chooses and observes through HTTP as the library would", async () => {
+    const storage = new MemoryStorage();
+    const app = createServerApp({ storage, logError: () => undefined });
+    const settings = { parameter: { low: 1, high: 1.9, arms: 10 }, algorithm: "tsallis-inf" as const, seed: 4, costScale: 100 };
+    const created = await call(app, "POST", "/online", { name: "sor", ...settings });
+    expect(created.status).toBe(201);
+    expect(created.json.tuner.values).toHaveLength(10);
+
+    const library = await createOnlineTuner(settings);
+    for (let t = 0; t < 20; t++) {
+      const chosen = await call(app, "POST", "/online/sor/choose");
+      expect(chosen.status).toBe(200);
+      expect(chosen.json.round).toBe(t);
+      const expected = await library.choose();
+      expect(chosen.json.value).toBe(expected);
+      const cost = Math.abs(expected - 1.5) * 100;
+      expect((await call(app, "POST", "/online/sor/observe", { cost })).json).toEqual({ rounds: t + 1 });
+      await library.observe(cost);
+    }
+    const shown = await call(app, "GET", "/online/sor");
+    expect(shown.json.tuner.rounds).toBe(20);
+    expect(shown.json.tuner.probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 10);
+  });
+
+  it("answers bad requests with the field at fault, and unknown tuners with 404", async () => {
+    const app = createServerApp({ storage: new MemoryStorage(), logError: () => undefined });
+    expect((await call(app, "POST", "/online/none/choose", {})).status).toBe(404);
+    const bad = await call(app, "POST", "/online", { name: "x", parameter: { low: 2, high: 1 } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/parameter.low and parameter.high/);
+    await call(app, "POST", "/online", { name: "ctx", parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0], high: [1] } });
+    const missing = await call(app, "POST", "/online/ctx/choose", {});
+    expect(missing.status).toBe(400);
+    expect(missing.json.error.message).toMatch(/needs a context/);
+    expect((await call(app, "POST", "/online/ctx/observe", { cost: 1 })).json.error.message).toMatch(/choose\(\) first/);
+    const field = await call(app, "POST", "/online/ctx/observe", { cost: "high" });
+    expect(field.json.error.field).toBe("body.cost");
+    const openapi = await call(app, "GET", "/openapi.json");
+    expect(Object.keys(openapi.json.paths)).toContain("/api/v1/online/{tuner}/choose");
+  });
+});

@@ -1,0 +1,69 @@
+// CLI suite (spawns `node bin/sextant.js` against dist/): `sextant priors` and `sextant online`.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { sextant } from "./fixtures/cli-run.js";
+
+const dir = mkdtempSync(join(tmpdir(), "sextant-learning-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const run = (args: string[]) => sextant(args, { cwd: dir });
+
+describe("sextant priors", () => {
+  it("prints the Step Law's prediction with its formula and source, and as JSON", async () => {
+    const table = await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^learning rate +0\.001632/m);
+    expect(table.stdout).toMatch(/^batch size \(tokens\) +1107715/m);
+    expect(table.stdout).toMatch(/formula: lr = 1\.79 \* N\^-0\.713 \* D\^0\.307/);
+    expect(table.stdout).toMatch(/arXiv:2503\.04715/);
+    expect(table.stdout).toMatch(/--param lr=float:0\.0005162:0\.005162:log/);
+    const json = JSON.parse((await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--sequence-length", "4096", "--json"])).stdout);
+    expect(json.batchSizeSequences).toBe(270);
+    expect(json.first.batch_size).toBe(270);
+  });
+
+  it("names a missing or malformed flag", async () => {
+    const missing = await run(["priors", "llm", "--tokens", "1e11"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("sextant: --params is required\n");
+    const bad = await run(["priors", "llm", "--params", "big", "--tokens", "1e11"]);
+    expect(bad.stderr).toMatch(/--params must be a positive number/);
+    expect((await run(["priors", "mlp", "--params", "1", "--tokens", "1"])).stderr).toMatch(/unknown prior "mlp"/);
+  });
+});
+
+describe("sextant online", () => {
+  it("creates a tuner, then chooses and observes across separate processes", async () => {
+    const storage = `sqlite:${join(dir, "online.db")}`;
+    const created = await run(["online", "create", "sor", "--low", "1", "--high", "1.9", "--arms", "4", "--cost-scale", "100", "--seed", "3", "--storage", storage]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/tuner sor: tsallis-inf, 0 cost\(s\) observed/);
+    const values: number[] = [];
+    for (let t = 0; t < 2; t++) {
+      const chosen = await run(["online", "choose", "sor", "--storage", storage, "--json"]);
+      expect(chosen.code).toBe(0);
+      const { value } = JSON.parse(chosen.stdout) as { value: number };
+      values.push(value);
+      const observed = await run(["online", "observe", "sor", String(Math.abs(value - 1.3) * 100), "--storage", storage, "--json"]);
+      expect(JSON.parse(observed.stdout)).toEqual({ rounds: t + 1 });
+    }
+    expect(values.every((v) => [1, 1.3, 1.6, 1.9].some((g) => Math.abs(g - v) < 1e-9))).toBe(true);
+    const shown = JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout);
+    expect(shown.rounds).toBe(2);
+  });
+
+  it("refuses bad input with a clear message", async () => {
+    const storage = `sqlite:${join(dir, "bad.db")}`;
+    const unknown = await run(["online", "choose", "nope", "--storage", storage]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no online tuner named "nope".*sextant online create nope/);
+    const range = await run(["online", "create", "t", "--low", "2", "--high", "1", "--storage", storage]);
+    expect(range.code).toBe(2);
+    expect(range.stderr).toMatch(/parameter.low and parameter.high/);
+    await run(["online", "create", "t", "--low", "0", "--high", "1", "--storage", storage]);
+    const early = await run(["online", "observe", "t", "3", "--storage", storage]);
+    expect(early.stderr).toMatch(/call choose\(\) first/);
+    expect((await run(["online", "observe", "t", "x", "--storage", storage])).stderr).toMatch(/COST must be a number/);
+  });
+});
