@@ -17,9 +17,8 @@ import {
   type StudyRow,
   type TrialRow,
   decodeAttrs,
-  encodeIntermediate,
   encodeJson,
-  encodeValues,
+  patchedColumns,
   rowToStudy,
   rowToTrial,
   summarize,
@@ -564,6 +563,36 @@ function statements(schema: string) {
   const trials = `${schema}.sextant_trials`;
   // Statement names are per connection; the schema is part of them because one process may open several.
   const named = (name: string, text: string) => ({ name: `sextant_${name}_${schema.replace(/\W/g, "")}`, text });
+  /**
+   * Claims the study's oldest waiting trial, else inserts a running one from the `init` columns,
+   * and reads the changes after `since`, in one statement; `finish` (a CTE named `finished` that
+   * takes the first of the `seqStep` seq values, `s.seq - 1`) finishes a trial in the same write.
+   * The final SELECT reads the statement's snapshot, taken before the writes in the CTEs (and
+   * before any wait for the study row's lock): its study seq and changed rows agree as
+   * trials_since's do, and the started trial, written after, comes back from its CTE.
+   */
+  const startNext = (p: { seqStep: 1 | 2; since: string; writeId: string; init: readonly string[]; finish?: string }) =>
+    `WITH c AS (
+       SELECT id FROM ${trials} WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
+     ), s AS (
+       UPDATE ${studies} SET seq = seq + ${p.seqStep}, trial_count = trial_count + CASE WHEN EXISTS (SELECT 1 FROM c) THEN 0 ELSE 1 END
+       WHERE id = $1 RETURNING seq, trial_count - 1 AS number
+     ),${p.finish ? ` ${p.finish},` : ""} claimed AS (
+       UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.seq, write_id = ${p.writeId}
+       FROM c, s WHERE t.id = c.id
+       RETURNING ${prefixed("t", TRIAL_COLUMNS)}
+     ), inserted AS (
+       INSERT INTO ${trials} (study_id, number, state, params, distributions, user_attrs, system_attrs, started_at, heartbeat_at, seq, write_id)
+       SELECT $1, s.number, 'running', ${p.init.join(", ")}, ${NOW_MS}, ${NOW_MS}, s.seq, ${p.writeId} FROM s WHERE NOT EXISTS (SELECT 1 FROM c)
+       RETURNING ${TRIAL_COLUMNS}
+     )
+     SELECT snapshot.seq AS study_seq${p.finish ? ", (SELECT seq FROM finished) AS finished_seq, (SELECT finished_at FROM finished) AS finished_at_ms" : ""}, x.*
+     FROM (SELECT seq FROM ${studies} WHERE id = $1) AS snapshot LEFT JOIN (
+       SELECT true AS started, * FROM claimed
+       UNION ALL SELECT true, * FROM inserted
+       UNION ALL SELECT false, ${TRIAL_COLUMNS} FROM ${trials} WHERE study_id = $1 AND seq > ${p.since}
+     ) AS x ON true
+     ORDER BY x.number`;
   return {
     insertStudy: named(
       "insert_study",
@@ -607,33 +636,8 @@ function statements(schema: string) {
        )
        SELECT EXISTS (SELECT 1 FROM ${studies} WHERE id = $1) AS study_exists, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`,
     ),
-    // claim_waiting, else insert_trial, then trials_since, in one statement. The final SELECT reads
-    // the statement's snapshot, taken before the writes in the CTEs (and before any wait for the
-    // study row's lock): its study seq and changed rows agree as trials_since's do, and the
-    // started trial, written after, comes back from its CTE.
-    startNextTrial: named(
-      "start_next_trial",
-      `WITH c AS (
-         SELECT id FROM ${trials} WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
-       ), s AS (
-         UPDATE ${studies} SET seq = seq + 1, trial_count = trial_count + CASE WHEN EXISTS (SELECT 1 FROM c) THEN 0 ELSE 1 END
-         WHERE id = $1 RETURNING seq, trial_count - 1 AS number
-       ), claimed AS (
-         UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.seq, write_id = $3
-         FROM c, s WHERE t.id = c.id
-         RETURNING ${prefixed("t", TRIAL_COLUMNS)}
-       ), inserted AS (
-         INSERT INTO ${trials} (study_id, number, state, params, distributions, user_attrs, system_attrs, started_at, heartbeat_at, seq, write_id)
-         SELECT $1, s.number, 'running', $4, $5, $6, $7, ${NOW_MS}, ${NOW_MS}, s.seq, $3 FROM s WHERE NOT EXISTS (SELECT 1 FROM c)
-         RETURNING ${TRIAL_COLUMNS}
-       )
-       SELECT snapshot.seq AS study_seq, x.* FROM (SELECT seq FROM ${studies} WHERE id = $1) AS snapshot LEFT JOIN (
-         SELECT true AS started, * FROM claimed
-         UNION ALL SELECT true, * FROM inserted
-         UNION ALL SELECT false, ${TRIAL_COLUMNS} FROM ${trials} WHERE study_id = $1 AND seq > $2
-       ) AS x ON true
-       ORDER BY x.number`,
-    ),
+    // claim_waiting, else insert_trial, then trials_since, in one statement.
+    startNextTrial: named("start_next_trial", startNext({ seqStep: 1, since: "$2", writeId: "$3", init: ["$4", "$5", "$6", "$7"] })),
     // Compare-and-set on (state, seq): it applies only to the version of the trial the patch was
     // computed from. A failed compare still bumps the study's seq, which readers tolerate (seq
     // only has to grow).
@@ -651,32 +655,18 @@ function statements(schema: string) {
     // first value and the start the second, so they commit in that order like two writes would.
     finishAndStartNext: named(
       "finish_and_start_next",
-      `WITH c AS (
-         SELECT id FROM ${trials} WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
-       ), s AS (
-         UPDATE ${studies} SET seq = seq + 2, trial_count = trial_count + CASE WHEN EXISTS (SELECT 1 FROM c) THEN 0 ELSE 1 END
-         WHERE id = $1 RETURNING seq, trial_count - 1 AS number
-       ), finished AS (
-         UPDATE ${trials} t SET state = $5::text, params = $6, distributions = $7, objective_values = $8, intermediate = $9,
-           user_attrs = $10, system_attrs = $11, finished_at = ${NOW_MS}, seq = s.seq - 1, write_id = $4
-         FROM s WHERE t.id = $2 AND t.state = 'running' AND t.seq = $3
-         RETURNING t.seq, t.finished_at
-       ), claimed AS (
-         UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.seq, write_id = $13
-         FROM c, s WHERE t.id = c.id
-         RETURNING ${prefixed("t", TRIAL_COLUMNS)}
-       ), inserted AS (
-         INSERT INTO ${trials} (study_id, number, state, params, distributions, user_attrs, system_attrs, started_at, heartbeat_at, seq, write_id)
-         SELECT $1, s.number, 'running', $14, $15, $16, $17, ${NOW_MS}, ${NOW_MS}, s.seq, $13 FROM s WHERE NOT EXISTS (SELECT 1 FROM c)
-         RETURNING ${TRIAL_COLUMNS}
-       )
-       SELECT snapshot.seq AS study_seq, (SELECT seq FROM finished) AS finished_seq, (SELECT finished_at FROM finished) AS finished_at_ms, x.*
-       FROM (SELECT seq FROM ${studies} WHERE id = $1) AS snapshot LEFT JOIN (
-         SELECT true AS started, * FROM claimed
-         UNION ALL SELECT true, * FROM inserted
-         UNION ALL SELECT false, ${TRIAL_COLUMNS} FROM ${trials} WHERE study_id = $1 AND seq > $12
-       ) AS x ON true
-       ORDER BY x.number`,
+      startNext({
+        seqStep: 2,
+        since: "$12",
+        writeId: "$13",
+        init: ["$14", "$15", "$16", "$17"],
+        finish: `finished AS (
+           UPDATE ${trials} t SET state = $5::text, params = $6, distributions = $7, objective_values = $8, intermediate = $9,
+             user_attrs = $10, system_attrs = $11, finished_at = ${NOW_MS}, seq = s.seq - 1, write_id = $4
+           FROM s WHERE t.id = $2 AND t.state = 'running' AND t.seq = $3
+           RETURNING t.seq, t.finished_at
+         )`,
+      }),
     ),
     // Only a trial that never got a parameter goes back: one that did has been partly run.
     releaseTrial: named(
@@ -727,20 +717,11 @@ function statements(schema: string) {
 /**
  * The row a patch turns a known trial into, and the update's values for columns 5-11 of
  * update_trial / finish_and_start_next. Throws TrialNotRunningError / ParamConflictError before
- * anything is written. Unchanged fields keep their stored text: most updates touch one or two.
+ * anything is written.
  */
 function patchedRow({ row, trial }: KnownTrial, patch: TrialPatch): { next: FrozenTrial; encoded: TrialRow; values: unknown[] } {
   const next = applyTrialPatch(trial, patch, 0, 0);
-  const encoded: TrialRow = {
-    ...row,
-    state: next.state,
-    params: next.params === trial.params ? row.params : encodeJson(next.params),
-    distributions: next.distributions === trial.distributions ? row.distributions : encodeJson(next.distributions),
-    objective_values: next.values === trial.values ? row.objective_values : encodeValues(next.values),
-    intermediate: next.intermediate === trial.intermediate ? row.intermediate : encodeIntermediate(next.intermediate),
-    user_attrs: next.userAttrs === trial.userAttrs ? row.user_attrs : encodeJson(next.userAttrs),
-    system_attrs: next.systemAttrs === trial.systemAttrs ? row.system_attrs : encodeJson(next.systemAttrs),
-  };
+  const encoded: TrialRow = { ...row, ...patchedColumns(row, trial, next) };
   const values = [encoded.state, encoded.params, encoded.distributions, encoded.objective_values, encoded.intermediate, encoded.user_attrs, encoded.system_attrs];
   return { next, encoded, values };
 }

@@ -143,6 +143,26 @@ function untagNonFinite(_key: string, value: unknown): unknown {
 }
 
 /** JSON text for params, distributions and attributes; non-finite numbers survive. */
+/**
+ * The stored columns of a trial after a patch turned `trial` (read from `row`) into `next`. Fields
+ * the patch left alone keep their stored text: most updates touch one or two of them.
+ */
+export function patchedColumns(
+  row: TrialRow,
+  trial: FrozenTrial,
+  next: FrozenTrial,
+): Pick<TrialRow, "state" | "params" | "distributions" | "objective_values" | "intermediate" | "user_attrs" | "system_attrs"> {
+  return {
+    state: next.state,
+    params: next.params === trial.params ? row.params : encodeJson(next.params),
+    distributions: next.distributions === trial.distributions ? row.distributions : encodeJson(next.distributions),
+    objective_values: next.values === trial.values ? row.objective_values : encodeValues(next.values),
+    intermediate: next.intermediate === trial.intermediate ? row.intermediate : encodeIntermediate(next.intermediate),
+    user_attrs: next.userAttrs === trial.userAttrs ? row.user_attrs : encodeJson(next.userAttrs),
+    system_attrs: next.systemAttrs === trial.systemAttrs ? row.system_attrs : encodeJson(next.systemAttrs),
+  };
+}
+
 export function encodeJson(value: unknown): string {
   return hasNonFinite(value) ? JSON.stringify(value, tagNonFinite) : JSON.stringify(value);
 }

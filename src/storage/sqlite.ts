@@ -8,7 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
-import { type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeIntermediate, encodeJson, encodeValues, rowToStudy, rowToTrial, summarize } from "./sql-rows.js";
+import { type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeJson, patchedColumns, rowToStudy, rowToTrial, summarize } from "./sql-rows.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
 import {
@@ -342,16 +342,9 @@ export class SqliteStorage implements Storage {
       // Throws TrialNotRunningError / ParamConflictError before anything is written.
       const next = applyTrialPatch(trial, patch, seq + 1, Date.now());
       this.statements.setSeq.run(next.seq, row.study_id);
-      // Unchanged fields keep their stored text: most updates touch one or two of them.
       const info = this.statements.updateTrial.run({
         id: trialId,
-        state: next.state,
-        params: next.params === trial.params ? row.params : encodeJson(next.params),
-        distributions: next.distributions === trial.distributions ? row.distributions : encodeJson(next.distributions),
-        objective_values: next.values === trial.values ? row.objective_values : encodeValues(next.values),
-        intermediate: next.intermediate === trial.intermediate ? row.intermediate : encodeIntermediate(next.intermediate),
-        user_attrs: next.userAttrs === trial.userAttrs ? row.user_attrs : encodeJson(next.userAttrs),
-        system_attrs: next.systemAttrs === trial.systemAttrs ? row.system_attrs : encodeJson(next.systemAttrs),
+        ...patchedColumns(row, trial, next),
         finished_at: next.finishedAt,
         seq: next.seq,
       });
