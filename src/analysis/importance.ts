@@ -144,7 +144,7 @@ function importanceTable(trials: readonly FrozenTrial[], requested: string[] | u
   let distributions: Distribution[];
   if (requested !== undefined) {
     if (!Array.isArray(requested) || requested.length === 0) throw new ImportanceError("params must be a non-empty list of parameter names");
-    names = [...requested];
+    names = [...new Set(requested)];
     distributions = names.map((name) => {
       // The latest trial's distribution wins; trials that sampled the parameter differently are left out.
       const holder = [...usable].reverse().find((t) => t.distributions[name] !== undefined);
