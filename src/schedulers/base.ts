@@ -132,13 +132,14 @@ export function segmentScore(snapshot: Pick<StudySnapshot, "directions">, trial:
 
 /**
  * Each member's latest scored segment: the one with the highest segment index (the newest trial
- * on a tie, e.g. a retry), which is what the member's performance is judged by at a ready point.
+ * on a tie, e.g. a retry). With `segment`, only that segment counts: the members' scores at the
+ * same point of training, which is what a ready point compares.
  */
-export function latestSegments(snapshot: StudySnapshot): Map<number, { trial: FrozenTrial; place: SegmentPlace; score: number }> {
+export function latestSegments(snapshot: StudySnapshot, segment?: number): Map<number, { trial: FrozenTrial; place: SegmentPlace; score: number }> {
   const latest = new Map<number, { trial: FrozenTrial; place: SegmentPlace; score: number }>();
   for (const trial of snapshot.trials) {
     const place = segmentPlace(trial);
-    if (!place) continue;
+    if (!place || (segment !== undefined && place.segment !== segment)) continue;
     const score = segmentScore(snapshot, trial);
     if (score === undefined) continue;
     const known = latest.get(place.member);

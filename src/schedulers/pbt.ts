@@ -7,7 +7,7 @@
  * run asynchronously, judged on each member's latest score:
  *
  * - exploit ("truncation selection", §4.1 of the paper): a member ranked in the bottom `quantile`
- *   of the population copies the checkpoint (weights) and hyperparameters of a member drawn
+ *   of the members that reached the same segment copies the checkpoint (weights) and hyperparameters of a member drawn
  *   uniformly from the top `quantile`; any other member simply continues from its own checkpoint;
  * - explore ("perturb"): the copied hyperparameters are perturbed: a numeric one is multiplied by
  *   0.8 or 1.2 (1 ± `perturbation`), or, with probability `resampleProbability`, drawn afresh from
@@ -122,12 +122,14 @@ export class PBTScheduler implements Scheduler {
   }
 
   /**
-   * Exploit: the top-quantile member to copy when `finished`'s member ranks in the bottom quantile
-   * of the members' latest scores, else null. A member without a score (nothing finished yet) is
-   * not ranked.
+   * Exploit: the top-quantile member to copy when `finished`'s member ranks in the bottom quantile,
+   * else null. Members are ranked by their scores at the segment `finished` ended, the same point
+   * of training, so a member is never judged against one trained longer or shorter, and the
+   * checkpoint it copies is exactly as far into training as its own; members that have not
+   * reached that segment yet are not ranked.
    */
   chooseDonor(snapshot: StudySnapshot, finished: FrozenTrial, place: SegmentPlace, rng: Rng): Donor | null {
-    const latest = latestSegments(snapshot);
+    const latest = latestSegments(snapshot, place.segment);
     const ownScore = segmentScore(snapshot, finished);
     if (ownScore === undefined) return null;
     latest.set(place.member, { trial: finished, place, score: ownScore });

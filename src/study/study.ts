@@ -673,11 +673,16 @@ export class Study implements TrialHost {
     return populationLineage(this.trialCache);
   }
 
-  /** At a member's ready point (a segment just ended here), queues the segment its scheduler decides on next. */
+  /**
+   * At a member's ready point (a segment just ended here), queues the member's next segment. What
+   * it runs with (exploit, explore) is decided when a worker claims it ({@link decideSegment}), so
+   * the decision sees every score reported until then: with one worker and a FIFO queue every
+   * member has finished the previous segment by then, as in synchronous PBT.
+   */
   private async queueNextSegment(finished: FrozenTrial): Promise<void> {
     const scheduler = this.requireScheduler();
     const place = segmentPlace(finished);
-    if (finished.state === "failed" || place === undefined) return;
+    if (finished.state === "failed" || place === undefined || place.segment + 1 >= scheduler.segments) return;
     this.readyPoints++;
     try {
       await this.refresh();
@@ -686,29 +691,43 @@ export class Study implements TrialHost {
         const other = segmentPlace(t);
         return other !== undefined && other.member === place.member && other.segment === place.segment + 1;
       })) return;
-      const plan = scheduler.nextSegment(this.snapshot(), finished);
-      if (plan) await this.queueSegment(plan);
+      await this.storage.createTrial(this.id, {
+        state: "waiting",
+        systemAttrs: {
+          ...segmentAttrs({ member: place.member, segment: place.segment + 1, parent: finished.number, exploitedFrom: null, checkpoint: null }),
+          [UNDECIDED_ATTR]: true,
+        },
+      });
     } finally {
       this.readyPoints--;
     }
   }
 
-  private async queueSegment(plan: SegmentPlan): Promise<void> {
-    const parent = this.trialCache[plan.parent];
-    const saved = parent?.systemAttrs[SAVED_CHECKPOINT_ATTR];
-    await this.storage.createTrial(this.id, {
-      state: "waiting",
-      systemAttrs: {
-        fixedParams: plan.params as Record<string, JsonValue>,
-        ...segmentAttrs({
-          member: plan.member,
-          segment: plan.segment,
-          parent: plan.parent,
-          exploitedFrom: plan.exploitedFrom,
-          checkpoint: typeof saved === "string" ? saved : null,
-        }),
-      },
-    });
+  /**
+   * Claims a queued segment and, if its member's ready point is still undecided, asks the
+   * scheduler now: the segment is rewritten (still `running`, so by this worker only) to continue
+   * from the chosen trial's checkpoint with the chosen parameters.
+   */
+  private async askSegment(): Promise<Trial | null> {
+    let record = await this.storage.claimWaitingTrial(this.id);
+    if (!record) return null;
+    const place = segmentPlace(record);
+    if (place && place.parent !== null && record.systemAttrs[UNDECIDED_ATTR] === true) {
+      await this.refresh();
+      const previous = this.trialCache[place.parent];
+      const plan = previous ? this.requireScheduler().nextSegment(this.snapshot(), previous) : null;
+      const decided: SegmentPlan = plan ?? { member: place.member, segment: place.segment, parent: place.parent, exploitedFrom: null, params: previous?.params ?? {} };
+      const saved = this.trialCache[decided.parent]?.systemAttrs[SAVED_CHECKPOINT_ATTR];
+      record = await this.storage.updateTrial(record.id, {
+        systemAttrs: {
+          fixedParams: decided.params as Record<string, JsonValue>,
+          ...segmentAttrs({ ...place, parent: decided.parent, exploitedFrom: decided.exploitedFrom, checkpoint: typeof saved === "string" ? saved : null }),
+          [UNDECIDED_ATTR]: false,
+        },
+      });
+      this.absorb(record);
+    }
+    return this.startTrial(record, {});
   }
 
   /**
@@ -775,7 +794,7 @@ export class Study implements TrialHost {
         await reaper();
         let trial: Trial | null;
         try {
-          trial = options.onlyQueuedTrials || this.scheduler ? await this.askQueued() : await this.ask();
+          trial = this.scheduler ? await this.askSegment() : options.onlyQueuedTrials ? await this.askQueued() : await this.ask();
         } catch (error) {
           if (error instanceof SamplerExhaustedError) {
             this.stopRequested = true;
@@ -1006,6 +1025,9 @@ export class Study implements TrialHost {
     };
   }
 }
+
+/** Marks a queued segment whose exploit/explore decision is still to be taken when it starts. */
+const UNDECIDED_ATTR = "pbt:undecided";
 
 function checkMaxRetries(value: number | undefined): number {
   if (value === undefined) return DEFAULT_MAX_RETRIES;
