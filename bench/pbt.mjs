@@ -8,11 +8,11 @@
 //     bring Q close to 1.2. Prints the trajectory, final Q over seeds, and writes docs/pbt-toy.svg.
 // (b) A real training in plain Node: logistic regression by minibatch SGD on a synthetic dataset
 //     with features of very different scales, where a decaying learning rate beats every fixed one.
-//     Random search over a fixed learning rate (8 trials × 200 steps), PBT and PB2 (8 members × 20
-//     segments × 10 steps: the same 1600 SGD steps) are compared on validation log loss, and the
+//     Random search over a fixed learning rate (8 trials × 400 steps), PBT and PB2 (8 members × 20
+//     segments × 20 steps: the same 3200 SGD steps) are compared on validation log loss, and the
 //     model each picks is scored on a held-out test set. Spread over seeds is printed.
 //
-// Usage: npm run bench:pbt -- [--seeds 5] [--toy-seeds 10]
+// Usage: npm run bench:pbt -- [--seeds 5] [--toy-seeds 10] [--segment-steps 20] [--skip-toy]
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +21,14 @@ import { parseArgs } from "node:util";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { createStudy, PBTScheduler, PB2Scheduler, RandomSampler, Rng } = await import(join(root, "dist/index.js"));
 
-const { values: args } = parseArgs({ options: { seeds: { type: "string", default: "5" }, "toy-seeds": { type: "string", default: "10" } } });
+const { values: args } = parseArgs({
+  options: {
+    seeds: { type: "string", default: "5" },
+    "toy-seeds": { type: "string", default: "10" },
+    "segment-steps": { type: "string", default: "20" },
+    "skip-toy": { type: "boolean", default: false },
+  },
+});
 const SEEDS = Array.from({ length: Number(args.seeds) }, (_, i) => i + 1);
 const TOY_SEEDS = Array.from({ length: Number(args["toy-seeds"]) }, (_, i) => i + 1);
 
@@ -80,6 +87,9 @@ async function toyRun(seed) {
   return lineage;
 }
 
+if (!args["skip-toy"]) await toyPart();
+
+async function toyPart() {
 console.log("(a) PBT toy problem (Jaderberg et al. 2017, Fig. 2): Q(θ) = 1.2 − θ₀² − θ₁², members start at h = (1,0) and (0,1)");
 console.log(`    ${TOY.segments} segments × ${TOY.segmentSteps} gradient steps (η = ${TOY.eta}), θ₀ = (0.9, 0.9); the optimum is Q = 1.2\n`);
 const toyLineage = await toyRun(1);
@@ -104,6 +114,7 @@ console.log(`final Q, each member alone (no exploit, no explore):        ${fmt(g
 console.log(`PBT reaches Q > 1.1 (neither member alone exceeds 0.39): ${toyFinals.filter((q) => q > 1.1).length}/${toyFinals.length} seeds`);
 writeFileSync(join(root, "docs/pbt-toy.svg"), toySvg(pbtQ, grid));
 console.log("wrote docs/pbt-toy.svg");
+}
 
 function toySvg(pbt, gridLines) {
   const W = 560, H = 300, L = 50, B = 40, T = 20, R = 150;
@@ -131,7 +142,7 @@ ${lines.map(([v, c, label], i) => `<path d="${path(v)}" fill="none" stroke="${c}
 // ---------------------------------------------------------------------------------------------
 // (b) logistic regression whose best learning rate decays
 
-const LOGREG = { d: 20, train: 2000, val: 1000, test: 1000, batch: 8, population: 8, segments: 20, segmentSteps: 10 };
+const LOGREG = { d: 20, train: 2000, val: 1000, test: 1000, batch: 8, population: 8, segments: 20, segmentSteps: Number(args["segment-steps"]) };
 const TOTAL_STEPS = LOGREG.segments * LOGREG.segmentSteps;
 const LR = { low: 1e-3, high: 1 };
 
@@ -249,7 +260,7 @@ for (const lr of Array.from({ length: 31 }, (_, i) => LR.low * (LR.high / LR.low
 }
 console.log(`(for reference, the best of 31 fixed rates on a grid, 4× the compute: lr = ${fmt(bestFixed.lr, 3)}, validation loss ${fmt(bestFixed.val)})`);
 const results = { random: [], pbt: [], pb2: [] };
-console.log("\nseed   random search val/test   PBT val/test      PB2 val/test      PBT winner's lr schedule (every 4th segment)");
+console.log("\nseed   random search val/test   PBT val/test      PB2 val/test      PBT winner's lr schedule (every 4th segment)  |  PB2 winner's");
 for (const seed of SEEDS) {
   const random = await randomSearch(seed);
   const pbt = await population(PBTScheduler, seed);
@@ -257,7 +268,7 @@ for (const seed of SEEDS) {
   results.random.push(random);
   results.pbt.push(pbt);
   results.pb2.push(pb2);
-  const schedule = pbt.schedule.filter((_, i) => i % 4 === 0).map((v) => v.toPrecision(2)).join(" → ");
+  const schedule = [pbt, pb2].map((r) => r.schedule.filter((_, i) => i % 4 === 0).map((v) => v.toPrecision(2)).join(" → ")).join("  |  PB2: ");
   console.log(`${String(seed).padStart(4)}   ${fmt(random.val)} / ${fmt(random.test)}          ${fmt(pbt.val)} / ${fmt(pbt.test)}   ${fmt(pb2.val)} / ${fmt(pb2.test)}   ${schedule}`);
 }
 console.log(`\nmedian [min, max] over ${SEEDS.length} seeds          validation loss            test loss`);

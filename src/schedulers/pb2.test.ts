@@ -9,8 +9,8 @@ const X = { type: "float", low: 0, high: 1 } as const;
 describe("the time-varying GP", () => {
   it("multiplies a squared-exponential kernel by (1 − ε)^{|t − t'|/2}", () => {
     const x = Float64Array.of(0.3);
-    expect(timeVaryingKernel({ lengthscale: 1, forgetting: 0.19, noiseVariance: 0 }, 0, x, 2, x)).toBeCloseTo(0.81, 12);
-    expect(timeVaryingKernel({ lengthscale: 0.5, forgetting: 0, noiseVariance: 0 }, 0, Float64Array.of(0), 9, Float64Array.of(0.5))).toBeCloseTo(Math.exp(-0.5), 12);
+    expect(timeVaryingKernel({ signalVariance: 1, lengthscale: 1, forgetting: 0.19, noiseVariance: 0 }, 0, x, 2, x)).toBeCloseTo(0.81, 12);
+    expect(timeVaryingKernel({ signalVariance: 1, lengthscale: 0.5, forgetting: 0, noiseVariance: 0 }, 0, Float64Array.of(0), 9, Float64Array.of(0.5))).toBeCloseTo(Math.exp(-0.5), 12);
   });
 
   it("fits a smooth function and is unsure far from the data and where the data are old", () => {

@@ -7,12 +7,14 @@
  *
  * - the data are, for every finished segment after a member's first, the change in reward over
  *   the segment y = score(end) − score(start), at input (t, h): t the segment index, h its
- *   hyperparameters mapped to the unit cube (log scales respected);
+ *   hyperparameters mapped to the unit cube (log scales respected); y is centred per segment
+ *   index (see `rewardChanges`);
  * - the model is a GP with the time-varying kernel of Bogunovic et al. 2016 (see
  *   `time-varying-gp.ts`), so old observations count less as training moves on;
  * - the new hyperparameters maximise GP-UCB, μ(t, h) + √β_t σ(t, h), at the next segment's time,
- *   with β_t = 2 log(t^{d/2+2} π² / (3δ)) (Srinivas et al. 2010, Theorem 2, δ = 0.1) scaled down
- *   by 5 as Srinivas et al. do in their experiments;
+ *   with the practical schedule β_t = max(0, c₁ log(c₂ n)), c₁ = 0.2, c₂ = 0.4, n the number of
+ *   observations, that Bogunovic et al. use in their experiments (the theoretical β of Srinivas et
+ *   al. 2010 explores far too much at these sizes: it sent members to the edges of the space);
  * - batch selection: the hyperparameters of the other members' running segments count as pending
  *   inputs that reduce σ (GP-BUCB, Desautels et al. 2014), so members ready at the same time are
  *   sent to different places.
@@ -42,7 +44,9 @@ export interface PB2Options extends PBTOptions {
 
 const UNIFORM_CANDIDATES = 1000;
 const LOCAL_CANDIDATES = 100;
-const DELTA = 0.1;
+/** Bogunovic et al. 2016's practical exploration schedule: β_t = max(0, c₁ log(c₂ n)). */
+const BETA_SCALE = 0.2;
+const BETA_SHIFT = 0.4;
 
 /**
  * The PB2 scheduler: PBT's exploit with a time-varying GP-UCB bandit as explore.
@@ -71,8 +75,7 @@ export class PB2Scheduler extends PBTScheduler {
     const pending = runningInputs(snapshot, numeric, distributions, donor);
     const gp = TimeVaryingGP.fit(data, pending);
     const d = numeric.length;
-    const t = data.values.length + 1;
-    const beta = (2 * Math.log(Math.pow(t, d / 2 + 2) * Math.PI ** 2 / (3 * DELTA))) / 5;
+    const beta = Math.max(0, BETA_SCALE * Math.log(BETA_SHIFT * data.values.length));
     const origin = Float64Array.from(numeric, (name, i) => encodeValue(distributions[i]!, donor.params[name]!));
     let best: Float64Array = origin;
     let bestScore = -Infinity;
@@ -114,7 +117,14 @@ function rewardChanges(snapshot: StudySnapshot, names: readonly string[], distri
   }
   rows.sort((a, b) => a.number - b.number);
   const kept = rows.slice(-window);
-  return { times: kept.map((r) => r.time), points: kept.map((r) => r.point), values: kept.map((r) => r.value) };
+  // Improvements shrink as training goes on. Centred per segment, a value says how much better
+  // than its contemporaries a member improved, so the GP's prior mean (zero) is "an average
+  // member now" rather than the average over all of training, which untried hyperparameters would
+  // otherwise inherit and win with late in training.
+  const byTime = new Map<number, number[]>();
+  for (const row of kept) byTime.set(row.time, [...(byTime.get(row.time) ?? []), row.value]);
+  const centre = new Map([...byTime].map(([time, values]) => [time, values.reduce((a, b) => a + b, 0) / values.length]));
+  return { times: kept.map((r) => r.time), points: kept.map((r) => r.point), values: kept.map((r) => r.value - centre.get(r.time)!) };
 }
 
 /** The inputs of the other members' running segments (GP-BUCB's pending points). */

@@ -5,8 +5,8 @@
  *   k((t, x), (t', x')) = σ² · exp(−‖x − x'‖² / (2ℓ²)) · (1 − ε)^{|t − t'| / 2}
  *
  * x lives in the unit cube; ε ∈ [0, 1) says how fast what was learnt about the reward landscape
- * goes stale as training moves on (ε = 0: a static function). Observations are standardized, so
- * σ² = 1; ℓ, ε and the noise variance are chosen by maximising the log marginal likelihood over a
+ * goes stale as training moves on (ε = 0: a static function). Observations are standardized (and
+ * clipped to ±2); σ², ℓ, ε and the noise variance are chosen by maximising the log marginal likelihood over a
  * small grid (Rasmussen & Williams 2006, eq. 2.30), which is cheap at PB2's sizes (tens of points).
  *
  * Batch selection (Desautels et al. 2014, GP-BUCB): inputs whose outcomes are still pending (other
@@ -26,6 +26,8 @@ export interface TimedObservations {
 
 /** The kernel's hyperparameters. */
 export interface TimeVaryingKernel {
+  /** σ², in units of the standardized observations. */
+  readonly signalVariance: number;
   readonly lengthscale: number;
   readonly forgetting: number;
   readonly noiseVariance: number;
@@ -33,13 +35,14 @@ export interface TimeVaryingKernel {
 
 const LENGTHSCALES = [0.05, 0.1, 0.2, 0.4, 0.8, 1.6];
 const FORGETTING = [0, 0.01, 0.05, 0.1, 0.2, 0.4];
-const NOISES = [1e-3, 1e-2, 0.1, 0.3];
+const NOISES = [1e-3, 1e-2, 0.1, 0.3, 1];
+const SIGNALS = [0.1, 0.3, 1];
 
 /**
  * The kernel value between two timed points.
  *
  * @example
- * timeVaryingKernel({ lengthscale: 1, forgetting: 0.19, noiseVariance: 0 }, 0, x, 2, x) // 0.81
+ * timeVaryingKernel({ signalVariance: 1, lengthscale: 1, forgetting: 0.19, noiseVariance: 0 }, 0, x, 2, x) // 0.81
  */
 export function timeVaryingKernel(kernel: TimeVaryingKernel, ta: number, xa: Float64Array, tb: number, xb: Float64Array): number {
   let d2 = 0;
@@ -47,7 +50,7 @@ export function timeVaryingKernel(kernel: TimeVaryingKernel, ta: number, xa: Flo
     const d = xa[i]! - xb[i]!;
     d2 += d * d;
   }
-  return Math.exp(-d2 / (2 * kernel.lengthscale * kernel.lengthscale)) * Math.pow(1 - kernel.forgetting, Math.abs(ta - tb) / 2);
+  return kernel.signalVariance * Math.exp(-d2 / (2 * kernel.lengthscale * kernel.lengthscale)) * Math.pow(1 - kernel.forgetting, Math.abs(ta - tb) / 2);
 }
 
 /**
@@ -79,14 +82,17 @@ export class TimeVaryingGP {
     const center = data.values.reduce((a, b) => a + b, 0) / n;
     const spread = Math.sqrt(data.values.reduce((a, b) => a + (b - center) ** 2, 0) / n);
     const scale = spread > 0 ? spread : 1;
-    const y = Float64Array.from(data.values, (v) => (v - center) / scale);
+    // Clipped at ±2 standard deviations: one diverging segment must not flatten the rest of the fit.
+    const y = Float64Array.from(data.values, (v) => Math.min(2, Math.max(-2, (v - center) / scale)));
     let best: { kernel: TimeVaryingKernel; score: number } | null = null;
-    for (const lengthscale of LENGTHSCALES) {
-      for (const forgetting of FORGETTING) {
-        for (const noiseVariance of NOISES) {
-          const kernel = { lengthscale, forgetting, noiseVariance };
-          const score = logMarginalLikelihood(kernel, data.times, data.points, y);
-          if (best === null || score > best.score) best = { kernel, score };
+    for (const signalVariance of SIGNALS) {
+      for (const lengthscale of LENGTHSCALES) {
+        for (const forgetting of FORGETTING) {
+          for (const noiseVariance of NOISES) {
+            const kernel = { signalVariance, lengthscale, forgetting, noiseVariance };
+            const score = logMarginalLikelihood(kernel, data.times, data.points, y);
+            if (best === null || score > best.score) best = { kernel, score };
+          }
         }
       }
     }
@@ -109,7 +115,7 @@ export class TimeVaryingGP {
     const v = solveLower(this.factor, m, k);
     let reduction = 0;
     for (let i = 0; i < m; i++) reduction += v[i]! * v[i]!;
-    const variance = Math.max(1e-12, 1 - reduction);
+    const variance = Math.max(1e-12, this.kernel.signalVariance - reduction);
     return { mean: this.center + this.scale * mean, variance: variance * this.scale * this.scale };
   }
 }
@@ -118,7 +124,7 @@ function gram(kernel: TimeVaryingKernel, times: readonly number[], points: reado
   const n = times.length;
   const matrix = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    matrix[i * n + i] = 1 + kernel.noiseVariance;
+    matrix[i * n + i] = kernel.signalVariance + kernel.noiseVariance;
     for (let j = 0; j < i; j++) {
       const value = timeVaryingKernel(kernel, times[i]!, points[i]!, times[j]!, points[j]!);
       matrix[i * n + j] = value;
