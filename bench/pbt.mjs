@@ -13,7 +13,8 @@
 //     model each picks is scored on a held-out test set. Spread over seeds is printed.
 //
 // Usage: npm run bench:pbt -- [--seeds 5] [--toy-seeds 10] [--segment-steps 20] [--skip-toy]
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -33,6 +34,11 @@ const SEEDS = Array.from({ length: Number(args.seeds) }, (_, i) => i + 1);
 const TOY_SEEDS = Array.from({ length: Number(args["toy-seeds"]) }, (_, i) => i + 1);
 
 const quiet = { onWarning: () => undefined };
+// Checkpoints of every run go to one temporary folder, removed at exit.
+const checkpointRoot = mkdtempSync(join(tmpdir(), "sextant-bench-pbt-"));
+process.on("exit", () => rmSync(checkpointRoot, { recursive: true, force: true }));
+let runs = 0;
+const checkpointDir = () => join(checkpointRoot, `run-${runs++}`);
 const spread = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -73,7 +79,7 @@ async function toyRun(seed) {
   const study = await createStudy({
     direction: "maximize",
     sampler: paperStart,
-    scheduler: new PBTScheduler({ population: 2, segments: TOY.segments, segmentSteps: TOY.segmentSteps, seed }),
+    scheduler: new PBTScheduler({ population: 2, segments: TOY.segments, segmentSteps: TOY.segmentSteps, seed, checkpointDir: checkpointDir() }),
     ...quiet,
   });
   await study.optimize((trial) => {
@@ -224,7 +230,7 @@ async function randomSearch(seed) {
 async function population(Scheduler, seed) {
   const study = await createStudy({
     direction: "minimize",
-    scheduler: new Scheduler({ population: LOGREG.population, segments: LOGREG.segments, segmentSteps: LOGREG.segmentSteps, seed }),
+    scheduler: new Scheduler({ population: LOGREG.population, segments: LOGREG.segments, segmentSteps: LOGREG.segmentSteps, seed, checkpointDir: checkpointDir() }),
     ...quiet,
   });
   await study.optimize((trial) => {

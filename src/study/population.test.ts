@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { PB2Scheduler, PBTScheduler, type Scheduler } from "../schedulers/index.js";
@@ -27,7 +27,7 @@ function toyObjective(trial: Trial): number {
 
 async function run(scheduler: Scheduler, concurrency = 1) {
   const study = await createStudy({ direction: "maximize", scheduler });
-  cleanups.push(study.segmentContext()!.store.root);
+  cleanups.push(dirname(study.segmentContext()!.store.root));
   await study.optimize(toyObjective, { concurrency });
   return study;
 }
@@ -98,7 +98,7 @@ describe("a population in a study", () => {
 
   it("copies a folder checkpoint and hands it to the next segment", async () => {
     const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1 }) });
-    cleanups.push(study.segmentContext()!.store.root);
+    cleanups.push(dirname(study.segmentContext()!.store.root));
     await study.optimize((trial) => {
       trial.suggestFloat("x", 0, 1);
       const restored = trial.checkpoint();
