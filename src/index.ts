@@ -13,6 +13,7 @@ import { setDefaultSamplerFactory } from "./study/index.js";
 export * from "./study/index.js";
 export * from "./samplers/index.js";
 export * from "./pruners/index.js";
+export * from "./schedulers/index.js";
 export * from "./space/index.js";
 export * from "./analysis/index.js";
 export * from "./online/index.js";

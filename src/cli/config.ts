@@ -45,6 +45,7 @@ export const configSchema = z.strictObject({
   killGrace: z.number().nonnegative().optional(),
   sampler: namedComponent.optional(),
   pruner: namedComponent.optional(),
+  scheduler: namedComponent.optional(),
   seed: z.number().int().optional(),
   command: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
   params: z.record(z.string(), z.union([z.string().min(1), paramObject])).optional(),
@@ -72,6 +73,8 @@ export interface TuneConfig {
   killGrace?: number;
   sampler?: NamedComponent;
   pruner?: NamedComponent;
+  /** A population-based scheduler (pbt, pb2), if any. */
+  scheduler?: NamedComponent;
   seed?: number;
   command?: string[];
   params: Record<string, Distribution>;
@@ -238,14 +241,14 @@ function unionExpectation(path: Path): string {
   const last = path[path.length - 1];
   if (path[0] === "params" && path.length === 2) return 'a parameter (a mapping with "type", or a string like "float:1e-5:1e-1:log")';
   if (last === "command") return "a list of strings or a string";
-  if (last === "sampler" || last === "pruner") return `a name or a mapping { name, options }`;
+  if (last === "sampler" || last === "pruner" || last === "scheduler") return `a name or a mapping { name, options }`;
   return "another type";
 }
 
 function knownKeys(path: Path): string[] {
   if (path.length === 0) return Object.keys(configSchema.shape);
   if (path[0] === "params" && path.length === 2) return Object.keys(paramObject.shape);
-  if ((path[0] === "sampler" || path[0] === "pruner") && path.length === 1) return ["name", "options"];
+  if ((path[0] === "sampler" || path[0] === "pruner" || path[0] === "scheduler") && path.length === 1) return ["name", "options"];
   return [];
 }
 
@@ -307,6 +310,9 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
   }
   if (raw.sampler !== undefined) config.sampler = typeof raw.sampler === "string" ? { name: raw.sampler, options: {} } : { name: raw.sampler.name, options: raw.sampler.options ?? {} };
   if (raw.pruner !== undefined) config.pruner = typeof raw.pruner === "string" ? { name: raw.pruner, options: {} } : { name: raw.pruner.name, options: raw.pruner.options ?? {} };
+  if (raw.scheduler !== undefined) {
+    config.scheduler = typeof raw.scheduler === "string" ? { name: raw.scheduler, options: {} } : { name: raw.scheduler.name, options: raw.scheduler.options ?? {} };
+  }
   if (raw.command !== undefined) {
     if (typeof raw.command === "string") {
       try {

@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import { type FrozenTrial, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { type Storage, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
 import { totalViolation, trialConstraints } from "../analysis/index.js";
+import { type MemberLineage, populationLineage } from "../schedulers/index.js";
 import { loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, trialDuration } from "./format.js";
@@ -273,15 +274,20 @@ function printLeastViolating(name: string, directions: readonly string[], trial:
  */
 export async function exportCommand(
   name: string,
-  options: { storage?: string; json?: boolean; format?: string; output?: string },
+  options: { storage?: string; json?: boolean; format?: string; output?: string; lineage?: boolean },
   io: Io,
 ): Promise<number> {
-  const format = options.format ?? (options.json ? "json" : "csv");
-  if (format !== "csv" && format !== "json") throw new UsageError(`--format must be csv or json, got "${format}"`);
+  const format = options.format ?? (options.json ? "json" : options.lineage ? "table" : "csv");
+  if (options.lineage && format === "csv") throw new UsageError("--lineage prints a table or JSON (--json), not CSV");
+  if (!options.lineage && format !== "csv" && format !== "json") throw new UsageError(`--format must be csv or json, got "${format}"`);
   return withStudy(storageUrl(options.storage), name, async (storage, record) => {
     const trials = await allTrials(storage, record);
     let text: string;
-    if (format === "json") {
+    if (options.lineage) {
+      const lineage = populationLineage(trials);
+      if (lineage.length === 0) throw new UserError(`study "${name}" has no population: it was not run with a scheduler (--scheduler pbt or pb2)`);
+      text = format === "json" ? JSON.stringify({ study: record.name, directions: record.directions, schedule: record.systemAttrs["pbt:scheduler"] ?? null, members: lineage }, null, 2) + "\n" : lineageTable(lineage);
+    } else if (format === "json") {
       text = JSON.stringify({ study: record.name, directions: record.directions, trials: trials.map(trialJson) }, null, 2) + "\n";
     } else {
       const params = paramNames(trials);
@@ -318,6 +324,31 @@ export async function exportCommand(
     }
     return 0;
   });
+}
+
+/**
+ * A population's lineage as text: per member, one row per segment with its trial, the trial it
+ * continued from, the member it copied (if any), its state, value and hyperparameters.
+ *
+ * @example
+ * io.write(lineageTable(populationLineage(trials)));
+ */
+export function lineageTable(lineage: readonly MemberLineage[]): string {
+  const params = [...new Set(lineage.flatMap((m) => m.segments.flatMap((s) => Object.keys(s.params))))].sort();
+  const blocks = lineage.map((member) => {
+    const rows = member.segments.map((s) => [
+      String(s.segment),
+      String(s.trial),
+      s.parent === null ? "-" : s.parentMember !== null && s.parentMember !== member.member ? `${s.parent} (member ${s.parentMember})` : String(s.parent),
+      s.exploitedFrom === null ? "-" : `copied ${s.exploitedFrom}`,
+      s.retryOf === null ? s.state : `${s.state} (retry of ${s.retryOf})`,
+      formatNumber(s.value, 6),
+      ...params.map((p) => formatParam(s.params[p])),
+    ]);
+    const header = `member ${member.member}: ${member.segments.length} segment(s), last value ${formatNumber(member.lastValue, 6)}`;
+    return `${header}\n${renderTable(["segment", "trial", "parent", "exploit", "state", "value", ...params], rows)}`;
+  });
+  return blocks.join("\n\n") + "\n";
 }
 
 /**

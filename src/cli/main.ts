@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from "commander";
 import "../index.js";
 import { PROBLEM_TAGS } from "../bench/problems/index.js";
 import { prunerNames } from "../pruners/index.js";
+import { schedulerNames } from "../schedulers/index.js";
 import { samplerNames } from "../samplers/index.js";
 import { listPrunersCommand, listSamplersCommand } from "./components.js";
 import { UsageError, debugFromEnv, describeUserError, errorStack } from "./errors.js";
@@ -121,7 +122,9 @@ Run "sextant help <command>" for a command's flags and examples.`,
     .option("--sampler-opt <key=value>", 'a sampler option, e.g. n_startup_trials=5 (repeatable; "sextant samplers" lists them)', collect)
     .option("--pruner <name>", `pruner: ${prunerNames().join(", ")} (default none)`)
     .option("--pruner-opt <key=value>", 'a pruner option, e.g. n_warmup_steps=3 (repeatable; "sextant pruners" lists them)', collect)
-    .option("--seed <n>", "seed for the sampler", integer("--seed"))
+    .option("--scheduler <name>", `population-based training: ${schedulerNames().join(", ")} (default none); each segment of each member is a trial`)
+    .option("--scheduler-opt <key=value>", "a scheduler option, e.g. population=8, segments=10, segment_steps=5, checkpoint_dir=DIR (repeatable)", collect)
+    .option("--seed <n>", "seed for the sampler (and the scheduler)", integer("--seed"))
     .option("--warm-start <study>", "learn from an earlier study's trials in the same storage (TPE, GP, auto; repeatable)", collect)
     .option("--cwd <dir>", "working directory of the command (default: the config file's folder, else the current one)")
     .option("--json", "print a JSON summary on stdout instead of tables")
@@ -148,6 +151,15 @@ Examples:
       --trial-timeout 600 --pruner median --study xgb -- ./run.sh --booster={booster} {x}
   $ sextant tune -p a=float:0:1 --direction minimize,maximize -- node pareto.mjs {a}
   $ sextant tune -p lr=float:1e-5:1e-1:log --study lr-june --warm-start lr-may -- python train.py --lr {lr}
+
+With --scheduler pbt or pb2 the study trains a population: each trial is one segment
+of one member, and the command also gets SEXTANT_CHECKPOINT_DIR (an empty folder to save
+its checkpoint in), SEXTANT_RESTORE_FROM (the folder to load, unset for a first segment),
+SEXTANT_MEMBER, SEXTANT_SEGMENT, and the steps to train, SEXTANT_START_STEP to
+SEXTANT_END_STEP (exclusive). Checkpoints live next to the SQLite file
+(DB-checkpoints/STUDY) unless checkpoint_dir says otherwise.
+  $ sextant tune --scheduler pbt --scheduler-opt population=8 --scheduler-opt segments=20 \\
+      --scheduler-opt segment_steps=5 -p lr=float:1e-4:1:log --direction maximize -- node train.mjs
 
 Sampler and pruner options may be spelled n_startup_trials, n-startup-trials or
 nStartupTrials; "sextant samplers" and "sextant pruners" list each one's options with
@@ -381,14 +393,17 @@ Examples:
     .addOption(new Option("--format <format>", "csv or json (default csv)").choices(["csv", "json"]))
     .option("-o, --output <file>", "write to a file instead of stdout")
     .option("--json", "same as --format json")
+    .option("--lineage", "print the schedule and lineage of every member of a population (PBT, PB2) instead")
     .addHelpText(
       "after",
       `
 Examples:
   $ sextant export quickstart > trials.csv
-  $ sextant export quickstart --format json --output trials.json`,
+  $ sextant export quickstart --format json --output trials.json
+  $ sextant export pbt-demo --lineage           # a table per member: segments, parent, copied member, hyperparameters, value
+  $ sextant export pbt-demo --lineage --json`,
     )
-    .action(async (study: string, flags: { storage?: string; json?: boolean; format?: string; output?: string }) => {
+    .action(async (study: string, flags: { storage?: string; json?: boolean; format?: string; output?: string; lineage?: boolean }) => {
       result.code = await exportCommand(study, flags, io);
     });
 

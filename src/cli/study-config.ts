@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { type Pruner, createPrunerByName } from "../pruners/index.js";
 import { type Sampler, createSamplerByName } from "../samplers/index.js";
+import { type Scheduler, createSchedulerByName } from "../schedulers/index.js";
 import { type Direction, type Distribution, type JsonValue, OptionError, validateDistribution } from "../space/index.js";
 import { type Storage, openStorage } from "../storage/index.js";
 import { CommandNotFoundError, placeholdersIn, resolveExecutable } from "../study/command-runner.js";
@@ -36,6 +37,8 @@ export interface CliStudyConfig {
   readonly directions: Direction[];
   readonly sampler: NamedComponent;
   readonly pruner: NamedComponent;
+  /** The population-based scheduler (pbt, pb2), or absent. */
+  readonly scheduler?: NamedComponent;
   /** Names of the config's environment variables; their values are never stored (they are often secrets). */
   readonly envNames: string[];
   readonly cwd: string;
@@ -55,6 +58,7 @@ const cliConfigSchema = z.object({
   directions: z.array(z.enum(["minimize", "maximize"])).min(1),
   sampler: component,
   pruner: component,
+  scheduler: component.optional(),
   envNames: z.array(z.string()).default([]),
   cwd: z.string(),
   trialTimeout: positive.nullable().default(null),
@@ -112,7 +116,7 @@ export function readCliConfig(systemAttrs: Readonly<Record<string, JsonValue>>, 
  * Builds the sampler or pruner; option errors already name it ("tpe sampler: …"), others get its
  * name in front. When the config file alone chose it, the error points at that field of the file.
  */
-function build<T>(kind: "sampler" | "pruner", component: NamedComponent, source: ConfigSource | null, make: () => T): T {
+function build<T>(kind: "sampler" | "pruner" | "scheduler", component: NamedComponent, source: ConfigSource | null, make: () => T): T {
   try {
     return make();
   } catch (error) {
@@ -140,6 +144,16 @@ export function buildSampler(sampler: NamedComponent, space: Record<string, Dist
  */
 export function buildPruner(pruner: NamedComponent, source: ConfigSource | null = null): Pruner {
   return build("pruner", pruner, source, () => createPrunerByName(pruner.name, pruner.options));
+}
+
+/**
+ * The population-based scheduler a study's settings name, with a usage error naming it when its options are wrong.
+ *
+ * @example
+ * const scheduler = buildScheduler({ name: "pbt", options: { population: 4, segment_steps: 5 } });
+ */
+export function buildScheduler(scheduler: NamedComponent, source: ConfigSource | null = null): Scheduler {
+  return build("scheduler", scheduler, source, () => createSchedulerByName(scheduler.name, scheduler.options));
 }
 
 /**

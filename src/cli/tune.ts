@@ -9,6 +9,7 @@ import { constants as osConstants } from "node:os";
 import { basename, dirname, resolve } from "node:path";
 import type { Pruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
+import type { Scheduler } from "../schedulers/index.js";
 import { type Direction, type Distribution, type FrozenTrial, type TrialState, lastIntermediate, normalizeOptionKey } from "../space/index.js";
 import type { Storage } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
@@ -25,6 +26,7 @@ import {
   type StudyBudget,
   buildPruner,
   buildSampler,
+  buildScheduler,
   checkProgram,
   cliConfigRecord,
   openCliStorage,
@@ -51,6 +53,8 @@ export interface TuneFlags {
   samplerOpt?: string[];
   pruner?: string;
   prunerOpt?: string[];
+  scheduler?: string;
+  schedulerOpt?: string[];
   seed?: number;
   cwd?: string;
   json?: boolean;
@@ -72,9 +76,12 @@ export interface TuneSettings {
   killGrace: number;
   sampler: NamedComponent;
   pruner: NamedComponent;
-  /** Where in the config file the sampler/pruner came from, when the config alone chose it and its options. */
+  /** The population-based scheduler (pbt, pb2), or null. */
+  scheduler: NamedComponent | null;
+  /** Where in the config file the sampler/pruner/scheduler came from, when the config alone chose it and its options. */
   samplerSource: ConfigSource | null;
   prunerSource: ConfigSource | null;
+  schedulerSource: ConfigSource | null;
   command: string[];
   space: Record<string, Distribution>;
   env: Record<string, string>;
@@ -126,7 +133,7 @@ function parseDirections(values: string[]): Direction[] {
 }
 
 function pickComponent(
-  kind: "sampler" | "pruner",
+  kind: "sampler" | "pruner" | "scheduler",
   flagName: string | undefined,
   flagOptions: string[] | undefined,
   fromConfig: NamedComponent | undefined,
@@ -180,11 +187,19 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
 
   const directions = flags.direction !== undefined && flags.direction.length > 0 ? parseDirections(flags.direction) : (config.directions ?? ["minimize"]);
   const timeout = flags.timeout ?? config.timeout;
-  const trials = flags.trials ?? config.trials ?? (timeout === undefined ? DEFAULT_TRIALS : undefined);
+  const schedulerName = flags.scheduler ?? config.scheduler?.name;
+  const scheduler = schedulerName === undefined ? null : pickComponent("scheduler", flags.scheduler, flags.schedulerOpt, config.scheduler, schedulerName);
+  if (scheduler === null && (flags.schedulerOpt ?? []).length > 0) throw new UsageError("--scheduler-opt needs --scheduler pbt or --scheduler pb2");
+  // A population ends when its members have trained every segment; no default cap on trials.
+  const trials = flags.trials ?? config.trials ?? (timeout === undefined && scheduler === null ? DEFAULT_TRIALS : undefined);
 
-  const sampler = pickComponent("sampler", flags.sampler, flags.samplerOpt, config.sampler, "auto");
+  // A population's first segments are drawn at random, as in the PBT paper, unless a sampler is named.
+  const samplerFallback = (flags.scheduler ?? config.scheduler?.name) !== undefined ? "random" : "auto";
+  const sampler = pickComponent("sampler", flags.sampler, flags.samplerOpt, config.sampler, samplerFallback);
   const seed = flags.seed ?? config.seed;
-  if (seed !== undefined && !Object.keys(sampler.options).some((key) => normalizeOptionKey(key) === "seed")) sampler.options.seed = seed;
+  for (const component of scheduler ? [sampler, scheduler] : [sampler]) {
+    if (seed !== undefined && !Object.keys(component.options).some((key) => normalizeOptionKey(key) === "seed")) component.options.seed = seed;
+  }
   const pruner = pickComponent("pruner", flags.pruner, flags.prunerOpt, config.pruner, "none");
   const fromConfigOnly = (fromConfig: NamedComponent | undefined, flagName: string | undefined, flagOptions: string[] | undefined): ConfigSource | null =>
     fromConfig !== undefined && (flagName === undefined || flagName === fromConfig.name) && (flagOptions ?? []).length === 0 ? source : null;
@@ -204,8 +219,10 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
       killGrace: flags.killGrace ?? config.killGrace ?? 5,
       sampler,
       pruner,
+      scheduler,
       samplerSource: fromConfigOnly(config.sampler, flags.sampler, flags.samplerOpt),
       prunerSource: fromConfigOnly(config.pruner, flags.pruner, flags.prunerOpt),
+      schedulerSource: fromConfigOnly(config.scheduler, flags.scheduler, flags.schedulerOpt),
       command,
       space,
       env: config.env ?? {},
@@ -251,6 +268,7 @@ export function cliConfigOf(settings: TuneSettings, budget: StudyBudget, extra: 
     directions: settings.directions,
     sampler: settings.sampler,
     pruner: settings.pruner,
+    ...(settings.scheduler ? { scheduler: settings.scheduler } : {}),
     // Names only: env values are often credentials (API tokens, passwords), and the database is
     // read by anyone who can read the file, copied around and exported. Whoever runs the
     // command again takes the values from its own config file or environment.
@@ -303,15 +321,24 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   checkProgram(settings.command, settings.cwd, { ...process.env, ...settings.env });
   const sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
   const pruner = buildPruner(settings.pruner, settings.prunerSource);
+  const scheduler = settings.scheduler ? buildScheduler(settings.scheduler, settings.schedulerSource) : null;
   const storage = await openCliStorage(settings.storage);
   try {
-    return await runTune(settings, storage, sampler, pruner, flags, io);
+    return await runTune(settings, storage, sampler, pruner, scheduler, flags, io);
   } finally {
     await storage.close();
   }
 }
 
-async function runTune(settings: TuneSettings, storage: Storage, sampler: Sampler, pruner: Pruner, flags: TuneFlags, io: Io): Promise<number> {
+async function runTune(
+  settings: TuneSettings,
+  storage: Storage,
+  sampler: Sampler,
+  pruner: Pruner,
+  scheduler: Scheduler | null,
+  flags: TuneFlags,
+  io: Io,
+): Promise<number> {
   const existed = (await storage.getStudy(settings.studyName)) !== null;
   let study: Study;
   try {
@@ -321,6 +348,7 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
       directions: settings.directions,
       sampler,
       pruner,
+      ...(scheduler ? { scheduler } : {}),
       loadIfExists: true,
       ...(flags.warmStart && flags.warmStart.length > 0 ? { warmStartFrom: flags.warmStart } : {}),
     });
@@ -347,6 +375,7 @@ async function runTune(settings: TuneSettings, storage: Storage, sampler: Sample
     io.err(
       `sampler ${sampler.name}, pruner ${pruner.name}, ${settings.trials ?? "unbounded"} trial(s), ${settings.jobs} at a time` +
         (settings.timeout !== undefined ? `, stop after ${settings.timeout}s` : "") +
+        (scheduler ? `, scheduler ${scheduler.name}: ${scheduler.population} members × ${scheduler.segments} segments of ${scheduler.segmentSteps} step(s)` : "") +
         `: ${settings.command.join(" ")}`,
     );
   }

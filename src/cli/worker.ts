@@ -19,6 +19,7 @@ import {
   type CliStudyConfig,
   buildPruner,
   buildSampler,
+  buildScheduler,
   checkProgram,
   cliConfigRecord,
   openCliStorage,
@@ -174,7 +175,14 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     io.err(`sextant: warning: the study's command expects ${missingEnv.join(", ")} in its environment, which this worker's environment does not set`);
   }
   checkProgram(config.command, cwd, process.env);
-  const study = await loadStudy({ name: studyName, storage, sampler: buildSampler(config.sampler, config.space), pruner: buildPruner(config.pruner) });
+  const study = await loadStudy({
+    name: studyName,
+    storage,
+    sampler: buildSampler(config.sampler, config.space),
+    pruner: buildPruner(config.pruner),
+    // A population's worker runs queued segments and queues each member's next one.
+    ...(config.scheduler ? { scheduler: buildScheduler(config.scheduler) } : {}),
+  });
   const chatty = !flags.quiet && !flags.json;
   const budget = config.budget ?? { trials: null, deadline: null, queued: false };
   const secondsLeft = budget.deadline !== null ? (budget.deadline - Date.now()) / 1000 : undefined;

@@ -13,10 +13,14 @@
  *   feasible when every one is <= 0; they are stored on the trial (see `Study.tell`);
  * - a pruned or timed-out program is sent SIGTERM, then SIGKILL after a grace period, to its whole
  *   process group so that the children of a shell script die too;
- * - a watchdog per program (see process-watchdog.ts) does the same if this process dies first.
+ * - a watchdog per program (see process-watchdog.ts) does the same if this process dies first;
+ * - under a population scheduler (PBT, PB2) the program also gets `SEXTANT_CHECKPOINT_DIR` (an
+ *   empty folder to save its checkpoint in), `SEXTANT_RESTORE_FROM` (the folder to start from,
+ *   unset for a member's first segment), `SEXTANT_MEMBER`, `SEXTANT_SEGMENT` and the steps to
+ *   train, `SEXTANT_START_STEP` (inclusive) to `SEXTANT_END_STEP` (exclusive).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, existsSync, constants as fsConstants, statSync } from "node:fs";
+import { accessSync, existsSync, constants as fsConstants, readdirSync, statSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
@@ -531,6 +535,19 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
   env.SEXTANT_TRIAL_NUMBER = String(trial.number);
   env.SEXTANT_PARAMS_FILE = paramsFile;
   if (spec.studyName !== undefined) env.SEXTANT_STUDY = spec.studyName;
+  const segment = trial.segment;
+  const checkpointDir = segment ? trial.checkpointDir : undefined;
+  if (segment && checkpointDir !== undefined) {
+    // A population segment: where to save, where to restore from, and which steps to train.
+    env.SEXTANT_CHECKPOINT_DIR = checkpointDir;
+    const restore = trial.checkpoint();
+    if (restore) env.SEXTANT_RESTORE_FROM = restore.dir;
+    else delete env.SEXTANT_RESTORE_FROM;
+    env.SEXTANT_MEMBER = String(segment.member);
+    env.SEXTANT_SEGMENT = String(segment.index);
+    env.SEXTANT_START_STEP = String(segment.startStep);
+    env.SEXTANT_END_STEP = String(segment.endStep);
+  }
 
   let finalValues: unknown[] | null = null;
   let constraints: unknown;
@@ -597,6 +614,7 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
   if (outcome.stoppedBy === "timeout") fail(`timed out after ${spec.timeoutSeconds}s`);
   if (outcome.signal !== null) fail(`killed by signal ${outcome.signal}${stderrHint(outcome.stderrTail)}`);
   if (outcome.exitCode !== 0) fail(`exit code ${String(outcome.exitCode)}${stderrHint(outcome.stderrTail)}`);
+  if (checkpointDir !== undefined && readdirSync(checkpointDir).length > 0) trial.saveCheckpoint({ dir: checkpointDir });
 
   let values: unknown[] | null = finalValues;
   if (values === null) {

@@ -1,7 +1,17 @@
 import type { Pruner } from "../pruners/index.js";
 import { NopPruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
-import { SamplerExhaustedError } from "../samplers/index.js";
+import { RandomSampler, SamplerExhaustedError } from "../samplers/index.js";
+import {
+  SAVED_CHECKPOINT_ATTR,
+  SEGMENT_ATTR_PREFIX,
+  type MemberLineage,
+  type Scheduler,
+  type SegmentPlan,
+  populationLineage,
+  segmentAttrs,
+  segmentPlace,
+} from "../schedulers/index.js";
 import {
   type Direction,
   type Distribution,
@@ -18,6 +28,7 @@ import {
 } from "../space/index.js";
 import { CONSTRAINTS_ATTR, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
+import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, resolveHeartbeat } from "./heartbeat.js";
 import { Trial, type TrialHost, TrialPruned, constraintsProblem } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
@@ -99,6 +110,13 @@ export interface CreateStudyOptions {
   directions?: Direction[];
   sampler?: Sampler;
   pruner?: Pruner;
+  /**
+   * Population-based training (`PBTScheduler`, `PB2Scheduler`): `optimize` then trains the
+   * scheduler's population segment by segment, each segment one trial; see {@link Study.optimize}.
+   * Without a `sampler`, first segments draw their hyperparameters with a `RandomSampler` seeded
+   * from the scheduler's seed.
+   */
+  scheduler?: Scheduler;
   /** Resume the study if one with this name exists instead of failing. */
   loadIfExists?: boolean;
   userAttrs?: Record<string, JsonValue>;
@@ -159,7 +177,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     typeof options.storage === "object" ? options.storage : await openStorage(options.storage ?? "memory:");
   try {
     const name = options.name ?? `study-${new Date().toISOString().replace(/[:.]/g, "-")}-${Math.floor(Math.random() * 1e6)}`;
-    const sampler = options.sampler ?? defaultSampler();
+    const sampler = options.sampler ?? (options.scheduler ? new RandomSampler({ seed: options.scheduler.seed }) : defaultSampler());
     // Read first, so that a missing source leaves no half-made study behind.
     const warmStart = options.warmStartFrom && options.warmStartFrom.length > 0 ? await loadWarmStartSources(storage, name, options.warmStartFrom) : [];
     let record = await storage.getStudy(name);
@@ -180,11 +198,12 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
         record = raced;
       }
     }
-    const study = new Study(storage, record, sampler, options.pruner ?? new NopPruner(), ownsStorage);
+    const study = new Study(storage, record, sampler, options.pruner ?? new NopPruner(), ownsStorage, options.scheduler ?? null);
     if (options.onWarning) study.onWarning = options.onWarning;
     study.constraints = constraints;
     study.warmStart = warmStart;
     await study.refresh();
+    if (options.scheduler) await study.seedPopulation();
     return study;
   } catch (error) {
     if (ownsStorage) await storage.close();
@@ -220,6 +239,7 @@ export async function loadStudy(options: {
   storage?: string | Storage;
   sampler?: Sampler;
   pruner?: Pruner;
+  scheduler?: Scheduler;
   onWarning?: (message: string) => void;
   /** See {@link CreateStudyOptions.constraints}. */
   constraints?: ConstraintsFunction;
@@ -232,7 +252,8 @@ export async function loadStudy(options: {
     if (ownsStorage) await storage.close();
     throw new Error(`no study named "${options.name}" in ${storage.url}`);
   }
-  const study = new Study(storage, record, options.sampler ?? defaultSampler(), options.pruner ?? new NopPruner(), ownsStorage);
+  const sampler = options.sampler ?? (options.scheduler ? new RandomSampler({ seed: options.scheduler.seed }) : defaultSampler());
+  const study = new Study(storage, record, sampler, options.pruner ?? new NopPruner(), ownsStorage, options.scheduler ?? null);
   if (options.onWarning) study.onWarning = options.onWarning;
   if (options.constraints) study.constraints = checkConstraintsFunction(options.constraints);
   await study.refresh();
@@ -312,6 +333,8 @@ export class Study implements TrialHost {
     readonly sampler: Sampler,
     readonly pruner: Pruner,
     private readonly ownsStorage = false,
+    /** The population-based scheduler, or null for an ordinary study. */
+    readonly scheduler: Scheduler | null = null,
   ) {
     this.record = record;
     this.id = record.id;
@@ -794,6 +817,126 @@ export class Study implements TrialHost {
     return recovered;
   }
 
+  /**
+   * Queues the first segment of every member of the scheduler's population, unless the study
+   * already has segments (it is being resumed). `createStudy` does it when given a scheduler.
+   */
+  async seedPopulation(): Promise<void> {
+    const scheduler = this.requireScheduler();
+    await this.refresh();
+    if (this.trialCache.some((t) => segmentPlace(t) !== undefined)) return;
+    await this.setSystemAttr("pbt:scheduler", {
+      name: scheduler.name,
+      population: scheduler.population,
+      segments: scheduler.segments,
+      segmentSteps: scheduler.segmentSteps,
+    });
+    for (let member = 0; member < scheduler.population; member++) {
+      await this.storage.createTrial(this.id, {
+        state: "waiting",
+        systemAttrs: segmentAttrs({ member, segment: 0, parent: null, exploitedFrom: null, checkpoint: null }),
+      });
+    }
+    await this.refresh();
+  }
+
+  /**
+   * The schedule and lineage of every member of the population: segments, hyperparameters per
+   * segment, parent trial, copied member and score.
+   *
+   * @example
+   * for (const member of study.lineage()) console.log(member.member, member.lastValue);
+   */
+  lineage(): MemberLineage[] {
+    return populationLineage(this.trialCache);
+  }
+
+  /**
+   * At a member's ready point (a segment just ended here), queues the member's next segment. What
+   * it runs with (exploit, explore) is decided when a worker claims it ({@link decideSegment}), so
+   * the decision sees every score reported until then: with one worker and a FIFO queue every
+   * member has finished the previous segment by then, as in synchronous PBT.
+   */
+  private async queueNextSegment(finished: FrozenTrial): Promise<void> {
+    const scheduler = this.requireScheduler();
+    const place = segmentPlace(finished);
+    if (finished.state === "failed" || place === undefined || place.segment + 1 >= scheduler.segments) return;
+    this.readyPoints++;
+    try {
+      await this.refresh();
+      // Queued already (by the worker that ran it, when this is a repair after its death).
+      if (this.trialCache.some((t) => {
+        const other = segmentPlace(t);
+        return other !== undefined && other.member === place.member && other.segment === place.segment + 1;
+      })) return;
+      await this.storage.createTrial(this.id, {
+        state: "waiting",
+        systemAttrs: {
+          ...segmentAttrs({ member: place.member, segment: place.segment + 1, parent: finished.number, exploitedFrom: null, checkpoint: null }),
+          [UNDECIDED_ATTR]: true,
+        },
+      });
+    } finally {
+      this.readyPoints--;
+    }
+  }
+
+  /**
+   * Claims a queued segment and, if its member's ready point is still undecided, asks the
+   * scheduler now: the segment is rewritten (still `running`, so by this worker only) to continue
+   * from the chosen trial's checkpoint with the chosen parameters.
+   */
+  private async askSegment(): Promise<Trial | null> {
+    let record = await this.storage.claimWaitingTrial(this.id);
+    if (!record) return null;
+    const place = segmentPlace(record);
+    if (place && place.parent !== null && record.systemAttrs[UNDECIDED_ATTR] === true) {
+      await this.refresh();
+      const previous = this.trialCache[place.parent];
+      const plan = previous ? this.requireScheduler().nextSegment(this.snapshot(), previous) : null;
+      const decided: SegmentPlan = plan ?? { member: place.member, segment: place.segment, parent: place.parent, exploitedFrom: null, params: previous?.params ?? {} };
+      const saved = this.trialCache[decided.parent]?.systemAttrs[SAVED_CHECKPOINT_ATTR];
+      record = await this.storage.updateTrial(record.id, {
+        systemAttrs: {
+          fixedParams: decided.params as Record<string, JsonValue>,
+          ...segmentAttrs({ ...place, parent: decided.parent, exploitedFrom: decided.exploitedFrom, checkpoint: typeof saved === "string" ? saved : null }),
+          [UNDECIDED_ATTR]: false,
+        },
+      });
+      this.absorb(record);
+    }
+    return this.startTrial(record, {});
+  }
+
+  /**
+   * Whether the population still has work: a segment running or queued anywhere. A member whose
+   * segment ended without its successor being queued (its worker died in between) gets it queued
+   * here, so the population does not stall.
+   */
+  private async populationInProgress(): Promise<boolean> {
+    if (this.readyPoints > 0 || this.activeTrials.size > 0) return true;
+    await this.refresh();
+    if (this.trialCache.some((t) => t.state === "running" || t.state === "waiting")) return true;
+    const latest = new Map<number, { trial: FrozenTrial; segment: number }>();
+    for (const trial of this.trialCache) {
+      const place = segmentPlace(trial);
+      if (!place) continue;
+      const known = latest.get(place.member);
+      if (!known || place.segment > known.segment || (place.segment === known.segment && trial.number > known.trial.number)) {
+        latest.set(place.member, { trial, segment: place.segment });
+      }
+    }
+    const before = this.trialCache.length;
+    for (const { trial } of latest.values()) await this.queueNextSegment(trial);
+    await this.refresh();
+    return this.trialCache.length > before;
+  }
+
+  private requireScheduler(): Scheduler {
+    if (!this.scheduler) throw new Error(`study "${this.name}" has no scheduler: pass one to createStudy({ scheduler })`);
+    return this.scheduler;
+  }
+
   /** Asks the running `optimize` loops to start no new trials; trials under way finish. */
   stop(): void {
     this.stopRequested = true;
@@ -829,7 +972,7 @@ export class Study implements TrialHost {
         await reaper();
         let trial: Trial | null;
         try {
-          trial = options.onlyQueuedTrials ? await this.askQueued() : await this.ask();
+          trial = this.scheduler ? await this.askSegment() : options.onlyQueuedTrials ? await this.askQueued() : await this.ask();
         } catch (error) {
           if (error instanceof SamplerExhaustedError) {
             this.stopRequested = true;
@@ -839,6 +982,12 @@ export class Study implements TrialHost {
         }
         if (!trial) {
           started--;
+          if (this.scheduler) {
+            // Running segments (here or elsewhere) queue their member's next segment when they end.
+            if (!(await this.populationInProgress())) return;
+            await sleep(this.activeTrials.size > 0 ? 20 : Math.min(1000, timing?.intervalMs ?? 200));
+            continue;
+          }
           if (!timing || !(await this.othersAreRunning())) return;
           // Another worker's trial may still come back as a retry once its grace runs out.
           await sleep(Math.min(1000, timing.intervalMs));
@@ -849,11 +998,13 @@ export class Study implements TrialHost {
         try {
           // Whether this loop will ask again is known before the trial ends, except for a stop
           // made by a callback or a stop condition; a trial started for nothing is released below.
-          const goesOn = !options.onlyQueuedTrials && started < nTrials && !this.stopRequested && Date.now() < deadline && options.stopAfter === undefined;
+          // Queued-only asks (segments of a population included) claim, never create: not ahead.
+          const goesOn = !options.onlyQueuedTrials && !this.scheduler && started < nTrials && !this.stopRequested && Date.now() < deadline && options.stopAfter === undefined;
           frozen = await this.runTrial(trial, objective, goesOn);
         } finally {
           beats?.remove(trial.id);
         }
+        if (this.scheduler) await this.queueNextSegment(frozen);
         for (const callback of options.callbacks ?? []) await callback(this, frozen);
       }
     };
@@ -920,10 +1071,15 @@ export class Study implements TrialHost {
     const retryCount = typeof failed.systemAttrs.retryCount === "number" ? failed.systemAttrs.retryCount : 0;
     if (retryCount >= maxRetries) return null;
     const fixedParams = { ...((failed.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>), ...failed.params };
+    // A population segment is retried as the same segment: same member, parent and starting checkpoint.
+    const segment: Record<string, JsonValue> = {};
+    for (const [key, value] of Object.entries(failed.systemAttrs)) {
+      if (key.startsWith(SEGMENT_ATTR_PREFIX) && key !== SAVED_CHECKPOINT_ATTR) segment[key] = value;
+    }
     return this.storage.createTrial(this.id, {
       state: "waiting",
       userAttrs: { ...failed.userAttrs },
-      systemAttrs: { fixedParams, retryOf: failed.number, retryCount: retryCount + 1 },
+      systemAttrs: { fixedParams, retryOf: failed.number, retryCount: retryCount + 1, ...segment },
     });
   }
 
@@ -1001,6 +1157,16 @@ export class Study implements TrialHost {
 
   // --- TrialHost: what a Trial asks of its study ---
 
+  private checkpoints: CheckpointStore | null = null;
+  /** Ready points being decided in this process: their members' next segments are about to be queued. */
+  private readyPoints = 0;
+
+  segmentContext(): { store: CheckpointStore; segmentSteps: number } | null {
+    if (!this.scheduler) return null;
+    this.checkpoints ??= new CheckpointStore(this.scheduler.checkpointDir ?? defaultCheckpointRoot(this.storage.url, this.name));
+    return { store: this.checkpoints, segmentSteps: this.scheduler.segmentSteps };
+  }
+
   sampleIndependent(trial: Trial, name: string, distribution: Distribution): ParamValue {
     return this.sampler.sampleIndependent(this.snapshot(), this.samplingView(trial), name, distribution);
   }
@@ -1074,6 +1240,9 @@ function constraintsOfResult(result: TellResult): readonly number[] | undefined 
 function isFeasible(trial: FrozenTrial): boolean {
   return totalViolation(trialConstraints(trial)) <= 0;
 }
+
+/** Marks a queued segment whose exploit/explore decision is still to be taken when it starts. */
+const UNDECIDED_ATTR = "pbt:undecided";
 
 function checkMaxRetries(value: number | undefined): number {
   if (value === undefined) return DEFAULT_MAX_RETRIES;

@@ -11,6 +11,8 @@ import {
   validateDistribution,
 } from "../space/index.js";
 import type { TrialPatch } from "../storage/index.js";
+import { SAVED_CHECKPOINT_ATTR, segmentPlace } from "../schedulers/index.js";
+import type { Checkpoint, CheckpointInput, CheckpointStore } from "./checkpoints.js";
 
 /**
  * Throw this from an objective to stop a trial early because `trial.shouldPrune()` said so.
@@ -34,6 +36,21 @@ export interface TrialHost {
   shouldPrune(trial: Trial): boolean;
   scheduleFlush(trial: Trial): void;
   samplingView(trial: Trial): SamplingTrial;
+  /** The study's checkpoint folder and segment length, or null when it has no scheduler. */
+  segmentContext(): { store: CheckpointStore; segmentSteps: number } | null;
+}
+
+/** Where a segment trial sits in its population and which steps it trains; see {@link Trial.segment}. */
+export interface TrialSegment {
+  readonly member: number;
+  /** The segment index s: it trains steps [startStep, endStep) = [s·K, (s+1)·K). */
+  readonly index: number;
+  readonly startStep: number;
+  readonly endStep: number;
+  /** The trial it continues from, or null for a member's first segment. */
+  readonly parent: number | null;
+  /** The member whose checkpoint and hyperparameters it copied, or null. */
+  readonly exploitedFrom: number | null;
 }
 
 export interface SuggestFloatOptions {
@@ -203,6 +220,67 @@ export class Trial {
   /** Whether the study's pruner says this trial should stop now. Throw {@link TrialPruned} if so. */
   shouldPrune(): boolean {
     return this.host.shouldPrune(this);
+  }
+
+  /**
+   * In a study with a scheduler (PBT, PB2): the member this trial is a segment of and the steps it
+   * trains; undefined otherwise.
+   */
+  get segment(): TrialSegment | undefined {
+    const place = segmentPlace(this);
+    const context = place ? this.host.segmentContext() : null;
+    if (!place || !context) return undefined;
+    const startStep = place.segment * context.segmentSteps;
+    return {
+      member: place.member,
+      index: place.segment,
+      startStep,
+      endStep: startStep + context.segmentSteps,
+      parent: place.parent,
+      exploitedFrom: place.exploitedFrom,
+    };
+  }
+
+  /**
+   * The checkpoint this segment starts from (its parent's, or the exploited member's), or
+   * undefined for a member's first segment or when the parent saved none.
+   *
+   * @example
+   * const model = (trial.checkpoint()?.data as Model | undefined) ?? freshModel();
+   */
+  checkpoint(): Checkpoint | undefined {
+    const place = segmentPlace(this);
+    const context = this.host.segmentContext();
+    if (!place || place.checkpoint === null || place.parent === null || !context) return undefined;
+    return context.store.open(place.checkpoint, place.parent);
+  }
+
+  /** The folder this segment may write its checkpoint into (created); pass it to {@link saveCheckpoint} as `{ dir }`. */
+  get checkpointDir(): string {
+    return this.checkpointStore("checkpointDir").dirFor(this.number);
+  }
+
+  /**
+   * Saves this segment's checkpoint, which later segments (of this member, or of members that
+   * copy it) start from: `{ data }` a JSON value or bytes, or `{ dir }` a folder of files (copied
+   * in unless it is {@link checkpointDir}). Only a path is kept in storage.
+   *
+   * @example
+   * trial.saveCheckpoint({ data: { weights, step } });
+   */
+  saveCheckpoint(input: CheckpointInput): void {
+    this.assertWritable();
+    if (input === null || typeof input !== "object" || (!("data" in input) && !("dir" in input))) {
+      throw new TypeError("saveCheckpoint takes { data: <JSON value or bytes> } or { dir: <folder> }");
+    }
+    const name = this.checkpointStore("saveCheckpoint").save(this.number, input);
+    this.setSystemAttr(SAVED_CHECKPOINT_ATTR, name);
+  }
+
+  private checkpointStore(what: string): CheckpointStore {
+    const context = this.host.segmentContext();
+    if (!context) throw new Error(`trial ${this.number}: ${what} needs a study with a scheduler (createStudy({ scheduler: new PBTScheduler(...) }))`);
+    return context.store;
   }
 
   /** Attaches a JSON value to the trial (kept in storage, shown in listings). */

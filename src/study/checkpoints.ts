@@ -1,0 +1,123 @@
+/**
+ * Where the checkpoints of a population live: files under one folder per study, one subfolder per
+ * segment trial (`trial-<number>`). Storage keeps only the subfolder's name on the trial
+ * (`pbt:saved`, and `pbt:checkpoint` on the segment that starts from it), never the data, so a
+ * model of gigabytes costs the database a few bytes. Names are relative to the folder, so workers
+ * on machines that mount a shared folder at different paths agree (each passes its own
+ * `checkpointDir`).
+ *
+ * The default folder sits next to a SQLite file (`runs.db` → `runs.db-checkpoints/<study>`); for
+ * `memory:` it is a fresh folder under the system's temporary directory, and for PostgreSQL
+ * `./sextant-checkpoints/<study>` in the working directory (set `checkpointDir` for a fleet).
+ *
+ * @module
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import type { JsonValue } from "../space/index.js";
+import { sqlitePath } from "../storage/index.js";
+
+const DATA_JSON = "checkpoint.json";
+const DATA_BINARY = "checkpoint.bin";
+
+/** What a segment hands to {@link Trial.saveCheckpoint}: a JSON value or bytes, or a folder the program wrote. */
+export type CheckpointInput = { readonly data: JsonValue | Uint8Array } | { readonly dir: string };
+
+/** The checkpoint a segment starts from, as {@link Trial.checkpoint} returns it. */
+export interface Checkpoint {
+  /** The trial that saved it. */
+  readonly trialNumber: number;
+  /** Its folder: read files the program saved there. */
+  readonly dir: string;
+  /** What was saved with `saveCheckpoint({ data })`: the JSON value or a Buffer; undefined for a folder checkpoint. */
+  readonly data: JsonValue | Buffer | undefined;
+}
+
+const memoryRoots = new Map<string, string>();
+
+/**
+ * The default checkpoint folder of a study kept at `storageUrl`.
+ *
+ * @example
+ * defaultCheckpointRoot("sqlite:./runs.db", "pbt-demo") // "<cwd>/runs.db-checkpoints/pbt-demo"
+ */
+export function defaultCheckpointRoot(storageUrl: string, studyName: string): string {
+  const safe = studyName.replace(/[^A-Za-z0-9_.-]+/g, "_") || "study";
+  const path = sqlitePath(storageUrl);
+  if (path !== null) {
+    const file = resolve(path);
+    return join(dirname(file), `${basename(file)}-checkpoints`, safe);
+  }
+  if (storageUrl.startsWith("memory:")) {
+    const key = `${storageUrl}\0${studyName}`;
+    let root = memoryRoots.get(key);
+    if (!root) {
+      root = join(mkdtempSync(join(tmpdir(), "sextant-checkpoints-")), safe);
+      memoryRoots.set(key, root);
+    }
+    return root;
+  }
+  return resolve("sextant-checkpoints", safe);
+}
+
+/**
+ * The checkpoint folder of one study.
+ *
+ * @example
+ * const store = new CheckpointStore("/data/ckpt/my-study");
+ * store.save(12, { data: { weights: [0.1, 0.2] } }); // "trial-12"
+ * store.open("trial-12", 12).data // { weights: [0.1, 0.2] }
+ */
+export class CheckpointStore {
+  constructor(readonly root: string) {}
+
+  /** The name of trial `number`'s checkpoint. */
+  nameFor(trialNumber: number): string {
+    return `trial-${trialNumber}`;
+  }
+
+  /** The folder trial `number` saves into (created). */
+  dirFor(trialNumber: number): string {
+    const dir = join(this.root, this.nameFor(trialNumber));
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  /** Saves trial `number`'s checkpoint and returns its name. A folder other than {@link dirFor}'s is copied in. */
+  save(trialNumber: number, input: CheckpointInput): string {
+    const dir = this.dirFor(trialNumber);
+    if ("dir" in input) {
+      if (typeof input.dir !== "string") throw new TypeError("saveCheckpoint({ dir }): dir must be a path");
+      const source = resolve(input.dir);
+      if (!existsSync(source)) throw new Error(`saveCheckpoint({ dir }): ${source} does not exist`);
+      if (source !== resolve(dir)) cpSync(source, dir, { recursive: true });
+    } else if (input.data instanceof Uint8Array) {
+      writeFileSync(join(dir, DATA_BINARY), input.data);
+    } else {
+      if (input.data === undefined) throw new TypeError("saveCheckpoint({ data }): data must be a JSON value or bytes");
+      writeFileSync(join(dir, DATA_JSON), JSON.stringify(input.data));
+    }
+    return this.nameFor(trialNumber);
+  }
+
+  /** The checkpoint called `name`, saved by trial `trialNumber`; its data is read when first asked for. */
+  open(name: string, trialNumber: number): Checkpoint {
+    const dir = join(this.root, name);
+    if (!existsSync(dir)) throw new Error(`checkpoint ${name} of trial ${trialNumber} is missing from ${this.root}`);
+    let loaded = false;
+    let data: JsonValue | Buffer | undefined;
+    return {
+      trialNumber,
+      dir,
+      get data() {
+        if (!loaded) {
+          loaded = true;
+          if (existsSync(join(dir, DATA_JSON))) data = JSON.parse(readFileSync(join(dir, DATA_JSON), "utf8")) as JsonValue;
+          else if (existsSync(join(dir, DATA_BINARY))) data = readFileSync(join(dir, DATA_BINARY));
+        }
+        return data;
+      },
+    };
+  }
+}

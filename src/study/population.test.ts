@@ -1,0 +1,115 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { RandomSampler } from "../samplers/index.js";
+import { PB2Scheduler, PBTScheduler, type Scheduler } from "../schedulers/index.js";
+import { createStudy } from "./study.js";
+import type { Trial } from "./trial.js";
+
+const cleanups: string[] = [];
+afterEach(() => {
+  for (const dir of cleanups.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The PBT paper's toy problem: gradient steps on Q̂(θ|h) = 1.2 − h₀θ₀² − h₁θ₁², scored by Q(θ) = 1.2 − θ₀² − θ₁². */
+function toyObjective(trial: Trial): number {
+  const h0 = trial.suggestFloat("h0", 0, 1);
+  const h1 = trial.suggestFloat("h1", 0, 1);
+  const theta = ((trial.checkpoint()?.data as number[] | undefined) ?? [0.9, 0.9]).slice();
+  const { startStep, endStep } = trial.segment!;
+  for (let step = startStep; step < endStep; step++) {
+    theta[0] = theta[0]! - 0.05 * 2 * h0 * theta[0]!;
+    theta[1] = theta[1]! - 0.05 * 2 * h1 * theta[1]!;
+  }
+  trial.saveCheckpoint({ data: theta });
+  return 1.2 - theta[0]! ** 2 - theta[1]! ** 2;
+}
+
+async function run(scheduler: Scheduler, concurrency = 1) {
+  const study = await createStudy({ direction: "maximize", scheduler });
+  cleanups.push(dirname(study.segmentContext()!.store.root));
+  await study.optimize(toyObjective, { concurrency });
+  return study;
+}
+
+describe("a population in a study", () => {
+  it("runs population × segments trials, each recording its member, parent and starting checkpoint", async () => {
+    const study = await run(new PBTScheduler({ population: 3, segments: 4, segmentSteps: 2, seed: 7 }));
+    expect(study.trials).toHaveLength(12);
+    expect(study.trials.every((t) => t.state === "complete")).toBe(true);
+    const lineage = study.lineage();
+    expect(lineage.map((m) => m.segments.map((s) => s.segment))).toEqual([[0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3]]);
+    for (const member of lineage) {
+      expect(member.segments[0]).toMatchObject({ parent: null, checkpoint: null, exploitedFrom: null });
+      for (const s of member.segments.slice(1)) {
+        // Each later segment starts from its parent's saved checkpoint, and keeps its parameters unless it exploited.
+        const parent = study.trials[s.parent!]!;
+        expect(s.checkpoint).toBe(parent.systemAttrs["pbt:saved"]);
+        if (s.exploitedFrom === null) {
+          expect(s.parentMember).toBe(member.member);
+          expect(s.params).toEqual(parent.params);
+        } else {
+          expect(s.parentMember).toBe(s.exploitedFrom);
+        }
+      }
+    }
+    expect(lineage.some((m) => m.segments.some((s) => s.exploitedFrom !== null))).toBe(true);
+    // The checkpoint data passed on: Q after segment s continues from where the parent stopped.
+    const root = study.segmentContext()!.store.root;
+    const saved = JSON.parse(readFileSync(join(root, "trial-11", "checkpoint.json"), "utf8")) as number[];
+    expect(study.trials[11]!.values![0]).toBeCloseTo(1.2 - saved[0]! ** 2 - saved[1]! ** 2, 12);
+  });
+
+  it("is deterministic under a seed, and reaches Q near 1.2 on the paper's toy problem with two members", async () => {
+    const decisions = async () => {
+      const study = await run(new PBTScheduler({ population: 2, segments: 25, segmentSteps: 4, seed: 3 }));
+      return study.trials.map((t) => [t.params, t.systemAttrs["pbt:parent"], t.values]);
+    };
+    const first = await decisions();
+    expect(await decisions()).toEqual(first);
+    const best = Math.max(...first.map((t) => (t[2] as number[])[0]!));
+    expect(best).toBeGreaterThan(1.15);
+  });
+
+  it("runs every segment exactly once with concurrent loops, with PBT and with PB2", async () => {
+    for (const scheduler of [new PBTScheduler({ population: 4, segments: 3, seed: 1 }), new PB2Scheduler({ population: 4, segments: 3, seed: 1 })]) {
+      const study = await run(scheduler, 3);
+      const keys = study.trials.map((t) => `${String(t.systemAttrs["pbt:member"])}/${String(t.systemAttrs["pbt:segment"])}`);
+      expect(new Set(keys).size).toBe(12);
+      expect(study.trials.filter((t) => t.state === "complete")).toHaveLength(12);
+    }
+  });
+
+  it("refuses checkpoints in a study without a scheduler", async () => {
+    const study = await createStudy({ direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
+    await expect(
+      study.optimize(
+        (trial) => {
+          expect(trial.segment).toBeUndefined();
+          expect(trial.checkpoint()).toBeUndefined();
+          trial.saveCheckpoint({ data: 1 });
+          return 0;
+        },
+        { nTrials: 1 },
+      ),
+    ).resolves.toBeUndefined();
+    expect(String(study.trials[0]!.systemAttrs.failReason)).toMatch(/saveCheckpoint needs a study with a scheduler/);
+  });
+
+  it("copies a folder checkpoint and hands it to the next segment", async () => {
+    const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1 }) });
+    cleanups.push(dirname(study.segmentContext()!.store.root));
+    await study.optimize((trial) => {
+      trial.suggestFloat("x", 0, 1);
+      const restored = trial.checkpoint();
+      const before = restored ? Number(readFileSync(join(restored.dir, "n.txt"), "utf8")) : 0;
+      const own = join(study.segmentContext()!.store.root, `scratch-${trial.number}`);
+      mkdirSync(own, { recursive: true });
+      writeFileSync(join(own, "n.txt"), String(before + 1));
+      trial.saveCheckpoint({ dir: own });
+      return before + 1;
+    });
+    expect(study.trials.map((t) => t.values![0])).toEqual([1, 1, 2, 2]);
+    expect(existsSync(join(study.segmentContext()!.store.root, "trial-3", "n.txt"))).toBe(true);
+  });
+});

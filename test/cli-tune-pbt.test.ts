@@ -1,0 +1,109 @@
+// CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): sextant tune
+// --scheduler pbt, where the command saves and restores checkpoints through SEXTANT_CHECKPOINT_DIR
+// and SEXTANT_RESTORE_FROM, a killed run resumed, and sextant export --lineage.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import "../src/index.js";
+import type { MemberLineage } from "../src/schedulers/index.js";
+import { FIXTURES, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir("sextant-pbt-"));
+});
+afterEach(() => cleanup());
+
+const TRAIN = ["--direction", "maximize", "-p", "lr=float:0.01:0.3:log", "--", "node", join(FIXTURES, "pbt-train.mjs"), "--lr", "{lr}"];
+const schedule = (population: number, segments: number) => [
+  "--scheduler",
+  "pbt",
+  "--scheduler-opt",
+  `population=${population}`,
+  "--scheduler-opt",
+  `segments=${segments}`,
+  "--scheduler-opt",
+  "segment_steps=2",
+];
+
+function waitForFile(path: string, timeoutMs = 20_000): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const poll = (): void => {
+      if (existsSync(path)) resolve();
+      else if (Date.now() - started > timeoutMs) reject(new Error(`${path} did not appear`));
+      else setTimeout(poll, 50);
+    };
+    poll();
+  });
+}
+
+/** Each (member, segment) has exactly one complete trial, and every later segment started from a saved checkpoint. */
+function expectWholePopulation(lineage: MemberLineage[], population: number, segments: number): void {
+  expect(lineage).toHaveLength(population);
+  for (const member of lineage) {
+    const complete = member.segments.filter((s) => s.state === "complete");
+    expect(complete.map((s) => s.segment)).toEqual([...Array(segments).keys()]);
+    for (const s of complete.slice(1)) expect(s.checkpoint).toMatch(/^trial-\d+$/);
+  }
+}
+
+describe("sextant tune --scheduler pbt", () => {
+  it("trains a population whose command saves and restores checkpoints, two commands at a time, and exports its lineage", async () => {
+    const run = await sextant(["tune", "--study", "pop", "--jobs", "2", "--seed", "4", "--json", ...schedule(3, 2), ...TRAIN], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    // The fixture exits 3 when it restores the wrong state: every segment completing means every restore was right.
+    expect(summary.run).toMatchObject({ trials: 6, complete: 6, failed: 0 });
+    expect(existsSync(join(dir, "sextant.db-checkpoints", "pop", "trial-5", "state.json"))).toBe(true);
+
+    const json = await sextant(["export", "pop", "--lineage", "--json"], { cwd: dir });
+    expect(json.code, json.stderr).toBe(0);
+    const exported = JSON.parse(json.stdout) as { schedule: unknown; members: MemberLineage[] };
+    expect(exported.schedule).toEqual({ name: "pbt", population: 3, segments: 2, segmentSteps: 2 });
+    expectWholePopulation(exported.members, 3, 2);
+    const trials = await sqliteTrials(join(dir, "sextant.db"), "pop");
+    const last = trials.find((t) => t.systemAttrs["pbt:member"] === 0 && t.systemAttrs["pbt:segment"] === 1)!;
+    const state = JSON.parse(readFileSync(join(dir, "sextant.db-checkpoints", "pop", `trial-${last.number}`, "state.json"), "utf8"));
+    expect(state.step).toBe(4);
+    expect(state.w).toBeCloseTo(last.values![0]!, 12);
+
+    const table = await sextant(["export", "pop", "--lineage"], { cwd: dir });
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^member 0: 2 segment\(s\), last value /m);
+    expect(table.stdout).toMatch(/segment\s+trial\s+parent\s+exploit\s+state\s+value\s+lr/);
+    expect(table.stdout.match(/^member \d/gm)).toHaveLength(3);
+
+    const plain = await sextant(["tune", "--study", "plain", "--trials", "1", "--quiet", ...TRAIN.slice(0, 4), "--", "node", "-e", "console.log(1)"], { cwd: dir });
+    expect(plain.code, plain.stderr).toBe(0);
+    const refused = await sextant(["export", "plain", "--lineage"], { cwd: dir });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/has no population/);
+  });
+
+  it("retries the segment of a SIGKILLed run from its parent's checkpoint when the run is started again", async () => {
+    const args = ["tune", "--study", "killed", "--seed", "2", ...schedule(2, 2), ...TRAIN];
+    const first = start(args, { cwd: dir, env: { HANG_SEGMENT: "1" } });
+    await waitForFile(join(dir, "hung"));
+    first.child.kill("SIGKILL");
+    await first.done;
+    const hungTrial = Number(readFileSync(join(dir, "hung"), "utf8"));
+
+    const second = await sextant([...args, "--json"], { cwd: dir, env: { HANG_SEGMENT: "1" } });
+    expect(second.code, second.stderr).toBe(0);
+    const trials = await sqliteTrials(join(dir, "sextant.db"), "killed");
+    const killed = trials.find((t) => t.number === hungTrial)!;
+    expect(killed.state).toBe("failed");
+    expect(String(killed.systemAttrs.failReason)).toMatch(/is gone/);
+    const retry = trials.find((t) => t.systemAttrs.retryOf === hungTrial)!;
+    expect(retry.state).toBe("complete");
+    for (const key of ["pbt:member", "pbt:segment", "pbt:parent", "pbt:checkpoint"]) expect(retry.systemAttrs[key]).toEqual(killed.systemAttrs[key]);
+    expect(retry.params).toEqual(killed.params);
+
+    const json = await sextant(["export", "killed", "--lineage", "--json"], { cwd: dir });
+    const members = (JSON.parse(json.stdout) as { members: MemberLineage[] }).members;
+    expectWholePopulation(members, 2, 2);
+    expect(members.flatMap((m) => m.segments).find((s) => s.trial === retry.number)!.retryOf).toBe(hungTrial);
+  });
+});
