@@ -9,12 +9,15 @@
  * builds first; when running vitest by hand, run `npm run build`.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FrozenTrial } from "../src/space/index.js";
 import { RandomSampler, createStudy } from "../src/index.js";
+import { PBTScheduler } from "../src/schedulers/index.js";
 import { StorageOpenError, TrialNotRunningError, openStorage } from "../src/storage/index.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from "../src/storage/postgres-migrations.js";
 import { PostgresStorage } from "../src/storage/postgres.js";
@@ -300,6 +303,25 @@ describe.skipIf(skip !== null)("postgres storage", () => {
         expect(trials.map((t) => [t.number, t.state])).toEqual([0, 1, 2, 3, 4].map((n) => [n, "complete"]));
       } finally {
         await study.close();
+      }
+    });
+
+    it("runs a population's segments and nothing else, though a worker could start its next trial ahead", async () => {
+      const checkpointDir = mkdtempSync(join(tmpdir(), "sextant-pg-pbt-"));
+      const study = await createStudy({
+        name: "population",
+        storage: freshSchemaUrl(),
+        direction: "maximize",
+        scheduler: new PBTScheduler({ population: 2, segments: 3, segmentSteps: 1, seed: 3, checkpointDir }),
+      });
+      try {
+        await study.optimize((trial) => trial.suggestFloat("x", 0, 1) + trial.segment!.index, { concurrency: 2 });
+        const { trials } = await study.storage.trialsSince(study.id, 0);
+        expect(trials).toHaveLength(6);
+        expect(trials.every((t) => t.state === "complete" && t.systemAttrs["pbt:member"] !== undefined)).toBe(true);
+      } finally {
+        await study.close();
+        rmSync(checkpointDir, { recursive: true, force: true });
       }
     });
 
