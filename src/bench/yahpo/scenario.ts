@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SearchSpace } from "../../index.js";
-import { buildEncoder, encodeConfiguration, YahpoInputError, type YahpoCondition, type YahpoEncoder, type YahpoFidelity } from "./encoding.js";
+import { buildEncoder, encodeConfiguration, YahpoInputError, type EncodedConfiguration, type YahpoCondition, type YahpoEncoder, type YahpoFidelity } from "./encoding.js";
 import { SurrogateSession } from "./runtime.js";
 import { isYahpoScenarioName, YAHPO_SCENARIO_NAMES, YAHPO_SCENARIOS, type YahpoScenarioName } from "./scenarios.js";
 
@@ -138,9 +138,34 @@ export async function loadYahpoScenario(name: YahpoScenarioName, options: LoadYa
     const outputs = await (await open()).run(rows);
     return outputs.map((row) => Object.fromEntries(spec.targets.map((target, j) => [target, row[j]!])));
   };
+  // Single evaluations issued in the same turn of the event loop (concurrent trials) share one
+  // call of the surrogate: a call costs about as much for one row as for dozens.
+  let pending: { row: EncodedConfiguration; resolve: (y: Record<string, number>) => void; reject: (e: unknown) => void }[] = [];
+  const flush = async (): Promise<void> => {
+    const batch = pending;
+    pending = [];
+    try {
+      const outputs = await (await open()).run(batch.map((p) => p.row));
+      batch.forEach((p, i) => p.resolve(Object.fromEntries(spec.targets.map((target, j) => [target, outputs[i]![j]!]))));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+    }
+  };
+  const evaluate = (config: Readonly<Record<string, unknown>>, instance: string, fidelity?: number): Promise<Record<string, number>> => {
+    let row: EncodedConfiguration;
+    try {
+      row = encodeConfiguration(encoder, config, instance, fidelity);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      if (pending.length === 0) setImmediate(() => void flush());
+      pending.push({ row, resolve, reject });
+    });
+  };
   return {
     ...described,
-    evaluate: async (config, instance, fidelity) => (await evaluateBatch([{ config, instance, ...(fidelity === undefined ? {} : { fidelity }) }]))[0]!,
+    evaluate,
     evaluateBatch,
     close: async () => {
       const current = session;
