@@ -142,10 +142,10 @@ export const SKLEARN_SCRIPT = fileURLToPath(new URL("../../../data/commands/skle
 
 /**
  * A Python that can import scikit-learn: `$SEXTANT_PYTHON` when set, else the first of
- * `python3` on the PATH and Debian's `/usr/bin/python3` that can.
+ * Debian's `/usr/bin/python3` and `python3` on the PATH that can.
  */
 export function findSklearnPython(): Promise<CommandProgram> {
-  const candidates = process.env.SEXTANT_PYTHON ? [process.env.SEXTANT_PYTHON] : ["python3", "/usr/bin/python3"];
+  const candidates = process.env.SEXTANT_PYTHON ? [process.env.SEXTANT_PYTHON] : ["/usr/bin/python3", "python3"];
   return (async () => {
     const failures: string[] = [];
     for (const python of candidates) {
