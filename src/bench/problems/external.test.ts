@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Rng } from "../../index.js";
+import { createSamplerByName, createStudy, Rng } from "../../index.js";
 import { commandProblem, CommandProblemError, findSklearnPython, reportedValue } from "./command.js";
-import { isAsyncProblem, ProblemInputError, randomProblemParams, type AsyncProblem } from "./problem.js";
+import { isAsyncProblem, ProblemInputError, randomProblemParams, suggestProblemParams, type AsyncProblem } from "./problem.js";
 import { PROBLEM_REFERENCES } from "./references.js";
 import { createLabProblem, createProblem, labProblemNames, problemNames } from "./registry.js";
 import { SKLEARN_PROBLEMS } from "./sklearn.js";
@@ -67,6 +67,21 @@ describe("surrogate and command problems in the registry", () => {
       expect(Math.min(...values), name).toBeGreaterThanOrEqual(problem.optimum);
       expect(values.some((v) => v < PROBLEM_REFERENCES[name]!.median)).toBe(true);
     }
+  });
+});
+
+describe("a study on a surrogate problem", () => {
+  it("runs with only the active parameters of a conditional space suggested, concurrently too, deterministically per seed", async () => {
+    const problem = asyncProblem("yahpo-rbv2_xgboost-41143");
+    const run = async (nTrials: number, concurrency: number) => {
+      const study = await createStudy({ direction: "minimize", sampler: createSamplerByName("tpe", { seed: 5 }) });
+      await study.optimize(async (trial) => problem.evaluate(suggestProblemParams(problem, trial)), { nTrials, concurrency });
+      return study.trials.map((t) => t.values?.[0]);
+    };
+    const concurrent = await run(16, 4);
+    expect(concurrent.every((v) => typeof v === "number" && v >= problem.optimum)).toBe(true);
+    const first = await run(8, 1);
+    expect(await run(8, 1)).toEqual(first);
   });
 });
 
