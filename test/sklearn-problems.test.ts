@@ -1,7 +1,10 @@
 // Real-command problems run through Python with scikit-learn (Debian's python3-sklearn); skipped
 // with the reason where no such Python is found.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createLabProblem, isAsyncProblem } from "../src/bench/problems/index.js";
+
+// Opening a surrogate (WebAssembly compile) or starting Python takes seconds; on a loaded machine, more.
+vi.setConfig({ testTimeout: 240_000 });
 
 describe("scikit-learn problems", () => {
   it("evaluate a configuration deterministically where Python with scikit-learn exists", async (context) => {

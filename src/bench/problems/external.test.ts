@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createSamplerByName, createStudy, Rng } from "../../index.js";
 import { commandProblem, CommandProblemError, findSklearnPython, reportedValue } from "./command.js";
 import { isAsyncProblem, ProblemInputError, randomProblemParams, suggestProblemParams, type AsyncProblem } from "./problem.js";
@@ -9,6 +9,9 @@ import { PROBLEM_REFERENCES } from "./references.js";
 import { createLabProblem, createProblem, labProblemNames, problemNames } from "./registry.js";
 import { SKLEARN_PROBLEMS } from "./sklearn.js";
 import { YAHPO_PROBLEM_SETS } from "./yahpo.js";
+
+// Opening a surrogate (WebAssembly compile) or starting Python takes seconds; on a loaded machine, more.
+vi.setConfig({ testTimeout: 240_000 });
 
 function asyncProblem(name: string): AsyncProblem {
   const problem = createLabProblem(name);

@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { Rng } from "../../index.js";
 import { randomProblemParams } from "../problems/problem.js";
 import { encodeConfiguration } from "./encoding.js";
 import { loadYahpoScenario, yahpoEncoder, type LoadedYahpoScenario } from "./scenario.js";
 import type { YahpoScenarioName } from "./scenarios.js";
+
+// Opening a surrogate (WebAssembly compile) or starting Python takes seconds; on a loaded machine, more.
+vi.setConfig({ testTimeout: 240_000 });
 
 /** Hand-encoded rows run with onnxruntime-node (see scripts/yahpo-fixture.mjs). */
 const fixture = JSON.parse(readFileSync(new URL("../../../test/fixtures/yahpo-reference.json", import.meta.url), "utf8")) as {
