@@ -31,7 +31,7 @@ async function openExisting(url: string, access: "read-only" | "writable" = "rea
   return openStorage(url, { readOnly: access === "read-only" });
 }
 
-async function withStudy<T>(
+export async function withStudy<T>(
   url: string,
   name: string,
   body: (storage: Storage, record: StudyRecord) => Promise<T>,

@@ -7,7 +7,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, extname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Hono } from "hono";
+import { gzipSync } from "node:zlib";
+import type { Context, Hono } from "hono";
 
 /**
  * Scripts and styles only from the server itself, never inline; data only from its API; no
@@ -28,6 +29,8 @@ const TYPES: Record<string, string> = {
 
 export interface DashboardAsset {
   readonly body: Uint8Array;
+  /** The same bytes gzipped once at load, for browsers that accept it (most of the page's weight is the script). */
+  readonly gzipped: Uint8Array;
   readonly type: string;
 }
 
@@ -58,7 +61,10 @@ export function loadDashboardAssets(dir = dashboardDir()): Map<string, Dashboard
     for (const name of readdirSync(folder)) {
       const path = join(folder, name);
       if (statSync(path).isDirectory()) walk(path);
-      else assets.set(`/${relative(dir, path).split(sep).join("/")}`, { body: readFileSync(path), type: TYPES[extname(name)] ?? "application/octet-stream" });
+      else {
+        const body = readFileSync(path);
+        assets.set(`/${relative(dir, path).split(sep).join("/")}`, { body, gzipped: gzipSync(body, { level: 9 }), type: TYPES[extname(name)] ?? "application/octet-stream" });
+      }
     }
   };
   walk(dir);
@@ -79,16 +85,21 @@ export function mountDashboard(app: Hono, assets: Map<string, DashboardAsset> | 
     // Built file names carry a content hash; index.html does not, so it is always revalidated.
     "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
   });
+  const send = (c: Context, asset: DashboardAsset, immutable: boolean) => {
+    const gzip = /\bgzip\b/.test(c.req.header("accept-encoding") ?? "");
+    const body = (gzip ? asset.gzipped : asset.body) as Uint8Array<ArrayBuffer>;
+    return c.body(body, 200, { ...headers(asset.type, immutable), vary: "accept-encoding", ...(gzip ? { "content-encoding": "gzip" } : {}) });
+  };
   app.get("/", (c) => {
     const index = assets?.get("/index.html");
     if (!index) {
       return c.body("The dashboard is not built in this copy of Sextant: run `npm run build:dashboard` (the npm package ships it built).\n", 404, headers("text/plain; charset=utf-8", false));
     }
-    return c.body(index.body as Uint8Array<ArrayBuffer>, 200, headers(index.type, false));
+    return send(c, index, false);
   });
   app.get("/assets/*", (c) => {
     const asset = assets?.get(new URL(c.req.url).pathname);
     if (!asset) return c.notFound();
-    return c.body(asset.body as Uint8Array<ArrayBuffer>, 200, headers(asset.type, true));
+    return send(c, asset, true);
   });
 }
