@@ -15,3 +15,26 @@ export {
   trialConstraints,
 } from "./pareto.js";
 export { type LossVector, greedyHypervolumeSubset, hypervolume, hypervolumeContributions } from "./hypervolume.js";
+export {
+  type ImportanceMethod,
+  type ImportanceOptions,
+  type ImportanceResult,
+  type ParamImportance,
+  IMPORTANCE_METHODS,
+  ImportanceError,
+  importance,
+  spearman,
+} from "./importance.js";
+export { type Forest, type ForestData, type ForestOptions, type RegressionTree, ForestOptionError, fitForest, predictForest } from "./forest.js";
+export { type BeliefGrid, type BeliefOptions, type BeliefSlice, BeliefError, modelBeliefs } from "./beliefs.js";
+export {
+  type EcdfPoint,
+  type HistoryPoint,
+  type HypervolumeHistory,
+  type TimelineTrial,
+  type WorkerTimeline,
+  bestSoFar,
+  hypervolumeHistory,
+  trialsPerWorker,
+  valueEcdf,
+} from "./summaries.js";

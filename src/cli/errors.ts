@@ -3,6 +3,7 @@
  * that escapes a command is a bug: it is reported as an internal error, with its stack under
  * `--debug` or `SEXTANT_DEBUG=1`.
  */
+import { ImportanceError } from "../analysis/importance.js";
 import { InvalidDistributionError } from "../space/distributions.js";
 import { OptionError } from "../space/index.js";
 import { StorageUrlError } from "../storage/index.js";
@@ -41,7 +42,7 @@ const LIBRARY_USAGE_ERRORS: readonly ErrorClass[] = [CommandNotFoundError, Comma
  * Library errors about the situation rather than the command line (storage URLs and files,
  * duplicate studies, options a sampler refuses): exit code 1. `StorageError` covers its subclasses.
  */
-const LIBRARY_USER_ERRORS: readonly ErrorClass[] = [StorageUrlError, StorageError, MultiObjectiveError];
+const LIBRARY_USER_ERRORS: readonly ErrorClass[] = [StorageUrlError, StorageError, MultiObjectiveError, ImportanceError];
 
 /** Storage errors that mean the caller misused the storage: bugs, even though they are StorageErrors. */
 const LIBRARY_BUGS: readonly ErrorClass[] = [TrialNotFoundError, TrialNotRunningError, ParamConflictError];

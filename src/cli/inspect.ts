@@ -31,6 +31,7 @@ async function openExisting(url: string, access: "read-only" | "writable" = "rea
   return openStorage(url, { readOnly: access === "read-only" });
 }
 
+/** Opens the storage read-only, finds the study (or explains which exist), runs `body`, closes. */
 export async function withStudy<T>(
   url: string,
   name: string,
@@ -52,7 +53,8 @@ export async function withStudy<T>(
   }
 }
 
-async function allTrials(storage: Storage, record: StudyRecord): Promise<FrozenTrial[]> {
+/** Every trial of the study, in number order. */
+export async function allTrials(storage: Storage, record: StudyRecord): Promise<FrozenTrial[]> {
   const changes = await storage.trialsSince(record.id, 0);
   return [...changes.trials].sort((a, b) => a.number - b.number);
 }

@@ -13,6 +13,7 @@ import { samplerNames } from "../samplers/index.js";
 import { listPrunersCommand, listSamplersCommand } from "./components.js";
 import { UsageError, debugFromEnv, describeUserError, errorStack } from "./errors.js";
 import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
+import { type ImportanceFlags, importanceCommand } from "./importance.js";
 import { type Io, processIo } from "./io.js";
 import { type ProblemsFlags, listProblemsCommand } from "./problems.js";
 import { type ReportFlags, reportCommand } from "./report.js";
@@ -344,6 +345,31 @@ Examples:
     )
     .action(async (study: string, flags: { storage?: string; json?: boolean }) => {
       result.code = await bestCommand(study, flags, io);
+    });
+
+  program
+    .command("importance")
+    .description("show which parameters matter most, and the sign of their effect")
+    .argument("<study>", "study name")
+    .option("--storage <url>", STORAGE_HELP)
+    .addOption(new Option("--method <method>", "fanova (random forest, whole space) or ped-anova (fast; the best 10% of trials)").choices(["fanova", "ped-anova"]))
+    .option("--params <names>", "only these parameters (comma-separated)")
+    .option("--objective <i>", "which objective of a multi-objective study, from 0 (default 0)", nonNegativeInt("--objective"))
+    .option("--seed <n>", "seed of fANOVA's random forest (default 0)", integer("--seed"))
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Importance is each parameter's share (summing to 1) of how much the objective varies
+(fanova) or of how the best trials differ from the rest (ped-anova). The effect
+column is the Spearman correlation of the parameter with the objective.
+
+Examples:
+  $ sextant importance quickstart
+  $ sextant importance quickstart --method ped-anova --json | jq '.params[0]'`,
+    )
+    .action(async (study: string, flags: ImportanceFlags) => {
+      result.code = await importanceCommand(study, flags, io);
     });
 
   program

@@ -71,7 +71,8 @@ export interface GPSamplerOptions {
   fitIterations?: number;
 }
 
-const THETA_ATTR = "gp:theta";
+/** System attribute where each GP trial records its fitted θ (read back as a warm start, and by `modelBeliefs`). */
+export const THETA_ATTR = "gp:theta";
 const FALLBACK_ATTR = "gp:fallback";
 const ANCHOR_COUNT = 5;
 

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { Rng } from "../math/rng.js";
+import { type FrozenTrial, type SearchSpace, makeTrial } from "../space/index.js";
+import { type BeliefGrid, type BeliefSlice, modelBeliefs } from "./beliefs.js";
+
+const space = {
+  x: { type: "float", low: -1, high: 1 },
+  k: { type: "int", low: 1, high: 4 },
+  c: { type: "categorical", choices: ["a", "b"] },
+} as const satisfies SearchSpace;
+
+/** f = (x − 0.3)² + 0.1·k + (c = "b" ? 0.5 : 0): smooth in x, best at x = 0.3, k = 1, c = "a". */
+function trials(n: number): FrozenTrial[] {
+  const rng = new Rng(3);
+  return Array.from({ length: n }, (_, i) => {
+    const x = rng.uniformIn(-1, 1);
+    const k = rng.integer(1, 4);
+    const c = rng.uniform() < 0.5 ? "a" : "b";
+    return makeTrial({ number: i, params: { x, k, c }, distributions: space, values: [(x - 0.3) ** 2 + 0.1 * k + (c === "b" ? 0.5 : 0)] });
+  });
+}
+
+describe("modelBeliefs", () => {
+  const history = trials(40);
+
+  it("follows the objective along one parameter through the best trial, unsure only away from data", () => {
+    const slice = modelBeliefs(history, space, { params: ["x"], points: 41 }) as BeliefSlice;
+    expect(slice.kind).toBe("slice");
+    expect(slice.values).toHaveLength(41);
+    expect(slice.values[0]).toBe(-1);
+    expect(slice.values[40]).toBe(1);
+    const best = history.reduce((a, b) => (b.values![0]! < a.values![0]! ? b : a));
+    expect(slice.through).toEqual(best.params);
+    const offset = 0.1 * (slice.through.k as number) + (slice.through.c === "b" ? 0.5 : 0);
+    for (let i = 0; i < slice.values.length; i++) {
+      const truth = ((slice.values[i] as number) - 0.3) ** 2 + offset;
+      expect(Math.abs(slice.mean[i]! - truth)).toBeLessThan(0.05 + 2 * slice.std[i]!);
+    }
+    const argmin = slice.values[slice.mean.indexOf(Math.min(...slice.mean))] as number;
+    expect(Math.abs(argmin - 0.3)).toBeLessThan(0.1);
+    expect(Math.max(...slice.std)).toBeLessThan(0.2);
+  });
+
+  it("shows every legal value of a small parameter and every choice, on a grid of two", () => {
+    const grid = modelBeliefs(history, space, { params: ["k", "c"] }) as BeliefGrid;
+    expect(grid.kind).toBe("grid");
+    expect(grid.x).toEqual([1, 2, 3, 4]);
+    expect(grid.y).toEqual(["a", "b"]);
+    expect(grid.mean).toHaveLength(2);
+    expect(grid.mean[0]).toHaveLength(4);
+    // c = "b" costs 0.5 everywhere, k costs 0.1 a step: the model has learnt both.
+    expect(grid.mean[1]![0]! - grid.mean[0]![0]!).toBeGreaterThan(0.3);
+    expect(grid.mean[0]![3]!).toBeGreaterThan(grid.mean[0]![0]!);
+  });
+
+  it("is deterministic, and honours an explicit point", () => {
+    const a = modelBeliefs(history, space, { params: ["x", "k"], points: 5, through: { x: 0, k: 2, c: "b" } });
+    expect(modelBeliefs(history, space, { params: ["x", "k"], points: 5, through: { x: 0, k: 2, c: "b" } })).toEqual(a);
+    expect(a.through).toEqual({ x: 0, k: 2, c: "b" });
+  });
+
+  it("names the field that is wrong", () => {
+    expect(() => modelBeliefs(history, space, { params: ["nope"] as [string] })).toThrow(/params: "nope" is not in the space/);
+    expect(() => modelBeliefs(history, space, { params: ["x", "x"] })).toThrow(/params: give one parameter or two different ones/);
+    expect(() => modelBeliefs(history, space, { params: ["x"], points: 1 })).toThrow(/points must be an integer/);
+    expect(() => modelBeliefs(history, space, { params: ["x"], through: { x: 5, k: 1, c: "a" } })).toThrow(/through.x: 5 is not a legal value/);
+    expect(() => modelBeliefs(history.slice(0, 1), space, { params: ["x"] })).toThrow(/at least 2 complete trials/);
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { type FrozenTrial, makeTrial } from "../space/index.js";
+import { bestSoFar, hypervolumeHistory, trialsPerWorker, valueEcdf } from "./summaries.js";
+
+const valued = (number: number, values: number[] | null, fields: Partial<FrozenTrial> = {}) => makeTrial({ number, values, ...fields });
+
+describe("bestSoFar", () => {
+  const trials = [valued(2, [1]), valued(0, [3]), valued(1, [5]), valued(3, null, { state: "failed" }), valued(4, [2])];
+  it("tracks the best value in trial-number order, for either direction", () => {
+    expect(bestSoFar(trials)).toEqual([
+      { number: 0, value: 3, best: 3 },
+      { number: 1, value: 5, best: 3 },
+      { number: 2, value: 1, best: 1 },
+      { number: 4, value: 2, best: 1 },
+    ]);
+    expect(bestSoFar(trials, { direction: "maximize" }).map((p) => p.best)).toEqual([3, 5, 5, 5]);
+    expect(() => bestSoFar(trials, { objectiveIndex: -1 })).toThrow(/objectiveIndex must be an integer ≥ 0/);
+  });
+});
+
+describe("valueEcdf", () => {
+  it("gives one step per distinct value", () => {
+    const trials = [valued(0, [2]), valued(1, [7]), valued(2, [1]), valued(3, [2]), valued(4, [Number.NaN])];
+    expect(valueEcdf(trials)).toEqual([
+      { value: 1, fraction: 0.25 },
+      { value: 2, fraction: 0.75 },
+      { value: 7, fraction: 1 },
+    ]);
+  });
+});
+
+describe("hypervolumeHistory", () => {
+  it("grows only when a trial joins the front, against the given reference", () => {
+    const trials = [valued(0, [2, 2]), valued(1, [3, 3]), valued(2, [1, 3]), valued(3, [3, 1]), valued(4, [0, 0], { systemAttrs: { constraints: [1] } })];
+    const { reference, history } = hypervolumeHistory(trials, ["minimize", "minimize"], { reference: [4, 4] });
+    expect(reference).toEqual([4, 4]);
+    // (2,2) alone: 4. (3,3) is dominated. (1,3) adds 1·1. (3,1) adds 1·1. (0,0) is infeasible.
+    expect(history).toEqual([
+      { number: 0, hypervolume: 4 },
+      { number: 1, hypervolume: 4 },
+      { number: 2, hypervolume: 5 },
+      { number: 3, hypervolume: 6 },
+    ]);
+  });
+
+  it("handles maximized objectives and picks a reference beyond the worst values", () => {
+    const trials = [valued(0, [1, 10]), valued(1, [3, 20])];
+    const { reference, history } = hypervolumeHistory(trials, ["minimize", "maximize"]);
+    // Ranges 2 and 10: the reference sits a tenth beyond the worst, at (3.2, 9).
+    expect(reference[0]).toBeCloseTo(3.2, 12);
+    expect(reference[1]).toBeCloseTo(9, 12);
+    expect(history[0]!.hypervolume).toBeCloseTo(2.2 * 1, 12);
+    expect(history[1]!.hypervolume).toBeCloseTo(2.2 * 1 + 0.2 * 10, 12);
+    expect(() => hypervolumeHistory(trials, ["minimize", "maximize"], { reference: [1] })).toThrow(/reference: expected 2 finite numbers/);
+  });
+});
+
+describe("trialsPerWorker", () => {
+  it("groups trials by the recorded worker, each in order of start", () => {
+    const a = { id: "wa", host: "h1", pid: 10 };
+    const b = { id: "wb", host: "h2", pid: 20 };
+    const trials = [
+      valued(0, [1], { systemAttrs: { worker: b }, startedAt: 50, finishedAt: 60 }),
+      valued(1, [1], { systemAttrs: { worker: a }, startedAt: 30, finishedAt: 40 }),
+      valued(2, null, { state: "running", systemAttrs: { worker: a }, startedAt: 10 }),
+      valued(3, null, { state: "waiting" }),
+      valued(4, [1], { startedAt: 70, finishedAt: 80 }),
+    ];
+    const timelines = trialsPerWorker(trials);
+    expect(timelines.map((w) => [w.worker, w.host, w.pid, w.trials.map((t) => t.number)])).toEqual([
+      ["wa", "h1", 10, [2, 1]],
+      ["wb", "h2", 20, [0]],
+      ["unknown", null, null, [4]],
+    ]);
+    expect(timelines[0]!.trials[0]).toEqual({ number: 2, state: "running", startedAt: 10, finishedAt: null });
+  });
+});

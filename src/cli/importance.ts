@@ -1,0 +1,57 @@
+/**
+ * `sextant importance STUDY`: which parameters matter, how much, and in which direction.
+ */
+import { IMPORTANCE_METHODS, type ImportanceMethod, importance } from "../analysis/index.js";
+import { UsageError } from "./errors.js";
+import { bar, formatNumber, renderTable } from "./format.js";
+import { allTrials, storageUrl, withStudy } from "./inspect.js";
+import type { Io } from "./io.js";
+
+export interface ImportanceFlags {
+  storage?: string;
+  method?: string;
+  objective?: number;
+  params?: string;
+  seed?: number;
+  json?: boolean;
+}
+
+/**
+ * Prints the importance table (name, share, bar, sign of the effect), or the same as JSON.
+ *
+ * @example
+ * await importanceCommand("quickstart", { method: "ped-anova", json: true }, processIo());
+ */
+export async function importanceCommand(name: string, flags: ImportanceFlags, io: Io): Promise<number> {
+  const method = (flags.method ?? "fanova") as ImportanceMethod;
+  if (!IMPORTANCE_METHODS.includes(method)) throw new UsageError(`--method must be one of ${IMPORTANCE_METHODS.join(", ")}, got "${flags.method}"`);
+  const params = flags.params === undefined ? undefined : flags.params.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  if (params !== undefined && params.length === 0) throw new UsageError("--params: give at least one parameter name");
+  return withStudy(storageUrl(flags.storage), name, async (storage, record) => {
+    const objectiveIndex = flags.objective ?? 0;
+    if (objectiveIndex >= record.directions.length) {
+      throw new UsageError(`--objective ${objectiveIndex} is out of range: study "${name}" has ${record.directions.length} objective(s), numbered from 0`);
+    }
+    const trials = await allTrials(storage, record);
+    const result = importance(trials, { method, objectiveIndex, direction: record.directions[objectiveIndex], seed: flags.seed ?? 0, ...(params ? { params } : {}) });
+    if (flags.json) {
+      io.out(JSON.stringify({ study: name, objective: objectiveIndex, direction: record.directions[objectiveIndex], ...result }, null, 2));
+      return 0;
+    }
+    io.out(`parameter importance of "${name}" by ${method === "fanova" ? "fANOVA" : "PED-ANOVA"}, from ${result.nTrials} complete trial(s)`);
+    io.out(
+      renderTable(
+        ["param", "importance", "", "effect"],
+        result.params.map((p) => [p.name, p.importance.toFixed(3), bar(p.importance, 30), effect(p.correlation, trials.find((t) => p.name in t.distributions)?.distributions[p.name]?.type === "categorical")]),
+      ),
+    );
+    io.out(`effect: Spearman correlation of the parameter with the objective (+ : larger values give larger objective values)`);
+    return 0;
+  });
+}
+
+function effect(correlation: number, categorical: boolean): string {
+  if (categorical) return "(categorical)";
+  const sign = correlation > 0.05 ? "+" : correlation < -0.05 ? "-" : "~";
+  return `${sign} ${formatNumber(correlation, 2)}`;
+}
