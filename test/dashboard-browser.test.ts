@@ -126,6 +126,11 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     const curves = await apiJson<{ shown: number }>("/studies/fixture-1k/curves");
     const timeline = await apiJson<{ shown: number }>("/studies/fixture-1k/timeline?maxPoints=2000");
     const contour = await apiJson<{ cells: unknown[] }>("/studies/fixture-1k/contour?x=x1&y=x2");
+    const importance = await apiJson<{ params: { name: string; correlation: number }[] }>("/studies/fixture-1k/importance");
+    // f = 10·x1² + x2: x1 matters most, then x2, whose effect is positive.
+    expect(importance.params.slice(0, 2).map((p) => p.name)).toEqual(["x1", "x2"]);
+    expect(importance.params[1]!.correlation).toBeGreaterThan(0);
+    const beliefs = await apiJson<{ x: unknown[] }>("/studies/fixture-1k/beliefs?x=x1");
     const expected: Record<string, number> = {
       "history-plot": withValue,
       "curves-plot": curves.shown,
@@ -134,6 +139,8 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
       "slice-plot": withValue * 9,
       "contour-plot": contour.cells.length,
       "timeline-plot": timeline.shown,
+      "importance-plot": importance.params.length,
+      "beliefs-plot": beliefs.x.length,
     };
     for (const [id, marks] of Object.entries(expected)) {
       await page.waitForSelector(`[data-testid=${id}][data-marks]`);
@@ -305,7 +312,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     page.on("pageerror", (error) => problems.push(`report page error: ${error.message}`));
     await page.goto(pathToFileURL(file).href);
     await page.waitForSelector("body[data-ready]");
-    for (const id of ["history-plot", "parallel-plot", "slice-plot", "contour-plot", "curves-plot", "timeline-plot"]) {
+    for (const id of ["history-plot", "parallel-plot", "slice-plot", "contour-plot", "curves-plot", "timeline-plot", "importance-plot", "beliefs-plot"]) {
       await page.waitForSelector(`[data-testid=${id}][data-marks]`);
       expect(await canvasInk(page, id), id).toBeGreaterThan(500);
     }

@@ -100,6 +100,23 @@ export interface Timeline extends Shown {
   bars: { number: number; worker: number; start: number; end: number; state: TrialState }[];
 }
 
+export interface Importance {
+  method: "fanova" | "ped-anova";
+  nTrials: number;
+  params: { name: string; importance: number; correlation: number }[];
+}
+
+export interface Beliefs {
+  kind: "slice" | "grid";
+  params: string[];
+  x: ParamValue[];
+  y: ParamValue[] | null;
+  mean: number[];
+  std: number[];
+  through: Record<string, ParamValue>;
+  nTrials: number;
+}
+
 export interface TrialChanges {
   trials: TrialJson[];
   seq: number;

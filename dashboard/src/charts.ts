@@ -11,7 +11,7 @@ import { BarChart, CustomChart, HeatmapChart, LineChart, ParallelChart, ScatterC
 import { GridComponent, LegendComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
-import type { Contour, Curves, Distribution, Pareto, Points, Timeline, TrialState } from "./api.js";
+import type { Beliefs, Contour, Curves, Distribution, Pareto, Points, Timeline, TrialState } from "./api.js";
 import { formatNumber } from "./dom.js";
 
 echarts.use([
@@ -300,6 +300,30 @@ export function timelineOption(timeline: Timeline): { option: Option; marks: num
             return { type: "rect", shape: { x: from[0]!, y: from[1]! - height / 2, width: Math.max(1, to[0]! - from[0]!), height }, style: api.style() };
           },
         },
+      ],
+    },
+  };
+}
+
+/** The model's posterior mean along one parameter, with a band of two standard deviations. */
+export function beliefsOption(beliefs: Beliefs, objectiveName: string): { option: Option; marks: number } {
+  const categorical = beliefs.x.some((v) => typeof v !== "number");
+  const xs = beliefs.x.map((v, i) => (categorical ? i : (v as number)));
+  const lower = xs.map((x, i) => [x, beliefs.mean[i]! - 2 * beliefs.std[i]!]);
+  const band = xs.map((x, i) => [x, 4 * beliefs.std[i]!]);
+  return {
+    marks: xs.length,
+    option: {
+      legend: { top: 0 },
+      grid: { left: 60, right: 20, top: 30, bottom: 40 },
+      xAxis: categorical
+        ? { type: "category", data: beliefs.x.map(String), name: beliefs.params[0], nameLocation: "middle", nameGap: 25 }
+        : { type: "value", name: beliefs.params[0], nameLocation: "middle", nameGap: 25, min: Math.min(...xs), max: Math.max(...xs) },
+      yAxis: { type: "value", name: objectiveName, scale: true },
+      series: [
+        { type: "line", name: "lower", data: lower, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, silent: true, legendHoverLink: false },
+        { type: "line", name: "±2 std", data: band, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(47,111,223,0.18)" }, itemStyle: { color: "rgba(47,111,223,0.3)" } },
+        { type: "line", name: "mean", data: xs.map((x, i) => [x, beliefs.mean[i]]), symbol: "none", lineStyle: { color: "#2f6fdf", width: 2 }, itemStyle: { color: "#2f6fdf" } },
       ],
     },
   };

@@ -21,6 +21,10 @@ export interface View {
   trial: number | null;
   contourX: string | null;
   contourY: string | null;
+  /** Importance method, when the reader picked one (else the server's default for the study's size). */
+  method: "fanova" | "ped-anova" | null;
+  /** The parameter the model's beliefs are shown along. */
+  belief: string | null;
 }
 
 function numberOrUndefined(text: string | null): number | undefined {
@@ -60,6 +64,8 @@ export function readView(): View {
     trial: trial !== undefined && Number.isInteger(trial) && trial >= 0 ? trial : null,
     contourX: q.get("x"),
     contourY: q.get("y"),
+    method: q.get("method") === "fanova" || q.get("method") === "ped-anova" ? (q.get("method") as "fanova" | "ped-anova") : null,
+    belief: q.get("belief"),
   };
 }
 
@@ -82,6 +88,8 @@ export function viewSearch(view: View): string {
     if (view.trial !== null) q.set("trial", String(view.trial));
     if (view.contourX) q.set("x", view.contourX);
     if (view.contourY) q.set("y", view.contourY);
+    if (view.method) q.set("method", view.method);
+    if (view.belief) q.set("belief", view.belief);
   }
   const text = q.toString();
   return text ? `?${text}` : "";

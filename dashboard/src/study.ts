@@ -4,7 +4,9 @@
  * new trials arrive through the incremental API (only what changed since the last `seq`).
  */
 import {
+  type Beliefs,
   type Contour,
+  type Importance,
   type Curves,
   type Distribution,
   type Pareto,
@@ -14,6 +16,7 @@ import {
   type Timeline,
   type TrialChanges,
   type TrialJson,
+  ApiError,
   apiPath,
   get,
   isReport,
@@ -22,7 +25,9 @@ import {
 import {
   type AxisSpec,
   type Chart,
+  beliefsOption,
   contourOption,
+  importanceOption,
   coordinateOf,
   curvesOption,
   draw,
@@ -105,8 +110,10 @@ export class StudyPage {
     if (filterChanged || before.sort !== view.sort || before.order !== view.order) {
       this.renderFilterBar();
       await this.loadAll({ keepParallel: !filterChanged || JSON.stringify(before.filter.states) === JSON.stringify(view.filter.states) });
-    } else if (before.contourX !== view.contourX || before.contourY !== view.contourY) {
-      await this.loadContour();
+    } else {
+      if (before.contourX !== view.contourX || before.contourY !== view.contourY) await this.loadContour();
+      if (before.method !== view.method) await this.loadImportance();
+      if (before.belief !== view.belief) await this.loadBeliefs();
     }
     if (before.trial !== view.trial) await this.showDetail();
   }
@@ -143,6 +150,8 @@ export class StudyPage {
       s.params.length > 0 ? this.panel("parallel", "Parallel coordinates (drag along an axis to brush a range)").section : null,
       s.params.length > 0 ? this.panel("slice", "Slice").section : null,
       s.params.length > 1 ? this.panel("contour", "Contour (mean value per cell)", contourPick).section : null,
+      s.params.length > 0 ? this.panel("importance", "Parameter importance (bar: share; sign: direction of the effect)", this.methodSelect()).section : null,
+      numericParams.length > 0 ? this.panel("beliefs", "What the model believes (GP posterior through the best trial)", this.beliefSelect(numericParams)).section : null,
       s.study.directions.length > 1 ? this.panel("pareto", "Pareto front").section : null,
       this.panel("timeline", "Timeline per worker").section,
     ].filter((p): p is HTMLElement => p !== null);
@@ -158,6 +167,30 @@ export class StudyPage {
     const select = h("select", { "aria-label": `contour ${axis}`, "data-testid": `contour-${axis}` }, ...params.map((p) => h("option", { value: p.name, selected: p.name === current }, p.name)));
     select.addEventListener("change", () => void this.change(axis === "x" ? { contourX: select.value } : { contourY: select.value }, "replace"));
     return select;
+  }
+
+  private methodSelect(): HTMLSelectElement {
+    const select = h(
+      "select",
+      { "aria-label": "importance method", "data-testid": "importance-method" },
+      h("option", { value: "", selected: this.view.method === null }, "auto"),
+      h("option", { value: "fanova", selected: this.view.method === "fanova" }, "fANOVA (random forest)"),
+      h("option", { value: "ped-anova", selected: this.view.method === "ped-anova" }, "PED-ANOVA (fast)"),
+    );
+    select.addEventListener("change", () => void this.change({ method: (select.value || null) as View["method"] }, "replace"));
+    return select;
+  }
+
+  private beliefSelect(params: { name: string }[]): HTMLSelectElement {
+    const current = this.beliefParam();
+    const select = h("select", { "aria-label": "model beliefs along", "data-testid": "beliefs-param" }, ...params.map((p) => h("option", { value: p.name, selected: p.name === current }, p.name)));
+    select.addEventListener("change", () => void this.change({ belief: select.value }, "replace"));
+    return select;
+  }
+
+  private beliefParam(): string {
+    const numeric = this.summary.params.filter((p) => p.distribution.type !== "categorical");
+    return this.view.belief && numeric.some((p) => p.name === this.view.belief) ? this.view.belief : numeric[0]!.name;
   }
 
   private contourAxes(): [string, string] {
@@ -253,6 +286,8 @@ export class StudyPage {
     if (this.panels.has("curves")) jobs.push(this.loadCurves());
     if (this.panels.has("contour")) jobs.push(this.loadContour());
     if (this.panels.has("pareto")) jobs.push(this.loadPareto());
+    if (this.panels.has("importance")) jobs.push(this.loadImportance());
+    if (this.panels.has("beliefs")) jobs.push(this.loadBeliefs());
     const results = await Promise.allSettled(jobs);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
@@ -404,6 +439,46 @@ export class StudyPage {
     draw(panel.plot, option, marks);
   }
 
+  /** Importance and beliefs need enough complete trials; with too few the server says why, and so does the panel. */
+  private async analysis<T>(panel: Panel, path: string, show: (answer: T) => void): Promise<void> {
+    if (this.summary.counts.complete < 3) {
+      panel.note.textContent = "needs at least 3 complete trials";
+      return;
+    }
+    try {
+      show(await get<T>(path));
+    } catch (error) {
+      if (!(error instanceof ApiError) || (error.status !== 409 && error.status !== 404)) throw error;
+      panel.note.textContent = error.message;
+      delete panel.plot.dataset.marks;
+    }
+  }
+
+  private async loadImportance(): Promise<void> {
+    const panel = this.panels.get("importance");
+    if (!panel) return;
+    await this.analysis<Importance>(panel, apiPath(`${this.base}/importance`, { ...this.query(), method: this.view.method ?? undefined }), (result) => {
+      panel.note.textContent = `${result.method === "fanova" ? "fANOVA on a random forest" : "PED-ANOVA"} over ${result.nTrials} complete trials; red: larger values give larger objective values, blue: smaller`;
+      panel.note.dataset.method = result.method;
+      const { option, marks } = importanceOption(result.params);
+      draw(panel.plot, option, marks);
+    });
+  }
+
+  private async loadBeliefs(): Promise<void> {
+    const panel = this.panels.get("beliefs");
+    if (!panel) return;
+    await this.analysis<Beliefs>(panel, apiPath(`${this.base}/beliefs`, { ...this.query(), x: this.beliefParam() }), (beliefs) => {
+      const through = Object.entries(beliefs.through)
+        .filter(([name]) => name !== beliefs.params[0])
+        .map(([k, v]) => `${k}=${typeof v === "number" ? formatNumber(v) : String(v)}`)
+        .join(", ");
+      panel.note.textContent = `GP fitted to ${beliefs.nTrials} trials; other parameters held at ${through}`;
+      const { option, marks } = beliefsOption(beliefs, this.objectiveName);
+      draw(panel.plot, option, marks);
+    });
+  }
+
   private async loadPareto(): Promise<void> {
     const panel = this.panels.get("pareto")!;
     const pareto = await get<Pareto>(apiPath(`${this.base}/pareto`, { ...this.query(), maxPoints: MAX_POINTS }));
@@ -475,7 +550,14 @@ export class StudyPage {
         await this.table?.refresh();
         if (performance.now() - this.lastSlowRefresh > 5000) {
           this.lastSlowRefresh = performance.now();
-          await Promise.allSettled([this.loadTimeline(), this.panels.has("curves") ? this.loadCurves() : null, this.panels.has("pareto") ? this.loadPareto() : null, this.loadContour()]);
+          await Promise.allSettled([
+            this.loadTimeline(),
+            this.panels.has("curves") ? this.loadCurves() : null,
+            this.panels.has("pareto") ? this.loadPareto() : null,
+            this.loadContour(),
+            this.loadImportance(),
+            this.loadBeliefs(),
+          ]);
         }
       }
     } catch (error) {

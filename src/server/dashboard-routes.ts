@@ -5,7 +5,17 @@
  * storage incrementally, so a 100,000-trial study is read from storage once.
  */
 import type { z } from "zod";
-import { paretoFrontIndices, toLosses } from "../analysis/index.js";
+import {
+  BeliefError,
+  ImportanceError,
+  type ImportanceMethod,
+  bestSoFar as bestSoFarHistory,
+  importance,
+  modelBeliefs,
+  paretoFrontIndices,
+  toLosses,
+  trialsPerWorker,
+} from "../analysis/index.js";
 import { type FrozenTrial, type JsonValue, type TrialState, isBetter } from "../space/index.js";
 import type { Storage, StudyRecord } from "../storage/index.js";
 import * as ui from "./dashboard-schemas.js";
@@ -74,28 +84,18 @@ function valueOf(trial: FrozenTrial, objective: number): number | undefined {
   return value !== undefined && Number.isFinite(value) ? value : undefined;
 }
 
-/** The best-so-far steps over complete trials in number order: each trial that improved on every earlier one. */
+/** The best-so-far steps over the matched trials: each complete trial that improved on every earlier one. */
 function bestSoFar(index: StudyIndex, numbers: readonly number[], objective: number): { number: number; value: number }[] {
-  const direction = index.directions[objective] ?? "minimize";
-  const steps: { number: number; value: number }[] = [];
-  for (const n of numbers) {
-    const trial = index.trials[n]!;
-    const value = trial.state === "complete" ? valueOf(trial, objective) : undefined;
-    if (value === undefined) continue;
-    if (steps.length === 0 || isBetter(direction, value, steps[steps.length - 1]!.value)) steps.push({ number: n, value });
-  }
-  return steps;
+  const history = bestSoFarHistory(
+    numbers.map((n) => index.trials[n]!),
+    { direction: index.directions[objective] ?? "minimize", objectiveIndex: objective },
+  );
+  return history.filter((point, i) => i === 0 || point.best !== history[i - 1]!.best).map((point) => ({ number: point.number, value: point.best }));
 }
 
-/** A worker's label on the timeline: host and pid when recorded, else whatever identifies it. */
-function workerLabel(trial: FrozenTrial): string {
-  const worker = trial.systemAttrs.worker as JsonValue | undefined;
-  if (worker && typeof worker === "object" && !Array.isArray(worker)) {
-    const host = typeof worker.host === "string" ? worker.host : "?";
-    const pid = typeof worker.pid === "number" ? worker.pid : "?";
-    return `${host}:${pid}`;
-  }
-  return typeof worker === "string" ? worker : "unknown";
+/** A worker's label on the timeline: host and pid when recorded, else its id. */
+function workerLabel(worker: { worker: string; host: string | null; pid: number | null }): string {
+  return worker.host !== null ? `${worker.host}:${worker.pid ?? "?"}` : worker.worker;
 }
 
 /**
@@ -148,7 +148,8 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const workers = new Set<string>();
         for (const trial of trials) {
           if (!hasIntermediate && Object.keys(trial.intermediate).length > 0) hasIntermediate = true;
-          if (trial.systemAttrs.worker !== undefined) workers.add(workerLabel(trial));
+          const worker = trial.systemAttrs.worker;
+          if (worker && typeof worker === "object" && !Array.isArray(worker) && typeof worker.id === "string") workers.add(worker.id);
           const value = trial.state === "complete" ? valueOf(trial, 0) : undefined;
           if (single && value !== undefined && (best === null || isBetter(single, value, best.values![0]!))) best = trial;
         }
@@ -340,20 +341,74 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const { index, matched } = await openFiltered(params.study, query);
         const started = matched.filter((n) => index.trials[n]!.startedAt !== null);
         const picked = evenlySpaced(started, Number(query.maxPoints ?? 2000));
-        const workers: string[] = [];
-        const workerIndex = new Map<string, number>();
         const now = Date.now();
-        const bars = picked.map((n) => {
-          const trial = index.trials[n]!;
-          const label = workerLabel(trial);
-          let w = workerIndex.get(label);
-          if (w === undefined) {
-            w = workers.push(label) - 1;
-            workerIndex.set(label, w);
-          }
-          return { number: n, worker: w, start: trial.startedAt!, end: trial.finishedAt ?? now, state: trial.state };
-        });
+        const timelines = trialsPerWorker(picked.map((n) => index.trials[n]!));
+        const bars = timelines.flatMap((timeline, worker) =>
+          timeline.trials.map((t) => ({ number: t.number, worker, start: t.startedAt!, end: t.finishedAt ?? now, state: t.state })),
+        );
+        const workers = timelines.map(workerLabel);
         return { matched: started.length, shown: picked.length, total: index.size, workers, bars };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/importance",
+      summary: "Dashboard: each parameter's importance (fANOVA or PED-ANOVA) and the sign of its effect, over the matched complete trials",
+      params: api.StudyPath,
+      query: ui.ImportanceQuery,
+      status: 200,
+      response: ui.ImportanceResponse,
+      handle: async ({ params, query }) => {
+        const { index, matched, objective } = await openFiltered(params.study, query);
+        const complete = matched.filter((n) => index.trials[n]!.state === "complete");
+        const method: ImportanceMethod = query.method ?? (complete.length > 5000 ? "ped-anova" : "fanova");
+        const key = `importance|${method}|${JSON.stringify(filterQuery(query))}`;
+        try {
+          return index.remember(key, () => {
+            const result = importance(
+              complete.map((n) => index.trials[n]!),
+              { method, seed: 0, objectiveIndex: objective, direction: index.directions[objective] ?? "minimize" },
+            );
+            return { method: result.method, nTrials: result.nTrials, params: result.params.map((p) => ({ ...p })) };
+          });
+        } catch (error) {
+          if (error instanceof ImportanceError) throw new HttpError(409, `importance: ${error.message}`);
+          throw error;
+        }
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/beliefs",
+      summary: "Dashboard: what the Gaussian-process model believes along one parameter (or over two) through the best trial",
+      params: api.StudyPath,
+      query: ui.BeliefsQuery,
+      status: 200,
+      response: ui.BeliefsResponse,
+      handle: async ({ params, query }) => {
+        const { index, matched, objective } = await openFiltered(params.study, query);
+        for (const [name, field] of [[query.x, "query.x"], [query.y, "query.y"]] as const) {
+          if (name !== undefined && !index.distributions.has(name)) throw new HttpError(400, `${field}: the study has no parameter "${name}"`, field);
+        }
+        const names: [string] | [string, string] = query.y !== undefined ? [query.x, query.y] : [query.x];
+        const key = `beliefs|${names.join("|")}|${query.points ?? ""}|${JSON.stringify(filterQuery(query))}`;
+        try {
+          return index.remember(key, () => {
+            const beliefs = modelBeliefs(
+              matched.map((n) => index.trials[n]!),
+              Object.fromEntries(index.distributions),
+              // A GP fit costs O(n³): the latest 300 trials keep an answer under a second or so.
+              { params: names, points: Number(query.points ?? 40), direction: index.directions[objective] ?? "minimize", objectiveIndex: objective, maxTrials: 300 },
+            );
+            if (beliefs.kind === "slice") {
+              return { kind: "slice", params: [beliefs.param], x: beliefs.values, y: null, mean: beliefs.mean, std: beliefs.std, through: beliefs.through, nTrials: beliefs.nTrials };
+            }
+            return { kind: "grid", params: beliefs.params, x: beliefs.x, y: beliefs.y, mean: beliefs.mean.flat(), std: beliefs.std.flat(), through: beliefs.through, nTrials: beliefs.nTrials };
+          });
+        } catch (error) {
+          if (error instanceof BeliefError) throw new HttpError(409, `beliefs: ${error.message}`);
+          throw error;
+        }
       },
     }),
   ];

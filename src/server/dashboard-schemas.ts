@@ -141,3 +141,32 @@ export const TimelineResponse = z.strictObject({
   workers: z.array(z.string()),
   bars: z.array(z.strictObject({ number: z.number().int(), worker: z.number().int(), start: z.number(), end: z.number(), state: TrialState })),
 });
+
+export const ImportanceQuery = z.strictObject({
+  ...filterShape,
+  method: z.enum(["fanova", "ped-anova"]).optional().describe("fanova (random forest; default up to 5,000 trials) or ped-anova (fast on large studies; the default above)"),
+});
+
+export const ImportanceResponse = z.strictObject({
+  method: z.enum(["fanova", "ped-anova"]),
+  nTrials: z.number().int(),
+  params: z.array(z.strictObject({ name: z.string(), importance: z.number(), correlation: z.number().describe("Spearman correlation with the objective: the sign of the effect") })),
+});
+
+export const BeliefsQuery = z.strictObject({
+  ...filterShape,
+  x: z.string().min(1).max(200).describe("the parameter to show the model along"),
+  y: z.string().min(1).max(200).optional().describe("a second parameter, for a grid"),
+  points: Integer(200).optional().describe("points along each axis (default 40)"),
+});
+
+export const BeliefsResponse = z.strictObject({
+  kind: z.enum(["slice", "grid"]),
+  params: z.array(z.string()),
+  x: z.array(CategoricalChoice),
+  y: z.array(CategoricalChoice).nullable(),
+  mean: z.array(z.number()).describe("posterior mean; a grid's row j (y[j]) follows row j-1"),
+  std: z.array(z.number()).describe("posterior standard deviation, laid out as mean"),
+  through: z.record(z.string(), CategoricalChoice).describe("the point the other parameters are held at (the best trial)"),
+  nTrials: z.number().int(),
+});

@@ -63,6 +63,7 @@ export async function buildReport(storage: Storage, studyName: string, options: 
     hasIntermediate: boolean;
     study: { directions: string[] };
     trialCount: number;
+    counts: { complete: number };
   };
   const jobs: Promise<unknown>[] = [fetchAnswer(apiPath(`${base}/points`, { maxPoints: MAX_POINTS })), fetchAnswer(apiPath(`${base}/timeline`, { maxPoints: MAX_POINTS }))];
   if (summary.hasIntermediate) jobs.push(fetchAnswer(apiPath(`${base}/curves`)));
@@ -71,6 +72,11 @@ export async function buildReport(storage: Storage, studyName: string, options: 
   const numeric = summary.params.filter((p) => p.distribution.type !== "categorical");
   const pool = numeric.length >= 2 ? numeric : summary.params;
   if (summary.params.length > 1) jobs.push(fetchAnswer(apiPath(`${base}/contour`, { x: pool[0]!.name, y: pool.find((p) => p.name !== pool[0]!.name)!.name })));
+  const complete = summary.counts.complete;
+  // Analyses a study cannot support yet (too few trials) are left out; the page says so.
+  const optional = (path: string) => fetchAnswer(path).catch((error: unknown) => (error instanceof ReportError ? null : Promise.reject(error)));
+  if (complete >= 3 && summary.params.length > 0) jobs.push(optional(apiPath(`${base}/importance`)));
+  if (complete >= 3 && numeric.length > 0) jobs.push(optional(apiPath(`${base}/beliefs`, { x: numeric[0]!.name })));
   const rows = Math.min(summary.trialCount, REPORT_TABLE_ROWS);
   for (let offset = 0; offset < Math.max(rows, 1); offset += TABLE_FETCH) {
     jobs.push(fetchAnswer(apiPath(`${base}/table`, { sort: "number", order: "asc", offset, limit: TABLE_FETCH })));

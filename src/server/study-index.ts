@@ -37,6 +37,8 @@ export class StudyIndex {
   /** How many trials the index holds. */
   size = 0;
   private sortedCache: { key: string; order: number[] } | null = null;
+  /** Costly answers (importance, model beliefs) by request, until the trials change. */
+  private readonly memo = new Map<string, unknown>();
 
   constructor(readonly record: StudyRecord) {}
 
@@ -49,8 +51,19 @@ export class StudyIndex {
         if (!this.distributions.has(name)) this.distributions.set(name, distribution);
       }
     }
-    if (changed.length > 0) this.sortedCache = null;
+    if (changed.length > 0) {
+      this.sortedCache = null;
+      this.memo.clear();
+    }
     this.seq = Math.max(this.seq, seq);
+  }
+
+  /** `compute()`'s answer for `key`, computed once until the trials change. */
+  remember<T>(key: string, compute: () => T): T {
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const value = compute();
+    this.memo.set(key, value);
+    return value;
   }
 
   get directions(): readonly Direction[] {
