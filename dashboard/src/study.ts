@@ -109,7 +109,8 @@ export class StudyPage {
     const filterChanged = JSON.stringify(before.filter) !== JSON.stringify(view.filter);
     if (filterChanged || before.sort !== view.sort || before.order !== view.order) {
       this.renderFilterBar();
-      await this.loadAll({ keepParallel: !filterChanged || JSON.stringify(before.filter.states) === JSON.stringify(view.filter.states) });
+      // The model's beliefs do not depend on the filter.
+      await this.loadAll({ keepParallel: !filterChanged || JSON.stringify(before.filter.states) === JSON.stringify(view.filter.states), beliefs: false });
     } else {
       if (before.contourX !== view.contourX || before.contourY !== view.contourY) await this.loadContour();
       if (before.method !== view.method) await this.loadImportance();
@@ -280,15 +281,15 @@ export class StudyPage {
   }
 
   /** Loads every panel for the current filter (the parallel coordinates only when its own lines change). */
-  private async loadAll(options: { keepParallel?: boolean } = {}): Promise<void> {
+  private async loadAll(options: { keepParallel?: boolean; beliefs?: boolean } = {}): Promise<void> {
     const jobs: Promise<unknown>[] = [this.loadPoints(), this.loadTable(), this.loadTimeline()];
     if (!options.keepParallel || !this.parallelPoints) jobs.push(this.loadParallel());
     if (this.panels.has("curves")) jobs.push(this.loadCurves());
     if (this.panels.has("contour")) jobs.push(this.loadContour());
     if (this.panels.has("pareto")) jobs.push(this.loadPareto());
-    if (this.panels.has("importance")) jobs.push(this.loadImportance());
-    if (this.panels.has("beliefs")) jobs.push(this.loadBeliefs());
     const results = await Promise.allSettled(jobs);
+    // The analyses cost the server the most: asked once the plots are drawn, so they never hold them up.
+    results.push(...(await Promise.allSettled([this.loadImportance(), options.beliefs === false ? null : this.loadBeliefs()])));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
   }
@@ -468,12 +469,12 @@ export class StudyPage {
   private async loadBeliefs(): Promise<void> {
     const panel = this.panels.get("beliefs");
     if (!panel) return;
-    await this.analysis<Beliefs>(panel, apiPath(`${this.base}/beliefs`, { ...this.query(), x: this.beliefParam() }), (beliefs) => {
+    await this.analysis<Beliefs>(panel, apiPath(`${this.base}/beliefs`, { x: this.beliefParam() }), (beliefs) => {
       const through = Object.entries(beliefs.through)
         .filter(([name]) => name !== beliefs.params[0])
         .map(([k, v]) => `${k}=${typeof v === "number" ? formatNumber(v) : String(v)}`)
         .join(", ");
-      panel.note.textContent = `GP fitted to ${beliefs.nTrials} trials; other parameters held at ${through}`;
+      panel.note.textContent = `GP fitted to the latest ${beliefs.nTrials} complete trials (filters do not change the model); other parameters held at ${through}`;
       const { option, marks } = beliefsOption(beliefs, this.objectiveName);
       draw(panel.plot, option, marks);
     });

@@ -144,7 +144,7 @@ export const TimelineResponse = z.strictObject({
 
 export const ImportanceQuery = z.strictObject({
   ...filterShape,
-  method: z.enum(["fanova", "ped-anova"]).optional().describe("fanova (random forest; default up to 5,000 trials) or ped-anova (fast on large studies; the default above)"),
+  method: z.enum(["fanova", "ped-anova"]).optional().describe("fanova (random forest; the default up to 2,000 complete trials) or ped-anova (fast on large studies; the default above)"),
 });
 
 export const ImportanceResponse = z.strictObject({
@@ -154,7 +154,7 @@ export const ImportanceResponse = z.strictObject({
 });
 
 export const BeliefsQuery = z.strictObject({
-  ...filterShape,
+  objective: filterShape.objective,
   x: z.string().min(1).max(200).describe("the parameter to show the model along"),
   y: z.string().min(1).max(200).optional().describe("a second parameter, for a grid"),
   points: Integer(200).optional().describe("points along each axis (default 40)"),
