@@ -65,15 +65,16 @@ async function loadStudyPage(name) {
   cdp.on("Network.loadingFinished", (event) => (bytes += event.encodedDataLength));
   const started = performance.now();
   await page.goto(`${server.url}/?study=${encodeURIComponent(name)}`);
+  // A function, not a string: the page's CSP forbids evaluating strings.
   await page.waitForFunction(
-    `document.body.dataset.ready === "true" && [...document.querySelectorAll(".plot")].every((p) => p.dataset.marks !== undefined) && document.querySelector(".tviewport .trow") !== null`,
+    () => document.body.dataset.ready === "true" && [...document.querySelectorAll(".plot")].every((p) => p.dataset.marks !== undefined) && document.querySelector(".tviewport .trow") !== null,
     undefined,
     { timeout: 120_000, polling: 20 },
   );
   const elapsed = performance.now() - started;
   // Let in-flight responses finish so their bytes count.
   await page.waitForTimeout(100);
-  const plots = await page.evaluate(`document.querySelectorAll(".plot[data-marks]").length`);
+  const plots = await page.evaluate(() => document.querySelectorAll(".plot[data-marks]").length);
   await context.close();
   if (errors.length > 0) throw new Error(`the page logged errors: ${errors.join("; ")}`);
   return { ms: elapsed, bytes, plots };

@@ -104,6 +104,7 @@ export interface Importance {
   method: "fanova" | "ped-anova";
   nTrials: number;
   params: { name: string; importance: number; correlation: number }[];
+  unavailable?: string;
 }
 
 export interface Beliefs {
@@ -115,6 +116,7 @@ export interface Beliefs {
   std: number[];
   through: Record<string, ParamValue>;
   nTrials: number;
+  unavailable?: string;
 }
 
 export interface TrialChanges {

@@ -441,18 +441,22 @@ export class StudyPage {
   }
 
   /** Importance and beliefs need enough complete trials; with too few the server says why, and so does the panel. */
-  private async analysis<T>(panel: Panel, path: string, show: (answer: T) => void): Promise<void> {
-    if (this.summary.counts.complete < 3) {
-      panel.note.textContent = "needs at least 3 complete trials";
+  private async analysis<T extends { unavailable?: string }>(panel: Panel, path: string, show: (answer: T) => void): Promise<void> {
+    let answer: T;
+    try {
+      answer = await get<T>(path);
+    } catch (error) {
+      // Only a report can lack an answer (one it did not include).
+      if (!(error instanceof ApiError) || error.status !== 404) throw error;
+      panel.note.textContent = error.message;
       return;
     }
-    try {
-      show(await get<T>(path));
-    } catch (error) {
-      if (!(error instanceof ApiError) || (error.status !== 409 && error.status !== 404)) throw error;
-      panel.note.textContent = error.message;
-      delete panel.plot.dataset.marks;
+    if (answer.unavailable !== undefined) {
+      panel.note.textContent = answer.unavailable;
+      draw(panel.plot, {}, 0);
+      return;
     }
+    show(answer);
   }
 
   private async loadImportance(): Promise<void> {

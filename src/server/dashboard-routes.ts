@@ -373,7 +373,8 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
             return { method: result.method, nTrials: result.nTrials, params: result.params.map((p) => ({ ...p })) };
           });
         } catch (error) {
-          if (error instanceof ImportanceError) throw new HttpError(409, `importance: ${error.message}`);
+          // Too few or too uniform trials is an answer about the data, not a failed request.
+          if (error instanceof ImportanceError) return { method, nTrials: 0, params: [], unavailable: error.message };
           throw error;
         }
       },
@@ -413,7 +414,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
             return { kind: "grid", params: beliefs.params, x: beliefs.x, y: beliefs.y, mean: beliefs.mean.flat(), std: beliefs.std.flat(), through: beliefs.through, nTrials: beliefs.nTrials };
           });
         } catch (error) {
-          if (error instanceof BeliefError) throw new HttpError(409, `beliefs: ${error.message}`);
+          if (error instanceof BeliefError) return { kind: "slice", params: names, x: [], y: null, mean: [], std: [], through: {}, nTrials: 0, unavailable: error.message };
           throw error;
         }
       },

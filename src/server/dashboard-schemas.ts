@@ -151,6 +151,7 @@ export const ImportanceResponse = z.strictObject({
   method: z.enum(["fanova", "ped-anova"]),
   nTrials: z.number().int(),
   params: z.array(z.strictObject({ name: z.string(), importance: z.number(), correlation: z.number().describe("Spearman correlation with the objective: the sign of the effect") })),
+  unavailable: z.string().optional().describe("why there is no answer (e.g. too few complete trials match); params is then empty"),
 });
 
 export const BeliefsQuery = z.strictObject({
@@ -169,4 +170,5 @@ export const BeliefsResponse = z.strictObject({
   std: z.array(z.number()).describe("posterior standard deviation, laid out as mean"),
   through: z.record(z.string(), CategoricalChoice).describe("the point the other parameters are held at (the best trial)"),
   nTrials: z.number().int(),
+  unavailable: z.string().optional().describe("why the model could not be fitted (e.g. too few complete trials); the arrays are then empty"),
 });
