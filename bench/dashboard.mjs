@@ -67,7 +67,7 @@ async function loadStudyPage(name) {
   await page.goto(`${server.url}/?study=${encodeURIComponent(name)}`);
   // A function, not a string: the page's CSP forbids evaluating strings.
   await page.waitForFunction(
-    () => document.body.dataset.ready === "true" && [...document.querySelectorAll(".plot")].every((p) => p.dataset.marks !== undefined) && document.querySelector(".tviewport .trow") !== null,
+    () => document.body.dataset.ready === "true" && [...document.querySelectorAll(".plot")].every((p) => p.dataset.marks !== undefined) && document.querySelector(".tviewport .trow[data-number]") !== null,
     undefined,
     { timeout: 120_000, polling: 20 },
   );

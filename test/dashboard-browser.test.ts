@@ -166,7 +166,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
 
   it("sorts the table on the server and jumps to any page, keeping few rows in the page", async () => {
     const page = await open(studyUrl("fixture-1k"));
-    await page.waitForSelector("[data-testid=trial-table] .tviewport .trow");
+    await page.waitForSelector("[data-testid=trial-table] .tviewport .trow[data-number]");
     await page.click('[data-testid=trial-table] button[data-sort="value"]');
     await waitSearch(page, "sort=value");
     const sortedValues = fixture.filter((t) => t.value !== null).map((t) => t.value!).sort((a, b) => a - b);
@@ -181,7 +181,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     await page.click(".page-go");
     await waitAttr(page, "[data-testid=trial-table]", "data-page", 5);
     await page.waitForSelector('.tviewport .trow[data-index="200"]');
-    const rendered = await page.locator(".tviewport .trow").count();
+    const rendered = await page.locator(".tviewport .trow[data-number]").count();
     expect(rendered).toBeGreaterThan(10);
     expect(rendered).toBeLessThan(100);
     await page.locator("#table").screenshot({ path: join(SHOTS, "table.png") });
@@ -241,7 +241,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     await waitAttr(page, "[data-testid=match-count]", "data-matched", failed);
     expect(await page.isChecked("[data-testid=state-failed]")).toBe(true);
     await waitAttr(page, "[data-testid=table-status]", "data-matched", failed);
-    await page.locator(".tviewport .trow").first().click();
+    await page.locator(".tviewport .trow[data-number]").first().click();
     await page.waitForSelector("[data-testid=stderr]");
     const stderr = await page.textContent("[data-testid=stderr]");
     expect(stderr).toContain("<b>boom</b>");
@@ -318,7 +318,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
       await page.waitForSelector(`[data-testid=${id}][data-marks]`);
       expect(await canvasInk(page, id), id).toBeGreaterThan(500);
     }
-    await page.waitForSelector(".tviewport .trow");
+    await page.waitForSelector(".tviewport .trow[data-number]");
     expect(requests.every((url) => url.startsWith("file:") || url.startsWith("data:"))).toBe(true);
     await page.screenshot({ path: join(SHOTS, "report.png") });
     await page.close();

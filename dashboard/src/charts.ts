@@ -245,8 +245,8 @@ export function importanceOption(params: { name: string; importance: number; cor
   return {
     marks: ordered.length,
     option: {
-      grid: { left: 120, right: 70, top: 10, bottom: 30 },
-      xAxis: { type: "value", name: "importance", max: 1 },
+      grid: { left: 120, right: 130, top: 10, bottom: 30 },
+      xAxis: { type: "value", name: "importance", max: 1, nameLocation: "middle", nameGap: 22 },
       yAxis: { type: "category", data: ordered.map((p) => p.name) },
       series: [
         {
@@ -314,7 +314,7 @@ export function beliefsOption(beliefs: Beliefs, objectiveName: string): { option
   return {
     marks: xs.length,
     option: {
-      legend: { top: 0 },
+      legend: { top: 0, data: ["mean", "±2 std"] },
       grid: { left: 60, right: 20, top: 30, bottom: 40 },
       xAxis: categorical
         ? { type: "category", data: beliefs.x.map(String), name: beliefs.params[0], nameLocation: "middle", nameGap: 25 }

@@ -42,7 +42,8 @@ export class TrialTable {
       header.appendChild(button);
     }
     this.spacer = h("div", { class: "tspacer" });
-    this.viewport = h("div", { class: "tviewport", role: "rowgroup", tabindex: 0 }, this.spacer);
+    // The header sits in the scrolling box (sticky), so it scrolls sideways with the rows.
+    this.viewport = h("div", { class: "tviewport", role: "rowgroup", tabindex: 0 }, header, this.spacer);
     this.viewport.addEventListener("scroll", () => this.schedule());
     this.status = h("span", { class: "tstatus", "data-testid": "table-status" });
     this.pageInput = h("input", { type: "number", min: 1, value: 1, "aria-label": "page", class: "page-input" });
@@ -56,7 +57,7 @@ export class TrialTable {
     const next = h("button", { type: "button", class: "page-next" }, "next ›");
     prev.addEventListener("click", () => this.jumpToPage(this.currentPage() - 1));
     next.addEventListener("click", () => this.jumpToPage(this.currentPage() + 1));
-    this.element = h("div", { class: "table", "data-testid": "trial-table" }, h("div", { class: "tbar" }, this.status, h("span", { class: "pager" }, prev, " page ", this.pageInput, go, " ", next)), header, this.viewport);
+    this.element = h("div", { class: "table", "data-testid": "trial-table" }, h("div", { class: "tbar" }, this.status, h("span", { class: "pager" }, prev, " page ", this.pageInput, go, " ", next)), this.viewport);
   }
 
   private columns(): { key: string; label: string; cls: string }[] {
@@ -98,10 +99,16 @@ export class TrialTable {
     this.matched = matched;
     this.total = total;
     this.spacer.style.height = `${Math.max(1, matched) * ROW_HEIGHT}px`;
+    this.spacer.style.width = `${this.rowWidth()}px`;
     this.status.textContent = matched === total ? `${total} trials` : `${matched} of ${total} trials match the filter`;
     this.status.dataset.matched = String(matched);
     this.status.dataset.total = String(total);
     this.pageInput.max = String(this.pageCount());
+  }
+
+  /** Matches the column widths in style.css. */
+  private rowWidth(): number {
+    return 70 + 80 + 130 + 90 + 120 * this.options.params.length;
   }
 
   private pageCount(): number {
@@ -142,7 +149,7 @@ export class TrialTable {
       const row = pages.get(Math.floor(i / FETCH_SIZE))?.rows[i % FETCH_SIZE];
       if (row) rows.push(this.rowElement(row, i));
     }
-    for (const old of [...this.viewport.querySelectorAll(".trow")]) old.remove();
+    for (const old of [...this.viewport.querySelectorAll(".trow:not(.thead)")]) old.remove();
     for (const row of rows) this.viewport.appendChild(row);
     if (document.activeElement !== this.pageInput) this.pageInput.value = String(this.currentPage());
     this.element.dataset.page = String(this.currentPage());
@@ -158,7 +165,8 @@ export class TrialTable {
       h("span", { class: "c-dur" }, formatDuration(row.durationMs)),
       ...this.options.params.map((name) => h("span", { class: "c-param" }, name in row.params ? (typeof row.params[name] === "number" ? formatNumber(row.params[name] as number) : String(row.params[name])) : "—")),
     );
-    element.style.top = `${index * ROW_HEIGHT}px`;
+    // Below the sticky header, which is one row high.
+    element.style.top = `${(index + 1) * ROW_HEIGHT}px`;
     element.addEventListener("click", () => this.options.onOpen(row.number));
     return element;
   }
