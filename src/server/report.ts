@@ -20,7 +20,12 @@ export class ReportError extends Error {
   override name = "ReportError";
 }
 
-/** The request path the dashboard uses for a route and query: keys sorted, empty ones left out. */
+/**
+ * The request path the dashboard uses for a route and query: keys sorted, empty ones left out.
+ * The same rule as `apiPath` in dashboard/src/api.ts (the browser app shares no code with the
+ * server, only HTTP); a drift would leave the report's plots empty, which the report's browser
+ * test catches.
+ */
 function apiPath(path: string, query: Record<string, string | number | undefined> = {}): string {
   const search = new URLSearchParams();
   for (const key of Object.keys(query).sort()) {
