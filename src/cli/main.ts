@@ -1,5 +1,6 @@
 /**
- * The `sextant` command line: `tune`, `create`, `worker`, `serve`, `studies`, `trials`, `best`, `export`, `delete`,
+ * The `sextant` command line: `tune`, `create`, `worker`, `serve`, `dashboard`, `report`, `studies`, `trials`,
+ * `best`, `export`, `delete`,
  * and the listings `samplers`, `pruners` and `problems`.
  * `bin/sextant.js` calls {@link main}.
  */
@@ -17,6 +18,7 @@ import { type ImportanceFlags, importanceCommand } from "./importance.js";
 import { type Io, processIo } from "./io.js";
 import { type ProblemsFlags, listProblemsCommand } from "./problems.js";
 import { type OnlineFlags, type PriorsFlags, onlineCommand, priorsCommand } from "./learning.js";
+import { type ReportFlags, reportCommand } from "./report.js";
 import { type ServeFlags, serveCommand } from "./serve.js";
 import { type TuneFlags, tuneCommand } from "./tune.js";
 import { type CreateFlags, type WorkerFlags, createCommand, workerCommand } from "./worker.js";
@@ -509,6 +511,49 @@ Examples:
     )
     .action(async (action: string, name: string, rest: string[], flags: OnlineFlags) => {
       result.code = await onlineCommand(action, name, rest, flags, io);
+    });
+
+  program
+    .command("dashboard")
+    .description("open the web dashboard: studies, plots, parallel coordinates with brushing, importance, live updates")
+    .option("--storage <url>", STORAGE_HELP)
+    .option("--host <address>", "address to listen on; anything but loopback requires a token (default 127.0.0.1)")
+    .option("--port <n>", "port to listen on, 0 for any free one (default 8080)", port)
+    .option("--token <token>", "require this token for data (default: $SEXTANT_TOKEN); open the page as http://HOST:PORT/#token=TOKEN")
+    .addHelpText(
+      "after",
+      `
+Serves the dashboard and the same HTTP API as \`sextant serve\`. With no --storage it opens
+./sextant.db (or $SEXTANT_STORAGE), the file \`sextant tune\` writes by default.
+
+Examples:
+  $ sextant dashboard
+  $ sextant dashboard --storage postgres://me@db:5432/studies --port 9000
+  $ SEXTANT_TOKEN=$(openssl rand -hex 16) sextant dashboard --host 0.0.0.0`,
+    )
+    .action(async (flags: ServeFlags) => {
+      result.code = await serveCommand(flags, io, "dashboard");
+    });
+
+  program
+    .command("report")
+    .description("write one self-contained HTML file with a study's dashboard (opens offline; share it by mail or in a pull request)")
+    .argument("<study>", "study name")
+    .option("--storage <url>", STORAGE_HELP)
+    .option("-o, --out <file>", "where to write it (default STUDY-report.html)")
+    .option("--json", "print what was written as JSON")
+    .addHelpText(
+      "after",
+      `
+The file holds the summary, every plot (downsampled like the dashboard for large studies), the
+first ${2000} rows of the trial table and the details of the best trial and the first 100 trials.
+
+Examples:
+  $ sextant report quickstart --out report.html
+  $ sextant report quickstart --storage sqlite:./runs/sextant.db --json`,
+    )
+    .action(async (study: string, flags: ReportFlags) => {
+      result.code = await reportCommand(study, flags, io);
     });
 
   for (const command of program.commands) {

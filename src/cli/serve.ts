@@ -21,7 +21,7 @@ export interface ServeFlags {
  * @example
  * await serveCommand({ storage: "sqlite:./sextant.db", port: 8080 }, processIo());
  */
-export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
+export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" | "dashboard" = "serve"): Promise<number> {
   const { startServer, ServerConfigError } = await import("../server/index.js");
   const envToken = process.env.SEXTANT_TOKEN;
   const token = flags.token ?? (envToken !== undefined && envToken !== "" ? envToken : undefined);
@@ -42,8 +42,12 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new UserError(`cannot listen on ${flags.host}: no such address on this machine`);
     throw error;
   }
-  io.out(`sextant serve: listening on ${server.url} (storage ${url}${token !== undefined ? ", token required" : ""})`);
-  io.err(`sextant serve: API at ${server.url}/api/v1, its OpenAPI document at ${server.url}/api/v1/openapi.json; Ctrl-C stops`);
+  if (command === "dashboard") {
+    io.out(`sextant dashboard: open ${server.url}/ (storage ${url}${token !== undefined ? ", token required: open " + server.url + "/#token=<token>" : ""})`);
+  } else {
+    io.out(`sextant serve: listening on ${server.url} (storage ${url}${token !== undefined ? ", token required" : ""})`);
+  }
+  io.err(`sextant ${command}: dashboard at ${server.url}/, API at ${server.url}/api/v1, its OpenAPI document at ${server.url}/api/v1/openapi.json; Ctrl-C stops`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);

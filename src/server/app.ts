@@ -31,6 +31,10 @@ import {
 import { ParameterConflictError, Study, type TellResult, type Trial, TrialNumberNotFoundError } from "../study/index.js";
 import { OnlineTunerError, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
 import { type RouteDoc, openApiDocument } from "./openapi.js";
+import { HttpError, route } from "./route.js";
+import { type DashboardAsset, loadDashboardAssets, mountDashboard } from "./dashboard-assets.js";
+import { dashboardRoutes } from "./dashboard-routes.js";
+import { StudyListQuery } from "./dashboard-schemas.js";
 import * as api from "./schemas.js";
 import { packageVersion } from "../version.js";
 
@@ -50,6 +54,11 @@ export interface ServerAppOptions {
   readonly bodyLimitBytes?: number;
   /** Where unexpected errors (with stacks) are written; clients only ever see "internal error". */
   readonly logError?: (message: string) => void;
+  /**
+   * Serve the dashboard at `/` (default true): the built files, or these (tests pass their own).
+   * `false` leaves only the API.
+   */
+  readonly dashboard?: boolean | Map<string, DashboardAsset>;
 }
 
 /** How a sampler or pruner is named in requests and kept on the study. */
@@ -62,36 +71,6 @@ type NamedSpec = {
 const SAMPLER_ATTR = "server:sampler";
 const PRUNER_ATTR = "server:pruner";
 const SPACE_ATTR = "server:space";
-
-/** An answer other than success, with the request field at fault when there is one. */
-export class HttpError extends Error {
-  override name = "HttpError";
-  constructor(
-    readonly status: 400 | 401 | 404 | 409 | 413 | 415 | 500 | 503,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
-
-type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;
-
-interface Route<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodType | undefined> extends RouteDoc {
-  readonly params?: P;
-  readonly query?: Q;
-  readonly body?: B;
-  /** A missing body counts as `{}` (for routes whose every body field is optional). */
-  readonly bodyMayBeEmpty?: boolean;
-  handle(input: { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B> }): Promise<unknown>;
-}
-
-// Keeps each route's handler typed by its own schemas while the table holds them all.
-function route<P extends z.ZodObject | undefined = undefined, Q extends z.ZodObject | undefined = undefined, B extends z.ZodType | undefined = undefined>(
-  spec: Route<P, Q, B>,
-): Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined> {
-  return spec as unknown as Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined>;
-}
 
 /** Compares in time that depends on neither the token's content nor its length. */
 function tokensMatch(given: string, expected: string): boolean {
@@ -281,10 +260,12 @@ export function createServerApp(options: ServerAppOptions): Hono {
       method: "get",
       path: "/studies",
       summary: "List studies with their trial counts by state and best value",
+      query: StudyListQuery,
       status: 200,
       response: api.StudyListResponse,
-      handle: async () => {
-        const summaries = await storage.listStudies();
+      handle: async ({ query }) => {
+        const search = query.search?.toLowerCase();
+        const summaries = (await storage.listStudies()).filter((s) => search === undefined || s.name.toLowerCase().includes(search));
         return { studies: summaries.map((s) => ({ ...studyJson(s, []), trialCounts: { ...s.trialCounts }, bestValue: s.bestValue })) };
       },
     }),
@@ -514,6 +495,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         });
       },
     }),
+    ...dashboardRoutes({ storage, studyJson, trialJson }),
   ];
 
   // Each tuner's calls run one at a time in this server: a choose and an observe must not interleave.
@@ -595,9 +577,11 @@ export function createServerApp(options: ServerAppOptions): Hono {
 
   const origins = options.corsOrigins ?? [];
   if (origins.length > 0) app.use(`${API_PREFIX}/*`, cors({ origin: [...origins], allowHeaders: ["Authorization", "Content-Type"] }));
+  if (options.dashboard !== false) mountDashboard(app, options.dashboard instanceof Map ? options.dashboard : loadDashboardAssets());
   if (options.token !== undefined) {
     const expected = options.token;
-    app.use("*", async (c, next) => {
+    // The dashboard's files are code anyone may fetch; every piece of data sits under the API prefix.
+    app.use(`${API_PREFIX}/*`, async (c, next) => {
       const header = c.req.header("authorization") ?? "";
       const given = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
       if (!tokensMatch(given, expected)) {

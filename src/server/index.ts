@@ -7,6 +7,7 @@
  * const server = await startServer({ storage: "sqlite:./sextant.db", port: 8080 });
  * // POST ${server.url}/api/v1/studies {"name": "demo", "direction": "minimize"}
  */
-export { createServerApp, HttpError, API_PREFIX, DEFAULT_BODY_LIMIT_BYTES, type ServerAppOptions } from "./app.js";
+export { HttpError } from "./route.js";
+export { createServerApp, API_PREFIX, DEFAULT_BODY_LIMIT_BYTES, type ServerAppOptions } from "./app.js";
 export { startServer, isLoopbackHost, ServerConfigError, type StartServerOptions, type RunningServer } from "./serve.js";
 export { openApiDocument, type RouteDoc } from "./openapi.js";

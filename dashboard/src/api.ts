@@ -1,0 +1,219 @@
+/**
+ * The dashboard's only way to data: the server's HTTP API under /api/v1 (with the token, when the
+ * server has one), or, in a report written by `sextant report`, the answers embedded in the page.
+ */
+export type TrialState = "waiting" | "running" | "complete" | "pruned" | "failed";
+export const STATES: readonly TrialState[] = ["waiting", "running", "complete", "pruned", "failed"];
+export type Counts = Record<TrialState, number>;
+export type ParamValue = string | number | boolean | null;
+export type Distribution =
+  | { type: "float" | "int"; low: number; high: number; log?: boolean; step?: number }
+  | { type: "categorical"; choices: ParamValue[] };
+
+export interface StudyJson {
+  id: number;
+  name: string;
+  directions: ("minimize" | "maximize")[];
+  userAttrs: Record<string, unknown>;
+  createdAt: number;
+  sampler: { name: string; options: Record<string, unknown> };
+  pruner: { name: string; options: Record<string, unknown> };
+  trialCounts: Counts;
+  bestValue: number | null;
+}
+
+export interface TrialJson {
+  id: number;
+  number: number;
+  state: TrialState;
+  params: Record<string, ParamValue>;
+  distributions: Record<string, Distribution>;
+  values: number[] | null;
+  intermediate: Record<string, number>;
+  userAttrs: Record<string, unknown>;
+  systemAttrs: Record<string, unknown>;
+  startedAt: number | null;
+  finishedAt: number | null;
+  seq: number;
+}
+
+export interface Summary {
+  study: StudyJson;
+  bestTrial: TrialJson | null;
+  seq: number;
+  trialCount: number;
+  params: { name: string; distribution: Distribution }[];
+  autoChoice: { sampler: string; reason: string } | null;
+  hasIntermediate: boolean;
+  workers: number;
+  counts: Counts;
+}
+
+export interface Shown {
+  matched: number;
+  shown: number;
+  total: number;
+}
+
+export interface Points extends Shown {
+  numbers: number[];
+  states: TrialState[];
+  values: (number | null)[];
+  params: Record<string, (ParamValue | undefined)[]>;
+  best: { number: number; value: number }[];
+}
+
+export interface TableRow {
+  number: number;
+  state: TrialState;
+  values: number[] | null;
+  params: Record<string, ParamValue>;
+  durationMs: number | null;
+}
+
+export interface TablePage {
+  rows: TableRow[];
+  offset: number;
+  matched: number;
+  total: number;
+}
+
+export interface Contour {
+  matched: number;
+  x: { name: string; labels: string[] };
+  y: { name: string; labels: string[] };
+  cells: [number, number, number, number][];
+}
+
+export interface Curves extends Shown {
+  curves: { number: number; state: TrialState; steps: number[]; values: number[] }[];
+}
+
+export interface Pareto extends Shown {
+  objectives: number[];
+  front: { number: number; values: number[] }[];
+  others: { number: number; values: number[] }[];
+}
+
+export interface Timeline extends Shown {
+  workers: string[];
+  bars: { number: number; worker: number; start: number; end: number; state: TrialState }[];
+}
+
+export interface Importance {
+  method: "fanova" | "ped-anova";
+  nTrials: number;
+  params: { name: string; importance: number; correlation: number }[];
+  unavailable?: string;
+}
+
+export interface Beliefs {
+  kind: "slice" | "grid";
+  params: string[];
+  x: ParamValue[];
+  y: ParamValue[] | null;
+  mean: number[];
+  std: number[];
+  through: Record<string, ParamValue>;
+  nTrials: number;
+  unavailable?: string;
+}
+
+export interface TrialChanges {
+  trials: TrialJson[];
+  seq: number;
+  more: boolean;
+}
+
+/** An answer other than success; `status` 401 means the token is missing or wrong. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What `sextant report` embeds: the answers the page asks for, by request path. */
+interface ReportData {
+  generatedAt: string;
+  study: string;
+  answers: Record<string, unknown>;
+}
+
+const TOKEN_KEY = "sextant.token";
+
+function reportData(): ReportData | null {
+  const element = document.getElementById("sextant-report");
+  return element?.textContent ? (JSON.parse(element.textContent) as ReportData) : null;
+}
+
+const report = reportData();
+
+/** Whether this page is a static report (no server behind it). */
+export function isReport(): boolean {
+  return report !== null;
+}
+
+/** The study a report is about (its page opens on it). */
+export function reportStudy(): string | null {
+  return report?.study ?? null;
+}
+
+export function reportGeneratedAt(): string | null {
+  return report?.generatedAt ?? null;
+}
+
+/** A token given as `#token=…` moves to session storage and out of the address bar (and of shared links). */
+export function takeTokenFromFragment(): void {
+  const match = /(?:^|[#&])token=([^&]*)/.exec(location.hash);
+  if (!match) return;
+  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]!));
+  history.replaceState(history.state, "", location.pathname + location.search);
+}
+
+export function setToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+/**
+ * A request path with its query in a canonical order (keys sorted, empty ones left out): how
+ * answers are keyed in a report, and what the server sees.
+ */
+export function apiPath(path: string, query: Record<string, string | number | undefined> = {}): string {
+  const search = new URLSearchParams();
+  for (const key of Object.keys(query).sort()) {
+    const value = query[key];
+    if (value !== undefined && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** Bytes of answers received so far (the benchmark reads it). */
+export let bytesReceived = 0;
+
+export async function get<T>(path: string): Promise<T> {
+  if (report) {
+    if (!(path in report.answers)) throw new ApiError(404, "not included in this report (open the study in `sextant dashboard` to explore further)");
+    return report.answers[path] as T;
+  }
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const response = await fetch(`api/v1${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const text = await response.text();
+  bytesReceived += text.length;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ApiError(response.status, `the server answered ${response.status} with something that is not JSON`);
+  }
+  if (!response.ok) {
+    const message = (body as { error?: { message?: string } }).error?.message ?? `HTTP ${response.status}`;
+    throw new ApiError(response.status, message);
+  }
+  return body as T;
+}
+
+export const studyPath = (name: string) => `/studies/${encodeURIComponent(name)}`;

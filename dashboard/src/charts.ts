@@ -1,0 +1,330 @@
+/**
+ * The plots, drawn with Apache ECharts on canvas. ECharts was chosen over Plotly because its
+ * canvas renderer has large-data modes (progressive rendering, `large` scatter) that need no
+ * WebGL (so they work in headless browsers and on machines without a GPU), because it ships as
+ * ES modules that tree-shake to the charts used here (Plotly's bundles weigh 1–4.5 MB), because
+ * its parallel coordinates brush ranges on each axis out of the box, and because it builds no
+ * `<style>` elements, so the page keeps a strict Content-Security-Policy. Tooltips render as canvas
+ * rich text, never as HTML, so user strings in them stay text.
+ */
+import { BarChart, CustomChart, HeatmapChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
+import { GridComponent, LegendComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
+import * as echarts from "echarts/core";
+import { CanvasRenderer } from "echarts/renderers";
+import type { Beliefs, Contour, Curves, Distribution, Pareto, Points, Timeline, TrialState } from "./api.js";
+import { formatNumber } from "./dom.js";
+
+echarts.use([
+  BarChart,
+  CustomChart,
+  HeatmapChart,
+  LineChart,
+  ParallelChart,
+  ScatterChart,
+  GridComponent,
+  LegendComponent,
+  ParallelComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  CanvasRenderer,
+]);
+
+export type Chart = echarts.ECharts;
+type Option = Record<string, unknown>;
+
+export const STATE_COLORS: Record<TrialState, string> = {
+  complete: "#2f6fdf",
+  pruned: "#e08a1e",
+  failed: "#d3322f",
+  running: "#2aa198",
+  waiting: "#999999",
+};
+
+const BASE: Option = {
+  animation: false,
+  textStyle: { fontFamily: "system-ui, sans-serif" },
+  tooltip: { renderMode: "richText", confine: true },
+};
+
+/** Mounts (or reuses) a chart in a container and records how many marks it draws in `data-marks`. */
+export function draw(container: HTMLElement, option: Option, marks: number): Chart {
+  const chart = echarts.getInstanceByDom(container) ?? echarts.init(container, undefined, { renderer: "canvas" });
+  chart.setOption({ ...BASE, ...option }, { notMerge: true });
+  container.dataset.marks = String(marks);
+  return chart;
+}
+
+export function resizeAll(): void {
+  for (const element of document.querySelectorAll<HTMLElement>("[data-marks]")) echarts.getInstanceByDom(element)?.resize();
+}
+
+/** Plot coordinates of a parameter: its value, or its choice's index for a categorical one. */
+export function coordinateOf(distribution: Distribution | undefined, value: unknown): number | undefined {
+  if (value === undefined || value === null && distribution?.type !== "categorical") return undefined;
+  if (distribution?.type === "categorical") {
+    const index = distribution.choices.indexOf(value as never);
+    return index < 0 ? undefined : index;
+  }
+  return typeof value === "number" ? value : undefined;
+}
+
+/** Optimization history: every shown trial by state, and the best-so-far line over all matched trials. */
+export function historyOption(points: Points, objectiveName: string): { option: Option; marks: number } {
+  const byState = new Map<TrialState, [number, number][]>();
+  let marks = 0;
+  points.numbers.forEach((n, i) => {
+    const value = points.values[i];
+    if (value === null || value === undefined) return;
+    const state = points.states[i]!;
+    if (!byState.has(state)) byState.set(state, []);
+    byState.get(state)!.push([n, value]);
+    marks++;
+  });
+  const last = points.numbers[points.numbers.length - 1] ?? 0;
+  const bestLine = points.best.map((b) => [b.number, b.value]);
+  if (bestLine.length > 0) bestLine.push([Math.max(last, bestLine[bestLine.length - 1]![0]!), bestLine[bestLine.length - 1]![1]!]);
+  return {
+    marks,
+    option: {
+      legend: { top: 0 },
+      grid: { left: 60, right: 20, top: 30, bottom: 40 },
+      xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 25, min: 0 },
+      yAxis: { type: "value", name: objectiveName, scale: true },
+      tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
+      series: [
+        ...[...byState].map(([state, data]) => ({
+          type: "scatter",
+          name: state,
+          data,
+          symbolSize: 5,
+          large: data.length > 2000,
+          itemStyle: { color: STATE_COLORS[state], opacity: 0.7 },
+        })),
+        { type: "line", name: "best so far", step: "end", data: bestLine, symbol: "none", lineStyle: { color: "#111", width: 2 }, itemStyle: { color: "#111" } },
+      ],
+    },
+  };
+}
+
+/** Learning curves; pruned trials in orange, dashed, with their last step marked. */
+export function curvesOption(curves: Curves): { option: Option; marks: number } {
+  return {
+    marks: curves.curves.length,
+    option: {
+      grid: { left: 60, right: 20, top: 20, bottom: 40 },
+      xAxis: { type: "value", name: "step", nameLocation: "middle", nameGap: 25 },
+      yAxis: { type: "value", scale: true },
+      tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
+      series: curves.curves.map((curve) => ({
+        type: "line",
+        name: `trial ${curve.number}`,
+        data: curve.steps.map((s, i) => [s, curve.values[i]]),
+        showSymbol: false,
+        lineStyle: { color: STATE_COLORS[curve.state], width: 1, type: curve.state === "pruned" ? "dashed" : "solid", opacity: 0.8 },
+        itemStyle: { color: STATE_COLORS[curve.state] },
+        markPoint: undefined,
+        endLabel: curve.state === "pruned" ? { show: true, formatter: "✕", color: STATE_COLORS.pruned } : { show: false },
+      })),
+    },
+  };
+}
+
+export interface AxisSpec {
+  id: string;
+  name: string;
+  distribution: Distribution | null;
+}
+
+/**
+ * Parallel coordinates, one axis per parameter and one for the objective. Its lines come from
+ * the filter without brushed ranges, so brushing shows what is left in colour and the rest
+ * greyed, while every other plot and the table drop the rest.
+ */
+export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: string): { option: Option; marks: number } {
+  const data: (number | null)[][] = [];
+  points.numbers.forEach((_, i) => {
+    const value = points.values[i];
+    if (value === null || value === undefined) return;
+    const row: (number | null)[] = [];
+    for (const axis of axes) {
+      if (axis.id === "value") row.push(value);
+      else row.push(coordinateOf(axis.distribution ?? undefined, points.params[axis.name]?.[i]) ?? null);
+    }
+    data.push(row);
+  });
+  const parallelAxis = axes.map((axis, dim) => {
+    const d = axis.distribution;
+    const base = { id: axis.id, dim, name: axis.id === "value" ? objectiveName : axis.name, nameTextStyle: { fontSize: 11 } };
+    if (d?.type === "categorical") return { ...base, type: "category", data: d.choices.map((c) => String(c)) };
+    if (d) return { ...base, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high };
+    return { ...base, type: "value", scale: true };
+  });
+  return {
+    marks: data.length,
+    option: {
+      parallel: { left: 60, right: 80, top: 40, bottom: 30 },
+      parallelAxis,
+      series: [
+        {
+          type: "parallel",
+          data,
+          lineStyle: { width: 1, opacity: 0.35, color: "#2f6fdf" },
+          inactiveOpacity: 0.04,
+          activeOpacity: 0.6,
+          progressive: 1000,
+          realtime: false,
+        },
+      ],
+    },
+  };
+}
+
+/** One scatter per parameter against the objective (up to `limit` parameters). */
+export function sliceOption(points: Points, params: { name: string; distribution: Distribution }[], limit: number): { option: Option; marks: number } {
+  const shown = params.slice(0, limit);
+  const columns = Math.min(3, shown.length) || 1;
+  const rows = Math.ceil(shown.length / columns);
+  const grid: Option[] = [];
+  const xAxis: Option[] = [];
+  const yAxis: Option[] = [];
+  const series: Option[] = [];
+  let marks = 0;
+  shown.forEach((param, k) => {
+    const col = k % columns;
+    const row = Math.floor(k / columns);
+    grid.push({ left: `${(col * 100) / columns + 6}%`, width: `${100 / columns - 9}%`, top: `${(row * 100) / rows + 6}%`, height: `${100 / rows - 14}%` });
+    const d = param.distribution;
+    xAxis.push(
+      d.type === "categorical"
+        ? { gridIndex: k, type: "category", data: d.choices.map(String), name: param.name, nameLocation: "middle", nameGap: 22 }
+        : { gridIndex: k, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, name: param.name, nameLocation: "middle", nameGap: 22 },
+    );
+    yAxis.push({ gridIndex: k, type: "value", scale: true });
+    const data: [number, number][] = [];
+    points.numbers.forEach((_, i) => {
+      const value = points.values[i];
+      const x = coordinateOf(d, points.params[param.name]?.[i]);
+      if (value !== null && value !== undefined && x !== undefined) data.push([x, value]);
+    });
+    marks += data.length;
+    series.push({ type: "scatter", xAxisIndex: k, yAxisIndex: k, data, symbolSize: 4, large: data.length > 2000, itemStyle: { color: "#2f6fdf", opacity: 0.5 } });
+  });
+  return { marks, option: { grid, xAxis, yAxis, series } };
+}
+
+/** Mean value over a grid of two parameters. */
+export function contourOption(contour: Contour, minimize: boolean): { option: Option; marks: number } {
+  const values = contour.cells.map((c) => c[2]);
+  const low = values.length ? Math.min(...values) : 0;
+  const high = values.length ? Math.max(...values) : 1;
+  return {
+    marks: contour.cells.length,
+    option: {
+      grid: { left: 70, right: 90, top: 20, bottom: 50 },
+      xAxis: { type: "category", data: contour.x.labels, name: contour.x.name, nameLocation: "middle", nameGap: 30 },
+      yAxis: { type: "category", data: contour.y.labels, name: contour.y.name, nameLocation: "middle", nameGap: 50 },
+      visualMap: {
+        min: low,
+        max: high === low ? low + 1 : high,
+        calculable: true,
+        right: 0,
+        top: "middle",
+        inRange: { color: minimize ? ["#1a9850", "#fee08b", "#d73027"] : ["#d73027", "#fee08b", "#1a9850"] },
+        formatter: (v: number) => formatNumber(v),
+      },
+      tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
+      series: [{ type: "heatmap", data: contour.cells.map((c) => [c[0], c[1], c[2]]) }],
+    },
+  };
+}
+
+/** Importance bars, coloured by the sign of each parameter's correlation with the objective. */
+export function importanceOption(params: { name: string; importance: number; correlation: number }[]): { option: Option; marks: number } {
+  const ordered = [...params].sort((a, b) => a.importance - b.importance);
+  return {
+    marks: ordered.length,
+    option: {
+      grid: { left: 120, right: 130, top: 10, bottom: 30 },
+      xAxis: { type: "value", name: "importance", max: 1, nameLocation: "middle", nameGap: 22 },
+      yAxis: { type: "category", data: ordered.map((p) => p.name) },
+      series: [
+        {
+          type: "bar",
+          data: ordered.map((p) => ({ value: p.importance, itemStyle: { color: p.correlation >= 0 ? "#c0504d" : "#2f6fdf" } })),
+          label: { show: true, position: "right", formatter: (item: { dataIndex: number }) => `${formatNumber(ordered[item.dataIndex]!.importance)} (${ordered[item.dataIndex]!.correlation >= 0 ? "+" : "−"}${formatNumber(Math.abs(ordered[item.dataIndex]!.correlation))})` },
+        },
+      ],
+    },
+  };
+}
+
+/** The Pareto front (first two objectives) over the other complete trials. */
+export function paretoOption(pareto: Pareto, names: [string, string]): { option: Option; marks: number } {
+  const xy = (p: { values: number[] }) => [p.values[0], p.values[1]];
+  return {
+    marks: pareto.front.length + pareto.others.length,
+    option: {
+      legend: { top: 0 },
+      grid: { left: 60, right: 20, top: 30, bottom: 45 },
+      xAxis: { type: "value", name: names[0], nameLocation: "middle", nameGap: 28, scale: true },
+      yAxis: { type: "value", name: names[1], scale: true },
+      tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
+      series: [
+        { type: "scatter", name: "dominated", data: pareto.others.map(xy), symbolSize: 4, itemStyle: { color: "#9bb7e8" } },
+        { type: "scatter", name: "Pareto front", data: pareto.front.map(xy), symbolSize: 7, itemStyle: { color: "#d3322f" } },
+      ],
+    },
+  };
+}
+
+/** One row per worker, one bar per trial from start to end, coloured by state. */
+export function timelineOption(timeline: Timeline): { option: Option; marks: number } {
+  const start = Math.min(...timeline.bars.map((b) => b.start));
+  const data = timeline.bars.map((b) => ({ value: [b.worker, (b.start - start) / 1000, (b.end - start) / 1000, b.number], itemStyle: { color: STATE_COLORS[b.state] } }));
+  return {
+    marks: data.length,
+    option: {
+      grid: { left: 140, right: 20, top: 10, bottom: 40 },
+      xAxis: { type: "value", name: "seconds since the first start", nameLocation: "middle", nameGap: 25, min: 0 },
+      yAxis: { type: "category", data: timeline.workers },
+      series: [
+        {
+          type: "custom",
+          data,
+          encode: { x: [1, 2], y: 0 },
+          renderItem: (_params: unknown, api: { value: (i: number) => number; coord: (p: number[]) => number[]; size: (p: number[]) => number[]; style: () => object }) => {
+            const from = api.coord([api.value(1), api.value(0)]);
+            const to = api.coord([api.value(2), api.value(0)]);
+            const height = api.size([0, 1])[1]! * 0.6;
+            return { type: "rect", shape: { x: from[0]!, y: from[1]! - height / 2, width: Math.max(1, to[0]! - from[0]!), height }, style: api.style() };
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The model's posterior mean along one parameter, with a band of two standard deviations. */
+export function beliefsOption(beliefs: Beliefs, objectiveName: string): { option: Option; marks: number } {
+  const categorical = beliefs.x.some((v) => typeof v !== "number");
+  const xs = beliefs.x.map((v, i) => (categorical ? i : (v as number)));
+  const lower = xs.map((x, i) => [x, beliefs.mean[i]! - 2 * beliefs.std[i]!]);
+  const band = xs.map((x, i) => [x, 4 * beliefs.std[i]!]);
+  return {
+    marks: xs.length,
+    option: {
+      legend: { top: 0, data: ["mean", "±2 std"] },
+      grid: { left: 60, right: 20, top: 30, bottom: 40 },
+      xAxis: categorical
+        ? { type: "category", data: beliefs.x.map(String), name: beliefs.params[0], nameLocation: "middle", nameGap: 25 }
+        : { type: "value", name: beliefs.params[0], nameLocation: "middle", nameGap: 25, min: Math.min(...xs), max: Math.max(...xs) },
+      yAxis: { type: "value", name: objectiveName, scale: true },
+      series: [
+        { type: "line", name: "lower", data: lower, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, silent: true, legendHoverLink: false },
+        { type: "line", name: "±2 std", data: band, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(47,111,223,0.18)" }, itemStyle: { color: "rgba(47,111,223,0.3)" } },
+        { type: "line", name: "mean", data: xs.map((x, i) => [x, beliefs.mean[i]]), symbol: "none", lineStyle: { color: "#2f6fdf", width: 2 }, itemStyle: { color: "#2f6fdf" } },
+      ],
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The dashboard's entry: reads the view from the address bar and shows the studies list or one
+ * study. Everything on screen comes from the HTTP API (or, in a report, its embedded answers).
+ */
+import "./style.css";
+import { ApiError, type StudyJson, apiPath, get, isReport, reportGeneratedAt, reportStudy, setToken, takeTokenFromFragment } from "./api.js";
+import { resizeAll } from "./charts.js";
+import { clear, formatNumber, h } from "./dom.js";
+import { readView, viewSearch, writeView } from "./state.js";
+import { StudyPage } from "./study.js";
+
+const app = document.getElementById("app")!;
+const crumb = document.getElementById("crumb")!;
+let current: StudyPage | null = null;
+
+/** Follows an in-app link without reloading the page. */
+export function navigate(search: string): void {
+  history.pushState(null, "", location.pathname + search);
+  void route();
+}
+
+function link(search: string, ...children: (string | Node)[]): HTMLAnchorElement {
+  const a = h("a", { href: search || "?" }, ...children);
+  a.addEventListener("click", (event) => {
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    navigate(search);
+  });
+  return a;
+}
+
+export function showError(error: unknown): void {
+  clear(app);
+  if (error instanceof ApiError && error.status === 401) {
+    const input = h("input", { type: "password", name: "token", autocomplete: "off", "aria-label": "token", placeholder: "token" });
+    const form = h("form", { class: "token-form", "data-testid": "token-form" }, h("p", {}, "This server requires a token to show data."), input, h("button", { type: "submit" }, "Use token"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      setToken(input.value);
+      void route();
+    });
+    app.appendChild(form);
+    return;
+  }
+  app.appendChild(h("p", { class: "error", role: "alert" }, error instanceof Error ? error.message : String(error)));
+}
+
+async function showStudies(search: string): Promise<void> {
+  crumb.textContent = "";
+  const { studies } = await get<{ studies: StudyJson[] }>(apiPath("/studies", { search }));
+  clear(app);
+  const box = h("input", { type: "search", placeholder: "search studies", value: search, "aria-label": "search studies", "data-testid": "study-search" });
+  let timer = 0;
+  box.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = window.setTimeout(() => {
+      history.replaceState(null, "", location.pathname + viewSearch({ ...readView(), study: null, search: box.value }));
+      void showStudies(box.value).then(() => (document.querySelector<HTMLInputElement>("[data-testid=study-search]")!.focus()));
+    }, 200);
+  });
+  const rows = studies.map((s) =>
+    h(
+      "tr",
+      { "data-study": s.name },
+      h("td", { class: "name" }, link(viewSearch({ ...readView(), study: s.name, trial: null }), s.name)),
+      h("td", {}, s.directions.join(", ")),
+      h("td", { class: "num" }, formatNumber(s.bestValue)),
+      h("td", { class: "num" }, Object.values(s.trialCounts).reduce((a, b) => a + b, 0)),
+      h("td", { class: "num s-complete" }, s.trialCounts.complete),
+      h("td", { class: "num s-pruned" }, s.trialCounts.pruned),
+      h("td", { class: "num s-failed" }, s.trialCounts.failed),
+      h("td", { class: "num s-running" }, s.trialCounts.running),
+      h("td", { class: "num s-waiting" }, s.trialCounts.waiting),
+      h("td", {}, s.sampler.name),
+      h("td", {}, new Date(s.createdAt).toISOString().slice(0, 16).replace("T", " ")),
+    ),
+  );
+  const head = ["study", "directions", "best", "trials", "complete", "pruned", "failed", "running", "waiting", "sampler", "created"].map((t) => h("th", {}, t));
+  app.appendChild(
+    h(
+      "section",
+      { class: "card" },
+      h("h1", {}, "Studies"),
+      isReport() ? null : box,
+      studies.length === 0 ? h("p", { class: "muted" }, search ? "No study matches." : "No studies yet: run `sextant tune` or create one through the API.") : h("table", { class: "studies", "data-testid": "studies" }, h("thead", {}, h("tr", {}, ...head)), h("tbody", {}, ...rows)),
+    ),
+  );
+}
+
+async function route(): Promise<void> {
+  const view = readView();
+  if (view.study === null && isReport()) view.study = reportStudy();
+  try {
+    if (view.study === null) {
+      current?.stop();
+      current = null;
+      await showStudies(view.search);
+    } else if (current && current.name === view.study) {
+      await current.update(view);
+    } else {
+      current?.stop();
+      clear(crumb);
+      crumb.appendChild(document.createTextNode(" / "));
+      crumb.appendChild(h("span", { class: "crumb-study" }, view.study));
+      current = new StudyPage(app, view, { navigate, showError });
+      await current.start();
+    }
+    document.body.dataset.ready = "true";
+  } catch (error) {
+    showError(error);
+    document.body.dataset.ready = "error";
+  }
+}
+
+takeTokenFromFragment();
+if (isReport()) {
+  document.body.classList.add("report");
+  document.getElementById("live")!.textContent = `report written ${reportGeneratedAt() ?? ""}`;
+}
+document.getElementById("home")!.addEventListener("click", (event) => {
+  event.preventDefault();
+  navigate("");
+});
+window.addEventListener("popstate", () => void route());
+window.addEventListener("resize", () => resizeAll());
+writeView(readView());
+void route();

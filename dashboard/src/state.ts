@@ -1,0 +1,129 @@
+/**
+ * The view lives in the address bar, so a reload or a shared link shows the same thing:
+ * `?study=NAME&state=complete&valueMin=0&valueMax=1&ranges={"x":[0,1]}&sort=value&order=asc&trial=7`.
+ */
+import { STATES, type TrialState } from "./api.js";
+
+export interface Filter {
+  states: TrialState[];
+  valueMin?: number;
+  valueMax?: number;
+  /** Brushed parameter ranges (categorical ones over choice indices). */
+  ranges: Record<string, [number, number]>;
+}
+
+export interface View {
+  study: string | null;
+  search: string;
+  filter: Filter;
+  sort: string;
+  order: "asc" | "desc";
+  trial: number | null;
+  contourX: string | null;
+  contourY: string | null;
+  /** Importance method, when the reader picked one (else the server's default for the study's size). */
+  method: "fanova" | "ped-anova" | null;
+  /** The parameter the model's beliefs are shown along. */
+  belief: string | null;
+}
+
+function numberOrUndefined(text: string | null): number | undefined {
+  if (text === null || text.trim() === "") return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function parseRanges(text: string | null): Record<string, [number, number]> {
+  if (!text) return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    const out: Record<string, [number, number]> = {};
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+      for (const [name, pair] of Object.entries(parsed)) {
+        if (Array.isArray(pair) && pair.length === 2 && pair.every((v) => typeof v === "number" && Number.isFinite(v)) && pair[0] <= pair[1]) out[name] = [pair[0], pair[1]];
+      }
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+export function readView(): View {
+  const q = new URLSearchParams(location.search);
+  const states = (q.get("state") ?? "").split(",").filter((s): s is TrialState => (STATES as readonly string[]).includes(s));
+  const trial = numberOrUndefined(q.get("trial"));
+  const valueMin = numberOrUndefined(q.get("valueMin"));
+  const valueMax = numberOrUndefined(q.get("valueMax"));
+  return {
+    study: q.get("study"),
+    search: q.get("search") ?? "",
+    filter: { states, ranges: parseRanges(q.get("ranges")), ...(valueMin !== undefined ? { valueMin } : {}), ...(valueMax !== undefined ? { valueMax } : {}) },
+    sort: q.get("sort") ?? "number",
+    order: q.get("order") === "desc" ? "desc" : "asc",
+    trial: trial !== undefined && Number.isInteger(trial) && trial >= 0 ? trial : null,
+    contourX: q.get("x"),
+    contourY: q.get("y"),
+    method: q.get("method") === "fanova" || q.get("method") === "ped-anova" ? (q.get("method") as "fanova" | "ped-anova") : null,
+    belief: q.get("belief"),
+  };
+}
+
+/** Ranges travel rounded, so the address bar, the server and the brush on screen agree exactly. */
+export function roundForUrl(value: number): number {
+  return Number(value.toPrecision(5));
+}
+
+export function viewSearch(view: View): string {
+  const q = new URLSearchParams();
+  if (view.study !== null) q.set("study", view.study);
+  if (view.study === null && view.search) q.set("search", view.search);
+  if (view.study !== null) {
+    if (view.filter.states.length > 0) q.set("state", view.filter.states.join(","));
+    if (view.filter.valueMin !== undefined) q.set("valueMin", String(view.filter.valueMin));
+    if (view.filter.valueMax !== undefined) q.set("valueMax", String(view.filter.valueMax));
+    if (Object.keys(view.filter.ranges).length > 0) q.set("ranges", JSON.stringify(view.filter.ranges));
+    if (view.sort !== "number") q.set("sort", view.sort);
+    if (view.order !== "asc") q.set("order", view.order);
+    if (view.trial !== null) q.set("trial", String(view.trial));
+    if (view.contourX) q.set("x", view.contourX);
+    if (view.contourY) q.set("y", view.contourY);
+    if (view.method) q.set("method", view.method);
+    if (view.belief) q.set("belief", view.belief);
+  }
+  const text = q.toString();
+  return text ? `?${text}` : "";
+}
+
+/** Writes the view into the address bar without reloading (replace: a brush drag is not a history step). */
+export function writeView(view: View, mode: "push" | "replace" = "replace"): void {
+  const url = location.pathname + viewSearch(view) + location.hash;
+  if (url === location.pathname + location.search + location.hash) return;
+  if (mode === "push") history.pushState(null, "", url);
+  else history.replaceState(null, "", url);
+}
+
+/** The filter as the API's query fields. */
+export function filterQuery(filter: Filter): Record<string, string | number | undefined> {
+  return {
+    state: filter.states.length > 0 ? filter.states.join(",") : undefined,
+    valueMin: filter.valueMin,
+    valueMax: filter.valueMax,
+    ranges: Object.keys(filter.ranges).length > 0 ? JSON.stringify(filter.ranges) : undefined,
+  };
+}
+
+/** The same test the server applies, for trials that arrive live between reads. */
+export function passes(filter: Filter, trial: { state: TrialState; value: number | null; coordinate: (name: string) => number | undefined }): boolean {
+  if (filter.states.length > 0 && !filter.states.includes(trial.state)) return false;
+  if (filter.valueMin !== undefined || filter.valueMax !== undefined) {
+    if (trial.value === null) return false;
+    if (filter.valueMin !== undefined && trial.value < filter.valueMin) return false;
+    if (filter.valueMax !== undefined && trial.value > filter.valueMax) return false;
+  }
+  for (const [name, [low, high]] of Object.entries(filter.ranges)) {
+    const c = trial.coordinate(name);
+    if (c === undefined || c < low || c > high) return false;
+  }
+  return true;
+}

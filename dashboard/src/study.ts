@@ -1,0 +1,608 @@
+/**
+ * One study's page: summary, plots and the trial table, all under one filter that lives in the
+ * address bar. Brushing an axis of the parallel coordinates narrows the filter for everything else;
+ * new trials arrive through the incremental API (only what changed since the last `seq`).
+ */
+import {
+  type Beliefs,
+  type Contour,
+  type Importance,
+  type Curves,
+  type Distribution,
+  type Pareto,
+  type Points,
+  STATES,
+  type Summary,
+  type Timeline,
+  type TrialChanges,
+  type TrialJson,
+  ApiError,
+  apiPath,
+  get,
+  isReport,
+  studyPath,
+} from "./api.js";
+import {
+  type AxisSpec,
+  type Chart,
+  beliefsOption,
+  contourOption,
+  importanceOption,
+  coordinateOf,
+  curvesOption,
+  draw,
+  historyOption,
+  parallelOption,
+  paretoOption,
+  sliceOption,
+  timelineOption,
+} from "./charts.js";
+import { clear, formatNumber, h, jsonText } from "./dom.js";
+import { type Filter, type View, filterQuery, passes, roundForUrl, viewSearch, writeView } from "./state.js";
+import { TrialTable } from "./table.js";
+
+const POLL_MS = 1000;
+const MAX_POINTS = 2000;
+
+interface Hooks {
+  navigate(search: string): void;
+  showError(error: unknown): void;
+}
+
+interface Panel {
+  section: HTMLElement;
+  note: HTMLElement;
+  plot: HTMLElement;
+}
+
+export class StudyPage {
+  readonly name: string;
+  private summary!: Summary;
+  private seq = 0;
+  private timer = 0;
+  private stopped = false;
+  private points: Points | null = null;
+  private parallelPoints: Points | null = null;
+  private table: TrialTable | null = null;
+  private parallelChart: Chart | null = null;
+  private applyingBrush = false;
+  private readonly panels = new Map<string, Panel>();
+  private countLine!: HTMLElement;
+  private detail!: HTMLElement;
+  private lastSlowRefresh = 0;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private view: View,
+    private readonly hooks: Hooks,
+  ) {
+    this.name = view.study!;
+  }
+
+  private get base(): string {
+    return studyPath(this.name);
+  }
+
+  private get objectiveName(): string {
+    const directions = this.summary.study.directions;
+    return directions.length > 1 ? `objective 0 (${directions[0]})` : `value (${directions[0]})`;
+  }
+
+  async start(): Promise<void> {
+    this.summary = await get<Summary>(`${this.base}/summary`);
+    this.seq = this.summary.seq;
+    this.layout();
+    await this.loadAll();
+    await this.showDetail();
+    if (!isReport()) this.timer = window.setTimeout(() => void this.poll(), POLL_MS);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** The address bar changed (back/forward, or a link inside the page). */
+  async update(view: View): Promise<void> {
+    const before = this.view;
+    this.view = view;
+    const filterChanged = JSON.stringify(before.filter) !== JSON.stringify(view.filter);
+    if (filterChanged || before.sort !== view.sort || before.order !== view.order) {
+      this.renderFilterBar();
+      // The model's beliefs do not depend on the filter.
+      await this.loadAll({ keepParallel: !filterChanged || JSON.stringify(before.filter.states) === JSON.stringify(view.filter.states), beliefs: false });
+    } else {
+      if (before.contourX !== view.contourX || before.contourY !== view.contourY) await this.loadContour();
+      if (before.method !== view.method) await this.loadImportance();
+      if (before.belief !== view.belief) await this.loadBeliefs();
+    }
+    if (before.trial !== view.trial) await this.showDetail();
+  }
+
+  /** Changes the view, writes it to the address bar, and shows it. */
+  private async change(next: Partial<View>, mode: "push" | "replace" = "push"): Promise<void> {
+    const view = { ...this.view, ...next, filter: { ...this.view.filter, ...(next.filter ?? {}) } };
+    writeView(view, mode);
+    await this.update(view);
+  }
+
+  private panel(id: string, title: string, extra?: HTMLElement): Panel {
+    const note = h("p", { class: "note", "data-testid": `${id}-note` });
+    const plot = h("div", { class: `plot plot-${id}`, "data-testid": `${id}-plot` });
+    const section = h("section", { class: "card", id }, h("h2", {}, title), extra ?? null, note, plot);
+    const panel = { section, note, plot };
+    this.panels.set(id, panel);
+    return panel;
+  }
+
+  private layout(): void {
+    clear(this.root);
+    const s = this.summary;
+    this.countLine = h("p", { class: "counts", "data-testid": "match-count" });
+    const filterBar = h("div", { class: "filters", id: "filters" });
+    this.detail = h("aside", { class: "detail", id: "detail", hidden: true });
+    const numericParams = s.params.filter((p) => p.distribution.type !== "categorical");
+    const contourPick = h("span", { class: "contour-pick" }, this.paramSelect("x", numericParams.length ? numericParams : s.params), " × ", this.paramSelect("y", numericParams.length ? numericParams : s.params));
+    const wide = h("div", { class: "grid" });
+    const parts: HTMLElement[] = [
+      this.summaryCard(),
+      this.panel("history", "Optimization history").section,
+      s.hasIntermediate ? this.panel("curves", "Intermediate values").section : null,
+      s.params.length > 0 ? this.panel("parallel", "Parallel coordinates (drag along an axis to brush a range)").section : null,
+      s.params.length > 0 ? this.panel("slice", "Slice").section : null,
+      s.params.length > 1 ? this.panel("contour", "Contour (mean value per cell)", contourPick).section : null,
+      s.params.length > 0 ? this.panel("importance", "Parameter importance (bar: share; sign: direction of the effect)", this.methodSelect()).section : null,
+      numericParams.length > 0 ? this.panel("beliefs", "What the model believes (GP posterior through the best trial)", this.beliefSelect(numericParams)).section : null,
+      s.study.directions.length > 1 ? this.panel("pareto", "Pareto front").section : null,
+      this.panel("timeline", "Timeline per worker").section,
+    ].filter((p): p is HTMLElement => p !== null);
+    for (const part of parts) wide.appendChild(part);
+    this.table = null;
+    const tableSection = h("section", { class: "card full", id: "table" }, h("h2", {}, "Trials"));
+    this.root.appendChild(h("div", { class: "study" }, h("h1", { "data-testid": "study-name" }, s.study.name), filterBar, this.countLine, wide, tableSection, this.detail));
+    this.renderFilterBar();
+  }
+
+  private paramSelect(axis: "x" | "y", params: { name: string }[]): HTMLSelectElement {
+    const current = axis === "x" ? this.contourAxes()[0] : this.contourAxes()[1];
+    const select = h("select", { "aria-label": `contour ${axis}`, "data-testid": `contour-${axis}` }, ...params.map((p) => h("option", { value: p.name, selected: p.name === current }, p.name)));
+    select.addEventListener("change", () => void this.change(axis === "x" ? { contourX: select.value } : { contourY: select.value }, "replace"));
+    return select;
+  }
+
+  private methodSelect(): HTMLSelectElement {
+    const select = h(
+      "select",
+      { "aria-label": "importance method", "data-testid": "importance-method" },
+      h("option", { value: "", selected: this.view.method === null }, "auto"),
+      h("option", { value: "fanova", selected: this.view.method === "fanova" }, "fANOVA (random forest)"),
+      h("option", { value: "ped-anova", selected: this.view.method === "ped-anova" }, "PED-ANOVA (fast)"),
+    );
+    select.addEventListener("change", () => void this.change({ method: (select.value || null) as View["method"] }, "replace"));
+    return select;
+  }
+
+  private beliefSelect(params: { name: string }[]): HTMLSelectElement {
+    const current = this.beliefParam();
+    const select = h("select", { "aria-label": "model beliefs along", "data-testid": "beliefs-param" }, ...params.map((p) => h("option", { value: p.name, selected: p.name === current }, p.name)));
+    select.addEventListener("change", () => void this.change({ belief: select.value }, "replace"));
+    return select;
+  }
+
+  private beliefParam(): string {
+    const numeric = this.summary.params.filter((p) => p.distribution.type !== "categorical");
+    return this.view.belief && numeric.some((p) => p.name === this.view.belief) ? this.view.belief : numeric[0]!.name;
+  }
+
+  private contourAxes(): [string, string] {
+    const params = this.summary.params;
+    const numeric = params.filter((p) => p.distribution.type !== "categorical");
+    const pool = numeric.length >= 2 ? numeric : params;
+    const x = this.view.contourX && params.some((p) => p.name === this.view.contourX) ? this.view.contourX : pool[0]!.name;
+    const y = this.view.contourY && params.some((p) => p.name === this.view.contourY) ? this.view.contourY : (pool.find((p) => p.name !== x) ?? pool[0]!).name;
+    return [x, y];
+  }
+
+  private summaryCard(): HTMLElement {
+    const s = this.summary;
+    const card = h("section", { class: "card", id: "summary" }, h("h2", {}, "Summary"));
+    const body = h("div", { class: "summary-body" });
+    card.appendChild(body);
+    this.fillSummary(body);
+    return card;
+  }
+
+  private fillSummary(body: HTMLElement): void {
+    const s = this.summary;
+    clear(body);
+    const best = s.bestTrial;
+    const dl = h("dl", { class: "kv" });
+    const add = (key: string, ...value: (string | Node)[]) => dl.append(h("dt", {}, key), h("dd", {}, ...value));
+    add("directions", s.study.directions.join(", "));
+    if (best) {
+      const open = h("a", { href: viewSearch({ ...this.view, trial: best.number }), "data-testid": "best-trial" }, `trial ${best.number}`);
+      open.addEventListener("click", (event) => {
+        event.preventDefault();
+        void this.change({ trial: best.number });
+      });
+      add("best", open, `: ${best.values?.map(formatNumber).join(", ") ?? "—"}`);
+      add("best params", Object.entries(best.params).map(([k, v]) => `${k}=${typeof v === "number" ? formatNumber(v) : String(v)}`).join(", "));
+    } else add("best", s.study.directions.length > 1 ? "see the Pareto front" : "no complete trial yet");
+    add("trials", `${s.trialCount}: ${STATES.map((state) => `${s.counts[state]} ${state}`).join(", ")}`);
+    const options = Object.entries(s.study.sampler.options).map(([k, v]) => `${k}=${String(v)}`).join(", ");
+    add("sampler", `${s.study.sampler.name}${options ? ` (${options})` : ""}`);
+    if (s.autoChoice) add("auto chose", `${s.autoChoice.sampler}: ${s.autoChoice.reason}`);
+    add("pruner", s.study.pruner.name);
+    if (s.workers > 0) add("workers", String(s.workers));
+    body.appendChild(dl);
+    body.dataset.trials = String(s.trialCount);
+  }
+
+  private renderFilterBar(): void {
+    const bar = document.getElementById("filters")!;
+    clear(bar);
+    if (isReport()) {
+      bar.appendChild(h("p", { class: "muted" }, "A static report of every trial; filtering and brushing need `sextant dashboard`."));
+      return;
+    }
+    const filter = this.view.filter;
+    const states = h("fieldset", { class: "states" }, h("legend", {}, "states"));
+    for (const state of STATES) {
+      const box = h("input", { type: "checkbox", value: state, checked: filter.states.includes(state), "data-testid": `state-${state}` });
+      box.addEventListener("change", () => {
+        const chosen = STATES.filter((st) => (st === state ? box.checked : filter.states.includes(st)));
+        void this.change({ filter: { ...filter, states: chosen } });
+      });
+      states.appendChild(h("label", { class: `s-${state}` }, box, ` ${state}`));
+    }
+    const min = h("input", { type: "number", step: "any", placeholder: "min", value: filter.valueMin ?? "", "aria-label": "value min", "data-testid": "value-min" });
+    const max = h("input", { type: "number", step: "any", placeholder: "max", value: filter.valueMax ?? "", "aria-label": "value max", "data-testid": "value-max" });
+    const apply = h("button", { type: "button", "data-testid": "value-apply" }, "apply");
+    apply.addEventListener("click", () => {
+      const next: Filter = { states: filter.states, ranges: filter.ranges };
+      if (min.value.trim() !== "" && Number.isFinite(Number(min.value))) next.valueMin = Number(min.value);
+      if (max.value.trim() !== "" && Number.isFinite(Number(max.value))) next.valueMax = Number(max.value);
+      void this.change({ filter: next });
+    });
+    const ranges = Object.entries(filter.ranges);
+    const brushed = h("span", { class: "brushed", "data-testid": "brushed" }, ...ranges.map(([name, [low, high]]) => h("span", { class: "chip" }, `${name} ∈ [${formatNumber(low)}, ${formatNumber(high)}]`)));
+    const clearBrush = h("button", { type: "button", "data-testid": "clear-brush", disabled: ranges.length === 0 && filter.valueMin === undefined && filter.valueMax === undefined }, "clear brush");
+    clearBrush.addEventListener("click", () => {
+      const next: Filter = { states: filter.states, ranges: {} };
+      this.clearParallelBrush();
+      void this.change({ filter: next });
+    });
+    bar.append(states, h("span", { class: "value-range" }, "value ", min, " to ", max, apply), brushed, clearBrush);
+  }
+
+  private query(withRanges = true): Record<string, string | number | undefined> {
+    const filter = withRanges ? this.view.filter : { states: this.view.filter.states, ranges: {} };
+    return filterQuery(filter);
+  }
+
+  /** Loads every panel for the current filter (the parallel coordinates only when its own lines change). */
+  private async loadAll(options: { keepParallel?: boolean; beliefs?: boolean } = {}): Promise<void> {
+    const jobs: Promise<unknown>[] = [this.loadPoints(), this.loadTable(), this.loadTimeline()];
+    if (!options.keepParallel || !this.parallelPoints) jobs.push(this.loadParallel());
+    if (this.panels.has("curves")) jobs.push(this.loadCurves());
+    if (this.panels.has("contour")) jobs.push(this.loadContour());
+    if (this.panels.has("pareto")) jobs.push(this.loadPareto());
+    const results = await Promise.allSettled(jobs);
+    // The analyses cost the server the most: asked once the plots are drawn, so they never hold them up.
+    results.push(...(await Promise.allSettled([this.loadImportance(), options.beliefs === false ? null : this.loadBeliefs()])));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  private shownNote(panel: Panel | undefined, shown: { matched: number; shown: number; total: number }, what = "trials"): void {
+    if (!panel) return;
+    panel.note.textContent = shown.shown < shown.matched ? `${shown.shown} of ${shown.matched} matched ${what} shown (${shown.total} in the study; downsampled)` : `${shown.matched} ${what}`;
+    panel.note.dataset.shown = String(shown.shown);
+    panel.note.dataset.matched = String(shown.matched);
+  }
+
+  private async loadPoints(): Promise<void> {
+    this.points = await get<Points>(apiPath(`${this.base}/points`, { ...this.query(), maxPoints: MAX_POINTS }));
+    this.drawPoints();
+  }
+
+  private drawPoints(): void {
+    const points = this.points!;
+    const history = this.panels.get("history")!;
+    this.shownNote(history, points);
+    const { option, marks } = historyOption(points, this.objectiveName);
+    draw(history.plot, option, marks).off("click");
+    const slice = this.panels.get("slice");
+    if (slice) {
+      const { option: sliceOpt, marks: sliceMarks } = sliceOption(points, this.summary.params, 9);
+      this.shownNote(slice, points);
+      draw(slice.plot, sliceOpt, sliceMarks);
+    }
+    this.countLine.textContent = `${points.matched} of ${points.total} trials match the filter`;
+    this.countLine.dataset.matched = String(points.matched);
+    this.countLine.dataset.total = String(points.total);
+  }
+
+  private axes(): AxisSpec[] {
+    return [...this.summary.params.map((p, i) => ({ id: `p${i}`, name: p.name, distribution: p.distribution as Distribution })), { id: "value", name: "value", distribution: null }];
+  }
+
+  private async loadParallel(): Promise<void> {
+    const panel = this.panels.get("parallel");
+    if (!panel) return;
+    this.parallelPoints = await get<Points>(apiPath(`${this.base}/points`, { ...this.query(false), maxPoints: MAX_POINTS }));
+    this.drawParallel();
+  }
+
+  private drawParallel(): void {
+    const panel = this.panels.get("parallel")!;
+    const axes = this.axes();
+    const { option, marks } = parallelOption(this.parallelPoints!, axes, this.objectiveName);
+    this.shownNote(panel, this.parallelPoints!);
+    const chart = draw(panel.plot, option, marks);
+    this.parallelChart = chart;
+    chart.off("axisareaselected");
+    this.applyBrushToChart();
+    chart.on("axisareaselected", (event: unknown) => {
+      if (this.applyingBrush) return;
+      const { parallelAxisId, intervals } = event as { parallelAxisId?: string; intervals?: number[][] };
+      if (!parallelAxisId || !intervals) return;
+      void this.brush(parallelAxisId, intervals);
+    });
+  }
+
+  /** Shows the filter's ranges as the brushed intervals of the axes. */
+  private applyBrushToChart(): void {
+    const chart = this.parallelChart;
+    if (!chart) return;
+    this.applyingBrush = true;
+    try {
+      for (const axis of this.axes()) {
+        const interval = this.intervalOf(axis);
+        chart.dispatchAction({ type: "axisAreaSelect", parallelAxisId: axis.id, intervals: interval ? [interval] : [] });
+      }
+    } finally {
+      this.applyingBrush = false;
+    }
+  }
+
+  private intervalOf(axis: AxisSpec): [number, number] | null {
+    const filter = this.view.filter;
+    if (axis.id === "value") {
+      if (filter.valueMin === undefined && filter.valueMax === undefined) return null;
+      return [filter.valueMin ?? -Number.MAX_VALUE, filter.valueMax ?? Number.MAX_VALUE];
+    }
+    return filter.ranges[axis.name] ?? null;
+  }
+
+  private clearParallelBrush(): void {
+    if (!this.parallelChart) return;
+    this.applyingBrush = true;
+    try {
+      for (const axis of this.axes()) this.parallelChart.dispatchAction({ type: "axisAreaSelect", parallelAxisId: axis.id, intervals: [] });
+    } finally {
+      this.applyingBrush = false;
+    }
+  }
+
+  /** A brushed axis narrows the filter: the hull of its intervals, rounded as the address bar keeps it. */
+  private async brush(axisId: string, intervals: number[][]): Promise<void> {
+    const axis = this.axes().find((a) => a.id === axisId);
+    if (!axis) return;
+    const filter: Filter = { ...this.view.filter, ranges: { ...this.view.filter.ranges } };
+    const valid = intervals.filter((iv) => iv.length === 2 && iv.every(Number.isFinite));
+    const hull: [number, number] | null = valid.length ? [roundForUrl(Math.min(...valid.map((iv) => Math.min(iv[0]!, iv[1]!)))), roundForUrl(Math.max(...valid.map((iv) => Math.max(iv[0]!, iv[1]!))))] : null;
+    if (axis.id === "value") {
+      delete filter.valueMin;
+      delete filter.valueMax;
+      if (hull) [filter.valueMin, filter.valueMax] = hull;
+    } else if (hull) filter.ranges[axis.name] = hull;
+    else delete filter.ranges[axis.name];
+    await this.change({ filter }, "replace");
+    // Brushes on other axes can be dropped by the chart as a new one starts: show the filter's.
+    this.applyBrushToChart();
+  }
+
+  private async loadTable(): Promise<void> {
+    const section = document.getElementById("table")!;
+    const table = new TrialTable({
+      study: this.name,
+      params: this.summary.params.map((p) => p.name),
+      objectives: this.summary.study.directions.map((d, i) => (this.summary.study.directions.length > 1 ? `objective ${i}` : d)),
+      query: this.query(),
+      sort: this.view.sort,
+      order: this.view.order,
+      onSort: (sort, order) => void this.change({ sort, order }, "replace"),
+      onOpen: (number) => void this.change({ trial: number }),
+    });
+    await table.load();
+    this.table?.element.remove();
+    this.table = table;
+    section.appendChild(table.element);
+    await table.refresh();
+  }
+
+  private async loadCurves(): Promise<void> {
+    const panel = this.panels.get("curves")!;
+    const curves = await get<Curves>(apiPath(`${this.base}/curves`, this.query()));
+    this.shownNote(panel, curves, "trials with intermediate values");
+    const { option, marks } = curvesOption(curves);
+    draw(panel.plot, option, marks);
+  }
+
+  private async loadContour(): Promise<void> {
+    const panel = this.panels.get("contour");
+    if (!panel) return;
+    const [x, y] = this.contourAxes();
+    const contour = await get<Contour>(apiPath(`${this.base}/contour`, { ...this.query(), x, y }));
+    panel.note.textContent = `${contour.matched} trials in ${contour.cells.length} cells (every matched trial with both parameters and a value)`;
+    const { option, marks } = contourOption(contour, this.summary.study.directions[0] === "minimize");
+    draw(panel.plot, option, marks);
+  }
+
+  /** Importance and beliefs need enough complete trials; with too few the server says why, and so does the panel. */
+  private async analysis<T extends { unavailable?: string }>(panel: Panel, path: string, show: (answer: T) => void): Promise<void> {
+    let answer: T;
+    try {
+      answer = await get<T>(path);
+    } catch (error) {
+      // Only a report can lack an answer (one it did not include).
+      if (!(error instanceof ApiError) || error.status !== 404) throw error;
+      panel.note.textContent = error.message;
+      return;
+    }
+    if (answer.unavailable !== undefined) {
+      panel.note.textContent = answer.unavailable;
+      draw(panel.plot, {}, 0);
+      return;
+    }
+    show(answer);
+  }
+
+  private async loadImportance(): Promise<void> {
+    const panel = this.panels.get("importance");
+    if (!panel) return;
+    await this.analysis<Importance>(panel, apiPath(`${this.base}/importance`, { ...this.query(), method: this.view.method ?? undefined }), (result) => {
+      panel.note.textContent = `${result.method === "fanova" ? "fANOVA on a random forest" : "PED-ANOVA"} over ${result.nTrials} complete trials; red: larger values give larger objective values, blue: smaller`;
+      panel.note.dataset.method = result.method;
+      const { option, marks } = importanceOption(result.params);
+      draw(panel.plot, option, marks);
+    });
+  }
+
+  private async loadBeliefs(): Promise<void> {
+    const panel = this.panels.get("beliefs");
+    if (!panel) return;
+    await this.analysis<Beliefs>(panel, apiPath(`${this.base}/beliefs`, { x: this.beliefParam() }), (beliefs) => {
+      const through = Object.entries(beliefs.through)
+        .filter(([name]) => name !== beliefs.params[0])
+        .map(([k, v]) => `${k}=${typeof v === "number" ? formatNumber(v) : String(v)}`)
+        .join(", ");
+      panel.note.textContent = `GP fitted to the latest ${beliefs.nTrials} complete trials (filters do not change the model); other parameters held at ${through}`;
+      const { option, marks } = beliefsOption(beliefs, this.objectiveName);
+      draw(panel.plot, option, marks);
+    });
+  }
+
+  private async loadPareto(): Promise<void> {
+    const panel = this.panels.get("pareto")!;
+    const pareto = await get<Pareto>(apiPath(`${this.base}/pareto`, { ...this.query(), maxPoints: MAX_POINTS }));
+    this.shownNote(panel, pareto, "complete trials");
+    const d = this.summary.study.directions;
+    const { option, marks } = paretoOption(pareto, [`objective 0 (${d[0]})`, `objective 1 (${d[1]})`]);
+    draw(panel.plot, option, marks);
+  }
+
+  private async loadTimeline(): Promise<void> {
+    const panel = this.panels.get("timeline")!;
+    const timeline = await get<Timeline>(apiPath(`${this.base}/timeline`, { ...this.query(), maxPoints: MAX_POINTS }));
+    this.shownNote(panel, timeline, "started trials");
+    const { option, marks } = timelineOption(timeline);
+    draw(panel.plot, option, marks);
+  }
+
+  /** The trial panel: params, values, attributes, the stderr tail of a failed command. */
+  private async showDetail(): Promise<void> {
+    const number = this.view.trial;
+    clear(this.detail);
+    if (number === null) {
+      this.detail.hidden = true;
+      return;
+    }
+    this.detail.hidden = false;
+    const close = h("button", { type: "button", class: "close", "aria-label": "close" }, "×");
+    close.addEventListener("click", () => void this.change({ trial: null }));
+    this.detail.appendChild(close);
+    let trial: TrialJson;
+    try {
+      ({ trial } = await get<{ trial: TrialJson }>(`${this.base}/trials/${number}`));
+    } catch (error) {
+      this.detail.appendChild(h("p", { class: "error" }, error instanceof Error ? error.message : String(error)));
+      return;
+    }
+    const { stderrTail, failReason, ...system } = trial.systemAttrs;
+    const table = (entries: [string, unknown][]) =>
+      h("table", { class: "kv-table" }, h("tbody", {}, ...entries.map(([k, v]) => h("tr", {}, h("th", {}, k), h("td", {}, typeof v === "number" ? formatNumber(v) : typeof v === "string" ? v : jsonText(v))))));
+    const duration = trial.startedAt !== null && trial.finishedAt !== null ? `${((trial.finishedAt - trial.startedAt) / 1000).toFixed(2)} s` : "—";
+    const parts: (Node | null)[] = [
+      h("h2", { "data-testid": "detail-title" }, `Trial ${trial.number}`),
+      h("p", {}, `${trial.state} · values ${trial.values?.map(formatNumber).join(", ") ?? "—"} · duration ${duration}`),
+      h("h3", {}, "Parameters"),
+      table(Object.entries(trial.params)),
+      Object.keys(trial.intermediate).length ? h("h3", {}, `Intermediate values (${Object.keys(trial.intermediate).length})`) : null,
+      Object.keys(trial.intermediate).length ? h("pre", { class: "small" }, Object.entries(trial.intermediate).slice(-50).map(([s, v]) => `${s}: ${formatNumber(v)}`).join("\n")) : null,
+      Object.keys(trial.userAttrs).length ? h("h3", {}, "User attributes") : null,
+      Object.keys(trial.userAttrs).length ? table(Object.entries(trial.userAttrs)) : null,
+      typeof failReason === "string" ? h("p", { class: "error", "data-testid": "fail-reason" }, failReason) : null,
+      typeof stderrTail === "string" && stderrTail !== "" ? h("h3", {}, "stderr (tail)") : null,
+      typeof stderrTail === "string" && stderrTail !== "" ? h("pre", { class: "stderr", "data-testid": "stderr" }, stderrTail) : null,
+      Object.keys(system).length ? h("h3", {}, "System attributes (worker, lineage, …)") : null,
+      Object.keys(system).length ? h("pre", { class: "small" }, jsonText(system)) : null,
+    ];
+    for (const part of parts) if (part) this.detail.appendChild(part);
+  }
+
+  /** Reads what changed since the last `seq` and merges it in; the answer carries only changed trials. */
+  private async poll(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const changes = await get<TrialChanges>(apiPath(`${this.base}/trials`, { since: this.seq, limit: 1000 }));
+      if (changes.trials.length > 0) {
+        this.seq = changes.seq;
+        this.merge(changes.trials);
+        this.summary = await get<Summary>(`${this.base}/summary`);
+        this.fillSummary(document.querySelector<HTMLElement>("#summary .summary-body")!);
+        await this.table?.refresh();
+        if (performance.now() - this.lastSlowRefresh > 5000) {
+          this.lastSlowRefresh = performance.now();
+          await Promise.allSettled([
+            this.loadTimeline(),
+            this.panels.has("curves") ? this.loadCurves() : null,
+            this.panels.has("pareto") ? this.loadPareto() : null,
+            this.loadContour(),
+            this.loadImportance(),
+            this.loadBeliefs(),
+          ]);
+        }
+      }
+    } catch (error) {
+      console.warn("sextant: live update failed; retrying", error);
+    } finally {
+      if (!this.stopped) this.timer = window.setTimeout(() => void this.poll(), POLL_MS);
+    }
+  }
+
+  private merge(trials: TrialJson[]): void {
+    const distributions = new Map(this.summary.params.map((p) => [p.name, p.distribution]));
+    const mergeInto = (points: Points | null, filter: Filter) => {
+      if (!points) return;
+      const at = new Map(points.numbers.map((n, i) => [n, i]));
+      const direction = this.summary.study.directions[0];
+      for (const trial of trials) {
+        const value = trial.values?.[0] ?? null;
+        const inside = passes(filter, { state: trial.state, value, coordinate: (name) => coordinateOf(distributions.get(name), trial.params[name]) });
+        const i = at.get(trial.number);
+        if (!inside) continue;
+        if (i === undefined) {
+          at.set(trial.number, points.numbers.length);
+          points.numbers.push(trial.number);
+          points.states.push(trial.state);
+          points.values.push(value);
+          for (const name of Object.keys(points.params)) points.params[name]!.push(trial.params[name] ?? null);
+          points.matched++;
+          points.total++;
+          points.shown++;
+        } else {
+          points.states[i] = trial.state;
+          points.values[i] = value;
+        }
+        const last = points.best[points.best.length - 1];
+        if (trial.state === "complete" && value !== null && (!last || (direction === "maximize" ? value > last.value : value < last.value))) points.best.push({ number: trial.number, value });
+      }
+    };
+    mergeInto(this.points, this.view.filter);
+    mergeInto(this.parallelPoints, { states: this.view.filter.states, ranges: {} });
+    if (this.points) this.drawPoints();
+    if (this.parallelPoints && this.panels.has("parallel")) this.drawParallel();
+  }
+}

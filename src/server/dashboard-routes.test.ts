@@ -1,0 +1,176 @@
+import { describe, expect, it } from "vitest";
+import type { z } from "zod";
+import type { Distribution } from "../space/index.js";
+import { MemoryStorage } from "../storage/index.js";
+import { createServerApp } from "./app.js";
+import * as ui from "./dashboard-schemas.js";
+import { buildReport } from "./report.js";
+import { envelopeSample, evenlySpaced } from "./study-index.js";
+
+const X: Distribution = { type: "float", low: 0, high: 10 };
+const CHOICES = ["a", "b", "c"];
+const KIND: Distribution = { type: "categorical", choices: CHOICES };
+
+/** A study of `n` trials: x = number % 10, kind cycles a/b/c, value = (x − 3)², every 5th pruned, every 7th failed. */
+async function fixture(n: number) {
+  const storage = new MemoryStorage();
+  const study = await storage.createStudy("s", ["minimize"]);
+  for (let i = 0; i < n; i++) {
+    const trial = await storage.createTrial(study.id, { state: "running", systemAttrs: { worker: { id: `w${i % 2}`, host: "h", pid: i % 2 } } });
+    const x = i % 10;
+    const state = i % 7 === 6 ? "failed" : i % 5 === 4 ? "pruned" : "complete";
+    await storage.updateTrial(trial.id, {
+      params: { x: { value: x, distribution: X }, kind: { value: CHOICES[i % 3]!, distribution: KIND } },
+      intermediate: { 0: 100 - i, 1: 50 - i },
+      state,
+      values: state === "failed" ? null : [(x - 3) ** 2],
+    });
+  }
+  return { storage, app: createServerApp({ storage, dashboard: false }) };
+}
+
+async function get<T extends z.ZodType>(app: ReturnType<typeof createServerApp>, path: string, schema?: T): Promise<{ status: number; json: any }> {
+  const response = await app.request(`/api/v1${path}`);
+  const json = await response.json();
+  if (schema && response.status === 200) {
+    const parsed = schema.safeParse(json);
+    expect(parsed.success ? "ok" : JSON.stringify(parsed.error.issues)).toBe("ok");
+  }
+  return { status: response.status, json };
+}
+
+const q = (ranges: object) => encodeURIComponent(JSON.stringify(ranges));
+
+describe("dashboard routes", () => {
+  it("filters by state, value range and brushed ranges (categorical by choice index), and counts what matches", async () => {
+    const { app } = await fixture(70);
+    const all = await get(app, "/studies/s/table", ui.TableResponse);
+    expect(all.json).toMatchObject({ matched: 70, total: 70, offset: 0 });
+    expect(all.json.rows).toHaveLength(50);
+    const failed = await get(app, "/studies/s/table?state=failed");
+    expect(failed.json.matched).toBe(10);
+    // x in [2, 4] and kind in {b, c}: of each ten numbers, x ∈ {2,3,4}; kind index = i % 3.
+    const ranged = await get(app, `/studies/s/table?ranges=${q({ x: [2, 4], kind: [1, 2] })}&limit=500`);
+    const expected = Array.from({ length: 70 }, (_, i) => i).filter((i) => i % 10 >= 2 && i % 10 <= 4 && i % 3 >= 1);
+    expect(ranged.json.rows.map((r: { number: number }) => r.number)).toEqual(expected);
+    const valued = await get(app, "/studies/s/table?valueMin=0&valueMax=1&limit=500");
+    expect(valued.json.rows.every((r: { values: number[] }) => r.values[0]! <= 1)).toBe(true);
+    expect(valued.json.matched).toBe(valued.json.rows.length);
+  });
+
+  it("sorts on the server (missing values last) and pages through the order", async () => {
+    const { app } = await fixture(70);
+    const asc = await get(app, "/studies/s/table?sort=value&limit=500");
+    const values = asc.json.rows.map((r: { values: number[] | null }) => r.values?.[0] ?? null);
+    const present = values.filter((v: number | null) => v !== null);
+    expect(present).toEqual([...present].sort((a, b) => a - b));
+    expect(values.slice(present.length).every((v: number | null) => v === null)).toBe(true);
+    const page2 = await get(app, "/studies/s/table?sort=param:kind&order=desc&offset=10&limit=10");
+    const whole = await get(app, "/studies/s/table?sort=param:kind&order=desc&limit=500");
+    expect(page2.json.rows).toEqual(whole.json.rows.slice(10, 20));
+    expect(whole.json.rows[0].params.kind).toBe("c");
+  });
+
+  it("downsamples points but keeps every best-so-far step and says how many it shows", async () => {
+    const { app } = await fixture(300);
+    const points = await get(app, "/studies/s/points?maxPoints=40", ui.PointsResponse);
+    expect(points.json.matched).toBe(300);
+    expect(points.json.shown).toBe(points.json.numbers.length);
+    expect(points.json.shown).toBeLessThanOrEqual(40);
+    for (const step of points.json.best) expect(points.json.numbers).toContain(step.number);
+    expect(points.json.best.map((b: { value: number }) => b.value)).toEqual([9, 4, 1, 0]);
+  });
+
+  it("answers the contour grid, curves, timeline, Pareto and importance under the OpenAPI schemas", async () => {
+    const { app } = await fixture(60);
+    const contour = await get(app, "/studies/s/contour?x=x&y=kind&bins=10", ui.ContourResponse);
+    expect(contour.json.y.labels).toEqual(["a", "b", "c"]);
+    expect(contour.json.cells.reduce((sum: number, cell: number[]) => sum + cell[3]!, 0)).toBe(contour.json.matched);
+    const cell = contour.json.cells.find((c: number[]) => c[0] === 3);
+    expect(cell[2]).toBe(0);
+    const curves = await get(app, "/studies/s/curves?maxCurves=10", ui.CurvesResponse);
+    expect(curves.json.shown).toBe(10);
+    const timeline = await get(app, "/studies/s/timeline", ui.TimelineResponse);
+    expect(timeline.json.workers).toEqual(["h:0", "h:1"]);
+    expect(timeline.json.bars).toHaveLength(60);
+    const pareto = await get(app, "/studies/s/pareto", ui.ParetoResponse);
+    // One objective: the front is every trial tied at the best value (x = 3).
+    expect(new Set(pareto.json.front.map((p: { values: number[] }) => p.values[0]))).toEqual(new Set([0]));
+    expect(pareto.json.front.length + pareto.json.others.length).toBe(pareto.json.matched);
+    const importance = await get(app, "/studies/s/importance?method=ped-anova", ui.ImportanceResponse);
+    expect(importance.json.params[0].name).toBe("x");
+    const summary = await get(app, "/studies/s/summary", ui.SummaryResponse);
+    expect(summary.json).toMatchObject({ trialCount: 60, workers: 2, hasIntermediate: true, bestTrial: { number: 3 } });
+    const doc = await get(app, "/openapi.json");
+    for (const path of ["summary", "table", "points", "contour", "curves", "pareto", "timeline", "importance", "beliefs"]) {
+      expect(doc.json.paths[`/api/v1/studies/{study}/${path}`]?.get, path).toBeDefined();
+    }
+  });
+
+  it("names the field at fault for a bad filter", async () => {
+    const { app } = await fixture(5);
+    const cases: [string, string][] = [
+      ["/studies/s/table?ranges=%7Bnope", "query.ranges"],
+      [`/studies/s/table?ranges=${q({ x: [3, 1] })}`, "query.ranges.x"],
+      [`/studies/s/table?ranges=${q({ y: [0, 1] })}`, "query.ranges.y"],
+      ["/studies/s/table?state=done", "query.state"],
+      ["/studies/s/table?valueMin=abc", "query.valueMin"],
+      ["/studies/s/table?sort=size", "query.sort"],
+      ["/studies/s/contour?x=x&y=zz", "query.y"],
+      ["/studies/s/table?objective=1", "query.objective"],
+    ];
+    for (const [path, field] of cases) {
+      const answer = await get(app, path);
+      expect(answer.status, path).toBe(400);
+      expect(answer.json.error.field, path).toBe(field);
+    }
+    expect((await get(app, "/studies/nope/summary")).status).toBe(404);
+  });
+
+  it("follows new trials incrementally", async () => {
+    const { app, storage } = await fixture(10);
+    expect((await get(app, "/studies/s/table")).json.matched).toBe(10);
+    const record = (await storage.getStudy("s"))!;
+    const trial = await storage.createTrial(record.id, { state: "running" });
+    await storage.updateTrial(trial.id, { params: { x: { value: 3, distribution: X } }, state: "complete", values: [-1] });
+    expect((await get(app, "/studies/s/table")).json.matched).toBe(11);
+    expect((await get(app, "/studies/s/summary")).json.bestTrial.number).toBe(10);
+  });
+
+  it("writes a report whose data cannot close its script element and which allows no network", async () => {
+    const { storage } = await fixture(12);
+    const evil = await storage.createStudy("<img src=x onerror=alert(1)>", ["minimize"]);
+    const trial = await storage.createTrial(evil.id, { state: "running", userAttrs: { note: "</script><script>alert(2)</script>" } });
+    await storage.updateTrial(trial.id, { params: { x: { value: 1, distribution: X } }, state: "complete", values: [1] });
+    const assets = new Map([
+      ["/index.html", asset('<html><head><title>Sextant dashboard</title><script type="module" crossorigin src="./assets/a.js"></script><link rel="stylesheet" crossorigin href="./assets/a.css"></head><body></body></html>')],
+      ["/assets/a.js", asset("console.log('$& $1 dashboard')")],
+      ["/assets/a.css", asset("body{}")],
+    ]);
+    const html = await buildReport(storage, evil.name, { assets });
+    expect(html.match(/<\/script>/g)).toHaveLength(2);
+    expect(html).toContain("console.log('$& $1 dashboard')");
+    expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; img-src data:"/);
+    const data = JSON.parse(/<script type="application\/json" id="sextant-report">(.*?)<\/script>/s.exec(html)![1]!);
+    expect(data.study).toBe(evil.name);
+    expect(html).toContain("<title>Sextant report: &#60;img src=x onerror=alert(1)&#62;</title>");
+    expect(data.answers["/studies/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E/trials/0"].trial.userAttrs.note).toBe("</script><script>alert(2)</script>");
+    expect(data.answers["/studies"].studies.map((s: { name: string }) => s.name)).toEqual([evil.name]);
+  });
+
+  it("samples evenly and keeps what it must", () => {
+    const numbers = Array.from({ length: 100 }, (_, i) => i);
+    const even = evenlySpaced(numbers, 10, new Set([99]));
+    expect(even).toHaveLength(10);
+    expect(even).toContain(99);
+    const envelope = envelopeSample(numbers, (n) => (n === 57 ? 1000 : n % 10), 20, new Set([3]));
+    expect(envelope).toContain(57);
+    expect(envelope).toContain(3);
+    expect(envelope.length).toBeLessThanOrEqual(21);
+  });
+});
+
+function asset(text: string) {
+  const body = new TextEncoder().encode(text);
+  return { body, gzipped: body, type: "text/html" };
+}

@@ -1,0 +1,427 @@
+/**
+ * The dashboard's read routes: a study's summary, its trial table (sorted, filtered, paged) and
+ * the data of each plot, all under one filter and all computed on the server over every trial,
+ * with only what is shown sent. They read the in-memory {@link StudyIndex}, which follows the
+ * storage incrementally, so a 100,000-trial study is read from storage once.
+ */
+import type { z } from "zod";
+import {
+  BeliefError,
+  ImportanceError,
+  type ImportanceMethod,
+  bestSoFar as bestSoFarHistory,
+  importance,
+  modelBeliefs,
+  paretoFrontIndices,
+  toLosses,
+  trialsPerWorker,
+} from "../analysis/index.js";
+import { type FrozenTrial, type JsonValue, type TrialState, isBetter } from "../space/index.js";
+import type { Storage, StudyRecord } from "../storage/index.js";
+import * as ui from "./dashboard-schemas.js";
+import { HttpError, type Route, route } from "./route.js";
+import * as api from "./schemas.js";
+import { type SortKey, type StudyIndex, StudyIndexCache, type TrialFilter, envelopeSample, evenlySpaced } from "./study-index.js";
+
+type AnyRoute = Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined>;
+
+export interface DashboardRouteDeps {
+  readonly storage: Storage;
+  readonly studyJson: (record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values">>) => z.output<typeof api.StudyJson>;
+  readonly trialJson: (trial: FrozenTrial) => z.output<typeof api.TrialJson>;
+}
+
+const STATES: readonly TrialState[] = ["waiting", "running", "complete", "pruned", "failed"];
+
+/** Reads the shared filter from a route's query, naming the field at fault. */
+export function filterOf(query: z.output<typeof ui.FilterQuery>, paramNames?: ReadonlySet<string>): TrialFilter {
+  let ranges: Record<string, [number, number]> | undefined;
+  if (query.ranges !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(query.ranges);
+    } catch {
+      throw new HttpError(400, 'query.ranges: not valid JSON (expected e.g. {"lr":[0.001,0.01]})', "query.ranges");
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new HttpError(400, "query.ranges: must be a JSON object of [low, high] pairs", "query.ranges");
+    ranges = {};
+    for (const [name, pair] of Object.entries(parsed)) {
+      const field = `query.ranges.${name}`;
+      if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((v) => typeof v === "number" && Number.isFinite(v))) {
+        throw new HttpError(400, `${field}: must be [low, high] with finite numbers`, field);
+      }
+      if (pair[0] > pair[1]) throw new HttpError(400, `${field}: low ${pair[0]} is above high ${pair[1]}`, field);
+      if (paramNames && !paramNames.has(name)) throw new HttpError(400, `${field}: the study has no parameter "${name}"`, field);
+      ranges[name] = [pair[0], pair[1]];
+    }
+  }
+  const valueMin = query.valueMin !== undefined ? Number(query.valueMin) : undefined;
+  const valueMax = query.valueMax !== undefined ? Number(query.valueMax) : undefined;
+  if (valueMin !== undefined && valueMax !== undefined && valueMin > valueMax) {
+    throw new HttpError(400, `query.valueMin: ${valueMin} is above valueMax ${valueMax}`, "query.valueMin");
+  }
+  return {
+    ...(query.state !== undefined ? { states: query.state.split(",") as TrialState[] } : {}),
+    ...(query.objective !== undefined ? { objective: Number(query.objective) } : {}),
+    ...(valueMin !== undefined ? { valueMin } : {}),
+    ...(valueMax !== undefined ? { valueMax } : {}),
+    ...(ranges ? { ranges } : {}),
+  };
+}
+
+function countStates(index: StudyIndex, numbers: Iterable<number>): Record<TrialState, number> {
+  const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<TrialState, number>;
+  for (const n of numbers) counts[index.trials[n]!.state]++;
+  return counts;
+}
+
+function durationOf(trial: FrozenTrial): number | null {
+  return trial.startedAt !== null && trial.finishedAt !== null ? trial.finishedAt - trial.startedAt : null;
+}
+
+function valueOf(trial: FrozenTrial, objective: number): number | undefined {
+  const value = trial.values?.[objective];
+  return value !== undefined && Number.isFinite(value) ? value : undefined;
+}
+
+/** The best-so-far steps over the matched trials: each complete trial that improved on every earlier one. */
+function bestSoFar(index: StudyIndex, numbers: readonly number[], objective: number): { number: number; value: number }[] {
+  const history = bestSoFarHistory(
+    numbers.map((n) => index.trials[n]!),
+    { direction: index.directions[objective] ?? "minimize", objectiveIndex: objective },
+  );
+  return history.filter((point, i) => i === 0 || point.best !== history[i - 1]!.best).map((point) => ({ number: point.number, value: point.best }));
+}
+
+/** A worker's label on the timeline: host and pid when recorded, else its id. */
+function workerLabel(worker: { worker: string; host: string | null; pid: number | null }): string {
+  return worker.host !== null ? `${worker.host}:${worker.pid ?? "?"}` : worker.worker;
+}
+
+/**
+ * The dashboard's routes, for the API's route table. They share `indexes` with nothing else, so
+ * they cost memory only for studies someone looks at.
+ */
+export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
+  const { storage } = deps;
+  const indexes = new StudyIndexCache(storage);
+
+  async function open(name: string): Promise<StudyIndex> {
+    const record = await storage.getStudy(name);
+    if (!record) throw new HttpError(404, `no study named "${name}"`, "path.study");
+    return indexes.get(record);
+  }
+
+  async function openFiltered(name: string, query: z.output<typeof ui.FilterQuery>): Promise<{ index: StudyIndex; filter: TrialFilter; matched: number[]; objective: number }> {
+    const index = await open(name);
+    const filter = filterOf(query, new Set(index.distributions.keys()));
+    const objective = filter.objective ?? 0;
+    if (objective >= index.directions.length) {
+      throw new HttpError(400, `query.objective: the study has ${index.directions.length} objective(s), got index ${objective}`, "query.objective");
+    }
+    return { index, filter, matched: index.match(filter), objective };
+  }
+
+  const filterQuery = (query: z.output<typeof ui.FilterQuery>) => ({
+    state: query.state,
+    objective: query.objective,
+    valueMin: query.valueMin,
+    valueMax: query.valueMax,
+    ranges: query.ranges,
+  });
+
+  return [
+    route({
+      method: "get",
+      path: "/studies/{study}/summary",
+      summary: "Dashboard: a study's summary, best trial, counts by state, parameters, and why auto chose its sampler",
+      params: api.StudyPath,
+      status: 200,
+      response: ui.SummaryResponse,
+      handle: async ({ params }) => {
+        const index = await open(params.study);
+        const record = (await storage.getStudy(params.study)) ?? index.record;
+        const trials = index.trials.filter(Boolean);
+        const single = index.directions.length === 1 ? index.directions[0]! : null;
+        let best: FrozenTrial | null = null;
+        let hasIntermediate = false;
+        const workers = new Set<string>();
+        for (const trial of trials) {
+          if (!hasIntermediate && Object.keys(trial.intermediate).length > 0) hasIntermediate = true;
+          const worker = trial.systemAttrs.worker;
+          if (worker && typeof worker === "object" && !Array.isArray(worker) && typeof worker.id === "string") workers.add(worker.id);
+          const value = trial.state === "complete" ? valueOf(trial, 0) : undefined;
+          if (single && value !== undefined && (best === null || isBetter(single, value, best.values![0]!))) best = trial;
+        }
+        const sampler = record.systemAttrs["auto:sampler"];
+        const reason = record.systemAttrs["auto:reason"];
+        return {
+          study: deps.studyJson(record, trials),
+          bestTrial: best ? deps.trialJson(best) : null,
+          seq: index.seq,
+          trialCount: trials.length,
+          params: [...index.distributions].map(([name, distribution]) => ({ name, distribution })),
+          autoChoice: typeof sampler === "string" && typeof reason === "string" ? { sampler, reason } : null,
+          hasIntermediate,
+          workers: workers.size,
+          counts: countStates(index, trials.map((t) => t.number)),
+        };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/table",
+      summary: "Dashboard: one page of the trial table, filtered and sorted on the server, with how many trials match",
+      params: api.StudyPath,
+      query: ui.TableQuery,
+      status: 200,
+      response: ui.TableResponse,
+      handle: async ({ params, query }) => {
+        const { index, matched, objective } = await openFiltered(params.study, query);
+        const sort = (query.sort ?? "number") as SortKey;
+        const order = index.sorted(matched, sort, query.order === "desc", JSON.stringify(filterQuery(query)), objective);
+        const offset = Number(query.offset ?? 0);
+        const limit = Number(query.limit ?? 50);
+        const rows = order.slice(offset, offset + limit).map((n) => {
+          const trial = index.trials[n]!;
+          return { number: trial.number, state: trial.state, values: trial.values ? [...trial.values] : null, params: { ...trial.params }, durationMs: durationOf(trial) };
+        });
+        return { rows, offset, matched: matched.length, total: index.size };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/points",
+      summary: "Dashboard: trials as columns for the history, slice and parallel-coordinates plots, downsampled to maxPoints",
+      params: api.StudyPath,
+      query: ui.PointsQuery,
+      status: 200,
+      response: ui.PointsResponse,
+      handle: async ({ params, query }) => {
+        const { index, matched, objective } = await openFiltered(params.study, query);
+        const best = bestSoFar(index, matched, objective);
+        const keep = new Set(best.map((b) => b.number));
+        const picked = envelopeSample(matched, (n) => valueOf(index.trials[n]!, objective), Number(query.maxPoints ?? 2000), keep);
+        const names = [...index.distributions.keys()];
+        const columns: Record<string, (string | number | boolean | null)[]> = Object.fromEntries(names.map((name) => [name, []]));
+        const values: (number | null)[] = [];
+        const states: TrialState[] = [];
+        for (const n of picked) {
+          const trial = index.trials[n]!;
+          states.push(trial.state);
+          values.push(valueOf(trial, objective) ?? null);
+          for (const name of names) columns[name]!.push(name in trial.params ? trial.params[name]! : null);
+        }
+        return { matched: matched.length, shown: picked.length, total: index.size, numbers: picked, states, values, params: columns, best };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/contour",
+      summary: "Dashboard: the mean value over a grid of two parameters, over every matched trial",
+      params: api.StudyPath,
+      query: ui.ContourQuery,
+      status: 200,
+      response: ui.ContourResponse,
+      handle: async ({ params, query }) => {
+        const { index, matched, objective } = await openFiltered(params.study, query);
+        const bins = Number(query.bins ?? 24);
+        const axisOf = (name: string, field: string) => {
+          const distribution = index.distributions.get(name);
+          if (!distribution) throw new HttpError(400, `${field}: the study has no parameter "${name}"`, field);
+          if (distribution.type === "categorical") {
+            const labels = distribution.choices.map((c) => String(c));
+            return { name, labels, bin: (t: FrozenTrial) => index.coordinate(t, name) };
+          }
+          const log = distribution.log === true && distribution.low > 0;
+          const scale = (v: number) => (log ? Math.log(v) : v);
+          const low = scale(distribution.low);
+          const width = (scale(distribution.high) - low) / bins || 1;
+          const labels = Array.from({ length: bins }, (_, i) => formatEdge(log ? Math.exp(low + (i + 0.5) * width) : low + (i + 0.5) * width));
+          return {
+            name,
+            labels,
+            bin: (t: FrozenTrial) => {
+              const v = index.coordinate(t, name);
+              return v === undefined ? undefined : Math.min(bins - 1, Math.max(0, Math.floor((scale(v) - low) / width)));
+            },
+          };
+        };
+        const x = axisOf(query.x, "query.x");
+        const y = axisOf(query.y, "query.y");
+        const sums = new Map<number, { sum: number; count: number }>();
+        const stride = Math.max(x.labels.length, 1);
+        let used = 0;
+        for (const n of matched) {
+          const trial = index.trials[n]!;
+          const value = valueOf(trial, objective);
+          const i = x.bin(trial);
+          const j = y.bin(trial);
+          if (value === undefined || i === undefined || j === undefined) continue;
+          used++;
+          const cell = sums.get(j * stride + i) ?? { sum: 0, count: 0 };
+          cell.sum += value;
+          cell.count++;
+          sums.set(j * stride + i, cell);
+        }
+        const cells = [...sums].map(([key, { sum, count }]) => [key % stride, Math.floor(key / stride), sum / count, count] as [number, number, number, number]);
+        return { matched: used, x: { name: x.name, labels: x.labels }, y: { name: y.name, labels: y.labels }, cells };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/curves",
+      summary: "Dashboard: intermediate values (learning curves) of the best and the latest matched trials",
+      params: api.StudyPath,
+      query: ui.CurvesQuery,
+      status: 200,
+      response: ui.CurvesResponse,
+      handle: async ({ params, query }) => {
+        const { index, matched, objective } = await openFiltered(params.study, query);
+        const withCurves = matched.filter((n) => Object.keys(index.trials[n]!.intermediate).length > 0);
+        const limit = Number(query.maxCurves ?? 60);
+        const direction = index.directions[objective] ?? "minimize";
+        const ranked = withCurves
+          .filter((n) => valueOf(index.trials[n]!, objective) !== undefined)
+          .sort((a, b) => (valueOf(index.trials[a]!, objective)! - valueOf(index.trials[b]!, objective)!) * (direction === "minimize" ? 1 : -1));
+        const picked = new Set<number>(ranked.slice(0, Math.floor(limit / 2)));
+        for (let i = withCurves.length - 1; i >= 0 && picked.size < limit; i--) picked.add(withCurves[i]!);
+        const curves = [...picked]
+          .sort((a, b) => a - b)
+          .map((n) => {
+            const trial = index.trials[n]!;
+            const steps = Object.keys(trial.intermediate)
+              .map(Number)
+              .sort((a, b) => a - b);
+            return { number: n, state: trial.state, steps, values: steps.map((s) => trial.intermediate[s]!) };
+          });
+        return { matched: withCurves.length, shown: curves.length, total: index.size, curves };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/pareto",
+      summary: "Dashboard: the Pareto front of the matched complete trials (first two objectives), and a sample of the rest",
+      params: api.StudyPath,
+      query: ui.PointsQuery,
+      status: 200,
+      response: ui.ParetoResponse,
+      handle: async ({ params, query }) => {
+        const { index, matched } = await openFiltered(params.study, query);
+        const complete = matched.filter((n) => {
+          const trial = index.trials[n]!;
+          return trial.state === "complete" && trial.values !== null && trial.values.length === index.directions.length && trial.values.every(Number.isFinite);
+        });
+        const losses = complete.map((n) => toLosses(index.trials[n]!.values!, index.directions));
+        const frontSet = new Set(paretoFrontIndices(losses).map((i) => complete[i]!));
+        const rest = complete.filter((n) => !frontSet.has(n));
+        const limit = Number(query.maxPoints ?? 2000);
+        const others = evenlySpaced(rest, Math.max(0, limit - frontSet.size));
+        const pointOf = (n: number) => ({ number: n, values: [...index.trials[n]!.values!] });
+        const front = [...frontSet].sort((a, b) => a - b).map(pointOf);
+        return {
+          matched: complete.length,
+          shown: front.length + others.length,
+          total: index.size,
+          objectives: index.directions.map((_, i) => i),
+          front,
+          others: others.map(pointOf),
+        };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/timeline",
+      summary: "Dashboard: when each matched trial ran, per worker",
+      params: api.StudyPath,
+      query: ui.PointsQuery,
+      status: 200,
+      response: ui.TimelineResponse,
+      handle: async ({ params, query }) => {
+        const { index, matched } = await openFiltered(params.study, query);
+        const started = matched.filter((n) => index.trials[n]!.startedAt !== null);
+        const picked = evenlySpaced(started, Number(query.maxPoints ?? 2000));
+        const now = Date.now();
+        const timelines = trialsPerWorker(picked.map((n) => index.trials[n]!));
+        const bars = timelines.flatMap((timeline, worker) =>
+          timeline.trials.map((t) => ({ number: t.number, worker, start: t.startedAt!, end: t.finishedAt ?? now, state: t.state })),
+        );
+        const workers = timelines.map(workerLabel);
+        return { matched: started.length, shown: picked.length, total: index.size, workers, bars };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/importance",
+      summary: "Dashboard: each parameter's importance (fANOVA or PED-ANOVA) and the sign of its effect, over the matched complete trials",
+      params: api.StudyPath,
+      query: ui.ImportanceQuery,
+      status: 200,
+      response: ui.ImportanceResponse,
+      handle: async ({ params, query }) => {
+        const { index, matched, objective } = await openFiltered(params.study, query);
+        const complete = matched.filter((n) => index.trials[n]!.state === "complete");
+        const method: ImportanceMethod = query.method ?? (complete.length > 2000 ? "ped-anova" : "fanova");
+        const key = `importance|${method}|${JSON.stringify(filterQuery(query))}`;
+        try {
+          return index.remember(key, () => {
+            const result = importance(
+              complete.map((n) => index.trials[n]!),
+              // 32 trees of at most 2,000 rows: about a second at most, and ranks as the default forest does.
+              { method, seed: 0, objectiveIndex: objective, direction: index.directions[objective] ?? "minimize", nTrees: 32, maxSamplesPerTree: 2000 },
+            );
+            return { method: result.method, nTrials: result.nTrials, params: result.params.map((p) => ({ ...p })) };
+          });
+        } catch (error) {
+          // Too few or too uniform trials is an answer about the data, not a failed request.
+          if (error instanceof ImportanceError) return { method, nTrials: 0, params: [], unavailable: error.message };
+          throw error;
+        }
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/beliefs",
+      summary: "Dashboard: what the Gaussian-process model believes along one parameter (or over two) through the best trial",
+      params: api.StudyPath,
+      query: ui.BeliefsQuery,
+      status: 200,
+      response: ui.BeliefsResponse,
+      handle: async ({ params, query }) => {
+        // The model is the study's, fitted to its complete trials whatever the filter: a brushed
+        // range changes what is shown, not what the model believes.
+        const index = await open(params.study);
+        const objective = query.objective !== undefined ? Number(query.objective) : 0;
+        if (objective >= index.directions.length) {
+          throw new HttpError(400, `query.objective: the study has ${index.directions.length} objective(s), got index ${objective}`, "query.objective");
+        }
+        for (const [name, field] of [[query.x, "query.x"], [query.y, "query.y"]] as const) {
+          if (name !== undefined && !index.distributions.has(name)) throw new HttpError(400, `${field}: the study has no parameter "${name}"`, field);
+        }
+        const names: [string] | [string, string] = query.y !== undefined ? [query.x, query.y] : [query.x];
+        const key = `beliefs|${names.join("|")}|${query.points ?? ""}|${objective}`;
+        try {
+          return index.remember(key, () => {
+            const beliefs = modelBeliefs(
+              index.trials.filter(Boolean),
+              Object.fromEntries(index.distributions),
+              // A GP fit costs O(n³): the latest 120 complete trials answer in well under a second.
+              { params: names, points: Number(query.points ?? 40), direction: index.directions[objective] ?? "minimize", objectiveIndex: objective, maxTrials: 120 },
+            );
+            if (beliefs.kind === "slice") {
+              return { kind: "slice", params: [beliefs.param], x: beliefs.values, y: null, mean: beliefs.mean, std: beliefs.std, through: beliefs.through, nTrials: beliefs.nTrials };
+            }
+            return { kind: "grid", params: beliefs.params, x: beliefs.x, y: beliefs.y, mean: beliefs.mean.flat(), std: beliefs.std.flat(), through: beliefs.through, nTrials: beliefs.nTrials };
+          });
+        } catch (error) {
+          if (error instanceof BeliefError) return { kind: "slice", params: names, x: [], y: null, mean: [], std: [], through: {}, nTrials: 0, unavailable: error.message };
+          throw error;
+        }
+      },
+    }),
+  ];
+}
+
+function formatEdge(value: number): string {
+  return Number(value.toPrecision(3)).toString();
+}

@@ -1,0 +1,130 @@
+/**
+ * `sextant report`: one self-contained HTML file with a study's dashboard, for sharing by mail or
+ * in a pull request. It holds the built dashboard (script and styles inlined) and the answers the
+ * page would ask the server for, computed by the same routes; it makes no network request (its
+ * Content-Security-Policy forbids any).
+ */
+import { createHash } from "node:crypto";
+import type { Storage } from "../storage/index.js";
+import { createServerApp } from "./app.js";
+import { type DashboardAsset, loadDashboardAssets } from "./dashboard-assets.js";
+
+/** Rows of the trial table a report carries (the rest is one `sextant dashboard` away). */
+export const REPORT_TABLE_ROWS = 2000;
+/** Trials whose detail panel a report can open: the best one and the first rows of the table. */
+const REPORT_DETAILS = 100;
+const TABLE_FETCH = 100;
+const MAX_POINTS = 2000;
+
+export class ReportError extends Error {
+  override name = "ReportError";
+}
+
+/**
+ * The request path the dashboard uses for a route and query: keys sorted, empty ones left out.
+ * The same rule as `apiPath` in dashboard/src/api.ts (the browser app shares no code with the
+ * server, only HTTP); a drift would leave the report's plots empty, which the report's browser
+ * test catches.
+ */
+function apiPath(path: string, query: Record<string, string | number | undefined> = {}): string {
+  const search = new URLSearchParams();
+  for (const key of Object.keys(query).sort()) {
+    const value = query[key];
+    if (value !== undefined && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** Text safe inside a `<script>` element: no `</script>` or `<!--` can end or confuse it. */
+function scriptSafe(text: string): string {
+  return text.replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+/**
+ * Builds the report of one study as an HTML string.
+ *
+ * @example
+ * const html = await buildReport(storage, "quickstart");
+ * await writeFile("report.html", html);
+ */
+export async function buildReport(storage: Storage, studyName: string, options: { assets?: Map<string, DashboardAsset>; now?: Date } = {}): Promise<string> {
+  const assets = options.assets ?? loadDashboardAssets();
+  if (!assets) throw new ReportError("the dashboard is not built in this copy of Sextant: run `npm run build:dashboard` first");
+  const app = createServerApp({ storage, dashboard: false });
+  const answers: Record<string, unknown> = {};
+  const fetchAnswer = async (path: string): Promise<unknown> => {
+    const response = await app.request(`/api/v1${path}`);
+    const body = (await response.json()) as { error?: { message: string } };
+    if (!response.ok) throw new ReportError(body.error?.message ?? `HTTP ${response.status} for ${path}`);
+    answers[path] = body;
+    return body;
+  };
+
+  const base = `/studies/${encodeURIComponent(studyName)}`;
+  const summary = (await fetchAnswer(`${base}/summary`)) as {
+    bestTrial: { number: number } | null;
+    params: { name: string; distribution: { type: string } }[];
+    hasIntermediate: boolean;
+    study: { directions: string[] };
+    trialCount: number;
+    counts: { complete: number };
+  };
+  const jobs: Promise<unknown>[] = [fetchAnswer(apiPath(`${base}/points`, { maxPoints: MAX_POINTS })), fetchAnswer(apiPath(`${base}/timeline`, { maxPoints: MAX_POINTS }))];
+  if (summary.hasIntermediate) jobs.push(fetchAnswer(apiPath(`${base}/curves`)));
+  if (summary.study.directions.length > 1) jobs.push(fetchAnswer(apiPath(`${base}/pareto`, { maxPoints: MAX_POINTS })));
+  // The dashboard's default contour axes: the first two numeric parameters, else the first two.
+  const numeric = summary.params.filter((p) => p.distribution.type !== "categorical");
+  const pool = numeric.length >= 2 ? numeric : summary.params;
+  if (summary.params.length > 1) jobs.push(fetchAnswer(apiPath(`${base}/contour`, { x: pool[0]!.name, y: pool.find((p) => p.name !== pool[0]!.name)!.name })));
+  const complete = summary.counts.complete;
+  // Analyses a study cannot support yet (too few trials) are left out; the page says so.
+  const optional = (path: string) => fetchAnswer(path).catch((error: unknown) => (error instanceof ReportError ? null : Promise.reject(error)));
+  if (complete >= 3 && summary.params.length > 0) jobs.push(optional(apiPath(`${base}/importance`)));
+  if (complete >= 3 && numeric.length > 0) jobs.push(optional(apiPath(`${base}/beliefs`, { x: numeric[0]!.name })));
+  const rows = Math.min(summary.trialCount, REPORT_TABLE_ROWS);
+  for (let offset = 0; offset < Math.max(rows, 1); offset += TABLE_FETCH) {
+    jobs.push(fetchAnswer(apiPath(`${base}/table`, { sort: "number", order: "asc", offset, limit: TABLE_FETCH })));
+  }
+  await Promise.all(jobs);
+  const firstPage = answers[apiPath(`${base}/table`, { sort: "number", order: "asc", offset: 0, limit: TABLE_FETCH })] as { rows: { number: number }[] };
+  const details = new Set(firstPage.rows.slice(0, REPORT_DETAILS).map((r) => r.number));
+  if (summary.bestTrial) details.add(summary.bestTrial.number);
+  await Promise.all([...details].map((n) => fetchAnswer(`${base}/trials/${n}`)));
+
+  // The studies list of a report names only its own study: a shared file must not list the others.
+  const listed = (await (await app.request(`/api/v1${apiPath("/studies", { search: studyName })}`)).json()) as { studies: { name: string }[] };
+  answers["/studies"] = { studies: listed.studies.filter((s) => s.name === studyName) };
+
+  const index = new TextDecoder().decode(assets.get("/index.html")!.body);
+  const data = scriptSafe(JSON.stringify({ generatedAt: (options.now ?? new Date()).toISOString(), study: studyName, answers }));
+  let script = "";
+  let style = "";
+  const withoutAssets = index
+    .replace(/<script type="module" crossorigin src="\.\/(assets\/[^"]+\.js)"><\/script>/, (_, path: string) => {
+      script = new TextDecoder().decode(assets.get(`/${path}`)!.body);
+      return "";
+    })
+    .replace(/<link rel="stylesheet" crossorigin href="\.\/(assets\/[^"]+\.css)">/, (_, path: string) => {
+      style = new TextDecoder().decode(assets.get(`/${path}`)!.body);
+      return "";
+    });
+  if (!script) throw new ReportError("the built dashboard has no script to inline (rebuild it with `npm run build:dashboard`)");
+  // The bundle contains no "</script": its strings are escaped by the minifier; checked anyway.
+  if (/<\/script/i.test(script)) script = script.replace(/<\/script/gi, "<\\/script");
+  const hash = (text: string) => `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+  // Only these two inline blocks may run or apply; nothing may be fetched.
+  const csp = `default-src 'none'; script-src ${hash(script)}; style-src ${hash(style)}; img-src data:`;
+  const head = [
+    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
+    `<script type="application/json" id="sextant-report">${data}</script>`,
+    `<style>${style}</style>`,
+    `<script type="module">${script}</script>`,
+  ].join("\n");
+  // Replacer functions, so that `$&` and the like in the script are not taken as patterns.
+  return withoutAssets.replace("<title>Sextant dashboard</title>", () => `<title>Sextant report: ${escapeHtml(studyName)}</title>`).replace("</head>", () => `${head}\n</head>`);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,37 @@
+/**
+ * One route of the HTTP API, declared once: its zod schemas validate requests and write the
+ * OpenAPI document. Shared by the API's route table and the dashboard's.
+ */
+import type { z } from "zod";
+import type { RouteDoc } from "./openapi.js";
+
+/** An answer other than success, with the request field at fault when there is one. */
+export class HttpError extends Error {
+  override name = "HttpError";
+  constructor(
+    readonly status: 400 | 401 | 404 | 409 | 413 | 415 | 500 | 503,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+export interface Route<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodType | undefined> extends RouteDoc {
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  /** A missing body counts as `{}` (for routes whose every body field is optional). */
+  readonly bodyMayBeEmpty?: boolean;
+  handle(input: { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B> }): Promise<unknown>;
+}
+
+// Keeps each route's handler typed by its own schemas while the table holds them all.
+export function route<P extends z.ZodObject | undefined = undefined, Q extends z.ZodObject | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+  spec: Route<P, Q, B>,
+): Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined> {
+  return spec as unknown as Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined>;
+}
+

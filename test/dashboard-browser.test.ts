@@ -1,0 +1,327 @@
+/**
+ * The dashboard end to end, in real headless Chromium (Debian's `chromium`, driven by
+ * playwright-core): every plot draws its marks, the table sorts and pages, brushing two axes of the
+ * parallel coordinates leaves exactly the trials both ranges hold, filters survive a reload, a
+ * live study gains trials, user strings stay text, the token guards data, the report works offline,
+ * and no page logs an error. Screenshots of each page go to docs/screenshots/.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Browser, type Page, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startServer } from "../src/server/index.js";
+import { buildReport } from "../src/server/report.js";
+import { MemoryStorage } from "../src/storage/index.js";
+import { type FixtureTrial, seedStudy } from "./fixtures/dashboard-studies.mjs";
+
+const CHROMIUM = process.env.SEXTANT_CHROMIUM ?? "/usr/bin/chromium";
+const SHOTS = join(import.meta.dirname, "..", "docs", "screenshots");
+const XSS = "<img src=x onerror=alert(1)>";
+const TOKEN = "dash-token-5";
+const haveChromium = existsSync(CHROMIUM);
+
+// CI installs Chromium (.ci/run); elsewhere the suite says why it did not run.
+// Each test takes a few seconds on an idle machine; the limit leaves room for a loaded one.
+describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromium", { timeout: 180_000 }, () => {
+  let browser: Browser;
+  let server: RunningServer;
+  let guarded: RunningServer;
+  const storage = new MemoryStorage();
+  let fixture: FixtureTrial[];
+
+  /** Errors the page logged, and dialogs it opened: both must stay empty. */
+  const problems: string[] = [];
+
+  async function open(url: string, options: { allow401?: boolean } = {}): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.setDefaultTimeout(60_000);
+    page.on("console", (message) => {
+      if (message.type() !== "error") return;
+      if (options.allow401 && /401/.test(message.text())) return;
+      problems.push(`console: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    page.on("dialog", (dialog) => {
+      problems.push(`dialog: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    await page.goto(url);
+    await page.waitForSelector("body[data-ready]");
+    return page;
+  }
+
+  async function apiJson<T>(path: string): Promise<T> {
+    const response = await fetch(`${server.url}/api/v1${path}`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as T;
+  }
+
+  /** Waits until an element's attribute reads `value`. */
+  // Predicates run in the page (as functions: the page's CSP forbids evaluating strings).
+  const waitAttr = (page: Page, selector: string, attr: string, value: string | number, timeout = 30_000) =>
+    page.waitForFunction(([sel, name, want]) => (globalThis as any).document.querySelector(sel)?.getAttribute(name) === want, [selector, attr, String(value)] as const, { timeout });
+  const waitSearch = (page: Page, text: string) => page.waitForFunction((want) => decodeURIComponent((globalThis as any).location.search).includes(want), text);
+
+  const studyUrl = (name: string, extra = "") => `${server.url}/?study=${encodeURIComponent(name)}${extra}`;
+
+  /** Whether a plot's canvas has any drawn pixel. */
+  async function canvasInk(page: Page, testId: string): Promise<number> {
+    // Runs in the page; the test is type-checked without DOM types, hence `any`.
+    return page.evaluate((id) => {
+      const canvas = (globalThis as any).document.querySelector(`[data-testid="${id}"] canvas`);
+      if (!canvas) return 0;
+      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      let ink = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
+      return ink;
+    }, testId);
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(join(import.meta.dirname, "..", "dist", "dashboard", "index.html"))) {
+      const build = spawnSync("npx", ["vite", "build", "--config", "dashboard/vite.config.ts"], { cwd: join(import.meta.dirname, ".."), stdio: "inherit" });
+      expect(build.status).toBe(0);
+    }
+    mkdirSync(SHOTS, { recursive: true });
+    ({ trials: fixture } = await seedStudy(storage, "fixture-1k", { trials: 1000, seed: 7 }));
+    await seedStudy(storage, "two-objectives", { trials: 300, seed: 3, objectives: 2, curves: false });
+    await seedStudy(storage, XSS, { trials: 20, seed: 5, curves: false });
+    await seedStudy(storage, "live", { trials: 10, seed: 9, curves: false });
+    server = await startServer({ storage, port: 0 });
+    guarded = await startServer({ storage, port: 0, token: TOKEN });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await guarded?.close();
+  });
+
+  it("lists studies with best value and counts by state, searches, and shows a hostile name as text", async () => {
+    const page = await open(server.url);
+    const row = page.locator('tr[data-study="fixture-1k"]');
+    await expect(row.locator("td.s-complete").textContent()).resolves.toBe(String(fixture.filter((t) => t.state === "complete").length));
+    const best = Math.min(...fixture.filter((t) => t.state === "complete").map((t) => t.value!));
+    expect(Number(await row.locator("td").nth(2).textContent())).toBeCloseTo(best, 3);
+    const hostile = page.locator("tr[data-study] td.name a").filter({ hasText: XSS });
+    await expect(hostile.textContent()).resolves.toBe(XSS);
+    expect(await page.locator("td.name img").count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, "studies.png") });
+    await page.fill("[data-testid=study-search]", "two-obj");
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll("tr[data-study]").length === 1);
+    expect(page.url()).toContain("search=two-obj");
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("draws every plot with the marks the server sent", async () => {
+    const page = await open(studyUrl("fixture-1k"));
+    const points = await apiJson<{ values: (number | null)[]; shown: number }>("/studies/fixture-1k/points?maxPoints=2000");
+    const withValue = points.values.filter((v) => v !== null).length;
+    const curves = await apiJson<{ shown: number }>("/studies/fixture-1k/curves");
+    const timeline = await apiJson<{ shown: number }>("/studies/fixture-1k/timeline?maxPoints=2000");
+    const contour = await apiJson<{ cells: unknown[] }>("/studies/fixture-1k/contour?x=x1&y=x2");
+    const importance = await apiJson<{ params: { name: string; correlation: number }[] }>("/studies/fixture-1k/importance");
+    // f = 10·x1² + x2: x1 carries nearly all of the variance.
+    expect(importance.params[0]!.name).toBe("x1");
+    const beliefs = await apiJson<{ x: unknown[] }>("/studies/fixture-1k/beliefs?x=x1");
+    const expected: Record<string, number> = {
+      "history-plot": withValue,
+      "curves-plot": curves.shown,
+      "parallel-plot": withValue,
+      // Nine of the ten parameters on the slice grid, one mark per trial with a value each.
+      "slice-plot": withValue * 9,
+      "contour-plot": contour.cells.length,
+      "timeline-plot": timeline.shown,
+      "importance-plot": importance.params.length,
+      "beliefs-plot": beliefs.x.length,
+    };
+    for (const [id, marks] of Object.entries(expected)) {
+      await page.waitForSelector(`[data-testid=${id}][data-marks]`);
+      expect(Number(await page.getAttribute(`[data-testid=${id}]`, "data-marks")), id).toBe(marks);
+      expect(marks, id).toBeGreaterThan(0);
+      expect(await canvasInk(page, id), id).toBeGreaterThan(500);
+    }
+    await expect(page.locator("[data-testid=match-count]").getAttribute("data-matched")).resolves.toBe("1000");
+    await page.screenshot({ path: join(SHOTS, "study.png"), fullPage: true });
+    await page.close();
+
+    const mo = await open(studyUrl("two-objectives"));
+    const pareto = await apiJson<{ shown: number; front: unknown[] }>("/studies/two-objectives/pareto?maxPoints=2000");
+    await mo.waitForSelector("[data-testid=pareto-plot][data-marks]");
+    expect(Number(await mo.getAttribute("[data-testid=pareto-plot]", "data-marks"))).toBe(pareto.shown);
+    expect(pareto.front.length).toBeGreaterThan(0);
+    expect(await canvasInk(mo, "pareto-plot")).toBeGreaterThan(500);
+    await mo.locator("#pareto").screenshot({ path: join(SHOTS, "pareto.png") });
+    await mo.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("sorts the table on the server and jumps to any page, keeping few rows in the page", async () => {
+    const page = await open(studyUrl("fixture-1k"));
+    await page.waitForSelector("[data-testid=trial-table] .tviewport .trow[data-number]");
+    await page.click('[data-testid=trial-table] button[data-sort="value"]');
+    await waitSearch(page, "sort=value");
+    const sortedValues = fixture.filter((t) => t.value !== null).map((t) => t.value!).sort((a, b) => a - b);
+    const firstRowNumber = async () => Number(await page.locator('.tviewport .trow[data-index="0"]').getAttribute("data-number"));
+    const bestTrial = fixture.find((t) => t.value === sortedValues[0])!;
+    await waitAttr(page, '.tviewport .trow[data-index="0"]', "data-number", bestTrial.number);
+    expect(await firstRowNumber()).toBe(bestTrial.number);
+    await page.click('[data-testid=trial-table] button[data-sort="value"]');
+    const worst = fixture.find((t) => t.value === sortedValues[sortedValues.length - 1])!;
+    await waitAttr(page, '.tviewport .trow[data-index="0"]', "data-number", worst.number);
+    await page.fill(".page-input", "5");
+    await page.click(".page-go");
+    await waitAttr(page, "[data-testid=trial-table]", "data-page", 5);
+    await page.waitForSelector('.tviewport .trow[data-index="200"]');
+    const rendered = await page.locator(".tviewport .trow[data-number]").count();
+    expect(rendered).toBeGreaterThan(10);
+    expect(rendered).toBeLessThan(100);
+    await page.locator("#table").screenshot({ path: join(SHOTS, "table.png") });
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("brushing two axes leaves exactly the trials in both ranges, everywhere; clearing restores all", async () => {
+    const page = await open(studyUrl("fixture-1k"));
+    await page.waitForSelector("[data-testid=parallel-plot][data-marks]");
+    const box = (await page.locator("[data-testid=parallel-plot]").boundingBox())!;
+    // The plot's layout: axes spread from 60 px to (width - 80 px), each from 40 px below the top to 30 px above the bottom.
+    const axisCount = 11;
+    const axisX = (i: number) => box.x + 60 + (i * (box.width - 140)) / (axisCount - 1);
+    const axisY = (value: number, low: number, high: number) => box.y + 40 + (1 - (value - low) / (high - low)) * (box.height - 70);
+    const drag = async (axis: number, from: number, to: number, low: number, high: number) => {
+      await page.mouse.move(axisX(axis), axisY(from, low, high));
+      await page.mouse.down();
+      await page.mouse.move(axisX(axis), axisY((from + to) / 2, low, high), { steps: 4 });
+      await page.mouse.move(axisX(axis), axisY(to, low, high), { steps: 4 });
+      await page.mouse.up();
+    };
+    await drag(0, 2.5, -2.0, -5, 5); // x1
+    await waitSearch(page, '"x1"');
+    await drag(1, 4.0, -1.0, -5, 5); // x2
+    await waitSearch(page, '"x2"');
+    const ranges = JSON.parse(new URL(page.url()).searchParams.get("ranges")!) as Record<string, [number, number]>;
+    expect(Object.keys(ranges).sort()).toEqual(["x1", "x2"]);
+    const inside = (t: FixtureTrial) => Object.entries(ranges).every(([name, [low, high]]) => (t.params[name] as number) >= low && (t.params[name] as number) <= high);
+    const expected = fixture.filter(inside).length;
+    expect(expected).toBeGreaterThan(0);
+    expect(expected).toBeLessThan(1000);
+    const server = await apiJson<{ matched: number }>(`/studies/fixture-1k/table?ranges=${encodeURIComponent(JSON.stringify(ranges))}`);
+    expect(server.matched).toBe(expected);
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", expected);
+    await waitAttr(page, "[data-testid=table-status]", "data-matched", expected);
+    // The history shows only what the brush leaves (it is small enough to be shown whole).
+    await waitAttr(page, "[data-testid=history-note]", "data-matched", expected);
+    await page.mouse.move(0, 0);
+    await page.locator("#parallel").screenshot({ path: join(SHOTS, "parallel-brushed.png") });
+    await page.click("[data-testid=clear-brush]");
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 1000);
+    await waitAttr(page, "[data-testid=table-status]", "data-matched", 1000);
+    expect(new URL(page.url()).searchParams.get("ranges")).toBeNull();
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("keeps a state filter in the address bar across a reload, and opens a failed trial's stderr as text", async () => {
+    const page = await open(studyUrl("fixture-1k"));
+    await page.check("[data-testid=state-failed]");
+    await waitSearch(page, "state=failed");
+    const failed = fixture.filter((t) => t.state === "failed").length;
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", failed);
+    await page.reload();
+    await page.waitForSelector("body[data-ready]");
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", failed);
+    expect(await page.isChecked("[data-testid=state-failed]")).toBe(true);
+    await waitAttr(page, "[data-testid=table-status]", "data-matched", failed);
+    await page.locator(".tviewport .trow[data-number]").first().click();
+    await page.waitForSelector("[data-testid=stderr]");
+    const stderr = await page.textContent("[data-testid=stderr]");
+    expect(stderr).toContain("<b>boom</b>");
+    expect(await page.locator("#detail b").count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, "trial.png") });
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("shows new trials of a running study without a reload, reading only what changed", async () => {
+    const page = await open(studyUrl("live"));
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 10);
+    const polls: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().includes("/trials?")) polls.push(request.url());
+    });
+    const record = (await storage.getStudy("live"))!;
+    for (let i = 0; i < 3; i++) {
+      const trial = await storage.createTrial(record.id, { state: "running", systemAttrs: { worker: { id: "w9", host: "node-c", pid: 9 } } });
+      await storage.updateTrial(trial.id, { params: { x1: { value: 0.1 * i, distribution: { type: "float", low: -5, high: 5 } } }, state: "complete", values: [i] });
+    }
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 13);
+    await waitAttr(page, "#summary .summary-body", "data-trials", 13);
+    expect(polls.length).toBeGreaterThan(0);
+    expect(polls.every((url) => /since=\d+/.test(url))).toBe(true);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("renders a study named like markup as text, with no dialog", async () => {
+    const page = await open(studyUrl(XSS));
+    await expect(page.textContent("[data-testid=study-name]")).resolves.toBe(XSS);
+    expect(await page.locator("img").count()).toBe(0);
+    await page.waitForSelector("[data-testid=history-plot][data-marks]");
+    await page.waitForTimeout(200);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("serves the page under a strict CSP, and shows data only with the token", async () => {
+    const index = await fetch(`${guarded.url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get("content-security-policy")).toMatch(/script-src 'self'(;|$)/);
+    expect((await fetch(`${guarded.url}/api/v1/studies`)).status).toBe(401);
+    const page = await open(guarded.url, { allow401: true });
+    await page.waitForSelector("[data-testid=token-form]");
+    expect(await page.locator("tr[data-study]").count()).toBe(0);
+    await page.fill("[data-testid=token-form] input", TOKEN);
+    await page.click("[data-testid=token-form] button");
+    await page.waitForSelector('tr[data-study="fixture-1k"]');
+    await page.close();
+    const withFragment = await open(`${guarded.url}/?study=live#token=${TOKEN}`);
+    await withFragment.waitForSelector("[data-testid=history-plot][data-marks]");
+    expect(withFragment.url()).not.toContain(TOKEN);
+    await withFragment.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("writes a report that opens offline with the same plots", async () => {
+    const html = await buildReport(storage, "fixture-1k");
+    const file = join(tmpdir(), `sextant-report-${process.pid}.html`);
+    writeFileSync(file, html);
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.setDefaultTimeout(60_000);
+    const requests: string[] = [];
+    page.on("request", (request) => requests.push(request.url()));
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(`report console: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => problems.push(`report page error: ${error.message}`));
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector("body[data-ready]");
+    for (const id of ["history-plot", "parallel-plot", "slice-plot", "contour-plot", "curves-plot", "timeline-plot", "importance-plot", "beliefs-plot"]) {
+      await page.waitForSelector(`[data-testid=${id}][data-marks]`);
+      expect(await canvasInk(page, id), id).toBeGreaterThan(500);
+    }
+    await page.waitForSelector(".tviewport .trow[data-number]");
+    expect(requests.every((url) => url.startsWith("file:") || url.startsWith("data:"))).toBe(true);
+    await page.screenshot({ path: join(SHOTS, "report.png") });
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,65 @@
+// `sextant dashboard` and `sextant report` as a user runs them (real processes against dist/).
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openStorage } from "../src/storage/index.js";
+import { sextant, start, tempDir } from "./fixtures/cli-run.js";
+import { seedStudy } from "./fixtures/dashboard-studies.mjs";
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir("sextant-dashboard-"));
+});
+afterEach(() => cleanup());
+
+describe("sextant dashboard and sextant report", () => {
+  it("serves the dashboard on the default ./sextant.db with no other step, under a strict CSP", async () => {
+    const running = start(["dashboard", "--port", "0"], { cwd: dir });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let stdout = "";
+        const timer = setTimeout(() => reject(new Error(`no address in 30 s: ${stdout}`)), 30_000);
+        running.child.stdout!.on("data", (d: Buffer) => {
+          stdout += d.toString();
+          const match = /open (http:\/\/\S+?)\/ \(storage sqlite:\.\/sextant\.db\)/.exec(stdout);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]!);
+          }
+        });
+      });
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+      const html = await page.text();
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)![1]!;
+      expect((await fetch(`${url}/${script}`)).status).toBe(200);
+      expect(await (await fetch(`${url}/api/v1/studies`)).json()).toEqual({ studies: [] });
+      expect(existsSync(join(dir, "sextant.db"))).toBe(true);
+    } finally {
+      running.child.kill("SIGTERM");
+      expect((await running.done).code).toBe(0);
+    }
+  });
+
+  it("writes a self-contained report, and names the studies there are for an unknown one", async () => {
+    const url = `sqlite:${join(dir, "s.db")}`;
+    const storage = await openStorage(url);
+    await seedStudy(storage, "tuned", { trials: 30, seed: 2 });
+    await storage.close();
+    const out = join(dir, "report.html");
+    const run = await sextant(["report", "tuned", "--storage", url, "--out", out, "--json"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ study: "tuned", out });
+    const html = readFileSync(out, "utf8");
+    expect(html).toContain('id="sextant-report"');
+    expect(html).not.toMatch(/\b(src|href)="(https?:|\.\/assets)/);
+    expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'/);
+    const missing = await sextant(["report", "nope", "--storage", url], { cwd: dir });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('no study named "nope"');
+    expect(missing.stderr).toContain("tuned");
+  });
+});
