@@ -123,7 +123,8 @@ describe("createStudy({ warmStartFrom })", () => {
       { nTrials: 5 },
     );
     expect(study.trials).toHaveLength(5);
-    expect(Math.abs(median(firsts) - 0.7)).toBeLessThan(0.15);
+    // Trials 0, 2, 4 follow the source; during what would be the random startup, odd ones stay random.
+    expect(Math.abs(median(firsts.filter((_, i) => i % 2 === 0)) - 0.7)).toBeLessThan(0.15);
     expect(warnings).toEqual(['warm start from "earlier": ignoring parameter(s) "depth" (not a parameter of this study)']);
     await expect(createStudy({ name: "x", storage, sampler: new TPESampler(), warmStartFrom: ["missing"] })).rejects.toThrow(/no study named "missing"/);
     expect(await storage.getStudy("x")).toBeNull();
