@@ -7,6 +7,7 @@ import { GPSampler } from "./gp/index.js";
 import { GaussianProcess, parametersFromTheta } from "./gp/model.js";
 import { rgpeWeights } from "./gp/rgpe.js";
 import type { Sampler } from "./base.js";
+import { RandomSampler } from "./random.js";
 import { TPESampler } from "./tpe/index.js";
 import { concordance, transferWeights, warmStartSpace } from "./warm-start.js";
 
@@ -109,8 +110,8 @@ describe("RGPE weights", () => {
 describe("createStudy({ warmStartFrom })", () => {
   it("learns from the source without counting its trials, and notes parameters it cannot use", async () => {
     const storage = new MemoryStorage();
-    const earlier = await createStudy({ name: "earlier", storage, sampler: new TPESampler({ seed: 1 }) });
-    await earlier.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.7) ** 2 + t.suggestInt("depth", 1, 4) * 0, { nTrials: 30 });
+    const earlier = await createStudy({ name: "earlier", storage, sampler: new RandomSampler({ seed: 1 }) });
+    await earlier.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.7) ** 2 + t.suggestInt("depth", 1, 4) * 0, { nTrials: 40 });
     const warnings: string[] = [];
     const study = await createStudy({ name: "later", storage, sampler: new TPESampler({ seed: 2 }), warmStartFrom: ["earlier"], onWarning: (m) => warnings.push(m) });
     const firsts: number[] = [];
