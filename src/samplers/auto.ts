@@ -82,6 +82,10 @@ export class AutoSampler implements Sampler {
         counts.set(name, (counts.get(name) ?? 0) + 1);
       }
     }
+    if ((snapshot.warmStart ?? []).some((source) => source.trials.length > 0)) {
+      // The GP's transfer (RGPE) is opt-in until it beats a cold GP on bench:warmstart; TPE's source prior does.
+      return { sampler: this.tpe, name: "tpe", reason: "warm-started from earlier studies: TPE with their trials as a prior" };
+    }
     if (complete === 0) return { sampler: this.gp, name: "gp", reason: "no complete trials yet: quasi-random start of the GP" };
     const conditional = [...counts.entries()].filter(([, n]) => n < complete).map(([name]) => name);
     if (conditional.length > 0) {

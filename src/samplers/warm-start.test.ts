@@ -55,7 +55,7 @@ describe("warm-start helpers", () => {
 
 describe.each([
   ["tpe", () => new TPESampler({ seed: 3 })],
-  ["gp", () => new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2 })],
+  ["gp", () => new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true })],
 ] as const)("warm-started %s on hand-made histories", (_, make) => {
   it("starts near the source's optimum instead of at random", () => {
     const near = source("near", (x) => (x - 0.8) ** 2);
@@ -79,6 +79,15 @@ describe.each([
     );
     const proposals = Array.from({ length: 7 }, (_, k) => propose(make(), own, [misleading], 8 + k));
     expect(median(proposals)).toBeLessThan(0.4);
+  });
+});
+
+describe("auto sampler", () => {
+  it("uses TPE for a warm-started study and leaves a cold one to the GP", async () => {
+    const { AutoSampler } = await import("./auto.js");
+    const auto = new AutoSampler({ seed: 1 });
+    expect(auto.decide(withSources(makeSnapshot([]), [source("s", (x) => x)])).name).toBe("tpe");
+    expect(auto.decide(makeSnapshot([])).name).toBe("gp");
   });
 });
 
