@@ -1,5 +1,5 @@
 /**
- * The `sextant` command line: `tune`, `create`, `worker`, `serve`, `studies`, `trials`, `best`, `export`, `delete`,
+ * The `sextant` command line: `tune`, `create`, `worker`, `serve`, `studies`, `trials`, `best`, `export`, `delete`, `priors`, `online`,
  * and the listings `samplers`, `pruners` and `problems`.
  * `bin/sextant.js` calls {@link main}.
  */
