@@ -56,7 +56,7 @@ function onUnitCube(fn, shift = null) {
 
 function makeSampler(kind, seed) {
   const weight = args["tpe-weight"] === undefined ? {} : { warmStartWeight: Number(args["tpe-weight"]) };
-  return kind === "tpe" ? new TPESampler({ seed, ...weight }) : new GPSampler({ seed });
+  return kind === "tpe" ? new TPESampler({ seed, ...weight }) : new GPSampler({ seed, warmStart: true });
 }
 
 async function runStudy(storage, name, sampler, objective, warmStartFrom) {

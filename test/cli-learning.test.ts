@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { sextant } from "./fixtures/cli-run.js";
+import { FIXTURES, sextant } from "./fixtures/cli-run.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sextant-learning-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,5 +65,22 @@ describe("sextant online", () => {
     const early = await run(["online", "observe", "t", "3", "--storage", storage]);
     expect(early.stderr).toMatch(/call choose\(\) first/);
     expect((await run(["online", "observe", "t", "x", "--storage", storage])).stderr).toMatch(/COST must be a number/);
+  });
+});
+
+describe("sextant tune --warm-start", () => {
+  it("learns from an earlier study without counting its trials, and notes a parameter it cannot use", async () => {
+    const storage = `sqlite:${join(dir, "warm.db")}`;
+    const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
+    const earlier = await run(["tune", "--storage", storage, "--study", "may", "--sampler", "tpe", "--seed", "1", "-q", "-n", "12", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
+    expect(earlier.code).toBe(0);
+    const later = await run(["tune", "--storage", storage, "--study", "june", "--sampler", "tpe", "--seed", "2", "-n", "3", "--warm-start", "may", "--json", "-p", "x=float:-5:5", "-p", "y=float:-4:4", ...objective]);
+    expect(later.code).toBe(0);
+    expect(later.stderr).toMatch(/warm start from "may": ignoring parameter\(s\) "y" \(its distribution/);
+    const trials = JSON.parse((await run(["trials", "june", "--storage", storage, "--json"])).stdout) as unknown[];
+    expect(trials).toHaveLength(3);
+    const missing = await run(["tune", "--storage", storage, "--study", "july", "-n", "1", "--warm-start", "april", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no study named "april"/);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The `sextant` command line: `tune`, `create`, `worker`, `serve`, `dashboard`, `report`, `studies`, `trials`,
- * `best`, `export`, `delete`,
+ * `best`, `export`, `delete`, `priors`, `online`,
  * and the listings `samplers`, `pruners` and `problems`.
  * `bin/sextant.js` calls {@link main}.
  */

@@ -93,6 +93,10 @@ export class AutoSampler implements Sampler {
       }
     }
     const what = objectives > 1 ? "GP with expected hypervolume improvement" : "Gaussian-process BO";
+    if ((snapshot.warmStart ?? []).some((source) => source.trials.length > 0)) {
+      // The GP's transfer (RGPE) is opt-in until it beats a cold GP on bench:warmstart; TPE's source prior does.
+      return { sampler: this.tpe, name: "tpe", reason: "warm-started from earlier studies: TPE with their trials as a prior" };
+    }
     if (complete === 0) return { sampler: this.gp, name: "gp", reason: `no complete trials yet: quasi-random start of the ${what}` };
     const conditional = [...counts.entries()].filter(([, n]) => n < complete).map(([name]) => name);
     if (conditional.length > 0) {

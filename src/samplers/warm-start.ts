@@ -9,15 +9,16 @@
  * generalization gap that grows linearly with the distance between the tasks, and only the sources
  * with the best estimated transfer are used. Here the gap is measured where it matters, on the
  * target's own trials: once a few exist, a source's estimated transfer is how much better than
- * chance it orders them (Kendall's τ less its spread under no relation, clipped at 0). Before that,
+ * chance it orders the better half of them (Kendall's τ less its spread under no relation,
+ * clipped at 0). Before that,
  * if the studies carry a numeric `context` user attribute (task features such as data-set size),
  * the gap is linear in the context distance, as in MBTL; without contexts every source starts equal.
  */
 import type { Direction, Distribution, FrozenTrial, SearchSpace, StudySnapshot, WarmStartSource } from "../space/index.js";
 import { distributionsEqual, isSingleValue } from "../space/index.js";
 
-/** Target trials needed before sources are judged by how they rank them. */
-export const MIN_TARGET_TRIALS_FOR_AGREEMENT = 4;
+/** Target trials needed before sources are judged by how they rank the better half of them. */
+export const MIN_TARGET_TRIALS_FOR_AGREEMENT = 6;
 
 /** Sources of the snapshot that have trials. */
 export function warmSources(snapshot: StudySnapshot): readonly WarmStartSource[] {
@@ -64,17 +65,26 @@ export function fitsSpace(trial: FrozenTrial, names: readonly string[], distribu
 
 /**
  * The fraction of pairs with distinct actual values that `predicted` orders the same way (ties in
- * the prediction count half), or null with fewer than two such pairs.
+ * the prediction count half), or null with fewer than two such pairs. With `betterHalf`, only
+ * pairs among the observations whose actual value is at most the median count: what matters for
+ * transfer is whether a source tells good points apart, not whether it knows that far-off points
+ * are bad (any two bowl-shaped tasks agree on that).
  *
  * @example
  * concordance([1, 2, 3], [10, 20, 30]); // 1
  */
-export function concordance(predicted: ArrayLike<number>, actual: ArrayLike<number>): number | null {
+export function concordance(predicted: ArrayLike<number>, actual: ArrayLike<number>, betterHalf = false): number | null {
+  let limit = Infinity;
+  if (betterHalf) {
+    const sorted = Array.from(actual).sort((a, b) => a - b);
+    limit = sorted[(sorted.length - 1) >> 1]!;
+  }
   let agree = 0;
   let pairs = 0;
   for (let i = 0; i < actual.length; i++) {
+    if (actual[i]! > limit) continue;
     for (let j = i + 1; j < actual.length; j++) {
-      if (actual[i] === actual[j]) continue;
+      if (actual[j]! > limit || actual[i] === actual[j]) continue;
       pairs++;
       const p = (predicted[i]! - predicted[j]!) * (actual[i]! - actual[j]!);
       agree += p > 0 ? 1 : p === 0 ? 0.5 : 0;
@@ -106,7 +116,7 @@ export function kernelRegression(points: readonly Float64Array[], losses: readon
 export interface SourceEvidence {
   /** How well it orders the target's trials (null: too few target trials). */
   readonly concordance: number | null;
-  /** How many target trials the concordance was measured on (default: many). */
+  /** How many target trials the concordance was measured on, for its spread under no relation (default: many). */
   readonly observations?: number;
   /** Distance between its context and the target's (null: no contexts). */
   readonly contextDistance: number | null;

@@ -342,8 +342,8 @@ export class TPESampler implements Sampler {
     if (this.group && !this.multivariate) throw new Error("the group option of TPESampler needs multivariate: true");
   }
 
-  inferRelativeSpace(snapshot: StudySnapshot): SearchSpace {
-    const warm = this.warmStartWeight > 0 ? warmSources(snapshot) : [];
+  inferRelativeSpace(snapshot: StudySnapshot, trial?: SamplingTrial): SearchSpace {
+    const warm = this.activeSources(snapshot, trial?.number ?? 0);
     if (!this.multivariate && warm.length === 0 && !snapshot.finished.some(hasConstraints)) return {};
     this.history.sync(snapshot);
     // Warm-started, the model is used from the first trial; its space comes from the sources until the study has trials of its own.
@@ -367,7 +367,7 @@ export class TPESampler implements Sampler {
     if (names.length === 0) return {};
     this.history.sync(snapshot);
     const n = this.history.rows.length;
-    const warm = this.warmStartWeight > 0 ? warmSources(snapshot) : [];
+    const warm = this.activeSources(snapshot, trial.number);
     if (n < Math.max(this.nStartupTrials, 1) && warm.length === 0) return {};
     const split = this.history.split(this.belowCount(n));
     const running = this.constantLiar ? this.history.runningTrials(snapshot, trial.number) : [];
@@ -399,6 +399,19 @@ export class TPESampler implements Sampler {
     const running = this.constantLiar ? this.history.runningTrials(snapshot, trial.number) : [];
     const column = this.history.column(name, distribution);
     return this.sampleUnivariate(rng, column, split, this.runningPoints(running, name, dimension));
+  }
+
+  /**
+   * The source studies this trial learns from. During what would be the random startup, every
+   * other trial stays random: a study that only sampled where its sources point would judge them
+   * on points from one region, and its own model would inherit their bias.
+   */
+  private activeSources(snapshot: StudySnapshot, number: number): readonly WarmStartSource[] {
+    if (this.warmStartWeight <= 0) return [];
+    const sources = warmSources(snapshot);
+    if (sources.length === 0) return sources;
+    this.history.sync(snapshot);
+    return this.history.rows.length < this.nStartupTrials && number % 2 === 1 ? [] : sources;
   }
 
   private dimension(distribution: Distribution): Dimension {
@@ -652,9 +665,9 @@ export class TPESampler implements Sampler {
       encoded.map(({ points, losses }, s) => ({
         concordance:
           targetPoints.length >= MIN_TARGET_TRIALS_FOR_AGREEMENT && points.length > 0
-            ? concordance(targetPoints.map((p) => kernelRegression(points, losses, p, bandwidth)), targetLosses)
+            ? concordance(targetPoints.map((p) => kernelRegression(points, losses, p, bandwidth)), targetLosses, true)
             : null,
-        observations: targetPoints.length,
+        observations: Math.ceil(targetPoints.length / 2),
         contextDistance: contextDistance(sources[s]!, snapshot),
       })),
       this.maxWarmStartSources,
