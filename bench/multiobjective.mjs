@@ -116,6 +116,7 @@ if (!args["skip-optuna"]) {
     if (run.status !== 0) throw new Error(`optuna_mo_baseline.py failed: ${run.stderr}`);
     for (const match of run.stdout.matchAll(/^(\S+)\s+(\S+)\s+median_hv=\S+ max_hv=\S+ median_hv_regret=(\S+)/gm)) {
       (optuna.regret[match[2]] ??= {})[match[1]] = Number(match[3]);
+      log(`optuna ${match[2].padEnd(7)} ${match[1].padEnd(26)} hv regret ${fmt(Number(match[3]))}`);
     }
   }
   if (problemKeys.includes("constrained_branin_currin") && optunaSamplers.includes("nsga2")) {
@@ -123,6 +124,7 @@ if (!args["skip-optuna"]) {
     const run = spawnSync(python, ["-c", OPTUNA_EXTRA, referenceDir, "constrained", String(nTrials), String(nSeeds)], { encoding: "utf8" });
     if (run.status !== 0) throw new Error(`Optuna constrained run failed: ${run.stderr}`);
     optuna.constrainedHv = JSON.parse(run.stdout.trim().split("\n").pop()).median_feasible_hv;
+    log(`optuna nsga2   constrained_branin_currin  feasible hv ${fmt(optuna.constrainedHv)}`);
   }
   log(`optuna: NSGA-II overhead on ZDT1 up to ${overheadTrials} trials ...`);
   const run = spawnSync(python, ["-c", OPTUNA_EXTRA, referenceDir, "overhead", String(overheadTrials), "1"], { encoding: "utf8" });

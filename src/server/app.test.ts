@@ -123,6 +123,19 @@ describe("HTTP API: trials", () => {
     expect(told.json.trial).toMatchObject({ state: "complete", values: [params.x ** 2], params });
   });
 
+  it("stores constraint values told with a result and rejects ones that are not numbers", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 1 } } });
+    for (const [value, constraint] of [[1, 0.5], [2, -0.5]] as const) {
+      const asked = await call(app, "POST", "/studies/s/trials", { space: SPACE });
+      const told = await call(app, "POST", `/studies/s/trials/${asked.json.trial.number}/tell`, { state: "complete", values: [value], constraints: [constraint] });
+      expect(told.json.trial.systemAttrs.constraints).toEqual([constraint]);
+    }
+    const bad = await call(app, "POST", "/studies/s/trials", { space: SPACE });
+    const rejected = await call(app, "POST", `/studies/s/trials/${bad.json.trial.number}/tell`, { state: "complete", values: [0], constraints: ["x"] });
+    expect(rejected.status).toBe(400);
+  });
+
   it("suggests parameters one at a time (define-by-run), the same value for the same name", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 2 } } });

@@ -488,7 +488,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
           }
           if (trial.finished) throw new HttpError(409, `trial ${trial.number} has already been told`);
           let result: TellResult;
-          if (body.state === "complete") result = { state: "complete", values: body.values };
+          if (body.state === "complete") {
+            result = body.constraints ? { state: "complete", values: body.values, constraints: body.constraints } : { state: "complete", values: body.values };
+          }
           else if (body.state === "pruned") result = body.values ? { state: "pruned", values: body.values } : { state: "pruned" };
           else result = body.reason !== undefined ? { state: "failed", reason: body.reason } : { state: "failed" };
           return { trial: trialJson(await study.tell(trial, result)) };

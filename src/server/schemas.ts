@@ -89,7 +89,12 @@ export const ReportBody = z.strictObject({
 });
 
 export const TellBody = z.discriminatedUnion("state", [
-  z.strictObject({ state: z.literal("complete"), values: z.array(z.number()).min(1).max(16) }),
+  z.strictObject({
+    state: z.literal("complete"),
+    values: z.array(z.number()).min(1).max(16),
+    /** Constraint values, feasible when every one is <= 0. */
+    constraints: z.array(z.number()).min(1).max(64).optional(),
+  }),
   z.strictObject({ state: z.literal("pruned"), values: z.array(z.number()).min(1).max(16).optional() }),
   z.strictObject({ state: z.literal("failed"), reason: z.string().max(10_000).optional() }),
 ]);

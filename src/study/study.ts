@@ -670,9 +670,6 @@ export class Study implements TrialHost {
       (patch as { state: string }).state = "failed";
       (patch as { values: null }).values = null;
     }
-    if (outcome.state === "complete" && outcome.constraints !== undefined && this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] === undefined) {
-      await this.setSystemAttr(CONSTRAINT_COUNT_ATTR, outcome.constraints.length);
-    }
     let frozen: FrozenTrial | null = null;
     try {
       if (startNext && this.storage.finishAndStartNext && !this.sampler.isExhausted) {
@@ -691,6 +688,12 @@ export class Study implements TrialHost {
     }
     this.absorb(frozen);
     if (frozen.state === "complete") this.checkWarmStart(frozen);
+    if (frozen.state === "complete" && outcome.constraints !== undefined && this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] === undefined) {
+      // The trial is stored whatever happens here; a study that misses the count only checks later trials less.
+      await this.setSystemAttr(CONSTRAINT_COUNT_ATTR, outcome.constraints.length).catch((error: unknown) =>
+        this.onWarning(`could not record the study's constraint count: ${errorMessage(error)}`),
+      );
+    }
     this.sampler.afterTrial?.(this.snapshot(), this.samplingView(trial), frozen.state, frozen.values);
     return frozen;
   }
