@@ -88,8 +88,8 @@ describe("CurvePruner (Baker et al. 2017)", () => {
   });
 
   it("prunes a NaN report", () => {
-    const diverged = running(100, 0.3, 0.1, 4);
-    diverged.intermediate[4] = Number.NaN;
+    const started = running(100, 0.3, 0.1, 4);
+    const diverged = { ...started, intermediate: { ...started.intermediate, 4: Number.NaN } };
     expect(new CurvePruner({ seed: 1 }).prune(makeSnapshot([...trials, diverged]), diverged)).toBe(true);
   });
 
