@@ -38,6 +38,7 @@ import {
   parseOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
+import { FIDELITY_RULES, type FidelityRule, FidelityView } from "../fidelity.js";
 import { sampleUniform } from "../random.js";
 import { type DimensionKind, maximizeAcquisition, pointKey, snapPoint } from "./acquisition.js";
 import {
@@ -69,6 +70,14 @@ export interface GPSamplerOptions {
   constantLiar?: boolean;
   /** L-BFGS-B iterations per hyperparameter fit start (default 50). */
   fitIterations?: number;
+  /**
+   * Which observations the GP fits when trials are pruned: `"bohb"` the highest step with enough
+   * observations (Falkner et al. 2018), `"final"` the study as recorded (a pruned trial at the value
+   * it stopped at), `"auto"` (default) `"bohb"` under a successive-halving pruner. See `fidelity.ts`.
+   */
+  fidelityRule?: FidelityRule;
+  /** BOHB's N_min: observations a step needs to be modelled (default max(d + 1, startup trials)). */
+  fidelityMinTrials?: number;
 }
 
 const THETA_ATTR = "gp:theta";
@@ -94,7 +103,8 @@ const ANCHOR_COUNT = 5;
 export class GPSampler implements Sampler {
   readonly name = "gp";
   readonly seed: number;
-  private readonly options: Required<Omit<GPSamplerOptions, "seed" | "nStartupTrials">> & { nStartupTrials?: number };
+  private readonly options: Required<Omit<GPSamplerOptions, "seed" | "nStartupTrials" | "fidelityRule" | "fidelityMinTrials">> & { nStartupTrials?: number; fidelityMinTrials?: number };
+  private readonly fidelity: FidelityView;
   private readonly searchSpace = new IntersectionSearchSpace();
   /** Last fitted θ per study and space, used only when the history carries none. */
   private readonly thetaCache = new Map<string, number[]>();
@@ -109,8 +119,10 @@ export class GPSampler implements Sampler {
       minNoise: options.minNoise ?? 1e-6,
       constantLiar: options.constantLiar ?? true,
       fitIterations: options.fitIterations ?? 50,
+      ...(options.fidelityMinTrials === undefined ? {} : { fidelityMinTrials: options.fidelityMinTrials }),
     };
     validateOptions({ ...this.options, seed: this.seed });
+    this.fidelity = new FidelityView(options.fidelityRule ?? "auto");
   }
 
   inferRelativeSpace(snapshot: StudySnapshot, _trial?: SamplingTrial): SearchSpace {
@@ -126,8 +138,9 @@ export class GPSampler implements Sampler {
     const d = encoder.dimension;
     if (d === 0) return {};
     const rng = new Rng(deriveSeed(this.seed, trial.number, "gp"));
-    const observations = this.collectObservations(snapshot, encoder, trial.number);
     const nStartup = this.options.nStartupTrials ?? Math.max(2, Math.min(10, 2 * d + 1));
+    const modelled = this.fidelity.view(snapshot, () => this.options.fidelityMinTrials ?? Math.max(d + 1, nStartup)).snapshot;
+    const observations = this.collectObservations(modelled, encoder, trial.number);
     if (observations.points.length < nStartup) return this.startupPoint(encoder, trial.number);
     try {
       const params = this.bayesianStep(snapshot, trial, encoder, observations, rng);
@@ -355,6 +368,7 @@ function validateOptions(options: GPSamplerOptions): void {
   positiveInteger("nCandidates", options.nCandidates, 1);
   positiveInteger("nRestarts", options.nRestarts, 0);
   positiveInteger("fitIterations", options.fitIterations, 1);
+  positiveInteger("fidelityMinTrials", options.fidelityMinTrials, 1);
   if (options.minNoise !== undefined && !(options.minNoise > 0 && options.minNoise < 1)) {
     throw new RangeError(`GPSampler: minNoise must be in (0, 1), got ${options.minNoise}`);
   }
@@ -373,6 +387,8 @@ export const GP_OPTIONS = defineOptions({
   minNoise: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 1e-6, description: "lower bound of the noise variance on standardized values" },
   constantLiar: { kind: "boolean", default: true, description: "treat running trials as fantasies so parallel workers spread out" },
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
+  fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "fit the highest step with enough observations (bohb), the study as recorded (final), or bohb under asha/hyperband (auto)" },
+  fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, startup trials)", description: "with bohb: observations a step needs before the GP is fitted on it" },
 });
 
 /**

@@ -4,6 +4,7 @@ import { type RawOptions, SEED_OPTION, defineOptions, distributionsEqual, parseO
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 import { type Dimension, decodeCoordinate, encodeCoordinate, makeDimension } from "./dimension.js";
+import { FIDELITY_RULES, type FidelityRule, FidelityView, parameterCount } from "../fidelity.js";
 import { BELOW, type Column, RowMatrix, type Split, TrialHistory } from "./history.js";
 import {
   MultivariateParzen,
@@ -95,6 +96,14 @@ export interface TPESamplerOptions {
   densityJacobian?: boolean;
   /** Bandwidths of the multivariate kernel: `"scott"` (Optuna, BOHB) or `"neighbour"` (Bergstra's rule per dimension). */
   multivariateBandwidth?: "scott" | "neighbour";
+  /**
+   * Which observations the model learns from when trials are pruned: `"bohb"` fits it on the
+   * highest step with enough observations (Falkner et al. 2018), `"final"` on the study as
+   * recorded, `"auto"` (default) is `"bohb"` under a successive-halving pruner. See `fidelity.ts`.
+   */
+  fidelityRule?: FidelityRule;
+  /** BOHB's N_min: observations a step needs to be modelled (default max(d + 1, nStartupTrials)). */
+  fidelityMinTrials?: number;
 }
 
 /**
@@ -107,7 +116,7 @@ export function linearGamma(beta: number): (n: number) => number {
   return (n) => Math.ceil(beta * n);
 }
 
-type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset">>;
+type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "fidelityRule" | "fidelityMinTrials">>;
 
 const OPTUNA_PRESET: ResolvedOptions = {
   nStartupTrials: 10,
@@ -215,6 +224,8 @@ export class TPESampler implements Sampler {
   private readonly gamma: (n: number) => number;
   private readonly weights: (n: number) => ArrayLike<number>;
   private readonly history = new TrialHistory();
+  private readonly fidelity: FidelityView;
+  private readonly fidelityMinTrials: number | undefined;
   private readonly dimensions = new Map<string, Dimension>();
   private readonly numericBelow = new UnivariateNumericParzen();
   private readonly numericAbove = new UnivariateNumericParzen();
@@ -252,6 +263,11 @@ export class TPESampler implements Sampler {
     const defaults = preset === "optuna" ? OPTUNA_PRESET : WATANABE_PRESET;
     const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
     const o: ResolvedOptions = { ...defaults, ...given } as ResolvedOptions;
+    this.fidelity = new FidelityView(options.fidelityRule ?? "auto");
+    if (options.fidelityMinTrials !== undefined && !(Number.isInteger(options.fidelityMinTrials) && options.fidelityMinTrials >= 1)) {
+      throw new RangeError(`fidelityMinTrials must be a positive integer, got ${options.fidelityMinTrials}`);
+    }
+    this.fidelityMinTrials = options.fidelityMinTrials;
     this.nStartupTrials = o.nStartupTrials;
     this.nEiCandidates = o.nEiCandidates;
     this.multivariate = o.multivariate;
@@ -296,7 +312,7 @@ export class TPESampler implements Sampler {
 
   inferRelativeSpace(snapshot: StudySnapshot): SearchSpace {
     if (!this.multivariate) return {};
-    this.history.sync(snapshot);
+    this.syncHistory(snapshot);
     if (this.history.rows.length < Math.max(this.nStartupTrials, 1)) return {};
     const space: Record<string, Distribution> = {};
     if (this.group) {
@@ -314,7 +330,7 @@ export class TPESampler implements Sampler {
   sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {
     const names = Object.keys(space).sort();
     if (names.length === 0) return {};
-    this.history.sync(snapshot);
+    snapshot = this.syncHistory(snapshot);
     const n = this.history.rows.length;
     if (n < Math.max(this.nStartupTrials, 1)) return {};
     const split = this.history.split(this.belowCount(n));
@@ -338,7 +354,7 @@ export class TPESampler implements Sampler {
   sampleIndependent(snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
     const dimension = this.dimension(distribution);
     if (dimension.single) return decodeCoordinate(dimension, 0.5);
-    this.history.sync(snapshot);
+    snapshot = this.syncHistory(snapshot);
     const n = this.history.rows.length;
     const rng = new Rng(deriveSeed(this.seed, trial.number, name));
     if (n < Math.max(this.nStartupTrials, 1)) return sampleUniform(rng, distribution);
@@ -346,6 +362,14 @@ export class TPESampler implements Sampler {
     const running = this.constantLiar ? this.history.runningTrials(snapshot, trial.number) : [];
     const column = this.history.column(name, distribution);
     return this.sampleUnivariate(rng, column, split, this.runningPoints(running, name, dimension));
+  }
+
+  /** Reads the observations the fidelity rule picks into the history; returns the snapshot they come from. */
+  private syncHistory(snapshot: StudySnapshot): StudySnapshot {
+    const minimum = () => this.fidelityMinTrials ?? Math.max(parameterCount(snapshot) + 1, this.nStartupTrials);
+    const modelled = this.fidelity.view(snapshot, minimum).snapshot;
+    this.history.sync(modelled);
+    return modelled;
   }
 
   private dimension(distribution: Distribution): Dimension {
@@ -711,6 +735,8 @@ export const TPE_OPTIONS = defineOptions({
   maxBandwidthFactor: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: W.maxBandwidthFactor, description: `largest bandwidth as a fraction of the range (optuna preset: ${O.maxBandwidthFactor})` },
   densityJacobian: { kind: "boolean", default: W.densityJacobian, description: `score kernels as proper densities (optuna preset: ${O.densityJacobian})` },
   multivariateBandwidth: { kind: "enum", values: ["scott", "neighbour"], default: W.multivariateBandwidth, description: `bandwidth rule of the joint kernel (optuna preset: ${O.multivariateBandwidth})` },
+  fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "learn from the highest step with enough observations (bohb), the study as recorded (final), or bohb under asha/hyperband (auto)" },
+  fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, nStartupTrials)", description: "with bohb: observations a step needs before the model is fitted on it" },
   gammaBeta: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: 0.15, description: "the best ceil(beta n) observations form l(x) (optuna preset: Optuna's default gamma)" },
 });
 
