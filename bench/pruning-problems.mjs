@@ -30,7 +30,7 @@ export const learningCurves = {
     const b = (Math.log2(batch) - 4) / 5;
     const p = dropout;
     const asymptote = 0.08 + 0.6 * (u - 0.55) ** 2 + 0.25 * (b - 0.3) ** 2 + 0.3 * (p - 0.35) ** 2 + 0.05 * (1 - Math.cos(6 * Math.PI * (u - 0.55))) / 2;
-    const rate = (0.1 + 0.2 * u * (1 - 0.5 * b)) * (1 + Math.max(0, 0.35 - p) * 1.5);
+    const rate = (0.2 + 0.1 * u * (1 - 0.5 * b)) * (1 + Math.max(0, 0.35 - p) * 0.8);
     const overfit = 0.4 * Math.max(0, 0.35 - p) * (step / 27);
     const noise = 0.01 * Math.sqrt(3) * hashNoise(u, b, p, step, seed);
     return asymptote + (1.2 - asymptote) * Math.exp(-rate * step) + overfit + noise;

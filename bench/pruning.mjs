@@ -24,6 +24,7 @@ import { augmentedBranin, learningCurves } from "./pruning-problems.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { createStudy, createPrunerByName, TPESampler, AutoSampler } = await import(join(root, "dist/index.js"));
+const rngModule = await import(join(root, "dist/math/rng.js"));
 
 const { values: args } = parseArgs({
   options: {
@@ -158,6 +159,41 @@ function printRow(s, budget) {
   console.log(`  ${s.label.padEnd(26)} ${spread(s.atThird).padEnd(28)} ${spread(s.atEnd).padEnd(28)} ${perSeed.padEnd(24)} ${speedup}`);
 }
 
+/** Spearman correlation of the values at steps 1, 3, 9 with the final values, over random configurations: how much a rung can know. */
+function earlyInformation(problem) {
+  const { Rng } = rngModule;
+  const rng = new Rng(12345);
+  const configs = Array.from({ length: 500 }, () =>
+    Object.fromEntries(
+      Object.entries(problem.params).map(([name, d]) => {
+        const u = rng.uniform();
+        const x = d.log ? Math.exp(Math.log(d.low) + u * (Math.log(d.high) - Math.log(d.low))) : d.low + u * (d.high - d.low);
+        return [name, d.type === "int" ? Math.round(x) : x];
+      }),
+    ),
+  );
+  const ranks = (values) => {
+    const order = values.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]);
+    const out = new Array(values.length);
+    order.forEach(([, i], k) => (out[i] = k));
+    return out;
+  };
+  const final = ranks(configs.map((c) => problem.value(c, problem.steps, 0)));
+  const mean = (configs.length - 1) / 2;
+  return [1, 3, 9]
+    .map((step) => {
+      const early = ranks(configs.map((c) => problem.value(c, step, 0)));
+      let sxy = 0;
+      let sxx = 0;
+      for (let i = 0; i < configs.length; i++) {
+        sxy += (early[i] - mean) * (final[i] - mean);
+        sxx += (early[i] - mean) ** 2;
+      }
+      return `step ${step}: Spearman ${(sxy / sxx).toFixed(2)}`;
+    })
+    .join(", ");
+}
+
 const pruners = args.pruners.split(",");
 const rules = args.sampler === "auto" ? ["plain"] : ["plain", "bohb"];
 const summary = [];
@@ -183,6 +219,7 @@ for (const key of args.problems.split(",")) {
   const target = noneMedian[CHECKPOINTS - 1];
   const noneSteps = stepsTo(noneMedian, target, budget);
   console.log(`\n${problem.name}: budget ${budget} steps (${FULL_TRIALS} full trials of ${problem.steps}), ${SEEDS.length} seeds, sampler ${args.sampler} (plain = the study as recorded, bohb = BOHB's rule)`);
+  console.log(`how much early steps tell (500 random configurations): ${earlyInformation(problem)}`);
   console.log(`target = no pruning's median best final value at the end: ${fmt(target)}, which its median curve first reaches after ${fmt(noneSteps)} steps`);
   console.log(`  ${"method".padEnd(26)} ${"best at ⅓ budget [q25, q75]".padEnd(28)} ${"best at budget [q25, q75]".padEnd(28)} ${"steps to target/seed".padEnd(24)} speed-up (median curves)`);
   const scored = {};

@@ -23,7 +23,7 @@ def curve_value(lr, batch, dropout, step, seed):
     b = (math.log2(batch) - 4) / 5
     p = dropout
     asymptote = 0.08 + 0.6 * (u - 0.55) ** 2 + 0.25 * (b - 0.3) ** 2 + 0.3 * (p - 0.35) ** 2 + 0.05 * (1 - math.cos(6 * math.pi * (u - 0.55))) / 2
-    rate = (0.1 + 0.2 * u * (1 - 0.5 * b)) * (1 + max(0, 0.35 - p) * 1.5)
+    rate = (0.2 + 0.1 * u * (1 - 0.5 * b)) * (1 + max(0, 0.35 - p) * 0.8)
     overfit = 0.4 * max(0, 0.35 - p) * (step / 27)
     noise = 0.01 * math.sqrt(3) * hash_noise(u, b, p, step, seed)
     return asymptote + (1.2 - asymptote) * math.exp(-rate * step) + overfit + noise

@@ -51,11 +51,14 @@ describe("BOHB's fidelity rule (Falkner et al. 2018)", () => {
     const trials = halvingHistory(STOPS, 26);
     const { snapshot, budget } = new FidelityView("bohb").view(makeSnapshot(trials), () => 5);
     expect(budget).toBe(9);
-    expect(snapshot.finished.map((t) => t.number)).toEqual([25, 26, 27, 28, 29]);
-    for (const t of snapshot.finished) {
-      expect(t.state).toBe("complete");
-      expect(t.values).toEqual([trials[t.number]!.intermediate[9]]);
-    }
+    const observed = snapshot.finished.filter((t) => t.state === "complete");
+    expect(observed.map((t) => t.number)).toEqual([25, 26, 27, 28, 29]);
+    for (const t of observed) expect(t.values).toEqual([trials[t.number]!.intermediate[9]]);
+    // Trials stopped before step 9 stay, as the worst observations there: pruned, without steps.
+    const worst = Math.max(...observed.map((t) => t.values![0]!));
+    const stopped = snapshot.finished.filter((t) => t.state !== "complete");
+    expect(stopped.map((t) => t.number)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    for (const t of stopped) expect(t).toMatchObject({ state: "pruned", intermediate: {}, values: [worst] });
   });
 
   it("auto follows BOHB once a successive-halving pruner has recorded rungs, and the study as it is otherwise", () => {
@@ -76,17 +79,20 @@ describe("BOHB's fidelity rule (Falkner et al. 2018)", () => {
     first.forEach((t, i) => expect(second[i]).toBe(t));
   });
 
-  it("TPE under the bohb rule suggests exactly what it would from the step-9 observations alone", () => {
+  it("TPE under the bohb rule suggests exactly what it would from the view of the rung it picks", () => {
     const trials = halvingHistory(STOPS, 26);
-    const view = new FidelityView("bohb").view(makeSnapshot(trials), () => 5).snapshot;
+    // With N_min = 14 the rung is step 3, whose ranking differs from the study's own (complete first, then by depth).
+    const view = new FidelityView("bohb").view(makeSnapshot(trials), () => 14);
+    expect(view.budget).toBe(3);
     const suggest = (sampler: TPESampler, snapshot = makeSnapshot(trials)) =>
       Array.from({ length: 8 }, (_, k) => sampler.sampleIndependent(snapshot, makeSamplingTrial(40 + k), "x", X) as number);
-    const bohb = suggest(new TPESampler({ seed: 3, nStartupTrials: 4, fidelityRule: "bohb", fidelityMinTrials: 5 }));
-    const onView = suggest(new TPESampler({ seed: 3, nStartupTrials: 4, fidelityRule: "final" }), makeSnapshot(view.finished));
+    const bohb = suggest(new TPESampler({ seed: 3, nStartupTrials: 4, fidelityRule: "bohb", fidelityMinTrials: 14 }));
+    const onView = suggest(new TPESampler({ seed: 3, nStartupTrials: 4, fidelityRule: "final" }), makeSnapshot(view.snapshot.finished));
     const plain = suggest(new TPESampler({ seed: 3, nStartupTrials: 4, fidelityRule: "final" }));
     expect(bohb).toEqual(onView);
-    // The plain rule also learns from the step-1 and step-3 crowd (which points to x ≈ 0.2).
     expect(bohb).not.toEqual(plain);
+    // Under auto the same study (whose trials carry rung records) is modelled the BOHB way.
+    expect(suggest(new TPESampler({ seed: 3, nStartupTrials: 4, fidelityMinTrials: 14 }))).toEqual(bohb);
   });
 
   it("the GP under the bohb rule fits the step-9 observations", () => {
