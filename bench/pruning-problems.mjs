@@ -57,3 +57,28 @@ export const augmentedBranin = {
     return (x2 - b * x1 * x1 + (5 / Math.PI) * x1 - 6) ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x1) + 10;
   },
 };
+
+/**
+ * YAHPO Gym's LCBench surrogate (Pfisterer et al. 2022) on one OpenML task, epochs 1–52 as steps;
+ * the value is the validation error 1 − val_accuracy/100. A trial's whole curve comes from one
+ * batched call of the surrogate.
+ */
+export async function lcbench(loadYahpoScenario, instance = "3945") {
+  const scenario = await loadYahpoScenario("lcbench");
+  const steps = scenario.fidelity.max;
+  return {
+    name: `YAHPO LCBench task ${instance} (epochs 1–${steps}, 1 − val_accuracy)`,
+    key: "lcbench",
+    steps,
+    params: scenario.space,
+    async curve(params) {
+      const rows = await scenario.evaluateBatch(Array.from({ length: steps }, (_, i) => ({ config: params, instance, fidelity: i + 1 })));
+      return rows.map((row) => 1 - row.val_accuracy / 100);
+    },
+  };
+}
+
+/** The whole curve of a problem defined step by step (steps 1..problem.steps). */
+export function curveOf(problem, params, seed) {
+  return Array.from({ length: problem.steps }, (_, i) => problem.value(params, i + 1, seed));
+}

@@ -14,13 +14,13 @@
 // TPESampler) run in the same process tree (bench/pruning.py, Debian's /usr/bin/python3) on the
 // same curves, budget and seeds, and are scored against the same target.
 //
-// Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin] [--skip-optuna]
+// Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,lcbench] [--skip-optuna]
 //        [--sampler tpe|auto] (auto: the default sampler, GP while small; slower)
 import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { augmentedBranin, learningCurves } from "./pruning-problems.mjs";
+import { augmentedBranin, curveOf, lcbench, learningCurves } from "./pruning-problems.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { createStudy, createPrunerByName, TPESampler, AutoSampler } = await import(join(root, "dist/index.js"));
@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
   options: {
     seeds: { type: "string", default: "10" },
     trials: { type: "string", default: "40" },
-    problems: { type: "string", default: "curves,branin" },
+    problems: { type: "string", default: "curves,branin,lcbench" },
     pruners: { type: "string", default: "none,median,asha,hyperband,curve" },
     sampler: { type: "string", default: "tpe" },
     "max-trials-factor": { type: "string", default: "12" },
@@ -39,7 +39,12 @@ const { values: args } = parseArgs({
 });
 const SEEDS = Array.from({ length: Number(args.seeds) }, (_, i) => i + 1);
 const FULL_TRIALS = Number(args.trials);
-const PROBLEMS = Object.fromEntries([learningCurves, augmentedBranin].map((p) => [p.key, p]));
+const PROBLEMS = { curves: learningCurves, branin: augmentedBranin, lcbench: null };
+
+/** A problem's curve for a configuration: computed, or from the YAHPO surrogate. */
+async function curveFor(problem, params, seed) {
+  return problem.curve ? problem.curve(params, seed) : curveOf(problem, params, seed);
+}
 const CHECKPOINTS = 200;
 
 function prunerFor(name, problem, seed) {
@@ -73,12 +78,14 @@ async function run(problem, prunerName, rule, seed) {
     const trial = await study.ask();
     const params = {};
     for (const [name, d] of Object.entries(problem.params)) {
-      params[name] = d.type === "int" ? trial.suggestInt(name, d.low, d.high, { log: d.log ?? false }) : trial.suggestFloat(name, d.low, d.high, { log: d.log ?? false });
+      if (d.type === "categorical") params[name] = trial.suggestCategorical(name, d.choices);
+      else params[name] = d.type === "int" ? trial.suggestInt(name, d.low, d.high, { log: d.log ?? false }) : trial.suggestFloat(name, d.low, d.high, { log: d.log ?? false });
     }
+    const curve = await curveFor(problem, params, seed);
     let value = Number.NaN;
     let pruned = false;
     for (let step = 1; step <= problem.steps; step++) {
-      value = problem.value(params, step, seed);
+      value = curve[step - 1];
       trial.reportIntermediate(value, step);
       resource++;
       // The last report ends the trial: pruning it there would only throw its result away.
@@ -160,7 +167,7 @@ function printRow(s, budget) {
 }
 
 /** Spearman correlation of the values at steps 1, 3, 9 with the final values, over random configurations: how much a rung can know. */
-function earlyInformation(problem) {
+async function earlyInformation(problem) {
   const { Rng } = rngModule;
   const rng = new Rng(12345);
   const configs = Array.from({ length: 500 }, () =>
@@ -168,6 +175,7 @@ function earlyInformation(problem) {
       Object.entries(problem.params).map(([name, d]) => {
         const u = rng.uniform();
         const x = d.log ? Math.exp(Math.log(d.low) + u * (Math.log(d.high) - Math.log(d.low))) : d.low + u * (d.high - d.low);
+        if (d.type === "categorical") return [name, d.choices[Math.floor(u * d.choices.length)]];
         return [name, d.type === "int" ? Math.round(x) : x];
       }),
     ),
@@ -178,11 +186,13 @@ function earlyInformation(problem) {
     order.forEach(([, i], k) => (out[i] = k));
     return out;
   };
-  const final = ranks(configs.map((c) => problem.value(c, problem.steps, 0)));
+  const curves = [];
+  for (const c of configs) curves.push(await curveFor(problem, c, 0));
+  const final = ranks(curves.map((c) => c[problem.steps - 1]));
   const mean = (configs.length - 1) / 2;
   return [1, 3, 9]
     .map((step) => {
-      const early = ranks(configs.map((c) => problem.value(c, step, 0)));
+      const early = ranks(curves.map((c) => c[step - 1]));
       let sxy = 0;
       let sxx = 0;
       for (let i = 0; i < configs.length; i++) {
@@ -200,6 +210,7 @@ const summary = [];
 const startedAt = Date.now();
 const sextantCurves = {};
 for (const key of args.problems.split(",")) {
+  if (key === "lcbench" && PROBLEMS.lcbench === null) PROBLEMS.lcbench = await lcbench((await import(join(root, "dist/bench/yahpo/index.js"))).loadYahpoScenario);
   const problem = PROBLEMS[key];
   if (!problem) throw new Error(`unknown problem ${key} (known: ${Object.keys(PROBLEMS).join(", ")})`);
   const budget = FULL_TRIALS * problem.steps;
@@ -219,7 +230,7 @@ for (const key of args.problems.split(",")) {
   const target = noneMedian[CHECKPOINTS - 1];
   const noneSteps = stepsTo(noneMedian, target, budget);
   console.log(`\n${problem.name}: budget ${budget} steps (${FULL_TRIALS} full trials of ${problem.steps}), ${SEEDS.length} seeds, sampler ${args.sampler} (plain = the study as recorded, bohb = BOHB's rule)`);
-  console.log(`how much early steps tell (500 random configurations): ${earlyInformation(problem)}`);
+  console.log(`how much early steps tell (500 random configurations): ${await earlyInformation(problem)}`);
   console.log(`target = no pruning's median best final value at the end: ${fmt(target)}, which its median curve first reaches after ${fmt(noneSteps)} steps`);
   console.log(`  ${"method".padEnd(26)} ${"best at ⅓ budget [q25, q75]".padEnd(28)} ${"best at budget [q25, q75]".padEnd(28)} ${"steps to target/seed".padEnd(24)} speed-up (median curves)`);
   const scored = {};
