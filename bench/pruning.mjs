@@ -16,7 +16,7 @@
 //
 // Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,lcbench] [--skip-optuna]
 //        [--sampler tpe|auto] (auto: the default sampler, GP while small; slower)
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -204,6 +204,23 @@ async function earlyInformation(problem) {
     .join(", ");
 }
 
+/** Optuna's side runs in its own process while Node runs the Sextant side, so the two halves share the machine's load. */
+function startOptuna() {
+  const job = { seeds: SEEDS, budget: FULL_TRIALS * learningCurves.steps, steps: learningCurves.steps, maxTrials: FULL_TRIALS * Number(args["max-trials-factor"]), pruners: ["asha", "hyperband"] };
+  const t0 = Date.now();
+  return new Promise((resolveRun) => {
+    const child = spawn("/usr/bin/python3", [join(root, "bench/pruning.py")], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", (error) => resolveRun({ status: -1, stdout, stderr: String(error), seconds: 0 }));
+    child.on("close", (status) => resolveRun({ status, stdout, stderr, seconds: (Date.now() - t0) / 1000 }));
+    child.stdin.end(JSON.stringify(job));
+  });
+}
+const optunaRun = args.problems.split(",").includes("curves") && !args["skip-optuna"] ? startOptuna() : null;
+
 const pruners = args.pruners.split(",");
 const rules = args.sampler === "auto" ? ["plain"] : ["plain", "bohb"];
 const summary = [];
@@ -242,15 +259,13 @@ for (const key of args.problems.split(",")) {
   }
   summary.push({ problem, budget, target, noneSteps, scored });
 
-  if (key === "curves" && !args["skip-optuna"]) {
-    const job = { seeds: SEEDS, budget, steps: problem.steps, maxTrials: FULL_TRIALS * Number(args["max-trials-factor"]), pruners: ["asha", "hyperband"] };
-    const t0 = Date.now();
-    const optuna = spawnSync("/usr/bin/python3", [join(root, "bench/pruning.py")], { input: JSON.stringify(job), encoding: "utf8", maxBuffer: 1 << 26 });
+  if (key === "curves" && optunaRun) {
+    const optuna = await optunaRun;
     if (optuna.status !== 0) {
       console.log(`  Optuna 3.1 reference failed (is python3-optuna installed?): ${optuna.stderr.slice(-300)}`);
     } else {
       const out = JSON.parse(optuna.stdout);
-      console.log(`  Optuna ${out.optuna} (TPESampler defaults), same curves, budget and seeds, scored against the same target (${((Date.now() - t0) / 1000).toFixed(0)}s):`);
+      console.log(`  Optuna ${out.optuna} (TPESampler defaults), same curves, budget and seeds, scored against the same target (${optuna.seconds.toFixed(0)}s, run alongside):`);
       for (const name of ["asha", "hyperband"]) {
         const runs = out.results[name];
         const label = name === "asha" ? "SuccessiveHalvingPruner" : "HyperbandPruner";

@@ -272,11 +272,13 @@ export function fitModel(rows: Float64Array[], targets: number[]): CurveModel | 
   const medianSquared = distances[Math.floor(distances.length / 2)] || 1;
 
   let best: { error: number; width2: number; alpha: Float64Array; sigma: number } | null = null;
+  const base = new Float64Array(n * n);
   const kernel = new Float64Array(n * n);
   for (const factor of WIDTH_FACTORS) {
     const width2 = factor * factor * medianSquared;
+    for (let i = 0; i < n * n; i++) base[i] = Math.exp(-squared[i]! / (2 * width2));
     for (const ridge of RIDGES) {
-      for (let i = 0; i < n * n; i++) kernel[i] = Math.exp(-squared[i]! / (2 * width2));
+      kernel.set(base);
       for (let i = 0; i < n; i++) kernel[i * n + i] = 1 + ridge;
       let factorL: Float64Array;
       try {
