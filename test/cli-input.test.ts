@@ -68,7 +68,7 @@ describe("config values", () => {
     writeConfig("c.yaml", [...base, "pruner: medain"]);
     const pruner = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
     expect(pruner.code).toBe(2);
-    expect(pruner.stderr).toBe('sextant: c.yaml:3:9: pruner: unknown pruner "medain" (did you mean "median"?; choose one of: none, median, percentile, threshold, patient, asha, hyperband, wilcoxon)\n');
+    expect(pruner.stderr).toBe('sextant: c.yaml:3:9: pruner: unknown pruner "medain" (did you mean "median"?; choose one of: none, median, percentile, threshold, patient, asha, hyperband, wilcoxon, curve)\n');
   });
 
   it("says what is wrong with timeout: .inf", async () => {

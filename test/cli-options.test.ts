@@ -76,7 +76,7 @@ describe("sextant samplers / pruners", () => {
     expect(JSON.parse(median.stdout)[0].options.map((o: { snakeName: string }) => o.snakeName)).toEqual(["n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials"]);
     const unknown = await run(["pruners", "mediun"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('sextant: unknown pruner "mediun" (did you mean "median"?; choose one of: none, median, percentile, threshold, patient, asha, hyperband, wilcoxon)\n');
+    expect(unknown.stderr).toBe('sextant: unknown pruner "mediun" (did you mean "median"?; choose one of: none, median, percentile, threshold, patient, asha, hyperband, wilcoxon, curve)\n');
   });
 
   it("is mentioned in tune --help", async () => {

@@ -68,8 +68,33 @@ describe("sextant pruners", () => {
     const result = await sextant(["pruners", "--json"], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const listed = JSON.parse(result.stdout) as { name: string; options: { name: string }[] }[];
-    expect(listed.map((p) => p.name)).toEqual(["none", "median", "percentile", "threshold", "patient", "asha", "hyperband", "wilcoxon"]);
+    expect(listed.map((p) => p.name)).toEqual(["none", "median", "percentile", "threshold", "patient", "asha", "hyperband", "wilcoxon", "curve"]);
     const asha = listed.find((p) => p.name === "asha")!;
     expect(asha.options.map((o) => o.name)).toEqual(["minResource", "reductionFactor", "minEarlyStoppingRate", "bootstrapCount"]);
+  });
+});
+
+describe("sextant tune --pruner curve", () => {
+  it("stops commands whose predicted final value has little chance to beat the best", async () => {
+    const marker = join(dir, "steps");
+    const result = await sextant(
+      [
+        "tune", "--study", "curve", "--trials", "14", "--seed", "3", "--sampler", "random", "--json",
+        "--pruner", "curve", "--pruner-opt", "min_trials=4", "--pruner-opt", "seed=1",
+        "--param", "base=float:0:10", "--", "node", join(FIXTURES, "cli-steps.mjs"), "{base}",
+      ],
+      { cwd: dir, env: { MARKER: marker, DELAY: "20", STEPS: "8" } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const trials = await sqliteTrials(join(dir, "sextant.db"), "curve");
+    const pruned = trials.filter((t) => t.state === "pruned");
+    const complete = trials.filter((t) => t.state === "complete");
+    expect(pruned.length).toBeGreaterThan(0);
+    expect(complete.length).toBeGreaterThanOrEqual(4);
+    const steps = readFileSync(marker, "utf8").trim().split("\n").map((l) => l.split(" ").map(Number));
+    for (const t of pruned) expect(Math.max(...steps.filter(([n]) => n === t.number).map(([, s]) => s!))).toBeLessThan(7);
+    // Every curve has the same shape, so only trials worse than the best complete one deserve pruning.
+    const bestBase = Math.min(...complete.map((t) => t.params.base as number));
+    for (const t of pruned) expect(t.params.base as number).toBeGreaterThan(bestBase);
   });
 });

@@ -9,3 +9,4 @@ export { PatientPruner, PATIENT_OPTIONS, type PatientPrunerOptions } from "./pat
 export { SuccessiveHalvingPruner, ASHA_OPTIONS, rungKey, type SuccessiveHalvingPrunerOptions } from "./asha.js";
 export { HyperbandPruner, HYPERBAND_OPTIONS, type HyperbandPrunerOptions } from "./hyperband.js";
 export { WilcoxonPruner, WILCOXON_OPTIONS, type WilcoxonPrunerOptions } from "./wilcoxon.js";
+export { CurvePruner, CURVE_OPTIONS, type CurvePrunerOptions } from "./curve.js";

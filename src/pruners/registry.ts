@@ -1,6 +1,7 @@
 import { type ComponentEntry, ComponentRegistry, OptionError, type OptionSchema, type RawOptions } from "../space/index.js";
 import { NopPruner, type Pruner } from "./base.js";
 import { ASHA_OPTIONS, SuccessiveHalvingPruner } from "./asha.js";
+import { CURVE_OPTIONS, CurvePruner } from "./curve.js";
 import { HYPERBAND_OPTIONS, HyperbandPruner } from "./hyperband.js";
 import { MedianPruner } from "./median.js";
 import { PATIENT_OPTIONS, PatientPruner } from "./patient.js";
@@ -84,6 +85,12 @@ registerPruner({
   description: "for per-instance or per-fold steps: prunes when a signed-rank test says the trial is worse than the best",
   options: WILCOXON_OPTIONS,
   create: (o) => new WilcoxonPruner(o),
+});
+registerPruner({
+  name: "curve",
+  description: "learning-curve prediction (Baker et al. 2017): prunes when a kernel regression model of final values gives the trial little chance to beat the best",
+  options: CURVE_OPTIONS,
+  create: (o) => new CurvePruner(o),
 });
 
 /** A resource option: "auto" or a whole number of steps ≥ 1. */

@@ -52,6 +52,6 @@ describe("createPrunerByName", () => {
   it("reads options in every spelling and refuses unknown ones", () => {
     expect(() => createPrunerByName("median", { "n-warmup-steps": "2", n_startup_trials: 1 })).not.toThrow();
     expect(() => createPrunerByName("none", { n_startup_trials: 1 })).toThrow('none pruner: unknown option "n_startup_trials" (it takes no options)');
-    expect(() => createPrunerByName("medain")).toThrow('unknown pruner "medain" (did you mean "median"?; choose one of: none, median, percentile, threshold, patient, asha, hyperband, wilcoxon)');
+    expect(() => createPrunerByName("medain")).toThrow('unknown pruner "medain" (did you mean "median"?; choose one of: none, median, percentile, threshold, patient, asha, hyperband, wilcoxon, curve)');
   });
 });

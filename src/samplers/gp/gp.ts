@@ -38,6 +38,7 @@ import {
   parseOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
+import { FIDELITY_RULES, type FidelityRule, FidelityView } from "../fidelity.js";
 import { sampleUniform } from "../random.js";
 import { paretoFrontIndices, trialConstraints } from "../../analysis/index.js";
 import {
@@ -106,6 +107,14 @@ export interface GPSamplerOptions {
   warmStart?: boolean;
   /** Warm starts: at most this many source studies enter the ensemble, the best by estimated transfer (default 3). */
   maxWarmStartSources?: number;
+  /**
+   * Which observations the GP fits when trials are pruned: `"bohb"` the highest step with enough
+   * observations (Falkner et al. 2018), `"final"` the study as recorded (a pruned trial at the value
+   * it stopped at), `"auto"` (default) `"bohb"` under a successive-halving pruner. See `fidelity.ts`.
+   */
+  fidelityRule?: FidelityRule;
+  /** BOHB's N_min: observations a step needs to be modelled (default max(d + 1, startup trials)). */
+  fidelityMinTrials?: number;
 }
 
 /** System attribute where each GP trial records its fitted θ (read back as a warm start, and by `modelBeliefs`). */
@@ -139,7 +148,8 @@ const ANCHOR_COUNT = 5;
 export class GPSampler implements Sampler {
   readonly name = "gp";
   readonly seed: number;
-  private readonly options: Required<Omit<GPSamplerOptions, "seed" | "nStartupTrials">> & { nStartupTrials?: number };
+  private readonly options: Required<Omit<GPSamplerOptions, "seed" | "nStartupTrials" | "fidelityRule" | "fidelityMinTrials">> & { nStartupTrials?: number; fidelityMinTrials?: number };
+  private readonly fidelity: FidelityView;
   private readonly searchSpace = new IntersectionSearchSpace();
   /** Last fitted θ per study and space, used only when the history carries none. */
   private readonly thetaCache = new Map<string, number[]>();
@@ -159,8 +169,10 @@ export class GPSampler implements Sampler {
       multiObjective: options.multiObjective ?? "ehvi",
       warmStart: options.warmStart ?? false,
       maxWarmStartSources: options.maxWarmStartSources ?? 3,
+      ...(options.fidelityMinTrials === undefined ? {} : { fidelityMinTrials: options.fidelityMinTrials }),
     };
     validateOptions({ ...this.options, seed: this.seed });
+    this.fidelity = new FidelityView(options.fidelityRule ?? "auto");
   }
 
   inferRelativeSpace(snapshot: StudySnapshot, _trial?: SamplingTrial): SearchSpace {
@@ -180,8 +192,9 @@ export class GPSampler implements Sampler {
     const d = encoder.dimension;
     if (d === 0) return {};
     const rng = new Rng(deriveSeed(this.seed, trial.number, "gp"));
-    const observations = this.collectObservations(snapshot, encoder, trial.number);
     const nStartup = this.options.nStartupTrials ?? Math.max(2, Math.min(10, 2 * d + 1));
+    const modelled = this.fidelity.view(snapshot, () => this.options.fidelityMinTrials ?? Math.max(d + 1, nStartup)).snapshot;
+    const observations = this.collectObservations(modelled, encoder, trial.number);
     // Warm-started, every other trial of what would be the startup design stays a design point, so
     // that sources are judged, and this study's own GP fitted, on points from more than one region.
     const interleaved = observations.points.length < nStartup && trial.number % 2 === 1;
@@ -696,6 +709,7 @@ function validateOptions(options: GPSamplerOptions): void {
   positiveInteger("nCandidates", options.nCandidates, 1);
   positiveInteger("nRestarts", options.nRestarts, 0);
   positiveInteger("fitIterations", options.fitIterations, 1);
+  positiveInteger("fidelityMinTrials", options.fidelityMinTrials, 1);
   if (options.minNoise !== undefined && !(options.minNoise > 0 && options.minNoise < 1)) {
     throw new RangeError(`GPSampler: minNoise must be in (0, 1), got ${options.minNoise}`);
   }
@@ -718,6 +732,8 @@ export const GP_OPTIONS = defineOptions({
   constantLiar: { kind: "boolean", default: true, description: "treat running trials as fantasies so parallel workers spread out" },
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
   multiObjective: { kind: "enum", values: ["ehvi", "parego"], default: "ehvi", description: "acquisition for 2 or 3 objectives: log EHVI or a random ParEGO scalarisation" },
+  fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "fit the highest step with enough observations (bohb), the study as recorded (final), or bohb under asha/hyperband (auto)" },
+  fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, startup trials)", description: "with bohb: observations a step needs before the GP is fitted on it" },
 });
 
 /**

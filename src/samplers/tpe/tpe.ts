@@ -17,6 +17,7 @@ import {
 } from "../warm-start.js";
 import type { WarmStartSource } from "../../space/index.js";
 import { type Dimension, decodeCoordinate, encodeCoordinate, makeDimension } from "./dimension.js";
+import { FIDELITY_RULES, type FidelityRule, FidelityView, parameterCount } from "../fidelity.js";
 import { BELOW, type Column, RowMatrix, type Split, TrialHistory } from "./history.js";
 import {
   MultivariateParzen,
@@ -117,6 +118,14 @@ export interface TPESamplerOptions {
   warmStartWeight?: number;
   /** Warm starts: at most this many source studies are used at once, the best by estimated transfer (default 3). */
   maxWarmStartSources?: number;
+  /**
+   * Which observations the model learns from when trials are pruned: `"bohb"` fits it on the
+   * highest step with enough observations (Falkner et al. 2018), `"final"` on the study as
+   * recorded, `"auto"` (default) is `"bohb"` under a successive-halving pruner. See `fidelity.ts`.
+   */
+  fidelityRule?: FidelityRule;
+  /** BOHB's N_min: observations a step needs to be modelled (default max(d + 1, nStartupTrials)). */
+  fidelityMinTrials?: number;
 }
 
 /**
@@ -129,7 +138,7 @@ export function linearGamma(beta: number): (n: number) => number {
   return (n) => Math.ceil(beta * n);
 }
 
-type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "maxWarmStartSources">>;
+type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "maxWarmStartSources" | "fidelityRule" | "fidelityMinTrials">>;
 
 /** Source observations added to l(x) and g(x), row-major like the target's. */
 interface TransferKernels {
@@ -256,6 +265,8 @@ export class TPESampler implements Sampler {
   private readonly gamma: (n: number) => number;
   private readonly weights: (n: number) => ArrayLike<number>;
   private readonly history = new TrialHistory();
+  private readonly fidelity: FidelityView;
+  private readonly fidelityMinTrials: number | undefined;
   private readonly dimensions = new Map<string, Dimension>();
   private readonly numericBelow = new UnivariateNumericParzen();
   private readonly numericAbove = new UnivariateNumericParzen();
@@ -294,6 +305,11 @@ export class TPESampler implements Sampler {
     const defaults = preset === "optuna" ? OPTUNA_PRESET : WATANABE_PRESET;
     const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
     const o: ResolvedOptions = { ...defaults, ...given } as ResolvedOptions;
+    this.fidelity = new FidelityView(options.fidelityRule ?? "auto");
+    if (options.fidelityMinTrials !== undefined && !(Number.isInteger(options.fidelityMinTrials) && options.fidelityMinTrials >= 1)) {
+      throw new RangeError(`fidelityMinTrials must be a positive integer, got ${options.fidelityMinTrials}`);
+    }
+    this.fidelityMinTrials = options.fidelityMinTrials;
     this.nStartupTrials = o.nStartupTrials;
     this.nEiCandidates = o.nEiCandidates;
     this.multivariate = o.multivariate;
@@ -345,7 +361,7 @@ export class TPESampler implements Sampler {
   inferRelativeSpace(snapshot: StudySnapshot, trial?: SamplingTrial): SearchSpace {
     const warm = this.activeSources(snapshot, trial?.number ?? 0);
     if (!this.multivariate && warm.length === 0 && !snapshot.finished.some(hasConstraints)) return {};
-    this.history.sync(snapshot);
+    this.syncHistory(snapshot);
     // Warm-started, the model is used from the first trial; its space comes from the sources until the study has trials of its own.
     if (warm.length > 0 && this.history.rows.length === 0) return warmStartSpace(warm);
     if (warm.length === 0 && this.history.rows.length < Math.max(this.nStartupTrials, 1)) return {};
@@ -365,7 +381,7 @@ export class TPESampler implements Sampler {
   sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {
     const names = Object.keys(space).sort();
     if (names.length === 0) return {};
-    this.history.sync(snapshot);
+    snapshot = this.syncHistory(snapshot);
     const n = this.history.rows.length;
     const warm = this.activeSources(snapshot, trial.number);
     if (n < Math.max(this.nStartupTrials, 1) && warm.length === 0) return {};
@@ -391,7 +407,7 @@ export class TPESampler implements Sampler {
   sampleIndependent(snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
     const dimension = this.dimension(distribution);
     if (dimension.single) return decodeCoordinate(dimension, 0.5);
-    this.history.sync(snapshot);
+    snapshot = this.syncHistory(snapshot);
     const n = this.history.rows.length;
     const rng = new Rng(deriveSeed(this.seed, trial.number, name));
     if (n < Math.max(this.nStartupTrials, 1)) return sampleUniform(rng, distribution);
@@ -410,8 +426,16 @@ export class TPESampler implements Sampler {
     if (this.warmStartWeight <= 0) return [];
     const sources = warmSources(snapshot);
     if (sources.length === 0) return sources;
-    this.history.sync(snapshot);
+    this.syncHistory(snapshot);
     return this.history.rows.length < this.nStartupTrials && number % 2 === 1 ? [] : sources;
+  }
+
+  /** Reads the observations the fidelity rule picks into the history; returns the snapshot they come from. */
+  private syncHistory(snapshot: StudySnapshot): StudySnapshot {
+    const minimum = () => this.fidelityMinTrials ?? Math.max(parameterCount(snapshot) + 1, this.nStartupTrials);
+    const modelled = this.fidelity.view(snapshot, minimum).snapshot;
+    this.history.sync(modelled);
+    return modelled;
   }
 
   private dimension(distribution: Distribution): Dimension {
@@ -905,6 +929,8 @@ export const TPE_OPTIONS = defineOptions({
   maxBandwidthFactor: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: W.maxBandwidthFactor, description: `largest bandwidth as a fraction of the range (optuna preset: ${O.maxBandwidthFactor})` },
   densityJacobian: { kind: "boolean", default: W.densityJacobian, description: `score kernels as proper densities (optuna preset: ${O.densityJacobian})` },
   multivariateBandwidth: { kind: "enum", values: ["scott", "neighbour"], default: W.multivariateBandwidth, description: `bandwidth rule of the joint kernel (optuna preset: ${O.multivariateBandwidth})` },
+  fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "learn from the highest step with enough observations (bohb), the study as recorded (final), or bohb under asha/hyperband (auto)" },
+  fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, nStartupTrials)", description: "with bohb: observations a step needs before the model is fitted on it" },
   gammaBeta: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: 0.15, description: "the best ceil(beta n) observations form l(x) (optuna preset: Optuna's default gamma)" },
   warmStartWeight: { kind: "number", min: 0, default: 2, description: "warm starts: observations' worth of weight a trusted source study adds to l(x)" },
   maxWarmStartSources: { kind: "integer", min: 1, default: 3, description: "warm starts: at most this many source studies at once" },

@@ -1,0 +1,301 @@
+#!/usr/bin/env node
+// Pruning benchmark (issue 8): how much resource (steps) each pruner needs to reach the final
+// best value that tuning without pruning reaches, on problems with a known value at every step.
+//
+// For each problem, pruner (none, median, asha, hyperband, curve) and sampler rule (TPE with the
+// study as recorded, "plain", and TPE with BOHB's rule, "bohb"), over --seeds seeds: every run gets
+// the resource that --trials full trials take without pruning; each run's best final value is
+// tracked against the steps spent. Printed per method: the median best final value (with its
+// quartiles over seeds) at ⅓ and all of the budget, the steps each seed needed to reach the target
+// (no pruning's median best at the end), and the speed-up: steps no pruning's median curve needs
+// to reach the target ÷ steps the method's median curve needs.
+//
+// On the synthetic curves, Optuna 3.1's SuccessiveHalvingPruner and HyperbandPruner (with its
+// TPESampler) run in the same process tree (bench/pruning.py, Debian's /usr/bin/python3) on the
+// same curves, budget and seeds, and are scored against the same target.
+//
+// Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,lcbench] [--skip-optuna]
+//        [--sampler tpe|auto] (auto: the default sampler, GP while small; slower)
+import { spawn } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { augmentedBranin, curveOf, lcbench, learningCurves } from "./pruning-problems.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const { createStudy, createPrunerByName, TPESampler, AutoSampler } = await import(join(root, "dist/index.js"));
+const rngModule = await import(join(root, "dist/math/rng.js"));
+
+const { values: args } = parseArgs({
+  options: {
+    seeds: { type: "string", default: "10" },
+    trials: { type: "string", default: "40" },
+    problems: { type: "string", default: "curves,branin,lcbench" },
+    pruners: { type: "string", default: "none,median,asha,hyperband,curve" },
+    sampler: { type: "string", default: "tpe" },
+    "max-trials-factor": { type: "string", default: "12" },
+    "skip-optuna": { type: "boolean", default: false },
+  },
+});
+const SEEDS = Array.from({ length: Number(args.seeds) }, (_, i) => i + 1);
+const FULL_TRIALS = Number(args.trials);
+const PROBLEMS = { curves: learningCurves, branin: augmentedBranin, lcbench: null };
+
+/** A problem's curve for a configuration: computed, or from the YAHPO surrogate. */
+async function curveFor(problem, params, seed) {
+  return problem.curve ? problem.curve(params, seed) : curveOf(problem, params, seed);
+}
+const CHECKPOINTS = 200;
+
+function prunerFor(name, problem, seed) {
+  switch (name) {
+    case "none": return createPrunerByName("none");
+    case "median": return createPrunerByName("median", {});
+    case "asha": return createPrunerByName("asha", { minResource: 1, reductionFactor: 3 });
+    case "hyperband": return createPrunerByName("hyperband", { minResource: 1, maxResource: problem.steps, reductionFactor: 3 });
+    case "curve": return createPrunerByName("curve", { seed });
+    default: throw new Error(`unknown pruner ${name}`);
+  }
+}
+
+function samplerFor(rule, seed) {
+  if (args.sampler === "auto") {
+    if (rule === "bohb") throw new Error("--sampler auto chooses its own rule (bohb under asha/hyperband); use tpe to compare rules");
+    return new AutoSampler({ seed });
+  }
+  return new TPESampler({ seed, fidelityRule: rule === "bohb" ? "bohb" : "final" });
+}
+
+/** One tuning run; returns [steps spent when it finished, final value] for every complete trial. */
+async function run(problem, prunerName, rule, seed) {
+  const budget = FULL_TRIALS * problem.steps;
+  const study = await createStudy({ name: `pruning-${problem.key}-${prunerName}-${rule}-${seed}`, direction: "minimize", sampler: samplerFor(rule, seed), pruner: prunerFor(prunerName, problem, seed) });
+  const completed = [];
+  let resource = 0;
+  let trials = 0;
+  while (resource < budget && trials < FULL_TRIALS * Number(args["max-trials-factor"])) {
+    trials++;
+    const trial = await study.ask();
+    const params = {};
+    for (const [name, d] of Object.entries(problem.params)) {
+      if (d.type === "categorical") params[name] = trial.suggestCategorical(name, d.choices);
+      else params[name] = d.type === "int" ? trial.suggestInt(name, d.low, d.high, { log: d.log ?? false }) : trial.suggestFloat(name, d.low, d.high, { log: d.log ?? false });
+    }
+    const curve = await curveFor(problem, params, seed);
+    let value = Number.NaN;
+    let pruned = false;
+    for (let step = 1; step <= problem.steps; step++) {
+      value = curve[step - 1];
+      trial.reportIntermediate(value, step);
+      resource++;
+      // The last report ends the trial: pruning it there would only throw its result away.
+      if (step < problem.steps && trial.shouldPrune()) {
+        pruned = true;
+        break;
+      }
+    }
+    if (pruned) {
+      await study.tell(trial, { state: "pruned" });
+    } else {
+      await study.tell(trial, value);
+      completed.push([resource, value]);
+    }
+  }
+  return { completed, trials };
+}
+
+/** Best final value by resource spent, at CHECKPOINTS evenly spaced points of the budget. */
+function bestCurve(completed, budget) {
+  const out = new Float64Array(CHECKPOINTS).fill(Number.POSITIVE_INFINITY);
+  let best = Number.POSITIVE_INFINITY;
+  let i = 0;
+  const sorted = [...completed].sort((a, b) => a[0] - b[0]);
+  for (let k = 0; k < CHECKPOINTS; k++) {
+    const at = (budget * (k + 1)) / CHECKPOINTS;
+    while (i < sorted.length && sorted[i][0] <= at) best = Math.min(best, sorted[i++][1]);
+    out[k] = best;
+  }
+  return out;
+}
+
+function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  if (!Number.isFinite(sorted[lo]) || !Number.isFinite(sorted[hi])) return sorted[hi];
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** Median curve over seeds, point by point. */
+function medianCurve(curves) {
+  return Float64Array.from({ length: CHECKPOINTS }, (_, k) => quantile(curves.map((c) => c[k]), 0.5));
+}
+
+/** Steps at which a curve first reaches `target` (≤), or null. */
+function stepsTo(curve, target, budget) {
+  for (let k = 0; k < CHECKPOINTS; k++) if (curve[k] <= target) return (budget * (k + 1)) / CHECKPOINTS;
+  return null;
+}
+
+const fmt = (x, digits = 4) => (x === null || x === undefined ? "-" : !Number.isFinite(x) ? "∞" : Number(x.toPrecision(digits)).toString());
+
+/** The scored summary of one method's runs against a target. */
+function score(label, curves, budget, target, noneSteps) {
+  const median = medianCurve(curves);
+  const third = Math.round(CHECKPOINTS / 3) - 1;
+  const last = CHECKPOINTS - 1;
+  const perSeed = curves.map((c) => stepsTo(c, target, budget));
+  const reached = perSeed.filter((s) => s !== null);
+  const steps = stepsTo(median, target, budget);
+  return {
+    label,
+    atThird: [quantile(curves.map((c) => c[third]), 0.5), quantile(curves.map((c) => c[third]), 0.25), quantile(curves.map((c) => c[third]), 0.75)],
+    atEnd: [median[last], quantile(curves.map((c) => c[last]), 0.25), quantile(curves.map((c) => c[last]), 0.75)],
+    perSeed: reached.length === 0 ? null : [quantile(perSeed.map((s) => s ?? Number.POSITIVE_INFINITY), 0.5), reached.length],
+    steps,
+    speedup: steps === null ? null : noneSteps / steps,
+    median,
+  };
+}
+
+function printRow(s, budget) {
+  const spread = ([m, lo, hi]) => `${fmt(m)} [${fmt(lo, 3)}, ${fmt(hi, 3)}]`;
+  const perSeed = s.perSeed ? `${fmt(s.perSeed[0], 4)} (${s.perSeed[1]}/${SEEDS.length} seeds)` : `never (0/${SEEDS.length})`;
+  const speedup = s.speedup === null ? `not reached in ${budget} (< ${fmt(s.noneSteps / budget, 2)}×)` : `${s.speedup.toFixed(2)}× (${fmt(s.steps)} steps)`;
+  console.log(`  ${s.label.padEnd(26)} ${spread(s.atThird).padEnd(28)} ${spread(s.atEnd).padEnd(28)} ${perSeed.padEnd(24)} ${speedup}`);
+}
+
+/** Spearman correlation of the values at steps 1, 3, 9 with the final values, over random configurations: how much a rung can know. */
+async function earlyInformation(problem) {
+  const { Rng } = rngModule;
+  const rng = new Rng(12345);
+  const configs = Array.from({ length: 500 }, () =>
+    Object.fromEntries(
+      Object.entries(problem.params).map(([name, d]) => {
+        const u = rng.uniform();
+        const x = d.log ? Math.exp(Math.log(d.low) + u * (Math.log(d.high) - Math.log(d.low))) : d.low + u * (d.high - d.low);
+        if (d.type === "categorical") return [name, d.choices[Math.floor(u * d.choices.length)]];
+        return [name, d.type === "int" ? Math.round(x) : x];
+      }),
+    ),
+  );
+  const ranks = (values) => {
+    const order = values.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]);
+    const out = new Array(values.length);
+    order.forEach(([, i], k) => (out[i] = k));
+    return out;
+  };
+  const curves = [];
+  for (const c of configs) curves.push(await curveFor(problem, c, 0));
+  const final = ranks(curves.map((c) => c[problem.steps - 1]));
+  const mean = (configs.length - 1) / 2;
+  return [1, 3, 9]
+    .map((step) => {
+      const early = ranks(curves.map((c) => c[step - 1]));
+      let sxy = 0;
+      let sxx = 0;
+      for (let i = 0; i < configs.length; i++) {
+        sxy += (early[i] - mean) * (final[i] - mean);
+        sxx += (early[i] - mean) ** 2;
+      }
+      return `step ${step}: Spearman ${(sxy / sxx).toFixed(2)}`;
+    })
+    .join(", ");
+}
+
+/** Optuna's side runs in its own process while Node runs the Sextant side, so the two halves share the machine's load. */
+function startOptuna() {
+  const job = { seeds: SEEDS, budget: FULL_TRIALS * learningCurves.steps, steps: learningCurves.steps, maxTrials: FULL_TRIALS * Number(args["max-trials-factor"]), pruners: ["asha", "hyperband"] };
+  const t0 = Date.now();
+  return new Promise((resolveRun) => {
+    const child = spawn("/usr/bin/python3", [join(root, "bench/pruning.py")], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", (error) => resolveRun({ status: -1, stdout, stderr: String(error), seconds: 0 }));
+    child.on("close", (status) => resolveRun({ status, stdout, stderr, seconds: (Date.now() - t0) / 1000 }));
+    child.stdin.end(JSON.stringify(job));
+  });
+}
+const optunaRun = args.problems.split(",").includes("curves") && !args["skip-optuna"] ? startOptuna() : null;
+
+const pruners = args.pruners.split(",");
+const rules = args.sampler === "auto" ? ["plain"] : ["plain", "bohb"];
+const summary = [];
+const startedAt = Date.now();
+const sextantCurves = {};
+for (const key of args.problems.split(",")) {
+  if (key === "lcbench" && PROBLEMS.lcbench === null) PROBLEMS.lcbench = await lcbench((await import(join(root, "dist/bench/yahpo/index.js"))).loadYahpoScenario);
+  const problem = PROBLEMS[key];
+  if (!problem) throw new Error(`unknown problem ${key} (known: ${Object.keys(PROBLEMS).join(", ")})`);
+  const budget = FULL_TRIALS * problem.steps;
+  const results = {};
+  for (const prunerName of pruners) {
+    for (const rule of rules) {
+      // Without pruning every trial completes, so BOHB's rule is the plain one: run it once.
+      if (prunerName === "none" && rule === "bohb") continue;
+      const t0 = Date.now();
+      const runs = [];
+      for (const seed of SEEDS) runs.push(await run(problem, prunerName, rule, seed));
+      results[`${prunerName}/${rule}`] = { curves: runs.map((r) => bestCurve(r.completed, budget)), trials: quantile(runs.map((r) => r.trials), 0.5), seconds: (Date.now() - t0) / 1000 };
+    }
+  }
+  sextantCurves[key] = results;
+  const noneMedian = medianCurve(results["none/plain"].curves);
+  const target = noneMedian[CHECKPOINTS - 1];
+  const noneSteps = stepsTo(noneMedian, target, budget);
+  console.log(`\n${problem.name}: budget ${budget} steps (${FULL_TRIALS} full trials of ${problem.steps}), ${SEEDS.length} seeds, sampler ${args.sampler} (plain = the study as recorded, bohb = BOHB's rule)`);
+  console.log(`how much early steps tell (500 random configurations): ${await earlyInformation(problem)}`);
+  console.log(`target = no pruning's median best final value at the end: ${fmt(target)}, which its median curve first reaches after ${fmt(noneSteps)} steps`);
+  console.log(`  ${"method".padEnd(26)} ${"best at ⅓ budget [q25, q75]".padEnd(28)} ${"best at budget [q25, q75]".padEnd(28)} ${"steps to target/seed".padEnd(24)} speed-up (median curves)`);
+  const scored = {};
+  for (const [name, r] of Object.entries(results)) {
+    const s = score(`${name} (${r.trials} trials, ${r.seconds.toFixed(0)}s)`, r.curves, budget, target, noneSteps);
+    s.noneSteps = noneSteps;
+    scored[name] = s;
+    printRow(s, budget);
+  }
+  summary.push({ problem, budget, target, noneSteps, scored });
+
+  if (key === "curves" && optunaRun) {
+    const optuna = await optunaRun;
+    if (optuna.status !== 0) {
+      console.log(`  Optuna 3.1 reference failed (is python3-optuna installed?): ${optuna.stderr.slice(-300)}`);
+    } else {
+      const out = JSON.parse(optuna.stdout);
+      console.log(`  Optuna ${out.optuna} (TPESampler defaults), same curves, budget and seeds, scored against the same target (${optuna.seconds.toFixed(0)}s, run alongside):`);
+      for (const name of ["asha", "hyperband"]) {
+        const runs = out.results[name];
+        const label = name === "asha" ? "SuccessiveHalvingPruner" : "HyperbandPruner";
+        const s = score(`optuna ${label} (${quantile(runs.map((r) => r.trials), 0.5)})`, runs.map((r) => bestCurve(r.completed, budget)), budget, target, noneSteps);
+        s.noneSteps = noneSteps;
+        printRow(s, budget);
+        const ours = [scored[`${name}/plain`], scored[`${name}/bohb`]].filter(Boolean);
+        for (const mine of ours) {
+          const ratio = mine.steps !== null && s.steps !== null ? `${(s.steps / mine.steps).toFixed(2)}` : "-";
+          console.log(`    time-to-target: Sextant ${mine.label.split(" ")[0]} ${fmt(mine.steps)} steps vs Optuna ${fmt(s.steps)} steps: Optuna/Sextant = ${ratio}`);
+        }
+      }
+    }
+  }
+}
+
+console.log("\nVerdicts");
+for (const { problem, scored } of summary) {
+  const best = (names) => names.map((n) => scored[n]).filter((s) => s && s.speedup !== null).sort((a, b) => b.speedup - a.speedup)[0];
+  const sh = best(["asha/plain", "asha/bohb", "hyperband/plain", "hyperband/bohb"]);
+  console.log(`  ${problem.name}: ASHA/Hyperband at ≤ ⅓ of the resource (speed-up ≥ 3): ${sh && sh.speedup >= 3 ? "yes" : "no"} (best: ${sh ? `${sh.label.split(" ")[0]} ${sh.speedup.toFixed(2)}×` : "none reached the target"})`);
+  const curve = best(["curve/plain", "curve/bohb"]);
+  console.log(`  ${problem.name}: curve predictor reaches the paper's 6×: ${curve && curve.speedup >= 6 ? "yes" : "no"} (${curve ? `${curve.label.split(" ")[0]} ${curve.speedup.toFixed(2)}×` : "target not reached"})`);
+  const plain = scored["asha/plain"];
+  const bohb = scored["asha/bohb"];
+  if (plain && bohb) {
+    const wins = sextantCurves[problem.key]["asha/bohb"].curves.filter((c, i) => c[CHECKPOINTS - 1] < sextantCurves[problem.key]["asha/plain"].curves[i][CHECKPOINTS - 1]).length;
+    console.log(
+      `  ${problem.name}: under ASHA, BOHB's rule vs plain TPE: median best at ⅓ budget ${fmt(bohb.atThird[0])} vs ${fmt(plain.atThird[0])}, at budget ${fmt(bohb.atEnd[0])} vs ${fmt(plain.atEnd[0])}, better on ${wins}/${SEEDS.length} seeds (same seed); speed-up ${bohb.speedup === null ? "-" : bohb.speedup.toFixed(2)}× vs ${plain.speedup === null ? "-" : plain.speedup.toFixed(2)}×`,
+    );
+  }
+}
+console.log(`\ntotal ${((Date.now() - startedAt) / 1000).toFixed(0)}s`);
