@@ -39,13 +39,16 @@ const TEMPLATES: Record<string, Record<string, unknown>> = {
   "/api/v1/studies/{study}/trials/{number}/report": { step: 0, value: 1 },
   "/api/v1/studies/{study}/trials/{number}/tell": { state: "complete", values: [1] },
   "/api/v1/studies/{study}/trials/{number}/user-attrs": { key: "note", value: "x" },
+  "/api/v1/online": { name: "fz-online", parameter: { low: 1, high: 2, arms: 4 }, algorithm: "exp3", seed: 1 },
+  "/api/v1/online/{tuner}/choose": { context: [0.5] },
+  "/api/v1/online/{tuner}/observe": { cost: 1 },
 };
 
 /** Places in a template that take any JSON value, so no value there is of a wrong type. */
 const ANY_TYPE = new Set(["/api/v1/studies/{study}/trials/{number}/user-attrs value"]);
 
 function concrete(path: string): string {
-  return path.replace("{study}", "fz").replace("{number}", "3");
+  return path.replace("{study}", "fz").replace("{number}", "3").replace("{tuner}", "fz-tuner");
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
