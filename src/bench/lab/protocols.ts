@@ -184,15 +184,25 @@ export interface PerformanceProfile {
  * The first trial (1-based) after which the incumbent's regret is at most `target`, or Infinity.
  */
 export function trialsToTarget(result: RunResult, target: number): number {
-  const index = result.curve.findIndex((r) => flooredRegret(r) <= target);
+  return firstBelow(result.curve, target);
+}
+
+function firstBelow(curve: readonly number[], target: number): number {
+  const index = curve.findIndex((r) => flooredRegret(r) <= target);
   return index < 0 ? Infinity : index + 1;
 }
 
+/** The median over runs of the incumbent's regret after each trial. */
+function medianCurve(runs: readonly RunResult[]): number[] {
+  const length = Math.min(...runs.map((r) => r.curve.length));
+  return Array.from({ length }, (_, i) => median(runs.map((r) => flooredRegret(r.curve[i]!))));
+}
+
 /**
- * Time-to-target and performance profiles. The target of a problem is random search's median
- * final regret on it (a normalized score of 1 at the full budget), so it is reachable and fixed
- * before any other optimizer is looked at. A seed that never reaches the target counts as
- * Infinity; the median over seeds is what is compared.
+ * Time-to-target and performance profiles (AlgoPerf). The target of a problem is random search's
+ * median final regret on it, so it is reachable and fixed before any other optimizer is looked
+ * at; an optimizer's trials to target is where its median-over-seeds regret curve first reaches
+ * the target (Infinity if it never does; random search reaches it at the last trial at the latest).
  *
  * @example
  * const profiles = performanceProfiles(results, 4);
@@ -207,9 +217,9 @@ export function performanceProfiles(results: readonly RunResult[], maxTau = 4): 
   const ratios = new Map(optimizers.map((o) => [o, [] as number[]]));
   for (const [problem, byOptimizer] of grouped) {
     const randomRuns = byOptimizer.get(reference);
-    if (randomRuns === undefined) continue;
+    if (randomRuns === undefined || !optimizers.every((o) => byOptimizer.has(o))) continue;
     const target = median(randomRuns.map((r) => regretAt(r, r.trials)));
-    const perOptimizer = optimizers.map((o) => median((byOptimizer.get(o) ?? []).map((r) => trialsToTarget(r, target))));
+    const perOptimizer = optimizers.map((o) => firstBelow(medianCurve(byOptimizer.get(o)!), target));
     const fastest = Math.min(...perOptimizer);
     optimizers.forEach((o, i) => {
       times.get(o)![problem] = perOptimizer[i]!;

@@ -196,8 +196,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const settings = recordSettings(options.outDir, options, specs);
   const stored = new Map(readResults(options.outDir).filter((r) => r.trials === options.trials).map((r) => [runKey(r.problem, r.optimizer, r.seed), r]));
   const grid: Job[] = [];
-  for (const problem of options.problems) {
-    for (const seed of options.seeds) {
+  // Seed-major: an interrupted run holds whole seeds of every (problem, optimizer) first.
+  for (const seed of options.seeds) {
+    for (const problem of options.problems) {
       for (const optimizer of specs) grid.push({ problem, optimizer, seed, trials: options.trials });
     }
   }
