@@ -15,7 +15,14 @@ describe("sextant problems", () => {
     const json = await run(["problems", "--tag", "mixed", "--tag", "conditional", "--json"]);
     expect(json.code).toBe(0);
     const listed = JSON.parse(json.stdout) as { name: string; tags: string[]; space: Record<string, unknown> }[];
-    expect(listed.map((p) => p.name)).toEqual(["conditional-ackley-rastrigin-levy-5d", "conditional-hartmann6-6d-rosenbrock-4d-styblinski_tang-3d-branin-2d"]);
+    expect(listed.map((p) => p.name)).toEqual([
+      "conditional-ackley-rastrigin-levy-5d",
+      "conditional-hartmann6-6d-rosenbrock-4d-styblinski_tang-3d-branin-2d",
+      "yahpo-rbv2_xgboost-16",
+      "yahpo-rbv2_xgboost-40923",
+      "yahpo-rbv2_xgboost-41143",
+      "sklearn-svc-digits",
+    ]);
     expect(listed[0]!.space.branch).toEqual({ type: "categorical", choices: ["ackley", "rastrigin", "levy"] });
   });
 
@@ -28,6 +35,21 @@ describe("sextant problems", () => {
     expect((JSON.parse(seeded.stdout) as { optimizer: Record<string, number> }).optimizer).not.toEqual(canonical.optimizer);
     const table = await run(["problems", "levy-5d-int"]);
     expect(table.stdout).toMatch(/^x0 +int \[-10, 10\] +1 *$/m);
+  });
+
+  it("lists surrogate and real-command problems with their reference values and fidelity", async () => {
+    const table = await run(["problems", "--tag", "surrogate"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^yahpo-lcbench-3945 +7 +~-99\.6116 +surrogate, multi-fidelity, mixed$/m);
+    expect(table.stdout).toMatch(/^~ reference value \(best of a seeded random search\), not a proven optimum$/m);
+    const one = await run(["problems", "yahpo-rbv2_xgboost-16"]);
+    expect(one.stdout).toMatch(/^yahpo-rbv2_xgboost-16: -acc of YAHPO rbv2_xgboost on instance 16 at trainsize 1; 14 parameters/m);
+    expect(one.stdout).toMatch(/^fidelity trainsize: float \[0\.03, 1\], full budget 1$/m);
+    expect(one.stdout).toMatch(/^eta +float log \[0\.0009118819655545162, 1\] +- +if booster = dart\|gbtree$/m);
+    const json = JSON.parse((await run(["problems", "--tag", "real-command", "--json"])).stdout) as { name: string; optimumKind: string; fidelity: unknown }[];
+    expect(json.map((p) => p.name)).toEqual(["sklearn-svc-digits", "sklearn-gbt-wine", "sklearn-knn-iris"]);
+    expect(json[0]!.optimumKind).toBe("best of 100 random configurations (seed 2026)");
+    expect(json[0]!.fidelity).toBeNull();
   });
 
   it("refuses an unknown problem, tag or seed with the closest name", async () => {

@@ -2,7 +2,7 @@
  * `sextant bench run | report | suites`: the benchmark lab from the command line.
  */
 import { resolve } from "node:path";
-import { problemNames } from "../bench/problems/index.js";
+import { labProblemNames } from "../bench/problems/index.js";
 import { BenchmarkInputError, OptimizerSpecError, runBenchmark, SUITES, type BenchmarkProgress } from "../bench/lab/index.js";
 import { writeReport } from "../bench/lab/report.js";
 import { OptionError, closestName } from "../space/index.js";
@@ -27,7 +27,7 @@ export interface BenchRunFlags {
  * resolveSuite("smoke,rosenbrock-50d"); // the smoke suite's problems, then rosenbrock-50d
  */
 export function resolveSuite(text: string): string[] {
-  const known = new Set(problemNames());
+  const known = new Set(labProblemNames());
   const problems: string[] = [];
   for (const item of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
     const members = SUITES[item] ?? (known.has(item) ? [item] : undefined);

@@ -196,7 +196,7 @@ Examples:
 
   program
     .command("problems")
-    .description("list the benchmark lab's problems: dimension, known optimum and tags")
+    .description("list the benchmark lab's problems: dimension, known optimum (or reference value) and tags")
     .argument("[name]", "only this problem, with its search space and where its optimum is")
     .option("--tag <tag>", `only problems with this tag (repeatable; ${PROBLEM_TAGS.join(", ")})`, collect)
     .option("--seed <n>", "show the random instance for this seed (optimum moved, rotated, permuted)", nonNegativeInt("--seed"))
@@ -207,6 +207,8 @@ Examples:
 Examples:
   $ sextant problems --tag noisy
   $ sextant problems rastrigin-10d --seed 3
+  $ sextant problems --tag surrogate
+  $ sextant problems yahpo-lcbench-3945
   $ sextant problems --tag mixed --tag conditional --json | jq '.[].name'`,
     )
     .action(async (name: string | undefined, flags: ProblemsFlags) => {

@@ -3,7 +3,7 @@
  * regret recorded after every trial (the anytime curve).
  */
 import { createStudy, type ParamValue } from "../../index.js";
-import { createProblem, isActive, suggestProblemParams, type Problem, type ProblemParams } from "../problems/index.js";
+import { createLabProblem, isActive, suggestProblemParams, type LabProblem, type ProblemParams } from "../problems/index.js";
 import { sharedOptunaProcess } from "./optuna.js";
 import { createSextantSampler, type OptimizerSpec } from "./optimizers.js";
 
@@ -45,12 +45,13 @@ class Incumbent {
   private regret = Infinity;
   readonly curve: number[] = [];
 
-  constructor(private readonly problem: Problem) {}
+  constructor(private readonly problem: LabProblem) {}
 
-  observe(params: ProblemParams, value: number): void {
+  async observe(params: ProblemParams, value: number): Promise<void> {
     if (value < this.best) {
       this.best = value;
-      this.regret = this.problem.evaluateNoiseless(params) - this.problem.optimum;
+      // Surrogates and commands measure against a reference value, which a run may beat: regret < 0.
+      this.regret = (await this.problem.evaluateNoiseless(params)) - this.problem.optimum;
     }
     this.curve.push(this.regret);
   }
@@ -60,23 +61,23 @@ class Incumbent {
   }
 }
 
-async function runSextant(problem: Problem, job: Job & { optimizer: { kind: "sextant" } }, incumbent: Incumbent): Promise<number> {
+async function runSextant(problem: LabProblem, job: Job & { optimizer: { kind: "sextant" } }, incumbent: Incumbent): Promise<number> {
   const study = await createStudy({ sampler: createSextantSampler(job.optimizer, job.seed), direction: "minimize" });
   let objectiveMs = 0;
   for (let i = 0; i < job.trials; i++) {
     const trial = await study.ask();
     const params = suggestProblemParams(problem, trial);
     const started = performance.now();
-    const value = problem.evaluate(params);
+    const value = await problem.evaluate(params);
     objectiveMs += performance.now() - started;
     await study.tell(trial, value);
-    incumbent.observe(params, value);
+    await incumbent.observe(params, value);
   }
   await study.close();
   return objectiveMs;
 }
 
-async function runOptuna(problem: Problem, job: Job & { optimizer: { kind: "optuna" } }, incumbent: Incumbent): Promise<number> {
+async function runOptuna(problem: LabProblem, job: Job & { optimizer: { kind: "optuna" } }, incumbent: Incumbent): Promise<number> {
   const optuna = sharedOptunaProcess();
   await optuna.init(job.optimizer.sampler, job.optimizer.options, job.seed);
   let objectiveMs = 0;
@@ -88,10 +89,10 @@ async function runOptuna(problem: Problem, job: Job & { optimizer: { kind: "optu
       if (isActive(problem, name, params)) params[name] = await optuna.suggest(name, distribution);
     }
     const started = performance.now();
-    const value = problem.evaluate(params);
+    const value = await problem.evaluate(params);
     objectiveMs += performance.now() - started;
     await optuna.tell(value);
-    incumbent.observe(params, value);
+    await incumbent.observe(params, value);
   }
   return objectiveMs;
 }
@@ -105,7 +106,7 @@ async function runOptuna(problem: Problem, job: Job & { optimizer: { kind: "optu
  * result.curve.at(-1); // final regret
  */
 export async function runJob(job: Job): Promise<RunResult> {
-  const problem = createProblem(job.problem, { seed: job.seed });
+  const problem = createLabProblem(job.problem, { seed: job.seed });
   const incumbent = new Incumbent(problem);
   const started = performance.now();
   const objectiveMs =

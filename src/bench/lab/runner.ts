@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { problemNames } from "../problems/index.js";
+import { createLabProblem, isAsyncProblem, labProblemNames } from "../problems/index.js";
 import { closeSharedOptunaProcess, optunaUnavailableReason } from "./optuna.js";
 import { parseOptimizerSpec, type OptimizerSpec } from "./optimizers.js";
 import { runJob, runKey, type Job, type RunResult } from "./run-one.js";
@@ -94,7 +94,7 @@ function checkOptions(options: BenchmarkOptions): OptimizerSpec[] {
     if (!Number.isInteger(seed) || seed < 0) throw new BenchmarkInputError(`seeds: must be non-negative integers, got ${seed}`);
   }
   if (options.problems.length === 0) throw new BenchmarkInputError("problems: give at least one problem");
-  const known = new Set(problemNames());
+  const known = new Set(labProblemNames());
   for (const problem of options.problems) {
     if (!known.has(problem)) throw new BenchmarkInputError(`problems: unknown problem "${problem}"; \`sextant problems\` lists them`);
   }
@@ -192,6 +192,11 @@ async function runInWorkers(queue: Job[], workers: number, script: string, finis
  */
 export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkOutcome> {
   const specs = checkOptions(options);
+  for (const name of options.problems) {
+    const problem = createLabProblem(name);
+    const reason = isAsyncProblem(problem) ? await problem.unavailableReason() : undefined;
+    if (reason !== undefined) throw new BenchmarkInputError(`problems: "${name}" cannot run here: ${reason}`);
+  }
   mkdirSync(options.outDir, { recursive: true });
   const settings = recordSettings(options.outDir, options, specs);
   const stored = new Map(readResults(options.outDir).filter((r) => r.trials === options.trials).map((r) => [runKey(r.problem, r.optimizer, r.seed), r]));

@@ -1,6 +1,8 @@
 /**
  * The benchmark lab's problems: synthetic functions from the literature with their known optima,
- * seeded random instances of them, and noisy, mixed and conditional variants.
+ * seeded random instances of them, and noisy, mixed and conditional variants (synchronous,
+ * {@link createProblem}); YAHPO Gym surrogates and real commands (asynchronous, with a reference
+ * value instead of a known optimum; {@link createLabProblem} gives any of them).
  *
  * @example
  * for (const name of problemNames(["noiseless"])) {
@@ -14,11 +16,16 @@ export {
   boxProblem,
   coordinateName,
   isActive,
+  isAsyncProblem,
+  randomProblemParams,
   PROBLEM_TAGS,
   ProblemInputError,
   suggestProblemParams,
   syntheticBoxFunction,
+  type AsyncProblem,
   type BoxProblemOptions,
+  type LabProblem,
+  type ProblemFidelity,
   type ParamCondition,
   type Problem,
   type ProblemParams,
@@ -35,4 +42,8 @@ export {
   type NoiseKind,
   type NoiseOptions,
 } from "./variants.js";
-export { createProblem, problemNames, type CreateProblemOptions } from "./registry.js";
+export { createLabProblem, createProblem, labProblemNames, problemNames, type CreateProblemOptions } from "./registry.js";
+export { commandProblem, CommandProblemError, findSklearnPython, reportedValue, type CommandProblemOptions, type CommandProgram } from "./command.js";
+export { PROBLEM_REFERENCES, referenceFor, type ProblemReference } from "./references.js";
+export { SKLEARN_PROBLEMS, sklearnProblem, type SklearnProblemSpec } from "./sklearn.js";
+export { YAHPO_PROBLEM_SETS, yahpoProblem, yahpoProblemInstances, yahpoProblemName, type YahpoProblemSet } from "./yahpo.js";

@@ -2,12 +2,23 @@
  * The lab's unit of work: a named problem with a Sextant search space, an objective to minimize,
  * and the value of its optimum so that regret can be measured.
  */
-import type { CategoricalChoice, Distribution, ParamValue, SearchSpace, Trial } from "../../index.js";
+import type { CategoricalChoice, Distribution, ParamValue, Rng, SearchSpace, Trial } from "../../index.js";
 import type { BoxFunction } from "./instances.js";
 import { SYNTHETIC_FUNCTIONS } from "./synthetic.js";
 
 /** Groups the report aggregates over. */
-export const PROBLEM_TAGS = ["synthetic", "noiseless", "noisy", "heavy-tailed", "mixed", "conditional", "high-dimensional"] as const;
+export const PROBLEM_TAGS = [
+  "synthetic",
+  "noiseless",
+  "noisy",
+  "heavy-tailed",
+  "mixed",
+  "conditional",
+  "high-dimensional",
+  "surrogate",
+  "real-command",
+  "multi-fidelity",
+] as const;
 export type ProblemTag = (typeof PROBLEM_TAGS)[number];
 
 /** Where defaults may be chosen (`dev`) and where they are reported (`test`); chosen by the carps protocol. */
@@ -48,6 +59,94 @@ export interface Problem {
   evaluate(params: ProblemParams): number;
   /** The noiseless value, on which regret is measured. */
   evaluateNoiseless(params: ProblemParams): number;
+}
+
+/**
+ * The budget axis of a multi-fidelity problem (epochs, a share of the training data). `max` is the
+ * full budget, at which `evaluate` measures by default; an integer fidelity is also the step an
+ * optimizer reports intermediate values at.
+ */
+export interface ProblemFidelity {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  readonly integer: boolean;
+}
+
+/**
+ * A problem whose evaluations are asynchronous: a surrogate model of real HPO runs, or a real
+ * command. Its `optimum` is a reference value, not a proven minimum (see `optimumKind`): regret
+ * against it can be slightly negative when an optimizer beats the reference.
+ *
+ * @example
+ * const problem = createLabProblem("yahpo-lcbench-3945");
+ * if (isAsyncProblem(problem)) {
+ *   const value = await problem.evaluate(params);           // at the full budget
+ *   const curve = await problem.evaluateCurve(params, [1, 2, 3]); // the first three epochs
+ * }
+ */
+export interface AsyncProblem {
+  readonly name: string;
+  readonly dimension: number;
+  readonly space: SearchSpace;
+  readonly conditions: Readonly<Record<string, ParamCondition>>;
+  /** The reference value regret is measured against (smaller is better). */
+  readonly optimum: number;
+  /** How `optimum` was found, in words a report can print (e.g. "best of 20000 random configurations"). */
+  readonly optimumKind: string;
+  readonly optimizer: ProblemParams | null;
+  readonly tags: readonly ProblemTag[];
+  split: ProblemSplit | undefined;
+  /** Undefined for single-fidelity problems. */
+  readonly fidelity: ProblemFidelity | undefined;
+  /** What the problem measures, e.g. "-val_accuracy of YAHPO lcbench on OpenML task 3945 at epoch 52". */
+  readonly description: string;
+  /** The objective (minimized) at `fidelity`, the full budget by default. Rejects with {@link ProblemInputError} on bad params. */
+  evaluate(params: ProblemParams, fidelity?: number): Promise<number>;
+  /** Equal to `evaluate`: these problems are deterministic. */
+  evaluateNoiseless(params: ProblemParams, fidelity?: number): Promise<number>;
+  /** The objective at each of `fidelities`, in one go where the problem can batch them. */
+  evaluateCurve(params: ProblemParams, fidelities: readonly number[]): Promise<number[]>;
+  /** Why the problem cannot run on this machine (a missing program or module), or undefined when it can. */
+  unavailableReason(): Promise<string | undefined>;
+}
+
+/** Any problem of the lab: synchronous (synthetic) or asynchronous (surrogate, command). */
+export type LabProblem = Problem | AsyncProblem;
+
+/**
+ * Whether a lab problem evaluates asynchronously.
+ *
+ * @example
+ * const value = isAsyncProblem(problem) ? await problem.evaluate(params) : problem.evaluate(params);
+ */
+export function isAsyncProblem(problem: LabProblem): problem is AsyncProblem {
+  return "evaluateCurve" in problem;
+}
+
+/**
+ * A random point of a space with only its active parameters set, drawn the way a random sampler
+ * draws: uniform, or log-uniform for `log` parameters; integers uniform over their (log) range.
+ *
+ * @example
+ * randomProblemParams(problem, new Rng(0));
+ */
+export function randomProblemParams(problem: Pick<Problem, "space" | "conditions">, rng: Rng): Record<string, ParamValue> {
+  const params: Record<string, ParamValue> = {};
+  for (const [name, d] of Object.entries(problem.space)) {
+    if (!isActive(problem, name, params)) continue;
+    if (d.type === "categorical") {
+      params[name] = rng.choice(d.choices);
+    } else if (d.log) {
+      const low = d.type === "int" ? d.low - 0.5 : d.low;
+      const high = d.type === "int" ? d.high + 0.5 : d.high;
+      const x = Math.exp(rng.uniformIn(Math.log(Math.max(low, Number.MIN_VALUE)), Math.log(high)));
+      params[name] = d.type === "int" ? Math.min(d.high, Math.max(d.low, Math.round(x))) : Math.min(d.high, Math.max(d.low, x));
+    } else {
+      params[name] = d.type === "int" ? rng.integer(d.low, d.high) : rng.uniformIn(d.low, d.high);
+    }
+  }
+  return params;
 }
 
 /** Thrown when the parameters given to a problem are missing, of the wrong type or out of range. */
@@ -178,7 +277,7 @@ export function boxProblem(fn: BoxFunction, options: BoxProblemOptions): Problem
  * @example
  * isActive(createProblem("conditional-ackley-rastrigin-levy-5d"), "levy.x0", { branch: "ackley" }); // false
  */
-export function isActive(problem: Problem, name: string, params: ProblemParams): boolean {
+export function isActive(problem: Pick<Problem, "conditions">, name: string, params: ProblemParams): boolean {
   const condition = problem.conditions[name];
   return condition === undefined || condition.values.includes(params[condition.parent] as CategoricalChoice);
 }
@@ -191,7 +290,7 @@ export function isActive(problem: Problem, name: string, params: ProblemParams):
  * const problem = createProblem("conditional-ackley-rastrigin-levy-5d");
  * await study.optimize((trial) => problem.evaluate(suggestProblemParams(problem, trial)), { nTrials: 50 });
  */
-export function suggestProblemParams(problem: Problem, trial: Trial): Record<string, ParamValue> {
+export function suggestProblemParams(problem: Pick<Problem, "space" | "conditions">, trial: Trial): Record<string, ParamValue> {
   const params: Record<string, ParamValue> = {};
   for (const [name, distribution] of Object.entries(problem.space)) {
     if (isActive(problem, name, params)) params[name] = trial.suggest(name, distribution);

@@ -4,9 +4,11 @@
  */
 import { Rng } from "../../index.js";
 import { canRotate, randomInstance, type BoxFunction } from "./instances.js";
-import { boxProblem, ProblemInputError, syntheticBoxFunction, type Problem, type ProblemTag } from "./problem.js";
+import { boxProblem, ProblemInputError, syntheticBoxFunction, type AsyncProblem, type LabProblem, type Problem, type ProblemTag } from "./problem.js";
+import { SKLEARN_PROBLEMS, sklearnProblem } from "./sklearn.js";
 import { SYNTHETIC_FUNCTIONS } from "./synthetic.js";
 import { conditionalProblem, scaledInputProblem, withNoise, type NoiseKind } from "./variants.js";
+import { YAHPO_PROBLEM_SETS, yahpoProblem, yahpoProblemInstances, yahpoProblemName } from "./yahpo.js";
 
 /** From this many dimensions on, a problem is tagged `high-dimensional`. */
 const HIGH_DIMENSION = 20;
@@ -175,9 +177,59 @@ export function problemNames(tags: readonly ProblemTag[] = []): string[] {
  */
 export function createProblem(name: string, options: CreateProblemOptions = {}): Problem {
   const build = builders.get(name);
-  if (build === undefined) throw new ProblemInputError(`problem "${name}" is unknown; see problemNames() for the ${builders.size} known ones`);
-  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0)) {
-    throw new ProblemInputError(`seed: must be a non-negative integer, got ${options.seed}`);
+  if (build === undefined) {
+    if (asyncBuilders.has(name)) throw new ProblemInputError(`problem "${name}" evaluates asynchronously; create it with createLabProblem()`);
+    throw new ProblemInputError(`problem "${name}" is unknown; see problemNames() for the ${builders.size} known ones`);
   }
+  checkSeed(options.seed);
   return build(options.seed);
+}
+
+function checkSeed(seed: number | undefined): void {
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) {
+    throw new ProblemInputError(`seed: must be a non-negative integer, got ${seed}`);
+  }
+}
+
+/**
+ * Problems whose evaluations are asynchronous: YAHPO Gym surrogates and real commands. They are
+ * deterministic and have one instance each (a seed is accepted and changes nothing).
+ */
+const asyncBuilders = new Map<string, () => AsyncProblem>();
+
+for (const set of YAHPO_PROBLEM_SETS) {
+  for (const instance of yahpoProblemInstances(set)) asyncBuilders.set(yahpoProblemName(set.scenario, instance), () => yahpoProblem(set, instance));
+}
+for (const spec of SKLEARN_PROBLEMS) asyncBuilders.set(spec.name, () => sklearnProblem(spec));
+
+/**
+ * The names of every problem of the lab, synchronous and asynchronous, or of those carrying every
+ * tag in `tags`.
+ *
+ * @example
+ * labProblemNames(["surrogate"]); // ["yahpo-lcbench-3945", …]
+ */
+export function labProblemNames(tags: readonly ProblemTag[] = []): string[] {
+  const asyncNames = [...asyncBuilders.keys()].filter((name) => {
+    const problem = asyncBuilders.get(name)!();
+    return tags.every((tag) => problem.tags.includes(tag));
+  });
+  return [...problemNames(tags), ...asyncNames];
+}
+
+/**
+ * Any problem of the lab by name; use {@link isAsyncProblem} to tell how to evaluate it.
+ *
+ * @example
+ * const problem = createLabProblem("yahpo-rbv2_xgboost-16");
+ * const value = isAsyncProblem(problem) ? await problem.evaluate(params) : problem.evaluate(params);
+ */
+export function createLabProblem(name: string, options: CreateProblemOptions = {}): LabProblem {
+  const build = asyncBuilders.get(name);
+  if (build === undefined) {
+    if (!builders.has(name)) throw new ProblemInputError(`problem "${name}" is unknown; see labProblemNames() for the ${builders.size + asyncBuilders.size} known ones`);
+    return createProblem(name, options);
+  }
+  checkSeed(options.seed);
+  return build();
 }
