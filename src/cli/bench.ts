@@ -125,7 +125,7 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
  * @example
  * await benchReportCommand("lab", { out: "docs/benchmarks.md" }, processIo());
  */
-export async function benchReportCommand(dir: string, flags: { out?: string; budgets?: string; title?: string; json?: boolean }, io: Io): Promise<number> {
+export async function benchReportCommand(dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; json?: boolean }, io: Io): Promise<number> {
   let budgets: number[] | undefined;
   if (flags.budgets !== undefined) {
     budgets = flags.budgets.split(",").map((s) => {
@@ -134,7 +134,7 @@ export async function benchReportCommand(dir: string, flags: { out?: string; bud
       return n;
     });
   }
-  const written = await writeReport(dir, { ...(flags.out ? { out: flags.out } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}) }).catch(asUsageError);
+  const written = await writeReport(dir, { ...(flags.out ? { out: flags.out } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}) }).catch(asUsageError);
   if (flags.json) io.out(JSON.stringify(written, null, 2));
   else io.out(`report: ${written.markdown}\ndata: ${written.json}\nfigures: ${written.figures.length} SVG files in ${written.figureDir}`);
   return 0;

@@ -92,6 +92,7 @@ Examples:
   $ sextant export quickstart --format csv --output trials.csv
   $ sextant samplers tpe
   $ sextant serve --storage sqlite:./sextant.db --port 8080
+  $ sextant bench run --suite smoke --optimizers auto,tpe,random --trials 50 --seeds 3 --out lab
 
 Run "sextant help <command>" for a command's flags and examples.`,
   );
@@ -253,6 +254,7 @@ Examples:
     .option("-o, --out <file>", "the Markdown file (default DIR/report.md); figures go to a folder beside it")
     .option("--budgets <list>", "trial counts to report at (default: 10, 30, 100, 300, 1000 up to the run's budget, and the budget)")
     .option("--title <text>", "the report's title")
+    .option("--command <text>", "the command that produced the run, quoted in the report so readers can reproduce it")
     .option("--json", "print the written paths as JSON")
     .addHelpText(
       "after",
@@ -261,7 +263,7 @@ Examples:
   $ sextant bench report lab-test
   $ sextant bench report lab-test --out docs/benchmarks.md --budgets 30,100,300`,
     )
-    .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; json?: boolean }) => {
+    .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; json?: boolean }) => {
       result.code = await benchReportCommand(dir, flags, io);
     });
   bench
