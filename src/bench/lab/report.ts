@@ -153,7 +153,7 @@ function spearmanAcrossProblems(grouped: Map<string, Map<string, RunResult[]>>, 
 
 const fmt = (x: number): string =>
   !Number.isFinite(x) ? String(x) : x === 0 ? "0" : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(3);
-const pValue = (p: number): string => (p < 1e-4 ? "< 0.0001" : p.toPrecision(2));
+const pValue = (p: number): string => (p < 1e-4 ? "p < 0.0001" : `p = ${p.toPrecision(2)}`);
 
 function plainSummary(comparisons: readonly BudgetComparison[], reference: string | undefined): string[] {
   const lines: string[] = [];
@@ -168,14 +168,14 @@ function plainSummary(comparisons: readonly BudgetComparison[], reference: strin
     const best = byRank[0]!;
     if (f.imanDavenportPValue >= ALPHA) {
       lines.push(
-        `At ${c.budget} trials, over ${f.n} problems, the Friedman test does not reject that all ${f.k} optimizers perform alike (Iman-Davenport F = ${f.imanDavenportF.toFixed(2)}, p = ${pValue(f.imanDavenportPValue)}): no difference at this budget is significant, and the ranking is descriptive only (best average rank: ${best.optimizer}, ${best.averageRank.toFixed(2)}).`,
+        `At ${c.budget} trials, over ${f.n} problems, the Friedman test does not reject that all ${f.k} optimizers perform alike (Iman-Davenport F = ${f.imanDavenportF.toFixed(2)}, ${pValue(f.imanDavenportPValue)}): no difference at this budget is significant, and the ranking is descriptive only (best average rank: ${best.optimizer}, ${best.averageRank.toFixed(2)}).`,
       );
       continue;
     }
     const tied = byRank.filter((o) => o !== best && o.averageRank - best.averageRank < f.criticalDifference).map((o) => o.optimizer);
     const beaten = byRank.filter((o) => o.averageRank - best.averageRank >= f.criticalDifference).map((o) => o.optimizer);
     lines.push(
-      `At ${c.budget} trials, over ${f.n} problems, the optimizers differ significantly (Iman-Davenport F = ${f.imanDavenportF.toFixed(2)}, p = ${pValue(f.imanDavenportPValue)}; Nemenyi critical difference ${f.criticalDifference.toFixed(2)} ranks at α = 0.05). ` +
+      `At ${c.budget} trials, over ${f.n} problems, the optimizers differ significantly (Iman-Davenport F = ${f.imanDavenportF.toFixed(2)}, ${pValue(f.imanDavenportPValue)}; Nemenyi critical difference ${f.criticalDifference.toFixed(2)} ranks at α = 0.05). ` +
         `${best.optimizer} ranks best (${best.averageRank.toFixed(2)}); it is significantly better than ${beaten.length ? beaten.join(", ") : "none of the others"}` +
         `${tied.length ? `, and not significantly different from ${tied.join(", ")}` : ""}.`,
     );
@@ -325,7 +325,7 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
       const f = c.friedman;
       md.push(
         "",
-        `Friedman over ${f.n} problems: χ² = ${f.chiSquare.toFixed(2)} (p = ${pValue(f.chiSquarePValue)}), Iman-Davenport F = ${f.imanDavenportF.toFixed(2)} (p = ${pValue(f.imanDavenportPValue)}); Nemenyi CD = ${f.criticalDifference.toFixed(2)} at α = 0.05. Average ranks are over problems, each problem ranking the optimizers by their median regret over seeds. Bars join optimizers that are not significantly different.`,
+        `Friedman over ${f.n} problems: χ² = ${f.chiSquare.toFixed(2)} (${pValue(f.chiSquarePValue)}), Iman-Davenport F = ${f.imanDavenportF.toFixed(2)} (${pValue(f.imanDavenportPValue)}); Nemenyi CD = ${f.criticalDifference.toFixed(2)} at α = 0.05. Average ranks are over problems, each problem ranking the optimizers by their median regret over seeds. Bars join optimizers that are not significantly different.`,
         "",
         figure(`cd-${c.budget}.svg`, cdDiagram(optimizers, f.averageRanks, f.criticalDifference, c.groups.map((g) => g.map((o) => optimizers.indexOf(o))), `Critical differences at ${c.budget} trials`), `critical-difference diagram at ${c.budget} trials`),
       );
