@@ -19,6 +19,7 @@ import { type Io, processIo } from "./io.js";
 import { type ProblemsFlags, listProblemsCommand } from "./problems.js";
 import { type OnlineFlags, type PriorsFlags, onlineCommand, priorsCommand } from "./learning.js";
 import { type ReportFlags, reportCommand } from "./report.js";
+import { type BenchRunFlags, benchReportCommand, benchRunCommand, benchSuitesCommand } from "./bench.js";
 import { type ServeFlags, serveCommand } from "./serve.js";
 import { type TuneFlags, tuneCommand } from "./tune.js";
 import { type CreateFlags, type WorkerFlags, createCommand, workerCommand } from "./worker.js";
@@ -96,6 +97,7 @@ Examples:
   $ sextant export quickstart --format csv --output trials.csv
   $ sextant samplers tpe
   $ sextant serve --storage sqlite:./sextant.db --port 8080
+  $ sextant bench run --suite smoke --optimizers auto,tpe,random --trials 50 --seeds 3 --out lab
 
 Run "sextant help <command>" for a command's flags and examples.`,
   );
@@ -230,6 +232,72 @@ Examples:
     )
     .action(async (name: string | undefined, flags: ProblemsFlags) => {
       result.code = await listProblemsCommand(name, flags, io);
+    });
+
+  const bench = program
+    .command("bench")
+    .description("the benchmark lab: run optimizers on problem suites, report with statistics")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ sextant bench suites
+  $ sextant bench run --suite smoke --optimizers auto,tpe,random,optuna-tpe --trials 50 --seeds 3 --out lab
+  $ sextant bench report lab --out lab/report.md`,
+    );
+  bench
+    .command("run")
+    .description("run every optimizer on every problem for every seed, resumably (rerun to continue after a crash)")
+    .requiredOption("--suite <names>", "suites (dev, test, smoke, samplers7) and/or problem names, comma-separated")
+    .requiredOption("--optimizers <list>", "comma-separated: Sextant samplers with options (tpe:multivariate=true) and Optuna references (optuna-tpe, optuna-tpe-mv, optuna-random, optuna-qmc)")
+    .requiredOption("-n, --trials <n>", "trials per run, the same budget for every optimizer", positiveInt("--trials"))
+    .option("--seeds <seeds>", "a count N (0…N−1), a range A-B, or a list A,B,C; each seed picks the instance and seeds the optimizer", "3")
+    .requiredOption("-o, --out <dir>", "directory for results.jsonl and run.json")
+    .option("-j, --jobs <n>", "worker processes (default: all cores)", positiveInt("--jobs"))
+    .option("--json", "print a JSON summary")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ sextant bench run --suite test --optimizers auto,tpe,gp,cmaes,random,sobol,optuna-tpe,optuna-tpe-mv --trials 300 --seeds 3 --out lab-test
+  $ sextant bench run --suite branin-2d,hartmann6-6d --optimizers "tpe,tpe:multivariate=true" --trials 100 --seeds 100-109 --out lab-mv --jobs 2`,
+    )
+    .action(async (flags: BenchRunFlags) => {
+      result.code = await benchRunCommand(flags, io);
+    });
+  bench
+    .command("report")
+    .description("write a Markdown report with JSON data and SVG figures from a run directory")
+    .argument("<dir>", "the --out directory of `sextant bench run`")
+    .option("-o, --out <file>", "the Markdown file (default DIR/report.md); figures go to a folder beside it")
+    .option("--budgets <list>", "trial counts to report at (default: 10, 30, 100, 300, 1000 up to the run's budget, and the budget)")
+    .option("--title <text>", "the report's title")
+    .option("--command <text>", "the command that produced the run, quoted in the report so readers can reproduce it")
+    .option("--json", "print the written paths as JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ sextant bench report lab-test
+  $ sextant bench report lab-test --out docs/benchmarks.md --budgets 30,100,300`,
+    )
+    .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; json?: boolean }) => {
+      result.code = await benchReportCommand(dir, flags, io);
+    });
+  bench
+    .command("suites")
+    .description("list the named problem suites (dev and test are the carps split)")
+    .argument("[name]", "only this suite's problems")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ sextant bench suites
+  $ sextant bench suites test --json`,
+    )
+    .action(async (name: string | undefined, flags: { json?: boolean }) => {
+      result.code = await benchSuitesCommand(name, flags, io);
     });
 
   const recoveryOptions = (command: Command): Command =>

@@ -1,0 +1,44 @@
+/**
+ * The benchmark lab: run optimizers (Sextant samplers and Optuna 3.1 references) on problem
+ * suites in parallel, resumably; report with statistics people can trust; and the protocols of
+ * carps, AlgoPerf and Eimer et al. (2023) as library calls.
+ *
+ * @example
+ * const { results } = await runBenchmark({ problems: SUITES.smoke, optimizers: ["auto", "random", "optuna-tpe"], trials: 50, seeds: [0, 1, 2], outDir: "lab-out" });
+ * await writeReport("lab-out");
+ */
+export { runBenchmark, readResults, readRunSettings, BenchmarkInputError, RESULTS_FILE, RUN_FILE, type BenchmarkOptions, type BenchmarkOutcome, type BenchmarkProgress, type RunSettings } from "./runner.js";
+export { runJob, runKey, type Job, type RunResult } from "./run-one.js";
+export { parseOptimizerList, parseOptimizerSpec, OptimizerSpecError, OPTUNA_OPTIMIZERS, type OptimizerSpec } from "./optimizers.js";
+export { optunaUnavailableReason } from "./optuna.js";
+export { SUITES, SPLIT_DISCREPANCY } from "./suites.js";
+export {
+  averageRanks,
+  chiSquareSurvival,
+  cliques,
+  friedmanFromAverageRanks,
+  friedmanTest,
+  fSurvival,
+  NEMENYI_Q_05,
+  nemenyiCriticalDifference,
+  spearman,
+  starDiscrepancy,
+  type FriedmanResult,
+} from "./stats.js";
+export {
+  defaultsEverywhere,
+  meanNormalizedScores,
+  performancePoints,
+  performanceProfiles,
+  rankTransform,
+  selectRepresentativeSubset,
+  splitDevTest,
+  trialsToTarget,
+  tuneThenTest,
+  type DefaultsSearch,
+  type DevTestSplit,
+  type PerformancePoint,
+  type PerformanceProfile,
+  type TuneTestOutcome,
+} from "./protocols.js";
+export { normalizedScore, quantile, REGRET_FLOOR } from "./summary.js";

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { defaultsEverywhere, performancePoints, performanceProfiles, rankTransform, selectRepresentativeSubset, splitDevTest, trialsToTarget } from "./protocols.js";
+import type { RunResult } from "./run-one.js";
+import { starDiscrepancy } from "./stats.js";
+
+const run = (problem: string, optimizer: string, seed: number, curve: number[]): RunResult => ({
+  problem,
+  optimizer,
+  seed,
+  trials: curve.length,
+  curve,
+  bestValue: curve.at(-1)!,
+  seconds: 0,
+  optimizerSeconds: 0,
+});
+
+describe("performance profiles", () => {
+  it("counts trials to random search's median final regret, and the area under rho", () => {
+    const results = [
+      // p1: random reaches its final 1 at trial 4; fast at trial 1; slow at trial 2.
+      run("p1", "random", 0, [8, 4, 2, 1]),
+      run("p1", "fast", 0, [1, 1, 1, 1]),
+      run("p1", "slow", 0, [9, 1, 1, 1]),
+      // p2: random ends at 2 (trial 2); fast at 1; slow never.
+      run("p2", "random", 0, [4, 2, 2, 2]),
+      run("p2", "fast", 0, [2, 2, 2, 2]),
+      run("p2", "slow", 0, [9, 9, 9, 9]),
+    ];
+    expect(trialsToTarget(results[2]!, 1)).toBe(2);
+    const profiles = Object.fromEntries(performanceProfiles(results, 4).map((p) => [p.optimizer, p]));
+    expect(profiles.fast!.trialsToTarget).toEqual({ p1: 1, p2: 1 });
+    expect(profiles.slow!.trialsToTarget).toEqual({ p1: 2, p2: Infinity });
+    expect(profiles.fast!.area).toBeCloseTo(1, 12);
+    // random: ratios 4 and 2, so ρ is 0 on [1, 2), 1/2 on [2, 4), 1 at 4: area ≈ (2 · 1/2) / 3.
+    expect(profiles.random!.area).toBeCloseTo(1 / 3, 1);
+    // slow: ratio 2 on p1, ∞ on p2: ρ = 1/2 from τ = 2.
+    expect(profiles.slow!.area).toBeCloseTo(1 / 3, 1);
+  });
+});
+
+describe("defaults that work everywhere", () => {
+  it("picks the best aggregate normalized score and states the loss against tuning per problem", () => {
+    const results = [
+      run("p1", "random", 0, [1]),
+      run("p1", "a", 0, [0.5]),
+      run("p1", "b", 0, [0.1]),
+      run("p2", "random", 0, [1]),
+      run("p2", "a", 0, [0.2]),
+      run("p2", "b", 0, [0.8]),
+    ];
+    const found = defaultsEverywhere(results, ["a", "b"], 1);
+    expect(found.best).toBe("a"); // mean 0.35 against b's 0.45
+    expect(found.scores.get("a")).toBeCloseTo(0.35, 12);
+    expect(found.lossAgainstTuning).toBeCloseTo((0.5 - 0.1 + 0) / 2, 12);
+  });
+});
+
+describe("carps subsets", () => {
+  it("normalizes each problem between its best final log-regret and a single trial's", () => {
+    const results = [run("p", "x", 0, [100, 1]), run("p", "y", 0, [100, 10])];
+    const [point] = performancePoints(results, ["x", "y"]);
+    expect(point!.point[0]).toBeCloseTo(0, 12);
+    expect(point!.point[1]).toBeCloseTo(0.5, 12);
+  });
+
+  it("rank-transforms coordinates into (0, 1)", () => {
+    expect(rankTransform([[0.1], [0.5], [0.2]])).toEqual([[1 / 6], [5 / 6], [3 / 6]]);
+  });
+
+  it("chooses points that cover the square better than the worst choice", () => {
+    // A 4×4 grid of candidates and a clump near the origin: a good 4-subset spreads out.
+    const grid = [];
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) grid.push([(i + 0.5) / 4, (j + 0.5) / 4]);
+    const points = [...grid, [0.01, 0.01], [0.02, 0.01], [0.01, 0.02]];
+    const chosen = selectRepresentativeSubset(points, 4);
+    expect(chosen).toHaveLength(4);
+    expect(chosen.every((i) => i < 16)).toBe(true);
+    expect(starDiscrepancy(chosen.map((i) => points[i]!))).toBeLessThan(starDiscrepancy([points[16]!, points[17]!, points[18]!, points[0]!]));
+  });
+
+  it("splits into disjoint dev and test sets with each stratum on both sides", () => {
+    const points = Array.from({ length: 12 }, (_, i) => ({ problem: `${i % 3 === 0 ? "noisy" : "plain"}-${i}`, point: [((i * 7) % 12) / 12, ((i * 5) % 12) / 12] }));
+    const split = splitDevTest(points, 4, 4, (p) => p.split("-")[0]!);
+    expect(split.dev).toHaveLength(4);
+    expect(split.test).toHaveLength(4);
+    expect(split.dev.filter((p) => split.test.includes(p))).toEqual([]);
+    // Test: 4 of 12 are noisy, so 4 · 4/12 = 1.33 → 1. Dev: 3 of the 8 left, 4 · 3/8 = 1.5, and the tie of remainders goes to the first stratum → 2.
+    expect(split.test.filter((p) => p.startsWith("noisy"))).toHaveLength(1);
+    expect(split.dev.filter((p) => p.startsWith("noisy"))).toHaveLength(2);
+  });
+});

@@ -1,0 +1,336 @@
+/**
+ * The protocols of the lab's seed papers, as library functions over stored runs:
+ * - representative subsets (carps: Benjamins et al. 2025) and the dev/test split made with them;
+ * - time-to-target and performance profiles (AlgoPerf: Dahl et al. 2023);
+ * - tuning and test seeds kept apart (Eimer et al. 2023);
+ * - defaults that work everywhere ("How far away are truly hyperparameter-free learning algorithms?").
+ */
+import { runBenchmark, type BenchmarkOptions } from "./runner.js";
+import type { RunResult } from "./run-one.js";
+import { averageRanks, starDiscrepancy } from "./stats.js";
+import { flooredRegret, groupResults, median, normalizedScore, randomReference, regretAt } from "./summary.js";
+
+/** A problem as a point in [0, 1]^m: the normalized final performance of m reference optimizers. */
+export interface PerformancePoint {
+  readonly problem: string;
+  readonly point: number[];
+}
+
+/**
+ * Each problem's normalized-performance point under `optimizers` (carps): per optimizer, the
+ * median over seeds of the final log-regret, scaled so that 0 is the best final log-regret any
+ * run reached on this problem and 1 is the median log-regret of a single trial (one random point).
+ * Problems missing a run of some optimizer are left out.
+ *
+ * @example
+ * performancePoints(readResults("split-run"), ["random", "tpe", "cmaes"]);
+ */
+export function performancePoints(results: readonly RunResult[], optimizers: readonly string[]): PerformancePoint[] {
+  const points: PerformancePoint[] = [];
+  for (const [problem, byOptimizer] of groupResults(results)) {
+    const runs = optimizers.map((o) => byOptimizer.get(o) ?? []);
+    if (runs.some((r) => r.length === 0)) continue;
+    const all = runs.flat();
+    const best = Math.min(...all.map((r) => Math.log10(regretAt(r, r.trials))));
+    const first = median(all.map((r) => Math.log10(flooredRegret(r.curve[0]!))));
+    const span = first - best > 1e-9 ? first - best : 1;
+    points.push({
+      problem,
+      point: runs.map((r) => {
+        const value = (median(r.map((x) => Math.log10(regretAt(x, x.trials)))) - best) / span;
+        return Math.min(1, Math.max(0, value));
+      }),
+    });
+  }
+  return points;
+}
+
+/**
+ * Chooses `k` of the points, among those whose index is in `allowed`, with a small star
+ * discrepancy: greedy forward selection, then swaps of one chosen for one unchosen point while
+ * any swap lowers the discrepancy. Deterministic (ties go to the lower index).
+ *
+ * @example
+ * selectRepresentativeSubset(points.map((p) => p.point), 15); // indices of 15 points
+ */
+export function selectRepresentativeSubset(points: readonly (readonly number[])[], k: number, allowed?: ReadonlySet<number>): number[] {
+  const pool = points.map((_, i) => i).filter((i) => allowed === undefined || allowed.has(i));
+  if (k === 0) return [];
+  if (k > pool.length) throw new RangeError(`subset: asked for ${k} points, only ${pool.length} are available`);
+  const chosen: number[] = [];
+  const score = (indices: readonly number[]): number => starDiscrepancy(indices.map((i) => points[i]!));
+  while (chosen.length < k) {
+    let bestIndex = -1;
+    let bestScore = Infinity;
+    for (const i of pool) {
+      if (chosen.includes(i)) continue;
+      const s = score([...chosen, i]);
+      if (s < bestScore - 1e-12) [bestIndex, bestScore] = [i, s];
+    }
+    chosen.push(bestIndex);
+  }
+  let current = score(chosen);
+  for (let improved = true, pass = 0; improved && pass < 5; pass++) {
+    improved = false;
+    for (let slot = 0; slot < chosen.length; slot++) {
+      for (const candidate of pool) {
+        if (chosen.includes(candidate)) continue;
+        const trial = chosen.slice();
+        trial[slot] = candidate;
+        const s = score(trial);
+        if (s < current - 1e-12) {
+          chosen[slot] = candidate;
+          current = s;
+          improved = true;
+        }
+      }
+    }
+  }
+  return chosen.sort((a, b) => a - b);
+}
+
+/** A dev/test split and how representative each side is. */
+export interface DevTestSplit {
+  readonly dev: string[];
+  readonly test: string[];
+  readonly devDiscrepancy: number;
+  readonly testDiscrepancy: number;
+}
+
+/**
+ * Replaces each coordinate by its mid-rank among all points, scaled into (0, 1): the empirical
+ * CDF per reference optimizer. Raw normalized points crowd into a corner (a good optimizer is near
+ * 0 on almost every problem), where star discrepancy against the uniform measure cannot tell
+ * subsets apart; after this transform a low-discrepancy subset spans each optimizer's range of
+ * difficulty and their joint pattern.
+ *
+ * @example
+ * rankTransform([[0.1], [0.5], [0.2]]); // [[1/6], [5/6], [3/6]]
+ */
+export function rankTransform(points: readonly (readonly number[])[]): number[][] {
+  const n = points.length;
+  const d = points[0]?.length ?? 0;
+  const columns = Array.from({ length: d }, (_, j) => averageRanks(points.map((p) => p[j]!)));
+  return points.map((_, i) => columns.map((ranks) => (ranks[i]! - 0.5) / n));
+}
+
+/** Splits `total` into integer shares proportional to `sizes` (largest remainder), each at most its size. */
+function proportionalQuotas(sizes: readonly number[], total: number): number[] {
+  const all = sizes.reduce((a, b) => a + b, 0);
+  const exact = sizes.map((s) => (s * total) / all);
+  const quotas = exact.map(Math.floor);
+  const order = exact.map((e, i) => [e - Math.floor(e), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let t = 0, given = quotas.reduce((a, b) => a + b, 0); given < total; t++) {
+    const i = order[t % order.length]![1];
+    if (quotas[i]! < sizes[i]!) {
+      quotas[i]!++;
+      given++;
+    }
+  }
+  return quotas;
+}
+
+/**
+ * The carps dev/test split on rank-transformed points (see {@link rankTransform}). Within each
+ * stratum (all problems form one stratum unless `stratum` is given) the test problems are chosen
+ * first, then the dev problems from the rest, both by {@link selectRepresentativeSubset}, in
+ * numbers proportional to the stratum's size, so that, say, noisy and mixed problems appear on
+ * both sides. Dev and test are disjoint.
+ *
+ * @example
+ * const split = splitDevTest(performancePoints(results, ["random", "tpe", "cmaes"]), 20, 16);
+ */
+export function splitDevTest(
+  points: readonly PerformancePoint[],
+  devSize: number,
+  testSize: number,
+  stratum: (problem: string) => string = () => "all",
+): DevTestSplit {
+  const coordinates = rankTransform(points.map((p) => p.point));
+  const strata = new Map<string, number[]>();
+  points.forEach((p, i) => strata.set(stratum(p.problem), [...(strata.get(stratum(p.problem)) ?? []), i]));
+  const members = [...strata.values()];
+  const testQuotas = proportionalQuotas(members.map((m) => m.length), testSize);
+  const devQuotas = proportionalQuotas(members.map((m, s) => m.length - testQuotas[s]!), devSize);
+  const test: number[] = [];
+  const dev: number[] = [];
+  members.forEach((indices, s) => {
+    const chosenTest = selectRepresentativeSubset(coordinates, testQuotas[s]!, new Set(indices));
+    test.push(...chosenTest);
+    dev.push(...selectRepresentativeSubset(coordinates, devQuotas[s]!, new Set(indices.filter((i) => !chosenTest.includes(i)))));
+  });
+  test.sort((a, b) => a - b);
+  dev.sort((a, b) => a - b);
+  return {
+    dev: dev.map((i) => points[i]!.problem),
+    test: test.map((i) => points[i]!.problem),
+    devDiscrepancy: starDiscrepancy(dev.map((i) => coordinates[i]!)),
+    testDiscrepancy: starDiscrepancy(test.map((i) => coordinates[i]!)),
+  };
+}
+
+/** One optimizer's performance profile (AlgoPerf). */
+export interface PerformanceProfile {
+  readonly optimizer: string;
+  /** Per problem: the median over seeds of the first trial count at which the target was reached (Infinity if never). */
+  readonly trialsToTarget: Record<string, number>;
+  /** ρ(τ) at the given τ: the share of problems solved within τ times the fastest optimizer's trials. */
+  readonly rho: { tau: number; value: number }[];
+  /** The area under ρ(τ) for τ from 1 to `maxTau`, divided by (maxTau − 1): 1 = fastest everywhere. */
+  readonly area: number;
+}
+
+/**
+ * The first trial (1-based) after which the incumbent's regret is at most `target`, or Infinity.
+ */
+export function trialsToTarget(result: RunResult, target: number): number {
+  return firstBelow(result.curve, target);
+}
+
+function firstBelow(curve: readonly number[], target: number): number {
+  const index = curve.findIndex((r) => flooredRegret(r) <= target);
+  return index < 0 ? Infinity : index + 1;
+}
+
+/** The median over runs of the incumbent's regret after each trial. */
+function medianCurve(runs: readonly RunResult[]): number[] {
+  const length = Math.min(...runs.map((r) => r.curve.length));
+  return Array.from({ length }, (_, i) => median(runs.map((r) => flooredRegret(r.curve[i]!))));
+}
+
+/**
+ * Time-to-target and performance profiles (AlgoPerf). The target of a problem is random search's
+ * median final regret on it, so it is reachable and fixed before any other optimizer is looked
+ * at; an optimizer's trials to target is where its median-over-seeds regret curve first reaches
+ * the target (Infinity if it never does; random search reaches it at the last trial at the latest).
+ *
+ * @example
+ * const profiles = performanceProfiles(results, 4);
+ * profiles.map((p) => [p.optimizer, p.area]);
+ */
+export function performanceProfiles(results: readonly RunResult[], maxTau = 4): PerformanceProfile[] {
+  const grouped = groupResults(results);
+  const optimizers = [...new Set(results.map((r) => r.optimizer))];
+  const reference = randomReference(optimizers);
+  if (reference === undefined) return [];
+  const times = new Map(optimizers.map((o) => [o, {} as Record<string, number>]));
+  const ratios = new Map(optimizers.map((o) => [o, [] as number[]]));
+  for (const [problem, byOptimizer] of grouped) {
+    const randomRuns = byOptimizer.get(reference);
+    if (randomRuns === undefined || !optimizers.every((o) => byOptimizer.has(o))) continue;
+    const target = median(randomRuns.map((r) => regretAt(r, r.trials)));
+    const perOptimizer = optimizers.map((o) => firstBelow(medianCurve(byOptimizer.get(o)!), target));
+    const fastest = Math.min(...perOptimizer);
+    optimizers.forEach((o, i) => {
+      times.get(o)![problem] = perOptimizer[i]!;
+      ratios.get(o)!.push(perOptimizer[i]! / fastest);
+    });
+  }
+  const steps = 60;
+  return optimizers.map((optimizer) => {
+    const r = ratios.get(optimizer)!;
+    const rhoAt = (tau: number): number => (r.length === 0 ? 0 : r.filter((x) => x <= tau).length / r.length);
+    const rho = Array.from({ length: steps + 1 }, (_, i) => 1 + ((maxTau - 1) * i) / steps).map((tau) => ({ tau, value: rhoAt(tau) }));
+    // ρ is a step function; the trapezoid rule on a fine grid is close enough and simple.
+    let area = 0;
+    for (let i = 1; i < rho.length; i++) area += ((rho[i]!.value + rho[i - 1]!.value) / 2) * (rho[i]!.tau - rho[i - 1]!.tau);
+    return { optimizer, trialsToTarget: times.get(optimizer)!, rho, area: area / (maxTau - 1) };
+  });
+}
+
+/**
+ * The mean over problems of each optimizer's median normalized score (see {@link normalizedScore})
+ * at `budget` trials. Lower is better; random search scores about 1.
+ */
+export function meanNormalizedScores(results: readonly RunResult[], budget: number): Map<string, number> {
+  const grouped = groupResults(results);
+  const optimizers = [...new Set(results.map((r) => r.optimizer))];
+  const reference = randomReference(optimizers);
+  const sums = new Map<string, { total: number; count: number }>();
+  if (reference === undefined) return new Map();
+  for (const byOptimizer of grouped.values()) {
+    const randomRuns = byOptimizer.get(reference);
+    if (randomRuns === undefined) continue;
+    const randomMedian = median(randomRuns.map((r) => regretAt(r, budget)));
+    for (const [optimizer, runs] of byOptimizer) {
+      const score = median(runs.map((r) => normalizedScore(regretAt(r, budget), randomMedian)));
+      const s = sums.get(optimizer) ?? { total: 0, count: 0 };
+      sums.set(optimizer, { total: s.total + score, count: s.count + 1 });
+    }
+  }
+  return new Map([...sums].map(([o, s]) => [o, s.total / s.count]));
+}
+
+/** What {@link defaultsEverywhere} finds. */
+export interface DefaultsSearch {
+  /** The configuration with the lowest mean normalized score over all problems. */
+  readonly best: string;
+  readonly scores: Map<string, number>;
+  /** Mean over problems of (the default's median normalized score − the best configuration's on that problem): what tuning per problem would gain. */
+  readonly lossAgainstTuning: number;
+}
+
+/**
+ * "Defaults that work everywhere": among candidate configurations (optimizer labels, random search
+ * included as the normalizer), the one with the best aggregate normalized score, and its loss
+ * against choosing the best configuration separately for each problem.
+ *
+ * @example
+ * defaultsEverywhere(readResults("tpe-grid"), ["tpe:gamma=0.1", "tpe:gamma=0.25"], 100).best;
+ */
+export function defaultsEverywhere(results: readonly RunResult[], candidates: readonly string[], budget: number): DefaultsSearch {
+  const scores = meanNormalizedScores(results, budget);
+  const ranked = candidates.filter((c) => scores.has(c)).sort((a, b) => scores.get(a)! - scores.get(b)!);
+  if (ranked.length === 0) throw new RangeError("defaults: no candidate has results next to a random-search reference");
+  const best = ranked[0]!;
+  const reference = randomReference([...new Set(results.map((r) => r.optimizer))])!;
+  let loss = 0;
+  let count = 0;
+  for (const byOptimizer of groupResults(results).values()) {
+    const randomMedian = median(byOptimizer.get(reference)!.map((r) => regretAt(r, budget)));
+    const score = (c: string): number => median((byOptimizer.get(c) ?? []).map((r) => normalizedScore(regretAt(r, budget), randomMedian)));
+    const perProblem = candidates.filter((c) => byOptimizer.has(c)).map(score);
+    if (!byOptimizer.has(best)) continue;
+    loss += score(best) - Math.min(...perProblem);
+    count++;
+  }
+  return { best, scores: new Map(ranked.map((c) => [c, scores.get(c)!])), lossAgainstTuning: loss / count };
+}
+
+/** What {@link tuneThenTest} reports: the choice made on tuning seeds and its result on test seeds. */
+export interface TuneTestOutcome {
+  readonly incumbent: string;
+  readonly tuningScores: Map<string, number>;
+  /** The incumbent's and random search's mean normalized score on the test seeds; both are stated. */
+  readonly tuningScore: number;
+  readonly testScore: number;
+}
+
+/**
+ * Eimer et al. (2023): choose among candidate configurations on tuning seeds only, then run the
+ * incumbent (and random search, the normalizer) on disjoint test seeds and report that result.
+ *
+ * @example
+ * await tuneThenTest({ problems: SUITES.dev, candidates: ["tpe", "tpe:multivariate=true"], trials: 50,
+ *   tuningSeeds: [0, 1, 2], testSeeds: [100, 101, 102], outDir: "tune-out" });
+ */
+export async function tuneThenTest(options: {
+  problems: readonly string[];
+  candidates: readonly string[];
+  trials: number;
+  tuningSeeds: readonly number[];
+  testSeeds: readonly number[];
+  outDir: string;
+  jobs?: number;
+  onProgress?: BenchmarkOptions["onProgress"];
+}): Promise<TuneTestOutcome> {
+  const overlap = options.tuningSeeds.filter((s) => options.testSeeds.includes(s));
+  if (overlap.length > 0) throw new RangeError(`testSeeds: must be disjoint from tuningSeeds; both hold ${overlap.join(", ")}`);
+  const withRandom = options.candidates.includes("random") ? options.candidates : [...options.candidates, "random"];
+  const common = { problems: options.problems, trials: options.trials, jobs: options.jobs ?? 1, onProgress: options.onProgress };
+  const tuning = await runBenchmark({ ...common, optimizers: withRandom, seeds: options.tuningSeeds, outDir: `${options.outDir}/tuning` });
+  const { best, scores } = defaultsEverywhere(tuning.results, options.candidates, options.trials);
+  const testOptimizers = best === "random" ? ["random"] : [best, "random"];
+  const test = await runBenchmark({ ...common, optimizers: testOptimizers, seeds: options.testSeeds, outDir: `${options.outDir}/test` });
+  return { incumbent: best, tuningScores: scores, tuningScore: scores.get(best)!, testScore: meanNormalizedScores(test.results, options.trials).get(best)! };
+}

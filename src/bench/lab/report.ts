@@ -1,0 +1,383 @@
+/**
+ * `sextant bench report`: from a run directory, a Markdown report with its data as JSON and SVG
+ * figures. Per problem, the final regret's median and quartiles and the anytime curves; over
+ * problems, Bayesmark's normalized scores, the average rank over the budget, the Friedman test with
+ * the Nemenyi post-hoc and a critical-difference diagram (Demšar 2006), the ECDF of normalized
+ * scores, AlgoPerf performance profiles, and Spearman's correlation of the rankings across problems;
+ * then a summary in plain words of what is and is not significant.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { performanceProfiles, type PerformanceProfile } from "./protocols.js";
+import type { RunResult } from "./run-one.js";
+import { BenchmarkInputError, readResults, readRunSettings, type RunSettings } from "./runner.js";
+import { averageRanks, cliques, friedmanTest, nemenyiCriticalDifference, spearman, type FriedmanResult } from "./stats.js";
+import { flooredRegret, groupResults, median, normalizedScore, quantile, randomReference, REGRET_FLOOR, regretAt } from "./summary.js";
+import { cdDiagram, heatMap, linePlot, type Series } from "./svg.js";
+
+/** One problem, optimizer and budget: the regret over seeds. */
+export interface RegretSummary {
+  readonly problem: string;
+  readonly optimizer: string;
+  readonly budget: number;
+  readonly median: number;
+  readonly q25: number;
+  readonly q75: number;
+  readonly runs: number;
+}
+
+/** The comparison of all optimizers at one budget. */
+export interface BudgetComparison {
+  readonly budget: number;
+  /** Per optimizer: normalized scores over (problem, seed) runs, and the Friedman average rank. */
+  readonly optimizers: { optimizer: string; meanScore: number; medianScore: number; q25Score: number; q75Score: number; averageRank: number }[];
+  /** Problems on which every optimizer has runs: the Friedman blocks. */
+  readonly problems: string[];
+  readonly friedman: (FriedmanResult & { criticalDifference: number }) | null;
+  /** Pairs (better, worse) whose average ranks differ by at least the critical difference. */
+  readonly significant: [string, string][];
+  /** Groups not significantly different from each other (bars of the CD diagram). */
+  readonly groups: string[][];
+}
+
+export interface ReportData {
+  readonly title: string;
+  readonly settings: RunSettings;
+  readonly regretFloor: number;
+  readonly randomReference: string | null;
+  readonly budgets: number[];
+  readonly perProblem: RegretSummary[];
+  readonly comparisons: BudgetComparison[];
+  /** Average rank (over problems and seeds) at budgets spread over the run. */
+  readonly rankOverBudget: { budgets: number[]; ranks: Record<string, number[]> };
+  /** Spearman's ρ between each pair of problems' rankings of the optimizers at the full budget. */
+  readonly spearman: { problems: string[]; matrix: number[][]; mean: number };
+  readonly profiles: { optimizer: string; area: number; trialsToTarget: Record<string, number> }[];
+  /** Median seconds per trial spent outside the objective (sampler and bookkeeping). */
+  readonly overheadMsPerTrial: Record<string, number>;
+  readonly summary: string[];
+}
+
+const ALPHA = 0.05;
+
+/** The default budgets: 10, 30, 100, 300, 1000 up to the run's budget, and the budget itself. */
+export function defaultBudgets(trials: number): number[] {
+  return [...new Set([...[10, 30, 100, 300, 1000].filter((b) => b < trials), trials])];
+}
+
+function summarize(grouped: Map<string, Map<string, RunResult[]>>, budget: number): RegretSummary[] {
+  const rows: RegretSummary[] = [];
+  for (const [problem, byOptimizer] of grouped) {
+    for (const [optimizer, runs] of byOptimizer) {
+      const regrets = runs.map((r) => regretAt(r, budget));
+      rows.push({ problem, optimizer, budget, median: median(regrets), q25: quantile(regrets, 0.25), q75: quantile(regrets, 0.75), runs: runs.length });
+    }
+  }
+  return rows;
+}
+
+function compareAt(grouped: Map<string, Map<string, RunResult[]>>, optimizers: string[], budget: number, reference: string | undefined): BudgetComparison {
+  const complete = [...grouped].filter(([, byOptimizer]) => optimizers.every((o) => byOptimizer.has(o)));
+  const scores = new Map(optimizers.map((o) => [o, [] as number[]]));
+  if (reference !== undefined) {
+    for (const [, byOptimizer] of complete) {
+      const randomMedian = median(byOptimizer.get(reference)!.map((r) => regretAt(r, budget)));
+      for (const o of optimizers) for (const r of byOptimizer.get(o)!) scores.get(o)!.push(normalizedScore(regretAt(r, budget), randomMedian));
+    }
+  }
+  const table = complete.map(([, byOptimizer]) => optimizers.map((o) => median(byOptimizer.get(o)!.map((r) => regretAt(r, budget)))));
+  const canTest = table.length >= 2 && optimizers.length >= 2 && optimizers.length <= 20;
+  const friedman = canTest ? { ...friedmanTest(table), criticalDifference: nemenyiCriticalDifference(optimizers.length, table.length) } : null;
+  const ranks = friedman?.averageRanks ?? optimizers.map(() => NaN);
+  const significant: [string, string][] = [];
+  let groups: string[][] = [];
+  if (friedman !== null) {
+    const rejects = friedman.imanDavenportPValue < ALPHA;
+    for (let a = 0; a < optimizers.length; a++) {
+      for (let b = 0; b < optimizers.length; b++) {
+        if (rejects && ranks[b]! - ranks[a]! >= friedman.criticalDifference) significant.push([optimizers[a]!, optimizers[b]!]);
+      }
+    }
+    groups = cliques(ranks, rejects ? friedman.criticalDifference : Infinity).map((g) => g.map((i) => optimizers[i]!));
+  }
+  return {
+    budget,
+    optimizers: optimizers.map((optimizer, i) => {
+      const s = scores.get(optimizer)!;
+      return {
+        optimizer,
+        meanScore: s.length ? s.reduce((a, b) => a + b, 0) / s.length : NaN,
+        medianScore: median(s),
+        q25Score: quantile(s, 0.25),
+        q75Score: quantile(s, 0.75),
+        averageRank: ranks[i]!,
+      };
+    }),
+    problems: complete.map(([p]) => p),
+    friedman,
+    significant,
+    groups,
+  };
+}
+
+/** Budgets spread log-uniformly from 1 to `trials`, for curves. */
+function curveBudgets(trials: number, count = 40): number[] {
+  return [...new Set(Array.from({ length: count }, (_, i) => Math.max(1, Math.round(trials ** (i / (count - 1))))))];
+}
+
+function rankOverBudget(results: readonly RunResult[], optimizers: string[], trials: number): ReportData["rankOverBudget"] {
+  const budgets = curveBudgets(trials, 25);
+  const blocks = new Map<string, Map<string, RunResult>>();
+  for (const r of results) {
+    const key = `${r.problem}\u0000${r.seed}`;
+    if (!blocks.has(key)) blocks.set(key, new Map());
+    blocks.get(key)!.set(r.optimizer, r);
+  }
+  const complete = [...blocks.values()].filter((b) => optimizers.every((o) => b.has(o)));
+  const ranks: Record<string, number[]> = Object.fromEntries(optimizers.map((o) => [o, [] as number[]]));
+  for (const budget of budgets) {
+    const sums = new Array<number>(optimizers.length).fill(0);
+    for (const block of complete) averageRanks(optimizers.map((o) => regretAt(block.get(o)!, budget))).forEach((r, i) => (sums[i]! += r));
+    optimizers.forEach((o, i) => ranks[o]!.push(complete.length ? sums[i]! / complete.length : NaN));
+  }
+  return { budgets, ranks };
+}
+
+function spearmanAcrossProblems(grouped: Map<string, Map<string, RunResult[]>>, optimizers: string[], trials: number): ReportData["spearman"] {
+  const complete = [...grouped].filter(([, byOptimizer]) => optimizers.every((o) => byOptimizer.has(o)));
+  const vectors = complete.map(([, byOptimizer]) => optimizers.map((o) => median(byOptimizer.get(o)!.map((r) => regretAt(r, trials)))));
+  const matrix = vectors.map((a) => vectors.map((b) => spearman(a, b)));
+  const offDiagonal = matrix.flatMap((row, i) => row.filter((v, j) => j !== i && Number.isFinite(v)));
+  return { problems: complete.map(([p]) => p), matrix, mean: offDiagonal.length ? offDiagonal.reduce((a, b) => a + b, 0) / offDiagonal.length : NaN };
+}
+
+const fmt = (x: number): string =>
+  !Number.isFinite(x) ? String(x) : x === 0 ? "0" : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(3);
+const pValue = (p: number): string => (p < 1e-4 ? "p < 0.0001" : `p = ${p.toPrecision(2)}`);
+
+function plainSummary(comparisons: readonly BudgetComparison[], reference: string | undefined): string[] {
+  const lines: string[] = [];
+  if (reference === undefined) lines.push("No random-search run is in this directory, so normalized scores and performance profiles are left out (add `random` or `optuna-random`).");
+  for (const c of comparisons) {
+    const f = c.friedman;
+    if (f === null) {
+      lines.push(`At ${c.budget} trials there are too few complete problems (${c.problems.length}) for a Friedman test.`);
+      continue;
+    }
+    const byRank = [...c.optimizers].sort((a, b) => a.averageRank - b.averageRank);
+    const best = byRank[0]!;
+    if (f.imanDavenportPValue >= ALPHA) {
+      lines.push(
+        `At ${c.budget} trials, over ${f.n} problems, the Friedman test does not reject that all ${f.k} optimizers perform alike (Iman-Davenport F = ${f.imanDavenportF.toFixed(2)}, ${pValue(f.imanDavenportPValue)}): no difference at this budget is significant, and the ranking is descriptive only (best average rank: ${best.optimizer}, ${best.averageRank.toFixed(2)}).`,
+      );
+      continue;
+    }
+    const tied = byRank.filter((o) => o !== best && o.averageRank - best.averageRank < f.criticalDifference).map((o) => o.optimizer);
+    const beaten = byRank.filter((o) => o.averageRank - best.averageRank >= f.criticalDifference).map((o) => o.optimizer);
+    lines.push(
+      `At ${c.budget} trials, over ${f.n} problems, the optimizers differ significantly (Iman-Davenport F = ${f.imanDavenportF.toFixed(2)}, ${pValue(f.imanDavenportPValue)}; Nemenyi critical difference ${f.criticalDifference.toFixed(2)} ranks at α = 0.05). ` +
+        `${best.optimizer} ranks best (${best.averageRank.toFixed(2)}); it is significantly better than ${beaten.length ? beaten.join(", ") : "none of the others"}` +
+        `${tied.length ? `, and not significantly different from ${tied.join(", ")}` : ""}.`,
+    );
+    const others = byRank.slice(1).flatMap((o) => {
+      const worse = c.significant.filter(([a]) => a === o.optimizer).map(([, b]) => b);
+      return worse.length ? [`${o.optimizer} > ${worse.join(", ")}`] : [];
+    });
+    if (others.length) lines.push(`Other significant differences at ${c.budget} trials: ${others.join("; ")}. Every pair not named here is not significantly different.`);
+  }
+  return lines;
+}
+
+/**
+ * The report's data from stored runs.
+ *
+ * @example
+ * const data = buildReport(readResults("lab"), readRunSettings("lab")!, [30, 100, 300]);
+ */
+export function buildReport(results: readonly RunResult[], settings: RunSettings, budgets: readonly number[], title = "Benchmark report"): ReportData {
+  const trials = settings.trials;
+  const optimizers = settings.optimizers.filter((o) => results.some((r) => r.optimizer === o));
+  const grouped = groupResults(results);
+  const reference = randomReference(optimizers);
+  const usable = [...new Set(budgets.map((b) => Math.min(b, trials)))];
+  const comparisons = usable.map((b) => compareAt(grouped, optimizers, b, reference));
+  const profiles: PerformanceProfile[] = performanceProfiles(results);
+  const overhead: Record<string, number> = {};
+  for (const o of optimizers) overhead[o] = median(results.filter((r) => r.optimizer === o).map((r) => (1000 * r.optimizerSeconds) / r.trials));
+  return {
+    title,
+    settings,
+    regretFloor: REGRET_FLOOR,
+    randomReference: reference ?? null,
+    budgets: usable,
+    perProblem: usable.flatMap((b) => summarize(grouped, b)),
+    comparisons,
+    rankOverBudget: rankOverBudget(results, optimizers, trials),
+    spearman: spearmanAcrossProblems(grouped, optimizers, trials),
+    profiles: profiles.map((p) => ({ optimizer: p.optimizer, area: p.area, trialsToTarget: p.trialsToTarget })),
+    overheadMsPerTrial: overhead,
+    summary: plainSummary(comparisons, reference),
+  };
+}
+
+function anytimeFigure(problem: string, byOptimizer: Map<string, RunResult[]>, optimizers: string[], trials: number): string {
+  const budgets = curveBudgets(trials);
+  const series: Series[] = optimizers
+    .filter((o) => byOptimizer.has(o))
+    .map((o) => {
+      const runs = byOptimizer.get(o)!;
+      const at = budgets.map((b) => runs.map((r) => regretAt(r, b)));
+      return {
+        label: o,
+        points: budgets.map((b, i) => [b, median(at[i]!)] as const),
+        band: at.map((v) => [quantile(v, 0.25), quantile(v, 0.75)] as const),
+      };
+    });
+  return linePlot(series, { title: `${problem}: incumbent regret (median, quartile band)`, xLabel: "trials", yLabel: "regret", xLog: true, yLog: true });
+}
+
+function ecdfFigure(comparison: BudgetComparison, results: readonly RunResult[], optimizers: string[], reference: string): string {
+  const grouped = groupResults(results);
+  const series: Series[] = optimizers.map((o) => {
+    const scores: number[] = [];
+    for (const problem of comparison.problems) {
+      const byOptimizer = grouped.get(problem)!;
+      const randomMedian = median(byOptimizer.get(reference)!.map((r) => regretAt(r, comparison.budget)));
+      for (const r of byOptimizer.get(o)!) scores.push(Math.max(1e-6, normalizedScore(regretAt(r, comparison.budget), randomMedian)));
+    }
+    scores.sort((a, b) => a - b);
+    return { label: o, step: true, points: scores.map((s, i) => [s, (i + 1) / scores.length] as const) };
+  });
+  return linePlot(series, { title: `ECDF of normalized score at ${comparison.budget} trials (left is better)`, xLabel: "normalized score (0 = optimum, 1 = random search's median)", yLabel: "share of runs", xLog: true, yRange: [0, 1] });
+}
+
+function table(headers: string[], rows: string[][]): string {
+  return [`| ${headers.join(" | ")} |`, `| ${headers.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+/**
+ * The runs of (problem, seed) pairs that every optimizer of the directory has finished, so that
+ * every optimizer is compared on the same instances (an interrupted run leaves some pairs partial).
+ */
+export function completeBlocks(results: readonly RunResult[]): RunResult[] {
+  const optimizers = new Set(results.map((r) => r.optimizer));
+  const seen = new Map<string, Set<string>>();
+  const block = (r: RunResult): string => JSON.stringify([r.problem, r.seed]);
+  for (const r of results) seen.set(block(r), (seen.get(block(r)) ?? new Set()).add(r.optimizer));
+  return results.filter((r) => seen.get(block(r))!.size === optimizers.size);
+}
+
+/** Where {@link writeReport} wrote. */
+export interface WrittenReport {
+  readonly markdown: string;
+  readonly json: string;
+  readonly figureDir: string;
+  readonly figures: string[];
+}
+
+/**
+ * Reads a run directory and writes the Markdown report, its JSON data and SVG figures (in a
+ * folder named after the Markdown file, beside it).
+ *
+ * @example
+ * await writeReport("lab", { out: "docs/benchmarks.md", budgets: [30, 100, 300], command: "sextant bench run …" });
+ */
+export async function writeReport(dir: string, options: { out?: string; budgets?: number[]; title?: string; command?: string } = {}): Promise<WrittenReport> {
+  const settings = readRunSettings(dir);
+  if (settings === null) throw new BenchmarkInputError(`dir: ${dir} holds no run (no run.json); run \`sextant bench run --out ${dir}\` first`);
+  const stored = readResults(dir).filter((r) => r.trials === settings.trials);
+  const results = completeBlocks(stored);
+  if (results.length === 0) throw new BenchmarkInputError(`dir: ${dir} holds no (problem, seed) that every optimizer has finished yet`);
+  const markdownPath = resolve(options.out ?? join(dir, "report.md"));
+  const figureDir = join(dirname(markdownPath), `${basename(markdownPath, ".md")}-figures`);
+  mkdirSync(figureDir, { recursive: true });
+  const data = buildReport(results, settings, options.budgets ?? defaultBudgets(settings.trials), options.title ?? "Benchmark report");
+  const optimizers = data.comparisons[0]!.optimizers.map((o) => o.optimizer);
+  const figures: string[] = [];
+  const figure = (name: string, svg: string, alt: string): string => {
+    writeFileSync(join(figureDir, name), svg);
+    figures.push(join(figureDir, name));
+    return `![${alt}](${relative(dirname(markdownPath), join(figureDir, name)).split("\\").join("/")})`;
+  };
+  const md: string[] = [`# ${data.title}`, ""];
+  const s = data.settings;
+  md.push(
+    `${results.length} runs: ${new Set(results.map((r) => r.problem)).size} problems × ${optimizers.length} optimizers × seeds ${[...new Set(results.map((r) => r.seed))].sort((a, b) => a - b).join(", ")}, ${s.trials} trials each, the same budget for every optimizer. ` +
+      `Each seed picks the problem instance (shifted, rotated, permuted) and seeds the optimizer. Regret is the noiseless regret of the trial the study reports as best; regrets below ${REGRET_FLOOR} count as ${REGRET_FLOOR} for every optimizer alike. ` +
+      `Normalized score: regret / random search's median regret on the same problem at the same budget (0 = optimum, 1 = random search; Bayesmark)${data.randomReference ? `, with \`${data.randomReference}\` as random search` : ""}. ` +
+      "The anytime numbers at smaller budgets are read from the same runs (none of these optimizers is told the budget).",
+  );
+  if (stored.length > results.length) {
+    md.push("", `${stored.length - results.length} further runs belong to (problem, seed) pairs that not every optimizer has finished; they are left out so that all optimizers are compared on the same instances.`);
+  }
+  if (options.command) md.push("", "Reproduce:", "", "```sh", options.command, "```");
+  md.push("", "## Summary", "", ...data.summary.map((l) => `- ${l}`));
+  for (const c of data.comparisons) {
+    md.push("", `## ${c.budget} trials`, "");
+    const sorted = [...c.optimizers].sort((a, b) => a.averageRank - b.averageRank);
+    md.push(
+      table(
+        ["optimizer", "average rank", "mean normalized score", "median [IQR] normalized score"],
+        sorted.map((o) => [o.optimizer, Number.isFinite(o.averageRank) ? o.averageRank.toFixed(2) : "-", fmt(o.meanScore), `${fmt(o.medianScore)} [${fmt(o.q25Score)}, ${fmt(o.q75Score)}]`]),
+      ),
+    );
+    if (c.friedman) {
+      const f = c.friedman;
+      md.push(
+        "",
+        `Friedman over ${f.n} problems: χ² = ${f.chiSquare.toFixed(2)} (${pValue(f.chiSquarePValue)}), Iman-Davenport F = ${f.imanDavenportF.toFixed(2)} (${pValue(f.imanDavenportPValue)}); Nemenyi CD = ${f.criticalDifference.toFixed(2)} at α = 0.05. Average ranks are over problems, each problem ranking the optimizers by their median regret over seeds. Bars join optimizers that are not significantly different.`,
+        "",
+        figure(`cd-${c.budget}.svg`, cdDiagram(optimizers, f.averageRanks, f.criticalDifference, c.groups.map((g) => g.map((o) => optimizers.indexOf(o))), `Critical differences at ${c.budget} trials`), `critical-difference diagram at ${c.budget} trials`),
+      );
+    }
+  }
+  md.push("", "## Average rank over the budget", "", "Ranks among all optimizers per (problem, seed), averaged; lower is better.", "");
+  md.push(figure("rank-over-budget.svg", linePlot(optimizers.map((o) => ({ label: o, points: data.rankOverBudget.budgets.map((b, i) => [b, data.rankOverBudget.ranks[o]![i]!] as const) })), { title: "Average rank over the budget", xLabel: "trials", yLabel: "average rank", xLog: true }), "average rank over the budget"));
+  const final = data.comparisons.at(-1)!;
+  if (data.randomReference) {
+    md.push("", "## ECDF of normalized scores", "", figure("ecdf.svg", ecdfFigure(final, results, optimizers, data.randomReference), "ECDF of normalized score"));
+    md.push(
+      "",
+      "## Performance profiles (AlgoPerf)",
+      "",
+      `Target per problem: random search's median final regret. Trials to target: the first trial at which the optimizer's median-over-seeds regret curve reaches it (∞ if never). ρ(τ): the share of problems an optimizer solves within τ times the fastest optimizer's trials; the area is over τ from 1 to 4, divided by 3 (1 = fastest on every problem).`,
+      "",
+      table(["optimizer", "area under ρ(τ), τ ≤ 4", "problems reaching the target"], [...data.profiles].sort((a, b) => b.area - a.area).map((p) => [p.optimizer, p.area.toFixed(3), `${Object.values(p.trialsToTarget).filter(Number.isFinite).length}/${Object.keys(p.trialsToTarget).length}`])),
+      "",
+      figure("performance-profiles.svg", linePlot(performanceProfiles(results).map((p) => ({ label: p.optimizer, step: true, points: p.rho.map((r) => [r.tau, r.value] as const) })), { title: "Performance profiles", xLabel: "τ (trials to target / fastest)", yLabel: "ρ(τ)", yRange: [0, 1] }), "performance profiles"),
+    );
+  }
+  md.push(
+    "",
+    "## Do problems agree on the ranking?",
+    "",
+    `Mean Spearman ρ between two problems' rankings of the optimizers (median final regret): ${fmt(data.spearman.mean)} over ${data.spearman.problems.length} problems. Near 1, problems agree on which optimizer is better; near 0, the ranking depends on the problem.`,
+    "",
+    figure("spearman.svg", heatMap(data.spearman.problems, data.spearman.matrix, "Spearman ρ between problems' rankings"), "Spearman correlation between problems"),
+  );
+  for (const budget of data.budgets) {
+    md.push("", `## Per problem: regret after ${budget} trials, median [25%, 75%] over seeds`, "");
+    md.push(
+      table(
+        ["problem", ...optimizers],
+        s.problems.filter((p) => data.perProblem.some((r) => r.problem === p)).map((p) => [
+          p,
+          ...optimizers.map((o) => {
+            const r = data.perProblem.find((x) => x.problem === p && x.optimizer === o && x.budget === budget);
+            return r ? `${fmt(r.median)} [${fmt(r.q25)}, ${fmt(r.q75)}]` : "-";
+          }),
+        ]),
+      ),
+    );
+  }
+  md.push("", "## Anytime curves", "");
+  for (const [problem, byOptimizer] of groupResults(results)) {
+    md.push(figure(`anytime-${problem.replace(/[^A-Za-z0-9_.-]/g, "_")}.svg`, anytimeFigure(problem, byOptimizer, optimizers, s.trials), `${problem} anytime regret`), "");
+  }
+  md.push("## Overhead", "", "Median milliseconds per trial spent outside the objective (sampler and study bookkeeping; for Optuna also the JSON-lines round trips to Python), measured in this run.", "");
+  md.push(table(["optimizer", "ms per trial"], optimizers.map((o) => [o, fmt(data.overheadMsPerTrial[o]!)])));
+  writeFileSync(markdownPath, `${md.join("\n")}\n`);
+  const jsonPath = markdownPath.replace(/\.md$/, "") + ".json";
+  writeFileSync(jsonPath, `${JSON.stringify(data, (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
+  return { markdown: markdownPath, json: jsonPath, figureDir, figures };
+}

@@ -1,0 +1,67 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { BenchmarkInputError, RESULTS_FILE, readResults, runBenchmark, type BenchmarkProgress } from "./runner.js";
+import { runKey } from "./run-one.js";
+
+const dirs: string[] = [];
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), "sextant-lab-"));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const grid = { problems: ["branin-2d", "hartmann3-3d-noisy"], optimizers: ["tpe", "random"], trials: 12, jobs: 1 };
+
+const byKey = (results: { problem: string; optimizer: string; seed: number; curve: number[] }[]) =>
+  Object.fromEntries(results.map((r) => [runKey(r.problem, r.optimizer, r.seed), r.curve]));
+
+describe("runBenchmark", () => {
+  it("gives a resumed run the same results as an uninterrupted one", async () => {
+    const whole = await runBenchmark({ ...grid, seeds: [0, 1], outDir: tempDir() });
+    expect(whole.results).toHaveLength(8);
+    expect(whole.failures).toEqual([]);
+
+    const dir = tempDir();
+    await runBenchmark({ ...grid, seeds: [1], outDir: dir });
+    // A crash while a result was being written leaves a torn last line.
+    appendFileSync(join(dir, RESULTS_FILE), '{"problem":"branin-2d","optimizer":"tpe","se');
+    const progress: BenchmarkProgress[] = [];
+    const resumed = await runBenchmark({ ...grid, seeds: [0, 1], outDir: dir, onProgress: (p) => progress.push(p) });
+    expect(progress[0]).toEqual({ done: 4, total: 8, resumed: 4 });
+    expect(byKey(resumed.results)).toEqual(byKey(whole.results));
+
+    const again: BenchmarkProgress[] = [];
+    await runBenchmark({ ...grid, seeds: [0, 1], outDir: dir, onProgress: (p) => again.push(p) });
+    expect(again).toEqual([{ done: 8, total: 8, resumed: 8 }]);
+    expect(readResults(dir)).toHaveLength(8);
+  });
+
+  it("records the incumbent's noiseless regret, which never increases on noiseless problems", async () => {
+    const dir = tempDir();
+    const { results } = await runBenchmark({ ...grid, problems: ["branin-2d"], seeds: [3], outDir: dir });
+    for (const r of results) {
+      expect(r.curve).toHaveLength(12);
+      for (let i = 1; i < r.curve.length; i++) expect(r.curve[i]).toBeLessThanOrEqual(r.curve[i - 1]!);
+      expect(r.curve.at(-1)).toBeGreaterThanOrEqual(0);
+    }
+    const lines = readFileSync(join(dir, RESULTS_FILE), "utf8").trim().split("\n");
+    expect(lines).toHaveLength(2);
+  });
+
+  it("names the setting that is wrong", async () => {
+    const dir = tempDir();
+    await expect(runBenchmark({ ...grid, trials: 0, seeds: [0], outDir: dir })).rejects.toThrow(/^trials: must be a positive integer/);
+    await expect(runBenchmark({ ...grid, problems: ["branin2"], seeds: [0], outDir: dir })).rejects.toThrow(/problems: unknown problem "branin2"/);
+    await expect(runBenchmark({ ...grid, optimizers: ["tpee"], seeds: [0], outDir: dir })).rejects.toThrow(/optimizers: unknown optimizer "tpee"/);
+    await expect(runBenchmark({ ...grid, seeds: [-1], outDir: dir })).rejects.toThrow(/seeds: must be non-negative/);
+    await runBenchmark({ ...grid, problems: ["branin-2d"], optimizers: ["random"], seeds: [0], outDir: dir });
+    const other = runBenchmark({ ...grid, trials: 20, problems: ["branin-2d"], optimizers: ["random"], seeds: [0], outDir: dir });
+    await expect(other).rejects.toBeInstanceOf(BenchmarkInputError);
+    await expect(other).rejects.toThrow(/trials: .* holds runs of 12 trials, not 20/);
+  });
+});

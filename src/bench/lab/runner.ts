@@ -1,0 +1,237 @@
+/**
+ * The lab's runner: every (problem, optimizer, seed) run, in parallel worker processes, each
+ * result appended to `OUT/results.jsonl` as it finishes so that a rerun after a crash skips the
+ * runs already done and gives the same results as an uninterrupted run.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createLabProblem, isAsyncProblem, labProblemNames } from "../problems/index.js";
+import { closeSharedOptunaProcess, optunaUnavailableReason } from "./optuna.js";
+import { parseOptimizerSpec, type OptimizerSpec } from "./optimizers.js";
+import { runJob, runKey, type Job, type RunResult } from "./run-one.js";
+import type { WorkerReply, WorkerRequest } from "./worker.js";
+
+export const RESULTS_FILE = "results.jsonl";
+export const RUN_FILE = "run.json";
+
+/** What {@link runBenchmark} runs. */
+export interface BenchmarkOptions {
+  readonly problems: readonly string[];
+  /** Specs such as `"tpe"`, `"tpe:multivariate=true"`, `"optuna-tpe"`, or parsed specs. */
+  readonly optimizers: readonly (string | OptimizerSpec)[];
+  /** The budget, the same for every optimizer. */
+  readonly trials: number;
+  /** Each seed picks the problem instance and seeds the optimizer. */
+  readonly seeds: readonly number[];
+  readonly outDir: string;
+  /** Worker processes (default: all cores). With 1, runs happen in this process. */
+  readonly jobs?: number;
+  readonly onProgress?: (progress: BenchmarkProgress) => void;
+}
+
+export interface BenchmarkProgress {
+  readonly done: number;
+  readonly total: number;
+  /** Runs found finished in `outDir` and not run again. */
+  readonly resumed: number;
+  readonly last?: { readonly problem: string; readonly optimizer: string; readonly seed: number; readonly error?: string };
+}
+
+/** The settings stored in `OUT/run.json`; a rerun into the same directory must keep `trials`. */
+export interface RunSettings {
+  readonly trials: number;
+  readonly problems: string[];
+  readonly optimizers: string[];
+  readonly seeds: number[];
+}
+
+export interface BenchmarkOutcome {
+  readonly settings: RunSettings;
+  /** Every finished run of the requested grid, resumed or new, in grid order. */
+  readonly results: RunResult[];
+  readonly failures: { problem: string; optimizer: string; seed: number; message: string }[];
+}
+
+/** Thrown for settings that cannot run, naming the setting. */
+export class BenchmarkInputError extends Error {
+  override name = "BenchmarkInputError";
+}
+
+/**
+ * Reads `OUT/results.jsonl`. A torn last line (a crash mid-write) is ignored: that run is redone.
+ *
+ * @example
+ * const results = readResults("bench-out");
+ */
+export function readResults(outDir: string): RunResult[] {
+  const file = join(outDir, RESULTS_FILE);
+  if (!existsSync(file)) return [];
+  const results: RunResult[] = [];
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      results.push(JSON.parse(line) as RunResult);
+    } catch {
+      // Only the last line can be torn; anything else unreadable is also better redone than trusted.
+    }
+  }
+  return results;
+}
+
+/** Reads `OUT/run.json`, or null when the directory holds no run. */
+export function readRunSettings(outDir: string): RunSettings | null {
+  const file = join(outDir, RUN_FILE);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as RunSettings) : null;
+}
+
+function checkOptions(options: BenchmarkOptions): OptimizerSpec[] {
+  if (!Number.isInteger(options.trials) || options.trials <= 0) throw new BenchmarkInputError(`trials: must be a positive integer, got ${options.trials}`);
+  if (options.seeds.length === 0) throw new BenchmarkInputError("seeds: give at least one seed");
+  for (const seed of options.seeds) {
+    if (!Number.isInteger(seed) || seed < 0) throw new BenchmarkInputError(`seeds: must be non-negative integers, got ${seed}`);
+  }
+  if (options.problems.length === 0) throw new BenchmarkInputError("problems: give at least one problem");
+  const known = new Set(labProblemNames());
+  for (const problem of options.problems) {
+    if (!known.has(problem)) throw new BenchmarkInputError(`problems: unknown problem "${problem}"; \`sextant problems\` lists them`);
+  }
+  if (options.jobs !== undefined && !(Number.isInteger(options.jobs) && options.jobs > 0)) {
+    throw new BenchmarkInputError(`jobs: must be a positive integer, got ${options.jobs}`);
+  }
+  const specs = options.optimizers.map((o) => (typeof o === "string" ? parseOptimizerSpec(o) : o));
+  if (specs.length === 0) throw new BenchmarkInputError("optimizers: give at least one optimizer");
+  if (specs.some((s) => s.kind === "optuna")) {
+    const reason = optunaUnavailableReason();
+    if (reason !== null) throw new BenchmarkInputError(`optimizers: the Optuna references cannot run: ${reason}`);
+  }
+  return specs;
+}
+
+/** Merges these settings into the directory's, refusing a different budget. */
+function recordSettings(outDir: string, options: BenchmarkOptions, specs: OptimizerSpec[]): RunSettings {
+  const before = readRunSettings(outDir);
+  if (before !== null && before.trials !== options.trials) {
+    throw new BenchmarkInputError(`trials: ${outDir} holds runs of ${before.trials} trials, not ${options.trials}; use another --out directory`);
+  }
+  const union = <T>(a: readonly T[] = [], b: readonly T[]): T[] => [...a, ...b.filter((x) => !a.includes(x))];
+  const settings: RunSettings = {
+    trials: options.trials,
+    problems: union(before?.problems, options.problems),
+    optimizers: union(before?.optimizers, specs.map((s) => s.label)),
+    seeds: union(before?.seeds, options.seeds),
+  };
+  writeFileSync(join(outDir, RUN_FILE), `${JSON.stringify(settings, null, 2)}\n`);
+  return settings;
+}
+
+/** The compiled worker, or null when running from TypeScript sources (tests), where runs stay in-process. */
+function workerScript(): string | null {
+  const path = fileURLToPath(new URL("./worker.js", import.meta.url));
+  return existsSync(path) ? path : null;
+}
+
+type Finish = (job: Job, outcome: { result: RunResult } | { error: string }) => void;
+
+async function runInProcess(queue: Job[], finish: Finish): Promise<void> {
+  try {
+    for (const job of queue) {
+      try {
+        finish(job, { result: await runJob(job) });
+      } catch (error) {
+        finish(job, { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  } finally {
+    closeSharedOptunaProcess();
+  }
+}
+
+async function runInWorkers(queue: Job[], workers: number, script: string, finish: Finish): Promise<void> {
+  let next = 0;
+  const serve = (child: ChildProcess): Promise<void> =>
+    new Promise((resolve) => {
+      let current: Job | undefined;
+      const give = (): void => {
+        if (next >= queue.length) {
+          current = undefined;
+          child.send({ type: "stop" } satisfies WorkerRequest);
+          return;
+        }
+        const id = next++;
+        current = queue[id]!;
+        child.send({ type: "job", id, job: current } satisfies WorkerRequest);
+      };
+      child.on("message", (reply: WorkerReply) => {
+        const job = current!;
+        finish(job, reply.type === "result" ? { result: reply.result } : { error: reply.message });
+        give();
+      });
+      child.on("exit", (code, signal) => {
+        // A worker that dies mid-run fails that run only; the others go on.
+        if (current !== undefined) finish(current, { error: `worker process died (${signal ?? `code ${code}`})` });
+        resolve();
+      });
+      give();
+    });
+  const children = Array.from({ length: Math.min(workers, queue.length) }, () => fork(script, [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  await Promise.all(children.map(serve));
+}
+
+/**
+ * Runs every (problem, optimizer, seed) of the grid that `outDir` does not already hold, on `jobs`
+ * worker processes, and returns all results of the grid. Every optimizer gets the same budget.
+ *
+ * @example
+ * const { results } = await runBenchmark({
+ *   problems: ["branin-2d", "hartmann6-6d"], optimizers: ["tpe", "random", "optuna-tpe"],
+ *   trials: 50, seeds: [0, 1, 2], outDir: "bench-out", jobs: 2,
+ * });
+ */
+export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkOutcome> {
+  const specs = checkOptions(options);
+  for (const name of options.problems) {
+    const problem = createLabProblem(name);
+    const reason = isAsyncProblem(problem) ? await problem.unavailableReason() : undefined;
+    if (reason !== undefined) throw new BenchmarkInputError(`problems: "${name}" cannot run here: ${reason}`);
+  }
+  mkdirSync(options.outDir, { recursive: true });
+  const settings = recordSettings(options.outDir, options, specs);
+  const stored = new Map(readResults(options.outDir).filter((r) => r.trials === options.trials).map((r) => [runKey(r.problem, r.optimizer, r.seed), r]));
+  const grid: Job[] = [];
+  // Seed-major: an interrupted run holds whole seeds of every (problem, optimizer) first.
+  for (const seed of options.seeds) {
+    for (const problem of options.problems) {
+      for (const optimizer of specs) grid.push({ problem, optimizer, seed, trials: options.trials });
+    }
+  }
+  const queue = grid.filter((job) => !stored.has(runKey(job.problem, job.optimizer.label, job.seed)));
+  const resumed = grid.length - queue.length;
+  const failures: BenchmarkOutcome["failures"] = [];
+  let done = resumed;
+  options.onProgress?.({ done, total: grid.length, resumed });
+  const resultsFile = join(options.outDir, RESULTS_FILE);
+  // After a crash mid-write the torn line must stay alone on its line, not swallow the next result.
+  const existing = existsSync(resultsFile) ? readFileSync(resultsFile, "utf8") : "";
+  if (existing !== "" && !existing.endsWith("\n")) appendFileSync(resultsFile, "\n");
+  const finish: Finish = (job, outcome) => {
+    done++;
+    const last = { problem: job.problem, optimizer: job.optimizer.label, seed: job.seed };
+    if ("result" in outcome) {
+      appendFileSync(resultsFile, `${JSON.stringify(outcome.result)}\n`);
+      stored.set(runKey(last.problem, last.optimizer, last.seed), outcome.result);
+      options.onProgress?.({ done, total: grid.length, resumed, last });
+    } else {
+      failures.push({ ...last, message: outcome.error });
+      options.onProgress?.({ done, total: grid.length, resumed, last: { ...last, error: outcome.error } });
+    }
+  };
+  const workers = options.jobs ?? availableParallelism();
+  const script = workerScript();
+  if (workers > 1 && script !== null && queue.length > 1) await runInWorkers(queue, workers, script, finish);
+  else await runInProcess(queue, finish);
+  const results = grid.flatMap((job) => stored.get(runKey(job.problem, job.optimizer.label, job.seed)) ?? []);
+  return { settings, results, failures };
+}

@@ -1,0 +1,61 @@
+// CLI suite (spawns `node bin/sextant.js` against dist/): `sextant bench run`, `report` and `suites` on a tiny suite.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { sextant } from "./fixtures/cli-run.js";
+
+const dir = mkdtempSync(join(tmpdir(), "sextant-bench-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const run = (args: string[]) => sextant(args, { cwd: dir });
+
+describe("sextant bench", () => {
+  it("runs a tiny suite in two worker processes, resumes, and reports", async () => {
+    const args = ["bench", "run", "--suite", "branin-2d,levy-5d-int", "--optimizers", "tpe,random,sobol", "--trials", "15", "--seeds", "2", "--out", "lab", "--jobs", "2"];
+    const first = await run(args);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^12 runs in lab \(\d+ s\); next: sextant bench report lab$/m);
+    const lines = readFileSync(join(dir, "lab/results.jsonl"), "utf8").trim().split("\n");
+    expect(lines).toHaveLength(12);
+
+    const again = await run([...args, "--json"]);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ runs: 12, failures: [] });
+    expect(readFileSync(join(dir, "lab/results.jsonl"), "utf8").trim().split("\n")).toHaveLength(12);
+
+    const report = await run(["bench", "report", "lab", "--budgets", "5,15", "--json"]);
+    expect(report.stderr).toBe("");
+    const written = JSON.parse(report.stdout) as { markdown: string; json: string; figures: string[] };
+    const markdown = readFileSync(written.markdown, "utf8");
+    expect(markdown).toContain("## Summary");
+    expect(markdown).toMatch(/Friedman over 2 problems: χ² = /);
+    expect(markdown).toContain("| problem | tpe | random | sobol |");
+    const data = JSON.parse(readFileSync(written.json, "utf8")) as { budgets: number[]; comparisons: { friedman: { k: number } }[] };
+    expect(data.budgets).toEqual([5, 15]);
+    expect(data.comparisons[1]!.friedman.k).toBe(3);
+    expect(written.figures.some((f) => f.endsWith("cd-15.svg"))).toBe(true);
+    for (const figure of written.figures) {
+      expect(existsSync(figure)).toBe(true);
+      expect(readFileSync(figure, "utf8")).toMatch(/^<svg [^]*<\/svg>$/);
+    }
+  });
+
+  it("lists suites, and names the bad flag", async () => {
+    const suites = await run(["bench", "suites", "--json"]);
+    const parsed = JSON.parse(suites.stdout) as Record<string, string[]>;
+    expect(Object.keys(parsed)).toEqual(["dev", "test", "smoke", "samplers7"]);
+    expect(parsed.dev!.filter((p) => parsed.test!.includes(p))).toEqual([]);
+    const badSuite = await run(["bench", "run", "--suite", "brannin-2d", "--optimizers", "tpe", "--trials", "5", "--out", "x"]);
+    expect(badSuite.code).toBe(2);
+    expect(badSuite.stderr).toMatch(/--suite: "brannin-2d" is neither a suite .* \(did you mean "branin-2d"\?\)/);
+    const badOptimizer = await run(["bench", "run", "--suite", "smoke", "--optimizers", "tpe,optuna-tpx", "--trials", "5", "--out", "x"]);
+    expect(badOptimizer.code).toBe(2);
+    expect(badOptimizer.stderr).toMatch(/optimizers: unknown optimizer "optuna-tpx"/);
+    const badSeeds = await run(["bench", "run", "--suite", "smoke", "--optimizers", "tpe", "--trials", "5", "--seeds", "3-1", "--out", "x"]);
+    expect(badSeeds.stderr).toMatch(/--seeds must be a count N, a range A-B or a list/);
+    const noRun = await run(["bench", "report", "nothing-here"]);
+    expect(noRun.code).toBe(2);
+    expect(noRun.stderr).toMatch(/dir: nothing-here holds no run/);
+  });
+});
