@@ -45,7 +45,6 @@ import {
   type Acquisition,
   type DimensionKind,
   logExpectedImprovementAcquisition,
-  maximizeAcquisition,
   maximizeAcquisitionFunction,
   pointKey,
   snapPoint,
@@ -323,17 +322,7 @@ export class GPSampler implements Sampler {
     let acquisition: Acquisition | null = Number.isFinite(best) ? logExpectedImprovementAcquisition(gp, best) : null;
     if (constrained) acquisition = constrainedAcquisition(acquisition, this.constraintModels(observations, categorical, snapshot, trial), d);
     if (acquisition === null) return null;
-    const found = maximizeAcquisitionFunction(acquisition, {
-      dimensions,
-      nCandidates: this.options.nCandidates,
-      nRestarts: this.options.nRestarts,
-      anchors,
-      taken,
-      seed: deriveSeed(this.seed, trial.number, "candidates"),
-      rng,
-    });
-    if (!found || !found.point.every(Number.isFinite)) return null;
-    return decodePoint(found.point, encoder);
+    return this.propose(acquisition, encoder, dimensions, anchors, taken, trial, rng);
   }
 
   /**
@@ -367,17 +356,7 @@ export class GPSampler implements Sampler {
     const taken = new Set<string>();
     for (const p of observations.points) taken.add(pointKey(p));
     for (const p of observations.running) taken.add(pointKey(p));
-    const found = maximizeAcquisitionFunction(acquisition, {
-      dimensions,
-      nCandidates: this.options.nCandidates,
-      nRestarts: this.options.nRestarts,
-      anchors: frontOf(observations, feasible).slice(0, 2 * ANCHOR_COUNT).map((j) => observations.points[j]!),
-      taken,
-      seed: deriveSeed(this.seed, trial.number, "candidates"),
-      rng,
-    });
-    if (!found || !found.point.every(Number.isFinite)) return null;
-    return decodePoint(found.point, encoder);
+    return this.propose(acquisition, encoder, dimensions, frontOf(observations, feasible).slice(0, 2 * ANCHOR_COUNT).map((j) => observations.points[j]!), taken, trial, rng);
   }
 
   /**
@@ -480,7 +459,20 @@ export class GPSampler implements Sampler {
     for (const p of observations.points) taken.add(pointKey(p));
     for (const p of observations.running) taken.add(pointKey(p));
     const anchors = [...reference].sort((a, b) => surrogate.predict(a).mean - surrogate.predict(b).mean).slice(0, ANCHOR_COUNT);
-    const found = maximizeAcquisition(surrogate, best, {
+    return this.propose(logExpectedImprovementAcquisition(surrogate, best), encoder, dimensions, anchors, taken, trial, rng);
+  }
+
+  /** The point that maximizes `acquisition` (candidates, then local search from `anchors`), decoded; null if nothing finite was found. */
+  private propose(
+    acquisition: Acquisition,
+    encoder: SpaceEncoder,
+    dimensions: DimensionKind[],
+    anchors: Float64Array[],
+    taken: Set<string>,
+    trial: SamplingTrial,
+    rng: Rng,
+  ): Record<string, ParamValue> | null {
+    const found = maximizeAcquisitionFunction(acquisition, {
       dimensions,
       nCandidates: this.options.nCandidates,
       nRestarts: this.options.nRestarts,
