@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import type { Distribution } from "../space/index.js";
+import { seedPopulation } from "../../test/fixtures/dashboard-studies.mjs";
 import { MemoryStorage } from "../storage/index.js";
 import { createServerApp } from "./app.js";
 import * as ui from "./dashboard-schemas.js";
@@ -202,23 +203,7 @@ describe("dashboard routes", () => {
 
   it("answers a PBT trial's lineage: member, segment, parent, exploit, checkpoint and the member's chain", async () => {
     const storage = new MemoryStorage();
-    const study = await storage.createStudy("pbt", ["maximize"]);
-    const segments = [
-      { member: 0, segment: 0, parent: null, exploitedFrom: null, checkpoint: null, value: 1 },
-      { member: 1, segment: 0, parent: null, exploitedFrom: null, checkpoint: null, value: 2 },
-      { member: 0, segment: 1, parent: 1, exploitedFrom: 1, checkpoint: "t1.ckpt", value: 3 },
-      { member: 1, segment: 1, parent: 1, exploitedFrom: null, checkpoint: "t1.ckpt", value: 4 },
-      { member: 0, segment: 2, parent: 2, exploitedFrom: null, checkpoint: "t2.ckpt", value: 5 },
-    ];
-    for (const s of segments) {
-      const trial = await storage.createTrial(study.id, {
-        state: "running",
-        systemAttrs: { "pbt:member": s.member, "pbt:segment": s.segment, "pbt:parent": s.parent, "pbt:exploitedFrom": s.exploitedFrom, "pbt:checkpoint": s.checkpoint },
-      });
-      await storage.updateTrial(trial.id, { params: { x: { value: s.value, distribution: X } }, state: "complete", values: [s.value] });
-    }
-    const plain = await storage.createTrial(study.id, { state: "running" });
-    await storage.updateTrial(plain.id, { state: "complete", values: [0] });
+    await seedPopulation(storage, "pbt");
     const app = createServerApp({ storage, dashboard: false });
     const answer = await get(app, "/studies/pbt/trials/2/lineage", ui.LineageResponse);
     expect(answer.json.lineage).toMatchObject({
