@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../src/server/index.js";
 import { buildReport } from "../src/server/report.js";
 import { MemoryStorage } from "../src/storage/index.js";
-import { type FixtureTrial, seedStudy } from "./fixtures/dashboard-studies.mjs";
+import { type FixtureTrial, seedPopulation, seedStudy } from "./fixtures/dashboard-studies.mjs";
 
 const CHROMIUM = process.env.SEXTANT_CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = join(import.meta.dirname, "..", "docs", "screenshots");
@@ -132,6 +132,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     // f = 10·x1² + x2: x1 carries nearly all of the variance.
     expect(importance.params[0]!.name).toBe("x1");
     const beliefs = await apiJson<{ x: unknown[] }>("/studies/fixture-1k/beliefs?x=x1");
+    const ecdf = await apiJson<{ shown: number; matched: number }>("/studies/fixture-1k/ecdf?maxPoints=2000");
     const expected: Record<string, number> = {
       "history-plot": withValue,
       "curves-plot": curves.shown,
@@ -142,6 +143,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
       "timeline-plot": timeline.shown,
       "importance-plot": importance.params.length,
       "beliefs-plot": beliefs.x.length,
+      "ecdf-plot": ecdf.shown,
     };
     for (const [id, marks] of Object.entries(expected)) {
       await page.waitForSelector(`[data-testid=${id}][data-marks]`);
@@ -160,7 +162,69 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     expect(pareto.front.length).toBeGreaterThan(0);
     expect(await canvasInk(mo, "pareto-plot")).toBeGreaterThan(500);
     await mo.locator("#pareto").screenshot({ path: join(SHOTS, "pareto.png") });
+    const hv = await apiJson<{ shown: number; hypervolumes: number[] }>("/studies/two-objectives/hypervolume?maxPoints=2000");
+    expect(hv.shown).toBeGreaterThan(1);
+    // The hypervolume never shrinks as trials arrive.
+    expect(hv.hypervolumes.every((v, i) => i === 0 || v >= hv.hypervolumes[i - 1]!)).toBe(true);
+    await waitAttr(mo, "[data-testid=hypervolume-plot]", "data-marks", hv.shown);
+    expect(await canvasInk(mo, "hypervolume-plot")).toBeGreaterThan(500);
+    const moEcdf = await apiJson<{ shown: number }>("/studies/two-objectives/ecdf?maxPoints=2000");
+    await waitAttr(mo, "[data-testid=ecdf-plot]", "data-marks", moEcdf.shown);
+    expect(await canvasInk(mo, "ecdf-plot")).toBeGreaterThan(500);
+    await mo.locator("#hypervolume").screenshot({ path: join(SHOTS, "hypervolume.png") });
+    await mo.locator("#ecdf").screenshot({ path: join(SHOTS, "ecdf.png") });
     await mo.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("shows the model's beliefs over two parameters as a grid of the posterior mean, and its std", async () => {
+    const page = await open(studyUrl("fixture-1k"));
+    await page.waitForSelector("[data-testid=beliefs-plot][data-marks]");
+    const grid = await apiJson<{ kind: string; x: unknown[]; y: unknown[]; mean: number[]; std: number[] }>("/studies/fixture-1k/beliefs?x=x1&y=x2");
+    expect(grid.kind).toBe("grid");
+    const cells = grid.x.length * grid.y.length;
+    expect(grid.mean).toHaveLength(cells);
+    await page.selectOption("[data-testid=beliefs-param2]", "x2");
+    await waitSearch(page, "belief2=x2");
+    await waitAttr(page, "[data-testid=beliefs-note]", "data-kind", "grid");
+    await waitAttr(page, "[data-testid=beliefs-plot]", "data-marks", cells);
+    expect(await canvasInk(page, "beliefs-plot")).toBeGreaterThan(500);
+    await page.selectOption("[data-testid=beliefs-stat]", "std");
+    await waitSearch(page, "beliefStat=std");
+    await page.waitForFunction(() => ((globalThis as any).document.querySelector("[data-testid=beliefs-note]").textContent as string).includes("posterior std"));
+    expect(Number(await page.getAttribute("[data-testid=beliefs-plot]", "data-marks"))).toBe(cells);
+    // The pair survives a reload through the address bar.
+    await page.reload();
+    await page.waitForSelector("body[data-ready]");
+    await waitAttr(page, "[data-testid=beliefs-note]", "data-kind", "grid");
+    await waitAttr(page, "[data-testid=beliefs-plot]", "data-marks", cells);
+    await page.selectOption("[data-testid=beliefs-stat]", "mean");
+    await page.waitForFunction(() => ((globalThis as any).document.querySelector("[data-testid=beliefs-note]").textContent as string).includes("posterior mean"));
+    await page.mouse.move(0, 0);
+    await page.locator("#beliefs").screenshot({ path: join(SHOTS, "beliefs-2d.png") });
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("shows a PBT segment's lineage in its detail, with the parent a link to its own detail", async () => {
+    await seedPopulation(storage, "population");
+    const page = await open(studyUrl("population", "&trial=2"));
+    await page.waitForSelector("[data-testid=lineage]");
+    const facts = await page.textContent("[data-testid=lineage]");
+    expect(facts).toContain("member0");
+    expect(facts).toContain("exploited frommember 1");
+    expect(facts).toContain("checkpointt1.ckpt");
+    expect(facts).toContain("savedt2.ckpt");
+    expect(await page.locator("[data-testid=lineage-chain] li").evaluateAll((items) => items.map((li) => Number((li as any).dataset.trial)))).toEqual([0, 2, 4]);
+    await page.locator("#detail").screenshot({ path: join(SHOTS, "lineage.png") });
+    await page.click("[data-testid=lineage-parent]");
+    await page.waitForFunction(() => (globalThis as any).document.querySelector("[data-testid=detail-title]")?.textContent === "Trial 1");
+    expect(new URL(page.url()).searchParams.get("trial")).toBe("1");
+    // Trial 1 is member 1's first segment: no parent.
+    await page.waitForSelector("[data-testid=lineage]");
+    expect(await page.textContent("[data-testid=lineage]")).toContain("first segment");
+    expect(await page.locator("[data-testid=lineage-chain] li").count()).toBe(2);
+    await page.close();
     expect(problems).toEqual([]);
   });
 
@@ -314,7 +378,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     page.on("pageerror", (error) => problems.push(`report page error: ${error.message}`));
     await page.goto(pathToFileURL(file).href);
     await page.waitForSelector("body[data-ready]");
-    for (const id of ["history-plot", "parallel-plot", "slice-plot", "contour-plot", "curves-plot", "timeline-plot", "importance-plot", "beliefs-plot"]) {
+    for (const id of ["history-plot", "parallel-plot", "slice-plot", "contour-plot", "curves-plot", "timeline-plot", "importance-plot", "beliefs-plot", "ecdf-plot"]) {
       await page.waitForSelector(`[data-testid=${id}][data-marks]`);
       expect(await canvasInk(page, id), id).toBeGreaterThan(500);
     }

@@ -119,6 +119,36 @@ export interface Beliefs {
   unavailable?: string;
 }
 
+export interface Ecdf extends Shown {
+  trials: number;
+  values: number[];
+  fractions: number[];
+}
+
+export interface HypervolumeHistory extends Shown {
+  reference: number[];
+  numbers: number[];
+  hypervolumes: number[];
+  unavailable?: string;
+}
+
+export interface LineageSegment {
+  trial: number;
+  segment: number;
+  state: TrialState;
+  value: number | null;
+  parent: number | null;
+  parentMember: number | null;
+  exploitedFrom: number | null;
+  checkpoint: string | null;
+  saved: string | null;
+}
+
+export interface Lineage {
+  trial: number;
+  lineage: { member: number; segment: LineageSegment; chain: LineageSegment[] } | null;
+}
+
 export interface TrialChanges {
   trials: TrialJson[];
   seq: number;

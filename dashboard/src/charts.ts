@@ -11,7 +11,7 @@ import { BarChart, CustomChart, HeatmapChart, LineChart, ParallelChart, ScatterC
 import { GridComponent, LegendComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
-import type { Beliefs, Contour, Curves, Distribution, Pareto, Points, Timeline, TrialState } from "./api.js";
+import type { Beliefs, Contour, Curves, Distribution, Ecdf, HypervolumeHistory, Pareto, Points, Timeline, TrialState } from "./api.js";
 import { formatNumber } from "./dom.js";
 
 echarts.use([
@@ -325,6 +325,60 @@ export function beliefsOption(beliefs: Beliefs, objectiveName: string): { option
         { type: "line", name: "±2 std", data: band, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(47,111,223,0.18)" }, itemStyle: { color: "rgba(47,111,223,0.3)" } },
         { type: "line", name: "mean", data: xs.map((x, i) => [x, beliefs.mean[i]]), symbol: "none", lineStyle: { color: "#2f6fdf", width: 2 }, itemStyle: { color: "#2f6fdf" } },
       ],
+    },
+  };
+}
+
+/** The model's posterior mean (or standard deviation) over a grid of two parameters: one cell per grid point. */
+export function beliefsGridOption(beliefs: Beliefs, stat: "mean" | "std", minimize: boolean): { option: Option; marks: number } {
+  const xs = beliefs.x;
+  const ys = beliefs.y ?? [];
+  const values = stat === "mean" ? beliefs.mean : beliefs.std;
+  const data: [number, number, number][] = [];
+  for (let j = 0; j < ys.length; j++) for (let i = 0; i < xs.length; i++) data.push([i, j, values[j * xs.length + i]!]);
+  const finite = values.filter(Number.isFinite);
+  const low = finite.length ? Math.min(...finite) : 0;
+  const high = finite.length ? Math.max(...finite) : 1;
+  const label = (v: unknown) => (typeof v === "number" ? formatNumber(v) : String(v));
+  // Mean: good is green, as in the contour; std: the darker, the less the model knows.
+  const colors = stat === "std" ? ["#f7fbff", "#6baed6", "#08306b"] : minimize ? ["#1a9850", "#fee08b", "#d73027"] : ["#d73027", "#fee08b", "#1a9850"];
+  return {
+    marks: data.length,
+    option: {
+      grid: { left: 70, right: 90, top: 20, bottom: 50 },
+      xAxis: { type: "category", data: xs.map(label), name: beliefs.params[0], nameLocation: "middle", nameGap: 30 },
+      yAxis: { type: "category", data: ys.map(label), name: beliefs.params[1], nameLocation: "middle", nameGap: 50 },
+      visualMap: { min: low, max: high === low ? low + 1 : high, calculable: true, right: 0, top: "middle", inRange: { color: colors }, formatter: (v: number) => formatNumber(v) },
+      tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
+      series: [{ type: "heatmap", name: stat === "mean" ? "posterior mean" : "posterior std", data, progressive: 0 }],
+    },
+  };
+}
+
+/** The empirical distribution of values: a step line from 0 to 1. */
+export function ecdfOption(ecdf: Ecdf, objectiveName: string): { option: Option; marks: number } {
+  return {
+    marks: ecdf.values.length,
+    option: {
+      grid: { left: 60, right: 20, top: 35, bottom: 45 },
+      xAxis: { type: "value", name: objectiveName, nameLocation: "middle", nameGap: 28, min: "dataMin", max: "dataMax" },
+      yAxis: { type: "value", name: "fraction of trials", min: 0, max: 1, axisLine: { onZero: false } },
+      tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
+      series: [{ type: "line", name: "ECDF", step: "end", data: ecdf.values.map((v, i) => [v, ecdf.fractions[i]]), symbol: "none", lineStyle: { color: "#2f6fdf", width: 2 }, areaStyle: { color: "rgba(47,111,223,0.12)" } }],
+    },
+  };
+}
+
+/** Hypervolume after each trial (several objectives), as steps. */
+export function hypervolumeOption(history: HypervolumeHistory): { option: Option; marks: number } {
+  return {
+    marks: history.numbers.length,
+    option: {
+      grid: { left: 70, right: 20, top: 35, bottom: 45 },
+      xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 28, min: 0 },
+      yAxis: { type: "value", name: "hypervolume", scale: true, axisLine: { onZero: false } },
+      tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
+      series: [{ type: "line", name: "hypervolume", step: "end", data: history.numbers.map((n, i) => [n, history.hypervolumes[i]]), symbol: "none", lineStyle: { color: "#d3322f", width: 2 }, areaStyle: { color: "rgba(211,50,47,0.1)" } }],
     },
   };
 }

@@ -25,6 +25,10 @@ export interface View {
   method: "fanova" | "ped-anova" | null;
   /** The parameter the model's beliefs are shown along. */
   belief: string | null;
+  /** A second parameter: the beliefs become a grid over the pair. */
+  belief2: string | null;
+  /** Which posterior statistic a grid of beliefs shows. */
+  beliefStat: "mean" | "std";
 }
 
 function numberOrUndefined(text: string | null): number | undefined {
@@ -66,6 +70,8 @@ export function readView(): View {
     contourY: q.get("y"),
     method: q.get("method") === "fanova" || q.get("method") === "ped-anova" ? (q.get("method") as "fanova" | "ped-anova") : null,
     belief: q.get("belief"),
+    belief2: q.get("belief2"),
+    beliefStat: q.get("beliefStat") === "std" ? "std" : "mean",
   };
 }
 
@@ -90,6 +96,8 @@ export function viewSearch(view: View): string {
     if (view.contourY) q.set("y", view.contourY);
     if (view.method) q.set("method", view.method);
     if (view.belief) q.set("belief", view.belief);
+    if (view.belief2) q.set("belief2", view.belief2);
+    if (view.beliefStat === "std") q.set("beliefStat", "std");
   }
   const text = q.toString();
   return text ? `?${text}` : "";

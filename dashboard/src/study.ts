@@ -9,6 +9,9 @@ import {
   type Importance,
   type Curves,
   type Distribution,
+  type Ecdf,
+  type HypervolumeHistory,
+  type Lineage,
   type Pareto,
   type Points,
   STATES,
@@ -25,8 +28,11 @@ import {
 import {
   type AxisSpec,
   type Chart,
+  beliefsGridOption,
   beliefsOption,
   contourOption,
+  ecdfOption,
+  hypervolumeOption,
   importanceOption,
   coordinateOf,
   curvesOption,
@@ -114,7 +120,7 @@ export class StudyPage {
     } else {
       if (before.contourX !== view.contourX || before.contourY !== view.contourY) await this.loadContour();
       if (before.method !== view.method) await this.loadImportance();
-      if (before.belief !== view.belief) await this.loadBeliefs();
+      if (before.belief !== view.belief || before.belief2 !== view.belief2 || before.beliefStat !== view.beliefStat) await this.loadBeliefs();
     }
     if (before.trial !== view.trial) await this.showDetail();
   }
@@ -152,8 +158,10 @@ export class StudyPage {
       s.params.length > 0 ? this.panel("slice", "Slice").section : null,
       s.params.length > 1 ? this.panel("contour", "Contour (mean value per cell)", contourPick).section : null,
       s.params.length > 0 ? this.panel("importance", "Parameter importance (bar: share; sign: direction of the effect)", this.methodSelect()).section : null,
-      numericParams.length > 0 ? this.panel("beliefs", "What the model believes (GP posterior through the best trial)", this.beliefSelect(numericParams)).section : null,
+      numericParams.length > 0 ? this.panel("beliefs", "What the model believes (GP posterior through the best trial)", this.beliefPick(numericParams)).section : null,
+      this.panel("ecdf", "Distribution of values (empirical CDF of the complete trials)").section,
       s.study.directions.length > 1 ? this.panel("pareto", "Pareto front").section : null,
+      s.study.directions.length > 1 ? this.panel("hypervolume", "Hypervolume history").section : null,
       this.panel("timeline", "Timeline per worker").section,
     ].filter((p): p is HTMLElement => p !== null);
     for (const part of parts) wide.appendChild(part);
@@ -187,6 +195,33 @@ export class StudyPage {
     const select = h("select", { "aria-label": "model beliefs along", "data-testid": "beliefs-param" }, ...params.map((p) => h("option", { value: p.name, selected: p.name === current }, p.name)));
     select.addEventListener("change", () => void this.change({ belief: select.value }, "replace"));
     return select;
+  }
+
+  /** Along one parameter, or (with a second one picked) over the pair, showing the mean or the std. */
+  private beliefPick(params: { name: string }[]): HTMLElement {
+    const second = this.beliefParam2();
+    const pair = h(
+      "select",
+      { "aria-label": "model beliefs over a second parameter", "data-testid": "beliefs-param2" },
+      h("option", { value: "", selected: second === null }, "(one parameter)"),
+      ...params.map((p) => h("option", { value: p.name, selected: p.name === second }, p.name)),
+    );
+    pair.addEventListener("change", () => void this.change({ belief2: pair.value || null }, "replace"));
+    const stat = h(
+      "select",
+      { "aria-label": "posterior statistic", "data-testid": "beliefs-stat" },
+      h("option", { value: "mean", selected: this.view.beliefStat === "mean" }, "mean"),
+      h("option", { value: "std", selected: this.view.beliefStat === "std" }, "std (uncertainty)"),
+    );
+    stat.addEventListener("change", () => void this.change({ beliefStat: stat.value === "std" ? "std" : "mean" }, "replace"));
+    return h("span", { class: "contour-pick" }, this.beliefSelect(params), " × ", pair, " ", stat);
+  }
+
+  /** The second parameter of a belief grid, when one is picked (and differs from the first). */
+  private beliefParam2(): string | null {
+    const numeric = this.summary.params.filter((p) => p.distribution.type !== "categorical");
+    const second = this.view.belief2;
+    return second && second !== this.beliefParam() && numeric.some((p) => p.name === second) ? second : null;
   }
 
   private beliefParam(): string {
@@ -287,6 +322,8 @@ export class StudyPage {
     if (this.panels.has("curves")) jobs.push(this.loadCurves());
     if (this.panels.has("contour")) jobs.push(this.loadContour());
     if (this.panels.has("pareto")) jobs.push(this.loadPareto());
+    jobs.push(this.loadEcdf());
+    if (this.panels.has("hypervolume")) jobs.push(this.loadHypervolume());
     const results = await Promise.allSettled(jobs);
     // The analyses cost the server the most: asked once the plots are drawn, so they never hold them up.
     results.push(...(await Promise.allSettled([this.loadImportance(), options.beliefs === false ? null : this.loadBeliefs()])));
@@ -473,14 +510,23 @@ export class StudyPage {
   private async loadBeliefs(): Promise<void> {
     const panel = this.panels.get("beliefs");
     if (!panel) return;
-    await this.analysis<Beliefs>(panel, apiPath(`${this.base}/beliefs`, { x: this.beliefParam() }), (beliefs) => {
+    const second = this.beliefParam2();
+    await this.analysis<Beliefs>(panel, apiPath(`${this.base}/beliefs`, { x: this.beliefParam(), y: second ?? undefined }), (beliefs) => {
       const through = Object.entries(beliefs.through)
-        .filter(([name]) => name !== beliefs.params[0])
+        .filter(([name]) => !beliefs.params.includes(name))
         .map(([k, v]) => `${k}=${typeof v === "number" ? formatNumber(v) : String(v)}`)
         .join(", ");
-      panel.note.textContent = `GP fitted to the latest ${beliefs.nTrials} complete trials (filters do not change the model); other parameters held at ${through}`;
-      const { option, marks } = beliefsOption(beliefs, this.objectiveName);
-      draw(panel.plot, option, marks);
+      const held = through ? `; other parameters held at ${through}` : "";
+      panel.note.textContent = `GP fitted to the latest ${beliefs.nTrials} complete trials (filters do not change the model)${held}`;
+      panel.note.dataset.kind = beliefs.kind;
+      if (beliefs.kind === "grid") {
+        panel.note.textContent += `; posterior ${this.view.beliefStat} over ${beliefs.x.length} × ${beliefs.y?.length ?? 0} points`;
+        const { option, marks } = beliefsGridOption(beliefs, this.view.beliefStat, this.summary.study.directions[0] !== "maximize");
+        draw(panel.plot, option, marks);
+      } else {
+        const { option, marks } = beliefsOption(beliefs, this.objectiveName);
+        draw(panel.plot, option, marks);
+      }
     });
   }
 
@@ -491,6 +537,24 @@ export class StudyPage {
     const d = this.summary.study.directions;
     const { option, marks } = paretoOption(pareto, [`objective 0 (${d[0]})`, `objective 1 (${d[1]})`]);
     draw(panel.plot, option, marks);
+  }
+
+  private async loadEcdf(): Promise<void> {
+    const panel = this.panels.get("ecdf")!;
+    const ecdf = await get<Ecdf>(apiPath(`${this.base}/ecdf`, { ...this.query(), maxPoints: MAX_POINTS }));
+    this.shownNote(panel, ecdf, `distinct values of ${ecdf.trials} complete trials`);
+    const { option, marks } = ecdfOption(ecdf, this.objectiveName);
+    draw(panel.plot, option, marks);
+  }
+
+  private async loadHypervolume(): Promise<void> {
+    const panel = this.panels.get("hypervolume")!;
+    await this.analysis<HypervolumeHistory>(panel, apiPath(`${this.base}/hypervolume`, { ...this.query(), maxPoints: MAX_POINTS }), (history) => {
+      this.shownNote(panel, history, "complete, feasible trials");
+      panel.note.textContent += `; reference point (${history.reference.map(formatNumber).join(", ")})`;
+      const { option, marks } = hypervolumeOption(history);
+      draw(panel.plot, option, marks);
+    });
   }
 
   private async loadTimeline(): Promise<void> {
@@ -536,10 +600,64 @@ export class StudyPage {
       typeof failReason === "string" ? h("p", { class: "error", "data-testid": "fail-reason" }, failReason) : null,
       typeof stderrTail === "string" && stderrTail !== "" ? h("h3", {}, "stderr (tail)") : null,
       typeof stderrTail === "string" && stderrTail !== "" ? h("pre", { class: "stderr", "data-testid": "stderr" }, stderrTail) : null,
+      typeof system["pbt:member"] === "number" ? await this.lineagePart(trial.number) : null,
       Object.keys(system).length ? h("h3", {}, "System attributes (worker, lineage, …)") : null,
       Object.keys(system).length ? h("pre", { class: "small" }, jsonText(system)) : null,
     ];
     for (const part of parts) if (part) this.detail.appendChild(part);
+  }
+
+  /** A link that opens another trial's detail. */
+  private trialLink(number: number, testId?: string): HTMLElement {
+    const link = h("a", { href: viewSearch({ ...this.view, trial: number }), ...(testId ? { "data-testid": testId } : {}) }, `trial ${number}`);
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      void this.change({ trial: number });
+    });
+    return link;
+  }
+
+  /** A population (PBT) segment's place: member, segment, parent, exploit, checkpoint, and the member's chain of segments. */
+  private async lineagePart(number: number): Promise<HTMLElement | null> {
+    let answer: Lineage;
+    try {
+      answer = await get<Lineage>(`${this.base}/trials/${number}/lineage`);
+    } catch (error) {
+      return h("p", { class: "muted" }, `lineage: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const lineage = answer.lineage;
+    if (!lineage) return null;
+    const own = lineage.segment;
+    const row = (key: string, ...value: (string | Node)[]) => h("tr", {}, h("th", {}, key), h("td", {}, ...value));
+    const facts = h(
+      "table",
+      { class: "kv-table", "data-testid": "lineage" },
+      h(
+        "tbody",
+        {},
+        row("member", String(lineage.member)),
+        row("segment", String(own.segment)),
+        row("parent", ...(own.parent === null ? ["— (first segment)"] : [this.trialLink(own.parent, "lineage-parent"), own.parentMember !== null ? ` (member ${own.parentMember})` : ""])),
+        row("exploited from", own.exploitedFrom === null ? "— (continued its own line)" : `member ${own.exploitedFrom}`),
+        row("checkpoint", own.checkpoint ?? "—"),
+        row("saved", own.saved ?? "—"),
+      ),
+    );
+    const chain = h(
+      "ul",
+      { class: "lineage-chain", "data-testid": "lineage-chain" },
+      ...lineage.chain.map((s) =>
+        h(
+          "li",
+          { "data-trial": String(s.trial), class: s.trial === own.trial ? "current" : "" },
+          `segment ${s.segment}: `,
+          s.trial === own.trial ? h("strong", {}, `trial ${s.trial}`) : this.trialLink(s.trial),
+          ` · ${s.state} · ${s.value === null ? "—" : formatNumber(s.value)}`,
+          s.exploitedFrom !== null ? ` · exploited member ${s.exploitedFrom}` : "",
+        ),
+      ),
+    );
+    return h("div", { class: "lineage" }, h("h3", {}, `Population lineage (member ${lineage.member})`), facts, h("h4", {}, "The member's segments"), chain);
   }
 
   /** Reads what changed since the last `seq` and merges it in; the answer carries only changed trials. */
@@ -559,6 +677,8 @@ export class StudyPage {
             this.loadTimeline(),
             this.panels.has("curves") ? this.loadCurves() : null,
             this.panels.has("pareto") ? this.loadPareto() : null,
+            this.panels.has("hypervolume") ? this.loadHypervolume() : null,
+            this.loadEcdf(),
             this.loadContour(),
             this.loadImportance(),
             this.loadBeliefs(),

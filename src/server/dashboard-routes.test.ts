@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import type { Distribution } from "../space/index.js";
+import { seedPopulation } from "../../test/fixtures/dashboard-studies.mjs";
 import { MemoryStorage } from "../storage/index.js";
 import { createServerApp } from "./app.js";
 import * as ui from "./dashboard-schemas.js";
@@ -167,6 +168,51 @@ describe("dashboard routes", () => {
     expect(envelope).toContain(57);
     expect(envelope).toContain(3);
     expect(envelope.length).toBeLessThanOrEqual(21);
+  });
+  it("answers the ECDF of the matched values and the hypervolume history, downsampled with N of M", async () => {
+    const storage = new MemoryStorage();
+    const single = await storage.createStudy("one", ["minimize"]);
+    for (const [i, value] of [3, 1, 2, 2, 9].entries()) {
+      const trial = await storage.createTrial(single.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { x: { value: i, distribution: X } }, state: i === 4 ? "pruned" : "complete", values: [value] });
+    }
+    const two = await storage.createStudy("two", ["minimize", "minimize"]);
+    for (const values of [[1, 3], [2, 2], [3, 1], [2.5, 2.5]]) {
+      const trial = await storage.createTrial(two.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { x: { value: values[0]!, distribution: X } }, state: "complete", values });
+    }
+    const app = createServerApp({ storage, dashboard: false });
+    const ecdf = await get(app, "/studies/one/ecdf", ui.EcdfResponse);
+    // Complete values 3, 1, 2, 2 (the pruned 9 is not complete): steps at 1, 2, 3.
+    expect(ecdf.json).toMatchObject({ matched: 3, shown: 3, total: 5, trials: 4, values: [1, 2, 3], fractions: [0.25, 0.75, 1] });
+    const sampled = await get(app, "/studies/one/ecdf?maxPoints=2", ui.EcdfResponse);
+    expect(sampled.json).toMatchObject({ matched: 3, shown: 2, values: [1, 3], fractions: [0.25, 1] });
+    const filtered = await get(app, "/studies/one/ecdf?valueMax=2", ui.EcdfResponse);
+    expect(filtered.json).toMatchObject({ trials: 3, values: [1, 2], fractions: [1 / 3, 1] });
+    const hv = await get(app, "/studies/two/hypervolume", ui.HypervolumeResponse);
+    // Reference: the worst value of each objective pushed out by a tenth of its range, 3 + 0.2.
+    expect(hv.json.reference).toEqual([3.2, 3.2]);
+    expect(hv.json.numbers).toEqual([0, 1, 2, 3]);
+    // Boxes to the reference: (1,3) 2.2·0.2; (2,2) adds 1.2·1.2 − 0.24 of overlap; (3,1) adds 0.2·1; (2.5,2.5) is dominated.
+    const expected = [0.44, 1.64, 1.84, 1.84];
+    hv.json.hypervolumes.forEach((v: number, i: number) => expect(v).toBeCloseTo(expected[i]!, 9));
+    expect(hv.json).toMatchObject({ matched: 4, shown: 4, total: 4 });
+    const none = await get(app, "/studies/one/hypervolume", ui.HypervolumeResponse);
+    expect(none.json.unavailable).toMatch(/one objective/);
+  });
+
+  it("answers a PBT trial's lineage: member, segment, parent, exploit, checkpoint and the member's chain", async () => {
+    const storage = new MemoryStorage();
+    await seedPopulation(storage, "pbt");
+    const app = createServerApp({ storage, dashboard: false });
+    const answer = await get(app, "/studies/pbt/trials/2/lineage", ui.LineageResponse);
+    expect(answer.json.lineage).toMatchObject({
+      member: 0,
+      segment: { trial: 2, segment: 1, parent: 1, parentMember: 1, exploitedFrom: 1, checkpoint: "t1.ckpt" },
+    });
+    expect(answer.json.lineage.chain.map((s: { trial: number }) => s.trial)).toEqual([0, 2, 4]);
+    expect((await get(app, "/studies/pbt/trials/5/lineage", ui.LineageResponse)).json.lineage).toBeNull();
+    expect((await get(app, "/studies/pbt/trials/99/lineage")).status).toBe(404);
   });
 });
 

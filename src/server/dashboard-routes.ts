@@ -10,12 +10,15 @@ import {
   ImportanceError,
   type ImportanceMethod,
   bestSoFar as bestSoFarHistory,
+  hypervolumeHistory,
   importance,
   modelBeliefs,
   paretoFrontIndices,
   toLosses,
   trialsPerWorker,
+  valueEcdf,
 } from "../analysis/index.js";
+import { populationLineage } from "../schedulers/lineage.js";
 import { type FrozenTrial, type JsonValue, type TrialState, isBetter } from "../space/index.js";
 import type { Storage, StudyRecord } from "../storage/index.js";
 import * as ui from "./dashboard-schemas.js";
@@ -417,6 +420,92 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
           if (error instanceof BeliefError) return { kind: "slice", params: names, x: [], y: null, mean: [], std: [], through: {}, nTrials: 0, unavailable: error.message };
           throw error;
         }
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/ecdf",
+      summary: "Dashboard: the empirical distribution (ECDF) of the matched complete trials' values, its steps downsampled to maxPoints",
+      params: api.StudyPath,
+      query: ui.PointsQuery,
+      status: 200,
+      response: ui.EcdfResponse,
+      handle: async ({ params, query }) => {
+        const { index, matched, objective } = await openFiltered(params.study, query);
+        const trials = matched.map((n) => index.trials[n]!);
+        const steps = valueEcdf(trials, { objectiveIndex: objective });
+        const counted = trials.filter((t) => t.state === "complete" && valueOf(t, objective) !== undefined).length;
+        // Evenly spaced steps, always with the first and the last, so the curve spans every value.
+        const picked = evenlySpaced(steps.map((_, i) => i), Number(query.maxPoints ?? 2000), new Set(steps.length ? [0, steps.length - 1] : []));
+        return {
+          matched: steps.length,
+          shown: picked.length,
+          total: index.size,
+          trials: counted,
+          values: picked.map((i) => steps[i]!.value),
+          fractions: picked.map((i) => steps[i]!.fraction),
+        };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/hypervolume",
+      summary: "Dashboard: the hypervolume of the matched complete, feasible trials after each one (several objectives), downsampled to its changes",
+      params: api.StudyPath,
+      query: ui.PointsQuery,
+      status: 200,
+      response: ui.HypervolumeResponse,
+      handle: async ({ params, query }) => {
+        const { index, matched } = await openFiltered(params.study, query);
+        if (index.directions.length < 2) {
+          return { matched: 0, shown: 0, total: index.size, reference: [], numbers: [], hypervolumes: [], unavailable: "the study has one objective: hypervolume needs several" };
+        }
+        const { reference, history } = hypervolumeHistory(
+          matched.map((n) => index.trials[n]!),
+          index.directions,
+        );
+        // A step plot needs only where the hypervolume changes, and the last trial to end on.
+        const changes = history.map((_, i) => i).filter((i) => i === 0 || i === history.length - 1 || history[i]!.hypervolume !== history[i - 1]!.hypervolume);
+        const picked = evenlySpaced(changes, Number(query.maxPoints ?? 2000), new Set(history.length ? [0, history.length - 1] : []));
+        return {
+          matched: history.length,
+          shown: picked.length,
+          total: index.size,
+          reference,
+          numbers: picked.map((i) => history[i]!.number),
+          hypervolumes: picked.map((i) => history[i]!.hypervolume),
+        };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/studies/{study}/trials/{number}/lineage",
+      summary: "Dashboard: a population (PBT) trial's member, segment, parent, exploit and checkpoint, and its member's chain of segments",
+      params: api.TrialPath,
+      status: 200,
+      response: ui.LineageResponse,
+      handle: async ({ params }) => {
+        const index = await open(params.study);
+        const number = Number(params.number);
+        const trial = index.trials[number];
+        if (!trial) throw new HttpError(404, `study "${params.study}" has no trial ${number}`, "path.number");
+        const members = index.remember("lineage", () => populationLineage(index.trials.filter(Boolean)));
+        const strip = (s: (typeof members)[number]["segments"][number]) => ({
+          trial: s.trial,
+          segment: s.segment,
+          state: s.state,
+          value: s.value,
+          parent: s.parent,
+          parentMember: s.parentMember,
+          exploitedFrom: s.exploitedFrom,
+          checkpoint: s.checkpoint,
+          saved: s.saved,
+        });
+        for (const member of members) {
+          const own = member.segments.find((s) => s.trial === number);
+          if (own) return { trial: number, lineage: { member: member.member, segment: strip(own), chain: member.segments.map(strip) } };
+        }
+        return { trial: number, lineage: null };
       },
     }),
   ];

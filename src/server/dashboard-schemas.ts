@@ -172,3 +172,42 @@ export const BeliefsResponse = z.strictObject({
   nTrials: z.number().int(),
   unavailable: z.string().optional().describe("why the model could not be fitted (e.g. too few complete trials); the arrays are then empty"),
 });
+
+export const EcdfResponse = z.strictObject({
+  ...Shown,
+  trials: z.number().int().describe("matched complete trials with a value, which the fractions are of"),
+  values: z.array(z.number()).describe("the steps' values, increasing"),
+  fractions: z.array(z.number()).describe("fraction of those trials whose value is at most the step's value"),
+});
+
+export const HypervolumeResponse = z.strictObject({
+  ...Shown,
+  reference: z.array(z.number()).describe("the reference point, in the objectives' own units"),
+  numbers: z.array(z.number().int()).describe("trial numbers of the points shown (every change of the hypervolume, and the last trial)"),
+  hypervolumes: z.array(z.number()),
+  unavailable: z.string().optional().describe("why there is no history (a single-objective study); the arrays are then empty"),
+});
+
+const LineageSegment = z.strictObject({
+  trial: z.number().int(),
+  segment: z.number().int(),
+  state: TrialState,
+  value: z.number().nullable(),
+  parent: z.number().int().nullable(),
+  parentMember: z.number().int().nullable(),
+  exploitedFrom: z.number().int().nullable(),
+  checkpoint: z.string().nullable(),
+  saved: z.string().nullable(),
+});
+
+export const LineageResponse = z.strictObject({
+  trial: z.number().int(),
+  lineage: z
+    .strictObject({
+      member: z.number().int(),
+      segment: LineageSegment.describe("this trial's own segment"),
+      chain: z.array(LineageSegment).describe("the member's segments in order"),
+    })
+    .nullable()
+    .describe("null when the trial is not a segment of a population (PBT) study"),
+});

@@ -73,6 +73,8 @@ export async function buildReport(storage: Storage, studyName: string, options: 
   const jobs: Promise<unknown>[] = [fetchAnswer(apiPath(`${base}/points`, { maxPoints: MAX_POINTS })), fetchAnswer(apiPath(`${base}/timeline`, { maxPoints: MAX_POINTS }))];
   if (summary.hasIntermediate) jobs.push(fetchAnswer(apiPath(`${base}/curves`)));
   if (summary.study.directions.length > 1) jobs.push(fetchAnswer(apiPath(`${base}/pareto`, { maxPoints: MAX_POINTS })));
+  if (summary.study.directions.length > 1) jobs.push(fetchAnswer(apiPath(`${base}/hypervolume`, { maxPoints: MAX_POINTS })));
+  jobs.push(fetchAnswer(apiPath(`${base}/ecdf`, { maxPoints: MAX_POINTS })));
   // The dashboard's default contour axes: the first two numeric parameters, else the first two.
   const numeric = summary.params.filter((p) => p.distribution.type !== "categorical");
   const pool = numeric.length >= 2 ? numeric : summary.params;
@@ -90,7 +92,13 @@ export async function buildReport(storage: Storage, studyName: string, options: 
   const firstPage = answers[apiPath(`${base}/table`, { sort: "number", order: "asc", offset: 0, limit: TABLE_FETCH })] as { rows: { number: number }[] };
   const details = new Set(firstPage.rows.slice(0, REPORT_DETAILS).map((r) => r.number));
   if (summary.bestTrial) details.add(summary.bestTrial.number);
-  await Promise.all([...details].map((n) => fetchAnswer(`${base}/trials/${n}`)));
+  await Promise.all(
+    [...details].map(async (n) => {
+      const { trial } = (await fetchAnswer(`${base}/trials/${n}`)) as { trial: { systemAttrs: Record<string, unknown> } };
+      // A population's segment shows its lineage in its detail.
+      if (typeof trial.systemAttrs["pbt:member"] === "number") await fetchAnswer(`${base}/trials/${n}/lineage`);
+    }),
+  );
 
   // The studies list of a report names only its own study: a shared file must not list the others.
   const listed = (await (await app.request(`/api/v1${apiPath("/studies", { search: studyName })}`)).json()) as { studies: { name: string }[] };
