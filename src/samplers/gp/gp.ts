@@ -667,26 +667,17 @@ function dimensionKinds(encoder: SpaceEncoder): DimensionKind[] {
 export function scalarizeParEgo(vectors: readonly (readonly number[])[], rng: Rng): number[] {
   if (vectors.length === 0) return [];
   const m = vectors[0]!.length;
-  const low = new Array<number>(m).fill(Infinity);
-  const high = new Array<number>(m).fill(-Infinity);
-  for (const v of vectors) {
-    for (let i = 0; i < m; i++) {
-      low[i] = Math.min(low[i]!, v[i]!);
-      high[i] = Math.max(high[i]!, v[i]!);
-    }
-  }
+  const normalized = normalizeObjectives(vectors);
   // Uniform on the simplex: normalised exponential draws.
   const weights = Array.from({ length: m }, () => -Math.log(1 - rng.uniform()));
   const total = weights.reduce((a, b) => a + b, 0);
   for (let i = 0; i < m; i++) weights[i] = weights[i]! / total;
-  return vectors.map((v) => {
+  return normalized.map((v) => {
     let max = -Infinity;
     let sum = 0;
     for (let i = 0; i < m; i++) {
-      const range = high[i]! - low[i]!;
-      const normalized = range > 0 ? (v[i]! - low[i]!) / range : 0;
-      max = Math.max(max, weights[i]! * normalized);
-      sum += weights[i]! * normalized;
+      max = Math.max(max, weights[i]! * v[i]!);
+      sum += weights[i]! * v[i]!;
     }
     return max + 0.05 * sum;
   });
