@@ -8,15 +8,15 @@
 // table beside it shows whole runs, start-up included. Then checks that throughput stays flat
 // as the study grows (the rate over trials 10,000-11,000 against the first 1,000).
 //
-// Usage: npm run bench:storage -- [--url postgres://postgres@127.0.0.1:5432/test] [--workers 1,4,8]
+// Usage: npm run bench:storage -- [--url postgres://postgres@127.0.0.1:5432/test] [--workers 1,4,8] [--samplers random,tpe]
 //        [--trials 2000] [--tpe-trials 600] [--optuna-trials 240] [--flat-trials 11000]
-//        [--skip-optuna] [--skip-postgres] [--skip-sqlite] [--skip-flat] [--skip-marginal]
+//        [--skip-optuna] [--skip-postgres] [--skip-sqlite] [--skip-flat] [--skip-marginal] [--skip-server]
 // The URL names an existing database the user may CREATE DATABASE from; the benchmark works in
 // a scratch database of its own and drops it at the end.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
   options: {
     url: { type: "string", default: process.env.SEXTANT_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test" },
     workers: { type: "string", default: "1,4,8" },
+    samplers: { type: "string", default: "random,tpe" },
     trials: { type: "string", default: "2000" },
     "tpe-trials": { type: "string", default: "600" },
     "optuna-trials": { type: "string", default: "240" },
@@ -38,9 +39,11 @@ const { values: args } = parseArgs({
     "skip-sqlite": { type: "boolean", default: false },
     "skip-flat": { type: "boolean", default: false },
     "skip-marginal": { type: "boolean", default: false },
+    "skip-server": { type: "boolean", default: false },
   },
 });
 const workerCounts = args.workers.split(",").map(Number);
+const samplers = args.samplers.split(",");
 const totalTrials = { random: Number(args.trials), tpe: Number(args["tpe-trials"]) };
 const optunaTotal = Number(args["optuna-trials"]);
 const flatTrials = Number(args["flat-trials"]);
@@ -84,6 +87,73 @@ function withDatabase(url, database) {
   return parsed.toString();
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) a process has used so far, or null if it is gone or not on this host. */
+function processCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name in parentheses may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Follows the CPU time of the PostgreSQL backends serving Sextant's connections to one database
+ * (`applicationName`, or every other connection when null) while workers run, polling because a
+ * backend's process ends with its connection. Only possible
+ * when the server runs on this machine; otherwise reports null. Counts backends only, not the WAL
+ * writer or autovacuum that every writer to the database shares.
+ */
+function followBackendCpu(storageUrl, applicationName = "sextant") {
+  const { hostname, pathname } = new URL(storageUrl);
+  if (!["127.0.0.1", "localhost", "[::1]", ""].includes(hostname)) return null;
+  const database = decodeURIComponent(pathname.slice(1));
+  const client = new pg.Client({ connectionString: storageUrl, application_name: "sextant-bench" });
+  const baseline = new Map();
+  const latest = new Map();
+  let stopped = false;
+  const sample = async () => {
+    // Optuna's connections carry no application name: with null, every connection but this one counts.
+    const { rows } = await client.query(
+      "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND ($2::text IS NULL OR application_name = $2::text)",
+      [database, applicationName],
+    );
+    for (const { pid } of rows) {
+      const seconds = processCpuSeconds(pid);
+      if (seconds !== null) latest.set(pid, seconds);
+    }
+  };
+  const loop = (async () => {
+    await client.connect();
+    await sample();
+    while (!stopped) {
+      await new Promise((res) => setTimeout(res, 50));
+      await sample();
+    }
+  })();
+  return {
+    /** Marks the start of the measured run: CPU used before it (connecting, loading) is left out. */
+    async start() {
+      await sample();
+      for (const [pid, seconds] of latest) baseline.set(pid, seconds);
+    },
+    async stop() {
+      stopped = true;
+      await loop;
+      await client.end();
+      if (latest.size === 0) return null;
+      let total = 0;
+      for (const [pid, seconds] of latest) total += seconds - (baseline.get(pid) ?? 0);
+      return total;
+    },
+  };
+}
+
 /** Runs W workers of scripts/optimize-worker.mjs, released together once all have loaded. */
 async function runWorkers(storageUrl, studyName, workers, trialsPerWorker, sampler) {
   const children = [];
@@ -97,12 +167,16 @@ async function runWorkers(storageUrl, studyName, workers, trialsPerWorker, sampl
   }
   // Loading (imports, connecting) is not what is measured: give workers a moment, then release all.
   await new Promise((res) => setTimeout(res, 1500));
+  const backends = storageUrl.startsWith("postgres") ? followBackendCpu(storageUrl) : null;
+  await backends?.start();
   const started = performance.now();
   for (const { child } of children) child.stdin.end("go\n");
   const outputs = await Promise.all(children.map((c) => c.done));
   const seconds = (performance.now() - started) / 1000;
+  const backendSeconds = (await backends?.stop()) ?? null;
   const reports = outputs.map((out) => JSON.parse(out.trim().split("\n").pop()));
-  return { seconds, reports };
+  const workerSeconds = reports.reduce((sum, r) => sum + r.cpuMs / 1000, 0);
+  return { seconds, reports, cpu: { workerSeconds, backendSeconds } };
 }
 
 /** Every trial the workers reported is in the study exactly once, numbered 0..n-1, all complete. */
@@ -126,44 +200,80 @@ async function measureSextant(storageUrl, sampler, workers, total) {
   const study = await sextant.createStudy({ name: studyName, storage: storageUrl, direction: "minimize" });
   await study.close();
   const perWorker = Math.ceil(total / workers);
-  const { seconds, reports } = await runWorkers(storageUrl, studyName, workers, perWorker, sampler);
+  const { seconds, reports, cpu } = await runWorkers(storageUrl, studyName, workers, perWorker, sampler);
   const consistent = await checkConsistency(storageUrl, studyName, perWorker * workers, reports);
-  return { rate: (perWorker * workers) / seconds, consistent, reports };
+  return { rate: (perWorker * workers) / seconds, trials: perWorker * workers, seconds, consistent, reports, cpu };
 }
 
-function measureOptuna(url, sampler, workers, total = optunaTotal) {
+/**
+ * Runs Optuna's script unchanged, under a parent that reports the CPU time of the script and its
+ * worker processes (all of them, start-up included: the per-trial reading takes differences).
+ */
+const OPTUNA_CPU_WRAPPER =
+  "import resource, subprocess, sys\n" +
+  "code = subprocess.run(sys.argv[1:]).returncode\n" +
+  "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n" +
+  "print(f'cpu_seconds={usage.ru_utime + usage.ru_stime:.3f}')\n" +
+  "sys.exit(code)\n";
+
+async function measureOptuna(url, sampler, workers, total = optunaTotal) {
   if (!useOptuna) return null;
   const perWorker = Math.max(10, Math.round(total / workers));
-  const run = spawnSync(python, [optunaScript, url, String(workers), String(perWorker), sampler], { encoding: "utf8" });
-  const match = /trials=(\d+) seconds=([\d.]+) trials_per_s=([\d.]+) consistent=(\w+)/.exec(run.stdout ?? "");
+  const backends = followBackendCpu(url.replace(/^postgresql:/, "postgres:"), null);
+  const child = spawn(python, ["-c", OPTUNA_CPU_WRAPPER, python, optunaScript, url, String(workers), String(perWorker), sampler], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  await new Promise((res) => child.on("exit", res));
+  const backendSeconds = (await backends?.stop()) ?? null;
+  const match = /trials=(\d+) seconds=([\d.]+) trials_per_s=([\d.]+) consistent=(\w+)/.exec(stdout);
+  const cpu = /cpu_seconds=([\d.]+)/.exec(stdout);
   if (!match) {
-    log(`optuna run failed: ${run.stderr?.slice(-400)}`);
+    log(`optuna run failed: ${stderr.slice(-400)}`);
     return null;
   }
-  return { trials: Number(match[1]), seconds: Number(match[2]), rate: Number(match[3]), consistent: match[4] === "True" };
+  const trials = Number(match[1]);
+  return {
+    trials,
+    seconds: Number(match[2]),
+    rate: Number(match[3]),
+    consistent: match[4] === "True",
+    cpu: { workerSeconds: cpu ? Number(cpu[1]) : null, backendSeconds },
+  };
 }
 
 const fmt = (x, digits = 1) => (x === null || x === undefined ? "-" : x.toFixed(digits));
 
+/** "workers + postgres = total" CPU milliseconds per trial; the database part only when the server is local. */
+function cpuText(cpu, trials) {
+  const perTrial = (seconds) => (seconds * 1000) / trials;
+  if (cpu.workerSeconds === null) return "-";
+  if (cpu.backendSeconds === null) return `${fmt(perTrial(cpu.workerSeconds), 2)} + ?`;
+  return `${fmt(perTrial(cpu.workerSeconds), 2)} + ${fmt(perTrial(cpu.backendSeconds), 2)} = ${fmt(perTrial(cpu.workerSeconds + cpu.backendSeconds), 2)}`;
+}
+
 function printTable(title, rows) {
   console.log(`\n${title}`);
-  console.log("| sampler | workers | sextant trials/s | optuna trials/s | ratio | nothing lost or duplicated (sextant / optuna) |");
-  console.log("| --- | --- | --- | --- | --- | --- |");
+  console.log(
+    "| sampler | workers | sextant trials/s | optuna trials/s | ratio | CPU ms/trial, sextant (workers + db backends, after start-up) | CPU ms/trial, optuna (start-up included) | nothing lost or duplicated (sextant / optuna) |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const r of rows) {
     const ratio = r.optuna ? r.sextant.rate / r.optuna.rate : null;
     console.log(
-      `| ${r.sampler} | ${r.workers} | ${fmt(r.sextant.rate)} | ${fmt(r.optuna?.rate)} | ${ratio === null ? "-" : `${fmt(ratio)}x`} | ${r.sextant.consistent ? "yes" : "NO"} / ${r.optuna ? (r.optuna.consistent ? "yes" : "NO") : "-"} |`,
+      `| ${r.sampler} | ${r.workers} | ${fmt(r.sextant.rate)} | ${fmt(r.optuna?.rate)} | ${ratio === null ? "-" : `${fmt(ratio)}x`} | ${cpuText(r.sextant.cpu, r.sextant.trials)} | ${r.optuna ? cpuText(r.optuna.cpu, r.optuna.trials) : "-"} | ${r.sextant.consistent ? "yes" : "NO"} / ${r.optuna ? (r.optuna.consistent ? "yes" : "NO") : "-"} |`,
     );
   }
 }
 
 async function runTable(storageUrl, optunaUrl, label) {
   const rows = [];
-  for (const sampler of ["random", "tpe"]) {
+  for (const sampler of samplers) {
     for (const workers of workerCounts) {
       log(`${label}: ${sampler}, ${workers} worker(s) ...`);
       const sextantResult = await measureSextant(storageUrl, sampler, workers, totalTrials[sampler]);
-      const optunaResult = measureOptuna(optunaUrl, sampler, workers);
+      const optunaResult = await measureOptuna(optunaUrl, sampler, workers);
       rows.push({ sampler, workers, sextant: sextantResult, optuna: optunaResult });
     }
   }
@@ -182,27 +292,40 @@ async function measureMarginal(storageUrl, optunaUrl) {
   const small = totalTrials.random;
   const optunaSmall = optunaTotal;
   log(`target: random, ${workers} workers, ${small} and ${3 * small} trials; Optuna ${optunaSmall} and ${3 * optunaSmall} ...`);
+  const loadBefore = loadavg()[0];
   const sextantRuns = [];
-  for (const total of [small, 3 * small]) {
-    const run = await measureSextant(storageUrl, "random", workers, total);
-    sextantRuns.push({ trials: Math.ceil(total / workers) * workers, seconds: (Math.ceil(total / workers) * workers) / run.rate, consistent: run.consistent });
-  }
+  for (const total of [small, 3 * small]) sextantRuns.push(await measureSextant(storageUrl, "random", workers, total));
   const optunaRuns = [];
   for (const total of [optunaSmall, 3 * optunaSmall]) {
-    const run = measureOptuna(optunaUrl, "random", workers, total);
+    const run = await measureOptuna(optunaUrl, "random", workers, total);
     if (!run) return;
-    optunaRuns.push({ trials: run.trials, seconds: run.seconds, consistent: run.consistent });
+    optunaRuns.push(run);
   }
+  const loadAfter = loadavg()[0];
   const marginal = ([a, b]) => (b.trials - a.trials) / (b.seconds - a.seconds);
+  /** Extra CPU milliseconds over extra trials, workers and database backends together. */
+  const marginalCpu = ([a, b]) => {
+    const total = (run) => (run.cpu.workerSeconds === null || run.cpu.backendSeconds === null ? null : run.cpu.workerSeconds + run.cpu.backendSeconds);
+    const [ta, tb] = [total(a), total(b)];
+    return ta === null || tb === null ? null : ((tb - ta) * 1000) / (b.trials - a.trials);
+  };
   const ours = marginal(sextantRuns);
   const theirs = marginal(optunaRuns);
   const ratio = ours / theirs;
+  const [oursCpu, theirsCpu] = [marginalCpu(sextantRuns), marginalCpu(optunaRuns)];
   const runText = (runs) => runs.map((r) => `${r.trials} in ${fmt(r.seconds, 2)} s`).join(", ");
+  const consistentText = (runs) => (runs.every((r) => r.consistent) ? "yes" : "NO");
   console.log(`\nPer-trial throughput in a long run (PostgreSQL, ${workers} workers, random; extra trials / extra seconds between two run sizes)`);
-  console.log("| | runs | trials/s | nothing lost or duplicated |");
-  console.log("| --- | --- | --- | --- |");
-  console.log(`| sextant | ${runText(sextantRuns)} | ${fmt(ours)} | ${sextantRuns.every((r) => r.consistent) ? "yes" : "NO"} |`);
-  console.log(`| optuna | ${runText(optunaRuns)} | ${fmt(theirs)} | ${optunaRuns.every((r) => r.consistent) ? "yes" : "NO"} |`);
+  console.log("| | runs | trials/s | CPU ms/trial (workers + db backends, extra CPU / extra trials) | nothing lost or duplicated |");
+  console.log("| --- | --- | --- | --- | --- |");
+  console.log(`| sextant | ${runText(sextantRuns)} | ${fmt(ours)} | ${fmt(oursCpu, 2)} | ${consistentText(sextantRuns)} |`);
+  console.log(`| optuna | ${runText(optunaRuns)} | ${fmt(theirs)} | ${fmt(theirsCpu, 2)} | ${consistentText(optunaRuns)} |`);
+  console.log(`\nLoad average (1 min) on this ${cpus().length}-core machine: ${fmt(loadBefore, 2)} before these runs, ${fmt(loadAfter, 2)} after.`);
+  if (oursCpu !== null && theirsCpu !== null) {
+    // Each side is CPU-bound on a busy machine, and waits on round trips that load stretches (Optuna
+    // makes many per trial) on a quiet one; trials per CPU-second is the reading load moves least.
+    console.log(`Trials per CPU-second (less sensitive to other load on the machine): sextant ${fmt(1000 / oursCpu)}, optuna ${fmt(1000 / theirsCpu)}: ${fmt(theirsCpu / oursCpu)}x`);
+  }
   console.log(`\nTarget: >= 40x Optuna at 4 workers, random: ${fmt(ratio)}x ${ratio >= 40 ? "(met)" : "(NOT met)"}`);
 }
 
@@ -230,7 +353,7 @@ const pgUrl = withDatabase(args.url, database);
 const optunaPgUrl = pgUrl.replace(/^postgres:\/\//, "postgresql://");
 const scratch = mkdtempSync(join(tmpdir(), "sextant-bench-storage-"));
 try {
-  console.log(`# Storage throughput (${new Date().toISOString()}, ${(await import("node:os")).cpus().length} cores)`);
+  console.log(`# Storage throughput (${new Date().toISOString()}, ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")})`);
   if (!args["skip-postgres"]) {
     const pgRows = await runTable(pgUrl, optunaPgUrl, "PostgreSQL (one database; Optuna RDB on the same database)");
     const target = pgRows.find((r) => r.sampler === "random" && r.workers === 4);
@@ -246,7 +369,9 @@ try {
     await runTable(`sqlite:${join(scratch, "sextant.db")}`, `sqlite:///${join(scratch, "optuna.db")}`, "SQLite (one file each, same folder)");
   }
   const serverBench = join(root, "bench/server.mjs");
-  if (existsSync(serverBench)) {
+  if (args["skip-server"]) {
+    // Asked for: nothing to print.
+  } else if (existsSync(serverBench)) {
     log("HTTP service: bench/server.mjs ...");
     spawnSync(process.execPath, [serverBench], { stdio: "inherit", cwd: root });
   } else {

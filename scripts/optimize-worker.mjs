@@ -5,7 +5,8 @@
 // dist/, so build first.
 //
 // argv: <storage URL> <study name> <trials> <random|tpe> <seed> [objective delay ms]
-// stdout, last line: {"numbers": [...], "finishedAt": [ms since epoch per trial], "elapsedMs": n}
+// stdout, last line: {"numbers": [...], "finishedAt": [ms since epoch per trial], "elapsedMs": n,
+//   "cpuMs": CPU time of this process (all its threads, user + system) from the start of the run to its end}
 // If stdin is a pipe, the worker waits for one line on it before starting, so that a parent can
 // release all workers at the same moment after they have loaded.
 const [url, studyName, trialsArg, samplerName, seedArg, delayArg] = process.argv.slice(2);
@@ -32,6 +33,7 @@ if (!process.stdin.isTTY) {
 const numbers = [];
 const finishedAt = [];
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 await study.optimize(
   async (trial) => {
     let sum = 0;
@@ -50,6 +52,7 @@ await study.optimize(
   },
 );
 const elapsedMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuAtStart);
 await study.close();
-process.stdout.write(`${JSON.stringify({ numbers, finishedAt, elapsedMs })}\n`);
+process.stdout.write(`${JSON.stringify({ numbers, finishedAt, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
 process.stdin.destroy();

@@ -228,8 +228,8 @@ describe.skipIf(skip !== null)("postgres storage", () => {
           const { trial, changes } = await late;
           expect(trial.seq).toBe(slowSeq + 1);
           // Whatever the snapshot held, the slow write is either in the changes or after their seq.
-          const seen = changes.trials.some((t) => t.id === first.id && t.intermediate[0] === 1);
-          const after = await storage.trialsSince(study.id, changes.seq);
+          const seen = changes!.trials.some((t) => t.id === first.id && t.intermediate[0] === 1);
+          const after = await storage.trialsSince(study.id, changes!.seq);
           expect(seen || after.trials.some((t) => t.id === first.id && t.intermediate[0] === 1)).toBe(true);
           expect(after.trials.map((t) => t.id)).toContain(trial.id);
         });
@@ -253,9 +253,9 @@ describe.skipIf(skip !== null)("postgres storage", () => {
             };
             for (let i = 0; i < 25; i++) {
               const { trial, changes } = await storage.startNextTrial(study.id, {}, seq);
-              for (const changed of changes.trials) take(changed);
+              for (const changed of changes!.trials) take(changed);
               take(trial);
-              seq = Math.max(seq, changes.seq);
+              seq = Math.max(seq, changes!.seq);
               take(await storage.updateTrial(trial.id, { state: "complete", values: [w * 100 + i] }));
             }
             return { mirror, seq, take };
@@ -338,9 +338,9 @@ describe.skipIf(skip !== null)("postgres storage", () => {
               if (!known || known.seq < trial.seq) mirror.set(trial.id, trial);
             };
             let { trial, changes } = await storage.startNextTrial(study.id, {}, 0);
-            for (const changed of changes.trials) take(changed);
+            for (const changed of changes!.trials) take(changed);
             take(trial);
-            let seq = changes.seq;
+            let seq = changes!.seq;
             for (let i = 1; i <= 25; i++) {
               const patch = { state: "complete" as const, values: [w * 100 + i] };
               if (i === 25) {
@@ -349,9 +349,9 @@ describe.skipIf(skip !== null)("postgres storage", () => {
               }
               const { finished, started } = await storage.finishAndStartNext(trial.id, patch, {}, seq);
               take(finished!);
-              for (const changed of started.changes.trials) take(changed);
+              for (const changed of started.changes!.trials) take(changed);
               take(started.trial);
-              seq = Math.max(seq, started.changes.seq);
+              seq = Math.max(seq, started.changes!.seq);
               trial = started.trial;
             }
             return { mirror, seq, take };

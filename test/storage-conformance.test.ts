@@ -336,21 +336,39 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(first.trial.seq).toBeGreaterThan(finished.seq);
       expect(await storage.getTrial(waiting.id)).toEqual(first.trial);
       // Changes are as of just before the claim: the finished trial, and the claimed one still waiting.
-      expect(first.changes.seq).toBe(finished.seq);
-      expect(first.changes.trials.find((t) => t.id === done.id)).toEqual(finished);
-      expect(first.changes.trials.find((t) => t.id === waiting.id)?.state ?? "waiting").toBe("waiting");
+      expect(first.changes!.seq).toBe(finished.seq);
+      expect(first.changes!.trials.find((t) => t.id === done.id)).toEqual(finished);
+      expect(first.changes!.trials.find((t) => t.id === waiting.id)?.state ?? "waiting").toBe("waiting");
 
-      const second = await storage.startNextTrial!(study.id, { systemAttrs: { worker: "w" } }, first.changes.seq);
+      const second = await storage.startNextTrial!(study.id, { systemAttrs: { worker: "w" } }, first.changes!.seq);
       expect(second.trial).toMatchObject({ number: 2, state: "running", systemAttrs: { worker: "w" }, params: {} });
       expect(second.trial.startedAt).toEqual(expect.any(Number));
-      expect(second.changes.trials).toEqual([first.trial]);
-      expect(second.changes.seq).toBe(first.trial.seq);
+      expect(second.changes!.trials).toEqual([first.trial]);
+      expect(second.changes!.seq).toBe(first.trial.seq);
       expect(await storage.claimWaitingTrial(study.id)).toBeNull();
 
       // The started trial is an ordinary running trial, and the incremental read sees it.
       const told = await storage.updateTrial(second.trial.id, { state: "complete", values: [2] });
-      expect((await storage.trialsSince(study.id, second.changes.seq)).trials).toEqual([told]);
+      expect((await storage.trialsSince(study.id, second.changes!.seq)).trials).toEqual([told]);
       await expect(storage.startNextTrial!(987654, {}, 0)).rejects.toThrow(/no study with id 987654/);
+    });
+
+    it("reads no changes when asked with sinceSeq null, and starts the trial all the same", async (context) => {
+      if (!storage.startNextTrial) context.skip("this backend has no startNextTrial");
+      const study = await newStudy();
+      const other = await storage.updateTrial((await storage.createTrial(study.id, { state: "running" })).id, { state: "complete", values: [1] });
+      const waiting = await storage.createTrial(study.id, { state: "waiting", params: { x: 0.25 }, distributions: { x: uniform } });
+
+      const claimed = await storage.startNextTrial!(study.id, { systemAttrs: { worker: "w" } }, null);
+      expect(claimed.changes).toBeNull();
+      expect(claimed.trial).toMatchObject({ id: waiting.id, number: 1, state: "running", params: { x: 0.25 } });
+      const created = await storage.startNextTrial!(study.id, { systemAttrs: { worker: "w" } }, null);
+      expect(created.changes).toBeNull();
+      expect(created.trial).toMatchObject({ number: 2, state: "running", systemAttrs: { worker: "w" } });
+      expect(await storage.getTrial(created.trial.id)).toEqual(created.trial);
+      // What was skipped is still there for a reader that asks.
+      expect((await storage.trialsSince(study.id, 0)).trials).toEqual([other, claimed.trial, created.trial]);
+      await expect(storage.startNextTrial!(987654, {}, null)).rejects.toThrow(/no study with id 987654/);
     });
 
     it("gives concurrent callers distinct trials, none lost", async (context) => {
@@ -382,8 +400,21 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(started.trial.seq).toBeGreaterThan(finished!.seq);
       expect(await storage.getTrial(started.trial.id)).toEqual(started.trial);
       // Nothing is missed by a reader that goes on from the answer's seq.
-      const after = await storage.trialsSince(study.id, started.changes.seq);
+      const after = await storage.trialsSince(study.id, started.changes!.seq);
       expect(after.trials).toEqual([finished, started.trial]);
+    });
+
+    it("finishes and starts without reading changes when asked with sinceSeq null", async (context) => {
+      if (!storage.finishAndStartNext) context.skip("this backend has no finishAndStartNext");
+      const study = await newStudy();
+      const first = await storage.createTrial(study.id, { state: "running" });
+      const other = await storage.createTrial(study.id, { state: "running" });
+      const { finished, started } = await storage.finishAndStartNext!(first.id, { state: "complete", values: [0.5] }, { systemAttrs: { worker: "w" } }, null);
+      expect(started.changes).toBeNull();
+      expect(finished).toMatchObject({ id: first.id, state: "complete", values: [0.5] });
+      expect(started.trial).toMatchObject({ number: 2, state: "running", systemAttrs: { worker: "w" } });
+      expect(started.trial.seq).toBeGreaterThan(finished!.seq);
+      expect((await storage.trialsSince(study.id, 0)).trials).toEqual([finished, other, started.trial]);
     });
 
     it("releases a started trial that never got a parameter back to waiting, and nothing else", async (context) => {

@@ -8,6 +8,12 @@ import type { FrozenTrial, JsonValue, StudySnapshot } from "../space/index.js";
 export interface Pruner {
   readonly name: string;
   /**
+   * False for a pruner that judges a trial on its own values alone (a threshold, or never
+   * pruning): together with a sampler that uses no history, `study.optimize` then need not read
+   * other workers' trials when it starts one. Default: true.
+   */
+  readonly usesHistory?: boolean;
+  /**
    * `notes`, when given, keeps bookkeeping on the judged trial as system attributes (stored with
    * it, so pruners in other processes see them): successive halving records its rungs there.
    */
@@ -22,6 +28,7 @@ export interface PruningNotes {
 /** A pruner that never prunes. */
 export class NopPruner implements Pruner {
   readonly name = "none";
+  readonly usesHistory = false;
   prune(): boolean {
     return false;
   }

@@ -24,6 +24,7 @@ export interface ThresholdPrunerOptions {
  */
 export class ThresholdPruner implements Pruner {
   readonly name = "threshold";
+  readonly usesHistory = false;
   readonly lower: number;
   readonly upper: number;
   readonly nWarmupSteps: number;

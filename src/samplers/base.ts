@@ -17,6 +17,13 @@ import type { Distribution, ParamValue, SamplingTrial, SearchSpace, StudySnapsho
 export interface Sampler {
   /** A short name, recorded on the study (e.g. "tpe"). */
   readonly name: string;
+  /**
+   * False for a sampler whose suggestions never depend on the snapshot's trials (only on its seed
+   * and the trial's number), such as random search. Then, while `study.optimize` runs, a worker
+   * does not read the other workers' trials each time it starts one; it reads them at the end (or
+   * when a pruner or `refresh()` asks). Default: true.
+   */
+  readonly usesHistory?: boolean;
   beforeTrial?(snapshot: StudySnapshot, trial: SamplingTrial): void;
   inferRelativeSpace(snapshot: StudySnapshot, trial: SamplingTrial): SearchSpace;
   sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue>;

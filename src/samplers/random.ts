@@ -15,6 +15,8 @@ export const RANDOM_OPTIONS = defineOptions({ seed: SEED_OPTION });
  */
 export class RandomSampler implements Sampler {
   readonly name = "random";
+  /** Each draw depends only on the seed, the trial number and the parameter name. */
+  readonly usesHistory = false;
   readonly seed: number;
 
   constructor(options: { seed?: number } = {}) {

@@ -291,9 +291,10 @@ export class PostgresStorage implements Storage {
 
   /**
    * Claims or creates the next trial and reads the study's changes, all in one statement: a
-   * worker's ask costs one round trip instead of three.
+   * worker's ask costs one round trip instead of three. With `sinceSeq` null the statement reads
+   * no changes at all.
    */
-  async startNextTrial(studyId: number, init: Omit<TrialInit, "state">, sinceSeq: number): Promise<StartedTrial> {
+  async startNextTrial(studyId: number, init: Omit<TrialInit, "state">, sinceSeq: number | null): Promise<StartedTrial> {
     const encoded = [encodeJson({ ...init.params }), encodeJson({ ...init.distributions }), encodeJson({ ...init.userAttrs }), encodeJson({ ...init.systemAttrs })];
     const writeId = randomUUID();
     return this.retrying(async (attempt) => {
@@ -303,15 +304,13 @@ export class PostgresStorage implements Storage {
         if (rows[0]) {
           const trial = rowToTrial(rows[0]);
           this.remember({ row: rows[0], trial });
-          return { trial, changes: await this.trialsSince(studyId, sinceSeq) };
+          return { trial, changes: sinceSeq === null ? null : await this.trialsSince(studyId, sinceSeq) };
         }
       }
-      const { rows } = await this.query<TrialRow & { study_seq: number; started: boolean }>(this.sql.startNextTrial, [
-        studyId,
-        Math.max(0, sinceSeq),
-        writeId,
-        ...encoded,
-      ]);
+      const { rows } = await this.query<TrialRow & { study_seq: number; started: boolean }>(
+        sinceSeq === null ? this.sql.startNextTrialOnly : this.sql.startNextTrial,
+        sinceSeq === null ? [studyId, writeId, ...encoded] : [studyId, writeId, ...encoded, Math.max(0, sinceSeq)],
+      );
       if (rows.length === 0) throw noStudy(studyId);
       let started: KnownTrial | undefined;
       const changed: FrozenTrial[] = [];
@@ -320,7 +319,7 @@ export class PostgresStorage implements Storage {
         else changed.push(rowToTrial(row));
       }
       this.remember(started!);
-      return { trial: started!.trial, changes: { trials: changed, seq: rows[0]!.study_seq } };
+      return { trial: started!.trial, changes: sinceSeq === null ? null : { trials: changed, seq: rows[0]!.study_seq } };
     });
   }
 
@@ -368,7 +367,7 @@ export class PostgresStorage implements Storage {
     trialId: number,
     patch: TrialPatch & { state: NonNullable<TrialPatch["state"]> },
     init: Omit<TrialInit, "state">,
-    sinceSeq: number,
+    sinceSeq: number | null,
   ): Promise<FinishedAndStarted> {
     const known = this.known.get(trialId) ?? (await this.retrying(() => this.readKnown(trialId)));
     // Throws TrialNotRunningError / ParamConflictError before anything is written.
@@ -387,12 +386,13 @@ export class PostgresStorage implements Storage {
           const current = (await this.query<TrialRow & { write_id: string }>(this.sql.trialById, [trialId])).rows[0];
           const finished = current?.write_id === finishWriteId ? rowToTrial(current) : null;
           if (finished) this.remember({ row: current!, trial: finished });
-          return { finished, started: { trial, changes: await this.trialsSince(studyId, sinceSeq) } };
+          return { finished, started: { trial, changes: sinceSeq === null ? null : await this.trialsSince(studyId, sinceSeq) } };
         }
       }
+      const head = [studyId, trialId, known.row.seq, finishWriteId, ...values, startWriteId, ...startEncoded];
       const { rows } = await this.query<TrialRow & { study_seq: number; started: boolean; finished_seq: number | null; finished_at_ms: number | null }>(
-        this.sql.finishAndStartNext,
-        [studyId, trialId, known.row.seq, finishWriteId, ...values, Math.max(0, sinceSeq), startWriteId, ...startEncoded],
+        sinceSeq === null ? this.sql.finishAndStartNextOnly : this.sql.finishAndStartNext,
+        sinceSeq === null ? head : [...head, Math.max(0, sinceSeq)],
       );
       if (rows.length === 0) throw noStudy(studyId);
       let started: KnownTrial | undefined;
@@ -408,7 +408,8 @@ export class PostgresStorage implements Storage {
         finished = { ...next, seq, finishedAt };
         this.remember({ row: { ...encoded, seq, finished_at: finishedAt }, trial: finished });
       }
-      return { finished, started: { trial: started!.trial, changes: { trials: changed, seq: rows[0]!.study_seq } } };
+      const changes = sinceSeq === null ? null : { trials: changed, seq: rows[0]!.study_seq };
+      return { finished, started: { trial: started!.trial, changes } };
     });
   }
 
@@ -571,7 +572,7 @@ function statements(schema: string) {
    * before any wait for the study row's lock): its study seq and changed rows agree as
    * trials_since's do, and the started trial, written after, comes back from its CTE.
    */
-  const startNext = (p: { seqStep: 1 | 2; since: string; writeId: string; init: readonly string[]; finish?: string }) =>
+  const startNext = (p: { seqStep: 1 | 2; since: string | null; writeId: string; init: readonly string[]; finish?: string }) =>
     `WITH c AS (
        SELECT id FROM ${trials} WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
      ), s AS (
@@ -589,10 +590,23 @@ function statements(schema: string) {
      SELECT snapshot.seq AS study_seq${p.finish ? ", (SELECT seq FROM finished) AS finished_seq, (SELECT finished_at FROM finished) AS finished_at_ms" : ""}, x.*
      FROM (SELECT seq FROM ${studies} WHERE id = $1) AS snapshot LEFT JOIN (
        SELECT true AS started, * FROM claimed
-       UNION ALL SELECT true, * FROM inserted
-       UNION ALL SELECT false, ${TRIAL_COLUMNS} FROM ${trials} WHERE study_id = $1 AND seq > ${p.since}
+       UNION ALL SELECT true, * FROM inserted${p.since === null ? "" : `
+       UNION ALL SELECT false, ${TRIAL_COLUMNS} FROM ${trials} WHERE study_id = $1 AND seq > ${p.since}`}
      ) AS x ON true
      ORDER BY x.number`;
+  const finishAndStartNext = (since: string | null) =>
+    startNext({
+      seqStep: 2,
+      since,
+      writeId: "$12",
+      init: ["$13", "$14", "$15", "$16"],
+      finish: `finished AS (
+         UPDATE ${trials} t SET state = $5::text, params = $6, distributions = $7, objective_values = $8, intermediate = $9,
+           user_attrs = $10, system_attrs = $11, finished_at = ${NOW_MS}, seq = s.seq - 1, write_id = $4
+         FROM s WHERE t.id = $2 AND t.state = 'running' AND t.seq = $3
+         RETURNING t.seq, t.finished_at
+       )`,
+    });
   return {
     insertStudy: named(
       "insert_study",
@@ -636,8 +650,10 @@ function statements(schema: string) {
        )
        SELECT EXISTS (SELECT 1 FROM ${studies} WHERE id = $1) AS study_exists, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`,
     ),
-    // claim_waiting, else insert_trial, then trials_since, in one statement.
-    startNextTrial: named("start_next_trial", startNext({ seqStep: 1, since: "$2", writeId: "$3", init: ["$4", "$5", "$6", "$7"] })),
+    // claim_waiting, else insert_trial, then trials_since, in one statement. The since value is
+    // the last parameter, so the variant that reads no changes simply goes without it.
+    startNextTrial: named("start_next_trial", startNext({ seqStep: 1, since: "$7", writeId: "$2", init: ["$3", "$4", "$5", "$6"] })),
+    startNextTrialOnly: named("start_next_trial_only", startNext({ seqStep: 1, since: null, writeId: "$2", init: ["$3", "$4", "$5", "$6"] })),
     // Compare-and-set on (state, seq): it applies only to the version of the trial the patch was
     // computed from. A failed compare still bumps the study's seq, which readers tolerate (seq
     // only has to grow).
@@ -653,21 +669,8 @@ function statements(schema: string) {
     // update_trial's compare-and-set and start_next_trial in one statement. The study row is
     // updated once (a statement cannot update a row twice): seq grows by 2, the finish takes the
     // first value and the start the second, so they commit in that order like two writes would.
-    finishAndStartNext: named(
-      "finish_and_start_next",
-      startNext({
-        seqStep: 2,
-        since: "$12",
-        writeId: "$13",
-        init: ["$14", "$15", "$16", "$17"],
-        finish: `finished AS (
-           UPDATE ${trials} t SET state = $5::text, params = $6, distributions = $7, objective_values = $8, intermediate = $9,
-             user_attrs = $10, system_attrs = $11, finished_at = ${NOW_MS}, seq = s.seq - 1, write_id = $4
-           FROM s WHERE t.id = $2 AND t.state = 'running' AND t.seq = $3
-           RETURNING t.seq, t.finished_at
-         )`,
-      }),
-    ),
+    finishAndStartNext: named("finish_and_start_next", finishAndStartNext("$17")),
+    finishAndStartNextOnly: named("finish_and_start_next_only", finishAndStartNext(null)),
     // Only a trial that never got a parameter goes back: one that did has been partly run.
     releaseTrial: named(
       "release_trial",

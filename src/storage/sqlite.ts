@@ -257,10 +257,10 @@ export class SqliteStorage implements Storage {
    * Reads the changes, then claims or creates, in one write transaction: one lock acquisition and
    * one commit per ask instead of three transactions.
    */
-  async startNextTrial(studyId: number, init: Omit<TrialInit, "state">, sinceSeq: number): Promise<StartedTrial> {
+  async startNextTrial(studyId: number, init: Omit<TrialInit, "state">, sinceSeq: number | null): Promise<StartedTrial> {
     const insert = this.prepareInsert({ ...init, state: "running" });
     return this.write(() => {
-      const changes = this.changesSince(studyId, sinceSeq);
+      const changes = sinceSeq === null ? null : this.changesSince(studyId, sinceSeq);
       return { trial: this.claimLocked(studyId) ?? insert(studyId), changes };
     });
   }

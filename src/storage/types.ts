@@ -22,7 +22,8 @@ export interface StudySummary extends StudyRecord {
 /** What {@link Storage.startNextTrial} answers: the trial now running, and what changed before it started. */
 export interface StartedTrial {
   readonly trial: FrozenTrial;
-  readonly changes: TrialChanges;
+  /** Null when the caller asked for no changes (`sinceSeq` null). */
+  readonly changes: TrialChanges | null;
 }
 
 export interface TrialInit {
@@ -97,13 +98,15 @@ export interface Storage {
    * the oldest `waiting` trial as {@link claimWaitingTrial} does, or else creates a `running` one
    * from `init` as {@link createTrial} does, and returns it with the study's changes since
    * `sinceSeq`, as {@link trialsSince} would have answered just before this write (so `changes`
-   * does not include the started trial, and `changes.seq` is below its `seq`). Studies fall back
-   * to the three calls on a storage without it.
+   * does not include the started trial, and `changes.seq` is below its `seq`). With `sinceSeq`
+   * null it reads no changes (`changes` is null): for a caller whose sampler uses no history, that
+   * read is most of the cost once other workers write to the study. Studies fall back to the
+   * three calls on a storage without it.
    *
    * @example
    * const { trial, changes } = await storage.startNextTrial!(study.id, { systemAttrs: { worker } }, lastSeq);
    */
-  startNextTrial?(studyId: number, init: Omit<TrialInit, "state">, sinceSeq: number): Promise<StartedTrial>;
+  startNextTrial?(studyId: number, init: Omit<TrialInit, "state">, sinceSeq: number | null): Promise<StartedTrial>;
   /**
    * Optional fast path for a worker that goes on after a trial: applies the finishing `patch` as
    * {@link updateTrial} would and starts the next trial as {@link startNextTrial} would, in one
@@ -117,7 +120,7 @@ export interface Storage {
     trialId: number,
     patch: TrialPatch & { state: NonNullable<TrialPatch["state"]> },
     init: Omit<TrialInit, "state">,
-    sinceSeq: number,
+    sinceSeq: number | null,
   ): Promise<FinishedAndStarted>;
   /**
    * Puts a trial this process started but never ran (no parameter set yet) back to `waiting`, so

@@ -1,11 +1,14 @@
 // How a study treats trials other workers run: recovery of dead workers' trials judged by worker
 // identity, and a trial failed behind this worker's back.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { MedianPruner } from "../pruners/index.js";
 import { RandomSampler } from "../samplers/index.js";
 import type { JsonValue } from "../space/index.js";
 import { openStorage } from "../storage/index.js";
-import { createStudy } from "./index.js";
+import { createStudy, loadStudy } from "./index.js";
 import { type WorkerIdentity, currentWorker, readProcessStat } from "./worker-identity.js";
 
 const self = currentWorker();
@@ -88,5 +91,53 @@ describe("a trial failed by another worker while this one runs it", () => {
       process.off("warning", listener);
     }
     expect(emitted).toEqual([expect.stringMatching(/^SextantWarning: trial 0 was already failed by another process/)]);
+  });
+});
+
+describe("optimize with a sampler and pruner that use no history", () => {
+  /**
+   * This worker runs 3 trials; while it runs its first, another worker runs 5. Returns how many
+   * complete trials this worker's study holds in each callback, and all its trials at the end.
+   */
+  async function seenByCallbacks(options: { pruner?: MedianPruner; stopAfter?: { totalTrials: number } } = {}) {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-lean-"));
+    const url = `sqlite:${join(dir, "study.db")}`;
+    try {
+      const here = await createStudy({ name: "lean", storage: url, sampler: new RandomSampler({ seed: 1 }), ...(options.pruner ? { pruner: options.pruner } : {}) });
+      const elsewhere = await loadStudy({ name: "lean", storage: url, sampler: new RandomSampler({ seed: 2 }) });
+      const seen: number[] = [];
+      await here.optimize(
+        async (t) => {
+          if (t.number === 0) await elsewhere.optimize((other) => other.suggestFloat("x", 0, 1), { nTrials: 5, heartbeat: false });
+          return t.suggestFloat("x", 0, 1);
+        },
+        {
+          nTrials: 3,
+          heartbeat: false,
+          ...(options.stopAfter ? { stopAfter: options.stopAfter } : {}),
+          callbacks: [(study) => void seen.push(study.trials.filter((t) => t.state === "complete").length)],
+        },
+      );
+      const after = here.trials.map((t) => [t.number, t.state]);
+      await Promise.all([here.close(), elsewhere.close()]);
+      return { seen, after };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const allEight = Array.from({ length: 8 }, (_, i) => [i, "complete"]);
+
+  it("skips reading other workers' trials while it runs, and has them all when it ends", async () => {
+    const { seen, after } = await seenByCallbacks();
+    expect(seen).toEqual([1, 2, 3]);
+    expect(after).toEqual(allEight);
+  });
+
+  it("reads them before every trial when the pruner or a stop condition needs them", async () => {
+    for (const options of [{ pruner: new MedianPruner() }, { stopAfter: { totalTrials: 100 } }]) {
+      const { seen, after } = await seenByCallbacks(options);
+      expect(seen).toEqual([1, 7, 8]);
+      expect(after).toEqual(allEight);
+    }
   });
 });

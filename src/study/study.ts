@@ -61,7 +61,11 @@ export interface OptimizeOptions {
   timeoutSeconds?: number;
   /** Trials run at the same time in this process (default 1). */
   concurrency?: number;
-  /** Run after each trial finishes. */
+  /**
+   * Run after each trial finishes. When neither the sampler nor the pruner uses history (random
+   * search, no pruner), the study read in a callback holds this run's trials but the other
+   * workers' only as of the last read; `await study.refresh()` brings it up to date.
+   */
   callbacks?: TrialCallback[];
   /**
    * Stop once the whole study (this run and earlier ones) reaches any of these: a number of
@@ -312,6 +316,11 @@ export class Study implements TrialHost {
   /** Trials `optimize` started in the same write that finished the previous one, not yet handed out by {@link ask}. */
   private readonly prefetched: FrozenTrial[] = [];
   private lastBackgroundRefresh = 0;
+  /**
+   * Set while an `optimize` runs whose sampler and pruner use no history: starting a trial then
+   * skips reading the other workers' changes, which would be most of the cost of a fast trial.
+   */
+  private skipChangesOnAsk = false;
   /** Earlier studies this one learns from (see {@link CreateStudyOptions.warmStartFrom}). */
   warmStart: readonly WarmStartSource[] = [];
   private warmStartChecked = false;
@@ -515,8 +524,9 @@ export class Study implements TrialHost {
     const prefetched = this.prefetched.shift();
     if (prefetched) return this.startTrial(prefetched, fixedDistributions, false);
     if (this.storage.startNextTrial && !this.sampler.isExhausted) {
-      const { trial, changes } = await this.storage.startNextTrial(this.id, { systemAttrs: { worker: currentWorker() as unknown as JsonValue } }, this.seq);
-      this.absorbChanges(changes);
+      const since = this.skipChangesOnAsk ? null : this.seq;
+      const { trial, changes } = await this.storage.startNextTrial(this.id, { systemAttrs: { worker: currentWorker() as unknown as JsonValue } }, since);
+      if (changes) this.absorbChanges(changes);
       this.absorb(trial);
       return this.startTrial(trial, fixedDistributions, false);
     }
@@ -674,8 +684,9 @@ export class Study implements TrialHost {
     try {
       if (startNext && this.storage.finishAndStartNext && !this.sampler.isExhausted) {
         const worker = currentWorker() as unknown as JsonValue;
-        const { finished, started } = await this.storage.finishAndStartNext(trial.id, patch, { systemAttrs: { worker } }, this.seq);
-        this.absorbChanges(started.changes);
+        const since = this.skipChangesOnAsk ? null : this.seq;
+        const { finished, started } = await this.storage.finishAndStartNext(trial.id, patch, { systemAttrs: { worker } }, since);
+        if (started.changes) this.absorbChanges(started.changes);
         this.absorb(started.trial);
         this.prefetched.push(started.trial);
         frozen = finished;
@@ -964,6 +975,11 @@ export class Study implements TrialHost {
     }
     const beats = timing ? await HeartbeatThread.start(this.storage.url, timing.intervalMs, warn) : null;
     const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
+    // Nothing in the loop looks at other workers' trials: the sampler and pruner say they do not,
+    // and stop conditions (which count them) are absent. They are read once, at the end.
+    const skippedBefore = this.skipChangesOnAsk;
+    this.skipChangesOnAsk =
+      this.sampler.usesHistory === false && this.pruner.usesHistory === false && options.stopAfter === undefined && !this.scheduler;
     let started = 0;
     let firstError: unknown;
     const shouldStartAnother = (): boolean =>
@@ -1024,6 +1040,7 @@ export class Study implements TrialHost {
         firstError ??= error;
       });
       await beats?.stop();
+      this.skipChangesOnAsk = skippedBefore;
     }
     await this.refresh();
     if (firstError !== undefined) throw firstError;
