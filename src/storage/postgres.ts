@@ -6,7 +6,6 @@
  * Every trial write is one statement (one round trip, its own transaction) that also bumps the
  * study's `seq` under the study row's lock; reads are single statements, hence single snapshots.
  */
-import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
@@ -38,6 +37,7 @@ import {
   type TrialPatch,
   noStudy,
 } from "./types.js";
+import { newWriteId } from "./write-id.js";
 
 export { POSTGRES_SCHEMA_VERSION, PostgresSchemaError };
 
@@ -176,7 +176,7 @@ export class PostgresStorage implements Storage {
   async createStudy(name: string, directions: readonly Direction[], attrs: Attrs = {}): Promise<StudyRecord> {
     const userAttrs = { ...attrs.userAttrs };
     const systemAttrs = { ...attrs.systemAttrs };
-    const writeId = randomUUID();
+    const writeId = newWriteId();
     return this.retrying(async () => {
       try {
         const { rows } = await this.query<{ id: number; created_at: number }>(this.sql.insertStudy, [
@@ -241,7 +241,7 @@ export class PostgresStorage implements Storage {
     const userAttrs = { ...init.userAttrs };
     const systemAttrs = { ...init.systemAttrs };
     const encoded = [encodeJson(params), encodeJson(distributions), encodeJson(userAttrs), encodeJson(systemAttrs)] as const;
-    const writeId = randomUUID();
+    const writeId = newWriteId();
     const row = await this.retrying(async () => {
       try {
         const { rows } = await this.query<TrialRow>(this.sql.insertTrial, [studyId, init.state, ...encoded, writeId]);
@@ -272,7 +272,7 @@ export class PostgresStorage implements Storage {
   }
 
   async claimWaitingTrial(studyId: number): Promise<FrozenTrial | null> {
-    const writeId = randomUUID();
+    const writeId = newWriteId();
     const row = await this.retrying(async (attempt) => {
       if (attempt > 0) {
         // A claim whose reply was lost must not leave that trial running with nobody on it.
@@ -296,7 +296,7 @@ export class PostgresStorage implements Storage {
    */
   async startNextTrial(studyId: number, init: Omit<TrialInit, "state">, sinceSeq: number | null): Promise<StartedTrial> {
     const encoded = [encodeJson({ ...init.params }), encodeJson({ ...init.distributions }), encodeJson({ ...init.userAttrs }), encodeJson({ ...init.systemAttrs })];
-    const writeId = randomUUID();
+    const writeId = newWriteId();
     return this.retrying(async (attempt) => {
       if (attempt > 0) {
         // An earlier attempt may have committed without a reply: that trial is ours, not a new one.
@@ -324,7 +324,7 @@ export class PostgresStorage implements Storage {
   }
 
   async updateTrial(trialId: number, patch: TrialPatch): Promise<FrozenTrial> {
-    const writeId = randomUUID();
+    const writeId = newWriteId();
     return this.retrying(async () => {
       let known = this.known.get(trialId) ?? (await this.readKnown(trialId));
       for (;;) {
@@ -373,8 +373,8 @@ export class PostgresStorage implements Storage {
     // Throws TrialNotRunningError / ParamConflictError before anything is written.
     const { next, encoded, values } = patchedRow(known, patch);
     const startEncoded = [encodeJson({ ...init.params }), encodeJson({ ...init.distributions }), encodeJson({ ...init.userAttrs }), encodeJson({ ...init.systemAttrs })];
-    const finishWriteId = randomUUID();
-    const startWriteId = randomUUID();
+    const finishWriteId = newWriteId();
+    const startWriteId = newWriteId();
     const studyId = known.row.study_id;
     return this.retrying(async (attempt) => {
       if (attempt > 0) {
