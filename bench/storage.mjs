@@ -110,7 +110,8 @@ function processCpuSeconds(pid) {
  * writer or autovacuum that every writer to the database shares.
  */
 function followBackendCpu(storageUrl, applicationName = "sextant") {
-  const { hostname, pathname } = new URL(storageUrl);
+  const { protocol, hostname, pathname } = new URL(storageUrl);
+  if (protocol !== "postgres:") return null;
   if (!["127.0.0.1", "localhost", "[::1]", ""].includes(hostname)) return null;
   const database = decodeURIComponent(pathname.slice(1));
   const client = new pg.Client({ connectionString: storageUrl, application_name: "sextant-bench" });
@@ -167,13 +168,15 @@ async function runWorkers(storageUrl, studyName, workers, trialsPerWorker, sampl
   }
   // Loading (imports, connecting) is not what is measured: give workers a moment, then release all.
   await new Promise((res) => setTimeout(res, 1500));
-  const backends = storageUrl.startsWith("postgres") ? followBackendCpu(storageUrl) : null;
+  const server = storageUrl.startsWith("postgres");
+  const backends = server ? followBackendCpu(storageUrl) : null;
   await backends?.start();
   const started = performance.now();
   for (const { child } of children) child.stdin.end("go\n");
   const outputs = await Promise.all(children.map((c) => c.done));
   const seconds = (performance.now() - started) / 1000;
-  const backendSeconds = (await backends?.stop()) ?? null;
+  // undefined: no server (SQLite), its work is in the workers; null: a server we cannot see.
+  const backendSeconds = server ? ((await backends?.stop()) ?? null) : undefined;
   const reports = outputs.map((out) => JSON.parse(out.trim().split("\n").pop()));
   const workerSeconds = reports.reduce((sum, r) => sum + r.cpuMs / 1000, 0);
   return { seconds, reports, cpu: { workerSeconds, backendSeconds } };
@@ -219,14 +222,15 @@ const OPTUNA_CPU_WRAPPER =
 async function measureOptuna(url, sampler, workers, total = optunaTotal) {
   if (!useOptuna) return null;
   const perWorker = Math.max(10, Math.round(total / workers));
-  const backends = followBackendCpu(url.replace(/^postgresql:/, "postgres:"), null);
+  const server = url.startsWith("postgresql:");
+  const backends = server ? followBackendCpu(url.replace(/^postgresql:/, "postgres:"), null) : null;
   const child = spawn(python, ["-c", OPTUNA_CPU_WRAPPER, python, optunaScript, url, String(workers), String(perWorker), sampler], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
   child.stderr.on("data", (chunk) => (stderr += chunk));
   await new Promise((res) => child.on("exit", res));
-  const backendSeconds = (await backends?.stop()) ?? null;
+  const backendSeconds = server ? ((await backends?.stop()) ?? null) : undefined;
   const match = /trials=(\d+) seconds=([\d.]+) trials_per_s=([\d.]+) consistent=(\w+)/.exec(stdout);
   const cpu = /cpu_seconds=([\d.]+)/.exec(stdout);
   if (!match) {
@@ -245,10 +249,11 @@ async function measureOptuna(url, sampler, workers, total = optunaTotal) {
 
 const fmt = (x, digits = 1) => (x === null || x === undefined ? "-" : x.toFixed(digits));
 
-/** "workers + postgres = total" CPU milliseconds per trial; the database part only when the server is local. */
+/** "workers + postgres = total" CPU milliseconds per trial; the database part only when the server is local, none for SQLite. */
 function cpuText(cpu, trials) {
   const perTrial = (seconds) => (seconds * 1000) / trials;
   if (cpu.workerSeconds === null) return "-";
+  if (cpu.backendSeconds === undefined) return fmt(perTrial(cpu.workerSeconds), 2);
   if (cpu.backendSeconds === null) return `${fmt(perTrial(cpu.workerSeconds), 2)} + ?`;
   return `${fmt(perTrial(cpu.workerSeconds), 2)} + ${fmt(perTrial(cpu.backendSeconds), 2)} = ${fmt(perTrial(cpu.workerSeconds + cpu.backendSeconds), 2)}`;
 }
