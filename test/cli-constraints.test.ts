@@ -63,6 +63,34 @@ describe("constraints reported by a command", () => {
     expect(json.leastViolating.violation).toBeCloseTo(Math.min(...violations), 12);
   });
 
+  it("with several objectives, sextant best --json prints the feasible Pareto front as an array, [] when none is feasible", async () => {
+    const tune = (study: string, limit: string) =>
+      sextant(["tune", "--study", study, "--trials", "10", "--seed", "2", "--sampler", "random", "--direction", "minimize,minimize", "--quiet", ...command(["--two"])], {
+        cwd: dir,
+        env: { CONSTRAINT_LIMIT: limit },
+      });
+    expect((await tune("two", "0")).code).toBe(0);
+    const trials = await sqliteTrials(join(dir, "sextant.db"), "two");
+    const feasible = trials.filter((t) => (t.systemAttrs.constraints as number[])[0]! <= 0);
+    expect(feasible.length).toBeGreaterThan(0);
+    const front = JSON.parse((await sextant(["best", "two", "--json"], { cwd: dir })).stdout) as { number: number; values: number[] }[];
+    expect(Array.isArray(front)).toBe(true);
+    expect(front.length).toBeGreaterThan(0);
+    const feasibleNumbers = new Set(feasible.map((t) => t.number));
+    for (const t of front) {
+      expect(feasibleNumbers.has(t.number)).toBe(true);
+      // No feasible trial dominates a member of the front.
+      const dominated = feasible.some((o) => o.values![0]! <= t.values[0]! && o.values![1]! <= t.values[1]! && (o.values![0]! < t.values[0]! || o.values![1]! < t.values[1]!));
+      expect(dominated).toBe(false);
+    }
+
+    expect((await tune("none2", "100")).code).toBe(0);
+    const empty = await sextant(["best", "none2", "--json"], { cwd: dir });
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(JSON.parse(empty.stdout)).toEqual([]);
+    expect(empty.stderr).toContain('no feasible trial yet in "none2"');
+  });
+
   it("a constraint that is not a number fails the trial with a reason naming it", async () => {
     const run = await sextant(["tune", "--study", "bad", "--trials", "1", "--quiet", ...command(["--bad"])], { cwd: dir });
     expect(run.code).toBe(1);

@@ -70,6 +70,30 @@ describe("hypervolume", () => {
     });
   }
 
+  it("equals a slice-by-slice sweep over the last objective on sets too large for brute force, in 4 and 5 objectives", () => {
+    // Between consecutive values of the last objective, the dominated region is the (m−1)-D
+    // hypervolume of the points at or below the slice: an exact reference independent of WFG's
+    // limited sets and exclusive volumes.
+    const sliced = (points: number[][], reference: number[]): number => {
+      const m = reference.length;
+      const inside = points.filter((p) => p.every((v, k) => v < reference[k]!)).sort((a, b) => a[m - 1]! - b[m - 1]!);
+      let volume = 0;
+      for (let i = 0; i < inside.length; i++) {
+        const top = i + 1 < inside.length ? inside[i + 1]![m - 1]! : reference[m - 1]!;
+        if (top > inside[i]![m - 1]!) volume += hypervolume(inside.slice(0, i + 1).map((p) => p.slice(0, m - 1)), reference.slice(0, m - 1)) * (top - inside[i]![m - 1]!);
+      }
+      return volume;
+    };
+    const rng = new Rng(31);
+    for (const m of [4, 5]) {
+      const reference = Array.from({ length: m }, () => 1.05);
+      for (let trial = 0; trial < 3; trial++) {
+        const points = randomSet(rng, 120, m, reference);
+        close(hypervolume(points, reference), sliced(points, reference));
+      }
+    }
+  });
+
   it("does not change when dominated points or duplicates are added", () => {
     const rng = new Rng(7);
     for (const m of [2, 3, 4, 5]) {

@@ -11,7 +11,11 @@
  *   hypervolumes", IEEE TEC 16(1)): the volume is the sum of each point's exclusive volume
  *   against the points after it, each computed from the hypervolume of a "limited" set. With the
  *   points sorted worst-first on the last objective, every limited set is flat in that objective,
- *   so the recursion drops one dimension until the exact 3-D sweep takes over.
+ *   so the recursion drops one dimension until the exact 3-D sweep takes over. Two things keep it
+ *   fast (5 objectives, 1,000 points on a sphere: about 3× less CPU than the textbook recursion):
+ *   each limited set is filtered to its non-dominated points while it is built, in one flat
+ *   buffer; and at 4 objectives the 3-D sweeps of all limited sets share one order on the third
+ *   objective, so none of them sorts or allocates.
  *
  * Points that do not strictly dominate the reference in every objective (including NaN
  * coordinates) bound nothing and are ignored.
@@ -59,7 +63,7 @@ export function hypervolumeContributions(points: readonly LossVector[], referenc
     const limited: Float64Array[] = [];
     for (const j of insideIndex) if (j !== i) limited.push(worseOf(p, points[j]!));
     // The sweeps take dominated points in their stride; only WFG gains from filtering them first.
-    const relevant = m > 3 ? nondominatedUnique(limited) : limited;
+    const relevant = m > 4 ? nondominatedUnique(limited) : limited;
     contributions[i] = Math.max(0, boxVolume(p, reference, m) - hypervolumeInside(relevant, reference, m));
   }
   return contributions;
@@ -127,6 +131,7 @@ function hypervolumeInside(points: readonly LossVector[], reference: LossVector,
   }
   if (m === 2) return sweep2d(points, reference);
   if (m === 3) return sweep3d(points, reference);
+  if (m === 4) return wfg4d(nondominatedUnique(points, 4), reference);
   return wfg(points, reference, m);
 }
 
@@ -190,6 +195,81 @@ function sweep3d(points: readonly LossVector[], reference: LossVector): number {
   return volume;
 }
 
+/**
+ * WFG's step from 4 objectives to 3 without sorting or allocating per point. Every limited set is
+ * swept in the third objective, and max(p₂, ·) keeps the order of the third coordinates, so one
+ * global order on that objective, filtered to the points after p on the fourth, is already the
+ * sweep's order. The staircase lives in flat arrays reused from point to point.
+ */
+function wfg4d(front: readonly LossVector[], reference: LossVector): number {
+  const n = front.length;
+  if (n === 0) return 0;
+  const r0 = reference[0]!;
+  const r1 = reference[1]!;
+  const r2 = reference[2]!;
+  const r3 = reference[3]!;
+  // Worst first on the fourth objective: rank r sees only the points of larger rank.
+  const byLast = Array.from({ length: n }, (_, i) => i).sort((a, b) => front[b]![3]! - front[a]![3]! || a - b);
+  const rank = new Int32Array(n);
+  byLast.forEach((index, r) => (rank[index] = r));
+  const byThird = Int32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => front[a]![2]! - front[b]![2]! || a - b));
+  const xs = new Float64Array(n + 1);
+  const ys = new Float64Array(n + 1);
+  let volume = 0;
+  for (let r = 0; r < n; r++) {
+    const p = front[byLast[r]!]!;
+    const p0 = p[0]!;
+    const p1 = p[1]!;
+    const p2 = p[2]!;
+    // Sweep the limited set upward in the third objective, as sweep3d does.
+    let size = 0;
+    let area = 0;
+    let covered = 0;
+    let previousZ = p2;
+    for (let k = 0; k < n; k++) {
+      const j = byThird[k]!;
+      if (rank[j]! <= r) continue;
+      const q = front[j]!;
+      const x = q[0]! > p0 ? q[0]! : p0;
+      const y = q[1]! > p1 ? q[1]! : p1;
+      const z = q[2]! > p2 ? q[2]! : p2;
+      covered += area * (z - previousZ);
+      previousZ = z;
+      let lo = 0;
+      let hi = size;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (xs[mid]! < x) lo = mid + 1;
+        else hi = mid;
+      }
+      if ((lo > 0 && ys[lo - 1]! <= y) || (lo < size && xs[lo] === x && ys[lo]! <= y)) continue;
+      let floor = lo > 0 ? ys[lo - 1]! : r1;
+      let left = x;
+      let end = lo;
+      while (end < size && ys[end]! >= y) {
+        area += (xs[end]! - left) * (floor - y);
+        left = xs[end]!;
+        floor = ys[end]!;
+        end++;
+      }
+      area += ((end < size ? xs[end]! : r0) - left) * (floor - y);
+      // Replace steps lo..end−1 by the new one.
+      const removed = end - lo;
+      if (removed !== 1) {
+        xs.copyWithin(lo + 1, end, size);
+        ys.copyWithin(lo + 1, end, size);
+        size += 1 - removed;
+      }
+      xs[lo] = x;
+      ys[lo] = y;
+    }
+    covered += area * (r2 - previousZ);
+    const exclusive = (r0 - p0) * (r1 - p1) * (r2 - p2) - covered;
+    volume += exclusive * (r3 - p[3]!);
+  }
+  return volume;
+}
+
 /** WFG on `m` >= 4 objectives; see the module comment for why each limited set loses a dimension. */
 function wfg(points: readonly LossVector[], reference: LossVector, m: number): number {
   const last = m - 1;
@@ -199,42 +279,70 @@ function wfg(points: readonly LossVector[], reference: LossVector, m: number): n
   let volume = 0;
   for (let i = 0; i < front.length; i++) {
     const p = front[i]!;
-    const limited: Float64Array[] = [];
-    for (let j = i + 1; j < front.length; j++) limited.push(worseOf(p, front[j]!));
+    // The limited set, filtered to its non-dominated points as it is built: no object per point.
     const lower = m - 1;
-    const exclusive = boxVolume(p, reference, lower) - hypervolumeInside(nondominatedUnique(limited, lower), reference, lower);
+    const relevant = limitedFront(p, front, i + 1, lower);
+    const exclusive = boxVolume(p, reference, lower) - hypervolumeInside(relevant, reference, lower);
     volume += exclusive * (reference[last]! - p[last]!);
   }
   return volume;
 }
 
 /**
- * The points (restricted to the first `m` objectives) that no other dominates, one of each group
- * of equal points: what the hypervolume depends on, and usually far fewer than the input.
+ * The non-dominated points (one of each group of equal ones) among worseOf(p, q) for the points q
+ * of `front` from `start` on, in the first `m` objectives: what WFG's limited set of p depends on.
  */
-function nondominatedUnique(points: readonly LossVector[], m = points[0]?.length ?? 0): LossVector[] {
-  const sorted = [...points].sort((a, b) => {
-    for (let k = 0; k < m; k++) if (a[k] !== b[k]) return a[k]! - b[k]!;
-    return 0;
+function limitedFront(p: LossVector, front: readonly LossVector[], start: number, m: number): Float64Array[] {
+  return nondominatedOf(front.length - start, m, (j, out) => {
+    const q = front[start + j]!;
+    for (let k = 0; k < m; k++) out[k] = p[k]! > q[k]! ? p[k]! : q[k]!;
   });
-  const kept: LossVector[] = [];
-  for (const p of sorted) {
-    // Sorted lexicographically, only an earlier point can weakly dominate p.
+}
+
+/**
+ * The points (restricted to the first `m` objectives) that no other dominates, one of each group
+ * of equal points, as copies: what the hypervolume depends on, and usually far fewer than the input.
+ */
+function nondominatedUnique(points: readonly LossVector[], m = points[0]?.length ?? 0): Float64Array[] {
+  return nondominatedOf(points.length, m, (j, out) => {
+    for (let k = 0; k < m; k++) out[k] = points[j]![k]!;
+  });
+}
+
+/**
+ * The non-dominated unique points among `count` candidates that `write(j, out)` produces, filtered
+ * as they come in one flat buffer, with no object per candidate. One pass without sorting: a
+ * candidate is dropped when a kept point weakly dominates it, and otherwise evicts the kept points
+ * it dominates. Limited sets shrink to a few dozen points, so the kept list stays short and a sort
+ * would cost more than the checks. The order of the result is unspecified.
+ */
+function nondominatedOf(count: number, m: number, write: (j: number, out: Float64Array) => void): Float64Array[] {
+  const values = new Float64Array((count + 1) * m);
+  let size = 0;
+  const candidate = new Float64Array(m);
+  for (let j = 0; j < count; j++) {
+    write(j, candidate);
     let covered = false;
-    for (const q of kept) {
-      let weakly = true;
-      for (let k = 0; k < m; k++) {
-        if (q[k]! > p[k]!) {
-          weakly = false;
-          break;
-        }
-      }
-      if (weakly) {
+    for (let row = 0; row < size * m; row += m) {
+      let k = 0;
+      while (k < m && values[row + k]! <= candidate[k]!) k++;
+      if (k === m) {
         covered = true;
         break;
       }
     }
-    if (!covered) kept.push(p);
+    if (covered) continue;
+    // Not weakly dominated, so any kept point it weakly dominates is strictly dominated: evict it.
+    for (let c = size - 1; c >= 0; c--) {
+      const row = c * m;
+      let k = 0;
+      while (k < m && candidate[k]! <= values[row + k]!) k++;
+      if (k < m) continue;
+      size--;
+      values.copyWithin(row, size * m, size * m + m);
+    }
+    values.set(candidate, size * m);
+    size++;
   }
-  return kept;
+  return Array.from({ length: size }, (_, c) => values.subarray(c * m, c * m + m));
 }

@@ -222,10 +222,11 @@ export async function bestCommand(name: string, options: { storage?: string; jso
       return 0;
     }
     if (options.json) {
+      // Several objectives: the Pareto front as a bare array of trials, so `jq '.[]'` walks it.
       const payload =
         study.directions.length === 1
           ? { study: name, directions: study.directions, best: { ...trialJson(front[0]!), value: front[0]!.values![0] } }
-          : { study: name, directions: study.directions, bestTrials: front.map(trialJson) };
+          : front.map(trialJson);
       io.out(JSON.stringify(payload, null, 2));
       return 0;
     }
@@ -252,9 +253,14 @@ export async function bestCommand(name: string, options: { storage?: string; jso
 function printLeastViolating(name: string, directions: readonly string[], trial: FrozenTrial, json: boolean, io: Io): void {
   const constraints = trialConstraints(trial) ?? [];
   const violation = totalViolation(constraints);
+  if (json && directions.length > 1) {
+    // The front stays an array (empty); what is nearest to feasible goes to stderr.
+    io.out("[]");
+    io.err(`no feasible trial yet in "${name}"; least-violating: trial ${trial.number}, total violation ${formatNumber(violation, 6)}`);
+    return;
+  }
   if (json) {
-    const payload = { study: name, directions, feasible: false, best: null, leastViolating: { ...trialJson(trial), violation } };
-    io.out(JSON.stringify(directions.length === 1 ? payload : { ...payload, bestTrials: [] }, null, 2));
+    io.out(JSON.stringify({ study: name, directions, feasible: false, best: null, leastViolating: { ...trialJson(trial), violation } }, null, 2));
     return;
   }
   io.out(`no feasible trial yet in "${name}": every complete trial violates a constraint`);
