@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Optuna 3.1 half of bench/pruning.mjs. Reads {"seeds", "budget", "steps", "maxTrials", "pruners"}
+"""Optuna 3.1 half of bench/pruning.mjs. Reads {"sampler", "seeds", "budget", "steps", "maxTrials", "pruners"}
 on stdin, tunes the synthetic learning curves of bench/pruning-problems.mjs (the same formulas and
-noise, recomputed here) with Optuna's TPESampler(seed) and SuccessiveHalvingPruner /
+noise, recomputed here) with Optuna's TPESampler(seed) (RandomSampler(seed) when "sampler" is "random") and SuccessiveHalvingPruner /
 HyperbandPruner under the same budget loop as the Node side, and prints for each pruner and seed
 the [steps spent, final value] of every complete trial, as JSON."""
 import json
@@ -39,7 +39,8 @@ def pruner(name, steps):
 
 def run(name, seed, job):
     steps = job["steps"]
-    study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed), pruner=pruner(name, steps))
+    sampler = optuna.samplers.RandomSampler(seed=seed) if job.get("sampler") == "random" else optuna.samplers.TPESampler(seed=seed)
+    study = optuna.create_study(direction="minimize", sampler=sampler, pruner=pruner(name, steps))
     completed = []
     resource = 0
     trials = 0

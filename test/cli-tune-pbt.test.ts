@@ -107,3 +107,63 @@ describe("sextant tune --scheduler pbt", () => {
     expect(members.flatMap((m) => m.segments).find((s) => s.trial === retry.number)!.retryOf).toBe(hungTrial);
   });
 });
+
+describe("sextant create --scheduler pbt, then workers", () => {
+  it("queues the first segment of every member; two workers train the whole population from the stored settings", async () => {
+    const created = await sextant(["create", "--study", "fleet", "--storage", "sqlite:./runs.db", "--json", ...schedule(3, 3), ...TRAIN], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    const summary = JSON.parse(created.stdout);
+    expect(summary.population).toMatchObject({ scheduler: "pbt", members: 3, segments: 3, segmentSteps: 2 });
+    // No seed was given: one is fixed at creation, so every worker's scheduler decides alike.
+    expect(Number.isInteger(summary.population.seed)).toBe(true);
+    const queued = await sqliteTrials(join(dir, "runs.db"), "fleet");
+    expect(queued.map((t) => [t.state, t.systemAttrs["pbt:member"], t.systemAttrs["pbt:segment"]])).toEqual([
+      ["waiting", 0, 0],
+      ["waiting", 1, 0],
+      ["waiting", 2, 0],
+    ]);
+
+    const workers = await Promise.all([0, 1].map(() => sextant(["worker", "--study", "fleet", "--storage", "sqlite:./runs.db", "--json"], { cwd: dir })));
+    for (const w of workers) expect(w.code, w.stderr).toBe(0);
+    const json = await sextant(["export", "fleet", "--storage", "sqlite:./runs.db", "--lineage", "--json"], { cwd: dir });
+    expect(json.code, json.stderr).toBe(0);
+    const exported = JSON.parse(json.stdout) as { schedule: unknown; members: MemberLineage[] };
+    expect(exported.schedule).toEqual({ name: "pbt", population: 3, segments: 3, segmentSteps: 2 });
+    expectWholePopulation(exported.members, 3, 3);
+    const trials = await sqliteTrials(join(dir, "runs.db"), "fleet");
+    expect(trials.filter((t) => t.state === "complete")).toHaveLength(9);
+  });
+
+  it("refuses --trials with a scheduler, and a bad scheduler option, naming them", async () => {
+    const withTrials = await sextant(["create", "--study", "x", "--storage", "sqlite:./runs.db", "--trials", "5", ...schedule(2, 2), ...TRAIN], { cwd: dir });
+    expect(withTrials.code).toBe(2);
+    expect(withTrials.stderr).toMatch(/--trials cannot be combined with --scheduler pbt/);
+    const bad = await sextant(["create", "--study", "y", "--storage", "sqlite:./runs.db", "--scheduler", "pb2", "--scheduler-opt", "population=1", ...TRAIN], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/population/);
+    expect(existsSync(join(dir, "runs.db")) ? await sqliteTrials(join(dir, "runs.db"), "y").catch(() => []) : []).toEqual([]);
+  });
+});
+
+describe("sextant schedulers", () => {
+  it("lists pbt and pb2 with their options, as text and JSON, and names an unknown one", async () => {
+    const json = await sextant(["schedulers", "--json"], { cwd: dir });
+    expect(json.code, json.stderr).toBe(0);
+    const listed = JSON.parse(json.stdout) as { name: string; options: { name: string; snakeName: string; default: unknown }[] }[];
+    expect(listed.map((s) => s.name)).toEqual(["pbt", "pb2"]);
+    const pbt = listed[0]!;
+    expect(pbt.options.map((o) => o.name)).toEqual(expect.arrayContaining(["population", "segments", "segmentSteps", "quantile", "resampleProbability", "perturbation", "seed"]));
+    expect(pbt.options.find((o) => o.name === "segmentSteps")).toMatchObject({ snakeName: "segment_steps", default: 1 });
+    expect(listed[1]!.options.map((o) => o.name)).toContain("window");
+
+    const text = await sextant(["schedulers", "pb2"], { cwd: dir });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^pb2: /);
+    expect(text.stdout).toMatch(/window/);
+    expect(text.stdout).not.toMatch(/^pbt: /m);
+
+    const unknown = await sextant(["schedulers", "pbx"], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown scheduler "pbx".*did you mean "pbt"/);
+  });
+});

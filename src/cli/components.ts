@@ -1,9 +1,11 @@
 /**
- * `sextant samplers` and `sextant pruners`: what can be named with `--sampler`/`--pruner`, and
- * every option each takes, read from the same schemas that parse `--sampler-opt`/`--pruner-opt`.
+ * `sextant samplers`, `sextant pruners` and `sextant schedulers`: what can be named with
+ * `--sampler`/`--pruner`/`--scheduler`, and every option each takes, read from the same schemas
+ * that parse `--sampler-opt`/`--pruner-opt`/`--scheduler-opt`.
  */
 import { prunerEntries } from "../pruners/index.js";
 import { samplerEntries } from "../samplers/index.js";
+import { schedulerEntries } from "../schedulers/index.js";
 import { type ComponentEntry, type OptionValue, describeOptionType, unknownComponentMessage } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { renderTable } from "./format.js";
@@ -19,7 +21,7 @@ export interface OptionListing {
   description: string;
 }
 
-/** One sampler or pruner as `--json` prints it. */
+/** One sampler, pruner or scheduler as `--json` prints it. */
 export interface ComponentListing {
   name: string;
   description: string;
@@ -50,7 +52,7 @@ export function describeComponent(entry: ComponentEntry<unknown, never>): Compon
   };
 }
 
-function printListing(kind: "sampler" | "pruner", entries: readonly ComponentEntry<unknown, never>[], only: string | undefined, json: boolean, io: Io): number {
+function printListing(kind: "sampler" | "pruner" | "scheduler", entries: readonly ComponentEntry<unknown, never>[], only: string | undefined, json: boolean, io: Io): number {
   let chosen = entries;
   if (only !== undefined) {
     chosen = entries.filter((e) => e.name === only);
@@ -92,4 +94,15 @@ export async function listSamplersCommand(name: string | undefined, flags: { jso
  */
 export async function listPrunersCommand(name: string | undefined, flags: { json?: boolean }, io: Io): Promise<number> {
   return printListing("pruner", prunerEntries(), name, flags.json === true, io);
+}
+
+/**
+ * `sextant schedulers [name]`: each population-based scheduler (`--scheduler pbt|pb2`) with its
+ * options, types, defaults and descriptions.
+ *
+ * @example
+ * await listSchedulersCommand("pb2", { json: true }, processIo());
+ */
+export async function listSchedulersCommand(name: string | undefined, flags: { json?: boolean }, io: Io): Promise<number> {
+  return printListing("scheduler", schedulerEntries(), name, flags.json === true, io);
 }

@@ -1,7 +1,7 @@
 /**
  * The `sextant` command line: `tune`, `create`, `worker`, `serve`, `dashboard`, `report`, `studies`, `trials`,
  * `best`, `export`, `delete`, `priors`, `online`,
- * and the listings `samplers`, `pruners` and `problems`.
+ * and the listings `samplers`, `pruners`, `schedulers` and `problems`.
  * `bin/sextant.js` calls {@link main}.
  */
 import { Command, CommanderError, Option } from "commander";
@@ -11,7 +11,7 @@ import { PROBLEM_TAGS } from "../bench/problems/index.js";
 import { prunerNames } from "../pruners/index.js";
 import { schedulerNames } from "../schedulers/index.js";
 import { samplerNames } from "../samplers/index.js";
-import { listPrunersCommand, listSamplersCommand } from "./components.js";
+import { listPrunersCommand, listSamplersCommand, listSchedulersCommand } from "./components.js";
 import { UsageError, debugFromEnv, describeUserError, errorStack } from "./errors.js";
 import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
 import { type ImportanceFlags, importanceCommand } from "./importance.js";
@@ -214,6 +214,22 @@ Examples:
     });
 
   program
+    .command("schedulers")
+    .description("list the population-based schedulers (--scheduler) and their options (types, defaults, descriptions)")
+    .argument("[name]", "only this scheduler")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ sextant schedulers
+  $ sextant schedulers pb2 --json`,
+    )
+    .action(async (name: string | undefined, flags: { json?: boolean }) => {
+      result.code = await listSchedulersCommand(name, flags, io);
+    });
+
+  program
     .command("problems")
     .description("list the benchmark lab's problems: dimension, known optimum (or reference value) and tags")
     .argument("[name]", "only this problem, with its search space and where its optimum is")
@@ -326,7 +342,9 @@ Examples:
       .option("--sampler <name>", `sampler: ${samplerNames().join(", ")} (default "auto")`)
       .option("--sampler-opt <key=value>", "a sampler option (repeatable)", collect)
       .option("--pruner <name>", `pruner: ${prunerNames().join(", ")} (default none)`)
-      .option("--pruner-opt <key=value>", "a pruner option (repeatable)", collect),
+      .option("--pruner-opt <key=value>", "a pruner option (repeatable)", collect)
+      .option("--scheduler <name>", `population-based training: ${schedulerNames().join(", ")} (default none); queues the first segment of every member instead of --trials`)
+      .option("--scheduler-opt <key=value>", 'a scheduler option, e.g. population=8 (repeatable; "sextant schedulers" lists them)', collect),
   )
     .option("--seed <n>", "seed for the sampler", integer("--seed"))
     .option("--cwd <dir>", "working directory of the command (default: the config file's folder, else the current one)")
@@ -337,12 +355,16 @@ Examples:
       `
 The study keeps its command, space and settings, so workers need only the storage URL and the
 study name. Its --trials are queued in the study: workers claim them one at a time, so any number
-of workers together run exactly that many.
+of workers together run exactly that many. With --scheduler pbt or pb2 the first segment of every
+member is queued instead, and workers queue each member's next segment as one ends, until every
+member has trained its segments (the scheduler's seed is fixed here, so all workers decide alike).
 
 Examples:
   $ sextant create --config sextant.yaml --storage postgres://tuner@db:5432/sextant --study fleet --trials 500
   $ sextant create --storage sqlite:./runs.db --study quad --trials 40 -p x=float:-5:5 -- node objective.mjs {x}
-  $ sextant worker --storage sqlite:./runs.db --study quad --jobs 2      (then, on each machine)`,
+  $ sextant worker --storage sqlite:./runs.db --study quad --jobs 2      (then, on each machine)
+  $ sextant create --storage sqlite:./runs.db --study pop --scheduler pbt --scheduler-opt population=8 \\
+      --scheduler-opt segments=20 --scheduler-opt segment_steps=5 -p lr=float:1e-4:1:log -- node train.mjs`,
     )
     .action(async (commandArgs: string[], flags: CreateFlags) => {
       result.code = await createCommand(flags, commandArgs, io);

@@ -5,7 +5,9 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import type { FrozenTrial, TrialState } from "../space/index.js";
+import { randomSeed } from "../math/rng.js";
+import type { Scheduler } from "../schedulers/index.js";
+import { type FrozenTrial, type TrialState, normalizeOptionKey } from "../space/index.js";
 import type { Storage } from "../storage/index.js";
 import { commandObjective } from "../study/command-runner.js";
 import { resolveHeartbeat } from "../study/heartbeat.js";
@@ -25,7 +27,7 @@ import {
   openCliStorage,
   readCliConfig,
 } from "./study-config.js";
-import { HANDLED_SIGNALS, type TuneFlags, cliConfigOf, finishedTrialLine, resolveSettings, signalExitCode } from "./tune.js";
+import { HANDLED_SIGNALS, type TuneFlags, type TuneSettings, cliConfigOf, finishedTrialLine, resolveSettings, signalExitCode } from "./tune.js";
 
 /** Flags that `create` and `worker` share for recovering the trials of dead workers. */
 export interface RecoveryFlags {
@@ -88,9 +90,10 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
   const { settings } = await resolveSettings(flags, commandArgs);
   refuseMemory(settings.storage);
   const recovery = recoverySettings(flags, {}, settings.storage);
-  // Build both now so that a wrong option is reported here, not by every worker later.
+  // Build them all now so that a wrong option is reported here, not by every worker later.
   buildSampler(settings.sampler, settings.space);
   buildPruner(settings.pruner);
+  const scheduler = settings.scheduler ? populationScheduler(settings) : null;
   const storage = await openCliStorage(settings.storage);
   try {
     if (await storage.getStudy(settings.studyName)) {
@@ -104,6 +107,8 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       storage,
       directions: settings.directions,
       sampler: buildSampler(settings.sampler, settings.space),
+      // A population queues the first segment of each member; workers queue the rest.
+      ...(scheduler ? { scheduler } : {}),
     });
     const budget = {
       trials: settings.trials ?? null,
@@ -114,9 +119,14 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     // Written last: a create that dies half-way leaves a study no worker will join (it says why).
     await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget, recovery)));
     if (flags.json) {
-      io.out(JSON.stringify({ study: study.name, storage: storage.url, directions: settings.directions, budget, command: settings.command }, null, 2));
+      const population = scheduler ? { population: { scheduler: scheduler.name, members: scheduler.population, segments: scheduler.segments, segmentSteps: scheduler.segmentSteps, seed: scheduler.seed } } : {};
+      io.out(JSON.stringify({ study: study.name, storage: storage.url, directions: settings.directions, budget, ...population, command: settings.command }, null, 2));
     } else {
-      io.out(`study "${study.name}" created in ${storage.url}: ${describeBudget(budget)}`);
+      const what = scheduler
+        ? `a ${scheduler.name} population of ${scheduler.population} members × ${scheduler.segments} segments of ${scheduler.segmentSteps} step(s) (${scheduler.population * scheduler.segments} trials)` +
+          (budget.deadline !== null ? `, until ${new Date(budget.deadline).toISOString()}` : "")
+        : describeBudget(budget);
+      io.out(`study "${study.name}" created in ${storage.url}: ${what}`);
       io.out(`start workers (any number, on any machine that reaches the storage) with:`);
       io.out(`  sextant worker --storage ${storage.url} --study ${study.name}`);
     }
@@ -124,6 +134,22 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
   } finally {
     await storage.close();
   }
+}
+
+/**
+ * The scheduler of a population made by `create`. Its budget is population × segments, so a
+ * --trials budget is refused; and each worker rebuilds the scheduler from the stored settings, so a
+ * seed is fixed now when none was given: every worker then makes the same decisions.
+ */
+function populationScheduler(settings: TuneSettings): Scheduler {
+  const component = settings.scheduler!;
+  if (settings.trials !== undefined) {
+    throw new UsageError(
+      `--trials cannot be combined with --scheduler ${component.name}: a population runs population × segments trials; set those with --scheduler-opt population=N --scheduler-opt segments=S`,
+    );
+  }
+  if (!Object.keys(component.options).some((key) => normalizeOptionKey(key) === "seed")) component.options.seed = randomSeed();
+  return buildScheduler(component, settings.schedulerSource);
 }
 
 function refuseMemory(url: string): void {

@@ -26,7 +26,7 @@ export {
   segmentScore,
 } from "./base.js";
 export { PBTScheduler, PBT_OPTIONS, type PBTOptions, perturbValue } from "./pbt.js";
-export { PB2Scheduler, PB2_OPTIONS, type PB2Options } from "./pb2.js";
+export { PB2Scheduler, PB2_OPTIONS, type PB2Options, explorationWeight } from "./pb2.js";
 export { TimeVaryingGP, timeVaryingKernel, type TimeVaryingKernel, type TimedObservations } from "./time-varying-gp.js";
 export { populationLineage, type LineageSegment, type MemberLineage } from "./lineage.js";
 export { createSchedulerByName, registerScheduler, schedulerNames, schedulerEntries, type SchedulerEntry } from "./registry.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type FrozenTrial, makeSnapshot, makeTrial } from "../space/index.js";
 import { segmentAttrs } from "./base.js";
-import { PB2Scheduler } from "./pb2.js";
+import { PB2Scheduler, explorationWeight, rewardChanges } from "./pb2.js";
 import { TimeVaryingGP, timeVaryingKernel } from "./time-varying-gp.js";
 
 const X = { type: "float", low: 0, high: 1 } as const;
@@ -82,6 +82,34 @@ describe("PB2 explore", () => {
     const plan = new PB2Scheduler({ population: 2, segments: 4, seed: 1, resampleProbability: 0 }).nextSegment(snapshot, trials[0]!)!;
     expect(plan.exploitedFrom).toBe(1);
     expect([0.16, 0.24].some((v) => Math.abs(v - (plan.params.x as number)) < 1e-12)).toBe(true);
+  });
+
+  it("weighs exploration as the authors' code does: β = 0.2 + max(0, log(0.4 n))", () => {
+    // A transcription as max(0, 0.2·log(0.4 n)) explored five times less at n = 20 and not at all below n = 3.
+    expect(explorationWeight(2)).toBeCloseTo(0.2, 12);
+    expect(explorationWeight(10)).toBeCloseTo(0.2 + Math.log(4), 12);
+    expect(explorationWeight(20)).toBeCloseTo(0.2 + Math.log(8), 12);
+  });
+
+  it("observes each segment's reward change at (segment, scaled start score, hyperparameters)", () => {
+    const trials = history();
+    const snapshot = makeSnapshot(trials, { directions: ["maximize"] });
+    const data = rewardChanges(snapshot, ["x"], [X], 100);
+    expect(data.values).toHaveLength(12);
+    const starts = trials.slice(0, 12).map((t) => t.values![0]!);
+    const [low, high] = [Math.min(...starts), Math.max(...starts)];
+    data.points.forEach((point, i) => {
+      const trial = trials[4 + i]!;
+      const parent = trials[trial.systemAttrs["pbt:parent"] as number]!;
+      expect(point).toHaveLength(2);
+      expect(point[0]).toBeCloseTo((parent.values![0]! - low) / (high - low), 12);
+      expect(point[1]).toBeCloseTo(trial.params.x as number, 12);
+      expect(data.values[i]).toBeCloseTo(trial.values![0]! - parent.values![0]!, 12);
+      expect(data.times[i]).toBe(trial.systemAttrs["pbt:segment"]);
+    });
+    // A start beyond what the data saw is clipped to the edge.
+    expect(data.scaleStart(high + 5)).toBe(1);
+    expect(data.scaleStart(low - 5)).toBe(0);
   });
 
   it("refuses a window below 2", () => {

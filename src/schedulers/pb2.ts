@@ -6,15 +6,17 @@
  * explore with a batch GP bandit:
  *
  * - the data are, for every finished segment after a member's first, the change in reward over
- *   the segment y = score(end) − score(start), at input (t, h): t the segment index, h its
- *   hyperparameters mapped to the unit cube (log scales respected); y is centred per segment
- *   index (see `rewardChanges`);
+ *   the segment y = score(end) − score(start), at input (t, r, h): t the segment index, r the
+ *   score the segment started from (min-max scaled over the data, as in the authors' code in Ray
+ *   Tune, so the bandit can tell "improves a lot because it is still bad" from "improves a lot
+ *   because its hyperparameters are good"), h its hyperparameters mapped to the unit cube (log
+ *   scales respected); the GP standardizes y over the window;
  * - the model is a GP with the time-varying kernel of Bogunovic et al. 2016 (see
  *   `time-varying-gp.ts`), so old observations count less as training moves on;
- * - the new hyperparameters maximise GP-UCB, μ(t, h) + √β_t σ(t, h), at the next segment's time,
- *   with the practical schedule β_t = max(0, c₁ log(c₂ n)), c₁ = 0.2, c₂ = 0.4, n the number of
- *   observations, that Bogunovic et al. use in their experiments (the theoretical β of Srinivas et
- *   al. 2010 explores far too much at these sizes: it sent members to the edges of the space);
+ * - the new hyperparameters maximise GP-UCB, μ(t, r, h) + √β σ(t, r, h), at the next segment's
+ *   time and the copied checkpoint's score, with the schedule of the authors' implementation
+ *   (Ray Tune's `pb2_utils.UCB`): β = c₁ + max(0, log(c₂ n)), c₁ = 0.2, c₂ = 0.4, n the number of
+ *   observations;
  * - batch selection: the hyperparameters of the other members' running segments count as pending
  *   inputs that reduce σ (GP-BUCB, Desautels et al. 2014), so members ready at the same time are
  *   sent to different places.
@@ -44,8 +46,8 @@ export interface PB2Options extends PBTOptions {
 
 const UNIFORM_CANDIDATES = 1000;
 const LOCAL_CANDIDATES = 100;
-/** Bogunovic et al. 2016's practical exploration schedule: β_t = max(0, c₁ log(c₂ n)). */
-const BETA_SCALE = 0.2;
+/** The exploration schedule of the PB2 authors' code: β = c₁ + max(0, log(c₂ n)). */
+const BETA_OFFSET = 0.2;
 const BETA_SHIFT = 0.4;
 
 /**
@@ -72,10 +74,12 @@ export class PB2Scheduler extends PBTScheduler {
     const data = rewardChanges(snapshot, numeric, distributions, this.window);
     if (numeric.length === 0 || data.values.length < 2) return super.explore(snapshot, donor, segment, rng);
 
-    const pending = runningInputs(snapshot, numeric, distributions, donor);
+    const pending = runningInputs(snapshot, numeric, distributions, donor, data.scaleStart);
     const gp = TimeVaryingGP.fit(data, pending);
     const d = numeric.length;
-    const beta = Math.max(0, BETA_SCALE * Math.log(BETA_SHIFT * data.values.length));
+    const beta = explorationWeight(data.values.length);
+    // The new segment starts from the donor's checkpoint, hence from the donor's score.
+    const start = data.scaleStart(segmentScore(snapshot, donor) ?? 0);
     const origin = Float64Array.from(numeric, (name, i) => encodeValue(distributions[i]!, donor.params[name]!));
     let best: Float64Array = origin;
     let bestScore = -Infinity;
@@ -84,7 +88,7 @@ export class PB2Scheduler extends PBTScheduler {
       for (let i = 0; i < d; i++) {
         candidate[i] = c < UNIFORM_CANDIDATES ? rng.uniform() : Math.min(1, Math.max(0, origin[i]! + 0.1 * rng.normal()));
       }
-      const { mean, variance } = gp.predict(segment, candidate);
+      const { mean, variance } = gp.predict(segment, withStart(start, candidate));
       const score = mean + Math.sqrt(beta * variance);
       if (score > bestScore) {
         bestScore = score;
@@ -102,9 +106,20 @@ export class PB2Scheduler extends PBTScheduler {
   }
 }
 
-/** The bandit's observations: per finished segment with a scored parent, its change in reward. */
-function rewardChanges(snapshot: StudySnapshot, names: readonly string[], distributions: readonly Distribution[], window: number) {
-  const rows: { time: number; point: Float64Array; value: number; number: number }[] = [];
+/**
+ * GP-UCB's β for n observations, as the PB2 authors' code (Ray Tune's `pb2_utils.UCB`) sets it:
+ * β = 0.2 + max(0, log(0.4 n)); the UCB is μ + √β σ.
+ *
+ * @example
+ * explorationWeight(10) // 0.2 + log 4 ≈ 1.586
+ */
+export function explorationWeight(observations: number): number {
+  return BETA_OFFSET + Math.max(0, Math.log(BETA_SHIFT * observations));
+}
+
+/** The bandit's observations: per finished segment with a scored parent, its change in reward, at (segment, start score, hyperparameters). */
+export function rewardChanges(snapshot: StudySnapshot, names: readonly string[], distributions: readonly Distribution[], window: number) {
+  const rows: { time: number; start: number; point: Float64Array; value: number; number: number }[] = [];
   for (const trial of snapshot.finished) {
     const place = segmentPlace(trial);
     if (!place || place.parent === null) continue;
@@ -113,28 +128,44 @@ function rewardChanges(snapshot: StudySnapshot, names: readonly string[], distri
     const start = parent ? segmentScore(snapshot, parent) : undefined;
     if (end === undefined || start === undefined) continue;
     const point = encodeParams(trial, names, distributions);
-    if (point) rows.push({ time: place.segment, point, value: end - start, number: trial.number });
+    if (point) rows.push({ time: place.segment, start, point, value: end - start, number: trial.number });
   }
   rows.sort((a, b) => a.number - b.number);
   const kept = rows.slice(-window);
-  // Improvements shrink as training goes on. Centred per segment, a value says how much better
-  // than its contemporaries a member improved, so the GP's prior mean (zero) is "an average
-  // member now" rather than the average over all of training, which untried hyperparameters would
-  // otherwise inherit and win with late in training.
-  const byTime = new Map<number, number[]>();
-  for (const row of kept) byTime.set(row.time, [...(byTime.get(row.time) ?? []), row.value]);
-  const centre = new Map([...byTime].map(([time, values]) => [time, values.reduce((a, b) => a + b, 0) / values.length]));
-  return { times: kept.map((r) => r.time), points: kept.map((r) => r.point), values: kept.map((r) => r.value - centre.get(r.time)!) };
+  let low = Infinity;
+  let high = -Infinity;
+  for (const row of kept) {
+    low = Math.min(low, row.start);
+    high = Math.max(high, row.start);
+  }
+  // Scaled to [0, 1] over the window; a start outside what the data saw is clipped to its edge.
+  const scaleStart = (score: number): number => (high > low ? Math.min(1, Math.max(0, (score - low) / (high - low))) : 0.5);
+  return {
+    times: kept.map((r) => r.time),
+    points: kept.map((r) => withStart(scaleStart(r.start), r.point)),
+    values: kept.map((r) => r.value),
+    scaleStart,
+  };
+}
+
+/** The bandit's input: the scaled start score, then the hyperparameters. */
+function withStart(start: number, hyperparameters: Float64Array): Float64Array {
+  const point = new Float64Array(hyperparameters.length + 1);
+  point[0] = start;
+  point.set(hyperparameters, 1);
+  return point;
 }
 
 /** The inputs of the other members' running segments (GP-BUCB's pending points). */
-function runningInputs(snapshot: StudySnapshot, names: readonly string[], distributions: readonly Distribution[], donor: FrozenTrial) {
+function runningInputs(snapshot: StudySnapshot, names: readonly string[], distributions: readonly Distribution[], donor: FrozenTrial, scaleStart: (score: number) => number) {
   const pending: { time: number; point: Float64Array }[] = [];
   for (const trial of snapshot.trials) {
     if (trial.state !== "running" || trial.number === donor.number) continue;
     const place = segmentPlace(trial);
     const point = place ? encodeParams(trial, names, distributions) : null;
-    if (place && point) pending.push({ time: place.segment, point });
+    const parent = place?.parent !== null && place?.parent !== undefined ? snapshot.trials[place.parent] : undefined;
+    const start = parent ? segmentScore(snapshot, parent) : undefined;
+    if (place && point && start !== undefined) pending.push({ time: place.segment, point: withStart(scaleStart(start), point) });
   }
   return pending;
 }
