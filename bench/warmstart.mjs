@@ -1,28 +1,35 @@
 #!/usr/bin/env node
 // Warm-start benchmark: does a study that learns from an earlier, related study (warmStartFrom)
 // reach a cold start's 100-trial result in fewer trials, and does an earlier *unrelated* study do
-// no harm? Pairs of related problems are shifted versions of a function: the source is a seeded
-// random instance (optimum moved), the target the same function shifted by 5% of each range.
-// The unrelated source is an instance of another function. Every problem is posed on the unit
-// cube, so source and target spaces match. Source studies are 100 TPE trials.
+// no harm? Each split has two kinds of related pairs:
+// - shifted functions: the source is a seeded random instance of a function (optimum moved), the
+//   target the same instance shifted by 5% of each range, both posed on the unit cube; the
+//   unrelated source is an instance of another function;
+// - YAHPO pairs: the source is one LCBench data set, the target another (same model and space,
+//   different data); the unrelated source is a seeded instance of a synthetic function posed on the
+//   same space (through its unit-cube encoding).
+// A source study is 100 trials of the same sampler as the target's, with its own seed (a user
+// reruns last month's study with the same tool; `--source-sampler tpe` makes every source TPE);
+// the unrelated source is 100 TPE trials.
 //
-// For each sampler (TPE, GP) and seed it runs the cold target study (100 trials), the
-// warm-started one and the one warm-started from the unrelated study, and prints: the trials the
-// warm start needed to reach the cold start's best after 100 (median [min–max] over seeds; ">100"
-// when it never did), and the final best of unrelated-warm against cold, with the cold runs'
-// own spread over seeds as the noise level, all measured in this run.
+// Protocol, per pair and sampler: over seeds, the cold target study (100 trials), the warm-started
+// one and the one warm-started from the unrelated source. The goal is the cold start's median best
+// after 100 trials over seeds; the figure is the trials each warm run needs to reach it, as median
+// and quartiles over seeds (">100" when a run never does), printed beside the cold runs' own trials
+// to reach it (well under 100 where the cold start stalls early). The unrelated check compares final bests: median(unrelated) −
+// median(cold) against the noise, the median absolute deviation of the cold finals.
 //
-// warmStartWeight (TPE, default 2 among 2/5/10/20) was set on the dev functions (rosenbrock, ackley:
-// --split dev, 10 seeds);
-// the figures are reported on the test functions (levy, styblinski_tang: the default).
-// Usage: npm run bench:warmstart -- [--split test|dev] [--seeds 5] [--samplers tpe,gp] [--dimension 4]
+// Dev (where constants are chosen): rosenbrock, ackley, LCBench 3945 → 7593. Test (reported):
+// levy, styblinski_tang, LCBench 34539 → 126025 (LCBench's data sets taken in their list order).
+// Usage: npm run bench:warmstart -- [--split test|dev] [--seeds 5] [--samplers tpe,gp,gp-rgpe] [--only name]
+//   [--source-sampler same|tpe] [--tpe-weight W] [--tpe-half-life H]
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { createStudy, MemoryStorage, TPESampler, GPSampler } = await import(join(root, "dist/index.js"));
-const { syntheticBoxFunction, randomInstance } = await import(join(root, "dist/bench/problems/index.js"));
+const { syntheticBoxFunction, randomInstance, yahpoProblem, YAHPO_PROBLEM_SETS } = await import(join(root, "dist/bench/problems/index.js"));
 const { Rng } = await import(join(root, "dist/math/rng.js"));
 
 const { values: args } = parseArgs({
@@ -32,18 +39,33 @@ const { values: args } = parseArgs({
     samplers: { type: "string", default: "tpe,gp" },
     dimension: { type: "string", default: "4" },
     trials: { type: "string", default: "100" },
+    only: { type: "string" },
+    "source-sampler": { type: "string", default: "same" },
     "tpe-weight": { type: "string" },
+    "tpe-half-life": { type: "string" },
   },
 });
-const SPLITS = { dev: [["rosenbrock", "ackley"], ["ackley", "rosenbrock"]], test: [["levy", "styblinski_tang"], ["styblinski_tang", "levy"]] };
-const pairs = SPLITS[args.split];
+const SPLITS = {
+  dev: [
+    { kind: "shifted", name: "rosenbrock", unrelated: "ackley" },
+    { kind: "shifted", name: "ackley", unrelated: "rosenbrock" },
+    { kind: "yahpo", scenario: "lcbench", source: "3945", target: "7593", unrelated: "rastrigin" },
+  ],
+  test: [
+    { kind: "shifted", name: "levy", unrelated: "styblinski_tang" },
+    { kind: "shifted", name: "styblinski_tang", unrelated: "levy" },
+    { kind: "yahpo", scenario: "lcbench", source: "34539", target: "126025", unrelated: "levy" },
+  ],
+};
+let pairs = SPLITS[args.split];
 if (!pairs) throw new Error(`--split must be dev or test, got ${args.split}`);
+if (args.only) pairs = pairs.filter((p) => (p.name ?? `${p.scenario}-${p.source}-${p.target}`).includes(args.only));
 const seeds = Number(args.seeds);
 const dimension = Number(args.dimension);
 const budget = Number(args.trials);
 const samplers = args.samplers.split(",");
 
-/** f on the unit cube: u ↦ fn(low + u·(high − low)), minus the optimum so that 0 is best. */
+/** f on the unit cube: u ↦ fn(low + (u − shift)·(high − low)), minus the optimum so that 0 is best. */
 function onUnitCube(fn, shift = null) {
   return (u) => {
     const x = u.map((v, i) => {
@@ -55,61 +77,119 @@ function onUnitCube(fn, shift = null) {
 }
 
 function makeSampler(kind, seed) {
-  const weight = args["tpe-weight"] === undefined ? {} : { warmStartWeight: Number(args["tpe-weight"]) };
-  return kind === "tpe" ? new TPESampler({ seed, ...weight }) : new GPSampler({ seed, warmStart: true });
+  const weight = {
+    ...(args["tpe-weight"] === undefined ? {} : { warmStartWeight: Number(args["tpe-weight"]) }),
+    ...(args["tpe-half-life"] === undefined ? {} : { warmStartHalfLife: Number(args["tpe-half-life"]) }),
+  };
+  if (kind === "tpe") return new TPESampler({ seed, ...weight });
+  if (kind === "gp") return new GPSampler({ seed, warmStart: true });
+  if (kind === "gp-rgpe") return new GPSampler({ seed, warmStart: true, warmStartMethod: "rgpe" });
+  throw new Error(`--samplers: unknown sampler ${kind}`);
 }
 
-async function runStudy(storage, name, sampler, objective, warmStartFrom) {
+/** A parameter's position in [0, 1] (log scale for log distributions). */
+function unitOf(distribution, value) {
+  const { low, high, log } = distribution;
+  return log ? (Math.log(value) - Math.log(low)) / (Math.log(high) - Math.log(low)) : (value - low) / (high - low);
+}
+
+/** A task: its space and objective (trial → loss, async allowed). */
+function shiftedTask(fn, shift) {
+  const objective = onUnitCube(fn, shift);
+  return { suggest: (trial) => objective(Array.from({ length: dimension }, (_, i) => trial.suggestFloat(`u${i}`, 0, 1))) };
+}
+function spaceTask(space, evaluate) {
+  const names = Object.keys(space).sort();
+  return {
+    suggest: (trial) => {
+      const params = {};
+      for (const name of names) {
+        const d = space[name];
+        params[name] = d.type === "int" ? trial.suggestInt(name, d.low, d.high, { log: d.log ?? false }) : trial.suggestFloat(name, d.low, d.high, { log: d.log ?? false });
+      }
+      return evaluate(params, names);
+    },
+  };
+}
+
+async function runStudy(storage, name, sampler, task, warmStartFrom) {
   const study = await createStudy({ name, storage, sampler, ...(warmStartFrom ? { warmStartFrom, onWarning: () => undefined } : {}) });
-  await study.optimize((trial) => objective(Array.from({ length: dimension }, (_, i) => trial.suggestFloat(`u${i}`, 0, 1))), { nTrials: budget });
+  await study.optimize((trial) => task.suggest(trial), { nTrials: budget });
   let best = Infinity;
   return study.trials.map((t) => (best = Math.min(best, t.values?.[0] ?? Infinity)));
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+/** Source, unrelated source and target tasks of one pair and seed. */
+function tasksOf(pair, seed) {
+  if (pair.kind === "shifted") {
+    const fn = syntheticBoxFunction(pair.name, dimension);
+    const base = randomInstance(fn, { seed, rotate: false, permute: false });
+    const rng = new Rng(seed * 7919);
+    const shift = Array.from({ length: dimension }, () => (rng.uniform() < 0.5 ? -0.05 : 0.05));
+    const unrelated = randomInstance(syntheticBoxFunction(pair.unrelated, dimension), { seed: seed + 1000, rotate: false, permute: false });
+    return { source: shiftedTask(base), unrelated: shiftedTask(unrelated), target: shiftedTask(base, shift) };
+  }
+  const set = YAHPO_PROBLEM_SETS.find((s) => s.scenario === pair.scenario);
+  const source = yahpoProblem(set, pair.source);
+  const target = yahpoProblem(set, pair.target);
+  const space = target.space;
+  const fn = randomInstance(syntheticBoxFunction(pair.unrelated, Object.keys(space).length), { seed: seed + 1000, rotate: false, permute: false });
+  const cube = onUnitCube(fn);
+  return {
+    source: spaceTask(space, (params) => source.evaluate(params)),
+    target: spaceTask(space, (params) => target.evaluate(params)),
+    unrelated: spaceTask(space, (params, names) => cube(names.map((n) => unitOf(space[n], params[n])))),
+  };
+}
+
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+/** The q-quantile with linear interpolation (Infinity stays Infinity). */
+const quantile = (xs, q) => {
+  const s = sorted(xs);
+  const h = (s.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  return lo === hi || s[hi] === s[lo] ? s[lo] : s[lo] + (h - lo) * (s[hi] - s[lo]);
 };
+const median = (xs) => quantile(xs, 0.5);
 const fmt = (x) => (x === Infinity ? ">" + budget : Number.isInteger(x) ? String(x) : x.toPrecision(3));
-const spread = (xs) => `${fmt(median(xs))} [${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}]`;
+const spread = (xs) => `${fmt(median(xs))} [${fmt(quantile(xs, 0.25))}–${fmt(quantile(xs, 0.75))}]`;
+const reachOf = (curve, goal) => {
+  const index = curve.findIndex((v) => v <= goal);
+  return index < 0 ? Infinity : index + 1;
+};
 
 const started = Date.now();
-console.log(`warm starts on ${args.split} functions, ${dimension}-d, ${budget} trials, ${seeds} seeds; median [min–max] over seeds`);
+console.log(`warm starts on ${args.split} pairs, ${budget} trials, ${seeds} seeds; median [quartiles] over seeds`);
 const verdicts = [];
-for (const [name, unrelatedName] of pairs) {
-  const fn = syntheticBoxFunction(name, dimension);
-  const other = syntheticBoxFunction(unrelatedName, dimension);
+for (const pair of pairs) {
+  const label = pair.kind === "shifted" ? `${pair.name}-${dimension}d shifted by 5%` : `${pair.scenario} ${pair.source} → ${pair.target}`;
   for (const kind of samplers) {
-    const reach = [];
-    const cold = [];
-    const warm = [];
-    const unrelated = [];
+    const runs = [];
     for (let seed = 1; seed <= seeds; seed++) {
       const storage = new MemoryStorage();
-      const base = randomInstance(fn, { seed, rotate: false, permute: false });
-      const rng = new Rng(seed * 7919);
-      const shift = Array.from({ length: dimension }, () => (rng.uniform() < 0.5 ? -0.05 : 0.05));
-      const unrelatedInstance = randomInstance(other, { seed: seed + 1000, rotate: false, permute: false });
-      await runStudy(storage, "source", new TPESampler({ seed: seed + 100 }), onUnitCube(base), null);
-      await runStudy(storage, "unrelated", new TPESampler({ seed: seed + 200 }), onUnitCube(unrelatedInstance), null);
-      const target = onUnitCube(base, shift);
-      const coldCurve = await runStudy(storage, "cold", makeSampler(kind, seed), target, null);
-      const warmCurve = await runStudy(storage, "warm", makeSampler(kind, seed), target, ["source"]);
-      const unrelatedCurve = await runStudy(storage, "warm-unrelated", makeSampler(kind, seed), target, ["unrelated"]);
-      const goal = coldCurve[budget - 1];
-      const index = warmCurve.findIndex((v) => v <= goal);
-      reach.push(index < 0 ? Infinity : index + 1);
-      cold.push(goal);
-      warm.push(warmCurve[budget - 1]);
-      unrelated.push(unrelatedCurve[budget - 1]);
+      const tasks = tasksOf(pair, seed);
+      const sourceSampler = args["source-sampler"] === "same" ? makeSampler(kind, seed + 100) : new TPESampler({ seed: seed + 100 });
+      await runStudy(storage, "source", sourceSampler, tasks.source, null);
+      await runStudy(storage, "unrelated", new TPESampler({ seed: seed + 200 }), tasks.unrelated, null);
+      const cold = await runStudy(storage, "cold", makeSampler(kind, seed), tasks.target, null);
+      const warm = await runStudy(storage, "warm", makeSampler(kind, seed), tasks.target, ["source"]);
+      const unrelated = await runStudy(storage, "warm-unrelated", makeSampler(kind, seed), tasks.target, ["unrelated"]);
+      runs.push({ cold, warm, unrelated });
     }
-    const coldNoise = median(cold.map((c) => Math.abs(c - median(cold))));
-    console.log(`\n${name}-${dimension}d shifted by 5%, ${kind}:`);
-    console.log(`  trials for warm to reach cold's ${budget}-trial best   ${spread(reach)}`);
-    console.log(`  best after ${budget}: cold ${spread(cold)} | warm ${spread(warm)} | warm from unrelated (${unrelatedName}) ${spread(unrelated)}`);
-    const harm = median(unrelated) - median(cold);
-    console.log(`  unrelated − cold (median) ${fmt(harm)}; noise (median |cold − median cold|) ${fmt(coldNoise)}; ratio unrelated/cold ${(median(unrelated) / median(cold)).toFixed(2)}`);
-    verdicts.push(`${name} ${kind}: warm reaches cold@${budget} in median ${fmt(median(reach))} trials; unrelated ${harm <= coldNoise ? "within" : "OUTSIDE"} noise`);
+    const coldFinal = runs.map((r) => r.cold[budget - 1]);
+    const goal = median(coldFinal);
+    const reach = runs.map((r) => reachOf(r.warm, goal));
+    const coldReach = runs.map((r) => reachOf(r.cold, goal));
+    const unrelatedReach = runs.map((r) => reachOf(r.unrelated, goal));
+    const unrelatedFinal = runs.map((r) => r.unrelated[budget - 1]);
+    const noise = median(coldFinal.map((c) => Math.abs(c - goal)));
+    const harm = median(unrelatedFinal) - goal;
+    console.log(`\n${label}, ${kind}: cold median best after ${budget} = ${fmt(goal)}`);
+    console.log(`  trials to reach it: warm ${spread(reach)} | cold ${spread(coldReach)} | warm from unrelated ${spread(unrelatedReach)}`);
+    console.log(`  best after ${budget}: cold ${spread(coldFinal)} | warm ${spread(runs.map((r) => r.warm[budget - 1]))} | warm from unrelated (${pair.unrelated}) ${spread(unrelatedFinal)}`);
+    console.log(`  unrelated − cold (medians) ${fmt(harm)}; noise (median |cold − median cold|) ${fmt(noise)}`);
+    verdicts.push(`${label} ${kind}: warm reaches cold@${budget} in ${spread(reach)} trials; unrelated ${harm <= noise ? "within" : "OUTSIDE"} noise (${fmt(harm)} vs ${fmt(noise)})`);
   }
 }
 console.log(`\n${verdicts.join("\n")}\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);

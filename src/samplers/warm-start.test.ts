@@ -82,6 +82,47 @@ describe.each([
   });
 });
 
+describe("warm-started GP (design from the sources)", () => {
+  const make = () => new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true });
+  const own = (xs: number[], f: (x: number) => number) => xs.map((x, i) => makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [f(x)] }));
+
+  it("tries the source's best trials first, every other startup trial", () => {
+    const near = source("near", (x) => (x - 0.8) ** 2, 40);
+    // Grid points 0.7875 and 0.8125 are the source's two best; trial 1 is a Sobol design point.
+    expect(propose(make(), [], [near], 0)).toBeCloseTo(0.7875, 12);
+    const first = own([0.7875], (x) => (x - 0.8) ** 2);
+    expect(propose(make(), first, [near], 1)).not.toBeCloseTo(0.8125, 3);
+    const second = own([0.7875, 0.3], (x) => (x - 0.8) ** 2);
+    expect(propose(make(), second, [near], 2)).toBeCloseTo(0.8125, 12);
+  });
+
+  it("models the study alone once the startup is over, as a cold GP would", () => {
+    const near = source("near", (x) => (x - 0.8) ** 2, 40);
+    const history = own([0.7875, 0.3, 0.8125, 0.1, 0.5], (x) => (x - 0.75) ** 2);
+    expect(propose(make(), history, [near], 5)).toBe(propose(make(), history, [], 5));
+  });
+
+  it("rejects an unknown warmStartMethod, naming the option", () => {
+    expect(() => new GPSampler({ warmStartMethod: "stack" as never })).toThrow(/warmStartMethod must be "design" or "rgpe"/);
+  });
+});
+
+describe("warm-started TPE's decaying prior", () => {
+  it("lets the study's own trials take over as they accumulate", () => {
+    // The source (best at 0.65) orders the study's trials well enough to be kept, but its optimum is off (0.55).
+    const shifted = source("shifted", (x) => (x - 0.65) ** 2, 60);
+    const history = Array.from({ length: 30 }, (_, i) => (i + 0.5) / 30).map((x, i) =>
+      makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [(x - 0.55) ** 2] }),
+    );
+    const proposals = (halfLife: number) =>
+      Array.from({ length: 15 }, (_, k) => propose(new TPESampler({ seed: 5 + k, warmStartWeight: 400, warmStartHalfLife: halfLife }), history, [shifted], 30));
+    const lasting = median(proposals(Infinity));
+    const fading = median(proposals(1));
+    expect(Math.abs(fading - 0.55)).toBeLessThan(Math.abs(lasting - 0.55));
+    expect(() => new TPESampler({ warmStartHalfLife: 0 })).toThrow(/warmStartHalfLife must be a positive number/);
+  });
+});
+
 describe("auto sampler", () => {
   it("uses TPE for a warm-started study and leaves a cold one to the GP", async () => {
     const { AutoSampler } = await import("./auto.js");

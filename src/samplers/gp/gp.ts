@@ -98,12 +98,15 @@ export interface GPSamplerOptions {
    * used beyond 3 objectives).
    */
   multiObjective?: "ehvi" | "parego";
-  /**
-   * Learn from the studies a warm-started study names (RGPE). Default false: on `bench:warmstart`
-   * RGPE helped on one dev function (ackley) but ended worse than a cold GP on the test functions,
-   * so it is opt-in until it does better; `auto` uses TPE for warm-started studies instead.
-   */
+  /** Learn from the studies a warm-started study names (default false; see `warmStartMethod`). */
   warmStart?: boolean;
+  /**
+   * How the GP learns from source studies: `"design"` (default), the startup design takes the
+   * sources' best trials (Feurer et al. 2015) and the GP then models this study alone; `"rgpe"`, the
+   * ranking-weighted ensemble of Feurer et al. 2018 (see `rgpe.ts`), which ended worse than a cold
+   * GP on `bench:warmstart`.
+   */
+  warmStartMethod?: "design" | "rgpe";
   /** Warm starts: at most this many source studies enter the ensemble, the best by estimated transfer (default 3). */
   maxWarmStartSources?: number;
   /**
@@ -168,6 +171,7 @@ export class GPSampler implements Sampler {
       multiObjective: options.multiObjective ?? "ehvi",
       warmStart: options.warmStart ?? false,
       maxWarmStartSources: options.maxWarmStartSources ?? 3,
+      warmStartMethod: options.warmStartMethod ?? "design",
       ...(options.fidelityMinTrials === undefined ? {} : { fidelityMinTrials: options.fidelityMinTrials }),
     };
     validateOptions({ ...this.options, seed: this.seed });
@@ -200,7 +204,8 @@ export class GPSampler implements Sampler {
     const sources = snapshot.directions.length === 1 && this.options.warmStart && !interleaved ? warmSources(snapshot) : [];
     if (sources.length === 0 && observations.points.length < nStartup) return this.startupPoint(encoder, trial.number);
     try {
-      const warm = sources.length > 0 ? this.transferStep(snapshot, trial, encoder, observations, sources, rng) : null;
+      const startup = observations.points.length < nStartup;
+      const warm = sources.length > 0 ? this.transferStep(snapshot, trial, encoder, observations, sources, rng, startup) : null;
       if (warm) return warm;
       if (observations.points.length < nStartup) return this.startupPoint(encoder, trial.number);
       const params = this.bayesianStep(snapshot, trial, encoder, observations, rng);
@@ -410,6 +415,7 @@ export class GPSampler implements Sampler {
     observations: { points: Float64Array[]; values: number[]; running: Float64Array[] },
     sources: readonly WarmStartSource[],
     rng: Rng,
+    startup: boolean,
   ): Record<string, ParamValue> | null {
     const d = encoder.dimension;
     const dimensions = dimensionKinds(encoder);
@@ -429,6 +435,14 @@ export class GPSampler implements Sampler {
       this.options.maxWarmStartSources,
     );
     const chosen = usable.filter((_, i) => selection[i]! > 0);
+    if (this.options.warmStartMethod === "design") {
+      if (!startup || chosen.length === 0) return null;
+      const first = chosen.reduce((p, q) => (selection[usable.indexOf(q)]! > selection[usable.indexOf(p)]! ? q : p));
+      const design = bestUntriedPoint(first.model!, [...observations.points, ...observations.running]);
+      if (design === null) return null;
+      trial.setSystemAttr(TRANSFER_ATTR, { [first.source.name]: selection[usable.indexOf(first)]! });
+      return encoder.decode(design);
+    }
     const models = chosen.map(({ model }) => model!.gp);
     let weights: number[];
     if (n >= 2) {
@@ -616,6 +630,18 @@ function previousTheta(snapshot: StudySnapshot, number: number, d: number): numb
   return undefined;
 }
 
+/**
+ * A warm start's design point (Feurer, Springenberg and Hutter 2015, "Initializing Bayesian
+ * hyperparameter optimization via meta-learning", AAAI): the source's best trial not tried here yet.
+ */
+function bestUntriedPoint(source: { gp: GaussianProcess; points: Float64Array[] }, tried: readonly Float64Array[]): Float64Array | null {
+  const { points, gp } = source;
+  const order = points.map((_, j) => j).sort((i, j) => gp.data.y[i]! - gp.data.y[j]! || i - j);
+  const same = (p: Float64Array, q: Float64Array) => p.every((v, k) => Math.abs(v - q[k]!) < 1e-9);
+  for (const j of order) if (!tried.some((t) => same(t, points[j]!))) return points[j]!;
+  return null;
+}
+
 /** Encodes a trial's parameters (categoricals as choice indices); undefined if any is missing or illegal. */
 function encodeTrial(trial: FrozenTrial, encoder: SpaceEncoder): Float64Array | undefined {
   const point = new Float64Array(encoder.dimension);
@@ -698,6 +724,9 @@ function validateOptions(options: GPSamplerOptions): void {
   }
   if (options.multiObjective !== undefined && !["ehvi", "parego"].includes(options.multiObjective)) {
     throw new RangeError(`GPSampler: multiObjective must be "ehvi" or "parego", got ${String(options.multiObjective)}`);
+  }
+  if (options.warmStartMethod !== undefined && !["design", "rgpe"].includes(options.warmStartMethod)) {
+    throw new RangeError(`GPSampler: warmStartMethod must be "design" or "rgpe", got ${String(options.warmStartMethod)}`);
   }
   if (options.outputWarping !== undefined && !["none", "log", "rank"].includes(options.outputWarping)) {
     throw new RangeError(`GPSampler: outputWarping must be "none", "log" or "rank", got ${String(options.outputWarping)}`);

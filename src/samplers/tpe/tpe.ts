@@ -111,11 +111,18 @@ export interface TPESamplerOptions {
   multivariateBandwidth?: "scott" | "neighbour";
   /**
    * Warm starts: how many observations' worth of weight a fully trusted source study adds to l(x)
-   * (its best trials) and, in the same proportion, to g(x) (the rest). The target's own trials
-   * soon outweigh it (default 2, chosen among 2, 5, 10 and 20 on the dev functions of
-   * `bench:warmstart`).
+   * (its best trials) and, in the same proportion, to g(x) (the rest), before it decays with
+   * `warmStartHalfLife` (default 20 with half-life 15: of (weight, half-life) = (2, none), (5, 15),
+   * (10, none), (10, 15), (20, none), (20, 15), the one setting on `bench:warmstart`'s dev pairs that
+   * reached the cold 100-trial result on all three with the unrelated source within noise).
    */
   warmStartWeight?: number;
+  /**
+   * Warm starts: the study's own complete trials after which a source's weight has halved; it
+   * falls as halfLife / (halfLife + n), so a strong prior guides the first trials and the study's
+   * own model takes over (default 15; `Infinity` for no decay).
+   */
+  warmStartHalfLife?: number;
   /** Warm starts: at most this many source studies are used at once, the best by estimated transfer (default 3). */
   maxWarmStartSources?: number;
   /**
@@ -138,7 +145,7 @@ export function linearGamma(beta: number): (n: number) => number {
   return (n) => Math.ceil(beta * n);
 }
 
-type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "maxWarmStartSources" | "fidelityRule" | "fidelityMinTrials">>;
+type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "warmStartHalfLife" | "maxWarmStartSources" | "fidelityRule" | "fidelityMinTrials">>;
 
 /** Source observations added to l(x) and g(x), row-major like the target's. */
 interface TransferKernels {
@@ -259,6 +266,7 @@ export class TPESampler implements Sampler {
   readonly constantLiar: boolean;
   readonly weighting: "recency" | "uniform" | "ei";
   readonly warmStartWeight: number;
+  readonly warmStartHalfLife: number;
   readonly maxWarmStartSources: number;
   private readonly parzen: ParzenOptions;
   private eiCache: { split: Split; weights: Float64Array | null } | null = null;
@@ -318,8 +326,10 @@ export class TPESampler implements Sampler {
     this.gamma = o.gamma;
     this.weights = o.weights;
     this.weighting = o.weighting;
-    this.warmStartWeight = options.warmStartWeight ?? 2;
+    this.warmStartWeight = options.warmStartWeight ?? 20;
     this.maxWarmStartSources = options.maxWarmStartSources ?? 3;
+    this.warmStartHalfLife = options.warmStartHalfLife ?? 15;
+    if (!(this.warmStartHalfLife > 0)) throw new RangeError(`warmStartHalfLife must be a positive number of trials, got ${this.warmStartHalfLife}`);
     if (!(this.warmStartWeight >= 0 && Number.isFinite(this.warmStartWeight))) throw new RangeError(`warmStartWeight must be a non-negative number, got ${this.warmStartWeight}`);
     if (!Number.isInteger(this.maxWarmStartSources) || this.maxWarmStartSources < 1) {
       throw new RangeError(`maxWarmStartSources must be a positive integer, got ${this.maxWarmStartSources}`);
@@ -696,6 +706,7 @@ export class TPESampler implements Sampler {
       })),
       this.maxWarmStartSources,
     );
+    const decay = Number.isFinite(this.warmStartHalfLife) ? this.warmStartHalfLife / (this.warmStartHalfLife + targetPoints.length) : 1;
     const below: number[] = [];
     const belowWeights: number[] = [];
     const above: number[] = [];
@@ -704,7 +715,7 @@ export class TPESampler implements Sampler {
       if (weights[s]! <= 0 || points.length === 0) return;
       const order = points.map((_, j) => j).sort((a, b) => losses[a]! - losses[b]! || a - b);
       const best = Math.min(points.length, Math.max(1, Math.floor(this.gamma(points.length))));
-      const weight = (this.warmStartWeight * weights[s]!) / best;
+      const weight = (this.warmStartWeight * decay * weights[s]!) / best;
       order.forEach((j, rank) => {
         const into = rank < best ? below : above;
         (rank < best ? belowWeights : aboveWeights).push(weight);
@@ -932,7 +943,8 @@ export const TPE_OPTIONS = defineOptions({
   fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "learn from the highest step with enough observations (bohb), the study as recorded (final), or bohb under asha/hyperband (auto)" },
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, nStartupTrials)", description: "with bohb: observations a step needs before the model is fitted on it" },
   gammaBeta: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: 0.15, description: "the best ceil(beta n) observations form l(x) (optuna preset: Optuna's default gamma)" },
-  warmStartWeight: { kind: "number", min: 0, default: 2, description: "warm starts: observations' worth of weight a trusted source study adds to l(x)" },
+  warmStartWeight: { kind: "number", min: 0, default: 20, description: "warm starts: observations' worth of weight a trusted source study adds to l(x)" },
+  warmStartHalfLife: { kind: "number", min: 0, exclusiveMin: true, default: 15, description: "warm starts: own trials after which a source's weight has halved" },
   maxWarmStartSources: { kind: "integer", min: 1, default: 3, description: "warm starts: at most this many source studies at once" },
 });
 
