@@ -11,7 +11,7 @@ import {
   makeTrial,
 } from "../../space/index.js";
 import { Rng } from "../../math/rng.js";
-import { GPSampler, createGPSamplerFromOptions, kernelFitPlan, scalarizeParEgo } from "./gp.js";
+import { GPSampler, createGPSamplerFromOptions, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
 
 function isLegal(distribution: Distribution, value: ParamValue): boolean {
   if (distribution.type === "categorical") return choiceIndex(distribution, value) >= 0;
@@ -272,5 +272,34 @@ describe("kernelFitPlan", () => {
     const first = suggest(new GPSampler({ seed: 3 }), withTheta, 101);
     expect(first.notes["gp:theta"]).toEqual(stored);
     expect(suggest(new GPSampler({ seed: 3 }), withTheta, 101).params).toEqual(first.params);
+  });
+});
+
+describe("stagnation rule", () => {
+  it("fires after each run of the given number of observations without a new best", () => {
+    expect(stagnationDue([5, 4, 3], 2)).toBe(false);
+    expect(stagnationDue([3, 4, 5], 2)).toBe(true);
+    expect(stagnationDue([3, 4, 5, 6], 2)).toBe(false);
+    expect(stagnationDue([3, 4, 5, 6, 7], 2)).toBe(true);
+    // A tie is no improvement: the first trial with the best value counts.
+    expect(stagnationDue([3, 3, 3], 2)).toBe(true);
+    expect(stagnationDue([3, 4, 5], 0)).toBe(false);
+  });
+
+  it("replaces the model's proposal by a design point when the incumbent stalls, and only then", () => {
+    const space: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const rng = new Rng(6);
+    // The best value comes first; the next 12 observations are all worse: 12 % 4 === 0.
+    const values = [0, ...Array.from({ length: 12 }, (_, j) => 1 + j)];
+    const history = values.map((value, number) => complete(number, { x: rng.uniform(), y: rng.uniform() }, space, value));
+    const stalled = suggest(new GPSampler({ seed: 9, stagnationTrials: 4 }), history, 13);
+    expect(stalled.notes["gp:exploration"]).toBeDefined();
+    expect(stalled.notes["gp:theta"]).toBeUndefined();
+    const modelled = suggest(new GPSampler({ seed: 9, stagnationTrials: 5 }), history, 13);
+    expect(modelled.notes["gp:exploration"]).toBeUndefined();
+    expect(modelled.notes["gp:theta"]).toBeDefined();
+    // The design point is the one the startup design would give trial 13: a function of seed and number.
+    expect(suggest(new GPSampler({ seed: 9, stagnationTrials: 4 }), history.slice(0, 5), 13).params).toEqual(stalled.params);
+    expect(() => new GPSampler({ stagnationTrials: -1 })).toThrow(/stagnationTrials/);
   });
 });

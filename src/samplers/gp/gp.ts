@@ -95,6 +95,15 @@ export interface GPSamplerOptions {
   /** L-BFGS-B iterations per hyperparameter fit start (default 50). */
   fitIterations?: number;
   /**
+   * After this many complete trials without a new best (and again after each further such run),
+   * one trial is a point of the Sobol design instead of the model's choice; 0 turns it off
+   * (default 10). Expected improvement with fitted hyperparameters can sample the incumbent's
+   * neighbourhood for ever: the cluster makes the fitted lengthscales long and the model sure of
+   * itself elsewhere (Bull 2011, "Convergence rates of efficient global optimization algorithms",
+   * shows EI with estimated hyperparameters need not converge, and mixes in random points).
+   */
+  stagnationTrials?: number;
+  /**
    * Acquisition for 2 or 3 objectives: `"ehvi"` (default), log expected hypervolume improvement
    * with one GP per objective; `"parego"`, one random Chebyshev scalarisation per trial (always
    * used beyond 3 objectives).
@@ -121,6 +130,8 @@ export interface GPSamplerOptions {
 /** System attribute where each GP trial records its fitted θ (read back as a warm start, and by `modelBeliefs`). */
 export const THETA_ATTR = "gp:theta";
 const FALLBACK_ATTR = "gp:fallback";
+/** Set on a trial that the stagnation rule made a design point, with the reason. */
+const EXPLORATION_ATTR = "gp:exploration";
 /** θ of every per-objective (EHVI) and per-constraint model of a trial, for the next trial's warm start. */
 const MODEL_THETAS_ATTR = "gp:modelThetas";
 const TRANSFER_ATTR = "gp:transferWeights";
@@ -167,6 +178,7 @@ export class GPSampler implements Sampler {
       minNoise: options.minNoise ?? 1e-6,
       constantLiar: options.constantLiar ?? true,
       fitIterations: options.fitIterations ?? 50,
+      stagnationTrials: options.stagnationTrials ?? 10,
       multiObjective: options.multiObjective ?? "ehvi",
       warmStart: options.warmStart ?? false,
       maxWarmStartSources: options.maxWarmStartSources ?? 3,
@@ -205,6 +217,10 @@ export class GPSampler implements Sampler {
       const warm = sources.length > 0 ? this.transferStep(snapshot, trial, encoder, observations, sources, rng) : null;
       if (warm) return warm;
       if (observations.points.length < nStartup) return this.startupPoint(encoder, trial.number);
+      if (snapshot.directions.length === 1 && stagnationDue(observations.values, this.options.stagnationTrials)) {
+        trial.setSystemAttr(EXPLORATION_ATTR, `no improvement in the last ${this.options.stagnationTrials} trials: a Sobol design point`);
+        return this.startupPoint(encoder, trial.number);
+      }
       const params = this.bayesianStep(snapshot, trial, encoder, observations, rng);
       if (params) return params;
       trial.setSystemAttr(FALLBACK_ATTR, "acquisition search found no finite point");
@@ -610,6 +626,21 @@ interface Observations {
   constraints: (readonly number[] | null)[];
 }
 
+/**
+ * Whether the stagnation rule picks this trial: the last `trials` observations (in trial order), or
+ * a multiple of them, brought no new best. 0 turns the rule off.
+ *
+ * @example
+ * stagnationDue([3, 1, 2, 2], 2); // true: two observations since the best
+ */
+export function stagnationDue(values: readonly number[], trials: number): boolean {
+  if (trials <= 0 || values.length === 0) return false;
+  let bestIndex = 0;
+  for (let j = 1; j < values.length; j++) if (values[j]! < values[bestIndex]!) bestIndex = j;
+  const since = values.length - 1 - bestIndex;
+  return since > 0 && since % trials === 0;
+}
+
 /** Below this many observations the kernel is refitted every trial, from both the warm and the default start. */
 const ALWAYS_FRESH_BELOW = 20;
 /** Observations per trial between refits at large n: refit every ⌊n / REFIT_SPACING⌋-th trial. */
@@ -724,6 +755,7 @@ function validateOptions(options: GPSamplerOptions): void {
   positiveInteger("nCandidates", options.nCandidates, 1);
   positiveInteger("nRestarts", options.nRestarts, 0);
   positiveInteger("fitIterations", options.fitIterations, 1);
+  positiveInteger("stagnationTrials", options.stagnationTrials, 0);
   positiveInteger("fidelityMinTrials", options.fidelityMinTrials, 1);
   if (options.minNoise !== undefined && !(options.minNoise > 0 && options.minNoise < 1)) {
     throw new RangeError(`GPSampler: minNoise must be in (0, 1), got ${options.minNoise}`);
@@ -731,8 +763,8 @@ function validateOptions(options: GPSamplerOptions): void {
   if (options.multiObjective !== undefined && !["ehvi", "parego"].includes(options.multiObjective)) {
     throw new RangeError(`GPSampler: multiObjective must be "ehvi" or "parego", got ${String(options.multiObjective)}`);
   }
-  if (options.outputWarping !== undefined && !["none", "log", "rank"].includes(options.outputWarping)) {
-    throw new RangeError(`GPSampler: outputWarping must be "none", "log" or "rank", got ${String(options.outputWarping)}`);
+  if (options.outputWarping !== undefined && !["none", "log", "rank", "power"].includes(options.outputWarping)) {
+    throw new RangeError(`GPSampler: outputWarping must be "none", "log", "rank" or "power", got ${String(options.outputWarping)}`);
   }
 }
 
@@ -742,10 +774,11 @@ export const GP_OPTIONS = defineOptions({
   nStartupTrials: { kind: "integer", min: 1, default: "min(10, 2d+1), at least 2", description: "Sobol trials before the GP takes over" },
   nCandidates: { kind: "integer", min: 1, default: 1024, description: "quasi-random candidates scored per trial before local search" },
   nRestarts: { kind: "integer", min: 0, default: 6, description: "L-BFGS-B starts when maximizing the acquisition" },
-  outputWarping: { kind: "enum", values: ["none", "log", "rank"], default: "none", description: "transform of the values before the GP fits them" },
+  outputWarping: { kind: "enum", values: ["none", "log", "rank", "power"], default: "none", description: "transform of the values before the GP fits them" },
   minNoise: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 1e-6, description: "lower bound of the noise variance on standardized values" },
   constantLiar: { kind: "boolean", default: true, description: "treat running trials as fantasies so parallel workers spread out" },
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
+  stagnationTrials: { kind: "integer", min: 0, default: 10, description: "after this many trials without a new best, one Sobol design point (0: never)" },
   multiObjective: { kind: "enum", values: ["ehvi", "parego"], default: "ehvi", description: "acquisition for 2 or 3 objectives: log EHVI or a random ParEGO scalarisation" },
   fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "fit the highest step with enough observations (bohb), the study as recorded (final), or bohb under asha/hyperband (auto)" },
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, startup trials)", description: "with bohb: observations a step needs before the GP is fitted on it" },

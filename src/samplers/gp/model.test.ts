@@ -7,6 +7,8 @@ import {
   defaultTheta,
   fitHyperparameters,
   negativeLogPosterior,
+  powerTransform,
+  powerTransformLambda,
   parametersFromTheta,
   warpObservations,
 } from "./model.js";
@@ -122,7 +124,7 @@ describe("GaussianProcess.predictBatch", () => {
 
 describe("warpObservations", () => {
   it("standardises, keeps order, and maps constant inputs to zeros", () => {
-    for (const warping of ["none", "log", "rank"] as const) {
+    for (const warping of ["none", "log", "rank", "power"] as const) {
       const values = [3, -1, 1e6, 2, 2];
       const y = warpObservations(values, warping);
       const mean = y.reduce((a, b) => a + b, 0) / y.length;
@@ -132,5 +134,39 @@ describe("warpObservations", () => {
       expect(y[0]).toBeLessThan(y[2]!);
       expect(Array.from(warpObservations([7, 7, 7], warping))).toEqual([0, 0, 0]);
     }
+  });
+});
+
+describe("power transform", () => {
+  it("finds λ ≈ 0 for log-normal data and λ ≈ 1 for normal data, by maximum likelihood", () => {
+    const rng = new Rng(17);
+    const normal = Array.from({ length: 400 }, () => 5 + rng.normal());
+    const logNormal = normal.map((v) => Math.exp(v - 5));
+    expect(powerTransformLambda(logNormal, "box-cox")).toBeCloseTo(0, 1);
+    expect(Math.abs(powerTransformLambda(normal, "box-cox") - 1)).toBeLessThan(0.6);
+    // Yeo-Johnson on data with negative values: symmetric data keep λ near 1.
+    const centred = normal.map((v) => v - 5);
+    expect(Math.abs(powerTransformLambda(centred, "yeo-johnson") - 1)).toBeLessThan(0.25);
+    // A heavy upper tail is compressed: λ well below 1.
+    expect(powerTransformLambda(logNormal.map((v) => v - 1), "yeo-johnson")).toBeLessThan(0.5);
+  });
+
+  it("is continuous in λ at the special cases and increasing in y", () => {
+    for (const y of [0.3, 2, 7]) {
+      expect(powerTransform(y, 1e-9, "box-cox")).toBeCloseTo(powerTransform(y, 0, "box-cox"), 6);
+      expect(powerTransform(y, 1e-9, "yeo-johnson")).toBeCloseTo(Math.log1p(y), 6);
+      expect(powerTransform(-y, 2 - 1e-9, "yeo-johnson")).toBeCloseTo(-Math.log1p(y), 6);
+    }
+    for (const lambda of [-1, 0, 0.5, 2]) {
+      const ys = [-3, -1, 0, 0.5, 2, 10];
+      const t = ys.map((y) => powerTransform(y, lambda, "yeo-johnson"));
+      for (let i = 1; i < t.length; i++) expect(t[i]).toBeGreaterThan(t[i - 1]!);
+    }
+  });
+
+  it("warps a heavy upper tail less lopsidedly than standardising alone", () => {
+    const values = [1, 1.5, 2, 3, 5, 9, 20, 80, 400, 3000];
+    const skew = (y: Float64Array) => y.reduce((a, v) => a + v ** 3, 0) / y.length;
+    expect(Math.abs(skew(warpObservations(values, "power")))).toBeLessThan(Math.abs(skew(warpObservations(values, "none"))) / 3);
   });
 });

@@ -20,7 +20,7 @@ const PREDICT_BLOCK = 16;
 const LOG_2PI = Math.log(2 * Math.PI);
 
 /** How observations are transformed before standardisation; see {@link warpObservations}. */
-export type OutputWarping = "none" | "log" | "rank";
+export type OutputWarping = "none" | "log" | "rank" | "power";
 
 /**
  * Warps and standardises objective values (lower is better) for the GP.
@@ -35,6 +35,11 @@ export type OutputWarping = "none" | "log" | "rank";
  *   minimiser and the ordering of points are unchanged.
  * - `"rank"`: a Gaussian copula (rank → normal quantile), the most robust to outliers but blind to
  *   magnitudes (used by e.g. HEBO-style and copula-based BO; Salinas et al. 2020).
+ * - `"power"`: the power transform HEBO applies to its outputs (Cowen-Rivers et al. 2022): Box-Cox
+ *   (Box & Cox 1964) when every value is positive, Yeo-Johnson (Yeo & Johnson 2000) otherwise, on
+ *   values divided by their standard deviation, with λ chosen by maximum likelihood of a normal
+ *   model of the transformed values (see {@link powerTransformLambda}). λ = 1 leaves the values as
+ *   they are, so the data decide between no warping, a log-like and a stronger compression.
  *
  * Non-finite inputs are not expected (the sampler filters them); ties are kept as ties.
  *
@@ -68,11 +73,91 @@ export function warpObservations(values: readonly number[], warping: OutputWarpi
     // transform is scale-invariant; if every value is equal there is nothing to warp.
     const delta = spread > 0 ? spread * 1e-2 : 1;
     for (let i = 0; i < n; i++) out[i] = Math.log(values[i]! - min + delta);
+  } else if (warping === "power") {
+    const scaled = scaleByDeviation(values);
+    const family = scaled.every((v) => v > 0) ? "box-cox" : "yeo-johnson";
+    const lambda = powerTransformLambda(scaled, family);
+    for (let i = 0; i < n; i++) out[i] = powerTransform(scaled[i]!, lambda, family);
   } else {
     for (let i = 0; i < n; i++) out[i] = values[i]!;
   }
   standardizeInPlace(out);
   return out;
+}
+
+/** The values divided by their standard deviation (unchanged if it is 0), as HEBO does before its power transform. */
+function scaleByDeviation(values: readonly number[]): number[] {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const deviation = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / n);
+  return deviation > 0 && Number.isFinite(deviation) ? values.map((v) => v / deviation) : [...values];
+}
+
+/** The two power-transform families of {@link warpObservations}' `"power"`. */
+export type PowerFamily = "box-cox" | "yeo-johnson";
+
+/**
+ * Box-Cox ((y^λ − 1)/λ, log y at λ = 0; y > 0) or Yeo-Johnson (the same on y + 1 for y ≥ 0, and
+ * mirrored with 2 − λ for y < 0) of one value.
+ *
+ * @example
+ * powerTransform(Math.E - 1, 0, "yeo-johnson"); // 1
+ */
+export function powerTransform(y: number, lambda: number, family: PowerFamily): number {
+  if (family === "box-cox") return Math.abs(lambda) < 1e-12 ? Math.log(y) : (y ** lambda - 1) / lambda;
+  if (y >= 0) return Math.abs(lambda) < 1e-12 ? Math.log1p(y) : ((y + 1) ** lambda - 1) / lambda;
+  return Math.abs(lambda - 2) < 1e-12 ? -Math.log1p(-y) : -((1 - y) ** (2 - lambda) - 1) / (2 - lambda);
+}
+
+/**
+ * The maximum-likelihood λ of a power transform: the λ that maximises the profile log-likelihood
+ * −(n/2)·log σ̂²(λ) + (λ − 1)·Σ log J(yᵢ) of a normal model of the transformed values, where J is
+ * y for Box-Cox and |y| + 1 (with the sign of y) for Yeo-Johnson (the log-Jacobian of the
+ * transform). Golden-section search on [−3, 3]; the likelihood is unimodal in λ in practice.
+ *
+ * @example
+ * powerTransformLambda([1, 2, 4, 8, 16, 32], "box-cox"); // ≈ 0 (log-normal-like data)
+ */
+export function powerTransformLambda(values: readonly number[], family: PowerFamily): number {
+  const n = values.length;
+  if (n < 3) return 1;
+  let jacobian = 0;
+  for (const y of values) jacobian += family === "box-cox" ? Math.log(y) : Math.sign(y) * Math.log1p(Math.abs(y));
+  const logLikelihood = (lambda: number): number => {
+    let mean = 0;
+    const transformed = values.map((y) => powerTransform(y, lambda, family));
+    for (const t of transformed) mean += t;
+    mean /= n;
+    let variance = 0;
+    for (const t of transformed) variance += (t - mean) ** 2;
+    variance /= n;
+    if (!(variance > 0) || !Number.isFinite(variance)) return -Infinity;
+    return -0.5 * n * Math.log(variance) + (lambda - 1) * jacobian;
+  };
+  const ratio = (Math.sqrt(5) - 1) / 2;
+  let low = -3;
+  let high = 3;
+  let a = high - ratio * (high - low);
+  let b = low + ratio * (high - low);
+  let fa = logLikelihood(a);
+  let fb = logLikelihood(b);
+  for (let iteration = 0; iteration < 60 && high - low > 1e-6; iteration++) {
+    if (fa >= fb) {
+      high = b;
+      b = a;
+      fb = fa;
+      a = high - ratio * (high - low);
+      fa = logLikelihood(a);
+    } else {
+      low = a;
+      a = b;
+      fa = fb;
+      b = low + ratio * (high - low);
+      fb = logLikelihood(b);
+    }
+  }
+  const lambda = (low + high) / 2;
+  return Number.isFinite(logLikelihood(lambda)) ? lambda : 1;
 }
 
 /** Shifts and scales to zero mean and unit variance (a constant vector becomes all zeros). */
