@@ -7,6 +7,8 @@ import {
   defaultTheta,
   fitHyperparameters,
   negativeLogPosterior,
+  powerTransform,
+  powerTransformLambda,
   parametersFromTheta,
   warpObservations,
 } from "./model.js";
@@ -89,9 +91,40 @@ describe("GaussianProcess", () => {
   });
 });
 
+describe("GaussianProcess.predictBatch", () => {
+  it("gives predict's means and variances exactly, under variance bounds that hold", () => {
+    for (const categorical of [new Uint8Array(4), new Uint8Array([0, 1, 0, 0])]) {
+      const data = makeData(12, 70, categorical, (x) => Math.sin(7 * x[0]!) + x[1]! * x[2]! - x[3]! ** 2);
+      const gp = new GaussianProcess(data, parametersFromTheta([Math.log(0.3), Math.log(0.5), Math.log(0.2), Math.log(0.8), 0.2, Math.log(1e-5)], 4));
+      const rng = new Rng(3);
+      const count = 40;
+      const points = new Float64Array(count * 4);
+      // Half the points sit on or next to training points, where the bound is tightest.
+      for (let c = 0; c < count; c++) {
+        for (let i = 0; i < 4; i++) {
+          const base = c % 2 === 0 ? data.x[(c % data.n) * 4 + i]! : rng.uniform();
+          points[c * 4 + i] = categorical[i] ? rng.integer(0, 2) : Math.min(1, Math.max(0, base + (c % 4 === 0 ? 0 : 1e-3 * rng.normal())));
+        }
+      }
+      const batch = gp.predictBatch(points, count);
+      const variances = new Float64Array(count).fill(NaN);
+      // In two requests, out of order: each point's variance lands at its own index.
+      batch.variances([5, 0, 33, 17, 2], variances);
+      batch.variances(Array.from({ length: count }, (_, c) => c).filter((c) => ![5, 0, 33, 17, 2].includes(c)), variances);
+      for (let c = 0; c < count; c++) {
+        const single = gp.predict(points.slice(c * 4, c * 4 + 4));
+        expect(batch.means[c]).toBe(single.mean);
+        expect(variances[c]).toBe(single.variance);
+        expect(batch.varianceBounds[c]).toBeGreaterThanOrEqual(single.variance);
+        expect(batch.varianceBounds[c]).toBeLessThanOrEqual(gp.params.signalVariance);
+      }
+    }
+  });
+});
+
 describe("warpObservations", () => {
   it("standardises, keeps order, and maps constant inputs to zeros", () => {
-    for (const warping of ["none", "log", "rank"] as const) {
+    for (const warping of ["none", "log", "rank", "power"] as const) {
       const values = [3, -1, 1e6, 2, 2];
       const y = warpObservations(values, warping);
       const mean = y.reduce((a, b) => a + b, 0) / y.length;
@@ -101,5 +134,39 @@ describe("warpObservations", () => {
       expect(y[0]).toBeLessThan(y[2]!);
       expect(Array.from(warpObservations([7, 7, 7], warping))).toEqual([0, 0, 0]);
     }
+  });
+});
+
+describe("power transform", () => {
+  it("finds λ ≈ 0 for log-normal data and λ ≈ 1 for normal data, by maximum likelihood", () => {
+    const rng = new Rng(17);
+    const normal = Array.from({ length: 400 }, () => 5 + rng.normal());
+    const logNormal = normal.map((v) => Math.exp(v - 5));
+    expect(powerTransformLambda(logNormal, "box-cox")).toBeCloseTo(0, 1);
+    expect(Math.abs(powerTransformLambda(normal, "box-cox") - 1)).toBeLessThan(0.6);
+    // Yeo-Johnson on data with negative values: symmetric data keep λ near 1.
+    const centred = normal.map((v) => v - 5);
+    expect(Math.abs(powerTransformLambda(centred, "yeo-johnson") - 1)).toBeLessThan(0.25);
+    // A heavy upper tail is compressed: λ well below 1.
+    expect(powerTransformLambda(logNormal.map((v) => v - 1), "yeo-johnson")).toBeLessThan(0.5);
+  });
+
+  it("is continuous in λ at the special cases and increasing in y", () => {
+    for (const y of [0.3, 2, 7]) {
+      expect(powerTransform(y, 1e-9, "box-cox")).toBeCloseTo(powerTransform(y, 0, "box-cox"), 6);
+      expect(powerTransform(y, 1e-9, "yeo-johnson")).toBeCloseTo(Math.log1p(y), 6);
+      expect(powerTransform(-y, 2 - 1e-9, "yeo-johnson")).toBeCloseTo(-Math.log1p(y), 6);
+    }
+    for (const lambda of [-1, 0, 0.5, 2]) {
+      const ys = [-3, -1, 0, 0.5, 2, 10];
+      const t = ys.map((y) => powerTransform(y, lambda, "yeo-johnson"));
+      for (let i = 1; i < t.length; i++) expect(t[i]).toBeGreaterThan(t[i - 1]!);
+    }
+  });
+
+  it("warps a heavy upper tail less lopsidedly than standardising alone", () => {
+    const values = [1, 1.5, 2, 3, 5, 9, 20, 80, 400, 3000];
+    const skew = (y: Float64Array) => y.reduce((a, v) => a + v ** 3, 0) / y.length;
+    expect(Math.abs(skew(warpObservations(values, "power")))).toBeLessThan(Math.abs(skew(warpObservations(values, "none"))) / 3);
   });
 });
