@@ -8,6 +8,10 @@
  */
 
 /** Star discrepancy of each generated subset's performance points (lower = more representative). */
+import { NAMED_SUITES } from "./named-suites.js";
+
+export const SPLIT_STRATA: Readonly<Record<string, string>> = {};
+
 export const SPLIT_DISCREPANCY = { dev: 0.205371, test: 0.230058 } as const;
 
 /**
@@ -57,21 +61,5 @@ export const SUITES: Readonly<Record<string, readonly string[]>> = {
     "rastrigin-5d-int",
     "levy-10d-mixed",
   ],
-  /** A few quick problems of every kind, for trying the lab out. */
-  smoke: [
-    "branin-2d",
-    "hartmann3-3d-noisy",
-    "levy-5d-int",
-    "conditional-ackley-rastrigin-levy-5d",
-  ],
-  /** The seven functions of the old bench:samplers, as registry problems (seeded instances). */
-  samplers7: [
-    "branin-2d",
-    "hartmann3-3d",
-    "hartmann6-6d",
-    "ackley-5d",
-    "rosenbrock-5d",
-    "levy-10d",
-    "styblinski_tang-10d",
-  ],
+  ...NAMED_SUITES,
 };
