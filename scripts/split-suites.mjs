@@ -64,7 +64,7 @@ writeFileSync(
  * Named problem suites of the benchmark lab. \`dev\` and \`test\` are the carps split: disjoint
  * subsets, each of small star discrepancy in the space of normalized performance under the
  * reference optimizers ${REFERENCES.join(", ")} (rank-transformed), chosen within strata that are
- * the report's groups (${[...new Set(problems.map(stratum))].join(", ")}) so that
+ * the report's groups (${[...new Set(problems.map(stratum))].join("; ")}) so that
  * every group has members on both sides. Defaults are chosen on \`dev\` only and reported on
  * \`test\`. Generated from a real run of those optimizers (${problems.length} problems, ${args.trials} trials,
  * seeds ${seeds.join(", ")}) by

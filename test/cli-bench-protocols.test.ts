@@ -64,6 +64,13 @@ describe("sextant bench protocols", () => {
     expect(markdown).toContain("area under ρ(τ), τ ≤ 4");
     expect(markdown).toContain("## By group");
     expect(markdown).toMatch(/\| optimizer \| noiseless synthetic \(1\) \| noisy \(1\) \| mixed or conditional \(1\) \|/);
+
+    const some = await run(["bench", "report", "lab", "--optimizers", "tpe,random", "--out", "some.md"]);
+    expect(some.code).toBe(0);
+    expect(readFileSync(join(dir, "some.md"), "utf8")).toContain("| problem | tpe | random |");
+    const unknown = await run(["bench", "report", "lab", "--optimizers", "tpe,gp"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/optimizers: lab holds no runs of "gp"/);
   });
 
   it("runs the pruning suite with budgets in fidelity units and the multi-objective suite with hypervolume regret", async () => {

@@ -284,6 +284,7 @@ Examples:
     .option("--budgets <list>", "trial counts to report at (default: 10, 30, 100, 300, 1000 up to the run's budget, and the budget)")
     .option("--title <text>", "the report's title")
     .option("--command <text>", "the command that produced the run, quoted in the report so readers can reproduce it")
+    .option("--optimizers <list>", "report on these optimizers of the run only (e.g. those that finished)")
     .option("--json", "print the written paths as JSON")
     .addHelpText(
       "after",
@@ -292,7 +293,7 @@ Examples:
   $ sextant bench report lab-test
   $ sextant bench report lab-test --out docs/benchmarks.md --budgets 30,100,300`,
     )
-    .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; json?: boolean }) => {
+    .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; json?: boolean }) => {
       result.code = await benchReportCommand(dir, flags, io);
     });
   bench

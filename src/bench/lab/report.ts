@@ -295,10 +295,14 @@ export interface WrittenReport {
  * @example
  * await writeReport("lab", { out: "docs/benchmarks.md", budgets: [30, 100, 300], command: "sextant bench run …" });
  */
-export async function writeReport(dir: string, options: { out?: string; budgets?: number[]; title?: string; command?: string } = {}): Promise<WrittenReport> {
-  const settings = readRunSettings(dir);
-  if (settings === null) throw new BenchmarkInputError(`dir: ${dir} holds no run (no run.json); run \`sextant bench run --out ${dir}\` first`);
-  const stored = readResults(dir).filter((r) => r.trials === settings.trials);
+export async function writeReport(dir: string, options: { out?: string; budgets?: number[]; title?: string; command?: string; optimizers?: readonly string[] } = {}): Promise<WrittenReport> {
+  const recorded = readRunSettings(dir);
+  if (recorded === null) throw new BenchmarkInputError(`dir: ${dir} holds no run (no run.json); run \`sextant bench run --out ${dir}\` first`);
+  const missing = (options.optimizers ?? []).filter((o) => !recorded.optimizers.includes(o));
+  if (missing.length > 0) throw new BenchmarkInputError(`optimizers: ${dir} holds no runs of "${missing[0]}"; it holds ${recorded.optimizers.join(", ")}`);
+  // Reporting on some optimizers only keeps the (problem, seed) pairs those finished, whatever the others did.
+  const settings = options.optimizers === undefined ? recorded : { ...recorded, optimizers: recorded.optimizers.filter((o) => options.optimizers!.includes(o)) };
+  const stored = readResults(dir).filter((r) => r.trials === settings.trials && settings.optimizers.includes(r.optimizer));
   const results = completeBlocks(stored);
   if (results.length === 0) throw new BenchmarkInputError(`dir: ${dir} holds no (problem, seed) that every optimizer has finished yet`);
   const markdownPath = resolve(options.out ?? join(dir, "report.md"));
