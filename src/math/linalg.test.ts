@@ -194,6 +194,26 @@ describe("choleskyInverse and logDetFromCholesky", () => {
     }
   });
 
+  it("writes into given buffers, reusable across calls, and can leave the upper triangle empty", () => {
+    const n = 9;
+    const work = new Float64Array(n * n).fill(7);
+    const out = new Float64Array(n * n).fill(7);
+    for (const seed of [1, 2]) {
+      const factor = cholesky(randomSpd(n, seed, 1), n);
+      const full = choleskyInverse(factor, n);
+      const lower = choleskyInverse(factor, n, { work, out, lowerOnly: true });
+      expect(lower).toBe(out);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) expect(lower[i * n + j]).toBe(j <= i ? full[i * n + j] : 0);
+      }
+    }
+    const factorOut = new Float64Array(n * n);
+    const a = randomSpd(n, 3, 1);
+    expect(choleskyWithJitter(a, n, { out: factorOut }).factor).toBe(factorOut);
+    expect(Array.from(factorOut)).toEqual(Array.from(cholesky(a, n)));
+    expect(() => choleskyWithJitter(a, n, { out: new Float64Array(3) })).toThrow(RangeError);
+  });
+
   it("matches the determinant of a small matrix and survives huge determinants", () => {
     const factor = cholesky(new Float64Array([4, 2, 2, 3]), 2);
     expect(logDetFromCholesky(factor, 2)).toBeCloseTo(Math.log(8), 14);

@@ -118,6 +118,8 @@ export interface CholeskyJitterOptions {
   initialJitter?: number;
   /** How many jittered attempts after the plain one; the jitter grows ×10 each time. Default 10. */
   maxTries?: number;
+  /** Where to write the factor (n·n, not aliasing `a`); a new array by default. Lets a caller that factorises many matrices of one size reuse one buffer. */
+  out?: Float64Array;
 }
 
 /**
@@ -142,7 +144,8 @@ export function choleskyWithJitter(
   assertSquare(a, n, "choleskyWithJitter");
   const initialJitter = options.initialJitter ?? 1e-10;
   const maxTries = options.maxTries ?? 10;
-  const factor = new Float64Array(n * n);
+  const factor = options.out ?? new Float64Array(n * n);
+  if (factor.length < n * n || factor === a) throw new RangeError("choleskyWithJitter: out must hold n·n entries and must not be the input");
   if (choleskyInto(a, n, 0, factor) < 0) return { factor, jitter: 0 };
 
   let diagonalSum = 0;
@@ -226,6 +229,16 @@ export function choleskySolve(
   return solveLowerTransposed(factor, n, out, out);
 }
 
+/** Optional buffers for {@link choleskyInverse}, for callers that invert many matrices of one size. */
+export interface CholeskyInverseBuffers {
+  /** n·n scratch for L⁻¹. */
+  work?: Float64Array;
+  /** n·n output. */
+  out?: Float64Array;
+  /** Fill only the lower triangle (and diagonal) of the output; the strict upper triangle is left as zeros. */
+  lowerOnly?: boolean;
+}
+
 /**
  * The inverse a⁻¹ = L⁻ᵀ·L⁻¹ of a symmetric positive-definite matrix from its Cholesky factor L,
  * as a full (symmetric) row-major n·n array.
@@ -233,10 +246,11 @@ export function choleskySolve(
  * Used for the gradient of the GP log marginal likelihood, ½·tr((ααᵀ − K⁻¹)·∂K/∂θ)
  * (Rasmussen & Williams 2006, eq. 5.9). About 2n³/3 flops.
  */
-export function choleskyInverse(factor: Float64Array, n: number): Float64Array {
+export function choleskyInverse(factor: Float64Array, n: number, buffers: CholeskyInverseBuffers = {}): Float64Array {
   // Step 1: M = L⁻¹ (lower triangular), built row by row from Mᵢ = (eᵢ − Σ_{k<i} Lᵢₖ·Mₖ)/Lᵢᵢ so
   // that every update is a unit-stride axpy on rows of M.
-  const inverseFactor = new Float64Array(n * n);
+  const inverseFactor = buffers.work ?? new Float64Array(n * n);
+  if (buffers.work) inverseFactor.fill(0, 0, n * n);
   for (let i = 0; i < n; i++) {
     const rowI = i * n;
     for (let k = 0; k < i; k++) {
@@ -251,7 +265,8 @@ export function choleskyInverse(factor: Float64Array, n: number): Float64Array {
   }
   // Step 2: a⁻¹ = MᵀM = Σₖ (row k of M)ᵀ(row k of M), accumulated into the lower triangle as
   // rank-one updates over contiguous rows, then mirrored.
-  const inverse = new Float64Array(n * n);
+  const inverse = buffers.out ?? new Float64Array(n * n);
+  if (buffers.out) inverse.fill(0, 0, n * n);
   for (let k = 0; k < n; k++) {
     const rowK = k * n;
     for (let i = 0; i <= k; i++) {
@@ -261,6 +276,7 @@ export function choleskyInverse(factor: Float64Array, n: number): Float64Array {
       for (let j = 0; j <= i; j++) inverse[rowI + j] += mki * inverseFactor[rowK + j];
     }
   }
+  if (buffers.lowerOnly) return inverse;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) inverse[j * n + i] = inverse[i * n + j];
   }

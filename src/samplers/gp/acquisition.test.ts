@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { logExpectedImprovement, logExpectedImprovementWithGradient, snapPoint } from "./acquisition.js";
+import { Rng } from "../../math/rng.js";
+import {
+  type Acquisition,
+  type DimensionKind,
+  logExpectedImprovement,
+  logExpectedImprovementAcquisition,
+  logExpectedImprovementWithGradient,
+  maximizeAcquisitionFunction,
+  pointKey,
+  snapPoint,
+} from "./acquisition.js";
+import { GaussianProcess, parametersFromTheta } from "./model.js";
 
 describe("logExpectedImprovement", () => {
   it("matches the closed form of EI where EI is representable", () => {
@@ -48,5 +59,50 @@ describe("snapPoint", () => {
       { type: "continuous" },
     ]);
     expect(Array.from(point)).toEqual([1, 0.375, 2, 0.5]);
+  });
+});
+
+describe("maximizeAcquisitionFunction with bounded batch scoring", () => {
+  it("proposes exactly what scoring every candidate proposes, while scoring fewer exactly", () => {
+    const rng = new Rng(21);
+    const d = 3;
+    const n = 60;
+    const x = new Float64Array(n * d);
+    const y = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < d; i++) x[j * d + i] = rng.uniform();
+      y[j] = Math.sin(9 * x[j * d]!) + (x[j * d + 1]! - 0.4) ** 2 + 0.3 * Math.cos(7 * x[j * d + 2]!);
+    }
+    const categorical = new Uint8Array(d);
+    const gp = new GaussianProcess({ x, y, n, d, categorical }, parametersFromTheta([Math.log(0.15), Math.log(0.3), Math.log(0.2), 0, Math.log(1e-6)], d));
+    const best = Math.min(...y);
+    const anchors = Array.from({ length: n }, (_, j) => j)
+      .sort((a, b) => y[a]! - y[b]!)
+      .slice(0, 3)
+      .map((j) => x.slice(j * d, j * d + d));
+    const taken = new Set(Array.from({ length: n }, (_, j) => pointKey(x.subarray(j * d, j * d + d))));
+    for (const dimensions of [
+      [{ type: "continuous" }, { type: "continuous" }, { type: "continuous" }],
+      // A coarse grid makes many candidates coincide: the pruning must still find enough distinct ones.
+      [{ type: "continuous" }, { type: "grid", snap: (u: number) => (Math.min(2, Math.floor(u * 3)) + 0.5) / 3 }, { type: "continuous" }],
+    ] as DimensionKind[][]) {
+      const batched = logExpectedImprovementAcquisition(gp, best);
+      let exactScores = 0;
+      const counting: Acquisition = {
+        ...batched,
+        batch(points, count) {
+          const inner = batched.batch!(points, count);
+          return { upperBounds: inner.upperBounds, values: (indices, out) => { exactScores += indices.length; inner.values(indices, out); } };
+        },
+      };
+      const plain: Acquisition = { value: batched.value, valueWithGradient: batched.valueWithGradient! };
+      const search = { dimensions, nCandidates: 512, nRestarts: 4, anchors, taken, seed: 5 };
+      const withBounds = maximizeAcquisitionFunction(counting, { ...search, rng: new Rng(8) });
+      const everyCandidate = maximizeAcquisitionFunction(plain, { ...search, rng: new Rng(8) });
+      expect(withBounds).not.toBeNull();
+      expect(Array.from(withBounds!.point)).toEqual(Array.from(everyCandidate!.point));
+      expect(withBounds!.value).toBe(everyCandidate!.value);
+      expect(exactScores).toBeLessThan(512);
+    }
   });
 });

@@ -18,7 +18,7 @@ import { logExpectedImprovementFromZ, logExpectedImprovementGradientFromZ } from
 import type { GaussianProcess } from "./model.js";
 
 /** What the acquisition search needs of a model: a GP, or an ensemble of GPs (RGPE). */
-export type Surrogate = Pick<GaussianProcess, "predict" | "predictWithGradient">;
+export type Surrogate = Pick<GaussianProcess, "predict" | "predictWithGradient"> & Partial<Pick<GaussianProcess, "predictBatch">>;
 
 /** Variances below this (in standardised units) are treated as this, so log EI stays finite. */
 const MIN_VARIANCE = 1e-20;
@@ -134,6 +134,19 @@ export interface Acquisition {
   value(point: Float64Array): number;
   /** The value, with its gradient written into `gradient` (length d). */
   valueWithGradient?(point: Float64Array, gradient: Float64Array): number;
+  /**
+   * Scores many points (rows of `points`, count × d) in two steps: cheap upper bounds of every
+   * value at once, then exact values of the points asked for. The search then computes exact
+   * values only for candidates whose bound could still place them among the best.
+   */
+  batch?(points: Float64Array, count: number): AcquisitionBatch;
+}
+
+/** Upper bounds of an acquisition at many points, and their exact values on request. */
+export interface AcquisitionBatch {
+  readonly upperBounds: Float64Array;
+  /** Writes the value of each point in `indices` to `out` at that index; each point at most once. */
+  values(indices: readonly number[], out: Float64Array): void;
 }
 
 /** log EI of one GP against the incumbent `best` (minimisation), as an {@link Acquisition}. */
@@ -141,11 +154,27 @@ export function logExpectedImprovementAcquisition(gp: Surrogate, best: number): 
   // Sized on first use: a surrogate (an ensemble, say) need not say its dimension.
   let meanGradient = new Float64Array(0);
   let varianceGradient = new Float64Array(0);
+  const predictBatch = gp.predictBatch?.bind(gp);
   return {
     value(point) {
       const { mean, variance } = gp.predict(point);
       return logExpectedImprovement(mean, variance, best);
     },
+    ...(predictBatch && {
+      batch(points: Float64Array, count: number): AcquisitionBatch {
+        const predictions = predictBatch(points, count);
+        const upperBounds = new Float64Array(count);
+        for (let c = 0; c < count; c++) upperBounds[c] = logExpectedImprovement(predictions.means[c]!, predictions.varianceBounds[c]!, best);
+        const variances = new Float64Array(count);
+        return {
+          upperBounds,
+          values(indices, out) {
+            predictions.variances(indices, variances);
+            for (const c of indices) out[c] = logExpectedImprovement(predictions.means[c]!, variances[c]!, best);
+          },
+        };
+      },
+    }),
     valueWithGradient(point, gradient) {
       if (meanGradient.length !== point.length) {
         meanGradient = new Float64Array(point.length);
@@ -155,6 +184,51 @@ export function logExpectedImprovementAcquisition(gp: Surrogate, best: number): 
       return logExpectedImprovementWithGradient(mean, variance, best, meanGradient, varianceGradient, gradient);
     },
   };
+}
+
+/** Candidates scored exactly per round while bounds prune the rest. */
+const EXACT_ROUND = 16;
+
+/**
+ * The acquisition values of `points` (undefined for a point that cannot matter), or null when
+ * the acquisition scores only one point at a time. Points are scored exactly in decreasing order of
+ * their upper bound until `keep` distinct points (at least one not `taken`) score above every
+ * remaining bound: the search takes its L-BFGS-B starts and its best candidate from the top of the
+ * list, so it does exactly what it would do with every value computed.
+ */
+function scoreBatch(acquisition: Acquisition, points: readonly Float64Array[], d: number, keep: number, taken: ReadonlySet<string>): (number | undefined)[] | null {
+  const count = points.length;
+  if (!acquisition.batch || count <= 1) return null;
+  const rows = new Float64Array(count * d);
+  points.forEach((point, c) => rows.set(point, c * d));
+  const batch = acquisition.batch(rows, count);
+  const exact = new Float64Array(count);
+  // A NaN bound proves nothing: such a point is scored first.
+  const bound = (c: number): number => (Number.isNaN(batch.upperBounds[c]) ? Infinity : batch.upperBounds[c]!);
+  const order = Array.from({ length: count }, (_, c) => c).sort((a, b) => bound(b) - bound(a) || a - b);
+  const result = new Array<number | undefined>(count).fill(undefined);
+  const scoredKeys: { value: number; key: string }[] = [];
+  let position = 0;
+  while (position < count) {
+    const round = order.slice(position, position + EXACT_ROUND);
+    batch.values(round, exact);
+    for (const c of round) {
+      result[c] = exact[c]!;
+      if (Number.isFinite(exact[c])) scoredKeys.push({ value: exact[c]!, key: pointKey(points[c]!) });
+    }
+    position += round.length;
+    if (position >= count) break;
+    const next = bound(order[position]!);
+    const above = new Set<string>();
+    let free = false;
+    for (const { value, key } of scoredKeys) {
+      if (!(value > next)) continue;
+      above.add(key);
+      if (!taken.has(key)) free = true;
+    }
+    if (above.size >= keep && free) break;
+  }
+  return result;
 }
 
 /** Maximises any {@link Acquisition} over the mixed cube, as {@link maximizeAcquisition} does log EI. */
@@ -173,7 +247,16 @@ export function maximizeAcquisitionFunction(acquisition: Acquisition, search: Ac
     if ((incumbent === null || value > incumbent.value) && !search.taken.has(pointKey(point))) incumbent = entry;
   };
 
+  // Candidates are generated first and scored together: a batch shares the model's work, and
+  // with upper bounds only the candidates that could matter are scored exactly.
+  const scoreAll = (points: Float64Array[], local: boolean): void => {
+    const values = scoreBatch(acquisition, points, d, search.nRestarts + 1, search.taken);
+    if (values) points.forEach((point, c) => { if (values[c] !== undefined) consider(point, values[c]!, local); });
+    else for (const point of points) consider(point, score(point), local);
+  };
+
   const sobol = new SobolSequence(Math.max(1, d), { scramble: true, seed: search.seed });
+  const global: Float64Array[] = [];
   for (let c = 0; c < search.nCandidates; c++) {
     const u = sobol.next();
     const point = new Float64Array(d);
@@ -181,11 +264,12 @@ export function maximizeAcquisitionFunction(acquisition: Acquisition, search: Ac
       const kind = search.dimensions[i]!;
       point[i] = kind.type === "categorical" ? Math.floor(u[i]! * kind.size) : u[i]!;
     }
-    snapPoint(point, search.dimensions);
-    consider(point, score(point), false);
+    global.push(snapPoint(point, search.dimensions));
   }
+  scoreAll(global, false);
 
   const perAnchor = Math.max(8, Math.floor(search.nCandidates / (4 * Math.max(1, search.anchors.length))));
+  const perturbed: Float64Array[] = [];
   for (const anchor of search.anchors) {
     for (let c = 0; c < perAnchor; c++) {
       const scale = PERTURBATION_SCALES[c % PERTURBATION_SCALES.length]!;
@@ -198,10 +282,10 @@ export function maximizeAcquisitionFunction(acquisition: Acquisition, search: Ac
           point[i] = point[i]! + scale * rng.normal();
         }
       }
-      snapPoint(point, search.dimensions);
-      consider(point, score(point), true);
+      perturbed.push(snapPoint(point, search.dimensions));
     }
   }
+  scoreAll(perturbed, true);
 
   // Starts: the best global candidates and the best local ones, so that one basin cannot take all.
   const starts: Float64Array[] = [];

@@ -11,7 +11,7 @@ import {
   makeTrial,
 } from "../../space/index.js";
 import { Rng } from "../../math/rng.js";
-import { GPSampler, createGPSamplerFromOptions, scalarizeParEgo } from "./gp.js";
+import { GPSampler, createGPSamplerFromOptions, kernelFitPlan, scalarizeParEgo } from "./gp.js";
 
 function isLegal(distribution: Distribution, value: ParamValue): boolean {
   if (distribution.type === "categorical") return choiceIndex(distribution, value) >= 0;
@@ -241,5 +241,36 @@ describe("GPSampler and pruned trials", () => {
     const space = sampler.inferRelativeSpace(snapshot, trial);
     const next = sampler.sampleRelative(snapshot, trial, space).x as number;
     expect(Math.abs(next - 0.5)).toBeGreaterThan(0.02);
+  });
+});
+
+describe("kernelFitPlan", () => {
+  it("refits every trial while data are few, then less often, and restarts fresh as the data grow by half", () => {
+    for (let n = 1; n < 20; n++) expect(kernelFitPlan(n, true)).toEqual({ refit: true, fresh: true });
+    for (let n = 20; n < 100; n++) expect(kernelFitPlan(n, true).refit).toBe(true);
+    const fresh = Array.from({ length: 400 }, (_, n) => n).filter((n) => n >= 20 && kernelFitPlan(n, true).fresh);
+    expect(fresh).toEqual([20, 30, 45, 68, 102, 152, 228, 342]);
+    // Refits between 280 and 330 observations: every 5th, then every 6th trial.
+    const refits = Array.from({ length: 51 }, (_, k) => 280 + k).filter((n) => kernelFitPlan(n, true).refit);
+    expect(refits.length).toBeGreaterThanOrEqual(8);
+    expect(refits.length).toBeLessThanOrEqual(11);
+    // Without a warm start there is nothing to reuse.
+    expect(kernelFitPlan(301, false)).toEqual({ refit: true, fresh: true });
+  });
+
+  it("reuses the previous trial's θ between refits, so a suggestion depends only on the history", () => {
+    const space: SearchSpace = { x: { type: "float", low: 0, high: 1 } };
+    const rng = new Rng(4);
+    const history = Array.from({ length: 101 }, (_, number) => {
+      const x = rng.uniform();
+      return complete(number, { x }, space, Math.sin(8 * x) + 0.01 * rng.normal());
+    });
+    // 101 observations: not a refit (every 2nd trial from 100 on), so the stored θ is kept as it is.
+    expect(kernelFitPlan(101, true).refit).toBe(false);
+    const stored = [1.1, -0.3, -7];
+    const withTheta = history.map((t) => (t.number === 100 ? { ...t, systemAttrs: { "gp:theta": stored } } : t));
+    const first = suggest(new GPSampler({ seed: 3 }), withTheta, 101);
+    expect(first.notes["gp:theta"]).toEqual(stored);
+    expect(suggest(new GPSampler({ seed: 3 }), withTheta, 101).params).toEqual(first.params);
   });
 });

@@ -7,11 +7,13 @@
  * 2. warps and standardises the sign-adjusted objective (minimisation throughout);
  * 3. fits Matérn-5/2 ARD hyperparameters by MAP with L-BFGS-B, warm-started from the previous
  *    trial's fit (read from the history's system attributes, so the result depends only on the
- *    history) and from a default;
+ *    history), from a default on a geometric schedule, and at large n only every few trials
+ *    (`kernelFitPlan`);
  * 4. adds running trials as "kriging believer" fantasies (Ginsbourger, Le Riche & Carraro 2010),
  *    so parallel workers do not all propose the same point;
  * 5. maximises log EI (Ament et al. 2023) over Sobol candidates, perturbations of the best points
- *    and multi-start L-BFGS-B.
+ *    and multi-start L-BFGS-B; candidates are first bounded cheaply and scored exactly only where
+ *    the bound could win (`GaussianProcess.predictBatch`).
  *
  * @module
  */
@@ -360,15 +362,18 @@ export class GPSampler implements Sampler {
   }
 
   /**
-   * MAP hyperparameters. The warm start usually converges in a few iterations; a fresh start from
-   * the default is paid for only while the data are few (when the likelihood surface changes
-   * fastest) and then every fifth model, to escape a stale optimum. Both depend only on the history.
+   * MAP hyperparameters on the schedule of {@link kernelFitPlan}: the previous trial's θ as a warm
+   * start, a fresh start from the default while data are few and then each time the data grow by
+   * half, and at large n a refit only every few trials (the θ of the previous trial is reused in
+   * between). Everything depends on the history only.
    */
   private fitTheta(data: TrainingData, warm: ArrayLike<number> | undefined): Float64Array {
     const prior = defaultPrior(data.d, this.options.minNoise);
+    const plan = kernelFitPlan(data.n, warm !== undefined);
+    if (!plan.refit && warm) return Float64Array.from(warm);
     const starts: ArrayLike<number>[] = [];
     if (warm) starts.push(warm);
-    if (!warm || data.n < 20 || data.n % 5 === 0) starts.push(defaultTheta(data.d, prior));
+    if (plan.fresh) starts.push(defaultTheta(data.d, prior));
     return fitHyperparameters(data, { prior, starts, maxIterations: this.options.fitIterations }).theta;
   }
 
@@ -503,8 +508,8 @@ export class GPSampler implements Sampler {
         const warm = previous?.[offset + k];
         const starts: ArrayLike<number>[] = [];
         if (warm && warm.length === d + 2) starts.push(warm);
-        // As for the objective's model: a fresh start while data are few, then every fifth model.
-        if (starts.length === 0 || n < 20 || n % 5 === 0) starts.push(defaultTheta(d, prior));
+        // As for the objective's model: a fresh start while data are few, then as the data grow by half.
+        if (starts.length === 0 || kernelFitPlan(n, true).fresh) starts.push(defaultTheta(d, prior));
         return starts;
       },
     });
@@ -603,6 +608,33 @@ interface Observations {
   running: Float64Array[];
   /** Per point, its constraint values, or null (unconstrained, or a pruned trial). */
   constraints: (readonly number[] | null)[];
+}
+
+/** Below this many observations the kernel is refitted every trial, from both the warm and the default start. */
+const ALWAYS_FRESH_BELOW = 20;
+/** Observations per trial between refits at large n: refit every ⌊n / REFIT_SPACING⌋-th trial. */
+const REFIT_SPACING = 50;
+/** A fresh start from the default θ each time the data have grown by this factor. */
+const FRESH_GROWTH = 1.5;
+
+/**
+ * When the kernel hyperparameters of a model on n observations are refitted, and whether the
+ * default θ is tried beside the warm start. One more observation barely moves the MAP θ once n is
+ * large, while each likelihood evaluation costs O(n³); so the refit interval grows with n (every
+ * trial below 100 observations, every 6th at 300) and a fresh start, which can escape a stale
+ * optimum but takes tens of evaluations, is paid on a geometric schedule (n = 20, 30, 45, 68, …).
+ * Without a warm start the model is always fitted from the default.
+ *
+ * @example
+ * kernelFitPlan(10, true); // { refit: true, fresh: true }
+ * kernelFitPlan(301, true); // { refit: false, fresh: false }
+ */
+export function kernelFitPlan(n: number, hasWarmStart: boolean): { refit: boolean; fresh: boolean } {
+  if (!hasWarmStart || n < ALWAYS_FRESH_BELOW) return { refit: true, fresh: true };
+  const stage = (m: number): number => Math.floor(Math.log(m / ALWAYS_FRESH_BELOW) / Math.log(FRESH_GROWTH) + 1e-9);
+  const fresh = stage(n) > stage(n - 1);
+  const interval = Math.max(1, Math.floor(n / REFIT_SPACING));
+  return { refit: fresh || n % interval === 0, fresh };
 }
 
 /** θ left on the most recent earlier trial by this sampler, if its dimension matches. */

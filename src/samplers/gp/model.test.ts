@@ -89,6 +89,37 @@ describe("GaussianProcess", () => {
   });
 });
 
+describe("GaussianProcess.predictBatch", () => {
+  it("gives predict's means and variances exactly, under variance bounds that hold", () => {
+    for (const categorical of [new Uint8Array(4), new Uint8Array([0, 1, 0, 0])]) {
+      const data = makeData(12, 70, categorical, (x) => Math.sin(7 * x[0]!) + x[1]! * x[2]! - x[3]! ** 2);
+      const gp = new GaussianProcess(data, parametersFromTheta([Math.log(0.3), Math.log(0.5), Math.log(0.2), Math.log(0.8), 0.2, Math.log(1e-5)], 4));
+      const rng = new Rng(3);
+      const count = 40;
+      const points = new Float64Array(count * 4);
+      // Half the points sit on or next to training points, where the bound is tightest.
+      for (let c = 0; c < count; c++) {
+        for (let i = 0; i < 4; i++) {
+          const base = c % 2 === 0 ? data.x[(c % data.n) * 4 + i]! : rng.uniform();
+          points[c * 4 + i] = categorical[i] ? rng.integer(0, 2) : Math.min(1, Math.max(0, base + (c % 4 === 0 ? 0 : 1e-3 * rng.normal())));
+        }
+      }
+      const batch = gp.predictBatch(points, count);
+      const variances = new Float64Array(count).fill(NaN);
+      // In two requests, out of order: each point's variance lands at its own index.
+      batch.variances([5, 0, 33, 17, 2], variances);
+      batch.variances(Array.from({ length: count }, (_, c) => c).filter((c) => ![5, 0, 33, 17, 2].includes(c)), variances);
+      for (let c = 0; c < count; c++) {
+        const single = gp.predict(points.slice(c * 4, c * 4 + 4));
+        expect(batch.means[c]).toBe(single.mean);
+        expect(variances[c]).toBe(single.variance);
+        expect(batch.varianceBounds[c]).toBeGreaterThanOrEqual(single.variance);
+        expect(batch.varianceBounds[c]).toBeLessThanOrEqual(gp.params.signalVariance);
+      }
+    }
+  });
+});
+
 describe("warpObservations", () => {
   it("standardises, keeps order, and maps constant inputs to zeros", () => {
     for (const warping of ["none", "log", "rank"] as const) {
