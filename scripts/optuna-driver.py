@@ -6,6 +6,11 @@ One JSON object per line on stdin, one answer per line on stdout:
   {"op": "ask"}                                                          -> {"ok": true}
   {"op": "suggest", "name": "x0", "distribution": {"type": "float", ...}} -> {"value": ...}
   {"op": "tell", "value": 1.5}                                           -> {"ok": true}
+Several objectives: init with "objectives": 2 (and "constrained": true to hand constraint values
+to NSGA-II / MO-TPE), tell with "values": [...] (and "constraints": [...]). Pruning: init with
+"pruner": "optuna-asha" (and "pruner_options", "max_resource"), then per step
+  {"op": "report", "value": 0.3, "step": 4}                              -> {"prune": false}
+and {"op": "tell", "pruned": true} for a trial stopped early.
 Errors come back as {"error": "..."}; the process ends at end of input. Node evaluates the problem,
 so both sides see the same problem instance and the same noise stream.
 """
@@ -26,8 +31,21 @@ def parse_option(text):
         return text
 
 
-def make_sampler(name, options, seed):
+def constraints_of(trial):
+    return trial.user_attrs["constraints"]
+
+
+def make_sampler(name, options, seed, constrained=False):
     kwargs = {key: parse_option(value) for key, value in options.items()}
+    if name == "optuna-nsga2":
+        if constrained:
+            kwargs.setdefault("constraints_func", constraints_of)
+        return optuna.samplers.NSGAIISampler(seed=seed, **kwargs)
+    if name == "optuna-motpe":
+        # Optuna 3.1's TPESampler handles several objectives (MOTPE, Ozaki et al. 2020).
+        if constrained:
+            kwargs.setdefault("constraints_func", constraints_of)
+        return optuna.samplers.TPESampler(seed=seed, **kwargs)
     if name == "optuna-tpe":
         return optuna.samplers.TPESampler(seed=seed, **kwargs)
     if name == "optuna-tpe-mv":
@@ -37,7 +55,25 @@ def make_sampler(name, options, seed):
     if name == "optuna-qmc":
         kwargs.setdefault("scramble", True)
         return optuna.samplers.QMCSampler(seed=seed, **kwargs)
+    if name == "optuna-cmaes":
+        # Categorical parameters and those of conditional branches fall back to random sampling.
+        return optuna.samplers.CmaEsSampler(seed=seed, **kwargs)
     raise ValueError(f"unknown Optuna sampler {name!r}")
+
+
+def make_pruner(name, options, max_resource):
+    if name is None:
+        return optuna.pruners.NopPruner()
+    kwargs = {key: parse_option(value) for key, value in options.items()}
+    if name == "optuna-median":
+        return optuna.pruners.MedianPruner(**kwargs)
+    if name == "optuna-asha":
+        return optuna.pruners.SuccessiveHalvingPruner(**kwargs)
+    if name == "optuna-hyperband":
+        if max_resource is not None:
+            kwargs.setdefault("max_resource", max_resource)
+        return optuna.pruners.HyperbandPruner(**kwargs)
+    raise ValueError(f"unknown Optuna pruner {name!r}")
 
 
 def suggest(trial, name, d):
@@ -56,9 +92,14 @@ def main():
             message = json.loads(line)
             op = message["op"]
             if op == "init":
-                sampler = make_sampler(message["sampler"], message.get("options", {}), message["seed"])
-                study = optuna.create_study(sampler=sampler, direction="minimize")
+                objectives = message.get("objectives", 1)
+                sampler = make_sampler(message["sampler"], message.get("options", {}), message["seed"], message.get("constrained", False))
+                pruner = make_pruner(message.get("pruner"), message.get("pruner_options", {}), message.get("max_resource"))
+                study = optuna.create_study(sampler=sampler, pruner=pruner, directions=["minimize"] * objectives)
                 answer = {"ok": True}
+            elif op == "report":
+                trial.report(message["value"], message["step"])
+                answer = {"prune": trial.should_prune()}
             elif op == "ask":
                 trial = study.ask()
                 answer = {"ok": True}
@@ -66,7 +107,12 @@ def main():
                 value = suggest(trial, message["name"], message["distribution"])
                 answer = {"value": value}
             elif op == "tell":
-                study.tell(trial, message["value"])
+                if message.get("pruned"):
+                    study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                else:
+                    if "constraints" in message:
+                        trial.set_user_attr("constraints", message["constraints"])
+                    study.tell(trial, message["values"] if "values" in message else message["value"])
                 trial = None
                 answer = {"ok": True}
             else:

@@ -41,7 +41,7 @@ describe("sextant problems", () => {
     const table = await run(["problems", "--tag", "surrogate"]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^yahpo-lcbench-3945 +7 +~-99\.6116 +surrogate, multi-fidelity, mixed$/m);
-    expect(table.stdout).toMatch(/^~ reference value \(best of a seeded random search\), not a proven optimum$/m);
+    expect(table.stdout).toMatch(/^~ reference value \(best found by a seeded search\), not a proven optimum$/m);
     const one = await run(["problems", "yahpo-rbv2_xgboost-16"]);
     expect(one.stdout).toMatch(/^yahpo-rbv2_xgboost-16: -acc of YAHPO rbv2_xgboost on instance 16 at trainsize 1; 14 parameters/m);
     expect(one.stdout).toMatch(/^fidelity trainsize: float \[0\.03, 1\], full budget 1$/m);

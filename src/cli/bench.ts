@@ -3,16 +3,37 @@
  */
 import { resolve } from "node:path";
 import { labProblemNames } from "../bench/problems/index.js";
-import { BenchmarkInputError, OptimizerSpecError, runBenchmark, SUITES, type BenchmarkProgress } from "../bench/lab/index.js";
+import {
+  BenchmarkInputError,
+  defaultsEverywhere,
+  OptimizerSpecError,
+  performancePoints,
+  rankTransform,
+  readResults,
+  readRunSettings,
+  runBenchmark,
+  selectRepresentativeSubset,
+  splitDevTest,
+  splitStratum,
+  starDiscrepancy,
+  SUITE_OPTIMIZERS,
+  SUITES,
+  tuneThenTest,
+  type BenchmarkProgress,
+  type DefaultsSearch,
+  type RunResult,
+  type RunSettings,
+} from "../bench/lab/index.js";
 import { writeReport } from "../bench/lab/report.js";
 import { OptionError, closestName } from "../space/index.js";
 import { UsageError } from "./errors.js";
-import { renderTable } from "./format.js";
+import { formatNumber, renderTable } from "./format.js";
 import type { Io } from "./io.js";
 
 export interface BenchRunFlags {
   suite: string;
-  optimizers: string;
+  /** Optional when every suite named has default optimizers (see SUITE_OPTIMIZERS). */
+  optimizers?: string;
   trials: number;
   seeds: string;
   out: string;
@@ -41,6 +62,23 @@ export function resolveSuite(text: string): string[] {
   }
   if (problems.length === 0) throw new UsageError("--suite: give a suite or at least one problem");
   return problems;
+}
+
+/**
+ * The optimizers of a run: `--optimizers` when given, else the default optimizers of the suites
+ * named in `--suite` (which must all have them).
+ *
+ * @example
+ * resolveOptimizers(undefined, "pruning"); // ["tpe", "tpe+median", …]
+ */
+export function resolveOptimizers(optimizers: string | undefined, suite: string): string[] {
+  if (optimizers !== undefined) return optimizers.split(",").filter((s) => s.trim() !== "");
+  const items = suite.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const without = items.filter((item) => SUITE_OPTIMIZERS[item] === undefined);
+  if (without.length > 0) {
+    throw new UsageError(`--optimizers: required unless every suite has default optimizers (${Object.keys(SUITE_OPTIMIZERS).join(", ")}); "${without[0]}" has none`);
+  }
+  return [...new Set(items.flatMap((item) => SUITE_OPTIMIZERS[item]!))];
 }
 
 /**
@@ -91,7 +129,7 @@ function asUsageError(error: unknown): never {
 }
 
 /**
- * `sextant bench run --suite S --optimizers O --trials N --seeds S --out DIR [--jobs J] [--json]`.
+ * `sextant bench run --suite S [--optimizers O] --trials N --seeds S --out DIR [--jobs J] [--json]`.
  *
  * @example
  * await benchRunCommand({ suite: "smoke", optimizers: "tpe,random", trials: 30, seeds: "3", out: "lab" }, processIo());
@@ -102,7 +140,7 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   const started = Date.now();
   const outcome = await runBenchmark({
     problems,
-    optimizers: flags.optimizers.split(",").filter((s) => s.trim() !== ""),
+    optimizers: resolveOptimizers(flags.optimizers, flags.suite),
     trials: flags.trials,
     seeds,
     outDir: flags.out,
@@ -120,12 +158,12 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
 }
 
 /**
- * `sextant bench report DIR [--out FILE] [--budgets 30,100,300] [--json]`.
+ * `sextant bench report DIR [--out FILE] [--budgets 30,100,300] [--optimizers a,b] [--json]`.
  *
  * @example
  * await benchReportCommand("lab", { out: "docs/benchmarks.md" }, processIo());
  */
-export async function benchReportCommand(dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; json?: boolean }, io: Io): Promise<number> {
+export async function benchReportCommand(dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; json?: boolean }, io: Io): Promise<number> {
   let budgets: number[] | undefined;
   if (flags.budgets !== undefined) {
     budgets = flags.budgets.split(",").map((s) => {
@@ -134,7 +172,7 @@ export async function benchReportCommand(dir: string, flags: { out?: string; bud
       return n;
     });
   }
-  const written = await writeReport(dir, { ...(flags.out ? { out: flags.out } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}) }).catch(asUsageError);
+  const written = await writeReport(dir, { ...(flags.out ? { out: flags.out } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}), ...(flags.optimizers ? { optimizers: flags.optimizers.split(",").map((o) => o.trim()).filter((o) => o !== "") } : {}) }).catch(asUsageError);
   if (flags.json) io.out(JSON.stringify(written, null, 2));
   else io.out(`report: ${written.markdown}\ndata: ${written.json}\nfigures: ${written.figures.length} SVG files in ${written.figureDir}`);
   return 0;
@@ -159,6 +197,130 @@ export async function benchSuitesCommand(name: string | undefined, flags: { json
     for (const p of SUITES[name]!) io.out(p);
     return 0;
   }
-  io.out(renderTable(["suite", "problems", "first problems"], names.map((n) => [n, String(SUITES[n]!.length), SUITES[n]!.slice(0, 4).join(", ") + (SUITES[n]!.length > 4 ? ", …" : "")]), 100));
+  const rows = names.map((n) => [n, String(SUITES[n]!.length), SUITES[n]!.slice(0, 4).join(", ") + (SUITES[n]!.length > 4 ? ", …" : ""), SUITE_OPTIMIZERS[n]?.join(",") ?? "-"]);
+  io.out(renderTable(["suite", "problems", "first problems", "default optimizers"], rows, 100));
   return 0;
+}
+
+/** Flags of `sextant bench tune`. */
+export interface BenchTuneFlags {
+  suite: string;
+  testSuite?: string;
+  candidates: string;
+  trials: number;
+  tuningSeeds: string;
+  testSeeds: string;
+  out: string;
+  jobs?: number;
+  json?: boolean;
+}
+
+/**
+ * `sextant bench tune --suite dev --candidates A,B --trials N --tuning-seeds S --test-seeds T --out DIR [--test-suite test]`:
+ * chooses the candidate with the best mean normalized score on the tuning seeds (Eimer et al. 2023),
+ * then runs it unchanged on the disjoint test seeds, on the same problems or, with `--test-suite`,
+ * on other problems (dev → test), and states both results.
+ *
+ * @example
+ * await benchTuneCommand({ suite: "dev", testSuite: "test", candidates: "tpe,tpe:multivariate=true", trials: 50, tuningSeeds: "0-2", testSeeds: "100-102", out: "tune" }, processIo());
+ */
+export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<number> {
+  const problems = resolveSuite(flags.suite);
+  const testProblems = flags.testSuite === undefined ? undefined : resolveSuite(flags.testSuite);
+  const candidates = flags.candidates.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (candidates.length < 2) throw new UsageError("--candidates: give at least two configurations to choose from");
+  const outcome = await tuneThenTest({
+    problems,
+    ...(testProblems === undefined ? {} : { testProblems }),
+    candidates,
+    trials: flags.trials,
+    tuningSeeds: parseSeeds(flags.tuningSeeds),
+    testSeeds: parseSeeds(flags.testSeeds),
+    outDir: flags.out,
+    ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
+    onProgress: progressBar(io),
+  }).catch((error: unknown) => asUsageError(error instanceof RangeError ? new BenchmarkInputError(error.message) : error));
+  if (flags.json) {
+    io.out(JSON.stringify({ ...outcome, tuningScores: Object.fromEntries(outcome.tuningScores) }, null, 2));
+    return 0;
+  }
+  io.out(renderTable(["candidate", "mean normalized score (tuning seeds)"], [...outcome.tuningScores].map(([c, s]) => [c, formatNumber(s, 4)]), 100));
+  const where = testProblems === undefined ? `the same ${problems.length} problems` : `${testProblems.length} other problems (${flags.testSuite})`;
+  io.out(`chosen on the tuning seeds: ${outcome.incumbent} (score ${formatNumber(outcome.tuningScore, 4)}; tuning each problem separately would gain ${formatNumber(outcome.tuningLossAgainstPerProblem, 4)})`);
+  io.out(`test result, on disjoint seeds and ${where}: ${formatNumber(outcome.testScore, 4)} (0 = optimum, 1 = random search)`);
+  return 0;
+}
+
+/**
+ * `sextant bench defaults DIR --candidates A,B,C [--budget N]`: "defaults that work everywhere" on
+ * stored runs: the candidate with the best mean normalized score over all problems, and its loss
+ * against choosing the best candidate per problem.
+ *
+ * @example
+ * await benchDefaultsCommand("lab-dev", { candidates: "tpe,tpe:multivariate=true" }, processIo());
+ */
+export async function benchDefaultsCommand(dir: string, flags: { candidates: string; budget?: number; json?: boolean }, io: Io): Promise<number> {
+  const { results, settings } = storedRun(dir);
+  const candidates = flags.candidates.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const unknown = candidates.filter((c) => !settings.optimizers.includes(c));
+  if (unknown.length > 0) throw new UsageError(`--candidates: ${dir} holds no runs of "${unknown[0]}"; it holds ${settings.optimizers.join(", ")}`);
+  const budget = flags.budget ?? settings.trials;
+  let found: DefaultsSearch;
+  try {
+    found = defaultsEverywhere(results, candidates, budget);
+  } catch (error) {
+    throw new UsageError(`--candidates: ${(error as Error).message}`);
+  }
+  if (flags.json) {
+    io.out(JSON.stringify({ best: found.best, budget, scores: Object.fromEntries(found.scores), lossAgainstTuning: found.lossAgainstTuning }, null, 2));
+    return 0;
+  }
+  io.out(renderTable(["candidate", `mean normalized score at ${budget} trials`], [...found.scores].map(([c, s]) => [c, formatNumber(s, 4)]), 100));
+  io.out(`default that works everywhere: ${found.best}; choosing per problem instead would gain ${formatNumber(found.lossAgainstTuning, 4)} in mean normalized score`);
+  return 0;
+}
+
+/**
+ * `sextant bench subset DIR --references A,B,C --size K` (carps): the K problems of a stored run
+ * whose normalized-performance points under the reference optimizers have the smallest star
+ * discrepancy; with `--test M`, a test subset of M and a disjoint dev subset of K, each stratified
+ * by the report's groups.
+ *
+ * @example
+ * await benchSubsetCommand("split-run", { references: "optuna-random,optuna-tpe,optuna-cmaes", size: 10 }, processIo());
+ */
+export async function benchSubsetCommand(dir: string, flags: { references: string; size: number; test?: number; json?: boolean }, io: Io): Promise<number> {
+  const { results, settings } = storedRun(dir);
+  const references = flags.references.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const unknown = references.filter((r) => !settings.optimizers.includes(r));
+  if (unknown.length > 0) throw new UsageError(`--references: ${dir} holds no runs of "${unknown[0]}"; it holds ${settings.optimizers.join(", ")}`);
+  const points = performancePoints(results, references);
+  const wanted = flags.size + (flags.test ?? 0);
+  if (wanted > points.length) throw new UsageError(`--size: ${wanted} problems asked for, ${dir} has ${points.length} with runs of every reference`);
+  if (flags.test !== undefined) {
+    const split = splitDevTest(points, flags.size, flags.test, splitStratum);
+    if (flags.json) {
+      io.out(JSON.stringify(split, null, 2));
+      return 0;
+    }
+    io.out(`dev (${split.dev.length} problems, star discrepancy ${formatNumber(split.devDiscrepancy, 4)}): ${split.dev.join(", ")}`);
+    io.out(`test (${split.test.length} problems, star discrepancy ${formatNumber(split.testDiscrepancy, 4)}): ${split.test.join(", ")}`);
+    return 0;
+  }
+  const coordinates = rankTransform(points.map((p) => p.point));
+  const chosen = selectRepresentativeSubset(coordinates, flags.size);
+  const problems = chosen.map((i) => points[i]!.problem);
+  const discrepancy = starDiscrepancy(chosen.map((i) => coordinates[i]!));
+  if (flags.json) {
+    io.out(JSON.stringify({ problems, starDiscrepancy: discrepancy, of: points.length }, null, 2));
+    return 0;
+  }
+  io.out(`${problems.length} of ${points.length} problems, star discrepancy ${formatNumber(discrepancy, 4)}: ${problems.join(", ")}`);
+  return 0;
+}
+
+function storedRun(dir: string): { results: RunResult[]; settings: RunSettings } {
+  const settings = readRunSettings(dir);
+  if (settings === null) throw new UsageError(`dir: ${dir} holds no run (no ${dir}/run.json); start one with sextant bench run`);
+  return { results: readResults(dir), settings };
 }

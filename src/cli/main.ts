@@ -19,7 +19,16 @@ import { type Io, processIo } from "./io.js";
 import { type ProblemsFlags, listProblemsCommand } from "./problems.js";
 import { type OnlineFlags, type PriorsFlags, onlineCommand, priorsCommand } from "./learning.js";
 import { type ReportFlags, reportCommand } from "./report.js";
-import { type BenchRunFlags, benchReportCommand, benchRunCommand, benchSuitesCommand } from "./bench.js";
+import {
+  type BenchRunFlags,
+  type BenchTuneFlags,
+  benchDefaultsCommand,
+  benchReportCommand,
+  benchRunCommand,
+  benchSubsetCommand,
+  benchSuitesCommand,
+  benchTuneCommand,
+} from "./bench.js";
 import { type ServeFlags, serveCommand } from "./serve.js";
 import { type TuneFlags, tuneCommand } from "./tune.js";
 import { type CreateFlags, type WorkerFlags, createCommand, workerCommand } from "./worker.js";
@@ -264,8 +273,8 @@ Examples:
   bench
     .command("run")
     .description("run every optimizer on every problem for every seed, resumably (rerun to continue after a crash)")
-    .requiredOption("--suite <names>", "suites (dev, test, smoke, samplers7) and/or problem names, comma-separated")
-    .requiredOption("--optimizers <list>", "comma-separated: Sextant samplers with options (tpe:multivariate=true) and Optuna references (optuna-tpe, optuna-tpe-mv, optuna-random, optuna-qmc)")
+    .requiredOption("--suite <names>", "suites (dev, test, smoke, samplers, pruning, multiobjective) and/or problem names, comma-separated")
+    .option("--optimizers <list>", "comma-separated: Sextant samplers with options (tpe:multivariate=true), Optuna references (optuna-tpe, optuna-tpe-mv, optuna-random, optuna-qmc, optuna-cmaes, optuna-nsga2, optuna-motpe), each optionally +PRUNER (tpe+asha, optuna-tpe+optuna-hyperband); default: the suite's own (bench suites lists them)")
     .requiredOption("-n, --trials <n>", "trials per run, the same budget for every optimizer", positiveInt("--trials"))
     .option("--seeds <seeds>", "a count N (0…N−1), a range A-B, or a list A,B,C; each seed picks the instance and seeds the optimizer", "3")
     .requiredOption("-o, --out <dir>", "directory for results.jsonl and run.json")
@@ -276,7 +285,9 @@ Examples:
       `
 Examples:
   $ sextant bench run --suite test --optimizers auto,tpe,gp,cmaes,random,sobol,optuna-tpe,optuna-tpe-mv --trials 300 --seeds 3 --out lab-test
-  $ sextant bench run --suite branin-2d,hartmann6-6d --optimizers "tpe,tpe:multivariate=true" --trials 100 --seeds 100-109 --out lab-mv --jobs 2`,
+  $ sextant bench run --suite branin-2d,hartmann6-6d --optimizers "tpe,tpe:multivariate=true" --trials 100 --seeds 100-109 --out lab-mv --jobs 2
+  $ sextant bench run --suite pruning --trials 40 --seeds 5 --out lab-pruning     (budget: 40 full trials' worth of steps)
+  $ sextant bench run --suite multiobjective --trials 200 --seeds 5 --out lab-mo  (regret: hypervolume regret)`,
     )
     .action(async (flags: BenchRunFlags) => {
       result.code = await benchRunCommand(flags, io);
@@ -289,6 +300,7 @@ Examples:
     .option("--budgets <list>", "trial counts to report at (default: 10, 30, 100, 300, 1000 up to the run's budget, and the budget)")
     .option("--title <text>", "the report's title")
     .option("--command <text>", "the command that produced the run, quoted in the report so readers can reproduce it")
+    .option("--optimizers <list>", "report on these optimizers of the run only (e.g. those that finished)")
     .option("--json", "print the written paths as JSON")
     .addHelpText(
       "after",
@@ -297,7 +309,7 @@ Examples:
   $ sextant bench report lab-test
   $ sextant bench report lab-test --out docs/benchmarks.md --budgets 30,100,300`,
     )
-    .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; json?: boolean }) => {
+    .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; json?: boolean }) => {
       result.code = await benchReportCommand(dir, flags, io);
     });
   bench
@@ -314,6 +326,61 @@ Examples:
     )
     .action(async (name: string | undefined, flags: { json?: boolean }) => {
       result.code = await benchSuitesCommand(name, flags, io);
+    });
+  bench
+    .command("tune")
+    .description("choose among configurations on tuning seeds, then report the choice on disjoint test seeds (Eimer et al. 2023), optionally on other problems (dev → test)")
+    .requiredOption("--suite <names>", "problems to tune on (e.g. dev)")
+    .option("--test-suite <names>", "problems to test on, disjoint from --suite (e.g. test); default: the --suite problems")
+    .requiredOption("--candidates <list>", "comma-separated optimizer specs to choose from (tpe,tpe:multivariate=true)")
+    .requiredOption("-n, --trials <n>", "trials per run", positiveInt("--trials"))
+    .option("--tuning-seeds <seeds>", "seeds the choice is made on", "0-2")
+    .option("--test-seeds <seeds>", "seeds the choice is reported on, disjoint from --tuning-seeds", "100-102")
+    .requiredOption("-o, --out <dir>", "directory for the tuning and test runs (resumable)")
+    .option("-j, --jobs <n>", "worker processes (default 1)", positiveInt("--jobs"))
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ sextant bench tune --suite dev --test-suite test --candidates "tpe,tpe:multivariate=true" --trials 50 --out tune-mv`,
+    )
+    .action(async (flags: BenchTuneFlags) => {
+      result.code = await benchTuneCommand(flags, io);
+    });
+  bench
+    .command("defaults")
+    .description("the configuration with the best mean normalized score over all problems of a run, and its loss against tuning per problem")
+    .argument("<dir>", "the --out directory of `sextant bench run`")
+    .requiredOption("--candidates <list>", "optimizer labels of the run to choose from")
+    .option("--budget <n>", "trials to compare at (default: the run's budget)", positiveInt("--budget"))
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ sextant bench defaults lab-dev --candidates "tpe,tpe:gamma=0.1,tpe:multivariate=true" --budget 100`,
+    )
+    .action(async (dir: string, flags: { candidates: string; budget?: number; json?: boolean }) => {
+      result.code = await benchDefaultsCommand(dir, flags, io);
+    });
+  bench
+    .command("subset")
+    .description("carps: the problems of a run whose performance under reference optimizers is most representative (smallest star discrepancy); with --test, a disjoint dev/test split")
+    .argument("<dir>", "the --out directory of `sextant bench run`")
+    .requiredOption("--references <list>", "optimizer labels of the run whose performance places each problem")
+    .requiredOption("--size <k>", "problems in the subset (the dev side with --test)", positiveInt("--size"))
+    .option("--test <m>", "also choose a test subset of m problems, disjoint from the dev one", positiveInt("--test"))
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ sextant bench subset split-run --references optuna-random,optuna-tpe,optuna-cmaes --size 10
+  $ sextant bench subset split-run --references optuna-random,optuna-tpe,optuna-cmaes --size 24 --test 16`,
+    )
+    .action(async (dir: string, flags: { references: string; size: number; test?: number; json?: boolean }) => {
+      result.code = await benchSubsetCommand(dir, flags, io);
     });
 
   const recoveryOptions = (command: Command): Command =>

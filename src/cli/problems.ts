@@ -6,6 +6,8 @@
 import {
   createLabProblem,
   isAsyncProblem,
+  isFidelityProblem,
+  isMultiObjectiveProblem,
   labProblemNames,
   PROBLEM_TAGS,
   type LabProblem,
@@ -23,21 +25,30 @@ export interface ProblemsFlags {
 }
 
 function problemJson(problem: LabProblem): Record<string, unknown> {
+  const common = { name: problem.name, dimension: problem.dimension };
+  const layout = { tags: problem.tags, space: problem.space, conditions: problem.conditions };
+  if (isMultiObjectiveProblem(problem)) {
+    const { objectives, referencePoint, maxHypervolume, optimumKind, description } = problem;
+    return { ...common, objectives, referencePoint, maxHypervolume, optimumKind, description, constrained: problem.constraints !== undefined, ...layout };
+  }
   return {
-    name: problem.name,
-    dimension: problem.dimension,
+    ...common,
     optimum: problem.optimum,
-    ...(isAsyncProblem(problem) ? { optimumKind: problem.optimumKind, description: problem.description, fidelity: problem.fidelity ?? null } : {}),
+    ...(isAsyncProblem(problem) || isFidelityProblem(problem) ? { optimumKind: problem.optimumKind, description: problem.description, fidelity: problem.fidelity ?? null } : {}),
     optimizer: problem.optimizer,
-    tags: problem.tags,
-    space: problem.space,
-    conditions: problem.conditions,
+    ...layout,
   };
 }
 
-/** The optimum, or a reference value marked with "~" where no optimum is known. */
+/** Whether the problem's optimum is a reference value rather than a proven one. */
+function isReferenceValue(problem: LabProblem): boolean {
+  return isAsyncProblem(problem) || ((isFidelityProblem(problem) || isMultiObjectiveProblem(problem)) && !problem.optimumKind.startsWith("known"));
+}
+
+/** The optimum (for several objectives, the largest hypervolume), or a reference value marked with "~". */
 function optimumText(problem: LabProblem, digits: number): string {
-  return `${isAsyncProblem(problem) ? "~" : ""}${formatNumber(problem.optimum, digits)}`;
+  const value = isMultiObjectiveProblem(problem) ? problem.maxHypervolume : problem.optimum;
+  return `${isReferenceValue(problem) ? "~" : ""}${isMultiObjectiveProblem(problem) ? "HV " : ""}${formatNumber(value, digits)}`;
 }
 
 function checkTags(tags: readonly string[]): ProblemTag[] {
@@ -68,9 +79,12 @@ export async function listProblemsCommand(name: string | undefined, flags: Probl
       io.out(JSON.stringify(problemJson(problem), null, 2));
       return 0;
     }
-    if (isAsyncProblem(problem)) {
+    if (isMultiObjectiveProblem(problem)) {
       io.out(`${problem.name}: ${problem.description}; ${problem.dimension} parameters; tags ${problem.tags.join(", ")}`);
-      io.out(`reference value ${formatNumber(problem.optimum, 10)} (${problem.optimumKind})`);
+      io.out(`largest hypervolume ${formatNumber(problem.maxHypervolume, 10)} (${problem.optimumKind}); regret is hypervolume regret`);
+    } else if (isAsyncProblem(problem) || isFidelityProblem(problem)) {
+      io.out(`${problem.name}: ${problem.description}; ${problem.dimension} parameters; tags ${problem.tags.join(", ")}`);
+      io.out(`${isReferenceValue(problem) ? "reference value" : "optimum"} ${formatNumber(problem.optimum, 10)} (${problem.optimumKind})`);
       if (problem.fidelity !== undefined) {
         const f = problem.fidelity;
         io.out(`fidelity ${f.name}: ${f.integer ? "int" : "float"} [${f.min}, ${f.max}], full budget ${f.max}`);
@@ -78,10 +92,11 @@ export async function listProblemsCommand(name: string | undefined, flags: Probl
     } else {
       io.out(`${problem.name}: ${problem.dimension} parameters, optimum ${formatNumber(problem.optimum, 10)}; tags ${problem.tags.join(", ")}`);
     }
+    const optimizer = isMultiObjectiveProblem(problem) ? null : problem.optimizer;
     const rows = Object.entries(problem.space).map(([param, d]) => [
       param,
       d.type === "categorical" ? `categorical ${JSON.stringify(d.choices)}` : `${d.type}${d.log ? " log" : ""} [${d.low}, ${d.high}]`,
-      problem.optimizer === null || problem.optimizer[param] === undefined ? "-" : String(problem.optimizer[param]),
+      optimizer === null || optimizer[param] === undefined ? "-" : String(optimizer[param]),
       problem.conditions[param] === undefined ? "" : `if ${problem.conditions[param]!.parent} = ${problem.conditions[param]!.values.join("|")}`,
     ]);
     io.out(renderTable(["parameter", "distribution", "at optimum", "active"], rows, 60));
@@ -94,6 +109,6 @@ export async function listProblemsCommand(name: string | undefined, flags: Probl
   }
   const rows = problems.map((p) => [p.name, String(p.dimension), optimumText(p, 6), p.tags.join(", ")]);
   io.out(renderTable(["problem", "dimension", "optimum", "tags"], rows, 70));
-  if (problems.some(isAsyncProblem)) io.out("~ reference value (best of a seeded random search), not a proven optimum");
+  if (problems.some(isReferenceValue)) io.out("~ reference value (best found by a seeded search), not a proven optimum");
   return 0;
 }

@@ -8,10 +8,11 @@
  * await writeReport("lab-out");
  */
 export { runBenchmark, readResults, readRunSettings, BenchmarkInputError, RESULTS_FILE, RUN_FILE, type BenchmarkOptions, type BenchmarkOutcome, type BenchmarkProgress, type RunSettings } from "./runner.js";
-export { runJob, runKey, type Job, type RunResult } from "./run-one.js";
-export { parseOptimizerList, parseOptimizerSpec, OptimizerSpecError, OPTUNA_OPTIMIZERS, type OptimizerSpec } from "./optimizers.js";
+export { NO_INCUMBENT_REGRET, runJob, runKey, type Job, type RunResult } from "./run-one.js";
+export { parseOptimizerList, parseOptimizerSpec, OptimizerSpecError, OPTUNA_OPTIMIZERS, OPTUNA_PRUNERS, type OptimizerSpec, type PrunerSpec } from "./optimizers.js";
 export { optunaUnavailableReason } from "./optuna.js";
-export { SUITES, SPLIT_DISCREPANCY } from "./suites.js";
+export { SUITES, SPLIT_DISCREPANCY, SPLIT_STRATA } from "./suites.js";
+export { NAMED_SUITES, SUITE_OPTIMIZERS } from "./named-suites.js";
 export {
   averageRanks,
   chiSquareSurvival,
@@ -30,6 +31,7 @@ export {
   meanNormalizedScores,
   performancePoints,
   performanceProfiles,
+  proportionalQuotas,
   rankTransform,
   selectRepresentativeSubset,
   splitDevTest,
@@ -42,3 +44,4 @@ export {
   type TuneTestOutcome,
 } from "./protocols.js";
 export { normalizedScore, quantile, REGRET_FLOOR } from "./summary.js";
+export { PROBLEM_GROUPS, problemGroups, splitStratum } from "./groups.js";

@@ -19,5 +19,20 @@ describe("optimizer specs", () => {
     expect(() => parseOptimizerSpec("tpe:n_startup_trials=-3")).toThrow(/n_startup_trials|nStartupTrials/);
     expect(() => parseOptimizerSpec("random:seed=3")).toThrow(/sets seed; the runner sets it/);
     expect(() => parseOptimizerList("tpe,tpe")).toThrow(/"tpe" is listed twice/);
+    expect(() => parseOptimizerSpec("tpe+prune")).toThrow(/unknown pruner "prune" in "tpe\+prune"/);
+    expect(() => parseOptimizerSpec("tpe+asha:reductionFactor=1")).toThrow(/reductionFactor|reduction_factor/);
+    expect(() => parseOptimizerSpec("optuna-tpe+asha")).toThrow(/an Optuna sampler takes an Optuna pruner/);
+    expect(() => parseOptimizerSpec("tpe+asha+median")).toThrow(/more than one pruner/);
+  });
+
+  it("reads a pruner after +, for Sextant and Optuna", () => {
+    expect(parseOptimizerSpec("tpe+hyperband:reductionFactor=3")).toEqual({
+      kind: "sextant",
+      label: "tpe+hyperband:reductionFactor=3",
+      sampler: "tpe",
+      options: {},
+      pruner: { name: "hyperband", options: { reductionFactor: "3" } },
+    });
+    expect(parseOptimizerSpec("optuna-tpe+optuna-asha").pruner).toEqual({ name: "optuna-asha", options: {} });
   });
 });

@@ -31,7 +31,16 @@ export function optunaUnavailableReason(): string | null {
   return null;
 }
 
-type Answer = { ok?: boolean; value?: ParamValue; error?: string };
+type Answer = { ok?: boolean; value?: ParamValue; prune?: boolean; error?: string };
+
+/** What a study needs besides its sampler: several objectives, constraints, a pruner. */
+export interface OptunaStudySettings {
+  readonly objectives?: number;
+  readonly constrained?: boolean;
+  readonly pruner?: { readonly name: string; readonly options: Readonly<Record<string, string>> };
+  /** The most steps a trial reports (for HyperbandPruner). */
+  readonly maxResource?: number;
+}
 
 /** One Optuna process; requests are answered in order, one line each. */
 export class OptunaProcess {
@@ -75,8 +84,32 @@ export class OptunaProcess {
   }
 
   /** Starts a new minimization study with this sampler; the previous study is dropped. */
-  async init(sampler: string, options: Readonly<Record<string, string>>, seed: number): Promise<void> {
-    await this.request({ op: "init", sampler, options, seed });
+  async init(sampler: string, options: Readonly<Record<string, string>>, seed: number, settings: OptunaStudySettings = {}): Promise<void> {
+    await this.request({
+      op: "init",
+      sampler,
+      options,
+      seed,
+      objectives: settings.objectives ?? 1,
+      constrained: settings.constrained ?? false,
+      ...(settings.pruner === undefined ? {} : { pruner: settings.pruner.name, pruner_options: settings.pruner.options }),
+      ...(settings.maxResource === undefined ? {} : { max_resource: settings.maxResource }),
+    });
+  }
+
+  /** Reports an intermediate value of the current trial; answers whether the pruner stops it. */
+  async report(value: number, step: number): Promise<boolean> {
+    return (await this.request({ op: "report", value, step })).prune === true;
+  }
+
+  /** Ends the current trial with several objective values (and constraint values, feasible when all <= 0). */
+  async tellValues(values: readonly number[], constraints?: readonly number[]): Promise<void> {
+    await this.request({ op: "tell", values, ...(constraints === undefined ? {} : { constraints }) });
+  }
+
+  /** Ends the current trial as pruned. */
+  async tellPruned(): Promise<void> {
+    await this.request({ op: "tell", pruned: true });
   }
 
   async ask(): Promise<void> {

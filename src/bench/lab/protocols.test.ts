@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultsEverywhere, performancePoints, performanceProfiles, rankTransform, selectRepresentativeSubset, splitDevTest, trialsToTarget } from "./protocols.js";
+import { defaultsEverywhere, performancePoints, performanceProfiles, proportionalQuotas, rankTransform, selectRepresentativeSubset, splitDevTest, trialsToTarget } from "./protocols.js";
 import type { RunResult } from "./run-one.js";
 import { starDiscrepancy } from "./stats.js";
 
@@ -87,5 +87,24 @@ describe("carps subsets", () => {
     // Test: 4 of 12 are noisy, so 4 · 4/12 = 1.33 → 1. Dev: 3 of the 8 left, 4 · 3/8 = 1.5, and the tie of remainders goes to the first stratum → 2.
     expect(split.test.filter((p) => p.startsWith("noisy"))).toHaveLength(1);
     expect(split.dev.filter((p) => p.startsWith("noisy"))).toHaveLength(2);
+  });
+
+  it("gives a small stratum one member on each side although its proportional share rounds to 0", () => {
+    // 2 heavy-tailed among 40: 4 · 2/40 = 0.2 would round to 0 on both sides.
+    const points = Array.from({ length: 40 }, (_, i) => ({ problem: `${i < 2 ? "heavy" : "plain"}-${i}`, point: [((i * 7) % 40) / 40, ((i * 11) % 40) / 40] }));
+    const split = splitDevTest(points, 4, 4, (p) => p.split("-")[0]!);
+    expect(split.test.filter((p) => p.startsWith("heavy"))).toHaveLength(1);
+    expect(split.dev.filter((p) => p.startsWith("heavy"))).toHaveLength(1);
+    expect(split.dev).toHaveLength(4);
+    expect(split.test).toHaveLength(4);
+  });
+
+  it("proportional quotas: shares by size, raised to the minimum, summing to the total", () => {
+    expect(proportionalQuotas([30, 10], 8)).toEqual([6, 2]);
+    expect(proportionalQuotas([38, 1, 1], 4, 1)).toEqual([2, 1, 1]);
+    expect(proportionalQuotas([38, 0], 4, 1)).toEqual([4, 0]);
+    expect(proportionalQuotas([5, 6, 5], 2, 1)).toEqual([1, 1, 0]);
+    expect(proportionalQuotas([0, 0], 0, 1)).toEqual([0, 0]);
+    expect(() => proportionalQuotas([1, 1], 3)).toThrow(/asked for 3 problems, the strata hold 2/);
   });
 });

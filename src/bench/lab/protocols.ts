@@ -55,26 +55,39 @@ export function performancePoints(results: readonly RunResult[], optimizers: rea
  */
 export function selectRepresentativeSubset(points: readonly (readonly number[])[], k: number, allowed?: ReadonlySet<number>): number[] {
   const pool = points.map((_, i) => i).filter((i) => allowed === undefined || allowed.has(i));
-  if (k === 0) return [];
   if (k > pool.length) throw new RangeError(`subset: asked for ${k} points, only ${pool.length} are available`);
+  return selectStratifiedSubset(points, new Map(pool.map((i) => [i, 0])), [k], new Set(pool));
+}
+
+/**
+ * Like {@link selectRepresentativeSubset}, but the subset takes exactly `quotas[s]` points of each
+ * stratum s while its star discrepancy is that of the whole subset: greedy forward selection among
+ * strata with quota left, then swaps within a stratum while any swap lowers it.
+ */
+function selectStratifiedSubset(points: readonly (readonly number[])[], stratumOf: ReadonlyMap<number, number>, quotas: readonly number[], allowed: ReadonlySet<number>): number[] {
+  if (quotas.every((q) => q === 0)) return [];
+  const left = quotas.slice();
+  const pool = [...allowed].sort((a, b) => a - b);
   const chosen: number[] = [];
   const score = (indices: readonly number[]): number => starDiscrepancy(indices.map((i) => points[i]!));
-  while (chosen.length < k) {
+  for (let total = quotas.reduce((a, b) => a + b, 0); chosen.length < total; ) {
     let bestIndex = -1;
     let bestScore = Infinity;
     for (const i of pool) {
-      if (chosen.includes(i)) continue;
+      if (chosen.includes(i) || left[stratumOf.get(i)!]! <= 0) continue;
       const s = score([...chosen, i]);
       if (s < bestScore - 1e-12) [bestIndex, bestScore] = [i, s];
     }
+    if (bestIndex < 0) throw new RangeError("subset: a stratum has fewer problems than its quota");
     chosen.push(bestIndex);
+    left[stratumOf.get(bestIndex)!]!--;
   }
   let current = score(chosen);
   for (let improved = true, pass = 0; improved && pass < 5; pass++) {
     improved = false;
     for (let slot = 0; slot < chosen.length; slot++) {
       for (const candidate of pool) {
-        if (chosen.includes(candidate)) continue;
+        if (chosen.includes(candidate) || stratumOf.get(candidate) !== stratumOf.get(chosen[slot]!)) continue;
         const trial = chosen.slice();
         trial[slot] = candidate;
         const s = score(trial);
@@ -114,11 +127,33 @@ export function rankTransform(points: readonly (readonly number[])[]): number[][
   return points.map((_, i) => columns.map((ranks) => (ranks[i]! - 0.5) / n));
 }
 
-/** Splits `total` into integer shares proportional to `sizes` (largest remainder), each at most its size. */
-function proportionalQuotas(sizes: readonly number[], total: number): number[] {
+/**
+ * Splits `total` into integer shares proportional to `sizes` (largest remainder), each at most its
+ * size and at least `minimum` (where the size allows, and where `total` does: the largest strata
+ * first), so that small strata are not left out.
+ */
+export function proportionalQuotas(sizes: readonly number[], total: number, minimum = 0): number[] {
   const all = sizes.reduce((a, b) => a + b, 0);
+  if (total > all) throw new RangeError(`subset: asked for ${total} problems, the strata hold ${all}`);
+  if (all === 0) return sizes.map(() => 0);
+  const floors = sizes.map((s) => Math.min(s, minimum));
+  // Too few places for the minimum everywhere: the largest strata keep theirs (ties: the first).
+  const bySize = sizes.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let reserved = floors.reduce((a, b) => a + b, 0), k = bySize.length - 1; reserved > total; k--) {
+    const i = bySize[k]![1];
+    reserved -= floors[i]!;
+    floors[i] = 0;
+  }
   const exact = sizes.map((s) => (s * total) / all);
-  const quotas = exact.map(Math.floor);
+  const quotas = exact.map((e, i) => Math.max(floors[i]!, Math.floor(e)));
+  // Raising small strata to the minimum can overshoot; take the excess back from the largest quotas.
+  for (let excess = quotas.reduce((a, b) => a + b, 0) - total; excess > 0; excess--) {
+    let largest = -1;
+    quotas.forEach((q, i) => {
+      if (q > floors[i]! && (largest < 0 || q - exact[i]! > quotas[largest]! - exact[largest]!)) largest = i;
+    });
+    quotas[largest]!--;
+  }
   const order = exact.map((e, i) => [e - Math.floor(e), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   for (let t = 0, given = quotas.reduce((a, b) => a + b, 0); given < total; t++) {
     const i = order[t % order.length]![1];
@@ -131,11 +166,12 @@ function proportionalQuotas(sizes: readonly number[], total: number): number[] {
 }
 
 /**
- * The carps dev/test split on rank-transformed points (see {@link rankTransform}). Within each
- * stratum (all problems form one stratum unless `stratum` is given) the test problems are chosen
- * first, then the dev problems from the rest, both by {@link selectRepresentativeSubset}, in
- * numbers proportional to the stratum's size, so that, say, noisy and mixed problems appear on
- * both sides. Dev and test are disjoint.
+ * The carps dev/test split on rank-transformed points (see {@link rankTransform}). The test
+ * problems are chosen first, then the dev problems from the rest, each side minimizing the star
+ * discrepancy of all its points, with a quota per stratum (all problems form one stratum unless
+ * `stratum` is given) in numbers proportional to the stratum's size and at least one per stratum on each side (where the
+ * stratum has two members), so that, say, heavy-tailed and surrogate problems appear on both
+ * sides. Dev and test are disjoint.
  *
  * @example
  * const split = splitDevTest(performancePoints(results, ["random", "tpe", "cmaes"]), 20, 16);
@@ -150,15 +186,14 @@ export function splitDevTest(
   const strata = new Map<string, number[]>();
   points.forEach((p, i) => strata.set(stratum(p.problem), [...(strata.get(stratum(p.problem)) ?? []), i]));
   const members = [...strata.values()];
-  const testQuotas = proportionalQuotas(members.map((m) => m.length), testSize);
-  const devQuotas = proportionalQuotas(members.map((m, s) => m.length - testQuotas[s]!), devSize);
-  const test: number[] = [];
-  const dev: number[] = [];
-  members.forEach((indices, s) => {
-    const chosenTest = selectRepresentativeSubset(coordinates, testQuotas[s]!, new Set(indices));
-    test.push(...chosenTest);
-    dev.push(...selectRepresentativeSubset(coordinates, devQuotas[s]!, new Set(indices.filter((i) => !chosenTest.includes(i)))));
-  });
+  // One member of every stratum on each side where the stratum has two; the rest in proportion.
+  const spared = members.map((m) => Math.max(0, m.length - 1));
+  const testQuotas = proportionalQuotas(spared.reduce((a, b) => a + b, 0) >= testSize ? spared : members.map((m) => m.length), testSize, 1);
+  const devQuotas = proportionalQuotas(members.map((m, s) => m.length - testQuotas[s]!), devSize, 1);
+  const stratumOf = new Map<number, number>();
+  members.forEach((indices, s) => indices.forEach((i) => stratumOf.set(i, s)));
+  const test = selectStratifiedSubset(coordinates, stratumOf, testQuotas, new Set(points.map((_, i) => i)));
+  const dev = selectStratifiedSubset(coordinates, stratumOf, devQuotas, new Set(points.map((_, i) => i).filter((i) => !test.includes(i))));
   test.sort((a, b) => a - b);
   dev.sort((a, b) => a - b);
   return {
@@ -301,21 +336,28 @@ export function defaultsEverywhere(results: readonly RunResult[], candidates: re
 export interface TuneTestOutcome {
   readonly incumbent: string;
   readonly tuningScores: Map<string, number>;
-  /** The incumbent's and random search's mean normalized score on the test seeds; both are stated. */
+  /** The incumbent's mean normalized score on the tuning runs, and on the test runs; both are stated. */
   readonly tuningScore: number;
   readonly testScore: number;
+  /** The incumbent's loss on the tuning runs against the best candidate per problem. */
+  readonly tuningLossAgainstPerProblem: number;
+  /** The problems the test runs used: the tuning problems, or other ones (dev → test). */
+  readonly testProblems: readonly string[];
 }
 
 /**
  * Eimer et al. (2023): choose among candidate configurations on tuning seeds only, then run the
  * incumbent (and random search, the normalizer) on disjoint test seeds and report that result.
+ * With `testProblems`, the test runs are also on other problems (the continual-learning reality
+ * check's "tune on one scenario, evaluate on another": dev → test), with the choice unchanged.
  *
  * @example
- * await tuneThenTest({ problems: SUITES.dev, candidates: ["tpe", "tpe:multivariate=true"], trials: 50,
- *   tuningSeeds: [0, 1, 2], testSeeds: [100, 101, 102], outDir: "tune-out" });
+ * await tuneThenTest({ problems: SUITES.dev, testProblems: SUITES.test, candidates: ["tpe", "tpe:multivariate=true"],
+ *   trials: 50, tuningSeeds: [0, 1, 2], testSeeds: [100, 101, 102], outDir: "tune-out" });
  */
 export async function tuneThenTest(options: {
   problems: readonly string[];
+  testProblems?: readonly string[];
   candidates: readonly string[];
   trials: number;
   tuningSeeds: readonly number[];
@@ -326,11 +368,21 @@ export async function tuneThenTest(options: {
 }): Promise<TuneTestOutcome> {
   const overlap = options.tuningSeeds.filter((s) => options.testSeeds.includes(s));
   if (overlap.length > 0) throw new RangeError(`testSeeds: must be disjoint from tuningSeeds; both hold ${overlap.join(", ")}`);
+  const shared = (options.testProblems ?? []).filter((p) => options.problems.includes(p));
+  if (shared.length > 0) throw new RangeError(`testProblems: must be disjoint from the tuning problems; both hold ${shared.join(", ")}`);
   const withRandom = options.candidates.includes("random") ? options.candidates : [...options.candidates, "random"];
-  const common = { problems: options.problems, trials: options.trials, jobs: options.jobs ?? 1, onProgress: options.onProgress };
-  const tuning = await runBenchmark({ ...common, optimizers: withRandom, seeds: options.tuningSeeds, outDir: `${options.outDir}/tuning` });
-  const { best, scores } = defaultsEverywhere(tuning.results, options.candidates, options.trials);
+  const common = { trials: options.trials, jobs: options.jobs ?? 1, onProgress: options.onProgress };
+  const tuning = await runBenchmark({ ...common, problems: options.problems, optimizers: withRandom, seeds: options.tuningSeeds, outDir: `${options.outDir}/tuning` });
+  const { best, scores, lossAgainstTuning } = defaultsEverywhere(tuning.results, options.candidates, options.trials);
   const testOptimizers = best === "random" ? ["random"] : [best, "random"];
-  const test = await runBenchmark({ ...common, optimizers: testOptimizers, seeds: options.testSeeds, outDir: `${options.outDir}/test` });
-  return { incumbent: best, tuningScores: scores, tuningScore: scores.get(best)!, testScore: meanNormalizedScores(test.results, options.trials).get(best)! };
+  const testProblems = options.testProblems ?? options.problems;
+  const test = await runBenchmark({ ...common, problems: testProblems, optimizers: testOptimizers, seeds: options.testSeeds, outDir: `${options.outDir}/test` });
+  return {
+    incumbent: best,
+    tuningScores: scores,
+    tuningScore: scores.get(best)!,
+    testScore: meanNormalizedScores(test.results, options.trials).get(best)!,
+    tuningLossAgainstPerProblem: lossAgainstTuning,
+    testProblems,
+  };
 }

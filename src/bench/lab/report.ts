@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
+import { problemGroups, PROBLEM_GROUPS } from "./groups.js";
 import { performanceProfiles, type PerformanceProfile } from "./protocols.js";
 import type { RunResult } from "./run-one.js";
 import { BenchmarkInputError, readResults, readRunSettings, type RunSettings } from "./runner.js";
@@ -55,6 +56,8 @@ export interface ReportData {
   readonly profiles: { optimizer: string; area: number; trialsToTarget: Record<string, number> }[];
   /** Median seconds per trial spent outside the objective (sampler and bookkeeping). */
   readonly overheadMsPerTrial: Record<string, number>;
+  /** Per report group with problems in the run, and per budget: each optimizer's mean normalized score and average rank within the group. */
+  readonly groups: { group: string; problems: string[]; comparisons: BudgetComparison[] }[];
   readonly summary: string[];
 }
 
@@ -216,8 +219,18 @@ export function buildReport(results: readonly RunResult[], settings: RunSettings
     spearman: spearmanAcrossProblems(grouped, optimizers, trials),
     profiles: profiles.map((p) => ({ optimizer: p.optimizer, area: p.area, trialsToTarget: p.trialsToTarget })),
     overheadMsPerTrial: overhead,
+    groups: groupComparisons(grouped, optimizers, usable, reference),
     summary: plainSummary(comparisons, reference),
   };
+}
+
+function groupComparisons(grouped: Map<string, Map<string, RunResult[]>>, optimizers: string[], budgets: number[], reference: string | undefined): ReportData["groups"] {
+  const groupsOf = new Map([...grouped.keys()].map((p) => [p, problemGroups(p)]));
+  return PROBLEM_GROUPS.flatMap(({ name }) => {
+    const members = new Map([...grouped].filter(([p]) => groupsOf.get(p)!.includes(name)));
+    if (members.size === 0) return [];
+    return [{ group: name, problems: [...members.keys()], comparisons: budgets.map((b) => compareAt(members, optimizers, b, reference)) }];
+  });
 }
 
 function anytimeFigure(problem: string, byOptimizer: Map<string, RunResult[]>, optimizers: string[], trials: number): string {
@@ -282,10 +295,14 @@ export interface WrittenReport {
  * @example
  * await writeReport("lab", { out: "docs/benchmarks.md", budgets: [30, 100, 300], command: "sextant bench run …" });
  */
-export async function writeReport(dir: string, options: { out?: string; budgets?: number[]; title?: string; command?: string } = {}): Promise<WrittenReport> {
-  const settings = readRunSettings(dir);
-  if (settings === null) throw new BenchmarkInputError(`dir: ${dir} holds no run (no run.json); run \`sextant bench run --out ${dir}\` first`);
-  const stored = readResults(dir).filter((r) => r.trials === settings.trials);
+export async function writeReport(dir: string, options: { out?: string; budgets?: number[]; title?: string; command?: string; optimizers?: readonly string[] } = {}): Promise<WrittenReport> {
+  const recorded = readRunSettings(dir);
+  if (recorded === null) throw new BenchmarkInputError(`dir: ${dir} holds no run (no run.json); run \`sextant bench run --out ${dir}\` first`);
+  const missing = (options.optimizers ?? []).filter((o) => !recorded.optimizers.includes(o));
+  if (missing.length > 0) throw new BenchmarkInputError(`optimizers: ${dir} holds no runs of "${missing[0]}"; it holds ${recorded.optimizers.join(", ")}`);
+  // Reporting on some optimizers only keeps the (problem, seed) pairs those finished, whatever the others did.
+  const settings = options.optimizers === undefined ? recorded : { ...recorded, optimizers: recorded.optimizers.filter((o) => options.optimizers!.includes(o)) };
+  const stored = readResults(dir).filter((r) => r.trials === settings.trials && settings.optimizers.includes(r.optimizer));
   const results = completeBlocks(stored);
   if (results.length === 0) throw new BenchmarkInputError(`dir: ${dir} holds no (problem, seed) that every optimizer has finished yet`);
   const markdownPath = resolve(options.out ?? join(dir, "report.md"));
@@ -307,6 +324,17 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
       `Normalized score: regret / random search's median regret on the same problem at the same budget (0 = optimum, 1 = random search; Bayesmark)${data.randomReference ? `, with \`${data.randomReference}\` as random search` : ""}. ` +
       "The anytime numbers at smaller budgets are read from the same runs (none of these optimizers is told the budget).",
   );
+  if (results.some((r) => r.measure === "hypervolume regret")) {
+    md.push("", "Problems with several objectives measure hypervolume regret: the largest hypervolume minus that of the feasible trials so far, against the problem's reference point.");
+  }
+  const fidelityRuns = results.filter((r) => r.fidelityUnitsPerTrial !== undefined);
+  if (fidelityRuns.length > 0) {
+    const started = (o: string): number => median(fidelityRuns.filter((r) => r.optimizer === o).map((r) => r.trialsStarted ?? r.trials));
+    md.push(
+      "",
+      `Multi-fidelity problems count the budget in fidelity units: "N trials" there means N full trials' worth of ${fidelityRuns[0]!.fidelityName ?? "fidelity"} units, whatever a pruner stops early, and the regret is that of the complete trial with the best observed final value. Median trials started within the full budget: ${optimizers.filter((o) => fidelityRuns.some((r) => r.optimizer === o)).map((o) => `${o} ${fmt(started(o))}`).join(", ")}.`,
+    );
+  }
   if (stored.length > results.length) {
     md.push("", `${stored.length - results.length} further runs belong to (problem, seed) pairs that not every optimizer has finished; they are left out so that all optimizers are compared on the same instances.`);
   }
@@ -329,6 +357,18 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
         "",
         figure(`cd-${c.budget}.svg`, cdDiagram(optimizers, f.averageRanks, f.criticalDifference, c.groups.map((g) => g.map((o) => optimizers.indexOf(o))), `Critical differences at ${c.budget} trials`), `critical-difference diagram at ${c.budget} trials`),
       );
+    }
+  }
+  if (data.groups.length > 1) {
+    md.push("", "## By group", "", "Mean normalized score (average rank within the group, where it has two problems or more) over the problems of each group; a problem can be in several groups.");
+    for (const budget of data.budgets) {
+      md.push("", `At ${budget} trials:`, "");
+      const cells = (o: string): string[] =>
+        data.groups.map((g) => {
+          const row = g.comparisons.find((c) => c.budget === budget)!.optimizers.find((x) => x.optimizer === o)!;
+          return `${fmt(row.meanScore)}${Number.isFinite(row.averageRank) ? ` (${row.averageRank.toFixed(2)})` : ""}`;
+        });
+      md.push(table(["optimizer", ...data.groups.map((g) => `${g.group} (${g.problems.length})`)], optimizers.map((o) => [o, ...cells(o)])));
     }
   }
   md.push("", "## Average rank over the budget", "", "Ranks among all optimizers per (problem, seed), averaged; lower is better.", "");

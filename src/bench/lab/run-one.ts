@@ -1,11 +1,23 @@
 /**
  * One run of the lab: one optimizer on one problem instance for one seed, with the incumbent's
- * regret recorded after every trial (the anytime curve).
+ * regret recorded after every trial (the anytime curve). Multi-fidelity problems are run over their
+ * budget axis, pruners deciding when to stop a trial; multi-objective problems record hypervolume
+ * regret.
  */
-import { createStudy, type ParamValue } from "../../index.js";
-import { createLabProblem, isActive, suggestProblemParams, type LabProblem, type ProblemParams } from "../problems/index.js";
-import { sharedOptunaProcess } from "./optuna.js";
-import { createSextantSampler, type OptimizerSpec } from "./optimizers.js";
+import { createStudy, hypervolume, type ParamValue, type Trial } from "../../index.js";
+import {
+  createLabProblem,
+  isActive,
+  isFidelityProblem,
+  isMultiObjectiveProblem,
+  suggestProblemParams,
+  type FidelityProblem,
+  type MultiObjectiveLabProblem,
+  type ProblemParams,
+  type SingleObjectiveProblem,
+} from "../problems/index.js";
+import { sharedOptunaProcess, type OptunaProcess } from "./optuna.js";
+import { createSextantPruner, createSextantSampler, type OptimizerSpec } from "./optimizers.js";
 
 /** What the runner asks for: the problem instance and the sampler are both seeded with `seed`. */
 export interface Job {
@@ -32,7 +44,26 @@ export interface RunResult {
   /** Wall time of the run, and the part of it spent outside the objective (sampler and bookkeeping). */
   readonly seconds: number;
   readonly optimizerSeconds: number;
+  /** What `curve` holds: regret (when absent) or, for several objectives, hypervolume regret. */
+  readonly measure?: "regret" | "hypervolume regret";
+  /**
+   * Multi-fidelity runs only. The budget is `trials` × `fidelityUnitsPerTrial` fidelity units (a
+   * full trial's worth each); `curve[i]` is the regret after (i+1) × `fidelityUnitsPerTrial` units.
+   */
+  readonly fidelityUnitsPerTrial?: number;
+  readonly fidelityName?: string;
+  /** Multi-fidelity runs only: trials started within the budget (pruning lets more start). */
+  readonly trialsStarted?: number;
 }
+
+/**
+ * The regret recorded before any trial of a multi-fidelity run has completed: nothing is known yet.
+ * Finite so that it survives JSON and sorts last.
+ */
+export const NO_INCUMBENT_REGRET = Number.MAX_VALUE;
+
+/** A multi-fidelity run starts at most this many trials per full trial of budget (as `bench:pruning`). */
+const MAX_TRIALS_PER_BUDGET_TRIAL = 12;
 
 /** The key under which a run is stored and skipped when resumed. */
 export function runKey(problem: string, optimizer: string, seed: number): string {
@@ -45,7 +76,7 @@ class Incumbent {
   private regret = Infinity;
   readonly curve: number[] = [];
 
-  constructor(private readonly problem: LabProblem) {}
+  constructor(private readonly problem: SingleObjectiveProblem) {}
 
   async observe(params: ProblemParams, value: number): Promise<void> {
     if (value < this.best) {
@@ -61,7 +92,7 @@ class Incumbent {
   }
 }
 
-async function runSextant(problem: LabProblem, job: Job & { optimizer: { kind: "sextant" } }, incumbent: Incumbent): Promise<number> {
+async function runSextant(problem: SingleObjectiveProblem, job: Job & { optimizer: { kind: "sextant" } }, incumbent: Incumbent): Promise<number> {
   const study = await createStudy({ sampler: createSextantSampler(job.optimizer, job.seed), direction: "minimize" });
   let objectiveMs = 0;
   for (let i = 0; i < job.trials; i++) {
@@ -77,17 +108,14 @@ async function runSextant(problem: LabProblem, job: Job & { optimizer: { kind: "
   return objectiveMs;
 }
 
-async function runOptuna(problem: LabProblem, job: Job & { optimizer: { kind: "optuna" } }, incumbent: Incumbent): Promise<number> {
+async function runOptuna(problem: SingleObjectiveProblem, job: Job & { optimizer: { kind: "optuna" } }, incumbent: Incumbent): Promise<number> {
   const optuna = sharedOptunaProcess();
   await optuna.init(job.optimizer.sampler, job.optimizer.options, job.seed);
   let objectiveMs = 0;
   for (let i = 0; i < job.trials; i++) {
     await optuna.ask();
     // Define-by-run, as suggestProblemParams does: a conditional problem asks only for its branch.
-    const params: Record<string, ParamValue> = {};
-    for (const [name, distribution] of Object.entries(problem.space)) {
-      if (isActive(problem, name, params)) params[name] = await optuna.suggest(name, distribution);
-    }
+    const params = await suggestThroughOptuna(optuna, problem);
     const started = performance.now();
     const value = await problem.evaluate(params);
     objectiveMs += performance.now() - started;
@@ -95,6 +123,185 @@ async function runOptuna(problem: LabProblem, job: Job & { optimizer: { kind: "o
     await incumbent.observe(params, value);
   }
   return objectiveMs;
+}
+
+/** Define-by-run suggestions through Optuna, as {@link suggestProblemParams} does through a Sextant trial. */
+async function suggestThroughOptuna(optuna: OptunaProcess, problem: Pick<SingleObjectiveProblem, "space" | "conditions">): Promise<Record<string, ParamValue>> {
+  const params: Record<string, ParamValue> = {};
+  for (const [name, distribution] of Object.entries(problem.space)) {
+    if (isActive(problem, name, params)) params[name] = await optuna.suggest(name, distribution);
+  }
+  return params;
+}
+
+/** The hypervolume regret after every trial: feasible points only, against the problem's reference point. */
+class HypervolumeTracker {
+  private readonly front: number[][] = [];
+  private regret: number;
+  readonly curve: number[] = [];
+
+  constructor(private readonly problem: MultiObjectiveLabProblem) {
+    this.regret = problem.maxHypervolume;
+  }
+
+  observe(values: readonly number[], constraints: readonly number[] | undefined): void {
+    const feasible = constraints === undefined || constraints.every((c) => c <= 0);
+    if (feasible && values.every((v, i) => v < this.problem.referencePoint[i]!)) {
+      this.front.push([...values]);
+      this.regret = this.problem.maxHypervolume - hypervolume(this.front, this.problem.referencePoint);
+    }
+    this.curve.push(this.regret);
+  }
+
+  get hypervolume(): number {
+    return this.problem.maxHypervolume - this.regret;
+  }
+}
+
+async function runMultiObjective(problem: MultiObjectiveLabProblem, job: Job): Promise<{ tracker: HypervolumeTracker; objectiveMs: number }> {
+  const tracker = new HypervolumeTracker(problem);
+  let objectiveMs = 0;
+  const measure = (params: ProblemParams): { values: number[]; constraints: number[] | undefined } => {
+    const started = performance.now();
+    const values = problem.evaluate(params);
+    const constraints = problem.constraints?.(params);
+    objectiveMs += performance.now() - started;
+    return { values, constraints };
+  };
+  if (job.optimizer.kind === "sextant") {
+    const sampler = createSextantSampler(job.optimizer, job.seed);
+    const study = await createStudy({ sampler, directions: Array.from({ length: problem.objectives }, () => "minimize" as const) });
+    for (let i = 0; i < job.trials; i++) {
+      const trial = await study.ask();
+      const { values, constraints } = measure(suggestProblemParams(problem, trial));
+      await study.tell(trial, constraints === undefined ? values : { state: "complete", values, constraints });
+      tracker.observe(values, constraints);
+    }
+    await study.close();
+  } else {
+    const optuna = sharedOptunaProcess();
+    await optuna.init(job.optimizer.sampler, job.optimizer.options, job.seed, { objectives: problem.objectives, constrained: problem.constraints !== undefined });
+    for (let i = 0; i < job.trials; i++) {
+      await optuna.ask();
+      const { values, constraints } = measure(await suggestThroughOptuna(optuna, problem));
+      await optuna.tellValues(values, constraints);
+      tracker.observe(values, constraints);
+    }
+  }
+  return { tracker, objectiveMs };
+}
+
+/**
+ * Regret of a multi-fidelity run by fidelity units spent: the incumbent is the complete trial with
+ * the lowest observed final value; its noiseless final value minus the optimum is recorded every
+ * `unitsPerPoint` units.
+ */
+class FidelityTracker {
+  private best = Infinity;
+  private regret = NO_INCUMBENT_REGRET;
+  private units = 0;
+  readonly curve: number[] = [];
+
+  constructor(
+    private readonly problem: FidelityProblem,
+    private readonly unitsPerPoint: number,
+  ) {}
+
+  async complete(params: ProblemParams, finalValue: number): Promise<void> {
+    if (finalValue < this.best) {
+      this.best = finalValue;
+      this.regret = (await this.problem.finalNoiseless(params)) - this.problem.optimum;
+    }
+  }
+
+  /** One more fidelity unit spent. */
+  spend(): void {
+    this.units++;
+    if (this.units % this.unitsPerPoint === 0) this.curve.push(this.regret);
+  }
+
+  get spent(): number {
+    return this.units;
+  }
+
+  get bestValue(): number {
+    return this.best;
+  }
+}
+
+/** One trial's steps as a pruner sees them; `report` answers whether to stop. */
+interface FidelityTrialDriver {
+  start(): Promise<ProblemParams>;
+  report(value: number, step: number): Promise<boolean>;
+  complete(value: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function runFidelity(problem: FidelityProblem, job: Job): Promise<{ tracker: FidelityTracker; objectiveMs: number; started: number }> {
+  const steps = problem.fidelity.max;
+  const tracker = new FidelityTracker(problem, steps);
+  const budget = job.trials * steps;
+  let objectiveMs = 0;
+  let driver: FidelityTrialDriver;
+  let finish = async (): Promise<void> => {};
+  if (job.optimizer.kind === "sextant") {
+    const spec = job.optimizer;
+    const pruner = spec.pruner === undefined ? undefined : createSextantPruner(spec.pruner, job.seed);
+    const study = await createStudy({ sampler: createSextantSampler(spec, job.seed), direction: "minimize", ...(pruner === undefined ? {} : { pruner }) });
+    let trial: Trial;
+    driver = {
+      start: async () => {
+        trial = await study.ask();
+        return suggestProblemParams(problem, trial);
+      },
+      report: async (value, step) => {
+        trial.reportIntermediate(value, step);
+        return trial.shouldPrune();
+      },
+      complete: async (value) => void (await study.tell(trial, value)),
+      stop: async () => void (await study.tell(trial, { state: "pruned" })),
+    };
+    finish = () => study.close();
+  } else {
+    const optuna = sharedOptunaProcess();
+    await optuna.init(job.optimizer.sampler, job.optimizer.options, job.seed, { ...(job.optimizer.pruner === undefined ? {} : { pruner: job.optimizer.pruner }), maxResource: steps });
+    driver = {
+      start: async () => {
+        await optuna.ask();
+        return suggestThroughOptuna(optuna, problem);
+      },
+      report: (value, step) => optuna.report(value, step),
+      complete: (value) => optuna.tell(value),
+      stop: () => optuna.tellPruned(),
+    };
+  }
+  let started = 0;
+  while (tracker.spent < budget && started < job.trials * MAX_TRIALS_PER_BUDGET_TRIAL) {
+    started++;
+    const params = await driver.start();
+    const began = performance.now();
+    const curve = await problem.curve(params);
+    objectiveMs += performance.now() - began;
+    let completed = false;
+    for (let step = 1; step <= steps && tracker.spent < budget; step++) {
+      const value = curve[step - 1]!;
+      // The last report ends the trial: pruning it there would only throw its result away.
+      const prune = (await driver.report(value, step)) && step < steps;
+      if (step === steps) {
+        await driver.complete(value);
+        await tracker.complete(params, value);
+        completed = true;
+      }
+      tracker.spend();
+      if (prune) break;
+    }
+    // Stopped by the pruner, or cut by the end of the budget.
+    if (!completed) await driver.stop();
+  }
+  // Trial-count cap reached before the budget: the incumbent stands for the rest of it.
+  while (tracker.spent < budget) tracker.spend();
+  await finish();
+  return { tracker, objectiveMs, started };
 }
 
 /**
@@ -107,21 +314,33 @@ async function runOptuna(problem: LabProblem, job: Job & { optimizer: { kind: "o
  */
 export async function runJob(job: Job): Promise<RunResult> {
   const problem = createLabProblem(job.problem, { seed: job.seed });
-  const incumbent = new Incumbent(problem);
   const started = performance.now();
+  const base = { problem: job.problem, optimizer: job.optimizer.label, seed: job.seed, trials: job.trials };
+  const timing = (objectiveMs: number): { seconds: number; optimizerSeconds: number } => {
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, optimizerSeconds: Math.max(0, seconds - objectiveMs / 1000) };
+  };
+  if (isMultiObjectiveProblem(problem)) {
+    const { tracker, objectiveMs } = await runMultiObjective(problem, job);
+    return { ...base, curve: tracker.curve, bestValue: tracker.hypervolume, ...timing(objectiveMs), measure: "hypervolume regret" };
+  }
+  if (isFidelityProblem(problem)) {
+    const { tracker, objectiveMs, started: trialsStarted } = await runFidelity(problem, job);
+    return {
+      ...base,
+      curve: tracker.curve,
+      bestValue: tracker.bestValue,
+      ...timing(objectiveMs),
+      fidelityUnitsPerTrial: problem.fidelity.max,
+      fidelityName: problem.fidelity.name,
+      trialsStarted,
+    };
+  }
+  if (job.optimizer.pruner !== undefined) throw new Error(`${job.problem} has no fidelity for the pruner of "${job.optimizer.label}"`);
+  const incumbent = new Incumbent(problem);
   const objectiveMs =
     job.optimizer.kind === "sextant"
       ? await runSextant(problem, job as Job & { optimizer: { kind: "sextant" } }, incumbent)
       : await runOptuna(problem, job as Job & { optimizer: { kind: "optuna" } }, incumbent);
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    problem: job.problem,
-    optimizer: job.optimizer.label,
-    seed: job.seed,
-    trials: job.trials,
-    curve: incumbent.curve,
-    bestValue: incumbent.bestValue,
-    seconds,
-    optimizerSeconds: Math.max(0, seconds - objectiveMs / 1000),
-  };
+  return { ...base, curve: incumbent.curve, bestValue: incumbent.bestValue, ...timing(objectiveMs) };
 }

@@ -64,4 +64,43 @@ describe("runBenchmark", () => {
     await expect(other).rejects.toBeInstanceOf(BenchmarkInputError);
     await expect(other).rejects.toThrow(/trials: .* holds runs of 12 trials, not 20/);
   });
+
+  it("runs multi-objective problems with hypervolume regret, for Sextant and Optuna samplers alike", async () => {
+    const { results, failures } = await runBenchmark({ problems: ["zdt1-6d"], optimizers: ["random", "nsga2"], trials: 15, seeds: [0], outDir: tempDir(), jobs: 1 });
+    expect(failures).toEqual([]);
+    for (const r of results) {
+      expect(r.measure).toBe("hypervolume regret");
+      expect(r.curve).toHaveLength(15);
+      for (let i = 1; i < r.curve.length; i++) expect(r.curve[i]).toBeLessThanOrEqual(r.curve[i - 1]!);
+      expect(r.curve.at(-1)).toBeGreaterThan(0);
+      // bestValue is the hypervolume reached: regret + hypervolume = the largest hypervolume of ZDT1.
+      expect(r.curve.at(-1)! + r.bestValue).toBeCloseTo(120 + 2 / 3, 9);
+    }
+  });
+
+  it("gives multi-fidelity runs the same budget in fidelity units, so a pruner starts more trials", async () => {
+    const options = {
+      problems: ["augmented-branin-2d-fidelity"],
+      optimizers: ["tpe", "tpe+asha:minResource=1:reductionFactor=3"],
+      trials: 10,
+      seeds: [1],
+      jobs: 1,
+    };
+    const first = await runBenchmark({ ...options, outDir: tempDir() });
+    expect(first.failures).toEqual([]);
+    const [plain, pruned] = first.results;
+    for (const r of first.results) {
+      expect(r.fidelityUnitsPerTrial).toBe(27);
+      expect(r.curve).toHaveLength(10);
+      for (let i = 1; i < r.curve.length; i++) expect(r.curve[i]).toBeLessThanOrEqual(r.curve[i - 1]!);
+    }
+    expect(plain!.trialsStarted).toBe(10);
+    expect(pruned!.trialsStarted).toBeGreaterThan(10);
+    const second = await runBenchmark({ ...options, outDir: tempDir() });
+    expect(byKey(second.results)).toEqual(byKey(first.results));
+  });
+
+  it("refuses a pruner on a problem without a fidelity, naming the optimizer", async () => {
+    await expect(runBenchmark({ ...grid, optimizers: ["tpe+asha"], seeds: [0], outDir: tempDir() })).rejects.toThrow(/optimizers: "tpe\+asha" has a pruner, but problem "branin-2d" has no fidelity/);
+  });
 });

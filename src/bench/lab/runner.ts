@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createLabProblem, isAsyncProblem, labProblemNames } from "../problems/index.js";
+import { createLabProblem, isAsyncProblem, isFidelityProblem, labProblemNames } from "../problems/index.js";
 import { closeSharedOptunaProcess, optunaUnavailableReason } from "./optuna.js";
 import { parseOptimizerSpec, type OptimizerSpec } from "./optimizers.js";
 import { runJob, runKey, type Job, type RunResult } from "./run-one.js";
@@ -194,8 +194,12 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const specs = checkOptions(options);
   for (const name of options.problems) {
     const problem = createLabProblem(name);
-    const reason = isAsyncProblem(problem) ? await problem.unavailableReason() : undefined;
+    const reason = isAsyncProblem(problem) || isFidelityProblem(problem) ? await problem.unavailableReason() : undefined;
     if (reason !== undefined) throw new BenchmarkInputError(`problems: "${name}" cannot run here: ${reason}`);
+    const pruned = specs.find((s) => s.pruner !== undefined);
+    if (pruned !== undefined && !isFidelityProblem(problem)) {
+      throw new BenchmarkInputError(`optimizers: "${pruned.label}" has a pruner, but problem "${name}" has no fidelity to prune over`);
+    }
   }
   mkdirSync(options.outDir, { recursive: true });
   const settings = recordSettings(options.outDir, options, specs);

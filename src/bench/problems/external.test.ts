@@ -21,13 +21,16 @@ function asyncProblem(name: string): AsyncProblem {
 
 describe("surrogate and command problems in the registry", () => {
   it("lists 14 YAHPO problems and 3 scikit-learn problems beside the synchronous ones, each with a stored reference", () => {
-    const surrogate = labProblemNames(["surrogate"]);
+    // The surrogates evaluated per trial; "…-fidelity" runs LCBench over its epochs (budgeted.test.ts).
+    const surrogate = labProblemNames(["surrogate"]).filter((n) => !n.endsWith("-fidelity"));
+    expect(labProblemNames(["surrogate"]).filter((n) => n.endsWith("-fidelity"))).toEqual(["yahpo-lcbench-3945-fidelity"]);
     expect(surrogate).toHaveLength(YAHPO_PROBLEM_SETS.reduce((n, s) => n + s.instanceCount, 0));
     expect(surrogate.filter((n) => n.startsWith("yahpo-lcbench-"))).toEqual(["yahpo-lcbench-3945", "yahpo-lcbench-7593", "yahpo-lcbench-34539", "yahpo-lcbench-126025", "yahpo-lcbench-126026"]);
     expect(labProblemNames(["real-command"])).toEqual(SKLEARN_PROBLEMS.map((p) => p.name));
     expect(labProblemNames(["surrogate", "conditional"])).toEqual(["yahpo-rbv2_xgboost-16", "yahpo-rbv2_xgboost-40923", "yahpo-rbv2_xgboost-41143"]);
     expect(problemNames()).not.toContain("yahpo-lcbench-3945");
-    expect(labProblemNames()).toEqual([...problemNames(), ...surrogate, ...labProblemNames(["real-command"])]);
+    const budgeted = [...labProblemNames(["multi-fidelity"]).filter((n) => n.endsWith("-fidelity")), ...labProblemNames(["multi-objective"])];
+    expect(labProblemNames()).toEqual([...problemNames(), ...surrogate, ...labProblemNames(["real-command"]), ...budgeted]);
     for (const name of [...surrogate, ...labProblemNames(["real-command"])]) {
       const problem = asyncProblem(name);
       expect(problem.optimum).toBe(PROBLEM_REFERENCES[name]!.best);

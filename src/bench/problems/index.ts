@@ -2,7 +2,8 @@
  * The benchmark lab's problems: synthetic functions from the literature with their known optima,
  * seeded random instances of them, and noisy, mixed and conditional variants (synchronous,
  * {@link createProblem}); YAHPO Gym surrogates and real commands (asynchronous, with a reference
- * value instead of a known optimum; {@link createLabProblem} gives any of them).
+ * value instead of a known optimum); multi-fidelity problems run over their budget axis and
+ * multi-objective ones scored by hypervolume; {@link createLabProblem} gives any of them.
  *
  * @example
  * for (const name of problemNames(["noiseless"])) {
@@ -17,6 +18,8 @@ export {
   coordinateName,
   isActive,
   isAsyncProblem,
+  isFidelityProblem,
+  isMultiObjectiveProblem,
   randomProblemParams,
   PROBLEM_TAGS,
   ProblemInputError,
@@ -24,6 +27,10 @@ export {
   syntheticBoxFunction,
   type AsyncProblem,
   type BoxProblemOptions,
+  type FidelityProblem,
+  type LabProblemLayout,
+  type MultiObjectiveLabProblem,
+  type SingleObjectiveProblem,
   type LabProblem,
   type ProblemFidelity,
   type ParamCondition,
@@ -47,3 +54,15 @@ export { commandProblem, CommandProblemError, findSklearnPython, reportedValue, 
 export { PROBLEM_REFERENCES, referenceFor, type ProblemReference } from "./references.js";
 export { SKLEARN_PROBLEMS, sklearnProblem, type SklearnProblemSpec } from "./sklearn.js";
 export { YAHPO_PROBLEM_SETS, yahpoProblem, yahpoProblemInstances, yahpoProblemName, type YahpoProblemSet } from "./yahpo.js";
+export {
+  augmentedBranin,
+  augmentedBraninPoloczek,
+  augmentedBraninProblem,
+  curveOf,
+  hashNoise,
+  learningCurves,
+  learningCurvesProblem,
+  surrogateFidelityProblem,
+  type StepProblem,
+} from "./fidelity.js";
+export { MULTIOBJECTIVE_PROBLEM_NAMES, multiObjectiveProblem } from "./multiobjective.js";

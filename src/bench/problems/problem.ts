@@ -18,6 +18,7 @@ export const PROBLEM_TAGS = [
   "surrogate",
   "real-command",
   "multi-fidelity",
+  "multi-objective",
 ] as const;
 export type ProblemTag = (typeof PROBLEM_TAGS)[number];
 
@@ -85,22 +86,29 @@ export interface ProblemFidelity {
  *   const curve = await problem.evaluateCurve(params, [1, 2, 3]); // the first three epochs
  * }
  */
-export interface AsyncProblem {
+/** What every problem of the lab that is not a plain synchronous {@link Problem} has. */
+export interface LabProblemLayout {
   readonly name: string;
+  /** The number of parameters in `space`, active or not. */
   readonly dimension: number;
   readonly space: SearchSpace;
+  /** Conditional parameters, keyed by name; a parameter absent here is always active. */
   readonly conditions: Readonly<Record<string, ParamCondition>>;
+  readonly tags: readonly ProblemTag[];
+  /** Unset until the carps protocol chooses the dev and test suites. */
+  split: ProblemSplit | undefined;
+  /** What the problem measures, in words a report can print. */
+  readonly description: string;
+}
+
+export interface AsyncProblem extends LabProblemLayout {
   /** The reference value regret is measured against (smaller is better). */
   readonly optimum: number;
   /** How `optimum` was found, in words a report can print (e.g. "best of 20000 random configurations"). */
   readonly optimumKind: string;
   readonly optimizer: ProblemParams | null;
-  readonly tags: readonly ProblemTag[];
-  split: ProblemSplit | undefined;
   /** Undefined for single-fidelity problems. */
   readonly fidelity: ProblemFidelity | undefined;
-  /** What the problem measures, e.g. "-val_accuracy of YAHPO lcbench on OpenML task 3945 at epoch 52". */
-  readonly description: string;
   /** The objective (minimized) at `fidelity`, the full budget by default. Rejects with {@link ProblemInputError} on bad params. */
   evaluate(params: ProblemParams, fidelity?: number): Promise<number>;
   /** Equal to `evaluate`: these problems are deterministic. */
@@ -111,8 +119,61 @@ export interface AsyncProblem {
   unavailableReason(): Promise<string | undefined>;
 }
 
-/** Any problem of the lab: synchronous (synthetic) or asynchronous (surrogate, command). */
-export type LabProblem = Problem | AsyncProblem;
+/**
+ * A problem tuned over a budget axis (epochs, steps): a trial observes its value at every step
+ * from 1 to `fidelity.max`, an optimizer may stop it early (a pruner), and budgets are counted in
+ * fidelity units. Regret is the noiseless full-budget value of the incumbent (the complete trial
+ * with the lowest observed final value) minus `optimum`.
+ *
+ * @example
+ * const problem = createLabProblem("learning-curves-3d-fidelity", { seed: 1 });
+ * if (isFidelityProblem(problem)) {
+ *   const observed = await problem.curve(params);          // steps 1 … problem.fidelity.max
+ *   const regret = (await problem.finalNoiseless(params)) - problem.optimum;
+ * }
+ */
+export interface FidelityProblem extends LabProblemLayout {
+  readonly kind: "multi-fidelity";
+  /** The known minimum at the full budget, or a reference value (see `optimumKind`). */
+  readonly optimum: number;
+  readonly optimumKind: string;
+  readonly optimizer: ProblemParams | null;
+  /** An integer axis: steps 1 … `max`. */
+  readonly fidelity: ProblemFidelity;
+  /** The values a trial observes at steps 1 … `fidelity.max` (noisy where the problem is). */
+  curve(params: ProblemParams): Promise<number[]>;
+  /** The noiseless value at the full budget, on which regret is measured. */
+  finalNoiseless(params: ProblemParams): Promise<number>;
+  unavailableReason(): Promise<string | undefined>;
+}
+
+/**
+ * A problem with several objectives, all minimized, on the unit box. Regret is hypervolume
+ * regret: `maxHypervolume` minus the hypervolume (against `referencePoint`) of the feasible
+ * trials so far.
+ *
+ * @example
+ * const problem = createLabProblem("zdt1-6d");
+ * if (isMultiObjectiveProblem(problem)) problem.evaluate({ x0: 0, x1: 0, x2: 0, x3: 0, x4: 0, x5: 0 }); // [0, 1]
+ */
+export interface MultiObjectiveLabProblem extends LabProblemLayout {
+  readonly kind: "multi-objective";
+  readonly objectives: number;
+  readonly referencePoint: readonly number[];
+  /** The largest hypervolume any set of points reaches, or a reference value (see `optimumKind`). */
+  readonly maxHypervolume: number;
+  readonly optimumKind: string;
+  /** The objective vector (minimized). Throws {@link ProblemInputError} on bad params. */
+  evaluate(params: ProblemParams): number[];
+  /** Constraint values, feasible when every one is <= 0; undefined for unconstrained problems. */
+  readonly constraints: ((params: ProblemParams) => number[]) | undefined;
+}
+
+/** A problem with one objective measured per trial: synchronous (synthetic) or asynchronous (surrogate, command). */
+export type SingleObjectiveProblem = Problem | AsyncProblem;
+
+/** Any problem of the lab: single-objective, multi-fidelity or multi-objective. */
+export type LabProblem = SingleObjectiveProblem | FidelityProblem | MultiObjectiveLabProblem;
 
 /**
  * Whether a lab problem evaluates asynchronously.
@@ -122,6 +183,16 @@ export type LabProblem = Problem | AsyncProblem;
  */
 export function isAsyncProblem(problem: LabProblem): problem is AsyncProblem {
   return "evaluateCurve" in problem;
+}
+
+/** Whether a lab problem is run over its fidelity axis, with budgets in fidelity units. */
+export function isFidelityProblem(problem: LabProblem): problem is FidelityProblem {
+  return "kind" in problem && problem.kind === "multi-fidelity";
+}
+
+/** Whether a lab problem has several objectives (regret is hypervolume regret). */
+export function isMultiObjectiveProblem(problem: LabProblem): problem is MultiObjectiveLabProblem {
+  return "kind" in problem && problem.kind === "multi-objective";
 }
 
 /**

@@ -4,7 +4,19 @@
  */
 import { Rng } from "../../index.js";
 import { canRotate, randomInstance, type BoxFunction } from "./instances.js";
-import { boxProblem, ProblemInputError, syntheticBoxFunction, type AsyncProblem, type LabProblem, type Problem, type ProblemTag } from "./problem.js";
+import { augmentedBraninProblem, learningCurvesProblem, surrogateFidelityProblem } from "./fidelity.js";
+import { MULTIOBJECTIVE_PROBLEM_NAMES, multiObjectiveProblem } from "./multiobjective.js";
+import {
+  boxProblem,
+  ProblemInputError,
+  syntheticBoxFunction,
+  type AsyncProblem,
+  type FidelityProblem,
+  type LabProblem,
+  type MultiObjectiveLabProblem,
+  type Problem,
+  type ProblemTag,
+} from "./problem.js";
 import { SKLEARN_PROBLEMS, sklearnProblem } from "./sklearn.js";
 import { SYNTHETIC_FUNCTIONS } from "./synthetic.js";
 import { conditionalProblem, scaledInputProblem, withNoise, type NoiseKind } from "./variants.js";
@@ -203,8 +215,19 @@ for (const set of YAHPO_PROBLEM_SETS) {
 for (const spec of SKLEARN_PROBLEMS) asyncBuilders.set(spec.name, () => sklearnProblem(spec));
 
 /**
- * The names of every problem of the lab, synchronous and asynchronous, or of those carrying every
- * tag in `tags`.
+ * Problems run over a budget axis or with several objectives (the pruning and multi-objective
+ * benchmarks' problems). The seed seeds the noise of the noisy ones.
+ */
+const budgetedBuilders = new Map<string, (seed: number) => FidelityProblem | MultiObjectiveLabProblem>();
+
+budgetedBuilders.set("learning-curves-3d-fidelity", learningCurvesProblem);
+budgetedBuilders.set("augmented-branin-2d-fidelity", augmentedBraninProblem);
+budgetedBuilders.set(`${yahpoProblemName("lcbench", "3945")}-fidelity`, () => surrogateFidelityProblem(asyncBuilders.get(yahpoProblemName("lcbench", "3945"))!()));
+for (const [key, name] of Object.entries(MULTIOBJECTIVE_PROBLEM_NAMES)) budgetedBuilders.set(name, () => multiObjectiveProblem(key));
+
+/**
+ * The names of every problem of the lab (single-objective, multi-fidelity and multi-objective,
+ * synchronous and asynchronous), or of those carrying every tag in `tags`.
  *
  * @example
  * labProblemNames(["surrogate"]); // ["yahpo-lcbench-3945", …]
@@ -214,22 +237,32 @@ export function labProblemNames(tags: readonly ProblemTag[] = []): string[] {
     const problem = asyncBuilders.get(name)!();
     return tags.every((tag) => problem.tags.includes(tag));
   });
-  return [...problemNames(tags), ...asyncNames];
+  const budgetedNames = [...budgetedBuilders.keys()].filter((name) => {
+    const problem = budgetedBuilders.get(name)!(0);
+    return tags.every((tag) => problem.tags.includes(tag));
+  });
+  return [...problemNames(tags), ...asyncNames, ...budgetedNames];
 }
 
 /**
- * Any problem of the lab by name; use {@link isAsyncProblem} to tell how to evaluate it.
+ * Any problem of the lab by name; use {@link isAsyncProblem}, {@link isFidelityProblem} and
+ * {@link isMultiObjectiveProblem} to tell how to evaluate it.
  *
  * @example
  * const problem = createLabProblem("yahpo-rbv2_xgboost-16");
  * const value = isAsyncProblem(problem) ? await problem.evaluate(params) : problem.evaluate(params);
  */
 export function createLabProblem(name: string, options: CreateProblemOptions = {}): LabProblem {
+  checkSeed(options.seed);
+  const budgeted = budgetedBuilders.get(name);
+  if (budgeted !== undefined) return budgeted(options.seed ?? 0);
   const build = asyncBuilders.get(name);
   if (build === undefined) {
-    if (!builders.has(name)) throw new ProblemInputError(`problem "${name}" is unknown; see labProblemNames() for the ${builders.size + asyncBuilders.size} known ones`);
+    if (!builders.has(name)) {
+      const known = builders.size + asyncBuilders.size + budgetedBuilders.size;
+      throw new ProblemInputError(`problem "${name}" is unknown; see labProblemNames() for the ${known} known ones`);
+    }
     return createProblem(name, options);
   }
-  checkSeed(options.seed);
   return build();
 }

@@ -1,0 +1,102 @@
+// CLI suite (spawns `node bin/sextant.js` against dist/): the lab's protocols as commands, and the
+// pruning and multi-objective suites, on tiny budgets.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { sextant } from "./fixtures/cli-run.js";
+
+const dir = mkdtempSync(join(tmpdir(), "sextant-bench-protocols-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const run = (args: string[]) => sextant(args, { cwd: dir });
+
+describe("sextant bench protocols", () => {
+  it("tune: chooses on tuning seeds and dev problems, reports on disjoint test seeds and test problems", async () => {
+    const args = ["bench", "tune", "--suite", "branin-2d,levy-5d-int", "--test-suite", "hartmann3-3d", "--candidates", "tpe,sobol", "--trials", "12", "--tuning-seeds", "0-1", "--test-seeds", "7-7", "--out", "tune", "--json"];
+    const result = await run(args);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const outcome = JSON.parse(result.stdout) as { incumbent: string; tuningScores: Record<string, number>; testScore: number; testProblems: string[] };
+    expect(["tpe", "sobol"]).toContain(outcome.incumbent);
+    expect(Object.keys(outcome.tuningScores).sort()).toEqual(["sobol", "tpe"]);
+    expect(outcome.testProblems).toEqual(["hartmann3-3d"]);
+    expect(Number.isFinite(outcome.testScore)).toBe(true);
+    const testRuns = readFileSync(join(dir, "tune/test/results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { problem: string; seed: number; optimizer: string });
+    expect(new Set(testRuns.map((r) => r.problem))).toEqual(new Set(["hartmann3-3d"]));
+    expect(new Set(testRuns.map((r) => r.seed))).toEqual(new Set([7]));
+    expect(new Set(testRuns.map((r) => r.optimizer))).toEqual(new Set([outcome.incumbent, "random"]));
+
+    const overlapping = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobol", "--trials", "5", "--tuning-seeds", "0-1", "--test-seeds", "1-2", "--out", "bad"]);
+    expect(overlapping.code).toBe(2);
+    expect(overlapping.stderr).toMatch(/testSeeds: must be disjoint from tuningSeeds; both hold 1/);
+  });
+
+  it("defaults and subset read a stored run; the report carries performance profiles and groups", async () => {
+    const ran = await run(["bench", "run", "--suite", "branin-2d,levy-5d-int,hartmann3-3d-noisy", "--optimizers", "tpe,random,sobol", "--trials", "10", "--seeds", "2", "--out", "lab", "--jobs", "1"]);
+    expect(ran.code).toBe(0);
+
+    const defaults = await run(["bench", "defaults", "lab", "--candidates", "tpe,sobol", "--budget", "10", "--json"]);
+    expect(defaults.stderr).toBe("");
+    const found = JSON.parse(defaults.stdout) as { best: string; scores: Record<string, number>; lossAgainstTuning: number };
+    expect(found.best).toBe(Object.entries(found.scores).sort((a, b) => a[1] - b[1])[0]![0]);
+    expect(found.lossAgainstTuning).toBeGreaterThanOrEqual(0);
+    const badCandidate = await run(["bench", "defaults", "lab", "--candidates", "tpe,gp"]);
+    expect(badCandidate.code).toBe(2);
+    expect(badCandidate.stderr).toMatch(/--candidates: lab holds no runs of "gp"/);
+
+    const subset = await run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "2", "--json"]);
+    const chosen = JSON.parse(subset.stdout) as { problems: string[]; starDiscrepancy: number; of: number };
+    expect(chosen.problems).toHaveLength(2);
+    expect(chosen.of).toBe(3);
+    expect(chosen.starDiscrepancy).toBeGreaterThan(0);
+    const split = await run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "1", "--test", "1", "--json"]);
+    const sides = JSON.parse(split.stdout) as { dev: string[]; test: string[] };
+    expect(sides.dev).toHaveLength(1);
+    expect(sides.test).toHaveLength(1);
+    expect(sides.dev[0]).not.toBe(sides.test[0]);
+    const tooMany = await run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "4"]);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toMatch(/--size: 4 problems asked for, lab has 3/);
+
+    const report = await run(["bench", "report", "lab", "--json"]);
+    const markdown = readFileSync((JSON.parse(report.stdout) as { markdown: string }).markdown, "utf8");
+    expect(markdown).toContain("## Performance profiles (AlgoPerf)");
+    expect(markdown).toContain("area under ρ(τ), τ ≤ 4");
+    expect(markdown).toContain("## By group");
+    expect(markdown).toMatch(/\| optimizer \| noiseless synthetic \(1\) \| noisy \(1\) \| mixed or conditional \(1\) \|/);
+
+    const some = await run(["bench", "report", "lab", "--optimizers", "tpe,random", "--out", "some.md"]);
+    expect(some.code).toBe(0);
+    expect(readFileSync(join(dir, "some.md"), "utf8")).toContain("| problem | tpe | random |");
+    const unknown = await run(["bench", "report", "lab", "--optimizers", "tpe,gp"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/optimizers: lab holds no runs of "gp"/);
+  });
+
+  it("runs the pruning suite with budgets in fidelity units and the multi-objective suite with hypervolume regret", async () => {
+    const pruning = await run(["bench", "run", "--suite", "augmented-branin-2d-fidelity,learning-curves-3d-fidelity", "--optimizers", "tpe,tpe+asha:minResource=1:reductionFactor=3,optuna-tpe+optuna-asha", "--trials", "6", "--seeds", "1", "--out", "pruning", "--jobs", "1"]);
+    expect(pruning.stderr).toBe("");
+    expect(pruning.code).toBe(0);
+    const runs = readFileSync(join(dir, "pruning/results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { optimizer: string; curve: number[]; trialsStarted: number; fidelityUnitsPerTrial: number });
+    for (const r of runs) {
+      expect(r.curve).toHaveLength(6);
+      expect(r.fidelityUnitsPerTrial).toBe(27);
+      if (r.optimizer === "tpe") expect(r.trialsStarted).toBe(6);
+    }
+    const pruningReport = await run(["bench", "report", "pruning", "--json"]);
+    expect(readFileSync((JSON.parse(pruningReport.stdout) as { markdown: string }).markdown, "utf8")).toMatch(/count the budget in fidelity units/);
+
+    const mo = await run(["bench", "run", "--suite", "zdt1-6d,constrained-branin-currin-2d", "--optimizers", "random,nsga2,optuna-nsga2", "--trials", "8", "--seeds", "1", "--out", "mo", "--jobs", "1"]);
+    expect(mo.stderr).toBe("");
+    expect(mo.code).toBe(0);
+    const moReport = await run(["bench", "report", "mo", "--json"]);
+    expect(readFileSync((JSON.parse(moReport.stdout) as { markdown: string }).markdown, "utf8")).toContain("measure hypervolume regret");
+
+    const suites = JSON.parse((await run(["bench", "suites", "--json"])).stdout) as Record<string, string[]>;
+    expect(suites.pruning).toEqual(["learning-curves-3d-fidelity", "augmented-branin-2d-fidelity", "yahpo-lcbench-3945-fidelity"]);
+    expect(suites.multiobjective).toHaveLength(5);
+    const noOptimizers = await run(["bench", "run", "--suite", "dev", "--trials", "5", "--out", "x"]);
+    expect(noOptimizers.code).toBe(2);
+    expect(noOptimizers.stderr).toMatch(/--optimizers: required unless every suite has default optimizers .*; "dev" has none/);
+  });
+});
