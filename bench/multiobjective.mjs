@@ -10,7 +10,7 @@
 // studies); the targets of issue 9 are checked for it and printed as met or not.
 //
 // Usage: npm run bench:multiobjective -- [--trials 200] [--seeds 5] [--samplers auto,nsga2,tpe,nsga3,gp,random]
-//        [--problems zdt1,...] [--optuna-samplers nsga2,motpe] [--optuna-motpe-dtlz2] [--skip-optuna] [--overhead-trials 1000]
+//        [--problems zdt1,...] [--optuna-samplers nsga2,motpe] [--optuna-motpe-dtlz2] [--skip-optuna] [--overhead-trials 1000, 0 to skip]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -38,7 +38,7 @@ const nTrials = Number(args.trials);
 const nSeeds = Number(args.seeds);
 const overheadTrials = Number(args["overhead-trials"]);
 const wanted = args.samplers.split(",").filter((name) => samplerNames().includes(name));
-const problemKeys = args.problems ? args.problems.split(",") : Object.keys(MULTIOBJECTIVE_PROBLEMS);
+const problemKeys = args.problems ? args.problems.split(",") : Object.keys(MULTIOBJECTIVE_PROBLEMS).filter((key) => !MULTIOBJECTIVE_PROBLEMS[key].heldOut);
 const optunaSamplers = args["optuna-samplers"].split(",").filter(Boolean);
 const sharedDir = process.env.SEXTANT_SHARED ?? resolve(root, "../shared");
 const referenceDir = join(sharedDir, "reference");
@@ -84,7 +84,8 @@ if mode == 'constrained':
     print(json.dumps({'median_feasible_hv': statistics.median(hvs)}))
 else:
     f, bounds, _, _ = PROBLEMS['zdt1']
-    st = optuna.create_study(directions=['minimize'] * 2, sampler=optuna.samplers.NSGAIISampler(seed=0))
+    sampler = optuna.samplers.NSGAIISampler(seed=0) if sys.argv[5] == 'nsga2' else optuna.samplers.TPESampler(seed=0)
+    st = optuna.create_study(directions=['minimize'] * 2, sampler=sampler)
     marks = {}; last = time.perf_counter(); last_n = 0
     def callback(study, trial):
         global last, last_n
@@ -126,10 +127,13 @@ if (!args["skip-optuna"]) {
     optuna.constrainedHv = JSON.parse(run.stdout.trim().split("\n").pop()).median_feasible_hv;
     log(`optuna nsga2   constrained_branin_currin  feasible hv ${fmt(optuna.constrainedHv)}`);
   }
-  log(`optuna: NSGA-II overhead on ZDT1 up to ${overheadTrials} trials ...`);
-  const run = spawnSync(python, ["-c", OPTUNA_EXTRA, referenceDir, "overhead", String(overheadTrials), "1"], { encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`Optuna overhead run failed: ${run.stderr}`);
-  optuna.overhead = JSON.parse(run.stdout.trim().split("\n").pop());
+  for (const sampler of overheadTrials > 0 ? optunaSamplers : []) {
+    log(`optuna: ${sampler} overhead on ZDT1 up to ${overheadTrials} trials ...`);
+    const run = spawnSync(python, ["-c", OPTUNA_EXTRA, referenceDir, "overhead", String(overheadTrials), "1", sampler], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`Optuna overhead run failed: ${run.stderr}`);
+    optuna.overhead[sampler] = JSON.parse(run.stdout.trim().split("\n").pop());
+    log(`optuna ${sampler} overhead ms/trial: ${JSON.stringify(optuna.overhead[sampler])}`);
+  }
 }
 
 // --- Sextant ---
@@ -195,6 +199,8 @@ for (const samplerName of wanted) {
       const run = await runOnce(samplerName, problem, seed, nTrials);
       infeasibleBestTotal += run.infeasibleBest;
       scores.push(problem.maxHypervolume === null ? run.hv : problem.maxHypervolume - run.hv);
+      log(`  sextant ${samplerName} ${key} seed ${seed}: ${problem.maxHypervolume === null ? "feasible hv" : "hv regret"} ${fmt(scores[scores.length - 1])}` +
+        (problem.constraints ? `, ${run.infeasibleBest} infeasible best trial(s)` : ""));
     }
     (sextant[samplerName] ??= {})[key] = median(scores);
     (spread[samplerName] ??= {})[key] = [quantile(scores, 0.25), quantile(scores, 0.75)];
@@ -246,11 +252,17 @@ if (wanted.includes("auto") && !args["skip-optuna"]) {
   }
 }
 
-console.log(`\nSampler overhead per trial on ZDT1 (ms), one run of ${overheadTrials} trials`);
+if (overheadTrials === 0) process.exit(0);
+console.log(`\nSampler overhead per trial on ZDT1 (ms: wall time of the study minus the objective's), one run of ${overheadTrials} trials; ratio to each Optuna sampler`);
 const overheadProblem = MULTIOBJECTIVE_PROBLEMS.zdt1;
-console.log(`  optuna nsga2: ${Object.entries(optuna.overhead).map(([range, ms]) => `${range}: ${fmt(ms)}`).join("  ") || "-"}`);
+for (const o of optunaSamplers) {
+  console.log(`  ${`optuna ${o}`.padEnd(14)} ${Object.entries(optuna.overhead[o] ?? {}).map(([range, ms]) => `${range}: ${fmt(ms)}`).join("  ") || "-"}`);
+}
 for (const s of wanted.filter((name) => name !== "random")) {
   const { marks } = await runOnce(s, overheadProblem, 0, overheadTrials);
-  const ratios = Object.entries(marks).map(([range, ms]) => `${range}: ${fmt(ms)}${optuna.overhead[range] ? ` (${fmt(ms / optuna.overhead[range])}x)` : ""}`);
-  console.log(`  ${s.padEnd(12)} ${ratios.join("  ")}`);
+  const ratios = Object.entries(marks).map(([range, ms]) => {
+    const against = optunaSamplers.filter((o) => optuna.overhead[o]?.[range]).map((o) => `${fmt(ms / optuna.overhead[o][range])}x ${o}`);
+    return `${range}: ${fmt(ms)}${against.length ? ` (${against.join(", ")})` : ""}`;
+  });
+  console.log(`  ${s.padEnd(14)} ${ratios.join("  ")}`);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hypervolume } from "../../analysis/index.js";
 import { Rng } from "../../math/rng.js";
-import { logExpectedHypervolumeImprovement, nonDominatedBoxes } from "./ehvi.js";
+import { logExpectedHypervolumeImprovement, logExpectedHypervolumeImprovementWithGradient, nonDominatedBoxes } from "./ehvi.js";
 
 function boxVolume(box: { lower: Float64Array; upper: Float64Array }, floor: number): number {
   let v = 1;
@@ -59,5 +59,29 @@ describe("expected hypervolume improvement", () => {
     const farther = logExpectedHypervolumeImprovement(boxes, [40, 40], [0.1, 0.1]);
     expect(Number.isFinite(far)).toBe(true);
     expect(farther).toBeLessThan(far);
+  });
+
+  it("gives the gradient of log EHVI in the means and sigmas, near the front and far in the tail", () => {
+    const front = [[0.2, 0.6, 0.7], [0.6, 0.2, 0.6], [0.5, 0.5, 0.2]];
+    const boxes = nonDominatedBoxes(front, [1, 1, 1]);
+    const cases: [number[], number[]][] = [
+      [[0.4, 0.4, 0.4], [0.2, 0.1, 0.25]],
+      [[0.55, 0.3, 0.5], [0.05, 0.02, 0.1]],
+      [[3, 2.5, 4], [0.1, 0.2, 0.15]],
+    ];
+    for (const [means, sigmas] of cases) {
+      const dMean = new Float64Array(3);
+      const dSigma = new Float64Array(3);
+      const value = logExpectedHypervolumeImprovementWithGradient(boxes, means, sigmas, dMean, dSigma);
+      expect(value).toBeCloseTo(logExpectedHypervolumeImprovement(boxes, means, sigmas), 12);
+      for (let i = 0; i < 3; i++) {
+        const step = 1e-6;
+        const shifted = (values: number[], delta: number) => values.map((v, k) => (k === i ? v + delta : v));
+        const numericMean = (logExpectedHypervolumeImprovement(boxes, shifted(means, step), sigmas) - logExpectedHypervolumeImprovement(boxes, shifted(means, -step), sigmas)) / (2 * step);
+        const numericSigma = (logExpectedHypervolumeImprovement(boxes, means, shifted(sigmas, step)) - logExpectedHypervolumeImprovement(boxes, means, shifted(sigmas, -step))) / (2 * step);
+        expect(dMean[i]).toBeCloseTo(numericMean, 3);
+        expect(dSigma[i]).toBeCloseTo(numericSigma, 3);
+      }
+    }
   });
 });

@@ -126,6 +126,33 @@ describe("GPSampler", () => {
     expect(keys.size).toBe(4);
   });
 
+  it("spreads concurrent EHVI suggestions over the front (kriging believer on every objective's model)", () => {
+    const space: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
+    const closestPair = (constantLiar: boolean): number => {
+      const sampler = new GPSampler({ seed: 3, constantLiar });
+      const rng = new Rng(3);
+      const trials = Array.from({ length: 12 }, (_, number) => {
+        const x = rng.uniform();
+        const y = rng.uniform();
+        return complete(number, { x, y }, space, [x + y * y, 1 - x + y * y]);
+      });
+      const points: number[][] = [];
+      for (let k = 0; k < 4; k++) {
+        const { params } = suggest(sampler, trials, 12 + k, { directions });
+        points.push([params.x as number, params.y as number]);
+        trials.push(makeTrial({ number: 12 + k, params, distributions: space, state: "running" }));
+      }
+      let closest = Infinity;
+      for (let a = 0; a < points.length; a++) for (let b = a + 1; b < points.length; b++) closest = Math.min(closest, Math.hypot(points[a]![0]! - points[b]![0]!, points[a]![1]! - points[b]![1]!));
+      return closest;
+    };
+    const believed = closestPair(true);
+    const ignored = closestPair(false);
+    expect(believed).toBeGreaterThan(0.05);
+    expect(believed).toBeGreaterThan(5 * ignored);
+  });
+
   it("returns finite legal suggestions for degenerate histories", () => {
     const space: SearchSpace = {
       x: { type: "float", low: -1, high: 1 },

@@ -42,7 +42,7 @@ import {
 import type { Sampler } from "../base.js";
 import { FIDELITY_RULES, type FidelityRule, FidelityView } from "../fidelity.js";
 import { sampleUniform } from "../random.js";
-import { paretoFrontIndices, trialConstraints } from "../../analysis/index.js";
+import { hypervolumeContributions, paretoFrontIndices, trialConstraints } from "../../analysis/index.js";
 import {
   type Acquisition,
   type DimensionKind,
@@ -52,7 +52,7 @@ import {
   snapPoint,
 } from "./acquisition.js";
 import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels } from "./constrained.js";
-import { logExpectedHypervolumeImprovement, nonDominatedBoxes } from "./ehvi.js";
+import { logExpectedHypervolumeImprovement, logExpectedHypervolumeImprovementWithGradient, nonDominatedBoxes } from "./ehvi.js";
 import { ensemble, rgpeWeights } from "./rgpe.js";
 import {
   MIN_TARGET_TRIALS_FOR_AGREEMENT,
@@ -140,6 +140,8 @@ const EXPLORATION_ATTR = "gp:exploration";
 const MODEL_THETAS_ATTR = "gp:modelThetas";
 const TRANSFER_ATTR = "gp:transferWeights";
 const ANCHOR_COUNT = 5;
+/** The EHVI's reference point in every objective normalised to [0, 1] over the observations. */
+const EHVI_REFERENCE = 1.1;
 
 /**
  * Gaussian-process Bayesian optimisation (Matérn-5/2 ARD kernel, MAP hyperparameters with a
@@ -351,9 +353,10 @@ export class GPSampler implements Sampler {
 
   /**
    * One step of log-EHVI for 2 or 3 objectives: a GP per objective (and per constraint), the
-   * feasible front's box decomposition, and the acquisition search without gradients (candidates
-   * and perturbations of the front's points). While nothing is feasible, the probability of
-   * feasibility alone.
+   * feasible front's box decomposition, and the acquisition search (candidates, perturbations of
+   * the front points that hold the most exclusive hypervolume, L-BFGS-B on the EHVI's gradient).
+   * Running trials enter as kriging-believer fantasies, as in the single-objective step. While
+   * nothing is feasible, the probability of feasibility alone.
    */
   private hypervolumeStep(
     snapshot: StudySnapshot,
@@ -368,9 +371,16 @@ export class GPSampler implements Sampler {
     const normalized = normalizeObjectives(observations.vectors);
     const previous = previousModelThetas(snapshot, trial.number);
     const fitted = this.fitModels(observations.points, normalized, categorical, previous, 0);
-    let acquisition = ehviAcquisition(fitted.models, normalized, frontOf(observations, feasible));
+    const frontPoints = frontOf(observations, feasible).map((j) => normalized[j]!);
+    const constrained = observations.constraints.some((c) => c !== null);
+    const believe = this.options.constantLiar && observations.running.length > 0;
+    const objectiveModels = believe ? withBelievedRunning(fitted.models, observations.running) : fitted.models;
+    // The believed outcomes join the front too (unless feasibility is modelled, where they are unknown),
+    // so a running trial's neighbourhood promises no hypervolume it is already expected to bring.
+    const believedFront = believe && !constrained ? [...frontPoints, ...believedOutcomes(fitted.models, observations.running)] : frontPoints;
+    let acquisition = ehviAcquisition(objectiveModels, paretoFrontIndices(believedFront).map((k) => believedFront[k]!));
     const thetas = [...fitted.thetas];
-    if (observations.constraints.some((c) => c !== null)) {
+    if (constrained) {
       const constraintFit = this.fitConstrainedModels(observations, categorical, previous, normalized[0]!.length);
       thetas.push(...constraintFit.thetas);
       acquisition = constrainedAcquisition(acquisition, constraintFit.models, encoder.dimension);
@@ -380,7 +390,7 @@ export class GPSampler implements Sampler {
     const taken = new Set<string>();
     for (const p of observations.points) taken.add(pointKey(p));
     for (const p of observations.running) taken.add(pointKey(p));
-    return this.propose(acquisition, encoder, dimensions, frontOf(observations, feasible).slice(0, 2 * ANCHOR_COUNT).map((j) => observations.points[j]!), taken, trial, rng);
+    return this.propose(acquisition, encoder, dimensions, frontAnchors(observations, feasible, frontPoints), taken, trial, rng);
   }
 
   /**
@@ -575,15 +585,24 @@ export class GPSampler implements Sampler {
 /**
  * Log EHVI (see ehvi.ts) from one model per objective, each fitted to its objective normalised
  * to [0, 1] over the observations; the front is that of the feasible observations, the reference
- * point 1.1 in every normalised objective. Null when no observation is feasible yet.
+ * point 1.1 in every normalised objective: just beyond the worst observed value, as Optuna's
+ * multi-objective TPE places it. (A reference just beyond the front's own nadir, BoTorch's
+ * `infer_reference_point`, was tried: it lets the front grow by a tenth of its range per step at
+ * most, and on 3-D ZDT1 the GP then stayed at one end of the front.) Null when no observation is
+ * feasible yet.
  */
-function ehviAcquisition(models: readonly ConstraintModel[], normalized: readonly (readonly number[])[], front: readonly number[]): Acquisition | null {
+function ehviAcquisition(models: readonly ConstraintModel[], front: readonly (readonly number[])[]): Acquisition | null {
   if (front.length === 0) return null;
   const m = models.length;
-  const boxes = nonDominatedBoxes(front.map((j) => normalized[j]!), new Array<number>(m).fill(1.1));
+  const boxes = nonDominatedBoxes(front, new Array<number>(m).fill(EHVI_REFERENCE));
   const means = new Float64Array(m);
   const sigmas = new Float64Array(m);
   const scratch = new Float64Array(boxes.length);
+  const gradientScratch = { terms: new Float64Array(boxes.length) };
+  const dMean = new Float64Array(m);
+  const dSigma = new Float64Array(m);
+  let meanGradients: Float64Array[] = [];
+  let varianceGradients: Float64Array[] = [];
   return {
     value(point) {
       for (let i = 0; i < m; i++) {
@@ -594,6 +613,30 @@ function ehviAcquisition(models: readonly ConstraintModel[], normalized: readonl
         sigmas[i] = Math.sqrt(Math.max(variance, 1e-20)) * scale;
       }
       return logExpectedHypervolumeImprovement(boxes, means, sigmas, scratch);
+    },
+    valueWithGradient(point, gradient) {
+      const d = point.length;
+      if (meanGradients.length !== m || meanGradients[0]!.length !== d) {
+        meanGradients = Array.from({ length: m }, () => new Float64Array(d));
+        varianceGradients = Array.from({ length: m }, () => new Float64Array(d));
+      }
+      const sigmaFloored = new Array<boolean>(m);
+      for (let i = 0; i < m; i++) {
+        const { gp, threshold, scale } = models[i]!;
+        const { mean, variance } = gp.predictWithGradient(point, meanGradients[i]!, varianceGradients[i]!);
+        means[i] = (mean - threshold) * scale;
+        sigmaFloored[i] = variance < 1e-20;
+        sigmas[i] = Math.sqrt(Math.max(variance, 1e-20)) * scale;
+      }
+      const value = logExpectedHypervolumeImprovementWithGradient(boxes, means, sigmas, dMean, dSigma, gradientScratch);
+      gradient.fill(0);
+      for (let i = 0; i < m; i++) {
+        const { scale } = models[i]!;
+        // σᵢ = scale·√v, so ∂σᵢ/∂x = scale·∇v/(2√v).
+        const sigmaFactor = sigmaFloored[i] ? 0 : (dSigma[i]! * scale * scale) / (2 * sigmas[i]!);
+        for (let k = 0; k < d; k++) gradient[k] += dMean[i]! * scale * meanGradients[i]![k]! + sigmaFactor * varianceGradients[i]![k]!;
+      }
+      return value;
     },
   };
 }
@@ -628,6 +671,46 @@ function frontOf(observations: Observations, feasible: readonly boolean[]): numb
   const candidates = observations.vectors.flatMap((v, j) => (feasible[j] ? [j] : []));
   const positions = paretoFrontIndices(candidates.map((j) => observations.vectors[j]!));
   return positions.map((p) => candidates[p]!).sort((a, b) => observations.vectors[a]![0]! - observations.vectors[b]![0]!);
+}
+
+/**
+ * The feasible front's points that hold the most exclusive hypervolume (in normalised objectives,
+ * against the EHVI's reference point): the ones next to the widest gaps, spread over the whole
+ * front rather than bunched at one end, so the local search looks where improvement is likeliest.
+ */
+function frontAnchors(observations: Observations, feasible: readonly boolean[], frontPoints: readonly (readonly number[])[]): Float64Array[] {
+  const front = frontOf(observations, feasible);
+  if (front.length === 0) return [];
+  const contributions = hypervolumeContributions(frontPoints, new Array<number>(frontPoints[0]!.length).fill(EHVI_REFERENCE));
+  const order = front.map((_, k) => k).sort((a, b) => contributions[b]! - contributions[a]! || a - b);
+  return order.slice(0, 2 * ANCHOR_COUNT).map((k) => observations.points[front[k]!]!);
+}
+
+/**
+ * Kriging believer for several models (Ginsbourger, Le Riche & Carraro 2010): each model refitted
+ * with its own posterior mean at the running points, same hyperparameters, so the variance there
+ * collapses and the acquisition moves elsewhere.
+ */
+function withBelievedRunning(models: readonly ConstraintModel[], running: readonly Float64Array[]): readonly ConstraintModel[] {
+  if (running.length === 0) return models;
+  return models.map((model) => {
+    const { x, y, n, d, categorical } = model.gp.data;
+    const m = running.length;
+    const xAll = new Float64Array((n + m) * d);
+    xAll.set(x);
+    const yAll = new Float64Array(n + m);
+    yAll.set(y);
+    for (let j = 0; j < m; j++) {
+      xAll.set(running[j]!, (n + j) * d);
+      yAll[n + j] = model.gp.predict(running[j]!).mean;
+    }
+    return { ...model, gp: new GaussianProcess({ x: xAll, y: yAll, n: n + m, d, categorical }, model.gp.params) };
+  });
+}
+
+/** Each running point's posterior means, in the normalised objectives the models stand for. */
+function believedOutcomes(models: readonly ConstraintModel[], running: readonly Float64Array[]): number[][] {
+  return running.map((point) => models.map(({ gp, threshold, scale }) => (gp.predict(point).mean - threshold) * scale));
 }
 
 interface Observations {
