@@ -189,54 +189,41 @@ and the next run marks the trial failed.`,
       result.code = await tuneCommand(flags, commandArgs, io);
     });
 
-  program
-    .command("samplers")
-    .description("list the samplers and their options (types, defaults, descriptions)")
-    .argument("[name]", "only this sampler")
-    .option("--json", "print JSON")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ sextant samplers
-  $ sextant samplers tpe
-  $ sextant samplers --json | jq '.[] | .name'`,
-    )
-    .action(async (name: string | undefined, flags: { json?: boolean }) => {
-      result.code = await listSamplersCommand(name, flags, io);
-    });
-
-  program
-    .command("pruners")
-    .description("list the pruners and their options (types, defaults, descriptions)")
-    .argument("[name]", "only this pruner")
-    .option("--json", "print JSON")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ sextant pruners
-  $ sextant pruners median --json`,
-    )
-    .action(async (name: string | undefined, flags: { json?: boolean }) => {
-      result.code = await listPrunersCommand(name, flags, io);
-    });
-
-  program
-    .command("schedulers")
-    .description("list the population-based schedulers (--scheduler) and their options (types, defaults, descriptions)")
-    .argument("[name]", "only this scheduler")
-    .option("--json", "print JSON")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ sextant schedulers
-  $ sextant schedulers pb2 --json`,
-    )
-    .action(async (name: string | undefined, flags: { json?: boolean }) => {
-      result.code = await listSchedulersCommand(name, flags, io);
-    });
+  // The listings of registered components: same shape, one per kind.
+  const listings: Array<{ name: string; description: string; argument: string; examples: string[]; list: typeof listSamplersCommand }> = [
+    {
+      name: "samplers",
+      description: "list the samplers and their options (types, defaults, descriptions)",
+      argument: "only this sampler",
+      examples: ["sextant samplers", "sextant samplers tpe", "sextant samplers --json | jq '.[] | .name'"],
+      list: listSamplersCommand,
+    },
+    {
+      name: "pruners",
+      description: "list the pruners and their options (types, defaults, descriptions)",
+      argument: "only this pruner",
+      examples: ["sextant pruners", "sextant pruners median --json"],
+      list: listPrunersCommand,
+    },
+    {
+      name: "schedulers",
+      description: "list the population-based schedulers (--scheduler) and their options (types, defaults, descriptions)",
+      argument: "only this scheduler",
+      examples: ["sextant schedulers", "sextant schedulers pb2 --json"],
+      list: listSchedulersCommand,
+    },
+  ];
+  for (const listing of listings) {
+    program
+      .command(listing.name)
+      .description(listing.description)
+      .argument("[name]", listing.argument)
+      .option("--json", "print JSON")
+      .addHelpText("after", `\nExamples:\n${listing.examples.map((example) => `  $ ${example}`).join("\n")}`)
+      .action(async (name: string | undefined, flags: { json?: boolean }) => {
+        result.code = await listing.list(name, flags, io);
+      });
+  }
 
   program
     .command("problems")
