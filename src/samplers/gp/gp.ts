@@ -296,8 +296,7 @@ export class GPSampler implements Sampler {
   ): Record<string, ParamValue> | null {
     const d = encoder.dimension;
     const dimensions = dimensionKinds(encoder);
-    const categorical = new Uint8Array(d);
-    for (let i = 0; i < d; i++) categorical[i] = dimensions[i]!.type === "categorical" ? 1 : 0;
+    const categorical = categoricalMask(dimensions);
     const objectives = snapshot.directions.length;
     if (this.options.multiObjective === "ehvi" && (objectives === 2 || objectives === 3)) {
       return this.hypervolumeStep(snapshot, trial, encoder, observations, dimensions, categorical, rng);
@@ -451,8 +450,7 @@ export class GPSampler implements Sampler {
   ): Record<string, ParamValue> | null {
     const d = encoder.dimension;
     const dimensions = dimensionKinds(encoder);
-    const categorical = new Uint8Array(d);
-    for (let i = 0; i < d; i++) categorical[i] = dimensions[i]!.type === "categorical" ? 1 : 0;
+    const categorical = categoricalMask(dimensions);
     const usable = sources.map((source) => ({ source, model: this.sourceModel(source, encoder, categorical) })).filter((s) => s.model !== null);
     if (usable.length === 0) return null;
     const n = observations.points.length;
@@ -821,6 +819,11 @@ function decodePoint(point: Float64Array, encoder: SpaceEncoder): Record<string,
         : decodeValue(distribution, u);
   }
   return params;
+}
+
+/** 1 where a dimension is categorical, 0 elsewhere: the kernel's mask. */
+function categoricalMask(dimensions: readonly DimensionKind[]): Uint8Array {
+  return Uint8Array.from(dimensions, (dimension) => (dimension.type === "categorical" ? 1 : 0));
 }
 
 function dimensionKinds(encoder: SpaceEncoder): DimensionKind[] {
