@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type FrozenTrial, type JsonValue, makeSnapshot, makeTrial } from "../space/index.js";
 import { rungKey } from "./asha.js";
-import { HyperbandPruner } from "./hyperband.js";
+import { HyperbandPruner, bracketCount } from "./hyperband.js";
 import { createPrunerByName } from "./registry.js";
 
 describe("HyperbandPruner", () => {
@@ -13,6 +13,19 @@ describe("HyperbandPruner", () => {
     // Budgets ⌈5·3^s/(s+1)⌉ for s = 4..0: 81, 34, 15, 8, 5 of 143.
     const expected = [81, 34, 15, 8, 5].map((b) => b / 143);
     counts.forEach((c, i) => expect(c / 20000).toBeCloseTo(expected[i]!, 1));
+  });
+
+  it("counts brackets exactly where the floating-point logarithm falls just short of a whole power", () => {
+    // Li et al. 2018: s_max = ⌊log_η(R)⌋; log(1000)/log(10) = 2.9999999999999996 in floating point.
+    expect(bracketCount(1, 1000, 10)).toBe(4);
+    const pruner = new HyperbandPruner({ minResource: 1, maxResource: 1000, reductionFactor: 10 });
+    pruner.bracketFor("s", 0);
+    expect(pruner.bracketCount).toBe(4);
+    expect(bracketCount(1, 243, 3)).toBe(6);
+    expect(bracketCount(1, 27, 3)).toBe(4);
+    expect(bracketCount(3, 100, 3)).toBe(4); // rungs at 3, 9, 27, 81
+    expect(bracketCount(1, 26, 3)).toBe(3);
+    expect(bracketCount(5, 5, 3)).toBe(1);
   });
 
   it("assigns a trial to its bracket from the study name and trial number alone", () => {

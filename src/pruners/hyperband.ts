@@ -20,7 +20,8 @@ export interface HyperbandPrunerOptions {
  * Optimization", JMLR 2018) over asynchronous successive halving, with the semantics of Optuna's
  * `HyperbandPruner`.
  *
- * With R = `maxResource`/`minResource`, there are ⌊log_η R⌋ + 1 brackets; bracket b is ASHA with
+ * With R = `maxResource`/`minResource`, there are ⌊log_η R⌋ + 1 brackets (counted exactly, see
+ * {@link bracketCount}); bracket b is ASHA with
  * offset s = b, so bracket 0 stops trials earliest and the last bracket barely prunes. Which
  * pruning aggressiveness pays off is unknown in advance, hence the hedge. Each trial joins one
  * bracket for good, picked from CRC-32 of "<study name>_<trial number>" modulo the total budget,
@@ -99,7 +100,7 @@ export class HyperbandPruner implements Pruner {
       if (longest < 0) return false;
       this.maxResource = longest + 1;
     }
-    const count = Math.floor(Math.log(this.maxResource / this.minResource) / Math.log(this.reductionFactor)) + 1;
+    const count = bracketCount(this.minResource, this.maxResource, this.reductionFactor);
     for (let b = 0; b < count; b++) {
       const s = count - 1 - b;
       const budget = Math.ceil((count * this.reductionFactor ** s) / (s + 1));
@@ -111,6 +112,21 @@ export class HyperbandPruner implements Pruner {
     }
     return true;
   }
+}
+
+/**
+ * Hyperband's number of brackets, s_max + 1 with s_max = ⌊log_η(max/min)⌋ (Li et al. 2018,
+ * Algorithm 1): the largest s with min·η^s ≤ max, counted in integers. The floating-point
+ * logarithm misses whole powers: log(1000)/log(10) is 2.9999999999999996, which would drop
+ * a bracket (Optuna 3.1 computes it that way and drops one at 1000/10, and at 243/3 in Python).
+ *
+ * @example
+ * bracketCount(1, 1000, 10) // 4: rungs at 1, 10, 100, 1000
+ */
+export function bracketCount(minResource: number, maxResource: number, reductionFactor: number): number {
+  let count = 1;
+  for (let reach = minResource * reductionFactor; reach <= maxResource; reach *= reductionFactor) count++;
+  return count;
 }
 
 /** The options of the `hyperband` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
