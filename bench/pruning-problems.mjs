@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const { hashNoise, learningCurves, augmentedBranin, augmentedBraninPoloczek, curveOf } = await import(join(root, "dist/bench/problems/fidelity.js"));
+export const { hashNoise, learningCurves, augmentedBranin, augmentedBraninPoloczek, hartmannFidelity, curveOf } = await import(join(root, "dist/bench/problems/fidelity.js"));
 
 /**
  * YAHPO Gym's LCBench surrogate (Pfisterer et al. 2022) on one OpenML task, epochs 1–52 as steps;
@@ -21,7 +21,7 @@ export async function lcbench(loadYahpoScenario, instance = "3945") {
   const steps = scenario.fidelity.max;
   return {
     name: `YAHPO LCBench task ${instance} (epochs 1–${steps}, 1 − val_accuracy)`,
-    key: "lcbench",
+    key: instance === "3945" ? "lcbench" : `lcbench-${instance}`,
     steps,
     params: scenario.space,
     async curve(params) {

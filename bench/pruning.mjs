@@ -32,13 +32,20 @@
 // (bench/pruning.py, Debian's /usr/bin/python3) on the same curves, budget and seeds, and are
 // scored against the same target.
 //
+// Development variant (--dev): settings of the pruners are chosen there, never on the problems
+// above. It runs the synthetic curves with other noise seeds (seeds 101, 102, …, which also seed
+// the samplers), the multi-fidelity Hartmann-3 of Kandasamy et al. 2017 and LCBench task 167152.
+// --sh "reductionFactor=4,bootstrapCount=3" overrides ASHA's and Hyperband's settings, to compare
+// candidates there.
+//
 // Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,branin-poloczek,lcbench] [--skip-optuna]
 //        [--sampler tpe|random|auto] (auto: the default sampler, GP while small; slower)
+//        [--dev] [--sh key=value,...]
 import { spawn } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { augmentedBranin, augmentedBraninPoloczek, curveOf, lcbench, learningCurves } from "./pruning-problems.mjs";
+import { augmentedBranin, augmentedBraninPoloczek, curveOf, hartmannFidelity, lcbench, learningCurves } from "./pruning-problems.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { createStudy, createPrunerByName, TPESampler, AutoSampler, RandomSampler } = await import(join(root, "dist/index.js"));
@@ -53,11 +60,23 @@ const { values: args } = parseArgs({
     sampler: { type: "string", default: "tpe" },
     "max-trials-factor": { type: "string", default: "12" },
     "skip-optuna": { type: "boolean", default: false },
+    dev: { type: "boolean", default: false },
+    sh: { type: "string", default: "" },
   },
 });
-const SEEDS = Array.from({ length: Number(args.seeds) }, (_, i) => i + 1);
+const SEED_BASE = args.dev ? 100 : 0;
+const SEEDS = Array.from({ length: Number(args.seeds) }, (_, i) => SEED_BASE + i + 1);
 const FULL_TRIALS = Number(args.trials);
-const PROBLEMS = { curves: learningCurves, branin: augmentedBranin, "branin-poloczek": augmentedBraninPoloczek, lcbench: null };
+const LCBENCH_TASK = args.dev ? "167152" : "3945";
+const PROBLEMS = { curves: learningCurves, branin: augmentedBranin, "branin-poloczek": augmentedBraninPoloczek, hartmann: hartmannFidelity, lcbench: null };
+if (args.dev && args.problems === "curves,branin,branin-poloczek,lcbench") args.problems = "curves,hartmann,lcbench";
+/** ASHA's and Hyperband's settings: the bench's, with --sh overrides (integers). */
+const SH = { minResource: 1, reductionFactor: 3, bootstrapCount: 0 };
+for (const pair of args.sh.split(",").filter(Boolean)) {
+  const [key, value] = pair.split("=");
+  if (!(key in SH) || !Number.isInteger(Number(value))) throw new Error(`--sh takes ${Object.keys(SH).join(", ")} as key=integer, got ${pair}`);
+  SH[key] = Number(value);
+}
 
 /** A problem's curve for a configuration: computed, or from the YAHPO surrogate. */
 async function curveFor(problem, params, seed) {
@@ -69,8 +88,8 @@ function prunerFor(name, problem, seed) {
   switch (name) {
     case "none": return createPrunerByName("none");
     case "median": return createPrunerByName("median", {});
-    case "asha": return createPrunerByName("asha", { minResource: 1, reductionFactor: 3 });
-    case "hyperband": return createPrunerByName("hyperband", { minResource: 1, maxResource: problem.steps, reductionFactor: 3 });
+    case "asha": return createPrunerByName("asha", SH);
+    case "hyperband": return createPrunerByName("hyperband", { ...SH, maxResource: problem.steps });
     case "curve": return createPrunerByName("curve", { seed });
     default: throw new Error(`unknown pruner ${name}`);
   }
@@ -120,7 +139,7 @@ async function run(problem, prunerName, rule, seed) {
       completed.push([resource, value]);
     }
   }
-  return { completed, trials };
+  return { completed, trials, resource };
 }
 
 /** Best final value by resource spent, at CHECKPOINTS evenly spaced points of the budget. */
@@ -182,7 +201,7 @@ function printRow(s, budget) {
   const spread = ([m, lo, hi]) => `${fmt(m)} [${fmt(lo, 3)}, ${fmt(hi, 3)}]`;
   const perSeed = s.perSeed ? `${fmt(s.perSeed[0], 4)} (${s.perSeed[1]}/${SEEDS.length} seeds)` : `never (0/${SEEDS.length})`;
   const speedup = s.speedup === null ? `not reached in ${budget} (< ${fmt(s.noneSteps / budget, 2)}×)` : `${s.speedup.toFixed(2)}× (${fmt(s.steps)} steps)`;
-  console.log(`  ${s.label.padEnd(26)} ${spread(s.atThird).padEnd(28)} ${spread(s.atEnd).padEnd(28)} ${perSeed.padEnd(24)} ${speedup}`);
+  console.log(`  ${s.label.padEnd(48)} ${spread(s.atThird).padEnd(28)} ${spread(s.atEnd).padEnd(28)} ${perSeed.padEnd(24)} ${speedup}`);
 }
 
 /** Spearman correlation of the values at steps 1, 3, 9 with the final values, over random configurations: how much a rung can know. */
@@ -246,7 +265,7 @@ const summary = [];
 const startedAt = Date.now();
 const sextantCurves = {};
 for (const key of args.problems.split(",")) {
-  if (key === "lcbench" && PROBLEMS.lcbench === null) PROBLEMS.lcbench = await lcbench((await import(join(root, "dist/bench/yahpo/index.js"))).loadYahpoScenario);
+  if (key === "lcbench" && PROBLEMS.lcbench === null) PROBLEMS.lcbench = await lcbench((await import(join(root, "dist/bench/yahpo/index.js"))).loadYahpoScenario, LCBENCH_TASK);
   const problem = PROBLEMS[key];
   if (!problem) throw new Error(`unknown problem ${key} (known: ${Object.keys(PROBLEMS).join(", ")})`);
   const budget = FULL_TRIALS * problem.steps;
@@ -258,20 +277,25 @@ for (const key of args.problems.split(",")) {
       const t0 = Date.now();
       const runs = [];
       for (const seed of SEEDS) runs.push(await run(problem, prunerName, rule, seed));
-      results[`${prunerName}/${rule}`] = { curves: runs.map((r) => bestCurve(r.completed, budget)), trials: quantile(runs.map((r) => r.trials), 0.5), seconds: (Date.now() - t0) / 1000 };
+      results[`${prunerName}/${rule}`] = {
+        curves: runs.map((r) => bestCurve(r.completed, budget)),
+        trials: quantile(runs.map((r) => r.trials), 0.5),
+        stepsPerTrial: quantile(runs.map((r) => r.resource / r.trials), 0.5),
+        seconds: (Date.now() - t0) / 1000,
+      };
     }
   }
-  sextantCurves[key] = results;
+  sextantCurves[problem.key] = results;
   const noneMedian = medianCurve(results["none/plain"].curves);
   const target = noneMedian[CHECKPOINTS - 1];
   const noneSteps = stepsTo(noneMedian, target, budget);
-  console.log(`\n${problem.name}: budget ${budget} steps (${FULL_TRIALS} full trials of ${problem.steps}), ${SEEDS.length} seeds, sampler ${args.sampler} (plain = the study as recorded, bohb = BOHB's rule)`);
+  console.log(`\n${problem.name}: budget ${budget} steps (${FULL_TRIALS} full trials of ${problem.steps}), ${SEEDS.length} seeds, sampler ${args.sampler} (plain = the study as recorded, bohb = BOHB's rule); ASHA/Hyperband r = ${SH.minResource}, η = ${SH.reductionFactor}, bootstrap ${SH.bootstrapCount}`);
   console.log(`how much early steps tell (500 random configurations): ${await earlyInformation(problem)}`);
   console.log(`target = no pruning's median best final value at the end: ${fmt(target)}, which its median curve first reaches after ${fmt(noneSteps)} steps`);
-  console.log(`  ${"method".padEnd(26)} ${"best at ⅓ budget [q25, q75]".padEnd(28)} ${"best at budget [q25, q75]".padEnd(28)} ${"steps to target/seed".padEnd(24)} speed-up (median curves)`);
+  console.log(`  ${"method".padEnd(48)} ${"best at ⅓ budget [q25, q75]".padEnd(28)} ${"best at budget [q25, q75]".padEnd(28)} ${"steps to target/seed".padEnd(24)} speed-up (median curves)`);
   const scored = {};
   for (const [name, r] of Object.entries(results)) {
-    const s = score(`${name} (${r.trials} trials, ${r.seconds.toFixed(0)}s)`, r.curves, budget, target, noneSteps);
+    const s = score(`${name} (${r.trials} trials, ${fmt(r.stepsPerTrial, 3)} steps each, ${r.seconds.toFixed(0)}s)`, r.curves, budget, target, noneSteps);
     s.noneSteps = noneSteps;
     scored[name] = s;
     printRow(s, budget);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hypervolume, Rng } from "../../index.js";
 import { MULTIOBJECTIVE_PROBLEMS } from "../multiobjective.js";
-import { augmentedBraninProblem, learningCurves, learningCurvesProblem } from "./fidelity.js";
+import { augmentedBraninProblem, hartmannFidelity, learningCurves, learningCurvesProblem } from "./fidelity.js";
 import { multiObjectiveProblem } from "./multiobjective.js";
 import { isFidelityProblem, isMultiObjectiveProblem, randomProblemParams } from "./problem.js";
 import { createLabProblem, labProblemNames } from "./registry.js";
@@ -25,6 +25,21 @@ describe("multi-fidelity problems", () => {
     expect(curve[0]).toBeGreaterThan(problem.optimum + 0.1);
     const rng = new Rng(1);
     for (let i = 0; i < 500; i++) expect(await problem.finalNoiseless(randomProblemParams(problem, rng))).toBeGreaterThanOrEqual(problem.optimum - 1e-9);
+  });
+
+  it("multi-fidelity Hartmann-3: full fidelity is Hartmann-3, minimum −3.86278 at (0.1146, 0.5556, 0.8525); lower fidelities shrink its weights", () => {
+    const optimizer = { x1: 0.114614, x2: 0.555649, x3: 0.852547 };
+    expect(hartmannFidelity.value(optimizer, 27, 0)).toBeCloseTo(-3.86278, 4);
+    // α(z) = α − 0.1(1 − z): the value rises linearly in 1 − z, twice as much at z = 1/27 as at z = 14/27.
+    const rise = (step: number) => hartmannFidelity.value(optimizer, step, 0) - hartmannFidelity.value(optimizer, 27, 0);
+    expect(rise(1)).toBeGreaterThan(0.1);
+    expect(rise(1) / rise(14)).toBeCloseTo(2, 10);
+    const rng = new Rng(3);
+    for (let i = 0; i < 500; i++) {
+      const x = { x1: rng.uniform(), x2: rng.uniform(), x3: rng.uniform() };
+      expect(hartmannFidelity.value(x, 27, 0)).toBeGreaterThanOrEqual(-3.86279);
+      expect(hartmannFidelity.value(x, 9, 0)).toBeGreaterThan(hartmannFidelity.value(x, 27, 0));
+    }
   });
 
   it("learning curves: the reference minimum is met at its optimizer and beaten by no random configuration", async () => {

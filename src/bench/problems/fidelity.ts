@@ -5,6 +5,7 @@
  * YAHPO's LCBench over its epochs.
  */
 import type { Distribution } from "../../index.js";
+import { hartmann3Shifted } from "./synthetic.js";
 import { ProblemInputError, readNumber, type AsyncProblem, type FidelityProblem, type ProblemParams, type ProblemTag } from "./problem.js";
 
 /**
@@ -110,6 +111,30 @@ export const augmentedBraninPoloczek: StepProblem = {
   params: augmentedBranin.params,
   value: (params, step) => poloczekBraninValue(params, step),
   noiseless: poloczekBraninValue,
+};
+
+function kandasamyHartmannValue(params: Readonly<Record<string, number>>, step: number): number {
+  return hartmann3Shifted([params.x1!, params.x2!, params.x3!], 0.1 * (1 - step / 27));
+}
+
+/**
+ * The multi-fidelity Hartmann-3 function of Kandasamy et al. (2017, BOCA, §5): Hartmann-3's weights
+ * move with the fidelity z as α(z) = α − 0.1(1 − z), so a cheap step weighs the four basins
+ * slightly differently. z = 1 is Hartmann-3 (minimum −3.86278 at (0.1146, 0.5556, 0.8525)). Here
+ * z = step/27. The pruning benchmark's development problem (`--dev`): pruner settings are chosen on
+ * it, never on the Branin functions they are reported on.
+ */
+export const hartmannFidelity: StepProblem = {
+  name: "multi-fidelity Hartmann-3 of Kandasamy et al. 2017 (z = step/27)",
+  key: "hartmann",
+  steps: 27,
+  params: {
+    x1: { type: "float", low: 0, high: 1 },
+    x2: { type: "float", low: 0, high: 1 },
+    x3: { type: "float", low: 0, high: 1 },
+  },
+  value: (params, step) => kandasamyHartmannValue(params, step),
+  noiseless: kandasamyHartmannValue,
 };
 
 /**

@@ -88,15 +88,29 @@ const HARTMANN6_P = [
 ].map((row) => row.map((v) => v * 1e-4));
 
 function hartmann(a: number[][], p: number[][]): (x: readonly number[]) => number {
-  return (x) => {
-    let total = 0;
-    for (let i = 0; i < 4; i++) {
-      let inner = 0;
-      for (let j = 0; j < x.length; j++) inner += a[i]![j]! * (x[j]! - p[i]![j]!) ** 2;
-      total += HARTMANN_ALPHA[i]! * Math.exp(-inner);
-    }
-    return -total;
-  };
+  return (x) => hartmannWeighted(a, p, HARTMANN_ALPHA, x);
+}
+
+/** −Σᵢ αᵢ exp(−Σⱼ Aᵢⱼ (xⱼ − Pᵢⱼ)²): the Hartmann family with its four weights given. */
+function hartmannWeighted(a: number[][], p: number[][], alpha: readonly number[], x: readonly number[]): number {
+  let total = 0;
+  for (let i = 0; i < 4; i++) {
+    let inner = 0;
+    for (let j = 0; j < x.length; j++) inner += a[i]![j]! * (x[j]! - p[i]![j]!) ** 2;
+    total += alpha[i]! * Math.exp(-inner);
+  }
+  return -total;
+}
+
+/**
+ * Hartmann-3 with each of its weights αᵢ lowered by `shift` (the multi-fidelity Hartmann of
+ * Kandasamy et al. 2017 shifts them by 0.1(1 − z)); shift 0 is Hartmann-3.
+ *
+ * @example
+ * hartmann3Shifted([0.114614, 0.555649, 0.852547], 0) // −3.86278
+ */
+export function hartmann3Shifted(x: readonly number[], shift: number): number {
+  return hartmannWeighted(HARTMANN3_A, HARTMANN3_P, HARTMANN_ALPHA.map((alpha) => alpha - shift), x);
 }
 
 function rosenbrock(x: readonly number[]): number {
