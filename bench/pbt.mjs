@@ -301,11 +301,30 @@ async function population(Scheduler, data, seed, { members, segmentSteps }) {
   return { val: winner.lastValue, test, schedule };
 }
 
-/** Wins (lower test loss, same seed) and the median test-loss ratio of `rows` against random search. */
+/** The outcome of one seed against random search on test loss: "W" lower, "T" the same model's loss, "L" higher. */
+const outcome = (row, random) => (row.test < random.test ? "W" : row.test === random.test ? "T" : "L");
+
+/**
+ * Wins, ties and losses (test loss, same seed) against random search, the median test-loss ratio,
+ * and the one-sided sign test over the seeds that did not tie: the chance of at least this many
+ * wins if winning and losing were equally likely.
+ */
 function versus(rows, random) {
-  const wins = rows.filter((r, i) => r.test < random[i].test).length;
+  const outcomes = rows.map((r, i) => outcome(r, random[i]));
+  const wins = outcomes.filter((o) => o === "W").length;
+  const ties = outcomes.filter((o) => o === "T").length;
+  const losses = outcomes.length - wins - ties;
   const ratio = spread(rows.map((r, i) => r.test / random[i].test));
-  return { wins, ratio };
+  const n = wins + losses;
+  let tail = 0;
+  for (let k = wins; k <= n; k++) tail += binomial(n, k);
+  return { wins, ties, losses, ratio, signTest: n === 0 ? 1 : tail / 2 ** n };
+}
+
+function binomial(n, k) {
+  let c = 1;
+  for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
+  return c;
 }
 
 const describeVariant = (name) => `${name} variant: data seed ${VARIANTS[name].dataSeed}, ${VARIANTS[name].train} training examples`;
@@ -320,17 +339,17 @@ async function devGrid() {
   const random = [];
   for (const seed of SEEDS) random.push(await randomSearch(data, seed));
   console.log(`random search (${LOGREG.budget} trials): median test loss ${fmtSpread(random.map((r) => r.test))}`);
-  console.log("members  segment steps   PBT test loss [min, max]   wins  ratio     PB2 test loss [min, max]   wins  ratio");
+  console.log("members  segment steps   PBT test loss [min, max]   W/T/L     ratio     PB2 test loss [min, max]   W/T/L     ratio");
   for (const members of [4, 8]) {
-    for (const segmentSteps of [10, 20, 50, 100]) {
+    for (const segmentSteps of [20, 40, 50, 80, 100, 200]) {
       const rows = { pbt: [], pb2: [] };
       for (const seed of SEEDS) {
         rows.pbt.push(await population(PBTScheduler, data, seed, { members, segmentSteps }));
         rows.pb2.push(await population(PB2Scheduler, data, seed, { members, segmentSteps }));
       }
       const cells = ["pbt", "pb2"].map((name) => {
-        const { wins, ratio } = versus(rows[name], random);
-        return `${fmtSpread(rows[name].map((r) => r.test))}   ${wins}/${SEEDS.length}   ${fmt(ratio.median, 3)}`;
+        const { wins, ties, losses, ratio } = versus(rows[name], random);
+        return `${fmtSpread(rows[name].map((r) => r.test))}   ${`${wins}/${ties}/${losses}`.padEnd(8)}  ${fmt(ratio.median, 3)}`;
       });
       console.log(`${String(members).padStart(7)}  ${String(segmentSteps).padStart(13)}   ${cells.join("     ")}`);
     }
@@ -352,7 +371,8 @@ async function reportPart(variant, setting) {
   console.log(`  best of 31 fixed rates: lr = ${fmt(best.lr, 3)}, validation ${fmt(best.val)}, test ${fmt(best.test)}`);
   console.log(`  hand schedule, lr decaying exponentially ${HAND_SCHEDULE.from} → ${HAND_SCHEDULE.to}: validation ${fmt(hand.val)}, test ${fmt(hand.test)} — ${hand.val < best.val && hand.test < best.test ? "beats every fixed rate" : "does NOT beat the best fixed rate"}`);
   const results = { random: [], pbt: [], pb2: [] };
-  console.log("\nseed   random search val/test   PBT val/test      PB2 val/test      PBT winner's lr schedule (5 points)  |  PB2 winner's");
+  console.log("\nseed   random search val/test   PBT val/test        PB2 val/test        PBT winner's lr schedule (5 points)  |  PB2 winner's");
+  console.log("       (W/T/L: lower, the same, higher test loss than random search; T is the same model: see the header)");
   for (const seed of SEEDS) {
     const random = await randomSearch(data, seed);
     const pbt = await population(PBTScheduler, data, seed, setting);
@@ -362,17 +382,17 @@ async function reportPart(variant, setting) {
     results.pb2.push(pb2);
     const every = Math.max(1, Math.floor(segments / 4));
     const schedule = [pbt, pb2].map((r) => r.schedule.filter((_, i) => i % every === 0).slice(0, 5).map((v) => v.toPrecision(2)).join(" → ")).join("  |  PB2: ");
-    console.log(`${String(seed).padStart(4)}   ${fmt(random.val)} / ${fmt(random.test)}          ${fmt(pbt.val)} / ${fmt(pbt.test)}   ${fmt(pb2.val)} / ${fmt(pb2.test)}   ${schedule}`);
+    console.log(`${String(seed).padStart(4)}   ${fmt(random.val)} / ${fmt(random.test)}          ${fmt(pbt.val)} / ${fmt(pbt.test)} ${outcome(pbt, random)}   ${fmt(pb2.val)} / ${fmt(pb2.test)} ${outcome(pb2, random)}   ${schedule}`);
   }
   console.log(`\nmedian [min, max] over ${SEEDS.length} seeds          validation loss            test loss`);
   for (const [name, rows] of [["random search (best fixed lr)", results.random], ["PBT", results.pbt], ["PB2", results.pb2]]) {
     console.log(`${name.padEnd(34)} ${fmtSpread(rows.map((r) => r.val))}   ${fmtSpread(rows.map((r) => r.test))}`);
   }
   for (const name of ["pbt", "pb2"]) {
-    const { wins, ratio } = versus(results[name], results.random);
+    const { wins, ties, losses, ratio, signTest } = versus(results[name], results.random);
     const beats = wins > SEEDS.length / 2 && ratio.median < 1;
     console.log(
-      `${name.toUpperCase()} beats random search on test loss in ${wins}/${SEEDS.length} seeds; test-loss ratio ${name.toUpperCase()}/random median ${fmt(ratio.median, 3)} [${fmt(ratio.min, 3)}, ${fmt(ratio.max, 3)}]` +
+      `${name.toUpperCase()} beats random search on test loss in ${wins}/${SEEDS.length} seeds, ties ${ties}, loses ${losses} (sign test over the untied seeds: p = ${signTest.toPrecision(2)}); test-loss ratio ${name.toUpperCase()}/random median ${fmt(ratio.median, 3)} [${fmt(ratio.min, 3)}, ${fmt(ratio.max, 3)}]` +
         (beats ? " — beats it" : " — does NOT beat it"),
     );
   }
