@@ -72,6 +72,7 @@ const { values: args } = parseArgs({
     "skip-optuna": { type: "boolean", default: false },
     dev: { type: "boolean", default: false },
     sh: { type: "string", default: "" },
+    "bohb-min": { type: "string", default: "sampler" },
   },
 });
 const SEED_BASE = args.dev ? 100 : 0;
@@ -105,19 +106,21 @@ function prunerFor(name, problem, seed) {
   }
 }
 
-function samplerFor(rule, seed) {
+function samplerFor(rule, seed, problem) {
   if (args.sampler === "random") return new RandomSampler({ seed });
   if (args.sampler === "auto") {
     if (rule === "bohb") throw new Error("--sampler auto chooses its own rule (bohb under asha/hyperband); use tpe to compare rules");
     return new AutoSampler({ seed });
   }
-  return new TPESampler({ seed, fidelityRule: rule === "bohb" ? "bohb" : "final" });
+  // --bohb-min paper: Falkner et al.'s |D_b| ≥ N_min + 2 with N_min = d + 1, instead of the sampler's max(d + 1, start-up trials).
+  const paperMinimum = args["bohb-min"] === "paper" && rule === "bohb" ? { fidelityMinTrials: Object.keys(problem.params).length + 3 } : {};
+  return new TPESampler({ seed, fidelityRule: rule === "bohb" ? "bohb" : "final", ...paperMinimum });
 }
 
 /** One tuning run; returns [steps spent when it finished, final value] for every complete trial. */
 async function run(problem, prunerName, rule, seed) {
   const budget = FULL_TRIALS * problem.steps;
-  const study = await createStudy({ name: `pruning-${problem.key}-${prunerName}-${rule}-${seed}`, direction: "minimize", sampler: samplerFor(rule, seed), pruner: prunerFor(prunerName, problem, seed) });
+  const study = await createStudy({ name: `pruning-${problem.key}-${prunerName}-${rule}-${seed}`, direction: "minimize", sampler: samplerFor(rule, seed, problem), pruner: prunerFor(prunerName, problem, seed) });
   const completed = [];
   let resource = 0;
   let trials = 0;
