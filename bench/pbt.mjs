@@ -22,7 +22,7 @@
 //     The rule: most seeds won against random search on the dev test loss, PBT's and PB2's
 //     together, ties broken by the mean of their median test-loss ratios. Over 20 dev seeds it
 //     chose P = 8, K = 80 (5 segments): PBT 15 won / 2 tied / 3 lost, PB2 16/0/4; next P = 8,
-//     K = 100 (12/2/6 and 13/3/4), then K = 40 and 50 (about 11 each); every P = 4 row and K = 20
+//     K = 100 (12/2/6 and 13/3/4), then K = 40 and 50 (11 to 12 each); every P = 4 row and K = 20
 //     won at most 11 for either; K = 200 mostly tied (one ready point). (An earlier choice of
 //     K = 100 on 5 and 10 dev seeds was within this noise.)
 //     Seeds: 20 by default. A seed's outcome is noisy: the validation loss of one member at a fixed
