@@ -9,7 +9,7 @@ import { rgpeWeights } from "./gp/rgpe.js";
 import type { Sampler } from "./base.js";
 import { RandomSampler } from "./random.js";
 import { TPESampler } from "./tpe/index.js";
-import { bootstrapRankingWeights, concordance, leaveOneOutRegression, rankingLoss, transferWeights, warmStartSpace } from "./warm-start.js";
+import { bootstrapRankingWeights, concordance, crossValidatedBandwidth, leaveOneOutRegression, rankingLoss, transferWeights, warmStartSpace } from "./warm-start.js";
 
 const X: Distribution = { type: "float", low: 0, high: 1 };
 
@@ -61,6 +61,13 @@ describe("ranking sources against the study's own model", () => {
     expect(own[1]).toBeCloseTo(5, 6);
     expect(own[2]).toBeGreaterThan(5); // nothing in reach but the far points: still not its own 100
     expect(own[2]).toBeLessThan(100);
+  });
+
+  it("chooses the bandwidth by leave-one-out error: narrow for a wiggly function, wide for noise", () => {
+    const points = Array.from({ length: 200 }, (_, i) => Float64Array.of((i + 0.5) / 200));
+    const candidates = [0.3, 0.1, 0.03, 0.01];
+    expect(crossValidatedBandwidth(points, points.map((p) => Math.sin(40 * p[0]!)), candidates)).toBe(0.01);
+    expect(crossValidatedBandwidth(points, points.map((_, i) => ((i * 7919) % 13) / 13), candidates)).toBe(0.3);
   });
 
   it("counts misordered pairs among the better half only", () => {

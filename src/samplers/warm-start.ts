@@ -127,10 +127,31 @@ export function leaveOneOutRegression(points: readonly Float64Array[], losses: r
       weighted += w * losses[j]!;
       total += w;
     }
-    // With no neighbour in reach the model knows nothing: it predicts a tie (the mean would do as well).
-    out[i] = total > 0 ? weighted / total : 0;
+    // With no neighbour in reach the model knows nothing: it predicts the mean of the others.
+    out[i] = total > 0 ? weighted / total : mean(losses, i);
   }
   return out;
+}
+
+/**
+ * The bandwidth among `candidates` whose leave-one-out predictions of `losses` have the least squared
+ * error: the usual cross-validated choice for kernel regression. A model that is to be ranked against
+ * another should resolve its own points as finely as they allow; one fixed, wide bandwidth smooths a
+ * cluster of good trials into a plateau that any smooth source outranks.
+ */
+export function crossValidatedBandwidth(points: readonly Float64Array[], losses: readonly number[], candidates: readonly number[]): number {
+  let best = candidates[0]!;
+  let bestError = Infinity;
+  for (const bandwidth of candidates) {
+    const predicted = leaveOneOutRegression(points, losses, bandwidth);
+    let error = 0;
+    for (let i = 0; i < points.length; i++) error += (predicted[i]! - losses[i]!) ** 2;
+    if (error < bestError) {
+      bestError = error;
+      best = bandwidth;
+    }
+  }
+  return best;
 }
 
 /** The median of the actual values: pairs at or below it are the ones {@link rankingLoss} counts. */
@@ -215,6 +236,12 @@ export function bootstrapRankingWeights(predictions: readonly ArrayLike<number>[
     });
   }
   return rankingWinShares(losses, rng);
+}
+
+function mean(values: readonly number[], except: number): number {
+  let sum = 0;
+  for (let j = 0; j < values.length; j++) if (j !== except) sum += values[j]!;
+  return values.length > 1 ? sum / (values.length - 1) : 0;
 }
 
 function median(values: readonly number[]): number {
