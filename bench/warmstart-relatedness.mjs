@@ -103,12 +103,13 @@ function relatedness(source, target) {
     best1: percentile(sourceTop[0]),
     best5: median(sourceTop.slice(0, 5).map(percentile)),
     best20: median(sourceTop.slice(0, 20).map(percentile)),
+    atSourceBest5: -median(sourceTop.slice(0, 5).map((i) => t[i])),
   };
 }
 
 console.log(`LCBench instances on ${samples} uniform random configurations (seed ${args.seed}); losses are −val_accuracy`);
 for (const instance of instances) console.log(`  ${instance}: best ${(-Math.min(...losses[instance])).toFixed(2)}, median ${(-median(losses[instance])).toFixed(2)}`);
-console.log("\nsource → target   ρ all  ρ better half  top-10% overlap (chance 0.10)  target percentile of source's best 1 / 5 / 20");
+console.log("\nsource → target   ρ all  ρ better half  top-10% overlap (chance 0.10)  target percentile of source's best 1 / 5 / 20  target accuracy there (best 5, median)");
 const marks = { "3945→7593": " (dev pair)", "34539→126025": " (test pair)" };
 for (const source of instances) {
   for (const target of instances) {
@@ -116,7 +117,7 @@ for (const source of instances) {
     const r = relatedness(source, target);
     const label = `${source} → ${target}`.padEnd(16);
     console.log(
-      `${label}  ${r.rho.toFixed(2).padStart(5)}  ${r.rhoBetterHalf.toFixed(2).padStart(13)}  ${r.overlap.toFixed(2).padStart(15)}                ${r.best1.toFixed(1)} / ${r.best5.toFixed(1)} / ${r.best20.toFixed(1)}${marks[`${source}→${target}`] ?? ""}`,
+      `${label}  ${r.rho.toFixed(2).padStart(5)}  ${r.rhoBetterHalf.toFixed(2).padStart(13)}  ${r.overlap.toFixed(2).padStart(15)}                ${r.best1.toFixed(1)} / ${r.best5.toFixed(1)} / ${r.best20.toFixed(1)}`.padEnd(128) + `${r.atSourceBest5.toFixed(2)}${marks[`${source}→${target}`] ?? ""}`,
     );
   }
 }

@@ -25,6 +25,8 @@
 // levy, styblinski_tang, LCBench 34539 → 126025 (LCBench's data sets taken in their list order).
 // Usage: npm run bench:warmstart -- [--split test|dev] [--seeds 5] [--samplers tpe,gp,gp-rgpe] [--only name]
 //   [--source-sampler same|tpe] [--tpe-weight W] [--tpe-half-life H] [--tpe-ranking true|false]
+//   [--null-arm]: also a second cold run per seed (sampler seed + 300), checked against the cold runs
+//   exactly as the unrelated warm start is, to show what the check reports when nothing differs but seeds
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -46,6 +48,7 @@ const { values: args } = parseArgs({
     "tpe-weight": { type: "string" },
     "tpe-half-life": { type: "string" },
     "tpe-ranking": { type: "string" },
+    "null-arm": { type: "boolean", default: false },
   },
 });
 const SPLITS = {
@@ -206,7 +209,8 @@ for (const pair of pairs) {
       const cold = await runStudy(storage, "cold", makeSampler(kind, seed), tasks.target, null);
       const warm = await runStudy(storage, "warm", makeSampler(kind, seed), tasks.target, ["source"]);
       const unrelated = await runStudy(storage, "warm-unrelated", makeSampler(kind, seed), tasks.target, ["unrelated"]);
-      runs.push({ cold, warm, unrelated });
+      const other = args["null-arm"] ? await runStudy(storage, "cold-other-seed", makeSampler(kind, seed + 300), tasks.target, null) : null;
+      runs.push({ cold, warm, unrelated, other });
     }
     const coldFinal = runs.map((r) => r.cold[budget - 1]);
     const goal = median(coldFinal);
@@ -221,6 +225,12 @@ for (const pair of pairs) {
     console.log(`  best after ${budget}: cold ${spread(coldFinal)} | warm ${spread(runs.map((r) => r.warm[budget - 1]))} | warm from unrelated (${pair.unrelated}) ${spread(unrelatedFinal)}`);
     const permutation = permutationTest(coldFinal, unrelatedFinal);
     console.log(`  unrelated − cold (medians) ${fmt(harm)}; noise (median |cold − median cold|) ${fmt(noise)}; seeds alone give ≥ ${fmt(permutation.band)} 1 time in 20 (one-sided permutation p = ${permutation.p.toFixed(2)})`);
+    if (args["null-arm"]) {
+      const otherFinal = runs.map((r) => r.other[budget - 1]);
+      const nullTest = permutationTest(coldFinal, otherFinal);
+      const nullHarm = median(otherFinal) - goal;
+      console.log(`  null arm, cold with other seeds − cold (medians) ${fmt(nullHarm)} (${nullHarm <= noise ? "within" : "OUTSIDE"} noise ${fmt(noise)}; permutation p = ${nullTest.p.toFixed(2)}); trials to reach cold's median: ${spread(runs.map((r) => reachOf(r.other, goal)))}`);
+    }
     const checkpoints = [5, 10, 25, 50, budget].filter((c, i, all) => c <= budget && all.indexOf(c) === i);
     console.log(`  trials a source informed: warm ${spread(runs.map((r) => r.warm.informed))} | warm from unrelated ${spread(runs.map((r) => r.unrelated.informed))}`);
     const at = (curves) => checkpoints.map((c) => fmt(median(curves.map((curve) => curve[c - 1])))).join(" / ");

@@ -137,7 +137,7 @@ export interface TPESamplerOptions {
    * `bench:warmstart`'s dev pairs over 10 seeds the warm start then reached the cold 100-trial result
    * in 79.5 trials on shifted Rosenbrock, 64.5 on Ackley and 83 on LCBench 3945 → 7593, against
    * >100, 74.5 and >100 without it, and an unrelated source informed a median 5.5–9.5 trials instead
-   * of 12–31.5 (variants tried on the same runs: the RGPE share alone, 80 / 71.5 / >100; the
+   * of 6.5–31.5 (variants tried on the same runs: the RGPE share alone, 80 / 71.5 / >100; the
    * product at one fixed bandwidth, 91 / 65 / >100; no decay, >100 / 62.5 / >100).
    */
   warmStartRanking?: boolean;
