@@ -24,7 +24,7 @@
 // Dev (where constants are chosen): rosenbrock, ackley, LCBench 3945 → 7593. Test (reported):
 // levy, styblinski_tang, LCBench 34539 → 126025 (LCBench's data sets taken in their list order).
 // Usage: npm run bench:warmstart -- [--split test|dev] [--seeds 5] [--samplers tpe,gp,gp-rgpe] [--only name]
-//   [--source-sampler same|tpe] [--tpe-weight W] [--tpe-half-life H] [--tpe-ranking true|false]
+//   [--source-sampler same|tpe] [--tpe-weight W] [--tpe-half-life H] [--tpe-ranking true|false] [--tpe-keeps-startup true|false]
 //   [--null-arm]: also a second cold run per seed (sampler seed + 300), checked against the cold runs
 //   exactly as the unrelated warm start is, to show what the check reports when nothing differs but seeds
 import { dirname, join, resolve } from "node:path";
@@ -48,6 +48,7 @@ const { values: args } = parseArgs({
     "tpe-weight": { type: "string" },
     "tpe-half-life": { type: "string" },
     "tpe-ranking": { type: "string" },
+    "tpe-keeps-startup": { type: "string" },
     "null-arm": { type: "boolean", default: false },
   },
 });
@@ -87,6 +88,7 @@ function makeSampler(kind, seed) {
     ...(args["tpe-weight"] === undefined ? {} : { warmStartWeight: Number(args["tpe-weight"]) }),
     ...(args["tpe-half-life"] === undefined ? {} : { warmStartHalfLife: Number(args["tpe-half-life"]) }),
     ...(args["tpe-ranking"] === undefined ? {} : { warmStartRanking: args["tpe-ranking"] === "true" }),
+    ...(args["tpe-keeps-startup"] === undefined ? {} : { warmStartKeepsStartup: args["tpe-keeps-startup"] === "true" }),
   };
   if (kind === "tpe") return new TPESampler({ seed, ...weight });
   if (kind === "gp") return new GPSampler({ seed, warmStart: true });

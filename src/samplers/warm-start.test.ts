@@ -195,6 +195,27 @@ describe("warm-started TPE's decaying prior", () => {
   });
 });
 
+describe("warm-started TPE that keeps its random startup", () => {
+  it("does not count guided trials toward the startup, so it still samples at random", () => {
+    const near = source("near", (x) => (x - 0.8) ** 2);
+    // Ten trials of its own: the even ones were guided by the source (positive recorded weight).
+    const own = Array.from({ length: 10 }, (_, i) =>
+      makeTrial({
+        number: i,
+        state: "complete",
+        params: { x: i % 2 === 0 ? 0.8 : i / 10 },
+        distributions: { x: X },
+        values: [i % 2 === 0 ? 0 : (i / 10 - 0.8) ** 2],
+        systemAttrs: i % 2 === 0 ? { "tpe:transferWeights": { near: 5 } } : { "tpe:transferWeights": { near: 0 } },
+      }),
+    );
+    const random = propose(new TPESampler({ seed: 3 }), [], [], 11);
+    expect(propose(new TPESampler({ seed: 3, warmStartKeepsStartup: true }), own, [near], 11)).toBe(random);
+    // Counting them, the startup is over and the model proposes instead.
+    expect(propose(new TPESampler({ seed: 3 }), own, [near], 11)).not.toBe(random);
+  });
+});
+
 describe("auto sampler", () => {
   it("uses TPE for a warm-started study and leaves a cold one to the GP", async () => {
     const { AutoSampler } = await import("./auto.js");
