@@ -225,6 +225,8 @@ for (const pair of pairs) {
     console.log(`\n${label}, ${kind}: cold median best after ${budget} = ${fmt(goal)}`);
     console.log(`  trials to reach it: warm ${spread(reach)} | cold ${spread(coldReach)} | warm from unrelated ${spread(unrelatedReach)}`);
     console.log(`  best after ${budget}: cold ${spread(coldFinal)} | warm ${spread(runs.map((r) => r.warm[budget - 1]))} | warm from unrelated (${pair.unrelated}) ${spread(unrelatedFinal)}`);
+    const bestSeed = (arm) => fmt(Math.min(...runs.map((r) => r[arm][budget - 1])));
+    console.log(`  best seed after ${budget}: cold ${bestSeed("cold")} | warm ${bestSeed("warm")} | warm from unrelated ${bestSeed("unrelated")}`);
     const permutation = permutationTest(coldFinal, unrelatedFinal);
     console.log(`  unrelated − cold (medians) ${fmt(harm)}; noise (median |cold − median cold|) ${fmt(noise)}; seeds alone give ≥ ${fmt(permutation.band)} 1 time in 20 (one-sided permutation p = ${permutation.p.toFixed(2)})`);
     if (args["null-arm"]) {
