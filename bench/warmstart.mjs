@@ -17,12 +17,16 @@
 // after 100 trials over seeds; the figure is the trials each warm run needs to reach it, as median
 // and quartiles over seeds (">100" when a run never does), printed beside the cold runs' own trials
 // to reach it (well under 100 where the cold start stalls early). The unrelated check compares final bests: median(unrelated) −
-// median(cold) against the noise, the median absolute deviation of the cold finals.
+// median(cold) against the noise, the median absolute deviation of the cold finals; beside it, a
+// permutation test of the same difference over the pooled finals of the two arms (how large a
+// difference seeds alone produce), which is the fairer yardstick with a handful of seeds.
 //
 // Dev (where constants are chosen): rosenbrock, ackley, LCBench 3945 → 7593. Test (reported):
 // levy, styblinski_tang, LCBench 34539 → 126025 (LCBench's data sets taken in their list order).
 // Usage: npm run bench:warmstart -- [--split test|dev] [--seeds 5] [--samplers tpe,gp,gp-rgpe] [--only name]
-//   [--source-sampler same|tpe] [--tpe-weight W] [--tpe-half-life H]
+//   [--source-sampler same|tpe] [--tpe-weight W] [--tpe-half-life H] [--tpe-ranking true|false] [--tpe-keeps-startup true|false]
+//   [--null-arm]: also a second cold run per seed (sampler seed + 300), checked against the cold runs
+//   exactly as the unrelated warm start is, to show what the check reports when nothing differs but seeds
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -43,6 +47,9 @@ const { values: args } = parseArgs({
     "source-sampler": { type: "string", default: "same" },
     "tpe-weight": { type: "string" },
     "tpe-half-life": { type: "string" },
+    "tpe-ranking": { type: "string" },
+    "tpe-keeps-startup": { type: "string" },
+    "null-arm": { type: "boolean", default: false },
   },
 });
 const SPLITS = {
@@ -80,6 +87,8 @@ function makeSampler(kind, seed) {
   const weight = {
     ...(args["tpe-weight"] === undefined ? {} : { warmStartWeight: Number(args["tpe-weight"]) }),
     ...(args["tpe-half-life"] === undefined ? {} : { warmStartHalfLife: Number(args["tpe-half-life"]) }),
+    ...(args["tpe-ranking"] === undefined ? {} : { warmStartRanking: args["tpe-ranking"] === "true" }),
+    ...(args["tpe-keeps-startup"] === undefined ? {} : { warmStartKeepsStartup: args["tpe-keeps-startup"] === "true" }),
   };
   if (kind === "tpe") return new TPESampler({ seed, ...weight });
   if (kind === "gp") return new GPSampler({ seed, warmStart: true });
@@ -116,7 +125,11 @@ async function runStudy(storage, name, sampler, task, warmStartFrom) {
   const study = await createStudy({ name, storage, sampler, ...(warmStartFrom ? { warmStartFrom, onWarning: () => undefined } : {}) });
   await study.optimize((trial) => task.suggest(trial), { nTrials: budget });
   let best = Infinity;
-  return study.trials.map((t) => (best = Math.min(best, t.values?.[0] ?? Infinity)));
+  const curve = study.trials.map((t) => (best = Math.min(best, t.values?.[0] ?? Infinity)));
+  // Trials that a source informed: TPE and the GP record each source's weight on the trial.
+  const informed = (t) => Object.entries(t.systemAttrs["tpe:transferWeights"] ?? t.systemAttrs["gp:transferWeights"] ?? {}).some(([name, w]) => name !== "(this study)" && w > 0);
+  curve.informed = study.trials.filter(informed).length;
+  return curve;
 }
 
 /** Source, unrelated source and target tasks of one pair and seed. */
@@ -154,6 +167,29 @@ const quantile = (xs, q) => {
 const median = (xs) => quantile(xs, 0.5);
 const fmt = (x) => (x === Infinity ? ">" + budget : Number.isInteger(x) ? String(x) : x.toPrecision(3));
 const spread = (xs) => `${fmt(median(xs))} [${fmt(quantile(xs, 0.25))}–${fmt(quantile(xs, 0.75))}]`;
+/**
+ * How often relabelling the pooled finals of two arms gives a median difference (b − a) at least
+ * the observed one: the one-sided permutation p-value, and the 95th percentile of the relabelled
+ * differences (the difference that seeds alone produce 1 time in 20 when the source has no effect).
+ */
+function permutationTest(a, b, draws = 4000) {
+  const observed = median(b) - median(a);
+  const pooled = [...a, ...b];
+  const rng = new Rng(12345);
+  const differences = [];
+  let atLeast = 0;
+  for (let k = 0; k < draws; k++) {
+    const shuffled = [...pooled];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(rng.uniform() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    const difference = median(shuffled.slice(a.length)) - median(shuffled.slice(0, a.length));
+    differences.push(difference);
+    if (difference >= observed) atLeast++;
+  }
+  return { p: atLeast / draws, band: quantile(differences, 0.95) };
+}
 const reachOf = (curve, goal) => {
   const index = curve.findIndex((v) => v <= goal);
   return index < 0 ? Infinity : index + 1;
@@ -175,7 +211,8 @@ for (const pair of pairs) {
       const cold = await runStudy(storage, "cold", makeSampler(kind, seed), tasks.target, null);
       const warm = await runStudy(storage, "warm", makeSampler(kind, seed), tasks.target, ["source"]);
       const unrelated = await runStudy(storage, "warm-unrelated", makeSampler(kind, seed), tasks.target, ["unrelated"]);
-      runs.push({ cold, warm, unrelated });
+      const other = args["null-arm"] ? await runStudy(storage, "cold-other-seed", makeSampler(kind, seed + 300), tasks.target, null) : null;
+      runs.push({ cold, warm, unrelated, other });
     }
     const coldFinal = runs.map((r) => r.cold[budget - 1]);
     const goal = median(coldFinal);
@@ -188,7 +225,20 @@ for (const pair of pairs) {
     console.log(`\n${label}, ${kind}: cold median best after ${budget} = ${fmt(goal)}`);
     console.log(`  trials to reach it: warm ${spread(reach)} | cold ${spread(coldReach)} | warm from unrelated ${spread(unrelatedReach)}`);
     console.log(`  best after ${budget}: cold ${spread(coldFinal)} | warm ${spread(runs.map((r) => r.warm[budget - 1]))} | warm from unrelated (${pair.unrelated}) ${spread(unrelatedFinal)}`);
-    console.log(`  unrelated − cold (medians) ${fmt(harm)}; noise (median |cold − median cold|) ${fmt(noise)}`);
+    const bestSeed = (arm) => fmt(Math.min(...runs.map((r) => r[arm][budget - 1])));
+    console.log(`  best seed after ${budget}: cold ${bestSeed("cold")} | warm ${bestSeed("warm")} | warm from unrelated ${bestSeed("unrelated")}`);
+    const permutation = permutationTest(coldFinal, unrelatedFinal);
+    console.log(`  unrelated − cold (medians) ${fmt(harm)}; noise (median |cold − median cold|) ${fmt(noise)}; seeds alone give ≥ ${fmt(permutation.band)} 1 time in 20 (one-sided permutation p = ${permutation.p.toFixed(2)})`);
+    if (args["null-arm"]) {
+      const otherFinal = runs.map((r) => r.other[budget - 1]);
+      const nullTest = permutationTest(coldFinal, otherFinal);
+      const nullHarm = median(otherFinal) - goal;
+      console.log(`  null arm, cold with other seeds − cold (medians) ${fmt(nullHarm)} (${nullHarm <= noise ? "within" : "OUTSIDE"} noise ${fmt(noise)}; permutation p = ${nullTest.p.toFixed(2)}); trials to reach cold's median: ${spread(runs.map((r) => reachOf(r.other, goal)))}`);
+    }
+    const checkpoints = [5, 10, 25, 50, budget].filter((c, i, all) => c <= budget && all.indexOf(c) === i);
+    console.log(`  trials a source informed: warm ${spread(runs.map((r) => r.warm.informed))} | warm from unrelated ${spread(runs.map((r) => r.unrelated.informed))}`);
+    const at = (curves) => checkpoints.map((c) => fmt(median(curves.map((curve) => curve[c - 1])))).join(" / ");
+    console.log(`  median best after ${checkpoints.join(" / ")} trials: cold ${at(runs.map((r) => r.cold))} | warm ${at(runs.map((r) => r.warm))} | unrelated ${at(runs.map((r) => r.unrelated))}`);
     verdicts.push(`${label} ${kind}: warm reaches cold@${budget} in ${spread(reach)} trials; unrelated ${harm <= noise ? "within" : "OUTSIDE"} noise (${fmt(harm)} vs ${fmt(noise)})`);
   }
 }

@@ -9,7 +9,7 @@ import { rgpeWeights } from "./gp/rgpe.js";
 import type { Sampler } from "./base.js";
 import { RandomSampler } from "./random.js";
 import { TPESampler } from "./tpe/index.js";
-import { concordance, transferWeights, warmStartSpace } from "./warm-start.js";
+import { bootstrapRankingWeights, concordance, crossValidatedBandwidth, leaveOneOutRegression, rankingLoss, transferWeights, warmStartSpace } from "./warm-start.js";
 
 const X: Distribution = { type: "float", low: 0, high: 1 };
 
@@ -50,6 +50,77 @@ describe("warm-start helpers", () => {
     expect(transferWeights([{ concordance: 0.9, contextDistance: null }, { concordance: 0.4, contextDistance: null }], 3)).toEqual([0.8, 0]);
     // Without target trials, a gap linear in context distance: nearest 1, farthest 0.5, split over the two kept.
     expect(transferWeights([{ concordance: null, contextDistance: 0 }, { concordance: null, contextDistance: 2 }, { concordance: null, contextDistance: 1 }], 2)).toEqual([0.5, 0, 0.375]);
+  });
+});
+
+describe("ranking sources against the study's own model", () => {
+  it("predicts each point from the others only", () => {
+    const points = [Float64Array.of(0), Float64Array.of(0.01), Float64Array.of(1)];
+    const own = leaveOneOutRegression(points, [5, 7, 100], 0.05);
+    expect(own[0]).toBeCloseTo(7, 6); // its near neighbour, not itself
+    expect(own[1]).toBeCloseTo(5, 6);
+    expect(own[2]).toBeGreaterThan(5); // nothing in reach but the far points: still not its own 100
+    expect(own[2]).toBeLessThan(100);
+  });
+
+  it("chooses the bandwidth by leave-one-out error: narrow for a wiggly function, wide for noise", () => {
+    const points = Array.from({ length: 200 }, (_, i) => Float64Array.of((i + 0.5) / 200));
+    const candidates = [0.3, 0.1, 0.03, 0.01];
+    expect(crossValidatedBandwidth(points, points.map((p) => Math.sin(40 * p[0]!)), candidates)).toBe(0.01);
+    expect(crossValidatedBandwidth(points, points.map((_, i) => ((i * 7919) % 13) / 13), candidates)).toBe(0.3);
+  });
+
+  it("counts misordered pairs among the better half only", () => {
+    // Better half of [1, 2, 3, 4] is {1, 2}: one pair, reversed by the prediction; the far pair (3, 4) is ignored.
+    expect(rankingLoss([2, 1, 3, 4], [1, 2, 3, 4], 2)).toBe(2);
+    expect(rankingLoss([1, 2, 4, 3], [1, 2, 3, 4], 2)).toBe(0);
+  });
+
+  it("gives a source weight only while it ranks the trials better than the study's own model", () => {
+    const actual = Array.from({ length: 20 }, (_, i) => i);
+    const perfect = actual.map((v) => v);
+    const reversed = actual.map((v) => -v);
+    const noisy = actual.map((v, i) => v + (i % 2 ? 6 : -6));
+    const [good, ownWhenWorse] = bootstrapRankingWeights([perfect, noisy], actual, new Rng(1));
+    expect(good).toBeGreaterThan(0.9);
+    expect(good! + ownWhenWorse!).toBeCloseTo(1, 12);
+    const [bad, ownWhenBetter] = bootstrapRankingWeights([reversed, noisy], actual, new Rng(1));
+    expect(bad).toBe(0);
+    expect(ownWhenBetter).toBe(1);
+    // The same resamples under the same seed: the same weights.
+    expect(bootstrapRankingWeights([noisy, perfect], actual, new Rng(7))).toEqual(bootstrapRankingWeights([noisy, perfect], actual, new Rng(7)));
+  });
+});
+
+describe("warm-started TPE with ranking weights", () => {
+  const sampler = () => new TPESampler({ seed: 3, warmStartRanking: true });
+  const grid = (f: (x: number) => number) =>
+    Array.from({ length: 24 }, (_, i) => (i + 0.5) / 24).map((x, i) => makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [f(x)] }));
+  const weightOf = (own: FrozenTrial[], sources: WarmStartSource[]) => {
+    const snapshot = withSources(makeSnapshot(own), sources);
+    const trial = makeSamplingTrial(own.length);
+    sampler().sampleRelative(snapshot, trial, sampler().inferRelativeSpace(snapshot, trial));
+    return trial.notes["tpe:transferWeights"] as Record<string, number>;
+  };
+
+  it("keeps a source that knows the study's landscape better than its few trials do", () => {
+    // The study's eight trials sit far apart on a wiggly function; the source has 40 trials of it.
+    const same = source("same", (x) => Math.sin(12 * x), 40);
+    const sparse = [0.05, 0.17, 0.3, 0.42, 0.55, 0.67, 0.8, 0.92].map((x, i) => makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [Math.sin(12 * x)] }));
+    expect(weightOf(sparse, [same]).same).toBeGreaterThan(0);
+  });
+
+  it("drops a source that the study's own model outranks, though it orders the trials better than chance", () => {
+    // The study's trials cover x densely; the source's optimum is shifted (0.6 against 0.5).
+    const shifted = source("shifted", (x) => (x - 0.6) ** 2, 40);
+    const own = grid((x) => (x - 0.5) ** 2);
+    expect(weightOf(own, [shifted]).shifted).toBe(0);
+    // Without ranking weights, the MBTL-style test alone keeps it.
+    const snapshot = withSources(makeSnapshot(own), [shifted]);
+    const trial = makeSamplingTrial(own.length);
+    const plain = new TPESampler({ seed: 3, warmStartRanking: false });
+    plain.sampleRelative(snapshot, trial, plain.inferRelativeSpace(snapshot, trial));
+    expect((trial.notes["tpe:transferWeights"] as Record<string, number>).shifted).toBeGreaterThan(0);
   });
 });
 
@@ -109,17 +180,39 @@ describe("warm-started GP (design from the sources)", () => {
 
 describe("warm-started TPE's decaying prior", () => {
   it("lets the study's own trials take over as they accumulate", () => {
-    // The source (best at 0.65) orders the study's trials well enough to be kept, but its optimum is off (0.55).
+    // The source (best at 0.65) orders the study's trials well enough to be kept by the MBTL-style
+    // test alone, but its optimum is off (0.55); ranking weights, which would drop it, are off.
     const shifted = source("shifted", (x) => (x - 0.65) ** 2, 60);
     const history = Array.from({ length: 30 }, (_, i) => (i + 0.5) / 30).map((x, i) =>
       makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [(x - 0.55) ** 2] }),
     );
     const proposals = (halfLife: number) =>
-      Array.from({ length: 15 }, (_, k) => propose(new TPESampler({ seed: 5 + k, warmStartWeight: 400, warmStartHalfLife: halfLife }), history, [shifted], 30));
+      Array.from({ length: 15 }, (_, k) => propose(new TPESampler({ seed: 5 + k, warmStartWeight: 400, warmStartHalfLife: halfLife, warmStartRanking: false }), history, [shifted], 30));
     const lasting = median(proposals(Infinity));
     const fading = median(proposals(1));
     expect(Math.abs(fading - 0.55)).toBeLessThan(Math.abs(lasting - 0.55));
     expect(() => new TPESampler({ warmStartHalfLife: 0 })).toThrow(/warmStartHalfLife must be a positive number/);
+  });
+});
+
+describe("warm-started TPE that keeps its random startup", () => {
+  it("does not count guided trials toward the startup, so it still samples at random", () => {
+    const near = source("near", (x) => (x - 0.8) ** 2);
+    // Ten trials of its own: the even ones were guided by the source (positive recorded weight).
+    const own = Array.from({ length: 10 }, (_, i) =>
+      makeTrial({
+        number: i,
+        state: "complete",
+        params: { x: i % 2 === 0 ? 0.8 : i / 10 },
+        distributions: { x: X },
+        values: [i % 2 === 0 ? 0 : (i / 10 - 0.8) ** 2],
+        systemAttrs: i % 2 === 0 ? { "tpe:transferWeights": { near: 5 } } : { "tpe:transferWeights": { near: 0 } },
+      }),
+    );
+    const random = propose(new TPESampler({ seed: 3 }), [], [], 11);
+    expect(propose(new TPESampler({ seed: 3, warmStartKeepsStartup: true }), own, [near], 11)).toBe(random);
+    // Counting them, the startup is over and the model proposes instead.
+    expect(propose(new TPESampler({ seed: 3 }), own, [near], 11)).not.toBe(random);
   });
 });
 

@@ -16,6 +16,7 @@
  */
 import type { Direction, Distribution, FrozenTrial, SearchSpace, StudySnapshot, WarmStartSource } from "../space/index.js";
 import { distributionsEqual, isSingleValue } from "../space/index.js";
+import type { Rng } from "../math/rng.js";
 
 /** Target trials needed before sources are judged by how they rank the better half of them. */
 export const MIN_TARGET_TRIALS_FOR_AGREEMENT = 6;
@@ -74,11 +75,7 @@ export function fitsSpace(trial: FrozenTrial, names: readonly string[], distribu
  * concordance([1, 2, 3], [10, 20, 30]); // 1
  */
 export function concordance(predicted: ArrayLike<number>, actual: ArrayLike<number>, betterHalf = false): number | null {
-  let limit = Infinity;
-  if (betterHalf) {
-    const sorted = Array.from(actual).sort((a, b) => a - b);
-    limit = sorted[(sorted.length - 1) >> 1]!;
-  }
+  const limit = betterHalf ? betterHalfLimit(actual) : Infinity;
   let agree = 0;
   let pairs = 0;
   for (let i = 0; i < actual.length; i++) {
@@ -110,6 +107,147 @@ export function kernelRegression(points: readonly Float64Array[], losses: readon
     total += w;
   }
   return total > 0 ? weighted / total : 0;
+}
+
+/**
+ * Leave-one-out Nadaraya–Watson predictions at each of `points` from the others: the study's own
+ * model judged on points it has not seen, so that it can be ranked against the sources fairly.
+ */
+export function leaveOneOutRegression(points: readonly Float64Array[], losses: readonly number[], bandwidth: number): Float64Array {
+  const scale = 1 / (2 * bandwidth * bandwidth);
+  const out = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) {
+    let weighted = 0;
+    let total = 0;
+    for (let j = 0; j < points.length; j++) {
+      if (j === i) continue;
+      let r2 = 0;
+      for (let k = 0; k < points[i]!.length; k++) r2 += (points[i]![k]! - points[j]![k]!) ** 2;
+      const w = Math.exp(-r2 * scale);
+      weighted += w * losses[j]!;
+      total += w;
+    }
+    // With no neighbour in reach the model knows nothing: it predicts the mean of the others.
+    out[i] = total > 0 ? weighted / total : mean(losses, i);
+  }
+  return out;
+}
+
+/**
+ * The bandwidth among `candidates` whose leave-one-out predictions of `losses` have the least squared
+ * error: the usual cross-validated choice for kernel regression. A model that is to be ranked against
+ * another should resolve its own points as finely as they allow; one fixed, wide bandwidth smooths a
+ * cluster of good trials into a plateau that any smooth source outranks.
+ */
+export function crossValidatedBandwidth(points: readonly Float64Array[], losses: readonly number[], candidates: readonly number[]): number {
+  let best = candidates[0]!;
+  let bestError = Infinity;
+  for (const bandwidth of candidates) {
+    const predicted = leaveOneOutRegression(points, losses, bandwidth);
+    let error = 0;
+    for (let i = 0; i < points.length; i++) error += (predicted[i]! - losses[i]!) ** 2;
+    if (error < bestError) {
+      bestError = error;
+      best = bandwidth;
+    }
+  }
+  return best;
+}
+
+/** The median of the actual values: pairs at or below it are the ones {@link rankingLoss} counts. */
+export function betterHalfLimit(actual: ArrayLike<number>): number {
+  const sorted = Array.from(actual).sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1]!;
+}
+
+/**
+ * Misordered pairs of `predicted` against `actual` among the observations with actual value at most
+ * `limit`. RGPE counts all pairs; counting only the better half's (a departure, measured on
+ * `bench:warmstart`'s dev functions) judges a source by whether it tells good points apart: a source
+ * whose optimum is shifted still orders the far-off points right, and would otherwise keep its
+ * weight forever.
+ */
+export function rankingLoss(predicted: ArrayLike<number>, actual: ArrayLike<number>, limit: number): number {
+  let loss = 0;
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i]! > limit) continue;
+    for (let j = 0; j < actual.length; j++) if (actual[j]! <= limit && actual[i]! < actual[j]! !== predicted[i]! < predicted[j]!) loss++;
+  }
+  return loss;
+}
+
+/**
+ * RGPE's weights from ranking losses (Feurer, Letham and Bakshy 2018): `losses[i][s]` is ranker i's
+ * loss in draw s, the study's own model last. Each ranker's weight is the fraction of draws in which
+ * its loss is the lowest, ties broken at random; a source whose median loss exceeds the 95th
+ * percentile of the own model's losses gets nothing (the paper's guard against weight dilution).
+ */
+export function rankingWinShares(losses: readonly (readonly number[])[], rng: Rng): number[] {
+  const m = losses.length - 1;
+  const samples = losses[m]!.length;
+  const ownLosses = [...losses[m]!].sort((a, b) => a - b);
+  const cutoff = ownLosses[Math.min(samples - 1, Math.floor(0.95 * samples))]!;
+  const kept = losses.map((l, i) => i === m || median(l) <= cutoff);
+  const wins = new Array<number>(m + 1).fill(0);
+  for (let s = 0; s < samples; s++) {
+    let best = Infinity;
+    let tied: number[] = [];
+    for (let i = 0; i <= m; i++) {
+      if (!kept[i]) continue;
+      const l = losses[i]![s]!;
+      if (l < best) {
+        best = l;
+        tied = [i];
+      } else if (l === best) tied.push(i);
+    }
+    wins[tied[Math.floor(rng.uniform() * tied.length)]!]++;
+  }
+  return wins.map((w) => w / samples);
+}
+
+/** Bootstrap resamples of the target's trials used by {@link bootstrapRankingWeights}. */
+export const RANKING_BOOTSTRAP_SAMPLES = 256;
+
+/**
+ * RGPE-style weights for models without a posterior (TPE's kernel regressions): the target's trials
+ * are resampled with replacement instead of drawing from each model's posterior, and each ranker's
+ * weight is the fraction of resamples in which it orders the better half of them best
+ * ({@link rankingWinShares}). `predictions[i]` holds ranker i's predictions at the target's trials,
+ * the study's own leave-one-out model last; a source keeps weight only while it ranks the study's
+ * results better than the study's own model does, so an unrelated source loses it as soon as the
+ * study has learnt anything, and a related one as the study outgrows it.
+ *
+ * @example
+ * bootstrapRankingWeights([[1, 2, 3, 4], [4, 3, 2, 1]], [1, 2, 3, 4], new Rng(1)); // [1, 0]
+ */
+export function bootstrapRankingWeights(predictions: readonly ArrayLike<number>[], actual: ArrayLike<number>, rng: Rng, samples = RANKING_BOOTSTRAP_SAMPLES): number[] {
+  const n = actual.length;
+  const losses: number[][] = predictions.map(() => []);
+  const index = new Int32Array(n);
+  const resampled = new Float64Array(n);
+  const predicted = new Float64Array(n);
+  for (let s = 0; s < samples; s++) {
+    for (let j = 0; j < n; j++) index[j] = Math.floor(rng.uniform() * n);
+    for (let j = 0; j < n; j++) resampled[j] = actual[index[j]!]!;
+    const limit = betterHalfLimit(resampled);
+    predictions.forEach((p, i) => {
+      for (let j = 0; j < n; j++) predicted[j] = p[index[j]!]!;
+      losses[i]!.push(rankingLoss(predicted, resampled, limit));
+    });
+  }
+  return rankingWinShares(losses, rng);
+}
+
+function mean(values: readonly number[], except: number): number {
+  let sum = 0;
+  for (let j = 0; j < values.length; j++) if (j !== except) sum += values[j]!;
+  return values.length > 1 ? sum / (values.length - 1) : 0;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** What is known of one source when weighing it. */

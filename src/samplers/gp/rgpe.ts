@@ -18,24 +18,10 @@ import { choleskyInverse } from "../../math/linalg.js";
 import type { Rng } from "../../math/rng.js";
 import type { Surrogate } from "./acquisition.js";
 import type { GaussianProcess } from "./model.js";
+import { betterHalfLimit, rankingLoss, rankingWinShares } from "../warm-start.js";
 
 /** Posterior draws used to estimate the weights (the paper uses 1000; 256 keeps a trial fast). */
 export const RGPE_SAMPLES = 256;
-
-/**
- * Misordered pairs of `f` against `y` among the observations with y at most `limit`. RGPE counts
- * all pairs; counting only the better half's (a departure, measured on `bench:warmstart`'s dev
- * functions) judges a source by whether it tells good points apart: a source whose optimum is
- * shifted still orders the far-off points right, and would otherwise keep its weight forever.
- */
-function rankingLoss(f: ArrayLike<number>, y: ArrayLike<number>, limit: number): number {
-  let loss = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (y[i]! > limit) continue;
-    for (let j = 0; j < y.length; j++) if (y[j]! <= limit && y[i]! < y[j]! !== f[i]! < f[j]!) loss++;
-  }
-  return loss;
-}
 
 /**
  * RGPE weights: one per source model, then one for the target model (last). `points` and `y` are
@@ -57,7 +43,7 @@ export function rgpeWeights(sources: readonly GaussianProcess[], target: Gaussia
     looMean[j] = y[j]! - target.alpha[j]! / kjj;
     looSd[j] = Math.sqrt(1 / kjj);
   }
-  const limit = [...y].sort((a, b) => a - b)[(n - 1) >> 1]!;
+  const limit = betterHalfLimit(y);
   const losses: number[][] = Array.from({ length: m + 1 }, () => []);
   const draw = new Float64Array(n);
   for (let s = 0; s < samples; s++) {
@@ -71,30 +57,7 @@ export function rgpeWeights(sources: readonly GaussianProcess[], target: Gaussia
     for (let j = 0; j < n; j++) draw[j] = looMean[j]! + looSd[j]! * rng.normal();
     losses[m]!.push(rankingLoss(draw, y, limit));
   }
-  const targetLosses = [...losses[m]!].sort((a, b) => a - b);
-  const cutoff = targetLosses[Math.min(samples - 1, Math.floor(0.95 * samples))]!;
-  const kept = losses.map((l, i) => i === m || median(l) <= cutoff);
-  const wins = new Array<number>(m + 1).fill(0);
-  for (let s = 0; s < samples; s++) {
-    let best = Infinity;
-    let tied: number[] = [];
-    for (let i = 0; i <= m; i++) {
-      if (!kept[i]) continue;
-      const l = losses[i]![s]!;
-      if (l < best) {
-        best = l;
-        tied = [i];
-      } else if (l === best) tied.push(i);
-    }
-    wins[tied[Math.floor(rng.uniform() * tied.length)]!]++;
-  }
-  return wins.map((w) => w / samples);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return rankingWinShares(losses, rng);
 }
 
 /** The weighted ensemble f̄ as a surrogate for the acquisition search; models with weight 0 are skipped. */
