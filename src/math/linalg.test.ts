@@ -209,6 +209,31 @@ describe("triangular solves", () => {
   });
 });
 
+describe("choleskyInverse, blocked four rows at a time", () => {
+  /** L⁻¹ by rows, then L⁻ᵀL⁻¹ by rank-one updates, one row at a time. */
+  function inverseOneByOne(factor: Float64Array, n: number): Float64Array {
+    const m = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < i; k++) for (let j = 0; j <= k; j++) m[i * n + j] -= factor[i * n + k]! * m[k * n + j]!;
+      for (let j = 0; j < i; j++) m[i * n + j] *= 1 / factor[i * n + i]!;
+      m[i * n + i] = 1 / factor[i * n + i]!;
+    }
+    const inverse = new Float64Array(n * n);
+    for (let k = 0; k < n; k++) for (let i = 0; i <= k; i++) for (let j = 0; j <= i; j++) inverse[i * n + j] += m[k * n + i]! * m[k * n + j]!;
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inverse[j * n + i] = inverse[i * n + j]!;
+    return inverse;
+  }
+
+  it("gives bit for bit the inverse of the one-row-at-a-time loops, whatever n mod 4", () => {
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 30]) {
+      const factor = cholesky(randomSpd(n, 700 + n), n);
+      const blocked = choleskyInverse(factor, n);
+      const reference = inverseOneByOne(factor, n);
+      for (let i = 0; i < n * n; i++) expect(Object.is(blocked[i], reference[i])).toBe(true);
+    }
+  });
+});
+
 describe("choleskyInverse and logDetFromCholesky", () => {
   it("gives a symmetric inverse with inverse·a ≈ I", () => {
     for (const n of [1, 3, 17, 60]) {
