@@ -107,6 +107,16 @@ export function snapPoint(point: Float64Array, dimensions: readonly DimensionKin
   return point;
 }
 
+/**
+ * Each L-BFGS-B start of the acquisition search stops once a step lowers −log EI by less than this
+ * fraction. On replayed late trials of the 20-D and 6-D overhead studies (300 and 100 trials),
+ * the library default of 1e-10 spent 60–85% of the evaluations after the proposal's log EI had
+ * settled, most of them in a final line search that could not find a lower point among rounding
+ * errors; at 1e-7 a trial needs 2.4–2.8× fewer evaluations and the proposal's log EI is at most
+ * 5e-6 nats (EI 0.0005%) below the strict search's.
+ */
+const ACQUISITION_RELATIVE_TOLERANCE = 1e-7;
+
 /** Local-search scales in unit-cube units: from polishing an incumbent to hopping between basins. */
 const PERTURBATION_SCALES = [1e-3, 1e-2, 5e-2, 0.2];
 
@@ -334,6 +344,7 @@ export function maximizeAcquisitionFunction(acquisition: Acquisition, search: Ac
         upper,
         maxIterations: search.maxIterations ?? 50,
         gradientTolerance: 1e-9,
+        relativeTolerance: ACQUISITION_RELATIVE_TOLERANCE,
       });
       const point = Float64Array.from(start);
       for (let k = 0; k < m; k++) point[numeric[k]!] = result.x[k]!;
