@@ -148,3 +148,31 @@ describe("maximizeAcquisitionFunction with bounded batch scoring", () => {
     expect(tightened.exact()).toBeLessThan(untightened.exact() / 2);
   });
 });
+
+describe("the acquisition search's stopping rule", () => {
+  it("stops local searches earlier once the model holds 100 points, at a log EI within 1e-4 of the strict search", () => {
+    const d = 6;
+    const { data, best, anchors, taken } = observedSearch(12, 100, d, (p) => p.reduce((sum, v, i) => sum + (v - 0.2 - 0.1 * i) ** 2, 0));
+    const gp = new GaussianProcess(data, parametersFromTheta([...new Array<number>(d).fill(Math.log(0.8)), 0, Math.log(1e-6)], d));
+    const acquisition = logExpectedImprovementAcquisition(gp, best);
+    const run = (modelSize: number) => {
+      let evaluations = 0;
+      const counting: Acquisition = {
+        value: acquisition.value,
+        valueWithGradient: (point, gradient) => {
+          evaluations++;
+          return acquisition.valueWithGradient!(point, gradient);
+        },
+      };
+      const dimensions: DimensionKind[] = Array.from({ length: d }, () => ({ type: "continuous" }));
+      const found = maximizeAcquisitionFunction(counting, { dimensions, nCandidates: 256, nRestarts: 4, anchors, taken, seed: 3, rng: new Rng(2), modelSize });
+      return { found: found!, evaluations };
+    };
+    const strict = run(99);
+    const loose = run(100);
+    expect(loose.evaluations).toBeLessThan(strict.evaluations);
+    expect(Math.abs(loose.found.value - strict.found.value)).toBeLessThan(1e-4);
+    // The default is the strict search.
+    expect(run(0).found.value).toBe(strict.found.value);
+  });
+});
