@@ -9,7 +9,9 @@ import {
   logDetFromCholesky,
   matVec,
   solveLower,
+  solveLowerFromTransposed,
   solveLowerTransposed,
+  transposeSquare,
 } from "./linalg.js";
 import { Rng } from "./rng.js";
 
@@ -53,12 +55,6 @@ function multiply(a: Float64Array, b: Float64Array, n: number): Float64Array {
   return c;
 }
 
-function transpose(a: Float64Array, n: number): Float64Array {
-  const t = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) t[j * n + i] = a[i * n + j];
-  return t;
-}
-
 function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
@@ -79,7 +75,7 @@ describe("cholesky", () => {
         expect(factor[i * n + i]).toBeGreaterThan(0);
         for (let j = i + 1; j < n; j++) expect(factor[i * n + j]).toBe(0);
       }
-      const rebuilt = multiply(factor, transpose(factor, n), n);
+      const rebuilt = multiply(factor, transposeSquare(factor, n), n);
       expect(maxAbsDifference(rebuilt, a)).toBeLessThan(1e-12 * n);
     }
   });
@@ -129,7 +125,7 @@ describe("choleskyWithJitter", () => {
     expect(() => cholesky(a, 3)).toThrow(NotPositiveDefiniteError);
     const { factor, jitter } = choleskyWithJitter(a, 3);
     expect(jitter).toBeCloseTo(4e-10, 20);
-    const rebuilt = multiply(factor, transpose(factor, 3), 3);
+    const rebuilt = multiply(factor, transposeSquare(factor, 3), 3);
     const expected = a.slice();
     for (let i = 0; i < 3; i++) expected[i * 3 + i] += jitter;
     expect(maxAbsDifference(rebuilt, expected)).toBeLessThan(1e-15);
@@ -154,6 +150,30 @@ describe("choleskyWithJitter", () => {
   });
 });
 
+describe("cholesky, blocked four entries at a time", () => {
+  /** The textbook row-by-row factorisation, one entry at a time. */
+  function choleskyOneByOne(a: Float64Array, n: number): Float64Array {
+    const l = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        let sum = a[i * n + j]!;
+        for (let k = 0; k < j; k++) sum -= l[i * n + k]! * l[j * n + k]!;
+        l[i * n + j] = i === j ? Math.sqrt(sum) : sum / l[j * n + j]!;
+      }
+    }
+    return l;
+  }
+
+  it("gives bit for bit the factor of the one-entry-at-a-time loop, whatever n mod 4", () => {
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 30]) {
+      const a = randomSpd(n, 500 + n);
+      const blocked = cholesky(a, n);
+      const reference = choleskyOneByOne(a, n);
+      for (let i = 0; i < n * n; i++) expect(Object.is(blocked[i], reference[i])).toBe(true);
+    }
+  });
+});
+
 describe("triangular solves", () => {
   const n = 12;
   const a = randomSpd(n, 3);
@@ -165,7 +185,17 @@ describe("triangular solves", () => {
     const x = solveLower(factor, n, b);
     expect(maxAbsDifference(matVec(factor, n, n, x), b)).toBeLessThan(1e-12);
     const y = solveLowerTransposed(factor, n, b);
-    expect(maxAbsDifference(matVec(transpose(factor, n), n, n, y), b)).toBeLessThan(1e-12);
+    expect(maxAbsDifference(matVec(transposeSquare(factor, n), n, n, y), b)).toBeLessThan(1e-12);
+  });
+
+  it("solves L·x = b from Lᵀ by columns, bit for bit as by rows, also in place", () => {
+    const upper = transposeSquare(factor, n);
+    const byRows = solveLower(factor, n, b);
+    const byColumns = solveLowerFromTransposed(upper, n, b);
+    for (let i = 0; i < n; i++) expect(Object.is(byColumns[i], byRows[i])).toBe(true);
+    const inPlace = b.slice();
+    expect(solveLowerFromTransposed(upper, n, inPlace, inPlace)).toBe(inPlace);
+    expect(Array.from(inPlace)).toEqual(Array.from(byRows));
   });
 
   it("solves a·x = b and supports in-place use", () => {
@@ -176,6 +206,31 @@ describe("triangular solves", () => {
     expect(maxAbsDifference(inPlace, x)).toBe(0);
     const out = new Float64Array(n);
     expect(solveLower(factor, n, b, out)).toBe(out);
+  });
+});
+
+describe("choleskyInverse, blocked four rows at a time", () => {
+  /** L⁻¹ by rows, then L⁻ᵀL⁻¹ by rank-one updates, one row at a time. */
+  function inverseOneByOne(factor: Float64Array, n: number): Float64Array {
+    const m = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < i; k++) for (let j = 0; j <= k; j++) m[i * n + j] -= factor[i * n + k]! * m[k * n + j]!;
+      for (let j = 0; j < i; j++) m[i * n + j] *= 1 / factor[i * n + i]!;
+      m[i * n + i] = 1 / factor[i * n + i]!;
+    }
+    const inverse = new Float64Array(n * n);
+    for (let k = 0; k < n; k++) for (let i = 0; i <= k; i++) for (let j = 0; j <= i; j++) inverse[i * n + j] += m[k * n + i]! * m[k * n + j]!;
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inverse[j * n + i] = inverse[i * n + j]!;
+    return inverse;
+  }
+
+  it("gives bit for bit the inverse of the one-row-at-a-time loops, whatever n mod 4", () => {
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 30]) {
+      const factor = cholesky(randomSpd(n, 700 + n), n);
+      const blocked = choleskyInverse(factor, n);
+      const reference = inverseOneByOne(factor, n);
+      for (let i = 0; i < n * n; i++) expect(Object.is(blocked[i], reference[i])).toBe(true);
+    }
   });
 });
 

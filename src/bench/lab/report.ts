@@ -191,6 +191,81 @@ function plainSummary(comparisons: readonly BudgetComparison[], reference: strin
   return lines;
 }
 
+/** What the Nemenyi test says about one optimizer against a reference, within one group at one budget. */
+export interface PairVerdict {
+  readonly verdict: "worse" | "better" | "not different" | "no test";
+  /** The optimizer's average rank minus the reference's (positive: the optimizer ranks worse). */
+  readonly rankDifference: number;
+  readonly criticalDifference: number;
+  /** In words, with the figures that decide it. */
+  readonly reason: string;
+}
+
+/**
+ * Whether `optimizer` is significantly worse or better than `reference` in one comparison, by the
+ * Nemenyi post-hoc test after a Friedman test that rejects (Demšar 2006), or why the data cannot
+ * say. With k optimizers no two average ranks differ by more than k − 1, so with too few problems
+ * the critical difference exceeds that and no pair can be significant whatever the results:
+ * such a group is reported as too small, not as "no difference".
+ *
+ * @example
+ * pairVerdict(report.groups[0].comparisons[1], "auto", "optuna-tpe").verdict; // "not different"
+ */
+export function pairVerdict(comparison: BudgetComparison, optimizer: string, reference: string): PairVerdict {
+  const f = comparison.friedman;
+  const rankOf = (o: string): number => comparison.optimizers.find((x) => x.optimizer === o)?.averageRank ?? NaN;
+  const rankDifference = rankOf(optimizer) - rankOf(reference);
+  if (f === null) {
+    return { verdict: "no test", rankDifference, criticalDifference: NaN, reason: `${comparison.problems.length} problem: too few for a Friedman test` };
+  }
+  const cd = f.criticalDifference;
+  const figures = `Δrank ${rankDifference >= 0 ? "+" : ""}${rankDifference.toFixed(2)}, CD ${cd.toFixed(2)}`;
+  if (cd > f.k - 1) {
+    return { verdict: "no test", rankDifference, criticalDifference: cd, reason: `${figures} > ${f.k - 1}, the largest possible rank difference` };
+  }
+  if (f.imanDavenportPValue >= ALPHA) {
+    return { verdict: "not different", rankDifference, criticalDifference: cd, reason: `${figures}; the Friedman test does not reject (${pValue(f.imanDavenportPValue)})` };
+  }
+  if (Math.abs(rankDifference) < cd) return { verdict: "not different", rankDifference, criticalDifference: cd, reason: figures };
+  return { verdict: rankDifference > 0 ? "worse" : "better", rankDifference, criticalDifference: cd, reason: figures };
+}
+
+/**
+ * The report's section on issue 12's per-group question: within each group and at each budget, is
+ * `optimizer` significantly worse (Nemenyi, among all the report's optimizers) than each reference?
+ * Empty when the optimizer or every reference is missing.
+ *
+ * @example
+ * groupSignificanceSection(report, "auto", ["optuna-tpe", "optuna-tpe-mv"]);
+ */
+export function groupSignificanceSection(data: Pick<ReportData, "groups" | "budgets">, optimizer: string, references: readonly string[]): string[] {
+  const has = (o: string): boolean => data.groups.some((g) => g.comparisons.some((c) => c.optimizers.some((x) => x.optimizer === o)));
+  const present = references.filter(has);
+  if (!has(optimizer) || present.length === 0 || data.groups.length === 0) return [];
+  const md = [
+    "",
+    `### Is ${optimizer} significantly worse than ${present.join(" or ")} within a group?`,
+    "",
+    `Nemenyi test among all the report's optimizers within each group, after a Friedman test at α = ${ALPHA} (Demšar 2006). ` +
+      `"no test" means the group has too few problems for the test to separate any two optimizers, whatever the results: with one problem there is no Friedman test, and with k optimizers and N problems the critical difference (CD) exceeds k − 1, the largest possible gap in average rank, unless N is large enough (N ≥ 3 for the ten optimizers of the test page). ` +
+      `It is not evidence of no difference; and with few problems more than "no test", only large gaps can be significant.`,
+  ];
+  for (const reference of present) {
+    md.push("", `${optimizer} against ${reference} (Δrank > 0: ${optimizer} ranks worse):`, "");
+    const rows = data.groups.map((g) => [
+      `${g.group} (${g.problems.length})`,
+      ...data.budgets.map((b) => {
+        const c = g.comparisons.find((x) => x.budget === b);
+        if (!c) return "-";
+        const v = pairVerdict(c, optimizer, reference);
+        return `**${v.verdict}** (${v.reason})`;
+      }),
+    ]);
+    md.push(table(["group (problems)", ...data.budgets.map((b) => `${b} trials`)], rows));
+  }
+  return md;
+}
+
 /**
  * The report's data from stored runs.
  *
@@ -371,6 +446,7 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
       md.push(table(["optimizer", ...data.groups.map((g) => `${g.group} (${g.problems.length})`)], optimizers.map((o) => [o, ...cells(o)])));
     }
   }
+  md.push(...groupSignificanceSection(data, "auto", ["optuna-tpe", "optuna-tpe-mv"]));
   md.push("", "## Average rank over the budget", "", "Ranks among all optimizers per (problem, seed), averaged; lower is better.", "");
   md.push(figure("rank-over-budget.svg", linePlot(optimizers.map((o) => ({ label: o, points: data.rankOverBudget.budgets.map((b, i) => [b, data.rankOverBudget.ranks[o]![i]!] as const) })), { title: "Average rank over the budget", xLabel: "trials", yLabel: "average rank", xLog: true }), "average rank over the budget"));
   const final = data.comparisons.at(-1)!;

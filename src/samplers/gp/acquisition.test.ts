@@ -62,25 +62,28 @@ describe("snapPoint", () => {
   });
 });
 
+/** n random points in [0, 1]^d with f's values, and what the search needs from them: the three best as anchors, every point as taken. */
+function observedSearch(seed: number, n: number, d: number, f: (point: Float64Array) => number) {
+  const rng = new Rng(seed);
+  const x = new Float64Array(n * d);
+  const y = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < d; i++) x[j * d + i] = rng.uniform();
+    y[j] = f(x.subarray(j * d, j * d + d));
+  }
+  const anchors = Array.from({ length: n }, (_, j) => j)
+    .sort((a, b) => y[a]! - y[b]!)
+    .slice(0, 3)
+    .map((j) => x.slice(j * d, j * d + d));
+  const taken = new Set(Array.from({ length: n }, (_, j) => pointKey(x.subarray(j * d, j * d + d))));
+  return { data: { x, y, n, d, categorical: new Uint8Array(d) }, best: Math.min(...y), anchors, taken };
+}
+
 describe("maximizeAcquisitionFunction with bounded batch scoring", () => {
   it("proposes exactly what scoring every candidate proposes, while scoring fewer exactly", () => {
-    const rng = new Rng(21);
     const d = 3;
-    const n = 60;
-    const x = new Float64Array(n * d);
-    const y = new Float64Array(n);
-    for (let j = 0; j < n; j++) {
-      for (let i = 0; i < d; i++) x[j * d + i] = rng.uniform();
-      y[j] = Math.sin(9 * x[j * d]!) + (x[j * d + 1]! - 0.4) ** 2 + 0.3 * Math.cos(7 * x[j * d + 2]!);
-    }
-    const categorical = new Uint8Array(d);
-    const gp = new GaussianProcess({ x, y, n, d, categorical }, parametersFromTheta([Math.log(0.15), Math.log(0.3), Math.log(0.2), 0, Math.log(1e-6)], d));
-    const best = Math.min(...y);
-    const anchors = Array.from({ length: n }, (_, j) => j)
-      .sort((a, b) => y[a]! - y[b]!)
-      .slice(0, 3)
-      .map((j) => x.slice(j * d, j * d + d));
-    const taken = new Set(Array.from({ length: n }, (_, j) => pointKey(x.subarray(j * d, j * d + d))));
+    const { data, best, anchors, taken } = observedSearch(21, 60, d, (p) => Math.sin(9 * p[0]!) + (p[1]! - 0.4) ** 2 + 0.3 * Math.cos(7 * p[2]!));
+    const gp = new GaussianProcess(data, parametersFromTheta([Math.log(0.15), Math.log(0.3), Math.log(0.2), 0, Math.log(1e-6)], d));
     for (const dimensions of [
       [{ type: "continuous" }, { type: "continuous" }, { type: "continuous" }],
       // A coarse grid makes many candidates coincide: the pruning must still find enough distinct ones.
@@ -104,5 +107,72 @@ describe("maximizeAcquisitionFunction with bounded batch scoring", () => {
       expect(withBounds!.value).toBe(everyCandidate!.value);
       expect(exactScores).toBeLessThan(512);
     }
+  });
+
+  it("tightens bounds by partial solves where one observation bounds nothing (12-D, long lengthscales), and proposes the same", () => {
+    const d = 12;
+    const { data, best, anchors, taken } = observedSearch(4, 160, d, (p) => p.reduce((sum, v) => sum + (v - 0.3) ** 2, 0));
+    const gp = new GaussianProcess(data, parametersFromTheta([...new Array<number>(d).fill(Math.log(3)), Math.log(4), Math.log(1e-6)], d));
+    const dimensions: DimensionKind[] = Array.from({ length: d }, () => ({ type: "continuous" }));
+    const batched = logExpectedImprovementAcquisition(gp, best);
+    /** Counts exact scores; with `tightening` false the search sees a batch without partial solves. */
+    const counting = (tightening: boolean): { acquisition: Acquisition; exact: () => number } => {
+      let exactScores = 0;
+      const acquisition: Acquisition = {
+        ...batched,
+        batch(points, count) {
+          const inner = batched.batch!(points, count);
+          return {
+            upperBounds: inner.upperBounds,
+            values: (indices, out) => {
+              exactScores += indices.length;
+              inner.values(indices, out);
+            },
+            ...(tightening && { tighten: inner.tighten! }),
+          };
+        },
+      };
+      return { acquisition, exact: () => exactScores };
+    };
+    const search = { dimensions, nCandidates: 512, nRestarts: 4, anchors, taken, seed: 5 };
+    const tightened = counting(true);
+    const untightened = counting(false);
+    const plain: Acquisition = { value: batched.value, valueWithGradient: batched.valueWithGradient! };
+    const withTightening = maximizeAcquisitionFunction(tightened.acquisition, { ...search, rng: new Rng(8) });
+    const withoutTightening = maximizeAcquisitionFunction(untightened.acquisition, { ...search, rng: new Rng(8) });
+    const everyCandidate = maximizeAcquisitionFunction(plain, { ...search, rng: new Rng(8) });
+    for (const found of [withTightening, withoutTightening]) {
+      expect(Array.from(found!.point)).toEqual(Array.from(everyCandidate!.point));
+      expect(found!.value).toBe(everyCandidate!.value);
+    }
+    expect(tightened.exact()).toBeLessThan(untightened.exact() / 2);
+  });
+});
+
+describe("the acquisition search's stopping rule", () => {
+  it("stops local searches earlier once the model holds 100 points, at a log EI within 1e-4 of the strict search", () => {
+    const d = 6;
+    const { data, best, anchors, taken } = observedSearch(12, 100, d, (p) => p.reduce((sum, v, i) => sum + (v - 0.2 - 0.1 * i) ** 2, 0));
+    const gp = new GaussianProcess(data, parametersFromTheta([...new Array<number>(d).fill(Math.log(0.8)), 0, Math.log(1e-6)], d));
+    const acquisition = logExpectedImprovementAcquisition(gp, best);
+    const run = (modelSize: number) => {
+      let evaluations = 0;
+      const counting: Acquisition = {
+        value: acquisition.value,
+        valueWithGradient: (point, gradient) => {
+          evaluations++;
+          return acquisition.valueWithGradient!(point, gradient);
+        },
+      };
+      const dimensions: DimensionKind[] = Array.from({ length: d }, () => ({ type: "continuous" }));
+      const found = maximizeAcquisitionFunction(counting, { dimensions, nCandidates: 256, nRestarts: 4, anchors, taken, seed: 3, rng: new Rng(2), modelSize });
+      return { found: found!, evaluations };
+    };
+    const strict = run(99);
+    const loose = run(100);
+    expect(loose.evaluations).toBeLessThan(strict.evaluations);
+    expect(Math.abs(loose.found.value - strict.found.value)).toBeLessThan(1e-4);
+    // The default is the strict search.
+    expect(run(0).found.value).toBe(strict.found.value);
   });
 });

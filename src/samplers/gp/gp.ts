@@ -524,6 +524,8 @@ export class GPSampler implements Sampler {
       taken,
       seed: deriveSeed(this.seed, trial.number, "candidates"),
       rng,
+      // Observed and running points: the model's size, which sets what a local search step costs.
+      modelSize: taken.size,
     });
     if (!found || !found.point.every(Number.isFinite)) return null;
     return decodePoint(found.point, encoder);

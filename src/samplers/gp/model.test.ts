@@ -108,7 +108,11 @@ describe("GaussianProcess.predictBatch", () => {
       }
       const batch = gp.predictBatch(points, count);
       const variances = new Float64Array(count).fill(NaN);
-      // In two requests, out of order: each point's variance lands at its own index.
+      // Some points part-solved first (bounds from the first half, then a quarter, of the
+      // observations), then in two requests, out of order: each point's variance lands at its own
+      // index, and the part-solved ones carry on to the same bits.
+      batch.tighten([5, 9, 33, 1, 2, 30, 31], 0.5);
+      batch.tighten([0, 9, 12], 0.25);
       batch.variances([5, 0, 33, 17, 2], variances);
       batch.variances(Array.from({ length: count }, (_, c) => c).filter((c) => ![5, 0, 33, 17, 2].includes(c)), variances);
       for (let c = 0; c < count; c++) {

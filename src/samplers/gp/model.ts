@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { NotPositiveDefiniteError, choleskyInverse, choleskySolve, choleskyWithJitter, solveLower, solveLowerTransposed } from "../../math/linalg.js";
+import { NotPositiveDefiniteError, choleskyInverse, choleskySolve, choleskyWithJitter, solveLowerFromTransposed, solveLowerTransposed, transposeSquare } from "../../math/linalg.js";
 import { minimizeLbfgsb } from "../../math/lbfgsb.js";
 import { normalQuantile } from "../../math/special.js";
 import { type KernelParameters, crossCovariance, inverseSquared, kernelMatrix, matern52, matern52DerivativeR2 } from "./kernel.js";
@@ -470,8 +470,14 @@ export function defaultTheta(d: number, prior: HyperparameterPrior): Float64Arra
 export interface PredictionBatch {
   readonly means: Float64Array;
   readonly varianceBounds: Float64Array;
-  /** Writes the exact variance of each point in `indices` to `out` at that index; each point at most once. */
+  /** Writes the exact variance of each point in `indices` to `out` at that index. */
   variances(indices: readonly number[], out: Float64Array): void;
+  /**
+   * Lowers the variance bounds of the points in `indices` by solving their triangular systems
+   * through the first ⌈fraction·n⌉ observations only (Cholesky order): O(fraction²·n²) each. Exact
+   * variances asked for later carry on from there, bit for bit as if computed in one go.
+   */
+  tighten(indices: readonly number[], fraction: number): void;
 }
 
 /**
@@ -488,6 +494,8 @@ export class GaussianProcess {
   readonly factor: Float64Array;
   readonly alpha: Float64Array;
   private readonly inv: Float64Array;
+  /** Lᵀ, made on the first single-point prediction, for the column-oriented forward substitution. */
+  private upper: Float64Array | null = null;
   private readonly kBuffer: Float64Array;
   private readonly vBuffer: Float64Array;
   private readonly r2Buffer: Float64Array;
@@ -509,13 +517,18 @@ export class GaussianProcess {
     this.r2Buffer = new Float64Array(data.n);
   }
 
+  private upperFactor(): Float64Array {
+    this.upper ??= transposeSquare(this.factor, this.data.n);
+    return this.upper;
+  }
+
   /** The latent (noise-free) posterior mean and variance at one point. */
   predict(point: Float64Array): { mean: number; variance: number } {
     const { x, n, d, categorical } = this.data;
     const k = crossCovariance(point, x, n, d, this.inv, this.params.signalVariance, categorical, this.kBuffer);
     let mean = 0;
     for (let j = 0; j < n; j++) mean += k[j]! * this.alpha[j]!;
-    const v = solveLower(this.factor, n, k, this.vBuffer);
+    const v = solveLowerFromTransposed(this.upperFactor(), n, k, this.vBuffer);
     let explained = 0;
     for (let j = 0; j < n; j++) explained += v[j]! * v[j]!;
     const variance = Math.max(this.params.signalVariance - explained, 0);
@@ -532,7 +545,9 @@ export class GaussianProcess {
    * the posterior variance from above (a rounding margin is added). Expected improvement grows with
    * σ, so the acquisition search computes exact variances only where the bound could still win.
    * The triangular solves of the points asked for together share each pass over the Cholesky
-   * factor (blocks of `PREDICT_BLOCK`).
+   * factor (blocks of `PREDICT_BLOCK`). Where that bound is loose (many observations in many
+   * dimensions, each explaining a little), `tighten` solves only the first rows: a tighter bound
+   * for a fraction of the cost, and the exact variance later carries on from there.
    *
    * @example
    * const batch = gp.predictBatch(candidates, 1024);
@@ -558,28 +573,89 @@ export class GaussianProcess {
       varianceBounds[c] = Math.min(sf2, sf2 - largest / this.diagonal + 1e-9 * sf2);
     }
     const factor = this.factor;
-    const explained = new Float64Array(PREDICT_BLOCK);
-    const variances = (indices: readonly number[], out: Float64Array): void => {
-      for (let first = 0; first < indices.length; first += PREDICT_BLOCK) {
-        const block = indices.slice(first, first + PREDICT_BLOCK);
-        explained.fill(0);
-        // Forward substitution L·v = k for every point of the block, in place, row by row of L.
-        for (let i = 0; i < n; i++) {
-          const row = i * n;
-          const pivot = factor[row + i]!;
-          for (let b = 0; b < block.length; b++) {
-            const offset = block[b]! * n;
-            let sum = rows[offset + i]!;
-            for (let j = 0; j < i; j++) sum -= factor[row + j]! * rows[offset + j]!;
-            const v = sum / pivot;
-            rows[offset + i] = v;
-            explained[b] += v * v;
+    // Each point's forward substitution L·v = k runs in place in its row of `rows`, and may stop
+    // part way: `progress` counts the rows of L done, `explained` sums v_i² over them.
+    const progress = new Int32Array(count);
+    const explained = new Float64Array(count);
+    /** Carries the substitution of points that have all done rows [0, from) through rows [from, to). */
+    const substitute = (block: readonly number[], from: number, to: number): void => {
+      for (let i = from; i < to; i++) {
+        const row = i * n;
+        const pivot = factor[row + i]!;
+        let b = 0;
+        // Four points at a time: four independent sums share each load of L's row, where one
+        // sum alone would wait on its own previous addition. Each sum still adds its terms in
+        // the order j = 0, 1, …, so the result is bit for bit that of one point at a time.
+        for (; b + 4 <= block.length; b += 4) {
+          const c0 = block[b]!;
+          const c1 = block[b + 1]!;
+          const c2 = block[b + 2]!;
+          const c3 = block[b + 3]!;
+          const o0 = c0 * n;
+          const o1 = c1 * n;
+          const o2 = c2 * n;
+          const o3 = c3 * n;
+          let s0 = rows[o0 + i]!;
+          let s1 = rows[o1 + i]!;
+          let s2 = rows[o2 + i]!;
+          let s3 = rows[o3 + i]!;
+          for (let j = 0; j < i; j++) {
+            const l = factor[row + j]!;
+            s0 -= l * rows[o0 + j]!;
+            s1 -= l * rows[o1 + j]!;
+            s2 -= l * rows[o2 + j]!;
+            s3 -= l * rows[o3 + j]!;
           }
+          s0 /= pivot;
+          s1 /= pivot;
+          s2 /= pivot;
+          s3 /= pivot;
+          rows[o0 + i] = s0;
+          rows[o1 + i] = s1;
+          rows[o2 + i] = s2;
+          rows[o3 + i] = s3;
+          explained[c0] += s0 * s0;
+          explained[c1] += s1 * s1;
+          explained[c2] += s2 * s2;
+          explained[c3] += s3 * s3;
         }
-        for (let b = 0; b < block.length; b++) out[block[b]!] = Math.max(sf2 - explained[b]!, 0);
+        for (; b < block.length; b++) {
+          const c = block[b]!;
+          const offset = c * n;
+          let sum = rows[offset + i]!;
+          for (let j = 0; j < i; j++) sum -= factor[row + j]! * rows[offset + j]!;
+          const v = sum / pivot;
+          rows[offset + i] = v;
+          explained[c] += v * v;
+        }
       }
     };
-    return { means, varianceBounds, variances };
+    /** Brings the points of `indices` to at least `to` rows, in blocks of points that start at the same row. */
+    const advance = (indices: readonly number[], to: number): void => {
+      const byStart = new Map<number, number[]>();
+      for (const c of indices) {
+        const from = progress[c]!;
+        if (from >= to) continue;
+        const group = byStart.get(from);
+        if (group) group.push(c);
+        else byStart.set(from, [c]);
+      }
+      for (const [from, group] of byStart) {
+        for (let first = 0; first < group.length; first += PREDICT_BLOCK) substitute(group.slice(first, first + PREDICT_BLOCK), from, to);
+        for (const c of group) progress[c] = to;
+      }
+    };
+    const variances = (indices: readonly number[], out: Float64Array): void => {
+      advance(indices, n);
+      for (const c of indices) out[c] = Math.max(sf2 - explained[c]!, 0);
+    };
+    // Conditioning on the first m observations explains part of what all n explain, and in floating
+    // point too a partial sum of squares never exceeds the whole: σ² − Σ_{i<m} v_i² bounds the variance.
+    const tighten = (indices: readonly number[], fraction: number): void => {
+      advance(indices, Math.min(n, Math.ceil(fraction * n)));
+      for (const c of indices) varianceBounds[c] = Math.min(varianceBounds[c]!, sf2 - explained[c]! + 1e-9 * sf2);
+    };
+    return { means, varianceBounds, variances, tighten };
   }
 
   /**
@@ -597,7 +673,7 @@ export class GaussianProcess {
     const k = crossCovariance(point, x, n, d, this.inv, sf2, categorical, this.kBuffer, r2);
     let mean = 0;
     for (let j = 0; j < n; j++) mean += k[j]! * this.alpha[j]!;
-    const v = solveLower(this.factor, n, k, this.vBuffer);
+    const v = solveLowerFromTransposed(this.upperFactor(), n, k, this.vBuffer);
     let explained = 0;
     for (let j = 0; j < n; j++) explained += v[j]! * v[j]!;
     const variance = Math.max(sf2 - explained, 0);
