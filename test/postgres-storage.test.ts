@@ -294,13 +294,125 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       const study = await createStudy({ name: "stop-ahead", storage: url, direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
       try {
         const objective = (trial: { suggestFloat(name: string, low: number, high: number): number }) => trial.suggestFloat("x", 0, 1);
-        await study.optimize(objective, { nTrials: 10, callbacks: [(s, trial) => (trial.number === 2 ? s.stop() : undefined)] });
+        await study.optimize(objective, { nTrials: 10, concurrency: 1, callbacks: [(s, trial) => (trial.number === 2 ? s.stop() : undefined)] });
         let { trials } = await study.storage.trialsSince(study.id, 0);
         // Trial 3 was started with trial 2's result; nobody ran it, so it waits for the next ask.
         expect(trials.map((t) => [t.number, t.state])).toEqual([[0, "complete"], [1, "complete"], [2, "complete"], [3, "waiting"]]);
         await study.optimize(objective, { nTrials: 2 });
         ({ trials } = await study.storage.trialsSince(study.id, 0));
         expect(trials.map((t) => [t.number, t.state])).toEqual([0, 1, 2, 3, 4].map((n) => [n, "complete"]));
+      } finally {
+        await study.close();
+      }
+    });
+
+    it("sends the finish-and-start writes that wait at the same moment in one statement, finishes before starts", async () => {
+      const storage = await PostgresStorage.open(freshSchemaUrl());
+      try {
+        const study = await storage.createStudy("group-commit", ["minimize"]);
+        await storage.createTrial(study.id, { state: "waiting", systemAttrs: { fixedParams: { x: 0.5 } } });
+        const running: FrozenTrial[] = [];
+        for (let i = 0; i < 6; i++) running.push(await storage.createTrial(study.id, { state: "running" }));
+        const results = await Promise.all(
+          running.map((trial, i) => storage.finishAndStartNext(trial.id, { state: "complete", values: [i] }, { systemAttrs: { worker: "w" } }, null)),
+        );
+        results.forEach(({ finished }, i) => expect(finished).toMatchObject({ id: running[i]!.id, state: "complete", values: [i] }));
+        // The first write goes alone; the five that waited for it go together, all finishes first.
+        const grouped = results.slice(1);
+        const lastFinish = Math.max(...grouped.map((r) => r.finished!.seq));
+        const firstStart = Math.min(...grouped.map((r) => r.started.trial.seq));
+        expect(lastFinish).toBeLessThan(firstStart);
+        // The waiting trial is claimed by the first start; the others are new, numbered on.
+        expect(results[0]!.started.trial).toMatchObject({ number: 0, state: "running", systemAttrs: { fixedParams: { x: 0.5 } } });
+        expect(grouped.map((r) => r.started.trial.number)).toEqual([7, 8, 9, 10, 11]);
+        expect(grouped.every((r) => r.started.trial.state === "running" && r.started.trial.systemAttrs.worker === "w")).toBe(true);
+        const { trials } = await storage.trialsSince(study.id, 0);
+        expect(trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        expect(trials.filter((t) => t.state === "complete").map((t) => t.number)).toEqual([1, 2, 3, 4, 5, 6]);
+        // Each trial's stored seq is the one its caller was told, and seq follows the write order.
+        for (const { finished, started } of results) {
+          expect(trials.find((t) => t.id === finished!.id)!.seq).toBe(finished!.seq);
+          expect(trials.find((t) => t.id === started.trial.id)!.seq).toBe(started.trial.seq);
+        }
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it("keeps the other writes of a group commit when one trial's finish finds it failed by another process", async () => {
+      const url = freshSchemaUrl();
+      const [worker, reaper] = await Promise.all([PostgresStorage.open(url), PostgresStorage.open(url)]);
+      try {
+        const study = await worker.createStudy("group-commit-reaped", ["minimize"]);
+        const running: FrozenTrial[] = [];
+        for (let i = 0; i < 4; i++) running.push(await worker.createTrial(study.id, { state: "running" }));
+        await reaper.updateTrial(running[2]!.id, { state: "failed", systemAttrs: { failReason: "reaped" } });
+        const results = await Promise.all(running.map((trial) => worker.finishAndStartNext(trial.id, { state: "complete", values: [1] }, {}, null)));
+        expect(results.map((r) => r.finished?.state ?? null)).toEqual(["complete", "complete", null, "complete"]);
+        expect(results.map((r) => r.started.trial.number)).toEqual([4, 5, 6, 7]);
+        expect(await worker.getTrial(running[2]!.id)).toMatchObject({ state: "failed", systemAttrs: { failReason: "reaped" } });
+        await expect(worker.updateTrial(running[2]!.id, { state: "complete", values: [1] })).rejects.toBeInstanceOf(TrialNotRunningError);
+      } finally {
+        await Promise.all([worker.close(), reaper.close()]);
+      }
+    });
+
+    it("runs quick trials ahead of their writes one objective call at a time, and calls back only with stored trials", async () => {
+      const url = freshSchemaUrl();
+      const study = await createStudy({ name: "pipeline", storage: url, direction: "minimize", sampler: new RandomSampler({ seed: 2 }) });
+      const observer = await PostgresStorage.open(url);
+      try {
+        let inObjective = 0;
+        let mostAtOnce = 0;
+        let mostRunning = 0;
+        const seen: number[] = [];
+        await study.optimize(
+          async (trial) => {
+            mostAtOnce = Math.max(mostAtOnce, ++inObjective);
+            const x = trial.suggestFloat("x", 0, 1);
+            await new Promise((resolve) => setImmediate(resolve));
+            inObjective--;
+            return x;
+          },
+          {
+            nTrials: 120,
+            callbacks: [
+              async (_study, trial) => {
+                seen.push(trial.number);
+                // Read through another connection: what a callback is given is already committed.
+                expect(await observer.getTrial(trial.id)).toMatchObject({ state: "complete", values: trial.values });
+                const { trials } = await observer.trialsSince(study.id, 0);
+                mostRunning = Math.max(mostRunning, trials.filter((t) => t.state === "running").length);
+              },
+            ],
+          },
+        );
+        expect(mostAtOnce).toBe(1);
+        // Sequential runs have one trial running at a callback (the one started ahead); this ran further ahead.
+        expect(mostRunning).toBeGreaterThan(1);
+        expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+        const { trials } = await observer.trialsSince(study.id, 0);
+        expect(trials.map((t) => [t.number, t.state])).toEqual(Array.from({ length: 120 }, (_, i) => [i, "complete"]));
+      } finally {
+        await Promise.all([study.close(), observer.close()]);
+      }
+    });
+
+    it("gives back every trial started ahead of quick trials when a callback stops the run, and the next run takes them", async () => {
+      const study = await createStudy({ name: "pipeline-stop", storage: freshSchemaUrl(), direction: "minimize", sampler: new RandomSampler({ seed: 3 }) });
+      try {
+        const objective = (trial: { suggestFloat(name: string, low: number, high: number): number }) => trial.suggestFloat("x", 0, 1);
+        await study.optimize(objective, { nTrials: 200, callbacks: [(s, trial) => (trial.number === 40 ? s.stop() : undefined)] });
+        let { trials } = await study.storage.trialsSince(study.id, 0);
+        const complete = trials.filter((t) => t.state === "complete").length;
+        // Trials that ran while trial 40's write was on its way finish; those only started ahead wait.
+        expect(complete).toBeGreaterThan(40);
+        expect(trials.map((t) => t.number)).toEqual(trials.map((_, i) => i));
+        expect(trials.every((t) => t.state === "complete" || t.state === "waiting")).toBe(true);
+        const waiting = trials.length - complete;
+        await study.optimize(objective, { nTrials: waiting + 3, concurrency: 1 });
+        ({ trials } = await study.storage.trialsSince(study.id, 0));
+        expect(trials.map((t) => [t.number, t.state])).toEqual(Array.from({ length: complete + waiting + 3 }, (_, i) => [i, "complete"]));
       } finally {
         await study.close();
       }
