@@ -596,6 +596,48 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       }
     });
 
+    it("retries group commits through killed connections without losing, duplicating or twice finishing a trial", async () => {
+      const url = freshSchemaUrl();
+      const storages = await Promise.all([PostgresStorage.open(url), PostgresStorage.open(url)]);
+      try {
+        const study = await storages[0]!.createStudy("killed-groups", ["minimize"]);
+        let writing = true;
+        let killed = 0;
+        const killer = (async () => {
+          while (writing) {
+            killed += await terminateConnections();
+            await new Promise((resolve) => setTimeout(resolve, 40));
+          }
+        })();
+        // Four lanes per storage, each finishing its trial and starting the next 15 times: the
+        // writes that wait for one another go out as group commits, some of them cut off mid-way.
+        const lanes = await Promise.all(
+          storages.flatMap((storage) =>
+            Array.from({ length: 4 }, async () => {
+              const finished: FrozenTrial[] = [];
+              let trial = await storage.createTrial(study.id, { state: "running" });
+              for (let i = 0; i < 15; i++) {
+                const result = await storage.finishAndStartNext(trial.id, { state: "complete", values: [i] }, {}, null);
+                finished.push(result.finished ?? (await storage.updateTrial(trial.id, { state: "complete", values: [i] })));
+                trial = result.started.trial;
+              }
+              finished.push(await storage.updateTrial(trial.id, { state: "complete", values: [15] }));
+              return finished;
+            }),
+          ),
+        );
+        writing = false;
+        await killer;
+        expect(killed).toBeGreaterThan(0);
+        const trials = (await storages[1]!.trialsSince(study.id, 0)).trials;
+        expect(trials.map((t) => t.number)).toEqual(Array.from({ length: 8 * 16 }, (_, i) => i));
+        expect(trials.every((t) => t.state === "complete")).toBe(true);
+        expect(lanes.flat().map((t) => t.number).sort((a, b) => a - b)).toEqual(trials.map((t) => t.number));
+      } finally {
+        await Promise.all(storages.map((storage) => storage.close()));
+      }
+    });
+
     const cluster = findCluster();
     it.skipIf(cluster === null)(
       "completes a study run by several worker processes across a server restart, every trial accounted for",
