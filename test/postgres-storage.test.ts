@@ -51,6 +51,25 @@ async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> 
   }
 }
 
+/** Keeps ending the scratch database's connections every 40 ms until stopped; stop() says how many it ended. */
+function keepTerminatingConnections(): { stop(): Promise<number> } {
+  let running = true;
+  let killed = 0;
+  const loop = (async () => {
+    while (running) {
+      killed += await terminateConnections();
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return killed;
+    },
+  };
+}
+
 /** Ends every connection to the scratch database except the caller's; returns how many. */
 async function terminateConnections(): Promise<number> {
   const rows = await adminQuery<{ ended: boolean }>(
@@ -561,14 +580,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       try {
         const study = await storages[0]!.createStudy("killed", ["minimize"]);
         for (let i = 0; i < 10; i++) await storages[0]!.createTrial(study.id, { state: "waiting" });
-        let writing = true;
-        let killed = 0;
-        const killer = (async () => {
-          while (writing) {
-            killed += await terminateConnections();
-            await new Promise((resolve) => setTimeout(resolve, 40));
-          }
-        })();
+        const killer = keepTerminatingConnections();
         const created = await Promise.all(
           storages.map(async (storage, w) => {
             const mine: FrozenTrial[] = [];
@@ -581,9 +593,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
             return mine;
           }),
         );
-        writing = false;
-        await killer;
-        expect(killed).toBeGreaterThan(0);
+        expect(await killer.stop()).toBeGreaterThan(0);
 
         const trials = (await storages[1]!.trialsSince(study.id, 0)).trials;
         // 120 trials run: the 10 enqueued ones and 110 new ones, each once.
@@ -601,14 +611,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       const storages = await Promise.all([PostgresStorage.open(url), PostgresStorage.open(url)]);
       try {
         const study = await storages[0]!.createStudy("killed-groups", ["minimize"]);
-        let writing = true;
-        let killed = 0;
-        const killer = (async () => {
-          while (writing) {
-            killed += await terminateConnections();
-            await new Promise((resolve) => setTimeout(resolve, 40));
-          }
-        })();
+        const killer = keepTerminatingConnections();
         // Four lanes per storage, each finishing its trial and starting the next 15 times: the
         // writes that wait for one another go out as group commits, some of them cut off mid-way.
         const lanes = await Promise.all(
@@ -626,9 +629,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
             }),
           ),
         );
-        writing = false;
-        await killer;
-        expect(killed).toBeGreaterThan(0);
+        expect(await killer.stop()).toBeGreaterThan(0);
         const trials = (await storages[1]!.trialsSince(study.id, 0)).trials;
         expect(trials.map((t) => t.number)).toEqual(Array.from({ length: 8 * 16 }, (_, i) => i));
         expect(trials.every((t) => t.state === "complete")).toBe(true);
