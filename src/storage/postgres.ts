@@ -5,6 +5,8 @@
  *
  * Every trial write is one statement (one round trip, its own transaction) that also bumps the
  * study's `seq` under the study row's lock; reads are single statements, hence single snapshots.
+ * Finish-and-start writes of one study that wait at the same moment share one statement (group
+ * commit), which is how a worker running quick trials pays less than a round trip per trial.
  */
 import pg from "pg";
 import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
