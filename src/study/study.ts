@@ -1288,7 +1288,6 @@ export class Study implements TrialHost {
   }
 }
 
-/** The study system attribute that records how many constraint values its trials carry. */
 /** Most trials a one-at-a-time `optimize` runs ahead of their writes (see {@link WritePipeline}). */
 const PIPELINE_DEPTH = 16;
 
@@ -1346,6 +1345,7 @@ function smoothed(mean: number | null, reading: number): number {
   return mean === null ? reading : mean + 0.2 * (reading - mean);
 }
 
+/** The study system attribute that records how many constraint values its trials carry. */
 const CONSTRAINT_COUNT_ATTR = "constraintCount";
 
 interface Judged {
