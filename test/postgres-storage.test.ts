@@ -417,6 +417,34 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       }
     });
 
+    it("runs no trial ahead of a slow objective", async () => {
+      const url = freshSchemaUrl();
+      const study = await createStudy({ name: "pipeline-slow", storage: url, direction: "minimize", sampler: new RandomSampler({ seed: 4 }) });
+      const observer = await PostgresStorage.open(url);
+      try {
+        let mostRunning = 0;
+        await study.optimize(
+          async (trial) => {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            return trial.suggestFloat("x", 0, 1);
+          },
+          {
+            nTrials: 6,
+            callbacks: [
+              async () => {
+                const { trials } = await observer.trialsSince(study.id, 0);
+                mostRunning = Math.max(mostRunning, trials.filter((t) => t.state === "running").length);
+              },
+            ],
+          },
+        );
+        // Only the next trial, started by the finishing write, is running when a trial is reported.
+        expect(mostRunning).toBe(1);
+      } finally {
+        await Promise.all([study.close(), observer.close()]);
+      }
+    });
+
     it("gives back every trial started ahead of quick trials when a callback stops the run, and the next run takes them", async () => {
       const study = await createStudy({ name: "pipeline-stop", storage: freshSchemaUrl(), direction: "minimize", sampler: new RandomSampler({ seed: 3 }) });
       try {

@@ -1181,7 +1181,7 @@ export class Study implements TrialHost {
   private async runTrial(trial: Trial, objective: Objective, startNext: boolean, pipeline: WritePipeline | null): Promise<FrozenTrial> {
     let result: TellResult;
     try {
-      result = pipeline ? await pipeline.serially(() => pipeline.timeObjective(async () => objective(trial))) : await objective(trial);
+      result = pipeline ? await pipeline.serially(async () => pipeline.timeObjective(objective, trial)) : await objective(trial);
     } catch (error) {
       result = error instanceof TrialPruned ? { state: "pruned" } : { state: "failed", reason: errorMessage(error) };
     }
@@ -1303,8 +1303,8 @@ const PIPELINE_DEPTH = 16;
  */
 class WritePipeline {
   private tail: Promise<unknown> = Promise.resolve();
-  private objectiveMs: number | null = null;
-  private writeMs: number | null = null;
+  private readonly objectiveMs = new RecentReadings();
+  private readonly writeMs = new RecentReadings();
 
   /** Runs `task` after every task handed in before it has ended. */
   serially<T>(task: () => Promise<T>): Promise<T> {
@@ -1313,37 +1313,73 @@ class WritePipeline {
     return result;
   }
 
-  timeObjective<T>(task: () => Promise<T>): Promise<T> {
-    return this.timed(task, (ms) => (this.objectiveMs = smoothed(this.objectiveMs, ms)));
+  /**
+   * Calls the objective and records how long it took. A synchronous objective is timed when its
+   * call returns: awaiting it would also count the other lanes' work queued before the await
+   * resumes, which grows with the very batching this decides on.
+   */
+  timeObjective(objective: Objective, trial: Trial): ObjectiveResult | Promise<ObjectiveResult> {
+    const start = performance.now();
+    let result: ObjectiveResult | Promise<ObjectiveResult>;
+    try {
+      result = objective(trial);
+    } catch (error) {
+      this.objectiveMs.add(performance.now() - start);
+      throw error;
+    }
+    if (!(result instanceof Promise)) {
+      this.objectiveMs.add(performance.now() - start);
+      return result;
+    }
+    return result.finally(() => this.objectiveMs.add(performance.now() - start));
   }
 
-  timeWrite<T>(task: () => Promise<T>): Promise<T> {
-    return this.timed(task, (ms) => (this.writeMs = smoothed(this.writeMs, ms)));
+  async timeWrite<T>(task: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await task();
+    } finally {
+      this.writeMs.add(performance.now() - start);
+    }
   }
 
   /** Whether a trial's write takes longer than its objective call, so running ahead pays. */
   runsAhead(): boolean {
-    return this.objectiveMs !== null && this.writeMs !== null && this.objectiveMs < this.writeMs;
+    const objective = this.objectiveMs.median();
+    const write = this.writeMs.median();
+    return objective !== null && write !== null && objective < write;
   }
 
   wantsLane(lanes: number): boolean {
     return lanes < PIPELINE_DEPTH && this.runsAhead();
   }
+}
 
-  private async timed<T>(task: () => Promise<T>, record: (ms: number) => void): Promise<T> {
-    const start = performance.now();
-    try {
-      return await task();
-    } finally {
-      record(performance.now() - start);
-    }
+/**
+ * The median of the last few readings of a duration: a process descheduled in the middle of a
+ * short call (a busy machine) makes one reading long, which moves a mean but not the median.
+ */
+class RecentReadings {
+  private readonly readings: number[] = [];
+  private next = 0;
+  private cached: number | null = null;
+
+  add(ms: number): void {
+    if (this.readings.length < RECENT_READINGS) this.readings.push(ms);
+    else this.readings[this.next] = ms;
+    this.next = (this.next + 1) % RECENT_READINGS;
+    this.cached = null;
+  }
+
+  median(): number | null {
+    if (this.readings.length === 0) return null;
+    this.cached ??= [...this.readings].sort((a, b) => a - b)[this.readings.length >> 1]!;
+    return this.cached;
   }
 }
 
-/** An exponentially weighted mean that follows the last few readings. */
-function smoothed(mean: number | null, reading: number): number {
-  return mean === null ? reading : mean + 0.2 * (reading - mean);
-}
+/** How many recent readings {@link RecentReadings} keeps. */
+const RECENT_READINGS = 9;
 
 /** The study system attribute that records how many constraint values its trials carry. */
 const CONSTRAINT_COUNT_ATTR = "constraintCount";
