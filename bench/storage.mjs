@@ -81,6 +81,14 @@ async function adminQuery(url, text) {
   }
 }
 
+/** The URL without the query parameters only Sextant reads (`schema`, `synchronous_commit`). */
+function withoutSextantParameters(url) {
+  const parsed = new URL(url);
+  parsed.searchParams.delete("schema");
+  parsed.searchParams.delete("synchronous_commit");
+  return parsed.toString();
+}
+
 function withDatabase(url, database) {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
@@ -354,11 +362,15 @@ async function measureFlat(storageUrl) {
 const database = `sextant_bench_${randomBytes(4).toString("hex")}`;
 await adminQuery(args.url, `CREATE DATABASE ${database}`);
 const pgUrl = withDatabase(args.url, database);
-// SQLAlchemy knows PostgreSQL only as postgresql://.
-const optunaPgUrl = pgUrl.replace(/^postgres:\/\//, "postgresql://");
+// SQLAlchemy knows PostgreSQL only as postgresql://, and Sextant's own URL parameters are not psycopg2's.
+const optunaPgUrl = withoutSextantParameters(pgUrl).replace(/^postgres:\/\//, "postgresql://");
 const scratch = mkdtempSync(join(tmpdir(), "sextant-bench-storage-"));
 try {
   console.log(`# Storage throughput (${new Date().toISOString()}, ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")})`);
+  // Optuna's sessions use the server's setting; Sextant's use its URL's, off unless asked.
+  const sextantSync = new URL(pgUrl).searchParams.get("synchronous_commit") ?? "off (Sextant's default)";
+  const [{ synchronous_commit: serverSync }] = await adminQuery(args.url.split("?")[0], "SHOW synchronous_commit");
+  console.log(`PostgreSQL synchronous_commit: Sextant ${sextantSync}, Optuna ${serverSync} (the server's)`);
   if (!args["skip-postgres"]) {
     const pgRows = await runTable(pgUrl, optunaPgUrl, "PostgreSQL (one database; Optuna RDB on the same database)");
     const target = pgRows.find((r) => r.sampler === "random" && r.workers === 4);

@@ -51,6 +51,25 @@ async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> 
   }
 }
 
+/** Keeps ending the scratch database's connections every 40 ms until stopped; stop() says how many it ended. */
+function keepTerminatingConnections(): { stop(): Promise<number> } {
+  let running = true;
+  let killed = 0;
+  const loop = (async () => {
+    while (running) {
+      killed += await terminateConnections();
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return killed;
+    },
+  };
+}
+
 /** Ends every connection to the scratch database except the caller's; returns how many. */
 async function terminateConnections(): Promise<number> {
   const rows = await adminQuery<{ ended: boolean }>(
@@ -294,13 +313,153 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       const study = await createStudy({ name: "stop-ahead", storage: url, direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
       try {
         const objective = (trial: { suggestFloat(name: string, low: number, high: number): number }) => trial.suggestFloat("x", 0, 1);
-        await study.optimize(objective, { nTrials: 10, callbacks: [(s, trial) => (trial.number === 2 ? s.stop() : undefined)] });
+        await study.optimize(objective, { nTrials: 10, concurrency: 1, callbacks: [(s, trial) => (trial.number === 2 ? s.stop() : undefined)] });
         let { trials } = await study.storage.trialsSince(study.id, 0);
         // Trial 3 was started with trial 2's result; nobody ran it, so it waits for the next ask.
         expect(trials.map((t) => [t.number, t.state])).toEqual([[0, "complete"], [1, "complete"], [2, "complete"], [3, "waiting"]]);
         await study.optimize(objective, { nTrials: 2 });
         ({ trials } = await study.storage.trialsSince(study.id, 0));
         expect(trials.map((t) => [t.number, t.state])).toEqual([0, 1, 2, 3, 4].map((n) => [n, "complete"]));
+      } finally {
+        await study.close();
+      }
+    });
+
+    it("sends the finish-and-start writes that wait at the same moment in one statement, finishes before starts", async () => {
+      const storage = await PostgresStorage.open(freshSchemaUrl());
+      try {
+        const study = await storage.createStudy("group-commit", ["minimize"]);
+        await storage.createTrial(study.id, { state: "waiting", systemAttrs: { fixedParams: { x: 0.5 } } });
+        const running: FrozenTrial[] = [];
+        for (let i = 0; i < 6; i++) running.push(await storage.createTrial(study.id, { state: "running" }));
+        const results = await Promise.all(
+          running.map((trial, i) => storage.finishAndStartNext(trial.id, { state: "complete", values: [i] }, { systemAttrs: { worker: "w" } }, null)),
+        );
+        results.forEach(({ finished }, i) => expect(finished).toMatchObject({ id: running[i]!.id, state: "complete", values: [i] }));
+        // The first write goes alone; the five that waited for it go together, all finishes first.
+        const grouped = results.slice(1);
+        const lastFinish = Math.max(...grouped.map((r) => r.finished!.seq));
+        const firstStart = Math.min(...grouped.map((r) => r.started.trial.seq));
+        expect(lastFinish).toBeLessThan(firstStart);
+        // The waiting trial is claimed by the first start; the others are new, numbered on.
+        expect(results[0]!.started.trial).toMatchObject({ number: 0, state: "running", systemAttrs: { fixedParams: { x: 0.5 } } });
+        expect(grouped.map((r) => r.started.trial.number)).toEqual([7, 8, 9, 10, 11]);
+        expect(grouped.every((r) => r.started.trial.state === "running" && r.started.trial.systemAttrs.worker === "w")).toBe(true);
+        const { trials } = await storage.trialsSince(study.id, 0);
+        expect(trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        expect(trials.filter((t) => t.state === "complete").map((t) => t.number)).toEqual([1, 2, 3, 4, 5, 6]);
+        // Each trial's stored seq is the one its caller was told, and seq follows the write order.
+        for (const { finished, started } of results) {
+          expect(trials.find((t) => t.id === finished!.id)!.seq).toBe(finished!.seq);
+          expect(trials.find((t) => t.id === started.trial.id)!.seq).toBe(started.trial.seq);
+        }
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it("keeps the other writes of a group commit when one trial's finish finds it failed by another process", async () => {
+      const url = freshSchemaUrl();
+      const [worker, reaper] = await Promise.all([PostgresStorage.open(url), PostgresStorage.open(url)]);
+      try {
+        const study = await worker.createStudy("group-commit-reaped", ["minimize"]);
+        const running: FrozenTrial[] = [];
+        for (let i = 0; i < 4; i++) running.push(await worker.createTrial(study.id, { state: "running" }));
+        await reaper.updateTrial(running[2]!.id, { state: "failed", systemAttrs: { failReason: "reaped" } });
+        const results = await Promise.all(running.map((trial) => worker.finishAndStartNext(trial.id, { state: "complete", values: [1] }, {}, null)));
+        expect(results.map((r) => r.finished?.state ?? null)).toEqual(["complete", "complete", null, "complete"]);
+        expect(results.map((r) => r.started.trial.number)).toEqual([4, 5, 6, 7]);
+        expect(await worker.getTrial(running[2]!.id)).toMatchObject({ state: "failed", systemAttrs: { failReason: "reaped" } });
+        await expect(worker.updateTrial(running[2]!.id, { state: "complete", values: [1] })).rejects.toBeInstanceOf(TrialNotRunningError);
+      } finally {
+        await Promise.all([worker.close(), reaper.close()]);
+      }
+    });
+
+    it("runs quick trials ahead of their writes one objective call at a time, and calls back only with stored trials", async () => {
+      const url = freshSchemaUrl();
+      const study = await createStudy({ name: "pipeline", storage: url, direction: "minimize", sampler: new RandomSampler({ seed: 2 }) });
+      const observer = await PostgresStorage.open(url);
+      try {
+        let inObjective = 0;
+        let mostAtOnce = 0;
+        let mostRunning = 0;
+        const seen: number[] = [];
+        await study.optimize(
+          async (trial) => {
+            mostAtOnce = Math.max(mostAtOnce, ++inObjective);
+            const x = trial.suggestFloat("x", 0, 1);
+            await new Promise((resolve) => setImmediate(resolve));
+            inObjective--;
+            return x;
+          },
+          {
+            nTrials: 120,
+            callbacks: [
+              async (_study, trial) => {
+                seen.push(trial.number);
+                // Read through another connection: what a callback is given is already committed.
+                expect(await observer.getTrial(trial.id)).toMatchObject({ state: "complete", values: trial.values });
+                const { trials } = await observer.trialsSince(study.id, 0);
+                mostRunning = Math.max(mostRunning, trials.filter((t) => t.state === "running").length);
+              },
+            ],
+          },
+        );
+        expect(mostAtOnce).toBe(1);
+        // Sequential runs have one trial running at a callback (the one started ahead); this ran further ahead.
+        expect(mostRunning).toBeGreaterThan(1);
+        expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+        const { trials } = await observer.trialsSince(study.id, 0);
+        expect(trials.map((t) => [t.number, t.state])).toEqual(Array.from({ length: 120 }, (_, i) => [i, "complete"]));
+      } finally {
+        await Promise.all([study.close(), observer.close()]);
+      }
+    });
+
+    it("runs no trial ahead of a slow objective", async () => {
+      const url = freshSchemaUrl();
+      const study = await createStudy({ name: "pipeline-slow", storage: url, direction: "minimize", sampler: new RandomSampler({ seed: 4 }) });
+      const observer = await PostgresStorage.open(url);
+      try {
+        let mostRunning = 0;
+        await study.optimize(
+          async (trial) => {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            return trial.suggestFloat("x", 0, 1);
+          },
+          {
+            nTrials: 6,
+            callbacks: [
+              async () => {
+                const { trials } = await observer.trialsSince(study.id, 0);
+                mostRunning = Math.max(mostRunning, trials.filter((t) => t.state === "running").length);
+              },
+            ],
+          },
+        );
+        // Only the next trial, started by the finishing write, is running when a trial is reported.
+        expect(mostRunning).toBe(1);
+      } finally {
+        await Promise.all([study.close(), observer.close()]);
+      }
+    });
+
+    it("gives back every trial started ahead of quick trials when a callback stops the run, and the next run takes them", async () => {
+      const study = await createStudy({ name: "pipeline-stop", storage: freshSchemaUrl(), direction: "minimize", sampler: new RandomSampler({ seed: 3 }) });
+      try {
+        const objective = (trial: { suggestFloat(name: string, low: number, high: number): number }) => trial.suggestFloat("x", 0, 1);
+        await study.optimize(objective, { nTrials: 200, callbacks: [(s, trial) => (trial.number === 40 ? s.stop() : undefined)] });
+        let { trials } = await study.storage.trialsSince(study.id, 0);
+        const complete = trials.filter((t) => t.state === "complete").length;
+        // Trials that ran while trial 40's write was on its way finish; those only started ahead wait.
+        expect(complete).toBeGreaterThan(40);
+        expect(trials.map((t) => t.number)).toEqual(trials.map((_, i) => i));
+        expect(trials.every((t) => t.state === "complete" || t.state === "waiting")).toBe(true);
+        const waiting = trials.length - complete;
+        await study.optimize(objective, { nTrials: waiting + 3, concurrency: 1 });
+        ({ trials } = await study.storage.trialsSince(study.id, 0));
+        expect(trials.map((t) => [t.number, t.state])).toEqual(Array.from({ length: complete + waiting + 3 }, (_, i) => [i, "complete"]));
       } finally {
         await study.close();
       }
@@ -449,14 +608,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       try {
         const study = await storages[0]!.createStudy("killed", ["minimize"]);
         for (let i = 0; i < 10; i++) await storages[0]!.createTrial(study.id, { state: "waiting" });
-        let writing = true;
-        let killed = 0;
-        const killer = (async () => {
-          while (writing) {
-            killed += await terminateConnections();
-            await new Promise((resolve) => setTimeout(resolve, 40));
-          }
-        })();
+        const killer = keepTerminatingConnections();
         const created = await Promise.all(
           storages.map(async (storage, w) => {
             const mine: FrozenTrial[] = [];
@@ -469,9 +621,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
             return mine;
           }),
         );
-        writing = false;
-        await killer;
-        expect(killed).toBeGreaterThan(0);
+        expect(await killer.stop()).toBeGreaterThan(0);
 
         const trials = (await storages[1]!.trialsSince(study.id, 0)).trials;
         // 120 trials run: the 10 enqueued ones and 110 new ones, each once.
@@ -479,6 +629,39 @@ describe.skipIf(skip !== null)("postgres storage", () => {
         expect(trials.every((t) => t.state === "complete")).toBe(true);
         const finishedByWorkers = created.flat().map((t) => t.number).sort((a, b) => a - b);
         expect(finishedByWorkers).toEqual(trials.map((t) => t.number));
+      } finally {
+        await Promise.all(storages.map((storage) => storage.close()));
+      }
+    });
+
+    it("retries group commits through killed connections without losing, duplicating or twice finishing a trial", async () => {
+      const url = freshSchemaUrl();
+      const storages = await Promise.all([PostgresStorage.open(url), PostgresStorage.open(url)]);
+      try {
+        const study = await storages[0]!.createStudy("killed-groups", ["minimize"]);
+        const killer = keepTerminatingConnections();
+        // Four lanes per storage, each finishing its trial and starting the next 15 times: the
+        // writes that wait for one another go out as group commits, some of them cut off mid-way.
+        const lanes = await Promise.all(
+          storages.flatMap((storage) =>
+            Array.from({ length: 4 }, async () => {
+              const finished: FrozenTrial[] = [];
+              let trial = await storage.createTrial(study.id, { state: "running" });
+              for (let i = 0; i < 15; i++) {
+                const result = await storage.finishAndStartNext(trial.id, { state: "complete", values: [i] }, {}, null);
+                finished.push(result.finished ?? (await storage.updateTrial(trial.id, { state: "complete", values: [i] })));
+                trial = result.started.trial;
+              }
+              finished.push(await storage.updateTrial(trial.id, { state: "complete", values: [15] }));
+              return finished;
+            }),
+          ),
+        );
+        expect(await killer.stop()).toBeGreaterThan(0);
+        const trials = (await storages[1]!.trialsSince(study.id, 0)).trials;
+        expect(trials.map((t) => t.number)).toEqual(Array.from({ length: 8 * 16 }, (_, i) => i));
+        expect(trials.every((t) => t.state === "complete")).toBe(true);
+        expect(lanes.flat().map((t) => t.number).sort((a, b) => a - b)).toEqual(trials.map((t) => t.number));
       } finally {
         await Promise.all(storages.map((storage) => storage.close()));
       }

@@ -5,6 +5,8 @@
  *
  * Every trial write is one statement (one round trip, its own transaction) that also bumps the
  * study's `seq` under the study row's lock; reads are single statements, hence single snapshots.
+ * Finish-and-start writes of one study that wait at the same moment share one statement (group
+ * commit), which is how a worker running quick trials pays less than a round trip per trial.
  */
 import pg from "pg";
 import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
@@ -74,6 +76,27 @@ interface KnownTrial {
   readonly trial: FrozenTrial;
 }
 
+/** One finish-and-start write, encoded and ready to send alone or in a group commit. */
+interface FinishAndStart {
+  readonly trialId: number;
+  readonly known: KnownTrial;
+  readonly next: FrozenTrial;
+  readonly encoded: TrialRow;
+  readonly values: unknown[];
+  readonly startEncoded: readonly string[];
+  readonly finishWriteId: string;
+  readonly startWriteId: string;
+}
+
+interface QueuedFinish {
+  readonly write: FinishAndStart;
+  readonly resolve: (result: FinishedAndStarted) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Most writes in one group commit, which keeps one statement's parameters and lock time bounded. */
+const MAX_GROUP_COMMIT = 64;
+
 const TRIAL_COLUMNS =
   "id, study_id, number, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, started_at, finished_at, seq";
 /** `columns` with each qualified by `table`, where a join makes bare names ambiguous. */
@@ -110,7 +133,10 @@ const MIGRATION_LOCK_CLASS = 0x5e47a47;
  */
 export class PostgresStorage implements Storage {
   readonly url: string;
+  readonly groupCommit = true;
   private readonly known = new Map<number, KnownTrial>();
+  /** Per study with a group commit on its way: the finish-and-start writes waiting to go next. */
+  private readonly groupCommits = new Map<number, QueuedFinish[]>();
   private readonly sql: ReturnType<typeof statements>;
   private closed = false;
 
@@ -362,6 +388,11 @@ export class PostgresStorage implements Storage {
    * trip and one commit per trial instead of two. The finish is the compare-and-set of
    * {@link updateTrial} against the version of the trial this process last wrote; when it does not
    * apply, `finished` is null and the next trial is started all the same.
+   *
+   * Group commit: calls without `sinceSeq` that arrive while an earlier one for the same study is
+   * still on its way to the server wait for it, then go together in one statement (one round
+   * trip, one commit, one bump of the study row). Each call still resolves only once its own
+   * finish has committed; a call made when nothing is in flight is sent at once.
    */
   async finishAndStartNext(
     trialId: number,
@@ -372,9 +403,47 @@ export class PostgresStorage implements Storage {
     const known = this.known.get(trialId) ?? (await this.retrying(() => this.readKnown(trialId)));
     // Throws TrialNotRunningError / ParamConflictError before anything is written.
     const { next, encoded, values } = patchedRow(known, patch);
-    const startEncoded = [encodeJson({ ...init.params }), encodeJson({ ...init.distributions }), encodeJson({ ...init.userAttrs }), encodeJson({ ...init.systemAttrs })];
-    const finishWriteId = newWriteId();
-    const startWriteId = newWriteId();
+    const write: FinishAndStart = {
+      trialId,
+      known,
+      next,
+      encoded,
+      values,
+      startEncoded: [encodeJson({ ...init.params }), encodeJson({ ...init.distributions }), encodeJson({ ...init.userAttrs }), encodeJson({ ...init.systemAttrs })],
+      finishWriteId: newWriteId(),
+      startWriteId: newWriteId(),
+    };
+    if (sinceSeq !== null) return this.finishAndStartOne(write, sinceSeq);
+    return new Promise<FinishedAndStarted>((resolve, reject) => {
+      const studyId = known.row.study_id;
+      const queue = this.groupCommits.get(studyId);
+      if (queue) {
+        queue.push({ write, resolve, reject });
+        return;
+      }
+      this.groupCommits.set(studyId, []);
+      void this.sendGroupCommits(studyId, [{ write, resolve, reject }]);
+    });
+  }
+
+  /** Sends `first`, then everything that queued for the study meanwhile, until its queue is empty. */
+  private async sendGroupCommits(studyId: number, first: QueuedFinish[]): Promise<void> {
+    let batch = first;
+    while (batch.length > 0) {
+      try {
+        const results = batch.length === 1 ? [await this.finishAndStartOne(batch[0]!.write, null)] : await this.finishAndStartMany(studyId, batch.map((q) => q.write));
+        batch.forEach((q, i) => q.resolve(results[i]!));
+      } catch (error) {
+        for (const q of batch) q.reject(error);
+      }
+      const queue = this.groupCommits.get(studyId)!;
+      batch = queue.splice(0, MAX_GROUP_COMMIT);
+    }
+    this.groupCommits.delete(studyId);
+  }
+
+  private async finishAndStartOne(write: FinishAndStart, sinceSeq: number | null): Promise<FinishedAndStarted> {
+    const { trialId, known, next, encoded, values, startEncoded, finishWriteId, startWriteId } = write;
     const studyId = known.row.study_id;
     return this.retrying(async (attempt) => {
       if (attempt > 0) {
@@ -410,6 +479,51 @@ export class PostgresStorage implements Storage {
       }
       const changes = sinceSeq === null ? null : { trials: changed, seq: rows[0]!.study_seq };
       return { finished, started: { trial: started!.trial, changes } };
+    });
+  }
+
+  /**
+   * Several finish-and-start writes of one study in one statement: the finishes take the first
+   * seq values in the order given, the starts the ones after, so they commit in that order as
+   * separate writes would. Answers in the order of `writes`.
+   */
+  private async finishAndStartMany(studyId: number, writes: readonly FinishAndStart[]): Promise<FinishedAndStarted[]> {
+    const column = (index: number) => writes.map((w) => w.values[index]);
+    return this.retrying(async (attempt) => {
+      let finishedRows: (TrialRow & { write_id: string })[] = [];
+      let startedRows: (TrialRow & { write_id: string })[] = [];
+      const committed = attempt > 0 && (await this.query<TrialRow & { write_id: string }>(this.sql.trialsByWriteIds, [writes.map((w) => w.startWriteId)])).rows;
+      if (committed && committed.length > 0) {
+        // One transaction: its starts are there, so its finishes (those whose compare-and-set applied) are too.
+        startedRows = committed;
+        finishedRows = (await this.query<TrialRow & { write_id: string }>(this.sql.trialsByWriteIds, [writes.map((w) => w.finishWriteId)])).rows;
+      } else {
+        const { rows } = await this.query<TrialRow & { write_id: string; started: boolean }>(this.sql.finishAndStartMany, [
+          studyId,
+          writes.map((w) => w.trialId),
+          writes.map((w) => w.known.row.seq),
+          writes.map((w) => w.finishWriteId),
+          ...[0, 1, 2, 3, 4, 5, 6].map(column),
+          writes.map((w) => w.startWriteId),
+          ...[0, 1, 2, 3].map((index) => writes.map((w) => w.startEncoded[index])),
+        ]);
+        if (rows.length === 0) throw noStudy(studyId);
+        for (const row of rows) (row.started ? startedRows : finishedRows).push(row);
+      }
+      const startedBy = new Map(startedRows.map((row) => [row.write_id, row]));
+      const finishedBy = new Map(finishedRows.map((row) => [row.write_id, row]));
+      return writes.map((w) => {
+        const startedRow = startedBy.get(w.startWriteId)!;
+        const started = { row: startedRow, trial: rowToTrial(startedRow) };
+        this.remember(started);
+        const finishedRow = finishedBy.get(w.finishWriteId);
+        let finished: FrozenTrial | null = null;
+        if (finishedRow) {
+          finished = { ...w.next, seq: finishedRow.seq, finishedAt: finishedRow.finished_at };
+          this.remember({ row: { ...w.encoded, seq: finishedRow.seq, finished_at: finishedRow.finished_at }, trial: finished });
+        }
+        return { finished, started: { trial: started.trial, changes: null } };
+      });
     });
   }
 
@@ -671,6 +785,47 @@ function statements(schema: string) {
     // first value and the start the second, so they commit in that order like two writes would.
     finishAndStartNext: named("finish_and_start_next", finishAndStartNext("$17")),
     finishAndStartNextOnly: named("finish_and_start_next_only", finishAndStartNext(null)),
+    // Group commit: finish_and_start_next_only for k trials at once (k = the length of the arrays).
+    // The study row is bumped once by 2k: the finishes take seq base+1..base+k in the order given
+    // (a compare-and-set that does not apply leaves its value unused), the starts base+k+1..base+2k,
+    // claimed waiting trials first, in number order. Rows come back with their write_id, which
+    // says whose write each is; a finish needs only its seq and finish time.
+    finishAndStartMany: named(
+      "finish_and_start_many",
+      `WITH f AS (
+         SELECT * FROM unnest($2::int8[], $3::int8[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+           WITH ORDINALITY AS f(id, old_seq, write_id, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, ord)
+       ), waiting AS (
+         SELECT id, number FROM ${trials} WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT cardinality($2::int8[]) FOR UPDATE SKIP LOCKED
+       ), c AS (
+         SELECT id, row_number() OVER (ORDER BY number) AS ord FROM waiting
+       ), s AS (
+         UPDATE ${studies} SET seq = seq + 2 * cardinality($2::int8[]), trial_count = trial_count + cardinality($2::int8[]) - (SELECT count(*) FROM c)
+         WHERE id = $1
+         RETURNING seq - 2 * cardinality($2::int8[]) AS base_seq, cardinality($2::int8[]) AS k, (SELECT count(*) FROM c) AS claimed,
+                   trial_count - (cardinality($2::int8[]) - (SELECT count(*) FROM c)) AS base_number
+       ), finished AS (
+         UPDATE ${trials} t SET state = f.state, params = f.params, distributions = f.distributions, objective_values = f.objective_values,
+           intermediate = f.intermediate, user_attrs = f.user_attrs, system_attrs = f.system_attrs, finished_at = ${NOW_MS},
+           seq = s.base_seq + f.ord, write_id = f.write_id
+         FROM f, s WHERE t.id = f.id AND t.state = 'running' AND t.seq = f.old_seq
+         RETURNING t.id, t.seq, t.finished_at, t.write_id
+       ), claimed AS (
+         UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.base_seq + s.k + c.ord,
+           write_id = ($12::uuid[])[c.ord::int]
+         FROM c, s WHERE t.id = c.id
+         RETURNING ${prefixed("t", TRIAL_COLUMNS)}, t.write_id
+       ), inserted AS (
+         INSERT INTO ${trials} (study_id, number, state, params, distributions, user_attrs, system_attrs, started_at, heartbeat_at, seq, write_id)
+         SELECT $1, s.base_number + g - 1, 'running', ($13::text[])[(s.claimed + g)::int], ($14::text[])[(s.claimed + g)::int], ($15::text[])[(s.claimed + g)::int],
+                ($16::text[])[(s.claimed + g)::int], ${NOW_MS}, ${NOW_MS}, s.base_seq + s.k + s.claimed + g, ($12::uuid[])[(s.claimed + g)::int]
+         FROM s, generate_series(1, s.k - s.claimed) AS g
+         RETURNING ${TRIAL_COLUMNS}, write_id
+       )
+       SELECT true AS started, * FROM claimed UNION ALL SELECT true, * FROM inserted
+       UNION ALL SELECT false, id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, finished_at, seq, write_id FROM finished`,
+    ),
+    trialsByWriteIds: named("trials_by_write_ids", `SELECT ${TRIAL_COLUMNS}, write_id FROM ${trials} WHERE write_id = ANY($1::uuid[])`),
     // Only a trial that never got a parameter goes back: one that did has been partly run.
     releaseTrial: named(
       "release_trial",

@@ -123,6 +123,11 @@ export interface Storage {
     sinceSeq: number | null,
   ): Promise<FinishedAndStarted>;
   /**
+   * True when {@link finishAndStartNext} calls without `sinceSeq` that wait at the same moment go
+   * to the backend together (group commit), so a caller gains from having several in flight.
+   */
+  readonly groupCommit?: boolean;
+  /**
    * Puts a trial this process started but never ran (no parameter set yet) back to `waiting`, so
    * the next ask of any worker runs it and numbers stay contiguous. Returns false, changing nothing,
    * if the trial is no longer running or already has parameters.

@@ -59,7 +59,15 @@ export interface OptimizeOptions {
   nTrials?: number;
   /** Start no new trial after this many seconds. */
   timeoutSeconds?: number;
-  /** Trials run at the same time in this process (default 1). */
+  /**
+   * Trials run at the same time in this process. Unset, objective calls run one at a time; then,
+   * when nothing in the loop reads other trials (a sampler and pruner without history, no stop
+   * condition) and the storage groups commits (PostgreSQL), trials whose objective is quicker
+   * than their write run ahead of it, up to 16 at once, so several writes go to the database
+   * together. Callbacks still see each trial only once it is stored, but a callback that calls
+   * `stop()` may then see trials that ran meanwhile still finish. Set 1 to run strictly one
+   * trial after another.
+   */
   concurrency?: number;
   /**
    * Run after each trial finishes. When neither the sampler nor the pruner uses history (random
@@ -981,12 +989,25 @@ export class Study implements TrialHost {
     this.skipChangesOnAsk =
       this.sampler.usesHistory === false && this.pruner.usesHistory === false && options.stopAfter === undefined && !this.scheduler;
     let started = 0;
+    // Next trials being started by finishing writes still on their way: with those already
+    // started ahead (this.prefetched) they count against nTrials, so no loop creates one too many.
+    let ahead = 0;
     let firstError: unknown;
     const shouldStartAnother = (): boolean =>
-      !this.stopRequested && started < nTrials && Date.now() < deadline && !this.stopConditionMet(options.stopAfter);
+      !this.stopRequested &&
+      started < nTrials &&
+      (this.prefetched.length > 0 || started + ahead < nTrials) &&
+      Date.now() < deadline &&
+      !this.stopConditionMet(options.stopAfter);
+    const pipeline =
+      options.concurrency === undefined && this.skipChangesOnAsk && this.storage.groupCommit === true && !options.onlyQueuedTrials
+        ? new WritePipeline()
+        : null;
 
-    const worker = async (): Promise<void> => {
+    const worker = async (lane: number): Promise<void> => {
       while (shouldStartAnother()) {
+        // A lane that runs ahead is only worth it while trials are quicker than their writes.
+        if (pipeline && lane > 0 && !pipeline.runsAhead()) return;
         started++;
         await reaper();
         let trial: Trial | null;
@@ -1018,23 +1039,50 @@ export class Study implements TrialHost {
           // Whether this loop will ask again is known before the trial ends, except for a stop
           // made by a callback or a stop condition; a trial started for nothing is released below.
           // Queued-only asks (segments of a population included) claim, never create: not ahead.
-          const goesOn = !options.onlyQueuedTrials && !this.scheduler && started < nTrials && !this.stopRequested && Date.now() < deadline && options.stopAfter === undefined;
-          frozen = await this.runTrial(trial, objective, goesOn);
+          const goesOn =
+            !options.onlyQueuedTrials &&
+            !this.scheduler &&
+            started + ahead + this.prefetched.length < nTrials &&
+            !this.stopRequested &&
+            Date.now() < deadline &&
+            options.stopAfter === undefined;
+          if (goesOn) ahead++;
+          try {
+            frozen = await this.runTrial(trial, objective, goesOn, pipeline);
+          } finally {
+            if (goesOn) ahead--;
+          }
         } finally {
           beats?.remove(trial.id);
         }
         if (this.scheduler) await this.queueNextSegment(frozen);
-        for (const callback of options.callbacks ?? []) await callback(this, frozen);
+        const callbacks = options.callbacks ?? [];
+        if (callbacks.length > 0) {
+          const runCallbacks = async () => {
+            for (const callback of callbacks) await callback(this, frozen);
+          };
+          await (pipeline ? pipeline.serially(runCallbacks) : runCallbacks());
+        }
+        if (lane === 0 && pipeline?.wantsLane(lanes.length)) startLane();
       }
     };
-    try {
-      const workers = Array.from({ length: concurrency }, () =>
-        worker().catch((error: unknown) => {
+    const lanes: Promise<void>[] = [];
+    const startLane = (): void => {
+      lanes.push(
+        worker(lanes.length).catch((error: unknown) => {
           firstError ??= error;
           this.stopRequested = true;
         }),
       );
-      await Promise.all(workers);
+    };
+    try {
+      for (let i = 0; i < concurrency; i++) startLane();
+      // Lanes may be added while the first ones run: wait until every one has ended.
+      for (let settled = 0; settled < lanes.length; ) {
+        const count = lanes.length;
+        await Promise.all(lanes.slice(settled, count));
+        settled = count;
+      }
     } finally {
       await this.releasePrefetched().catch((error: unknown) => {
         firstError ??= error;
@@ -1130,14 +1178,14 @@ export class Study implements TrialHost {
     return this.trialCache.some((t) => t.state === "running" && !this.activeTrials.has(t.number));
   }
 
-  private async runTrial(trial: Trial, objective: Objective, startNext: boolean): Promise<FrozenTrial> {
+  private async runTrial(trial: Trial, objective: Objective, startNext: boolean, pipeline: WritePipeline | null): Promise<FrozenTrial> {
     let result: TellResult;
     try {
-      result = await objective(trial);
+      result = pipeline ? await pipeline.serially(async () => pipeline.timeObjective(objective, trial)) : await objective(trial);
     } catch (error) {
       result = error instanceof TrialPruned ? { state: "pruned" } : { state: "failed", reason: errorMessage(error) };
     }
-    return this.finish(trial, result, {}, startNext);
+    return pipeline ? pipeline.timeWrite(() => this.finish(trial, result, {}, startNext)) : this.finish(trial, result, {}, startNext);
   }
 
   /** Gives back the trials started ahead for asks that never came, so the next worker runs them. */
@@ -1239,6 +1287,99 @@ export class Study implements TrialHost {
     };
   }
 }
+
+/** Most trials a one-at-a-time `optimize` runs ahead of their writes (see {@link WritePipeline}). */
+const PIPELINE_DEPTH = 16;
+
+/**
+ * How `optimize` keeps a storage with group commit busy when it runs one objective call at a
+ * time and nothing in the loop reads other trials (random search, no pruner, no stop condition):
+ * while one trial's write is on its way, another lane runs the next trial, which an earlier
+ * write started ahead, so the writes that wait at the same moment go to the database together.
+ * Objective calls and callbacks still run one at a time, and a trial reaches its callbacks only
+ * once its write has committed. Lanes beyond the first run only while objective calls are
+ * quicker than writes: a slow objective gains nothing from running ahead, and its trials would
+ * only sit `running` longer.
+ */
+class WritePipeline {
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly objectiveMs = new RecentReadings();
+  private readonly writeMs = new RecentReadings();
+
+  /** Runs `task` after every task handed in before it has ended. */
+  serially<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Calls the objective and records how long it took. A synchronous objective is timed when its
+   * call returns: awaiting it would also count the other lanes' work queued before the await
+   * resumes, which grows with the very batching this decides on.
+   */
+  timeObjective(objective: Objective, trial: Trial): ObjectiveResult | Promise<ObjectiveResult> {
+    const start = performance.now();
+    let result: ObjectiveResult | Promise<ObjectiveResult>;
+    try {
+      result = objective(trial);
+    } catch (error) {
+      this.objectiveMs.add(performance.now() - start);
+      throw error;
+    }
+    if (!(result instanceof Promise)) {
+      this.objectiveMs.add(performance.now() - start);
+      return result;
+    }
+    return result.finally(() => this.objectiveMs.add(performance.now() - start));
+  }
+
+  async timeWrite<T>(task: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await task();
+    } finally {
+      this.writeMs.add(performance.now() - start);
+    }
+  }
+
+  /** Whether a trial's write takes longer than its objective call, so running ahead pays. */
+  runsAhead(): boolean {
+    const objective = this.objectiveMs.median();
+    const write = this.writeMs.median();
+    return objective !== null && write !== null && objective < write;
+  }
+
+  wantsLane(lanes: number): boolean {
+    return lanes < PIPELINE_DEPTH && this.runsAhead();
+  }
+}
+
+/**
+ * The median of the last few readings of a duration: a process descheduled in the middle of a
+ * short call (a busy machine) makes one reading long, which moves a mean but not the median.
+ */
+class RecentReadings {
+  private readonly readings: number[] = [];
+  private next = 0;
+  private cached: number | null = null;
+
+  add(ms: number): void {
+    if (this.readings.length < RECENT_READINGS) this.readings.push(ms);
+    else this.readings[this.next] = ms;
+    this.next = (this.next + 1) % RECENT_READINGS;
+    this.cached = null;
+  }
+
+  median(): number | null {
+    if (this.readings.length === 0) return null;
+    this.cached ??= [...this.readings].sort((a, b) => a - b)[this.readings.length >> 1]!;
+    return this.cached;
+  }
+}
+
+/** How many recent readings {@link RecentReadings} keeps. */
+const RECENT_READINGS = 9;
 
 /** The study system attribute that records how many constraint values its trials carry. */
 const CONSTRAINT_COUNT_ATTR = "constraintCount";
