@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -6,5 +7,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Vitest's default in run mode is one worker fewer than the cores, which on the 2-core CI
+    // machine is a single worker: every file ran after the other while the second core idled
+    // through child-process start-ups, PostgreSQL round trips and timers. The files are safe to run
+    // side by side: each uses its own temp dirs, its own scratch PostgreSQL database
+    // (test/postgres-database.ts), port 0 for servers, and the one file that restarts PostgreSQL
+    // is waited out by the others' retries.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

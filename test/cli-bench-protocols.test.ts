@@ -10,7 +10,9 @@ const dir = mkdtempSync(join(tmpdir(), "sextant-bench-protocols-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const run = (args: string[]) => sextant(args, { cwd: dir });
 
-describe("sextant bench protocols", () => {
+// Each test runs several benchmark processes end to end; the limit leaves room for a loaded 2-core machine
+// running two test files at a time (one took 60.4 s there against the default 60 s limit).
+describe("sextant bench protocols", { timeout: 180_000 }, () => {
   it("tune: chooses on tuning seeds and dev problems, reports on disjoint test seeds and test problems", async () => {
     const args = ["bench", "tune", "--suite", "branin-2d,levy-5d-int", "--test-suite", "hartmann3-3d", "--candidates", "tpe,sobol", "--trials", "12", "--tuning-seeds", "0-1", "--test-seeds", "7-7", "--out", "tune", "--json"];
     const result = await run(args);

@@ -6,7 +6,9 @@ import { sextant } from "./fixtures/cli-run.js";
 // The listing reads no storage and writes nothing, so any directory will do.
 const run = (args: string[]) => sextant(args, { cwd: tmpdir() });
 
-describe("sextant problems", () => {
+// `sextant problems` computes reference values as it lists (grid hypervolumes, learning-curve shapes),
+// about 2 s of CPU for the full listing; the limit leaves room for a loaded machine (one run took over 60 s).
+describe("sextant problems", { timeout: 180_000 }, () => {
   it("lists the problems with dimension, optimum and tags, filtered by tag, as a table and as JSON", async () => {
     const table = await run(["problems"]);
     expect(table.code).toBe(0);
