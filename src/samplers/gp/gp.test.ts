@@ -11,7 +11,7 @@ import {
   makeTrial,
 } from "../../space/index.js";
 import { Rng } from "../../math/rng.js";
-import { GPSampler, createGPSamplerFromOptions, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
+import { GPSampler, createGPSamplerFromOptions, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
 
 function isLegal(distribution: Distribution, value: ParamValue): boolean {
   if (distribution.type === "categorical") return choiceIndex(distribution, value) >= 0;
@@ -151,6 +151,43 @@ describe("GPSampler", () => {
     const ignored = closestPair(false);
     expect(believed).toBeGreaterThan(0.05);
     expect(believed).toBeGreaterThan(5 * ignored);
+  });
+
+  it("keeps the EHVI models' θ between refits at large n, as the single-objective model does", () => {
+    const space: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
+    const rng = new Rng(5);
+    const trials = Array.from({ length: 101 }, (_, number) => {
+      const x = rng.uniform();
+      const y = rng.uniform();
+      return complete(number, { x, y }, space, [x + y * y, 1 - x + y * y]);
+    });
+    // An arbitrary θ on the last trial: what the next trial starts from, or keeps.
+    const left = [[0.1, 0.2, 0.3, -9], [0.4, 0.5, 0.6, -8]];
+    trials[100] = { ...trials[100]!, systemAttrs: { "gp:modelThetas": left } };
+    const sampler = new GPSampler({ seed: 2 });
+    expect(kernelFitPlan(101, true).refit).toBe(false);
+    expect(suggest(sampler, trials, 101, { directions }).notes["gp:modelThetas"]).toEqual(left);
+    // With one observation fewer (n = 100) the plan refits, and the θ moves.
+    expect(kernelFitPlan(100, true).refit).toBe(true);
+    const refitted = suggest(sampler, [...trials.slice(0, 99), trials[100]!], 101, { directions }).notes["gp:modelThetas"];
+    expect(refitted).not.toEqual(left);
+  });
+
+  it("places the EHVI's reference point beyond the observed worst, the front's nadir by its range, or by the observed range", () => {
+    const front = [[0.2, 0.6], [0.4, 0.3]];
+    expect(ehviReferencePoint(front, 2, "observed")).toEqual([1.1, 1.1]);
+    const byFront = ehviReferencePoint(front, 2, "front");
+    expect(byFront[0]).toBeCloseTo(0.42, 12);
+    expect(byFront[1]).toBeCloseTo(0.63, 12);
+    const byNadir = ehviReferencePoint(front, 2, "nadir");
+    expect(byNadir[0]).toBeCloseTo(0.5, 12);
+    expect(byNadir[1]).toBeCloseTo(0.7, 12);
+    // A front of one point has no range: the observed margin beyond it, never past the observed reference.
+    expect(ehviReferencePoint([[0.5, 1]], 2, "front")).toEqual([0.6, 1.1]);
+    // Nothing feasible yet: the observed reference.
+    expect(ehviReferencePoint([], 3, "front")).toEqual([1.1, 1.1, 1.1]);
+    expect(() => new GPSampler({ hypervolumeReference: "far" as never })).toThrow(/hypervolumeReference/);
   });
 
   it("returns finite legal suggestions for degenerate histories", () => {
