@@ -115,7 +115,8 @@ export interface GPSamplerOptions {
    * observations: `"observed"` (default), a tenth of the observed range beyond the worst observed
    * value (as Optuna's GPSampler and MO-TPE place it); `"front"`, a tenth of the front's own range
    * beyond the front's nadir (BoTorch's `infer_reference_point`, Daulton et al.); `"nadir"`, a tenth
-   * of the observed range beyond the front's nadir. See {@link ehviReferencePoint}.
+   * of the observed range beyond the front's nadir; `"alternate"`, `"front"` on even trial numbers
+   * and `"observed"` on odd ones. See {@link ehviReferencePoint}.
    */
   hypervolumeReference?: HypervolumeReference;
   /** Learn from the studies a warm-started study names (default false; see `warmStartMethod`). */
@@ -140,8 +141,8 @@ export interface GPSamplerOptions {
 }
 
 /** Where the EHVI's reference point sits; see {@link ehviReferencePoint}. */
-export type HypervolumeReference = "observed" | "front" | "nadir";
-const HYPERVOLUME_REFERENCES: readonly HypervolumeReference[] = ["observed", "front", "nadir"];
+export type HypervolumeReference = "observed" | "front" | "nadir" | "alternate";
+const HYPERVOLUME_REFERENCES: readonly HypervolumeReference[] = ["observed", "front", "nadir", "alternate"];
 
 /** System attribute where each GP trial records its fitted θ (read back as a warm start, and by `modelBeliefs`). */
 export const THETA_ATTR = "gp:theta";
@@ -390,7 +391,8 @@ export class GPSampler implements Sampler {
     // The believed outcomes join the front too (unless feasibility is modelled, where they are unknown),
     // so a running trial's neighbourhood promises no hypervolume it is already expected to bring.
     const believedFront = believe && !constrained ? [...frontPoints, ...believedOutcomes(fitted.models, observations.running)] : frontPoints;
-    const reference = ehviReferencePoint(frontPoints, normalized[0]!.length, this.options.hypervolumeReference);
+    const mode = this.options.hypervolumeReference;
+    const reference = ehviReferencePoint(frontPoints, normalized[0]!.length, mode === "alternate" ? (trial.number % 2 === 0 ? "front" : "observed") : mode);
     let acquisition = ehviAcquisition(objectiveModels, paretoFrontIndices(believedFront).map((k) => believedFront[k]!), reference);
     const thetas = [...fitted.thetas];
     if (constrained) {
@@ -685,7 +687,7 @@ function normalizeObjectives(vectors: readonly (readonly number[])[]): number[][
  * @example
  * ehviReferencePoint([[0.2, 0.6], [0.4, 0.3]], 2, "front"); // [0.42, 0.63]
  */
-export function ehviReferencePoint(front: readonly (readonly number[])[], objectives: number, mode: HypervolumeReference): number[] {
+export function ehviReferencePoint(front: readonly (readonly number[])[], objectives: number, mode: Exclude<HypervolumeReference, "alternate">): number[] {
   const observed = new Array<number>(objectives).fill(1 + EHVI_MARGIN);
   if (mode === "observed" || front.length === 0) return observed;
   return observed.map((fallback, i) => {
@@ -929,7 +931,7 @@ function validateOptions(options: GPSamplerOptions): void {
     throw new RangeError(`GPSampler: multiObjective must be "ehvi" or "parego", got ${String(options.multiObjective)}`);
   }
   if (options.hypervolumeReference !== undefined && !HYPERVOLUME_REFERENCES.includes(options.hypervolumeReference)) {
-    throw new RangeError(`GPSampler: hypervolumeReference must be "observed", "front" or "nadir", got ${String(options.hypervolumeReference)}`);
+    throw new RangeError(`GPSampler: hypervolumeReference must be "observed", "front", "nadir" or "alternate", got ${String(options.hypervolumeReference)}`);
   }
   if (options.warmStartMethod !== undefined && !["design", "rgpe"].includes(options.warmStartMethod)) {
     throw new RangeError(`GPSampler: warmStartMethod must be "design" or "rgpe", got ${String(options.warmStartMethod)}`);
@@ -951,7 +953,7 @@ export const GP_OPTIONS = defineOptions({
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
   stagnationTrials: { kind: "integer", min: 0, default: 0, description: "after this many trials without a new best, one Sobol design point (0: never)" },
   multiObjective: { kind: "enum", values: ["ehvi", "parego"], default: "ehvi", description: "acquisition for 2 or 3 objectives: log EHVI or a random ParEGO scalarisation" },
-  hypervolumeReference: { kind: "enum", values: HYPERVOLUME_REFERENCES, default: "observed", description: "EHVI reference point: beyond the worst observed value (observed), the front's nadir by a tenth of its range (front) or of the observed range (nadir)" },
+  hypervolumeReference: { kind: "enum", values: HYPERVOLUME_REFERENCES, default: "observed", description: "EHVI reference point: beyond the worst observed value (observed), the front's nadir by a tenth of its range (front) or of the observed range (nadir), or front and observed by turns (alternate)" },
   fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "fit the highest step with enough observations (bohb), the study as recorded (final), or bohb under asha/hyperband (auto)" },
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, startup trials)", description: "with bohb: observations a step needs before the GP is fitted on it" },
 });
