@@ -190,6 +190,23 @@ describe("GPSampler", () => {
     expect(() => new GPSampler({ hypervolumeReference: "far" as never })).toThrow(/hypervolumeReference/);
   });
 
+  it("by default takes BoTorch's reference point on even trials and Optuna's on odd ones", () => {
+    const space: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
+    const rng = new Rng(7);
+    const trials = Array.from({ length: 14 }, (_, number) => {
+      const x = rng.uniform();
+      const y = rng.uniform();
+      return complete(number, { x, y }, space, [x + 3 * y * y, (1 - x) ** 2 + 3 * y]);
+    });
+    const next = (number: number, hypervolumeReference?: "observed" | "front") =>
+      suggest(new GPSampler({ seed: 4, ...(hypervolumeReference ? { hypervolumeReference } : {}) }), trials.slice(0, number), number, { directions }).params;
+    expect(next(12)).toEqual(next(12, "front"));
+    expect(next(12)).not.toEqual(next(12, "observed"));
+    expect(next(13)).toEqual(next(13, "observed"));
+    expect(next(13)).not.toEqual(next(13, "front"));
+  });
+
   it("returns finite legal suggestions for degenerate histories", () => {
     const space: SearchSpace = {
       x: { type: "float", low: -1, high: 1 },
