@@ -47,6 +47,17 @@ function complete(number: number, params: Record<string, ParamValue>, space: Sea
   return makeTrial({ number, params, distributions: space, values: Array.isArray(value) ? value : [value] });
 }
 
+/** A unit square with two objectives, and `count` random complete trials of `f` on it. */
+const square: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+function twoObjectiveHistory(seed: number, count: number, f: (x: number, y: number) => number[]): FrozenTrial[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, (_, number) => {
+    const x = rng.uniform();
+    const y = rng.uniform();
+    return complete(number, { x, y }, square, f(x, y));
+  });
+}
+
 describe("GPSampler", () => {
   const line: SearchSpace = { x: { type: "float", low: -5, high: 5 } };
 
@@ -127,16 +138,11 @@ describe("GPSampler", () => {
   });
 
   it("spreads concurrent EHVI suggestions over the front (kriging believer on every objective's model)", () => {
-    const space: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const space = square;
     const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
     const closestPair = (constantLiar: boolean): number => {
       const sampler = new GPSampler({ seed: 3, constantLiar });
-      const rng = new Rng(3);
-      const trials = Array.from({ length: 12 }, (_, number) => {
-        const x = rng.uniform();
-        const y = rng.uniform();
-        return complete(number, { x, y }, space, [x + y * y, 1 - x + y * y]);
-      });
+      const trials = twoObjectiveHistory(3, 12, (x, y) => [x + y * y, 1 - x + y * y]);
       const points: number[][] = [];
       for (let k = 0; k < 4; k++) {
         const { params } = suggest(sampler, trials, 12 + k, { directions });
@@ -154,14 +160,8 @@ describe("GPSampler", () => {
   });
 
   it("keeps the EHVI models' θ between refits at large n, as the single-objective model does", () => {
-    const space: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
     const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
-    const rng = new Rng(5);
-    const trials = Array.from({ length: 101 }, (_, number) => {
-      const x = rng.uniform();
-      const y = rng.uniform();
-      return complete(number, { x, y }, space, [x + y * y, 1 - x + y * y]);
-    });
+    const trials = twoObjectiveHistory(5, 101, (x, y) => [x + y * y, 1 - x + y * y]);
     // An arbitrary θ on the last trial: what the next trial starts from, or keeps.
     const left = [[0.1, 0.2, 0.3, -9], [0.4, 0.5, 0.6, -8]];
     trials[100] = { ...trials[100]!, systemAttrs: { "gp:modelThetas": left } };
@@ -191,14 +191,8 @@ describe("GPSampler", () => {
   });
 
   it("by default takes BoTorch's reference point on even trials and Optuna's on odd ones", () => {
-    const space: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
     const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
-    const rng = new Rng(7);
-    const trials = Array.from({ length: 14 }, (_, number) => {
-      const x = rng.uniform();
-      const y = rng.uniform();
-      return complete(number, { x, y }, space, [x + 3 * y * y, (1 - x) ** 2 + 3 * y]);
-    });
+    const trials = twoObjectiveHistory(7, 14, (x, y) => [x + 3 * y * y, (1 - x) ** 2 + 3 * y]);
     const next = (number: number, hypervolumeReference?: "observed" | "front") =>
       suggest(new GPSampler({ seed: 4, ...(hypervolumeReference ? { hypervolumeReference } : {}) }), trials.slice(0, number), number, { directions }).params;
     expect(next(12)).toEqual(next(12, "front"));
