@@ -4,15 +4,19 @@
 // constrained Branin-Currin. Prints the median hypervolume regret (maximal hypervolume minus
 // reached) per problem and sampler and Sextant's ratio to each Optuna sampler; for the constrained
 // problem, the median feasible hypervolume (higher is better) next to Optuna NSGA-II given the same
-// constraints; and sampler overhead per trial at 200 and 1,000 trials next to Optuna NSGA-II's.
+// constraints; and sampler overhead per trial (CPU time) at 200 and 1,000 trials next to Optuna's.
 //
 // "auto" is Sextant's default for several objectives (the GP with log-EHVI for small numeric
 // studies); the targets of issue 9 are checked for it and printed as met or not.
 //
 // Usage: npm run bench:multiobjective -- [--trials 200] [--seeds 5] [--samplers auto,nsga2,tpe,nsga3,gp,random]
 //        [--problems zdt1,...] [--optuna-samplers nsga2,motpe] [--optuna-motpe-dtlz2] [--skip-optuna] [--overhead-trials 1000, 0 to skip]
+//        [--overhead-only] [--save part.json] [--combine a.json,b.json,...]
+// On a shared machine the table can be measured in parts, each with its Optuna figures measured in
+// the same run (e.g. one problem per run with --overhead-trials 0 --save, and one --overhead-only
+// run); --combine then prints the whole report from the saved parts without measuring anything.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -32,13 +36,16 @@ const { values: args } = parseArgs({
     "skip-optuna": { type: "boolean", default: false },
     "optuna-motpe-dtlz2": { type: "boolean", default: false },
     "overhead-trials": { type: "string", default: "1000" },
+    "overhead-only": { type: "boolean", default: false },
+    save: { type: "string" },
+    combine: { type: "string" },
   },
 });
 const nTrials = Number(args.trials);
 const nSeeds = Number(args.seeds);
 const overheadTrials = Number(args["overhead-trials"]);
 const wanted = args.samplers.split(",").filter((name) => samplerNames().includes(name));
-const problemKeys = args.problems ? args.problems.split(",") : Object.keys(MULTIOBJECTIVE_PROBLEMS).filter((key) => !MULTIOBJECTIVE_PROBLEMS[key].heldOut);
+const problemKeys = args["overhead-only"] ? [] : args.problems ? args.problems.split(",") : Object.keys(MULTIOBJECTIVE_PROBLEMS).filter((key) => !MULTIOBJECTIVE_PROBLEMS[key].heldOut);
 const optunaSamplers = args["optuna-samplers"].split(",").filter(Boolean);
 const sharedDir = process.env.SEXTANT_SHARED ?? resolve(root, "../shared");
 const referenceDir = join(sharedDir, "reference");
@@ -86,18 +93,18 @@ else:
     f, bounds, _, _ = PROBLEMS['zdt1']
     sampler = optuna.samplers.NSGAIISampler(seed=0) if sys.argv[5] == 'nsga2' else optuna.samplers.TPESampler(seed=0)
     st = optuna.create_study(directions=['minimize'] * 2, sampler=sampler)
-    marks = {}; last = time.perf_counter(); last_n = 0
+    marks = {}; last = time.process_time(); last_n = 0
     def callback(study, trial):
         global last, last_n
         k = trial.number + 1
         if k in (200, n):
-            now = time.perf_counter(); marks[f'{last_n + 1}-{k}'] = (now - last) * 1000 / (k - last_n); last, last_n = now, k
+            now = time.process_time(); marks[f'{last_n + 1}-{k}'] = (now - last) * 1000 / (k - last_n); last, last_n = now, k
     st.optimize(lambda t: f([t.suggest_float(f'x{i}', lo, hi) for i, (lo, hi) in enumerate(bounds)]), n_trials=n, callbacks=[callback])
     print(json.dumps(marks))
 `;
 
 const optuna = { regret: {}, constrainedHv: null, overhead: {} };
-if (!args["skip-optuna"]) {
+if (!args["skip-optuna"] && !args.combine) {
   const script = join(referenceDir, "optuna_mo_baseline.py");
   if (!existsSync(script) || spawnSync(python, ["-c", "import optuna"]).status !== 0) {
     log("Optuna reference unavailable (needs ../shared/reference and Debian's python3-optuna); use --skip-optuna");
@@ -146,9 +153,14 @@ async function runOnce(samplerName, problem, seed, trials) {
       ? { constraints: (trial) => problem.constraints(Array.from({ length: problem.dimension }, (_, i) => trial.params[`x${i}`])) }
       : {}),
   });
+  // Overhead in CPU time of this process (wall time would count other processes' load on a shared machine).
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
   let evalMs = 0;
   const marks = {};
-  let last = performance.now();
+  let last = cpuMs();
   let lastN = 0;
   await study.optimize(
     (trial) => {
@@ -164,7 +176,7 @@ async function runOnce(samplerName, problem, seed, trials) {
         (_study, trial) => {
           const k = trial.number + 1;
           if (k === 200 || k === trials) {
-            const now = performance.now();
+            const now = cpuMs();
             marks[`${lastN + 1}-${k}`] = (now - last - evalMs) / (k - lastN);
             evalMs = 0;
             last = now;
@@ -190,7 +202,7 @@ const quantile = (values, q) => {
 const sextant = {};
 const spread = {};
 let infeasibleBestTotal = 0;
-for (const samplerName of wanted) {
+for (const samplerName of args.combine ? [] : wanted) {
   for (const key of problemKeys) {
     const problem = MULTIOBJECTIVE_PROBLEMS[key];
     if (!problem) throw new Error(`unknown problem "${key}" (choose from ${Object.keys(MULTIOBJECTIVE_PROBLEMS).join(", ")})`);
@@ -208,32 +220,79 @@ for (const samplerName of wanted) {
   }
 }
 
+// --- Overhead: one long run per sampler on ZDT1 ---
+const sextantOverhead = {};
+for (const s of args.combine || overheadTrials === 0 ? [] : wanted.filter((name) => name !== "random")) {
+  log(`sextant: ${s} overhead on ZDT1 up to ${overheadTrials} trials ...`);
+  sextantOverhead[s] = (await runOnce(s, MULTIOBJECTIVE_PROBLEMS.zdt1, 0, overheadTrials)).marks;
+}
+
+// --- Results: this run's, or the saved parts to combine ---
+let results = {
+  nTrials, nSeeds, overheadTrials, problemKeys, wanted, optunaSamplers,
+  skipOptuna: args["skip-optuna"], optuna, sextant, spread, infeasibleBestTotal,
+  overhead: { sextant: sextantOverhead },
+};
+if (args.save) writeFileSync(args.save, JSON.stringify(results, null, 1));
+if (args.combine) results = combineParts(args.combine.split(",").map((file) => JSON.parse(readFileSync(file, "utf8"))));
+
+/** Merges saved parts: problems, samplers and figures from all; the trial and seed counts must agree. */
+function combineParts(parts) {
+  const merged = {
+    nTrials: parts[0].nTrials, nSeeds: parts[0].nSeeds, overheadTrials: 0, problemKeys: [], wanted: [], optunaSamplers: [],
+    skipOptuna: parts.some((p) => p.skipOptuna), optuna: { regret: {}, constrainedHv: null, overhead: {} },
+    sextant: {}, spread: {}, infeasibleBestTotal: 0, overhead: { sextant: {} },
+  };
+  const union = (into, from) => { for (const v of from) if (!into.includes(v)) into.push(v); };
+  for (const part of parts) {
+    if (part.problemKeys.length > 0 && (part.nTrials !== merged.nTrials || part.nSeeds !== merged.nSeeds)) {
+      throw new Error(`--combine: parts differ in trials or seeds (${part.nTrials} x ${part.nSeeds} vs ${merged.nTrials} x ${merged.nSeeds})`);
+    }
+    union(merged.problemKeys, part.problemKeys);
+    if (part.problemKeys.length > 0) union(merged.wanted, part.wanted);
+    union(merged.optunaSamplers, part.optunaSamplers);
+    for (const [o, byProblem] of Object.entries(part.optuna.regret)) Object.assign((merged.optuna.regret[o] ??= {}), byProblem);
+    if (part.optuna.constrainedHv !== null) merged.optuna.constrainedHv = part.optuna.constrainedHv;
+    Object.assign(merged.optuna.overhead, part.optuna.overhead);
+    for (const [s, byProblem] of Object.entries(part.sextant)) Object.assign((merged.sextant[s] ??= {}), byProblem);
+    for (const [s, byProblem] of Object.entries(part.spread)) Object.assign((merged.spread[s] ??= {}), byProblem);
+    merged.infeasibleBestTotal += part.infeasibleBestTotal;
+    Object.assign(merged.overhead.sextant, part.overhead.sextant);
+    merged.overheadTrials = Math.max(merged.overheadTrials, part.overheadTrials);
+  }
+  return merged;
+}
+
 // --- Report ---
-console.log(`\nMedian hypervolume regret, ${nTrials} trials x ${nSeeds} seeds (lower is better); ratio = Sextant / Optuna, measured in this run`);
+{
+const { nTrials, nSeeds, problemKeys, wanted, optunaSamplers, optuna, sextant, spread, infeasibleBestTotal } = results;
 const regretKeys = problemKeys.filter((key) => MULTIOBJECTIVE_PROBLEMS[key].maxHypervolume !== null);
+if (regretKeys.length > 0) {
+console.log(`\nMedian hypervolume regret, ${nTrials} trials x ${nSeeds} seeds (lower is better); ratio = Sextant / Optuna, measured in this run`);
 const header = ["problem".padEnd(22), ...optunaSamplers.map((s) => `optuna ${s}`.padStart(14)), ...wanted.map((s) => s.padStart(10))];
 for (const s of wanted) for (const o of optunaSamplers) header.push(`${s}/${o}`.padStart(14));
 console.log(header.join(" "));
 for (const key of regretKeys) {
   const row = [MULTIOBJECTIVE_PROBLEMS[key].name.padEnd(22), ...optunaSamplers.map((o) => fmt(optuna.regret[o]?.[key]).padStart(14))];
-  row.push(...wanted.map((s) => fmt(sextant[s][key]).padStart(10)));
-  for (const s of wanted) for (const o of optunaSamplers) row.push(fmt(sextant[s][key] / optuna.regret[o]?.[key]).padStart(14));
+  row.push(...wanted.map((s) => fmt(sextant[s]?.[key]).padStart(10)));
+  for (const s of wanted) for (const o of optunaSamplers) row.push(fmt(sextant[s]?.[key] / optuna.regret[o]?.[key]).padStart(14));
   console.log(row.join(" "));
 }
 console.log(`  spread: interquartile range of the regret over the ${nSeeds} seeds`);
 for (const key of regretKeys) {
-  console.log(`  ${MULTIOBJECTIVE_PROBLEMS[key].name.padEnd(22)} ${wanted.map((s) => `${s} [${spread[s][key].map(fmt).join(", ")}]`).join("  ")}`);
+  console.log(`  ${MULTIOBJECTIVE_PROBLEMS[key].name.padEnd(22)} ${wanted.map((s) => `${s} [${(spread[s]?.[key] ?? []).map(fmt).join(", ")}]`).join("  ")}`);
+}
 }
 if (problemKeys.includes("constrained_branin_currin")) {
   console.log("\nConstrained Branin-Currin: median hypervolume of feasible trials (higher is better), reference (80, 12)");
   console.log(`  optuna nsga2 (constraints_func): ${fmt(optuna.constrainedHv)}`);
   for (const s of wanted) {
-    const hv = sextant[s].constrained_branin_currin;
+    const hv = sextant[s]?.constrained_branin_currin;
     console.log(`  ${s.padEnd(31)} ${fmt(hv)}   ratio ${fmt(hv / (optuna.constrainedHv ?? Number.NaN))}`);
   }
 }
 
-if (wanted.includes("auto") && !args["skip-optuna"]) {
+if (wanted.includes("auto") && !results.skipOptuna && problemKeys.length > 0) {
   const main = ["zdt1", "zdt2", "dtlz2", "branin_currin"].filter((key) => regretKeys.includes(key));
   const halfOfNsga2 = main.filter((key) => sextant.auto[key] <= 0.5 * optuna.regret.nsga2?.[key]);
   const beatsBetter = main.filter((key) => {
@@ -252,17 +311,17 @@ if (wanted.includes("auto") && !args["skip-optuna"]) {
   }
 }
 
-if (overheadTrials === 0) process.exit(0);
-console.log(`\nSampler overhead per trial on ZDT1 (ms: wall time of the study minus the objective's), one run of ${overheadTrials} trials; ratio to each Optuna sampler`);
-const overheadProblem = MULTIOBJECTIVE_PROBLEMS.zdt1;
-for (const o of optunaSamplers) {
-  console.log(`  ${`optuna ${o}`.padEnd(14)} ${Object.entries(optuna.overhead[o] ?? {}).map(([range, ms]) => `${range}: ${fmt(ms)}`).join("  ") || "-"}`);
+if (Object.keys(results.overhead.sextant).length > 0) {
+  console.log(`\nSampler overhead per trial on ZDT1 (ms of CPU time: the process's CPU time minus the objective's), one run of ${results.overheadTrials} trials; ratio to each Optuna sampler`);
+  for (const o of results.optunaSamplers) {
+    console.log(`  ${`optuna ${o}`.padEnd(14)} ${Object.entries(optuna.overhead[o] ?? {}).map(([range, ms]) => `${range}: ${fmt(ms)}`).join("  ") || "-"}`);
+  }
+  for (const [s, marks] of Object.entries(results.overhead.sextant)) {
+    const ratios = Object.entries(marks).map(([range, ms]) => {
+      const against = results.optunaSamplers.filter((o) => optuna.overhead[o]?.[range]).map((o) => `${fmt(ms / optuna.overhead[o][range])}x ${o}`);
+      return `${range}: ${fmt(ms)}${against.length ? ` (${against.join(", ")})` : ""}`;
+    });
+    console.log(`  ${s.padEnd(14)} ${ratios.join("  ")}`);
+  }
 }
-for (const s of wanted.filter((name) => name !== "random")) {
-  const { marks } = await runOnce(s, overheadProblem, 0, overheadTrials);
-  const ratios = Object.entries(marks).map(([range, ms]) => {
-    const against = optunaSamplers.filter((o) => optuna.overhead[o]?.[range]).map((o) => `${fmt(ms / optuna.overhead[o][range])}x ${o}`);
-    return `${range}: ${fmt(ms)}${against.length ? ` (${against.join(", ")})` : ""}`;
-  });
-  console.log(`  ${s.padEnd(14)} ${ratios.join("  ")}`);
 }

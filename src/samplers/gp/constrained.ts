@@ -55,13 +55,20 @@ export function logProbabilityOfFeasibility(
  * Fits one GP per column of `targets` (one per constraint, or one per objective) on `points`.
  * Each column is standardised (a constant one gets unit scale), so the prior and the noise floor
  * mean the same for every model; the bound 0 moves with it (`threshold`). `starts(k)` gives the
- * hyperparameter starts of column k (a warm start from the previous trial, the default, or both).
+ * hyperparameter starts of column k (a warm start from the previous trial, the default, or both);
+ * `reuse(k)`, when given and it returns a θ, is taken as column k's hyperparameters without a fit
+ * (the refit schedule of `kernelFitPlan` skips most fits once n is large).
  */
 export function fitStandardizedModels(
   points: readonly Float64Array[],
   targets: readonly (readonly number[])[],
   categorical: Uint8Array,
-  options: { minNoise: number; fitIterations: number; starts: (column: number) => ArrayLike<number>[] },
+  options: {
+    minNoise: number;
+    fitIterations: number;
+    starts: (column: number) => ArrayLike<number>[];
+    reuse?: (column: number) => ArrayLike<number> | undefined;
+  },
 ): { models: ConstraintModel[]; thetas: number[][] } {
   const n = points.length;
   if (n === 0) return { models: [], thetas: [] };
@@ -80,7 +87,7 @@ export function fitStandardizedModels(
     const scale = Math.sqrt(variance / n) || 1;
     const y = Float64Array.from(targets, (c) => (c[k]! - mean) / scale);
     const data: TrainingData = { x, y, n, d, categorical };
-    const { theta } = fitHyperparameters(data, { prior, starts: options.starts(k), maxIterations: options.fitIterations });
+    const theta = options.reuse?.(k) ?? fitHyperparameters(data, { prior, starts: options.starts(k), maxIterations: options.fitIterations }).theta;
     const clean = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
     thetas.push(clean);
     models.push({ gp: new GaussianProcess(data, parametersFromTheta(Float64Array.from(clean), d)), threshold: -mean / scale, scale });

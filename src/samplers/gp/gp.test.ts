@@ -11,7 +11,7 @@ import {
   makeTrial,
 } from "../../space/index.js";
 import { Rng } from "../../math/rng.js";
-import { GPSampler, createGPSamplerFromOptions, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
+import { GPSampler, createGPSamplerFromOptions, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
 
 function isLegal(distribution: Distribution, value: ParamValue): boolean {
   if (distribution.type === "categorical") return choiceIndex(distribution, value) >= 0;
@@ -45,6 +45,17 @@ function suggest(
 
 function complete(number: number, params: Record<string, ParamValue>, space: SearchSpace, value: number | number[]): FrozenTrial {
   return makeTrial({ number, params, distributions: space, values: Array.isArray(value) ? value : [value] });
+}
+
+/** A unit square with two objectives, and `count` random complete trials of `f` on it. */
+const square: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+function twoObjectiveHistory(seed: number, count: number, f: (x: number, y: number) => number[]): FrozenTrial[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, (_, number) => {
+    const x = rng.uniform();
+    const y = rng.uniform();
+    return complete(number, { x, y }, square, f(x, y));
+  });
 }
 
 describe("GPSampler", () => {
@@ -127,16 +138,11 @@ describe("GPSampler", () => {
   });
 
   it("spreads concurrent EHVI suggestions over the front (kriging believer on every objective's model)", () => {
-    const space: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const space = square;
     const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
     const closestPair = (constantLiar: boolean): number => {
       const sampler = new GPSampler({ seed: 3, constantLiar });
-      const rng = new Rng(3);
-      const trials = Array.from({ length: 12 }, (_, number) => {
-        const x = rng.uniform();
-        const y = rng.uniform();
-        return complete(number, { x, y }, space, [x + y * y, 1 - x + y * y]);
-      });
+      const trials = twoObjectiveHistory(3, 12, (x, y) => [x + y * y, 1 - x + y * y]);
       const points: number[][] = [];
       for (let k = 0; k < 4; k++) {
         const { params } = suggest(sampler, trials, 12 + k, { directions });
@@ -151,6 +157,48 @@ describe("GPSampler", () => {
     const ignored = closestPair(false);
     expect(believed).toBeGreaterThan(0.05);
     expect(believed).toBeGreaterThan(5 * ignored);
+  });
+
+  it("keeps the EHVI models' θ between refits at large n, as the single-objective model does", () => {
+    const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
+    const trials = twoObjectiveHistory(5, 101, (x, y) => [x + y * y, 1 - x + y * y]);
+    // An arbitrary θ on the last trial: what the next trial starts from, or keeps.
+    const left = [[0.1, 0.2, 0.3, -9], [0.4, 0.5, 0.6, -8]];
+    trials[100] = { ...trials[100]!, systemAttrs: { "gp:modelThetas": left } };
+    const sampler = new GPSampler({ seed: 2 });
+    expect(kernelFitPlan(101, true).refit).toBe(false);
+    expect(suggest(sampler, trials, 101, { directions }).notes["gp:modelThetas"]).toEqual(left);
+    // With one observation fewer (n = 100) the plan refits, and the θ moves.
+    expect(kernelFitPlan(100, true).refit).toBe(true);
+    const refitted = suggest(sampler, [...trials.slice(0, 99), trials[100]!], 101, { directions }).notes["gp:modelThetas"];
+    expect(refitted).not.toEqual(left);
+  });
+
+  it("places the EHVI's reference point beyond the observed worst, the front's nadir by its range, or by the observed range", () => {
+    const front = [[0.2, 0.6], [0.4, 0.3]];
+    expect(ehviReferencePoint(front, 2, "observed")).toEqual([1.1, 1.1]);
+    const byFront = ehviReferencePoint(front, 2, "front");
+    expect(byFront[0]).toBeCloseTo(0.42, 12);
+    expect(byFront[1]).toBeCloseTo(0.63, 12);
+    const byNadir = ehviReferencePoint(front, 2, "nadir");
+    expect(byNadir[0]).toBeCloseTo(0.5, 12);
+    expect(byNadir[1]).toBeCloseTo(0.7, 12);
+    // A front of one point has no range: the observed margin beyond it, never past the observed reference.
+    expect(ehviReferencePoint([[0.5, 1]], 2, "front")).toEqual([0.6, 1.1]);
+    // Nothing feasible yet: the observed reference.
+    expect(ehviReferencePoint([], 3, "front")).toEqual([1.1, 1.1, 1.1]);
+    expect(() => new GPSampler({ hypervolumeReference: "far" as never })).toThrow(/hypervolumeReference/);
+  });
+
+  it("by default takes BoTorch's reference point on even trials and Optuna's on odd ones", () => {
+    const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
+    const trials = twoObjectiveHistory(7, 14, (x, y) => [x + 3 * y * y, (1 - x) ** 2 + 3 * y]);
+    const next = (number: number, hypervolumeReference?: "observed" | "front") =>
+      suggest(new GPSampler({ seed: 4, ...(hypervolumeReference ? { hypervolumeReference } : {}) }), trials.slice(0, number), number, { directions }).params;
+    expect(next(12)).toEqual(next(12, "front"));
+    expect(next(12)).not.toEqual(next(12, "observed"));
+    expect(next(13)).toEqual(next(13, "observed"));
+    expect(next(13)).not.toEqual(next(13, "front"));
   });
 
   it("returns finite legal suggestions for degenerate histories", () => {

@@ -110,6 +110,20 @@ export interface GPSamplerOptions {
    * used beyond 3 objectives).
    */
   multiObjective?: "ehvi" | "parego";
+  /**
+   * Where the EHVI puts its reference point, in each objective normalised to [0, 1] over the
+   * observations: `"observed"`, a tenth of the observed range beyond the worst observed value (as
+   * Optuna's GPSampler and MO-TPE place it; it rewards pushing the front's ends outwards);
+   * `"front"`, a tenth of the front's own range beyond the front's nadir (BoTorch's
+   * `infer_reference_point`, Daulton et al.; it rewards filling the front's inside, but lets the
+   * ends grow by a tenth of the range per step at most); `"nadir"`, a tenth of the observed range
+   * beyond the front's nadir; `"alternate"` (default), `"front"` on even trial numbers and
+   * `"observed"` on odd ones, since the reference the user will judge the front by is unknown.
+   * Chosen on DTLZ5, DTLZ7 (3 objectives) and ZDT3, none of `bench:multiobjective`'s problems:
+   * "alternate" was at least level with "observed" on all three, "front" and "nadir" lost on DTLZ7
+   * and ZDT3. See {@link ehviReferencePoint}.
+   */
+  hypervolumeReference?: HypervolumeReference;
   /** Learn from the studies a warm-started study names (default false; see `warmStartMethod`). */
   warmStart?: boolean;
   /**
@@ -131,6 +145,10 @@ export interface GPSamplerOptions {
   fidelityMinTrials?: number;
 }
 
+/** Where the EHVI's reference point sits; see {@link ehviReferencePoint}. */
+export type HypervolumeReference = "observed" | "front" | "nadir" | "alternate";
+const HYPERVOLUME_REFERENCES: readonly HypervolumeReference[] = ["observed", "front", "nadir", "alternate"];
+
 /** System attribute where each GP trial records its fitted θ (read back as a warm start, and by `modelBeliefs`). */
 export const THETA_ATTR = "gp:theta";
 const FALLBACK_ATTR = "gp:fallback";
@@ -140,8 +158,8 @@ const EXPLORATION_ATTR = "gp:exploration";
 const MODEL_THETAS_ATTR = "gp:modelThetas";
 const TRANSFER_ATTR = "gp:transferWeights";
 const ANCHOR_COUNT = 5;
-/** The EHVI's reference point in every objective normalised to [0, 1] over the observations. */
-const EHVI_REFERENCE = 1.1;
+/** The EHVI's reference point lies this share of a range beyond the worst value it bounds. */
+const EHVI_MARGIN = 0.1;
 
 /**
  * Gaussian-process Bayesian optimisation (Matérn-5/2 ARD kernel, MAP hyperparameters with a
@@ -186,6 +204,7 @@ export class GPSampler implements Sampler {
       fitIterations: options.fitIterations ?? 50,
       stagnationTrials: options.stagnationTrials ?? 0,
       multiObjective: options.multiObjective ?? "ehvi",
+      hypervolumeReference: options.hypervolumeReference ?? "alternate",
       warmStart: options.warmStart ?? false,
       maxWarmStartSources: options.maxWarmStartSources ?? 3,
       warmStartMethod: options.warmStartMethod ?? "design",
@@ -377,7 +396,9 @@ export class GPSampler implements Sampler {
     // The believed outcomes join the front too (unless feasibility is modelled, where they are unknown),
     // so a running trial's neighbourhood promises no hypervolume it is already expected to bring.
     const believedFront = believe && !constrained ? [...frontPoints, ...believedOutcomes(fitted.models, observations.running)] : frontPoints;
-    let acquisition = ehviAcquisition(objectiveModels, paretoFrontIndices(believedFront).map((k) => believedFront[k]!));
+    const mode = this.options.hypervolumeReference;
+    const reference = ehviReferencePoint(frontPoints, normalized[0]!.length, mode === "alternate" ? (trial.number % 2 === 0 ? "front" : "observed") : mode);
+    let acquisition = ehviAcquisition(objectiveModels, paretoFrontIndices(believedFront).map((k) => believedFront[k]!), reference);
     const thetas = [...fitted.thetas];
     if (constrained) {
       const constraintFit = this.fitConstrainedModels(observations, categorical, previous, normalized[0]!.length);
@@ -389,7 +410,7 @@ export class GPSampler implements Sampler {
     const taken = new Set<string>();
     for (const p of observations.points) taken.add(pointKey(p));
     for (const p of observations.running) taken.add(pointKey(p));
-    return this.propose(acquisition, encoder, dimensions, frontAnchors(observations, feasible, frontPoints), taken, trial, rng);
+    return this.propose(acquisition, encoder, dimensions, frontAnchors(observations, feasible, frontPoints, reference), taken, trial, rng);
   }
 
   /**
@@ -542,17 +563,23 @@ export class GPSampler implements Sampler {
     const n = points.length;
     const d = categorical.length;
     const prior = defaultPrior(d, this.options.minNoise);
+    const plan = kernelFitPlan(n, true);
+    const warmStart = (k: number): number[] | undefined => {
+      const warm = previous?.[offset + k];
+      return warm && warm.length === d + 2 ? warm : undefined;
+    };
     return fitStandardizedModels(points, targets, categorical, {
       minNoise: this.options.minNoise,
       fitIterations: this.options.fitIterations,
       starts: (k) => {
-        const warm = previous?.[offset + k];
-        const starts: ArrayLike<number>[] = [];
-        if (warm && warm.length === d + 2) starts.push(warm);
+        const warm = warmStart(k);
+        const starts: ArrayLike<number>[] = warm ? [warm] : [];
         // As for the objective's model: a fresh start while data are few, then as the data grow by half.
-        if (starts.length === 0 || kernelFitPlan(n, true).fresh) starts.push(defaultTheta(d, prior));
+        if (starts.length === 0 || plan.fresh) starts.push(defaultTheta(d, prior));
         return starts;
       },
+      // And, as there, at large n the previous trial's θ is kept between refits.
+      reuse: (k) => (plan.refit ? undefined : warmStart(k)),
     });
   }
 
@@ -584,17 +611,14 @@ export class GPSampler implements Sampler {
 
 /**
  * Log EHVI (see ehvi.ts) from one model per objective, each fitted to its objective normalised
- * to [0, 1] over the observations; the front is that of the feasible observations, the reference
- * point 1.1 in every normalised objective: just beyond the worst observed value, as Optuna's
- * multi-objective TPE places it. (A reference just beyond the front's own nadir, BoTorch's
- * `infer_reference_point`, was tried: it lets the front grow by a tenth of its range per step at
- * most, and on 3-D ZDT1 the GP then stayed at one end of the front.) Null when no observation is
+ * to [0, 1] over the observations; the front is that of the feasible observations (and believed
+ * running trials), the reference point from {@link ehviReferencePoint}. Null when no observation is
  * feasible yet.
  */
-function ehviAcquisition(models: readonly ConstraintModel[], front: readonly (readonly number[])[]): Acquisition | null {
+function ehviAcquisition(models: readonly ConstraintModel[], front: readonly (readonly number[])[], reference: readonly number[]): Acquisition | null {
   if (front.length === 0) return null;
   const m = models.length;
-  const boxes = nonDominatedBoxes(front, new Array<number>(m).fill(EHVI_REFERENCE));
+  const boxes = nonDominatedBoxes(front, reference);
   const means = new Float64Array(m);
   const sigmas = new Float64Array(m);
   const scratch = new Float64Array(boxes.length);
@@ -655,6 +679,33 @@ function normalizeObjectives(vectors: readonly (readonly number[])[]): number[][
   return vectors.map((v) => v.map((value, i) => (high[i]! > low[i]! ? (value - low[i]!) / (high[i]! - low[i]!) : 0)));
 }
 
+/**
+ * The EHVI's reference point for a feasible front in objectives normalised to [0, 1] over all
+ * observations (so the worst observed value is 1 and the observed range 1):
+ * - `"observed"`: 1 + m in every objective, m = {@link EHVI_MARGIN};
+ * - `"front"`: nadir + m·(nadir − ideal) of the front itself (BoTorch's `infer_reference_point`);
+ *   where the front has no range in an objective, the observed margin instead;
+ * - `"nadir"`: nadir + m, the front's nadir plus a tenth of the observed range.
+ * With no feasible front yet, `"observed"`.
+ *
+ * @example
+ * ehviReferencePoint([[0.2, 0.6], [0.4, 0.3]], 2, "front"); // [0.42, 0.63]
+ */
+export function ehviReferencePoint(front: readonly (readonly number[])[], objectives: number, mode: Exclude<HypervolumeReference, "alternate">): number[] {
+  const observed = new Array<number>(objectives).fill(1 + EHVI_MARGIN);
+  if (mode === "observed" || front.length === 0) return observed;
+  return observed.map((fallback, i) => {
+    let ideal = Infinity;
+    let nadir = -Infinity;
+    for (const p of front) {
+      ideal = Math.min(ideal, p[i]!);
+      nadir = Math.max(nadir, p[i]!);
+    }
+    if (mode === "nadir") return nadir + EHVI_MARGIN;
+    return nadir > ideal ? nadir + EHVI_MARGIN * (nadir - ideal) : Math.min(fallback, nadir + EHVI_MARGIN);
+  });
+}
+
 /** The per-model θs (objectives, then constraints) left on the most recent earlier trial, if any. */
 function previousModelThetas(snapshot: StudySnapshot, number: number): number[][] | undefined {
   for (let k = Math.min(number, snapshot.trials.length) - 1; k >= 0; k--) {
@@ -678,10 +729,15 @@ function frontOf(observations: Observations, feasible: readonly boolean[]): numb
  * against the EHVI's reference point): the ones next to the widest gaps, spread over the whole
  * front rather than bunched at one end, so the local search looks where improvement is likeliest.
  */
-function frontAnchors(observations: Observations, feasible: readonly boolean[], frontPoints: readonly (readonly number[])[]): Float64Array[] {
+function frontAnchors(
+  observations: Observations,
+  feasible: readonly boolean[],
+  frontPoints: readonly (readonly number[])[],
+  reference: readonly number[],
+): Float64Array[] {
   const front = frontOf(observations, feasible);
   if (front.length === 0) return [];
-  const contributions = hypervolumeContributions(frontPoints, new Array<number>(frontPoints[0]!.length).fill(EHVI_REFERENCE));
+  const contributions = hypervolumeContributions(frontPoints, reference);
   const order = front.map((_, k) => k).sort((a, b) => contributions[b]! - contributions[a]! || a - b);
   return order.slice(0, 2 * ANCHOR_COUNT).map((k) => observations.points[front[k]!]!);
 }
@@ -878,6 +934,9 @@ function validateOptions(options: GPSamplerOptions): void {
   if (options.multiObjective !== undefined && !["ehvi", "parego"].includes(options.multiObjective)) {
     throw new RangeError(`GPSampler: multiObjective must be "ehvi" or "parego", got ${String(options.multiObjective)}`);
   }
+  if (options.hypervolumeReference !== undefined && !HYPERVOLUME_REFERENCES.includes(options.hypervolumeReference)) {
+    throw new RangeError(`GPSampler: hypervolumeReference must be "observed", "front", "nadir" or "alternate", got ${String(options.hypervolumeReference)}`);
+  }
   if (options.warmStartMethod !== undefined && !["design", "rgpe"].includes(options.warmStartMethod)) {
     throw new RangeError(`GPSampler: warmStartMethod must be "design" or "rgpe", got ${String(options.warmStartMethod)}`);
   }
@@ -898,6 +957,7 @@ export const GP_OPTIONS = defineOptions({
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
   stagnationTrials: { kind: "integer", min: 0, default: 0, description: "after this many trials without a new best, one Sobol design point (0: never)" },
   multiObjective: { kind: "enum", values: ["ehvi", "parego"], default: "ehvi", description: "acquisition for 2 or 3 objectives: log EHVI or a random ParEGO scalarisation" },
+  hypervolumeReference: { kind: "enum", values: HYPERVOLUME_REFERENCES, default: "alternate", description: "EHVI reference point: beyond the worst observed value (observed), the front's nadir by a tenth of its range (front) or of the observed range (nadir), or front and observed by turns (alternate)" },
   fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "fit the highest step with enough observations (bohb), the study as recorded (final), or bohb under asha/hyperband (auto)" },
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, startup trials)", description: "with bohb: observations a step needs before the GP is fitted on it" },
 });
