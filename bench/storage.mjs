@@ -368,7 +368,7 @@ const scratch = mkdtempSync(join(tmpdir(), "sextant-bench-storage-"));
 try {
   console.log(`# Storage throughput (${new Date().toISOString()}, ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")})`);
   // Optuna's sessions use the server's setting; Sextant's use its URL's, off unless asked.
-  const sextantSync = new URL(pgUrl).searchParams.get("synchronous_commit") ?? "off (Sextant's default)";
+  const sextantSync = new URL(pgUrl).searchParams.get("synchronous_commit") ?? "on (Sextant's default)";
   const [{ synchronous_commit: serverSync }] = await adminQuery(args.url.split("?")[0], "SHOW synchronous_commit");
   console.log(`PostgreSQL synchronous_commit: Sextant ${sextantSync}, Optuna ${serverSync} (the server's)`);
   if (!args["skip-postgres"]) {

@@ -169,6 +169,20 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       await expect(PostgresStorage.open(url)).rejects.toThrow(/schema version 99, newer than this version of Sextant understands/);
     });
 
+    it("commits durably unless the URL asks for synchronous_commit=off", async () => {
+      const setting = async (url: string): Promise<string> => {
+        const storage = await PostgresStorage.open(url);
+        try {
+          const { pool } = storage as unknown as { pool: { query(sql: string): Promise<{ rows: { synchronous_commit: string }[] }> } };
+          return (await pool.query("SHOW synchronous_commit")).rows[0]!.synchronous_commit;
+        } finally {
+          await storage.close();
+        }
+      };
+      expect(await setting(database.url)).toBe("on");
+      expect(await setting(`${database.url}?synchronous_commit=off`)).toBe("off");
+    });
+
     it("names the bad setting, and the URL without its password, when it cannot open", async () => {
       await expect(PostgresStorage.open(`${database.url}?schema=bad-name`)).rejects.toThrow(/schema must be letters, digits and _ \(got "bad-name"\)/);
       await expect(PostgresStorage.open(`${database.url}?synchronous_commit=maybe`)).rejects.toThrow(/synchronous_commit must be on or off/);

@@ -56,14 +56,14 @@ export interface PostgresOpenOptions {
   readonly retryDeadlineMs?: number;
   /**
    * Wait for each commit to reach disk before answering (PostgreSQL's `synchronous_commit`).
-   * Default: the URL's `synchronous_commit` query parameter (`on`/`off`), else off.
+   * Default: the URL's `synchronous_commit` query parameter (`on`/`off`), else on.
    *
-   * Off (the default) triples a worker's trial rate: every trial write holds its study's row lock
-   * until commit, so a disk flush per commit would serialize all workers behind the disk. The cost:
-   * if the database server crashes (not a restart or a dropped connection, which lose nothing),
-   * the writes of its last fraction of a second are gone though workers were told they succeeded;
-   * the database stays consistent, finished trials may revert to running and are then reaped as
-   * stale by heartbeats. Turn it on when that matters more than speed.
+   * On (the default): a trial a worker was told is saved survives a crash of the database server.
+   * Group commit makes this cheap: writes that wait together share one commit and one flush.
+   * Off lets a commit answer before its WAL reaches disk; if the database server crashes (not a
+   * restart or a dropped connection, which lose nothing) the writes of its last fraction of a
+   * second are gone though workers were told they succeeded. The database stays consistent, and
+   * finished trials that revert to running are reaped as stale by heartbeats.
    */
   readonly synchronousCommit?: boolean;
 }
@@ -165,7 +165,7 @@ export class PostgresStorage implements Storage {
     if (urlSynchronousCommit !== undefined && !["on", "off"].includes(urlSynchronousCommit)) {
       throw new StorageOpenError(`cannot open ${shownUrl}: synchronous_commit must be on or off (got ${JSON.stringify(urlSynchronousCommit)})`);
     }
-    const synchronousCommit = options.synchronousCommit ?? urlSynchronousCommit === "on";
+    const synchronousCommit = options.synchronousCommit ?? urlSynchronousCommit !== "off";
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
       throw new StorageOpenError(`cannot open ${shownUrl}: schema must be letters, digits and _ (got ${JSON.stringify(schema)})`);
     }
