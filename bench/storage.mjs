@@ -126,7 +126,14 @@ function followBackendCpu(storageUrl, applicationName = "sextant") {
   const baseline = new Map();
   const latest = new Map();
   let stopped = false;
+  // A server restart or a terminated connection (another job on the machine) ends this client:
+  // the backends' CPU is then unknown and reported as such, instead of crashing the whole bench.
+  let lost = false;
+  client.on("error", () => {
+    lost = true;
+  });
   const sample = async () => {
+    if (lost) return;
     // Optuna's connections carry no application name: with null, every connection but this one counts.
     const { rows } = await client.query(
       "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND ($2::text IS NULL OR application_name = $2::text)",
@@ -140,22 +147,26 @@ function followBackendCpu(storageUrl, applicationName = "sextant") {
   const loop = (async () => {
     await client.connect();
     await sample();
-    while (!stopped) {
+    while (!stopped && !lost) {
       await new Promise((res) => setTimeout(res, 50));
       await sample();
     }
-  })();
+  })().catch(() => {
+    lost = true;
+  });
   return {
     /** Marks the start of the measured run: CPU used before it (connecting, loading) is left out. */
     async start() {
-      await sample();
+      await sample().catch(() => {
+        lost = true;
+      });
       for (const [pid, seconds] of latest) baseline.set(pid, seconds);
     },
     async stop() {
       stopped = true;
       await loop;
-      await client.end();
-      if (latest.size === 0) return null;
+      await client.end().catch(() => undefined);
+      if (lost || latest.size === 0) return null;
       let total = 0;
       for (const [pid, seconds] of latest) total += seconds - (baseline.get(pid) ?? 0);
       return total;
