@@ -17,6 +17,7 @@
 import type { Direction, Distribution, FrozenTrial, SearchSpace, StudySnapshot, WarmStartSource } from "../space/index.js";
 import { distributionsEqual, isSingleValue } from "../space/index.js";
 import type { Rng } from "../math/rng.js";
+import { median } from "../math/statistics.js";
 
 /** Target trials needed before sources are judged by how they rank the better half of them. */
 export const MIN_TARGET_TRIALS_FOR_AGREEMENT = 6;
@@ -242,12 +243,6 @@ function mean(values: readonly number[], except: number): number {
   let sum = 0;
   for (let j = 0; j < values.length; j++) if (j !== except) sum += values[j]!;
   return values.length > 1 ? sum / (values.length - 1) : 0;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** What is known of one source when weighing it. */

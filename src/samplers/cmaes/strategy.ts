@@ -10,6 +10,7 @@
  */
 import { symmetricEigen } from "../../math/eigen.js";
 import type { Rng } from "../../math/rng.js";
+import { median } from "../../math/statistics.js";
 
 /** The strategy parameters of the tutorial's Table 1 for dimension n and population λ. */
 export interface CmaConstants {
@@ -321,10 +322,4 @@ export class CmaStrategy {
     }
     return null;
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : 0.5 * (sorted[mid - 1]! + sorted[mid]!);
 }
