@@ -7,31 +7,21 @@
 import { Command, CommanderError, Option } from "commander";
 // The package's public door registers the default sampler and every named sampler and pruner.
 import "../index.js";
-import { PROBLEM_TAGS } from "../bench/problems/index.js";
+import { PROBLEM_TAGS } from "../bench/problems/problem.js";
 import { prunerNames } from "../pruners/index.js";
 import { schedulerNames } from "../schedulers/index.js";
 import { samplerNames } from "../samplers/index.js";
 import { listPrunersCommand, listSamplersCommand, listSchedulersCommand } from "./components.js";
 import { UsageError, debugFromEnv, describeUserError, errorStack } from "./errors.js";
-import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
-import { type ImportanceFlags, importanceCommand } from "./importance.js";
+import type { ImportanceFlags } from "./importance.js";
 import { type Io, processIo } from "./io.js";
-import { type ProblemsFlags, listProblemsCommand } from "./problems.js";
-import { type OnlineFlags, type PriorsFlags, onlineCommand, priorsCommand } from "./learning.js";
-import { type ReportFlags, reportCommand } from "./report.js";
-import {
-  type BenchRunFlags,
-  type BenchTuneFlags,
-  benchDefaultsCommand,
-  benchReportCommand,
-  benchRunCommand,
-  benchSubsetCommand,
-  benchSuitesCommand,
-  benchTuneCommand,
-} from "./bench.js";
-import { type ServeFlags, serveCommand } from "./serve.js";
-import { type TuneFlags, tuneCommand } from "./tune.js";
-import { type CreateFlags, type WorkerFlags, createCommand, workerCommand } from "./worker.js";
+import type { ProblemsFlags } from "./problems.js";
+import type { OnlineFlags, PriorsFlags } from "./learning.js";
+import type { ReportFlags } from "./report.js";
+import type { BenchRunFlags, BenchTuneFlags } from "./bench.js";
+import type { ServeFlags } from "./serve.js";
+import type { TuneFlags } from "./tune.js";
+import type { CreateFlags, WorkerFlags } from "./worker.js";
 import { packageVersion } from "../version.js";
 
 function positiveInt(flag: string) {
@@ -186,7 +176,7 @@ stop running commands (SIGTERM, then SIGKILL after --kill-grace) and mark their 
 and the next run marks the trial failed.`,
     )
     .action(async (commandArgs: string[], flags: TuneFlags) => {
-      result.code = await tuneCommand(flags, commandArgs, io);
+      result.code = await (await import("./tune.js")).tuneCommand(flags, commandArgs, io);
     });
 
   // The listings of registered components: same shape, one per kind.
@@ -243,7 +233,7 @@ Examples:
   $ sextant problems --tag mixed --tag conditional --json | jq '.[].name'`,
     )
     .action(async (name: string | undefined, flags: ProblemsFlags) => {
-      result.code = await listProblemsCommand(name, flags, io);
+      result.code = await (await import("./problems.js")).listProblemsCommand(name, flags, io);
     });
 
   const bench = program
@@ -277,7 +267,7 @@ Examples:
   $ sextant bench run --suite multiobjective --trials 200 --seeds 5 --out lab-mo  (regret: hypervolume regret)`,
     )
     .action(async (flags: BenchRunFlags) => {
-      result.code = await benchRunCommand(flags, io);
+      result.code = await (await import("./bench.js")).benchRunCommand(flags, io);
     });
   bench
     .command("report")
@@ -297,7 +287,7 @@ Examples:
   $ sextant bench report lab-test --out docs/benchmarks.md --budgets 30,100,300`,
     )
     .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; json?: boolean }) => {
-      result.code = await benchReportCommand(dir, flags, io);
+      result.code = await (await import("./bench.js")).benchReportCommand(dir, flags, io);
     });
   bench
     .command("suites")
@@ -312,7 +302,7 @@ Examples:
   $ sextant bench suites test --json`,
     )
     .action(async (name: string | undefined, flags: { json?: boolean }) => {
-      result.code = await benchSuitesCommand(name, flags, io);
+      result.code = await (await import("./bench.js")).benchSuitesCommand(name, flags, io);
     });
   bench
     .command("tune")
@@ -333,7 +323,7 @@ Examples:
   $ sextant bench tune --suite dev --test-suite test --candidates "tpe,tpe:multivariate=true" --trials 50 --out tune-mv`,
     )
     .action(async (flags: BenchTuneFlags) => {
-      result.code = await benchTuneCommand(flags, io);
+      result.code = await (await import("./bench.js")).benchTuneCommand(flags, io);
     });
   bench
     .command("defaults")
@@ -349,7 +339,7 @@ Examples:
   $ sextant bench defaults lab-dev --candidates "tpe,tpe:gamma=0.1,tpe:multivariate=true" --budget 100`,
     )
     .action(async (dir: string, flags: { candidates: string; budget?: number; json?: boolean }) => {
-      result.code = await benchDefaultsCommand(dir, flags, io);
+      result.code = await (await import("./bench.js")).benchDefaultsCommand(dir, flags, io);
     });
   bench
     .command("subset")
@@ -367,7 +357,7 @@ Examples:
   $ sextant bench subset split-run --references optuna-random,optuna-tpe,optuna-cmaes --size 24 --test 16`,
     )
     .action(async (dir: string, flags: { references: string; size: number; test?: number; json?: boolean }) => {
-      result.code = await benchSubsetCommand(dir, flags, io);
+      result.code = await (await import("./bench.js")).benchSubsetCommand(dir, flags, io);
     });
 
   const recoveryOptions = (command: Command): Command =>
@@ -421,7 +411,7 @@ Examples:
       --scheduler-opt segments=20 --scheduler-opt segment_steps=5 -p lr=float:1e-4:1:log -- node train.mjs`,
     )
     .action(async (commandArgs: string[], flags: CreateFlags) => {
-      result.code = await createCommand(flags, commandArgs, io);
+      result.code = await (await import("./worker.js")).createCommand(flags, commandArgs, io);
     });
 
   recoveryOptions(
@@ -452,7 +442,7 @@ Examples:
   $ sextant worker --storage "$SEXTANT_STORAGE" --study fleet --trials 10 --json`,
     )
     .action(async (flags: WorkerFlags) => {
-      result.code = await workerCommand(flags, io);
+      result.code = await (await import("./worker.js")).workerCommand(flags, io);
     });
 
   program
@@ -468,7 +458,7 @@ Examples:
   $ sextant studies --storage sqlite:./runs/sextant.db --json`,
     )
     .action(async (flags: { storage?: string; json?: boolean }) => {
-      result.code = await listStudiesCommand(flags, io);
+      result.code = await (await import("./inspect.js")).listStudiesCommand(flags, io);
     });
 
   program
@@ -488,7 +478,7 @@ Examples:
   $ sextant trials quickstart --json | jq '.[0].params'`,
     )
     .action(async (study: string, flags: { storage?: string; json?: boolean; state?: string; limit?: number }) => {
-      result.code = await listTrialsCommand(study, flags, io);
+      result.code = await (await import("./inspect.js")).listTrialsCommand(study, flags, io);
     });
 
   program
@@ -505,7 +495,7 @@ Examples:
   $ sextant best quickstart --json | jq .best.params`,
     )
     .action(async (study: string, flags: { storage?: string; json?: boolean }) => {
-      result.code = await bestCommand(study, flags, io);
+      result.code = await (await import("./inspect.js")).bestCommand(study, flags, io);
     });
 
   program
@@ -530,7 +520,7 @@ Examples:
   $ sextant importance quickstart --method ped-anova --json | jq '.params[0]'`,
     )
     .action(async (study: string, flags: ImportanceFlags) => {
-      result.code = await importanceCommand(study, flags, io);
+      result.code = await (await import("./importance.js")).importanceCommand(study, flags, io);
     });
 
   program
@@ -552,7 +542,7 @@ Examples:
   $ sextant export pbt-demo --lineage --json`,
     )
     .action(async (study: string, flags: { storage?: string; json?: boolean; format?: string; output?: string; lineage?: boolean }) => {
-      result.code = await exportCommand(study, flags, io);
+      result.code = await (await import("./inspect.js")).exportCommand(study, flags, io);
     });
 
   program
@@ -570,7 +560,7 @@ Examples:
   $ sextant delete old-study --yes`,
     )
     .action(async (study: string, flags: { storage?: string; json?: boolean; yes?: boolean }) => {
-      result.code = await deleteCommand(study, flags, io);
+      result.code = await (await import("./inspect.js")).deleteCommand(study, flags, io);
     });
 
   program
@@ -594,7 +584,7 @@ Examples:
   $ curl -s localhost:8080/api/v1/studies | jq '.studies[].name'`,
     )
     .action(async (flags: ServeFlags) => {
-      result.code = await serveCommand(flags, io);
+      result.code = await (await import("./serve.js")).serveCommand(flags, io);
     });
 
   program
@@ -617,7 +607,7 @@ Examples:
   $ sextant priors llm --params 4e8 --tokens 4e10 --sequence-length 4096 --json`,
     )
     .action(async (kind: string, flags: PriorsFlags) => {
-      result.code = await priorsCommand(kind, flags, io);
+      result.code = await (await import("./learning.js")).priorsCommand(kind, flags, io);
     });
 
   program
@@ -654,7 +644,7 @@ Examples:
   $ sextant online show sor`,
     )
     .action(async (action: string, name: string, rest: string[], flags: OnlineFlags) => {
-      result.code = await onlineCommand(action, name, rest, flags, io);
+      result.code = await (await import("./learning.js")).onlineCommand(action, name, rest, flags, io);
     });
 
   program
@@ -676,7 +666,7 @@ Examples:
   $ SEXTANT_TOKEN=$(openssl rand -hex 16) sextant dashboard --host 0.0.0.0`,
     )
     .action(async (flags: ServeFlags) => {
-      result.code = await serveCommand(flags, io, "dashboard");
+      result.code = await (await import("./serve.js")).serveCommand(flags, io, "dashboard");
     });
 
   program
@@ -697,7 +687,7 @@ Examples:
   $ sextant report quickstart --storage sqlite:./runs/sextant.db --json`,
     )
     .action(async (study: string, flags: ReportFlags) => {
-      result.code = await reportCommand(study, flags, io);
+      result.code = await (await import("./report.js")).reportCommand(study, flags, io);
     });
 
   for (const command of program.commands) {
