@@ -6,6 +6,7 @@ import {
   defaultPrior,
   defaultTheta,
   fitHyperparameters,
+  hyperparameterStarts,
   negativeLogPosterior,
   powerTransform,
   powerTransformLambda,
@@ -52,6 +53,55 @@ describe("negativeLogPosterior", () => {
     const fitted = fitHyperparameters(data, { prior, starts: [start] });
     expect(fitted.value).toBeLessThan(negativeLogPosterior(start, data, prior));
     expect(fitted.theta.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe("noise priors", () => {
+  it("has the gradient that central finite differences give under the gamma and log-normal noise priors", () => {
+    const data = makeData(5, 12, new Uint8Array(2), (x) => Math.sin(4 * x[0]!) + x[1]!);
+    for (const noise of ["gamma", "lognormal"] as const) {
+      const prior = defaultPrior(2, 1e-6, noise);
+      const theta = new Float64Array([-0.5, 0.2, 0.1, -2.5]);
+      const gradient = new Float64Array(4);
+      negativeLogPosterior(theta, data, prior, gradient);
+      const h = 1e-6;
+      const up = Float64Array.from(theta);
+      const down = Float64Array.from(theta);
+      up[3] += h;
+      down[3] -= h;
+      expect(gradient[3]).toBeCloseTo((negativeLogPosterior(up, data, prior) - negativeLogPosterior(down, data, prior)) / (2 * h), 4);
+    }
+  });
+
+  // A smooth 3-D function observed with noise whose variance is about 60% of the data's: the fit
+  // must say so. Under the exponential prior, from its single quiet start, it explains the scatter
+  // with short lengthscales instead (σₙ² stays near its 1e-4 start).
+  const noisy = (seed: number) => {
+    const noise = new Rng(seed + 1000);
+    return makeData(seed, 40, new Uint8Array(3), (x) => Math.sin(3 * x[0]!) + 0.5 * x[1]! + 1.2 * noise.normal());
+  };
+
+  it("finds substantial noise on noisy data with the gamma prior", () => {
+    for (const seed of [1, 2, 3]) {
+      const data = noisy(seed);
+      const prior = defaultPrior(3, 1e-6, "gamma");
+      const { theta } = fitHyperparameters(data, { prior, starts: hyperparameterStarts(3, prior) });
+      expect(Math.exp(theta[4]!)).toBeGreaterThan(0.2);
+    }
+  });
+
+  it("keeps the noise small on noiseless smooth data with the gamma prior", () => {
+    const data = makeData(6, 30, new Uint8Array(2), (x) => Math.sin(5 * x[0]!) * x[1]! + x[1]! ** 2);
+    const prior = defaultPrior(2, 1e-6, "gamma");
+    const { theta } = fitHyperparameters(data, { prior, starts: hyperparameterStarts(2, prior) });
+    expect(Math.exp(theta[3]!)).toBeLessThan(1e-3);
+  });
+
+  it("adds a noisy start only for the priors open to noise", () => {
+    expect(hyperparameterStarts(3, defaultPrior(3))).toHaveLength(1);
+    const starts = hyperparameterStarts(3, defaultPrior(3, 1e-6, "gamma"));
+    expect(starts).toHaveLength(2);
+    expect(Math.exp(starts[1]![4]!)).toBeCloseTo(0.1, 10);
   });
 });
 

@@ -187,8 +187,8 @@ export interface HyperparameterPrior {
   readonly lengthscaleLogStd: number;
   readonly signalLogMean: number;
   readonly signalLogStd: number;
-  /** Rate of an exponential prior on σₙ² (on standardised outputs): a push towards small noise. */
-  readonly noiseRate: number;
+  /** The prior density of σₙ² (on standardised outputs); see {@link NoisePrior}. */
+  readonly noise: NoiseDensity;
   readonly minNoise: number;
   readonly maxNoise: number;
   readonly minLengthscale: number;
@@ -198,18 +198,76 @@ export interface HyperparameterPrior {
 }
 
 /**
+ * Which prior the GP puts on its noise variance σₙ² (on standardised outputs, where 1 is the whole
+ * variance of the data):
+ *
+ * - `"exponential"`: Exponential(rate 10), mean 0.1, the prior Sextant used first. Together with a
+ *   single hyperparameter start at σₙ² = 1e-4 it nearly always lands on the interpolating mode
+ *   (σₙ² ≈ 1e-4 with short lengthscales), even when half the variance is noise.
+ * - `"gamma"`: Gamma(shape 1.1, rate 0.05) on σₙ², BoTorch's default noise prior for its
+ *   `SingleTaskGP` (Balandat et al. 2020, "BoTorch: a framework for efficient Monte-Carlo Bayesian
+ *   optimization"): almost flat on [minNoise, 1], so the likelihood alone decides how much of the
+ *   variance is noise.
+ * - `"lognormal"`: LogNormal(−4, 1) on σₙ² (median 0.018), the noise prior of Hvarfner, Hellsten &
+ *   Nardi (2024), "Vanilla Bayesian Optimization Performs Great in High Dimensions".
+ *
+ * With `"gamma"` and `"lognormal"` every fresh fit also starts once from σₙ² = 0.1
+ * ({@link hyperparameterStarts}): the posterior over σₙ² has one mode per explanation of the
+ * scatter (signal with short lengthscales, or noise), and gradient descent stays in the mode it
+ * starts in.
+ */
+export type NoisePrior = "exponential" | "gamma" | "lognormal";
+
+/** The noise priors by name, for option schemas. */
+export const NOISE_PRIORS: readonly NoisePrior[] = ["exponential", "gamma", "lognormal"];
+
+/** A prior density of σₙ², as {@link negativeLogPosterior} evaluates it. */
+export type NoiseDensity =
+  | { readonly kind: "exponential"; readonly rate: number }
+  | { readonly kind: "gamma"; readonly shape: number; readonly rate: number }
+  | { readonly kind: "lognormal"; readonly logMean: number; readonly logStd: number };
+
+/**
+ * The density of a named {@link NoisePrior}.
+ *
+ * @example
+ * noiseDensity("gamma"); // { kind: "gamma", shape: 1.1, rate: 0.05 }
+ */
+export function noiseDensity(prior: NoisePrior): NoiseDensity {
+  if (prior === "gamma") return { kind: "gamma", shape: 1.1, rate: 0.05 };
+  if (prior === "lognormal") return { kind: "lognormal", logMean: -4, logStd: 1 };
+  return { kind: "exponential", rate: 10 };
+}
+
+/**
+ * −log p(σₙ²) up to a constant and its derivative with respect to log σₙ², at σₙ² = e^logNoise.
+ * The density is that of σₙ² itself (as BoTorch and Optuna evaluate their priors), not of its log.
+ */
+function noisePenalty(density: NoiseDensity, logNoise: number): { value: number; slope: number } {
+  const noise = Math.exp(logNoise);
+  if (density.kind === "exponential") return { value: density.rate * noise, slope: density.rate * noise };
+  if (density.kind === "gamma") {
+    return { value: -(density.shape - 1) * logNoise + density.rate * noise, slope: -(density.shape - 1) + density.rate * noise };
+  }
+  const variance = density.logStd ** 2;
+  const z = logNoise - density.logMean;
+  return { value: logNoise + (z * z) / (2 * variance), slope: 1 + z / variance };
+}
+
+/**
  * The default prior for a d-dimensional unit cube.
  *
  * @example
  * defaultPrior(6, 1e-6).lengthscaleLogMean; // ½·log 6
+ * defaultPrior(6, 1e-6, "gamma").noise; // { kind: "gamma", shape: 1.1, rate: 0.05 }
  */
-export function defaultPrior(d: number, minNoise = 1e-6): HyperparameterPrior {
+export function defaultPrior(d: number, minNoise = 1e-6, noise: NoisePrior = "exponential"): HyperparameterPrior {
   return {
     lengthscaleLogMean: 0.5 * Math.log(Math.max(1, d)),
     lengthscaleLogStd: Math.sqrt(3),
     signalLogMean: 0,
     signalLogStd: 2,
-    noiseRate: 10,
+    noise: noiseDensity(noise),
     minNoise,
     maxNoise: 1,
     minLengthscale: 1e-3,
@@ -366,7 +424,8 @@ class PosteriorObjective {
     for (let i = 0; i < d; i++) value += (theta[i]! - lsMean) ** 2 / (2 * lsVar);
     const sfVar = prior.signalLogStd ** 2;
     value += (theta[d]! - prior.signalLogMean) ** 2 / (2 * sfVar);
-    value += prior.noiseRate * sn2;
+    const noisePrior = noisePenalty(prior.noise, theta[d + 1]!);
+    value += noisePrior.value;
     if (!gradient) return value;
 
     // W = K⁻¹ − ααᵀ; ∂nll/∂θ = ½ Σ_ab W_ab ∂K_ab/∂θ, each off-diagonal pair counted twice.
@@ -396,7 +455,7 @@ class PosteriorObjective {
     }
     for (let i = 0; i < d; i++) gradient[i] = (5 / 3) * sf2 * pairWeights[i]! + (theta[i]! - lsMean) / lsVar;
     gradient[d] = signalGradient + 0.5 * diagonalSum * sf2 + (theta[d]! - prior.signalLogMean) / sfVar;
-    gradient[d + 1] = 0.5 * diagonalSum * sn2 + prior.noiseRate * sn2;
+    gradient[d + 1] = 0.5 * diagonalSum * sn2 + noisePrior.slope;
     return value;
   }
 }
@@ -464,6 +523,25 @@ export function defaultTheta(d: number, prior: HyperparameterPrior): Float64Arra
   theta[d] = 0;
   theta[d + 1] = Math.max(Math.log(prior.minNoise), Math.log(1e-4));
   return theta;
+}
+
+/** σₙ² of the second fresh start that priors open to substantial noise get (see {@link NoisePrior}). */
+const NOISY_START = 0.1;
+
+/**
+ * The fresh starts of a hyperparameter fit: {@link defaultTheta}, and under a prior other than the
+ * exponential one the same θ with σₙ² = 0.1, so that the "noise" mode of the posterior is reached
+ * when it is the better one.
+ *
+ * @example
+ * hyperparameterStarts(3, defaultPrior(3, 1e-6, "gamma")).length; // 2
+ */
+export function hyperparameterStarts(d: number, prior: HyperparameterPrior): Float64Array[] {
+  const quiet = defaultTheta(d, prior);
+  if (prior.noise.kind === "exponential") return [quiet];
+  const noisy = Float64Array.from(quiet);
+  noisy[d + 1] = Math.min(Math.log(prior.maxNoise), Math.log(NOISY_START));
+  return [quiet, noisy];
 }
 
 /** What {@link GaussianProcess.predictBatch} returns: means and variance bounds now, exact variances on request. */
