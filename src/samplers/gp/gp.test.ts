@@ -11,6 +11,7 @@ import {
   makeTrial,
 } from "../../space/index.js";
 import { Rng } from "../../math/rng.js";
+import { RECOMMENDED_TRIAL_ATTR } from "../recommendation.js";
 import { GPSampler, createGPSamplerFromOptions, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
 
 function isLegal(distribution: Distribution, value: ParamValue): boolean {
@@ -376,5 +377,52 @@ describe("stagnation rule", () => {
     // The design point is the one the startup design would give trial 13: a function of seed and number.
     expect(suggest(new GPSampler({ seed: 9, stagnationTrials: 4 }), history.slice(0, 5), 13).params).toEqual(stalled.params);
     expect(() => new GPSampler({ stagnationTrials: -1 })).toThrow(/stagnationTrials/);
+  });
+});
+
+describe("GPSampler's recommended trial", () => {
+  const line: SearchSpace = { x: { type: "float", low: 0, high: 1 } };
+  /** A bowl at x = 0.3 seen through noise of sd 0.3, and one lucky draw far from it (trial 30) that is the best observed. */
+  function noisyHistory(direction: 1 | -1 = 1): FrozenTrial[] {
+    const rng = new Rng(11);
+    const trials = Array.from({ length: 30 }, (_, number) => {
+      const x = (number + 0.5) / 30;
+      return complete(number, { x }, line, direction * (4 * (x - 0.3) ** 2 + 0.3 * rng.normal()));
+    });
+    trials.push(complete(30, { x: 0.92 }, line, direction * -1.2));
+    return trials;
+  }
+
+  it("is the best posterior mean, not the luckiest observation, under the gamma noise prior", () => {
+    const trials = noisyHistory();
+    const sampler = new GPSampler({ seed: 3, noisePrior: "gamma" });
+    const record = suggest(sampler, trials, 31).notes[RECOMMENDED_TRIAL_ATTR] as { trial: number; mean: number; sd: number; units: string };
+    const bestObserved = trials.reduce((a, b) => (b.values![0]! < a.values![0]! ? b : a));
+    expect(bestObserved.number).toBe(30);
+    expect(record.trial).not.toBe(30);
+    const x = trials[record.trial]!.params.x as number;
+    expect(Math.abs(x - 0.3)).toBeLessThan(0.15);
+    // In the objective's units: near the bowl's floor, with an uncertainty below the noise's.
+    expect(record.units).toBe("objective");
+    expect(Math.abs(record.mean)).toBeLessThan(0.3);
+    expect(record.sd).toBeGreaterThan(0);
+    expect(record.sd).toBeLessThan(0.3);
+  });
+
+  it("reports a maximised objective's mean with its own sign", () => {
+    const sampler = new GPSampler({ seed: 3, noisePrior: "gamma" });
+    const record = suggest(sampler, noisyHistory(-1), 31, { directions: ["maximize"] }).notes[RECOMMENDED_TRIAL_ATTR] as { trial: number; mean: number };
+    expect(record.trial).not.toBe(30);
+    expect(Math.abs(record.mean)).toBeLessThan(0.3);
+  });
+
+  it("records nothing during the startup design", () => {
+    const sampler = new GPSampler({ seed: 3 });
+    expect(suggest(sampler, noisyHistory().slice(0, 2), 2).notes[RECOMMENDED_TRIAL_ATTR]).toBeUndefined();
+  });
+
+  it("rejects an unknown noise prior or incumbent, naming the option", () => {
+    expect(() => new GPSampler({ noisePrior: "wide" as never })).toThrow(/noisePrior/);
+    expect(() => createGPSamplerFromOptions({ incumbent: "lowest" })).toThrow(/incumbent/);
   });
 });

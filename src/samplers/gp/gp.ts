@@ -40,6 +40,7 @@ import {
   parseOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
+import { RECOMMENDED_TRIAL_ATTR, type RecommendationRecord } from "../recommendation.js";
 import { FIDELITY_RULES, type FidelityRule, FidelityView } from "../fidelity.js";
 import { sampleUniform } from "../random.js";
 import { hypervolumeContributions, paretoFrontIndices, trialConstraints } from "../../analysis/index.js";
@@ -69,9 +70,11 @@ import {
   GaussianProcess,
   type OutputWarping,
   type TrainingData,
+  NOISE_PRIORS,
+  type NoisePrior,
   defaultPrior,
-  defaultTheta,
   fitHyperparameters,
+  hyperparameterStarts,
   parametersFromTheta,
   warpObservations,
 } from "./model.js";
@@ -90,6 +93,19 @@ export interface GPSamplerOptions {
   outputWarping?: OutputWarping;
   /** Lower bound of the noise variance on standardised outputs (default 1e-6). */
   minNoise?: number;
+  /**
+   * Prior on the noise variance of the standardised outputs (default "exponential"); "gamma"
+   * (BoTorch's Gamma(1.1, 0.05)) and "lognormal" (Hvarfner et al. 2024) let the fit find
+   * substantial noise. See `NoisePrior`.
+   */
+  noisePrior?: NoisePrior;
+  /**
+   * The incumbent that expected improvement measures against: "observed" (default), the best
+   * observed value; "posterior-mean", the lowest posterior mean at an evaluated point, the
+   * "plug-in" criterion of Picheny et al. (2013), "A benchmark of kriging-based infill criteria for
+   * noisy optimization", which a lucky noisy observation cannot drag down.
+   */
+  incumbent?: "observed" | "posterior-mean";
   /** Treat running trials as kriging-believer fantasies (default true). */
   constantLiar?: boolean;
   /** L-BFGS-B iterations per hyperparameter fit start (default 50). */
@@ -200,6 +216,8 @@ export class GPSampler implements Sampler {
       nRestarts: options.nRestarts ?? 6,
       outputWarping: options.outputWarping ?? "none",
       minNoise: options.minNoise ?? 1e-6,
+      noisePrior: options.noisePrior ?? "exponential",
+      incumbent: options.incumbent ?? "observed",
       constantLiar: options.constantLiar ?? true,
       fitIterations: options.fitIterations ?? 50,
       stagnationTrials: options.stagnationTrials ?? 0,
@@ -232,7 +250,8 @@ export class GPSampler implements Sampler {
     if (d === 0) return {};
     const rng = new Rng(deriveSeed(this.seed, trial.number, "gp"));
     const nStartup = this.options.nStartupTrials ?? Math.max(2, Math.min(10, 2 * d + 1));
-    const modelled = this.fidelity.view(snapshot, () => this.options.fidelityMinTrials ?? Math.max(d + 1, nStartup)).snapshot;
+    const view = this.fidelity.view(snapshot, () => this.options.fidelityMinTrials ?? Math.max(d + 1, nStartup));
+    const modelled = view.snapshot;
     const observations = this.collectObservations(modelled, encoder, trial.number);
     // Warm-started, every other trial of what would be the startup design stays a design point, so
     // that sources are judged, and this study's own GP fitted, on points from more than one region.
@@ -248,7 +267,7 @@ export class GPSampler implements Sampler {
         trial.setSystemAttr(EXPLORATION_ATTR, `no improvement in the last ${this.options.stagnationTrials} trials: a Sobol design point`);
         return this.startupPoint(encoder, trial.number);
       }
-      const params = this.bayesianStep(snapshot, trial, encoder, observations, rng);
+      const params = this.bayesianStep(snapshot, trial, encoder, observations, rng, view.budget === null);
       if (params) return params;
       trial.setSystemAttr(FALLBACK_ATTR, "acquisition search found no finite point");
     } catch (error) {
@@ -283,6 +302,7 @@ export class GPSampler implements Sampler {
     const vectors: number[][] = [];
     const running: Float64Array[] = [];
     const constraints: (readonly number[] | null)[] = [];
+    const numbers: number[] = [];
     const directions = snapshot.directions;
     for (const t of snapshot.trials) {
       if (!t || t.number === number) continue;
@@ -298,12 +318,13 @@ export class GPSampler implements Sampler {
       const values = t.values;
       if (!values || values.length !== directions.length || !values.every(Number.isFinite)) continue;
       points.push(point);
+      numbers.push(t.number);
       vectors.push(values.map((v, i) => (directions[i] === "maximize" ? -v : v)));
       constraints.push(t.state === "complete" ? trialConstraints(t) : null);
     }
     const values =
       directions.length === 1 ? vectors.map((v) => v[0]!) : scalarizeParEgo(vectors, new Rng(deriveSeed(this.seed, number, "parego")));
-    return { points, values, vectors, running, constraints };
+    return { points, values, vectors, running, constraints, numbers };
   }
 
   private bayesianStep(
@@ -312,6 +333,7 @@ export class GPSampler implements Sampler {
     encoder: SpaceEncoder,
     observations: Observations,
     rng: Rng,
+    asRecorded = true,
   ): Record<string, ParamValue> | null {
     const d = encoder.dimension;
     const dimensions = dimensionKinds(encoder);
@@ -337,8 +359,14 @@ export class GPSampler implements Sampler {
     // With constraints, only a feasible observation is an incumbent (Gardner et al. 2014).
     const constrained = observations.constraints.some((c) => c !== null);
     const feasible = observations.constraints.map((c) => c === null || c.every((v) => v <= 0));
+    // The model's smoothed value at each evaluated point: what it believes each trial is worth.
+    const smoothed = gp.predictBatch(x, n).means;
     let best = Infinity;
-    for (let j = 0; j < n; j++) if (feasible[j]) best = Math.min(best, y[j]!);
+    for (let j = 0; j < n; j++) if (feasible[j]) best = Math.min(best, this.options.incumbent === "posterior-mean" ? smoothed[j]! : y[j]!);
+    if (objectives === 1 && asRecorded) {
+      const recommended = recommendTrial(snapshot, gp, observations, smoothed, feasible, this.options.outputWarping);
+      if (recommended) trial.setSystemAttr(RECOMMENDED_TRIAL_ATTR, recommended as unknown as JsonValue);
+    }
     const taken = new Set<string>();
     for (const p of observations.points) taken.add(pointKey(p));
 
@@ -420,12 +448,12 @@ export class GPSampler implements Sampler {
    * between). Everything depends on the history only.
    */
   private fitTheta(data: TrainingData, warm: ArrayLike<number> | undefined): Float64Array {
-    const prior = defaultPrior(data.d, this.options.minNoise);
+    const prior = defaultPrior(data.d, this.options.minNoise, this.options.noisePrior);
     const plan = kernelFitPlan(data.n, warm !== undefined);
     if (!plan.refit && warm) return Float64Array.from(warm);
     const starts: ArrayLike<number>[] = [];
     if (warm) starts.push(warm);
-    if (plan.fresh) starts.push(defaultTheta(data.d, prior));
+    if (plan.fresh) starts.push(...hyperparameterStarts(data.d, prior));
     return fitHyperparameters(data, { prior, starts, maxIterations: this.options.fitIterations }).theta;
   }
 
@@ -562,7 +590,7 @@ export class GPSampler implements Sampler {
   ): { models: ConstraintModel[]; thetas: number[][] } {
     const n = points.length;
     const d = categorical.length;
-    const prior = defaultPrior(d, this.options.minNoise);
+    const prior = defaultPrior(d, this.options.minNoise, this.options.noisePrior);
     const plan = kernelFitPlan(n, true);
     const warmStart = (k: number): number[] | undefined => {
       const warm = previous?.[offset + k];
@@ -570,12 +598,13 @@ export class GPSampler implements Sampler {
     };
     return fitStandardizedModels(points, targets, categorical, {
       minNoise: this.options.minNoise,
+      noisePrior: this.options.noisePrior,
       fitIterations: this.options.fitIterations,
       starts: (k) => {
         const warm = warmStart(k);
         const starts: ArrayLike<number>[] = warm ? [warm] : [];
         // As for the objective's model: a fresh start while data are few, then as the data grow by half.
-        if (starts.length === 0 || plan.fresh) starts.push(defaultTheta(d, prior));
+        if (starts.length === 0 || plan.fresh) starts.push(...hyperparameterStarts(d, prior));
         return starts;
       },
       // And, as there, at large n the previous trial's θ is kept between refits.
@@ -778,6 +807,42 @@ interface Observations {
   running: Float64Array[];
   /** Per point, its constraint values, or null (unconstrained, or a pruned trial). */
   constraints: (readonly number[] | null)[];
+  /** Per point, the number of its trial. */
+  numbers: number[];
+}
+
+/**
+ * The recommended trial of a fitted single-objective model: among the complete, feasible
+ * observations, the one with the lowest posterior mean of the latent objective (`smoothed`, in the
+ * model's units), with its mean and standard deviation in the objective's units when the output
+ * warping is only a standardisation (otherwise in the model's units). Undefined if no
+ * observation qualifies.
+ */
+function recommendTrial(
+  snapshot: StudySnapshot,
+  gp: GaussianProcess,
+  observations: Observations,
+  smoothed: Float64Array,
+  feasible: readonly boolean[],
+  warping: OutputWarping,
+): RecommendationRecord | undefined {
+  const n = observations.points.length;
+  let chosen = -1;
+  for (let j = 0; j < n; j++) {
+    if (!feasible[j] || snapshot.trials[observations.numbers[j]!]?.state !== "complete") continue;
+    if (chosen < 0 || smoothed[j]! < smoothed[chosen]!) chosen = j;
+  }
+  if (chosen < 0) return undefined;
+  const sd = Math.sqrt(gp.predict(observations.points[chosen]!).variance);
+  const base = { trial: observations.numbers[chosen]!, observations: n, sampler: "gp" } as const;
+  if (warping !== "none") return { ...base, mean: smoothed[chosen]!, sd, units: "model" };
+  // Undo warpObservations' standardisation (population variance), then the sign of a maximisation.
+  const values = observations.values;
+  const centre = values.reduce((a, b) => a + b, 0) / n;
+  const spread = Math.sqrt(values.reduce((a, v) => a + (v - centre) ** 2, 0) / n);
+  const scale = spread > 0 && Number.isFinite(spread) ? spread : 0;
+  const loss = centre + scale * smoothed[chosen]!;
+  return { ...base, mean: snapshot.directions[0] === "maximize" ? -loss : loss, sd: scale * sd, units: "objective" };
 }
 
 /**
@@ -940,6 +1005,12 @@ function validateOptions(options: GPSamplerOptions): void {
   if (options.warmStartMethod !== undefined && !["design", "rgpe"].includes(options.warmStartMethod)) {
     throw new RangeError(`GPSampler: warmStartMethod must be "design" or "rgpe", got ${String(options.warmStartMethod)}`);
   }
+  if (options.noisePrior !== undefined && !NOISE_PRIORS.includes(options.noisePrior)) {
+    throw new RangeError(`GPSampler: noisePrior must be ${NOISE_PRIORS.map((p) => `"${p}"`).join(", ")}, got ${String(options.noisePrior)}`);
+  }
+  if (options.incumbent !== undefined && !["observed", "posterior-mean"].includes(options.incumbent)) {
+    throw new RangeError(`GPSampler: incumbent must be "observed" or "posterior-mean", got ${String(options.incumbent)}`);
+  }
   if (options.outputWarping !== undefined && !["none", "log", "rank", "power"].includes(options.outputWarping)) {
     throw new RangeError(`GPSampler: outputWarping must be "none", "log", "rank" or "power", got ${String(options.outputWarping)}`);
   }
@@ -953,6 +1024,8 @@ export const GP_OPTIONS = defineOptions({
   nRestarts: { kind: "integer", min: 0, default: 6, description: "L-BFGS-B starts when maximizing the acquisition" },
   outputWarping: { kind: "enum", values: ["none", "log", "rank", "power"], default: "none", description: "transform of the values before the GP fits them" },
   minNoise: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 1e-6, description: "lower bound of the noise variance on standardized values" },
+  noisePrior: { kind: "enum", values: NOISE_PRIORS, default: "exponential", description: "prior on the noise variance: exponential (rate 10), gamma (BoTorch's Gamma(1.1, 0.05)) or lognormal (Hvarfner's LogNormal(-4, 1))" },
+  incumbent: { kind: "enum", values: ["observed", "posterior-mean"], default: "observed", description: "what expected improvement improves on: the best observed value, or the lowest posterior mean at an evaluated point" },
   constantLiar: { kind: "boolean", default: true, description: "treat running trials as fantasies so parallel workers spread out" },
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
   stagnationTrials: { kind: "integer", min: 0, default: 0, description: "after this many trials without a new best, one Sobol design point (0: never)" },
