@@ -12,7 +12,7 @@ import {
 } from "../../space/index.js";
 import { Rng } from "../../math/rng.js";
 import { RECOMMENDED_TRIAL_ATTR } from "../recommendation.js";
-import { GPSampler, createGPSamplerFromOptions, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
+import { GPSampler, WARPING_ATTR, createGPSamplerFromOptions, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
 
 function isLegal(distribution: Distribution, value: ParamValue): boolean {
   if (distribution.type === "categorical") return choiceIndex(distribution, value) >= 0;
@@ -424,5 +424,38 @@ describe("GPSampler's recommended trial", () => {
   it("rejects an unknown noise prior or incumbent, naming the option", () => {
     expect(() => new GPSampler({ noisePrior: "wide" as never })).toThrow(/noisePrior/);
     expect(() => createGPSamplerFromOptions({ incumbent: "lowest" })).toThrow(/incumbent/);
+  });
+});
+
+describe("GPSampler's outputWarping auto", () => {
+  const square2: SearchSpace = { a: { type: "float", low: 0, high: 1 }, b: { type: "float", low: 0, high: 1 } };
+  function history(transform: (v: number) => number): FrozenTrial[] {
+    const rng = new Rng(21);
+    return Array.from({ length: 30 }, (_, number) => {
+      const a = rng.uniform();
+      const b = rng.uniform();
+      return complete(number, { a, b }, square2, transform(Math.sin(3 * a) + 1.5 * (b - 0.4) ** 2 + 0.05 * rng.normal()));
+    });
+  }
+
+  it("records a compressing warp for log-normal values and none for Gaussian ones, and is deterministic", () => {
+    const sampler = () => new GPSampler({ seed: 4, outputWarping: "auto" });
+    const skewed = suggest(sampler(), history((v) => Math.exp(2.5 * v)), 30);
+    expect((skewed.notes[WARPING_ATTR] as { warping: string }).warping).not.toBe("none");
+    expect(suggest(sampler(), history((v) => Math.exp(2.5 * v)), 30).params).toEqual(skewed.params);
+    const plain = suggest(sampler(), history((v) => v), 30).notes[WARPING_ATTR] as { warping: string; scores: Record<string, number> };
+    expect(plain.warping).toBe("none");
+    expect(Object.keys(plain.scores).sort()).toEqual(["log", "none", "power"]);
+  });
+
+  it("keeps the previous choice between fresh kernel fits", () => {
+    const trials = history((v) => Math.exp(2.5 * v));
+    // n = 21 observations with a warm start is no fresh fit (those come at 20, 30, 45, …).
+    const first = suggest(new GPSampler({ seed: 4, outputWarping: "auto" }), trials.slice(0, 20), 20);
+    const chosen = first.notes[WARPING_ATTR] as { warping: string };
+    const carried = [...trials.slice(0, 20), makeTrial({ ...trials[20]!, systemAttrs: { ...first.notes } as never })];
+    const next = suggest(new GPSampler({ seed: 4, outputWarping: "auto" }), carried, 21).notes[WARPING_ATTR] as { warping: string; scores?: unknown };
+    expect(next.warping).toBe(chosen.warping);
+    expect(next.scores).toBeUndefined();
   });
 });

@@ -70,8 +70,11 @@ import {
   GaussianProcess,
   type OutputWarping,
   type TrainingData,
+  EVIDENCE_WARPINGS,
+  type EvidenceWarping,
   NOISE_PRIORS,
   type NoisePrior,
+  chooseOutputWarping,
   defaultPrior,
   fitHyperparameters,
   hyperparameterStarts,
@@ -89,8 +92,13 @@ export interface GPSamplerOptions {
   nCandidates?: number;
   /** L-BFGS-B starts for the acquisition (default 6). */
   nRestarts?: number;
-  /** Output warping before standardisation (default "none", measured best on the benchmark suite); see `warpObservations`. */
-  outputWarping?: OutputWarping;
+  /**
+   * Output warping before standardisation (default "none"); see `warpObservations`. `"auto"`
+   * chooses among none, log and power by the GP's MAP log posterior of the original values
+   * (the warp's log-Jacobian included; `chooseOutputWarping`), each time the kernel gets a fresh
+   * fit (`kernelFitPlan`), and keeps the choice in between.
+   */
+  outputWarping?: OutputWarping | "auto";
   /** Lower bound of the noise variance on standardised outputs (default 1e-6). */
   minNoise?: number;
   /**
@@ -168,6 +176,8 @@ const HYPERVOLUME_REFERENCES: readonly HypervolumeReference[] = ["observed", "fr
 /** System attribute where each GP trial records its fitted θ (read back as a warm start, and by `modelBeliefs`). */
 export const THETA_ATTR = "gp:theta";
 const FALLBACK_ATTR = "gp:fallback";
+/** With `outputWarping: "auto"`: the warping each GP trial used, and the candidates' scores when it chose afresh. */
+export const WARPING_ATTR = "gp:outputWarping";
 /** Set on a trial that the stagnation rule made a design point, with the reason. */
 const EXPLORATION_ATTR = "gp:exploration";
 /** θ of every per-objective (EHVI) and per-constraint model of a trial, for the next trial's warm start. */
@@ -345,11 +355,10 @@ export class GPSampler implements Sampler {
     const n = observations.points.length;
     const x = new Float64Array(n * d);
     for (let j = 0; j < n; j++) x.set(observations.points[j]!, j * d);
-    const y = warpObservations(observations.values, this.options.outputWarping);
-    const data: TrainingData = { x, y, n, d, categorical };
-
     const cacheKey = `${snapshot.studyId}:${encoder.names.join("\u0000")}`;
-    const theta = this.fitTheta(data, previousTheta(snapshot, trial.number, d) ?? this.thetaCache.get(cacheKey));
+    const warm = previousTheta(snapshot, trial.number, d) ?? this.thetaCache.get(cacheKey);
+    const { y, theta, warping } = this.warpAndFit(snapshot, trial, observations.values, { x, n, d, categorical }, warm);
+    const data: TrainingData = { x, y, n, d, categorical };
     const thetaList = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
     this.thetaCache.set(cacheKey, thetaList);
     trial.setSystemAttr(THETA_ATTR, thetaList as JsonValue);
@@ -364,7 +373,7 @@ export class GPSampler implements Sampler {
     let best = Infinity;
     for (let j = 0; j < n; j++) if (feasible[j]) best = Math.min(best, this.options.incumbent === "posterior-mean" ? smoothed[j]! : y[j]!);
     if (objectives === 1 && asRecorded) {
-      const recommended = recommendTrial(snapshot, gp, observations, smoothed, feasible, this.options.outputWarping);
+      const recommended = recommendTrial(snapshot, gp, observations, smoothed, feasible, warping);
       if (recommended) trial.setSystemAttr(RECOMMENDED_TRIAL_ATTR, recommended as unknown as JsonValue);
     }
     const taken = new Set<string>();
@@ -447,6 +456,37 @@ export class GPSampler implements Sampler {
    * half, and at large n a refit only every few trials (the θ of the previous trial is reused in
    * between). Everything depends on the history only.
    */
+  private warpAndFit(
+    snapshot: StudySnapshot,
+    trial: SamplingTrial,
+    values: readonly number[],
+    inputs: Omit<TrainingData, "y">,
+    warm: ArrayLike<number> | undefined,
+  ): { y: Float64Array; theta: Float64Array; warping: OutputWarping } {
+    const fixed = this.options.outputWarping;
+    if (fixed !== "auto") {
+      const y = warpObservations(values, fixed);
+      return { y, theta: this.fitTheta({ ...inputs, y }, warm), warping: fixed };
+    }
+    const previous = previousWarping(snapshot, trial.number);
+    if (kernelFitPlan(inputs.n, warm !== undefined).fresh || previous === undefined) {
+      const prior = defaultPrior(inputs.d, this.options.minNoise, this.options.noisePrior);
+      const starts = [...(warm ? [warm] : []), ...hyperparameterStarts(inputs.d, prior)];
+      const choice = chooseOutputWarping(values, inputs, { prior, starts, maxIterations: this.options.fitIterations });
+      const scores = Object.fromEntries(Object.entries(choice.scores).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
+      trial.setSystemAttr(WARPING_ATTR, { warping: choice.warping, scores });
+      return { y: warpObservations(values, choice.warping), theta: choice.theta, warping: choice.warping };
+    }
+    trial.setSystemAttr(WARPING_ATTR, { warping: previous });
+    const y = warpObservations(values, previous);
+    return { y, theta: this.fitTheta({ ...inputs, y }, warm), warping: previous };
+  }
+
+  /** The fixed output warping, or "none" for "auto" where no evidence is weighed (warm-start sources). */
+  private get plainWarping(): OutputWarping {
+    return this.options.outputWarping === "auto" ? "none" : this.options.outputWarping;
+  }
+
   private fitTheta(data: TrainingData, warm: ArrayLike<number> | undefined): Float64Array {
     const prior = defaultPrior(data.d, this.options.minNoise, this.options.noisePrior);
     const plan = kernelFitPlan(data.n, warm !== undefined);
@@ -476,7 +516,7 @@ export class GPSampler implements Sampler {
       const d = encoder.dimension;
       const x = new Float64Array(points.length * d);
       points.forEach((p, j) => x.set(p, j * d));
-      const data: TrainingData = { x, y: warpObservations(losses, this.options.outputWarping), n: points.length, d, categorical };
+      const data: TrainingData = { x, y: warpObservations(losses, this.plainWarping), n: points.length, d, categorical };
       model = { gp: new GaussianProcess(data, parametersFromTheta(this.fitTheta(data, undefined), d)), points };
     }
     this.sourceModels.set(key, model);
@@ -503,7 +543,7 @@ export class GPSampler implements Sampler {
     const usable = sources.map((source) => ({ source, model: this.sourceModel(source, encoder, categorical) })).filter((s) => s.model !== null);
     if (usable.length === 0) return null;
     const n = observations.points.length;
-    const y = warpObservations(observations.values, this.options.outputWarping);
+    const y = warpObservations(observations.values, this.plainWarping);
     // MBTL-style choice of sources: by how their means order this study's trials, else by context distance.
     const selection = transferWeights(
       usable.map(({ source, model }) => ({
@@ -887,6 +927,17 @@ export function kernelFitPlan(n: number, hasWarmStart: boolean): { refit: boolea
   return { refit: fresh || n % interval === 0, fresh };
 }
 
+/** The output warping `"auto"` chose for the most recent earlier trial, if any. */
+function previousWarping(snapshot: StudySnapshot, number: number): EvidenceWarping | undefined {
+  for (let k = Math.min(number, snapshot.trials.length) - 1; k >= 0; k--) {
+    const value = snapshot.trials[k]?.systemAttrs[WARPING_ATTR];
+    if (value === undefined) continue;
+    const warping = (value as { warping?: unknown } | null)?.warping;
+    if (typeof warping === "string" && (EVIDENCE_WARPINGS as readonly string[]).includes(warping)) return warping as EvidenceWarping;
+  }
+  return undefined;
+}
+
 /** θ left on the most recent earlier trial by this sampler, if its dimension matches. */
 function previousTheta(snapshot: StudySnapshot, number: number, d: number): number[] | undefined {
   for (let k = Math.min(number, snapshot.trials.length) - 1; k >= 0; k--) {
@@ -1011,8 +1062,8 @@ function validateOptions(options: GPSamplerOptions): void {
   if (options.incumbent !== undefined && !["observed", "posterior-mean"].includes(options.incumbent)) {
     throw new RangeError(`GPSampler: incumbent must be "observed" or "posterior-mean", got ${String(options.incumbent)}`);
   }
-  if (options.outputWarping !== undefined && !["none", "log", "rank", "power"].includes(options.outputWarping)) {
-    throw new RangeError(`GPSampler: outputWarping must be "none", "log", "rank" or "power", got ${String(options.outputWarping)}`);
+  if (options.outputWarping !== undefined && !["none", "log", "rank", "power", "auto"].includes(options.outputWarping)) {
+    throw new RangeError(`GPSampler: outputWarping must be "none", "log", "rank", "power" or "auto", got ${String(options.outputWarping)}`);
   }
 }
 
@@ -1022,7 +1073,7 @@ export const GP_OPTIONS = defineOptions({
   nStartupTrials: { kind: "integer", min: 1, default: "min(10, 2d+1), at least 2", description: "Sobol trials before the GP takes over" },
   nCandidates: { kind: "integer", min: 1, default: 1024, description: "quasi-random candidates scored per trial before local search" },
   nRestarts: { kind: "integer", min: 0, default: 6, description: "L-BFGS-B starts when maximizing the acquisition" },
-  outputWarping: { kind: "enum", values: ["none", "log", "rank", "power"], default: "none", description: "transform of the values before the GP fits them" },
+  outputWarping: { kind: "enum", values: ["none", "log", "rank", "power", "auto"], default: "none", description: "transform of the values before the GP fits them; auto: none, log or power, whichever gives the original values the higher GP likelihood" },
   minNoise: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 1e-6, description: "lower bound of the noise variance on standardized values" },
   noisePrior: { kind: "enum", values: NOISE_PRIORS, default: "exponential", description: "prior on the noise variance: exponential (rate 10), gamma (BoTorch's Gamma(1.1, 0.05)) or lognormal (Hvarfner's LogNormal(-4, 1))" },
   incumbent: { kind: "enum", values: ["observed", "posterior-mean"], default: "observed", description: "what expected improvement improves on: the best observed value, or the lowest posterior mean at an evaluated point" },

@@ -6,12 +6,14 @@ import {
   defaultPrior,
   defaultTheta,
   fitHyperparameters,
+  chooseOutputWarping,
   hyperparameterStarts,
   negativeLogPosterior,
   powerTransform,
   powerTransformLambda,
   parametersFromTheta,
   warpObservations,
+  warpWithLogJacobian,
 } from "./model.js";
 
 function makeData(seed: number, n: number, categorical: Uint8Array, f: (x: Float64Array) => number): TrainingData {
@@ -222,5 +224,48 @@ describe("power transform", () => {
     const values = [1, 1.5, 2, 3, 5, 9, 20, 80, 400, 3000];
     const skew = (y: Float64Array) => y.reduce((a, v) => a + v ** 3, 0) / y.length;
     expect(Math.abs(skew(warpObservations(values, "power")))).toBeLessThan(Math.abs(skew(warpObservations(values, "none"))) / 3);
+  });
+});
+
+describe("output warping chosen by evidence", () => {
+  function inputs(seed: number, n: number, d: number): { x: Float64Array; n: number; d: number; categorical: Uint8Array } {
+    const rng = new Rng(seed);
+    return { x: Float64Array.from({ length: n * d }, () => rng.uniform()), n, d, categorical: new Uint8Array(d) };
+  }
+  const smooth = (x: Float64Array, j: number, d: number): number => Math.sin(3 * x[j * d]!) + 1.5 * (x[j * d + 1]! - 0.4) ** 2;
+
+  it("has the log-Jacobian of a standardisation for none, and one that moves by -n·log c when the values are scaled by c", () => {
+    const values = [0.3, 1.7, 2.2, 5, 9.5, 40, 3.1, 0.9];
+    const n = values.length;
+    const mean = values.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / n);
+    expect(warpWithLogJacobian(values, "none").logJacobian).toBeCloseTo(-n * Math.log(sd), 10);
+    // Each warp then standardises, so the targets do not change when the values are scaled.
+    for (const warping of ["none", "log", "power"] as const) {
+      const once = warpWithLogJacobian(values, warping);
+      const scaled = warpWithLogJacobian(values.map((v) => 7 * v), warping);
+      for (let i = 0; i < n; i++) expect(scaled.y[i]).toBeCloseTo(once.y[i]!, 6);
+      expect(scaled.logJacobian).toBeCloseTo(once.logJacobian - n * Math.log(7), 6);
+    }
+    expect(warpWithLogJacobian(values, "rank").logJacobian).toBeNaN();
+  });
+
+  // On log-normal data Box-Cox (the power warp, fitted λ) beats none by far, and also
+  // the shifted log(v − min + δ) of "log", whose shift bends the log that the data need.
+  it("picks a compressing warp on log-normal data and none on Gaussian data", () => {
+    for (const seed of [1, 2, 3]) {
+      const base = inputs(seed, 40, 2);
+      const noise = new Rng(seed + 50);
+      const latent = Array.from({ length: base.n }, (_, j) => smooth(base.x, j, base.d) + 0.05 * noise.normal());
+      const prior = defaultPrior(2);
+      const options = { prior, starts: hyperparameterStarts(2, prior) };
+      const positive = latent.map((v) => Math.exp(2.5 * v));
+      const logNormal = chooseOutputWarping(positive, base, options);
+      expect(logNormal.warping).toBe("power");
+      expect(logNormal.scores.power).toBeGreaterThan(logNormal.scores.none + 5);
+      const gaussian = chooseOutputWarping(latent, base, options);
+      expect(gaussian.warping).toBe("none");
+      expect(gaussian.scores.none).toBeGreaterThan(gaussian.scores.log);
+    }
   });
 });
