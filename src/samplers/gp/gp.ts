@@ -369,7 +369,7 @@ export class GPSampler implements Sampler {
     const constrained = observations.constraints.some((c) => c !== null);
     const feasible = observations.constraints.map((c) => c === null || c.every((v) => v <= 0));
     // The model's smoothed value at each evaluated point: what it believes each trial is worth.
-    const smoothed = gp.predictBatch(x, n).means;
+    const smoothed = gp.trainingMeans();
     let best = Infinity;
     for (let j = 0; j < n; j++) if (feasible[j]) best = Math.min(best, this.options.incumbent === "posterior-mean" ? smoothed[j]! : y[j]!);
     if (objectives === 1 && asRecorded) {

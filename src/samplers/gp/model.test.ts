@@ -108,6 +108,15 @@ describe("noise priors", () => {
 });
 
 describe("GaussianProcess", () => {
+  it("gives the training points' posterior means in O(n) as predict does", () => {
+    const data = makeData(9, 20, new Uint8Array(2), (x) => Math.sin(5 * x[0]!) * x[1]! + 0.3 * Math.cos(40 * x[1]!));
+    const gp = new GaussianProcess(data, { lengthscales: new Float64Array([0.3, 0.4]), signalVariance: 1.2, noiseVariance: 0.2 });
+    const means = gp.trainingMeans();
+    for (let j = 0; j < data.n; j++) expect(means[j]).toBeCloseTo(gp.predict(data.x.subarray(j * 2, j * 2 + 2)).mean, 9);
+    // With substantial noise the smoothed values differ from the observations.
+    expect(means.some((m, j) => Math.abs(m - data.y[j]!) > 0.05)).toBe(true);
+  });
+
   it("interpolates its training points when the noise is tiny", () => {
     const data = makeData(4, 12, new Uint8Array(2), (x) => Math.sin(5 * x[0]!) * x[1]!);
     const gp = new GaussianProcess(data, parametersFromTheta([Math.log(0.3), Math.log(0.3), 0, Math.log(1e-8)], 2));

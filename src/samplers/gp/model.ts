@@ -678,6 +678,22 @@ export class GaussianProcess {
     return this.upper;
   }
 
+  /**
+   * The latent posterior mean at every training point, in O(n): with α = (K + σₙ²I)⁻¹y, the mean
+   * K·α equals y − σₙ²·α (the jitter, if any, counted with σₙ²). These are the model's smoothed
+   * values of the observations, the same as {@link predict}'s means there up to rounding.
+   *
+   * @example
+   * const smoothed = gp.trainingMeans(); // smoothed[j]: what the model believes observation j is worth
+   */
+  trainingMeans(): Float64Array {
+    const n = this.data.n;
+    const noise = this.diagonal - this.params.signalVariance;
+    const out = new Float64Array(n);
+    for (let j = 0; j < n; j++) out[j] = this.data.y[j]! - noise * this.alpha[j]!;
+    return out;
+  }
+
   /** The latent (noise-free) posterior mean and variance at one point. */
   predict(point: Float64Array): { mean: number; variance: number } {
     const { x, n, d, categorical } = this.data;
