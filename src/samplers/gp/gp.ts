@@ -93,10 +93,13 @@ export interface GPSamplerOptions {
   /** L-BFGS-B starts for the acquisition (default 6). */
   nRestarts?: number;
   /**
-   * Output warping before standardisation (default "none"); see `warpObservations`. `"auto"`
-   * chooses among none, log and power by the GP's MAP log posterior of the original values
-   * (the warp's log-Jacobian included; `chooseOutputWarping`), each time the kernel gets a fresh
-   * fit (`kernelFitPlan`), and keeps the choice in between.
+   * Output warping before standardisation; see `warpObservations`. `"auto"` (default) chooses
+   * among none, log and power by the GP's MAP log posterior of the original values (the warp's
+   * log-Jacobian included; `chooseOutputWarping`), each time the kernel gets a fresh fit
+   * (`kernelFitPlan`: at 20, 30, 45, 68, … observations), and keeps the choice in between; below
+   * 20 observations it does not warp. Chosen as the default on the lab's dev
+   * suite (17 GP-sized problems, 60 trials × 5 seeds): against "none", 48 runs better, 13 tied,
+   * 24 worse, geometric-mean ratio of median regrets 0.48 (8 problems better, 2 tied, 7 worse).
    */
   outputWarping?: OutputWarping | "auto";
   /** Lower bound of the noise variance on standardised outputs (default 1e-6). */
@@ -224,7 +227,7 @@ export class GPSampler implements Sampler {
       nStartupTrials: options.nStartupTrials,
       nCandidates: options.nCandidates ?? 1024,
       nRestarts: options.nRestarts ?? 6,
-      outputWarping: options.outputWarping ?? "none",
+      outputWarping: options.outputWarping ?? "auto",
       minNoise: options.minNoise ?? 1e-6,
       noisePrior: options.noisePrior ?? "exponential",
       incumbent: options.incumbent ?? "observed",
@@ -468,8 +471,15 @@ export class GPSampler implements Sampler {
       const y = warpObservations(values, fixed);
       return { y, theta: this.fitTheta({ ...inputs, y }, warm), warping: fixed };
     }
+    // Below ALWAYS_FRESH_BELOW observations the candidates' scores differ by a nat or two and the
+    // choice flips from trial to trial (a 1-D quadratic: log, power, log, power, none in 5 trials).
+    if (inputs.n < ALWAYS_FRESH_BELOW) {
+      const y = warpObservations(values, "none");
+      return { y, theta: this.fitTheta({ ...inputs, y }, warm), warping: "none" };
+    }
     const previous = previousWarping(snapshot, trial.number);
-    if (kernelFitPlan(inputs.n, warm !== undefined).fresh || previous === undefined) {
+    const plan = kernelFitPlan(inputs.n, warm !== undefined);
+    if (plan.fresh || (previous === undefined && inputs.n === ALWAYS_FRESH_BELOW)) {
       const prior = defaultPrior(inputs.d, this.options.minNoise, this.options.noisePrior);
       const starts = [...(warm ? [warm] : []), ...hyperparameterStarts(inputs.d, prior)];
       const choice = chooseOutputWarping(values, inputs, { prior, starts, maxIterations: this.options.fitIterations });
@@ -477,9 +487,11 @@ export class GPSampler implements Sampler {
       trial.setSystemAttr(WARPING_ATTR, { warping: choice.warping, scores });
       return { y: warpObservations(values, choice.warping), theta: choice.theta, warping: choice.warping };
     }
-    trial.setSystemAttr(WARPING_ATTR, { warping: previous });
-    const y = warpObservations(values, previous);
-    return { y, theta: this.fitTheta({ ...inputs, y }, warm), warping: previous };
+    // Between fresh fits the choice stands; a history without one (an older study) stays unwarped until the next.
+    const kept = previous ?? "none";
+    trial.setSystemAttr(WARPING_ATTR, { warping: kept });
+    const y = warpObservations(values, kept);
+    return { y, theta: this.fitTheta({ ...inputs, y }, warm), warping: kept };
   }
 
   /** The fixed output warping, or "none" for "auto" where no evidence is weighed (warm-start sources). */
@@ -1073,7 +1085,7 @@ export const GP_OPTIONS = defineOptions({
   nStartupTrials: { kind: "integer", min: 1, default: "min(10, 2d+1), at least 2", description: "Sobol trials before the GP takes over" },
   nCandidates: { kind: "integer", min: 1, default: 1024, description: "quasi-random candidates scored per trial before local search" },
   nRestarts: { kind: "integer", min: 0, default: 6, description: "L-BFGS-B starts when maximizing the acquisition" },
-  outputWarping: { kind: "enum", values: ["none", "log", "rank", "power", "auto"], default: "none", description: "transform of the values before the GP fits them; auto: none, log or power, whichever gives the original values the higher GP likelihood" },
+  outputWarping: { kind: "enum", values: ["none", "log", "rank", "power", "auto"], default: "auto", description: "transform of the values before the GP fits them; auto: none, log or power, whichever gives the original values the higher GP likelihood" },
   minNoise: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 1e-6, description: "lower bound of the noise variance on standardized values" },
   noisePrior: { kind: "enum", values: NOISE_PRIORS, default: "exponential", description: "prior on the noise variance: exponential (rate 10), gamma (BoTorch's Gamma(1.1, 0.05)) or lognormal (Hvarfner's LogNormal(-4, 1))" },
   incumbent: { kind: "enum", values: ["observed", "posterior-mean"], default: "observed", description: "what expected improvement improves on: the best observed value, or the lowest posterior mean at an evaluated point" },
