@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RandomSampler } from "../src/samplers/index.js";
+import { GPSampler, RandomSampler } from "../src/samplers/index.js";
+import { Rng } from "../src/math/rng.js";
 import { openStorage } from "../src/storage/index.js";
 import { TrialPruned, createStudy } from "../src/study/index.js";
 import { sextant, tempDir } from "./fixtures/cli-run.js";
@@ -101,6 +102,32 @@ describe("reading studies", () => {
     const table = (await run(["best", "pareto"])).stdout;
     expect(table).toContain("Pareto front of \"pareto\"");
     expect(table).toMatch(/number\s+value_0\s+value_1/);
+  });
+
+  it("shows the recommended trial beside the best observed: the GP's best posterior mean, or the best observed without a model", async () => {
+    // Random search records no model: the recommendation falls back to the best observed trial.
+    const demo = JSON.parse((await run(["best", "demo", "--json"])).stdout);
+    expect(demo.recommended).toMatchObject({ number: demo.best.number, source: "best observed" });
+    expect((await run(["best", "demo"])).stdout).toContain(`recommended trial: trial ${demo.best.number}, value`);
+
+    const storage = await openStorage(`sqlite:${db}`);
+    const noise = new Rng(4);
+    const study = await createStudy({ name: "noisy", storage, sampler: new GPSampler({ seed: 2, noisePrior: "gamma", nStartupTrials: 5 }) });
+    await study.optimize((trial) => {
+      const x = trial.suggestFloat("x", 0, 1);
+      // Trial 3's lucky draw makes it the best observed while the model looks past it.
+      return 4 * (x - 0.3) ** 2 + 0.3 * noise.normal() - (trial.number === 3 ? 2 : 0);
+    }, { nTrials: 14 });
+    const expected = study.recommendation!;
+    await storage.close();
+    const shown = JSON.parse((await run(["best", "noisy", "--json"])).stdout);
+    expect(shown.best.number).toBe(3);
+    expect(shown.recommended).toMatchObject({ number: expected.trial.number, source: "model", posteriorMean: expected.record!.mean, posteriorSd: expected.record!.sd, modelTrials: 13, sampler: "gp" });
+    expect(shown.recommended.number).not.toBe(3);
+    const text = (await run(["best", "noisy"])).stdout;
+    expect(text).toContain(`recommended trial: trial ${expected.trial.number}, value`);
+    expect(text).toContain("the gp model's best posterior mean");
+    expect(text).toMatch(new RegExp(`param\\s+best \\(3\\)\\s+recommended \\(${expected.trial.number}\\)`));
   });
 
   it("exports CSV with proper quoting, and JSON to a file", async () => {

@@ -4,10 +4,11 @@
 import { existsSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { type FrozenTrial, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
+import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { type Storage, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
 import { totalViolation, trialConstraints } from "../analysis/index.js";
 import { type MemberLineage, populationLineage } from "../schedulers/index.js";
+import type { Recommendation } from "../samplers/index.js";
 import { loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, trialDuration } from "./format.js";
@@ -225,7 +226,12 @@ export async function bestCommand(name: string, options: { storage?: string; jso
       // Several objectives: the Pareto front as a bare array of trials, so `jq '.[]'` walks it.
       const payload =
         study.directions.length === 1
-          ? { study: name, directions: study.directions, best: { ...trialJson(front[0]!), value: front[0]!.values![0] } }
+          ? {
+              study: name,
+              directions: study.directions,
+              best: { ...trialJson(front[0]!), value: front[0]!.values![0] },
+              recommended: recommendationJson(study.recommendation!),
+            }
           : front.map(trialJson);
       io.out(JSON.stringify(payload, null, 2));
       return 0;
@@ -233,8 +239,16 @@ export async function bestCommand(name: string, options: { storage?: string; jso
     if (study.directions.length === 1) {
       const best = front[0]!;
       io.out(`best trial of "${name}" (${study.directions[0]}): trial ${best.number}, value ${formatNumber(best.values![0]!, 6)}`);
+      const recommendation = study.recommendation!;
+      io.out(recommendationLine(recommendation));
+      const recommended = recommendation.trial;
       const entries = Object.entries(best.params);
-      if (entries.length > 0) io.out(renderTable(["param", "value"], entries.map(([k, v]) => [k, typeof v === "number" ? String(v) : formatParam(v)])));
+      const shown = (v: ParamValue | undefined): string => (v === undefined ? "-" : typeof v === "number" ? String(v) : formatParam(v));
+      if (entries.length > 0 && recommended.number !== best.number) {
+        io.out(renderTable(["param", `best (${best.number})`, `recommended (${recommended.number})`], entries.map(([k, v]) => [k, shown(v), shown(recommended.params[k])])));
+      } else if (entries.length > 0) {
+        io.out(renderTable(["param", "value"], entries.map(([k, v]) => [k, shown(v)])));
+      }
     } else {
       io.out(`Pareto front of "${name}" (${study.directions.join(", ")}): ${front.length} trial(s)`);
       const params = paramNames(front);
@@ -247,6 +261,28 @@ export async function bestCommand(name: string, options: { storage?: string; jso
     }
     return 0;
   });
+}
+
+/** The recommended trial as `sextant best --json` prints it. */
+function recommendationJson(recommendation: Recommendation): Record<string, unknown> {
+  const { trial, source, record } = recommendation;
+  return {
+    ...trialJson(trial),
+    value: trial.values![0],
+    source,
+    ...(record ? { posteriorMean: record.mean, posteriorSd: record.sd, units: record.units, modelTrials: record.observations, sampler: record.sampler } : {}),
+  };
+}
+
+/** One line on the recommended trial: the model's choice with its posterior, or the fallback. */
+function recommendationLine({ trial, source, record }: Recommendation): string {
+  const value = `value ${formatNumber(trial.values![0]!, 6)}`;
+  if (source === "best observed" || !record) return `recommended trial: trial ${trial.number}, ${value} (the best observed; no model has recommended one)`;
+  const units = record.units === "objective" ? "" : " in the model's warped units";
+  return (
+    `recommended trial: trial ${trial.number}, ${value}; the ${record.sampler} model's best posterior mean ` +
+    `${formatNumber(record.mean, 6)} ± ${formatNumber(record.sd, 4)}${units} over ${record.observations} trials`
+  );
 }
 
 /** What `sextant best` shows when every complete trial violates a constraint. */

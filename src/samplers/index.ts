@@ -1,5 +1,12 @@
 export type { Sampler } from "./base.js";
 export { SamplerExhaustedError } from "./base.js";
+export {
+  RECOMMENDED_TRIAL_ATTR,
+  latestRecommendation,
+  readRecommendationRecord,
+  type Recommendation,
+  type RecommendationRecord,
+} from "./recommendation.js";
 export { RandomSampler, RANDOM_OPTIONS, sampleUniform } from "./random.js";
 export { CmaEsSampler, createCmaEsSamplerFromOptions, type CmaEsSamplerOptions } from "./cmaes/index.js";
 export { CemSampler, createCemSamplerFromOptions, type CemSamplerOptions } from "./cem/index.js";

@@ -60,6 +60,8 @@ describe("HTTP API: studies", () => {
     expectShape(api.StudyDetailResponse, one.json);
     expect(one.json.study.trialCounts).toEqual(listed.json.studies[0].trialCounts);
     expect(one.json.bestTrial.values).toEqual([7]);
+    // No model has recommended a trial here: the recommendation is the best observed one.
+    expect(one.json.recommendedTrial).toMatchObject({ source: "best observed", posteriorMean: null, trial: { number: one.json.bestTrial.number } });
 
     expect((await call(app, "DELETE", "/studies/alpha")).json).toEqual({ deleted: true });
     expect((await call(app, "GET", "/studies/alpha")).status).toBe(404);

@@ -336,8 +336,24 @@ export function createServerApp(options: ServerAppOptions): Hono {
       handle: async ({ params }) => {
         const { study, record } = await openStudy(params.study);
         await study.refresh();
-        const best = study.directions.length === 1 ? study.bestTrial : undefined;
-        return { study: studyJson(record, study.trials.filter((t) => t.id >= 0)), bestTrial: best ? trialJson(best) : null };
+        const single = study.directions.length === 1;
+        const best = single ? study.bestTrial : undefined;
+        const recommendation = single ? study.recommendation : undefined;
+        const model = recommendation?.record;
+        return {
+          study: studyJson(record, study.trials.filter((t) => t.id >= 0)),
+          bestTrial: best ? trialJson(best) : null,
+          recommendedTrial: recommendation
+            ? {
+                trial: trialJson(recommendation.trial),
+                source: recommendation.source,
+                posteriorMean: model?.mean ?? null,
+                posteriorSd: model?.sd ?? null,
+                units: model?.units ?? null,
+                modelTrials: model?.observations ?? null,
+              }
+            : null,
+        };
       },
     }),
     route({

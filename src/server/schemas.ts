@@ -154,7 +154,16 @@ export const StudyJson = z.strictObject({
 
 export const StudyListResponse = z.strictObject({ studies: z.array(StudyJson) });
 export const StudyResponse = z.strictObject({ study: StudyJson });
-export const StudyDetailResponse = z.strictObject({ study: StudyJson, bestTrial: TrialJson.nullable() });
+/** The study's recommended trial (`Study.recommendation`): a model's best posterior mean, or the best observed trial. */
+export const RecommendedTrialJson = z.strictObject({
+  trial: TrialJson,
+  source: z.enum(["model", "best observed"]).describe("model: the best posterior mean at the last model fit; best observed: no model has recommended one"),
+  posteriorMean: z.number().nullable().describe("the model's mean of the noise-free objective there (null without a model)"),
+  posteriorSd: z.number().nullable().describe("the model's standard deviation there (null without a model)"),
+  units: z.enum(["objective", "model"]).nullable().describe("objective: in the objective's units; model: in the model's warped, standardized units"),
+  modelTrials: z.number().int().nullable().describe("the evaluated trials the model was fitted on"),
+});
+export const StudyDetailResponse = z.strictObject({ study: StudyJson, bestTrial: TrialJson.nullable(), recommendedTrial: RecommendedTrialJson.nullable() });
 export const DeletedResponse = z.strictObject({ deleted: z.literal(true) });
 export const TrialResponse = z.strictObject({ trial: TrialJson });
 export const TrialPageResponse = z.strictObject({

@@ -1,7 +1,7 @@
 import type { Pruner } from "../pruners/index.js";
 import { NopPruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
-import { RandomSampler, SamplerExhaustedError } from "../samplers/index.js";
+import { RandomSampler, SamplerExhaustedError, type Recommendation, latestRecommendation } from "../samplers/index.js";
 import {
   SAVED_CHECKPOINT_ATTR,
   SEGMENT_ATTR_PREFIX,
@@ -385,6 +385,40 @@ export class Study implements TrialHost {
       if (!best || isBetter(direction, trial.values[0]!, best.values![0]!)) best = trial;
     }
     return best;
+  }
+
+  /**
+   * The trial the study recommends, with where the choice came from. A sampler with a model (the
+   * GP) records, each time it fits its model, the evaluated trial with the lowest posterior mean of
+   * the latent objective: on a noisy objective that is the configuration the data say is best,
+   * where {@link bestTrial} is the luckiest observation. Without such a record (samplers without a
+   * model, the startup design, several objectives) it falls back to {@link bestTrial}, with
+   * `source: "best observed"`. It reflects the model as of its last fit: trials completed since are
+   * not in it yet. Kept on the trial's system attributes, so every storage keeps it.
+   *
+   * @example
+   * const study = await createStudy({ sampler: new GPSampler({ seed: 1, noisePrior: "gamma" }) });
+   * await study.optimize((t) => noisyLoss(t.suggestFloat("x", 0, 1)), { nTrials: 40 });
+   * const { trial, source, record } = study.recommendation!;
+   * console.log(source, trial.number, record?.mean, record?.sd); // "model", 31, 0.12, 0.03
+   */
+  get recommendation(): Recommendation | undefined {
+    if (this.directions.length !== 1) throw new MultiObjectiveError("this study has several objectives: use bestTrials (the Pareto front)");
+    const modelled = latestRecommendation(this.trialCache, (t) => t.state === "complete" && t.values !== null && isFeasible(t));
+    if (modelled) return { trial: modelled.trial, source: "model", record: modelled.record };
+    const best = this.bestTrial;
+    return best && { trial: best, source: "best observed" };
+  }
+
+  /**
+   * The recommended trial of a single-objective study: the best posterior mean among evaluated
+   * trials where a model says so, otherwise the best observed trial; see {@link recommendation}.
+   *
+   * @example
+   * console.log(study.recommendedTrial?.params, "vs best observed", study.bestTrial?.params);
+   */
+  get recommendedTrial(): FrozenTrial | undefined {
+    return this.recommendation?.trial;
   }
 
   /** The best value of a single-objective study, or undefined. */

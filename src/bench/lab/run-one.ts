@@ -41,6 +41,12 @@ export interface RunResult {
   readonly curve: number[];
   /** Best observed value (noisy on noisy problems). */
   readonly bestValue: number;
+  /**
+   * Noisy problems, Sextant samplers only: `recommendedCurve[i]`, after trial i+1, the noiseless
+   * regret of the study's recommended trial (`Study.recommendation`: the best posterior mean where a
+   * model recorded one, else the best observed trial, as in `curve`).
+   */
+  readonly recommendedCurve?: number[];
   /** Wall time of the run, and the part of it spent outside the objective (sampler and bookkeeping). */
   readonly seconds: number;
   readonly optimizerSeconds: number;
@@ -92,7 +98,38 @@ class Incumbent {
   }
 }
 
-async function runSextant(problem: SingleObjectiveProblem, job: Job & { optimizer: { kind: "sextant" } }, incumbent: Incumbent): Promise<number> {
+/**
+ * Tracks the noiseless regret of the study's recommended trial (see `Study.recommendation`), with
+ * each trial's noiseless value computed at most once.
+ */
+class RecommendedTracker {
+  private readonly params = new Map<number, ProblemParams>();
+  private readonly regrets = new Map<number, number>();
+  readonly curve: number[] = [];
+
+  constructor(private readonly problem: SingleObjectiveProblem) {}
+
+  async observe(number: number, params: ProblemParams, recommended: number | undefined, fallbackRegret: number): Promise<void> {
+    this.params.set(number, params);
+    if (recommended === undefined || !this.params.has(recommended)) {
+      this.curve.push(fallbackRegret);
+      return;
+    }
+    let regret = this.regrets.get(recommended);
+    if (regret === undefined) {
+      regret = (await this.problem.evaluateNoiseless(this.params.get(recommended)!)) - this.problem.optimum;
+      this.regrets.set(recommended, regret);
+    }
+    this.curve.push(regret);
+  }
+}
+
+async function runSextant(
+  problem: SingleObjectiveProblem,
+  job: Job & { optimizer: { kind: "sextant" } },
+  incumbent: Incumbent,
+  recommended: RecommendedTracker | null,
+): Promise<number> {
   const study = await createStudy({ sampler: createSextantSampler(job.optimizer, job.seed), direction: "minimize" });
   let objectiveMs = 0;
   for (let i = 0; i < job.trials; i++) {
@@ -103,6 +140,11 @@ async function runSextant(problem: SingleObjectiveProblem, job: Job & { optimize
     objectiveMs += performance.now() - started;
     await study.tell(trial, value);
     await incumbent.observe(params, value);
+    if (recommended) {
+      const recommendation = study.recommendation;
+      const number = recommendation?.source === "model" ? recommendation.trial.number : undefined;
+      await recommended.observe(trial.number, params, number, incumbent.curve.at(-1)!);
+    }
   }
   await study.close();
   return objectiveMs;
@@ -338,9 +380,16 @@ export async function runJob(job: Job): Promise<RunResult> {
   }
   if (job.optimizer.pruner !== undefined) throw new Error(`${job.problem} has no fidelity for the pruner of "${job.optimizer.label}"`);
   const incumbent = new Incumbent(problem);
+  const recommended = job.optimizer.kind === "sextant" && problem.tags.includes("noisy") ? new RecommendedTracker(problem) : null;
   const objectiveMs =
     job.optimizer.kind === "sextant"
-      ? await runSextant(problem, job as Job & { optimizer: { kind: "sextant" } }, incumbent)
+      ? await runSextant(problem, job as Job & { optimizer: { kind: "sextant" } }, incumbent, recommended)
       : await runOptuna(problem, job as Job & { optimizer: { kind: "optuna" } }, incumbent);
-  return { ...base, curve: incumbent.curve, bestValue: incumbent.bestValue, ...timing(objectiveMs) };
+  return {
+    ...base,
+    curve: incumbent.curve,
+    bestValue: incumbent.bestValue,
+    ...timing(objectiveMs),
+    ...(recommended ? { recommendedCurve: recommended.curve } : {}),
+  };
 }

@@ -53,6 +53,21 @@ describe("runBenchmark", () => {
     expect(lines).toHaveLength(2);
   });
 
+  it("on noisy problems also records the regret of the study's recommended trial, the GP's best posterior mean", async () => {
+    const dir = tempDir();
+    const { results } = await runBenchmark({ problems: ["hartmann3-3d-noisy", "branin-2d"], optimizers: ["gp:noisePrior=gamma", "random"], trials: 14, seeds: [2], outDir: dir, jobs: 1 });
+    const gp = results.find((r) => r.problem === "hartmann3-3d-noisy" && r.optimizer === "gp:noisePrior=gamma")!;
+    expect(gp.recommendedCurve).toHaveLength(14);
+    // The startup design (7 trials in 3-D) has no model: the recommendation is the best observed trial there.
+    expect(gp.recommendedCurve!.slice(0, 7)).toEqual(gp.curve.slice(0, 7));
+    expect(gp.recommendedCurve!.every((r) => r >= -1e-9)).toBe(true);
+    // A sampler without a model falls back to the best observed trial throughout.
+    const random = results.find((r) => r.problem === "hartmann3-3d-noisy" && r.optimizer === "random")!;
+    expect(random.recommendedCurve).toEqual(random.curve);
+    // Noiseless problems have one incumbent only.
+    expect(results.filter((r) => r.problem === "branin-2d").every((r) => r.recommendedCurve === undefined)).toBe(true);
+  });
+
   it("names the setting that is wrong", async () => {
     const dir = tempDir();
     await expect(runBenchmark({ ...grid, trials: 0, seeds: [0], outDir: dir })).rejects.toThrow(/^trials: must be a positive integer/);

@@ -8,7 +8,7 @@
  */
 import { logNormalCdf, logNormalPdf } from "../../math/special.js";
 import type { Acquisition } from "./acquisition.js";
-import { GaussianProcess, type TrainingData, defaultPrior, fitHyperparameters, parametersFromTheta } from "./model.js";
+import { GaussianProcess, type NoisePrior, type TrainingData, defaultPrior, fitHyperparameters, parametersFromTheta } from "./model.js";
 
 const MIN_VARIANCE = 1e-20;
 
@@ -65,6 +65,7 @@ export function fitStandardizedModels(
   categorical: Uint8Array,
   options: {
     minNoise: number;
+    noisePrior?: NoisePrior;
     fitIterations: number;
     starts: (column: number) => ArrayLike<number>[];
     reuse?: (column: number) => ArrayLike<number> | undefined;
@@ -75,7 +76,7 @@ export function fitStandardizedModels(
   const d = categorical.length;
   const x = new Float64Array(n * d);
   for (let j = 0; j < n; j++) x.set(points[j]!, j * d);
-  const prior = defaultPrior(d, options.minNoise);
+  const prior = defaultPrior(d, options.minNoise, options.noisePrior);
   const models: ConstraintModel[] = [];
   const thetas: number[][] = [];
   for (let k = 0; k < targets[0]!.length; k++) {

@@ -11,7 +11,8 @@ import {
   makeTrial,
 } from "../../space/index.js";
 import { Rng } from "../../math/rng.js";
-import { GPSampler, createGPSamplerFromOptions, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
+import { RECOMMENDED_TRIAL_ATTR } from "../recommendation.js";
+import { GPSampler, WARPING_ATTR, createGPSamplerFromOptions, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
 
 function isLegal(distribution: Distribution, value: ParamValue): boolean {
   if (distribution.type === "categorical") return choiceIndex(distribution, value) >= 0;
@@ -376,5 +377,85 @@ describe("stagnation rule", () => {
     // The design point is the one the startup design would give trial 13: a function of seed and number.
     expect(suggest(new GPSampler({ seed: 9, stagnationTrials: 4 }), history.slice(0, 5), 13).params).toEqual(stalled.params);
     expect(() => new GPSampler({ stagnationTrials: -1 })).toThrow(/stagnationTrials/);
+  });
+});
+
+describe("GPSampler's recommended trial", () => {
+  const line: SearchSpace = { x: { type: "float", low: 0, high: 1 } };
+  /** A bowl at x = 0.3 seen through noise of sd 0.3, and one lucky draw far from it (trial 30) that is the best observed. */
+  function noisyHistory(direction: 1 | -1 = 1): FrozenTrial[] {
+    const rng = new Rng(11);
+    const trials = Array.from({ length: 30 }, (_, number) => {
+      const x = (number + 0.5) / 30;
+      return complete(number, { x }, line, direction * (4 * (x - 0.3) ** 2 + 0.3 * rng.normal()));
+    });
+    trials.push(complete(30, { x: 0.92 }, line, direction * -1.2));
+    return trials;
+  }
+
+  it("is the best posterior mean, not the luckiest observation, under the gamma noise prior", () => {
+    const trials = noisyHistory();
+    const sampler = new GPSampler({ seed: 3, noisePrior: "gamma" });
+    const record = suggest(sampler, trials, 31).notes[RECOMMENDED_TRIAL_ATTR] as { trial: number; mean: number; sd: number; units: string };
+    const bestObserved = trials.reduce((a, b) => (b.values![0]! < a.values![0]! ? b : a));
+    expect(bestObserved.number).toBe(30);
+    expect(record.trial).not.toBe(30);
+    const x = trials[record.trial]!.params.x as number;
+    expect(Math.abs(x - 0.3)).toBeLessThan(0.15);
+    // In the objective's units: near the bowl's floor, with an uncertainty below the noise's.
+    expect(record.units).toBe("objective");
+    expect(Math.abs(record.mean)).toBeLessThan(0.3);
+    expect(record.sd).toBeGreaterThan(0);
+    expect(record.sd).toBeLessThan(0.3);
+  });
+
+  it("reports a maximised objective's mean with its own sign", () => {
+    const sampler = new GPSampler({ seed: 3, noisePrior: "gamma" });
+    const record = suggest(sampler, noisyHistory(-1), 31, { directions: ["maximize"] }).notes[RECOMMENDED_TRIAL_ATTR] as { trial: number; mean: number };
+    expect(record.trial).not.toBe(30);
+    expect(Math.abs(record.mean)).toBeLessThan(0.3);
+  });
+
+  it("records nothing during the startup design", () => {
+    const sampler = new GPSampler({ seed: 3 });
+    expect(suggest(sampler, noisyHistory().slice(0, 2), 2).notes[RECOMMENDED_TRIAL_ATTR]).toBeUndefined();
+  });
+
+  it("rejects an unknown noise prior or incumbent, naming the option", () => {
+    expect(() => new GPSampler({ noisePrior: "wide" as never })).toThrow(/noisePrior/);
+    expect(() => createGPSamplerFromOptions({ incumbent: "lowest" })).toThrow(/incumbent/);
+  });
+});
+
+describe("GPSampler's outputWarping auto", () => {
+  const square2: SearchSpace = { a: { type: "float", low: 0, high: 1 }, b: { type: "float", low: 0, high: 1 } };
+  function history(transform: (v: number) => number): FrozenTrial[] {
+    const rng = new Rng(21);
+    return Array.from({ length: 30 }, (_, number) => {
+      const a = rng.uniform();
+      const b = rng.uniform();
+      return complete(number, { a, b }, square2, transform(Math.sin(3 * a) + 1.5 * (b - 0.4) ** 2 + 0.05 * rng.normal()));
+    });
+  }
+
+  it("records a compressing warp for log-normal values and none for Gaussian ones, and is deterministic", () => {
+    const sampler = () => new GPSampler({ seed: 4, outputWarping: "auto" });
+    const skewed = suggest(sampler(), history((v) => Math.exp(2.5 * v)), 30);
+    expect((skewed.notes[WARPING_ATTR] as { warping: string }).warping).not.toBe("none");
+    expect(suggest(sampler(), history((v) => Math.exp(2.5 * v)), 30).params).toEqual(skewed.params);
+    const plain = suggest(sampler(), history((v) => v), 30).notes[WARPING_ATTR] as { warping: string; scores: Record<string, number> };
+    expect(plain.warping).toBe("none");
+    expect(Object.keys(plain.scores).sort()).toEqual(["log", "none", "power"]);
+  });
+
+  it("keeps the previous choice between fresh kernel fits", () => {
+    const trials = history((v) => Math.exp(2.5 * v));
+    // n = 21 observations with a warm start is no fresh fit (those come at 20, 30, 45, …).
+    const first = suggest(new GPSampler({ seed: 4, outputWarping: "auto" }), trials.slice(0, 20), 20);
+    const chosen = first.notes[WARPING_ATTR] as { warping: string };
+    const carried = [...trials.slice(0, 20), makeTrial({ ...trials[20]!, systemAttrs: { ...first.notes } as never })];
+    const next = suggest(new GPSampler({ seed: 4, outputWarping: "auto" }), carried, 21).notes[WARPING_ATTR] as { warping: string; scores?: unknown };
+    expect(next.warping).toBe(chosen.warping);
+    expect(next.scores).toBeUndefined();
   });
 });

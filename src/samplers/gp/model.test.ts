@@ -6,11 +6,14 @@ import {
   defaultPrior,
   defaultTheta,
   fitHyperparameters,
+  chooseOutputWarping,
+  hyperparameterStarts,
   negativeLogPosterior,
   powerTransform,
   powerTransformLambda,
   parametersFromTheta,
   warpObservations,
+  warpWithLogJacobian,
 } from "./model.js";
 
 function makeData(seed: number, n: number, categorical: Uint8Array, f: (x: Float64Array) => number): TrainingData {
@@ -55,7 +58,65 @@ describe("negativeLogPosterior", () => {
   });
 });
 
+describe("noise priors", () => {
+  it("has the gradient that central finite differences give under the gamma and log-normal noise priors", () => {
+    const data = makeData(5, 12, new Uint8Array(2), (x) => Math.sin(4 * x[0]!) + x[1]!);
+    for (const noise of ["gamma", "lognormal"] as const) {
+      const prior = defaultPrior(2, 1e-6, noise);
+      const theta = new Float64Array([-0.5, 0.2, 0.1, -2.5]);
+      const gradient = new Float64Array(4);
+      negativeLogPosterior(theta, data, prior, gradient);
+      const h = 1e-6;
+      const up = Float64Array.from(theta);
+      const down = Float64Array.from(theta);
+      up[3] += h;
+      down[3] -= h;
+      expect(gradient[3]).toBeCloseTo((negativeLogPosterior(up, data, prior) - negativeLogPosterior(down, data, prior)) / (2 * h), 4);
+    }
+  });
+
+  // A smooth 3-D function observed with noise whose variance is about 60% of the data's: the fit
+  // must say so. Under the exponential prior, from its single quiet start, it explains the scatter
+  // with short lengthscales instead (σₙ² stays near its 1e-4 start).
+  const noisy = (seed: number) => {
+    const noise = new Rng(seed + 1000);
+    return makeData(seed, 40, new Uint8Array(3), (x) => Math.sin(3 * x[0]!) + 0.5 * x[1]! + 1.2 * noise.normal());
+  };
+
+  it("finds substantial noise on noisy data with the gamma prior", () => {
+    for (const seed of [1, 2, 3]) {
+      const data = noisy(seed);
+      const prior = defaultPrior(3, 1e-6, "gamma");
+      const { theta } = fitHyperparameters(data, { prior, starts: hyperparameterStarts(3, prior) });
+      expect(Math.exp(theta[4]!)).toBeGreaterThan(0.2);
+    }
+  });
+
+  it("keeps the noise small on noiseless smooth data with the gamma prior", () => {
+    const data = makeData(6, 30, new Uint8Array(2), (x) => Math.sin(5 * x[0]!) * x[1]! + x[1]! ** 2);
+    const prior = defaultPrior(2, 1e-6, "gamma");
+    const { theta } = fitHyperparameters(data, { prior, starts: hyperparameterStarts(2, prior) });
+    expect(Math.exp(theta[3]!)).toBeLessThan(1e-3);
+  });
+
+  it("adds a noisy start only for the priors open to noise", () => {
+    expect(hyperparameterStarts(3, defaultPrior(3))).toHaveLength(1);
+    const starts = hyperparameterStarts(3, defaultPrior(3, 1e-6, "gamma"));
+    expect(starts).toHaveLength(2);
+    expect(Math.exp(starts[1]![4]!)).toBeCloseTo(0.1, 10);
+  });
+});
+
 describe("GaussianProcess", () => {
+  it("gives the training points' posterior means in O(n) as predict does", () => {
+    const data = makeData(9, 20, new Uint8Array(2), (x) => Math.sin(5 * x[0]!) * x[1]! + 0.3 * Math.cos(40 * x[1]!));
+    const gp = new GaussianProcess(data, { lengthscales: new Float64Array([0.3, 0.4]), signalVariance: 1.2, noiseVariance: 0.2 });
+    const means = gp.trainingMeans();
+    for (let j = 0; j < data.n; j++) expect(means[j]).toBeCloseTo(gp.predict(data.x.subarray(j * 2, j * 2 + 2)).mean, 9);
+    // With substantial noise the smoothed values differ from the observations.
+    expect(means.some((m, j) => Math.abs(m - data.y[j]!) > 0.05)).toBe(true);
+  });
+
   it("interpolates its training points when the noise is tiny", () => {
     const data = makeData(4, 12, new Uint8Array(2), (x) => Math.sin(5 * x[0]!) * x[1]!);
     const gp = new GaussianProcess(data, parametersFromTheta([Math.log(0.3), Math.log(0.3), 0, Math.log(1e-8)], 2));
@@ -172,5 +233,48 @@ describe("power transform", () => {
     const values = [1, 1.5, 2, 3, 5, 9, 20, 80, 400, 3000];
     const skew = (y: Float64Array) => y.reduce((a, v) => a + v ** 3, 0) / y.length;
     expect(Math.abs(skew(warpObservations(values, "power")))).toBeLessThan(Math.abs(skew(warpObservations(values, "none"))) / 3);
+  });
+});
+
+describe("output warping chosen by evidence", () => {
+  function inputs(seed: number, n: number, d: number): { x: Float64Array; n: number; d: number; categorical: Uint8Array } {
+    const rng = new Rng(seed);
+    return { x: Float64Array.from({ length: n * d }, () => rng.uniform()), n, d, categorical: new Uint8Array(d) };
+  }
+  const smooth = (x: Float64Array, j: number, d: number): number => Math.sin(3 * x[j * d]!) + 1.5 * (x[j * d + 1]! - 0.4) ** 2;
+
+  it("has the log-Jacobian of a standardisation for none, and one that moves by -n·log c when the values are scaled by c", () => {
+    const values = [0.3, 1.7, 2.2, 5, 9.5, 40, 3.1, 0.9];
+    const n = values.length;
+    const mean = values.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / n);
+    expect(warpWithLogJacobian(values, "none").logJacobian).toBeCloseTo(-n * Math.log(sd), 10);
+    // Each warp then standardises, so the targets do not change when the values are scaled.
+    for (const warping of ["none", "log", "power"] as const) {
+      const once = warpWithLogJacobian(values, warping);
+      const scaled = warpWithLogJacobian(values.map((v) => 7 * v), warping);
+      for (let i = 0; i < n; i++) expect(scaled.y[i]).toBeCloseTo(once.y[i]!, 6);
+      expect(scaled.logJacobian).toBeCloseTo(once.logJacobian - n * Math.log(7), 6);
+    }
+    expect(warpWithLogJacobian(values, "rank").logJacobian).toBeNaN();
+  });
+
+  // On log-normal data Box-Cox (the power warp, fitted λ) beats none by far, and also
+  // the shifted log(v − min + δ) of "log", whose shift bends the log that the data need.
+  it("picks a compressing warp on log-normal data and none on Gaussian data", () => {
+    for (const seed of [1, 2, 3]) {
+      const base = inputs(seed, 40, 2);
+      const noise = new Rng(seed + 50);
+      const latent = Array.from({ length: base.n }, (_, j) => smooth(base.x, j, base.d) + 0.05 * noise.normal());
+      const prior = defaultPrior(2);
+      const options = { prior, starts: hyperparameterStarts(2, prior) };
+      const positive = latent.map((v) => Math.exp(2.5 * v));
+      const logNormal = chooseOutputWarping(positive, base, options);
+      expect(logNormal.warping).toBe("power");
+      expect(logNormal.scores.power).toBeGreaterThan(logNormal.scores.none + 5);
+      const gaussian = chooseOutputWarping(latent, base, options);
+      expect(gaussian.warping).toBe("none");
+      expect(gaussian.scores.none).toBeGreaterThan(gaussian.scores.log);
+    }
   });
 });

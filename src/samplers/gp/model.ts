@@ -47,10 +47,28 @@ export type OutputWarping = "none" | "log" | "rank" | "power";
  * warpObservations([1, 10, 1000], "log"); // standardised logs, increasing
  */
 export function warpObservations(values: readonly number[], warping: OutputWarping): Float64Array {
+  return warpWithLogJacobian(values, warping).y;
+}
+
+/**
+ * {@link warpObservations} with the log-Jacobian Σᵢ log |dyᵢ/dvᵢ| of the whole map from the values v
+ * to the standardised warped targets y. The density of the original values under a model of the
+ * targets is p(v) = p(y)·Πᵢ |dyᵢ/dvᵢ|, so the GP's log marginal likelihood of y plus this term is
+ * a likelihood of the *same* data for every warping, and warpings can be compared by it
+ * ({@link chooseOutputWarping}). For `"rank"` the map is a step function with no Jacobian: its
+ * `logJacobian` is NaN. When every value is equal the targets are all 0 and the term is 0.
+ *
+ * @example
+ * const { y, logJacobian } = warpWithLogJacobian([1, 10, 100], "log");
+ */
+export function warpWithLogJacobian(values: readonly number[], warping: OutputWarping): { y: Float64Array; logJacobian: number } {
   const n = values.length;
   const out = new Float64Array(n);
-  if (n === 0) return out;
+  if (n === 0) return { y: out, logJacobian: 0 };
+  /** Σ log of the warp's derivative before standardisation. */
+  let logDerivative = 0;
   if (warping === "rank") {
+    logDerivative = NaN;
     const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
     let i = 0;
     while (i < n) {
@@ -72,25 +90,37 @@ export function warpObservations(values: readonly number[], warping: OutputWarpi
     // δ sets how far the log "zooms in" at the incumbent. Tied to the data's own spread so the
     // transform is scale-invariant; if every value is equal there is nothing to warp.
     const delta = spread > 0 ? spread * 1e-2 : 1;
-    for (let i = 0; i < n; i++) out[i] = Math.log(values[i]! - min + delta);
+    for (let i = 0; i < n; i++) {
+      out[i] = Math.log(values[i]! - min + delta);
+      logDerivative -= out[i]!;
+    }
   } else if (warping === "power") {
-    const scaled = scaleByDeviation(values);
+    const { scaled, deviation } = scaleByDeviation(values);
     const family = scaled.every((v) => v > 0) ? "box-cox" : "yeo-johnson";
     const lambda = powerTransformLambda(scaled, family);
-    for (let i = 0; i < n; i++) out[i] = powerTransform(scaled[i]!, lambda, family);
+    for (let i = 0; i < n; i++) {
+      out[i] = powerTransform(scaled[i]!, lambda, family);
+      logDerivative += powerTransformLogDerivative(scaled[i]!, lambda, family) - Math.log(deviation);
+    }
   } else {
     for (let i = 0; i < n; i++) out[i] = values[i]!;
   }
-  standardizeInPlace(out);
-  return out;
+  const scale = standardizeInPlace(out);
+  return { y: out, logJacobian: scale > 0 ? logDerivative + n * Math.log(scale) : 0 };
 }
 
-/** The values divided by their standard deviation (unchanged if it is 0), as HEBO does before its power transform. */
-function scaleByDeviation(values: readonly number[]): number[] {
+/** log of d/dy of {@link powerTransform} at y. */
+function powerTransformLogDerivative(y: number, lambda: number, family: PowerFamily): number {
+  if (family === "box-cox") return (lambda - 1) * Math.log(y);
+  return y >= 0 ? (lambda - 1) * Math.log1p(y) : (1 - lambda) * Math.log1p(-y);
+}
+
+/** The values divided by their standard deviation (unchanged, and deviation 1, if it is 0), as HEBO does before its power transform. */
+function scaleByDeviation(values: readonly number[]): { scaled: number[]; deviation: number } {
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
   const deviation = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / n);
-  return deviation > 0 && Number.isFinite(deviation) ? values.map((v) => v / deviation) : [...values];
+  return deviation > 0 && Number.isFinite(deviation) ? { scaled: values.map((v) => v / deviation), deviation } : { scaled: [...values], deviation: 1 };
 }
 
 /** The two power-transform families of {@link warpObservations}' `"power"`. */
@@ -160,8 +190,8 @@ export function powerTransformLambda(values: readonly number[], family: PowerFam
   return Number.isFinite(logLikelihood(lambda)) ? lambda : 1;
 }
 
-/** Shifts and scales to zero mean and unit variance (a constant vector becomes all zeros). */
-function standardizeInPlace(values: Float64Array): void {
+/** Shifts and scales to zero mean and unit variance (a constant vector becomes all zeros); returns the multiplier used. */
+function standardizeInPlace(values: Float64Array): number {
   const n = values.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += values[i]!;
@@ -171,6 +201,7 @@ function standardizeInPlace(values: Float64Array): void {
   variance /= n;
   const scale = variance > 0 && Number.isFinite(variance) ? 1 / Math.sqrt(variance) : 0;
   for (let i = 0; i < n; i++) values[i] = (values[i]! - mean) * scale;
+  return scale;
 }
 
 /**
@@ -187,8 +218,8 @@ export interface HyperparameterPrior {
   readonly lengthscaleLogStd: number;
   readonly signalLogMean: number;
   readonly signalLogStd: number;
-  /** Rate of an exponential prior on σₙ² (on standardised outputs): a push towards small noise. */
-  readonly noiseRate: number;
+  /** The prior density of σₙ² (on standardised outputs); see {@link NoisePrior}. */
+  readonly noise: NoiseDensity;
   readonly minNoise: number;
   readonly maxNoise: number;
   readonly minLengthscale: number;
@@ -198,18 +229,76 @@ export interface HyperparameterPrior {
 }
 
 /**
+ * Which prior the GP puts on its noise variance σₙ² (on standardised outputs, where 1 is the whole
+ * variance of the data):
+ *
+ * - `"exponential"`: Exponential(rate 10), mean 0.1, the prior Sextant used first. Together with a
+ *   single hyperparameter start at σₙ² = 1e-4 it nearly always lands on the interpolating mode
+ *   (σₙ² ≈ 1e-4 with short lengthscales), even when half the variance is noise.
+ * - `"gamma"`: Gamma(shape 1.1, rate 0.05) on σₙ², BoTorch's default noise prior for its
+ *   `SingleTaskGP` (Balandat et al. 2020, "BoTorch: a framework for efficient Monte-Carlo Bayesian
+ *   optimization"): almost flat on [minNoise, 1], so the likelihood alone decides how much of the
+ *   variance is noise.
+ * - `"lognormal"`: LogNormal(−4, 1) on σₙ² (median 0.018), the noise prior of Hvarfner, Hellsten &
+ *   Nardi (2024), "Vanilla Bayesian Optimization Performs Great in High Dimensions".
+ *
+ * With `"gamma"` and `"lognormal"` every fresh fit also starts once from σₙ² = 0.1
+ * ({@link hyperparameterStarts}): the posterior over σₙ² has one mode per explanation of the
+ * scatter (signal with short lengthscales, or noise), and gradient descent stays in the mode it
+ * starts in.
+ */
+export type NoisePrior = "exponential" | "gamma" | "lognormal";
+
+/** The noise priors by name, for option schemas. */
+export const NOISE_PRIORS: readonly NoisePrior[] = ["exponential", "gamma", "lognormal"];
+
+/** A prior density of σₙ², as {@link negativeLogPosterior} evaluates it. */
+export type NoiseDensity =
+  | { readonly kind: "exponential"; readonly rate: number }
+  | { readonly kind: "gamma"; readonly shape: number; readonly rate: number }
+  | { readonly kind: "lognormal"; readonly logMean: number; readonly logStd: number };
+
+/**
+ * The density of a named {@link NoisePrior}.
+ *
+ * @example
+ * noiseDensity("gamma"); // { kind: "gamma", shape: 1.1, rate: 0.05 }
+ */
+export function noiseDensity(prior: NoisePrior): NoiseDensity {
+  if (prior === "gamma") return { kind: "gamma", shape: 1.1, rate: 0.05 };
+  if (prior === "lognormal") return { kind: "lognormal", logMean: -4, logStd: 1 };
+  return { kind: "exponential", rate: 10 };
+}
+
+/**
+ * −log p(σₙ²) up to a constant and its derivative with respect to log σₙ², at σₙ² = e^logNoise.
+ * The density is that of σₙ² itself (as BoTorch and Optuna evaluate their priors), not of its log.
+ */
+function noisePenalty(density: NoiseDensity, logNoise: number): { value: number; slope: number } {
+  const noise = Math.exp(logNoise);
+  if (density.kind === "exponential") return { value: density.rate * noise, slope: density.rate * noise };
+  if (density.kind === "gamma") {
+    return { value: -(density.shape - 1) * logNoise + density.rate * noise, slope: -(density.shape - 1) + density.rate * noise };
+  }
+  const variance = density.logStd ** 2;
+  const z = logNoise - density.logMean;
+  return { value: logNoise + (z * z) / (2 * variance), slope: 1 + z / variance };
+}
+
+/**
  * The default prior for a d-dimensional unit cube.
  *
  * @example
  * defaultPrior(6, 1e-6).lengthscaleLogMean; // ½·log 6
+ * defaultPrior(6, 1e-6, "gamma").noise; // { kind: "gamma", shape: 1.1, rate: 0.05 }
  */
-export function defaultPrior(d: number, minNoise = 1e-6): HyperparameterPrior {
+export function defaultPrior(d: number, minNoise = 1e-6, noise: NoisePrior = "exponential"): HyperparameterPrior {
   return {
     lengthscaleLogMean: 0.5 * Math.log(Math.max(1, d)),
     lengthscaleLogStd: Math.sqrt(3),
     signalLogMean: 0,
     signalLogStd: 2,
-    noiseRate: 10,
+    noise: noiseDensity(noise),
     minNoise,
     maxNoise: 1,
     minLengthscale: 1e-3,
@@ -366,7 +455,8 @@ class PosteriorObjective {
     for (let i = 0; i < d; i++) value += (theta[i]! - lsMean) ** 2 / (2 * lsVar);
     const sfVar = prior.signalLogStd ** 2;
     value += (theta[d]! - prior.signalLogMean) ** 2 / (2 * sfVar);
-    value += prior.noiseRate * sn2;
+    const noisePrior = noisePenalty(prior.noise, theta[d + 1]!);
+    value += noisePrior.value;
     if (!gradient) return value;
 
     // W = K⁻¹ − ααᵀ; ∂nll/∂θ = ½ Σ_ab W_ab ∂K_ab/∂θ, each off-diagonal pair counted twice.
@@ -396,7 +486,7 @@ class PosteriorObjective {
     }
     for (let i = 0; i < d; i++) gradient[i] = (5 / 3) * sf2 * pairWeights[i]! + (theta[i]! - lsMean) / lsVar;
     gradient[d] = signalGradient + 0.5 * diagonalSum * sf2 + (theta[d]! - prior.signalLogMean) / sfVar;
-    gradient[d + 1] = 0.5 * diagonalSum * sn2 + prior.noiseRate * sn2;
+    gradient[d + 1] = 0.5 * diagonalSum * sn2 + noisePrior.slope;
     return value;
   }
 }
@@ -466,6 +556,72 @@ export function defaultTheta(d: number, prior: HyperparameterPrior): Float64Arra
   return theta;
 }
 
+/** σₙ² of the second fresh start that priors open to substantial noise get (see {@link NoisePrior}). */
+const NOISY_START = 0.1;
+
+/**
+ * The fresh starts of a hyperparameter fit: {@link defaultTheta}, and under a prior other than the
+ * exponential one the same θ with σₙ² = 0.1, so that the "noise" mode of the posterior is reached
+ * when it is the better one.
+ *
+ * @example
+ * hyperparameterStarts(3, defaultPrior(3, 1e-6, "gamma")).length; // 2
+ */
+export function hyperparameterStarts(d: number, prior: HyperparameterPrior): Float64Array[] {
+  const quiet = defaultTheta(d, prior);
+  if (prior.noise.kind === "exponential") return [quiet];
+  const noisy = Float64Array.from(quiet);
+  noisy[d + 1] = Math.min(Math.log(prior.maxNoise), Math.log(NOISY_START));
+  return [quiet, noisy];
+}
+
+/** The output warpings `"auto"` chooses among: `"rank"` has no Jacobian, so no comparable likelihood. */
+export const EVIDENCE_WARPINGS = ["none", "log", "power"] as const;
+export type EvidenceWarping = (typeof EVIDENCE_WARPINGS)[number];
+
+/** What {@link chooseOutputWarping} found: the winner, its fitted θ, and each candidate's score. */
+export interface WarpingChoice {
+  readonly warping: EvidenceWarping;
+  readonly theta: Float64Array;
+  /** Per candidate: the MAP log posterior of the original values (see {@link chooseOutputWarping}); -Infinity if its fit failed. */
+  readonly scores: Readonly<Record<EvidenceWarping, number>>;
+}
+
+/**
+ * Chooses the output warping by evidence on the data (issue 12; the model-selection view of
+ * warped GPs, Snelson, Rasmussen & Ghahramani 2004, "Warped Gaussian processes", where the warp's
+ * Jacobian enters the likelihood): for each of `"none"`, `"log"` and `"power"` the GP's
+ * hyperparameters are fitted by MAP on that warping's targets, and the candidate is scored by
+ *
+ *   −(negative log posterior at the MAP θ) + log-Jacobian of the warp (see {@link warpWithLogJacobian}),
+ *
+ * the log posterior density of the *original* values, so the three are comparable. The power
+ * transform's λ is itself fitted on the values, so it pays BIC's ½·log n for that parameter. Ties
+ * go to the simpler warping (in the order above). The winner's θ is returned so the caller need
+ * not fit again.
+ *
+ * @example
+ * const choice = chooseOutputWarping(values, { x, n, d, categorical }, { prior, starts: hyperparameterStarts(d, prior) });
+ * choice.warping; // "log" on log-normal data, "none" on Gaussian data
+ */
+export function chooseOutputWarping(
+  values: readonly number[],
+  inputs: Omit<TrainingData, "y">,
+  options: { readonly prior: HyperparameterPrior; readonly starts: readonly ArrayLike<number>[]; readonly maxIterations?: number },
+): WarpingChoice {
+  const scores = { none: -Infinity, log: -Infinity, power: -Infinity } as Record<EvidenceWarping, number>;
+  let best: { warping: EvidenceWarping; theta: Float64Array; score: number } | null = null;
+  for (const warping of EVIDENCE_WARPINGS) {
+    const { y, logJacobian } = warpWithLogJacobian(values, warping);
+    const fit = fitHyperparameters({ ...inputs, y }, { prior: options.prior, starts: options.starts, ...(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations }) });
+    const penalty = warping === "power" ? 0.5 * Math.log(Math.max(1, values.length)) : 0;
+    const score = -fit.value + logJacobian - penalty;
+    scores[warping] = Number.isFinite(score) ? score : -Infinity;
+    if (best === null || scores[warping] > best.score) best = { warping, theta: fit.theta, score: scores[warping] };
+  }
+  return { warping: best!.warping, theta: best!.theta, scores };
+}
+
 /** What {@link GaussianProcess.predictBatch} returns: means and variance bounds now, exact variances on request. */
 export interface PredictionBatch {
   readonly means: Float64Array;
@@ -520,6 +676,22 @@ export class GaussianProcess {
   private upperFactor(): Float64Array {
     this.upper ??= transposeSquare(this.factor, this.data.n);
     return this.upper;
+  }
+
+  /**
+   * The latent posterior mean at every training point, in O(n): with α = (K + σₙ²I)⁻¹y, the mean
+   * K·α equals y − σₙ²·α (the jitter, if any, counted with σₙ²). These are the model's smoothed
+   * values of the observations, the same as {@link predict}'s means there up to rounding.
+   *
+   * @example
+   * const smoothed = gp.trainingMeans(); // smoothed[j]: what the model believes observation j is worth
+   */
+  trainingMeans(): Float64Array {
+    const n = this.data.n;
+    const noise = this.diagonal - this.params.signalVariance;
+    const out = new Float64Array(n);
+    for (let j = 0; j < n; j++) out[j] = this.data.y[j]! - noise * this.alpha[j]!;
+    return out;
   }
 
   /** The latent (noise-free) posterior mean and variance at one point. */
