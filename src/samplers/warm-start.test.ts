@@ -178,6 +178,57 @@ describe("warm-started GP (design from the sources)", () => {
   });
 });
 
+describe("warm-started TPE with an initial design from the sources (warmStartMethod: design)", () => {
+  const make = (options: ConstructorParameters<typeof TPESampler>[0] = {}) => new TPESampler({ seed: 3, warmStartMethod: "design", warmStartWeight: 0, ...options });
+  const own = (xs: number[], f: (x: number) => number) => xs.map((x, i) => makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [f(x)] }));
+  const f = (x: number) => (x - 0.79) ** 2;
+
+  it("proposes the source's best configurations not yet tried, best first, every other startup trial", () => {
+    const near = source("near", f, 40); // grid (i + 0.5) / 40: 0.7875 and 0.8125 are the best two, then 0.7625
+    expect(propose(make(), [], [near], 0)).toBe(0.7875);
+    // Trial 1 is random: not a source configuration.
+    const one = propose(make(), own([0.7875], f), [near], 1);
+    expect(near.trials.some((t) => t.params.x === one)).toBe(false);
+    expect(propose(make(), own([0.7875, 0.3], f), [near], 2)).toBe(0.8125);
+    // A configuration already tried (here by trial 1) is skipped, whatever its state.
+    const tried = [...own([0.7875], f), makeTrial({ number: 1, state: "running", params: { x: 0.8125 }, distributions: { x: X } })];
+    expect(propose(make(), tried, [near], 2)).toBe(0.7625);
+  });
+
+  it("takes the sources in turn, the nearest by context first, and records which configuration it copied", () => {
+    const a = { ...source("a", (x) => (x - 0.19) ** 2, 40), context: [3] };
+    const b = { ...source("b", f, 40), context: [1] };
+    const snapshot = (trials: FrozenTrial[]) => ({ ...withSources(makeSnapshot(trials), [a, b]), userAttrs: { context: [1] } });
+    const first = makeSamplingTrial(0);
+    const sampler = make();
+    const space = sampler.inferRelativeSpace(snapshot([]), first);
+    expect(sampler.sampleRelative(snapshot([]), first, space).x).toBe(0.7875); // b is nearer
+    expect(first.notes["tpe:warmStartDesign"]).toEqual({ source: "b", trial: 31 });
+    const second = makeSamplingTrial(2);
+    expect(make().sampleRelative(snapshot(own([0.7875, 0.5], f)), second, space).x).toBe(0.1875);
+    expect(second.notes["tpe:warmStartDesign"]).toEqual({ source: "a", trial: 7 });
+  });
+
+  it("models only the study's own trials after the startup when warmStartWeight is 0, with a weak prior otherwise", () => {
+    const g = (x: number) => (x - 0.49) ** 2;
+    const near = source("near", g, 40);
+    const history = own([0.4875, 0.3, 0.5125, 0.1, 0.4625, 0.7, 0.5375, 0.9, 0.4375, 0.05, 0.6], g);
+    expect(propose(make(), history, [near], 11)).toBe(propose(make(), history, [], 11));
+    const snapshot = withSources(makeSnapshot(history), [near]);
+    const trial = makeSamplingTrial(11);
+    const weak = make({ warmStartWeight: 5, warmStartRanking: false });
+    weak.sampleRelative(snapshot, trial, weak.inferRelativeSpace(snapshot, trial));
+    expect((trial.notes["tpe:transferWeights"] as Record<string, number>).near).toBeGreaterThan(0);
+  });
+
+  it("gives the same suggestions for the same seed and history, and rejects an unknown method by name", () => {
+    const near = source("near", f, 40);
+    const history = own([0.7875, 0.3, 0.8125, 0.1, 0.7625, 0.5, 0.8375, 0.9, 0.7375, 0.05, 0.6, 0.2], f);
+    for (const number of [1, 3, 12]) expect(propose(make(), history.slice(0, number), [near], number)).toBe(propose(make(), history.slice(0, number), [near], number));
+    expect(() => new TPESampler({ warmStartMethod: "stack" as never })).toThrow(/warmStartMethod must be "prior" or "design"/);
+  });
+});
+
 describe("warm-started TPE's decaying prior", () => {
   it("lets the study's own trials take over as they accumulate", () => {
     // The source (best at 0.65) orders the study's trials well enough to be kept by the MBTL-style
