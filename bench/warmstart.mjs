@@ -61,6 +61,7 @@ const { values: args } = parseArgs({
     "null-arm": { type: "boolean", default: false },
     "harmful-arm": { type: "boolean", default: false },
     "tpe-method": { type: "string" },
+    "tpe-ranking-excess": { type: "string" },
   },
 });
 const SPLITS = {
@@ -100,6 +101,7 @@ function makeSampler(kind, seed) {
     ...(args["tpe-half-life"] === undefined ? {} : { warmStartHalfLife: Number(args["tpe-half-life"]) }),
     ...(args["tpe-ranking"] === undefined ? {} : { warmStartRanking: args["tpe-ranking"] === "true" }),
     ...(args["tpe-method"] === undefined ? {} : { warmStartMethod: args["tpe-method"] }),
+    ...(args["tpe-ranking-excess"] === undefined ? {} : { warmStartRankingExcess: args["tpe-ranking-excess"] === "true" }),
     ...(args["tpe-keeps-startup"] === undefined ? {} : { warmStartKeepsStartup: args["tpe-keeps-startup"] === "true" }),
   };
   if (kind === "tpe") return new TPESampler({ seed, ...weight });
@@ -265,7 +267,8 @@ for (const pair of pairs) {
     console.log(`  trials a source informed: warm ${spread(runs.map((r) => r.warm.informed))} | warm from unrelated ${spread(runs.map((r) => r.unrelated.informed))}`);
     const at = (curves) => checkpoints.map((c) => fmt(median(curves.map((curve) => curve[c - 1])))).join(" / ");
     console.log(`  median best after ${checkpoints.join(" / ")} trials: cold ${at(runs.map((r) => r.cold))} | warm ${at(runs.map((r) => r.warm))} | unrelated ${at(runs.map((r) => r.unrelated))}`);
-    verdicts.push(`${label} ${kind}: warm reaches cold@${budget} in ${spread(reach)} trials (cold ${spread(coldReach)}); unrelated ${verdict(permutation)} (${fmt(harm)}, p = ${permutation.p.toFixed(3)})`);
+    const reached = (xs) => `${xs.filter(Number.isFinite).length}/${xs.length} seeds`;
+    verdicts.push(`${label} ${kind}: warm reaches cold@${budget} in ${spread(reach)} trials, ${reached(reach)} (cold ${spread(coldReach)}, ${reached(coldReach)}); unrelated ${verdict(permutation)} (${fmt(harm)}, p = ${permutation.p.toFixed(3)})`);
   }
 }
 console.log(`\n${verdicts.join("\n")}\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -124,6 +124,32 @@ describe("warm-started TPE with ranking weights", () => {
   });
 });
 
+describe("warm-started TPE weighing a source by its ranking excess over the study's own model", () => {
+  const weightOf = (own: FrozenTrial[], sources: WarmStartSource[], excess: boolean) => {
+    const snapshot = withSources(makeSnapshot(own), sources);
+    const trial = makeSamplingTrial(own.length);
+    const sampler = new TPESampler({ seed: 3, warmStartRankingExcess: excess });
+    sampler.sampleRelative(snapshot, trial, sampler.inferRelativeSpace(snapshot, trial));
+    return (trial.notes["tpe:transferWeights"] as Record<string, number>).source!;
+  };
+  const trials = (xs: number[], f: (x: number) => number) => xs.map((x, i) => makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [f(x)] }));
+
+  it("drops a source that ranks the study's trials no better than the study's own model, which the share alone keeps at about half", () => {
+    // Both the source and the study's own dense trials know the bowl: neither ranks the trials better.
+    const f = (x: number) => (x - 0.5) ** 2;
+    const own = trials(Array.from({ length: 24 }, (_, i) => (i + 0.5) / 24), f);
+    const share = weightOf(own, [source("source", f, 40)], false);
+    expect(share).toBeGreaterThan(0);
+    expect(weightOf(own, [source("source", f, 40)], true)).toBeLessThan(share / 3);
+  });
+
+  it("keeps a source that ranks the study's trials better than the study's own model does", () => {
+    const f = (x: number) => Math.sin(12 * x);
+    const sparse = trials([0.05, 0.17, 0.3, 0.42, 0.55, 0.67, 0.8, 0.92], f);
+    expect(weightOf(sparse, [source("source", f, 40)], true)).toBeGreaterThan(0);
+  });
+});
+
 describe.each([
   ["tpe", () => new TPESampler({ seed: 3 })],
   ["gp", () => new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true })],

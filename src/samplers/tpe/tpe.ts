@@ -142,6 +142,13 @@ export interface TPESamplerOptions {
    */
   warmStartRanking?: boolean;
   /**
+   * Warm starts, with `warmStartRanking`: weigh each source by how much more often it ranks the
+   * study's trials best than the study's own model does (its RGPE share less the own model's,
+   * clipped at 0) instead of by its share alone. A source that ranks no better than the study's own
+   * model then gets no weight at all, rather than about half. See the README for its figures.
+   */
+  warmStartRankingExcess?: boolean;
+  /**
    * Warm starts: trials that a source guided do not count toward the random startup, so a
    * warm-started study still gets its `nStartupTrials` random trials (interleaved with the guided
    * ones) before its own model takes over, and explores as broadly as a cold one. Default false: on
@@ -181,7 +188,7 @@ export function linearGamma(beta: number): (n: number) => number {
   return (n) => Math.ceil(beta * n);
 }
 
-type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "warmStartHalfLife" | "maxWarmStartSources" | "warmStartRanking" | "warmStartKeepsStartup" | "warmStartMethod" | "fidelityRule" | "fidelityMinTrials">>;
+type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "warmStartHalfLife" | "maxWarmStartSources" | "warmStartRanking" | "warmStartKeepsStartup" | "warmStartRankingExcess" | "warmStartMethod" | "fidelityRule" | "fidelityMinTrials">>;
 
 /** Source observations added to l(x) and g(x), row-major like the target's. */
 interface TransferKernels {
@@ -318,6 +325,7 @@ export class TPESampler implements Sampler {
   readonly warmStartRanking: boolean;
   readonly warmStartKeepsStartup: boolean;
   readonly warmStartMethod: "prior" | "design";
+  readonly warmStartRankingExcess: boolean;
   /** Whether the last joint sample drew on a source with positive weight. */
   private guided = false;
   private readonly parzen: ParzenOptions;
@@ -384,6 +392,7 @@ export class TPESampler implements Sampler {
     this.warmStartRanking = options.warmStartRanking ?? true;
     this.warmStartKeepsStartup = options.warmStartKeepsStartup ?? false;
     this.warmStartMethod = options.warmStartMethod ?? "prior";
+    this.warmStartRankingExcess = options.warmStartRankingExcess ?? false;
     if (this.warmStartMethod !== "prior" && this.warmStartMethod !== "design") {
       throw new RangeError(`warmStartMethod must be "prior" or "design", got ${JSON.stringify(this.warmStartMethod)}`);
     }
@@ -807,7 +816,8 @@ export class TPESampler implements Sampler {
         });
         const rng = new Rng(deriveSeed(this.seed, trialNumber, "warm-start ranking"));
         const shares = bootstrapRankingWeights([...ranked, own], targetLosses, rng);
-        kept.forEach((s, i) => (weights[s]! *= shares[i]!));
+        const ownShare = shares[kept.length]!;
+        kept.forEach((s, i) => (weights[s]! *= this.warmStartRankingExcess ? Math.max(0, shares[i]! - ownShare) : shares[i]!));
       }
     }
     const decay = Number.isFinite(this.warmStartHalfLife) ? this.warmStartHalfLife / (this.warmStartHalfLife + targetPoints.length) : 1;
@@ -1093,6 +1103,7 @@ export const TPE_OPTIONS = defineOptions({
   warmStartHalfLife: { kind: "number", min: 0, exclusiveMin: true, default: 15, description: "warm starts: own trials after which a source's weight has halved" },
   maxWarmStartSources: { kind: "integer", min: 1, default: 3, description: "warm starts: at most this many source studies at once" },
   warmStartKeepsStartup: { kind: "boolean", default: false, description: "warm starts: trials a source guided do not count toward the random startup" },
+  warmStartRankingExcess: { kind: "boolean", default: false, description: "warm starts: weigh a source by its ranking share less the study's own model's (0 when it ranks no better)" },
   warmStartMethod: { kind: "enum", values: ["prior", "design"], default: "prior", description: "warm starts: sources as a prior on the densities, or their best configurations as startup trials (Feurer et al. 2015)" },
   warmStartRanking: { kind: "boolean", default: true, description: "warm starts: weigh a source by the chance it ranks this study's trials better than the study's own model (RGPE)" },
 });
