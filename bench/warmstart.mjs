@@ -263,6 +263,10 @@ for (const pair of pairs) {
       console.log(`  ${label} − cold (medians) ${fmt(difference)}; permutation p = ${test.p.toFixed(3)}: ${verdict(test)} (MAD yardstick ${difference <= noise ? "within" : "outside"}); trials to reach cold's median: ${spread(runs.map((r) => reachOf(r[arm], goal)))}`);
       verdicts.push(`${labelOf(pair)} ${kind}: ${label} ${verdict(test)} (${fmt(difference)}, p = ${test.p.toFixed(3)})`);
     }
+    // Per seed (same seed, same source and cold run in every variant), for paired comparisons.
+    const perSeed = (xs) => xs.map((x) => (x === Infinity ? budget + 1 : x)).join(" ");
+    console.log(`  per seed, trials to reach it (${budget + 1}: never): warm ${perSeed(reach)} | cold ${perSeed(coldReach)}`);
+    console.log(`  per seed, best after ${budget}: warm ${runs.map((r) => fmt(r.warm[budget - 1])).join(" ")} | cold ${coldFinal.map(fmt).join(" ")}`);
     const checkpoints = [5, 10, 25, 50, budget].filter((c, i, all) => c <= budget && all.indexOf(c) === i);
     console.log(`  trials a source informed: warm ${spread(runs.map((r) => r.warm.informed))} | warm from unrelated ${spread(runs.map((r) => r.unrelated.informed))}`);
     const at = (curves) => checkpoints.map((c) => fmt(median(curves.map((curve) => curve[c - 1])))).join(" / ");
