@@ -124,6 +124,32 @@ describe("warm-started TPE with ranking weights", () => {
   });
 });
 
+describe("warm-started TPE weighing a source by its ranking excess over the study's own model", () => {
+  const weightOf = (own: FrozenTrial[], sources: WarmStartSource[], excess: boolean) => {
+    const snapshot = withSources(makeSnapshot(own), sources);
+    const trial = makeSamplingTrial(own.length);
+    const sampler = new TPESampler({ seed: 3, warmStartRankingExcess: excess });
+    sampler.sampleRelative(snapshot, trial, sampler.inferRelativeSpace(snapshot, trial));
+    return (trial.notes["tpe:transferWeights"] as Record<string, number>).source!;
+  };
+  const trials = (xs: number[], f: (x: number) => number) => xs.map((x, i) => makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [f(x)] }));
+
+  it("drops a source that ranks the study's trials no better than the study's own model, which the share alone keeps at about half", () => {
+    // Both the source and the study's own dense trials know the bowl: neither ranks the trials better.
+    const f = (x: number) => (x - 0.5) ** 2;
+    const own = trials(Array.from({ length: 24 }, (_, i) => (i + 0.5) / 24), f);
+    const share = weightOf(own, [source("source", f, 40)], false);
+    expect(share).toBeGreaterThan(0);
+    expect(weightOf(own, [source("source", f, 40)], true)).toBeLessThan(share / 3);
+  });
+
+  it("keeps a source that ranks the study's trials better than the study's own model does", () => {
+    const f = (x: number) => Math.sin(12 * x);
+    const sparse = trials([0.05, 0.17, 0.3, 0.42, 0.55, 0.67, 0.8, 0.92], f);
+    expect(weightOf(sparse, [source("source", f, 40)], true)).toBeGreaterThan(0);
+  });
+});
+
 describe.each([
   ["tpe", () => new TPESampler({ seed: 3 })],
   ["gp", () => new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true })],
@@ -175,6 +201,57 @@ describe("warm-started GP (design from the sources)", () => {
 
   it("rejects an unknown warmStartMethod, naming the option", () => {
     expect(() => new GPSampler({ warmStartMethod: "stack" as never })).toThrow(/warmStartMethod must be "design" or "rgpe"/);
+  });
+});
+
+describe("warm-started TPE with an initial design from the sources (warmStartMethod: design)", () => {
+  const make = (options: ConstructorParameters<typeof TPESampler>[0] = {}) => new TPESampler({ seed: 3, warmStartMethod: "design", warmStartWeight: 0, ...options });
+  const own = (xs: number[], f: (x: number) => number) => xs.map((x, i) => makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [f(x)] }));
+  const f = (x: number) => (x - 0.79) ** 2;
+
+  it("proposes the source's best configurations not yet tried, best first, every other startup trial", () => {
+    const near = source("near", f, 40); // grid (i + 0.5) / 40: 0.7875 and 0.8125 are the best two, then 0.7625
+    expect(propose(make(), [], [near], 0)).toBe(0.7875);
+    // Trial 1 is random: not a source configuration.
+    const one = propose(make(), own([0.7875], f), [near], 1);
+    expect(near.trials.some((t) => t.params.x === one)).toBe(false);
+    expect(propose(make(), own([0.7875, 0.3], f), [near], 2)).toBe(0.8125);
+    // A configuration already tried (here by trial 1) is skipped, whatever its state.
+    const tried = [...own([0.7875], f), makeTrial({ number: 1, state: "running", params: { x: 0.8125 }, distributions: { x: X } })];
+    expect(propose(make(), tried, [near], 2)).toBe(0.7625);
+  });
+
+  it("takes the sources in turn, the nearest by context first, and records which configuration it copied", () => {
+    const a = { ...source("a", (x) => (x - 0.19) ** 2, 40), context: [3] };
+    const b = { ...source("b", f, 40), context: [1] };
+    const snapshot = (trials: FrozenTrial[]) => ({ ...withSources(makeSnapshot(trials), [a, b]), userAttrs: { context: [1] } });
+    const first = makeSamplingTrial(0);
+    const sampler = make();
+    const space = sampler.inferRelativeSpace(snapshot([]), first);
+    expect(sampler.sampleRelative(snapshot([]), first, space).x).toBe(0.7875); // b is nearer
+    expect(first.notes["tpe:warmStartDesign"]).toEqual({ source: "b", trial: 31 });
+    const second = makeSamplingTrial(2);
+    expect(make().sampleRelative(snapshot(own([0.7875, 0.5], f)), second, space).x).toBe(0.1875);
+    expect(second.notes["tpe:warmStartDesign"]).toEqual({ source: "a", trial: 7 });
+  });
+
+  it("models only the study's own trials after the startup when warmStartWeight is 0, with a weak prior otherwise", () => {
+    const g = (x: number) => (x - 0.49) ** 2;
+    const near = source("near", g, 40);
+    const history = own([0.4875, 0.3, 0.5125, 0.1, 0.4625, 0.7, 0.5375, 0.9, 0.4375, 0.05, 0.6], g);
+    expect(propose(make(), history, [near], 11)).toBe(propose(make(), history, [], 11));
+    const snapshot = withSources(makeSnapshot(history), [near]);
+    const trial = makeSamplingTrial(11);
+    const weak = make({ warmStartWeight: 5, warmStartRanking: false });
+    weak.sampleRelative(snapshot, trial, weak.inferRelativeSpace(snapshot, trial));
+    expect((trial.notes["tpe:transferWeights"] as Record<string, number>).near).toBeGreaterThan(0);
+  });
+
+  it("gives the same suggestions for the same seed and history, and rejects an unknown method by name", () => {
+    const near = source("near", f, 40);
+    const history = own([0.7875, 0.3, 0.8125, 0.1, 0.7625, 0.5, 0.8375, 0.9, 0.7375, 0.05, 0.6, 0.2], f);
+    for (const number of [1, 3, 12]) expect(propose(make(), history.slice(0, number), [near], number)).toBe(propose(make(), history.slice(0, number), [near], number));
+    expect(() => new TPESampler({ warmStartMethod: "stack" as never })).toThrow(/warmStartMethod must be "prior" or "design"/);
   });
 });
 
