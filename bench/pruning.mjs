@@ -73,6 +73,7 @@ const { values: args } = parseArgs({
     dev: { type: "boolean", default: false },
     sh: { type: "string", default: "" },
     "bohb-min": { type: "string", default: "sampler" },
+    tpe: { type: "string", default: "" },
   },
 });
 const SEED_BASE = args.dev ? 100 : 0;
@@ -83,10 +84,24 @@ const PROBLEMS = { curves: learningCurves, branin: augmentedBranin, "branin-polo
 if (args.dev && args.problems === "curves,branin,branin-poloczek,lcbench") args.problems = "curves,hartmann,lcbench";
 /** ASHA's and Hyperband's settings: the bench's, with --sh overrides (integers). */
 const SH = { minResource: 1, reductionFactor: 3, bootstrapCount: 0 };
+/** Hyperband only: --sh samplerPerBracket=1 lets the sampler see only the new trial's bracket (Optuna 3.1's behaviour). */
+let samplerPerBracket = false;
 for (const pair of args.sh.split(",").filter(Boolean)) {
   const [key, value] = pair.split("=");
+  if (key === "samplerPerBracket") {
+    samplerPerBracket = value === "1";
+    continue;
+  }
   if (!(key in SH) || !Number.isInteger(Number(value))) throw new Error(`--sh takes ${Object.keys(SH).join(", ")} as key=integer, got ${pair}`);
   SH[key] = Number(value);
+}
+
+/** Extra TPESampler options for every TPE arm (--tpe "randomFraction=0.333"), to compare candidates on --dev. */
+const TPE_EXTRA = {};
+for (const pair of args.tpe.split(",").filter(Boolean)) {
+  const [key, value] = pair.split("=");
+  if (!Number.isFinite(Number(value))) throw new Error(`--tpe takes key=number pairs, got ${pair}`);
+  TPE_EXTRA[key] = Number(value);
 }
 
 /** A problem's curve for a configuration: computed, or from the YAHPO surrogate. */
@@ -100,13 +115,13 @@ function prunerFor(name, problem, seed) {
     case "none": return createPrunerByName("none");
     case "median": return createPrunerByName("median", {});
     case "asha": return createPrunerByName("asha", SH);
-    case "hyperband": return createPrunerByName("hyperband", { ...SH, maxResource: problem.steps });
+    case "hyperband": return createPrunerByName("hyperband", { ...SH, maxResource: problem.steps, samplerPerBracket });
     case "curve": return createPrunerByName("curve", { seed });
     default: throw new Error(`unknown pruner ${name}`);
   }
 }
 
-function samplerFor(rule, seed, problem) {
+function samplerFor(rule, seed, problem, prunerName) {
   if (args.sampler === "random") return new RandomSampler({ seed });
   if (args.sampler === "auto") {
     if (rule === "bohb") throw new Error("--sampler auto chooses its own rule (bohb under asha/hyperband); use tpe to compare rules");
@@ -114,13 +129,13 @@ function samplerFor(rule, seed, problem) {
   }
   // --bohb-min paper: Falkner et al.'s |D_b| ≥ N_min + 2 with N_min = d + 1, instead of the sampler's max(d + 1, start-up trials).
   const paperMinimum = args["bohb-min"] === "paper" && rule === "bohb" ? { fidelityMinTrials: Object.keys(problem.params).length + 3 } : {};
-  return new TPESampler({ seed, fidelityRule: rule === "bohb" ? "bohb" : "final", ...paperMinimum });
+  return new TPESampler({ seed, fidelityRule: rule === "bohb" ? "bohb" : "final", ...paperMinimum, ...(prunerName === "none" ? {} : TPE_EXTRA) });
 }
 
 /** One tuning run; returns [steps spent when it finished, final value] for every complete trial. */
 async function run(problem, prunerName, rule, seed) {
   const budget = FULL_TRIALS * problem.steps;
-  const study = await createStudy({ name: `pruning-${problem.key}-${prunerName}-${rule}-${seed}`, direction: "minimize", sampler: samplerFor(rule, seed, problem), pruner: prunerFor(prunerName, problem, seed) });
+  const study = await createStudy({ name: `pruning-${problem.key}-${prunerName}-${rule}-${seed}`, direction: "minimize", sampler: samplerFor(rule, seed, problem, prunerName), pruner: prunerFor(prunerName, problem, seed) });
   const completed = [];
   let resource = 0;
   let trials = 0;
@@ -302,7 +317,7 @@ for (const key of args.problems.split(",")) {
   const noneMedian = medianCurve(results["none/plain"].curves);
   const target = noneMedian[CHECKPOINTS - 1];
   const noneSteps = stepsTo(noneMedian, target, budget);
-  console.log(`\n${problem.name}: budget ${budget} steps (${FULL_TRIALS} full trials of ${problem.steps}), ${SEEDS.length} seeds, sampler ${args.sampler} (plain = the study as recorded, bohb = BOHB's rule); ASHA/Hyperband r = ${SH.minResource}, η = ${SH.reductionFactor}, bootstrap ${SH.bootstrapCount}`);
+  console.log(`\n${problem.name}: budget ${budget} steps (${FULL_TRIALS} full trials of ${problem.steps}), ${SEEDS.length} seeds, sampler ${args.sampler} (plain = the study as recorded, bohb = BOHB's rule); ASHA/Hyperband r = ${SH.minResource}, η = ${SH.reductionFactor}, bootstrap ${SH.bootstrapCount}${samplerPerBracket ? ", Hyperband's sampler sees one bracket" : ""}${args.tpe ? `; pruned arms' TPE: ${args.tpe}` : ""}`);
   console.log(`how much early steps tell (500 random configurations): ${await earlyInformation(problem)}`);
   console.log(`target = no pruning's median best final value at the end: ${fmt(target)}, which its median curve first reaches after ${fmt(noneSteps)} steps`);
   console.log(`  ${"method".padEnd(48)} ${"best at ⅓ budget [q25, q75]".padEnd(28)} ${"best at budget [q25, q75]".padEnd(28)} ${"steps to target/seed".padEnd(24)} speed-up (median curves)`);
