@@ -287,6 +287,11 @@ interface RunningPoint {
  * good-side density, and the winner maximizes the product of the relative density ratios
  * l/(γl + (1 − γ)g). The intersection space is then modelled jointly even without `multivariate`.
  *
+ * Under a successive-halving pruner the model follows BOHB (Falkner et al. 2018): `fidelityRule`
+ * fits it on the highest rung with enough observations, and `randomFraction` (opt-in; ρ = 1/3 in
+ * the paper) draws that share of trials at random, e.g.
+ * `new TPESampler({ seed: 1, fidelityRule: "bohb", randomFraction: 1 / 3 })`.
+ *
  * State is incremental (each finished trial is read once; orders are kept by binary insertion),
  * and a suggestion depends only on the seed, the trial number and the history: a sampler that has
  * followed the whole study and a fresh one given the same snapshot agree.
