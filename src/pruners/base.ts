@@ -18,6 +18,12 @@ export interface Pruner {
    * it, so pruners in other processes see them): successive halving records its rungs there.
    */
   prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean;
+  /**
+   * The part of the study a sampler learns from when it proposes trial `trialNumber`. Optional:
+   * without it (or when it returns the snapshot unchanged) the sampler sees every trial. Hyperband
+   * with `samplerPerBracket` shows only the new trial's bracket, as Optuna 3.1 does.
+   */
+  samplerSnapshot?(snapshot: StudySnapshot, trialNumber: number): StudySnapshot;
 }
 
 /** Where a pruner leaves notes on the trial it judges; the study passes the trial itself. */

@@ -3,6 +3,49 @@ import { type FrozenTrial, type JsonValue, makeSnapshot, makeTrial } from "../sp
 import { rungKey } from "./asha.js";
 import { HyperbandPruner, bracketCount } from "./hyperband.js";
 import { createPrunerByName } from "./registry.js";
+import { RandomSampler } from "../samplers/random.js";
+import type { Sampler } from "../samplers/base.js";
+import { createStudy } from "../study/index.js";
+
+/**
+ * Which earlier trials the sampler saw when it proposed trials 20–23 of a study named "per-bracket"
+ * under Optuna 3.1's HyperbandPruner(min_resource=1, max_resource=27, reduction_factor=3): read by
+ * a sampler that records `study.get_trials()` in `sample_independent` (Optuna filters the study to
+ * the new trial's bracket there).
+ */
+const OPTUNA_SAMPLER_SAW: Record<number, number[]> = {
+  20: [0, 1, 3, 4, 6, 8, 10, 11, 13, 14, 15, 18],
+  21: [12, 16, 17],
+  22: [0, 1, 3, 4, 6, 8, 10, 11, 13, 14, 15, 18, 20],
+  23: [12, 16, 17, 21],
+};
+
+/** Runs 24 trials whose value at step s is x·s; returns the earlier trials the sampler saw for each. */
+async function trialsTheSamplerSaw(samplerPerBracket: boolean): Promise<Record<number, number[]>> {
+  const seen: Record<number, number[]> = {};
+  const random = new RandomSampler({ seed: 1 });
+  const recorder: Sampler = {
+    name: "recorder",
+    inferRelativeSpace: () => ({}),
+    sampleRelative: () => ({}),
+    sampleIndependent(snapshot, trial, name, distribution) {
+      seen[trial.number] = snapshot.trials.filter((t) => t.number !== trial.number).map((t) => t.number);
+      return random.sampleIndependent(snapshot, trial, name, distribution);
+    },
+  };
+  const study = await createStudy({ name: "per-bracket", sampler: recorder, pruner: new HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3, samplerPerBracket }) });
+  for (let n = 0; n < 24; n++) {
+    const trial = await study.ask();
+    const x = trial.suggestFloat("x", 0, 1);
+    let pruned = false;
+    for (let step = 1; step <= 27 && !pruned; step++) {
+      trial.reportIntermediate(x * step, step);
+      pruned = trial.shouldPrune();
+    }
+    await study.tell(trial, pruned ? { state: "pruned" } : x);
+  }
+  return seen;
+}
 
 describe("HyperbandPruner", () => {
   it("lays out ⌊log_η(max/min)⌋ + 1 brackets, sharing trials as Hyperband's n_i", () => {
@@ -62,5 +105,16 @@ describe("HyperbandPruner", () => {
     expect(createPrunerByName("hyperband", { max_resource: "100", reduction_factor: "2" })).toMatchObject({ reductionFactor: 2 });
     expect(() => createPrunerByName("hyperband", { maxResource: "lots" })).toThrow(/"maxResource" must be auto or an integer >= 1, got "lots"/);
     expect(() => new HyperbandPruner({ minResource: 10, maxResource: 5 })).toThrow(/maxResource must be an integer ≥ 10/);
+  });
+
+  it("with samplerPerBracket, shows the sampler only the new trial's bracket, the trials Optuna 3.1's sampler sees", async () => {
+    const perBracket = await trialsTheSamplerSaw(true);
+    for (const n of [20, 21, 22, 23]) expect(perBracket[n]).toEqual(OPTUNA_SAMPLER_SAW[n]);
+    const pruner = new HyperbandPruner({ maxResource: 27, samplerPerBracket: true });
+    for (let n = 1; n < 24; n++) for (const seen of perBracket[n]!) expect(pruner.bracketFor("per-bracket", seen)).toBe(pruner.bracketFor("per-bracket", n));
+    // By default the sampler sees every earlier trial.
+    const all = await trialsTheSamplerSaw(false);
+    for (let n = 0; n < 24; n++) expect(all[n]).toEqual(Array.from({ length: n }, (_, k) => k));
+    expect(() => createPrunerByName("hyperband", { samplerPerBracket: "maybe" })).toThrow(/samplerPerBracket/);
   });
 });

@@ -13,6 +13,12 @@ export interface HyperbandPrunerOptions {
   reductionFactor?: number;
   /** As successive halving's, per bracket (default 0). */
   bootstrapCount?: number;
+  /**
+   * The sampler learns only from the trials of the bracket a new trial joins, as Optuna 3.1's
+   * `HyperbandPruner` makes every sampler do, and as in Li et al.'s Hyperband, where each bracket
+   * is a run of its own (default false: the sampler sees every bracket).
+   */
+  samplerPerBracket?: boolean;
 }
 
 /**
@@ -31,6 +37,10 @@ export interface HyperbandPrunerOptions {
  * Until the brackets are laid out (with "auto", when the first complete trial is seen) nothing is
  * pruned.
  *
+ * With `samplerPerBracket`, a sampler proposing a trial sees only that trial's bracket (through
+ * {@link Pruner.samplerSnapshot}), as Optuna 3.1 does: a model-based sampler then starts over in
+ * each bracket, with its own random startup there.
+ *
  * @example
  * const study = await createStudy({ pruner: new HyperbandPruner({ minResource: 1, maxResource: 81, reductionFactor: 3 }) });
  */
@@ -39,6 +49,7 @@ export class HyperbandPruner implements Pruner {
   readonly minResource: number;
   readonly reductionFactor: number;
   readonly bootstrapCount: number;
+  readonly samplerPerBracket: boolean;
   private maxResource: number | "auto";
   private brackets: { schedule: RungSchedule; budget: number }[] = [];
   private totalBudget = 0;
@@ -52,6 +63,8 @@ export class HyperbandPruner implements Pruner {
     this.maxResource = maxResource === "auto" ? "auto" : checkInteger(this.name, "maxResource", maxResource, this.minResource);
     this.reductionFactor = checkInteger(this.name, "reductionFactor", options.reductionFactor ?? 3, 2);
     this.bootstrapCount = checkInteger(this.name, "bootstrapCount", options.bootstrapCount ?? 0, 0);
+    this.samplerPerBracket = options.samplerPerBracket ?? false;
+    if (typeof this.samplerPerBracket !== "boolean") throw new TypeError(`hyperband pruner: samplerPerBracket must be a boolean, got ${JSON.stringify(options.samplerPerBracket)}`);
   }
 
   /** How many brackets there are, or null until `maxResource` is known. */
@@ -65,6 +78,18 @@ export class HyperbandPruner implements Pruner {
     const bracket = this.bracketOf(snapshot.studyName, trial.number);
     const peers = snapshot.trials.filter((t) => this.bracketOf(snapshot.studyName, t.number) === bracket);
     return judgeAtRungs(this.brackets[bracket]!.schedule, snapshot.studyId, peers, direction, trial, this.rungs, notes);
+  }
+
+  /**
+   * With `samplerPerBracket`, the trials of the bracket trial `trialNumber` joins (the snapshot
+   * unchanged before the brackets are laid out); else the snapshot.
+   */
+  samplerSnapshot(snapshot: StudySnapshot, trialNumber: number): StudySnapshot {
+    if (!this.samplerPerBracket) return snapshot;
+    if (this.brackets.length === 0 && !this.layOutBrackets(snapshot.trials)) return snapshot;
+    const bracket = this.bracketOf(snapshot.studyName, trialNumber);
+    const inBracket = (t: FrozenTrial) => this.bracketOf(snapshot.studyName, t.number) === bracket;
+    return { ...snapshot, trials: snapshot.trials.filter(inBracket), finished: snapshot.finished.filter(inBracket) };
   }
 
   /**
@@ -135,4 +160,5 @@ export const HYPERBAND_OPTIONS = defineOptions({
   maxResource: { kind: "string", default: "auto", description: "the most steps a trial takes, or auto (longest complete trial)" },
   reductionFactor: { kind: "integer", min: 2, default: 3, description: "η: each rung keeps the best 1/η and sits η times further" },
   bootstrapCount: { kind: "integer", min: 0, default: 0, description: "prune at a rung reached by at most this many trials" },
+  samplerPerBracket: { kind: "boolean", default: false, description: "the sampler learns only from the new trial's bracket (Optuna 3.1's behaviour)" },
 });

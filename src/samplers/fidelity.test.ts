@@ -104,3 +104,39 @@ describe("BOHB's fidelity rule (Falkner et al. 2018)", () => {
     expect(() => new GPSampler({ fidelityMinTrials: 0 })).toThrow(/fidelityMinTrials/);
   });
 });
+
+describe("BOHB's random fraction ρ (Falkner et al. 2018)", () => {
+  // Two histories that point to opposite ends: a trial the model proposes differs between them,
+  // a trial drawn at random does not (its draw depends on the seed and its number only).
+  const history = (best: number) =>
+    makeSnapshot(
+      Array.from({ length: 30 }, (_, number) => {
+        const x = (number + 0.5) / 30;
+        return makeTrial({ number, state: "complete", params: { x }, distributions: { x: X }, values: [(x - best) ** 2] });
+      }),
+    );
+  const [low, high] = [history(0.05), history(0.95)];
+  const drawnAtRandom = (sampler: TPESampler, number: number) =>
+    sampler.sampleIndependent(low, makeSamplingTrial(number), "x", X) === sampler.sampleIndependent(high, makeSamplingTrial(number), "x", X);
+
+  it("draws the given share of trials at random, the same ones under the same seed", () => {
+    const numbers = Array.from({ length: 300 }, (_, k) => 30 + k);
+    const sampler = new TPESampler({ seed: 11, randomFraction: 1 / 3 });
+    const drawn = numbers.filter((n) => drawnAtRandom(sampler, n));
+    // Binomial(300, 1/3): mean 100, standard deviation 8.2.
+    expect(drawn.length).toBeGreaterThan(100 - 25);
+    expect(drawn.length).toBeLessThan(100 + 25);
+    expect(numbers.filter((n) => drawnAtRandom(new TPESampler({ seed: 11, randomFraction: 1 / 3 }), n))).toEqual(drawn);
+    expect(numbers.filter((n) => drawnAtRandom(new TPESampler({ seed: 12, randomFraction: 1 / 3 }), n))).not.toEqual(drawn);
+    expect(numbers.filter((n) => drawnAtRandom(new TPESampler({ seed: 11 }), n))).toEqual([]);
+  });
+
+  it("a random trial gets no joint sample either, and the option is validated by name", () => {
+    const sampler = new TPESampler({ seed: 11, randomFraction: 1, multivariate: true });
+    expect(sampler.inferRelativeSpace(low, makeSamplingTrial(40))).toEqual({});
+    expect(sampler.sampleRelative(low, makeSamplingTrial(40), { x: X })).toEqual({});
+    expect(new TPESampler({ seed: 11, multivariate: true }).inferRelativeSpace(low, makeSamplingTrial(40))).toEqual({ x: X });
+    expect(() => new TPESampler({ randomFraction: 1.5 })).toThrow(/randomFraction/);
+    expect(() => new TPESampler({ randomFraction: Number.NaN })).toThrow(/randomFraction/);
+  });
+});

@@ -19,7 +19,8 @@
  *   region that a successive-halving pruner keeps stopping at its first rung, since those stops
  *   never reach the model: on the crossing curves of `bench/pruning.mjs` TPE then proposed nothing
  *   but first-rung losers for a hundred trials. BOHB escapes this partly by drawing a third of its
- *   configurations at random; here the evidence itself is used instead.
+ *   configurations at random; here the evidence itself is used instead (TPE's `randomFraction`
+ *   adds BOHB's random share as an option; it did not help on `bench:pruning --dev`).
  * - `"auto"` (the default): `"bohb"` once the study shows a successive-halving pruner at work
  *   (`asha` and `hyperband` record `completed_rung_k` on the trials they judge), else `"final"`.
  *

@@ -477,6 +477,12 @@ export class Study implements TrialHost {
     };
   }
 
+  /** What the sampler sees when it proposes trial `trialNumber`: the snapshot, narrowed by the pruner if it asks to (Hyperband's brackets). */
+  private samplerSnapshot(trialNumber: number): StudySnapshot {
+    const snapshot = this.snapshot();
+    return this.pruner.samplerSnapshot ? this.pruner.samplerSnapshot(snapshot, trialNumber) : snapshot;
+  }
+
   /**
    * Reads what changed in storage since the last refresh (other workers' trials included).
    * Reads are serialized: a call made while a read is under way queues one more read after it
@@ -607,7 +613,7 @@ export class Study implements TrialHost {
     if (record.systemAttrs.worker === undefined) trial.setSystemAttr("worker", currentWorker() as unknown as JsonValue);
     this.activeTrials.set(trial.number, trial);
     try {
-      const snapshot = this.snapshot();
+      const snapshot = this.samplerSnapshot(trial.number);
       const view = this.samplingView(trial);
       this.sampler.beforeTrial?.(snapshot, view);
       const space = this.sampler.inferRelativeSpace(snapshot, view);
@@ -1270,7 +1276,7 @@ export class Study implements TrialHost {
   }
 
   sampleIndependent(trial: Trial, name: string, distribution: Distribution): ParamValue {
-    return this.sampler.sampleIndependent(this.snapshot(), this.samplingView(trial), name, distribution);
+    return this.sampler.sampleIndependent(this.samplerSnapshot(trial.number), this.samplingView(trial), name, distribution);
   }
 
   shouldPrune(trial: Trial): boolean {

@@ -188,6 +188,13 @@ export interface TPESamplerOptions {
   fidelityRule?: FidelityRule;
   /** BOHB's N_min: observations a step needs to be modelled (default max(d + 1, nStartupTrials)). */
   fidelityMinTrials?: number;
+  /**
+   * Share of trials after the startup drawn uniformly at random instead of from the model: BOHB's
+   * ρ (Falkner et al. 2018, §4.2 and Algorithm 2, 1/3 there), which keeps a model fitted on cheap
+   * budgets from never looking where those budgets mislead it. Whether trial n is one of them is a
+   * draw from the seed and n alone, so it does not depend on the history (default 0).
+   */
+  randomFraction?: number;
 }
 
 /**
@@ -200,7 +207,7 @@ export function linearGamma(beta: number): (n: number) => number {
   return (n) => Math.ceil(beta * n);
 }
 
-type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "warmStartHalfLife" | "maxWarmStartSources" | "warmStartRanking" | "warmStartKeepsStartup" | "warmStartRankingExcess" | "warmStartMethod" | "fidelityRule" | "fidelityMinTrials">>;
+type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "warmStartHalfLife" | "maxWarmStartSources" | "warmStartRanking" | "warmStartKeepsStartup" | "warmStartRankingExcess" | "warmStartMethod" | "fidelityRule" | "fidelityMinTrials" | "randomFraction">>;
 
 /** Source observations added to l(x) and g(x), row-major like the target's. */
 interface TransferKernels {
@@ -313,6 +320,11 @@ interface RunningPoint {
  * good-side density, and the winner maximizes the product of the relative density ratios
  * l/(γl + (1 − γ)g). The intersection space is then modelled jointly even without `multivariate`.
  *
+ * Under a successive-halving pruner the model follows BOHB (Falkner et al. 2018): `fidelityRule`
+ * fits it on the highest rung with enough observations, and `randomFraction` (opt-in; ρ = 1/3 in
+ * the paper) draws that share of trials at random, e.g.
+ * `new TPESampler({ seed: 1, fidelityRule: "bohb", randomFraction: 1 / 3 })`.
+ *
  * State is incremental (each finished trial is read once; orders are kept by binary insertion),
  * and a suggestion depends only on the seed, the trial number and the history: a sampler that has
  * followed the whole study and a fresh one given the same snapshot agree.
@@ -338,6 +350,7 @@ export class TPESampler implements Sampler {
   readonly warmStartKeepsStartup: boolean;
   readonly warmStartMethod: "prior" | "design";
   readonly warmStartRankingExcess: boolean;
+  readonly randomFraction: number;
   /** Whether the last joint sample drew on a source with positive weight. */
   private guided = false;
   private readonly parzen: ParzenOptions;
@@ -390,6 +403,8 @@ export class TPESampler implements Sampler {
       throw new RangeError(`fidelityMinTrials must be a positive integer, got ${options.fidelityMinTrials}`);
     }
     this.fidelityMinTrials = options.fidelityMinTrials;
+    this.randomFraction = options.randomFraction ?? 0;
+    if (!(this.randomFraction >= 0 && this.randomFraction <= 1)) throw new RangeError(`randomFraction must be a number in [0, 1], got ${options.randomFraction}`);
     this.nStartupTrials = o.nStartupTrials;
     this.nEiCandidates = o.nEiCandidates;
     this.multivariate = o.multivariate;
@@ -448,6 +463,7 @@ export class TPESampler implements Sampler {
   }
 
   inferRelativeSpace(snapshot: StudySnapshot, trial?: SamplingTrial): SearchSpace {
+    if (trial && this.drawnAtRandom(trial.number)) return {};
     const warm = this.activeSources(snapshot, trial?.number ?? 0);
     if (!this.multivariate && warm.length === 0 && !snapshot.finished.some(hasConstraints)) return {};
     this.syncHistory(snapshot);
@@ -469,7 +485,7 @@ export class TPESampler implements Sampler {
 
   sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {
     const names = Object.keys(space).sort();
-    if (names.length === 0) return {};
+    if (names.length === 0 || this.drawnAtRandom(trial.number)) return {};
     snapshot = this.syncHistory(snapshot);
     const n = this.history.rows.length;
     const warm = this.activeSources(snapshot, trial.number);
@@ -508,11 +524,16 @@ export class TPESampler implements Sampler {
     snapshot = this.syncHistory(snapshot);
     const n = this.history.rows.length;
     const rng = new Rng(deriveSeed(this.seed, trial.number, name));
-    if (this.startupCount(snapshot) < Math.max(this.nStartupTrials, 1)) return sampleUniform(rng, distribution);
+    if (this.startupCount(snapshot) < Math.max(this.nStartupTrials, 1) || this.drawnAtRandom(trial.number)) return sampleUniform(rng, distribution);
     const split = this.history.split(this.belowCount(n));
     const running = this.constantLiar ? this.history.runningTrials(snapshot, trial.number) : [];
     const column = this.history.column(name, distribution);
     return this.sampleUnivariate(rng, column, split, this.runningPoints(running, name, dimension));
+  }
+
+  /** Whether trial `number` is one of BOHB's random share ({@link TPESamplerOptions.randomFraction}). */
+  private drawnAtRandom(number: number): boolean {
+    return this.randomFraction > 0 && new Rng(deriveSeed(this.seed, number, "random fraction")).uniform() < this.randomFraction;
   }
 
   /**
@@ -1110,6 +1131,7 @@ export const TPE_OPTIONS = defineOptions({
   multivariateBandwidth: { kind: "enum", values: ["scott", "neighbour"], default: W.multivariateBandwidth, description: `bandwidth rule of the joint kernel (optuna preset: ${O.multivariateBandwidth})` },
   fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "learn from the highest step with enough observations (bohb), the study as recorded (final), or bohb under asha/hyperband (auto)" },
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, nStartupTrials)", description: "with bohb: observations a step needs before the model is fitted on it" },
+  randomFraction: { kind: "number", min: 0, max: 1, default: 0, description: "share of trials drawn at random instead of from the model (BOHB's rho, 1/3 in Falkner et al. 2018)" },
   gammaBeta: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: 0.15, description: "the best ceil(beta n) observations form l(x) (optuna preset: Optuna's default gamma)" },
   warmStartWeight: { kind: "number", min: 0, default: 20, description: "warm starts: observations' worth of weight a trusted source study adds to l(x)" },
   warmStartHalfLife: { kind: "number", min: 0, exclusiveMin: true, default: 15, description: "warm starts: own trials after which a source's weight has halved" },
