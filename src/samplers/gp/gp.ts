@@ -75,6 +75,7 @@ import {
   parametersFromTheta,
   warpObservations,
 } from "./model.js";
+import { InputWarping, kumaraswamyCdf, kumaraswamyInverse } from "./warping.js";
 
 /** Options of {@link GPSampler}; all optional. */
 export interface GPSamplerOptions {
@@ -88,6 +89,12 @@ export interface GPSamplerOptions {
   nRestarts?: number;
   /** Output warping before standardisation (default "none", measured best on the benchmark suite); see `warpObservations`. */
   outputWarping?: OutputWarping;
+  /**
+   * Warp each numeric input through a Kumaraswamy CDF whose two shapes are fitted with the kernel
+   * (Snoek et al. 2014; HEBO, Cowen-Rivers et al. 2022; see `warping.ts`), and search the
+   * acquisition in the warped cube (default false).
+   */
+  inputWarping?: boolean;
   /** Lower bound of the noise variance on standardised outputs (default 1e-6). */
   minNoise?: number;
   /** Treat running trials as kriging-believer fantasies (default true). */
@@ -199,6 +206,7 @@ export class GPSampler implements Sampler {
       nCandidates: options.nCandidates ?? 1024,
       nRestarts: options.nRestarts ?? 6,
       outputWarping: options.outputWarping ?? "none",
+      inputWarping: options.inputWarping ?? false,
       minNoise: options.minNoise ?? 1e-6,
       constantLiar: options.constantLiar ?? true,
       fitIterations: options.fitIterations ?? 50,
@@ -314,24 +322,36 @@ export class GPSampler implements Sampler {
     rng: Rng,
   ): Record<string, ParamValue> | null {
     const d = encoder.dimension;
-    const dimensions = dimensionKinds(encoder);
+    let dimensions = dimensionKinds(encoder);
     const categorical = categoricalMask(dimensions);
     const objectives = snapshot.directions.length;
     if (this.options.multiObjective === "ehvi" && (objectives === 2 || objectives === 3)) {
       return this.hypervolumeStep(snapshot, trial, encoder, observations, dimensions, categorical, rng);
     }
     const n = observations.points.length;
-    const x = new Float64Array(n * d);
+    let x = new Float64Array(n * d);
     for (let j = 0; j < n; j++) x.set(observations.points[j]!, j * d);
     const y = warpObservations(observations.values, this.options.outputWarping);
-    const data: TrainingData = { x, y, n, d, categorical };
+    let data: TrainingData = { x, y, n, d, categorical };
 
     const cacheKey = `${snapshot.studyId}:${encoder.names.join("\u0000")}`;
-    const theta = this.fitTheta(data, previousTheta(snapshot, trial.number, d) ?? this.thetaCache.get(cacheKey));
+    const warped = this.options.inputWarping ? numericDimensions(dimensions) : new Int32Array(0);
+    const size = d + 2 + 2 * warped.length;
+    const theta = this.fitTheta(data, previousTheta(snapshot, trial.number, d, size) ?? fitting(this.thetaCache.get(cacheKey), d, size), warped);
     const thetaList = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
     this.thetaCache.set(cacheKey, thetaList);
     trial.setSystemAttr(THETA_ATTR, thetaList as JsonValue);
     const params = parametersFromTheta(theta, d);
+    // With input warping, everything from here on (model, incumbent, acquisition search) lives in
+    // the warped cube, and only the proposal is mapped back.
+    const warping = InputWarping.fromTheta(theta, d, warped);
+    if (warping) {
+      observations = { ...observations, points: observations.points.map((p) => warping.warpPoint(p)), running: observations.running.map((p) => warping.warpPoint(p)) };
+      x = new Float64Array(n * d);
+      for (let j = 0; j < n; j++) x.set(observations.points[j]!, j * d);
+      data = { x, y, n, d, categorical };
+      dimensions = warpedDimensionKinds(dimensions, warping);
+    }
 
     let gp = new GaussianProcess(data, params);
     // With constraints, only a feasible observation is an incumbent (Gardner et al. 2014).
@@ -366,7 +386,7 @@ export class GPSampler implements Sampler {
     let acquisition: Acquisition | null = Number.isFinite(best) ? logExpectedImprovementAcquisition(gp, best) : null;
     if (constrained) acquisition = constrainedAcquisition(acquisition, this.constraintModels(observations, categorical, snapshot, trial), d);
     if (acquisition === null) return null;
-    return this.propose(acquisition, encoder, dimensions, anchors, taken, trial, rng);
+    return this.propose(acquisition, encoder, dimensions, anchors, taken, trial, rng, warping);
   }
 
   /**
@@ -419,14 +439,15 @@ export class GPSampler implements Sampler {
    * half, and at large n a refit only every few trials (the θ of the previous trial is reused in
    * between). Everything depends on the history only.
    */
-  private fitTheta(data: TrainingData, warm: ArrayLike<number> | undefined): Float64Array {
+  private fitTheta(data: TrainingData, warm: ArrayLike<number> | undefined, warpedDimensions: Int32Array = new Int32Array(0)): Float64Array {
     const prior = defaultPrior(data.d, this.options.minNoise);
     const plan = kernelFitPlan(data.n, warm !== undefined);
     if (!plan.refit && warm) return Float64Array.from(warm);
     const starts: ArrayLike<number>[] = [];
     if (warm) starts.push(warm);
+    // The default start's warping (absent from defaultTheta) is the identity.
     if (plan.fresh) starts.push(defaultTheta(data.d, prior));
-    return fitHyperparameters(data, { prior, starts, maxIterations: this.options.fitIterations }).theta;
+    return fitHyperparameters(data, { prior, starts, maxIterations: this.options.fitIterations, warpedDimensions }).theta;
   }
 
   /** A source study's own GP on the space, fitted once per source, space and size (a function of the source's trials alone). */
@@ -501,7 +522,7 @@ export class GPSampler implements Sampler {
       observations.points.forEach((p, j) => x.set(p, j * d));
       const data: TrainingData = { x, y, n, d, categorical };
       const cacheKey = `${snapshot.studyId}:${encoder.names.join("\u0000")}`;
-      const theta = this.fitTheta(data, previousTheta(snapshot, trial.number, d) ?? this.thetaCache.get(cacheKey));
+      const theta = this.fitTheta(data, previousTheta(snapshot, trial.number, d) ?? fitting(this.thetaCache.get(cacheKey), d, d + 2));
       const thetaList = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
       this.thetaCache.set(cacheKey, thetaList);
       trial.setSystemAttr(THETA_ATTR, thetaList as JsonValue);
@@ -536,6 +557,7 @@ export class GPSampler implements Sampler {
     taken: Set<string>,
     trial: SamplingTrial,
     rng: Rng,
+    warping: InputWarping | null = null,
   ): Record<string, ParamValue> | null {
     const found = maximizeAcquisitionFunction(acquisition, {
       dimensions,
@@ -549,7 +571,7 @@ export class GPSampler implements Sampler {
       modelSize: taken.size,
     });
     if (!found || !found.point.every(Number.isFinite)) return null;
-    return decodePoint(found.point, encoder);
+    return decodePoint(warping ? warping.unwarpPoint(found.point) : found.point, encoder);
   }
 
   /** GP models of each column of `targets`, warm-started from `previous[offset + i]` when there is one. */
@@ -822,15 +844,50 @@ export function kernelFitPlan(n: number, hasWarmStart: boolean): { refit: boolea
   return { refit: fresh || n % interval === 0, fresh };
 }
 
-/** θ left on the most recent earlier trial by this sampler, if its dimension matches. */
-function previousTheta(snapshot: StudySnapshot, number: number, d: number): number[] | undefined {
+/**
+ * θ left on the most recent earlier trial by this sampler, if its dimension matches, as `size`
+ * entries (the kernel's d + 2, then any input warping's): a θ fitted with or without warping
+ * serves as a start for the other (see {@link fitting}).
+ */
+function previousTheta(snapshot: StudySnapshot, number: number, d: number, size = d + 2): number[] | undefined {
   for (let k = Math.min(number, snapshot.trials.length) - 1; k >= 0; k--) {
     const value = snapshot.trials[k]?.systemAttrs[THETA_ATTR];
-    if (Array.isArray(value) && value.length === d + 2 && value.every((v) => typeof v === "number" && Number.isFinite(v))) {
-      return value as number[];
+    if (Array.isArray(value) && value.length >= d + 2 && value.every((v) => typeof v === "number" && Number.isFinite(v))) {
+      const theta = fitting(value as number[], d, size);
+      if (theta) return theta;
     }
   }
   return undefined;
+}
+
+/**
+ * A θ of `size` entries from a recorded one: the same if it has that size; the kernel's part with
+ * the identity warping (log a = log b = 0) if it was fitted without warping, or without its warping
+ * if warping is off now; otherwise (another dimension) undefined.
+ */
+function fitting(theta: readonly number[] | undefined, d: number, size: number): number[] | undefined {
+  if (theta === undefined) return undefined;
+  if (theta.length === size) return [...theta];
+  if (size === d + 2 && theta.length > d + 2 && (theta.length - d - 2) % 2 === 0) return theta.slice(0, d + 2);
+  if (theta.length === d + 2 && size > d + 2) return [...theta, ...new Array<number>(size - d - 2).fill(0)];
+  return undefined;
+}
+
+/** The numeric (warpable) inputs of a space. */
+function numericDimensions(dimensions: readonly DimensionKind[]): Int32Array {
+  return Int32Array.from(dimensions.flatMap((kind, i) => (kind.type === "categorical" ? [] : [i])));
+}
+
+/** The dimension kinds of the warped cube: a grid snaps through the unwarped cube, so legal values stay legal. */
+function warpedDimensionKinds(dimensions: readonly DimensionKind[], warping: InputWarping): DimensionKind[] {
+  return dimensions.map((kind, i): DimensionKind => {
+    if (kind.type !== "grid") return kind;
+    const k = warping.indexOf(i);
+    if (k < 0) return kind;
+    const a = warping.a[k]!;
+    const b = warping.b[k]!;
+    return { type: "grid", snap: (z) => kumaraswamyCdf(kind.snap(kumaraswamyInverse(z, a, b)), a, b) };
+  });
 }
 
 /**
@@ -952,6 +1009,7 @@ export const GP_OPTIONS = defineOptions({
   nCandidates: { kind: "integer", min: 1, default: 1024, description: "quasi-random candidates scored per trial before local search" },
   nRestarts: { kind: "integer", min: 0, default: 6, description: "L-BFGS-B starts when maximizing the acquisition" },
   outputWarping: { kind: "enum", values: ["none", "log", "rank", "power"], default: "none", description: "transform of the values before the GP fits them" },
+  inputWarping: { kind: "boolean", default: false, description: "warp each numeric input by a Kumaraswamy CDF fitted with the kernel (Snoek et al. 2014)" },
   minNoise: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 1e-6, description: "lower bound of the noise variance on standardized values" },
   constantLiar: { kind: "boolean", default: true, description: "treat running trials as fantasies so parallel workers spread out" },
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
