@@ -46,6 +46,7 @@ import { hypervolumeContributions, paretoFrontIndices, trialConstraints } from "
 import {
   type Acquisition,
   type DimensionKind,
+  type PerturbationBoundary,
   logExpectedImprovementAcquisition,
   maximizeAcquisitionFunction,
   pointKey,
@@ -95,6 +96,12 @@ export interface GPSamplerOptions {
    * acquisition in the warped cube (default false).
    */
   inputWarping?: boolean;
+  /**
+   * How the acquisition search brings perturbations of the best points that leave the box back into
+   * it: `"clamp"` onto the face, or `"reflect"` off it (see `PerturbationBoundary` in
+   * `acquisition.ts`). Default "clamp".
+   */
+  perturbationBoundary?: PerturbationBoundary;
   /** Lower bound of the noise variance on standardised outputs (default 1e-6). */
   minNoise?: number;
   /** Treat running trials as kriging-believer fantasies (default true). */
@@ -207,6 +214,7 @@ export class GPSampler implements Sampler {
       nRestarts: options.nRestarts ?? 6,
       outputWarping: options.outputWarping ?? "none",
       inputWarping: options.inputWarping ?? false,
+      perturbationBoundary: options.perturbationBoundary ?? "clamp",
       minNoise: options.minNoise ?? 1e-6,
       constantLiar: options.constantLiar ?? true,
       fitIterations: options.fitIterations ?? 50,
@@ -569,6 +577,7 @@ export class GPSampler implements Sampler {
       rng,
       // Observed and running points: the model's size, which sets what a local search step costs.
       modelSize: taken.size,
+      perturbationBoundary: this.options.perturbationBoundary,
     });
     if (!found || !found.point.every(Number.isFinite)) return null;
     return decodePoint(warping ? warping.unwarpPoint(found.point) : found.point, encoder);
@@ -997,6 +1006,9 @@ function validateOptions(options: GPSamplerOptions): void {
   if (options.warmStartMethod !== undefined && !["design", "rgpe"].includes(options.warmStartMethod)) {
     throw new RangeError(`GPSampler: warmStartMethod must be "design" or "rgpe", got ${String(options.warmStartMethod)}`);
   }
+  if (options.perturbationBoundary !== undefined && !["clamp", "reflect"].includes(options.perturbationBoundary)) {
+    throw new RangeError(`GPSampler: perturbationBoundary must be "clamp" or "reflect", got ${String(options.perturbationBoundary)}`);
+  }
   if (options.outputWarping !== undefined && !["none", "log", "rank", "power"].includes(options.outputWarping)) {
     throw new RangeError(`GPSampler: outputWarping must be "none", "log", "rank" or "power", got ${String(options.outputWarping)}`);
   }
@@ -1009,6 +1021,7 @@ export const GP_OPTIONS = defineOptions({
   nCandidates: { kind: "integer", min: 1, default: 1024, description: "quasi-random candidates scored per trial before local search" },
   nRestarts: { kind: "integer", min: 0, default: 6, description: "L-BFGS-B starts when maximizing the acquisition" },
   outputWarping: { kind: "enum", values: ["none", "log", "rank", "power"], default: "none", description: "transform of the values before the GP fits them" },
+  perturbationBoundary: { kind: "enum", values: ["clamp", "reflect"], default: "clamp", description: "acquisition search: perturbations of the best points that leave the box land on its face (clamp) or fold back into it (reflect)" },
   inputWarping: { kind: "boolean", default: false, description: "warp each numeric input by a Kumaraswamy CDF fitted with the kernel (Snoek et al. 2014)" },
   minNoise: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 1e-6, description: "lower bound of the noise variance on standardized values" },
   constantLiar: { kind: "boolean", default: true, description: "treat running trials as fantasies so parallel workers spread out" },
