@@ -12,7 +12,8 @@
 //   - whether the final best trial has a parameter on a bound;
 //   - the final regret: median and quartiles over seeds; and, for every configuration after the first,
 //     wins / ties / losses of its median regret against the first (the reference), problem by problem
-//     (a tie: within 5% of each other, or both below 1e-9).
+//     (a tie: within 5% of each other, or both within 1e-9 of 0; on surrogates regret is measured
+//     against a reference value and can be negative, so the difference is printed instead of the ratio).
 //
 // A parameter is on a bound when its encoded (unit-cube) value is within 1e-9 of 0 or 1; for a
 // discrete one, when it takes its lowest or highest value. Categoricals never are.
@@ -139,10 +140,12 @@ for (const config of configs) {
       const reference = results[`${name}\u0000${configs[0]}`].map((r) => r.regret).sort((a, b) => a - b);
       const mine = quantile(regrets, 0.5);
       const theirs = quantile(reference, 0.5);
-      const tie = (mine < 1e-9 && theirs < 1e-9) || Math.abs(mine - theirs) <= 0.05 * Math.max(Math.abs(mine), Math.abs(theirs));
+      // Regret can be negative on surrogates (measured against a reference value the run may beat).
+      const tie = (Math.abs(mine) < 1e-9 && Math.abs(theirs) < 1e-9) || Math.abs(mine - theirs) <= 0.05 * Math.max(Math.abs(mine), Math.abs(theirs));
       const outcome = tie ? "ties" : mine < theirs ? "wins" : "losses";
       record[config][outcome]++;
-      verdict = `  ${outcome === "wins" ? "win" : outcome === "ties" ? "tie" : "loss"} (${(mine / theirs).toPrecision(3)}x)`;
+      const comparison = mine > 0 && theirs > 0 ? `${(mine / theirs).toPrecision(3)}x` : `${mine - theirs > 0 ? "+" : ""}${fmt(mine - theirs)}`;
+      verdict = `  ${outcome === "wins" ? "win" : outcome === "ties" ? "tie" : "loss"} (${comparison})`;
     }
     const t = totals[config];
     t.proposals += proposals;

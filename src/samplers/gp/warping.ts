@@ -10,21 +10,25 @@
  * Functions" (ICML), warp each input through a Beta CDF whose two shape parameters are hyperparameters
  * of the GP, so that a function whose lengthscale changes across the box (a learning rate that matters
  * in decades, a regularizer that matters only near 0) becomes stationary in the warped inputs. They
- * put log-normal priors on both shapes (log a, log b ~ N(0, 0.75), 0.75 the variance; identity at the
- * prior's median). HEBO (Cowen-Rivers et al. 2022, "HEBO: Pushing the Limits of Sample-Efficient
+ * put log-normal priors on both shapes, with median 1 (the identity warp); here log a, log b ~
+ * N(0, 0.75), 0.75 the variance, the reading BoTorch's `Warp` uses (LogNormal(0, √0.75)). HEBO (Cowen-Rivers et al. 2022, "HEBO: Pushing the Limits of Sample-Efficient
  * Hyperparameter Optimisation", JAIR) uses the Kumaraswamy CDF instead of the Beta CDF: it has the
  * same family of shapes (a < 1 stretches the region near 0, b < 1 the region near 1, both > 1 an
  * S-shape) but a closed form, a closed-form inverse and closed-form derivatives, and its parameters
  * are fitted jointly with the kernel's by maximizing the marginal likelihood. Sextant does the same:
  * the 2 parameters per numeric input are appended to the kernel's θ (in log space, with the
  * log-normal prior of Snoek et al. as a penalty) and fitted by L-BFGS-B with analytic gradients (see
- * `model.ts`). Categorical inputs are not warped.
+ * `model.ts`). Categorical inputs are not warped. (Snoek et al. integrate the warping out by slice
+ * sampling; a MAP fit, as here and in HEBO, is cheaper but can commit to a warp that squeezes a
+ * region the data have barely seen.) The acquisition is searched in the space's own cube through
+ * {@link warpedSurrogate}.
  *
  * @module
  */
+import type { GaussianProcess } from "./model.js";
 
-/** Variance of the normal prior on log a and log b (Snoek et al. 2014; identity warp at the median). */
-export const WARP_LOG_PRIOR_VARIANCE = 0.75;
+/** Variance of the normal prior on log a and log b (after Snoek et al. 2014, as BoTorch's `Warp`; identity warp at the median). */
+export const WARP_LOG_PRIOR_VARIANCE = 0.1;
 /** Box for log a and log b: shapes in [e⁻², e²] ≈ [0.14, 7.4], beyond ±2.3 prior standard deviations. */
 export const WARP_LOG_BOUND = 2;
 
@@ -135,4 +139,50 @@ export class InputWarping {
   indexOf(i: number): number {
     return this.dimensions.indexOf(i);
   }
+}
+
+/**
+ * The warp's slope dw/du = a·b·u^{a−1}(1 − uᵃ)^{b−1}, with u kept 1e-9 inside the faces, where it
+ * is infinite for a < 1 (at 0) or b < 1 (at 1).
+ *
+ * @example
+ * kumaraswamySlope(0.3, 1, 1); // 1
+ */
+export function kumaraswamySlope(u: number, a: number, b: number): number {
+  const v = Math.min(1 - 1e-9, Math.max(1e-9, u));
+  const va = v ** a;
+  return a * b * (va / v) * (1 - va) ** (b - 1);
+}
+
+/** What {@link warpedSurrogate} needs of a GP fitted on warped inputs. */
+type WarpedModel = Pick<GaussianProcess, "predict" | "predictWithGradient" | "predictBatch">;
+
+/**
+ * A surrogate over the unit cube of the search space from a GP fitted on warped inputs:
+ * predictions at w(x), gradients by the chain rule (∂/∂xᵢ = w′(xᵢ)·∂/∂zᵢ). The acquisition is then
+ * searched in the space's own cube, with its candidates, perturbations and grids as without warping.
+ *
+ * @example
+ * const acquisition = logExpectedImprovementAcquisition(warpedSurrogate(gp, warping), best);
+ */
+export function warpedSurrogate(gp: WarpedModel, warping: InputWarping): WarpedModel {
+  return {
+    predict: (point) => gp.predict(warping.warpPoint(point)),
+    predictBatch(points, count) {
+      const dimension = points.length / Math.max(1, count);
+      const warped = new Float64Array(points.length);
+      for (let c = 0; c < count; c++) warped.set(warping.warpPoint(points.subarray(c * dimension, (c + 1) * dimension)), c * dimension);
+      return gp.predictBatch(warped, count);
+    },
+    predictWithGradient(point, meanGradient, varianceGradient) {
+      const result = gp.predictWithGradient(warping.warpPoint(point), meanGradient, varianceGradient);
+      for (let k = 0; k < warping.dimensions.length; k++) {
+        const i = warping.dimensions[k]!;
+        const slope = kumaraswamySlope(point[i]!, warping.a[k]!, warping.b[k]!);
+        meanGradient[i] = meanGradient[i]! * slope;
+        varianceGradient[i] = varianceGradient[i]! * slope;
+      }
+      return result;
+    },
+  };
 }
