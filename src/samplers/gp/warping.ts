@@ -134,11 +134,6 @@ export class InputWarping {
     }
     return out;
   }
-
-  /** The warped dimension index of input `i`, or −1. */
-  indexOf(i: number): number {
-    return this.dimensions.indexOf(i);
-  }
 }
 
 /**
