@@ -10,7 +10,7 @@
 // shared: wall time measures the neighbours. Both sides are measured the same way (process.cpuUsage,
 // Python's time.process_time), in the same run.
 //
-// Usage: npm run bench:gp-overhead -- [--repeats 1] [--sampler gp] [--skip-optuna] [--only 6x100|20x300]
+// Usage: npm run bench:gp-overhead -- [--repeats 1] [--sampler gp] [--sampler-opt key=value ...] [--skip-optuna] [--only 6x100|20x300]
 //        (run it under `nice -n 10` on a shared machine; 20-D x 300 trials takes about a minute of CPU)
 import { spawnSync } from "node:child_process";
 import { join, resolve, dirname } from "node:path";
@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
   options: {
     repeats: { type: "string", default: "1" },
     sampler: { type: "string", default: "gp" },
+    "sampler-opt": { type: "string", multiple: true, default: [] },
     "skip-optuna": { type: "boolean", default: false },
     only: { type: "string" },
   },
@@ -33,11 +34,17 @@ const configs = [
   { d: 20, trials: 300, targetMs: 200 },
 ].filter((c) => !args.only || args.only === `${c.d}x${c.trials}`);
 const repeats = Number(args.repeats);
+// --sampler-opt key=value, as `sextant tune` takes them (inputWarping=true, say).
+const samplerOptions = Object.fromEntries(args["sampler-opt"].map((option) => {
+  const at = option.indexOf("=");
+  if (at < 1) throw new Error(`--sampler-opt wants key=value, got "${option}"`);
+  return [option.slice(0, at), option.slice(at + 1)];
+}));
 const log = (m) => process.stderr.write(`${m}\n`);
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)];
 
 async function sextantRun(d, trials, seed) {
-  const study = await createStudy({ sampler: createSamplerByName(args.sampler, { seed }) });
+  const study = await createStudy({ sampler: createSamplerByName(args.sampler, { ...samplerOptions, seed }) });
   const times = [];
   const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
   let last = cpu();
@@ -77,7 +84,7 @@ print(sum(times) / len(times) * 1000, sum(times[-10:]) / 10 * 1000)
 }
 
 const fmt = (v) => (v === undefined || v === null || Number.isNaN(v) ? "-" : v.toFixed(1));
-const lines = [`${args.sampler} overhead, CPU ms per trial (median of ${repeats} run(s); objective: shifted sphere, so the time is the sampler's)`];
+const lines = [`${args.sampler}${args["sampler-opt"].map((o) => ` ${o}`).join("")} overhead, CPU ms per trial (median of ${repeats} run(s); objective: shifted sphere, so the time is the sampler's)`];
 const targets = [];
 for (const { d, trials, targetMs } of configs) {
   const ours = [];

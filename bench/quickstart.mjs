@@ -23,7 +23,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const { loadStudy, encodeValue } = await import(join(root, "dist/index.js"));
+const { loadStudy } = await import(join(root, "dist/index.js"));
+// On a bound: the encoded (unit-cube) value within 1e-9 of 0 or 1, an int at its lowest or highest value; categoricals never are.
+const { parametersOnBound } = await import(join(root, "dist/bench/lab/index.js"));
 
 const { values: args } = parseArgs({
   options: {
@@ -37,19 +39,6 @@ const seeds = Array.from({ length: Number(args.seeds) }, (_, k) => Number(args["
 const log = (m) => process.stderr.write(`${m}\n`);
 const config = join(root, "examples/quickstart/sextant.yaml");
 const work = mkdtempSync(join(tmpdir(), "sextant-quickstart-"));
-
-/** On a bound: the encoded (unit-cube) value within 1e-9 of 0 or 1; categoricals never are. */
-function boundsHit(trial) {
-  const hit = {};
-  for (const [name, distribution] of Object.entries(trial.distributions)) {
-    if (distribution.type === "categorical") continue;
-    const u = encodeValue(distribution, trial.params[name]);
-    // Ints are encoded at their cell centre: the lowest and highest cells are the bounds.
-    const value = trial.params[name];
-    hit[name] = distribution.type === "int" ? value === distribution.low || value === distribution.high : u < 1e-9 || u > 1 - 1e-9;
-  }
-  return hit;
-}
 
 const isModelProposed = (trial) =>
   trial.systemAttrs["auto:sampler"] === "tpe" ||
@@ -75,7 +64,7 @@ try {
     for (const trial of trials) {
       const kind = isModelProposed(trial) ? "model" : "design";
       proposals[kind]++;
-      const hit = boundsHit(trial);
+      const hit = parametersOnBound(trial.distributions, trial.params);
       if (Object.values(hit).some(Boolean)) anyBound[kind]++;
       for (const [name, on] of Object.entries(hit)) boundCounts[kind][name] = (boundCounts[kind][name] ?? 0) + (on ? 1 : 0);
     }

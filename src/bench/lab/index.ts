@@ -45,3 +45,4 @@ export {
 } from "./protocols.js";
 export { normalizedScore, quantile, REGRET_FLOOR } from "./summary.js";
 export { PROBLEM_GROUPS, problemGroups, splitStratum } from "./groups.js";
+export { countBoundProposals, parametersOnBound, type BoundCounts } from "./bounds.js";

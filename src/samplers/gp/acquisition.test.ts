@@ -8,6 +8,7 @@ import {
   logExpectedImprovementWithGradient,
   maximizeAcquisitionFunction,
   pointKey,
+  reflectIntoUnit,
   snapPoint,
 } from "./acquisition.js";
 import { GaussianProcess, parametersFromTheta } from "./model.js";
@@ -176,3 +177,60 @@ describe("the acquisition search's stopping rule", () => {
     expect(run(0).found.value).toBe(strict.found.value);
   });
 });
+
+describe("reflectIntoUnit", () => {
+  it("folds values back at the faces and leaves the inside alone", () => {
+    expect(reflectIntoUnit(0.4)).toBe(0.4);
+    expect(reflectIntoUnit(1.25)).toBeCloseTo(0.75, 15);
+    expect(reflectIntoUnit(-0.3)).toBeCloseTo(0.3, 15);
+    expect(reflectIntoUnit(2.2)).toBeCloseTo(0.2, 15);
+    expect(reflectIntoUnit(-1.9)).toBeCloseTo(0.1, 15);
+  });
+});
+
+describe("maximizeAcquisitionFunction at the faces of the box", () => {
+  const dimensions: DimensionKind[] = [{ type: "continuous" }, { type: "continuous" }];
+  const search = (boundary: "clamp" | "reflect") => ({
+    dimensions,
+    nCandidates: 256,
+    nRestarts: 4,
+    anchors: [Float64Array.of(0.97, 0.5), Float64Array.of(0.02, 0.9)],
+    taken: new Set<string>(),
+    seed: 3,
+    rng: new Rng(4),
+    perturbationBoundary: boundary,
+  });
+  const onFace = (p: Float64Array) => p.some((u) => u === 0 || u === 1);
+
+  it("scores no candidate on a face when perturbations reflect, where clamping puts some there", () => {
+    // An interior optimum: nothing about the function asks for a face.
+    const seen: Float64Array[] = [];
+    const acquisition = (): Acquisition => ({
+      value: (p) => {
+        seen.push(Float64Array.from(p));
+        return -((p[0]! - 0.9) ** 2) - (p[1]! - 0.5) ** 2;
+      },
+    });
+    seen.length = 0;
+    maximizeAcquisitionFunction(acquisition(), search("clamp"));
+    expect(seen.filter(onFace).length).toBeGreaterThan(0);
+    seen.length = 0;
+    const found = maximizeAcquisitionFunction(acquisition(), search("reflect"));
+    expect(seen.filter(onFace)).toEqual([]);
+    expect(found!.point[0]).toBeCloseTo(0.9, 1);
+  });
+
+  it("still proposes a face when the acquisition rises towards it", () => {
+    const rising: Acquisition = {
+      value: (p) => p[0]! - (p[1]! - 0.5) ** 2,
+      valueWithGradient: (p, gradient) => {
+        gradient[0] = 1;
+        gradient[1] = -2 * (p[1]! - 0.5);
+        return p[0]! - (p[1]! - 0.5) ** 2;
+      },
+    };
+    const found = maximizeAcquisitionFunction(rising, search("reflect"));
+    expect(found!.point[0]).toBe(1);
+  });
+});
+

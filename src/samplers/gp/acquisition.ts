@@ -88,6 +88,32 @@ export interface AcquisitionSearch {
   readonly maxIterations?: number;
   /** Points the model holds (observations and running fantasies): from `LOOSE_SEARCH_FROM` on, each local search stops earlier. Default 0. */
   readonly modelSize?: number;
+  /** How a perturbed anchor that leaves the cube is brought back; see {@link PerturbationBoundary}. Default "clamp". */
+  readonly perturbationBoundary?: PerturbationBoundary;
+}
+
+/**
+ * How a Gaussian perturbation of an anchor that leaves [0, 1] is brought back into the cube.
+ * `"clamp"` sets it to the nearest face, so every draw beyond a face lands exactly on it: the
+ * candidates then hold a point mass on the faces (a third of the 0.2-scale draws around an anchor
+ * at 0.9), and an L-BFGS-B start on a face stays there whenever log EI does not fall outwards.
+ * `"reflect"` folds it back at the face (u ↦ −u below 0, 2 − u above 1), the mirror boundary
+ * handling of evolution strategies: the perturbed density is continuous up to the face and has no
+ * atom on it, so a proposal reaches a face only when the acquisition's own gradient leads there.
+ */
+export type PerturbationBoundary = "clamp" | "reflect";
+
+/**
+ * Folds a value into [0, 1] by reflection at the faces (repeatedly, for far draws).
+ *
+ * @example
+ * reflectIntoUnit(1.2); // 0.8
+ * reflectIntoUnit(-0.3); // 0.3
+ */
+export function reflectIntoUnit(u: number): number {
+  if (u >= 0 && u <= 1) return u;
+  const folded = Math.abs(u) % 2;
+  return folded > 1 ? 2 - folded : folded;
 }
 
 /** A stable key for a (snapped) point, for duplicate checks. */
@@ -336,7 +362,8 @@ export function maximizeAcquisitionFunction(acquisition: Acquisition, search: Ac
         if (kind.type === "categorical") {
           if (kind.size > 1 && rng.uniform() < 1 / d) point[i] = rng.integer(0, kind.size - 1);
         } else {
-          point[i] = point[i]! + scale * rng.normal();
+          const moved = point[i]! + scale * rng.normal();
+          point[i] = search.perturbationBoundary === "reflect" ? reflectIntoUnit(moved) : moved;
         }
       }
       perturbed.push(snapPoint(point, search.dimensions));

@@ -459,3 +459,53 @@ describe("GPSampler's outputWarping auto", () => {
     expect(next.scores).toBeUndefined();
   });
 });
+
+describe("GPSampler with input warping", () => {
+  const mixed: SearchSpace = {
+    lr: { type: "float", low: 1e-4, high: 1, log: true },
+    rate: { type: "float", low: 0, high: 1 },
+    layers: { type: "int", low: 1, high: 8 },
+    kind: { type: "categorical", choices: ["a", "b", "c"] },
+  };
+  const f = (p: Record<string, ParamValue>) => Math.log10(p.rate as number + 1e-3) + ((Math.log10(p.lr as number) + 2) ** 2) + 0.1 * (p.layers as number) + (p.kind === "b" ? 0 : 0.5);
+  function history(count: number): FrozenTrial[] {
+    const rng = new Rng(4);
+    return Array.from({ length: count }, (_, number) => {
+      const params: Record<string, ParamValue> = {
+        lr: 10 ** (-4 + 4 * rng.uniform()),
+        rate: rng.uniform(),
+        layers: rng.integer(1, 8),
+        kind: ["a", "b", "c"][rng.integer(0, 2)]!,
+      };
+      return complete(number, params, mixed, f(params));
+    });
+  }
+
+  it("proposes legal values, records the warping's shapes in θ, and repeats itself under the same seed and history", () => {
+    const trials = history(14);
+    const first = suggest(new GPSampler({ seed: 3, inputWarping: true }), trials, 14, { space: mixed });
+    const again = suggest(new GPSampler({ seed: 3, inputWarping: true }), trials, 14, { space: mixed });
+    expect(again.params).toEqual(first.params);
+    for (const [name, distribution] of Object.entries(mixed)) expect(isLegal(distribution, first.params[name]!), name).toBe(true);
+    // 4 lengthscales, signal, noise, then (log a, log b) for the 3 numeric inputs.
+    expect((first.notes["gp:theta"] as number[]).length).toBe(4 + 2 + 6);
+    expect(first.notes["gp:fallback"]).toBeUndefined();
+  });
+
+  it("starts from a θ recorded without warping, and a warped θ serves a sampler without it", () => {
+    const trials = history(14);
+    const plain = suggest(new GPSampler({ seed: 3 }), trials, 14, { space: mixed });
+    const theta = plain.notes["gp:theta"] as number[];
+    expect(theta.length).toBe(6);
+    const withPlain = [...trials, makeTrial({ number: 14, params: plain.params, distributions: mixed, values: [f(plain.params)], systemAttrs: { "gp:theta": theta } })];
+    const warped = suggest(new GPSampler({ seed: 3, inputWarping: true }), withPlain, 15, { space: mixed });
+    expect((warped.notes["gp:theta"] as number[]).length).toBe(12);
+    const withWarped = [...withPlain, makeTrial({ number: 15, params: warped.params, distributions: mixed, values: [f(warped.params)], systemAttrs: { "gp:theta": warped.notes["gp:theta"] as number[] } })];
+    expect((suggest(new GPSampler({ seed: 3 }), withWarped, 16, { space: mixed }).notes["gp:theta"] as number[]).length).toBe(6);
+  });
+
+  it("is an option of the shared schema, and rejects a malformed value naming it", () => {
+    expect(() => createGPSamplerFromOptions({ seed: 1, inputWarping: "true" })).not.toThrow();
+    expect(() => createGPSamplerFromOptions({ seed: 1, inputWarping: "sometimes" })).toThrow(/inputWarping/);
+  });
+});

@@ -13,6 +13,7 @@ import { NotPositiveDefiniteError, choleskyInverse, choleskySolve, choleskyWithJ
 import { minimizeLbfgsb } from "../../math/lbfgsb.js";
 import { normalQuantile } from "../../math/special.js";
 import { type KernelParameters, crossCovariance, inverseSquared, kernelMatrix, matern52, matern52DerivativeR2 } from "./kernel.js";
+import { WARP_LOG_BOUND, WARP_LOG_PRIOR_VARIANCE, kumaraswamyCdf, kumaraswamyLogParameterGradient } from "./warping.js";
 
 const SQRT5 = Math.sqrt(5);
 /** Points whose triangular solves share one pass over the Cholesky factor in `predictBatch`. */
@@ -345,6 +346,11 @@ export interface TrainingData {
  * log σₙ²] and its gradient, written to `gradient`. The likelihood gradient is
  * ½·tr((K⁻¹ − ααᵀ)·∂K/∂θⱼ) with α = K⁻¹y (Rasmussen & Williams 2006, eq. 5.9).
  *
+ * With `warpedDimensions` (numeric inputs), θ goes on with [log a, log b] per warped input: the
+ * inputs pass through Kumaraswamy CDFs first (see `warping.ts`, Snoek et al. 2014), with a normal
+ * prior of variance 0.75 on each log shape. Their gradient follows by the chain rule through the
+ * warped coordinates: ∂nll/∂φ = Σ_a ∂w(x_ai)/∂φ · Σ_b W_ab ∂K_ab/∂z_ai, W = K⁻¹ − ααᵀ.
+ *
  * Returns +Infinity (with a zero gradient) if K cannot be factorised even with jitter.
  *
  * @example
@@ -356,8 +362,9 @@ export function negativeLogPosterior(
   data: TrainingData,
   prior: HyperparameterPrior,
   gradient?: Float64Array,
+  warpedDimensions?: Int32Array,
 ): number {
-  return new PosteriorObjective(data, prior).evaluate(theta, gradient);
+  return new PosteriorObjective(data, prior, warpedDimensions).evaluate(theta, gradient);
 }
 
 /**
@@ -379,10 +386,17 @@ class PosteriorObjective {
   private readonly pairWeights: Float64Array;
   private readonly numeric: Int32Array;
   private readonly categoricalDims: Int32Array;
+  private readonly warped: Int32Array;
+  /** The inputs after warping (n × d), and ∂z/∂log a, ∂z/∂log b and Σ_b W_ab·shape_ab·Δ_ab/ℓ per point and warped input (n × m). */
+  private readonly warpedInputs: Float64Array;
+  private readonly warpGradientA: Float64Array;
+  private readonly warpGradientB: Float64Array;
+  private readonly pointWeights: Float64Array;
 
   constructor(
     private readonly data: TrainingData,
     private readonly prior: HyperparameterPrior,
+    warpedDimensions: Int32Array = new Int32Array(0),
   ) {
     const { n, d, categorical } = data;
     const numeric: number[] = [];
@@ -399,12 +413,44 @@ class PosteriorObjective {
     this.inverse = new Float64Array(n * n);
     this.shape = new Float64Array((n * (n - 1)) / 2);
     this.pairWeights = new Float64Array(d);
+    this.warped = warpedDimensions;
+    const m = warpedDimensions.length;
+    this.warpedInputs = new Float64Array(m > 0 ? n * d : 0);
+    this.warpGradientA = new Float64Array(n * m);
+    this.warpGradientB = new Float64Array(n * m);
+    this.pointWeights = new Float64Array(n * m);
+  }
+
+  /** The inputs through the warping of θ's tail (with their parameter derivatives), or the raw inputs. */
+  private warpInputs(theta: ArrayLike<number>): Float64Array {
+    const { x, n, d } = this.data;
+    const m = this.warped.length;
+    if (m === 0) return x;
+    const z = this.warpedInputs;
+    z.set(x);
+    const derivative = new Float64Array(2);
+    for (let k = 0; k < m; k++) {
+      const i = this.warped[k]!;
+      const a = Math.exp(theta[d + 2 + 2 * k]!);
+      const b = Math.exp(theta[d + 3 + 2 * k]!);
+      for (let row = 0; row < n; row++) {
+        const u = x[row * d + i]!;
+        z[row * d + i] = kumaraswamyCdf(u, a, b);
+        kumaraswamyLogParameterGradient(u, a, b, derivative);
+        this.warpGradientA[row * m + k] = derivative[0]!;
+        this.warpGradientB[row * m + k] = derivative[1]!;
+      }
+    }
+    return z;
   }
 
   evaluate(theta: ArrayLike<number>, gradient?: Float64Array): number {
     const { x, y, n, d } = this.data;
     const prior = this.prior;
     const inv = this.inv;
+    const warped = this.warped;
+    const m = warped.length;
+    const inputs = this.warpInputs(theta);
     for (let i = 0; i < d; i++) inv[i] = Math.exp(-2 * theta[i]!);
     const sf2 = Math.exp(theta[d]!);
     const sn2 = Math.exp(theta[d + 1]!);
@@ -413,7 +459,7 @@ class PosteriorObjective {
     const scaled = this.scaled;
     // Numeric coordinates divided by their lengthscale, so r² is a plain squared distance.
     for (let a = 0; a < n; a++) {
-      for (const i of numeric) scaled[a * d + i] = x[a * d + i]! * Math.sqrt(inv[i]!);
+      for (const i of numeric) scaled[a * d + i] = inputs[a * d + i]! * Math.sqrt(inv[i]!);
     }
     const k = this.kernel;
     const shape = this.shape;
@@ -457,12 +503,15 @@ class PosteriorObjective {
     value += (theta[d]! - prior.signalLogMean) ** 2 / (2 * sfVar);
     const noisePrior = noisePenalty(prior.noise, theta[d + 1]!);
     value += noisePrior.value;
+    for (let j = d + 2; j < d + 2 + 2 * m; j++) value += theta[j]! ** 2 / (2 * WARP_LOG_PRIOR_VARIANCE);
     if (!gradient) return value;
 
     // W = K⁻¹ − ααᵀ; ∂nll/∂θ = ½ Σ_ab W_ab ∂K_ab/∂θ, each off-diagonal pair counted twice.
     const w = choleskyInverse(factor, n, { work: this.inverseWork, out: this.inverse, lowerOnly: true });
     const pairWeights = this.pairWeights;
     pairWeights.fill(0);
+    const pointWeights = this.pointWeights;
+    pointWeights.fill(0);
     let signalGradient = 0;
     let diagonalSum = 0;
     p = 0;
@@ -482,11 +531,30 @@ class PosteriorObjective {
           pairWeights[i] += common * delta * delta;
         }
         for (const i of categoricalDims) if (x[rowA + i] !== x[rowB + i]) pairWeights[i] += common * inv[i]!;
+        // Warped inputs: Σ_b W_ab·shape_ab·(z_ai − z_bi)/ℓᵢ per point, antisymmetric in the pair.
+        for (let k = 0; k < m; k++) {
+          const i = warped[k]!;
+          const term = common * (scaled[rowA + i]! - scaled[rowB + i]!);
+          pointWeights[a * m + k] += term;
+          pointWeights[b * m + k] -= term;
+        }
       }
     }
     for (let i = 0; i < d; i++) gradient[i] = (5 / 3) * sf2 * pairWeights[i]! + (theta[i]! - lsMean) / lsVar;
     gradient[d] = signalGradient + 0.5 * diagonalSum * sf2 + (theta[d]! - prior.signalLogMean) / sfVar;
     gradient[d + 1] = 0.5 * diagonalSum * sn2 + noisePrior.slope;
+    for (let k = 0; k < m; k++) {
+      // ∂K_ab/∂z_ai = −(5/3)σ²·shape_ab·(z_ai − z_bi)/ℓᵢ².
+      const factor = (-5 / 3) * sf2 * Math.sqrt(inv[warped[k]!]!);
+      let ga = 0;
+      let gb = 0;
+      for (let row = 0; row < n; row++) {
+        ga += this.warpGradientA[row * m + k]! * pointWeights[row * m + k]!;
+        gb += this.warpGradientB[row * m + k]! * pointWeights[row * m + k]!;
+      }
+      gradient[d + 2 + 2 * k] = factor * ga + theta[d + 2 + 2 * k]! / WARP_LOG_PRIOR_VARIANCE;
+      gradient[d + 3 + 2 * k] = factor * gb + theta[d + 3 + 2 * k]! / WARP_LOG_PRIOR_VARIANCE;
+    }
     return value;
   }
 }
@@ -505,6 +573,12 @@ export interface FitOptions {
    * changes of θ far below what moves a suggestion, at many more O(n³) evaluations.
    */
   readonly gradientTolerance?: number;
+  /**
+   * Numeric inputs to warp by Kumaraswamy CDFs fitted jointly with the kernel (see `warping.ts`):
+   * θ then ends with [log a, log b] per listed input, and starts shorter than that are extended
+   * with the identity warp (0, 0). Default: none.
+   */
+  readonly warpedDimensions?: Int32Array;
 }
 
 /**
@@ -516,12 +590,21 @@ export interface FitOptions {
  */
 export function fitHyperparameters(data: TrainingData, options: FitOptions): { theta: Float64Array; value: number } {
   const d = data.d;
-  const { lower, upper } = hyperparameterBounds(d, options.prior);
+  const warped = options.warpedDimensions ?? new Int32Array(0);
+  const size = d + 2 + 2 * warped.length;
+  const kernelBounds = hyperparameterBounds(d, options.prior);
+  const lower = new Float64Array(size).fill(-WARP_LOG_BOUND);
+  const upper = new Float64Array(size).fill(WARP_LOG_BOUND);
+  lower.set(kernelBounds.lower);
+  upper.set(kernelBounds.upper);
   let best: { theta: Float64Array; value: number } | null = null;
-  const objective = new PosteriorObjective(data, options.prior);
+  const objective = new PosteriorObjective(data, options.prior, warped);
   for (const start of options.starts) {
-    const x0 = new Float64Array(d + 2);
-    for (let i = 0; i < d + 2; i++) x0[i] = Math.min(upper[i]!, Math.max(lower[i]!, Number.isFinite(start[i]) ? start[i]! : 0));
+    const x0 = new Float64Array(size);
+    for (let i = 0; i < size; i++) {
+      const value = i < start.length && Number.isFinite(start[i]) ? start[i]! : 0;
+      x0[i] = Math.min(upper[i]!, Math.max(lower[i]!, value));
+    }
     const result = minimizeLbfgsb((theta, gradient) => objective.evaluate(theta, gradient), x0, {
       lower,
       upper,
@@ -535,8 +618,8 @@ export function fitHyperparameters(data: TrainingData, options: FitOptions): { t
   }
   if (best === null) {
     // Every start failed numerically: fall back to the first start, which the caller chose as sane.
-    const theta = new Float64Array(d + 2);
-    for (let i = 0; i < d + 2; i++) theta[i] = Math.min(upper[i]!, Math.max(lower[i]!, options.starts[0]?.[i] ?? 0));
+    const theta = new Float64Array(size);
+    for (let i = 0; i < size; i++) theta[i] = Math.min(upper[i]!, Math.max(lower[i]!, options.starts[0]?.[i] ?? 0));
     return { theta, value: Infinity };
   }
   return best;
