@@ -19,6 +19,7 @@ import { parseArgs } from "node:util";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { loadStudy, encodeValue } = await import(join(root, "dist/index.js"));
+const { quantile } = await import(join(root, "dist/bench/lab/index.js"));
 const { values: args } = parseArgs({
   options: {
     seeds: { type: "string", default: "3" },
@@ -39,12 +40,6 @@ Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300 + Math.floor(60
 console.log(value);
 `,
 );
-const quantile = (values, q) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  return sorted[Math.floor(pos)] + (sorted[Math.ceil(pos)] - sorted[Math.floor(pos)]) * (pos - Math.floor(pos));
-};
 const unit = (trial) => Object.entries(trial.distributions).map(([name, d]) => encodeValue(d, trial.params[name]));
 const lines = [`sextant tune --jobs ${args.jobs}, ${args.trials} trials, 4-D objective sleeping 0.3–0.9 s per trial, seeds 0–${Number(args.seeds) - 1}`];
 lines.push("| strategy | model proposals with others running | distance to nearest running: median [quartiles] | share < 0.01 | best value: median [min, max] |");

@@ -35,7 +35,7 @@ import { parseArgs } from "node:util";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { createStudy, GPSampler, Rng, encodeValue } = await import(join(root, "dist/index.js"));
 const { createLabProblem, suggestProblemParams } = await import(join(root, "dist/bench/problems/index.js"));
-const { SUITES } = await import(join(root, "dist/bench/lab/index.js"));
+const { SUITES, quantile: labQuantile } = await import(join(root, "dist/bench/lab/index.js"));
 
 const { values: args } = parseArgs({
   options: {
@@ -130,15 +130,9 @@ const timeToReach = (steps, target) => {
   for (const [time, r] of steps) if (r <= target) return time;
   return Infinity;
 };
-const quantile = (values, q) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-};
-const fmt = (v) => (v === Infinity ? "∞" : Number.isNaN(v) ? "-" : Math.abs(v) >= 100 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(3));
+// Infinite entries ("never reached") are held as the largest finite number, so interpolation stays defined.
+const quantile = (values, q) => labQuantile(values.map((v) => Math.min(v, Number.MAX_VALUE)), q);
+const fmt = (v) => (v >= Number.MAX_VALUE ? "∞" : Number.isNaN(v) ? "-" : Math.abs(v) >= 100 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(3));
 const spread = (values) => `${fmt(quantile(values, 0.5))} [${fmt(quantile(values, 0.25))}, ${fmt(quantile(values, 0.75))}]`;
 const FLOOR = 1e-8;
 
