@@ -376,7 +376,8 @@ export class GPSampler implements Sampler {
     let penalizers: Penalizer[] = [];
     if (pending.length > 0 && this.options.pendingStrategy !== "kriging-believer" && Number.isFinite(best)) {
       // Local penalization: the model keeps the observations alone; each running point lowers the
-      // acquisition within the ball it is expected to rule out (González et al. 2016).
+      // acquisition within the ball it is expected to rule out (González et al. 2016). Without a
+      // feasible incumbent there is no ball to size, and the believer below stands in.
       const lipschitz = estimateLipschitz(gp, [...observations.points, ...pending], d, categorical, deriveSeed(this.seed, trial.number, "lipschitz"));
       penalizers = pendingPenalizers(gp, pending, best, lipschitz, this.options.pendingStrategy === "hard-local-penalization" ? "hard" : "soft");
     } else if (pending.length > 0) {
