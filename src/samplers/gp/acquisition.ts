@@ -314,6 +314,66 @@ function scoreBatch(acquisition: Acquisition, points: readonly Float64Array[], d
   return result;
 }
 
+/**
+ * `count` scrambled Sobol points of the mixed cube, snapped to legal values (categorical
+ * coordinates as choice indices): the global candidates of an acquisition search.
+ *
+ * @example
+ * const candidates = sobolCandidates([{ type: "continuous" }, { type: "categorical", size: 3 }], 1024, 7);
+ */
+export function sobolCandidates(dimensions: readonly DimensionKind[], count: number, seed: number): Float64Array[] {
+  const d = dimensions.length;
+  const sobol = new SobolSequence(Math.max(1, d), { scramble: true, seed });
+  const points: Float64Array[] = [];
+  for (let c = 0; c < count; c++) {
+    const u = sobol.next();
+    const point = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      const kind = dimensions[i]!;
+      point[i] = kind.type === "categorical" ? Math.floor(u[i]! * kind.size) : u[i]!;
+    }
+    points.push(snapPoint(point, dimensions));
+  }
+  return points;
+}
+
+/**
+ * Local candidates around each anchor: Gaussian steps on numeric coordinates at the scales of
+ * `PERTURBATION_SCALES` in turn, and with probability 1/d a fresh choice of each categorical one;
+ * about a quarter of `nCandidates` in all (at least 8 per anchor), snapped to legal values.
+ *
+ * @example
+ * const local = anchorPerturbations(dimensions, [bestPoint], 1024, rng);
+ */
+export function anchorPerturbations(
+  dimensions: readonly DimensionKind[],
+  anchors: readonly Float64Array[],
+  nCandidates: number,
+  rng: Rng,
+  boundary: PerturbationBoundary = "clamp",
+): Float64Array[] {
+  const d = dimensions.length;
+  const perAnchor = Math.max(8, Math.floor(nCandidates / (4 * Math.max(1, anchors.length))));
+  const perturbed: Float64Array[] = [];
+  for (const anchor of anchors) {
+    for (let c = 0; c < perAnchor; c++) {
+      const scale = PERTURBATION_SCALES[c % PERTURBATION_SCALES.length]!;
+      const point = Float64Array.from(anchor);
+      for (let i = 0; i < d; i++) {
+        const kind = dimensions[i]!;
+        if (kind.type === "categorical") {
+          if (kind.size > 1 && rng.uniform() < 1 / d) point[i] = rng.integer(0, kind.size - 1);
+        } else {
+          const moved = point[i]! + scale * rng.normal();
+          point[i] = boundary === "reflect" ? reflectIntoUnit(moved) : moved;
+        }
+      }
+      perturbed.push(snapPoint(point, dimensions));
+    }
+  }
+  return perturbed;
+}
+
 /** Maximises any {@link Acquisition} over the mixed cube, as {@link maximizeAcquisition} does log EI. */
 export function maximizeAcquisitionFunction(acquisition: Acquisition, search: AcquisitionSearch): { point: Float64Array; value: number } | null {
   const d = search.dimensions.length;
@@ -338,38 +398,8 @@ export function maximizeAcquisitionFunction(acquisition: Acquisition, search: Ac
     else for (const point of points) consider(point, score(point), local);
   };
 
-  const sobol = new SobolSequence(Math.max(1, d), { scramble: true, seed: search.seed });
-  const global: Float64Array[] = [];
-  for (let c = 0; c < search.nCandidates; c++) {
-    const u = sobol.next();
-    const point = new Float64Array(d);
-    for (let i = 0; i < d; i++) {
-      const kind = search.dimensions[i]!;
-      point[i] = kind.type === "categorical" ? Math.floor(u[i]! * kind.size) : u[i]!;
-    }
-    global.push(snapPoint(point, search.dimensions));
-  }
-  scoreAll(global, false);
-
-  const perAnchor = Math.max(8, Math.floor(search.nCandidates / (4 * Math.max(1, search.anchors.length))));
-  const perturbed: Float64Array[] = [];
-  for (const anchor of search.anchors) {
-    for (let c = 0; c < perAnchor; c++) {
-      const scale = PERTURBATION_SCALES[c % PERTURBATION_SCALES.length]!;
-      const point = Float64Array.from(anchor);
-      for (let i = 0; i < d; i++) {
-        const kind = search.dimensions[i]!;
-        if (kind.type === "categorical") {
-          if (kind.size > 1 && rng.uniform() < 1 / d) point[i] = rng.integer(0, kind.size - 1);
-        } else {
-          const moved = point[i]! + scale * rng.normal();
-          point[i] = search.perturbationBoundary === "reflect" ? reflectIntoUnit(moved) : moved;
-        }
-      }
-      perturbed.push(snapPoint(point, search.dimensions));
-    }
-  }
-  scoreAll(perturbed, true);
+  scoreAll(sobolCandidates(search.dimensions, search.nCandidates, search.seed), false);
+  scoreAll(anchorPerturbations(search.dimensions, search.anchors, search.nCandidates, rng, search.perturbationBoundary), true);
 
   // Starts: the best global candidates and the best local ones, so that one basin cannot take all.
   const starts: Float64Array[] = [];

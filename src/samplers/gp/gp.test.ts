@@ -138,6 +138,47 @@ describe("GPSampler", () => {
     expect(keys.size).toBe(4);
   });
 
+  it("keeps concurrent suggestions apart with local penalization, soft or hard, as with the believer; ignoring running trials would not", () => {
+    const space: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const rng = new Rng(6);
+    const history = Array.from({ length: 12 }, (_, number) => {
+      const x = rng.uniform();
+      const y = rng.uniform();
+      return complete(number, { x, y }, space, (x - 0.3) ** 2 + (y - 0.6) ** 2);
+    });
+    const closestPair = (options: ConstructorParameters<typeof GPSampler>[0]): number => {
+      const sampler = new GPSampler({ seed: 6, ...options });
+      const trials = [...history];
+      const points: number[][] = [];
+      for (let k = 0; k < 5; k++) {
+        const { params } = suggest(sampler, trials, 12 + k);
+        points.push([params.x as number, params.y as number]);
+        trials.push(makeTrial({ number: 12 + k, params, distributions: space, state: "running" }));
+      }
+      let closest = Infinity;
+      for (let a = 0; a < points.length; a++) for (let b = a + 1; b < points.length; b++) closest = Math.min(closest, Math.hypot(points[a]![0]! - points[b]![0]!, points[a]![1]! - points[b]![1]!));
+      return closest;
+    };
+    expect(closestPair({ constantLiar: false })).toBeLessThan(1e-6);
+    // Near an optimum the model is sure of, the balls a running point rules out are small: apart, not far apart.
+    expect(closestPair({ pendingStrategy: "local-penalization" })).toBeGreaterThan(1e-3);
+    expect(closestPair({ pendingStrategy: "hard-local-penalization" })).toBeGreaterThan(1e-3);
+    expect(closestPair({ pendingStrategy: "kriging-believer" })).toBeGreaterThan(1e-3);
+  });
+
+  it("proposes with MACE reproducibly under a seed, and differently across seeds", () => {
+    const space: SearchSpace = { a: { type: "float", low: 0, high: 1 }, b: { type: "int", low: 1, high: 100, log: true }, c: { type: "categorical", choices: ["p", "q", "r"] } };
+    const rng = new Rng(8);
+    const trials = Array.from({ length: 12 }, (_, number) =>
+      complete(number, { a: rng.uniform(), b: rng.integer(1, 100), c: ["p", "q", "r"][rng.integer(0, 2)]! }, space, rng.normal()),
+    );
+    const first = suggest(new GPSampler({ seed: 9, acquisition: "mace" }), trials, 12).params;
+    expect(suggest(new GPSampler({ seed: 9, acquisition: "mace" }), trials, 12).params).toEqual(first);
+    expect(suggest(new GPSampler({ seed: 10, acquisition: "mace" }), trials, 12).params).not.toEqual(first);
+    for (const [name, distribution] of Object.entries(space)) expect(isLegal(distribution, first[name]!)).toBe(true);
+    expect(suggest(new GPSampler({ seed: 9 }), trials, 12).params).not.toEqual(first);
+  });
+
   it("spreads concurrent EHVI suggestions over the front (kriging believer on every objective's model)", () => {
     const space = square;
     const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
@@ -298,6 +339,9 @@ describe("createGPSamplerFromOptions", () => {
     expect(() => createGPSamplerFromOptions({ nCandiates: 5 })).toThrow(/unknown option "nCandiates"/);
     expect(() => createGPSamplerFromOptions({ nCandidates: "many" })).toThrow(/nCandidates.*integer/);
     expect(() => createGPSamplerFromOptions({ constantLiar: "maybe" })).toThrow(/true or false/);
+    expect(() => createGPSamplerFromOptions({ pendingStrategy: "liar" })).toThrow(/pendingStrategy/);
+    expect(() => createGPSamplerFromOptions({ acquisition: "ucb" })).toThrow(/acquisition/);
+    expect(() => new GPSampler({ acquisition: "pi" as never })).toThrow(/acquisition must be "log-ei" or "mace"/);
     expect(() => createGPSamplerFromOptions({ outputWarping: "cube" })).toThrow(/none, log, rank/);
     expect(() => createGPSamplerFromOptions({ nStartupTrials: 0 })).toThrow(/nStartupTrials/);
   });
@@ -507,5 +551,29 @@ describe("GPSampler with input warping", () => {
   it("is an option of the shared schema, and rejects a malformed value naming it", () => {
     expect(() => createGPSamplerFromOptions({ seed: 1, inputWarping: "true" })).not.toThrow();
     expect(() => createGPSamplerFromOptions({ seed: 1, inputWarping: "sometimes" })).toThrow(/inputWarping/);
+    // The penalizers and MACE read the model on unwarped inputs, so they are refused with it.
+    expect(() => new GPSampler({ inputWarping: true, pendingStrategy: "local-penalization" })).toThrow(/inputWarping/);
+    expect(() => new GPSampler({ inputWarping: true, acquisition: "mace" })).toThrow(/inputWarping/);
+    expect(() => new GPSampler({ inputWarping: true, outputWarping: "auto", noisePrior: "gamma" })).not.toThrow();
+  });
+});
+
+describe("GPSampler with several opt-in model options at once", () => {
+  it("fits input warping together with the evidence-chosen output warping and records a recommendation", () => {
+    const space: SearchSpace = { a: { type: "float", low: 0, high: 1 }, b: { type: "float", low: 0, high: 1 } };
+    const rng = new Rng(5);
+    const trials = Array.from({ length: 24 }, (_, number) => {
+      const params = { a: rng.uniform(), b: rng.uniform() };
+      return complete(number, params, space, Math.exp(4 * (params.a - 0.3) ** 2 + 3 * (params.b - 0.6) ** 2));
+    });
+    const options = { seed: 2, inputWarping: true, outputWarping: "auto" as const, noisePrior: "gamma" as const };
+    const first = suggest(new GPSampler(options), trials, 24, { space });
+    const again = suggest(new GPSampler(options), trials, 24, { space });
+    expect(again.params).toEqual(first.params);
+    // Two lengthscales, signal, noise, then two shapes per warped input.
+    expect((first.notes["gp:theta"] as number[]).length).toBe(2 + 2 + 4);
+    expect(first.notes[WARPING_ATTR]).toBeDefined();
+    expect(first.notes[RECOMMENDED_TRIAL_ATTR]).toBeDefined();
+    for (const value of Object.values(first.params)) expect(value as number).toBeGreaterThanOrEqual(0);
   });
 });

@@ -56,6 +56,8 @@ import {
 import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels } from "./constrained.js";
 import { logExpectedHypervolumeImprovement, logExpectedHypervolumeImprovementWithGradient, nonDominatedBoxes } from "./ehvi.js";
 import { ensemble, rgpeWeights } from "./rgpe.js";
+import { type Penalizer, estimateLipschitz, locallyPenalizedAcquisition, logPenalty, pendingPenalizers } from "./local-penalization.js";
+import { maceKappa, proposeMace } from "./mace.js";
 import {
   MIN_TARGET_TRIALS_FOR_AGREEMENT,
   concordance,
@@ -135,8 +137,27 @@ export interface GPSamplerOptions {
    * noisy optimization", which a lucky noisy observation cannot drag down.
    */
   incumbent?: "observed" | "posterior-mean";
-  /** Treat running trials as kriging-believer fantasies (default true). */
+  /** Take running trials into account (default true), as `pendingStrategy` says; false ignores them. */
   constantLiar?: boolean;
+  /**
+   * How running trials keep parallel workers' proposals apart: `"kriging-believer"` (default), each
+   * running trial enters the model as a fantasy observation at its posterior mean (Ginsbourger, Le
+   * Riche & Carraro 2010); `"local-penalization"`, the model keeps the observations alone and the
+   * acquisition is multiplied by a penalizer around each running point, sized by the posterior
+   * mean's Lipschitz constant (González, Dai, Hennig & Lawrence 2016, AISTATS; see
+   * `local-penalization.ts`); `"hard-local-penalization"`, the same with the hard penalizer of Alvi
+   * et al. 2019 (PLAyBOOK-H, "Asynchronous Batch Bayesian Optimisation with Improved Local
+   * Penalisation", ICML), which is 0 at a running point and 1 beyond the ball it is expected to rule
+   * out. Several-objective (EHVI) steps always use the believer.
+   */
+  pendingStrategy?: PendingStrategy;
+  /**
+   * The single-objective acquisition: `"log-ei"` (default), log expected improvement (Ament et al.
+   * 2023); `"mace"`, HEBO's multi-objective acquisition ensemble (Cowen-Rivers et al. 2022, JAIR): a
+   * point drawn from the Pareto front of EI, PI and UCB found by an NSGA-II search (see `mace.ts`).
+   * With constraints, log EI is used.
+   */
+  acquisition?: AcquisitionKind;
   /** L-BFGS-B iterations per hyperparameter fit start (default 50). */
   fitIterations?: number;
   /**
@@ -192,6 +213,12 @@ export interface GPSamplerOptions {
 
 /** Where the EHVI's reference point sits; see {@link ehviReferencePoint}. */
 export type HypervolumeReference = "observed" | "front" | "nadir" | "alternate";
+/** How running trials are taken into account; see {@link GPSamplerOptions.pendingStrategy}. */
+export type PendingStrategy = "kriging-believer" | "local-penalization" | "hard-local-penalization";
+const PENDING_STRATEGIES: readonly PendingStrategy[] = ["kriging-believer", "local-penalization", "hard-local-penalization"];
+/** The single-objective acquisition; see {@link GPSamplerOptions.acquisition}. */
+export type AcquisitionKind = "log-ei" | "mace";
+const ACQUISITION_KINDS: readonly AcquisitionKind[] = ["log-ei", "mace"];
 const HYPERVOLUME_REFERENCES: readonly HypervolumeReference[] = ["observed", "front", "nadir", "alternate"];
 
 /** System attribute where each GP trial records its fitted θ (read back as a warm start, and by `modelBeliefs`). */
@@ -252,6 +279,8 @@ export class GPSampler implements Sampler {
       noisePrior: options.noisePrior ?? "exponential",
       incumbent: options.incumbent ?? "observed",
       constantLiar: options.constantLiar ?? true,
+      pendingStrategy: options.pendingStrategy ?? "kriging-believer",
+      acquisition: options.acquisition ?? "log-ei",
       fitIterations: options.fitIterations ?? 50,
       stagnationTrials: options.stagnationTrials ?? 0,
       multiObjective: options.multiObjective ?? "ehvi",
@@ -415,31 +444,52 @@ export class GPSampler implements Sampler {
     const taken = new Set<string>();
     for (const p of observations.points) taken.add(pointKey(p));
 
-    if (this.options.constantLiar && observations.running.length > 0) {
+    const pending = this.options.constantLiar ? observations.running : [];
+    for (const point of pending) taken.add(pointKey(point));
+    let penalizers: Penalizer[] = [];
+    if (pending.length > 0 && this.options.pendingStrategy !== "kriging-believer" && Number.isFinite(best)) {
+      // Local penalization: the model keeps the observations alone; each running point lowers the
+      // acquisition within the ball it is expected to rule out (González et al. 2016). Without a
+      // feasible incumbent there is no ball to size, and the believer below stands in.
+      const lipschitz = estimateLipschitz(gp, [...observations.points, ...pending], d, categorical, deriveSeed(this.seed, trial.number, "lipschitz"));
+      penalizers = pendingPenalizers(gp, pending, best, lipschitz, this.options.pendingStrategy === "hard-local-penalization" ? "hard" : "soft");
+    } else if (pending.length > 0) {
       // Kriging believer: pretend each running trial returns the posterior mean there. The mean
       // surface is unchanged, but the variance collapses at those points, so EI moves elsewhere.
-      const m = observations.running.length;
+      const m = pending.length;
       const xAll = new Float64Array((n + m) * d);
       xAll.set(x);
       const yAll = new Float64Array(n + m);
       yAll.set(y);
       for (let j = 0; j < m; j++) {
-        const point = observations.running[j]!;
+        const point = pending[j]!;
         xAll.set(toModel(point), (n + j) * d);
         const believed = gp.predict(toModel(point)).mean;
         yAll[n + j] = believed;
         best = Math.min(best, believed);
-        taken.add(pointKey(point));
       }
       gp = new GaussianProcess({ x: xAll, y: yAll, n: n + m, d, categorical }, params);
     }
 
     const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => Number(feasible[b]) - Number(feasible[a]) || y[a]! - y[b]!);
     const anchors = order.slice(0, ANCHOR_COUNT).map((j) => observations.points[j]!);
+    if (this.options.acquisition === "mace" && !constrained && Number.isFinite(best)) {
+      const point = proposeMace(gp, best, maceKappa(n, d), {
+        dimensions,
+        nCandidates: this.options.nCandidates,
+        anchors,
+        taken,
+        seed: deriveSeed(this.seed, trial.number, "candidates"),
+        rng,
+        ...(penalizers.length > 0 && { logPenalty: (point: Float64Array) => logPenalty(penalizers, point, categorical) }),
+      });
+      return point && point.every(Number.isFinite) ? decodePoint(point, encoder) : null;
+    }
     const surrogate = warping ? warpedSurrogate(gp, warping) : gp;
     let acquisition: Acquisition | null = Number.isFinite(best) ? logExpectedImprovementAcquisition(surrogate, best) : null;
     if (constrained) acquisition = constrainedAcquisition(acquisition, this.constraintModels(observations, categorical, snapshot, trial), d);
     if (acquisition === null) return null;
+    if (penalizers.length > 0) acquisition = locallyPenalizedAcquisition(acquisition, penalizers, categorical);
     return this.propose(acquisition, encoder, dimensions, anchors, taken, trial, rng);
   }
 
@@ -1143,6 +1193,15 @@ function validateOptions(options: GPSamplerOptions): void {
   if (options.incumbent !== undefined && !["observed", "posterior-mean"].includes(options.incumbent)) {
     throw new RangeError(`GPSampler: incumbent must be "observed" or "posterior-mean", got ${String(options.incumbent)}`);
   }
+  if (options.pendingStrategy !== undefined && !PENDING_STRATEGIES.includes(options.pendingStrategy)) {
+    throw new RangeError(`GPSampler: pendingStrategy must be "kriging-believer", "local-penalization" or "hard-local-penalization", got ${String(options.pendingStrategy)}`);
+  }
+  if (options.acquisition !== undefined && !ACQUISITION_KINDS.includes(options.acquisition)) {
+    throw new RangeError(`GPSampler: acquisition must be "log-ei" or "mace", got ${String(options.acquisition)}`);
+  }
+  if (options.inputWarping === true && ((options.pendingStrategy ?? "kriging-believer") !== "kriging-believer" || options.acquisition === "mace")) {
+    throw new RangeError("GPSampler: inputWarping works with the kriging believer and log EI only; set pendingStrategy to kriging-believer and acquisition to log-ei, or turn inputWarping off");
+  }
   if (options.outputWarping !== undefined && !["none", "log", "rank", "power", "auto"].includes(options.outputWarping)) {
     throw new RangeError(`GPSampler: outputWarping must be "none", "log", "rank", "power" or "auto", got ${String(options.outputWarping)}`);
   }
@@ -1160,7 +1219,9 @@ export const GP_OPTIONS = defineOptions({
   minNoise: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 1e-6, description: "lower bound of the noise variance on standardized values" },
   noisePrior: { kind: "enum", values: NOISE_PRIORS, default: "exponential", description: "prior on the noise variance: exponential (rate 10), gamma (BoTorch's Gamma(1.1, 0.05)) or lognormal (Hvarfner's LogNormal(-4, 1))" },
   incumbent: { kind: "enum", values: ["observed", "posterior-mean"], default: "observed", description: "what expected improvement improves on: the best observed value, or the lowest posterior mean at an evaluated point" },
-  constantLiar: { kind: "boolean", default: true, description: "treat running trials as fantasies so parallel workers spread out" },
+  constantLiar: { kind: "boolean", default: true, description: "take running trials into account (as pendingStrategy says) so parallel workers spread out" },
+  pendingStrategy: { kind: "enum", values: PENDING_STRATEGIES, default: "kriging-believer", description: "running trials as fantasy observations (kriging-believer), or as soft (local-penalization, González 2016) or hard (hard-local-penalization, Alvi 2019) penalizers of the acquisition around them" },
+  acquisition: { kind: "enum", values: ACQUISITION_KINDS, default: "log-ei", description: "log expected improvement, or HEBO's MACE: a point of the Pareto front of EI, PI and UCB" },
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
   stagnationTrials: { kind: "integer", min: 0, default: 0, description: "after this many trials without a new best, one Sobol design point (0: never)" },
   multiObjective: { kind: "enum", values: ["ehvi", "parego"], default: "ehvi", description: "acquisition for 2 or 3 objectives: log EHVI or a random ParEGO scalarisation" },

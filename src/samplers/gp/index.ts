@@ -7,6 +7,6 @@
  *
  * @module
  */
-export { GPSampler, GP_OPTIONS, type GPSamplerOptions, createGPSamplerFromOptions, scalarizeParEgo } from "./gp.js";
+export { GPSampler, GP_OPTIONS, type GPSamplerOptions, type PendingStrategy, type AcquisitionKind, createGPSamplerFromOptions, scalarizeParEgo } from "./gp.js";
 export { type OutputWarping, warpObservations } from "./model.js";
 export { logExpectedImprovement } from "./acquisition.js";

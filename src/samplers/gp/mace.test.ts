@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { Rng } from "../../math/rng.js";
+import { logNormalCdf } from "../../math/special.js";
+import { logExpectedImprovement, pointKey } from "./acquisition.js";
+import { MACE_EPSILON, maceKappa, maceObjectives, maceParetoFront, proposeMace } from "./mace.js";
+import { GaussianProcess } from "./model.js";
+
+/** A 1-D GP with two basins of different depth, observed across the whole line. */
+function model(): GaussianProcess {
+  return new GaussianProcess(
+    { x: Float64Array.from([0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95]), y: Float64Array.from([0.8, -0.5, 0.9, -0.2, 0.6, 0.7, 0.9]), n: 7, d: 1, categorical: new Uint8Array(1) },
+    { lengthscales: Float64Array.from([0.1]), signalVariance: 1, noiseVariance: 1e-6 },
+  );
+}
+const search = (seed: number) => ({ dimensions: [{ type: "continuous" as const }], nCandidates: 256, anchors: [Float64Array.from([0.2])], taken: new Set<string>(), seed, rng: new Rng(seed) });
+const dominates = (a: readonly number[], b: readonly number[], margin: number) => a.every((v, i) => v >= b[i]! + margin) ;
+
+describe("MACE (HEBO, Cowen-Rivers et al. 2022)", () => {
+  it("scores log EI, log PI and the upper confidence bound against best − ε", () => {
+    const [logEi, logPi, ucb] = maceObjectives(0.3, 0.04, 0.1, 2);
+    expect(logEi).toBeCloseTo(logExpectedImprovement(0.3, 0.04, 0.1 - MACE_EPSILON), 12);
+    expect(logPi).toBeCloseTo(logNormalCdf((0.1 - MACE_EPSILON - 0.3) / 0.2), 12);
+    expect(ucb).toBeCloseTo(2 * 0.2 - 0.3, 12);
+    // HEBO's schedule: κ grows with the observations and the dimension.
+    expect(maceKappa(20, 6)).toBeCloseTo(Math.sqrt((2 + 3) * Math.log(20) + Math.log(Math.PI ** 2 / 0.01)), 12);
+    expect(maceKappa(40, 6)).toBeGreaterThan(maceKappa(20, 6));
+  });
+
+  it("returns points on the Pareto front of its three acquisitions on a hand-made model", () => {
+    const gp = model();
+    const kappa = 2;
+    const front = maceParetoFront(gp, -0.5, kappa, search(1));
+    expect(front.length).toBeGreaterThan(1);
+    // A dense grid finds no point that beats a front point in all three acquisitions by a visible margin.
+    const grid = Array.from({ length: 4001 }, (_, k) => {
+      const { mean, variance } = gp.predict(Float64Array.from([k / 4000]));
+      return maceObjectives(mean, variance, -0.5, kappa);
+    });
+    for (const member of front) {
+      expect(grid.some((g) => dominates(g, member.objectives, 1e-3))).toBe(false);
+      for (const other of front) expect(dominates(other.objectives, member.objectives, 1e-12)).toBe(false);
+    }
+    // The front spans the trade-off: its best log EI and its best UCB are at different points.
+    const bestEi = front.reduce((a, b) => (b.objectives[0] > a.objectives[0] ? b : a));
+    const bestUcb = front.reduce((a, b) => (b.objectives[2] > a.objectives[2] ? b : a));
+    expect(pointKey(bestEi.point)).not.toBe(pointKey(bestUcb.point));
+  });
+
+  it("is reproducible under a seed, draws from the front, and never proposes a taken point", () => {
+    const gp = model();
+    const first = proposeMace(gp, -0.5, 2, search(4));
+    const again = proposeMace(gp, -0.5, 2, search(4));
+    expect(Array.from(again!)).toEqual(Array.from(first!));
+    const front = maceParetoFront(gp, -0.5, 2, search(4)).map((m) => pointKey(m.point));
+    expect(front).toContain(pointKey(first!));
+    const draws = new Set(Array.from({ length: 8 }, (_, s) => pointKey(proposeMace(gp, -0.5, 2, search(10 + s))!)));
+    expect(draws.size).toBeGreaterThan(1);
+    const taken = new Set(front);
+    const avoided = proposeMace(gp, -0.5, 2, { ...search(4), taken });
+    expect(taken.has(pointKey(avoided!))).toBe(false);
+  });
+});
