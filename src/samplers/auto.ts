@@ -12,13 +12,16 @@ import {
 import type { Sampler } from "./base.js";
 import { GPSampler } from "./gp/index.js";
 import { TPESampler } from "./tpe/index.js";
+import { TurboSampler } from "./turbo/index.js";
 
 export interface AutoSamplerOptions {
   seed?: number;
   /** Complete trials after which the GP hands over to TPE, whose cost grows more slowly (default 300). */
   gpMaxTrials?: number;
-  /** Dimensions above which TPE is used from the start (default 24). */
+  /** Dimensions above which the GP gives way from the start to `highDimensionalSampler` (default 24). */
   gpMaxDimensions?: number;
+  /** What takes numeric spaces of more than `gpMaxDimensions` dimensions: `"tpe"` (default) or `"turbo"` (TuRBO-1). */
+  highDimensionalSampler?: "tpe" | "turbo";
   /** For 2 or 3 objectives: complete trials after which the GP with EHVI hands over to MO-TPE (default 250). */
   moGpMaxTrials?: number;
 }
@@ -27,13 +30,14 @@ export interface AutoSamplerOptions {
 export const AUTO_OPTIONS = defineOptions({
   seed: SEED_OPTION,
   gpMaxTrials: { kind: "integer", min: 1, default: 300, description: "complete trials after which the GP hands over to TPE" },
-  gpMaxDimensions: { kind: "integer", min: 1, default: 24, description: "dimensions above which TPE is used from the start" },
+  gpMaxDimensions: { kind: "integer", min: 1, default: 24, description: "dimensions above which highDimensionalSampler is used from the start" },
+  highDimensionalSampler: { kind: "enum", values: ["tpe", "turbo"], default: "tpe", description: "sampler for numeric spaces beyond gpMaxDimensions: multivariate TPE or TuRBO-1" },
   moGpMaxTrials: { kind: "integer", min: 1, default: 250, description: "with 2 or 3 objectives: complete trials after which the EHVI GP hands over to MO-TPE" },
 });
 
 interface Choice {
   readonly sampler: Sampler;
-  readonly name: "gp" | "tpe";
+  readonly name: "gp" | "tpe" | "turbo";
   readonly reason: string;
 }
 
@@ -61,6 +65,8 @@ export class AutoSampler implements Sampler {
   readonly seed: number;
   private readonly gp: GPSampler;
   private readonly tpe: TPESampler;
+  private readonly turbo: TurboSampler;
+  private readonly highDimensionalSampler: "tpe" | "turbo";
   private readonly gpMaxTrials: number;
   private readonly gpMaxDimensions: number;
   private readonly moGpMaxTrials: number;
@@ -71,6 +77,8 @@ export class AutoSampler implements Sampler {
     this.gpMaxTrials = options.gpMaxTrials ?? 300;
     this.gpMaxDimensions = options.gpMaxDimensions ?? 24;
     this.moGpMaxTrials = options.moGpMaxTrials ?? 250;
+    this.highDimensionalSampler = options.highDimensionalSampler ?? "tpe";
+    this.turbo = new TurboSampler({ seed: this.seed });
     this.gp = new GPSampler({ seed: this.seed });
     this.tpe = new TPESampler({ seed: this.seed, multivariate: true, group: true, constantLiar: true });
   }
@@ -111,10 +119,13 @@ export class AutoSampler implements Sampler {
     if (categorical * 2 > seen.size) {
       return { sampler: this.tpe, name: "tpe", reason: `${categorical} of ${seen.size} parameters are categorical: TPE` };
     }
+    const limit = objectives > 1 ? this.moGpMaxTrials : this.gpMaxTrials;
     if (seen.size > this.gpMaxDimensions) {
+      if (this.highDimensionalSampler === "turbo" && objectives === 1 && categorical === 0 && complete < limit) {
+        return { sampler: this.turbo, name: "turbo", reason: `${seen.size} dimensions > ${this.gpMaxDimensions}: TuRBO-1 trust-region BO` };
+      }
       return { sampler: this.tpe, name: "tpe", reason: `${seen.size} dimensions > ${this.gpMaxDimensions}: TPE` };
     }
-    const limit = objectives > 1 ? this.moGpMaxTrials : this.gpMaxTrials;
     if (complete >= limit) {
       return { sampler: this.tpe, name: "tpe", reason: `${complete} complete trials >= ${limit}: ${objectives > 1 ? "multi-objective " : ""}TPE scales better than the GP` };
     }
