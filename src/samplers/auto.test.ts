@@ -45,6 +45,7 @@ describe("AutoSampler", () => {
       const params = Object.fromEntries(Object.entries(distributions).map(([name, d]) => [name, d.type === "categorical" ? "a" : 0.5]));
       return makeSnapshot([complete(0, params, distributions)]);
     };
+    expect(new AutoSampler({ seed: 1 }).decide(wide())).toMatchObject({ name: "turbo", reason: expect.stringMatching(/30 dimensions > 24/) });
     expect(new AutoSampler({ seed: 1, highDimensionalSampler: "tpe" }).decide(wide())).toMatchObject({ name: "tpe", reason: expect.stringMatching(/30 dimensions > 24/) });
     expect(new AutoSampler({ seed: 1, highDimensionalSampler: "turbo" }).decide(wide())).toMatchObject({ name: "turbo", reason: expect.stringMatching(/TuRBO/) });
     expect(new AutoSampler({ seed: 1, highDimensionalSampler: "turbo" }).decide(wide({ kind: c }))).toMatchObject({ name: "tpe" });

@@ -71,7 +71,7 @@ export function createSamplerByName(name: string, options: SamplerOptions = {}, 
   return SAMPLERS.create(name, options, context);
 }
 
-registerSampler({ name: "auto", description: "the default: GP for small numeric studies, TPE otherwise; says which it chose", options: AUTO_OPTIONS, create: (o) => new AutoSampler(o) });
+registerSampler({ name: "auto", description: "the default: GP for small numeric studies, TuRBO beyond 24 numeric dimensions, TPE otherwise; says which it chose", options: AUTO_OPTIONS, create: (o) => new AutoSampler(o) });
 registerSampler({ name: "random", description: "independent uniform sampling", options: RANDOM_OPTIONS, create: (o) => new RandomSampler(o) });
 registerSampler({ name: "tpe", description: "Tree-structured Parzen Estimator (Bergstra et al. 2011; Watanabe 2023 defaults)", options: TPE_OPTIONS, create: (o) => createTPESamplerFromOptions(o) });
 registerSampler({ name: "gp", description: "Gaussian-process Bayesian optimization with log expected improvement", options: GP_OPTIONS, create: (o) => createGPSamplerFromOptions(o) });

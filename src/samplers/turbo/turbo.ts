@@ -383,7 +383,7 @@ export class ThompsonSample {
  * hyperparameters under the dimension-scaled lengthscale prior of `../gp/model.ts` rather than box
  * constraints and Adam); the Thompson sample is drawn by pathwise conditioning on random Fourier
  * features rather than as a joint Gaussian over the candidates, and is of the latent function
- * (without observation noise); the design is capped at 50 points. The state (run, side length,
+ * (without observation noise); the design is capped at 50 points (so that a 50-D study models within 100 trials; set by that arithmetic, not measured). The state (run, side length,
  * counters) is replayed from the trials' values and the `turbo:run` / `turbo:role` attributes each
  * proposal records, so it is the same for any worker and after a restart. Parallel workers draw
  * different Thompson samples (seeded by trial number), TuRBO's own way to fill a batch.
