@@ -219,6 +219,6 @@ describe("TurboSampler", () => {
 
   it("refuses several objectives with a clear error", () => {
     const sampler = new TurboSampler({ seed: 1 });
-    expect(() => sampler.inferRelativeSpace(makeSnapshot([], { directions: ["minimize", "minimize"] }), makeSamplingTrial(0))).toThrow(/one objective/);
+    expect(() => sampler.inferRelativeSpace(makeSnapshot([], { directions: ["minimize", "minimize"] }), makeSamplingTrial(0))).toThrow(/supports one objective; this study has 2/);
   });
 });

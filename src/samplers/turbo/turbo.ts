@@ -413,7 +413,7 @@ export class TurboSampler implements Sampler {
 
   inferRelativeSpace(snapshot: StudySnapshot, _trial?: SamplingTrial): SearchSpace {
     if (snapshot.directions.length > 1) {
-      throw new RangeError(`turbo sampler: it optimises one objective, and this study has ${snapshot.directions.length}; use "auto", "gp" or "nsga2"`);
+      throw new Error(`the turbo sampler supports one objective; this study has ${snapshot.directions.length} (use "auto", "gp" or "nsga2")`);
     }
     const space: Record<string, Distribution> = {};
     for (const [name, distribution] of Object.entries(this.searchSpace.calculate(snapshot))) {
