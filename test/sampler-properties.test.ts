@@ -15,11 +15,11 @@ import { type Trial, createStudy } from "../src/study/index.js";
 const TRIALS = 25;
 const DELIBERATE_FAILURE = "deliberate failure";
 /** Model-based samplers do real work per trial; they get fewer generated spaces. */
-const SLOW = new Set(["gp", "cmaes", "tpe", "auto", "cem"]);
+const SLOW = new Set(["gp", "cmaes", "tpe", "auto", "cem", "turbo"]);
 const SKIP = new Set(["grid"]);
 /** Samplers that optimize several objectives at once, and those that refuse a multi-objective study. */
 const MULTI_OBJECTIVE = new Set(["random", "sobol", "halton", "auto", "tpe", "gp", "grid", "nsga2", "nsga3"]);
-const SINGLE_OBJECTIVE = new Set(["cmaes", "cem"]);
+const SINGLE_OBJECTIVE = new Set(["cmaes", "cem", "turbo"]);
 
 const floatArb: fc.Arbitrary<Distribution> = fc.oneof(
   fc.record({ low: fc.integer({ min: -40, max: 40 }), width: fc.double({ min: 0.01, max: 100, noNaN: true }) }).map(

@@ -39,6 +39,19 @@ describe("AutoSampler", () => {
     expect(auto.decide(mixed)).toMatchObject({ name: "tpe", reason: expect.stringMatching(/categorical/) });
   });
 
+  it("hands numeric spaces beyond gpMaxDimensions to highDimensionalSampler, TPE when categoricals are present", () => {
+    const wide = (extra: Record<string, typeof x | typeof c> = {}) => {
+      const distributions: Record<string, typeof x | typeof c> = { ...Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`x${i}`, x])), ...extra };
+      const params = Object.fromEntries(Object.entries(distributions).map(([name, d]) => [name, d.type === "categorical" ? "a" : 0.5]));
+      return makeSnapshot([complete(0, params, distributions)]);
+    };
+    expect(new AutoSampler({ seed: 1 }).decide(wide())).toMatchObject({ name: "turbo", reason: expect.stringMatching(/30 dimensions > 24/) });
+    expect(new AutoSampler({ seed: 1, highDimensionalSampler: "tpe" }).decide(wide())).toMatchObject({ name: "tpe", reason: expect.stringMatching(/30 dimensions > 24/) });
+    expect(new AutoSampler({ seed: 1, highDimensionalSampler: "turbo" }).decide(wide())).toMatchObject({ name: "turbo", reason: expect.stringMatching(/TuRBO/) });
+    expect(new AutoSampler({ seed: 1, highDimensionalSampler: "turbo" }).decide(wide({ kind: c }))).toMatchObject({ name: "tpe" });
+    expect(new AutoSampler({ seed: 1, highDimensionalSampler: "turbo", gpMaxDimensions: 40 }).decide(wide())).toMatchObject({ name: "gp" });
+  });
+
   it("records its choice and the reason on the study and its trials", async () => {
     const study = await createStudy({ sampler: new AutoSampler({ seed: 3 }) });
     await study.optimize((t) => (t.suggestFloat("x", -1, 1) - 0.3) ** 2, { nTrials: 12 });

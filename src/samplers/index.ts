@@ -24,6 +24,7 @@ export { GridSampler, gridFromSpace, createGridSamplerFromOptions, GRID_OPTIONS,
 export { SobolSampler, HaltonSampler, createSobolSamplerFromOptions, createHaltonSamplerFromOptions, QMC_OPTIONS, type QmcSamplerOptions } from "./qmc.js";
 export * from "./tpe/index.js";
 export { GPSampler, createGPSamplerFromOptions, type GPSamplerOptions } from "./gp/index.js";
+export { TurboSampler, TURBO_OPTIONS, createTurboSamplerFromOptions, type TurboSamplerOptions } from "./turbo/index.js";
 export { NSGAIISampler, NSGA2_OPTIONS, createNSGAIISamplerFromOptions, type NSGAIISamplerOptions } from "./nsga2/index.js";
 export { NSGAIIISampler, createNSGAIIISamplerFromOptions, type NSGAIIISamplerOptions } from "./nsga3/index.js";
 export { AutoSampler, AUTO_OPTIONS, type AutoSamplerOptions } from "./auto.js";

@@ -9,6 +9,7 @@ import { NSGA2_OPTIONS, NSGAIISampler } from "./nsga2/index.js";
 import { NSGA3_OPTIONS, NSGAIIISampler } from "./nsga3/index.js";
 import { RANDOM_OPTIONS, RandomSampler } from "./random.js";
 import { TPE_OPTIONS, createTPESamplerFromOptions } from "./tpe/index.js";
+import { TURBO_OPTIONS, createTurboSamplerFromOptions } from "./turbo/index.js";
 import { type ComponentEntry, ComponentRegistry, type OptionSchema, type RawOptions } from "../space/index.js";
 import type { SearchSpace } from "../space/index.js";
 
@@ -70,10 +71,11 @@ export function createSamplerByName(name: string, options: SamplerOptions = {}, 
   return SAMPLERS.create(name, options, context);
 }
 
-registerSampler({ name: "auto", description: "the default: GP for small numeric studies, TPE otherwise; says which it chose", options: AUTO_OPTIONS, create: (o) => new AutoSampler(o) });
+registerSampler({ name: "auto", description: "the default: GP for small numeric studies, TuRBO beyond 24 numeric dimensions, TPE otherwise; says which it chose", options: AUTO_OPTIONS, create: (o) => new AutoSampler(o) });
 registerSampler({ name: "random", description: "independent uniform sampling", options: RANDOM_OPTIONS, create: (o) => new RandomSampler(o) });
 registerSampler({ name: "tpe", description: "Tree-structured Parzen Estimator (Bergstra et al. 2011; Watanabe 2023 defaults)", options: TPE_OPTIONS, create: (o) => createTPESamplerFromOptions(o) });
 registerSampler({ name: "gp", description: "Gaussian-process Bayesian optimization with log expected improvement", options: GP_OPTIONS, create: (o) => createGPSamplerFromOptions(o) });
+registerSampler({ name: "turbo", description: "TuRBO-1 trust-region BO for many dimensions (Eriksson et al. 2019)", options: TURBO_OPTIONS, create: (o) => createTurboSamplerFromOptions(o) });
 registerSampler({ name: "cmaes", description: "CMA-ES with IPOP restarts (Hansen 2016)", options: CMAES_OPTIONS, create: (o) => createCmaEsSamplerFromOptions(o) });
 registerSampler({ name: "cem", description: "cross-entropy method: refits a distribution to the elite", options: CEM_OPTIONS, create: (o) => createCemSamplerFromOptions(o) });
 registerSampler({ name: "nsga2", description: "NSGA-II genetic algorithm for several objectives and constraints (Deb et al. 2002)", options: NSGA2_OPTIONS, create: (o) => new NSGAIISampler(o) });

@@ -1,0 +1,224 @@
+import { describe, expect, it } from "vitest";
+import { Rng } from "../../math/rng.js";
+import { type FrozenTrial, type JsonValue, type ParamValue, type SearchSpace, makeSamplingTrial, makeSnapshot, makeTrial } from "../../space/index.js";
+import { GaussianProcess, matern52 } from "../gp/index.js";
+import { createSamplerByName } from "../registry.js";
+import {
+  ThompsonSample,
+  TurboSampler,
+  type TrustRegionEvent,
+  createTurboSamplerFromOptions,
+  replayTrustRegion,
+  trustRegionBounds,
+  trustRegionCandidates,
+  trustRegionSettings,
+} from "./turbo.js";
+
+const SETTINGS = trustRegionSettings(2, { nInitial: 2, successTolerance: 3, failureTolerance: 4 });
+
+/** Design points, then steps with the given values, all of run 0. */
+function history(design: number[], steps: number[]): TrustRegionEvent[] {
+  return [
+    ...design.map((value, k) => ({ number: k, value, run: 0, role: "design" as const })),
+    ...steps.map((value, k) => ({ number: design.length + k, value, run: 0, role: "step" as const })),
+  ];
+}
+
+describe("replayTrustRegion (TuRBO-1's length rule)", () => {
+  it("starts at L_init and counts nothing for design points", () => {
+    const state = replayTrustRegion(history([5, 4], []), SETTINGS);
+    expect(state).toMatchObject({ run: 0, length: 0.8, successes: 0, failures: 0, best: 4, members: [0, 1] });
+  });
+
+  it("doubles the side after 3 successes in a row, and caps it at L_max", () => {
+    expect(replayTrustRegion(history([5, 4], [3, 2]), SETTINGS)).toMatchObject({ length: 0.8, successes: 2 });
+    expect(replayTrustRegion(history([5, 4], [3, 2, 1]), SETTINGS)).toMatchObject({ length: 1.6, successes: 0 });
+    expect(replayTrustRegion(history([5, 4], [3, 2, 1, 0.5, 0.25, 0.1]), SETTINGS).length).toBe(1.6);
+  });
+
+  it("needs an improvement of more than 1e-3·|best| to count a success", () => {
+    expect(replayTrustRegion(history([5, 4], [3.999]), SETTINGS)).toMatchObject({ successes: 0, failures: 1 });
+    expect(replayTrustRegion(history([5, 4], [3.99]), SETTINGS)).toMatchObject({ successes: 1, failures: 0 });
+  });
+
+  it("halves the side after the failure tolerance, and a success resets the failure count", () => {
+    expect(replayTrustRegion(history([5, 4], [9, 9, 9]), SETTINGS)).toMatchObject({ length: 0.8, failures: 3 });
+    expect(replayTrustRegion(history([5, 4], [9, 9, 9, 9]), SETTINGS)).toMatchObject({ length: 0.4, failures: 0 });
+    expect(replayTrustRegion(history([5, 4], [9, 9, 9, 1, 9, 9, 9]), SETTINGS)).toMatchObject({ length: 0.8, failures: 3 });
+  });
+
+  it("restarts with a fresh run (no data, L_init) once the side falls below L_min", () => {
+    // 0.8 → 0.4 → 0.2 → 0.1 → 0.05 → 0.025 → 0.0125 → 0.00625 < 2⁻⁷: seven halvings, 28 failures.
+    const before = replayTrustRegion(history([5, 4], Array(27).fill(9)), SETTINGS);
+    expect(before).toMatchObject({ run: 0, length: 0.0125, failures: 3 });
+    const after = replayTrustRegion(history([5, 4], Array(28).fill(9)), SETTINGS);
+    expect(after).toMatchObject({ run: 1, length: 0.8, successes: 0, failures: 0, best: Infinity, members: [] });
+    // Trials proposed for run 0 that finish later are left out of run 1.
+    const late: TrustRegionEvent = { number: 31, value: -100, run: 0, role: "step" };
+    const fresh: TrustRegionEvent = { number: 32, value: 7, run: 1, role: "design" };
+    expect(replayTrustRegion([...history([5, 4], Array(28).fill(9)), late, fresh], SETTINGS)).toMatchObject({ run: 1, best: 7, members: [32] });
+  });
+
+  it("uses the paper's failure tolerance ceil(max(4, d)) and L values", () => {
+    expect(trustRegionSettings(2, {})).toMatchObject({ failureTolerance: 4, successTolerance: 3, initialLength: 0.8, maxLength: 1.6, minLength: 2 ** -7 });
+    expect(trustRegionSettings(60, {}).failureTolerance).toBe(60);
+  });
+});
+
+describe("trust region and candidates", () => {
+  it("scales the sides by the lengthscales with geometric mean 1, clipped to the cube", () => {
+    const { lower, upper } = trustRegionBounds(Float64Array.of(0.5, 0.5), Float64Array.of(1, 4), 0.4);
+    const sides = [upper[0]! - lower[0]!, upper[1]! - lower[1]!];
+    expect(sides[1]! / sides[0]!).toBeCloseTo(4, 12);
+    expect(sides[0]! * sides[1]!).toBeCloseTo(0.16, 12);
+    const clipped = trustRegionBounds(Float64Array.of(0.95, 0.05), Float64Array.of(1, 1), 0.4);
+    expect(Array.from(clipped.upper)).toEqual([1, expect.closeTo(0.25, 12)]);
+    expect(Array.from(clipped.lower)).toEqual([expect.closeTo(0.75, 12), 0]);
+  });
+
+  it("keeps every candidate inside the region and moves about min(20/d, 1) of the coordinates", () => {
+    const d = 60;
+    const center = new Float64Array(d).fill(0.3);
+    const bounds = trustRegionBounds(center, Float64Array.from({ length: d }, (_, i) => 0.5 + i / d), 0.2);
+    const { points, moved } = trustRegionCandidates(center, bounds, 500, new Rng(3));
+    let total = 0;
+    for (let c = 0; c < 500; c++) {
+      expect(moved[c]!.length).toBeGreaterThan(0);
+      total += moved[c]!.length;
+      for (let i = 0; i < d; i++) {
+        const v = points[c * d + i]!;
+        expect(v).toBeGreaterThanOrEqual(bounds.lower[i]!);
+        expect(v).toBeLessThanOrEqual(bounds.upper[i]!);
+        if (!moved[c]!.includes(i)) expect(v).toBe(0.3);
+      }
+    }
+    expect(total / 500).toBeGreaterThan(17);
+    expect(total / 500).toBeLessThan(23);
+  });
+});
+
+describe("ThompsonSample (pathwise conditioning on random Fourier features)", () => {
+  const d = 3;
+  const params = { lengthscales: Float64Array.of(0.3, 0.5, 0.8), signalVariance: 1.7, noiseVariance: 1e-4 };
+
+  it("has the Matérn-5/2 kernel as the covariance of its prior draws", () => {
+    const empty = new GaussianProcess({ x: new Float64Array(0), y: new Float64Array(0), n: 0, d, categorical: new Uint8Array(d) }, params);
+    const a = Float64Array.of(0.2, 0.4, 0.6);
+    const b = Float64Array.of(0.35, 0.3, 0.7);
+    const rng = new Rng(11);
+    let aa = 0;
+    let ab = 0;
+    const draws = 1500;
+    for (let s = 0; s < draws; s++) {
+      const sample = new ThompsonSample(empty, 512, rng);
+      const fa = sample.prior(a);
+      aa += fa * fa;
+      ab += fa * sample.prior(b);
+    }
+    const r2 = (0.15 / 0.3) ** 2 + (0.1 / 0.5) ** 2 + (0.1 / 0.8) ** 2;
+    expect(aa / draws).toBeCloseTo(1.7, 0);
+    expect(Math.abs(ab / draws - 1.7 * matern52(r2))).toBeLessThan(0.15);
+  });
+
+  it("passes through the data where the noise is small, and the fast argmin agrees with pointwise draws", () => {
+    const rng = new Rng(5);
+    const n = 12;
+    const x = Float64Array.from({ length: n * d }, () => rng.uniform());
+    const y = Float64Array.from({ length: n }, (_, j) => Math.sin(5 * x[j * d]!) + x[j * d + 1]!);
+    const gp = new GaussianProcess({ x, y, n, d, categorical: new Uint8Array(d) }, params);
+    const sample = new ThompsonSample(gp, 512, new Rng(9));
+    for (let j = 0; j < n; j++) expect(sample.at(x.subarray(j * d, (j + 1) * d))).toBeCloseTo(y[j]!, 1);
+    const center = Float64Array.of(0.5, 0.5, 0.5);
+    const { points, moved } = trustRegionCandidates(center, trustRegionBounds(center, params.lengthscales, 0.6), 200, new Rng(2));
+    const values = Array.from({ length: 200 }, (_, c) => sample.at(points.subarray(c * d, (c + 1) * d)));
+    const chosen = sample.argminNear(center, points, moved);
+    expect(values[chosen]!).toBeCloseTo(Math.min(...values), 9);
+  });
+});
+
+const SPACE: SearchSpace = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`x${i}`, { type: "float", low: -2, high: 2 }]));
+
+/** Plays `count` trials of a study with `sampler` on a shifted sphere, one trial at a time, recording what the sampler noted. */
+function play(sampler: TurboSampler, count: number, start: FrozenTrial[] = []): FrozenTrial[] {
+  const trials = [...start];
+  const end = trials.length + count;
+  for (let number = trials.length; number < end; number++) {
+    const { params, notes } = suggest(sampler, trials, number);
+    const value = Object.values(params).reduce<number>((s, v) => s + ((v as number) - 0.7) ** 2, 0);
+    trials.push(makeTrial({ number, params, distributions: SPACE, values: [value], systemAttrs: notes }));
+  }
+  return trials;
+}
+
+function suggest(sampler: TurboSampler, trials: FrozenTrial[], number: number): { params: Record<string, ParamValue>; notes: Record<string, JsonValue> } {
+  const snapshot = makeSnapshot(trials);
+  const trial = makeSamplingTrial(number);
+  const relative = sampler.inferRelativeSpace(snapshot, trial);
+  const params: Record<string, ParamValue> = Object.keys(relative).length > 0 ? sampler.sampleRelative(snapshot, trial, relative) : {};
+  for (const [name, distribution] of Object.entries(SPACE)) if (!(name in params)) params[name] = sampler.sampleIndependent(snapshot, trial, name, distribution);
+  return { params, notes: trial.notes };
+}
+
+describe("TurboSampler", () => {
+  it("starts with its design, then proposes trust-region steps inside the region that improve on it", () => {
+    const sampler = new TurboSampler({ seed: 4, nInitial: 8 });
+    const trials = play(sampler, 40);
+    // Trial 0 comes before any space is known: the study samples it independently, and it joins run 0 as data.
+    expect(trials[0]!.systemAttrs["turbo:role"]).toBeUndefined();
+    expect(trials.slice(1, 9).every((t) => t.systemAttrs["turbo:role"] === "design")).toBe(true);
+    expect(trials.slice(9).every((t) => t.systemAttrs["turbo:role"] === "step")).toBe(true);
+    const bestDesign = Math.min(...trials.slice(0, 9).map((t) => t.values![0]!));
+    const best = Math.min(...trials.map((t) => t.values![0]!));
+    expect(best).toBeLessThan(bestDesign / 4);
+    // A step stays within the region of half-side ≤ L·max(weight)/2 around the run's best so far; with 4 dimensions and L ≤ 1.6 that is well under the cube.
+    for (const t of trials.slice(9)) for (const v of Object.values(t.params)) expect(Math.abs(v as number)).toBeLessThanOrEqual(2);
+  });
+
+  it("gives the same suggestion for the same seed and history, and another for another seed", () => {
+    const trials = play(new TurboSampler({ seed: 1, nInitial: 6 }), 15);
+    const a = suggest(new TurboSampler({ seed: 7, nInitial: 6 }), trials, 15).params;
+    const b = suggest(new TurboSampler({ seed: 7, nInitial: 6 }), trials, 15).params;
+    const c = suggest(new TurboSampler({ seed: 8, nInitial: 6 }), trials, 15).params;
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+  });
+
+  it("recovers its state from the history: a new sampler (a restarted process) continues as the old one would", () => {
+    const sampler = new TurboSampler({ seed: 2, nInitial: 5, failureTolerance: 2 });
+    const trials = play(sampler, 25);
+    const next = suggest(sampler, trials, 25);
+    const restarted = suggest(new TurboSampler({ seed: 2, nInitial: 5, failureTolerance: 2 }), trials, 25);
+    expect(restarted).toEqual(next);
+    expect(typeof next.notes["turbo:length"]).toBe("number");
+    // The recorded side is the replayed one: the state lives in the trials, not in the sampler.
+    const events: TrustRegionEvent[] = trials.map((t) => ({ number: t.number, value: t.values![0]!, run: t.systemAttrs["turbo:run"] as number, role: t.systemAttrs["turbo:role"] as "design" | "step" }));
+    expect(next.notes["turbo:length"]).toBe(replayTrustRegion(events, trustRegionSettings(4, { nInitial: 5, failureTolerance: 2 })).length);
+  });
+
+  it("restarts with a new design after the side collapses", () => {
+    // A flat objective never improves: with failure tolerance 1 the side halves every step.
+    const sampler = new TurboSampler({ seed: 3, nInitial: 3, failureTolerance: 1 });
+    const trials: FrozenTrial[] = [];
+    for (let number = 0; number < 15; number++) {
+      const { params, notes } = suggest(sampler, trials, number);
+      trials.push(makeTrial({ number, params, distributions: SPACE, values: [1], systemAttrs: notes }));
+    }
+    const roles = trials.map((t) => `${t.systemAttrs["turbo:run"]}:${t.systemAttrs["turbo:role"]}`);
+    // Trial 0 (independent), 3 design points, 7 failing steps (0.8·2⁻⁷ < 2⁻⁷ after the 7th), then run 1's design.
+    expect(roles.slice(1, 11)).toEqual([...Array(3).fill("0:design"), ...Array(7).fill("0:step")]);
+    expect(roles.slice(11, 14)).toEqual(Array(3).fill("1:design"));
+    expect(trials[11]!.params).not.toEqual(trials[1]!.params);
+  });
+
+  it("is in the registry with its option schema, and bad options name the field", () => {
+    expect(createSamplerByName("turbo", { seed: 1, n_initial: "12" }).name).toBe("turbo");
+    expect(() => createTurboSamplerFromOptions({ failure_tolerance: "0" })).toThrow(/failureTolerance|failure_tolerance/);
+    expect(() => new TurboSampler({ initialLength: 2 })).toThrow(/initialLength/);
+    expect(() => createTurboSamplerFromOptions({ lengthh: "1" })).toThrow(/lengthh/);
+  });
+
+  it("refuses several objectives with a clear error", () => {
+    const sampler = new TurboSampler({ seed: 1 });
+    expect(() => sampler.inferRelativeSpace(makeSnapshot([], { directions: ["minimize", "minimize"] }), makeSamplingTrial(0))).toThrow(/supports one objective; this study has 2/);
+  });
+});

@@ -1,0 +1,615 @@
+/**
+ * TuRBO-1: Bayesian optimisation in one trust region (Eriksson, Pearce, Gardner, Turner & Poloczek
+ * 2019, "Scalable Global Optimization via Local Bayesian Optimization", NeurIPS).
+ *
+ * A trial is either a point of a run's Latin-hypercube design or one step of the trust region:
+ * 1. the run's complete trials are replayed in trial-number order (`replayTrustRegion`) to get the
+ *    side length L and the success and failure counts, so the state is a function of the history
+ *    and survives a restart of the process or several workers;
+ * 2. a GP (Sextant's Matérn-5/2 ARD model of `../gp/`) is fitted to that run's observations only;
+ * 3. the region is a box centred on the run's best point, of side L scaled by the lengthscales
+ *    (normalised to geometric mean 1), clipped to the unit cube (`trustRegionBounds`);
+ * 4. candidates are the centre with each coordinate replaced, with probability min(20/d, 1), by a
+ *    Sobol point of the box (at least one coordinate per candidate);
+ * 5. one Thompson sample of the posterior over all candidates picks the trial (`ThompsonSample`).
+ *
+ * @module
+ */
+import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
+import { choleskySolve } from "../../math/linalg.js";
+import { SobolSequence } from "../../math/sobol.js";
+import {
+  type Distribution,
+  type FrozenTrial,
+  type JsonValue,
+  type ParamValue,
+  type RawOptions,
+  type SamplingTrial,
+  type SearchSpace,
+  type StudySnapshot,
+  IntersectionSearchSpace,
+  SEED_OPTION,
+  SpaceEncoder,
+  defineOptions,
+  encodeValue,
+  isSingleValue,
+  parseOptions,
+} from "../../space/index.js";
+import type { Sampler } from "../base.js";
+import { sampleUniform } from "../random.js";
+import { GaussianProcess, defaultPrior, defaultTheta, fitHyperparameters, kernelFitPlan, matern52, parametersFromTheta, warpObservations } from "../gp/index.js";
+
+/** Options of {@link TurboSampler}; all optional. The defaults are the paper's (batch size 1) unless said otherwise. */
+export interface TurboSamplerOptions {
+  /** Seed of the designs, the candidates and the Thompson samples (default: random). */
+  seed?: number;
+  /** Latin-hypercube points at the start of each trust-region run (default: 2d, the paper's recommendation, at most 50). */
+  nInitial?: number;
+  /** Candidates per Thompson sample (default min(100d, 5000), the reference code's). */
+  nCandidates?: number;
+  /** Side length of a new trust region in the unit cube (default 0.8). */
+  initialLength?: number;
+  /** The region restarts once its side falls below this (default 2⁻⁷). */
+  minLength?: number;
+  /** The side never grows beyond this (default 1.6). */
+  maxLength?: number;
+  /** Consecutive improving steps that double the side (default 3). */
+  successTolerance?: number;
+  /** Consecutive steps without improvement that halve the side (default ⌈max(4, d)⌉, the paper's ⌈max(4/q, d/q)⌉ with q = 1). */
+  failureTolerance?: number;
+  /** Random Fourier features of the prior sample in the Thompson step (default 512). */
+  nFeatures?: number;
+  /** L-BFGS-B iterations per kernel fit start (default 50). */
+  fitIterations?: number;
+}
+
+/** The trust region's settings once the dimension is known. */
+export interface TrustRegionSettings {
+  readonly nInitial: number;
+  readonly initialLength: number;
+  readonly minLength: number;
+  readonly maxLength: number;
+  readonly successTolerance: number;
+  readonly failureTolerance: number;
+}
+
+/** One complete trial as the replay sees it: its value (minimised) and what the sampler noted when it proposed it. */
+export interface TrustRegionEvent {
+  readonly number: number;
+  readonly value: number;
+  /** The run the trial was proposed for; null for a trial TuRBO did not propose (enqueued, another sampler's). */
+  readonly run: number | null;
+  /** `"step"` for a trust-region proposal, `"design"` for a design point, null when unknown. */
+  readonly role: "design" | "step" | null;
+}
+
+/** The trust region after a replay. */
+export interface TrustRegionState {
+  /** Index of the current run (restarts so far). */
+  readonly run: number;
+  readonly length: number;
+  readonly successes: number;
+  readonly failures: number;
+  /** Best value of the current run (Infinity if it has none yet). */
+  readonly best: number;
+  /** Numbers of the complete trials that belong to the current run, in order. */
+  readonly members: readonly number[];
+}
+
+/** A step improves on the run's best only by more than this share of |best| (the reference code's 1e-3). */
+const IMPROVEMENT_MARGIN = 1e-3;
+/** Perturbation probability numerator: each coordinate of a candidate moves with probability min(PERTURB_COORDINATES / d, 1). */
+const PERTURB_COORDINATES = 20;
+const RUN_ATTR = "turbo:run";
+const ROLE_ATTR = "turbo:role";
+const LENGTH_ATTR = "turbo:length";
+const THETA_ATTR = "turbo:theta";
+const FALLBACK_ATTR = "turbo:fallback";
+
+/**
+ * The paper's settings for a d-dimensional problem, with any option given overriding them.
+ *
+ * @example
+ * trustRegionSettings(100, {}).failureTolerance; // 100
+ */
+export function trustRegionSettings(d: number, options: TurboSamplerOptions): TrustRegionSettings {
+  return {
+    nInitial: options.nInitial ?? Math.min(2 * d, 50),
+    initialLength: options.initialLength ?? 0.8,
+    minLength: options.minLength ?? 2 ** -7,
+    maxLength: options.maxLength ?? 1.6,
+    successTolerance: options.successTolerance ?? 3,
+    failureTolerance: options.failureTolerance ?? Math.ceil(Math.max(4, d)),
+  };
+}
+
+/**
+ * Replays TuRBO-1's length rule over complete trials in trial-number order: a step succeeds when
+ * its value beats the run's best by more than 1e-3·|best|; `successTolerance` successes in a row
+ * double the side (up to `maxLength`), `failureTolerance` failures in a row halve it; below
+ * `minLength` the run ends and the next starts afresh (L = `initialLength`, no data). Design points
+ * and trials TuRBO did not propose add data without counting; trials proposed for an earlier run
+ * are left out.
+ *
+ * @example
+ * const s = trustRegionSettings(2, { nInitial: 1 });
+ * replayTrustRegion([{ number: 0, value: 5, run: 0, role: "design" }, { number: 1, value: 4, run: 0, role: "step" }], s).successes; // 1
+ */
+export function replayTrustRegion(events: readonly TrustRegionEvent[], settings: TrustRegionSettings): TrustRegionState {
+  let run = 0;
+  let length = settings.initialLength;
+  let successes = 0;
+  let failures = 0;
+  let best = Infinity;
+  let members: number[] = [];
+  for (const event of [...events].sort((a, b) => a.number - b.number)) {
+    if (event.run !== null && event.run < run) continue;
+    if (event.role === "step" && Number.isFinite(best)) {
+      if (event.value < best - IMPROVEMENT_MARGIN * Math.abs(best)) {
+        successes++;
+        failures = 0;
+      } else {
+        failures++;
+        successes = 0;
+      }
+      if (successes === settings.successTolerance) {
+        length = Math.min(2 * length, settings.maxLength);
+        successes = 0;
+      } else if (failures === settings.failureTolerance) {
+        length /= 2;
+        failures = 0;
+      }
+    }
+    best = Math.min(best, event.value);
+    members.push(event.number);
+    if (length < settings.minLength) {
+      run++;
+      length = settings.initialLength;
+      successes = 0;
+      failures = 0;
+      best = Infinity;
+      members = [];
+    }
+  }
+  return { run, length, successes, failures, best, members };
+}
+
+/**
+ * The trust region's box: centred on `center`, side `length` per coordinate scaled by the
+ * lengthscales divided by their mean and then by their geometric mean (so the volume is length^d
+ * before clipping), clipped to [0, 1].
+ *
+ * @example
+ * trustRegionBounds(Float64Array.of(0.5, 0.5), Float64Array.of(1, 1), 0.4); // lower [0.3, 0.3], upper [0.7, 0.7]
+ */
+export function trustRegionBounds(center: Float64Array, lengthscales: Float64Array, length: number): { lower: Float64Array; upper: Float64Array } {
+  const d = center.length;
+  let mean = 0;
+  for (let i = 0; i < d; i++) mean += lengthscales[i]!;
+  mean /= d;
+  let logGeometric = 0;
+  for (let i = 0; i < d; i++) logGeometric += Math.log(lengthscales[i]! / mean);
+  const geometric = Math.exp(logGeometric / d);
+  const lower = new Float64Array(d);
+  const upper = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
+    const half = (lengthscales[i]! / mean / geometric) * length * 0.5;
+    lower[i] = Math.min(1, Math.max(0, center[i]! - half));
+    upper[i] = Math.min(1, Math.max(0, center[i]! + half));
+  }
+  return { lower, upper };
+}
+
+/**
+ * TuRBO's candidates: `count` copies of the centre in which each coordinate is replaced, with
+ * probability min(20/d, 1), by the matching coordinate of a scrambled Sobol point of the box (one
+ * random coordinate if none was drawn). Returns the points (count × d, row-major) and, per
+ * candidate, the coordinates that differ from the centre.
+ */
+export function trustRegionCandidates(
+  center: Float64Array,
+  bounds: { lower: Float64Array; upper: Float64Array },
+  count: number,
+  rng: Rng,
+): { points: Float64Array; moved: Int32Array[] } {
+  const d = center.length;
+  const probability = Math.min(PERTURB_COORDINATES / d, 1);
+  const sobol = new SobolSequence(d, { scramble: true, seed: rng.nextUint32() });
+  const points = new Float64Array(count * d);
+  const moved: Int32Array[] = [];
+  for (let c = 0; c < count; c++) {
+    const u = sobol.next();
+    const row = c * d;
+    const dims: number[] = [];
+    for (let i = 0; i < d; i++) {
+      points[row + i] = center[i]!;
+      if (rng.uniform() < probability) dims.push(i);
+    }
+    if (dims.length === 0) dims.push(rng.integer(0, d - 1));
+    for (const i of dims) points[row + i] = bounds.lower[i]! + (bounds.upper[i]! - bounds.lower[i]!) * u[i]!;
+    moved.push(Int32Array.from(dims));
+  }
+  return { points, moved };
+}
+
+/**
+ * One draw of the GP posterior (latent f) as a function, by pathwise conditioning (Wilson, Borovitskiy,
+ * Terenin, Mostowsky & Deisenroth 2020, "Efficiently Sampling Functions from Gaussian Process
+ * Posteriors", ICML): a prior draw from random Fourier features (Rahimi & Recht 2007; for the
+ * Matérn-5/2 kernel the frequencies are multivariate Student-t with 5 degrees of freedom, scaled by
+ * 1/ℓ), corrected by the data, f*(x) = f(x) + k(x, X)(K + σₙ²I)⁻¹(y − f(X) − ε), ε ~ N(0, σₙ²I).
+ * Evaluating it at N candidates costs O(N·(F + n)·d) instead of the O(N³) of a joint Gaussian
+ * draw, which is what lets TuRBO's thousands of candidates share one sample.
+ *
+ * @example
+ * const sample = new ThompsonSample(gp, 1024, new Rng(1));
+ * const value = sample.at(point);
+ */
+export class ThompsonSample {
+  private readonly d: number;
+  private readonly features: number;
+  /** Frequencies, feature-major (F × d). */
+  private readonly omega: Float64Array;
+  private readonly phase: Float64Array;
+  /** Feature weights times the amplitude √(2σ²/F). */
+  private readonly weight: Float64Array;
+  /** (K + σₙ²I)⁻¹(y − f(X) − ε). */
+  private readonly correction: Float64Array;
+  private readonly gp: GaussianProcess;
+  private readonly inv: Float64Array;
+
+  constructor(gp: GaussianProcess, features: number, rng: Rng) {
+    const { x, y, n, d } = gp.data;
+    const { lengthscales, signalVariance, noiseVariance } = gp.params;
+    this.gp = gp;
+    this.d = d;
+    this.features = features;
+    this.omega = new Float64Array(features * d);
+    this.phase = new Float64Array(features);
+    this.weight = new Float64Array(features);
+    this.inv = new Float64Array(d);
+    for (let i = 0; i < d; i++) this.inv[i] = 1 / (lengthscales[i]! * lengthscales[i]!);
+    const amplitude = Math.sqrt((2 * signalVariance) / features);
+    for (let k = 0; k < features; k++) {
+      // Student-t with 5 degrees of freedom: a normal divided by √(χ²₅ / 5).
+      let chi = 0;
+      for (let j = 0; j < 5; j++) chi += rng.normal() ** 2;
+      const scale = 1 / Math.sqrt(chi / 5);
+      for (let i = 0; i < d; i++) this.omega[k * d + i] = (rng.normal() * scale) / lengthscales[i]!;
+      this.phase[k] = 2 * Math.PI * rng.uniform();
+      this.weight[k] = rng.normal() * amplitude;
+    }
+    const residual = new Float64Array(n);
+    const noise = Math.sqrt(noiseVariance);
+    for (let j = 0; j < n; j++) residual[j] = y[j]! - this.prior(x.subarray(j * d, (j + 1) * d)) - noise * rng.normal();
+    this.correction = choleskySolve(gp.factor, n, residual);
+  }
+
+  /** The prior draw at one point. */
+  prior(point: ArrayLike<number>): number {
+    const d = this.d;
+    let sum = 0;
+    for (let k = 0; k < this.features; k++) {
+      let s = this.phase[k]!;
+      for (let i = 0; i < d; i++) s += this.omega[k * d + i]! * point[i]!;
+      sum += this.weight[k]! * Math.cos(s);
+    }
+    return sum;
+  }
+
+  /** The posterior draw at one point. */
+  at(point: ArrayLike<number>): number {
+    const { x, n, d } = this.gp.data;
+    const sf2 = this.gp.params.signalVariance;
+    let update = 0;
+    for (let j = 0; j < n; j++) {
+      let r2 = 0;
+      for (let i = 0; i < d; i++) r2 += (point[i]! - x[j * d + i]!) ** 2 * this.inv[i]!;
+      update += sf2 * matern52(r2) * this.correction[j]!;
+    }
+    return this.prior(point) + update;
+  }
+
+  /**
+   * The index of the smallest draw among candidates that each differ from `center` only in the
+   * coordinates `moved[c]`: the centre's feature phases and squared distances are computed once
+   * and each candidate only adds its moved coordinates, O((F + n)·|moved|) per candidate.
+   */
+  argminNear(center: Float64Array, points: Float64Array, moved: readonly Int32Array[]): number {
+    const { x, n, d } = this.gp.data;
+    const sf2 = this.gp.params.signalVariance;
+    const F = this.features;
+    // Frequencies and inputs coordinate-major, so each moved coordinate updates F phases and n
+    // squared distances from contiguous memory.
+    const omegaByCoordinate = new Float64Array(d * F);
+    for (let k = 0; k < F; k++) for (let i = 0; i < d; i++) omegaByCoordinate[i * F + k] = this.omega[k * d + i]!;
+    const xByCoordinate = new Float64Array(d * n);
+    for (let j = 0; j < n; j++) for (let i = 0; i < d; i++) xByCoordinate[i * n + j] = x[j * d + i]!;
+    const centerPhase = new Float64Array(F);
+    for (let k = 0; k < F; k++) {
+      let s = this.phase[k]!;
+      for (let i = 0; i < d; i++) s += this.omega[k * d + i]! * center[i]!;
+      centerPhase[k] = s;
+    }
+    const centerR2 = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      let r2 = 0;
+      for (let i = 0; i < d; i++) r2 += (center[i]! - x[j * d + i]!) ** 2 * this.inv[i]!;
+      centerR2[j] = r2;
+    }
+    const phase = new Float64Array(F);
+    const r2 = new Float64Array(n);
+    let bestIndex = 0;
+    let bestValue = Infinity;
+    for (let c = 0; c < moved.length; c++) {
+      const dims = moved[c]!;
+      const row = c * d;
+      phase.set(centerPhase);
+      r2.set(centerR2);
+      for (let m = 0; m < dims.length; m++) {
+        const i = dims[m]!;
+        const to = points[row + i]!;
+        const from = center[i]!;
+        const delta = to - from;
+        const omegaOffset = i * F;
+        for (let k = 0; k < F; k++) phase[k] += omegaByCoordinate[omegaOffset + k]! * delta;
+        const xOffset = i * n;
+        const scale = this.inv[i]!;
+        // (to − X)² − (from − X)² = (to − from)(to + from − 2X)
+        for (let j = 0; j < n; j++) r2[j] += delta * (to + from - 2 * xByCoordinate[xOffset + j]!) * scale;
+      }
+      let value = 0;
+      for (let k = 0; k < F; k++) value += this.weight[k]! * Math.cos(phase[k]!);
+      for (let j = 0; j < n; j++) value += sf2 * matern52(Math.max(0, r2[j]!)) * this.correction[j]!;
+      if (value < bestValue) {
+        bestValue = value;
+        bestIndex = c;
+      }
+    }
+    return bestIndex;
+  }
+}
+
+/**
+ * TuRBO-1 (Eriksson et al. 2019, "Scalable Global Optimization via Local Bayesian Optimization",
+ * NeurIPS): Bayesian optimisation restricted to one trust region around the best point, whose side
+ * grows after 3 improving trials in a row and halves after ⌈max(4, d)⌉ trials without, and which
+ * restarts from a fresh Latin-hypercube design when the side falls below 2⁻⁷. Each proposal is the
+ * minimum of one Thompson sample of a local GP over min(100d, 5000) candidates near the incumbent.
+ * Meant for many (20–100+) numeric dimensions and a few hundred trials or more, where a global GP's
+ * model of the whole cube is too uninformative to steer by.
+ *
+ * Differences from the reference code, all deliberate: the GP is Sextant's (Matérn-5/2 ARD, MAP
+ * hyperparameters under the dimension-scaled lengthscale prior of `../gp/model.ts` rather than box
+ * constraints and Adam); the Thompson sample is drawn by pathwise conditioning on random Fourier
+ * features rather than as a joint Gaussian over the candidates, and is of the latent function
+ * (without observation noise); the design is capped at 50 points (so that a 50-D study models within 100 trials; set by that arithmetic, not measured). The state (run, side length,
+ * counters) is replayed from the trials' values and the `turbo:run` / `turbo:role` attributes each
+ * proposal records, so it is the same for any worker and after a restart. Parallel workers draw
+ * different Thompson samples (seeded by trial number), TuRBO's own way to fill a batch.
+ *
+ * Single objective only. Categorical parameters are not modelled: they are drawn uniformly at
+ * random (the method is defined on a box). Integer and stepped parameters are rounded when decoded.
+ *
+ * @example
+ * const study = await createStudy({ sampler: new TurboSampler({ seed: 1 }) });
+ * await study.optimize((t) => {
+ *   let s = 0;
+ *   for (let i = 0; i < 50; i++) s += (t.suggestFloat(`x${i}`, -5, 5) - 1) ** 2;
+ *   return s;
+ * }, { nTrials: 300 });
+ */
+export class TurboSampler implements Sampler {
+  readonly name = "turbo";
+  readonly seed: number;
+  private readonly options: TurboSamplerOptions;
+  private readonly searchSpace = new IntersectionSearchSpace();
+
+  constructor(options: TurboSamplerOptions = {}) {
+    validateOptions(options);
+    this.seed = options.seed ?? randomSeed();
+    this.options = { ...options };
+  }
+
+  inferRelativeSpace(snapshot: StudySnapshot, _trial?: SamplingTrial): SearchSpace {
+    if (snapshot.directions.length > 1) {
+      throw new Error(`the turbo sampler supports one objective; this study has ${snapshot.directions.length} (use "auto", "gp" or "nsga2")`);
+    }
+    const space: Record<string, Distribution> = {};
+    for (const [name, distribution] of Object.entries(this.searchSpace.calculate(snapshot))) {
+      if (!isSingleValue(distribution) && distribution.type !== "categorical") space[name] = distribution;
+    }
+    return space;
+  }
+
+  sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {
+    const encoder = new SpaceEncoder(space);
+    const d = encoder.dimension;
+    if (d === 0) return {};
+    const settings = trustRegionSettings(d, this.options);
+    const sign = snapshot.directions[0] === "maximize" ? -1 : 1;
+    const points = new Map<number, Float64Array>();
+    const events: TrustRegionEvent[] = [];
+    for (const t of snapshot.trials) {
+      if (!t || t.number === trial.number || t.state !== "complete") continue;
+      const value = t.values?.[0];
+      const point = encodeTrial(t, encoder);
+      if (value === undefined || !Number.isFinite(value) || !point) continue;
+      points.set(t.number, point);
+      events.push({ number: t.number, value: sign * value, run: readRun(t), role: readRole(t) });
+    }
+    const state = replayTrustRegion(events, settings);
+    trial.setSystemAttr(RUN_ATTR, state.run);
+    trial.setSystemAttr(LENGTH_ATTR, state.length);
+    // Design points already handed out for this run, by any worker, in any state.
+    let designed = 0;
+    for (const t of snapshot.trials) {
+      if (t && t.number !== trial.number && readRun(t) === state.run && readRole(t) === "design") designed++;
+    }
+    if (designed < settings.nInitial || state.members.length < 2) {
+      trial.setSystemAttr(ROLE_ATTR, "design");
+      return encoder.decode(this.designPoint(d, settings.nInitial, state.run, designed, trial.number));
+    }
+    trial.setSystemAttr(ROLE_ATTR, "step");
+    const rng = new Rng(deriveSeed(this.seed, trial.number, "turbo"));
+    try {
+      return encoder.decode(this.trustRegionStep(snapshot, trial, state, points, events, d, rng));
+    } catch (error) {
+      trial.setSystemAttr(FALLBACK_ATTR, `numerical failure: ${error instanceof Error ? error.message : String(error)}`);
+      const u = new Float64Array(d);
+      for (let i = 0; i < d; i++) u[i] = rng.uniform();
+      return encoder.decode(u);
+    }
+  }
+
+  sampleIndependent(_snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
+    return sampleUniform(new Rng(deriveSeed(this.seed, trial.number, name)), distribution);
+  }
+
+  /**
+   * Point `index` of run `run`'s Latin hypercube of `size` points (McKay, Beckman & Conover 1979),
+   * as the reference code starts each run; past the design's end (too few points completed), a
+   * uniform point.
+   */
+  private designPoint(d: number, size: number, run: number, index: number, number: number): Float64Array {
+    const point = new Float64Array(d);
+    if (index >= size) {
+      const rng = new Rng(deriveSeed(this.seed, number, "turbo-extra"));
+      for (let i = 0; i < d; i++) point[i] = rng.uniform();
+      return point;
+    }
+    const rng = new Rng(deriveSeed(this.seed, run, "turbo-design"));
+    for (let i = 0; i < d; i++) {
+      const strata = rng.shuffle(Array.from({ length: size }, (_, k) => k));
+      const offsets = Array.from({ length: size }, () => rng.uniform());
+      point[i] = (strata[index]! + offsets[index]!) / size;
+    }
+    return point;
+  }
+
+  private trustRegionStep(
+    snapshot: StudySnapshot,
+    trial: SamplingTrial,
+    state: TrustRegionState,
+    points: ReadonlyMap<number, Float64Array>,
+    events: readonly TrustRegionEvent[],
+    d: number,
+    rng: Rng,
+  ): Float64Array {
+    const valueOf = new Map(events.map((e) => [e.number, e.value]));
+    const members = state.members;
+    const n = members.length;
+    const x = new Float64Array(n * d);
+    const values: number[] = [];
+    let center = points.get(members[0]!)!;
+    let best = Infinity;
+    members.forEach((number, j) => {
+      const point = points.get(number)!;
+      x.set(point, j * d);
+      const value = valueOf.get(number)!;
+      values.push(value);
+      if (value < best) {
+        best = value;
+        center = point;
+      }
+    });
+    const data = { x, y: warpObservations(values, "none"), n, d, categorical: new Uint8Array(d) };
+    const prior = defaultPrior(d);
+    const warm = previousTheta(snapshot, trial.number, d, state.run);
+    const plan = kernelFitPlan(n, warm !== undefined);
+    let theta: ArrayLike<number>;
+    if (!plan.refit && warm) theta = warm;
+    else {
+      const starts: ArrayLike<number>[] = [];
+      if (warm) starts.push(warm);
+      if (plan.fresh) starts.push(defaultTheta(d, prior));
+      theta = fitHyperparameters(data, { prior, starts, maxIterations: this.options.fitIterations ?? 50 }).theta;
+    }
+    trial.setSystemAttr(THETA_ATTR, Array.from(theta, (v) => (Number.isFinite(v) ? v : 0)) as JsonValue);
+    const gp = new GaussianProcess(data, parametersFromTheta(theta, d));
+    const bounds = trustRegionBounds(center, gp.params.lengthscales, state.length);
+    const count = this.options.nCandidates ?? Math.min(100 * d, 5000);
+    const candidates = trustRegionCandidates(center, bounds, count, rng);
+    const sample = new ThompsonSample(gp, this.options.nFeatures ?? 512, rng);
+    const chosen = sample.argminNear(center, candidates.points, candidates.moved);
+    return candidates.points.slice(chosen * d, (chosen + 1) * d);
+  }
+}
+
+function readRun(trial: FrozenTrial): number | null {
+  const run = trial.systemAttrs[RUN_ATTR];
+  return typeof run === "number" && Number.isInteger(run) && run >= 0 ? run : null;
+}
+
+function readRole(trial: FrozenTrial): "design" | "step" | null {
+  const role = trial.systemAttrs[ROLE_ATTR];
+  return role === "design" || role === "step" ? role : null;
+}
+
+/** θ of the most recent earlier trial of the same run, if its dimension matches. */
+function previousTheta(snapshot: StudySnapshot, number: number, d: number, run: number): number[] | undefined {
+  for (let k = Math.min(number, snapshot.trials.length) - 1; k >= 0; k--) {
+    const trial = snapshot.trials[k];
+    if (!trial || readRun(trial) !== run) continue;
+    const value = trial.systemAttrs[THETA_ATTR];
+    if (Array.isArray(value) && value.length === d + 2 && value.every((v) => typeof v === "number" && Number.isFinite(v))) return value as number[];
+  }
+  return undefined;
+}
+
+/** A trial's numeric parameters in the unit cube; undefined if one is missing or out of range. */
+function encodeTrial(trial: FrozenTrial, encoder: SpaceEncoder): Float64Array | undefined {
+  const point = new Float64Array(encoder.dimension);
+  for (let i = 0; i < encoder.dimension; i++) {
+    const distribution = encoder.distributions[i]!;
+    const value = trial.params[encoder.names[i]!];
+    if (distribution.type === "categorical" || typeof value !== "number" || !Number.isFinite(value)) return undefined;
+    if (value < distribution.low || value > distribution.high) return undefined;
+    point[i] = encodeValue(distribution, value);
+  }
+  return point;
+}
+
+function validateOptions(options: TurboSamplerOptions): void {
+  const length = (name: string, value: number | undefined): void => {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new RangeError(`turbo sampler: ${name} must be a positive number, got ${value}`);
+  };
+  length("initialLength", options.initialLength);
+  length("minLength", options.minLength);
+  length("maxLength", options.maxLength);
+  const min = options.minLength ?? 2 ** -7;
+  const max = options.maxLength ?? 1.6;
+  const initial = options.initialLength ?? 0.8;
+  if (!(min <= initial && initial <= max)) {
+    throw new RangeError(`turbo sampler: initialLength (${initial}) must lie between minLength (${min}) and maxLength (${max})`);
+  }
+  for (const name of ["nInitial", "nCandidates", "successTolerance", "failureTolerance", "nFeatures", "fitIterations"] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new RangeError(`turbo sampler: ${name} must be an integer >= 1, got ${value}`);
+  }
+}
+
+/** The options of the `turbo` sampler, as `--sampler-opt`, config files and `sextant samplers` know them. */
+export const TURBO_OPTIONS = defineOptions({
+  seed: SEED_OPTION,
+  nInitial: { kind: "integer", min: 1, default: "min(2d, 50)", description: "Latin-hypercube points at the start of each trust-region run" },
+  nCandidates: { kind: "integer", min: 1, default: "min(100d, 5000)", description: "candidates per Thompson sample" },
+  initialLength: { kind: "number", min: 0, exclusiveMin: true, default: 0.8, description: "side of a new trust region in the unit cube" },
+  minLength: { kind: "number", min: 0, exclusiveMin: true, default: 2 ** -7, description: "the region restarts when its side falls below this" },
+  maxLength: { kind: "number", min: 0, exclusiveMin: true, default: 1.6, description: "largest side of the region" },
+  successTolerance: { kind: "integer", min: 1, default: 3, description: "improving trials in a row that double the side" },
+  failureTolerance: { kind: "integer", min: 1, default: "ceil(max(4, d))", description: "trials without improvement in a row that halve the side" },
+  nFeatures: { kind: "integer", min: 1, default: 512, description: "random Fourier features of each Thompson sample" },
+  fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
+});
+
+/**
+ * Builds a {@link TurboSampler} from CLI-style options (`--sampler-opt n_initial=20`) read against
+ * {@link TURBO_OPTIONS}; unknown keys and malformed values throw an `OptionError` naming them.
+ *
+ * @example
+ * createTurboSamplerFromOptions({ seed: 1, failure_tolerance: "10" });
+ */
+export function createTurboSamplerFromOptions(options: RawOptions): TurboSampler {
+  return new TurboSampler(parseOptions("turbo sampler", options, TURBO_OPTIONS));
+}
