@@ -1,8 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { PB2Scheduler, PBTScheduler, type Scheduler } from "../schedulers/index.js";
+import { MemoryStorage } from "../storage/index.js";
+import type { TrialInit, TrialPatch } from "../storage/types.js";
+import type { FrozenTrial } from "../space/index.js";
 import { createStudy } from "./study.js";
 import type { Trial } from "./trial.js";
 
@@ -111,5 +115,66 @@ describe("a population in a study", () => {
     });
     expect(study.trials.map((t) => t.values![0])).toEqual([1, 1, 2, 2]);
     expect(existsSync(join(study.segmentContext()!.store.root, "trial-3", "n.txt"))).toBe(true);
+  });
+
+  it("queues a member's next segment once when an idle loop's repair meets the ready point of the loop that ran it", async () => {
+    // The interleaving behind a PostgreSQL run with 7 trials for 2 × 3 segments, forced here:
+    // loop A's write finishing member 0's segment 0 has landed but A has not queued the next
+    // segment yet, when idle loop B, seeing nothing running or waiting, queues it as a repair;
+    // each checks that it is not queued yet before either creates it.
+    class InterleavingStorage extends MemoryStorage {
+      private readAfterWrite: (() => void) | null = null;
+      private readonly held = new Map<string, () => void>();
+      override async updateTrial(trialId: number, patch: TrialPatch): Promise<FrozenTrial> {
+        const trial = await super.updateTrial(trialId, patch);
+        if (patch.state === "complete" && trial.systemAttrs["pbt:member"] === 0 && trial.systemAttrs["pbt:segment"] === 0) {
+          // Loop A returns from its write only once another loop has read the study after it.
+          await new Promise<void>((resolve) => (this.readAfterWrite = resolve));
+        }
+        return trial;
+      }
+      override async trialsSince(studyId: number, seq: number) {
+        const changes = await super.trialsSince(studyId, seq);
+        this.readAfterWrite?.();
+        this.readAfterWrite = null;
+        return changes;
+      }
+      override async createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial> {
+        const attrs = init.systemAttrs ?? {};
+        if (attrs["pbt:undecided"] === true && attrs["pbt:member"] === 0) {
+          // The first queueing of member 0's next segment waits for a second one (or 300 ms, when none comes).
+          const key = String(attrs["pbt:segment"]);
+          const first = this.held.get(key);
+          if (first) first();
+          else await new Promise<void>((resolve) => {
+            this.held.set(key, resolve);
+            setTimeout(resolve, 300);
+          });
+        }
+        return super.createTrial(studyId, init);
+      }
+    }
+    const checkpointDir = mkdtempSync(join(tmpdir(), "sextant-pbt-race-"));
+    cleanups.push(checkpointDir);
+    const study = await createStudy({
+      direction: "maximize",
+      storage: new InterleavingStorage(),
+      scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 3, checkpointDir }),
+    });
+    // Member 0's first segment ends once member 1 has trained its last one: loop B is idle then.
+    let memberOneDone!: () => void;
+    const memberOneDoneSoon = new Promise<void>((resolve) => (memberOneDone = resolve));
+    await study.optimize(
+      async (trial) => {
+        const { member, index } = trial.segment!;
+        if (member === 0 && index === 0) await memberOneDoneSoon;
+        if (member === 1 && index === 1) memberOneDone();
+        return trial.suggestFloat("x", 0, 1);
+      },
+      { concurrency: 2 },
+    );
+    const keys = study.trials.map((t) => `${String(t.systemAttrs["pbt:member"])}/${String(t.systemAttrs["pbt:segment"])}`);
+    expect(keys.sort()).toEqual(["0/0", "0/1", "1/0", "1/1"]);
+    expect(study.trials.every((t) => t.state === "complete")).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import {
   SEGMENT_ATTR_PREFIX,
   type MemberLineage,
   type Scheduler,
+  type SegmentPlace,
   type SegmentPlan,
   populationLineage,
   segmentAttrs,
@@ -924,23 +925,32 @@ export class Study implements TrialHost {
     const place = segmentPlace(finished);
     if (finished.state === "failed" || place === undefined || place.segment + 1 >= scheduler.segments) return;
     this.readyPoints++;
+    // One at a time in this process: "not queued yet, so queue it" must not run in two loops at
+    // once (a loop's ready point beside an idle loop's repair of the same member), or both create it.
+    const queued = this.segmentQueueing.then(() => this.queueSegmentAfter(finished, place));
+    this.segmentQueueing = queued.catch(() => undefined);
     try {
-      await this.refresh();
-      // Queued already (by the worker that ran it, when this is a repair after its death).
-      if (this.trialCache.some((t) => {
-        const other = segmentPlace(t);
-        return other !== undefined && other.member === place.member && other.segment === place.segment + 1;
-      })) return;
-      await this.storage.createTrial(this.id, {
-        state: "waiting",
-        systemAttrs: {
-          ...segmentAttrs({ member: place.member, segment: place.segment + 1, parent: finished.number, exploitedFrom: null, checkpoint: null }),
-          [UNDECIDED_ATTR]: true,
-        },
-      });
+      await queued;
     } finally {
       this.readyPoints--;
     }
+  }
+
+  /** {@link queueNextSegment}'s check and write, run while no other loop of this process queues one. */
+  private async queueSegmentAfter(finished: FrozenTrial, place: SegmentPlace): Promise<void> {
+    await this.refresh();
+    // Queued already: by the loop that ran it (this is an idle loop's repair), or by a repair.
+    if (this.trialCache.some((t) => {
+      const other = segmentPlace(t);
+      return other !== undefined && other.member === place.member && other.segment === place.segment + 1;
+    })) return;
+    await this.storage.createTrial(this.id, {
+      state: "waiting",
+      systemAttrs: {
+        ...segmentAttrs({ member: place.member, segment: place.segment + 1, parent: finished.number, exploitedFrom: null, checkpoint: null }),
+        [UNDECIDED_ATTR]: true,
+      },
+    });
   }
 
   /**
@@ -1268,6 +1278,8 @@ export class Study implements TrialHost {
   private checkpoints: CheckpointStore | null = null;
   /** Ready points being decided in this process: their members' next segments are about to be queued. */
   private readyPoints = 0;
+  /** The queueing of next segments under way in this process, one after another (see {@link queueNextSegment}). */
+  private segmentQueueing: Promise<void> = Promise.resolve();
 
   segmentContext(): { store: CheckpointStore; segmentSteps: number } | null {
     if (!this.scheduler) return null;
