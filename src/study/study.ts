@@ -916,7 +916,7 @@ export class Study implements TrialHost {
 
   /**
    * At a member's ready point (a segment just ended here), queues the member's next segment. What
-   * it runs with (exploit, explore) is decided when a worker claims it ({@link decideSegment}), so
+   * it runs with (exploit, explore) is decided when a worker claims it ({@link askSegment}), so
    * the decision sees every score reported until then: with one worker and a FIFO queue every
    * member has finished the previous segment by then, as in synchronous PBT.
    */
