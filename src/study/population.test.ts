@@ -36,6 +36,44 @@ async function run(scheduler: Scheduler, concurrency = 1) {
   return study;
 }
 
+/**
+ * The interleaving behind a PostgreSQL run with 7 trials for 2 × 3 segments, forced: a write
+ * finishing member 0's segment 0 returns only once some loop has read the study after it, and the
+ * first queueing of member 0's next segment waits for a second one (or 300 ms, when none comes).
+ */
+class InterleavingStorage extends MemoryStorage {
+  private readAfterWrite: (() => void) | null = null;
+  private readonly held = new Map<string, () => void>();
+  override async updateTrial(trialId: number, patch: TrialPatch): Promise<FrozenTrial> {
+    const trial = await super.updateTrial(trialId, patch);
+    if (patch.state === "complete" && trial.systemAttrs["pbt:member"] === 0 && trial.systemAttrs["pbt:segment"] === 0) {
+      // Loop A returns from its write only once another loop has read the study after it.
+      await new Promise<void>((resolve) => (this.readAfterWrite = resolve));
+    }
+    return trial;
+  }
+  override async trialsSince(studyId: number, seq: number) {
+    const changes = await super.trialsSince(studyId, seq);
+    this.readAfterWrite?.();
+    this.readAfterWrite = null;
+    return changes;
+  }
+  override async createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial> {
+    const attrs = init.systemAttrs ?? {};
+    if (attrs["pbt:undecided"] === true && attrs["pbt:member"] === 0) {
+      // The first queueing of member 0's next segment waits for a second one (or 300 ms, when none comes).
+      const key = String(attrs["pbt:segment"]);
+      const first = this.held.get(key);
+      if (first) first();
+      else await new Promise<void>((resolve) => {
+        this.held.set(key, resolve);
+        setTimeout(resolve, 300);
+      });
+    }
+    return super.createTrial(studyId, init);
+  }
+}
+
 describe("a population in a study", () => {
   it("runs population × segments trials, each recording its member, parent and starting checkpoint", async () => {
     const study = await run(new PBTScheduler({ population: 3, segments: 4, segmentSteps: 2, seed: 7 }));
@@ -122,38 +160,6 @@ describe("a population in a study", () => {
     // loop A's write finishing member 0's segment 0 has landed but A has not queued the next
     // segment yet, when idle loop B, seeing nothing running or waiting, queues it as a repair;
     // each checks that it is not queued yet before either creates it.
-    class InterleavingStorage extends MemoryStorage {
-      private readAfterWrite: (() => void) | null = null;
-      private readonly held = new Map<string, () => void>();
-      override async updateTrial(trialId: number, patch: TrialPatch): Promise<FrozenTrial> {
-        const trial = await super.updateTrial(trialId, patch);
-        if (patch.state === "complete" && trial.systemAttrs["pbt:member"] === 0 && trial.systemAttrs["pbt:segment"] === 0) {
-          // Loop A returns from its write only once another loop has read the study after it.
-          await new Promise<void>((resolve) => (this.readAfterWrite = resolve));
-        }
-        return trial;
-      }
-      override async trialsSince(studyId: number, seq: number) {
-        const changes = await super.trialsSince(studyId, seq);
-        this.readAfterWrite?.();
-        this.readAfterWrite = null;
-        return changes;
-      }
-      override async createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial> {
-        const attrs = init.systemAttrs ?? {};
-        if (attrs["pbt:undecided"] === true && attrs["pbt:member"] === 0) {
-          // The first queueing of member 0's next segment waits for a second one (or 300 ms, when none comes).
-          const key = String(attrs["pbt:segment"]);
-          const first = this.held.get(key);
-          if (first) first();
-          else await new Promise<void>((resolve) => {
-            this.held.set(key, resolve);
-            setTimeout(resolve, 300);
-          });
-        }
-        return super.createTrial(studyId, init);
-      }
-    }
     const checkpointDir = mkdtempSync(join(tmpdir(), "sextant-pbt-race-"));
     cleanups.push(checkpointDir);
     const study = await createStudy({
@@ -176,5 +182,30 @@ describe("a population in a study", () => {
     const keys = study.trials.map((t) => `${String(t.systemAttrs["pbt:member"])}/${String(t.systemAttrs["pbt:segment"])}`);
     expect(keys.sort()).toEqual(["0/0", "0/1", "1/0", "1/1"]);
     expect(study.trials.every((t) => t.state === "complete")).toBe(true);
+  });
+  it("leaves a member whose segment just ended to the process that ran it: another process's repair does not queue its segment twice", async () => {
+    // Two processes share a study (two Study objects here, so no lock in common). Process X's write
+    // finishing member 0's segment 0 has landed but X has not queued the next segment, when process
+    // Y, idle, reads the study and sees nothing running or waiting: without the grace it queues the
+    // segment as a repair, and X queues it too.
+    const checkpointDir = mkdtempSync(join(tmpdir(), "sextant-pbt-two-"));
+    cleanups.push(checkpointDir);
+    const storage = new InterleavingStorage();
+    const scheduler = () => new PBTScheduler({ population: 2, segments: 2, seed: 3, checkpointDir });
+    const x = await createStudy({ name: "shared", direction: "maximize", storage, scheduler: scheduler() });
+    const y = await createStudy({ name: "shared", direction: "maximize", storage, scheduler: scheduler(), loadIfExists: true });
+    let memberOneDone!: () => void;
+    const memberOneDoneSoon = new Promise<void>((resolve) => (memberOneDone = resolve));
+    const objective = async (trial: Trial): Promise<number> => {
+      const { member, index } = trial.segment!;
+      if (member === 0 && index === 0) await memberOneDoneSoon;
+      if (member === 1 && index === 1) memberOneDone();
+      return trial.suggestFloat("x", 0, 1);
+    };
+    await Promise.all([x.optimize(objective), y.optimize(objective)]);
+    await x.refresh();
+    const keys = x.trials.map((t) => `${String(t.systemAttrs["pbt:member"])}/${String(t.systemAttrs["pbt:segment"])}`);
+    expect(keys.sort()).toEqual(["0/0", "0/1", "1/0", "1/1"]);
+    expect(x.trials.every((t) => t.state === "complete")).toBe(true);
   });
 });

@@ -308,6 +308,14 @@ function checkDirections(record: StudyRecord, directions: readonly Direction[]):
  * pruner, and keeps an incrementally refreshed copy of its trials so that each trial's bookkeeping
  * costs the same however long the history is.
  */
+/**
+ * How long after a member's segment ended an idle worker waits before it queues that member's next
+ * segment itself, taking the worker that ran it for dead between its commit and its ready point.
+ * Set a priori: far longer than a ready point's read-and-create takes (milliseconds), short against
+ * the heartbeat grace that recovers a killed segment.
+ */
+const SEGMENT_REPAIR_GRACE_MS = 10_000;
+
 export class Study implements TrialHost {
   readonly id: number;
   readonly name: string;
@@ -999,9 +1007,22 @@ export class Study implements TrialHost {
       }
     }
     const before = this.trialCache.length;
-    for (const { trial } of latest.values()) await this.queueNextSegment(trial);
+    const segments = this.requireScheduler().segments;
+    let unsettled = false;
+    for (const { trial, segment } of latest.values()) {
+      // A member whose segment ended moments ago may belong to another process that has committed
+      // the segment but not yet queued the next one; repairing it now would queue that segment
+      // twice (the lock in queueNextSegment covers this process's loops only). Only a member
+      // silent for longer than SEGMENT_REPAIR_GRACE_MS lost its worker in between.
+      const recent = trial.finishedAt !== null && Date.now() - trial.finishedAt < SEGMENT_REPAIR_GRACE_MS;
+      if (recent && trial.state !== "failed" && segment + 1 < segments) {
+        unsettled = true;
+        continue;
+      }
+      await this.queueNextSegment(trial);
+    }
     await this.refresh();
-    return this.trialCache.length > before;
+    return unsettled || this.trialCache.length > before;
   }
 
   private requireScheduler(): Scheduler {
