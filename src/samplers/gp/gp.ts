@@ -40,6 +40,7 @@ import {
   parseOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
+import { latestEarlier } from "../history.js";
 import { RECOMMENDED_TRIAL_ATTR, type RecommendationRecord } from "../recommendation.js";
 import { FIDELITY_RULES, type FidelityRule, FidelityView } from "../fidelity.js";
 import { sampleUniform } from "../random.js";
@@ -82,6 +83,7 @@ import {
   fitHyperparameters,
   hyperparameterStarts,
   parametersFromTheta,
+  standardMoments,
   warpObservations,
 } from "./model.js";
 import { InputWarping, warpedSurrogate } from "./warping.js";
@@ -881,13 +883,11 @@ export function ehviReferencePoint(front: readonly (readonly number[])[], object
 
 /** The per-model θs (objectives, then constraints) left on the most recent earlier trial, if any. */
 function previousModelThetas(snapshot: StudySnapshot, number: number): number[][] | undefined {
-  for (let k = Math.min(number, snapshot.trials.length) - 1; k >= 0; k--) {
-    const value = snapshot.trials[k]?.systemAttrs[MODEL_THETAS_ATTR];
-    if (Array.isArray(value) && value.every((t) => Array.isArray(t) && t.every((v) => typeof v === "number" && Number.isFinite(v)))) {
-      return value as number[][];
-    }
-  }
-  return undefined;
+  return latestEarlier(snapshot, number, (trial) => {
+    const value = trial.systemAttrs[MODEL_THETAS_ATTR];
+    const valid = Array.isArray(value) && value.every((t) => Array.isArray(t) && t.every((v) => typeof v === "number" && Number.isFinite(v)));
+    return valid ? (value as number[][]) : undefined;
+  });
 }
 
 /** Indices of the feasible observations no other feasible one dominates, by first objective. */
@@ -982,10 +982,7 @@ function recommendTrial(
   const base = { trial: observations.numbers[chosen]!, observations: n, sampler: "gp" } as const;
   if (warping !== "none") return { ...base, mean: smoothed[chosen]!, sd, units: "model" };
   // Undo warpObservations' standardisation (population variance), then the sign of a maximisation.
-  const values = observations.values;
-  const centre = values.reduce((a, b) => a + b, 0) / n;
-  const spread = Math.sqrt(values.reduce((a, v) => a + (v - centre) ** 2, 0) / n);
-  const scale = spread > 0 && Number.isFinite(spread) ? spread : 0;
+  const { mean: centre, sd: scale } = standardMoments(observations.values);
   const loss = centre + scale * smoothed[chosen]!;
   return { ...base, mean: snapshot.directions[0] === "maximize" ? -loss : loss, sd: scale * sd, units: "objective" };
 }
@@ -1034,13 +1031,10 @@ export function kernelFitPlan(n: number, hasWarmStart: boolean): { refit: boolea
 
 /** The output warping `"auto"` chose for the most recent earlier trial, if any. */
 function previousWarping(snapshot: StudySnapshot, number: number): EvidenceWarping | undefined {
-  for (let k = Math.min(number, snapshot.trials.length) - 1; k >= 0; k--) {
-    const value = snapshot.trials[k]?.systemAttrs[WARPING_ATTR];
-    if (value === undefined) continue;
-    const warping = (value as { warping?: unknown } | null)?.warping;
-    if (typeof warping === "string" && (EVIDENCE_WARPINGS as readonly string[]).includes(warping)) return warping as EvidenceWarping;
-  }
-  return undefined;
+  return latestEarlier(snapshot, number, (trial) => {
+    const warping = (trial.systemAttrs[WARPING_ATTR] as { warping?: unknown } | null | undefined)?.warping;
+    return typeof warping === "string" && (EVIDENCE_WARPINGS as readonly string[]).includes(warping) ? (warping as EvidenceWarping) : undefined;
+  });
 }
 
 /**
@@ -1049,14 +1043,11 @@ function previousWarping(snapshot: StudySnapshot, number: number): EvidenceWarpi
  * serves as a start for the other (see {@link fitting}).
  */
 function previousTheta(snapshot: StudySnapshot, number: number, d: number, size = d + 2): number[] | undefined {
-  for (let k = Math.min(number, snapshot.trials.length) - 1; k >= 0; k--) {
-    const value = snapshot.trials[k]?.systemAttrs[THETA_ATTR];
-    if (Array.isArray(value) && value.length >= d + 2 && value.every((v) => typeof v === "number" && Number.isFinite(v))) {
-      const theta = fitting(value as number[], d, size);
-      if (theta) return theta;
-    }
-  }
-  return undefined;
+  return latestEarlier(snapshot, number, (trial) => {
+    const value = trial.systemAttrs[THETA_ATTR];
+    const valid = Array.isArray(value) && value.length >= d + 2 && value.every((v) => typeof v === "number" && Number.isFinite(v));
+    return valid ? fitting(value as number[], d, size) : undefined;
+  });
 }
 
 /**
@@ -1089,8 +1080,13 @@ function bestUntriedPoint(source: { gp: GaussianProcess; points: Float64Array[] 
   return null;
 }
 
-/** Encodes a trial's parameters (categoricals as choice indices); undefined if any is missing or illegal. */
-function encodeTrial(trial: FrozenTrial, encoder: SpaceEncoder): Float64Array | undefined {
+/**
+ * Encodes a trial's parameters (categoricals as choice indices); undefined if any is missing or illegal.
+ *
+ * @example
+ * const point = encodeTrial(trial, new SpaceEncoder(space)); // undefined for a trial outside the space
+ */
+export function encodeTrial(trial: FrozenTrial, encoder: SpaceEncoder): Float64Array | undefined {
   const point = new Float64Array(encoder.dimension);
   for (let i = 0; i < encoder.dimension; i++) {
     const name = encoder.names[i]!;

@@ -10,6 +10,6 @@
 export { GPSampler, GP_OPTIONS, type GPSamplerOptions, type PendingStrategy, type AcquisitionKind, createGPSamplerFromOptions, scalarizeParEgo } from "./gp.js";
 export { type OutputWarping, warpObservations } from "./model.js";
 export { logExpectedImprovement } from "./acquisition.js";
-export { kernelFitPlan } from "./gp.js";
+export { encodeTrial, kernelFitPlan } from "./gp.js";
 export { GaussianProcess, type TrainingData, defaultPrior, defaultTheta, fitHyperparameters, parametersFromTheta } from "./model.js";
 export { matern52 } from "./kernel.js";

@@ -191,8 +191,14 @@ export function powerTransformLambda(values: readonly number[], family: PowerFam
   return Number.isFinite(logLikelihood(lambda)) ? lambda : 1;
 }
 
-/** Shifts and scales to zero mean and unit variance (a constant vector becomes all zeros); returns the multiplier used. */
-function standardizeInPlace(values: Float64Array): number {
+/**
+ * The mean and the standard deviation (population variance, as {@link warpObservations} divides by
+ * it; 0 for a constant or non-finite spread) that standardisation uses.
+ *
+ * @example
+ * standardMoments([1, 3]); // { mean: 2, sd: 1 }
+ */
+export function standardMoments(values: ArrayLike<number>): { mean: number; sd: number } {
   const n = values.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += values[i]!;
@@ -200,8 +206,14 @@ function standardizeInPlace(values: Float64Array): number {
   let variance = 0;
   for (let i = 0; i < n; i++) variance += (values[i]! - mean) ** 2;
   variance /= n;
-  const scale = variance > 0 && Number.isFinite(variance) ? 1 / Math.sqrt(variance) : 0;
-  for (let i = 0; i < n; i++) values[i] = (values[i]! - mean) * scale;
+  return { mean, sd: variance > 0 && Number.isFinite(variance) ? Math.sqrt(variance) : 0 };
+}
+
+/** Shifts and scales to zero mean and unit variance (a constant vector becomes all zeros); returns the multiplier used. */
+function standardizeInPlace(values: Float64Array): number {
+  const { mean, sd } = standardMoments(values);
+  const scale = sd > 0 ? 1 / sd : 0;
+  for (let i = 0; i < values.length; i++) values[i] = (values[i]! - mean) * scale;
   return scale;
 }
 

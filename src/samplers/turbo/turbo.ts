@@ -31,13 +31,13 @@ import {
   SEED_OPTION,
   SpaceEncoder,
   defineOptions,
-  encodeValue,
   isSingleValue,
   parseOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
-import { GaussianProcess, defaultPrior, defaultTheta, fitHyperparameters, kernelFitPlan, matern52, parametersFromTheta, warpObservations } from "../gp/index.js";
+import { GaussianProcess, defaultPrior, defaultTheta, encodeTrial, fitHyperparameters, kernelFitPlan, matern52, parametersFromTheta, warpObservations } from "../gp/index.js";
+import { latestEarlier } from "../history.js";
 
 /** Options of {@link TurboSampler}; all optional. The defaults are the paper's (batch size 1) unless said otherwise. */
 export interface TurboSamplerOptions {
@@ -548,26 +548,11 @@ function readRole(trial: FrozenTrial): "design" | "step" | null {
 
 /** θ of the most recent earlier trial of the same run, if its dimension matches. */
 function previousTheta(snapshot: StudySnapshot, number: number, d: number, run: number): number[] | undefined {
-  for (let k = Math.min(number, snapshot.trials.length) - 1; k >= 0; k--) {
-    const trial = snapshot.trials[k];
-    if (!trial || readRun(trial) !== run) continue;
+  return latestEarlier(snapshot, number, (trial) => {
     const value = trial.systemAttrs[THETA_ATTR];
-    if (Array.isArray(value) && value.length === d + 2 && value.every((v) => typeof v === "number" && Number.isFinite(v))) return value as number[];
-  }
-  return undefined;
-}
-
-/** A trial's numeric parameters in the unit cube; undefined if one is missing or out of range. */
-function encodeTrial(trial: FrozenTrial, encoder: SpaceEncoder): Float64Array | undefined {
-  const point = new Float64Array(encoder.dimension);
-  for (let i = 0; i < encoder.dimension; i++) {
-    const distribution = encoder.distributions[i]!;
-    const value = trial.params[encoder.names[i]!];
-    if (distribution.type === "categorical" || typeof value !== "number" || !Number.isFinite(value)) return undefined;
-    if (value < distribution.low || value > distribution.high) return undefined;
-    point[i] = encodeValue(distribution, value);
-  }
-  return point;
+    const valid = readRun(trial) === run && Array.isArray(value) && value.length === d + 2 && value.every((v) => typeof v === "number" && Number.isFinite(v));
+    return valid ? (value as number[]) : undefined;
+  });
 }
 
 function validateOptions(options: TurboSamplerOptions): void {
