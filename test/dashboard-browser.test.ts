@@ -14,6 +14,7 @@ import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../src/server/index.js";
 import { buildReport } from "../src/server/report.js";
+import type { JsonValue } from "../src/space/index.js";
 import { MemoryStorage } from "../src/storage/index.js";
 import { type FixtureTrial, seedPopulation, seedStudy } from "./fixtures/dashboard-studies.mjs";
 
@@ -202,6 +203,26 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     await page.waitForFunction(() => ((globalThis as any).document.querySelector("[data-testid=beliefs-note]").textContent as string).includes("posterior mean"));
     await page.mouse.move(0, 0);
     await page.locator("#beliefs").screenshot({ path: join(SHOTS, "beliefs-2d.png") });
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("shows a model's recommended trial beside the best observed one, as a link to its detail", async () => {
+    const record = await storage.createStudy("recommended", ["minimize"]);
+    const X = { type: "float", low: 0, high: 10 } as const;
+    for (const value of [2.0, 1.0, 1.5]) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      // The GP would record this on the trial it samples: trial 2 has the lowest posterior mean.
+      const systemAttrs: Record<string, JsonValue> = value === 1.5 ? { recommended: { trial: 2, mean: 1.6, sd: 0.1, units: "objective", observations: 2, sampler: "gp" } } : {};
+      await storage.updateTrial(trial.id, { params: { x: { value, distribution: X } }, state: "complete", values: [value], systemAttrs });
+    }
+    const page = await open(studyUrl("recommended"));
+    await page.waitForSelector("[data-testid=recommended-trial]");
+    expect(await page.textContent("[data-testid=best-trial]")).toBe("trial 1");
+    expect(await page.textContent("[data-testid=recommended-trial]")).toBe("trial 2");
+    expect(await page.textContent("#summary")).toContain("posterior mean 1.6 ± 0.1");
+    await page.click("[data-testid=recommended-trial]");
+    await page.waitForFunction(() => (globalThis as any).document.querySelector("[data-testid=detail-title]")?.textContent === "Trial 2");
     await page.close();
     expect(problems).toEqual([]);
   });

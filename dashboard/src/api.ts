@@ -37,9 +37,20 @@ export interface TrialJson {
   seq: number;
 }
 
+/** The study's recommended trial: a model's best posterior mean, or the best observed trial. */
+export interface RecommendedTrial {
+  trial: TrialJson;
+  source: "model" | "best observed";
+  posteriorMean: number | null;
+  posteriorSd: number | null;
+  units: "objective" | "model" | null;
+  modelTrials: number | null;
+}
+
 export interface Summary {
   study: StudyJson;
   bestTrial: TrialJson | null;
+  recommendedTrial: RecommendedTrial | null;
   seq: number;
   trialCount: number;
   params: { name: string; distribution: Distribution }[];

@@ -255,13 +255,16 @@ export class StudyPage {
     const add = (key: string, ...value: (string | Node)[]) => dl.append(h("dt", {}, key), h("dd", {}, ...value));
     add("directions", s.study.directions.join(", "));
     if (best) {
-      const open = h("a", { href: viewSearch({ ...this.view, trial: best.number }), "data-testid": "best-trial" }, `trial ${best.number}`);
-      open.addEventListener("click", (event) => {
-        event.preventDefault();
-        void this.change({ trial: best.number });
-      });
-      add("best", open, `: ${best.values?.map(formatNumber).join(", ") ?? "—"}`);
+      add("best", this.trialLink(best.number, "best-trial"), `: ${best.values?.map(formatNumber).join(", ") ?? "—"}`);
       add("best params", Object.entries(best.params).map(([k, v]) => `${k}=${typeof v === "number" ? formatNumber(v) : String(v)}`).join(", "));
+      // A model's recommendation is worth a line only where it differs from the best observed trial.
+      const recommended = s.recommendedTrial;
+      if (recommended?.source === "model" && recommended.trial.number !== best.number) {
+        const mean = recommended.posteriorMean;
+        const belief =
+          mean === null ? "" : recommended.units === "objective" ? `, posterior mean ${formatNumber(mean)} ± ${formatNumber(recommended.posteriorSd ?? 0)}` : ", best posterior mean (in the model's units)";
+        add("recommended", this.trialLink(recommended.trial.number, "recommended-trial"), `: ${recommended.trial.values?.map(formatNumber).join(", ") ?? "—"}${belief}`);
+      }
     } else add("best", s.study.directions.length > 1 ? "see the Pareto front" : "no complete trial yet");
     add("trials", `${s.trialCount}: ${STATES.map((state) => `${s.counts[state]} ${state}`).join(", ")}`);
     const options = Object.entries(s.study.sampler.options).map(([k, v]) => `${k}=${String(v)}`).join(", ");

@@ -10,7 +10,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { z } from "zod";
 import { type Pruner, createPrunerByName } from "../pruners/index.js";
-import { type Sampler, SamplerExhaustedError, createSamplerByName } from "../samplers/index.js";
+import { type Recommendation, type Sampler, SamplerExhaustedError, createSamplerByName } from "../samplers/index.js";
 import {
   type Distribution,
   type FrozenTrial,
@@ -130,6 +130,20 @@ function storedSpace(record: StudyRecord): Record<string, Distribution> | undefi
 
 function buildSampler(spec: NamedSpec, space: Record<string, Distribution> | undefined): Sampler {
   return createSamplerByName(spec.name, spec.options, space ? { searchSpace: space } : {});
+}
+
+/** A study's recommended trial as the API and the dashboard send it (null for several objectives or no trial). */
+function recommendationJson(recommendation: Recommendation | undefined): z.output<typeof api.RecommendedTrialJson> | null {
+  if (!recommendation) return null;
+  const model = recommendation.record;
+  return {
+    trial: trialJson(recommendation.trial),
+    source: recommendation.source,
+    posteriorMean: model?.mean ?? null,
+    posteriorSd: model?.sd ?? null,
+    units: model?.units ?? null,
+    modelTrials: model?.observations ?? null,
+  };
 }
 
 function studyJson(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values">>): z.output<typeof api.StudyJson> {
@@ -338,21 +352,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
         await study.refresh();
         const single = study.directions.length === 1;
         const best = single ? study.bestTrial : undefined;
-        const recommendation = single ? study.recommendation : undefined;
-        const model = recommendation?.record;
         return {
           study: studyJson(record, study.trials.filter((t) => t.id >= 0)),
           bestTrial: best ? trialJson(best) : null,
-          recommendedTrial: recommendation
-            ? {
-                trial: trialJson(recommendation.trial),
-                source: recommendation.source,
-                posteriorMean: model?.mean ?? null,
-                posteriorSd: model?.sd ?? null,
-                units: model?.units ?? null,
-                modelTrials: model?.observations ?? null,
-              }
-            : null,
+          recommendedTrial: recommendationJson(single ? study.recommendation : undefined),
         };
       },
     }),
@@ -513,7 +516,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         });
       },
     }),
-    ...dashboardRoutes({ storage, studyJson, trialJson }),
+    ...dashboardRoutes({ storage, studyJson, trialJson, recommendationJson }),
   ];
 
   // Each tuner's calls run one at a time in this server: a choose and an observe must not interleave.

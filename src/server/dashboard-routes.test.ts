@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import type { Distribution } from "../space/index.js";
+import { CONSTRAINTS_ATTR } from "../analysis/index.js";
+import { RECOMMENDED_TRIAL_ATTR } from "../samplers/index.js";
+import type { Distribution, JsonValue } from "../space/index.js";
 import { seedPopulation } from "../../test/fixtures/dashboard-studies.mjs";
 import { MemoryStorage } from "../storage/index.js";
 import { createServerApp } from "./app.js";
@@ -106,6 +108,33 @@ describe("dashboard routes", () => {
     for (const path of ["summary", "table", "points", "contour", "curves", "pareto", "timeline", "importance", "beliefs"]) {
       expect(doc.json.paths[`/api/v1/studies/{study}/${path}`]?.get, path).toBeDefined();
     }
+  });
+
+  it("shows the best feasible trial and the study's recommended trial, as the API's study detail does", async () => {
+    const storage = new MemoryStorage();
+    const record = await storage.createStudy("s", ["minimize"]);
+    // value, constraint (≤ 0 is feasible), and a model's recommendation recorded on the trial
+    const rows: [number, number, object | undefined][] = [
+      [5, 0, undefined],
+      [1, 2, undefined], // the lowest value, but infeasible
+      [3, -1, undefined],
+      [4, 0, { trial: 2, mean: 3.2, sd: 0.4, units: "objective", observations: 3, sampler: "gp" }],
+    ];
+    for (const [value, constraint, recommended] of rows) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      const systemAttrs = { [CONSTRAINTS_ATTR]: [constraint], ...(recommended ? { [RECOMMENDED_TRIAL_ATTR]: recommended as JsonValue } : {}) };
+      await storage.updateTrial(trial.id, { params: { x: { value, distribution: X } }, state: "complete", values: [value], systemAttrs });
+    }
+    const app = createServerApp({ storage, dashboard: false });
+    const summary = (await get(app, "/studies/s/summary", ui.SummaryResponse)).json;
+    const detail = (await get(app, "/studies/s")).json;
+    expect(summary.bestTrial.number).toBe(2);
+    expect(summary.recommendedTrial).toMatchObject({ source: "model", posteriorMean: 3.2, posteriorSd: 0.4, units: "objective", modelTrials: 3, trial: { number: 2 } });
+    expect(summary.bestTrial).toEqual(detail.bestTrial);
+    expect(summary.recommendedTrial).toEqual(detail.recommendedTrial);
+    // Without a model's record the recommendation is the best observed trial.
+    const plain = await fixture(12);
+    expect((await get(plain.app, "/studies/s/summary")).json.recommendedTrial).toMatchObject({ source: "best observed", posteriorMean: null, trial: { number: 3 } });
   });
 
   it("names the field at fault for a bad filter", async () => {

@@ -18,8 +18,10 @@ import {
   trialsPerWorker,
   valueEcdf,
 } from "../analysis/index.js";
+import type { Recommendation } from "../samplers/index.js";
 import { populationLineage } from "../schedulers/lineage.js";
-import { type FrozenTrial, type JsonValue, type TrialState, isBetter } from "../space/index.js";
+import { bestFeasibleTrial, recommendedTrial } from "../study/best.js";
+import { type FrozenTrial, type JsonValue, type TrialState } from "../space/index.js";
 import type { Storage, StudyRecord } from "../storage/index.js";
 import * as ui from "./dashboard-schemas.js";
 import { HttpError, type Route, route } from "./route.js";
@@ -32,6 +34,7 @@ export interface DashboardRouteDeps {
   readonly storage: Storage;
   readonly studyJson: (record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values">>) => z.output<typeof api.StudyJson>;
   readonly trialJson: (trial: FrozenTrial) => z.output<typeof api.TrialJson>;
+  readonly recommendationJson: (recommendation: Recommendation | undefined) => z.output<typeof api.RecommendedTrialJson> | null;
 }
 
 const STATES: readonly TrialState[] = ["waiting", "running", "complete", "pruned", "failed"];
@@ -146,21 +149,21 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const record = (await storage.getStudy(params.study)) ?? index.record;
         const trials = index.trials.filter(Boolean);
         const single = index.directions.length === 1 ? index.directions[0]! : null;
-        let best: FrozenTrial | null = null;
         let hasIntermediate = false;
         const workers = new Set<string>();
         for (const trial of trials) {
           if (!hasIntermediate && Object.keys(trial.intermediate).length > 0) hasIntermediate = true;
           const worker = trial.systemAttrs.worker;
           if (worker && typeof worker === "object" && !Array.isArray(worker) && typeof worker.id === "string") workers.add(worker.id);
-          const value = trial.state === "complete" ? valueOf(trial, 0) : undefined;
-          if (single && value !== undefined && (best === null || isBetter(single, value, best.values![0]!))) best = trial;
         }
+        // The same best and recommended trials as the API's study detail and `sextant best`: feasible ones only.
+        const best = single ? bestFeasibleTrial(trials, single) : undefined;
         const sampler = record.systemAttrs["auto:sampler"];
         const reason = record.systemAttrs["auto:reason"];
         return {
           study: deps.studyJson(record, trials),
           bestTrial: best ? deps.trialJson(best) : null,
+          recommendedTrial: deps.recommendationJson(single ? recommendedTrial(trials, single) : undefined),
           seq: index.seq,
           trialCount: trials.length,
           params: [...index.distributions].map(([name, distribution]) => ({ name, distribution })),

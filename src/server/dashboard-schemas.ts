@@ -4,7 +4,7 @@
  * agree on which trials they show; each answer says how many trials matched and how many it shows.
  */
 import { z } from "zod";
-import { CategoricalChoice, Distribution, StudyJson, TrialJson } from "./schemas.js";
+import { CategoricalChoice, Distribution, RecommendedTrialJson, StudyJson, TrialJson } from "./schemas.js";
 
 const TrialState = z.enum(["waiting", "running", "complete", "pruned", "failed"]);
 
@@ -77,7 +77,8 @@ const Counts = z.strictObject({ waiting: z.number().int(), running: z.number().i
 
 export const SummaryResponse = z.strictObject({
   study: StudyJson,
-  bestTrial: TrialJson.nullable(),
+  bestTrial: TrialJson.nullable().describe("the best feasible complete trial (single objective)"),
+  recommendedTrial: RecommendedTrialJson.nullable().describe("the study's recommended trial, as in GET /studies/{study}"),
   seq: z.number().int().describe("pass as `since` to /trials to read only what changes next"),
   trialCount: z.number().int(),
   params: z.array(ParamInfo),

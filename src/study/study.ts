@@ -1,7 +1,8 @@
 import type { Pruner } from "../pruners/index.js";
 import { NopPruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
-import { RandomSampler, SamplerExhaustedError, type Recommendation, latestRecommendation } from "../samplers/index.js";
+import { RandomSampler, SamplerExhaustedError, type Recommendation } from "../samplers/index.js";
+import { bestFeasibleTrial, isFeasible, recommendedTrial } from "./best.js";
 import {
   SAVED_CHECKPOINT_ATTR,
   SEGMENT_ATTR_PREFIX,
@@ -387,13 +388,7 @@ export class Study implements TrialHost {
    */
   get bestTrial(): FrozenTrial | undefined {
     if (this.directions.length !== 1) throw new MultiObjectiveError("this study has several objectives: use bestTrials (the Pareto front)");
-    const direction = this.directions[0]!;
-    let best: FrozenTrial | undefined;
-    for (const trial of this.trialCache) {
-      if (trial.state !== "complete" || !trial.values || !isFeasible(trial)) continue;
-      if (!best || isBetter(direction, trial.values[0]!, best.values![0]!)) best = trial;
-    }
-    return best;
+    return bestFeasibleTrial(this.trialCache, this.directions[0]!);
   }
 
   /**
@@ -413,10 +408,7 @@ export class Study implements TrialHost {
    */
   get recommendation(): Recommendation | undefined {
     if (this.directions.length !== 1) throw new MultiObjectiveError("this study has several objectives: use bestTrials (the Pareto front)");
-    const modelled = latestRecommendation(this.trialCache, (t) => t.state === "complete" && t.values !== null && isFeasible(t));
-    if (modelled) return { trial: modelled.trial, source: "model", record: modelled.record };
-    const best = this.bestTrial;
-    return best && { trial: best, source: "best observed" };
+    return recommendedTrial(this.trialCache, this.directions[0]!);
   }
 
   /**
@@ -1469,10 +1461,6 @@ function constraintsOfResult(result: TellResult): readonly number[] | undefined 
     return result.constraints;
   }
   return undefined;
-}
-
-function isFeasible(trial: FrozenTrial): boolean {
-  return totalViolation(trialConstraints(trial)) <= 0;
 }
 
 /** Marks a queued segment whose exploit/explore decision is still to be taken when it starts. */

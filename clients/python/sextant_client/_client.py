@@ -16,6 +16,7 @@ __all__ = [
     "FloatDistribution",
     "FrozenTrial",
     "IntDistribution",
+    "Recommendation",
     "SextantError",
     "Study",
     "Trial",
@@ -129,6 +130,34 @@ class FrozenTrial:
 
     def __repr__(self):
         return "FrozenTrial(number=%d, state=%s, values=%r, params=%r)" % (self.number, self.state.name, self.values, self.params)
+
+
+class Recommendation:
+    """The trial a study recommends, and where the choice came from.
+
+    ``source`` is ``"model"`` when a sampler with a model (the GP) recorded the evaluated trial with
+    the best posterior mean of the noise-free objective: on a noisy objective that is the
+    configuration the data say is best, where ``best_trial`` is the luckiest observation. It is
+    ``"best observed"`` otherwise, and ``trial`` is then the best trial. ``posterior_mean`` and
+    ``posterior_sd`` are in the objective's units when ``units == "objective"``, in the model's
+    standardised units when ``units == "model"``, and None without a model.
+    """
+
+    def __init__(self, data):
+        self.trial = FrozenTrial(data["trial"])
+        self.source = data["source"]
+        self.posterior_mean = data["posteriorMean"]
+        self.posterior_sd = data["posteriorSd"]
+        self.units = data["units"]
+        self.model_trials = data["modelTrials"]
+
+    def __repr__(self):
+        return "Recommendation(trial=%d, source=%r, posterior_mean=%r, posterior_sd=%r)" % (
+            self.trial.number,
+            self.source,
+            self.posterior_mean,
+            self.posterior_sd,
+        )
 
 
 class _Connection:
@@ -439,6 +468,21 @@ class Study:
         if best is None:
             raise ValueError("no trial of study %r has completed yet" % self.study_name)
         return FrozenTrial(best)
+
+    @property
+    def recommendation(self):
+        """The study's recommended trial with its source and posterior (a :class:`Recommendation`; one request)."""
+        if len(self.directions) != 1:
+            raise RuntimeError("this study has several objectives; recommendation needs one")
+        data = self._connection.request("GET", self._path())["recommendedTrial"]
+        if data is None:
+            raise ValueError("no trial of study %r has completed yet" % self.study_name)
+        return Recommendation(data)
+
+    @property
+    def recommended_trial(self):
+        """The recommended trial: the best posterior mean where a model says so, else the best trial."""
+        return self.recommendation.trial
 
     @property
     def best_value(self):

@@ -91,6 +91,27 @@ class OptimizeTest(ClientTestCase):
             study.best_trial
 
 
+class RecommendationTest(ClientTestCase):
+    def test_a_gp_study_recommends_its_best_posterior_mean_and_a_random_one_its_best_trial(self):
+        gp = sextant_client.create_study(URL, unique("rec-gp"), "minimize", sampler="gp", sampler_options={"seed": 3, "nStartupTrials": 4})
+        # A noisy quadratic: the GP fits a model from the fifth trial on and records its recommendation.
+        gp.optimize(lambda trial: (trial.suggest_float("x", -3, 3) - 1) ** 2 + 0.3 * ((trial.number * 7919) % 11) / 11, n_trials=9)
+        recommendation = gp.recommendation
+        self.assertEqual(recommendation.source, "model")
+        self.assertEqual(recommendation.units, "objective")
+        self.assertIsInstance(recommendation.posterior_mean, float)
+        self.assertGreaterEqual(recommendation.posterior_sd, 0.0)
+        self.assertGreaterEqual(recommendation.model_trials, 4)
+        self.assertIn(recommendation.trial.number, [t.number for t in gp.trials if t.state == TrialState.COMPLETE])
+        self.assertEqual(gp.recommended_trial.number, recommendation.trial.number)
+
+        plain = sextant_client.create_study(URL, unique("rec-random"), "minimize", sampler="random", sampler_options={"seed": 1})
+        plain.optimize(lambda trial: trial.suggest_float("x", -3, 3) ** 2, n_trials=5)
+        self.assertEqual(plain.recommendation.source, "best observed")
+        self.assertIsNone(plain.recommendation.posterior_mean)
+        self.assertEqual(plain.recommended_trial.number, plain.best_trial.number)
+
+
 class PruningTest(ClientTestCase):
     def test_report_and_should_prune_follow_the_servers_median_pruner(self):
         study = sextant_client.create_study(

@@ -1,0 +1,36 @@
+/**
+ * The best and the recommended trial of a single-objective study, as pure functions of its trials:
+ * `Study.bestTrial` / `Study.recommendation` and the server's routes (the API's study detail and the
+ * dashboard's summary) all read them from here, so every view names the same trials.
+ *
+ * @module
+ */
+import { totalViolation, trialConstraints } from "../analysis/index.js";
+import { type Recommendation, latestRecommendation } from "../samplers/index.js";
+import { type Direction, type FrozenTrial, isBetter } from "../space/index.js";
+
+/** A trial that violates none of its constraints (a trial without constraints is feasible). */
+export function isFeasible(trial: FrozenTrial): boolean {
+  return totalViolation(trialConstraints(trial)) <= 0;
+}
+
+/** The best feasible complete trial for `direction`, or undefined if none has completed feasibly. */
+export function bestFeasibleTrial(trials: Iterable<FrozenTrial>, direction: Direction): FrozenTrial | undefined {
+  let best: FrozenTrial | undefined;
+  for (const trial of trials) {
+    if (trial.state !== "complete" || !trial.values || !isFeasible(trial)) continue;
+    if (!best || isBetter(direction, trial.values[0]!, best.values![0]!)) best = trial;
+  }
+  return best;
+}
+
+/**
+ * The recommended trial: the latest model record's choice among feasible complete trials, otherwise
+ * the best feasible trial (`source: "best observed"`); see `Study.recommendation`.
+ */
+export function recommendedTrial(trials: readonly FrozenTrial[], direction: Direction): Recommendation | undefined {
+  const modelled = latestRecommendation(trials, (t) => t.state === "complete" && t.values !== null && isFeasible(t));
+  if (modelled) return { trial: modelled.trial, source: "model", record: modelled.record };
+  const best = bestFeasibleTrial(trials, direction);
+  return best && { trial: best, source: "best observed" };
+}
