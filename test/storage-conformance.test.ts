@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Distribution, FrozenTrial } from "../src/space/index.js";
+import { CONSTRAINTS_ATTR, type Distribution, type FrozenTrial, type JsonValue } from "../src/space/index.js";
 import {
   DuplicateStudyError,
   MemoryStorage,
@@ -166,6 +166,26 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(summaries.max!.bestValue).toBe(3);
       expect(summaries.multi!.trialCounts).toEqual({ waiting: 0, running: 0, complete: 1, pruned: 0, failed: 1 });
       expect(summaries.multi!.bestValue).toBeNull();
+    });
+
+    it("summarizes the best value over feasible trials only, as Study.bestTrial does", async () => {
+      const study = await newStudy("constrained", ["minimize"]);
+      // value, stored constraints: infeasible ones (a positive value, a NaN stored as text) must not become the best
+      const rows: [number, JsonValue | undefined][] = [
+        [5, undefined],
+        [-10, [0.5, -1]],
+        [-20, [-1, "nan"]],
+        [-Infinity, [1]],
+        [3, [0, -2]],
+        [4, null],
+      ];
+      for (const [value, constraints] of rows) {
+        const trial = await storage.createTrial(study.id, { state: "running" });
+        await storage.updateTrial(trial.id, { state: "complete", values: [value], ...(constraints === undefined ? {} : { systemAttrs: { [CONSTRAINTS_ATTR]: constraints } }) });
+      }
+      const summary = (await storage.listStudies()).find((s) => s.name === "constrained")!;
+      expect(summary.bestValue).toBe(3);
+      expect(summary.trialCounts.complete).toBe(6);
     });
   });
 

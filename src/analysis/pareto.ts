@@ -5,10 +5,9 @@
  *
  * Everything here works on losses: value vectors turned to minimization by {@link toLosses}.
  */
-import type { Direction, FrozenTrial } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial } from "../space/index.js";
 
-/** The system attribute under which a trial's constraint values live (feasible iff every value is <= 0). */
-export const CONSTRAINTS_ATTR = "constraints";
+export { CONSTRAINTS_ATTR };
 
 /**
  * A value vector as losses: maximized objectives are negated, so smaller is better everywhere.

@@ -146,7 +146,7 @@ function recommendationJson(recommendation: Recommendation | undefined): z.outpu
   };
 }
 
-function studyJson(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values">>): z.output<typeof api.StudyJson> {
+function studyJson(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values" | "systemAttrs">>): z.output<typeof api.StudyJson> {
   const summary = summarizeStudy(record, trials);
   return {
     id: record.id,

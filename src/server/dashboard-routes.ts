@@ -32,7 +32,7 @@ type AnyRoute = Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodTyp
 
 export interface DashboardRouteDeps {
   readonly storage: Storage;
-  readonly studyJson: (record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values">>) => z.output<typeof api.StudyJson>;
+  readonly studyJson: (record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values" | "systemAttrs">>) => z.output<typeof api.StudyJson>;
   readonly trialJson: (trial: FrozenTrial) => z.output<typeof api.TrialJson>;
   readonly recommendationJson: (recommendation: Recommendation | undefined) => z.output<typeof api.RecommendedTrialJson> | null;
 }

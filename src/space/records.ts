@@ -11,6 +11,9 @@ export const FINISHED_STATES: readonly TrialState[] = ["complete", "pruned", "fa
 
 export type Direction = "minimize" | "maximize";
 
+/** The system attribute under which a trial's constraint values live (feasible iff every value is <= 0). */
+export const CONSTRAINTS_ATTR = "constraints";
+
 /** Any JSON value: what user and system attributes may hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

@@ -9,7 +9,7 @@
  * commit), which is how a worker running quick trials pays less than a round trip per trial.
  */
 import pg from "pg";
-import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, PostgresSchemaError } from "./postgres-migrations.js";
@@ -859,15 +859,24 @@ function statements(schema: string) {
          WHERE study_id = $1 AND state = 'running' AND heartbeat_at < ${NOW_MS} - $2::int8 ORDER BY number
        ) AS stale ON true`,
     ),
-    // Same figures as the SQLite backend's aggregate; non-finite values are stored as strings.
+    // Same figures as the SQLite backend's aggregate; non-finite values are stored as strings. Only
+    // feasible trials count for the best value (`satisfiesStoredConstraints`).
     aggregateTrials: named(
       "aggregate_trials",
       `SELECT study_id, state, COUNT(*) AS n,
-         MIN(CASE WHEN jsonb_typeof(objective_values::jsonb -> 0) = 'number' THEN (objective_values::jsonb ->> 0)::float8 END) AS min_value,
-         MAX(CASE WHEN jsonb_typeof(objective_values::jsonb -> 0) = 'number' THEN (objective_values::jsonb ->> 0)::float8 END) AS max_value,
-         BOOL_OR(objective_values::jsonb ->> 0 = '-inf') AS has_neg_inf,
-         BOOL_OR(objective_values::jsonb ->> 0 = 'inf') AS has_pos_inf
-       FROM ${trials} GROUP BY study_id, state`,
+         MIN(CASE WHEN feasible AND jsonb_typeof(objective_values::jsonb -> 0) = 'number' THEN (objective_values::jsonb ->> 0)::float8 END) AS min_value,
+         MAX(CASE WHEN feasible AND jsonb_typeof(objective_values::jsonb -> 0) = 'number' THEN (objective_values::jsonb ->> 0)::float8 END) AS max_value,
+         COALESCE(BOOL_OR(feasible AND objective_values::jsonb ->> 0 = '-inf'), false) AS has_neg_inf,
+         COALESCE(BOOL_OR(feasible AND objective_values::jsonb ->> 0 = 'inf'), false) AS has_pos_inf
+       FROM (SELECT study_id, state, objective_values,
+               CASE WHEN state <> 'complete' THEN false
+                 WHEN jsonb_typeof(system_attrs::jsonb -> '${CONSTRAINTS_ATTR}') = 'array' THEN NOT EXISTS (
+                   SELECT 1 FROM jsonb_array_elements(system_attrs::jsonb -> '${CONSTRAINTS_ATTR}') AS c(v)
+                   WHERE jsonb_typeof(c.v) <> 'number' OR (c.v #>> '{}')::float8 > 0)
+                 ELSE COALESCE(jsonb_typeof(system_attrs::jsonb -> '${CONSTRAINTS_ATTR}'), 'null') = 'null'
+               END AS feasible
+             FROM ${trials}) AS judged
+       GROUP BY study_id, state`,
     ),
   };
 }

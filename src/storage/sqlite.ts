@@ -7,7 +7,7 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
 import { type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeJson, patchedColumns, rowToStudy, rowToTrial, summarize } from "./sql-rows.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
@@ -533,13 +533,20 @@ function prepareStatements(db: Database.Database) {
     trialsSince: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? AND seq > ? ORDER BY number`),
     // Counts and best first objective per study and state in one pass; non-finite values are
     // stored as strings, so they are counted separately rather than compared as text.
+    // Only feasible trials count for the best value (`satisfiesStoredConstraints`).
     aggregateTrials: db.prepare(
       `SELECT study_id, state, COUNT(*) AS n,
-         MIN(CASE WHEN json_type(objective_values, '$[0]') IN ('integer', 'real') THEN json_extract(objective_values, '$[0]') END) AS min_value,
-         MAX(CASE WHEN json_type(objective_values, '$[0]') IN ('integer', 'real') THEN json_extract(objective_values, '$[0]') END) AS max_value,
-         MAX(json_extract(objective_values, '$[0]') = '-inf') AS has_neg_inf,
-         MAX(json_extract(objective_values, '$[0]') = 'inf') AS has_pos_inf
-       FROM trials GROUP BY study_id, state`,
+         MIN(CASE WHEN feasible AND json_type(objective_values, '$[0]') IN ('integer', 'real') THEN json_extract(objective_values, '$[0]') END) AS min_value,
+         MAX(CASE WHEN feasible AND json_type(objective_values, '$[0]') IN ('integer', 'real') THEN json_extract(objective_values, '$[0]') END) AS max_value,
+         MAX(feasible AND json_extract(objective_values, '$[0]') = '-inf') AS has_neg_inf,
+         MAX(feasible AND json_extract(objective_values, '$[0]') = 'inf') AS has_pos_inf
+       FROM (SELECT study_id, state, objective_values,
+               state = 'complete' AND CASE json_type(system_attrs, '$.${CONSTRAINTS_ATTR}')
+                 WHEN 'array' THEN NOT EXISTS (SELECT 1 FROM json_each(system_attrs, '$.${CONSTRAINTS_ATTR}') WHERE type NOT IN ('integer', 'real') OR value > 0)
+                 ELSE json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') IS NULL OR json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') = 'null'
+               END AS feasible
+             FROM trials)
+       GROUP BY study_id, state`,
     ),
   };
 }
