@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FrozenTrial } from "../src/space/index.js";
 import { RandomSampler, createStudy } from "../src/index.js";
 import { PBTScheduler } from "../src/schedulers/index.js";
-import { StorageOpenError, TrialNotRunningError, openStorage } from "../src/storage/index.js";
+import { ONCE_KEY_ATTR, StorageOpenError, TrialNotRunningError, openStorage } from "../src/storage/index.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from "../src/storage/postgres-migrations.js";
 import { PostgresStorage } from "../src/storage/postgres.js";
 import { type ScratchDatabase, adminQuery, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
@@ -215,6 +215,33 @@ describe.skipIf(skip !== null)("postgres storage", () => {
   });
 
   describe("commit order", () => {
+    it("creates a keyed trial once when another writer holds the same key uncommitted", async () => {
+      const storage = await PostgresStorage.open(freshSchemaUrl());
+      const schema = `"s${schemaCounter - 1}"`;
+      try {
+        const study = await storage.createStudy("once", ["minimize"]);
+        await withClient(async (other) => {
+          // Another process is creating the keyed trial: its insert is written but not committed.
+          await other.query("BEGIN");
+          const { rows } = await other.query(`UPDATE ${schema}.sextant_studies SET seq = seq + 1, trial_count = trial_count + 1 WHERE id = $1 RETURNING seq`, [study.id]);
+          await other.query(
+            `INSERT INTO ${schema}.sextant_trials (study_id, number, state, system_attrs, seq, write_id) VALUES ($1, 0, 'waiting', $2, $3, gen_random_uuid())`,
+            [study.id, JSON.stringify({ [ONCE_KEY_ATTR]: "after:0" }), rows[0].seq],
+          );
+          const mine = storage.createTrialOnce(study.id, "after:0", { state: "waiting" });
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          // It waits for the other writer instead of checking a snapshot without its trial.
+          expect(await isSettled(mine)).toBe(false);
+          await other.query("COMMIT");
+          expect(await mine).toBeNull();
+        });
+        const { trials } = await storage.trialsSince(study.id, 0);
+        expect(trials.map((t) => t.systemAttrs[ONCE_KEY_ATTR])).toEqual(["after:0"]);
+      } finally {
+        await storage.close();
+      }
+    });
+
     it("makes a write wait for an earlier uncommitted one, so a reader following seq skips nothing", async () => {
       const storage = await PostgresStorage.open(freshSchemaUrl());
       const schema = `"s${schemaCounter - 1}"`;

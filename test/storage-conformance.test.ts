@@ -14,6 +14,7 @@ import { CONSTRAINTS_ATTR, type Distribution, type FrozenTrial, type JsonValue }
 import {
   DuplicateStudyError,
   MemoryStorage,
+  ONCE_KEY_ATTR,
   ParamConflictError,
   type Storage,
   TrialNotFoundError,
@@ -166,6 +167,25 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(summaries.max!.bestValue).toBe(3);
       expect(summaries.multi!.trialCounts).toEqual({ waiting: 0, running: 0, complete: 1, pruned: 0, failed: 1 });
       expect(summaries.multi!.bestValue).toBeNull();
+    });
+
+    it("creates a trial once per key, however many callers race to create it", async () => {
+      const study = await newStudy("once", ["minimize"]);
+      const other = await newStudy("once-other", ["minimize"]);
+      const init = { state: "waiting" as const, systemAttrs: { "pbt:member": 0 } };
+      const raced = await Promise.all(Array.from({ length: 8 }, () => storage.createTrialOnce(study.id, "after:3", init)));
+      const made = raced.filter((t) => t !== null);
+      expect(made).toHaveLength(1);
+      expect(made[0]!.systemAttrs).toEqual({ "pbt:member": 0, [ONCE_KEY_ATTR]: "after:3" });
+      // The key is taken for good, also once the trial has run; other keys and other studies are free.
+      const claimed = (await storage.claimWaitingTrial(study.id))!;
+      await storage.updateTrial(claimed.id, { state: "complete", values: [1] });
+      expect(await storage.createTrialOnce(study.id, "after:3", init)).toBeNull();
+      expect((await storage.createTrialOnce(study.id, "after:4", init))?.number).toBe(1);
+      expect((await storage.createTrialOnce(other.id, "after:3", init))?.number).toBe(0);
+      const { trials } = await storage.trialsSince(study.id, 0);
+      expect(trials.map((t) => t.number)).toEqual([0, 1]);
+      await expect(storage.createTrialOnce(987654, "after:3", init)).rejects.toThrow();
     });
 
     it("summarizes the best value over feasible trials only, as Study.bestTrial does", async () => {

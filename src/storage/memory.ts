@@ -4,6 +4,7 @@ import { applyTrialPatch } from "./patch.js";
 import { summarizeStudy } from "./summary.js";
 import {
   DuplicateStudyError,
+  ONCE_KEY_ATTR,
   type Storage,
   type StudyRecord,
   type StudySummary,
@@ -89,6 +90,16 @@ export class MemoryStorage implements Storage {
   }
 
   async createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial> {
+    return this.insertTrial(studyId, init);
+  }
+
+  async createTrialOnce(studyId: number, key: string, init: TrialInit): Promise<FrozenTrial | null> {
+    // Check and insert in one synchronous step: no other caller runs in between.
+    if (this.requireStudy(studyId).trials.some((t) => t.systemAttrs[ONCE_KEY_ATTR] === key)) return null;
+    return this.insertTrial(studyId, { ...init, systemAttrs: { ...init.systemAttrs, [ONCE_KEY_ATTR]: key } });
+  }
+
+  private insertTrial(studyId: number, init: TrialInit): FrozenTrial {
     const study = this.requireStudy(studyId);
     const trial: FrozenTrial = {
       id: this.nextTrialId++,

@@ -27,6 +27,7 @@ import {
 import {
   DuplicateStudyError,
   type FinishedAndStarted,
+  ONCE_KEY_ATTR,
   type Storage,
   StorageError,
   StorageOpenError,
@@ -279,22 +280,63 @@ export class PostgresStorage implements Storage {
         return (await this.query<TrialRow>(this.sql.trialByWriteId, [writeId])).rows[0]!;
       }
     });
+    return this.created(row, { ...init, params, distributions, userAttrs, systemAttrs });
+  }
+
+  /** The trial an insert made from `init`, remembered if it runs here. */
+  private created(row: TrialRow, init: TrialInit): FrozenTrial {
     const trial: FrozenTrial = {
       id: row.id,
       number: row.number,
       state: init.state,
-      params,
-      distributions,
+      params: init.params ?? {},
+      distributions: init.distributions ?? {},
       values: null,
       intermediate: {},
-      userAttrs,
-      systemAttrs,
+      userAttrs: init.userAttrs ?? {},
+      systemAttrs: init.systemAttrs ?? {},
       startedAt: row.started_at,
       finishedAt: null,
       seq: row.seq,
     };
     if (init.state === "running") this.remember({ row, trial });
     return trial;
+  }
+
+  async createTrialOnce(studyId: number, key: string, init: TrialInit): Promise<FrozenTrial | null> {
+    const systemAttrs = { ...init.systemAttrs, [ONCE_KEY_ATTR]: key };
+    const encoded = [encodeJson({ ...init.params }), encodeJson({ ...init.distributions }), encodeJson({ ...init.userAttrs }), encodeJson(systemAttrs)] as const;
+    const writeId = newWriteId();
+    const row = await this.retrying(async (attempt) => {
+      // An attempt whose commit went through without a reply left this trial behind.
+      if (attempt > 0) {
+        const earlier = (await this.query<TrialRow>(this.sql.trialByWriteId, [writeId])).rows[0];
+        if (earlier) return earlier;
+      }
+      const client = await this.pool.connect();
+      try {
+        await client.query("BEGIN");
+        // Every trial write of the study takes its row's lock (the seq bump), so holding it here
+        // orders this check after every creation that committed first and before any that follows;
+        // under READ COMMITTED the check's own snapshot, taken after the lock, sees them.
+        const study = await client.query({ name: this.sql.lockStudy.name, text: this.sql.lockStudy.text, values: [studyId] });
+        if (study.rowCount === 0) throw noStudy(studyId);
+        const taken = await client.query({ name: this.sql.trialWithOnceKey.name, text: this.sql.trialWithOnceKey.text, values: [studyId, key] });
+        let created: TrialRow | null = null;
+        if (taken.rowCount === 0) {
+          const inserted = await client.query<TrialRow>({ name: this.sql.insertTrial.name, text: this.sql.insertTrial.text, values: [studyId, init.state, ...encoded, writeId] });
+          created = inserted.rows[0]!;
+        }
+        await client.query("COMMIT");
+        return created;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    });
+    return row === null ? null : this.created(row, { state: init.state, params: { ...init.params }, distributions: { ...init.distributions }, userAttrs: { ...init.userAttrs }, systemAttrs });
   }
 
   async claimWaitingTrial(studyId: number): Promise<FrozenTrial | null> {
@@ -836,6 +878,8 @@ function statements(schema: string) {
     ),
     trialById: named("trial_by_id", `SELECT ${TRIAL_COLUMNS}, write_id FROM ${trials} WHERE id = $1`),
     trialByWriteId: named("trial_by_write_id", `SELECT ${TRIAL_COLUMNS} FROM ${trials} WHERE write_id = $1`),
+    lockStudy: named("lock_study", `SELECT id FROM ${studies} WHERE id = $1 FOR UPDATE`),
+    trialWithOnceKey: named("trial_with_once_key", `SELECT 1 FROM ${trials} WHERE study_id = $1 AND system_attrs::jsonb ->> '${ONCE_KEY_ATTR}' = $2 LIMIT 1`),
     allTrials: named(
       "all_trials",
       `SELECT s.seq AS study_seq, t.id, t.study_id, t.number, t.state, t.params, t.distributions, t.objective_values, t.intermediate,

@@ -22,6 +22,7 @@ import {
 import { StorageBusyError, StorageDecodeError, StorageOpenError } from "./types.js";
 import {
   DuplicateStudyError,
+  ONCE_KEY_ATTR,
   type StartedTrial,
   type Storage,
   StorageError,
@@ -247,6 +248,12 @@ export class SqliteStorage implements Storage {
   async createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial> {
     const insert = this.prepareInsert(init);
     return this.write(() => insert(studyId));
+  }
+
+  async createTrialOnce(studyId: number, key: string, init: TrialInit): Promise<FrozenTrial | null> {
+    const insert = this.prepareInsert({ ...init, systemAttrs: { ...init.systemAttrs, [ONCE_KEY_ATTR]: key } });
+    // One immediate transaction: no other process writes between the check and the insert.
+    return this.write(() => (this.statements.trialWithOnceKey.get(studyId, key) === undefined ? insert(studyId) : null));
   }
 
   async claimWaitingTrial(studyId: number): Promise<FrozenTrial | null> {
@@ -530,6 +537,7 @@ function prepareStatements(db: Database.Database) {
       `SELECT ${trialColumns} FROM trials WHERE study_id = ? AND state = 'running' AND COALESCE(heartbeat_at, started_at) < ? ORDER BY number`,
     ),
     allTrials: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? ORDER BY number`),
+    trialWithOnceKey: db.prepare(`SELECT 1 FROM trials WHERE study_id = ? AND json_extract(system_attrs, '$.${ONCE_KEY_ATTR}') = ? LIMIT 1`),
     trialsSince: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? AND seq > ? ORDER BY number`),
     // Counts and best first objective per study and state in one pass; non-finite values are
     // stored as strings, so they are counted separately rather than compared as text.

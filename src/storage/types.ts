@@ -1,5 +1,9 @@
 import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
 
+
+/** The trial system attribute that holds a {@link Storage.createTrialOnce} key. */
+export const ONCE_KEY_ATTR = "onceKey";
+
 /** A study as stored. */
 export interface StudyRecord {
   readonly id: number;
@@ -91,6 +95,18 @@ export interface Storage {
 
   /** Creates a trial with the next free number of its study. */
   createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial>;
+  /**
+   * Creates a trial as {@link createTrial} does, unless a trial of the study already carries `key`
+   * (under the system attribute {@link ONCE_KEY_ATTR}, which the new trial gets); then it creates
+   * nothing and returns null. The check and the insert are one atomic step across every process
+   * sharing the storage, so of any number of callers with one key exactly one creates the trial
+   * (e.g. a population member's next segment, queued both by the worker that ran the last one and
+   * by an idle worker repairing the member).
+   *
+   * @example
+   * const queued = await storage.createTrialOnce(study.id, `after:${parent.number}`, { state: "waiting" });
+   */
+  createTrialOnce(studyId: number, key: string, init: TrialInit): Promise<FrozenTrial | null>;
   /** Atomically moves the oldest `waiting` trial of the study to `running` and returns it, or null if none. */
   claimWaitingTrial(studyId: number): Promise<FrozenTrial | null>;
   /**

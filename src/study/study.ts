@@ -309,14 +309,6 @@ function checkDirections(record: StudyRecord, directions: readonly Direction[]):
  * pruner, and keeps an incrementally refreshed copy of its trials so that each trial's bookkeeping
  * costs the same however long the history is.
  */
-/**
- * How long after a member's segment ended an idle worker waits before it queues that member's next
- * segment itself, taking the worker that ran it for dead between its commit and its ready point.
- * Set a priori: far longer than a ready point's read-and-create takes (milliseconds), short against
- * the heartbeat grace that recovers a killed segment.
- */
-const SEGMENT_REPAIR_GRACE_MS = 10_000;
-
 export class Study implements TrialHost {
   readonly id: number;
   readonly name: string;
@@ -944,7 +936,9 @@ export class Study implements TrialHost {
       const other = segmentPlace(t);
       return other !== undefined && other.member === place.member && other.segment === place.segment + 1;
     })) return;
-    await this.storage.createTrial(this.id, {
+    // Another process may be queueing it at this moment (its ready point, or its own repair): the
+    // key makes the check and the creation one atomic step in the storage, so one of them wins.
+    await this.storage.createTrialOnce(this.id, `pbt:after:${finished.number}`, {
       state: "waiting",
       systemAttrs: {
         ...segmentAttrs({ member: place.member, segment: place.segment + 1, parent: finished.number, exploitedFrom: null, checkpoint: null }),
@@ -999,22 +993,12 @@ export class Study implements TrialHost {
       }
     }
     const before = this.trialCache.length;
-    const segments = this.requireScheduler().segments;
-    let unsettled = false;
-    for (const { trial, segment } of latest.values()) {
-      // A member whose segment ended moments ago may belong to another process that has committed
-      // the segment but not yet queued the next one; repairing it now would queue that segment
-      // twice (the lock in queueNextSegment covers this process's loops only). Only a member
-      // silent for longer than SEGMENT_REPAIR_GRACE_MS lost its worker in between.
-      const recent = trial.finishedAt !== null && Date.now() - trial.finishedAt < SEGMENT_REPAIR_GRACE_MS;
-      if (recent && trial.state !== "failed" && segment + 1 < segments) {
-        unsettled = true;
-        continue;
-      }
-      await this.queueNextSegment(trial);
-    }
+    // A member whose segment ended moments ago may belong to another process that has committed the
+    // segment but not yet queued the next one: both then queue it, and the storage's once-key lets
+    // exactly one through (the lock in queueNextSegment covers this process's loops only).
+    for (const { trial } of latest.values()) await this.queueNextSegment(trial);
     await this.refresh();
-    return unsettled || this.trialCache.length > before;
+    return this.trialCache.length > before;
   }
 
   private requireScheduler(): Scheduler {
