@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import "../index.js";
+import { RandomSampler, createStudy } from "../index.js";
 import { MemoryStorage, StorageBusyError } from "../storage/index.js";
 import { type ServerAppOptions, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
@@ -94,7 +94,7 @@ describe("HTTP API: studies", () => {
       [{ name: "s", direction: "minimize", directions: ["minimize"] }, "body.directions"],
       [{ name: "s", direction: "up" }, "body.direction"],
       [{ name: "s", colour: "red" }, "body.colour"],
-      [{ name: "a/b" }, "body.name"],
+      [{ name: "a\u0007b" }, "body.name"],
       [{ name: 5 }, "body.name"],
     ];
     for (const [body, field] of cases) {
@@ -123,6 +123,26 @@ describe("HTTP API: trials", () => {
     expect(["a", "b", null]).toContain(params.kind);
     const told = await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [params.x ** 2] });
     expect(told.json.trial).toMatchObject({ state: "complete", values: [params.x ** 2], params });
+  });
+
+  it("reaches a study whose name holds a '/' through its percent-encoded path", async () => {
+    const { app, storage } = newApp();
+    // The library names studies freely; one made there must be reachable over HTTP.
+    const study = await createStudy({ name: "team/sweep", storage, sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize((t) => t.suggestFloat("x", -1, 1), { nTrials: 2 });
+    const path = `/studies/${encodeURIComponent("team/sweep")}`;
+    const one = await call(app, "GET", path);
+    expect(one.status).toBe(200);
+    expect(one.json.study.name).toBe("team/sweep");
+    const asked = await call(app, "POST", `${path}/trials`, { space: SPACE });
+    expect(asked.json.trial.number).toBe(2);
+    expect((await call(app, "POST", `${path}/trials/2/tell`, { state: "complete", values: [0.5] })).status).toBe(200);
+    expect((await call(app, "POST", "/studies", { name: "a/b", direction: "minimize" })).status).toBe(201);
+    expect((await call(app, "GET", `/studies/${encodeURIComponent("a/b")}/trials`)).status).toBe(200);
+    // Control characters stay refused, naming the field.
+    const bad = await call(app, "POST", "/studies", { name: "a\u0001b", direction: "minimize" });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.field).toBe("body.name");
   });
 
   it("stores constraint values told with a result and rejects ones that are not numbers", async () => {

@@ -4,12 +4,15 @@
  */
 import { z } from "zod";
 
-/** Study names travel in URL paths; keep them printable and bounded. */
+/**
+ * Study names travel in URL paths, percent-encoded (a '/' as %2F), as the library allows any name;
+ * keep them printable and bounded.
+ */
 export const StudyName = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^\u0000-\u001f/]+$/, "must not contain '/' or control characters");
+  .regex(/^[^\u0000-\u001f]+$/, "must not contain control characters");
 
 export const Direction = z.enum(["minimize", "maximize"]);
 
