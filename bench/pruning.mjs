@@ -86,7 +86,11 @@
 //   that plus BOHB's ρ = 1/3 and N_min = d + 1 (--tpe randomFraction=0.3333333 --bohb-min paper):
 //   best -, 2.67×, 1.42×;
 //   BOHB's bandwidth factor (--tpe samplingBandwidthFactor=3), sh-sync plain/bohb: -, 3.33×/2.67×,
-//   1.60×/3.20×; hb-sync: -, 2.08×/2.44×, 2.03×/2.38× (3× on the same two dev problems: not taken).
+//   1.60×/3.20×; hb-sync: -, 2.08×/2.44×, 2.03×/2.38× (3× on the same two dev problems: not taken);
+//   all of BOHB's pieces (--tpe samplingBandwidthFactor=3,randomFraction=0.3333333 --bohb-min
+//   paper), hb-sync plain/bohb: -, 1.35×/1.23×, 1.11×/2.03×; sh-sync: -, 2.67×/3.33×, 1.16×/2.57×;
+//   r = 3 (--sh minResource=3), hb-sync: -, 1.30×/1.44×, 1.10×/1.04×; sh-sync: -, 1.90×/2.86×,
+//   1.27×/1.65×.
 // Reported afterwards, test problems (one run): sh-sync plain/bohb: curves -/-, Kandasamy Branin
 // 3.17×/4.22×, Poloczek Branin -/-, LCBench 3945 2.12×/1.82×; hb-sync: -/-, 1.98×/2.32×, -/-, -/-.
 // Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,branin-poloczek,lcbench] [--skip-optuna]

@@ -95,7 +95,8 @@ interface OpenBracket {
  * has to be resumable (a checkpoint, or a simulator).
  *
  * The schedule only plans; the caller trains. Call {@link next} for a job, train it, and
- * {@link report} the value at `job.until`; `report` answers which configurations stopped. With
+ * {@link report} the value at `job.until` (NaN for a job that failed: it ranks last, and the
+ * rung does not wait for it forever); `report` answers which configurations stopped. With
  * several workers, `next` hands out the current rung's jobs, and when they are all out it opens the
  * next bracket instead of waiting (as HpBandSter does), so nobody idles.
  *
