@@ -12,8 +12,13 @@
 // - Budget: every run gets the resource that --trials (40) full trials take without pruning;
 //   a run also stops after 12 × --trials trials.
 // - Methods: none, median, ASHA (r = 1, η = 3, s = 0), Hyperband (r = 1, R = the problem's steps,
-//   η = 3), curve; each with TPE as the study records it ("plain") and with BOHB's fidelity rule
-//   ("bohb"). A trial's last report ends it: it is never pruned at its final step.
+//   η = 3), curve, and the synchronous schedules of BracketSchedule (same r and η): "hb-sync",
+//   Hyperband's brackets as Li et al. 2018's Algorithm 1 and BOHB run them, and "sh-sync", its most
+//   aggressive bracket alone (synchronous successive halving, the algorithm ASHA makes
+//   asynchronous); a configuration there waits at a rung, as a running trial, until its bracket's
+//   peers reach it, then resumes where it stopped, so its steps are counted once. Each with TPE as
+//   the study records it ("plain") and with BOHB's fidelity rule ("bohb"). A trial's last report
+//   ends it: it is never pruned at its final step.
 // - Scoring: each run's best final value among its complete trials, against the steps spent when
 //   each completed. The target is no pruning's median (over seeds) best final value at the end of
 //   the budget. Speed-up = steps at which no pruning's median curve first reaches the target ÷
@@ -64,6 +69,30 @@
 // Reported afterwards, test problems at 20 / 40 / 100 full trials: curves 0.99×, -, -; Kandasamy
 // Branin 2.83×, 4.42×, 2.13×; Poloczek Branin 2.50×, 2.00×, -; LCBench 3945 2.20×, 1.97×, 1.44×.
 //
+// Session 6, synchronous schedules (BracketSchedule), on --dev only (10 seeds, TPE; curves /
+// Hartmann / LCBench 167152; rule fixed before: a setting joins the bench's ASHA/Hyperband family
+// if it reaches ≥ 3× on more dev problems than the asynchronous pruners alone, without any dev
+// problem's best speed-up falling by more than 20%):
+//   asynchronous pruners alone (asha, hyperband; best row)      -      4.00×  -
+//   hb-sync (Hyperband's brackets), plain / bohb                -/-    1.23× / 2.08×  -/2.03×
+//   sh-sync (most aggressive bracket), plain / bohb             -/-    3.33× / 3.33×  1.60×/3.20×
+//   best of all rows with the synchronous ones                  -      4.00×  3.20× (sh-sync/bohb)
+// so hb-sync and sh-sync joined the default --pruners. sh-sync alone would also pass the rule
+// (3.33× and 3.20× vs 4.00× and -). Tried and not taken:
+//   BOHB's model learning the results of configurations still waiting at a rung (as HpBandSter
+//   registers every budget's result at once; the bohb view then counts running trials' reports):
+//   hb-sync/bohb 6.67× on Hartmann but 2.38× on LCBench; sh-sync/bohb 6.67× and 1.60× (best of
+//   all: -, 6.67×, 2.38×: one dev problem at 3×, not two);
+//   that plus BOHB's ρ = 1/3 and N_min = d + 1 (--tpe randomFraction=0.3333333 --bohb-min paper):
+//   best -, 2.67×, 1.42×;
+//   BOHB's bandwidth factor (--tpe samplingBandwidthFactor=3), sh-sync plain/bohb: -, 3.33×/2.67×,
+//   1.60×/3.20×; hb-sync: -, 2.08×/2.44×, 2.03×/2.38× (3× on the same two dev problems: not taken);
+//   all of BOHB's pieces (--tpe samplingBandwidthFactor=3,randomFraction=0.3333333 --bohb-min
+//   paper), hb-sync plain/bohb: -, 1.35×/1.23×, 1.11×/2.03×; sh-sync: -, 2.67×/3.33×, 1.16×/2.57×;
+//   r = 3 (--sh minResource=3), hb-sync: -, 1.30×/1.44×, 1.10×/1.04×; sh-sync: -, 1.90×/2.86×,
+//   1.27×/1.65×.
+// Reported afterwards, test problems (one run): sh-sync plain/bohb: curves -/-, Kandasamy Branin
+// 3.17×/4.22×, Poloczek Branin -/-, LCBench 3945 2.12×/1.82×; hb-sync: -/-, 1.98×/2.32×, -/-, -/-.
 // Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,branin-poloczek,lcbench] [--skip-optuna]
 //        [--sampler tpe|random|auto] (auto: the default sampler, GP while small; slower)
 //        [--dev] [--sh key=value,...] [--tpe randomFraction=0.333] (TPE options of the pruned arms)
@@ -74,7 +103,7 @@ import { parseArgs } from "node:util";
 import { augmentedBranin, augmentedBraninPoloczek, curveOf, hartmannFidelity, lcbench, learningCurves } from "./pruning-problems.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const { createStudy, createPrunerByName, TPESampler, AutoSampler, RandomSampler } = await import(join(root, "dist/index.js"));
+const { createStudy, createPrunerByName, TPESampler, AutoSampler, RandomSampler, BracketSchedule } = await import(join(root, "dist/index.js"));
 const rngModule = await import(join(root, "dist/math/rng.js"));
 
 const { values: args } = parseArgs({
@@ -82,7 +111,7 @@ const { values: args } = parseArgs({
     seeds: { type: "string", default: "10" },
     trials: { type: "string", default: "40" },
     problems: { type: "string", default: "curves,branin,branin-poloczek,lcbench" },
-    pruners: { type: "string", default: "none,median,asha,hyperband,curve" },
+    pruners: { type: "string", default: "none,median,asha,hyperband,hb-sync,sh-sync,curve" },
     sampler: { type: "string", default: "tpe" },
     "max-trials-factor": { type: "string", default: "12" },
     "skip-optuna": { type: "boolean", default: false },
@@ -148,8 +177,60 @@ function samplerFor(rule, seed, problem, prunerName) {
   return new TPESampler({ seed, fidelityRule: rule === "bohb" ? "bohb" : "final", ...paperMinimum, ...(prunerName === "none" ? {} : TPE_EXTRA) });
 }
 
+/** The parameters of a new trial, suggested as the problem declares them. */
+function suggestParams(trial, problem) {
+  const params = {};
+  for (const [name, d] of Object.entries(problem.params)) {
+    if (d.type === "categorical") params[name] = trial.suggestCategorical(name, d.choices);
+    else params[name] = d.type === "int" ? trial.suggestInt(name, d.low, d.high, { log: d.log ?? false }) : trial.suggestFloat(name, d.low, d.high, { log: d.log ?? false });
+  }
+  return params;
+}
+
+/**
+ * One run under synchronous successive halving in Hyperband's brackets (BracketSchedule; "hb-sync",
+ * or "sh-sync" for the most aggressive bracket alone): a configuration waits at a rung, as a
+ * running trial, until its bracket's peers reach it, then resumes from the step it stopped at.
+ */
+async function runScheduled(problem, prunerName, rule, seed) {
+  const budget = FULL_TRIALS * problem.steps;
+  const study = await createStudy({ name: `pruning-${problem.key}-${prunerName}-${rule}-${seed}`, direction: "minimize", sampler: samplerFor(rule, seed, problem, prunerName) });
+  const schedule = new BracketSchedule({ maxResource: problem.steps, minResource: SH.minResource, reductionFactor: SH.reductionFactor, brackets: prunerName === "sh-sync" ? "successive-halving" : "hyperband" });
+  const live = new Map();
+  const completed = [];
+  let resource = 0;
+  let trials = 0;
+  while (resource < budget && trials < FULL_TRIALS * Number(args["max-trials-factor"])) {
+    const job = schedule.next();
+    if (job.isNew) {
+      trials++;
+      const trial = await study.ask();
+      live.set(job.config, { trial, curve: await curveFor(problem, suggestParams(trial, problem), seed) });
+    }
+    const { trial, curve } = live.get(job.config);
+    for (let step = job.from + 1; step <= job.until; step++) {
+      trial.reportIntermediate(curve[step - 1], step);
+      resource++;
+    }
+    // A configuration waiting at a rung is a running trial: its reports reach the sampler's
+    // snapshot (BOHB's model learns each budget's result as it arrives) once they are in storage.
+    if (!job.final) await study.flushTrial(trial);
+    if (job.final) {
+      await study.tell(trial, curve[job.until - 1]);
+      completed.push([resource, curve[job.until - 1]]);
+      live.delete(job.config);
+    }
+    for (const config of schedule.report(job.config, curve[job.until - 1]).stopped) {
+      await study.tell(live.get(config).trial, { state: "pruned" });
+      live.delete(config);
+    }
+  }
+  return { completed, trials, resource };
+}
+
 /** One tuning run; returns [steps spent when it finished, final value] for every complete trial. */
 async function run(problem, prunerName, rule, seed) {
+  if (prunerName === "hb-sync" || prunerName === "sh-sync") return runScheduled(problem, prunerName, rule, seed);
   const budget = FULL_TRIALS * problem.steps;
   const study = await createStudy({ name: `pruning-${problem.key}-${prunerName}-${rule}-${seed}`, direction: "minimize", sampler: samplerFor(rule, seed, problem, prunerName), pruner: prunerFor(prunerName, problem, seed) });
   const completed = [];
@@ -158,12 +239,7 @@ async function run(problem, prunerName, rule, seed) {
   while (resource < budget && trials < FULL_TRIALS * Number(args["max-trials-factor"])) {
     trials++;
     const trial = await study.ask();
-    const params = {};
-    for (const [name, d] of Object.entries(problem.params)) {
-      if (d.type === "categorical") params[name] = trial.suggestCategorical(name, d.choices);
-      else params[name] = d.type === "int" ? trial.suggestInt(name, d.low, d.high, { log: d.log ?? false }) : trial.suggestFloat(name, d.low, d.high, { log: d.log ?? false });
-    }
-    const curve = await curveFor(problem, params, seed);
+    const curve = await curveFor(problem, suggestParams(trial, problem), seed);
     let value = Number.NaN;
     let pruned = false;
     for (let step = 1; step <= problem.steps; step++) {
@@ -381,7 +457,7 @@ for (const key of args.problems.split(",")) {
 console.log("\nVerdicts");
 for (const { problem, scored } of summary) {
   const best = (names) => names.map((n) => scored[n]).filter((s) => s && s.speedup !== null).sort((a, b) => b.speedup - a.speedup)[0];
-  const sh = best(["asha/plain", "asha/bohb", "hyperband/plain", "hyperband/bohb"]);
+  const sh = best(["asha/plain", "asha/bohb", "hyperband/plain", "hyperband/bohb", "hb-sync/plain", "hb-sync/bohb", "sh-sync/plain", "sh-sync/bohb"]);
   console.log(`  ${problem.name}: ASHA/Hyperband at ≤ ⅓ of the resource (speed-up ≥ 3): ${sh && sh.speedup >= 3 ? "yes" : "no"} (best: ${sh ? `${sh.label.split(" ")[0]} ${sh.speedup.toFixed(2)}×` : "none reached the target"})`);
   const curve = best(["curve/plain", "curve/bohb"]);
   console.log(`  ${problem.name}: curve predictor reaches the paper's 6×: ${curve && curve.speedup >= 6 ? "yes" : "no"} (${curve ? `${curve.label.split(" ")[0]} ${curve.speedup.toFixed(2)}×` : "target not reached"})`);

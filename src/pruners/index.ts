@@ -10,3 +10,4 @@ export { SuccessiveHalvingPruner, ASHA_OPTIONS, rungKey, type SuccessiveHalvingP
 export { HyperbandPruner, HYPERBAND_OPTIONS, type HyperbandPrunerOptions } from "./hyperband.js";
 export { WilcoxonPruner, WILCOXON_OPTIONS, type WilcoxonPrunerOptions } from "./wilcoxon.js";
 export { CurvePruner, CURVE_OPTIONS, type CurvePrunerOptions } from "./curve.js";
+export { BracketSchedule, hyperbandBrackets, type BracketScheduleOptions, type BracketJob, type BracketLayout } from "./bracket-schedule.js";

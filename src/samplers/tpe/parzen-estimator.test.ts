@@ -322,3 +322,40 @@ describe("kernel caches and density bounds", () => {
     }
   });
 });
+
+describe("BOHB's sampling bandwidth factor", () => {
+  /** Mean absolute distance of drawn points from the nearest observation, and the densities at 0.3. */
+  function drawn(factor: number): { spread: number; density: number; jointSpread: number; jointDensity: number } {
+    const mus = Float64Array.from([0.3, 0.32, 0.34, 0.7, 0.72]);
+    const weights = new Float64Array(5).fill(1);
+    const options = { ...OPTIONS, considerMagicClip: false, priorWeight: 0.01, samplingBandwidthFactor: factor };
+    const nearest = (x: number) => Math.min(...[...mus].map((m) => Math.abs(x - m)));
+    const univariate = new UnivariateNumericParzen();
+    univariate.build(makeDimension({ type: "float", low: 0, high: 1 }), mus, weights, 5, options);
+    const points = new Float64Array(4000);
+    univariate.sample(new Rng(1), 4000, points);
+    const joint = new MultivariateParzen();
+    const dimensions = [makeDimension({ type: "float", low: 0, high: 1 }), makeDimension({ type: "float", low: 0, high: 1 })];
+    const observations = Float64Array.from([...mus].flatMap((m) => [m, 0.5]));
+    joint.build(dimensions, observations, weights, 5, options);
+    const pairs = new Float64Array(8000);
+    joint.sample(new Rng(1), 4000, pairs);
+    let jointSpread = 0;
+    for (let i = 0; i < 4000; i++) jointSpread += Math.abs(pairs[2 * i + 1]! - 0.5) / 4000;
+    return {
+      spread: points.reduce((sum, x) => sum + nearest(x), 0) / 4000,
+      density: univariate.logPdf(0.3),
+      jointSpread,
+      jointDensity: joint.logPdf(Float64Array.from([0.3, 0.5]), 0),
+    };
+  }
+
+  it("widens the kernels candidates are drawn from, and leaves the densities that score them alone", () => {
+    const plain = drawn(1);
+    const wide = drawn(3);
+    expect(wide.spread).toBeGreaterThan(1.3 * plain.spread);
+    expect(wide.jointSpread).toBeGreaterThan(1.3 * plain.jointSpread);
+    expect(wide.density).toBe(plain.density);
+    expect(wide.jointDensity).toBe(plain.jointDensity);
+  });
+});

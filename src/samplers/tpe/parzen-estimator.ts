@@ -54,6 +54,11 @@ export interface ParzenOptions {
   readonly densityJacobian: boolean;
   /** Multivariate bandwidths: Scott's rule of Optuna/BOHB, or Bergstra's per-dimension neighbour gaps. */
   readonly multivariateBandwidth: "scott" | "neighbour";
+  /**
+   * Numeric kernels are this many times wider when candidates are drawn than when l(x) and g(x)
+   * score them: BOHB's `bandwidth_factor` (Falkner et al. 2018, §4.2; 3 there). Default 1.
+   */
+  readonly samplingBandwidthFactor?: number;
 }
 
 /** The smallest bandwidth allowed for a mixture of `n` components (prior included). */
@@ -279,6 +284,8 @@ function logSumExpBuffer(terms: Float64Array, count: number): number {
  */
 export class UnivariateNumericParzen {
   size = 0;
+  /** {@link ParzenOptions.samplingBandwidthFactor} of the last build. */
+  private samplingWidth = 1;
   private cell = 0;
   private dimension: Dimension | null = null;
   private mus = new Float64Array(64);
@@ -307,6 +314,7 @@ export class UnivariateNumericParzen {
    */
   build(dimension: Dimension, sortedMus: Float64Array, weights: Float64Array, count: number, options: ParzenOptions): void {
     const n = count + 1;
+    this.samplingWidth = options.samplingBandwidthFactor ?? 1;
     this.dimension = dimension;
     this.cell = dimension.kind === "discrete" ? dimension.cell : 0;
     this.size = n;
@@ -396,7 +404,7 @@ export class UnivariateNumericParzen {
     for (let k = 0; k < count; k++) {
       const i = binarySearchCumulative(this.cumulative, this.size, rng.uniform());
       const mu = this.mus[i]!;
-      const sigma = this.sigmas[i]!;
+      const sigma = this.sigmas[i]! * this.samplingWidth;
       const z = truncatedStandardNormal((0 - mu) / sigma, (1 - mu) / sigma, rng.uniform());
       out[k] = snapCoordinate(dimension, mu + sigma * z);
     }
@@ -569,6 +577,8 @@ export class UnivariateCategoricalParzen {
 export class MultivariateParzen {
   private dimensions: readonly Dimension[] = [];
   private size = 0;
+  /** {@link ParzenOptions.samplingBandwidthFactor} of the last build. */
+  private samplingWidth = 1;
   private mus = new Float64Array(64);
   private sigmas = new Float64Array(64);
   private constants = new Float64Array(64);
@@ -618,6 +628,7 @@ export class MultivariateParzen {
   ): void {
     const d = dimensions.length;
     const n = count + 1;
+    this.samplingWidth = options.samplingBandwidthFactor ?? 1;
     this.dimensions = dimensions;
     this.continuousOnly = dimensions.every((dimension) => dimension.kind === "continuous");
     this.size = n;
@@ -804,12 +815,13 @@ export class MultivariateParzen {
           continue;
         }
         const mu = this.mus[at]!;
-        const sigma = this.sigmas[at]!;
+        const sigma = this.sigmas[at]! * this.samplingWidth;
         const a = (0 - mu) / sigma;
         const b = (1 - mu) / sigma;
         const slot = this.slots[at]!;
         let z: number;
-        if (slot >= 0) {
+        // The cached tail masses are those of the scoring bandwidth.
+        if (slot >= 0 && this.samplingWidth === 1) {
           if (Number.isNaN(this.cachedLowerTails[slot]!)) {
             this.cachedLowerTails[slot] = normalCdf(a);
             this.cachedUpperTails[slot] = normalCdf(-b);

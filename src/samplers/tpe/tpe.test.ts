@@ -430,3 +430,20 @@ describe("presets", () => {
     expect(() => createTPESamplerFromOptions({ gammaBeta: "2" })).toThrow(/gammaBeta/);
   });
 });
+
+describe("TPESampler's samplingBandwidthFactor (BOHB's bandwidth factor)", () => {
+  it("changes the candidates TPE draws, keeps factor 1 as the default, and is validated", () => {
+    const rng = new Rng(4);
+    const trials = Array.from({ length: 30 }, (_, number) => {
+      const x = rng.uniform();
+      return makeTrial({ number, state: "complete", params: { x }, distributions: { x: X }, values: [(x - 0.3) ** 2] });
+    });
+    const snapshot = makeSnapshot(trials);
+    const suggest = (options: object) => Array.from({ length: 6 }, (_, k) => new TPESampler({ seed: 2, ...options }).sampleIndependent(snapshot, makeSamplingTrial(30 + k), "x", X));
+    expect(suggest({ samplingBandwidthFactor: 1 })).toEqual(suggest({}));
+    expect(suggest({ samplingBandwidthFactor: 3 })).not.toEqual(suggest({}));
+    expect(createTPESamplerFromOptions({ seed: "2", samplingBandwidthFactor: "3" }).sampleIndependent(snapshot, makeSamplingTrial(30), "x", X)).toBe(suggest({ samplingBandwidthFactor: 3 })[0]);
+    expect(() => new TPESampler({ samplingBandwidthFactor: 0.5 })).toThrow(/samplingBandwidthFactor/);
+    expect(() => createTPESamplerFromOptions({ samplingBandwidthFactor: "0" })).toThrow(/samplingBandwidthFactor/);
+  });
+});

@@ -113,6 +113,13 @@ export interface TPESamplerOptions {
   /** Bandwidths of the multivariate kernel: `"scott"` (Optuna, BOHB) or `"neighbour"` (Bergstra's rule per dimension). */
   multivariateBandwidth?: "scott" | "neighbour";
   /**
+   * Numeric kernels of l(x) are this many times wider when candidates are drawn from it than when
+   * candidates are scored: BOHB's bandwidth factor (Falkner et al. 2018, §4.2: 3), which spreads
+   * the candidates around the good observations while l(x)/g(x) still judges them on the model's
+   * own bandwidths. Categorical kernels are drawn as they are. Default 1.
+   */
+  samplingBandwidthFactor?: number;
+  /**
    * Warm starts: how many observations' worth of weight a fully trusted source study adds to l(x)
    * (its best trials) and, in the same proportion, to g(x) (the rest), before it decays with
    * `warmStartHalfLife` (default 20 with half-life 15: of (weight, half-life) = (2, none), (5, 15),
@@ -247,6 +254,7 @@ const OPTUNA_PRESET: ResolvedOptions = {
   maxBandwidthFactor: 1,
   densityJacobian: false,
   multivariateBandwidth: "scott",
+  samplingBandwidthFactor: 1,
 };
 
 const WATANABE_PRESET: ResolvedOptions = {
@@ -437,7 +445,11 @@ export class TPESampler implements Sampler {
       maxBandwidthFactor: o.maxBandwidthFactor,
       densityJacobian: o.densityJacobian,
       multivariateBandwidth: o.multivariateBandwidth,
+      samplingBandwidthFactor: o.samplingBandwidthFactor,
     };
+    if (!(o.samplingBandwidthFactor >= 1 && Number.isFinite(o.samplingBandwidthFactor))) {
+      throw new RangeError(`samplingBandwidthFactor must be a finite number ≥ 1, got ${o.samplingBandwidthFactor}`);
+    }
     if (!["recency", "uniform", "ei"].includes(this.weighting)) throw new RangeError(`weighting must be recency, uniform or ei, got ${JSON.stringify(this.weighting)}`);
     if (!["scott", "neighbour"].includes(this.parzen.multivariateBandwidth)) {
       throw new RangeError(`multivariateBandwidth must be scott or neighbour, got ${JSON.stringify(this.parzen.multivariateBandwidth)}`);
@@ -1129,6 +1141,7 @@ export const TPE_OPTIONS = defineOptions({
   maxBandwidthFactor: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: W.maxBandwidthFactor, description: `largest bandwidth as a fraction of the range (optuna preset: ${O.maxBandwidthFactor})` },
   densityJacobian: { kind: "boolean", default: W.densityJacobian, description: `score kernels as proper densities (optuna preset: ${O.densityJacobian})` },
   multivariateBandwidth: { kind: "enum", values: ["scott", "neighbour"], default: W.multivariateBandwidth, description: `bandwidth rule of the joint kernel (optuna preset: ${O.multivariateBandwidth})` },
+  samplingBandwidthFactor: { kind: "number", min: 1, default: 1, description: "numeric kernels are this many times wider when candidates are drawn (BOHB's bandwidth factor, 3 in Falkner et al. 2018)" },
   fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "learn from the highest step with enough observations (bohb), the study as recorded (final), or bohb under asha/hyperband (auto)" },
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, nStartupTrials)", description: "with bohb: observations a step needs before the model is fitted on it" },
   randomFraction: { kind: "number", min: 0, max: 1, default: 0, description: "share of trials drawn at random instead of from the model (BOHB's rho, 1/3 in Falkner et al. 2018)" },
