@@ -20,7 +20,7 @@ import { distributionsEqual, isSingleValue } from "../space/index.js";
 import type { Rng } from "../math/rng.js";
 import { median } from "../math/statistics.js";
 
-/** Target trials needed before sources are judged by how they rank the better half of them. */
+/** Target trials needed before sources are judged by how they rank them. */
 export const MIN_TARGET_TRIALS_FOR_AGREEMENT = 6;
 
 /** Sources of the snapshot that have trials. */
