@@ -62,6 +62,7 @@ const { values: args } = parseArgs({
     "harmful-arm": { type: "boolean", default: false },
     "tpe-method": { type: "string" },
     "tpe-ranking-excess": { type: "string" },
+    "tpe-similarity": { type: "string" },
   },
 });
 const SPLITS = {
@@ -102,6 +103,7 @@ function makeSampler(kind, seed) {
     ...(args["tpe-ranking"] === undefined ? {} : { warmStartRanking: args["tpe-ranking"] === "true" }),
     ...(args["tpe-method"] === undefined ? {} : { warmStartMethod: args["tpe-method"] }),
     ...(args["tpe-ranking-excess"] === undefined ? {} : { warmStartRankingExcess: args["tpe-ranking-excess"] === "true" }),
+    ...(args["tpe-similarity"] === undefined ? {} : { warmStartSimilarity: args["tpe-similarity"] }),
     ...(args["tpe-keeps-startup"] === undefined ? {} : { warmStartKeepsStartup: args["tpe-keeps-startup"] === "true" }),
   };
   if (kind === "tpe") return new TPESampler({ seed, ...weight });

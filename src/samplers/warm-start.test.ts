@@ -9,7 +9,7 @@ import { rgpeWeights } from "./gp/rgpe.js";
 import type { Sampler } from "./base.js";
 import { RandomSampler } from "./random.js";
 import { TPESampler } from "./tpe/index.js";
-import { bootstrapRankingWeights, concordance, crossValidatedBandwidth, leaveOneOutRegression, rankingLoss, transferWeights, warmStartSpace } from "./warm-start.js";
+import { bootstrapRankingWeights, concordance, crossValidatedBandwidth, leaveOneOutRegression, promisingOverlap, rankingLoss, transferWeights, warmStartSpace } from "./warm-start.js";
 
 const X: Distribution = { type: "float", low: 0, high: 1 };
 
@@ -252,6 +252,72 @@ describe("warm-started TPE with an initial design from the sources (warmStartMet
     const history = own([0.7875, 0.3, 0.8125, 0.1, 0.7625, 0.5, 0.8375, 0.9, 0.7375, 0.05, 0.6, 0.2], f);
     for (const number of [1, 3, 12]) expect(propose(make(), history.slice(0, number), [near], number)).toBe(propose(make(), history.slice(0, number), [near], number));
     expect(() => new TPESampler({ warmStartMethod: "stack" as never })).toThrow(/warmStartMethod must be "prior" or "design"/);
+  });
+});
+
+describe("task similarity by the overlap of promising domains (Watanabe et al. 2023)", () => {
+  const line = [{ categorical: false, cells: Infinity }];
+  /** Observations of a 1-D task on a grid with loss f(x). */
+  const task = (f: (x: number) => number, count = 40) => {
+    const points = Array.from({ length: count }, (_, i) => Float64Array.of((i + 0.5) / count));
+    return { points, losses: points.map((p) => f(p[0]!)) };
+  };
+
+  it("is 1 for the same task, large for a copy shifted less than its good region, near 0 for good regions apart", () => {
+    const bowl = task((x) => (x - 0.5) ** 2);
+    expect(promisingOverlap(bowl, bowl, line, 0.15, new Rng(1))).toBe(1);
+    const shifted = promisingOverlap(bowl, task((x) => (x - 0.53) ** 2), line, 0.15, new Rng(1));
+    expect(shifted).toBeGreaterThan(0.6);
+    const apart = promisingOverlap(bowl, task((x) => (x - 0.1) ** 2), line, 0.15, new Rng(1));
+    expect(apart).toBeLessThan(0.05);
+    // A few trials of the study are enough: its best one alone marks its good region.
+    const few = { points: [0.2, 0.52, 0.8, 0.95].map((x) => Float64Array.of(x)), losses: [0.09, 0, 0.09, 0.2] };
+    expect(promisingOverlap(few, bowl, line, 0.15, new Rng(1))).toBeGreaterThan(promisingOverlap(few, task((x) => (x - 0.1) ** 2), line, 0.15, new Rng(1)));
+  });
+
+  it("compares categorical coordinates by choice, and gives the same value for the same draws", () => {
+    const grid = [{ categorical: true, cells: 3 }];
+    const at = (best: number) => ({ points: [0, 1, 2].map((c) => Float64Array.of(c)), losses: [0, 1, 2].map((c) => (c === best ? 0 : 1)) });
+    expect(promisingOverlap(at(1), at(1), grid, 0.34, new Rng(2))).toBe(1);
+    expect(promisingOverlap(at(1), at(2), grid, 0.34, new Rng(2))).toBe(0);
+    const a = task((x) => Math.sin(9 * x));
+    const b = task((x) => Math.sin(9 * x + 0.4));
+    expect(promisingOverlap(a, b, line, 0.15, new Rng(5))).toBe(promisingOverlap(a, b, line, 0.15, new Rng(5)));
+  });
+
+  it("is used as a source's transfer estimate in place of the ranking agreement when given", () => {
+    expect(transferWeights([{ concordance: 0.1, similarity: 0.6, contextDistance: null }, { concordance: 0.9, similarity: 0.2, contextDistance: null }], 2)).toEqual([0.3, 0.1]);
+  });
+});
+
+describe("warm-started TPE judging sources on the study's sixth trial (warmStartSimilarity)", () => {
+  const trials = (xs: number[], f: (x: number) => number) => xs.map((x, i) => makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [f(x)] }));
+  const weightOf = (own: FrozenTrial[], sources: WarmStartSource[], similarity?: "ranking" | "better-half" | "overlap") => {
+    const snapshot = withSources(makeSnapshot(own), sources);
+    const trial = makeSamplingTrial(own.length);
+    const sampler = new TPESampler({ seed: 3, ...(similarity ? { warmStartSimilarity: similarity } : {}), warmStartRanking: false });
+    sampler.sampleRelative(snapshot, trial, sampler.inferRelativeSpace(snapshot, trial));
+    return Object.values(trial.notes["tpe:transferWeights"] as Record<string, number>)[0]!;
+  };
+  // The study's optimum is at 0.53; its better trials sit around it and are ordered differently by a
+  // source whose optimum is at 0.5, which the ranking test then drops after six trials.
+  const f = (x: number) => (x - 0.53) ** 2;
+  const own = trials([0.52, 0.1, 0.555, 0.85, 0.5, 0.3], f);
+
+  it("keeps a shifted source that orders the study's trials well, though not its best three, which the better half alone drops", () => {
+    const shifted = source("shifted", (x) => (x - 0.5) ** 2, 40);
+    expect(weightOf(own, [shifted], "better-half")).toBe(0);
+    expect(weightOf(own, [shifted])).toBeGreaterThan(1); // the default, "ranking", judges all six
+    expect(weightOf(own, [shifted], "overlap")).toBeGreaterThan(5);
+  });
+
+  it("drops a source whose good region is where the study's trials are worst, and gives little weight to one elsewhere", () => {
+    // The study's three trials nearest 0.1 (where the source points) are its worst.
+    const misleading = source("misleading", (x) => (x - 0.1) ** 2, 40);
+    const guidedBadly = trials([0.12, 0.6, 0.08, 0.45, 0.1, 0.7], (x) => (x - 0.55) ** 2);
+    expect(weightOf(guidedBadly, [misleading])).toBe(0);
+    expect(weightOf(own, [misleading], "overlap")).toBeLessThan(1);
+    expect(() => new TPESampler({ warmStartSimilarity: "cosine" as never })).toThrow(/warmStartSimilarity must be "ranking", "better-half" or "overlap"/);
   });
 });
 

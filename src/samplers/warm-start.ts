@@ -9,8 +9,9 @@
  * generalization gap that grows linearly with the distance between the tasks, and only the sources
  * with the best estimated transfer are used. Here the gap is measured where it matters, on the
  * target's own trials: once a few exist, a source's estimated transfer is how much better than
- * chance it orders the better half of them (Kendall's τ less its spread under no relation,
- * clipped at 0). Before that,
+ * chance it orders them (all of them for TPE, their better half for the GP; Kendall's τ less its
+ * spread under no relation, clipped at 0), or, as an alternative, how much its promising domain
+ * overlaps theirs (Watanabe et al. 2023, {@link promisingOverlap}). Before that,
  * if the studies carry a numeric `context` user attribute (task features such as data-set size),
  * the gap is linear in the context distance, as in MBTL; without contexts every source starts equal.
  */
@@ -19,7 +20,7 @@ import { distributionsEqual, isSingleValue } from "../space/index.js";
 import type { Rng } from "../math/rng.js";
 import { median } from "../math/statistics.js";
 
-/** Target trials needed before sources are judged by how they rank the better half of them. */
+/** Target trials needed before sources are judged by how they rank them. */
 export const MIN_TARGET_TRIALS_FOR_AGREEMENT = 6;
 
 /** Sources of the snapshot that have trials. */
@@ -245,10 +246,114 @@ function mean(values: readonly number[], except: number): number {
   return values.length > 1 ? sum / (values.length - 1) : 0;
 }
 
+/** Observations of one task on a shared encoding: unit coordinates, or choice indices for categoricals. */
+export interface TaskObservations {
+  readonly points: readonly Float64Array[];
+  readonly losses: readonly number[];
+}
+
+/** A coordinate of {@link TaskObservations}: numeric in [0, 1], or categorical with `cells` choices. */
+export interface OverlapDimension {
+  readonly categorical: boolean;
+  readonly cells: number;
+}
+
+/** Uniform draws that {@link promisingOverlap} compares the promising domains on (Watanabe et al. use 1000). */
+export const OVERLAP_SAMPLES = 1000;
+
+/** Smallest bandwidth of a promising density, as a fraction of the unit range (as in Watanabe et al.'s code). */
+const OVERLAP_MIN_BANDWIDTH = 0.1;
+
+/** Weight of a promising density's categorical kernel on the other choices, together (Aitchison–Aitken). */
+const OVERLAP_CATEGORICAL_SMOOTHING = 0.1;
+
+/**
+ * Log density of a task's promising domain at `x`: a product kernel density over the best
+ * `count` observations, each numeric coordinate Gaussian with Scott's bandwidth σ·m^(−1/(d+4))
+ * floored at {@link OVERLAP_MIN_BANDWIDTH}, each categorical one an Aitchison–Aitken kernel.
+ */
+function promisingLogDensity(task: TaskObservations, count: number, dimensions: readonly OverlapDimension[]): (x: Float64Array) => number {
+  const order = task.losses.map((_, j) => j).sort((a, b) => task.losses[a]! - task.losses[b]! || a - b);
+  const best = order.slice(0, count).map((j) => task.points[j]!);
+  const d = dimensions.length;
+  const bandwidths = dimensions.map((dimension, k) => {
+    if (dimension.categorical) return 0;
+    const mean = best.reduce((sum, p) => sum + p[k]!, 0) / best.length;
+    const spread = Math.sqrt(best.reduce((sum, p) => sum + (p[k]! - mean) ** 2, 0) / best.length);
+    return Math.max(OVERLAP_MIN_BANDWIDTH, spread * best.length ** (-1 / (d + 4)));
+  });
+  return (x) => {
+    let max = -Infinity;
+    const terms = best.map((p) => {
+      let log = 0;
+      for (let k = 0; k < d; k++) {
+        const dimension = dimensions[k]!;
+        if (dimension.categorical) {
+          const same = Math.round(p[k]!) === Math.round(x[k]!);
+          log += Math.log(same ? 1 - OVERLAP_CATEGORICAL_SMOOTHING : OVERLAP_CATEGORICAL_SMOOTHING / Math.max(1, dimension.cells - 1));
+        } else {
+          const z = (x[k]! - p[k]!) / bandwidths[k]!;
+          log += -0.5 * z * z - Math.log(bandwidths[k]!);
+        }
+      }
+      max = Math.max(max, log);
+      return log;
+    });
+    let sum = 0;
+    for (const t of terms) sum += Math.exp(t - max);
+    return max + Math.log(sum);
+  };
+}
+
+/**
+ * The task similarity of Watanabe, Awad, Onishi and Hutter (2023, "Speeding up multi-objective
+ * hyperparameter optimization by task similarity-based meta-learning for the tree-structured Parzen
+ * estimator", IJCAI): the intersection over union of two tasks' promising domains, the regions
+ * where each task's best `quantile` of observations lie. Each domain is estimated as the
+ * `quantile` of `samples` uniform draws of the space where that task's promising density (a kernel
+ * density of its best ⌊quantile·n⌋ observations, at least one) is highest; the similarity is the
+ * number of draws in both domains over the number in either. It asks whether the tasks' good
+ * regions coincide, not whether one task orders the other's points: a copy of a landscape shifted
+ * by less than its good region's width overlaps it largely while ordering its best points no better
+ * than chance. 1 for identical domains; two unrelated tasks overlap by about quantile / (2 − quantile).
+ *
+ * @example
+ * promisingOverlap(target, source, [{ categorical: false, cells: Infinity }], 0.15, new Rng(1)); // in [0, 1]
+ */
+export function promisingOverlap(
+  a: TaskObservations,
+  b: TaskObservations,
+  dimensions: readonly OverlapDimension[],
+  quantile: number,
+  rng: Rng,
+  samples = OVERLAP_SAMPLES,
+): number {
+  if (a.points.length === 0 || b.points.length === 0) return 0;
+  const densities = [a, b].map((task) => promisingLogDensity(task, Math.max(1, Math.floor(quantile * task.points.length)), dimensions));
+  const draws: Float64Array[] = [];
+  for (let i = 0; i < samples; i++) {
+    draws.push(Float64Array.from(dimensions, (dimension) => (dimension.categorical ? Math.floor(rng.uniform() * dimension.cells) : rng.uniform())));
+  }
+  const top = Math.max(1, Math.floor(quantile * samples));
+  const [inA, inB] = densities.map((density) => {
+    const values = draws.map(density);
+    const order = values.map((_, i) => i).sort((i, j) => values[j]! - values[i]! || i - j);
+    return new Set(order.slice(0, top));
+  });
+  let both = 0;
+  for (const i of inA!) if (inB!.has(i)) both++;
+  return both / (inA!.size + inB!.size - both);
+}
+
 /** What is known of one source when weighing it. */
 export interface SourceEvidence {
   /** How well it orders the target's trials (null: too few target trials). */
   readonly concordance: number | null;
+  /**
+   * A direct estimate of its transfer in [0, 1], used as it is in place of the concordance (e.g.
+   * {@link promisingOverlap}); null or absent: judge by the concordance.
+   */
+  readonly similarity?: number | null;
   /** How many target trials the concordance was measured on, for its spread under no relation (default: many). */
   readonly observations?: number;
   /** Distance between its context and the target's (null: no contexts). */
@@ -268,6 +373,7 @@ export function transferWeights(evidence: readonly SourceEvidence[], maxSources:
   const distances = evidence.map((e) => e.contextDistance).filter((d): d is number => d !== null);
   const farthest = distances.length > 0 ? Math.max(...distances) : 0;
   const estimates = evidence.map((e) => {
+    if (e.similarity !== undefined && e.similarity !== null) return Math.min(1, Math.max(0, e.similarity));
     // Kendall's τ = 2·concordance − 1, less its standard deviation under no relation at all
     // (√(2(2n+5)/(9n(n−1)))), so that a source that orders a few trials well by luck gets nothing.
     if (e.concordance !== null) {
