@@ -1,7 +1,7 @@
 import type { Pruner } from "../pruners/index.js";
 import { NopPruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
-import { RandomSampler, SamplerExhaustedError, type Recommendation, latestRecommendation } from "../samplers/index.js";
+import { RandomSampler, SamplerExhaustedError, type Recommendation, latestRecommendation, noiseIsMaterial } from "../samplers/index.js";
 import {
   SAVED_CHECKPOINT_ATTR,
   SEGMENT_ATTR_PREFIX,
@@ -401,8 +401,9 @@ export class Study implements TrialHost {
    * GP) records, each time it fits its model, the evaluated trial with the lowest posterior mean of
    * the latent objective: on a noisy objective that is the configuration the data say is best,
    * where {@link bestTrial} is the luckiest observation. Without such a record (samplers without a
-   * model, the startup design, several objectives) it falls back to {@link bestTrial}, with
-   * `source: "best observed"`. It reflects the model as of its last fit: trials completed since are
+   * model, the startup design, several objectives), and when the model has fitted almost no noise
+   * (`noiseIsMaterial`: then the objective looks deterministic and its best observation is what a
+   * rerun gives), it falls back to {@link bestTrial}, with `source: "best observed"`. It reflects the model as of its last fit: trials completed since are
    * not in it yet. Kept on the trial's system attributes, so every storage keeps it.
    *
    * @example
@@ -414,9 +415,9 @@ export class Study implements TrialHost {
   get recommendation(): Recommendation | undefined {
     if (this.directions.length !== 1) throw new MultiObjectiveError("this study has several objectives: use bestTrials (the Pareto front)");
     const modelled = latestRecommendation(this.trialCache, (t) => t.state === "complete" && t.values !== null && isFeasible(t));
-    if (modelled) return { trial: modelled.trial, source: "model", record: modelled.record };
+    if (modelled && noiseIsMaterial(modelled.record)) return { trial: modelled.trial, source: "model", record: modelled.record };
     const best = this.bestTrial;
-    return best && { trial: best, source: "best observed" };
+    return best && { trial: best, source: "best observed", ...(modelled ? { setAside: modelled.record } : {}) };
   }
 
   /**

@@ -440,7 +440,7 @@ export class GPSampler implements Sampler {
     let best = Infinity;
     for (let j = 0; j < n; j++) if (feasible[j]) best = Math.min(best, this.options.incumbent === "posterior-mean" ? smoothed[j]! : y[j]!);
     if (objectives === 1 && asRecorded) {
-      const recommended = recommendTrial(snapshot, gp, observations, smoothed, feasible, outputWarping, toModel);
+      const recommended = recommendTrial(snapshot, gp, observations, smoothed, feasible, outputWarping, params.noiseVariance, toModel);
       if (recommended) trial.setSystemAttr(RECOMMENDED_TRIAL_ATTR, recommended as unknown as JsonValue);
     }
     const taken = new Set<string>();
@@ -959,8 +959,9 @@ interface Observations {
  * The recommended trial of a fitted single-objective model: among the complete, feasible
  * observations, the one with the lowest posterior mean of the latent objective (`smoothed`, in the
  * model's units), with its mean and standard deviation in the objective's units when the output
- * warping is only a standardisation (otherwise in the model's units). Undefined if no
- * observation qualifies.
+ * warping is only a standardisation (otherwise in the model's units), and the fitted noise variance
+ * on the standardised values (`noiseShare`, by which the study decides whether to show it). Undefined
+ * if no observation qualifies.
  */
 function recommendTrial(
   snapshot: StudySnapshot,
@@ -969,6 +970,7 @@ function recommendTrial(
   smoothed: Float64Array,
   feasible: readonly boolean[],
   warping: OutputWarping,
+  noiseShare: number,
   toModel: (point: Float64Array) => Float64Array = (point) => point,
 ): RecommendationRecord | undefined {
   const n = observations.points.length;
@@ -979,7 +981,7 @@ function recommendTrial(
   }
   if (chosen < 0) return undefined;
   const sd = Math.sqrt(gp.predict(toModel(observations.points[chosen]!)).variance);
-  const base = { trial: observations.numbers[chosen]!, observations: n, sampler: "gp" } as const;
+  const base = { trial: observations.numbers[chosen]!, observations: n, sampler: "gp", noiseShare } as const;
   if (warping !== "none") return { ...base, mean: smoothed[chosen]!, sd, units: "model" };
   // Undo warpObservations' standardisation (population variance), then the sign of a maximisation.
   const { mean: centre, sd: scale } = standardMoments(observations.values);
