@@ -93,9 +93,20 @@
 //   1.27×/1.65×.
 // Reported afterwards, test problems (one run): sh-sync plain/bohb: curves -/-, Kandasamy Branin
 // 3.17×/4.22×, Poloczek Branin -/-, LCBench 3945 2.12×/1.82×; hb-sync: -/-, 1.98×/2.32×, -/-, -/-.
+//
+// Session 6, the GP's model of pruned trials under the median pruner (--sampler gp --pruners none,median
+// --per-seed, 10 seeds; median best final value [q25, q75], plain = a pruned trial at the value it
+// stopped at, bohb = BOHB's rule, pruned trials as the worst final value):
+//   curves     plain 0.0904 [0.078, 0.109]    bohb 0.0854 [0.0774, 0.104]   (bohb better on 6 seeds of 10)
+//   Hartmann   plain −3.8627 [−3.8627, −3.8626]  bohb −3.861 [−3.86, −3.85] (two bohb seeds at −3.08, −2.58)
+//   LCBench    plain 0.0305 [0.0303, 0.0313]  bohb 0.0303 [0.025, 0.0304]   (5 seeds)
+// so the GP keeps "final" under non-successive-halving pruners.
+//
 // Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,branin-poloczek,lcbench] [--skip-optuna]
-//        [--sampler tpe|random|auto] (auto: the default sampler, GP while small; slower)
+//        [--sampler tpe|random|auto|gp] (auto: the default sampler, GP while small; gp: the GP with
+//        both rules, to compare how it models pruned trials; both slower)
 //        [--dev] [--sh key=value,...] [--tpe randomFraction=0.333] (TPE options of the pruned arms)
+//        [--per-seed] (each method's best final value per seed)
 import { spawn } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -103,7 +114,7 @@ import { parseArgs } from "node:util";
 import { augmentedBranin, augmentedBraninPoloczek, curveOf, hartmannFidelity, lcbench, learningCurves } from "./pruning-problems.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const { createStudy, createPrunerByName, TPESampler, AutoSampler, RandomSampler, BracketSchedule } = await import(join(root, "dist/index.js"));
+const { createStudy, createPrunerByName, TPESampler, AutoSampler, RandomSampler, BracketSchedule, GPSampler } = await import(join(root, "dist/index.js"));
 const rngModule = await import(join(root, "dist/math/rng.js"));
 
 const { values: args } = parseArgs({
@@ -118,6 +129,8 @@ const { values: args } = parseArgs({
     dev: { type: "boolean", default: false },
     sh: { type: "string", default: "" },
     "bohb-min": { type: "string", default: "sampler" },
+    // Print each method's best final value per seed (to compare arms seed by seed).
+    "per-seed": { type: "boolean", default: false },
     tpe: { type: "string", default: "" },
   },
 });
@@ -172,6 +185,8 @@ function samplerFor(rule, seed, problem, prunerName) {
     if (rule === "bohb") throw new Error("--sampler auto chooses its own rule (bohb under asha/hyperband); use tpe to compare rules");
     return new AutoSampler({ seed });
   }
+  // --sampler gp: the GP with the study as recorded (plain: a pruned trial at the value it stopped at) or BOHB's rule.
+  if (args.sampler === "gp") return new GPSampler({ seed, fidelityRule: rule === "bohb" ? "bohb" : "final" });
   // --bohb-min paper: Falkner et al.'s |D_b| ≥ N_min + 2 with N_min = d + 1, instead of the sampler's max(d + 1, start-up trials).
   const paperMinimum = args["bohb-min"] === "paper" && rule === "bohb" ? { fidelityMinTrials: Object.keys(problem.params).length + 3 } : {};
   return new TPESampler({ seed, fidelityRule: rule === "bohb" ? "bohb" : "final", ...paperMinimum, ...(prunerName === "none" ? {} : TPE_EXTRA) });
@@ -380,7 +395,7 @@ function startOptuna() {
 const optunaRun = args.problems.split(",").includes("curves") && !args["skip-optuna"] ? startOptuna() : null;
 
 const pruners = args.pruners.split(",");
-const rules = args.sampler === "tpe" ? ["plain", "bohb"] : ["plain"];
+const rules = args.sampler === "tpe" || args.sampler === "gp" ? ["plain", "bohb"] : ["plain"];
 const summary = [];
 const startedAt = Date.now();
 const sextantCurves = {};
@@ -419,6 +434,7 @@ for (const key of args.problems.split(",")) {
     s.noneSteps = noneSteps;
     scored[name] = s;
     printRow(s, budget);
+    if (args["per-seed"]) console.log(`    per seed (${SEEDS.join(", ")}): ${r.curves.map((c) => fmt(c[CHECKPOINTS - 1], 6)).join(", ")}`);
   }
   summary.push({ problem, budget, target, noneSteps, scored });
 

@@ -130,6 +130,18 @@ describe("reading studies", () => {
     expect(text).toMatch(new RegExp(`param\\s+best \\(3\\)\\s+recommended \\(${expected.trial.number}\\)`));
   });
 
+  it("shows the best observed trial, and says why, when the GP fitted too little noise to second-guess it", async () => {
+    const storage = await openStorage(`sqlite:${db}`);
+    const study = await createStudy({ name: "smooth", storage, sampler: new GPSampler({ seed: 2, nStartupTrials: 5 }) });
+    await study.optimize((trial) => (trial.suggestFloat("x", 0, 1) - 0.3) ** 2, { nTrials: 12 });
+    const best = study.bestTrial!;
+    await storage.close();
+    const shown = JSON.parse((await run(["best", "smooth", "--json"])).stdout);
+    expect(shown.recommended).toMatchObject({ number: best.number, source: "best observed", setAside: { sampler: "gp" } });
+    expect(shown.recommended.setAside.noiseShare).toBeLessThan(0.01);
+    expect((await run(["best", "smooth"])).stdout).toMatch(new RegExp(`recommended trial: trial ${best.number}, value .*\\(the best observed: the gp model puts .*% of the variance down to noise, too little to second-guess an observation\\)`));
+  });
+
   it("exports CSV with proper quoting, and JSON to a file", async () => {
     const csv = await run(["export", "demo", "--format", "csv"]);
     expect(csv.code).toBe(0);

@@ -265,18 +265,25 @@ export async function bestCommand(name: string, options: { storage?: string; jso
 
 /** The recommended trial as `sextant best --json` prints it. */
 function recommendationJson(recommendation: Recommendation): Record<string, unknown> {
-  const { trial, source, record } = recommendation;
+  const { trial, source, record, setAside } = recommendation;
   return {
     ...trialJson(trial),
     value: trial.values![0],
     source,
     ...(record ? { posteriorMean: record.mean, posteriorSd: record.sd, units: record.units, modelTrials: record.observations, sampler: record.sampler } : {}),
+    ...(record?.noiseShare !== undefined ? { noiseShare: record.noiseShare } : {}),
+    // The model's choice that was not shown, and why: the noise it fitted is not material.
+    ...(setAside ? { setAside: { trial: setAside.trial, sampler: setAside.sampler, noiseShare: setAside.noiseShare } } : {}),
   };
 }
 
 /** One line on the recommended trial: the model's choice with its posterior, or the fallback. */
-function recommendationLine({ trial, source, record }: Recommendation): string {
+function recommendationLine({ trial, source, record, setAside }: Recommendation): string {
   const value = `value ${formatNumber(trial.values![0]!, 6)}`;
+  if (setAside && source === "best observed") {
+    const share = formatNumber(100 * setAside.noiseShare!, 2);
+    return `recommended trial: trial ${trial.number}, ${value} (the best observed: the ${setAside.sampler} model puts ${share}% of the variance down to noise, too little to second-guess an observation)`;
+  }
   if (source === "best observed" || !record) return `recommended trial: trial ${trial.number}, ${value} (the best observed; no model has recommended one)`;
   const units = record.units === "objective" ? "" : " in the model's warped units";
   return (

@@ -1,8 +1,10 @@
 export type { Sampler } from "./base.js";
 export { SamplerExhaustedError } from "./base.js";
 export {
+  MATERIAL_NOISE_SHARE,
   RECOMMENDED_TRIAL_ATTR,
   latestRecommendation,
+  noiseIsMaterial,
   readRecommendationRecord,
   type Recommendation,
   type RecommendationRecord,

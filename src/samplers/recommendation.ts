@@ -35,6 +35,38 @@ export interface RecommendationRecord {
   readonly observations: number;
   /** The sampler that recorded it (e.g. "gp"). */
   readonly sampler: string;
+  /**
+   * The share of the observations' variance the model puts down to noise: its noise variance on
+   * the standardised (and warped) values. Absent in records written before it was kept; see
+   * {@link noiseIsMaterial}.
+   */
+  readonly noiseShare?: number;
+}
+
+/**
+ * The least {@link RecommendationRecord.noiseShare} at which a model's recommendation stands in for
+ * the best observed trial. The model's mean at an evaluated point can only stray from the
+ * observation there by about the noise it has fitted, so a recommendation that beats the best
+ * observed trial reorders trials whose observed values lie within a few noise deviations of each
+ * other. Below 1% of the variance the noise deviation is under a tenth of the values' spread: the
+ * model has judged the objective nearly deterministic (the default noise prior's interpolating
+ * fits sit at 1e-4 and below, see `NoisePrior`), and for a deterministic objective the best
+ * observation is exactly what rerunning its configuration gives, while the recommended trial's own
+ * observation is worse. The quickstart (a seeded, hence deterministic, training script) showed
+ * such a recommendation: trial 18 at 0.4378 against the best observed trial 3 at 0.4296.
+ */
+export const MATERIAL_NOISE_SHARE = 0.01;
+
+/**
+ * Whether a model's recommendation should be shown instead of the best observed trial: when the
+ * model has fitted material noise ({@link MATERIAL_NOISE_SHARE}), or when the record predates
+ * `noiseShare`.
+ *
+ * @example
+ * noiseIsMaterial({ trial: 3, mean: 0.4, sd: 0.01, units: "objective", observations: 20, sampler: "gp", noiseShare: 1e-4 }); // false
+ */
+export function noiseIsMaterial(record: RecommendationRecord): boolean {
+  return record.noiseShare === undefined || record.noiseShare >= MATERIAL_NOISE_SHARE;
 }
 
 /** A study's recommendation: from a model's record, or the best observed trial when no model made one. */
@@ -44,6 +76,11 @@ export interface Recommendation {
   readonly source: "model" | "best observed";
   /** The model's record, when `source` is `"model"`. */
   readonly record?: RecommendationRecord;
+  /**
+   * With `source` `"best observed"`: the latest model record, set aside because the model's fitted
+   * noise is not material ({@link noiseIsMaterial}); absent when no model made one.
+   */
+  readonly setAside?: RecommendationRecord;
 }
 
 /**
@@ -57,7 +94,7 @@ export function readRecommendationRecord(systemAttrs: Readonly<Record<string, Js
   const value = systemAttrs[RECOMMENDED_TRIAL_ATTR];
   if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
   const record = value as Record<string, JsonValue>;
-  const { trial, mean, sd, units, observations, sampler } = record;
+  const { trial, mean, sd, units, observations, sampler, noiseShare } = record;
   if (typeof trial !== "number" || !Number.isInteger(trial) || trial < 0) return undefined;
   if (typeof mean !== "number" || typeof sd !== "number" || !Number.isFinite(mean) || !(sd >= 0)) return undefined;
   if (units !== "objective" && units !== "model") return undefined;
@@ -68,6 +105,7 @@ export function readRecommendationRecord(systemAttrs: Readonly<Record<string, Js
     units,
     observations: typeof observations === "number" ? observations : 0,
     sampler: typeof sampler === "string" ? sampler : "",
+    ...(typeof noiseShare === "number" && noiseShare >= 0 ? { noiseShare } : {}),
   };
 }
 

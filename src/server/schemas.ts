@@ -160,7 +160,7 @@ export const StudyResponse = z.strictObject({ study: StudyJson });
 /** The study's recommended trial (`Study.recommendation`): a model's best posterior mean, or the best observed trial. */
 export const RecommendedTrialJson = z.strictObject({
   trial: TrialJson,
-  source: z.enum(["model", "best observed"]).describe("model: the best posterior mean at the last model fit; best observed: no model has recommended one"),
+  source: z.enum(["model", "best observed"]).describe("model: the best posterior mean at the last model fit; best observed: no model has recommended one, or the model fitted too little noise to second-guess an observation (noiseIsMaterial)"),
   posteriorMean: z.number().nullable().describe("the model's mean of the noise-free objective there (null without a model)"),
   posteriorSd: z.number().nullable().describe("the model's standard deviation there (null without a model)"),
   units: z.enum(["objective", "model"]).nullable().describe("objective: in the objective's units; model: in the model's warped, standardized units"),

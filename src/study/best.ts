@@ -6,7 +6,7 @@
  * @module
  */
 import { totalViolation, trialConstraints } from "../analysis/index.js";
-import { type Recommendation, latestRecommendation } from "../samplers/index.js";
+import { type Recommendation, latestRecommendation, noiseIsMaterial } from "../samplers/index.js";
 import { type Direction, type FrozenTrial, isBetter } from "../space/index.js";
 
 /** A trial that violates none of its constraints (a trial without constraints is feasible). */
@@ -25,12 +25,13 @@ export function bestFeasibleTrial(trials: Iterable<FrozenTrial>, direction: Dire
 }
 
 /**
- * The recommended trial: the latest model record's choice among feasible complete trials, otherwise
- * the best feasible trial (`source: "best observed"`); see `Study.recommendation`.
+ * The recommended trial: the latest model record's choice among feasible complete trials where the
+ * model found the noise material, otherwise the best feasible trial (`source: "best observed"`, with
+ * a set-aside model choice in `setAside`); see `Study.recommendation`.
  */
 export function recommendedTrial(trials: readonly FrozenTrial[], direction: Direction): Recommendation | undefined {
   const modelled = latestRecommendation(trials, (t) => t.state === "complete" && t.values !== null && isFeasible(t));
-  if (modelled) return { trial: modelled.trial, source: "model", record: modelled.record };
+  if (modelled && noiseIsMaterial(modelled.record)) return { trial: modelled.trial, source: "model", record: modelled.record };
   const best = bestFeasibleTrial(trials, direction);
-  return best && { trial: best, source: "best observed" };
+  return best && { trial: best, source: "best observed", ...(modelled ? { setAside: modelled.record } : {}) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RandomSampler } from "../samplers/index.js";
+import { MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler } from "../samplers/index.js";
 import type { Pruner } from "../pruners/index.js";
 import { createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
 import { MemoryStorage, TrialNotRunningError } from "../storage/index.js";
@@ -169,5 +169,47 @@ describe("Study", () => {
     study.onWarning = (message) => warnings.push(message);
     expect(await study.tell(trial, 1)).toMatchObject({ state: "failed", systemAttrs: { failReason: "no heartbeat" } });
     expect(warnings.join("\n")).toContain(`trial ${trial.number}`);
+  });
+});
+
+describe("Study.recommendation and the model's fitted noise", () => {
+  /** Random search that, from trial 3 on, records a model-style recommendation of trial 1 with the given noise share. */
+  class RecordingSampler extends RandomSampler {
+    constructor(private readonly noiseShare: number | undefined) {
+      super({ seed: 1 });
+    }
+    override sampleIndependent(...args: Parameters<RandomSampler["sampleIndependent"]>): ReturnType<RandomSampler["sampleIndependent"]> {
+      const trial = args[1];
+      if (trial.number >= 3) {
+        trial.setSystemAttr(RECOMMENDED_TRIAL_ATTR, { trial: 1, mean: 0.5, sd: 0.01, units: "objective", observations: 3, sampler: "model", ...(this.noiseShare === undefined ? {} : { noiseShare: this.noiseShare }) });
+      }
+      return super.sampleIndependent(...args);
+    }
+  }
+  /** Trial 0 is the best observed (0.1); trial 1 (0.6) is the one the records recommend. */
+  async function study(noiseShare: number | undefined) {
+    const s = await createStudy({ sampler: new RecordingSampler(noiseShare) });
+    const values = [0.1, 0.6, 0.8, 0.9, 0.7];
+    await s.optimize((t) => (t.suggestFloat("x", 0, 1), values[t.number]!), { nTrials: values.length });
+    return s;
+  }
+
+  it("shows a model's recommendation when its fitted noise is material", async () => {
+    const s = await study(MATERIAL_NOISE_SHARE);
+    expect(s.recommendation).toMatchObject({ source: "model", record: { trial: 1, noiseShare: MATERIAL_NOISE_SHARE } });
+    expect(s.recommendedTrial!.number).toBe(1);
+  });
+
+  it("falls back to the best observed trial, keeping the model's choice aside, when the model fitted almost no noise", async () => {
+    const s = await study(1e-4);
+    const recommendation = s.recommendation!;
+    expect(recommendation.source).toBe("best observed");
+    expect(recommendation.trial.number).toBe(0);
+    expect(recommendation.record).toBeUndefined();
+    expect(recommendation.setAside).toMatchObject({ trial: 1, noiseShare: 1e-4 });
+  });
+
+  it("keeps showing records written before the noise share was kept", async () => {
+    expect((await study(undefined)).recommendation).toMatchObject({ source: "model", trial: { number: 1 } });
   });
 });

@@ -388,8 +388,9 @@ export class Study implements TrialHost {
    * GP) records, each time it fits its model, the evaluated trial with the lowest posterior mean of
    * the latent objective: on a noisy objective that is the configuration the data say is best,
    * where {@link bestTrial} is the luckiest observation. Without such a record (samplers without a
-   * model, the startup design, several objectives) it falls back to {@link bestTrial}, with
-   * `source: "best observed"`. It reflects the model as of its last fit: trials completed since are
+   * model, the startup design, several objectives), and when the model has fitted almost no noise
+   * (`noiseIsMaterial`: then the objective looks deterministic and its best observation is what a
+   * rerun gives), it falls back to {@link bestTrial}, with `source: "best observed"`. It reflects the model as of its last fit: trials completed since are
    * not in it yet. Kept on the trial's system attributes, so every storage keeps it.
    *
    * @example

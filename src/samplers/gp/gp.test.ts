@@ -11,7 +11,7 @@ import {
   makeTrial,
 } from "../../space/index.js";
 import { Rng } from "../../math/rng.js";
-import { RECOMMENDED_TRIAL_ATTR } from "../recommendation.js";
+import { MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR } from "../recommendation.js";
 import { GPSampler, WARPING_ATTR, createGPSamplerFromOptions, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
 
 function isLegal(distribution: Distribution, value: ParamValue): boolean {
@@ -451,6 +451,15 @@ describe("GPSampler's recommended trial", () => {
     expect(Math.abs(record.mean)).toBeLessThan(0.3);
     expect(record.sd).toBeGreaterThan(0);
     expect(record.sd).toBeLessThan(0.3);
+  });
+
+  it("records the share of the variance its fit puts down to noise, the fitted noise variance", () => {
+    const { notes } = suggest(new GPSampler({ seed: 3, noisePrior: "gamma" }), noisyHistory(), 31);
+    const record = notes[RECOMMENDED_TRIAL_ATTR] as { noiseShare: number };
+    const theta = notes["gp:theta"] as number[];
+    expect(record.noiseShare).toBeCloseTo(Math.exp(theta[2]!), 12);
+    // Noise of sd 0.3 on a bowl of range 1.7: a material share.
+    expect(record.noiseShare).toBeGreaterThan(MATERIAL_NOISE_SHARE);
   });
 
   it("reports a maximised objective's mean with its own sign", () => {

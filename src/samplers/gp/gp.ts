@@ -207,6 +207,13 @@ export interface GPSamplerOptions {
    * Which observations the GP fits when trials are pruned: `"bohb"` the highest step with enough
    * observations (Falkner et al. 2018), `"final"` the study as recorded (a pruned trial at the value
    * it stopped at), `"auto"` (default) `"bohb"` under a successive-halving pruner. See `fidelity.ts`.
+   * `"bohb"` under the median pruner too was measured for issue 12 and not adopted: on the
+   * quickstart (10 seeds) it made the best trial model-proposed on 6 seeds instead of 3 and cut the
+   * model proposals on a bound from 93% to 73%, but on `bench/pruning.mjs --dev --sampler gp
+   * --pruners none,median` it lost where early steps are informative: multi-fidelity Hartmann-3
+   * (10 seeds) median regret about 1e-3 against 3e-5, two seeds stuck at −3.08 and −2.58, as pruned
+   * trials became the worst observations; it won on the synthetic curves (median best 0.0854
+   * against 0.0904, 6 seeds of 10) and tied on LCBench 167152 (5 seeds, 0.0303 against 0.0305).
    */
   fidelityRule?: FidelityRule;
   /** BOHB's N_min: observations a step needs to be modelled (default max(d + 1, startup trials)). */
@@ -440,7 +447,7 @@ export class GPSampler implements Sampler {
     let best = Infinity;
     for (let j = 0; j < n; j++) if (feasible[j]) best = Math.min(best, this.options.incumbent === "posterior-mean" ? smoothed[j]! : y[j]!);
     if (objectives === 1 && asRecorded) {
-      const recommended = recommendTrial(snapshot, gp, observations, smoothed, feasible, outputWarping, toModel);
+      const recommended = recommendTrial(snapshot, gp, observations, smoothed, feasible, outputWarping, params.noiseVariance, toModel);
       if (recommended) trial.setSystemAttr(RECOMMENDED_TRIAL_ATTR, recommended as unknown as JsonValue);
     }
     const taken = new Set<string>();
@@ -959,8 +966,9 @@ interface Observations {
  * The recommended trial of a fitted single-objective model: among the complete, feasible
  * observations, the one with the lowest posterior mean of the latent objective (`smoothed`, in the
  * model's units), with its mean and standard deviation in the objective's units when the output
- * warping is only a standardisation (otherwise in the model's units). Undefined if no
- * observation qualifies.
+ * warping is only a standardisation (otherwise in the model's units), and the fitted noise variance
+ * on the standardised values (`noiseShare`, by which the study decides whether to show it). Undefined
+ * if no observation qualifies.
  */
 function recommendTrial(
   snapshot: StudySnapshot,
@@ -969,6 +977,7 @@ function recommendTrial(
   smoothed: Float64Array,
   feasible: readonly boolean[],
   warping: OutputWarping,
+  noiseShare: number,
   toModel: (point: Float64Array) => Float64Array = (point) => point,
 ): RecommendationRecord | undefined {
   const n = observations.points.length;
@@ -979,7 +988,7 @@ function recommendTrial(
   }
   if (chosen < 0) return undefined;
   const sd = Math.sqrt(gp.predict(toModel(observations.points[chosen]!)).variance);
-  const base = { trial: observations.numbers[chosen]!, observations: n, sampler: "gp" } as const;
+  const base = { trial: observations.numbers[chosen]!, observations: n, sampler: "gp", noiseShare } as const;
   if (warping !== "none") return { ...base, mean: smoothed[chosen]!, sd, units: "model" };
   // Undo warpObservations' standardisation (population variance), then the sign of a maximisation.
   const { mean: centre, sd: scale } = standardMoments(observations.values);
