@@ -101,12 +101,13 @@ export interface GPSamplerOptions {
   /**
    * Output warping before standardisation (default "none"); see `warpObservations`. `"auto"` chooses
    * among none, log and power by the GP's MAP log posterior of the original values (the warp's
-   * log-Jacobian included; `chooseOutputWarping`), each time the kernel gets a fresh fit
-   * (`kernelFitPlan`: at 20, 30, 45, 68, … observations), and keeps the choice in between; below
-   * 20 observations it does not warp. On the lab's dev suite (17 GP-sized problems, 60 trials × 5
-   * seeds) it beat "none" (9 problems better, 3 tied, 5 worse; geometric-mean ratio 0.58), but it
-   * pushed the 20-D, 300-trial cost over its 200 ms target (318 ms per trial over the last 10,
-   * against 185 for "none" in the same session), so it is opt-in.
+   * log-Jacobian included; `chooseOutputWarping`, screened against the warping kept so far), each
+   * time the kernel gets a fresh fit (`kernelFitPlan`: at 20, 30, 45, 68, … observations), and keeps
+   * the choice in between; below 20 observations it does not warp. On the lab's dev suite (17
+   * GP-sized problems, 60 trials × 5 seeds) it beat "none" (9 problems better, 3 tied, 5 worse;
+   * geometric-mean ratio 0.54), but with log chosen its kernel refits cost more, and the 20-D,
+   * 300-trial cost over the last 10 trials read 212 ms (target 200; 168 for "none" in the same
+   * session), so it is opt-in.
    */
   outputWarping?: OutputWarping | "auto";
   /**
@@ -569,7 +570,10 @@ export class GPSampler implements Sampler {
     if (plan.fresh || (previous === undefined && inputs.n === ALWAYS_FRESH_BELOW)) {
       const prior = defaultPrior(inputs.d, this.options.minNoise, this.options.noisePrior);
       const starts = [...(warm ? [warm] : []), ...hyperparameterStarts(inputs.d, prior)];
-      const choice = chooseOutputWarping(values, inputs, { prior, starts, maxIterations: this.options.fitIterations });
+      // Screened: the warping kept so far gets the fit a fresh kernel fit gets anyway, the other two a
+      // short warm refit from its θ (see chooseOutputWarping); the first choice screens against none.
+      const incumbent = previous ?? "none";
+      const choice = chooseOutputWarping(values, inputs, { prior, starts, maxIterations: this.options.fitIterations, incumbent });
       const scores = Object.fromEntries(Object.entries(choice.scores).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
       trial.setSystemAttr(WARPING_ATTR, { warping: choice.warping, scores });
       const y = warpObservations(values, choice.warping);
