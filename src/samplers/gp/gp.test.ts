@@ -12,7 +12,8 @@ import {
 } from "../../space/index.js";
 import { Rng } from "../../math/rng.js";
 import { MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR } from "../recommendation.js";
-import { GPSampler, WARPING_ATTR, createGPSamplerFromOptions, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
+import { defaultPrior, fitHyperparameters, type OutputWarping, warpObservations } from "./model.js";
+import { GPSampler, THETA_ATTR, WARPING_ATTR, createGPSamplerFromOptions, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
 
 function isLegal(distribution: Distribution, value: ParamValue): boolean {
   if (distribution.type === "categorical") return choiceIndex(distribution, value) >= 0;
@@ -510,6 +511,23 @@ describe("GPSampler's outputWarping auto", () => {
     const next = suggest(new GPSampler({ seed: 4, outputWarping: "auto" }), carried, 21).notes[WARPING_ATTR] as { warping: string; scores?: unknown };
     expect(next.warping).toBe(chosen.warping);
     expect(next.scores).toBeUndefined();
+  });
+
+  it("refits a kept log or power warm for at most 10 L-BFGS-B iterations between fresh fits", () => {
+    const trials = history((v) => Math.exp(2.5 * v));
+    const first = suggest(new GPSampler({ seed: 4, outputWarping: "auto" }), trials.slice(0, 20), 20);
+    const chosen = (first.notes[WARPING_ATTR] as { warping: OutputWarping }).warping;
+    expect(chosen).not.toBe("none");
+    // A warm θ away from the MAP (lengthscales e^1.5 times longer), so that the refit has work to do.
+    const warm = (first.notes[THETA_ATTR] as number[]).map((v, i) => (i < 2 ? v + 1.5 : v));
+    const carried = [...trials.slice(0, 20), makeTrial({ ...trials[20]!, systemAttrs: { ...first.notes, [THETA_ATTR]: warm } as never })];
+    const refitted = suggest(new GPSampler({ seed: 4, outputWarping: "auto" }), carried, 21).notes[THETA_ATTR] as number[];
+    const x = Float64Array.from(carried.flatMap((t) => [t.params.a as number, t.params.b as number]));
+    const data = { x, y: warpObservations(carried.map((t) => t.values![0]!), chosen), n: 21, d: 2, categorical: new Uint8Array(2) };
+    const prior = defaultPrior(2, 1e-6, "exponential");
+    const capped = fitHyperparameters(data, { prior, starts: [warm], maxIterations: 10 }).theta;
+    expect(refitted).toEqual(Array.from(capped));
+    expect(Array.from(fitHyperparameters(data, { prior, starts: [warm] }).theta)).not.toEqual(Array.from(capped));
   });
 });
 

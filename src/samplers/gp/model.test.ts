@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../math/rng.js";
 import {
+  EVIDENCE_WARPINGS,
+  type EvidenceWarping,
   GaussianProcess,
   type TrainingData,
   defaultPrior,
@@ -260,22 +262,64 @@ describe("output warping chosen by evidence", () => {
     expect(warpWithLogJacobian(values, "rank").logJacobian).toBeNaN();
   });
 
+  /** A smooth 2-D function with a little noise at n random points (`latent`), and its log-normal exponential (`positive`). */
+  function skewedAndGaussian(seed: number, n: number): { base: Omit<TrainingData, "y">; latent: number[]; positive: number[] } {
+    const base = inputs(seed, n, 2);
+    const noise = new Rng(seed + 50);
+    const latent = Array.from({ length: base.n }, (_, j) => smooth(base.x, j, base.d) + 0.05 * noise.normal());
+    return { base, latent, positive: latent.map((v) => Math.exp(2.5 * v)) };
+  }
+
   // On log-normal data Box-Cox (the power warp, fitted λ) beats none by far, and also
   // the shifted log(v − min + δ) of "log", whose shift bends the log that the data need.
   it("picks a compressing warp on log-normal data and none on Gaussian data", () => {
     for (const seed of [1, 2, 3]) {
-      const base = inputs(seed, 40, 2);
-      const noise = new Rng(seed + 50);
-      const latent = Array.from({ length: base.n }, (_, j) => smooth(base.x, j, base.d) + 0.05 * noise.normal());
+      const { base, latent, positive } = skewedAndGaussian(seed, 40);
       const prior = defaultPrior(2);
       const options = { prior, starts: hyperparameterStarts(2, prior) };
-      const positive = latent.map((v) => Math.exp(2.5 * v));
       const logNormal = chooseOutputWarping(positive, base, options);
       expect(logNormal.warping).toBe("power");
       expect(logNormal.scores.power).toBeGreaterThan(logNormal.scores.none + 5);
       const gaussian = chooseOutputWarping(latent, base, options);
       expect(gaussian.warping).toBe("none");
       expect(gaussian.scores.none).toBeGreaterThan(gaussian.scores.log);
+    }
+  });
+
+  it("screened against an incumbent, makes the same choices, and fits the kept warping exactly as a plain fit would", () => {
+    for (const seed of [1, 2, 3]) {
+      const { base, latent, positive } = skewedAndGaussian(seed, 40);
+      const prior = defaultPrior(2);
+      const options = { prior, starts: hyperparameterStarts(2, prior), incumbent: "none" as const };
+      // The challenger wins from a short refit and is then fitted to the end: as good as its own full fit.
+      const switched = chooseOutputWarping(positive, base, options);
+      expect(switched.warping).toBe("power");
+      const full = chooseOutputWarping(positive, base, { prior, starts: options.starts });
+      expect(switched.scores.power).toBeGreaterThan(full.scores.power - 0.5);
+      expect(switched.scores.none).toBe(full.scores.none);
+      const kept = chooseOutputWarping(latent, base, options);
+      expect(kept.warping).toBe("none");
+      const plain = fitHyperparameters({ ...base, y: warpObservations(latent, "none") }, { prior, starts: options.starts });
+      expect(Array.from(kept.theta)).toEqual(Array.from(plain.theta));
+      // Power kept on log-normal data: none, screened from power's θ, does not take over.
+      expect(chooseOutputWarping(positive, base, { ...options, incumbent: "power" }).warping).toBe("power");
+    }
+  });
+
+  it("screened, switches only when a challenger's short refit beats the incumbent's full fit", () => {
+    const { base, positive } = skewedAndGaussian(4, 30);
+    const prior = defaultPrior(2);
+    // With no iterations the challengers are scored at the incumbent's θ: still a likelihood of the same values.
+    const atTheta = chooseOutputWarping(positive, base, { prior, starts: hyperparameterStarts(2, prior), incumbent: "none", screenIterations: 0 });
+    const screened = chooseOutputWarping(positive, base, { prior, starts: hyperparameterStarts(2, prior), incumbent: "none" });
+    expect(atTheta.scores.log).toBeLessThanOrEqual(screened.scores.log + 1e-9);
+    const starts = hyperparameterStarts(2, prior);
+    const incumbentTheta = fitHyperparameters({ ...base, y: warpObservations(positive, "none") }, { prior, starts }).theta;
+    const logWarped = warpWithLogJacobian(positive, "log");
+    expect(atTheta.scores.log).toBeCloseTo(-negativeLogPosterior(incumbentTheta, { ...base, y: logWarped.y }, prior) + logWarped.logJacobian, 9);
+    for (const choice of [atTheta, screened]) {
+      const winner = EVIDENCE_WARPINGS.reduce((a, b) => (choice.scores[b] > choice.scores[a] ? b : a), "none" as EvidenceWarping);
+      expect(choice.warping).toBe(winner);
     }
   });
 });

@@ -686,6 +686,30 @@ export interface WarpingChoice {
   readonly scores: Readonly<Record<EvidenceWarping, number>>;
 }
 
+/** Options of {@link chooseOutputWarping}. */
+export interface WarpingChoiceOptions {
+  readonly prior: HyperparameterPrior;
+  /** Starting points of the full fits (as {@link FitOptions.starts}). */
+  readonly starts: readonly ArrayLike<number>[];
+  readonly maxIterations?: number;
+  /**
+   * The warping chosen so far. Given, the choice is screened: only this warping gets the full
+   * multi-start fit; each other candidate is refitted warm from its MAP θ for at most
+   * `screenIterations` L-BFGS-B iterations, and replaces it only if it scores strictly higher.
+   * Absent, every candidate gets the full fit.
+   */
+  readonly incumbent?: EvidenceWarping;
+  /** Iteration cap of a screened candidate's warm refit (default {@link SCREEN_ITERATIONS}). */
+  readonly screenIterations?: number;
+}
+
+/**
+ * L-BFGS-B iterations a challenger gets in a screened {@link chooseOutputWarping}: the warpings
+ * are monotone maps of the same standardised values, so the incumbent's MAP θ is a close start and
+ * a few iterations move the score most of the way to the challenger's own MAP.
+ */
+export const SCREEN_ITERATIONS = 10;
+
 /**
  * Chooses the output warping by evidence on the data (issue 12; the model-selection view of
  * warped GPs, Snelson, Rasmussen & Ghahramani 2004, "Warped Gaussian processes", where the warp's
@@ -695,30 +719,55 @@ export interface WarpingChoice {
  *   −(negative log posterior at the MAP θ) + log-Jacobian of the warp (see {@link warpWithLogJacobian}),
  *
  * the log posterior density of the *original* values, so the three are comparable. The power
- * transform's λ is itself fitted on the values, so it pays BIC's ½·log n for that parameter. Ties
- * go to the simpler warping (in the order above). The winner's θ is returned so the caller need
- * not fit again.
+ * transform's λ is itself fitted on the values, so it pays BIC's ½·log n for that parameter.
+ *
+ * Without `incumbent` each candidate is fitted from every start, and ties go to the simpler warping
+ * (in the order above). With it (what the sampler does) the incumbent alone is fitted from every
+ * start, the others by a short warm refit from the incumbent's θ; a challenger's score is then a
+ * lower bound on its MAP score, so it must beat the incumbent's full fit to win (a switch is
+ * conservative), and only a winning challenger then gets its full fit (from every start and from
+ * where its screen stopped). That costs one full fit plus two short ones instead of three full fits
+ * while the choice stands, and two full fits when it changes. The winner's θ is returned so
+ * the caller need not fit again.
  *
  * @example
  * const choice = chooseOutputWarping(values, { x, n, d, categorical }, { prior, starts: hyperparameterStarts(d, prior) });
  * choice.warping; // "log" on log-normal data, "none" on Gaussian data
  */
-export function chooseOutputWarping(
-  values: readonly number[],
-  inputs: Omit<TrainingData, "y">,
-  options: { readonly prior: HyperparameterPrior; readonly starts: readonly ArrayLike<number>[]; readonly maxIterations?: number },
-): WarpingChoice {
+export function chooseOutputWarping(values: readonly number[], inputs: Omit<TrainingData, "y">, options: WarpingChoiceOptions): WarpingChoice {
   const scores = { none: -Infinity, log: -Infinity, power: -Infinity } as Record<EvidenceWarping, number>;
-  let best: { warping: EvidenceWarping; theta: Float64Array; score: number } | null = null;
-  for (const warping of EVIDENCE_WARPINGS) {
+  const fitFor = (warping: EvidenceWarping, starts: readonly ArrayLike<number>[], maxIterations: number | undefined): { theta: Float64Array; score: number } => {
     const { y, logJacobian } = warpWithLogJacobian(values, warping);
-    const fit = fitHyperparameters({ ...inputs, y }, { prior: options.prior, starts: options.starts, ...(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations }) });
+    const fit = fitHyperparameters({ ...inputs, y }, { prior: options.prior, starts, ...(maxIterations === undefined ? {} : { maxIterations }) });
     const penalty = warping === "power" ? 0.5 * Math.log(Math.max(1, values.length)) : 0;
     const score = -fit.value + logJacobian - penalty;
     scores[warping] = Number.isFinite(score) ? score : -Infinity;
-    if (best === null || scores[warping] > best.score) best = { warping, theta: fit.theta, score: scores[warping] };
+    return { theta: fit.theta, score: scores[warping] };
+  };
+  const incumbent = options.incumbent;
+  if (incumbent === undefined) {
+    let best: { warping: EvidenceWarping; theta: Float64Array; score: number } | null = null;
+    for (const warping of EVIDENCE_WARPINGS) {
+      const fit = fitFor(warping, options.starts, options.maxIterations);
+      if (best === null || fit.score > best.score) best = { warping, ...fit };
+    }
+    return { warping: best!.warping, theta: best!.theta, scores };
   }
-  return { warping: best!.warping, theta: best!.theta, scores };
+  const kept = fitFor(incumbent, options.starts, options.maxIterations);
+  let best = { warping: incumbent, ...kept };
+  for (const warping of EVIDENCE_WARPINGS) {
+    if (warping === incumbent) continue;
+    const fit = fitFor(warping, [kept.theta], options.screenIterations ?? SCREEN_ITERATIONS);
+    if (fit.score > best.score) best = { warping, ...fit };
+  }
+  if (best.warping === incumbent) return { warping: incumbent, theta: best.theta, scores };
+  // A winning challenger gets the full fit, from every start and from where its screen stopped (its
+  // score on record becomes that fit's).
+  const screened = best;
+  const finished = fitFor(screened.warping, [screened.theta, ...options.starts], options.maxIterations);
+  if (finished.score >= screened.score) return { warping: screened.warping, theta: finished.theta, scores };
+  scores[screened.warping] = screened.score;
+  return { warping: screened.warping, theta: screened.theta, scores };
 }
 
 /** What {@link GaussianProcess.predictBatch} returns: means and variance bounds now, exact variances on request. */
