@@ -63,6 +63,13 @@ describe("replayTrustRegion (TuRBO-1's length rule)", () => {
     expect(trustRegionSettings(2, {})).toMatchObject({ failureTolerance: 4, successTolerance: 3, initialLength: 0.8, maxLength: 1.6, minLength: 2 ** -7 });
     expect(trustRegionSettings(60, {}).failureTolerance).toBe(60);
   });
+
+  it("starts each run with the paper's 2d design points, at most 10", () => {
+    expect(trustRegionSettings(3, {}).nInitial).toBe(6);
+    expect(trustRegionSettings(5, {}).nInitial).toBe(10);
+    expect(trustRegionSettings(50, {}).nInitial).toBe(10);
+    expect(trustRegionSettings(50, { nInitial: 100 }).nInitial).toBe(100);
+  });
 });
 
 describe("trust region and candidates", () => {
@@ -139,23 +146,23 @@ describe("ThompsonSample (pathwise conditioning on random Fourier features)", ()
 const SPACE: SearchSpace = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`x${i}`, { type: "float", low: -2, high: 2 }]));
 
 /** Plays `count` trials of a study with `sampler` on a shifted sphere, one trial at a time, recording what the sampler noted. */
-function play(sampler: TurboSampler, count: number, start: FrozenTrial[] = []): FrozenTrial[] {
+function play(sampler: TurboSampler, count: number, start: FrozenTrial[] = [], space: SearchSpace = SPACE): FrozenTrial[] {
   const trials = [...start];
   const end = trials.length + count;
   for (let number = trials.length; number < end; number++) {
-    const { params, notes } = suggest(sampler, trials, number);
+    const { params, notes } = suggest(sampler, trials, number, space);
     const value = Object.values(params).reduce<number>((s, v) => s + ((v as number) - 0.7) ** 2, 0);
-    trials.push(makeTrial({ number, params, distributions: SPACE, values: [value], systemAttrs: notes }));
+    trials.push(makeTrial({ number, params, distributions: space, values: [value], systemAttrs: notes }));
   }
   return trials;
 }
 
-function suggest(sampler: TurboSampler, trials: FrozenTrial[], number: number): { params: Record<string, ParamValue>; notes: Record<string, JsonValue> } {
+function suggest(sampler: TurboSampler, trials: FrozenTrial[], number: number, space: SearchSpace = SPACE): { params: Record<string, ParamValue>; notes: Record<string, JsonValue> } {
   const snapshot = makeSnapshot(trials);
   const trial = makeSamplingTrial(number);
   const relative = sampler.inferRelativeSpace(snapshot, trial);
   const params: Record<string, ParamValue> = Object.keys(relative).length > 0 ? sampler.sampleRelative(snapshot, trial, relative) : {};
-  for (const [name, distribution] of Object.entries(SPACE)) if (!(name in params)) params[name] = sampler.sampleIndependent(snapshot, trial, name, distribution);
+  for (const [name, distribution] of Object.entries(space)) if (!(name in params)) params[name] = sampler.sampleIndependent(snapshot, trial, name, distribution);
   return { params, notes: trial.notes };
 }
 
@@ -172,6 +179,14 @@ describe("TurboSampler", () => {
     expect(best).toBeLessThan(bestDesign / 4);
     // A step stays within the region of half-side ≤ L·max(weight)/2 around the run's best so far; with 4 dimensions and L ≤ 1.6 that is well under the cube.
     for (const t of trials.slice(9)) for (const v of Object.values(t.params)) expect(Math.abs(v as number)).toBeLessThanOrEqual(2);
+  });
+
+  it("by default leaves its design after 10 points even in 30 dimensions", () => {
+    const wide: SearchSpace = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`x${i}`, { type: "float", low: -2, high: 2 }]));
+    const trials = play(new TurboSampler({ seed: 5 }), 14, [], wide);
+    const roles = trials.map((t) => t.systemAttrs["turbo:role"]);
+    expect(roles.slice(1, 11)).toEqual(Array(10).fill("design"));
+    expect(roles.slice(11)).toEqual(Array(3).fill("step"));
   });
 
   it("gives the same suggestion for the same seed and history, and another for another seed", () => {
