@@ -94,8 +94,9 @@ class OptimizeTest(ClientTestCase):
 class RecommendationTest(ClientTestCase):
     def test_a_gp_study_recommends_its_best_posterior_mean_and_a_random_one_its_best_trial(self):
         gp = sextant_client.create_study(URL, unique("rec-gp"), "minimize", sampler="gp", sampler_options={"seed": 3, "nStartupTrials": 4})
-        # A noisy quadratic: the GP fits a model from the fifth trial on and records its recommendation.
-        gp.optimize(lambda trial: (trial.suggest_float("x", -3, 3) - 1) ** 2 + 0.3 * ((trial.number * 7919) % 11) / 11, n_trials=9)
+        # A shallow bowl under noise as large as its depth: the GP fits a model from the fifth trial
+        # on, finds the noise material and records its recommendation.
+        gp.optimize(lambda trial: 0.1 * (trial.suggest_float("x", -3, 3) - 1) ** 2 + ((trial.number * 7919) % 11) / 11, n_trials=12)
         recommendation = gp.recommendation
         self.assertEqual(recommendation.source, "model")
         self.assertEqual(recommendation.units, "objective")
