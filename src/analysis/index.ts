@@ -8,6 +8,7 @@ export {
   constrainedDominates,
   crowdingDistance,
   dominatesLosses,
+  isFeasible,
   nonDominatedSort,
   paretoFrontIndices,
   toLosses,

@@ -73,6 +73,16 @@ export function totalViolation(constraints: readonly number[] | null): number {
 }
 
 /**
+ * Whether a trial violates none of its constraints (a trial without constraints is feasible).
+ *
+ * @example
+ * isFeasible(trial) // false when systemAttrs.constraints is [0.5, -1]
+ */
+export function isFeasible(trial: FrozenTrial): boolean {
+  return totalViolation(trialConstraints(trial)) <= 0;
+}
+
+/**
  * Deb's constrained domination between two candidates with their total violations: a feasible
  * one beats an infeasible one; of two infeasible ones the smaller violation wins; of two feasible
  * ones Pareto domination decides.

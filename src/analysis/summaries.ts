@@ -8,7 +8,7 @@
  */
 import type { Direction, FrozenTrial, JsonValue, TrialState } from "../space/index.js";
 import { hypervolume } from "./hypervolume.js";
-import { paretoFrontIndices, toLosses, totalViolation, trialConstraints } from "./pareto.js";
+import { isFeasible, paretoFrontIndices, toLosses } from "./pareto.js";
 
 /** One complete trial in a best-so-far history. */
 export interface HistoryPoint {
@@ -88,7 +88,7 @@ export function hypervolumeHistory(
   const m = directions.length;
   if (m < 1) throw new RangeError("directions: at least one objective is needed");
   const usable = byNumber(
-    trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === m && t.values.every(Number.isFinite) && totalViolation(trialConstraints(t)) <= 0),
+    trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === m && t.values.every(Number.isFinite) && isFeasible(t)),
   );
   let reference: number[];
   if (options.reference !== undefined) {

@@ -18,6 +18,7 @@
 import type { Direction, Distribution, FrozenTrial, SearchSpace, StudySnapshot, WarmStartSource } from "../space/index.js";
 import { distributionsEqual, isSingleValue } from "../space/index.js";
 import type { Rng } from "../math/rng.js";
+import { logSumExp } from "../math/special.js";
 import { median } from "../math/statistics.js";
 
 /** Target trials needed before sources are judged by how they rank them. */
@@ -282,27 +283,23 @@ function promisingLogDensity(task: TaskObservations, count: number, dimensions: 
     const spread = Math.sqrt(best.reduce((sum, p) => sum + (p[k]! - mean) ** 2, 0) / best.length);
     return Math.max(OVERLAP_MIN_BANDWIDTH, spread * best.length ** (-1 / (d + 4)));
   });
-  return (x) => {
-    let max = -Infinity;
-    const terms = best.map((p) => {
-      let log = 0;
-      for (let k = 0; k < d; k++) {
-        const dimension = dimensions[k]!;
-        if (dimension.categorical) {
-          const same = Math.round(p[k]!) === Math.round(x[k]!);
-          log += Math.log(same ? 1 - OVERLAP_CATEGORICAL_SMOOTHING : OVERLAP_CATEGORICAL_SMOOTHING / Math.max(1, dimension.cells - 1));
-        } else {
-          const z = (x[k]! - p[k]!) / bandwidths[k]!;
-          log += -0.5 * z * z - Math.log(bandwidths[k]!);
+  return (x) =>
+    logSumExp(
+      best.map((p) => {
+        let log = 0;
+        for (let k = 0; k < d; k++) {
+          const dimension = dimensions[k]!;
+          if (dimension.categorical) {
+            const same = Math.round(p[k]!) === Math.round(x[k]!);
+            log += Math.log(same ? 1 - OVERLAP_CATEGORICAL_SMOOTHING : OVERLAP_CATEGORICAL_SMOOTHING / Math.max(1, dimension.cells - 1));
+          } else {
+            const z = (x[k]! - p[k]!) / bandwidths[k]!;
+            log += -0.5 * z * z - Math.log(bandwidths[k]!);
+          }
         }
-      }
-      max = Math.max(max, log);
-      return log;
-    });
-    let sum = 0;
-    for (const t of terms) sum += Math.exp(t - max);
-    return max + Math.log(sum);
-  };
+        return log;
+      }),
+    );
 }
 
 /**

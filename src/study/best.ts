@@ -5,14 +5,9 @@
  *
  * @module
  */
-import { totalViolation, trialConstraints } from "../analysis/index.js";
+import { isFeasible } from "../analysis/index.js";
 import { type Recommendation, latestRecommendation, noiseIsMaterial } from "../samplers/index.js";
 import { type Direction, type FrozenTrial, isBetter } from "../space/index.js";
-
-/** A trial that violates none of its constraints (a trial without constraints is feasible). */
-export function isFeasible(trial: FrozenTrial): boolean {
-  return totalViolation(trialConstraints(trial)) <= 0;
-}
 
 /** The best feasible complete trial for `direction`, or undefined if none has completed feasibly. */
 export function bestFeasibleTrial(trials: Iterable<FrozenTrial>, direction: Direction): FrozenTrial | undefined {

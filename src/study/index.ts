@@ -1,6 +1,6 @@
 export { Trial, TrialPruned, ParameterConflictError } from "./trial.js";
 export type { SuggestFloatOptions, SuggestIntOptions, TrialSegment } from "./trial.js";
-export { bestFeasibleTrial, isFeasible, recommendedTrial } from "./best.js";
+export { bestFeasibleTrial, recommendedTrial } from "./best.js";
 export { CheckpointStore, defaultCheckpointRoot, type Checkpoint, type CheckpointInput } from "./checkpoints.js";
 export {
   Study,

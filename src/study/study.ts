@@ -2,7 +2,7 @@ import type { Pruner } from "../pruners/index.js";
 import { NopPruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import { RandomSampler, SamplerExhaustedError, type Recommendation } from "../samplers/index.js";
-import { bestFeasibleTrial, isFeasible, recommendedTrial } from "./best.js";
+import { bestFeasibleTrial, recommendedTrial } from "./best.js";
 import {
   SAVED_CHECKPOINT_ATTR,
   SEGMENT_ATTR_PREFIX,
@@ -28,7 +28,7 @@ import {
   makeTrial,
   paretoFront,
 } from "../space/index.js";
-import { CONSTRAINTS_ATTR, totalViolation, trialConstraints } from "../analysis/index.js";
+import { CONSTRAINTS_ATTR, isFeasible, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, resolveHeartbeat } from "./heartbeat.js";

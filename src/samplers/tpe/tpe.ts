@@ -869,12 +869,14 @@ export class TPESampler implements Sampler {
     const byOverlap = this.warmStartSimilarity === "overlap";
     const betterHalf = this.warmStartSimilarity === "better-half";
     const predictions = encoded.map(({ points, losses }) => (judged && !byOverlap && points.length > 0 ? targetPoints.map((p) => kernelRegression(points, losses, p, bandwidth)) : null));
-    const overlapDimensions = dimensions.map((dimension) => ({ categorical: dimension.kind === "categorical", cells: dimension.cells }));
-    const overlapRng = new Rng(deriveSeed(this.seed, trialNumber, "warm-start overlap"));
+    // Only the overlap similarity needs the dimensions' kinds and its own draws.
+    const overlap = judged && byOverlap
+      ? { dimensions: dimensions.map((dimension) => ({ categorical: dimension.kind === "categorical", cells: dimension.cells })), rng: new Rng(deriveSeed(this.seed, trialNumber, "warm-start overlap")) }
+      : null;
     const similarities = encoded.map((source) => {
-      if (!judged || !byOverlap || source.points.length === 0) return null;
+      if (overlap === null || source.points.length === 0) return null;
       const quantile = Math.min(1, Math.max(1, this.gamma(source.points.length)) / source.points.length);
-      return promisingOverlap({ points: targetPoints, losses: targetLosses }, source, overlapDimensions, quantile, overlapRng);
+      return promisingOverlap({ points: targetPoints, losses: targetLosses }, source, overlap.dimensions, quantile, overlap.rng);
     });
     const weights = transferWeights(
       encoded.map((_, s) => ({
