@@ -82,6 +82,29 @@ describe("sextant tune --scheduler pbt", () => {
     expect(refused.stderr).toMatch(/has no population/);
   });
 
+  it("runs a segment stopped by Ctrl-C again when the run is started again, instead of ending its member", async () => {
+    const args = ["tune", "--study", "interrupted", "--seed", "2", ...schedule(2, 2), ...TRAIN];
+    const first = start(args, { cwd: dir, env: { HANG_SEGMENT: "1" } });
+    await waitForFile(join(dir, "hung"));
+    first.child.kill("SIGINT");
+    await first.done;
+    const hungTrial = Number(readFileSync(join(dir, "hung"), "utf8"));
+
+    const second = await sextant([...args, "--json"], { cwd: dir, env: { HANG_SEGMENT: "1" } });
+    expect(second.code, second.stderr).toBe(0);
+    const trials = await sqliteTrials(join(dir, "sextant.db"), "interrupted");
+    const stopped = trials.find((t) => t.number === hungTrial)!;
+    expect(stopped.state).toBe("failed");
+    expect(stopped.systemAttrs.failReason).toBe("interrupted");
+    const retries = trials.filter((t) => t.systemAttrs.retryOf === hungTrial);
+    expect(retries).toHaveLength(1);
+    expect(retries[0]!.state).toBe("complete");
+    for (const key of ["pbt:member", "pbt:segment", "pbt:parent", "pbt:checkpoint"]) expect(retries[0]!.systemAttrs[key]).toEqual(stopped.systemAttrs[key]);
+
+    const json = await sextant(["export", "interrupted", "--lineage", "--json"], { cwd: dir });
+    expectWholePopulation((JSON.parse(json.stdout) as { members: MemberLineage[] }).members, 2, 2);
+  });
+
   it("retries the segment of a SIGKILLed run from its parent's checkpoint when the run is started again", async () => {
     const args = ["tune", "--study", "killed", "--seed", "2", ...schedule(2, 2), ...TRAIN];
     const first = start(args, { cwd: dir, env: { HANG_SEGMENT: "1" } });

@@ -28,7 +28,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
 import { guardProcessGroup, prepareProcessGroupGuard } from "./process-watchdog.js";
 import type { Objective, ObjectiveResult } from "./study.js";
-import { type Trial, TrialPruned, constraintsProblem } from "./trial.js";
+import { INTERRUPTED_REASON, type Trial, TrialPruned, constraintsProblem } from "./trial.js";
 
 /** The program named by a command could not be found or is not executable. */
 export class CommandNotFoundError extends Error {
@@ -520,7 +520,7 @@ export function commandObjective(spec: CommandSpec): Objective {
 }
 
 async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds: number, tailBytes: number): Promise<ObjectiveResult> {
-  if (spec.signal?.aborted) throw new CommandTrialError("interrupted");
+  if (spec.signal?.aborted) throw new CommandTrialError(INTERRUPTED_REASON);
   const params: Record<string, ParamValue> = {};
   for (const [name, distribution] of Object.entries(spec.space)) params[name] = trial.suggest(name, distribution);
   const argv = spec.argv.map((element) => substitutePlaceholders(element, params));
@@ -609,7 +609,7 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
     if (code === "ENOENT" && spec.cwd !== undefined && !existsSync(spec.cwd)) fail(`working directory ${spec.cwd} does not exist`);
     fail(code === "ENOENT" ? `command "${argv[0]}" not found` : `could not start "${argv[0]}": ${outcome.spawnError.message}`);
   }
-  if (outcome.stoppedBy === "interrupted") fail("interrupted");
+  if (outcome.stoppedBy === "interrupted") fail(INTERRUPTED_REASON);
   if (outcome.stoppedBy === "pruned") throw new TrialPruned(`pruned at step ${String(lastStep)}`);
   if (outcome.stoppedBy === "timeout") fail(`timed out after ${spec.timeoutSeconds}s`);
   if (outcome.signal !== null) fail(`killed by signal ${outcome.signal}${stderrHint(outcome.stderrTail)}`);

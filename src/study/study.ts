@@ -32,7 +32,7 @@ import { CONSTRAINTS_ATTR, isFeasible, totalViolation, trialConstraints } from "
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, resolveHeartbeat } from "./heartbeat.js";
-import { Trial, type TrialHost, TrialPruned, constraintsProblem } from "./trial.js";
+import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, constraintsProblem } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
 /** What an objective may return: one number, or one per objective for multi-objective studies. */
@@ -980,7 +980,7 @@ export class Study implements TrialHost {
    * segment ended without its successor being queued (its worker died in between) gets it queued
    * here, so the population does not stall.
    */
-  private async populationInProgress(): Promise<boolean> {
+  private async populationInProgress(maxRetries: number): Promise<boolean> {
     if (this.readyPoints > 0 || this.activeTrials.size > 0) return true;
     await this.refresh();
     if (this.trialCache.some((t) => t.state === "running" || t.state === "waiting")) return true;
@@ -997,7 +997,12 @@ export class Study implements TrialHost {
     // A member whose segment ended moments ago may belong to another process that has committed the
     // segment but not yet queued the next one: both then queue it, and the storage's once-key lets
     // exactly one through (the lock in queueNextSegment covers this process's loops only).
-    for (const { trial } of latest.values()) await this.queueNextSegment(trial);
+    for (const { trial } of latest.values()) {
+      // A segment stopped by an interrupted run (Ctrl-C) did not fail on its own: it runs again,
+      // as the same segment, instead of ending its member's line.
+      if (trial.state === "failed" && trial.systemAttrs.failReason === INTERRUPTED_REASON) await this.queueRetry(trial, maxRetries);
+      else await this.queueNextSegment(trial);
+    }
     await this.refresh();
     return this.trialCache.length > before;
   }
@@ -1072,7 +1077,7 @@ export class Study implements TrialHost {
           started--;
           if (this.scheduler) {
             // Running segments (here or elsewhere) queue their member's next segment when they end.
-            if (!(await this.populationInProgress())) return;
+            if (!(await this.populationInProgress(maxRetries))) return;
             await sleep(this.activeTrials.size > 0 ? 20 : Math.min(1000, timing?.intervalMs ?? 200));
             continue;
           }
@@ -1192,7 +1197,8 @@ export class Study implements TrialHost {
     for (const [key, value] of Object.entries(failed.systemAttrs)) {
       if (key.startsWith(SEGMENT_ATTR_PREFIX) && key !== SAVED_CHECKPOINT_ATTR) segment[key] = value;
     }
-    return this.storage.createTrial(this.id, {
+    // Keyed, so that workers resuming at once queue one retry of an interrupted segment between them.
+    return this.storage.createTrialOnce(this.id, `retry:${failed.number}`, {
       state: "waiting",
       userAttrs: { ...failed.userAttrs },
       systemAttrs: { fixedParams, retryOf: failed.number, retryCount: retryCount + 1, ...segment },

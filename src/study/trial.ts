@@ -15,6 +15,12 @@ import { SAVED_CHECKPOINT_ATTR, segmentPlace } from "../schedulers/index.js";
 import type { Checkpoint, CheckpointInput, CheckpointStore } from "./checkpoints.js";
 
 /**
+ * The `failReason` of a trial stopped because the run was interrupted (Ctrl-C, SIGTERM): not the
+ * trial's own failure, so a population segment failed this way is run again when the study resumes.
+ */
+export const INTERRUPTED_REASON = "interrupted";
+
+/**
  * Throw this from an objective to stop a trial early because `trial.shouldPrune()` said so.
  * The trial is recorded as `pruned`, with its last intermediate value.
  */
