@@ -88,6 +88,32 @@ describe("BracketSchedule: synchronous successive halving", () => {
     expect(() => schedule.report(2, 0)).toThrow(/no job running/);
   });
 
+  it("with weights, starts each layout its weight's share of the brackets, furthest behind first", () => {
+    /** The first rung step of each new bracket, over the first `count` brackets, under `weights`. */
+    const firstSteps = (weights: readonly number[] | undefined, count: number) => {
+      const schedule = new BracketSchedule({ maxResource: 9, reductionFactor: 3 });
+      const steps: number[] = [];
+      let lastBracket = -1;
+      for (let i = 0; i < 2000 && steps.length < count; i++) {
+        const job = schedule.next(weights);
+        if (job.bracket !== lastBracket && job.isNew && job.rung === 0) steps.push(job.until);
+        lastBracket = job.bracket;
+        schedule.report(job.config, job.config % 5);
+      }
+      return steps;
+    };
+    // Equal weights are Algorithm 1's cycle, most aggressive first.
+    expect(firstSteps([1, 1, 1], 6)).toEqual(firstSteps(undefined, 6));
+    expect(firstSteps([1, 1, 1], 6)).toEqual([1, 3, 9, 1, 3, 9]);
+    // A first rung that ranks no better than chance gets no bracket; weight 2 : 0 : 1 → two of three at step 1.
+    expect(firstSteps([0, 0, 1], 3)).toEqual([9, 9, 9]);
+    expect(firstSteps([2, 0, 1], 6)).toEqual([1, 9, 1, 1, 9, 1]);
+    const schedule = new BracketSchedule({ maxResource: 9, reductionFactor: 3 });
+    expect(() => schedule.next([1, 1])).toThrow(/3 numbers/);
+    expect(() => schedule.next([0, 0, 0])).toThrow(/at least one positive/);
+    expect(() => schedule.next([1, Number.NaN, 1])).toThrow(/weights/);
+  });
+
   it("validates its options", () => {
     expect(() => new BracketSchedule({ maxResource: 0 })).toThrow(/maxResource/);
     expect(() => new BracketSchedule({ maxResource: 9, minResource: 10 })).toThrow(/exceeds/);

@@ -114,6 +114,8 @@ export class BracketSchedule {
   private readonly open: OpenBracket[] = [];
   private readonly bracketOf = new Map<number, OpenBracket>();
   private bracketsStarted = 0;
+  /** Brackets started per layout. */
+  private readonly startedPerLayout: number[];
   private configs = 0;
 
   constructor(options: BracketScheduleOptions) {
@@ -126,15 +128,25 @@ export class BracketSchedule {
     const all = hyperbandBrackets(this.minResource, this.maxResource, this.reductionFactor);
     this.layouts = brackets === "hyperband" ? all : [all[0]!];
     this.sign = (options.direction ?? "minimize") === "minimize" ? 1 : -1;
+    this.startedPerLayout = this.layouts.map(() => 0);
   }
 
-  /** The next job: the oldest open bracket's next one, else the first of a new bracket. */
-  next(): BracketJob {
+  /**
+   * The next job: the oldest open bracket's next one, else the first of a new bracket. New
+   * brackets cycle through the layouts, most aggressive first (Algorithm 1); with `weights` (one
+   * per layout, ≥ 0, at least one positive; e.g. `bracketWeightsByRankAgreement` of the
+   * layouts' first rung steps) each layout instead gets its weight's share of the brackets
+   * started: the one furthest below its share starts next (ties to the more aggressive), which
+   * with equal weights is the plain cycle.
+   */
+  next(weights?: readonly number[]): BracketJob {
     for (const bracket of this.open) {
       const job = this.take(bracket);
       if (job) return job;
     }
-    const layout = this.layouts[this.bracketsStarted % this.layouts.length]!;
+    const index = weights ? this.mostBehind(weights) : this.bracketsStarted % this.layouts.length;
+    this.startedPerLayout[index]!++;
+    const layout = this.layouts[index]!;
     const bracket: OpenBracket = { index: this.bracketsStarted++, layout, rung: 0, pending: new Array(layout.sizes[0]).fill(-1), running: new Set(), results: new Map(), trained: new Map() };
     this.open.push(bracket);
     return this.take(bracket)!;
@@ -165,6 +177,21 @@ export class BracketSchedule {
       bracket.results = new Map();
     }
     return { stopped };
+  }
+
+  private mostBehind(weights: readonly number[]): number {
+    if (weights.length !== this.layouts.length || weights.some((w) => !(w >= 0)) || !weights.some((w) => w > 0)) {
+      throw new RangeError(`bracket schedule: weights must be ${this.layouts.length} numbers ≥ 0, at least one positive, got ${JSON.stringify(weights)}`);
+    }
+    const total = weights.reduce((a, b) => a + b, 0);
+    let best = -1;
+    let bestDeficit = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < weights.length; i++) {
+      if (weights[i]! <= 0) continue;
+      const deficit = (weights[i]! / total) * (this.bracketsStarted + 1) - this.startedPerLayout[i]!;
+      if (deficit > bestDeficit + 1e-12) [best, bestDeficit] = [i, deficit];
+    }
+    return best;
   }
 
   private compare(x: number, y: number): number {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type FrozenTrial, type JsonValue, makeSnapshot, makeTrial } from "../space/index.js";
 import { rungKey } from "./asha.js";
-import { HyperbandPruner, bracketCount } from "./hyperband.js";
+import { BRACKET_KEY, HyperbandPruner, bracketCount, bracketWeightsByRankAgreement, rankAgreement } from "./hyperband.js";
 import { createPrunerByName } from "./registry.js";
 import { RandomSampler } from "../samplers/random.js";
 import type { Sampler } from "../samplers/base.js";
@@ -116,5 +116,82 @@ describe("HyperbandPruner", () => {
     const all = await trialsTheSamplerSaw(false);
     for (let n = 0; n < 24; n++) expect(all[n]).toEqual(Array.from({ length: n }, (_, k) => k));
     expect(() => createPrunerByName("hyperband", { samplerPerBracket: "maybe" })).toThrow(/samplerPerBracket/);
+  });
+
+  describe("bracketWeighting rank-agreement", () => {
+    /** A complete trial whose value is `early` at steps before 27 and `final` at 27. */
+    const complete = (number: number, early: number, final: number) =>
+      makeTrial({ number, state: "complete", values: [final], intermediate: Object.fromEntries(Array.from({ length: 27 }, (_, i) => [i + 1, i + 1 < 27 ? early : final])) });
+
+    it("measures Kendall's τ between a step's values and the final values of complete trials", () => {
+      // Step values 1..5, finals in the same order but the last two swapped: 9 concordant pairs, 1 discordant.
+      const trials = [1, 2, 3, 4, 5].map((x, n) => complete(n, x, [1, 2, 3, 5, 4][n]!));
+      expect(rankAgreement(trials, 1)).toBeCloseTo(0.8, 12);
+      expect(rankAgreement(trials, 27)).toBe(1);
+      // Pruned and running trials carry no final value: they do not count, and four trials are too few.
+      const pruned = makeTrial({ number: 9, state: "pruned", intermediate: { 1: 0 } });
+      expect(rankAgreement([...trials.slice(0, 4), pruned], 1)).toBeNull();
+      expect(rankAgreement(trials.slice(0, 4), 1, 4)).toBeCloseTo(1, 12);
+      // Reversed order: τ = −1, so the bracket starting there gets no share; a bracket starting at R always 1.
+      const reversed = [1, 2, 3, 4, 5].map((x, n) => complete(n, x, 10 - x));
+      expect(bracketWeightsByRankAgreement(reversed, [1, 3, 9, 27], 27)).toEqual([0, 0, 0, 1]);
+      expect(bracketWeightsByRankAgreement(trials, [1, 27], 27).map((w) => Number(w.toFixed(6)))).toEqual([0.8, 1]);
+      // Until enough trials are complete the weights are plain Hyperband's.
+      expect(bracketWeightsByRankAgreement([], [1, 3, 9, 27], 27)).toEqual([1, 1, 1, 1]);
+    });
+
+    it("sends new trials to the bracket that prunes nothing when early steps rank trials against their final values", () => {
+      // Five complete trials whose every early step ranks them opposite to their final values.
+      const history = [1, 2, 3, 4, 5].map((x, n) => complete(n, x, 10 - x));
+      const weighted = new HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3, bracketWeighting: "rank-agreement" });
+      const fixed = new HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 });
+      let pruningBracketFixed = 0;
+      for (let number = 5; number < 45; number++) {
+        // A newcomer that is worst at every early step: the first rung of any pruning bracket stops it.
+        const trial = makeTrial({ number, intermediate: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [i + 1, 100])) });
+        const notes: Record<string, JsonValue> = {};
+        expect(weighted.prune(makeSnapshot([...history, trial], { studyName: "w" }), trial, { setSystemAttr: (k, v) => void (notes[k] = v) })).toBe(false);
+        expect(notes[BRACKET_KEY]).toBe(3);
+        if (fixed.bracketFor("w", number) !== 3) pruningBracketFixed++;
+      }
+      // Hyperband's fixed shares (27 : 12 : 6 : 4 of 49) put most of them in brackets that prune.
+      expect(pruningBracketFixed).toBeGreaterThan(30);
+      // With R = 52 even the last bracket has a rung (at 27): when every rung ranks against the
+      // final values, trials go to that bracket, the one that prunes least, not to the first.
+      const long = [1, 2, 3, 4, 5].map((x, n) =>
+        makeTrial({ number: n, state: "complete", values: [10 - x], intermediate: Object.fromEntries(Array.from({ length: 52 }, (_, i) => [i + 1, i + 1 < 52 ? x : 10 - x])) }),
+      );
+      const pruner52 = new HyperbandPruner({ minResource: 1, maxResource: 52, reductionFactor: 3, bracketWeighting: "rank-agreement" });
+      for (let number = 5; number < 25; number++) {
+        const trial = makeTrial({ number, intermediate: { 1: 100 } });
+        const notes: Record<string, JsonValue> = {};
+        expect(pruner52.prune(makeSnapshot([...long, trial], { studyName: "w52" }), trial, { setSystemAttr: (k, v) => void (notes[k] = v) })).toBe(false);
+        expect(notes[BRACKET_KEY]).toBe(3);
+      }
+    });
+
+    it("keeps a trial in the bracket recorded on it, and compares it only with that bracket's trials", () => {
+      const pruner = new HyperbandPruner({ minResource: 1, maxResource: 9, reductionFactor: 3, bracketWeighting: "rank-agreement" });
+      const peers = [
+        // Recorded in bracket 0 and better at rung 0 (step 1)...
+        ...[0, 1].map((number) => makeTrial({ number, state: "pruned", intermediate: { 1: 0.1 }, systemAttrs: { [BRACKET_KEY]: 0, [rungKey(0)]: 0.1 } })),
+        // ...and in bracket 1, worse: they must not rescue the trial.
+        ...[2, 3, 4, 5].map((number) => makeTrial({ number, state: "pruned", intermediate: { 3: 9 }, systemAttrs: { [BRACKET_KEY]: 1, [rungKey(0)]: 9 } })),
+      ];
+      const trial = makeTrial({ number: 6, intermediate: { 1: 0.5 }, systemAttrs: { [BRACKET_KEY]: 0 } });
+      expect(pruner.prune(makeSnapshot([...peers, trial], { studyName: "r" }), trial)).toBe(true);
+      const best = makeTrial({ number: 7, intermediate: { 1: 0.05 }, systemAttrs: { [BRACKET_KEY]: 0 } });
+      expect(pruner.prune(makeSnapshot([...peers, best], { studyName: "r" }), best)).toBe(false);
+      // Recorded in bracket 1, whose first rung is at step 3: step 1 is not judged.
+      const late = makeTrial({ number: 8, intermediate: { 1: 99 }, systemAttrs: { [BRACKET_KEY]: 1 } });
+      expect(pruner.prune(makeSnapshot([...peers, late], { studyName: "r" }), late)).toBe(false);
+    });
+
+    it("reads the option from the CLI and refuses it with samplerPerBracket", () => {
+      expect(createPrunerByName("hyperband", { bracketWeighting: "rank-agreement", maxResource: "27" })).toMatchObject({ bracketWeighting: "rank-agreement" });
+      expect(createPrunerByName("hyperband", {})).toMatchObject({ bracketWeighting: "fixed" });
+      expect(() => createPrunerByName("hyperband", { bracketWeighting: "spearman" })).toThrow(/bracketWeighting/);
+      expect(() => new HyperbandPruner({ bracketWeighting: "rank-agreement", samplerPerBracket: true })).toThrow(/samplerPerBracket/);
+    });
   });
 });

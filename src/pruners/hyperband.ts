@@ -1,5 +1,5 @@
 import { crc32 } from "node:zlib";
-import { type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
+import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
 import { type RungSchedule, RungMemory, judgeAtRungs, lastStep } from "./asha.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { checkInteger, singleDirection } from "./steps.js";
@@ -19,7 +19,19 @@ export interface HyperbandPrunerOptions {
    * is a run of its own (default false: the sampler sees every bracket).
    */
   samplerPerBracket?: boolean;
+  /**
+   * `"fixed"` (default): Hyperband's shares, every bracket budgeted alike. `"rank-agreement"`:
+   * each bracket's share is multiplied by how well its first rung ranks trials as their final
+   * values do (Kendall's τ over the complete trials so far, 0 when negative; see
+   * {@link bracketWeightsByRankAgreement}), so brackets whose first rung misleads get fewer
+   * trials. A trial's bracket is then fixed when it is first judged, from the weights at that
+   * moment, and recorded on it as system attribute `hyperband_bracket`.
+   */
+  bracketWeighting?: "fixed" | "rank-agreement";
 }
+
+/** The system attribute holding a trial's bracket under `bracketWeighting: "rank-agreement"`. */
+export const BRACKET_KEY = "hyperband_bracket";
 
 /**
  * Hyperband (Li et al., "Hyperband: A Novel Bandit-Based Approach to Hyperparameter
@@ -50,6 +62,7 @@ export class HyperbandPruner implements Pruner {
   readonly reductionFactor: number;
   readonly bootstrapCount: number;
   readonly samplerPerBracket: boolean;
+  readonly bracketWeighting: "fixed" | "rank-agreement";
   private maxResource: number | "auto";
   private brackets: { schedule: RungSchedule; budget: number }[] = [];
   private totalBudget = 0;
@@ -65,6 +78,13 @@ export class HyperbandPruner implements Pruner {
     this.bootstrapCount = checkInteger(this.name, "bootstrapCount", options.bootstrapCount ?? 0, 0);
     this.samplerPerBracket = options.samplerPerBracket ?? false;
     if (typeof this.samplerPerBracket !== "boolean") throw new TypeError(`hyperband pruner: samplerPerBracket must be a boolean, got ${JSON.stringify(options.samplerPerBracket)}`);
+    this.bracketWeighting = options.bracketWeighting ?? "fixed";
+    if (this.bracketWeighting !== "fixed" && this.bracketWeighting !== "rank-agreement") {
+      throw new RangeError(`hyperband pruner: bracketWeighting must be "fixed" or "rank-agreement", got ${JSON.stringify(options.bracketWeighting)}`);
+    }
+    if (this.samplerPerBracket && this.bracketWeighting !== "fixed") {
+      throw new RangeError("hyperband pruner: samplerPerBracket needs bracketWeighting \"fixed\" (a weighted bracket is known only once the trial is judged)");
+    }
   }
 
   /** How many brackets there are, or null until `maxResource` is known. */
@@ -75,8 +95,35 @@ export class HyperbandPruner implements Pruner {
   prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean {
     const direction = singleDirection(snapshot, this.name);
     if (this.brackets.length === 0 && !this.layOutBrackets(snapshot.trials)) return false;
+    if (this.bracketWeighting === "rank-agreement") return this.pruneWeighted(snapshot, trial, direction, notes);
     const bracket = this.bracketOf(snapshot.studyName, trial.number);
     const peers = snapshot.trials.filter((t) => this.bracketOf(snapshot.studyName, t.number) === bracket);
+    return judgeAtRungs(this.brackets[bracket]!.schedule, snapshot.studyId, peers, direction, trial, this.rungs, notes);
+  }
+
+  /**
+   * Weighted brackets: a trial joins a bracket the first time it is judged, drawn from the CRC-32
+   * of "<study name>_<trial number>" against the shares Hyperband's budget × the rank agreement of
+   * each bracket's first rung. Peers are the trials recorded in the same bracket (their system
+   * attribute, or this process's memory).
+   */
+  private pruneWeighted(snapshot: StudySnapshot, trial: FrozenTrial, direction: Direction, notes?: PruningNotes): boolean {
+    let known = this.bracketCache.get(snapshot.studyName);
+    if (!known) this.bracketCache.set(snapshot.studyName, (known = []));
+    const recorded = (t: FrozenTrial): number | undefined => {
+      const stored = t.systemAttrs[BRACKET_KEY];
+      return typeof stored === "number" ? stored : known[t.number];
+    };
+    let bracket = recorded(trial);
+    if (bracket === undefined) {
+      const firstSteps = this.brackets.map((b) => b.schedule.minResource * b.schedule.reductionFactor ** b.schedule.minEarlyStoppingRate);
+      const weights = bracketWeightsByRankAgreement(snapshot.trials, firstSteps, this.maxResource as number);
+      const shares = this.brackets.map((b, i) => b.budget * weights[i]!);
+      bracket = pickByShare(crc32(`${snapshot.studyName}_${trial.number}`) / 2 ** 32, shares);
+      known[trial.number] = bracket;
+      notes?.setSystemAttr(BRACKET_KEY, bracket);
+    }
+    const peers = snapshot.trials.filter((t) => t.id === trial.id || recorded(t) === bracket);
     return judgeAtRungs(this.brackets[bracket]!.schedule, snapshot.studyId, peers, direction, trial, this.rungs, notes);
   }
 
@@ -140,6 +187,79 @@ export class HyperbandPruner implements Pruner {
 }
 
 /**
+ * Kendall's τ (τ-a: ties count neither way) between the values complete trials reported at
+ * `step` and their final values (first objective), over the complete trials that reported at
+ * `step`; null when fewer than `minTrials` did. It measures how far a rung at `step` ranks trials
+ * as their final values do: 1 the same order, 0 no better than chance, −1 reversed. The sign
+ * does not depend on the direction of optimization.
+ *
+ * @example
+ * rankAgreement(trials, 1) // 0.2: step 1 orders 60 % of the pairs of complete trials as their final values do
+ */
+export function rankAgreement(trials: readonly FrozenTrial[], step: number, minTrials: number = 5): number | null {
+  const early: number[] = [];
+  const final: number[] = [];
+  for (const t of trials) {
+    if (t.state !== "complete" || t.values === null) continue;
+    const atStep = t.intermediate[step];
+    const last = t.values[0];
+    if (atStep === undefined || !Number.isFinite(atStep) || last === undefined || !Number.isFinite(last)) continue;
+    early.push(atStep);
+    final.push(last);
+  }
+  if (early.length < Math.max(minTrials, 2)) return null;
+  let sum = 0;
+  for (let i = 0; i < early.length; i++) {
+    for (let j = i + 1; j < early.length; j++) sum += Math.sign(early[i]! - early[j]!) * Math.sign(final[i]! - final[j]!);
+  }
+  return sum / ((early.length * (early.length - 1)) / 2);
+}
+
+/**
+ * A weight per Hyperband bracket from how well its first rung ranks trials: max(τ, 0) with τ =
+ * {@link rankAgreement} at the bracket's first rung step, 1 for a bracket that starts at
+ * `maxResource` (it prunes nothing) and for a rung with fewer than `minTrials` complete trials to
+ * judge it by (plain Hyperband until then). τ is the rung's excess over a coin flip at ordering a
+ * pair, so a rung that orders pairs no better than chance gets no trials. This is the idea of
+ * Hyper-Tune's bracket selection (Li et al., "Hyper-Tune: Towards Efficient Hyper-parameter
+ * Tuning at Scale", VLDB 2022): judge each fidelity by how consistently it ranks configurations
+ * with the highest one, and start fewer brackets at fidelities that rank badly.
+ *
+ * The complete trials have survived their own brackets' rungs, so their early values span a
+ * narrower range than fresh trials' would; τ among them is, if anything, lower, which errs
+ * toward the brackets that prune less.
+ *
+ * @example
+ * bracketWeightsByRankAgreement(trials, [1, 3, 9, 27], 27) // e.g. [0.2, 0.35, 0.6, 1]
+ */
+export function bracketWeightsByRankAgreement(trials: readonly FrozenTrial[], firstRungSteps: readonly number[], maxResource: number, minTrials: number = 5): number[] {
+  return firstRungSteps.map((step) => {
+    if (step >= maxResource) return 1;
+    const tau = rankAgreement(trials, step, minTrials);
+    return tau === null ? 1 : Math.max(tau, 0);
+  });
+}
+
+/**
+ * The index whose cumulative share interval holds `u` ∈ [0, 1) (shares need not sum to 1). With
+ * no positive share (no rung ranks better than chance, as when R is not a power of η and even the
+ * last bracket prunes once), the last index: the bracket that prunes least.
+ */
+function pickByShare(u: number, shares: readonly number[]): number {
+  const total = shares.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) return shares.length - 1;
+  let left = u * total;
+  let last = 0;
+  for (let i = 0; i < shares.length; i++) {
+    if (shares[i]! <= 0) continue;
+    last = i;
+    left -= shares[i]!;
+    if (left < 0) return i;
+  }
+  return last;
+}
+
+/**
  * Hyperband's number of brackets, s_max + 1 with s_max = ⌊log_η(max/min)⌋ (Li et al. 2018,
  * Algorithm 1): the largest s with min·η^s ≤ max, counted in integers. The floating-point
  * logarithm misses whole powers: log(1000)/log(10) is 2.9999999999999996, which would drop
@@ -161,4 +281,5 @@ export const HYPERBAND_OPTIONS = defineOptions({
   reductionFactor: { kind: "integer", min: 2, default: 3, description: "η: each rung keeps the best 1/η and sits η times further" },
   bootstrapCount: { kind: "integer", min: 0, default: 0, description: "prune at a rung reached by at most this many trials" },
   samplerPerBracket: { kind: "boolean", default: false, description: "the sampler learns only from the new trial's bracket (Optuna 3.1's behaviour)" },
+  bracketWeighting: { kind: "enum", values: ["fixed", "rank-agreement"] as const, default: "fixed", description: "fixed (Hyperband's shares) or rank-agreement (shares × Kendall's τ of each bracket's first rung with final values)" },
 });
