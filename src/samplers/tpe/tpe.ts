@@ -26,6 +26,7 @@ import { BELOW, type Column, RowMatrix, type Split, TrialHistory } from "./histo
 import {
   MultivariateParzen,
   NeighbourWalk,
+  neighbourBandwidths,
   type ParzenOptions,
   UnivariateCategoricalParzen,
   UnivariateNumericParzen,
@@ -212,6 +213,26 @@ export interface TPESamplerOptions {
    */
   warmStartSimilarity?: "ranking" | "better-half" | "overlap";
   /**
+   * Warm starts, with neighbour bandwidths: how the sources' kernels bear on the bandwidths of the
+   * study's own. `"pooled"` (default): each density's bandwidths are the neighbour gaps over the
+   * study's and the sources' points together, whatever the sources' weight, so a source's dense
+   * cluster narrows the study's own kernels near it as long as it has any weight. `"weighted"`:
+   * the study's own kernels take the geometric mean of their bandwidth among the study's points
+   * alone and among the pooled points, weighted by the sources' share of the density's weight;
+   * as a source's weight fades, the study's own kernels return to what a cold study would give
+   * them, and a source with no weight leaves them exactly so. Default `"pooled"`: on
+   * `bench:warmstart`'s six dev pairs (10 seeds; trials to reach the cold 100-trial median on
+   * shifted Rosenbrock / Ackley / LCBench 3945 → 7593 / 126029 → 146212 / 167104 → 167149 /
+   * 167152 → 167161) "weighted" took 84 / 70.5 / 78 / >100 (5 of 10 seeds) / >100 (3) / 73.5
+   * against 78.5 / 65.5 / 64.5 / >100 (4) / >100 (5) / 92.5, seed by seed 18 wins, 19 ties and 23
+   * losses: on LCBench what holds a warm study near its source's region after the source has
+   * faded is its own history, not the bandwidths (see the README's warm-start section).
+   *
+   * @example
+   * new TPESampler({ seed: 1, warmStartBandwidths: "weighted" });
+   */
+  warmStartBandwidths?: "pooled" | "weighted";
+  /**
    * Which observations the model learns from when trials are pruned: `"bohb"` fits it on the
    * highest step with enough observations (Falkner et al. 2018), `"final"` on the study as
    * recorded, `"auto"` (default) is `"bohb"` under a successive-halving pruner. See `fidelity.ts`.
@@ -238,7 +259,7 @@ export function linearGamma(beta: number): (n: number) => number {
   return (n) => Math.ceil(beta * n);
 }
 
-type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "warmStartHalfLife" | "maxWarmStartSources" | "warmStartRanking" | "warmStartKeepsStartup" | "warmStartRankingExcess" | "warmStartMethod" | "warmStartSimilarity" | "fidelityRule" | "fidelityMinTrials" | "randomFraction">>;
+type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "warmStartHalfLife" | "maxWarmStartSources" | "warmStartRanking" | "warmStartKeepsStartup" | "warmStartRankingExcess" | "warmStartMethod" | "warmStartSimilarity" | "warmStartBandwidths" | "fidelityRule" | "fidelityMinTrials" | "randomFraction">>;
 
 /** Source observations added to l(x) and g(x), row-major like the target's. */
 interface TransferKernels {
@@ -383,6 +404,7 @@ export class TPESampler implements Sampler {
   readonly warmStartMethod: "prior" | "design";
   readonly warmStartRankingExcess: boolean;
   readonly warmStartSimilarity: "ranking" | "better-half" | "overlap";
+  readonly warmStartBandwidths: "pooled" | "weighted";
   readonly randomFraction: number;
   /** Whether the last joint sample drew on a source with positive weight. */
   private guided = false;
@@ -454,6 +476,10 @@ export class TPESampler implements Sampler {
     this.warmStartMethod = options.warmStartMethod ?? "prior";
     this.warmStartRankingExcess = options.warmStartRankingExcess ?? false;
     this.warmStartSimilarity = options.warmStartSimilarity ?? "ranking";
+    this.warmStartBandwidths = options.warmStartBandwidths ?? "pooled";
+    if (this.warmStartBandwidths !== "pooled" && this.warmStartBandwidths !== "weighted") {
+      throw new RangeError(`warmStartBandwidths must be "pooled" or "weighted", got ${JSON.stringify(this.warmStartBandwidths)}`);
+    }
     if (!["ranking", "better-half", "overlap"].includes(this.warmStartSimilarity)) {
       throw new RangeError(`warmStartSimilarity must be "ranking", "better-half" or "overlap", got ${JSON.stringify(this.warmStartSimilarity)}`);
     }
@@ -1073,8 +1099,16 @@ export class TPESampler implements Sampler {
       };
       const b = merge(belowObservations, belowWeights, belowCount, transfer.below, transfer.belowWeights, transfer.belowCount, belowRows);
       const a = merge(aboveObservations, aboveWeights, aboveCount, transfer.above, transfer.aboveWeights, transfer.aboveCount, aboveEntries);
-      this.jointBelow.build(dimensions, b.observations, b.weights, b.count, this.parzen, null, b.keys);
-      this.jointAbove.build(dimensions, a.observations, a.weights, a.count, this.parzen, null, a.keys);
+      // Null: found over both sets inside build.
+      let belowBandwidths: Float64Array | null = null;
+      let aboveBandwidths: Float64Array | null = null;
+      if (this.warmStartBandwidths === "weighted" && this.parzen.multivariateBandwidth === "neighbour") {
+        const own = (sigmas: Float64Array | null, observations: Float64Array, count: number) => sigmas ?? neighbourBandwidths(dimensions, observations, count, this.parzen);
+        belowBandwidths = sourceWeightedBandwidths(dimensions, b, belowCount, own(belowSigmas, belowObservations, belowCount), this.parzen);
+        aboveBandwidths = sourceWeightedBandwidths(dimensions, a, aboveCount, own(aboveSigmas, aboveObservations, aboveCount), this.parzen);
+      }
+      this.jointBelow.build(dimensions, b.observations, b.weights, b.count, this.parzen, belowBandwidths, b.keys);
+      this.jointAbove.build(dimensions, a.observations, a.weights, a.count, this.parzen, aboveBandwidths, a.keys);
     } else {
       this.jointBelow.build(dimensions, belowObservations, belowWeights, belowCount, this.parzen, belowSigmas, belowRows);
       this.jointAbove.build(dimensions, aboveObservations, aboveWeights, aboveCount, this.parzen, aboveSigmas, aboveEntries);
@@ -1092,6 +1126,41 @@ export class TPESampler implements Sampler {
     for (let k = 0; k < d; k++) params[members[k]![0]] = decodeCoordinate(dimensions[k]!, candidates[best * d + k]!);
     return params;
   }
+}
+
+/**
+ * Bandwidths of a density that pools the study's own kernels (its first `ownCount` observations)
+ * with its sources': the sources' kernels at their neighbour gaps over all points, the study's own
+ * at the geometric mean of their gaps among the study's points alone (`ownBandwidths`) and among
+ * all points, weighted by the sources' share s of the density's total weight, σ_own^(1−s) ·
+ * σ_pooled^s. A source worth most of l(x) shapes it as a pooled density would; one that has faded
+ * leaves the study's kernels as a cold study's, instead of narrowing them near its cluster for as
+ * long as it has any weight.
+ */
+export function sourceWeightedBandwidths(
+  dimensions: readonly Dimension[],
+  pooled: { readonly observations: Float64Array; readonly weights: Float64Array; readonly count: number },
+  ownCount: number,
+  ownBandwidths: Float64Array,
+  options: ParzenOptions,
+): Float64Array {
+  const d = dimensions.length;
+  const bandwidths = neighbourBandwidths(dimensions, pooled.observations, pooled.count, options);
+  let ownWeight = 0;
+  let total = 0;
+  for (let j = 0; j < pooled.count; j++) {
+    total += pooled.weights[j]!;
+    if (j < ownCount) ownWeight += pooled.weights[j]!;
+  }
+  const share = total > 0 ? (total - ownWeight) / total : 0;
+  for (let j = 0; j < ownCount; j++) {
+    for (let k = 0; k < d; k++) {
+      if (dimensions[k]!.kind === "categorical") continue;
+      const at = j * d + k;
+      bandwidths[at] = share === 0 ? ownBandwidths[at]! : Math.exp((1 - share) * Math.log(ownBandwidths[at]!) + share * Math.log(bandwidths[at]!));
+    }
+  }
+  return bandwidths;
 }
 
 /**
@@ -1194,6 +1263,7 @@ export const TPE_OPTIONS = defineOptions({
   warmStartRankingExcess: { kind: "boolean", default: false, description: "warm starts: weigh a source by its ranking share less the study's own model's (0 when it ranks no better)" },
   warmStartMethod: { kind: "enum", values: ["prior", "design"], default: "prior", description: "warm starts: sources as a prior on the densities, or their best configurations as startup trials (Feurer et al. 2015)" },
   warmStartSimilarity: { kind: "enum", values: ["ranking", "better-half", "overlap"], default: "ranking", description: "warm starts: judge a source by how it orders the study's trials (MBTL), its better half only, or by the overlap of their promising domains (Watanabe et al. 2023)" },
+  warmStartBandwidths: { kind: "enum", values: ["pooled", "weighted"], default: "pooled", description: "warm starts: the study's own kernel bandwidths among all points (pooled) or moved toward their own gaps as the sources' weight fades (weighted)" },
   warmStartRanking: { kind: "boolean", default: true, description: "warm starts: weigh a source by the chance it ranks this study's trials better than the study's own model (RGPE)" },
 });
 
