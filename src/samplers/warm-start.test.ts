@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Rng } from "../math/rng.js";
 import { type Distribution, type FrozenTrial, type StudySnapshot, type WarmStartSource, makeSamplingTrial, makeSnapshot, makeTrial } from "../space/index.js";
 import { MemoryStorage } from "../storage/index.js";
@@ -10,7 +10,7 @@ import type { Sampler } from "./base.js";
 import { RandomSampler } from "./random.js";
 import { TPESampler } from "./tpe/index.js";
 import { makeDimension } from "./tpe/dimension.js";
-import { neighbourBandwidths, type ParzenOptions } from "./tpe/parzen-estimator.js";
+import { MultivariateParzen, neighbourBandwidths, type ParzenOptions } from "./tpe/parzen-estimator.js";
 import { sourceWeightedBandwidths } from "./tpe/tpe.js";
 import { bootstrapRankingWeights, concordance, crossValidatedBandwidth, leaveOneOutRegression, promisingOverlap, rankingLoss, transferWeights, warmStartSpace } from "./warm-start.js";
 
@@ -381,6 +381,63 @@ describe("warm-started TPE with source-weighted bandwidths (warmStartBandwidths:
     }
     expect(pooledDiffers).toBeGreaterThan(5);
     expect(() => new TPESampler({ warmStartBandwidths: "own" as never })).toThrow(/warmStartBandwidths must be "pooled" or "weighted"/);
+  });
+});
+
+describe("warm-started TPE whose guided trials count by the study's own share (warmStartGuidedWeight: own-share)", () => {
+  const near = source("near", (x) => (x - 0.8) ** 2);
+  // Twelve trials of its own: the even ones a source guided (recorded weight W in l(x)), near its
+  // optimum 0.8 and the best; the odd ones random and worse.
+  const recorded = (i: number) => (i % 2 === 0 ? 20 / (1 + i) : 0);
+  const own = Array.from({ length: 12 }, (_, i) =>
+    makeTrial({
+      number: i,
+      state: "complete",
+      params: { x: i % 2 === 0 ? 0.78 + i / 500 : i / 12 },
+      distributions: { x: X },
+      values: [i % 2 === 0 ? (0.78 + i / 500 - 0.8) ** 2 : (i / 12 - 0.8) ** 2 + 0.05],
+      systemAttrs: { "tpe:transferWeights": { near: recorded(i) } },
+    }),
+  );
+  /** Per density (below, then above), each observation's x and weight as the sampler built it. */
+  const densities = (options: ConstructorParameters<typeof TPESampler>[0], sources: WarmStartSource[]) => {
+    const build = vi.spyOn(MultivariateParzen.prototype, "build");
+    try {
+      // warmStartWeight 0: no source kernels join, so the densities hold the study's own trials only.
+      propose(new TPESampler({ seed: 3, warmStartWeight: 0, ...options }), own, sources, 12);
+      return build.mock.calls.map(([, observations, weights, count]) => Array.from({ length: count }, (_, j) => ({ x: observations[j]!, weight: weights[j]! })));
+    } finally {
+      build.mockRestore();
+    }
+  };
+
+  it("multiplies a guided trial's weight in l(x) and g(x) by B / (B + W), B = ⌈0.15 n⌉ + 1 for the n trials before it", () => {
+    const full = densities({}, [near]);
+    const shared = densities({ warmStartGuidedWeight: "own-share" }, [near]);
+    expect(full).toHaveLength(2);
+    expect(shared.map((density) => density.map(({ x }) => x))).toEqual(full.map((density) => density.map(({ x }) => x)));
+    let guided = 0;
+    full.forEach((density, which) =>
+      density.forEach(({ x, weight }, j) => {
+        const i = own.findIndex((trial) => trial.params.x === x);
+        const W = recorded(i);
+        const B = Math.ceil(0.15 * i) + 1;
+        const expected = W > 0 ? B / (B + W) : 1;
+        if (W > 0) guided++;
+        expect(shared[which]![j]!.weight).toBeCloseTo(weight * expected, 12);
+      }),
+    );
+    expect(guided).toBe(6);
+    // The best trial (number 10, x = 0.8, W = 20 / 11, B = 3) weighs 3 / (3 + 20 / 11) of what it did in l(x).
+    const best = (density: { x: number; weight: number }[]) => density.find(({ x }) => x === 0.8)!.weight;
+    expect(best(shared[0]!) / best(full[0]!)).toBeCloseTo(3 / (3 + 20 / 11), 12);
+  });
+
+  it("leaves the weights alone without sources, and by default", () => {
+    const cold = densities({}, []);
+    expect(densities({ warmStartGuidedWeight: "own-share" }, [])).toEqual(cold);
+    expect(densities({ warmStartGuidedWeight: "full" }, [near])).toEqual(densities({}, [near]));
+    expect(() => new TPESampler({ warmStartGuidedWeight: "half" as never })).toThrow(/warmStartGuidedWeight must be "full" or "own-share"/);
   });
 });
 

@@ -233,6 +233,29 @@ export interface TPESamplerOptions {
    */
   warmStartBandwidths?: "pooled" | "weighted";
   /**
+   * Warm starts, with `warmStartMethod: "prior"`: how much the study's own trials that a source
+   * guided count in the study's own l(x) and g(x). `"full"` (default): like any other trial.
+   * `"own-share"`: each guided trial's weight is multiplied by the share of l(x)'s weight that was
+   * the study's own when it was proposed, B / (B + W), where W is the sources' weight recorded on
+   * the trial (`tpe:transferWeights`, in observations) and B the study's own then, its below count
+   * ⌈γ(n)⌉ for the n trials before it plus the prior's weight. B / (B + W) is the chance that a
+   * candidate drawn from that l(x) came from the study's own part: the expected responsibility of
+   * the own component of the mixture the trial was proposed from, i.e. the study's own model's
+   * share of the proposal, so a trial placed by the sources stands for that share of an observation
+   * of the study's own search. A guided startup trial (W = 20, B = 1) counts as 1/21 of one.
+   * Trials stay in their split by their value; only their kernels' weights shrink. Default
+   * `"full"`: on `bench:warmstart`'s six dev pairs (10 seeds; trials to reach the cold 100-trial
+   * median on shifted Rosenbrock / Ackley / LCBench 3945 → 7593 / 126029 → 146212 / 167104 →
+   * 167149 / 167152 → 167161) "own-share" took 74.5 / 69.5 / >100 (5 of 10 seeds) / >100 (3) /
+   * >100 (4) / 79 against 78.5 / 65.5 / 64.5 / >100 (4) / >100 (5) / 92.5, seed by seed 17 wins,
+   * 21 ties and 22 losses, and a warm start from the unrelated source read worse than a cold one
+   * on Rosenbrock (p = 0.026): its guided startup trials then count for almost nothing.
+   *
+   * @example
+   * new TPESampler({ seed: 1, warmStartGuidedWeight: "own-share" });
+   */
+  warmStartGuidedWeight?: "full" | "own-share";
+  /**
    * Which observations the model learns from when trials are pruned: `"bohb"` fits it on the
    * highest step with enough observations (Falkner et al. 2018), `"final"` on the study as
    * recorded, `"auto"` (default) is `"bohb"` under a successive-halving pruner. See `fidelity.ts`.
@@ -259,7 +282,7 @@ export function linearGamma(beta: number): (n: number) => number {
   return (n) => Math.ceil(beta * n);
 }
 
-type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "warmStartHalfLife" | "maxWarmStartSources" | "warmStartRanking" | "warmStartKeepsStartup" | "warmStartRankingExcess" | "warmStartMethod" | "warmStartSimilarity" | "warmStartBandwidths" | "fidelityRule" | "fidelityMinTrials" | "randomFraction">>;
+type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "warmStartHalfLife" | "maxWarmStartSources" | "warmStartRanking" | "warmStartKeepsStartup" | "warmStartRankingExcess" | "warmStartMethod" | "warmStartSimilarity" | "warmStartBandwidths" | "warmStartGuidedWeight" | "fidelityRule" | "fidelityMinTrials" | "randomFraction">>;
 
 /** Source observations added to l(x) and g(x), row-major like the target's. */
 interface TransferKernels {
@@ -405,6 +428,7 @@ export class TPESampler implements Sampler {
   readonly warmStartRankingExcess: boolean;
   readonly warmStartSimilarity: "ranking" | "better-half" | "overlap";
   readonly warmStartBandwidths: "pooled" | "weighted";
+  readonly warmStartGuidedWeight: "full" | "own-share";
   readonly randomFraction: number;
   /** Whether the last joint sample drew on a source with positive weight. */
   private guided = false;
@@ -477,6 +501,10 @@ export class TPESampler implements Sampler {
     this.warmStartRankingExcess = options.warmStartRankingExcess ?? false;
     this.warmStartSimilarity = options.warmStartSimilarity ?? "ranking";
     this.warmStartBandwidths = options.warmStartBandwidths ?? "pooled";
+    this.warmStartGuidedWeight = options.warmStartGuidedWeight ?? "full";
+    if (this.warmStartGuidedWeight !== "full" && this.warmStartGuidedWeight !== "own-share") {
+      throw new RangeError(`warmStartGuidedWeight must be "full" or "own-share", got ${JSON.stringify(this.warmStartGuidedWeight)}`);
+    }
     if (this.warmStartBandwidths !== "pooled" && this.warmStartBandwidths !== "weighted") {
       throw new RangeError(`warmStartBandwidths must be "pooled" or "weighted", got ${JSON.stringify(this.warmStartBandwidths)}`);
     }
@@ -575,10 +603,11 @@ export class TPESampler implements Sampler {
     } else {
       groups.push(names);
     }
+    const factors = this.guidedRowFactors(snapshot);
     const params: Record<string, ParamValue> = {};
     for (const members of groups) {
       const pairs = members.map((name) => [name, space[name]!] as const);
-      Object.assign(params, this.sampleJoint(trial, pairs, split, running, warm.length > 0 ? { snapshot, sources: warm } : null));
+      Object.assign(params, this.sampleJoint(trial, pairs, split, running, warm.length > 0 ? { snapshot, sources: warm } : null, factors));
     }
     // A startup trial that no source guided after all (all weights 0) stays random.
     if (this.warmStartKeepsStartup && inStartup && !this.guided) return {};
@@ -595,7 +624,7 @@ export class TPESampler implements Sampler {
     const split = this.history.split(this.belowCount(n));
     const running = this.constantLiar ? this.history.runningTrials(snapshot, trial.number) : [];
     const column = this.history.column(name, distribution);
-    return this.sampleUnivariate(rng, column, split, this.runningPoints(running, name, dimension));
+    return this.sampleUnivariate(rng, column, split, this.runningPoints(running, name, dimension), this.guidedRowFactors(snapshot));
   }
 
   /** Whether trial `number` is one of BOHB's random share ({@link TPESamplerOptions.randomFraction}). */
@@ -628,11 +657,33 @@ export class TPESampler implements Sampler {
     if (!this.warmStartKeepsStartup || warmSources(snapshot).length === 0) return rows.length;
     let guided = 0;
     for (const row of rows) {
-      const weights = row.trial.systemAttrs[TPE_TRANSFER_ATTR];
       const designed = row.trial.systemAttrs[TPE_DESIGN_ATTR] !== undefined;
-      if (designed || (weights && typeof weights === "object" && Object.values(weights).some((w) => typeof w === "number" && w > 0))) guided++;
+      if (designed || recordedSourceWeight(row.trial) > 0) guided++;
     }
     return rows.length - guided;
+  }
+
+  /**
+   * With `warmStartGuidedWeight: "own-share"` in a warm-started study, the factor of each history
+   * row's weight in the study's own densities: B / (B + W) for a trial the sources guided with W
+   * observations of l(x) while the study's own part of l(x) weighed B (see the option), 1 for the
+   * others. Null otherwise, so that a cold study's weights are never touched.
+   */
+  private guidedRowFactors(snapshot: StudySnapshot): Float64Array | null {
+    if (this.warmStartGuidedWeight !== "own-share" || warmSources(snapshot).length === 0) return null;
+    const rows = this.history.rows;
+    const factors = new Float64Array(rows.length).fill(1);
+    let guided = false;
+    const byNumber = this.history.byNumber;
+    for (let before = 0; before < byNumber.length; before++) {
+      const row = byNumber[before]!;
+      const sourceWeight = recordedSourceWeight(rows[row]!.trial);
+      if (!(sourceWeight > 0)) continue;
+      const own = Math.max(0, this.belowCount(before)) + this.parzen.priorWeight;
+      factors[row] = own / (own + sourceWeight);
+      guided = true;
+    }
+    return guided ? factors : null;
   }
 
   /** Reads the observations the fidelity rule picks into the history; returns the snapshot they come from. */
@@ -705,7 +756,7 @@ export class TPESampler implements Sampler {
     }
   }
 
-  private sampleUnivariate(rng: Rng, column: Column, split: Split, running: RunningPoint[]): ParamValue {
+  private sampleUnivariate(rng: Rng, column: Column, split: Split, running: RunningPoint[], factors: Float64Array | null = null): ParamValue {
     const history = this.history;
     const rows = history.rows;
     const coordinates = column.coordinates;
@@ -748,9 +799,11 @@ export class TPESampler implements Sampler {
       if (membership[row] === BELOW) {
         belowCoordinates[b] = coordinate;
         belowWeights[b++] = belowRecency === null ? belowRowWeights![row]! : belowRecency[positions[row]!]!;
+        if (factors !== null) belowWeights[b - 1]! *= factors[row]!;
       } else {
         aboveCoordinates[a] = coordinate;
         aboveWeights[a++] = aboveRecency[positions[row]!]!;
+        if (factors !== null) aboveWeights[a - 1]! *= factors[row]!;
       }
     }
     for (; q < runningOrder.length; q++) {
@@ -978,6 +1031,7 @@ export class TPESampler implements Sampler {
     split: Split,
     running: readonly FrozenTrial[],
     warm: { snapshot: StudySnapshot; sources: readonly WarmStartSource[] } | null = null,
+    guidedFactors: Float64Array | null = null,
   ): Record<string, ParamValue> {
     const history = this.history;
     const rows = history.rows;
@@ -1049,6 +1103,10 @@ export class TPESampler implements Sampler {
       if (entry >= 0) for (let k = 0; k < d; k++) aboveObservations[i * d + k] = values[entry * d + k]!;
       else for (let k = 0; k < d; k++) aboveObservations[i * d + k] = runningRows[-entry - 1]![k]!;
       aboveWeights[i] = aboveRecency[i]!;
+    }
+    if (guidedFactors !== null) {
+      for (let i = 0; i < belowCount; i++) belowWeights[i]! *= guidedFactors[belowRows[i]!]!;
+      for (let i = 0; i < aboveCount; i++) if (aboveEntries[i]! >= 0) aboveWeights[i]! *= guidedFactors[aboveEntries[i]!]!;
     }
 
     // Neighbour bandwidths of both sets in one pass over each column's maintained order, instead of
@@ -1200,6 +1258,15 @@ function designPoint(
   return null;
 }
 
+/** The sources' total weight in l(x), in observations, recorded on a trial TPE proposed (0 if none guided it). */
+function recordedSourceWeight(trial: FrozenTrial): number {
+  const weights = trial.systemAttrs[TPE_TRANSFER_ATTR];
+  if (!weights || typeof weights !== "object") return 0;
+  let total = 0;
+  for (const w of Object.values(weights)) if (typeof w === "number" && w > 0) total += w;
+  return total;
+}
+
 function hasConstraints(trial: FrozenTrial): boolean {
   return trial.state === "complete" && trial.systemAttrs.constraints !== undefined && trial.systemAttrs.constraints !== null;
 }
@@ -1264,6 +1331,7 @@ export const TPE_OPTIONS = defineOptions({
   warmStartMethod: { kind: "enum", values: ["prior", "design"], default: "prior", description: "warm starts: sources as a prior on the densities, or their best configurations as startup trials (Feurer et al. 2015)" },
   warmStartSimilarity: { kind: "enum", values: ["ranking", "better-half", "overlap"], default: "ranking", description: "warm starts: judge a source by how it orders the study's trials (MBTL), its better half only, or by the overlap of their promising domains (Watanabe et al. 2023)" },
   warmStartBandwidths: { kind: "enum", values: ["pooled", "weighted"], default: "pooled", description: "warm starts: the study's own kernel bandwidths among all points (pooled) or moved toward their own gaps as the sources' weight fades (weighted)" },
+  warmStartGuidedWeight: { kind: "enum", values: ["full", "own-share"], default: "full", description: "warm starts: trials a source guided count fully in the study's own densities, or by the study's own share of l(x) when they were proposed" },
   warmStartRanking: { kind: "boolean", default: true, description: "warm starts: weigh a source by the chance it ranks this study's trials better than the study's own model (RGPE)" },
 });
 
