@@ -65,6 +65,7 @@ const { values: args } = parseArgs({
     "tpe-ranking-excess": { type: "string" },
     "tpe-similarity": { type: "string" },
     "tpe-bandwidths": { type: "string" },
+    "tpe-guided-weight": { type: "string" },
     trace: { type: "boolean", default: false },
   },
 });
@@ -115,6 +116,7 @@ function makeSampler(kind, seed) {
     ...(args["tpe-ranking-excess"] === undefined ? {} : { warmStartRankingExcess: args["tpe-ranking-excess"] === "true" }),
     ...(args["tpe-similarity"] === undefined ? {} : { warmStartSimilarity: args["tpe-similarity"] }),
     ...(args["tpe-bandwidths"] === undefined ? {} : { warmStartBandwidths: args["tpe-bandwidths"] }),
+    ...(args["tpe-guided-weight"] === undefined ? {} : { warmStartGuidedWeight: args["tpe-guided-weight"] }),
     ...(args["tpe-keeps-startup"] === undefined ? {} : { warmStartKeepsStartup: args["tpe-keeps-startup"] === "true" }),
   };
   if (kind === "tpe") return new TPESampler({ seed, ...weight });
