@@ -44,6 +44,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { createStudy, MemoryStorage, TPESampler, GPSampler } = await import(join(root, "dist/index.js"));
 const { syntheticBoxFunction, randomInstance, yahpoProblem, YAHPO_PROBLEM_SETS } = await import(join(root, "dist/bench/problems/index.js"));
 const { Rng } = await import(join(root, "dist/math/rng.js"));
+const { loadYahpoScenario, describeYahpoScenario } = await import(join(root, "dist/bench/yahpo/index.js"));
 
 const { values: args } = parseArgs({
   options: {
@@ -63,6 +64,9 @@ const { values: args } = parseArgs({
     "tpe-method": { type: "string" },
     "tpe-ranking-excess": { type: "string" },
     "tpe-similarity": { type: "string" },
+    "tpe-bandwidths": { type: "string" },
+    "tpe-guided-weight": { type: "string" },
+    trace: { type: "boolean", default: false },
   },
 });
 const SPLITS = {
@@ -70,6 +74,12 @@ const SPLITS = {
     { kind: "shifted", name: "rosenbrock", unrelated: "ackley" },
     { kind: "shifted", name: "ackley", unrelated: "rosenbrock" },
     { kind: "yahpo", scenario: "lcbench", source: "3945", target: "7593", unrelated: "rastrigin" },
+    // More LCBench pairs, taken from YAHPO's instance list in its order right after the lab's five
+    // instances (3945, 7593, 34539, 126025, 126026), two at a time: a rule fixed before any result,
+    // and none of them is in the test pair or the lab's suites.
+    { kind: "yahpo", scenario: "lcbench", source: "126029", target: "146212", unrelated: "rastrigin" },
+    { kind: "yahpo", scenario: "lcbench", source: "167104", target: "167149", unrelated: "rastrigin" },
+    { kind: "yahpo", scenario: "lcbench", source: "167152", target: "167161", unrelated: "rastrigin" },
   ],
   test: [
     { kind: "shifted", name: "levy", unrelated: "styblinski_tang" },
@@ -79,7 +89,8 @@ const SPLITS = {
 };
 let pairs = SPLITS[args.split];
 if (!pairs) throw new Error(`--split must be dev or test, got ${args.split}`);
-if (args.only) pairs = pairs.filter((p) => (p.name ?? `${p.scenario}-${p.source}-${p.target}`).includes(args.only));
+// --only: pairs whose name contains any of the comma-separated strings.
+if (args.only) pairs = pairs.filter((p) => args.only.split(",").some((only) => (p.name ?? `${p.scenario}-${p.source}-${p.target}`).includes(only)));
 const seeds = Number(args.seeds);
 const dimension = Number(args.dimension);
 const budget = Number(args.trials);
@@ -104,6 +115,8 @@ function makeSampler(kind, seed) {
     ...(args["tpe-method"] === undefined ? {} : { warmStartMethod: args["tpe-method"] }),
     ...(args["tpe-ranking-excess"] === undefined ? {} : { warmStartRankingExcess: args["tpe-ranking-excess"] === "true" }),
     ...(args["tpe-similarity"] === undefined ? {} : { warmStartSimilarity: args["tpe-similarity"] }),
+    ...(args["tpe-bandwidths"] === undefined ? {} : { warmStartBandwidths: args["tpe-bandwidths"] }),
+    ...(args["tpe-guided-weight"] === undefined ? {} : { warmStartGuidedWeight: args["tpe-guided-weight"] }),
     ...(args["tpe-keeps-startup"] === undefined ? {} : { warmStartKeepsStartup: args["tpe-keeps-startup"] === "true" }),
   };
   if (kind === "tpe") return new TPESampler({ seed, ...weight });
@@ -145,12 +158,33 @@ async function runStudy(storage, name, sampler, task, warmStartFrom) {
   // Trials that a source informed: TPE and the GP record each source's weight on the trial.
   const informed = (t) => t.systemAttrs["tpe:warmStartDesign"] !== undefined || Object.entries(t.systemAttrs["tpe:transferWeights"] ?? t.systemAttrs["gp:transferWeights"] ?? {}).some(([name, w]) => name !== "(this study)" && w > 0);
   curve.informed = study.trials.filter(informed).length;
+  // For --trace: each trial's point on the unit cube and the sources' total recorded weight.
+  curve.points = study.trials.map((t) => Object.keys(t.params).sort().map((name) => unitOf(t.distributions[name], t.params[name])));
+  curve.weights = study.trials.map((t) => Object.entries(t.systemAttrs["tpe:transferWeights"] ?? {}).reduce((sum, [name, w]) => (name === "(this study)" ? sum : sum + w), 0));
+  curve.values = study.trials.map((t) => t.values?.[0] ?? Infinity);
   return curve;
 }
 
 /** The task with its objective negated: a study of it finds where the original is worst. */
 function negatedTask(task) {
   return { suggest: async (trial) => -(await task.suggest(trial)) };
+}
+
+/**
+ * A YAHPO instance as { space, evaluate }: the lab's problem where the lab has a reference value for
+ * it, else the scenario's surrogate directly (the extra dev pairs' instances are not lab problems).
+ */
+const surrogates = {};
+function yahpoInstance(set, instance) {
+  try {
+    return yahpoProblem(set, instance);
+  } catch (error) {
+    if (!/no reference value/.test(error.message)) throw error;
+    const sign = set.direction === "maximize" ? -1 : 1;
+    surrogates[set.scenario] ??= loadYahpoScenario(set.scenario);
+    const scenario = surrogates[set.scenario];
+    return { space: describeYahpoScenario(set.scenario).space, evaluate: async (params) => sign * (await (await scenario).evaluate(params, instance))[set.target] };
+  }
 }
 
 /** Source, unrelated source and target tasks of one pair and seed. */
@@ -164,8 +198,8 @@ function tasksOf(pair, seed) {
     return { source: shiftedTask(base), unrelated: shiftedTask(unrelated), target: shiftedTask(base, shift) };
   }
   const set = YAHPO_PROBLEM_SETS.find((s) => s.scenario === pair.scenario);
-  const source = yahpoProblem(set, pair.source);
-  const target = yahpoProblem(set, pair.target);
+  const source = yahpoInstance(set, pair.source);
+  const target = yahpoInstance(set, pair.target);
   const space = target.space;
   const fn = randomInstance(syntheticBoxFunction(pair.unrelated, Object.keys(space).length), { seed: seed + 1000, rotate: false, permute: false });
   const cube = onUnitCube(fn);
@@ -216,6 +250,40 @@ const reachOf = (curve, goal) => {
   return index < 0 ? Infinity : index + 1;
 };
 
+/**
+ * --trace: per window of trials, medians over seeds of what tells where a warm start stalls: the
+ * sources' recorded weight (observations of l(x)), the L∞ distance of each trial to the source's
+ * best configuration and to the study's best so far (how local the search is), and the share of
+ * trials that improved the study's best.
+ */
+function trace(runs) {
+  const windows = [[1, 10], [11, 25], [26, 50], [51, 75], [76, 100]].filter(([a]) => a <= budget);
+  const linf = (a, b) => Math.max(...a.map((v, k) => Math.abs(v - b[k])));
+  const argmin = (xs) => xs.reduce((best, v, i) => (v < xs[best] ? i : best), 0);
+  for (const arm of ["cold", "warm"]) {
+    const rows = windows.map(([a, b]) => {
+      const per = runs.map((r) => {
+        const curve = r[arm];
+        const sourceBest = r.source.points[argmin(r.source.values)];
+        let weight = 0, toSource = [], toBest = [], improved = 0;
+        for (let i = a - 1; i < Math.min(b, curve.points.length); i++) {
+          weight += curve.weights[i] / (b - a + 1);
+          toSource.push(linf(curve.points[i], sourceBest));
+          if (i > 0) {
+            const bestSoFar = argmin(curve.values.slice(0, i));
+            toBest.push(linf(curve.points[i], curve.points[bestSoFar]));
+            if (curve.values[i] < curve.values[bestSoFar]) improved++;
+          }
+        }
+        return { weight, toSource: median(toSource), toBest: toBest.length ? median(toBest) : NaN, improved: improved / (b - a + 1) };
+      });
+      const m = (key) => fmt(median(per.map((p) => p[key]).filter((x) => !Number.isNaN(x))));
+      return `${a}–${b}: weight ${m("weight")}, L∞ to source best ${m("toSource")}, to own best ${m("toBest")}, improving ${m("improved")}`;
+    });
+    console.log(`  trace ${arm}: ${rows.join(" | ")}`);
+  }
+}
+
 const labelOf = (pair) => (pair.kind === "shifted" ? `${pair.name}-${dimension}d shifted by 5%` : `${pair.scenario} ${pair.source} → ${pair.target}`);
 const started = Date.now();
 console.log(`warm starts on ${args.split} pairs, ${budget} trials, ${seeds} seeds; median [quartiles] over seeds`);
@@ -228,7 +296,7 @@ for (const pair of pairs) {
       const storage = new MemoryStorage();
       const tasks = tasksOf(pair, seed);
       const sourceSampler = args["source-sampler"] === "same" ? makeSampler(kind, seed + 100) : new TPESampler({ seed: seed + 100 });
-      await runStudy(storage, "source", sourceSampler, tasks.source, null);
+      const source = await runStudy(storage, "source", sourceSampler, tasks.source, null);
       await runStudy(storage, "unrelated", new TPESampler({ seed: seed + 200 }), tasks.unrelated, null);
       const cold = await runStudy(storage, "cold", makeSampler(kind, seed), tasks.target, null);
       const warm = await runStudy(storage, "warm", makeSampler(kind, seed), tasks.target, ["source"]);
@@ -239,7 +307,7 @@ for (const pair of pairs) {
         await runStudy(storage, "negated-source", new TPESampler({ seed: seed + 400 }), negatedTask(tasks.source), null);
         harmful = await runStudy(storage, "warm-harmful", makeSampler(kind, seed), tasks.target, ["negated-source"]);
       }
-      runs.push({ cold, warm, unrelated, other, harmful });
+      runs.push({ source, cold, warm, unrelated, other, harmful });
     }
     const coldFinal = runs.map((r) => r.cold[budget - 1]);
     const goal = median(coldFinal);
@@ -273,6 +341,7 @@ for (const pair of pairs) {
     console.log(`  trials a source informed: warm ${spread(runs.map((r) => r.warm.informed))} | warm from unrelated ${spread(runs.map((r) => r.unrelated.informed))}`);
     const at = (curves) => checkpoints.map((c) => fmt(median(curves.map((curve) => curve[c - 1])))).join(" / ");
     console.log(`  median best after ${checkpoints.join(" / ")} trials: cold ${at(runs.map((r) => r.cold))} | warm ${at(runs.map((r) => r.warm))} | unrelated ${at(runs.map((r) => r.unrelated))}`);
+    if (args.trace) trace(runs);
     const reached = (xs) => `${xs.filter(Number.isFinite).length}/${xs.length} seeds`;
     verdicts.push(`${label} ${kind}: warm reaches cold@${budget} in ${spread(reach)} trials, ${reached(reach)} (cold ${spread(coldReach)}, ${reached(coldReach)}); unrelated ${verdict(permutation)} (${fmt(harm)}, p = ${permutation.p.toFixed(3)})`);
   }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Rng } from "../math/rng.js";
 import { type Distribution, type FrozenTrial, type StudySnapshot, type WarmStartSource, makeSamplingTrial, makeSnapshot, makeTrial } from "../space/index.js";
 import { MemoryStorage } from "../storage/index.js";
@@ -9,6 +9,9 @@ import { rgpeWeights } from "./gp/rgpe.js";
 import type { Sampler } from "./base.js";
 import { RandomSampler } from "./random.js";
 import { TPESampler } from "./tpe/index.js";
+import { makeDimension } from "./tpe/dimension.js";
+import { MultivariateParzen, neighbourBandwidths, type ParzenOptions } from "./tpe/parzen-estimator.js";
+import { sourceWeightedBandwidths } from "./tpe/tpe.js";
 import { bootstrapRankingWeights, concordance, crossValidatedBandwidth, leaveOneOutRegression, promisingOverlap, rankingLoss, transferWeights, warmStartSpace } from "./warm-start.js";
 
 const X: Distribution = { type: "float", low: 0, high: 1 };
@@ -335,6 +338,106 @@ describe("warm-started TPE's decaying prior", () => {
     const fading = median(proposals(1));
     expect(Math.abs(fading - 0.55)).toBeLessThan(Math.abs(lasting - 0.55));
     expect(() => new TPESampler({ warmStartHalfLife: 0 })).toThrow(/warmStartHalfLife must be a positive number/);
+  });
+});
+
+describe("warm-started TPE with source-weighted bandwidths (warmStartBandwidths: weighted)", () => {
+  // The default sampler's kernel options (Watanabe's: neighbour bandwidths, floor 0.03).
+  const kernels = (new TPESampler({ seed: 1 }) as unknown as { parzen: ParzenOptions }).parzen;
+  const dimensions = [makeDimension(X)];
+  // Two own points, then a source cluster of five points around the first one.
+  const own = [0.2, 0.6];
+  const pooled = Float64Array.from([...own, 0.18, 0.19, 0.21, 0.22, 0.23]);
+  const ownBandwidths = neighbourBandwidths(dimensions, Float64Array.from(own), own.length, kernels);
+  const withSourceWeight = (w: number) => sourceWeightedBandwidths(dimensions, { observations: pooled, weights: Float64Array.from([1, 1, w, w, w, w, w]), count: 7 }, 2, ownBandwidths, kernels);
+
+  it("keeps the study's own kernels at their own gaps while a source weighs nothing, and moves them to the pooled gaps as it weighs more", () => {
+    const all = neighbourBandwidths(dimensions, pooled, 7, kernels);
+    expect(all[0]).toBeLessThan(ownBandwidths[0]! / 4); // the cluster narrows the own kernel at 0.2
+    expect(Array.from(withSourceWeight(0).subarray(0, 2))).toEqual(Array.from(ownBandwidths));
+    // Source kernels keep their pooled gaps at any weight.
+    expect(Array.from(withSourceWeight(0.5).subarray(2))).toEqual(Array.from(all.subarray(2)));
+    // Geometric mean by the sources' share of the weight: 2.5 / 4.5 of it here.
+    const share = 2.5 / 4.5;
+    expect(withSourceWeight(0.5)[0]).toBeCloseTo(ownBandwidths[0]! ** (1 - share) * all[0]! ** share, 12);
+    const narrowing = [0, 0.1, 1, 10, 1000].map((w) => withSourceWeight(w)[0]!);
+    for (let i = 1; i < narrowing.length; i++) expect(narrowing[i]).toBeLessThan(narrowing[i - 1]!);
+    expect(narrowing.at(-1)).toBeCloseTo(all[0]!, 3);
+  });
+
+  it("proposes what a cold study proposes once a source's weight has faded, where pooled bandwidths keep the source's cluster narrowing the study's kernels", () => {
+    // The study's own trials are spread out, good near 0.3; the source is a dense cluster of 40 trials around 0.3.
+    const history = Array.from({ length: 20 }, (_, i) => (i + 0.5) / 20).map((x, i) =>
+      makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [(x - 0.3) ** 2] }),
+    );
+    const clustered = source("cluster", (u) => (0.25 + 0.1 * u - 0.3) ** 2, 40);
+    clustered.trials.forEach((t, i) => ((t.params as Record<string, number>).x = 0.25 + (0.1 * (i + 0.5)) / 40));
+    let pooledDiffers = 0;
+    for (let seed = 0; seed < 10; seed++) {
+      const faded = { seed, warmStartWeight: 1e-9, warmStartRanking: false };
+      const cold = propose(new TPESampler({ seed }), history, [], 20);
+      expect(propose(new TPESampler({ ...faded, warmStartBandwidths: "weighted" }), history, [clustered], 20)).toBeCloseTo(cold, 9);
+      if (Math.abs(propose(new TPESampler(faded), history, [clustered], 20) - cold) > 1e-6) pooledDiffers++;
+    }
+    expect(pooledDiffers).toBeGreaterThan(5);
+    expect(() => new TPESampler({ warmStartBandwidths: "own" as never })).toThrow(/warmStartBandwidths must be "pooled" or "weighted"/);
+  });
+});
+
+describe("warm-started TPE whose guided trials count by the study's own share (warmStartGuidedWeight: own-share)", () => {
+  const near = source("near", (x) => (x - 0.8) ** 2);
+  // Twelve trials of its own: the even ones a source guided (recorded weight W in l(x)), near its
+  // optimum 0.8 and the best; the odd ones random and worse.
+  const recorded = (i: number) => (i % 2 === 0 ? 20 / (1 + i) : 0);
+  const own = Array.from({ length: 12 }, (_, i) =>
+    makeTrial({
+      number: i,
+      state: "complete",
+      params: { x: i % 2 === 0 ? 0.78 + i / 500 : i / 12 },
+      distributions: { x: X },
+      values: [i % 2 === 0 ? (0.78 + i / 500 - 0.8) ** 2 : (i / 12 - 0.8) ** 2 + 0.05],
+      systemAttrs: { "tpe:transferWeights": { near: recorded(i) } },
+    }),
+  );
+  /** Per density (below, then above), each observation's x and weight as the sampler built it. */
+  const densities = (options: ConstructorParameters<typeof TPESampler>[0], sources: WarmStartSource[]) => {
+    const build = vi.spyOn(MultivariateParzen.prototype, "build");
+    try {
+      // warmStartWeight 0: no source kernels join, so the densities hold the study's own trials only.
+      propose(new TPESampler({ seed: 3, warmStartWeight: 0, ...options }), own, sources, 12);
+      return build.mock.calls.map(([, observations, weights, count]) => Array.from({ length: count }, (_, j) => ({ x: observations[j]!, weight: weights[j]! })));
+    } finally {
+      build.mockRestore();
+    }
+  };
+
+  it("multiplies a guided trial's weight in l(x) and g(x) by B / (B + W), B = ⌈0.15 n⌉ + 1 for the n trials before it", () => {
+    const full = densities({}, [near]);
+    const shared = densities({ warmStartGuidedWeight: "own-share" }, [near]);
+    expect(full).toHaveLength(2);
+    expect(shared.map((density) => density.map(({ x }) => x))).toEqual(full.map((density) => density.map(({ x }) => x)));
+    let guided = 0;
+    full.forEach((density, which) =>
+      density.forEach(({ x, weight }, j) => {
+        const i = own.findIndex((trial) => trial.params.x === x);
+        const W = recorded(i);
+        const B = Math.ceil(0.15 * i) + 1;
+        const expected = W > 0 ? B / (B + W) : 1;
+        if (W > 0) guided++;
+        expect(shared[which]![j]!.weight).toBeCloseTo(weight * expected, 12);
+      }),
+    );
+    expect(guided).toBe(6);
+    // The best trial (number 10, x = 0.8, W = 20 / 11, B = 3) weighs 3 / (3 + 20 / 11) of what it did in l(x).
+    const best = (density: { x: number; weight: number }[]) => density.find(({ x }) => x === 0.8)!.weight;
+    expect(best(shared[0]!) / best(full[0]!)).toBeCloseTo(3 / (3 + 20 / 11), 12);
+  });
+
+  it("leaves the weights alone without sources, and by default", () => {
+    const cold = densities({}, []);
+    expect(densities({ warmStartGuidedWeight: "own-share" }, [])).toEqual(cold);
+    expect(densities({ warmStartGuidedWeight: "full" }, [near])).toEqual(densities({}, [near]));
+    expect(() => new TPESampler({ warmStartGuidedWeight: "half" as never })).toThrow(/warmStartGuidedWeight must be "full" or "own-share"/);
   });
 });
 

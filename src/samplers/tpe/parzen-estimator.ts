@@ -150,6 +150,59 @@ export class NeighbourWalk {
   }
 }
 
+/**
+ * Bergstra's neighbour bandwidths of `count` observations (row-major, one row per observation)
+ * into `out` (same layout), clipped to [minSigma, maxSigma], the prior's centre 0.5 counting as a
+ * neighbour; categorical dimensions are left untouched. `order` and `values` are scratch of at
+ * least `count + 1` entries.
+ */
+function neighbourBandwidthsInto(
+  out: Float64Array,
+  dimensions: readonly Dimension[],
+  observations: Float64Array,
+  count: number,
+  options: ParzenOptions,
+  minSigma: number,
+  maxSigma: number,
+  order: Int32Array = new Int32Array(count + 1),
+  values: Float64Array = new Float64Array(count + 1),
+): void {
+  const d = dimensions.length;
+  for (let k = 0; k < d; k++) {
+    if (dimensions[k]!.kind === "categorical") continue;
+    for (let j = 0; j < count; j++) values[j] = observations[j * d + k]!;
+    values[count] = 0.5;
+    for (let j = 0; j <= count; j++) order[j] = j;
+    order.subarray(0, count + 1).sort((a, b) => values[a]! - values[b]! || a - b);
+    const n = count + 1;
+    for (let p = 0; p < n; p++) {
+      const here = values[order[p]!]!;
+      let left = p === 0 ? (options.considerEndpoints ? here : 0) : here - values[order[p - 1]!]!;
+      let right = p === n - 1 ? (options.considerEndpoints ? 1 - here : 0) : values[order[p + 1]!]! - here;
+      if (p === 0 && !options.considerEndpoints) left = right;
+      if (p === n - 1 && !options.considerEndpoints) right = left;
+      let sigma = left > right ? left : right;
+      sigma = sigma < minSigma ? minSigma : sigma > maxSigma ? maxSigma : sigma;
+      if (order[p]! < count) out[order[p]! * d + k] = sigma;
+    }
+  }
+}
+
+/**
+ * The neighbour bandwidths {@link MultivariateParzen.build} would give `count` observations
+ * (floor and ceiling for `count` observations plus the prior), as a new row-major array.
+ *
+ * @example
+ * neighbourBandwidths(dimensions, Float64Array.from([0.2, 0.7]), 2, options); // one bandwidth per observation
+ */
+export function neighbourBandwidths(dimensions: readonly Dimension[], observations: Float64Array, count: number, options: ParzenOptions): Float64Array {
+  const minSigma = bandwidthFloor(options, count + 1);
+  const maxSigma = options.maxBandwidthFactor > minSigma ? options.maxBandwidthFactor : minSigma;
+  const out = new Float64Array(count * dimensions.length);
+  neighbourBandwidthsInto(out, dimensions, observations, count, options, minSigma, maxSigma);
+  return out;
+}
+
 function grow(array: Float64Array, size: number): Float64Array<ArrayBuffer> {
   if (array.length >= size) return array as Float64Array<ArrayBuffer>;
   return new Float64Array(Math.max(size, array.length * 2));
@@ -763,28 +816,9 @@ export class MultivariateParzen {
    * centre and (with `considerEndpoints`) the range ends counting as neighbours.
    */
   private neighbourBandwidths(observations: Float64Array, count: number, options: ParzenOptions, minSigma: number, maxSigma: number): void {
-    const d = this.dimensions.length;
     this.order = growInt(this.order, count + 1);
     this.values = grow(this.values, count + 1);
-    const { order, values } = this;
-    for (let k = 0; k < d; k++) {
-      if (this.dimensions[k]!.kind === "categorical") continue;
-      for (let j = 0; j < count; j++) values[j] = observations[j * d + k]!;
-      values[count] = 0.5;
-      for (let j = 0; j <= count; j++) order[j] = j;
-      order.subarray(0, count + 1).sort((a, b) => values[a]! - values[b]! || a - b);
-      const n = count + 1;
-      for (let p = 0; p < n; p++) {
-        const here = values[order[p]!]!;
-        let left = p === 0 ? (options.considerEndpoints ? here : 0) : here - values[order[p - 1]!]!;
-        let right = p === n - 1 ? (options.considerEndpoints ? 1 - here : 0) : values[order[p + 1]!]! - here;
-        if (p === 0 && !options.considerEndpoints) left = right;
-        if (p === n - 1 && !options.considerEndpoints) right = left;
-        let sigma = left > right ? left : right;
-        sigma = sigma < minSigma ? minSigma : sigma > maxSigma ? maxSigma : sigma;
-        if (order[p]! < count) this.sigmas[order[p]! * d + k] = sigma;
-      }
-    }
+    neighbourBandwidthsInto(this.sigmas, this.dimensions, observations, count, options, minSigma, maxSigma, this.order, this.values);
   }
 
   /** Draws `count` points into `out` (row-major, `dimensions.length` per row). */

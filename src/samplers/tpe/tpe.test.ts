@@ -233,6 +233,39 @@ describe("TPESampler", () => {
     }
   });
 
+  it("gives, without a warm start, the suggestions it gave before warm starts could change bandwidths (with and without running trials under the liar)", () => {
+    // Recorded from the build before `warmStartBandwidths` (commit b90fa59). With running trials the
+    // above set's bandwidths are found by sorting (neighbourBandwidths), not by the column walk.
+    const Y: Distribution = { type: "float", low: 1e-3, high: 10, log: true };
+    const history = trialsFrom(30, (i) => {
+      const x = (i * 0.618034) % 1;
+      const y = Math.exp(Math.log(1e-3) + ((i * 0.414214) % 1) * Math.log(1e4));
+      return { params: { x, y }, distributions: { x: X, y: Y }, value: (x - 0.3) ** 2 + (Math.log10(y) - 0.5) ** 2 };
+    });
+    const running = [0.29, 0.31].map((x, i) => makeTrial({ number: 30 + i, state: "running", params: { x, y: 3 }, distributions: { x: X, y: Y } }));
+    const recorded = [
+      [0.36330002709610293, 3.699838232237202],
+      [0.34252925455171396, 2.6495233960011175],
+      [0.3064378477017539, 2.6846968323391325],
+      [0.36656462056097244, 3.3118924696958825],
+      [0.42893483288932177, 9.889215745222533],
+      [0.5078567008488839, 2.7449847741924795],
+      [0.4280513103899846, 4.217677353688819],
+      [0.4569126053651228, 5.550733538898876],
+    ];
+    const suggested: number[][] = [];
+    for (const liar of [false, true]) {
+      for (let seed = 0; seed < 4; seed++) {
+        const sampler = new TPESampler({ seed, constantLiar: liar });
+        const snapshot = makeSnapshot(liar ? [...history, ...running] : history);
+        const trial = makeSamplingTrial(32);
+        const params = sampler.sampleRelative(snapshot, trial, sampler.inferRelativeSpace(snapshot, trial));
+        suggested.push([params.x as number, params.y as number]);
+      }
+    }
+    expect(suggested).toEqual(recorded);
+  });
+
   it("changes suggestions under the constant liar when trials are running", () => {
     const history = clusteredHistory(30);
     const running = [0.19, 0.2, 0.21].map((x, i) => makeTrial({ number: 30 + i, state: "running", params: { x }, distributions: { x: X } }));

@@ -26,6 +26,7 @@ import { BELOW, type Column, RowMatrix, type Split, TrialHistory } from "./histo
 import {
   MultivariateParzen,
   NeighbourWalk,
+  neighbourBandwidths,
   type ParzenOptions,
   UnivariateCategoricalParzen,
   UnivariateNumericParzen,
@@ -212,6 +213,49 @@ export interface TPESamplerOptions {
    */
   warmStartSimilarity?: "ranking" | "better-half" | "overlap";
   /**
+   * Warm starts, with neighbour bandwidths: how the sources' kernels bear on the bandwidths of the
+   * study's own. `"pooled"` (default): each density's bandwidths are the neighbour gaps over the
+   * study's and the sources' points together, whatever the sources' weight, so a source's dense
+   * cluster narrows the study's own kernels near it as long as it has any weight. `"weighted"`:
+   * the study's own kernels take the geometric mean of their bandwidth among the study's points
+   * alone and among the pooled points, weighted by the sources' share of the density's weight;
+   * as a source's weight fades, the study's own kernels return to what a cold study would give
+   * them, and a source with no weight leaves them exactly so. Default `"pooled"`: on
+   * `bench:warmstart`'s six dev pairs (10 seeds; trials to reach the cold 100-trial median on
+   * shifted Rosenbrock / Ackley / LCBench 3945 → 7593 / 126029 → 146212 / 167104 → 167149 /
+   * 167152 → 167161) "weighted" took 84 / 70.5 / 78 / >100 (5 of 10 seeds) / >100 (3) / 73.5
+   * against 78.5 / 65.5 / 64.5 / >100 (4) / >100 (5) / 92.5, seed by seed 18 wins, 19 ties and 23
+   * losses: on LCBench what holds a warm study near its source's region after the source has
+   * faded is its own history, not the bandwidths (see the README's warm-start section).
+   *
+   * @example
+   * new TPESampler({ seed: 1, warmStartBandwidths: "weighted" });
+   */
+  warmStartBandwidths?: "pooled" | "weighted";
+  /**
+   * Warm starts, with `warmStartMethod: "prior"`: how much the study's own trials that a source
+   * guided count in the study's own l(x) and g(x). `"full"` (default): like any other trial.
+   * `"own-share"`: each guided trial's weight is multiplied by the share of l(x)'s weight that was
+   * the study's own when it was proposed, B / (B + W), where W is the sources' weight recorded on
+   * the trial (`tpe:transferWeights`, in observations) and B the study's own then, its below count
+   * ⌈γ(n)⌉ for the n trials before it plus the prior's weight. B / (B + W) is the chance that a
+   * candidate drawn from that l(x) came from the study's own part: the expected responsibility of
+   * the own component of the mixture the trial was proposed from, i.e. the study's own model's
+   * share of the proposal, so a trial placed by the sources stands for that share of an observation
+   * of the study's own search. A guided startup trial (W = 20, B = 1) counts as 1/21 of one.
+   * Trials stay in their split by their value; only their kernels' weights shrink. Default
+   * `"full"`: on `bench:warmstart`'s six dev pairs (10 seeds; trials to reach the cold 100-trial
+   * median on shifted Rosenbrock / Ackley / LCBench 3945 → 7593 / 126029 → 146212 / 167104 →
+   * 167149 / 167152 → 167161) "own-share" took 74.5 / 69.5 / >100 (5 of 10 seeds) / >100 (3) /
+   * >100 (4) / 79 against 78.5 / 65.5 / 64.5 / >100 (4) / >100 (5) / 92.5, seed by seed 17 wins,
+   * 21 ties and 22 losses, and a warm start from the unrelated source read worse than a cold one
+   * on Rosenbrock (p = 0.026): its guided startup trials then count for almost nothing.
+   *
+   * @example
+   * new TPESampler({ seed: 1, warmStartGuidedWeight: "own-share" });
+   */
+  warmStartGuidedWeight?: "full" | "own-share";
+  /**
    * Which observations the model learns from when trials are pruned: `"bohb"` fits it on the
    * highest step with enough observations (Falkner et al. 2018), `"final"` on the study as
    * recorded, `"auto"` (default) is `"bohb"` under a successive-halving pruner. See `fidelity.ts`.
@@ -238,7 +282,7 @@ export function linearGamma(beta: number): (n: number) => number {
   return (n) => Math.ceil(beta * n);
 }
 
-type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "warmStartHalfLife" | "maxWarmStartSources" | "warmStartRanking" | "warmStartKeepsStartup" | "warmStartRankingExcess" | "warmStartMethod" | "warmStartSimilarity" | "fidelityRule" | "fidelityMinTrials" | "randomFraction">>;
+type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "warmStartHalfLife" | "maxWarmStartSources" | "warmStartRanking" | "warmStartKeepsStartup" | "warmStartRankingExcess" | "warmStartMethod" | "warmStartSimilarity" | "warmStartBandwidths" | "warmStartGuidedWeight" | "fidelityRule" | "fidelityMinTrials" | "randomFraction">>;
 
 /** Source observations added to l(x) and g(x), row-major like the target's. */
 interface TransferKernels {
@@ -383,6 +427,8 @@ export class TPESampler implements Sampler {
   readonly warmStartMethod: "prior" | "design";
   readonly warmStartRankingExcess: boolean;
   readonly warmStartSimilarity: "ranking" | "better-half" | "overlap";
+  readonly warmStartBandwidths: "pooled" | "weighted";
+  readonly warmStartGuidedWeight: "full" | "own-share";
   readonly randomFraction: number;
   /** Whether the last joint sample drew on a source with positive weight. */
   private guided = false;
@@ -454,6 +500,14 @@ export class TPESampler implements Sampler {
     this.warmStartMethod = options.warmStartMethod ?? "prior";
     this.warmStartRankingExcess = options.warmStartRankingExcess ?? false;
     this.warmStartSimilarity = options.warmStartSimilarity ?? "ranking";
+    this.warmStartBandwidths = options.warmStartBandwidths ?? "pooled";
+    this.warmStartGuidedWeight = options.warmStartGuidedWeight ?? "full";
+    if (this.warmStartGuidedWeight !== "full" && this.warmStartGuidedWeight !== "own-share") {
+      throw new RangeError(`warmStartGuidedWeight must be "full" or "own-share", got ${JSON.stringify(this.warmStartGuidedWeight)}`);
+    }
+    if (this.warmStartBandwidths !== "pooled" && this.warmStartBandwidths !== "weighted") {
+      throw new RangeError(`warmStartBandwidths must be "pooled" or "weighted", got ${JSON.stringify(this.warmStartBandwidths)}`);
+    }
     if (!["ranking", "better-half", "overlap"].includes(this.warmStartSimilarity)) {
       throw new RangeError(`warmStartSimilarity must be "ranking", "better-half" or "overlap", got ${JSON.stringify(this.warmStartSimilarity)}`);
     }
@@ -549,10 +603,11 @@ export class TPESampler implements Sampler {
     } else {
       groups.push(names);
     }
+    const factors = this.guidedRowFactors(snapshot);
     const params: Record<string, ParamValue> = {};
     for (const members of groups) {
       const pairs = members.map((name) => [name, space[name]!] as const);
-      Object.assign(params, this.sampleJoint(trial, pairs, split, running, warm.length > 0 ? { snapshot, sources: warm } : null));
+      Object.assign(params, this.sampleJoint(trial, pairs, split, running, warm.length > 0 ? { snapshot, sources: warm } : null, factors));
     }
     // A startup trial that no source guided after all (all weights 0) stays random.
     if (this.warmStartKeepsStartup && inStartup && !this.guided) return {};
@@ -569,7 +624,7 @@ export class TPESampler implements Sampler {
     const split = this.history.split(this.belowCount(n));
     const running = this.constantLiar ? this.history.runningTrials(snapshot, trial.number) : [];
     const column = this.history.column(name, distribution);
-    return this.sampleUnivariate(rng, column, split, this.runningPoints(running, name, dimension));
+    return this.sampleUnivariate(rng, column, split, this.runningPoints(running, name, dimension), this.guidedRowFactors(snapshot));
   }
 
   /** Whether trial `number` is one of BOHB's random share ({@link TPESamplerOptions.randomFraction}). */
@@ -602,11 +657,33 @@ export class TPESampler implements Sampler {
     if (!this.warmStartKeepsStartup || warmSources(snapshot).length === 0) return rows.length;
     let guided = 0;
     for (const row of rows) {
-      const weights = row.trial.systemAttrs[TPE_TRANSFER_ATTR];
       const designed = row.trial.systemAttrs[TPE_DESIGN_ATTR] !== undefined;
-      if (designed || (weights && typeof weights === "object" && Object.values(weights).some((w) => typeof w === "number" && w > 0))) guided++;
+      if (designed || recordedSourceWeight(row.trial) > 0) guided++;
     }
     return rows.length - guided;
+  }
+
+  /**
+   * With `warmStartGuidedWeight: "own-share"` in a warm-started study, the factor of each history
+   * row's weight in the study's own densities: B / (B + W) for a trial the sources guided with W
+   * observations of l(x) while the study's own part of l(x) weighed B (see the option), 1 for the
+   * others. Null otherwise, so that a cold study's weights are never touched.
+   */
+  private guidedRowFactors(snapshot: StudySnapshot): Float64Array | null {
+    if (this.warmStartGuidedWeight !== "own-share" || warmSources(snapshot).length === 0) return null;
+    const rows = this.history.rows;
+    const factors = new Float64Array(rows.length).fill(1);
+    let guided = false;
+    const byNumber = this.history.byNumber;
+    for (let before = 0; before < byNumber.length; before++) {
+      const row = byNumber[before]!;
+      const sourceWeight = recordedSourceWeight(rows[row]!.trial);
+      if (!(sourceWeight > 0)) continue;
+      const own = Math.max(0, this.belowCount(before)) + this.parzen.priorWeight;
+      factors[row] = own / (own + sourceWeight);
+      guided = true;
+    }
+    return guided ? factors : null;
   }
 
   /** Reads the observations the fidelity rule picks into the history; returns the snapshot they come from. */
@@ -679,7 +756,7 @@ export class TPESampler implements Sampler {
     }
   }
 
-  private sampleUnivariate(rng: Rng, column: Column, split: Split, running: RunningPoint[]): ParamValue {
+  private sampleUnivariate(rng: Rng, column: Column, split: Split, running: RunningPoint[], factors: Float64Array | null = null): ParamValue {
     const history = this.history;
     const rows = history.rows;
     const coordinates = column.coordinates;
@@ -722,9 +799,11 @@ export class TPESampler implements Sampler {
       if (membership[row] === BELOW) {
         belowCoordinates[b] = coordinate;
         belowWeights[b++] = belowRecency === null ? belowRowWeights![row]! : belowRecency[positions[row]!]!;
+        if (factors !== null) belowWeights[b - 1]! *= factors[row]!;
       } else {
         aboveCoordinates[a] = coordinate;
         aboveWeights[a++] = aboveRecency[positions[row]!]!;
+        if (factors !== null) aboveWeights[a - 1]! *= factors[row]!;
       }
     }
     for (; q < runningOrder.length; q++) {
@@ -952,6 +1031,7 @@ export class TPESampler implements Sampler {
     split: Split,
     running: readonly FrozenTrial[],
     warm: { snapshot: StudySnapshot; sources: readonly WarmStartSource[] } | null = null,
+    guidedFactors: Float64Array | null = null,
   ): Record<string, ParamValue> {
     const history = this.history;
     const rows = history.rows;
@@ -1024,6 +1104,10 @@ export class TPESampler implements Sampler {
       else for (let k = 0; k < d; k++) aboveObservations[i * d + k] = runningRows[-entry - 1]![k]!;
       aboveWeights[i] = aboveRecency[i]!;
     }
+    if (guidedFactors !== null) {
+      for (let i = 0; i < belowCount; i++) belowWeights[i]! *= guidedFactors[belowRows[i]!]!;
+      for (let i = 0; i < aboveCount; i++) if (aboveEntries[i]! >= 0) aboveWeights[i]! *= guidedFactors[aboveEntries[i]!]!;
+    }
 
     // Neighbour bandwidths of both sets in one pass over each column's maintained order, instead of
     // sorting each set again on every trial (the above set's running trials are not in the columns).
@@ -1073,8 +1157,16 @@ export class TPESampler implements Sampler {
       };
       const b = merge(belowObservations, belowWeights, belowCount, transfer.below, transfer.belowWeights, transfer.belowCount, belowRows);
       const a = merge(aboveObservations, aboveWeights, aboveCount, transfer.above, transfer.aboveWeights, transfer.aboveCount, aboveEntries);
-      this.jointBelow.build(dimensions, b.observations, b.weights, b.count, this.parzen, null, b.keys);
-      this.jointAbove.build(dimensions, a.observations, a.weights, a.count, this.parzen, null, a.keys);
+      // Null: found over both sets inside build.
+      let belowBandwidths: Float64Array | null = null;
+      let aboveBandwidths: Float64Array | null = null;
+      if (this.warmStartBandwidths === "weighted" && this.parzen.multivariateBandwidth === "neighbour") {
+        const own = (sigmas: Float64Array | null, observations: Float64Array, count: number) => sigmas ?? neighbourBandwidths(dimensions, observations, count, this.parzen);
+        belowBandwidths = sourceWeightedBandwidths(dimensions, b, belowCount, own(belowSigmas, belowObservations, belowCount), this.parzen);
+        aboveBandwidths = sourceWeightedBandwidths(dimensions, a, aboveCount, own(aboveSigmas, aboveObservations, aboveCount), this.parzen);
+      }
+      this.jointBelow.build(dimensions, b.observations, b.weights, b.count, this.parzen, belowBandwidths, b.keys);
+      this.jointAbove.build(dimensions, a.observations, a.weights, a.count, this.parzen, aboveBandwidths, a.keys);
     } else {
       this.jointBelow.build(dimensions, belowObservations, belowWeights, belowCount, this.parzen, belowSigmas, belowRows);
       this.jointAbove.build(dimensions, aboveObservations, aboveWeights, aboveCount, this.parzen, aboveSigmas, aboveEntries);
@@ -1092,6 +1184,41 @@ export class TPESampler implements Sampler {
     for (let k = 0; k < d; k++) params[members[k]![0]] = decodeCoordinate(dimensions[k]!, candidates[best * d + k]!);
     return params;
   }
+}
+
+/**
+ * Bandwidths of a density that pools the study's own kernels (its first `ownCount` observations)
+ * with its sources': the sources' kernels at their neighbour gaps over all points, the study's own
+ * at the geometric mean of their gaps among the study's points alone (`ownBandwidths`) and among
+ * all points, weighted by the sources' share s of the density's total weight, σ_own^(1−s) ·
+ * σ_pooled^s. A source worth most of l(x) shapes it as a pooled density would; one that has faded
+ * leaves the study's kernels as a cold study's, instead of narrowing them near its cluster for as
+ * long as it has any weight.
+ */
+export function sourceWeightedBandwidths(
+  dimensions: readonly Dimension[],
+  pooled: { readonly observations: Float64Array; readonly weights: Float64Array; readonly count: number },
+  ownCount: number,
+  ownBandwidths: Float64Array,
+  options: ParzenOptions,
+): Float64Array {
+  const d = dimensions.length;
+  const bandwidths = neighbourBandwidths(dimensions, pooled.observations, pooled.count, options);
+  let ownWeight = 0;
+  let total = 0;
+  for (let j = 0; j < pooled.count; j++) {
+    total += pooled.weights[j]!;
+    if (j < ownCount) ownWeight += pooled.weights[j]!;
+  }
+  const share = total > 0 ? (total - ownWeight) / total : 0;
+  for (let j = 0; j < ownCount; j++) {
+    for (let k = 0; k < d; k++) {
+      if (dimensions[k]!.kind === "categorical") continue;
+      const at = j * d + k;
+      bandwidths[at] = share === 0 ? ownBandwidths[at]! : Math.exp((1 - share) * Math.log(ownBandwidths[at]!) + share * Math.log(bandwidths[at]!));
+    }
+  }
+  return bandwidths;
 }
 
 /**
@@ -1129,6 +1256,15 @@ function designPoint(
     return Object.fromEntries(names.map((name) => [name, best.params[name]!]));
   }
   return null;
+}
+
+/** The sources' total weight in l(x), in observations, recorded on a trial TPE proposed (0 if none guided it). */
+function recordedSourceWeight(trial: FrozenTrial): number {
+  const weights = trial.systemAttrs[TPE_TRANSFER_ATTR];
+  if (!weights || typeof weights !== "object") return 0;
+  let total = 0;
+  for (const w of Object.values(weights)) if (typeof w === "number" && w > 0) total += w;
+  return total;
 }
 
 function hasConstraints(trial: FrozenTrial): boolean {
@@ -1194,6 +1330,8 @@ export const TPE_OPTIONS = defineOptions({
   warmStartRankingExcess: { kind: "boolean", default: false, description: "warm starts: weigh a source by its ranking share less the study's own model's (0 when it ranks no better)" },
   warmStartMethod: { kind: "enum", values: ["prior", "design"], default: "prior", description: "warm starts: sources as a prior on the densities, or their best configurations as startup trials (Feurer et al. 2015)" },
   warmStartSimilarity: { kind: "enum", values: ["ranking", "better-half", "overlap"], default: "ranking", description: "warm starts: judge a source by how it orders the study's trials (MBTL), its better half only, or by the overlap of their promising domains (Watanabe et al. 2023)" },
+  warmStartBandwidths: { kind: "enum", values: ["pooled", "weighted"], default: "pooled", description: "warm starts: the study's own kernel bandwidths among all points (pooled) or moved toward their own gaps as the sources' weight fades (weighted)" },
+  warmStartGuidedWeight: { kind: "enum", values: ["full", "own-share"], default: "full", description: "warm starts: trials a source guided count fully in the study's own densities, or by the study's own share of l(x) when they were proposed" },
   warmStartRanking: { kind: "boolean", default: true, description: "warm starts: weigh a source by the chance it ranks this study's trials better than the study's own model (RGPE)" },
 });
 
