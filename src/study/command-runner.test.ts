@@ -154,7 +154,7 @@ else console.log('sextant: {"value": "abc"}');`;
     expect(a!.state).toBe("complete");
     expect(a!.values).toEqual([0.25]);
     expect(b!.state).toBe("failed");
-    expect(b!.systemAttrs.failReason).toMatch(/not a finite number/);
+    expect(b!.systemAttrs.failReason).toBe("reported value NaN is not a finite number");
     expect(c!.state).toBe("failed");
     expect(c!.systemAttrs.failReason).toMatch(/no value reported.*all done/);
     expect(d!.systemAttrs.failReason).toMatch(/"abc" is not a finite number/);

@@ -632,7 +632,9 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
   const numbers: number[] = [];
   for (const value of values!) {
     if (typeof value !== "number" || !Number.isFinite(value)) {
-      fail(`reported value ${clip(JSON.stringify(value) ?? String(value), 40)} is not a finite number`);
+      // JSON.stringify writes NaN and Infinity as null, which would misreport what the program printed.
+      const shown = typeof value === "number" ? String(value) : (JSON.stringify(value) ?? String(value));
+      fail(`reported value ${clip(shown, 40)} is not a finite number`);
     }
     numbers.push(value as number);
   }
