@@ -175,6 +175,14 @@ else console.log('sextant: {"value": "abc"}');`;
     expect(ok!.state).toBe("complete");
   });
 
+  it("names the error of a Node program that throws, not the stack or the Node.js version after it", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 3 }) });
+    await study.optimize(commandObjective({ argv: ["node", "-e", 'throw new RangeError("lr out of range")'], space: X }), { nTrials: 1 });
+    const [failed] = study.trials;
+    expect(failed!.systemAttrs.stderrTail).toMatch(/Node\.js v\d+/);
+    expect(failed!.systemAttrs.failReason).toBe("exit code 1: RangeError: lr out of range");
+  });
+
   it("fails a command killed by a signal, and one whose program or folder is missing", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 9 }) });
     await study.optimize(commandObjective({ argv: ["node", "-e", 'process.kill(process.pid, "SIGKILL")'], space: X }), { nTrials: 1 });
