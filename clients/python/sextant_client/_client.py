@@ -1,10 +1,12 @@
 """The client: studies, trials and the HTTP calls behind them (standard library only)."""
 
+import collections.abc
 import datetime
 import enum
 import http.client
 import json
 import math
+import numbers
 import os
 import threading
 import time
@@ -509,10 +511,16 @@ class Study:
 
 
 def _as_values(result):
-    values = [result] if isinstance(result, (int, float)) and not isinstance(result, bool) else list(result)
+    if isinstance(result, numbers.Real) and not isinstance(result, bool):
+        values = [result]
+    elif isinstance(result, (str, bytes, dict)) or not isinstance(result, collections.abc.Iterable):
+        # A string would otherwise be read as a sequence of one-letter values, None not at all.
+        raise TypeError("expected a number or a sequence of numbers")
+    else:
+        values = list(result)
     out = []
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError("values must be numbers, got %r" % (value,))
         value = float(value)
         if not math.isfinite(value):

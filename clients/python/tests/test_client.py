@@ -91,6 +91,18 @@ class OptimizeTest(ClientTestCase):
             study.best_trial
 
 
+    def test_an_objective_that_returns_no_number_fails_naming_what_it_returned(self):
+        study = sextant_client.create_study(URL, unique("returns"), sampler="random")
+        results = iter(["garbage", None, {"value": 1}, [0.5, "x"]])
+        study.optimize(lambda trial: next(results), n_trials=4)
+        reasons = [t.system_attrs["failReason"] for t in study.trials]
+        self.assertEqual([t.state for t in study.trials], [TrialState.FAIL] * 4)
+        self.assertEqual(reasons[0], "objective returned 'garbage': expected a number or a sequence of numbers")
+        self.assertEqual(reasons[1], "objective returned None: expected a number or a sequence of numbers")
+        self.assertEqual(reasons[2], "objective returned {'value': 1}: expected a number or a sequence of numbers")
+        self.assertEqual(reasons[3], "objective returned [0.5, 'x']: values must be numbers, got 'x'")
+
+
 class RecommendationTest(ClientTestCase):
     def test_a_gp_study_recommends_its_best_posterior_mean_and_a_random_one_its_best_trial(self):
         gp = sextant_client.create_study(URL, unique("rec-gp"), "minimize", sampler="gp", sampler_options={"seed": 3, "nStartupTrials": 4})
