@@ -31,8 +31,14 @@ export function storageUrl(flag: string | undefined): string {
 async function openExisting(url: string, access: "read-only" | "writable" = "read-only"): Promise<Storage | null> {
   const path = sqlitePath(url);
   if (path !== null && path !== "" && (!existsSync(path) || statSync(path).size === 0)) return null;
-  return openStorage(url, { readOnly: access === "read-only" });
+  return openStorage(url, { readOnly: access === "read-only", retryDeadlineMs: LOOKING_RETRY_MS });
 }
+
+/**
+ * How long a command that only looks keeps retrying an unreachable database. A worker rides out a
+ * two-minute failover; someone who typed a wrong port should hear so in seconds.
+ */
+const LOOKING_RETRY_MS = 10_000;
 
 /** Opens the storage read-only, finds the study (or explains which exist), runs `body`, closes. */
 export async function withStudy<T>(
