@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
-import { type Storage, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
+import { type Storage, StorageEmptyError, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
 import { totalViolation, trialConstraints } from "../analysis/index.js";
 import { type MemberLineage, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
@@ -31,7 +31,13 @@ export function storageUrl(flag: string | undefined): string {
 async function openExisting(url: string, access: "read-only" | "writable" = "read-only"): Promise<Storage | null> {
   const path = sqlitePath(url);
   if (path !== null && path !== "" && (!existsSync(path) || statSync(path).size === 0)) return null;
-  return openStorage(url, { readOnly: access === "read-only", retryDeadlineMs: LOOKING_RETRY_MS });
+  try {
+    return await openStorage(url, { readOnly: access === "read-only", retryDeadlineMs: LOOKING_RETRY_MS });
+  } catch (error) {
+    // A PostgreSQL schema nobody wrote to is what a missing file is for SQLite.
+    if (error instanceof StorageEmptyError) return null;
+    throw error;
+  }
 }
 
 /**
