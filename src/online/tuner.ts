@@ -268,13 +268,18 @@ export class OnlineTuner {
   }
 }
 
-/** The grid of an online parameter, low to high. */
+/**
+ * The grid of an online parameter, low to high. Values are rounded to 15 significant digits: the
+ * arithmetic leaves 1.2999999999999998 where 1.3 is meant, and `sextant online choose` prints the
+ * value for a program to use.
+ */
 export function gridValues(parameter: Required<OnlineParameter>): number[] {
   const { low, high, log, arms } = parameter;
   if (arms === 1) return [low];
   return Array.from({ length: arms }, (_, i) => {
     const u = i / (arms - 1);
-    return log ? Math.exp(Math.log(low) + u * (Math.log(high) - Math.log(low))) : low + u * (high - low);
+    const value = log ? Math.exp(Math.log(low) + u * (Math.log(high) - Math.log(low))) : low + u * (high - low);
+    return Number(value.toPrecision(15));
   });
 }
 
