@@ -329,8 +329,14 @@ function readRecord(study: StudyRecord): OnlineTunerRecord {
 }
 
 function checkSameTuner(name: string, stored: OnlineTunerRecord, wanted: OnlineTunerRecord): void {
-  const settings = (r: OnlineTunerRecord) => JSON.stringify([r.parameter, r.algorithm, r.context, r.costScale]);
-  if (settings(stored) !== settings(wanted)) {
-    throw new OnlineTunerError(`online tuner "${name}" exists with other settings (${settings(stored)}); use loadOnlineTuner to resume it as it is`);
+  const fields = (r: OnlineTunerRecord): Record<string, unknown> => ({ ...r.parameter, algorithm: r.algorithm, context: r.context, costScale: r.costScale });
+  const have = fields(stored);
+  const want = fields(wanted);
+  const shown = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value) ?? "none");
+  const differences = [...new Set([...Object.keys(have), ...Object.keys(want)])]
+    .filter((key) => JSON.stringify(have[key]) !== JSON.stringify(want[key]))
+    .map((key) => `${key} ${shown(have[key])}, not ${shown(want[key])}`);
+  if (differences.length > 0) {
+    throw new OnlineTunerError(`online tuner "${name}" exists with other settings (${differences.join("; ")}); use loadOnlineTuner to resume it as it is`);
   }
 }
