@@ -4,7 +4,7 @@
  * event loop for longer than the grace and must not be reaped. Runs bin/sextant.js against dist/.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RandomSampler, loadStudy } from "../src/index.js";
@@ -155,6 +155,11 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     const missing = await sextant(["worker", "--storage", `sqlite:${db}`, "--study", "nope"], { cwd: dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`no study named "nope" in sqlite:${db}`);
+    // A mistyped file is not created: a worker only joins studies that exist.
+    const typo = await sextant(["worker", "--storage", `sqlite:${db}x`, "--study", "library-made"], { cwd: dir });
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain(`no study named "library-made" in sqlite:${db}x: the file ${db}x does not exist`);
+    expect(existsSync(`${db}x`)).toBe(false);
     const noName = await sextant(["worker", "--storage", `sqlite:${db}`], { cwd: dir });
     expect(noName.code).toBe(2);
     expect(noName.stderr).toContain("--study is required");

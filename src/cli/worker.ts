@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { randomSeed } from "../math/rng.js";
 import type { Scheduler } from "../schedulers/index.js";
 import { type FrozenTrial, type TrialState, normalizeOptionKey } from "../space/index.js";
-import type { Storage } from "../storage/index.js";
+import { type Storage, sqlitePath } from "../storage/index.js";
 import { commandObjective } from "../study/command-runner.js";
 import { resolveHeartbeat } from "../study/heartbeat.js";
 import { type OptimizeOptions, type Study, createStudy, loadStudy } from "../study/index.js";
@@ -177,6 +177,11 @@ export async function workerCommand(flags: WorkerFlags, io: Io): Promise<number>
   if (flags.study === undefined) throw new UsageError("--study is required: the name of a study made by sextant create or sextant tune");
   const url = flags.storage ?? storageUrl(undefined);
   refuseMemory(url);
+  // Opening would create a mistyped file, and a worker only joins a study that exists.
+  const path = sqlitePath(url);
+  if (path && path !== ":memory:" && !existsSync(path)) {
+    throw new UserError(`no study named "${flags.study}" in ${url}: the file ${path} does not exist; make one with: sextant create --storage ${url} --study ${flags.study} --config FILE`);
+  }
   const storage = await openCliStorage(url);
   try {
     return await runWorker(flags, flags.study, storage, io);
