@@ -144,6 +144,12 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(trials.filter((t) => t.state === "complete")).toHaveLength(2);
   });
 
+  it("prints a worker command that a shell reads back as it was, quoting what must be quoted", async () => {
+    const created = await create("it's mine", ["--trials", "1"]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(`  sextant worker --storage sqlite:${db} --study 'it'\\''s mine'\n`);
+  });
+
   it("refuses a study without a stored command, and a missing study, with what to do", async () => {
     const storage = SqliteStorage.open(db);
     await storage.createStudy("library-made", ["minimize"]);

@@ -13,7 +13,7 @@ import { commandObjective } from "../study/command-runner.js";
 import { resolveHeartbeat } from "../study/heartbeat.js";
 import { type OptimizeOptions, type Study, createStudy, loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
-import { formatNumber } from "./format.js";
+import { formatNumber, shellWord } from "./format.js";
 import type { Io } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
@@ -128,7 +128,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
         : describeBudget(budget);
       io.out(`study "${study.name}" created in ${storage.url}: ${what}`);
       io.out(`start workers (any number, on any machine that reaches the storage) with:`);
-      io.out(`  sextant worker --storage ${storage.url} --study ${study.name}`);
+      io.out(`  sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(study.name)}`);
     }
     return 0;
   } finally {
@@ -180,7 +180,7 @@ export async function workerCommand(flags: WorkerFlags, io: Io): Promise<number>
   // Opening would create a mistyped file, and a worker only joins a study that exists.
   const path = sqlitePath(url);
   if (path && path !== ":memory:" && !existsSync(path)) {
-    throw new UserError(`no study named "${flags.study}" in ${url}: the file ${path} does not exist; make one with: sextant create --storage ${url} --study ${flags.study} --config FILE`);
+    throw new UserError(`no study named "${flags.study}" in ${url}: the file ${path} does not exist; make one with: sextant create --storage ${shellWord(url)} --study ${shellWord(flags.study)} --config FILE`);
   }
   const storage = await openCliStorage(url);
   try {
@@ -192,7 +192,7 @@ export async function workerCommand(flags: WorkerFlags, io: Io): Promise<number>
 
 async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage, io: Io): Promise<number> {
   const record = await storage.getStudy(studyName);
-  if (!record) throw new UserError(`no study named "${studyName}" in ${storage.url}; make one with: sextant create --storage ${storage.url} --study ${studyName} --config FILE`);
+  if (!record) throw new UserError(`no study named "${studyName}" in ${storage.url}; make one with: sextant create --storage ${shellWord(storage.url)} --study ${shellWord(studyName)} --config FILE`);
   const config = readCliConfig(record.systemAttrs, studyName, storage.url);
   const recovery = recoverySettings(flags, config, storage.url);
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : config.cwd;
