@@ -148,6 +148,9 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     const created = await create("it's mine", ["--trials", "1"]);
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toContain(`  sextant worker --storage sqlite:${db} --study 'it'\\''s mine'\n`);
+    const again = await create("it's mine", ["--trials", "1"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`"sextant worker --storage sqlite:${db} --study 'it'\\''s mine'", or pick another --study`);
   });
 
   it("refuses a study without a stored command, and a missing study, with what to do", async () => {

@@ -99,7 +99,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     if (await storage.getStudy(settings.studyName)) {
       throw new UserError(
         `a study named "${settings.studyName}" already exists in ${storage.url}; start workers on it with ` +
-          `"sextant worker --storage ${storage.url} --study ${settings.studyName}", or pick another --study`,
+          `"sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(settings.studyName)}", or pick another --study`,
       );
     }
     const study = await createStudy({
