@@ -34,6 +34,13 @@ describe("--param and flags", () => {
     expect(existsSync(join(dir, "sextant.db"))).toBe(false);
   });
 
+  it("rejects a parameter given twice by --param instead of keeping the last silently", async () => {
+    const result = await run(["tune", "--param", "x=float:0:1", "--param", "x=float:0:2", ...NODE_CMD]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('sextant: --param "x=float:0:2": parameter "x" is already given by --param "x=float:0:1"\n');
+    expect(existsSync(join(dir, "sextant.db"))).toBe(false);
+  });
+
   it.each([
     [["--trials", "0"], "sextant: --trials must be a positive integer, got \"0\""],
     [["--direction", "up"], 'sextant: --direction must be minimize or maximize, got "up"'],

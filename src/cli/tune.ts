@@ -167,8 +167,13 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   const configDir = flags.config !== undefined ? dirname(resolve(flags.config)) : process.cwd();
 
   const space: Record<string, Distribution> = { ...config.params };
+  // A --param overrides the config's parameter of that name, but two flags for one name is a slip.
+  const flagOf = new Map<string, string>();
   for (const flag of flags.param ?? []) {
     const [name, distribution] = parseParamFlag(flag);
+    const earlier = flagOf.get(name);
+    if (earlier !== undefined) throw new UsageError(`--param "${flag}": parameter "${name}" is already given by --param "${earlier}"`);
+    flagOf.set(name, flag);
     space[name] = distribution;
   }
   const command = commandArgs.length > 0 ? commandArgs : config.command;
