@@ -34,6 +34,17 @@ describe("--param and flags", () => {
     expect(existsSync(join(dir, "sextant.db"))).toBe(false);
   });
 
+  it("rejects a parameter or option given twice by flags instead of keeping the last silently", async () => {
+    const result = await run(["tune", "--param", "x=float:0:1", "--param", "x=float:0:2", ...NODE_CMD]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('sextant: --param "x=float:0:2": parameter "x" is already given by --param "x=float:0:1"\n');
+    expect(existsSync(join(dir, "sextant.db"))).toBe(false);
+    // The same for an option given twice, under any spelling.
+    const option = await run(["tune", "--sampler", "tpe", "--sampler-opt", "n_startup_trials=3", "--sampler-opt", "nStartupTrials=5", "--param", "x=float:0:1", ...NODE_CMD]);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toBe('sextant: --sampler-opt "nStartupTrials=5": option "nStartupTrials" is already given by --sampler-opt "n_startup_trials=3"\n');
+  });
+
   it.each([
     [["--trials", "0"], "sextant: --trials must be a positive integer, got \"0\""],
     [["--direction", "up"], 'sextant: --direction must be minimize or maximize, got "up"'],

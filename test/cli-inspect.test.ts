@@ -66,6 +66,14 @@ describe("reading studies", () => {
     expect(existsSync(join(dir, "elsewhere.db"))).toBe(false);
   });
 
+  it("gives up on an unreachable PostgreSQL server within seconds, not a worker's two minutes", async () => {
+    const began = Date.now();
+    const result = await sextant(["studies", "--storage", "postgres://nobody@127.0.0.1:1/none"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^sextant: cannot open postgres:\/\/nobody@127\.0\.0\.1:1\/none: .*unreachable for more than 10 s .*ECONNREFUSED/);
+    expect(Date.now() - began).toBeLessThan(40_000);
+  }, 60_000);
+
   it("lists trials with --state and --limit filters", async () => {
     const all = JSON.parse((await run(["trials", "demo", "--json"])).stdout);
     expect(all.map((t: { number: number }) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);

@@ -63,7 +63,14 @@ describe("sextant online", () => {
     expect(range.stderr).toMatch(/parameter.low and parameter.high/);
     await run(["online", "create", "t", "--low", "0", "--high", "1", "--storage", storage]);
     const early = await run(["online", "observe", "t", "3", "--storage", storage]);
-    expect(early.stderr).toMatch(/call choose\(\) first/);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toBe('sextant: online tuner "t" has no value waiting for its cost: run "sextant online choose t" first\n');
+    const again = await run(["online", "create", "t", "--low", "0", "--high", "2", "--arms", "8", "--storage", storage]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(
+      'sextant: online tuner "t" exists with other settings (high 1, not 2; arms 16, not 8); ' +
+        'run "sextant online choose t" to use it as it is, or create one under another name\n',
+    );
     expect((await run(["online", "observe", "t", "x", "--storage", storage])).stderr).toMatch(/COST must be a number/);
   });
 });

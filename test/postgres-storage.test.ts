@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FrozenTrial } from "../src/space/index.js";
 import { RandomSampler, createStudy } from "../src/index.js";
 import { PBTScheduler } from "../src/schedulers/index.js";
-import { ONCE_KEY_ATTR, StorageOpenError, TrialNotRunningError, openStorage } from "../src/storage/index.js";
+import { ONCE_KEY_ATTR, StorageEmptyError, StorageOpenError, TrialNotRunningError, openStorage } from "../src/storage/index.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from "../src/storage/postgres-migrations.js";
 import { PostgresStorage } from "../src/storage/postgres.js";
 import { type ScratchDatabase, adminQuery, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
@@ -149,6 +149,33 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       } finally {
         await reopened.close();
       }
+    });
+
+    it("opened read-only (studies, trials, best, export), creates no schema, migrates nothing and refuses writes", async () => {
+      const url = freshSchemaUrl();
+      const schema = new URL(url).searchParams.get("schema")!;
+      const schemaExists = () =>
+        withClient(async (client) => (await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema])).rowCount === 1);
+      await expect(openStorage(url, { readOnly: true })).rejects.toBeInstanceOf(StorageEmptyError);
+      expect(await schemaExists()).toBe(false);
+      const result = spawnSync(process.execPath, [join(root, "bin/sextant.js"), "studies", "--storage", url], { encoding: "utf8" });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/^no studies in postgres:/);
+      expect(await schemaExists()).toBe(false);
+      const writer = await openStorage(url);
+      await writer.createStudy("written", ["minimize"]);
+      await writer.close();
+      const reader = await openStorage(url, { readOnly: true });
+      try {
+        expect((await reader.listStudies()).map((study) => study.name)).toEqual(["written"]);
+        await expect(reader.createStudy("refused", ["minimize"])).rejects.toThrow(/read-only/);
+      } finally {
+        await reader.close();
+      }
+      // An older schema is refused rather than migrated by a command that only looks.
+      await withClient((client) => client.query(`DELETE FROM "${schema}".sextant_schema_version WHERE version > 1`));
+      await expect(openStorage(url, { readOnly: true })).rejects.toThrow(/reading commands never migrate/);
+      expect(await withClient(async (client) => (await client.query(`SELECT MAX(version) AS v FROM "${schema}".sextant_schema_version`)).rows[0].v)).toBe(1);
     });
 
     it("is what openStorage returns for a postgres:// URL", async () => {

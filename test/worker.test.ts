@@ -4,7 +4,7 @@
  * event loop for longer than the grace and must not be reaped. Runs bin/sextant.js against dist/.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RandomSampler, loadStudy } from "../src/index.js";
@@ -144,6 +144,15 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(trials.filter((t) => t.state === "complete")).toHaveLength(2);
   });
 
+  it("prints a worker command that a shell reads back as it was, quoting what must be quoted", async () => {
+    const created = await create("it's mine", ["--trials", "1"]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(`  sextant worker --storage sqlite:${db} --study 'it'\\''s mine'\n`);
+    const again = await create("it's mine", ["--trials", "1"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`"sextant worker --storage sqlite:${db} --study 'it'\\''s mine'", or pick another --study`);
+  });
+
   it("refuses a study without a stored command, and a missing study, with what to do", async () => {
     const storage = SqliteStorage.open(db);
     await storage.createStudy("library-made", ["minimize"]);
@@ -155,6 +164,11 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     const missing = await sextant(["worker", "--storage", `sqlite:${db}`, "--study", "nope"], { cwd: dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`no study named "nope" in sqlite:${db}`);
+    // A mistyped file is not created: a worker only joins studies that exist.
+    const typo = await sextant(["worker", "--storage", `sqlite:${db}x`, "--study", "library-made"], { cwd: dir });
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain(`no study named "library-made" in sqlite:${db}x: the file ${db}x does not exist`);
+    expect(existsSync(`${db}x`)).toBe(false);
     const noName = await sextant(["worker", "--storage", `sqlite:${db}`], { cwd: dir });
     expect(noName.code).toBe(2);
     expect(noName.stderr).toContain("--study is required");

@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { bar, csvField, formatDuration, formatNumber, formatParams, renderCsv, renderTable } from "./format.js";
+import { bar, csvField, formatDuration, formatNumber, formatParams, renderCsv, renderTable, shellWord } from "./format.js";
 
 describe("format", () => {
+  it("quotes a word for a shell only when it must, so a printed command can be pasted", () => {
+    expect(shellWord("sqlite:/tmp/runs/sextant.db")).toBe("sqlite:/tmp/runs/sextant.db");
+    expect(shellWord("postgres://me@db:5432/x?schema=team_a")).toBe("'postgres://me@db:5432/x?schema=team_a'");
+    expect(shellWord("my study")).toBe("'my study'");
+    expect(shellWord("it's")).toBe("'it'\\''s'");
+    expect(shellWord("")).toBe("''");
+  });
+
+
   it("shortens numbers", () => {
     expect(formatNumber(0.413249)).toBe("0.4132");
     expect(formatNumber(4.125e-6)).toBe("4.125e-6");

@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
-import { type Storage, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
+import { type Storage, StorageEmptyError, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
 import { totalViolation, trialConstraints } from "../analysis/index.js";
 import { type MemberLineage, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
@@ -31,8 +31,20 @@ export function storageUrl(flag: string | undefined): string {
 async function openExisting(url: string, access: "read-only" | "writable" = "read-only"): Promise<Storage | null> {
   const path = sqlitePath(url);
   if (path !== null && path !== "" && (!existsSync(path) || statSync(path).size === 0)) return null;
-  return openStorage(url, { readOnly: access === "read-only" });
+  try {
+    return await openStorage(url, { readOnly: access === "read-only", retryDeadlineMs: LOOKING_RETRY_MS });
+  } catch (error) {
+    // A PostgreSQL schema nobody wrote to is what a missing file is for SQLite.
+    if (error instanceof StorageEmptyError) return null;
+    throw error;
+  }
 }
+
+/**
+ * How long a command that only looks keeps retrying an unreachable database. A worker rides out a
+ * two-minute failover; someone who typed a wrong port should hear so in seconds.
+ */
+const LOOKING_RETRY_MS = 10_000;
 
 /** Opens the storage read-only, finds the study (or explains which exist), runs `body`, closes. */
 export async function withStudy<T>(

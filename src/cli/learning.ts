@@ -2,7 +2,7 @@
  * `sextant priors` (scaling-law starting points) and `sextant online` (online tuners kept in
  * storage, usable from any language: one process per choose/observe, or through `sextant serve`).
  */
-import { type BanditAlgorithm, type OnlineTuner, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
+import { type BanditAlgorithm, type OnlineTuner, OnlineTunerError, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
 import { llmPrior, llmPriorSpace } from "../priors/index.js";
 import { openStorage } from "../storage/index.js";
 import { UsageError } from "./errors.js";
@@ -91,6 +91,9 @@ async function withTuner<T>(name: string, flags: OnlineFlags, body: (tuner: Onli
     return await body(tuner);
   } catch (error) {
     if (error instanceof Error && /^no online tuner named/.test(error.message)) throw new UsageError(`${error.message}; create it with "sextant online create ${name} --low L --high H"`);
+    if (error instanceof OnlineTunerError && /without a pending choice/.test(error.message)) {
+      throw new UsageError(`online tuner "${name}" has no value waiting for its cost: run "sextant online choose ${name}" first`);
+    }
     throw error;
   } finally {
     await storage.close();
@@ -137,6 +140,14 @@ export async function onlineCommand(action: string, name: string, rest: string[]
           : {}),
       });
       printStats(tuner, io, flags.json);
+    } catch (error) {
+      // The library's remedy (loadOnlineTuner) means nothing on the command line.
+      if (error instanceof OnlineTunerError && /exists with other settings/.test(error.message)) {
+        throw new UsageError(
+          error.message.replace(/; use loadOnlineTuner .*$/, `; run "sextant online choose ${name}" to use it as it is, or create one under another name`),
+        );
+      }
+      throw error;
     } finally {
       await storage.close();
     }

@@ -70,7 +70,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 const DEBUG_HELP = "on an error, print its stack trace and causes (also SEXTANT_DEBUG=1)";
 
-const STORAGE_HELP = "storage URL: sqlite:PATH or memory: (default: $SEXTANT_STORAGE, else sqlite:./sextant.db)";
+const STORAGE_HELP = "storage URL: sqlite:PATH, postgres://USER@HOST:PORT/DB[?schema=NAME] or memory: (default: $SEXTANT_STORAGE, else sqlite:./sextant.db)";
 
 function buildProgram(io: Io, result: { code: number }): Command {
   const program = new Command("sextant")
@@ -381,7 +381,7 @@ Examples:
       .option("--timeout <seconds>", "workers start no new trial this many seconds after creation", seconds("--timeout"))
       .option("--trial-timeout <seconds>", "stop a command and fail its trial after this many seconds", seconds("--trial-timeout"))
       .option("--kill-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a command (default 5)", seconds("--kill-grace", true))
-      .option("--storage <url>", STORAGE_HELP.replace("sqlite:PATH or memory:", "sqlite:PATH or postgres://…"))
+      .option("--storage <url>", STORAGE_HELP.replace(", postgres://USER@HOST:PORT/DB[?schema=NAME] or memory:", " or postgres://USER@HOST:PORT/DB[?schema=NAME]"))
       .option("-s, --study <name>", "study name (default: from the config, else derived from the command)")
       .option("--sampler <name>", `sampler: ${samplerNames().join(", ")} (default "auto")`)
       .option("--sampler-opt <key=value>", "a sampler option (repeatable)", collect)
@@ -418,7 +418,7 @@ Examples:
     program
       .command("worker")
       .description("join a study made by create or tune and run its trials until its budget is spent")
-      .option("--storage <url>", STORAGE_HELP.replace("sqlite:PATH or memory:", "sqlite:PATH or postgres://…"))
+      .option("--storage <url>", STORAGE_HELP.replace(", postgres://USER@HOST:PORT/DB[?schema=NAME] or memory:", " or postgres://USER@HOST:PORT/DB[?schema=NAME]"))
       .option("-s, --study <name>", "the study to join (required)")
       .option("-n, --trials <n>", "run at most this many trials in this worker", positiveInt("--trials"))
       .option("-j, --jobs <n>", "commands this worker runs at the same time (default 1)", positiveInt("--jobs")),

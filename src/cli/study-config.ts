@@ -12,6 +12,7 @@ import { type Storage, openStorage } from "../storage/index.js";
 import { CommandNotFoundError, placeholdersIn, resolveExecutable } from "../study/command-runner.js";
 import type { ConfigSource, NamedComponent } from "./config.js";
 import { UsageError, UserError } from "./errors.js";
+import { shellWord } from "./format.js";
 
 /** The key under which a study keeps its CLI settings. */
 export const CLI_CONFIG_KEY = "cli:config";
@@ -93,7 +94,7 @@ export function readCliConfig(systemAttrs: Readonly<Record<string, JsonValue>>, 
   if (stored === undefined) {
     throw new UserError(
       `study "${studyName}" in ${storageUrl} has no stored command (${CLI_CONFIG_KEY}): only studies made by "sextant tune" or ` +
-        `"sextant create" can be joined by a worker; make one with: sextant create --storage ${storageUrl} --study NEW_NAME --config FILE`,
+        `"sextant create" can be joined by a worker; make one with: sextant create --storage ${shellWord(storageUrl)} --study NEW_NAME --config FILE`,
     );
   }
   const parsed = cliConfigSchema.safeParse(stored);

@@ -142,8 +142,12 @@ function pickComponent(
   const name = flagName ?? fromConfig?.name ?? fallback;
   // Options in the config belong to the component the config names; a different --sampler drops them.
   const options: Record<string, string | number | boolean> = fromConfig && fromConfig.name === name ? { ...fromConfig.options } : {};
+  const flagOf = new Map<string, string>();
   for (const flag of flagOptions ?? []) {
     const [key, value] = parseOptionFlag(flag, `--${kind}-opt`);
+    const earlier = flagOf.get(normalizeOptionKey(key));
+    if (earlier !== undefined) throw new UsageError(`--${kind}-opt "${flag}": option "${key}" is already given by --${kind}-opt "${earlier}"`);
+    flagOf.set(normalizeOptionKey(key), flag);
     // A flag overrides the config's option under any spelling (n_startup_trials vs nStartupTrials).
     for (const existing of Object.keys(options)) if (normalizeOptionKey(existing) === normalizeOptionKey(key)) delete options[existing];
     options[key] = value;
@@ -167,8 +171,13 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   const configDir = flags.config !== undefined ? dirname(resolve(flags.config)) : process.cwd();
 
   const space: Record<string, Distribution> = { ...config.params };
+  // A --param overrides the config's parameter of that name, but two flags for one name is a slip.
+  const flagOf = new Map<string, string>();
   for (const flag of flags.param ?? []) {
     const [name, distribution] = parseParamFlag(flag);
+    const earlier = flagOf.get(name);
+    if (earlier !== undefined) throw new UsageError(`--param "${flag}": parameter "${name}" is already given by --param "${earlier}"`);
+    flagOf.set(name, flag);
     space[name] = distribution;
   }
   const command = commandArgs.length > 0 ? commandArgs : config.command;

@@ -8,12 +8,12 @@ import { resolve } from "node:path";
 import { randomSeed } from "../math/rng.js";
 import type { Scheduler } from "../schedulers/index.js";
 import { type FrozenTrial, type TrialState, normalizeOptionKey } from "../space/index.js";
-import type { Storage } from "../storage/index.js";
+import { type Storage, sqlitePath } from "../storage/index.js";
 import { commandObjective } from "../study/command-runner.js";
 import { resolveHeartbeat } from "../study/heartbeat.js";
 import { type OptimizeOptions, type Study, createStudy, loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
-import { formatNumber } from "./format.js";
+import { formatNumber, shellWord } from "./format.js";
 import type { Io } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
@@ -99,7 +99,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     if (await storage.getStudy(settings.studyName)) {
       throw new UserError(
         `a study named "${settings.studyName}" already exists in ${storage.url}; start workers on it with ` +
-          `"sextant worker --storage ${storage.url} --study ${settings.studyName}", or pick another --study`,
+          `"sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(settings.studyName)}", or pick another --study`,
       );
     }
     const study = await createStudy({
@@ -128,7 +128,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
         : describeBudget(budget);
       io.out(`study "${study.name}" created in ${storage.url}: ${what}`);
       io.out(`start workers (any number, on any machine that reaches the storage) with:`);
-      io.out(`  sextant worker --storage ${storage.url} --study ${study.name}`);
+      io.out(`  sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(study.name)}`);
     }
     return 0;
   } finally {
@@ -177,6 +177,11 @@ export async function workerCommand(flags: WorkerFlags, io: Io): Promise<number>
   if (flags.study === undefined) throw new UsageError("--study is required: the name of a study made by sextant create or sextant tune");
   const url = flags.storage ?? storageUrl(undefined);
   refuseMemory(url);
+  // Opening would create a mistyped file, and a worker only joins a study that exists.
+  const path = sqlitePath(url);
+  if (path && path !== ":memory:" && !existsSync(path)) {
+    throw new UserError(`no study named "${flags.study}" in ${url}: the file ${path} does not exist; make one with: sextant create --storage ${shellWord(url)} --study ${shellWord(flags.study)} --config FILE`);
+  }
   const storage = await openCliStorage(url);
   try {
     return await runWorker(flags, flags.study, storage, io);
@@ -187,7 +192,7 @@ export async function workerCommand(flags: WorkerFlags, io: Io): Promise<number>
 
 async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage, io: Io): Promise<number> {
   const record = await storage.getStudy(studyName);
-  if (!record) throw new UserError(`no study named "${studyName}" in ${storage.url}; make one with: sextant create --storage ${storage.url} --study ${studyName} --config FILE`);
+  if (!record) throw new UserError(`no study named "${studyName}" in ${storage.url}; make one with: sextant create --storage ${shellWord(storage.url)} --study ${shellWord(studyName)} --config FILE`);
   const config = readCliConfig(record.systemAttrs, studyName, storage.url);
   const recovery = recoverySettings(flags, config, storage.url);
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : config.cwd;

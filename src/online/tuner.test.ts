@@ -119,6 +119,15 @@ describe("online tuner settings", () => {
   });
 });
 
+describe("online tuner grid", () => {
+  it("spaces its values evenly without floating-point noise, since they are printed for programs to use", async () => {
+    const linear = await createOnlineTuner({ parameter: { low: 1, high: 1.9, arms: 10 } });
+    expect(linear.values).toEqual([1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9]);
+    const log = await createOnlineTuner({ parameter: { low: 1e-4, high: 1e-1, log: true, arms: 4 } });
+    expect(log.values).toEqual([1e-4, 1e-3, 1e-2, 1e-1]);
+  });
+});
+
 describe("online tuner state in storage", () => {
   let dir: string | null = null;
   afterEach(() => {

@@ -268,13 +268,18 @@ export class OnlineTuner {
   }
 }
 
-/** The grid of an online parameter, low to high. */
+/**
+ * The grid of an online parameter, low to high. Values are rounded to 15 significant digits: the
+ * arithmetic leaves 1.2999999999999998 where 1.3 is meant, and `sextant online choose` prints the
+ * value for a program to use.
+ */
 export function gridValues(parameter: Required<OnlineParameter>): number[] {
   const { low, high, log, arms } = parameter;
   if (arms === 1) return [low];
   return Array.from({ length: arms }, (_, i) => {
     const u = i / (arms - 1);
-    return log ? Math.exp(Math.log(low) + u * (Math.log(high) - Math.log(low))) : low + u * (high - low);
+    const value = log ? Math.exp(Math.log(low) + u * (Math.log(high) - Math.log(low))) : low + u * (high - low);
+    return Number(value.toPrecision(15));
   });
 }
 
@@ -324,8 +329,14 @@ function readRecord(study: StudyRecord): OnlineTunerRecord {
 }
 
 function checkSameTuner(name: string, stored: OnlineTunerRecord, wanted: OnlineTunerRecord): void {
-  const settings = (r: OnlineTunerRecord) => JSON.stringify([r.parameter, r.algorithm, r.context, r.costScale]);
-  if (settings(stored) !== settings(wanted)) {
-    throw new OnlineTunerError(`online tuner "${name}" exists with other settings (${settings(stored)}); use loadOnlineTuner to resume it as it is`);
+  const fields = (r: OnlineTunerRecord): Record<string, unknown> => ({ ...r.parameter, algorithm: r.algorithm, context: r.context, costScale: r.costScale });
+  const have = fields(stored);
+  const want = fields(wanted);
+  const shown = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value) ?? "none");
+  const differences = [...new Set([...Object.keys(have), ...Object.keys(want)])]
+    .filter((key) => JSON.stringify(have[key]) !== JSON.stringify(want[key]))
+    .map((key) => `${key} ${shown(have[key])}, not ${shown(want[key])}`);
+  if (differences.length > 0) {
+    throw new OnlineTunerError(`online tuner "${name}" exists with other settings (${differences.join("; ")}); use loadOnlineTuner to resume it as it is`);
   }
 }

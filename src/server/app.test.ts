@@ -156,6 +156,14 @@ describe("HTTP API: trials", () => {
     const bad = await call(app, "POST", "/studies/s/trials", { space: SPACE });
     const rejected = await call(app, "POST", `/studies/s/trials/${bad.json.trial.number}/tell`, { state: "complete", values: [0], constraints: ["x"] });
     expect(rejected.status).toBe(400);
+    // A count other than the study's, or none, is refused too, and the trial stays running to be told again.
+    for (const constraints of [[1, 2], undefined]) {
+      const wrong = await call(app, "POST", `/studies/s/trials/${bad.json.trial.number}/tell`, { state: "complete", values: [0], ...(constraints ? { constraints } : {}) });
+      expect(wrong.status).toBe(400);
+      expect(wrong.json.error).toMatchObject({ field: "body.constraints", message: `body.constraints: the study's trials have 1 constraint value(s), got ${constraints ? 2 : "none"}` });
+    }
+    const retold = await call(app, "POST", `/studies/s/trials/${bad.json.trial.number}/tell`, { state: "complete", values: [0], constraints: [0.25] });
+    expect(retold.json.trial).toMatchObject({ state: "complete", systemAttrs: { constraints: [0.25] } });
   });
 
   it("suggests parameters one at a time (define-by-run), the same value for the same name", async () => {

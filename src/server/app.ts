@@ -505,6 +505,13 @@ export function createServerApp(options: ServerAppOptions): Hono {
           if (body.state === "complete" && body.values.length !== study.directions.length) {
             throw new HttpError(400, `body.values: the study has ${study.directions.length} objective(s), got ${body.values.length} value(s)`, "body.values");
           }
+          // The library fails a complete trial whose constraints do not match the study's count;
+          // over HTTP that is a malformed request, answered before the trial is lost.
+          const constraintCount = study.systemAttrs.constraintCount;
+          if (body.state === "complete" && typeof constraintCount === "number" && body.constraints?.length !== constraintCount) {
+            const got = body.constraints === undefined ? "none" : `${body.constraints.length}`;
+            throw new HttpError(400, `body.constraints: the study's trials have ${constraintCount} constraint value(s), got ${got}`, "body.constraints");
+          }
           if (trial.finished) throw new HttpError(409, `trial ${trial.number} has already been told`);
           let result: TellResult;
           if (body.state === "complete") {

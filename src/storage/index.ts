@@ -36,13 +36,15 @@ export function sqlitePath(url: string): string | null {
  *
  * Backends with heavy dependencies are loaded only when their URL is used. With `readOnly`, a
  * backend that persists data opens it for reading only: nothing is created, migrated or written,
- * and write methods throw.
+ * and write methods throw (a PostgreSQL schema without Sextant's tables throws
+ * {@link StorageEmptyError}). `retryDeadlineMs` bounds how long PostgreSQL operations, opening
+ * included, retry an unreachable server (default 120 000).
  *
  * @example
  * const storage = await openStorage("sqlite:./sextant.db");
  * const reader = await openStorage("sqlite:./sextant.db", { readOnly: true });
  */
-export async function openStorage(url: string, options: { readOnly?: boolean } = {}): Promise<Storage> {
+export async function openStorage(url: string, options: { readOnly?: boolean; retryDeadlineMs?: number } = {}): Promise<Storage> {
   if (url === "memory:" || url === "memory") return new MemoryStorage();
   const path = sqlitePath(url);
   if (path !== null) {
@@ -52,7 +54,10 @@ export async function openStorage(url: string, options: { readOnly?: boolean } =
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     const { PostgresStorage } = await loadPostgres();
-    return PostgresStorage.open(url);
+    return PostgresStorage.open(url, {
+      readOnly: options.readOnly === true,
+      ...(options.retryDeadlineMs !== undefined ? { retryDeadlineMs: options.retryDeadlineMs } : {}),
+    });
   }
   throw new StorageUrlError(`unknown storage URL "${url}": use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory:`);
 }

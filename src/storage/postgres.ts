@@ -29,6 +29,7 @@ import {
   type FinishedAndStarted,
   ONCE_KEY_ATTR,
   type Storage,
+  StorageEmptyError,
   StorageError,
   StorageOpenError,
   type StudyRecord,
@@ -67,6 +68,12 @@ export interface PostgresOpenOptions {
    * finished trials that revert to running are reaped as stale by heartbeats.
    */
   readonly synchronousCommit?: boolean;
+  /**
+   * Only read: create and migrate nothing (an empty schema throws {@link StorageEmptyError}, an
+   * older one is refused), and open every transaction read-only, so the server refuses writes.
+   * What `sextant studies`, `trials`, `best` and `export` use. Default false.
+   */
+  readonly readOnly?: boolean;
 }
 
 type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> };
@@ -183,14 +190,14 @@ export class PostgresStorage implements Storage {
       allowExitOnIdle: true,
       types: { getTypeParser: typeParser },
       application_name: "sextant",
-      options: `-c synchronous_commit=${synchronousCommit ? "on" : "off"}`,
+      options: `-c synchronous_commit=${synchronousCommit ? "on" : "off"}${options.readOnly ? " -c default_transaction_read_only=on" : ""}`,
     });
     // A connection that dies while idle (server restart, pg_terminate_backend) is dropped from the
     // pool and replaced on next use; without a listener the error would end the process.
     pool.on("error", () => undefined);
     const storage = new PostgresStorage(pool, shownUrl, schema, options.retryDeadlineMs ?? 120_000);
     try {
-      await storage.migrate();
+      await (options.readOnly ? storage.checkReadableWithoutMigrating() : storage.migrate());
       return storage;
     } catch (error) {
       await pool.end().catch(() => undefined);
@@ -686,6 +693,18 @@ export class PostgresStorage implements Storage {
         client.release();
       }
     });
+  }
+
+  private async checkReadableWithoutMigrating(): Promise<void> {
+    const version = await this.retrying(() => this.schemaVersion(this.pool));
+    checkVersion(version);
+    if (version === 0) throw new StorageEmptyError(`${this.url}: schema "${this.schema}" holds no Sextant tables (no studies); nothing to read`);
+    if (version < POSTGRES_SCHEMA_VERSION) {
+      throw new PostgresSchemaError(
+        `the database has schema version ${version} and this version of Sextant reads version ${POSTGRES_SCHEMA_VERSION}; ` +
+          `reading commands never migrate: run a writing command on it (e.g. sextant tune or worker) to migrate it`,
+      );
+    }
   }
 
   private async schemaVersion(queryable: pg.Pool | pg.PoolClient): Promise<number> {

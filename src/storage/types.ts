@@ -246,6 +246,14 @@ export class StorageOpenError extends StorageError {
   override name = "StorageOpenError";
 }
 
+/**
+ * A storage opened read-only holds no Sextant tables: nothing was ever written there, so there is
+ * nothing to read (commands that only look say "no studies" rather than create the tables).
+ */
+export class StorageEmptyError extends StorageOpenError {
+  override name = "StorageEmptyError";
+}
+
 /** The database stayed locked by other processes for longer than the storage was willing to wait. */
 export class StorageBusyError extends StorageError {
   override name = "StorageBusyError";

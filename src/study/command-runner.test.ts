@@ -154,7 +154,7 @@ else console.log('sextant: {"value": "abc"}');`;
     expect(a!.state).toBe("complete");
     expect(a!.values).toEqual([0.25]);
     expect(b!.state).toBe("failed");
-    expect(b!.systemAttrs.failReason).toMatch(/not a finite number/);
+    expect(b!.systemAttrs.failReason).toBe("reported value NaN is not a finite number");
     expect(c!.state).toBe("failed");
     expect(c!.systemAttrs.failReason).toMatch(/no value reported.*all done/);
     expect(d!.systemAttrs.failReason).toMatch(/"abc" is not a finite number/);
@@ -173,6 +173,14 @@ else console.log('sextant: {"value": "abc"}');`;
     expect(tail.endsWith("boom: out of memory\n")).toBe(true);
     expect(tail.length).toBeLessThanOrEqual(2048);
     expect(ok!.state).toBe("complete");
+  });
+
+  it("names the error of a Node program that throws, not the stack or the Node.js version after it", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 3 }) });
+    await study.optimize(commandObjective({ argv: ["node", "-e", 'throw new RangeError("lr out of range")'], space: X }), { nTrials: 1 });
+    const [failed] = study.trials;
+    expect(failed!.systemAttrs.stderrTail).toMatch(/Node\.js v\d+/);
+    expect(failed!.systemAttrs.failReason).toBe("exit code 1: RangeError: lr out of range");
   });
 
   it("fails a command killed by a signal, and one whose program or folder is missing", async () => {

@@ -632,7 +632,9 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
   const numbers: number[] = [];
   for (const value of values!) {
     if (typeof value !== "number" || !Number.isFinite(value)) {
-      fail(`reported value ${clip(JSON.stringify(value) ?? String(value), 40)} is not a finite number`);
+      // JSON.stringify writes NaN and Infinity as null, which would misreport what the program printed.
+      const shown = typeof value === "number" ? String(value) : (JSON.stringify(value) ?? String(value));
+      fail(`reported value ${clip(shown, 40)} is not a finite number`);
     }
     numbers.push(value as number);
   }
@@ -645,10 +647,20 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
   return numbers.length === 1 ? numbers[0]! : numbers;
 }
 
+/**
+ * The line of a failed program's stderr that says why: the last one, skipping the stack frames
+ * ("at …") and the "Node.js v20.1.0" footer that follow an uncaught error in Node (and frames in
+ * Java), which alone would say nothing.
+ */
 function stderrHint(stderrTail: string): string {
   const lines = stderrTail.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  return lines.length > 0 ? `: ${clip(lines[lines.length - 1]!, 120)}` : "";
+  let last = lines.length - 1;
+  while (last > 0 && (NODE_VERSION_FOOTER.test(lines[last]!) || STACK_FRAME.test(lines[last]!))) last--;
+  return last >= 0 ? `: ${clip(lines[last]!, 120)}` : "";
 }
+
+const NODE_VERSION_FOOTER = /^Node\.js v\d+\.\d+\.\d+$/;
+const STACK_FRAME = /^at \S/;
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

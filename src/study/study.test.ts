@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler } from "../samplers/index.js";
+import { MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler } from "../samplers/index.js";
 import type { Pruner } from "../pruners/index.js";
 import { createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
 import { MemoryStorage, TrialNotRunningError } from "../storage/index.js";
@@ -154,6 +154,35 @@ describe("Study", () => {
     await study.flushTrial(asked);
     expect(study.trials[asked.number]).toEqual(await storage.getTrial(asked.id));
     expect(study.trials[asked.number]!.params).toEqual({ x });
+  });
+
+  it("shows the sampler the parameters of trials this process runs, before they reach storage", async () => {
+    // A GP with --jobs N keeps proposals apart only if it sees its siblings' parameters.
+    const seen: Record<string, unknown>[][] = [];
+    const random = new RandomSampler({ seed: 6 });
+    const spy: Sampler = {
+      name: "spy",
+      inferRelativeSpace: (snapshot) => {
+        seen.push(snapshot.trials.filter((t) => t.state === "running").map((t) => ({ ...t.params })));
+        return {};
+      },
+      sampleRelative: () => ({}),
+      sampleIndependent: (snapshot, trial, name, distribution) => random.sampleIndependent(snapshot, trial, name, distribution),
+    };
+    const study = await createStudy({ storage: new MemoryStorage(), sampler: spy });
+    const first = await study.ask();
+    const x = first.suggestFloat("x", 0, 1);
+    await study.refresh();
+    const second = await study.ask();
+    expect(seen[1]).toEqual([{ x }, {}]);
+    // Once stored and read back, the record still shows them; finished, it is the stored one.
+    const y = second.suggestFloat("x", 0, 1);
+    await study.flushTrial(second);
+    await study.refresh();
+    await study.ask();
+    expect(seen[2]).toEqual([{ x }, { x: y }, {}]);
+    await study.tell(first, 1);
+    expect(study.trials[first.number]).toEqual(await study.storage.getTrial(first.id));
   });
 
   it("lets go of a trial finished elsewhere, so resuming it by number reports it finished", async () => {

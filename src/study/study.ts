@@ -509,7 +509,7 @@ export class Study implements TrialHost {
       // A gap means a trial we have not read yet; a later refresh fills it. Keep indexes aligned.
       this.trialCache.push(placeholder(this.trialCache.length));
     }
-    this.trialCache[trial.number] = trial;
+    this.trialCache[trial.number] = this.withLocalParams(trial);
     // Finished elsewhere (reaped, or told through another server): stop holding it by number, so
     // resumeTrial reports it finished and a long-lived server does not keep it forever.
     if (trial.state !== "running" && trial.state !== "waiting") this.activeTrials.delete(trial.number);
@@ -1304,7 +1304,23 @@ export class Study implements TrialHost {
     return this.pruner.prune(this.snapshot(), trial.toFrozen(), trial);
   }
 
+  /**
+   * A trial this process is running, as samplers should see it: with the parameters suggested so
+   * far, which reach storage only one write later. Without them a sibling asked meanwhile (`--jobs`,
+   * `concurrency`) would see a running trial with no parameters, and the GP's kriging believer or
+   * TPE's constant liar would not keep away from it.
+   */
+  private withLocalParams(record: FrozenTrial): FrozenTrial {
+    if (record.state !== "running") return record;
+    const local = this.activeTrials.get(record.number);
+    if (!local || local.finished || local.id !== record.id || record.params === local.params) return record;
+    // The trial's own (growing) objects: later suggestions show without another copy.
+    return { ...record, params: local.params, distributions: local.distributions };
+  }
+
   scheduleFlush(trial: Trial): void {
+    const cached = this.trialCache[trial.number];
+    if (cached) this.trialCache[trial.number] = this.withLocalParams(cached);
     if (trial.finished || this.flushScheduled.has(trial.id)) return;
     this.flushScheduled.add(trial.id);
     const previous = this.flushes.get(trial.id) ?? Promise.resolve();

@@ -1,10 +1,12 @@
 """The client: studies, trials and the HTTP calls behind them (standard library only)."""
 
+import collections.abc
 import datetime
 import enum
 import http.client
 import json
 import math
+import numbers
 import os
 import threading
 import time
@@ -116,6 +118,8 @@ class FrozenTrial:
         self.intermediate_values = {int(step): value for step, value in data["intermediate"].items()}
         self.user_attrs = dict(data["userAttrs"])
         self.system_attrs = dict(data["systemAttrs"])
+        constraints = self.system_attrs.get("constraints")
+        self.constraints = list(constraints) if isinstance(constraints, list) else None
         self.datetime_start = _millis_to_datetime(data["startedAt"])
         self.datetime_complete = _millis_to_datetime(data["finishedAt"])
 
@@ -377,8 +381,12 @@ class Study:
             heartbeat.start()
         return trial
 
-    def tell(self, trial, values=None, state=None):
-        """Finishes a trial (a Trial or its number): with its value(s), or state=TrialState.PRUNED / FAIL."""
+    def tell(self, trial, values=None, state=None, constraints=None):
+        """Finishes a trial (a Trial or its number): with its value(s), or state=TrialState.PRUNED / FAIL.
+
+        `constraints` (complete trials only) are the trial's constraint values, feasible when every
+        one is <= 0; a constrained study's trials all give the same number of them.
+        """
         number = trial.number if isinstance(trial, Trial) else int(trial)
         if state is None:
             state = TrialState.COMPLETE
@@ -386,6 +394,13 @@ class Study:
             if values is None:
                 raise ValueError("tell: a complete trial needs its value(s)")
             body = {"state": "complete", "values": _as_values(values)}
+            if constraints is not None:
+                try:
+                    body["constraints"] = _as_values(constraints)
+                except (TypeError, ValueError) as error:
+                    raise type(error)("tell: constraints: %s" % error)
+        elif constraints is not None:
+            raise ValueError("tell: only a complete trial has constraints")
         elif state == TrialState.PRUNED:
             body = {"state": "pruned"}
             if values is not None:
@@ -406,12 +421,14 @@ class Study:
     def _fail(self, trial, reason):
         return self._finish(trial.number, {"state": "failed", "reason": reason[:10000]})
 
-    def optimize(self, objective, n_trials=None, timeout=None, catch=(), callbacks=None):
+    def optimize(self, objective, n_trials=None, timeout=None, catch=(), callbacks=None, constraints_func=None):
         """Runs `objective(trial)` on new trials until `n_trials` or `timeout` seconds (with neither: until interrupted).
 
         Raising TrialPruned prunes the trial. Any other exception fails it and is raised again,
         unless it is an instance of a class in `catch`. A value that is not a finite number fails
-        the trial and the study goes on.
+        the trial and the study goes on. `constraints_func(trial)`, called after the objective
+        returns, gives the trial's constraint values (feasible when all are <= 0), as Optuna's
+        samplers' constraints_func does.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         done = 0
@@ -427,18 +444,25 @@ class Study:
                 if not isinstance(error, tuple(catch)):
                     raise
             else:
-                frozen = self._tell_result(trial, result)
+                frozen = self._tell_result(trial, result, constraints_func)
             for callback in callbacks or ():
                 callback(self, frozen)
 
-    def _tell_result(self, trial, result):
+    def _tell_result(self, trial, result, constraints_func=None):
         try:
             values = _as_values(result)
         except (TypeError, ValueError) as error:
             return self._fail(trial, "objective returned %r: %s" % (result, error))
         if len(values) != len(self.directions):
             return self._fail(trial, "objective returned %d value(s) for %d objective(s)" % (len(values), len(self.directions)))
-        return self.tell(trial, values)
+        if constraints_func is None:
+            return self.tell(trial, values)
+        try:
+            returned = constraints_func(trial)
+            constraints = _as_values(returned)
+        except Exception as error:
+            return self._fail(trial, "constraints_func: %s: %s" % (type(error).__name__, error))
+        return self.tell(trial, values, constraints=constraints)
 
     def _refresh(self):
         while True:
@@ -468,6 +492,21 @@ class Study:
         if best is None:
             raise ValueError("no trial of study %r has completed yet" % self.study_name)
         return FrozenTrial(best)
+
+    @property
+    def best_trials(self):
+        """The Pareto front: complete, feasible trials no other such trial dominates (any number of objectives)."""
+        signs = [1.0 if d == "minimize" else -1.0 for d in self.directions]
+        candidates = [
+            t for t in self.trials
+            if t.state == TrialState.COMPLETE and t.values is not None and all(c <= 0 for c in (t.constraints or ()))
+        ]
+        losses = [[s * v for s, v in zip(signs, t.values)] for t in candidates]
+
+        def dominates(a, b):
+            return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))
+
+        return [t for t, loss in zip(candidates, losses) if not any(dominates(other, loss) for other in losses)]
 
     @property
     def recommendation(self):
@@ -509,10 +548,16 @@ class Study:
 
 
 def _as_values(result):
-    values = [result] if isinstance(result, (int, float)) and not isinstance(result, bool) else list(result)
+    if isinstance(result, numbers.Real) and not isinstance(result, bool):
+        values = [result]
+    elif isinstance(result, (str, bytes, dict)) or not isinstance(result, collections.abc.Iterable):
+        # A string would otherwise be read as a sequence of one-letter values, None not at all.
+        raise TypeError("expected a number or a sequence of numbers")
+    else:
+        values = list(result)
     out = []
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError("values must be numbers, got %r" % (value,))
         value = float(value)
         if not math.isfinite(value):

@@ -91,6 +91,48 @@ class OptimizeTest(ClientTestCase):
             study.best_trial
 
 
+    def test_an_objective_that_returns_no_number_fails_naming_what_it_returned(self):
+        study = sextant_client.create_study(URL, unique("returns"), sampler="random")
+        results = iter(["garbage", None, {"value": 1}, [0.5, "x"]])
+        study.optimize(lambda trial: next(results), n_trials=4)
+        reasons = [t.system_attrs["failReason"] for t in study.trials]
+        self.assertEqual([t.state for t in study.trials], [TrialState.FAIL] * 4)
+        self.assertEqual(reasons[0], "objective returned 'garbage': expected a number or a sequence of numbers")
+        self.assertEqual(reasons[1], "objective returned None: expected a number or a sequence of numbers")
+        self.assertEqual(reasons[2], "objective returned {'value': 1}: expected a number or a sequence of numbers")
+        self.assertEqual(reasons[3], "objective returned [0.5, 'x']: values must be numbers, got 'x'")
+
+
+class ConstraintsAndParetoTest(ClientTestCase):
+    def test_a_constrained_multi_objective_study_keeps_constraints_and_its_front_is_feasible_and_non_dominated(self):
+        study = sextant_client.create_study(URL, unique("front"), directions=["minimize", "maximize"], sampler="random",
+                                            sampler_options={"seed": 3})
+
+        def objective(trial):
+            x = trial.suggest_float("x", 0, 1)
+            return x, x * x + 0.5 * x
+
+        study.optimize(objective, n_trials=12, constraints_func=lambda trial: [trial.params["x"] - 0.7])
+        trials = study.trials
+        self.assertEqual([t.constraints for t in trials], [[t.params["x"] - 0.7] for t in trials])
+        front = study.best_trials
+        feasible = [t for t in trials if t.params["x"] <= 0.7]
+        # Both objectives grow with x: the front of the feasible trials is the two extremes' trade-off,
+        # here every feasible trial (x buys the second objective at the cost of the first).
+        self.assertEqual(sorted(t.number for t in front), sorted(t.number for t in feasible))
+        self.assertTrue(all(t.params["x"] <= 0.7 for t in front))
+        # A wrong count of constraints is refused and the trial stays running, to be told again.
+        trial = study.ask()
+        with self.assertRaises(SextantError) as refused:
+            study.tell(trial, [0.1, 0.2], constraints=[1, 2])
+        self.assertEqual(refused.exception.status, 400)
+        self.assertEqual(study.tell(trial, [0.1, 0.2], constraints=[-1]).constraints, [-1])
+        failing = sextant_client.create_study(URL, unique("cfail"), sampler="random")
+        failing.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=1, constraints_func=lambda trial: ["a"])
+        self.assertEqual(failing.trials[0].state, TrialState.FAIL)
+        self.assertIn("constraints_func: TypeError: values must be numbers, got 'a'", failing.trials[0].system_attrs["failReason"])
+
+
 class RecommendationTest(ClientTestCase):
     def test_a_gp_study_recommends_its_best_posterior_mean_and_a_random_one_its_best_trial(self):
         gp = sextant_client.create_study(URL, unique("rec-gp"), "minimize", sampler="gp", sampler_options={"seed": 3, "nStartupTrials": 4})
