@@ -387,11 +387,21 @@ describe("HTTP API: safety", () => {
     expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
   });
 
+  it("answers a known path asked with another method with a 405 that names the methods it takes", async () => {
+    const { app } = newApp();
+    const listing = await call(app, "PUT", "/studies");
+    expect([listing.status, listing.headers.get("allow")]).toEqual([405, "GET, POST"]);
+    expect(listing.json.error).toEqual({ status: 405, message: "/api/v1/studies takes GET, POST, not PUT" });
+    const tell = await call(app, "GET", "/studies/team%2Fsweep/trials/3/tell");
+    expect([tell.status, tell.headers.get("allow")]).toEqual([405, "POST"]);
+    expect((await call(app, "GET", "/studies/a/trials/3/tell/extra")).status).toBe(404);
+  });
+
   it("answers unknown routes with a JSON 404 and internal errors without a stack trace", async () => {
     const storage = new MemoryStorage();
     const logged: string[] = [];
     const app = createServerApp({ storage, logError: (m) => logged.push(m) });
-    for (const [method, path] of [["GET", "/nothing"], ["PUT", "/studies"], ["GET", "/api/v2/studies"]] as const) {
+    for (const [method, path] of [["GET", "/nothing"], ["PUT", "/nothing/studies"], ["GET", "/api/v2/studies"]] as const) {
       const response = await app.request(path.startsWith("/api") ? path : `/api/v1${path}`, { method });
       expect(response.status).toBe(404);
       expect(((await response.json()) as { error: { status: number } }).error.status).toBe(404);

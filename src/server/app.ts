@@ -661,7 +661,18 @@ export function createServerApp(options: ServerAppOptions): Hono {
     });
   }
 
-  app.notFound((c) => errorAnswer(c, new HttpError(404, `no route ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  // A path that a route serves, asked with another method, is a 405 naming the methods it takes.
+  const routePatterns = routes.map((spec) => ({
+    method: spec.method.toUpperCase(),
+    pattern: new RegExp(`^${API_PREFIX}${spec.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{\w+\}/g, "[^/]+")}$`),
+  }));
+  app.notFound((c) => {
+    const { pathname } = new URL(c.req.url);
+    const allowed = [...new Set(routePatterns.filter((r) => r.pattern.test(pathname)).map((r) => r.method))];
+    if (allowed.length === 0) return errorAnswer(c, new HttpError(404, `no route ${c.req.method} ${pathname}`));
+    c.header("Allow", allowed.join(", "));
+    return errorAnswer(c, new HttpError(405, `${pathname} takes ${allowed.join(", ")}, not ${c.req.method}`));
+  });
   app.onError((error, c) => {
     const known = httpErrorOf(error);
     if (known) return errorAnswer(c, known);
