@@ -273,6 +273,8 @@ export class GPSampler implements Sampler {
   private readonly searchSpace = new IntersectionSearchSpace();
   /** Last fitted θ per study and space, used only when the history carries none. */
   private readonly thetaCache = new Map<string, number[]>();
+  /** The single-objective model of the latest trial, with its study and space, for the next trial's model to grow from. */
+  private lastModel: { key: string; gp: GaussianProcess } | null = null;
   /** Source studies' GPs, by source, space and size. */
   private readonly sourceModels = new Map<string, { gp: GaussianProcess; points: Float64Array[] } | null>();
 
@@ -439,7 +441,11 @@ export class GPSampler implements Sampler {
       data = { x, y, n, d, categorical };
     }
 
-    let gp = new GaussianProcess(data, params);
+    // Between kernel refits θ is the previous trial's, and that trial's model (kept by this
+    // sampler) grows by the new rows instead of being factorised again; the result is the same.
+    const earlier = this.lastModel?.key === cacheKey ? this.lastModel.gp : undefined;
+    let gp = new GaussianProcess(data, params, earlier);
+    this.lastModel = { key: cacheKey, gp };
     // With constraints, only a feasible observation is an incumbent (Gardner et al. 2014).
     const constrained = observations.constraints.some((c) => c !== null);
     const feasible = observations.constraints.map((c) => c === null || c.every((v) => v <= 0));
@@ -478,7 +484,7 @@ export class GPSampler implements Sampler {
         yAll[n + j] = believed;
         best = Math.min(best, believed);
       }
-      gp = new GaussianProcess({ x: xAll, y: yAll, n: n + m, d, categorical }, params);
+      gp = new GaussianProcess({ x: xAll, y: yAll, n: n + m, d, categorical }, params, gp);
     }
 
     const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => Number(feasible[b]) - Number(feasible[a]) || y[a]! - y[b]!);
