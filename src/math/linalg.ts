@@ -110,32 +110,8 @@ function choleskyInto(a: ArrayLike<number>, n: number, shift: number, factor: Fl
         t2 -= lhk * c2;
         t3 -= lhk * c3;
       }
-      const l0 = s0 / factor[r0 + j];
-      s1 -= l0 * factor[r1 + j];
-      s2 -= l0 * factor[r2 + j];
-      s3 -= l0 * factor[r3 + j];
-      const l1 = s1 / factor[r1 + j + 1];
-      s2 -= l1 * factor[r2 + j + 1];
-      s3 -= l1 * factor[r3 + j + 1];
-      const l2 = s2 / factor[r2 + j + 2];
-      s3 -= l2 * factor[r3 + j + 2];
-      factor[rowI + j] = l0;
-      factor[rowI + j + 1] = l1;
-      factor[rowI + j + 2] = l2;
-      factor[rowI + j + 3] = s3 / factor[r3 + j + 3];
-      const h0 = t0 / factor[r0 + j];
-      t1 -= h0 * factor[r1 + j];
-      t2 -= h0 * factor[r2 + j];
-      t3 -= h0 * factor[r3 + j];
-      const h1 = t1 / factor[r1 + j + 1];
-      t2 -= h1 * factor[r2 + j + 1];
-      t3 -= h1 * factor[r3 + j + 1];
-      const h2 = t2 / factor[r2 + j + 2];
-      t3 -= h2 * factor[r3 + j + 2];
-      factor[rowH + j] = h0;
-      factor[rowH + j + 1] = h1;
-      factor[rowH + j + 2] = h2;
-      factor[rowH + j + 3] = t3 / factor[r3 + j + 3];
+      finishFourEntries(factor, n, rowI, j, s0, s1, s2, s3);
+      finishFourEntries(factor, n, rowH, j, t0, t1, t2, t3);
     }
     for (; j < i; j++) {
       const rowJ = j * n;
@@ -166,6 +142,31 @@ function choleskyInto(a: ArrayLike<number>, n: number, shift: number, factor: Fl
     if (!finishCholeskyRow(a, n, shift, factor, i)) return i;
   }
   return -1;
+}
+
+/**
+ * Entries j … j + 3 of the factor's row starting at `row`, given each one's sum over the columns
+ * before j (s0 … s3): the block's own columns are subtracted in order, then each is divided by its
+ * pivot.
+ */
+function finishFourEntries(factor: Float64Array, n: number, row: number, j: number, s0: number, s1: number, s2: number, s3: number): void {
+  const r0 = j * n;
+  const r1 = r0 + n;
+  const r2 = r1 + n;
+  const r3 = r2 + n;
+  const l0 = s0 / factor[r0 + j];
+  s1 -= l0 * factor[r1 + j];
+  s2 -= l0 * factor[r2 + j];
+  s3 -= l0 * factor[r3 + j];
+  const l1 = s1 / factor[r1 + j + 1];
+  s2 -= l1 * factor[r2 + j + 1];
+  s3 -= l1 * factor[r3 + j + 1];
+  const l2 = s2 / factor[r2 + j + 2];
+  s3 -= l2 * factor[r3 + j + 2];
+  factor[row + j] = l0;
+  factor[row + j + 1] = l1;
+  factor[row + j + 2] = l2;
+  factor[row + j + 3] = s3 / factor[r3 + j + 3];
 }
 
 /** Row i's pivot from its entries left of the diagonal, and zeros right of it; false if the pivot fails. */

@@ -177,36 +177,53 @@ export function crossCovariance(
 ): Float64Array {
   let j = 0;
   if (categorical.indexOf(1) < 0) {
-    const inv = inverseSquaredLengthscales;
     for (; j + 4 <= n; j += 4) {
-      const a = j * d;
-      const b = a + d;
-      const c = b + d;
-      const e = c + d;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let i = 0; i < d; i++) {
-        const p = point[i]!;
-        const w = inv[i]!;
-        const d0 = p - x[a + i]!;
-        const d1 = p - x[b + i]!;
-        const d2 = p - x[c + i]!;
-        const d3 = p - x[e + i]!;
-        s0 += d0 * d0 * w;
-        s1 += d1 * d1 * w;
-        s2 += d2 * d2 * w;
-        s3 += d3 * d3 * w;
-      }
-      storeCovariance(out, j, s0, signalVariance, r2Out, derivativeOut);
-      storeCovariance(out, j + 1, s1, signalVariance, r2Out, derivativeOut);
-      storeCovariance(out, j + 2, s2, signalVariance, r2Out, derivativeOut);
-      storeCovariance(out, j + 3, s3, signalVariance, r2Out, derivativeOut);
+      squaredDistancesOfFour(point, 0, x, j, d, inverseSquaredLengthscales, four);
+      for (let q = 0; q < 4; q++) storeCovariance(out, j + q, four[q]!, signalVariance, r2Out, derivativeOut);
     }
   }
   for (; j < n; j++) storeCovariance(out, j, scaledSquaredDistance(point, 0, x, j, d, inverseSquaredLengthscales, categorical), signalVariance, r2Out, derivativeOut);
   return out;
+}
+
+/** Scratch for {@link squaredDistancesOfFour}'s results. */
+const four = new Float64Array(4);
+
+/**
+ * Σᵢ (aᵢ − x_{r,i})²·wᵢ over the d numeric coordinates, for a point a (d entries of `point` from
+ * `offset`) and the four rows r = first … first + 3 of `x`, written to out[0 … 3]. Each coordinate
+ * of the point and each weight is loaded once for four independent sums; each sum adds its terms
+ * in the order i = 0, 1, …, d − 1, so it is bit for bit the one-row sum (with weights 1, the plain
+ * squared distance: a product with 1 is exact).
+ *
+ * @example
+ * squaredDistancesOfFour(point, 0, x, 0, d, inverseSquared(lengthscales), out); // r² to rows 0–3
+ */
+export function squaredDistancesOfFour(point: Float64Array, offset: number, x: Float64Array, first: number, d: number, weights: Float64Array, out: Float64Array): void {
+  const a = first * d;
+  const b = a + d;
+  const c = b + d;
+  const e = c + d;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let i = 0; i < d; i++) {
+    const p = point[offset + i]!;
+    const w = weights[i]!;
+    const d0 = p - x[a + i]!;
+    const d1 = p - x[b + i]!;
+    const d2 = p - x[c + i]!;
+    const d3 = p - x[e + i]!;
+    s0 += d0 * d0 * w;
+    s1 += d1 * d1 * w;
+    s2 += d2 * d2 * w;
+    s3 += d3 * d3 * w;
+  }
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = s2;
+  out[3] = s3;
 }
 
 /** Writes σ²·k(r²) (and r², and dk/d(r²) when asked) at index j, as matern52 and matern52DerivativeR2 compute them. */

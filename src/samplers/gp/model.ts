@@ -12,7 +12,7 @@
 import { NotPositiveDefiniteError, choleskyExtend, choleskyInverse, choleskySolve, choleskyWithJitter, solveLowerFromTransposed, solveLowerTransposed, transposeSquare } from "../../math/linalg.js";
 import { minimizeLbfgsb } from "../../math/lbfgsb.js";
 import { normalQuantile } from "../../math/special.js";
-import { type KernelParameters, crossCovariance, inverseSquared, kernelMatrix, kernelMatrixRows, matern52 } from "./kernel.js";
+import { type KernelParameters, crossCovariance, inverseSquared, kernelMatrix, kernelMatrixRows, matern52, squaredDistancesOfFour } from "./kernel.js";
 import { WARP_LOG_BOUND, WARP_LOG_PRIOR_VARIANCE, kumaraswamyCdf, kumaraswamyLogParameterGradient } from "./warping.js";
 
 const SQRT5 = Math.sqrt(5);
@@ -408,6 +408,10 @@ class PosteriorObjective {
   private readonly warpGradientA: Float64Array;
   private readonly warpGradientB: Float64Array;
   private readonly pointWeights: Float64Array;
+  /** Weights of 1 per input, for squared distances of rescaled coordinates (`squaredDistancesOfFour`). */
+  private readonly unitWeights: Float64Array;
+  /** Four squared distances at a time. */
+  private readonly distances = new Float64Array(4);
 
   constructor(
     private readonly data: TrainingData,
@@ -435,6 +439,7 @@ class PosteriorObjective {
     this.warpGradientA = new Float64Array(n * m);
     this.warpGradientB = new Float64Array(n * m);
     this.pointWeights = new Float64Array(n * m);
+    this.unitWeights = new Float64Array(d).fill(1);
   }
 
   /** The inputs through the warping of θ's tail (with their parameter derivatives), or the raw inputs. */
@@ -498,35 +503,11 @@ class PosteriorObjective {
       k[a * n + a] = sf2 + sn2;
       const rowA = a * d;
       let b = 0;
-      // Without categorical inputs, four pairs at a time: each coordinate of point a is loaded once
-      // for four independent sums, each still adding its terms in the order of \`numeric\`.
+      // Without categorical inputs (every coordinate numeric, in order), four pairs at a time.
       if (categoricalCount === 0) {
         for (; b + 4 <= a; b += 4, p += 4) {
-          const r0 = b * d;
-          const r1 = r0 + d;
-          const r2 = r1 + d;
-          const r3 = r2 + d;
-          let s0 = 0;
-          let s1 = 0;
-          let s2 = 0;
-          let s3 = 0;
-          for (let q = 0; q < numericCount; q++) {
-            const i = numeric[q]!;
-            const v = scaled[rowA + i]!;
-            const d0 = v - scaled[r0 + i]!;
-            const d1 = v - scaled[r1 + i]!;
-            const d2 = v - scaled[r2 + i]!;
-            const d3 = v - scaled[r3 + i]!;
-            s0 += d0 * d0;
-            s1 += d1 * d1;
-            s2 += d2 * d2;
-            s3 += d3 * d3;
-          }
-          const at = a * n + b;
-          setPair(p, at, s0);
-          setPair(p + 1, at + 1, s1);
-          setPair(p + 2, at + 2, s2);
-          setPair(p + 3, at + 3, s3);
+          squaredDistancesOfFour(scaled, rowA, scaled, b, d, this.unitWeights, this.distances);
+          for (let q = 0; q < 4; q++) setPair(p + q, a * n + b + q, this.distances[q]!);
         }
       }
       for (; b < a; b++, p++) {
@@ -603,14 +584,14 @@ class PosteriorObjective {
           const r1 = r0 + d;
           const r2 = r1 + d;
           const r3 = r2 + d;
-          for (let q = 0; q < numericCount; q++) {
-            const i = numeric[q]!;
+          // Every coordinate is numeric here, so i runs over them in `numeric`'s order.
+          for (let i = 0; i < d; i++) {
             const v = scaled[rowA + i]!;
-            const d0 = v - scaled[r0 + i]!;
-            const d1 = v - scaled[r1 + i]!;
-            const d2 = v - scaled[r2 + i]!;
-            const d3 = v - scaled[r3 + i]!;
-            pairWeights[i] = pairWeights[i]! + c0 * d0 * d0 + c1 * d1 * d1 + c2 * d2 * d2 + c3 * d3 * d3;
+            const e0 = v - scaled[r0 + i]!;
+            const e1 = v - scaled[r1 + i]!;
+            const e2 = v - scaled[r2 + i]!;
+            const e3 = v - scaled[r3 + i]!;
+            pairWeights[i] = pairWeights[i]! + c0 * e0 * e0 + c1 * e1 * e1 + c2 * e2 * e2 + c3 * e3 * e3;
           }
         }
       }
