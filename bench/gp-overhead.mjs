@@ -111,6 +111,7 @@ for (const { d, trials, targetMs } of configs) {
       ` Optuna 3.1 TPE (no GPSampler in 3.1) ${fmt(optWhole)} / ${fmt(optTail)} ms/trial` +
       (optWhole ? `, ratio ${(whole / optWhole).toFixed(1)}x / ${(tail / optTail).toFixed(1)}x` : ""),
   );
+  if (repeats > 1) lines.push(`    per seed (0..${repeats - 1}), whole / last 10: ${ours.map((o) => `${fmt(o.whole)} / ${fmt(o.tail)}`).join(", ")}`);
   if (targetMs === null) continue;
   targets.push([`${d}-D at ${trials} trials, whole study <= ${targetMs} ms/trial`, `${fmt(whole)} ms`, whole <= targetMs]);
   targets.push([`${d}-D at ${trials} trials, last 10 trials <= ${targetMs} ms/trial`, `${fmt(tail)} ms`, tail <= targetMs]);

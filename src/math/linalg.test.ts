@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   NotPositiveDefiniteError,
   cholesky,
+  choleskyExtend,
   choleskyInverse,
   choleskySolve,
   choleskyWithJitter,
@@ -150,7 +151,7 @@ describe("choleskyWithJitter", () => {
   });
 });
 
-describe("cholesky, blocked four entries at a time", () => {
+describe("cholesky, blocked two rows by four entries at a time", () => {
   /** The textbook row-by-row factorisation, one entry at a time. */
   function choleskyOneByOne(a: Float64Array, n: number): Float64Array {
     const l = new Float64Array(n * n);
@@ -164,12 +165,43 @@ describe("cholesky, blocked four entries at a time", () => {
     return l;
   }
 
-  it("gives bit for bit the factor of the one-entry-at-a-time loop, whatever n mod 4", () => {
-    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 30]) {
+  it("gives bit for bit the factor of the one-entry-at-a-time loop, whatever n mod 4 and n mod 2", () => {
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 30, 31]) {
       const a = randomSpd(n, 500 + n);
       const blocked = cholesky(a, n);
       const reference = choleskyOneByOne(a, n);
       for (let i = 0; i < n * n; i++) expect(Object.is(blocked[i], reference[i])).toBe(true);
+    }
+  });
+});
+
+describe("choleskyExtend", () => {
+  it("grows a factor by rows to bit for bit the factor of the whole matrix, from any row", () => {
+    for (const n of [1, 2, 5, 8, 13]) {
+      const a = randomSpd(n, 900 + n);
+      const whole = cholesky(a, n);
+      for (let from = 0; from <= n; from++) {
+        const leading = new Float64Array(from * from);
+        for (let i = 0; i < from; i++) for (let j = 0; j < from; j++) leading[i * from + j] = a[i * n + j]!;
+        const start = cholesky(leading, from);
+        const factor = new Float64Array(n * n);
+        for (let i = 0; i < from; i++) factor.set(start.subarray(i * from, i * from + from), i * n);
+        // Rows before `from` of the input are not read: leave them out.
+        const rows = a.slice();
+        rows.fill(Number.NaN, 0, from * n);
+        expect(choleskyExtend(rows, n, from, factor)).toBe(-1);
+        for (let i = 0; i < n * n; i++) expect(Object.is(factor[i], whole[i])).toBe(true);
+      }
+    }
+  });
+
+  it("reports the first failing pivot, on either row of a pair", () => {
+    for (const bad of [2, 3]) {
+      const n = 5;
+      const a = randomSpd(n, 40);
+      a[bad * n + bad] = -1;
+      expect(choleskyExtend(a, n, 0, new Float64Array(n * n))).toBe(bad);
+      expect(() => cholesky(a, n)).toThrow(expect.objectContaining({ pivot: bad }));
     }
   });
 });
@@ -198,6 +230,29 @@ describe("triangular solves", () => {
     expect(Array.from(inPlace)).toEqual(Array.from(byRows));
   });
 
+  it("gives both blocked solves, four unknowns at a time, bit for bit as one at a time, for every remainder of n by 4", () => {
+    /** Lᵀ·x = b one unknown at a time, each entry subtracting its terms from the last row up. */
+    const backOneByOne = (l: Float64Array, size: number, rhs: Float64Array): Float64Array => {
+      const x = rhs.slice();
+      for (let i = size - 1; i >= 0; i--) {
+        x[i] = x[i] / l[i * size + i];
+        for (let k = 0; k < i; k++) x[k] -= l[i * size + k] * x[i];
+      }
+      return x;
+    };
+    for (let size = 1; size <= 11; size++) {
+      const l = cholesky(randomSpd(size, 20 + size), size);
+      const noise = new Rng(size);
+      const rhs = Float64Array.from({ length: size }, () => noise.normal());
+      const forward = solveLowerFromTransposed(transposeSquare(l, size), size, rhs);
+      const forwardByRows = solveLower(l, size, rhs);
+      for (let i = 0; i < size; i++) expect(Object.is(forward[i], forwardByRows[i])).toBe(true);
+      const back = solveLowerTransposed(l, size, rhs);
+      const backReference = backOneByOne(l, size, rhs);
+      for (let i = 0; i < size; i++) expect(Object.is(back[i], backReference[i])).toBe(true);
+    }
+  });
+
   it("solves a·x = b and supports in-place use", () => {
     const x = choleskySolve(factor, n, b);
     expect(maxAbsDifference(matVec(a, n, n, x), b)).toBeLessThan(1e-10);
@@ -209,7 +264,7 @@ describe("triangular solves", () => {
   });
 });
 
-describe("choleskyInverse, blocked four rows at a time", () => {
+describe("choleskyInverse, blocked two rows by four terms at a time", () => {
   /** L⁻¹ by rows, then L⁻ᵀL⁻¹ by rank-one updates, one row at a time. */
   function inverseOneByOne(factor: Float64Array, n: number): Float64Array {
     const m = new Float64Array(n * n);
@@ -224,8 +279,8 @@ describe("choleskyInverse, blocked four rows at a time", () => {
     return inverse;
   }
 
-  it("gives bit for bit the inverse of the one-row-at-a-time loops, whatever n mod 4", () => {
-    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 30]) {
+  it("gives bit for bit the inverse of the one-row-at-a-time loops, whatever n mod 4 and n mod 2", () => {
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 30, 31]) {
       const factor = cholesky(randomSpd(n, 700 + n), n);
       const blocked = choleskyInverse(factor, n);
       const reference = inverseOneByOne(factor, n);

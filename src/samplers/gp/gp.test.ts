@@ -481,6 +481,30 @@ describe("GPSampler's recommended trial", () => {
   });
 });
 
+describe("GPSampler between kernel refits", () => {
+  it("grows the previous trial's model instead of factorising again, and proposes what a fresh sampler proposes", () => {
+    const square2: SearchSpace = { a: { type: "float", low: 0, high: 1 }, b: { type: "float", low: 0, high: 1 } };
+    const rng = new Rng(5);
+    const trials = Array.from({ length: 101 }, (_, number) => {
+      const a = rng.uniform();
+      const b = rng.uniform();
+      return complete(number, { a, b }, square2, Math.sin(5 * a) + (b - 0.3) ** 2);
+    });
+    expect(kernelFitPlan(100, true).refit).toBe(true);
+    expect(kernelFitPlan(101, true).refit).toBe(false);
+    const sampler = new GPSampler({ seed: 3 });
+    const first = suggest(sampler, trials.slice(0, 100), 100);
+    const carried = [...trials.slice(0, 100), makeTrial({ ...trials[100]!, systemAttrs: { ...first.notes } as never })];
+    const next = suggest(sampler, carried, 101);
+    const model = (sampler as unknown as { lastModel: { gp: { grownRows: number; data: { n: number } } } }).lastModel.gp;
+    expect(model.data.n).toBe(101);
+    expect(model.grownRows).toBe(100);
+    const fresh = suggest(new GPSampler({ seed: 3 }), carried, 101);
+    expect(next.params).toEqual(fresh.params);
+    expect(next.notes[THETA_ATTR]).toEqual(fresh.notes[THETA_ATTR]);
+  });
+});
+
 describe("GPSampler's outputWarping auto", () => {
   const square2: SearchSpace = { a: { type: "float", low: 0, high: 1 }, b: { type: "float", low: 0, high: 1 } };
   function history(transform: (v: number) => number): FrozenTrial[] {

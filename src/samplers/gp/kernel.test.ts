@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cholesky } from "../../math/linalg.js";
 import { Rng } from "../../math/rng.js";
-import { crossCovariance, inverseSquared, kernelMatrix, matern52, matern52DerivativeR2 } from "./kernel.js";
+import { crossCovariance, inverseSquared, kernelMatrix, kernelMatrixRows, matern52, matern52DerivativeR2, scaledSquaredDistance } from "./kernel.js";
 
 function randomPoints(rng: Rng, n: number, d: number, categorical: Uint8Array): Float64Array {
   const x = new Float64Array(n * d);
@@ -64,5 +64,34 @@ describe("Matérn-5/2 kernel", () => {
     const k = kernelMatrix(x, n, d, params, categorical);
     const row = crossCovariance(x.subarray(3 * d, 4 * d), x, n, d, inverseSquared(params.lengthscales), 1.3, categorical, new Float64Array(n));
     for (let j = 0; j < n; j++) expect(row[j]).toBeCloseTo(k[3 * n + j]!, 12);
+  });
+
+  it("gives, four rows at a time or one, each covariance, r² and slope bit for bit as matern52 of scaledSquaredDistance", () => {
+    const rng = new Rng(31);
+    for (const categorical of [new Uint8Array(5), new Uint8Array([0, 0, 1, 0, 0])]) {
+      for (const n of [1, 3, 4, 7, 13]) {
+        const x = randomPoints(rng, n, 5, categorical);
+        const point = randomPoints(rng, 1, 5, categorical);
+        const inv = inverseSquared(Float64Array.from({ length: 5 }, () => 0.2 + rng.uniform()));
+        const [k, r2, slope] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+        crossCovariance(point, x, n, 5, inv, 1.7, categorical, k, r2, slope);
+        for (let j = 0; j < n; j++) {
+          const expected = scaledSquaredDistance(point, 0, x, j, 5, inv, categorical);
+          expect(Object.is(r2[j], expected)).toBe(true);
+          expect(Object.is(k[j], 1.7 * matern52(expected))).toBe(true);
+          expect(Object.is(slope[j], matern52DerivativeR2(expected))).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("gives the lower rows of the kernel matrix bit for bit", () => {
+    const rng = new Rng(32);
+    const categorical = new Uint8Array([0, 1, 0]);
+    const x = randomPoints(rng, 9, 3, categorical);
+    const params = { lengthscales: new Float64Array([0.3, 0.7, 0.5]), signalVariance: 1.3, noiseVariance: 0.01 };
+    const full = kernelMatrix(x, 9, 3, params, categorical);
+    const rows = kernelMatrixRows(x, 9, 3, params, categorical, 6);
+    for (let a = 0; a < 9; a++) for (let b = 0; b < 9; b++) expect(Object.is(rows[a * 9 + b], a >= 6 && b <= a ? full[a * 9 + b] : 0)).toBe(true);
   });
 });

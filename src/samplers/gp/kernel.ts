@@ -124,8 +124,44 @@ export function kernelMatrix(
 }
 
 /**
+ * Rows `from` … n − 1 of {@link kernelMatrix}'s K + σₙ²I, lower triangle and diagonal only (the
+ * rest of the n·n array is left 0): what a Cholesky factor grown by rows reads
+ * (`choleskyExtend`). Each entry is the one `kernelMatrix` computes, bit for bit.
+ *
+ * @example
+ * const newRows = kernelMatrixRows(x, n, d, params, categorical, n - 1); // the last observation's row
+ */
+export function kernelMatrixRows(
+  x: Float64Array,
+  n: number,
+  d: number,
+  params: KernelParameters,
+  categorical: Uint8Array,
+  from: number,
+): Float64Array {
+  const inv = inverseSquared(params.lengthscales);
+  const sf2 = params.signalVariance;
+  const k = new Float64Array(n * n);
+  for (let a = from; a < n; a++) {
+    k[a * n + a] = sf2 + params.noiseVariance;
+    for (let b = 0; b < a; b++) k[a * n + b] = sf2 * matern52(scaledSquaredDistance(x, a, x, b, d, inv, categorical));
+  }
+  return k;
+}
+
+/**
  * The covariances k(point, xⱼ) between one point and the n rows of `x` (no noise term), written
- * to `out`; the scaled squared distances are written to `r2Out` when given.
+ * to `out`; the scaled squared distances are written to `r2Out` when given, and the correlation's
+ * derivatives {@link matern52DerivativeR2} at them to `derivativeOut` (sharing each square root and
+ * exponential with the covariance; the same values as calling it).
+ *
+ * Without categorical inputs, four rows of `x` are measured at a time: each coordinate of the point
+ * and each inverse lengthscale is loaded once for four independent sums. Each sum still adds its
+ * terms in the order i = 0, 1, …, d − 1, so every r² is bit for bit that of
+ * {@link scaledSquaredDistance}.
+ *
+ * @example
+ * const k = crossCovariance(point, x, n, d, inverseSquared(lengthscales), 1, new Uint8Array(d), new Float64Array(n));
  */
 export function crossCovariance(
   point: Float64Array,
@@ -137,11 +173,64 @@ export function crossCovariance(
   categorical: Uint8Array,
   out: Float64Array,
   r2Out?: Float64Array,
+  derivativeOut?: Float64Array,
 ): Float64Array {
-  for (let j = 0; j < n; j++) {
-    const r2 = scaledSquaredDistance(point, 0, x, j, d, inverseSquaredLengthscales, categorical);
-    if (r2Out) r2Out[j] = r2;
-    out[j] = signalVariance * matern52(r2);
+  let j = 0;
+  if (categorical.indexOf(1) < 0) {
+    for (; j + 4 <= n; j += 4) {
+      squaredDistancesOfFour(point, 0, x, j, d, inverseSquaredLengthscales, four);
+      for (let q = 0; q < 4; q++) storeCovariance(out, j + q, four[q]!, signalVariance, r2Out, derivativeOut);
+    }
   }
+  for (; j < n; j++) storeCovariance(out, j, scaledSquaredDistance(point, 0, x, j, d, inverseSquaredLengthscales, categorical), signalVariance, r2Out, derivativeOut);
   return out;
+}
+
+/** Scratch for {@link squaredDistancesOfFour}'s results. */
+const four = new Float64Array(4);
+
+/**
+ * Σᵢ (aᵢ − x_{r,i})²·wᵢ over the d numeric coordinates, for a point a (d entries of `point` from
+ * `offset`) and the four rows r = first … first + 3 of `x`, written to out[0 … 3]. Each coordinate
+ * of the point and each weight is loaded once for four independent sums; each sum adds its terms
+ * in the order i = 0, 1, …, d − 1, so it is bit for bit the one-row sum (with weights 1, the plain
+ * squared distance: a product with 1 is exact).
+ *
+ * @example
+ * squaredDistancesOfFour(point, 0, x, 0, d, inverseSquared(lengthscales), out); // r² to rows 0–3
+ */
+export function squaredDistancesOfFour(point: Float64Array, offset: number, x: Float64Array, first: number, d: number, weights: Float64Array, out: Float64Array): void {
+  const a = first * d;
+  const b = a + d;
+  const c = b + d;
+  const e = c + d;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let i = 0; i < d; i++) {
+    const p = point[offset + i]!;
+    const w = weights[i]!;
+    const d0 = p - x[a + i]!;
+    const d1 = p - x[b + i]!;
+    const d2 = p - x[c + i]!;
+    const d3 = p - x[e + i]!;
+    s0 += d0 * d0 * w;
+    s1 += d1 * d1 * w;
+    s2 += d2 * d2 * w;
+    s3 += d3 * d3 * w;
+  }
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = s2;
+  out[3] = s3;
+}
+
+/** Writes σ²·k(r²) (and r², and dk/d(r²) when asked) at index j, as matern52 and matern52DerivativeR2 compute them. */
+function storeCovariance(out: Float64Array, j: number, r2: number, signalVariance: number, r2Out?: Float64Array, derivativeOut?: Float64Array): void {
+  if (r2Out) r2Out[j] = r2;
+  const r = Math.sqrt(r2);
+  const e = Math.exp(-SQRT5 * r);
+  out[j] = signalVariance * ((1 + SQRT5 * r + (5 / 3) * r2) * e);
+  if (derivativeOut) derivativeOut[j] = (-5 / 6) * (1 + SQRT5 * r) * e;
 }

@@ -155,6 +155,56 @@ describe("GaussianProcess", () => {
   });
 });
 
+describe("GaussianProcess grown from an earlier model", () => {
+  const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+
+  it("grows the earlier model's factor by the new rows, bit for bit the factor, weights and predictions of a fresh model", () => {
+    for (const categorical of [new Uint8Array(3), new Uint8Array([0, 1, 0])]) {
+      const data = makeData(21, 23, categorical, (x) => Math.sin(4 * x[0]!) + x[1]! * x[2]!);
+      const params = parametersFromTheta([Math.log(0.4), Math.log(0.6), Math.log(0.8), 0.2, Math.log(1e-4)], 3);
+      for (const m of [1, 19, 20, 23]) {
+        const earlier = new GaussianProcess({ ...data, x: data.x.slice(0, m * 3), y: data.y.slice(0, m), n: m }, params);
+        const grown = new GaussianProcess(data, params, earlier);
+        const fresh = new GaussianProcess(data, params);
+        expect(grown.grownRows).toBe(m);
+        expect(fresh.grownRows).toBe(0);
+        expect(sameBits(grown.factor, fresh.factor)).toBe(true);
+        expect(sameBits(grown.alpha, fresh.alpha)).toBe(true);
+        const point = new Float64Array([0.3, 1, 0.7]);
+        const [g1, g2, h1, h2] = [new Float64Array(3), new Float64Array(3), new Float64Array(3), new Float64Array(3)];
+        const a = grown.predictWithGradient(point, g1, g2);
+        const b = fresh.predictWithGradient(point, h1, h2);
+        expect(Object.is(a.mean, b.mean) && Object.is(a.variance, b.variance) && sameBits(g1, h1) && sameBits(g2, h2)).toBe(true);
+      }
+    }
+  });
+
+  it("factorises from scratch when the earlier model has other parameters or inputs, or needed jitter", () => {
+    const data = makeData(22, 15, new Uint8Array(2), (x) => x[0]! - x[1]!);
+    const params = parametersFromTheta([Math.log(0.3), Math.log(0.5), 0, Math.log(1e-4)], 2);
+    const prefix = (x: Float64Array, m: number): TrainingData => ({ ...data, x: x.slice(0, m * 2), y: data.y.slice(0, m), n: m });
+    const otherParams = new GaussianProcess(prefix(data.x, 10), parametersFromTheta([Math.log(0.3), Math.log(0.5), 0, Math.log(2e-4)], 2));
+    const moved = data.x.slice();
+    moved[7] = moved[7]! + 1e-12;
+    const otherInputs = new GaussianProcess(prefix(moved, 10), params);
+    // Two identical inputs and no noise to speak of: the factorisation needs jitter.
+    const twice = data.x.slice();
+    twice.set(twice.subarray(0, 2), 2);
+    const tiny = parametersFromTheta([Math.log(0.3), Math.log(0.5), 0, Math.log(1e-300)], 2);
+    const jittered = new GaussianProcess(prefix(twice, 10), tiny);
+    expect(jittered.jitter).toBeGreaterThan(0);
+    const fresh = new GaussianProcess(data, params);
+    for (const earlier of [otherParams, otherInputs]) {
+      const grown = new GaussianProcess(data, params, earlier);
+      expect(grown.grownRows).toBe(0);
+      expect(sameBits(grown.factor, fresh.factor)).toBe(true);
+    }
+    const again = new GaussianProcess({ ...data, x: twice }, tiny, jittered);
+    expect(again.grownRows).toBe(0);
+    expect(sameBits(again.factor, new GaussianProcess({ ...data, x: twice }, tiny).factor)).toBe(true);
+  });
+});
+
 describe("GaussianProcess.predictBatch", () => {
   it("gives predict's means and variances exactly, under variance bounds that hold", () => {
     for (const categorical of [new Uint8Array(4), new Uint8Array([0, 1, 0, 0])]) {

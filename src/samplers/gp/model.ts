@@ -9,10 +9,10 @@
  *
  * @module
  */
-import { NotPositiveDefiniteError, choleskyInverse, choleskySolve, choleskyWithJitter, solveLowerFromTransposed, solveLowerTransposed, transposeSquare } from "../../math/linalg.js";
+import { NotPositiveDefiniteError, choleskyExtend, choleskyInverse, choleskySolve, choleskyWithJitter, solveLowerFromTransposed, solveLowerTransposed, transposeSquare } from "../../math/linalg.js";
 import { minimizeLbfgsb } from "../../math/lbfgsb.js";
 import { normalQuantile } from "../../math/special.js";
-import { type KernelParameters, crossCovariance, inverseSquared, kernelMatrix, matern52, matern52DerivativeR2 } from "./kernel.js";
+import { type KernelParameters, crossCovariance, inverseSquared, kernelMatrix, kernelMatrixRows, matern52, squaredDistancesOfFour } from "./kernel.js";
 import { WARP_LOG_BOUND, WARP_LOG_PRIOR_VARIANCE, kumaraswamyCdf, kumaraswamyLogParameterGradient } from "./warping.js";
 
 const SQRT5 = Math.sqrt(5);
@@ -408,6 +408,10 @@ class PosteriorObjective {
   private readonly warpGradientA: Float64Array;
   private readonly warpGradientB: Float64Array;
   private readonly pointWeights: Float64Array;
+  /** Weights of 1 per input, for squared distances of rescaled coordinates (`squaredDistancesOfFour`). */
+  private readonly unitWeights: Float64Array;
+  /** Four squared distances at a time. */
+  private readonly distances = new Float64Array(4);
 
   constructor(
     private readonly data: TrainingData,
@@ -435,6 +439,7 @@ class PosteriorObjective {
     this.warpGradientA = new Float64Array(n * m);
     this.warpGradientB = new Float64Array(n * m);
     this.pointWeights = new Float64Array(n * m);
+    this.unitWeights = new Float64Array(d).fill(1);
   }
 
   /** The inputs through the warping of θ's tail (with their parameter derivatives), or the raw inputs. */
@@ -472,30 +477,52 @@ class PosteriorObjective {
     const sn2 = Math.exp(theta[d + 1]!);
     const numeric = this.numeric;
     const categoricalDims = this.categoricalDims;
+    // Indexed loops, not for…of: the pair loops below run n²/2 times per evaluation, and iterating
+    // a typed array with for…of there cost as much as the Cholesky factorisation.
+    const numericCount = numeric.length;
+    const categoricalCount = categoricalDims.length;
     const scaled = this.scaled;
     // Numeric coordinates divided by their lengthscale, so r² is a plain squared distance.
     for (let a = 0; a < n; a++) {
-      for (const i of numeric) scaled[a * d + i] = inputs[a * d + i]! * Math.sqrt(inv[i]!);
+      for (let q = 0; q < numericCount; q++) {
+        const i = numeric[q]!;
+        scaled[a * d + i] = inputs[a * d + i]! * Math.sqrt(inv[i]!);
+      }
     }
     const k = this.kernel;
     const shape = this.shape;
+    const setPair = (p: number, at: number, r2: number): void => {
+      const r = Math.sqrt(r2);
+      const e = Math.exp(-SQRT5 * r);
+      // (1 + √5 r)e^{−√5 r} is reused by the lengthscale gradient.
+      shape[p] = (1 + SQRT5 * r) * e;
+      k[at] = sf2 * (shape[p]! + (5 / 3) * r2 * e);
+    };
     let p = 0;
     for (let a = 0; a < n; a++) {
       k[a * n + a] = sf2 + sn2;
       const rowA = a * d;
-      for (let b = 0; b < a; b++, p++) {
+      let b = 0;
+      // Without categorical inputs (every coordinate numeric, in order), four pairs at a time.
+      if (categoricalCount === 0) {
+        for (; b + 4 <= a; b += 4, p += 4) {
+          squaredDistancesOfFour(scaled, rowA, scaled, b, d, this.unitWeights, this.distances);
+          for (let q = 0; q < 4; q++) setPair(p + q, a * n + b + q, this.distances[q]!);
+        }
+      }
+      for (; b < a; b++, p++) {
         const rowB = b * d;
         let r2 = 0;
-        for (const i of numeric) {
+        for (let q = 0; q < numericCount; q++) {
+          const i = numeric[q]!;
           const delta = scaled[rowA + i]! - scaled[rowB + i]!;
           r2 += delta * delta;
         }
-        for (const i of categoricalDims) if (x[rowA + i] !== x[rowB + i]) r2 += inv[i]!;
-        const r = Math.sqrt(r2);
-        const e = Math.exp(-SQRT5 * r);
-        // (1 + √5 r)e^{−√5 r} is reused by the lengthscale gradient.
-        shape[p] = (1 + SQRT5 * r) * e;
-        k[a * n + b] = sf2 * (shape[p]! + (5 / 3) * r2 * e);
+        for (let q = 0; q < categoricalCount; q++) {
+          const i = categoricalDims[q]!;
+          if (x[rowA + i] !== x[rowB + i]) r2 += inv[i]!;
+        }
+        setPair(p, a * n + b, r2);
       }
     }
     let factor: Float64Array;
@@ -536,17 +563,53 @@ class PosteriorObjective {
       const rowA = a * d;
       const alphaA = alpha[a]!;
       diagonalSum += w[row + a]! - alphaA * alphaA;
-      for (let b = 0; b < a; b++, p++) {
+      let b = 0;
+      // Without categorical or warped inputs, four pairs at a time: each weight is read and written
+      // once per four terms, which it still receives in the order b = 0, 1, …, as one pair at a time.
+      if (categoricalCount === 0 && m === 0) {
+        for (; b + 4 <= a; b += 4, p += 4) {
+          const wab0 = w[row + b]! - alphaA * alpha[b]!;
+          const wab1 = w[row + b + 1]! - alphaA * alpha[b + 1]!;
+          const wab2 = w[row + b + 2]! - alphaA * alpha[b + 2]!;
+          const wab3 = w[row + b + 3]! - alphaA * alpha[b + 3]!;
+          signalGradient += wab0 * k[row + b]!;
+          signalGradient += wab1 * k[row + b + 1]!;
+          signalGradient += wab2 * k[row + b + 2]!;
+          signalGradient += wab3 * k[row + b + 3]!;
+          const c0 = wab0 * shape[p]!;
+          const c1 = wab1 * shape[p + 1]!;
+          const c2 = wab2 * shape[p + 2]!;
+          const c3 = wab3 * shape[p + 3]!;
+          const r0 = b * d;
+          const r1 = r0 + d;
+          const r2 = r1 + d;
+          const r3 = r2 + d;
+          // Every coordinate is numeric here, so i runs over them in `numeric`'s order.
+          for (let i = 0; i < d; i++) {
+            const v = scaled[rowA + i]!;
+            const e0 = v - scaled[r0 + i]!;
+            const e1 = v - scaled[r1 + i]!;
+            const e2 = v - scaled[r2 + i]!;
+            const e3 = v - scaled[r3 + i]!;
+            pairWeights[i] = pairWeights[i]! + c0 * e0 * e0 + c1 * e1 * e1 + c2 * e2 * e2 + c3 * e3 * e3;
+          }
+        }
+      }
+      for (; b < a; b++, p++) {
         const wab = w[row + b]! - alphaA * alpha[b]!;
         signalGradient += wab * k[row + b]!;
         // ∂K_ab/∂log ℓᵢ = (5/3)σ²(1 + √5 r)e^{−√5 r}·Δᵢ²/ℓᵢ², with Δᵢ/ℓᵢ read off the rescaled inputs.
         const common = wab * shape[p]!;
         const rowB = b * d;
-        for (const i of numeric) {
+        for (let q = 0; q < numericCount; q++) {
+          const i = numeric[q]!;
           const delta = scaled[rowA + i]! - scaled[rowB + i]!;
           pairWeights[i] += common * delta * delta;
         }
-        for (const i of categoricalDims) if (x[rowA + i] !== x[rowB + i]) pairWeights[i] += common * inv[i]!;
+        for (let q = 0; q < categoricalCount; q++) {
+          const i = categoricalDims[q]!;
+          if (x[rowA + i] !== x[rowB + i]) pairWeights[i] += common * inv[i]!;
+        }
         // Warped inputs: Σ_b W_ab·shape_ab·(z_ai − z_bi)/ℓᵢ per point, antisymmetric in the pair.
         for (let k = 0; k < m; k++) {
           const i = warped[k]!;
@@ -770,6 +833,31 @@ export function chooseOutputWarping(values: readonly number[], inputs: Omit<Trai
   return { warping: screened.warping, theta: screened.theta, scores };
 }
 
+/**
+ * The Cholesky factor of `data`'s K + σₙ²I grown from `previous`'s by rows (see `choleskyExtend`),
+ * or null when that would not be the factor `choleskyWithJitter` computes from scratch: other
+ * kernel parameters, inputs that do not start with `previous`'s, or a factorisation that needed
+ * jitter (then every row changes). A new row whose pivot fails also gives null, and the full
+ * factorisation then adds jitter as it would have.
+ */
+function grownFactor(previous: GaussianProcess, data: TrainingData, params: KernelParameters): Float64Array | null {
+  const { n, d } = data;
+  const m = previous.data.n;
+  const before = previous.params;
+  if (previous.jitter !== 0 || previous.data.d !== d || m > n || m === 0) return null;
+  if (before.signalVariance !== params.signalVariance || before.noiseVariance !== params.noiseVariance) return null;
+  for (let i = 0; i < d; i++) {
+    if (before.lengthscales[i] !== params.lengthscales[i] || previous.data.categorical[i] !== data.categorical[i]) return null;
+  }
+  const x = data.x;
+  const earlier = previous.data.x;
+  for (let i = 0; i < m * d; i++) if (earlier[i] !== x[i]) return null;
+  const factor = new Float64Array(n * n);
+  for (let i = 0; i < m; i++) factor.set(previous.factor.subarray(i * m, i * m + i + 1), i * n);
+  const rows = kernelMatrixRows(x, n, d, params, data.categorical, m);
+  return choleskyExtend(rows, n, m, factor) < 0 ? factor : null;
+}
+
 /** What {@link GaussianProcess.predictBatch} returns: means and variance bounds now, exact variances on request. */
 export interface PredictionBatch {
   readonly means: Float64Array;
@@ -802,23 +890,43 @@ export class GaussianProcess {
   private upper: Float64Array | null = null;
   private readonly kBuffer: Float64Array;
   private readonly vBuffer: Float64Array;
-  private readonly r2Buffer: Float64Array;
+  /** The correlation's derivative with respect to r² at each observation (`matern52DerivativeR2`). */
+  private readonly slopeBuffer: Float64Array;
   /** The diagonal of the factorised matrix K + σₙ²I (+ jitter). */
   private readonly diagonal: number;
+  /** The jitter the factorisation needed (0 if none). */
+  readonly jitter: number;
+  /** Rows of the Cholesky factor taken from the `grownFrom` model (0 when factorised from scratch). */
+  readonly grownRows: number;
 
-  /** @throws {NotPositiveDefiniteError} if the kernel matrix cannot be factorised even with jitter. */
-  constructor(data: TrainingData, params: KernelParameters) {
+  /**
+   * `grownFrom`, optional, is an earlier model whose inputs are the first rows of `data.x` under the
+   * same kernel parameters (the previous trial's, between kernel refits): its Cholesky factor is
+   * then grown by the new rows only (O(n²) per new observation instead of O(n³)), which gives the
+   * factor a full factorisation would, bit for bit. Any other model is ignored.
+   *
+   * @throws {NotPositiveDefiniteError} if the kernel matrix cannot be factorised even with jitter.
+   */
+  constructor(data: TrainingData, params: KernelParameters, grownFrom?: GaussianProcess) {
     this.data = data;
     this.params = params;
-    const k = kernelMatrix(data.x, data.n, data.d, params, data.categorical);
-    const { factor, jitter } = choleskyWithJitter(k, data.n, { initialJitter: 1e-10, maxTries: 12 });
+    const grown = grownFrom ? grownFactor(grownFrom, data, params) : null;
+    let factor: Float64Array;
+    let jitter = 0;
+    if (grown) factor = grown;
+    else {
+      const k = kernelMatrix(data.x, data.n, data.d, params, data.categorical);
+      ({ factor, jitter } = choleskyWithJitter(k, data.n, { initialJitter: 1e-10, maxTries: 12 }));
+    }
     this.factor = factor;
+    this.jitter = jitter;
+    this.grownRows = grown ? grownFrom!.data.n : 0;
     this.diagonal = params.signalVariance + params.noiseVariance + jitter;
     this.alpha = choleskySolve(this.factor, data.n, data.y);
     this.inv = inverseSquared(params.lengthscales);
     this.kBuffer = new Float64Array(data.n);
     this.vBuffer = new Float64Array(data.n);
-    this.r2Buffer = new Float64Array(data.n);
+    this.slopeBuffer = new Float64Array(data.n);
   }
 
   private upperFactor(): Float64Array {
@@ -989,8 +1097,8 @@ export class GaussianProcess {
   ): { mean: number; variance: number } {
     const { x, n, d, categorical } = this.data;
     const sf2 = this.params.signalVariance;
-    const r2 = this.r2Buffer;
-    const k = crossCovariance(point, x, n, d, this.inv, sf2, categorical, this.kBuffer, r2);
+    const slopes = this.slopeBuffer;
+    const k = crossCovariance(point, x, n, d, this.inv, sf2, categorical, this.kBuffer, undefined, slopes);
     let mean = 0;
     for (let j = 0; j < n; j++) mean += k[j]! * this.alpha[j]!;
     const v = solveLowerFromTransposed(this.upperFactor(), n, k, this.vBuffer);
@@ -1003,7 +1111,7 @@ export class GaussianProcess {
     varianceGradient.fill(0);
     for (let j = 0; j < n; j++) {
       // ∂kⱼ/∂xᵢ = σ²·dk/d(r²)·2(xᵢ − Xⱼᵢ)/ℓᵢ²
-      const dk = 2 * sf2 * matern52DerivativeR2(r2[j]!);
+      const dk = 2 * sf2 * slopes[j]!;
       const betaMean = dk * this.alpha[j]!;
       const betaVariance = -2 * dk * w[j]!;
       const row = j * d;
