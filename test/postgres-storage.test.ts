@@ -214,8 +214,12 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       await expect(PostgresStorage.open(`${database.url}?schema=bad-name`)).rejects.toThrow(/schema must be letters, digits and _ \(got "bad-name"\)/);
       await expect(PostgresStorage.open(`${database.url}?synchronous_commit=maybe`)).rejects.toThrow(/synchronous_commit must be on or off/);
       await expect(PostgresStorage.open(database.url, { maxConnections: 0 })).rejects.toThrow(/maxConnections must be a positive integer/);
-      const unreachable = PostgresStorage.open("postgres://ada:hunter2@127.0.0.1:1/nowhere", { retryDeadlineMs: 300 });
+      const told: string[] = [];
+      const unreachable = PostgresStorage.open("postgres://ada:hunter2@127.0.0.1:1/nowhere", { retryDeadlineMs: 300, onRetry: (m) => told.push(m) });
       await expect(unreachable).rejects.toBeInstanceOf(StorageOpenError);
+      // Told once that it is retrying, and without the password.
+      expect(told).toHaveLength(1);
+      expect(told[0]).toMatch(/^postgres:\/\/ada:\*\*\*@127\.0\.0\.1:1\/nowhere: .*ECONNREFUSED.*; retrying for up to 0 s$/);
       await expect(PostgresStorage.open("postgres://ada:hunter2@127.0.0.1:1/nowhere", { retryDeadlineMs: 300 })).rejects.toThrow(
         /^cannot open postgres:\/\/ada:\*\*\*@127\.0\.0\.1:1\/nowhere: .*unreachable/,
       );

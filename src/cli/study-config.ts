@@ -165,7 +165,8 @@ export function buildScheduler(scheduler: NamedComponent, source: ConfigSource |
  */
 export async function openCliStorage(url: string): Promise<Storage> {
   try {
-    return await openStorage(url);
+    // A worker outlives database restarts by retrying; say so, or a wrong port looks like a hang.
+    return await openStorage(url, { onRetry: (message) => process.stderr.write(`sextant: ${message}\n`) });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // Storage errors already name the URL ("cannot open sqlite:x.db: …"); do not say it twice.

@@ -62,7 +62,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     );
   }
   const ownsStorage = typeof options.storage === "string";
-  const storage = typeof options.storage === "string" ? await openStorage(options.storage) : options.storage;
+  const log = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const storage =
+    typeof options.storage === "string" ? await openStorage(options.storage, { onRetry: (message) => log(`sextant serve: ${message}`) }) : options.storage;
   const app = createServerApp({ ...options, storage });
   let server: ReturnType<typeof serve>;
   try {

@@ -38,13 +38,16 @@ export function sqlitePath(url: string): string | null {
  * backend that persists data opens it for reading only: nothing is created, migrated or written,
  * and write methods throw (a PostgreSQL schema without Sextant's tables throws
  * {@link StorageEmptyError}). `retryDeadlineMs` bounds how long PostgreSQL operations, opening
- * included, retry an unreachable server (default 120 000).
+ * included, retry an unreachable server (default 120 000); `onRetry` hears when one starts to.
  *
  * @example
  * const storage = await openStorage("sqlite:./sextant.db");
  * const reader = await openStorage("sqlite:./sextant.db", { readOnly: true });
  */
-export async function openStorage(url: string, options: { readOnly?: boolean; retryDeadlineMs?: number } = {}): Promise<Storage> {
+export async function openStorage(
+  url: string,
+  options: { readOnly?: boolean; retryDeadlineMs?: number; onRetry?: (message: string) => void } = {},
+): Promise<Storage> {
   if (url === "memory:" || url === "memory") return new MemoryStorage();
   const path = sqlitePath(url);
   if (path !== null) {
@@ -57,6 +60,7 @@ export async function openStorage(url: string, options: { readOnly?: boolean; re
     return PostgresStorage.open(url, {
       readOnly: options.readOnly === true,
       ...(options.retryDeadlineMs !== undefined ? { retryDeadlineMs: options.retryDeadlineMs } : {}),
+      ...(options.onRetry !== undefined ? { onRetry: options.onRetry } : {}),
     });
   }
   throw new StorageUrlError(`unknown storage URL "${url}": use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory:`);

@@ -74,6 +74,11 @@ export interface PostgresOpenOptions {
    * What `sextant studies`, `trials`, `best` and `export` use. Default false.
    */
   readonly readOnly?: boolean;
+  /**
+   * Told once per operation that starts retrying an unreachable or restarting server, with the
+   * reason and how long it will keep trying, so a command does not sit silent for two minutes.
+   */
+  readonly onRetry?: (message: string) => void;
 }
 
 type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> };
@@ -153,6 +158,7 @@ export class PostgresStorage implements Storage {
     url: string,
     private readonly schema: string,
     private readonly retryDeadlineMs: number,
+    private readonly onRetry?: (message: string) => void,
   ) {
     this.url = url;
     this.sql = statements(quoteIdentifier(schema));
@@ -195,7 +201,7 @@ export class PostgresStorage implements Storage {
     // A connection that dies while idle (server restart, pg_terminate_backend) is dropped from the
     // pool and replaced on next use; without a listener the error would end the process.
     pool.on("error", () => undefined);
-    const storage = new PostgresStorage(pool, shownUrl, schema, options.retryDeadlineMs ?? 120_000);
+    const storage = new PostgresStorage(pool, shownUrl, schema, options.retryDeadlineMs ?? 120_000, options.onRetry);
     try {
       await (options.readOnly ? storage.checkReadableWithoutMigrating() : storage.migrate());
       return storage;
@@ -647,6 +653,7 @@ export class PostgresStorage implements Storage {
         return await operation(attempt);
       } catch (error) {
         if (!isTransient(error) || this.closed) throw error;
+        if (attempt === 0) this.onRetry?.(`${this.url}: ${errorText(error)}; retrying for up to ${Math.round(this.retryDeadlineMs / 1000)} s`);
         if (Date.now() >= deadline) {
           throw new StorageError(
             `${this.url}: the database stayed unreachable for more than ${Math.round(this.retryDeadlineMs / 1000)} s (${errorText(error)})`,
