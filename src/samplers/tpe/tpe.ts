@@ -1319,7 +1319,7 @@ export const TPE_OPTIONS = defineOptions({
   densityJacobian: { kind: "boolean", default: W.densityJacobian, description: `score kernels as proper densities (optuna preset: ${O.densityJacobian})` },
   multivariateBandwidth: { kind: "enum", values: ["scott", "neighbour"], default: W.multivariateBandwidth, description: `bandwidth rule of the joint kernel (optuna preset: ${O.multivariateBandwidth})` },
   samplingBandwidthFactor: { kind: "number", min: 1, default: 1, description: "numeric kernels are this many times wider when candidates are drawn (BOHB's bandwidth factor, 3 in Falkner et al. 2018)" },
-  fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "learn from the highest step with enough observations (bohb), the study as recorded (final), or bohb under asha/hyperband (auto)" },
+  fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "learn from the highest step with enough observations (bohb), the study as recorded (final), pruned trials at the final value their rank predicts (quantile) or at the worst final where early ranks do not predict final ones (gate), or bohb under asha/hyperband (auto)" },
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, nStartupTrials)", description: "with bohb: observations a step needs before the model is fitted on it" },
   randomFraction: { kind: "number", min: 0, max: 1, default: 0, description: "share of trials drawn at random instead of from the model (BOHB's rho, 1/3 in Falkner et al. 2018)" },
   gammaBeta: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: 0.15, description: "the best ceil(beta n) observations form l(x) (optuna preset: Optuna's default gamma)" },
