@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GPSampler, RandomSampler } from "../src/samplers/index.js";
 import { Rng } from "../src/math/rng.js";
 import { openStorage } from "../src/storage/index.js";
-import { TrialPruned, createStudy } from "../src/study/index.js";
+import { TrialPruned, createStudy, loadStudy } from "../src/study/index.js";
 import { sextant, tempDir } from "./fixtures/cli-run.js";
 
 let dir: string;
@@ -73,6 +73,16 @@ describe("reading studies", () => {
     expect(result.stderr).toMatch(/^sextant: cannot open postgres:\/\/nobody@127\.0\.0\.1:1\/none: .*unreachable for more than 10 s .*ECONNREFUSED/);
     expect(Date.now() - began).toBeLessThan(40_000);
   }, 60_000);
+
+  it("shows a queued trial with the parameters it will start from", async () => {
+    const storage = await openStorage(`sqlite:${db}`);
+    const study = await loadStudy({ name: "demo", storage, sampler: new RandomSampler({ seed: 3 }) });
+    await study.enqueueTrial({ x: 2.5, label: "plain" });
+    await storage.close();
+    const table = await run(["trials", "demo", "--state", "waiting"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^number\s+state\s+value\s+x\s+label\s+duration\s+note\n[- ]+\n\s+8\s+waiting\s+-\s+2\.5\s+plain\s+-\s+queued\n$/);
+  });
 
   it("lists trials with --state and --limit filters", async () => {
     const all = JSON.parse((await run(["trials", "demo", "--json"])).stdout);

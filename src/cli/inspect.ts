@@ -99,8 +99,18 @@ export function trialJson(trial: FrozenTrial): Record<string, unknown> {
 
 function paramNames(trials: readonly FrozenTrial[]): string[] {
   const names: string[] = [];
-  for (const trial of trials) for (const name of Object.keys(trial.params)) if (!names.includes(name)) names.push(name);
+  for (const trial of trials) for (const name of Object.keys(shownParams(trial))) if (!names.includes(name)) names.push(name);
   return names;
+}
+
+/**
+ * The parameters a table shows for a trial: its own, or for a queued (waiting) trial the values it
+ * will start from (`enqueueTrial`, a retry), which it holds as `fixedParams` until it runs.
+ */
+function shownParams(trial: FrozenTrial): Readonly<Record<string, ParamValue>> {
+  if (trial.state !== "waiting") return trial.params;
+  const fixed = trial.systemAttrs.fixedParams;
+  return fixed !== null && typeof fixed === "object" && !Array.isArray(fixed) ? { ...(fixed as Record<string, ParamValue>), ...trial.params } : trial.params;
 }
 
 function valueHeaders(directions: readonly string[]): string[] {
@@ -109,6 +119,7 @@ function valueHeaders(directions: readonly string[]): string[] {
 
 function note(trial: FrozenTrial): string {
   if (trial.state === "failed") return String(trial.systemAttrs.failReason ?? "");
+  if (trial.state === "waiting") return typeof trial.systemAttrs.retryOf === "number" ? `queued, retry of ${trial.systemAttrs.retryOf}` : "queued";
   if (trial.state === "pruned") {
     const last = lastIntermediate(trial);
     return last ? `at step ${last.step}` : "";
@@ -206,7 +217,7 @@ export async function listTrialsCommand(
           String(t.number),
           t.state,
           ...record.directions.map((_, i) => formatNumber(t.values?.[i] ?? null)),
-          ...params.map((p) => formatParam(t.params[p])),
+          ...params.map((p) => formatParam(shownParams(t)[p])),
           formatDuration(trialDuration(t)),
           note(t),
         ]),
