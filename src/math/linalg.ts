@@ -74,7 +74,7 @@ function choleskyInto(a: ArrayLike<number>, n: number, shift: number, factor: Fl
   // rows < i of L, which is what lets a factor grow by rows (`choleskyExtend`).
   // Two rows at a time: their entries left of column i need only rows < i of L, so each load of
   // those rows serves both; then row i's pivot, and row i + 1's last two entries. Every entry
-  // still subtracts its terms in the order k = 0, 1, …, j − 1 and then divides (see choleskyRow),
+  // still subtracts its terms in the order k = 0, 1, …, j − 1 and then divides (finishFourEntries),
   // so the factor is bit for bit that of one row and one entry at a time.
   let i = from;
   for (; i + 2 <= n; i += 2) {

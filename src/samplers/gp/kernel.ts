@@ -103,24 +103,7 @@ export function kernelMatrix(
   categorical: Uint8Array,
   r2Out?: Float64Array,
 ): Float64Array {
-  const inv = inverseSquared(params.lengthscales);
-  const sf2 = params.signalVariance;
-  const k = new Float64Array(n * n);
-  for (let a = 0; a < n; a++) {
-    k[a * n + a] = sf2 + params.noiseVariance;
-    if (r2Out) r2Out[a * n + a] = 0;
-    for (let b = 0; b < a; b++) {
-      const r2 = scaledSquaredDistance(x, a, x, b, d, inv, categorical);
-      const value = sf2 * matern52(r2);
-      k[a * n + b] = value;
-      k[b * n + a] = value;
-      if (r2Out) {
-        r2Out[a * n + b] = r2;
-        r2Out[b * n + a] = r2;
-      }
-    }
-  }
-  return k;
+  return kernelRowsOf(x, n, d, params, categorical, 0, true, r2Out);
 }
 
 /**
@@ -139,12 +122,36 @@ export function kernelMatrixRows(
   categorical: Uint8Array,
   from: number,
 ): Float64Array {
+  return kernelRowsOf(x, n, d, params, categorical, from, false);
+}
+
+/** K + σₙ²I's rows `from` … n − 1 (lower triangle and diagonal), mirrored above the diagonal when `symmetric`; r² likewise into `r2Out`. */
+function kernelRowsOf(
+  x: Float64Array,
+  n: number,
+  d: number,
+  params: KernelParameters,
+  categorical: Uint8Array,
+  from: number,
+  symmetric: boolean,
+  r2Out?: Float64Array,
+): Float64Array {
   const inv = inverseSquared(params.lengthscales);
   const sf2 = params.signalVariance;
   const k = new Float64Array(n * n);
   for (let a = from; a < n; a++) {
     k[a * n + a] = sf2 + params.noiseVariance;
-    for (let b = 0; b < a; b++) k[a * n + b] = sf2 * matern52(scaledSquaredDistance(x, a, x, b, d, inv, categorical));
+    if (r2Out) r2Out[a * n + a] = 0;
+    for (let b = 0; b < a; b++) {
+      const r2 = scaledSquaredDistance(x, a, x, b, d, inv, categorical);
+      const value = sf2 * matern52(r2);
+      k[a * n + b] = value;
+      if (r2Out) r2Out[a * n + b] = r2;
+      if (symmetric) {
+        k[b * n + a] = value;
+        if (r2Out) r2Out[b * n + a] = r2;
+      }
+    }
   }
   return k;
 }
