@@ -15,6 +15,7 @@ import {
   encodeValue,
   isSingleValue,
 } from "../space/index.js";
+import { ranks } from "../math/statistics.js";
 import { fanovaMainEffects } from "./fanova.js";
 import { fitForest } from "./forest.js";
 import { pedAnovaImportances } from "./ped-anova.js";
@@ -244,34 +245,6 @@ function rankCorrelation(ra: Float64Array, rb: Float64Array): number {
   return varianceA > 0 && varianceB > 0 ? covariance / Math.sqrt(varianceA * varianceB) : 0;
 }
 
-/**
- * Ranks from 0, ties given their mean rank. A native sort of the values and two binary searches per
- * value: an index sort with a comparator costs several times more on 100,000 trials.
- */
-function ranks(values: readonly number[]): Float64Array {
-  const n = values.length;
-  const sorted = Float64Array.from(values).sort();
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    let low = 0;
-    let high = n;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (sorted[mid]! < v) low = mid + 1;
-      else high = mid;
-    }
-    const first = low;
-    high = n;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (sorted[mid]! <= v) low = mid + 1;
-      else high = mid;
-    }
-    out[i] = (first + low - 1) / 2;
-  }
-  return out;
-}
 
 /** Trial positions from best to worst, by a counting sort on the values' ranks (ties stay in trial order). */
 function orderByRank(valueRanks: Float64Array, direction: Direction): Int32Array {

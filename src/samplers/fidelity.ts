@@ -59,6 +59,7 @@
  * prefix while the chosen budget stays the same, and starts over when it moves up.
  */
 import { normalCdf, normalQuantile } from "../math/special.js";
+import { ranks } from "../math/statistics.js";
 import { type FrozenTrial, type StudySnapshot } from "../space/index.js";
 
 export type FidelityRule = "auto" | "bohb" | "final" | "quantile" | "gate";
@@ -381,15 +382,7 @@ export function normalScoresCorrelation(a: readonly number[], b: readonly number
 /** Φ⁻¹((rank + ½) / n) per value, ranks from 0 with ties at their mean; centred, since the scores are symmetric. */
 function normalScores(values: readonly number[]): Float64Array {
   const n = values.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => values[i]! - values[j]!);
-  const scores = new Float64Array(n);
-  for (let start = 0; start < n; ) {
-    let end = start;
-    while (end + 1 < n && values[order[end + 1]!] === values[order[start]!]) end++;
-    const score = normalQuantile(((start + end) / 2 + 0.5) / n);
-    for (let k = start; k <= end; k++) scores[order[k]!] = score;
-    start = end + 1;
-  }
+  const scores = ranks(values).map((rank) => normalQuantile((rank + 0.5) / n));
   let mean = 0;
   for (const score of scores) mean += score / n;
   for (let i = 0; i < n; i++) scores[i]! -= mean;
