@@ -356,6 +356,35 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     expect(problems).toEqual([]);
   });
 
+  it("opens a study with no trials yet, and adds the panels of its parameters and curves as a tune fills it", async () => {
+    const record = await storage.createStudy("watched-from-the-start", ["minimize"]);
+    const page = await open(studyUrl("watched-from-the-start"));
+    expect(await page.getAttribute("body", "data-ready")).toBe("true");
+    await page.waitForSelector("[data-testid=history-plot]");
+    expect(await page.locator("[data-testid=parallel-plot]").count()).toBe(0);
+    const X = { type: "float", low: -5, high: 5 } as const;
+    const add = async (count: number, withY: boolean) => {
+      for (let i = 0; i < count; i++) {
+        const trial = await storage.createTrial(record.id, { state: "running" });
+        const params = { x: { value: i - 2, distribution: X }, ...(withY ? { y: { value: 2 - i, distribution: X } } : {}) };
+        await storage.updateTrial(trial.id, { params, intermediate: withY ? { 0: i + 1, 1: i } : {}, state: "complete", values: [i] });
+      }
+    };
+    // One parameter: parallel coordinates and slice appear, no contour yet.
+    await add(3, false);
+    await waitAttr(page, "[data-testid=parallel-plot]", "data-marks", 3);
+    await waitAttr(page, "[data-testid=slice-plot]", "data-marks", 3);
+    expect(await page.locator("[data-testid=contour-plot]").count()).toBe(0);
+    // A second parameter and learning curves: the contour over x × y and the curves appear.
+    await add(3, true);
+    await waitAttr(page, "[data-testid=parallel-plot]", "data-marks", 6);
+    await waitAttr(page, "[data-testid=curves-plot]", "data-marks", 3);
+    await page.waitForSelector("[data-testid=contour-plot][data-marks]");
+    expect(await page.locator("[data-testid=contour-y] option").allTextContents()).toEqual(["x", "y"]);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("renders a study named like markup as text, with no dialog", async () => {
     const page = await open(studyUrl(XSS));
     await expect(page.textContent("[data-testid=study-name]")).resolves.toBe(XSS);

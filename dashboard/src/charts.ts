@@ -55,6 +55,11 @@ export function draw(container: HTMLElement, option: Option, marks: number): Cha
   return chart;
 }
 
+/** Frees the charts drawn under `root` before its elements are thrown away. */
+export function disposeCharts(root: HTMLElement): void {
+  for (const element of root.querySelectorAll<HTMLElement>("[data-marks]")) echarts.getInstanceByDom(element)?.dispose();
+}
+
 export function resizeAll(): void {
   for (const element of document.querySelectorAll<HTMLElement>("[data-marks]")) echarts.getInstanceByDom(element)?.resize();
 }

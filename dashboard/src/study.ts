@@ -36,6 +36,7 @@ import {
   importanceOption,
   coordinateOf,
   curvesOption,
+  disposeCharts,
   draw,
   historyOption,
   parallelOption,
@@ -61,6 +62,11 @@ interface Panel {
   plot: HTMLElement;
 }
 
+/** What decides which panels the page has and their axes: the parameters, learning curves, objectives. */
+function layoutShape(summary: Summary): string {
+  return JSON.stringify([summary.params, summary.hasIntermediate, summary.study.directions.length]);
+}
+
 export class StudyPage {
   readonly name: string;
   private summary!: Summary;
@@ -76,6 +82,8 @@ export class StudyPage {
   private countLine!: HTMLElement;
   private detail!: HTMLElement;
   private lastSlowRefresh = 0;
+  /** The summary's parameters, intermediate values and objectives the panels were laid out for. */
+  private laidOutFor = "";
 
   constructor(
     private readonly root: HTMLElement,
@@ -142,13 +150,19 @@ export class StudyPage {
   }
 
   private layout(): void {
+    disposeCharts(this.root);
     clear(this.root);
+    this.panels.clear();
+    this.parallelChart = null;
+    this.parallelPoints = null;
     const s = this.summary;
+    this.laidOutFor = layoutShape(s);
     this.countLine = h("p", { class: "counts", "data-testid": "match-count" });
     const filterBar = h("div", { class: "filters", id: "filters" });
     this.detail = h("aside", { class: "detail", id: "detail", hidden: true });
     const numericParams = s.params.filter((p) => p.distribution.type !== "categorical");
-    const contourPick = h("span", { class: "contour-pick" }, this.paramSelect("x", numericParams.length ? numericParams : s.params), " × ", this.paramSelect("y", numericParams.length ? numericParams : s.params));
+    // A study with fewer than two parameters (none at all before its first trial) has no contour.
+    const contourPick = () => h("span", { class: "contour-pick" }, this.paramSelect("x", numericParams.length ? numericParams : s.params), " × ", this.paramSelect("y", numericParams.length ? numericParams : s.params));
     const wide = h("div", { class: "grid" });
     const parts: HTMLElement[] = [
       this.summaryCard(),
@@ -156,7 +170,7 @@ export class StudyPage {
       s.hasIntermediate ? this.panel("curves", "Intermediate values").section : null,
       s.params.length > 0 ? this.panel("parallel", "Parallel coordinates (drag along an axis to brush a range)").section : null,
       s.params.length > 0 ? this.panel("slice", "Slice").section : null,
-      s.params.length > 1 ? this.panel("contour", "Contour (mean value per cell)", contourPick).section : null,
+      s.params.length > 1 ? this.panel("contour", "Contour (mean value per cell)", contourPick()).section : null,
       s.params.length > 0 ? this.panel("importance", "Parameter importance (bar: share; sign: direction of the effect)", this.methodSelect()).section : null,
       numericParams.length > 0 ? this.panel("beliefs", "What the model believes (GP posterior through the best trial)", this.beliefPick(numericParams)).section : null,
       this.panel("ecdf", "Distribution of values (empirical CDF of the complete trials)").section,
@@ -672,6 +686,14 @@ export class StudyPage {
         this.seq = changes.seq;
         this.merge(changes.trials);
         this.summary = await get<Summary>(`${this.base}/summary`);
+        if (layoutShape(this.summary) !== this.laidOutFor) {
+          // A study watched from its start gains its parameters (and learning curves) as trials
+          // arrive; the panels that show them exist only once there is something to show.
+          this.layout();
+          await this.loadAll();
+          await this.showDetail();
+          return;
+        }
         this.fillSummary(document.querySelector<HTMLElement>("#summary .summary-body")!);
         await this.table?.refresh();
         if (performance.now() - this.lastSlowRefresh > 5000) {
