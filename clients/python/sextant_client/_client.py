@@ -5,6 +5,7 @@ import datetime
 import enum
 import http.client
 import json
+import logging
 import math
 import numbers
 import os
@@ -20,6 +21,7 @@ __all__ = [
     "IntDistribution",
     "Recommendation",
     "SextantError",
+    "ServerUnreachableError",
     "Study",
     "Trial",
     "TrialPruned",
@@ -39,6 +41,10 @@ class SextantError(Exception):
         self.status = status
         self.message = message
         self.field = field
+
+
+class ServerUnreachableError(ConnectionError):
+    """The server refused connections: it is not running at the URL, or stayed down longer than `retry_timeout`."""
 
 
 class DuplicatedStudyError(SextantError):
@@ -164,13 +170,21 @@ class Recommendation:
         )
 
 
+_log = logging.getLogger("sextant_client")
+
+
 class _Connection:
-    """One keep-alive HTTP connection per thread to the server, with JSON in and out."""
+    """One keep-alive HTTP connection per thread to the server, with JSON in and out.
+
+    Once the server has answered, a refused connection means it is restarting: the request (which
+    never arrived) is sent again, for up to `retry_timeout` seconds, so a trial that finished while
+    the server was down is still told.
+    """
 
     # Node closes idle keep-alive sockets after 5 s; a request sent on one it is closing would be lost.
     _MAX_IDLE_SECONDS = 2.0
 
-    def __init__(self, url, token, timeout):
+    def __init__(self, url, token, timeout, retry_timeout=60.0):
         parsed = urllib.parse.urlsplit(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError("url must look like http://host:port, got %r" % url)
@@ -181,6 +195,8 @@ class _Connection:
         self._base = parsed.path.rstrip("/")
         self._token = token if token is not None else (os.environ.get("SEXTANT_TOKEN") or None)
         self._timeout = timeout
+        self._retry_timeout = retry_timeout or 0.0
+        self._reached = False
         self._local = threading.local()
 
     def close(self):
@@ -200,7 +216,31 @@ class _Connection:
         factory = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
         return factory(self._host, self._port, timeout=self._timeout)
 
-    def request(self, method, path, body=None, query=None):
+    def request(self, method, path, body=None, query=None, retry=True):
+        """Sends one request and answers its JSON; a refused connection is retried (see the class) if `retry`."""
+        deadline = None
+        delay = 0.25
+        while True:
+            try:
+                return self._request_once(method, path, body, query)
+            except ConnectionRefusedError as error:
+                if not self._reached:
+                    raise ServerUnreachableError("cannot reach the Sextant server at %s: %s (is `sextant serve` running there?)"
+                                                 % (self.url, error.strerror or error)) from None
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + (self._retry_timeout if retry else 0.0)
+                    if now < deadline:
+                        _log.warning("sextant_client: the server at %s refused %s %s (%s); retrying for up to %g s",
+                                     self.url, method, path, error.strerror or error, self._retry_timeout)
+                if now >= deadline:
+                    raise ServerUnreachableError("the Sextant server at %s stopped answering: %s (retried %s %s for %g s)"
+                                                 % (self.url, error.strerror or error, method, path,
+                                                    self._retry_timeout if retry else 0.0)) from None
+                time.sleep(min(delay, max(0.0, deadline - now)))
+                delay = min(delay * 2, 5.0)
+
+    def _request_once(self, method, path, body, query):
         target = self._base + "/api/v1" + path
         if query:
             target += "?" + urllib.parse.urlencode(query)
@@ -228,11 +268,18 @@ class _Connection:
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 connection.close()
                 connection = None
+                self._local.connection = None
                 # A reused socket that the server had just closed: the request never arrived. Retry once.
                 if fresh or attempt == 1:
                     raise
+            except BaseException:
+                # http.client leaves a connection that failed mid-request unable to send another.
+                connection.close()
+                self._local.connection = None
+                raise
         self._local.connection = connection
         self._local.last_used = time.monotonic()
+        self._reached = True
         data = json.loads(text) if text else None
         if response.status >= 400:
             error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
@@ -240,6 +287,17 @@ class _Connection:
             cls = DuplicatedStudyError if response.status == 409 and error.get("field") == "body.name" else SextantError
             raise cls(response.status, message, error.get("field"))
         return data
+
+
+def _check_finite(call, name, **bounds):
+    """Refuses, naming the parameter, a bound that is not a finite number (JSON has no NaN or infinity)."""
+    for key, value in bounds.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError("%s(%r): %s must be a number, got %r" % (call, name, key, value))
+        if not math.isfinite(value):
+            raise ValueError("%s(%r): %s must be finite, got %r" % (call, name, key, value))
 
 
 def _quote(name):
@@ -266,7 +324,8 @@ class _Heartbeat(threading.Thread):
         try:
             while not self._stopped.wait(self._interval):
                 try:
-                    self._study._connection.request("POST", path)
+                    # No retries here: the next beat is the retry, and telling the trial must not wait for this one.
+                    self._study._connection.request("POST", path, retry=False)
                     self.beats += 1
                 except SextantError as error:
                     if error.status in (404, 409):
@@ -313,14 +372,26 @@ class Trial:
 
     def suggest_float(self, name, low, high, *, step=None, log=False):
         """A float in [low, high]; `log=True` samples on a log scale, `step` on a grid."""
+        _check_finite("suggest_float", name, low=low, high=high, step=step)
         return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
 
     def suggest_int(self, name, low, high, step=1, log=False):
         """An int in {low, ..., high}, every `step`-th one; `log=True` samples on a log scale."""
-        return self._suggest(name, IntDistribution(low, high, log=log, step=step))
+        _check_finite("suggest_int", name, low=low, high=high, step=step)
+        for key, bound in (("low", low), ("high", high), ("step", step)):
+            if bound is not None and bound != int(bound):
+                raise ValueError("suggest_int(%r): %s must be an integer, got %r" % (name, key, bound))
+        return self._suggest(name, IntDistribution(int(low), int(high), log=log, step=1 if step is None else int(step)))
 
     def suggest_categorical(self, name, choices):
-        """One of `choices`."""
+        """One of `choices` (each None, a bool, an int, a float or a str, as in Optuna)."""
+        choices = tuple(choices)
+        for choice in choices:
+            if choice is not None and not isinstance(choice, (bool, numbers.Real, str)):
+                raise TypeError("suggest_categorical(%r): choices must be None, bool, int, float or str, got %r (a %s)"
+                                % (name, choice, type(choice).__name__))
+            if isinstance(choice, numbers.Real) and not isinstance(choice, bool) and not math.isfinite(choice):
+                raise ValueError("suggest_categorical(%r): choices must be finite, got %r" % (name, choice))
         return self._suggest(name, CategoricalDistribution(choices))
 
     @property
@@ -329,11 +400,17 @@ class Trial:
 
     def set_user_attr(self, key, value):
         """Attaches a JSON-serializable value to the trial under `key` (kept by the server)."""
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise type(error)("set_user_attr(%r): the value must be JSON (no NaN or infinity): %s" % (key, error)) from None
         answer = self.study._connection.request("POST", self._path("user-attrs"), {"key": key, "value": value})
         self._user_attrs = dict(answer["userAttrs"])
 
     def report(self, value, step):
         """Records an intermediate value; the server's pruner judges it at once (see should_prune)."""
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError("report: value must be a number, got %r" % (value,))
         value = float(value)
         if not math.isfinite(value):
             raise ValueError("report: value must be finite, got %r" % value)
@@ -393,7 +470,10 @@ class Study:
         if state == TrialState.COMPLETE:
             if values is None:
                 raise ValueError("tell: a complete trial needs its value(s)")
-            body = {"state": "complete", "values": _as_values(values)}
+            try:
+                body = {"state": "complete", "values": _as_values(values)}
+            except (TypeError, ValueError) as error:
+                raise type(error)("tell: values: %s" % error) from None
             if constraints is not None:
                 try:
                     body["constraints"] = _as_values(constraints)
@@ -443,6 +523,14 @@ class Study:
                 frozen = self._fail(trial, "%s: %s" % (type(error).__name__, error))
                 if not isinstance(error, tuple(catch)):
                     raise
+            except KeyboardInterrupt:
+                # As in Optuna, the interrupted trial fails; left running, its heartbeat thread would
+                # keep it alive for as long as the process (a notebook's kernel) lives.
+                try:
+                    self._fail(trial, "KeyboardInterrupt: interrupted")
+                except (SextantError, OSError):
+                    pass  # the server is unreachable: the trial stays running, its heartbeat stopped
+                raise
             else:
                 frozen = self._tell_result(trial, result, constraints_func)
             for callback in callbacks or ():
@@ -568,14 +656,16 @@ def _as_values(result):
 
 def create_study(url, name, direction="minimize", *, directions=None, token=None, sampler=None, sampler_options=None,
                  pruner=None, pruner_options=None, load_if_exists=False, user_attrs=None, timeout=60.0,
-                 heartbeat_interval=5.0):
+                 heartbeat_interval=5.0, retry_timeout=60.0):
     """Creates a study on the server at `url` (or loads it with load_if_exists=True).
 
     `sampler` and `pruner` are names as the CLI takes them ("tpe", "random", "median", ...), with
     their options as dicts, e.g. sampler="tpe", sampler_options={"seed": 1}. While a trial runs,
-    a thread sends a heartbeat every `heartbeat_interval` seconds (None turns it off).
+    a thread sends a heartbeat every `heartbeat_interval` seconds (None turns it off). A server
+    that refuses connections after it has answered once is waited for up to `retry_timeout`
+    seconds (a restart), then ServerUnreachableError is raised; one that never answered raises it at once.
     """
-    connection = _Connection(url, token, timeout)
+    connection = _Connection(url, token, timeout, retry_timeout)
     body = {"name": name, "loadIfExists": bool(load_if_exists)}
     if directions is not None:
         body["directions"] = list(directions)
@@ -590,9 +680,9 @@ def create_study(url, name, direction="minimize", *, directions=None, token=None
     return Study(connection, connection.request("POST", "/studies", body)["study"], heartbeat_interval)
 
 
-def load_study(url, name, *, token=None, timeout=60.0, heartbeat_interval=5.0):
-    """The existing study `name`; SextantError (status 404) if there is none."""
-    connection = _Connection(url, token, timeout)
+def load_study(url, name, *, token=None, timeout=60.0, heartbeat_interval=5.0, retry_timeout=60.0):
+    """The existing study `name`; SextantError (status 404) if there is none. `retry_timeout` as in create_study."""
+    connection = _Connection(url, token, timeout, retry_timeout)
     return Study(connection, connection.request("GET", "/studies/" + _quote(name))["study"], heartbeat_interval)
 
 

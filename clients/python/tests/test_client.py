@@ -5,15 +5,18 @@ The repository's test/python-client.test.ts starts the server and runs these wit
 """
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import unittest
+import urllib.parse
 import uuid
 
 import sextant_client
-from sextant_client import FloatDistribution, IntDistribution, SextantError, TrialPruned, TrialState
+from sextant_client import FloatDistribution, IntDistribution, SextantError, ServerUnreachableError, TrialPruned, TrialState
 
 URL = os.environ.get("SEXTANT_URL")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -239,6 +242,119 @@ class HeartbeatTest(ClientTestCase):
         self.assertEqual(quiet._heartbeats, {})
 
 
+class InterruptTest(ClientTestCase):
+    def test_ctrl_c_in_an_objective_fails_its_trial_and_stops_its_heartbeat(self):
+        study = sextant_client.create_study(URL, unique("interrupt"), sampler="random", heartbeat_interval=0.2)
+        beats = []
+
+        def objective(trial):
+            trial.suggest_float("x", 0, 1)
+            beats.append(study._heartbeats[trial.number])
+            raise KeyboardInterrupt()
+
+        with self.assertRaises(KeyboardInterrupt):
+            study.optimize(objective, n_trials=3)
+        beats[0].join(30)
+        self.assertFalse(beats[0].is_alive())
+        trials = study.trials
+        self.assertEqual([t.state for t in trials], [TrialState.FAIL])
+        self.assertIn("KeyboardInterrupt", trials[0].system_attrs["failReason"])
+
+
+class _Relay:
+    """A TCP relay to the server on a port of its own, which can go away and come back as a restarting server does."""
+
+    def __init__(self, url):
+        parsed = urllib.parse.urlsplit(url)
+        self._target = (parsed.hostname, parsed.port)
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self._listener = None
+        self._open = []
+
+    def up(self):
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self):
+        """Drops every connection and refuses new ones."""
+        if self._listener is None:
+            return
+        for sock in [self._listener] + self._open:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+        self._listener, self._open = None, []
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self._target)
+            self._open += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+class ServerRestartTest(ClientTestCase):
+    def test_a_trial_finished_while_the_server_is_down_is_told_once_it_is_back(self):
+        relay = _Relay(URL)
+        relay.up()
+        try:
+            name = unique("restart")
+            study = sextant_client.create_study(relay.url, name, sampler="random", heartbeat_interval=None, retry_timeout=60)
+            trial = study.ask()
+            x = trial.suggest_float("x", 0, 1)
+            relay.down()
+            threading.Timer(1.0, relay.up).start()
+            self.assertEqual(study.tell(trial, x).state, TrialState.COMPLETE)
+            self.assertEqual([t.values for t in sextant_client.load_study(URL, name).trials], [[x]])
+
+            impatient = sextant_client.load_study(relay.url, name, heartbeat_interval=None, retry_timeout=0.5)
+            relay.down()
+            started = time.monotonic()
+            with self.assertRaises(ServerUnreachableError) as gone:
+                impatient.ask()
+            self.assertLess(time.monotonic() - started, 30)
+            self.assertIn("the Sextant server at %s stopped answering" % relay.url, str(gone.exception))
+            # A server that never answered is a wrong URL or one not started: said at once.
+            started = time.monotonic()
+            with self.assertRaises(ServerUnreachableError) as never:
+                sextant_client.create_study(relay.url, unique("never"))
+            self.assertLess(time.monotonic() - started, 10)
+            self.assertIn("cannot reach the Sextant server at %s" % relay.url, str(never.exception))
+        finally:
+            relay.down()
+
+
 class BadInputTest(ClientTestCase):
     def test_the_server_names_the_field_at_fault(self):
         study = sextant_client.create_study(URL, unique("bad"), sampler="random")
@@ -254,6 +370,29 @@ class BadInputTest(ClientTestCase):
             study.tell(trial, [1.0, 2.0])
         self.assertEqual(wrong_count.exception.field, "body.values")
         self.assertEqual(study.tell(trial, 1.0).state, TrialState.COMPLETE)
+
+    def test_arguments_json_cannot_carry_are_refused_naming_the_call_the_parameter_and_the_argument(self):
+        study = sextant_client.create_study(URL, unique("args"), sampler="random")
+        trial = study.ask()
+        refused = [
+            (lambda: trial.suggest_float("lr", float("nan"), 1.0), ValueError, "suggest_float('lr'): low must be finite, got nan"),
+            (lambda: trial.suggest_float("lr", 0.0, float("inf")), ValueError, "suggest_float('lr'): high must be finite, got inf"),
+            (lambda: trial.suggest_int("n", "1", 3), TypeError, "suggest_int('n'): low must be a number, got '1'"),
+            (lambda: trial.suggest_int("n", 1, 3.5), ValueError, "suggest_int('n'): high must be an integer, got 3.5"),
+            (lambda: trial.suggest_categorical("opt", ["sgd", {"name": "adam"}]), TypeError,
+             "suggest_categorical('opt'): choices must be None, bool, int, float or str, got {'name': 'adam'} (a dict)"),
+            (lambda: trial.set_user_attr("tags", {"a", "b"}), TypeError, "set_user_attr('tags'): the value must be JSON"),
+            (lambda: trial.set_user_attr("score", float("nan")), ValueError, "set_user_attr('score'): the value must be JSON"),
+            (lambda: trial.report("0.5", 1), TypeError, "report: value must be a number, got '0.5'"),
+            (lambda: study.tell(trial, "0.5"), TypeError, "tell: values: expected a number or a sequence of numbers"),
+        ]
+        for call, error, message in refused:
+            with self.assertRaises(error) as caught:
+                call()
+            self.assertIn(message, str(caught.exception))
+        # Nothing reached the trial, which is still running and takes well-formed calls.
+        self.assertEqual(trial.suggest_int("n", 1.0, 3), trial.params["n"])
+        self.assertEqual(study.tell(trial, 0.5).params, {"n": trial.params["n"]})
 
     def test_a_wrong_or_missing_token_gets_401(self):
         if not os.environ.get("SEXTANT_TOKEN"):
