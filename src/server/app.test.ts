@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { RandomSampler, createStudy } from "../index.js";
-import { MemoryStorage, StorageBusyError } from "../storage/index.js";
+import { MemoryStorage, StorageBusyError, openStorage } from "../storage/index.js";
 import { type ServerAppOptions, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
 
@@ -376,6 +376,30 @@ describe("HTTP API: safety", () => {
     expect((await call(app, "GET", "/studies/s")).status).toBe(200);
     const notJson = await call(app, "POST", "/studies", "name=x", { "content-type": "application/x-www-form-urlencoded" });
     expect(notJson.status).toBe(415);
+    expect((await call(app, "GET", "/studies/s/trials/0")).json.trial.state).toBe("running");
+  });
+
+  it("refuses attributes nested deeper than storage can walk with a 400, and says what a categorical choice may be", async () => {
+    const { app } = newApp({ storage: await openStorage("sqlite::memory:") });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    await call(app, "POST", "/studies/s/trials");
+    // 5,000 brackets are 10 KB, far under the body limit, and overflowed the stack of the SQLite row encoder (a 500).
+    const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`;
+    const nested = (depth: number): unknown => (depth === 0 ? 1 : [nested(depth - 1)]);
+    const cases: Array<[string, string, string, string]> = [
+      ["/studies", `{"name": "deep", "userAttrs": {"a": ${deep}}}`, "body.userAttrs.a", `must not nest arrays and objects more than ${api.MAX_JSON_DEPTH} deep`],
+      ["/studies/s/trials/0/user-attrs", `{"key": "a", "value": ${deep}}`, "body.value", "must not nest"],
+      ["/studies/s/trials/0/user-attrs", JSON.stringify({ key: "a", value: nested(api.MAX_JSON_DEPTH + 1) }), "body.value", "must not nest"],
+      ["/studies/s/trials/0/suggest", JSON.stringify({ name: "c", distribution: { type: "categorical", choices: ["a", { b: 1 }] } }), "body.distribution.choices.1", "a choice must be a string, a number, a boolean or null"],
+    ];
+    for (const [path, body, field, message] of cases) {
+      const answer = await call(app, "POST", path, body);
+      expect([path, answer.status, answer.json.error.field]).toEqual([path, 400, field]);
+      expect(answer.json.error.message).toContain(message);
+    }
+    expect((await call(app, "GET", "/studies/deep")).status).toBe(404);
+    const atTheLimit = await call(app, "POST", "/studies/s/trials/0/user-attrs", { key: "a", value: nested(api.MAX_JSON_DEPTH - 1) });
+    expect(atTheLimit.status).toBe(200);
     expect((await call(app, "GET", "/studies/s/trials/0")).json.trial.state).toBe("running");
   });
 

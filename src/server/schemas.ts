@@ -39,7 +39,7 @@ const IntDistribution = z.strictObject({
   step: z.number().int().positive().optional(),
 });
 
-export const CategoricalChoice = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const CategoricalChoice = z.union([z.string(), z.number(), z.boolean(), z.null()], { error: "a choice must be a string, a number, a boolean or null" });
 
 const CategoricalDistribution = z.strictObject({
   type: z.literal("categorical"),
@@ -51,8 +51,29 @@ export const Distribution = z.discriminatedUnion("type", [FloatDistribution, Int
 
 export const SearchSpace = z.record(ParamName, Distribution);
 
-/** Values of a request body came from `JSON.parse`, so any value is already JSON. */
-const Attributes = z.record(Key, z.unknown());
+/** How deeply an attribute's value may nest arrays and objects. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Whether a parsed JSON value nests arrays and objects at most `max` deep. Iterative, since the
+ * value may be deeper than the stack: storing it walks it recursively, which a body of a few
+ * thousand brackets (well under the size limit) would overflow into a 500.
+ */
+function nestsAtMost(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    if (item === null || typeof item !== "object") continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/** Values of a request body came from `JSON.parse`, so any value is already JSON; only its depth is bounded. */
+const JsonData = z.unknown().refine((value) => nestsAtMost(value, MAX_JSON_DEPTH), `must not nest arrays and objects more than ${MAX_JSON_DEPTH} deep`);
+
+const Attributes = z.record(Key, JsonData);
 
 const OptionValue = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -83,7 +104,7 @@ export const SuggestBody = z.strictObject({
 
 export const UserAttrBody = z.strictObject({
   key: Key,
-  value: z.unknown().refine((v) => v !== undefined, "required: any JSON value").describe("any JSON value"),
+  value: JsonData.refine((v) => v !== undefined, "required: any JSON value").describe("any JSON value"),
 });
 
 export const ReportBody = z.strictObject({
