@@ -41,6 +41,7 @@ export function rungKey(rung: number): string {
  */
 export class SuccessiveHalvingPruner implements Pruner {
   readonly name = "asha";
+  readonly singleObjective = true;
   readonly minResource: number | "auto";
   readonly reductionFactor: number;
   readonly minEarlyStoppingRate: number;

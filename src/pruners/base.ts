@@ -14,6 +14,11 @@ export interface Pruner {
    */
   readonly usesHistory?: boolean;
   /**
+   * True for a pruner that compares trials on one objective: it cannot judge a trial of a study
+   * with several (it throws {@link PrunerObjectivesError}), so such a study should refuse it up front.
+   */
+  readonly singleObjective?: boolean;
+  /**
    * `notes`, when given, keeps bookkeeping on the judged trial as system attributes (stored with
    * it, so pruners in other processes see them): successive halving records its rungs there.
    */
@@ -29,6 +34,14 @@ export interface Pruner {
 /** Where a pruner leaves notes on the trial it judges; the study passes the trial itself. */
 export interface PruningNotes {
   setSystemAttr(key: string, value: JsonValue): void;
+}
+
+/** A single-objective pruner was asked about a study with several objectives. */
+export class PrunerObjectivesError extends Error {
+  override name = "PrunerObjectivesError";
+  constructor(prunerName: string, objectives: number) {
+    super(`the ${prunerName} pruner supports single-objective studies only; this study has ${objectives} objectives (use no pruner, or report one objective)`);
+  }
 }
 
 /** A pruner that never prunes. */

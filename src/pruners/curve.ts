@@ -97,6 +97,7 @@ type ParamColumns = readonly (readonly [string, Distribution])[];
  */
 export class CurvePruner implements Pruner {
   readonly name = "curve";
+  readonly singleObjective = true;
   readonly threshold: number;
   readonly minTrials: number;
   readonly nWarmupSteps: number;

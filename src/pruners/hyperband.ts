@@ -58,6 +58,7 @@ export const BRACKET_KEY = "hyperband_bracket";
  */
 export class HyperbandPruner implements Pruner {
   readonly name = "hyperband";
+  readonly singleObjective = true;
   readonly minResource: number;
   readonly reductionFactor: number;
   readonly bootstrapCount: number;

@@ -23,6 +23,7 @@ export interface PatientPrunerOptions {
  */
 export class PatientPruner implements Pruner {
   readonly name = "patient";
+  readonly singleObjective = true;
   readonly wrapped: Pruner | null;
   readonly patience: number;
   readonly minDelta: number;

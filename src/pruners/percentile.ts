@@ -57,6 +57,7 @@ interface StepValues {
  */
 export class PercentilePruner implements Pruner {
   readonly name: string = "percentile";
+  readonly singleObjective = true;
   readonly percentile: number;
   readonly nStartupTrials: number;
   readonly nWarmupSteps: number;

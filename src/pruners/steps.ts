@@ -1,4 +1,5 @@
 import type { Direction, FrozenTrial, StudySnapshot } from "../space/index.js";
+import { PrunerObjectivesError } from "./base.js";
 
 /** The latest and the one-before-latest reported steps of a trial (-1 where there is none). */
 export function lastTwoSteps(trial: FrozenTrial): { last: number; secondLast: number } {
@@ -26,11 +27,7 @@ export function isFirstInInterval(last: number, secondLast: number, nWarmupSteps
 
 /** The study's single direction; a multi-objective study gets an error naming the pruner. */
 export function singleDirection(snapshot: StudySnapshot, prunerName: string): Direction {
-  if (snapshot.directions.length !== 1) {
-    throw new Error(
-      `the ${prunerName} pruner supports single-objective studies only; this study has ${snapshot.directions.length} objectives (use no pruner, or report one objective)`,
-    );
-  }
+  if (snapshot.directions.length !== 1) throw new PrunerObjectivesError(prunerName, snapshot.directions.length);
   return snapshot.directions[0]!;
 }
 

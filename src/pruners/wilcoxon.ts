@@ -39,6 +39,7 @@ export interface WilcoxonPrunerOptions {
  */
 export class WilcoxonPruner implements Pruner {
   readonly name = "wilcoxon";
+  readonly singleObjective = true;
   readonly pThreshold: number;
   readonly nStartupSteps: number;
 

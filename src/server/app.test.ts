@@ -287,6 +287,35 @@ describe("HTTP API: trials", () => {
     expect((await call(app, "POST", "/studies/s/trials/9/tell", { state: "complete", values: [2] })).status).toBe(404);
   });
 
+  it("refuses a pruned trial's values of the wrong count, keeping it running, and takes the right count", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "two", directions: ["minimize", "maximize"], sampler: { name: "random" } });
+    await call(app, "POST", "/studies/two/trials");
+    for (const values of [[1], [1, 2, 3]]) {
+      const wrong = await call(app, "POST", "/studies/two/trials/0/tell", { state: "pruned", values });
+      expect([wrong.status, wrong.json.error.field, wrong.json.error.message]).toEqual([400, "body.values", `body.values: the study has 2 objective(s), got ${values.length} value(s)`]);
+      expect((await call(app, "GET", "/studies/two/trials/0")).json.trial.state).toBe("running");
+    }
+    const told = await call(app, "POST", "/studies/two/trials/0/tell", { state: "pruned", values: [1, 2] });
+    expect([told.status, told.json.trial.state, told.json.trial.values]).toEqual([200, "pruned", [1, 2]]);
+  });
+
+  it("refuses a single-objective pruner for a study of several objectives when it is made, not with a 500 at its first report", async () => {
+    const { app, storage } = newApp();
+    for (const pruner of ["median", "percentile", "asha", "hyperband", "wilcoxon"]) {
+      const refused = await call(app, "POST", "/studies", { name: `mo-${pruner}`, directions: ["minimize", "minimize"], pruner: { name: pruner } });
+      expect([refused.status, refused.json.error.field]).toEqual([400, "body.pruner"]);
+      expect(refused.json.error.message).toBe(`body.pruner: the ${pruner} pruner supports single-objective studies only; this study has 2 objectives (use no pruner, or report one objective)`);
+    }
+    expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
+    // One stored before the server refused them (as `sextant tune` can make): its reports get a 409 naming the pruner.
+    await storage.createStudy("older", ["minimize", "minimize"], { systemAttrs: { "server:pruner": { name: "median", options: {} } } });
+    await call(app, "POST", "/studies/older/trials");
+    const report = await call(app, "POST", "/studies/older/trials/0/report", { step: 0, value: 1 });
+    expect([report.status, report.json.error.message]).toEqual([409, "the median pruner supports single-objective studies only; this study has 2 objectives (use no pruner, or report one objective)"]);
+    expect((await call(app, "POST", "/studies", { name: "mo-threshold", directions: ["minimize", "minimize"], pruner: { name: "threshold", options: { upper: 1 } } })).status).toBe(201);
+  });
+
   it("reads trials in pages and incrementally from a sequence number", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
@@ -309,7 +338,8 @@ describe("HTTP API: trials", () => {
     await call(app, "POST", "/studies/s/trials");
     const changed = await call(app, "GET", `/studies/s/trials?since=${since}`);
     expect(changed.json.trials.map((t: { number: number; state: string }) => [t.number, t.state])).toEqual([[7, "running"]]);
-    for (const bad of ["since=-1", "limit=abc", "limit=1001", "since=1&since=2", "offset=3"]) {
+    // limit=0 was a 500 (the page of none had no last trial to take its seq from).
+    for (const bad of ["since=-1", "limit=abc", "limit=0", "limit=1001", "since=1&since=2", "offset=3"]) {
       const answer = await call(app, "GET", `/studies/s/trials?${bad}`);
       expect(answer.status).toBe(400);
       expect(answer.json.error.field).toMatch(/^query\./);

@@ -9,7 +9,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { z } from "zod";
-import { type Pruner, createPrunerByName } from "../pruners/index.js";
+import { type Pruner, PrunerObjectivesError, createPrunerByName } from "../pruners/index.js";
 import { type Recommendation, type Sampler, SamplerExhaustedError, createSamplerByName } from "../samplers/index.js";
 import {
   type Distribution,
@@ -182,6 +182,8 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof TrialNotRunningError) return new HttpError(409, error.message);
   if (error instanceof ParameterConflictError || error instanceof ParamConflictError) return new HttpError(409, error.message, "body.distribution");
   if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message);
+  // A study stored with a pruner that cannot judge its several objectives (made before creation refused it).
+  if (error instanceof PrunerObjectivesError) return new HttpError(409, error.message);
   if (error instanceof InvalidDistributionError) return new HttpError(400, error.message);
   if (error instanceof OnlineTunerError) return new HttpError(/^no online tuner named/.test(error.message) ? 404 : 400, error.message);
   // Other processes held the database locked for longer than the storage waits: worth retrying later.
@@ -304,10 +306,15 @@ export function createServerApp(options: ServerAppOptions): Hono {
         } catch (error) {
           throw new HttpError(400, `body.sampler: ${(error as Error).message}`, "body.sampler");
         }
+        let pruner: Pruner;
         try {
-          createPrunerByName(...specArgs(prunerSpec));
+          pruner = createPrunerByName(...specArgs(prunerSpec));
         } catch (error) {
           throw new HttpError(400, `body.pruner: ${(error as Error).message}`, "body.pruner");
+        }
+        // Refused now rather than as a 500 on the study's first report.
+        if (pruner.singleObjective && directions.length > 1) {
+          throw new HttpError(400, `body.pruner: ${new PrunerObjectivesError(prunerSpec.name, directions.length).message}`, "body.pruner");
         }
         const existing = async (): Promise<StudyRecord | null> => {
           const record = await storage.getStudy(body.name);
@@ -502,7 +509,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
         return withStudy(params.study, async (study) => {
           await study.refresh();
           const trial = await study.resumeTrial(Number(params.number));
-          if (body.state === "complete" && body.values.length !== study.directions.length) {
+          // A pruned trial's values (its last reported ones, if given) count as the study's too.
+          if (body.state !== "failed" && body.values !== undefined && body.values.length !== study.directions.length) {
             throw new HttpError(400, `body.values: the study has ${study.directions.length} objective(s), got ${body.values.length} value(s)`, "body.values");
           }
           // The library fails a complete trial whose constraints do not match the study's count;

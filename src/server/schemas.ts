@@ -134,7 +134,7 @@ const Count = (max: number) => z.string().regex(/^\d{1,15}$/, "must be a non-neg
 
 export const TrialsQuery = z.strictObject({
   since: Count(Number.MAX_SAFE_INTEGER).optional().describe("only trials changed after this sequence number (the `seq` of an earlier answer)"),
-  limit: Count(1000).optional().describe("at most this many trials (default 100, at most 1000)"),
+  limit: Count(1000).refine((s) => Number(s) >= 1, "must be at least 1").optional().describe("at most this many trials (default 100, from 1 to 1000)"),
 });
 
 // ---- responses (documented; the route tests check real answers against them) ----
