@@ -1,9 +1,10 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/): `sextant bench run`, `report` and `suites` on a tiny suite.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { sextant } from "./fixtures/cli-run.js";
+import { alive, sextant, start } from "./fixtures/cli-run.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sextant-bench-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,6 +41,33 @@ describe("sextant bench", () => {
       expect(readFileSync(figure, "utf8")).toMatch(/^<svg [^]*<\/svg>$/);
     }
   });
+
+  it("says on a signal how many runs are kept and how to continue, and its workers stop with it", async () => {
+    // random finishes at once; gp's 300 trials keep the other worker busy for far longer than the test waits.
+    const running = start(["bench", "run", "--suite", "branin-2d", "--optimizers", "random,gp", "--trials", "300", "--seeds", "1", "--out", "stopped", "--jobs", "2"], { cwd: dir });
+    const results = join(dir, "stopped/results.jsonl");
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(results) && readFileSync(results, "utf8").includes("\n")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const workers = execFileSync("ps", ["-o", "pid=", "--ppid", String(running.child.pid)], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+    // The worker that ran random may have stopped already, there being no run left for it.
+    expect(workers.length).toBeGreaterThanOrEqual(1);
+    try {
+      // The signal reaches the runner alone, as from `kill` or a scheduler (a terminal's Ctrl-C would reach the workers too).
+      const exited = new Promise((resolve) => running.child.once("exit", resolve));
+      running.child.kill("SIGINT");
+      await exited;
+      const gone = Date.now() + 10_000;
+      while (workers.some(alive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+      // Before, the gp worker finished its run (tens of seconds) and then died on the closed channel.
+      expect(workers.filter(alive)).toEqual([]);
+      const stopped = await running.done;
+      expect(stopped.code).toBe(130);
+      expect(stopped.stderr).toContain(`sextant: interrupted (SIGINT); 1 of 2 runs are in ${join("stopped", "results.jsonl")}: run the same command again to continue`);
+      expect(readFileSync(results, "utf8").trim().split("\n")).toHaveLength(1);
+    } finally {
+      for (const pid of workers.filter(alive)) process.kill(pid, "SIGKILL");
+    }
+  }, 120_000);
 
   it("lists suites, and names the bad flag", async () => {
     const suites = await run(["bench", "suites", "--json"]);

@@ -1,7 +1,7 @@
 /**
  * `sextant bench run | report | suites`: the benchmark lab from the command line.
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { labProblemNames } from "../bench/problems/index.js";
 import {
   BenchmarkInputError,
@@ -29,6 +29,7 @@ import { OptionError, closestName } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { formatNumber, renderTable } from "./format.js";
 import type { Io } from "./io.js";
+import { HANDLED_SIGNALS, signalExitCode } from "./tune.js";
 
 export interface BenchRunFlags {
   suite: string;
@@ -138,6 +139,15 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   const problems = resolveSuite(flags.suite);
   const seeds = parseSeeds(flags.seeds);
   const started = Date.now();
+  const showProgress = progressBar(io);
+  let progress: BenchmarkProgress | undefined;
+  // Every finished run is already in results.jsonl: an interrupted run says so, and how to go on.
+  const onSignal = (signal: NodeJS.Signals) => {
+    const kept = progress ? `${progress.done} of ${progress.total} runs are` : "the finished runs are";
+    io.err(`\nsextant: interrupted (${signal}); ${kept} in ${join(flags.out, "results.jsonl")}: run the same command again to continue`);
+    process.exit(signalExitCode(signal));
+  };
+  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
   const outcome = await runBenchmark({
     problems,
     optimizers: resolveOptimizers(flags.optimizers, flags.suite),
@@ -145,8 +155,15 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
     seeds,
     outDir: flags.out,
     ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
-    onProgress: progressBar(io),
-  }).catch(asUsageError);
+    onProgress: (p) => {
+      progress = p;
+      showProgress(p);
+    },
+  })
+    .catch(asUsageError)
+    .finally(() => {
+      for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
+    });
   const seconds = (Date.now() - started) / 1000;
   if (flags.json) {
     io.out(JSON.stringify({ out: resolve(flags.out), runs: outcome.results.length, failures: outcome.failures, seconds }, null, 2));

@@ -10,6 +10,13 @@ export type WorkerReply =
   | { readonly type: "result"; readonly id: number; readonly result: Awaited<ReturnType<typeof runJob>> }
   | { readonly type: "error"; readonly id: number; readonly message: string };
 
+// The runner is gone (stopped by a signal, or killed): stop now rather than finish a run nobody
+// will record, and then die writing its result to a closed channel.
+process.on("disconnect", () => {
+  closeSharedOptunaProcess();
+  process.exit(0);
+});
+
 process.on("message", (message: WorkerRequest) => {
   if (message.type === "stop") {
     closeSharedOptunaProcess();
