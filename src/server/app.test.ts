@@ -368,6 +368,24 @@ describe("HTTP API: heartbeats", () => {
 });
 
 describe("HTTP API: safety", () => {
+  it("fails, at the next ask, a trial whose client beat and then went silent for longer than the grace; one that never beat stays", async () => {
+    const { app } = newApp({ heartbeatGraceSeconds: 0.3 });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    await call(app, "POST", "/studies/s/trials");
+    await call(app, "POST", "/studies/s/trials");
+    expect((await call(app, "POST", "/studies/s/trials/0/heartbeat")).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Trial 0's client was killed after its first beat; trial 1's client never beats (curl, heartbeats off).
+    expect((await call(app, "POST", "/studies/s/trials")).status).toBe(201);
+    const zero = (await call(app, "GET", "/studies/s/trials/0")).json.trial;
+    expect([zero.state, zero.systemAttrs.failReason]).toEqual(["failed", "no heartbeat for more than 0.3 s: its client was stopped or lost the server"]);
+    expect((await call(app, "GET", "/studies/s/trials/1")).json.trial.state).toBe("running");
+    const late = await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] });
+    expect(late.status).toBe(409);
+    expect((await call(app, "POST", "/studies/s/trials/1/tell", { state: "complete", values: [1] })).status).toBe(200);
+    expect(() => createServerApp({ storage: new MemoryStorage(), heartbeatGraceSeconds: 0 })).toThrow("heartbeatGraceSeconds must be a positive number, got 0");
+  });
+
   it("answers 401 without the token or with a wrong one, and 200 with it", async () => {
     const { app } = newApp({ token: "s3cret-token" });
     expect((await call(app, "GET", "/studies")).status).toBe(401);

@@ -28,7 +28,14 @@ import {
   TrialNotRunningError,
   summarizeStudy,
 } from "../storage/index.js";
-import { ParameterConflictError, Study, type TellResult, type Trial, TrialNumberNotFoundError } from "../study/index.js";
+import {
+  DEFAULT_HEARTBEAT_GRACE_SECONDS,
+  ParameterConflictError,
+  Study,
+  type TellResult,
+  type Trial,
+  TrialNumberNotFoundError,
+} from "../study/index.js";
 import { OnlineTunerError, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
 import { type RouteDoc, openApiDocument } from "./openapi.js";
 import { HttpError, route } from "./route.js";
@@ -59,6 +66,13 @@ export interface ServerAppOptions {
    * `false` leaves only the API.
    */
   readonly dashboard?: boolean | Map<string, DashboardAsset>;
+  /**
+   * A trial whose client has sent a heartbeat and then sent none for this long is failed when the
+   * study is next asked for a trial: its client was killed or cut off (default 60 s, as the
+   * library's workers reap; a client should beat at least twice as often). Trials whose clients
+   * never beat are left alone.
+   */
+  readonly heartbeatGraceSeconds?: number;
 }
 
 /** How a sampler or pruner is named in requests and kept on the study. */
@@ -71,6 +85,8 @@ type NamedSpec = {
 const SAMPLER_ATTR = "server:sampler";
 const PRUNER_ATTR = "server:pruner";
 const SPACE_ATTR = "server:space";
+/** Set on a trial at its first heartbeat: its client beats, so silence means it is gone. */
+const BEATING_ATTR = "server:heartbeat";
 
 /** Compares in time that depends on neither the token's content nor its length. */
 function tokensMatch(given: string, expected: string): boolean {
@@ -204,6 +220,35 @@ export function createServerApp(options: ServerAppOptions): Hono {
   const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
   const studies = new Map<string, { id: number; study: Promise<Study> }>();
   const version = packageVersion();
+  const graceSeconds = options.heartbeatGraceSeconds ?? DEFAULT_HEARTBEAT_GRACE_SECONDS;
+  if (!Number.isFinite(graceSeconds) || graceSeconds <= 0) throw new RangeError(`heartbeatGraceSeconds must be a positive number, got ${graceSeconds}`);
+  const lastReaped = new Map<number, number>();
+
+  /**
+   * Fails the study's running trials whose clients beat and then fell silent for longer than the
+   * grace (as Optuna's fail_stale_trials does when a worker asks). Checked at most a few times per
+   * grace period per study, so asks do not each pay for the query.
+   */
+  async function reapSilentTrials(study: Study): Promise<void> {
+    const now = Date.now();
+    if (now - (lastReaped.get(study.id) ?? 0) < Math.min((graceSeconds * 1000) / 4, 5000)) return;
+    lastReaped.set(study.id, now);
+    let reaped = 0;
+    for (const trial of await storage.staleTrials(study.id, graceSeconds * 1000)) {
+      if (trial.systemAttrs[BEATING_ATTR] !== true) continue;
+      try {
+        await storage.updateTrial(trial.id, {
+          state: "failed",
+          values: null,
+          systemAttrs: { failReason: `no heartbeat for more than ${graceSeconds} s: its client was stopped or lost the server` },
+        });
+        reaped++;
+      } catch (error) {
+        if (!(error instanceof TrialNotRunningError)) throw error; // told meanwhile
+      }
+    }
+    if (reaped > 0) await study.refresh();
+  }
 
   /** The study object for a name, rebuilt (sampler and pruner from storage) when it is new to this process or was re-created. */
   async function openStudy(name: string): Promise<{ study: Study; record: StudyRecord }> {
@@ -391,6 +436,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       handle: async ({ params, body }) => {
         const space = body.space ? validateSpace(body.space as Record<string, Distribution>, "body.space") : {};
         return withStudy(params.study, async (study) => {
+          await reapSilentTrials(study);
           const trial = await study.ask(space);
           await study.flushTrial(trial);
           // The stored record, so that `seq` and the attributes are what later reads will show:
@@ -492,6 +538,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
         const { study } = await openStudy(params.study);
         const trial = await study.resumeTrial(Number(params.number));
         await storage.recordHeartbeat([trial.id]);
+        if (trial.systemAttrs[BEATING_ATTR] !== true) {
+          trial.setSystemAttr(BEATING_ATTR, true);
+          await study.flushTrial(trial);
+        }
         return { recorded: true };
       },
     }),
