@@ -48,6 +48,22 @@ function nonNegativeInt(flag: string) {
   };
 }
 
+function finiteNumber(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got "${text}"`);
+    return n;
+  };
+}
+
+function positiveNumber(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got "${text}"`);
+    return n;
+  };
+}
+
 function seconds(flag: string, allowZero = false) {
   return (text: string): number => {
     const n = Number(text);
@@ -617,16 +633,16 @@ Examples:
     .argument("<name>", "the tuner's name")
     .argument("[cost...]", "for observe: the cost of the instance just solved")
     .option("--storage <url>", STORAGE_HELP)
-    .option("--low <x>", "create: the parameter's lowest value")
-    .option("--high <x>", "create: the parameter's highest value")
-    .option("--arms <k>", "create: points of the grid over [low, high] (default 16)")
+    .option("--low <x>", "create: the parameter's lowest value (required)", finiteNumber("--low"))
+    .option("--high <x>", "create: the parameter's highest value (required)", finiteNumber("--high"))
+    .option("--arms <k>", "create: points of the grid over [low, high] (default 16)", positiveInt("--arms"))
     .option("--log", "create: space the grid on a log scale")
     .option("--algorithm <name>", "create: tsallis-inf (default), exp3, or chebcb (contextual)")
-    .option("--cost-scale <s>", "create: costs are divided by this and clipped to [0, 1] (default 1)")
+    .option("--cost-scale <s>", "create: costs are divided by this and clipped to [0, 1] (default 1)", positiveNumber("--cost-scale"))
     .option("--context-low <a,b,..>", "create: lower bounds of the instance features (chebcb)")
     .option("--context-high <a,b,..>", "create: upper bounds of the instance features (chebcb)")
-    .option("--degree <m>", "create: Chebyshev degree per feature (chebcb, default 4)")
-    .option("--seed <n>", "create: seed of the tuner's draws")
+    .option("--degree <m>", "create: Chebyshev degree per feature (chebcb, default 4)", positiveInt("--degree"))
+    .option("--seed <n>", "create: seed of the tuner's draws (an integer)", integer("--seed"))
     .option("--context <a,b,..>", "choose: this instance's features (chebcb)")
     .option("--json", "print JSON")
     .addHelpText(
