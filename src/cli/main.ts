@@ -80,6 +80,21 @@ function port(text: string): number {
   return n;
 }
 
+/**
+ * Lets a command that writes a file take both spellings, `--output` and `--out` (`export` had one,
+ * `report` and `bench report` the other): `shown` is in the help, the other is accepted as the same.
+ */
+function acceptBothOutputSpellings(command: Command, shown: "out" | "output"): Command {
+  const other = shown === "out" ? "output" : "out";
+  return command.addOption(new Option(`--${other} <file>`).hideHelp()).hook("preAction", (self) => {
+    const alias = self.getOptionValue(other) as string | undefined;
+    if (alias === undefined) return;
+    const given = self.getOptionValue(shown) as string | undefined;
+    if (given !== undefined && given !== alias) throw new UsageError(`--out and --output name the same file; give one, not "${given}" and "${alias}"`);
+    self.setOptionValue(shown, alias);
+  });
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
@@ -289,7 +304,7 @@ Examples:
     .command("report")
     .description("write a Markdown report with JSON data and SVG figures from a run directory")
     .argument("<dir>", "the --out directory of `sextant bench run`")
-    .option("-o, --out <file>", "the Markdown file (default DIR/report.md); figures go to a folder beside it")
+    .option("-o, --out <file>", "the Markdown file (default DIR/report.md); figures go to a folder beside it (or --output)")
     .option("--budgets <list>", "trial counts to report at (default: 10, 30, 100, 300, 1000 up to the run's budget, and the budget)")
     .option("--title <text>", "the report's title")
     .option("--command <text>", "the command that produced the run, quoted in the report so readers can reproduce it")
@@ -305,6 +320,7 @@ Examples:
     .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; json?: boolean }) => {
       result.code = await (await import("./bench.js")).benchReportCommand(dir, flags, io);
     });
+  acceptBothOutputSpellings(bench.commands.at(-1)!, "out");
   bench
     .command("suites")
     .description("list the named problem suites (dev and test are the carps split)")
@@ -545,7 +561,7 @@ Examples:
     .argument("<study>", "study name")
     .option("--storage <url>", STORAGE_HELP)
     .addOption(new Option("--format <format>", "csv or json (default csv)").choices(["csv", "json"]))
-    .option("-o, --output <file>", "write to a file instead of stdout")
+    .option("-o, --output <file>", "write to a file instead of stdout (or --out)")
     .option("--json", "same as --format json")
     .option("--lineage", "print the schedule and lineage of every member of a population (PBT, PB2) instead")
     .addHelpText(
@@ -560,6 +576,7 @@ Examples:
     .action(async (study: string, flags: { storage?: string; json?: boolean; format?: string; output?: string; lineage?: boolean }) => {
       result.code = await (await import("./inspect.js")).exportCommand(study, flags, io);
     });
+  acceptBothOutputSpellings(program.commands.at(-1)!, "output");
 
   program
     .command("delete")
@@ -690,7 +707,7 @@ Examples:
     .description("write one self-contained HTML file with a study's dashboard (opens offline; share it by mail or in a pull request)")
     .argument("<study>", "study name")
     .option("--storage <url>", STORAGE_HELP)
-    .option("-o, --out <file>", "where to write it (default STUDY-report.html)")
+    .option("-o, --out <file>", "where to write it (default STUDY-report.html; or --output)")
     .option("--json", "print what was written as JSON")
     .addHelpText(
       "after",
@@ -705,6 +722,7 @@ Examples:
     .action(async (study: string, flags: ReportFlags) => {
       result.code = await (await import("./report.js")).reportCommand(study, flags, io);
     });
+  acceptBothOutputSpellings(program.commands.at(-1)!, "out");
 
   for (const command of program.commands) {
     command.option("--debug", DEBUG_HELP);
