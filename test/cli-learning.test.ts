@@ -104,6 +104,12 @@ describe("sextant tune --warm-start", () => {
     expect(trials).toHaveLength(3);
     const missing = await run(["tune", "--storage", storage, "--study", "july", "-n", "1", "--warm-start", "april", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/no study named "april"/);
+    expect(missing.stderr).toBe(`sextant: --warm-start: no study named "april" in ${storage}\n`);
+    // A sampler that cannot learn from earlier studies used to run as if --warm-start were not given.
+    const ignored = await run(["tune", "--storage", storage, "--study", "august", "--sampler", "random", "-n", "1", "--warm-start", "may", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
+    expect(ignored.code).toBe(2);
+    expect(ignored.stderr).toBe("sextant: --warm-start needs a sampler that learns from earlier studies (auto, tpe or gp); the random sampler would ignore it\n");
+    const names = (JSON.parse((await run(["studies", "--storage", storage, "--json"])).stdout) as { name: string }[]).map((study) => study.name);
+    expect(names.sort()).toEqual(["june", "may"]);
   });
 });
