@@ -24,54 +24,37 @@ import type { TuneFlags } from "./tune.js";
 import type { CreateFlags, WorkerFlags } from "./worker.js";
 import { packageVersion } from "../version.js";
 
-function positiveInt(flag: string) {
+/** A parser for a numeric flag: `accepts` judges the number; the error names the flag and says what it must be. */
+function numberFlag(flag: string, mustBe: string, accepts: (n: number) => boolean) {
   return (text: string): number => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got "${text}"`);
+    if (text.trim() === "" || !accepts(n)) throw new UsageError(`${flag} must be ${mustBe}, got "${text}"`);
     return n;
   };
+}
+
+function positiveInt(flag: string) {
+  return numberFlag(flag, "a positive integer", (n) => Number.isInteger(n) && n > 0);
 }
 
 function integer(flag: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isInteger(n)) throw new UsageError(`${flag} must be an integer, got "${text}"`);
-    return n;
-  };
+  return numberFlag(flag, "an integer", Number.isInteger);
 }
 
 function nonNegativeInt(flag: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer, got "${text}"`);
-    return n;
-  };
+  return numberFlag(flag, "a non-negative integer", (n) => Number.isInteger(n) && n >= 0);
 }
 
 function finiteNumber(flag: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got "${text}"`);
-    return n;
-  };
+  return numberFlag(flag, "a number", Number.isFinite);
 }
 
 function positiveNumber(flag: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got "${text}"`);
-    return n;
-  };
+  return numberFlag(flag, "a positive number", (n) => Number.isFinite(n) && n > 0);
 }
 
 function seconds(flag: string, allowZero = false) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
-      throw new UsageError(`${flag} must be a ${allowZero ? "non-negative" : "positive"} number of seconds, got "${text}"`);
-    }
-    return n;
-  };
+  return numberFlag(flag, `a ${allowZero ? "non-negative" : "positive"} number of seconds`, (n) => Number.isFinite(n) && (allowZero ? n >= 0 : n > 0));
 }
 
 function port(text: string): number {
