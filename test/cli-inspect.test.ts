@@ -184,6 +184,28 @@ describe("reading studies", () => {
     expect(exported.trials[4].intermediate).toEqual({ 0: 9 });
   });
 
+  it("export and report take both --output and --out, and say which file they cannot write", async () => {
+    const exported = await run(["export", "demo", "--out", "demo.csv"]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(parseCsv(readFileSync(join(dir, "demo.csv"), "utf8"))).toHaveLength(9);
+    const reported = await run(["report", "demo", "--output", "demo.html", "--json"]);
+    expect(reported.code, reported.stderr).toBe(0);
+    expect(JSON.parse(reported.stdout)).toMatchObject({ study: "demo", out: "demo.html" });
+    expect(readFileSync(join(dir, "demo.html"), "utf8")).toMatch(/^<!doctype html>/i);
+    const both = await run(["export", "demo", "--output", "a.csv", "--out", "b.csv"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe('sextant: --out and --output name the same file; give one, not "a.csv" and "b.csv"\n');
+    expect(existsSync(join(dir, "a.csv")) || existsSync(join(dir, "b.csv"))).toBe(false);
+
+    // A path that cannot be written is the user's to fix: one line and exit 1, not "internal error".
+    const noFolder = await run(["export", "demo", "--output", "missing/demo.csv"]);
+    expect(noFolder.code).toBe(1);
+    expect(noFolder.stderr).toBe("sextant: cannot write --output missing/demo.csv: its folder does not exist\n");
+    const folder = await run(["report", "demo", "--out", "."]);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toBe("sextant: cannot write --out .: it is a folder; give a file name\n");
+  });
+
   it("refuses to delete without --yes when stdin is not a terminal, deletes with it", async () => {
     const refused = await run(["delete", "demo"], "y\n");
     expect(refused.code).toBe(1);

@@ -60,7 +60,23 @@ describe("sextant online", () => {
     expect(unknown.stderr).toMatch(/no online tuner named "nope".*sextant online create nope/);
     const range = await run(["online", "create", "t", "--low", "2", "--high", "1", "--storage", storage]);
     expect(range.code).toBe(2);
-    expect(range.stderr).toMatch(/parameter.low and parameter.high/);
+    expect(range.stderr).toBe("sextant: --low (2) must be below --high (1)\n");
+    // Each flag is named, and a malformed number is refused rather than stored as NaN (--seed abc
+    // used to be stored as null and draw like seed 0).
+    const refused = async (args: string[]) => {
+      const result = await run(["online", "create", "u", ...args, "--storage", storage]);
+      expect(result.code, result.stderr).toBe(2);
+      return result.stderr;
+    };
+    expect(await refused(["--low", "1"])).toBe("sextant: online create needs --low and --high (the parameter's range)\n");
+    expect(await refused(["--low", "1", "--high", "2", "--seed", "abc"])).toBe('sextant: --seed must be an integer, got "abc"\n');
+    expect(await refused(["--low", "1", "--high", "2", "--seed", "1.5"])).toBe('sextant: --seed must be an integer, got "1.5"\n');
+    expect(await refused(["--low", "x", "--high", "2"])).toBe('sextant: --low must be a number, got "x"\n');
+    expect(await refused(["--low", "1", "--high", "2", "--arms", "many"])).toBe('sextant: --arms must be a positive integer, got "many"\n');
+    expect(await refused(["--low", "1", "--high", "2", "--arms", "1"])).toBe("sextant: --arms must be at least 2, got 1\n");
+    expect(await refused(["--low", "1", "--high", "2", "--cost-scale", "-3"])).toBe('sextant: --cost-scale must be a positive number, got "-3"\n');
+    expect(await refused(["--low", "0", "--high", "2", "--log"])).toBe("sextant: --low must be positive with --log, got 0\n");
+    expect((await run(["online", "show", "u", "--storage", storage])).code).toBe(2);
     await run(["online", "create", "t", "--low", "0", "--high", "1", "--storage", storage]);
     const early = await run(["online", "observe", "t", "3", "--storage", storage]);
     expect(early.code).toBe(2);
@@ -88,6 +104,12 @@ describe("sextant tune --warm-start", () => {
     expect(trials).toHaveLength(3);
     const missing = await run(["tune", "--storage", storage, "--study", "july", "-n", "1", "--warm-start", "april", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/no study named "april"/);
+    expect(missing.stderr).toBe(`sextant: --warm-start: no study named "april" in ${storage}\n`);
+    // A sampler that cannot learn from earlier studies used to run as if --warm-start were not given.
+    const ignored = await run(["tune", "--storage", storage, "--study", "august", "--sampler", "random", "-n", "1", "--warm-start", "may", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
+    expect(ignored.code).toBe(2);
+    expect(ignored.stderr).toBe("sextant: --warm-start needs a sampler that learns from earlier studies (auto, tpe or gp); the random sampler would ignore it\n");
+    const names = (JSON.parse((await run(["studies", "--storage", storage, "--json"])).stdout) as { name: string }[]).map((study) => study.name);
+    expect(names.sort()).toEqual(["june", "may"]);
   });
 });

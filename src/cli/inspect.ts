@@ -2,7 +2,6 @@
  * The read side of the CLI: `studies`, `trials`, `best`, `export`, `delete`.
  */
 import { existsSync, statSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { type Storage, StorageEmptyError, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
@@ -12,7 +11,7 @@ import type { Recommendation } from "../samplers/index.js";
 import { loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, trialDuration } from "./format.js";
-import type { Io } from "./io.js";
+import { type Io, writeOutputFile } from "./io.js";
 
 /**
  * The storage URL a command uses: its flag, else `SEXTANT_STORAGE`, else `sqlite:./sextant.db`.
@@ -389,7 +388,7 @@ export async function exportCommand(
       text = renderCsv(headers, rows);
     }
     if (options.output) {
-      await writeFile(options.output, text);
+      await writeOutputFile("--output", options.output, text);
       io.err(`wrote ${trials.length} trial(s) of "${name}" to ${options.output}`);
     } else {
       io.write(text);

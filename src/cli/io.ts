@@ -1,3 +1,6 @@
+import { writeFile } from "node:fs/promises";
+import { UserError } from "./errors.js";
+
 /**
  * Where the CLI writes: stdout for results, stderr for progress and messages.
  *
@@ -29,4 +32,32 @@ export function processIo(): Io {
     stdinIsTTY: Boolean(process.stdin.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
   };
+}
+
+const WRITE_FAILURES: Readonly<Record<string, string>> = {
+  ENOENT: "its folder does not exist",
+  EISDIR: "it is a folder; give a file name",
+  ENOTDIR: "a part of its path is a file, not a folder",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "the file system is read-only",
+  ENOSPC: "no space left on the device",
+};
+
+/**
+ * Writes the file a command was asked to write (`--output`, `--out`). A path that cannot be
+ * written is the user's to fix, so it is a one-line error naming the flag and the path, not an
+ * internal error with a stack trace.
+ *
+ * @example
+ * await writeOutputFile("--output", "trials.csv", csv);
+ */
+export async function writeOutputFile(flag: string, path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new UserError(`cannot write ${flag} ${path}: ${WRITE_FAILURES[code] ?? (error as Error).message}`, { cause: error });
+  }
 }

@@ -70,16 +70,16 @@ export async function priorsCommand(kind: string, flags: PriorsFlags, io: Io): P
 
 export interface OnlineFlags {
   storage?: string;
-  low?: string;
-  high?: string;
-  arms?: string;
+  low?: number;
+  high?: number;
+  arms?: number;
   log?: boolean;
   algorithm?: string;
-  seed?: string;
-  costScale?: string;
+  seed?: number;
+  costScale?: number;
   contextLow?: string;
   contextHigh?: string;
-  degree?: string;
+  degree?: number;
   context?: string;
   json?: boolean;
 }
@@ -115,26 +115,30 @@ export async function onlineCommand(action: string, name: string, rest: string[]
   if (action === "create") {
     const contextGiven = flags.contextLow !== undefined || flags.contextHigh !== undefined;
     if (contextGiven && (flags.contextLow === undefined || flags.contextHigh === undefined)) throw new UsageError("give both --context-low and --context-high");
+    if (flags.low === undefined || flags.high === undefined) throw new UsageError(`online create needs --low and --high (the parameter's range)`);
+    if (!(flags.low < flags.high)) throw new UsageError(`--low (${flags.low}) must be below --high (${flags.high})`);
+    if (flags.log && !(flags.low > 0)) throw new UsageError(`--low must be positive with --log, got ${flags.low}`);
+    if (flags.arms !== undefined && flags.arms < 2) throw new UsageError(`--arms must be at least 2, got ${flags.arms}`);
     const storage = await openStorage(storageUrl(flags.storage));
     try {
       const tuner = await createOnlineTuner({
         name,
         storage,
         parameter: {
-          low: Number(flags.low ?? Number.NaN),
-          high: Number(flags.high ?? Number.NaN),
+          low: flags.low,
+          high: flags.high,
           log: flags.log === true,
-          ...(flags.arms === undefined ? {} : { arms: Number(flags.arms) }),
+          ...(flags.arms === undefined ? {} : { arms: flags.arms }),
         },
         ...(flags.algorithm === undefined ? {} : { algorithm: flags.algorithm as BanditAlgorithm }),
-        ...(flags.seed === undefined ? {} : { seed: Number(flags.seed) }),
-        ...(flags.costScale === undefined ? {} : { costScale: Number(flags.costScale) }),
+        ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+        ...(flags.costScale === undefined ? {} : { costScale: flags.costScale }),
         ...(contextGiven
           ? {
               context: {
                 low: numberList("--context-low", flags.contextLow!),
                 high: numberList("--context-high", flags.contextHigh!),
-                ...(flags.degree === undefined ? {} : { degree: Number(flags.degree) }),
+                ...(flags.degree === undefined ? {} : { degree: flags.degree }),
               },
             }
           : {}),

@@ -24,44 +24,58 @@ import type { TuneFlags } from "./tune.js";
 import type { CreateFlags, WorkerFlags } from "./worker.js";
 import { packageVersion } from "../version.js";
 
-function positiveInt(flag: string) {
+/** A parser for a numeric flag: `accepts` judges the number; the error names the flag and says what it must be. */
+function numberFlag(flag: string, mustBe: string, accepts: (n: number) => boolean) {
   return (text: string): number => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got "${text}"`);
+    if (text.trim() === "" || !accepts(n)) throw new UsageError(`${flag} must be ${mustBe}, got "${text}"`);
     return n;
   };
+}
+
+function positiveInt(flag: string) {
+  return numberFlag(flag, "a positive integer", (n) => Number.isInteger(n) && n > 0);
 }
 
 function integer(flag: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isInteger(n)) throw new UsageError(`${flag} must be an integer, got "${text}"`);
-    return n;
-  };
+  return numberFlag(flag, "an integer", Number.isInteger);
 }
 
 function nonNegativeInt(flag: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer, got "${text}"`);
-    return n;
-  };
+  return numberFlag(flag, "a non-negative integer", (n) => Number.isInteger(n) && n >= 0);
+}
+
+function finiteNumber(flag: string) {
+  return numberFlag(flag, "a number", Number.isFinite);
+}
+
+function positiveNumber(flag: string) {
+  return numberFlag(flag, "a positive number", (n) => Number.isFinite(n) && n > 0);
 }
 
 function seconds(flag: string, allowZero = false) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
-      throw new UsageError(`${flag} must be a ${allowZero ? "non-negative" : "positive"} number of seconds, got "${text}"`);
-    }
-    return n;
-  };
+  return numberFlag(flag, `a ${allowZero ? "non-negative" : "positive"} number of seconds`, (n) => Number.isFinite(n) && (allowZero ? n >= 0 : n > 0));
 }
 
 function port(text: string): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${text}"`);
   return n;
+}
+
+/**
+ * Lets a command that writes a file take both spellings, `--output` and `--out` (`export` had one,
+ * `report` and `bench report` the other): `shown` is in the help, the other is accepted as the same.
+ */
+function acceptBothOutputSpellings(command: Command, shown: "out" | "output"): Command {
+  const other = shown === "out" ? "output" : "out";
+  return command.addOption(new Option(`--${other} <file>`).hideHelp()).hook("preAction", (self) => {
+    const alias = self.getOptionValue(other) as string | undefined;
+    if (alias === undefined) return;
+    const given = self.getOptionValue(shown) as string | undefined;
+    if (given !== undefined && given !== alias) throw new UsageError(`--out and --output name the same file; give one, not "${given}" and "${alias}"`);
+    self.setOptionValue(shown, alias);
+  });
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -273,7 +287,7 @@ Examples:
     .command("report")
     .description("write a Markdown report with JSON data and SVG figures from a run directory")
     .argument("<dir>", "the --out directory of `sextant bench run`")
-    .option("-o, --out <file>", "the Markdown file (default DIR/report.md); figures go to a folder beside it")
+    .option("-o, --out <file>", "the Markdown file (default DIR/report.md); figures go to a folder beside it (or --output)")
     .option("--budgets <list>", "trial counts to report at (default: 10, 30, 100, 300, 1000 up to the run's budget, and the budget)")
     .option("--title <text>", "the report's title")
     .option("--command <text>", "the command that produced the run, quoted in the report so readers can reproduce it")
@@ -289,6 +303,7 @@ Examples:
     .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; json?: boolean }) => {
       result.code = await (await import("./bench.js")).benchReportCommand(dir, flags, io);
     });
+  acceptBothOutputSpellings(bench.commands.at(-1)!, "out");
   bench
     .command("suites")
     .description("list the named problem suites (dev and test are the carps split)")
@@ -529,7 +544,7 @@ Examples:
     .argument("<study>", "study name")
     .option("--storage <url>", STORAGE_HELP)
     .addOption(new Option("--format <format>", "csv or json (default csv)").choices(["csv", "json"]))
-    .option("-o, --output <file>", "write to a file instead of stdout")
+    .option("-o, --output <file>", "write to a file instead of stdout (or --out)")
     .option("--json", "same as --format json")
     .option("--lineage", "print the schedule and lineage of every member of a population (PBT, PB2) instead")
     .addHelpText(
@@ -544,6 +559,7 @@ Examples:
     .action(async (study: string, flags: { storage?: string; json?: boolean; format?: string; output?: string; lineage?: boolean }) => {
       result.code = await (await import("./inspect.js")).exportCommand(study, flags, io);
     });
+  acceptBothOutputSpellings(program.commands.at(-1)!, "output");
 
   program
     .command("delete")
@@ -617,16 +633,16 @@ Examples:
     .argument("<name>", "the tuner's name")
     .argument("[cost...]", "for observe: the cost of the instance just solved")
     .option("--storage <url>", STORAGE_HELP)
-    .option("--low <x>", "create: the parameter's lowest value")
-    .option("--high <x>", "create: the parameter's highest value")
-    .option("--arms <k>", "create: points of the grid over [low, high] (default 16)")
+    .option("--low <x>", "create: the parameter's lowest value (required)", finiteNumber("--low"))
+    .option("--high <x>", "create: the parameter's highest value (required)", finiteNumber("--high"))
+    .option("--arms <k>", "create: points of the grid over [low, high] (default 16)", positiveInt("--arms"))
     .option("--log", "create: space the grid on a log scale")
     .option("--algorithm <name>", "create: tsallis-inf (default), exp3, or chebcb (contextual)")
-    .option("--cost-scale <s>", "create: costs are divided by this and clipped to [0, 1] (default 1)")
+    .option("--cost-scale <s>", "create: costs are divided by this and clipped to [0, 1] (default 1)", positiveNumber("--cost-scale"))
     .option("--context-low <a,b,..>", "create: lower bounds of the instance features (chebcb)")
     .option("--context-high <a,b,..>", "create: upper bounds of the instance features (chebcb)")
-    .option("--degree <m>", "create: Chebyshev degree per feature (chebcb, default 4)")
-    .option("--seed <n>", "create: seed of the tuner's draws")
+    .option("--degree <m>", "create: Chebyshev degree per feature (chebcb, default 4)", positiveInt("--degree"))
+    .option("--seed <n>", "create: seed of the tuner's draws (an integer)", integer("--seed"))
     .option("--context <a,b,..>", "choose: this instance's features (chebcb)")
     .option("--json", "print JSON")
     .addHelpText(
@@ -674,7 +690,7 @@ Examples:
     .description("write one self-contained HTML file with a study's dashboard (opens offline; share it by mail or in a pull request)")
     .argument("<study>", "study name")
     .option("--storage <url>", STORAGE_HELP)
-    .option("-o, --out <file>", "where to write it (default STUDY-report.html)")
+    .option("-o, --out <file>", "where to write it (default STUDY-report.html; or --output)")
     .option("--json", "print what was written as JSON")
     .addHelpText(
       "after",
@@ -689,6 +705,7 @@ Examples:
     .action(async (study: string, flags: ReportFlags) => {
       result.code = await (await import("./report.js")).reportCommand(study, flags, io);
     });
+  acceptBothOutputSpellings(program.commands.at(-1)!, "out");
 
   for (const command of program.commands) {
     command.option("--debug", DEBUG_HELP);

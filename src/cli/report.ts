@@ -2,10 +2,9 @@
  * `sextant report STUDY --out report.html`: writes one self-contained HTML file with the study's
  * dashboard (plots, summary, table), which opens offline in any browser.
  */
-import { writeFile } from "node:fs/promises";
 import { UserError } from "./errors.js";
 import { storageUrl, withStudy } from "./inspect.js";
-import type { Io } from "./io.js";
+import { type Io, writeOutputFile } from "./io.js";
 
 export interface ReportFlags {
   storage?: string;
@@ -28,7 +27,7 @@ export async function reportCommand(study: string, flags: ReportFlags, io: Io): 
       throw error;
     }
   });
-  await writeFile(out, html);
+  await writeOutputFile("--out", out, html);
   const bytes = Buffer.byteLength(html);
   if (flags.json) io.out(JSON.stringify({ study, out, bytes }));
   else io.out(`wrote ${out} (${(bytes / 1024).toFixed(0)} KiB): open it in a browser; it needs no network`);

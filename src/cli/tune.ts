@@ -339,6 +339,21 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   }
 }
 
+/** Samplers that learn from the trials of `--warm-start` studies; any other would ignore them without a word. */
+const WARM_START_SAMPLERS: ReadonlySet<string> = new Set(["auto", "tpe", "gp"]);
+
+/** `--warm-start` names studies of this storage, for a sampler that uses them. */
+async function checkWarmStart(names: readonly string[], settings: TuneSettings, storage: Storage): Promise<void> {
+  const sampler = settings.sampler.name;
+  if (!WARM_START_SAMPLERS.has(sampler)) {
+    const why = settings.scheduler ? ` (a population's first segments are drawn at random unless --sampler names one)` : "";
+    throw new UsageError(`--warm-start needs a sampler that learns from earlier studies (auto, tpe or gp); the ${sampler} sampler would ignore it${why}`);
+  }
+  for (const name of names) {
+    if ((await storage.getStudy(name)) === null) throw new UserError(`--warm-start: no study named "${name}" in ${storage.url}`);
+  }
+}
+
 async function runTune(
   settings: TuneSettings,
   storage: Storage,
@@ -349,6 +364,7 @@ async function runTune(
   io: Io,
 ): Promise<number> {
   const existed = (await storage.getStudy(settings.studyName)) !== null;
+  if (flags.warmStart && flags.warmStart.length > 0) await checkWarmStart(flags.warmStart, settings, storage);
   let study: Study;
   try {
     study = await createStudy({

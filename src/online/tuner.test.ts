@@ -106,6 +106,8 @@ describe("online tuner settings", () => {
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "ucb" as never })).rejects.toThrow(/algorithm must be one of/);
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "chebcb" })).rejects.toThrow(/needs context/);
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, costScale: 0 })).rejects.toThrow(/costScale/);
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, seed: Number.NaN })).rejects.toThrow(/seed must be an integer, got NaN/);
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, seed: 0.5 })).rejects.toThrow(/seed must be an integer/);
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, storage: "memory:" })).rejects.toThrow(/needs a name/);
   });
 

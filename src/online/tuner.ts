@@ -316,6 +316,8 @@ function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
   } else if (options.context) {
     throw new OnlineTunerError(`the ${algorithm} algorithm takes no context; use algorithm "chebcb"`);
   }
+  // A NaN seed would be stored as null (JSON) and draw like seed 0: refuse it rather than lose it.
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) throw new OnlineTunerError(`seed must be an integer, got ${options.seed}`);
   const parameter = { name: p.name ?? "value", low: p.low, high: p.high, log: p.log ?? false, arms };
   const partial = { parameter, algorithm, seed: options.seed ?? randomSeed(), costScale, context, exploration, learningRate };
   const tuner = new OnlineTuner({ ...partial, state: { rounds: 0, losses: [], gram: null, moment: null, pending: null } }, null, null, false);

@@ -8,6 +8,7 @@
  * Finish-and-start writes of one study that wait at the same moment share one statement (group
  * commit), which is how a worker running quick trials pays less than a round trip per trial.
  */
+import { userInfo } from "node:os";
 import pg from "pg";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
@@ -187,6 +188,7 @@ export class PostgresStorage implements Storage {
     if (!Number.isInteger(maxConnections) || maxConnections < 1) {
       throw new StorageOpenError(`cannot open ${shownUrl}: maxConnections must be a positive integer (got ${String(maxConnections)})`);
     }
+    useOperatingSystemUserByDefault();
     const pool = new pg.Pool({
       connectionString,
       max: maxConnections,
@@ -969,6 +971,21 @@ function patchedRow({ row, trial }: KnownTrial, patch: TrialPatch): { next: Froz
 function typeParser(oid: number, format?: string): (value: string) => unknown {
   if (oid === INT8_OID) return Number;
   return pg.types.getTypeParser(oid, format as "text");
+}
+
+/**
+ * A URL without a user (`postgres://127.0.0.1:5432/db`) connects as the operating-system user, as
+ * psql and every libpq program do. node-postgres would take `$USER` instead, which containers, cron
+ * jobs and systemd units often leave unset, and then fail with "no PostgreSQL user name specified".
+ * `PGUSER` and a user in the URL still win.
+ */
+function useOperatingSystemUserByDefault(): void {
+  if (process.env.PGUSER || pg.defaults.user) return;
+  try {
+    pg.defaults.user = userInfo().username;
+  } catch {
+    // No passwd entry for this uid (an arbitrary uid in a container): leave it to node-postgres.
+  }
 }
 
 /** Splits Sextant's own query parameters (`schema`, `synchronous_commit`) off the URL; the rest goes to `pg` untouched. */

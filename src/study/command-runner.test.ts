@@ -148,9 +148,14 @@ console.log(\`sextant: {"value": \${x * 10}}\`);
 if (n === 0) console.log("result\\n  0.25  \\n");
 else if (n === 1) console.log("NaN");
 else if (n === 2) console.log("all done");
-else console.log('sextant: {"value": "abc"}');`;
-    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 4 });
-    const [a, b, c, d] = study.trials;
+else if (n === 3) console.log('sextant: {"value": "abc"}');
+else if (n === 4) console.log("inf");
+else console.log("-Infinity");`;
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 6 });
+    const [a, b, c, d, e, f] = study.trials;
+    // Python's print(float("inf")) was reported as "NaN", sending users looking for a NaN.
+    expect(e!.systemAttrs.failReason).toBe("reported value Infinity is not a finite number");
+    expect(f!.systemAttrs.failReason).toBe("reported value -Infinity is not a finite number");
     expect(a!.state).toBe("complete");
     expect(a!.values).toEqual([0.25]);
     expect(b!.state).toBe("failed");

@@ -293,11 +293,14 @@ export function parseReportLine(line: string): ReportLine | null {
   return { kind: "invalid", message: `a sextant line needs "value", "values" or "constraints": ${clip(body, 80)}` };
 }
 
-/** Reads a bare number from the last non-empty stdout line; NaN for `nan`/`inf`-like text, null if not a number. */
+/**
+ * Reads a bare number from the last non-empty stdout line; NaN for `nan`, ±Infinity for `inf` or
+ * `-Infinity` (so the failure says what Python or C printed, not NaN), null if not a number.
+ */
 function parseBareNumber(line: string): number | null {
   const text = line.trim();
   if (NUMBER_LINE.test(text)) return Number(text);
-  if (NON_FINITE_LINE.test(text)) return NaN;
+  if (NON_FINITE_LINE.test(text)) return /nan/i.test(text) ? NaN : text.startsWith("-") ? -Infinity : Infinity;
   return null;
 }
 
