@@ -30,13 +30,14 @@
 // --roots runs each (problem, mode, seed) with every listed build (a checkout with dist/ built), one
 // after the other, so that builds are compared under the same machine load; the tables then give
 // each build's figures and every later build's ratio to the first.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request as httpRequest } from "node:http";
+import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { jsonPoster, startServe } from "./serve-process.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { loadStudy, encodeValue, hypervolume, Rng } = await import(join(root, "dist/index.js"));
@@ -112,49 +113,12 @@ const isMultiObjective = (problem) => problem.kind === "multi-objective";
 const directionsOf = (problem) => Array.from({ length: isMultiObjective(problem) ? problem.objectives : 1 }, () => "minimize");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function startServe(cli, storage) {
-  const server = spawn(process.execPath, [cli, "serve", "--storage", storage, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SEXTANT_TOKEN: "" } });
-  // Its errors (logged internal errors above all) pass through; its banner does not.
-  server.stderr.on("data", (d) => {
-    for (const line of String(d).split("\n")) if (line && !line.includes("Ctrl-C stops")) log(`  serve: ${line}`);
-  });
-  const base = await new Promise((resolveUrl, reject) => {
-    let out = "";
-    server.stdout.on("data", (d) => {
-      out += d;
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolveUrl(`${match[1]}/api/v1`);
-    });
-    server.on("exit", (code) => reject(new Error(`sextant serve exited with ${code}`)));
-  });
-  return { server, base };
-}
-
-function poster(base, agent) {
-  return (path, body) =>
-    new Promise((resolvePost, reject) => {
-      const text = JSON.stringify(body);
-      const request = httpRequest(
-        `${base}${path}`,
-        { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) } },
-        (response) => {
-          let answer = "";
-          response.setEncoding("utf8");
-          response.on("data", (chunk) => (answer += chunk));
-          response.on("end", () => (response.statusCode >= 300 ? reject(new Error(`${path}: ${response.statusCode} ${answer}`)) : resolvePost(JSON.parse(answer))));
-          response.on("error", reject);
-        },
-      );
-      request.on("error", reject);
-      request.end(text);
-    });
-}
-
 async function runServe(cli, problem, seed, storage, defineByRun) {
-  const { server, base } = await startServe(cli, storage);
+  // Its errors (logged internal errors above all) pass through; its banner does not.
+  const { server, base } = await startServe(cli, storage, (line) => line.includes("Ctrl-C stops") || log(`  serve: ${line}`));
   // A connection per request: a kept-alive one that the server closes while a worker sleeps resets the next request.
   const agent = new Agent({ keepAlive: false, maxSockets: jobs });
-  const post = poster(base, agent);
+  const post = jsonPoster(base, agent);
   try {
     await post("/studies", { name: "parallel", directions: directionsOf(problem), sampler: { name: args.sampler, options: { ...samplerOptions, seed } } });
     const trialPath = (number, action) => `/studies/parallel/trials/${number}/${action}`;
