@@ -8,13 +8,13 @@
 // Usage: npm run bench:server -- [--storage sqlite:/tmp/x.db | postgres://...] [--clients 8]
 //        [--seconds 10] [--sampler random] [--json]
 // Without --storage each part gets its own fresh SQLite file in a temp dir.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { Agent, request as httpRequest } from "node:http";
+import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { jsonPoster, startServe } from "./serve-process.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { createStudy, createSamplerByName, openStorage } = await import(join(root, "dist/index.js"));
@@ -72,47 +72,10 @@ async function countComplete(url, name) {
 
 // --- the HTTP service, in its own process ---
 const serveUrl = storageFor("http");
-const server = spawn(process.execPath, [join(root, "bin/sextant.js"), "serve", "--storage", serveUrl, "--port", "0"], {
-  stdio: ["ignore", "pipe", "inherit"],
-  env: { ...process.env, SEXTANT_TOKEN: "" },
-});
-const base = await new Promise((resolveUrl, reject) => {
-  let out = "";
-  server.stdout.on("data", (d) => {
-    out += d;
-    const match = /listening on (http:\/\/\S+)/.exec(out);
-    if (match) resolveUrl(`${match[1]}/api/v1`);
-  });
-  server.on("exit", (code) => reject(new Error(`sextant serve exited with ${code}`)));
-});
-
-// node:http over kept-alive connections (one per client), not fetch: in Node 20, fetch costs the
-// client several times the CPU of the server's own work per request, and the client shares the
-// machine with the server being measured.
+const { server, base } = await startServe(join(root, "bin/sextant.js"), serveUrl);
+// Kept-alive connections, one per client.
 const agent = new Agent({ keepAlive: true, maxSockets: clients });
-
-function post(path, body) {
-  const text = JSON.stringify(body);
-  return new Promise((resolvePost, reject) => {
-    const request = httpRequest(
-      `${base}${path}`,
-      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) } },
-      (response) => {
-        let answer = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk) => (answer += chunk));
-        response.on("end", () => {
-          const data = JSON.parse(answer);
-          if (response.statusCode >= 300) reject(new Error(`${path}: ${response.statusCode} ${answer}`));
-          else resolvePost(data);
-        });
-        response.on("error", reject);
-      },
-    );
-    request.on("error", reject);
-    request.end(text);
-  });
-}
+const post = jsonPoster(base, agent);
 
 /** CPU time the server process has used (user + system), from /proc; null where there is none. */
 function serverCpuMs() {

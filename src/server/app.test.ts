@@ -182,6 +182,28 @@ describe("HTTP API: trials", () => {
     expect(read.json.trial.distributions.lr).toEqual({ type: "float", low: 1e-5, high: 1, log: true });
   });
 
+  it("keeps a define-by-run proposal away from a running trial whose parameters are not suggested yet (two objectives, the GP)", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", directions: ["minimize", "minimize"], sampler: { name: "gp", options: { seed: 3, nStartupTrials: 5 } } });
+    const space = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const suggestAll = async (number: number) => {
+      const point: number[] = [];
+      for (const [name, distribution] of Object.entries(space)) point.push((await call(app, "POST", `/studies/s/trials/${number}/suggest`, { name, distribution })).json.value);
+      return point;
+    };
+    for (let i = 0; i < 6; i++) {
+      const number = (await call(app, "POST", "/studies/s/trials")).json.trial.number;
+      const [x, y] = await suggestAll(number);
+      await call(app, "POST", `/studies/s/trials/${number}/tell`, { state: "complete", values: [x! + 0.1 * y!, 1 - Math.sqrt(x!) + y!] });
+    }
+    // Two workers ask before either suggests: the second must not land on the first's planned point.
+    const first = (await call(app, "POST", "/studies/s/trials")).json.trial.number;
+    const second = (await call(app, "POST", "/studies/s/trials")).json.trial.number;
+    expect((await call(app, "GET", `/studies/s/trials/${first}`)).json.trial.params).toEqual({});
+    const [a, b] = [await suggestAll(first), await suggestAll(second)];
+    expect(Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!)).toBeGreaterThan(0.01);
+  });
+
   it("gives the same suggestions for the same seed and history, also from a server rebuilt from storage", async () => {
     const run = async (restartAfterCreate: boolean) => {
       const storage = new MemoryStorage();

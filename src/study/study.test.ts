@@ -185,6 +185,32 @@ describe("Study", () => {
     expect(study.trials[first.number]).toEqual(await study.storage.getTrial(first.id));
   });
 
+  it("shows the sampler the values a running trial of this process will get, before its objective asks for them", async () => {
+    // A define-by-run client of `sextant serve` suggests each parameter in its own request; a sibling asked in between must see the plan.
+    const seen: Record<string, unknown>[][] = [];
+    const spy: Sampler = {
+      name: "spy",
+      inferRelativeSpace: () => ({ x: { type: "float", low: 0, high: 1 } }),
+      sampleRelative: (snapshot, trial) => {
+        seen.push(snapshot.trials.filter((t) => t.state === "running" && t.number !== trial.number).map((t) => ({ ...t.params })));
+        return { x: trial.number / 10 };
+      },
+      sampleIndependent: () => {
+        throw new Error("every parameter here is sampled jointly");
+      },
+    };
+    const study = await createStudy({ storage: new MemoryStorage(), sampler: spy });
+    const first = await study.ask();
+    const second = await study.ask();
+    expect(seen[1]).toEqual([{ x: 0 }]);
+    // Only samplers see the plan: the trial shows what was suggested.
+    expect(study.trials[first.number]!.params).toEqual({});
+    expect(first.suggestFloat("x", 0, 1)).toBe(0);
+    await study.tell(first, 1);
+    await study.ask();
+    expect(seen[2]).toEqual([{ x: second.number / 10 }]);
+  });
+
   it("lets go of a trial finished elsewhere, so resuming it by number reports it finished", async () => {
     const storage = new MemoryStorage();
     const study = await createStudy({ name: "reaped", storage, sampler: new RandomSampler({ seed: 5 }) });

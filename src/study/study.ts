@@ -471,10 +471,44 @@ export class Study implements TrialHost {
     };
   }
 
-  /** What the sampler sees when it proposes trial `trialNumber`: the snapshot, narrowed by the pruner if it asks to (Hyperband's brackets). */
+  /**
+   * What the sampler sees when it proposes trial `trialNumber`: the snapshot with the planned
+   * parameters of this process's running trials (see {@link withPlannedParams}), narrowed by the
+   * pruner if it asks to (Hyperband's brackets).
+   */
   private samplerSnapshot(trialNumber: number): StudySnapshot {
-    const snapshot = this.snapshot();
+    const snapshot = this.withPlannedParams(this.snapshot(), trialNumber);
     return this.pruner.samplerSnapshot ? this.pruner.samplerSnapshot(snapshot, trialNumber) : snapshot;
+  }
+
+  /**
+   * The snapshot with each running trial of this process (but `trialNumber`, the one being
+   * proposed) showing, beside the parameters suggested so far, those its sampler planned jointly
+   * at `ask` and the objective has not asked for yet: the values it will get when it does. A
+   * define-by-run client of `sextant serve` asks for each parameter in a request of its own, so a
+   * sibling asked in between saw a running trial without (all of) its parameters, which neither
+   * the GP's kriging believer nor TPE's constant liar can keep away from (measured by
+   * `bench/parallel-serve.mjs`, mode serve-dbr). Only samplers see the plan: `trials` and storage
+   * keep what was suggested.
+   */
+  private withPlannedParams(snapshot: StudySnapshot, trialNumber: number): StudySnapshot {
+    let trials: FrozenTrial[] | null = null;
+    for (const trial of this.activeTrials.values()) {
+      if (trial.number === trialNumber || trial.finished) continue;
+      const planned = Object.keys(trial.relativeParams).filter((name) => !(name in trial.params) && trial.relativeSpace[name] !== undefined);
+      const cached = this.trialCache[trial.number];
+      if (planned.length === 0 || !cached || cached.id !== trial.id || cached.state !== "running") continue;
+      const params: Record<string, ParamValue> = { ...trial.params };
+      const distributions: Record<string, Distribution> = { ...trial.distributions };
+      for (const name of planned) {
+        // An enqueued trial's fixed value wins over the sampler's, as it will when suggested.
+        params[name] = Object.prototype.hasOwnProperty.call(trial.fixedParams, name) ? trial.fixedParams[name]! : trial.relativeParams[name]!;
+        distributions[name] = trial.relativeSpace[name]!;
+      }
+      trials ??= [...this.trialCache];
+      trials[trial.number] = { ...cached, params, distributions };
+    }
+    return trials ? { ...snapshot, trials } : snapshot;
   }
 
   /**
