@@ -491,14 +491,15 @@ describe("GPSampler's priorMean", () => {
     });
   }
 
-  it("is an option of the shared schema, repeats itself under the same seed and history, and changes the proposal", () => {
+  it("is an option of the shared schema and the default, repeats itself under the same seed and history, and changes the proposal", () => {
     const trials = bowlHistory(12);
     const first = suggest(createGPSamplerFromOptions({ seed: 4, priorMean: "worst" }), trials, 12).params;
     const again = suggest(new GPSampler({ seed: 4, priorMean: "worst" }), trials, 12).params;
-    const centred = suggest(new GPSampler({ seed: 4 }), trials, 12).params;
+    const centred = suggest(new GPSampler({ seed: 4, priorMean: "mean" }), trials, 12).params;
     expect(again).toEqual(first);
     expect(centred).not.toEqual(first);
-    expect(suggest(new GPSampler({ seed: 4, priorMean: "mean" }), trials, 12).params).toEqual(centred);
+    // "worst" is the default.
+    expect(suggest(new GPSampler({ seed: 4 }), trials, 12).params).toEqual(first);
     expect(() => createGPSamplerFromOptions({ priorMean: "max" })).toThrow(/priorMean/);
     expect(() => new GPSampler({ priorMean: "median" as never })).toThrow(/priorMean/);
   });
@@ -595,7 +596,8 @@ describe("GPSampler's outputWarping auto", () => {
     const carried = [...trials.slice(0, 20), makeTrial({ ...trials[20]!, systemAttrs: { ...first.notes, [THETA_ATTR]: warm } as never })];
     const refitted = suggest(new GPSampler({ seed: 4, outputWarping: "auto" }), carried, 21).notes[THETA_ATTR] as number[];
     const x = Float64Array.from(carried.flatMap((t) => [t.params.a as number, t.params.b as number]));
-    const data = { x, y: warpObservations(carried.map((t) => t.values![0]!), chosen), n: 21, d: 2, categorical: new Uint8Array(2) };
+    // The sampler's targets: the chosen warping, standardised around the default prior mean (the worst value).
+    const data = { x, y: warpObservations(carried.map((t) => t.values![0]!), chosen, "worst"), n: 21, d: 2, categorical: new Uint8Array(2) };
     const prior = defaultPrior(2, 1e-6, "exponential");
     const capped = fitHyperparameters(data, { prior, starts: [warm], maxIterations: 10 }).theta;
     expect(refitted).toEqual(Array.from(capped));

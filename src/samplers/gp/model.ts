@@ -217,8 +217,9 @@ export function standardMoments(values: ArrayLike<number>): { mean: number; sd: 
  * The GP's constant prior mean, on the (warped) values it models; the GP itself is zero-mean, so
  * standardisation subtracts this constant (see {@link standardCentre}).
  *
- * - `"mean"`: the arithmetic mean of the observations, the usual choice (and Sextant's default).
- * - `"worst"`: the worst observed value, the largest for minimisation.
+ * - `"mean"`: the arithmetic mean of the observations, the usual choice (and `warpObservations`'
+ *   default; the GP sampler's default before issue 12).
+ * - `"worst"`: the worst observed value, the largest for minimisation (the GP sampler's default).
  *
  * De Ath, Fieldsend & Everson (2020), "What do you Mean? The Role of the Mean Function in Bayesian
  * Optimisation" (GECCO; arXiv 2004.08349), compared constant prior means equal to the arithmetic
