@@ -4,7 +4,8 @@
  * Each trial after a scrambled-Sobol startup design:
  * 1. encodes the complete trials of the intersection search space into the unit cube (log scales
  *    and grids through `SpaceEncoder`, categorical choices as indices for a Hamming kernel term);
- * 2. warps and standardises the sign-adjusted objective (minimisation throughout);
+ * 2. warps and standardises the sign-adjusted objective (minimisation throughout), with the worst
+ *    observed value at 0, the zero-mean GP's prior mean (`priorMean`, De Ath et al. 2020);
  * 3. fits Matérn-5/2 ARD hyperparameters by MAP with L-BFGS-B, warm-started from the previous
  *    trial's fit (read from the history's system attributes, so the result depends only on the
  *    history), from a default on a geometric schedule, and at large n only every few trials
