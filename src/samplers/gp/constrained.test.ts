@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createStudy } from "../../study/index.js";
-import { logProbabilityOfFeasibility } from "./constrained.js";
+import { fitStandardizedModels, logProbabilityOfFeasibility } from "./constrained.js";
+import { defaultPrior, defaultTheta } from "./model.js";
 import { GPSampler } from "./gp.js";
 
 describe("GP with constraints", () => {
@@ -14,6 +15,21 @@ describe("GP with constraints", () => {
     const h = 1e-6;
     expect(out[0]).toBeCloseTo((at(0.3 + h, -0.2) - at(0.3 - h, -0.2)) / (2 * h), 6);
     expect(out[1]).toBeCloseTo((at(0.3, -0.2 + h) - at(0.3, -0.2 - h)) / (2 * h), 6);
+  });
+
+  it("standardises each column around its prior mean and keeps a target's meaning: the value, or the worst far from the data", () => {
+    const points = [0.1, 0.2, 0.3].map((v) => Float64Array.of(v));
+    const targets = [[3], [1], [2]];
+    const short = Float64Array.from(defaultTheta(1, defaultPrior(1)));
+    short[0] = Math.log(0.05);
+    const valueAt = (priorMean: "mean" | "worst", at: number): number => {
+      const [model] = fitStandardizedModels(points, targets, new Uint8Array(1), { minNoise: 1e-6, fitIterations: 1, starts: () => [], reuse: () => short, priorMean }).models;
+      return (model!.gp.predict(Float64Array.of(at)).mean - model!.threshold) * model!.scale;
+    };
+    expect(valueAt("worst", 0.2)).toBeCloseTo(1, 3);
+    expect(valueAt("mean", 0.2)).toBeCloseTo(1, 3);
+    expect(valueAt("worst", 0.95)).toBeCloseTo(3, 6);
+    expect(valueAt("mean", 0.95)).toBeCloseTo(2, 6);
   });
 
   it("finds the constrained optimum the unconstrained objective leads away from", async () => {

@@ -8,7 +8,7 @@
  */
 import { logNormalCdf, logNormalPdf } from "../../math/special.js";
 import type { Acquisition } from "./acquisition.js";
-import { GaussianProcess, type NoisePrior, type TrainingData, defaultPrior, fitHyperparameters, parametersFromTheta } from "./model.js";
+import { GaussianProcess, type NoisePrior, type PriorMean, type TrainingData, defaultPrior, fitHyperparameters, parametersFromTheta, standardCentre } from "./model.js";
 
 const MIN_VARIANCE = 1e-20;
 
@@ -54,7 +54,9 @@ export function logProbabilityOfFeasibility(
 /**
  * Fits one GP per column of `targets` (one per constraint, or one per objective) on `points`.
  * Each column is standardised (a constant one gets unit scale), so the prior and the noise floor
- * mean the same for every model; the bound 0 moves with it (`threshold`). `starts(k)` gives the
+ * mean the same for every model; the bound 0 moves with it (`threshold`). `priorMean` (default
+ * "mean") is the constant the standardisation subtracts, i.e. each model's prior mean (see
+ * `PriorMean`); the sampler gives objectives its option and constraints always "mean". `starts(k)` gives the
  * hyperparameter starts of column k (a warm start from the previous trial, the default, or both);
  * `reuse(k)`, when given and it returns a θ, is taken as column k's hyperparameters without a fit
  * (the refit schedule of `kernelFitPlan` skips most fits once n is large).
@@ -69,6 +71,7 @@ export function fitStandardizedModels(
     fitIterations: number;
     starts: (column: number) => ArrayLike<number>[];
     reuse?: (column: number) => ArrayLike<number> | undefined;
+    priorMean?: PriorMean;
   },
 ): { models: ConstraintModel[]; thetas: number[][] } {
   const n = points.length;
@@ -86,12 +89,14 @@ export function fitStandardizedModels(
     let variance = 0;
     for (const c of targets) variance += (c[k]! - mean) ** 2;
     const scale = Math.sqrt(variance / n) || 1;
-    const y = Float64Array.from(targets, (c) => (c[k]! - mean) / scale);
+    const column = targets.map((c) => c[k]!);
+    const centre = standardCentre(column, options.priorMean ?? "mean", mean);
+    const y = Float64Array.from(column, (c) => (c - centre) / scale);
     const data: TrainingData = { x, y, n, d, categorical };
     const theta = options.reuse?.(k) ?? fitHyperparameters(data, { prior, starts: options.starts(k), maxIterations: options.fitIterations }).theta;
     const clean = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
     thetas.push(clean);
-    models.push({ gp: new GaussianProcess(data, parametersFromTheta(Float64Array.from(clean), d)), threshold: -mean / scale, scale });
+    models.push({ gp: new GaussianProcess(data, parametersFromTheta(Float64Array.from(clean), d)), threshold: -centre / scale, scale });
   }
   return { models, thetas };
 }

@@ -481,6 +481,55 @@ describe("GPSampler's recommended trial", () => {
   });
 });
 
+describe("GPSampler's priorMean", () => {
+  const plane: SearchSpace = { a: { type: "float", low: 0, high: 1 }, b: { type: "float", low: 0, high: 1 } };
+  function bowlHistory(count: number, sign: 1 | -1 = 1): FrozenTrial[] {
+    const rng = new Rng(7);
+    return Array.from({ length: count }, (_, number) => {
+      const params = { a: rng.uniform(), b: rng.uniform() };
+      return complete(number, params, plane, sign * (2 * (params.a - 0.4) ** 2 + (params.b - 0.6) ** 2));
+    });
+  }
+
+  it("is an option of the shared schema and the default, repeats itself under the same seed and history, and changes the proposal", () => {
+    const trials = bowlHistory(12);
+    const first = suggest(createGPSamplerFromOptions({ seed: 4, priorMean: "worst" }), trials, 12).params;
+    const again = suggest(new GPSampler({ seed: 4, priorMean: "worst" }), trials, 12).params;
+    const centred = suggest(new GPSampler({ seed: 4, priorMean: "mean" }), trials, 12).params;
+    expect(again).toEqual(first);
+    expect(centred).not.toEqual(first);
+    // "worst" is the default.
+    expect(suggest(new GPSampler({ seed: 4 }), trials, 12).params).toEqual(first);
+    expect(() => createGPSamplerFromOptions({ priorMean: "max" })).toThrow(/priorMean/);
+    expect(() => new GPSampler({ priorMean: "median" as never })).toThrow(/priorMean/);
+  });
+
+  it("reports the recommended trial's mean in the objective's units, undoing the shift to the worst value", () => {
+    for (const sign of [1, -1] as const) {
+      const trials = bowlHistory(16, sign);
+      const directions: ("minimize" | "maximize")[] = [sign === 1 ? "minimize" : "maximize"];
+      const record = suggest(new GPSampler({ seed: 2, priorMean: "worst" }), trials, 16, { directions }).notes[RECOMMENDED_TRIAL_ATTR] as {
+        trial: number;
+        mean: number;
+        units: string;
+      };
+      // Noiseless values: the smoothed mean at the recommended trial is its own value.
+      expect(record.units).toBe("objective");
+      expect(record.mean).toBeCloseTo(trials[record.trial]!.values![0]!, 3);
+    }
+  });
+
+  it("applies to each objective's model under EHVI and to ParEGO, with legal, repeatable proposals", () => {
+    const trials = twoObjectiveHistory(5, 12, (x, y) => [x + y * y, 1 - x + y * y]);
+    for (const multiObjective of ["ehvi", "parego"] as const) {
+      const first = suggest(new GPSampler({ seed: 6, priorMean: "worst", multiObjective }), trials, 12, { directions: ["minimize", "minimize"] }).params;
+      const again = suggest(new GPSampler({ seed: 6, priorMean: "worst", multiObjective }), trials, 12, { directions: ["minimize", "minimize"] }).params;
+      expect(again).toEqual(first);
+      for (const name of ["x", "y"]) expect(isLegal(square[name]!, first[name]!)).toBe(true);
+    }
+  });
+});
+
 describe("GPSampler between kernel refits", () => {
   it("grows the previous trial's model instead of factorising again, and proposes what a fresh sampler proposes", () => {
     const square2: SearchSpace = { a: { type: "float", low: 0, high: 1 }, b: { type: "float", low: 0, high: 1 } };
@@ -547,7 +596,8 @@ describe("GPSampler's outputWarping auto", () => {
     const carried = [...trials.slice(0, 20), makeTrial({ ...trials[20]!, systemAttrs: { ...first.notes, [THETA_ATTR]: warm } as never })];
     const refitted = suggest(new GPSampler({ seed: 4, outputWarping: "auto" }), carried, 21).notes[THETA_ATTR] as number[];
     const x = Float64Array.from(carried.flatMap((t) => [t.params.a as number, t.params.b as number]));
-    const data = { x, y: warpObservations(carried.map((t) => t.values![0]!), chosen), n: 21, d: 2, categorical: new Uint8Array(2) };
+    // The sampler's targets: the chosen warping, standardised around the default prior mean (the worst value).
+    const data = { x, y: warpObservations(carried.map((t) => t.values![0]!), chosen, "worst"), n: 21, d: 2, categorical: new Uint8Array(2) };
     const prior = defaultPrior(2, 1e-6, "exponential");
     const capped = fitHyperparameters(data, { prior, starts: [warm], maxIterations: 10 }).theta;
     expect(refitted).toEqual(Array.from(capped));

@@ -8,7 +8,7 @@
  * @module
  */
 export { GPSampler, GP_OPTIONS, type GPSamplerOptions, type PendingStrategy, type AcquisitionKind, createGPSamplerFromOptions, scalarizeParEgo } from "./gp.js";
-export { type OutputWarping, warpObservations } from "./model.js";
+export { type OutputWarping, type PriorMean, warpObservations } from "./model.js";
 export { logExpectedImprovement } from "./acquisition.js";
 export { encodeTrial, kernelFitPlan } from "./gp.js";
 export { GaussianProcess, type TrainingData, defaultPrior, defaultTheta, fitHyperparameters, parametersFromTheta } from "./model.js";

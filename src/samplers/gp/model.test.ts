@@ -14,6 +14,8 @@ import {
   powerTransform,
   powerTransformLambda,
   parametersFromTheta,
+  standardCentre,
+  standardMoments,
   warpObservations,
   warpWithLogJacobian,
 } from "./model.js";
@@ -252,6 +254,39 @@ describe("warpObservations", () => {
       expect(y[0]).toBeLessThan(y[2]!);
       expect(Array.from(warpObservations([7, 7, 7], warping))).toEqual([0, 0, 0]);
     }
+  });
+});
+
+describe("prior mean", () => {
+  it("puts the worst value at 0 and leaves the spread and the Jacobian as they were", () => {
+    const values = [3, -1, 40, 2, 2];
+    for (const warping of ["none", "log", "rank", "power"] as const) {
+      const centred = warpWithLogJacobian(values, warping);
+      const worst = warpWithLogJacobian(values, warping, "worst");
+      const shift = Math.max(...centred.y);
+      expect(worst.y[2]).toBe(0);
+      for (let i = 0; i < values.length; i++) expect(worst.y[i]).toBeCloseTo(centred.y[i]! - shift, 12);
+      if (warping !== "rank") expect(worst.logJacobian).toBeCloseTo(centred.logJacobian, 12);
+    }
+    expect(Array.from(warpObservations([7, 7, 7], "none", "worst"))).toEqual([0, 0, 0]);
+    expect(standardCentre(values, "worst")).toBe(40);
+    expect(standardCentre(values, "mean")).toBe(standardMoments(values).mean);
+  });
+
+  it("makes the posterior mean far from the data the worst observed value, where the default gives their mean", () => {
+    // Three points on a line and a short lengthscale: at x = 0.95 the data say nothing.
+    const x = Float64Array.of(0.1, 0.2, 0.3);
+    const values = [3, 1, 2];
+    const params = parametersFromTheta([Math.log(0.05), 0, Math.log(1e-6)], 1);
+    const { sd } = standardMoments(values);
+    const inObjectiveUnits = (priorMean: "mean" | "worst", point: number): number => {
+      const gp = new GaussianProcess({ x, y: warpObservations(values, "none", priorMean), n: 3, d: 1, categorical: new Uint8Array(1) }, params);
+      return standardCentre(values, priorMean) + sd * gp.predict(Float64Array.of(point)).mean;
+    };
+    expect(inObjectiveUnits("worst", 0.95)).toBeCloseTo(3, 8);
+    expect(inObjectiveUnits("mean", 0.95)).toBeCloseTo(2, 8);
+    // At the data both interpolate.
+    for (const priorMean of ["mean", "worst"] as const) expect(inObjectiveUnits(priorMean, 0.2)).toBeCloseTo(1, 4);
   });
 });
 
