@@ -39,9 +39,11 @@ describe("sextant importance", () => {
     const lines = result.stdout.split("\n");
     expect(lines[0]).toBe('parameter importance of "demo" by fANOVA, from 120 complete trial(s)');
     expect(lines[1]).toMatch(/^param\s+importance\s+effect$/);
-    expect(lines[3]).toMatch(/^lr\s+0\.\d{3}\s+\[#{15,}\.*\]\s+- -0\.\d+$/);
+    // One sign per effect: "-0.87", never a sign column before a signed number ("- -0.87").
+    expect(lines[3]).toMatch(/^lr\s+0\.\d{3}\s+\[#{15,}\.*\]\s+-0\.\d+$/);
+    expect(result.stdout).not.toMatch(/[-+~] [-+]?\d/);
     expect(lines[4]).toMatch(/^kind\s+0\.\d{3}\s+\[#+\.*\]\s+\(categorical\)$/);
-    expect(lines[5]).toMatch(/^noise\s+0\.0\d\d\s+\[\.*#?\.*\]/);
+    expect(lines[5]).toMatch(/^noise\s+0\.0\d\d\s+\[\.*#?\.*\]\s+(-?0(\.\d+)?(e-\d+)? \(weak\)|[+-]0\.\d+)$/);
   });
 
   it("gives the same as JSON, with either method", async () => {

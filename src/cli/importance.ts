@@ -45,13 +45,15 @@ export async function importanceCommand(name: string, flags: ImportanceFlags, io
         result.params.map((p) => [p.name, p.importance.toFixed(3), bar(p.importance, 30), effect(p.correlation, trials.find((t) => p.name in t.distributions)?.distributions[p.name]?.type === "categorical")]),
       ),
     );
-    io.out(`effect: Spearman correlation of the parameter with the objective (+ : larger values give larger objective values)`);
+    io.out(`effect: Spearman correlation of the parameter with the objective (positive: larger values give larger objective values; "weak": |correlation| <= 0.05)`);
     return 0;
   });
 }
 
+/** One signed number ("+0.87", "-0.41"); a correlation too small to give a direction says so. */
 function effect(correlation: number, categorical: boolean): string {
   if (categorical) return "(categorical)";
-  const sign = correlation > 0.05 ? "+" : correlation < -0.05 ? "-" : "~";
-  return `${sign} ${formatNumber(correlation, 2)}`;
+  const text = formatNumber(correlation, 2);
+  if (Math.abs(correlation) <= 0.05) return `${text} (weak)`;
+  return correlation > 0 ? `+${text}` : text;
 }
