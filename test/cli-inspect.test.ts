@@ -84,6 +84,28 @@ describe("reading studies", () => {
     expect(table.stdout).toMatch(/^number\s+state\s+value\s+x\s+label\s+duration\s+note\n[- ]+\n\s+8\s+waiting\s+-\s+2\.5\s+plain\s+-\s+queued\n$/);
   });
 
+  it("marks a retry as one in the table once it has run, as it does while it waits", async () => {
+    const storage = await openStorage(`sqlite:${db}`);
+    const study = await loadStudy({ name: "demo", storage, sampler: new RandomSampler({ seed: 3 }) });
+    const failed = study.trials.find((t) => t.number === 3)!;
+    await study.queueRetry(failed); // trial 8, which completes
+    await study.optimize((trial) => trial.suggestFloat("x", -5, 5) ** 2, { nTrials: 1 });
+    await study.queueRetry(study.trials.find((t) => t.number === 8)!); // trial 9, which fails
+    await study.optimize(() => {
+      throw new Error("still bad");
+    }, { nTrials: 1 });
+    await study.queueRetry(study.trials.find((t) => t.number === 9)!); // trial 10, still waiting
+    await storage.close();
+    const table = await run(["trials", "demo", "--state", "complete,failed,waiting"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/\n\s+8\s+complete\s+[\d.e-]+\s+.*\(retry of 3\)\n/);
+    expect(table.stdout).toMatch(/\n\s+9\s+failed\s+-\s+.*\(retry of 8\) still bad\n/);
+    expect(table.stdout).toMatch(/\n\s+10\s+waiting\s+-\s+.*queued, retry of 9\n/);
+    expect(table.stdout).toMatch(/\n\s+3\s+failed\s+-\s+.*\s{2}bad "input", really\n/);
+    const json = JSON.parse((await run(["trials", "demo", "--json", "--state", "complete"])).stdout);
+    expect(json.find((t: { number: number }) => t.number === 8).systemAttrs.retryOf).toBe(3);
+  });
+
   it("lists trials with --state and --limit filters", async () => {
     const all = JSON.parse((await run(["trials", "demo", "--json"])).stdout);
     expect(all.map((t: { number: number }) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);

@@ -117,8 +117,14 @@ function valueHeaders(directions: readonly string[]): string[] {
 }
 
 function note(trial: FrozenTrial): string {
+  const retryOf = typeof trial.systemAttrs.retryOf === "number" ? trial.systemAttrs.retryOf : null;
+  if (trial.state === "waiting") return retryOf === null ? "queued" : `queued, retry of ${retryOf}`;
+  // First, so that a long failure reason cut to the column's width never hides it.
+  return [retryOf === null ? "" : `(retry of ${retryOf})`, stateNote(trial)].filter((part) => part !== "").join(" ");
+}
+
+function stateNote(trial: FrozenTrial): string {
   if (trial.state === "failed") return String(trial.systemAttrs.failReason ?? "");
-  if (trial.state === "waiting") return typeof trial.systemAttrs.retryOf === "number" ? `queued, retry of ${trial.systemAttrs.retryOf}` : "queued";
   if (trial.state === "pruned") {
     const last = lastIntermediate(trial);
     return last ? `at step ${last.step}` : "";
