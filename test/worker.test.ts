@@ -153,6 +153,19 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(again.stderr).toContain(`"sextant worker --storage sqlite:${db} --study 'it'\\''s mine'", or pick another --study`);
   });
 
+  it("prints nothing with --quiet, yet creates the study and still reports errors", async () => {
+    const created = await create("hushed", ["--trials", "3", "--quiet"]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toBe("");
+    expect(created.stderr).toBe("");
+    const trials = await trialsOf(db, "hushed");
+    expect(trials.map((t) => t.state)).toEqual(["waiting", "waiting", "waiting"]);
+    const again = await create("hushed", ["--trials", "3", "-q"]);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe("");
+    expect(again.stderr).toMatch(/a study named "hushed" already exists/);
+  });
+
   it("refuses a study without a stored command, and a missing study, with what to do", async () => {
     const storage = SqliteStorage.open(db);
     await storage.createStudy("library-made", ["minimize"]);

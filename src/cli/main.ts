@@ -408,6 +408,7 @@ Examples:
     .option("--seed <n>", "seed for the sampler", integer("--seed"))
     .option("--cwd <dir>", "working directory of the command (default: the config file's folder, else the current one)")
     .option("--json", "print the created study as JSON")
+    .option("-q, --quiet", "print nothing when the study is created (errors and warnings still go to stderr)")
     .passThroughOptions()
     .addHelpText(
       "after",
@@ -417,6 +418,7 @@ study name. Its --trials are queued in the study: workers claim them one at a ti
 of workers together run exactly that many. With --scheduler pbt or pb2 the first segment of every
 member is queued instead, and workers queue each member's next segment as one ends, until every
 member has trained its segments (the scheduler's seed is fixed here, so all workers decide alike).
+With --quiet it prints nothing on success, for scripts; --json prints the study as JSON.
 
 Examples:
   $ sextant create --config sextant.yaml --storage postgres://tuner@db:5432/sextant --study fleet --trials 500

@@ -42,7 +42,7 @@ export interface RecoveryFlags {
  * @example
  * const flags: CreateFlags = { config: "sextant.yaml", study: "fleet", trials: 500 };
  */
-export type CreateFlags = Omit<TuneFlags, "jobs" | "quiet" | "verbose"> & RecoveryFlags;
+export type CreateFlags = Omit<TuneFlags, "jobs" | "verbose"> & RecoveryFlags;
 
 /**
  * The flags of `sextant worker`.
@@ -121,7 +121,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     if (flags.json) {
       const population = scheduler ? { population: { scheduler: scheduler.name, members: scheduler.population, segments: scheduler.segments, segmentSteps: scheduler.segmentSteps, seed: scheduler.seed } } : {};
       io.out(JSON.stringify({ study: study.name, storage: storage.url, directions: settings.directions, budget, ...population, command: settings.command }, null, 2));
-    } else {
+    } else if (!flags.quiet) {
       const what = scheduler
         ? `a ${scheduler.name} population of ${scheduler.population} members × ${scheduler.segments} segments of ${scheduler.segmentSteps} step(s) (${scheduler.population * scheduler.segments} trials)` +
           (budget.deadline !== null ? `, until ${new Date(budget.deadline).toISOString()}` : "")
