@@ -56,14 +56,24 @@ describe("reading studies", () => {
     expect(typeof demo.bestValue).toBe("number");
   });
 
-  it("says there are no studies for a database that does not exist, without creating it", async () => {
+  it("says no storage was found, and how to point at one, for a database that does not exist, without creating it", async () => {
     const result = await sextant(["studies"], { cwd: dir });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe("no studies in sqlite:./sextant.db\n");
+    expect(result.stdout).toBe(
+      `no studies: no storage found at sqlite:./sextant.db (the default): ${join(dir, "sextant.db")} does not exist; ` +
+        "point at one with --storage URL or SEXTANT_STORAGE, e.g. --storage sqlite:./runs.db\n",
+    );
     expect(existsSync(join(dir, "sextant.db"))).toBe(false);
     const json = await sextant(["studies", "--json"], { cwd: dir, env: { SEXTANT_STORAGE: "sqlite:./elsewhere.db" } });
     expect(JSON.parse(json.stdout)).toEqual([]);
+    expect(json.stderr).toMatch(/^sextant: no storage found at sqlite:\.\/elsewhere\.db: .*elsewhere\.db does not exist; point at one with --storage/);
     expect(existsSync(join(dir, "elsewhere.db"))).toBe(false);
+    for (const command of [["trials", "demo"], ["best", "demo"], ["importance", "demo"], ["export", "demo"], ["report", "demo"]]) {
+      const looked = await sextant(command, { cwd: dir });
+      expect(looked.code, command[0]).toBe(1);
+      expect(looked.stderr).toMatch(/^sextant: no study named "demo": no storage found at sqlite:\.\/sextant\.db \(the default\): .* does not exist; point at one with --storage URL/);
+      expect(existsSync(join(dir, "sextant.db")), command[0]).toBe(false);
+    }
   });
 
   it("gives up on an unreachable PostgreSQL server within seconds, not a worker's two minutes", async () => {
@@ -247,7 +257,10 @@ describe("reading studies", () => {
     }
     const noDb = await sextant(["best", "nope"], { cwd: dir });
     expect(noDb.code).toBe(1);
-    expect(noDb.stderr).toBe('sextant: no study named "nope" in sqlite:./sextant.db (the database file does not exist)\n');
+    expect(noDb.stderr).toBe(
+      `sextant: no study named "nope": no storage found at sqlite:./sextant.db (the default): ${join(dir, "sextant.db")} does not exist; ` +
+        "point at one with --storage URL or SEXTANT_STORAGE, e.g. --storage sqlite:./runs.db\n",
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/): `sextant priors` and `sextant online`.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -58,6 +58,9 @@ describe("sextant online", () => {
     const unknown = await run(["online", "choose", "nope", "--storage", storage]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no online tuner named "nope".*sextant online create nope/);
+    // Looking for a tuner in a file that does not exist says so, and leaves no empty database behind.
+    expect(unknown.stderr).toMatch(/no storage found at sqlite:.*bad\.db: .*does not exist; point at one with --storage/);
+    expect(existsSync(join(dir, "bad.db"))).toBe(false);
     const range = await run(["online", "create", "t", "--low", "2", "--high", "1", "--storage", storage]);
     expect(range.code).toBe(2);
     expect(range.stderr).toBe("sextant: --low (2) must be below --high (1)\n");

@@ -14,7 +14,22 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 describe("sextant dashboard and sextant report", () => {
-  it("serves the dashboard on the default ./sextant.db with no other step, under a strict CSP", async () => {
+  it("refuses to start without a database rather than create an empty ./sextant.db, and says how to point at one", async () => {
+    const refused = await sextant(["dashboard", "--port", "0"], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toMatch(/^sextant: no storage found at sqlite:\.\/sextant\.db \(the default\): .*sextant\.db does not exist; point at one with --storage URL or SEXTANT_STORAGE/);
+    expect(existsSync(join(dir, "sextant.db"))).toBe(false);
+    const elsewhere = await sextant(["dashboard", "--port", "0", "--storage", "sqlite:./runs.db"], { cwd: dir });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toMatch(/no storage found at sqlite:\.\/runs\.db: /);
+    expect(existsSync(join(dir, "runs.db"))).toBe(false);
+  });
+
+  it("serves the dashboard on the default ./sextant.db (the file tune writes) with no --storage, under a strict CSP", async () => {
+    const storage = await openStorage(`sqlite:${join(dir, "sextant.db")}`);
+    await seedStudy(storage, "tuned", { trials: 5, seed: 1 });
+    await storage.close();
     const running = start(["dashboard", "--port", "0"], { cwd: dir });
     try {
       const url = await new Promise<string>((resolve, reject) => {
@@ -36,8 +51,8 @@ describe("sextant dashboard and sextant report", () => {
       expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
       const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)![1]!;
       expect((await fetch(`${url}/${script}`)).status).toBe(200);
-      expect(await (await fetch(`${url}/api/v1/studies`)).json()).toEqual({ studies: [] });
-      expect(existsSync(join(dir, "sextant.db"))).toBe(true);
+      const { studies } = (await (await fetch(`${url}/api/v1/studies`)).json()) as { studies: { name: string }[] };
+      expect(studies.map((study) => study.name)).toEqual(["tuned"]);
     } finally {
       running.child.kill("SIGTERM");
       expect((await running.done).code).toBe(0);

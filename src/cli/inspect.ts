@@ -2,6 +2,7 @@
  * The read side of the CLI: `studies`, `trials`, `best`, `export`, `delete`.
  */
 import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { type Storage, StorageEmptyError, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
@@ -13,6 +14,9 @@ import { UsageError, UserError } from "./errors.js";
 import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, trialDuration } from "./format.js";
 import { type Io, writeOutputFile } from "./io.js";
 
+/** Where commands keep their studies when neither `--storage` nor `SEXTANT_STORAGE` says. */
+export const DEFAULT_STORAGE_URL = "sqlite:./sextant.db";
+
 /**
  * The storage URL a command uses: its flag, else `SEXTANT_STORAGE`, else `sqlite:./sextant.db`.
  *
@@ -20,21 +24,44 @@ import { type Io, writeOutputFile } from "./io.js";
  * storageUrl(undefined) // "sqlite:./sextant.db" when SEXTANT_STORAGE is unset
  */
 export function storageUrl(flag: string | undefined): string {
-  return flag ?? process.env.SEXTANT_STORAGE ?? "sqlite:./sextant.db";
+  return flag ?? process.env.SEXTANT_STORAGE ?? DEFAULT_STORAGE_URL;
 }
 
 /**
- * Opens an existing storage; returns null when a SQLite file does not exist or is empty (rather
- * than creating it). Only `delete` asks for `writable`: looking at a file must not change it.
+ * Why a SQLite URL names nothing to read (no such file, or an empty one), as a sentence that says
+ * how to point at a storage; null when the file is there or the URL is not a SQLite file. Commands
+ * that only look check this instead of opening, which would create the file.
+ *
+ * @example
+ * missingSqliteStorage("sqlite:./sextant.db") // "no storage found at sqlite:./sextant.db (the default): …" in an empty folder
  */
-async function openExisting(url: string, access: "read-only" | "writable" = "read-only"): Promise<Storage | null> {
+export function missingSqliteStorage(url: string): string | null {
   const path = sqlitePath(url);
-  if (path !== null && path !== "" && (!existsSync(path) || statSync(path).size === 0)) return null;
+  if (path === null || path === "" || path === ":memory:") return null;
+  if (!existsSync(path)) return noStorage(url, `${resolve(path)} does not exist`);
+  return statSync(path).size === 0 ? noStorage(url, `${resolve(path)} is empty`) : null;
+}
+
+function noStorage(url: string, why: string): string {
+  return (
+    `no storage found at ${url}${url === DEFAULT_STORAGE_URL ? " (the default)" : ""}: ${why}; ` +
+    "point at one with --storage URL or SEXTANT_STORAGE, e.g. --storage sqlite:./runs.db"
+  );
+}
+
+/**
+ * Opens an existing storage rather than creating it. A SQLite file that does not exist or is empty
+ * gives `missing` (why, and how to point at a storage); a PostgreSQL schema nobody wrote to gives
+ * neither storage nor `missing`: the database is there and holds no studies. Only `delete` asks
+ * for `writable`: looking at a file must not change it.
+ */
+async function openExisting(url: string, access: "read-only" | "writable" = "read-only"): Promise<{ storage: Storage | null; missing: string | null }> {
+  const missing = missingSqliteStorage(url);
+  if (missing !== null) return { storage: null, missing };
   try {
-    return await openStorage(url, { readOnly: access === "read-only", retryDeadlineMs: LOOKING_RETRY_MS });
+    return { storage: await openStorage(url, { readOnly: access === "read-only", retryDeadlineMs: LOOKING_RETRY_MS }), missing: null };
   } catch (error) {
-    // A PostgreSQL schema nobody wrote to is what a missing file is for SQLite.
-    if (error instanceof StorageEmptyError) return null;
+    if (error instanceof StorageEmptyError) return { storage: null, missing: null };
     throw error;
   }
 }
@@ -52,8 +79,9 @@ export async function withStudy<T>(
   body: (storage: Storage, record: StudyRecord) => Promise<T>,
   access: "read-only" | "writable" = "read-only",
 ): Promise<T> {
-  const storage = await openExisting(url, access);
-  if (!storage) throw new UserError(`no study named "${name}" in ${url} (the database file does not exist)`);
+  const { storage, missing } = await openExisting(url, access);
+  if (missing !== null) throw new UserError(`no study named "${name}": ${missing}`);
+  if (storage === null) throw new UserError(`no study named "${name}" in ${url} (it has no studies)`);
   try {
     const record = await storage.getStudy(name);
     if (!record) {
@@ -141,7 +169,17 @@ function stateNote(trial: FrozenTrial): string {
  */
 export async function listStudiesCommand(options: { storage?: string; json?: boolean }, io: Io): Promise<number> {
   const url = storageUrl(options.storage);
-  const storage = await openExisting(url);
+  const { storage, missing } = await openExisting(url);
+  // Listing nothing is no failure (exit 0, and --json stays an empty list), but say where to look.
+  if (missing !== null) {
+    if (options.json) {
+      io.out("[]");
+      io.err(`sextant: ${missing}`);
+    } else {
+      io.out(`no studies: ${missing}`);
+    }
+    return 0;
+  }
   const studies = storage ? await storage.listStudies().finally(() => storage.close()) : [];
   if (options.json) {
     io.out(

@@ -7,7 +7,7 @@ import { llmPrior, llmPriorSpace } from "../priors/index.js";
 import { openStorage } from "../storage/index.js";
 import { UsageError } from "./errors.js";
 import { renderTable } from "./format.js";
-import { storageUrl } from "./inspect.js";
+import { missingSqliteStorage, storageUrl } from "./inspect.js";
 import type { Io } from "./io.js";
 
 export interface PriorsFlags {
@@ -85,6 +85,9 @@ export interface OnlineFlags {
 }
 
 async function withTuner<T>(name: string, flags: OnlineFlags, body: (tuner: OnlineTuner) => Promise<T>): Promise<T> {
+  // The tuner must exist already: opening a missing file would only create an empty database.
+  const missing = missingSqliteStorage(storageUrl(flags.storage));
+  if (missing !== null) throw new UsageError(`no online tuner named "${name}": ${missing}; or create it with "sextant online create ${name} --low L --high H"`);
   const storage = await openStorage(storageUrl(flags.storage));
   try {
     const tuner = await loadOnlineTuner({ name, storage });

@@ -676,7 +676,8 @@ Examples:
       "after",
       `
 Serves the dashboard and the same HTTP API as \`sextant serve\`. With no --storage it opens
-./sextant.db (or $SEXTANT_STORAGE), the file \`sextant tune\` writes by default.
+./sextant.db (or $SEXTANT_STORAGE), the file \`sextant tune\` writes by default; it never
+creates a database: where the file does not exist it says so and exits.
 
 Examples:
   $ sextant dashboard

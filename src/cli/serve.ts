@@ -3,7 +3,7 @@
  * the command runs, so the rest of the CLI starts without it.
  */
 import { UsageError, UserError } from "./errors.js";
-import { storageUrl } from "./inspect.js";
+import { missingSqliteStorage, storageUrl } from "./inspect.js";
 import type { Io } from "./io.js";
 
 export interface ServeFlags {
@@ -26,6 +26,12 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
   const envToken = process.env.SEXTANT_TOKEN;
   const token = flags.token ?? (envToken !== undefined && envToken !== "" ? envToken : undefined);
   const url = storageUrl(flags.storage);
+  // The dashboard only shows studies: opening a missing file would create an empty database
+  // (often in the wrong folder). `serve` takes writes from workers, so it creates one as tune does.
+  if (command === "dashboard") {
+    const missing = missingSqliteStorage(url);
+    if (missing !== null) throw new UserError(missing);
+  }
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({
