@@ -185,6 +185,15 @@ describe("sextant tune", () => {
     expect(JSON.parse(result.stdout).run.pruned).toBe(pruned.length);
   });
 
+  it("keeps the first value of a step the command reports twice, and warns", async () => {
+    const program = 'console.log(\'sextant: {"step": 0, "value": 1}\'); console.log(\'sextant: {"step": 0, "value": 2}\'); console.log(3)';
+    const result = await sextant(["tune", "--study", "twice", "--trials", "1", "--quiet", "--param", "x=float:0:1", "--", "node", "-e", program, "{x}"], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("sextant: warning: trial 0: step 0 was already reported as 1; ignoring 2");
+    const [trial] = await trialsOf("twice");
+    expect(trial).toMatchObject({ state: "complete", values: [3], intermediate: { 0: 1 } });
+  });
+
   it("stops on SIGINT: running commands stopped, trials failed as interrupted, exit 130, and resumes", async () => {
     const pids = join(dir, "pids");
     const args = ["tune", "--study", "int", "--jobs", "2", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"];

@@ -231,7 +231,12 @@ describe("HTTP API: trials", () => {
     await call(one, "POST", "/studies/s/trials");
     const x = (await call(one, "POST", "/studies/s/trials/0/suggest", { name: "x", distribution: SPACE.x })).json.value;
     expect((await call(two, "POST", "/studies/s/trials/0/suggest", { name: "x", distribution: SPACE.x })).json.value).toBe(x);
-    expect((await call(two, "POST", "/studies/s/trials/0/report", { step: 0, value: 3 })).json).toEqual({ shouldPrune: false });
+    expect((await call(two, "POST", "/studies/s/trials/0/report", { step: 0, value: 3 })).json).toEqual({ shouldPrune: false, ignored: false });
+    // A step keeps its first value (as in Optuna and the library), also on a server that reads the trial from storage.
+    expect((await call(two, "POST", "/studies/s/trials/0/report", { step: 0, value: 7 })).json).toEqual({ shouldPrune: false, ignored: true });
+    expect((await call(two, "POST", "/studies/s/trials/0/report", { step: 0, value: 3 })).json).toEqual({ shouldPrune: false, ignored: false });
+    const three = newApp({ storage }).app;
+    expect((await call(three, "POST", "/studies/s/trials/0/report", { step: 0, value: 8 })).json).toEqual({ shouldPrune: false, ignored: true });
     const told = await call(two, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [x] });
     expect(told.json.trial).toMatchObject({ state: "complete", intermediate: { "0": 3 }, params: { x } });
     expect((await call(one, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] })).status).toBe(409);

@@ -499,15 +499,16 @@ export function createServerApp(options: ServerAppOptions): Hono {
     route({
       method: "post",
       path: "/studies/{study}/trials/{number}/report",
-      summary: "Report an intermediate value; the answer says whether the pruner would stop the trial",
+      summary:
+        "Report an intermediate value; the answer says whether the pruner would stop the trial, and whether the value was ignored because the step already had another (a step keeps its first value)",
       params: api.TrialPath,
       body: api.ReportBody,
       status: 200,
       response: api.ReportResponse,
       handle: async ({ params, body }) => {
         return writeTrial(params, (trial) => {
-          trial.reportIntermediate(body.value, body.step);
-          return { shouldPrune: trial.shouldPrune() };
+          const recorded = trial.reportIntermediate(body.value, body.step);
+          return { shouldPrune: trial.shouldPrune(), ignored: !recorded };
         });
       },
     }),

@@ -200,7 +200,10 @@ export const UserAttrsResponse = z.strictObject({ userAttrs: Attributes });
 export const HeartbeatResponse = z.strictObject({
   recorded: z.boolean().describe("whether the beat was stored"),
 });
-export const ReportResponse = z.strictObject({ shouldPrune: z.boolean() });
+export const ReportResponse = z.strictObject({
+  shouldPrune: z.boolean(),
+  ignored: z.boolean().describe("true when the step already had another value, which stands: a step keeps its first value (as in Optuna)"),
+});
 export const OpenApiResponse = z.looseObject({ openapi: z.string(), info: z.record(z.string(), z.unknown()), paths: z.record(z.string(), z.unknown()) });
 export const HealthResponse = z.strictObject({ status: z.literal("ok"), version: z.string() });
 export const ErrorResponse = z.strictObject({

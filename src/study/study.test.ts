@@ -113,6 +113,31 @@ describe("Study", () => {
     expect(Object.keys(study.trials[0]!.intermediate)).toHaveLength(3);
   });
 
+  it("keeps a step's first reported value, as Optuna does, and warns once per trial", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ name: "repeat", storage, sampler: new RandomSampler({ seed: 2 }) });
+    const warnings: string[] = [];
+    study.onWarning = (message) => warnings.push(message);
+    const trial = await study.ask();
+    expect(trial.reportIntermediate(1, 0)).toBe(true);
+    expect(trial.reportIntermediate(2, 0)).toBe(false);
+    expect(trial.reportIntermediate(3, 0)).toBe(false);
+    expect(trial.reportIntermediate(1, 0)).toBe(true); // the same value again is no repeat
+    expect(trial.reportIntermediate(4, 1)).toBe(true);
+    expect(trial.intermediate).toEqual({ 0: 1, 1: 4 });
+    expect(warnings).toEqual([
+      "trial 0: step 0 was already reported as 1; ignoring 2 (a step keeps its first value; further repeats in this trial are ignored without a warning)",
+    ]);
+    // What storage holds stands too: a study object that resumes the trial keeps it.
+    await study.flushTrial(trial);
+    const other = await loadStudy({ name: "repeat", storage, sampler: new RandomSampler({ seed: 3 }) });
+    other.onWarning = (message) => warnings.push(message);
+    const resumed = await other.resumeTrial(0);
+    expect(resumed.reportIntermediate(9, 1)).toBe(false);
+    expect(warnings).toHaveLength(2);
+    expect((await other.tell(resumed, 4)).intermediate).toEqual({ 0: 1, 1: 4 });
+  });
+
   it("stops on stop() and on stopAfter", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 8 }) });
     await study.optimize((t) => {

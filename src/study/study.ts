@@ -1319,6 +1319,10 @@ export class Study implements TrialHost {
   /** The queueing of next segments under way in this process, one after another (see {@link queueNextSegment}). */
   private segmentQueueing: Promise<void> = Promise.resolve();
 
+  warn(message: string): void {
+    this.onWarning(message);
+  }
+
   segmentContext(): { store: CheckpointStore; segmentSteps: number } | null {
     if (!this.scheduler) return null;
     this.checkpoints ??= new CheckpointStore(this.scheduler.checkpointDir ?? defaultCheckpointRoot(this.storage.url, this.name));

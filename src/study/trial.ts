@@ -44,6 +44,8 @@ export interface TrialHost {
   samplingView(trial: Trial): SamplingTrial;
   /** The study's checkpoint folder and segment length, or null when it has no scheduler. */
   segmentContext(): { store: CheckpointStore; segmentSteps: number } | null;
+  /** Reports what needs attention but must not stop the trial (the study's `onWarning`). */
+  warn(message: string): void;
 }
 
 /** Where a segment trial sits in its population and which steps it trains; see {@link Trial.segment}. */
@@ -98,6 +100,8 @@ export class Trial {
   } = emptyPending();
   /** Set once the trial is told; further writes are refused. */
   finished = false;
+  /** Whether a repeated step was warned about already: a loop that repeats one step warns once. */
+  private warnedRepeatedStep = false;
   /** Values proposed jointly by the sampler at the start of the trial, and the space they cover. */
   relativeParams: Readonly<Record<string, ParamValue>> = {};
   relativeSpace: SearchSpace = {};
@@ -198,14 +202,36 @@ export class Trial {
     return value;
   }
 
-  /** Records the objective's value at a step (an epoch, an iteration) for pruners to judge. */
-  reportIntermediate(value: number, step: number): void {
+  /**
+   * Records the objective's value at a step (an epoch, an iteration) for pruners to judge. A step
+   * keeps its first value, as in Optuna: reporting it again with another value changes nothing,
+   * returns false and warns (once per trial) through the study's `onWarning`, since pruners and
+   * learning curves have already judged the first. Reporting the same value again is a no-op that
+   * returns true (a retried request, say).
+   *
+   * @example
+   * trial.reportIntermediate(0.41, 3); // true
+   * trial.reportIntermediate(0.39, 3); // false: step 3 stays 0.41, with a warning
+   */
+  reportIntermediate(value: number, step: number): boolean {
     this.assertWritable();
     if (typeof value !== "number") throw new TypeError(`intermediate value must be a number, got ${typeof value}`);
     if (!Number.isInteger(step) || step < 0) throw new TypeError(`step must be a non-negative integer, got ${step}`);
+    if (Object.prototype.hasOwnProperty.call(this.intermediateValues, step)) {
+      const first = this.intermediateValues[step]!;
+      if (Object.is(first, value)) return true;
+      if (!this.warnedRepeatedStep) {
+        this.warnedRepeatedStep = true;
+        this.host.warn(
+          `trial ${this.number}: step ${step} was already reported as ${first}; ignoring ${value} (a step keeps its first value; further repeats in this trial are ignored without a warning)`,
+        );
+      }
+      return false;
+    }
     this.intermediateValues[step] = value;
     this.pending.intermediate[step] = value;
     this.host.scheduleFlush(this);
+    return true;
   }
 
   /**

@@ -349,6 +349,7 @@ class Trial:
         self._distributions = dict(data["distributions"])
         self._user_attrs = dict(data["userAttrs"])
         self._should_prune = False
+        self._warned_repeated_step = False
 
     @property
     def params(self):
@@ -408,7 +409,11 @@ class Trial:
         self._user_attrs = dict(answer["userAttrs"])
 
     def report(self, value, step):
-        """Records an intermediate value; the server's pruner judges it at once (see should_prune)."""
+        """Records an intermediate value; the server's pruner judges it at once (see should_prune).
+
+        A step keeps its first value, as in Optuna: reporting it again with another value changes
+        nothing and logs a warning (once per trial) on the "sextant_client" logger.
+        """
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError("report: value must be a number, got %r" % (value,))
         value = float(value)
@@ -416,6 +421,10 @@ class Trial:
             raise ValueError("report: value must be finite, got %r" % value)
         answer = self.study._connection.request("POST", self._path("report"), {"step": int(step), "value": value})
         self._should_prune = bool(answer["shouldPrune"])
+        if answer.get("ignored") and not self._warned_repeated_step:
+            self._warned_repeated_step = True
+            _log.warning("sextant_client: trial %d: step %d was already reported; ignoring %r (a step keeps its first value; "
+                         "further repeats in this trial are ignored without a warning)", self.number, int(step), value)
 
     def should_prune(self):
         """Whether the pruner said to stop, judged on the last reported value. Raise TrialPruned if so."""

@@ -181,6 +181,21 @@ class PruningTest(ClientTestCase):
         self.assertEqual(pruned.values, [5.0])
 
 
+    def test_a_repeated_step_keeps_its_first_value_and_warns_once(self):
+        study = sextant_client.create_study(URL, unique("repeat"), "minimize", sampler="random")
+        trial = study.ask()
+        trial.report(1.0, 0)
+        with self.assertLogs("sextant_client", level="WARNING") as logs:
+            trial.report(2.0, 0)
+            trial.report(3.0, 0)
+        self.assertEqual(len(logs.records), 1)
+        self.assertIn("step 0 was already reported; ignoring 2.0", logs.output[0])
+        with self.assertNoLogs("sextant_client", level="WARNING"):
+            trial.report(1.0, 0)  # the same value again (a retried request, say) is no repeat
+            trial.report(4.0, 1)
+        self.assertEqual(study.tell(trial, 4.0).intermediate_values, {0: 1.0, 1: 4.0})
+
+
 class AskTellTest(ClientTestCase):
     def test_ask_with_fixed_distributions_then_tell(self):
         study = sextant_client.create_study(URL, unique("asktell"), "minimize", sampler="tpe", sampler_options={"seed": 4})
