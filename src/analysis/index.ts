@@ -11,6 +11,7 @@ export {
   isFeasible,
   nonDominatedSort,
   paretoFrontIndices,
+  leadingFrontIndices,
   toLosses,
   totalViolation,
   trialConstraints,

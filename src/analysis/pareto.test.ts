@@ -4,6 +4,7 @@ import {
   constrainedDominates,
   crowdingDistance,
   dominatesLosses,
+  leadingFrontIndices,
   nonDominatedSort,
   paretoFrontIndices,
   toLosses,
@@ -39,6 +40,31 @@ describe("nonDominatedSort", () => {
     expect(nonDominatedSort(losses).fronts[0]).toEqual(paretoFrontIndices(losses));
     // (6,6,6) and (5,2,9) are beaten by (4,1,0); the two equal (2,3,2) both stay.
     expect(paretoFrontIndices(losses)).toEqual([0, 1, 3, 4, 6]);
+  });
+});
+
+describe("leadingFrontIndices", () => {
+  it("takes whole fronts of the hand-worked set until the count is reached", () => {
+    const losses = [[3, 4], [1, 5], [6, 6], [2, 3], [5, 2], [4, 1], [2, 3]];
+    expect(leadingFrontIndices(losses, 1)).toEqual([1, 3, 5, 6]);
+    expect(leadingFrontIndices(losses, 5)).toEqual([0, 1, 3, 4, 5, 6]);
+    expect(leadingFrontIndices(losses, 100)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(leadingFrontIndices([], 3)).toEqual([]);
+  });
+
+  it("keeps exactly the fronts a full non-dominated sort would fill the count with", () => {
+    let state = 7;
+    const next = () => ((state = (state * 16807) % 2147483647) / 2147483647);
+    for (const [n, m, count] of [[300, 3, 64], [200, 2, 10], [50, 3, 50], [120, 3, 1]] as const) {
+      // Coarse values, so ties and equal points occur.
+      const losses = Array.from({ length: n }, () => Array.from({ length: m }, () => Math.round(next() * 20)));
+      const expected: number[] = [];
+      for (const front of nonDominatedSort(losses).fronts) {
+        if (expected.length >= count) break;
+        expected.push(...front);
+      }
+      expect(leadingFrontIndices(losses, count)).toEqual(expected.sort((a, b) => a - b));
+    }
   });
 });
 

@@ -172,6 +172,28 @@ export function paretoFrontIndices(losses: readonly ArrayLike<number>[]): number
   return front.sort((a, b) => a - b);
 }
 
+/**
+ * The points of the leading fronts of a non-dominated sorting: the first front, then the next, until
+ * at least `count` points are taken (every point when there are fewer), in ascending index order.
+ * What a survival of `count` points by fronts can choose from, found by peeling fronts with
+ * {@link paretoFrontIndices} instead of ranking every point ({@link nonDominatedSort} compares all
+ * pairs, which dominates the cost when a large pool feeds a small population).
+ *
+ * @example
+ * leadingFrontIndices([[1, 4], [2, 2], [3, 3], [4, 4]], 3) // [0, 1, 2]: the front (0, 1), then (2)
+ */
+export function leadingFrontIndices(losses: readonly ArrayLike<number>[], count: number): number[] {
+  let remaining = losses.map((_, i) => i);
+  const taken: number[] = [];
+  while (taken.length < count && remaining.length > 0) {
+    const front = paretoFrontIndices(remaining.map((i) => losses[i]!)).map((k) => remaining[k]!);
+    taken.push(...front);
+    const inFront = new Set(front);
+    remaining = remaining.filter((i) => !inFront.has(i));
+  }
+  return taken.sort((a, b) => a - b);
+}
+
 function lexicographic(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return a[k]! - b[k]!;
   return 0;
