@@ -60,3 +60,63 @@ describe("MACE (HEBO, Cowen-Rivers et al. 2022)", () => {
     expect(taken.has(pointKey(avoided!))).toBe(false);
   });
 });
+
+describe("MACE's first pool", () => {
+  /** A 4-D GP on 60 scattered observations of a bumpy function. */
+  function bumpy(): GaussianProcess {
+    const rng = new Rng(3);
+    const n = 60;
+    const d = 4;
+    const x = new Float64Array(n * d);
+    const y = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      let value = 0;
+      for (let i = 0; i < d; i++) {
+        const v = rng.uniform();
+        x[j * d + i] = v;
+        value += Math.sin(7 * v + i) + (v - 0.4) ** 2;
+      }
+      y[j] = value;
+    }
+    const mean = y.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(y.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+    return new GaussianProcess(
+      { x, y: y.map((v) => (v - mean) / sd), n, d, categorical: new Uint8Array(d) },
+      { lengthscales: Float64Array.from([0.3, 0.4, 0.25, 0.5]), signalVariance: 1, noiseVariance: 1e-4 },
+    );
+  }
+  const search4 = (seed: number) => ({
+    dimensions: Array.from({ length: 4 }, () => ({ type: "continuous" as const })),
+    nCandidates: 512,
+    anchors: [Float64Array.from([0.4, 0.4, 0.4, 0.4])],
+    taken: new Set<string>(),
+    seed,
+    rng: new Rng(seed),
+  });
+
+  it("skips exact variances of points that cannot survive, and finds the same front as scoring every point", () => {
+    const gp = bumpy();
+    const best = Math.min(...Array.from({ length: 60 }, (_, j) => gp.predict(gp.data.x.subarray(j * 4, j * 4 + 4)).mean));
+    let exactVariances = 0;
+    const counting = {
+      predict: gp.predict.bind(gp),
+      predictWithGradient: gp.predictWithGradient.bind(gp),
+      predictBatch: (points: Float64Array, count: number) => {
+        const batch = gp.predictBatch(points, count);
+        return { ...batch, variances: (indices: readonly number[], out: Float64Array) => { exactVariances += indices.length; batch.variances(indices, out); } };
+      },
+    };
+    // Without predictBatch every point is predicted in full, one at a time.
+    const plain = { predict: gp.predict.bind(gp), predictWithGradient: gp.predictWithGradient.bind(gp) };
+    for (const seed of [1, 2]) {
+      exactVariances = 0;
+      const fast = maceParetoFront(counting, best, maceKappa(60, 4), search4(seed));
+      const full = maceParetoFront(plain, best, maceKappa(60, 4), search4(seed));
+      expect(fast.map((m) => pointKey(m.point))).toEqual(full.map((m) => pointKey(m.point)));
+      expect(fast.map((m) => m.objectives)).toEqual(full.map((m) => m.objectives));
+      // The pool holds 1024 points and each of 20 generations adds 64 children: scoring all would
+      // take 2304 exact variances.
+      expect(exactVariances).toBeLessThan(2304 - 256);
+    }
+  });
+});

@@ -95,36 +95,100 @@ export function maceParetoFront(gp: Surrogate, best: number, kappa: number, sear
   const d = search.dimensions.length;
   const { rng } = search;
   const predictBatch = gp.predictBatch?.bind(gp);
-  /** Posterior means and variances of many points, through the model's blocked batch prediction where it has one. */
-  const predictAll = (points: readonly Float64Array[]): { means: ArrayLike<number>; variances: ArrayLike<number> } => {
-    if (!predictBatch || points.length <= 1) {
-      const predictions = points.map((point) => gp.predict(point));
-      return { means: predictions.map((p) => p.mean), variances: predictions.map((p) => p.variance) };
+  const withPenalty = (point: Float64Array, objectives: [number, number, number]): [number, number, number] => {
+    if (search.logPenalty) {
+      const penalty = search.logPenalty(point);
+      objectives[0] += penalty;
+      objectives[1] += penalty;
     }
-    const rows = new Float64Array(points.length * d);
-    points.forEach((point, c) => rows.set(point, c * d));
-    const batch = predictBatch(rows, points.length);
-    const variances = new Float64Array(points.length);
-    batch.variances(Array.from({ length: points.length }, (_, c) => c), variances);
-    return { means: batch.means, variances };
+    return objectives;
   };
-  const evaluate = (points: Float64Array[]): MacePoint[] => {
-    const out: MacePoint[] = [];
-    const { means, variances } = predictAll(points);
-    points.forEach((point, c) => {
-      const objectives = maceObjectives(means[c]!, variances[c]!, best, kappa);
-      if (search.logPenalty) {
-        const penalty = search.logPenalty(point);
-        objectives[0] += penalty;
-        objectives[1] += penalty;
+  /** Scored points, each with its key; points whose objectives are not all finite are dropped. */
+  const evaluate = (points: readonly Keyed[]): Scored[] => {
+    const out: Scored[] = [];
+    if (!predictBatch || points.length <= 1) {
+      for (const { point, key } of points) {
+        const { mean, variance } = gp.predict(point);
+        const objectives = withPenalty(point, maceObjectives(mean, variance, best, kappa));
+        if (objectives.every(Number.isFinite)) out.push(scored(point, key, objectives));
       }
-      if (objectives.every(Number.isFinite)) out.push({ point, objectives });
+      return out;
+    }
+    const batch = predictBatch(packRows(points, d), points.length);
+    const variances = new Float64Array(points.length);
+    const all = points.map((_, c) => c);
+    batch.variances(all, variances);
+    points.forEach(({ point, key }, c) => {
+      const objectives = withPenalty(point, maceObjectives(batch.means[c]!, variances[c]!, best, kappa));
+      if (objectives.every(Number.isFinite)) out.push(scored(point, key, objectives));
+    });
+    return out;
+  };
+  /**
+   * The first pool, scored. Only its leading fronts can survive, so a point whose objectives
+   * certainly lie behind more than a population's worth of others needs no exact variance (the
+   * O(n²) part of a prediction). Each of the three objectives is non-decreasing in σ (log PI
+   * where μ ≥ τ; below τ it is at most log 1 = 0), so the variance bound of `predictBatch` gives
+   * an optimistic vector; a point whose optimistic vector is dominated, with a margin, by more
+   * than a population of exactly scored points is dominated by them in fact. Such a point sits
+   * behind every kept front, and so does anything it dominates; the kept fronts, their order and
+   * crowding are those of the whole pool, so leaving it out changes nothing but the time.
+   */
+  const evaluatePool = (points: readonly Keyed[]): Scored[] => {
+    const m = points.length;
+    if (!predictBatch || m <= 4 * POPULATION) return evaluate(points);
+    const batch = predictBatch(packRows(points, d), m);
+    const all = points.map((_, c) => c);
+    batch.tighten(all, POOL_TIGHTEN_FRACTION);
+    const target = best - MACE_EPSILON;
+    const optimistic = points.map(({ point }, c) => {
+      const mean = batch.means[c]!;
+      const bound = Math.max(batch.varianceBounds[c]!, 0);
+      const sigma = Math.sqrt(Math.max(bound, 1e-20));
+      const logPi = mean < target ? 0 : logNormalCdf((target - mean) / sigma);
+      return withPenalty(point, [logExpectedImprovement(mean, bound, target), logPi, kappa * sigma - mean]);
+    });
+    // Exact scores first for the points most likely to dominate: the best by each optimistic objective.
+    const seeded = new Set<number>();
+    for (let k = 0; k < 3; k++) {
+      const order = [...all].sort((a, b) => optimistic[b]![k]! - optimistic[a]![k]! || a - b);
+      for (const c of order.slice(0, 2 * POPULATION)) seeded.add(c);
+    }
+    const variances = new Float64Array(m);
+    const exact: ([number, number, number] | null)[] = Array.from({ length: m }, () => null);
+    const score = (indices: number[]): void => {
+      batch.variances(indices, variances);
+      for (const c of indices) {
+        const objectives = withPenalty(points[c]!.point, maceObjectives(batch.means[c]!, variances[c]!, best, kappa));
+        exact[c] = objectives.every(Number.isFinite) ? objectives : null;
+      }
+    };
+    const first = [...seeded].sort((a, b) => a - b);
+    score(first);
+    const dominators = first.map((c) => exact[c]).filter((o): o is [number, number, number] => o !== null);
+    const rest = all.filter((c) => {
+      if (seeded.has(c)) return false;
+      const o = optimistic[c]!;
+      const t0 = o[0] + margin(o[0]);
+      const t1 = o[1] + margin(o[1]);
+      const t2 = o[2] + margin(o[2]);
+      let count = 0;
+      for (const e of dominators) {
+        if (e[0] >= t0 && e[1] >= t1 && e[2] >= t2 && ++count > POPULATION) return false;
+      }
+      return true;
+    });
+    score(rest);
+    const out: Scored[] = [];
+    points.forEach(({ point, key }, c) => {
+      const objectives = exact[c];
+      if (objectives) out.push(scored(point, key, objectives));
     });
     return out;
   };
 
   const pool = [...sobolCandidates(search.dimensions, search.nCandidates, search.seed), ...anchorPerturbations(search.dimensions, search.anchors, search.nCandidates, rng)];
-  let population = survive(dedupe(evaluate(pool), search.taken), POPULATION);
+  let population = survive(evaluatePool(dedupe(pool.map(keyed), search.taken)), POPULATION);
   if (population.members.length === 0) return [];
 
   // Categorical coordinates travel through the NSGA-II operators as cell centres in [0, 1].
@@ -132,39 +196,73 @@ export function maceParetoFront(gp: Surrogate, best: number, kappa: number, sear
   const toCube = (point: Float64Array): Float64Array => point.map((v, i) => (sizes[i]! > 0 ? (v + 0.5) / sizes[i]! : v));
   const fromCube = (u: Float64Array): Float64Array =>
     snapPoint(u.map((v, i) => (sizes[i]! > 0 ? Math.min(sizes[i]! - 1, Math.floor(v * sizes[i]!)) : v)), search.dimensions);
-  const tournament = (): MacePoint => {
+  const tournament = (): Scored => {
     const a = rng.integer(0, population.members.length - 1);
     const b = rng.integer(0, population.members.length - 1);
     const better = population.rank[a]! !== population.rank[b]! ? population.rank[a]! < population.rank[b]! : population.diversity[a]! >= population.diversity[b]!;
     return population.members[better ? a : b]!;
   };
   for (let generation = 0; generation < GENERATIONS; generation++) {
-    const children: Float64Array[] = [];
-    for (let c = 0; c < POPULATION; c++) children.push(fromCube(makeChild(rng, toCube(tournament().point), toCube(tournament().point), sizes, VARIATION)));
-    population = survive(dedupe([...population.members, ...evaluate(children)], search.taken), POPULATION);
+    const children: Keyed[] = [];
+    for (let c = 0; c < POPULATION; c++) children.push(keyed(fromCube(makeChild(rng, toCube(tournament().point), toCube(tournament().point), sizes, VARIATION))));
+    // Members are distinct and not taken already; only the children need checking against them.
+    population = survive([...population.members, ...evaluate(dedupe(children, search.taken, population.members))], POPULATION);
   }
-  const front = paretoFrontIndices(population.members.map((m) => m.objectives.map((v) => -v))).map((k) => population.members[k]!);
-  return front.sort((a, b) => b.objectives[0] - a.objectives[0] || b.objectives[2] - a.objectives[2] || pointKey(a.point).localeCompare(pointKey(b.point)));
+  const front = paretoFrontIndices(population.members.map((m) => m.losses)).map((k) => population.members[k]!);
+  return front
+    .sort((a, b) => b.objectives[0] - a.objectives[0] || b.objectives[2] - a.objectives[2] || a.key.localeCompare(b.key))
+    .map(({ point, objectives }) => ({ point, objectives }));
 }
 
-/** Distinct points not yet taken, first occurrence kept. */
-function dedupe(points: readonly MacePoint[], taken: ReadonlySet<string>): MacePoint[] {
-  const seen = new Set<string>(taken);
-  return points.filter((p) => {
-    const key = pointKey(p.point);
-    if (seen.has(key)) return false;
+/** Share of the Cholesky factor's rows solved for every point of the first pool, to tighten its variance bounds. */
+const POOL_TIGHTEN_FRACTION = 0.25;
+
+/** A point with its {@link pointKey}, computed once. */
+interface Keyed {
+  readonly point: Float64Array;
+  readonly key: string;
+}
+/** A scored point, with its objectives negated as NSGA-II's losses. */
+interface Scored extends Keyed {
+  readonly objectives: [number, number, number];
+  readonly losses: Float64Array;
+}
+
+const scored = (point: Float64Array, key: string, objectives: [number, number, number]): Scored => ({
+  point,
+  key,
+  objectives,
+  losses: Float64Array.from(objectives, (v) => -v),
+});
+
+const keyed = (point: Float64Array): Keyed => ({ point, key: pointKey(point) });
+
+/** How far an exact objective must pass an optimistic one to count as beating it despite rounding. */
+const margin = (value: number): number => 1e-9 * (1 + Math.abs(value));
+
+function packRows(points: readonly Keyed[], d: number): Float64Array {
+  const rows = new Float64Array(points.length * d);
+  points.forEach(({ point }, c) => rows.set(point, c * d));
+  return rows;
+}
+
+/** Distinct points that are neither taken nor among `kept`, first occurrence kept. */
+function dedupe<T extends Keyed>(points: readonly T[], taken: ReadonlySet<string>, kept: readonly Keyed[] = []): T[] {
+  const seen = new Set<string>(kept.map((p) => p.key));
+  return points.filter(({ key }) => {
+    if (taken.has(key) || seen.has(key)) return false;
     seen.add(key);
     return true;
   });
 }
 
 /** NSGA-II survival (fronts, then crowding) of `size` members. */
-function survive(candidates: readonly MacePoint[], size: number): { members: MacePoint[]; rank: number[]; diversity: number[] } {
+function survive(candidates: readonly Scored[], size: number): { members: Scored[]; rank: number[]; diversity: number[] } {
   if (candidates.length === 0) return { members: [], rank: [], diversity: [] };
   // Crowding is measured within a front, so only the fronts that fill `size` can matter: keeping
   // those (in their order) leaves the survivors, their ranks and crowding as they were, and spares
   // ranking all ~2000 points of the first pool, which cost more than the rest of a proposal.
-  const all = candidates.map((m) => Float64Array.from(m.objectives, (v) => -v));
+  const all = candidates.map((m) => m.losses);
   const kept = candidates.length > size ? leadingFrontIndices(all, size) : all.map((_, i) => i);
   const pool = kept.map((i) => candidates[i]!);
   const losses = kept.map((i) => all[i]!);

@@ -1057,9 +1057,62 @@ export class GaussianProcess {
         const row = i * n;
         const pivot = factor[row + i]!;
         let b = 0;
-        // Four points at a time: four independent sums share each load of L's row, where one
-        // sum alone would wait on its own previous addition. Each sum still adds its terms in
+        // Eight, then four points at a time: independent sums share each load of L's row, where
+        // one sum alone would wait on its own previous addition. Each sum still adds its terms in
         // the order j = 0, 1, …, so the result is bit for bit that of one point at a time.
+        for (; b + 8 <= block.length; b += 8) {
+          const o0 = block[b]! * n;
+          const o1 = block[b + 1]! * n;
+          const o2 = block[b + 2]! * n;
+          const o3 = block[b + 3]! * n;
+          const o4 = block[b + 4]! * n;
+          const o5 = block[b + 5]! * n;
+          const o6 = block[b + 6]! * n;
+          const o7 = block[b + 7]! * n;
+          let s0 = rows[o0 + i]!;
+          let s1 = rows[o1 + i]!;
+          let s2 = rows[o2 + i]!;
+          let s3 = rows[o3 + i]!;
+          let s4 = rows[o4 + i]!;
+          let s5 = rows[o5 + i]!;
+          let s6 = rows[o6 + i]!;
+          let s7 = rows[o7 + i]!;
+          for (let j = 0; j < i; j++) {
+            const l = factor[row + j]!;
+            s0 -= l * rows[o0 + j]!;
+            s1 -= l * rows[o1 + j]!;
+            s2 -= l * rows[o2 + j]!;
+            s3 -= l * rows[o3 + j]!;
+            s4 -= l * rows[o4 + j]!;
+            s5 -= l * rows[o5 + j]!;
+            s6 -= l * rows[o6 + j]!;
+            s7 -= l * rows[o7 + j]!;
+          }
+          s0 /= pivot;
+          s1 /= pivot;
+          s2 /= pivot;
+          s3 /= pivot;
+          s4 /= pivot;
+          s5 /= pivot;
+          s6 /= pivot;
+          s7 /= pivot;
+          rows[o0 + i] = s0;
+          rows[o1 + i] = s1;
+          rows[o2 + i] = s2;
+          rows[o3 + i] = s3;
+          rows[o4 + i] = s4;
+          rows[o5 + i] = s5;
+          rows[o6 + i] = s6;
+          rows[o7 + i] = s7;
+          explained[block[b]!] += s0 * s0;
+          explained[block[b + 1]!] += s1 * s1;
+          explained[block[b + 2]!] += s2 * s2;
+          explained[block[b + 3]!] += s3 * s3;
+          explained[block[b + 4]!] += s4 * s4;
+          explained[block[b + 5]!] += s5 * s5;
+          explained[block[b + 6]!] += s6 * s6;
+          explained[block[b + 7]!] += s7 * s7;
+        }
         for (; b + 4 <= block.length; b += 4) {
           const c0 = block[b]!;
           const c1 = block[b + 1]!;

@@ -238,7 +238,9 @@ export function selectByFronts(
   size: number,
   pickFromLastFront: (accepted: readonly number[], lastFront: readonly number[], room: number) => number[],
 ): { chosen: number[]; ranks: Int32Array; wholeFronts: number[][] } {
-  const { ranks, fronts } = nonDominatedSort(candidates.losses, candidates.violations);
+  // Where every candidate is feasible, constrained domination is plain domination: skip its checks.
+  const violations = candidates.violations.every((v) => v <= 0) ? undefined : candidates.violations;
+  const { ranks, fronts } = nonDominatedSort(candidates.losses, violations);
   const chosen: number[] = [];
   const wholeFronts: number[][] = [];
   for (const front of fronts) {
