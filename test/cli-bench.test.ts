@@ -69,6 +69,41 @@ describe("sextant bench", () => {
     }
   }, 120_000);
 
+  it("run, tune and report take --output as well as --out, and their help says so", async () => {
+    const ran = await run(["bench", "run", "--suite", "branin-2d", "--optimizers", "random", "--trials", "3", "--seeds", "1", "--output", "lab-output", "--jobs", "1"]);
+    expect(ran.stderr).toBe("");
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^1 runs in lab-output \(\d+ s\); next: sextant bench report lab-output$/m);
+    expect(readFileSync(join(dir, "lab-output/results.jsonl"), "utf8").trim().split("\n")).toHaveLength(1);
+
+    const reported = await run(["bench", "report", "lab-output", "--output", "lab-output-report.md", "--budgets", "3", "--json"]);
+    expect(reported.code, reported.stderr).toBe(0);
+    expect((JSON.parse(reported.stdout) as { markdown: string }).markdown).toBe(join(dir, "lab-output-report.md"));
+    expect(readFileSync(join(dir, "lab-output-report.md"), "utf8")).toContain("## Summary");
+
+    const tuneArgs = ["bench", "tune", "--suite", "branin-2d", "--candidates", "random,sobol", "--trials", "3", "--tuning-seeds", "0-0", "--test-seeds", "5-5", "--jobs", "1", "--json"];
+    const tuned = await run([...tuneArgs, "--output", "tune-output"]);
+    expect(tuned.stderr).toBe("");
+    expect(tuned.code).toBe(0);
+    expect(["random", "sobol"]).toContain((JSON.parse(tuned.stdout) as { incumbent: string }).incumbent);
+    expect(existsSync(join(dir, "tune-output/test/results.jsonl"))).toBe(true);
+
+    // Either spelling satisfies the required folder; both at once must agree; neither is still an error.
+    const both = await run([...tuneArgs, "--out", "a", "--output", "b"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe('sextant: --out and --output name the same folder; give one, not "a" and "b"\n');
+    const neither = await run(["bench", "run", "--suite", "branin-2d", "--trials", "3"]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toBe("sextant: required option '-o, --out <dir>' not specified (or --output <dir>)\n");
+    expect(existsSync(join(dir, "a")) || existsSync(join(dir, "b"))).toBe(false);
+
+    for (const command of ["run", "tune", "report"]) {
+      const help = await run(["bench", command, "--help"]);
+      // Commander wraps descriptions to the terminal's width: read the help as one line.
+      expect(help.stdout.replace(/\s+/g, " ")).toMatch(/ -o, --out <(dir|file)> [^-]*\(or --output\) /);
+    }
+  }, 120_000);
+
   it("lists suites, and names the bad flag", async () => {
     const suites = await run(["bench", "suites", "--json"]);
     const parsed = JSON.parse(suites.stdout) as Record<string, string[]>;

@@ -64,16 +64,29 @@ function port(text: string): number {
 }
 
 /**
- * Lets a command that writes a file take both spellings, `--output` and `--out` (`export` had one,
- * `report` and `bench report` the other): `shown` is in the help, the other is accepted as the same.
+ * Lets a command that writes a file or a folder take both spellings, `--output` and `--out` (`export`
+ * had one, `report` and the bench commands the other): `shown` is in the help, which says "(or
+ * --other)", and the other is accepted as the same. A `shown` declared with `requiredOption` stays
+ * required, satisfied by either spelling: Commander would otherwise refuse `--output DIR` alone as
+ * missing `--out`, since it checks mandatory options before any hook runs.
  */
 function acceptBothOutputSpellings(command: Command, shown: "out" | "output"): Command {
   const other = shown === "out" ? "output" : "out";
-  return command.addOption(new Option(`--${other} <file>`).hideHelp()).hook("preAction", (self) => {
+  const option = command.options.find((o) => o.attributeName() === shown);
+  if (!option) throw new Error(`${command.name()} has no --${shown} option`);
+  const placeholder = /<[^>]+>/.exec(option.flags)?.[0] ?? "<file>";
+  const what = placeholder === "<dir>" ? "folder" : "file";
+  const required = option.mandatory;
+  option.mandatory = false;
+  option.description = `${option.description} (or --${other})`;
+  return command.addOption(new Option(`--${other} ${placeholder}`).hideHelp()).hook("preAction", (self) => {
     const alias = self.getOptionValue(other) as string | undefined;
-    if (alias === undefined) return;
     const given = self.getOptionValue(shown) as string | undefined;
-    if (given !== undefined && given !== alias) throw new UsageError(`--out and --output name the same file; give one, not "${given}" and "${alias}"`);
+    if (alias === undefined) {
+      if (required && given === undefined) throw new UsageError(`required option '${option.flags}' not specified (or --${other} ${placeholder})`);
+      return;
+    }
+    if (given !== undefined && given !== alias) throw new UsageError(`--out and --output name the same ${what}; give one, not "${given}" and "${alias}"`);
     self.setOptionValue(shown, alias);
   });
 }
@@ -283,11 +296,12 @@ Examples:
     .action(async (flags: BenchRunFlags) => {
       result.code = await (await import("./bench.js")).benchRunCommand(flags, io);
     });
+  acceptBothOutputSpellings(bench.commands.at(-1)!, "out");
   bench
     .command("report")
     .description("write a Markdown report with JSON data and SVG figures from a run directory")
     .argument("<dir>", "the --out directory of `sextant bench run`")
-    .option("-o, --out <file>", "the Markdown file (default DIR/report.md); figures go to a folder beside it (or --output)")
+    .option("-o, --out <file>", "the Markdown file (default DIR/report.md), its figures in a folder beside it")
     .option("--budgets <list>", "trial counts to report at (default: 10, 30, 100, 300, 1000 up to the run's budget, and the budget)")
     .option("--title <text>", "the report's title")
     .option("--command <text>", "the command that produced the run, quoted in the report so readers can reproduce it")
@@ -328,7 +342,7 @@ Examples:
     .requiredOption("-n, --trials <n>", "trials per run", positiveInt("--trials"))
     .option("--tuning-seeds <seeds>", "seeds the choice is made on", "0-2")
     .option("--test-seeds <seeds>", "seeds the choice is reported on, disjoint from --tuning-seeds", "100-102")
-    .requiredOption("-o, --out <dir>", "directory for the tuning and test runs (resumable)")
+    .requiredOption("-o, --out <dir>", "directory for the tuning and test runs, which resume from it")
     .option("-j, --jobs <n>", "worker processes (default 1)", positiveInt("--jobs"))
     .option("--json", "print JSON")
     .addHelpText(
@@ -340,6 +354,7 @@ Examples:
     .action(async (flags: BenchTuneFlags) => {
       result.code = await (await import("./bench.js")).benchTuneCommand(flags, io);
     });
+  acceptBothOutputSpellings(bench.commands.at(-1)!, "out");
   bench
     .command("defaults")
     .description("the configuration with the best mean normalized score over all problems of a run, and its loss against tuning per problem")
@@ -546,7 +561,7 @@ Examples:
     .argument("<study>", "study name")
     .option("--storage <url>", STORAGE_HELP)
     .addOption(new Option("--format <format>", "csv or json (default csv)").choices(["csv", "json"]))
-    .option("-o, --output <file>", "write to a file instead of stdout (or --out)")
+    .option("-o, --output <file>", "write to a file instead of stdout")
     .option("--json", "same as --format json")
     .option("--lineage", "print the schedule and lineage of every member of a population (PBT, PB2) instead")
     .addHelpText(
@@ -693,7 +708,7 @@ Examples:
     .description("write one self-contained HTML file with a study's dashboard (opens offline; share it by mail or in a pull request)")
     .argument("<study>", "study name")
     .option("--storage <url>", STORAGE_HELP)
-    .option("-o, --out <file>", "where to write it (default STUDY-report.html; or --output)")
+    .option("-o, --out <file>", "where to write it, by default STUDY-report.html")
     .option("--json", "print what was written as JSON")
     .addHelpText(
       "after",

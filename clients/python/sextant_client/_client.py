@@ -2,6 +2,7 @@
 
 import collections.abc
 import datetime
+import decimal
 import enum
 import http.client
 import json
@@ -73,11 +74,11 @@ class FloatDistribution:
         self.low, self.high, self.log, self.step = low, high, log, step
 
     def to_json(self):
-        out = {"type": "float", "low": self.low, "high": self.high}
+        out = {"type": "float", "low": _number(self.low, "low"), "high": _number(self.high, "high")}
         if self.log:
             out["log"] = True
         if self.step is not None:
-            out["step"] = self.step
+            out["step"] = _number(self.step, "step")
         return out
 
 
@@ -88,12 +89,13 @@ class IntDistribution:
         self.low, self.high, self.log, self.step = low, high, log, step
 
     def to_json(self):
-        out = {"type": "int", "low": self.low, "high": self.high}
+        out = {"type": "int", "low": _integer(self.low, "low"), "high": _integer(self.high, "high")}
         if self.log:
             out["log"] = True
+        step = None if self.step is None else _integer(self.step, "step")
         # step 1 is the default; leaving it out keeps one distribution per name whichever way it was written.
-        if self.step is not None and self.step != 1:
-            out["step"] = self.step
+        if step is not None and step != 1:
+            out["step"] = step
         return out
 
 
@@ -104,7 +106,7 @@ class CategoricalDistribution:
         self.choices = tuple(choices)
 
     def to_json(self):
-        return {"type": "categorical", "choices": list(self.choices)}
+        return {"type": "categorical", "choices": [_choice(choice, "choices[%d]" % i) for i, choice in enumerate(self.choices)]}
 
 
 def _millis_to_datetime(value):
@@ -289,15 +291,110 @@ class _Connection:
         return data
 
 
-def _check_finite(call, name, **bounds):
-    """Refuses, naming the parameter, a bound that is not a finite number (JSON has no NaN or infinity)."""
-    for key, value in bounds.items():
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError("%s(%r): %s must be a number, got %r" % (call, name, key, value))
-        if not math.isfinite(value):
-            raise ValueError("%s(%r): %s must be finite, got %r" % (call, name, key, value))
+def _describe(value):
+    """How a value that is not a number reads in an error: its repr, or its length or shape for sequences and arrays."""
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) and len(shape) == 1 or isinstance(value, (list, tuple)):
+        return "but a sequence of length %d was given" % (shape[0] if isinstance(shape, tuple) else len(value))
+    if isinstance(shape, tuple) and len(shape) > 1:
+        return "but an array of shape %s was given" % (tuple(int(n) for n in shape),)
+    return "got %r" % (value,)
+
+
+def _unwrap(value):
+    """The Python value inside a numpy scalar or 0-d array (or a like type); any other value as it is.
+
+    Duck-typed, so that the client needs no numpy: numpy's scalars and 0-d arrays (and those of
+    PyTorch, JAX, CuPy) all have `.item()` and the shape ``()``.
+    """
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "shape", None) == ():
+        return item()
+    return value
+
+
+def _number(value, field):
+    """`value` as a plain finite int or float, for JSON: Python and numpy numbers, 0-d arrays, Decimal, Fraction.
+
+    Integers (int, numpy.int64) stay integers; other reals (numpy.float32, Decimal, Fraction) become floats.
+    A bool, a string, a sequence or an array is a TypeError naming `field`; NaN or infinity a ValueError.
+    """
+    plain = _unwrap(value)
+    if isinstance(plain, bool) or not isinstance(plain, (numbers.Real, decimal.Decimal)):
+        # numpy.bool_ unwraps to a bool: refused like one, where a count or a measurement is expected.
+        raise TypeError("%s must be a number, %s" % (field, _describe(value)))
+    if isinstance(plain, numbers.Integral):
+        return int(plain)
+    try:
+        number = float(plain)
+    except ValueError:  # a signalling NaN Decimal refuses float()
+        number = math.nan
+    if not math.isfinite(number):
+        raise ValueError("%s must be finite, got %r" % (field, value))
+    return number
+
+
+def _integer(value, field):
+    """`value` as a plain int: any number of whole value (3, 3.0, numpy.int64(3), Decimal("3")); ValueError otherwise."""
+    number = _number(value, field)
+    if number != int(number):
+        raise ValueError("%s must be an integer, got %r" % (field, value))
+    return int(number)
+
+
+def _choice(value, field):
+    """A categorical choice as JSON has it: None, a bool, a finite int or float, or a str (numpy's scalars unwrapped)."""
+    plain = _unwrap(value)
+    if plain is None or isinstance(plain, bool):
+        return plain
+    if isinstance(plain, str):
+        return str(plain)  # numpy.str_ is a str already; str() gives the plain one
+    if isinstance(plain, (numbers.Real, decimal.Decimal)):
+        return _number(plain, field)
+    raise TypeError("%s must be None, bool, int, float or str, got %r (a %s)" % (field, value, type(value).__name__))
+
+
+def _json(value, field, depth=0):
+    """`value` with every number made plain (see _number) and arrays made lists, for a JSON-valued field.
+
+    A type JSON has no form for (a set, an object) is a TypeError naming where it sits, e.g.
+    ``user_attrs['scores'][2]``; NaN or infinity is a ValueError, as json.dumps(allow_nan=False) would say.
+    """
+    if depth > 100:
+        # The server takes 64 levels; this catches a list or dict that holds itself before Python's recursion limit.
+        raise ValueError("%s nests more than 100 deep (does a list or dict hold itself?)" % field)
+    plain = _unwrap(value)
+    if plain is None or isinstance(plain, (bool, str)):
+        return plain
+    if isinstance(plain, (numbers.Real, decimal.Decimal)):
+        return _number(plain, field)
+    if isinstance(plain, collections.abc.Mapping):
+        out = {}
+        for key, item in plain.items():
+            plain_key = _unwrap(key)
+            if isinstance(plain_key, str):
+                plain_key = str(plain_key)
+            elif isinstance(plain_key, (numbers.Real, decimal.Decimal)) and not isinstance(plain_key, bool):
+                # json.dumps writes a number key as a string; numpy's need making plain first.
+                plain_key = _number(plain_key, "%s: the key %r" % (field, key))
+            elif plain_key is not None and not isinstance(plain_key, bool):
+                raise TypeError("%s: keys must be str, int, float, bool or None, got %r (a %s)" % (field, key, type(key).__name__))
+            out[plain_key] = _json(item, "%s[%r]" % (field, plain_key), depth + 1)
+        return out
+    if isinstance(plain, (list, tuple)):
+        return [_json(item, "%s[%d]" % (field, i), depth + 1) for i, item in enumerate(plain)]
+    tolist = getattr(plain, "tolist", None)
+    if callable(tolist) and isinstance(getattr(plain, "shape", None), tuple):
+        return _json(tolist(), field, depth)
+    raise TypeError("%s: JSON has no form for %r (a %s); use None, bool, a number, str, list or dict"
+                    % (field, value, type(value).__name__))
+
+
+def _plain_bounds(call, name, **bounds):
+    """The bounds as plain numbers; refuses, naming the call and the parameter, one that is not a finite number."""
+    return {key: None if value is None else _number(value, "%s(%r): %s" % (call, name, key)) for key, value in bounds.items()}
 
 
 def _quote(name):
@@ -373,26 +470,20 @@ class Trial:
 
     def suggest_float(self, name, low, high, *, step=None, log=False):
         """A float in [low, high]; `log=True` samples on a log scale, `step` on a grid."""
-        _check_finite("suggest_float", name, low=low, high=high, step=step)
-        return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
+        bounds = _plain_bounds("suggest_float", name, low=low, high=high, step=step)
+        return self._suggest(name, FloatDistribution(bounds["low"], bounds["high"], log=log, step=bounds["step"]))
 
     def suggest_int(self, name, low, high, step=1, log=False):
         """An int in {low, ..., high}, every `step`-th one; `log=True` samples on a log scale."""
-        _check_finite("suggest_int", name, low=low, high=high, step=step)
-        for key, bound in (("low", low), ("high", high), ("step", step)):
-            if bound is not None and bound != int(bound):
-                raise ValueError("suggest_int(%r): %s must be an integer, got %r" % (name, key, bound))
-        return self._suggest(name, IntDistribution(int(low), int(high), log=log, step=1 if step is None else int(step)))
+        bounds = {key: None if bound is None else _integer(bound, "suggest_int(%r): %s" % (name, key))
+                  for key, bound in (("low", low), ("high", high), ("step", step))}
+        return self._suggest(name, IntDistribution(bounds["low"], bounds["high"], log=log,
+                                                   step=1 if bounds["step"] is None else bounds["step"]))
 
     def suggest_categorical(self, name, choices):
         """One of `choices` (each None, a bool, an int, a float or a str, as in Optuna)."""
-        choices = tuple(choices)
-        for choice in choices:
-            if choice is not None and not isinstance(choice, (bool, numbers.Real, str)):
-                raise TypeError("suggest_categorical(%r): choices must be None, bool, int, float or str, got %r (a %s)"
-                                % (name, choice, type(choice).__name__))
-            if isinstance(choice, numbers.Real) and not isinstance(choice, bool) and not math.isfinite(choice):
-                raise ValueError("suggest_categorical(%r): choices must be finite, got %r" % (name, choice))
+        # numpy's scalars (numpy.str_, numpy.int64, numpy.bool_ ...) are made plain, as JSON and the server have them.
+        choices = tuple(_choice(choice, "suggest_categorical(%r): choices" % name) for choice in choices)
         return self._suggest(name, CategoricalDistribution(choices))
 
     @property
@@ -402,6 +493,7 @@ class Trial:
     def set_user_attr(self, key, value):
         """Attaches a JSON-serializable value to the trial under `key` (kept by the server)."""
         try:
+            value = _json(value, "value")
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as error:
             raise type(error)("set_user_attr(%r): the value must be JSON (no NaN or infinity): %s" % (key, error)) from None
@@ -414,17 +506,14 @@ class Trial:
         A step keeps its first value, as in Optuna: reporting it again with another value changes
         nothing and logs a warning (once per trial) on the "sextant_client" logger.
         """
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError("report: value must be a number, got %r" % (value,))
-        value = float(value)
-        if not math.isfinite(value):
-            raise ValueError("report: value must be finite, got %r" % value)
-        answer = self.study._connection.request("POST", self._path("report"), {"step": int(step), "value": value})
+        value = float(_number(value, "report: value"))
+        step = _integer(step, "report: step")
+        answer = self.study._connection.request("POST", self._path("report"), {"step": step, "value": value})
         self._should_prune = bool(answer["shouldPrune"])
         if answer.get("ignored") and not self._warned_repeated_step:
             self._warned_repeated_step = True
             _log.warning("sextant_client: trial %d: step %d was already reported; ignoring %r (a step keeps its first value; "
-                         "further repeats in this trial are ignored without a warning)", self.number, int(step), value)
+                         "further repeats in this trial are ignored without a warning)", self.number, step, value)
 
     def should_prune(self):
         """Whether the pruner said to stop, judged on the last reported value. Raise TrialPruned if so."""
@@ -459,7 +548,12 @@ class Study:
         """Starts a trial. Parameters in `fixed_distributions` (name -> *Distribution) are sampled at once."""
         body = {}
         if fixed_distributions:
-            body["space"] = {name: distribution.to_json() for name, distribution in fixed_distributions.items()}
+            body["space"] = {}
+            for name, distribution in fixed_distributions.items():
+                try:
+                    body["space"][name] = distribution.to_json()
+                except (TypeError, ValueError) as error:
+                    raise type(error)("ask: fixed_distributions[%r]: %s" % (name, error)) from None
         trial = Trial(self, self._connection.request("POST", self._path("/trials"), body)["trial"])
         if self._heartbeat_interval:
             heartbeat = _Heartbeat(self, trial.number, self._heartbeat_interval)
@@ -473,27 +567,21 @@ class Study:
         `constraints` (complete trials only) are the trial's constraint values, feasible when every
         one is <= 0; a constrained study's trials all give the same number of them.
         """
-        number = trial.number if isinstance(trial, Trial) else int(trial)
+        number = trial.number if isinstance(trial, Trial) else _integer(trial, "tell: trial")
         if state is None:
             state = TrialState.COMPLETE
         if state == TrialState.COMPLETE:
             if values is None:
                 raise ValueError("tell: a complete trial needs its value(s)")
-            try:
-                body = {"state": "complete", "values": _as_values(values)}
-            except (TypeError, ValueError) as error:
-                raise type(error)("tell: values: %s" % error) from None
+            body = {"state": "complete", "values": _as_values(values, "tell: values")}
             if constraints is not None:
-                try:
-                    body["constraints"] = _as_values(constraints)
-                except (TypeError, ValueError) as error:
-                    raise type(error)("tell: constraints: %s" % error)
+                body["constraints"] = _as_values(constraints, "tell: constraints")
         elif constraints is not None:
             raise ValueError("tell: only a complete trial has constraints")
         elif state == TrialState.PRUNED:
             body = {"state": "pruned"}
             if values is not None:
-                body["values"] = _as_values(values)
+                body["values"] = _as_values(values, "tell: values")
         elif state == TrialState.FAIL:
             body = {"state": "failed"}
         else:
@@ -547,7 +635,7 @@ class Study:
 
     def _tell_result(self, trial, result, constraints_func=None):
         try:
-            values = _as_values(result)
+            values = _as_values(result, "values")
         except (TypeError, ValueError) as error:
             return self._fail(trial, "objective returned %r: %s" % (result, error))
         if len(values) != len(self.directions):
@@ -556,7 +644,7 @@ class Study:
             return self.tell(trial, values)
         try:
             returned = constraints_func(trial)
-            constraints = _as_values(returned)
+            constraints = _as_values(returned, "constraints")
         except Exception as error:
             return self._fail(trial, "constraints_func: %s: %s" % (type(error).__name__, error))
         return self.tell(trial, values, constraints=constraints)
@@ -644,23 +732,23 @@ class Study:
         return "Study(%r, directions=%r, url=%r)" % (self.study_name, self.directions, self._connection.url)
 
 
-def _as_values(result):
-    if isinstance(result, numbers.Real) and not isinstance(result, bool):
-        values = [result]
-    elif isinstance(result, (str, bytes, dict)) or not isinstance(result, collections.abc.Iterable):
+def _as_values(result, field):
+    """The objective values or constraints in `result` (one number or a sequence of them) as a list of floats.
+
+    A number is anything _number takes, a 0-d array included; a 1-d array is a sequence. Errors
+    name `field`, and the position in the sequence where an item is at fault: "values[1] must ...".
+    """
+    plain = _unwrap(result)
+    if isinstance(plain, (numbers.Real, decimal.Decimal)) and not isinstance(plain, bool):
+        values = [plain]
+        names = [field]
+    elif isinstance(plain, (str, bytes, dict)) or not isinstance(plain, collections.abc.Iterable):
         # A string would otherwise be read as a sequence of one-letter values, None not at all.
-        raise TypeError("expected a number or a sequence of numbers")
+        raise TypeError("%s: expected a number or a sequence of numbers" % field)
     else:
-        values = list(result)
-    out = []
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError("values must be numbers, got %r" % (value,))
-        value = float(value)
-        if not math.isfinite(value):
-            raise ValueError("values must be finite, got %r" % value)
-        out.append(value)
-    return out
+        values = list(plain)
+        names = ["%s[%d]" % (field, i) for i in range(len(values))]
+    return [float(_number(value, name)) for value, name in zip(values, names)]
 
 
 def create_study(url, name, direction="minimize", *, directions=None, token=None, sampler=None, sampler_options=None,
@@ -680,12 +768,13 @@ def create_study(url, name, direction="minimize", *, directions=None, token=None
         body["directions"] = list(directions)
     else:
         body["direction"] = direction
+    # Options and attributes may hold numpy's numbers (a seed drawn by numpy, say): made plain for JSON.
     if sampler is not None:
-        body["sampler"] = {"name": sampler, "options": dict(sampler_options or {})}
+        body["sampler"] = {"name": sampler, "options": _json(dict(sampler_options or {}), "create_study: sampler_options")}
     if pruner is not None:
-        body["pruner"] = {"name": pruner, "options": dict(pruner_options or {})}
+        body["pruner"] = {"name": pruner, "options": _json(dict(pruner_options or {}), "create_study: pruner_options")}
     if user_attrs:
-        body["userAttrs"] = dict(user_attrs)
+        body["userAttrs"] = _json(dict(user_attrs), "create_study: user_attrs")
     return Study(connection, connection.request("POST", "/studies", body)["study"], heartbeat_interval)
 
 

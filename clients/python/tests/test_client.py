@@ -4,6 +4,8 @@ The repository's test/python-client.test.ts starts the server and runs these wit
 /usr/bin/python3 -m unittest.
 """
 
+import decimal
+import fractions
 import os
 import socket
 import subprocess
@@ -16,7 +18,12 @@ import urllib.parse
 import uuid
 
 import sextant_client
-from sextant_client import FloatDistribution, IntDistribution, SextantError, ServerUnreachableError, TrialPruned, TrialState
+from sextant_client import CategoricalDistribution, FloatDistribution, IntDistribution, SextantError, ServerUnreachableError, TrialPruned, TrialState
+
+try:
+    import numpy
+except ImportError:  # numpy is no dependency of the client; its own tests skip without it
+    numpy = None
 
 URL = os.environ.get("SEXTANT_URL")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -100,10 +107,10 @@ class OptimizeTest(ClientTestCase):
         study.optimize(lambda trial: next(results), n_trials=4)
         reasons = [t.system_attrs["failReason"] for t in study.trials]
         self.assertEqual([t.state for t in study.trials], [TrialState.FAIL] * 4)
-        self.assertEqual(reasons[0], "objective returned 'garbage': expected a number or a sequence of numbers")
-        self.assertEqual(reasons[1], "objective returned None: expected a number or a sequence of numbers")
-        self.assertEqual(reasons[2], "objective returned {'value': 1}: expected a number or a sequence of numbers")
-        self.assertEqual(reasons[3], "objective returned [0.5, 'x']: values must be numbers, got 'x'")
+        self.assertEqual(reasons[0], "objective returned 'garbage': values: expected a number or a sequence of numbers")
+        self.assertEqual(reasons[1], "objective returned None: values: expected a number or a sequence of numbers")
+        self.assertEqual(reasons[2], "objective returned {'value': 1}: values: expected a number or a sequence of numbers")
+        self.assertEqual(reasons[3], "objective returned [0.5, 'x']: values[1] must be a number, got 'x'")
 
 
 class ConstraintsAndParetoTest(ClientTestCase):
@@ -133,7 +140,7 @@ class ConstraintsAndParetoTest(ClientTestCase):
         failing = sextant_client.create_study(URL, unique("cfail"), sampler="random")
         failing.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=1, constraints_func=lambda trial: ["a"])
         self.assertEqual(failing.trials[0].state, TrialState.FAIL)
-        self.assertIn("constraints_func: TypeError: values must be numbers, got 'a'", failing.trials[0].system_attrs["failReason"])
+        self.assertIn("constraints_func: TypeError: constraints[0] must be a number, got 'a'", failing.trials[0].system_attrs["failReason"])
 
 
 class RecommendationTest(ClientTestCase):
@@ -422,6 +429,202 @@ class BadInputTest(ClientTestCase):
             self.assertEqual(missing.exception.status, 401)
         finally:
             os.environ["SEXTANT_TOKEN"] = saved
+
+
+class _Scalar:
+    """A stand-in for a numpy scalar or 0-d array, as the client recognises them: `.item()` and the shape ()."""
+
+    shape = ()
+
+    def __init__(self, value):
+        self._value = value
+
+    def item(self):
+        return self._value
+
+    def __repr__(self):
+        return "_Scalar(%r)" % (self._value,)
+
+
+class _Vector(_Scalar):
+    """A stand-in for a 1-d array: `.item()` (which numpy refuses past one element), a shape and `.tolist()`."""
+
+    def __init__(self, *values):
+        super().__init__(list(values))
+        self.shape = (len(values),)
+
+    def __iter__(self):
+        return iter(self._value)
+
+    def tolist(self):
+        return list(self._value)
+
+
+def _wire(study, suffix=""):
+    """The study (or one of its trials) as the server has it, read with a plain request."""
+    return study._connection.request("GET", study._path(suffix))
+
+
+class NumericTypesTest(ClientTestCase):
+    """Decimal, Fraction, numpy's scalars and 0-d arrays go wherever a number goes, made plain floats or ints."""
+
+    def test_decimal_and_fraction_go_everywhere_a_number_goes(self):
+        D, F = decimal.Decimal, fractions.Fraction
+        study = sextant_client.create_study(URL, unique("decimal"), directions=["minimize", "maximize"], sampler="random",
+                                            sampler_options={"seed": D("7")}, user_attrs={"budget": F(3, 2), "lr": [D("0.01")]})
+        stored = _wire(study)["study"]
+        self.assertEqual(stored["userAttrs"], {"budget": 1.5, "lr": [0.01]})
+        self.assertEqual(stored["sampler"]["options"], {"seed": 7})
+        trial = study.ask({"w": FloatDistribution(D("0.5"), F(3, 2)), "k": IntDistribution(D("2"), F(8), step=D("2"))})
+        self.assertEqual(trial.distributions["w"], {"type": "float", "low": 0.5, "high": 1.5})
+        self.assertEqual(trial.distributions["k"], {"type": "int", "low": 2, "high": 8, "step": 2})
+        x = trial.suggest_float("x", D("-1.5"), F(5, 2), step=F(1, 2))
+        self.assertEqual(trial.distributions["x"], {"type": "float", "low": -1.5, "high": 2.5, "step": 0.5})
+        self.assertEqual(trial.suggest_float("x", -1.5, 2.5, step=0.5), x)  # the same distribution, written plainly
+        n = trial.suggest_int("n", F(2), D("6.0"), step=D(2))
+        self.assertIn(n, (2, 4, 6))
+        self.assertEqual(type(n), int)
+        self.assertIn(trial.suggest_categorical("c", [D("0.25"), F(1, 2)]), (0.25, 0.5))
+        self.assertEqual(trial.distributions["c"]["choices"], [0.25, 0.5])
+        trial.report(D("0.75"), F(0))
+        trial.report(F(1, 4), D("1"))
+        trial.set_user_attr("noted", {"base": D("0.01"), "ratios": (F(1, 3),)})
+        frozen = study.tell(trial, [D("1.5"), F(1, 4)], constraints=[F(-1, 2)])
+        self.assertEqual(frozen.values, [1.5, 0.25])
+        self.assertEqual(frozen.constraints, [-0.5])
+        self.assertEqual(frozen.intermediate_values, {0: 0.75, 1: 0.25})
+        self.assertEqual(frozen.user_attrs, {"noted": {"base": 0.01, "ratios": [1 / 3]}})
+
+        single = sextant_client.create_study(URL, unique("decimal-one"), sampler="random")
+        single.optimize(lambda trial: D(str(trial.suggest_float("x", 0, 1))), n_trials=2)
+        single.optimize(lambda trial: F(1, 8), n_trials=1)
+        self.assertEqual([t.state for t in single.trials], [TrialState.COMPLETE] * 3)
+        self.assertEqual(single.trials[2].values, [0.125])
+        self.assertEqual(single.trials[0].values, [single.trials[0].params["x"]])
+        # NaN and infinity keep the floats' behaviour: a ValueError from tell, a quietly failed trial from optimize.
+        single.optimize(lambda trial: D("NaN"), n_trials=1)
+        self.assertEqual(single.trials[3].state, TrialState.FAIL)
+        self.assertIn("values must be finite, got Decimal('NaN')", single.trials[3].system_attrs["failReason"])
+        open_trial = single.ask()
+        refused = [
+            (lambda: single.tell(open_trial, D("Infinity")), ValueError, "tell: values must be finite, got Decimal('Infinity')"),
+            (lambda: single.tell(open_trial, [D("sNaN")]), ValueError, "tell: values[0] must be finite, got Decimal('sNaN')"),
+            (lambda: open_trial.report(F(1, 2), D("1.5")), ValueError, "report: step must be an integer, got Decimal('1.5')"),
+            (lambda: open_trial.report(0.5, 2.5), ValueError, "report: step must be an integer, got 2.5"),
+            (lambda: open_trial.suggest_int("m", D("0.5"), 3), ValueError, "suggest_int('m'): low must be an integer, got Decimal('0.5')"),
+            (lambda: open_trial.suggest_float("y", 0, D("-Infinity")), ValueError, "suggest_float('y'): high must be finite"),
+            (lambda: open_trial.set_user_attr("d", [D("NaN")]), ValueError,
+             "set_user_attr('d'): the value must be JSON (no NaN or infinity): value[0] must be finite"),
+        ]
+        for call, error, message in refused:
+            with self.assertRaises(error) as caught:
+                call()
+            self.assertIn(message, str(caught.exception))
+        self.assertEqual(_wire(single, "/trials/%d" % open_trial.number)["trial"]["intermediate"], {})
+        self.assertEqual(single.tell(open_trial, D("0.5")).values, [0.5])
+
+    def test_sequences_where_a_number_goes_are_refused_naming_the_field_and_their_length(self):
+        study = sextant_client.create_study(URL, unique("shapes"), sampler="random")
+        trial = study.ask()
+        refused = [
+            (lambda: trial.report(_Vector(0.1, 0.2), 0), "report: value must be a number, but a sequence of length 2 was given"),
+            (lambda: trial.report([0.1], 0), "report: value must be a number, but a sequence of length 1 was given"),
+            (lambda: trial.report(0.1, _Vector(1, 2, 3)), "report: step must be a number, but a sequence of length 3 was given"),
+            (lambda: trial.suggest_float("x", _Vector(0.0), 1), "suggest_float('x'): low must be a number, but a sequence of length 1 was given"),
+            (lambda: trial.suggest_int("n", 0, (1, 2)), "suggest_int('n'): high must be a number, but a sequence of length 2 was given"),
+            (lambda: study.tell(trial, [_Vector(1.0, 2.0)]), "tell: values[0] must be a number, but a sequence of length 2 was given"),
+            (lambda: study.tell(trial, [1.0, "2"]), "tell: values[1] must be a number, got '2'"),
+            (lambda: study.tell(trial, _Scalar("1")), "tell: values: expected a number or a sequence of numbers"),
+            (lambda: study.tell(trial, _Scalar(True)), "tell: values: expected a number or a sequence of numbers"),
+            (lambda: study.ask({"w": FloatDistribution(0, _Vector(1.0, 2.0))}),
+             "ask: fixed_distributions['w']: high must be a number, but a sequence of length 2 was given"),
+            (lambda: study.ask({"c": CategoricalDistribution(["a", {"b"}])}),
+             "ask: fixed_distributions['c']: choices[1] must be None, bool, int, float or str, got {'b'} (a set)"),
+            (lambda: trial.set_user_attr("tags", {"a": [{1, 2}]}),
+             "set_user_attr('tags'): the value must be JSON (no NaN or infinity): value['a'][0]: JSON has no form for {1, 2} (a set)"),
+            (lambda: sextant_client.create_study(URL, unique("shapes"), user_attrs={"when": object}),
+             "create_study: user_attrs['when']: JSON has no form for <class 'object'> (a type)"),
+        ]
+        for call, message in refused:
+            with self.assertRaises(TypeError) as caught:
+                call()
+            self.assertIn(message, str(caught.exception))
+        # Nothing reached the server: one trial, still running, with nothing reported.
+        self.assertEqual([(t.state, t.intermediate_values, t.user_attrs) for t in study.trials], [(TrialState.RUNNING, {}, {})])
+        # The stand-ins are read as numpy's would be: a 0-d one as its number, a 1-d one as a sequence (or a list in JSON).
+        trial.report(_Scalar(0.5), _Scalar(3))
+        trial.set_user_attr("folds", _Vector(0.25, _Scalar(0.5)))
+        frozen = study.tell(trial, _Vector(_Scalar(2.0)))
+        self.assertEqual((frozen.values, frozen.intermediate_values, frozen.user_attrs), ([2.0], {3: 0.5}, {"folds": [0.25, 0.5]}))
+
+    def test_the_client_does_not_import_numpy(self):
+        env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE))
+        check = "import sys, sextant_client; print('numpy' in sys.modules)"
+        self.assertEqual(subprocess.check_output([sys.executable, "-c", check], env=env).decode().strip(), "False")
+
+    @unittest.skipUnless(numpy, "numpy is not importable")
+    def test_numpy_scalars_and_0d_arrays_go_everywhere_a_number_goes(self):
+        np = numpy
+        study = sextant_client.create_study(URL, unique("numpy"), directions=["minimize", "minimize"], sampler="random",
+                                            sampler_options={"seed": np.int64(5)},
+                                            user_attrs={"n": np.int32(3), "flag": np.bool_(True), "scores": np.array([0.5, 0.25])})
+        stored = _wire(study)["study"]
+        self.assertEqual(stored["userAttrs"], {"n": 3, "flag": True, "scores": [0.5, 0.25]})
+        self.assertEqual(stored["sampler"]["options"], {"seed": 5})
+        trial = study.ask({"w": FloatDistribution(np.float32(0), np.array(1.0))})
+        self.assertEqual(trial.distributions["w"], {"type": "float", "low": 0, "high": 1.0})
+        x = trial.suggest_float("x", np.array(-1.0), np.float32(1.0))
+        self.assertEqual(trial.distributions["x"], {"type": "float", "low": -1.0, "high": 1.0})
+        n = trial.suggest_int("n", np.int64(1), np.array(5), step=np.int32(2))
+        self.assertEqual(trial.distributions["n"], {"type": "int", "low": 1, "high": 5, "step": 2})
+        self.assertIn(n, (1, 3, 5))
+        self.assertEqual(trial.suggest_int("n", 1, 5, step=2), n)
+        kind = trial.suggest_categorical("kind", [np.str_("a"), np.int64(2), np.bool_(False), np.float32(0.5), np.array(None)])
+        self.assertEqual(trial.distributions["kind"]["choices"], ["a", 2, False, 0.5, None])
+        self.assertIn(kind, ["a", 2, False, 0.5, None])
+        trial.report(np.float32(0.5), np.int64(0))
+        trial.report(np.array(0.25), np.array(1))
+        trial.set_user_attr("fold_scores", np.array([0.5, 0.75]))
+        trial.set_user_attr("best", {"epoch": np.int64(3), "ok": np.bool_(True), np.int64(7): np.float16(0.5)})
+        frozen = study.tell(trial, np.array([np.float32(0.125), x]), constraints=np.array([-1.0]))
+        self.assertEqual(frozen.values, [0.125, x])
+        self.assertEqual(frozen.constraints, [-1.0])
+        self.assertEqual(frozen.intermediate_values, {0: 0.5, 1: 0.25})
+        self.assertEqual(frozen.user_attrs, {"fold_scores": [0.5, 0.75], "best": {"epoch": 3, "ok": True, "7": 0.5}})
+
+        study.optimize(lambda trial: np.array([trial.suggest_float("x", -1, 1), 0.0]), n_trials=2,
+                       constraints_func=lambda trial: np.float32(trial.params["x"]))
+        self.assertEqual([t.state for t in study.trials], [TrialState.COMPLETE] * 3)
+        self.assertEqual([t.constraints for t in study.trials[1:]], [[float(np.float32(t.params["x"]))] for t in study.trials[1:]])
+
+        single = sextant_client.create_study(URL, unique("numpy-one"), sampler="random")
+        single.optimize(lambda trial: np.array(trial.suggest_float("x", 0, 1)), n_trials=1)
+        single.optimize(lambda trial: np.float32("nan"), n_trials=1)
+        trials = single.trials
+        self.assertEqual([t.state for t in trials], [TrialState.COMPLETE, TrialState.FAIL])
+        self.assertEqual(trials[0].values, [trials[0].params["x"]])
+        self.assertIn("values must be finite, got", trials[1].system_attrs["failReason"])
+        open_trial = single.ask()
+        refused = [
+            (lambda: open_trial.report(np.array([0.1, 0.2]), 0), TypeError,
+             "report: value must be a number, but a sequence of length 2 was given"),
+            (lambda: open_trial.report(np.bool_(True), 0), TypeError, "report: value must be a number, got"),
+            (lambda: single.tell(open_trial, np.zeros((2, 2))), TypeError,
+             "tell: values[0] must be a number, but a sequence of length 2 was given"),
+            (lambda: open_trial.suggest_float("y", np.zeros((2, 3)), 1), TypeError,
+             "suggest_float('y'): low must be a number, but an array of shape (2, 3) was given"),
+            (lambda: open_trial.report(np.float64("nan"), 1), ValueError, "report: value must be finite"),
+            (lambda: single.tell(open_trial, np.float32("inf")), ValueError, "tell: values must be finite"),
+            (lambda: open_trial.set_user_attr("s", np.float32("nan")), ValueError,
+             "set_user_attr('s'): the value must be JSON (no NaN or infinity): value must be finite"),
+            (lambda: open_trial.suggest_categorical("c", [np.float64("inf")]), ValueError,
+             "suggest_categorical('c'): choices must be finite"),
+        ]
+        for call, error, message in refused:
+            with self.assertRaises(error) as caught:
+                call()
+            self.assertIn(message, str(caught.exception))
+        self.assertEqual(single.tell(open_trial, np.float32(0.5)).values, [0.5])
 
 
 WORKER = textwrap.dedent(
