@@ -57,6 +57,8 @@ describe("groupSignificanceSection", () => {
     expect(md).not.toMatch(/against optuna-tpe-mv/);
     expect(md).toMatch(/\| noisy \(1\) \| \*\*no test\*\*/);
     expect(md).toMatch(/\| noiseless synthetic \(12\) \| \*\*worse\*\*/);
+    // The smallest testable group is worked out for the optimizers at hand: CD(3, 2) = 2.343·√(12/12) > 2, CD(3, 3) ≤ 2.
+    expect(md).toMatch(/N ≥ 3 for the 3 optimizers here/);
     expect(groupSignificanceSection({ groups, budgets: [100] }, "gp", ["optuna-tpe"])).toEqual([]);
   });
 });

@@ -242,12 +242,16 @@ export function groupSignificanceSection(data: Pick<ReportData, "groups" | "budg
   const has = (o: string): boolean => data.groups.some((g) => g.comparisons.some((c) => c.optimizers.some((x) => x.optimizer === o)));
   const present = references.filter(has);
   if (!has(optimizer) || present.length === 0 || data.groups.length === 0) return [];
+  // The fewest problems at which the critical difference among k optimizers fits within k − 1 ranks.
+  const k = Math.max(...data.groups.flatMap((g) => g.comparisons.map((c) => c.optimizers.length)));
+  let fewest = 2;
+  while (fewest < 1000 && nemenyiCriticalDifference(k, fewest) > k - 1) fewest++;
   const md = [
     "",
     `### Is ${optimizer} significantly worse than ${present.join(" or ")} within a group?`,
     "",
     `Nemenyi test among all the report's optimizers within each group, after a Friedman test at α = ${ALPHA} (Demšar 2006). ` +
-      `"no test" means the group has too few problems for the test to separate any two optimizers, whatever the results: with one problem there is no Friedman test, and with k optimizers and N problems the critical difference (CD) exceeds k − 1, the largest possible gap in average rank, unless N is large enough (N ≥ 3 for the ten optimizers of the test page). ` +
+      `"no test" means the group has too few problems for the test to separate any two optimizers, whatever the results: with one problem there is no Friedman test, and with k optimizers and N problems the critical difference (CD) exceeds k − 1, the largest possible gap in average rank, unless N is large enough (N ≥ ${fewest} for the ${k} optimizers here). ` +
       `It is not evidence of no difference; and with few problems more than "no test", only large gaps can be significant.`,
   ];
   for (const reference of present) {
