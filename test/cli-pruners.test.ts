@@ -63,6 +63,24 @@ describe("sextant tune --pruner asha", () => {
   });
 });
 
+describe("sextant tune: a pruned command", () => {
+  it("ends at the step the pruner judged, not at the steps it printed before the stop reached it", async () => {
+    const result = await sextant(
+      [
+        "tune", "--study", "burst", "--trials", "1", "--pruner", "threshold", "--pruner-opt", "upper=2.5",
+        "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-burst.mjs"), "{x}",
+      ],
+      { cwd: dir, env: { STEPS: "10" } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const [trial] = await sqliteTrials(join(dir, "sextant.db"), "burst");
+    expect(trial!.state).toBe("pruned");
+    // Values 0, 1, 2, 3: step 3 is the first above 2.5; steps 4–9 arrived in the same burst.
+    expect(Object.keys(trial!.intermediate).map(Number).sort((a, b) => a - b)).toEqual([0, 1, 2, 3]);
+    expect(result.stderr).toMatch(/trial 0 pruned at step 3 value=3\b/);
+  });
+});
+
 describe("sextant pruners", () => {
   it("lists every pruner with its options", async () => {
     const result = await sextant(["pruners", "--json"], { cwd: dir });

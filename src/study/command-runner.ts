@@ -555,6 +555,10 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
   let finalValues: unknown[] | null = null;
   let constraints: unknown;
   let lastStep: number | null = null;
+  // Once the pruner says stop, steps the program printed before the signal reached it are not
+  // recorded: the trial ends at the step it was judged at, as a library objective that throws
+  // TrialPruned does, and not at whatever step the race with the kill happened to reach.
+  let pruned = false;
   const warnings: string[] = [];
   let outcome: ProcessOutcome;
   try {
@@ -584,10 +588,14 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
           constraints = report.constraints;
           return;
         }
+        if (pruned) return "prune";
         trial.reportIntermediate(report.value, report.step);
         lastStep = report.step;
         try {
-          if (trial.shouldPrune()) return "prune";
+          if (trial.shouldPrune()) {
+            pruned = true;
+            return "prune";
+          }
         } catch (error) {
           if (warnings.length < 5) warnings.push(`pruner error: ${error instanceof Error ? error.message : String(error)}`);
         }
