@@ -7,7 +7,9 @@
 // the sampler's own compute time is not on the clock (the evaluations are taken to be long).
 //
 // Methods (all the GP sampler, otherwise default):
-//   kb   kriging believer (pendingStrategy=kriging-believer, today's default)
+//   kb   kriging believer (pendingStrategy=kriging-believer), with today's default acquisition (MACE on
+//        evidence-warped outputs)
+//   ei   the GP before MACE became the default: log EI, no output warping, kriging believer
 //   lp   local penalization (González et al. 2016; pendingStrategy=local-penalization)
 //   hlp  hard local penalization (Alvi et al. 2019; pendingStrategy=hard-local-penalization)
 //   mace HEBO's MACE acquisition (acquisition=mace) with the kriging believer
@@ -56,6 +58,7 @@ const METHODS = {
   kb: { pendingStrategy: "kriging-believer" },
   lp: { pendingStrategy: "local-penalization" },
   hlp: { pendingStrategy: "hard-local-penalization" },
+  ei: { acquisition: "log-ei", outputWarping: "none" },
   mace: { acquisition: "mace" },
   "mace-lp": { acquisition: "mace", pendingStrategy: "local-penalization" },
 };

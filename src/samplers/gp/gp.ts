@@ -59,7 +59,7 @@ import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels } f
 import { logExpectedHypervolumeImprovement, logExpectedHypervolumeImprovementWithGradient, nonDominatedBoxes } from "./ehvi.js";
 import { ensemble, rgpeWeights } from "./rgpe.js";
 import { type Penalizer, estimateLipschitz, locallyPenalizedAcquisition, logPenalty, pendingPenalizers } from "./local-penalization.js";
-import { maceKappa, proposeMace } from "./mace.js";
+import { MACE_GENERATIONS, maceKappa, proposeMace } from "./mace.js";
 import {
   MIN_TARGET_TRIALS_FOR_AGREEMENT,
   concordance,
@@ -103,16 +103,17 @@ export interface GPSamplerOptions {
   /** L-BFGS-B starts for the acquisition (default 6). */
   nRestarts?: number;
   /**
-   * Output warping before standardisation (default "none"); see `warpObservations`. `"auto"` chooses
+   * Output warping before standardisation (default "auto", chosen on the lab's dev suite together
+   * with MACE: see the README's "Output warping"); see `warpObservations`. `"auto"` chooses
    * among none, log and power by the GP's MAP log posterior of the original values (the warp's
    * log-Jacobian included; `chooseOutputWarping`, screened against the warping kept so far), each
    * time the kernel gets a fresh fit (`kernelFitPlan`: at 20, 30, 45, 68, … observations), and keeps
    * the choice in between (warm refits of a warped target capped at 10 iterations); below 20
-   * observations it does not warp. On the lab's dev suite (17 GP-sized problems, 60 trials × 5
-   * seeds) it beat "none" (8 problems better, 3 tied, 6 worse; geometric-mean ratio 0.54), but its
-   * 20-D, 300-trial cost over the last 10 trials, after the GP's speed-up, read 225 ms at a load
-   * average of 7–9 (207 for "none" in the same session; the rule for making it the default asked
-   * for ≤ 170, a margin under the 200 target), so it is opt-in.
+   * observations it does not warp. With log EI alone it failed its dev rule (levy-5d 3.8× worse);
+   * together with MACE (HEBO's pairing, 10 generations), on the lab's dev suite (17 GP-sized
+   * problems, 100 trials × 5 seeds, rule fixed before measuring) it beat log EI without warping on
+   * 13 problems and lost 4 (geometric-mean ratio of medians 0.242, largest loss 2.2×), within the
+   * overhead rule, so the pair is the default ("none" and `acquisition: "log-ei"` give the old GP).
    */
   outputWarping?: OutputWarping | "auto";
   /**
@@ -123,7 +124,7 @@ export interface GPSamplerOptions {
    * exploitation over the box's faces. See `PriorMean`. Chosen on the lab's dev suite (17 GP-sized
    * problems, 100 trials × 5 seeds, by a rule fixed before measuring): better by median regret on
    * 11 problems and worse on 6 at 30 trials, 12 and 5 at 100, geometric-mean ratio of medians 0.46
-   * at 100 (README, "Boundaries"). It applies to the objective's model wherever it is built
+   * at 100 (README, "The GP's prior mean"). It applies to the objective's model wherever it is built
    * (kernel fit, prediction, EI's incumbent, kriging-believer fantasies, local penalization, MACE,
    * the recommended trial, `outputWarping: "auto"`'s evidence, ParEGO scalarisations, each
    * objective's model under EHVI, warm-start source models and RGPE), not to constraint models.
@@ -174,12 +175,14 @@ export interface GPSamplerOptions {
    */
   pendingStrategy?: PendingStrategy;
   /**
-   * The single-objective acquisition: `"log-ei"` (default), log expected improvement (Ament et al.
-   * 2023); `"mace"`, HEBO's multi-objective acquisition ensemble (Cowen-Rivers et al. 2022, JAIR): a
-   * point drawn from the Pareto front of EI, PI and UCB found by an NSGA-II search (see `mace.ts`).
-   * With constraints, log EI is used.
+   * The single-objective acquisition: `"mace"` (default; `"log-ei"` when `inputWarping` is on),
+   * HEBO's multi-objective acquisition ensemble (Cowen-Rivers et al. 2022, JAIR): a point drawn from
+   * the Pareto front of EI, PI and UCB found by an NSGA-II search (see `mace.ts`); `"log-ei"`, log
+   * expected improvement (Ament et al. 2023). With constraints, log EI is used.
    */
   acquisition?: AcquisitionKind;
+  /** With MACE, generations of its NSGA-II search after the first population (default 10; each costs 64 predictions). */
+  maceGenerations?: number;
   /** L-BFGS-B iterations per hyperparameter fit start (default 50). */
   fitIterations?: number;
   /**
@@ -316,7 +319,7 @@ export class GPSampler implements Sampler {
       nStartupTrials: options.nStartupTrials,
       nCandidates: options.nCandidates ?? 1024,
       nRestarts: options.nRestarts ?? 6,
-      outputWarping: options.outputWarping ?? "none",
+      outputWarping: options.outputWarping ?? "auto",
       priorMean: options.priorMean ?? "worst",
       inputWarping: options.inputWarping ?? false,
       perturbationBoundary: options.perturbationBoundary ?? "clamp",
@@ -325,8 +328,10 @@ export class GPSampler implements Sampler {
       incumbent: options.incumbent ?? "observed",
       constantLiar: options.constantLiar ?? true,
       pendingStrategy: options.pendingStrategy ?? "kriging-believer",
-      acquisition: options.acquisition ?? "log-ei",
+      // Input warping is fitted for log EI only (see the check in validateGPOptions).
+      acquisition: options.acquisition ?? (options.inputWarping === true ? "log-ei" : "mace"),
       fitIterations: options.fitIterations ?? 50,
+      maceGenerations: options.maceGenerations ?? MACE_GENERATIONS,
       stagnationTrials: options.stagnationTrials ?? 0,
       multiObjective: options.multiObjective ?? "ehvi",
       hypervolumeReference: options.hypervolumeReference ?? "alternate",
@@ -526,6 +531,7 @@ export class GPSampler implements Sampler {
       const point = proposeMace(gp, best, maceKappa(n, d), {
         dimensions,
         nCandidates: this.options.nCandidates,
+        generations: this.options.maceGenerations,
         anchors,
         taken,
         seed: deriveSeed(this.seed, trial.number, "candidates"),
@@ -1236,6 +1242,7 @@ function validateOptions(options: GPSamplerOptions): void {
   };
   positiveInteger("nStartupTrials", options.nStartupTrials, 1);
   positiveInteger("nCandidates", options.nCandidates, 1);
+  positiveInteger("maceGenerations", options.maceGenerations, 0);
   positiveInteger("nRestarts", options.nRestarts, 0);
   positiveInteger("fitIterations", options.fitIterations, 1);
   positiveInteger("stagnationTrials", options.stagnationTrials, 0);
@@ -1284,7 +1291,7 @@ export const GP_OPTIONS = defineOptions({
   nStartupTrials: { kind: "integer", min: 1, default: "min(10, 2d+1), at least 2", description: "Sobol trials before the GP takes over" },
   nCandidates: { kind: "integer", min: 1, default: 1024, description: "quasi-random candidates scored per trial before local search" },
   nRestarts: { kind: "integer", min: 0, default: 6, description: "L-BFGS-B starts when maximizing the acquisition" },
-  outputWarping: { kind: "enum", values: ["none", "log", "rank", "power", "auto"], default: "none", description: "transform of the values before the GP fits them; auto: none, log or power, whichever gives the original values the higher GP likelihood" },
+  outputWarping: { kind: "enum", values: ["none", "log", "rank", "power", "auto"], default: "auto", description: "transform of the values before the GP fits them; auto: none, log or power, whichever gives the original values the higher GP likelihood" },
   priorMean: { kind: "enum", values: PRIOR_MEANS, default: "worst", description: "the GP's constant prior mean: the observations' worst value (De Ath et al. 2020), so unexplored regions look bad rather than average, or their mean" },
   perturbationBoundary: { kind: "enum", values: ["clamp", "reflect"], default: "clamp", description: "acquisition search: perturbations of the best points that leave the box land on its face (clamp) or fold back into it (reflect)" },
   inputWarping: { kind: "boolean", default: false, description: "warp each numeric input by a Kumaraswamy CDF fitted with the kernel (Snoek et al. 2014)" },
@@ -1293,7 +1300,8 @@ export const GP_OPTIONS = defineOptions({
   incumbent: { kind: "enum", values: ["observed", "posterior-mean"], default: "observed", description: "what expected improvement improves on: the best observed value, or the lowest posterior mean at an evaluated point" },
   constantLiar: { kind: "boolean", default: true, description: "take running trials into account (as pendingStrategy says) so parallel workers spread out" },
   pendingStrategy: { kind: "enum", values: PENDING_STRATEGIES, default: "kriging-believer", description: "running trials as fantasy observations (kriging-believer), or as soft (local-penalization, González 2016) or hard (hard-local-penalization, Alvi 2019) penalizers of the acquisition around them" },
-  acquisition: { kind: "enum", values: ACQUISITION_KINDS, default: "log-ei", description: "log expected improvement, or HEBO's MACE: a point of the Pareto front of EI, PI and UCB" },
+  acquisition: { kind: "enum", values: ACQUISITION_KINDS, default: "mace (log-ei with inputWarping)", description: "HEBO's MACE, a point of the Pareto front of EI, PI and UCB, or log expected improvement" },
+  maceGenerations: { kind: "integer", min: 0, default: 10, description: "with MACE: generations of its NSGA-II search after the first population" },
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
   stagnationTrials: { kind: "integer", min: 0, default: 0, description: "after this many trials without a new best, one Sobol design point (0: never)" },
   multiObjective: { kind: "enum", values: ["ehvi", "parego"], default: "ehvi", description: "acquisition for 2 or 3 objectives: log EHVI or a random ParEGO scalarisation" },

@@ -31,8 +31,12 @@ import { type DimensionKind, type Surrogate, anchorPerturbations, logExpectedImp
 export const MACE_EPSILON = 1e-4;
 /** Population of the evolutionary search (HEBO: 100; smaller here to keep a trial's cost within a few times log EI's). */
 const POPULATION = 64;
-/** Generations of the evolutionary search (HEBO: 100; fewer here, since the first population is the non-dominated best of many candidates). */
-const GENERATIONS = 20;
+/**
+ * Generations of the evolutionary search by default (HEBO: 100). Fewer here, since the first
+ * population is already the non-dominated best of many candidates: on the lab's dev suite 10 did
+ * better than 20 (geometric-mean regret ratio to log EI 0.242 against 0.295) at about half the cost.
+ */
+export const MACE_GENERATIONS = 10;
 const VARIATION = { crossoverProb: 0.9, swappingProb: 0.5, mutationProb: null, crossoverEta: 15, mutationEta: 20 } as const;
 
 /**
@@ -72,6 +76,8 @@ export interface MaceSearch {
   readonly taken: ReadonlySet<string>;
   readonly seed: number;
   readonly rng: Rng;
+  /** Generations of the NSGA-II search after the first population (default {@link MACE_GENERATIONS}). */
+  readonly generations?: number;
   /** Added to log EI and log PI (a local penalization's log penalty, ≤ 0); default none. */
   readonly logPenalty?: (point: Float64Array) => number;
 }
@@ -202,7 +208,7 @@ export function maceParetoFront(gp: Surrogate, best: number, kappa: number, sear
     const better = population.rank[a]! !== population.rank[b]! ? population.rank[a]! < population.rank[b]! : population.diversity[a]! >= population.diversity[b]!;
     return population.members[better ? a : b]!;
   };
-  for (let generation = 0; generation < GENERATIONS; generation++) {
+  for (let generation = 0; generation < (search.generations ?? MACE_GENERATIONS); generation++) {
     const children: Keyed[] = [];
     for (let c = 0; c < POPULATION; c++) children.push(keyed(fromCube(makeChild(rng, toCube(tournament().point), toCube(tournament().point), sizes, VARIATION))));
     // Members are distinct and not taken already; only the children need checking against them.
