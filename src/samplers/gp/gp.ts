@@ -1289,8 +1289,8 @@ function validateOptions(options: GPSamplerOptions): void {
 export const GP_OPTIONS = defineOptions({
   seed: SEED_OPTION,
   nStartupTrials: { kind: "integer", min: 1, default: "min(10, 2d+1), at least 2", description: "Sobol trials before the GP takes over" },
-  nCandidates: { kind: "integer", min: 1, default: 1024, description: "quasi-random candidates scored per trial before local search" },
-  nRestarts: { kind: "integer", min: 0, default: 6, description: "L-BFGS-B starts when maximizing the acquisition" },
+  nCandidates: { kind: "integer", min: 1, default: 1024, description: "quasi-random candidates scored per trial (with MACE, and as many perturbations of the best points, seed its search)" },
+  nRestarts: { kind: "integer", min: 0, default: 6, description: "with log EI: L-BFGS-B starts when maximizing the acquisition" },
   outputWarping: { kind: "enum", values: ["none", "log", "rank", "power", "auto"], default: "auto", description: "transform of the values before the GP fits them; auto: none, log or power, whichever gives the original values the higher GP likelihood" },
   priorMean: { kind: "enum", values: PRIOR_MEANS, default: "worst", description: "the GP's constant prior mean: the observations' worst value (De Ath et al. 2020), so unexplored regions look bad rather than average, or their mean" },
   perturbationBoundary: { kind: "enum", values: ["clamp", "reflect"], default: "clamp", description: "acquisition search: perturbations of the best points that leave the box land on its face (clamp) or fold back into it (reflect)" },
