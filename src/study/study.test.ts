@@ -6,6 +6,19 @@ import { MemoryStorage, TrialNotRunningError } from "../storage/index.js";
 import { lastIntermediate } from "../space/index.js";
 
 describe("Study", () => {
+  it("names a sampler or pruner given as a string, and unknown options, before opening anything", async () => {
+    const storage = new MemoryStorage();
+    const bad = (options: unknown) => createStudy({ name: "s", storage, ...(options as object) });
+    await expect(bad({ sampler: "tpe" })).rejects.toThrow(/sampler must be a sampler object, e\.g\. createSamplerByName\("tpe", \{ seed: 1 \}\).*got the string "tpe"/);
+    await expect(bad({ sampler: { name: "tpe" } })).rejects.toThrow(/sampler must be a sampler object.*got an object without the methods/);
+    await expect(bad({ pruner: "median" })).rejects.toThrow(/pruner must be a pruner object, e\.g\. createPrunerByName\("median"\).*got the string "median"/);
+    await expect(bad({ seed: 3 })).rejects.toThrow(/unknown option "seed" \(known: name, storage, direction/);
+    await expect(bad({ directon: "maximize", sed: 1 })).rejects.toThrow(/unknown options "directon", "sed"/);
+    // Nothing was created by the refused calls.
+    expect(await storage.getStudy("s")).toBeNull();
+    await expect(createStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 1 }) })).resolves.toBeDefined();
+  });
+
   it("optimizes a quadratic and reports the best trial", async () => {
     const study = await createStudy({ direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
     await study.optimize((trial) => {

@@ -184,6 +184,7 @@ export function setDefaultSamplerFactory(factory: () => Sampler): void {
  * console.log(study.bestTrial?.params);
  */
 export async function createStudy(options: CreateStudyOptions = {}): Promise<Study> {
+  checkStudyOptions(options);
   const directions = resolveDirections(options);
   const constraints = options.constraints === undefined ? null : checkConstraintsFunction(options.constraints);
   const ownsStorage = typeof options.storage !== "object";
@@ -282,6 +283,43 @@ function checkConstraintsFunction(constraints: unknown): ConstraintsFunction {
 function defaultSampler(): Sampler {
   if (!SAMPLER_FACTORY.current) throw new Error("no default sampler registered; pass a sampler");
   return SAMPLER_FACTORY.current();
+}
+
+/** The keys {@link createStudy} reads; anything else is a typo that would otherwise be ignored. */
+const STUDY_OPTION_KEYS: readonly (keyof CreateStudyOptions)[] = [
+  "name", "storage", "direction", "directions", "sampler", "pruner", "scheduler", "loadIfExists", "userAttrs", "onWarning", "constraints", "warmStartFrom",
+];
+
+/**
+ * Checks what a caller without types can get wrong before anything is opened: unknown keys, and a
+ * sampler or pruner given as a name (or anything else that is not an object with their methods),
+ * which would otherwise fail at the first trial with a message about a missing method.
+ */
+function checkStudyOptions(options: CreateStudyOptions): void {
+  if (options === null || typeof options !== "object") throw new TypeError(`createStudy: options must be an object, got ${describeValue(options)}`);
+  const unknown = Object.keys(options).filter((key) => !(STUDY_OPTION_KEYS as readonly string[]).includes(key));
+  if (unknown.length > 0) {
+    throw new TypeError(`createStudy: unknown option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")} (known: ${STUDY_OPTION_KEYS.join(", ")})`);
+  }
+  const sampler = options.sampler as unknown;
+  if (sampler !== undefined && (sampler === null || typeof sampler !== "object" || typeof (sampler as Sampler).sampleIndependent !== "function")) {
+    throw new TypeError(
+      `createStudy: sampler must be a sampler object, e.g. createSamplerByName(${typeof sampler === "string" ? JSON.stringify(sampler) : '"auto"'}, { seed: 1 }) or new TPESampler({ seed: 1 }), got ${describeValue(sampler)}`,
+    );
+  }
+  const pruner = options.pruner as unknown;
+  if (pruner !== undefined && (pruner === null || typeof pruner !== "object" || typeof (pruner as Pruner).prune !== "function")) {
+    throw new TypeError(
+      `createStudy: pruner must be a pruner object, e.g. createPrunerByName(${typeof pruner === "string" ? JSON.stringify(pruner) : '"median"'}) or new MedianPruner(), got ${describeValue(pruner)}`,
+    );
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object without the methods" : `${typeof value} ${String(value)}`;
 }
 
 function resolveDirections(options: CreateStudyOptions): Direction[] {
