@@ -99,6 +99,25 @@ function isSettled(promise: Promise<unknown>): Promise<boolean> {
 }
 
 describe.skipIf(skip !== null)("postgres storage", () => {
+  it("outlives a checked-out connection that dies between two queries, and goes on", async () => {
+    const storage = await PostgresStorage.open(freshSchemaUrl(), { maxConnections: 2 });
+    try {
+      const pool = (storage as unknown as { pool: pg.Pool }).pool;
+      const client = await pool.connect();
+      // Without a listener of its own, the client's error on a dead connection would be uncaught.
+      expect(client.listenerCount("error")).toBeGreaterThan(0);
+      const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
+      const ended = new Promise((resolve) => client.once("end", resolve));
+      await adminQuery("SELECT pg_terminate_backend($1)", [pid]);
+      await ended;
+      client.release(new Error("its connection was terminated"));
+      const record = await storage.createStudy("after-a-dead-connection", ["minimize"]);
+      expect(await storage.getStudy("after-a-dead-connection")).toMatchObject({ id: record.id });
+    } finally {
+      await storage.close();
+    }
+  });
+
   describe("opening", () => {
     it("migrates once when many workers open a fresh database at the same moment", async () => {
       const url = freshSchemaUrl();

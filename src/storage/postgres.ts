@@ -203,6 +203,10 @@ export class PostgresStorage implements Storage {
     // A connection that dies while idle (server restart, pg_terminate_backend) is dropped from the
     // pool and replaced on next use; without a listener the error would end the process.
     pool.on("error", () => undefined);
+    // The pool listens only to idle connections. One checked out between two queries of a
+    // transaction (or a server restart) that dies emits its error on the client itself, which
+    // with no listener ends the process; the next query on it fails instead, and is retried.
+    pool.on("connect", (client) => client.on("error", () => undefined));
     const storage = new PostgresStorage(pool, shownUrl, schema, options.retryDeadlineMs ?? 120_000, options.onRetry);
     try {
       await (options.readOnly ? storage.checkReadableWithoutMigrating() : storage.migrate());
