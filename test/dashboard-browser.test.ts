@@ -3,7 +3,8 @@
  * playwright-core): every plot draws its marks, the table sorts and pages, brushing two axes of the
  * parallel coordinates leaves exactly the trials both ranges hold, filters survive a reload, a
  * live study gains trials, user strings stay text, the token guards data, the report works offline,
- * and no page logs an error. Screenshots of each page go to docs/screenshots/.
+ * and no page logs an error. Screenshots of each page go to a scratch folder, or where
+ * SEXTANT_SCREENSHOTS says (docs/screenshots to refresh the README's).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -19,7 +20,9 @@ import { MemoryStorage } from "../src/storage/index.js";
 import { type FixtureTrial, seedPopulation, seedStudy } from "./fixtures/dashboard-studies.mjs";
 
 const CHROMIUM = process.env.SEXTANT_CHROMIUM ?? "/usr/bin/chromium";
-const SHOTS = join(import.meta.dirname, "..", "docs", "screenshots");
+// Screenshots of each page: to a scratch folder, so running the tests leaves the work tree as it
+// was; SEXTANT_SCREENSHOTS=docs/screenshots refreshes the README's pictures.
+const SHOTS = process.env.SEXTANT_SCREENSHOTS ?? join(tmpdir(), "sextant-screenshots");
 const XSS = "<img src=x onerror=alert(1)>";
 const TOKEN = "dash-token-5";
 const haveChromium = existsSync(CHROMIUM);
