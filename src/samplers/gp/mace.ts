@@ -109,25 +109,29 @@ export function maceParetoFront(gp: Surrogate, best: number, kappa: number, sear
     }
     return objectives;
   };
+  /** A point's three objectives at its exact posterior, or null when they are not all finite. */
+  const exactObjectives = (point: Float64Array, mean: number, variance: number): [number, number, number] | null => {
+    const objectives = withPenalty(point, maceObjectives(mean, variance, best, kappa));
+    return objectives.every(Number.isFinite) ? objectives : null;
+  };
   /** Scored points, each with its key; points whose objectives are not all finite are dropped. */
   const evaluate = (points: readonly Keyed[]): Scored[] => {
     const out: Scored[] = [];
+    const keep = ({ point, key }: Keyed, mean: number, variance: number): void => {
+      const objectives = exactObjectives(point, mean, variance);
+      if (objectives) out.push(scored(point, key, objectives));
+    };
     if (!predictBatch || points.length <= 1) {
-      for (const { point, key } of points) {
-        const { mean, variance } = gp.predict(point);
-        const objectives = withPenalty(point, maceObjectives(mean, variance, best, kappa));
-        if (objectives.every(Number.isFinite)) out.push(scored(point, key, objectives));
+      for (const p of points) {
+        const { mean, variance } = gp.predict(p.point);
+        keep(p, mean, variance);
       }
       return out;
     }
     const batch = predictBatch(packRows(points, d), points.length);
     const variances = new Float64Array(points.length);
-    const all = points.map((_, c) => c);
-    batch.variances(all, variances);
-    points.forEach(({ point, key }, c) => {
-      const objectives = withPenalty(point, maceObjectives(batch.means[c]!, variances[c]!, best, kappa));
-      if (objectives.every(Number.isFinite)) out.push(scored(point, key, objectives));
-    });
+    batch.variances(points.map((_, c) => c), variances);
+    points.forEach((p, c) => keep(p, batch.means[c]!, variances[c]!));
     return out;
   };
   /**
@@ -164,10 +168,7 @@ export function maceParetoFront(gp: Surrogate, best: number, kappa: number, sear
     const exact: ([number, number, number] | null)[] = Array.from({ length: m }, () => null);
     const score = (indices: number[]): void => {
       batch.variances(indices, variances);
-      for (const c of indices) {
-        const objectives = withPenalty(points[c]!.point, maceObjectives(batch.means[c]!, variances[c]!, best, kappa));
-        exact[c] = objectives.every(Number.isFinite) ? objectives : null;
-      }
+      for (const c of indices) exact[c] = exactObjectives(points[c]!.point, batch.means[c]!, variances[c]!);
     };
     const first = [...seeded].sort((a, b) => a - b);
     score(first);
