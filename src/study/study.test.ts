@@ -13,7 +13,7 @@ describe("Study", () => {
     await expect(bad({ sampler: { name: "tpe" } })).rejects.toThrow(/sampler must be a sampler object.*got an object without the methods/);
     await expect(bad({ pruner: "median" })).rejects.toThrow(/pruner must be a pruner object, e\.g\. createPrunerByName\("median"\).*got the string "median"/);
     await expect(bad({ seed: 3 })).rejects.toThrow(/unknown option "seed" \(known: name, storage, direction/);
-    await expect(bad({ directon: "maximize", sed: 1 })).rejects.toThrow(/unknown options "directon", "sed"/);
+    await expect(bad({ directon: "maximize", sed: 1 })).rejects.toThrow(/unknown options "directon" \(did you mean "direction"\?\), "sed"/);
     // Nothing was created by the refused calls.
     expect(await storage.getStudy("s")).toBeNull();
     await expect(createStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 1 }) })).resolves.toBeDefined();
