@@ -494,6 +494,8 @@ for (const key of args.problems.split(",")) {
       const t0 = Date.now();
       const runs = [];
       for (const seed of SEEDS) runs.push(await run(problem, prunerName, rule, seed));
+      // The table prints once a problem's arms are all done (a GP arm can take minutes): say where the run is.
+      process.stderr.write(`${problem.key}: ${prunerName}/${rule} done in ${((Date.now() - t0) / 1000).toFixed(0)}s (${((Date.now() - startedAt) / 1000).toFixed(0)}s so far)\n`);
       results[`${prunerName}/${rule}`] = {
         curves: runs.map((r) => bestCurve(r.completed, budget)),
         runs,
