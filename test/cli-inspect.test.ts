@@ -178,6 +178,8 @@ describe("reading studies", () => {
     expect(text).toContain(`recommended trial: trial ${expected.trial.number}, value`);
     expect(text).toContain("the gp model's best posterior mean");
     expect(text).toMatch(new RegExp(`param\\s+best \\(3\\)\\s+recommended \\(${expected.trial.number}\\)`));
+    // What the model's choice rests on, and when to keep the best observed trial instead.
+    expect(text).toMatch(/\(the model puts [\d.]+% of the variance down to noise; if the objective gives the same value every time it runs with the same parameters, trial 3 is the one to keep\)/);
   });
 
   it("shows the best observed trial, and says why, when the GP fitted too little noise to second-guess it", async () => {
