@@ -25,7 +25,7 @@ import {
   type RunSettings,
 } from "../bench/lab/index.js";
 import { writeReport } from "../bench/lab/report.js";
-import { OptionError, closestName } from "../space/index.js";
+import { OptionError, didYouMean } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { formatNumber, renderTable } from "./format.js";
 import type { Io } from "./io.js";
@@ -54,9 +54,8 @@ export function resolveSuite(text: string): string[] {
   for (const item of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
     const members = SUITES[item] ?? (known.has(item) ? [item] : undefined);
     if (members === undefined) {
-      const close = closestName(item, [...Object.keys(SUITES), ...known]);
       throw new UsageError(
-        `--suite: "${item}" is neither a suite (${Object.keys(SUITES).join(", ")}) nor a problem${close ? ` (did you mean "${close}"?)` : ""}; \`sextant problems\` lists the problems`,
+        `--suite: "${item}" is neither a suite (${Object.keys(SUITES).join(", ")}) nor a problem${didYouMean(item, [...Object.keys(SUITES), ...known])}; \`sextant problems\` lists the problems`,
       );
     }
     for (const p of members) if (!problems.includes(p)) problems.push(p);

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
-import { type Distribution, type Direction, InvalidDistributionError, closestName, validateDistribution } from "../space/index.js";
+import { type Distribution, type Direction, InvalidDistributionError, didYouMean, validateDistribution } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { PARAM_NAME, parseParamSpec, splitCommandLine } from "./params.js";
 
@@ -253,8 +253,8 @@ function knownKeys(path: Path): string[] {
 }
 
 function suggest(key: string, known: string[]): string {
-  const close = closestName(key, known);
-  if (close !== undefined) return ` (did you mean "${close}"?)`;
+  const hint = didYouMean(key, known);
+  if (hint !== "") return hint;
   return known.length > 0 ? ` (allowed: ${known.join(", ")})` : "";
 }
 

@@ -307,7 +307,8 @@ export async function bestCommand(name: string, options: { storage?: string; jso
       io.out(`best trial of "${name}" (${study.directions[0]}): trial ${best.number}, value ${formatNumber(best.values![0]!, 6)}`);
       const recommendation = study.recommendation!;
       io.out(recommendationLine(recommendation));
-      if (recommendation.source === "model" && recommendation.trial.number !== best.number && recommendation.record?.noiseShare !== undefined) {
+      const recommended = recommendation.trial;
+      if (recommendation.source === "model" && recommended.number !== best.number && recommendation.record?.noiseShare !== undefined) {
         // A model cannot tell real noise from roughness it cannot resolve (Rastrigin's ripples, a
         // chaotic training run): both fit as noise. The user can, so say what the choice rests on.
         io.out(
@@ -315,7 +316,6 @@ export async function bestCommand(name: string, options: { storage?: string; jso
             `if the objective gives the same value every time it runs with the same parameters, trial ${best.number} is the one to keep)`,
         );
       }
-      const recommended = recommendation.trial;
       const entries = Object.entries(best.params);
       const shown = (v: ParamValue | undefined): string => (v === undefined ? "-" : typeof v === "number" ? String(v) : formatParam(v));
       if (entries.length > 0 && recommended.number !== best.number) {

@@ -13,7 +13,7 @@ import {
   type LabProblem,
   type ProblemTag,
 } from "../bench/problems/index.js";
-import { closestName, unknownComponentMessage } from "../space/index.js";
+import { didYouMean, unknownComponentMessage } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { formatNumber, renderTable } from "./format.js";
 import type { Io } from "./io.js";
@@ -71,8 +71,7 @@ export async function listProblemsCommand(name: string | undefined, flags: Probl
     const known = labProblemNames();
     if (!known.includes(name)) {
       // 80-odd names are too many for one message: suggest the closest and point at the listing.
-      const close = closestName(name, known);
-      throw new UsageError(`unknown problem "${name}"${close ? ` (did you mean "${close}"?)` : ""}; \`sextant problems\` lists them`);
+      throw new UsageError(`unknown problem "${name}"${didYouMean(name, known)}; \`sextant problems\` lists them`);
     }
     const problem = createLabProblem(name, seed);
     if (flags.json) {

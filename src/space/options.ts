@@ -118,8 +118,7 @@ export function parseOptions<S extends OptionSchema>(owner: string, raw: RawOpti
 
 function unknownOptionMessage(key: string, valid: readonly string[]): string {
   if (valid.length === 0) return `unknown option "${key}" (it takes no options)`;
-  const close = closestName(key, valid);
-  return `unknown option "${key}"${close ? ` (did you mean "${close}"?)` : ""}; valid options: ${valid.join(", ")}`;
+  return `unknown option "${key}"${didYouMean(key, valid)}; valid options: ${valid.join(", ")}`;
 }
 
 const TRUE_WORDS = ["true", "1", "yes", "on"];
@@ -214,6 +213,18 @@ export function closestName(name: string, candidates: readonly string[]): string
     }
   }
   return bestDistance <= 2 && bestDistance * 2 < Math.max(wanted.length, 1) ? best : undefined;
+}
+
+/**
+ * The suffix ` (did you mean "…"?)` that names the candidate {@link closestName} finds, or "" when
+ * none is close enough, for error messages about a name nobody knows.
+ *
+ * @example
+ * `unknown problem "brannin-2d"${didYouMean("brannin-2d", ["branin-2d"])}` // 'unknown problem "brannin-2d" (did you mean "branin-2d"?)'
+ */
+export function didYouMean(name: string, candidates: readonly string[]): string {
+  const close = closestName(name, candidates);
+  return close ? ` (did you mean "${close}"?)` : "";
 }
 
 /**

@@ -23,7 +23,7 @@ import {
   type SamplingTrial,
   type StudySnapshot,
   type WarmStartSource,
-  closestName,
+  didYouMean,
   isBetter,
   lastIntermediate,
   makeTrial,
@@ -300,10 +300,7 @@ function checkStudyOptions(options: CreateStudyOptions): void {
   if (options === null || typeof options !== "object") throw new TypeError(`createStudy: options must be an object, got ${describeValue(options)}`);
   const unknown = Object.keys(options).filter((key) => !(STUDY_OPTION_KEYS as readonly string[]).includes(key));
   if (unknown.length > 0) {
-    const named = unknown.map((key) => {
-      const close = closestName(key, STUDY_OPTION_KEYS);
-      return `"${key}"${close ? ` (did you mean "${close}"?)` : ""}`;
-    });
+    const named = unknown.map((key) => `"${key}"${didYouMean(key, STUDY_OPTION_KEYS)}`);
     throw new TypeError(`createStudy: unknown option${unknown.length > 1 ? "s" : ""} ${named.join(", ")} (known: ${STUDY_OPTION_KEYS.join(", ")})`);
   }
   const sampler = options.sampler as unknown;
