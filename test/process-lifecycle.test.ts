@@ -48,6 +48,29 @@ function liveMembers(pgid: number): number[] {
   return members;
 }
 
+/**
+ * What a failure message needs to tell a lost race from a broken guard: each live member of group
+ * `pgid` with its parent and command line, and every watchdog shell still running.
+ */
+function describeSurvivors(pgid: number): string {
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  const members = liveMembers(pgid).map((pid) => {
+    const stat = read(`/proc/${pid}/stat`);
+    const parent = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
+    return `${pid} (parent ${parent}): ${read(`/proc/${pid}/cmdline`).split("\0").join(" ").trim()}`;
+  });
+  const watchdogs = readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry) && read(`/proc/${entry}/cmdline`).includes("sextant-watchdog"))
+    .map((pid) => `watchdog ${pid}`);
+  return [...members, ...watchdogs].join("; ") || "nothing";
+}
+
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -114,7 +137,7 @@ describe("sextant tune ended by a signal mid-trial", () => {
     run.child.kill("SIGKILL");
     const result = await run.done;
     expect(result.signal).toBe("SIGKILL");
-    expect(await waitUntil(() => liveMembers(pgid).length === 0, GONE_WITHIN_MS), `group ${pgid} still has ${liveMembers(pgid).join(", ")}`).toBe(true);
+    expect(await waitUntil(() => liveMembers(pgid).length === 0, GONE_WITHIN_MS), `group ${pgid} still has ${describeSurvivors(pgid)}`).toBe(true);
     // Nobody could mark it: the tuner died without a chance to.
     expect((await trialsOf("kill")).map((t) => t.state)).toEqual(["running"]);
 
@@ -149,7 +172,7 @@ describe("a library process running commandObjective dies mid-trial", () => {
       if (signal !== null) child.kill(signal);
       else writeFileSync(`${pgidFile}.go`, ""); // the fixture exits only after the group was seen whole
       await ended;
-      expect(await waitUntil(() => liveMembers(pgid).length === 0, GONE_WITHIN_MS), `group ${pgid} survived; stderr: ${stderr}`).toBe(true);
+      expect(await waitUntil(() => liveMembers(pgid).length === 0, GONE_WITHIN_MS), `group ${pgid} survived (${describeSurvivors(pgid)}); stderr: ${stderr}`).toBe(true);
     });
   }
 });

@@ -16,6 +16,7 @@ import type { Rng } from "../../math/rng.js";
 import { SobolSequence } from "../../math/sobol.js";
 import { logExpectedImprovementFromZ, logExpectedImprovementGradientFromZ } from "../../math/special.js";
 import type { GaussianProcess } from "./model.js";
+import { type TrustRegion, nearestCentre } from "./trust-region.js";
 
 /** What the acquisition search needs of a model: a GP, or an ensemble of GPs (RGPE). */
 export type Surrogate = Pick<GaussianProcess, "predict" | "predictWithGradient"> & Partial<Pick<GaussianProcess, "predictBatch">>;
@@ -90,6 +91,12 @@ export interface AcquisitionSearch {
   readonly modelSize?: number;
   /** How a perturbed anchor that leaves the cube is brought back; see {@link PerturbationBoundary}. Default "clamp". */
   readonly perturbationBoundary?: PerturbationBoundary;
+  /**
+   * Where proposals may lie (see `trust-region.ts`); wrap the acquisition with `withinTrustRegion`
+   * too. Each L-BFGS-B start then searches the box of its nearest centre's L∞ ball, so that it
+   * reaches the region's faces instead of stalling at the acquisition's drop there. Default: none.
+   */
+  readonly trustRegion?: TrustRegion | null;
 }
 
 /**
@@ -429,8 +436,17 @@ export function maximizeAcquisitionFunction(acquisition: Acquisition, search: Ac
     const gradient = new Float64Array(d);
     const lower = new Float64Array(m);
     const upper = new Float64Array(m).fill(1);
+    const region = search.trustRegion ?? null;
     for (const start of starts) {
       full.set(start);
+      if (region !== null) {
+        const centre = region.centres[nearestCentre(region, start)]!;
+        for (let k = 0; k < m; k++) {
+          const i = numeric[k]!;
+          lower[k] = Math.max(0, centre[i]! - region.radius);
+          upper[k] = Math.min(1, centre[i]! + region.radius);
+        }
+      }
       const objective = (z: Float64Array, grad: Float64Array): number => {
         for (let k = 0; k < m; k++) full[numeric[k]!] = z[k]!;
         const value = withGradient(full, gradient);
@@ -442,7 +458,7 @@ export function maximizeAcquisitionFunction(acquisition: Acquisition, search: Ac
         return -value;
       };
       const z0 = new Float64Array(m);
-      for (let k = 0; k < m; k++) z0[k] = start[numeric[k]!]!;
+      for (let k = 0; k < m; k++) z0[k] = Math.min(upper[k]!, Math.max(lower[k]!, start[numeric[k]!]!));
       const result = minimizeLbfgsb(objective, z0, {
         lower,
         upper,

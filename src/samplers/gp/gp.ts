@@ -58,6 +58,7 @@ import {
 import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels } from "./constrained.js";
 import { logExpectedHypervolumeImprovement, logExpectedHypervolumeImprovementWithGradient, nonDominatedBoxes } from "./ehvi.js";
 import { ensemble, rgpeWeights } from "./rgpe.js";
+import { type TrustRegion, vizierTrustRegion, withinTrustRegion } from "./trust-region.js";
 import { type Penalizer, estimateLipschitz, locallyPenalizedAcquisition, logPenalty, pendingPenalizers } from "./local-penalization.js";
 import { MACE_GENERATIONS, maceKappa, proposeMace } from "./mace.js";
 import {
@@ -196,6 +197,12 @@ export interface GPSamplerOptions {
    */
   stagnationTrials?: number;
   /**
+   * Vizier's trust region (Song et al. 2024; see `trust-region.ts`): while n evaluated points of a
+   * p-parameter space give r = 0.2 + 0.3·n / (5(p + 1)) below 0.5, a single-objective proposal must
+   * lie within L∞ distance r of an evaluated point (default false).
+   */
+  trustRegion?: boolean;
+  /**
    * Acquisition for 2 or 3 objectives: `"ehvi"` (default), log expected hypervolume improvement
    * with one GP per objective; `"parego"`, one random Chebyshev scalarisation per trial (always
    * used beyond 3 objectives).
@@ -333,6 +340,7 @@ export class GPSampler implements Sampler {
       fitIterations: options.fitIterations ?? 50,
       maceGenerations: options.maceGenerations ?? MACE_GENERATIONS,
       stagnationTrials: options.stagnationTrials ?? 0,
+      trustRegion: options.trustRegion ?? false,
       multiObjective: options.multiObjective ?? "ehvi",
       hypervolumeReference: options.hypervolumeReference ?? "alternate",
       warmStart: options.warmStart ?? false,
@@ -527,6 +535,7 @@ export class GPSampler implements Sampler {
 
     const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => Number(feasible[b]) - Number(feasible[a]) || y[a]! - y[b]!);
     const anchors = order.slice(0, ANCHOR_COUNT).map((j) => observations.points[j]!);
+    const region = this.options.trustRegion ? vizierTrustRegion(observations.points, dimensions) : null;
     if (this.options.acquisition === "mace" && !constrained && Number.isFinite(best)) {
       const point = proposeMace(gp, best, maceKappa(n, d), {
         dimensions,
@@ -536,6 +545,7 @@ export class GPSampler implements Sampler {
         taken,
         seed: deriveSeed(this.seed, trial.number, "candidates"),
         rng,
+        trustRegion: region,
         ...(penalizers.length > 0 && { logPenalty: (point: Float64Array) => logPenalty(penalizers, point, categorical) }),
       });
       return point && point.every(Number.isFinite) ? decodePoint(point, encoder) : null;
@@ -545,7 +555,7 @@ export class GPSampler implements Sampler {
     if (constrained) acquisition = constrainedAcquisition(acquisition, this.constraintModels(observations, categorical, snapshot, trial), d);
     if (acquisition === null) return null;
     if (penalizers.length > 0) acquisition = locallyPenalizedAcquisition(acquisition, penalizers, categorical);
-    return this.propose(acquisition, encoder, dimensions, anchors, taken, trial, rng);
+    return this.propose(withinTrustRegion(acquisition, region), encoder, dimensions, anchors, taken, trial, rng, region);
   }
 
   /**
@@ -770,6 +780,7 @@ export class GPSampler implements Sampler {
     taken: Set<string>,
     trial: SamplingTrial,
     rng: Rng,
+    trustRegion: TrustRegion | null = null,
   ): Record<string, ParamValue> | null {
     const found = maximizeAcquisitionFunction(acquisition, {
       dimensions,
@@ -782,6 +793,7 @@ export class GPSampler implements Sampler {
       // Observed and running points: the model's size, which sets what a local search step costs.
       modelSize: taken.size,
       perturbationBoundary: this.options.perturbationBoundary,
+      trustRegion,
     });
     if (!found || !found.point.every(Number.isFinite)) return null;
     return decodePoint(found.point, encoder);
@@ -1304,6 +1316,7 @@ export const GP_OPTIONS = defineOptions({
   maceGenerations: { kind: "integer", min: 0, default: 10, description: "with MACE: generations of its NSGA-II search after the first population" },
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
   stagnationTrials: { kind: "integer", min: 0, default: 0, description: "after this many trials without a new best, one Sobol design point (0: never)" },
+  trustRegion: { kind: "boolean", default: false, description: "Vizier's trust region: while 0.2 + 0.3·n/(5(p+1)) is below 0.5, proposals lie within that L∞ distance of an evaluated point" },
   multiObjective: { kind: "enum", values: ["ehvi", "parego"], default: "ehvi", description: "acquisition for 2 or 3 objectives: log EHVI or a random ParEGO scalarisation" },
   hypervolumeReference: { kind: "enum", values: HYPERVOLUME_REFERENCES, default: "alternate", description: "EHVI reference point: beyond the worst observed value (observed), the front's nadir by a tenth of its range (front) or of the observed range (nadir), or front and observed by turns (alternate)" },
   fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "fit the highest step with enough observations (bohb), the study as recorded (final), pruned trials at the final value their rank predicts (quantile), final where early ranks predict final ones and else pruned trials at the worst final (gate), or bohb under asha/hyperband and gate otherwise (auto)" },

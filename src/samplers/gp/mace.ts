@@ -26,6 +26,7 @@ import { logNormalCdf } from "../../math/special.js";
 import { leadingFrontIndices, paretoFrontIndices } from "../../analysis/index.js";
 import { crowdingSurvival, makeChild } from "../nsga2/index.js";
 import { type DimensionKind, type Surrogate, anchorPerturbations, logExpectedImprovement, pointKey, snapPoint, sobolCandidates } from "./acquisition.js";
+import { type TrustRegion, outsideValue } from "./trust-region.js";
 
 /** HEBO's ε: the target is this far below the incumbent (standardised units). */
 export const MACE_EPSILON = 1e-4;
@@ -80,6 +81,8 @@ export interface MaceSearch {
   readonly generations?: number;
   /** Added to log EI and log PI (a local penalization's log penalty, ≤ 0); default none. */
   readonly logPenalty?: (point: Float64Array) => number;
+  /** Where proposals may lie (see `trust-region.ts`): outside it all three objectives are replaced by a value below any real one. Default: everywhere. */
+  readonly trustRegion?: TrustRegion | null;
 }
 
 /** A point of the front with its three objective values. */
@@ -102,6 +105,8 @@ export function maceParetoFront(gp: Surrogate, best: number, kappa: number, sear
   const { rng } = search;
   const predictBatch = gp.predictBatch?.bind(gp);
   const withPenalty = (point: Float64Array, objectives: [number, number, number]): [number, number, number] => {
+    const outside = search.trustRegion ? outsideValue(search.trustRegion, point) : null;
+    if (outside !== null) return [outside, outside, outside];
     if (search.logPenalty) {
       const penalty = search.logPenalty(point);
       objectives[0] += penalty;
