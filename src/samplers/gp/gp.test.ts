@@ -151,8 +151,9 @@ describe("GPSampler", () => {
       return complete(number, { x, y }, space, (x - 0.3) ** 2 + (y - 0.6) ** 2);
     });
     const closestPair = (options: ConstructorParameters<typeof GPSampler>[0]): number => {
-      // Log EI: its maximiser is deterministic, so ignoring running trials repeats a point (MACE draws from a front).
-      const sampler = new GPSampler({ seed: 6, acquisition: "log-ei", ...options });
+      // Log EI: its maximiser is deterministic, so ignoring running trials repeats a point (MACE draws
+      // from a front). The plain kernel: this is about the penalizers, on the model they were sized for.
+      const sampler = new GPSampler({ seed: 6, acquisition: "log-ei", additiveKernel: false, ...options });
       const trials = [...history];
       const points: number[][] = [];
       for (let k = 0; k < 5; k++) {
@@ -595,13 +596,14 @@ describe("GPSampler's outputWarping auto", () => {
 
   it("refits a kept log or power warm for at most 10 L-BFGS-B iterations between fresh fits", () => {
     const trials = history((v) => Math.exp(2.5 * v));
-    const first = suggest(new GPSampler({ seed: 4, outputWarping: "auto" }), trials.slice(0, 20), 20);
+    // The plain kernel: with the additive component the evidence keeps these values unwarped.
+    const first = suggest(new GPSampler({ seed: 4, outputWarping: "auto", additiveKernel: false }), trials.slice(0, 20), 20);
     const chosen = (first.notes[WARPING_ATTR] as { warping: OutputWarping }).warping;
     expect(chosen).not.toBe("none");
     // A warm θ away from the MAP (lengthscales e^1.5 times longer), so that the refit has work to do.
     const warm = (first.notes[THETA_ATTR] as number[]).map((v, i) => (i < 2 ? v + 1.5 : v));
     const carried = [...trials.slice(0, 20), makeTrial({ ...trials[20]!, systemAttrs: { ...first.notes, [THETA_ATTR]: warm } as never })];
-    const refitted = suggest(new GPSampler({ seed: 4, outputWarping: "auto" }), carried, 21).notes[THETA_ATTR] as number[];
+    const refitted = suggest(new GPSampler({ seed: 4, outputWarping: "auto", additiveKernel: false }), carried, 21).notes[THETA_ATTR] as number[];
     const x = Float64Array.from(carried.flatMap((t) => [t.params.a as number, t.params.b as number]));
     // The sampler's targets: the chosen warping, standardised around the default prior mean (the worst value).
     const data = { x, y: warpObservations(carried.map((t) => t.values![0]!), chosen, "worst"), n: 21, d: 2, categorical: new Uint8Array(2) };
@@ -646,14 +648,16 @@ describe("GPSampler with input warping", () => {
 
   it("starts from a θ recorded without warping, and a warped θ serves a sampler without it", () => {
     const trials = history(14);
-    const plain = suggest(new GPSampler({ seed: 3 }), trials, 14, { space: mixed });
+    const plain = suggest(new GPSampler({ seed: 3, additiveKernel: false }), trials, 14, { space: mixed });
     const theta = plain.notes["gp:theta"] as number[];
     expect(theta.length).toBe(6);
     const withPlain = [...trials, makeTrial({ number: 14, params: plain.params, distributions: mixed, values: [f(plain.params)], systemAttrs: { "gp:theta": theta } })];
     const warped = suggest(new GPSampler({ seed: 3, inputWarping: true }), withPlain, 15, { space: mixed });
     expect((warped.notes["gp:theta"] as number[]).length).toBe(12);
     const withWarped = [...withPlain, makeTrial({ number: 15, params: warped.params, distributions: mixed, values: [f(warped.params)], systemAttrs: { "gp:theta": warped.notes["gp:theta"] as number[] } })];
-    expect((suggest(new GPSampler({ seed: 3 }), withWarped, 16, { space: mixed }).notes["gp:theta"] as number[]).length).toBe(6);
+    expect((suggest(new GPSampler({ seed: 3, additiveKernel: false }), withWarped, 16, { space: mixed }).notes["gp:theta"] as number[]).length).toBe(6);
+    // With the additive component (the default) θ ends with log σ²ₐ instead of the warps.
+    expect((suggest(new GPSampler({ seed: 3 }), withWarped, 16, { space: mixed }).notes["gp:theta"] as number[]).length).toBe(7);
   });
 
   it("is an option of the shared schema, and rejects a malformed value naming it", () => {
@@ -683,5 +687,29 @@ describe("GPSampler with several opt-in model options at once", () => {
     expect(first.notes[WARPING_ATTR]).toBeDefined();
     expect(first.notes[RECOMMENDED_TRIAL_ATTR]).toBeDefined();
     for (const value of Object.values(first.params)) expect(value as number).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("GPSampler with the additive kernel component", () => {
+  const space: SearchSpace = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`x${i}`, { type: "float", low: 0, high: 1 } as const]));
+  // A sum of one-dimensional parts, minimal at 0.7 in every coordinate.
+  const f = (p: Record<string, ParamValue>) => Object.values(p).reduce<number>((s, v) => s + ((v as number) - 0.7) ** 2 + 0.1 * Math.sin(9 * (v as number)), 0);
+
+  it("fits σ²ₐ with the kernel (θ one longer), stays deterministic, and refuses input warping", () => {
+    const rng = new Rng(2);
+    const trials = Array.from({ length: 16 }, (_, number) => {
+      const params = Object.fromEntries(Object.keys(space).map((name) => [name, rng.uniform()]));
+      return complete(number, params, space, f(params));
+    });
+    const first = suggest(new GPSampler({ seed: 5, additiveKernel: true }), trials, 16);
+    const again = suggest(new GPSampler({ seed: 5, additiveKernel: true }), trials, 16);
+    expect(again.params).toEqual(first.params);
+    expect(first.notes[THETA_ATTR] as number[]).toHaveLength(6 + 3);
+    expect(suggest(new GPSampler({ seed: 5, additiveKernel: false }), trials, 16).notes[THETA_ATTR] as number[]).toHaveLength(6 + 2);
+    // The default has it, and drops it beyond additiveMaxObservations.
+    expect(suggest(new GPSampler({ seed: 5 }), trials, 16).notes[THETA_ATTR] as number[]).toHaveLength(6 + 3);
+    expect(suggest(new GPSampler({ seed: 5, additiveMaxObservations: 15 }), trials, 16).notes[THETA_ATTR] as number[]).toHaveLength(6 + 2);
+    expect(() => new GPSampler({ additiveKernel: true, inputWarping: true, acquisition: "log-ei" })).toThrow(/additiveKernel and inputWarping/);
+    expect(createGPSamplerFromOptions({ seed: 1, additiveKernel: "true" })).toBeInstanceOf(GPSampler);
   });
 });

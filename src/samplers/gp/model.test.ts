@@ -33,24 +33,27 @@ function makeData(seed: number, n: number, categorical: Uint8Array, f: (x: Float
   return { x, y: warpObservations(values, "none"), n, d, categorical };
 }
 
+/** Checks negativeLogPosterior's analytic gradient at `theta` against central finite differences. */
+function expectFiniteDifferenceGradient(theta: Float64Array, data: TrainingData, prior: ReturnType<typeof defaultPrior>): void {
+  const gradient = new Float64Array(theta.length);
+  negativeLogPosterior(theta, data, prior, gradient);
+  for (let i = 0; i < theta.length; i++) {
+    const h = 1e-6;
+    const up = Float64Array.from(theta);
+    const down = Float64Array.from(theta);
+    up[i] += h;
+    down[i] -= h;
+    const numeric = (negativeLogPosterior(up, data, prior) - negativeLogPosterior(down, data, prior)) / (2 * h);
+    expect(gradient[i]).toBeCloseTo(numeric, 4);
+  }
+}
+
 describe("negativeLogPosterior", () => {
   it("has the gradient that central finite differences give", () => {
     const categorical = new Uint8Array([0, 1, 0]);
     const data = makeData(3, 15, categorical, (x) => Math.sin(6 * x[0]!) + x[1]! + x[2]! ** 2);
     const prior = defaultPrior(3);
-    for (const theta of [new Float64Array([-1, 0.3, -0.5, 0.2, -4]), new Float64Array([0.5, -1, 0, -0.7, -9])]) {
-      const gradient = new Float64Array(5);
-      negativeLogPosterior(theta, data, prior, gradient);
-      for (let i = 0; i < 5; i++) {
-        const h = 1e-6;
-        const up = Float64Array.from(theta);
-        const down = Float64Array.from(theta);
-        up[i] += h;
-        down[i] -= h;
-        const numeric = (negativeLogPosterior(up, data, prior) - negativeLogPosterior(down, data, prior)) / (2 * h);
-        expect(gradient[i]).toBeCloseTo(numeric, 4);
-      }
-    }
+    for (const theta of [new Float64Array([-1, 0.3, -0.5, 0.2, -4]), new Float64Array([0.5, -1, 0, -0.7, -9])]) expectFiniteDifferenceGradient(theta, data, prior);
   });
 
   it("is lower after fitting than at the default start", () => {
@@ -482,5 +485,104 @@ describe("learned input warping", () => {
     const fitted = fitHyperparameters(train, { prior, starts: [defaultTheta(1, prior)], warpedDimensions: Int32Array.from([0]) });
     expect(Math.abs(fitted.theta[3]!)).toBeLessThan(0.7);
     expect(Math.abs(fitted.theta[4]!)).toBeLessThan(0.7);
+  });
+});
+
+describe("the additive kernel component", () => {
+  const additivePrior = (d: number) => defaultPrior(d, 1e-6, "exponential", true);
+
+  it("has the gradient that central finite differences give, σ²ₐ included", () => {
+    const categorical = new Uint8Array([0, 1, 0]);
+    const data = makeData(3, 15, categorical, (x) => Math.sin(6 * x[0]!) + x[1]! + x[2]! ** 2);
+    const prior = additivePrior(3);
+    for (const theta of [new Float64Array([-1, 0.3, -0.5, 0.2, -4, -1.2]), new Float64Array([0.5, -1, 0, -0.7, -9, 0.4])]) expectFiniteDifferenceGradient(theta, data, prior);
+  });
+
+  it("fits θ with log σ²ₐ last, and reads it back as the additive variance", () => {
+    const data = makeData(5, 20, new Uint8Array(3), (x) => x[0]! + Math.sin(4 * x[1]!));
+    const prior = additivePrior(3);
+    expect(defaultTheta(3, prior)).toHaveLength(6);
+    const { theta } = fitHyperparameters(data, { prior, starts: hyperparameterStarts(3, prior) });
+    expect(theta).toHaveLength(6);
+    expect(parametersFromTheta(theta, 3).additiveVariance).toBeCloseTo(Math.exp(theta[5]!), 12);
+    expect(parametersFromTheta(theta.slice(0, 5), 3).additiveVariance).toBeUndefined();
+    expect(() => fitHyperparameters(data, { prior, starts: [theta], warpedDimensions: Int32Array.from([0]) })).toThrow(/input warping/);
+  });
+
+  it("gives mean and variance gradients that match finite differences, and predictBatch's exact values under bounds that hold", () => {
+    const data = makeData(9, 30, new Uint8Array([0, 0, 1]), (x) => x[0]! - x[1]! * x[2]!);
+    const gp = new GaussianProcess(data, parametersFromTheta([Math.log(0.4), Math.log(0.7), 0, 0.3, Math.log(1e-4), Math.log(0.6)], 3));
+    const point = new Float64Array([0.35, 0.62, 1]);
+    const meanGradient = new Float64Array(3);
+    const varianceGradient = new Float64Array(3);
+    const at = gp.predictWithGradient(point, meanGradient, varianceGradient);
+    expect(at.mean).toBe(gp.predict(point).mean);
+    for (const i of [0, 1]) {
+      const h = 1e-6;
+      const up = Float64Array.from(point);
+      const down = Float64Array.from(point);
+      up[i] += h;
+      down[i] -= h;
+      const a = gp.predict(up);
+      const b = gp.predict(down);
+      expect(meanGradient[i]).toBeCloseTo((a.mean - b.mean) / (2 * h), 5);
+      expect(varianceGradient[i]).toBeCloseTo((a.variance - b.variance) / (2 * h), 5);
+    }
+    // Far from the data in the numeric inputs the variance approaches σ² + σ²ₐ (the categorical
+    // input's overlap term still correlates it a little with the data).
+    const far = gp.predict(new Float64Array([40, 40, 7])).variance;
+    expect(far).toBeGreaterThan(Math.exp(0.3) + 0.5);
+    expect(far).toBeLessThanOrEqual(Math.exp(0.3) + 0.6);
+    const rng = new Rng(4);
+    const count = 24;
+    const points = Float64Array.from({ length: count * 3 }, (_, k) => (k % 3 === 2 ? rng.integer(0, 2) : rng.uniform()));
+    const batch = gp.predictBatch(points, count);
+    const variances = new Float64Array(count);
+    batch.tighten([0, 3, 7], 0.5);
+    batch.variances(Array.from({ length: count }, (_, c) => c), variances);
+    for (let c = 0; c < count; c++) {
+      const single = gp.predict(points.slice(c * 3, c * 3 + 3));
+      expect(batch.means[c]).toBe(single.mean);
+      expect(variances[c]).toBe(single.variance);
+      expect(batch.varianceBounds[c]).toBeGreaterThanOrEqual(single.variance);
+    }
+    // Smoothed training values agree with predict, as without the component.
+    const means = gp.trainingMeans();
+    for (let j = 0; j < data.n; j++) expect(means[j]).toBeCloseTo(gp.predict(data.x.subarray(j * 3, j * 3 + 3)).mean, 9);
+  });
+
+  it("grows a model by rows bit for bit, and refactorises when σ²ₐ changes", () => {
+    const data = makeData(6, 25, new Uint8Array(3), (x) => x[0]! ** 2 + x[1]! - x[2]!);
+    const theta = [Math.log(0.5), Math.log(0.4), Math.log(0.9), 0, Math.log(1e-3), Math.log(0.3)];
+    const first = { ...data, n: 20, x: data.x.slice(0, 60), y: data.y.slice(0, 20) };
+    const earlier = new GaussianProcess(first, parametersFromTheta(theta, 3));
+    const grown = new GaussianProcess(data, parametersFromTheta(theta, 3), earlier);
+    const fresh = new GaussianProcess(data, parametersFromTheta(theta, 3));
+    expect(grown.grownRows).toBe(20);
+    expect(Array.from(grown.factor)).toEqual(Array.from(fresh.factor));
+    const other = new GaussianProcess(data, parametersFromTheta([...theta.slice(0, 5), Math.log(0.31)], 3), earlier);
+    expect(other.grownRows).toBe(0);
+  });
+
+  it("predicts a sum of one-dimensional functions in 8-D better than the kernel without it, from 40 points", () => {
+    const d = 8;
+    const f = (x: Float64Array) => x.reduce((sum, v, i) => sum + Math.sin(3 * v + i) + 2 * (v - 0.5) ** 2, 0);
+    const train = makeData(21, 40, new Uint8Array(d), f);
+    const rng = new Rng(22);
+    const held = Array.from({ length: 200 }, () => Float64Array.from({ length: d }, () => rng.uniform()));
+    // The targets are standardised with the training values' moments, so held-out values are too.
+    const raw: number[] = [];
+    const rngTrain = new Rng(21);
+    for (let j = 0; j < 40; j++) raw.push(f(Float64Array.from({ length: d }, () => rngTrain.uniform())));
+    const { mean, sd } = standardMoments(raw);
+    const error = (additive: boolean): number => {
+      const prior = defaultPrior(d, 1e-6, "exponential", additive);
+      const { theta } = fitHyperparameters(train, { prior, starts: hyperparameterStarts(d, prior) });
+      const gp = new GaussianProcess(train, parametersFromTheta(theta, d));
+      return Math.sqrt(held.reduce((sum, p) => sum + (gp.predict(p).mean - (f(p) - mean) / sd) ** 2, 0) / held.length);
+    };
+    const plain = error(false);
+    const additive = error(true);
+    expect(additive).toBeLessThan(0.7 * plain);
   });
 });

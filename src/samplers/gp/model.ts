@@ -12,13 +12,14 @@
 import { NotPositiveDefiniteError, choleskyExtend, choleskyInverse, choleskySolve, choleskyWithJitter, solveLowerFromTransposed, solveLowerTransposed, transposeSquare } from "../../math/linalg.js";
 import { minimizeLbfgsb } from "../../math/lbfgsb.js";
 import { normalQuantile } from "../../math/special.js";
-import { type KernelParameters, crossCovariance, inverseSquared, kernelMatrix, kernelMatrixRows, matern52, squaredDistancesOfFour } from "./kernel.js";
+import { type KernelParameters, additiveCorrelation, additiveExponentials, crossCovariance, inverseSquared, kernelMatrix, kernelMatrixRows, matern52, squaredDistancesOfFour } from "./kernel.js";
 import { WARP_LOG_BOUND, WARP_LOG_PRIOR_VARIANCE, kumaraswamyCdf, kumaraswamyLogParameterGradient } from "./warping.js";
 
 const SQRT5 = Math.sqrt(5);
 /** Points whose triangular solves share one pass over the Cholesky factor in `predictBatch`. */
 const PREDICT_BLOCK = 16;
 const LOG_2PI = Math.log(2 * Math.PI);
+const ONE_THIRD = 1 / 3;
 
 /** How observations are transformed before standardisation; see {@link warpObservations}. */
 export type OutputWarping = "none" | "log" | "rank" | "power";
@@ -287,7 +288,18 @@ export interface HyperparameterPrior {
   readonly maxLengthscale: number;
   readonly minSignal: number;
   readonly maxSignal: number;
+  /**
+   * Whether the kernel has a first-order additive component (see `additiveCorrelation` in
+   * `kernel.ts`): θ then ends with log σ²ₐ, whose prior is the signal variance's. Not with input
+   * warping. Default false.
+   */
+  readonly additive?: boolean;
 }
+
+/** Smallest σ²ₐ of the additive component: the fit can all but switch it off. */
+const MIN_ADDITIVE_VARIANCE = 1e-4;
+/** σ²ₐ at a fresh start of the fit: a quarter of the standardised variance. */
+const ADDITIVE_START = 0.25;
 
 /**
  * Which prior the GP puts on its noise variance σₙ² (on standardised outputs, where 1 is the whole
@@ -353,8 +365,9 @@ function noisePenalty(density: NoiseDensity, logNoise: number): { value: number;
  * defaultPrior(6, 1e-6).lengthscaleLogMean; // ½·log 6
  * defaultPrior(6, 1e-6, "gamma").noise; // { kind: "gamma", shape: 1.1, rate: 0.05 }
  */
-export function defaultPrior(d: number, minNoise = 1e-6, noise: NoisePrior = "exponential"): HyperparameterPrior {
+export function defaultPrior(d: number, minNoise = 1e-6, noise: NoisePrior = "exponential", additive = false): HyperparameterPrior {
   return {
+    ...(additive && { additive: true }),
     lengthscaleLogMean: 0.5 * Math.log(Math.max(1, d)),
     lengthscaleLogStd: Math.sqrt(3),
     signalLogMean: 0,
@@ -369,10 +382,15 @@ export function defaultPrior(d: number, minNoise = 1e-6, noise: NoisePrior = "ex
   };
 }
 
-/** Bounds on θ = [log ℓ₁ … log ℓ_d, log σ², log σₙ²]. */
+/** Bounds on θ = [log ℓ₁ … log ℓ_d, log σ², log σₙ²] (then log σ²ₐ with an additive component). */
 export function hyperparameterBounds(d: number, prior: HyperparameterPrior): { lower: Float64Array; upper: Float64Array } {
-  const lower = new Float64Array(d + 2);
-  const upper = new Float64Array(d + 2);
+  const size = d + 2 + (prior.additive ? 1 : 0);
+  const lower = new Float64Array(size);
+  const upper = new Float64Array(size);
+  if (prior.additive) {
+    lower[d + 2] = Math.log(MIN_ADDITIVE_VARIANCE);
+    upper[d + 2] = Math.log(prior.maxSignal);
+  }
   for (let i = 0; i < d; i++) {
     lower[i] = Math.log(prior.minLengthscale);
     upper[i] = Math.log(prior.maxLengthscale);
@@ -384,11 +402,16 @@ export function hyperparameterBounds(d: number, prior: HyperparameterPrior): { l
   return { lower, upper };
 }
 
-/** Kernel parameters from θ = [log ℓ…, log σ², log σₙ²]. */
+/**
+ * Kernel parameters from θ = [log ℓ…, log σ², log σₙ²], or [log ℓ…, log σ², log σₙ², log σ²ₐ] with an
+ * additive component. A θ of d + 3 entries is always the latter: input warping, the only other
+ * tail, adds two entries per warped input and is not combined with the additive component.
+ */
 export function parametersFromTheta(theta: ArrayLike<number>, d: number): KernelParameters {
   const lengthscales = new Float64Array(d);
   for (let i = 0; i < d; i++) lengthscales[i] = Math.exp(theta[i]!);
-  return { lengthscales, signalVariance: Math.exp(theta[d]!), noiseVariance: Math.exp(theta[d + 1]!) };
+  const params = { lengthscales, signalVariance: Math.exp(theta[d]!), noiseVariance: Math.exp(theta[d + 1]!) };
+  return theta.length === d + 3 ? { ...params, additiveVariance: Math.exp(theta[d + 2]!) } : params;
 }
 
 /** The training data of a GP: n points of dimension d (row-major) and their targets. */
@@ -456,6 +479,14 @@ class PosteriorObjective {
   private readonly unitWeights: Float64Array;
   /** Four squared distances at a time. */
   private readonly distances = new Float64Array(4);
+  /**
+   * With an additive component: its correlation A_ab per pair (the order of `shape`); per pair and
+   * input, (5/3)(1 + √5 rᵢ)e^{−√5 rᵢ}·uᵢ (uᵢ = rᵢ² = Δᵢ²/ℓᵢ²), which is −d·∂A_ab/∂log ℓᵢ; and the
+   * per-input gradient sums.
+   */
+  private readonly additivePairs: Float64Array;
+  private readonly additiveTerms: Float64Array;
+  private readonly additiveWeights: Float64Array;
 
   constructor(
     private readonly data: TrainingData,
@@ -484,6 +515,9 @@ class PosteriorObjective {
     this.warpGradientB = new Float64Array(n * m);
     this.pointWeights = new Float64Array(n * m);
     this.unitWeights = new Float64Array(d).fill(1);
+    this.additivePairs = new Float64Array(prior.additive ? (n * (n - 1)) / 2 : 0);
+    this.additiveTerms = new Float64Array(prior.additive ? ((n * (n - 1)) / 2) * d : 0);
+    this.additiveWeights = new Float64Array(prior.additive ? d : 0);
   }
 
   /** The inputs through the warping of θ's tail (with their parameter derivatives), or the raw inputs. */
@@ -519,6 +553,10 @@ class PosteriorObjective {
     for (let i = 0; i < d; i++) inv[i] = Math.exp(-2 * theta[i]!);
     const sf2 = Math.exp(theta[d]!);
     const sn2 = Math.exp(theta[d + 1]!);
+    // The additive component's σ²ₐ (θ's last entry; never with warped inputs, see fitHyperparameters).
+    const additive = prior.additive === true;
+    const sa2 = additive ? Math.exp(theta[d + 2]!) : 0;
+    const additivePairs = this.additivePairs;
     const numeric = this.numeric;
     const categoricalDims = this.categoricalDims;
     // Indexed loops, not for…of: the pair loops below run n²/2 times per evaluation, and iterating
@@ -542,13 +580,15 @@ class PosteriorObjective {
       shape[p] = (1 + SQRT5 * r) * e;
       k[at] = sf2 * (shape[p]! + (5 / 3) * r2 * e);
     };
+    // e^{±√5·xᵢ/ℓᵢ} per point and input, so that each pair's one-dimensional exponentials are products.
+    const factors = additive ? additiveExponentials(inputs, n, d, inv, this.data.categorical) : null;
     let p = 0;
     for (let a = 0; a < n; a++) {
-      k[a * n + a] = sf2 + sn2;
+      k[a * n + a] = sf2 + sa2 + sn2;
       const rowA = a * d;
       let b = 0;
       // Without categorical inputs (every coordinate numeric, in order), four pairs at a time.
-      if (categoricalCount === 0) {
+      if (categoricalCount === 0 && !additive) {
         for (; b + 4 <= a; b += 4, p += 4) {
           squaredDistancesOfFour(scaled, rowA, scaled, b, d, this.unitWeights, this.distances);
           for (let q = 0; q < 4; q++) setPair(p + q, a * n + b + q, this.distances[q]!);
@@ -567,6 +607,35 @@ class PosteriorObjective {
           if (x[rowA + i] !== x[rowB + i]) r2 += inv[i]!;
         }
         setPair(p, a * n + b, r2);
+        if (additive) {
+          // A_ab and, for the gradient, each input's term (one exponential per pair and input).
+          const rowB = b * d;
+          const terms = this.additiveTerms;
+          let sum = 0;
+          const { plus, minus, rates } = factors!;
+          // With s = √5·|Δ|/ℓ: the correlation (1 + s + s²/3)e^{−s}, and −d·∂/∂log ℓ of it (1 + s)e^{−s}·s²/3.
+          for (let i = 0; i < d; i++) {
+            const delta = inputs[rowA + i]! - inputs[rowB + i]!;
+            let s: number;
+            let e: number;
+            if (rates[i] === 0) {
+              const u = this.data.categorical[i] ? (delta !== 0 ? inv[i]! : 0) : delta * delta * inv[i]!;
+              s = SQRT5 * Math.sqrt(u);
+              e = Math.exp(-s);
+            } else if (delta >= 0) {
+              s = rates[i]! * delta;
+              e = minus[rowA + i]! * plus[rowB + i]!;
+            } else {
+              s = -rates[i]! * delta;
+              e = plus[rowA + i]! * minus[rowB + i]!;
+            }
+            const third = (s * s) / 3;
+            sum += (1 + s + third) * e;
+            terms[p * d + i] = (1 + s) * e * third;
+          }
+          additivePairs[p] = sum / Math.max(1, d);
+          k[a * n + b] += sa2 * additivePairs[p]!;
+        }
       }
     }
     let factor: Float64Array;
@@ -591,6 +660,7 @@ class PosteriorObjective {
     const noisePrior = noisePenalty(prior.noise, theta[d + 1]!);
     value += noisePrior.value;
     for (let j = d + 2; j < d + 2 + 2 * m; j++) value += theta[j]! ** 2 / (2 * WARP_LOG_PRIOR_VARIANCE);
+    if (additive) value += (theta[d + 2]! - prior.signalLogMean) ** 2 / (2 * sfVar);
     if (!gradient) return value;
 
     // W = K⁻¹ − ααᵀ; ∂nll/∂θ = ½ Σ_ab W_ab ∂K_ab/∂θ, each off-diagonal pair counted twice.
@@ -600,6 +670,9 @@ class PosteriorObjective {
     const pointWeights = this.pointWeights;
     pointWeights.fill(0);
     let signalGradient = 0;
+    let additiveGradient = 0;
+    const additiveWeights = this.additiveWeights;
+    additiveWeights.fill(0);
     let diagonalSum = 0;
     p = 0;
     for (let a = 0; a < n; a++) {
@@ -610,7 +683,7 @@ class PosteriorObjective {
       let b = 0;
       // Without categorical or warped inputs, four pairs at a time: each weight is read and written
       // once per four terms, which it still receives in the order b = 0, 1, …, as one pair at a time.
-      if (categoricalCount === 0 && m === 0) {
+      if (categoricalCount === 0 && m === 0 && !additive) {
         for (; b + 4 <= a; b += 4, p += 4) {
           const wab0 = w[row + b]! - alphaA * alpha[b]!;
           const wab1 = w[row + b + 1]! - alphaA * alpha[b + 1]!;
@@ -641,7 +714,15 @@ class PosteriorObjective {
       }
       for (; b < a; b++, p++) {
         const wab = w[row + b]! - alphaA * alpha[b]!;
-        signalGradient += wab * k[row + b]!;
+        if (additive) {
+          // K_ab = σ²·k(r) + σ²ₐ·A_ab: the signal variance's share is K_ab less the additive part.
+          const share = sa2 * additivePairs[p]!;
+          signalGradient += wab * (k[row + b]! - share);
+          additiveGradient += wab * share;
+          // ∂A_ab/∂log ℓᵢ = (1/d)·k′(uᵢ)·(−2uᵢ), uᵢ = Δᵢ²/ℓᵢ² (Δ = 1 on a differing categorical).
+          const terms = this.additiveTerms;
+          for (let i = 0; i < d; i++) additiveWeights[i] += wab * terms[p * d + i]!;
+        } else signalGradient += wab * k[row + b]!;
         // ∂K_ab/∂log ℓᵢ = (5/3)σ²(1 + √5 r)e^{−√5 r}·Δᵢ²/ℓᵢ², with Δᵢ/ℓᵢ read off the rescaled inputs.
         const common = wab * shape[p]!;
         const rowB = b * d;
@@ -666,6 +747,11 @@ class PosteriorObjective {
     for (let i = 0; i < d; i++) gradient[i] = (5 / 3) * sf2 * pairWeights[i]! + (theta[i]! - lsMean) / lsVar;
     gradient[d] = signalGradient + 0.5 * diagonalSum * sf2 + (theta[d]! - prior.signalLogMean) / sfVar;
     gradient[d + 1] = 0.5 * diagonalSum * sn2 + noisePrior.slope;
+    if (additive) {
+      const perInput = sa2 / Math.max(1, d);
+      for (let i = 0; i < d; i++) gradient[i] += perInput * additiveWeights[i]!;
+      gradient[d + 2] = additiveGradient + 0.5 * diagonalSum * sa2 + (theta[d + 2]! - prior.signalLogMean) / sfVar;
+    }
     for (let k = 0; k < m; k++) {
       // ∂K_ab/∂z_ai = −(5/3)σ²·shape_ab·(z_ai − z_bi)/ℓᵢ².
       const factor = (-5 / 3) * sf2 * Math.sqrt(inv[warped[k]!]!);
@@ -714,7 +800,8 @@ export interface FitOptions {
 export function fitHyperparameters(data: TrainingData, options: FitOptions): { theta: Float64Array; value: number } {
   const d = data.d;
   const warped = options.warpedDimensions ?? new Int32Array(0);
-  const size = d + 2 + 2 * warped.length;
+  if (options.prior.additive && warped.length > 0) throw new RangeError("the additive kernel component does not combine with input warping");
+  const size = d + 2 + 2 * warped.length + (options.prior.additive ? 1 : 0);
   const kernelBounds = hyperparameterBounds(d, options.prior);
   const lower = new Float64Array(size).fill(-WARP_LOG_BOUND);
   const upper = new Float64Array(size).fill(WARP_LOG_BOUND);
@@ -753,7 +840,8 @@ export function fitHyperparameters(data: TrainingData, options: FitOptions): { t
  * variance (outputs are standardised) and small noise.
  */
 export function defaultTheta(d: number, prior: HyperparameterPrior): Float64Array {
-  const theta = new Float64Array(d + 2);
+  const theta = new Float64Array(d + 2 + (prior.additive ? 1 : 0));
+  if (prior.additive) theta[d + 2] = Math.log(ADDITIVE_START);
   // Start shorter than the prior median: L-BFGS-B moves lengthscales up easily when the data are
   // smooth, while starting too long can leave it on the flat "everything is noise" plateau.
   for (let i = 0; i < d; i++) theta[i] = Math.log(0.5 * Math.sqrt(Math.max(1, d)));
@@ -891,7 +979,7 @@ function grownFactor(previous: GaussianProcess, data: TrainingData, params: Kern
   const m = previous.data.n;
   const before = previous.params;
   if (previous.jitter !== 0 || previous.data.d !== d || m > n || m === 0) return null;
-  if (before.signalVariance !== params.signalVariance || before.noiseVariance !== params.noiseVariance) return null;
+  if (before.signalVariance !== params.signalVariance || before.noiseVariance !== params.noiseVariance || (before.additiveVariance ?? 0) !== (params.additiveVariance ?? 0)) return null;
   for (let i = 0; i < d; i++) {
     if (before.lengthscales[i] !== params.lengthscales[i] || previous.data.categorical[i] !== data.categorical[i]) return null;
   }
@@ -940,6 +1028,16 @@ export class GaussianProcess {
   private readonly slopeBuffer: Float64Array;
   /** The diagonal of the factorised matrix K + σₙ²I (+ jitter). */
   private readonly diagonal: number;
+  /** The latent prior variance of a point: σ², plus σ²ₐ with an additive component. */
+  private readonly priorVariance: number;
+  /** σ²ₐ of the additive component (0 without one). */
+  private readonly additiveVariance: number;
+  /** With an additive component: per observation and input, d/d(uᵢ) of its one-dimensional correlation at the last point predicted with gradients (n × d). */
+  private additiveSlopes: Float64Array | null = null;
+  /** With an additive component: the observations' {@link additiveExponentials}, and a point's own (e^{sᵢxᵢ}, e^{−sᵢxᵢ}). */
+  private additiveFactors: { plus: Float64Array; minus: Float64Array; rates: Float64Array } | null = null;
+  private readonly pointPlus: Float64Array;
+  private readonly pointMinus: Float64Array;
   /** The jitter the factorisation needed (0 if none). */
   readonly jitter: number;
   /** Rows of the Cholesky factor taken from the `grownFrom` model (0 when factorised from scratch). */
@@ -967,12 +1065,16 @@ export class GaussianProcess {
     this.factor = factor;
     this.jitter = jitter;
     this.grownRows = grown ? grownFrom!.data.n : 0;
-    this.diagonal = params.signalVariance + params.noiseVariance + jitter;
+    this.additiveVariance = params.additiveVariance ?? 0;
+    this.priorVariance = params.signalVariance + this.additiveVariance;
+    this.diagonal = this.priorVariance + params.noiseVariance + jitter;
     this.alpha = choleskySolve(this.factor, data.n, data.y);
     this.inv = inverseSquared(params.lengthscales);
     this.kBuffer = new Float64Array(data.n);
     this.vBuffer = new Float64Array(data.n);
     this.slopeBuffer = new Float64Array(data.n);
+    this.pointPlus = new Float64Array(this.additiveVariance > 0 ? data.d : 0);
+    this.pointMinus = new Float64Array(this.additiveVariance > 0 ? data.d : 0);
   }
 
   private upperFactor(): Float64Array {
@@ -990,7 +1092,7 @@ export class GaussianProcess {
    */
   trainingMeans(): Float64Array {
     const n = this.data.n;
-    const noise = this.diagonal - this.params.signalVariance;
+    const noise = this.diagonal - this.priorVariance;
     const out = new Float64Array(n);
     for (let j = 0; j < n; j++) out[j] = this.data.y[j]! - noise * this.alpha[j]!;
     return out;
@@ -1000,12 +1102,13 @@ export class GaussianProcess {
   predict(point: Float64Array): { mean: number; variance: number } {
     const { x, n, d, categorical } = this.data;
     const k = crossCovariance(point, x, n, d, this.inv, this.params.signalVariance, categorical, this.kBuffer);
+    this.addAdditiveCovariance(point, k);
     let mean = 0;
     for (let j = 0; j < n; j++) mean += k[j]! * this.alpha[j]!;
     const v = solveLowerFromTransposed(this.upperFactor(), n, k, this.vBuffer);
     let explained = 0;
     for (let j = 0; j < n; j++) explained += v[j]! * v[j]!;
-    const variance = Math.max(this.params.signalVariance - explained, 0);
+    const variance = Math.max(this.priorVariance - explained, 0);
     return { mean, variance };
   }
 
@@ -1029,14 +1132,17 @@ export class GaussianProcess {
    */
   predictBatch(points: Float64Array, count: number): PredictionBatch {
     const { x, n, d, categorical } = this.data;
-    const sf2 = this.params.signalVariance;
+    const signal = this.params.signalVariance;
+    // Everything below is about the point's whole prior variance σ² (+ σ²ₐ).
+    const sf2 = this.priorVariance;
     const rows = new Float64Array(count * n);
     const means = new Float64Array(count);
     const varianceBounds = new Float64Array(count);
     const point = new Float64Array(d);
     for (let c = 0; c < count; c++) {
       for (let i = 0; i < d; i++) point[i] = points[c * d + i]!;
-      const k = crossCovariance(point, x, n, d, this.inv, sf2, categorical, rows.subarray(c * n, (c + 1) * n));
+      const k = crossCovariance(point, x, n, d, this.inv, signal, categorical, rows.subarray(c * n, (c + 1) * n));
+      this.addAdditiveCovariance(point, k);
       let mean = 0;
       let largest = 0;
       for (let j = 0; j < n; j++) {
@@ -1198,12 +1304,14 @@ export class GaussianProcess {
     const sf2 = this.params.signalVariance;
     const slopes = this.slopeBuffer;
     const k = crossCovariance(point, x, n, d, this.inv, sf2, categorical, this.kBuffer, undefined, slopes);
+    const additiveSlopes = this.additiveVariance > 0 ? (this.additiveSlopes ??= new Float64Array(n * d)) : null;
+    this.addAdditiveCovariance(point, k, additiveSlopes ?? undefined);
     let mean = 0;
     for (let j = 0; j < n; j++) mean += k[j]! * this.alpha[j]!;
     const v = solveLowerFromTransposed(this.upperFactor(), n, k, this.vBuffer);
     let explained = 0;
     for (let j = 0; j < n; j++) explained += v[j]! * v[j]!;
-    const variance = Math.max(sf2 - explained, 0);
+    const variance = Math.max(this.priorVariance - explained, 0);
     // w = K⁻¹k, reusing v's buffer: dσ²/dx = −2 Σⱼ wⱼ ∂kⱼ/∂x.
     const w = solveLowerTransposed(this.factor, n, v, v);
     meanGradient.fill(0);
@@ -1220,8 +1328,78 @@ export class GaussianProcess {
         meanGradient[i] += betaMean * delta;
         varianceGradient[i] += betaVariance * delta;
       }
+      if (additiveSlopes) {
+        // ∂(σ²ₐ·A_j)/∂xᵢ = (σ²ₐ/d)·k′(uᵢ)·2(xᵢ − Xⱼᵢ)/ℓᵢ².
+        const perInput = (2 * this.additiveVariance) / Math.max(1, d);
+        for (let i = 0; i < d; i++) {
+          if (categorical[i]) continue;
+          const dk = perInput * additiveSlopes[row + i]! * (point[i]! - x[row + i]!) * this.inv[i]!;
+          meanGradient[i] += dk * this.alpha[j]!;
+          varianceGradient[i] -= 2 * dk * w[j]!;
+        }
+      }
     }
     return { mean, variance };
+  }
+
+  /**
+   * Adds the additive component σ²ₐ·A(point, xⱼ) to each covariance in `k` (nothing without one);
+   * with `slopesOut` (n × d), also records its one-dimensional correlations' derivatives.
+   */
+  private addAdditiveCovariance(point: Float64Array, k: Float64Array, slopesOut?: Float64Array): void {
+    const sa2 = this.additiveVariance;
+    if (sa2 === 0) return;
+    const { x, n, d, categorical } = this.data;
+    const inv = this.inv;
+    // One exponential per input for the point; each observation's are then products (see
+    // additiveExponentials). With s = √5·|Δ|/ℓ the one-dimensional Matérn-5/2 is (1 + s + s²/3)e^{−s}.
+    const { plus, minus, rates } = (this.additiveFactors ??= additiveExponentials(x, n, d, inv, categorical));
+    const pointPlus = this.pointPlus;
+    const pointMinus = this.pointMinus;
+    const factored: number[] = [];
+    const direct: number[] = [];
+    for (let i = 0; i < d; i++) {
+      if (rates[i] === 0) {
+        direct.push(i);
+        continue;
+      }
+      factored.push(i);
+      const t = rates[i]! * point[i]!;
+      pointPlus[i] = Math.exp(t);
+      pointMinus[i] = Math.exp(-t);
+    }
+    const dimensions = Math.max(1, d);
+    const allFactored = direct.length === 0 && !slopesOut;
+    for (let j = 0; j < n; j++) {
+      const row = j * d;
+      let sum = 0;
+      if (allFactored) {
+        // The hot path (every input numeric, no gradient): no square roots, no exponentials.
+        // e^{−s} = min(e^{−sΔ}, e^{sΔ}): branch-free.
+        for (let i = 0; i < d; i++) {
+          const s = rates[i]! * Math.abs(point[i]! - x[row + i]!);
+          const e = Math.min(pointMinus[i]! * plus[row + i]!, pointPlus[i]! * minus[row + i]!);
+          sum += (1 + s + s * s * ONE_THIRD) * e;
+        }
+      } else {
+        for (const i of factored) {
+          const s = rates[i]! * Math.abs(point[i]! - x[row + i]!);
+          const e = Math.min(pointMinus[i]! * plus[row + i]!, pointPlus[i]! * minus[row + i]!);
+          sum += (1 + s + s * s * ONE_THIRD) * e;
+          // d/du of the correlation, u = s²/5: −(5/6)(1 + s)e^{−s}.
+          if (slopesOut) slopesOut[row + i] = (-5 / 6) * (1 + s) * e;
+        }
+        for (const i of direct) {
+          const delta = point[i]! - x[row + i]!;
+          const u = categorical[i] ? (delta !== 0 ? inv[i]! : 0) : delta * delta * inv[i]!;
+          const s = SQRT5 * Math.sqrt(u);
+          const e = Math.exp(-s);
+          sum += (1 + s + (s * s) / 3) * e;
+          if (slopesOut) slopesOut[row + i] = (-5 / 6) * (1 + s) * e;
+        }
+      }
+      k[j] += sa2 * (sum / dimensions);
+    }
   }
 
   /** The noise-free prior correlation between two points, for diagnostics and tests. */
@@ -1231,6 +1409,8 @@ export class GaussianProcess {
       const delta = a[i]! - b[i]!;
       r2 += this.data.categorical[i] ? (delta !== 0 ? this.inv[i]! : 0) : delta * delta * this.inv[i]!;
     }
-    return matern52(r2);
+    if (this.additiveVariance === 0) return matern52(r2);
+    const additive = additiveCorrelation(a, 0, b, 0, this.data.d, this.inv, this.data.categorical);
+    return (this.params.signalVariance * matern52(r2) + this.additiveVariance * additive) / this.priorVariance;
   }
 }
