@@ -16,7 +16,7 @@ import type { Rng } from "../../math/rng.js";
 import { SobolSequence } from "../../math/sobol.js";
 import { logExpectedImprovementFromZ, logExpectedImprovementGradientFromZ } from "../../math/special.js";
 import type { GaussianProcess } from "./model.js";
-import { type TrustRegion, nearestCentre } from "./trust-region.js";
+import { type TrustRegion, nearestCentre, withinTrustRegion } from "./trust-region.js";
 
 /** What the acquisition search needs of a model: a GP, or an ensemble of GPs (RGPE). */
 export type Surrogate = Pick<GaussianProcess, "predict" | "predictWithGradient"> & Partial<Pick<GaussianProcess, "predictBatch">>;
@@ -92,9 +92,10 @@ export interface AcquisitionSearch {
   /** How a perturbed anchor that leaves the cube is brought back; see {@link PerturbationBoundary}. Default "clamp". */
   readonly perturbationBoundary?: PerturbationBoundary;
   /**
-   * Where proposals may lie (see `trust-region.ts`); wrap the acquisition with `withinTrustRegion`
-   * too. Each L-BFGS-B start then searches the box of its nearest centre's L∞ ball, so that it
-   * reaches the region's faces instead of stalling at the acquisition's drop there. Default: none.
+   * Where proposals may lie (see `trust-region.ts`): the acquisition is scored through
+   * `withinTrustRegion`, and each L-BFGS-B start searches the box of its nearest centre's L∞ ball,
+   * so that it reaches the region's faces instead of stalling at the acquisition's drop there.
+   * Default: none.
    */
   readonly trustRegion?: TrustRegion | null;
 }
@@ -382,7 +383,8 @@ export function anchorPerturbations(
 }
 
 /** Maximises any {@link Acquisition} over the mixed cube, as {@link maximizeAcquisition} does log EI. */
-export function maximizeAcquisitionFunction(acquisition: Acquisition, search: AcquisitionSearch): { point: Float64Array; value: number } | null {
+export function maximizeAcquisitionFunction(unrestricted: Acquisition, search: AcquisitionSearch): { point: Float64Array; value: number } | null {
+  const acquisition = withinTrustRegion(unrestricted, search.trustRegion ?? null);
   const d = search.dimensions.length;
   const { rng } = search;
   const score = (point: Float64Array): number => acquisition.value(point);

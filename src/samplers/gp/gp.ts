@@ -58,7 +58,7 @@ import {
 import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels } from "./constrained.js";
 import { logExpectedHypervolumeImprovement, logExpectedHypervolumeImprovementWithGradient, nonDominatedBoxes } from "./ehvi.js";
 import { ensemble, rgpeWeights } from "./rgpe.js";
-import { type TrustRegion, vizierTrustRegion, withinTrustRegion } from "./trust-region.js";
+import { type TrustRegion, vizierTrustRegion } from "./trust-region.js";
 import { type Penalizer, estimateLipschitz, locallyPenalizedAcquisition, logPenalty, pendingPenalizers } from "./local-penalization.js";
 import { MACE_GENERATIONS, maceKappa, proposeMace } from "./mace.js";
 import {
@@ -573,7 +573,7 @@ export class GPSampler implements Sampler {
     if (constrained) acquisition = constrainedAcquisition(acquisition, this.constraintModels(observations, categorical, snapshot, trial), d);
     if (acquisition === null) return null;
     if (penalizers.length > 0) acquisition = locallyPenalizedAcquisition(acquisition, penalizers, categorical);
-    return this.propose(withinTrustRegion(acquisition, region), encoder, dimensions, anchors, taken, trial, rng, region);
+    return this.propose(acquisition, encoder, dimensions, anchors, taken, trial, rng, region);
   }
 
   /**

@@ -46,9 +46,6 @@ export interface KernelParameters {
  * of one-dimensional parts, such as x ↦ Σᵢ gᵢ(xᵢ), is learnt by the first-order term from far fewer
  * points than by the full kernel, which must see every combination of coordinates.
  *
- * With `derivativesOut` (length d), writes d/d(uᵢ) of each one-dimensional correlation at
- * uᵢ = Δᵢ²/ℓᵢ² (not divided by d), which the gradients reuse.
- *
  * @example
  * additiveCorrelation(x, 0, x, 1, d, inverseSquared(lengthscales), categorical);
  */
@@ -60,7 +57,6 @@ export function additiveCorrelation(
   d: number,
   inverseSquaredLengthscales: Float64Array,
   categorical: Uint8Array,
-  derivativesOut?: Float64Array,
 ): number {
   const rowA = a * d;
   const rowB = b * d;
@@ -71,7 +67,6 @@ export function additiveCorrelation(
     const r = Math.sqrt(u);
     const e = Math.exp(-SQRT5 * r);
     sum += (1 + SQRT5 * r + (5 / 3) * u) * e;
-    if (derivativesOut) derivativesOut[i] = (-5 / 6) * (1 + SQRT5 * r) * e;
   }
   return sum / Math.max(1, d);
 }

@@ -48,6 +48,21 @@ function expectFiniteDifferenceGradient(theta: Float64Array, data: TrainingData,
   }
 }
 
+/** Checks predictWithGradient's gradients (already in `meanGradient`, `varianceGradient`) along `inputs` against central finite differences of predict. */
+function expectFiniteDifferencePredictionGradients(gp: GaussianProcess, point: Float64Array, meanGradient: Float64Array, varianceGradient: Float64Array, inputs: readonly number[]): void {
+  for (const i of inputs) {
+    const h = 1e-6;
+    const up = Float64Array.from(point);
+    const down = Float64Array.from(point);
+    up[i] += h;
+    down[i] -= h;
+    const a = gp.predict(up);
+    const b = gp.predict(down);
+    expect(meanGradient[i]).toBeCloseTo((a.mean - b.mean) / (2 * h), 5);
+    expect(varianceGradient[i]).toBeCloseTo((a.variance - b.variance) / (2 * h), 5);
+  }
+}
+
 describe("negativeLogPosterior", () => {
   it("has the gradient that central finite differences give", () => {
     const categorical = new Uint8Array([0, 1, 0]);
@@ -145,17 +160,7 @@ describe("GaussianProcess", () => {
     const meanGradient = new Float64Array(3);
     const varianceGradient = new Float64Array(3);
     gp.predictWithGradient(point, meanGradient, varianceGradient);
-    for (const i of [0, 1]) {
-      const h = 1e-6;
-      const up = Float64Array.from(point);
-      const down = Float64Array.from(point);
-      up[i] += h;
-      down[i] -= h;
-      const a = gp.predict(up);
-      const b = gp.predict(down);
-      expect(meanGradient[i]).toBeCloseTo((a.mean - b.mean) / (2 * h), 5);
-      expect(varianceGradient[i]).toBeCloseTo((a.variance - b.variance) / (2 * h), 5);
-    }
+    expectFiniteDifferencePredictionGradients(gp, point, meanGradient, varianceGradient, [0, 1]);
     expect(meanGradient[2]).toBe(0);
   });
 });
@@ -517,17 +522,7 @@ describe("the additive kernel component", () => {
     const varianceGradient = new Float64Array(3);
     const at = gp.predictWithGradient(point, meanGradient, varianceGradient);
     expect(at.mean).toBe(gp.predict(point).mean);
-    for (const i of [0, 1]) {
-      const h = 1e-6;
-      const up = Float64Array.from(point);
-      const down = Float64Array.from(point);
-      up[i] += h;
-      down[i] -= h;
-      const a = gp.predict(up);
-      const b = gp.predict(down);
-      expect(meanGradient[i]).toBeCloseTo((a.mean - b.mean) / (2 * h), 5);
-      expect(varianceGradient[i]).toBeCloseTo((a.variance - b.variance) / (2 * h), 5);
-    }
+    expectFiniteDifferencePredictionGradients(gp, point, meanGradient, varianceGradient, [0, 1]);
     // Far from the data in the numeric inputs the variance approaches σ² + σ²ₐ (the categorical
     // input's overlap term still correlates it a little with the data).
     const far = gp.predict(new Float64Array([40, 40, 7])).variance;
