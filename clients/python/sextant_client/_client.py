@@ -175,6 +175,31 @@ class Recommendation:
 _log = logging.getLogger("sextant_client")
 
 
+class _ClosingHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection that closes its socket when collected.
+
+    Each thread keeps its own connection in a `threading.local`; when the thread ends (or the client
+    is collected on another thread) that connection is dropped without `close()`, and a bare
+    HTTPConnection would leave its socket to be finalized open, with a ResourceWarning.
+    """
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class _ClosingHTTPSConnection(http.client.HTTPSConnection):
+    """The HTTPS form of `_ClosingHTTPConnection`."""
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
 class _Connection:
     """One keep-alive HTTP connection per thread to the server, with JSON in and out.
 
@@ -202,7 +227,7 @@ class _Connection:
         self._local = threading.local()
 
     def close(self):
-        """Closes this thread's connection (others close when their threads' objects are collected)."""
+        """Closes this thread's connection (another thread's closes when that thread ends)."""
         connection = getattr(self._local, "connection", None)
         if connection is not None:
             connection.close()
@@ -215,7 +240,7 @@ class _Connection:
             pass
 
     def _open(self):
-        factory = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
+        factory = _ClosingHTTPSConnection if self._scheme == "https" else _ClosingHTTPConnection
         return factory(self._host, self._port, timeout=self._timeout)
 
     def request(self, method, path, body=None, query=None, retry=True):

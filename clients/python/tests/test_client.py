@@ -6,6 +6,7 @@ The repository's test/python-client.test.ts starts the server and runs these wit
 
 import decimal
 import fractions
+import gc
 import os
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import time
 import unittest
 import urllib.parse
 import uuid
+import warnings
 
 import sextant_client
 from sextant_client import CategoricalDistribution, FloatDistribution, IntDistribution, SextantError, ServerUnreachableError, TrialPruned, TrialState
@@ -262,6 +264,24 @@ class HeartbeatTest(ClientTestCase):
         quiet = sextant_client.load_study(URL, study.study_name, heartbeat_interval=None)
         quiet.tell(quiet.ask(), 2.0)
         self.assertEqual(quiet._heartbeats, {})
+
+
+class ThreadConnectionTest(ClientTestCase):
+    def test_a_thread_that_ends_leaves_no_socket_open(self):
+        # Each thread has its own keep-alive connection; when the thread ends it is dropped without
+        # close(), and it must close its socket then rather than leave it to a ResourceWarning.
+        study = sextant_client.create_study(URL, unique("threads"), sampler="random")
+        study.tell(study.ask(), 1.0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            read = []
+            worker = threading.Thread(target=lambda: read.append(len(study.trials)))
+            worker.start()
+            worker.join(30)
+            gc.collect()
+        self.assertEqual(read, [1])
+        self.assertEqual([str(w.message) for w in caught if issubclass(w.category, ResourceWarning)], [])
+        study.close()
 
 
 class InterruptTest(ClientTestCase):
