@@ -36,6 +36,16 @@ describe("sextant bench", () => {
     expect(data.budgets).toEqual([5, 15]);
     expect(data.comparisons[1]!.friedman.k).toBe(3);
     expect(written.figures.some((f) => f.endsWith("cd-15.svg"))).toBe(true);
+    expect(markdown).not.toContain("## Head to head"); // no auto in this run, and no --focus
+
+    const focused = await run(["bench", "report", "lab", "--budgets", "15", "--focus", "tpe", "--out", "focused.md"]);
+    expect(focused.code).toBe(0);
+    const focusedMarkdown = readFileSync(join(dir, "focused.md"), "utf8");
+    expect(focusedMarkdown).toContain("## Head to head: tpe against each optimizer");
+    expect(focusedMarkdown).toMatch(/^\| random \| \d+ \/ \d+ \/ \d+ \([^)]+\) \|$/m);
+    const unknownFocus = await run(["bench", "report", "lab", "--focus", "gp"]);
+    expect(unknownFocus.code).toBe(2);
+    expect(unknownFocus.stderr).toMatch(/focus: the report holds no runs of "gp"; it holds tpe, random, sobol/);
     for (const figure of written.figures) {
       expect(existsSync(figure)).toBe(true);
       expect(readFileSync(figure, "utf8")).toMatch(/^<svg [^]*<\/svg>$/);

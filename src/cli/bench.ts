@@ -174,12 +174,12 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
 }
 
 /**
- * `sextant bench report DIR [--out FILE] [--budgets 30,100,300] [--optimizers a,b] [--json]`.
+ * `sextant bench report DIR [--out FILE] [--budgets 30,100,300] [--optimizers a,b] [--focus auto] [--json]`.
  *
  * @example
  * await benchReportCommand("lab", { out: "docs/benchmarks.md" }, processIo());
  */
-export async function benchReportCommand(dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; json?: boolean }, io: Io): Promise<number> {
+export async function benchReportCommand(dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; focus?: string; json?: boolean }, io: Io): Promise<number> {
   let budgets: number[] | undefined;
   if (flags.budgets !== undefined) {
     budgets = flags.budgets.split(",").map((s) => {
@@ -188,7 +188,7 @@ export async function benchReportCommand(dir: string, flags: { out?: string; bud
       return n;
     });
   }
-  const written = await writeReport(dir, { ...(flags.out ? { out: flags.out } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}), ...(flags.optimizers ? { optimizers: flags.optimizers.split(",").map((o) => o.trim()).filter((o) => o !== "") } : {}) }).catch(asUsageError);
+  const written = await writeReport(dir, { ...(flags.out ? { out: flags.out } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}), ...(flags.optimizers ? { optimizers: flags.optimizers.split(",").map((o) => o.trim()).filter((o) => o !== "") } : {}), ...(flags.focus ? { focus: flags.focus } : {}) }).catch(asUsageError);
   if (flags.json) io.out(JSON.stringify(written, null, 2));
   else io.out(`report: ${written.markdown}\ndata: ${written.json}\nfigures: ${written.figures.length} SVG files in ${written.figureDir}`);
   return 0;

@@ -306,15 +306,17 @@ Examples:
     .option("--title <text>", "the report's title")
     .option("--command <text>", "the command that produced the run, quoted in the report so readers can reproduce it")
     .option("--optimizers <list>", "report on these optimizers of the run only (e.g. those that finished)")
+    .option("--focus <optimizer>", "the optimizer the head-to-head and per-group sections compare with the others (default: auto, when the run has it)")
     .option("--json", "print the written paths as JSON")
     .addHelpText(
       "after",
       `
 Examples:
   $ sextant bench report lab-test
-  $ sextant bench report lab-test --out docs/benchmarks.md --budgets 30,100,300`,
+  $ sextant bench report lab-test --out docs/benchmarks.md --budgets 30,100,300
+  $ sextant bench report lab-dev --focus tpe:multivariate=true`,
     )
-    .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; json?: boolean }) => {
+    .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; focus?: string; json?: boolean }) => {
       result.code = await (await import("./bench.js")).benchReportCommand(dir, flags, io);
     });
   acceptBothOutputSpellings(bench.commands.at(-1)!, "out");

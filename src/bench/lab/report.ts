@@ -58,7 +58,26 @@ export interface ReportData {
   readonly overheadMsPerTrial: Record<string, number>;
   /** Per report group with problems in the run, and per budget: each optimizer's mean normalized score and average rank within the group. */
   readonly groups: { group: string; problems: string[]; comparisons: BudgetComparison[] }[];
+  /** The focus optimizer against each other one, per budget (empty when the focus is not in the run). */
+  readonly headToHead: HeadToHead[];
   readonly summary: string[];
+}
+
+/**
+ * One optimizer against a reference at one budget, problem by problem: a problem is won when the
+ * optimizer's median regret over seeds is lower than the reference's, tied when the two are equal
+ * (after the regret floor, e.g. both at the optimum). Seeds pair the runs (a seed fixes the instance).
+ */
+export interface HeadToHead {
+  readonly optimizer: string;
+  readonly reference: string;
+  readonly budget: number;
+  readonly wins: string[];
+  readonly ties: string[];
+  readonly losses: string[];
+  /** Geometric mean over problems of median regret ÷ the reference's median regret; below 1 the optimizer is better. */
+  readonly geometricMeanRatio: number;
+  readonly perProblem: { problem: string; ratio: number; seedsLower: number; seedsHigher: number; seeds: number }[];
 }
 
 const ALPHA = 0.05;
@@ -77,6 +96,43 @@ function summarize(grouped: Map<string, Map<string, RunResult[]>>, budget: numbe
     }
   }
   return rows;
+}
+
+/**
+ * Head to head at one budget, over the problems on which both optimizers have runs.
+ *
+ * @example
+ * headToHead(groupResults(results), "auto", "optuna-tpe", 100).wins.length; // problems auto won
+ */
+export function headToHead(grouped: Map<string, Map<string, RunResult[]>>, optimizer: string, reference: string, budget: number): HeadToHead {
+  const wins: string[] = [];
+  const ties: string[] = [];
+  const losses: string[] = [];
+  const perProblem: HeadToHead["perProblem"][number][] = [];
+  let logSum = 0;
+  for (const [problem, byOptimizer] of grouped) {
+    const mine = byOptimizer.get(optimizer);
+    const theirs = byOptimizer.get(reference);
+    if (mine === undefined || theirs === undefined) continue;
+    const a = median(mine.map((r) => regretAt(r, budget)));
+    const b = median(theirs.map((r) => regretAt(r, budget)));
+    (a < b ? wins : a > b ? losses : ties).push(problem);
+    const theirsBySeed = new Map(theirs.map((r) => [r.seed, regretAt(r, budget)]));
+    let seeds = 0;
+    let seedsLower = 0;
+    let seedsHigher = 0;
+    for (const r of mine) {
+      const other = theirsBySeed.get(r.seed);
+      if (other === undefined) continue;
+      seeds++;
+      const own = regretAt(r, budget);
+      if (own < other) seedsLower++;
+      else if (own > other) seedsHigher++;
+    }
+    perProblem.push({ problem, ratio: a / b, seedsLower, seedsHigher, seeds });
+    logSum += Math.log(a / b);
+  }
+  return { optimizer, reference, budget, wins, ties, losses, geometricMeanRatio: perProblem.length ? Math.exp(logSum / perProblem.length) : NaN, perProblem };
 }
 
 function compareAt(grouped: Map<string, Map<string, RunResult[]>>, optimizers: string[], budget: number, reference: string | undefined): BudgetComparison {
@@ -270,13 +326,69 @@ export function groupSignificanceSection(data: Pick<ReportData, "groups" | "budg
   return md;
 }
 
+const wtl = (h: HeadToHead): string => `${h.wins.length} / ${h.ties.length} / ${h.losses.length}`;
+
+/**
+ * The report's head-to-head section: the focus optimizer against every other one, per budget
+ * (problems won / tied / lost and the geometric-mean ratio), then problem by problem against each of
+ * `detailed`. Empty when the report has no head-to-head data.
+ *
+ * @example
+ * headToHeadSection(report, ["optuna-tpe", "optuna-tpe-mv"]);
+ */
+export function headToHeadSection(data: Pick<ReportData, "headToHead" | "budgets">, detailed: readonly string[]): string[] {
+  if (data.headToHead.length === 0) return [];
+  const focus = data.headToHead[0]!.optimizer;
+  const references = [...new Set(data.headToHead.map((h) => h.reference))];
+  const at = (reference: string, budget: number): HeadToHead | undefined => data.headToHead.find((h) => h.reference === reference && h.budget === budget);
+  const md = [
+    "",
+    `## Head to head: ${focus} against each optimizer`,
+    "",
+    `Problems won / tied / lost by ${focus}, comparing median regrets over seeds (tied: equal medians, e.g. both at the optimum or the regret floor), and in brackets the geometric mean over problems of ${focus}'s median regret ÷ the other's (below 1: ${focus} is better).`,
+    "",
+    table(
+      ["against", ...data.budgets.map((b) => `${b} trials`)],
+      references.map((r) => [r, ...data.budgets.map((b) => { const h = at(r, b); return h ? `${wtl(h)} (${fmt(h.geometricMeanRatio)})` : "-"; })]),
+    ),
+  ];
+  for (const reference of detailed.filter((r) => references.includes(r))) {
+    md.push(
+      "",
+      `### ${focus} against ${reference}, problem by problem`,
+      "",
+      `${focus}'s median regret ÷ ${reference}'s, and in brackets the seeds (the same instance for both) on which ${focus}'s regret is lower – higher.`,
+      "",
+    );
+    const problems = at(reference, data.budgets[0]!)!.perProblem.map((p) => p.problem);
+    md.push(
+      table(
+        ["problem", ...data.budgets.map((b) => `${b} trials`)],
+        problems.map((problem) => [
+          problem,
+          ...data.budgets.map((b) => {
+            const row = at(reference, b)?.perProblem.find((p) => p.problem === problem);
+            return row ? `${fmt(row.ratio)} (${row.seedsLower}–${row.seedsHigher} of ${row.seeds})` : "-";
+          }),
+        ]),
+      ),
+      "",
+      ...data.budgets.map((b) => {
+        const h = at(reference, b)!;
+        return `- ${b} trials: ${focus} wins ${h.wins.length} of ${h.wins.length + h.ties.length + h.losses.length}${h.ties.length ? `, ties ${h.ties.join(", ")}` : ""}${h.losses.length ? `, loses ${h.losses.join(", ")}` : ""}.`;
+      }),
+    );
+  }
+  return md;
+}
+
 /**
  * The report's data from stored runs.
  *
  * @example
  * const data = buildReport(readResults("lab"), readRunSettings("lab")!, [30, 100, 300]);
  */
-export function buildReport(results: readonly RunResult[], settings: RunSettings, budgets: readonly number[], title = "Benchmark report"): ReportData {
+export function buildReport(results: readonly RunResult[], settings: RunSettings, budgets: readonly number[], title = "Benchmark report", focus = "auto"): ReportData {
   const trials = settings.trials;
   const optimizers = settings.optimizers.filter((o) => results.some((r) => r.optimizer === o));
   const grouped = groupResults(results);
@@ -299,6 +411,7 @@ export function buildReport(results: readonly RunResult[], settings: RunSettings
     profiles: profiles.map((p) => ({ optimizer: p.optimizer, area: p.area, trialsToTarget: p.trialsToTarget })),
     overheadMsPerTrial: overhead,
     groups: groupComparisons(grouped, optimizers, usable, reference),
+    headToHead: optimizers.includes(focus) ? optimizers.filter((o) => o !== focus).flatMap((o) => usable.map((b) => headToHead(grouped, focus, o, b))) : [],
     summary: plainSummary(comparisons, reference),
   };
 }
@@ -374,7 +487,7 @@ export interface WrittenReport {
  * @example
  * await writeReport("lab", { out: "docs/benchmarks.md", budgets: [30, 100, 300], command: "sextant bench run …" });
  */
-export async function writeReport(dir: string, options: { out?: string; budgets?: number[]; title?: string; command?: string; optimizers?: readonly string[] } = {}): Promise<WrittenReport> {
+export async function writeReport(dir: string, options: { out?: string; budgets?: number[]; title?: string; command?: string; optimizers?: readonly string[]; focus?: string } = {}): Promise<WrittenReport> {
   const recorded = readRunSettings(dir);
   if (recorded === null) throw new BenchmarkInputError(`dir: ${dir} holds no run (no run.json); run \`sextant bench run --out ${dir}\` first`);
   const missing = (options.optimizers ?? []).filter((o) => !recorded.optimizers.includes(o));
@@ -387,7 +500,9 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
   const markdownPath = resolve(options.out ?? join(dir, "report.md"));
   const figureDir = join(dirname(markdownPath), `${basename(markdownPath, ".md")}-figures`);
   mkdirSync(figureDir, { recursive: true });
-  const data = buildReport(results, settings, options.budgets ?? defaultBudgets(settings.trials), options.title ?? "Benchmark report");
+  const focus = options.focus ?? "auto";
+  if (options.focus !== undefined && !settings.optimizers.includes(focus)) throw new BenchmarkInputError(`focus: the report holds no runs of "${focus}"; it holds ${settings.optimizers.join(", ")}`);
+  const data = buildReport(results, settings, options.budgets ?? defaultBudgets(settings.trials), options.title ?? "Benchmark report", focus);
   const optimizers = data.comparisons[0]!.optimizers.map((o) => o.optimizer);
   const figures: string[] = [];
   const figure = (name: string, svg: string, alt: string): string => {
@@ -419,6 +534,10 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
   }
   if (options.command) md.push("", "Reproduce:", "", "```sh", options.command, "```");
   md.push("", "## Summary", "", ...data.summary.map((l) => `- ${l}`));
+  for (const reference of [...new Set(data.headToHead.map((h) => h.reference))].filter((r) => r.startsWith("optuna-tpe"))) {
+    const rows = data.headToHead.filter((h) => h.reference === reference);
+    md.push(`- ${focus} against ${reference}, problems won / tied / lost by median regret: ${rows.map((h) => `${wtl(h)} at ${h.budget} trials`).join(", ")} (section "Head to head").`);
+  }
   for (const c of data.comparisons) {
     md.push("", `## ${c.budget} trials`, "");
     const sorted = [...c.optimizers].sort((a, b) => a.averageRank - b.averageRank);
@@ -450,7 +569,8 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
       md.push(table(["optimizer", ...data.groups.map((g) => `${g.group} (${g.problems.length})`)], optimizers.map((o) => [o, ...cells(o)])));
     }
   }
-  md.push(...groupSignificanceSection(data, "auto", ["optuna-tpe", "optuna-tpe-mv"]));
+  md.push(...groupSignificanceSection(data, focus, ["optuna-tpe", "optuna-tpe-mv"]));
+  md.push(...headToHeadSection(data, ["optuna-tpe", "optuna-tpe-mv"]));
   md.push("", "## Average rank over the budget", "", "Ranks among all optimizers per (problem, seed), averaged; lower is better.", "");
   md.push(figure("rank-over-budget.svg", linePlot(optimizers.map((o) => ({ label: o, points: data.rankOverBudget.budgets.map((b, i) => [b, data.rankOverBudget.ranks[o]![i]!] as const) })), { title: "Average rank over the budget", xLabel: "trials", yLabel: "average rank", xLog: true }), "average rank over the budget"));
   const final = data.comparisons.at(-1)!;
