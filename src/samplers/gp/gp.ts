@@ -205,8 +205,8 @@ export interface GPSamplerOptions {
   /**
    * A first-order additive component in the kernel (Duvenaud, Nickisch & Rasmussen 2011, "Additive
    * Gaussian Processes"; see `additiveCorrelation` in `kernel.ts`): σ²·k(r) + σ²ₐ·(1/d)·Σᵢ k(rᵢ), with
-   * σ²ₐ fitted by MAP with the rest, for the single-objective model (default false). Not with
-   * `inputWarping`.
+   * σ²ₐ fitted by MAP with the rest, for the single-objective model (default true; false, and not
+   * allowed, with `inputWarping`).
    */
   additiveKernel?: boolean;
   /**

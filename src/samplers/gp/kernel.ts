@@ -64,9 +64,7 @@ export function additiveCorrelation(
   for (let i = 0; i < d; i++) {
     const delta = xa[rowA + i]! - xb[rowB + i]!;
     const u = categorical[i] ? (delta !== 0 ? inverseSquaredLengthscales[i]! : 0) : delta * delta * inverseSquaredLengthscales[i]!;
-    const r = Math.sqrt(u);
-    const e = Math.exp(-SQRT5 * r);
-    sum += (1 + SQRT5 * r + (5 / 3) * u) * e;
+    sum += matern52(u);
   }
   return sum / Math.max(1, d);
 }

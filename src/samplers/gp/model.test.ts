@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { centralDifference, expectPredictionGradients } from "../../../test/fixtures/finite-differences.js";
 import { Rng } from "../../math/rng.js";
 import {
   EVIDENCE_WARPINGS,
@@ -37,30 +38,7 @@ function makeData(seed: number, n: number, categorical: Uint8Array, f: (x: Float
 function expectFiniteDifferenceGradient(theta: Float64Array, data: TrainingData, prior: ReturnType<typeof defaultPrior>): void {
   const gradient = new Float64Array(theta.length);
   negativeLogPosterior(theta, data, prior, gradient);
-  for (let i = 0; i < theta.length; i++) {
-    const h = 1e-6;
-    const up = Float64Array.from(theta);
-    const down = Float64Array.from(theta);
-    up[i] += h;
-    down[i] -= h;
-    const numeric = (negativeLogPosterior(up, data, prior) - negativeLogPosterior(down, data, prior)) / (2 * h);
-    expect(gradient[i]).toBeCloseTo(numeric, 4);
-  }
-}
-
-/** Checks predictWithGradient's gradients (already in `meanGradient`, `varianceGradient`) along `inputs` against central finite differences of predict. */
-function expectFiniteDifferencePredictionGradients(gp: GaussianProcess, point: Float64Array, meanGradient: Float64Array, varianceGradient: Float64Array, inputs: readonly number[]): void {
-  for (const i of inputs) {
-    const h = 1e-6;
-    const up = Float64Array.from(point);
-    const down = Float64Array.from(point);
-    up[i] += h;
-    down[i] -= h;
-    const a = gp.predict(up);
-    const b = gp.predict(down);
-    expect(meanGradient[i]).toBeCloseTo((a.mean - b.mean) / (2 * h), 5);
-    expect(varianceGradient[i]).toBeCloseTo((a.variance - b.variance) / (2 * h), 5);
-  }
+  for (let i = 0; i < theta.length; i++) expect(gradient[i]).toBeCloseTo(centralDifference((t) => negativeLogPosterior(t, data, prior), theta, i), 4);
 }
 
 describe("negativeLogPosterior", () => {
@@ -89,12 +67,7 @@ describe("noise priors", () => {
       const theta = new Float64Array([-0.5, 0.2, 0.1, -2.5]);
       const gradient = new Float64Array(4);
       negativeLogPosterior(theta, data, prior, gradient);
-      const h = 1e-6;
-      const up = Float64Array.from(theta);
-      const down = Float64Array.from(theta);
-      up[3] += h;
-      down[3] -= h;
-      expect(gradient[3]).toBeCloseTo((negativeLogPosterior(up, data, prior) - negativeLogPosterior(down, data, prior)) / (2 * h), 4);
+      expect(gradient[3]).toBeCloseTo(centralDifference((t) => negativeLogPosterior(t, data, prior), theta, 3), 4);
     }
   });
 
@@ -160,7 +133,7 @@ describe("GaussianProcess", () => {
     const meanGradient = new Float64Array(3);
     const varianceGradient = new Float64Array(3);
     gp.predictWithGradient(point, meanGradient, varianceGradient);
-    expectFiniteDifferencePredictionGradients(gp, point, meanGradient, varianceGradient, [0, 1]);
+    expectPredictionGradients(gp, point, meanGradient, varianceGradient, [0, 1]);
     expect(meanGradient[2]).toBe(0);
   });
 });
@@ -428,12 +401,7 @@ describe("negativeLogPosterior with input warping", () => {
       const gradient = new Float64Array(theta.length);
       negativeLogPosterior(theta, data, prior, gradient, warped);
       for (let i = 0; i < theta.length; i++) {
-        const h = 1e-6;
-        const up = Float64Array.from(theta);
-        const down = Float64Array.from(theta);
-        up[i] += h;
-        down[i] -= h;
-        const numeric = (negativeLogPosterior(up, data, prior, undefined, warped) - negativeLogPosterior(down, data, prior, undefined, warped)) / (2 * h);
+        const numeric = centralDifference((t) => negativeLogPosterior(t, data, prior, undefined, warped), theta, i);
         expect(Math.abs(gradient[i]! - numeric), `θ[${i}]`).toBeLessThan(1e-5 * Math.max(1, Math.abs(numeric)));
       }
     }
@@ -522,7 +490,7 @@ describe("the additive kernel component", () => {
     const varianceGradient = new Float64Array(3);
     const at = gp.predictWithGradient(point, meanGradient, varianceGradient);
     expect(at.mean).toBe(gp.predict(point).mean);
-    expectFiniteDifferencePredictionGradients(gp, point, meanGradient, varianceGradient, [0, 1]);
+    expectPredictionGradients(gp, point, meanGradient, varianceGradient, [0, 1]);
     // Far from the data in the numeric inputs the variance approaches σ² + σ²ₐ (the categorical
     // input's overlap term still correlates it a little with the data).
     const far = gp.predict(new Float64Array([40, 40, 7])).variance;

@@ -300,6 +300,8 @@ export interface HyperparameterPrior {
 const MIN_ADDITIVE_VARIANCE = 1e-4;
 /** σ²ₐ at a fresh start of the fit: a quarter of the standardised variance. */
 const ADDITIVE_START = 0.25;
+/** The likelihood's stand-in for {@link additiveExponentials} without an additive component (never read). */
+const NO_ADDITIVE_FACTORS = { plus: new Float64Array(0), minus: new Float64Array(0), rates: new Float64Array(0) };
 
 /**
  * Which prior the GP puts on its noise variance σₙ² (on standardised outputs, where 1 is the whole
@@ -581,7 +583,8 @@ class PosteriorObjective {
       k[at] = sf2 * (shape[p]! + (5 / 3) * r2 * e);
     };
     // e^{±√5·xᵢ/ℓᵢ} per point and input, so that each pair's one-dimensional exponentials are products.
-    const factors = additive ? additiveExponentials(inputs, n, d, inv, this.data.categorical) : null;
+    const { plus, minus, rates } = additive ? additiveExponentials(inputs, n, d, inv, this.data.categorical) : NO_ADDITIVE_FACTORS;
+    const additiveTerms = this.additiveTerms;
     let p = 0;
     for (let a = 0; a < n; a++) {
       k[a * n + a] = sf2 + sa2 + sn2;
@@ -609,10 +612,7 @@ class PosteriorObjective {
         setPair(p, a * n + b, r2);
         if (additive) {
           // A_ab and, for the gradient, each input's term (one exponential per pair and input).
-          const rowB = b * d;
-          const terms = this.additiveTerms;
           let sum = 0;
-          const { plus, minus, rates } = factors!;
           // With s = √5·|Δ|/ℓ: the correlation (1 + s + s²/3)e^{−s}, and −d·∂/∂log ℓ of it (1 + s)e^{−s}·s²/3.
           for (let i = 0; i < d; i++) {
             const delta = inputs[rowA + i]! - inputs[rowB + i]!;
@@ -631,7 +631,7 @@ class PosteriorObjective {
             }
             const third = (s * s) / 3;
             sum += (1 + s + third) * e;
-            terms[p * d + i] = (1 + s) * e * third;
+            additiveTerms[p * d + i] = (1 + s) * e * third;
           }
           additivePairs[p] = sum / Math.max(1, d);
           k[a * n + b] += sa2 * additivePairs[p]!;
@@ -720,8 +720,7 @@ class PosteriorObjective {
           signalGradient += wab * (k[row + b]! - share);
           additiveGradient += wab * share;
           // ∂A_ab/∂log ℓᵢ = (1/d)·k′(uᵢ)·(−2uᵢ), uᵢ = Δᵢ²/ℓᵢ² (Δ = 1 on a differing categorical).
-          const terms = this.additiveTerms;
-          for (let i = 0; i < d; i++) additiveWeights[i] += wab * terms[p * d + i]!;
+          for (let i = 0; i < d; i++) additiveWeights[i] += wab * additiveTerms[p * d + i]!;
         } else signalGradient += wab * k[row + b]!;
         // ∂K_ab/∂log ℓᵢ = (5/3)σ²(1 + √5 r)e^{−√5 r}·Δᵢ²/ℓᵢ², with Δᵢ/ℓᵢ read off the rescaled inputs.
         const common = wab * shape[p]!;
