@@ -186,6 +186,12 @@ export class FidelityView {
 
   private usesBohb(snapshot: StudySnapshot): boolean {
     if (this.rule === "bohb" || this.rule === "final") return this.rule === "bohb";
+    return this.successiveHalving(snapshot);
+  }
+
+  /** Whether a successive-halving pruner has recorded rungs on the study's finished trials. */
+  successiveHalving(snapshot: StudySnapshot): boolean {
+    if (this.studyId !== snapshot.studyId) this.reset(snapshot.studyId);
     const finished = snapshot.finished;
     if (finished.length < this.scanned) this.scanned = 0;
     for (; !this.rungsSeen && this.scanned < finished.length; this.scanned++) {

@@ -7,7 +7,8 @@
  *
  * @module
  */
-export { GPSampler, GP_OPTIONS, type GPSamplerOptions, type PendingStrategy, type AcquisitionKind, createGPSamplerFromOptions, scalarizeParEgo } from "./gp.js";
+export { GPSampler, GP_OPTIONS, type GPSamplerOptions, type GPFidelityRule, GP_FIDELITY_RULES, type PendingStrategy, type AcquisitionKind, createGPSamplerFromOptions, scalarizeParEgo } from "./gp.js";
+export { jointObservations, finalFidelitySurrogate, fidelityOf } from "./joint-fidelity.js";
 export { type OutputWarping, type PriorMean, warpObservations } from "./model.js";
 export { logExpectedImprovement } from "./acquisition.js";
 export { encodeTrial, kernelFitPlan } from "./gp.js";
