@@ -62,7 +62,7 @@ import { ensemble, rgpeWeights } from "./rgpe.js";
 import { type TrustRegion, vizierTrustRegion } from "./trust-region.js";
 import { type Penalizer, estimateLipschitz, locallyPenalizedAcquisition, logPenalty, pendingPenalizers } from "./local-penalization.js";
 import { MACE_GENERATIONS, type MaceSearch, maceKappa, proposeMace } from "./mace.js";
-import { type JointObservations, finalFidelitySurrogate, hasStoppedTrials, jointObservations } from "./joint-fidelity.js";
+import { type JointObservations, fidelityOf, finalFidelitySurrogate, firstRungSurvival, hasStoppedTrials, jointObservations } from "./joint-fidelity.js";
 import {
   MIN_TARGET_TRIALS_FOR_AGREEMENT,
   concordance,
@@ -287,6 +287,13 @@ export interface GPSamplerOptions {
    * pruned trials became the worst observations where their early values were informative.
    */
   fidelityRule?: GPFidelityRule;
+  /**
+   * With the `"joint"` fidelity model and MACE: weigh each proposal by the model's probability that
+   * it passes the first rung (see `firstRungSurvival` in `joint-fidelity.ts`), so that a
+   * configuration the pruner would stop at once is not proposed for its promise at the end.
+   * Default false.
+   */
+  jointSurvival?: boolean;
   /** BOHB's N_min: observations a step needs to be modelled (default max(d + 1, startup trials)). */
   fidelityMinTrials?: number;
 }
@@ -387,6 +394,7 @@ export class GPSampler implements Sampler {
       warmStart: options.warmStart ?? false,
       maxWarmStartSources: options.maxWarmStartSources ?? 3,
       warmStartMethod: options.warmStartMethod ?? "design",
+      jointSurvival: options.jointSurvival ?? false,
       ...(options.fidelityMinTrials === undefined ? {} : { fidelityMinTrials: options.fidelityMinTrials }),
     };
     validateOptions({ ...this.options, seed: this.seed });
@@ -637,7 +645,8 @@ export class GPSampler implements Sampler {
     const inputs = { x, n, d: d + 1, categorical: jointCategorical };
     const { y, theta } = this.warpAndFit(snapshot, trial, joint.values, inputs, warm, new Int32Array(0));
     trial.setSystemAttr(JOINT_THETA_ATTR, Array.from(theta, (v) => (Number.isFinite(v) ? v : 0)) as JsonValue);
-    const gp = new GaussianProcess({ ...inputs, y }, parametersFromTheta(theta, d + 1));
+    const params = parametersFromTheta(theta, d + 1);
+    const gp = new GaussianProcess({ ...inputs, y }, params);
     const atFinal = finalFidelitySurrogate(gp, d);
     let best = Infinity;
     for (let j = 0; j < n; j++) if (joint.points[j]![d] === 1) best = Math.min(best, y[j]!);
@@ -652,7 +661,16 @@ export class GPSampler implements Sampler {
       const point = encodeTrial(t, encoder);
       if (point) taken.add(pointKey(point));
     }
-    if (this.options.acquisition === "mace") return this.proposeByMace(atFinal, best, maceKappa(joint.configurations.length, d), encoder, dimensions, anchors, taken, trial, rng);
+    if (this.options.acquisition === "mace") {
+      let survival: ((point: Float64Array) => number) | null = null;
+      if (this.options.jointSurvival) {
+        const z = fidelityOf(joint.rungSteps[0]!, joint.topStep);
+        const atFirst: number[] = [];
+        for (let j = 0; j < n; j++) if (joint.points[j]![d] === z) atFirst.push(y[j]!);
+        survival = z < 1 ? firstRungSurvival(gp, d, z, atFirst, joint.firstRung, params.noiseVariance) : null;
+      }
+      return this.proposeByMace(atFinal, best, maceKappa(joint.configurations.length, d), encoder, dimensions, anchors, taken, trial, rng, survival ? { logPenalty: survival } : {});
+    }
     return this.propose(logExpectedImprovementAcquisition(atFinal, best), encoder, dimensions, anchors, taken, trial, rng);
   }
 
@@ -1461,6 +1479,7 @@ export const GP_OPTIONS = defineOptions({
   hypervolumeReference: { kind: "enum", values: HYPERVOLUME_REFERENCES, default: "alternate", description: "EHVI reference point: beyond the worst observed value (observed), the front's nadir by a tenth of its range (front) or of the observed range (nadir), or front and observed by turns (alternate)" },
   fidelityRule: { kind: "enum", values: GP_FIDELITY_RULES, default: "auto", description: "fit the highest step with enough observations (bohb), the study as recorded (final), pruned trials at the final value their rank predicts (quantile), final where early ranks predict final ones and else pruned trials at the worst final (gate), one GP over parameters and step searched at the last step (joint), or bohb under asha/hyperband and gate otherwise (auto)" },
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, startup trials)", description: "with bohb: observations a step needs before the GP is fitted on it" },
+  jointSurvival: { kind: "boolean", default: false, description: "with the joint fidelity model and MACE: weigh proposals by the model's probability of passing the first rung" },
 });
 
 /**

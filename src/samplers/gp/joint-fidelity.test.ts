@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../math/rng.js";
 import { type FrozenTrial, makeSamplingTrial, makeSnapshot, makeTrial } from "../../space/index.js";
-import { MAX_RUNG_STEPS, fidelityOf, finalFidelitySurrogate, hasStoppedTrials, jointObservations } from "./joint-fidelity.js";
+import { normalCdf } from "../../math/special.js";
+import { MAX_RUNG_STEPS, fidelityOf, finalFidelitySurrogate, firstRungSurvival, hasStoppedTrials, jointObservations } from "./joint-fidelity.js";
 import { GPSampler } from "./gp.js";
 
 const X = { type: "float", low: 0, high: 1 } as const;
@@ -57,6 +58,11 @@ describe("the joint fidelity model's training set", () => {
     expect(fidelityOf(1, 27)).toBeCloseTo(Math.log(2) / Math.log(28), 12);
   });
 
+  it("counts the trials that reached the first rung and those that went on", () => {
+    const joint = jointObservations(makeSnapshot(trials), encode, 1, 99)!;
+    expect(joint.firstRung).toEqual({ reached: 10, passed: 6 });
+  });
+
   it("leaves out the trial being sampled and failed trials, and flips maximised values", () => {
     const failed = makeTrial({ number: 10, state: "failed", params: { x: 0.3 }, distributions: { x: X } });
     const joint = jointObservations(makeSnapshot([...trials, failed]), encode, -1, 0)!;
@@ -106,6 +112,24 @@ describe("the model at the final fidelity", () => {
   });
 });
 
+describe("the chance of passing the first rung", () => {
+  // μ(x, z) = x + z, variance 0.25 everywhere; noise variance 0.75, so σ = 1.
+  const model = { predict: (p: Float64Array) => ({ mean: p[0]! + p[1]!, variance: 0.25 }) };
+
+  it("is Φ((t − μ) / σ) at the first rung's z, t the value the pruner's share would just pass", () => {
+    // 2 of 4 went on: t is the 2nd smallest value at the first rung, 0.5.
+    const survival = firstRungSurvival(model, 1, 0.2, [2, 0.5, 0.1, 3], { reached: 4, passed: 2 }, 0.75)!;
+    expect(survival(Float64Array.of(0.3))).toBeCloseTo(Math.log(normalCdf(0)), 12);
+    expect(survival(Float64Array.of(1.3))).toBeCloseTo(Math.log(normalCdf(-1)), 12);
+    expect(survival(Float64Array.of(-5))).toBeLessThanOrEqual(0);
+  });
+
+  it("is absent while the pruner has let every trial or none through", () => {
+    expect(firstRungSurvival(model, 1, 0.2, [1, 2], { reached: 2, passed: 2 }, 0.75)).toBeNull();
+    expect(firstRungSurvival(model, 1, 0.2, [1, 2], { reached: 2, passed: 0 }, 0.75)).toBeNull();
+  });
+});
+
 describe('GPSampler({ fidelityRule: "joint" })', () => {
   // The optimum moves with the step, from x = 0.2 at step 1 to x = 0.8 at the last, step 27.
   const loss = (x: number, step: number) => (x - 0.2 - (0.6 * Math.log(step)) / Math.log(27)) ** 2 + 0.5 / step;
@@ -145,6 +169,18 @@ describe('GPSampler({ fidelityRule: "joint" })', () => {
     })(), joint: true });
     // Under another pruner (no rung records) "auto" is "gate": no joint model.
     expect(sample(false).joint).toBe(false);
+  });
+
+  it("with jointSurvival, proposes where the first rung is passed as well as where the end is good", () => {
+    const sampler = new GPSampler({ seed: 4, fidelityRule: "joint", jointSurvival: true });
+    const snapshot = makeSnapshot(trials);
+    const trial = makeSamplingTrial(trials.length);
+    const x = sampler.sampleRelative(snapshot, trial, sampler.inferRelativeSpace(snapshot, trial)).x as number;
+    // The first rung favours x near 0.2, the end x near 0.8: the proposal moves toward the first.
+    const plain = new GPSampler({ seed: 4, fidelityRule: "joint" });
+    const plainTrial = makeSamplingTrial(trials.length);
+    const y = plain.sampleRelative(snapshot, plainTrial, plain.inferRelativeSpace(snapshot, plainTrial)).x as number;
+    expect(x).toBeLessThan(y);
   });
 
   it("samples the startup design until it has seen enough configurations", () => {

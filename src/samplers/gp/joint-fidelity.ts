@@ -23,6 +23,7 @@
 import type { FrozenTrial, StudySnapshot } from "../../space/index.js";
 import type { PredictionBatch } from "./model.js";
 import type { Surrogate } from "./acquisition.js";
+import { logNormalCdf } from "../../math/special.js";
 
 /** Rung steps a trial contributes observations at, besides its last one. */
 export const MAX_RUNG_STEPS = 4;
@@ -41,6 +42,11 @@ export interface JointObservations {
   readonly topStep: number;
   /** The rung steps observations were taken at (besides last steps). */
   readonly rungSteps: number[];
+  /**
+   * Of the trials that reported at the first rung step (`rungSteps[0]`), how many went on past it
+   * (reported a later step or completed): the share the pruner lets through there.
+   */
+  readonly firstRung: { reached: number; passed: number };
 }
 
 /** A trial's reported steps with finite values, ascending. */
@@ -97,6 +103,7 @@ export function jointObservations(
       : [...new Set(Array.from({ length: MAX_RUNG_STEPS }, (_, k) => distinct[Math.round((k * (distinct.length - 1)) / (MAX_RUNG_STEPS - 1))]!))];
   const points: Float64Array[] = [];
   const values: number[] = [];
+  const firstRung = { reached: 0, passed: 0 };
   const complete: { point: Float64Array; value: number }[] = [];
   const configurations: Float64Array[] = [];
   const row = (configuration: Float64Array, z: number): Float64Array => {
@@ -119,6 +126,10 @@ export function jointObservations(
     }
     if (final === null) continue;
     configurations.push(configuration);
+    if (Number.isFinite(trial.intermediate[rungSteps[0]!])) {
+      firstRung.reached++;
+      if (last > rungSteps[0]! || trial.state === "complete") firstRung.passed++;
+    }
     for (const step of rungSteps) {
       if (step >= last) continue;
       const value = trial.intermediate[step];
@@ -135,7 +146,7 @@ export function jointObservations(
       values.push(final);
     }
   }
-  return { points, values, complete, configurations, topStep, rungSteps };
+  return { points, values, complete, configurations, topStep, rungSteps, firstRung };
 }
 
 /** What {@link finalFidelitySurrogate} needs of a GP over (x, z). */
@@ -174,5 +185,38 @@ export function finalFidelitySurrogate(gp: JointModel, d: number): Surrogate {
       variance.set(varianceGradient.subarray(0, d));
       return result;
     },
+  };
+}
+
+/**
+ * log P(a configuration passes the first rung), for `jointSurvival`: under successive halving a
+ * configuration the first rung stops never yields a final value, however good the model expects
+ * its end to be. With μ, σ² the model's prediction at the first rung's fidelity z₁ (plus its noise
+ * variance, since the pruner sees a noisy value), and t the model-scale value at z₁ that the share
+ * of trials the pruner let through so far would just pass (an order statistic of `atFirst`), it is
+ * log Φ((t − μ) / σ). Null when the pruner has let every trial or none through.
+ *
+ * @example
+ * const penalty = firstRungSurvival(gp, d, z1, yAtFirst, joint.firstRung, noiseVariance);
+ * penalty?.(configuration); // ≤ 0
+ */
+export function firstRungSurvival(
+  gp: Pick<Surrogate, "predict">,
+  d: number,
+  z: number,
+  atFirst: readonly number[],
+  firstRung: { reached: number; passed: number },
+  noiseVariance: number,
+): ((point: Float64Array) => number) | null {
+  if (firstRung.passed === 0 || firstRung.passed >= firstRung.reached || atFirst.length === 0) return null;
+  const sorted = [...atFirst].sort((a, b) => a - b);
+  const share = firstRung.passed / firstRung.reached;
+  const threshold = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(share * sorted.length) - 1))]!;
+  const row = new Float64Array(d + 1);
+  return (point) => {
+    row.set(point.subarray(0, d));
+    row[d] = z;
+    const { mean, variance } = gp.predict(row);
+    return logNormalCdf((threshold - mean) / Math.sqrt(Math.max(variance, 0) + noiseVariance));
   };
 }
