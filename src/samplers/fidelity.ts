@@ -52,7 +52,10 @@
  *   which the quickstart preferred): its early value says nothing, but the pruner judged it worse.
  * - `"auto"` (the default): `"bohb"` once the study shows a successive-halving pruner at work
  *   (`asha` and `hyperband` record `completed_rung_k` on the trials they judge), else the sampler's
- *   own choice (`FidelityView`'s `otherwise`): `"gate"` for the GP, `"final"` for TPE.
+ *   own choice (`FidelityView`'s `otherwise`): `"gate"` for the GP, `"final"` for TPE. The GP
+ *   itself goes further under successive halving: its `"auto"` there is its `"joint"` model of
+ *   every rung at once (`gp/joint-fidelity.ts`), which asks this view only
+ *   {@link FidelityView.successiveHalving}.
  *
  * The view is a snapshot like any other, so the samplers' code downstream is unchanged. Views of
  * trials are kept per (trial, step) so a sampler that reads `finished` incrementally sees a stable
