@@ -5,10 +5,12 @@
  * Kandasamy, Dasarathy, Schneider and Póczos (2017), "Multi-fidelity Bayesian Optimisation with
  * Continuous Approximations" (BOCA, ICML), model g(z, x) with a product kernel κ_Z(z, z')·κ_X(x, x')
  * and optimise at the highest fidelity z• with the GP's posterior there; the fidelity to spend on is
- * their second step, which a pruner takes over here. Here κ is the sampler's ARD Matérn-5/2 over x
- * and one more input z (an ARD Matérn over (x, z) is the product form with one kernel family), with
- * z = log(1 + step) / log(1 + top step), top being the last step a complete trial reported: halving
- * pruners space their rungs geometrically, and z = 1 is the final value.
+ * their second step, which a pruner takes over here. Here the fidelity is simply one more input of
+ * the sampler's ARD Matérn-5/2 kernel, with its own lengthscale: a joint kernel over (x, z), not
+ * BOCA's product (the two coincide only for the squared-exponential kernel), which keeps the GP's
+ * fitting, priors and acquisition search as they are. z = log(1 + step) / log(1 + top step), top
+ * being the last step a complete trial reported: halving pruners space their rungs geometrically,
+ * and z = 1 is the final value.
  *
  * What each trial contributes, so that the model stays of the order of the trials' count:
  * - its value at each rung step it reached (the steps at which pruned trials were stopped, at most
