@@ -62,7 +62,7 @@ import { ensemble, rgpeWeights } from "./rgpe.js";
 import { type TrustRegion, vizierTrustRegion } from "./trust-region.js";
 import { type Penalizer, estimateLipschitz, locallyPenalizedAcquisition, logPenalty, pendingPenalizers } from "./local-penalization.js";
 import { MACE_GENERATIONS, type MaceSearch, maceKappa, proposeMace } from "./mace.js";
-import { type JointObservations, fidelityOf, finalFidelitySurrogate, firstRungSurvival, hasStoppedTrials, jointObservations } from "./joint-fidelity.js";
+import { type JointObservations, fidelityOf, finalFidelitySurrogate, firstRungSurvival, jointObservations } from "./joint-fidelity.js";
 import {
   MIN_TARGET_TRIALS_FOR_AGREEMENT,
   concordance,
@@ -421,20 +421,14 @@ export class GPSampler implements Sampler {
     const rng = new Rng(deriveSeed(this.seed, trial.number, "gp"));
     const nStartup = this.options.nStartupTrials ?? Math.max(2, Math.min(10, 2 * d + 1));
     const jointFidelity = this.jointFidelity || (this.fidelity.rule === "auto" && this.fidelity.successiveHalving(snapshot));
-    if (jointFidelity && snapshot.directions.length === 1 && !this.options.warmStart && hasStoppedTrials(snapshot)) {
-      const sign = snapshot.directions[0] === "maximize" ? -1 : 1;
-      const joint = jointObservations(snapshot, (t) => encodeTrial(t, encoder), sign, trial.number);
-      if (joint && joint.configurations.length >= nStartup) {
-        try {
-          const params = this.jointStep(snapshot, trial, encoder, joint, rng);
-          if (params) return params;
-          trial.setSystemAttr(FALLBACK_ATTR, "acquisition search found no finite point");
-        } catch (error) {
-          trial.setSystemAttr(FALLBACK_ATTR, `numerical failure: ${error instanceof Error ? error.message : String(error)}`);
-        }
-        return this.randomPoint(encoder, rng);
-      }
-      if (joint && joint.configurations.length < nStartup) return this.startupPoint(encoder, trial.number);
+    // The joint model's observations are null while no pruned trial has reported a step.
+    const joint =
+      jointFidelity && snapshot.directions.length === 1 && !this.options.warmStart
+        ? jointObservations(snapshot, (t) => encodeTrial(t, encoder), snapshot.directions[0] === "maximize" ? -1 : 1, trial.number)
+        : null;
+    if (joint) {
+      if (joint.configurations.length < nStartup) return this.startupPoint(encoder, trial.number);
+      return this.withFallback(trial, encoder, rng, () => this.jointStep(snapshot, trial, encoder, joint, rng));
     }
     const view = this.fidelity.view(snapshot, () => this.options.fidelityMinTrials ?? Math.max(d + 1, nStartup));
     const modelled = view.snapshot;
@@ -444,7 +438,7 @@ export class GPSampler implements Sampler {
     const interleaved = observations.points.length < nStartup && trial.number % 2 === 1;
     const sources = snapshot.directions.length === 1 && this.options.warmStart && !interleaved ? warmSources(snapshot) : [];
     if (sources.length === 0 && observations.points.length < nStartup) return this.startupPoint(encoder, trial.number);
-    try {
+    return this.withFallback(trial, encoder, rng, () => {
       const startup = observations.points.length < nStartup;
       const warm = sources.length > 0 ? this.transferStep(snapshot, trial, encoder, observations, sources, rng, startup) : null;
       if (warm) return warm;
@@ -453,7 +447,17 @@ export class GPSampler implements Sampler {
         trial.setSystemAttr(EXPLORATION_ATTR, `no improvement in the last ${this.options.stagnationTrials} trials: a Sobol design point`);
         return this.startupPoint(encoder, trial.number);
       }
-      const params = this.bayesianStep(snapshot, trial, encoder, observations, rng, view.budget === null);
+      return this.bayesianStep(snapshot, trial, encoder, observations, rng, view.budget === null);
+    });
+  }
+
+  /**
+   * `step`'s proposal; if it finds none, or fails numerically, a random point, with the reason
+   * recorded on the trial (`gp:fallback`).
+   */
+  private withFallback(trial: SamplingTrial, encoder: SpaceEncoder, rng: Rng, step: () => Record<string, ParamValue> | null): Record<string, ParamValue> {
+    try {
+      const params = step();
       if (params) return params;
       trial.setSystemAttr(FALLBACK_ATTR, "acquisition search found no finite point");
     } catch (error) {
@@ -637,11 +641,7 @@ export class GPSampler implements Sampler {
     const x = new Float64Array(n * (d + 1));
     joint.points.forEach((point, j) => x.set(point, j * (d + 1)));
     const size = d + 3 + (this.additiveFor(n, d + 1) ? 1 : 0);
-    const warm = latestEarlier(snapshot, trial.number, (t) => {
-      const value = t.systemAttrs[JOINT_THETA_ATTR];
-      const valid = Array.isArray(value) && value.length >= d + 3 && value.every((v) => typeof v === "number" && Number.isFinite(v));
-      return valid ? fitting(value as number[], d + 1, size) : undefined;
-    });
+    const warm = previousTheta(snapshot, trial.number, d + 1, size, JOINT_THETA_ATTR);
     const inputs = { x, n, d: d + 1, categorical: jointCategorical };
     const { y, theta } = this.warpAndFit(snapshot, trial, joint.values, inputs, warm, new Int32Array(0));
     trial.setSystemAttr(JOINT_THETA_ATTR, Array.from(theta, (v) => (Number.isFinite(v) ? v : 0)) as JsonValue);
@@ -1278,11 +1278,12 @@ function previousWarping(snapshot: StudySnapshot, number: number): EvidenceWarpi
 /**
  * θ left on the most recent earlier trial by this sampler, if its dimension matches, as `size`
  * entries (the kernel's d + 2, then any input warping's): a θ fitted with or without warping
- * serves as a start for the other (see {@link fitting}).
+ * serves as a start for the other (see {@link fitting}). `attr` is where it was recorded: the
+ * plain model's `gp:theta`, or the joint fidelity model's own.
  */
-function previousTheta(snapshot: StudySnapshot, number: number, d: number, size = d + 2): number[] | undefined {
+function previousTheta(snapshot: StudySnapshot, number: number, d: number, size = d + 2, attr = THETA_ATTR): number[] | undefined {
   return latestEarlier(snapshot, number, (trial) => {
-    const value = trial.systemAttrs[THETA_ATTR];
+    const value = trial.systemAttrs[attr];
     const valid = Array.isArray(value) && value.length >= d + 2 && value.every((v) => typeof v === "number" && Number.isFinite(v));
     return valid ? fitting(value as number[], d, size) : undefined;
   });

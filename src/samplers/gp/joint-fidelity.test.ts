@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../math/rng.js";
 import { type FrozenTrial, makeSamplingTrial, makeSnapshot, makeTrial } from "../../space/index.js";
 import { normalCdf } from "../../math/special.js";
-import { MAX_RUNG_STEPS, fidelityOf, finalFidelitySurrogate, firstRungSurvival, hasStoppedTrials, jointObservations } from "./joint-fidelity.js";
+import { MAX_RUNG_STEPS, fidelityOf, finalFidelitySurrogate, firstRungSurvival, jointObservations } from "./joint-fidelity.js";
 import { GPSampler } from "./gp.js";
 
 const X = { type: "float", low: 0, high: 1 } as const;
@@ -73,8 +73,7 @@ describe("the joint fidelity model's training set", () => {
   it("is null without a pruned trial that reported a step", () => {
     const complete = history([27, 27, 27], 27, (x) => x);
     expect(jointObservations(makeSnapshot(complete), encode, 1, 99)).toBeNull();
-    expect(hasStoppedTrials(makeSnapshot(complete))).toBe(false);
-    expect(hasStoppedTrials(makeSnapshot(trials))).toBe(true);
+    expect(jointObservations(makeSnapshot(trials), encode, 1, 99)).not.toBeNull();
   });
 
   it("keeps at most MAX_RUNG_STEPS rung steps, spread over the steps trials stopped at", () => {

@@ -59,11 +59,6 @@ function reportedSteps(trial: FrozenTrial): number[] {
     .sort((a, b) => a - b);
 }
 
-/** Whether the joint model has anything a plain one lacks: a pruned trial that reported a step. */
-export function hasStoppedTrials(snapshot: StudySnapshot): boolean {
-  return snapshot.finished.some((trial) => trial.state === "pruned" && reportedSteps(trial).length > 0);
-}
-
 /** z for a step: log(1 + step) / log(1 + top), in [0, 1] for steps up to top. */
 export function fidelityOf(step: number, topStep: number): number {
   if (topStep <= 0) return 1;
@@ -86,12 +81,16 @@ export function jointObservations(
   number: number,
 ): JointObservations | null {
   const finished = snapshot.finished.filter((t) => t.number !== number && (t.state === "complete" || t.state === "pruned"));
+  // Each trial's last reported step, −1 if none.
+  const lasts = finished.map((trial) => {
+    const steps = reportedSteps(trial);
+    return steps.length > 0 ? steps[steps.length - 1]! : -1;
+  });
   let topComplete = -1;
   let topAny = -1;
   const stops: number[] = [];
-  for (const trial of finished) {
-    const steps = reportedSteps(trial);
-    const last = steps.length > 0 ? steps[steps.length - 1]! : -1;
+  for (const [i, trial] of finished.entries()) {
+    const last = lasts[i]!;
     topAny = Math.max(topAny, last);
     if (trial.state === "complete") topComplete = Math.max(topComplete, last);
     else if (last >= 0) stops.push(last);
@@ -114,11 +113,10 @@ export function jointObservations(
     point[configuration.length] = z;
     return point;
   };
-  for (const trial of finished) {
+  for (const [i, trial] of finished.entries()) {
     const configuration = encode(trial);
     if (!configuration) continue;
-    const steps = reportedSteps(trial);
-    const last = steps.length > 0 ? steps[steps.length - 1]! : -1;
+    const last = lasts[i]!;
     let final: number | null = null;
     if (trial.state === "complete") {
       const value = trial.values?.[0];
