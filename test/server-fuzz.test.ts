@@ -149,7 +149,9 @@ describe("sextant serve under hostile input", () => {
           fc.asyncProperty(
             fc.oneof(
               fc.tuple(fc.constantFrom("since", "limit"), fc.constantFrom("-1", "x", "1.5", "", "1e2", "99999999999999999")),
-              fc.tuple(fc.constantFrom("offset", "page", "__proto__", "Since"), fc.string({ maxLength: 5 })),
+              // Not a whole number: /table takes ?offset=N, and "offset=0" there is a valid request (it
+              // failed this test once, fast-check's seed -212527278).
+              fc.tuple(fc.constantFrom("offset", "page", "__proto__", "Since"), fc.string({ maxLength: 5 }).filter((v) => !/^\d+$/.test(v))),
             ),
             async ([key, value]) => {
               expect4xx(`${method} ${url}?${key}=${value}`, await send(method, `${url}?${encodeURIComponent(key)}=${encodeURIComponent(value)}`));
