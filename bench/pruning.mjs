@@ -183,6 +183,11 @@
 // first rung; same rule against joint): curves asha 0.0973 vs 0.1351 (7-1), hyperband 0.0776 vs
 // 0.0768 (3-7: fails); Hartmann asha 3-5, hyperband 6-3; LCBench 167152 stopped unfinished (slow).
 // It stays opt-in.
+// Session 15, --diagnose on dev Hartmann with the joint model (--sampler gp --pruners
+// none,asha,hyperband,hb-sync,sh-sync --rules joint): asha 71 trials per run, 37 of them complete
+// (the GP's proposals beat most rung values, so ASHA promotes them), 1.31x; hyperband not reached;
+// hb-sync 2.08x (9 of 10 seeds); sh-sync 1.11x. Nothing chosen from it. Test, once, for the record
+// (--problems branin,branin-poloczek --pruners none,hb-sync,sh-sync): no arm reaches the target.
 //
 // Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,branin-poloczek,lcbench] [--skip-optuna]
 //        [--sampler tpe|random|auto|gp] (auto: the default sampler, GP while small; gp: the GP with

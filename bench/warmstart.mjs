@@ -9,7 +9,8 @@
 //   different data); the unrelated source is a seeded instance of a synthetic function posed on the
 //   same space (through its unit-cube encoding).
 // A source study is 100 trials of the same sampler as the target's, with its own seed (a user
-// reruns last month's study with the same tool; `--source-sampler tpe` makes every source TPE);
+// reruns last month's study with the same tool; `--source-sampler tpe` makes every source TPE, `--source-sampler gp` every source a cold GP, as
+// a study run with the default sampler `auto` on these spaces);
 // the unrelated source is 100 TPE trials.
 //
 // Protocol, per pair and sampler: over seeds, the cold target study (100 trials), the warm-started
@@ -36,12 +37,17 @@
 // Several checks are made per run (pairs × samplers), each at 5%, so about one in twenty checks
 // of a harmless source is expected to read WORSE by chance.
 //
+// --samplers takes tpe, gp (GPSampler with warmStart), gp-rgpe and auto (the default sampler: the
+// GP cold, and for a warm-started study what AutoSampler picks for it). Session 15 chose auto's
+// sampler for warm-started studies with `--split dev --samplers tpe,gp --seeds 10 --source-sampler
+// gp` (rule and figures in the README, "Warm starts from earlier studies").
+//
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const { createStudy, MemoryStorage, TPESampler, GPSampler } = await import(join(root, "dist/index.js"));
+const { createStudy, MemoryStorage, TPESampler, GPSampler, AutoSampler } = await import(join(root, "dist/index.js"));
 const { syntheticBoxFunction, randomInstance, yahpoProblem, YAHPO_PROBLEM_SETS } = await import(join(root, "dist/bench/problems/index.js"));
 const { Rng } = await import(join(root, "dist/math/rng.js"));
 const { loadYahpoScenario, describeYahpoScenario } = await import(join(root, "dist/bench/yahpo/index.js"));
@@ -121,6 +127,8 @@ function makeSampler(kind, seed) {
   };
   if (kind === "tpe") return new TPESampler({ seed, ...weight });
   if (kind === "gp") return new GPSampler({ seed, warmStart: true });
+  // The default sampler: a cold study gets the GP, a warm-started one what auto picks for it.
+  if (kind === "auto") return new AutoSampler({ seed });
   if (kind === "gp-rgpe") return new GPSampler({ seed, warmStart: true, warmStartMethod: "rgpe" });
   throw new Error(`--samplers: unknown sampler ${kind}`);
 }
@@ -295,7 +303,8 @@ for (const pair of pairs) {
     for (let seed = 1; seed <= seeds; seed++) {
       const storage = new MemoryStorage();
       const tasks = tasksOf(pair, seed);
-      const sourceSampler = args["source-sampler"] === "same" ? makeSampler(kind, seed + 100) : new TPESampler({ seed: seed + 100 });
+      const sourceSampler =
+        args["source-sampler"] === "same" ? makeSampler(kind, seed + 100) : args["source-sampler"] === "gp" ? new GPSampler({ seed: seed + 100 }) : new TPESampler({ seed: seed + 100 });
       const source = await runStudy(storage, "source", sourceSampler, tasks.source, null);
       await runStudy(storage, "unrelated", new TPESampler({ seed: seed + 200 }), tasks.unrelated, null);
       const cold = await runStudy(storage, "cold", makeSampler(kind, seed), tasks.target, null);

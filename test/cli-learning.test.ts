@@ -115,4 +115,26 @@ describe("sextant tune --warm-start", () => {
     const names = (JSON.parse((await run(["studies", "--storage", storage, "--json"])).stdout) as { name: string }[]).map((study) => study.name);
     expect(names.sort()).toEqual(["june", "may"]);
   });
+
+  it("turns the GP's warm start on, so its first trial is the earlier study's best, and auto's too", async () => {
+    const storage = `sqlite:${join(dir, "warm-gp.db")}`;
+    const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
+    const space = ["-p", "x=float:-5:5", "-p", "y=float:-5:5"];
+    expect((await run(["tune", "--storage", storage, "--study", "may", "--sampler", "tpe", "--seed", "1", "-q", "-n", "12", ...space, ...objective])).code).toBe(0);
+    type Row = { number: number; values: number[]; params: Record<string, number> };
+    const rows = async (study: string) => JSON.parse((await run(["trials", study, "--storage", storage, "--json"])).stdout) as Row[];
+    const best = (await rows("may")).reduce((a, b) => (a.values[0]! < b.values[0]! ? a : b));
+    // The GP used to ignore the sources here: --warm-start gp ran the GP's cold quasi-random start.
+    for (const [study, sampler] of [["gp-june", "gp"], ["auto-june", "auto"]] as const) {
+      const later = await run(["tune", "--storage", storage, "--study", study, "--sampler", sampler, "--seed", "2", "-q", "-n", "1", "--warm-start", "may", ...space, ...objective]);
+      expect(later.code, later.stderr).toBe(0);
+      expect(later.stderr).toBe("");
+      expect((await rows(study))[0]!.params).toEqual(best.params);
+    }
+    // Turned off explicitly, the GP runs cold.
+    const cold = await run(["tune", "--storage", storage, "--study", "gp-cold", "--sampler", "gp", "--sampler-opt", "warm_start=false", "--seed", "2", "-q", "-n", "1", "--warm-start", "may", ...space, ...objective]);
+    expect(cold.code).toBe(0);
+    expect(cold.stderr).toMatch(/warm start: the gp sampler does not learn from earlier studies/);
+    expect((await rows("gp-cold"))[0]!.params).not.toEqual(best.params);
+  });
 });

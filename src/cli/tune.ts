@@ -328,7 +328,8 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   const { settings } = await resolveSettings(flags, commandArgs);
   if (!existsSync(settings.cwd)) throw new UsageError(`working directory ${settings.cwd} does not exist; no trial was started`);
   checkProgram(settings.command, settings.cwd, { ...process.env, ...settings.env });
-  const sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
+  const warmStarted = (flags.warmStart?.length ?? 0) > 0;
+  const sampler = buildSampler(warmStarted ? withWarmStart(settings.sampler) : settings.sampler, settings.space, settings.samplerSource);
   const pruner = buildPruner(settings.pruner, settings.prunerSource);
   const scheduler = settings.scheduler ? buildScheduler(settings.scheduler, settings.schedulerSource) : null;
   const storage = await openCliStorage(settings.storage);
@@ -337,6 +338,17 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   } finally {
     await storage.close();
   }
+}
+
+/**
+ * The GP learns from warm-start sources only with `warmStart` on (off by default in the library,
+ * where a GPSampler is built before the study knows its sources); `--warm-start` asks for it, so the
+ * CLI turns it on unless `--sampler-opt warm_start=false` says otherwise. Other samplers as given.
+ */
+function withWarmStart(sampler: NamedComponent): NamedComponent {
+  if (sampler.name !== "gp") return sampler;
+  if (Object.keys(sampler.options).some((key) => normalizeOptionKey(key) === "warmstart")) return sampler;
+  return { ...sampler, options: { ...sampler.options, warmStart: true } };
 }
 
 /** Samplers that learn from the trials of `--warm-start` studies; any other would ignore them without a word. */

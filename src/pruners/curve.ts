@@ -328,6 +328,6 @@ export const CURVE_OPTIONS = defineOptions({
   minTrials: { kind: "integer", min: 3, default: 20, description: "complete trials needed before the model is trained and anything is pruned" },
   nWarmupSteps: { kind: "integer", min: 0, default: 2, description: "no pruning while the trial's step is below this" },
   intervalSteps: { kind: "integer", min: 1, default: 1, description: "judge only once per this many steps after the warm-up" },
-  maxTrainingTrials: { kind: "integer", min: 3, default: 100, description: "at most this many complete trials train a model (drawn by seed)" },
+  maxTrainingTrials: { kind: "integer", min: 3, default: 100, description: "at most this many complete trials train a model (drawn by seed); at least minTrials" },
   seed: { ...SEED_OPTION, description: "seed of the draw of training trials when there are more than maxTrainingTrials" },
 });

@@ -278,7 +278,7 @@ export function bracketCount(minResource: number, maxResource: number, reduction
 /** The options of the `hyperband` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
 export const HYPERBAND_OPTIONS = defineOptions({
   minResource: { kind: "integer", min: 1, default: 1, description: "steps before the first rung of the most aggressive bracket" },
-  maxResource: { kind: "string", default: "auto", description: "the most steps a trial takes, or auto (longest complete trial)" },
+  maxResource: { kind: "string", default: "auto", description: "the most steps a trial takes, or auto (the last step of the longest complete trial, plus one)" },
   reductionFactor: { kind: "integer", min: 2, default: 3, description: "η: each rung keeps the best 1/η and sits η times further" },
   bootstrapCount: { kind: "integer", min: 0, default: 0, description: "prune at a rung reached by at most this many trials" },
   samplerPerBracket: { kind: "boolean", default: false, description: "the sampler learns only from the new trial's bracket (Optuna 3.1's behaviour)" },

@@ -24,6 +24,12 @@ export interface Sampler {
    * when a pruner or `refresh()` asks). Default: true.
    */
   readonly usesHistory?: boolean;
+  /**
+   * True for a sampler that learns from the studies a warm-started study names
+   * (`createStudy({ warmStartFrom })`); a study warm-started with any other warns that their trials
+   * go unused. Default: false.
+   */
+  readonly usesWarmStart?: boolean;
   beforeTrial?(snapshot: StudySnapshot, trial: SamplingTrial): void;
   inferRelativeSpace(snapshot: StudySnapshot, trial: SamplingTrial): SearchSpace;
   sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue>;

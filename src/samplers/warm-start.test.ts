@@ -463,11 +463,35 @@ describe("warm-started TPE that keeps its random startup", () => {
 });
 
 describe("auto sampler", () => {
-  it("uses TPE for a warm-started study and leaves a cold one to the GP", async () => {
+  it("gives a warm-started numeric study the GP with its warm start, and TPE where the GP's warm start does not apply", async () => {
     const { AutoSampler } = await import("./auto.js");
     const auto = new AutoSampler({ seed: 1 });
-    expect(auto.decide(withSources(makeSnapshot([]), [source("s", (x) => x)])).name).toBe("tpe");
-    expect(auto.decide(makeSnapshot([])).name).toBe("gp");
+    const near = source("s", (x) => (x - 0.81) ** 2);
+    // Before any trial of its own, the sources' trials say the space is numeric: the GP.
+    const first = auto.decide(withSources(makeSnapshot([]), [near]));
+    expect(first.name).toBe("gp");
+    expect(first.reason).toMatch(/^warm-started, 1-D numeric space/);
+    expect(auto.decide(makeSnapshot([])).reason).toMatch(/^no complete trials yet/);
+    // It is the warm GP: its first proposal is the source's best configuration (the design), where
+    // the cold GP's would be the first point of its quasi-random start.
+    const best = near.trials.reduce((a, b) => (a.values![0]! < b.values![0]! ? a : b)).params.x as number;
+    expect(propose(new AutoSampler({ seed: 1 }), [], [near], 0)).toBeCloseTo(best, 12);
+    expect(propose(new AutoSampler({ seed: 1 }), [], [], 0)).not.toBeCloseTo(best, 6);
+    // Mostly categorical sources, a conditional space, several objectives, past gpMaxTrials: TPE.
+    const C: Distribution = { type: "categorical", choices: ["a", "b", "c"] };
+    const categorical: WarmStartSource = {
+      name: "c",
+      direction: "minimize",
+      context: null,
+      trials: Array.from({ length: 6 }, (_, i) => makeTrial({ number: i, state: "complete", params: { x: i / 6, c: "abc"[i % 3]!, k: "abc"[(i + 1) % 3]! }, distributions: { x: X, c: C, k: C }, values: [i] })),
+    };
+    expect(auto.decide(withSources(makeSnapshot([]), [categorical])).name).toBe("tpe");
+    const conditional = [0, 1, 2].map((i) => makeTrial({ number: i, state: "complete", params: i === 0 ? { x: 0.1, y: 0.2 } : { x: 0.3 * i }, distributions: i === 0 ? { x: X, y: X } : { x: X }, values: [i] }));
+    expect(auto.decide(withSources(makeSnapshot(conditional), [near])).reason).toMatch(/^warm-started, conditional space: TPE/);
+    expect(auto.decide({ ...withSources(makeSnapshot([]), [near]), directions: ["minimize", "minimize"] }).name).toBe("tpe");
+    const own = Array.from({ length: 5 }, (_, i) => makeTrial({ number: i, state: "complete", params: { x: i / 5 }, distributions: { x: X }, values: [i] }));
+    expect(new AutoSampler({ seed: 1, gpMaxTrials: 5 }).decide(withSources(makeSnapshot(own), [near])).name).toBe("tpe");
+    expect(new AutoSampler({ seed: 1, gpMaxTrials: 6 }).decide(withSources(makeSnapshot(own), [near])).name).toBe("gp");
   });
 });
 
@@ -518,5 +542,22 @@ describe("createStudy({ warmStartFrom })", () => {
     expect(warnings).toEqual(['warm start from "earlier": ignoring parameter(s) "depth" (not a parameter of this study)']);
     await expect(createStudy({ name: "x", storage, sampler: new TPESampler(), warmStartFrom: ["missing"] })).rejects.toThrow(/no study named "missing"/);
     expect(await storage.getStudy("x")).toBeNull();
+  });
+
+  it("says so when the sampler would leave the sources unused", async () => {
+    const storage = new MemoryStorage();
+    const earlier = await createStudy({ name: "earlier", storage, sampler: new RandomSampler({ seed: 1 }) });
+    await earlier.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 3 });
+    const warningsOf = async (name: string, sampler: Sampler) => {
+      const warnings: string[] = [];
+      await createStudy({ name, storage, sampler, warmStartFrom: ["earlier"], onWarning: (m) => warnings.push(m) });
+      return warnings;
+    };
+    expect(await warningsOf("gp", new GPSampler({ seed: 1 }))).toEqual([
+      'warm start: the gp sampler does not learn from earlier studies, so the trials of "earlier" go unused; new GPSampler({ warmStart: true }) does',
+    ]);
+    expect(await warningsOf("random", new RandomSampler({ seed: 1 }))).toEqual([expect.stringMatching(/^warm start: the random sampler does not learn .*; TPE, the GP with warmStart: true, and auto do$/)]);
+    expect(await warningsOf("gp-warm", new GPSampler({ seed: 1, warmStart: true }))).toEqual([]);
+    expect(await warningsOf("tpe", new TPESampler({ seed: 1 }))).toEqual([]);
   });
 });

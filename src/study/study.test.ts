@@ -12,8 +12,8 @@ describe("Study", () => {
     await expect(bad({ sampler: "tpe" })).rejects.toThrow(/sampler must be a sampler object, e\.g\. createSamplerByName\("tpe", \{ seed: 1 \}\).*got the string "tpe"/);
     await expect(bad({ sampler: { name: "tpe" } })).rejects.toThrow(/sampler must be a sampler object.*got an object without the methods/);
     await expect(bad({ pruner: "median" })).rejects.toThrow(/pruner must be a pruner object, e\.g\. createPrunerByName\("median"\).*got the string "median"/);
-    await expect(bad({ seed: 3 })).rejects.toThrow(/unknown option "seed" \(known: name, storage, direction/);
-    await expect(bad({ directon: "maximize", sed: 1 })).rejects.toThrow(/unknown options "directon" \(did you mean "direction"\?\), "sed"/);
+    await expect(bad({ seed: 3 })).rejects.toThrow(/unknown option "seed"; valid options: name, storage, direction/);
+    await expect(bad({ directon: "maximize", sed: 1 })).rejects.toThrow(/unknown options "directon" \(did you mean "direction"\?\), "sed"; valid options: name, /);
     // Nothing was created by the refused calls.
     expect(await storage.getStudy("s")).toBeNull();
     await expect(createStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 1 }) })).resolves.toBeDefined();

@@ -218,6 +218,10 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     if (options.onWarning) study.onWarning = options.onWarning;
     study.constraints = constraints;
     study.warmStart = warmStart;
+    if (warmStart.length > 0 && !study.sampler.usesWarmStart) {
+      const hint = study.sampler.name === "gp" ? "; new GPSampler({ warmStart: true }) does" : "; TPE, the GP with warmStart: true, and auto do";
+      study.onWarning(`warm start: the ${study.sampler.name} sampler does not learn from earlier studies, so the trials of ${warmStart.map((s) => `"${s.name}"`).join(", ")} go unused${hint}`);
+    }
     await study.refresh();
     if (options.scheduler) await study.seedPopulation();
     return study;
@@ -301,7 +305,7 @@ function checkStudyOptions(options: CreateStudyOptions): void {
   const unknown = Object.keys(options).filter((key) => !(STUDY_OPTION_KEYS as readonly string[]).includes(key));
   if (unknown.length > 0) {
     const named = unknown.map((key) => `"${key}"${didYouMean(key, STUDY_OPTION_KEYS)}`);
-    throw new TypeError(`createStudy: unknown option${unknown.length > 1 ? "s" : ""} ${named.join(", ")} (known: ${STUDY_OPTION_KEYS.join(", ")})`);
+    throw new TypeError(`createStudy: unknown option${unknown.length > 1 ? "s" : ""} ${named.join(", ")}; valid options: ${STUDY_OPTION_KEYS.join(", ")}`);
   }
   const sampler = options.sampler as unknown;
   if (sampler !== undefined && (sampler === null || typeof sampler !== "object" || typeof (sampler as Sampler).sampleIndependent !== "function")) {

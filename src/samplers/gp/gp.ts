@@ -353,6 +353,10 @@ const EHVI_MARGIN = 0.1;
  */
 export class GPSampler implements Sampler {
   readonly name = "gp";
+  /** Whether it learns from warm-start sources: only with `warmStart: true`. */
+  get usesWarmStart(): boolean {
+    return this.options.warmStart;
+  }
   readonly seed: number;
   private readonly options: Required<Omit<GPSamplerOptions, "seed" | "nStartupTrials" | "fidelityRule" | "fidelityMinTrials">> & { nStartupTrials?: number; fidelityMinTrials?: number };
   private readonly fidelity: FidelityView;
@@ -1459,7 +1463,7 @@ export const GP_OPTIONS = defineOptions({
   seed: SEED_OPTION,
   nStartupTrials: { kind: "integer", min: 1, default: "min(10, 2d+1), at least 2", description: "Sobol trials before the GP takes over" },
   nCandidates: { kind: "integer", min: 1, default: 1024, description: "quasi-random candidates scored per trial (with MACE, and as many perturbations of the best points, seed its search)" },
-  nRestarts: { kind: "integer", min: 0, default: 6, description: "with log EI: L-BFGS-B starts when maximizing the acquisition" },
+  nRestarts: { kind: "integer", min: 0, default: 6, description: "L-BFGS-B starts when maximizing a gradient-based acquisition (log EI, EHVI, ParEGO, constrained)" },
   outputWarping: { kind: "enum", values: ["none", "log", "rank", "power", "auto"], default: "auto", description: "transform of the values before the GP fits them; auto: none, log or power, whichever gives the original values the higher GP likelihood" },
   priorMean: { kind: "enum", values: PRIOR_MEANS, default: "worst", description: "the GP's constant prior mean: the observations' worst value (De Ath et al. 2020), so unexplored regions look bad rather than average, or their mean" },
   perturbationBoundary: { kind: "enum", values: ["clamp", "reflect"], default: "clamp", description: "acquisition search: perturbations of the best points that leave the box land on its face (clamp) or fold back into it (reflect)" },
@@ -1478,8 +1482,11 @@ export const GP_OPTIONS = defineOptions({
   trustRegion: { kind: "boolean", default: false, description: "Vizier's trust region: while 0.2 + 0.3·n/(5(p+1)) is below 0.5, proposals lie within that L∞ distance of an evaluated point" },
   multiObjective: { kind: "enum", values: ["ehvi", "parego"], default: "ehvi", description: "acquisition for 2 or 3 objectives: log EHVI or a random ParEGO scalarisation" },
   hypervolumeReference: { kind: "enum", values: HYPERVOLUME_REFERENCES, default: "alternate", description: "EHVI reference point: beyond the worst observed value (observed), the front's nadir by a tenth of its range (front) or of the observed range (nadir), or front and observed by turns (alternate)" },
-  fidelityRule: { kind: "enum", values: GP_FIDELITY_RULES, default: "auto", description: "fit the highest step with enough observations (bohb), the study as recorded (final), pruned trials at the final value their rank predicts (quantile), final where early ranks predict final ones and else pruned trials at the worst final (gate), one GP over parameters and step searched at the last step (joint), or bohb under asha/hyperband and gate otherwise (auto)" },
+  fidelityRule: { kind: "enum", values: GP_FIDELITY_RULES, default: "auto", description: "fit the highest step with enough observations (bohb), the study as recorded (final), pruned trials at the final value their rank predicts (quantile), final where early ranks predict final ones and else pruned trials at the worst final (gate), one GP over parameters and step searched at the last step (joint), or joint under asha/hyperband (bohb if warm-started or with several objectives) and gate otherwise (auto)" },
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, startup trials)", description: "with bohb: observations a step needs before the GP is fitted on it" },
+  warmStart: { kind: "boolean", default: "false (true under sextant tune --warm-start)", description: "learn from the studies a warm-started study names: its startup design takes their best trials" },
+  warmStartMethod: { kind: "enum", values: ["design", "rgpe"], default: "design", description: "with warmStart: the sources' best trials as the startup design (design), or the RGPE ensemble of source GPs (rgpe)" },
+  maxWarmStartSources: { kind: "integer", min: 1, default: 3, description: "with warmStart: the most source studies used, the best by estimated transfer" },
   jointSurvival: { kind: "boolean", default: false, description: "with the joint fidelity model and MACE: weigh proposals by the model's probability of passing the first rung" },
 });
 

@@ -412,6 +412,7 @@ interface RunningPoint {
  */
 export class TPESampler implements Sampler {
   readonly name = "tpe";
+  readonly usesWarmStart = true;
   readonly seed: number;
   readonly nStartupTrials: number;
   readonly nEiCandidates: number;
