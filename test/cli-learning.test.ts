@@ -137,4 +137,26 @@ describe("sextant tune --warm-start", () => {
     expect(cold.stderr).toMatch(/warm start: the gp sampler does not learn from earlier studies/);
     expect((await rows("gp-cold"))[0]!.params).not.toEqual(best.params);
   });
+
+  it("reaches every worker of a study made by sextant create --warm-start", async () => {
+    const storage = `sqlite:${join(dir, "warm-fleet.db")}`;
+    const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
+    const space = ["-p", "x=float:-5:5", "-p", "y=float:-5:5"];
+    expect((await run(["tune", "--storage", storage, "--study", "may", "--sampler", "tpe", "--seed", "1", "-q", "-n", "12", ...space, ...objective])).code).toBe(0);
+    const best = (JSON.parse((await run(["trials", "may", "--storage", storage, "--json"])).stdout) as { values: number[]; params: Record<string, number> }[]).reduce((a, b) =>
+      a.values[0]! < b.values[0]! ? a : b,
+    );
+    const refused = await run(["create", "--storage", storage, "--study", "nope", "--sampler", "random", "-n", "1", "--warm-start", "may", ...space, ...objective]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--warm-start needs a sampler that learns from earlier studies/);
+    const created = await run(["create", "--storage", storage, "--study", "fleet", "--sampler", "gp", "--seed", "2", "-q", "-n", "2", "--warm-start", "may", ...space, ...objective]);
+    expect(created.code, created.stderr).toBe(0);
+    // A worker knows only the storage and the study's name; before, it sampled as if cold.
+    const worker = await run(["worker", "--storage", storage, "--study", "fleet", "-q"]);
+    expect(worker.code, worker.stderr).toBe(0);
+    expect(worker.stderr).toBe("");
+    const trials = JSON.parse((await run(["trials", "fleet", "--storage", storage, "--json"])).stdout) as { params: Record<string, number> }[];
+    expect(trials).toHaveLength(2);
+    expect(trials[0]!.params).toEqual(best.params);
+  });
 });

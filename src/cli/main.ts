@@ -423,6 +423,7 @@ Examples:
       .option("--scheduler-opt <key=value>", 'a scheduler option, e.g. population=8 (repeatable; "sextant schedulers" lists them)', collect),
   )
     .option("--seed <n>", "seed for the sampler", integer("--seed"))
+    .option("--warm-start <study>", "learn from an earlier study's trials in the same storage, in every worker (TPE, GP, auto; repeatable)", collect)
     .option("--cwd <dir>", "working directory of the command (default: the config file's folder, else the current one)")
     .option("--json", "print the created study as JSON")
     .option("-q, --quiet", "print nothing when the study is created (errors and warnings still go to stderr)")
@@ -441,6 +442,8 @@ Examples:
   $ sextant create --config sextant.yaml --storage postgres://tuner@db:5432/sextant --study fleet --trials 500
   $ sextant create --storage sqlite:./runs.db --study quad --trials 40 -p x=float:-5:5 -- node objective.mjs {x}
   $ sextant worker --storage sqlite:./runs.db --study quad --jobs 2      (then, on each machine)
+  $ sextant create --storage sqlite:./runs.db --study quad-june --trials 40 --warm-start quad \\
+      -p x=float:-5:5 -- node objective.mjs {x}          (its workers learn from study quad)
   $ sextant create --storage sqlite:./runs.db --study pop --scheduler pbt --scheduler-opt population=8 \\
       --scheduler-opt segments=20 --scheduler-opt segment_steps=5 -p lr=float:1e-4:1:log -- node train.mjs`,
     )

@@ -209,6 +209,8 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   for (const component of scheduler ? [sampler, scheduler] : [sampler]) {
     if (seed !== undefined && !Object.keys(component.options).some((key) => normalizeOptionKey(key) === "seed")) component.options.seed = seed;
   }
+  // --warm-start asks for the GP's warm start; set here so that the study stores it for its workers.
+  if ((flags.warmStart?.length ?? 0) > 0) Object.assign(sampler, withWarmStart(sampler));
   const pruner = pickComponent("pruner", flags.pruner, flags.prunerOpt, config.pruner, "none");
   const fromConfigOnly = (fromConfig: NamedComponent | undefined, flagName: string | undefined, flagOptions: string[] | undefined): ConfigSource | null =>
     fromConfig !== undefined && (flagName === undefined || flagName === fromConfig.name) && (flagOptions ?? []).length === 0 ? source : null;
@@ -328,8 +330,7 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   const { settings } = await resolveSettings(flags, commandArgs);
   if (!existsSync(settings.cwd)) throw new UsageError(`working directory ${settings.cwd} does not exist; no trial was started`);
   checkProgram(settings.command, settings.cwd, { ...process.env, ...settings.env });
-  const warmStarted = (flags.warmStart?.length ?? 0) > 0;
-  const sampler = buildSampler(warmStarted ? withWarmStart(settings.sampler) : settings.sampler, settings.space, settings.samplerSource);
+  const sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
   const pruner = buildPruner(settings.pruner, settings.prunerSource);
   const scheduler = settings.scheduler ? buildScheduler(settings.scheduler, settings.schedulerSource) : null;
   const storage = await openCliStorage(settings.storage);
@@ -355,7 +356,7 @@ function withWarmStart(sampler: NamedComponent): NamedComponent {
 const WARM_START_SAMPLERS: ReadonlySet<string> = new Set(["auto", "tpe", "gp"]);
 
 /** `--warm-start` names studies of this storage, for a sampler that uses them. */
-async function checkWarmStart(names: readonly string[], settings: TuneSettings, storage: Storage): Promise<void> {
+export async function checkWarmStart(names: readonly string[], settings: TuneSettings, storage: Storage): Promise<void> {
   const sampler = settings.sampler.name;
   if (!WARM_START_SAMPLERS.has(sampler)) {
     const why = settings.scheduler ? ` (a population's first segments are drawn at random unless --sampler names one)` : "";
@@ -388,6 +389,7 @@ async function runTune(
       ...(scheduler ? { scheduler } : {}),
       loadIfExists: true,
       ...(flags.warmStart && flags.warmStart.length > 0 ? { warmStartFrom: flags.warmStart } : {}),
+      onWarning: (message) => io.err(`sextant: warning: ${message}`),
     });
   } catch (error) {
     throw new UserError(error instanceof Error ? error.message : String(error));

@@ -27,7 +27,7 @@ import {
   openCliStorage,
   readCliConfig,
 } from "./study-config.js";
-import { HANDLED_SIGNALS, type TuneFlags, type TuneSettings, cliConfigOf, finishedTrialLine, resolveSettings, signalExitCode } from "./tune.js";
+import { HANDLED_SIGNALS, type TuneFlags, type TuneSettings, checkWarmStart, cliConfigOf, finishedTrialLine, resolveSettings, signalExitCode } from "./tune.js";
 
 /** Flags that `create` and `worker` share for recovering the trials of dead workers. */
 export interface RecoveryFlags {
@@ -102,6 +102,8 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
           `"sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(settings.studyName)}", or pick another --study`,
       );
     }
+    const warmStartFrom = flags.warmStart ?? [];
+    if (warmStartFrom.length > 0) await checkWarmStart(warmStartFrom, settings, storage);
     const study = await createStudy({
       name: settings.studyName,
       storage,
@@ -109,6 +111,9 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       sampler: buildSampler(settings.sampler, settings.space),
       // A population queues the first segment of each member; workers queue the rest.
       ...(scheduler ? { scheduler } : {}),
+      // Kept on the study: every worker that loads it learns from the same studies.
+      ...(warmStartFrom.length > 0 ? { warmStartFrom } : {}),
+      onWarning: (message) => io.err(`sextant: warning: ${message}`),
     });
     const budget = {
       trials: settings.trials ?? null,
@@ -213,6 +218,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     pruner: buildPruner(config.pruner),
     // A population's worker runs queued segments and queues each member's next one.
     ...(config.scheduler ? { scheduler: buildScheduler(config.scheduler) } : {}),
+    onWarning: (message) => io.err(`sextant: warning: ${message}`),
   });
   const chatty = !flags.quiet && !flags.json;
   const budget = config.budget ?? { trials: null, deadline: null, queued: false };

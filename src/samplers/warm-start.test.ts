@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { Rng } from "../math/rng.js";
 import { type Distribution, type FrozenTrial, type StudySnapshot, type WarmStartSource, makeSamplingTrial, makeSnapshot, makeTrial } from "../space/index.js";
 import { MemoryStorage } from "../storage/index.js";
-import { createStudy } from "../study/index.js";
+import { createStudy, loadStudy } from "../study/index.js";
 import { GPSampler } from "./gp/index.js";
 import { GaussianProcess, parametersFromTheta } from "./gp/model.js";
 import { rgpeWeights } from "./gp/rgpe.js";
@@ -542,6 +542,31 @@ describe("createStudy({ warmStartFrom })", () => {
     expect(warnings).toEqual(['warm start from "earlier": ignoring parameter(s) "depth" (not a parameter of this study)']);
     await expect(createStudy({ name: "x", storage, sampler: new TPESampler(), warmStartFrom: ["missing"] })).rejects.toThrow(/no study named "missing"/);
     expect(await storage.getStudy("x")).toBeNull();
+  });
+
+  it("keeps the sources on the study, so a resumed run and every worker learn from them too", async () => {
+    const storage = new MemoryStorage();
+    for (const name of ["a", "b"]) {
+      const earlier = await createStudy({ name, storage, sampler: new RandomSampler({ seed: 1 }) });
+      await earlier.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 3 });
+    }
+    const first = await createStudy({ name: "later", storage, sampler: new TPESampler({ seed: 1 }), warmStartFrom: ["a", "b", "a"] });
+    expect(first.warmStart.map((s) => s.name)).toEqual(["a", "b"]);
+    expect(first.systemAttrs.warmStartFrom).toEqual(["a", "b"]);
+    // Before, a study loaded without naming its sources ran cold.
+    const worker = await loadStudy({ name: "later", storage, sampler: new TPESampler({ seed: 2 }) });
+    expect(worker.warmStart.map((s) => s.name)).toEqual(["a", "b"]);
+    const resumed = await createStudy({ name: "later", storage, sampler: new TPESampler({ seed: 3 }), loadIfExists: true });
+    expect(resumed.warmStart.map((s) => s.name)).toEqual(["a", "b"]);
+    // Naming other sources on resume replaces them for everyone after.
+    await createStudy({ name: "later", storage, sampler: new TPESampler({ seed: 3 }), loadIfExists: true, warmStartFrom: ["b"] });
+    expect((await loadStudy({ name: "later", storage, sampler: new TPESampler() })).warmStart.map((s) => s.name)).toEqual(["b"]);
+    // A source deleted since is skipped with a note; the study still loads.
+    await storage.deleteStudy("b");
+    const warnings: string[] = [];
+    const orphan = await loadStudy({ name: "later", storage, sampler: new TPESampler(), onWarning: (m) => warnings.push(m) });
+    expect(orphan.warmStart).toEqual([]);
+    expect(warnings).toEqual(['warm start: study "b", which study "later" was created to learn from, no longer exists; going on without it']);
   });
 
   it("says so when the sampler would leave the sources unused", async () => {

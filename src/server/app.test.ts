@@ -374,6 +374,22 @@ describe("HTTP API: trials", () => {
   });
 });
 
+describe("HTTP API: warm starts", () => {
+  it("asks a warm-started study's sampler with the sources the study was created with", async () => {
+    const { storage, app } = newApp();
+    const earlier = await createStudy({ name: "may", storage, sampler: new RandomSampler({ seed: 1 }) });
+    await earlier.optimize((t) => (t.suggestFloat("x", -5, 5) - 2) ** 2, { nTrials: 12 });
+    const best = earlier.bestTrial!.params.x;
+    // As sextant create --warm-start leaves it: the sources on the study, the GP's warm start in its stored spec.
+    const later = await createStudy({ name: "june", storage, sampler: new RandomSampler({ seed: 2 }), warmStartFrom: ["may"], onWarning: () => undefined });
+    await later.setSystemAttr("server:sampler", { name: "gp", options: { seed: 2, warmStart: true } });
+    const asked = await call(app, "POST", "/studies/june/trials", { space: { x: { type: "float", low: -5, high: 5 } } });
+    expect(asked.status).toBe(201);
+    // Before, the service built the study without its sources, and the GP started cold.
+    expect(asked.json.trial.params.x).toBe(best);
+  });
+});
+
 describe("HTTP API: heartbeats", () => {
   it("records a heartbeat for a running trial when the storage keeps them, and refuses one for a finished trial", async () => {
     const storage = new MemoryStorage();

@@ -35,6 +35,7 @@ import {
   type TellResult,
   type Trial,
   TrialNumberNotFoundError,
+  storedWarmStartSources,
 } from "../study/index.js";
 import { OnlineTunerError, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
 import { type RouteDoc, openApiDocument } from "./openapi.js";
@@ -266,6 +267,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
         throw new HttpError(409, `study "${name}" has a sampler or pruner this server cannot rebuild: ${(error as Error).message}`);
       }
       const study = new Study(storage, record, sampler, pruner);
+      // A study made with warm-start sources (sextant tune or create --warm-start) learns from them here too.
+      study.warmStart = await storedWarmStartSources(storage, record, []);
       await study.refresh();
       return study;
     })();

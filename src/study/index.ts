@@ -6,6 +6,7 @@ export {
   Study,
   createStudy,
   loadStudy,
+  storedWarmStartSources,
   setDefaultSamplerFactory,
   MultiObjectiveError,
   DEFAULT_MAX_RETRIES,

@@ -146,6 +146,8 @@ export interface CreateStudyOptions {
    * Names of earlier single-objective studies in the same storage to learn from. Their complete
    * trials inform samplers that support it (TPE, GP, auto) through the snapshot and never count as
    * this study's trials; parameters whose name or distribution differ are ignored, with a warning.
+   * The names are kept on the study (system attribute `warmStartFrom`): `loadStudy`, a resumed
+   * `createStudy` without them, and every worker of a fleet learn from the same sources.
    */
   warmStartFrom?: readonly string[];
 }
@@ -194,17 +196,25 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
   try {
     const name = options.name ?? `study-${new Date().toISOString().replace(/[:.]/g, "-")}-${Math.floor(Math.random() * 1e6)}`;
     const sampler = options.sampler ?? (options.scheduler ? new RandomSampler({ seed: options.scheduler.seed }) : defaultSampler());
+    const given = options.warmStartFrom && options.warmStartFrom.length > 0 ? [...new Set(options.warmStartFrom)] : null;
     // Read first, so that a missing source leaves no half-made study behind.
-    const warmStart = options.warmStartFrom && options.warmStartFrom.length > 0 ? await loadWarmStartSources(storage, name, options.warmStartFrom) : [];
+    const warmStart = given ? await loadWarmStartSources(storage, name, given) : [];
     let record = await storage.getStudy(name);
+    const notes: string[] = [];
     if (record) {
       if (!options.loadIfExists) throw new Error(`a study named "${name}" already exists (pass loadIfExists: true to resume it)`);
       if (options.direction !== undefined || options.directions !== undefined) checkDirections(record, directions);
+      // Resumed without sources: the ones it was created with, as every worker that loads it gets.
+      if (!given) warmStart.push(...(await storedWarmStartSources(storage, record, notes)));
+      else if (JSON.stringify(storedWarmStartNames(record)) !== JSON.stringify(given)) {
+        await storage.setStudyAttrs(record.id, { systemAttrs: { [WARM_START_ATTR]: given } });
+        record = { ...record, systemAttrs: { ...record.systemAttrs, [WARM_START_ATTR]: given } };
+      }
     } else {
       try {
         record = await storage.createStudy(name, directions, {
           userAttrs: options.userAttrs ?? {},
-          systemAttrs: { sampler: sampler.name },
+          systemAttrs: { sampler: sampler.name, ...(given ? { [WARM_START_ATTR]: given } : {}) },
         });
       } catch (error) {
         // Another process may have created it between our read and our write.
@@ -218,10 +228,8 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     if (options.onWarning) study.onWarning = options.onWarning;
     study.constraints = constraints;
     study.warmStart = warmStart;
-    if (warmStart.length > 0 && !study.sampler.usesWarmStart) {
-      const hint = study.sampler.name === "gp" ? "; new GPSampler({ warmStart: true }) does" : "; TPE, the GP with warmStart: true, and auto do";
-      study.onWarning(`warm start: the ${study.sampler.name} sampler does not learn from earlier studies, so the trials of ${warmStart.map((s) => `"${s.name}"`).join(", ")} go unused${hint}`);
-    }
+    for (const note of notes) study.onWarning(note);
+    warnUnusedWarmStart(study);
     await study.refresh();
     if (options.scheduler) await study.seedPopulation();
     return study;
@@ -276,8 +284,49 @@ export async function loadStudy(options: {
   const study = new Study(storage, record, sampler, options.pruner ?? new NopPruner(), ownsStorage, options.scheduler ?? null);
   if (options.onWarning) study.onWarning = options.onWarning;
   if (options.constraints) study.constraints = checkConstraintsFunction(options.constraints);
+  const notes: string[] = [];
+  try {
+    study.warmStart = await storedWarmStartSources(storage, record, notes);
+  } catch (error) {
+    if (ownsStorage) await storage.close();
+    throw error;
+  }
+  for (const note of notes) study.onWarning(note);
+  warnUnusedWarmStart(study);
   await study.refresh();
   return study;
+}
+
+/** The study system attribute that keeps the names a study was warm-started from. */
+const WARM_START_ATTR = "warmStartFrom";
+
+function storedWarmStartNames(record: StudyRecord): string[] | null {
+  const names = record.systemAttrs[WARM_START_ATTR];
+  return Array.isArray(names) && names.every((n) => typeof n === "string") ? (names as string[]) : null;
+}
+
+/**
+ * The sources a study was created with (its `warmStartFrom` system attribute), for a study loaded
+ * without naming them: a resumed run, a worker, the HTTP service. A source deleted since is
+ * skipped, with a note in `notes`.
+ *
+ * @example
+ * study.warmStart = await storedWarmStartSources(storage, record, []);
+ */
+export async function storedWarmStartSources(storage: Storage, record: StudyRecord, notes: string[]): Promise<WarmStartSource[]> {
+  const names = storedWarmStartNames(record) ?? [];
+  const present: string[] = [];
+  for (const name of names) {
+    if ((await storage.getStudy(name)) === null) notes.push(`warm start: study "${name}", which study "${record.name}" was created to learn from, no longer exists; going on without it`);
+    else present.push(name);
+  }
+  return present.length > 0 ? loadWarmStartSources(storage, record.name, present) : [];
+}
+
+function warnUnusedWarmStart(study: Study): void {
+  if (study.warmStart.length === 0 || study.sampler.usesWarmStart) return;
+  const hint = study.sampler.name === "gp" ? "; new GPSampler({ warmStart: true }) does" : "; TPE, the GP with warmStart: true, and auto do";
+  study.onWarning(`warm start: the ${study.sampler.name} sampler does not learn from earlier studies, so the trials of ${study.warmStart.map((s) => `"${s.name}"`).join(", ")} go unused${hint}`);
 }
 
 function checkConstraintsFunction(constraints: unknown): ConstraintsFunction {
