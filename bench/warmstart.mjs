@@ -73,6 +73,8 @@ const { values: args } = parseArgs({
     "tpe-bandwidths": { type: "string" },
     "tpe-guided-weight": { type: "string" },
     trace: { type: "boolean", default: false },
+    // The GP's warmStartDesign (interleaved, before-startup).
+    "gp-design": { type: "string" },
   },
 });
 const SPLITS = {
@@ -126,7 +128,7 @@ function makeSampler(kind, seed) {
     ...(args["tpe-keeps-startup"] === undefined ? {} : { warmStartKeepsStartup: args["tpe-keeps-startup"] === "true" }),
   };
   if (kind === "tpe") return new TPESampler({ seed, ...weight });
-  if (kind === "gp") return new GPSampler({ seed, warmStart: true });
+  if (kind === "gp") return new GPSampler({ seed, warmStart: true, ...(args["gp-design"] === undefined ? {} : { warmStartDesign: args["gp-design"] }) });
   // The default sampler: a cold study gets the GP, a warm-started one what auto picks for it.
   if (kind === "auto") return new AutoSampler({ seed });
   if (kind === "gp-rgpe") return new GPSampler({ seed, warmStart: true, warmStartMethod: "rgpe" });

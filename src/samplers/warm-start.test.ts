@@ -462,6 +462,27 @@ describe("warm-started TPE that keeps its random startup", () => {
   });
 });
 
+describe("GP warm-start design", () => {
+  it("puts the sources' points between Sobol points, or first with before-startup and then a cold study's whole startup", () => {
+    const near = source("s", (x) => (x - 0.81) ** 2);
+    const ranked = [...near.trials].sort((a, b) => a.values![0]! - b.values![0]!).map((t) => t.params.x as number);
+    const own = (xs: number[]) => xs.map((x, i) => makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [(x - 0.81) ** 2] }));
+    const cold = (number: number, history: number[]) => propose(new GPSampler({ seed: 1 }), own(history), [], number);
+    // d = 1: a startup of 3 points.
+    const interleaved = (number: number, history: number[]) => propose(new GPSampler({ seed: 1, warmStart: true }), own(history), [near], number);
+    expect(interleaved(0, [])).toBeCloseTo(ranked[0]!, 12);
+    expect(interleaved(1, [ranked[0]!])).toBe(cold(1, [0.5]));
+    const before = (number: number, history: number[]) => propose(new GPSampler({ seed: 1, warmStart: true, warmStartDesign: "before-startup" }), own(history), [near], number);
+    expect(before(0, [])).toBeCloseTo(ranked[0]!, 12);
+    expect(before(1, [ranked[0]!])).toBeCloseTo(ranked[1]!, 12);
+    // Then the cold study's Sobol points from its first one, three of them (a cold study's trial
+    // 0 has no space to sample jointly yet: with one trial of history it takes Sobol point 0).
+    expect(before(2, ranked.slice(0, 2))).toBe(cold(0, [0.5]));
+    expect(before(4, [...ranked.slice(0, 2), 0.1, 0.2])).toBe(cold(2, [0.1, 0.2]));
+    expect(() => new GPSampler({ warmStartDesign: "middle" as never })).toThrow(/warmStartDesign must be "interleaved" or "before-startup"/);
+  });
+});
+
 describe("auto sampler", () => {
   it("gives a warm-started numeric study the GP with its warm start, and TPE where the GP's warm start does not apply", async () => {
     const { AutoSampler } = await import("./auto.js");

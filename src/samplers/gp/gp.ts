@@ -248,6 +248,12 @@ export interface GPSamplerOptions {
    * GP on `bench:warmstart`.
    */
   warmStartMethod?: "design" | "rgpe";
+  /**
+   * With the `"design"` method: where the sources' design points go. `"interleaved"` (default):
+   * every other trial of the startup; `"before-startup"`: ⌈startup/2⌉ of them first, then the whole
+   * Sobol startup of a cold study (see the README's warm-start section for how it was measured).
+   */
+  warmStartDesign?: "interleaved" | "before-startup";
   /** Warm starts: at most this many source studies enter the ensemble, the best by estimated transfer (default 3). */
   maxWarmStartSources?: number;
   /**
@@ -398,6 +404,7 @@ export class GPSampler implements Sampler {
       warmStart: options.warmStart ?? false,
       maxWarmStartSources: options.maxWarmStartSources ?? 3,
       warmStartMethod: options.warmStartMethod ?? "design",
+      warmStartDesign: options.warmStartDesign ?? "interleaved",
       jointSurvival: options.jointSurvival ?? false,
       ...(options.fidelityMinTrials === undefined ? {} : { fidelityMinTrials: options.fidelityMinTrials }),
     };
@@ -439,14 +446,22 @@ export class GPSampler implements Sampler {
     const observations = this.collectObservations(modelled, encoder, trial.number);
     // Warm-started, every other trial of what would be the startup design stays a design point, so
     // that sources are judged, and this study's own GP fitted, on points from more than one region.
-    const interleaved = observations.points.length < nStartup && trial.number % 2 === 1;
-    const sources = snapshot.directions.length === 1 && this.options.warmStart && !interleaved ? warmSources(snapshot) : [];
-    if (sources.length === 0 && observations.points.length < nStartup) return this.startupPoint(encoder, trial.number);
+    // With warmStartDesign "before-startup" the sources' ⌈nStartup/2⌉ design points come first,
+    // then the cold study's whole Sobol startup.
+    const n = observations.points.length;
+    const available = snapshot.directions.length === 1 && this.options.warmStart ? warmSources(snapshot) : [];
+    const before = available.length > 0 && this.options.warmStartMethod === "design" && this.options.warmStartDesign === "before-startup";
+    const designLength = before ? Math.ceil(nStartup / 2) : 0;
+    const startupLength = nStartup + designLength;
+    const sobolIndex = Math.max(0, trial.number - designLength);
+    const skipSources = before ? n >= designLength : n < nStartup && trial.number % 2 === 1;
+    const sources = skipSources ? [] : available;
+    if (sources.length === 0 && n < startupLength) return this.startupPoint(encoder, sobolIndex);
     return this.withFallback(trial, encoder, rng, () => {
-      const startup = observations.points.length < nStartup;
+      const startup = n < startupLength;
       const warm = sources.length > 0 ? this.transferStep(snapshot, trial, encoder, observations, sources, rng, startup) : null;
       if (warm) return warm;
-      if (observations.points.length < nStartup) return this.startupPoint(encoder, trial.number);
+      if (n < startupLength) return this.startupPoint(encoder, sobolIndex);
       if (snapshot.directions.length === 1 && stagnationDue(observations.values, this.options.stagnationTrials)) {
         trial.setSystemAttr(EXPLORATION_ATTR, `no improvement in the last ${this.options.stagnationTrials} trials: a Sobol design point`);
         return this.startupPoint(encoder, trial.number);
@@ -1429,6 +1444,9 @@ function validateOptions(options: GPSamplerOptions): void {
   if (options.warmStartMethod !== undefined && !["design", "rgpe"].includes(options.warmStartMethod)) {
     throw new RangeError(`GPSampler: warmStartMethod must be "design" or "rgpe", got ${String(options.warmStartMethod)}`);
   }
+  if (options.warmStartDesign !== undefined && !["interleaved", "before-startup"].includes(options.warmStartDesign)) {
+    throw new RangeError(`GPSampler: warmStartDesign must be "interleaved" or "before-startup", got ${String(options.warmStartDesign)}`);
+  }
   if (options.perturbationBoundary !== undefined && !["clamp", "reflect"].includes(options.perturbationBoundary)) {
     throw new RangeError(`GPSampler: perturbationBoundary must be "clamp" or "reflect", got ${String(options.perturbationBoundary)}`);
   }
@@ -1486,6 +1504,7 @@ export const GP_OPTIONS = defineOptions({
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, startup trials)", description: "with bohb: observations a step needs before the GP is fitted on it" },
   warmStart: { kind: "boolean", default: "false (true under sextant tune --warm-start)", description: "learn from the studies a warm-started study names: its startup design takes their best trials" },
   warmStartMethod: { kind: "enum", values: ["design", "rgpe"], default: "design", description: "with warmStart: the sources' best trials as the startup design (design), or the RGPE ensemble of source GPs (rgpe)" },
+  warmStartDesign: { kind: "enum", values: ["interleaved", "before-startup"], default: "interleaved", description: "with the design method: the sources' points on every other startup trial, or first and then a cold study's whole startup" },
   maxWarmStartSources: { kind: "integer", min: 1, default: 3, description: "with warmStart: the most source studies used, the best by estimated transfer" },
   jointSurvival: { kind: "boolean", default: false, description: "with the joint fidelity model and MACE: weigh proposals by the model's probability of passing the first rung" },
 });
