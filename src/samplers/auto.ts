@@ -1,6 +1,7 @@
 import { randomSeed } from "../math/rng.js";
 import {
   type Distribution,
+  type FrozenTrial,
   type ParamValue,
   type SamplingTrial,
   type SearchSpace,
@@ -51,6 +52,25 @@ export const AUTO_OPTIONS = defineOptions({
   highDimensionalSampler: { kind: "enum", values: ["tpe", "turbo"], default: "turbo", description: "sampler for numeric spaces beyond gpMaxDimensions: multivariate TPE or TuRBO-1" },
   moGpMaxTrials: { kind: "integer", min: 1, default: 250, description: "with 2 or 3 objectives: complete trials after which the EHVI GP hands over to MO-TPE" },
 });
+
+/** The parameters a set of trials used, how many trials used each, and how many trials there were. */
+interface SpaceSummary {
+  readonly seen: Map<string, Distribution>;
+  readonly counts: Map<string, number>;
+  readonly trials: number;
+}
+
+function spaceOf(trials: readonly FrozenTrial[]): SpaceSummary {
+  const seen = new Map<string, Distribution>();
+  const counts = new Map<string, number>();
+  for (const trial of trials) {
+    for (const [name, distribution] of Object.entries(trial.distributions)) {
+      seen.set(name, distribution);
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+  }
+  return { seen, counts, trials: trials.length };
+}
 
 interface Choice {
   readonly sampler: Sampler;
@@ -114,20 +134,11 @@ export class AutoSampler implements Sampler {
     if (objectives > 3) {
       return { sampler: this.tpe, name: "tpe", reason: `${objectives} objectives: multi-objective TPE (expected hypervolume improvement is exact up to 3)` };
     }
-    const seen = new Map<string, Distribution>();
-    const counts = new Map<string, number>();
-    let complete = 0;
-    for (const trial of snapshot.finished) {
-      if (trial.state !== "complete") continue;
-      complete++;
-      for (const [name, distribution] of Object.entries(trial.distributions)) {
-        seen.set(name, distribution);
-        counts.set(name, (counts.get(name) ?? 0) + 1);
-      }
-    }
+    const own = spaceOf(snapshot.finished.filter((trial) => trial.state === "complete"));
+    const { seen, counts, trials: complete } = own;
     const what = objectives > 1 ? "GP with expected hypervolume improvement" : "Gaussian-process BO";
     const sources = (snapshot.warmStart ?? []).filter((source) => source.trials.length > 0);
-    if (sources.length > 0) return this.decideWarm(sources, seen, counts, complete, objectives);
+    if (sources.length > 0) return this.decideWarm(sources, own, objectives);
     if (complete === 0) return { sampler: this.gp, name: "gp", reason: `no complete trials yet: quasi-random start of the ${what}` };
     const conditional = [...counts.entries()].filter(([, n]) => n < complete).map(([name]) => name);
     if (conditional.length > 0) {
@@ -165,21 +176,11 @@ export class AutoSampler implements Sampler {
    * the GP's warm start had reached a cold GP's 100-trial result no sooner than the cold GP (5
    * seeds, an older GP): the wrong baseline, since a user gets the warm GP or the warm TPE.
    */
-  private decideWarm(sources: readonly WarmStartSource[], seen: Map<string, Distribution>, counts: Map<string, number>, complete: number, objectives: number): Choice {
+  private decideWarm(sources: readonly WarmStartSource[], own: SpaceSummary, objectives: number): Choice {
     const prior: Choice = { sampler: this.tpe, name: "tpe", reason: "warm-started from earlier studies: TPE with their trials as a prior" };
     if (objectives > 1) return { ...prior, reason: `warm-started with ${objectives} objectives: TPE with the sources' trials as a prior (the GP's warm start is single-objective)` };
-    let trials = complete;
-    if (complete === 0) {
-      for (const source of sources) {
-        for (const trial of source.trials) {
-          trials++;
-          for (const [name, distribution] of Object.entries(trial.distributions)) {
-            seen.set(name, distribution);
-            counts.set(name, (counts.get(name) ?? 0) + 1);
-          }
-        }
-      }
-    }
+    const complete = own.trials;
+    const { seen, counts, trials } = complete > 0 ? own : spaceOf(sources.flatMap((source) => source.trials));
     const categorical = [...seen.values()].filter((d) => d.type === "categorical").length;
     if ([...counts.values()].some((n) => n < trials)) return { ...prior, reason: "warm-started, conditional space: TPE with the sources' trials as a prior" };
     if (categorical * 2 > seen.size) return { ...prior, reason: `warm-started, ${categorical} of ${seen.size} parameters categorical: TPE with the sources' trials as a prior` };
