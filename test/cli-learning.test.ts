@@ -131,6 +131,11 @@ describe("sextant tune --warm-start", () => {
       expect(later.stderr).toBe("");
       expect((await rows(study))[0]!.params).toEqual(best.params);
     }
+    // Resumed without --warm-start, the study keeps its sources and the GP its warm start (it used
+    // to warn that the GP would leave them unused).
+    const resumed = await run(["tune", "--storage", storage, "--study", "gp-june", "--sampler", "gp", "--seed", "2", "-q", "-n", "1", ...space, ...objective]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toBe("");
     // Turned off explicitly, the GP runs cold.
     const cold = await run(["tune", "--storage", storage, "--study", "gp-cold", "--sampler", "gp", "--sampler-opt", "warm_start=false", "--seed", "2", "-q", "-n", "1", "--warm-start", "may", ...space, ...objective]);
     expect(cold.code).toBe(0);

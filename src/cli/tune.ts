@@ -330,11 +330,16 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   const { settings } = await resolveSettings(flags, commandArgs);
   if (!existsSync(settings.cwd)) throw new UsageError(`working directory ${settings.cwd} does not exist; no trial was started`);
   checkProgram(settings.command, settings.cwd, { ...process.env, ...settings.env });
-  const sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
+  let sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
   const pruner = buildPruner(settings.pruner, settings.prunerSource);
   const scheduler = settings.scheduler ? buildScheduler(settings.scheduler, settings.schedulerSource) : null;
   const storage = await openCliStorage(settings.storage);
   try {
+    // Resumed without --warm-start, a study made with it still learns from its stored sources.
+    if ((flags.warmStart?.length ?? 0) === 0 && Array.isArray((await storage.getStudy(settings.studyName))?.systemAttrs.warmStartFrom)) {
+      settings.sampler = withWarmStart(settings.sampler);
+      sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
+    }
     return await runTune(settings, storage, sampler, pruner, scheduler, flags, io);
   } finally {
     await storage.close();
