@@ -63,6 +63,8 @@ describe("PatientPruner", () => {
     expect(() => createPrunerByName("patient", { patience: 2, wrapped: "medain" })).toThrow(/unknown pruner "medain" \(did you mean "median"/);
     expect(() => createPrunerByName("patient", { patience: 2, wrapped: "median", wrappedOptions: "{bad" })).toThrow(/"wrappedOptions" must be a JSON object/);
     expect(() => createPrunerByName("patient", { patience: 2, wrapped: "median", wrappedOptions: '{"percentile": 3}' })).toThrow(/median pruner: unknown option "percentile"/);
+    // Options for a wrapped pruner that is not named used to be dropped without a word.
+    expect(() => createPrunerByName("patient", { patience: 2, wrappedOptions: '{"nWarmupSteps": 3}' })).toThrow(/option "wrappedOptions" needs "wrapped"/);
     expect(() => new PatientPruner({ wrapped: null, patience: -1 })).toThrow(/patience must be an integer ≥ 0/);
   });
 });

@@ -64,6 +64,7 @@ registerPruner({
   options: PATIENT_OPTIONS,
   create: (o) => {
     if (o.patience === undefined) throw new OptionError('patient pruner: option "patience" is required (reported steps without improvement tolerated)');
+    if (o.wrapped === undefined && o.wrappedOptions !== undefined) throw new OptionError('patient pruner: option "wrappedOptions" needs "wrapped", the pruner they are for');
     const wrapped = o.wrapped === undefined ? null : createPrunerByName(o.wrapped, parseWrappedOptions(o.wrappedOptions ?? "{}"));
     return new PatientPruner({ wrapped, patience: o.patience, ...(o.minDelta === undefined ? {} : { minDelta: o.minDelta }) });
   },

@@ -11,6 +11,13 @@ function complete(number: number, params: Record<string, number | string>, distr
 }
 
 describe("AutoSampler", () => {
+  it("refuses options the library would otherwise misread (an unknown highDimensionalSampler meant TPE)", () => {
+    expect(() => new AutoSampler({ gpMaxTrials: 0 })).toThrow("AutoSampler: gpMaxTrials must be an integer >= 1, got 0");
+    expect(() => new AutoSampler({ gpMaxDimensions: 2.5 })).toThrow(/gpMaxDimensions must be an integer >= 1, got 2.5/);
+    expect(() => new AutoSampler({ highDimensionalSampler: "cmaes" as never })).toThrow('AutoSampler: highDimensionalSampler must be "tpe" or "turbo", got "cmaes"');
+    expect(() => new AutoSampler({ gpMaxTrials: 1, moGpMaxTrials: 5, highDimensionalSampler: "tpe" })).not.toThrow();
+  });
+
   it("chooses the GP for a small numeric study", () => {
     const snapshot = makeSnapshot([complete(0, { x: 0.1, y: 0.2 }, { x, y: x })]);
     expect(new AutoSampler({ seed: 1 }).decide(snapshot).name).toBe("gp");

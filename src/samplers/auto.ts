@@ -117,6 +117,13 @@ export class AutoSampler implements Sampler {
   private readonly choices = new Map<number, Choice>();
 
   constructor(options: AutoSamplerOptions = {}) {
+    for (const key of ["gpMaxTrials", "gpMaxDimensions", "moGpMaxTrials"] as const) {
+      const value = options[key];
+      if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new RangeError(`AutoSampler: ${key} must be an integer >= 1, got ${String(value)}`);
+    }
+    if (options.highDimensionalSampler !== undefined && !["tpe", "turbo"].includes(options.highDimensionalSampler)) {
+      throw new RangeError(`AutoSampler: highDimensionalSampler must be "tpe" or "turbo", got ${JSON.stringify(options.highDimensionalSampler)}`);
+    }
     this.seed = options.seed ?? randomSeed();
     this.gpMaxTrials = options.gpMaxTrials ?? 300;
     this.gpMaxDimensions = options.gpMaxDimensions ?? 24;

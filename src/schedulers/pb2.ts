@@ -36,6 +36,10 @@ import { TimeVaryingGP } from "./time-varying-gp.js";
 /** The option schema of `pb2`: PBT's, plus the size of the bandit's data window. */
 export const PB2_OPTIONS = defineOptions({
   ...PBT_OPTIONS,
+  // PB2 chooses numeric hyperparameters with its GP bandit; these two act on categorical ones, and
+  // on numeric ones only while the bandit has too little data.
+  resampleProbability: { ...PBT_OPTIONS.resampleProbability, description: "categorical hyperparameters (numeric ones too while the GP bandit has too little data): chance that explore draws one afresh" },
+  perturbation: { ...PBT_OPTIONS.perturbation, description: "numeric hyperparameters while the GP bandit has too little data: explore multiplies by 1 − p or 1 + p" },
   window: { kind: "integer", min: 2, default: 100, description: "newest segment observations the GP bandit is fitted on" },
 });
 
