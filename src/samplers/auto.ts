@@ -15,6 +15,7 @@ import type { Sampler } from "./base.js";
 import { GPSampler } from "./gp/index.js";
 import { TPESampler } from "./tpe/index.js";
 import { TurboSampler } from "./turbo/index.js";
+import { warmSources } from "./warm-start.js";
 
 export interface AutoSamplerOptions {
   seed?: number;
@@ -142,33 +143,44 @@ export class AutoSampler implements Sampler {
       return { sampler: this.tpe, name: "tpe", reason: `${objectives} objectives: multi-objective TPE (expected hypervolume improvement is exact up to 3)` };
     }
     const own = spaceOf(snapshot.finished.filter((trial) => trial.state === "complete"));
-    const { seen, counts, trials: complete } = own;
+    const sources = warmSources(snapshot);
+    return sources.length > 0 ? this.decideWarm(sources, own, objectives) : this.decideCold(own, own.trials, objectives);
+  }
+
+  /**
+   * The choice for a study without warm-start sources, from the space `space` describes;
+   * `complete` counts the study's own complete trials. `basis` is the reason without the sampler.
+   */
+  private decideCold(space: SpaceSummary, complete: number, objectives: number): Choice & { basis: string } {
+    const { seen, counts, trials } = space;
     const what = objectives > 1 ? "GP with expected hypervolume improvement" : "Gaussian-process BO";
-    const sources = (snapshot.warmStart ?? []).filter((source) => source.trials.length > 0);
-    if (sources.length > 0) return this.decideWarm(sources, own, objectives);
-    if (complete === 0) return { sampler: this.gp, name: "gp", reason: `no complete trials yet: quasi-random start of the ${what}` };
-    const conditional = [...counts.entries()].filter(([, n]) => n < complete).map(([name]) => name);
+    if (trials === 0) return { sampler: this.gp, name: "gp", basis: "no complete trials yet", reason: `no complete trials yet: quasi-random start of the ${what}` };
+    const conditional = [...counts.entries()].filter(([, n]) => n < trials).map(([name]) => name);
     if (conditional.length > 0) {
-      return { sampler: this.tpe, name: "tpe", reason: `conditional space (${conditional.slice(0, 3).join(", ")} not in every trial): grouped TPE` };
+      return { sampler: this.tpe, name: "tpe", basis: "conditional space", reason: `conditional space (${conditional.slice(0, 3).join(", ")} not in every trial): grouped TPE` };
     }
     const categorical = [...seen.values()].filter((d) => d.type === "categorical").length;
     if (objectives > 1 && categorical > 0) {
-      return { sampler: this.tpe, name: "tpe", reason: `${objectives} objectives and ${categorical} categorical parameter(s): multi-objective TPE` };
+      const basis = `${objectives} objectives and ${categorical} categorical parameter(s)`;
+      return { sampler: this.tpe, name: "tpe", basis, reason: `${basis}: multi-objective TPE` };
     }
     if (categorical * 2 > seen.size) {
-      return { sampler: this.tpe, name: "tpe", reason: `${categorical} of ${seen.size} parameters are categorical: TPE` };
+      return { sampler: this.tpe, name: "tpe", basis: `${categorical} of ${seen.size} parameters categorical`, reason: `${categorical} of ${seen.size} parameters are categorical: TPE` };
     }
     const limit = objectives > 1 ? this.moGpMaxTrials : this.gpMaxTrials;
     if (seen.size > this.gpMaxDimensions) {
+      const basis = `${seen.size} dimensions > ${this.gpMaxDimensions}`;
       if (this.highDimensionalSampler === "turbo" && objectives === 1 && categorical === 0 && complete < limit) {
-        return { sampler: this.turbo, name: "turbo", reason: `${seen.size} dimensions > ${this.gpMaxDimensions}: TuRBO-1 trust-region BO` };
+        return { sampler: this.turbo, name: "turbo", basis, reason: `${basis}: TuRBO-1 trust-region BO` };
       }
-      return { sampler: this.tpe, name: "tpe", reason: `${seen.size} dimensions > ${this.gpMaxDimensions}: TPE` };
+      return { sampler: this.tpe, name: "tpe", basis, reason: `${basis}: TPE` };
     }
     if (complete >= limit) {
-      return { sampler: this.tpe, name: "tpe", reason: `${complete} complete trials >= ${limit}: ${objectives > 1 ? "multi-objective " : ""}TPE scales better than the GP` };
+      const basis = `${complete} complete trials >= ${limit}`;
+      return { sampler: this.tpe, name: "tpe", basis, reason: `${basis}: ${objectives > 1 ? "multi-objective " : ""}TPE scales better than the GP` };
     }
-    return { sampler: this.gp, name: "gp", reason: `${seen.size}-D ${categorical > 0 ? "mixed" : "numeric"} space with ${complete} complete trials: ${what}` };
+    const basis = `${seen.size}-D ${categorical > 0 ? "mixed" : "numeric"} space`;
+    return { sampler: this.gp, name: "gp", basis, reason: `${basis} with ${complete} complete trials: ${what}` };
   }
 
   /**
@@ -184,16 +196,12 @@ export class AutoSampler implements Sampler {
    * seeds, an older GP): the wrong baseline, since a user gets the warm GP or the warm TPE.
    */
   private decideWarm(sources: readonly WarmStartSource[], own: SpaceSummary, objectives: number): Choice {
-    const prior: Choice = { sampler: this.tpe, name: "tpe", reason: "warm-started from earlier studies: TPE with their trials as a prior" };
-    if (objectives > 1) return { ...prior, reason: `warm-started with ${objectives} objectives: TPE with the sources' trials as a prior (the GP's warm start is single-objective)` };
-    const complete = own.trials;
-    const { seen, counts, trials } = complete > 0 ? own : spaceOf(sources.flatMap((source) => source.trials));
-    const categorical = [...seen.values()].filter((d) => d.type === "categorical").length;
-    if ([...counts.values()].some((n) => n < trials)) return { ...prior, reason: "warm-started, conditional space: TPE with the sources' trials as a prior" };
-    if (categorical * 2 > seen.size) return { ...prior, reason: `warm-started, ${categorical} of ${seen.size} parameters categorical: TPE with the sources' trials as a prior` };
-    if (seen.size > this.gpMaxDimensions) return { ...prior, reason: `warm-started, ${seen.size} dimensions > ${this.gpMaxDimensions}: TPE with the sources' trials as a prior` };
-    if (complete >= this.gpMaxTrials) return { ...prior, reason: `warm-started, ${complete} complete trials >= ${this.gpMaxTrials}: TPE with the sources' trials as a prior` };
-    return { sampler: this.gpWarm, name: "gp", reason: `warm-started, ${seen.size}-D ${categorical > 0 ? "mixed" : "numeric"} space: Gaussian-process BO whose startup design takes the sources' best trials` };
+    if (objectives > 1) {
+      return { sampler: this.tpe, name: "tpe", reason: `warm-started with ${objectives} objectives: TPE with the sources' trials as a prior (the GP's warm start is single-objective)` };
+    }
+    const cold = this.decideCold(own.trials > 0 ? own : spaceOf(sources.flatMap((source) => source.trials)), own.trials, objectives);
+    if (cold.name === "gp") return { sampler: this.gpWarm, name: "gp", reason: `warm-started, ${cold.basis}: Gaussian-process BO whose startup design takes the sources' best trials` };
+    return { sampler: this.tpe, name: "tpe", reason: `warm-started, ${cold.basis}: TPE with the sources' trials as a prior` };
   }
 
   private choiceFor(snapshot: StudySnapshot, trial: SamplingTrial): Choice {

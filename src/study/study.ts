@@ -241,14 +241,25 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
 
 /**
  * Reads the studies a new one warm-starts from: their complete trials with finite values. Each
- * must exist, be single-objective and differ from the study itself.
+ * must be single-objective and differ from the study itself; one that does not exist throws
+ * {@link StudyNotFoundError}, unless `onMissing` is given, which is told its name instead.
  */
-export async function loadWarmStartSources(storage: Storage, studyName: string, names: readonly string[]): Promise<WarmStartSource[]> {
+export async function loadWarmStartSources(
+  storage: Storage,
+  studyName: string,
+  names: readonly string[],
+  onMissing: (name: string) => void = (name) => {
+    throw new StudyNotFoundError(name);
+  },
+): Promise<WarmStartSource[]> {
   const sources: WarmStartSource[] = [];
   for (const name of new Set(names)) {
     if (name === studyName) throw new Error(`warmStartFrom: study "${name}" cannot warm-start from itself`);
     const record = await storage.getStudy(name);
-    if (!record) throw new StudyNotFoundError(name);
+    if (!record) {
+      onMissing(name);
+      continue;
+    }
     if (record.directions.length !== 1) throw new Error(`warmStartFrom: study "${name}" has ${record.directions.length} objectives; warm starts take single-objective studies`);
     const { trials } = await storage.trialsSince(record.id, 0);
     const complete = trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === 1 && Number.isFinite(t.values[0]));
@@ -314,13 +325,9 @@ function storedWarmStartNames(record: StudyRecord): string[] | null {
  * study.warmStart = await storedWarmStartSources(storage, record, []);
  */
 export async function storedWarmStartSources(storage: Storage, record: StudyRecord, notes: string[]): Promise<WarmStartSource[]> {
-  const names = storedWarmStartNames(record) ?? [];
-  const present: string[] = [];
-  for (const name of names) {
-    if ((await storage.getStudy(name)) === null) notes.push(`warm start: study "${name}", which study "${record.name}" was created to learn from, no longer exists; going on without it`);
-    else present.push(name);
-  }
-  return present.length > 0 ? loadWarmStartSources(storage, record.name, present) : [];
+  return loadWarmStartSources(storage, record.name, storedWarmStartNames(record) ?? [], (name) =>
+    notes.push(`warm start: study "${name}", which study "${record.name}" was created to learn from, no longer exists; going on without it`),
+  );
 }
 
 function warnUnusedWarmStart(study: Study): void {
