@@ -95,8 +95,8 @@ function trialsOf(study: string): Promise<FrozenTrial[]> {
   return sqliteTrials(join(dir, "sextant.db"), study);
 }
 
-function tuneArgs(study: string, trials: number): string[] {
-  return ["tune", "--study", study, "--trials", String(trials), "--kill-grace", "1", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"];
+function tuneArgs(study: string, trials: number, ...flags: string[]): string[] {
+  return ["tune", "--study", study, "--trials", String(trials), "--kill-grace", "1", ...flags, "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"];
 }
 
 describe("sextant tune ended by a signal mid-trial", () => {
@@ -131,8 +131,11 @@ describe("sextant tune ended by a signal mid-trial", () => {
 
   it("SIGKILL: the watchdog stops the command's whole group, and a rerun fails the orphaned trial and resumes", async () => {
     const pgidFile = join(dir, "pgids");
-    const run = start(tuneArgs("kill", 3), { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
+    const run = start(tuneArgs("kill", 3, "--verbose"), { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
     const pgid = await heldGroup(pgidFile);
+    // The tuner logs the command's stderr only after it registered the group with its watchdog;
+    // a kill before that would test the moment after fork, which the watchdog cannot cover.
+    await run.waitForStderr("[trial 0 stderr] holding");
     const tunerPid = run.child.pid!;
     run.child.kill("SIGKILL");
     const result = await run.done;
@@ -169,6 +172,8 @@ describe("a library process running commandObjective dies mid-trial", () => {
       child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       const ended = new Promise<void>((resolve) => child.on("close", () => resolve()));
       const pgid = await heldGroup(pgidFile);
+      // Only once the runner has registered the group (see library-command.mjs).
+      expect(await waitUntil(() => existsSync(`${pgidFile}.spawned`), 10_000)).toBe(true);
       if (signal !== null) child.kill(signal);
       else writeFileSync(`${pgidFile}.go`, ""); // the fixture exits only after the group was seen whole
       await ended;

@@ -18,6 +18,15 @@
  * a process from Node costs milliseconds (it forks a large process), while a line on a pipe costs
  * microseconds: short trials do not pay for the guard (bench/watchdog.mjs measures both). Nothing
  * polls while the runner lives: the script sleeps in `read`.
+ *
+ * What it cannot cover: the moment between the fork that starts a program and the runner's `+`
+ * line, which the runner writes synchronously right after `spawn` returns. A process killed inside
+ * that moment leaves its program unguarded. On an idle machine it lasts well under a millisecond;
+ * on one loaded far past its cores the runner's thread can wait its turn for 100 ms or more while
+ * the program already runs (a test that killed the runner as soon as its program had started lost
+ * this race about once in ten runs with six busy loops on two cores). Closing it would mean
+ * starting every program through a gate that waits for the registration, an extra exec per trial
+ * that also turns a missing program into a shell's exit code 127 instead of a spawn error.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 
