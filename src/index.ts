@@ -39,4 +39,4 @@ export {
 export { Rng } from "./math/rng.js";
 
 // The default sampler picks GP or TPE from the study and records its choice (see AutoSampler).
-setDefaultSamplerFactory(() => new AutoSampler());
+setDefaultSamplerFactory((seed) => new AutoSampler(seed === undefined ? {} : { seed }));

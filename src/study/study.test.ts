@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import "../index.js"; // registers the default sampler (auto)
 import { MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler } from "../samplers/index.js";
 import type { Pruner } from "../pruners/index.js";
 import { createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
@@ -12,11 +13,33 @@ describe("Study", () => {
     await expect(bad({ sampler: "tpe" })).rejects.toThrow(/sampler must be a sampler object, e\.g\. createSamplerByName\("tpe", \{ seed: 1 \}\).*got the string "tpe"/);
     await expect(bad({ sampler: { name: "tpe" } })).rejects.toThrow(/sampler must be a sampler object.*got an object without the methods/);
     await expect(bad({ pruner: "median" })).rejects.toThrow(/pruner must be a pruner object, e\.g\. createPrunerByName\("median"\).*got the string "median"/);
-    await expect(bad({ seed: 3 })).rejects.toThrow(/unknown option "seed"; valid options: name, storage, direction/);
-    await expect(bad({ directon: "maximize", sed: 1 })).rejects.toThrow(/unknown options "directon" \(did you mean "direction"\?\), "sed"; valid options: name, /);
+    await expect(bad({ sed: 3 })).rejects.toThrow(/unknown option "sed" \(did you mean "seed"\?\); valid options: name, storage, direction/);
+    await expect(bad({ seed: 3, sampler: new RandomSampler({ seed: 1 }) })).rejects.toThrow(/give the seed to your sampler instead/);
+    await expect(bad({ seed: 1.5 })).rejects.toThrow("seed must be an integer, got number 1.5");
+    await expect(bad({ directon: "maximize", sed: 1 })).rejects.toThrow(/unknown options "directon" \(did you mean "direction"\?\), "sed" \(did you mean "seed"\?\); valid options: name, /);
     // Nothing was created by the refused calls.
     expect(await storage.getStudy("s")).toBeNull();
     await expect(createStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 1 }) })).resolves.toBeDefined();
+  });
+
+  it("seeds the default sampler with the study's seed: the same seed suggests the same trials", async () => {
+    const run = async (seed: number) => {
+      const study = await createStudy({ seed });
+      await study.optimize((trial) => (trial.suggestFloat("x", -5, 5) - 1) ** 2 + trial.suggestInt("n", 0, 9), { nTrials: 14 });
+      return study.trials.map((t) => t.params);
+    };
+    const first = await run(7);
+    expect(await run(7)).toEqual(first);
+    expect(await run(8)).not.toEqual(first);
+    const loaded = async (seed: number) => {
+      const storage = new MemoryStorage();
+      await createStudy({ name: "s", storage, seed: 1 });
+      const study = await loadStudy({ name: "s", storage, seed });
+      await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 3 });
+      return study.trials.map((t) => t.params);
+    };
+    expect(await loaded(3)).toEqual(await loaded(3));
+    expect(await loaded(3)).not.toEqual(await loaded(4));
   });
 
   it("optimizes a quadratic and reports the best trial", async () => {

@@ -124,6 +124,13 @@ export interface CreateStudyOptions {
   /** For several objectives, one direction each. */
   directions?: Direction[];
   sampler?: Sampler;
+  /**
+   * Seeds the sampler `createStudy` picks when none is given (`auto`, or the first segments'
+   * `RandomSampler` under a scheduler), so that a rerun with the same seed suggests the same
+   * trials. A sampler you pass takes its own seed (`new TPESampler({ seed: 1 })`): giving both is
+   * an error.
+   */
+  seed?: number;
   pruner?: Pruner;
   /**
    * Population-based training (`PBTScheduler`, `PB2Scheduler`): `optimize` then trains the
@@ -168,13 +175,14 @@ export class TrialNumberNotFoundError extends Error {
   }
 }
 
-const SAMPLER_FACTORY: { current: (() => Sampler) | null } = { current: null };
+const SAMPLER_FACTORY: { current: ((seed?: number) => Sampler) | null } = { current: null };
 
 /**
  * Sets what `createStudy` uses when no sampler is given (the samplers module registers its
- * `auto` sampler here, so the study layer does not depend on every sampler).
+ * `auto` sampler here, so the study layer does not depend on every sampler). The factory gets
+ * the study's `seed` option when there is one.
  */
-export function setDefaultSamplerFactory(factory: () => Sampler): void {
+export function setDefaultSamplerFactory(factory: (seed?: number) => Sampler): void {
   SAMPLER_FACTORY.current = factory;
 }
 
@@ -188,6 +196,7 @@ export function setDefaultSamplerFactory(factory: () => Sampler): void {
  */
 export async function createStudy(options: CreateStudyOptions = {}): Promise<Study> {
   checkStudyOptions(options);
+  const sampler = chooseSampler(options);
   const directions = resolveDirections(options);
   const constraints = options.constraints === undefined ? null : checkConstraintsFunction(options.constraints);
   const ownsStorage = typeof options.storage !== "object";
@@ -195,7 +204,6 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     typeof options.storage === "object" ? options.storage : await openStorage(options.storage ?? "memory:");
   try {
     const name = options.name ?? `study-${new Date().toISOString().replace(/[:.]/g, "-")}-${Math.floor(Math.random() * 1e6)}`;
-    const sampler = options.sampler ?? (options.scheduler ? new RandomSampler({ seed: options.scheduler.seed }) : defaultSampler());
     const given = options.warmStartFrom && options.warmStartFrom.length > 0 ? [...new Set(options.warmStartFrom)] : null;
     // Read first, so that a missing source leaves no half-made study behind.
     const warmStart = given ? await loadWarmStartSources(storage, name, given) : [];
@@ -277,12 +285,15 @@ export async function loadStudy(options: {
   name: string;
   storage?: string | Storage;
   sampler?: Sampler;
+  /** See {@link CreateStudyOptions.seed}. */
+  seed?: number;
   pruner?: Pruner;
   scheduler?: Scheduler;
   onWarning?: (message: string) => void;
   /** See {@link CreateStudyOptions.constraints}. */
   constraints?: ConstraintsFunction;
 }): Promise<Study> {
+  const sampler = chooseSampler(options);
   const ownsStorage = typeof options.storage !== "object";
   const storage =
     typeof options.storage === "object" ? options.storage : await openStorage(options.storage ?? "memory:");
@@ -291,7 +302,6 @@ export async function loadStudy(options: {
     if (ownsStorage) await storage.close();
     throw new Error(`no study named "${options.name}" in ${storage.url}`);
   }
-  const sampler = options.sampler ?? (options.scheduler ? new RandomSampler({ seed: options.scheduler.seed }) : defaultSampler());
   const study = new Study(storage, record, sampler, options.pruner ?? new NopPruner(), ownsStorage, options.scheduler ?? null);
   if (options.onWarning) study.onWarning = options.onWarning;
   if (options.constraints) study.constraints = checkConstraintsFunction(options.constraints);
@@ -341,14 +351,25 @@ function checkConstraintsFunction(constraints: unknown): ConstraintsFunction {
   return constraints as ConstraintsFunction;
 }
 
-function defaultSampler(): Sampler {
+/** The given sampler, else the default one (a `RandomSampler` under a scheduler), seeded by `seed` when given. */
+function chooseSampler(options: { sampler?: Sampler; seed?: number; scheduler?: Scheduler }): Sampler {
+  if (options.seed !== undefined) {
+    if (typeof options.seed !== "number" || !Number.isSafeInteger(options.seed)) {
+      throw new TypeError(`seed must be an integer, got ${describeValue(options.seed)}`);
+    }
+    if (options.sampler !== undefined) {
+      throw new TypeError("seed seeds the sampler chosen when none is given; give the seed to your sampler instead, e.g. new TPESampler({ seed: 1 })");
+    }
+  }
+  if (options.sampler) return options.sampler;
+  if (options.scheduler) return new RandomSampler({ seed: options.seed ?? options.scheduler.seed });
   if (!SAMPLER_FACTORY.current) throw new Error("no default sampler registered; pass a sampler");
-  return SAMPLER_FACTORY.current();
+  return SAMPLER_FACTORY.current(options.seed);
 }
 
 /** The keys {@link createStudy} reads; anything else is a typo that would otherwise be ignored. */
 const STUDY_OPTION_KEYS: readonly (keyof CreateStudyOptions)[] = [
-  "name", "storage", "direction", "directions", "sampler", "pruner", "scheduler", "loadIfExists", "userAttrs", "onWarning", "constraints", "warmStartFrom",
+  "name", "storage", "direction", "directions", "sampler", "seed", "pruner", "scheduler", "loadIfExists", "userAttrs", "onWarning", "constraints", "warmStartFrom",
 ];
 
 /**
