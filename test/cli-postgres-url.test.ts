@@ -4,8 +4,11 @@
  * unset (containers, cron, systemd units).
  */
 import { userInfo } from "node:os";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sextant, tempDir } from "./fixtures/cli-run.js";
+import { openStorage } from "../src/storage/index.js";
+import { sextant, start, tempDir } from "./fixtures/cli-run.js";
+import { seedStudy } from "./fixtures/dashboard-studies.mjs";
 import { type ScratchDatabase, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
 
 const skip = await postgresUnavailable();
@@ -34,5 +37,33 @@ describe.skipIf(skip !== null)("postgres:// URLs", () => {
     expect(result.stderr).not.toMatch(/no PostgreSQL user name/);
     if (result.code === 0) expect(result.stdout).toMatch(/^no studies in postgres:/);
     else expect(result.stderr).toMatch(new RegExp(`role "${userInfo().username}"`));
+  });
+
+  it("sextant dashboard refuses a schema without Sextant's tables and creates none there", async () => {
+    const schemas = async (): Promise<string[]> => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        return (await client.query<{ name: string }>("SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE 'dash_%'")).rows.map((r) => r.name).sort();
+      } finally {
+        await client.end();
+      }
+    };
+    const refused = await sextant(["dashboard", "--port", "0", "--storage", `${database.url}?schema=dash_empty`], { cwd: dir });
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(/^sextant: no storage found at postgres:.*schema=dash_empty: its schema holds no Sextant tables; point at one with --storage URL or SEXTANT_STORAGE/);
+    expect(await schemas()).toEqual([]);
+    // A schema that holds studies is served.
+    const storage = await openStorage(`${database.url}?schema=dash_full`);
+    await seedStudy(storage, "tuned", { trials: 2, seed: 1 });
+    await storage.close();
+    const running = start(["dashboard", "--port", "0", "--storage", `${database.url}?schema=dash_full`], { cwd: dir });
+    try {
+      await running.waitForStderr("Ctrl-C stops", 30_000);
+    } finally {
+      running.child.kill("SIGTERM");
+      expect((await running.done).code).toBe(0);
+    }
+    expect(await schemas()).toEqual(["dash_full"]);
   });
 });

@@ -50,6 +50,23 @@ function noStorage(url: string, why: string): string {
 }
 
 /**
+ * {@link missingSqliteStorage}, and for a PostgreSQL URL whose schema holds no Sextant tables the
+ * same kind of message, found by opening it read-only (which creates nothing). Null when the
+ * storage exists; other failures to open (unreachable, refused) are thrown as they are.
+ */
+export async function missingStorage(url: string): Promise<string | null> {
+  const missing = missingSqliteStorage(url);
+  if (missing !== null || !/^postgres(ql)?:\/\//.test(url)) return missing;
+  try {
+    await (await openStorage(url, { readOnly: true, retryDeadlineMs: LOOKING_RETRY_MS })).close();
+    return null;
+  } catch (error) {
+    if (error instanceof StorageEmptyError) return noStorage(url, "its schema holds no Sextant tables");
+    throw error;
+  }
+}
+
+/**
  * Opens an existing storage rather than creating it. A SQLite file that does not exist or is empty
  * gives `missing` (why, and how to point at a storage); a PostgreSQL schema nobody wrote to gives
  * neither storage nor `missing`: the database is there and holds no studies. Only `delete` asks

@@ -3,7 +3,7 @@
  * the command runs, so the rest of the CLI starts without it.
  */
 import { UsageError, UserError } from "./errors.js";
-import { missingSqliteStorage, storageUrl } from "./inspect.js";
+import { missingStorage, storageUrl } from "./inspect.js";
 import type { Io } from "./io.js";
 
 export interface ServeFlags {
@@ -27,9 +27,10 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
   const token = flags.token ?? (envToken !== undefined && envToken !== "" ? envToken : undefined);
   const url = storageUrl(flags.storage);
   // The dashboard only shows studies: opening a missing file would create an empty database
-  // (often in the wrong folder). `serve` takes writes from workers, so it creates one as tune does.
+  // (often in the wrong folder), and an empty PostgreSQL schema would get Sextant's tables (often
+  // in the wrong database). `serve` takes writes from workers, so it creates them as tune does.
   if (command === "dashboard") {
-    const missing = missingSqliteStorage(url);
+    const missing = await missingStorage(url);
     if (missing !== null) throw new UserError(missing);
   }
   let server: Awaited<ReturnType<typeof startServer>>;
