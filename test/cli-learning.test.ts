@@ -18,6 +18,7 @@ describe("sextant priors", () => {
     expect(table.stdout).toMatch(/formula: lr = 1\.79 \* N\^-0\.713 \* D\^0\.307/);
     expect(table.stdout).toMatch(/arXiv:2503\.04715/);
     expect(table.stdout).toMatch(/--param lr=float:0\.0005162:0\.005162:log/);
+    expect(table.stdout).toMatch(/^  --enqueue lr=0\.001632,batch_size=1107715$/m);
     const json = JSON.parse((await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--sequence-length", "4096", "--json"])).stdout);
     expect(json.batchSizeSequences).toBe(270);
     expect(json.first.batch_size).toBe(270);
@@ -91,6 +92,45 @@ describe("sextant online", () => {
         'run "sextant online choose t" to use it as it is, or create one under another name\n',
     );
     expect((await run(["online", "observe", "t", "x", "--storage", storage])).stderr).toMatch(/COST must be a number/);
+  });
+});
+
+describe("sextant tune --enqueue", () => {
+  it("runs the enqueued trials first, once across resumes, and in a fleet's budget; names a bad value", async () => {
+    const storage = `sqlite:${join(dir, "enqueue.db")}`;
+    const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
+    const space = ["-p", "x=float:-5:5", "-p", "y=int:-3:3"];
+    type Row = { number: number; params: Record<string, number> };
+    const rows = async (study: string) => JSON.parse((await run(["trials", study, "--storage", storage, "--json"])).stdout) as Row[];
+    const tune = (n: number) => run(["tune", "--storage", storage, "--study", "prior", "--seed", "1", "-n", String(n), "--enqueue", "x=1.25,y=-2", "--enqueue", "x=-0.5", ...space, ...objective]);
+    const first = await tune(3);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/enqueued trial 0: x=1\.25, y=-2/);
+    const trials = await rows("prior");
+    expect(trials.map((t) => t.params.x)).toEqual([1.25, -0.5, expect.any(Number)]);
+    expect(trials[0]!.params.y).toBe(-2);
+    // Resumed with the same flags: nothing is queued twice.
+    const again = await tune(1);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/not enqueued again \(the study has a trial at x=1\.25, y=-2\)/);
+    expect((await rows("prior")).filter((t) => t.params.x === 1.25 || t.params.x === -0.5)).toHaveLength(2);
+    expect(await rows("prior")).toHaveLength(4);
+    // A fleet: the enqueued trial is the first of the budget.
+    const created = await run(["create", "--storage", storage, "--study", "fleet", "-q", "-n", "2", "--enqueue", "x=2,y=1", ...space, ...objective]);
+    expect(created.code, created.stderr).toBe(0);
+    expect((await run(["worker", "--storage", storage, "--study", "fleet", "-q"])).code).toBe(0);
+    const fleet = await rows("fleet");
+    expect(fleet).toHaveLength(2);
+    expect(fleet[0]!.params).toEqual({ x: 2, y: 1 });
+    // Bad values are named before anything runs.
+    const bad = async (flag: string) => (await run(["tune", "--storage", storage, "--study", "bad", "-n", "1", "--enqueue", flag, ...space, ...objective])).stderr;
+    expect(await bad("x=7")).toBe('sextant: --enqueue "x=7": "x" must be a number from -5 to 5, got "7"\n');
+    expect(await bad("y=0.5")).toBe('sextant: --enqueue "y=0.5": "y" must be an integer from -3 to 3, got "0.5"\n');
+    expect(await bad("z=1")).toBe('sextant: --enqueue "z=1": no parameter named "z" (parameters: x, y)\n');
+    expect(await bad("x=1,x=2")).toBe('sextant: --enqueue "x=1,x=2": "x" is given twice\n');
+    const tooMany = await run(["create", "--storage", storage, "--study", "over", "-n", "1", "--enqueue", "x=1", "--enqueue", "x=2", ...space, ...objective]);
+    expect(tooMany.stderr).toBe("sextant: --enqueue gives 2 trials, more than the budget of --trials 1\n");
+    expect((JSON.parse((await run(["studies", "--storage", storage, "--json"])).stdout) as { name: string }[]).map((s) => s.name).sort()).toEqual(["fleet", "prior"]);
   });
 });
 

@@ -63,8 +63,9 @@ export async function priorsCommand(kind: string, flags: PriorsFlags, io: Io): P
   io.out(`formula: ${prior.formula}  (N = ${params} non-embedding parameters, D = ${tokens} tokens)`);
   io.out(`source:  ${prior.source}`);
   io.out("");
-  io.out(`a search space ${decades} decade(s) wide centred on it (batch size in ${unit}); enqueue the prediction as the first trial:`);
+  io.out(`a search space ${decades} decade(s) wide centred on it (batch size in ${unit}), with the prediction as the first trial (sextant tune or create):`);
   io.out(`  --param lr=float:${lr.low.toPrecision(4)}:${lr.high.toPrecision(4)}:log --param batch_size=int:${batch.low}:${batch.high}:log`);
+  io.out(`  --enqueue lr=${start.first.lr!.toPrecision(4)},batch_size=${start.first.batch_size}`);
   return 0;
 }
 

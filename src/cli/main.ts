@@ -133,7 +133,8 @@ Run "sextant help <command>" for a command's flags and examples.`,
     command
       .option("-c, --config <file>", "YAML or JSON config file (flags override it)")
       .option("-p, --param <name=spec>", "a parameter: float:LOW:HIGH[:log][:step=S], int:LOW:HIGH[:log][:step=S], cat:A,B,C (repeatable)", collect)
-      .option("-d, --direction <dir>", "minimize or maximize; repeat or comma-separate for several objectives", collect);
+      .option("-d, --direction <dir>", "minimize or maximize; repeat or comma-separate for several objectives", collect)
+      .option("--enqueue <name=value,...>", "run a trial at these values first, e.g. lr=0.001,depth=4 (repeatable; skipped if the study already has one there)", collect);
 
   definitionOptions(
     program
@@ -181,6 +182,7 @@ Examples:
       --trial-timeout 600 --pruner median --study xgb -- ./run.sh --booster={booster} {x}
   $ sextant tune -p a=float:0:1 --direction minimize,maximize -- node pareto.mjs {a}
   $ sextant tune -p lr=float:1e-5:1e-1:log --study lr-june --warm-start lr-may -- python train.py --lr {lr}
+  $ sextant tune -p lr=float:1e-5:1e-1:log -p depth=int:2:10 --enqueue lr=0.001,depth=6 -- python train.py --lr {lr} --depth {depth}
 
 With --scheduler pbt or pb2 the study trains a population: each trial is one segment
 of one member, and the command also gets SEXTANT_CHECKPOINT_DIR (an empty folder to save

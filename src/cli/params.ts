@@ -3,7 +3,7 @@
  * `key=value` options, and command lines split into argv without a shell. Kept apart from the
  * config loader so that a run without `--config` does not load the YAML parser and zod.
  */
-import { type Distribution, InvalidDistributionError, validateDistribution } from "../space/index.js";
+import { type Distribution, InvalidDistributionError, type ParamValue, containsValue, validateDistribution } from "../space/index.js";
 import { UsageError } from "./errors.js";
 
 /**
@@ -78,6 +78,47 @@ export function parseParamFlag(flag: string): [string, Distribution] {
   } catch (error) {
     throw new UsageError(`--param "${flag}": ${(error as Error).message}`);
   }
+}
+
+/**
+ * Parses `--enqueue NAME=VALUE,NAME=VALUE` against the study's `space`: a trial to run first, at
+ * these values (parameters not named are sampled as usual). Each name must be a parameter and
+ * each value one of its legal values. Throws {@link UsageError} naming the flag.
+ *
+ * @example
+ * parseEnqueueFlag("lr=0.001,depth=4", { lr: { type: "float", low: 1e-5, high: 0.1, log: true }, depth: { type: "int", low: 2, high: 10 } })
+ * // { lr: 0.001, depth: 4 }
+ */
+export function parseEnqueueFlag(flag: string, space: Readonly<Record<string, Distribution>>): Record<string, ParamValue> {
+  const fail = (why: string): never => {
+    throw new UsageError(`--enqueue "${flag}": ${why}`);
+  };
+  const params: Record<string, ParamValue> = {};
+  if (flag.trim() === "") fail("expected NAME=VALUE[,NAME=VALUE…], e.g. lr=0.001,depth=4");
+  for (const part of flag.split(",")) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) fail(`expected NAME=VALUE, got "${part.trim()}"`);
+    const name = part.slice(0, eq).trim();
+    const text = part.slice(eq + 1).trim();
+    const distribution = space[name];
+    if (distribution === undefined) fail(`no parameter named "${name}" (parameters: ${Object.keys(space).join(", ")})`);
+    if (Object.prototype.hasOwnProperty.call(params, name)) fail(`"${name}" is given twice`);
+    let value: ParamValue;
+    if (distribution!.type === "categorical") {
+      const choice = distribution!.choices.find((c) => String(c) === text);
+      if (choice === undefined) fail(`"${text}" is not a choice of "${name}" (choices: ${distribution!.choices.map(String).join(", ")})`);
+      value = choice!;
+    } else {
+      value = text === "" ? NaN : Number(text);
+      if (!containsValue(distribution!, value)) {
+        const { low, high } = distribution!;
+        const step = "step" in distribution! && distribution!.step !== undefined ? ` on the grid of step ${distribution!.step}` : "";
+        fail(`"${name}" must be ${distribution!.type === "int" ? "an integer" : "a number"} from ${low} to ${high}${step}, got "${text}"`);
+      }
+    }
+    params[name] = value!;
+  }
+  return params;
 }
 
 /**

@@ -10,12 +10,12 @@ import { basename, dirname, resolve } from "node:path";
 import type { Pruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import type { Scheduler } from "../schedulers/index.js";
-import { type Direction, type Distribution, type FrozenTrial, type TrialState, lastIntermediate, normalizeOptionKey } from "../space/index.js";
+import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey } from "../space/index.js";
 import type { Storage } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
 import { type Study, createStudy } from "../study/index.js";
 import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
-import { parseOptionFlag, parseParamFlag } from "./params.js";
+import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, formatParams, formatValues, renderTable } from "./format.js";
 import type { Io } from "./io.js";
@@ -62,6 +62,8 @@ export interface TuneFlags {
   verbose?: boolean;
   /** Earlier studies (in the same storage) whose trials inform the sampler. */
   warmStart?: string[];
+  /** Trials to run first, `NAME=VALUE,…` each (see {@link parseEnqueueFlag}). */
+  enqueue?: string[];
 }
 
 /** Everything a tune run needs, after config and flags are merged and checked. */
@@ -86,6 +88,8 @@ export interface TuneSettings {
   space: Record<string, Distribution>;
   env: Record<string, string>;
   cwd: string;
+  /** Trials to run first at these values (`--enqueue`), each skipped if the study already has one there. */
+  enqueue: Record<string, ParamValue>[];
 }
 
 const DEFAULT_TRIALS = 100;
@@ -238,8 +242,20 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
       space,
       env: config.env ?? {},
       cwd,
+      enqueue: (flags.enqueue ?? []).map((flag) => parseEnqueueFlag(flag, space)),
     },
   };
+}
+
+/**
+ * Queues `--enqueue`'s trials, except those the study already has (a resumed run): `study`'s
+ * first trials then run at them. Says so unless `quiet`.
+ */
+export async function enqueueTrials(study: Study, settings: TuneSettings, say: ((line: string) => void) | null): Promise<void> {
+  for (const params of settings.enqueue) {
+    const queued = await study.enqueueTrial(params, { skipIfExists: true });
+    say?.(queued ? `enqueued trial ${queued.number}: ${formatParams(params)}` : `not enqueued again (the study has a trial at ${formatParams(params)})`);
+  }
 }
 
 /** Where a command-template problem sits: in the config file when the config alone supplied that part. */
@@ -409,6 +425,7 @@ async function runTune(
     checkResumed(study, settings, io);
   }
   const chatty = !flags.quiet && !flags.json;
+  await enqueueTrials(study, settings, chatty ? (line) => io.err(line) : null);
   const previous = study.trials.length;
   if (chatty) {
     io.err(

@@ -27,7 +27,7 @@ import {
   openCliStorage,
   readCliConfig,
 } from "./study-config.js";
-import { HANDLED_SIGNALS, type TuneFlags, type TuneSettings, checkWarmStart, cliConfigOf, finishedTrialLine, resolveSettings, signalExitCode } from "./tune.js";
+import { HANDLED_SIGNALS, type TuneFlags, type TuneSettings, checkWarmStart, cliConfigOf, enqueueTrials, finishedTrialLine, resolveSettings, signalExitCode } from "./tune.js";
 
 /** Flags that `create` and `worker` share for recovering the trials of dead workers. */
 export interface RecoveryFlags {
@@ -89,6 +89,9 @@ function recoverySettings(flags: RecoveryFlags, stored: Pick<CliStudyConfig, "he
 export async function createCommand(flags: CreateFlags, commandArgs: string[], io: Io): Promise<number> {
   const { settings } = await resolveSettings(flags, commandArgs);
   refuseMemory(settings.storage);
+  if (settings.trials !== undefined && settings.enqueue.length > settings.trials) {
+    throw new UsageError(`--enqueue gives ${settings.enqueue.length} trials, more than the budget of --trials ${settings.trials}`);
+  }
   const recovery = recoverySettings(flags, {}, settings.storage);
   // Build them all now so that a wrong option is reported here, not by every worker later.
   buildSampler(settings.sampler, settings.space);
@@ -120,7 +123,9 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       deadline: settings.timeout !== undefined ? Date.now() + settings.timeout * 1000 : null,
       queued: settings.trials !== undefined,
     };
-    for (let i = 0; i < (settings.trials ?? 0); i++) await storage.createTrial(study.id, { state: "waiting" });
+    // --enqueue's trials are the budget's first (or added to a budget of time alone).
+    await enqueueTrials(study, settings, flags.json || flags.quiet ? null : (line) => io.err(line));
+    for (let i = settings.enqueue.length; i < (settings.trials ?? 0); i++) await storage.createTrial(study.id, { state: "waiting" });
     // Written last: a create that dies half-way leaves a study no worker will join (it says why).
     await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget, recovery)));
     if (flags.json) {
