@@ -181,6 +181,14 @@ describe("online tuner state in storage", () => {
     const storage = new MemoryStorage();
     await createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "t", seed: 1 });
     await expect(createOnlineTuner({ parameter: { low: 0, high: 2 }, storage, name: "t" })).rejects.toThrow(/exists with other settings/);
+    // A seed, learning rate or exploration constant given again used to be dropped without a word.
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "t", seed: 2 })).rejects.toThrow(/exists with other settings \(seed 1, not 2\)/);
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "t", learningRate: 4 })).rejects.toThrow(/\(learningRate 2, not 4\)/);
+    await createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0], high: [1] }, storage, name: "c", exploration: 5 });
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0], high: [1] }, storage, name: "c" })).rejects.toThrow(/\(exploration 5, not 10\)/);
+    // The same settings, with or without the seed, resume it.
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "t", seed: 1 })).resolves.toBeDefined();
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "t" })).resolves.toBeDefined();
     await storage.createStudy("plain", ["minimize"]);
     await expect(loadOnlineTuner({ name: "plain", storage })).rejects.toThrow(/not an online tuner/);
   });

@@ -123,7 +123,7 @@ export async function createOnlineTuner(options: OnlineTunerOptions): Promise<On
     const existing = await storage.getStudy(options.name);
     if (existing) {
       const stored = readRecord(existing);
-      checkSameTuner(options.name, stored, record);
+      checkSameTuner(options.name, stored, record, options.seed !== undefined);
       return new OnlineTuner(stored, storage, existing, owns);
     }
     const study = await storage.createStudy(options.name, ["minimize"], { systemAttrs: { [ONLINE_ATTR]: record as unknown as JsonValue } });
@@ -330,8 +330,20 @@ function readRecord(study: StudyRecord): OnlineTunerRecord {
   return record as unknown as OnlineTunerRecord;
 }
 
-function checkSameTuner(name: string, stored: OnlineTunerRecord, wanted: OnlineTunerRecord): void {
-  const fields = (r: OnlineTunerRecord): Record<string, unknown> => ({ ...r.parameter, algorithm: r.algorithm, context: r.context, costScale: r.costScale });
+/**
+ * Refuses to resume a stored tuner under settings that differ from `wanted`'s: every setting the
+ * tuner's algorithm uses, and the seed when one was given (without one, `wanted` holds a fresh
+ * random seed and the stored one is meant).
+ */
+function checkSameTuner(name: string, stored: OnlineTunerRecord, wanted: OnlineTunerRecord, seedGiven: boolean): void {
+  const fields = (r: OnlineTunerRecord): Record<string, unknown> => ({
+    ...r.parameter,
+    algorithm: r.algorithm,
+    context: r.context,
+    costScale: r.costScale,
+    ...(r.algorithm === "chebcb" ? { exploration: r.exploration } : { learningRate: r.learningRate }),
+    ...(seedGiven ? { seed: r.seed } : {}),
+  });
   const have = fields(stored);
   const want = fields(wanted);
   const shown = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value) ?? "none");
