@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { RandomSampler, createStudy } from "../index.js";
+import { PBTScheduler, RandomSampler, createStudy } from "../index.js";
 import { MemoryStorage, StorageBusyError, openStorage } from "../storage/index.js";
 import { type ServerAppOptions, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
@@ -123,6 +123,16 @@ describe("HTTP API: trials", () => {
     expect(["a", "b", null]).toContain(params.kind);
     const told = await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [params.x ** 2] });
     expect(told.json.trial).toMatchObject({ state: "complete", values: [params.x ** 2], params });
+  });
+
+  it("refuses to hand out a trial of a population study (PBT), whose segments run under sextant worker", async () => {
+    const { app, storage } = newApp();
+    await createStudy({ name: "pop", storage, scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1, checkpointDir: "/nonexistent/never-written" }) });
+    const asked = await call(app, "POST", "/studies/pop/trials", { space: SPACE });
+    expect(asked.status).toBe(409);
+    expect(asked.json.error.message).toBe('study "pop" trains a pbt population; its segments run under "sextant worker --study pop", not through this API');
+    // Its queued first segments are left for the workers.
+    expect((await call(app, "GET", "/studies")).json.studies[0].trialCounts).toMatchObject({ waiting: 2, running: 0 });
   });
 
   it("reaches a study whose name holds a '/' through its percent-encoded path", async () => {

@@ -439,6 +439,15 @@ export function createServerApp(options: ServerAppOptions): Hono {
       handle: async ({ params, body }) => {
         const space = body.space ? validateSpace(body.space as Record<string, Distribution>, "body.space") : {};
         return withStudy(params.study, async (study) => {
+          // A population's trials are its segments, each continuing from a checkpoint on the
+          // workers' disks: they run under sextant worker (or the library's optimize), not here.
+          const population = study.systemAttrs["pbt:scheduler"] as { name?: unknown } | undefined;
+          if (population !== undefined) {
+            throw new HttpError(
+              409,
+              `study "${study.name}" trains a ${typeof population?.name === "string" ? population.name : "population-based"} population; its segments run under "sextant worker --study ${study.name}", not through this API`,
+            );
+          }
           await reapSilentTrials(study);
           const trial = await study.ask(space);
           await study.flushTrial(trial);

@@ -9,6 +9,7 @@ export {
   storedWarmStartSources,
   setDefaultSamplerFactory,
   MultiObjectiveError,
+  NoSegmentReadyError,
   DEFAULT_MAX_RETRIES,
   TrialNumberNotFoundError,
 } from "./study.js";

@@ -120,6 +120,28 @@ describe("a population in a study", () => {
     expect(best).toBeGreaterThan(1.15);
   });
 
+  it("runs its segments through ask and tell as optimize does, and says why none is ready", async () => {
+    const decisions = async (asking: boolean) => {
+      const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 3, segmentSteps: 4, seed: 3 }) });
+      cleanups.push(dirname(study.segmentContext()!.store.root));
+      if (!asking) {
+        await study.optimize(toyObjective);
+      } else {
+        // ask/tell used to create plain trials after the first segments: no member, no checkpoint.
+        for (let round = 0; round < 3; round++) {
+          const trials = [await study.ask(), await study.ask()];
+          if (round === 0) await expect(study.ask()).rejects.toThrow(/no segment of study ".*" is queued: 2 running; tell them first/);
+          for (const trial of trials) await study.tell(trial, toyObjective(trial));
+        }
+        await expect(study.ask()).rejects.toThrow(/has no segment left to run: its population has trained every segment/);
+      }
+      return study.trials.map((t) => [t.systemAttrs["pbt:member"], t.systemAttrs["pbt:segment"], t.systemAttrs["pbt:parent"], t.params, t.values]);
+    };
+    const asked = await decisions(true);
+    expect(asked.map(([member, segment]) => `${String(member)}/${String(segment)}`)).toEqual(["0/0", "1/0", "0/1", "1/1", "0/2", "1/2"]);
+    expect(asked).toEqual(await decisions(false));
+  });
+
   it("runs every segment exactly once with concurrent loops, with PBT and with PB2", async () => {
     for (const scheduler of [new PBTScheduler({ population: 4, segments: 3, seed: 1 }), new PB2Scheduler({ population: 4, segments: 3, seed: 1 })]) {
       const study = await run(scheduler, 3);

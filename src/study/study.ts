@@ -159,6 +159,15 @@ export interface CreateStudyOptions {
   warmStartFrom?: readonly string[];
 }
 
+/**
+ * Thrown by {@link Study.ask} on a population study (PBT, PB2) when no segment is queued: the
+ * queued ones are running (tell them first; each queues its member's next segment when told),
+ * or the population has trained every segment.
+ */
+export class NoSegmentReadyError extends Error {
+  override name = "NoSegmentReadyError";
+}
+
 /** Thrown when asking for the best trial of a multi-objective study. */
 export class MultiObjectiveError extends Error {
   override name = "MultiObjectiveError";
@@ -717,6 +726,8 @@ export class Study implements TrialHost {
    * @param fixedDistributions parameters to suggest right away (ask/tell users who know their space up front).
    */
   async ask(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial> {
+    // A population's trials are its queued segments: ask/tell runs them as optimize does.
+    if (this.scheduler) return (await this.askSegment(fixedDistributions)) ?? (await this.noSegmentReady());
     // A sampler that may run dry must be asked before a trial is created, which the one-trip path cannot do.
     const prefetched = this.prefetched.shift();
     if (prefetched) return this.startTrial(prefetched, fixedDistributions, false);
@@ -837,8 +848,11 @@ export class Study implements TrialHost {
    * const x = trial.suggestFloat("x", 0, 1);
    * await study.tell(trial, [x, 1 - x * x], { constraints: [x - 0.8] });
    */
-  tell(trialOrNumber: Trial | number, result: TellResult, options: { constraints?: readonly number[] } = {}): Promise<FrozenTrial> {
-    return this.finish(trialOrNumber, result, options, false);
+  async tell(trialOrNumber: Trial | number, result: TellResult, options: { constraints?: readonly number[] } = {}): Promise<FrozenTrial> {
+    const frozen = await this.finish(trialOrNumber, result, options, false);
+    // A segment's end is its member's ready point (see optimize).
+    if (this.scheduler) await this.queueNextSegment(frozen);
+    return frozen;
   }
 
   /**
@@ -1108,7 +1122,7 @@ export class Study implements TrialHost {
    * scheduler now: the segment is rewritten (still `running`, so by this worker only) to continue
    * from the chosen trial's checkpoint with the chosen parameters.
    */
-  private async askSegment(): Promise<Trial | null> {
+  private async askSegment(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial | null> {
     let record = await this.storage.claimWaitingTrial(this.id);
     if (!record) return null;
     const place = segmentPlace(record);
@@ -1127,7 +1141,19 @@ export class Study implements TrialHost {
       });
       this.absorb(record);
     }
-    return this.startTrial(record, {});
+    return this.startTrial(record, fixedDistributions);
+  }
+
+  /** Why {@link ask} has no segment to give a population study; always throws. */
+  private async noSegmentReady(): Promise<never> {
+    await this.refresh();
+    const running = this.trialCache.filter((t) => t.state === "running").length;
+    if (running > 0) {
+      throw new NoSegmentReadyError(
+        `no segment of study "${this.name}" is queued: ${running} running; tell them first (each queues its member's next segment when told)`,
+      );
+    }
+    throw new NoSegmentReadyError(`study "${this.name}" has no segment left to run: its population has trained every segment`);
   }
 
   /**
