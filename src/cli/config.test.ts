@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createPrunerByName } from "../pruners/index.js";
 import { loadConfigFile, resolveStorageUrl } from "./config.js";
 
 let dir: string;
@@ -28,6 +29,24 @@ describe("loadConfigFile", () => {
     expect(message).toContain("inf.yaml:1:10: timeout: must be a finite number, got infinity (.inf); leave the field out for no limit");
     expect(message).toContain("inf.yaml:2:12: killGrace: must be a finite number, got not-a-number (.nan)");
     expect(message).not.toContain("null");
+  });
+
+  it("takes a YAML mapping for an option that holds a JSON object (patient's wrappedOptions)", () => {
+    // It had to be a JSON string; a mapping was refused with "expected another type, got a mapping".
+    const file = write("patient.yaml", [
+      "params: { x: 'float:0:1' }",
+      "pruner:",
+      "  name: patient",
+      "  options:",
+      "    patience: 2",
+      "    wrapped: percentile",
+      "    wrappedOptions:",
+      "      percentile: 25",
+      "      nWarmupSteps: 3",
+    ]);
+    const { config } = loadConfigFile(file);
+    expect(config.pruner).toEqual({ name: "patient", options: { patience: 2, wrapped: "percentile", wrappedOptions: '{"percentile":25,"nWarmupSteps":3}' } });
+    expect(createPrunerByName(config.pruner!.name, config.pruner!.options).name).toBe("patient");
   });
 
   it("resolves relative storage and cwd from the config file's folder", () => {

@@ -12,10 +12,12 @@ import { UsageError } from "./errors.js";
 import { PARAM_NAME, parseParamSpec, splitCommandLine } from "./params.js";
 
 
-const scalarOption = z.union([z.string(), z.number(), z.boolean()]);
+// An option is a scalar, or a mapping for an option that holds a JSON object (patient's
+// wrappedOptions): written as YAML, it reaches the option as its JSON text.
+const componentOption = z.union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown())]);
 const namedComponent = z.union([
   z.string().min(1),
-  z.strictObject({ name: z.string().min(1), options: z.record(z.string(), scalarOption).optional() }),
+  z.strictObject({ name: z.string().min(1), options: z.record(z.string(), componentOption).optional() }),
 ]);
 const direction = z.enum(["minimize", "maximize"]);
 const paramObject = z.strictObject({
@@ -54,6 +56,14 @@ export const configSchema = z.strictObject({
 });
 
 type RawConfig = z.infer<typeof configSchema>;
+
+/** A component as the config wrote it, with options that are mappings turned into their JSON text. */
+function namedOf(raw: z.infer<typeof namedComponent>): NamedComponent {
+  if (typeof raw === "string") return { name: raw, options: {} };
+  const options: NamedComponent["options"] = {};
+  for (const [key, value] of Object.entries(raw.options ?? {})) options[key] = typeof value === "object" ? JSON.stringify(value) : value;
+  return { name: raw.name, options };
+}
 
 /** A named sampler or pruner with its options. */
 export interface NamedComponent {
@@ -308,10 +318,10 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
   for (const key of ["trials", "jobs", "timeout", "trialTimeout", "killGrace", "seed"] as const) {
     if (raw[key] !== undefined) config[key] = raw[key];
   }
-  if (raw.sampler !== undefined) config.sampler = typeof raw.sampler === "string" ? { name: raw.sampler, options: {} } : { name: raw.sampler.name, options: raw.sampler.options ?? {} };
-  if (raw.pruner !== undefined) config.pruner = typeof raw.pruner === "string" ? { name: raw.pruner, options: {} } : { name: raw.pruner.name, options: raw.pruner.options ?? {} };
+  if (raw.sampler !== undefined) config.sampler = namedOf(raw.sampler);
+  if (raw.pruner !== undefined) config.pruner = namedOf(raw.pruner);
   if (raw.scheduler !== undefined) {
-    config.scheduler = typeof raw.scheduler === "string" ? { name: raw.scheduler, options: {} } : { name: raw.scheduler.name, options: raw.scheduler.options ?? {} };
+    config.scheduler = namedOf(raw.scheduler);
   }
   if (raw.command !== undefined) {
     if (typeof raw.command === "string") {
