@@ -153,6 +153,8 @@ export interface LineageSegment {
   exploitedFrom: number | null;
   checkpoint: string | null;
   saved: string | null;
+  /** Queued, its exploit/explore decision still to come: parent and parameters may change. */
+  undecided: boolean;
 }
 
 export interface Lineage {

@@ -655,7 +655,10 @@ export class StudyPage {
         row("member", String(lineage.member)),
         row("segment", String(own.segment)),
         row("parent", ...(own.parent === null ? ["— (first segment)"] : [this.trialLink(own.parent, "lineage-parent"), own.parentMember !== null ? ` (member ${own.parentMember})` : ""])),
-        row("exploited from", own.exploitedFrom === null ? "— (continued its own line)" : `member ${own.exploitedFrom}`),
+        row(
+          "exploited from",
+          own.undecided ? "— (decided when a worker starts it)" : own.exploitedFrom === null ? "— (continued its own line)" : `member ${own.exploitedFrom}`,
+        ),
         row("checkpoint", own.checkpoint ?? "—"),
         row("saved", own.saved ?? "—"),
       ),

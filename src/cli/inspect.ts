@@ -480,7 +480,7 @@ export function lineageTable(lineage: readonly MemberLineage[]): string {
       String(s.segment),
       String(s.trial),
       s.parent === null ? "-" : s.parentMember !== null && s.parentMember !== member.member ? `${s.parent} (member ${s.parentMember})` : String(s.parent),
-      s.exploitedFrom === null ? "-" : `copied ${s.exploitedFrom}`,
+      s.undecided ? "undecided" : s.exploitedFrom === null ? "-" : `copied ${s.exploitedFrom}`,
       s.retryOf === null ? s.state : `${s.state} (retry of ${s.retryOf})`,
       formatNumber(s.value, 6),
       ...params.map((p) => formatParam(s.params[p])),

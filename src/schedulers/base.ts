@@ -30,6 +30,8 @@ export const PARENT_ATTR = "pbt:parent";
 export const EXPLOITED_FROM_ATTR = "pbt:exploitedFrom";
 export const CHECKPOINT_ATTR = "pbt:checkpoint";
 export const SAVED_CHECKPOINT_ATTR = "pbt:saved";
+/** Marks a queued segment whose exploit/explore decision is still to be taken when a worker claims it. */
+export const UNDECIDED_ATTR = "pbt:undecided";
 
 /** Where a trial sits in a population, read from its system attributes. */
 export interface SegmentPlace {

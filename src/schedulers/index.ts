@@ -21,6 +21,7 @@ export {
   EXPLOITED_FROM_ATTR,
   CHECKPOINT_ATTR,
   SAVED_CHECKPOINT_ATTR,
+  UNDECIDED_ATTR,
   segmentPlace,
   segmentAttrs,
   segmentScore,

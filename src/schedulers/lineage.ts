@@ -5,7 +5,7 @@
  * @module
  */
 import type { FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
-import { SAVED_CHECKPOINT_ATTR, segmentPlace } from "./base.js";
+import { SAVED_CHECKPOINT_ATTR, UNDECIDED_ATTR, segmentPlace } from "./base.js";
 
 /** One segment of a member, as {@link populationLineage} reports it. */
 export interface LineageSegment {
@@ -15,7 +15,10 @@ export interface LineageSegment {
   readonly params: Readonly<Record<string, ParamValue>>;
   /** Its value (the score at the end of the segment), or null. */
   readonly value: number | null;
-  /** The trial it continued from, or null for a first segment. */
+  /**
+   * The trial it continued from, or null for a first segment. While {@link undecided}, the
+   * member's previous segment: the one it will continue unless it copies another member.
+   */
   readonly parent: number | null;
   /** The member the parent trial belongs to (another member's after an exploit). */
   readonly parentMember: number | null;
@@ -26,6 +29,11 @@ export interface LineageSegment {
   readonly saved: string | null;
   /** The trial this one repeats after its worker died, or null. */
   readonly retryOf: number | null;
+  /**
+   * Queued, with its ready point's exploit/explore decision still to come (taken when a worker
+   * claims it, so that it sees every score reported by then): its parent and parameters may change.
+   */
+  readonly undecided: boolean;
 }
 
 /** A member's line: its segments in order (retries and failures included) and its latest value. */
@@ -67,6 +75,7 @@ export function populationLineage(trials: readonly FrozenTrial[]): MemberLineage
       checkpoint: place.checkpoint,
       saved: typeof saved === "string" ? saved : null,
       retryOf: typeof retryOf === "number" ? retryOf : null,
+      undecided: trial.systemAttrs[UNDECIDED_ATTR] === true,
     };
     const list = byMember.get(place.member) ?? [];
     list.push(segment);

@@ -503,6 +503,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
           exploitedFrom: s.exploitedFrom,
           checkpoint: s.checkpoint,
           saved: s.saved,
+          undecided: s.undecided,
         });
         for (const member of members) {
           const own = member.segments.find((s) => s.trial === number);

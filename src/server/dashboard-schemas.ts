@@ -199,6 +199,7 @@ const LineageSegment = z.strictObject({
   exploitedFrom: z.number().int().nullable(),
   checkpoint: z.string().nullable(),
   saved: z.string().nullable(),
+  undecided: z.boolean().describe("queued, its exploit/explore decision still to come: parent and parameters may change when a worker claims it"),
 });
 
 export const LineageResponse = z.strictObject({

@@ -132,7 +132,12 @@ describe("a population in a study", () => {
           const trials = [await study.ask(), await study.ask()];
           if (round === 0) await expect(study.ask()).rejects.toThrow(/no segment of study ".*" is queued: 2 running; tell them first/);
           for (const trial of trials) await study.tell(trial, toyObjective(trial));
+          // Between ready point and claim, the queued segment's exploit decision is still to come.
+          await study.refresh();
+          const next = study.lineage().map((m) => m.segments.find((x) => x.segment === round + 1));
+          if (round < 2) expect(next.map((x) => x?.undecided)).toEqual([true, true]);
         }
+        expect(study.lineage().every((m) => m.segments.every((x) => !x.undecided))).toBe(true);
         await expect(study.ask()).rejects.toThrow(/has no segment left to run: its population has trained every segment/);
       }
       return study.trials.map((t) => [t.systemAttrs["pbt:member"], t.systemAttrs["pbt:segment"], t.systemAttrs["pbt:parent"], t.params, t.values]);

@@ -6,6 +6,7 @@ import { bestFeasibleTrial, recommendedTrial } from "./best.js";
 import {
   SAVED_CHECKPOINT_ATTR,
   SEGMENT_ATTR_PREFIX,
+  UNDECIDED_ATTR,
   type MemberLineage,
   type Scheduler,
   type SegmentPlace,
@@ -1655,8 +1656,6 @@ function constraintsOfResult(result: TellResult): readonly number[] | undefined 
   return undefined;
 }
 
-/** Marks a queued segment whose exploit/explore decision is still to be taken when it starts. */
-const UNDECIDED_ATTR = "pbt:undecided";
 
 function checkMaxRetries(value: number | undefined): number {
   if (value === undefined) return DEFAULT_MAX_RETRIES;
