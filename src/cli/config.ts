@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
-import { type Distribution, type Direction, InvalidDistributionError, didYouMean, validateDistribution } from "../space/index.js";
+import { type Distribution, type Direction, InvalidDistributionError, didYouMean, reservedParamName, validateDistribution } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { PARAM_NAME, parseParamSpec, splitCommandLine } from "./params.js";
 
@@ -338,6 +338,8 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
     if (!PARAM_NAME.test(name)) {
       throw source.error(["params"], `parameter name "${name}" must start with a letter or _ and hold only letters, digits, _, . or -`, name);
     }
+    const reserved = reservedParamName(name);
+    if (reserved !== null) throw source.error(["params"], reserved, name);
     try {
       config.params[name] = typeof spec === "string" ? parseParamSpec(spec, name) : paramFromObject(spec, name);
     } catch (error) {

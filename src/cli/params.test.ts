@@ -15,6 +15,7 @@ describe("parseParamSpec", () => {
     expect(() => parseParamSpec("float:1", "lr")).toThrow('parameter "lr": expected float:LOW:HIGH[:log][:step=S], got "float:1"');
     expect(() => parseParamSpec("cat:a,a", "c")).toThrow('parameter "c": categorical choice "a" appears twice');
     expect(() => parseParamFlag("=float:0:1")).toThrow("expected NAME=SPEC");
+    expect(() => parseParamFlag("toString=float:0:1")).toThrow('--param "toString=float:0:1": parameter name "toString" is reserved');
   });
 });
 

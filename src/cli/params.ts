@@ -3,7 +3,7 @@
  * `key=value` options, and command lines split into argv without a shell. Kept apart from the
  * config loader so that a run without `--config` does not load the YAML parser and zod.
  */
-import { type Distribution, InvalidDistributionError, type ParamValue, containsValue, validateDistribution } from "../space/index.js";
+import { type Distribution, InvalidDistributionError, type ParamValue, containsValue, reservedParamName, validateDistribution } from "../space/index.js";
 import { UsageError } from "./errors.js";
 
 /**
@@ -73,6 +73,8 @@ export function parseParamFlag(flag: string): [string, Distribution] {
   if (!PARAM_NAME.test(name)) {
     throw new UsageError(`--param "${flag}": parameter name "${name}" must start with a letter or _ and hold only letters, digits, _, . or -`);
   }
+  const reserved = reservedParamName(name);
+  if (reserved !== null) throw new UsageError(`--param "${flag}": ${reserved}`);
   try {
     return [name, parseParamSpec(flag.slice(eq + 1), name)];
   } catch (error) {

@@ -91,6 +91,8 @@ describe("HTTP API: studies", () => {
       [{ name: "s", sampler: { name: "random", options: { sed: 1 } } }, "body.sampler"],
       [{ name: "s", pruner: { name: "median", options: { bogus: 1 } } }, "body.pruner"],
       [{ name: "s", space: { x: { type: "float", low: 2, high: 1 } } }, "body.space.x"],
+      [{ name: "s", space: { constructor: { type: "float", low: 0, high: 1 } } }, "body.space.constructor"],
+      [{ name: "s", space: { x: { type: "float", low: -1e308, high: 1e308 } } }, "body.space.x"],
       [{ name: "s", direction: "minimize", directions: ["minimize"] }, "body.directions"],
       [{ name: "s", direction: "up" }, "body.direction"],
       [{ name: "s", colour: "red" }, "body.colour"],
@@ -133,6 +135,22 @@ describe("HTTP API: trials", () => {
     expect(asked.json.error.message).toBe('study "pop" trains a pbt population; its segments run under "sextant worker --study pop", not through this API');
     // Its queued first segments are left for the workers.
     expect((await call(app, "GET", "/studies")).json.studies[0].trialCounts).toMatchObject({ waiting: 2, running: 0 });
+  });
+
+  it("refuses parameter names every JavaScript object inherits, starting no trial", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s" });
+    // "__proto__" used to vanish (a trial with no parameters), "toString" to fail a trial it started.
+    const raw = async (body: string) => {
+      const response = await app.request("/api/v1/studies/s/trials", { method: "POST", headers: { "content-type": "application/json" }, body });
+      return { status: response.status, json: (await response.json()) as any };
+    };
+    const proto = await raw('{"space":{"__proto__":{"type":"int","low":0,"high":3}}}');
+    expect([proto.status, proto.json.error.field]).toEqual([400, "body.space.__proto__"]);
+    const inherited = await raw('{"space":{"toString":{"type":"int","low":0,"high":3}}}');
+    expect([inherited.status, inherited.json.error.field]).toEqual([400, "body.space.toString"]);
+    expect(inherited.json.error.message).toContain('parameter name "toString" is reserved');
+    expect((await call(app, "GET", "/studies")).json.studies[0].trialCounts).toMatchObject({ running: 0, failed: 0 });
   });
 
   it("reaches a study whose name holds a '/' through its percent-encoded path", async () => {

@@ -102,10 +102,41 @@ function describeIssue(where: string, issue: z.core.$ZodIssue): { field: string;
     const keys = issue.keys;
     return { field: [...path, keys[0]!].join("."), message: `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((k) => JSON.stringify(k)).join(", ")}` };
   }
+  // A record's key that fails its own check: say why, not only "Invalid key in record".
+  if (issue.code === "invalid_key" && issue.issues[0]) return { field: path.join("."), message: issue.issues[0].message };
   return { field: path.join("."), message: issue.message };
 }
 
+/**
+ * The path of the first "__proto__" key JSON.parse kept as data in `value`, or null. Checked
+ * before the schema: an object schema would turn such a key into a prototype and drop it.
+ */
+function protoKeyPath(value: unknown): string[] | null {
+  // Iterative, with links to parents rather than copied paths: a body nested deeper than the
+  // stack is for the schema to refuse, not to crash on or to walk in quadratic time.
+  type Visit = { node: unknown; key: string; parent: Visit | null };
+  const pending: Visit[] = [{ node: value, key: "", parent: null }];
+  while (pending.length > 0) {
+    const visit = pending.pop()!;
+    const node = visit.node;
+    if (node === null || typeof node !== "object") continue;
+    if (!Array.isArray(node) && Object.prototype.hasOwnProperty.call(node, "__proto__")) {
+      const path = ["__proto__"];
+      for (let at: Visit | null = visit; at?.parent; at = at.parent) path.unshift(at.key);
+      return path;
+    }
+    const entries = Object.entries(node);
+    for (let i = entries.length - 1; i >= 0; i--) pending.push({ node: entries[i]![1], key: entries[i]![0], parent: visit });
+  }
+  return null;
+}
+
 function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const proto = protoKeyPath(value);
+  if (proto) {
+    const field = [where, ...proto].join(".");
+    throw new HttpError(400, `${field}: "__proto__" is not allowed as a name (every JavaScript object inherits it)`, field);
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const { field, message } = describeIssue(where, result.error.issues[0]!);

@@ -3,6 +3,7 @@
  * and the OpenAPI document is generated from them, so the two cannot drift apart.
  */
 import { z } from "zod";
+import { reservedParamName } from "../space/distributions.js";
 
 /**
  * Study names travel in URL paths, percent-encoded (a '/' as %2F), as the library allows any name;
@@ -21,7 +22,14 @@ const notProto = (key: string) => key !== "__proto__";
 
 const Key = z.string().min(1).max(200).refine(notProto, "must not be __proto__");
 
-const ParamName = Key;
+const ParamName = z
+  .string()
+  .min(1)
+  .max(200)
+  .superRefine((name, context) => {
+    const reserved = reservedParamName(name);
+    if (reserved !== null) context.addIssue({ code: "custom", message: reserved });
+  });
 
 const FloatDistribution = z.strictObject({
   type: z.literal("float"),

@@ -48,6 +48,22 @@ function describe(name: string | undefined): string {
   return name === undefined ? "distribution" : `parameter "${name}"`;
 }
 
+/** Names every JavaScript object inherits (`constructor`, `toString`, `__proto__`, …). */
+const INHERITED_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * Why `name` cannot name a parameter, or null if it can. A name every JavaScript object inherits
+ * would read as present in a trial that never suggested it (`params.constructor` is a function),
+ * so such names are refused everywhere a parameter is named: the library, the CLI and the API.
+ *
+ * @example
+ * reservedParamName("toString") // 'parameter name "toString" is reserved: …'
+ */
+export function reservedParamName(name: string): string | null {
+  if (!INHERITED_NAMES.has(name)) return null;
+  return `parameter name "${name}" is reserved: every JavaScript object has a member of that name; choose another, e.g. "${name.replace(/^_+|_+$/g, "")}_"`;
+}
+
 /**
  * Checks that a distribution is well formed and returns it normalized (a `step` or `log` of
  * `undefined`/`false` is dropped, so that equal distributions compare equal). Throws
@@ -86,6 +102,9 @@ export function validateDistribution(distribution: Distribution, name?: string):
   if (typeof low !== "number" || !Number.isFinite(low)) throw new InvalidDistributionError(`${who}: low must be a finite number, got ${String(low)}`);
   if (typeof high !== "number" || !Number.isFinite(high)) throw new InvalidDistributionError(`${who}: high must be a finite number, got ${String(high)}`);
   if (low > high) throw new InvalidDistributionError(`${who}: low (${low}) must not exceed high (${high})`);
+  if (!Number.isFinite(high - low)) {
+    throw new InvalidDistributionError(`${who}: the range [${low}, ${high}] is too wide to sample (high − low overflows); narrow it${low > 0 ? "" : ", or use a log scale over positive values"}`);
+  }
   if (distribution.type === "int" && (!Number.isInteger(low) || !Number.isInteger(high))) {
     throw new InvalidDistributionError(`${who}: int bounds must be integers, got low=${low} high=${high}`);
   }

@@ -10,6 +10,7 @@ import {
   decodeValue,
   distributionsEqual,
   encodeValue,
+  reservedParamName,
   intersectionSearchSpace,
   makeSnapshot,
   makeTrial,
@@ -39,10 +40,21 @@ describe("validateDistribution", () => {
     ["empty choices", { type: "categorical", choices: [] }, /non-empty/],
     ["duplicate choices", { type: "categorical", choices: ["a", "a"] }, /appears twice/],
     ["NaN bound", { type: "float", low: Number.NaN, high: 1 }, /finite/],
+    // It used to be accepted, and every draw came out at low (the width overflowed to Infinity).
+    ["a range whose width overflows", { type: "float", low: -1e308, high: 1e308 }, /too wide to sample \(high − low overflows\); narrow it, or use a log scale/],
   ])("rejects %s with a clear message", (_label, distribution, message) => {
     expect(() => validateDistribution(distribution, "lr")).toThrow(InvalidDistributionError);
     expect(() => validateDistribution(distribution, "lr")).toThrow(message);
     expect(() => validateDistribution(distribution, "lr")).toThrow(/parameter "lr"/);
+  });
+});
+
+describe("reservedParamName", () => {
+  it("refuses the names every JavaScript object inherits, and only those", () => {
+    for (const name of ["constructor", "toString", "valueOf", "hasOwnProperty", "__proto__", "isPrototypeOf"]) {
+      expect(reservedParamName(name)).toMatch(new RegExp(`^parameter name "${name}" is reserved`));
+    }
+    for (const name of ["lr", "proto", "Constructor", "to_string", "x.y"]) expect(reservedParamName(name)).toBeNull();
   });
 });
 

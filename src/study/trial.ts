@@ -8,6 +8,7 @@ import {
   type SearchSpace,
   containsValue,
   distributionsEqual,
+  reservedParamName,
   validateDistribution,
 } from "../space/index.js";
 import type { TrialPatch } from "../storage/index.js";
@@ -167,6 +168,8 @@ export class Trial {
   suggest(name: string, distribution: Distribution): ParamValue {
     this.assertWritable();
     if (typeof name !== "string" || name.length === 0) throw new TypeError("a parameter name must be a non-empty string");
+    const reserved = reservedParamName(name);
+    if (reserved !== null) throw new TypeError(reserved);
     const normalized = validateDistribution(distribution, name);
     const existing = this.paramDistributions[name];
     if (existing !== undefined) {
