@@ -117,6 +117,8 @@ describe("HTTP API: trials", () => {
     expectShape(api.TrialResponse, asked.json);
     const { params, state, number } = asked.json.trial;
     expect([state, number]).toEqual(["running", 0]);
+    // The server is not the process that runs it: judged by the client's heartbeats, not the server's pid.
+    expect(asked.json.trial.systemAttrs.worker).toMatchObject({ remote: "http", pid: process.pid });
     expect(asked.json.trial).toEqual((await call(app, "GET", "/studies/s/trials/0")).json.trial);
     expect(asked.json.trial.seq).toBeGreaterThan(0);
     expect(params.x).toBeGreaterThanOrEqual(-5);

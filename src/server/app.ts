@@ -298,6 +298,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
         throw new HttpError(409, `study "${name}" has a sampler or pruner this server cannot rebuild: ${(error as Error).message}`);
       }
       const study = new Study(storage, record, sampler, pruner);
+      // Its trials run in the clients: a restart of this server must not make them look abandoned.
+      study.trialsRunRemotely = true;
       // A study made with warm-start sources (sextant tune or create --warm-start) learns from them here too.
       study.warmStart = await storedWarmStartSources(storage, record, []);
       await study.refresh();

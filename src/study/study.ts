@@ -501,6 +501,19 @@ export class Study implements TrialHost {
     return this.record.userAttrs;
   }
 
+  /**
+   * Set by the HTTP service, whose trials run in its clients: each trial it starts records the
+   * server as its worker with \`remote: "http"\`, so that no process judges the trial abandoned
+   * because the server's pid is gone (a restarted server); the client's heartbeats tell instead.
+   */
+  trialsRunRemotely = false;
+
+  /** What a trial this object starts records as its \`worker\`. */
+  private workerRecord(): JsonValue {
+    const self = currentWorker() as unknown as Record<string, JsonValue>;
+    return this.trialsRunRemotely ? { ...self, remote: "http" } : self;
+  }
+
   get systemAttrs(): Readonly<Record<string, JsonValue>> {
     return this.record.systemAttrs;
   }
@@ -734,7 +747,7 @@ export class Study implements TrialHost {
     if (prefetched) return this.startTrial(prefetched, fixedDistributions, false);
     if (this.storage.startNextTrial && !this.sampler.isExhausted) {
       const since = this.skipChangesOnAsk ? null : this.seq;
-      const { trial, changes } = await this.storage.startNextTrial(this.id, { systemAttrs: { worker: currentWorker() as unknown as JsonValue } }, since);
+      const { trial, changes } = await this.storage.startNextTrial(this.id, { systemAttrs: { worker: this.workerRecord() } }, since);
       if (changes) this.absorbChanges(changes);
       this.absorb(trial);
       return this.startTrial(trial, fixedDistributions, false);
@@ -748,7 +761,7 @@ export class Study implements TrialHost {
           throw new SamplerExhaustedError(`sampler "${this.sampler.name}" has no more points to propose`);
         }
       }
-      record = await this.storage.createTrial(this.id, { state: "running", systemAttrs: { worker: currentWorker() as unknown as JsonValue } });
+      record = await this.storage.createTrial(this.id, { state: "running", systemAttrs: { worker: this.workerRecord() } });
     }
     return this.startTrial(record, fixedDistributions);
   }
@@ -771,7 +784,7 @@ export class Study implements TrialHost {
     if (refresh) await this.refresh();
     const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
     const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
-    if (record.systemAttrs.worker === undefined) trial.setSystemAttr("worker", currentWorker() as unknown as JsonValue);
+    if (record.systemAttrs.worker === undefined) trial.setSystemAttr("worker", this.workerRecord());
     this.activeTrials.set(trial.number, trial);
     try {
       const snapshot = this.samplerSnapshot(trial.number);
@@ -895,7 +908,7 @@ export class Study implements TrialHost {
     let frozen: FrozenTrial | null = null;
     try {
       if (startNext && this.storage.finishAndStartNext && !this.sampler.isExhausted) {
-        const worker = currentWorker() as unknown as JsonValue;
+        const worker = this.workerRecord();
         const since = this.skipChangesOnAsk ? null : this.seq;
         const { finished, started } = await this.storage.finishAndStartNext(trial.id, patch, { systemAttrs: { worker } }, since);
         if (started.changes) this.absorbChanges(started.changes);

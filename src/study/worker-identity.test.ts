@@ -73,6 +73,11 @@ describe("judgeWorker", () => {
     expect(judgeWorker(recorded({ pid: NO_SUCH_PID }))).toEqual({ gone: true, reason: `worker process ${NO_SUCH_PID} on ${self.host} is gone` });
   });
 
+  it("never judges a trial handed out by the HTTP service gone by the server's pid: its client runs it", () => {
+    // A restarted server's old pid is gone; a local worker used to fail the trial its client still ran.
+    expect(judgeWorker({ ...recorded({ pid: NO_SUCH_PID }), remote: "http" })).toEqual({ gone: false, why: expect.stringContaining("client of the http service") });
+  });
+
   it("judges a worker gone when its pid now names a process that started at another time (pid reuse)", () => {
     const pid = startSleeper();
     const { startTime } = readProcessStat(pid)!;

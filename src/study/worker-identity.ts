@@ -110,7 +110,9 @@ export function currentWorker(): WorkerIdentity {
  */
 export function judgeWorker(recorded: unknown, self: WorkerIdentity = currentWorker(), probe: ProcessProbe = readProcessStat): WorkerVerdict {
   if (recorded === null || typeof recorded !== "object" || Array.isArray(recorded)) return { gone: false, why: "no worker is recorded" };
-  const worker = recorded as Partial<Record<keyof WorkerIdentity, unknown>>;
+  const worker = recorded as Partial<Record<keyof WorkerIdentity | "remote", unknown>>;
+  // Handed out by the HTTP service: the process that recorded it is not the one running it.
+  if (worker.remote !== undefined) return { gone: false, why: `it runs in a client of the ${String(worker.remote)} service; its heartbeats tell whether it lives` };
   if (typeof worker.host !== "string" || typeof worker.pid !== "number" || !Number.isInteger(worker.pid) || worker.pid <= 0) {
     return { gone: false, why: "the recorded worker has no host and pid" };
   }
