@@ -623,7 +623,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
           }
           else if (body.state === "pruned") result = body.values ? { state: "pruned", values: body.values } : { state: "pruned" };
           else result = body.reason !== undefined ? { state: "failed", reason: body.reason } : { state: "failed" };
-          return { trial: trialJson(await study.tell(trial, result)) };
+          // Told meanwhile through another server (or reaped): 409, not a 200 for a dropped result.
+          return { trial: trialJson(await study.tell(trial, result, { finishedElsewhere: "throw" })) };
         });
       },
     }),

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { MedianPruner } from "../pruners/index.js";
 import { RandomSampler } from "../samplers/index.js";
 import type { JsonValue } from "../space/index.js";
-import { openStorage } from "../storage/index.js";
+import { TrialNotRunningError, openStorage } from "../storage/index.js";
 import { createStudy, loadStudy } from "./index.js";
 import { type WorkerIdentity, currentWorker, readProcessStat } from "./worker-identity.js";
 
@@ -91,6 +91,18 @@ describe("a trial failed by another worker while this one runs it", () => {
       process.off("warning", listener);
     }
     expect(emitted).toEqual([expect.stringMatching(/^SextantWarning: trial 0 was already failed by another process/)]);
+  });
+
+  it("throws instead with finishedElsewhere: \"throw\", as the HTTP service's tell does (two servers told it at once)", async () => {
+    const storage = await openStorage("memory:");
+    const warnings: string[] = [];
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 3 }), onWarning: (m) => warnings.push(m) });
+    const trial = await study.ask();
+    const record = (await storage.trialsSince(study.id, 0)).trials[0]!;
+    await storage.updateTrial(record.id, { state: "complete", values: [0.1] });
+    await expect(study.tell(trial, 0.5, { finishedElsewhere: "throw" })).rejects.toBeInstanceOf(TrialNotRunningError);
+    expect(warnings).toEqual([]);
+    expect((await storage.getTrial(record.id))!.values).toEqual([0.1]);
   });
 });
 

@@ -862,7 +862,19 @@ export class Study implements TrialHost {
    * const x = trial.suggestFloat("x", 0, 1);
    * await study.tell(trial, [x, 1 - x * x], { constraints: [x - 0.8] });
    */
-  async tell(trialOrNumber: Trial | number, result: TellResult, options: { constraints?: readonly number[] } = {}): Promise<FrozenTrial> {
+  async tell(
+    trialOrNumber: Trial | number,
+    result: TellResult,
+    options: {
+      constraints?: readonly number[];
+      /**
+       * When another process finished the trial first (a reaper, another server): `"warn"`
+       * (default) keeps what is stored and warns, as a worker that goes on wants; `"throw"` throws
+       * the storage's {@link TrialNotRunningError}, for a caller that must tell its client.
+       */
+      finishedElsewhere?: "warn" | "throw";
+    } = {},
+  ): Promise<FrozenTrial> {
     const frozen = await this.finish(trialOrNumber, result, options, false);
     // A segment's end is its member's ready point (see optimize).
     if (this.scheduler) await this.queueNextSegment(frozen);
@@ -876,7 +888,7 @@ export class Study implements TrialHost {
   private async finish(
     trialOrNumber: Trial | number,
     result: TellResult,
-    options: { constraints?: readonly number[] },
+    options: { constraints?: readonly number[]; finishedElsewhere?: "warn" | "throw" },
     startNext: boolean,
   ): Promise<FrozenTrial> {
     const trial = typeof trialOrNumber === "number" ? this.activeTrials.get(trialOrNumber) : trialOrNumber;
@@ -919,7 +931,7 @@ export class Study implements TrialHost {
       // Not written yet, or the compare-and-set found the trial changed: the plain update says why.
       frozen ??= await this.storage.updateTrial(trial.id, patch);
     } catch (error) {
-      if (!(error instanceof TrialNotRunningError)) throw error;
+      if (!(error instanceof TrialNotRunningError) || options.finishedElsewhere === "throw") throw error;
       frozen = await this.finishedElsewhere(trial, outcome.state, error);
     }
     this.absorb(frozen);
