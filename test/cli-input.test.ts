@@ -21,6 +21,18 @@ function writeConfig(name: string, lines: string[]): string {
   return file;
 }
 
+describe("study names and parameter names", () => {
+  it("refuses a blank --study and a reserved parameter name before creating anything", async () => {
+    // A blank name used to create a study listed as an empty row.
+    const blank = await sextant(["tune", "-s", "  ", "-p", "x=float:0:1", "--", "node", QUADRATIC, "--x", "{x}", "--y", "0"], { cwd: dir });
+    expect([blank.code, blank.stderr]).toEqual([2, 'sextant: --study must not be blank, got "  "\n']);
+    const reserved = await sextant(["tune", "-p", "valueOf=float:0:1", "--", "node", QUADRATIC, "--x", "{valueOf}", "--y", "0"], { cwd: dir });
+    expect(reserved.code).toBe(2);
+    expect(reserved.stderr).toMatch(/^sextant: --param "valueOf=float:0:1": parameter name "valueOf" is reserved/);
+    expect(existsSync(join(dir, "sextant.db"))).toBe(false);
+  });
+});
+
 describe("parameter environment variables", () => {
   it("refuses parameters that would share one variable, naming both, before any trial", async () => {
     const result = await sextant(["tune", "-p", "a-b=float:0:1", "-p", "a_b=float:0:1", "--", "node", QUADRATIC, "--x", "{a-b}", "--y", "{a_b}"], { cwd: dir });

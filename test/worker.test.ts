@@ -86,6 +86,16 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(JSON.parse(late.stdout)).toMatchObject({ run: { trials: 0 }, total: { trials: 13, complete: 13 } });
   });
 
+  it("exits 1 when every trial it ran failed, as tune does, and 0 when one succeeded", async () => {
+    const made = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "broken", "-p", "x=float:0:1", "--trials", "2", "--", "sh", "-c", "echo not-a-number"], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    // It used to exit 0, so Slurm and Kubernetes reported a study whose every trial failed as done.
+    const result = await worker("broken").done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/sextant: all 2 trial\(s\) of this worker failed; last reason: /);
+    expect(JSON.parse(result.stdout)).toMatchObject({ run: { trials: 2, failed: 2 } });
+  });
+
   it("does not re-enqueue beyond --max-retries", async () => {
     const created = await create("no-retry", ["--trials", "2", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--max-retries", "0"]);
     expect(created.code, created.stderr).toBe(0);

@@ -118,7 +118,11 @@ function progressBar(io: Io): (p: BenchmarkProgress) => void {
     const width = 30;
     const filled = Math.round((p.done / Math.max(p.total, 1)) * width);
     const last = p.last ? ` ${p.last.optimizer} ${p.last.problem} #${p.last.seed}` : "";
-    process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.done}/${p.total}${p.resumed ? ` (${p.resumed} resumed)` : ""}${last}`.slice(0, 110).padEnd(110));
+    // Cut to the terminal's width and cleared with "erase line" rather than padded: a line longer
+    // than the terminal wraps, and "\r" then redraws only its last row, stacking the rest.
+    const columns = Math.max(20, (process.stderr.columns || 80) - 1);
+    const text = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.done}/${p.total}${p.resumed ? ` (${p.resumed} resumed)` : ""}${last}`;
+    process.stderr.write(`\r\x1b[2K${text.length > columns ? `${text.slice(0, columns - 1)}…` : text}`);
     if (p.done === p.total) process.stderr.write("\n");
   };
 }

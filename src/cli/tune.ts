@@ -198,6 +198,7 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
     throw error;
   }
 
+  if (flags.study !== undefined && flags.study.trim() === "") throw new UsageError(`--study must not be blank, got ${JSON.stringify(flags.study)}`);
   const directions = flags.direction !== undefined && flags.direction.length > 0 ? parseDirections(flags.direction) : (config.directions ?? ["minimize"]);
   const timeout = flags.timeout ?? config.timeout;
   const schedulerName = flags.scheduler ?? config.scheduler?.name;

@@ -207,7 +207,11 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const recovery = recoverySettings(flags, config, storage.url);
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : config.cwd;
   if (!existsSync(cwd)) {
-    throw new UsageError(`working directory ${cwd} (from the study's ${flags.cwd !== undefined ? "--cwd" : "config"}) does not exist on this machine; give --cwd DIR; no trial was started`);
+    throw new UsageError(
+      flags.cwd !== undefined
+        ? `working directory ${cwd} (from --cwd) does not exist on this machine; no trial was started`
+        : `working directory ${cwd} (from the study's config) does not exist on this machine; give --cwd DIR; no trial was started`,
+    );
   }
   // The study stores the names of its environment variables, never their values: each worker
   // passes on its own environment, so a variable the study expects must be set on this machine.
@@ -235,6 +239,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   }
 
   const counts: Record<"complete" | "pruned" | "failed", number> = { complete: 0, pruned: 0, failed: 0 };
+  let lastFailReason = "";
   const controller = new AbortController();
   let interrupted: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -278,6 +283,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     callbacks: [
       async (_study, trial: FrozenTrial) => {
         counts[trial.state as keyof typeof counts]++;
+        if (trial.state === "failed") lastFailReason = String(trial.systemAttrs.failReason ?? "unknown");
         // A worker stopped from outside (preemption, scale-down, Ctrl-C) hands its trials back:
         // the budget is the study's, and another worker can run them.
         if (interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === "interrupted") {
@@ -295,7 +301,14 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   }
   await study.refresh();
   printWorkerSummary(study, budget, counts, interrupted !== null, flags, io);
-  return interrupted ? signalExitCode(interrupted) : 0;
+  if (interrupted) return signalExitCode(interrupted);
+  // As tune: a worker none of whose trials succeeded fails, so that a batch system (Slurm, a
+  // Kubernetes Job) reports a broken command instead of a finished one.
+  if (counts.failed > 0 && counts.complete === 0 && counts.pruned === 0) {
+    io.err(`sextant: all ${counts.failed} trial(s) of this worker failed; last reason: ${lastFailReason}`);
+    return 1;
+  }
+  return 0;
 }
 
 function printWorkerSummary(

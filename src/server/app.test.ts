@@ -97,6 +97,9 @@ describe("HTTP API: studies", () => {
       [{ name: "s", direction: "up" }, "body.direction"],
       [{ name: "s", colour: "red" }, "body.colour"],
       [{ name: "a\u0007b" }, "body.name"],
+      // Created, they could be neither reached nor deleted: the path resolves them as folders.
+      [{ name: ".." }, "body.name"],
+      [{ name: "   " }, "body.name"],
       [{ name: 5 }, "body.name"],
     ];
     for (const [body, field] of cases) {
@@ -467,6 +470,8 @@ describe("HTTP API: safety", () => {
     expect(wrong.headers.get("www-authenticate")).toContain("Bearer");
     expect((await call(app, "GET", "/studies", undefined, { authorization: "s3cret-token" })).status).toBe(401);
     expect((await call(app, "GET", "/studies", undefined, { authorization: "Bearer s3cret-token" })).status).toBe(200);
+    // The scheme is case-insensitive (RFC 7235); "bearer" used to get 401.
+    expect((await call(app, "GET", "/studies", undefined, { authorization: "bearer s3cret-token" })).status).toBe(200);
     expect((await call(app, "POST", "/studies", { name: "x" })).status).toBe(401);
     expect((await call(app, "GET", "/studies", undefined, { authorization: "Bearer s3cret-token" })).json.studies).toEqual([]);
   });

@@ -716,7 +716,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
     // The dashboard's files are code anyone may fetch; every piece of data sits under the API prefix.
     app.use(`${API_PREFIX}/*`, async (c, next) => {
       const header = c.req.header("authorization") ?? "";
-      const given = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
+      // The scheme name is case-insensitive (RFC 7235): "bearer" and "BEARER" are "Bearer".
+      const scheme = /^bearer +/i.exec(header);
+      const given = scheme ? header.slice(scheme[0].length) : "";
       if (!tokensMatch(given, expected)) {
         c.header("WWW-Authenticate", 'Bearer realm="sextant"');
         return errorAnswer(c, new HttpError(401, "missing or wrong token (send Authorization: Bearer <token>)", "header.authorization"));

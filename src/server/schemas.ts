@@ -14,6 +14,11 @@ export const StudyName = z
   .min(1)
   .max(200)
   .regex(/^[^\u0000-\u001f]+$/, "must not contain control characters");
+/** A name for a new study: also not blank, and not "." or "..", which a URL path cannot carry. */
+export const NewStudyName = StudyName.refine((name) => name.trim() !== "", "must not be blank").refine(
+  (name) => name !== "." && name !== "..",
+  'must not be "." or "..", which a URL path cannot carry',
+);
 
 export const Direction = z.enum(["minimize", "maximize"]);
 
@@ -91,7 +96,7 @@ const SamplerSpec = z.strictObject({
 });
 
 export const CreateStudyBody = z.strictObject({
-  name: StudyName,
+  name: NewStudyName,
   direction: Direction.optional(),
   directions: z.array(Direction).min(1).max(16).optional(),
   sampler: SamplerSpec.optional().describe('by name, as the CLI takes it: {"name": "tpe", "options": {"seed": 1}} (default "auto")'),

@@ -16,6 +16,8 @@ describe("Study", () => {
     await expect(bad({ sed: 3 })).rejects.toThrow(/unknown option "sed" \(did you mean "seed"\?\); valid options: name, storage, direction/);
     await expect(bad({ seed: 3, sampler: new RandomSampler({ seed: 1 }) })).rejects.toThrow(/give the seed to your sampler instead/);
     await expect(bad({ seed: 1.5 })).rejects.toThrow("seed must be an integer, got number 1.5");
+    await expect(bad({ name: "  " })).rejects.toThrow('createStudy: name must be a non-blank string, got the string "  "');
+    await expect(bad({ name: ".." })).rejects.toThrow(/name must not be "\.\.", which a URL path cannot carry/);
     await expect(bad({ directon: "maximize", sed: 1 })).rejects.toThrow(/unknown options "directon" \(did you mean "direction"\?\), "sed" \(did you mean "seed"\?\); valid options: name, /);
     // Nothing was created by the refused calls.
     expect(await storage.getStudy("s")).toBeNull();

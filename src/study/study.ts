@@ -389,6 +389,12 @@ const STUDY_OPTION_KEYS: readonly (keyof CreateStudyOptions)[] = [
  */
 function checkStudyOptions(options: CreateStudyOptions): void {
   if (options === null || typeof options !== "object") throw new TypeError(`createStudy: options must be an object, got ${describeValue(options)}`);
+  if (options.name !== undefined) {
+    const name = options.name as unknown;
+    if (typeof name !== "string" || name.trim() === "") throw new TypeError(`createStudy: name must be a non-blank string, got ${describeValue(name)}`);
+    // A URL path cannot hold them: clients and servers resolve them as "this" and "up one" folder.
+    if (name === "." || name === "..") throw new TypeError(`createStudy: name must not be "${name}", which a URL path cannot carry (the HTTP service and dashboard could not reach the study)`);
+  }
   const unknown = Object.keys(options).filter((key) => !(STUDY_OPTION_KEYS as readonly string[]).includes(key));
   if (unknown.length > 0) {
     const named = unknown.map((key) => `"${key}"${didYouMean(key, STUDY_OPTION_KEYS)}`);
