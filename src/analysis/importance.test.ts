@@ -108,6 +108,21 @@ describe("PED-ANOVA importance", () => {
     expect(p.x2!.correlation).toBeGreaterThan(0.5);
   });
 
+  it("gives PED-ANOVA no importance for a constant objective, and sets tied values whole", () => {
+    const unit = { type: "float", low: 0, high: 1 } as const;
+    const rng = new Rng(5);
+    const trials = Array.from({ length: 36 }, (_, i) => makeTrial({ number: i, params: { x: rng.uniform(), y: rng.uniform() }, distributions: { x: unit, y: unit }, values: [1] }));
+    // The top set used to be whichever trials sorted first among equals: x 0.617, y 0.383.
+    expect(importance(trials, { method: "ped-anova" }).params.map((p) => p.importance)).toEqual([0, 0]);
+    // Two levels, x alone decides: the tied best half is one set, and x takes all the importance.
+    const stepped = Array.from({ length: 40 }, (_, i) => {
+      const [x, y] = [rng.uniform(), rng.uniform()];
+      return makeTrial({ number: i, params: { x, y }, distributions: { x: unit, y: unit }, values: [x < 0.5 ? 0 : 1] });
+    });
+    const p = byName(importance(stepped, { method: "ped-anova" }));
+    expect(p.x!.importance).toBeGreaterThan(0.9);
+  });
+
   it("looks at the other end of the values when maximizing", () => {
     const rng = new Rng(2);
     const trials: FrozenTrial[] = [];

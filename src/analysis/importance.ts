@@ -110,7 +110,7 @@ export function importance(trials: readonly FrozenTrial[], options: ImportanceOp
   } else {
     const order = orderByRank(valueRanks, direction);
     try {
-      shares = pedAnovaImportances(columns, distributions, order, { quantile: options.quantile, baselineQuantile: options.baselineQuantile });
+      shares = pedAnovaImportances(columns, distributions, order, { quantile: options.quantile, baselineQuantile: options.baselineQuantile, values });
     } catch (error) {
       throw error instanceof RangeError ? new ImportanceError(error.message) : error;
     }

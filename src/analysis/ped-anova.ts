@@ -32,6 +32,13 @@ export interface PedAnovaOptions {
   readonly quantile?: number;
   /** γ′: the fraction of best trials that forms the baseline (default 1, every trial). */
   readonly baselineQuantile?: number;
+  /**
+   * Each trial's value (indexed as `columns`' trials), to draw the top and baseline sets by value
+   * as the paper does (the trials at least as good as the γ-quantile): trials tied with the last
+   * one in a set join it. Without them the sets are cut by position in `order`, and a tie is
+   * split arbitrarily: a constant objective would then show importance where there is none.
+   */
+  readonly values?: ArrayLike<number>;
 }
 
 /** Points of the integration grid over [0, 1] for continuous parameters. */
@@ -64,9 +71,20 @@ export function pedAnovaImportances(
     throw new RangeError(`baselineQuantile must be in (quantile, 1], got ${baselineQuantile} with quantile ${quantile}`);
   }
   const n = order.length;
-  const topCount = Math.max(2, Math.ceil(quantile * n));
-  const baselineCount = Math.max(topCount + 1, Math.ceil(baselineQuantile * n));
+  let topCount = Math.max(2, Math.ceil(quantile * n));
+  let baselineCount = Math.max(topCount + 1, Math.ceil(baselineQuantile * n));
   if (baselineCount > n) throw new RangeError(`PED-ANOVA needs more trials than the top ${topCount}: got ${n}`);
+  const values = options.values;
+  if (values) {
+    const tiedPast = (count: number): number => {
+      while (count < n && values[order[count]!] === values[order[count - 1]!]) count++;
+      return count;
+    };
+    topCount = tiedPast(topCount);
+    baselineCount = Math.max(tiedPast(baselineCount), topCount);
+    // Every baseline trial is as good as the best: the values tell nothing about any parameter.
+    if (topCount === baselineCount) return new Float64Array(distributions.length);
+  }
   const factor = (topCount / baselineCount) ** 2;
   const result = new Float64Array(distributions.length);
   for (let j = 0; j < distributions.length; j++) {
