@@ -97,6 +97,20 @@ describe("contextual tuner (ChebCB)", () => {
     await expect(tuner.choose()).rejects.toThrow(/context of 2 number/);
     await expect(tuner.choose([1])).rejects.toThrow(/context must be 2 finite/);
   });
+
+  it("while a choice waits for its cost, gives it again for the same context and refuses another", async () => {
+    const tuner = await createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [-3], high: [1] }, seed: 1 });
+    const first = await tuner.choose([-2]);
+    expect(await tuner.choose([-2])).toBe(first);
+    // These used to return the waiting choice, and the next cost was credited to context [-2].
+    await expect(tuner.choose([0.4])).rejects.toThrow(/a choice made for another context is waiting for its cost: observe it first/);
+    await expect(tuner.choose([1, 2, 3])).rejects.toThrow(/context must be 1 finite/);
+    await expect(tuner.choose()).rejects.toThrow(/needs a context of 1 number/);
+    await tuner.observe(5);
+    await expect(tuner.choose([0.4])).resolves.toEqual(expect.any(Number));
+    const plain = await createOnlineTuner({ parameter: { low: 0, high: 1 }, seed: 1 });
+    await expect(plain.choose([0.4])).rejects.toThrow(/the tsallis-inf tuner takes no context/);
+  });
 });
 
 describe("online tuner settings", () => {

@@ -190,12 +190,25 @@ export class OnlineTuner {
 
   /**
    * The value to use for the next instance. A contextual tuner needs the instance's features, one
-   * number per feature of `context`. Calling it again before `observe` returns the same value.
+   * number per feature of `context`. Calling it again before `observe` returns the same value
+   * (for the same context: another instance's context then is an error, since the cost observed
+   * next would be credited to the features of the first).
    */
   async choose(context?: readonly number[]): Promise<number> {
     const { state } = this.record;
-    if (state.pending) return this.values[state.pending.arm]!;
+    if (!this.record.context && context !== undefined) {
+      throw new OnlineTunerError(`the ${this.record.algorithm} tuner takes no context; create a "chebcb" tuner to choose by instance features`);
+    }
     const features = this.features(context);
+    if (state.pending) {
+      const waiting = state.pending.features;
+      if (waiting && features && waiting.some((v, i) => v !== features[i])) {
+        throw new OnlineTunerError(
+          `a choice made for another context is waiting for its cost: observe it first (a repeated choose with the same context returns that choice again)`,
+        );
+      }
+      return this.values[state.pending.arm]!;
+    }
     const pending = drawArm(this.banditConfig(), state, features);
     await this.save({ ...state, pending });
     return this.values[pending.arm]!;
