@@ -49,6 +49,12 @@ describe("loadConfigFile", () => {
     expect(createPrunerByName(config.pruner!.name, config.pruner!.options).name).toBe("patient");
   });
 
+  it("points a storage URL it cannot open at its line", () => {
+    // It used to surface only when opened: "cannot open storage bogus:xyz", exit 1, no line.
+    const file = write("storage.yaml", ["params: { x: 'float:0:1' }", "storage: bogus:xyz"]);
+    expect(() => loadConfigFile(file)).toThrow(/storage\.yaml:2:10: storage: unknown storage URL "bogus:xyz": use sqlite:PATH/);
+  });
+
   it("resolves relative storage and cwd from the config file's folder", () => {
     mkdirSync(join(dir, "exp"));
     const file = write("exp/s.yaml", ["storage: sqlite:runs/s.db", "cwd: ../work", "params: { x: 'float:0:1' }"]);

@@ -9,6 +9,7 @@ import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node a
 import { z } from "zod";
 import { type Distribution, type Direction, InvalidDistributionError, didYouMean, reservedParamName, validateDistribution } from "../space/index.js";
 import { UsageError } from "./errors.js";
+import { storageUrlProblem } from "../storage/index.js";
 import { PARAM_NAME, parseParamSpec, splitCommandLine } from "./params.js";
 
 
@@ -312,7 +313,12 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
   }
   const config: TuneConfig = { params: {} };
   if (raw.study !== undefined) config.study = raw.study;
-  if (raw.storage !== undefined) config.storage = resolveStorageUrl(raw.storage, source.folder);
+  if (raw.storage !== undefined) {
+    // Refused here rather than when opened, so that the message points at the line.
+    const problem = storageUrlProblem(raw.storage);
+    if (problem !== null) throw source.error(["storage"], problem);
+    config.storage = resolveStorageUrl(raw.storage, source.folder);
+  }
   if (raw.direction !== undefined) config.directions = [raw.direction];
   if (raw.directions !== undefined) config.directions = raw.directions;
   for (const key of ["trials", "jobs", "timeout", "trialTimeout", "killGrace", "seed"] as const) {

@@ -27,6 +27,21 @@ export function sqlitePath(url: string): string | null {
 }
 
 /**
+ * What is wrong with a storage URL that {@link openStorage} would refuse before connecting, or
+ * null: a config file checks its `storage:` with it, to point at the line.
+ *
+ * @example
+ * storageUrlProblem("sqlite:") // 'storage URL "sqlite:" has no file path (e.g. sqlite:./sextant.db)'
+ */
+export function storageUrlProblem(url: string): string | null {
+  if (url === "memory:" || url === "memory") return null;
+  const path = sqlitePath(url);
+  if (path !== null) return path === "" ? `storage URL "${url}" has no file path (e.g. sqlite:./sextant.db)` : null;
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return null;
+  return `unknown storage URL "${url}": use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory:`;
+}
+
+/**
  * Opens a storage from its URL:
  * - `memory:` — this process only;
  * - `sqlite:PATH` (e.g. `sqlite:./sextant.db`, `sqlite:/abs/path.db`) — an embedded file, shared
@@ -48,10 +63,11 @@ export async function openStorage(
   url: string,
   options: { readOnly?: boolean; retryDeadlineMs?: number; onRetry?: (message: string) => void } = {},
 ): Promise<Storage> {
+  const problem = storageUrlProblem(url);
+  if (problem !== null) throw new StorageUrlError(problem);
   if (url === "memory:" || url === "memory") return new MemoryStorage();
   const path = sqlitePath(url);
   if (path !== null) {
-    if (path === "") throw new StorageUrlError(`storage URL "${url}" has no file path (e.g. sqlite:./sextant.db)`);
     const { SqliteStorage } = await import("./sqlite.js");
     return SqliteStorage.openAsync(path, { readOnly: options.readOnly === true });
   }
@@ -63,5 +79,5 @@ export async function openStorage(
       ...(options.onRetry !== undefined ? { onRetry: options.onRetry } : {}),
     });
   }
-  throw new StorageUrlError(`unknown storage URL "${url}": use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory:`);
+  throw new StorageUrlError(`unknown storage URL "${url}"`); // storageUrlProblem refused it above
 }
