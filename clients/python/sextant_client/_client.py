@@ -13,6 +13,7 @@ import os
 import threading
 import time
 import urllib.parse
+import warnings
 
 __all__ = [
     "CategoricalDistribution",
@@ -109,6 +110,26 @@ class CategoricalDistribution:
         return {"type": "categorical", "choices": [_choice(choice, "choices[%d]" % i) for i, choice in enumerate(self.choices)]}
 
 
+def _typed_params(params, distributions):
+    """`params` with a float parameter's value as a float and an int parameter's as an int, as Optuna has them.
+
+    JSON writes 1.0 as 1, which Python reads back as an int: without this, suggest_float could
+    answer 1 where Optuna answers 1.0.
+    """
+    return {name: _typed_param(value, distributions.get(name)) for name, value in params.items()}
+
+
+def _typed_param(value, distribution):
+    kind = distribution.get("type") if isinstance(distribution, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if kind == "float":
+        return float(value)
+    if kind == "int":
+        return int(value)
+    return value  # a categorical choice is the JSON value it was given as
+
+
 def _millis_to_datetime(value):
     return None if value is None else datetime.datetime.fromtimestamp(value / 1000.0)
 
@@ -120,8 +141,8 @@ class FrozenTrial:
         self._data = data
         self.number = data["number"]
         self.state = TrialState(data["state"])
-        self.params = dict(data["params"])
         self.distributions = dict(data["distributions"])
+        self.params = _typed_params(data["params"], self.distributions)
         self.values = list(data["values"]) if data["values"] is not None else None
         self.intermediate_values = {int(step): value for step, value in data["intermediate"].items()}
         self.user_attrs = dict(data["userAttrs"])
@@ -467,8 +488,8 @@ class Trial:
     def __init__(self, study, data):
         self.study = study
         self.number = data["number"]
-        self._params = dict(data["params"])
         self._distributions = dict(data["distributions"])
+        self._params = _typed_params(data["params"], self._distributions)
         self._user_attrs = dict(data["userAttrs"])
         self._should_prune = False
         self._warned_repeated_step = False
@@ -489,6 +510,7 @@ class Trial:
         if name in self._params and self._distributions.get(name) == wire:
             return self._params[name]
         value = self.study._connection.request("POST", self._path("suggest"), {"name": name, "distribution": wire})["value"]
+        value = _typed_param(value, wire)
         self._params[name] = value
         self._distributions[name] = wire
         return value
@@ -640,9 +662,10 @@ class Study:
             try:
                 result = objective(trial)
             except TrialPruned:
-                frozen = self.tell(trial, state=TrialState.PRUNED)
+                frozen = self._finish_in_optimize(trial, lambda: self.tell(trial, state=TrialState.PRUNED))
             except Exception as error:
-                frozen = self._fail(trial, "%s: %s" % (type(error).__name__, error))
+                reason = "%s: %s" % (type(error).__name__, error)
+                frozen = self._finish_in_optimize(trial, lambda: self._fail(trial, reason))
                 if not isinstance(error, tuple(catch)):
                     raise
             except KeyboardInterrupt:
@@ -654,9 +677,28 @@ class Study:
                     pass  # the server is unreachable: the trial stays running, its heartbeat stopped
                 raise
             else:
-                frozen = self._tell_result(trial, result, constraints_func)
+                frozen = self._finish_in_optimize(trial, lambda: self._tell_result(trial, result, constraints_func))
             for callback in callbacks or ():
                 callback(self, frozen)
+
+    def _finish_in_optimize(self, trial, finish):
+        """`finish()` (optimize's tell of `trial`), or, when the trial was finished elsewhere, the trial as stored.
+
+        The server answers 409 to a tell of a trial that is no longer running: its reaper failed it
+        (no heartbeat in time) or another client or server told it first. What was stored stands;
+        as the TypeScript library's optimize does, this warns and the run goes on with the next
+        trial. A direct `tell()` still raises, and any other error still stops the run.
+        """
+        try:
+            return finish()
+        except SextantError as error:
+            if error.status != 409:
+                raise
+            # stacklevel 3: the warning points at the caller of optimize, not at the client's code.
+            warnings.warn("sextant_client: trial %d was finished elsewhere before optimize could tell it (%s); "
+                          "its result here is dropped and the run goes on" % (trial.number, error.message), stacklevel=3)
+            # The callbacks get what the server kept.
+            return FrozenTrial(self._connection.request("GET", self._path("/trials/%d" % trial.number))["trial"])
 
     def _tell_result(self, trial, result, constraints_func=None):
         try:

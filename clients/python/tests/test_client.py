@@ -114,6 +114,52 @@ class OptimizeTest(ClientTestCase):
         self.assertEqual(reasons[2], "objective returned {'value': 1}: values: expected a number or a sequence of numbers")
         self.assertEqual(reasons[3], "objective returned [0.5, 'x']: values[1] must be a number, got 'x'")
 
+    def test_a_trial_finished_elsewhere_warns_and_the_run_goes_on(self):
+        # Another client (a second server, or the reaper failing a slow trial) finishes the trial
+        # while its objective runs: optimize's own tell gets a 409, which warns and goes on, as the
+        # TypeScript library does.
+        study = sextant_client.create_study(URL, unique("elsewhere"), sampler="random", heartbeat_interval=None)
+        other = sextant_client.load_study(URL, study.study_name, heartbeat_interval=None)
+        told = []
+
+        def objective(trial):
+            x = trial.suggest_float("x", 0, 1)
+            if trial.number == 0:
+                other.tell(trial.number, state=TrialState.FAIL)
+            if trial.number == 1:
+                other.tell(trial.number, 0.5)
+                raise TrialPruned()
+            if trial.number == 2:
+                other.tell(trial.number, 0.5)
+                raise ZeroDivisionError("no luck")
+            return x
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            study.optimize(objective, n_trials=4, catch=(ZeroDivisionError,), callbacks=[lambda s, frozen: told.append(frozen)])
+        messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+        self.assertEqual(len(messages), 3, messages)
+        for number, message in enumerate(messages):
+            self.assertIn("trial %d was finished elsewhere" % number, message)
+            # The server's message, e.g. "trial 0 is failed, not running; it can no longer change".
+            self.assertRegex(message, r"\(trial %d (is \w+, not running|has already been told)" % number)
+        self.assertEqual([t.state for t in study.trials], [TrialState.FAIL, TrialState.COMPLETE, TrialState.COMPLETE, TrialState.COMPLETE])
+        # The callbacks see what the server kept, not the result that was dropped.
+        self.assertEqual([(t.number, t.state) for t in told], [(t.number, t.state) for t in study.trials])
+        # An objective's own error is still raised when not caught, after the warning.
+        def told_then_broken(trial):
+            other.tell(trial.number, 1.0)
+            raise ZeroDivisionError("no luck")
+
+        with warnings.catch_warnings(record=True), self.assertRaises(ZeroDivisionError):
+            warnings.simplefilter("always")
+            study.optimize(told_then_broken, n_trials=3)
+        self.assertEqual(len(study.trials), 5)
+        # Any other error answer to optimize's tell still stops the run: here the study is gone (404).
+        with self.assertRaises(SextantError) as gone:
+            study.optimize(lambda trial: sextant_client.delete_study(URL, study.study_name) or 1.0, n_trials=3)
+        self.assertEqual(gone.exception.status, 404)
+
 
 class ConstraintsAndParetoTest(ClientTestCase):
     def test_a_constrained_multi_objective_study_keeps_constraints_and_its_front_is_feasible_and_non_dominated(self):
@@ -229,6 +275,26 @@ class AskTellTest(ClientTestCase):
             study.tell(failed, 1.0)
         self.assertEqual(told_twice.exception.status, 409)
         self.assertEqual(len(study.get_trials(states=(TrialState.COMPLETE,))), 7)
+
+    def test_float_parameters_are_floats_and_int_parameters_ints_even_when_whole(self):
+        # JSON writes 1.0 as 1, which Python reads as an int; Optuna's suggest_float always gives a float.
+        study = sextant_client.create_study(URL, unique("types"), sampler="random", sampler_options={"seed": 5})
+        trial = study.ask({"fixed": FloatDistribution(3, 3), "k": IntDistribution(2, 2)})
+        suggested = {
+            "h": trial.suggest_float("h", 1.0, 1.0),
+            "s": trial.suggest_float("s", 0, 2, step=1),  # every point of the grid is whole
+            "l": trial.suggest_float("l", 2, 2, log=True),
+            "n": trial.suggest_int("n", 4, 4),
+        }
+        self.assertEqual(trial.suggest_float("h", 1.0, 1.0), 1.0)  # asked again: the value kept, still a float
+        expected = {"fixed": float, "k": int, "h": float, "s": float, "l": float, "n": int}
+        self.assertEqual({name: type(value) for name, value in suggested.items()}, {name: expected[name] for name in suggested})
+        self.assertEqual(type(trial.suggest_float("h", 1.0, 1.0)), float)
+        self.assertEqual({name: type(value) for name, value in trial.params.items()}, expected)
+        frozen = study.tell(trial, 1.0)
+        self.assertEqual({name: type(value) for name, value in frozen.params.items()}, expected)
+        self.assertEqual({name: type(value) for name, value in study.trials[0].params.items()}, expected)
+        self.assertEqual({name: type(value) for name, value in study.best_params.items()}, expected)
 
     def test_load_study_sees_the_same_trials_and_delete_removes_them(self):
         name = unique("shared")
