@@ -57,6 +57,10 @@ describe("AutoSampler", () => {
     expect(new AutoSampler({ seed: 1, highDimensionalSampler: "turbo" }).decide(wide())).toMatchObject({ name: "turbo", reason: expect.stringMatching(/TuRBO/) });
     expect(new AutoSampler({ seed: 1, highDimensionalSampler: "turbo" }).decide(wide({ kind: c }))).toMatchObject({ name: "tpe" });
     expect(new AutoSampler({ seed: 1, highDimensionalSampler: "turbo", gpMaxDimensions: 40 }).decide(wide())).toMatchObject({ name: "gp" });
+    // TuRBO-1 ignores constraints, though auto promises every sampler it picks honours them.
+    const constrained = wide();
+    const withConstraints = makeSnapshot([makeTrial({ ...constrained.finished[0]!, systemAttrs: { constraints: [0.5] } })]);
+    expect(new AutoSampler({ seed: 1 }).decide(withConstraints)).toMatchObject({ name: "tpe", reason: expect.stringMatching(/30 dimensions > 24, constrained: TPE/) });
   });
 
   it("records its choice and the reason on the study and its trials", async () => {

@@ -8,6 +8,7 @@ import {
   type StudySnapshot,
   type TrialState,
   type WarmStartSource,
+  CONSTRAINTS_ATTR,
   SEED_OPTION,
   defineOptions,
 } from "../space/index.js";
@@ -59,18 +60,22 @@ interface SpaceSummary {
   readonly seen: Map<string, Distribution>;
   readonly counts: Map<string, number>;
   readonly trials: number;
+  /** Whether any of the trials carries constraint values. */
+  readonly constrained: boolean;
 }
 
 function spaceOf(trials: readonly FrozenTrial[]): SpaceSummary {
   const seen = new Map<string, Distribution>();
   const counts = new Map<string, number>();
+  let constrained = false;
   for (const trial of trials) {
     for (const [name, distribution] of Object.entries(trial.distributions)) {
       seen.set(name, distribution);
       counts.set(name, (counts.get(name) ?? 0) + 1);
     }
+    if (trial.systemAttrs[CONSTRAINTS_ATTR] !== undefined) constrained = true;
   }
-  return { seen, counts, trials: trials.length };
+  return { seen, counts, trials: trials.length, constrained };
 }
 
 interface Choice {
@@ -95,7 +100,8 @@ interface Choice {
  * - A study warm-started from earlier ones (`warmStartFrom`) gets the GP with its warm start where a
  *   cold one would get the GP, and TPE with the sources as a prior otherwise.
  *
- * Every sampler it picks honours constraint values (c-TPE, or the GP's probability of feasibility).
+ * Every sampler it picks honours constraint values (c-TPE, or the GP's probability of feasibility):
+ * a constrained study past `gpMaxDimensions` gets TPE rather than TuRBO-1, which ignores them.
  *
  * The choice is made per trial from the snapshot, so it is deterministic for a seed and a history.
  *
@@ -170,10 +176,11 @@ export class AutoSampler implements Sampler {
     const limit = objectives > 1 ? this.moGpMaxTrials : this.gpMaxTrials;
     if (seen.size > this.gpMaxDimensions) {
       const basis = `${seen.size} dimensions > ${this.gpMaxDimensions}`;
-      if (this.highDimensionalSampler === "turbo" && objectives === 1 && categorical === 0 && complete < limit) {
+      // TuRBO-1 ignores constraints: c-TPE honours them.
+      if (this.highDimensionalSampler === "turbo" && objectives === 1 && categorical === 0 && complete < limit && !space.constrained) {
         return { sampler: this.turbo, name: "turbo", basis, reason: `${basis}: TuRBO-1 trust-region BO` };
       }
-      return { sampler: this.tpe, name: "tpe", basis, reason: `${basis}: TPE` };
+      return { sampler: this.tpe, name: "tpe", basis, reason: `${basis}${space.constrained && this.highDimensionalSampler === "turbo" ? ", constrained" : ""}: TPE` };
     }
     if (complete >= limit) {
       const basis = `${complete} complete trials >= ${limit}`;

@@ -30,6 +30,12 @@ export interface Sampler {
    * go unused. Default: false.
    */
   readonly usesWarmStart?: boolean;
+  /**
+   * True for a sampler that learns from values but not from constraint values (CMA-ES, CEM,
+   * TuRBO-1): a study given a `constraints` function warns that its trials' feasibility is not
+   * used. Default: false.
+   */
+  readonly ignoresConstraints?: boolean;
   beforeTrial?(snapshot: StudySnapshot, trial: SamplingTrial): void;
   inferRelativeSpace(snapshot: StudySnapshot, trial: SamplingTrial): SearchSpace;
   sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue>;

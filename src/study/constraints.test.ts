@@ -1,11 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { RandomSampler } from "../samplers/index.js";
+import { CmaEsSampler, RandomSampler } from "../samplers/index.js";
 import { MemoryStorage } from "../storage/index.js";
 import { createStudy, loadStudy } from "./index.js";
 
 const random = () => new RandomSampler({ seed: 7 });
 
 describe("constraints", () => {
+  it("warns when the sampler models the objective alone (CMA-ES, CEM, TuRBO)", async () => {
+    const warnings: string[] = [];
+    await createStudy({ sampler: new CmaEsSampler({ seed: 1 }), constraints: () => [0], onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([expect.stringMatching(/^constraints: the cmaes sampler models the objective alone/)]);
+    await createStudy({ sampler: random(), constraints: () => [0], onWarning: (m) => warnings.push(m) });
+    await createStudy({ sampler: new CmaEsSampler({ seed: 1 }), onWarning: (m) => warnings.push(m) });
+    expect(warnings).toHaveLength(1);
+  });
+
   it("a constraints function is stored per trial, and bestTrial / bestTrials return only feasible trials", async () => {
     const study = await createStudy({
       direction: "minimize",

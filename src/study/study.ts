@@ -248,6 +248,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     study.warmStart = warmStart;
     for (const note of notes) study.onWarning(note);
     warnUnusedWarmStart(study);
+    warnIgnoredConstraints(study);
     await study.refresh();
     if (options.scheduler) await study.seedPopulation();
     return study;
@@ -324,6 +325,7 @@ export async function loadStudy(options: {
   }
   for (const note of notes) study.onWarning(note);
   warnUnusedWarmStart(study);
+  warnIgnoredConstraints(study);
   await study.refresh();
   return study;
 }
@@ -347,6 +349,14 @@ function storedWarmStartNames(record: StudyRecord): string[] | null {
 export async function storedWarmStartSources(storage: Storage, record: StudyRecord, notes: string[]): Promise<WarmStartSource[]> {
   return loadWarmStartSources(storage, record.name, storedWarmStartNames(record) ?? [], (name) =>
     notes.push(`warm start: study "${name}", which study "${record.name}" was created to learn from, no longer exists; going on without it`),
+  );
+}
+
+function warnIgnoredConstraints(study: Study): void {
+  if (!study.constraints || !study.sampler.ignoresConstraints) return;
+  study.onWarning(
+    `constraints: the ${study.sampler.name} sampler models the objective alone and does not steer toward feasible trials; ` +
+      "TPE (c-TPE), the GP and auto use the constraint values",
   );
 }
 

@@ -100,6 +100,8 @@ const UNIFORM_SIGMA = Math.sqrt(1 / 12);
  */
 export class CemSampler implements Sampler {
   readonly name = "cem";
+  /** It models the objective alone: a constrained study warns (see `Sampler.ignoresConstraints`). */
+  readonly ignoresConstraints = true;
   readonly seed: number;
   readonly nStartupTrials: number;
   readonly eliteFraction: number;

@@ -116,6 +116,8 @@ const STUDY_SEED = "cmaes:seed";
  */
 export class CmaEsSampler implements Sampler {
   readonly name = "cmaes";
+  /** It models the objective alone: a constrained study warns (see `Sampler.ignoresConstraints`). */
+  readonly ignoresConstraints = true;
   readonly seed: number;
   readonly sigma0: number;
   readonly populationSize: number | undefined;
