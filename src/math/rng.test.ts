@@ -36,4 +36,13 @@ describe("deriveSeed", () => {
     for (let base = 0; base < 20; base++) for (let label = 0; label < 20; label++) seen.add(deriveSeed(base, label));
     expect(seen.size).toBe(400);
   });
+
+  it("tells apart seeds that differ only above 32 bits or in sign, and keeps 32-bit seeds' streams", () => {
+    // They used to collide (base >>> 0): seeds 0 and 2³², or -1 and 2³² − 1, ran the same trials.
+    for (const [a, b] of [[0, 2 ** 32], [1, 2 ** 32 + 1], [123, 123 + 2 ** 40], [-1, 2 ** 32 - 1], [-5, 2 ** 32 - 5]]) {
+      expect(deriveSeed(a!, 0, "x")).not.toBe(deriveSeed(b!, 0, "x"));
+    }
+    // Streams of seeds in [0, 2³²) are what they were: fixed values from before the change.
+    expect([deriveSeed(0), deriveSeed(1, 7), deriveSeed(4294967295, "lr")]).toEqual([365565194, 758867273, 2189649172]);
+  });
 });

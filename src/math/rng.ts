@@ -140,6 +140,15 @@ export function deriveSeed(base: number, ...labels: (number | string)[]): number
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
+  // The bits above 32 (and a negative sign): without them seeds 1 and 2³² + 1, or -1 and 2³² − 1,
+  // gave every sampler the same stream. Seeds in [0, 2³²) skip this and keep their streams.
+  const high = Math.floor(base / 2 ** 32);
+  if (high !== 0) {
+    h = Math.imul(h ^ ((high >>> 0) ^ Math.floor(high / 2 ** 32)) ^ 0x27d4eb2f, 0x9e3779b1);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x85ebca77);
+    h ^= h >>> 13;
+  }
   for (const label of labels) {
     const v = typeof label === "number" ? label >>> 0 ^ Math.floor(label / 2 ** 32) : hashString(label);
     h = Math.imul(h ^ v, 0x9e3779b1);
