@@ -517,6 +517,8 @@ describe("HTTP API: safety", () => {
       ["/studies/s/trials/0/user-attrs", `{"key": "a", "value": ${deep}}`, "body.value", "must not nest"],
       ["/studies/s/trials/0/user-attrs", JSON.stringify({ key: "a", value: nested(api.MAX_JSON_DEPTH + 1) }), "body.value", "must not nest"],
       ["/studies/s/trials/0/suggest", JSON.stringify({ name: "c", distribution: { type: "categorical", choices: ["a", { b: 1 }] } }), "body.distribution.choices.1", "a choice must be a string, a number, a boolean or null"],
+      // The field is the distribution itself: it used to read "body.distribution.a", which the body has not.
+      ["/studies/s/trials/0/suggest", JSON.stringify({ name: "a", distribution: { type: "float", low: 2, high: 1 } }), "body.distribution", "must not exceed high"],
     ];
     for (const [path, body, field, message] of cases) {
       const answer = await call(app, "POST", path, body);
@@ -593,6 +595,12 @@ describe("HTTP API: OpenAPI document", () => {
       .sort();
     expect(documented).toEqual(registered);
     expect(documented.length).toBeGreaterThanOrEqual(11);
+
+    // The ask takes an empty body (define-by-run); the document used to call its body required.
+    expect(doc.paths["/api/v1/studies/{study}/trials"].post.requestBody.required).toBe(false);
+    expect(doc.paths["/api/v1/studies/{study}/trials/{number}/tell"].post.requestBody.required).toBe(true);
+    expect(Object.keys(doc.paths["/api/v1/studies/{study}/trials/{number}/tell"].post.responses)).toEqual(expect.arrayContaining(["405", "413", "415"]));
+    expect(Object.keys(doc.paths["/api/v1/studies"].get.responses)).not.toContain("415");
 
     const create = doc.paths["/api/v1/studies"].post;
     const schema = create.requestBody.content["application/json"].schema;

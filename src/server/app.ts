@@ -210,13 +210,18 @@ function studyJson(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "stat
   };
 }
 
-function validateSpace(space: Record<string, Distribution>, field: string): Record<string, Distribution> {
+/**
+ * Each distribution checked; a bad one answers 400 at `field`.NAME, or at `field` itself with
+ * `named: false`, where the body holds one distribution beside its name (suggest).
+ */
+function validateSpace(space: Record<string, Distribution>, field: string, named = true): Record<string, Distribution> {
   const out: Record<string, Distribution> = {};
   for (const [name, distribution] of Object.entries(space)) {
     try {
       out[name] = validateDistribution(distribution, name);
     } catch (error) {
-      throw new HttpError(400, `${field}.${name}: ${(error as Error).message}`, `${field}.${name}`);
+      const at = named ? `${field}.${name}` : field;
+      throw new HttpError(400, `${at}: ${(error as Error).message}`, at);
     }
   }
   return out;
@@ -537,7 +542,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       status: 200,
       response: api.SuggestResponse,
       handle: async ({ params, body }) => {
-        const distribution = validateSpace({ [body.name]: body.distribution as Distribution }, "body.distribution")[body.name]!;
+        const distribution = validateSpace({ [body.name]: body.distribution as Distribution }, "body.distribution", false)[body.name]!;
         return writeTrial(params, (trial) => ({ value: trial.suggest(body.name, distribution) }));
       },
     }),

@@ -13,6 +13,8 @@ export interface RouteDoc {
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
   readonly body?: z.ZodType;
+  /** Whether the body may be left out (the route then reads it as `{}`). */
+  readonly bodyMayBeEmpty?: boolean;
   /** The answer on success: status and schema. */
   readonly status: number;
   readonly response: z.ZodType;
@@ -67,13 +69,14 @@ export function openApiDocument(routes: readonly RouteDoc[], prefix: string, ver
         "401": error,
         "404": error,
         "409": error,
-        "413": error,
+        "405": { ...error, description: "the path takes other methods, listed in the Allow header" },
+        ...(route.body ? { "413": error, "415": { ...error, description: "the body is not application/json" } } : {}),
         "503": error,
       },
       security: [{ bearer: [] }, {}],
     };
     if (route.body) {
-      operation.requestBody = { required: true, content: { "application/json": { schema: jsonSchemaOf(route.body, "input") } } };
+      operation.requestBody = { required: route.bodyMayBeEmpty !== true, content: { "application/json": { schema: jsonSchemaOf(route.body, "input") } } };
     }
     (paths[`${prefix}${route.path}`] ??= {})[route.method] = operation;
   }
