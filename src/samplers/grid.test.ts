@@ -125,6 +125,25 @@ describe("GridSampler", () => {
     expect(values).toHaveLength(8);
   });
 
+  // Study.ask used to check isExhausted before the trial existed, so concurrent asks of one
+  // process all passed the check before any took a point: 16 trials (15 distinct) at concurrency 16.
+  it("runs each point once when one process runs more trials at a time than the grid has points", async () => {
+    for (const concurrency of [16, 32]) {
+      const study = await createStudy({ sampler: new GridSampler({ searchSpace: { x: [0, 0.25, 0.5, 0.75, 1], c: [null, true, "z"] }, seed: 1 }) });
+      await study.optimize(
+        async (trial) => {
+          const x = trial.suggestFloat("x", 0, 1);
+          const c = trial.suggestCategorical("c", [null, true, "z"]);
+          await new Promise((resolve) => setTimeout(resolve, 1 + (trial.number % 5)));
+          return x + (c === null ? 0 : 1);
+        },
+        { nTrials: 100, concurrency },
+      );
+      expect(study.trials, `concurrency ${concurrency}`).toHaveLength(15);
+      expect(new Set(study.trials.map((t) => keyOf(t.params))).size).toBe(15);
+    }
+  });
+
   it("honours enqueued values, counting a trial on a grid point as a visit", async () => {
     const study = await createStudy({ sampler: new GridSampler({ searchSpace: space, seed: 2 }) });
     await study.enqueueTrial({ a: 2 });

@@ -524,6 +524,9 @@ export class Study implements TrialHost {
    */
   trialsRunRemotely = false;
 
+  /** The ask in progress for a sampler that can run dry (see {@link ask}). */
+  private exhaustibleAsks: Promise<unknown> = Promise.resolve();
+
   /** What a trial this object starts records as its \`worker\`. */
   private workerRecord(): JsonValue {
     const self = currentWorker() as unknown as Record<string, JsonValue>;
@@ -768,6 +771,17 @@ export class Study implements TrialHost {
       this.absorb(trial);
       return this.startTrial(trial, fixedDistributions, false);
     }
+    if (!this.sampler.isExhausted) return this.claimOrCreate(fixedDistributions);
+    // One at a time in this process: an ask that judged the sampler not yet exhausted must have
+    // taken its point before the next one judges, or concurrent loops all pass the check and
+    // run a grid's last point several times.
+    const turn = this.exhaustibleAsks.then(() => this.claimOrCreate(fixedDistributions));
+    this.exhaustibleAsks = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** {@link ask}'s path without a one-trip start: a queued trial if any, else a new one while the sampler has points. */
+  private async claimOrCreate(fixedDistributions: Record<string, Distribution>): Promise<Trial> {
     let record = await this.storage.claimWaitingTrial(this.id);
     if (!record) {
       // Enqueued trials run even after the sampler has nothing left of its own to propose.

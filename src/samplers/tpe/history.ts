@@ -21,7 +21,7 @@ import {
 } from "../../space/index.js";
 import { type Dimension, encodeCoordinate, makeDimension } from "./dimension.js";
 import { constrainedDominates, greedyHypervolumeSubset, totalViolation, trialConstraints } from "../../analysis/index.js";
-import { contributionWeights, referencePoint } from "./motpe-weights.js";
+import { contributionWeights, referencePoint, scaledForHypervolume } from "./motpe-weights.js";
 
 export const BELOW = 1;
 export const ABOVE = 2;
@@ -280,7 +280,7 @@ export class TrialHistory {
       if (below.length + front.length <= belowCount) {
         below.push(...front);
       } else {
-        const points = front.map((row) => this.rows[row]!.losses!);
+        const points = scaledForHypervolume(front.map((row) => this.rows[row]!.losses!));
         const picked = greedyHypervolumeSubset(points, belowCount - below.length, referencePoint(points));
         for (const position of picked) below.push(front[position]!);
       }

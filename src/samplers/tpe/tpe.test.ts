@@ -336,6 +336,36 @@ describe("TPESampler", () => {
     expect(containsValue(X, params.x)).toBe(true);
   });
 
+  it("handles several objectives too large for their hypervolume to be a finite number", async () => {
+    for (const [scale, m] of [[1e155, 2], [1e110, 3], [1.7e308, 2]] as const) {
+      const study = await createStudy({ sampler: new TPESampler({ seed: 1 }), directions: Array(m).fill("minimize"), onWarning: () => undefined });
+      await study.optimize(
+        (t) => {
+          const x = t.suggestFloat("x", 0, 1);
+          return [scale * x, scale * (1 - x), scale * x * x].slice(0, m);
+        },
+        { nTrials: 30 },
+      );
+      expect(study.trials.filter((t) => t.state === "complete").length, `scale ${scale}, ${m} objectives`).toBe(30);
+    }
+  });
+
+  it("suggests for huge objectives what it suggests for the same objectives scaled down by a power of two", () => {
+    // 2⁶⁰⁰ (about 4e180) squared overflows: the hypervolume of the huge front is not a finite number.
+    const front = (scale: number): FrozenTrial[] =>
+      trialsFrom(40, (i) => {
+        const x = (i * 0.6180339887) % 1;
+        return { params: { x }, distributions: { x: X }, value: [scale * x, scale * ((1 - x) ** 2 + 0.3 * Math.abs(x - 0.5))] };
+      });
+    const plain = makeSnapshot(front(1), { directions: ["minimize", "minimize"] });
+    const huge = makeSnapshot(front(2 ** 600), { directions: ["minimize", "minimize"] });
+    for (let n = 0; n < 10; n++) {
+      const a = new TPESampler({ seed: n }).sampleIndependent(plain, makeSamplingTrial(40), "x", X) as number;
+      const b = new TPESampler({ seed: n }).sampleIndependent(huge, makeSamplingTrial(40), "x", X) as number;
+      expect(b).toBeCloseTo(a, 9);
+    }
+  });
+
   it("ranks pruned trials after complete ones and ignores failed trials", () => {
     const history = clusteredHistory(30);
     const extra = [

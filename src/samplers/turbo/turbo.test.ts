@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../math/rng.js";
 import { type FrozenTrial, type JsonValue, type ParamValue, type SearchSpace, makeSamplingTrial, makeSnapshot, makeTrial } from "../../space/index.js";
 import { GaussianProcess, matern52 } from "../gp/index.js";
+import { createStudy } from "../../study/index.js";
 import { createSamplerByName } from "../registry.js";
 import {
   ThompsonSample,
@@ -223,6 +224,61 @@ describe("TurboSampler", () => {
     expect(roles.slice(1, 11)).toEqual([...Array(3).fill("0:design"), ...Array(7).fill("0:step")]);
     expect(roles.slice(11, 14)).toEqual(Array(3).fill("1:design"));
     expect(trials[11]!.params).not.toEqual(trials[1]!.params);
+  });
+
+  it("gives running design trials distinct points even before their notes reach the snapshot", () => {
+    // Trial 0 was sampled independently and has completed; trials 1 and 2 are running design
+    // points whose "turbo:*" notes are still waiting to be written, so the snapshot shows only
+    // their parameters (as a study shows a trial of this process before its first flush).
+    const sampler = new TurboSampler({ seed: 6, nInitial: 4 });
+    const trials: FrozenTrial[] = [];
+    const first = suggest(sampler, [], 0);
+    trials.push(makeTrial({ number: 0, params: first.params, distributions: SPACE, values: [1] }));
+    for (let number = 1; number <= 3; number++) {
+      const { params } = suggest(sampler, trials, number);
+      trials.push(makeTrial({ number, params, distributions: SPACE }));
+    }
+    const points = trials.slice(1).map((t) => JSON.stringify(t.params));
+    expect(new Set(points).size).toBe(3);
+    // The same history gives the same suggestion.
+    expect(suggest(new TurboSampler({ seed: 6, nInitial: 4 }), trials.slice(0, 3), 3).params).toEqual(trials[3]!.params);
+  });
+
+  it("gives trials asked together distinct points through a study's ask and tell", async () => {
+    for (const d of [2, 5, 8]) {
+      const study = await createStudy({ sampler: new TurboSampler({ seed: 1 }), direction: "minimize" });
+      const objective = (t: { suggestFloat(name: string, low: number, high: number): number }): number => {
+        let sum = 0;
+        for (let i = 0; i < d; i++) sum += (t.suggestFloat(`x${i}`, -5, 5) - 1) ** 2;
+        return sum;
+      };
+      const asked = [];
+      for (let i = 0; i < 20; i++) asked.push(await study.ask());
+      for (const trial of asked) await study.tell(trial, objective(trial));
+      const pending = [];
+      for (let i = 0; i < 4; i++) {
+        const trial = await study.ask();
+        objective(trial);
+        pending.push(JSON.stringify(trial.params));
+      }
+      expect(new Set(pending).size, `d=${d}`).toBe(4);
+    }
+  });
+
+  it("evaluates no point twice under optimize with concurrency", async () => {
+    const d = 30;
+    const study = await createStudy({ sampler: new TurboSampler({ seed: 1, nCandidates: 200, nFeatures: 64, fitIterations: 10 }), direction: "minimize" });
+    await study.optimize(
+      async (t) => {
+        let sum = 0;
+        for (let i = 0; i < d; i++) sum += (t.suggestFloat(`x${i}`, -5, 5) - 1) ** 2;
+        await new Promise((resolve) => setTimeout(resolve, 1 + ((t.number * 7) % 5)));
+        return sum;
+      },
+      { nTrials: 40, concurrency: 8 },
+    );
+    const points = study.trials.map((t) => JSON.stringify(t.params));
+    expect(new Set(points).size).toBe(points.length);
   });
 
   it("is in the registry with its option schema, and bad options name the field", () => {

@@ -409,6 +409,8 @@ export class ThompsonSample {
  */
 export class TurboSampler implements Sampler {
   readonly name = "turbo";
+  /** It models the objective alone: a constrained study warns (see `Sampler.ignoresConstraints`). */
+  readonly ignoresConstraints = true;
   readonly seed: number;
   private readonly options: TurboSamplerOptions;
   private readonly searchSpace = new IntersectionSearchSpace();
@@ -456,7 +458,13 @@ export class TurboSampler implements Sampler {
     }
     if (designed < settings.nInitial || state.members.length < 2) {
       trial.setSystemAttr(ROLE_ATTR, "design");
-      return encoder.decode(this.designPoint(d, settings.nInitial, state.run, designed, trial.number));
+      // A running trial's notes reach the snapshot only with its first write, but its parameters
+      // show at once: skip the design points other trials already hold, or trials asked together
+      // would all be handed the same one.
+      const design = this.design(d, settings.nInitial, state.run);
+      const held = heldPoints(snapshot, trial.number, space);
+      while (designed < design.length && held.has(paramsKey(encoder.decode(design[designed]!), space) ?? "")) designed++;
+      return encoder.decode(designed < design.length ? design[designed]! : this.extraPoint(d, trial.number));
     }
     trial.setSystemAttr(ROLE_ATTR, "step");
     const rng = new Rng(deriveSeed(this.seed, trial.number, "turbo"));
@@ -474,24 +482,23 @@ export class TurboSampler implements Sampler {
     return sampleUniform(new Rng(deriveSeed(this.seed, trial.number, name)), distribution);
   }
 
-  /**
-   * Point `index` of run `run`'s Latin hypercube of `size` points (McKay, Beckman & Conover 1979),
-   * as the reference code starts each run; past the design's end (too few points completed), a
-   * uniform point.
-   */
-  private designPoint(d: number, size: number, run: number, index: number, number: number): Float64Array {
-    const point = new Float64Array(d);
-    if (index >= size) {
-      const rng = new Rng(deriveSeed(this.seed, number, "turbo-extra"));
-      for (let i = 0; i < d; i++) point[i] = rng.uniform();
-      return point;
-    }
+  /** Run `run`'s Latin hypercube of `size` points (McKay, Beckman & Conover 1979), as the reference code starts each run. */
+  private design(d: number, size: number, run: number): Float64Array[] {
+    const points = Array.from({ length: size }, () => new Float64Array(d));
     const rng = new Rng(deriveSeed(this.seed, run, "turbo-design"));
     for (let i = 0; i < d; i++) {
       const strata = rng.shuffle(Array.from({ length: size }, (_, k) => k));
       const offsets = Array.from({ length: size }, () => rng.uniform());
-      point[i] = (strata[index]! + offsets[index]!) / size;
+      for (let k = 0; k < size; k++) points[k]![i] = (strata[k]! + offsets[k]!) / size;
     }
+    return points;
+  }
+
+  /** A uniform point for a trial past the design's end (all handed out, too few completed). */
+  private extraPoint(d: number, number: number): Float64Array {
+    const point = new Float64Array(d);
+    const rng = new Rng(deriveSeed(this.seed, number, "turbo-extra"));
+    for (let i = 0; i < d; i++) point[i] = rng.uniform();
     return point;
   }
 
@@ -542,6 +549,26 @@ export class TurboSampler implements Sampler {
     const chosen = sample.argminNear(center, candidates.points, candidates.moved);
     return candidates.points.slice(chosen * d, (chosen + 1) * d);
   }
+}
+
+/** The parameters of `space` as one comparable key, or null when some are missing. */
+function paramsKey(params: Readonly<Record<string, ParamValue>>, space: SearchSpace): string | null {
+  const values: ParamValue[] = [];
+  for (const name of Object.keys(space)) {
+    if (!(name in params)) return null;
+    values.push(params[name]!);
+  }
+  return JSON.stringify(values);
+}
+
+/** Keys of the points in `space` that trials other than `number` hold, in any state. */
+function heldPoints(snapshot: StudySnapshot, number: number, space: SearchSpace): Set<string> {
+  const held = new Set<string>();
+  for (const t of snapshot.trials) {
+    const key = t && t.number !== number ? paramsKey(t.params, space) : null;
+    if (key !== null) held.add(key);
+  }
+  return held;
 }
 
 function readRun(trial: FrozenTrial): number | null {
