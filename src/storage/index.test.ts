@@ -20,3 +20,12 @@ describe("sqlitePath", () => {
     await expect(openStorage("sqlite://")).rejects.toThrow(/has no file path/);
   });
 });
+
+describe("PostgreSQL URL parameters", () => {
+  it("refuses one that neither Sextant nor the driver reads, before connecting, with a suggestion", async () => {
+    // "?schma=runs" used to be dropped by the driver, and the public schema read and written.
+    await expect(openStorage("postgres://me:secret@127.0.0.1:1/db?schma=runs")).rejects.toThrow(
+      /^cannot open postgres:\/\/me:\*\*\*@127\.0\.0\.1:1\/db\?schma=runs: unknown URL parameter "schma" \(did you mean "schema"\?\); Sextant reads schema and synchronous_commit/,
+    );
+  });
+});

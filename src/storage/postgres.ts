@@ -10,7 +10,7 @@
  */
 import { userInfo } from "node:os";
 import pg from "pg";
-import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, didYouMean } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, PostgresSchemaError } from "./postgres-migrations.js";
@@ -993,10 +993,28 @@ function useOperatingSystemUserByDefault(): void {
 }
 
 /** Splits Sextant's own query parameters (`schema`, `synchronous_commit`) off the URL; the rest goes to `pg` untouched. */
+/** The URL query parameters Sextant reads itself. */
+const SEXTANT_URL_PARAMETERS = ["schema", "synchronous_commit"];
+/** Those node-postgres reads from a connection string (pg-connection-string and pg's ConnectionParameters). */
+const DRIVER_URL_PARAMETERS = [
+  "host", "port", "user", "password", "database", "db", "encoding", "client_encoding", "ssl", "sslmode", "sslcert", "sslkey",
+  "sslrootcert", "sslnegotiation", "uselibpqcompat", "options", "application_name", "fallback_application_name",
+  "statement_timeout", "query_timeout", "lock_timeout", "idle_in_transaction_session_timeout", "replication", "binary",
+  "connect_timeout", "keepalives", "keepalives_idle",
+];
+
 function splitUrl(url: string): { connectionString: string; schema?: string; synchronousCommit?: string } {
   const question = url.indexOf("?");
   if (question < 0) return { connectionString: url };
   const query = new URLSearchParams(url.slice(question + 1));
+  // The driver ignores a parameter it does not know: "?schma=runs" would read and write the public schema.
+  for (const key of query.keys()) {
+    if (SEXTANT_URL_PARAMETERS.includes(key) || DRIVER_URL_PARAMETERS.includes(key)) continue;
+    throw new StorageOpenError(
+      `cannot open ${redactPassword(url)}: unknown URL parameter "${key}"${didYouMean(key, [...SEXTANT_URL_PARAMETERS, ...DRIVER_URL_PARAMETERS])}; ` +
+        `Sextant reads ${SEXTANT_URL_PARAMETERS.join(" and ")}, node-postgres ${DRIVER_URL_PARAMETERS.join(", ")}`,
+    );
+  }
   const schema = query.get("schema") ?? undefined;
   const synchronousCommit = query.get("synchronous_commit") ?? undefined;
   query.delete("schema");
