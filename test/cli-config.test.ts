@@ -187,6 +187,15 @@ describe("help and version", () => {
     expect(result.stdout).toContain(`$ sextant ${command}`);
   });
 
+  it("help NAME… shows a nested command's help, and refuses an unknown name with exit code 2", async () => {
+    // It showed bench's help for "bench run", and the top-level help with exit 0 for a typo.
+    const nested = await run(["help", "bench", "run"]);
+    expect([nested.code, nested.stdout.split("\n")[0]]).toEqual([0, "Usage: sextant bench run [options]"]);
+    expect((await run(["help", "tune"])).stdout).toContain("$ sextant tune");
+    const unknown = await run(["help", "bench", "nosuch"]);
+    expect([unknown.code, unknown.stdout, unknown.stderr]).toEqual([2, "", "sextant: unknown command 'bench nosuch'\n"]);
+  });
+
   it("shows examples in the top-level help", async () => {
     const result = await run(["--help"]);
     expect(result.code).toBe(0);

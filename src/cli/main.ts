@@ -5,6 +5,7 @@
  * `bin/sextant.js` calls {@link main}.
  */
 import { Command, CommanderError, Option } from "commander";
+import { didYouMean } from "../space/options.js";
 // The package's public door registers the default sampler and every named sampler and pruner.
 import "../index.js";
 import { PROBLEM_TAGS } from "../bench/problems/problem.js";
@@ -749,6 +750,28 @@ function debugRequested(program: Command): boolean {
 }
 
 /**
+ * `sextant help bench run` as `sextant bench run --help`. Commander's own help command looks only
+ * one name deep (it showed bench's help) and answers an unknown name with the top-level help and
+ * exit code 0; as a flag, an unknown command is refused with a "did you mean" and exit code 2.
+ */
+function helpAsFlag(argv: readonly string[], program: Command): string[] | { unknown: string } {
+  const args = argv.slice(2);
+  const at = args.findIndex((arg) => !arg.startsWith("-"));
+  if (at < 0 || args[at] !== "help" || at + 1 >= args.length) return [...argv];
+  const names = args.slice(at + 1).filter((arg) => !arg.startsWith("-"));
+  let command = program;
+  for (const [i, name] of names.entries()) {
+    const sub = command.commands.find((c) => c.name() === name || c.aliases().includes(name));
+    if (!sub) {
+      const known = command.commands.map((c) => c.name());
+      return { unknown: `unknown command '${[...names.slice(0, i), name].join(" ")}'${didYouMean(name, known)}` };
+    }
+    command = sub;
+  }
+  return [...argv.slice(0, 2), ...args.slice(0, at), ...args.slice(at + 1), "--help"];
+}
+
+/**
  * Runs the CLI on `argv` (as `process.argv`: node, script, then arguments) and resolves to the
  * exit code. User errors print `sextant: <message>` on stderr, without a stack trace; any other
  * error is a bug in Sextant and prints as an internal error. `--debug` (or `SEXTANT_DEBUG=1`)
@@ -766,7 +789,12 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   });
   const program = buildProgram(io, result);
   try {
-    await program.parseAsync([...argv], { from: "node" });
+    const args = helpAsFlag(argv, program);
+    if (!Array.isArray(args)) {
+      io.err(`sextant: ${args.unknown}`);
+      return 2;
+    }
+    await program.parseAsync(args, { from: "node" });
     return result.code;
   } catch (error) {
     if (error instanceof CommanderError) {
