@@ -11,6 +11,7 @@ import { hashString } from "../src/math/rng.js";
 import { createSamplerByName, samplerNames } from "../src/samplers/index.js";
 import { type CategoricalChoice, type Distribution, type FrozenTrial, containsValue, validateDistribution } from "../src/space/index.js";
 import { type Trial, createStudy } from "../src/study/index.js";
+import { MemoryStorage } from "../src/storage/index.js";
 
 const TRIALS = 25;
 const DELIBERATE_FAILURE = "deliberate failure";
@@ -162,16 +163,19 @@ describe.each(names)("sampler %s with concurrent workers and ask/tell", (name) =
     expect(study.trials.at(-2)!.systemAttrs.failReason).toBe("worker lost");
   });
 
-  it("handles a two-objective study, or refuses it with an error naming the objectives", { timeout: 60_000 }, async () => {
-    const study = await createStudy({ directions: ["minimize", "maximize"], sampler: createSamplerByName(name, { seed: 5 }) });
-    const running = study.optimize((trial) => {
-      const x = trial.suggest("x", space.x) as number;
-      return [x * x, -((x - 2) ** 2)];
-    }, { nTrials: 20 });
+  it("handles a two-objective study, or refuses it when created, with an error naming the objectives", { timeout: 60_000 }, async () => {
+    const storage = new MemoryStorage();
+    const make = () => createStudy({ name: "two", storage, directions: ["minimize", "maximize"], sampler: createSamplerByName(name, { seed: 5 }) });
     if (SINGLE_OBJECTIVE.has(name)) {
-      await expect(running).rejects.toThrow(new RegExp(`the ${name} sampler supports one objective; this study has 2`));
-      expect(study.trials.filter((t) => t.state === "complete")).toHaveLength(0);
+      // It used to be refused only at the first trial, which was stored failed.
+      await expect(make()).rejects.toThrow(new RegExp(`the ${name} sampler supports one objective, and this study has 2`));
+      expect(await storage.getStudy("two")).toBeNull();
     } else {
+      const study = await make();
+      const running = study.optimize((trial) => {
+        const x = trial.suggest("x", space.x) as number;
+        return [x * x, -((x - 2) ** 2)];
+      }, { nTrials: 20 });
       await running;
       expect(study.trials).toHaveLength(20);
       expect(study.trials.every((t) => t.state === "complete" && t.values!.length === 2)).toBe(true);
@@ -182,6 +186,9 @@ describe.each(names)("sampler %s with concurrent workers and ask/tell", (name) =
 
 describe("sampler multi-objective support", () => {
   it("is declared for every registered sampler", () => {
+    // ...and what the list says is what the sampler declares (createStudy refuses by it).
+    for (const name of SINGLE_OBJECTIVE) expect(createSamplerByName(name, { seed: 1 }).singleObjective, name).toBe(true);
+    for (const name of MULTI_OBJECTIVE) expect(createSamplerByName(name, { seed: 1 }, { searchSpace: { x: { type: "float", low: 0, high: 1 } } }).singleObjective ?? false, name).toBe(false);
     // A new sampler must be listed in MULTI_OBJECTIVE or SINGLE_OBJECTIVE, so the test above knows what to require.
     const undeclared = samplerNames().filter((name) => !MULTI_OBJECTIVE.has(name) && !SINGLE_OBJECTIVE.has(name));
     expect(undeclared).toEqual([]);

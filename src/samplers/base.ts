@@ -36,6 +36,11 @@ export interface Sampler {
    * used. Default: false.
    */
   readonly ignoresConstraints?: boolean;
+  /**
+   * True for a sampler of one objective (CMA-ES, CEM, TuRBO-1): a study with several refuses it
+   * when created, instead of failing its first trial. Default: false.
+   */
+  readonly singleObjective?: boolean;
   beforeTrial?(snapshot: StudySnapshot, trial: SamplingTrial): void;
   inferRelativeSpace(snapshot: StudySnapshot, trial: SamplingTrial): SearchSpace;
   sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue>;

@@ -398,6 +398,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
         } catch (error) {
           throw new HttpError(400, `body.pruner: ${(error as Error).message}`, "body.pruner");
         }
+        if (sampler.singleObjective && directions.length > 1) {
+          throw new HttpError(400, `body.sampler: the ${samplerSpec.name} sampler supports one objective, and this study has ${directions.length}`, "body.sampler");
+        }
         // Refused now rather than as a 500 on the study's first report.
         if (pruner.singleObjective && directions.length > 1) {
           throw new HttpError(400, `body.pruner: ${new PrunerObjectivesError(prunerSpec.name, directions.length).message}`, "body.pruner");

@@ -1,5 +1,5 @@
 import type { Pruner } from "../pruners/index.js";
-import { NopPruner } from "../pruners/index.js";
+import { NopPruner, PrunerObjectivesError } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import { RandomSampler, SamplerExhaustedError, type Recommendation } from "../samplers/index.js";
 import { bestFeasibleTrial, recommendedTrial } from "./best.js";
@@ -208,6 +208,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
   checkStudyOptions(options);
   const sampler = chooseSampler(options);
   const directions = resolveDirections(options);
+  checkObjectiveCount(directions.length, sampler, options.pruner);
   const constraints = options.constraints === undefined ? null : checkConstraintsFunction(options.constraints);
   const ownsStorage = typeof options.storage !== "object";
   const storage =
@@ -313,6 +314,12 @@ export async function loadStudy(options: {
     if (ownsStorage) await storage.close();
     throw new Error(`no study named "${options.name}" in ${storage.url}`);
   }
+  try {
+    checkObjectiveCount(record.directions.length, sampler, options.pruner);
+  } catch (error) {
+    if (ownsStorage) await storage.close();
+    throw error;
+  }
   const study = new Study(storage, record, sampler, options.pruner ?? new NopPruner(), ownsStorage, options.scheduler ?? null);
   if (options.onWarning) study.onWarning = options.onWarning;
   if (options.constraints) study.constraints = checkConstraintsFunction(options.constraints);
@@ -369,6 +376,15 @@ function warnUnusedWarmStart(study: Study): void {
 function checkConstraintsFunction(constraints: unknown): ConstraintsFunction {
   if (typeof constraints !== "function") throw new TypeError(`constraints must be a function (trial) => number[], got ${typeof constraints}`);
   return constraints as ConstraintsFunction;
+}
+
+/** Refuses a sampler or pruner of one objective for a study of several, before anything is stored. */
+function checkObjectiveCount(objectives: number, sampler: Sampler, pruner: Pruner | undefined): void {
+  if (objectives === 1) return;
+  if (sampler.singleObjective) {
+    throw new TypeError(`createStudy: the ${sampler.name} sampler supports one objective, and this study has ${objectives}; use auto, gp, tpe, nsga2 or nsga3`);
+  }
+  if (pruner?.singleObjective) throw new TypeError(`createStudy: ${new PrunerObjectivesError(pruner.name, objectives).message}`);
 }
 
 /** The given sampler, else the default one (a `RandomSampler` under a scheduler), seeded by `seed` when given. */

@@ -102,6 +102,7 @@ export class CemSampler implements Sampler {
   readonly name = "cem";
   /** It models the objective alone: a constrained study warns (see `Sampler.ignoresConstraints`). */
   readonly ignoresConstraints = true;
+  readonly singleObjective = true;
   readonly seed: number;
   readonly nStartupTrials: number;
   readonly eliteFraction: number;

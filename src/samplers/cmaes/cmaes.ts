@@ -118,6 +118,7 @@ export class CmaEsSampler implements Sampler {
   readonly name = "cmaes";
   /** It models the objective alone: a constrained study warns (see `Sampler.ignoresConstraints`). */
   readonly ignoresConstraints = true;
+  readonly singleObjective = true;
   readonly seed: number;
   readonly sigma0: number;
   readonly populationSize: number | undefined;

@@ -411,6 +411,7 @@ export class TurboSampler implements Sampler {
   readonly name = "turbo";
   /** It models the objective alone: a constrained study warns (see `Sampler.ignoresConstraints`). */
   readonly ignoresConstraints = true;
+  readonly singleObjective = true;
   readonly seed: number;
   private readonly options: TurboSamplerOptions;
   private readonly searchSpace = new IntersectionSearchSpace();
