@@ -130,5 +130,9 @@ describe("sextant bench", () => {
     const noRun = await run(["bench", "report", "nothing-here"]);
     expect(noRun.code).toBe(2);
     expect(noRun.stderr).toMatch(/dir: nothing-here holds no run/);
+    // --debug works on bench's subcommands as on every other command (it was an unknown option).
+    const debugged = await run(["bench", "report", "nothing-here", "--debug"]);
+    expect(debugged.code).toBe(2);
+    expect(debugged.stderr).toMatch(/holds no run[\s\S]*\n {4}at /);
   });
 });

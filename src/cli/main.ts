@@ -733,7 +733,8 @@ Examples:
     });
   acceptBothOutputSpellings(program.commands.at(-1)!, "out");
 
-  for (const command of program.commands) {
+  // Every command, bench's subcommands included (they refused --debug as an unknown option).
+  for (const command of nestedCommands(program)) {
     command.option("--debug", DEBUG_HELP);
     command.exitOverride().configureOutput({
       writeOut: (s) => process.stdout.write(s),
@@ -744,9 +745,14 @@ Examples:
   return program;
 }
 
+/** The commands below `command`, at any depth. */
+function nestedCommands(command: Command): Command[] {
+  return command.commands.flatMap((sub) => [sub, ...nestedCommands(sub)]);
+}
+
 /** Whether `--debug` was given, before the command or after it, or SEXTANT_DEBUG asks for it. */
 function debugRequested(program: Command): boolean {
-  return debugFromEnv() || program.opts().debug === true || program.commands.some((command) => command.opts().debug === true);
+  return debugFromEnv() || program.opts().debug === true || nestedCommands(program).some((command) => command.opts().debug === true);
 }
 
 /**
