@@ -11,7 +11,7 @@ import { RandomSampler, loadStudy } from "../src/index.js";
 import type { FrozenTrial } from "../src/space/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { SqliteStorage } from "../src/storage/sqlite.js";
-import { FIXTURES, type Running, sextant, start, tempDir } from "./fixtures/cli-run.js";
+import { BIN, FIXTURES, type Running, sextant, start, tempDir } from "./fixtures/cli-run.js";
 import { type ScratchDatabase, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
 
 const SLOW = join(FIXTURES, "cli-slow.mjs");
@@ -94,6 +94,23 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/sextant: all 2 trial\(s\) of this worker failed; last reason: /);
     expect(JSON.parse(result.stdout)).toMatchObject({ run: { trials: 2, failed: 2 } });
+  });
+
+  it.skipIf(!existsSync("/usr/bin/script"))("draws a progress line on a terminal, and none when stderr is not one", async () => {
+    const made = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "tty", "-p", "x=float:0:1", "--trials", "2", "-q", "--", "node", SLOW, "{x}"], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    // script(1) gives the worker a pseudo-terminal; it had only per-trial lines there.
+    const command = [process.execPath, BIN, "worker", "--storage", `sqlite:${db}`, "--study", "tty"].map((w) => `'${w}'`).join(" ");
+    const tty = await new Promise<string>((resolve) => {
+      const child = spawn("/usr/bin/script", ["-qec", command, "/dev/null"], { cwd: dir, env: { ...process.env, SLEEP: "300" } });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.on("close", () => resolve(out));
+    });
+    expect(tty).toMatch(/\x1b\[2K\[#+\.*\] study 1\/2 best=\S+ here=1/);
+    expect(tty).toContain("worker done: 2 trial(s) here");
+    const plain = await sextant(["worker", "--storage", `sqlite:${db}`, "--study", "tty"], { cwd: dir });
+    expect(plain.stderr).not.toContain("\x1b[2K");
   });
 
   it("does not re-enqueue beyond --max-retries", async () => {

@@ -13,7 +13,7 @@ import { commandObjective } from "../study/command-runner.js";
 import { resolveHeartbeat } from "../study/heartbeat.js";
 import { type OptimizeOptions, type Study, createStudy, loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
-import { formatNumber, shellWord } from "./format.js";
+import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
 import type { Io } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
@@ -270,6 +270,25 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     const best = study.bestValue;
     return `best=${best === undefined ? "-" : formatNumber(best)}`;
   };
+  // As tune's: on a terminal, one line redrawn in place, with the study's progress against its budget.
+  const started = Date.now();
+  const progress =
+    chatty && io.stderrIsTTY
+      ? new ProgressLine(process.stderr, () => {
+          const finished = study.trials.filter((t) => t.state === "complete" || t.state === "pruned" || t.state === "failed").length;
+          const total = budget.trials ?? flags.trials;
+          const elapsed = Date.now() - started;
+          const fraction = total != null ? finished / total : budget.deadline !== null ? elapsed / Math.max(1, budget.deadline - started) : 0;
+          const here = counts.complete + counts.pruned + counts.failed;
+          return (
+            `${bar(Math.min(1, fraction))} study ${finished}/${total ?? "∞"} ${bestText()} here=${here}` +
+            (counts.failed > 0 ? ` failed=${counts.failed}` : "") +
+            ` elapsed=${formatDuration(elapsed)}` +
+            (interrupted ? " (stopping)" : "")
+          );
+        })
+      : null;
+  const log = (line: string): void => (progress ? progress.log(line) : io.err(line));
   const options: OptimizeOptions = {
     nTrials: flags.trials,
     concurrency: flags.jobs ?? 1,
@@ -279,7 +298,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     stopAfter: !budget.queued && budget.trials !== null ? { totalTrials: budget.trials } : undefined,
     heartbeat: recovery.heartbeat,
     maxRetries: recovery.maxRetries,
-    onWarning: (message) => io.err(`sextant: warning: ${message}`),
+    onWarning: (message) => log(`sextant: warning: ${message}`),
     callbacks: [
       async (_study, trial: FrozenTrial) => {
         counts[trial.state as keyof typeof counts]++;
@@ -288,15 +307,17 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
         // the budget is the study's, and another worker can run them.
         if (interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === "interrupted") {
           const retry = await study.queueRetry(trial, recovery.maxRetries);
-          if (retry && chatty) io.err(`trial ${trial.number} was interrupted; queued again as trial ${retry.number}`);
+          if (retry && chatty) log(`trial ${trial.number} was interrupted; queued again as trial ${retry.number}`);
         }
-        if (chatty) io.err(finishedTrialLine(trial, bestText(), flags.verbose ?? false));
+        if (chatty) log(finishedTrialLine(trial, bestText(), flags.verbose ?? false));
       },
     ],
   };
+  progress?.start();
   try {
     if (secondsLeft === undefined || secondsLeft > 0) await study.optimize(objective, options);
   } finally {
+    progress?.stop();
     for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
   }
   await study.refresh();
