@@ -101,6 +101,19 @@ interface IndexedBoxes {
   readonly upperIndex: Int32Array;
   /** Per axis, log h((bound − μ)/σ) of the current point, and scratch for the gradient's ratios. */
   readonly logH: Float64Array[];
+  /**
+   * Per axis, the distinct (lower, upper) intervals the boxes use, as pairs of bound indices, and
+   * per box and axis the interval's index. Boxes share intervals (a 3-objective front of 200
+   * points makes 4,390 boxes but 201–401 intervals per axis), so each interval's log factor is
+   * computed once per evaluation rather than once per box.
+   */
+  readonly intervals: Int32Array[];
+  readonly intervalIndex: Int32Array;
+  /** Per axis, scratch for each interval's log factor at the current point. */
+  readonly intervalLog: Float64Array[];
+  /** Per axis, scratch for each interval's factor gradient [∂/∂μ, ∂/∂σ], and whether it is computed. */
+  readonly intervalGradient: Float64Array[];
+  readonly intervalDone: Uint8Array[];
 }
 
 const indexedCache = new WeakMap<readonly Box[], IndexedBoxes>();
@@ -136,7 +149,36 @@ function indexBoxes(boxes: readonly Box[], m: number): IndexedBoxes {
       upperIndex[b * m + i] = find(i, box.upper[i]!);
     }
   });
-  const indexed = { bounds, lowerIndex, upperIndex, logH: bounds.map((list) => new Float64Array(list.length)) };
+  const intervals: Int32Array[] = [];
+  const intervalIndex = new Int32Array(boxes.length * m);
+  for (let i = 0; i < m; i++) {
+    const seen = new Map<number, number>();
+    const pairs: number[] = [];
+    for (let b = 0; b < boxes.length; b++) {
+      const lower = lowerIndex[b * m + i]!;
+      const upper = upperIndex[b * m + i]!;
+      const key = (lower + 1) * (bounds[i]!.length + 1) + upper;
+      let id = seen.get(key);
+      if (id === undefined) {
+        id = pairs.length / 2;
+        seen.set(key, id);
+        pairs.push(lower, upper);
+      }
+      intervalIndex[b * m + i] = id;
+    }
+    intervals.push(Int32Array.from(pairs));
+  }
+  const indexed = {
+    bounds,
+    lowerIndex,
+    upperIndex,
+    logH: bounds.map((list) => new Float64Array(list.length)),
+    intervals,
+    intervalIndex,
+    intervalLog: intervals.map((pairs) => new Float64Array(pairs.length / 2)),
+    intervalGradient: intervals.map((pairs) => new Float64Array(pairs.length)),
+    intervalDone: intervals.map((pairs) => new Uint8Array(pairs.length / 2)),
+  };
   indexedCache.set(boxes, indexed);
   return indexed;
 }
@@ -144,7 +186,7 @@ function indexBoxes(boxes: readonly Box[], m: number): IndexedBoxes {
 /** Fills `terms` with each box's log Πᵢ E[(uᵢ − max(lᵢ, Yᵢ))₊] and returns their log-sum. */
 function boxTerms(boxes: readonly Box[], means: ArrayLike<number>, sigmas: ArrayLike<number>, terms: Float64Array): number {
   const m = means.length;
-  const { bounds, lowerIndex, upperIndex, logH } = indexBoxes(boxes, m);
+  const { bounds, logH, intervals, intervalIndex, intervalLog } = indexBoxes(boxes, m);
   let logSigmas = 0;
   for (let i = 0; i < m; i++) {
     const sigma = Math.max(sigmas[i]!, 1e-10);
@@ -152,19 +194,23 @@ function boxTerms(boxes: readonly Box[], means: ArrayLike<number>, sigmas: Array
     const list = bounds[i]!;
     const out = logH[i]!;
     for (let c = 0; c < list.length; c++) out[c] = logExpectedImprovementFromZ((list[c]! - means[i]!) / sigma);
+    // Each interval's log(h(b) − h(a)), or log h(b) below an open lower end.
+    const pairs = intervals[i]!;
+    const logs = intervalLog[i]!;
+    for (let k = 0; k < logs.length; k++) {
+      const lower = pairs[2 * k]!;
+      const logB = out[pairs[2 * k + 1]!]!;
+      if (lower < 0) {
+        logs[k] = logB;
+        continue;
+      }
+      const logA = out[lower]!;
+      logs[k] = logA < logB ? logB + log1mexp(logA - logB) : Number.NEGATIVE_INFINITY;
+    }
   }
   for (let b = 0; b < boxes.length; b++) {
     let total = logSigmas;
-    for (let i = 0; i < m && total > Number.NEGATIVE_INFINITY; i++) {
-      const logB = logH[i]![upperIndex[b * m + i]!]!;
-      const lower = lowerIndex[b * m + i]!;
-      if (lower < 0) {
-        total += logB;
-        continue;
-      }
-      const logA = logH[i]![lower]!;
-      total += logA < logB ? logB + log1mexp(logA - logB) : Number.NEGATIVE_INFINITY;
-    }
+    for (let i = 0; i < m && total > Number.NEGATIVE_INFINITY; i++) total += intervalLog[i]![intervalIndex[b * m + i]!]!;
     terms[b] = total;
   }
   return logSumExp(terms, boxes.length);
@@ -242,17 +288,28 @@ export function logExpectedHypervolumeImprovementWithGradient(
   meanGradient.fill(0);
   sigmaGradient.fill(0);
   if (!Number.isFinite(value)) return value;
+  // A factor's gradient depends on its interval alone: computed once per interval, when a box
+  // that counts first needs it.
+  const { intervals, intervalIndex, intervalGradient, intervalDone, bounds } = indexBoxes(boxes, m);
+  for (const done of intervalDone) done.fill(0);
   const factor = new Float64Array(2);
   for (let b = 0; b < boxes.length; b++) {
     // Boxes that hold a negligible share of the sum do not move the gradient: skip their partials.
     const weight = Math.exp(terms[b]! - value);
     if (weight < 1e-12) continue;
-    const { lower, upper } = boxes[b]!;
     for (let i = 0; i < m; i++) {
-      const sigma = Math.max(sigmas[i]!, 1e-10);
-      logBoxFactorWithGradient(lower[i]!, upper[i]!, means[i]!, sigma, factor);
-      meanGradient[i] += weight * factor[0]!;
-      if (sigmas[i]! > 1e-10) sigmaGradient[i] += weight * factor[1]!;
+      const k = intervalIndex[b * m + i]!;
+      const gradient = intervalGradient[i]!;
+      if (intervalDone[i]![k] === 0) {
+        const lower = intervals[i]![2 * k]!;
+        const upper = bounds[i]![intervals[i]![2 * k + 1]!]!;
+        logBoxFactorWithGradient(lower < 0 ? Number.NEGATIVE_INFINITY : bounds[i]![lower]!, upper, means[i]!, Math.max(sigmas[i]!, 1e-10), factor);
+        gradient[2 * k] = factor[0]!;
+        gradient[2 * k + 1] = factor[1]!;
+        intervalDone[i]![k] = 1;
+      }
+      meanGradient[i] += weight * gradient[2 * k]!;
+      if (sigmas[i]! > 1e-10) sigmaGradient[i] += weight * gradient[2 * k + 1]!;
     }
   }
   return value;
