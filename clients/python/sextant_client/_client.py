@@ -143,8 +143,9 @@ class FrozenTrial:
         self.state = TrialState(data["state"])
         self.distributions = dict(data["distributions"])
         self.params = _typed_params(data["params"], self.distributions)
-        self.values = list(data["values"]) if data["values"] is not None else None
-        self.intermediate_values = {int(step): value for step, value in data["intermediate"].items()}
+        # Floats, as in Optuna, also where JSON wrote a whole number (1.0 as 1).
+        self.values = [float(value) for value in data["values"]] if data["values"] is not None else None
+        self.intermediate_values = {int(step): float(value) for step, value in data["intermediate"].items()}
         self.user_attrs = dict(data["userAttrs"])
         self.system_attrs = dict(data["systemAttrs"])
         constraints = self.system_attrs.get("constraints")

@@ -291,8 +291,11 @@ class AskTellTest(ClientTestCase):
         self.assertEqual({name: type(value) for name, value in suggested.items()}, {name: expected[name] for name in suggested})
         self.assertEqual(type(trial.suggest_float("h", 1.0, 1.0)), float)
         self.assertEqual({name: type(value) for name, value in trial.params.items()}, expected)
+        trial.report(2.0, 1)
         frozen = study.tell(trial, 1.0)
         self.assertEqual({name: type(value) for name, value in frozen.params.items()}, expected)
+        # Objective and intermediate values are floats too (they came back as ints when whole).
+        self.assertEqual((type(frozen.value), type(frozen.intermediate_values[1]), type(study.best_value)), (float, float, float))
         self.assertEqual({name: type(value) for name, value in study.trials[0].params.items()}, expected)
         self.assertEqual({name: type(value) for name, value in study.best_params.items()}, expected)
 
