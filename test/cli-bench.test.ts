@@ -1,6 +1,6 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/): `sextant bench run`, `report` and `suites` on a tiny suite.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -130,6 +130,18 @@ describe("sextant bench", () => {
     const noRun = await run(["bench", "report", "nothing-here"]);
     expect(noRun.code).toBe(2);
     expect(noRun.stderr).toMatch(/dir: nothing-here holds no run/);
+    // An optimizer listed twice ran every job twice and counted as two in the ranks; a huge seed crashed.
+    const twice = await run(["bench", "run", "--suite", "smoke", "--optimizers", "tpe,tpe,random", "--trials", "5", "--out", "x"]);
+    expect([twice.code, twice.stderr]).toEqual([2, 'sextant: --optimizers: "tpe" is listed twice\n']);
+    const huge = await run(["bench", "run", "--suite", "smoke", "--optimizers", "tpe", "--trials", "5", "--seeds", "99999999999999999999", "--out", "x"]);
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toMatch(/--seeds must be a count N/);
+    // Other problems on other seeds into a folder of runs were merged into a report over a grid never run.
+    mkdirSync(join(dir, "held"), { recursive: true });
+    writeFileSync(join(dir, "held", "run.json"), JSON.stringify({ trials: 5, problems: ["branin-2d"], optimizers: ["tpe"], seeds: [0, 1] }));
+    const mixed = await run(["bench", "run", "--suite", "rosenbrock-2d", "--optimizers", "tpe", "--trials", "5", "--seeds", "5-6", "--out", "held"]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/held holds runs of 1 problem\(s\) on seeds 0, 1; a run into it may add optimizers, seeds \(same problems\) or problems \(same seeds\)/);
     // --debug works on bench's subcommands as on every other command (it was an unknown option).
     const debugged = await run(["bench", "report", "nothing-here", "--debug"]);
     expect(debugged.code).toBe(2);

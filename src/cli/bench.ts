@@ -72,13 +72,24 @@ export function resolveSuite(text: string): string[] {
  * resolveOptimizers(undefined, "pruning"); // ["tpe", "tpe+median", …]
  */
 export function resolveOptimizers(optimizers: string | undefined, suite: string): string[] {
-  if (optimizers !== undefined) return optimizers.split(",").filter((s) => s.trim() !== "");
+  if (optimizers !== undefined) return distinctList("--optimizers", optimizers);
   const items = suite.split(",").map((s) => s.trim()).filter((s) => s !== "");
   const without = items.filter((item) => SUITE_OPTIMIZERS[item] === undefined);
   if (without.length > 0) {
     throw new UsageError(`--optimizers: required unless every suite has default optimizers (${Object.keys(SUITE_OPTIMIZERS).join(", ")}); "${without[0]}" has none`);
   }
   return [...new Set(items.flatMap((item) => SUITE_OPTIMIZERS[item]!))];
+}
+
+/**
+ * A comma-separated list, each item once: an optimizer listed twice would run every job twice and
+ * count as two optimizers in the report's ranks and tests.
+ */
+function distinctList(flag: string, text: string): string[] {
+  const items = text.split(",").map((item) => item.trim()).filter((item) => item !== "");
+  const twice = items.find((item, i) => items.indexOf(item) !== i);
+  if (twice !== undefined) throw new UsageError(`${flag}: "${twice}" is listed twice`);
+  return items;
 }
 
 /**
@@ -93,17 +104,18 @@ export function parseSeeds(text: string): number[] {
   const bad = (): never => {
     throw new UsageError(`--seeds must be a count N, a range A-B or a list A,B,C of non-negative integers, got "${text}"`);
   };
-  const int = (s: string): number => (/^\d+$/.test(s.trim()) ? Number(s) : bad());
+  // Seeds past 2^32 would be folded by the samplers, and a count that large cannot be run.
+  const int = (s: string): number => (/^\d+$/.test(s.trim()) && Number(s) < 2 ** 32 ? Number(s) : bad());
   const range = /^(\d+)-(\d+)$/.exec(text.trim());
   let seeds: number[];
   if (range) {
     const [low, high] = [Number(range[1]), Number(range[2])];
-    if (high < low) bad();
+    if (high < low || high >= 2 ** 32 || high - low >= 1_000_000) bad();
     seeds = Array.from({ length: high - low + 1 }, (_, i) => low + i);
   } else if (text.includes(",")) seeds = text.split(",").map(int);
   else {
     const count = int(text);
-    if (count === 0) bad();
+    if (count === 0 || count > 1_000_000) bad();
     seeds = Array.from({ length: count }, (_, i) => i);
   }
   if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds lists a seed twice: "${text}"`);
@@ -247,7 +259,7 @@ export interface BenchTuneFlags {
 export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<number> {
   const problems = resolveSuite(flags.suite);
   const testProblems = flags.testSuite === undefined ? undefined : resolveSuite(flags.testSuite);
-  const candidates = flags.candidates.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const candidates = distinctList("--candidates", flags.candidates);
   if (candidates.length < 2) throw new UsageError("--candidates: give at least two configurations to choose from");
   const outcome = await tuneThenTest({
     problems,
@@ -281,7 +293,7 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
  */
 export async function benchDefaultsCommand(dir: string, flags: { candidates: string; budget?: number; json?: boolean }, io: Io): Promise<number> {
   const { results, settings } = storedRun(dir);
-  const candidates = flags.candidates.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const candidates = distinctList("--candidates", flags.candidates);
   const unknown = candidates.filter((c) => !settings.optimizers.includes(c));
   if (unknown.length > 0) throw new UsageError(`--candidates: ${dir} holds no runs of "${unknown[0]}"; it holds ${settings.optimizers.join(", ")}`);
   const budget = flags.budget ?? settings.trials;

@@ -116,6 +116,15 @@ function recordSettings(outDir: string, options: BenchmarkOptions, specs: Optimi
   if (before !== null && before.trials !== options.trials) {
     throw new BenchmarkInputError(`trials: ${outDir} holds runs of ${before.trials} trials, not ${options.trials}; use another --out directory`);
   }
+  const sameSet = (a: readonly (string | number)[], b: readonly (string | number)[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
+  // Other problems on other seeds would leave a report ranking problems over different seeds
+  // (and counting a product of runs that were never made): one of the two must stay.
+  if (before !== null && !sameSet(before.problems, options.problems) && !sameSet(before.seeds, options.seeds)) {
+    throw new BenchmarkInputError(
+      `${outDir} holds runs of ${before.problems.length} problem(s) on seeds ${before.seeds.join(", ")}; a run into it may add optimizers, ` +
+        `seeds (same problems) or problems (same seeds), not other problems on other seeds: use another --out directory`,
+    );
+  }
   const union = <T>(a: readonly T[] = [], b: readonly T[]): T[] => [...a, ...b.filter((x) => !a.includes(x))];
   const settings: RunSettings = {
     trials: options.trials,
