@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { labProblemNames } from "../bench/problems/index.js";
 import {
   BenchmarkInputError,
+  BenchmarkRunsFailedError,
   defaultsEverywhere,
   OptimizerSpecError,
   performancePoints,
@@ -26,7 +27,7 @@ import {
 } from "../bench/lab/index.js";
 import { writeReport } from "../bench/lab/report.js";
 import { OptionError, didYouMean } from "../space/index.js";
-import { UsageError } from "./errors.js";
+import { UsageError, UserError } from "./errors.js";
 import { formatNumber, renderTable } from "./format.js";
 import type { Io } from "./io.js";
 import { HANDLED_SIGNALS, signalExitCode } from "./tune.js";
@@ -140,6 +141,7 @@ function progressBar(io: Io): (p: BenchmarkProgress) => void {
 }
 
 function asUsageError(error: unknown): never {
+  if (error instanceof BenchmarkRunsFailedError) throw new UserError(error.message);
   if (error instanceof BenchmarkInputError || error instanceof OptimizerSpecError || error instanceof OptionError) throw new UsageError(error.message);
   throw error;
 }

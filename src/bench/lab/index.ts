@@ -37,6 +37,7 @@ export {
   splitDevTest,
   trialsToTarget,
   tuneThenTest,
+  BenchmarkRunsFailedError,
   type DefaultsSearch,
   type DevTestSplit,
   type PerformancePoint,

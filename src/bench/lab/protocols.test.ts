@@ -108,3 +108,22 @@ describe("carps subsets", () => {
     expect(() => proportionalQuotas([1, 1], 3)).toThrow(/asked for 3 problems, the strata hold 2/);
   });
 });
+
+describe("tuneThenTest with failed runs", () => {
+  it("makes no choice from incomplete runs, and says which failed", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { BenchmarkRunsFailedError, tuneThenTest } = await import("./protocols.js");
+    const dir = mkdtempSync(join(tmpdir(), "sextant-tune-failed-"));
+    try {
+      // CMA-ES takes one objective, so every one of its runs on ZDT1 fails. The choice used to be
+      // made from the other candidates' runs, with an exit code of 0.
+      const attempt = tuneThenTest({ problems: ["zdt1-6d"], candidates: ["cmaes", "nsga2"], trials: 6, tuningSeeds: [0], testSeeds: [1], outDir: dir });
+      await expect(attempt).rejects.toBeInstanceOf(BenchmarkRunsFailedError);
+      await expect(attempt).rejects.toThrow(/^1 tuning run\(s\) failed \(first: cmaes on zdt1-6d, seed 0: .*\); no choice is made from incomplete runs/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

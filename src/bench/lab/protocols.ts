@@ -5,7 +5,7 @@
  * - tuning and test seeds kept apart (Eimer et al. 2023);
  * - defaults that work everywhere ("How far away are truly hyperparameter-free learning algorithms?").
  */
-import { runBenchmark, type BenchmarkOptions } from "./runner.js";
+import { runBenchmark, type BenchmarkOptions, type BenchmarkOutcome } from "./runner.js";
 import type { RunResult } from "./run-one.js";
 import { averageRanks, starDiscrepancy } from "./stats.js";
 import { flooredRegret, groupResults, median, normalizedScore, randomReference, regretAt } from "./summary.js";
@@ -345,6 +345,20 @@ export interface TuneTestOutcome {
   readonly testProblems: readonly string[];
 }
 
+/** Runs of a protocol failed: its figures would compare different runs. */
+export class BenchmarkRunsFailedError extends Error {
+  override name = "BenchmarkRunsFailedError";
+}
+
+function refuseFailures(phase: string, failures: BenchmarkOutcome["failures"], dir: string): void {
+  if (failures.length === 0) return;
+  const first = failures[0]!;
+  throw new BenchmarkRunsFailedError(
+    `${failures.length} ${phase} run(s) failed (first: ${first.optimizer} on ${first.problem}, seed ${first.seed}: ${first.message}); ` +
+      `no choice is made from incomplete runs; their results are kept in ${dir}: rerun the same command to retry them`,
+  );
+}
+
 /**
  * Eimer et al. (2023): choose among candidate configurations on tuning seeds only, then run the
  * incumbent (and random search, the normalizer) on disjoint test seeds and report that result.
@@ -373,10 +387,13 @@ export async function tuneThenTest(options: {
   const withRandom = options.candidates.includes("random") ? options.candidates : [...options.candidates, "random"];
   const common = { trials: options.trials, jobs: options.jobs ?? 1, onProgress: options.onProgress };
   const tuning = await runBenchmark({ ...common, problems: options.problems, optimizers: withRandom, seeds: options.tuningSeeds, outDir: `${options.outDir}/tuning` });
+  // A failed run would leave candidates compared on different runs (or one dropped unseen).
+  refuseFailures("tuning", tuning.failures, `${options.outDir}/tuning`);
   const { best, scores, lossAgainstTuning } = defaultsEverywhere(tuning.results, options.candidates, options.trials);
   const testOptimizers = best === "random" ? ["random"] : [best, "random"];
   const testProblems = options.testProblems ?? options.problems;
   const test = await runBenchmark({ ...common, problems: testProblems, optimizers: testOptimizers, seeds: options.testSeeds, outDir: `${options.outDir}/test` });
+  refuseFailures("test", test.failures, `${options.outDir}/test`);
   return {
     incumbent: best,
     tuningScores: scores,

@@ -518,6 +518,21 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
       `Normalized score: regret / random search's median regret on the same problem at the same budget (0 = optimum, 1 = random search; Bayesmark)${data.randomReference ? `, with \`${data.randomReference}\` as random search` : ""}. ` +
       "The anytime numbers at smaller budgets are read from the same runs (none of these optimizers is told the budget).",
   );
+  // What the comparison leaves out, said rather than dropped silently: an optimizer none of whose
+  // runs finished (every run failed), and runs of (problem, seed) pairs another optimizer lacks.
+  const absent = settings.optimizers.filter((o) => !optimizers.includes(o));
+  const leftOut = stored.length - results.length;
+  if (absent.length > 0 || leftOut > 0) {
+    md.push(
+      "",
+      `**Not in this comparison:** ` +
+        [
+          ...(absent.length > 0 ? [`${absent.map((o) => `\`${o}\``).join(", ")}, with no finished run (all failed, or not run yet: \`sextant bench run\` into this folder says which failed and retries them)`] : []),
+          ...(leftOut > 0 ? [`${leftOut} finished run(s) of (problem, seed) pairs that not every optimizer has finished`] : []),
+        ].join("; ") +
+        ".",
+    );
+  }
   if (results.some((r) => r.measure === "hypervolume regret")) {
     md.push("", "Problems with several objectives measure hypervolume regret: the largest hypervolume minus that of the feasible trials so far, against the problem's reference point.");
   }

@@ -119,3 +119,15 @@ describe("runBenchmark", () => {
     await expect(runBenchmark({ ...grid, optimizers: ["tpe+asha"], seeds: [0], outDir: tempDir() })).rejects.toThrow(/optimizers: "tpe\+asha" has a pruner, but problem "branin-2d" has no fidelity/);
   });
 });
+
+describe("a report on runs some of which failed", () => {
+  it("names the optimizer with no finished run instead of leaving it out silently", async () => {
+    const { writeReport } = await import("./report.js");
+    const dir = tempDir();
+    // CMA-ES takes one objective: every one of its runs on ZDT1 fails.
+    const outcome = await runBenchmark({ problems: ["zdt1-6d"], optimizers: ["random", "nsga2", "cmaes"], trials: 8, seeds: [0, 1], outDir: dir, jobs: 1 });
+    expect(outcome.failures.map((f) => f.optimizer)).toEqual(["cmaes", "cmaes"]);
+    const written = await writeReport(dir);
+    expect(readFileSync(written.markdown, "utf8")).toContain("**Not in this comparison:** `cmaes`, with no finished run (all failed, or not run yet");
+  });
+});
