@@ -42,6 +42,20 @@ describe("ranks and Friedman", () => {
     expect(result.imanDavenportPValue).toBeCloseTo(0.08374, 4); // scipy.stats.f.sf(13.5/3.5, 2, 6)
   });
 
+  it("corrects the statistic for ties within blocks, as scipy does", () => {
+    // scipy.stats.friedmanchisquare on these columns: 1.7142857142857184 (uncorrected 1.2).
+    const result = friedmanTest([
+      [1, 1, 2],
+      [1, 2, 3],
+      [2, 2, 1],
+      [1, 3, 2],
+      [0, 0, 0],
+    ]);
+    expect(result.chiSquare).toBeCloseTo(1.7142857142857184, 12);
+    // Every block a complete tie: no evidence either way.
+    expect(friedmanTest([[1, 1], [2, 2]]).chiSquare).toBe(0);
+  });
+
   it("computes chi-square and F tail probabilities", () => {
     expect(chiSquareSurvival(3.841, 1)).toBeCloseTo(0.05001, 4);
     expect(chiSquareSurvival(9.28, 3)).toBeCloseTo(0.02579, 4);
