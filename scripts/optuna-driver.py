@@ -54,7 +54,9 @@ def make_sampler(name, options, seed, constrained=False):
         return optuna.samplers.RandomSampler(seed=seed, **kwargs)
     if name == "optuna-qmc":
         kwargs.setdefault("scramble", True)
-        return optuna.samplers.QMCSampler(seed=seed, **kwargs)
+        # Optuna 3.1's QMCSampler reads `seed or <a random seed>`: seed 0 meant unseeded, and a
+        # resumed lab run drew other points. Its scramble seed is seed + 1, so every seed is fixed.
+        return optuna.samplers.QMCSampler(seed=seed + 1, **kwargs)
     if name == "optuna-cmaes":
         # Categorical parameters and those of conditional branches fall back to random sampling.
         return optuna.samplers.CmaEsSampler(seed=seed, **kwargs)

@@ -94,6 +94,14 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     const moReport = await run(["bench", "report", "mo", "--json"]);
     expect(readFileSync((JSON.parse(moReport.stdout) as { markdown: string }).markdown, "utf8")).toContain("measure hypervolume regret");
 
+    // Optuna's QMCSampler took seed 0 for "no seed": two runs at seed 0 drew different points.
+    const qmc = async (out: string) => {
+      const done = await run(["bench", "run", "--suite", "branin-2d", "--optimizers", "optuna-qmc", "--trials", "4", "--seeds", "0-0", "--out", out, "--jobs", "1"]);
+      expect(done.code, done.stderr).toBe(0);
+      return readFileSync(join(dir, out, "results.jsonl"), "utf8").split("\n").filter(Boolean).map((line) => (JSON.parse(line) as { curve: number[] }).curve);
+    };
+    expect(await qmc("qmc-a")).toEqual(await qmc("qmc-b"));
+
     const suites = JSON.parse((await run(["bench", "suites", "--json"])).stdout) as Record<string, string[]>;
     expect(suites.pruning).toEqual(["learning-curves-3d-fidelity", "augmented-branin-2d-fidelity", "yahpo-lcbench-3945-fidelity"]);
     expect(suites.multiobjective).toHaveLength(5);
