@@ -359,6 +359,24 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     expect(problems).toEqual([]);
   });
 
+  it("says so when the study it shows is deleted, keeping its last state", async () => {
+    await seedStudy(storage, "doomed", { trials: 3, seed: 2, curves: false });
+    const page = await open(studyUrl("doomed"));
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 3);
+    expect(await page.locator("[data-testid=live-status]").isVisible()).toBe(false);
+    // The page used to go on as if nothing happened, logging a 404 a second to the console.
+    await storage.deleteStudy("doomed");
+    const status = page.locator("[data-testid=live-status]");
+    await status.waitFor({ state: "visible" });
+    expect(await status.textContent()).toContain("This study no longer exists");
+    expect(await page.locator("[data-testid=match-count]").getAttribute("data-matched")).toBe("3");
+    await page.close();
+    // The browser logs each failed poll's 404; nothing else may have gone wrong.
+    const others = problems.filter((p) => !/404/.test(p));
+    problems.length = 0;
+    expect(others).toEqual([]);
+  });
+
   it("opens a study with no trials yet, and adds the panels of its parameters and curves as a tune fills it", async () => {
     const record = await storage.createStudy("watched-from-the-start", ["minimize"]);
     const page = await open(studyUrl("watched-from-the-start"));

@@ -81,7 +81,11 @@ export class StudyPage {
   private readonly panels = new Map<string, Panel>();
   private countLine!: HTMLElement;
   private detail!: HTMLElement;
+  /** Says when live updates fail (server gone, study deleted); hidden while they work. */
+  private liveStatus!: HTMLElement;
   private lastSlowRefresh = 0;
+  /** Changes arrived that the slow panels (timeline, curves, contour, …) have not drawn yet. */
+  private slowPending = false;
   /** The summary's parameters, intermediate values and objectives the panels were laid out for. */
   private laidOutFor = "";
 
@@ -158,6 +162,7 @@ export class StudyPage {
     const s = this.summary;
     this.laidOutFor = layoutShape(s);
     this.countLine = h("p", { class: "counts", "data-testid": "match-count" });
+    this.liveStatus = h("p", { class: "live-status", role: "status", "data-testid": "live-status", hidden: true });
     const filterBar = h("div", { class: "filters", id: "filters" });
     this.detail = h("aside", { class: "detail", id: "detail", hidden: true });
     const numericParams = s.params.filter((p) => p.distribution.type !== "categorical");
@@ -181,7 +186,7 @@ export class StudyPage {
     for (const part of parts) wide.appendChild(part);
     this.table = null;
     const tableSection = h("section", { class: "card full", id: "table" }, h("h2", {}, "Trials"));
-    this.root.appendChild(h("div", { class: "study" }, h("h1", { "data-testid": "study-name" }, s.study.name), filterBar, this.countLine, wide, tableSection, this.detail));
+    this.root.appendChild(h("div", { class: "study" }, h("h1", { "data-testid": "study-name" }, s.study.name), this.liveStatus, filterBar, this.countLine, wide, tableSection, this.detail));
     this.renderFilterBar();
   }
 
@@ -685,7 +690,9 @@ export class StudyPage {
     if (this.stopped) return;
     try {
       const changes = await get<TrialChanges>(apiPath(`${this.base}/trials`, { since: this.seq, limit: 1000 }));
+      this.liveStatus.hidden = true;
       if (changes.trials.length > 0) {
+        this.slowPending = true;
         this.seq = changes.seq;
         this.merge(changes.trials);
         this.summary = await get<Summary>(`${this.base}/summary`);
@@ -695,26 +702,35 @@ export class StudyPage {
           this.layout();
           await this.loadAll();
           await this.showDetail();
+          this.slowPending = false;
           return;
         }
         this.fillSummary(document.querySelector<HTMLElement>("#summary .summary-body")!);
         await this.table?.refresh();
-        if (performance.now() - this.lastSlowRefresh > 5000) {
-          this.lastSlowRefresh = performance.now();
-          await Promise.allSettled([
-            this.loadTimeline(),
-            this.panels.has("curves") ? this.loadCurves() : null,
-            this.panels.has("pareto") ? this.loadPareto() : null,
-            this.panels.has("hypervolume") ? this.loadHypervolume() : null,
-            this.loadEcdf(),
-            this.loadContour(),
-            this.loadImportance(),
-            this.loadBeliefs(),
-          ]);
-        }
+      }
+      // The slow panels redraw at most every 5 s, and also once the changes stop: the last trials
+      // of a run used to stay undrawn there until a reload.
+      if (this.slowPending && performance.now() - this.lastSlowRefresh > 5000) {
+        this.lastSlowRefresh = performance.now();
+        this.slowPending = false;
+        await Promise.allSettled([
+          this.loadTimeline(),
+          this.panels.has("curves") ? this.loadCurves() : null,
+          this.panels.has("pareto") ? this.loadPareto() : null,
+          this.panels.has("hypervolume") ? this.loadHypervolume() : null,
+          this.loadEcdf(),
+          this.loadContour(),
+          this.loadImportance(),
+          this.loadBeliefs(),
+        ]);
       }
     } catch (error) {
       console.warn("sextant: live update failed; retrying", error);
+      this.liveStatus.textContent =
+        error instanceof ApiError && error.status === 404
+          ? "This study no longer exists (deleted?): what is shown is its last state."
+          : "The server does not answer: what is shown is the last state; retrying every second.";
+      this.liveStatus.hidden = false;
     } finally {
       if (!this.stopped) this.timer = window.setTimeout(() => void this.poll(), POLL_MS);
     }
