@@ -310,6 +310,17 @@ export function timelineOption(timeline: Timeline): { option: Option; marks: num
   };
 }
 
+/** An axis label: a bound at the data's end printed as 0.0010000000000000002 reads 0.001. */
+const tickLabel = (value: number): string => formatNumber(value);
+
+/** Whether positive points are evenly spaced in log (as the server lays out a log-scale parameter), not linearly. */
+function logSpaced(xs: readonly number[]): boolean {
+  if (xs.length < 3 || xs.some((x) => !(x > 0))) return false;
+  const ratio = xs[1]! / xs[0]!;
+  if (Math.abs(ratio - 1) < 1e-9) return false;
+  return xs.every((x, i) => i === 0 || Math.abs(x / xs[i - 1]! / ratio - 1) < 1e-6);
+}
+
 /** The model's posterior mean along one parameter, with a band of two standard deviations. */
 export function beliefsOption(beliefs: Beliefs, objectiveName: string): { option: Option; marks: number } {
   const categorical = beliefs.x.some((v) => typeof v !== "number");
@@ -323,8 +334,18 @@ export function beliefsOption(beliefs: Beliefs, objectiveName: string): { option
       grid: { left: 60, right: 20, top: 30, bottom: 40 },
       xAxis: categorical
         ? { type: "category", data: beliefs.x.map(String), name: beliefs.params[0], nameLocation: "middle", nameGap: 25 }
-        : { type: "value", name: beliefs.params[0], nameLocation: "middle", nameGap: 25, min: Math.min(...xs), max: Math.max(...xs) },
-      yAxis: { type: "value", name: objectiveName, scale: true },
+        : {
+            // A log-scale parameter's points are spaced evenly in log: drawn on a linear axis, its
+            // low decades took under 1% of the width.
+            type: logSpaced(xs) ? "log" : "value",
+            name: beliefs.params[0],
+            nameLocation: "middle",
+            nameGap: 25,
+            min: Math.min(...xs),
+            max: Math.max(...xs),
+            axisLabel: { formatter: tickLabel },
+          },
+      yAxis: { type: "value", name: objectiveName, scale: true, axisLabel: { formatter: tickLabel } },
       series: [
         { type: "line", name: "lower", data: lower, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, silent: true, legendHoverLink: false },
         { type: "line", name: "±2 std", data: band, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(47,111,223,0.18)" }, itemStyle: { color: "rgba(47,111,223,0.3)" } },
@@ -366,7 +387,7 @@ export function ecdfOption(ecdf: Ecdf, objectiveName: string): { option: Option;
     marks: ecdf.values.length,
     option: {
       grid: { left: 60, right: 20, top: 35, bottom: 45 },
-      xAxis: { type: "value", name: objectiveName, nameLocation: "middle", nameGap: 28, min: "dataMin", max: "dataMax" },
+      xAxis: { type: "value", name: objectiveName, nameLocation: "middle", nameGap: 28, min: "dataMin", max: "dataMax", axisLabel: { formatter: tickLabel } },
       yAxis: { type: "value", name: "fraction of trials", min: 0, max: 1, axisLine: { onZero: false } },
       tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
       series: [{ type: "line", name: "ECDF", step: "end", data: ecdf.values.map((v, i) => [v, ecdf.fractions[i]]), symbol: "none", lineStyle: { color: "#2f6fdf", width: 2 }, areaStyle: { color: "rgba(47,111,223,0.12)" } }],
