@@ -314,6 +314,23 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     await waitAttr(page, "[data-testid=match-count]", "data-matched", 1000);
     await waitAttr(page, "[data-testid=table-status]", "data-matched", 1000);
     expect(new URL(page.url()).searchParams.get("ranges")).toBeNull();
+    // A value range goes too (it stayed in the address bar and the filter), and an emptied bound
+    // given with Enter is removed rather than kept.
+    const middle = Number(fixture.filter((t) => t.value !== null).map((t) => t.value!).sort((a, b) => a - b)[300]!.toPrecision(6));
+    const below = fixture.filter((t) => t.value !== null && t.value <= middle).length;
+    const above = fixture.filter((t) => t.value !== null && t.value >= middle).length;
+    await page.fill("[data-testid=value-max]", String(middle));
+    await page.press("[data-testid=value-max]", "Enter");
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", below);
+    await page.fill("[data-testid=value-max]", "");
+    await page.press("[data-testid=value-max]", "Enter");
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 1000);
+    await page.fill("[data-testid=value-min]", String(middle));
+    await page.click("[data-testid=value-apply]");
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", above);
+    await page.click("[data-testid=clear-brush]");
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 1000);
+    expect(new URL(page.url()).searchParams.get("valueMin")).toBeNull();
     await page.close();
     expect(problems).toEqual([]);
   });

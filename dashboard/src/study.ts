@@ -315,19 +315,19 @@ export class StudyPage {
     const min = h("input", { type: "number", step: "any", placeholder: "min", value: filter.valueMin ?? "", "aria-label": "value min", "data-testid": "value-min" });
     const max = h("input", { type: "number", step: "any", placeholder: "max", value: filter.valueMax ?? "", "aria-label": "value max", "data-testid": "value-max" });
     const apply = h("button", { type: "button", "data-testid": "value-apply" }, "apply");
-    apply.addEventListener("click", () => {
-      const next: Filter = { states: filter.states, ranges: filter.ranges };
-      if (min.value.trim() !== "" && Number.isFinite(Number(min.value))) next.valueMin = Number(min.value);
-      if (max.value.trim() !== "" && Number.isFinite(Number(max.value))) next.valueMax = Number(max.value);
-      void this.change({ filter: next });
-    });
+    // change() merges the filter into the current one: a bound left out would stay as it was, so
+    // an emptied box (or "clear brush") sets it to undefined explicitly.
+    const bound = (input: HTMLInputElement): number | undefined =>
+      input.value.trim() !== "" && Number.isFinite(Number(input.value)) ? Number(input.value) : undefined;
+    const applyRange = (): void => void this.change({ filter: { states: filter.states, ranges: filter.ranges, valueMin: bound(min), valueMax: bound(max) } });
+    apply.addEventListener("click", applyRange);
+    for (const input of [min, max]) input.addEventListener("keydown", (event) => (event as KeyboardEvent).key === "Enter" && applyRange());
     const ranges = Object.entries(filter.ranges);
     const brushed = h("span", { class: "brushed", "data-testid": "brushed" }, ...ranges.map(([name, [low, high]]) => h("span", { class: "chip" }, `${name} ∈ [${formatNumber(low)}, ${formatNumber(high)}]`)));
     const clearBrush = h("button", { type: "button", "data-testid": "clear-brush", disabled: ranges.length === 0 && filter.valueMin === undefined && filter.valueMax === undefined }, "clear brush");
     clearBrush.addEventListener("click", () => {
-      const next: Filter = { states: filter.states, ranges: {} };
       this.clearParallelBrush();
-      void this.change({ filter: next });
+      void this.change({ filter: { states: filter.states, ranges: {}, valueMin: undefined, valueMax: undefined } });
     });
     bar.append(states, h("span", { class: "value-range" }, "value ", min, " to ", max, apply), brushed, clearBrush);
   }
