@@ -376,6 +376,20 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     expect(problems).toEqual([]);
   });
 
+  it("under a state filter, drops a live trial that leaves it, and counts every trial of the study", async () => {
+    const { study: record } = await seedStudy(storage, "live-running", { trials: 4, seed: 4, curves: false });
+    const page = await open(studyUrl("live-running", "&state=running"));
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 0);
+    const started = await storage.createTrial(record.id, { state: "running", systemAttrs: { worker: { id: "w1", host: "node-d", pid: 11 } } });
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 1);
+    // Finished, it no longer matches; it used to stay counted ("1 of 1 trials match").
+    await storage.updateTrial(started.id, { params: { x1: { value: 0.5, distribution: { type: "float", low: -5, high: 5 } } }, state: "complete", values: [1] });
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 0);
+    expect(await page.locator("[data-testid=match-count]").textContent()).toBe("0 of 5 trials match the filter");
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("says so when the study it shows is deleted, keeping its last state", async () => {
     await seedStudy(storage, "doomed", { trials: 3, seed: 2, curves: false });
     const page = await open(studyUrl("doomed"));

@@ -694,8 +694,9 @@ export class StudyPage {
       if (changes.trials.length > 0) {
         this.slowPending = true;
         this.seq = changes.seq;
-        this.merge(changes.trials);
+        // The summary first: the merge takes the study's trial count from it.
         this.summary = await get<Summary>(`${this.base}/summary`);
+        this.merge(changes.trials);
         if (layoutShape(this.summary) !== this.laidOutFor) {
           // A study watched from its start gains its parameters (and learning curves) as trials
           // arrive; the panels that show them exist only once there is something to show.
@@ -740,13 +741,26 @@ export class StudyPage {
     const distributions = new Map(this.summary.params.map((p) => [p.name, p.distribution]));
     const mergeInto = (points: Points | null, filter: Filter) => {
       if (!points) return;
-      const at = new Map(points.numbers.map((n, i) => [n, i]));
+      let at = new Map(points.numbers.map((n, i) => [n, i]));
       const direction = this.summary.study.directions[0];
       for (const trial of trials) {
         const value = trial.values?.[0] ?? null;
         const inside = passes(filter, { state: trial.state, value, coordinate: (name) => coordinateOf(distributions.get(name), trial.params[name]) });
         const i = at.get(trial.number);
-        if (!inside) continue;
+        if (!inside) {
+          // A trial that left the filter (a running one that finished, under state=running)
+          // leaves the points too: it used to stay counted as matching.
+          if (i !== undefined) {
+            points.numbers.splice(i, 1);
+            points.states.splice(i, 1);
+            points.values.splice(i, 1);
+            for (const name of Object.keys(points.params)) points.params[name]!.splice(i, 1);
+            points.matched--;
+            points.shown--;
+            at = new Map(points.numbers.map((n, k) => [n, k]));
+          }
+          continue;
+        }
         if (i === undefined) {
           at.set(trial.number, points.numbers.length);
           points.numbers.push(trial.number);
@@ -754,7 +768,6 @@ export class StudyPage {
           points.values.push(value);
           for (const name of Object.keys(points.params)) points.params[name]!.push(trial.params[name] ?? null);
           points.matched++;
-          points.total++;
           points.shown++;
         } else {
           points.states[i] = trial.state;
@@ -763,6 +776,8 @@ export class StudyPage {
         const last = points.best[points.best.length - 1];
         if (trial.state === "complete" && value !== null && (!last || (direction === "maximize" ? value > last.value : value < last.value))) points.best.push({ number: trial.number, value });
       }
+      // Every trial of the study, matching or not (it counted only the matching new ones).
+      points.total = this.summary.trialCount;
     };
     mergeInto(this.points, this.view.filter);
     mergeInto(this.parallelPoints, { states: this.view.filter.states, ranges: {} });
