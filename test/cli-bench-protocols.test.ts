@@ -45,6 +45,9 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     const badCandidate = await run(["bench", "defaults", "lab", "--candidates", "tpe,gp"]);
     expect(badCandidate.code).toBe(2);
     expect(badCandidate.stderr).toMatch(/--candidates: lab holds no runs of "gp"/);
+    // A budget beyond the runs' trials was read at their last trial and printed as asked.
+    const beyond = await run(["bench", "defaults", "lab", "--candidates", "tpe,sobol", "--budget", "5000"]);
+    expect([beyond.code, beyond.stderr]).toEqual([2, "sextant: --budget: the runs in lab have 10 trials, fewer than 5000\n"]);
 
     const subset = await run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "2", "--json"]);
     const chosen = JSON.parse(subset.stdout) as { problems: string[]; starDiscrepancy: number; of: number };

@@ -298,6 +298,10 @@ export async function benchDefaultsCommand(dir: string, flags: { candidates: str
   const candidates = distinctList("--candidates", flags.candidates);
   const unknown = candidates.filter((c) => !settings.optimizers.includes(c));
   if (unknown.length > 0) throw new UsageError(`--candidates: ${dir} holds no runs of "${unknown[0]}"; it holds ${settings.optimizers.join(", ")}`);
+  // The runs hold settings.trials trials: a larger budget was read at the last trial, under its name.
+  if (flags.budget !== undefined && flags.budget > settings.trials) {
+    throw new UsageError(`--budget: the runs in ${dir} have ${settings.trials} trials, fewer than ${flags.budget}`);
+  }
   const budget = flags.budget ?? settings.trials;
   let found: DefaultsSearch;
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BudgetComparison, buildReport, groupSignificanceSection, headToHead, headToHeadSection, pairVerdict } from "./report.js";
+import { type BudgetComparison, bestRankText, buildReport, groupSignificanceSection, headToHead, headToHeadSection, pairVerdict } from "./report.js";
 import type { RunResult } from "./run-one.js";
 import type { RunSettings } from "./runner.js";
 import { friedmanTest, nemenyiCriticalDifference } from "./stats.js";
@@ -115,5 +115,13 @@ describe("headToHead", () => {
     expect(md).toMatch(/- 20 trials: auto wins 1 of 3, ties hartmann3-3d, loses rosenbrock-5d\./);
     expect(md).not.toMatch(/auto against random, problem by problem/);
     expect(headToHeadSection(buildReport(withRandom, settings, [20], "t", "cmaes"), ["tpe"])).toEqual([]);
+  });
+});
+
+describe("the best average rank", () => {
+  it("names every optimizer tied there, not the first of them", () => {
+    // "best average rank: tpe, 1.50" was printed with random at 1.50 too.
+    expect(bestRankText([{ optimizer: "tpe", averageRank: 1.5 }, { optimizer: "random", averageRank: 1.5 }])).toBe("best average rank 1.50, shared by tpe, random");
+    expect(bestRankText([{ optimizer: "tpe", averageRank: 1.25 }, { optimizer: "random", averageRank: 1.75 }])).toBe("best average rank: tpe, 1.25");
   });
 });

@@ -80,6 +80,13 @@ export interface HeadToHead {
   readonly perProblem: { problem: string; ratio: number; seedsLower: number; seedsHigher: number; seeds: number }[];
 }
 
+/** The best average rank and who holds it, naming every optimizer tied there rather than one of them. */
+export function bestRankText(byRank: readonly { optimizer: string; averageRank: number }[]): string {
+  const best = byRank[0]!;
+  const tied = byRank.filter((o) => Math.abs(o.averageRank - best.averageRank) < 1e-9).map((o) => o.optimizer);
+  return tied.length > 1 ? `best average rank ${best.averageRank.toFixed(2)}, shared by ${tied.join(", ")}` : `best average rank: ${best.optimizer}, ${best.averageRank.toFixed(2)}`;
+}
+
 const ALPHA = 0.05;
 
 /** The default budgets: 10, 30, 100, 300, 1000 up to the run's budget, and the budget itself. */
@@ -227,7 +234,7 @@ function plainSummary(comparisons: readonly BudgetComparison[], reference: strin
     const best = byRank[0]!;
     if (f.imanDavenportPValue >= ALPHA) {
       lines.push(
-        `At ${c.budget} trials, over ${f.n} problems, the Friedman test does not reject that all ${f.k} optimizers perform alike (Iman-Davenport F = ${f.imanDavenportF.toFixed(2)}, ${pValue(f.imanDavenportPValue)}): no difference at this budget is significant, and the ranking is descriptive only (best average rank: ${best.optimizer}, ${best.averageRank.toFixed(2)}).`,
+        `At ${c.budget} trials, over ${f.n} problems, the Friedman test does not reject that all ${f.k} optimizers perform alike (Iman-Davenport F = ${f.imanDavenportF.toFixed(2)}, ${pValue(f.imanDavenportPValue)}): no difference at this budget is significant, and the ranking is descriptive only (${bestRankText(byRank)}).`,
       );
       continue;
     }
