@@ -335,6 +335,15 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     expect(problems).toEqual([]);
   });
 
+  it("shows a categorical brush as the choices it keeps", async () => {
+    // The chip read "kind ∈ [0, 1]", the choices' indices.
+    const page = await open(studyUrl("fixture-1k", `&ranges=${encodeURIComponent(JSON.stringify({ kind: [0, 1] }))}`));
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", fixture.filter((t) => t.params.kind === "a" || t.params.kind === "b").length);
+    expect(await page.locator("[data-testid=brushed]").textContent()).toBe("kind ∈ {a, b}");
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("keeps a state filter in the address bar across a reload, and opens a failed trial's stderr as text", async () => {
     const page = await open(studyUrl("fixture-1k"));
     await page.check("[data-testid=state-failed]");

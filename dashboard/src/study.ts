@@ -323,7 +323,16 @@ export class StudyPage {
     apply.addEventListener("click", applyRange);
     for (const input of [min, max]) input.addEventListener("keydown", (event) => (event as KeyboardEvent).key === "Enter" && applyRange());
     const ranges = Object.entries(filter.ranges);
-    const brushed = h("span", { class: "brushed", "data-testid": "brushed" }, ...ranges.map(([name, [low, high]]) => h("span", { class: "chip" }, `${name} ∈ [${formatNumber(low)}, ${formatNumber(high)}]`)));
+    // A categorical parameter's range is over choice indices: show the choices it keeps.
+    const chip = (name: string, low: number, high: number): string => {
+      const distribution = this.summary.params.find((p) => p.name === name)?.distribution;
+      if (distribution?.type === "categorical") {
+        const kept = distribution.choices.filter((_, k) => k >= low && k <= high).map(String);
+        return `${name} ∈ {${kept.join(", ")}}`;
+      }
+      return `${name} ∈ [${formatNumber(low)}, ${formatNumber(high)}]`;
+    };
+    const brushed = h("span", { class: "brushed", "data-testid": "brushed" }, ...ranges.map(([name, [low, high]]) => h("span", { class: "chip" }, chip(name, low, high))));
     const clearBrush = h("button", { type: "button", "data-testid": "clear-brush", disabled: ranges.length === 0 && filter.valueMin === undefined && filter.valueMax === undefined }, "clear brush");
     clearBrush.addEventListener("click", () => {
       this.clearParallelBrush();
