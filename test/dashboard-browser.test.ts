@@ -361,6 +361,11 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     expect(stderr).toContain("<b>boom</b>");
     expect(await page.locator("#detail b").count()).toBe(0);
     await page.screenshot({ path: join(SHOTS, "trial.png") });
+    // The panel takes the focus, and Escape closes it (neither did before).
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.closest("#detail") !== null)).toBe(true);
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#detail", { state: "hidden" });
+    expect(new URL(page.url()).searchParams.get("trial")).toBeNull();
     await page.close();
     expect(problems).toEqual([]);
   });

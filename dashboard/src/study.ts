@@ -106,7 +106,13 @@ export class StudyPage {
     return directions.length > 1 ? `objective 0 (${directions[0]})` : `value (${directions[0]})`;
   }
 
+  /** Escape closes the trial panel (removed with the page's study in stop()). */
+  private readonly onKey = (event: KeyboardEvent): void => {
+    if (event.key === "Escape" && this.detail && !this.detail.hidden) void this.change({ trial: null });
+  };
+
   async start(): Promise<void> {
+    document.addEventListener("keydown", this.onKey);
     this.summary = await get<Summary>(`${this.base}/summary`);
     this.seq = this.summary.seq;
     this.layout();
@@ -117,6 +123,7 @@ export class StudyPage {
 
   stop(): void {
     this.stopped = true;
+    document.removeEventListener("keydown", this.onKey);
     clearTimeout(this.timer);
   }
 
@@ -608,6 +615,8 @@ export class StudyPage {
     const close = h("button", { type: "button", class: "close", "aria-label": "close" }, "×");
     close.addEventListener("click", () => void this.change({ trial: null }));
     this.detail.appendChild(close);
+    // Keyboard users land in the panel they opened (Escape closes it).
+    close.focus({ preventScroll: true });
     let trial: TrialJson;
     try {
       ({ trial } = await get<{ trial: TrialJson }>(`${this.base}/trials/${number}`));
