@@ -35,6 +35,7 @@ import {
   type TellResult,
   type Trial,
   TrialNumberNotFoundError,
+  singleObjectiveProblem,
   storedWarmStartSources,
 } from "../study/index.js";
 import { OnlineTunerError, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
@@ -398,13 +399,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
         } catch (error) {
           throw new HttpError(400, `body.pruner: ${(error as Error).message}`, "body.pruner");
         }
-        if (sampler.singleObjective && directions.length > 1) {
-          throw new HttpError(400, `body.sampler: the ${samplerSpec.name} sampler supports one objective, and this study has ${directions.length}`, "body.sampler");
-        }
-        // Refused now rather than as a 500 on the study's first report.
-        if (pruner.singleObjective && directions.length > 1) {
-          throw new HttpError(400, `body.pruner: ${new PrunerObjectivesError(prunerSpec.name, directions.length).message}`, "body.pruner");
-        }
+        // Refused now rather than as a failed first trial or a 500 on the study's first report.
+        const objectives = singleObjectiveProblem(directions.length, sampler, pruner);
+        if (objectives) throw new HttpError(400, `body.${objectives.component}: ${objectives.message}`, `body.${objectives.component}`);
         const existing = async (): Promise<StudyRecord | null> => {
           const record = await storage.getStudy(body.name);
           if (record && !body.loadIfExists) throw new DuplicateStudyError(body.name);

@@ -10,6 +10,7 @@ export {
   setDefaultSamplerFactory,
   MultiObjectiveError,
   NoSegmentReadyError,
+  singleObjectiveProblem,
   DEFAULT_MAX_RETRIES,
   TrialNumberNotFoundError,
 } from "./study.js";

@@ -378,13 +378,23 @@ function checkConstraintsFunction(constraints: unknown): ConstraintsFunction {
   return constraints as ConstraintsFunction;
 }
 
+/**
+ * Which of a sampler and pruner cannot take a study of `objectives` objectives, and why; null when
+ * both can. createStudy, loadStudy and the HTTP service's study creation refuse by it.
+ */
+export function singleObjectiveProblem(objectives: number, sampler: Sampler, pruner: Pruner | undefined): { component: "sampler" | "pruner"; message: string } | null {
+  if (objectives === 1) return null;
+  if (sampler.singleObjective) {
+    return { component: "sampler", message: `the ${sampler.name} sampler supports one objective, and this study has ${objectives}; use auto, gp, tpe, nsga2 or nsga3` };
+  }
+  if (pruner?.singleObjective) return { component: "pruner", message: new PrunerObjectivesError(pruner.name, objectives).message };
+  return null;
+}
+
 /** Refuses a sampler or pruner of one objective for a study of several, before anything is stored. */
 function checkObjectiveCount(objectives: number, sampler: Sampler, pruner: Pruner | undefined): void {
-  if (objectives === 1) return;
-  if (sampler.singleObjective) {
-    throw new TypeError(`createStudy: the ${sampler.name} sampler supports one objective, and this study has ${objectives}; use auto, gp, tpe, nsga2 or nsga3`);
-  }
-  if (pruner?.singleObjective) throw new TypeError(`createStudy: ${new PrunerObjectivesError(pruner.name, objectives).message}`);
+  const problem = singleObjectiveProblem(objectives, sampler, pruner);
+  if (problem) throw new TypeError(`createStudy: ${problem.message}`);
 }
 
 /** The given sampler, else the default one (a `RandomSampler` under a scheduler), seeded by `seed` when given. */
@@ -1726,7 +1736,6 @@ function constraintsOfResult(result: TellResult): readonly number[] | undefined 
   }
   return undefined;
 }
-
 
 function checkMaxRetries(value: number | undefined): number {
   if (value === undefined) return DEFAULT_MAX_RETRIES;
