@@ -58,5 +58,6 @@ runOrSkip("Python client", () => {
     expect(result.output).toMatch(/test_decimal_and_fraction_go_everywhere_a_number_goes \([^)]*\) \.\.\. ok/);
     expect(result.output).toMatch(/test_several_processes_tune_one_study\w* (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_a_wrong_or_missing_token_gets_401 (\([^)]*\) )?\.\.\. ok/);
+    expect(result.output).toMatch(/test_a_categorical_choice_comes_back_as_declared_a_float_as_a_float_and_a_bool_as_a_bool (\([^)]*\) )?\.\.\. ok/);
   }, 300_000);
 });

@@ -72,15 +72,35 @@ describe("HTTP API: studies", () => {
   it("answers 409 for a taken name unless loadIfExists, and keeps the first study's settings", async () => {
     const { app } = newApp();
     const first = await call(app, "POST", "/studies", { name: "dup", sampler: { name: "random" } });
+    expect(first.status).toBe(201);
     const again = await call(app, "POST", "/studies", { name: "dup" });
     expect(again.status).toBe(409);
     expect(again.json.error.field).toBe("body.name");
     const loaded = await call(app, "POST", "/studies", { name: "dup", loadIfExists: true, sampler: { name: "tpe" } });
-    expect(loaded.status).toBe(201);
+    expect(loaded.status).toBe(200);
+    expectShape(api.StudyResponse, loaded.json);
     expect(loaded.json.study.id).toBe(first.json.study.id);
     expect(loaded.json.study.sampler.name).toBe("random");
     const otherDirection = await call(app, "POST", "/studies", { name: "dup", loadIfExists: true, direction: "maximize" });
     expect(otherDirection.status).toBe(409);
+  });
+
+  it("answers 201 only when loadIfExists created the study, 200 when it found one, a racing creator's included", async () => {
+    const { app, storage } = newApp();
+    const created = await call(app, "POST", "/studies", { name: "fresh", loadIfExists: true });
+    expect(created.status).toBe(201);
+    expect((await call(app, "POST", "/studies", { name: "fresh", loadIfExists: true })).status).toBe(200);
+    // Another client creates "raced" between this request's read and its write.
+    const getStudy = storage.getStudy.bind(storage);
+    let first = true;
+    storage.getStudy = async (name) => {
+      if (!first || name !== "raced") return getStudy(name);
+      first = false;
+      await storage.createStudy("raced", ["minimize"]);
+      return null;
+    };
+    const raced = await call(app, "POST", "/studies", { name: "raced", loadIfExists: true });
+    expect([raced.status, raced.json.study.name]).toEqual([200, "raced"]);
   });
 
   it("refuses bad sampler, pruner and space settings with the field named, creating nothing", async () => {
@@ -601,6 +621,13 @@ describe("HTTP API: OpenAPI document", () => {
     expect(doc.paths["/api/v1/studies/{study}/trials/{number}/tell"].post.requestBody.required).toBe(true);
     expect(Object.keys(doc.paths["/api/v1/studies/{study}/trials/{number}/tell"].post.responses)).toEqual(expect.arrayContaining(["405", "413", "415"]));
     expect(Object.keys(doc.paths["/api/v1/studies"].get.responses)).not.toContain("415");
+    // A create with loadIfExists answers 200 for a study it found: both successes are listed, with the same schema.
+    const createAnswers = doc.paths["/api/v1/studies"].post.responses;
+    expect(Object.keys(createAnswers)).toEqual(expect.arrayContaining(["200", "201"]));
+    expect(createAnswers["200"].description).toMatch(/loadIfExists/);
+    expect(createAnswers["200"].content).toEqual(createAnswers["201"].content);
+    expect(Object.keys(doc.paths["/api/v1/online"].post.responses)).toEqual(expect.arrayContaining(["200", "201"]));
+    expect(Object.keys(doc.paths["/api/v1/studies/{study}/trials"].post.responses)).not.toContain("200");
 
     const create = doc.paths["/api/v1/studies"].post;
     const schema = create.requestBody.content["application/json"].schema;

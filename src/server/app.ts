@@ -40,7 +40,7 @@ import {
 } from "../study/index.js";
 import { OnlineTunerError, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
 import { type RouteDoc, openApiDocument } from "./openapi.js";
-import { HttpError, route } from "./route.js";
+import { Answer, HttpError, route } from "./route.js";
 import { type DashboardAsset, loadDashboardAssets, mountDashboard } from "./dashboard-assets.js";
 import { dashboardRoutes } from "./dashboard-routes.js";
 import { StudyListQuery } from "./dashboard-schemas.js";
@@ -378,6 +378,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       summary: "Create a study (with loadIfExists: or answer the existing one)",
       body: api.CreateStudyBody,
       status: 201,
+      alsoAnswers: { 200: "the study existed and loadIfExists was set: answered as stored (its settings kept), nothing created" },
       response: api.StudyResponse,
       handle: async ({ body }) => {
         if (body.direction !== undefined && body.directions !== undefined) {
@@ -411,6 +412,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
           return record;
         };
         let record = await existing();
+        let created = false;
         if (!record) {
           try {
             record = await storage.createStudy(body.name, directions, {
@@ -422,6 +424,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
                 ...(space ? { [SPACE_ATTR]: space as unknown as JsonValue } : {}),
               },
             });
+            created = true;
           } catch (error) {
             // Another client may have created it between our read and our write.
             if (!(error instanceof DuplicateStudyError)) throw error;
@@ -430,7 +433,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
           }
         }
         const { study } = await openStudy(record.name);
-        return { study: studyJson(record, study.trials.filter((t) => t.id >= 0)) };
+        return new Answer(created ? 201 : 200, { study: studyJson(record, study.trials.filter((t) => t.id >= 0)) });
       },
     }),
     route({
@@ -636,16 +639,20 @@ export function createServerApp(options: ServerAppOptions): Hono {
     ...dashboardRoutes({ storage, studyJson, trialJson, recommendationJson }),
   ];
 
-  // Each tuner's calls run one at a time in this server: a choose and an observe must not interleave.
+  // Each tuner's calls run one at a time in this server: a choose and an observe must not
+  // interleave, and a create must know whether it found the tuner or made it.
   const tunerQueues = new Map<string, Promise<unknown>>();
-  function withTuner<T>(name: string, use: (tuner: Awaited<ReturnType<typeof loadOnlineTuner>>) => Promise<T>): Promise<T> {
+  function inTunerQueue<T>(name: string, run: () => Promise<T>): Promise<T> {
     const previous = tunerQueues.get(name) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(async () => use(await loadOnlineTuner({ name, storage })));
+    const next = previous.catch(() => undefined).then(run);
     tunerQueues.set(name, next);
     void next.finally(() => {
       if (tunerQueues.get(name) === next) tunerQueues.delete(name);
     }).catch(() => undefined);
     return next;
+  }
+  function withTuner<T>(name: string, use: (tuner: Awaited<ReturnType<typeof loadOnlineTuner>>) => Promise<T>): Promise<T> {
+    return inTunerQueue(name, async () => use(await loadOnlineTuner({ name, storage })));
   }
 
   routes.push(
@@ -655,11 +662,14 @@ export function createServerApp(options: ServerAppOptions): Hono {
       summary: "Create an online tuner (or answer the existing one with the same settings)",
       body: api.CreateTunerBody,
       status: 201,
+      alsoAnswers: { 200: "a tuner with this name and the same settings existed: answered as stored, nothing created" },
       response: api.TunerResponse,
-      handle: async ({ body }) => {
-        const tuner = await createOnlineTuner({ ...body, storage });
-        return { tuner: tuner.stats() };
-      },
+      handle: async ({ body }) =>
+        inTunerQueue(body.name, async () => {
+          const existed = (await storage.getStudy(body.name)) !== null;
+          const tuner = await createOnlineTuner({ ...body, storage });
+          return new Answer(existed ? 200 : 201, { tuner: tuner.stats() });
+        }),
     }),
     route({
       method: "get",
@@ -769,7 +779,12 @@ export function createServerApp(options: ServerAppOptions): Hono {
       if (spec.body) body = parseOrThrow(spec.body, await readJsonBody(c, spec.bodyMayBeEmpty ?? false), "body");
       else if (spec.method !== "get" && (await c.req.text()).trim() !== "") throw new HttpError(400, "body: this route takes no body", "body");
       const answer = await spec.handle({ params, query, body } as never);
-      return c.json(answer as object, spec.status as 200);
+      if (!(answer instanceof Answer)) return c.json(answer as object, spec.status as 200);
+      // The OpenAPI document lists only declared statuses: answering another is a bug here.
+      if (answer.status !== spec.status && !(answer.status in (spec.alsoAnswers ?? {}))) {
+        throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered ${answer.status}, which it does not declare`);
+      }
+      return c.json(answer.body as object, answer.status as 200);
     });
   }
 

@@ -20,6 +20,9 @@ describe("HTTP API: online tuners", () => {
     const created = await call(app, "POST", "/online", { name: "sor", ...settings });
     expect(created.status).toBe(201);
     expect(created.json.tuner.values).toHaveLength(10);
+    // The same settings again find the tuner: 200, nothing created.
+    const found = await call(app, "POST", "/online", { name: "sor", ...settings });
+    expect([found.status, found.json.tuner]).toEqual([200, created.json.tuner]);
 
     const library = await createOnlineTuner(settings);
     for (let t = 0; t < 20; t++) {

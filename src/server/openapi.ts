@@ -17,6 +17,11 @@ export interface RouteDoc {
   readonly bodyMayBeEmpty?: boolean;
   /** The answer on success: status and schema. */
   readonly status: number;
+  /**
+   * Other success statuses, each with when it is answered instead of `status`, with the same
+   * schema: a create that found what it would have made answers 200, not 201.
+   */
+  readonly alsoAnswers?: Readonly<Record<number, string>>;
   readonly response: z.ZodType;
 }
 
@@ -59,12 +64,15 @@ export function openApiDocument(routes: readonly RouteDoc[], prefix: string, ver
   const paths: Record<string, Record<string, unknown>> = {};
   const error = { description: "an error; `field` names the request field at fault", content: { "application/json": { schema: jsonSchemaOf(errorSchema, "output") } } };
   for (const route of routes) {
+    const success = { content: { "application/json": { schema: jsonSchemaOf(route.response, "output") } } };
+    const otherSuccesses = Object.entries(route.alsoAnswers ?? {}).map(([status, description]) => [status, { description, ...success }]);
     const operation: Record<string, unknown> = {
       summary: route.summary,
       operationId: `${route.method}${route.path.replace(/\{(\w+)\}/g, "By_$1").replace(/[^A-Za-z0-9_]+(\w)?/g, (_, c: string | undefined) => (c ?? "").toUpperCase())}`,
       parameters: [...parametersOf(route.params, "path"), ...parametersOf(route.query, "query")],
       responses: {
-        [String(route.status)]: { description: "success", content: { "application/json": { schema: jsonSchemaOf(route.response, "output") } } },
+        [String(route.status)]: { description: "success", ...success },
+        ...Object.fromEntries(otherSuccesses),
         "400": error,
         "401": error,
         "404": error,

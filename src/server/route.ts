@@ -17,6 +17,20 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * A success answer with its status chosen by the handler: the route's `status` or one of its
+ * `alsoAnswers`. A handler that returns a plain body answers with the route's `status`.
+ *
+ * @example
+ * return new Answer(created ? 201 : 200, { study: studyJson(record, []) });
+ */
+export class Answer<T> {
+  constructor(
+    readonly status: number,
+    readonly body: T,
+  ) {}
+}
+
 export type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;
 
 export interface Route<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodType | undefined> extends RouteDoc {

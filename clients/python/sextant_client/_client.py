@@ -111,7 +111,8 @@ class CategoricalDistribution:
 
 
 def _typed_params(params, distributions):
-    """`params` with a float parameter's value as a float and an int parameter's as an int, as Optuna has them.
+    """`params` with a float parameter's value as a float, an int parameter's as an int and a
+    categorical one's as the choice in its distribution, as Optuna has them.
 
     JSON writes 1.0 as 1, which Python reads back as an int: without this, suggest_float could
     answer 1 where Optuna answers 1.0.
@@ -121,13 +122,56 @@ def _typed_params(params, distributions):
 
 def _typed_param(value, distribution):
     kind = distribution.get("type") if isinstance(distribution, dict) else None
+    if kind == "categorical":
+        return _declared_choice(value, distribution.get("choices") or ())
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
     if kind == "float":
         return float(value)
     if kind == "int":
         return int(value)
-    return value  # a categorical choice is the JSON value it was given as
+    return value
+
+
+def _json_key(value):
+    """`value` as the server tells JSON values apart: True is not 1, but 1.0 is 1 (JavaScript has one number type).
+
+    Python's == finds True equal to 1, so choices and distributions are compared by this key instead.
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return (type(value).__name__, value)
+    if isinstance(value, (int, float)):
+        try:
+            return ("number", float(value))
+        except OverflowError:  # an int no float holds: never a value the server took
+            return ("number", value)
+    if isinstance(value, dict):
+        return ("object", tuple(sorted((key, _json_key(item)) for key, item in value.items())))
+    if isinstance(value, (list, tuple)):
+        return ("array", tuple(_json_key(item) for item in value))
+    return ("other", repr(value))
+
+
+def _declared_choice(value, choices):
+    """The choice among `choices` that the server's `value` stands for (1.0 for 1, True for true), else `value`."""
+    key = _json_key(value)
+    for choice in choices:
+        if _json_key(choice) == key:
+            return choice
+    return value
+
+
+def _as_declared(distributions, declared):
+    """`distributions` (as the server sends them) with each categorical one this process declared in its declared form.
+
+    The server keeps choices as JSON numbers, so a choice declared as 1.0 comes back as 1; `declared`
+    (see Study._declare) holds the distributions as they were sent, by name and JSON key.
+    """
+    out = {}
+    for name, distribution in distributions.items():
+        known = declared.get((name, _json_key(distribution))) if declared else None
+        out[name] = dict(known, choices=list(known["choices"])) if known is not None else distribution
+    return out
 
 
 def _millis_to_datetime(value):
@@ -137,11 +181,12 @@ def _millis_to_datetime(value):
 class FrozenTrial:
     """A trial as the server has it: read-only, like Optuna's FrozenTrial."""
 
-    def __init__(self, data):
+    def __init__(self, data, declared=None):
         self._data = data
         self.number = data["number"]
         self.state = TrialState(data["state"])
-        self.distributions = dict(data["distributions"])
+        # A categorical parameter's value is the choice as this process declared it, where it did (see Study._declare).
+        self.distributions = _as_declared(data["distributions"], declared)
         self.params = _typed_params(data["params"], self.distributions)
         # Floats, as in Optuna, also where JSON wrote a whole number (1.0 as 1).
         self.values = [float(value) for value in data["values"]] if data["values"] is not None else None
@@ -149,7 +194,7 @@ class FrozenTrial:
         self.user_attrs = dict(data["userAttrs"])
         self.system_attrs = dict(data["systemAttrs"])
         constraints = self.system_attrs.get("constraints")
-        self.constraints = list(constraints) if isinstance(constraints, list) else None
+        self.constraints = [float(value) for value in constraints] if isinstance(constraints, list) else None
         self.datetime_start = _millis_to_datetime(data["startedAt"])
         self.datetime_complete = _millis_to_datetime(data["finishedAt"])
 
@@ -177,8 +222,8 @@ class Recommendation:
     standardised units when ``units == "model"``, and None without a model.
     """
 
-    def __init__(self, data):
-        self.trial = FrozenTrial(data["trial"])
+    def __init__(self, data, declared=None):
+        self.trial = FrozenTrial(data["trial"], declared)
         self.source = data["source"]
         self.posterior_mean = data["posteriorMean"]
         self.posterior_sd = data["posteriorSd"]
@@ -489,7 +534,7 @@ class Trial:
     def __init__(self, study, data):
         self.study = study
         self.number = data["number"]
-        self._distributions = dict(data["distributions"])
+        self._distributions = _as_declared(data["distributions"], study._declared)
         self._params = _typed_params(data["params"], self._distributions)
         self._user_attrs = dict(data["userAttrs"])
         self._should_prune = False
@@ -508,9 +553,11 @@ class Trial:
 
     def _suggest(self, name, distribution):
         wire = distribution.to_json()
-        if name in self._params and self._distributions.get(name) == wire:
+        # Compared as the server compares: choices [1, 2] are not [True, 2], which it answers with a conflict.
+        if name in self._params and _json_key(self._distributions.get(name)) == _json_key(wire):
             return self._params[name]
         value = self.study._connection.request("POST", self._path("suggest"), {"name": name, "distribution": wire})["value"]
+        self.study._declare(name, wire)
         value = _typed_param(value, wire)
         self._params[name] = value
         self._distributions[name] = wire
@@ -582,6 +629,7 @@ class Study:
         self.directions = list(data["directions"])
         self._trials = {}
         self._seq = 0
+        self._declared = {}
 
     @property
     def direction(self):
@@ -591,6 +639,16 @@ class Study:
 
     def _path(self, suffix=""):
         return "/studies/%s%s" % (_quote(self.study_name), suffix)
+
+    def _declare(self, name, wire):
+        """Remembers a categorical distribution as sent, so that trials read back give its choices as declared.
+
+        The server reads JSON into JavaScript numbers: a choice of 1.0 is stored, and sent back, as 1.
+        Its distribution then has the same JSON key (see _json_key) as the one sent, by which
+        FrozenTrial and Trial find the declared choices again.
+        """
+        if wire.get("type") == "categorical":
+            self._declared[(name, _json_key(wire))] = wire
 
     def ask(self, fixed_distributions=None):
         """Starts a trial. Parameters in `fixed_distributions` (name -> *Distribution) are sampled at once."""
@@ -602,7 +660,10 @@ class Study:
                     body["space"][name] = distribution.to_json()
                 except (TypeError, ValueError) as error:
                     raise type(error)("ask: fixed_distributions[%r]: %s" % (name, error)) from None
-        trial = Trial(self, self._connection.request("POST", self._path("/trials"), body)["trial"])
+        data = self._connection.request("POST", self._path("/trials"), body)["trial"]
+        for name, wire in body.get("space", {}).items():
+            self._declare(name, wire)
+        trial = Trial(self, data)
         if self._heartbeat_interval:
             heartbeat = _Heartbeat(self, trial.number, self._heartbeat_interval)
             self._heartbeats[trial.number] = heartbeat
@@ -641,7 +702,7 @@ class Study:
         if heartbeat is not None:
             heartbeat.stop()
         answer = self._connection.request("POST", self._path("/trials/%d/tell" % number), body)
-        return FrozenTrial(answer["trial"])
+        return FrozenTrial(answer["trial"], self._declared)
 
     def _fail(self, trial, reason):
         return self._finish(trial.number, {"state": "failed", "reason": reason[:10000]})
@@ -699,7 +760,7 @@ class Study:
             warnings.warn("sextant_client: trial %d was finished elsewhere before optimize could tell it (%s); "
                           "its result here is dropped and the run goes on" % (trial.number, error.message), stacklevel=3)
             # The callbacks get what the server kept.
-            return FrozenTrial(self._connection.request("GET", self._path("/trials/%d" % trial.number))["trial"])
+            return FrozenTrial(self._connection.request("GET", self._path("/trials/%d" % trial.number))["trial"], self._declared)
 
     def _tell_result(self, trial, result, constraints_func=None):
         try:
@@ -721,7 +782,7 @@ class Study:
         while True:
             page = self._connection.request("GET", self._path("/trials"), query={"since": self._seq, "limit": 1000})
             for data in page["trials"]:
-                self._trials[data["number"]] = FrozenTrial(data)
+                self._trials[data["number"]] = FrozenTrial(data, self._declared)
             self._seq = page["seq"]
             if not page["more"]:
                 return
@@ -744,7 +805,7 @@ class Study:
         best = self._connection.request("GET", self._path())["bestTrial"]
         if best is None:
             raise ValueError("no trial of study %r has completed yet" % self.study_name)
-        return FrozenTrial(best)
+        return FrozenTrial(best, self._declared)
 
     @property
     def best_trials(self):
@@ -769,7 +830,7 @@ class Study:
         data = self._connection.request("GET", self._path())["recommendedTrial"]
         if data is None:
             raise ValueError("no trial of study %r has completed yet" % self.study_name)
-        return Recommendation(data)
+        return Recommendation(data, self._declared)
 
     @property
     def recommended_trial(self):

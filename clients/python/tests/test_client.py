@@ -184,7 +184,9 @@ class ConstraintsAndParetoTest(ClientTestCase):
         with self.assertRaises(SextantError) as refused:
             study.tell(trial, [0.1, 0.2], constraints=[1, 2])
         self.assertEqual(refused.exception.status, 400)
-        self.assertEqual(study.tell(trial, [0.1, 0.2], constraints=[-1]).constraints, [-1])
+        told = study.tell(trial, [0.1, 0.2], constraints=[-1])
+        # Floats, as in Optuna, also where JSON wrote a whole number (-1.0 as -1).
+        self.assertEqual([(type(value), value) for value in told.constraints], [(float, -1.0)])
         failing = sextant_client.create_study(URL, unique("cfail"), sampler="random")
         failing.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=1, constraints_func=lambda trial: ["a"])
         self.assertEqual(failing.trials[0].state, TrialState.FAIL)
@@ -298,6 +300,42 @@ class AskTellTest(ClientTestCase):
         self.assertEqual((type(frozen.value), type(frozen.intermediate_values[1]), type(study.best_value)), (float, float, float))
         self.assertEqual({name: type(value) for name, value in study.trials[0].params.items()}, expected)
         self.assertEqual({name: type(value) for name, value in study.best_params.items()}, expected)
+
+    def test_a_categorical_choice_comes_back_as_declared_a_float_as_a_float_and_a_bool_as_a_bool(self):
+        # JSON writes 1.0 as 1, and Python's True == 1: the value must be the choice declared, as
+        # Optuna's choices[index] is (scikit-learn reads max_features=1.0 as every feature, 1 as one).
+        study = sextant_client.create_study(URL, unique("choices"), sampler="random", sampler_options={"seed": 6})
+        declared = {"scale": [1.0, 2.5, 3], "flag": [True, 1, 0.0, False], "fixed": [2.0, True]}
+
+        def typed(values):
+            return {name: (type(value), value) for name, value in values.items()}
+
+        seen = set()
+        for _ in range(30):
+            trial = study.ask({"fixed": CategoricalDistribution(declared["fixed"])})
+            values = {name: trial.suggest_categorical(name, declared[name]) for name in ("scale", "flag")}
+            values["fixed"] = trial.params["fixed"]
+            for name, value in values.items():
+                self.assertIn((type(value), value), [(type(choice), choice) for choice in declared[name]], name)
+                seen.add((name, type(value), value))
+            # Asked again, the kept value; in params and in what tell answers, the same.
+            self.assertEqual(typed({"scale": trial.suggest_categorical("scale", declared["scale"])}), typed({"scale": values["scale"]}))
+            self.assertEqual(typed(trial.params), typed(values))
+            self.assertEqual(typed(study.tell(trial, values["scale"]).params), typed(values))
+        self.assertEqual(seen, {(name, type(choice), choice) for name, choices in declared.items() for choice in choices})
+        for frozen in study.trials:
+            for name, value in frozen.params.items():
+                self.assertIn((type(value), value), [(type(choice), choice) for choice in declared[name]], name)
+        self.assertEqual(study.trials[0].distributions["scale"]["choices"], declared["scale"])
+        self.assertEqual(typed(study.best_params), typed(study.best_trial.params))
+
+        # [True, 2] is another distribution than [1, 2], though Python finds them equal: the server says so.
+        trial = study.ask()
+        self.assertIn(trial.suggest_categorical("on", [1, 2]), (1, 2))
+        with self.assertRaises(SextantError) as changed:
+            trial.suggest_categorical("on", [True, 2])
+        self.assertEqual((changed.exception.status, changed.exception.field), (409, "body.distribution"))
+        study.tell(trial, state=TrialState.FAIL)
 
     def test_load_study_sees_the_same_trials_and_delete_removes_them(self):
         name = unique("shared")
