@@ -10,7 +10,8 @@ Several objectives: init with "objectives": 2 (and "constrained": true to hand c
 to NSGA-II / MO-TPE), tell with "values": [...] (and "constraints": [...]). Pruning: init with
 "pruner": "optuna-asha" (and "pruner_options", "max_resource"), then per step
   {"op": "report", "value": 0.3, "step": 4}                              -> {"prune": false}
-and {"op": "tell", "pruned": true} for a trial stopped early.
+and {"op": "tell", "pruned": true} for a trial stopped early; {"op": "tell", "failed": true} for
+a trial whose evaluation failed.
 Errors come back as {"error": "..."}; the process ends at end of input. Node evaluates the problem,
 so both sides see the same problem instance and the same noise stream.
 """
@@ -111,6 +112,8 @@ def main():
             elif op == "tell":
                 if message.get("pruned"):
                     study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                elif message.get("failed"):
+                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 else:
                     if "constraints" in message:
                         trial.set_user_attr("constraints", message["constraints"])

@@ -182,10 +182,19 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
       for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
     });
   const seconds = (Date.now() - started) / 1000;
+  const withFailedTrials = outcome.results.filter((r) => r.failedTrials !== undefined);
+  const failedTrials = withFailedTrials.reduce((sum, r) => sum + r.failedTrials!, 0);
   if (flags.json) {
-    io.out(JSON.stringify({ out: resolve(flags.out), runs: outcome.results.length, failures: outcome.failures, seconds }, null, 2));
+    io.out(JSON.stringify({ out: resolve(flags.out), runs: outcome.results.length, failures: outcome.failures, failedTrials, seconds }, null, 2));
   } else {
     io.out(`${outcome.results.length} runs in ${flags.out} (${seconds.toFixed(0)} s); next: sextant bench report ${flags.out}`);
+    if (withFailedTrials.length > 0) {
+      const first = withFailedTrials[0]!;
+      io.err(
+        `sextant: ${failedTrials} trials failed in ${withFailedTrials.length} runs; they count toward the budget and the regret is that of the best finished trial ` +
+          `(first: ${first.optimizer} on ${first.problem}, seed ${first.seed}: ${first.firstFailure})`,
+      );
+    }
     if (outcome.failures.length > 0) io.err(`sextant: ${outcome.failures.length} runs failed; rerun the same command to retry them`);
   }
   return outcome.failures.length > 0 ? 1 : 0;

@@ -25,6 +25,23 @@ describe("optimizer specs", () => {
     expect(() => parseOptimizerSpec("tpe+asha+median")).toThrow(/more than one pruner/);
   });
 
+  it("checks Optuna options against Optuna 3.1's keywords, naming the option, and hands them to the driver as JSON", () => {
+    expect(() => parseOptimizerSpec("optuna-tpe:n_startup_trial=5")).toThrow(/optuna-tpe sampler: unknown option "n_startup_trial" \(did you mean "n_startup_trials"\?\); valid options: /);
+    expect(() => parseOptimizerSpec("optuna-tpe:multivariate=maybe")).toThrow(/optuna-tpe sampler: option "multivariate" must be true or false, got "maybe"/);
+    expect(() => parseOptimizerSpec("optuna-tpe:n_startup_trials=ten")).toThrow(/option "n_startup_trials" must be an integer >= 0, got "ten"/);
+    expect(() => parseOptimizerSpec("optuna-tpe:group=true")).toThrow(/option "group" needs multivariate=true/);
+    // The driver sets these: given again, Python would fail with "multiple values for keyword argument".
+    expect(() => parseOptimizerSpec("optuna-tpe-mv:multivariate=true")).toThrow(/optuna-tpe-mv sampler: unknown option "multivariate"/);
+    expect(() => parseOptimizerSpec("optuna-random:seed=3")).toThrow(/"optuna-random:seed=3" sets seed; the runner sets it/);
+    expect(() => parseOptimizerSpec("optuna-qmc:qmc_type=halto")).toThrow(/option "qmc_type" must be one of sobol, halton, got "halto"/);
+    expect(() => parseOptimizerSpec("optuna-tpe+optuna-asha:reduction_factor=1")).toThrow(/optuna-asha pruner: option "reduction_factor" must be an integer >= 2, got "1"/);
+    expect(() => parseOptimizerSpec("optuna-tpe+optuna-median:n_warmup_step=3")).toThrow(/optuna-median pruner: unknown option "n_warmup_step" \(did you mean "n_warmup_steps"\?\)/);
+    // Optuna's keyword names, whatever the spelling; values the way json.loads reads them back.
+    expect(parseOptimizerSpec("optuna-tpe:nStartupTrials=5:multivariate=yes:prior_weight=0.5").options).toEqual({ n_startup_trials: "5", multivariate: "true", prior_weight: "0.5" });
+    expect(parseOptimizerSpec("optuna-qmc:qmc_type=halton").options).toEqual({ qmc_type: '"halton"' });
+    expect(parseOptimizerSpec("optuna-tpe+optuna-asha:min_resource=1:reduction_factor=3").pruner).toEqual({ name: "optuna-asha", options: { min_resource: "1", reduction_factor: "3" } });
+  });
+
   it("reads a pruner after +, for Sextant and Optuna", () => {
     expect(parseOptimizerSpec("tpe+hyperband:reductionFactor=3")).toEqual({
       kind: "sextant",

@@ -5,7 +5,19 @@
  * and for several objectives `optuna-nsga2`, `optuna-motpe`); either may be followed by a pruner
  * for multi-fidelity problems: `tpe+asha:reductionFactor=3`, `optuna-tpe+optuna-hyperband`.
  */
-import { createPrunerByName, createSamplerByName, prunerEntries, prunerNames, samplerNames, type Pruner, type Sampler } from "../../index.js";
+import {
+  createPrunerByName,
+  createSamplerByName,
+  defineOptions,
+  OptionError,
+  parseOptions,
+  prunerEntries,
+  prunerNames,
+  samplerNames,
+  type OptionSchema,
+  type Pruner,
+  type Sampler,
+} from "../../index.js";
 
 /** Optuna samplers the lab can drive, by the name a spec gives them. */
 export const OPTUNA_OPTIMIZERS = ["optuna-tpe", "optuna-tpe-mv", "optuna-random", "optuna-qmc", "optuna-cmaes", "optuna-nsga2", "optuna-motpe"] as const;
@@ -14,6 +26,75 @@ export type OptunaOptimizerName = (typeof OPTUNA_OPTIMIZERS)[number];
 /** Optuna pruners the lab can drive (MedianPruner, SuccessiveHalvingPruner, HyperbandPruner). */
 export const OPTUNA_PRUNERS = ["optuna-median", "optuna-asha", "optuna-hyperband"] as const;
 export type OptunaPrunerName = (typeof OPTUNA_PRUNERS)[number];
+
+/** TPESampler's options but `multivariate`, which `optuna-tpe-mv` sets. */
+const TPE_MV_OPTIONS = defineOptions({
+  consider_prior: { kind: "boolean", description: "add a prior component to the Parzen estimators" },
+  prior_weight: { kind: "number", min: 0, exclusiveMin: true, description: "weight of the prior component" },
+  consider_magic_clip: { kind: "boolean", description: "clip the bandwidths from below" },
+  consider_endpoints: { kind: "boolean", description: "let the bounds widen the edge kernels" },
+  n_startup_trials: { kind: "integer", min: 0, description: "random trials before the model" },
+  n_ei_candidates: { kind: "integer", min: 1, description: "candidates scored per suggestion" },
+  group: { kind: "boolean", description: "separate joint estimators per conditional group (needs multivariate)" },
+  warn_independent_sampling: { kind: "boolean", description: "warn when a parameter falls back to independent sampling" },
+  constant_liar: { kind: "boolean", description: "treat running trials as bad ones" },
+});
+const TPE_OPTIONS = defineOptions({ ...TPE_MV_OPTIONS, multivariate: { kind: "boolean", description: "one joint Parzen estimator for all parameters" } });
+
+/**
+ * The options the lab passes on to each Optuna 3.1 sampler and pruner, by Optuna's keyword names,
+ * so that a misspelt or ill-typed option is refused before any run instead of failing in the
+ * driver. Left out: `seed` (the runner sets it), what the driver sets (`multivariate` of
+ * `optuna-tpe-mv`), and what takes a Python callable or object (`gamma`, `weights`, `x0`,
+ * `constraints_func`, `crossover`, `independent_sampler`, `source_trials`).
+ */
+export const OPTUNA_OPTIONS: Readonly<Record<OptunaOptimizerName | OptunaPrunerName, OptionSchema>> = {
+  "optuna-tpe": TPE_OPTIONS,
+  "optuna-tpe-mv": TPE_MV_OPTIONS,
+  "optuna-motpe": TPE_OPTIONS,
+  "optuna-random": {},
+  "optuna-qmc": defineOptions({
+    qmc_type: { kind: "enum", values: ["sobol", "halton"], description: "the low-discrepancy sequence" },
+    scramble: { kind: "boolean", description: "scramble the sequence (the driver's default: true)" },
+    warn_asynchronous_seeding: { kind: "boolean", description: "warn about seeding in parallel runs" },
+    warn_independent_sampling: { kind: "boolean", description: "warn when a parameter falls back to independent sampling" },
+  }),
+  "optuna-cmaes": defineOptions({
+    sigma0: { kind: "number", min: 0, exclusiveMin: true, description: "initial step size" },
+    n_startup_trials: { kind: "integer", min: 0, description: "random trials before CMA-ES" },
+    warn_independent_sampling: { kind: "boolean", description: "warn when a parameter falls back to independent sampling" },
+    consider_pruned_trials: { kind: "boolean", description: "learn from pruned trials too" },
+    restart_strategy: { kind: "enum", values: ["ipop"], description: "restart with a larger population when stuck" },
+    popsize: { kind: "integer", min: 1, description: "population size" },
+    inc_popsize: { kind: "integer", min: 1, description: "population growth factor on restart" },
+    use_separable_cma: { kind: "boolean", description: "diagonal covariance (sep-CMA-ES)" },
+    with_margin: { kind: "boolean", description: "CMA-ES with margin for discrete parameters" },
+  }),
+  "optuna-nsga2": defineOptions({
+    population_size: { kind: "integer", min: 2, description: "individuals per generation" },
+    mutation_prob: { kind: "number", min: 0, max: 1, description: "probability of mutating a parameter" },
+    crossover_prob: { kind: "number", min: 0, max: 1, description: "probability of crossover" },
+    swapping_prob: { kind: "number", min: 0, max: 1, description: "probability of swapping a parameter in crossover" },
+  }),
+  "optuna-median": defineOptions({
+    n_startup_trials: { kind: "integer", min: 0, description: "trials before any pruning" },
+    n_warmup_steps: { kind: "integer", min: 0, description: "steps of a trial before it may be pruned" },
+    interval_steps: { kind: "integer", min: 1, description: "steps between pruning checks" },
+    n_min_trials: { kind: "integer", min: 1, description: "trials reporting at a step before it prunes" },
+  }),
+  "optuna-asha": defineOptions({
+    min_resource: { kind: "integer", min: 1, description: "steps before the first rung (left out: auto)" },
+    reduction_factor: { kind: "integer", min: 2, description: "each rung keeps the best 1/η" },
+    min_early_stopping_rate: { kind: "integer", min: 0, description: "bracket offset s" },
+    bootstrap_count: { kind: "integer", min: 0, description: "prune at a rung reached by at most this many trials" },
+  }),
+  "optuna-hyperband": defineOptions({
+    min_resource: { kind: "integer", min: 1, description: "steps before the first rung" },
+    max_resource: { kind: "integer", min: 1, description: "the most steps a trial takes (the lab sets the problem's)" },
+    reduction_factor: { kind: "integer", min: 2, description: "each rung keeps the best 1/η" },
+    bootstrap_count: { kind: "integer", min: 0, description: "prune at a rung reached by at most this many trials" },
+  }),
+};
 
 /** A pruner by name with its options, as a spec gives it after `+`. */
 export interface PrunerSpec {
@@ -57,9 +138,22 @@ function readNamed(text: string, label: string): { name: string; options: Record
 }
 
 /**
+ * Reads Optuna options against {@link OPTUNA_OPTIONS}: Optuna's keyword names (any spelling
+ * `parseOptions` accepts) and values as JSON text, which is how the driver reads them back.
+ */
+function readOptunaOptions(name: OptunaOptimizerName | OptunaPrunerName, kind: "sampler" | "pruner", options: Readonly<Record<string, string>>, label: string): Record<string, string> {
+  if ("seed" in options) throw new OptimizerSpecError(`optimizers: "${label}" sets ${kind === "pruner" ? "the pruner's " : ""}seed; the runner sets it from --seeds`);
+  const parsed = parseOptions(`${name} ${kind}`, options, OPTUNA_OPTIONS[name]);
+  if (parsed.group === true && parsed.multivariate !== true && name !== "optuna-tpe-mv") {
+    throw new OptionError(`${name} ${kind}: option "group" needs multivariate=true`);
+  }
+  return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, JSON.stringify(value)]));
+}
+
+/**
  * Reads one spec: `SAMPLER[:key=value…][+PRUNER[:key=value…]]`. Sextant options are checked by
- * building the sampler and pruner once, so a bad option fails here, before any run starts, with
- * the registry's message.
+ * building the sampler and pruner once, Optuna options against {@link OPTUNA_OPTIONS}, so a bad
+ * option fails here, before any run starts, naming the option.
  *
  * @example
  * parseOptimizerSpec("tpe:multivariate=true"); // { kind: "sextant", sampler: "tpe", options: { multivariate: "true" }, … }
@@ -76,8 +170,10 @@ export function parseOptimizerSpec(text: string): OptimizerSpec {
     if (pruner !== undefined && !(OPTUNA_PRUNERS as readonly string[]).includes(pruner.name)) {
       throw new OptimizerSpecError(`optimizers: "${label}": an Optuna sampler takes an Optuna pruner (${OPTUNA_PRUNERS.join(", ")}), not "${pruner.name}"`);
     }
-    const optunaPruner = pruner === undefined ? {} : { pruner: { name: pruner.name as OptunaPrunerName, options: pruner.options } };
-    return { kind: "optuna", label, sampler: name as OptunaOptimizerName, options, ...optunaPruner };
+    const sampler = name as OptunaOptimizerName;
+    const optunaPruner =
+      pruner === undefined ? {} : { pruner: { name: pruner.name as OptunaPrunerName, options: readOptunaOptions(pruner.name as OptunaPrunerName, "pruner", pruner.options, label) } };
+    return { kind: "optuna", label, sampler, options: readOptunaOptions(sampler, "sampler", options, label), ...optunaPruner };
   }
   if (!samplerNames().includes(name)) {
     throw new OptimizerSpecError(

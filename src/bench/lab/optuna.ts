@@ -112,6 +112,11 @@ export class OptunaProcess {
     await this.request({ op: "tell", pruned: true });
   }
 
+  /** Ends the current trial as failed: it has no value, and Optuna's samplers skip it. */
+  async tellFailed(): Promise<void> {
+    await this.request({ op: "tell", failed: true });
+  }
+
   async ask(): Promise<void> {
     await this.request({ op: "ask" });
   }

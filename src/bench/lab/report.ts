@@ -551,6 +551,14 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
       `Multi-fidelity problems count the budget in fidelity units: "N trials" there means N full trials' worth of ${fidelityRuns[0]!.fidelityName ?? "fidelity"} units, whatever a pruner stops early, and the regret is that of the complete trial with the best observed final value. Median trials started within the full budget: ${optimizers.filter((o) => fidelityRuns.some((r) => r.optimizer === o)).map((o) => `${o} ${fmt(started(o))}`).join(", ")}.`,
     );
   }
+  const failedTrials = results.reduce((sum, r) => sum + (r.failedTrials ?? 0), 0);
+  if (failedTrials > 0) {
+    const runs = results.filter((r) => r.failedTrials !== undefined);
+    md.push(
+      "",
+      `${failedTrials} trials failed (their command failed or gave no finite value), in ${runs.length} runs of ${[...new Set(runs.map((r) => `\`${r.optimizer}\``))].join(", ")}: a failed trial counts toward the budget and leaves the incumbent as it was, so the regret is that of the best finished trial.`,
+    );
+  }
   if (stored.length > results.length) {
     md.push("", `${stored.length - results.length} further runs belong to (problem, seed) pairs that not every optimizer has finished; they are left out so that all optimizers are compared on the same instances.`);
   }

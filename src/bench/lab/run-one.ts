@@ -6,6 +6,7 @@
  */
 import { createStudy, hypervolume, type ParamValue, type Trial } from "../../index.js";
 import {
+  CommandProblemError,
   createLabProblem,
   isActive,
   isFidelityProblem,
@@ -60,11 +61,17 @@ export interface RunResult {
   readonly fidelityName?: string;
   /** Multi-fidelity runs only: trials started within the budget (pruning lets more start). */
   readonly trialsStarted?: number;
+  /**
+   * Trials that failed (a command that crashed or reported no finite value), when any did, and the
+   * first one's reason. They count toward the budget; the incumbent is the best finished trial.
+   */
+  readonly failedTrials?: number;
+  readonly firstFailure?: string;
 }
 
 /**
- * The regret recorded before any trial of a multi-fidelity run has completed: nothing is known yet.
- * Finite so that it survives JSON and sorts last.
+ * The regret recorded before any trial has completed (the first trials of a multi-fidelity run, or
+ * failed ones): nothing is known yet. Finite so that it survives JSON and sorts last.
  */
 export const NO_INCUMBENT_REGRET = Number.MAX_VALUE;
 
@@ -76,16 +83,39 @@ export function runKey(problem: string, optimizer: string, seed: number): string
   return JSON.stringify([problem, optimizer, seed]);
 }
 
-/** Tracks the incumbent as the study defines it: the first trial with the lowest observed value. */
+/** What one evaluation gave: a value, or why its trial failed. */
+type Evaluation = number | { readonly failed: string };
+
+/**
+ * Evaluates one trial. As in a study, a command that fails or reports no finite value fails its
+ * trial only, and so does a value that is not finite; anything else (a bad parameter is a bug of
+ * the lab) fails the run.
+ */
+async function evaluateTrial(problem: SingleObjectiveProblem, params: ProblemParams): Promise<Evaluation> {
+  try {
+    const value = await problem.evaluate(params);
+    return Number.isFinite(value) ? value : { failed: `${problem.name}: the objective returned ${value}, not a finite number` };
+  } catch (error) {
+    if (error instanceof CommandProblemError) return { failed: error.message };
+    throw error;
+  }
+}
+
+/**
+ * Tracks the incumbent as the study defines it: the first trial with the lowest observed value.
+ * A failed trial has no value: it leaves the incumbent as it was.
+ */
 class Incumbent {
   private best = Infinity;
-  private regret = Infinity;
+  private regret = NO_INCUMBENT_REGRET;
   readonly curve: number[] = [];
+  readonly failures: string[] = [];
 
   constructor(private readonly problem: SingleObjectiveProblem) {}
 
-  async observe(params: ProblemParams, value: number): Promise<void> {
-    if (value < this.best) {
+  async observe(params: ProblemParams, value: Evaluation): Promise<void> {
+    if (typeof value !== "number") this.failures.push(value.failed);
+    else if (value < this.best) {
       this.best = value;
       // Surrogates and commands measure against a reference value, which a run may beat: regret < 0.
       this.regret = (await this.problem.evaluateNoiseless(params)) - this.problem.optimum;
@@ -136,9 +166,9 @@ async function runSextant(
     const trial = await study.ask();
     const params = suggestProblemParams(problem, trial);
     const started = performance.now();
-    const value = await problem.evaluate(params);
+    const value = await evaluateTrial(problem, params);
     objectiveMs += performance.now() - started;
-    await study.tell(trial, value);
+    await study.tell(trial, typeof value === "number" ? value : { state: "failed", reason: value.failed });
     await incumbent.observe(params, value);
     if (recommended) {
       const recommendation = study.recommendation;
@@ -159,9 +189,9 @@ async function runOptuna(problem: SingleObjectiveProblem, job: Job & { optimizer
     // Define-by-run, as suggestProblemParams does: a conditional problem asks only for its branch.
     const params = await suggestThroughOptuna(optuna, problem);
     const started = performance.now();
-    const value = await problem.evaluate(params);
+    const value = await evaluateTrial(problem, params);
     objectiveMs += performance.now() - started;
-    await optuna.tell(value);
+    await (typeof value === "number" ? optuna.tell(value) : optuna.tellFailed());
     await incumbent.observe(params, value);
   }
   return objectiveMs;
@@ -385,11 +415,15 @@ export async function runJob(job: Job): Promise<RunResult> {
     job.optimizer.kind === "sextant"
       ? await runSextant(problem, job as Job & { optimizer: { kind: "sextant" } }, incumbent, recommended)
       : await runOptuna(problem, job as Job & { optimizer: { kind: "optuna" } }, incumbent);
+  const { failures } = incumbent;
+  // With no finished trial there is nothing to score: the run fails, saying why.
+  if (failures.length === job.trials) throw new Error(`every one of the ${job.trials} trials failed; the first: ${failures[0]}`);
   return {
     ...base,
     curve: incumbent.curve,
     bestValue: incumbent.bestValue,
     ...timing(objectiveMs),
     ...(recommended ? { recommendedCurve: recommended.curve } : {}),
+    ...(failures.length > 0 ? { failedTrials: failures.length, firstFailure: failures[0]! } : {}),
   };
 }

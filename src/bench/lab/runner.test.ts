@@ -1,9 +1,10 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { createLabProblem, isAsyncProblem, PROBLEM_REFERENCES } from "../problems/index.js";
 import { BenchmarkInputError, RESULTS_FILE, readResults, runBenchmark, type BenchmarkProgress } from "./runner.js";
-import { runKey } from "./run-one.js";
+import { NO_INCUMBENT_REGRET, runKey } from "./run-one.js";
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -115,6 +116,13 @@ describe("runBenchmark", () => {
     expect(byKey(second.results)).toEqual(byKey(first.results));
   });
 
+  it("refuses a misspelt Optuna option before any run starts", async () => {
+    const dir = tempDir();
+    const outcome = runBenchmark({ ...grid, optimizers: ["random", "optuna-tpe:n_startup_trial=5"], seeds: [0], outDir: dir });
+    await expect(outcome).rejects.toThrow(/optuna-tpe sampler: unknown option "n_startup_trial" \(did you mean "n_startup_trials"\?\)/);
+    expect(readResults(dir)).toEqual([]);
+  });
+
   it("refuses a pruner on a problem without a fidelity, naming the optimizer", async () => {
     await expect(runBenchmark({ ...grid, optimizers: ["tpe+asha"], seeds: [0], outDir: tempDir() })).rejects.toThrow(/optimizers: "tpe\+asha" has a pruner, but problem "branin-2d" has no fidelity/);
   });
@@ -130,4 +138,64 @@ describe("a report on runs some of which failed", () => {
     const written = await writeReport(dir);
     expect(readFileSync(written.markdown, "utf8")).toContain("**Not in this comparison:** `cmaes`, with no finished run (all failed, or not run yet");
   });
+});
+
+describe("a command problem whose program fails on some trials", () => {
+  it("fails those trials only: the run goes on, its regret is that of the best finished trial, and the failures are counted", async () => {
+    // A stand-in for the scikit-learn problems' Python: on knn-iris it crashes for few neighbours,
+    // prints "nan" for many and a value otherwise; on gbt-wine it never gives a value.
+    const dir = tempDir();
+    const program = join(dir, "python");
+    writeFileSync(
+      program,
+      [
+        `#!${process.execPath}`,
+        "const [, , , key, json] = process.argv;",
+        "if (key === '--check') process.exit(0);",
+        "const p = JSON.parse(json);",
+        "if (key === 'gbt-wine' || p.n_neighbors > 30) console.log('nan');",
+        "else if (p.n_neighbors < 4) { console.error('crashed'); process.exit(2); }",
+        "else console.log('sextant: ' + JSON.stringify({ value: p.n_neighbors / 100 }));",
+      ].join("\n"),
+    );
+    chmodSync(program, 0o755);
+    // The scikit-learn problems look for their Python once per process: point them at the stand-in,
+    // while the Optuna driver keeps the real one.
+    const saved = process.env.SEXTANT_PYTHON;
+    process.env.SEXTANT_PYTHON = program;
+    try {
+      const problem = createLabProblem("sklearn-knn-iris");
+      expect(isAsyncProblem(problem) && (await problem.unavailableReason())).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env.SEXTANT_PYTHON;
+      else process.env.SEXTANT_PYTHON = saved;
+    }
+
+    const out = join(dir, "out");
+    const { results, failures } = await runBenchmark({ problems: ["sklearn-knn-iris", "sklearn-gbt-wine"], optimizers: ["random", "optuna-random"], trials: 8, seeds: [0], outDir: out, jobs: 1 });
+    // A run with no finished trial has nothing to score: it fails, saying why.
+    expect(failures.map((f) => [f.problem, f.optimizer])).toEqual([["sklearn-gbt-wine", "random"], ["sklearn-gbt-wine", "optuna-random"]]);
+    expect(failures[0]!.message).toMatch(/^every one of the 8 trials failed; the first: sklearn-gbt-wine: the program reported no finite value/);
+
+    expect(results.map((r) => r.optimizer)).toEqual(["random", "optuna-random"]);
+    const reference = PROBLEM_REFERENCES["sklearn-knn-iris"]!.best;
+    for (const r of readResults(out)) {
+      expect(r.failedTrials, r.optimizer).toBeGreaterThan(0);
+      expect(r.failedTrials, r.optimizer).toBeLessThan(8);
+      expect(r.firstFailure).toMatch(/the program reported no finite value|failed \(exit code 2\): crashed/);
+      // Failed trials leave the incumbent as it was: before the first finished trial nothing is
+      // known, after it the regret never increases, and every entry is a number, not NaN or null.
+      expect(r.curve).toHaveLength(8);
+      expect(r.curve.every((x) => Number.isFinite(x))).toBe(true);
+      for (let i = 1; i < r.curve.length; i++) expect(r.curve[i]).toBeLessThanOrEqual(r.curve[i - 1]!);
+      expect(r.curve.at(-1)).toBeLessThan(NO_INCUMBENT_REGRET);
+      expect(r.curve.at(-1)).toBeCloseTo(r.bestValue - reference, 12);
+      expect(r.bestValue).toBeGreaterThanOrEqual(0.04);
+      expect(r.bestValue).toBeLessThanOrEqual(0.3);
+    }
+
+    const { writeReport } = await import("./report.js");
+    const written = await writeReport(out);
+    expect(readFileSync(written.markdown, "utf8")).toMatch(/\d+ trials failed \(their command failed or gave no finite value\), in 2 runs of `random`, `optuna-random`/);
+  }, 120_000);
 });
