@@ -84,6 +84,93 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     }, testId);
   }
 
+  /**
+   * Where a plot drew marks of one colour, in page coordinates, left to right: the centres of the
+   * blobs of pixels of the colour `rgb` (blobs closer than 8 px are one mark, as a point a line
+   * crosses is), no larger than `maxSize` CSS pixels (larger ones are legend icons). Colours are
+   * compared by the differences between their channels, which a translucent mark keeps over any
+   * grey (the white page, the black best-so-far line), within `tolerance`.
+   */
+  async function markCentres(page: Page, testId: string, rgb: [number, number, number], options: { tolerance?: number; maxSize?: number } = {}): Promise<{ x: number; y: number }[]> {
+    await page.locator(`[data-testid=${testId}]`).scrollIntoViewIfNeeded();
+    return page.evaluate(
+      ([id, [r, g, b], tolerance, maxSize]) => {
+        const greenOverRed = g - r;
+        const blueOverRed = b - r;
+        const doc = (globalThis as any).document;
+        const blobs: { x: number; y: number; n: number; left: number; right: number; top: number; bottom: number }[] = [];
+        for (const canvas of doc.querySelectorAll(`[data-testid="${id}"] canvas`)) {
+          const rect = canvas.getBoundingClientRect();
+          const scale = canvas.width / rect.width;
+          const { width, height } = canvas;
+          const data = canvas.getContext("2d").getImageData(0, 0, width, height).data;
+          const hit = new Uint8Array(width * height);
+          for (let i = 0; i < width * height; i++) {
+            const red = data[i * 4];
+            if (data[i * 4 + 3] > 0 && Math.abs(data[i * 4 + 1] - red - greenOverRed) <= tolerance && Math.abs(data[i * 4 + 2] - red - blueOverRed) <= tolerance) hit[i] = 1;
+          }
+          for (let start = 0; start < width * height; start++) {
+            if (hit[start] !== 1) continue;
+            const blob = { x: 0, y: 0, n: 0, left: Infinity, right: -Infinity, top: Infinity, bottom: -Infinity };
+            const stack = [start];
+            hit[start] = 2;
+            while (stack.length > 0) {
+              const i = stack.pop()!;
+              const px = i % width;
+              const py = (i - px) / width;
+              const x = rect.left + (px + 0.5) / scale;
+              const y = rect.top + (py + 0.5) / scale;
+              blob.x += x;
+              blob.y += y;
+              blob.n++;
+              blob.left = Math.min(blob.left, x);
+              blob.right = Math.max(blob.right, x);
+              blob.top = Math.min(blob.top, y);
+              blob.bottom = Math.max(blob.bottom, y);
+              for (const j of [px > 0 ? i - 1 : -1, px < width - 1 ? i + 1 : -1, i - width, i + width]) {
+                if (j >= 0 && j < width * height && hit[j] === 1) {
+                  hit[j] = 2;
+                  stack.push(j);
+                }
+              }
+            }
+            blobs.push(blob);
+          }
+        }
+        // A line drawn across a mark cuts it in pieces: pieces whose centres are close are one mark.
+        const marks: typeof blobs = [];
+        for (const blob of blobs) {
+          const near = marks.find((m) => Math.hypot(m.x / m.n - blob.x / blob.n, m.y / m.n - blob.y / blob.n) < 8);
+          if (!near) {
+            marks.push({ ...blob });
+            continue;
+          }
+          near.x += blob.x;
+          near.y += blob.y;
+          near.n += blob.n;
+          near.left = Math.min(near.left, blob.left);
+          near.right = Math.max(near.right, blob.right);
+          near.top = Math.min(near.top, blob.top);
+          near.bottom = Math.max(near.bottom, blob.bottom);
+        }
+        return marks
+          .filter((m) => m.n >= 3 && m.right - m.left <= maxSize && m.bottom - m.top <= maxSize)
+          .map((m) => ({ x: m.x / m.n, y: m.y / m.n }))
+          .sort((p, q) => p.x - q.x);
+      },
+      [testId, rgb, options.tolerance ?? 12, options.maxSize ?? 10] as const,
+    );
+  }
+
+  /** Clicks a point and expects the panel of `trial` to open (and closes it again, as it covers the right of the page). */
+  async function clickOpens(page: Page, at: { x: number; y: number }, trial: number): Promise<void> {
+    await page.mouse.click(at.x, at.y);
+    await page.waitForFunction((want) => (globalThis as any).document.querySelector("[data-testid=detail-title]")?.textContent === want, `Trial ${trial}`);
+    expect(new URL(page.url()).searchParams.get("trial")).toBe(String(trial));
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#detail", { state: "hidden" });
+  }
+
   beforeAll(async () => {
     if (!existsSync(join(import.meta.dirname, "..", "dist", "dashboard", "index.html"))) {
       const build = spawnSync("npx", ["vite", "build", "--config", "dashboard/vite.config.ts"], { cwd: join(import.meta.dirname, ".."), stdio: "inherit" });
@@ -367,6 +454,126 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     await page.waitForSelector("#detail", { state: "hidden" });
     expect(new URL(page.url()).searchParams.get("trial")).toBeNull();
     await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("reaches the table's rows with Tab, moves through them with the keys, and opens a trial with Enter or Space", async () => {
+    const page = await open(studyUrl("fixture-1k"));
+    await page.waitForSelector("[data-testid=trial-table] .tviewport .trow[data-number]");
+    // The focused row, if a row has the focus: where it is, which trial, and whether its focus shows.
+    const focusedRow = () =>
+      page.evaluate(() => {
+        const element = (globalThis as any).document.activeElement;
+        if (!element?.matches(".tviewport .trow[data-number]")) return null;
+        const style = (globalThis as any).getComputedStyle(element);
+        const box = element.getBoundingClientRect();
+        const viewport = element.parentElement.getBoundingClientRect();
+        return {
+          index: Number(element.dataset.index),
+          number: Number(element.dataset.number),
+          ring: element.matches(":focus-visible") && style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
+          inView: box.top >= viewport.top && box.bottom <= viewport.bottom + 1,
+          scrolledSideways: element.parentElement.scrollLeft > 0,
+        };
+      });
+    // Rows used to be no tab stop at all: Tab went from the sort buttons straight past the table.
+    await page.focus(".page-next");
+    let row = null;
+    for (let i = 0; i < 40 && !row; i++) {
+      await page.keyboard.press("Tab");
+      row = await focusedRow();
+    }
+    // Tab through the sort buttons scrolled the table to its last column; the row shows from its start.
+    expect(row).toEqual({ index: 0, number: 0, ring: true, inView: true, scrolledSideways: false });
+    // One tab stop for the whole table: Shift+Tab goes back to the header, not to another row.
+    expect(await page.locator('.tviewport .trow[tabindex="0"]').count()).toBe(1);
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    expect(await focusedRow()).toEqual({ index: 2, number: 2, ring: true, inView: true, scrolledSideways: false });
+    await page.locator("#table").screenshot({ path: join(SHOTS, "table-focus.png") });
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => (globalThis as any).document.querySelector("[data-testid=detail-title]")?.textContent === "Trial 2");
+    expect(new URL(page.url()).searchParams.get("trial")).toBe("2");
+    // Closing the panel gives the focus back to the row that opened it.
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#detail", { state: "hidden" });
+    expect(await focusedRow()).toMatchObject({ index: 2, number: 2, ring: true });
+    // The last of the 1000 rows, drawn as the focus reaches it, with the page still holding few rows.
+    await page.keyboard.press("End");
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.dataset?.index === "999");
+    expect(await focusedRow()).toMatchObject({ index: 999, number: 999, ring: true, inView: true });
+    expect(await page.locator(".tviewport .trow[data-number]").count()).toBeLessThan(100);
+    await page.keyboard.press(" ");
+    await page.waitForFunction(() => (globalThis as any).document.querySelector("[data-testid=detail-title]")?.textContent === "Trial 999");
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#detail", { state: "hidden" });
+    await page.keyboard.press("Home");
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.dataset?.index === "0");
+    await page.keyboard.press("PageDown");
+    const paged = (await focusedRow())!;
+    expect(paged.index).toBeGreaterThan(5);
+    expect(paged.inView).toBe(true);
+    // Left and right scroll the columns, as they scrolled the table when it was the tab stop.
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    expect(await focusedRow()).toMatchObject({ index: paged.index, scrolledSideways: true });
+    await page.keyboard.press("Shift+Tab");
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.matches("button[data-sort]"))).toBe(true);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("opens the trial of a point clicked in the history, slice, timeline and Pareto plots, as a table row does", async () => {
+    const record = await storage.createStudy("linked-points", ["minimize"]);
+    const X = { type: "float", low: -5, high: 5 } as const;
+    // Left to right in every plot (x and start times grow with the trial number), off the ends of
+    // the value axis; the best-so-far line runs through trials 0 and 1.
+    const values = [2.7, 1.3, 3.6, 2.2];
+    for (const [i, value] of values.entries()) {
+      const trial = await storage.createTrial(record.id, { state: "running", systemAttrs: { worker: { id: "w1", host: "node-a", pid: 1 } } });
+      // Long enough for a bar on the timeline a click can find.
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      await storage.updateTrial(trial.id, { params: { x: { value: -3 + 2 * i, distribution: X } }, state: "complete", values: [value] });
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    const page = await open(studyUrl("linked-points"));
+    await waitAttr(page, "[data-testid=history-plot]", "data-marks", 4);
+    await waitAttr(page, "[data-testid=slice-plot]", "data-marks", 4);
+    await waitAttr(page, "[data-testid=timeline-plot]", "data-marks", 4);
+    await page.mouse.move(0, 0);
+    // Complete points: #2f6fdf, at opacity 0.7 in the history.
+    const history = await markCentres(page, "history-plot", [109, 154, 233]);
+    expect(history).toHaveLength(4);
+    // Trial 1 lies on the best-so-far line: the click goes through the line to the point.
+    for (const trial of [2, 1, 3]) await clickOpens(page, history[trial]!, trial);
+    const slice = await markCentres(page, "slice-plot", [47, 111, 223]);
+    expect(slice).toHaveLength(4);
+    for (const trial of [0, 3]) await clickOpens(page, slice[trial]!, trial);
+    const timeline = await markCentres(page, "timeline-plot", [47, 111, 223], { maxSize: 400 });
+    expect(timeline).toHaveLength(4);
+    await clickOpens(page, timeline[1]!, 1);
+    // A click beside the points opens nothing.
+    await page.mouse.click(history[2]!.x, history[2]!.y - 30);
+    await page.waitForTimeout(100);
+    expect(await page.locator("#detail").isHidden()).toBe(true);
+    await page.close();
+
+    const pareto = await storage.createStudy("linked-pareto", ["minimize", "minimize"]);
+    for (const objectives of [[1, 3], [3, 3], [3, 1]]) {
+      const trial = await storage.createTrial(pareto.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { x: { value: objectives[0]!, distribution: X } }, state: "complete", values: objectives });
+    }
+    const mo = await open(studyUrl("linked-pareto"));
+    await waitAttr(mo, "[data-testid=pareto-plot]", "data-marks", 3);
+    await mo.mouse.move(0, 0);
+    // The front in red (#d3322f), the dominated trial 1 in light blue (#9bb7e8).
+    const front = await markCentres(mo, "pareto-plot", [211, 50, 47]);
+    expect(front).toHaveLength(2);
+    await clickOpens(mo, front[1]!, 2);
+    const dominated = await markCentres(mo, "pareto-plot", [155, 183, 232]);
+    expect(dominated).toHaveLength(1);
+    await clickOpens(mo, dominated[0]!, 1);
+    await mo.close();
     expect(problems).toEqual([]);
   });
 

@@ -33,6 +33,23 @@ echarts.use([
 export type Chart = echarts.ECharts;
 type Option = Record<string, unknown>;
 
+/** The part of an ECharts mouse event that says which mark is under the pointer. */
+export interface MarkEvent {
+  componentType?: string;
+  seriesIndex?: number;
+  dataIndex?: number;
+}
+
+/** The trial a chart's mark stands for, if it stands for one trial. */
+export type TrialAt = (event: MarkEvent) => number | undefined;
+
+/** A tooltip formatter's argument (one item: the tooltips here trigger on items). */
+interface TooltipItem {
+  seriesIndex: number;
+  seriesName: string;
+  dataIndex: number;
+}
+
 export const STATE_COLORS: Record<TrialState, string> = {
   complete: "#2f6fdf",
   pruned: "#e08a1e",
@@ -55,6 +72,28 @@ export function draw(container: HTMLElement, option: Option, marks: number): Cha
   return chart;
 }
 
+/**
+ * Clicking a mark that stands for a trial calls `open` with its number (replacing the handler of
+ * an earlier draw on the same chart). ECharts hit-tests its canvas once per event, so this costs
+ * the same for 20 marks as for 100,000: nothing listens per mark.
+ */
+export function onTrialClick(chart: Chart, trialAt: TrialAt | undefined, open: (number: number) => void): Chart {
+  chart.off("click");
+  if (trialAt) {
+    chart.on("click", (event) => {
+      const number = trialAt(event as MarkEvent);
+      if (number !== undefined) open(number);
+    });
+  }
+  return chart;
+}
+
+/** The item at `dataIndex` of series `seriesIndex`, when the event is about a series' item. */
+function itemOf<T>(event: MarkEvent, bySeries: readonly (readonly T[] | undefined)[]): T | undefined {
+  if (event.componentType !== "series" || event.seriesIndex === undefined || event.dataIndex === undefined || event.dataIndex === null) return undefined;
+  return bySeries[event.seriesIndex]?.[event.dataIndex];
+}
+
 /** Frees the charts drawn under `root` before its elements are thrown away. */
 export function disposeCharts(root: HTMLElement): void {
   for (const element of root.querySelectorAll<HTMLElement>("[data-marks]")) echarts.getInstanceByDom(element)?.dispose();
@@ -74,8 +113,11 @@ export function coordinateOf(distribution: Distribution | undefined, value: unkn
   return typeof value === "number" ? value : undefined;
 }
 
-/** Optimization history: every shown trial by state, and the best-so-far line over all matched trials. */
-export function historyOption(points: Points, objectiveName: string): { option: Option; marks: number } {
+/**
+ * Optimization history: every shown trial by state, and the best-so-far line over all matched
+ * trials. A point's tooltip names its trial, and `trialAt` says which trial a clicked point is.
+ */
+export function historyOption(points: Points, objectiveName: string): { option: Option; marks: number; trialAt: TrialAt } {
   const byState = new Map<TrialState, [number, number][]>();
   let marks = 0;
   points.numbers.forEach((n, i) => {
@@ -89,16 +131,27 @@ export function historyOption(points: Points, objectiveName: string): { option: 
   const last = points.numbers[points.numbers.length - 1] ?? 0;
   const bestLine = points.best.map((b) => [b.number, b.value]);
   if (bestLine.length > 0) bestLine.push([Math.max(last, bestLine[bestLine.length - 1]![0]!), bestLine[bestLine.length - 1]![1]!]);
+  const scatters = [...byState];
+  // Each point is [trial number, value]: the x coordinate is the trial.
+  const pointsBySeries = scatters.map(([, data]) => data);
   return {
     marks,
+    trialAt: (event) => itemOf(event, pointsBySeries)?.[0],
     option: {
       legend: { top: 0 },
       grid: { left: 60, right: 20, top: 30, bottom: 40 },
       xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 25, min: 0 },
       yAxis: { type: "value", name: objectiveName, scale: true },
-      tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
+      tooltip: {
+        ...(BASE.tooltip as Option),
+        trigger: "item",
+        formatter: (item: TooltipItem) => {
+          const point = pointsBySeries[item.seriesIndex]?.[item.dataIndex];
+          return point ? `trial ${point[0]} (${item.seriesName})\n${objectiveName}: ${formatNumber(point[1])}` : "";
+        },
+      },
       series: [
-        ...[...byState].map(([state, data]) => ({
+        ...scatters.map(([state, data]) => ({
           type: "scatter",
           name: state,
           data,
@@ -106,7 +159,9 @@ export function historyOption(points: Points, objectiveName: string): { option: 
           large: data.length > 2000,
           itemStyle: { color: STATE_COLORS[state], opacity: 0.7 },
         })),
-        { type: "line", name: "best so far", step: "end", data: bestLine, symbol: "none", lineStyle: { color: "#111", width: 2 }, itemStyle: { color: "#111" } },
+        // Under the points and silent: the best trials' points, which it runs through, stay in
+        // sight and take the clicks.
+        { type: "line", name: "best so far", step: "end", data: bestLine, symbol: "none", silent: true, z: 1, lineStyle: { color: "#111", width: 2 }, itemStyle: { color: "#111" } },
       ],
     },
   };
@@ -185,8 +240,8 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
   };
 }
 
-/** One scatter per parameter against the objective (up to `limit` parameters). */
-export function sliceOption(points: Points, params: { name: string; distribution: Distribution }[], limit: number): { option: Option; marks: number } {
+/** One scatter per parameter against the objective (up to `limit` parameters); `trialAt` names a clicked point's trial. */
+export function sliceOption(points: Points, params: { name: string; distribution: Distribution }[], limit: number): { option: Option; marks: number; trialAt: TrialAt } {
   const shown = params.slice(0, limit);
   const columns = Math.min(3, shown.length) || 1;
   const rows = Math.ceil(shown.length / columns);
@@ -194,6 +249,7 @@ export function sliceOption(points: Points, params: { name: string; distribution
   const xAxis: Option[] = [];
   const yAxis: Option[] = [];
   const series: Option[] = [];
+  const trialsBySeries: number[][] = [];
   let marks = 0;
   shown.forEach((param, k) => {
     const col = k % columns;
@@ -207,15 +263,25 @@ export function sliceOption(points: Points, params: { name: string; distribution
     );
     yAxis.push({ gridIndex: k, type: "value", scale: true });
     const data: [number, number][] = [];
-    points.numbers.forEach((_, i) => {
+    const trials: number[] = [];
+    points.numbers.forEach((n, i) => {
       const value = points.values[i];
       const x = coordinateOf(d, points.params[param.name]?.[i]);
-      if (value !== null && value !== undefined && x !== undefined) data.push([x, value]);
+      if (value !== null && value !== undefined && x !== undefined) {
+        data.push([x, value]);
+        trials.push(n);
+      }
     });
+    trialsBySeries.push(trials);
     marks += data.length;
-    series.push({ type: "scatter", xAxisIndex: k, yAxisIndex: k, data, symbolSize: 4, large: data.length > 2000, itemStyle: { color: "#2f6fdf", opacity: 0.5 } });
+    const label = (x: number): string => (d.type === "categorical" ? String(d.choices[x]) : formatNumber(x));
+    const formatter = (item: TooltipItem) => {
+      const point = data[item.dataIndex];
+      return point ? `trial ${trials[item.dataIndex]}\n${param.name}: ${label(point[0])}\nvalue: ${formatNumber(point[1])}` : "";
+    };
+    series.push({ type: "scatter", xAxisIndex: k, yAxisIndex: k, data, symbolSize: 4, large: data.length > 2000, itemStyle: { color: "#2f6fdf", opacity: 0.5 }, tooltip: { formatter } });
   });
-  return { marks, option: { grid, xAxis, yAxis, series } };
+  return { marks, trialAt: (event) => itemOf(event, trialsBySeries), option: { grid, xAxis, yAxis, series, tooltip: { ...(BASE.tooltip as Option), trigger: "item" } } };
 }
 
 /** Mean value over a grid of two parameters. */
@@ -264,17 +330,27 @@ export function importanceOption(params: { name: string; importance: number; cor
   };
 }
 
-/** The Pareto front (first two objectives) over the other complete trials. */
-export function paretoOption(pareto: Pareto, names: [string, string]): { option: Option; marks: number } {
+/** The Pareto front (first two objectives) over the other complete trials; `trialAt` names a clicked point's trial. */
+export function paretoOption(pareto: Pareto, names: [string, string]): { option: Option; marks: number; trialAt: TrialAt } {
   const xy = (p: { values: number[] }) => [p.values[0], p.values[1]];
+  // In the order of the series below.
+  const bySeries = [pareto.others, pareto.front];
   return {
     marks: pareto.front.length + pareto.others.length,
+    trialAt: (event) => itemOf(event, bySeries)?.number,
     option: {
       legend: { top: 0 },
       grid: { left: 60, right: 20, top: 30, bottom: 45 },
       xAxis: { type: "value", name: names[0], nameLocation: "middle", nameGap: 28, scale: true },
       yAxis: { type: "value", name: names[1], scale: true },
-      tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
+      tooltip: {
+        ...(BASE.tooltip as Option),
+        trigger: "item",
+        formatter: (item: TooltipItem) => {
+          const point = bySeries[item.seriesIndex]?.[item.dataIndex];
+          return point ? `trial ${point.number} (${item.seriesName})\n${names[0]}: ${formatNumber(point.values[0])}\n${names[1]}: ${formatNumber(point.values[1])}` : "";
+        },
+      },
       series: [
         { type: "scatter", name: "dominated", data: pareto.others.map(xy), symbolSize: 4, itemStyle: { color: "#9bb7e8" } },
         { type: "scatter", name: "Pareto front", data: pareto.front.map(xy), symbolSize: 7, itemStyle: { color: "#d3322f" } },
@@ -283,14 +359,24 @@ export function paretoOption(pareto: Pareto, names: [string, string]): { option:
   };
 }
 
-/** One row per worker, one bar per trial from start to end, coloured by state. */
-export function timelineOption(timeline: Timeline): { option: Option; marks: number } {
+/** One row per worker, one bar per trial from start to end, coloured by state; `trialAt` names a clicked bar's trial. */
+export function timelineOption(timeline: Timeline): { option: Option; marks: number; trialAt: TrialAt } {
   const start = Math.min(...timeline.bars.map((b) => b.start));
   const data = timeline.bars.map((b) => ({ value: [b.worker, (b.start - start) / 1000, (b.end - start) / 1000, b.number], itemStyle: { color: STATE_COLORS[b.state] } }));
+  const seconds = (ms: number) => formatNumber((ms - start) / 1000);
   return {
     marks: data.length,
+    trialAt: (event) => itemOf(event, [timeline.bars])?.number,
     option: {
       grid: { left: 140, right: 20, top: 10, bottom: 40 },
+      tooltip: {
+        ...(BASE.tooltip as Option),
+        trigger: "item",
+        formatter: (item: TooltipItem) => {
+          const bar = timeline.bars[item.dataIndex];
+          return bar ? `trial ${bar.number} (${bar.state})\n${timeline.workers[bar.worker] ?? ""}\n${seconds(bar.start)} s to ${seconds(bar.end)} s` : "";
+        },
+      },
       xAxis: { type: "value", name: "seconds since the first start", nameLocation: "middle", nameGap: 25, min: 0 },
       yAxis: { type: "category", data: timeline.workers },
       series: [

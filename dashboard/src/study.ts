@@ -39,6 +39,7 @@ import {
   disposeCharts,
   draw,
   historyOption,
+  onTrialClick,
   parallelOption,
   paretoOption,
   sliceOption,
@@ -81,6 +82,8 @@ export class StudyPage {
   private readonly panels = new Map<string, Panel>();
   private countLine!: HTMLElement;
   private detail!: HTMLElement;
+  /** What had the focus when the trial panel opened (a table row, a link): it gets it back on close. */
+  private opener: HTMLElement | null = null;
   /** Says when live updates fail (server gone, study deleted); hidden while they work. */
   private liveStatus!: HTMLElement;
   private lastSlowRefresh = 0;
@@ -385,13 +388,13 @@ export class StudyPage {
     const points = this.points!;
     const history = this.panels.get("history")!;
     this.shownNote(history, points);
-    const { option, marks } = historyOption(points, this.objectiveName);
-    draw(history.plot, option, marks).off("click");
+    const { option, marks, trialAt } = historyOption(points, this.objectiveName);
+    onTrialClick(draw(history.plot, option, marks), trialAt, this.openTrial);
     const slice = this.panels.get("slice");
     if (slice) {
-      const { option: sliceOpt, marks: sliceMarks } = sliceOption(points, this.summary.params, 9);
+      const { option: sliceOpt, marks: sliceMarks, trialAt: sliceTrialAt } = sliceOption(points, this.summary.params, 9);
       this.shownNote(slice, points);
-      draw(slice.plot, sliceOpt, sliceMarks);
+      onTrialClick(draw(slice.plot, sliceOpt, sliceMarks), sliceTrialAt, this.openTrial);
     }
     this.countLine.textContent = `${points.matched} of ${points.total} trials match the filter`;
     this.countLine.dataset.matched = String(points.matched);
@@ -488,7 +491,7 @@ export class StudyPage {
       sort: this.view.sort,
       order: this.view.order,
       onSort: (sort, order) => void this.change({ sort, order }, "replace"),
-      onOpen: (number) => void this.change({ trial: number }),
+      onOpen: this.openTrial,
     });
     await table.load();
     this.table?.element.remove();
@@ -573,8 +576,8 @@ export class StudyPage {
     const pareto = await get<Pareto>(apiPath(`${this.base}/pareto`, { ...this.query(), maxPoints: MAX_POINTS }));
     this.shownNote(panel, pareto, "complete trials");
     const d = this.summary.study.directions;
-    const { option, marks } = paretoOption(pareto, [`objective 0 (${d[0]})`, `objective 1 (${d[1]})`]);
-    draw(panel.plot, option, marks);
+    const { option, marks, trialAt } = paretoOption(pareto, [`objective 0 (${d[0]})`, `objective 1 (${d[1]})`]);
+    onTrialClick(draw(panel.plot, option, marks), trialAt, this.openTrial);
   }
 
   private async loadEcdf(): Promise<void> {
@@ -599,16 +602,25 @@ export class StudyPage {
     const panel = this.panels.get("timeline")!;
     const timeline = await get<Timeline>(apiPath(`${this.base}/timeline`, { ...this.query(), maxPoints: MAX_POINTS }));
     this.shownNote(panel, timeline, "started trials");
-    const { option, marks } = timelineOption(timeline);
-    draw(panel.plot, option, marks);
+    const { option, marks, trialAt } = timelineOption(timeline);
+    onTrialClick(draw(panel.plot, option, marks), trialAt, this.openTrial);
   }
+
+  /** Opens a trial's panel: what a table row, a link and a plot's mark do. */
+  private readonly openTrial = (number: number): void => void this.change({ trial: number });
 
   /** The trial panel: params, values, attributes, the stderr tail of a failed command. */
   private async showDetail(): Promise<void> {
     const number = this.view.trial;
+    const focusInPanel = this.detail.contains(document.activeElement);
+    if (this.detail.hidden && number !== null) {
+      const active = document.activeElement;
+      this.opener = active instanceof HTMLElement && active !== document.body ? active : null;
+    }
     clear(this.detail);
     if (number === null) {
       this.detail.hidden = true;
+      if (focusInPanel) this.returnFocus();
       return;
     }
     this.detail.hidden = false;
@@ -645,6 +657,14 @@ export class StudyPage {
       Object.keys(system).length ? h("pre", { class: "small" }, jsonText(system)) : null,
     ];
     for (const part of parts) if (part) this.detail.appendChild(part);
+  }
+
+  /** Gives the focus back to what opened the trial panel; a table row redrawn since is found again by its place. */
+  private returnFocus(): void {
+    const opener = this.opener;
+    this.opener = null;
+    if (opener?.classList.contains("trow")) this.table?.focusActiveRow();
+    else if (opener?.isConnected) opener.focus();
   }
 
   /** A link that opens another trial's detail. */

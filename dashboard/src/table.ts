@@ -2,6 +2,11 @@
  * The trial table: sorted and filtered on the server, fetched a page at a time, and virtualized,
  * so only the rows in view exist in the page whether the study has 100 trials or 100,000. The
  * scroll bar spans every matched trial; "page" jumps to any of them.
+ *
+ * It is an ARIA grid whose rows take the focus, with one tab stop (a roving tabindex): Tab lands
+ * on one row, Up/Down, Page Up/Down and Home/End move through every matched trial (the rows are
+ * drawn as the focus reaches them), Left/Right scroll the columns, and Enter or Space opens the
+ * trial, as a click does.
  */
 import { type TablePage, type TableRow, apiPath, get, studyPath } from "./api.js";
 import { formatDuration, formatNumber, h } from "./dom.js";
@@ -9,6 +14,8 @@ import { formatDuration, formatNumber, h } from "./dom.js";
 const ROW_HEIGHT = 26;
 const FETCH_SIZE = 100;
 export const PAGE_SIZE = 50;
+/** How far Left and Right scroll the columns: a browser's own step for an arrow key. */
+const SIDE_STEP = 40;
 
 export interface TableOptions {
   study: string;
@@ -31,20 +38,33 @@ export class TrialTable {
   private matched = 0;
   private total = 0;
   private frame = 0;
+  /** The row that holds the tab stop, by its place in the sorted, filtered list. */
+  private activeIndex = 0;
+  /** A key moved the active row: focus it once it is drawn. */
+  private focusPending = false;
+  /** What each drawn row shows, so a redraw keeps the rows that did not change (and the focus in them). */
+  private readonly drawn = new WeakMap<Element, string>();
 
   constructor(private options: TableOptions) {
     const columns = this.columns();
-    const header = h("div", { class: "trow thead", role: "row" });
+    const header = h("div", { class: "trow thead", role: "row", "aria-rowindex": 1 });
     for (const column of columns) {
       const active = options.sort === column.key;
-      const button = h("button", { class: `th ${column.cls}`, type: "button", "data-sort": column.key, title: `sort by ${column.label}` }, column.label, active ? (options.order === "asc" ? " ▲" : " ▼") : "");
+      const button = h("button", { class: "th", type: "button", "data-sort": column.key, title: `sort by ${column.label}` }, column.label, active ? (options.order === "asc" ? " ▲" : " ▼") : "");
       button.addEventListener("click", () => options.onSort(column.key, active && options.order === "asc" ? "desc" : "asc"));
-      header.appendChild(button);
+      header.appendChild(h("span", { class: column.cls, role: "columnheader", "aria-sort": active ? (options.order === "asc" ? "ascending" : "descending") : undefined }, button));
     }
     this.spacer = h("div", { class: "tspacer" });
-    // The header sits in the scrolling box (sticky), so it scrolls sideways with the rows.
-    this.viewport = h("div", { class: "tviewport", role: "rowgroup", tabindex: 0 }, header, this.spacer);
+    // The header sits in the scrolling box (sticky), so it scrolls sideways with the rows. The box
+    // itself is no tab stop: its rows are, and moving through them scrolls it.
+    this.viewport = h("div", { class: "tviewport", role: "grid", "aria-label": "trials", "aria-readonly": "true", "aria-colcount": columns.length }, header, this.spacer);
     this.viewport.addEventListener("scroll", () => this.schedule());
+    this.viewport.addEventListener("keydown", (event) => this.onKey(event));
+    // Tab through the sort buttons scrolls sideways to the last column; the row it then reaches
+    // shows from its start, trial number first.
+    this.viewport.addEventListener("focusin", (event) => {
+      if (event.target !== header && event.relatedTarget instanceof Node && header.contains(event.relatedTarget) && this.focusedRow()) this.viewport.scrollLeft = 0;
+    });
     this.status = h("span", { class: "tstatus", "data-testid": "table-status" });
     this.pageInput = h("input", { type: "number", min: 1, value: 1, "aria-label": "page", class: "page-input" });
     const go = h("button", { type: "button", class: "page-go" }, "Go");
@@ -104,6 +124,8 @@ export class TrialTable {
     this.status.dataset.matched = String(matched);
     this.status.dataset.total = String(total);
     this.pageInput.max = String(this.pageCount());
+    this.viewport.setAttribute("aria-rowcount", String(matched + 1));
+    this.activeIndex = Math.min(this.activeIndex, Math.max(0, matched - 1));
   }
 
   /** Matches the column widths in style.css. */
@@ -133,41 +155,180 @@ export class TrialTable {
     });
   }
 
+  /** The indices of the rows wholly in view (below the sticky header, which is one row high). */
+  private visibleRows(): [number, number] {
+    const top = this.viewport.scrollTop;
+    const height = this.viewport.clientHeight || 400;
+    const first = Math.ceil(top / ROW_HEIGHT - 1e-9);
+    return [first, Math.max(first, Math.floor((top + height) / ROW_HEIGHT + 1e-9) - 2)];
+  }
+
   private async render(): Promise<void> {
     const top = this.viewport.scrollTop;
     const height = this.viewport.clientHeight || 400;
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - 5);
     const last = Math.min(this.matched, Math.ceil((top + height) / ROW_HEIGHT) + 5);
+    // Scrolled by the wheel or the pager while the focus is elsewhere: Tab comes back to a row in view.
+    if (this.focusedRow() === null && !this.focusPending) {
+      const [firstVisible, lastVisible] = this.visibleRows();
+      if (this.activeIndex < firstVisible || this.activeIndex > lastVisible) this.activeIndex = Math.min(firstVisible, Math.max(0, this.matched - 1));
+    }
     const needed = new Set<number>();
     for (let i = first; i < last; i += FETCH_SIZE) needed.add(Math.floor(i / FETCH_SIZE));
     if (last > first) needed.add(Math.floor((last - 1) / FETCH_SIZE));
+    // The active row is drawn even out of view, so the tab stop (and a focus in it) never goes away.
+    if (this.activeIndex < this.matched) needed.add(Math.floor(this.activeIndex / FETCH_SIZE));
     const pages = new Map<number, TablePage>();
     await Promise.all([...needed].map(async (p) => pages.set(p, await this.fetchPage(p))));
     if (this.viewport.scrollTop !== top) return this.schedule();
-    const rows: HTMLElement[] = [];
-    for (let i = first; i < last; i++) {
+    const indices: number[] = [];
+    for (let i = first; i < last; i++) indices.push(i);
+    if (this.activeIndex < this.matched && (this.activeIndex < first || this.activeIndex >= last)) indices.push(this.activeIndex);
+    indices.sort((a, b) => a - b);
+    const rows = new Map<number, TableRow>();
+    for (const i of indices) {
       const row = pages.get(Math.floor(i / FETCH_SIZE))?.rows[i % FETCH_SIZE];
-      if (row) rows.push(this.rowElement(row, i));
+      if (row) rows.set(i, row);
     }
-    for (const old of [...this.viewport.querySelectorAll(".trow:not(.thead)")]) old.remove();
-    for (const row of rows) this.viewport.appendChild(row);
+    // The focus stays in the table (a key moved it, or a row shown again keeps it); if the reader
+    // went elsewhere meanwhile, it is not pulled back.
+    const focus = document.activeElement;
+    const keepFocus = this.focusedRow() !== null || (this.focusPending && (focus === null || focus === document.body));
+    this.focusPending &&= keepFocus;
+    // A row that shows the same trial as before stays in the page: replacing the focused one
+    // would drop the focus (and make a screen reader read it again) at every live update.
+    const kept = new Map<number, HTMLElement>();
+    for (const old of [...this.viewport.querySelectorAll<HTMLElement>(".trow:not(.thead)")]) {
+      const index = Number(old.dataset.index);
+      const row = rows.get(index);
+      if (row && this.drawn.get(old) === JSON.stringify(row) && !kept.has(index)) kept.set(index, old);
+      else old.remove();
+    }
+    let previous: Element = this.spacer;
+    for (const [index, row] of rows) {
+      let element = kept.get(index);
+      if (!element) {
+        element = this.rowElement(row, index);
+        previous.after(element);
+      }
+      element.tabIndex = index === this.activeIndex ? 0 : -1;
+      previous = element;
+    }
+    if (keepFocus) {
+      const active = this.rowAt(this.activeIndex);
+      if (active) {
+        this.focusPending = false;
+        if (document.activeElement !== active) active.focus({ preventScroll: true });
+      }
+    }
     if (document.activeElement !== this.pageInput) this.pageInput.value = String(this.currentPage());
     this.element.dataset.page = String(this.currentPage());
+  }
+
+  private rowAt(index: number): HTMLElement | null {
+    return this.viewport.querySelector<HTMLElement>(`.trow[data-index="${index}"]`);
+  }
+
+  private focusedRow(): HTMLElement | null {
+    const active = document.activeElement;
+    return active instanceof HTMLElement && active.parentElement === this.viewport && active.classList.contains("trow") && !active.classList.contains("thead") ? active : null;
+  }
+
+  /** Puts the focus back on the active row (after the trial panel it opened closes). */
+  focusActiveRow(): void {
+    this.focusPending = true;
+    const active = this.rowAt(this.activeIndex);
+    if (active) {
+      this.focusPending = false;
+      active.focus();
+    } else this.schedule();
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const row = this.focusedRow();
+    if (!row || event.target !== row || event.altKey || event.metaKey) return;
+    // Keys pressed faster than the rows they reach are fetched count from where the focus is going.
+    const index = this.focusPending ? this.activeIndex : Number(row.dataset.index);
+    const [firstVisible, lastVisible] = this.visibleRows();
+    const pageRows = Math.max(1, lastVisible - firstVisible);
+    let target: number;
+    switch (event.key) {
+      case "Enter":
+      case " ":
+        event.preventDefault();
+        this.options.onOpen(Number(row.dataset.number));
+        return;
+      case "ArrowDown":
+        target = index + 1;
+        break;
+      case "ArrowUp":
+        target = index - 1;
+        break;
+      case "PageDown":
+        target = index + pageRows;
+        break;
+      case "PageUp":
+        target = index - pageRows;
+        break;
+      case "Home":
+        target = 0;
+        break;
+      case "End":
+        target = this.matched - 1;
+        break;
+      case "ArrowLeft":
+      case "ArrowRight":
+        // A focused row does not scroll the box it sits in as the box itself did: the keys would do nothing.
+        event.preventDefault();
+        this.viewport.scrollLeft += event.key === "ArrowRight" ? SIDE_STEP : -SIDE_STEP;
+        return;
+      default:
+        return;
+    }
+    event.preventDefault();
+    this.moveTo(Math.min(this.matched - 1, Math.max(0, target)));
+  }
+
+  /** Makes row `index` the active one: scrolls it into view and focuses it, now if it is drawn, else once it is. */
+  private moveTo(index: number): void {
+    this.activeIndex = index;
+    const [firstVisible, lastVisible] = this.visibleRows();
+    if (index < firstVisible) this.viewport.scrollTop = index * ROW_HEIGHT;
+    else if (index > lastVisible) this.viewport.scrollTop = (index + 2) * ROW_HEIGHT - this.viewport.clientHeight;
+    const row = this.rowAt(index);
+    if (row) {
+      this.setActive(index);
+      row.focus({ preventScroll: true });
+    } else this.focusPending = true;
+    this.schedule();
+  }
+
+  /** Moves the tab stop to row `index` among the drawn rows (a redraw draws it if it is not). */
+  private setActive(index: number): void {
+    this.activeIndex = index;
+    for (const other of this.viewport.querySelectorAll<HTMLElement>('.trow[tabindex="0"]')) other.tabIndex = -1;
+    const row = this.rowAt(index);
+    if (row) row.tabIndex = 0;
   }
 
   private rowElement(row: TableRow, index: number): HTMLElement {
     const element = h(
       "div",
-      { class: `trow s-${row.state}`, role: "row", "data-number": row.number, "data-index": index },
-      h("span", { class: "c-num" }, row.number),
-      h("span", { class: "c-state" }, row.state),
-      h("span", { class: "c-val" }, row.values ? row.values.map(formatNumber).join(", ") : "—"),
-      h("span", { class: "c-dur" }, formatDuration(row.durationMs)),
-      ...this.options.params.map((name) => h("span", { class: "c-param" }, name in row.params ? (typeof row.params[name] === "number" ? formatNumber(row.params[name] as number) : String(row.params[name])) : "—")),
+      { class: `trow s-${row.state}`, role: "row", "aria-rowindex": index + 2, tabindex: -1, "data-number": row.number, "data-index": index },
+      h("span", { class: "c-num", role: "gridcell" }, row.number),
+      h("span", { class: "c-state", role: "gridcell" }, row.state),
+      h("span", { class: "c-val", role: "gridcell" }, row.values ? row.values.map(formatNumber).join(", ") : "—"),
+      h("span", { class: "c-dur", role: "gridcell" }, formatDuration(row.durationMs)),
+      ...this.options.params.map((name) => h("span", { class: "c-param", role: "gridcell" }, name in row.params ? (typeof row.params[name] === "number" ? formatNumber(row.params[name] as number) : String(row.params[name])) : "—")),
     );
+    this.drawn.set(element, JSON.stringify(row));
     // Below the sticky header, which is one row high.
     element.style.top = `${(index + 1) * ROW_HEIGHT}px`;
-    element.addEventListener("click", () => this.options.onOpen(row.number));
+    element.addEventListener("click", () => {
+      // The click focused the row; it becomes the tab stop.
+      this.setActive(index);
+      this.options.onOpen(row.number);
+    });
     return element;
   }
 
