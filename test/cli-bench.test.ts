@@ -5,10 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { alive, sextant, start } from "./fixtures/cli-run.js";
+import { writeStandInPython } from "./fixtures/stand-in-python.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sextant-bench-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const run = (args: string[]) => sextant(args, { cwd: dir });
+const run = (args: string[], env?: Record<string, string>) => sextant(args, { cwd: dir, ...(env ? { env } : {}) });
 
 describe("sextant bench", () => {
   it("runs a tiny suite in two worker processes, resumes, and reports", async () => {
@@ -147,4 +148,26 @@ describe("sextant bench", () => {
     expect(debugged.code).toBe(2);
     expect(debugged.stderr).toMatch(/holds no run[\s\S]*\n {4}at /);
   });
+
+  it("warns when a new incumbent's command fails when run again, and the run still counts", async () => {
+    // A stand-in for the scikit-learn Python: each configuration gives a value once, then crashes.
+    const seen = join(dir, "seen");
+    mkdirSync(seen);
+    const python = join(dir, "flaky-python");
+    writeStandInPython(python, [
+      `const marker = ${JSON.stringify(seen)} + '/' + encodeURIComponent(json);`,
+      "if (fs.existsSync(marker)) { console.error('crashed on the second run'); process.exit(2); }",
+      "fs.writeFileSync(marker, '');",
+      "console.log(p.n_neighbors / 100);",
+    ]);
+    const args = ["bench", "run", "--suite", "sklearn-knn-iris", "--optimizers", "random", "--trials", "5", "--seeds", "1", "--jobs", "1"];
+    const text = await run([...args, "--out", "flaky"], { SEXTANT_PYTHON: python });
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/^sextant: in 1 runs, \d+ new incumbents' commands failed when run again to measure their noiseless value; their regret is their observed value minus the reference \(first: random on sklearn-knn-iris, seed 0: .*crashed on the second run\)$/m);
+    rmSync(seen, { recursive: true });
+    mkdirSync(seen);
+    const json = await run([...args, "--out", "flaky-json", "--json"], { SEXTANT_PYTHON: python });
+    expect(JSON.parse(json.stdout)).toMatchObject({ runs: 1, failures: [], failedTrials: 0 });
+    expect(JSON.parse(json.stdout).noiselessFailures).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -184,8 +184,10 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   const seconds = (Date.now() - started) / 1000;
   const withFailedTrials = outcome.results.filter((r) => r.failedTrials !== undefined);
   const failedTrials = withFailedTrials.reduce((sum, r) => sum + r.failedTrials!, 0);
+  const withNoiselessFailures = outcome.results.filter((r) => r.noiselessFailures !== undefined);
+  const noiselessFailures = withNoiselessFailures.reduce((sum, r) => sum + r.noiselessFailures!, 0);
   if (flags.json) {
-    io.out(JSON.stringify({ out: resolve(flags.out), runs: outcome.results.length, failures: outcome.failures, failedTrials, seconds }, null, 2));
+    io.out(JSON.stringify({ out: resolve(flags.out), runs: outcome.results.length, failures: outcome.failures, failedTrials, noiselessFailures, seconds }, null, 2));
   } else {
     io.out(`${outcome.results.length} runs in ${flags.out} (${seconds.toFixed(0)} s); next: sextant bench report ${flags.out}`);
     if (withFailedTrials.length > 0) {
@@ -193,6 +195,13 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
       io.err(
         `sextant: ${failedTrials} trials failed in ${withFailedTrials.length} runs; they count toward the budget and the regret is that of the best finished trial ` +
           `(first: ${first.optimizer} on ${first.problem}, seed ${first.seed}: ${first.firstFailure})`,
+      );
+    }
+    if (withNoiselessFailures.length > 0) {
+      const first = withNoiselessFailures[0]!;
+      io.err(
+        `sextant: in ${withNoiselessFailures.length} runs, ${noiselessFailures} new incumbents' commands failed when run again to measure their noiseless value; their regret is their observed value minus the reference ` +
+          `(first: ${first.optimizer} on ${first.problem}, seed ${first.seed}: ${first.firstNoiselessFailure})`,
       );
     }
     if (outcome.failures.length > 0) io.err(`sextant: ${outcome.failures.length} runs failed; rerun the same command to retry them`);

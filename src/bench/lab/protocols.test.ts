@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { defaultsEverywhere, performancePoints, performanceProfiles, proportionalQuotas, rankTransform, selectRepresentativeSubset, splitDevTest, trialsToTarget } from "./protocols.js";
-import type { RunResult } from "./run-one.js";
+import { defaultsEverywhere, meanNormalizedScores, performancePoints, performanceProfiles, proportionalQuotas, rankTransform, selectRepresentativeSubset, splitDevTest, trialsToTarget } from "./protocols.js";
+import { NO_INCUMBENT_REGRET, type RunResult } from "./run-one.js";
 import { starDiscrepancy } from "./stats.js";
 
 const run = (problem: string, optimizer: string, seed: number, curve: number[]): RunResult => ({
@@ -55,9 +55,50 @@ describe("defaults that work everywhere", () => {
   });
 });
 
+describe("normalized scores at a budget where some runs have no incumbent yet", () => {
+  const results = [
+    // p1 after one trial: slow has none (score ∞), fast 0.5 against random's 1.
+    run("p1", "random", 0, [1, 1]),
+    run("p1", "fast", 0, [0.5, 0.5]),
+    run("p1", "slow", 0, [NO_INCUMBENT_REGRET, 0.5]),
+    // p2 after one trial: random search has none, so nothing normalizes the others' regrets there.
+    run("p2", "random", 0, [NO_INCUMBENT_REGRET, 1]),
+    run("p2", "fast", 0, [0.5, 0.5]),
+    run("p2", "slow", 0, [0.5, 0.5]),
+  ];
+
+  it("scores a run without one ∞, and leaves out a problem whose random search has none", () => {
+    // p2 used to score 0.5 / 1.8e308 ≈ 0, "at the optimum", and slow's p1 ≈ 9e307.
+    const scores = meanNormalizedScores(results, 1);
+    expect(scores.get("random")).toBe(1);
+    expect(scores.get("fast")).toBe(0.5);
+    expect(scores.get("slow")).toBe(Infinity);
+    expect(defaultsEverywhere(results, ["fast", "slow"], 1)).toMatchObject({ best: "fast", lossAgainstTuning: 0 });
+    // By the end every run has one, and both problems count.
+    expect(meanNormalizedScores(results, 2).get("slow")).toBe(0.5);
+  });
+
+  it("reaches no target before the first finished trial", () => {
+    expect(trialsToTarget(results[2]!, 1)).toBe(2);
+    const slow = performanceProfiles(results, 4).find((p) => p.optimizer === "slow")!;
+    // Targets: random's final median regret, 1 on both problems; slow reaches it at trial 2 on p1, 1 on p2.
+    expect(slow.trialsToTarget).toEqual({ p1: 2, p2: 1 });
+  });
+});
+
 describe("carps subsets", () => {
   it("normalizes each problem between its best final log-regret and a single trial's", () => {
     const results = [run("p", "x", 0, [100, 1]), run("p", "y", 0, [100, 10])];
+    const [point] = performancePoints(results, ["x", "y"]);
+    expect(point!.point[0]).toBeCloseTo(0, 12);
+    expect(point!.point[1]).toBeCloseTo(0.5, 12);
+  });
+
+  it("takes a run's first finished trial as its single trial when its first trials had no incumbent", () => {
+    // x's first trial failed: its curve starts with the no-incumbent marker, then 100 (its first
+    // finished trial), then 1. The marker is not a regret of 1.8e308: the single-trial reference
+    // is still 100, so y's final 10 sits halfway, as above.
+    const results = [run("p", "x", 0, [NO_INCUMBENT_REGRET, 100, 1]), run("p", "y", 0, [100, 10, 10])];
     const [point] = performancePoints(results, ["x", "y"]);
     expect(point!.point[0]).toBeCloseTo(0, 12);
     expect(point!.point[1]).toBeCloseTo(0.5, 12);

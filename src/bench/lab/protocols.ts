@@ -8,7 +8,7 @@
 import { runBenchmark, type BenchmarkOptions, type BenchmarkOutcome } from "./runner.js";
 import type { RunResult } from "./run-one.js";
 import { averageRanks, starDiscrepancy } from "./stats.js";
-import { flooredRegret, groupResults, median, normalizedScore, randomReference, regretAt } from "./summary.js";
+import { curveRegret, groupResults, median, normalizedScore, randomReference, regretAt } from "./summary.js";
 
 /** A problem as a point in [0, 1]^m: the normalized final performance of m reference optimizers. */
 export interface PerformancePoint {
@@ -19,8 +19,10 @@ export interface PerformancePoint {
 /**
  * Each problem's normalized-performance point under `optimizers` (carps): per optimizer, the
  * median over seeds of the final log-regret, scaled so that 0 is the best final log-regret any
- * run reached on this problem and 1 is the median log-regret of a single trial (one random point).
- * Problems missing a run of some optimizer are left out.
+ * run reached on this problem and 1 is the median log-regret of a single trial (one random point:
+ * a run's first finished trial, where its first trials failed or had not finished). A median
+ * final regret with no incumbent counts as 1. Problems missing a run of some optimizer, or where
+ * no run has an incumbent, are left out.
  *
  * @example
  * performancePoints(readResults("split-run"), ["random", "tpe", "cmaes"]);
@@ -32,7 +34,9 @@ export function performancePoints(results: readonly RunResult[], optimizers: rea
     if (runs.some((r) => r.length === 0)) continue;
     const all = runs.flat();
     const best = Math.min(...all.map((r) => Math.log10(regretAt(r, r.trials))));
-    const first = median(all.map((r) => Math.log10(flooredRegret(r.curve[0]!))));
+    if (!Number.isFinite(best)) continue;
+    const firstRegrets = all.map((r) => r.curve.map(curveRegret).find(Number.isFinite)).filter((x) => x !== undefined);
+    const first = median(firstRegrets.map(Math.log10));
     const span = first - best > 1e-9 ? first - best : 1;
     points.push({
       problem,
@@ -217,20 +221,22 @@ export interface PerformanceProfile {
 
 /**
  * The first trial (1-based) after which the incumbent's regret is at most `target`, or Infinity.
+ * Before the run's first finished trial there is no incumbent: no target is reached there.
  */
 export function trialsToTarget(result: RunResult, target: number): number {
-  return firstBelow(result.curve, target);
+  return firstBelow(result.curve.map(curveRegret), target);
 }
 
-function firstBelow(curve: readonly number[], target: number): number {
-  const index = curve.findIndex((r) => flooredRegret(r) <= target);
+/** `regrets` as {@link curveRegret} gives them: no incumbent is Infinity, above any finite target. */
+function firstBelow(regrets: readonly number[], target: number): number {
+  const index = Number.isFinite(target) ? regrets.findIndex((r) => r <= target) : -1;
   return index < 0 ? Infinity : index + 1;
 }
 
-/** The median over runs of the incumbent's regret after each trial. */
+/** The median over runs of the incumbent's regret after each trial (Infinity while half of them have none). */
 function medianCurve(runs: readonly RunResult[]): number[] {
   const length = Math.min(...runs.map((r) => r.curve.length));
-  return Array.from({ length }, (_, i) => median(runs.map((r) => flooredRegret(r.curve[i]!))));
+  return Array.from({ length }, (_, i) => median(runs.map((r) => curveRegret(r.curve[i]!))));
 }
 
 /**
@@ -254,6 +260,8 @@ export function performanceProfiles(results: readonly RunResult[], maxTau = 4): 
     const randomRuns = byOptimizer.get(reference);
     if (randomRuns === undefined || !optimizers.every((o) => byOptimizer.has(o))) continue;
     const target = median(randomRuns.map((r) => regretAt(r, r.trials)));
+    // Random search's median run ends with no incumbent: the problem has no target.
+    if (target === Infinity) continue;
     const perOptimizer = optimizers.map((o) => firstBelow(medianCurve(byOptimizer.get(o)!), target));
     const fastest = Math.min(...perOptimizer);
     optimizers.forEach((o, i) => {
@@ -275,7 +283,9 @@ export function performanceProfiles(results: readonly RunResult[], maxTau = 4): 
 
 /**
  * The mean over problems of each optimizer's median normalized score (see {@link normalizedScore})
- * at `budget` trials. Lower is better; random search scores about 1.
+ * at `budget` trials. Lower is better; random search scores about 1. A problem whose random search
+ * has no median incumbent at `budget` has no scores and is left out; a median score over runs with
+ * no incumbent can be Infinity, and so then is the mean.
  */
 export function meanNormalizedScores(results: readonly RunResult[], budget: number): Map<string, number> {
   const grouped = groupResults(results);
@@ -287,6 +297,7 @@ export function meanNormalizedScores(results: readonly RunResult[], budget: numb
     const randomRuns = byOptimizer.get(reference);
     if (randomRuns === undefined) continue;
     const randomMedian = median(randomRuns.map((r) => regretAt(r, budget)));
+    if (randomMedian === Infinity) continue;
     for (const [optimizer, runs] of byOptimizer) {
       const score = median(runs.map((r) => normalizedScore(regretAt(r, budget), randomMedian)));
       const s = sums.get(optimizer) ?? { total: 0, count: 0 };
@@ -323,10 +334,13 @@ export function defaultsEverywhere(results: readonly RunResult[], candidates: re
   let count = 0;
   for (const byOptimizer of groupResults(results).values()) {
     const randomMedian = median(byOptimizer.get(reference)!.map((r) => regretAt(r, budget)));
+    // As in meanNormalizedScores: no median incumbent of random search, no scores on this problem.
+    if (randomMedian === Infinity || !byOptimizer.has(best)) continue;
     const score = (c: string): number => median((byOptimizer.get(c) ?? []).map((r) => normalizedScore(regretAt(r, budget), randomMedian)));
     const perProblem = candidates.filter((c) => byOptimizer.has(c)).map(score);
-    if (!byOptimizer.has(best)) continue;
-    loss += score(best) - Math.min(...perProblem);
+    const bestHere = Math.min(...perProblem);
+    // Every candidate without an incumbent here (∞ − ∞): the default loses nothing to them.
+    loss += score(best) === bestHere ? 0 : score(best) - bestHere;
     count++;
   }
   return { best, scores: new Map(ranked.map((c) => [c, scores.get(c)!])), lossAgainstTuning: loss / count };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type BudgetComparison, bestRankText, buildReport, groupSignificanceSection, headToHead, headToHeadSection, pairVerdict } from "./report.js";
-import type { RunResult } from "./run-one.js";
+import { NO_INCUMBENT_REGRET, type RunResult } from "./run-one.js";
 import type { RunSettings } from "./runner.js";
 import { friedmanTest, nemenyiCriticalDifference } from "./stats.js";
 import { groupResults } from "./summary.js";
@@ -123,5 +123,77 @@ describe("the best average rank", () => {
     // "best average rank: tpe, 1.50" was printed with random at 1.50 too.
     expect(bestRankText([{ optimizer: "tpe", averageRank: 1.5 }, { optimizer: "random", averageRank: 1.5 }])).toBe("best average rank 1.50, shared by tpe, random");
     expect(bestRankText([{ optimizer: "tpe", averageRank: 1.25 }, { optimizer: "random", averageRank: 1.75 }])).toBe("best average rank: tpe, 1.25");
+  });
+});
+
+describe("runs with no incumbent yet", () => {
+  // Before its first finished trial a run's curve holds NO_INCUMBENT_REGRET (Number.MAX_VALUE), a
+  // marker that used to be read as a regret of 1.8e308: the anytime chart's log axis ran to 1e308,
+  // medians and normalized scores came out near 1e307, and ratios were absurd.
+  const none = (count: number, then: (i: number) => number): number[] => Array.from({ length: 20 }, (_, i) => (i < count ? NO_INCUMBENT_REGRET : then(i)));
+  const runOf = (problem: string, optimizer: string, seed: number, curve: number[]): RunResult => ({ problem, optimizer, seed, trials: 20, curve, bestValue: curve.at(-1)!, seconds: 0, optimizerSeconds: 0 });
+  // On A, tpe has no incumbent for 5 trials on seeds 0 and 1, random for 2 trials on seed 0; B has incumbents throughout.
+  const results = [
+    runOf(A, "tpe", 0, none(5, (i) => (i < 10 ? 1 : 0.1))),
+    runOf(A, "tpe", 1, none(5, (i) => (i < 10 ? 1 : 0.1))),
+    runOf(A, "tpe", 2, none(0, (i) => (i < 10 ? 2 : 0.1))),
+    runOf(A, "random", 0, none(2, (i) => (i < 15 ? 3 : 1))),
+    runOf(A, "random", 1, none(0, (i) => (i < 15 ? 3 : 1))),
+    runOf(A, "random", 2, none(0, (i) => (i < 15 ? 3 : 1))),
+    ...[0, 1, 2].flatMap((seed) => [runOf(B, "tpe", seed, none(0, () => 0.5)), runOf(B, "random", seed, none(0, () => 1))]),
+  ];
+  const settings: RunSettings = { trials: 20, problems: [A, B], optimizers: ["tpe", "random"], seeds: [0, 1, 2] };
+
+  it("counts a run without an incumbent as worse than any regret: ∞ in medians and scores, last in ranks", () => {
+    const data = buildReport(results, settings, [5, 20], "t", "tpe");
+    const at5 = (o: string) => data.perProblem.find((r) => r.problem === A && r.optimizer === o && r.budget === 5)!;
+    // tpe on A after 5 trials: two runs of three have none, so the median and both quartiles are ∞.
+    expect(at5("tpe")).toMatchObject({ median: Infinity, q25: Infinity, q75: Infinity });
+    // random: every run has one by then.
+    expect(at5("random")).toMatchObject({ median: 3, q25: 3, q75: 3 });
+    const scores = data.comparisons[0]!.optimizers.find((o) => o.optimizer === "tpe")!;
+    expect(scores.meanScore).toBe(Infinity);
+    // Scores ∞, ∞, 2/3 on A and 0.5 × 3 on B: the median is between 0.5 and 2/3.
+    expect(scores.medianScore).toBeCloseTo((0.5 + 2 / 3) / 2, 12);
+    // After one trial: (A, 0) both without (tie, 1.5 each), (A, 1) tpe without (2), (A, 2) and B tpe ahead (1).
+    expect(data.rankOverBudget.budgets[0]).toBe(1);
+    expect(data.rankOverBudget.ranks.tpe![0]).toBeCloseTo((1.5 + 2 + 1 + 1 + 1 + 1) / 6, 12);
+    // Head to head at 5 trials: A is lost (∞ against 3) and left out of the geometric mean; B's ratio is 0.5.
+    const h = data.headToHead.find((x) => x.budget === 5)!;
+    expect([h.wins, h.losses]).toEqual([[B], [A]]);
+    expect(h.perProblem.find((p) => p.problem === A)!.ratio).toBeNaN();
+    expect(h.geometricMeanRatio).toBeCloseTo(0.5, 12);
+  });
+
+  it("starts each anytime line at its first finite median, and keeps the sentinel out of every figure and number", async () => {
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { writeReport } = await import("./report.js");
+    const dir = mkdtempSync(join(tmpdir(), "sextant-report-none-"));
+    try {
+      writeFileSync(join(dir, "run.json"), JSON.stringify(settings));
+      writeFileSync(join(dir, "results.jsonl"), results.map((r) => `${JSON.stringify(r)}\n`).join(""));
+      // Budget 5 only, so that the ECDF is drawn where tpe has runs without an incumbent.
+      const written = await writeReport(dir, { budgets: [5] });
+      const svg = readFileSync(written.figures.find((f) => f.includes(`anytime-${A}`))!, "utf8");
+      const exponents = [...svg.matchAll(/>1e(-?\d+)</g)].map((m) => Number(m[1]));
+      expect(exponents.length).toBeGreaterThan(0);
+      // Regrets run from 0.1 to 3 here: the axis spans 1e-1 to 1e0 (it used to reach 1e308).
+      expect(Math.max(...exponents)).toBeLessThanOrEqual(1);
+      // tpe's median has an incumbent from trial 6 on (budgets 1, 2, 3, 4, 5 before it): its line has
+      // fewer points than random's, whose median has one from the first trial.
+      const paths = [...svg.matchAll(/<path d="([^"]*)"/g)].map((m) => m[1]!.split(/[ML]/).filter((p) => p !== "").length);
+      expect(paths[1]! - paths[0]!).toBe(5);
+      for (const figure of written.figures) expect(readFileSync(figure, "utf8"), figure).not.toMatch(/NaN|Infinity|e\+30\d/);
+      const ecdf = readFileSync(written.figures.find((f) => f.endsWith("ecdf.svg"))!, "utf8");
+      expect([...ecdf.matchAll(/>1e(-?\d+)</g)].every((m) => Number(m[1]) <= 1)).toBe(true);
+      const md = readFileSync(written.markdown, "utf8");
+      expect(md).toMatch(/3 runs had no incumbent after their first trial/);
+      expect(md).toMatch(new RegExp(`\\| ${A} \\| ∞ \\[∞, ∞\\] \\| 3\\.00 \\[3\\.00, 3\\.00\\] \\|`));
+      expect(md).not.toMatch(/e\+30\d/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

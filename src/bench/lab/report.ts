@@ -13,7 +13,7 @@ import { performanceProfiles, type PerformanceProfile } from "./protocols.js";
 import type { RunResult } from "./run-one.js";
 import { BenchmarkInputError, readResults, readRunSettings, type RunSettings } from "./runner.js";
 import { averageRanks, cliques, friedmanTest, nemenyiCriticalDifference, spearman, type FriedmanResult } from "./stats.js";
-import { flooredRegret, groupResults, median, normalizedScore, quantile, randomReference, REGRET_FLOOR, regretAt } from "./summary.js";
+import { curveRegret, groupResults, median, normalizedScore, quantile, randomReference, REGRET_FLOOR, regretAt } from "./summary.js";
 import { cdDiagram, heatMap, linePlot, type Series } from "./svg.js";
 
 /** One problem, optimizer and budget: the regret over seeds. */
@@ -67,6 +67,8 @@ export interface ReportData {
  * One optimizer against a reference at one budget, problem by problem: a problem is won when the
  * optimizer's median regret over seeds is lower than the reference's, tied when the two are equal
  * (after the regret floor, e.g. both at the optimum). Seeds pair the runs (a seed fixes the instance).
+ * A median with no incumbent yet (Infinity, see `curveRegret`) loses to any regret and ties with
+ * another such; its ratio is NaN and left out of the geometric mean, which it would make 0 or ∞.
  */
 export interface HeadToHead {
   readonly optimizer: string;
@@ -117,6 +119,7 @@ export function headToHead(grouped: Map<string, Map<string, RunResult[]>>, optim
   const losses: string[] = [];
   const perProblem: HeadToHead["perProblem"][number][] = [];
   let logSum = 0;
+  let ratios = 0;
   for (const [problem, byOptimizer] of grouped) {
     const mine = byOptimizer.get(optimizer);
     const theirs = byOptimizer.get(reference);
@@ -136,10 +139,14 @@ export function headToHead(grouped: Map<string, Map<string, RunResult[]>>, optim
       if (own < other) seedsLower++;
       else if (own > other) seedsHigher++;
     }
-    perProblem.push({ problem, ratio: a / b, seedsLower, seedsHigher, seeds });
-    logSum += Math.log(a / b);
+    const ratio = Number.isFinite(a) && Number.isFinite(b) ? a / b : NaN;
+    perProblem.push({ problem, ratio, seedsLower, seedsHigher, seeds });
+    if (Number.isFinite(ratio)) {
+      logSum += Math.log(ratio);
+      ratios++;
+    }
   }
-  return { optimizer, reference, budget, wins, ties, losses, geometricMeanRatio: perProblem.length ? Math.exp(logSum / perProblem.length) : NaN, perProblem };
+  return { optimizer, reference, budget, wins, ties, losses, geometricMeanRatio: ratios > 0 ? Math.exp(logSum / ratios) : NaN, perProblem };
 }
 
 function compareAt(grouped: Map<string, Map<string, RunResult[]>>, optimizers: string[], budget: number, reference: string | undefined): BudgetComparison {
@@ -148,6 +155,9 @@ function compareAt(grouped: Map<string, Map<string, RunResult[]>>, optimizers: s
   if (reference !== undefined) {
     for (const [, byOptimizer] of complete) {
       const randomMedian = median(byOptimizer.get(reference)!.map((r) => regretAt(r, budget)));
+      // Random search with no incumbent yet leaves this problem without scores at this budget;
+      // a run with none scores Infinity, so a mean over it is Infinity and quartiles may be.
+      if (randomMedian === Infinity) continue;
       for (const o of optimizers) for (const r of byOptimizer.get(o)!) scores.get(o)!.push(normalizedScore(regretAt(r, budget), randomMedian));
     }
   }
@@ -217,8 +227,9 @@ function spearmanAcrossProblems(grouped: Map<string, Map<string, RunResult[]>>, 
   return { problems: complete.map(([p]) => p), matrix, mean: offDiagonal.length ? offDiagonal.reduce((a, b) => a + b, 0) / offDiagonal.length : NaN };
 }
 
+// Infinity: no incumbent yet (see the note on runs without one); NaN: no figure (nothing to compare).
 const fmt = (x: number): string =>
-  !Number.isFinite(x) ? String(x) : x === 0 ? "0" : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(3);
+  Number.isNaN(x) ? "-" : !Number.isFinite(x) ? (x > 0 ? "∞" : "-∞") : x === 0 ? "0" : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(3);
 const pValue = (p: number): string => (p < 1e-4 ? "p < 0.0001" : `p = ${p.toPrecision(2)}`);
 
 function plainSummary(comparisons: readonly BudgetComparison[], reference: string | undefined): string[] {
@@ -432,6 +443,11 @@ function groupComparisons(grouped: Map<string, Map<string, RunResult[]>>, optimi
   });
 }
 
+/**
+ * The median regret over seeds and its quartile band, by budget. A line starts at its first budget
+ * with a median incumbent: before it, at least half of the runs have none (an infinite median), and
+ * a band whose upper quartile has none yet reaches the top of the plot.
+ */
 function anytimeFigure(problem: string, byOptimizer: Map<string, RunResult[]>, optimizers: string[], trials: number): string {
   const budgets = curveBudgets(trials);
   const series: Series[] = optimizers
@@ -439,15 +455,21 @@ function anytimeFigure(problem: string, byOptimizer: Map<string, RunResult[]>, o
     .map((o) => {
       const runs = byOptimizer.get(o)!;
       const at = budgets.map((b) => runs.map((r) => regretAt(r, b)));
+      const shown = budgets.map((_, i) => i).filter((i) => Number.isFinite(median(at[i]!)));
       return {
         label: o,
-        points: budgets.map((b, i) => [b, median(at[i]!)] as const),
-        band: at.map((v) => [quantile(v, 0.25), quantile(v, 0.75)] as const),
+        points: shown.map((i) => [budgets[i]!, median(at[i]!)] as const),
+        band: shown.map((i) => [quantile(at[i]!, 0.25), quantile(at[i]!, 0.75)] as const),
       };
     });
   return linePlot(series, { title: `${problem}: incumbent regret (median, quartile band)`, xLabel: "trials", yLabel: "regret", xLog: true, yLog: true });
 }
 
+/**
+ * The ECDF of normalized scores. A run with no incumbent at the budget (score Infinity) counts in
+ * the share but never enters it, so that curve stays below 1; a problem whose random search has no
+ * median incumbent has no scores and is left out.
+ */
 function ecdfFigure(comparison: BudgetComparison, results: readonly RunResult[], optimizers: string[], reference: string): string {
   const grouped = groupResults(results);
   const series: Series[] = optimizers.map((o) => {
@@ -455,10 +477,12 @@ function ecdfFigure(comparison: BudgetComparison, results: readonly RunResult[],
     for (const problem of comparison.problems) {
       const byOptimizer = grouped.get(problem)!;
       const randomMedian = median(byOptimizer.get(reference)!.map((r) => regretAt(r, comparison.budget)));
+      if (randomMedian === Infinity) continue;
       for (const r of byOptimizer.get(o)!) scores.push(Math.max(1e-6, normalizedScore(regretAt(r, comparison.budget), randomMedian)));
     }
     scores.sort((a, b) => a - b);
-    return { label: o, step: true, points: scores.map((s, i) => [s, (i + 1) / scores.length] as const) };
+    const runs = scores.length;
+    return { label: o, step: true, points: scores.filter(Number.isFinite).map((s, i) => [s, (i + 1) / runs] as const) };
   });
   return linePlot(series, { title: `ECDF of normalized score at ${comparison.budget} trials (left is better)`, xLabel: "normalized score (0 = optimum, 1 = random search's median)", yLabel: "share of runs", xLog: true, yRange: [0, 1] });
 }
@@ -557,6 +581,23 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
     md.push(
       "",
       `${failedTrials} trials failed (their command failed or gave no finite value), in ${runs.length} runs of ${[...new Set(runs.map((r) => `\`${r.optimizer}\``))].join(", ")}: a failed trial counts toward the budget and leaves the incumbent as it was, so the regret is that of the best finished trial.`,
+    );
+  }
+  const late = results.filter((r) => curveRegret(r.curve[0]!) === Infinity);
+  if (late.length > 0) {
+    md.push(
+      "",
+      `${late.length} runs had no incumbent after their first trial (it failed, or a multi-fidelity trial had not finished). Until a run has one, its regret counts as ∞ rather than as a number: ` +
+        "it ranks below every run with an incumbent (runs with none tie), medians, quartiles and normalized scores that reach it are ∞ (printed ∞, as is a mean over it), " +
+        "a problem whose random search has no median incumbent at a budget has no normalized scores there, and an anytime curve starts at its first budget with a finite median.",
+    );
+  }
+  const noiselessFailures = results.reduce((sum, r) => sum + (r.noiselessFailures ?? 0), 0);
+  if (noiselessFailures > 0) {
+    const runs = results.filter((r) => r.noiselessFailures !== undefined);
+    md.push(
+      "",
+      `${noiselessFailures} regrets, in ${runs.length} runs of ${[...new Set(runs.map((r) => `\`${r.optimizer}\``))].join(", ")}, are the observed value minus the reference: the command run again to measure a new incumbent's noiseless value failed (crashed or gave no finite value), and a command is meant to give the same value every time.`,
     );
   }
   if (stored.length > results.length) {

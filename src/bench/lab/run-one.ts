@@ -67,6 +67,13 @@ export interface RunResult {
    */
   readonly failedTrials?: number;
   readonly firstFailure?: string;
+  /**
+   * New incumbents whose noiseless value could not be measured, when any (a command run again for
+   * it that crashed or reported no finite value), and the first one's reason: their regret is their
+   * observed value minus the reference instead.
+   */
+  readonly noiselessFailures?: number;
+  readonly firstNoiselessFailure?: string;
 }
 
 /**
@@ -87,13 +94,13 @@ export function runKey(problem: string, optimizer: string, seed: number): string
 type Evaluation = number | { readonly failed: string };
 
 /**
- * Evaluates one trial. As in a study, a command that fails or reports no finite value fails its
- * trial only, and so does a value that is not finite; anything else (a bad parameter is a bug of
- * the lab) fails the run.
+ * Evaluates one trial (`evaluate`) or its noiseless value (`evaluateNoiseless`). As in a study, a
+ * command that fails or reports no finite value fails that evaluation only, and so does a value
+ * that is not finite; anything else (a bad parameter is a bug of the lab) fails the run.
  */
-async function evaluateTrial(problem: SingleObjectiveProblem, params: ProblemParams): Promise<Evaluation> {
+async function evaluateTrial(problem: SingleObjectiveProblem, params: ProblemParams, kind: "evaluate" | "evaluateNoiseless" = "evaluate"): Promise<Evaluation> {
   try {
-    const value = await problem.evaluate(params);
+    const value = await problem[kind](params);
     return Number.isFinite(value) ? value : { failed: `${problem.name}: the objective returned ${value}, not a finite number` };
   } catch (error) {
     if (error instanceof CommandProblemError) return { failed: error.message };
@@ -110,6 +117,7 @@ class Incumbent {
   private regret = NO_INCUMBENT_REGRET;
   readonly curve: number[] = [];
   readonly failures: string[] = [];
+  readonly noiselessFailures: string[] = [];
 
   constructor(private readonly problem: SingleObjectiveProblem) {}
 
@@ -117,8 +125,19 @@ class Incumbent {
     if (typeof value !== "number") this.failures.push(value.failed);
     else if (value < this.best) {
       this.best = value;
+      // Measuring a command's noiseless value runs it again, which can fail where the trial's own
+      // run did not (a flaky program, a timeout). The trial is the incumbent all the same (the
+      // study counts it as best), and failing the run for a trial that succeeded would lose every
+      // other trial, so its regret falls back to its observed value: a command problem promises
+      // evaluate = evaluateNoiseless (deterministic), which makes that value the best estimate at
+      // hand. The fallbacks are counted so that the report says how many regrets rest on them.
+      let noiseless = await evaluateTrial(this.problem, params, "evaluateNoiseless");
+      if (typeof noiseless !== "number") {
+        this.noiselessFailures.push(noiseless.failed);
+        noiseless = value;
+      }
       // Surrogates and commands measure against a reference value, which a run may beat: regret < 0.
-      this.regret = (await this.problem.evaluateNoiseless(params)) - this.problem.optimum;
+      this.regret = noiseless - this.problem.optimum;
     }
     this.curve.push(this.regret);
   }
@@ -415,7 +434,7 @@ export async function runJob(job: Job): Promise<RunResult> {
     job.optimizer.kind === "sextant"
       ? await runSextant(problem, job as Job & { optimizer: { kind: "sextant" } }, incumbent, recommended)
       : await runOptuna(problem, job as Job & { optimizer: { kind: "optuna" } }, incumbent);
-  const { failures } = incumbent;
+  const { failures, noiselessFailures } = incumbent;
   // With no finished trial there is nothing to score: the run fails, saying why.
   if (failures.length === job.trials) throw new Error(`every one of the ${job.trials} trials failed; the first: ${failures[0]}`);
   return {
@@ -425,5 +444,6 @@ export async function runJob(job: Job): Promise<RunResult> {
     ...timing(objectiveMs),
     ...(recommended ? { recommendedCurve: recommended.curve } : {}),
     ...(failures.length > 0 ? { failedTrials: failures.length, firstFailure: failures[0]! } : {}),
+    ...(noiselessFailures.length > 0 ? { noiselessFailures: noiselessFailures.length, firstNoiselessFailure: noiselessFailures[0]! } : {}),
   };
 }

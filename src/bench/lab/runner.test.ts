@@ -1,10 +1,11 @@
-import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLabProblem, isAsyncProblem, PROBLEM_REFERENCES } from "../problems/index.js";
+import { PROBLEM_REFERENCES } from "../problems/index.js";
 import { BenchmarkInputError, RESULTS_FILE, readResults, runBenchmark, type BenchmarkProgress } from "./runner.js";
 import { NO_INCUMBENT_REGRET, runKey } from "./run-one.js";
+import { useStandInPython, writeStandInPython } from "../../../test/fixtures/stand-in-python.js";
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -146,30 +147,13 @@ describe("a command problem whose program fails on some trials", () => {
     // prints "nan" for many and a value otherwise; on gbt-wine it never gives a value.
     const dir = tempDir();
     const program = join(dir, "python");
-    writeFileSync(
-      program,
-      [
-        `#!${process.execPath}`,
-        "const [, , , key, json] = process.argv;",
-        "if (key === '--check') process.exit(0);",
-        "const p = JSON.parse(json);",
-        "if (key === 'gbt-wine' || p.n_neighbors > 30) console.log('nan');",
-        "else if (p.n_neighbors < 4) { console.error('crashed'); process.exit(2); }",
-        "else console.log('sextant: ' + JSON.stringify({ value: p.n_neighbors / 100 }));",
-      ].join("\n"),
-    );
-    chmodSync(program, 0o755);
-    // The scikit-learn problems look for their Python once per process: point them at the stand-in,
-    // while the Optuna driver keeps the real one.
-    const saved = process.env.SEXTANT_PYTHON;
-    process.env.SEXTANT_PYTHON = program;
-    try {
-      const problem = createLabProblem("sklearn-knn-iris");
-      expect(isAsyncProblem(problem) && (await problem.unavailableReason())).toBeUndefined();
-    } finally {
-      if (saved === undefined) delete process.env.SEXTANT_PYTHON;
-      else process.env.SEXTANT_PYTHON = saved;
-    }
+    writeStandInPython(program, [
+      "if (key === 'gbt-wine' || p.n_neighbors > 30) console.log('nan');",
+      "else if (p.n_neighbors < 4) { console.error('crashed'); process.exit(2); }",
+      "else console.log('sextant: ' + JSON.stringify({ value: p.n_neighbors / 100 }));",
+    ]);
+    // The Optuna driver keeps the real Python.
+    await useStandInPython(program);
 
     const out = join(dir, "out");
     const { results, failures } = await runBenchmark({ problems: ["sklearn-knn-iris", "sklearn-gbt-wine"], optimizers: ["random", "optuna-random"], trials: 8, seeds: [0], outDir: out, jobs: 1 });

@@ -6,10 +6,12 @@
  */
 
 /**
- * Ranks of `values`, 1 for the smallest, ties sharing the mean of the ranks they span.
+ * Ranks of `values`, 1 for the smallest, ties sharing the mean of the ranks they span. Infinity
+ * (the lab's regret of a run with no incumbent yet) ranks last, tied with any other Infinity.
  *
  * @example
- * averageRanks([0.3, 0.1, 0.3]); // [2.5, 1, 2.5]
+ * averageRanks([0.3, 0.1, 0.3]);                  // [2.5, 1, 2.5]
+ * averageRanks([Infinity, 0.1, Infinity]);        // [2.5, 1, 2.5]
  */
 export function averageRanks(values: readonly number[]): number[] {
   const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);

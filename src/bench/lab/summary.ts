@@ -1,8 +1,15 @@
 /**
  * Summaries of stored runs shared by the report and the protocols: regret floored alike for every
  * optimizer, quantiles, incumbent regret at a budget, and normalized scores.
+ *
+ * A run has no incumbent before its first finished trial (its first trials failed, or a
+ * multi-fidelity trial is still running); its curve holds {@link NO_INCUMBENT_REGRET} there, a
+ * marker, not a regret. Every statistic reads it through {@link curveRegret}, as Infinity: worse
+ * than any regret, so ranks put such a run last (runs with none tie), a median or quartile is
+ * Infinity when it falls on (or between) such runs, its normalized score is Infinity, and a budget
+ * at which random search's median has none gives no normalized scores (NaN: missing).
  */
-import type { RunResult } from "./run-one.js";
+import { NO_INCUMBENT_REGRET, type RunResult } from "./run-one.js";
 
 /**
  * Regrets below this count as this, for every optimizer alike, before logs or ratios are taken
@@ -15,27 +22,46 @@ export function flooredRegret(regret: number): number {
 }
 
 /**
- * The q-quantile of `values` by linear interpolation between order statistics (NumPy's default).
+ * A curve entry as a regret to compute with: floored, or Infinity where the run has no incumbent
+ * yet ({@link NO_INCUMBENT_REGRET}).
  *
  * @example
- * quantile([1, 2, 3, 4], 0.5); // 2.5
+ * curveRegret(NO_INCUMBENT_REGRET); // Infinity
+ * curveRegret(-1e-15);              // 1e-12
+ */
+export function curveRegret(entry: number): number {
+  return entry >= NO_INCUMBENT_REGRET ? Infinity : flooredRegret(entry);
+}
+
+/**
+ * The q-quantile of `values` by linear interpolation between order statistics (NumPy's default).
+ * Interpolating towards Infinity gives Infinity (a run with no incumbent, see {@link curveRegret}).
+ *
+ * @example
+ * quantile([1, 2, 3, 4], 0.5);               // 2.5
+ * quantile([1, Infinity, Infinity], 0.5);    // Infinity
  */
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const position = (sorted.length - 1) * q;
-  const low = Math.floor(position);
-  const high = Math.ceil(position);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
+  const low = sorted[Math.floor(position)]!;
+  const high = sorted[Math.ceil(position)]!;
+  // Spelled out so that Infinity − Infinity (NaN) never enters.
+  if (position === Math.floor(position) || low === high) return low;
+  return high === Infinity ? Infinity : low + (high - low) * (position - Math.floor(position));
 }
 
 export function median(values: readonly number[]): number {
   return quantile(values, 0.5);
 }
 
-/** The incumbent's floored regret after `budget` trials (the whole run when `budget` exceeds it). */
+/**
+ * The incumbent's floored regret after `budget` trials (the whole run when `budget` exceeds it),
+ * Infinity when the run has no incumbent yet (see {@link curveRegret}).
+ */
 export function regretAt(result: RunResult, budget: number): number {
-  return flooredRegret(result.curve[Math.min(budget, result.curve.length) - 1]!);
+  return curveRegret(result.curve[Math.min(budget, result.curve.length) - 1]!);
 }
 
 /** Results grouped as `[problem][optimizer] -> runs`, in first-seen order. */
@@ -58,11 +84,16 @@ export function randomReference(optimizers: readonly string[]): string | undefin
 
 /**
  * Bayesmark's normalized score: regret divided by random search's median regret at the same
- * budget on the same problem, so 0 is the optimum and 1 is as good as random search.
+ * budget on the same problem, so 0 is the optimum and 1 is as good as random search. Infinity for
+ * a run with no incumbent yet; NaN (no score: nothing to normalize by) when random search's median
+ * run has none.
  *
  * @example
- * normalizedScore(0.5, 2); // 0.25
+ * normalizedScore(0.5, 2);        // 0.25
+ * normalizedScore(Infinity, 2);   // Infinity
+ * normalizedScore(0.5, Infinity); // NaN
  */
 export function normalizedScore(regret: number, randomMedianRegret: number): number {
+  if (randomMedianRegret === Infinity) return NaN;
   return flooredRegret(regret) / flooredRegret(randomMedianRegret);
 }

@@ -69,7 +69,8 @@ export function linePlot(series: readonly Series[], options: LinePlotOptions): s
   const margin = { left: 60, right: legendWidth + 10, top: 30, bottom: 45 };
   const tx = (x: number): number => (options.xLog ? Math.log10(x) : x);
   const ty = (y: number): number => (options.yLog ? Math.log10(y) : y);
-  const xs = series.flatMap((s) => s.points.map(([x]) => tx(x)));
+  // As for y: a value that is not finite (no incumbent yet, a target never reached) sets no range.
+  const xs = series.flatMap((s) => s.points.map(([x]) => tx(x))).filter(Number.isFinite);
   const ys = series.flatMap((s) => [...s.points.map(([, y]) => ty(y)), ...(s.band ?? []).flatMap(([a, b]) => [ty(a), ty(b)])]).filter(Number.isFinite);
   const [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   let [y0, y1] = options.yRange ? [ty(options.yRange[0]), ty(options.yRange[1])] : ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
