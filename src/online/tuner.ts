@@ -1,6 +1,6 @@
 import { randomSeed } from "../math/rng.js";
 import type { JsonValue } from "../space/index.js";
-import { type Storage, type StudyRecord, openStorage } from "../storage/index.js";
+import { DuplicateStudyError, type Storage, type StudyRecord, openStorage } from "../storage/index.js";
 import {
   BANDIT_ALGORITHMS,
   type BanditAlgorithm,
@@ -63,7 +63,10 @@ export interface OnlineTunerOptions {
   readonly learningRate?: number;
   /** Where the tuner's state lives between runs: a storage URL or an open storage (default: memory only). */
   readonly storage?: string | Storage;
-  /** The tuner's name in storage; required with `storage`. A tuner of that name is resumed. */
+  /**
+   * The tuner's name in storage; required with `storage`. A tuner of that name is resumed if its
+   * settings are these, also when another process creates it at the same moment.
+   */
   readonly name?: string;
 }
 
@@ -99,8 +102,10 @@ export interface OnlineTunerStats {
  * earlier instances, with no extra evaluations (Khodak et al. 2024, "Learning to Relax"): call
  * `choose(context?)` before solving an instance and `observe(cost)` after. With `storage`, the
  * state is written after every call, so a restarted process resumes the same tuner (and, from the
- * same state and seed, makes the same choices). See `bandit.ts` for the algorithms and their
- * guarantees.
+ * same state and seed, makes the same choices). Creating is idempotent: with the settings of a
+ * tuner stored under `name` (the seed compared only when given), it resumes that tuner, even when
+ * two processes create it at once; with other settings it throws. See `bandit.ts` for the
+ * algorithms and their guarantees.
  *
  * @example
  * const tuner = await createOnlineTuner({ parameter: { low: 1, high: 1.95, arms: 20 }, algorithm: "tsallis-inf", seed: 1, costScale: 500 });
@@ -119,15 +124,27 @@ export async function createOnlineTuner(options: OnlineTunerOptions): Promise<On
   if (!options.name) throw new OnlineTunerError("an online tuner kept in storage needs a name");
   const owns = typeof options.storage === "string";
   const storage = typeof options.storage === "string" ? await openStorage(options.storage) : options.storage;
+  const name = options.name;
+  const resume = (existing: StudyRecord): OnlineTuner => {
+    const stored = readRecord(existing);
+    checkSameTuner(name, stored, record, options.seed !== undefined);
+    return new OnlineTuner(stored, storage, existing, owns);
+  };
   try {
-    const existing = await storage.getStudy(options.name);
-    if (existing) {
-      const stored = readRecord(existing);
-      checkSameTuner(options.name, stored, record, options.seed !== undefined);
-      return new OnlineTuner(stored, storage, existing, owns);
+    const existing = await storage.getStudy(name);
+    if (existing) return resume(existing);
+    try {
+      const study = await storage.createStudy(name, ["minimize"], { systemAttrs: { [ONLINE_ATTR]: record as unknown as JsonValue } });
+      return new OnlineTuner(record, storage, study, owns);
+    } catch (error) {
+      // Another process (a second server, a second `sextant online create`) created it between
+      // our read and our write: the same settings resume its tuner, as they would have a moment
+      // later. The study is created with its record in one insert, so what we read is complete.
+      if (!(error instanceof DuplicateStudyError)) throw error;
+      const winner = await storage.getStudy(name);
+      if (!winner) throw error;
+      return resume(winner);
     }
-    const study = await storage.createStudy(options.name, ["minimize"], { systemAttrs: { [ONLINE_ATTR]: record as unknown as JsonValue } });
-    return new OnlineTuner(record, storage, study, owns);
   } catch (error) {
     if (owns) await storage.close();
     throw error;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createStudy } from "../study/index.js";
+import { type Trial, TrialPruned, createStudy } from "../study/index.js";
 import { SamplerExhaustedError } from "./base.js";
 import { GRID_INDEX_ATTR, GridSampler, createGridSamplerFromOptions, gridFromSpace } from "./grid.js";
 import { containsValue, makeSamplingTrial, makeSnapshot, makeTrial, type SearchSpace } from "../space/index.js";
@@ -51,7 +51,9 @@ describe("GridSampler", () => {
         const view = makeSamplingTrial(n);
         sampler.beforeTrial(makeSnapshot(trials), view);
         out.push(view.notes[GRID_INDEX_ATTR]);
-        trials.push(makeTrial({ number: n, values: [0], systemAttrs: { ...view.notes } }));
+        // A complete trial carries the parameters it suggested: here all of its point's.
+        const params = sampler.point(view.notes[GRID_INDEX_ATTR] as number);
+        trials.push(makeTrial({ number: n, values: [0], params, systemAttrs: { ...view.notes } }));
       }
       return out;
     };
@@ -73,7 +75,7 @@ describe("GridSampler", () => {
       return { ...view.notes, [GRID_INDEX_ATTR]: n };
     };
     const running = makeTrial({ number: 0, state: "running", systemAttrs: tags(0) });
-    const done = makeTrial({ number: 1, values: [1], systemAttrs: tags(1) });
+    const done = makeTrial({ number: 1, values: [1], params: { a: 2 }, systemAttrs: tags(1) });
     const view = makeSamplingTrial(2);
     const snapshot = makeSnapshot([running, done, makeTrial({ number: 2 })]);
     expect(sampler.isExhausted(snapshot)).toBe(false);
@@ -176,7 +178,7 @@ describe("GridSampler", () => {
       expect(index).toBeGreaterThanOrEqual(0);
       expect(index).toBeLessThan(1e8);
       seen.add(index);
-      trials.push(makeTrial({ number: n, values: [0], systemAttrs: { ...view.notes } }));
+      trials.push(makeTrial({ number: n, values: [0], params: sampler.point(index), systemAttrs: { ...view.notes } }));
     }
     expect(seen.size).toBe(50);
     expect(() => new GridSampler({ searchSpace: { ...big, q: Array.from({ length: 100 }, (_, k) => k) } })).toThrow(/more than/);
@@ -189,6 +191,133 @@ describe("GridSampler", () => {
     expect(() => new GridSampler({} as never)).toThrow(/needs a searchSpace/);
   });
 });
+
+describe("GridSampler over a conditional search space", () => {
+  /** `x` exists only when `kind` is "a" (define-by-run). */
+  const conditional = (trial: Trial): number => (trial.suggestCategorical("kind", ["a", "b"]) === "a" ? trial.suggestInt("x", 0, 5) : 10);
+  const kindAndX = { kind: ["a", "b"], x: [1, 2, 3] };
+
+  // The grid has 6 points, but (b, 1), (b, 2) and (b, 3) are one configuration, {kind: "b"}: it
+  // used to run three times.
+  it.each([
+    { seed: 3, shuffle: true },
+    { seed: 8, shuffle: true },
+    { seed: 1, shuffle: false },
+  ])("runs each configuration the objective reaches once, then is exhausted (%o)", async (options) => {
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: kindAndX, ...options }) });
+    await study.optimize(conditional, { nTrials: 50 });
+    expect(study.trials.map((t) => keyOf(t.params)).sort()).toEqual(
+      [{ kind: "a", x: 1 }, { kind: "a", x: 2 }, { kind: "a", x: 3 }, { kind: "b" }].map(keyOf).sort(),
+    );
+    await expect(study.ask()).rejects.toBeInstanceOf(SamplerExhaustedError);
+  });
+
+  it("collapses nested branches: 6 configurations of a 24-point grid", async () => {
+    const grid = { model: ["linear", "tree"], penalty: ["l1", "l2"], alpha: [0.1, 1], depth: [2, 4, 8] };
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: grid, seed: 5 }) });
+    await study.optimize(
+      (trial) => {
+        if (trial.suggestCategorical("model", ["linear", "tree"]) === "tree") return trial.suggestInt("depth", 1, 10);
+        return trial.suggestCategorical("penalty", ["l1", "l2"]) === "l1" ? 0 : trial.suggestFloat("alpha", 0, 1);
+      },
+      { nTrials: 50 },
+    );
+    const keys = study.trials.map((t) => keyOf(t.params));
+    expect(keys).toHaveLength(6);
+    expect(new Set(keys).size).toBe(6);
+    expect(keys).toContain(keyOf({ model: "linear", penalty: "l1" }));
+  });
+
+  it("keeps the configurations of a large grid apart: 50 of 1250 points, each once", async () => {
+    const values = [0, 1, 2, 3, 4];
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: { kind: ["a", "b"], a1: values, a2: values, b1: values, b2: values }, seed: 2 }) });
+    await study.optimize(
+      (trial) => {
+        const kind = trial.suggestCategorical("kind", ["a", "b"]);
+        return trial.suggestInt(`${kind}1`, 0, 4) + trial.suggestInt(`${kind}2`, 0, 4);
+      },
+      { nTrials: 100 },
+    );
+    expect(study.trials).toHaveLength(50);
+    expect(new Set(study.trials.map((t) => keyOf(t.params))).size).toBe(50);
+  });
+
+  // A pruned or failed trial may have stopped before suggesting its conditional parameters: its
+  // {kind: "a"} says nothing of which x the others would get, so it covers only its own point.
+  it.each(["failed", "pruned"] as const)("counts a %s trial as a visit to its own point only", async (state) => {
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: kindAndX, seed: 4 }) });
+    await study.optimize(
+      (trial) => {
+        if (trial.suggestCategorical("kind", ["a", "b"]) === "b") return 10;
+        if (state === "pruned") throw new TrialPruned();
+        throw new Error("diverged before x was suggested");
+      },
+      { nTrials: 50 },
+    );
+    expect(study.trials.filter((t) => t.state === state)).toHaveLength(3);
+    expect(study.trials.filter((t) => t.state === "complete").map((t) => keyOf(t.params))).toEqual([keyOf({ kind: "b" })]);
+  });
+
+  it("with cycle, runs each configuration once per round", async () => {
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: kindAndX, seed: 6, cycle: true }) });
+    await study.optimize(conditional, { nTrials: 8 });
+    const counts = new Map<string, number>();
+    for (const t of study.trials) counts.set(keyOf(t.params), (counts.get(keyOf(t.params)) ?? 0) + 1);
+    expect([...counts.values()]).toEqual([2, 2, 2, 2]);
+  });
+
+  it("on hand-made trials: a complete trial without x covers every x of its kind, a running one only its point", () => {
+    const sampler = new GridSampler({ searchSpace: kindAndX, shuffle: false });
+    // Points in order: (a,1) (a,2) (a,3) (b,1) (b,2) (b,3).
+    const onPoint = (index: number, fields: Parameters<typeof makeTrial>[0]) => makeTrial({ ...fields, systemAttrs: tagsOf(sampler, index) });
+    const bDone = onPoint(4, { number: 0, values: [10], params: { kind: "b" } });
+    // Running, x not suggested yet: it may still be, so (a, 2) and (a, 3) remain to run.
+    const aRunning = onPoint(0, { number: 1, state: "running", params: { kind: "a" } });
+    const next = (trials: ReturnType<typeof makeTrial>[]): number => {
+      const view = makeSamplingTrial(trials.length);
+      sampler.beforeTrial(makeSnapshot(trials), view);
+      return view.notes[GRID_INDEX_ATTR] as number;
+    };
+    expect(next([bDone, aRunning])).toBe(1);
+    const aDone = [1, 2].map((index, k) => onPoint(index, { number: 2 + k, values: [0], params: sampler.point(index) }));
+    expect(sampler.isExhausted(makeSnapshot([bDone, aRunning, ...aDone]))).toBe(true);
+    expect(sampler.isExhausted(makeSnapshot([bDone, aRunning, aDone[0]!]))).toBe(false);
+  });
+
+  it("past exhaustion, gives a racing trial the running point first in the shuffled order", () => {
+    // 7 points: the shuffle walks cycles of a 16-point permutation, which the order's inverse must undo.
+    const searchSpace = { a: [0, 1, 2, 3, 4, 5, 6] };
+    const visiting = (): number[] => {
+      const sampler = new GridSampler({ searchSpace, seed: 21 });
+      const trials = [];
+      const out: number[] = [];
+      for (let n = 0; n < 7; n++) {
+        const view = makeSamplingTrial(n);
+        sampler.beforeTrial(makeSnapshot(trials), view);
+        out.push(view.notes[GRID_INDEX_ATTR] as number);
+        trials.push(makeTrial({ number: n, values: [0], params: sampler.point(out[n]!), systemAttrs: { ...view.notes } }));
+      }
+      return out;
+    };
+    const order = visiting();
+    const sampler = new GridSampler({ searchSpace, seed: 21 });
+    for (const running of [[order[5]!, order[2]!], [order[6]!], [order[0]!, order[6]!]]) {
+      const trials = order.map((index, n) =>
+        makeTrial({ number: n, ...(running.includes(index) ? { state: "running" } : { values: [0], params: sampler.point(index) }), systemAttrs: tagsOf(sampler, index) }),
+      );
+      const view = makeSamplingTrial(7);
+      sampler.beforeTrial(makeSnapshot(trials), view);
+      expect(view.notes[GRID_INDEX_ATTR]).toBe(order.find((index) => running.includes(index)));
+    }
+  });
+});
+
+/** The system attributes of a trial on grid point `index` of `sampler`. */
+function tagsOf(sampler: GridSampler, index: number): Record<string, import("../space/index.js").JsonValue> {
+  const view = makeSamplingTrial(0);
+  sampler.beforeTrial(makeSnapshot([]), view);
+  return { ...view.notes, [GRID_INDEX_ATTR]: index };
+}
 
 describe("gridFromSpace", () => {
   const distributions: SearchSpace = {

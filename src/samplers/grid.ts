@@ -48,7 +48,8 @@ const MAX_GRID_SIZE = 2 ** 32;
 
 /**
  * Exhaustive grid search, as Optuna's `GridSampler`: every combination of the given values is
- * evaluated once, in a seeded shuffled order (or in order with `shuffle: false`).
+ * evaluated once (in a conditional space, every configuration: see below), in a seeded shuffled
+ * order (or in order with `shuffle: false`).
  *
  * Each trial takes the first grid point, in that order, that no other trial of the study has
  * taken (running or finished), and records it as the system attribute `grid:index`; so workers
@@ -57,6 +58,20 @@ const MAX_GRID_SIZE = 2 ** 32;
  * workers race for the last point, the later one re-evaluates a point that is still running,
  * as Optuna does, rather than failing. A failed trial's point counts as visited and is not
  * retried (as in Optuna); enqueue it again to re-run it.
+ *
+ * Conditional search spaces (define-by-run: `x` suggested only when `kind` is `"a"`) are run
+ * once per configuration the objective reaches, not once per combination of the grid. A complete
+ * trial that did not suggest some grid parameters evaluated every point that differs from its own
+ * only in those parameters (given the same values, the objective takes the same branches), so
+ * those points count as visited too: a grid `{ kind: ["a", "b"], x: [1, 2, 3] }` over that
+ * objective runs `{kind: "a", x: 1}`, `… x: 2`, `… x: 3` and `{kind: "b"}`, four trials, then is
+ * exhausted. Optuna's `GridSampler` runs all six combinations, three of them the same `{kind:
+ * "b"}`, which its users meet as duplicate trials that cost time and tell nothing. Only a
+ * complete trial is known to have suggested everything it would: a pruned or failed one (or a
+ * running one) may have stopped before its conditional parameters, so it visits its own point
+ * only, and `{kind: "b"}` can run again if its first trial failed; likewise trials that start
+ * while the first `{kind: "b"}` is still running can repeat it. This relies on the objective
+ * choosing what to suggest from the values it was given, not at random.
  *
  * The grid must name every parameter the objective suggests; a parameter missing from it is an
  * error. A grid value is returned whatever distribution the objective suggests it with
@@ -159,7 +174,7 @@ export class GridSampler implements Sampler {
   /** True when every grid point has been taken by a trial of the study and `cycle` is off. */
   isExhausted(snapshot: StudySnapshot): boolean {
     if (this.cycle) return false;
-    return this.countVisits(snapshot, -1).taken.size >= this.size;
+    return this.countVisits(snapshot, -1).coveredCount() >= this.size;
   }
 
   /** The grid index the trial evaluates, choosing (and recording) one on first use. */
@@ -222,26 +237,30 @@ export class GridSampler implements Sampler {
    * lost with a dead worker still gets evaluated.
    */
   private choose(snapshot: StudySnapshot, trialNumber: number, matches: ((index: number) => boolean) | null): number {
-    const { counts, taken, finished } = this.countVisits(snapshot, trialNumber);
-    const accept = (index: number, level: number): boolean =>
-      (counts.get(index) ?? 0) <= level && (matches === null || matches(index));
-    if (taken.size < this.size) {
-      // Scanning stops after at most (points taken + 1) steps when unconstrained.
+    const visits = this.countVisits(snapshot, trialNumber);
+    const accept = (index: number, level: number): boolean => visits.count(index) <= level && (matches === null || matches(index));
+    if (visits.coveredCount() < this.size) {
+      // Scanning stops after at most (points taken + 1) steps when unconstrained and every trial
+      // suggested every parameter; points a conditional configuration covers are stepped over.
       for (let position = 0; position < this.size; position++) {
         const index = this.order.at(position);
         if (accept(index, 0)) return index;
       }
     }
-    // Every (matching) point is taken: here the grid is no larger than the number of trials, so a full pass is affordable.
+    // Every (matching) point is taken, so one that no finished trial covers is held by a running
+    // trial: the candidates are those trials' points, not the whole grid.
     if (!this.cycle) {
-      for (let position = 0; position < this.size; position++) {
-        const index = this.order.at(position);
-        if (!finished.has(index) && (matches === null || matches(index))) return index;
+      let best: { index: number; position: number } | null = null;
+      for (const index of visits.unfinishedPoints()) {
+        if (visits.isFinished(index) || (matches !== null && !matches(index))) continue;
+        const position = this.order.positionOf(index);
+        if (best === null || position < best.position) best = { index, position };
       }
+      if (best !== null) return best.index;
     }
     let level = Infinity;
     for (let index = 0; index < this.size; index++) {
-      if (matches === null || matches(index)) level = Math.min(level, counts.get(index) ?? 0);
+      if (matches === null || matches(index)) level = Math.min(level, visits.count(index));
     }
     for (let position = 0; position < this.size; position++) {
       const index = this.order.at(position);
@@ -250,22 +269,19 @@ export class GridSampler implements Sampler {
     return this.order.at(0);
   }
 
-  private countVisits(snapshot: StudySnapshot, exceptTrial: number): {
-    counts: Map<number, number>;
-    taken: Set<number>;
-    finished: Set<number>;
-  } {
-    const counts = new Map<number, number>();
-    const finished = new Set<number>();
+  private countVisits(snapshot: StudySnapshot, exceptTrial: number): GridVisits {
+    const visits = new GridVisits(this.values.map((list) => list.length));
     const local = this.localChoices.get(snapshot.studyId);
     for (const trial of snapshot.trials) {
       if (trial === undefined || trial.number === exceptTrial) continue;
       const index = this.recordedIndex(trial) ?? local?.get(trial.number);
       if (index === undefined) continue;
-      counts.set(index, (counts.get(index) ?? 0) + 1);
-      if (trial.state === "complete" || trial.state === "pruned" || trial.state === "failed") finished.add(index);
+      const finished = trial.state === "complete" || trial.state === "pruned" || trial.state === "failed";
+      // See the class comment: only a complete trial's parameters are known to be all it needs.
+      const suggested = trial.state === "complete" ? this.paramNames.map((name) => Object.prototype.hasOwnProperty.call(trial.params, name)) : null;
+      visits.add(index, suggested, finished);
     }
-    return { counts, taken: new Set(counts.keys()), finished };
+    return visits;
   }
 
   private recordedIndex(trial: FrozenTrial): number | undefined {
@@ -308,6 +324,129 @@ function isRecord(value: JsonValue | undefined): boolean {
 }
 
 /**
+ * The grid points a study's trials have visited. A visit fixes the digits (value indexes) of the
+ * parameters its trial suggested and covers every point that agrees with it there: one point when
+ * it fixes them all, a whole sub-grid when it fixes some. Visits that fix the same parameters are
+ * kept together, keyed by their digits in mixed radix, so the visits covering a point are found
+ * with one lookup per set of parameters rather than one per trial.
+ */
+class GridVisits {
+  private readonly groups = new Map<string, { positions: number[]; counts: Map<number, number>; finished: Set<number> }>();
+  private covered: number | null = null;
+
+  constructor(private readonly radices: readonly number[]) {}
+
+  /** Records a visit to point `index`; `suggested` marks the parameters it fixed (null: all). */
+  add(index: number, suggested: readonly boolean[] | null, finished: boolean): void {
+    const positions = this.radices.map((_, i) => i).filter((i) => suggested === null || suggested[i]);
+    const key = positions.join(",");
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = { positions, counts: new Map(), finished: new Set() }));
+    const sub = this.subIndex(index, null, positions);
+    group.counts.set(sub, (group.counts.get(sub) ?? 0) + 1);
+    if (finished) group.finished.add(sub);
+    this.covered = null;
+  }
+
+  /** How many visits cover point `index`. */
+  count(index: number): number {
+    const digits = this.groups.size > 1 ? this.digitsOf(index) : null;
+    let total = 0;
+    for (const group of this.groups.values()) total += group.counts.get(this.subIndex(index, digits, group.positions)) ?? 0;
+    return total;
+  }
+
+  /** Whether a finished trial's visit covers point `index`. */
+  isFinished(index: number): boolean {
+    const digits = this.groups.size > 1 ? this.digitsOf(index) : null;
+    for (const group of this.groups.values()) if (group.finished.has(this.subIndex(index, digits, group.positions))) return true;
+    return false;
+  }
+
+  /** The points of visits that fix every parameter and whose trial has not finished. */
+  *unfinishedPoints(): Iterable<number> {
+    const full = this.groups.get(this.radices.map((_, i) => i).join(","));
+    if (full) for (const index of full.counts.keys()) if (!full.finished.has(index)) yield index;
+  }
+
+  /** The number of points some visit covers. */
+  coveredCount(): number {
+    if (this.covered !== null) return this.covered;
+    const full = this.groups.get(this.radices.map((_, i) => i).join(","));
+    if (full && this.groups.size === 1) return (this.covered = full.counts.size);
+    const patterns: number[][] = [];
+    for (const { positions, counts } of this.groups.values()) {
+      for (const sub of counts.keys()) {
+        const pattern = new Array<number>(this.radices.length).fill(-1);
+        let rest = sub;
+        for (let k = positions.length - 1; k >= 0; k--) {
+          const radix = this.radices[positions[k]!]!;
+          pattern[positions[k]!] = rest % radix;
+          rest = Math.floor(rest / radix);
+        }
+        patterns.push(pattern);
+      }
+    }
+    this.covered = unionSize(patterns, this.radices.map((_, i) => i), this.radices);
+    return this.covered;
+  }
+
+  /** Point `index`'s digits at `positions`, in mixed radix (the index itself when all positions are given). */
+  private subIndex(index: number, digits: readonly number[] | null, positions: readonly number[]): number {
+    if (positions.length === this.radices.length) return index;
+    digits ??= this.digitsOf(index);
+    let sub = 0;
+    for (const position of positions) sub = sub * this.radices[position]! + digits[position]!;
+    return sub;
+  }
+
+  /** The value index of each parameter at point `index` (the last parameter varies fastest). */
+  private digitsOf(index: number): number[] {
+    const digits = new Array<number>(this.radices.length);
+    let rest = index;
+    for (let i = this.radices.length - 1; i >= 0; i--) {
+      digits[i] = rest % this.radices[i]!;
+      rest = Math.floor(rest / this.radices[i]!);
+    }
+    return digits;
+  }
+}
+
+/**
+ * The number of points of the grid over `free` positions that at least one pattern (a digit per
+ * position, −1 for any) matches. It splits on the position most patterns fix, so patterns of a
+ * define-by-run objective, which share the parameters suggested first, fall into disjoint
+ * branches, and digits no pattern names are counted once for all.
+ */
+function unionSize(patterns: readonly (readonly number[])[], free: readonly number[], radices: readonly number[]): number {
+  if (patterns.length === 0) return 0;
+  let split = -1;
+  let most = 0;
+  for (const position of free) {
+    let fixing = 0;
+    for (const pattern of patterns) if (pattern[position]! >= 0) fixing++;
+    if (fixing > most) [split, most] = [position, fixing];
+  }
+  const everything = free.reduce((product, position) => product * radices[position]!, 1);
+  if (split < 0 || patterns.some((pattern) => free.every((position) => pattern[position]! < 0))) return everything;
+  const rest = free.filter((position) => position !== split);
+  const any: (readonly number[])[] = [];
+  const byDigit = new Map<number, (readonly number[])[]>();
+  for (const pattern of patterns) {
+    const digit = pattern[split]!;
+    if (digit < 0) any.push(pattern);
+    else {
+      const list = byDigit.get(digit);
+      if (list) list.push(pattern);
+      else byDigit.set(digit, [pattern]);
+    }
+  }
+  let total = (radices[split]! - byDigit.size) * unionSize(any, rest, radices);
+  for (const named of byDigit.values()) total += unionSize([...any, ...named], rest, radices);
+  return total;
+}
+
+/**
  * A seeded bijection of {0, …, n−1} with random access: a four-round Feistel network on the
  * smallest even number of bits covering n, with cycle-walking to stay below n. It costs no memory,
  * so a grid of millions of points can be shuffled without materializing the order.
@@ -335,6 +474,16 @@ class Permutation {
     return x;
   }
 
+  /** The position whose point is `index`: the inverse of {@link at}. */
+  positionOf(index: number): number {
+    if (this.seed === null || this.n <= 1) return index;
+    // Walking back along the cycle from index reaches the position it started from, the first value below n.
+    let x = index;
+    do x = this.decrypt(x);
+    while (x >= this.n);
+    return x;
+  }
+
   private encrypt(x: number): number {
     const half = 2 ** this.halfBits;
     let left = Math.floor(x / half);
@@ -343,6 +492,18 @@ class Permutation {
       const next = (left ^ (deriveSeed(this.seed!, round, right) & this.mask)) >>> 0;
       left = right;
       right = next;
+    }
+    return left * half + right;
+  }
+
+  private decrypt(x: number): number {
+    const half = 2 ** this.halfBits;
+    let left = Math.floor(x / half);
+    let right = x % half;
+    for (let round = 3; round >= 0; round--) {
+      const previous = (right ^ (deriveSeed(this.seed!, round, left) & this.mask)) >>> 0;
+      right = left;
+      left = previous;
     }
     return left * half + right;
   }

@@ -1,0 +1,129 @@
+/**
+ * Two processes (two `sextant serve` servers, two `sextant online create` calls) creating one
+ * online tuner at the same moment, on every backend: each process has its own connection to the
+ * same memory store, SQLite file or PostgreSQL database.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createScratchDatabase, postgresUnavailable } from "../../test/postgres-database.js";
+import { MemoryStorage, type Storage, openStorage } from "../storage/index.js";
+import { type OnlineTunerOptions, createOnlineTuner } from "./tuner.js";
+
+interface Backend {
+  readonly name: string;
+  /** Two connections to one fresh, empty store. */
+  connections(): Promise<[Storage, Storage]>;
+  readonly skip?: string;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "sextant-online-race-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const postgresSkip = await postgresUnavailable();
+const postgresDatabase = postgresSkip === null ? await createScratchDatabase() : null;
+afterAll(() => postgresDatabase?.drop());
+let counter = 0;
+
+const backends: Backend[] = [
+  {
+    name: "memory",
+    connections: async () => {
+      const storage = new MemoryStorage();
+      return [storage, storage];
+    },
+  },
+  {
+    name: "sqlite",
+    connections: async () => {
+      const url = `sqlite:${join(scratch, `race-${counter++}.db`)}`;
+      return [await openStorage(url), await openStorage(url)];
+    },
+  },
+  {
+    name: "postgres",
+    connections: async () => {
+      const url = `${postgresDatabase?.url}?schema=online_race_${counter++}`;
+      const first = await openStorage(url);
+      return [first, await openStorage(url)];
+    },
+    ...(postgresSkip === null ? {} : { skip: postgresSkip }),
+  },
+];
+
+/**
+ * `storage`, except that each `createStudy` first runs `before`: the caller has already read
+ * that no study of the name exists, and `before` plays the other process winning the race.
+ */
+function createsAfter(storage: Storage, before: () => Promise<unknown>): Storage {
+  return new Proxy(storage, {
+    get(target, key) {
+      if (key === "createStudy") {
+        return async (...args: Parameters<Storage["createStudy"]>) => {
+          await before();
+          return target.createStudy(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+const settings = { parameter: { low: 1, high: 1.9, arms: 10 }, algorithm: "exp3", seed: 5, costScale: 100 } satisfies Partial<OnlineTunerOptions>;
+
+describe.each(backends)("two processes creating one online tuner at once: $name", (backend) => {
+  let first: Storage;
+  let second: Storage;
+  beforeEach(async (context) => {
+    if (backend.skip) context.skip(backend.skip);
+    [first, second] = await backend.connections();
+  });
+  afterEach(async () => {
+    await first?.close();
+    if (second !== first) await second?.close();
+  });
+
+  it("the one whose insert comes second gets the tuner the first created, not a duplicate-name error", async () => {
+    let winner: Awaited<ReturnType<typeof createOnlineTuner>> | null = null;
+    const racing = createsAfter(second, async () => {
+      winner = await createOnlineTuner({ ...settings, storage: first, name: "omega" });
+    });
+    const loser = await createOnlineTuner({ ...settings, storage: racing, name: "omega" });
+    expect(winner).not.toBeNull();
+    expect(loser.toJSON()).toEqual(winner!.toJSON());
+
+    // Both now drive one tuner: a choice made through one is waiting for its cost in the other.
+    const value = await winner!.choose();
+    const resumed = await createOnlineTuner({ ...settings, storage: second, name: "omega" });
+    expect(resumed.pendingValue).toBe(value);
+  });
+
+  it("the same race with a random seed on each side resumes the first's tuner and seed", async () => {
+    const { seed: _seed, ...unseeded } = settings;
+    let winnerSeed: number | null = null;
+    const racing = createsAfter(second, async () => {
+      winnerSeed = (await createOnlineTuner({ ...unseeded, storage: first, name: "omega" })).toJSON().seed;
+    });
+    const loser = await createOnlineTuner({ ...unseeded, storage: racing, name: "omega" });
+    expect(loser.toJSON().seed).toBe(winnerSeed);
+  });
+
+  it("losing the race with other settings is refused as the non-racing create refuses them", async () => {
+    const racing = createsAfter(second, () => createOnlineTuner({ ...settings, storage: first, name: "omega" }));
+    await expect(createOnlineTuner({ ...settings, costScale: 200, storage: racing, name: "omega" })).rejects.toThrow(
+      /online tuner "omega" exists with other settings \(costScale 100, not 200\)/,
+    );
+    const plain = createsAfter(second, () => first.createStudy("plain", ["minimize"]));
+    await expect(createOnlineTuner({ ...settings, storage: plain, name: "plain" })).rejects.toThrow(/study "plain" is not an online tuner/);
+  });
+
+  it("creates run side by side with the same settings all succeed with one tuner", async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `tuner-${i}`);
+    const created = await Promise.all(
+      names.flatMap((name) => [createOnlineTuner({ ...settings, storage: first, name }), createOnlineTuner({ ...settings, storage: second, name })]),
+    );
+    for (let i = 0; i < names.length; i++) expect(created[2 * i]!.toJSON()).toEqual(created[2 * i + 1]!.toJSON());
+    expect((await first.listStudies()).map((s) => s.name).sort()).toEqual([...names].sort());
+  });
+});
