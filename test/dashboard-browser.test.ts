@@ -523,6 +523,213 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     expect(problems).toEqual([]);
   });
 
+  it("keeps the focus on the sort button pressed, with the header one tab stop and the arrow keys between its buttons", async () => {
+    const page = await open(studyUrl("fixture-1k"));
+    await page.waitForSelector("[data-testid=trial-table] .tviewport .trow[data-number]");
+    const focused = () =>
+      page.evaluate(() => {
+        const element = (globalThis as any).document.activeElement;
+        return element?.dataset?.sort !== undefined ? `sort:${element.dataset.sort}` : element?.dataset?.index !== undefined ? `row:${element.dataset.index}` : String(element?.tagName);
+      });
+    // Fourteen sort buttons used to be fourteen tab stops before the first row: now one, the sorted column's.
+    const stops = () => page.evaluate(() => [...(globalThis as any).document.querySelectorAll("button[data-sort]")].filter((b: any) => b.tabIndex === 0).map((b: any) => b.dataset.sort));
+    expect(await page.locator("button[data-sort]").count()).toBe(14);
+    expect(await stops()).toEqual(["number"]);
+    await page.focus(".page-next");
+    await page.keyboard.press("Tab");
+    expect(await focused()).toBe("sort:number");
+    await page.keyboard.press("Tab");
+    expect(await focused()).toBe("row:0");
+    await page.keyboard.press("Shift+Tab");
+    expect(await focused()).toBe("sort:number");
+    // Left and Right move between the buttons, Home and End to the ends (scrolling the columns into view).
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    expect(await focused()).toBe("sort:value");
+    expect(await stops()).toEqual(["value"]);
+    await page.keyboard.press("End");
+    expect(await focused()).toBe("sort:param:kind");
+    expect(await page.evaluate(() => (globalThis as any).document.querySelector(".tviewport").scrollLeft)).toBeGreaterThan(0);
+    await page.keyboard.press("Home");
+    expect(await focused()).toBe("sort:number");
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    // Sorting from the keyboard used to rebuild the table, dropping the focus on the page's body.
+    const sortedValues = fixture.filter((t) => t.value !== null).map((t) => t.value!).sort((a, b) => a - b);
+    const best = fixture.find((t) => t.value === sortedValues[0])!;
+    const worst = fixture.find((t) => t.value === sortedValues[sortedValues.length - 1])!;
+    await page.keyboard.press("Enter");
+    await waitSearch(page, "sort=value");
+    await waitAttr(page, '.tviewport .trow[data-index="0"]', "data-number", best.number);
+    expect(await focused()).toBe("sort:value");
+    expect(await page.getAttribute('[role=columnheader]:has(button[data-sort="value"])', "aria-sort")).toBe("ascending");
+    await page.keyboard.press(" ");
+    await waitSearch(page, "order=desc");
+    await waitAttr(page, '.tviewport .trow[data-index="0"]', "data-number", worst.number);
+    expect(await focused()).toBe("sort:value");
+    expect(await page.getAttribute('[role=columnheader]:has(button[data-sort="value"])', "aria-sort")).toBe("descending");
+    // Down goes to the rows, Up from the first row back to the button.
+    await page.keyboard.press("ArrowDown");
+    expect(await focused()).toBe("row:0");
+    expect(Number(await page.evaluate(() => (globalThis as any).document.activeElement.dataset.number))).toBe(worst.number);
+    await page.keyboard.press("ArrowDown");
+    expect(await focused()).toBe("row:1");
+    await page.keyboard.press("ArrowUp");
+    await page.keyboard.press("ArrowUp");
+    expect(await focused()).toBe("sort:value");
+    // A click sorts too, and the header's tab stop follows it.
+    await page.click('button[data-sort="state"]');
+    await waitSearch(page, "sort=state");
+    expect(await focused()).toBe("sort:state");
+    expect(await stops()).toEqual(["state"]);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("gives each objective of a two- and a three-objective study its own column, headers and values shown whole", async () => {
+    const record = await storage.createStudy("three-objectives", ["minimize", "maximize", "minimize"]);
+    const X = { type: "float", low: -5, high: 5 } as const;
+    const values = (i: number) => [123.456789 * i, -0.000123456 * (i + 1), 98765.4321 + i];
+    for (let i = 0; i < 30; i++) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { x: { value: i / 10, distribution: X } }, state: "complete", values: values(i) });
+    }
+    for (const [study, objectives] of [["two-objectives", 2], ["three-objectives", 3]] as const) {
+      const page = await open(studyUrl(study, "&sort=value"));
+      await page.waitForSelector("[data-testid=trial-table] .tviewport .trow[data-number]");
+      const layout = await page.evaluate(() => {
+        const doc = (globalThis as any).document;
+        const box = (e: any) => {
+          const r = e.getBoundingClientRect();
+          return { left: Math.round(r.left), right: Math.round(r.right) };
+        };
+        // Whether any part of the cell (its label, the sort arrow) is cut off or spills over.
+        const whole = (cell: any) => [cell, ...cell.querySelectorAll("*")].every((e: any) => e.scrollWidth <= e.clientWidth + 1 || e.clientWidth === 0);
+        const headers = [...doc.querySelectorAll(".thead [role=columnheader]")].map((cell: any) => ({ text: cell.textContent, ...box(cell), whole: whole(cell) }));
+        const row = doc.querySelector('.tviewport .trow[data-index="0"]');
+        const cells = [...row.querySelectorAll("[role=gridcell]")].map((cell: any) => ({ text: cell.textContent, ...box(cell), whole: whole(cell) }));
+        return { headers, cells, number: Number(row.dataset.number) };
+      });
+      const names = layout.headers.map((h) => h.text);
+      // A column per objective, named by it; the sorted one shows its arrow.
+      expect(names.slice(2, 2 + objectives), study).toEqual(Array.from({ length: objectives }, (_, k) => (k === 0 ? "objective 0 ▲" : `objective ${k}`)));
+      expect(layout.headers.every((h) => h.whole), `${study}: ${JSON.stringify(layout.headers.filter((h) => !h.whole))}`).toBe(true);
+      for (let i = 1; i < layout.headers.length; i++) expect(layout.headers[i]!.left, `${study} header ${i}`).toBeGreaterThanOrEqual(layout.headers[i - 1]!.right);
+      // The rows' cells line up under the headers, and each value shows whole.
+      expect(layout.cells.map(({ left, right }) => ({ left, right }))).toEqual(layout.headers.map(({ left, right }) => ({ left, right })));
+      expect(layout.cells.every((c) => c.whole), `${study}: ${JSON.stringify(layout.cells.filter((c) => !c.whole))}`).toBe(true);
+      const answer = await apiJson<{ rows: { number: number; values: number[] }[] }>(`/studies/${study}/table?sort=value&limit=1`);
+      expect(layout.number).toBe(answer.rows[0]!.number);
+      const shown = layout.cells.slice(2, 2 + objectives).map((c) => Number(c.text));
+      answer.rows[0]!.values.forEach((value, k) => expect(Math.abs(shown[k]! - value), `${study} objective ${k}`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(value))));
+      await page.locator("#table").screenshot({ path: join(SHOTS, `table-${objectives}-objectives.png`) });
+      await page.close();
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("bins an integer parameter on its integers, and takes a categorical parameter as a contour axis", async () => {
+    const record = await storage.createStudy("contour-kinds", ["minimize"]);
+    const LAYERS = { type: "int", low: 1, high: 7 } as const;
+    const UNITS = { type: "int", low: 0, high: 99 } as const;
+    const BATCH = { type: "int", low: 1, high: 256, log: true } as const;
+    const OPT = { type: "categorical", choices: ["adam", "sgd", "rmsprop"] } as const;
+    for (let i = 0; i < 84; i++) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      const layers = 1 + (i % 7);
+      const opt = i % 3;
+      const params = {
+        layers: { value: layers, distribution: LAYERS },
+        units: { value: (i * 37) % 100, distribution: UNITS },
+        batch: { value: 1 + ((i * 53) % 256), distribution: BATCH },
+        opt: { value: OPT.choices[opt]!, distribution: OPT },
+      };
+      await storage.updateTrial(trial.id, { params, state: "complete", values: [layers + 10 * opt] });
+    }
+    // Seven integers, seven cells: the axis had 24 bins, at 1.13, 1.38, …, most of them empty.
+    type ContourAnswer = { matched: number; x: { labels: string[] }; y: { labels: string[] }; cells: [number, number, number, number][] };
+    const byChoice = await apiJson<ContourAnswer>("/studies/contour-kinds/contour?x=layers&y=opt");
+    expect(byChoice.x.labels).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
+    expect(byChoice.y.labels).toEqual(["adam", "sgd", "rmsprop"]);
+    expect(byChoice.cells).toHaveLength(21);
+    for (const [i, j, mean, count] of byChoice.cells) {
+      expect(mean).toBe(i + 1 + 10 * j);
+      expect(count).toBe(4);
+    }
+    // More integers than bins: runs of whole integers, every one in exactly one run, none empty.
+    const runs = (labels: string[]) => labels.map((label) => label.split("–").map(Number)).map(([first, last]) => [first!, last ?? first!]);
+    for (const [name, low, high] of [["units", 0, 99], ["batch", 1, 256]] as const) {
+      const answer = await apiJson<ContourAnswer>(`/studies/contour-kinds/contour?x=${name}&y=layers`);
+      const bins = runs(answer.x.labels);
+      expect(bins.length, name).toBeLessThanOrEqual(24);
+      expect(bins[0]![0], name).toBe(low);
+      expect(bins[bins.length - 1]![1], name).toBe(high);
+      bins.forEach(([first, last], k) => {
+        expect(Number.isInteger(first) && Number.isInteger(last) && first <= last, `${name} ${answer.x.labels[k]}`).toBe(true);
+        if (k > 0) expect(first, name).toBe(bins[k - 1]![1] + 1);
+      });
+      expect(answer.cells.reduce((sum, cell) => sum + cell[3], 0)).toBe(84);
+    }
+    const page = await open(studyUrl("contour-kinds"));
+    await page.waitForSelector("[data-testid=contour-plot][data-marks]");
+    // Every parameter is offered, the categorical one too.
+    const offered = await page.locator("[data-testid=contour-y] option").evaluateAll((options) => options.map((o) => (o as any).value));
+    expect(offered.sort()).toEqual(["batch", "layers", "opt", "units"]);
+    await page.selectOption("[data-testid=contour-x]", "layers");
+    await page.selectOption("[data-testid=contour-y]", "opt");
+    await waitSearch(page, "x=layers");
+    await waitSearch(page, "y=opt");
+    await waitAttr(page, "[data-testid=contour-plot]", "data-marks", 21);
+    expect(await canvasInk(page, "contour-plot")).toBeGreaterThan(500);
+    await page.mouse.move(0, 0);
+    await page.locator("#contour").screenshot({ path: join(SHOTS, "contour-categorical.png") });
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("lays trials that ran at once on one worker on lanes, so every bar shows and opens its trial", async () => {
+    const record = await storage.createStudy("parallel-lanes", ["minimize"]);
+    const X = { type: "float", low: -5, high: 5 } as const;
+    const worker = { worker: { id: "w1", host: "node-a", pid: 1 } };
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // Trials 0–2 run at once (started 60 ms apart, each for about 270 ms); trial 3 after them all.
+    const running = [];
+    for (let i = 0; i < 3; i++) {
+      running.push(await storage.createTrial(record.id, { state: "running", systemAttrs: worker }));
+      await sleep(60);
+    }
+    for (const [i, trial] of running.entries()) {
+      await sleep(i === 0 ? 90 : 60);
+      await storage.updateTrial(trial.id, { params: { x: { value: i, distribution: X } }, state: "complete", values: [i] });
+    }
+    await sleep(60);
+    const last = await storage.createTrial(record.id, { state: "running", systemAttrs: worker });
+    await sleep(150);
+    await storage.updateTrial(last.id, { params: { x: { value: 3, distribution: X } }, state: "complete", values: [3] });
+    const page = await open(studyUrl("parallel-lanes"));
+    await waitAttr(page, "[data-testid=timeline-plot]", "data-marks", 4);
+    await page.mouse.move(0, 0);
+    // Complete bars, #2f6fdf: on one row the three that overlap were one blob.
+    const bars = await markCentres(page, "timeline-plot", [47, 111, 223], { maxSize: 1000 });
+    expect(bars).toHaveLength(4);
+    // Left to right by start: trials 0, 1, 2 on three lanes, trial 3 back on the first.
+    const lanes = bars.map((bar) => Math.round(bar.y));
+    expect(new Set(lanes.slice(0, 3)).size).toBe(3);
+    expect(Math.abs(bars[3]!.y - bars[0]!.y)).toBeLessThan(2);
+    expect(bars[1]!.y).toBeGreaterThan(bars[0]!.y);
+    expect(bars[2]!.y).toBeGreaterThan(bars[1]!.y);
+    for (const trial of [0, 1, 2, 3]) {
+      // The tooltip of the bar clicked last (drawn on the canvas, and hit by clicks) lies just below
+      // and right of it, over the next lane's bar until the pointer moves: let it hide first.
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(300);
+      await clickOpens(page, bars[trial]!, trial);
+    }
+    await page.locator("#timeline").screenshot({ path: join(SHOTS, "timeline-lanes.png") });
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("opens the trial of a point clicked in the history, slice, timeline and Pareto plots, as a table row does", async () => {
     const record = await storage.createStudy("linked-points", ["minimize"]);
     const X = { type: "float", low: -5, high: 5 } as const;

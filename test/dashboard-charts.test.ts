@@ -8,11 +8,13 @@ type ChartOption = { option: unknown };
 type MarkEvent = { componentType?: string; seriesIndex?: number; dataIndex?: number };
 type Linked = { option: unknown; trialAt: (event: MarkEvent) => number | undefined };
 type Tooltip = { formatter: (item: { seriesIndex: number; seriesName: string; dataIndex: number }) => string };
-const { beliefsOption, historyOption, sliceOption, timelineOption } = (await import(chartsModule)) as {
+type Bar = { number: number; worker: number; start: number; end: number; state: string };
+const { beliefsOption, historyOption, sliceOption, timelineLanes, timelineOption } = (await import(chartsModule)) as {
   beliefsOption: (beliefs: unknown, objective: string) => ChartOption;
   historyOption: (points: unknown, objective: string) => Linked;
   sliceOption: (points: unknown, params: unknown[], limit: number) => Linked;
-  timelineOption: (timeline: unknown) => Linked;
+  timelineLanes: (bars: readonly Bar[], workers: number) => { lane: Int32Array; lanes: number[] };
+  timelineOption: (timeline: unknown) => Linked & { rows: number; marks: number };
 };
 
 describe("the model-beliefs chart", () => {
@@ -71,5 +73,87 @@ describe("the plots' marks name their trials", () => {
     const { option, trialAt } = timelineOption(timeline);
     expect(trialAt({ componentType: "series", seriesIndex: 0, dataIndex: 0 })).toBe(4);
     expect((option as { tooltip: Tooltip }).tooltip.formatter({ seriesIndex: 0, seriesName: "", dataIndex: 0 })).toBe("trial 4 (complete)\nnode-a:1\n0 s to 2.5 s");
+  });
+});
+
+describe("the timeline's lanes", () => {
+  /** Park–Miller, as the fixtures use: the same bars on every run. */
+  function rng(seed: number): () => number {
+    let state = seed;
+    return () => (state = (state * 48271) % 2147483647) / 2147483647;
+  }
+
+  /** `count` bars over `workers` workers, each running up to about `parallel` trials at once. */
+  function randomBars(count: number, workers: number, parallel: number, seed: number): Bar[] {
+    const random = rng(seed);
+    return Array.from({ length: count }, (_, number) => {
+      const start = Math.floor((number / workers) * (10 / parallel) + random() * 5);
+      return { number, worker: number % workers, start, end: start + 1 + Math.floor(random() * 20), state: "complete" };
+    });
+  }
+
+  /** Checks the layout against its definition, by brute force over each worker's bars in start order. */
+  function checkLanes(bars: readonly Bar[], workers: number): void {
+    const { lane, lanes } = timelineLanes(bars, workers);
+    for (let w = 0; w < workers; w++) {
+      const mine = bars.map((bar, i) => ({ ...bar, lane: lane[i]! })).filter((bar) => bar.worker === w);
+      mine.sort((a, b) => a.start - b.start || bars.indexOf(a) - bars.indexOf(b));
+      const ends: number[] = [];
+      let most = 0;
+      for (const bar of mine) {
+        // Each bar on the first lane free at its start: every lane below it was still busy.
+        const free = ends.findIndex((end) => end <= bar.start);
+        expect(bar.lane).toBe(free === -1 ? ends.length : free);
+        ends[bar.lane] = bar.end;
+        most = Math.max(most, mine.filter((other) => other.start <= bar.start && other.end > bar.start).length);
+      }
+      // As many lanes as bars ever ran at once on the worker, no more.
+      expect(lanes[w]).toBe(most);
+    }
+  }
+
+  it("puts trials that ran at once on a worker on lanes of their own, and reuses a lane once it is free", () => {
+    const bars: Bar[] = [
+      { number: 0, worker: 0, start: 0, end: 270, state: "complete" },
+      { number: 1, worker: 0, start: 60, end: 330, state: "complete" },
+      { number: 2, worker: 0, start: 120, end: 390, state: "pruned" },
+      // Starts once lane 0 is free (at its end: a bar that ends as the next starts leaves room).
+      { number: 3, worker: 0, start: 270, end: 300, state: "complete" },
+      { number: 4, worker: 1, start: 0, end: 100, state: "complete" },
+      { number: 5, worker: 1, start: 100, end: 200, state: "complete" },
+    ];
+    const { lane, lanes } = timelineLanes(bars, 2);
+    expect([...lane]).toEqual([0, 1, 2, 0, 0, 0]);
+    expect(lanes).toEqual([3, 1]);
+    checkLanes(randomBars(3000, 3, 8, 11), 3);
+    checkLanes(randomBars(500, 1, 40, 12), 1);
+  });
+
+  it("draws each lane as a row of the chart, so no bar lies over another, and its trial still opens", () => {
+    const bars: Bar[] = [
+      { number: 7, worker: 0, start: 1000, end: 4000, state: "complete" },
+      { number: 8, worker: 0, start: 2000, end: 5000, state: "complete" },
+      { number: 9, worker: 1, start: 1500, end: 2500, state: "complete" },
+    ];
+    const { option, rows, trialAt } = timelineOption({ workers: ["node-a:1", "node-b:2"], bars, matched: 3, shown: 3, total: 3 });
+    const chart = option as { yAxis: { data: string[] }; series: { data: { value: number[] }[] }[] };
+    // Worker a's two lanes, then worker b's one; the worker's name on its first lane.
+    expect(rows).toBe(3);
+    expect(chart.yAxis.data).toEqual(["node-a:1", "", "node-b:2"]);
+    expect(chart.series[0]!.data.map((item) => item.value[0])).toEqual([0, 1, 2]);
+    expect(trialAt({ componentType: "series", seriesIndex: 0, dataIndex: 1 })).toBe(8);
+  });
+
+  it("lays out 100,000 bars in well under a second", () => {
+    const bars = randomBars(100_000, 8, 16, 13);
+    const started = performance.now();
+    const { lane, lanes } = timelineLanes(bars, 8);
+    const elapsed = performance.now() - started;
+    expect(lane).toHaveLength(100_000);
+    expect(Math.max(...lanes)).toBeGreaterThan(1);
+    // About 50 ms on an idle machine; the limit leaves room for a loaded one.
+    expect(elapsed).toBeLessThan(1000);
+    const option = timelineOption({ workers: Array.from({ length: 8 }, (_, w) => `w${w}`), bars, matched: bars.length, shown: bars.length, total: bars.length });
+    expect(option.marks).toBe(100_000);
   });
 });

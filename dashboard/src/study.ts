@@ -51,6 +51,9 @@ import { TrialTable } from "./table.js";
 
 const POLL_MS = 1000;
 const MAX_POINTS = 2000;
+/** The timeline's height in pixels: the plots' usual, growing with its lanes up to the limit. */
+const TIMELINE_MIN_HEIGHT = 320;
+const TIMELINE_MAX_HEIGHT = 800;
 
 interface Hooks {
   navigate(search: string): void;
@@ -135,11 +138,14 @@ export class StudyPage {
     const before = this.view;
     this.view = view;
     const filterChanged = JSON.stringify(before.filter) !== JSON.stringify(view.filter);
-    if (filterChanged || before.sort !== view.sort || before.order !== view.order) {
+    if (filterChanged) {
       this.renderFilterBar();
       // The model's beliefs do not depend on the filter.
-      await this.loadAll({ keepParallel: !filterChanged || JSON.stringify(before.filter.states) === JSON.stringify(view.filter.states), beliefs: false });
+      await this.loadAll({ keepParallel: JSON.stringify(before.filter.states) === JSON.stringify(view.filter.states), beliefs: false });
     } else {
+      // A new order is the table's alone: it sorts in place, keeping its header and the focus on
+      // the sort button pressed (the plots, which do not depend on it, used to be drawn again too).
+      if (before.sort !== view.sort || before.order !== view.order) await (this.table ? this.table.setSort(view.sort, view.order) : this.loadTable());
       if (before.contourX !== view.contourX || before.contourY !== view.contourY) await this.loadContour();
       if (before.method !== view.method) await this.loadImportance();
       if (before.belief !== view.belief || before.belief2 !== view.belief2 || before.beliefStat !== view.beliefStat) await this.loadBeliefs();
@@ -177,7 +183,8 @@ export class StudyPage {
     this.detail = h("aside", { class: "detail", id: "detail", hidden: true });
     const numericParams = s.params.filter((p) => p.distribution.type !== "categorical");
     // A study with fewer than two parameters (none at all before its first trial) has no contour.
-    const contourPick = () => h("span", { class: "contour-pick" }, this.paramSelect("x", numericParams.length ? numericParams : s.params), " × ", this.paramSelect("y", numericParams.length ? numericParams : s.params));
+    // Any parameter can be an axis: a categorical one has a row (or column) per choice.
+    const contourPick = () => h("span", { class: "contour-pick" }, this.paramSelect("x", s.params), " × ", this.paramSelect("y", s.params));
     const wide = h("div", { class: "grid" });
     const parts: HTMLElement[] = [
       this.summaryCard(),
@@ -200,9 +207,11 @@ export class StudyPage {
     this.renderFilterBar();
   }
 
-  private paramSelect(axis: "x" | "y", params: { name: string }[]): HTMLSelectElement {
+  private paramSelect(axis: "x" | "y", params: { name: string; distribution: Distribution }[]): HTMLSelectElement {
     const current = axis === "x" ? this.contourAxes()[0] : this.contourAxes()[1];
-    const select = h("select", { "aria-label": `contour ${axis}`, "data-testid": `contour-${axis}` }, ...params.map((p) => h("option", { value: p.name, selected: p.name === current }, p.name)));
+    const option = (p: { name: string; distribution: Distribution }) =>
+      h("option", { value: p.name, selected: p.name === current }, p.distribution.type === "categorical" ? `${p.name} (categorical)` : p.name);
+    const select = h("select", { "aria-label": `contour ${axis}`, "data-testid": `contour-${axis}` }, ...params.map(option));
     select.addEventListener("change", () => void this.change(axis === "x" ? { contourX: select.value } : { contourY: select.value }, "replace"));
     return select;
   }
@@ -486,7 +495,7 @@ export class StudyPage {
     const table = new TrialTable({
       study: this.name,
       params: this.summary.params.map((p) => p.name),
-      objectives: this.summary.study.directions.map((d, i) => (this.summary.study.directions.length > 1 ? `objective ${i}` : d)),
+      objectives: this.summary.study.directions.map((d, i) => (this.summary.study.directions.length > 1 ? `objective ${i}` : `value (${d})`)),
       query: this.query(),
       sort: this.view.sort,
       order: this.view.order,
@@ -602,8 +611,14 @@ export class StudyPage {
     const panel = this.panels.get("timeline")!;
     const timeline = await get<Timeline>(apiPath(`${this.base}/timeline`, { ...this.query(), maxPoints: MAX_POINTS }));
     this.shownNote(panel, timeline, "started trials");
-    const { option, marks, trialAt } = timelineOption(timeline);
-    onTrialClick(draw(panel.plot, option, marks), trialAt, this.openTrial);
+    const { option, marks, rows, trialAt } = timelineOption(timeline);
+    // Taller as trials run side by side on more lanes (to a limit), so each lane stays a few pixels high.
+    const height = `${Math.min(TIMELINE_MAX_HEIGHT, Math.max(TIMELINE_MIN_HEIGHT, 50 + rows * 8))}px`;
+    const resized = panel.plot.style.height !== height;
+    panel.plot.style.height = height;
+    const chart = draw(panel.plot, option, marks);
+    if (resized) chart.resize();
+    onTrialClick(chart, trialAt, this.openTrial);
   }
 
   /** Opens a trial's panel: what a table row, a link and a plot's mark do. */

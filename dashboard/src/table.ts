@@ -3,10 +3,13 @@
  * so only the rows in view exist in the page whether the study has 100 trials or 100,000. The
  * scroll bar spans every matched trial; "page" jumps to any of them.
  *
- * It is an ARIA grid whose rows take the focus, with one tab stop (a roving tabindex): Tab lands
- * on one row, Up/Down, Page Up/Down and Home/End move through every matched trial (the rows are
- * drawn as the focus reaches them), Left/Right scroll the columns, and Enter or Space opens the
- * trial, as a click does.
+ * It is an ARIA grid with two tab stops, each a roving tabindex. The header's sort buttons are
+ * one: Tab lands on one of them, Left/Right and Home/End move between them, Enter or Space sorts
+ * (the focus stays on the button: sorting redraws the rows, not the header), and Down goes to the
+ * rows. The rows are the other: Tab lands on one row, Up/Down, Page Up/Down and Home/End move
+ * through every matched trial (the rows are drawn as the focus reaches them; Up from the first
+ * goes back to the header), Left/Right scroll the columns, and Enter or Space opens the trial, as
+ * a click does.
  */
 import { type TablePage, type TableRow, apiPath, get, studyPath } from "./api.js";
 import { formatDuration, formatNumber, h } from "./dom.js";
@@ -20,6 +23,7 @@ const SIDE_STEP = 40;
 export interface TableOptions {
   study: string;
   params: string[];
+  /** One column per objective, named so; the server sorts by the first only. */
   objectives: string[];
   query: Record<string, string | number | undefined>;
   sort: string;
@@ -32,6 +36,7 @@ export class TrialTable {
   readonly element: HTMLElement;
   private readonly viewport: HTMLElement;
   private readonly spacer: HTMLElement;
+  private readonly header: HTMLElement;
   private readonly status: HTMLElement;
   private readonly pageInput: HTMLInputElement;
   private readonly pages = new Map<number, Promise<TablePage>>();
@@ -44,16 +49,32 @@ export class TrialTable {
   private focusPending = false;
   /** What each drawn row shows, so a redraw keeps the rows that did not change (and the focus in them). */
   private readonly drawn = new WeakMap<Element, string>();
+  /** Counts resorts and refreshes: a redraw that awaited rows of an earlier one draws nothing. */
+  private generation = 0;
+  /** The sort button that holds the header's tab stop (the sorted column's until another takes the focus). */
+  private headerStop: string;
 
   constructor(private options: TableOptions) {
     const columns = this.columns();
-    const header = h("div", { class: "trow thead", role: "row", "aria-rowindex": 1 });
+    this.header = h("div", { class: "trow thead", role: "row", "aria-rowindex": 1 });
     for (const column of columns) {
-      const active = options.sort === column.key;
-      const button = h("button", { class: "th", type: "button", "data-sort": column.key, title: `sort by ${column.label}` }, column.label, active ? (options.order === "asc" ? " ▲" : " ▼") : "");
-      button.addEventListener("click", () => options.onSort(column.key, active && options.order === "asc" ? "desc" : "asc"));
-      header.appendChild(h("span", { class: column.cls, role: "columnheader", "aria-sort": active ? (options.order === "asc" ? "ascending" : "descending") : undefined }, button));
+      const cell = h("span", { class: column.cls, role: "columnheader", title: column.title });
+      if (column.sortable) {
+        // The arrow sits beside the label, not in it: a long label is cut short, the arrow never.
+        const button = h("button", { class: "th", type: "button", "data-sort": column.key, title: `sort by ${column.title}`, tabindex: -1 }, h("span", { class: "th-label" }, column.label), h("span", { class: "th-arrow", "aria-hidden": "true" }));
+        button.addEventListener("click", () => this.options.onSort(column.key, this.options.sort === column.key && this.options.order === "asc" ? "desc" : "asc"));
+        cell.appendChild(button);
+      } else cell.appendChild(h("span", { class: "th-label" }, column.label));
+      this.header.appendChild(cell);
     }
+    const header = this.header;
+    this.headerStop = columns.some((c) => c.sortable && c.key === options.sort) ? options.sort : columns[0]!.key;
+    this.setHeaderStop(this.headerStop);
+    this.showSort();
+    header.addEventListener("keydown", (event) => this.onHeaderKey(event));
+    header.addEventListener("focusin", (event) => {
+      if (event.target instanceof HTMLButtonElement && event.target.dataset.sort) this.setHeaderStop(event.target.dataset.sort);
+    });
     this.spacer = h("div", { class: "tspacer" });
     // The header sits in the scrolling box (sticky), so it scrolls sideways with the rows. The box
     // itself is no tab stop: its rows are, and moving through them scrolls it.
@@ -80,14 +101,90 @@ export class TrialTable {
     this.element = h("div", { class: "table", "data-testid": "trial-table" }, h("div", { class: "tbar" }, this.status, h("span", { class: "pager" }, prev, " page ", this.pageInput, go, " ", next)), this.viewport);
   }
 
-  private columns(): { key: string; label: string; cls: string }[] {
+  private columns(): { key: string; label: string; title: string; cls: string; sortable: boolean }[] {
+    const objectives = this.options.objectives;
     return [
-      { key: "number", label: "#", cls: "c-num" },
-      { key: "state", label: "state", cls: "c-state" },
-      { key: "value", label: this.options.objectives.length > 1 ? `values (sorted by ${this.options.objectives[0]})` : "value", cls: "c-val" },
-      { key: "duration", label: "duration", cls: "c-dur" },
-      ...this.options.params.map((name) => ({ key: `param:${name}`, label: name, cls: "c-param" })),
+      { key: "number", label: "#", title: "trial number", cls: "c-num", sortable: true },
+      { key: "state", label: "state", title: "state", cls: "c-state", sortable: true },
+      // One column per objective: the values of three objectives in one column were cut off after the first.
+      ...objectives.map((name, k) =>
+        k === 0
+          ? { key: "value", label: objectives.length > 1 ? name : "value", title: name, cls: "c-val", sortable: true }
+          : { key: `value:${k}`, label: name, title: `${name} (the table sorts by ${objectives[0]} only)`, cls: "c-val", sortable: false },
+      ),
+      { key: "duration", label: "duration", title: "duration", cls: "c-dur", sortable: true },
+      ...this.options.params.map((name) => ({ key: `param:${name}`, label: name, title: name, cls: "c-param", sortable: true })),
     ];
+  }
+
+  /** Marks the sorted column: its arrow, and `aria-sort` on its header cell. */
+  private showSort(): void {
+    for (const button of this.sortButtons()) {
+      const active = button.dataset.sort === this.options.sort;
+      button.querySelector(".th-arrow")!.textContent = active ? (this.options.order === "asc" ? " ▲" : " ▼") : "";
+      const cell = button.parentElement!;
+      if (active) cell.setAttribute("aria-sort", this.options.order === "asc" ? "ascending" : "descending");
+      else cell.removeAttribute("aria-sort");
+    }
+  }
+
+  private sortButtons(): HTMLButtonElement[] {
+    return [...this.header.querySelectorAll<HTMLButtonElement>("button[data-sort]")];
+  }
+
+  /** Moves the header's tab stop to the button that sorts by `key`. */
+  private setHeaderStop(key: string): void {
+    this.headerStop = key;
+    for (const button of this.sortButtons()) button.tabIndex = button.dataset.sort === key ? 0 : -1;
+  }
+
+  private onHeaderKey(event: KeyboardEvent): void {
+    const buttons = this.sortButtons();
+    const at = buttons.indexOf(event.target as HTMLButtonElement);
+    if (at < 0 || event.altKey || event.metaKey || event.ctrlKey) return;
+    let target: number;
+    switch (event.key) {
+      case "ArrowLeft":
+        target = at - 1;
+        break;
+      case "ArrowRight":
+        target = at + 1;
+        break;
+      case "Home":
+        target = 0;
+        break;
+      case "End":
+        target = buttons.length - 1;
+        break;
+      case "ArrowDown":
+        event.preventDefault();
+        if (this.matched > 0) this.moveTo(this.activeIndex);
+        return;
+      default:
+        return;
+    }
+    this.focusPending = false;
+    // Also keeps the keys from scrolling the box the header sits in.
+    event.preventDefault();
+    const button = buttons[Math.min(buttons.length - 1, Math.max(0, target))]!;
+    this.setHeaderStop(button.dataset.sort!);
+    button.focus();
+  }
+
+  /**
+   * Sorts by another column: the rows are fetched and drawn again from the first, while the header
+   * (and the focus on the sort button pressed) stays.
+   */
+  async setSort(sort: string, order: "asc" | "desc"): Promise<void> {
+    if (sort === this.options.sort && order === this.options.order) return;
+    this.options = { ...this.options, sort, order };
+    this.showSort();
+    this.generation++;
+    this.pages.clear();
+    this.activeIndex = 0;
+    this.focusPending = false;
+    this.viewport.scrollTop = 0;
+    await this.load();
   }
 
   private fetchPage(index: number): Promise<TablePage> {
@@ -109,6 +206,7 @@ export class TrialTable {
 
   /** Forgets cached pages (the study changed) and draws again where the reader is. */
   async refresh(): Promise<void> {
+    this.generation++;
     this.pages.clear();
     const first = await this.fetchPage(Math.floor(this.viewport.scrollTop / ROW_HEIGHT / FETCH_SIZE));
     this.setCounts(first.matched, first.total);
@@ -130,7 +228,7 @@ export class TrialTable {
 
   /** Matches the column widths in style.css. */
   private rowWidth(): number {
-    return 70 + 80 + 130 + 90 + 120 * this.options.params.length;
+    return 70 + 80 + 120 * Math.max(1, this.options.objectives.length) + 90 + 120 * this.options.params.length;
   }
 
   private pageCount(): number {
@@ -164,6 +262,7 @@ export class TrialTable {
   }
 
   private async render(): Promise<void> {
+    const generation = this.generation;
     const top = this.viewport.scrollTop;
     const height = this.viewport.clientHeight || 400;
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - 5);
@@ -180,6 +279,8 @@ export class TrialTable {
     if (this.activeIndex < this.matched) needed.add(Math.floor(this.activeIndex / FETCH_SIZE));
     const pages = new Map<number, TablePage>();
     await Promise.all([...needed].map(async (p) => pages.set(p, await this.fetchPage(p))));
+    // Rows of an earlier sort (or before a refresh): the redraw that followed it draws the rows.
+    if (generation !== this.generation) return;
     if (this.viewport.scrollTop !== top) return this.schedule();
     const indices: number[] = [];
     for (let i = first; i < last; i++) indices.push(i);
@@ -190,10 +291,10 @@ export class TrialTable {
       const row = pages.get(Math.floor(i / FETCH_SIZE))?.rows[i % FETCH_SIZE];
       if (row) rows.set(i, row);
     }
-    // The focus stays in the table (a key moved it, or a row shown again keeps it); if the reader
-    // went elsewhere meanwhile, it is not pulled back.
+    // The focus stays in the table (a key moved it, from a row or from the header, or a row shown
+    // again keeps it); if the reader went elsewhere meanwhile, it is not pulled back.
     const focus = document.activeElement;
-    const keepFocus = this.focusedRow() !== null || (this.focusPending && (focus === null || focus === document.body));
+    const keepFocus = this.focusedRow() !== null || (this.focusPending && (focus === null || focus === document.body || this.header.contains(focus)));
     this.focusPending &&= keepFocus;
     // A row that shows the same trial as before stays in the page: replacing the focused one
     // would drop the focus (and make a screen reader read it again) at every live update.
@@ -244,6 +345,11 @@ export class TrialTable {
     } else this.schedule();
   }
 
+  private focusHeader(): void {
+    const button = this.sortButtons().find((b) => b.dataset.sort === this.headerStop);
+    button?.focus();
+  }
+
   private onKey(event: KeyboardEvent): void {
     const row = this.focusedRow();
     if (!row || event.target !== row || event.altKey || event.metaKey) return;
@@ -262,6 +368,12 @@ export class TrialTable {
         target = index + 1;
         break;
       case "ArrowUp":
+        if (index === 0) {
+          // Up from the first row goes to the column headers, as in a grid.
+          event.preventDefault();
+          this.focusHeader();
+          return;
+        }
         target = index - 1;
         break;
       case "PageDown":
@@ -317,7 +429,7 @@ export class TrialTable {
       { class: `trow s-${row.state}`, role: "row", "aria-rowindex": index + 2, tabindex: -1, "data-number": row.number, "data-index": index },
       h("span", { class: "c-num", role: "gridcell" }, row.number),
       h("span", { class: "c-state", role: "gridcell" }, row.state),
-      h("span", { class: "c-val", role: "gridcell" }, row.values ? row.values.map(formatNumber).join(", ") : "—"),
+      ...Array.from({ length: Math.max(1, this.options.objectives.length) }, (_, k) => h("span", { class: "c-val", role: "gridcell" }, formatNumber(row.values?.[k]))),
       h("span", { class: "c-dur", role: "gridcell" }, formatDuration(row.durationMs)),
       ...this.options.params.map((name) => h("span", { class: "c-param", role: "gridcell" }, name in row.params ? (typeof row.params[name] === "number" ? formatNumber(row.params[name] as number) : String(row.params[name])) : "—")),
     );
@@ -331,5 +443,4 @@ export class TrialTable {
     });
     return element;
   }
-
 }

@@ -21,7 +21,7 @@ import {
 import type { Recommendation } from "../samplers/index.js";
 import { populationLineage } from "../schedulers/lineage.js";
 import { bestFeasibleTrial, recommendedTrial } from "../study/best.js";
-import { type FrozenTrial, type JsonValue, type TrialState } from "../space/index.js";
+import { type FrozenTrial, type JsonValue, type TrialState, effectiveStep } from "../space/index.js";
 import type { Storage, StudyRecord } from "../storage/index.js";
 import * as ui from "./dashboard-schemas.js";
 import { HttpError, type Route, route } from "./route.js";
@@ -238,6 +238,15 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
           if (distribution.type === "categorical") {
             const labels = distribution.choices.map((c) => String(c));
             return { name, labels, bin: (t: FrozenTrial) => index.coordinate(t, name) };
+          }
+          const step = effectiveStep(distribution);
+          if (step !== undefined) {
+            const grid = gridBins(distribution.low, distribution.high, step, distribution.log === true && distribution.low > 0, bins);
+            const bin = (t: FrozenTrial) => {
+              const v = index.coordinate(t, name);
+              return v === undefined ? undefined : grid.binOf(v);
+            };
+            return { name, labels: grid.labels, bin };
           }
           const log = distribution.log === true && distribution.low > 0;
           const scale = (v: number) => (log ? Math.log(v) : v);
@@ -513,6 +522,43 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
       },
     }),
   ];
+}
+
+/**
+ * The contour's bins over a parameter on a grid (an int, or a float with a step): each holds whole
+ * grid values, at least one, so no bin edge falls between two values with nothing in the bin. With
+ * `bins` values or fewer, a bin per value, labelled by it; else runs of values, labelled "a–b".
+ */
+function gridBins(low: number, high: number, step: number, log: boolean, bins: number): { labels: string[]; binOf: (value: number) => number } {
+  const count = Math.round((high - low) / step) + 1;
+  // Evenly spaced edges (in log on a log scale) over [low, high + step), moved up to the next grid
+  // value: the first value of each bin, as its index on the grid, without repeats.
+  const starts: number[] = [0];
+  for (let i = 1; i < bins; i++) {
+    const edge = log ? Math.exp(Math.log(low) + (i / bins) * (Math.log(high + step) - Math.log(low))) : low + (i / bins) * (high + step - low);
+    const start = Math.ceil((edge - low) / step - 1e-9);
+    if (start > starts[starts.length - 1]! && start < count) starts.push(start);
+  }
+  // Grid values exactly (1234, not the edges' 1230), without float noise (0.3, not 0.30000000000000004).
+  const valueAt = (k: number) => String(Number((low + k * step).toPrecision(12)));
+  const labels = starts.map((first, b) => {
+    const last = (starts[b + 1] ?? count) - 1;
+    return last === first ? valueAt(first) : `${valueAt(first)}–${valueAt(last)}`;
+  });
+  return {
+    labels,
+    binOf: (value) => {
+      const k = Math.min(count - 1, Math.max(0, Math.round((value - low) / step)));
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= k) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    },
+  };
 }
 
 function formatEdge(value: number): string {
