@@ -109,6 +109,9 @@ describe("HTTP API: studies", () => {
       [{ name: "s", sampler: { name: "nope" } }, "body.sampler"],
       [{ name: "s", sampler: { name: "tpe", options: { nStartupTrials: -1 } } }, "body.sampler"],
       [{ name: "s", sampler: { name: "random", options: { sed: 1 } } }, "body.sampler"],
+      // JSON has types: a quoted number is a client's mistake (the CLI's text options are converted).
+      [{ name: "s", sampler: { name: "random", options: { seed: "6" } } }, "body.sampler"],
+      [{ name: "s", pruner: { name: "median", options: { nWarmupSteps: "2" } } }, "body.pruner"],
       [{ name: "s", pruner: { name: "median", options: { bogus: 1 } } }, "body.pruner"],
       [{ name: "s", space: { x: { type: "float", low: 2, high: 1 } } }, "body.space.x"],
       [{ name: "s", space: { constructor: { type: "float", low: 0, high: 1 } } }, "body.space.constructor"],

@@ -9,13 +9,15 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { z } from "zod";
-import { type Pruner, PrunerObjectivesError, createPrunerByName } from "../pruners/index.js";
-import { type Recommendation, type Sampler, SamplerExhaustedError, createSamplerByName } from "../samplers/index.js";
+import { type Pruner, PrunerObjectivesError, createPrunerByName, prunerEntries } from "../pruners/index.js";
+import { type Recommendation, type Sampler, SamplerExhaustedError, createSamplerByName, samplerEntries } from "../samplers/index.js";
 import {
   type Distribution,
   type FrozenTrial,
   type JsonValue,
   InvalidDistributionError,
+  type OptionSchema,
+  checkJsonOptionTypes,
   validateDistribution,
 } from "../space/index.js";
 import {
@@ -175,6 +177,12 @@ function storedSpec(record: StudyRecord, attr: string, cliKey: "sampler" | "prun
 function storedSpace(record: StudyRecord): Record<string, Distribution> | undefined {
   const cliConfig = record.systemAttrs["cli:config"] as { space?: unknown } | undefined;
   return (record.systemAttrs[SPACE_ATTR] ?? cliConfig?.space) as Record<string, Distribution> | undefined;
+}
+
+/** Refuses an option of a request's sampler or pruner whose JSON type is not its option's (see `checkJsonOptionTypes`). */
+function checkJsonSpec(kind: string, spec: NamedSpec, entries: readonly { name: string; options: OptionSchema }[]): void {
+  const entry = entries.find((e) => e.name === spec.name);
+  if (entry) checkJsonOptionTypes(`${spec.name} ${kind}`, spec.options, entry.options);
 }
 
 function buildSampler(spec: NamedSpec, space: Record<string, Distribution> | undefined): Sampler {
@@ -390,12 +398,14 @@ export function createServerApp(options: ServerAppOptions): Hono {
         const prunerSpec: NamedSpec = { name: body.pruner?.name ?? "none", options: body.pruner?.options ?? {} };
         let sampler: Sampler;
         try {
+          checkJsonSpec("sampler", samplerSpec, samplerEntries());
           sampler = buildSampler(samplerSpec, space);
         } catch (error) {
           throw new HttpError(400, `body.sampler: ${(error as Error).message}`, "body.sampler");
         }
         let pruner: Pruner;
         try {
+          checkJsonSpec("pruner", prunerSpec, prunerEntries());
           pruner = createPrunerByName(...specArgs(prunerSpec));
         } catch (error) {
           throw new HttpError(400, `body.pruner: ${(error as Error).message}`, "body.pruner");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ComponentRegistry, OptionError, closestName, defineOptions, describeOptionType, editDistance, parseOptions } from "./options.js";
+import { ComponentRegistry, OptionError, checkJsonOptionTypes, closestName, defineOptions, describeOptionType, editDistance, parseOptions } from "./options.js";
 
 const SCHEMA = defineOptions({
   seed: { kind: "integer", description: "seed" },
@@ -75,5 +75,16 @@ describe("ComponentRegistry", () => {
     expect(() => registry.create("sprung", {}, "ctx")).toThrow('unknown widget "sprung" (did you mean "spring"?; choose one of: spring)');
     expect(() => registry.create("spring", { bogus: 1 }, "ctx")).toThrow('spring widget: unknown option "bogus"; valid options: nStartupTrials');
     expect(registry.names()).toEqual(["spring"]);
+  });
+});
+
+describe("checkJsonOptionTypes", () => {
+  it("refuses a JSON value of another type than its option's, which parseOptions would have converted", () => {
+    expect(() => checkJsonOptionTypes("x sampler", { seed: "6" }, SCHEMA)).toThrow('x sampler: option "seed" must be a JSON number (an integer), got the text "6"');
+    expect(() => checkJsonOptionTypes("x sampler", { "n-startup-trials": true }, SCHEMA)).toThrow('option "nStartupTrials" must be a JSON number (an integer >= 0), got true');
+    expect(() => checkJsonOptionTypes("x sampler", { multivariate: "true" }, SCHEMA)).toThrow('option "multivariate" must be true or false, got the text "true"');
+    expect(() => checkJsonOptionTypes("x sampler", { restartStrategy: 1 }, SCHEMA)).toThrow('option "restartStrategy" must be text (one of ipop, none), got 1');
+    expect(() => checkJsonOptionTypes("x sampler", { seed: 6, sigma0: 0.5, multivariate: false, restartStrategy: "none", bogus: "left to parseOptions" }, SCHEMA)).not.toThrow();
+    expect(() => parseOptions("x sampler", { seed: "6" }, SCHEMA)).not.toThrow();
   });
 });

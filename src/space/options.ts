@@ -116,6 +116,30 @@ export function parseOptions<S extends OptionSchema>(owner: string, raw: RawOpti
   return result as ParsedOptions<S>;
 }
 
+/**
+ * Checks that options sent as JSON (the HTTP API) carry the JSON type of their option: a number
+ * for a numeric option, true or false for a boolean, text for the rest. The CLI and config files
+ * give every value as text, which {@link parseOptions} converts; JSON has types, so `{"seed": "6"}`
+ * is a client's mistake (a number quoted somewhere upstream) to report, not to guess at. Keys that
+ * are not options are left to {@link parseOptions}, which names them.
+ *
+ * @example
+ * checkJsonOptionTypes("random sampler", { seed: "6" }, RANDOM_OPTIONS) // throws: option "seed" must be a JSON number (an integer), got the text "6"
+ */
+export function checkJsonOptionTypes(owner: string, raw: RawOptions, schema: OptionSchema): void {
+  const byNormalized = new Map(Object.keys(schema).map((key) => [normalizeOptionKey(key), key]));
+  for (const [rawKey, value] of Object.entries(raw)) {
+    const key = byNormalized.get(normalizeOptionKey(rawKey));
+    if (key === undefined || value === undefined) continue;
+    const spec = schema[key]!;
+    const expected = spec.kind === "integer" || spec.kind === "number" ? "number" : spec.kind === "boolean" ? "boolean" : "string";
+    if (typeof value === expected) continue;
+    const got = typeof value === "string" ? `the text ${JSON.stringify(value)}` : JSON.stringify(value);
+    const wanted = expected === "number" ? `a JSON number (${withArticle(describeOptionType(spec))})` : expected === "boolean" ? "true or false" : `text (${describeOptionType(spec)})`;
+    throw new OptionError(`${owner}: option "${key}" must be ${wanted}, got ${got}`);
+  }
+}
+
 function unknownOptionMessage(key: string, valid: readonly string[]): string {
   if (valid.length === 0) return `unknown option "${key}" (it takes no options)`;
   return `unknown option "${key}"${didYouMean(key, valid)}; valid options: ${valid.join(", ")}`;
