@@ -40,6 +40,9 @@ describe("sextant online", () => {
     const created = await run(["online", "create", "sor", "--low", "1", "--high", "1.9", "--arms", "4", "--cost-scale", "100", "--seed", "3", "--storage", storage]);
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/tuner sor: tsallis-inf, 0 cost\(s\) observed/);
+    expect(created.stderr).toMatch(/^online tuner "sor" created in sqlite:/);
+    const resumed = await run(["online", "create", "sor", "--low", "1", "--high", "1.9", "--arms", "4", "--cost-scale", "100", "--storage", storage]);
+    expect([resumed.code, resumed.stderr]).toEqual([0, expect.stringMatching(/^online tuner "sor" already existed with these settings: resumed in sqlite:/)]);
     const values: number[] = [];
     for (let t = 0; t < 2; t++) {
       const chosen = await run(["online", "choose", "sor", "--storage", storage, "--json"]);

@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { type Storage, StorageEmptyError, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
 import { totalViolation, trialConstraints } from "../analysis/index.js";
-import { type MemberLineage, populationLineage } from "../schedulers/index.js";
+import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
 import { loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
@@ -426,7 +426,7 @@ export async function exportCommand(
     if (options.lineage) {
       const lineage = populationLineage(trials);
       if (lineage.length === 0) throw new UserError(`study "${name}" has no population: it was not run with a scheduler (--scheduler pbt or pb2)`);
-      text = format === "json" ? JSON.stringify({ study: record.name, directions: record.directions, schedule: record.systemAttrs["pbt:scheduler"] ?? null, members: lineage }, null, 2) + "\n" : lineageTable(lineage);
+      text = format === "json" ? JSON.stringify({ study: record.name, directions: record.directions, schedule: record.systemAttrs[SCHEDULER_ATTR] ?? null, members: lineage }, null, 2) + "\n" : lineageTable(lineage);
     } else if (format === "json") {
       text = JSON.stringify({ study: record.name, directions: record.directions, trials: trials.map(trialJson) }, null, 2) + "\n";
     } else {

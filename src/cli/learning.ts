@@ -147,6 +147,9 @@ export async function onlineCommand(action: string, name: string, rest: string[]
             }
           : {}),
       });
+      // As `sextant tune` says whether its study was created or resumed: a second create with the
+      // same settings is not an error, but the user should know nothing new was made.
+      io.err(`online tuner "${name}" ${tuner.created ? "created" : "already existed with these settings: resumed"} in ${storageUrl(flags.storage)}`);
       printStats(tuner, io, flags.json);
     } catch (error) {
       // The library's remedy (loadOnlineTuner) means nothing on the command line.

@@ -447,13 +447,6 @@ async function runTune(
   const controller = new AbortController();
   const started = Date.now();
   let interrupted: NodeJS.Signals | null = null;
-  const single = settings.directions.length === 1;
-
-  const bestText = (): string => {
-    if (!single) return `front=${study.bestTrials.length}`;
-    const best = study.bestValue;
-    return `best=${best === undefined ? "-" : formatNumber(best)}`;
-  };
   const progress =
     chatty && io.stderrIsTTY
       ? new ProgressLine(process.stderr, () => {
@@ -467,7 +460,7 @@ async function runTune(
             eta = eta === "-" ? formatDuration(left) : formatDuration(Math.min(left, (elapsed / stats.finished) * ((total ?? Infinity) - stats.finished)));
           }
           return (
-            `${bar(fraction)} ${stats.finished}/${total ?? "∞"} ${bestText()} running=${stats.running}` +
+            `${bar(fraction)} ${stats.finished}/${total ?? "∞"} ${bestSoFarText(study)} running=${stats.running}` +
             (stats.counts.pruned > 0 ? ` pruned=${stats.counts.pruned}` : "") +
             (stats.counts.failed > 0 ? ` failed=${stats.counts.failed}` : "") +
             ` elapsed=${formatDuration(elapsed)} eta=${eta}` +
@@ -527,18 +520,18 @@ async function runTune(
     },
   });
 
-  let bestSoFar = bestText();
+  let bestSoFar = bestSoFarText(study);
   const onTrial = (trial: FrozenTrial): void => {
     stats.finished++;
     const state = trial.state as "complete" | "pruned" | "failed";
     stats.counts[state]++;
     if (state === "failed") stats.lastFailReason = String(trial.systemAttrs.failReason ?? "failed");
     if (!chatty) return;
-    const improved = bestText() !== bestSoFar;
-    bestSoFar = bestText();
+    const improved = bestSoFarText(study) !== bestSoFar;
+    bestSoFar = bestSoFarText(study);
     // Above a live progress bar only what needs attention scrolls by: improvements and failures.
     if (progress && !improved && state !== "failed" && !flags.verbose) return;
-    log(finishedTrialLine(trial, bestText(), flags.verbose ?? false));
+    log(finishedTrialLine(trial, bestSoFarText(study), flags.verbose ?? false));
   };
 
   progress?.start();
@@ -570,6 +563,20 @@ async function runTune(
     return 1;
   }
   return 0;
+}
+
+/**
+ * The study's best so far, as progress lines show it: `best=VALUE` (`best=-` before a complete
+ * trial) with one objective, `front=SIZE` (trials on the Pareto front) with several. `tune` and
+ * `worker` print it alike.
+ *
+ * @example
+ * bestSoFarText(study) // "best=0.12"; "front=4" for a two-objective study
+ */
+export function bestSoFarText(study: Study): string {
+  if (study.directions.length !== 1) return `front=${study.bestTrials.length}`;
+  const best = study.bestValue;
+  return `best=${best === undefined ? "-" : formatNumber(best)}`;
 }
 
 /**

@@ -27,7 +27,18 @@ import {
   openCliStorage,
   readCliConfig,
 } from "./study-config.js";
-import { HANDLED_SIGNALS, type TuneFlags, type TuneSettings, checkWarmStart, cliConfigOf, enqueueTrials, finishedTrialLine, resolveSettings, signalExitCode } from "./tune.js";
+import {
+  HANDLED_SIGNALS,
+  type TuneFlags,
+  type TuneSettings,
+  bestSoFarText,
+  checkWarmStart,
+  cliConfigOf,
+  enqueueTrials,
+  finishedTrialLine,
+  resolveSettings,
+  signalExitCode,
+} from "./tune.js";
 
 /** Flags that `create` and `worker` share for recovering the trials of dead workers. */
 export interface RecoveryFlags {
@@ -265,11 +276,6 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
       onOutput: flags.verbose ? ({ trialNumber, stream, line }) => io.err(`[trial ${trialNumber}${stream === "stderr" ? " stderr" : ""}] ${line}`) : undefined,
     },
   });
-  const bestText = (): string => {
-    if (study.directions.length !== 1) return `front=${study.bestTrials.length}`;
-    const best = study.bestValue;
-    return `best=${best === undefined ? "-" : formatNumber(best)}`;
-  };
   // As tune's: on a terminal, one line redrawn in place, with the study's progress against its budget.
   const started = Date.now();
   const progress =
@@ -281,7 +287,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
           const fraction = total != null ? finished / total : budget.deadline !== null ? elapsed / Math.max(1, budget.deadline - started) : 0;
           const here = counts.complete + counts.pruned + counts.failed;
           return (
-            `${bar(Math.min(1, fraction))} study ${finished}/${total ?? "∞"} ${bestText()} here=${here}` +
+            `${bar(Math.min(1, fraction))} study ${finished}/${total ?? "∞"} ${bestSoFarText(study)} here=${here}` +
             (counts.failed > 0 ? ` failed=${counts.failed}` : "") +
             ` elapsed=${formatDuration(elapsed)}` +
             (interrupted ? " (stopping)" : "")
@@ -309,7 +315,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
           const retry = await study.queueRetry(trial, recovery.maxRetries);
           if (retry && chatty) log(`trial ${trial.number} was interrupted; queued again as trial ${retry.number}`);
         }
-        if (chatty) log(finishedTrialLine(trial, bestText(), flags.verbose ?? false));
+        if (chatty) log(finishedTrialLine(trial, bestSoFarText(study), flags.verbose ?? false));
       },
     ],
   };

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createScratchDatabase, postgresUnavailable } from "../../test/postgres-database.js";
 import { MemoryStorage, type Storage, openStorage } from "../storage/index.js";
-import { type OnlineTunerOptions, createOnlineTuner } from "./tuner.js";
+import { type OnlineTunerOptions, createOnlineTuner, loadOnlineTuner } from "./tuner.js";
 
 interface Backend {
   readonly name: string;
@@ -92,6 +92,8 @@ describe.each(backends)("two processes creating one online tuner at once: $name"
     const loser = await createOnlineTuner({ ...settings, storage: racing, name: "omega" });
     expect(winner).not.toBeNull();
     expect(loser.toJSON()).toEqual(winner!.toJSON());
+    // Both read "absent"; only the one whose insert landed created it.
+    expect([winner!.created, loser.created]).toEqual([true, false]);
 
     // Both now drive one tuner: a choice made through one is waiting for its cost in the other.
     const value = await winner!.choose();
@@ -118,12 +120,24 @@ describe.each(backends)("two processes creating one online tuner at once: $name"
     await expect(createOnlineTuner({ ...settings, storage: plain, name: "plain" })).rejects.toThrow(/study "plain" is not an online tuner/);
   });
 
+  it("says whether the call created the tuner: on the creating call only, not on resume or load", async () => {
+    const made = await createOnlineTuner({ ...settings, storage: first, name: "omega" });
+    expect(made.created).toBe(true);
+    expect((await createOnlineTuner({ ...settings, storage: second, name: "omega" })).created).toBe(false);
+    const { seed: _seed, ...unseeded } = settings;
+    expect((await createOnlineTuner({ ...unseeded, storage: first, name: "omega" })).created).toBe(false);
+    expect((await loadOnlineTuner({ storage: second, name: "omega" })).created).toBe(false);
+  });
+
   it("creates run side by side with the same settings all succeed with one tuner", async () => {
     const names = Array.from({ length: 8 }, (_, i) => `tuner-${i}`);
-    const created = await Promise.all(
+    const tuners = await Promise.all(
       names.flatMap((name) => [createOnlineTuner({ ...settings, storage: first, name }), createOnlineTuner({ ...settings, storage: second, name })]),
     );
-    for (let i = 0; i < names.length; i++) expect(created[2 * i]!.toJSON()).toEqual(created[2 * i + 1]!.toJSON());
+    for (let i = 0; i < names.length; i++) {
+      expect(tuners[2 * i]!.toJSON()).toEqual(tuners[2 * i + 1]!.toJSON());
+      expect([tuners[2 * i]!.created, tuners[2 * i + 1]!.created].sort()).toEqual([false, true]);
+    }
     expect((await first.listStudies()).map((s) => s.name).sort()).toEqual([...names].sort());
   });
 });

@@ -206,4 +206,8 @@ describe("online tuner state in storage", () => {
     await storage.createStudy("plain", ["minimize"]);
     await expect(loadOnlineTuner({ name: "plain", storage })).rejects.toThrow(/not an online tuner/);
   });
+
+  it("a tuner without storage is always a new one", async () => {
+    expect((await createOnlineTuner({ parameter: { low: 0, high: 1 }, seed: 1 })).created).toBe(true);
+  });
 });

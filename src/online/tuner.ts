@@ -107,6 +107,12 @@ export interface OnlineTunerStats {
  * two processes create it at once; with other settings it throws. See `bandit.ts` for the
  * algorithms and their guarantees.
  *
+ * The returned tuner's `created` says whether this call made it: true for a new tuner (always,
+ * without `storage`), false when it resumed one, also one another process created a moment
+ * earlier. Only one of several racing creates of a name gets `true`, so a service can answer
+ * "created" or "found" from it; reading storage first cannot tell, since every racer may read
+ * "absent".
+ *
  * @example
  * const tuner = await createOnlineTuner({ parameter: { low: 1, high: 1.95, arms: 20 }, algorithm: "tsallis-inf", seed: 1, costScale: 500 });
  * for (const system of systems) {
@@ -120,7 +126,7 @@ export interface OnlineTunerStats {
  */
 export async function createOnlineTuner(options: OnlineTunerOptions): Promise<OnlineTuner> {
   const record = newRecord(options);
-  if (options.storage === undefined) return new OnlineTuner(record, null, null, false);
+  if (options.storage === undefined) return new OnlineTuner(record, null, null, false, true);
   if (!options.name) throw new OnlineTunerError("an online tuner kept in storage needs a name");
   const owns = typeof options.storage === "string";
   const storage = typeof options.storage === "string" ? await openStorage(options.storage) : options.storage;
@@ -128,14 +134,14 @@ export async function createOnlineTuner(options: OnlineTunerOptions): Promise<On
   const resume = (existing: StudyRecord): OnlineTuner => {
     const stored = readRecord(existing);
     checkSameTuner(name, stored, record, options.seed !== undefined);
-    return new OnlineTuner(stored, storage, existing, owns);
+    return new OnlineTuner(stored, storage, existing, owns, false);
   };
   try {
     const existing = await storage.getStudy(name);
     if (existing) return resume(existing);
     try {
       const study = await storage.createStudy(name, ["minimize"], { systemAttrs: { [ONLINE_ATTR]: record as unknown as JsonValue } });
-      return new OnlineTuner(record, storage, study, owns);
+      return new OnlineTuner(record, storage, study, owns, true);
     } catch (error) {
       // Another process (a second server, a second `sextant online create`) created it between
       // our read and our write: the same settings resume its tuner, as they would have a moment
@@ -163,7 +169,7 @@ export async function loadOnlineTuner(options: { name: string; storage: string |
   try {
     const study = await storage.getStudy(options.name);
     if (!study) throw new OnlineTunerError(`no online tuner named "${options.name}" in ${storage.url}`);
-    return new OnlineTuner(readRecord(study), storage, study, owns);
+    return new OnlineTuner(readRecord(study), storage, study, owns, false);
   } catch (error) {
     if (owns) await storage.close();
     throw error;
@@ -181,6 +187,11 @@ export class OnlineTuner {
     private readonly storage: Storage | null,
     private readonly study: StudyRecord | null,
     private readonly ownsStorage: boolean,
+    /**
+     * Whether the call that returned this tuner created it (see {@link createOnlineTuner}); false
+     * for a tuner that call resumed and for one {@link loadOnlineTuner} opened.
+     */
+    readonly created: boolean = false,
   ) {
     this.record = record;
     this.values = gridValues(record.parameter);

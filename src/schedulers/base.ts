@@ -32,6 +32,12 @@ export const CHECKPOINT_ATTR = "pbt:checkpoint";
 export const SAVED_CHECKPOINT_ATTR = "pbt:saved";
 /** Marks a queued segment whose exploit/explore decision is still to be taken when a worker claims it. */
 export const UNDECIDED_ATTR = "pbt:undecided";
+/**
+ * The *study* system attribute where the study records its population's schedule (scheduler name,
+ * population, segments, steps per segment) when seeding it; a study that has it trains a
+ * population, whose segments run under `optimize` or `sextant worker`.
+ */
+export const SCHEDULER_ATTR = "pbt:scheduler";
 
 /** Where a trial sits in a population, read from its system attributes. */
 export interface SegmentPlace {

@@ -22,6 +22,7 @@ export {
   CHECKPOINT_ATTR,
   SAVED_CHECKPOINT_ATTR,
   UNDECIDED_ATTR,
+  SCHEDULER_ATTR,
   segmentPlace,
   segmentAttrs,
   segmentScore,

@@ -11,6 +11,7 @@ import { cors } from "hono/cors";
 import type { z } from "zod";
 import { type Pruner, PrunerObjectivesError, createPrunerByName, prunerEntries } from "../pruners/index.js";
 import { type Recommendation, type Sampler, SamplerExhaustedError, createSamplerByName, samplerEntries } from "../samplers/index.js";
+import { SCHEDULER_ATTR } from "../schedulers/index.js";
 import {
   type Distribution,
   type FrozenTrial,
@@ -492,7 +493,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         return withStudy(params.study, async (study) => {
           // A population's trials are its segments, each continuing from a checkpoint on the
           // workers' disks: they run under sextant worker (or the library's optimize), not here.
-          const population = study.systemAttrs["pbt:scheduler"] as { name?: unknown } | undefined;
+          const population = study.systemAttrs[SCHEDULER_ATTR] as { name?: unknown } | undefined;
           if (population !== undefined) {
             throw new HttpError(
               409,
@@ -650,7 +651,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
   ];
 
   // Each tuner's calls run one at a time in this server: a choose and an observe must not
-  // interleave, and a create must know whether it found the tuner or made it.
+  // interleave. A create needs no queue: the library tells whether it made the tuner, also when
+  // another server (or a request beside it) creates the same name at the same moment.
   const tunerQueues = new Map<string, Promise<unknown>>();
   function inTunerQueue<T>(name: string, run: () => Promise<T>): Promise<T> {
     const previous = tunerQueues.get(name) ?? Promise.resolve();
@@ -674,12 +676,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
       status: 201,
       alsoAnswers: { 200: "a tuner with this name and the same settings existed: answered as stored, nothing created" },
       response: api.TunerResponse,
-      handle: async ({ body }) =>
-        inTunerQueue(body.name, async () => {
-          const existed = (await storage.getStudy(body.name)) !== null;
-          const tuner = await createOnlineTuner({ ...body, storage });
-          return new Answer(existed ? 200 : 201, { tuner: tuner.stats() });
-        }),
+      handle: async ({ body }) => {
+        const tuner = await createOnlineTuner({ ...body, storage });
+        return new Answer(tuner.created ? 201 : 200, { tuner: tuner.stats() });
+      },
     }),
     route({
       method: "get",

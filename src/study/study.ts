@@ -8,6 +8,7 @@ import {
   SEGMENT_ATTR_PREFIX,
   UNDECIDED_ATTR,
   type MemberLineage,
+  SCHEDULER_ATTR,
   type Scheduler,
   type SegmentPlace,
   type SegmentPlan,
@@ -1132,7 +1133,7 @@ export class Study implements TrialHost {
     const scheduler = this.requireScheduler();
     await this.refresh();
     if (this.trialCache.some((t) => segmentPlace(t) !== undefined)) return;
-    await this.setSystemAttr("pbt:scheduler", {
+    await this.setSystemAttr(SCHEDULER_ATTR, {
       name: scheduler.name,
       population: scheduler.population,
       segments: scheduler.segments,
