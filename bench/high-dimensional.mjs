@@ -15,6 +15,8 @@ import { parseArgs } from "node:util";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const lab = await import(join(root, "dist/bench/lab/index.js"));
+// A curve entry read through curveRegret: floored, and Infinity before the run's first finished trial.
+const { regretAt } = await import(join(root, "dist/bench/lab/summary.js"));
 const { createLabProblem } = await import(join(root, "dist/bench/problems/index.js"));
 
 const { values: args } = parseArgs({
@@ -51,8 +53,7 @@ await lab.runBenchmark({
 });
 
 const results = lab.readResults(outDir).filter((r) => r.trials === trials && problems.includes(r.problem) && optimizers.includes(r.optimizer) && seeds.includes(r.seed));
-const regretAt = (r, budget) => r.curve[Math.min(budget, r.curve.length) - 1];
-const fmt = (v) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(2) : v.toPrecision(3));
+const fmt = (v) => (v === Infinity ? "∞" : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(2) : v.toPrecision(3));
 const lines = [`High dimensions (issue 12), ${args.split} split, ${seeds.length} seeds, final regret median [q1, q3]`];
 for (const budget of budgets) {
   lines.push("", `At ${budget} trials:`, ["problem", ...optimizers].join(" | "));
@@ -70,6 +71,7 @@ for (const budget of budgets) {
     let losses = 0;
     let logSum = 0;
     let pairs = 0;
+    let unrated = 0;
     const perProblem = [];
     for (const problem of problems) {
       let w = 0;
@@ -80,18 +82,22 @@ for (const budget of budgets) {
         if (!a || !b) continue;
         const ra = regretAt(a, budget);
         const rb = regretAt(b, budget);
-        if (Math.abs(ra - rb) <= 1e-9 * Math.max(Math.abs(ra), Math.abs(rb), 1e-12)) ties++;
+        // A run with no incumbent yet (∞) loses to one with, and ties with another without.
+        if (ra === rb || (Number.isFinite(ra) && Number.isFinite(rb) && Math.abs(ra - rb) <= 1e-9 * Math.max(ra, rb))) ties++;
         else if (ra < rb) (wins++, w++);
         else (losses++, l++);
-        const floor = lab.REGRET_FLOOR;
-        logSum += Math.log(Math.max(ra, floor) / Math.max(rb, floor));
         pairs++;
+        // A ratio to ∞ says nothing about by how much: such pairs count in wins and losses only.
+        if (ra === Infinity || rb === Infinity) unrated++;
+        else logSum += Math.log(ra / rb);
       }
       perProblem.push(`${problem} ${w}-${l}`);
     }
     lines.push(
       `  ${reference} vs ${other}: wins-ties-losses ${wins}-${ties}-${losses} over ${pairs} (problem, seed) pairs;` +
-        ` geometric-mean regret ratio ${pairs ? Math.exp(logSum / pairs).toFixed(3) : "-"}x (per problem won-lost: ${perProblem.join(", ")})`,
+        ` geometric-mean regret ratio ${pairs > unrated ? Math.exp(logSum / (pairs - unrated)).toFixed(3) : "-"}x` +
+        (unrated ? ` (${unrated} pairs with no incumbent yet on a side left out)` : "") +
+        ` (per problem won-lost: ${perProblem.join(", ")})`,
     );
   }
 }

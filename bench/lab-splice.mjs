@@ -68,6 +68,11 @@ const pageRuns = (keep) => {
       const [low, high] = [-1, 1].map((side) =>
         budgets.map((b) => {
           const r = summary.get(`${problem}|${optimizer}|${b}`);
+          // The report writes ∞ (a run with no incumbent yet) as "Infinity". With two seeds such a
+          // run makes the median and both quartiles ∞, whatever the other run: neither is recoverable.
+          if (![r.median, r.q25, r.q75].every(Number.isFinite)) {
+            throw new Error(`${args.page}: ${problem}, ${optimizer} at ${b} trials has median ${r.median} [${r.q25}, ${r.q75}]: a run had no incumbent yet there, so the runs cannot be recovered from the page`);
+          }
           return r.median + side * (r.q75 - r.q25);
         }),
       );

@@ -15,7 +15,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const { runBenchmark, quantile, REGRET_FLOOR, SUITES, problemGroups } = await import(join(root, "dist/bench/lab/index.js"));
+const { runBenchmark, quantile, SUITES, problemGroups } = await import(join(root, "dist/bench/lab/index.js"));
+// Curve entries are read through curveRegret: floored, and Infinity while a run has no incumbent
+// (at the end of a multi-fidelity run whose pruner stopped every trial early).
+const { curveRegret } = await import(join(root, "dist/bench/lab/summary.js"));
 
 const { values: args } = parseArgs({
   options: {
@@ -48,11 +51,14 @@ console.log(`noise model: ${problems.length} problems (${args.suite}), ${optimiz
 const { results, failures } = await runBenchmark({ problems, optimizers, trials: Number(args.trials), seeds, outDir, jobs: Number(args.jobs) });
 for (const f of failures) console.log(`FAILED ${f.problem} ${f.optimizer} seed ${f.seed}: ${f.message}`);
 
-const floor = (r) => Math.max(r, REGRET_FLOOR);
-const final = (run) => floor(run.curve.at(-1));
+const final = (run) => curveRegret(run.curve.at(-1));
 const byKey = new Map(results.map((r) => [`${r.problem}|${r.optimizer}|${r.seed}`, r]));
-const fmt = (v) => (v >= 1e-3 && v < 1e4 ? v.toPrecision(3) : v.toExponential(2));
-const same = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b)) || (a <= 1e-9 && b <= 1e-9);
+const fmt = (v) => (v === Infinity ? "∞" : Number.isNaN(v) ? "-" : v >= 1e-3 && v < 1e4 ? v.toPrecision(3) : v.toExponential(2));
+// ∞ (no incumbent) ties only with ∞ and loses to any regret.
+const same = (a, b) => a === b || (Number.isFinite(a) && Number.isFinite(b) && (Math.abs(a - b) <= 1e-9 * Math.max(a, b) || (a <= 1e-9 && b <= 1e-9)));
+// A ratio with ∞ on a side says nothing about by how much: none (NaN), and left out of geometric means.
+const ratioOf = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? a / b : NaN);
+const fmtRatio = (ratio) => (Number.isNaN(ratio) ? "-" : ratio.toFixed(3));
 const tally = (pairs) => {
   let wins = 0, ties = 0, losses = 0;
   for (const [mine, theirs] of pairs) {
@@ -79,19 +85,19 @@ for (const candidate of candidates) {
     allPairs.push(...pairs);
     const mine = pairs.map((p) => p[0]);
     const theirs = pairs.map((p) => p[1]);
-    const ratio = quantile(mine, 0.5) / quantile(theirs, 0.5);
-    logRatios.push(Math.log(ratio));
+    const ratio = ratioOf(quantile(mine, 0.5), quantile(theirs, 0.5));
+    if (!Number.isNaN(ratio)) logRatios.push(Math.log(ratio));
     const { wins, ties, losses } = tally(pairs);
     if (same(quantile(mine, 0.5), quantile(theirs, 0.5))) problemTies++;
-    else if (ratio < 1) problemWins++;
+    else if (quantile(mine, 0.5) < quantile(theirs, 0.5)) problemWins++;
     else problemLosses++;
     console.log(
-      `    ${problem.padEnd(28)} ${fmt(quantile(mine, 0.5)).padStart(9)} [${spread(mine)}]  vs ${fmt(quantile(theirs, 0.5)).padStart(9)} [${spread(theirs)}]  ratio ${ratio.toFixed(3)}  seeds W/T/L ${wins}/${ties}/${losses}`,
+      `    ${problem.padEnd(28)} ${fmt(quantile(mine, 0.5)).padStart(9)} [${spread(mine)}]  vs ${fmt(quantile(theirs, 0.5)).padStart(9)} [${spread(theirs)}]  ratio ${fmtRatio(ratio)}  seeds W/T/L ${wins}/${ties}/${losses}`,
     );
   }
   const { wins, ties, losses } = tally(allPairs);
-  const geo = Math.exp(logRatios.reduce((a, b) => a + b, 0) / Math.max(1, logRatios.length));
-  console.log(`    problems (median) W/T/L ${problemWins}/${problemTies}/${problemLosses}; runs W/T/L ${wins}/${ties}/${losses}; geometric-mean ratio ${geo.toFixed(3)}`);
+  const geo = logRatios.length === 0 ? "-" : Math.exp(logRatios.reduce((a, b) => a + b, 0) / logRatios.length).toFixed(3);
+  console.log(`    problems (median) W/T/L ${problemWins}/${problemTies}/${problemLosses}; runs W/T/L ${wins}/${ties}/${losses}; geometric-mean ratio ${geo}`);
 }
 
 const noisyProblems = problems.filter(noisy);
@@ -103,16 +109,21 @@ if (noisyProblems.length > 0) {
     for (const problem of noisyProblems) {
       const runs = seeds.map((s) => byKey.get(`${problem}|${optimizer}|${s}`)).filter((r) => r && r.recommendedCurve);
       if (runs.length === 0) continue;
-      const mine = runs.map((r) => floor(r.recommendedCurve.at(-1)));
+      const mine = runs.map((r) => curveRegret(r.recommendedCurve.at(-1)));
       const theirs = runs.map(final);
       const local = mine.map((m, i) => [m, theirs[i]]);
       pairs.push(...local);
       const { wins, ties, losses } = tally(local);
       console.log(
-        `    ${problem.padEnd(28)} recommended ${fmt(quantile(mine, 0.5)).padStart(9)} [${spread(mine)}]  best observed ${fmt(quantile(theirs, 0.5)).padStart(9)} [${spread(theirs)}]  ratio ${(quantile(mine, 0.5) / quantile(theirs, 0.5)).toFixed(3)}  W/T/L ${wins}/${ties}/${losses}`,
+        `    ${problem.padEnd(28)} recommended ${fmt(quantile(mine, 0.5)).padStart(9)} [${spread(mine)}]  best observed ${fmt(quantile(theirs, 0.5)).padStart(9)} [${spread(theirs)}]  ratio ${fmtRatio(ratioOf(quantile(mine, 0.5), quantile(theirs, 0.5)))}  W/T/L ${wins}/${ties}/${losses}`,
       );
     }
     const { wins, ties, losses } = tally(pairs);
     console.log(`    all noisy runs: recommended better / same / worse than best observed: ${wins}/${ties}/${losses}`);
+    const unmeasured = results.filter((r) => r.optimizer === optimizer && noisyProblems.includes(r.problem) && r.recommendedNoiselessFailures !== undefined);
+    if (unmeasured.length > 0) {
+      const count = unmeasured.reduce((sum, r) => sum + r.recommendedNoiselessFailures, 0);
+      console.log(`    ${count} recommended trials' noiseless values (in ${unmeasured.length} runs) could not be measured; their regret is the observed value minus the reference (first: ${unmeasured[0].firstRecommendedNoiselessFailure})`);
+    }
   }
 }

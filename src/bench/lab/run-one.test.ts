@@ -1,10 +1,33 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { PROBLEM_REFERENCES } from "../problems/index.js";
+import { parseOptimizerSpec } from "./optimizers.js";
+import { runJob } from "./run-one.js";
 import { readResults, runBenchmark } from "./runner.js";
 import { useStandInPython, writeStandInPython } from "../../../test/fixtures/stand-in-python.js";
+
+// Lab problems whose noiseless value cannot be measured: `unmeasurable-NAME` is problem NAME with
+// its noiseless evaluation failing, a command's crash and a value that is not finite in turn.
+vi.mock("../problems/index.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../problems/index.js")>();
+  const PREFIX = "unmeasurable-";
+  let calls = 0;
+  const fail = (): number => {
+    if (calls++ % 2 === 0) throw new actual.CommandProblemError("the noiseless re-run crashed");
+    return NaN;
+  };
+  return {
+    ...actual,
+    createLabProblem: (name: string, options?: Parameters<typeof actual.createLabProblem>[1]) => {
+      if (!name.startsWith(PREFIX)) return actual.createLabProblem(name, options);
+      const problem = actual.createLabProblem(name.slice(PREFIX.length), options);
+      if (actual.isFidelityProblem(problem)) return { ...problem, name, finalNoiseless: async () => fail() };
+      return { ...problem, name, evaluateNoiseless: fail };
+    },
+  };
+});
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -65,4 +88,29 @@ describe("a command problem whose program fails when run again for a new incumbe
     const written = await writeReport(out);
     expect(readFileSync(written.markdown, "utf8")).toMatch(/\d+ regrets, in 2 runs of `random`, `optuna-random`, are the observed value minus the reference/);
   }, 120_000);
+});
+
+describe("noiseless values that cannot be measured, beyond the incumbent's", () => {
+  it("a recommended trial's regret falls back to its observed value minus the reference, and the fallbacks are counted", async () => {
+    const result = await runJob({ problem: "unmeasurable-hartmann3-3d-noisy", optimizer: parseOptimizerSpec("gp:noisePrior=gamma"), seed: 2, trials: 14 });
+    expect(result.recommendedCurve).toHaveLength(14);
+    // Before the fix: a crash failed the run, and a value that is not finite gave a NaN regret.
+    expect(result.recommendedCurve!.every(Number.isFinite)).toBe(true);
+    expect(result.curve.every(Number.isFinite)).toBe(true);
+    expect(result.recommendedNoiselessFailures).toBeGreaterThan(0);
+    expect(result.firstRecommendedNoiselessFailure).toMatch(/the noiseless re-run crashed|not a finite number/);
+    // A model recommended trials after its startup design (7 trials in 3-D); before, the curves agree.
+    expect(result.recommendedCurve!.slice(0, 7)).toEqual(result.curve.slice(0, 7));
+  }, 60_000);
+
+  it("a multi-fidelity incumbent's regret falls back to its observed final value minus the optimum, and the fallbacks are counted", async () => {
+    // Augmented Branin is noiseless: its observed final value is its noiseless one.
+    const result = await runJob({ problem: "unmeasurable-augmented-branin-2d-fidelity", optimizer: parseOptimizerSpec("random"), seed: 0, trials: 4 });
+    expect(result.curve).toHaveLength(4);
+    expect(result.curve.every(Number.isFinite)).toBe(true);
+    expect(result.curve.at(-1)).toBeCloseTo(result.bestValue - 0.39788735772973816, 12);
+    const changes = result.curve.filter((x, i) => i === 0 || x !== result.curve[i - 1]).length;
+    expect(result.noiselessFailures).toBeGreaterThanOrEqual(changes);
+    expect(result.firstNoiselessFailure).toMatch(/the noiseless re-run crashed|not a finite number/);
+  });
 });

@@ -69,11 +69,19 @@ export interface RunResult {
   readonly firstFailure?: string;
   /**
    * New incumbents whose noiseless value could not be measured, when any (a command run again for
-   * it that crashed or reported no finite value), and the first one's reason: their regret is their
+   * it that crashed or reported no finite value, or a value that is not finite; on multi-fidelity
+   * problems, the final noiseless value), and the first one's reason: their regret is their
    * observed value minus the reference instead.
    */
   readonly noiselessFailures?: number;
   readonly firstNoiselessFailure?: string;
+  /**
+   * Recommended trials (see `recommendedCurve`) whose noiseless value could not be measured, when
+   * any, and the first one's reason: their regret in `recommendedCurve` is their observed value
+   * minus the reference instead, as for the incumbent.
+   */
+  readonly recommendedNoiselessFailures?: number;
+  readonly firstRecommendedNoiselessFailure?: string;
 }
 
 /**
@@ -98,14 +106,35 @@ type Evaluation = number | { readonly failed: string };
  * command that fails or reports no finite value fails that evaluation only, and so does a value
  * that is not finite; anything else (a bad parameter is a bug of the lab) fails the run.
  */
-async function evaluateTrial(problem: SingleObjectiveProblem, params: ProblemParams, kind: "evaluate" | "evaluateNoiseless" = "evaluate"): Promise<Evaluation> {
+function evaluateTrial(problem: SingleObjectiveProblem, params: ProblemParams, kind: "evaluate" | "evaluateNoiseless" = "evaluate"): Promise<Evaluation> {
+  return evaluation(problem.name, () => problem[kind](params));
+}
+
+/** `evaluate`'s value, or why it failed, by the rule of {@link evaluateTrial}. */
+async function evaluation(problemName: string, evaluate: () => number | Promise<number>): Promise<Evaluation> {
   try {
-    const value = await problem[kind](params);
-    return Number.isFinite(value) ? value : { failed: `${problem.name}: the objective returned ${value}, not a finite number` };
+    const value = await evaluate();
+    return Number.isFinite(value) ? value : { failed: `${problemName}: the objective returned ${value}, not a finite number` };
   } catch (error) {
     if (error instanceof CommandProblemError) return { failed: error.message };
     throw error;
   }
+}
+
+/**
+ * The noiseless value of a new incumbent (or recommended trial) by `measureNoiseless`, or its
+ * `observed` value when measuring fails, the reason added to `failures`. Measuring a command's
+ * noiseless value runs it again, which can fail where the trial's own run did not (a flaky
+ * program, a timeout). Failing the run for a trial that succeeded would lose every other trial, so
+ * the observed value stands in: a command problem promises evaluate = evaluateNoiseless
+ * (deterministic), which makes it the best estimate at hand. The fallbacks are counted so that the
+ * report says how many regrets rest on them.
+ */
+async function noiselessOrObserved(problemName: string, measureNoiseless: () => number | Promise<number>, observed: number, failures: string[]): Promise<number> {
+  const noiseless = await evaluation(problemName, measureNoiseless);
+  if (typeof noiseless === "number") return noiseless;
+  failures.push(noiseless.failed);
+  return observed;
 }
 
 /**
@@ -125,18 +154,10 @@ class Incumbent {
     if (typeof value !== "number") this.failures.push(value.failed);
     else if (value < this.best) {
       this.best = value;
-      // Measuring a command's noiseless value runs it again, which can fail where the trial's own
-      // run did not (a flaky program, a timeout). The trial is the incumbent all the same (the
-      // study counts it as best), and failing the run for a trial that succeeded would lose every
-      // other trial, so its regret falls back to its observed value: a command problem promises
-      // evaluate = evaluateNoiseless (deterministic), which makes that value the best estimate at
-      // hand. The fallbacks are counted so that the report says how many regrets rest on them.
-      let noiseless = await evaluateTrial(this.problem, params, "evaluateNoiseless");
-      if (typeof noiseless !== "number") {
-        this.noiselessFailures.push(noiseless.failed);
-        noiseless = value;
-      }
-      // Surrogates and commands measure against a reference value, which a run may beat: regret < 0.
+      // The trial is the incumbent (the study counts it as best) even if its noiseless value cannot
+      // be measured. Surrogates and commands measure against a reference value, which a run may
+      // beat: regret < 0.
+      const noiseless = await noiselessOrObserved(this.problem.name, () => this.problem.evaluateNoiseless(params), value, this.noiselessFailures);
       this.regret = noiseless - this.problem.optimum;
     }
     this.curve.push(this.regret);
@@ -149,24 +170,33 @@ class Incumbent {
 
 /**
  * Tracks the noiseless regret of the study's recommended trial (see `Study.recommendation`), with
- * each trial's noiseless value computed at most once.
+ * each trial's noiseless value computed at most once. Where that value cannot be measured, the
+ * regret falls back to the trial's observed value, as for the incumbent.
  */
 class RecommendedTracker {
-  private readonly params = new Map<number, ProblemParams>();
+  private readonly trials = new Map<number, { readonly params: ProblemParams; readonly value: Evaluation }>();
   private readonly regrets = new Map<number, number>();
   readonly curve: number[] = [];
+  readonly noiselessFailures: string[] = [];
 
   constructor(private readonly problem: SingleObjectiveProblem) {}
 
-  async observe(number: number, params: ProblemParams, recommended: number | undefined, fallbackRegret: number): Promise<void> {
-    this.params.set(number, params);
-    if (recommended === undefined || !this.params.has(recommended)) {
+  /**
+   * After trial `number`: records the regret of trial `recommended` (a model's choice), or
+   * `fallbackRegret` (the incumbent's, {@link NO_INCUMBENT_REGRET} before there is one) without a
+   * recommendation or when it names a trial with no value.
+   */
+  async observe(number: number, params: ProblemParams, value: Evaluation, recommended: number | undefined, fallbackRegret: number): Promise<void> {
+    this.trials.set(number, { params, value });
+    const trial = recommended === undefined ? undefined : this.trials.get(recommended);
+    if (recommended === undefined || trial === undefined || typeof trial.value !== "number") {
       this.curve.push(fallbackRegret);
       return;
     }
     let regret = this.regrets.get(recommended);
     if (regret === undefined) {
-      regret = (await this.problem.evaluateNoiseless(this.params.get(recommended)!)) - this.problem.optimum;
+      const noiseless = await noiselessOrObserved(this.problem.name, () => this.problem.evaluateNoiseless(trial.params), trial.value, this.noiselessFailures);
+      regret = noiseless - this.problem.optimum;
       this.regrets.set(recommended, regret);
     }
     this.curve.push(regret);
@@ -192,7 +222,7 @@ async function runSextant(
     if (recommended) {
       const recommendation = study.recommendation;
       const number = recommendation?.source === "model" ? recommendation.trial.number : undefined;
-      await recommended.observe(trial.number, params, number, incumbent.curve.at(-1)!);
+      await recommended.observe(trial.number, params, value, number, incumbent.curve.at(-1)!);
     }
   }
   await study.close();
@@ -292,6 +322,7 @@ class FidelityTracker {
   private regret = NO_INCUMBENT_REGRET;
   private units = 0;
   readonly curve: number[] = [];
+  readonly noiselessFailures: string[] = [];
 
   constructor(
     private readonly problem: FidelityProblem,
@@ -301,7 +332,9 @@ class FidelityTracker {
   async complete(params: ProblemParams, finalValue: number): Promise<void> {
     if (finalValue < this.best) {
       this.best = finalValue;
-      this.regret = (await this.problem.finalNoiseless(params)) - this.problem.optimum;
+      // As for a single-objective incumbent: a noiseless value that cannot be measured falls back to the observed one.
+      const noiseless = await noiselessOrObserved(this.problem.name, () => this.problem.finalNoiseless(params), finalValue, this.noiselessFailures);
+      this.regret = noiseless - this.problem.optimum;
     }
   }
 
@@ -425,6 +458,7 @@ export async function runJob(job: Job): Promise<RunResult> {
       fidelityUnitsPerTrial: problem.fidelity.max,
       fidelityName: problem.fidelity.name,
       trialsStarted,
+      ...(tracker.noiselessFailures.length > 0 ? { noiselessFailures: tracker.noiselessFailures.length, firstNoiselessFailure: tracker.noiselessFailures[0]! } : {}),
     };
   }
   if (job.optimizer.pruner !== undefined) throw new Error(`${job.problem} has no fidelity for the pruner of "${job.optimizer.label}"`);
@@ -445,5 +479,8 @@ export async function runJob(job: Job): Promise<RunResult> {
     ...(recommended ? { recommendedCurve: recommended.curve } : {}),
     ...(failures.length > 0 ? { failedTrials: failures.length, firstFailure: failures[0]! } : {}),
     ...(noiselessFailures.length > 0 ? { noiselessFailures: noiselessFailures.length, firstNoiselessFailure: noiselessFailures[0]! } : {}),
+    ...(recommended && recommended.noiselessFailures.length > 0
+      ? { recommendedNoiselessFailures: recommended.noiselessFailures.length, firstRecommendedNoiselessFailure: recommended.noiselessFailures[0]! }
+      : {}),
   };
 }
