@@ -9,8 +9,12 @@ type MarkEvent = { componentType?: string; seriesIndex?: number; dataIndex?: num
 type Linked = { option: unknown; trialAt: (event: MarkEvent) => number | undefined };
 type Tooltip = { formatter: (item: { seriesIndex: number; seriesName: string; dataIndex: number }) => string };
 type Bar = { number: number; worker: number; start: number; end: number; state: string };
-const { beliefsOption, historyOption, sliceOption, timelineLanes, timelineOption } = (await import(chartsModule)) as {
+type Position = (point: number[], params: unknown, content: unknown, rect: unknown, size: { viewSize: number[]; contentSize: number[] }) => [number, number];
+const { beliefsOption, contourOption, historyOption, paretoOption, sliceOption, timelineLanes, timelineOption, tooltipPosition } = (await import(chartsModule)) as {
   beliefsOption: (beliefs: unknown, objective: string) => ChartOption;
+  contourOption: (contour: unknown, minimize: boolean) => ChartOption;
+  paretoOption: (pareto: unknown, names: [string, string]) => Linked;
+  tooltipPosition: Position;
   historyOption: (points: unknown, objective: string) => Linked;
   sliceOption: (points: unknown, params: unknown[], limit: number) => Linked;
   timelineLanes: (bars: readonly Bar[], workers: number) => { lane: Int32Array; lanes: number[] };
@@ -155,5 +159,49 @@ describe("the timeline's lanes", () => {
     expect(elapsed).toBeLessThan(1000);
     const option = timelineOption({ workers: Array.from({ length: 8 }, (_, w) => `w${w}`), bars, matched: bars.length, shown: bars.length, total: bars.length });
     expect(option.marks).toBe(100_000);
+  });
+});
+
+describe("the plots' tooltips", () => {
+  const points = { numbers: [1, 2], states: ["complete", "complete"], values: [0.5, 0.25], params: { lr: [0.1, 0.2] }, best: [{ number: 1, value: 0.5 }], matched: 2, shown: 2, total: 2 };
+  const timeline = { workers: ["w"], bars: [{ number: 1, worker: 0, start: 0, end: 10, state: "complete" }], matched: 1, shown: 1, total: 1 };
+  const pareto = { objectives: [0, 1], front: [{ number: 1, values: [1, 2] }], others: [], matched: 1, shown: 1, total: 1 };
+  const contour = { matched: 1, x: { name: "a", labels: ["1"] }, y: { name: "b", labels: ["2"] }, cells: [[0, 0, 1, 1]] };
+
+  it("every plot that opens trials places its tooltip with the one rule", () => {
+    expect(typeof tooltipPosition).toBe("function");
+    const options = [
+      historyOption(points, "loss").option,
+      sliceOption(points, [{ name: "lr", distribution: { type: "float", low: 0, high: 1 } }], 9).option,
+      timelineOption(timeline).option,
+      paretoOption(pareto, ["f0", "f1"]).option,
+      contourOption(contour, true).option,
+    ];
+    for (const option of options) expect((option as { tooltip: { position: unknown } }).tooltip.position).toBe(tooltipPosition);
+  });
+
+  it("makes the tooltip deaf to the pointer, so a click under it reaches the plot", () => {
+    // In rich-text mode the third argument is the tooltip's element on the canvas.
+    const element: { silent?: boolean } = {};
+    tooltipPosition([100, 100], {}, element, null, { viewSize: [600, 300], contentSize: [120, 50] });
+    expect(element.silent).toBe(true);
+  });
+
+  it("puts the tooltip beside the pointer, inside the chart, never over the pointer when there is room", () => {
+    const contentSize = [120, 50];
+    const viewSize = [600, 300];
+    const covers = ([left, top]: [number, number], [x, y]: number[]) => x! >= left && x! <= left + contentSize[0]! && y! >= top && y! <= top + contentSize[1]!;
+    // Right and below, 16 px away; left or above where the chart ends.
+    expect(tooltipPosition([100, 100], {}, null, null, { viewSize, contentSize })).toEqual([116, 116]);
+    expect(tooltipPosition([590, 290], {}, null, null, { viewSize, contentSize })).toEqual([590 - 16 - 120, 290 - 16 - 50]);
+    for (let x = 0; x <= 600; x += 15) {
+      for (let y = 0; y <= 300; y += 15) {
+        const at = tooltipPosition([x, y], {}, null, null, { viewSize, contentSize });
+        expect(covers(at, [x, y]), `${x},${y}`).toBe(false);
+        expect(at[0] >= 0 && at[0] + contentSize[0]! <= viewSize[0]! && at[1] >= 0 && at[1] + contentSize[1]! <= viewSize[1]!, `${x},${y}`).toBe(true);
+      }
+    }
+    // A chart too narrow for the tooltip on either side: inside it, on the side away from the pointer.
+    expect(tooltipPosition([20, 100], {}, null, null, { viewSize: [150, 300], contentSize })).toEqual([30, 116]);
   });
 });

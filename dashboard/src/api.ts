@@ -183,6 +183,12 @@ interface ReportData {
   generatedAt: string;
   study: string;
   answers: Record<string, unknown>;
+  /**
+   * The trial table in each order its columns sort in: the trial numbers as the server sorted them
+   * (keyed "SORT ORDER", e.g. "value:1 desc"), and each trial's row once, so that a sortable table
+   * costs a list of numbers per order, not a copy of the rows.
+   */
+  table?: { total: number; rows: Record<string, TableRow>; orders: Record<string, number[]> };
 }
 
 const TOKEN_KEY = "sextant.token";
@@ -239,8 +245,9 @@ export let bytesReceived = 0;
 
 export async function get<T>(path: string): Promise<T> {
   if (report) {
-    if (!(path in report.answers)) throw new ApiError(404, "not included in this report (open the study in `sextant dashboard` to explore further)");
-    return report.answers[path] as T;
+    const answer = path in report.answers ? report.answers[path] : derivedAnswer(report, path);
+    if (answer === undefined) throw new ApiError(404, "not included in this report (open the study in `sextant dashboard` to explore further)");
+    return answer as T;
   }
   const token = sessionStorage.getItem(TOKEN_KEY);
   const response = await fetch(`api/v1${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -260,3 +267,32 @@ export async function get<T>(path: string): Promise<T> {
 }
 
 export const studyPath = (name: string) => `/studies/${encodeURIComponent(name)}`;
+
+/**
+ * An answer a report holds in another form: a page of the table cut from one of its orders, or
+ * the contour of a pair it holds the other way round (the same cells, axes swapped).
+ */
+function derivedAnswer(data: ReportData, path: string): unknown {
+  const [route = "", search = ""] = path.split("?");
+  const query = new URLSearchParams(search);
+  const base = studyPath(data.study);
+  if (route === `${base}/table` && data.table) {
+    // A report has no filter: its table is every trial, or as many as it holds.
+    if ([...query.keys()].some((key) => !["sort", "order", "offset", "limit"].includes(key))) return undefined;
+    const order = data.table.orders[`${query.get("sort") ?? "number"} ${query.get("order") ?? "asc"}`];
+    if (!order) return undefined;
+    const offset = Number(query.get("offset") ?? 0);
+    const limit = Number(query.get("limit") ?? 50);
+    const page: TablePage = { rows: order.slice(offset, offset + limit).map((n) => data.table!.rows[n]!), offset, matched: order.length, total: data.table.total };
+    return page;
+  }
+  if (route === `${base}/contour` && query.has("x") && query.has("y")) {
+    const swapped: Record<string, string> = Object.fromEntries(query);
+    [swapped.x, swapped.y] = [query.get("y")!, query.get("x")!];
+    const contour = data.answers[apiPath(route, swapped)] as Contour | undefined;
+    if (!contour) return undefined;
+    const transposed: Contour = { matched: contour.matched, x: contour.y, y: contour.x, cells: contour.cells.map(([i, j, mean, count]) => [j, i, mean, count]) };
+    return transposed;
+  }
+  return undefined;
+}

@@ -58,10 +58,36 @@ export const STATE_COLORS: Record<TrialState, string> = {
   waiting: "#999999",
 };
 
+/** Pixels between the pointer and its tooltip's nearest corner. */
+const TOOLTIP_GAP = 16;
+
+/**
+ * Where a tooltip goes (ECharts' `tooltip.position` callback): beside the pointer, right and below
+ * it, or left and above where the chart ends, and inside the chart; never over the pointer unless
+ * the chart is too small to leave it room on either side.
+ *
+ * It also makes the tooltip deaf to the pointer. A rich-text tooltip is an element on the chart's
+ * canvas (`content`, the callback's third argument), hit-tested like the marks: left over a mark,
+ * it took the click meant for it (which opens its trial) and the hover, until the pointer left it.
+ */
+export function tooltipPosition(point: number[], _params: unknown, content: unknown, _rect: unknown, size: { viewSize: number[]; contentSize: number[] }): [number, number] {
+  if (content !== null && typeof content === "object") (content as { silent?: boolean }).silent = true;
+  const [x = 0, y = 0] = point;
+  const [width = 0, height = 0] = size.contentSize;
+  const [viewWidth = 0, viewHeight = 0] = size.viewSize;
+  const along = (at: number, extent: number, view: number): number => {
+    if (at + TOOLTIP_GAP + extent <= view) return at + TOOLTIP_GAP;
+    if (at - TOOLTIP_GAP - extent >= 0) return at - TOOLTIP_GAP - extent;
+    // No room on either side: inside the chart, as far from the pointer as it gets.
+    return at < view / 2 ? Math.max(0, view - extent) : 0;
+  };
+  return [along(x, width, viewWidth), along(y, height, viewHeight)];
+}
+
 const BASE: Option = {
   animation: false,
   textStyle: { fontFamily: "system-ui, sans-serif" },
-  tooltip: { renderMode: "richText", confine: true },
+  tooltip: { renderMode: "richText", confine: true, position: tooltipPosition },
 };
 
 /** Mounts (or reuses) a chart in a container and records how many marks it draws in `data-marks`. */

@@ -521,10 +521,12 @@ export class StudyPage {
     const panel = this.panels.get("contour");
     if (!panel) return;
     const [x, y] = this.contourAxes();
-    const contour = await get<Contour>(apiPath(`${this.base}/contour`, { ...this.query(), x, y }));
-    panel.note.textContent = `${contour.matched} trials in ${contour.cells.length} cells (every matched trial with both parameters and a value)`;
-    const { option, marks } = contourOption(contour, this.summary.study.directions[0] === "minimize");
-    draw(panel.plot, option, marks);
+    // A report carries the contours of some pairs only: another pair says so, as an analysis it lacks does.
+    await this.analysis<Contour & { unavailable?: string }>(panel, apiPath(`${this.base}/contour`, { ...this.query(), x, y }), (contour) => {
+      panel.note.textContent = `${contour.matched} trials in ${contour.cells.length} cells (every matched trial with both parameters and a value)`;
+      const { option, marks } = contourOption(contour, this.summary.study.directions[0] === "minimize");
+      draw(panel.plot, option, marks);
+    });
   }
 
   /** Importance and beliefs need enough complete trials; with too few the server says why, and so does the panel. */
@@ -536,6 +538,8 @@ export class StudyPage {
       // Only a report can lack an answer (one it did not include).
       if (!(error instanceof ApiError) || error.status !== 404) throw error;
       panel.note.textContent = error.message;
+      // A report's plot of another choice (a contour's pair) goes; a live page keeps its last state.
+      if (isReport()) draw(panel.plot, {}, 0);
       return;
     }
     if (answer.unavailable !== undefined) {

@@ -11,7 +11,7 @@
  * goes back to the header), Left/Right scroll the columns, and Enter or Space opens the trial, as
  * a click does.
  */
-import { type TablePage, type TableRow, apiPath, get, studyPath } from "./api.js";
+import { type TablePage, type TableRow, apiPath, get, isReport, studyPath } from "./api.js";
 import { formatDuration, formatNumber, h } from "./dom.js";
 
 const ROW_HEIGHT = 26;
@@ -23,7 +23,7 @@ const SIDE_STEP = 40;
 export interface TableOptions {
   study: string;
   params: string[];
-  /** One column per objective, named so; the server sorts by the first only. */
+  /** One column per objective, named so; each sorts (by `value` for the first, `value:K` for objective K). */
   objectives: string[];
   query: Record<string, string | number | undefined>;
   sort: string;
@@ -106,12 +106,9 @@ export class TrialTable {
     return [
       { key: "number", label: "#", title: "trial number", cls: "c-num", sortable: true },
       { key: "state", label: "state", title: "state", cls: "c-state", sortable: true },
-      // One column per objective: the values of three objectives in one column were cut off after the first.
-      ...objectives.map((name, k) =>
-        k === 0
-          ? { key: "value", label: objectives.length > 1 ? name : "value", title: name, cls: "c-val", sortable: true }
-          : { key: `value:${k}`, label: name, title: `${name} (the table sorts by ${objectives[0]} only)`, cls: "c-val", sortable: false },
-      ),
+      // One column per objective: the values of three objectives in one column were cut off after
+      // the first. The first keeps the key `value` (addresses with sort=value still mean it).
+      ...objectives.map((name, k) => ({ key: k === 0 ? "value" : `value:${k}`, label: k === 0 && objectives.length === 1 ? "value" : name, title: name, cls: "c-val", sortable: true })),
       { key: "duration", label: "duration", title: "duration", cls: "c-dur", sortable: true },
       ...this.options.params.map((name) => ({ key: `param:${name}`, label: name, title: name, cls: "c-param", sortable: true })),
     ];
@@ -218,7 +215,9 @@ export class TrialTable {
     this.total = total;
     this.spacer.style.height = `${Math.max(1, matched) * ROW_HEIGHT}px`;
     this.spacer.style.width = `${this.rowWidth()}px`;
-    this.status.textContent = matched === total ? `${total} trials` : `${matched} of ${total} trials match the filter`;
+    // A report of a large study holds the first rows of each order only (it has no filter).
+    this.status.textContent =
+      matched === total ? `${total} trials` : isReport() ? `the first ${matched} of ${total} trials in this order (\`sextant dashboard\` shows every one)` : `${matched} of ${total} trials match the filter`;
     this.status.dataset.matched = String(matched);
     this.status.dataset.total = String(total);
     this.pageInput.max = String(this.pageCount());

@@ -99,6 +99,19 @@ function bestSoFar(index: StudyIndex, numbers: readonly number[], objective: num
   return history.filter((point, i) => i === 0 || point.best !== history[i - 1]!.best).map((point) => ({ number: point.number, value: point.best }));
 }
 
+/**
+ * What the table sorts by, as the index sorts: `value:K` is objective K's value, whatever objective
+ * the filter's value range refers to (so each objective's column sorts without moving the filter);
+ * plain `value` is the filter's objective.
+ */
+function tableSort(sort: string | undefined, objective: number, objectives: number): { key: SortKey; objective: number } {
+  const match = /^value:(\d+)$/.exec(sort ?? "");
+  if (!match) return { key: (sort ?? "number") as SortKey, objective };
+  const k = Number(match[1]);
+  if (k >= objectives) throw new HttpError(400, `query.sort: the study has ${objectives} objective(s), got ${sort}`, "query.sort");
+  return { key: "value", objective: k };
+}
+
 /** A worker's label on the timeline: host and pid when recorded, else its id. */
 function workerLabel(worker: { worker: string; host: string | null; pid: number | null }): string {
   return worker.host !== null ? `${worker.host}:${worker.pid ?? "?"}` : worker.worker;
@@ -184,8 +197,8 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
       response: ui.TableResponse,
       handle: async ({ params, query }) => {
         const { index, matched, objective } = await openFiltered(params.study, query);
-        const sort = (query.sort ?? "number") as SortKey;
-        const order = index.sorted(matched, sort, query.order === "desc", JSON.stringify(filterQuery(query)), objective);
+        const sort = tableSort(query.sort, objective, index.directions.length);
+        const order = index.sorted(matched, sort.key, query.order === "desc", JSON.stringify(filterQuery(query)), sort.objective);
         const offset = Number(query.offset ?? 0);
         const limit = Number(query.limit ?? 50);
         const rows = order.slice(offset, offset + limit).map((n) => {

@@ -46,9 +46,9 @@ export const TableQuery = z.strictObject({
   ...filterShape,
   sort: z
     .string()
-    .regex(/^(number|state|value|duration|param:.+)$/, "must be number, state, value, duration or param:NAME")
+    .regex(/^(number|state|value(:\d{1,2})?|duration|param:.+)$/, "must be number, state, value, value:K (objective K), duration or param:NAME")
     .optional()
-    .describe("column to sort by (default number)"),
+    .describe("column to sort by (default number): value is the objective of the filter's `objective`, value:K objective K whatever the filter"),
   order: z.enum(["asc", "desc"]).optional(),
   offset: Integer(1_000_000_000).optional().describe("index of the first row (default 0)"),
   limit: Integer(500).optional().describe("rows to answer (default 50, at most 500)"),

@@ -11,9 +11,19 @@ import { type DashboardAsset, loadDashboardAssets } from "./dashboard-assets.js"
 
 /** Rows of the trial table a report carries (the rest is one `sextant dashboard` away). */
 export const REPORT_TABLE_ROWS = 2000;
+/**
+ * Rows of each order other than by number that a report of a study with more than
+ * {@link REPORT_TABLE_ROWS} trials carries (its first rows: the best values, the longest runs…),
+ * so that a column per parameter does not multiply the rows it holds. A smaller study's every
+ * order holds every trial.
+ */
+export const REPORT_SORTED_ROWS = 100;
+/** A report holds the contour of every pair of this many parameters, the most important ones (either way round). */
+export const REPORT_CONTOUR_PARAMS = 6;
 /** Trials whose detail panel a report can open: the best one and the first rows of the table. */
 const REPORT_DETAILS = 100;
-const TABLE_FETCH = 100;
+/** The table route's largest page. */
+const TABLE_FETCH = 500;
 const MAX_POINTS = 2000;
 
 export class ReportError extends Error {
@@ -53,13 +63,13 @@ export async function buildReport(storage: Storage, studyName: string, options: 
   if (!assets) throw new ReportError("the dashboard is not built in this copy of Sextant: run `npm run build:dashboard` first");
   const app = createServerApp({ storage, dashboard: false });
   const answers: Record<string, unknown> = {};
-  const fetchAnswer = async (path: string): Promise<unknown> => {
+  const request = async (path: string): Promise<unknown> => {
     const response = await app.request(`/api/v1${path}`);
     const body = (await response.json()) as { error?: { message: string } };
     if (!response.ok) throw new ReportError(body.error?.message ?? `HTTP ${response.status} for ${path}`);
-    answers[path] = body;
     return body;
   };
+  const fetchAnswer = async (path: string): Promise<unknown> => (answers[path] = await request(path));
 
   const base = `/studies/${encodeURIComponent(studyName)}`;
   const summary = (await fetchAnswer(`${base}/summary`)) as {
@@ -78,19 +88,48 @@ export async function buildReport(storage: Storage, studyName: string, options: 
   // The dashboard's default contour axes: the first two numeric parameters, else the first two.
   const numeric = summary.params.filter((p) => p.distribution.type !== "categorical");
   const pool = numeric.length >= 2 ? numeric : summary.params;
-  if (summary.params.length > 1) jobs.push(fetchAnswer(apiPath(`${base}/contour`, { x: pool[0]!.name, y: pool.find((p) => p.name !== pool[0]!.name)!.name })));
+  const contours = new Set<string>();
+  const contour = (x: string, y: string) => apiPath(`${base}/contour`, { x, y });
+  if (summary.params.length > 1) contours.add(contour(pool[0]!.name, pool.find((p) => p.name !== pool[0]!.name)!.name));
   const complete = summary.counts.complete;
   // Analyses a study cannot support yet (too few trials) are left out; the page says so.
   const optional = (path: string) => fetchAnswer(path).catch((error: unknown) => (error instanceof ReportError ? null : Promise.reject(error)));
-  if (complete >= 3 && summary.params.length > 0) jobs.push(optional(apiPath(`${base}/importance`)));
+  const importance = complete >= 3 && summary.params.length > 0 ? ((await optional(apiPath(`${base}/importance`))) as { params: { name: string }[] } | null) : null;
+  // Any other pair the reader picks, categorical ones too, of the most important parameters (each
+  // pair costs up to bins² cells): one way round, as the page swaps the axes of a pair it holds the
+  // other way.
+  const ranked = importance?.params.map((p) => p.name) ?? [];
+  const contoured = [...ranked, ...summary.params.map((p) => p.name).filter((name) => !ranked.includes(name))].slice(0, REPORT_CONTOUR_PARAMS);
+  for (const [i, x] of contoured.entries()) {
+    for (const y of contoured.slice(i + 1)) if (!contours.has(contour(y, x))) contours.add(contour(x, y));
+  }
+  for (const path of contours) jobs.push(fetchAnswer(path));
   if (complete >= 3 && numeric.length > 0) jobs.push(optional(apiPath(`${base}/beliefs`, { x: numeric[0]!.name })));
-  const rows = Math.min(summary.trialCount, REPORT_TABLE_ROWS);
-  for (let offset = 0; offset < Math.max(rows, 1); offset += TABLE_FETCH) {
-    jobs.push(fetchAnswer(apiPath(`${base}/table`, { sort: "number", order: "asc", offset, limit: TABLE_FETCH })));
+  // The table sorts by any column offline: each order as the server sorts it (trial numbers), and
+  // each trial's row once.
+  const table = { total: summary.trialCount, rows: {} as Record<number, { number: number }>, orders: {} as Record<string, number[]> };
+  const readOrder = async (sort: string, order: "asc" | "desc", count: number): Promise<void> => {
+    const numbers: number[] = [];
+    for (let offset = 0; offset < count; offset += TABLE_FETCH) {
+      const page = (await request(apiPath(`${base}/table`, { sort, order, offset, limit: Math.min(TABLE_FETCH, count - offset) }))) as { rows: { number: number }[] };
+      for (const row of page.rows) {
+        table.rows[row.number] = row;
+        numbers.push(row.number);
+      }
+    }
+    table.orders[`${sort} ${order}`] = numbers;
+  };
+  // The table's columns: number, state, one per objective, duration, one per parameter.
+  const sortKeys = ["number", "state", ...summary.study.directions.map((_, k) => (k === 0 ? "value" : `value:${k}`)), "duration", ...summary.params.map((p) => `param:${p.name}`)];
+  const large = summary.trialCount > REPORT_TABLE_ROWS;
+  for (const sort of sortKeys) {
+    for (const order of ["asc", "desc"] as const) {
+      const rows = !large || (sort === "number" && order === "asc") ? REPORT_TABLE_ROWS : REPORT_SORTED_ROWS;
+      jobs.push(readOrder(sort, order, Math.min(summary.trialCount, rows)));
+    }
   }
   await Promise.all(jobs);
-  const firstPage = answers[apiPath(`${base}/table`, { sort: "number", order: "asc", offset: 0, limit: TABLE_FETCH })] as { rows: { number: number }[] };
-  const details = new Set(firstPage.rows.slice(0, REPORT_DETAILS).map((r) => r.number));
+  const details = new Set(table.orders["number asc"]!.slice(0, REPORT_DETAILS));
   if (summary.bestTrial) details.add(summary.bestTrial.number);
   await Promise.all(
     [...details].map(async (n) => {
@@ -105,7 +144,7 @@ export async function buildReport(storage: Storage, studyName: string, options: 
   answers["/studies"] = { studies: listed.studies.filter((s) => s.name === studyName) };
 
   const index = new TextDecoder().decode(assets.get("/index.html")!.body);
-  const data = scriptSafe(JSON.stringify({ generatedAt: (options.now ?? new Date()).toISOString(), study: studyName, answers }));
+  const data = scriptSafe(JSON.stringify({ generatedAt: (options.now ?? new Date()).toISOString(), study: studyName, answers, table }));
   let script = "";
   let style = "";
   const withoutAssets = index

@@ -24,7 +24,10 @@ export interface TrialFilter {
   readonly ranges?: Readonly<Record<string, readonly [number, number]>>;
 }
 
-/** The columns the table sorts by besides parameters (named `param:NAME`). */
+/**
+ * The columns the table sorts by besides parameters (named `param:NAME`); `value` is the
+ * objective given separately (the route reads `value:K` as `value` with objective K).
+ */
 export type SortKey = "number" | "state" | "value" | "duration" | `param:${string}`;
 
 /** A study's trials in memory, by number, and the storage `seq` they are current to. */
