@@ -112,6 +112,19 @@ describe("config files", () => {
     expect(result.stderr).toContain("sextant: c.yml:13:3: sampler.name: required field is missing (expected string)");
   });
 
+  it("says what a categorical choice or a component option may be", async () => {
+    // Both said "expected another type", which names nothing a user could write instead.
+    writeFileSync(
+      join(dir, "c.yml"),
+      ["command: node x.mjs {c}", "params:", "  c: { type: categorical, choices: [a, { b: 1 }] }", "sampler: { name: tpe, options: { nStartupTrials: [5] } }"].join("\n"),
+    );
+    const result = await run(["tune", "--config", "c.yml"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("sextant: c.yml:3:40: params.c.choices[1]: expected a string, number, boolean or null, got a mapping");
+    expect(result.stderr).toContain("sextant: c.yml:4:50: sampler.options.nStartupTrials: expected a string, number, boolean or mapping, got a list");
+    expect(result.stderr).not.toContain("another type");
+  });
+
   it("points at lines of JSON configs too", async () => {
     writeFileSync(
       join(dir, "c.json"),

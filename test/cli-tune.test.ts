@@ -220,4 +220,20 @@ describe("sextant tune", () => {
     expect(trials.map((t) => t.number)).toEqual([...Array(before + 2).keys()]);
     expect(trials.slice(before).every((t) => t.state === "complete")).toBe(true);
   });
+
+  it("says why a grid run stops short of --trials, and why a resumed one starts no trial", async () => {
+    // The grid has 3 points. The run ended after 3 of 10 trials, and the rerun after 0, without a word.
+    const args = ["tune", "--study", "g", "--trials", "10", "--sampler", "grid", "--param", "x=int:0:2", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"];
+    const first = await sextant(args, { cwd: dir, env: { SLEEP: "10" } });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('sextant: stopped after 3 of 10 trial(s): the grid sampler has no point left to propose: each of its points has a trial in study "g"');
+    const again = await sextant(args, { cwd: dir, env: { SLEEP: "10" } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain("sextant: stopped after 0 of 10 trial(s): the grid sampler has no point left to propose");
+    expect((await trialsOf("g")).map((t) => t.params.x).sort()).toEqual([0, 1, 2]);
+    // A run that gets every trial it asked for has nothing to explain.
+    const exact = await sextant(["tune", "--study", "h", "--trials", "3", ...args.slice(5)], { cwd: dir, env: { SLEEP: "10" } });
+    expect(exact.code, exact.stderr).toBe(0);
+    expect(exact.stderr).not.toContain("stopped after");
+  });
 });

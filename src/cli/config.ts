@@ -253,6 +253,8 @@ function unionExpectation(path: Path): string {
   if (path[0] === "params" && path.length === 2) return 'a parameter (a mapping with "type", or a string like "float:1e-5:1e-1:log")';
   if (last === "command") return "a list of strings or a string";
   if (last === "sampler" || last === "pruner" || last === "scheduler") return `a name or a mapping { name, options }`;
+  if (path[0] === "params" && path[path.length - 2] === "choices") return "a string, number, boolean or null";
+  if (path.length === 3 && path[1] === "options") return "a string, number, boolean or mapping";
   return "another type";
 }
 

@@ -24,6 +24,11 @@ describe("format", () => {
     expect(formatDuration(1234)).toBe("1.2s");
     expect(formatDuration(184_000)).toBe("3m04s");
     expect(formatDuration(3_720_000)).toBe("1h02m");
+    // Near a unit's end the rounded remainder once reached the next unit: "1m60s", "60s", "10.0s".
+    expect(formatDuration(119_600)).toBe("2m00s");
+    expect(formatDuration(59_600)).toBe("1m00s");
+    expect(formatDuration(9_970)).toBe("10s");
+    expect(formatDuration(3_599_700)).toBe("1h00m");
     expect(bar(0.5, 10)).toBe("[#####.....]");
     expect(bar(2, 4)).toBe("[####]");
   });

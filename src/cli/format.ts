@@ -63,9 +63,12 @@ export function formatValues(values: readonly number[] | null): string {
 export function formatDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return "-";
   const s = ms / 1000;
-  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(Math.round(s - m * 60)).padStart(2, "0")}s`;
+  if (s < 9.95) return `${s.toFixed(1)}s`;
+  // Rounded once, before splitting into minutes: rounding the remainder gave "1m60s" for 119.6 s.
+  const whole = Math.round(s);
+  if (whole < 60) return `${whole}s`;
+  const m = Math.floor(whole / 60);
+  if (m < 60) return `${m}m${String(whole - m * 60).padStart(2, "0")}s`;
   const h = Math.floor(m / 60);
   return `${h}h${String(m - h * 60).padStart(2, "0")}m`;
 }

@@ -4,6 +4,7 @@
  * running the same `tune` again resumes it.
  */
 import { createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { existsSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { basename, dirname, resolve } from "node:path";
@@ -445,6 +446,8 @@ async function runTune(
   const stats: RunStats = { counts: { complete: 0, pruned: 0, failed: 0 }, finished: 0, running: 0, lastFailReason: null };
   const pids = new Set<number>();
   const controller = new AbortController();
+  // Each running command listens for the abort: past 10 (--jobs 11 and up) Node would warn of a leak.
+  setMaxListeners(settings.jobs + 10, controller.signal);
   const started = Date.now();
   let interrupted: NodeJS.Signals | null = null;
   const progress =
@@ -554,6 +557,15 @@ async function runTune(
 
   if (error !== undefined) throw error;
   printSummary(study, settings, stats, elapsed, existed, interrupted, flags, io);
+  // A finite sampler (grid) stops the run once every point has a trial. Say so: a run that ends
+  // short of --trials, or a resumed one that starts no trial at all, otherwise looks unexplained.
+  const exhausted = interrupted === null && (settings.trials === undefined || stats.finished < settings.trials) && sampler.isExhausted?.(study.snapshot()) === true;
+  if (exhausted && chatty) {
+    io.err(
+      `sextant: stopped after ${stats.finished}${settings.trials !== undefined ? ` of ${settings.trials}` : ""} trial(s): ` +
+        `the ${sampler.name} sampler has no point left to propose: each of its points has a trial in study "${study.name}"`,
+    );
+  }
   if (interrupted) {
     if (!flags.json) io.err(`sextant: interrupted by ${interrupted}; ${stats.finished} trial(s) finished in this run. Run the same command again to continue the study.`);
     return signalExitCode(interrupted);

@@ -3,6 +3,7 @@
  * processes on any machines that share its storage. The study's command, space and settings live
  * in its `cli:config`, so a worker needs only the storage URL and the study name.
  */
+import { setMaxListeners } from "node:events";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { randomSeed } from "../math/rng.js";
@@ -252,6 +253,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const counts: Record<"complete" | "pruned" | "failed", number> = { complete: 0, pruned: 0, failed: 0 };
   let lastFailReason = "";
   const controller = new AbortController();
+  // Each running command listens for the abort: past 10 (--jobs 11 and up) Node would warn of a leak.
+  setMaxListeners((flags.jobs ?? 1) + 10, controller.signal);
   let interrupted: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted !== null) process.exit(signalExitCode(interrupted));
