@@ -485,6 +485,23 @@ describe("HTTP API: safety", () => {
     expect(() => createServerApp({ storage: new MemoryStorage(), heartbeatGraceSeconds: 0 })).toThrow("heartbeatGraceSeconds must be a positive number, got 0");
   });
 
+  it("fails a trial asked with heartbeat: true whose client never got to beat, counting its start as its first beat", async () => {
+    const { app } = newApp({ heartbeatGraceSeconds: 0.3 });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    // Trial 0's client was killed before its first beat (the Python client beats after 5 s).
+    const asked = await call(app, "POST", "/studies/s/trials", { heartbeat: true, space: { x: SPACE.x } });
+    expect(asked.status).toBe(201);
+    await call(app, "POST", "/studies/s/trials", {});
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await call(app, "POST", "/studies/s/trials")).status).toBe(201);
+    const zero = (await call(app, "GET", "/studies/s/trials/0")).json.trial;
+    expect([zero.state, zero.systemAttrs.failReason]).toEqual(["failed", "no heartbeat for more than 0.3 s: its client was stopped or lost the server"]);
+    // Trial 1's client said nothing of heartbeats: left running, as before.
+    expect((await call(app, "GET", "/studies/s/trials/1")).json.trial.state).toBe("running");
+    const wrong = await call(app, "POST", "/studies/s/trials", { heartbeat: "yes" });
+    expect([wrong.status, wrong.json.error.field]).toEqual([400, "body.heartbeat"]);
+  });
+
   it("answers 401 without the token or with a wrong one, and 200 with it", async () => {
     const { app } = newApp({ token: "s3cret-token" });
     expect((await call(app, "GET", "/studies")).status).toBe(401);
@@ -526,6 +543,22 @@ describe("HTTP API: safety", () => {
     const notJson = await call(app, "POST", "/studies", "name=x", { "content-type": "application/x-www-form-urlencoded" });
     expect(notJson.status).toBe(415);
     expect((await call(app, "GET", "/studies/s/trials/0")).json.trial.state).toBe("running");
+  });
+
+  it("refuses a body that is not UTF-8 with a 400, rather than storing U+FFFD in place of its bytes", async () => {
+    const { app } = newApp();
+    // Latin-1 "bad\xff\xfe": before, the study was created as "bad\uFFFD\uFFFD".
+    const latin1 = new Uint8Array([...Buffer.from('{"name": "bad'), 0xff, 0xfe, ...Buffer.from('"}')]);
+    const answer = await app.request("/api/v1/studies", { method: "POST", headers: { "content-type": "application/json" }, body: latin1 });
+    expect([answer.status, await answer.json()]).toEqual([400, { error: { status: 400, message: "body: not valid UTF-8 (JSON is sent as UTF-8)", field: "body" } }]);
+    expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
+    // A UTF-8 name and a byte order mark (which JSON parsers may ignore) still go through.
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...Buffer.from('{"name": "b\u00e9"}')]);
+    const ok = await app.request("/api/v1/studies", { method: "POST", headers: { "content-type": "application/json" }, body: bom });
+    expect([ok.status, ((await ok.json()) as any).study.name]).toEqual([201, "b\u00e9"]);
+    // The wrong content type is still said first.
+    const typed = await app.request("/api/v1/studies", { method: "POST", headers: { "content-type": "text/plain" }, body: latin1 });
+    expect(typed.status).toBe(415);
   });
 
   it("refuses attributes nested deeper than storage can walk with a 400, and says what a categorical choice may be", async () => {

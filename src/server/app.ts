@@ -75,7 +75,8 @@ export interface ServerAppOptions {
    * A trial whose client has sent a heartbeat and then sent none for this long is failed when the
    * study is next asked for a trial: its client was killed or cut off (default 60 s, as the
    * library's workers reap; a client should beat at least twice as often). Trials whose clients
-   * never beat are left alone.
+   * never beat are left alone, unless the ask said `heartbeat: true` (the Python client does): then
+   * the trial's start counts as its first beat.
    */
   readonly heartbeatGraceSeconds?: number;
 }
@@ -502,6 +503,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
           }
           await reapSilentTrials(study);
           const trial = await study.ask(space);
+          // Marked in the same write as the asked parameters: a client killed before its first
+          // beat (the Python client's comes after 5 s) would otherwise leave the trial running forever.
+          if (body.heartbeat === true) trial.setSystemAttr(BEATING_ATTR, true);
           await study.flushTrial(trial);
           // The stored record, so that `seq` and the attributes are what later reads will show:
           // the study keeps what its last write of the trial returned.
@@ -848,9 +852,18 @@ async function discardBody(request: Request, maxBytes: number): Promise<void> {
   }
 }
 
+/** Decodes strictly: JSON is UTF-8 (RFC 8259), and a lenient decoder would store U+FFFD in place of each bad byte. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 async function readJsonBody(c: Context, mayBeEmpty: boolean): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") {
+  const bytes = await c.req.arrayBuffer();
+  let text: string | null;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    text = null;
+  }
+  if (text !== null && text.trim() === "") {
     if (mayBeEmpty) return {};
     throw new HttpError(400, "body: a JSON object is required", "body");
   }
@@ -858,6 +871,7 @@ async function readJsonBody(c: Context, mayBeEmpty: boolean): Promise<unknown> {
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new HttpError(415, `body: send JSON with Content-Type: application/json (got ${type ? JSON.stringify(type) : "none"})`, "header.content-type");
   }
+  if (text === null) throw new HttpError(400, "body: not valid UTF-8 (JSON is sent as UTF-8)", "body");
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -108,6 +108,12 @@ export const CreateStudyBody = z.strictObject({
 
 export const AskBody = z.strictObject({
   space: SearchSpace.optional().describe("parameters to sample right away (define-and-run); leave out to suggest them one at a time"),
+  heartbeat: z
+    .boolean()
+    .optional()
+    .describe(
+      "true: this client will beat for the trial (see /heartbeat), so its start counts as its first beat and a client killed before its first beat is reaped too; leave out for a client that never beats, whose trial is never reaped",
+    ),
 });
 
 export const SuggestBody = z.strictObject({

@@ -357,7 +357,7 @@ class _Connection:
             try:
                 connection.request(method, target, body=payload, headers=headers)
                 response = connection.getresponse()
-                text = response.read().decode("utf-8")
+                raw = response.read()
                 break
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 connection.close()
@@ -374,10 +374,18 @@ class _Connection:
         self._local.connection = connection
         self._local.last_used = time.monotonic()
         self._reached = True
-        data = json.loads(text) if text else None
+        try:
+            data = json.loads(raw.decode("utf-8")) if raw else None
+        except ValueError:  # UnicodeDecodeError included
+            # Another program on that port, or a proxy's error page (502 while the server restarts):
+            # say so, rather than let a JSONDecodeError that names neither the URL nor the status escape.
+            raise SextantError(response.status, "%s %s: the server at %s answered HTTP %d %s with a body that is not JSON "
+                               "(Content-Type %s, beginning %r); is a Sextant server listening there?"
+                               % (method, target, self.url, response.status, response.reason,
+                                  response.getheader("Content-Type") or "none", raw[:80].decode("utf-8", "replace"))) from None
         if response.status >= 400:
             error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
-            message = error.get("message") or text or response.reason
+            message = error.get("message") or response.reason
             cls = DuplicatedStudyError if response.status == 409 and error.get("field") == "body.name" else SextantError
             raise cls(response.status, message, error.get("field"))
         return data
@@ -651,8 +659,14 @@ class Study:
             self._declared[(name, _json_key(wire))] = wire
 
     def ask(self, fixed_distributions=None):
-        """Starts a trial. Parameters in `fixed_distributions` (name -> *Distribution) are sampled at once."""
+        """Starts a trial. Parameters in `fixed_distributions` (name -> *Distribution) are sampled at once.
+
+        With heartbeats on (see create_study), the trial's start counts as its first beat: a process
+        killed at any moment after this leaves a trial the server fails once the grace has passed.
+        """
         body = {}
+        if self._heartbeat_interval:
+            body["heartbeat"] = True
         if fixed_distributions:
             body["space"] = {}
             for name, distribution in fixed_distributions.items():
@@ -711,11 +725,17 @@ class Study:
         """Runs `objective(trial)` on new trials until `n_trials` or `timeout` seconds (with neither: until interrupted).
 
         Raising TrialPruned prunes the trial. Any other exception fails it and is raised again,
-        unless it is an instance of a class in `catch`. A value that is not a finite number fails
-        the trial and the study goes on. `constraints_func(trial)`, called after the objective
+        unless it is an instance of `catch` (an exception class or a tuple of them, as in Optuna).
+        A value that is not a finite number fails the trial and the study goes on.
+        `constraints_func(trial)`, called after the objective
         returns, gives the trial's constraint values (feasible when all are <= 0), as Optuna's
         samplers' constraints_func does.
         """
+        # Checked before the first trial: a bad `catch` would otherwise surface only once the
+        # objective raised, as a TypeError in place of its exception.
+        catch = (catch,) if isinstance(catch, type) else tuple(catch)
+        if not all(isinstance(kind, type) and issubclass(kind, BaseException) for kind in catch):
+            raise TypeError("optimize: catch must be an exception class or a tuple of them, got %r" % (catch,))
         deadline = None if timeout is None else time.monotonic() + timeout
         done = 0
         while (n_trials is None or done < n_trials) and (deadline is None or time.monotonic() < deadline):
@@ -728,7 +748,7 @@ class Study:
             except Exception as error:
                 reason = "%s: %s" % (type(error).__name__, error)
                 frozen = self._finish_in_optimize(trial, lambda: self._fail(trial, reason))
-                if not isinstance(error, tuple(catch)):
+                if not isinstance(error, catch):
                     raise
             except KeyboardInterrupt:
                 # As in Optuna, the interrupted trial fails; left running, its heartbeat thread would
@@ -887,7 +907,9 @@ def create_study(url, name, direction="minimize", *, directions=None, token=None
 
     `sampler` and `pruner` are names as the CLI takes them ("tpe", "random", "median", ...), with
     their options as dicts, e.g. sampler="tpe", sampler_options={"seed": 1}. While a trial runs,
-    a thread sends a heartbeat every `heartbeat_interval` seconds (None turns it off). A server
+    a thread sends a heartbeat every `heartbeat_interval` seconds (None turns it off); a trial
+    whose process is killed, even before its first beat, is failed by the server at the study's
+    next ask once no beat came for the server's grace (60 s by default). A server
     that refuses connections after it has answered once is waited for up to `retry_timeout`
     seconds (a restart), then ServerUnreachableError is raised; one that never answered raises it at once.
     """

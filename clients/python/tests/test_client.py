@@ -102,6 +102,20 @@ class OptimizeTest(ClientTestCase):
         with self.assertRaises(ValueError):
             study.best_trial
 
+    def test_catch_takes_one_exception_class_as_optuna_does(self):
+        # catch=ZeroDivisionError used to fail the trial and then raise "TypeError: 'type' object
+        # is not iterable" in place of the objective's exception, stopping the run.
+        study = sextant_client.create_study(URL, unique("catch"), sampler="random")
+        study.optimize(lambda trial: 1 / 0, n_trials=2, catch=ZeroDivisionError)
+        self.assertEqual([t.state for t in study.trials], [TrialState.FAIL] * 2)
+        with self.assertRaises(KeyError):
+            study.optimize(lambda trial: {}["x"], n_trials=1, catch=ZeroDivisionError)
+        # A catch that is no exception class is refused before any trial starts.
+        with self.assertRaises(TypeError) as wrong:
+            study.optimize(lambda trial: 1.0, n_trials=1, catch="ZeroDivisionError")
+        self.assertIn("optimize: catch must be an exception class or a tuple of them", str(wrong.exception))
+        self.assertEqual(len(study.trials), 3)
+
 
     def test_an_objective_that_returns_no_number_fails_naming_what_it_returned(self):
         study = sextant_client.create_study(URL, unique("returns"), sampler="random")
@@ -372,6 +386,27 @@ class HeartbeatTest(ClientTestCase):
         quiet.tell(quiet.ask(), 2.0)
         self.assertEqual(quiet._heartbeats, {})
 
+    def test_a_trial_counts_as_beating_from_its_start_so_a_client_killed_before_its_first_beat_is_reaped(self):
+        # The first beat comes one interval (5 s) after the ask. The server reaps only trials marked
+        # as beating, so a process killed before then used to leave its trial running forever; the
+        # ask now marks it (the server's own test checks the reaping).
+        name = unique("early-kill")
+        script = textwrap.dedent("""
+            import os, signal, sys
+            import sextant_client
+            study = sextant_client.create_study(sys.argv[1], sys.argv[2], sampler="random")
+            study.ask().suggest_float("x", 0, 1)
+            os.kill(os.getpid(), signal.SIGKILL)
+        """)
+        subprocess.run([sys.executable, "-c", script, URL, name], env=dict(os.environ, PYTHONPATH=os.path.dirname(HERE)), timeout=60)
+        study = sextant_client.load_study(URL, name, heartbeat_interval=None)
+        (killed,) = study.trials
+        self.assertEqual(killed.state, TrialState.RUNNING)
+        self.assertIs(killed.system_attrs.get("server:heartbeat"), True)
+        # A client with heartbeats off never beats: its trial is not marked, so no reaper fails it.
+        study.ask()
+        self.assertNotIn("server:heartbeat", study.trials[1].system_attrs)
+
 
 class ThreadConnectionTest(ClientTestCase):
     def test_a_thread_that_ends_leaves_no_socket_open(self):
@@ -502,6 +537,46 @@ class ServerRestartTest(ClientTestCase):
             self.assertIn("cannot reach the Sextant server at %s" % relay.url, str(never.exception))
         finally:
             relay.down()
+
+
+class NotSextantTest(ClientTestCase):
+    def test_an_answer_that_is_not_json_raises_a_sextant_error_naming_the_url_and_the_status(self):
+        # Another program on the port, or a proxy's HTML error page: this used to raise a bare
+        # JSONDecodeError ("Expecting value: line 1 column 1") naming neither.
+        import http.server
+
+        class Html(http.server.BaseHTTPRequestHandler):
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                body = b"<html><body>502 Bad Gateway</body></html>" if self.command == "POST" else b"\xff\xfe binary"
+                self.send_response(502 if self.command == "POST" else 200)
+                self.send_header("Content-Type", "text/html" if self.command == "POST" else "application/octet-stream")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = answer
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Html)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = "http://127.0.0.1:%d" % server.server_address[1]
+        try:
+            with self.assertRaises(SextantError) as proxy:
+                sextant_client.create_study(url, "s")
+            self.assertEqual(proxy.exception.status, 502)
+            self.assertIn("POST /api/v1/studies: the server at %s answered HTTP 502 Bad Gateway with a body that is not JSON "
+                          "(Content-Type text/html, beginning '<html><body>502 Bad Gateway</body></html>')" % url, str(proxy.exception))
+            with self.assertRaises(SextantError) as binary:
+                sextant_client.list_studies(url)
+            self.assertEqual(binary.exception.status, 200)
+            self.assertIn("is a Sextant server listening there?", str(binary.exception))
+        finally:
+            server.shutdown()
+            server.server_close()
 
 
 class BadInputTest(ClientTestCase):
