@@ -109,6 +109,28 @@ describe("constraints", () => {
     expect(again.bestTrial?.number).toBe(a.number);
   });
 
+  it("fails a trial whose constraints function returns nothing, instead of passing it as feasible", async () => {
+    // A block body without `return` used to make every trial complete with no constraints, all "feasible".
+    const study = await createStudy({
+      direction: "minimize",
+      sampler: random(),
+      constraints: ((trial: { params: Record<string, unknown> }) => {
+        void [(trial.params.x as number) - 0.5];
+      }) as never,
+    });
+    await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 3 });
+    expect(study.trials.map((t) => t.state)).toEqual(["failed", "failed", "failed"]);
+    expect(study.trials[0]!.systemAttrs.failReason).toBe("the constraints function returned undefined, not an array of numbers");
+    expect(study.bestTrial).toBeUndefined();
+    // Constraints the objective reported still stand when the function gives none.
+    await study.optimize((trial) => {
+      trial.reportConstraints([-1]);
+      return trial.suggestFloat("x", 0, 1);
+    }, { nTrials: 1 });
+    expect(study.trials[3]!.state).toBe("complete");
+    expect(study.trials[3]!.systemAttrs.constraints).toEqual([-1]);
+  });
+
   it("rejects a constraints option that is not a function, naming it", async () => {
     await expect(createStudy({ constraints: [1] as never, sampler: random() })).rejects.toThrow("constraints must be a function (trial) => number[], got object");
   });

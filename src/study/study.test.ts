@@ -106,6 +106,16 @@ describe("Study", () => {
     expect(states).toEqual(["complete", "failed", "failed", "failed", "complete"]);
     expect(study.trials[1]!.systemAttrs.failReason).toBe("boom");
     expect(String(study.trials[2]!.systemAttrs.failReason)).toMatch(/NaN/);
+    // A JavaScript caller's objective may return anything; the reason says what it was.
+    const loose = await createStudy({ sampler: new RandomSampler({ seed: 2 }) });
+    const returns: unknown[] = ["0.5", { value: 1 }, undefined, [1, "2"]];
+    await loose.optimize((trial) => returns[trial.number] as number, { nTrials: returns.length });
+    expect(loose.trials.map((t) => t.systemAttrs.failReason)).toEqual([
+      'objective returned the string "0.5", not a finite number',
+      'objective returned {"value":1}, not a finite number',
+      "objective returned undefined, not a finite number",
+      'objective returned 2 value(s) but the study has 1 objective(s)',
+    ]);
   });
 
   it("is reproducible under a seed", async () => {
@@ -132,6 +142,22 @@ describe("Study", () => {
     await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 3 });
     expect(study.trials[0]!.params.x).toBe(0.25);
     expect(study.trials).toHaveLength(3);
+  });
+
+  it("refuses a bad search space given to ask, or a value no parameter can take given to enqueueTrial, creating no trial", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }) });
+    // Used to create a trial and fail it with "sampler error: …", as if the sampler were at fault.
+    await expect(study.ask({ x: { type: "float", low: 1, high: 0 } })).rejects.toThrow('parameter "x": low (1) must not exceed high (0)');
+    await expect(study.ask({ toString: { type: "int", low: 0, high: 3 } } as never)).rejects.toThrow(/ask: parameter name "toString" is reserved/);
+    // NaN used to be stored as JSON null and fail the trial later as "enqueued value null".
+    await expect(study.enqueueTrial({ x: NaN })).rejects.toThrow('enqueueTrial: parameter "x" has value NaN; a value must be a finite number, a string, a boolean or null');
+    await expect(study.enqueueTrial({ x: { a: 1 } } as never)).rejects.toThrow('enqueueTrial: parameter "x" has value {"a":1}; a value must be');
+    await expect(study.enqueueTrial(5 as never)).rejects.toThrow("enqueueTrial: params must be an object of parameter names to values, got number 5");
+    await study.refresh();
+    expect(study.trials).toHaveLength(0);
+    await study.enqueueTrial({ x: 1, kind: "a", flag: true, none: null });
+    const trial = await study.ask({ x: { type: "int", low: 0, high: 3 } });
+    expect(trial.params).toEqual({ x: 1 });
   });
 
   it("supports ask/tell and multi-objective Pareto fronts", async () => {
@@ -182,6 +208,49 @@ describe("Study", () => {
     expect(resumed.reportIntermediate(9, 1)).toBe(false);
     expect(warnings).toHaveLength(2);
     expect((await other.tell(resumed, 4)).intermediate).toEqual({ 0: 1, 1: 4 });
+  });
+
+  it("refuses optimize options it would misread, before running any trial", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 8 }) });
+    const objective = (t: { suggestFloat(name: string, low: number, high: number): number }) => t.suggestFloat("x", 0, 1);
+    const bad = (options: unknown) => study.optimize(objective, options as never);
+    // A misspelt nTrials used to run until interrupted; negative or NaN counts ran nothing, silently.
+    await expect(bad({ ntrials: 5 })).rejects.toThrow(/optimize: unknown option "ntrials" \(did you mean "nTrials"\?\); valid options: nTrials, /);
+    await expect(bad({ nTrials: -1 })).rejects.toThrow("optimize: nTrials must be a non-negative integer, got -1");
+    await expect(bad({ nTrials: NaN })).rejects.toThrow("optimize: nTrials must be a non-negative integer, got NaN");
+    await expect(bad({ nTrials: 2.5 })).rejects.toThrow("optimize: nTrials must be a non-negative integer, got 2.5");
+    await expect(bad({ nTrials: "3" })).rejects.toThrow('optimize: nTrials must be a non-negative integer, got the string "3"');
+    await expect(bad({ nTrials: 2, concurrency: 0 })).rejects.toThrow("optimize: concurrency must be a positive integer, got 0");
+    await expect(bad({ nTrials: 2, concurrency: Infinity })).rejects.toThrow("optimize: concurrency must be a positive integer, got Infinity");
+    await expect(bad({ nTrials: 2, timeoutSeconds: -1 })).rejects.toThrow("optimize: timeoutSeconds must be a non-negative number of seconds, got -1");
+    await expect(bad({ nTrials: 2, timeoutSeconds: NaN })).rejects.toThrow("optimize: timeoutSeconds must be a non-negative number of seconds, got NaN");
+    await expect(bad({ stopAfter: { trialsWithoutImprovment: 3 } })).rejects.toThrow(/optimize: stopAfter: unknown option "trialsWithoutImprovment" \(did you mean "trialsWithoutImprovement"\?\)/);
+    await expect(bad({ stopAfter: { totalTrials: -3 } })).rejects.toThrow("optimize: stopAfter.totalTrials must be a non-negative integer, got -3");
+    await expect(study.optimize("x" as never, { nTrials: 1 })).rejects.toThrow('optimize: the objective must be a function (trial) => number | number[], got the string "x"');
+    expect(study.trials).toHaveLength(0);
+    await study.optimize(objective, { nTrials: 0 });
+    await study.optimize(objective, { nTrials: 2, timeoutSeconds: Infinity, concurrency: 2 });
+    expect(study.trials).toHaveLength(2);
+  });
+
+  it("refuses to tell a trial another study asked, or a state it does not know, leaving the trial running", async () => {
+    const storage = new MemoryStorage();
+    const first = await createStudy({ name: "first", storage, sampler: new RandomSampler({ seed: 1 }) });
+    const second = await createStudy({ name: "second", storage, sampler: new RandomSampler({ seed: 2 }) });
+    const own = await first.ask();
+    const other = await second.ask();
+    other.suggestFloat("y", 0, 1);
+    // Telling `other` to `first` used to finish the second study's trial and show it among the first's.
+    await expect(first.tell(other, 1)).rejects.toThrow('trial 0 was not asked of study "first" (it belongs to another study or study object); tell the study that asked it');
+    await expect(first.tell({ number: 0, id: 1 } as never, 1)).rejects.toThrow(/was not asked of study "first"/);
+    await expect(first.tell(own, { state: "done" } as never)).rejects.toThrow('tell: trial 0: state must be "complete", "pruned" or "failed", got "done"');
+    await expect(first.tell(own, { state: "running" } as never)).rejects.toThrow(/state must be "complete", "pruned" or "failed", got "running"/);
+    await first.refresh();
+    await second.refresh();
+    expect(first.trials.map((t) => [t.state, t.params])).toEqual([["running", {}]]);
+    expect(second.trials.map((t) => t.state)).toEqual(["running"]);
+    expect((await first.tell(own, 3)).state).toBe("complete");
+    expect((await second.tell(other, 4)).values).toEqual([4]);
   });
 
   it("stops on stop() and on stopAfter", async () => {

@@ -30,6 +30,8 @@ import {
   lastIntermediate,
   makeTrial,
   paretoFront,
+  reservedParamName,
+  validateDistribution,
 } from "../space/index.js";
 import { CONSTRAINTS_ATTR, isFeasible, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
@@ -497,6 +499,8 @@ export class Study implements TrialHost {
   private readonly flushErrors = new Map<number, unknown>();
   private readonly flushScheduled = new Set<number>();
   private readonly activeTrials = new Map<number, Trial>();
+  /** Every trial object this study handed out, so `tell` refuses another study's (its id would finish a trial of that study). */
+  private readonly ownTrials = new WeakSet<Trial>();
   /** Trials `optimize` started in the same write that finished the previous one, not yet handed out by {@link ask}. */
   private readonly prefetched: FrozenTrial[] = [];
   private lastBackgroundRefresh = 0;
@@ -764,6 +768,7 @@ export class Study implements TrialHost {
     params: Record<string, ParamValue>,
     options: { userAttrs?: Record<string, JsonValue>; skipIfExists?: boolean } = {},
   ): Promise<FrozenTrial | null> {
+    checkEnqueuedParams(params);
     if (options.skipIfExists) {
       await this.refresh();
       const key = canonicalParams(params);
@@ -786,6 +791,8 @@ export class Study implements TrialHost {
    * @param fixedDistributions parameters to suggest right away (ask/tell users who know their space up front).
    */
   async ask(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial> {
+    // Checked before a trial exists: a bad distribution here is the caller's, not a failed trial's.
+    checkFixedDistributions(fixedDistributions);
     // A population's trials are its queued segments: ask/tell runs them as optimize does.
     if (this.scheduler) return (await this.askSegment(fixedDistributions)) ?? (await this.noSegmentReady());
     // A sampler that may run dry must be asked before a trial is created, which the one-trip path cannot do.
@@ -841,6 +848,7 @@ export class Study implements TrialHost {
     if (refresh) await this.refresh();
     const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
     const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
+    this.ownTrials.add(trial);
     if (record.systemAttrs.worker === undefined) trial.setSystemAttr("worker", this.workerRecord());
     this.activeTrials.set(trial.number, trial);
     try {
@@ -881,6 +889,7 @@ export class Study implements TrialHost {
     if (record.state !== "running") throw new TrialNotRunningError(record.id, record.state, record.number);
     const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
     const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
+    this.ownTrials.add(trial);
     this.activeTrials.set(number, trial);
     return trial;
   }
@@ -951,6 +960,12 @@ export class Study implements TrialHost {
     const trial = typeof trialOrNumber === "number" ? this.activeTrials.get(trialOrNumber) : trialOrNumber;
     if (!trial) {
       throw new Error(`trial ${String(trialOrNumber)} was not started by this study object (ask it here, or it has already been told)`);
+    }
+    if (!this.ownTrials.has(trial)) {
+      const number = typeof trial === "object" && trial !== null ? (trial as { number?: unknown }).number : undefined;
+      throw new Error(
+        `trial ${String(number)} was not asked of study "${this.name}" (it belongs to another study or study object); tell the study that asked it`,
+      );
     }
     if (trial.finished) throw new Error(`trial ${trial.number} has already been told`);
     const outcome = this.withConstraints(trial, this.judge(trial, result), options.constraints ?? constraintsOfResult(result));
@@ -1046,9 +1061,11 @@ export class Study implements TrialHost {
     const failed = (reason: string): Judged =>
       outcome.state === "complete" ? { state: "failed", values: null, reason } : { state: outcome.state, values: outcome.values };
     let constraints: unknown = given;
+    let computed: { returned: unknown } | undefined;
     if (constraints === undefined && this.constraints && outcome.state === "complete") {
       try {
         constraints = this.constraints({ ...trial.toFrozen(), state: "complete", values: outcome.values });
+        computed = { returned: constraints };
       } catch (error) {
         return failed(`the constraints function threw: ${errorMessage(error)}`);
       }
@@ -1056,6 +1073,9 @@ export class Study implements TrialHost {
     constraints ??= trial.systemAttrs[CONSTRAINTS_ATTR];
     const expected = this.record.systemAttrs[CONSTRAINT_COUNT_ATTR];
     if (constraints === undefined || constraints === null) {
+      // A constraints function that returns nothing (a block body without `return`) leaves
+      // feasibility unknown: passing such trials as feasible would hide every violation.
+      if (computed) return failed(`the constraints function returned ${String(computed.returned)}, not an array of numbers`);
       return typeof expected === "number" ? failed(`no constraint values reported, but the study's trials have ${expected}`) : outcome;
     }
     const problem = constraintsProblem(constraints);
@@ -1069,6 +1089,11 @@ export class Study implements TrialHost {
 
   private judge(trial: Trial, result: TellResult): Judged {
     if (typeof result === "object" && result !== null && !Array.isArray(result) && "state" in result) {
+      const state: unknown = result.state;
+      if (state !== "complete" && state !== "pruned" && state !== "failed") {
+        // Refused before the trial is touched: it stays running, to be told again correctly.
+        throw new TypeError(`tell: trial ${trial.number}: state must be "complete", "pruned" or "failed", got ${JSON.stringify(state) ?? String(state)}`);
+      }
       if (result.state === "failed") return { state: "failed", values: null, reason: result.reason ?? "failed" };
       if (result.state === "pruned") {
         const values = result.values !== undefined ? toVector(result.values) : lastValueOf(trial, this.directions.length);
@@ -1086,7 +1111,9 @@ export class Study implements TrialHost {
     }
     for (const v of values) {
       if (typeof v !== "number" || !Number.isFinite(v)) {
-        return { state: "failed", values: null, reason: `objective returned ${String(v)}, not a finite number` };
+        // A string is quoted: "objective returned 1" for the text "1" read as a bug in the study.
+        const shown = typeof v === "string" ? `the string ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? JSON.stringify(v) ?? String(v) : String(v);
+        return { state: "failed", values: null, reason: `objective returned ${shown}, not a finite number` };
       }
     }
     return { state: "complete", values };
@@ -1287,7 +1314,8 @@ export class Study implements TrialHost {
    * kept in `systemAttrs.failReason`) and the study goes on; `TrialPruned` prunes it.
    */
   async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<void> {
-    const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+    checkOptimizeOptions(objective, options);
+    const concurrency = options.concurrency ?? 1;
     const nTrials = options.nTrials ?? Infinity;
     const deadline = options.timeoutSeconds !== undefined ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
     const timing = resolveHeartbeat(options.heartbeat, this.storage.url);
@@ -1736,6 +1764,81 @@ function constraintsOfResult(result: TellResult): readonly number[] | undefined 
     return result.constraints;
   }
   return undefined;
+}
+
+/** Refuses what {@link Study.ask} would otherwise record as a failed trial blamed on the sampler. */
+function checkFixedDistributions(fixedDistributions: Record<string, Distribution>): void {
+  if (fixedDistributions === null || typeof fixedDistributions !== "object" || Array.isArray(fixedDistributions)) {
+    throw new TypeError(`ask: the search space must be an object of parameter names to distributions, got ${describeValue(fixedDistributions)}`);
+  }
+  for (const [name, distribution] of Object.entries(fixedDistributions)) {
+    const reserved = reservedParamName(name);
+    if (reserved !== null) throw new TypeError(`ask: ${reserved}`);
+    validateDistribution(distribution, name);
+  }
+}
+
+/**
+ * Refuses enqueued values no parameter can take (NaN, an object, …) when they are enqueued, rather
+ * than when a trial runs them (where NaN, stored as JSON, came back as null).
+ */
+function checkEnqueuedParams(params: Record<string, ParamValue>): void {
+  if (params === null || typeof params !== "object" || Array.isArray(params)) {
+    throw new TypeError(`enqueueTrial: params must be an object of parameter names to values, got ${describeValue(params)}`);
+  }
+  for (const [name, value] of Object.entries(params)) {
+    const reserved = reservedParamName(name);
+    if (reserved !== null) throw new TypeError(`enqueueTrial: ${reserved}`);
+    const t = typeof value;
+    if (!(value === null || t === "string" || t === "boolean" || (t === "number" && Number.isFinite(value)))) {
+      const shown = t === "number" ? String(value) : t === "object" ? JSON.stringify(value) : t;
+      throw new TypeError(`enqueueTrial: parameter "${name}" has value ${shown}; a value must be a finite number, a string, a boolean or null`);
+    }
+  }
+}
+
+/** The keys {@link Study.optimize} reads; anything else is a typo that would otherwise be ignored (`ntrials` runs forever). */
+const OPTIMIZE_OPTION_KEYS: readonly (keyof OptimizeOptions)[] = [
+  "nTrials", "timeoutSeconds", "concurrency", "callbacks", "stopAfter", "heartbeat", "maxRetries", "onlyQueuedTrials", "onWarning",
+];
+const STOP_AFTER_KEYS: readonly (keyof NonNullable<OptimizeOptions["stopAfter"]>)[] = ["totalTrials", "completeTrials", "trialsWithoutImprovement"];
+
+/**
+ * Refuses what {@link Study.optimize} would otherwise misread without a word: unknown keys, and
+ * counts or times that are negative, fractional or NaN (`nTrials: -1` ran nothing, `concurrency: 0`
+ * ran one lane, a misspelt `nTrials` ran until interrupted).
+ */
+function checkOptimizeOptions(objective: unknown, options: OptimizeOptions): void {
+  if (typeof objective !== "function") throw new TypeError(`optimize: the objective must be a function (trial) => number | number[], got ${describeValue(objective)}`);
+  if (options === null || typeof options !== "object") throw new TypeError(`optimize: options must be an object, got ${describeValue(options)}`);
+  const unknownKeys = (given: object, valid: readonly string[], where: string): void => {
+    const unknown = Object.keys(given).filter((key) => !valid.includes(key));
+    if (unknown.length === 0) return;
+    const named = unknown.map((key) => `"${key}"${didYouMean(key, valid)}`);
+    throw new TypeError(`${where}: unknown option${unknown.length > 1 ? "s" : ""} ${named.join(", ")}; valid options: ${valid.join(", ")}`);
+  };
+  unknownKeys(options, OPTIMIZE_OPTION_KEYS, "optimize");
+  const count = (value: unknown, name: string, min: number, unbounded = true): void => {
+    if (value === undefined || (unbounded && value === Infinity)) return;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+      throw new RangeError(`optimize: ${name} must be ${min === 0 ? "a non-negative" : "a positive"} integer, got ${typeof value === "number" ? value : describeValue(value)}`);
+    }
+  };
+  count(options.nTrials, "nTrials", 0);
+  count(options.concurrency, "concurrency", 1, false);
+  const timeout = options.timeoutSeconds as unknown;
+  if (timeout !== undefined && (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0)) {
+    throw new RangeError(`optimize: timeoutSeconds must be a non-negative number of seconds, got ${typeof timeout === "number" ? timeout : describeValue(timeout)}`);
+  }
+  const stopAfter = options.stopAfter as unknown;
+  if (stopAfter !== undefined) {
+    if (stopAfter === null || typeof stopAfter !== "object") throw new TypeError(`optimize: stopAfter must be an object, got ${describeValue(stopAfter)}`);
+    unknownKeys(stopAfter, STOP_AFTER_KEYS, "optimize: stopAfter");
+    for (const key of STOP_AFTER_KEYS) count((stopAfter as Record<string, unknown>)[key], `stopAfter.${key}`, 0);
+  }
+  if (options.callbacks !== undefined && (!Array.isArray(options.callbacks) || options.callbacks.some((c) => typeof c !== "function"))) {
+    throw new TypeError("optimize: callbacks must be an array of functions (study, trial) => void");
+  }
 }
 
 function checkMaxRetries(value: number | undefined): number {
