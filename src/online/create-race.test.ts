@@ -3,53 +3,12 @@
  * online tuner at the same moment, on every backend: each process has its own connection to the
  * same memory store, SQLite file or PostgreSQL database.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createScratchDatabase, postgresUnavailable } from "../../test/postgres-database.js";
-import { MemoryStorage, type Storage, openStorage } from "../storage/index.js";
+import { twoConnectionBackends } from "../../test/fixtures/two-connections.js";
+import { type Storage } from "../storage/index.js";
 import { type OnlineTunerOptions, createOnlineTuner, loadOnlineTuner } from "./tuner.js";
 
-interface Backend {
-  readonly name: string;
-  /** Two connections to one fresh, empty store. */
-  connections(): Promise<[Storage, Storage]>;
-  readonly skip?: string;
-}
-
-const scratch = mkdtempSync(join(tmpdir(), "sextant-online-race-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-const postgresSkip = await postgresUnavailable();
-const postgresDatabase = postgresSkip === null ? await createScratchDatabase() : null;
-afterAll(() => postgresDatabase?.drop());
-let counter = 0;
-
-const backends: Backend[] = [
-  {
-    name: "memory",
-    connections: async () => {
-      const storage = new MemoryStorage();
-      return [storage, storage];
-    },
-  },
-  {
-    name: "sqlite",
-    connections: async () => {
-      const url = `sqlite:${join(scratch, `race-${counter++}.db`)}`;
-      return [await openStorage(url), await openStorage(url)];
-    },
-  },
-  {
-    name: "postgres",
-    connections: async () => {
-      const url = `${postgresDatabase?.url}?schema=online_race_${counter++}`;
-      const first = await openStorage(url);
-      return [first, await openStorage(url)];
-    },
-    ...(postgresSkip === null ? {} : { skip: postgresSkip }),
-  },
-];
+const backends = await twoConnectionBackends("online-race");
 
 /**
  * `storage`, except that each `createStudy` first runs `before`: the caller has already read

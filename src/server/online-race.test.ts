@@ -2,54 +2,13 @@
  * Two `sextant serve` servers on one store, asked at the same moment to create one online tuner:
  * one answers 201 (it created the tuner), the other 200 (it found it), on every backend.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createScratchDatabase, postgresUnavailable } from "../../test/postgres-database.js";
+import { twoConnectionBackends } from "../../test/fixtures/two-connections.js";
 import "../index.js";
-import { MemoryStorage, type Storage, openStorage } from "../storage/index.js";
+import { type Storage } from "../storage/index.js";
 import { createServerApp } from "./app.js";
 
-interface Backend {
-  readonly name: string;
-  /** Two connections to one fresh, empty store. */
-  connections(): Promise<[Storage, Storage]>;
-  readonly skip?: string;
-}
-
-const scratch = mkdtempSync(join(tmpdir(), "sextant-server-online-race-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-const postgresSkip = await postgresUnavailable();
-const postgresDatabase = postgresSkip === null ? await createScratchDatabase() : null;
-afterAll(() => postgresDatabase?.drop());
-let counter = 0;
-
-const backends: Backend[] = [
-  {
-    name: "memory",
-    connections: async () => {
-      const storage = new MemoryStorage();
-      return [storage, storage];
-    },
-  },
-  {
-    name: "sqlite",
-    connections: async () => {
-      const url = `sqlite:${join(scratch, `race-${counter++}.db`)}`;
-      return [await openStorage(url), await openStorage(url)];
-    },
-  },
-  {
-    name: "postgres",
-    connections: async () => {
-      const url = `${postgresDatabase?.url}?schema=server_online_race_${counter++}`;
-      const first = await openStorage(url);
-      return [first, await openStorage(url)];
-    },
-    ...(postgresSkip === null ? {} : { skip: postgresSkip }),
-  },
-];
+const backends = await twoConnectionBackends("server-online-race");
 
 type App = ReturnType<typeof createServerApp>;
 
