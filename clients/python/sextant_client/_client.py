@@ -23,6 +23,7 @@ __all__ = [
     "IntDistribution",
     "Recommendation",
     "SextantError",
+    "ServerTimeoutError",
     "ServerUnreachableError",
     "Study",
     "Trial",
@@ -36,17 +37,32 @@ __all__ = [
 
 
 class SextantError(Exception):
-    """An error answer from the server: its HTTP status, message and the request field at fault."""
+    """An error answer from the server (its HTTP status, message and the request field at fault), or no answer at all.
+
+    `status` is None when no answer came: see ServerUnreachableError and ServerTimeoutError.
+    """
 
     def __init__(self, status, message, field=None):
-        super().__init__("%s (HTTP %d%s)" % (message, status, ", field " + field if field else ""))
+        if status is None:
+            super().__init__(message)
+        else:
+            super().__init__("%s (HTTP %d%s)" % (message, status, ", field " + field if field else ""))
         self.status = status
         self.message = message
         self.field = field
 
 
-class ServerUnreachableError(ConnectionError):
-    """The server refused connections: it is not running at the URL, or stayed down longer than `retry_timeout`."""
+class ServerUnreachableError(SextantError, ConnectionError):
+    """No answer from the server: it refused the connection (not running at the URL, or down longer than
+    `retry_timeout`), its name did not resolve, or the connection broke before an answer. `status` is None.
+    """
+
+    def __init__(self, message):
+        SextantError.__init__(self, None, message)
+
+
+class ServerTimeoutError(ServerUnreachableError, TimeoutError):
+    """The server did not answer a request within the client's `timeout`. The request may have acted."""
 
 
 class DuplicatedStudyError(SextantError):
@@ -272,11 +288,16 @@ class _Connection:
 
     Once the server has answered, a refused connection means it is restarting: the request (which
     never arrived) is sent again, for up to `retry_timeout` seconds, so a trial that finished while
-    the server was down is still told.
+    the server was down is still told. A 503 answer (the server's storage stayed locked: the write
+    that waited was not stored, though an earlier one of the same request may have been) is retried
+    after `_BUSY_RETRY_DELAYS` for requests safe to repeat only (`repeatable`).
+    Any other failure to get an answer is raised as ServerUnreachableError or ServerTimeoutError.
     """
 
     # Node closes idle keep-alive sockets after 5 s; a request sent on one it is closing would be lost.
     _MAX_IDLE_SECONDS = 2.0
+    # The server already waited for the lock before its 503: a few short pauses, then the 503 is raised.
+    _BUSY_RETRY_DELAYS = (0.5, 1.0, 2.0)
 
     def __init__(self, url, token, timeout, retry_timeout=60.0):
         parsed = urllib.parse.urlsplit(url)
@@ -310,13 +331,28 @@ class _Connection:
         factory = _ClosingHTTPSConnection if self._scheme == "https" else _ClosingHTTPConnection
         return factory(self._host, self._port, timeout=self._timeout)
 
-    def request(self, method, path, body=None, query=None, retry=True):
-        """Sends one request and answers its JSON; a refused connection is retried (see the class) if `retry`."""
+    def request(self, method, path, body=None, query=None, retry=True, repeatable=None):
+        """Sends one request and answers its JSON.
+
+        A refused connection is retried (see the class) if `retry`. A 503 is retried if `repeatable`
+        (by default for GET only): a request whose repetition cannot act twice. Never pass it for a
+        request that creates something (ask), which the server may have done before answering 503.
+        """
+        if repeatable is None:
+            repeatable = method == "GET"
+        busy_delays = iter(self._BUSY_RETRY_DELAYS if repeatable else ())
         deadline = None
         delay = 0.25
         while True:
             try:
                 return self._request_once(method, path, body, query)
+            except SextantError as error:
+                pause = next(busy_delays, None) if error.status == 503 else None
+                if pause is None:
+                    raise
+                _log.warning("sextant_client: the server at %s answered %s %s with HTTP 503 (%s); retrying in %g s",
+                             self.url, method, path, error.message, pause)
+                time.sleep(pause)
             except ConnectionRefusedError as error:
                 if not self._reached:
                     raise ServerUnreachableError("cannot reach the Sextant server at %s: %s (is `sextant serve` running there?)"
@@ -333,6 +369,13 @@ class _Connection:
                                                     self._retry_timeout if retry else 0.0)) from None
                 time.sleep(min(delay, max(0.0, deadline - now)))
                 delay = min(delay * 2, 5.0)
+            except TimeoutError:  # socket.timeout: no answer (or no connection) within `timeout`
+                raise ServerTimeoutError("%s %s/api/v1%s: no answer from the Sextant server within %g s (the client's timeout; "
+                                         "the request may still have acted)" % (method, self.url, path, self._timeout)) from None
+            except (OSError, http.client.HTTPException) as error:
+                # A name that does not resolve, an unreachable network, a connection broken before the answer.
+                raise ServerUnreachableError("%s %s/api/v1%s: no answer from the Sextant server: %s: %s"
+                                             % (method, self.url, path, type(error).__name__, error or "connection closed")) from None
 
     def _request_once(self, method, path, body, query):
         target = self._base + "/api/v1" + path
@@ -521,14 +564,13 @@ class _Heartbeat(threading.Thread):
         try:
             while not self._stopped.wait(self._interval):
                 try:
-                    # No retries here: the next beat is the retry, and telling the trial must not wait for this one.
-                    self._study._connection.request("POST", path, retry=False)
+                    # No waiting for a restart here: the next beat is the retry. A beat is safe to repeat after a 503.
+                    self._study._connection.request("POST", path, retry=False, repeatable=True)
                     self.beats += 1
                 except SextantError as error:
                     if error.status in (404, 409):
                         return  # finished or deleted elsewhere: nothing left to keep alive
-                except OSError:
-                    pass  # the server is unreachable for now; the next beat tries again
+                    # Any other error answer, or none (ServerUnreachableError): the next beat tries again.
         finally:
             self._study._connection.close()
 
@@ -564,7 +606,9 @@ class Trial:
         # Compared as the server compares: choices [1, 2] are not [True, 2], which it answers with a conflict.
         if name in self._params and _json_key(self._distributions.get(name)) == _json_key(wire):
             return self._params[name]
-        value = self.study._connection.request("POST", self._path("suggest"), {"name": name, "distribution": wire})["value"]
+        # Safe to repeat after a 503: the same name and distribution give the same value.
+        value = self.study._connection.request("POST", self._path("suggest"), {"name": name, "distribution": wire},
+                                               repeatable=True)["value"]
         self.study._declare(name, wire)
         value = _typed_param(value, wire)
         self._params[name] = value
@@ -600,7 +644,7 @@ class Trial:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as error:
             raise type(error)("set_user_attr(%r): the value must be JSON (no NaN or infinity): %s" % (key, error)) from None
-        answer = self.study._connection.request("POST", self._path("user-attrs"), {"key": key, "value": value})
+        answer = self.study._connection.request("POST", self._path("user-attrs"), {"key": key, "value": value}, repeatable=True)
         self._user_attrs = dict(answer["userAttrs"])
 
     def report(self, value, step):
@@ -611,7 +655,8 @@ class Trial:
         """
         value = float(_number(value, "report: value"))
         step = _integer(step, "report: step")
-        answer = self.study._connection.request("POST", self._path("report"), {"step": step, "value": value})
+        # Safe to repeat after a 503: a step reported again with the same value changes nothing.
+        answer = self.study._connection.request("POST", self._path("report"), {"step": step, "value": value}, repeatable=True)
         self._should_prune = bool(answer["shouldPrune"])
         if answer.get("ignored") and not self._warned_repeated_step:
             self._warned_repeated_step = True
@@ -688,11 +733,17 @@ class Study:
         """Finishes a trial (a Trial or its number): with its value(s), or state=TrialState.PRUNED / FAIL.
 
         `constraints` (complete trials only) are the trial's constraint values, feasible when every
-        one is <= 0; a constrained study's trials all give the same number of them.
+        one is <= 0; a constrained study's trials all give the same number of them. Values with
+        state PRUNED or FAIL are a ValueError, as in Optuna; a pruned trial keeps its last reported value.
         """
         number = trial.number if isinstance(trial, Trial) else _integer(trial, "tell: trial")
         if state is None:
             state = TrialState.COMPLETE
+        if state in (TrialState.PRUNED, TrialState.FAIL) and values is not None:
+            # As Optuna 3.1's tell (optuna/study/_tell.py) refuses them; sent, they would be dropped or stored unlike Optuna.
+            raise ValueError("tell: values were given with state %s; a pruned or failed trial takes no values, as in Optuna "
+                             "(a pruned trial keeps its last reported value). Tell values with state COMPLETE, or no values"
+                             % state.name)
         if state == TrialState.COMPLETE:
             if values is None:
                 raise ValueError("tell: a complete trial needs its value(s)")
@@ -703,8 +754,6 @@ class Study:
             raise ValueError("tell: only a complete trial has constraints")
         elif state == TrialState.PRUNED:
             body = {"state": "pruned"}
-            if values is not None:
-                body["values"] = _as_values(values, "tell: values")
         elif state == TrialState.FAIL:
             body = {"state": "failed"}
         else:
@@ -712,11 +761,27 @@ class Study:
         return self._finish(number, body)
 
     def _finish(self, number, body):
+        """Tells the server the trial's result; its heartbeat goes on until the server has it.
+
+        A refused tell (a 400), or one that got no answer, leaves the trial running and this
+        client's to tell again: it keeps beating, or the server would reap it as failed. Only a
+        tell that was stored, or that the server answers with 404 or 409 (the trial is gone or was
+        finished elsewhere), stops the beats. Safe to repeat after a 503: a busy storage stored
+        nothing, and a trial told twice answers 409, never a second result.
+        """
+        try:
+            answer = self._connection.request("POST", self._path("/trials/%d/tell" % number), body, repeatable=True)
+        except SextantError as error:
+            if error.status in (404, 409):
+                self._stop_heartbeat(number)
+            raise
+        self._stop_heartbeat(number)
+        return FrozenTrial(answer["trial"], self._declared)
+
+    def _stop_heartbeat(self, number):
         heartbeat = self._heartbeats.pop(number, None)
         if heartbeat is not None:
             heartbeat.stop()
-        answer = self._connection.request("POST", self._path("/trials/%d/tell" % number), body)
-        return FrozenTrial(answer["trial"], self._declared)
 
     def _fail(self, trial, reason):
         return self._finish(trial.number, {"state": "failed", "reason": reason[:10000]})
@@ -756,7 +821,9 @@ class Study:
                 try:
                     self._fail(trial, "KeyboardInterrupt: interrupted")
                 except (SextantError, OSError):
-                    pass  # the server is unreachable: the trial stays running, its heartbeat stopped
+                    pass  # the server is unreachable: the trial stays running, and once its beats stop it is reaped
+                finally:
+                    self._stop_heartbeat(trial.number)
                 raise
             else:
                 frozen = self._finish_in_optimize(trial, lambda: self._tell_result(trial, result, constraints_func))
@@ -769,12 +836,15 @@ class Study:
         The server answers 409 to a tell of a trial that is no longer running: its reaper failed it
         (no heartbeat in time) or another client or server told it first. What was stored stands;
         as the TypeScript library's optimize does, this warns and the run goes on with the next
-        trial. A direct `tell()` still raises, and any other error still stops the run.
+        trial. A direct `tell()` still raises, and any other error still stops the run; the trial's
+        heartbeat stops then, since its result goes with the error and nothing will tell it: the
+        server reaps it as failed after its grace.
         """
         try:
             return finish()
-        except SextantError as error:
-            if error.status != 409:
+        except BaseException as error:
+            if not (isinstance(error, SextantError) and error.status == 409):
+                self._stop_heartbeat(trial.number)
                 raise
             # stacklevel 3: the warning points at the caller of optimize, not at the client's code.
             warnings.warn("sextant_client: trial %d was finished elsewhere before optimize could tell it (%s); "
@@ -926,7 +996,9 @@ def create_study(url, name, direction="minimize", *, directions=None, token=None
         body["pruner"] = {"name": pruner, "options": _json(dict(pruner_options or {}), "create_study: pruner_options")}
     if user_attrs:
         body["userAttrs"] = _json(dict(user_attrs), "create_study: user_attrs")
-    return Study(connection, connection.request("POST", "/studies", body)["study"], heartbeat_interval)
+    # With load_if_exists a repeat loads what a first attempt created; without, it would answer 409.
+    study = connection.request("POST", "/studies", body, repeatable=bool(load_if_exists))["study"]
+    return Study(connection, study, heartbeat_interval)
 
 
 def load_study(url, name, *, token=None, timeout=60.0, heartbeat_interval=5.0, retry_timeout=60.0):

@@ -7,6 +7,7 @@ The repository's test/python-client.test.ts starts the server and runs these wit
 import decimal
 import fractions
 import gc
+import json
 import os
 import socket
 import subprocess
@@ -15,12 +16,14 @@ import textwrap
 import threading
 import time
 import unittest
+import unittest.mock
 import urllib.parse
 import uuid
 import warnings
 
 import sextant_client
-from sextant_client import CategoricalDistribution, FloatDistribution, IntDistribution, SextantError, ServerUnreachableError, TrialPruned, TrialState
+from sextant_client import (CategoricalDistribution, FloatDistribution, IntDistribution, SextantError, ServerTimeoutError,
+                            ServerUnreachableError, TrialPruned, TrialState)
 
 try:
     import numpy
@@ -292,6 +295,21 @@ class AskTellTest(ClientTestCase):
         self.assertEqual(told_twice.exception.status, 409)
         self.assertEqual(len(study.get_trials(states=(TrialState.COMPLETE,))), 7)
 
+    def test_tell_refuses_values_with_a_pruned_or_failed_state_as_optuna_does(self):
+        # Optuna 3.1 raises ValueError("Values were told. Values cannot be specified when state is
+        # TrialState.PRUNED or TrialState.FAIL."); a failed trial's value used to be dropped silently.
+        study = sextant_client.create_study(URL, unique("state-values"), sampler="random", heartbeat_interval=None)
+        trial = study.ask()
+        trial.report(0.5, 0)
+        for state, values in ((TrialState.FAIL, 1.0), (TrialState.PRUNED, [1.0]), (TrialState.FAIL, [])):
+            with self.assertRaises(ValueError) as refused:
+                study.tell(trial, values, state=state)
+            self.assertIn("tell: values were given with state %s; a pruned or failed trial takes no values, as in Optuna" % state.name,
+                          str(refused.exception))
+        # Nothing reached the server: the trial still runs, and told pruned it keeps its last reported value.
+        self.assertEqual(_wire(study, "/trials/%d" % trial.number)["trial"]["state"], "running")
+        self.assertEqual(study.tell(trial, state=TrialState.PRUNED).values, [0.5])
+
     def test_float_parameters_are_floats_and_int_parameters_ints_even_when_whole(self):
         # JSON writes 1.0 as 1, which Python reads as an int; Optuna's suggest_float always gives a float.
         study = sextant_client.create_study(URL, unique("types"), sampler="random", sampler_options={"seed": 5})
@@ -385,6 +403,46 @@ class HeartbeatTest(ClientTestCase):
         quiet = sextant_client.load_study(URL, study.study_name, heartbeat_interval=None)
         quiet.tell(quiet.ask(), 2.0)
         self.assertEqual(quiet._heartbeats, {})
+
+    def _wait_for_beats(self, heartbeat, count):
+        deadline = time.monotonic() + 60
+        while heartbeat.beats < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertGreaterEqual(heartbeat.beats, count)
+
+    def test_a_trial_keeps_beating_until_its_tell_is_stored(self):
+        # The beats used to stop before the tell was sent: a tell refused (400) or lost on the way
+        # left a trial this client still owned without beats, for the server to reap as failed.
+        study = sextant_client.create_study(URL, unique("beat-tell"), sampler="random", heartbeat_interval=0.1)
+        study.tell(study.ask(), 1.0, constraints=[-1.0])  # the study's trials now have one constraint each
+        trial = study.ask()
+        heartbeat = study._heartbeats[trial.number]
+        with self.assertRaises(SextantError) as refused:
+            study.tell(trial, 2.0, constraints=[1.0, 2.0])
+        self.assertEqual(refused.exception.status, 400)
+        self.assertTrue(heartbeat.is_alive())
+        self._wait_for_beats(heartbeat, heartbeat.beats + 2)
+        self.assertEqual(study.tell(trial, 2.0, constraints=[-2.0]).state, TrialState.COMPLETE)
+        heartbeat.join(30)
+        self.assertFalse(heartbeat.is_alive())
+        self.assertEqual(study._heartbeats, {})
+        # Finished elsewhere (409): nothing is left to keep alive.
+        trial = study.ask()
+        heartbeat = study._heartbeats[trial.number]
+        sextant_client.load_study(URL, study.study_name, heartbeat_interval=None).tell(trial.number, state=TrialState.FAIL)
+        with self.assertRaises(SextantError) as finished:
+            study.tell(trial, 3.0, constraints=[-1.0])
+        self.assertEqual(finished.exception.status, 409)
+        self.assertEqual(study._heartbeats, {})
+        heartbeat.join(30)
+        self.assertFalse(heartbeat.is_alive())
+        # optimize's tell refused: the run stops with the error, which carries the result away; the
+        # beats stop too, as nothing will tell the trial.
+        with self.assertRaises(SextantError) as stopped:
+            study.optimize(lambda trial: 1.0, n_trials=1, constraints_func=lambda trial: [1.0, 2.0])
+        self.assertEqual(stopped.exception.status, 400)
+        self.assertEqual(study._heartbeats, {})
+        self.assertEqual(study.trials[-1].state, TrialState.RUNNING)
 
     def test_a_trial_counts_as_beating_from_its_start_so_a_client_killed_before_its_first_beat_is_reaped(self):
         # The first beat comes one interval (5 s) after the ask. The server reaps only trials marked
@@ -537,6 +595,160 @@ class ServerRestartTest(ClientTestCase):
             self.assertIn("cannot reach the Sextant server at %s" % relay.url, str(never.exception))
         finally:
             relay.down()
+
+
+    def test_a_trial_whose_tell_got_no_answer_keeps_beating_and_is_told_once_the_server_is_back(self):
+        relay = _Relay(URL)
+        relay.up()
+        try:
+            study = sextant_client.create_study(relay.url, unique("lost-tell"), sampler="random", heartbeat_interval=0.1,
+                                                retry_timeout=0.3)
+            trial = study.ask()
+            heartbeat = study._heartbeats[trial.number]
+            relay.down()
+            with self.assertRaises(ServerUnreachableError):
+                study.tell(trial, 1.0)
+            self.assertTrue(heartbeat.is_alive())
+            relay.up()
+            deadline = time.monotonic() + 60
+            beats = heartbeat.beats
+            while heartbeat.beats < beats + 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertGreaterEqual(heartbeat.beats, beats + 2)
+            self.assertEqual(study.tell(trial, 1.0).state, TrialState.COMPLETE)
+            heartbeat.join(30)
+            self.assertFalse(heartbeat.is_alive())
+            study.close()
+        finally:
+            relay.down()
+
+
+class _ScriptedServer:
+    """An HTTP server on a free port that answers each (method, path) with the next of its scripted (status, body) answers.
+
+    The last answer of a script repeats; `requests` lists what came, in order.
+    """
+
+    def __init__(self, script):
+        import http.server
+
+        self.requests = []
+        scripted = {key: list(answers) for key, answers in script.items()}
+        requests = self.requests
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path = self.path.split("?")[0]
+                requests.append((self.command, path))
+                answers = scripted.get((self.command, path)) or [(404, {"error": {"status": 404, "message": "not scripted"}})]
+                status, body = answers.pop(0) if len(answers) > 1 else answers[0]
+                payload = json.dumps(body).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_DELETE = answer
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def count(self, method, path):
+        return self.requests.count((method, path))
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class NoAnswerTest(ClientTestCase):
+    def test_a_timeout_or_a_dropped_connection_raises_a_sextant_error_naming_the_url(self):
+        # These used to escape as a bare TimeoutError ("timed out") or RemoteDisconnected, naming no URL.
+        silent = socket.socket()  # listens, so connections are made, but never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        dropping = socket.socket()  # reads the request, then closes without an answer
+        dropping.bind(("127.0.0.1", 0))
+        dropping.listen(8)
+
+        def drop():
+            while True:
+                try:
+                    connection, _ = dropping.accept()
+                except OSError:
+                    return
+                with connection:
+                    connection.recv(65536)
+
+        threading.Thread(target=drop, daemon=True).start()
+        try:
+            url = "http://127.0.0.1:%d" % silent.getsockname()[1]
+            started = time.monotonic()
+            with self.assertRaises(ServerTimeoutError) as slow:
+                sextant_client.list_studies(url, timeout=0.3)
+            self.assertLess(time.monotonic() - started, 10)
+            self.assertIsInstance(slow.exception, SextantError)
+            self.assertIsInstance(slow.exception, TimeoutError)  # what code catching the bare error caught
+            self.assertIsNone(slow.exception.status)
+            self.assertIn("GET %s/api/v1/studies: no answer from the Sextant server within 0.3 s" % url, str(slow.exception))
+
+            url = "http://127.0.0.1:%d" % dropping.getsockname()[1]
+            with self.assertRaises(ServerUnreachableError) as dropped:
+                sextant_client.create_study(url, "s")
+            self.assertIsInstance(dropped.exception, SextantError)
+            self.assertIsInstance(dropped.exception, ConnectionError)
+            self.assertIn("POST %s/api/v1/studies: no answer from the Sextant server: RemoteDisconnected" % url, str(dropped.exception))
+        finally:
+            for listener in (dropping, silent):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the thread in accept()
+                listener.close()
+        # A refused connection (nothing listens) is a SextantError as well.
+        closed = socket.socket()
+        closed.bind(("127.0.0.1", 0))
+        url = "http://127.0.0.1:%d" % closed.getsockname()[1]
+        closed.close()
+        with self.assertRaises(SextantError) as refused:
+            sextant_client.list_studies(url)
+        self.assertIsInstance(refused.exception, ServerUnreachableError)
+        self.assertIn("cannot reach the Sextant server at %s" % url, str(refused.exception))
+
+    def test_a_503_is_retried_for_requests_safe_to_repeat_and_never_for_ask(self):
+        busy = (503, {"error": {"status": 503, "message": "the storage is busy; retry later"}})
+        running = {"number": 0, "state": "running", "params": {}, "distributions": {}, "values": None, "intermediate": {},
+                   "userAttrs": {}, "systemAttrs": {}, "startedAt": 0, "finishedAt": None}
+        server = _ScriptedServer({
+            ("GET", "/api/v1/studies/s"): [busy, busy, (200, {"study": {"name": "s", "directions": ["minimize"]}})],
+            ("POST", "/api/v1/studies/s/trials"): [busy, (201, {"trial": running})],
+            ("POST", "/api/v1/studies/s/trials/0/tell"): [busy, (200, {"trial": dict(running, state="complete", values=[1.0])})],
+            ("GET", "/api/v1/studies"): [busy],
+        })
+        try:
+            with unittest.mock.patch.object(sextant_client._client._Connection, "_BUSY_RETRY_DELAYS", (0.01, 0.02, 0.04)):
+                with self.assertLogs("sextant_client", level="WARNING") as logs:
+                    study = sextant_client.load_study(server.url, "s", heartbeat_interval=None)
+                self.assertEqual(server.count("GET", "/api/v1/studies/s"), 3)
+                self.assertIn("answered GET /studies/s with HTTP 503 (the storage is busy; retry later); retrying in 0.01 s", logs.output[0])
+                # An ask the server may have acted on before its 503 is not sent again: it could start two trials.
+                with self.assertRaises(SextantError) as ask:
+                    study.ask()
+                self.assertEqual((ask.exception.status, server.count("POST", "/api/v1/studies/s/trials")), (503, 1))
+                trial = study.ask()
+                # A tell is: a busy storage stored nothing, and a repeat can only be answered 409.
+                self.assertEqual(study.tell(trial, 1.0).state, TrialState.COMPLETE)
+                self.assertEqual(server.count("POST", "/api/v1/studies/s/trials/0/tell"), 2)
+                # Bounded: the first try and one per delay, then the 503 is raised.
+                with self.assertRaises(SextantError) as listing:
+                    sextant_client.list_studies(server.url)
+                self.assertEqual((listing.exception.status, server.count("GET", "/api/v1/studies")), (503, 4))
+            study.close()
+        finally:
+            server.close()
 
 
 class NotSextantTest(ClientTestCase):
