@@ -73,9 +73,10 @@ describe("sextant importance", () => {
     const objective = await run(["importance", "demo", "--objective", "1"]);
     expect(objective.code).toBe(2);
     expect(objective.stderr).toMatch(/--objective 1 is out of range: study "demo" has 1 objective/);
+    // A bad option value, like --objective above (it exited 1).
     const param = await run(["importance", "demo", "--params", "depth"]);
-    expect(param.code).toBe(1);
-    expect(param.stderr).toMatch(/params: no complete trial has a parameter named "depth"/);
+    expect(param.code).toBe(2);
+    expect(param.stderr).toMatch(/^sextant: --params: study "demo" has no parameter named "depth"/);
   });
 
   it("has help with examples", async () => {

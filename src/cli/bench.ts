@@ -184,10 +184,10 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   const seconds = (Date.now() - started) / 1000;
   const withFailedTrials = outcome.results.filter((r) => r.failedTrials !== undefined);
   const failedTrials = withFailedTrials.reduce((sum, r) => sum + r.failedTrials!, 0);
-  const withNoiselessFailures = outcome.results.filter((r) => r.noiselessFailures !== undefined);
-  const noiselessFailures = withNoiselessFailures.reduce((sum, r) => sum + r.noiselessFailures!, 0);
+  const noiselessFailures = outcome.results.reduce((sum, r) => sum + (r.noiselessFailures ?? 0), 0);
+  const recommendedNoiselessFailures = outcome.results.reduce((sum, r) => sum + (r.recommendedNoiselessFailures ?? 0), 0);
   if (flags.json) {
-    io.out(JSON.stringify({ out: resolve(flags.out), runs: outcome.results.length, failures: outcome.failures, failedTrials, noiselessFailures, seconds }, null, 2));
+    io.out(JSON.stringify({ out: resolve(flags.out), runs: outcome.results.length, failures: outcome.failures, failedTrials, noiselessFailures, recommendedNoiselessFailures, seconds }, null, 2));
   } else {
     io.out(`${outcome.results.length} runs in ${flags.out} (${seconds.toFixed(0)} s); next: sextant bench report ${flags.out}`);
     if (withFailedTrials.length > 0) {
@@ -197,16 +197,55 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
           `(first: ${first.optimizer} on ${first.problem}, seed ${first.seed}: ${first.firstFailure})`,
       );
     }
-    if (withNoiselessFailures.length > 0) {
-      const first = withNoiselessFailures[0]!;
-      io.err(
-        `sextant: in ${withNoiselessFailures.length} runs, ${noiselessFailures} new incumbents' commands failed when run again to measure their noiseless value; their regret is their observed value minus the reference ` +
-          `(first: ${first.optimizer} on ${first.problem}, seed ${first.seed}: ${first.firstNoiselessFailure})`,
-      );
-    }
+    for (const line of noiselessFallbackWarnings(outcome.results)) io.err(line);
     if (outcome.failures.length > 0) io.err(`sextant: ${outcome.failures.length} runs failed; rerun the same command to retry them`);
   }
   return outcome.failures.length > 0 ? 1 : 0;
+}
+
+/**
+ * What `bench run` says of regrets that rest on an observed value because a noiseless value could
+ * not be measured (its evaluation failed or gave no finite value; a command problem runs its
+ * program again for it): a new incumbent's, a multi-fidelity incumbent's final value, and a
+ * recommended trial's (the recommended-trial curve of noisy problems), each counted apart.
+ *
+ * @example
+ * for (const line of noiselessFallbackWarnings(outcome.results)) io.err(line);
+ */
+export function noiselessFallbackWarnings(results: readonly RunResult[]): string[] {
+  const kinds = [
+    {
+      runs: results.filter((r) => r.noiselessFailures !== undefined && r.fidelityUnitsPerTrial === undefined),
+      count: (r: RunResult) => r.noiselessFailures!,
+      first: (r: RunResult) => r.firstNoiselessFailure,
+      what: (n: number, runs: number) => `in ${runs} runs, the noiseless value of ${n} new incumbents could not be measured`,
+      regret: "their regret is their observed value minus the reference",
+    },
+    {
+      runs: results.filter((r) => r.noiselessFailures !== undefined && r.fidelityUnitsPerTrial !== undefined),
+      count: (r: RunResult) => r.noiselessFailures!,
+      first: (r: RunResult) => r.firstNoiselessFailure,
+      what: (n: number, runs: number) => `in ${runs} multi-fidelity runs, the noiseless final value of ${n} new incumbents could not be measured`,
+      regret: "their regret is their observed final value minus the reference",
+    },
+    {
+      runs: results.filter((r) => r.recommendedNoiselessFailures !== undefined),
+      count: (r: RunResult) => r.recommendedNoiselessFailures!,
+      first: (r: RunResult) => r.firstRecommendedNoiselessFailure,
+      what: (n: number, runs: number) => `in ${runs} runs, the noiseless value of ${n} recommended trials could not be measured`,
+      regret: "their regret in the recommended-trial curve is their observed value minus the reference",
+    },
+  ];
+  return kinds
+    .filter((kind) => kind.runs.length > 0)
+    .map((kind) => {
+      const first = kind.runs[0]!;
+      const total = kind.runs.reduce((sum, r) => sum + kind.count(r), 0);
+      return (
+        `sextant: ${kind.what(total, kind.runs.length)} (measuring it failed or gave no finite value); ${kind.regret} ` +
+        `(first: ${first.optimizer} on ${first.problem}, seed ${first.seed}: ${kind.first(first)})`
+      );
+    });
 }
 
 /**

@@ -2,6 +2,7 @@
  * `sextant importance STUDY`: which parameters matter, how much, and in which direction.
  */
 import { IMPORTANCE_METHODS, type ImportanceMethod, importance } from "../analysis/index.js";
+import { didYouMean } from "../space/options.js";
 import { UsageError } from "./errors.js";
 import { bar, formatNumber, renderTable } from "./format.js";
 import { allTrials, storageUrl, withStudy } from "./inspect.js";
@@ -33,6 +34,12 @@ export async function importanceCommand(name: string, flags: ImportanceFlags, io
       throw new UsageError(`--objective ${objectiveIndex} is out of range: study "${name}" has ${record.directions.length} objective(s), numbered from 0`);
     }
     const trials = await allTrials(storage, record);
+    // A name the study has no parameter for is a slip on the command line, like a bad --objective.
+    const known = [...new Set(trials.flatMap((t) => Object.keys(t.distributions)))];
+    const unknown = (params ?? []).find((p) => !known.includes(p));
+    if (unknown !== undefined) {
+      throw new UsageError(`--params: study "${name}" has no parameter named "${unknown}"${didYouMean(unknown, known)}${known.length > 0 ? ` (parameters: ${known.join(", ")})` : ""}`);
+    }
     const result = importance(trials, { method, objectiveIndex, direction: record.directions[objectiveIndex], seed: flags.seed ?? 0, ...(params ? { params } : {}) });
     if (flags.json) {
       io.out(JSON.stringify({ study: name, objective: objectiveIndex, direction: record.directions[objectiveIndex], ...result }, null, 2));

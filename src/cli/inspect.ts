@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
-import { type Storage, StorageEmptyError, type StudyRecord, openStorage, sqlitePath } from "../storage/index.js";
+import { type Storage, StorageEmptyError, type StudyRecord, openStorage, sqlitePath, storageUrlProblem } from "../storage/index.js";
 import { totalViolation, trialConstraints } from "../analysis/index.js";
 import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
@@ -18,13 +18,20 @@ import { type Io, writeOutputFile } from "./io.js";
 export const DEFAULT_STORAGE_URL = "sqlite:./sextant.db";
 
 /**
- * The storage URL a command uses: its flag, else `SEXTANT_STORAGE`, else `sqlite:./sextant.db`.
+ * The storage URL a command uses: its flag (checked as it is parsed), else `SEXTANT_STORAGE`, else
+ * `sqlite:./sextant.db`. A `SEXTANT_STORAGE` that is no storage URL is a usage error, as a bad
+ * `--storage` is.
  *
  * @example
  * storageUrl(undefined) // "sqlite:./sextant.db" when SEXTANT_STORAGE is unset
  */
 export function storageUrl(flag: string | undefined): string {
-  return flag ?? process.env.SEXTANT_STORAGE ?? DEFAULT_STORAGE_URL;
+  if (flag !== undefined) return flag;
+  const fromEnv = process.env.SEXTANT_STORAGE;
+  if (fromEnv === undefined) return DEFAULT_STORAGE_URL;
+  const problem = storageUrlProblem(fromEnv);
+  if (problem !== null) throw new UsageError(`SEXTANT_STORAGE: ${problem}`);
+  return fromEnv;
 }
 
 /**
@@ -417,6 +424,9 @@ export async function exportCommand(
   options: { storage?: string; json?: boolean; format?: string; output?: string; lineage?: boolean },
   io: Io,
 ): Promise<number> {
+  if (options.json && options.format !== undefined && options.format !== "json") {
+    throw new UsageError(`--json and --format ${options.format} ask for different output formats; give one of them`);
+  }
   const format = options.format ?? (options.json ? "json" : options.lineage ? "table" : "csv");
   if (options.lineage && format === "csv") throw new UsageError("--lineage prints a table or JSON (--json), not CSV");
   if (!options.lineage && format !== "csv" && format !== "json") throw new UsageError(`--format must be csv or json, got "${format}"`);

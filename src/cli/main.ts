@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { didYouMean } from "../space/options.js";
+import { storageUrlProblem } from "../storage/index.js";
 // The package's public door registers the default sampler and every named sampler and pruner.
 import "../index.js";
 import { PROBLEM_TAGS } from "../bench/problems/problem.js";
@@ -92,6 +93,30 @@ function acceptBothOutputSpellings(command: Command, shown: "out" | "output"): C
   });
 }
 
+/** `--storage`: a URL the storage layer would refuse before connecting is a usage error, like any bad flag value. */
+function storageFlag(text: string): string {
+  const problem = storageUrlProblem(text);
+  if (problem !== null) throw new UsageError(`--storage: ${problem}`);
+  return text;
+}
+
+/**
+ * Whether the command of `tune` or `create` came after `--`: commander hands over the command line
+ * from the command's first word on, verbatim, so the word before it in `argv` (as parsed) says.
+ */
+function commandAfterSeparator(argv: readonly string[], commandArgs: readonly string[]): boolean {
+  const at = argv.length - commandArgs.length;
+  return at > 0 && argv[at - 1] === "--";
+}
+
+/** Warns when the command's arguments hold this command's own long options (see {@link flagsAfterCommandWarning}). */
+async function warnOfFlagsAfterCommand(command: Command, argv: readonly string[], commandArgs: readonly string[], io: Io): Promise<void> {
+  if (commandArgs.length === 0 || commandAfterSeparator(argv, commandArgs)) return;
+  const longOptions = command.options.map((option) => option.long).filter((long): long is string => long !== undefined);
+  const warning = (await import("./tune.js")).flagsAfterCommandWarning(command.name(), commandArgs, longOptions);
+  if (warning !== null) io.err(warning);
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
@@ -100,7 +125,13 @@ const DEBUG_HELP = "on an error, print its stack trace and causes (also SEXTANT_
 
 const STORAGE_HELP = "storage URL: sqlite:PATH, postgres://USER@HOST:PORT/DB[?schema=NAME] or memory: (default: $SEXTANT_STORAGE, else sqlite:./sextant.db)";
 
-function buildProgram(io: Io, result: { code: number }): Command {
+/** What a run shares with the commands' actions: the exit code they set, and the arguments parsed. */
+interface RunState {
+  code: number;
+  argv: readonly string[];
+}
+
+function buildProgram(io: Io, result: RunState): Command {
   const program = new Command("sextant")
     .description("Hyperparameter and black-box optimization for any program")
     .version(packageVersion(), "-V, --version", "print the version")
@@ -126,7 +157,15 @@ Examples:
   $ sextant serve --storage sqlite:./sextant.db --port 8080
   $ sextant bench run --suite smoke --optimizers auto,tpe,random --trials 50 --seeds 3 --out lab
 
-Run "sextant help <command>" for a command's flags and examples.`,
+Run "sextant help <command>" for a command's flags and examples.
+
+Exit codes:
+  0      success
+  1      a failure while running: no such study, storage trouble, a file that cannot be
+         written, a refused deletion, every trial of a tune or worker failed, failed bench runs
+  2      a usage error: unknown command or option, a missing or bad argument or option value,
+         conflicting flags, a bad config file or SEXTANT_STORAGE
+  128+N  tune, worker and bench run stopped by signal N (130 for Ctrl-C, 143 for SIGTERM)`,
   );
 
   // What defines a study's search, shared by `tune` and `create`.
@@ -148,7 +187,7 @@ Run "sextant help <command>" for a command's flags and examples.`,
     .option("--timeout <seconds>", "start no new trial after this many seconds", seconds("--timeout"))
     .option("--trial-timeout <seconds>", "stop a command and fail its trial after this many seconds", seconds("--trial-timeout"))
     .option("--kill-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a command (default 5)", seconds("--kill-grace", true))
-    .option("--storage <url>", STORAGE_HELP)
+    .option("--storage <url>", STORAGE_HELP, storageFlag)
     .option("-s, --study <name>", "study name (default: from the config, else derived from the command; rerun to resume)")
     .option("--sampler <name>", `sampler: ${samplerNames().join(", ")} (default "auto")`)
     .option("--sampler-opt <key=value>", 'a sampler option, e.g. n_startup_trials=5 (repeatable; "sextant samplers" lists them)', collect)
@@ -205,7 +244,8 @@ stop running commands (SIGTERM, then SIGKILL after --kill-grace) and mark their 
 (SIGKILL, out of memory), a watchdog per command stops the command within the same grace period,
 and the next run marks the trial failed.`,
     )
-    .action(async (commandArgs: string[], flags: TuneFlags) => {
+    .action(async (commandArgs: string[], flags: TuneFlags, command: Command) => {
+      await warnOfFlagsAfterCommand(command, result.argv, commandArgs, io);
       result.code = await (await import("./tune.js")).tuneCommand(flags, commandArgs, io);
     });
 
@@ -416,7 +456,7 @@ Examples:
       .option("--timeout <seconds>", "workers start no new trial this many seconds after creation", seconds("--timeout"))
       .option("--trial-timeout <seconds>", "stop a command and fail its trial after this many seconds", seconds("--trial-timeout"))
       .option("--kill-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a command (default 5)", seconds("--kill-grace", true))
-      .option("--storage <url>", STORAGE_HELP.replace(", postgres://USER@HOST:PORT/DB[?schema=NAME] or memory:", " or postgres://USER@HOST:PORT/DB[?schema=NAME]"))
+      .option("--storage <url>", STORAGE_HELP.replace(", postgres://USER@HOST:PORT/DB[?schema=NAME] or memory:", " or postgres://USER@HOST:PORT/DB[?schema=NAME]"), storageFlag)
       .option("-s, --study <name>", "study name (default: from the config, else derived from the command)")
       .option("--sampler <name>", `sampler: ${samplerNames().join(", ")} (default "auto")`)
       .option("--sampler-opt <key=value>", "a sampler option (repeatable)", collect)
@@ -429,7 +469,7 @@ Examples:
     .option("--warm-start <study>", "learn from an earlier study's trials in the same storage, in every worker (TPE, GP, auto; repeatable)", collect)
     .option("--cwd <dir>", "working directory of the command (default: the config file's folder, else the current one)")
     .option("--json", "print the created study as JSON")
-    .option("-q, --quiet", "print nothing when the study is created (errors and warnings still go to stderr)")
+    .addOption(new Option("-q, --quiet", "print nothing when the study is created (errors and warnings still go to stderr)").conflicts("json"))
     .passThroughOptions()
     .addHelpText(
       "after",
@@ -450,7 +490,8 @@ Examples:
   $ sextant create --storage sqlite:./runs.db --study pop --scheduler pbt --scheduler-opt population=8 \\
       --scheduler-opt segments=20 --scheduler-opt segment_steps=5 -p lr=float:1e-4:1:log -- node train.mjs`,
     )
-    .action(async (commandArgs: string[], flags: CreateFlags) => {
+    .action(async (commandArgs: string[], flags: CreateFlags, command: Command) => {
+      await warnOfFlagsAfterCommand(command, result.argv, commandArgs, io);
       result.code = await (await import("./worker.js")).createCommand(flags, commandArgs, io);
     });
 
@@ -458,7 +499,7 @@ Examples:
     program
       .command("worker")
       .description("join a study made by create or tune and run its trials until its budget is spent")
-      .option("--storage <url>", STORAGE_HELP.replace(", postgres://USER@HOST:PORT/DB[?schema=NAME] or memory:", " or postgres://USER@HOST:PORT/DB[?schema=NAME]"))
+      .option("--storage <url>", STORAGE_HELP.replace(", postgres://USER@HOST:PORT/DB[?schema=NAME] or memory:", " or postgres://USER@HOST:PORT/DB[?schema=NAME]"), storageFlag)
       .option("-s, --study <name>", "the study to join (required)")
       .option("-n, --trials <n>", "run at most this many trials in this worker", positiveInt("--trials"))
       .option("-j, --jobs <n>", "commands this worker runs at the same time (default 1)", positiveInt("--jobs")),
@@ -488,7 +529,7 @@ Examples:
   program
     .command("studies")
     .description("list the studies in a storage")
-    .option("--storage <url>", STORAGE_HELP)
+    .option("--storage <url>", STORAGE_HELP, storageFlag)
     .option("--json", "print JSON")
     .addHelpText(
       "after",
@@ -505,7 +546,7 @@ Examples:
     .command("trials")
     .description("list the trials of a study")
     .argument("<study>", "study name")
-    .option("--storage <url>", STORAGE_HELP)
+    .option("--storage <url>", STORAGE_HELP, storageFlag)
     .option("--state <states>", "only trials in these states (comma-separated: waiting,running,complete,pruned,failed)")
     .option("--limit <n>", "only the last n trials", positiveInt("--limit"))
     .option("--json", "print JSON (all fields, including stderr tails of failed trials)")
@@ -525,7 +566,7 @@ Examples:
     .command("best")
     .description("show the best trial (or the Pareto front of a multi-objective study)")
     .argument("<study>", "study name")
-    .option("--storage <url>", STORAGE_HELP)
+    .option("--storage <url>", STORAGE_HELP, storageFlag)
     .option("--json", "print JSON")
     .addHelpText(
       "after",
@@ -542,7 +583,7 @@ Examples:
     .command("importance")
     .description("show which parameters matter most, and the sign of their effect")
     .argument("<study>", "study name")
-    .option("--storage <url>", STORAGE_HELP)
+    .option("--storage <url>", STORAGE_HELP, storageFlag)
     .addOption(new Option("--method <method>", "fanova (random forest, whole space) or ped-anova (fast; the best 10% of trials)").choices(["fanova", "ped-anova"]))
     .option("--params <names>", "only these parameters (comma-separated)")
     .option("--objective <i>", "which objective of a multi-objective study, from 0 (default 0)", nonNegativeInt("--objective"))
@@ -567,7 +608,7 @@ Examples:
     .command("export")
     .description("export a study's trials, one row per trial")
     .argument("<study>", "study name")
-    .option("--storage <url>", STORAGE_HELP)
+    .option("--storage <url>", STORAGE_HELP, storageFlag)
     .addOption(new Option("--format <format>", "csv or json (default csv)").choices(["csv", "json"]))
     .option("-o, --output <file>", "write to a file instead of stdout")
     .option("--json", "same as --format json")
@@ -590,7 +631,7 @@ Examples:
     .command("delete")
     .description("delete a study and its trials")
     .argument("<study>", "study name")
-    .option("--storage <url>", STORAGE_HELP)
+    .option("--storage <url>", STORAGE_HELP, storageFlag)
     .option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)")
     .option("--json", "print JSON")
     .addHelpText(
@@ -607,7 +648,7 @@ Examples:
   program
     .command("serve")
     .description("serve studies over HTTP: a JSON API (with its OpenAPI document) for workers in any language")
-    .option("--storage <url>", STORAGE_HELP)
+    .option("--storage <url>", STORAGE_HELP, storageFlag)
     .option("--host <address>", "address to listen on; anything but loopback requires a token (default 127.0.0.1)")
     .option("--port <n>", "port to listen on, 0 for any free one (default 8080)", port)
     .option("--token <token>", "require Authorization: Bearer <token> on every request (default: $SEXTANT_TOKEN)")
@@ -657,7 +698,7 @@ Examples:
     .argument("<action>", "create, choose, observe or show")
     .argument("<name>", "the tuner's name")
     .argument("[cost...]", "for observe: the cost of the instance just solved")
-    .option("--storage <url>", STORAGE_HELP)
+    .option("--storage <url>", STORAGE_HELP, storageFlag)
     .option("--low <x>", "create: the parameter's lowest value (required)", finiteNumber("--low"))
     .option("--high <x>", "create: the parameter's highest value (required)", finiteNumber("--high"))
     .option("--arms <k>", "create: points of the grid over [low, high] (default 16)", positiveInt("--arms"))
@@ -691,7 +732,7 @@ Examples:
   program
     .command("dashboard")
     .description("open the web dashboard: studies, plots, parallel coordinates with brushing, importance, live updates")
-    .option("--storage <url>", STORAGE_HELP)
+    .option("--storage <url>", STORAGE_HELP, storageFlag)
     .option("--host <address>", "address to listen on; anything but loopback requires a token (default 127.0.0.1)")
     .option("--port <n>", "port to listen on, 0 for any free one (default 8080)", port)
     .option("--token <token>", "require this token for data (default: $SEXTANT_TOKEN); open the page as http://HOST:PORT/#token=TOKEN")
@@ -715,7 +756,7 @@ Examples:
     .command("report")
     .description("write one self-contained HTML file with a study's dashboard (opens offline; share it by mail or in a pull request)")
     .argument("<study>", "study name")
-    .option("--storage <url>", STORAGE_HELP)
+    .option("--storage <url>", STORAGE_HELP, storageFlag)
     .option("-o, --out <file>", "where to write it, by default STUDY-report.html")
     .option("--json", "print what was written as JSON")
     .addHelpText(
@@ -787,7 +828,7 @@ function helpAsFlag(argv: readonly string[], program: Command): string[] | { unk
  * process.exitCode = await main(["node", "sextant", "studies", "--json"]);
  */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
-  const result = { code: 0 };
+  const result: RunState = { code: 0, argv };
   // `sextant trials x | head` closes our stdout early; that is the reader's choice, not an error.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(result.code);
@@ -800,11 +841,13 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       io.err(`sextant: ${args.unknown}`);
       return 2;
     }
+    result.argv = args;
     await program.parseAsync(args, { from: "node" });
     return result.code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
+      // Help asked for (--help, help NAME) is a success; help shown because a command is missing
+      // (`sextant`, `sextant bench`) is a usage error like every other mistake commander finds.
       if (error.exitCode === 0) return 0;
       return 2;
     }

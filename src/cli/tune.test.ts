@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { createStudy } from "../study/index.js";
-import { bestSoFarText } from "./tune.js";
+import { bestSoFarText, flagsAfterCommandWarning } from "./tune.js";
 
 describe("bestSoFarText", () => {
   it("shows the best value of a single-objective study, and a dash before its first complete trial", async () => {
@@ -21,5 +21,26 @@ describe("bestSoFarText", () => {
     await study.tell(await study.ask(), [2, 1]);
     await study.tell(await study.ask(), [3, 3]);
     expect(bestSoFarText(study)).toBe("front=2");
+  });
+});
+
+describe("flagsAfterCommandWarning", () => {
+  const TUNE = ["--trials", "--sampler", "--storage", "--json", "--seed"];
+
+  it("names tune's own long options that follow the command's first word, alone or with =value, once each", () => {
+    expect(flagsAfterCommandWarning("tune", ["python", "train.py", "--trials", "5"], TUNE)).toBe(
+      "sextant: warning: --trials comes after the command, so the command gets it, not sextant tune; " +
+        "put sextant's flags before the command, or use -- to mark where the command starts (sextant tune [flags] -- python …)",
+    );
+    expect(flagsAfterCommandWarning("tune", ["python", "train.py", "--sampler=tpe", "--trials", "5", "--trials", "6", "--json"], TUNE)).toMatch(
+      /^sextant: warning: --sampler, --trials and --json come after the command, so the command gets them, not sextant tune; /,
+    );
+  });
+
+  it("says nothing of the program's own flags, of short ones, of look-alikes, or of what follows the command's own --", () => {
+    expect(flagsAfterCommandWarning("tune", ["python", "train.py", "--lr", "{lr}", "-n", "5", "--n-trials", "5", "--trials-per-epoch", "2"], TUNE)).toBeNull();
+    expect(flagsAfterCommandWarning("tune", ["python", "train.py", "--", "--seed", "1"], TUNE)).toBeNull();
+    // The first word is the program, whatever it is called.
+    expect(flagsAfterCommandWarning("tune", ["--json"], TUNE)).toBeNull();
   });
 });

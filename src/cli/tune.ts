@@ -4,7 +4,6 @@
  * running the same `tune` again resumes it.
  */
 import { createHash } from "node:crypto";
-import { setMaxListeners } from "node:events";
 import { existsSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { basename, dirname, resolve } from "node:path";
@@ -14,7 +13,7 @@ import type { Scheduler } from "../schedulers/index.js";
 import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey } from "../space/index.js";
 import type { Storage } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
-import { type Study, createStudy } from "../study/index.js";
+import { type Study, createStudy, singleObjectiveProblem } from "../study/index.js";
 import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
@@ -223,10 +222,16 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
 
   // The config loader already made its relative paths absolute from the config file's folder.
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : (config.cwd ?? configDir);
+  const studyName = flags.study ?? config.study ?? defaultStudyName(command, flags.config);
+  if (studyName === "." || studyName === "..") {
+    // createStudy refuses it too, but late: tune reported it as a failure and create as a bug.
+    const message = `must not be "${studyName}", which a URL path cannot carry (the HTTP service and dashboard could not reach the study)`;
+    throw flags.study === undefined && source !== null ? source.error(["study"], message) : new UsageError(`--study ${message}`);
+  }
   return {
     source,
     settings: {
-      studyName: flags.study ?? config.study ?? defaultStudyName(command, flags.config),
+      studyName,
       storage: flags.storage ?? config.storage ?? storageUrl(undefined),
       directions,
       trials,
@@ -247,6 +252,46 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
       enqueue: (flags.enqueue ?? []).map((flag) => parseEnqueueFlag(flag, space)),
     },
   };
+}
+
+/**
+ * Refuses, before a study exists, a sampler or pruner of one objective for settings with several.
+ * createStudy refuses them too, but `tune` reported that as a failure, and `create`, which builds
+ * its study without the pruner, made a study every worker then failed on.
+ *
+ * @example
+ * checkObjectiveCount(settings, buildSampler(settings.sampler, settings.space), buildPruner(settings.pruner));
+ */
+export function checkObjectiveCount(settings: TuneSettings, sampler: Sampler, pruner: Pruner): void {
+  const problem = singleObjectiveProblem(settings.directions.length, sampler, pruner);
+  if (problem === null) return;
+  const source = problem.component === "sampler" ? settings.samplerSource : settings.prunerSource;
+  throw source ? source.error([problem.component], problem.message) : new UsageError(problem.message);
+}
+
+/**
+ * The warning for tokens after the command's first word that are exactly one of `command`'s own
+ * long options, alone or as `--name=value` (`sextant tune python train.py --trials 5`): without
+ * `--`, everything from the command's first word on goes to the command, by design, which is rarely
+ * what such a token meant. Tokens after a `--` of the command's own are the command's. Null when
+ * none looks misplaced; the caller does not ask when `--` came before the command.
+ *
+ * @example
+ * flagsAfterCommandWarning("tune", ["python", "train.py", "--trials", "5"], ["--trials", "--sampler"])
+ * // 'sextant: warning: --trials comes after the command, so the command gets it, not sextant tune; …'
+ */
+export function flagsAfterCommandWarning(commandName: string, commandArgs: readonly string[], longOptions: readonly string[]): string | null {
+  const own = new Set(longOptions);
+  const rest = commandArgs.slice(1);
+  const end = rest.indexOf("--");
+  const misplaced = [...new Set((end < 0 ? rest : rest.slice(0, end)).map((arg) => arg.replace(/=.*$/s, "")).filter((arg) => own.has(arg)))];
+  if (misplaced.length === 0) return null;
+  const names = misplaced.length === 1 ? misplaced[0]! : `${misplaced.slice(0, -1).join(", ")} and ${misplaced.at(-1)!}`;
+  const [verb, pronoun] = misplaced.length === 1 ? ["comes", "it"] : ["come", "them"];
+  return (
+    `sextant: warning: ${names} ${verb} after the command, so the command gets ${pronoun}, not sextant ${commandName}; ` +
+    `put sextant's flags before the command, or use -- to mark where the command starts (sextant ${commandName} [flags] -- ${commandArgs[0]} …)`
+  );
 }
 
 /**
@@ -350,6 +395,7 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   checkProgram(settings.command, settings.cwd, { ...process.env, ...settings.env });
   let sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
   const pruner = buildPruner(settings.pruner, settings.prunerSource);
+  checkObjectiveCount(settings, sampler, pruner);
   const scheduler = settings.scheduler ? buildScheduler(settings.scheduler, settings.schedulerSource) : null;
   const storage = await openCliStorage(settings.storage);
   try {
@@ -445,9 +491,8 @@ async function runTune(
 
   const stats: RunStats = { counts: { complete: 0, pruned: 0, failed: 0 }, finished: 0, running: 0, lastFailReason: null };
   const pids = new Set<number>();
+  // commandObjective listens for the abort once, however many commands run: no listener limit to raise.
   const controller = new AbortController();
-  // Each running command listens for the abort: past 10 (--jobs 11 and up) Node would warn of a leak.
-  setMaxListeners(settings.jobs + 10, controller.signal);
   const started = Date.now();
   let interrupted: NodeJS.Signals | null = null;
   const progress =
@@ -658,7 +703,8 @@ function printSummary(
     renderTable(
       ["state", "this run", "total"],
       (["complete", "pruned", "failed"] as const).map((s) => [s, String(stats.counts[s]), String(total[s])]).concat(
-        total.running > 0 ? [["running", "-", String(total.running)]] : [],
+        // Trials this run did not finish: still running elsewhere, or enqueued and not run yet.
+        (["running", "waiting"] as const).filter((s) => total[s] > 0).map((s) => [s, "-", String(total[s])]),
       ),
     ),
   );

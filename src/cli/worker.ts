@@ -3,7 +3,6 @@
  * processes on any machines that share its storage. The study's command, space and settings live
  * in its `cli:config`, so a worker needs only the storage URL and the study name.
  */
-import { setMaxListeners } from "node:events";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { randomSeed } from "../math/rng.js";
@@ -33,6 +32,7 @@ import {
   type TuneFlags,
   type TuneSettings,
   bestSoFarText,
+  checkObjectiveCount,
   checkWarmStart,
   cliConfigOf,
   enqueueTrials,
@@ -106,8 +106,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
   }
   const recovery = recoverySettings(flags, {}, settings.storage);
   // Build them all now so that a wrong option is reported here, not by every worker later.
-  buildSampler(settings.sampler, settings.space);
-  buildPruner(settings.pruner);
+  checkObjectiveCount(settings, buildSampler(settings.sampler, settings.space), buildPruner(settings.pruner));
   const scheduler = settings.scheduler ? populationScheduler(settings) : null;
   const storage = await openCliStorage(settings.storage);
   try {
@@ -197,6 +196,7 @@ function describeBudget(budget: { trials: number | null; deadline: number | null
  */
 export async function workerCommand(flags: WorkerFlags, io: Io): Promise<number> {
   if (flags.study === undefined) throw new UsageError("--study is required: the name of a study made by sextant create or sextant tune");
+  if (flags.study.trim() === "") throw new UsageError(`--study must not be blank, got ${JSON.stringify(flags.study)}`);
   const url = flags.storage ?? storageUrl(undefined);
   refuseMemory(url);
   // Opening would create a mistyped file, and a worker only joins a study that exists.
@@ -252,9 +252,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
 
   const counts: Record<"complete" | "pruned" | "failed", number> = { complete: 0, pruned: 0, failed: 0 };
   let lastFailReason = "";
+  // commandObjective listens for the abort once, however many commands run: no listener limit to raise.
   const controller = new AbortController();
-  // Each running command listens for the abort: past 10 (--jobs 11 and up) Node would warn of a leak.
-  setMaxListeners((flags.jobs ?? 1) + 10, controller.signal);
   let interrupted: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted !== null) process.exit(signalExitCode(interrupted));

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -264,6 +265,44 @@ tick();`;
       expect(trial.systemAttrs.failReason).toBe("interrupted");
     }
   });
+
+  it("listens for its signal once however many commands run at once: no MaxListenersExceededWarning past 10", async () => {
+    // Each running command added its own abort listener; from the 11th Node warned of a leak.
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const listeners: number[] = [];
+      let spawned = 0;
+      const study = await createStudy({ sampler: new RandomSampler({ seed: 9 }) });
+      const objective = commandObjective({
+        argv: ["node", "-e", "setTimeout(() => console.log(1), 20000)"],
+        space: X,
+        signal: controller.signal,
+        killGraceSeconds: 1,
+        hooks: {
+          onSpawn: () => {
+            listeners.push(getEventListeners(controller.signal, "abort").length);
+            if (++spawned === 12) {
+              study.stop();
+              controller.abort();
+            }
+          },
+        },
+      });
+      await study.optimize(objective, { nTrials: 12, concurrency: 12 });
+      // Warnings are emitted on the next tick.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning").map((w) => w.message)).toEqual([]);
+      expect(Math.max(...listeners)).toBe(1);
+      // The one listener stops every command, and is gone once they have.
+      expect(study.trials.map((t) => [t.state, t.systemAttrs.failReason])).toEqual(Array.from({ length: 12 }, () => ["failed", "interrupted"]));
+      expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  }, 30_000);
 
   it("passes a hostile value as one literal argument", async () => {
     const out = join(dir, "argv.json");

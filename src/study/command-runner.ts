@@ -322,7 +322,7 @@ interface ProcessOptions {
   timeoutSeconds?: number;
   killGraceSeconds: number;
   tailBytes: number;
-  signal?: AbortSignal;
+  abort?: AbortFanOut;
   trialNumber: number;
   hooks?: CommandHooks;
   /** Called for each stdout line; returning "prune" stops the program. */
@@ -369,6 +369,29 @@ class LineSplitter {
   }
 }
 
+/**
+ * One listener on a spec's abort signal for all of its running programs, however many run at once:
+ * a listener each made Node warn of a leak (MaxListenersExceededWarning) from the 11th on, and a
+ * user's signal is theirs to budget. The listener is there only while some program runs.
+ */
+class AbortFanOut {
+  private readonly stops = new Set<() => void>();
+  private readonly onAbort = (): void => {
+    for (const stop of [...this.stops]) stop();
+  };
+  constructor(readonly signal: AbortSignal) {}
+
+  /** Calls `stop` when the signal aborts; the returned function unsubscribes. */
+  subscribe(stop: () => void): () => void {
+    if (this.stops.size === 0) this.signal.addEventListener("abort", this.onAbort);
+    this.stops.add(stop);
+    return () => {
+      if (!this.stops.delete(stop)) return;
+      if (this.stops.size === 0) this.signal.removeEventListener("abort", this.onAbort);
+    };
+  }
+}
+
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
@@ -389,7 +412,7 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
   const stderrTail = new Tail(options.tailBytes);
   let lastStdoutLine = "";
   let stoppedBy: ProcessOutcome["stoppedBy"] = null;
-  if (options.signal?.aborted) {
+  if (options.abort?.signal.aborted) {
     return Promise.resolve({ exitCode: null, signal: null, spawnError: null, stoppedBy: "interrupted", stdoutTail: "", stderrTail: "", lastStdoutLine: "" });
   }
   return new Promise((resolvePromise) => {
@@ -421,15 +444,14 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
       const grace = setTimeout(() => killGroup(child, "SIGKILL"), options.killGraceSeconds * 1000);
       timers.push(grace);
     };
-    const onAbort = (): void => stop("interrupted");
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const unsubscribe = options.abort?.subscribe(() => stop("interrupted"));
 
     const finish = (): void => {
       if (settled) return;
       settled = true;
       guard?.release();
       for (const timer of timers) clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
+      unsubscribe?.();
       stdoutLines.end();
       stderrLines.end();
       if (child.pid !== undefined) {
@@ -519,10 +541,11 @@ export function commandObjective(spec: CommandSpec): Objective {
   checkCommandSpec(spec);
   const killGraceSeconds = spec.killGraceSeconds ?? 5;
   const tailBytes = spec.tailBytes ?? 2048;
-  return (trial) => runCommandTrial(trial, spec, killGraceSeconds, tailBytes);
+  const abort = spec.signal ? new AbortFanOut(spec.signal) : undefined;
+  return (trial) => runCommandTrial(trial, spec, killGraceSeconds, tailBytes, abort);
 }
 
-async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds: number, tailBytes: number): Promise<ObjectiveResult> {
+async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds: number, tailBytes: number, abort: AbortFanOut | undefined): Promise<ObjectiveResult> {
   if (spec.signal?.aborted) throw new CommandTrialError(INTERRUPTED_REASON);
   const params: Record<string, ParamValue> = {};
   for (const [name, distribution] of Object.entries(spec.space)) params[name] = trial.suggest(name, distribution);
@@ -569,7 +592,7 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
       timeoutSeconds: spec.timeoutSeconds,
       killGraceSeconds,
       tailBytes,
-      signal: spec.signal,
+      abort,
       trialNumber: trial.number,
       hooks: spec.hooks,
       onStdoutLine(line) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BudgetComparison, bestRankText, buildReport, groupSignificanceSection, headToHead, headToHeadSection, pairVerdict } from "./report.js";
+import { type BudgetComparison, bestRankText, buildReport, groupSignificanceSection, headToHead, headToHeadSection, noiselessFallbackNotes, pairVerdict } from "./report.js";
 import { NO_INCUMBENT_REGRET, type RunResult } from "./run-one.js";
 import type { RunSettings } from "./runner.js";
 import { friedmanTest, nemenyiCriticalDifference } from "./stats.js";
@@ -195,5 +195,24 @@ describe("runs with no incumbent yet", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("noiselessFallbackNotes", () => {
+  it("counts new incumbents, multi-fidelity incumbents and recommended trials apart, in words that fit each", () => {
+    const results: RunResult[] = [
+      { ...run(A, "random", 0, 1, 0.5), noiselessFailures: 2, firstNoiselessFailure: "crashed" },
+      { ...run(A, "tpe", 0, 1, 0.5), noiselessFailures: 1, firstNoiselessFailure: "crashed" },
+      { ...run("augmented-branin-2d-fidelity", "random", 0, 1, 0.5), fidelityUnitsPerTrial: 9, noiselessFailures: 4, firstNoiselessFailure: "nan" },
+      { ...run(B, "gp", 0, 1, 0.5), recommendedNoiselessFailures: 3, firstRecommendedNoiselessFailure: "crashed" },
+      run(C, "gp", 0, 1, 0.5),
+    ];
+    const notes = noiselessFallbackNotes(results);
+    expect(notes).toHaveLength(3);
+    expect(notes[0]).toMatch(/^3 regrets, in 2 runs of `random`, `tpe`, are the observed value minus the reference: the noiseless value of a new incumbent could not be measured/);
+    expect(notes[1]).toMatch(/^4 regrets, in 1 multi-fidelity runs of `random`, are the observed final value minus the reference: the noiseless final value of a new incumbent/);
+    expect(notes[1]).not.toMatch(/command/);
+    expect(notes[2]).toMatch(/^In 1 runs of `gp`, the noiseless value of 3 recommended trials could not be measured .*: their regret in the recommended-trial curve .* is their observed value minus the reference\.$/);
+    expect(noiselessFallbackNotes([run(C, "gp", 0, 1, 0.5)])).toEqual([]);
   });
 });

@@ -512,6 +512,43 @@ export interface WrittenReport {
 }
 
 /**
+ * The report's notes on regrets that rest on an observed value because a noiseless value could not
+ * be measured (its evaluation failed or gave no finite value), one per kind that has any: a new
+ * incumbent's, a multi-fidelity incumbent's final value, and a recommended trial's (the
+ * `recommendedCurve` of results.jsonl, which the report does not draw on).
+ *
+ * @example
+ * for (const note of noiselessFallbackNotes(results)) md.push("", note);
+ */
+export function noiselessFallbackNotes(results: readonly RunResult[]): string[] {
+  const optimizersOf = (runs: readonly RunResult[]): string => [...new Set(runs.map((r) => `\`${r.optimizer}\``))].join(", ");
+  const sum = (runs: readonly RunResult[], count: (r: RunResult) => number | undefined): number => runs.reduce((total, r) => total + (count(r) ?? 0), 0);
+  const notes: string[] = [];
+  const incumbents = results.filter((r) => r.noiselessFailures !== undefined && r.fidelityUnitsPerTrial === undefined);
+  if (incumbents.length > 0) {
+    notes.push(
+      `${sum(incumbents, (r) => r.noiselessFailures)} regrets, in ${incumbents.length} runs of ${optimizersOf(incumbents)}, are the observed value minus the reference: ` +
+        "the noiseless value of a new incumbent could not be measured (measuring it failed or gave no finite value; a command problem runs its program again for it, and a command is meant to give the same value every time).",
+    );
+  }
+  const fidelity = results.filter((r) => r.noiselessFailures !== undefined && r.fidelityUnitsPerTrial !== undefined);
+  if (fidelity.length > 0) {
+    notes.push(
+      `${sum(fidelity, (r) => r.noiselessFailures)} regrets, in ${fidelity.length} multi-fidelity runs of ${optimizersOf(fidelity)}, are the observed final value minus the reference: ` +
+        "the noiseless final value of a new incumbent could not be measured (measuring it failed or gave no finite value).",
+    );
+  }
+  const recommended = results.filter((r) => r.recommendedNoiselessFailures !== undefined);
+  if (recommended.length > 0) {
+    notes.push(
+      `In ${recommended.length} runs of ${optimizersOf(recommended)}, the noiseless value of ${sum(recommended, (r) => r.recommendedNoiselessFailures)} recommended trials could not be measured ` +
+        "(measuring it failed or gave no finite value): their regret in the recommended-trial curve (recommendedCurve in results.jsonl, not used in this report) is their observed value minus the reference.",
+    );
+  }
+  return notes;
+}
+
+/**
  * Reads a run directory and writes the Markdown report, its JSON data and SVG figures (in a
  * folder named after the Markdown file, beside it).
  *
@@ -592,14 +629,7 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
         "a problem whose random search has no median incumbent at a budget has no normalized scores there, and an anytime curve starts at its first budget with a finite median.",
     );
   }
-  const noiselessFailures = results.reduce((sum, r) => sum + (r.noiselessFailures ?? 0), 0);
-  if (noiselessFailures > 0) {
-    const runs = results.filter((r) => r.noiselessFailures !== undefined);
-    md.push(
-      "",
-      `${noiselessFailures} regrets, in ${runs.length} runs of ${[...new Set(runs.map((r) => `\`${r.optimizer}\``))].join(", ")}, are the observed value minus the reference: the command run again to measure a new incumbent's noiseless value failed (crashed or gave no finite value), and a command is meant to give the same value every time.`,
-    );
-  }
+  for (const note of noiselessFallbackNotes(results)) md.push("", note);
   if (stored.length > results.length) {
     md.push("", `${stored.length - results.length} further runs belong to (problem, seed) pairs that not every optimizer has finished; they are left out so that all optimizers are compared on the same instances.`);
   }
