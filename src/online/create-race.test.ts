@@ -3,7 +3,7 @@
  * online tuner at the same moment, on every backend: each process has its own connection to the
  * same memory store, SQLite file or PostgreSQL database.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { twoConnectionBackends } from "../../test/fixtures/two-connections.js";
 import { type Storage } from "../storage/index.js";
 import { type OnlineTunerOptions, createOnlineTuner, loadOnlineTuner } from "./tuner.js";

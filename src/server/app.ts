@@ -42,7 +42,7 @@ import {
   storedWarmStartSources,
 } from "../study/index.js";
 import { OnlineTunerError, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
-import { type RouteDoc, openApiDocument } from "./openapi.js";
+import { openApiDocument } from "./openapi.js";
 import { Answer, HttpError, route } from "./route.js";
 import { type DashboardAsset, loadDashboardAssets, mountDashboard } from "./dashboard-assets.js";
 import { dashboardRoutes } from "./dashboard-routes.js";

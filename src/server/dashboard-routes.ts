@@ -21,7 +21,7 @@ import {
 import type { Recommendation } from "../samplers/index.js";
 import { populationLineage } from "../schedulers/lineage.js";
 import { bestFeasibleTrial, recommendedTrial } from "../study/best.js";
-import { type FrozenTrial, type JsonValue, type TrialState, effectiveStep } from "../space/index.js";
+import { type FrozenTrial, type TrialState, effectiveStep } from "../space/index.js";
 import type { Storage, StudyRecord } from "../storage/index.js";
 import * as ui from "./dashboard-schemas.js";
 import { HttpError, type Route, route } from "./route.js";

@@ -2,7 +2,7 @@
  * Two `sextant serve` servers on one store, asked at the same moment to create one online tuner:
  * one answers 201 (it created the tuner), the other 200 (it found it), on every backend.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { twoConnectionBackends } from "../../test/fixtures/two-connections.js";
 import "../index.js";
 import { type Storage } from "../storage/index.js";
