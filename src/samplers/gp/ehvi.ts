@@ -55,17 +55,26 @@ export function nonDominatedBoxes(front: readonly ArrayLike<number>[], reference
     for (const p of inside) top = Math.min(top, p[0]!);
     return [{ lower: Float64Array.of(Number.NEGATIVE_INFINITY), upper: Float64Array.of(top) }];
   }
+  // Along the first axis (the innermost loop below), the points that weakly dominate a cell's
+  // lower corner only grow: each row of cells sweeps the points in order of their first coordinate
+  // once, keeping the smallest last coordinate so far, instead of scanning every point per cell.
+  const byFirst = [...inside].sort((a, b) => a[0]! - b[0]!);
+  let row: ArrayLike<number>[] = [];
+  let swept = 0;
+  let top = reference[last]!;
   for (;;) {
-    let top = reference[last]!;
-    for (const p of inside) {
-      let covers = true;
-      for (let k = 0; k < last; k++) {
-        if (p[k]! > cuts[k]![index[k]!]!) {
-          covers = false;
-          break;
-        }
-      }
-      if (covers && p[last]! < top) top = p[last]!;
+    if (index[0] === 0) {
+      row = byFirst.filter((p) => {
+        for (let k = 1; k < last; k++) if (p[k]! > cuts[k]![index[k]!]!) return false;
+        return true;
+      });
+      swept = 0;
+      top = reference[last]!;
+    }
+    const corner = cuts[0]![index[0]!]!;
+    while (swept < row.length && row[swept]![0]! <= corner) {
+      const p = row[swept++]!;
+      if (p[last]! < top) top = p[last]!;
     }
     const previous = boxes[boxes.length - 1];
     if (top > Number.NEGATIVE_INFINITY && index[0]! > 0 && previous && previous.upper[last] === top && previous.upper[0] === cuts[0]![index[0]!]) {
@@ -114,6 +123,11 @@ interface IndexedBoxes {
   /** Per axis, scratch for each interval's factor gradient [∂/∂μ, ∂/∂σ], and whether it is computed. */
   readonly intervalGradient: Float64Array[];
   readonly intervalDone: Uint8Array[];
+  /** Per axis and interval, upper − lower (+∞ below an open lower end) and its log, for the upper bound. */
+  readonly intervalWidth: Float64Array[];
+  readonly intervalLogWidth: Float64Array[];
+  /** Per axis, scratch for each interval's scaled factor bound. */
+  readonly intervalScaled: Float64Array[];
 }
 
 const indexedCache = new WeakMap<readonly Box[], IndexedBoxes>();
@@ -168,6 +182,14 @@ function indexBoxes(boxes: readonly Box[], m: number): IndexedBoxes {
     }
     intervals.push(Int32Array.from(pairs));
   }
+  const intervalWidth = intervals.map((pairs, i) => {
+    const widths = new Float64Array(pairs.length / 2);
+    for (let k = 0; k < widths.length; k++) {
+      const lower = pairs[2 * k]!;
+      widths[k] = lower < 0 ? Number.POSITIVE_INFINITY : bounds[i]![pairs[2 * k + 1]!]! - bounds[i]![lower]!;
+    }
+    return widths;
+  });
   const indexed = {
     bounds,
     lowerIndex,
@@ -178,6 +200,9 @@ function indexBoxes(boxes: readonly Box[], m: number): IndexedBoxes {
     intervalLog: intervals.map((pairs) => new Float64Array(pairs.length / 2)),
     intervalGradient: intervals.map((pairs) => new Float64Array(pairs.length)),
     intervalDone: intervals.map((pairs) => new Uint8Array(pairs.length / 2)),
+    intervalWidth,
+    intervalLogWidth: intervalWidth.map((widths) => widths.map(Math.log)),
+    intervalScaled: intervals.map((pairs) => new Float64Array(pairs.length / 2)),
   };
   indexedCache.set(boxes, indexed);
   return indexed;
@@ -227,6 +252,99 @@ function boxTerms(boxes: readonly Box[], means: ArrayLike<number>, sigmas: Array
 export function logExpectedHypervolumeImprovement(boxes: readonly Box[], means: ArrayLike<number>, sigmas: ArrayLike<number>, scratch?: Float64Array): number {
   const terms = scratch && scratch.length >= boxes.length ? scratch : new Float64Array(boxes.length);
   return boxTerms(boxes, means, sigmas, terms);
+}
+
+/**
+ * Added to {@link logExpectedHypervolumeImprovementBound} (in nats, relative to 1 + |bound|): the
+ * bound and the exact value are computed along different paths, each with its own rounding, and
+ * a bound that is mathematically tight must not fall below the exact value by that rounding.
+ */
+const BOUND_MARGIN = 1e-6;
+/** The share of max(σ, |u − μ|) an interval's width must reach to bound its factor (see below). */
+const WIDTH_BOUND_SHARE = 1e-3;
+
+/** The grid of {@link logExpectedImprovementAtMost}: z from −40 to 40 in steps of 1/128. */
+const GRID_LOW = -40;
+const GRID_HIGH = 40;
+const GRID_STEPS_PER_UNIT = 128;
+let logExpectedImprovementGrid: Float64Array | null = null;
+
+/**
+ * An upper bound of log h(z) ({@link logExpectedImprovementFromZ}) for a fraction of its cost: h
+ * grows with z, so its value at the next point of a fine grid bounds it (by at most |z|/128 nats
+ * too much in the left tail, less elsewhere). Outside the grid, log h(z) itself.
+ */
+function logExpectedImprovementAtMost(z: number): number {
+  if (!(z > GRID_LOW && z < GRID_HIGH)) return logExpectedImprovementFromZ(z);
+  if (logExpectedImprovementGrid === null) {
+    const grid = new Float64Array((GRID_HIGH - GRID_LOW) * GRID_STEPS_PER_UNIT + 1);
+    for (let k = 0; k < grid.length; k++) grid[k] = logExpectedImprovementFromZ(GRID_LOW + k / GRID_STEPS_PER_UNIT);
+    logExpectedImprovementGrid = grid;
+  }
+  return logExpectedImprovementGrid[Math.ceil((z - GRID_LOW) * GRID_STEPS_PER_UNIT)]!;
+}
+
+/**
+ * An upper bound of {@link logExpectedHypervolumeImprovement} over every σᵢ ≤ `sigmaBounds[i]`
+ * (means exact), for a candidate search to skip the exact variances (the O(n²) part of a
+ * prediction) of points that cannot win. EHVI is not monotone in σ, but each box factor is
+ * bounded twice: E[(u − max(l, Y))₊] is at most E[(u − Y)₊] = σ·h((u − μ)/σ), which grows with σ
+ * (its σ-derivative is φ(z) > 0), and at most u − l (used unless the interval is a sliver, whose
+ * exact value, a difference of nearly equal h, can round above its width). log h comes from a
+ * table, rounded up; the sum over boxes is taken with each axis's factors scaled by their largest
+ * and without logarithms, a few multiplications per box where the exact value takes an
+ * exponential. The bound is what `ehviAcquisition`'s batch prunes with; it is never a score.
+ *
+ * @example
+ * logExpectedHypervolumeImprovementBound(boxes, [0.2, 0.4], [0.3, 0.3]) >= logExpectedHypervolumeImprovement(boxes, [0.2, 0.4], [0.1, 0.1]); // true
+ */
+export function logExpectedHypervolumeImprovementBound(boxes: readonly Box[], means: ArrayLike<number>, sigmaBounds: ArrayLike<number>): number {
+  const m = means.length;
+  if (boxes.length === 0) return Number.NEGATIVE_INFINITY;
+  const { bounds, logH, intervals, intervalIndex, intervalWidth, intervalLogWidth, intervalScaled } = indexBoxes(boxes, m);
+  let logScale = 0;
+  for (let i = 0; i < m; i++) {
+    const sigma = Math.max(sigmaBounds[i]!, 1e-10);
+    const logSigma = Math.log(sigma);
+    const mean = means[i]!;
+    const list = bounds[i]!;
+    const out = logH[i]!;
+    for (let c = 0; c < list.length; c++) out[c] = logExpectedImprovementAtMost((list[c]! - mean) / sigma);
+    const pairs = intervals[i]!;
+    const widths = intervalWidth[i]!;
+    const logWidths = intervalLogWidth[i]!;
+    const scaled = intervalScaled[i]!;
+    let largest = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < scaled.length; k++) {
+      const upper = pairs[2 * k + 1]!;
+      let factor = logSigma + out[upper]!;
+      // The width bounds the factor only where the exact value has no cancellation to speak of
+      // (h(b) − h(a) with b − a ≥ 1e−3·max(1, |b|)): a sliver's exact value can round above it.
+      if (widths[k]! >= WIDTH_BOUND_SHARE * Math.max(sigma, Math.abs(list[upper]! - mean)) && logWidths[k]! < factor) factor = logWidths[k]!;
+      if (factor !== factor) return Number.NaN;
+      scaled[k] = factor;
+      if (factor > largest) largest = factor;
+    }
+    // Every factor 0 on one axis: so is every box, and the exact value is −∞ too.
+    if (largest === Number.NEGATIVE_INFINITY) return largest;
+    for (let k = 0; k < scaled.length; k++) scaled[k] = Math.exp(scaled[k]! - largest);
+    logScale += largest;
+  }
+  let sum = 0;
+  if (m === 3) {
+    const [first, second, third] = intervalScaled as [Float64Array, Float64Array, Float64Array];
+    for (let b = 0, at = 0; b < boxes.length; b++, at += 3) sum += first[intervalIndex[at]!]! * second[intervalIndex[at + 1]!]! * third[intervalIndex[at + 2]!]!;
+  } else {
+    for (let b = 0; b < boxes.length; b++) {
+      let product = 1;
+      for (let i = 0; i < m; i++) product *= intervalScaled[i]![intervalIndex[b * m + i]!]!;
+      sum += product;
+    }
+  }
+  // Rounding of the exponentials, products and sum (relative), and factors or products that fell
+  // below the smallest normal number (absolute, under 1e−320 each, so 1e−300 per box is ample).
+  const value = logScale + Math.log(sum * (1 + 1e-12) + boxes.length * 1e-300);
+  return value + BOUND_MARGIN * (1 + Math.abs(value));
 }
 
 /**
@@ -294,8 +412,11 @@ export function logExpectedHypervolumeImprovementWithGradient(
   for (const done of intervalDone) done.fill(0);
   const factor = new Float64Array(2);
   for (let b = 0; b < boxes.length; b++) {
-    // Boxes that hold a negligible share of the sum do not move the gradient: skip their partials.
-    const weight = Math.exp(terms[b]! - value);
+    // Boxes that hold a negligible share of the sum do not move the gradient: skip their partials
+    // (below e^−28 < 1e−12 without taking the exponential).
+    const share = terms[b]! - value;
+    if (share < -28) continue;
+    const weight = Math.exp(share);
     if (weight < 1e-12) continue;
     for (let i = 0; i < m; i++) {
       const k = intervalIndex[b * m + i]!;

@@ -12,8 +12,9 @@ import {
 } from "../../space/index.js";
 import { Rng } from "../../math/rng.js";
 import { MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR } from "../recommendation.js";
-import { defaultPrior, fitHyperparameters, type OutputWarping, warpObservations } from "./model.js";
-import { GPSampler, THETA_ATTR, WARPING_ATTR, createGPSamplerFromOptions, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
+import { GaussianProcess, defaultPrior, fitHyperparameters, type OutputWarping, parametersFromTheta, warpObservations } from "./model.js";
+import { type Acquisition, type DimensionKind, maximizeAcquisitionFunction, pointKey } from "./acquisition.js";
+import { GPSampler, THETA_ATTR, WARPING_ATTR, createGPSamplerFromOptions, ehviAcquisition, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
 
 function isLegal(distribution: Distribution, value: ParamValue): boolean {
   if (distribution.type === "categorical") return choiceIndex(distribution, value) >= 0;
@@ -239,6 +240,53 @@ describe("GPSampler", () => {
     // Nothing feasible yet: the observed reference.
     expect(ehviReferencePoint([], 3, "front")).toEqual([1.1, 1.1, 1.1]);
     expect(() => new GPSampler({ hypervolumeReference: "far" as never })).toThrow(/hypervolumeReference/);
+  });
+
+  it("scores EHVI candidates in a batch with value()'s numbers, bit for bit, and proposes what scoring each one proposes", () => {
+    const d = 4;
+    const n = 80;
+    const rng = new Rng(12);
+    const x = new Float64Array(n * d).map(() => rng.uniform());
+    const objectives = Array.from({ length: n }, (_, j) => {
+      const p = x.subarray(j * d, j * d + d);
+      return [p[0]! + 0.3 * p[2]!, 1 - p[0]! + 0.2 * Math.sin(6 * p[1]!), (p[3]! - 0.4) ** 2 + 0.5 * p[1]!];
+    });
+    const models = [0, 1, 2].map((i) => {
+      const y = Float64Array.from(objectives, (v) => v[i]!);
+      const gp = new GaussianProcess({ x, y, n, d, categorical: new Uint8Array(d) }, parametersFromTheta([Math.log(0.4), Math.log(0.5), Math.log(0.3), Math.log(0.6), 0, Math.log(1e-5)], d));
+      return { gp, threshold: 0, scale: 1 };
+    });
+    const front = objectives.filter((a) => !objectives.some((b) => b !== a && b.every((v, i) => v <= a[i]!) && b.some((v, i) => v < a[i]!)));
+    const acquisition = ehviAcquisition(models, front, ehviReferencePoint(front, 3, "front"))!;
+    const count = 300;
+    const rows = new Float64Array(count * d).map(() => rng.uniform());
+    const batch = acquisition.batch!(rows, count);
+    const all = Array.from({ length: count }, (_, c) => c);
+    batch.tighten!(all, 0.25);
+    const exact = new Float64Array(count);
+    batch.values(all, exact);
+    for (let c = 0; c < count; c++) {
+      const one = acquisition.value(rows.slice(c * d, c * d + d));
+      expect(Object.is(exact[c], one)).toBe(true);
+      expect(batch.upperBounds[c]).toBeGreaterThanOrEqual(one);
+    }
+    let exactScores = 0;
+    const counting: Acquisition = {
+      ...acquisition,
+      batch(points, size) {
+        const inner = acquisition.batch!(points, size);
+        return { ...inner, values: (indices, out) => { exactScores += indices.length; inner.values(indices, out); } };
+      },
+    };
+    const plain: Acquisition = { value: acquisition.value, valueWithGradient: acquisition.valueWithGradient! };
+    const dimensions: DimensionKind[] = Array.from({ length: d }, () => ({ type: "continuous" }));
+    const taken = new Set(Array.from({ length: n }, (_, j) => pointKey(x.subarray(j * d, j * d + d))));
+    const search = { dimensions, nCandidates: 512, nRestarts: 4, anchors: [x.slice(0, d), x.slice(d, 2 * d)], taken, seed: 5 };
+    const withBounds = maximizeAcquisitionFunction(counting, { ...search, rng: new Rng(8) });
+    const everyCandidate = maximizeAcquisitionFunction(plain, { ...search, rng: new Rng(8) });
+    expect(Array.from(withBounds!.point)).toEqual(Array.from(everyCandidate!.point));
+    expect(withBounds!.value).toBe(everyCandidate!.value);
+    expect(exactScores).toBeLessThan(512);
   });
 
   it("by default takes BoTorch's reference point on even trials and Optuna's on odd ones", () => {

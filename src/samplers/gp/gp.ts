@@ -48,16 +48,16 @@ import { sampleUniform } from "../random.js";
 import { hypervolumeContributions, paretoFrontIndices, trialConstraints } from "../../analysis/index.js";
 import {
   type Acquisition,
+  type AcquisitionBatch,
   type DimensionKind,
   type Surrogate,
   type PerturbationBoundary,
   logExpectedImprovementAcquisition,
   maximizeAcquisitionFunction,
   pointKey,
-  snapPoint,
 } from "./acquisition.js";
 import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels } from "./constrained.js";
-import { logExpectedHypervolumeImprovement, logExpectedHypervolumeImprovementWithGradient, nonDominatedBoxes } from "./ehvi.js";
+import { logExpectedHypervolumeImprovement, logExpectedHypervolumeImprovementBound, logExpectedHypervolumeImprovementWithGradient, nonDominatedBoxes } from "./ehvi.js";
 import { ensemble, rgpeWeights } from "./rgpe.js";
 import { type TrustRegion, vizierTrustRegion } from "./trust-region.js";
 import { type Penalizer, estimateLipschitz, locallyPenalizedAcquisition, logPenalty, pendingPenalizers } from "./local-penalization.js";
@@ -1035,9 +1035,13 @@ export class GPSampler implements Sampler {
  * Log EHVI (see ehvi.ts) from one model per objective, each fitted to its objective normalised
  * to [0, 1] over the observations; the front is that of the feasible observations (and believed
  * running trials), the reference point from {@link ehviReferencePoint}. Null when no observation is
- * feasible yet.
+ * feasible yet. Its `batch` scores many candidates with the values `value` gives them, bit for bit.
+ *
+ * @example
+ * const acquisition = ehviAcquisition(models, front, ehviReferencePoint(front, models.length, "front"));
+ * acquisition?.value(point); // log EHVI at point
  */
-function ehviAcquisition(models: readonly ConstraintModel[], front: readonly (readonly number[])[], reference: readonly number[]): Acquisition | null {
+export function ehviAcquisition(models: readonly ConstraintModel[], front: readonly (readonly number[])[], reference: readonly number[]): Acquisition | null {
   if (front.length === 0) return null;
   const m = models.length;
   const boxes = nonDominatedBoxes(front, reference);
@@ -1059,6 +1063,41 @@ function ehviAcquisition(models: readonly ConstraintModel[], front: readonly (re
         sigmas[i] = Math.sqrt(Math.max(variance, 1e-20)) * scale;
       }
       return logExpectedHypervolumeImprovement(boxes, means, sigmas, scratch);
+    },
+    // Candidates scored together: each model's means at once (O(n·d) each), exact variances
+    // (the O(n²) triangular solves) only for candidates whose bound could still win. The models'
+    // means and variances are predict's bit for bit, so every exact value is value()'s.
+    batch(points: Float64Array, count: number): AcquisitionBatch {
+      const predictions = models.map(({ gp }) => gp.predictBatch(points, count));
+      const variances = Array.from({ length: m }, () => new Float64Array(count));
+      const sigmaBounds = new Float64Array(m);
+      // The search tightens every candidate's bound before it reads any, so none is computed here.
+      const upperBounds = new Float64Array(count).fill(Infinity);
+      return {
+        upperBounds,
+        tighten(indices, fraction) {
+          for (const prediction of predictions) prediction.tighten(indices, fraction);
+          for (const c of indices) {
+            for (let i = 0; i < m; i++) {
+              const { threshold, scale } = models[i]!;
+              means[i] = (predictions[i]!.means[c]! - threshold) * scale;
+              sigmaBounds[i] = Math.sqrt(Math.max(predictions[i]!.varianceBounds[c]!, 1e-20)) * scale;
+            }
+            upperBounds[c] = Math.min(upperBounds[c]!, logExpectedHypervolumeImprovementBound(boxes, means, sigmaBounds));
+          }
+        },
+        values(indices, out) {
+          for (let i = 0; i < m; i++) predictions[i]!.variances(indices, variances[i]!);
+          for (const c of indices) {
+            for (let i = 0; i < m; i++) {
+              const { threshold, scale } = models[i]!;
+              means[i] = (predictions[i]!.means[c]! - threshold) * scale;
+              sigmas[i] = Math.sqrt(Math.max(variances[i]![c]!, 1e-20)) * scale;
+            }
+            out[c] = logExpectedHypervolumeImprovement(boxes, means, sigmas, scratch);
+          }
+        },
+      };
     },
     valueWithGradient(point, gradient) {
       const d = point.length;
