@@ -62,7 +62,8 @@ describe.skipIf(skip !== null)("postgres:// URLs", () => {
       await running.waitForStderr("Ctrl-C stops", 30_000);
     } finally {
       running.child.kill("SIGTERM");
-      expect((await running.done).code).toBe(0);
+      const ended = await running.done;
+      expect(ended.code, `signal ${ended.signal}, stderr: ${ended.stderr}`).toBe(0);
     }
     expect(await schemas()).toEqual(["dash_full"]);
   });

@@ -49,17 +49,22 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
     if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new UserError(`cannot listen on ${flags.host}: no such address on this machine`);
     throw error;
   }
+  // Listen for the stop signals before saying the server is up: a supervisor or script that sends
+  // SIGTERM as soon as it reads the line below would otherwise find Node's default action and kill
+  // the process before the storage is closed (the line is written synchronously, and the reader can
+  // run before this process reaches the next statement).
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
   if (command === "dashboard") {
     io.out(`sextant dashboard: open ${server.url}/ (storage ${url}${token !== undefined ? ", token required: open " + server.url + "/#token=<token>" : ""})`);
   } else {
     io.out(`sextant serve: listening on ${server.url} (storage ${url}${token !== undefined ? ", token required" : ""})`);
   }
   io.err(`sextant ${command}: dashboard at ${server.url}/, API at ${server.url}/api/v1, its OpenAPI document at ${server.url}/api/v1/openapi.json; Ctrl-C stops`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await stopped;
   await server.close();
   return 0;
 }
