@@ -43,6 +43,10 @@ describe("sextant dashboard and sextant report", () => {
             resolve(match[1]!);
           }
         });
+        void running.done.then((r) => {
+          clearTimeout(timer);
+          reject(new Error(`sextant dashboard exited (code ${r.code}, signal ${r.signal}) before printing its address:\n${r.stderr}`));
+        });
       });
       const page = await fetch(`${url}/`);
       expect(page.status).toBe(200);
@@ -53,9 +57,12 @@ describe("sextant dashboard and sextant report", () => {
       expect((await fetch(`${url}/${script}`)).status).toBe(200);
       const { studies } = (await (await fetch(`${url}/api/v1/studies`)).json()) as { studies: { name: string }[] };
       expect(studies.map((study) => study.name)).toEqual(["tuned"]);
-    } finally {
       running.child.kill("SIGTERM");
-      expect((await running.done).code).toBe(0);
+      const ended = await running.done;
+      expect(ended.code, `signal ${ended.signal}, stderr: ${ended.stderr}`).toBe(0);
+    } finally {
+      // Only a cleanup: an assertion here would replace the error that brought the test here.
+      running.child.kill("SIGKILL");
     }
   });
 

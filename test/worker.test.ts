@@ -171,6 +171,24 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(trials.filter((t) => t.state === "complete")).toHaveLength(2);
   });
 
+  it("stops in order on a SIGTERM sent the moment it says it joined", async () => {
+    // Its signal handlers used to be installed after the "worker joined" line: a supervisor that
+    // signalled on that line could run before the worker reached them, and Node's default action
+    // killed it (about 8 starts in 10 here).
+    const created = await create("joined", ["--trials", "100"]);
+    expect(created.code, created.stderr).toBe(0);
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const joined = start(["worker", "--storage", `sqlite:${db}`, "--study", "joined"], { cwd: dir, env: { SLEEP: "10" } });
+      running.push(joined);
+      await joined.waitForStderr("worker joined");
+      joined.child.kill("SIGTERM");
+      const ended = await joined.done;
+      expect([attempt, ended.code, ended.signal]).toEqual([attempt, 143, null]);
+    }
+    // A trial the signal interrupted was handed back: none is left running.
+    expect((await trialsOf(db, "joined")).filter((t) => t.state === "running")).toEqual([]);
+  });
+
   it("prints a worker command that a shell reads back as it was, quoting what must be quoted", async () => {
     const created = await create("it's mine", ["--trials", "1"]);
     expect(created.code, created.stderr).toBe(0);

@@ -474,20 +474,6 @@ async function runTune(
   }
   const chatty = !flags.quiet && !flags.json;
   await enqueueTrials(study, settings, chatty ? (line) => io.err(line) : null);
-  const previous = study.trials.length;
-  if (chatty) {
-    io.err(
-      existed
-        ? `study "${study.name}" resumed in ${storage.url} (${previous} trial(s) so far)`
-        : `study "${study.name}" created in ${storage.url}`,
-    );
-    io.err(
-      `sampler ${sampler.name}, pruner ${pruner.name}, ${settings.trials ?? "unbounded"} trial(s), ${settings.jobs} at a time` +
-        (settings.timeout !== undefined ? `, stop after ${settings.timeout}s` : "") +
-        (scheduler ? `, scheduler ${scheduler.name}: ${scheduler.population} members × ${scheduler.segments} segments of ${scheduler.segmentSteps} step(s)` : "") +
-        `: ${settings.command.join(" ")}`,
-    );
-  }
 
   const stats: RunStats = { counts: { complete: 0, pruned: 0, failed: 0 }, finished: 0, running: 0, lastFailReason: null };
   const pids = new Set<number>();
@@ -545,6 +531,24 @@ async function runTune(
     process.exit(signalExitCode(signal));
   };
   for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+  // Only now say that the run is under way: a supervisor or script that sends SIGTERM as soon as it
+  // reads the lines below must find the handler, not Node's default action, which kills the
+  // process at once (the lines are written synchronously, and the reader can run before this
+  // process reaches the next statement).
+  const previous = study.trials.length;
+  if (chatty) {
+    io.err(
+      existed
+        ? `study "${study.name}" resumed in ${storage.url} (${previous} trial(s) so far)`
+        : `study "${study.name}" created in ${storage.url}`,
+    );
+    io.err(
+      `sampler ${sampler.name}, pruner ${pruner.name}, ${settings.trials ?? "unbounded"} trial(s), ${settings.jobs} at a time` +
+        (settings.timeout !== undefined ? `, stop after ${settings.timeout}s` : "") +
+        (scheduler ? `, scheduler ${scheduler.name}: ${scheduler.population} members × ${scheduler.segments} segments of ${scheduler.segmentSteps} step(s)` : "") +
+        `: ${settings.command.join(" ")}`,
+    );
+  }
 
   const objective = commandObjective({
     argv: settings.command,

@@ -244,12 +244,6 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const chatty = !flags.quiet && !flags.json;
   const budget = config.budget ?? { trials: null, deadline: null, queued: false };
   const secondsLeft = budget.deadline !== null ? (budget.deadline - Date.now()) / 1000 : undefined;
-  if (chatty) {
-    const queued = study.trials.filter((t) => t.state === "waiting").length;
-    const finished = study.trials.filter((t) => t.state !== "waiting" && t.state !== "running").length;
-    io.err(`worker joined study "${study.name}" in ${storage.url} (budget: ${describeBudget(budget)}; ${finished} finished, ${queued} queued)`);
-  }
-
   const counts: Record<"complete" | "pruned" | "failed", number> = { complete: 0, pruned: 0, failed: 0 };
   let lastFailReason = "";
   // commandObjective listens for the abort once, however many commands run: no listener limit to raise.
@@ -265,6 +259,14 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     io.err(`sextant: ${signal} received: starting no new trials, stopping running commands (again to exit at once)`);
   };
   for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+  // Said only once the handler is there: a supervisor that sends SIGTERM on this line must get an
+  // orderly stop, not Node's default action (the line is written synchronously, and the reader can
+  // run before this process reaches the next statement).
+  if (chatty) {
+    const queued = study.trials.filter((t) => t.state === "waiting").length;
+    const finished = study.trials.filter((t) => t.state !== "waiting" && t.state !== "running").length;
+    io.err(`worker joined study "${study.name}" in ${storage.url} (budget: ${describeBudget(budget)}; ${finished} finished, ${queued} queued)`);
+  }
 
   const objective = commandObjective({
     argv: config.command,

@@ -24,6 +24,12 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boo
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Whether process `pid` ignores every signal of `mask` (bit n - 1 for signal n), as its /proc status says. */
+function ignores(pid: number, mask: bigint): boolean {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return (BigInt(`0x${/^SigIgn:\s*([0-9a-f]+)/m.exec(status)![1]}`) & mask) === mask;
+}
+
 const programs: ChildProcess[] = [];
 const watchdogs: ProcessGroupWatchdog[] = [];
 afterEach(() => {
@@ -89,7 +95,9 @@ describe("ProcessGroupWatchdog", () => {
     const polite = startGroup();
     watchdog.guard(stubborn.pgid, 3);
     watchdog.guard(polite.pgid, 3);
-    await sleep(100); // let the registrations reach the watchdog
+    // A SIGTERM that came before the shell ran its trap would end it at once. A fixed pause of
+    // 100 ms stood here: on a loaded machine the shell may not have run by then.
+    expect(await waitFor(() => ignores(stubborn.pgid, 1n << 14n), 15_000)).toBe(true);
     const abandonedAt = Date.now();
     watchdog.abandon();
     expect(await waitFor(() => polite.ended(), 15_000)).toBe(true);
@@ -104,11 +112,7 @@ describe("ProcessGroupWatchdog", () => {
     watchdog.guard(group.pgid, 0.5);
     const watchdogPid = watchdog.pid!;
     // Wait until the shell has set its traps: SIGHUP and SIGINT (bits 1 and 2) in its ignored mask.
-    const ignoresHupAndInt = (): boolean => {
-      const status = readFileSync(`/proc/${watchdogPid}/status`, "utf8");
-      return (BigInt(`0x${/^SigIgn:\s*([0-9a-f]+)/m.exec(status)![1]}`) & 3n) === 3n;
-    };
-    expect(await waitFor(ignoresHupAndInt, 15_000)).toBe(true);
+    expect(await waitFor(() => ignores(watchdogPid, 3n), 15_000)).toBe(true);
     // It leads its own group, distinct from ours and from the program's.
     process.kill(-watchdogPid, "SIGHUP");
     process.kill(-watchdogPid, "SIGINT");
