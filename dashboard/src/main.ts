@@ -102,7 +102,7 @@ async function route(): Promise<void> {
       clear(crumb);
       crumb.appendChild(document.createTextNode(" / "));
       crumb.appendChild(h("span", { class: "crumb-study" }, view.study));
-      current = new StudyPage(app, view, { navigate, showError });
+      current = new StudyPage(app, view);
       await current.start();
     }
     document.body.dataset.ready = "true";

@@ -55,11 +55,6 @@ const MAX_POINTS = 2000;
 const TIMELINE_MIN_HEIGHT = 320;
 const TIMELINE_MAX_HEIGHT = 800;
 
-interface Hooks {
-  navigate(search: string): void;
-  showError(error: unknown): void;
-}
-
 interface Panel {
   section: HTMLElement;
   note: HTMLElement;
@@ -98,7 +93,6 @@ export class StudyPage {
   constructor(
     private readonly root: HTMLElement,
     private view: View,
-    private readonly hooks: Hooks,
   ) {
     this.name = view.study!;
   }
@@ -277,7 +271,6 @@ export class StudyPage {
   }
 
   private summaryCard(): HTMLElement {
-    const s = this.summary;
     const card = h("section", { class: "card", id: "summary" }, h("h2", {}, "Summary"));
     const body = h("div", { class: "summary-body" });
     card.appendChild(body);

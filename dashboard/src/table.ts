@@ -41,7 +41,6 @@ export class TrialTable {
   private readonly pageInput: HTMLInputElement;
   private readonly pages = new Map<number, Promise<TablePage>>();
   private matched = 0;
-  private total = 0;
   private frame = 0;
   /** The row that holds the tab stop, by its place in the sorted, filtered list. */
   private activeIndex = 0;
@@ -212,7 +211,6 @@ export class TrialTable {
 
   private setCounts(matched: number, total: number): void {
     this.matched = matched;
-    this.total = total;
     this.spacer.style.height = `${Math.max(1, matched) * ROW_HEIGHT}px`;
     this.spacer.style.width = `${this.rowWidth()}px`;
     // A report of a large study holds the first rows of each order only (it has no filter).
