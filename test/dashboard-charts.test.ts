@@ -155,8 +155,9 @@ describe("the timeline's lanes", () => {
     const elapsed = performance.now() - started;
     expect(lane).toHaveLength(100_000);
     expect(Math.max(...lanes)).toBeGreaterThan(1);
-    // About 50 ms on an idle machine; the limit leaves room for a loaded one.
-    expect(elapsed).toBeLessThan(1000);
+    // About 50 ms on an idle machine. The limit only has to tell a linear layout from a quadratic
+    // one (5·10⁹ comparisons at 100,000 bars, several seconds), with room for a loaded machine.
+    expect(elapsed).toBeLessThan(5_000);
     const option = timelineOption({ workers: Array.from({ length: 8 }, (_, w) => `w${w}`), bars, matched: bars.length, shown: bars.length, total: bars.length });
     expect(option.marks).toBe(100_000);
   });

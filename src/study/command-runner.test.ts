@@ -215,13 +215,12 @@ let step = 0;
 const tick = () => { console.log('sextant: {"step": ' + step + ', "value": ' + (10 - step) + '}');
   if (++step === 50) { fs.writeFileSync(${JSON.stringify(marker)}, "x"); console.log(0); } else setTimeout(tick, 100); };
 tick();`;
-    const started = Date.now();
     await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, killGraceSeconds: 1 }), { nTrials: 1 });
     const trial = study.trials[0]!;
     expect(trial.state).toBe("pruned");
     expect(Object.keys(trial.intermediate).length).toBeGreaterThanOrEqual(3);
     expect(trial.values).toEqual([10 - Math.max(...Object.keys(trial.intermediate).map(Number))]);
-    expect(Date.now() - started).toBeLessThan(3000);
+    // Left alone the command runs 5 s and then writes the marker (optimize waits for it to exit).
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -231,7 +230,8 @@ tick();`;
     const study = await createStudy({ sampler: new RandomSampler({ seed: 5 }) });
     const started = Date.now();
     await study.optimize(commandObjective({ argv: ["sh", sh], space: X, timeoutSeconds: 0.5, killGraceSeconds: 0.5 }), { nTrials: 1 });
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Well short of the 30 s the command would take (about 1 s; the margin is for a loaded machine).
+    expect(Date.now() - started).toBeLessThan(20_000);
     const trial = study.trials[0]!;
     expect(trial.state).toBe("failed");
     expect(trial.systemAttrs.failReason).toBe("timed out after 0.5s");
@@ -244,7 +244,9 @@ tick();`;
     const code = `process.on("SIGTERM", () => {}); setInterval(() => {}, 1000);`;
     const started = Date.now();
     await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, timeoutSeconds: 0.3, killGraceSeconds: 0.3 }), { nTrials: 1 });
-    expect(Date.now() - started).toBeLessThan(4000);
+    // The command never ends by itself: returning at all shows the SIGKILL (about 0.6 s; the
+    // margin is for a loaded machine).
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(study.trials[0]!.systemAttrs.failReason).toBe("timed out after 0.3s");
   });
 
