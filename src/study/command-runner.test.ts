@@ -241,13 +241,18 @@ tick();`;
 
   it("escalates to SIGKILL for a command that ignores SIGTERM", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 6 }) });
-    const code = `process.on("SIGTERM", () => {}); setInterval(() => {}, 1000);`;
+    // The marker is written once the handler is in place. Had the SIGTERM come before (Node starting
+    // slowly on a loaded machine), it would have killed the command by itself and the test would
+    // not exercise the escalation: the missing marker then says so instead of a silent pass.
+    const marker = join(dir, "ignoring");
+    const code = `process.on("SIGTERM", () => {}); require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x"); setInterval(() => {}, 1000);`;
     const started = Date.now();
-    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, timeoutSeconds: 0.3, killGraceSeconds: 0.3 }), { nTrials: 1 });
-    // The command never ends by itself: returning at all shows the SIGKILL (about 0.6 s; the
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, timeoutSeconds: 1.5, killGraceSeconds: 0.3 }), { nTrials: 1 });
+    expect(existsSync(marker)).toBe(true);
+    // The command never ends by itself: returning at all shows the SIGKILL (about 1.8 s; the
     // margin is for a loaded machine).
     expect(Date.now() - started).toBeLessThan(20_000);
-    expect(study.trials[0]!.systemAttrs.failReason).toBe("timed out after 0.3s");
+    expect(study.trials[0]!.systemAttrs.failReason).toBe("timed out after 1.5s");
   });
 
   it("fails running trials as interrupted when its signal aborts", async () => {
