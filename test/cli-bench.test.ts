@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { alive, sextant, start } from "./fixtures/cli-run.js";
+import { parseOptimizerList } from "../src/bench/lab/optimizers.js";
+import { ROOT, alive, sextant, start } from "./fixtures/cli-run.js";
 import { writeStandInPython } from "./fixtures/stand-in-python.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sextant-bench-cli-"));
@@ -114,6 +115,20 @@ describe("sextant bench", () => {
       expect(help.stdout.replace(/\s+/g, " ")).toMatch(/ -o, --out <(dir|file)> [^-]*\(or --output\) /);
     }
   }, 120_000);
+
+  it("shows in its help's and the README's examples only optimizers and options that exist", async () => {
+    // bench defaults' example, in its help and the README, offered "tpe:gamma=0.1", which the command refuses: TPE's option is gammaBeta.
+    const examples: string[] = [];
+    for (const command of ["run", "tune", "defaults"]) {
+      const help = await run(["bench", command, "--help"]);
+      expect(help.code).toBe(0);
+      examples.push(...help.stdout.split("\n").filter((line) => line.includes("$ sextant bench")));
+    }
+    examples.push(...readFileSync(join(ROOT, "README.md"), "utf8").split("\n").filter((line) => /^sextant bench (run|tune|defaults)\b/.test(line)));
+    const lists = examples.flatMap((line) => [...line.matchAll(/--(?:optimizers|candidates) +("[^"]+"|\S+)/g)].map((m) => m[1]!.replace(/^"|"$/g, "")));
+    expect(lists.length).toBeGreaterThanOrEqual(6);
+    for (const list of lists) expect(() => parseOptimizerList(list), list).not.toThrow();
+  });
 
   it("lists suites, and names the bad flag", async () => {
     const suites = await run(["bench", "suites", "--json"]);

@@ -33,6 +33,9 @@ describe("exit codes", () => {
       // A storage URL that is no URL, given as a flag or in the environment, exited 1.
       { args: ["studies", "--storage", "bogus:"], stderr: /^sextant: --storage: unknown storage URL "bogus:"/ },
       { args: ["studies"], env: { SEXTANT_STORAGE: "sqlite:" }, stderr: /^sextant: SEXTANT_STORAGE: storage URL "sqlite:" has no file path/ },
+      // A PostgreSQL URL parameter nothing reads, or a bad value of one Sextant reads, exited 1 (refused only when opened).
+      { args: ["studies", "--storage", "postgres://me@127.0.0.1:1/db?schma=runs"], stderr: /^sextant: --storage: cannot open postgres:\/\/me@127\.0\.0\.1:1\/db\?schma=runs: unknown URL parameter "schma" \(did you mean "schema"\?\)/ },
+      { args: ["studies"], env: { SEXTANT_STORAGE: "postgres://me@127.0.0.1:1/db?synchronous_commit=maybe" }, stderr: /^sextant: SEXTANT_STORAGE: cannot open postgres:\/\/me@127\.0\.0\.1:1\/db\?synchronous_commit=maybe: synchronous_commit must be on or off/ },
       // A pruner of one objective for two exited 1 in tune, and create made a study every worker failed on.
       { args: ["tune", "--storage", storage, "-p", "x=float:0:1", "-d", "minimize,maximize", "--pruner", "median", "--", ...QUADRATIC], stderr: /^sextant: the median pruner supports single-objective studies only; this study has 2 objectives/ },
       { args: ["create", "--storage", storage, "--study", "mo", "-p", "x=float:0:1", "-d", "minimize,maximize", "--pruner", "median", "--", ...QUADRATIC], stderr: /^sextant: the median pruner supports single-objective studies only/ },

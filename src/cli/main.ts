@@ -241,8 +241,8 @@ Rerunning the same tune (same --study, or same config/command) resumes the study
 Ctrl-C, SIGTERM and SIGHUP (a closed terminal, a dropped SSH session) start no new trials,
 stop running commands (SIGTERM, then SIGKILL after --kill-grace) and mark their trials failed
 ("interrupted"); the exit code is 128 + the signal's number. If sextant tune is killed outright
-(SIGKILL, out of memory), a watchdog per command stops the command within the same grace period,
-and the next run marks the trial failed.`,
+(SIGKILL, out of memory), a watchdog process it started stops the commands within the same grace period,
+and the next run marks their trials failed.`,
     )
     .action(async (commandArgs: string[], flags: TuneFlags, command: Command) => {
       await warnOfFlagsAfterCommand(command, result.argv, commandArgs, io);
@@ -411,7 +411,7 @@ Examples:
       "after",
       `
 Examples:
-  $ sextant bench defaults lab-dev --candidates "tpe,tpe:gamma=0.1,tpe:multivariate=true" --budget 100`,
+  $ sextant bench defaults lab-dev --candidates "tpe,tpe:gamma_beta=0.1,tpe:multivariate=true" --budget 100`,
     )
     .action(async (dir: string, flags: { candidates: string; budget?: number; json?: boolean }) => {
       result.code = await (await import("./bench.js")).benchDefaultsCommand(dir, flags, io);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { UserError } from "./errors.js";
-import { CLI_CONFIG_KEY, readCliConfig } from "./study-config.js";
+import { UsageError, UserError } from "./errors.js";
+import { CLI_CONFIG_KEY, buildPruner, readCliConfig } from "./study-config.js";
 
 const valid = {
   version: 1,
@@ -40,5 +40,15 @@ describe("readCliConfig", () => {
   it("says how to make a study a worker can join when there is no config", () => {
     expect(() => readCliConfig({}, "lib", "sqlite:x.db")).toThrow(UserError);
     expect(() => readCliConfig({}, "lib", "sqlite:x.db")).toThrow(/has no stored command \(cli:config\).*sextant create --storage sqlite:x.db/);
+  });
+});
+
+describe("buildPruner", () => {
+  it("names the pruner once when its own error already does", () => {
+    // It printed 'pruner "threshold": threshold pruner: give lower, upper or both …'.
+    expect(() => buildPruner({ name: "threshold", options: {} })).toThrow(UsageError);
+    expect(() => buildPruner({ name: "threshold", options: {} })).toThrow(/^threshold pruner: give lower, upper or both/);
+    // An option error names it too; one that does not gets the name in front.
+    expect(() => buildPruner({ name: "patient", options: {} })).toThrow(/^patient pruner: option "patience" is required/);
   });
 });

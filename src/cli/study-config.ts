@@ -122,7 +122,8 @@ function build<T>(kind: "sampler" | "pruner" | "scheduler", component: NamedComp
     return make();
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
-    const message = error instanceof OptionError ? text : `${kind} "${component.name}": ${text}`;
+    // An error that starts "threshold pruner: …" names it already; naming it again read 'pruner "threshold": threshold pruner: …'.
+    const message = error instanceof OptionError || text.startsWith(`${component.name} ${kind}:`) ? text : `${kind} "${component.name}": ${text}`;
     throw source ? source.error([kind], message) : new UsageError(message);
   }
 }

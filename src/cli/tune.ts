@@ -507,7 +507,7 @@ async function runTune(
 
   // SIGHUP (terminal closed, SSH session dropped) and SIGTERM (kill, a process manager) end the run
   // the way Ctrl-C does: no new trials, running commands stopped, their trials failed "interrupted".
-  // Deaths no handler sees (SIGKILL, out of memory) are covered by the runner's per-command watchdog.
+  // Deaths no handler sees (SIGKILL, out of memory) are covered by the runner's watchdog process.
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signal === "SIGHUP") {
       // The terminal may be gone: a failed write to it must not crash the orderly stop.
@@ -725,7 +725,11 @@ function printSummary(
   } else {
     io.out("");
     io.out(`Pareto front (${study.directions.join(", ")}): ${front.length} trial(s)`);
-    if (front.length === 0 && study.leastViolatingTrial) io.out(`no feasible trial yet (least-violating: trial ${study.leastViolatingTrial.number}; see sextant best)`);
+    if (front.length === 0) {
+      // No table under an empty front: its header and rules alone read as a broken table.
+      if (study.leastViolatingTrial) io.out(`no feasible trial yet (least-violating: trial ${study.leastViolatingTrial.number}; see sextant best)`);
+      return;
+    }
     const names = Object.keys(settings.space);
     io.out(
       renderTable(

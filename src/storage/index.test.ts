@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StorageUrlError, openStorage, sqlitePath } from "./index.js";
+import { StorageUrlError, openStorage, sqlitePath, storageUrlProblem } from "./index.js";
 
 describe("sqlitePath", () => {
   it("reads relative, absolute and sqlite:// forms the same way", () => {
@@ -27,5 +27,16 @@ describe("PostgreSQL URL parameters", () => {
     await expect(openStorage("postgres://me:secret@127.0.0.1:1/db?schma=runs")).rejects.toThrow(
       /^cannot open postgres:\/\/me:\*\*\*@127\.0\.0\.1:1\/db\?schma=runs: unknown URL parameter "schma" \(did you mean "schema"\?\); Sextant reads schema and synchronous_commit/,
     );
+  });
+
+  it("are checked by storageUrlProblem, so the CLI refuses them as a bad --storage (exit 2) and a config file at its line", () => {
+    // storageUrlProblem passed every postgres:// URL; the mistake surfaced only when opened, exit 1.
+    expect(storageUrlProblem("postgres://me:secret@127.0.0.1:1/db?schma=runs")).toMatch(
+      /^cannot open postgres:\/\/me:\*\*\*@127\.0\.0\.1:1\/db\?schma=runs: unknown URL parameter "schma" \(did you mean "schema"\?\)/,
+    );
+    expect(storageUrlProblem("postgres://me@db/x?synchronous_commit=maybe")).toMatch(/synchronous_commit must be on or off \(got "maybe"\)/);
+    expect(storageUrlProblem("postgres://me@db/x?schema=bad-name")).toMatch(/schema must be letters, digits and _ \(got "bad-name"\)/);
+    expect(storageUrlProblem("postgres://me@db/x?schema=team_a&synchronous_commit=off&sslmode=disable")).toBeNull();
+    expect(storageUrlProblem("postgresql://me@db/x")).toBeNull();
   });
 });

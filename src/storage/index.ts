@@ -1,5 +1,6 @@
 import { loadPostgres } from "./load-postgres.js";
 import { MemoryStorage } from "./memory.js";
+import { postgresUrlProblem } from "./postgres-url.js";
 import type { Storage } from "./types.js";
 
 export * from "./types.js";
@@ -28,16 +29,19 @@ export function sqlitePath(url: string): string | null {
 
 /**
  * What is wrong with a storage URL that {@link openStorage} would refuse before connecting, or
- * null: a config file checks its `storage:` with it, to point at the line.
+ * null: a config file checks its `storage:` with it, to point at the line, and the CLI its
+ * `--storage` and `SEXTANT_STORAGE` (a usage error). For PostgreSQL that includes a query
+ * parameter nothing reads (`?schma=runs`).
  *
  * @example
  * storageUrlProblem("sqlite:") // 'storage URL "sqlite:" has no file path (e.g. sqlite:./sextant.db)'
+ * storageUrlProblem("postgres://me@db/x?schma=runs") // 'cannot open postgres://me@db/x?schma=runs: unknown URL parameter "schma" (did you mean "schema"?); …'
  */
 export function storageUrlProblem(url: string): string | null {
   if (url === "memory:" || url === "memory") return null;
   const path = sqlitePath(url);
   if (path !== null) return path === "" ? `storage URL "${url}" has no file path (e.g. sqlite:./sextant.db)` : null;
-  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return null;
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return postgresUrlProblem(url);
   return `unknown storage URL "${url}": use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory:`;
 }
 

@@ -10,10 +10,11 @@
  */
 import { userInfo } from "node:os";
 import pg from "pg";
-import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, didYouMean } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, PostgresSchemaError } from "./postgres-migrations.js";
+import { SCHEMA_NAME, redactPassword, unknownUrlParameter } from "./postgres-url.js";
 import {
   type AggregateRow,
   type StudyRow,
@@ -181,7 +182,7 @@ export class PostgresStorage implements Storage {
       throw new StorageOpenError(`cannot open ${shownUrl}: synchronous_commit must be on or off (got ${JSON.stringify(urlSynchronousCommit)})`);
     }
     const synchronousCommit = options.synchronousCommit ?? urlSynchronousCommit !== "off";
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    if (!SCHEMA_NAME.test(schema)) {
       throw new StorageOpenError(`cannot open ${shownUrl}: schema must be letters, digits and _ (got ${JSON.stringify(schema)})`);
     }
     const maxConnections = options.maxConnections ?? 4;
@@ -993,28 +994,13 @@ function useOperatingSystemUserByDefault(): void {
 }
 
 /** Splits Sextant's own query parameters (`schema`, `synchronous_commit`) off the URL; the rest goes to `pg` untouched. */
-/** The URL query parameters Sextant reads itself. */
-const SEXTANT_URL_PARAMETERS = ["schema", "synchronous_commit"];
-/** Those node-postgres reads from a connection string (pg-connection-string and pg's ConnectionParameters). */
-const DRIVER_URL_PARAMETERS = [
-  "host", "port", "user", "password", "database", "db", "encoding", "client_encoding", "ssl", "sslmode", "sslcert", "sslkey",
-  "sslrootcert", "sslnegotiation", "uselibpqcompat", "options", "application_name", "fallback_application_name",
-  "statement_timeout", "query_timeout", "lock_timeout", "idle_in_transaction_session_timeout", "replication", "binary",
-  "connect_timeout", "keepalives", "keepalives_idle",
-];
-
 function splitUrl(url: string): { connectionString: string; schema?: string; synchronousCommit?: string } {
   const question = url.indexOf("?");
   if (question < 0) return { connectionString: url };
   const query = new URLSearchParams(url.slice(question + 1));
   // The driver ignores a parameter it does not know: "?schma=runs" would read and write the public schema.
-  for (const key of query.keys()) {
-    if (SEXTANT_URL_PARAMETERS.includes(key) || DRIVER_URL_PARAMETERS.includes(key)) continue;
-    throw new StorageOpenError(
-      `cannot open ${redactPassword(url)}: unknown URL parameter "${key}"${didYouMean(key, [...SEXTANT_URL_PARAMETERS, ...DRIVER_URL_PARAMETERS])}; ` +
-        `Sextant reads ${SEXTANT_URL_PARAMETERS.join(" and ")}, node-postgres ${DRIVER_URL_PARAMETERS.join(", ")}`,
-    );
-  }
+  const unknown = unknownUrlParameter(url);
+  if (unknown !== null) throw new StorageOpenError(unknown);
   const schema = query.get("schema") ?? undefined;
   const synchronousCommit = query.get("synchronous_commit") ?? undefined;
   query.delete("schema");
@@ -1025,10 +1011,6 @@ function splitUrl(url: string): { connectionString: string; schema?: string; syn
     ...(schema === undefined ? {} : { schema }),
     ...(synchronousCommit === undefined ? {} : { synchronousCommit }),
   };
-}
-
-function redactPassword(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, "$1***@");
 }
 
 function quoteIdentifier(name: string): string {

@@ -13,7 +13,7 @@
  *   feasible when every one is <= 0; they are stored on the trial (see `Study.tell`);
  * - a pruned or timed-out program is sent SIGTERM, then SIGKILL after a grace period, to its whole
  *   process group so that the children of a shell script die too;
- * - a watchdog per program (see process-watchdog.ts) does the same if this process dies first;
+ * - one watchdog process per runner process (see process-watchdog.ts) does the same if this process dies first;
  * - under a population scheduler (PBT, PB2) the program also gets `SEXTANT_CHECKPOINT_DIR` (an
  *   empty folder to save its checkpoint in), `SEXTANT_RESTORE_FROM` (the folder to start from,
  *   unset for a member's first segment), `SEXTANT_MEMBER`, `SEXTANT_SEGMENT` and the steps to

@@ -1,0 +1,77 @@
+/**
+ * What a `postgres://` URL may carry, checked without loading `pg`: `storageUrlProblem` (the
+ * CLI's `--storage`, `SEXTANT_STORAGE` and a config file's `storage:`) refuses a bad URL as a
+ * usage error before anything connects, and `PostgresStorage.open` refuses the same URLs.
+ */
+import { didYouMean } from "../space/index.js";
+
+/** The URL query parameters Sextant reads itself. */
+export const SEXTANT_URL_PARAMETERS = ["schema", "synchronous_commit"];
+/** Those node-postgres reads from a connection string (pg-connection-string and pg's ConnectionParameters). */
+export const DRIVER_URL_PARAMETERS = [
+  "host", "port", "user", "password", "database", "db", "encoding", "client_encoding", "ssl", "sslmode", "sslcert", "sslkey",
+  "sslrootcert", "sslnegotiation", "uselibpqcompat", "options", "application_name", "fallback_application_name",
+  "statement_timeout", "query_timeout", "lock_timeout", "idle_in_transaction_session_timeout", "replication", "binary",
+  "connect_timeout", "keepalives", "keepalives_idle",
+];
+
+/** A schema name Sextant accepts: an unquoted PostgreSQL identifier of at most 63 characters. */
+export const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * The URL with its password replaced by `***`, for messages.
+ *
+ * @example
+ * redactPassword("postgres://me:secret@db/x") // "postgres://me:***@db/x"
+ */
+export function redactPassword(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, "$1***@");
+}
+
+/**
+ * Why a PostgreSQL URL would be refused before connecting, or null: a query parameter that
+ * neither Sextant nor the driver reads (the driver drops it silently: `?schma=runs` would use the
+ * public schema), a `synchronous_commit` other than on or off, or a schema name that is not an
+ * identifier.
+ *
+ * @example
+ * postgresUrlProblem("postgres://me@db/x?schma=runs") // 'cannot open postgres://me@db/x?schma=runs: unknown URL parameter "schma" (did you mean "schema"?); …'
+ * postgresUrlProblem("postgres://me@db/x?schema=runs") // null
+ */
+export function postgresUrlProblem(url: string): string | null {
+  const question = url.indexOf("?");
+  if (question < 0) return null;
+  const query = new URLSearchParams(url.slice(question + 1));
+  const shownUrl = redactPassword(url);
+  const unknown = unknownUrlParameter(url);
+  if (unknown !== null) return unknown;
+  const synchronousCommit = query.get("synchronous_commit");
+  if (synchronousCommit !== null && !["on", "off"].includes(synchronousCommit)) {
+    return `cannot open ${shownUrl}: synchronous_commit must be on or off (got ${JSON.stringify(synchronousCommit)})`;
+  }
+  const schema = query.get("schema");
+  if (schema !== null && !SCHEMA_NAME.test(schema)) {
+    return `cannot open ${shownUrl}: schema must be letters, digits and _ (got ${JSON.stringify(schema)})`;
+  }
+  return null;
+}
+
+/**
+ * The message for the first query parameter of a PostgreSQL URL that neither Sextant nor
+ * node-postgres reads, or null when there is none.
+ *
+ * @example
+ * unknownUrlParameter("postgres://me@db/x?schema=runs") // null
+ */
+export function unknownUrlParameter(url: string): string | null {
+  const question = url.indexOf("?");
+  if (question < 0) return null;
+  for (const key of new URLSearchParams(url.slice(question + 1)).keys()) {
+    if (SEXTANT_URL_PARAMETERS.includes(key) || DRIVER_URL_PARAMETERS.includes(key)) continue;
+    return (
+      `cannot open ${redactPassword(url)}: unknown URL parameter "${key}"${didYouMean(key, [...SEXTANT_URL_PARAMETERS, ...DRIVER_URL_PARAMETERS])}; ` +
+      `Sextant reads ${SEXTANT_URL_PARAMETERS.join(" and ")}, node-postgres ${DRIVER_URL_PARAMETERS.join(", ")}`
+    );
+  }
+  return null;
+}
