@@ -55,6 +55,17 @@ describe("sextant online", () => {
     expect(values.every((v) => [1, 1.3, 1.6, 1.9].some((g) => Math.abs(g - v) < 1e-9))).toBe(true);
     const shown = JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout);
     expect(shown.rounds).toBe(2);
+
+    // The tuner shares the studies' names but is no study: listed apart, and tune refuses its name
+    // (it used to resume it as an empty study and add trials to it).
+    const listed = await run(["studies", "--storage", storage]);
+    expect(listed.stdout).toBe(`no studies in ${storage}\nonline tuner(s), not studies (sextant online show NAME): sor\n`);
+    const json = await run(["studies", "--storage", storage, "--json"]);
+    expect([JSON.parse(json.stdout), json.stderr]).toEqual([[], "sextant: online tuner(s), not studies (sextant online show NAME): sor\n"]);
+    const tuned = await run(["tune", "--study", "sor", "--trials", "1", "--param", "x=float:0:1", "--storage", storage, "--", "echo", "{x}"]);
+    expect(tuned.code).toBe(1);
+    expect(tuned.stderr).toContain('"sor" is an online tuner, not a study (its state: sextant online show sor); give the study another name');
+    expect(JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout).rounds).toBe(2);
   });
 
   it("refuses bad input with a clear message", async () => {

@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
-import { type Storage, StorageEmptyError, type StudyRecord, openStorage, sqlitePath, storageUrlProblem } from "../storage/index.js";
+import { type Storage, StorageEmptyError, type StudyRecord, onlineTunerRefusal, openStorage, sqlitePath, storageUrlProblem } from "../storage/index.js";
 import { totalViolation, trialConstraints } from "../analysis/index.js";
 import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
@@ -204,7 +204,11 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
     }
     return 0;
   }
-  const studies = storage ? await storage.listStudies().finally(() => storage.close()) : [];
+  const listed = storage ? await storage.listStudies().finally(() => storage.close()) : [];
+  // Online tuners share the studies' names (and their table) but have no trials: named apart.
+  const studies = listed.filter((s) => onlineTunerRefusal(s) === null);
+  const tuners = listed.filter((s) => onlineTunerRefusal(s) !== null).map((s) => s.name);
+  const tunerNote = tuners.length > 0 ? `online tuner(s), not studies (sextant online show NAME): ${tuners.join(", ")}` : null;
   if (options.json) {
     io.out(
       JSON.stringify(
@@ -219,10 +223,12 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
         2,
       ),
     );
+    if (tunerNote) io.err(`sextant: ${tunerNote}`);
     return 0;
   }
   if (studies.length === 0) {
     io.out(`no studies in ${url}`);
+    if (tunerNote) io.out(tunerNote);
     return 0;
   }
   io.out(
@@ -242,6 +248,7 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
       60,
     ),
   );
+  if (tunerNote) io.out(tunerNote);
   return 0;
 }
 

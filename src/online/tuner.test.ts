@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Rng } from "../math/rng.js";
 import { MemoryStorage } from "../storage/index.js";
 import { chebyshevFeatures, exponentialWeights, inverseGapWeights, tsallisWeights } from "./bandit.js";
+import { RandomSampler } from "../samplers/index.js";
+import { createStudy, loadStudy } from "../study/index.js";
 import { createOnlineTuner, loadOnlineTuner } from "./tuner.js";
 
 /** Plays a stationary Bernoulli bandit whose arm i has mean cost means[i]; returns the plays per arm. */
@@ -205,6 +207,21 @@ describe("online tuner state in storage", () => {
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "t" })).resolves.toBeDefined();
     await storage.createStudy("plain", ["minimize"]);
     await expect(loadOnlineTuner({ name: "plain", storage })).rejects.toThrow(/not an online tuner/);
+  });
+
+  it("a study is neither created, loaded nor warm-started from under a tuner's name", async () => {
+    // The tuner's record shares the studies' names: `sextant tune --study sor` once resumed it as
+    // an empty study and added trials to it.
+    const storage = new MemoryStorage();
+    await createOnlineTuner({ parameter: { low: 1, high: 1.9 }, storage, name: "sor", seed: 1 });
+    const refusal = /"sor" is an online tuner, not a study \(its state: sextant online show sor\)/;
+    const sampler = new RandomSampler({ seed: 1 });
+    await expect(createStudy({ name: "sor", storage, sampler, loadIfExists: true })).rejects.toThrow(refusal);
+    await expect(createStudy({ name: "sor", storage, sampler })).rejects.toThrow(refusal);
+    await expect(loadStudy({ name: "sor", storage, sampler })).rejects.toThrow(refusal);
+    await expect(createStudy({ name: "other", storage, sampler, warmStartFrom: ["sor"] })).rejects.toThrow(/warmStartFrom: "sor" is an online tuner/);
+    expect((await storage.listStudies()).map((s) => s.name)).toEqual(["sor"]);
+    expect((await loadOnlineTuner({ name: "sor", storage })).rounds).toBe(0);
   });
 
   it("a tuner without storage is always a new one", async () => {

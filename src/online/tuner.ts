@@ -1,6 +1,6 @@
 import { randomSeed } from "../math/rng.js";
 import type { JsonValue } from "../space/index.js";
-import { DuplicateStudyError, type Storage, type StudyRecord, openStorage } from "../storage/index.js";
+import { DuplicateStudyError, ONLINE_TUNER_ATTR, type Storage, type StudyRecord, openStorage } from "../storage/index.js";
 import {
   BANDIT_ALGORITHMS,
   type BanditAlgorithm,
@@ -83,7 +83,7 @@ export interface OnlineTunerRecord {
 }
 
 /** The study system attribute that marks a study as an online tuner and holds its state. */
-export const ONLINE_ATTR = "online:tuner";
+export const ONLINE_ATTR = ONLINE_TUNER_ATTR;
 
 /** One past round, as {@link OnlineTuner.stats} reports it. */
 export interface OnlineTunerStats {

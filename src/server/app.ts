@@ -29,6 +29,7 @@ import {
   type StudyRecord,
   StudyNotFoundError,
   TrialNotRunningError,
+  onlineTunerRefusal,
   summarizeStudy,
 } from "../storage/index.js";
 import {
@@ -302,6 +303,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
   async function openStudy(name: string): Promise<{ study: Study; record: StudyRecord }> {
     const record = await storage.getStudy(name);
     if (!record) throw new HttpError(404, `no study named "${name}"`, "path.study");
+    const tuner = onlineTunerRefusal(record);
+    if (tuner) throw new HttpError(409, `${tuner}; its routes are under /api/v1/online/${encodeURIComponent(name)}`, "path.study");
     const cached = studies.get(name);
     if (cached && cached.id === record.id) return { study: await cached.study, record };
     const building = (async () => {
@@ -378,7 +381,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
       response: api.StudyListResponse,
       handle: async ({ query }) => {
         const search = query.search?.toLowerCase();
-        const summaries = (await storage.listStudies()).filter((s) => search === undefined || s.name.toLowerCase().includes(search));
+        // Online tuners share the studies' names but are no studies: they are read at /online/{tuner}.
+        const summaries = (await storage.listStudies()).filter((s) => onlineTunerRefusal(s) === null && (search === undefined || s.name.toLowerCase().includes(search)));
         return { studies: summaries.map((s) => ({ ...studyJson(s, []), trialCounts: { ...s.trialCounts }, bestValue: s.bestValue })) };
       },
     }),
@@ -417,6 +421,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
         if (objectives) throw new HttpError(400, `body.${objectives.component}: ${objectives.message}`, `body.${objectives.component}`);
         const existing = async (): Promise<StudyRecord | null> => {
           const record = await storage.getStudy(body.name);
+          const tuner = record ? onlineTunerRefusal(record) : null;
+          if (tuner) throw new HttpError(409, tuner, "body.name");
           if (record && !body.loadIfExists) throw new DuplicateStudyError(body.name);
           if (record && record.directions.join() !== directions.join()) {
             throw new HttpError(409, `study "${body.name}" exists with directions [${record.directions.join(", ")}]`, "body.directions");

@@ -40,6 +40,21 @@ describe("HTTP API: online tuners", () => {
     expect(shown.json.tuner.probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 10);
   });
 
+  it("keeps tuners out of the study routes: not listed, and 409 where a study is asked for under a tuner's name", async () => {
+    const storage = new MemoryStorage();
+    const app = createServerApp({ storage, logError: () => undefined });
+    await call(app, "POST", "/online", { name: "sor", parameter: { low: 1, high: 1.9 }, seed: 1 });
+    await call(app, "POST", "/studies", { name: "plain" });
+    expect((await call(app, "GET", "/studies")).json.studies.map((s: { name: string }) => s.name)).toEqual(["plain"]);
+    const asked = await call(app, "POST", "/studies/sor/trials", { space: { x: { type: "float", low: 0, high: 1 } } });
+    expect(asked.status).toBe(409);
+    expect(asked.json.error.message).toMatch(/^"sor" is an online tuner, not a study .*its routes are under \/api\/v1\/online\/sor$/);
+    expect((await call(app, "GET", "/studies/sor")).status).toBe(409);
+    const made = await call(app, "POST", "/studies", { name: "sor", loadIfExists: true });
+    expect([made.status, made.json.error.field]).toEqual([409, "body.name"]);
+    expect((await storage.trialsSince((await storage.getStudy("sor"))!.id, 0)).trials).toEqual([]);
+  });
+
   it("answers bad requests with the field at fault, and unknown tuners with 404", async () => {
     const app = createServerApp({ storage: new MemoryStorage(), logError: () => undefined });
     expect((await call(app, "POST", "/online/none/choose", {})).status).toBe(404);

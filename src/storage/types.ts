@@ -4,6 +4,24 @@ import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, Trial
 /** The trial system attribute that holds a {@link Storage.createTrialOnce} key. */
 export const ONCE_KEY_ATTR = "onceKey";
 
+/**
+ * The study system attribute that marks a stored record as an online tuner (`createOnlineTuner`)
+ * and holds its state. Such a record shares the studies' names but is no study: it has no trials,
+ * and studies refuse to load it (see {@link onlineTunerRefusal}).
+ */
+export const ONLINE_TUNER_ATTR = "online:tuner";
+
+/**
+ * Why a record cannot be used as a study, or null: an online tuner kept under that name.
+ *
+ * @example
+ * onlineTunerRefusal(record) // '"sor" is an online tuner, not a study (its state: sextant online show sor); …'
+ */
+export function onlineTunerRefusal(record: StudyRecord): string | null {
+  if (record.systemAttrs[ONLINE_TUNER_ATTR] === undefined) return null;
+  return `"${record.name}" is an online tuner, not a study (its state: sextant online show ${record.name}); give the study another name`;
+}
+
 /** A study as stored. */
 export interface StudyRecord {
   readonly id: number;

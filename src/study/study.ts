@@ -34,7 +34,7 @@ import {
   validateDistribution,
 } from "../space/index.js";
 import { CONSTRAINTS_ATTR, isFeasible, totalViolation, trialConstraints } from "../analysis/index.js";
-import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, openStorage } from "../storage/index.js";
+import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, resolveHeartbeat } from "./heartbeat.js";
 import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, constraintsProblem } from "./trial.js";
@@ -224,6 +224,8 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     let record = await storage.getStudy(name);
     const notes: string[] = [];
     if (record) {
+      const tuner = onlineTunerRefusal(record);
+      if (tuner) throw new Error(tuner);
       if (!options.loadIfExists) throw new Error(`a study named "${name}" already exists (pass loadIfExists: true to resume it)`);
       if (options.direction !== undefined || options.directions !== undefined) checkDirections(record, directions);
       // Resumed without sources: the ones it was created with, as every worker that loads it gets.
@@ -242,6 +244,8 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
         // Another process may have created it between our read and our write.
         const raced = options.loadIfExists ? await storage.getStudy(name) : null;
         if (!raced) throw error;
+        const tuner = onlineTunerRefusal(raced);
+        if (tuner) throw new Error(tuner);
         checkDirections(raced, directions);
         record = raced;
       }
@@ -283,6 +287,8 @@ export async function loadWarmStartSources(
       onMissing(name);
       continue;
     }
+    const tuner = onlineTunerRefusal(record);
+    if (tuner) throw new Error(`warmStartFrom: ${tuner}`);
     if (record.directions.length !== 1) throw new Error(`warmStartFrom: study "${name}" has ${record.directions.length} objectives; warm starts take single-objective studies`);
     const { trials } = await storage.trialsSince(record.id, 0);
     const complete = trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === 1 && Number.isFinite(t.values[0]));
@@ -318,6 +324,8 @@ export async function loadStudy(options: {
     throw new Error(`no study named "${options.name}" in ${storage.url}`);
   }
   try {
+    const tuner = onlineTunerRefusal(record);
+    if (tuner) throw new Error(tuner);
     checkObjectiveCount(record.directions.length, sampler, options.pruner);
   } catch (error) {
     if (ownsStorage) await storage.close();
