@@ -421,6 +421,69 @@ describe("GPSampler and pruned trials", () => {
   });
 });
 
+describe("GPSampler and failed trials", () => {
+  // The objective improves towards x = 0.85 but fails beyond x = 0.7; the failed trials carry no value.
+  const history = (): FrozenTrial[] => {
+    const rng = new Rng(7);
+    const trials: FrozenTrial[] = [];
+    for (let number = 0; trials.length < 36; number++) {
+      const x = rng.uniform();
+      const y = rng.uniform();
+      trials.push(
+        x > 0.7
+          ? makeTrial({ number, state: "failed", values: null, params: { x, y }, distributions: square })
+          : complete(number, { x, y }, square, (x - 0.85) ** 2 + (y - 0.4) ** 2),
+      );
+    }
+    return trials;
+  };
+
+  it("learns where the objective fails, and proposes there far less often than a model blind to failures", () => {
+    const trials = history();
+    expect(trials.filter((t) => t.state === "failed").length).toBeGreaterThan(5);
+    const completeOnly = trials.filter((t) => t.state === "complete");
+    let intoFailure = 0;
+    let blindIntoFailure = 0;
+    for (let seed = 0; seed < 8; seed++) {
+      if ((suggest(new GPSampler({ seed }), trials, 36).params.x as number) > 0.7) intoFailure++;
+      // What the model proposed when it ignored failed trials: the same history without them.
+      if ((suggest(new GPSampler({ seed }), completeOnly, 36).params.x as number) > 0.7) blindIntoFailure++;
+    }
+    expect(blindIntoFailure).toBeGreaterThanOrEqual(4);
+    expect(intoFailure).toBeLessThanOrEqual(1);
+  });
+
+  it("does the same under log EI, and never proposes a failed point again", () => {
+    const trials = history();
+    const failedKeys = new Set(trials.filter((t) => t.state === "failed").map((t) => `${t.params.x},${t.params.y}`));
+    let intoFailure = 0;
+    for (let seed = 0; seed < 4; seed++) {
+      const { params } = suggest(new GPSampler({ seed, acquisition: "log-ei" }), trials, 36);
+      if ((params.x as number) > 0.7) intoFailure++;
+      expect(failedKeys.has(`${params.x},${params.y}`)).toBe(false);
+    }
+    expect(intoFailure).toBeLessThanOrEqual(1);
+  });
+
+  it("fits no failure model while no trial has failed, and records the failure model's θ once one has", () => {
+    const trials = history();
+    const completeOnly = trials.filter((t) => t.state === "complete");
+    expect(suggest(new GPSampler({ seed: 3 }), completeOnly, 36).notes["gp:failureTheta"]).toBeUndefined();
+    expect(suggest(new GPSampler({ seed: 3 }), trials, 36).notes["gp:failureTheta"]).toBeInstanceOf(Array);
+  });
+
+  it("with failedTrials: ignore, proposes as if the failed trials were not there", () => {
+    const trials = history();
+    const completeOnly = trials.filter((t) => t.state === "complete");
+    for (let seed = 0; seed < 3; seed++) {
+      const ignoring = suggest(new GPSampler({ seed, failedTrials: "ignore" }), trials, 36);
+      expect(ignoring.notes["gp:failureTheta"]).toBeUndefined();
+      expect(ignoring.params).toEqual(suggest(new GPSampler({ seed }), completeOnly, 36).params);
+    }
+    expect(() => new GPSampler({ failedTrials: "skip" as never })).toThrow(/failedTrials must be "model" or "ignore"/);
+  });
+});
+
 describe("kernelFitPlan", () => {
   it("refits every trial while data are few, then less often, and restarts fresh as the data grow by half", () => {
     for (let n = 1; n < 20; n++) expect(kernelFitPlan(n, true)).toEqual({ refit: true, fresh: true });

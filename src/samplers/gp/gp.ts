@@ -56,10 +56,11 @@ import {
   maximizeAcquisitionFunction,
   pointKey,
 } from "./acquisition.js";
-import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels } from "./constrained.js";
+import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels, logProbabilityOfFeasibility } from "./constrained.js";
 import { logExpectedHypervolumeImprovement, logExpectedHypervolumeImprovementBound, logExpectedHypervolumeImprovementWithGradient, nonDominatedBoxes } from "./ehvi.js";
 import { ensemble, rgpeWeights } from "./rgpe.js";
 import { type TrustRegion, vizierTrustRegion } from "./trust-region.js";
+import { failuresArePredictable } from "../failures.js";
 import { type Penalizer, estimateLipschitz, locallyPenalizedAcquisition, logPenalty, pendingPenalizers } from "./local-penalization.js";
 import { MACE_GENERATIONS, type MaceSearch, maceKappa, proposeMace } from "./mace.js";
 import { type JointObservations, fidelityOf, finalFidelitySurrogate, firstRungSurvival, jointObservations } from "./joint-fidelity.js";
@@ -254,6 +255,14 @@ export interface GPSamplerOptions {
    * Sobol startup of a cold study (see the README's warm-start section for how it was measured).
    */
   warmStartDesign?: "interleaved" | "before-startup";
+  /**
+   * What failed trials (the objective threw or returned NaN) tell a single-objective GP:
+   * `"model"` (default), once failures cluster, a failure model learns where the objective fails and
+   * weights the acquisition by the chance of not failing (see {@link GPSampler}); `"ignore"`, they are left
+   * out, as earlier versions did (the failing region then stays empty of observations and keeps
+   * looking promising). Either way a failed point is not proposed again.
+   */
+  failedTrials?: "model" | "ignore";
   /** Warm starts: at most this many source studies enter the ensemble, the best by estimated transfer (default 3). */
   maxWarmStartSources?: number;
   /**
@@ -333,6 +342,8 @@ const JOINT_THETA_ATTR = "gp:jointTheta";
 /** θ of every per-objective (EHVI) and per-constraint model of a trial, for the next trial's warm start. */
 const MODEL_THETAS_ATTR = "gp:modelThetas";
 const TRANSFER_ATTR = "gp:transferWeights";
+/** θ of the failure model (see {@link GPSampler}), for the next trial's warm start. */
+const FAILURE_THETA_ATTR = "gp:failureTheta";
 const ANCHOR_COUNT = 5;
 /** The EHVI's reference point lies this share of a range beyond the worst value it bounds. */
 const EHVI_MARGIN = 0.1;
@@ -352,6 +363,11 @@ const EHVI_MARGIN = 0.1;
  * Constraints (`systemAttrs.constraints`, feasible when all are <= 0): one GP per constraint, and
  * log EI against the best feasible value plus the log probability of feasibility (Gardner et al.
  * 2014, see constrained.ts); with no feasible trial yet, the probability of feasibility alone.
+ *
+ * Failed trials (the objective threw or returned NaN) have no value, but where they failed is
+ * learnt: once failures cluster in the space (the permutation test of `../failures.ts`), a failure
+ * model's probability of not failing weights the acquisition (Gelbart et al. 2014's unknown
+ * constraints; single-objective steps, see `failureModel`), and a failed point is never proposed again.
  *
  * @example
  * const study = await createStudy({ sampler: new GPSampler({ seed: 1 }) });
@@ -405,6 +421,7 @@ export class GPSampler implements Sampler {
       maxWarmStartSources: options.maxWarmStartSources ?? 3,
       warmStartMethod: options.warmStartMethod ?? "design",
       warmStartDesign: options.warmStartDesign ?? "interleaved",
+      failedTrials: options.failedTrials ?? "model",
       jointSurvival: options.jointSurvival ?? false,
       ...(options.fidelityMinTrials === undefined ? {} : { fidelityMinTrials: options.fidelityMinTrials }),
     };
@@ -510,6 +527,7 @@ export class GPSampler implements Sampler {
     const points: Float64Array[] = [];
     const vectors: number[][] = [];
     const running: Float64Array[] = [];
+    const failed: Float64Array[] = [];
     const constraints: (readonly number[] | null)[] = [];
     const numbers: number[] = [];
     const directions = snapshot.directions;
@@ -517,11 +535,16 @@ export class GPSampler implements Sampler {
       if (!t || t.number === number) continue;
       // A pruned trial carries the value it was stopped at: a pessimistic but real observation.
       // Leaving it out would let the model propose the same pruned region again and again.
-      if (t.state !== "complete" && t.state !== "pruned" && t.state !== "running") continue;
+      if (t.state !== "complete" && t.state !== "pruned" && t.state !== "running" && t.state !== "failed") continue;
       const point = encodeTrial(t, encoder);
       if (!point) continue;
       if (t.state === "running") {
         running.push(point);
+        continue;
+      }
+      // A failed trial has no value, but where it failed is known: the failure model learns it.
+      if (t.state === "failed") {
+        failed.push(point);
         continue;
       }
       const values = t.values;
@@ -533,7 +556,7 @@ export class GPSampler implements Sampler {
     }
     const values =
       directions.length === 1 ? vectors.map((v) => v[0]!) : scalarizeParEgo(vectors, new Rng(deriveSeed(this.seed, number, "parego")));
-    return { points, values, vectors, running, constraints, numbers };
+    return { points, values, vectors, running, failed, constraints, numbers };
   }
 
   private bayesianStep(
@@ -594,6 +617,8 @@ export class GPSampler implements Sampler {
     }
     const taken = new Set<string>();
     for (const p of observations.points) taken.add(pointKey(p));
+    for (const p of observations.failed) taken.add(pointKey(p));
+    const failure = this.failureModel(observations, categorical, snapshot, trial);
 
     const pending = this.options.constantLiar ? observations.running : [];
     for (const point of pending) taken.add(pointKey(point));
@@ -629,11 +654,13 @@ export class GPSampler implements Sampler {
       return this.proposeByMace(gp, best, maceKappa(n, d), encoder, dimensions, anchors, taken, trial, rng, {
         trustRegion: region,
         ...(penalizers.length > 0 && { logPenalty: (point: Float64Array) => logPenalty(penalizers, point, categorical) }),
+        ...(failure && { logFeasibility: (point: Float64Array) => logFeasibilityUnder(failure, point) }),
       });
     }
     const surrogate = warping ? warpedSurrogate(gp, warping) : gp;
     let acquisition: Acquisition | null = Number.isFinite(best) ? logExpectedImprovementAcquisition(surrogate, best) : null;
     if (constrained) acquisition = constrainedAcquisition(acquisition, this.constraintModels(observations, categorical, snapshot, trial), d);
+    if (failure) acquisition = constrainedAcquisition(acquisition, [failure], d);
     if (acquisition === null) return null;
     if (penalizers.length > 0) acquisition = locallyPenalizedAcquisition(acquisition, penalizers, categorical);
     return this.propose(acquisition, encoder, dimensions, anchors, taken, trial, rng, region);
@@ -704,7 +731,7 @@ export class GPSampler implements Sampler {
     taken: Set<string>,
     trial: SamplingTrial,
     rng: Rng,
-    extra: Pick<MaceSearch, "trustRegion" | "logPenalty"> = {},
+    extra: Pick<MaceSearch, "trustRegion" | "logPenalty" | "logFeasibility"> = {},
   ): Record<string, ParamValue> | null {
     const point = proposeMace(surrogate, best, kappa, {
       dimensions,
@@ -1024,6 +1051,33 @@ export class GPSampler implements Sampler {
     );
   }
 
+  /**
+   * Where the objective fails, as an unknown constraint (Gelbart, Snoek and Adams 2014, "Bayesian
+   * Optimization with Unknown Constraints"): a GP fitted to −½ at every observation and +½ at every
+   * failed trial, whose probability of staying below 0 multiplies the acquisition like a
+   * constraint's probability of feasibility. Without it a failed trial leaves no trace in the model,
+   * so the acquisition keeps proposing the failing region (an unexplored one looks promising)
+   * again and again. Null while no trial in the space has failed, so a study whose trials never
+   * fail proposes exactly as before, and null while the failures do not cluster (failures.ts):
+   * failures unrelated to the parameters would only carve holes around the failed points.
+   */
+  private failureModel(observations: Observations, categorical: Uint8Array, snapshot: StudySnapshot, trial: SamplingTrial): ConstraintModel | null {
+    if (this.options.failedTrials === "ignore" || observations.failed.length === 0 || observations.points.length === 0) return null;
+    // Only failures the parameters predict are worth a model: random ones would carve holes next to
+    // the optimum (see failures.ts).
+    const all = [...observations.points, ...observations.failed];
+    const labels = all.map((_, j) => j >= observations.points.length);
+    if (!failuresArePredictable(all, labels, categorical, deriveSeed(this.seed, trial.number, "failures"))) return null;
+    const previous = latestEarlier(snapshot, trial.number, (t) => {
+      const value = t.systemAttrs[FAILURE_THETA_ATTR];
+      return Array.isArray(value) && value.every((v) => typeof v === "number" && Number.isFinite(v)) ? (value as number[]) : undefined;
+    });
+    const targets = all.map((_, j) => [j < observations.points.length ? -0.5 : 0.5]);
+    const fitted = this.fitModels(all, targets, categorical, previous ? [previous] : undefined, 0);
+    trial.setSystemAttr(FAILURE_THETA_ATTR, fitted.thetas[0]! as JsonValue);
+    return fitted.models[0]!;
+  }
+
   private constraintModels(observations: Observations, categorical: Uint8Array, snapshot: StudySnapshot, trial: SamplingTrial): ConstraintModel[] {
     const fitted = this.fitConstrainedModels(observations, categorical, previousModelThetas(snapshot, trial.number), 0);
     trial.setSystemAttr(MODEL_THETAS_ATTR, fitted.thetas as JsonValue);
@@ -1176,6 +1230,12 @@ function previousModelThetas(snapshot: StudySnapshot, number: number): number[][
   });
 }
 
+/** log P(c(x) ≤ 0) under one constraint model (the failure model's chance that a point does not fail). */
+function logFeasibilityUnder(model: ConstraintModel, point: Float64Array): number {
+  const { mean, variance } = model.gp.predict(point);
+  return logProbabilityOfFeasibility(mean, variance, model.threshold);
+}
+
 /** Indices of the feasible observations no other feasible one dominates, by first objective. */
 function frontOf(observations: Observations, feasible: readonly boolean[]): number[] {
   const candidates = observations.vectors.flatMap((v, j) => (feasible[j] ? [j] : []));
@@ -1235,6 +1295,8 @@ interface Observations {
   /** Every objective as a loss, per point. */
   vectors: number[][];
   running: Float64Array[];
+  /** Failed trials' points: no value, but a place where the objective failed. */
+  failed: Float64Array[];
   /** Per point, its constraint values, or null (unconstrained, or a pruned trial). */
   constraints: (readonly number[] | null)[];
   /** Per point, the number of its trial. */
@@ -1483,6 +1545,9 @@ function validateOptions(options: GPSamplerOptions): void {
   if (options.warmStartMethod !== undefined && !["design", "rgpe"].includes(options.warmStartMethod)) {
     throw new RangeError(`GPSampler: warmStartMethod must be "design" or "rgpe", got ${String(options.warmStartMethod)}`);
   }
+  if (options.failedTrials !== undefined && !["model", "ignore"].includes(options.failedTrials)) {
+    throw new RangeError(`GPSampler: failedTrials must be "model" or "ignore", got ${String(options.failedTrials)}`);
+  }
   if (options.warmStartDesign !== undefined && !["interleaved", "before-startup"].includes(options.warmStartDesign)) {
     throw new RangeError(`GPSampler: warmStartDesign must be "interleaved" or "before-startup", got ${String(options.warmStartDesign)}`);
   }
@@ -1544,6 +1609,7 @@ export const GP_OPTIONS = defineOptions({
   warmStart: { kind: "boolean", default: "false (true under sextant tune --warm-start)", description: "learn from the studies a warm-started study names: its startup design takes their best trials" },
   warmStartMethod: { kind: "enum", values: ["design", "rgpe"], default: "design", description: "with warmStart: the sources' best trials as the startup design (design), or the RGPE ensemble of source GPs (rgpe)" },
   warmStartDesign: { kind: "enum", values: ["interleaved", "before-startup"], default: "interleaved", description: "with the design method: the sources' points on every other startup trial, or first and then a cold study's whole startup" },
+  failedTrials: { kind: "enum", values: ["model", "ignore"], default: "model", description: "single objective: learn where the objective fails and avoid it (model), or leave failed trials out (ignore)" },
   maxWarmStartSources: { kind: "integer", min: 1, default: 3, description: "with warmStart: the most source studies used, the best by estimated transfer" },
   jointSurvival: { kind: "boolean", default: false, description: "with the joint fidelity model and MACE: weigh proposals by the model's probability of passing the first rung" },
 });

@@ -46,6 +46,24 @@ describe("MACE (HEBO, Cowen-Rivers et al. 2022)", () => {
     expect(pointKey(bestEi.point)).not.toBe(pointKey(bestUcb.point));
   });
 
+  it("with a failure model, keeps points more likely to fail than not off the front, and weights log EI and log PI by the rest", () => {
+    const gp = model();
+    // P(not failing) falls from 1 to 0 around x = 0.17, on the left slope of the deeper basin at 0.2.
+    const logFeasibility = (point: Float64Array) => logNormalCdf((0.17 - point[0]!) / 0.005);
+    const front = maceParetoFront(gp, -0.5, 2, { ...search(3), logFeasibility });
+    expect(front.length).toBeGreaterThan(0);
+    for (const member of front) {
+      expect(member.point[0]!).toBeLessThan(0.17 + 1e-9);
+      const { mean, variance } = gp.predict(member.point);
+      const [logEi, logPi, ucb] = maceObjectives(mean, variance, -0.5, 2);
+      expect(member.objectives[0]).toBeCloseTo(logEi + logFeasibility(member.point), 9);
+      expect(member.objectives[1]).toBeCloseTo(logPi + logFeasibility(member.point), 9);
+      expect(member.objectives[2]).toBeCloseTo(ucb, 9);
+    }
+    // Without it, the front reaches beyond.
+    expect(maceParetoFront(gp, -0.5, 2, search(3)).some((member) => member.point[0]! > 0.17)).toBe(true);
+  });
+
   it("is reproducible under a seed, draws from the front, and never proposes a taken point", () => {
     const gp = model();
     const first = proposeMace(gp, -0.5, 2, search(4));

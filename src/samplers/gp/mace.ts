@@ -26,7 +26,7 @@ import { logNormalCdf } from "../../math/special.js";
 import { leadingFrontIndices, paretoFrontIndices } from "../../analysis/index.js";
 import { crowdingSurvival, makeChild } from "../nsga2/index.js";
 import { type DimensionKind, type Surrogate, anchorPerturbations, logExpectedImprovement, pointKey, snapPoint, sobolCandidates } from "./acquisition.js";
-import { type TrustRegion, outsideValue } from "./trust-region.js";
+import { OUTSIDE, type TrustRegion, outsideValue } from "./trust-region.js";
 
 /** HEBO's ε: the target is this far below the incumbent (standardised units). */
 export const MACE_EPSILON = 1e-4;
@@ -81,6 +81,14 @@ export interface MaceSearch {
   readonly generations?: number;
   /** Added to log EI and log PI (a local penalization's log penalty, ≤ 0); default none. */
   readonly logPenalty?: (point: Float64Array) => number;
+  /**
+   * log P(the objective does not fail at the point) under a failure model (see `GPSampler`): added
+   * to log EI and log PI as a constraint's probability of feasibility is (Gardner et al. 2014), and,
+   * since κσ − μ has no probability to multiply, a point more likely to fail than not is treated as
+   * lying outside a trust region for all three (Gelbart et al. 2014's probabilistic constraint,
+   * P ≥ 1 − δ with δ = ½). Default: none.
+   */
+  readonly logFeasibility?: (point: Float64Array) => number;
   /** Where proposals may lie (see `trust-region.ts`): outside it all three objectives are replaced by a value below any real one. Default: everywhere. */
   readonly trustRegion?: TrustRegion | null;
 }
@@ -107,6 +115,15 @@ export function maceParetoFront(gp: Surrogate, best: number, kappa: number, sear
   const withPenalty = (point: Float64Array, objectives: [number, number, number]): [number, number, number] => {
     const outside = search.trustRegion ? outsideValue(search.trustRegion, point) : null;
     if (outside !== null) return [outside, outside, outside];
+    if (search.logFeasibility) {
+      const logFeasible = search.logFeasibility(point);
+      if (!(logFeasible >= -Math.LN2)) {
+        const below = OUTSIDE + (Number.isFinite(logFeasible) ? logFeasible : -1e6);
+        return [below, below, below];
+      }
+      objectives[0] += logFeasible;
+      objectives[1] += logFeasible;
+    }
     if (search.logPenalty) {
       const penalty = search.logPenalty(point);
       objectives[0] += penalty;

@@ -24,7 +24,8 @@
 import type { Acquisition, AcquisitionBatch, DimensionKind } from "./acquisition.js";
 
 /** Acquisition value outside the region, before the distance is subtracted. */
-const OUTSIDE = -1e12;
+/** Below any real acquisition value: what a point where proposals may not lie scores, less the distance to where they may. */
+export const OUTSIDE = -1e12;
 
 /** A union of L∞ balls of one radius around evaluated points, over the numeric coordinates. */
 export interface TrustRegion {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Distribution, makeSnapshot, makeTrial } from "../../space/index.js";
-import { RowMatrix, TrialHistory } from "./history.js";
+import { ABOVE, BELOW, RowMatrix, TrialHistory } from "./history.js";
 
 const X: Distribution = { type: "float", low: 0, high: 1 };
 const C: Distribution = { type: "categorical", choices: ["a", "b"] };
@@ -30,5 +30,32 @@ describe("RowMatrix", () => {
     }
     expect(matrix.isOf(columns)).toBe(true);
     expect(matrix.isOf([columns[1]!, columns[0]!])).toBe(false);
+  });
+});
+
+describe("TrialHistory with modelFailures", () => {
+  const trials = Array.from({ length: 40 }, (_, number) => {
+    const x = (number * 0.6180339887) % 1;
+    if (number % 10 === 0) return makeTrial({ number, params: { x, c: "b" }, distributions: { x: X, c: C }, values: [x] });
+    // Some failures stop before asking for c.
+    const partial = number % 2 === 1;
+    return makeTrial({ number, state: "failed", params: partial ? { x } : { x, c: "a" }, distributions: partial ? { x: X } : { x: X, c: C } });
+  });
+
+  it("keeps failed trials as rows after every other, never below, however many fail, and leaves them out of the space", () => {
+    const history = new TrialHistory({ modelFailures: true });
+    history.sync(makeSnapshot(trials));
+    expect(history.rows.length).toBe(40);
+    const split = history.split(10);
+    expect(split.belowCount).toBe(4);
+    history.rows.forEach((row, i) => expect(split.membership[i]).toBe(row.trial.state === "failed" ? ABOVE : BELOW));
+    expect([...history.intersectionSpace().keys()]).toEqual(["c", "x"]);
+    expect(history.parameterGroups().map((group) => [...group.keys()].sort())).toEqual([["c", "x"]]);
+  });
+
+  it("ignores failed trials without it", () => {
+    const history = new TrialHistory();
+    history.sync(makeSnapshot(trials));
+    expect(history.rows.length).toBe(4);
   });
 });

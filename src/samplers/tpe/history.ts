@@ -29,7 +29,7 @@ export const ABOVE = 2;
 export interface HistoryRow {
   readonly trial: FrozenTrial;
   readonly number: number;
-  /** Ordering class: −∞ for complete trials, −(last step) for pruned ones, 1 for pruned without steps. */
+  /** Ordering class: −∞ for complete trials, −(last step) for pruned ones, 1 for pruned without steps, 2 for failed ones (with `modelFailures`). */
   readonly rank: number;
   /** The first objective as a loss (negated when maximizing), or the pruned trial's last intermediate value. */
   readonly loss: number;
@@ -41,6 +41,8 @@ export interface HistoryRow {
 
 /** The rank of a complete but infeasible row: after every feasible complete row, before every pruned one. */
 const INFEASIBLE_RANK = -Number.MAX_VALUE;
+/** The rank of a failed trial's row: after every other (pruned rows without steps rank 1). */
+const FAILED_RANK = 2;
 
 /** One parameter's coordinates across rows. */
 export class Column {
@@ -97,6 +99,9 @@ type Group = Map<string, Distribution>;
 
 export class TrialHistory {
   rows: HistoryRow[] = [];
+  /** Rows of failed trials (with `modelFailures`): never in the below set, nor shaping the space. */
+  private failedRows = 0;
+  private readonly modelFailures: boolean;
   /** Row indices by (rank, loss, trial number): a split is a prefix of this. */
   private readonly lossOrder: number[] = [];
   /** Row indices by trial number. */
@@ -114,6 +119,11 @@ export class TrialHistory {
   private groupedRows = 0;
   private intersection: Map<string, Distribution> | null = null;
   private intersectedRows = 0;
+
+  /** With `modelFailures`, failed trials are rows ranked after every other (single-objective studies). */
+  constructor(options: { modelFailures?: boolean } = {}) {
+    this.modelFailures = options.modelFailures ?? false;
+  }
 
   /** Reads the trials finished since the last call; starts over if the snapshot is of another study or history. */
   sync(snapshot: StudySnapshot): void {
@@ -147,6 +157,7 @@ export class TrialHistory {
     this.studyId = snapshot.studyId;
     this.directions = [...snapshot.directions];
     this.rows = [];
+    this.failedRows = 0;
     this.lossOrder.length = 0;
     this.byNumber.length = 0;
     this.columns.clear();
@@ -186,12 +197,14 @@ export class TrialHistory {
       const loss = Number.isNaN(value) ? Number.POSITIVE_INFINITY : directions[0] === "minimize" ? value : -value;
       return { trial, number: trial.number, rank: -step, loss, losses: null, violation: 0 };
     }
+    if (trial.state === "failed" && this.modelFailures && !multiObjective) return { trial, number: trial.number, rank: FAILED_RANK, loss: 0, losses: null, violation: 0 };
     return null;
   }
 
   private addRow(row: HistoryRow): void {
     const index = this.rows.length;
     this.rows.push(row);
+    if (row.rank === FAILED_RANK) this.failedRows++;
     insertSorted(this.lossOrder, index, (other) => {
       const o = this.rows[other]!;
       return o.rank < row.rank || (o.rank === row.rank && (o.loss < row.loss || (o.loss === row.loss && o.number < row.number)));
@@ -215,7 +228,8 @@ export class TrialHistory {
   /** The below/above split for `belowCount` below rows; cached until a row is added. */
   split(belowCount: number): Split {
     const n = this.rows.length;
-    belowCount = Math.max(0, Math.min(n, belowCount));
+    // A failed trial is never a good one, however few the others are.
+    belowCount = Math.max(0, Math.min(n - this.failedRows, belowCount));
     const cached = this.splitCache;
     if (cached && cached.rows === n && cached.belowCount === belowCount) return cached.split;
     const membership = new Uint8Array(n).fill(ABOVE);
@@ -318,6 +332,8 @@ export class TrialHistory {
   /** The parameters every row has, with one distribution (the intersection search space), extended incrementally. */
   intersectionSpace(): ReadonlyMap<string, Distribution> {
     for (; this.intersectedRows < this.rows.length; this.intersectedRows++) {
+      // A failed trial may have stopped before asking for every parameter: it does not shape the space.
+      if (this.rows[this.intersectedRows]!.rank === FAILED_RANK) continue;
       const distributions = this.rows[this.intersectedRows]!.trial.distributions;
       if (this.intersection === null) {
         this.intersection = new Map(Object.entries(distributions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -334,6 +350,7 @@ export class TrialHistory {
   /** Optuna's group decomposition of the parameters of complete (and pruned) trials, extended incrementally. */
   parameterGroups(): readonly Group[] {
     for (; this.groupedRows < this.rows.length; this.groupedRows++) {
+      if (this.rows[this.groupedRows]!.rank === FAILED_RANK) continue;
       const distributions = this.rows[this.groupedRows]!.trial.distributions;
       const keys = new Set(Object.keys(distributions));
       const next: Group[] = [];

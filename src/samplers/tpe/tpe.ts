@@ -22,7 +22,8 @@ import {
 import type { WarmStartSource } from "../../space/index.js";
 import { type Dimension, decodeCoordinate, encodeCoordinate, makeDimension } from "./dimension.js";
 import { FIDELITY_RULES, type FidelityRule, FidelityView, parameterCount } from "../fidelity.js";
-import { BELOW, type Column, RowMatrix, type Split, TrialHistory } from "./history.js";
+import { BELOW, type Column, type HistoryRow, RowMatrix, type Split, TrialHistory } from "./history.js";
+import { failuresArePredictable } from "../failures.js";
 import {
   MultivariateParzen,
   NeighbourWalk,
@@ -98,6 +99,15 @@ export interface TPESamplerOptions {
    * Watanabe (2023); `"optuna"` is Optuna 3.1's TPESampler. Options given explicitly win.
    */
   preset?: "watanabe" | "optuna";
+  /**
+   * What a failed trial (the objective threw or returned NaN) tells the model: `"worst"` (the
+   * `watanabe` preset) ranks it after every complete and pruned trial, in g(x), as SMAC charges a
+   * crashed run the worst cost (Hutter et al. 2011), once the failures cluster in the space (the
+   * permutation test of `../failures.ts`; failures at random stay out); `"ignore"` (the `optuna` preset, as Optuna 3.1)
+   * leaves it out. Ignored, failures leave the failing region empty of bad observations, so l(x)/g(x)
+   * is largest there and TPE keeps proposing it. Single-objective studies only; MOTPE ignores them.
+   */
+  failedTrials?: "worst" | "ignore";
   /**
    * How observations are weighted: `"recency"` (Optuna: {@link TPESamplerOptions.weights}),
    * `"uniform"`, or `"ei"` (Watanabe 2023: below observations in proportion to how far they beat
@@ -323,6 +333,7 @@ const OPTUNA_PRESET: ResolvedOptions = {
   densityJacobian: false,
   multivariateBandwidth: "scott",
   samplingBandwidthFactor: 1,
+  failedTrials: "ignore",
 };
 
 const WATANABE_PRESET: ResolvedOptions = {
@@ -336,6 +347,7 @@ const WATANABE_PRESET: ResolvedOptions = {
   maxBandwidthFactor: 0.5,
   densityJacobian: true,
   multivariateBandwidth: "neighbour",
+  failedTrials: "worst",
 };
 
 /** What {@link TPESampler} needs of l(x) and g(x) to pick among candidates. */
@@ -437,7 +449,14 @@ export class TPESampler implements Sampler {
   private eiCache: { split: Split; weights: Float64Array | null } | null = null;
   private readonly gamma: (n: number) => number;
   private readonly weights: (n: number) => ArrayLike<number>;
-  private readonly history = new TrialHistory();
+  /** The history the current call models: {@link plainHistory}, or {@link failureHistory} when the failures test passes. */
+  private history: TrialHistory;
+  /** Complete and pruned trials only. */
+  private readonly plainHistory: TrialHistory;
+  /** With failedTrials "worst": failed trials too, as rows after every other; null with "ignore". */
+  private readonly failureHistory: TrialHistory | null;
+  /** The failures test's answer for the failure history at this many rows (see failures.ts). */
+  private failureGate: { rows: number; predictable: boolean } | null = null;
   private readonly fidelity: FidelityView;
   private readonly fidelityMinTrials: number | undefined;
   private readonly dimensions = new Map<string, Dimension>();
@@ -485,6 +504,10 @@ export class TPESampler implements Sampler {
     this.fidelityMinTrials = options.fidelityMinTrials;
     this.randomFraction = options.randomFraction ?? 0;
     if (!(this.randomFraction >= 0 && this.randomFraction <= 1)) throw new RangeError(`randomFraction must be a number in [0, 1], got ${options.randomFraction}`);
+    if (o.failedTrials !== "worst" && o.failedTrials !== "ignore") throw new RangeError(`failedTrials must be "worst" or "ignore", got ${JSON.stringify(o.failedTrials)}`);
+    this.plainHistory = new TrialHistory();
+    this.failureHistory = o.failedTrials === "worst" ? new TrialHistory({ modelFailures: true }) : null;
+    this.history = this.plainHistory;
     this.nStartupTrials = o.nStartupTrials;
     this.nEiCandidates = o.nEiCandidates;
     this.multivariate = o.multivariate;
@@ -691,8 +714,42 @@ export class TPESampler implements Sampler {
   private syncHistory(snapshot: StudySnapshot): StudySnapshot {
     const minimum = () => this.fidelityMinTrials ?? Math.max(parameterCount(snapshot) + 1, this.nStartupTrials);
     const modelled = this.fidelity.view(snapshot, minimum).snapshot;
-    this.history.sync(modelled);
+    this.plainHistory.sync(modelled);
+    this.history = this.plainHistory;
+    if (this.failureHistory) {
+      this.failureHistory.sync(modelled);
+      // Failed trials join the model only where the parameters predict them: failures that strike
+      // at random would put random points in g(x) and count as observations (bench/failures.mjs:
+      // worse than ignoring them on 4 of 4 problems with 15% random failures).
+      const rows = this.failureHistory.rows;
+      if (this.failureGate?.rows !== rows.length) this.failureGate = { rows: rows.length, predictable: this.failuresPredictable(rows) };
+      if (this.failureGate.predictable) this.history = this.failureHistory;
+    }
     return modelled;
+  }
+
+  /**
+   * The failures test of failures.ts on the history's rows (unit interval for numbers, the choice's
+   * index for categoricals, NaN where a row lacks the parameter); seeded by the row count, so that
+   * the same history gives the same answer.
+   */
+  private failuresPredictable(rows: readonly HistoryRow[]): boolean {
+    if (!rows.some((row) => row.trial.state === "failed")) return false;
+    // Every parameter under the distribution it first had; a row without it (another branch of a
+    // conditional space, or a trial that failed before asking) or with another distribution has NaN there.
+    const distributions = new Map<string, Distribution>();
+    for (const row of rows) for (const [name, distribution] of Object.entries(row.trial.distributions)) if (!distributions.has(name)) distributions.set(name, distribution);
+    const names = [...distributions.keys()].sort();
+    if (names.length === 0) return false;
+    const dimensions = names.map((name) => this.dimension(distributions.get(name)!));
+    const categorical = Uint8Array.from(dimensions, (dimension) => (dimension.kind === "categorical" ? 1 : 0));
+    const points = rows.map((row) =>
+      Float64Array.from(names, (name, i) => {
+        const distribution = row.trial.distributions[name];
+        return distribution !== undefined && distributionsEqual(distribution, distributions.get(name)!) ? encodeCoordinate(dimensions[i]!, row.trial.params[name]!) : Number.NaN;
+      }),
+    );
+    return failuresArePredictable(points, rows.map((row) => row.trial.state === "failed"), categorical, deriveSeed(this.seed, rows.length, "failures"));
   }
 
   private dimension(distribution: Distribution): Dimension {
@@ -1319,6 +1376,7 @@ export const TPE_OPTIONS = defineOptions({
   maxBandwidthFactor: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: W.maxBandwidthFactor, description: `largest bandwidth as a fraction of the range (optuna preset: ${O.maxBandwidthFactor})` },
   densityJacobian: { kind: "boolean", default: W.densityJacobian, description: `score kernels as proper densities (optuna preset: ${O.densityJacobian})` },
   multivariateBandwidth: { kind: "enum", values: ["scott", "neighbour"], default: W.multivariateBandwidth, description: `bandwidth rule of the joint kernel (optuna preset: ${O.multivariateBandwidth})` },
+  failedTrials: { kind: "enum", values: ["worst", "ignore"], default: W.failedTrials, description: `failed trials rank after every other in g(x), or are left out (optuna preset: ${O.failedTrials})` },
   samplingBandwidthFactor: { kind: "number", min: 1, default: 1, description: "numeric kernels are this many times wider when candidates are drawn (BOHB's bandwidth factor, 3 in Falkner et al. 2018)" },
   fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "learn from the highest step with enough observations (bohb), the study as recorded (final), pruned trials at the final value their rank predicts (quantile) or at the worst final where early ranks do not predict final ones (gate), or bohb under asha/hyperband (auto)" },
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, nStartupTrials)", description: "with bohb: observations a step needs before the model is fitted on it" },

@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// Failed trials: does learning where the objective fails (the GP's failure model, TPE's
+// failedTrials=worst) spend fewer trials on failures and find better values than leaving failed
+// trials out (failedTrials=ignore, what Optuna 3.1's TPE does and what Sextant did before)?
+//
+// Problems: seeded instances of four functions (no rotation or permutation), each posed on the unit
+// cube, with two kinds of failure:
+// - region: the trial fails (half of them throw, half return NaN) where one coordinate, chosen by
+//   the seed, lies in its top or bottom 30%, as a too-large batch runs out of memory; the optimum
+//   may lie inside it, so regret is measured against the best value outside it (found by 20,000
+//   random points and a local refinement, the same for every arm);
+// - random: 15% of trials fail whatever their parameters (a flaky cluster), decided by the seed and
+//   the trial number, so every arm meets the same failures: learning from them can only mislead,
+//   and this is the check that it does no harm.
+// Arms: GPSampler (what `auto` runs on these spaces) with failedTrials "model" (default) and
+// "ignore", TPESampler with failedTrials "worst" (default) and "ignore", and random search.
+// Printed per problem and arm: median [quartiles] over seeds of the regret of the best complete
+// trial after half and all of the trials, and failed trials median [min–max]; then, per problem
+// and sampler, the ratio of medians (default ÷ ignore) at the end and the seeds won, tied and lost.
+// The reference ("ignore") is measured in the same run. Nothing was chosen on this benchmark.
+//
+// node bench/failures.mjs [--seeds 10] [--trials 50] [--only levy,region] [--arms gp,gp-ignore,tpe,tpe-ignore,random]
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const { createStudy, GPSampler, TPESampler, RandomSampler } = await import(join(root, "dist/index.js"));
+const { syntheticBoxFunction, randomInstance } = await import(join(root, "dist/bench/problems/index.js"));
+const { Rng } = await import(join(root, "dist/math/rng.js"));
+
+const { values: args } = parseArgs({
+  options: {
+    seeds: { type: "string", default: "10" },
+    trials: { type: "string", default: "50" },
+    only: { type: "string" },
+    arms: { type: "string", default: "gp,gp-ignore,tpe,tpe-ignore,random" },
+  },
+});
+const seeds = Number(args.seeds);
+const trials = Number(args.trials);
+const arms = args.arms.split(",");
+const FUNCTIONS = [
+  ["branin", 2],
+  ["hartmann3", 3],
+  ["styblinski_tang", 4],
+  ["levy", 4],
+];
+const KINDS = ["region", "random"];
+const REGION_SHARE = 0.3;
+const RANDOM_FAILURE_RATE = 0.15;
+
+function makeSampler(arm, seed) {
+  if (arm === "gp") return new GPSampler({ seed });
+  if (arm === "gp-ignore") return new GPSampler({ seed, failedTrials: "ignore" });
+  if (arm === "tpe") return new TPESampler({ seed });
+  if (arm === "tpe-ignore") return new TPESampler({ seed, failedTrials: "ignore" });
+  if (arm === "random") return new RandomSampler({ seed });
+  throw new Error(`--arms: unknown arm ${arm}`);
+}
+
+/** One problem instance: f on the unit cube (0 at the function's optimum) and where it fails. */
+function instance(name, dimension, kind, seed) {
+  const fn = randomInstance(syntheticBoxFunction(name, dimension), { seed, rotate: false, permute: false });
+  const f = (u) => fn.evaluate(u.map((v, i) => fn.bounds[i][0] + v * (fn.bounds[i][1] - fn.bounds[i][0]))) - fn.optimum;
+  const rng = new Rng(seed * 7919 + 17);
+  const axis = Math.floor(rng.uniform() * dimension);
+  const high = rng.uniform() < 0.5;
+  const inRegion = (u) => (high ? u[axis] > 1 - REGION_SHARE : u[axis] < REGION_SHARE);
+  const fails = kind === "region" ? (u) => inRegion(u) : (_u, number) => new Rng(seed * 1_000_003 + number).uniform() < RANDOM_FAILURE_RATE;
+  // The best value a trial can reach: outside the region for "region" (random points, then a
+  // coordinate search from the best), the optimum (0) for "random".
+  let floor = 0;
+  if (kind === "region") {
+    const search = new Rng(seed * 31 + 5);
+    let best = null;
+    let bestValue = Infinity;
+    for (let i = 0; i < 20_000; i++) {
+      const u = Array.from({ length: dimension }, () => search.uniform());
+      if (inRegion(u)) continue;
+      const v = f(u);
+      if (v < bestValue) [best, bestValue] = [u, v];
+    }
+    for (let step = 0.05; step > 1e-7; step /= 2) {
+      for (let improved = true; improved; ) {
+        improved = false;
+        for (let i = 0; i < dimension; i++) {
+          for (const delta of [-step, step]) {
+            const u = best.slice();
+            u[i] = Math.min(1, Math.max(0, u[i] + delta));
+            if (inRegion(u)) continue;
+            const v = f(u);
+            if (v < bestValue) [best, bestValue, improved] = [u, v, true];
+          }
+        }
+      }
+    }
+    floor = bestValue;
+  }
+  return { f, fails, floor };
+}
+
+async function run(problem, arm, seed) {
+  const study = await createStudy({ sampler: makeSampler(arm, seed) });
+  await study.optimize(
+    (trial) => {
+      const u = Array.from({ length: problem.dimension }, (_, i) => trial.suggestFloat(`u${i}`, 0, 1));
+      if (problem.fails(u, trial.number)) {
+        if (trial.number % 2 === 0) throw new Error("the objective failed");
+        return NaN;
+      }
+      return problem.f(u);
+    },
+    { nTrials: trials },
+  );
+  const regretAfter = (n) => {
+    const values = study.trials.slice(0, n).flatMap((t) => (t.state === "complete" ? [t.values[0]] : []));
+    return values.length === 0 ? Infinity : Math.max(0, Math.min(...values) - problem.floor);
+  };
+  return { half: regretAfter(Math.ceil(trials / 2)), end: regretAfter(trials), failed: study.trials.filter((t) => t.state === "failed").length };
+}
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = (s.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  return lo === hi || s[hi] === s[lo] ? s[lo] : s[lo] + (h - lo) * (s[hi] - s[lo]);
+};
+const fmt = (x) => (x === Infinity ? "inf" : x === 0 ? "0" : x.toPrecision(3));
+const spread = (xs) => `${fmt(quantile(xs, 0.5))} [${fmt(quantile(xs, 0.25))}–${fmt(quantile(xs, 0.75))}]`;
+
+const started = Date.now();
+console.log(`Failed trials: ${trials} trials × ${seeds} seeds per arm; regret of the best complete trial, median [quartiles]`);
+const summary = [];
+for (const [name, dimension] of FUNCTIONS) {
+  for (const kind of KINDS) {
+    const label = `${name}-${dimension}d ${kind}`;
+    if (args.only && !args.only.split(",").every((part) => label.includes(part))) continue;
+    const results = {};
+    for (const arm of arms) {
+      results[arm] = [];
+      for (let seed = 1; seed <= seeds; seed++) {
+        const problem = { dimension, ...instance(name, dimension, kind, seed) };
+        results[arm].push(await run(problem, arm, seed));
+      }
+    }
+    console.log(`\n${label}`);
+    for (const arm of arms) {
+      const r = results[arm];
+      const failed = r.map((x) => x.failed);
+      console.log(
+        `  ${arm.padEnd(11)} after ${Math.ceil(trials / 2)}: ${spread(r.map((x) => x.half)).padEnd(32)} after ${trials}: ${spread(r.map((x) => x.end)).padEnd(32)} failed ${quantile(failed, 0.5)} [${Math.min(...failed)}–${Math.max(...failed)}]`,
+      );
+    }
+    for (const [mine, reference] of [
+      ["gp", "gp-ignore"],
+      ["tpe", "tpe-ignore"],
+    ]) {
+      if (!results[mine] || !results[reference]) continue;
+      const a = results[mine].map((x) => x.end);
+      const b = results[reference].map((x) => x.end);
+      const wins = a.filter((v, i) => v < b[i]).length;
+      const ties = a.filter((v, i) => v === b[i]).length;
+      const ratio = quantile(b, 0.5) === 0 ? (quantile(a, 0.5) === 0 ? 1 : Infinity) : quantile(a, 0.5) / quantile(b, 0.5);
+      const failedRatio = quantile(results[mine].map((x) => x.failed), 0.5) / Math.max(1, quantile(results[reference].map((x) => x.failed), 0.5));
+      const line = `${label}: ${mine} ÷ ${reference}: median regret ratio ${fmt(ratio)}, seeds won/tied/lost ${wins}/${ties}/${seeds - wins - ties}, failed trials ratio ${failedRatio.toFixed(2)}`;
+      console.log(`  ${line}`);
+      summary.push(line);
+    }
+  }
+}
+console.log(`\nSummary (default ÷ failures ignored, same run; ratio < 1 is better):`);
+for (const line of summary) console.log(`  ${line}`);
+console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s`);
