@@ -51,17 +51,16 @@ export function failuresArePredictable(
   const permutations = options.permutations ?? 400;
   const level = options.level ?? 0.01;
   const d = categorical.length;
-  // Each point's k nearest neighbours (ties broken by index, so the lists are deterministic).
+  // Each point's k nearest neighbours (ties broken by index, so the lists are deterministic), kept
+  // by insertion into a sorted list of k: n²·k work, not the n²·log n of sorting every row.
   const neighbours = new Int32Array(n * k);
-  const distances = new Float64Array(n);
-  const order = Array.from({ length: n }, (_, j) => j);
+  const nearest = new Float64Array(k);
   for (let i = 0; i < n; i++) {
     const a = points[i]!;
+    let held = 0;
+    const row = i * k;
     for (let j = 0; j < n; j++) {
-      if (j === i) {
-        distances[j] = Infinity;
-        continue;
-      }
+      if (j === i) continue;
       const b = points[j]!;
       let sum = 0;
       for (let c = 0; c < d; c++) {
@@ -72,10 +71,17 @@ export function failuresArePredictable(
         const delta = categorical[c] ? (x === y ? 0 : 1) : x - y;
         sum += delta * delta;
       }
-      distances[j] = sum;
+      // j rises, so an equal distance already held stays ahead: ties go to the lower index.
+      if (held === k && sum >= nearest[k - 1]!) continue;
+      let at = held < k ? held++ : k - 1;
+      while (at > 0 && nearest[at - 1]! > sum) {
+        nearest[at] = nearest[at - 1]!;
+        neighbours[row + at] = neighbours[row + at - 1]!;
+        at--;
+      }
+      nearest[at] = sum;
+      neighbours[row + at] = j;
     }
-    order.sort((x, y) => distances[x]! - distances[y]! || x - y);
-    for (let m = 0; m < k; m++) neighbours[i * k + m] = order[m]!;
   }
   const agreement = (labels: readonly boolean[] | Uint8Array): number => {
     let agree = 0;
