@@ -472,6 +472,33 @@ describe("GPSampler and failed trials", () => {
     expect(suggest(new GPSampler({ seed: 3 }), trials, 36).notes["gp:failureTheta"]).toBeInstanceOf(Array);
   });
 
+  it("with two objectives (EHVI), learns where they fail too", () => {
+    // Both objectives improve towards x = 0.85, where the front lies, but trials fail beyond x = 0.7.
+    const rng = new Rng(8);
+    const trials: FrozenTrial[] = [];
+    for (let number = 0; trials.length < 30; number++) {
+      const x = rng.uniform();
+      const y = rng.uniform();
+      trials.push(
+        x > 0.7
+          ? makeTrial({ number, state: "failed", values: null, params: { x, y }, distributions: square })
+          : complete(number, { x, y }, square, [(x - 0.85) ** 2 + y * y, (x - 0.85) ** 2 + (1 - y) ** 2]),
+      );
+    }
+    const completeOnly = trials.filter((t) => t.state === "complete");
+    const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
+    let intoFailure = 0;
+    let blindIntoFailure = 0;
+    for (let seed = 0; seed < 6; seed++) {
+      const { params, notes } = suggest(new GPSampler({ seed }), trials, 30, { directions });
+      expect(notes["gp:failureTheta"]).toBeInstanceOf(Array);
+      if ((params.x as number) > 0.7) intoFailure++;
+      if ((suggest(new GPSampler({ seed }), completeOnly, 30, { directions }).params.x as number) > 0.7) blindIntoFailure++;
+    }
+    expect(blindIntoFailure).toBeGreaterThanOrEqual(3);
+    expect(intoFailure).toBeLessThanOrEqual(1);
+  });
+
   it("with failedTrials: ignore, proposes as if the failed trials were not there", () => {
     const trials = history();
     const completeOnly = trials.filter((t) => t.state === "complete");

@@ -256,7 +256,7 @@ export interface GPSamplerOptions {
    */
   warmStartDesign?: "interleaved" | "before-startup";
   /**
-   * What failed trials (the objective threw or returned NaN) tell a single-objective GP:
+   * What failed trials (the objective threw or returned NaN) tell the GP (one objective, or EHVI):
    * `"model"` (default), once failures cluster, a failure model learns where the objective fails and
    * weights the acquisition by the chance of not failing (see {@link GPSampler}); `"ignore"`, they are left
    * out, as earlier versions did (the failing region then stays empty of observations and keeps
@@ -367,7 +367,8 @@ const EHVI_MARGIN = 0.1;
  * Failed trials (the objective threw or returned NaN) have no value, but where they failed is
  * learnt: once failures cluster in the space (the permutation test of `../failures.ts`), a failure
  * model's probability of not failing weights the acquisition (Gelbart et al. 2014's unknown
- * constraints; single-objective steps, see `failureModel`), and a failed point is never proposed again.
+ * constraints; single-objective and EHVI steps, see `failureModel`), and a failed point is never
+ * proposed again.
  *
  * @example
  * const study = await createStudy({ sampler: new GPSampler({ seed: 1 }) });
@@ -782,10 +783,15 @@ export class GPSampler implements Sampler {
       thetas.push(...constraintFit.thetas);
       acquisition = constrainedAcquisition(acquisition, constraintFit.models, encoder.dimension);
     }
+    // Where the objectives fail, as in the single-objective step: log EHVI plus the failure
+    // model's log probability of not failing, once failures cluster.
+    const failure = this.failureModel(observations, categorical, snapshot, trial);
+    if (failure) acquisition = constrainedAcquisition(acquisition, [failure], encoder.dimension);
     trial.setSystemAttr(MODEL_THETAS_ATTR, thetas as JsonValue);
     if (acquisition === null) return null;
     const taken = new Set<string>();
     for (const p of observations.points) taken.add(pointKey(p));
+    for (const p of observations.failed) taken.add(pointKey(p));
     for (const p of observations.running) taken.add(pointKey(p));
     return this.propose(acquisition, encoder, dimensions, frontAnchors(observations, feasible, frontPoints, reference), taken, trial, rng);
   }
@@ -1609,7 +1615,7 @@ export const GP_OPTIONS = defineOptions({
   warmStart: { kind: "boolean", default: "false (true under sextant tune --warm-start)", description: "learn from the studies a warm-started study names: its startup design takes their best trials" },
   warmStartMethod: { kind: "enum", values: ["design", "rgpe"], default: "design", description: "with warmStart: the sources' best trials as the startup design (design), or the RGPE ensemble of source GPs (rgpe)" },
   warmStartDesign: { kind: "enum", values: ["interleaved", "before-startup"], default: "interleaved", description: "with the design method: the sources' points on every other startup trial, or first and then a cold study's whole startup" },
-  failedTrials: { kind: "enum", values: ["model", "ignore"], default: "model", description: "single objective: learn where the objective fails and avoid it (model), or leave failed trials out (ignore)" },
+  failedTrials: { kind: "enum", values: ["model", "ignore"], default: "model", description: "learn where the objective fails, once failures cluster, and avoid it (model), or leave failed trials out (ignore)" },
   maxWarmStartSources: { kind: "integer", min: 1, default: 3, description: "with warmStart: the most source studies used, the best by estimated transfer" },
   jointSurvival: { kind: "boolean", default: false, description: "with the joint fidelity model and MACE: weigh proposals by the model's probability of passing the first rung" },
 });
