@@ -18,7 +18,8 @@
 // trial after half and all of the trials, and failed trials median [min–max]; then, per problem
 // and sampler, the ratio of medians (default ÷ ignore) at the end and the seeds won, tied and lost.
 // The reference ("ignore") is measured in the same run. Nothing was chosen on this benchmark.
-// Two objectives (the GP's EHVI step, what `auto` runs there): ZDT1 in 3 dimensions failing where
+// Out of memory: a training run that fails where batch × width exceeds a limit, a diagonal edge
+// the best settings lie beyond (40 trials). Two objectives (the GP's EHVI step, what `auto` runs there): ZDT1 in 3 dimensions failing where
 // x₁ > 0.7 (a third of its Pareto front), GP with failedTrials "model" and "ignore": failed trials
 // among the last 30 and the hypervolume of the front found, against reference (1.1, 11).
 //
@@ -171,6 +172,51 @@ for (const [name, dimension] of FUNCTIONS) {
       console.log(`  ${line}`);
       summary.push(line);
     }
+  }
+}
+// A training run that runs out of memory: batch × width above 64 × 512 fails, and the best
+// settings without that limit (batch 128, width 512) lie beyond it, so the best feasible ones lie
+// on the diagonal edge of the failing region, which no single coordinate describes.
+if (!args.only) {
+  const MEMORY = 64 * 512;
+  const lossOf = (lr, batch, width) => (Math.log10(lr) + 2.5) ** 2 + 0.3 * (Math.log2(batch) - 7) ** 2 + 0.2 * (Math.log2(width) - 9) ** 2;
+  let floor = Infinity;
+  for (let batch = 8; batch <= 1024; batch++) for (let width = 32; width <= 2048 && batch * width <= MEMORY; width++) floor = Math.min(floor, lossOf(10 ** -2.5, batch, width));
+  const memoryTrials = Math.min(trials, 40);
+  console.log(`\nout of memory: lr (log), batch 8–1024 and width 32–2048 (log ints), failing where batch × width > ${MEMORY}; ${memoryTrials} trials × ${seeds} seeds`);
+  const results = {};
+  for (const arm of arms) {
+    results[arm] = [];
+    for (let seed = 1; seed <= seeds; seed++) {
+      const study = await createStudy({ sampler: makeSampler(arm, seed) });
+      await study.optimize(
+        (trial) => {
+          const lr = trial.suggestFloat("lr", 1e-5, 1e-1, { log: true });
+          const batch = trial.suggestInt("batch", 8, 1024, { log: true });
+          const width = trial.suggestInt("width", 32, 2048, { log: true });
+          if (batch * width > MEMORY) throw new Error("out of memory");
+          return lossOf(lr, batch, width);
+        },
+        { nTrials: memoryTrials },
+      );
+      const values = study.trials.flatMap((t) => (t.state === "complete" ? [t.values[0]] : []));
+      results[arm].push({ end: values.length === 0 ? Infinity : Math.max(0, Math.min(...values) - floor), failed: study.trials.filter((t) => t.state === "failed").length });
+    }
+    const failed = results[arm].map((r) => r.failed);
+    console.log(`  ${arm.padEnd(11)} regret after ${memoryTrials}: ${spread(results[arm].map((r) => r.end)).padEnd(32)} failed ${quantile(failed, 0.5)} [${Math.min(...failed)}–${Math.max(...failed)}]`);
+  }
+  for (const [mine, reference] of [
+    ["gp", "gp-ignore"],
+    ["tpe", "tpe-ignore"],
+  ]) {
+    if (!results[mine] || !results[reference]) continue;
+    const a = results[mine].map((x) => x.end);
+    const b = results[reference].map((x) => x.end);
+    const wins = a.filter((v, i) => v < b[i]).length;
+    const ties = a.filter((v, i) => v === b[i]).length;
+    const line = `out of memory: ${mine} ÷ ${reference}: median regret ratio ${fmt(quantile(a, 0.5) / quantile(b, 0.5))}, seeds won/tied/lost ${wins}/${ties}/${seeds - wins - ties}, failed trials ratio ${(quantile(results[mine].map((x) => x.failed), 0.5) / Math.max(1, quantile(results[reference].map((x) => x.failed), 0.5))).toFixed(2)}`;
+    console.log(`  ${line}`);
+    summary.push(line);
   }
 }
 if (!args.only && arms.includes("gp") && arms.includes("gp-ignore")) {
