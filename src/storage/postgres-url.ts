@@ -39,39 +39,39 @@ export function redactPassword(url: string): string {
  * postgresUrlProblem("postgres://me@db/x?schema=runs") // null
  */
 export function postgresUrlProblem(url: string): string | null {
+  const problem = urlParameterProblem(url);
+  if (problem !== null) return problem;
   const question = url.indexOf("?");
-  if (question < 0) return null;
-  const query = new URLSearchParams(url.slice(question + 1));
-  const shownUrl = redactPassword(url);
-  const unknown = unknownUrlParameter(url);
-  if (unknown !== null) return unknown;
-  const synchronousCommit = query.get("synchronous_commit");
-  if (synchronousCommit !== null && !["on", "off"].includes(synchronousCommit)) {
-    return `cannot open ${shownUrl}: synchronous_commit must be on or off (got ${JSON.stringify(synchronousCommit)})`;
-  }
-  const schema = query.get("schema");
+  const schema = question < 0 ? null : new URLSearchParams(url.slice(question + 1)).get("schema");
   if (schema !== null && !SCHEMA_NAME.test(schema)) {
-    return `cannot open ${shownUrl}: schema must be letters, digits and _ (got ${JSON.stringify(schema)})`;
+    return `cannot open ${redactPassword(url)}: schema must be letters, digits and _ (got ${JSON.stringify(schema)})`;
   }
   return null;
 }
 
 /**
- * The message for the first query parameter of a PostgreSQL URL that neither Sextant nor
- * node-postgres reads, or null when there is none.
+ * What is wrong with a PostgreSQL URL's query parameters apart from the schema name (which
+ * `PostgresStorage.open` checks after an option may have replaced it), or null: the first
+ * parameter that neither Sextant nor node-postgres reads, or a `synchronous_commit` other than on
+ * or off.
  *
  * @example
- * unknownUrlParameter("postgres://me@db/x?schema=runs") // null
+ * urlParameterProblem("postgres://me@db/x?schema=runs") // null
  */
-export function unknownUrlParameter(url: string): string | null {
+export function urlParameterProblem(url: string): string | null {
   const question = url.indexOf("?");
   if (question < 0) return null;
-  for (const key of new URLSearchParams(url.slice(question + 1)).keys()) {
+  const query = new URLSearchParams(url.slice(question + 1));
+  for (const key of query.keys()) {
     if (SEXTANT_URL_PARAMETERS.includes(key) || DRIVER_URL_PARAMETERS.includes(key)) continue;
     return (
       `cannot open ${redactPassword(url)}: unknown URL parameter "${key}"${didYouMean(key, [...SEXTANT_URL_PARAMETERS, ...DRIVER_URL_PARAMETERS])}; ` +
       `Sextant reads ${SEXTANT_URL_PARAMETERS.join(" and ")}, node-postgres ${DRIVER_URL_PARAMETERS.join(", ")}`
     );
+  }
+  const synchronousCommit = query.get("synchronous_commit");
+  if (synchronousCommit !== null && !["on", "off"].includes(synchronousCommit)) {
+    return `cannot open ${redactPassword(url)}: synchronous_commit must be on or off (got ${JSON.stringify(synchronousCommit)})`;
   }
   return null;
 }

@@ -14,7 +14,7 @@ import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } fr
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, PostgresSchemaError } from "./postgres-migrations.js";
-import { SCHEMA_NAME, redactPassword, unknownUrlParameter } from "./postgres-url.js";
+import { SCHEMA_NAME, redactPassword, urlParameterProblem } from "./postgres-url.js";
 import {
   type AggregateRow,
   type StudyRow,
@@ -178,9 +178,6 @@ export class PostgresStorage implements Storage {
     const { connectionString, schema: urlSchema, synchronousCommit: urlSynchronousCommit } = splitUrl(url);
     const schema = options.schema ?? urlSchema ?? "public";
     const shownUrl = redactPassword(url);
-    if (urlSynchronousCommit !== undefined && !["on", "off"].includes(urlSynchronousCommit)) {
-      throw new StorageOpenError(`cannot open ${shownUrl}: synchronous_commit must be on or off (got ${JSON.stringify(urlSynchronousCommit)})`);
-    }
     const synchronousCommit = options.synchronousCommit ?? urlSynchronousCommit !== "off";
     if (!SCHEMA_NAME.test(schema)) {
       throw new StorageOpenError(`cannot open ${shownUrl}: schema must be letters, digits and _ (got ${JSON.stringify(schema)})`);
@@ -998,9 +995,10 @@ function splitUrl(url: string): { connectionString: string; schema?: string; syn
   const question = url.indexOf("?");
   if (question < 0) return { connectionString: url };
   const query = new URLSearchParams(url.slice(question + 1));
-  // The driver ignores a parameter it does not know: "?schma=runs" would read and write the public schema.
-  const unknown = unknownUrlParameter(url);
-  if (unknown !== null) throw new StorageOpenError(unknown);
+  // The driver ignores a parameter it does not know: "?schma=runs" would read and write the public
+  // schema. And a synchronous_commit other than on or off is refused rather than read as on.
+  const problem = urlParameterProblem(url);
+  if (problem !== null) throw new StorageOpenError(problem);
   const schema = query.get("schema") ?? undefined;
   const synchronousCommit = query.get("synchronous_commit") ?? undefined;
   query.delete("schema");
