@@ -56,7 +56,7 @@ import {
   maximizeAcquisitionFunction,
   pointKey,
 } from "./acquisition.js";
-import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels, logProbabilityOfFeasibility } from "./constrained.js";
+import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels } from "./constrained.js";
 import { logExpectedHypervolumeImprovement, logExpectedHypervolumeImprovementBound, logExpectedHypervolumeImprovementWithGradient, nonDominatedBoxes } from "./ehvi.js";
 import { ensemble, rgpeWeights } from "./rgpe.js";
 import { type TrustRegion, vizierTrustRegion } from "./trust-region.js";
@@ -655,7 +655,8 @@ export class GPSampler implements Sampler {
       return this.proposeByMace(gp, best, maceKappa(n, d), encoder, dimensions, anchors, taken, trial, rng, {
         trustRegion: region,
         ...(penalizers.length > 0 && { logPenalty: (point: Float64Array) => logPenalty(penalizers, point, categorical) }),
-        ...(failure && { logFeasibility: (point: Float64Array) => logFeasibilityUnder(failure, point) }),
+        // The failure model's log probability of not failing: the constrained acquisition of no objective.
+        ...(failure && { logFeasibility: constrainedAcquisition(null, [failure], d).value }),
       });
     }
     const surrogate = warping ? warpedSurrogate(gp, warping) : gp;
@@ -1234,12 +1235,6 @@ function previousModelThetas(snapshot: StudySnapshot, number: number): number[][
     const valid = Array.isArray(value) && value.every((t) => Array.isArray(t) && t.every((v) => typeof v === "number" && Number.isFinite(v)));
     return valid ? (value as number[][]) : undefined;
   });
-}
-
-/** log P(c(x) ≤ 0) under one constraint model (the failure model's chance that a point does not fail). */
-function logFeasibilityUnder(model: ConstraintModel, point: Float64Array): number {
-  const { mean, variance } = model.gp.predict(point);
-  return logProbabilityOfFeasibility(mean, variance, model.threshold);
 }
 
 /** Indices of the feasible observations no other feasible one dominates, by first objective. */
