@@ -120,6 +120,11 @@ export class TrialHistory {
   private intersection: Map<string, Distribution> | null = null;
   private intersectedRows = 0;
 
+  /** Rows of failed trials (0 without `modelFailures`). */
+  get failedCount(): number {
+    return this.failedRows;
+  }
+
   /** With `modelFailures`, failed trials are rows ranked after every other (single-objective studies). */
   constructor(options: { modelFailures?: boolean } = {}) {
     this.modelFailures = options.modelFailures ?? false;

@@ -722,7 +722,7 @@ export class TPESampler implements Sampler {
       // at random would put random points in g(x) and count as observations (bench/failures.mjs:
       // worse than ignoring them on 4 of 4 problems with 15% random failures).
       const rows = this.failureHistory.rows;
-      if (this.failureGate?.rows !== rows.length) this.failureGate = { rows: rows.length, predictable: this.failuresPredictable(rows) };
+      if (this.failureGate?.rows !== rows.length) this.failureGate = { rows: rows.length, predictable: this.failureHistory.failedCount > 0 && this.failuresPredictable(rows) };
       if (this.failureGate.predictable) this.history = this.failureHistory;
     }
     return modelled;
@@ -734,7 +734,6 @@ export class TPESampler implements Sampler {
    * the same history gives the same answer.
    */
   private failuresPredictable(rows: readonly HistoryRow[]): boolean {
-    if (!rows.some((row) => row.trial.state === "failed")) return false;
     // Every parameter under the distribution it first had; a row without it (another branch of a
     // conditional space, or a trial that failed before asking) or with another distribution has NaN there.
     const distributions = new Map<string, Distribution>();
