@@ -134,6 +134,28 @@ const quantile = (xs, q) => {
 const fmt = (x) => (x === Infinity ? "inf" : x === 0 ? "0" : x.toPrecision(3));
 const spread = (xs) => `${fmt(quantile(xs, 0.5))} [${fmt(quantile(xs, 0.25))}–${fmt(quantile(xs, 0.75))}]`;
 
+/**
+ * Per sampler, its default against the same sampler with failedTrials "ignore", seed by seed:
+ * printed, and kept for the summary. `results[arm]` holds each seed's `{ end, failed }`.
+ */
+function compareWithIgnore(label, results) {
+  for (const [mine, reference] of [
+    ["gp", "gp-ignore"],
+    ["tpe", "tpe-ignore"],
+  ]) {
+    if (!results[mine] || !results[reference]) continue;
+    const a = results[mine].map((x) => x.end);
+    const b = results[reference].map((x) => x.end);
+    const wins = a.filter((v, i) => v < b[i]).length;
+    const ties = a.filter((v, i) => v === b[i]).length;
+    const ratio = quantile(b, 0.5) === 0 ? (quantile(a, 0.5) === 0 ? 1 : Infinity) : quantile(a, 0.5) / quantile(b, 0.5);
+    const failedRatio = quantile(results[mine].map((x) => x.failed), 0.5) / Math.max(1, quantile(results[reference].map((x) => x.failed), 0.5));
+    const line = `${label}: ${mine} ÷ ${reference}: median regret ratio ${fmt(ratio)}, seeds won/tied/lost ${wins}/${ties}/${seeds - wins - ties}, failed trials ratio ${failedRatio.toFixed(2)}`;
+    console.log(`  ${line}`);
+    summary.push(line);
+  }
+}
+
 const started = Date.now();
 console.log(`Failed trials: ${trials} trials × ${seeds} seeds per arm; regret of the best complete trial, median [quartiles]`);
 const summary = [];
@@ -157,21 +179,7 @@ for (const [name, dimension] of FUNCTIONS) {
         `  ${arm.padEnd(11)} after ${Math.ceil(trials / 2)}: ${spread(r.map((x) => x.half)).padEnd(32)} after ${trials}: ${spread(r.map((x) => x.end)).padEnd(32)} failed ${quantile(failed, 0.5)} [${Math.min(...failed)}–${Math.max(...failed)}]`,
       );
     }
-    for (const [mine, reference] of [
-      ["gp", "gp-ignore"],
-      ["tpe", "tpe-ignore"],
-    ]) {
-      if (!results[mine] || !results[reference]) continue;
-      const a = results[mine].map((x) => x.end);
-      const b = results[reference].map((x) => x.end);
-      const wins = a.filter((v, i) => v < b[i]).length;
-      const ties = a.filter((v, i) => v === b[i]).length;
-      const ratio = quantile(b, 0.5) === 0 ? (quantile(a, 0.5) === 0 ? 1 : Infinity) : quantile(a, 0.5) / quantile(b, 0.5);
-      const failedRatio = quantile(results[mine].map((x) => x.failed), 0.5) / Math.max(1, quantile(results[reference].map((x) => x.failed), 0.5));
-      const line = `${label}: ${mine} ÷ ${reference}: median regret ratio ${fmt(ratio)}, seeds won/tied/lost ${wins}/${ties}/${seeds - wins - ties}, failed trials ratio ${failedRatio.toFixed(2)}`;
-      console.log(`  ${line}`);
-      summary.push(line);
-    }
+    compareWithIgnore(label, results);
   }
 }
 // A training run that runs out of memory: batch × width above 64 × 512 fails, and the best
@@ -205,19 +213,7 @@ if (!args.only) {
     const failed = results[arm].map((r) => r.failed);
     console.log(`  ${arm.padEnd(11)} regret after ${memoryTrials}: ${spread(results[arm].map((r) => r.end)).padEnd(32)} failed ${quantile(failed, 0.5)} [${Math.min(...failed)}–${Math.max(...failed)}]`);
   }
-  for (const [mine, reference] of [
-    ["gp", "gp-ignore"],
-    ["tpe", "tpe-ignore"],
-  ]) {
-    if (!results[mine] || !results[reference]) continue;
-    const a = results[mine].map((x) => x.end);
-    const b = results[reference].map((x) => x.end);
-    const wins = a.filter((v, i) => v < b[i]).length;
-    const ties = a.filter((v, i) => v === b[i]).length;
-    const line = `out of memory: ${mine} ÷ ${reference}: median regret ratio ${fmt(quantile(a, 0.5) / quantile(b, 0.5))}, seeds won/tied/lost ${wins}/${ties}/${seeds - wins - ties}, failed trials ratio ${(quantile(results[mine].map((x) => x.failed), 0.5) / Math.max(1, quantile(results[reference].map((x) => x.failed), 0.5))).toFixed(2)}`;
-    console.log(`  ${line}`);
-    summary.push(line);
-  }
+  compareWithIgnore("out of memory", results);
 }
 if (!args.only && arms.includes("gp") && arms.includes("gp-ignore")) {
   console.log(`\nZDT1-3d, two objectives, failing where x1 > 0.7 (the GP's EHVI step); ${trials} trials × ${seeds} seeds`);
