@@ -408,3 +408,44 @@ describe("Study.recommendation and the model's fitted noise", () => {
     expect((await study(undefined)).recommendation).toMatchObject({ source: "model", trial: { number: 1 } });
   });
 });
+
+/**
+ * A memory storage with the one-trip finish-and-start and group commit of PostgreSQL, whose
+ * writes take a varying few milliseconds, so `optimize` runs several lanes ahead of them.
+ */
+class GroupCommitMemoryStorage extends MemoryStorage {
+  readonly groupCommit = true;
+  studyId = -1;
+  private tick = 0;
+
+  async finishAndStartNext(
+    trialId: number,
+    patch: Parameters<MemoryStorage["updateTrial"]>[1],
+    init: { systemAttrs?: Record<string, never> },
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 1 + (this.tick++ % 4)));
+    const finished = await this.updateTrial(trialId, patch);
+    const trial = (await this.claimWaitingTrial(this.studyId)) ?? (await this.createTrial(this.studyId, { ...init, state: "running" }));
+    return { finished, started: { trial, changes: null } };
+  }
+}
+
+describe("Study.optimize running quick trials ahead of their writes", () => {
+  it("starts exactly nTrials trials, however the lanes interleave", async () => {
+    // One objective call at a time (lanes run ahead of the writes) and three at once.
+    for (const [seed, concurrency] of [[1], [2], [3], [4], [5, 3], [6, 3]] as const) {
+      const storage = new GroupCommitMemoryStorage();
+      const study = await createStudy({ storage, direction: "minimize", sampler: new RandomSampler({ seed }) });
+      storage.studyId = study.id;
+      const seen: number[] = [];
+      await study.optimize((trial) => trial.suggestFloat("x", 0, 1), {
+        nTrials: 60,
+        ...(concurrency ? { concurrency } : {}),
+        callbacks: [(_study, trial) => void seen.push(trial.number)],
+      });
+      const { trials } = await storage.trialsSince(study.id, 0);
+      expect(trials.map((t) => [t.number, t.state])).toEqual(Array.from({ length: 60 }, (_, i) => [i, "complete"]));
+      expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    }
+  });
+});

@@ -1358,11 +1358,14 @@ export class Study implements TrialHost {
         : null;
 
     const worker = async (lane: number): Promise<void> => {
-      while (shouldStartAnother()) {
+      for (;;) {
+        await reaper();
+        // Nothing may await between this check and the ask: two lanes that both saw the one trial
+        // started ahead would both count it, and the second would create a trial beyond nTrials.
+        if (!shouldStartAnother()) return;
         // A lane that runs ahead is only worth it while trials are quicker than their writes.
         if (pipeline && lane > 0 && !pipeline.runsAhead()) return;
         started++;
-        await reaper();
         let trial: Trial | null;
         try {
           trial = this.scheduler ? await this.askSegment() : options.onlyQueuedTrials ? await this.askQueued() : await this.ask();
