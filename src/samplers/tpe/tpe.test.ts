@@ -556,3 +556,87 @@ describe("TPESampler's samplingBandwidthFactor (BOHB's bandwidth factor)", () =>
     expect(() => createTPESamplerFromOptions({ samplingBandwidthFactor: "0" })).toThrow(/samplingBandwidthFactor/);
   });
 });
+
+describe("TPESampler's avoidRepeats (finite spaces)", () => {
+  const SPACE = { a: ["x", "y", "z"], b: [1, 2, 3, 4], c: ["p", "q"], d: [true, false] } as const; // 48 configurations
+  async function distinctConfigurations(avoidRepeats: boolean, seed: number, nTrials: number): Promise<number> {
+    const study = await createStudy({ sampler: new TPESampler({ seed, avoidRepeats }) });
+    await study.optimize(
+      (trial) => {
+        const a = trial.suggestCategorical("a", [...SPACE.a]);
+        const b = trial.suggestCategorical("b", [...SPACE.b]);
+        const c = trial.suggestCategorical("c", [...SPACE.c]);
+        const d = trial.suggestCategorical("d", [...SPACE.d]);
+        return (a === "y" ? 0 : 1) + Math.abs(b - 3) + (c === "q" ? 0 : 0.5) + (d ? 0 : 0.25);
+      },
+      { nTrials },
+    );
+    return new Set(study.trials.map((t) => JSON.stringify(t.params))).size;
+  }
+
+  it("tries every configuration of a small categorical space before any twice, where allowing repeats keeps drawing the best few", async () => {
+    for (const seed of [1, 2, 3]) {
+      // The random startup may repeat one; after it, every trial is new until the space runs out.
+      expect(await distinctConfigurations(true, seed, 48)).toBeGreaterThanOrEqual(46);
+      expect(await distinctConfigurations(true, seed, 60)).toBe(48);
+      expect(await distinctConfigurations(false, seed, 48)).toBeLessThan(40);
+    }
+  });
+
+  it("counts running trials and enqueued fixed parameters as tried", () => {
+    const A: Distribution = { type: "categorical", choices: ["x", "y", "z"] };
+    const B: Distribution = { type: "int", low: 0, high: 1 };
+    // The good trials sit at (y, 0); (x, 0) and (z, 0) did badly, (y, 1) is running, (z, 1) is
+    // enqueued: only (x, 1) is new.
+    const finished = trialsFrom(12, (i) => {
+      const a = ["y", "x", "y", "z"][i % 4]!;
+      return { params: { a, b: 0 }, distributions: { a: A, b: B }, value: a === "y" ? 0 : 1 };
+    });
+    const running = makeTrial({ number: 12, state: "running", params: { a: "y", b: 1 }, distributions: { a: A, b: B } });
+    const waiting = makeTrial({ number: 13, state: "waiting", systemAttrs: { fixedParams: { a: "z", b: 1 } } });
+    const snapshot = makeSnapshot([...finished, running, waiting]);
+    const suggest = (sampler: TPESampler, at: typeof snapshot, number: number) => {
+      const trial = makeSamplingTrial(number);
+      return sampler.sampleRelative(at, trial, sampler.inferRelativeSpace(at, trial));
+    };
+    expect(suggest(new TPESampler({ seed: 4 }), snapshot, 14)).toEqual({ a: "x", b: 1 });
+    expect(suggest(new TPESampler({ seed: 4, avoidRepeats: false }), snapshot, 14)).not.toEqual({ a: "x", b: 1 });
+    // Once (x, 1) is taken too, nothing is new: the usual choice stands, a repeat.
+    const full = makeSnapshot([...finished, running, waiting, makeTrial({ number: 14, state: "complete", params: { a: "x", b: 1 }, distributions: { a: A, b: B }, values: [2] })]);
+    expect(suggest(new TPESampler({ seed: 4 }), full, 15)).toEqual(suggest(new TPESampler({ seed: 4, avoidRepeats: false }), full, 15));
+  });
+
+  it("scores the whole space when l(x) draws only tried configurations, and finds the untried one", () => {
+    const K: Distribution = { type: "int", low: 1, high: 64, log: true };
+    const C: Distribution = { type: "categorical", choices: ["p", "q", "r"] };
+    // 192 configurations, 191 tried; the good trials cluster at k = 1, far from the one left, (64, r).
+    const history: FrozenTrial[] = [];
+    for (let k = 1; k <= 64; k++) {
+      for (const c of ["p", "q", "r"]) {
+        if (k === 64 && c === "r") continue;
+        history.push(makeTrial({ number: history.length, state: "complete", params: { k, c }, distributions: { k: K, c: C }, values: [Math.log2(k) + (c === "p" ? 0 : 1)] }));
+      }
+    }
+    const sampler = new TPESampler({ seed: 9 });
+    const snapshot = makeSnapshot(history);
+    const trial = makeSamplingTrial(history.length);
+    expect(sampler.sampleRelative(snapshot, trial, sampler.inferRelativeSpace(snapshot, trial))).toEqual({ k: 64, c: "r" });
+  });
+
+  it("changes nothing where a parameter is continuous, and is off under the optuna preset", () => {
+    const history = trialsFrom(30, (i) => ({
+      params: { x: (i * 0.618034) % 1, c: ["a", "b"][i % 2]! },
+      distributions: { x: X, c: { type: "categorical", choices: ["a", "b"] } },
+      value: ((i * 0.618034) % 1) + (i % 2),
+    }));
+    const snapshot = makeSnapshot(history);
+    for (let seed = 0; seed < 4; seed++) {
+      const trial = makeSamplingTrial(30);
+      const on = new TPESampler({ seed });
+      const off = new TPESampler({ seed, avoidRepeats: false });
+      expect(on.sampleRelative(snapshot, trial, on.inferRelativeSpace(snapshot, trial))).toEqual(off.sampleRelative(snapshot, trial, off.inferRelativeSpace(snapshot, trial)));
+    }
+    expect(new TPESampler({ preset: "optuna" }).avoidRepeats).toBe(false);
+    expect(createTPESamplerFromOptions({ avoidRepeats: "false" }).avoidRepeats).toBe(false);
+  });
+});

@@ -24,6 +24,7 @@ import { type Dimension, decodeCoordinate, encodeCoordinate, makeDimension } fro
 import { FIDELITY_RULES, type FidelityRule, FidelityView, parameterCount } from "../fidelity.js";
 import { BELOW, type Column, type HistoryRow, RowMatrix, type Split, TrialHistory } from "./history.js";
 import { failuresArePredictable } from "../failures.js";
+import { TriedConfigurations, configurationKey, everyConfiguration, sampleConfigurations, takesFinitelyManyValues } from "./repeats.js";
 import {
   MultivariateParzen,
   NeighbourWalk,
@@ -108,6 +109,15 @@ export interface TPESamplerOptions {
    * is largest there and TPE keeps proposing it. Single-objective studies only; MOTPE ignores them.
    */
   failedTrials?: "worst" | "ignore";
+  /**
+   * Where every parameter of the jointly modelled space takes finitely many values (categorical
+   * choices, integer and stepped grids), never propose a configuration a trial of the study already
+   * has, in any state (default true; `optuna` preset false, as Optuna 3.1): the best l(x)/g(x)
+   * among the candidates not tried yet wins, with more candidates drawn from l(x) if all were, then
+   * the whole space scored (up to 4,096 configurations) or uniform draws, and a repeat only once
+   * none of those is new. Without it, l(x) keeps drawing the few configurations that did best.
+   */
+  avoidRepeats?: boolean;
   /**
    * How observations are weighted: `"recency"` (Optuna: {@link TPESamplerOptions.weights}),
    * `"uniform"`, or `"ei"` (Watanabe 2023: below observations in proportion to how far they beat
@@ -334,6 +344,7 @@ const OPTUNA_PRESET: ResolvedOptions = {
   multivariateBandwidth: "scott",
   samplingBandwidthFactor: 1,
   failedTrials: "ignore",
+  avoidRepeats: false,
 };
 
 const WATANABE_PRESET: ResolvedOptions = {
@@ -348,6 +359,7 @@ const WATANABE_PRESET: ResolvedOptions = {
   densityJacobian: true,
   multivariateBandwidth: "neighbour",
   failedTrials: "worst",
+  avoidRepeats: true,
 };
 
 /** What {@link TPESampler} needs of l(x) and g(x) to pick among candidates. */
@@ -443,6 +455,7 @@ export class TPESampler implements Sampler {
   readonly warmStartBandwidths: "pooled" | "weighted";
   readonly warmStartGuidedWeight: "full" | "own-share";
   readonly randomFraction: number;
+  readonly avoidRepeats: boolean;
   /** Whether the last joint sample drew on a source with positive weight. */
   private guided = false;
   private readonly parzen: ParzenOptions;
@@ -487,6 +500,7 @@ export class TPESampler implements Sampler {
     aboveSigmas: new Float64Array(0),
   };
   private readonly constraintDensities = new ConstraintDensities();
+  private readonly tried = new TriedConfigurations();
   private readonly belowWalk = new NeighbourWalk();
   private readonly aboveWalk = new NeighbourWalk();
 
@@ -509,6 +523,7 @@ export class TPESampler implements Sampler {
     this.failureHistory = o.failedTrials === "worst" ? new TrialHistory({ modelFailures: true }) : null;
     this.history = this.plainHistory;
     this.nStartupTrials = o.nStartupTrials;
+    this.avoidRepeats = o.avoidRepeats;
     this.nEiCandidates = o.nEiCandidates;
     this.multivariate = o.multivariate;
     this.group = o.group;
@@ -631,7 +646,9 @@ export class TPESampler implements Sampler {
     const params: Record<string, ParamValue> = {};
     for (const members of groups) {
       const pairs = members.map((name) => [name, space[name]!] as const);
-      Object.assign(params, this.sampleJoint(trial, pairs, split, running, warm.length > 0 ? { snapshot, sources: warm } : null, factors));
+      // A group's configuration repeats a trial's only if the group is the whole space.
+      const repeatsFrom = this.avoidRepeats && groups.length === 1 ? snapshot : null;
+      Object.assign(params, this.sampleJoint(trial, pairs, split, running, warm.length > 0 ? { snapshot, sources: warm } : null, factors, repeatsFrom));
     }
     // A startup trial that no source guided after all (all weights 0) stays random.
     if (this.warmStartKeepsStartup && inStartup && !this.guided) return {};
@@ -1089,6 +1106,7 @@ export class TPESampler implements Sampler {
     running: readonly FrozenTrial[],
     warm: { snapshot: StudySnapshot; sources: readonly WarmStartSource[] } | null = null,
     guidedFactors: Float64Array | null = null,
+    repeatsFrom: StudySnapshot | null = null,
   ): Record<string, ParamValue> {
     const history = this.history;
     const rows = history.rows;
@@ -1236,12 +1254,67 @@ export class TPESampler implements Sampler {
     if (this.candidates.length < size * (1 + factors) * d) this.candidates = new Float64Array(size * (1 + factors) * d);
     const candidates = this.candidates;
     this.jointBelow.sample(rng, size, candidates);
-    const best = factors === 0 ? this.bestCandidate(this.jointBelow, this.jointAbove, candidates, size) : this.bestConstrainedCandidate(rng, size, factors, d, belowCount / (belowCount + aboveCount));
+    const objectiveGamma = belowCount / (belowCount + aboveCount);
+    const best = factors === 0 ? this.bestCandidate(this.jointBelow, this.jointAbove, candidates, size) : this.bestConstrainedCandidate(rng, size, factors, d, objectiveGamma);
+    let point: Float64Array = candidates.subarray(best * d, (best + 1) * d);
+    if (repeatsFrom !== null && dimensions.every(takesFinitelyManyValues)) {
+      const tried = this.tried.keys(repeatsFrom, trial.number, members, dimensions);
+      if (tried.has(configurationKey(dimensions, point, 0))) point = this.untriedCandidate(rng, dimensions, tried, size, factors, objectiveGamma) ?? point;
+    }
     const params: Record<string, ParamValue> = {};
-    for (let k = 0; k < d; k++) params[members[k]![0]] = decodeCoordinate(dimensions[k]!, candidates[best * d + k]!);
+    for (let k = 0; k < d; k++) params[members[k]![0]] = decodeCoordinate(dimensions[k]!, point[k]!);
     return params;
   }
+
+  /**
+   * The best-scoring configuration not in `tried`, with the score the choice among candidates
+   * uses (log l(x) − log g(x), or c-TPE's sum with `factors` constraints): among the candidates
+   * already in {@link candidates}, then among up to {@link REPEAT_BATCHES} more batches drawn from
+   * l(x), then among every configuration of the space if it has at most
+   * {@link ENUMERATED_CONFIGURATIONS}, else among as many batches drawn uniformly. Null when none
+   * of those is new. Called only when the usual choice repeats a trial, so a study whose
+   * candidates are new proposes exactly what it did without this.
+   */
+  private untriedCandidate(rng: Rng, dimensions: readonly Dimension[], tried: ReadonlySet<string>, size: number, factors: number, objectiveGamma: number): Float64Array | null {
+    const d = dimensions.length;
+    const best = (points: Float64Array, count: number): Float64Array | null => {
+      let found = -1;
+      let foundScore = Number.NEGATIVE_INFINITY;
+      for (let s = 0; s < count; s++) {
+        if (tried.has(configurationKey(dimensions, points, s * d))) continue;
+        const score =
+          factors === 0
+            ? this.jointBelow.logPdfAt(points, s) - this.jointAbove.logPdfAt(points, s)
+            : logRelativeRatio(this.jointBelow.logPdfAt(points, s), this.jointAbove.logPdfAt(points, s), objectiveGamma) + this.constraintDensities.logRatio(points, s);
+        if (found < 0 || score > foundScore) {
+          found = s;
+          foundScore = score;
+        }
+      }
+      return found < 0 ? null : points.slice(found * d, (found + 1) * d);
+    };
+    let point = best(this.candidates, size * (1 + factors));
+    const batch = new Float64Array(size * d);
+    for (let round = 0; point === null && round < REPEAT_BATCHES; round++) {
+      this.jointBelow.sample(rng, size, batch);
+      point = best(batch, size);
+    }
+    if (point !== null) return point;
+    const every = everyConfiguration(dimensions, ENUMERATED_CONFIGURATIONS);
+    if (every !== null) return best(every, every.length / d);
+    for (let round = 0; point === null && round < REPEAT_BATCHES; round++) {
+      sampleConfigurations(dimensions, () => rng.uniform(), size, batch);
+      point = best(batch, size);
+    }
+    return point;
+  }
 }
+
+/** More batches of candidates drawn from l(x), then uniformly, when every candidate repeats a trial. */
+const REPEAT_BATCHES = 3;
+
+/** Finite spaces up to this many configurations are scored whole once l(x) draws nothing new. */
+const ENUMERATED_CONFIGURATIONS = 4096;
 
 /**
  * Bandwidths of a density that pools the study's own kernels (its first `ownCount` observations)
@@ -1375,6 +1448,7 @@ export const TPE_OPTIONS = defineOptions({
   maxBandwidthFactor: { kind: "number", min: 0, max: 1, exclusiveMin: true, default: W.maxBandwidthFactor, description: `largest bandwidth as a fraction of the range (optuna preset: ${O.maxBandwidthFactor})` },
   densityJacobian: { kind: "boolean", default: W.densityJacobian, description: `score kernels as proper densities (optuna preset: ${O.densityJacobian})` },
   multivariateBandwidth: { kind: "enum", values: ["scott", "neighbour"], default: W.multivariateBandwidth, description: `bandwidth rule of the joint kernel (optuna preset: ${O.multivariateBandwidth})` },
+  avoidRepeats: { kind: "boolean", default: W.avoidRepeats, description: `in a space of finitely many configurations, never propose one a trial already has (optuna preset: ${O.avoidRepeats})` },
   failedTrials: { kind: "enum", values: ["worst", "ignore"], default: W.failedTrials, description: `once failures cluster, failed trials rank after every other in g(x) (worst), or are left out (ignore; optuna preset: ${O.failedTrials})` },
   samplingBandwidthFactor: { kind: "number", min: 1, default: 1, description: "numeric kernels are this many times wider when candidates are drawn (BOHB's bandwidth factor, 3 in Falkner et al. 2018)" },
   fidelityRule: { kind: "enum", values: FIDELITY_RULES, default: "auto", description: "learn from the highest step with enough observations (bohb), the study as recorded (final), pruned trials at the final value their rank predicts (quantile) or at the worst final where early ranks do not predict final ones (gate), or bohb under asha/hyperband (auto)" },
