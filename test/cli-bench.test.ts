@@ -45,6 +45,10 @@ describe("sextant bench", () => {
     const focusedMarkdown = readFileSync(join(dir, "focused.md"), "utf8");
     expect(focusedMarkdown).toContain("## Head to head: tpe against each optimizer");
     expect(focusedMarkdown).toMatch(/^\| random \| \d+ \/ \d+ \/ \d+ \([^)]+\) \|$/m);
+    // A budget past the runs' 15 trials is refused rather than read at trial 15 and printed as 40.
+    const beyond = await run(["bench", "report", "lab", "--budgets", "5,40"]);
+    expect(beyond.code).toBe(2);
+    expect(beyond.stderr).toMatch(/budgets: 40 exceeds the 15 trials of the runs in lab/);
     const unknownFocus = await run(["bench", "report", "lab", "--focus", "gp"]);
     expect(unknownFocus.code).toBe(2);
     expect(unknownFocus.stderr).toMatch(/focus: the report holds no runs of "gp"; it holds tpe, random, sobol/);

@@ -558,6 +558,9 @@ export function noiselessFallbackNotes(results: readonly RunResult[]): string[] 
 export async function writeReport(dir: string, options: { out?: string; budgets?: number[]; title?: string; command?: string; optimizers?: readonly string[]; focus?: string } = {}): Promise<WrittenReport> {
   const recorded = readRunSettings(dir);
   if (recorded === null) throw new BenchmarkInputError(`dir: ${dir} holds no run (no run.json); run \`sextant bench run --out ${dir}\` first`);
+  // A budget past the runs' length would be read at their end and printed as if it were that budget.
+  const beyond = (options.budgets ?? []).filter((b) => b > recorded.trials);
+  if (beyond.length > 0) throw new BenchmarkInputError(`budgets: ${beyond.join(", ")} exceed${beyond.length === 1 ? "s" : ""} the ${recorded.trials} trials of the runs in ${dir}; a report reads its budgets from those runs`);
   const missing = (options.optimizers ?? []).filter((o) => !recorded.optimizers.includes(o));
   if (missing.length > 0) throw new BenchmarkInputError(`optimizers: ${dir} holds no runs of "${missing[0]}"; it holds ${recorded.optimizers.join(", ")}`);
   // Reporting on some optimizers only keeps the (problem, seed) pairs those finished, whatever the others did.
