@@ -48,6 +48,15 @@ describe("replayTrustRegion (TuRBO-1's length rule)", () => {
     expect(replayTrustRegion(history([5, 4], [9, 9, 9, 1, 9, 9, 9]), SETTINGS)).toMatchObject({ length: 0.8, failures: 3 });
   });
 
+  it("counts a failed step as one without improvement, and a failed design point not at all, adding no data", () => {
+    const failedStep = (number: number): TrustRegionEvent => ({ number, value: Number.NaN, failed: true, run: 0, role: "step" });
+    const steps = [2, 3, 4, 5].map(failedStep);
+    expect(replayTrustRegion([...history([5, 4], []), ...steps.slice(0, 3)], SETTINGS)).toMatchObject({ length: 0.8, failures: 3, best: 4, members: [0, 1] });
+    expect(replayTrustRegion([...history([5, 4], []), ...steps], SETTINGS)).toMatchObject({ length: 0.4, failures: 0, best: 4, members: [0, 1] });
+    const failedDesign: TrustRegionEvent = { number: 2, value: Number.NaN, failed: true, run: 0, role: "design" };
+    expect(replayTrustRegion([...history([5, 4], []), failedDesign], SETTINGS)).toMatchObject({ failures: 0, members: [0, 1] });
+  });
+
   it("restarts with a fresh run (no data, L_init) once the side falls below L_min", () => {
     // 0.8 → 0.4 → 0.2 → 0.1 → 0.05 → 0.025 → 0.0125 → 0.00625 < 2⁻⁷: seven halvings, 28 failures.
     const before = replayTrustRegion(history([5, 4], Array(27).fill(9)), SETTINGS);
@@ -279,6 +288,27 @@ describe("TurboSampler", () => {
     );
     const points = study.trials.map((t) => JSON.stringify(t.params));
     expect(new Set(points).size).toBe(points.length);
+  });
+
+  it("stops proposing into a failing area its model points at: failed steps shrink the region, and clustered failures join the model at the run's worst value", async () => {
+    // The model, fitted on complete trials only, extrapolates low values past x = 0.7, where the objective fails.
+    const failures = async (failedTrials: "count" | "impute" | "ignore", seed: number) => {
+      const study = await createStudy({ sampler: new TurboSampler({ seed, failedTrials }) });
+      await study.optimize(
+        (trial) => {
+          const x = trial.suggestFloat("x", 0, 1);
+          const y = trial.suggestFloat("y", 0, 1);
+          return x > 0.7 ? Number.NaN : (x - 0.3) ** 2 + y;
+        },
+        { nTrials: 30 },
+      );
+      return study.trials.filter((t) => t.state === "failed").length;
+    };
+    const ignored = await failures("ignore", 1);
+    expect(ignored).toBeGreaterThanOrEqual(15);
+    expect(await failures("count", 1)).toBeLessThan(ignored - 5);
+    expect(await failures("impute", 1)).toBeLessThan(ignored - 5);
+    expect(() => new TurboSampler({ failedTrials: "drop" as never })).toThrow(/failedTrials must be "count", "impute" or "ignore"/);
   });
 
   it("is in the registry with its option schema, and bad options name the field", () => {

@@ -38,6 +38,7 @@ import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 import { GaussianProcess, defaultPrior, defaultTheta, encodeTrial, fitHyperparameters, kernelFitPlan, matern52, parametersFromTheta, warpObservations } from "../gp/index.js";
 import { latestEarlier } from "../history.js";
+import { failuresArePredictable } from "../failures.js";
 
 /** Options of {@link TurboSampler}; all optional. The defaults are the paper's (batch size 1) unless said otherwise. */
 export interface TurboSamplerOptions {
@@ -61,6 +62,18 @@ export interface TurboSamplerOptions {
   nFeatures?: number;
   /** L-BFGS-B iterations per kernel fit start (default 50). */
   fitIterations?: number;
+  /**
+   * What failed trials (the objective threw or returned NaN) tell TuRBO. `"ignore"` (default):
+   * nothing; its model is fitted on complete trials only and a failed step changes no count, so a
+   * region whose model points at a failing area proposes there again and again (16 failures in a
+   * row on a 2-D test). `"count"`: a failed step counts as one without improvement, as the paper's
+   * rule reads, so steps that keep failing shrink the region. `"impute"`: that, and once failures
+   * cluster (the permutation test of `../failures.ts`) the run's failed points join its model at the
+   * run's worst value, so the Thompson sample avoids them. Both fail fewer trials; neither beat
+   * `"ignore"` on the held-out 20-D problems by the rule set before (see `bench/failures.mjs`), so
+   * neither is the default.
+   */
+  failedTrials?: "count" | "impute" | "ignore";
 }
 
 /** The trust region's settings once the dimension is known. */
@@ -76,7 +89,10 @@ export interface TrustRegionSettings {
 /** One complete trial as the replay sees it: its value (minimised) and what the sampler noted when it proposed it. */
 export interface TrustRegionEvent {
   readonly number: number;
+  /** NaN for a failed trial. */
   readonly value: number;
+  /** A failed trial: a step of it counts as one without improvement and adds no data. */
+  readonly failed?: boolean;
   /** The run the trial was proposed for; null for a trial TuRBO did not propose (enqueued, another sampler's). */
   readonly run: number | null;
   /** `"step"` for a trust-region proposal, `"design"` for a design point, null when unknown. */
@@ -131,7 +147,9 @@ export function trustRegionSettings(d: number, options: TurboSamplerOptions): Tr
 }
 
 /**
- * Replays TuRBO-1's length rule over complete trials in trial-number order: a step succeeds when
+ * Replays TuRBO-1's length rule over complete trials (and failed ones, marked `failed`, with
+ * `failedTrials` count or impute) in trial-number order: a failed step counts as one without
+ * improvement and adds no data; otherwise a step succeeds when
  * its value beats the run's best by more than 1e-3·|best|; `successTolerance` successes in a row
  * double the side (up to `maxLength`), `failureTolerance` failures in a row halve it; below
  * `minLength` the run ends and the next starts afresh (L = `initialLength`, no data). Design points
@@ -151,8 +169,9 @@ export function replayTrustRegion(events: readonly TrustRegionEvent[], settings:
   let members: number[] = [];
   for (const event of [...events].sort((a, b) => a.number - b.number)) {
     if (event.run !== null && event.run < run) continue;
+    if (event.failed === true && event.role !== "step") continue;
     if (event.role === "step" && Number.isFinite(best)) {
-      if (event.value < best - IMPROVEMENT_MARGIN * Math.abs(best)) {
+      if (event.failed !== true && event.value < best - IMPROVEMENT_MARGIN * Math.abs(best)) {
         successes++;
         failures = 0;
       } else {
@@ -167,8 +186,10 @@ export function replayTrustRegion(events: readonly TrustRegionEvent[], settings:
         failures = 0;
       }
     }
-    best = Math.min(best, event.value);
-    members.push(event.number);
+    if (event.failed !== true) {
+      best = Math.min(best, event.value);
+      members.push(event.number);
+    }
     if (length < settings.minLength) {
       run++;
       length = settings.initialLength;
@@ -414,12 +435,16 @@ export class TurboSampler implements Sampler {
   readonly singleObjective = true;
   readonly seed: number;
   private readonly options: TurboSamplerOptions;
+  private readonly countsFailures: boolean;
+  private readonly imputesFailures: boolean;
   private readonly searchSpace = new IntersectionSearchSpace();
 
   constructor(options: TurboSamplerOptions = {}) {
     validateOptions(options);
     this.seed = options.seed ?? randomSeed();
     this.options = { ...options };
+    this.countsFailures = options.failedTrials === "count" || options.failedTrials === "impute";
+    this.imputesFailures = options.failedTrials === "impute";
   }
 
   inferRelativeSpace(snapshot: StudySnapshot, _trial?: SamplingTrial): SearchSpace {
@@ -441,8 +466,16 @@ export class TurboSampler implements Sampler {
     const sign = snapshot.directions[0] === "maximize" ? -1 : 1;
     const points = new Map<number, Float64Array>();
     const events: TrustRegionEvent[] = [];
+    const failedPoints: { number: number; run: number | null; point: Float64Array }[] = [];
     for (const t of snapshot.trials) {
-      if (!t || t.number === trial.number || t.state !== "complete") continue;
+      if (!t || t.number === trial.number) continue;
+      if (t.state === "failed" && this.countsFailures) {
+        events.push({ number: t.number, value: Number.NaN, failed: true, run: readRun(t), role: readRole(t) });
+        const point = encodeTrial(t, encoder);
+        if (point) failedPoints.push({ number: t.number, run: readRun(t), point });
+        continue;
+      }
+      if (t.state !== "complete") continue;
       const value = t.values?.[0];
       const point = encodeTrial(t, encoder);
       if (value === undefined || !Number.isFinite(value) || !point) continue;
@@ -470,7 +503,8 @@ export class TurboSampler implements Sampler {
     trial.setSystemAttr(ROLE_ATTR, "step");
     const rng = new Rng(deriveSeed(this.seed, trial.number, "turbo"));
     try {
-      return encoder.decode(this.trustRegionStep(snapshot, trial, state, points, events, d, rng));
+      const imputed = this.imputesFailures ? this.failedToImpute(points, failedPoints, state.run, d, snapshot.trials.length) : [];
+      return encoder.decode(this.trustRegionStep(snapshot, trial, state, points, events, d, rng, imputed));
     } catch (error) {
       trial.setSystemAttr(FALLBACK_ATTR, `numerical failure: ${error instanceof Error ? error.message : String(error)}`);
       const u = new Float64Array(d);
@@ -495,6 +529,19 @@ export class TurboSampler implements Sampler {
     return points;
   }
 
+  /**
+   * The failed points of run `run` to add to its model at its worst value, when failures cluster
+   * over the study (the permutation test of `../failures.ts`, as the GP and TPE gate theirs); none
+   * when they strike at random, where they would only carve holes in the model.
+   */
+  private failedToImpute(points: ReadonlyMap<number, Float64Array>, failed: readonly { number: number; run: number | null; point: Float64Array }[], run: number, d: number, count: number): Float64Array[] {
+    if (failed.length < 2) return [];
+    const all = [...points.values(), ...failed.map((f) => f.point)];
+    const labels = [...Array.from(points.keys(), () => false), ...failed.map(() => true)];
+    if (!failuresArePredictable(all, labels, new Uint8Array(d), deriveSeed(this.seed, count, "turbo-failures"))) return [];
+    return failed.filter((f) => f.run === run).map((f) => f.point);
+  }
+
   /** A uniform point for a trial past the design's end (all handed out, too few completed). */
   private extraPoint(d: number, number: number): Float64Array {
     const point = new Float64Array(d);
@@ -511,10 +558,11 @@ export class TurboSampler implements Sampler {
     events: readonly TrustRegionEvent[],
     d: number,
     rng: Rng,
+    imputed: readonly Float64Array[] = [],
   ): Float64Array {
     const valueOf = new Map(events.map((e) => [e.number, e.value]));
     const members = state.members;
-    const n = members.length;
+    const n = members.length + imputed.length;
     const x = new Float64Array(n * d);
     const values: number[] = [];
     let center = points.get(members[0]!)!;
@@ -528,6 +576,12 @@ export class TurboSampler implements Sampler {
         best = value;
         center = point;
       }
+    });
+    // Failed points of the run, at its worst value: the Thompson sample then sees them as bad.
+    const worst = Math.max(...values);
+    imputed.forEach((point, j) => {
+      x.set(point, (members.length + j) * d);
+      values.push(worst);
     });
     const data = { x, y: warpObservations(values, "none"), n, d, categorical: new Uint8Array(d) };
     const prior = defaultPrior(d);
@@ -604,6 +658,9 @@ function validateOptions(options: TurboSamplerOptions): void {
   if (!(min <= initial && initial <= max)) {
     throw new RangeError(`turbo sampler: initialLength (${initial}) must lie between minLength (${min}) and maxLength (${max})`);
   }
+  if (options.failedTrials !== undefined && options.failedTrials !== "count" && options.failedTrials !== "impute" && options.failedTrials !== "ignore") {
+    throw new RangeError(`turbo sampler: failedTrials must be "count", "impute" or "ignore", got ${JSON.stringify(options.failedTrials)}`);
+  }
   for (const name of ["nInitial", "nCandidates", "successTolerance", "failureTolerance", "nFeatures", "fitIterations"] as const) {
     const value = options[name];
     if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new RangeError(`turbo sampler: ${name} must be an integer >= 1, got ${value}`);
@@ -622,6 +679,7 @@ export const TURBO_OPTIONS = defineOptions({
   failureTolerance: { kind: "integer", min: 1, default: "ceil(max(4, d))", description: "trials without improvement in a row that halve the side" },
   nFeatures: { kind: "integer", min: 1, default: 512, description: "random Fourier features of each Thompson sample" },
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
+  failedTrials: { kind: "enum", values: ["ignore", "count", "impute"], default: "ignore", description: "failed trials are left out (ignore), count as steps without improvement (count), or also join the model at the run's worst value once they cluster (impute)" },
 });
 
 /**
