@@ -125,7 +125,7 @@ export class TrialHistory {
     return this.failedRows;
   }
 
-  /** With `modelFailures`, failed trials are rows ranked after every other (single-objective studies). */
+  /** With `modelFailures`, failed trials are rows ranked after every other (with several objectives, never in a nondominated front). */
   constructor(options: { modelFailures?: boolean } = {}) {
     this.modelFailures = options.modelFailures ?? false;
   }
@@ -202,7 +202,7 @@ export class TrialHistory {
       const loss = Number.isNaN(value) ? Number.POSITIVE_INFINITY : directions[0] === "minimize" ? value : -value;
       return { trial, number: trial.number, rank: -step, loss, losses: null, violation: 0 };
     }
-    if (trial.state === "failed" && this.modelFailures && !multiObjective) return { trial, number: trial.number, rank: FAILED_RANK, loss: 0, losses: null, violation: 0 };
+    if (trial.state === "failed" && this.modelFailures) return { trial, number: trial.number, rank: FAILED_RANK, loss: 0, losses: null, violation: 0 };
     return null;
   }
 
@@ -279,7 +279,8 @@ export class TrialHistory {
 
   /** Rows of the best nondomination ranks, the last partial rank thinned by greedy hypervolume selection. */
   private multiObjectiveBelow(belowCount: number): number[] {
-    const remaining = this.byNumber.slice();
+    // Failed rows have no losses and are never below.
+    const remaining = this.byNumber.filter((row) => this.rows[row]!.rank !== FAILED_RANK);
     const below: number[] = [];
     while (below.length < belowCount && remaining.length > 0) {
       const front: number[] = [];

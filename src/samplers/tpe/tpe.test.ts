@@ -410,6 +410,29 @@ describe("TPESampler", () => {
     expect(await failuresLate({ multivariate: true, group: true, constantLiar: true })).toBeLessThanOrEqual(ignored / 2);
   });
 
+  it("ranks failed trials after every nondominated rank with several objectives too (MOTPE)", async () => {
+    // ZDT2 in 3-D, failing where x0 < 0.3: a third of its Pareto front.
+    const failuresLate = async (failedTrials: "worst" | "ignore", seed: number): Promise<number> => {
+      const study = await createStudy({ sampler: new TPESampler({ seed, failedTrials }), directions: ["minimize", "minimize"] });
+      await study.optimize(
+        (trial) => {
+          const x = [0, 1, 2].map((i) => trial.suggestFloat(`x${i}`, 0, 1));
+          if (x[0]! < 0.3) throw new Error("diverged");
+          const g = 1 + 4.5 * (x[1]! + x[2]!);
+          return [x[0]!, g * (1 - (x[0]! / g) ** 2)];
+        },
+        { nTrials: 40 },
+      );
+      return study.trials.slice(20).filter((t) => t.state === "failed").length;
+    };
+    // Seeds 1-3: 2-5 of the last 20 fail, against 13-19 ignored.
+    for (const seed of [1, 2, 3]) {
+      const ignored = await failuresLate("ignore", seed);
+      expect(ignored).toBeGreaterThanOrEqual(12);
+      expect(await failuresLate("worst", seed)).toBeLessThanOrEqual(ignored / 2);
+    }
+  });
+
   it("leaves failures that strike at random out of the model, as with failedTrials ignore", async () => {
     // One trial in five fails whatever its parameters (a flaky machine): nothing to learn, and
     // counting them would put random points in g(x).

@@ -106,7 +106,8 @@ export interface TPESamplerOptions {
    * crashed run the worst cost (Hutter et al. 2011), once the failures cluster in the space (the
    * permutation test of `../failures.ts`; failures at random stay out); `"ignore"` (the `optuna` preset, as Optuna 3.1)
    * leaves it out. Ignored, failures leave the failing region empty of bad observations, so l(x)/g(x)
-   * is largest there and TPE keeps proposing it. Single-objective studies only; MOTPE ignores them.
+   * is largest there and TPE keeps proposing it. With several objectives (MOTPE) failed trials are
+   * likewise never in l(x), whose fronts hold complete trials only.
    */
   failedTrials?: "worst" | "ignore";
   /**
