@@ -629,7 +629,7 @@ describe("TPESampler's avoidRepeats (finite spaces)", () => {
     expect(suggest(new TPESampler({ seed: 4 }), full, 15)).toEqual(suggest(new TPESampler({ seed: 4, avoidRepeats: false }), full, 15));
   });
 
-  it("scores the whole space when l(x) draws only tried configurations, and finds the untried one", () => {
+  it("lists the untried configurations of the space when l(x) draws only tried ones, and finds the one left", () => {
     const K: Distribution = { type: "int", low: 1, high: 64, log: true };
     const C: Distribution = { type: "categorical", choices: ["p", "q", "r"] };
     // 192 configurations, 191 tried; the good trials cluster at k = 1, far from the one left, (64, r).

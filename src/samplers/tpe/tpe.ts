@@ -115,7 +115,8 @@ export interface TPESamplerOptions {
    * choices, integer and stepped grids), never propose a configuration a trial of the study already
    * has, in any state (default true; `optuna` preset false, as Optuna 3.1): the best l(x)/g(x)
    * among the candidates not tried yet wins, with more candidates drawn from l(x) if all were, then
-   * the whole space scored (up to 4,096 configurations) or uniform draws, and a repeat only once
+   * up to 128 untried configurations of the whole space (if it has at most 4,096) drawn uniformly
+   * and scored, or uniform draws, and a repeat only once
    * none of those is new. Without it, l(x) keeps drawing the few configurations that did best.
    */
   avoidRepeats?: boolean;
@@ -1271,8 +1272,9 @@ export class TPESampler implements Sampler {
    * The best-scoring configuration not in `tried`, with the score the choice among candidates
    * uses (log l(x) − log g(x), or c-TPE's sum with `factors` constraints): among the candidates
    * already in {@link candidates}, then among up to {@link REPEAT_BATCHES} more batches drawn from
-   * l(x), then among every configuration of the space if it has at most
-   * {@link ENUMERATED_CONFIGURATIONS}, else among as many batches drawn uniformly. Null when none
+   * l(x), then among the untried configurations of the space if it has at most
+   * {@link ENUMERATED_CONFIGURATIONS} (all of them, or {@link SCORED_UNTRIED} drawn uniformly), else
+   * among as many batches drawn uniformly. Null when none
    * of those is new. Called only when the usual choice repeats a trial, so a study whose
    * candidates are new proposes exactly what it did without this.
    */
@@ -1302,7 +1304,20 @@ export class TPESampler implements Sampler {
     }
     if (point !== null) return point;
     const every = everyConfiguration(dimensions, ENUMERATED_CONFIGURATIONS);
-    if (every !== null) return best(every, every.length / d);
+    if (every !== null) {
+      // Scored: every untried configuration, or a uniform sample of SCORED_UNTRIED of them, which
+      // bounds the cost once l(x) has saturated a space of thousands (a few ms instead of hundreds).
+      const untried: number[] = [];
+      for (let row = 0; row < every.length / d; row++) if (!tried.has(configurationKey(dimensions, every, row * d))) untried.push(row);
+      for (let i = 0; i < Math.min(SCORED_UNTRIED, untried.length); i++) {
+        const j = rng.integer(i, untried.length - 1);
+        [untried[i], untried[j]] = [untried[j]!, untried[i]!];
+      }
+      const chosen = untried.slice(0, SCORED_UNTRIED);
+      const points = new Float64Array(chosen.length * d);
+      chosen.forEach((row, i) => points.set(every.subarray(row * d, (row + 1) * d), i * d));
+      return best(points, chosen.length);
+    }
     for (let round = 0; point === null && round < REPEAT_BATCHES; round++) {
       sampleConfigurations(dimensions, () => rng.uniform(), size, batch);
       point = best(batch, size);
@@ -1314,8 +1329,11 @@ export class TPESampler implements Sampler {
 /** More batches of candidates drawn from l(x), then uniformly, when every candidate repeats a trial. */
 const REPEAT_BATCHES = 3;
 
-/** Finite spaces up to this many configurations are scored whole once l(x) draws nothing new. */
+/** Finite spaces up to this many configurations are listed once l(x) draws nothing new. */
 const ENUMERATED_CONFIGURATIONS = 4096;
+
+/** At most this many of the listed untried configurations are scored, drawn uniformly among them. */
+const SCORED_UNTRIED = 128;
 
 /**
  * Bandwidths of a density that pools the study's own kernels (its first `ownCount` observations)
