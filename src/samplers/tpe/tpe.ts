@@ -116,8 +116,8 @@ export interface TPESamplerOptions {
    * has, in any state (default true; `optuna` preset false, as Optuna 3.1): the best l(x)/g(x)
    * among the candidates not tried yet wins, with more candidates drawn from l(x) if all were, then
    * up to 128 untried configurations of the whole space (if it has at most 4,096) drawn uniformly
-   * and scored, or uniform draws, and a repeat only once
-   * none of those is new. Without it, l(x) keeps drawing the few configurations that did best.
+   * and scored, or uniform draws, and a repeat only once none of those is new. Without it, l(x)
+   * keeps drawing the few configurations that did best.
    */
   avoidRepeats?: boolean;
   /**
@@ -1274,9 +1274,9 @@ export class TPESampler implements Sampler {
    * already in {@link candidates}, then among up to {@link REPEAT_BATCHES} more batches drawn from
    * l(x), then among the untried configurations of the space if it has at most
    * {@link ENUMERATED_CONFIGURATIONS} (all of them, or {@link SCORED_UNTRIED} drawn uniformly), else
-   * among as many batches drawn uniformly. Null when none
-   * of those is new. Called only when the usual choice repeats a trial, so a study whose
-   * candidates are new proposes exactly what it did without this.
+   * among as many batches drawn uniformly. Null when none of those is new. Called only when the
+   * usual choice repeats a trial, so a study whose candidates are new proposes exactly what it did
+   * without this.
    */
   private untriedCandidate(rng: Rng, dimensions: readonly Dimension[], tried: ReadonlySet<string>, size: number, factors: number, objectiveGamma: number): Float64Array | null {
     const d = dimensions.length;
