@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createLabProblem, isFidelityProblem, isMultiObjectiveProblem, labProblemNames } from "../problems/index.js";
 import { PROBLEM_GROUPS, problemGroups, splitStratum } from "./groups.js";
-import { SPLIT_STRATA, SUITE_OPTIMIZERS, SUITES } from "./index.js";
+import { NAMED_SUITES, SPLIT_STRATA, SUITE_OPTIMIZERS, SUITES } from "./index.js";
 import { parseOptimizerSpec } from "./optimizers.js";
 
 describe("the carps split", () => {
@@ -35,6 +35,9 @@ describe("named suites", () => {
       expect(SUITES[suite], suite).toBeDefined();
       for (const o of optimizers) expect(() => parseOptimizerSpec(o), o).not.toThrow();
     }
+    // Every named suite but smoke has default optimizers; an alias has those of its suite.
+    for (const suite of Object.keys(NAMED_SUITES)) if (suite !== "smoke") expect(SUITE_OPTIMIZERS[suite], suite).toBeDefined();
+    expect(SUITE_OPTIMIZERS.samplers7).toEqual(SUITE_OPTIMIZERS.samplers);
   });
 
   it("groups problems by their tags, a problem possibly in several", () => {
