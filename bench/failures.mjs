@@ -26,7 +26,7 @@
 // became the default by a rule set before its run: hypervolume higher on more seeds than lower on
 // both (ZDT2 held out): 6 higher, 3 lower and 8 higher, 2 lower.
 //
-// TuRBO (--arms turbo,turbo-ignore,turbo-impute): "turbo" is TurboSampler with failedTrials "count"
+// TuRBO (--arms turbo-count,turbo-ignore,turbo-impute): "turbo-count" is TurboSampler with failedTrials "count"
 // (a failed step is one without improvement), "turbo-impute" with "impute" (also the run's failed
 // points in its model at the run's worst value, once failures cluster), "turbo-ignore" as TuRBO
 // was (and still is by default). Developed on the problems above, so judged on held-out 20-D ones
@@ -76,7 +76,7 @@ function makeSampler(arm, seed) {
   if (arm === "gp-ignore") return new GPSampler({ seed, failedTrials: "ignore" });
   if (arm === "tpe") return new TPESampler({ seed });
   if (arm === "tpe-ignore") return new TPESampler({ seed, failedTrials: "ignore" });
-  if (arm === "turbo") return new TurboSampler({ seed });
+  if (arm === "turbo-count") return new TurboSampler({ seed, failedTrials: "count" });
   if (arm === "turbo-ignore") return new TurboSampler({ seed, failedTrials: "ignore" });
   if (arm === "turbo-impute") return new TurboSampler({ seed, failedTrials: "impute" });
   if (arm === "random") return new RandomSampler({ seed });
@@ -162,7 +162,7 @@ function compareWithIgnore(label, results) {
   for (const [mine, reference] of [
     ["gp", "gp-ignore"],
     ["tpe", "tpe-ignore"],
-    ["turbo", "turbo-ignore"],
+    ["turbo-count", "turbo-ignore"],
     ["turbo-impute", "turbo-ignore"],
   ]) {
     if (!results[mine] || !results[reference]) continue;
