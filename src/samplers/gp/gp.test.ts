@@ -422,21 +422,19 @@ describe("GPSampler and pruned trials", () => {
 });
 
 describe("GPSampler and failed trials", () => {
-  // The objective improves towards x = 0.85 but fails beyond x = 0.7; the failed trials carry no value.
-  const history = (): FrozenTrial[] => {
-    const rng = new Rng(7);
+  /** `count` random trials of the square that fail beyond x = 0.7 (carrying no value) and are worth `value` elsewhere. */
+  const failingHistory = (seed: number, count: number, value: (x: number, y: number) => number | number[]): FrozenTrial[] => {
+    const rng = new Rng(seed);
     const trials: FrozenTrial[] = [];
-    for (let number = 0; trials.length < 36; number++) {
+    for (let number = 0; trials.length < count; number++) {
       const x = rng.uniform();
       const y = rng.uniform();
-      trials.push(
-        x > 0.7
-          ? makeTrial({ number, state: "failed", values: null, params: { x, y }, distributions: square })
-          : complete(number, { x, y }, square, (x - 0.85) ** 2 + (y - 0.4) ** 2),
-      );
+      trials.push(x > 0.7 ? makeTrial({ number, state: "failed", values: null, params: { x, y }, distributions: square }) : complete(number, { x, y }, square, value(x, y)));
     }
     return trials;
   };
+  // The objective improves towards x = 0.85 but fails beyond x = 0.7.
+  const history = (): FrozenTrial[] => failingHistory(7, 36, (x, y) => (x - 0.85) ** 2 + (y - 0.4) ** 2);
 
   it("learns where the objective fails, and proposes there far less often than a model blind to failures", () => {
     const trials = history();
@@ -474,17 +472,7 @@ describe("GPSampler and failed trials", () => {
 
   it("with two objectives (EHVI), learns where they fail too", () => {
     // Both objectives improve towards x = 0.85, where the front lies, but trials fail beyond x = 0.7.
-    const rng = new Rng(8);
-    const trials: FrozenTrial[] = [];
-    for (let number = 0; trials.length < 30; number++) {
-      const x = rng.uniform();
-      const y = rng.uniform();
-      trials.push(
-        x > 0.7
-          ? makeTrial({ number, state: "failed", values: null, params: { x, y }, distributions: square })
-          : complete(number, { x, y }, square, [(x - 0.85) ** 2 + y * y, (x - 0.85) ** 2 + (1 - y) ** 2]),
-      );
-    }
+    const trials = failingHistory(8, 30, (x, y) => [(x - 0.85) ** 2 + y * y, (x - 0.85) ** 2 + (1 - y) ** 2]);
     const completeOnly = trials.filter((t) => t.state === "complete");
     const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
     let intoFailure = 0;

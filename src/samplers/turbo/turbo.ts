@@ -466,13 +466,15 @@ export class TurboSampler implements Sampler {
     const sign = snapshot.directions[0] === "maximize" ? -1 : 1;
     const points = new Map<number, Float64Array>();
     const events: TrustRegionEvent[] = [];
-    const failedPoints: { number: number; run: number | null; point: Float64Array }[] = [];
+    // With failedTrials impute: the failed trials' points and the runs they were proposed for.
+    const failedPoints: { run: number | null; point: Float64Array }[] = [];
     for (const t of snapshot.trials) {
       if (!t || t.number === trial.number) continue;
       if (t.state === "failed" && this.countsFailures) {
-        events.push({ number: t.number, value: Number.NaN, failed: true, run: readRun(t), role: readRole(t) });
-        const point = encodeTrial(t, encoder);
-        if (point) failedPoints.push({ number: t.number, run: readRun(t), point });
+        const run = readRun(t);
+        events.push({ number: t.number, value: Number.NaN, failed: true, run, role: readRole(t) });
+        const point = this.imputesFailures ? encodeTrial(t, encoder) : undefined;
+        if (point) failedPoints.push({ run, point });
         continue;
       }
       if (t.state !== "complete") continue;
@@ -534,7 +536,7 @@ export class TurboSampler implements Sampler {
    * over the study (the permutation test of `../failures.ts`, as the GP and TPE gate theirs); none
    * when they strike at random, where they would only carve holes in the model.
    */
-  private failedToImpute(points: ReadonlyMap<number, Float64Array>, failed: readonly { number: number; run: number | null; point: Float64Array }[], run: number, d: number, count: number): Float64Array[] {
+  private failedToImpute(points: ReadonlyMap<number, Float64Array>, failed: readonly { run: number | null; point: Float64Array }[], run: number, d: number, count: number): Float64Array[] {
     if (failed.length < 2) return [];
     const all = [...points.values(), ...failed.map((f) => f.point)];
     const labels = [...Array.from(points.keys(), () => false), ...failed.map(() => true)];
