@@ -23,6 +23,14 @@ import { loadYahpoScenario } from "../dist/bench/yahpo/index.js";
 
 const SEED = 2026;
 const args = process.argv.slice(2);
+// Anything else (--help included) is refused before the file is touched: the script rewrites
+// references.ts, and an unknown flag used to rewrite it with neither part regenerated.
+for (let i = 0; i < args.length; i += 2) {
+  if (args[i] !== "--yahpo" && args[i] !== "--sklearn") {
+    console.error(`usage: node scripts/problem-references.mjs [--yahpo N] [--sklearn N]  (unknown argument ${args[i]})`);
+    process.exit(2);
+  }
+}
 function count(flag, fallback) {
   const at = args.indexOf(flag);
   if (at < 0) return args.length === 0 ? fallback : 0;

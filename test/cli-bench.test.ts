@@ -137,7 +137,7 @@ describe("sextant bench", () => {
   it("lists suites, and names the bad flag", async () => {
     const suites = await run(["bench", "suites", "--json"]);
     const parsed = JSON.parse(suites.stdout) as Record<string, string[]>;
-    expect(Object.keys(parsed)).toEqual(["dev", "test", "smoke", "samplers", "samplers7", "pruning", "multiobjective"]);
+    expect(Object.keys(parsed)).toEqual(["dev", "test", "smoke", "samplers", "samplers7", "pruning", "multiobjective", "surrogates-heldout"]);
     expect(parsed.dev!.filter((p) => parsed.test!.includes(p))).toEqual([]);
     const badSuite = await run(["bench", "run", "--suite", "brannin-2d", "--optimizers", "tpe", "--trials", "5", "--out", "x"]);
     expect(badSuite.code).toBe(2);

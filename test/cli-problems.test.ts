@@ -23,6 +23,9 @@ describe("sextant problems", { timeout: 180_000 }, () => {
       "yahpo-rbv2_xgboost-16",
       "yahpo-rbv2_xgboost-40923",
       "yahpo-rbv2_xgboost-41143",
+      "yahpo-rbv2_xgboost-470",
+      "yahpo-rbv2_xgboost-1487",
+      "yahpo-rbv2_xgboost-40499",
       "sklearn-svc-digits",
     ]);
     expect(listed[0]!.space.branch).toEqual({ type: "categorical", choices: ["ackley", "rastrigin", "levy"] });

@@ -12,6 +12,8 @@ import {
   rankTransform,
   readResults,
   readRunSettings,
+  rebaseOnBestReached,
+  referenceOptimumProblems,
   runBenchmark,
   selectRepresentativeSubset,
   splitDevTest,
@@ -351,7 +353,9 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
  * await benchDefaultsCommand("lab-dev", { candidates: "tpe,tpe:multivariate=true" }, processIo());
  */
 export async function benchDefaultsCommand(dir: string, flags: { candidates: string; budget?: number; json?: boolean }, io: Io): Promise<number> {
-  const { results, settings } = storedRun(dir);
+  const { results: stored, settings } = storedRun(dir);
+  // Regret past a reference value is measured from the best run, as the report does.
+  const results = rebaseOnBestReached(stored, referenceOptimumProblems(new Set(stored.map((r) => r.problem)))).results;
   const candidates = distinctList("--candidates", flags.candidates);
   const unknown = candidates.filter((c) => !settings.optimizers.includes(c));
   if (unknown.length > 0) throw new UsageError(`--candidates: ${dir} holds no runs of "${unknown[0]}"; it holds ${settings.optimizers.join(", ")}`);

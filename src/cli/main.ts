@@ -320,7 +320,7 @@ Examples:
   bench
     .command("run")
     .description("run every optimizer on every problem for every seed, resumably (rerun to continue after a crash)")
-    .requiredOption("--suite <names>", "suites (dev, test, smoke, samplers, pruning, multiobjective) and/or problem names, comma-separated")
+    .requiredOption("--suite <names>", "suites (dev, test, smoke, samplers, pruning, multiobjective, surrogates-heldout; `sextant bench suites` lists them) and/or problem names, comma-separated")
     .option("--optimizers <list>", "comma-separated: Sextant samplers with options (tpe:multivariate=true), Optuna references (optuna-tpe, optuna-tpe-mv, optuna-random, optuna-qmc, optuna-cmaes, optuna-nsga2, optuna-motpe), each optionally +PRUNER (tpe+asha, optuna-tpe+optuna-hyperband); default: the suite's own (bench suites lists them)")
     .requiredOption("-n, --trials <n>", "trials per run, the same budget for every optimizer", positiveInt("--trials"))
     .option("--seeds <seeds>", "a count N (0…N−1), a range A-B, or a list A,B,C; each seed picks the instance and seeds the optimizer", "3")

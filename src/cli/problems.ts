@@ -8,6 +8,7 @@ import {
   isAsyncProblem,
   isFidelityProblem,
   isMultiObjectiveProblem,
+  isReferenceOptimum,
   labProblemNames,
   PROBLEM_TAGS,
   type LabProblem,
@@ -40,15 +41,11 @@ function problemJson(problem: LabProblem): Record<string, unknown> {
   };
 }
 
-/** Whether the problem's optimum is a reference value rather than a proven one. */
-function isReferenceValue(problem: LabProblem): boolean {
-  return isAsyncProblem(problem) || ((isFidelityProblem(problem) || isMultiObjectiveProblem(problem)) && !problem.optimumKind.startsWith("known"));
-}
 
 /** The optimum (for several objectives, the largest hypervolume), or a reference value marked with "~". */
 function optimumText(problem: LabProblem, digits: number): string {
   const value = isMultiObjectiveProblem(problem) ? problem.maxHypervolume : problem.optimum;
-  return `${isReferenceValue(problem) ? "~" : ""}${isMultiObjectiveProblem(problem) ? "HV " : ""}${formatNumber(value, digits)}`;
+  return `${isReferenceOptimum(problem) ? "~" : ""}${isMultiObjectiveProblem(problem) ? "HV " : ""}${formatNumber(value, digits)}`;
 }
 
 function checkTags(tags: readonly string[]): ProblemTag[] {
@@ -83,7 +80,7 @@ export async function listProblemsCommand(name: string | undefined, flags: Probl
       io.out(`largest hypervolume ${formatNumber(problem.maxHypervolume, 10)} (${problem.optimumKind}); regret is hypervolume regret`);
     } else if (isAsyncProblem(problem) || isFidelityProblem(problem)) {
       io.out(`${problem.name}: ${problem.description}; ${problem.dimension} parameters; tags ${problem.tags.join(", ")}`);
-      io.out(`${isReferenceValue(problem) ? "reference value" : "optimum"} ${formatNumber(problem.optimum, 10)} (${problem.optimumKind})`);
+      io.out(`${isReferenceOptimum(problem) ? "reference value" : "optimum"} ${formatNumber(problem.optimum, 10)} (${problem.optimumKind})`);
       if (problem.fidelity !== undefined) {
         const f = problem.fidelity;
         io.out(`fidelity ${f.name}: ${f.integer ? "int" : "float"} [${f.min}, ${f.max}], full budget ${f.max}`);
@@ -108,6 +105,6 @@ export async function listProblemsCommand(name: string | undefined, flags: Probl
   }
   const rows = problems.map((p) => [p.name, String(p.dimension), optimumText(p, 6), p.tags.join(", ")]);
   io.out(renderTable(["problem", "dimension", "optimum", "tags"], rows, 70));
-  if (problems.some(isReferenceValue)) io.out("~ reference value (best found by a seeded search), not a proven optimum");
+  if (problems.some(isReferenceOptimum)) io.out("~ reference value (best found by a seeded search), not a proven optimum");
   return 0;
 }

@@ -3,7 +3,7 @@
  * problem's tags, and the disjoint strata the carps split draws from so that every group has
  * members on both sides of it.
  */
-import { createLabProblem, type ProblemTag } from "../problems/index.js";
+import { createLabProblem, isReferenceOptimum, type ProblemTag } from "../problems/index.js";
 
 /** Report groups, by the tags that define them. A problem may be in several. */
 export const PROBLEM_GROUPS: readonly { readonly name: string; readonly member: (tags: readonly ProblemTag[]) => boolean }[] = [
@@ -43,4 +43,15 @@ export function splitStratum(problem: string): string {
   if (tags.includes("noisy")) return "noisy";
   if (tags.includes("mixed") || tags.includes("conditional")) return "mixed or conditional";
   return tags.includes("high-dimensional") ? "noiseless synthetic, 20 or more dimensions" : "noiseless synthetic, under 20 dimensions";
+}
+
+/**
+ * The problems among `problems` whose optimum is a reference value, not a proven optimum (surrogates,
+ * real commands, and multi-fidelity or multi-objective problems whose optimum is not known).
+ *
+ * @example
+ * referenceOptimumProblems(["branin-2d", "yahpo-lcbench-3945"]); // Set { "yahpo-lcbench-3945" }
+ */
+export function referenceOptimumProblems(problems: Iterable<string>): Set<string> {
+  return new Set([...problems].filter((problem) => isReferenceOptimum(createLabProblem(problem))));
 }

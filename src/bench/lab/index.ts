@@ -44,6 +44,6 @@ export {
   type PerformanceProfile,
   type TuneTestOutcome,
 } from "./protocols.js";
-export { curveRegret, normalizedScore, quantile, REGRET_FLOOR } from "./summary.js";
-export { PROBLEM_GROUPS, problemGroups, splitStratum } from "./groups.js";
+export { curveRegret, normalizedScore, quantile, rebaseOnBestReached, REGRET_FLOOR, type Rebase } from "./summary.js";
+export { PROBLEM_GROUPS, problemGroups, referenceOptimumProblems, splitStratum } from "./groups.js";
 export { countBoundProposals, parametersOnBound, type BoundCounts } from "./bounds.js";

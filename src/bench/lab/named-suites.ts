@@ -17,6 +17,23 @@ export const NAMED_SUITES: Readonly<Record<string, readonly string[]>> = {
   pruning: ["learning-curves-3d-fidelity", "augmented-branin-2d-fidelity", "yahpo-lcbench-3945-fidelity"],
   /** The problems of `bench:multiobjective`; regret is hypervolume regret. */
   multiobjective: ["zdt1-6d", "zdt2-6d", "dtlz2-6d-3obj", "branin-currin-2d", "constrained-branin-currin-2d"],
+  /**
+   * Real workloads no default was chosen on: YAHPO surrogates of instances the project had not used
+   * before (the held-out instances of `yahpo.ts`; LCBench networks, XGBoost and decision trees
+   * from rbv2, glmnet from iaml). For reporting only.
+   */
+  "surrogates-heldout": [
+    "yahpo-lcbench-167168",
+    "yahpo-lcbench-167181",
+    "yahpo-lcbench-167184",
+    "yahpo-rbv2_xgboost-470",
+    "yahpo-rbv2_xgboost-1487",
+    "yahpo-rbv2_xgboost-40499",
+    "yahpo-rbv2_rpart-4134",
+    "yahpo-rbv2_rpart-40927",
+    "yahpo-rbv2_rpart-1220",
+    "yahpo-iaml_glmnet-1067",
+  ],
 };
 
 /**
@@ -40,4 +57,5 @@ export const SUITE_OPTIMIZERS: Readonly<Record<string, readonly string[]>> = {
     "optuna-tpe+optuna-hyperband:min_resource=1:reduction_factor=3",
   ],
   multiobjective: ["auto", "nsga2", "tpe", "random", "optuna-nsga2", "optuna-motpe", "optuna-random"],
+  "surrogates-heldout": ["auto", "tpe", "random", "optuna-tpe", "optuna-tpe-mv"],
 };

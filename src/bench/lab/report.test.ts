@@ -216,3 +216,39 @@ describe("noiselessFallbackNotes", () => {
     expect(noiselessFallbackNotes([run(C, "gp", 0, 1, 0.5)])).toEqual([]);
   });
 });
+
+describe("a surrogate whose runs go past its reference value", () => {
+  it("ranks them by how far they went instead of tying them at the floor, and says so", async () => {
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { writeReport } = await import("./report.js");
+    const problem = "yahpo-lcbench-3945";
+    const make = (optimizer: string, seed: number, final: number): RunResult => ({
+      problem,
+      optimizer,
+      seed,
+      trials: 2,
+      curve: [5, final],
+      bestValue: 0,
+      seconds: 0,
+      optimizerSeconds: 0,
+    });
+    // auto ends 1.0 below the reference on every seed, optuna-tpe 0.2 below, random above it.
+    const results = [0, 1, 2].flatMap((seed) => [make("auto", seed, -1), make("optuna-tpe", seed, -0.2), make("random", seed, 3)]);
+    const dir = mkdtempSync(join(tmpdir(), "sextant-report-rebase-"));
+    try {
+      writeFileSync(join(dir, "run.json"), JSON.stringify({ trials: 2, optimizers: ["auto", "optuna-tpe", "random"], seeds: [0, 1, 2], problems: [problem] }));
+      writeFileSync(join(dir, "results.jsonl"), results.map((r) => `${JSON.stringify(r)}\n`).join(""));
+      const written = await writeReport(dir, { budgets: [2] });
+      const md = readFileSync(written.markdown, "utf8");
+      expect(md).toMatch(/Regret measured from the best run on 1 problem\./);
+      expect(md).toContain(`${problem} 1.00`);
+      // auto sits at the floor, optuna-tpe 0.8 above it, random 4 above it; floored, the first two tied.
+      expect(md).toMatch(new RegExp(`\\| ${problem} \\| 1\\.00e-12 \\[1\\.00e-12, 1\\.00e-12\\] \\| 0\\.800 \\[0\\.800, 0\\.800\\] \\| 4\\.00 \\[4\\.00, 4\\.00\\] \\|`));
+      expect(md).toMatch(/\| optuna-tpe \| 1 \/ 0 \/ 0 /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

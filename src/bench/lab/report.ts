@@ -8,12 +8,12 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { problemGroups, PROBLEM_GROUPS } from "./groups.js";
+import { problemGroups, PROBLEM_GROUPS, referenceOptimumProblems } from "./groups.js";
 import { performanceProfiles, type PerformanceProfile } from "./protocols.js";
 import type { RunResult } from "./run-one.js";
 import { BenchmarkInputError, readResults, readRunSettings, type RunSettings } from "./runner.js";
 import { averageRanks, cliques, friedmanTest, nemenyiCriticalDifference, spearman, type FriedmanResult } from "./stats.js";
-import { curveRegret, groupResults, median, normalizedScore, quantile, randomReference, REGRET_FLOOR, regretAt } from "./summary.js";
+import { curveRegret, groupResults, median, normalizedScore, quantile, randomReference, rebaseOnBestReached, REGRET_FLOOR, regretAt, type Rebase } from "./summary.js";
 import { cdDiagram, heatMap, linePlot, type Series } from "./svg.js";
 
 /** One problem, optimizer and budget: the regret over seeds. */
@@ -45,6 +45,8 @@ export interface ReportData {
   readonly title: string;
   readonly settings: RunSettings;
   readonly regretFloor: number;
+  /** Problems whose regrets were re-measured from the best value any run reached (see `rebaseOnBestReached`). */
+  readonly rebased: Rebase[];
   readonly randomReference: string | null;
   readonly budgets: number[];
   readonly perProblem: RegretSummary[];
@@ -406,7 +408,14 @@ export function headToHeadSection(data: Pick<ReportData, "headToHead" | "budgets
  * @example
  * const data = buildReport(readResults("lab"), readRunSettings("lab")!, [30, 100, 300]);
  */
-export function buildReport(results: readonly RunResult[], settings: RunSettings, budgets: readonly number[], title = "Benchmark report", focus = "auto"): ReportData {
+export function buildReport(
+  results: readonly RunResult[],
+  settings: RunSettings,
+  budgets: readonly number[],
+  title = "Benchmark report",
+  focus = "auto",
+  rebased: readonly Rebase[] = [],
+): ReportData {
   const trials = settings.trials;
   const optimizers = settings.optimizers.filter((o) => results.some((r) => r.optimizer === o));
   const grouped = groupResults(results);
@@ -420,6 +429,7 @@ export function buildReport(results: readonly RunResult[], settings: RunSettings
     title,
     settings,
     regretFloor: REGRET_FLOOR,
+    rebased: [...rebased],
     randomReference: reference ?? null,
     budgets: usable,
     perProblem: usable.flatMap((b) => summarize(grouped, b)),
@@ -566,14 +576,16 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
   // Reporting on some optimizers only keeps the (problem, seed) pairs those finished, whatever the others did.
   const settings = options.optimizers === undefined ? recorded : { ...recorded, optimizers: recorded.optimizers.filter((o) => options.optimizers!.includes(o)) };
   const stored = readResults(dir).filter((r) => r.trials === settings.trials && settings.optimizers.includes(r.optimizer));
-  const results = completeBlocks(stored);
-  if (results.length === 0) throw new BenchmarkInputError(`dir: ${dir} holds no (problem, seed) that every optimizer has finished yet`);
+  const complete = completeBlocks(stored);
+  if (complete.length === 0) throw new BenchmarkInputError(`dir: ${dir} holds no (problem, seed) that every optimizer has finished yet`);
+  // Past a reference value every run would tie at the regret floor: measure from the best reached.
+  const { results, rebased } = rebaseOnBestReached(complete, referenceOptimumProblems(new Set(complete.map((r) => r.problem))));
   const markdownPath = resolve(options.out ?? join(dir, "report.md"));
   const figureDir = join(dirname(markdownPath), `${basename(markdownPath, ".md")}-figures`);
   mkdirSync(figureDir, { recursive: true });
   const focus = options.focus ?? "auto";
   if (options.focus !== undefined && !settings.optimizers.includes(focus)) throw new BenchmarkInputError(`focus: the report holds no runs of "${focus}"; it holds ${settings.optimizers.join(", ")}`);
-  const data = buildReport(results, settings, options.budgets ?? defaultBudgets(settings.trials), options.title ?? "Benchmark report", focus);
+  const data = buildReport(results, settings, options.budgets ?? defaultBudgets(settings.trials), options.title ?? "Benchmark report", focus, rebased);
   const optimizers = data.comparisons[0]!.optimizers.map((o) => o.optimizer);
   const figures: string[] = [];
   const figure = (name: string, svg: string, alt: string): string => {
@@ -589,6 +601,15 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
       `Normalized score: regret / random search's median regret on the same problem at the same budget (0 = optimum, 1 = random search; Bayesmark)${data.randomReference ? `, with \`${data.randomReference}\` as random search` : ""}. ` +
       "The anytime numbers at smaller budgets are read from the same runs (none of these optimizers is told the budget).",
   );
+  if (data.rebased.length > 0) {
+    md.push(
+      "",
+      `**Regret measured from the best run on ${data.rebased.length} problem${data.rebased.length === 1 ? "" : "s"}.** ` +
+        "Their optimum is a reference value (the best of a seeded random search), and some runs went past it; floored alike, those runs would all tie however far apart they ended. " +
+        "There regret is measured from the lowest value any run of this report reached, so the best run sits at the floor and the others keep their distances; adding or removing runs can move that zero. " +
+        `How far below the reference each went: ${data.rebased.map((r) => `${r.problem} ${fmt(r.belowReference)}`).join(", ")}.`,
+    );
+  }
   // What the comparison leaves out, said rather than dropped silently: an optimizer none of whose
   // runs finished (every run failed), and runs of (problem, seed) pairs another optimizer lacks.
   const absent = settings.optimizers.filter((o) => !optimizers.includes(o));

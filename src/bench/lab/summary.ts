@@ -97,3 +97,43 @@ export function normalizedScore(regret: number, randomMedianRegret: number): num
   if (randomMedianRegret === Infinity) return NaN;
   return flooredRegret(regret) / flooredRegret(randomMedianRegret);
 }
+
+/** What {@link rebaseOnBestReached} did to one problem. */
+export interface Rebase {
+  readonly problem: string;
+  /** How far the best regret any run reached lies below the stored reference (> 0). */
+  readonly belowReference: number;
+}
+
+/**
+ * Runs of problems whose optimum is a reference value (the best of a seeded random search, see
+ * `isReferenceOptimum`) can go past it, to a negative regret. Floored at {@link REGRET_FLOOR},
+ * every run past it would tie with every other, and so would their ranks, medians and ratios,
+ * however far apart they ended. For each problem in `referenceProblems` on which some run (its
+ * curve or recommended curve) went below 0, the regrets are re-measured from the lowest one any run
+ * reached, so the best run of the comparison sits at 0 and the others keep their distances (carps
+ * normalizes by the best of all runs on a task the same way). Problems with a proven optimum, and
+ * runs with no incumbent yet, are left as they are. Re-based results depend on which runs are
+ * compared, so a report says which problems were re-based, and by how much.
+ *
+ * @example
+ * const { results, rebased } = rebaseOnBestReached(readResults("lab"), new Set(["yahpo-lcbench-167168"]));
+ */
+export function rebaseOnBestReached(results: readonly RunResult[], referenceProblems: ReadonlySet<string>): { results: RunResult[]; rebased: Rebase[] } {
+  const lowest = new Map<string, number>();
+  for (const r of results) {
+    if (!referenceProblems.has(r.problem)) continue;
+    for (const entry of [...r.curve, ...(r.recommendedCurve ?? [])]) {
+      if (entry < NO_INCUMBENT_REGRET && entry < (lowest.get(r.problem) ?? 0)) lowest.set(r.problem, entry);
+    }
+  }
+  if (lowest.size === 0) return { results: [...results], rebased: [] };
+  const shift = (curve: readonly number[], by: number): number[] => curve.map((entry) => (entry >= NO_INCUMBENT_REGRET ? entry : entry - by));
+  const rebasedResults = results.map((r) => {
+    const by = lowest.get(r.problem);
+    if (by === undefined) return r;
+    return { ...r, curve: shift(r.curve, by), ...(r.recommendedCurve === undefined ? {} : { recommendedCurve: shift(r.recommendedCurve, by) }) };
+  });
+  const rebased = [...lowest].map(([problem, by]) => ({ problem, belowReference: -by })).sort((a, b) => (a.problem < b.problem ? -1 : 1));
+  return { results: rebasedResults, rebased };
+}

@@ -8,7 +8,9 @@ import { isAsyncProblem, ProblemInputError, randomProblemParams, suggestProblemP
 import { PROBLEM_REFERENCES } from "./references.js";
 import { createLabProblem, createProblem, labProblemNames, problemNames } from "./registry.js";
 import { SKLEARN_PROBLEMS } from "./sklearn.js";
-import { YAHPO_PROBLEM_SETS } from "./yahpo.js";
+import { NAMED_SUITES } from "../lab/named-suites.js";
+import { describeYahpoScenario } from "../yahpo/index.js";
+import { YAHPO_PROBLEM_SETS, yahpoHeldOutProblemNames } from "./yahpo.js";
 
 // Opening a surrogate (WebAssembly compile) or starting Python takes seconds; on a loaded machine, more.
 vi.setConfig({ testTimeout: 240_000 });
@@ -20,14 +22,29 @@ function asyncProblem(name: string): AsyncProblem {
 }
 
 describe("surrogate and command problems in the registry", () => {
-  it("lists 14 YAHPO problems and 3 scikit-learn problems beside the synchronous ones, each with a stored reference", () => {
+  it("lists 24 YAHPO problems (14 and 10 held out) and 3 scikit-learn problems beside the synchronous ones, each with a stored reference", () => {
     // The surrogates evaluated per trial; "…-fidelity" runs LCBench over its epochs (budgeted.test.ts).
     const surrogate = labProblemNames(["surrogate"]).filter((n) => !n.endsWith("-fidelity"));
     expect(labProblemNames(["surrogate"]).filter((n) => n.endsWith("-fidelity"))).toEqual(["yahpo-lcbench-3945-fidelity"]);
-    expect(surrogate).toHaveLength(YAHPO_PROBLEM_SETS.reduce((n, s) => n + s.instanceCount, 0));
-    expect(surrogate.filter((n) => n.startsWith("yahpo-lcbench-"))).toEqual(["yahpo-lcbench-3945", "yahpo-lcbench-7593", "yahpo-lcbench-34539", "yahpo-lcbench-126025", "yahpo-lcbench-126026"]);
+    expect(surrogate).toHaveLength(24);
+    expect(surrogate).toHaveLength(YAHPO_PROBLEM_SETS.reduce((n, s) => n + s.instanceCount + s.heldOutInstances.length, 0));
+    expect(surrogate.filter((n) => n.startsWith("yahpo-lcbench-"))).toEqual([
+      ...["yahpo-lcbench-3945", "yahpo-lcbench-7593", "yahpo-lcbench-34539", "yahpo-lcbench-126025", "yahpo-lcbench-126026"],
+      ...["yahpo-lcbench-167168", "yahpo-lcbench-167181", "yahpo-lcbench-167184"],
+    ]);
+    // The held-out suite is exactly the held-out instances, none of them among the first ones.
+    expect(NAMED_SUITES["surrogates-heldout"]).toEqual(yahpoHeldOutProblemNames());
+    for (const set of YAHPO_PROBLEM_SETS) {
+      const first = describeYahpoScenario(set.scenario).instances.slice(0, set.instanceCount);
+      for (const instance of set.heldOutInstances) {
+        expect(first).not.toContain(instance);
+        expect(describeYahpoScenario(set.scenario).instances).toContain(instance);
+      }
+    }
     expect(labProblemNames(["real-command"])).toEqual(SKLEARN_PROBLEMS.map((p) => p.name));
-    expect(labProblemNames(["surrogate", "conditional"])).toEqual(["yahpo-rbv2_xgboost-16", "yahpo-rbv2_xgboost-40923", "yahpo-rbv2_xgboost-41143"]);
+    expect(labProblemNames(["surrogate", "conditional"])).toEqual(
+      ["16", "40923", "41143", "470", "1487", "40499"].map((instance) => `yahpo-rbv2_xgboost-${instance}`),
+    );
     expect(problemNames()).not.toContain("yahpo-lcbench-3945");
     const budgeted = [...labProblemNames(["multi-fidelity"]).filter((n) => n.endsWith("-fidelity")), ...labProblemNames(["multi-objective"])];
     expect(labProblemNames()).toEqual([...problemNames(), ...surrogate, ...labProblemNames(["real-command"]), ...budgeted]);

@@ -20,6 +20,7 @@ export {
   isAsyncProblem,
   isFidelityProblem,
   isMultiObjectiveProblem,
+  isReferenceOptimum,
   randomProblemParams,
   PROBLEM_TAGS,
   ProblemInputError,
@@ -53,7 +54,7 @@ export { createLabProblem, createProblem, labProblemNames, problemNames, type Cr
 export { commandProblem, CommandProblemError, findSklearnPython, reportedValue, type CommandProblemOptions, type CommandProgram } from "./command.js";
 export { PROBLEM_REFERENCES, referenceFor, type ProblemReference } from "./references.js";
 export { SKLEARN_PROBLEMS, sklearnProblem, type SklearnProblemSpec } from "./sklearn.js";
-export { YAHPO_PROBLEM_SETS, yahpoProblem, yahpoProblemInstances, yahpoProblemName, type YahpoProblemSet } from "./yahpo.js";
+export { YAHPO_PROBLEM_SETS, yahpoHeldOutProblemNames, yahpoProblem, yahpoProblemInstances, yahpoProblemName, type YahpoProblemSet } from "./yahpo.js";
 export {
   augmentedBranin,
   augmentedBraninPoloczek,

@@ -196,6 +196,14 @@ export function isMultiObjectiveProblem(problem: LabProblem): problem is MultiOb
 }
 
 /**
+ * Whether the problem's `optimum` (for several objectives, its largest hypervolume) is a reference
+ * value, the best of a seeded search, rather than a proven optimum: runs can then go past it.
+ */
+export function isReferenceOptimum(problem: LabProblem): boolean {
+  return isAsyncProblem(problem) || ((isFidelityProblem(problem) || isMultiObjectiveProblem(problem)) && !problem.optimumKind.startsWith("known"));
+}
+
+/**
  * A random point of a space with only its active parameters set, drawn the way a random sampler
  * draws: uniform, or log-uniform for `log` parameters; integers uniform over their (log) range.
  *

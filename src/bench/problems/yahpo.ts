@@ -17,6 +17,13 @@ export interface YahpoProblemSet {
   readonly target: string;
   readonly direction: "minimize" | "maximize";
   readonly instanceCount: number;
+  /**
+   * Held-out instances, beyond the first `instanceCount`: for each scenario the next ones in
+   * YAHPO's list order after every instance the project had used anywhere (the lab's suites, the
+   * warm-start pairs, the pruning bench's dev task), fixed before any run on them. They make up the
+   * `surrogates-heldout` suite, on which nothing is chosen.
+   */
+  readonly heldOutInstances: readonly string[];
 }
 
 /**
@@ -25,10 +32,10 @@ export interface YahpoProblemSet {
  * 10); iaml_glmnet's misclassification error on the full training set.
  */
 export const YAHPO_PROBLEM_SETS: readonly YahpoProblemSet[] = [
-  { scenario: "lcbench", target: "val_accuracy", direction: "maximize", instanceCount: 5 },
-  { scenario: "rbv2_xgboost", target: "acc", direction: "maximize", instanceCount: 3 },
-  { scenario: "rbv2_rpart", target: "acc", direction: "maximize", instanceCount: 3 },
-  { scenario: "iaml_glmnet", target: "mmce", direction: "minimize", instanceCount: 3 },
+  { scenario: "lcbench", target: "val_accuracy", direction: "maximize", instanceCount: 5, heldOutInstances: ["167168", "167181", "167184"] },
+  { scenario: "rbv2_xgboost", target: "acc", direction: "maximize", instanceCount: 3, heldOutInstances: ["470", "1487", "40499"] },
+  { scenario: "rbv2_rpart", target: "acc", direction: "maximize", instanceCount: 3, heldOutInstances: ["4134", "40927", "1220"] },
+  { scenario: "iaml_glmnet", target: "mmce", direction: "minimize", instanceCount: 3, heldOutInstances: ["1067"] },
 ];
 
 /**
@@ -41,9 +48,19 @@ export function yahpoProblemName(scenario: YahpoScenarioName, instance: string):
   return `yahpo-${scenario}-${instance}`;
 }
 
-/** The instances a problem set uses. */
+/** The instances a problem set uses: its first `instanceCount`, then its held-out ones. */
 export function yahpoProblemInstances(set: YahpoProblemSet): string[] {
-  return describeYahpoScenario(set.scenario).instances.slice(0, set.instanceCount);
+  return [...describeYahpoScenario(set.scenario).instances.slice(0, set.instanceCount), ...set.heldOutInstances];
+}
+
+/**
+ * The held-out surrogate problems (see {@link YahpoProblemSet.heldOutInstances}).
+ *
+ * @example
+ * yahpoHeldOutProblemNames()[0]; // "yahpo-lcbench-167168"
+ */
+export function yahpoHeldOutProblemNames(): string[] {
+  return YAHPO_PROBLEM_SETS.flatMap((set) => set.heldOutInstances.map((instance) => yahpoProblemName(set.scenario, instance)));
 }
 
 const loaded = new Map<YahpoScenarioName, Promise<LoadedYahpoScenario>>();
