@@ -668,7 +668,7 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
     const sorted = [...c.optimizers].sort((a, b) => a.averageRank - b.averageRank);
     md.push(
       table(
-        ["optimizer", "average rank", "mean normalized score", "median [IQR] normalized score"],
+        ["optimizer", "average rank", "mean normalized score over runs", "median [IQR] normalized score over runs"],
         sorted.map((o) => [o.optimizer, Number.isFinite(o.averageRank) ? o.averageRank.toFixed(2) : "-", fmt(o.meanScore), `${fmt(o.medianScore)} [${fmt(o.q25Score)}, ${fmt(o.q75Score)}]`]),
       ),
     );
