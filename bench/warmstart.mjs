@@ -37,6 +37,10 @@
 // Several checks are made per run (pairs × samplers), each at 5%, so about one in twenty checks
 // of a harmless source is expected to read WORSE by chance.
 //
+// --split dev2 (session 22): five fresh pairs, fixed by a rule before any run (see SPLITS), on which
+// the GP's warmStartDesign was judged a second time; --design-arm adds, for the gp arm, a warm start
+// with the other design from the same sources, cold runs and seeds, with its own unrelated check.
+//
 // --samplers takes tpe, gp (GPSampler with warmStart), gp-rgpe and auto (the default sampler: the
 // GP cold, and for a warm-started study what AutoSampler picks for it). Session 15 chose auto's
 // sampler for warm-started studies with `--split dev --samplers tpe,gp --seeds 10 --source-sampler
@@ -75,6 +79,9 @@ const { values: args } = parseArgs({
     trace: { type: "boolean", default: false },
     // The GP's warmStartDesign (interleaved, before-startup).
     "gp-design": { type: "string" },
+    // GP only: also warm-start with the other warmStartDesign from the same sources, cold runs and
+    // seeds (a "warm, other design" arm and its unrelated-source check).
+    "design-arm": { type: "boolean", default: false },
   },
 });
 const SPLITS = {
@@ -89,6 +96,17 @@ const SPLITS = {
     { kind: "yahpo", scenario: "lcbench", source: "167104", target: "167149", unrelated: "rastrigin" },
     { kind: "yahpo", scenario: "lcbench", source: "167152", target: "167161", unrelated: "rastrigin" },
   ],
+  // Fresh dev pairs for session 22's warmStartDesign rule, fixed before any run: the first two
+  // functions of SYNTHETIC_FUNCTIONS unused by the other splits that are defined in 4-D (griewank,
+  // schwefel; Michalewicz is not defined in 4-D here), and the next LCBench instances after the
+  // lab's held-out surrogates, two at a time.
+  dev2: [
+    { kind: "shifted", name: "griewank", unrelated: "schwefel" },
+    { kind: "shifted", name: "schwefel", unrelated: "griewank" },
+    { kind: "yahpo", scenario: "lcbench", source: "167185", target: "167190", unrelated: "rastrigin" },
+    { kind: "yahpo", scenario: "lcbench", source: "167200", target: "167201", unrelated: "rastrigin" },
+    { kind: "yahpo", scenario: "lcbench", source: "168329", target: "168330", unrelated: "rastrigin" },
+  ],
   test: [
     { kind: "shifted", name: "levy", unrelated: "styblinski_tang" },
     { kind: "shifted", name: "styblinski_tang", unrelated: "levy" },
@@ -96,7 +114,7 @@ const SPLITS = {
   ],
 };
 let pairs = SPLITS[args.split];
-if (!pairs) throw new Error(`--split must be dev or test, got ${args.split}`);
+if (!pairs) throw new Error(`--split must be dev, dev2 or test, got ${args.split}`);
 // --only: pairs whose name contains any of the comma-separated strings.
 if (args.only) pairs = pairs.filter((p) => args.only.split(",").some((only) => (p.name ?? `${p.scenario}-${p.source}-${p.target}`).includes(only)));
 const seeds = Number(args.seeds);
@@ -129,11 +147,17 @@ function makeSampler(kind, seed) {
   };
   if (kind === "tpe") return new TPESampler({ seed, ...weight });
   if (kind === "gp") return new GPSampler({ seed, warmStart: true, ...(args["gp-design"] === undefined ? {} : { warmStartDesign: args["gp-design"] }) });
+  // --design-arm: the GP warm-started with the design the gp arm does not use.
+  if (kind === "gp-other-design") return new GPSampler({ seed, warmStart: true, warmStartDesign: otherDesign });
   // The default sampler: a cold study gets the GP, a warm-started one what auto picks for it.
   if (kind === "auto") return new AutoSampler({ seed });
   if (kind === "gp-rgpe") return new GPSampler({ seed, warmStart: true, warmStartMethod: "rgpe" });
   throw new Error(`--samplers: unknown sampler ${kind}`);
 }
+
+/** The warmStartDesign that --design-arm compares with the gp arm's (the default, interleaved, unless --gp-design names it). */
+const otherDesign = (args["gp-design"] ?? "interleaved") === "interleaved" ? "before-startup" : "interleaved";
+if (args["design-arm"] && !samplers.includes("gp")) throw new Error("--design-arm compares the GP's warm-start designs: give --samplers gp");
 
 /** A parameter's position in [0, 1] (log scale for log distributions). */
 function unitOf(distribution, value) {
@@ -313,12 +337,15 @@ for (const pair of pairs) {
       const warm = await runStudy(storage, "warm", makeSampler(kind, seed), tasks.target, ["source"]);
       const unrelated = await runStudy(storage, "warm-unrelated", makeSampler(kind, seed), tasks.target, ["unrelated"]);
       const other = args["null-arm"] ? await runStudy(storage, "cold-other-seed", makeSampler(kind, seed + 300), tasks.target, null) : null;
+      const designArm = args["design-arm"] && kind === "gp";
+      const otherDesignWarm = designArm ? await runStudy(storage, "warm-other-design", makeSampler("gp-other-design", seed), tasks.target, ["source"]) : null;
+      const otherDesignUnrelated = designArm ? await runStudy(storage, "warm-unrelated-other-design", makeSampler("gp-other-design", seed), tasks.target, ["unrelated"]) : null;
       let harmful = null;
       if (args["harmful-arm"]) {
         await runStudy(storage, "negated-source", new TPESampler({ seed: seed + 400 }), negatedTask(tasks.source), null);
         harmful = await runStudy(storage, "warm-harmful", makeSampler(kind, seed), tasks.target, ["negated-source"]);
       }
-      runs.push({ source, cold, warm, unrelated, other, harmful });
+      runs.push({ source, cold, warm, unrelated, other, harmful, otherDesignWarm, otherDesignUnrelated });
     }
     const coldFinal = runs.map((r) => r.cold[budget - 1]);
     const goal = median(coldFinal);
@@ -352,6 +379,18 @@ for (const pair of pairs) {
     console.log(`  trials a source informed: warm ${spread(runs.map((r) => r.warm.informed))} | warm from unrelated ${spread(runs.map((r) => r.unrelated.informed))}`);
     const at = (curves) => checkpoints.map((c) => fmt(median(curves.map((curve) => curve[c - 1])))).join(" / ");
     console.log(`  median best after ${checkpoints.join(" / ")} trials: cold ${at(runs.map((r) => r.cold))} | warm ${at(runs.map((r) => r.warm))} | unrelated ${at(runs.map((r) => r.unrelated))}`);
+    if (runs[0].otherDesignWarm !== null) {
+      // The same sources, cold runs and seeds, warm-started with the other design.
+      const otherReach = runs.map((r) => reachOf(r.otherDesignWarm, goal));
+      const otherUnrelated = runs.map((r) => r.otherDesignUnrelated[budget - 1]);
+      const test = permutationTest(coldFinal, otherUnrelated);
+      const seedsReaching = (xs) => xs.filter(Number.isFinite).length;
+      console.log(`  ${otherDesign} design: trials to reach it ${spread(otherReach)}, ${seedsReaching(otherReach)}/${seeds} seeds (${args["gp-design"] ?? "interleaved"}: ${seedsReaching(reach)}/${seeds})`);
+      console.log(`  ${otherDesign} design: median best after ${checkpoints.join(" / ")} trials ${at(runs.map((r) => r.otherDesignWarm))}; from unrelated ${at(runs.map((r) => r.otherDesignUnrelated))}`);
+      console.log(`  ${otherDesign} design, unrelated − cold (medians) ${fmt(median(otherUnrelated) - goal)}; permutation p = ${test.p.toFixed(3)}: ${verdict(test)}`);
+      console.log(`  per seed, ${otherDesign} design, trials to reach it: ${perSeed(otherReach)}`);
+      verdicts.push(`${label} gp, ${otherDesign} design: reaches cold@${budget} in ${spread(otherReach)} trials, ${seedsReaching(otherReach)}/${seeds} seeds; after 25: ${fmt(median(runs.map((r) => r.otherDesignWarm[Math.min(25, budget) - 1])))} (default design ${fmt(median(runs.map((r) => r.warm[Math.min(25, budget) - 1])))}, cold ${fmt(median(runs.map((r) => r.cold[Math.min(25, budget) - 1])))}); unrelated ${verdict(test)} (p = ${test.p.toFixed(3)})`);
+    }
     if (args.trace) trace(runs);
     const reached = (xs) => `${xs.filter(Number.isFinite).length}/${xs.length} seeds`;
     verdicts.push(`${label} ${kind}: warm reaches cold@${budget} in ${spread(reach)} trials, ${reached(reach)} (cold ${spread(coldReach)}, ${reached(coldReach)}); unrelated ${verdict(permutation)} (${fmt(harm)}, p = ${permutation.p.toFixed(3)})`);
