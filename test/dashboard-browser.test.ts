@@ -39,8 +39,8 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
   /** Errors the page logged, and dialogs it opened: both must stay empty. */
   const problems: string[] = [];
 
-  async function open(url: string, options: { allow401?: boolean } = {}): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  async function open(url: string, options: { allow401?: boolean; width?: number } = {}): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: options.width ?? 1360, height: 900 } });
     page.setDefaultTimeout(60_000);
     page.on("console", (message) => {
       if (message.type() !== "error") return;
@@ -209,6 +209,30 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     await page.waitForFunction(() => (globalThis as any).document.querySelectorAll("tr[data-study]").length === 1);
     expect(page.url()).toContain("search=two-obj");
     await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("fits a phone's width: neither page scrolls sideways, and wide tables scroll inside their cards", async () => {
+    for (const width of [360, 420]) {
+      for (const url of [server.url, studyUrl("fixture-1k")]) {
+        const page = await open(url, { width });
+        if (url !== server.url) await page.waitForSelector("[data-testid=trial-table] .tviewport .trow[data-number]");
+        const layout = await page.evaluate(() => {
+          const doc = (globalThis as any).document;
+          // What sticks out past the window, outside any element that scrolls it into view.
+          const scrolls = (e: any): boolean => e !== null && e !== doc.documentElement && (e.scrollWidth > e.clientWidth + 1 && /auto|scroll/.test((globalThis as any).getComputedStyle(e).overflowX) ? true : scrolls(e.parentElement));
+          const outside = [...doc.querySelectorAll("body *")].filter((e: any) => {
+            const r = e.getBoundingClientRect();
+            return r.width > 0 && r.right > (globalThis as any).innerWidth + 1 && !scrolls(e.parentElement);
+          });
+          return { scrollWidth: doc.documentElement.scrollWidth, clientWidth: doc.documentElement.clientWidth, outside: outside.slice(0, 5).map((e: any) => `${e.tagName}.${e.className}`) };
+        });
+        expect(layout.outside, `${width} px, ${url}`).toEqual([]);
+        expect(layout.scrollWidth, `${width} px, ${url}`).toBe(layout.clientWidth);
+        if (width === 360) await page.screenshot({ path: join(SHOTS, url === server.url ? "studies-360px.png" : "study-360px.png") });
+        await page.close();
+      }
+    }
     expect(problems).toEqual([]);
   });
 

@@ -164,8 +164,9 @@ export function historyOption(points: Points, objectiveName: string): { option: 
     marks,
     trialAt: (event) => itemOf(event, pointsBySeries)?.[0],
     option: {
-      legend: { top: 0 },
-      grid: { left: 60, right: 20, top: 30, bottom: 40 },
+      // The legend on its own line above the y axis's name, which it covered on a narrow screen.
+      legend: { top: 0, right: 0 },
+      grid: { left: 60, right: 20, top: 50, bottom: 40 },
       xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 25, min: 0 },
       yAxis: { type: "value", name: objectiveName, scale: true },
       tooltip: {
@@ -365,8 +366,8 @@ export function paretoOption(pareto: Pareto, names: [string, string]): { option:
     marks: pareto.front.length + pareto.others.length,
     trialAt: (event) => itemOf(event, bySeries)?.number,
     option: {
-      legend: { top: 0 },
-      grid: { left: 60, right: 20, top: 30, bottom: 45 },
+      legend: { top: 0, right: 0 },
+      grid: { left: 60, right: 20, top: 50, bottom: 45 },
       xAxis: { type: "value", name: names[0], nameLocation: "middle", nameGap: 28, scale: true },
       yAxis: { type: "value", name: names[1], scale: true },
       tooltip: {

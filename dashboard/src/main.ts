@@ -82,7 +82,10 @@ async function showStudies(search: string): Promise<void> {
       { class: "card" },
       h("h1", {}, "Studies"),
       isReport() ? null : box,
-      studies.length === 0 ? h("p", { class: "muted" }, search ? "No study matches." : "No studies yet: run `sextant tune` or create one through the API.") : h("table", { class: "studies", "data-testid": "studies" }, h("thead", {}, h("tr", {}, ...head)), h("tbody", {}, ...rows)),
+      // On a narrow screen the table scrolls inside its card, not the page sideways.
+      studies.length === 0
+        ? h("p", { class: "muted" }, search ? "No study matches." : "No studies yet: run `sextant tune` or create one through the API.")
+        : h("div", { class: "table-scroll" }, h("table", { class: "studies", "data-testid": "studies" }, h("thead", {}, h("tr", {}, ...head)), h("tbody", {}, ...rows))),
     ),
   );
 }
