@@ -189,7 +189,11 @@
 // hb-sync 2.08x (9 of 10 seeds); sh-sync 1.11x. Nothing chosen from it. Test, once, for the record
 // (--problems branin,branin-poloczek --pruners none,hb-sync,sh-sync): no arm reaches the target.
 //
-// Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,branin-poloczek,lcbench] [--skip-optuna]
+// Session 22, reported only: --lcbench-task 167168, 167181, 167184 (the lab's held-out LCBench tasks):
+// no ASHA/Hyperband/synchronous arm reaches the target on the first two, 0.92× at best on the third;
+// the curve predictor 1.14×, 1.21×, 1.35× (step 1 Spearman −0.04, 0.13, −0.07).
+//
+// Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,branin-poloczek,lcbench] [--lcbench-task ID] [--skip-optuna]
 //        [--sampler tpe|random|auto|gp] (auto: the default sampler, GP while small; gp: the GP with
 //        both rules, to compare how it models pruned trials; both slower)
 //        [--dev] [--sh key=value,...] [--tpe randomFraction=0.333] (TPE options of the pruned arms)
@@ -225,12 +229,14 @@ const { values: args } = parseArgs({
     tpe: { type: "string", default: "" },
     // Which fidelity rules to run as arms (with --sampler gp or tpe): plain, bohb, quantile.
     rules: { type: "string" },
+    "lcbench-task": { type: "string" },
   },
 });
 const SEED_BASE = args.dev ? 100 : 0;
 const SEEDS = Array.from({ length: Number(args.seeds) }, (_, i) => SEED_BASE + i + 1);
 const FULL_TRIALS = Number(args.trials);
-const LCBENCH_TASK = args.dev ? "167152" : "3945";
+// --lcbench-task: another LCBench task in place of the split's (e.g. a held-out one of the lab's surrogates-heldout suite).
+const LCBENCH_TASK = args["lcbench-task"] ?? (args.dev ? "167152" : "3945");
 const PROBLEMS = { curves: learningCurves, branin: augmentedBranin, "branin-poloczek": augmentedBraninPoloczek, hartmann: hartmannFidelity, lcbench: null };
 if (args.dev && args.problems === "curves,branin,branin-poloczek,lcbench") args.problems = "curves,hartmann,lcbench";
 /** ASHA's and Hyperband's settings: the bench's, with --sh overrides (integers). */
