@@ -12,8 +12,7 @@ import {
   rankTransform,
   readResults,
   readRunSettings,
-  rebaseOnBestReached,
-  referenceOptimumProblems,
+  rebaseReferenceProblems,
   runBenchmark,
   selectRepresentativeSubset,
   splitDevTest,
@@ -356,7 +355,7 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
 export async function benchDefaultsCommand(dir: string, flags: { candidates: string; budget?: number; json?: boolean }, io: Io): Promise<number> {
   const { results: stored, settings } = storedRun(dir);
   // Regret past a reference value is measured from the best run, as the report does.
-  const results = rebaseOnBestReached(stored, referenceOptimumProblems(new Set(stored.map((r) => r.problem)))).results;
+  const results = rebaseReferenceProblems(stored).results;
   const candidates = distinctList("--candidates", flags.candidates);
   const unknown = candidates.filter((c) => !settings.optimizers.includes(c));
   if (unknown.length > 0) throw new UsageError(`--candidates: ${dir} holds no runs of "${unknown[0]}"; it holds ${settings.optimizers.join(", ")}`);

@@ -41,7 +41,6 @@ function problemJson(problem: LabProblem): Record<string, unknown> {
   };
 }
 
-
 /** The optimum (for several objectives, the largest hypervolume), or a reference value marked with "~". */
 function optimumText(problem: LabProblem, digits: number): string {
   const value = isMultiObjectiveProblem(problem) ? problem.maxHypervolume : problem.optimum;

@@ -4,6 +4,8 @@
  * members on both sides of it.
  */
 import { createLabProblem, isReferenceOptimum, type ProblemTag } from "../problems/index.js";
+import type { RunResult } from "./run-one.js";
+import { rebaseOnBestReached, type Rebase } from "./summary.js";
 
 /** Report groups, by the tags that define them. A problem may be in several. */
 export const PROBLEM_GROUPS: readonly { readonly name: string; readonly member: (tags: readonly ProblemTag[]) => boolean }[] = [
@@ -54,4 +56,12 @@ export function splitStratum(problem: string): string {
  */
 export function referenceOptimumProblems(problems: Iterable<string>): Set<string> {
   return new Set([...problems].filter((problem) => isReferenceOptimum(createLabProblem(problem))));
+}
+
+/**
+ * {@link rebaseOnBestReached} on the problems of `results` whose optimum is a reference value: how
+ * the report, `bench defaults` and `bench tune` all measure regret past one.
+ */
+export function rebaseReferenceProblems(results: readonly RunResult[]): { results: RunResult[]; rebased: Rebase[] } {
+  return rebaseOnBestReached(results, referenceOptimumProblems(new Set(results.map((r) => r.problem))));
 }

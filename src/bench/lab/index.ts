@@ -45,5 +45,5 @@ export {
   type TuneTestOutcome,
 } from "./protocols.js";
 export { curveRegret, normalizedScore, quantile, rebaseOnBestReached, REGRET_FLOOR, type Rebase } from "./summary.js";
-export { PROBLEM_GROUPS, problemGroups, referenceOptimumProblems, splitStratum } from "./groups.js";
+export { PROBLEM_GROUPS, problemGroups, rebaseReferenceProblems, referenceOptimumProblems, splitStratum } from "./groups.js";
 export { countBoundProposals, parametersOnBound, type BoundCounts } from "./bounds.js";

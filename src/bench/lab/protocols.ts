@@ -8,8 +8,8 @@
 import { runBenchmark, type BenchmarkOptions, type BenchmarkOutcome } from "./runner.js";
 import type { RunResult } from "./run-one.js";
 import { averageRanks, starDiscrepancy } from "./stats.js";
-import { referenceOptimumProblems } from "./groups.js";
-import { curveRegret, groupResults, median, normalizedScore, randomReference, rebaseOnBestReached, regretAt } from "./summary.js";
+import { rebaseReferenceProblems } from "./groups.js";
+import { curveRegret, groupResults, median, normalizedScore, randomReference, regretAt } from "./summary.js";
 
 /** A problem as a point in [0, 1]^m: the normalized final performance of m reference optimizers. */
 export interface PerformancePoint {
@@ -405,8 +405,7 @@ export async function tuneThenTest(options: {
   // A failed run would leave candidates compared on different runs (or one dropped unseen).
   refuseFailures("tuning", tuning.failures, `${options.outDir}/tuning`);
   // Regret past a reference value is measured from the best run, as the report does.
-  const rebased = (results: readonly RunResult[]): RunResult[] => rebaseOnBestReached(results, referenceOptimumProblems(new Set(results.map((r) => r.problem)))).results;
-  const { best, scores, lossAgainstTuning } = defaultsEverywhere(rebased(tuning.results), options.candidates, options.trials);
+  const { best, scores, lossAgainstTuning } = defaultsEverywhere(rebaseReferenceProblems(tuning.results).results, options.candidates, options.trials);
   const testOptimizers = best === "random" ? ["random"] : [best, "random"];
   const testProblems = options.testProblems ?? options.problems;
   const test = await runBenchmark({ ...common, problems: testProblems, optimizers: testOptimizers, seeds: options.testSeeds, outDir: `${options.outDir}/test` });
@@ -415,7 +414,7 @@ export async function tuneThenTest(options: {
     incumbent: best,
     tuningScores: scores,
     tuningScore: scores.get(best)!,
-    testScore: meanNormalizedScores(rebased(test.results), options.trials).get(best)!,
+    testScore: meanNormalizedScores(rebaseReferenceProblems(test.results).results, options.trials).get(best)!,
     tuningLossAgainstPerProblem: lossAgainstTuning,
     testProblems,
   };

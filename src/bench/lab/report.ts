@@ -8,12 +8,12 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { problemGroups, PROBLEM_GROUPS, referenceOptimumProblems } from "./groups.js";
+import { problemGroups, PROBLEM_GROUPS, rebaseReferenceProblems } from "./groups.js";
 import { performanceProfiles, type PerformanceProfile } from "./protocols.js";
 import type { RunResult } from "./run-one.js";
 import { BenchmarkInputError, readResults, readRunSettings, type RunSettings } from "./runner.js";
 import { averageRanks, cliques, friedmanTest, nemenyiCriticalDifference, spearman, type FriedmanResult } from "./stats.js";
-import { curveRegret, groupResults, median, normalizedScore, quantile, randomReference, rebaseOnBestReached, REGRET_FLOOR, regretAt, type Rebase } from "./summary.js";
+import { curveRegret, groupResults, median, normalizedScore, quantile, randomReference, REGRET_FLOOR, regretAt, type Rebase } from "./summary.js";
 import { cdDiagram, heatMap, linePlot, type Series } from "./svg.js";
 
 /** One problem, optimizer and budget: the regret over seeds. */
@@ -579,7 +579,7 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
   const complete = completeBlocks(stored);
   if (complete.length === 0) throw new BenchmarkInputError(`dir: ${dir} holds no (problem, seed) that every optimizer has finished yet`);
   // Past a reference value every run would tie at the regret floor: measure from the best reached.
-  const { results, rebased } = rebaseOnBestReached(complete, referenceOptimumProblems(new Set(complete.map((r) => r.problem))));
+  const { results, rebased } = rebaseReferenceProblems(complete);
   const markdownPath = resolve(options.out ?? join(dir, "report.md"));
   const figureDir = join(dirname(markdownPath), `${basename(markdownPath, ".md")}-figures`);
   mkdirSync(figureDir, { recursive: true });
