@@ -966,15 +966,18 @@ export class TPESampler implements Sampler {
     let best = 0;
     let bestScore = Number.NEGATIVE_INFINITY;
     for (let s = 0; s < size * (1 + factors); s++) {
-      const score =
-        logRelativeRatio(this.jointBelow.logPdfAt(candidates, s), this.jointAbove.logPdfAt(candidates, s), objectiveGamma) +
-        this.constraintDensities.logRatio(candidates, s);
+      const score = this.constrainedScore(candidates, s, objectiveGamma);
       if (score > bestScore) {
         bestScore = score;
         best = s;
       }
     }
     return best;
+  }
+
+  /** c-TPE's score of the `s`-th point of `points`: l(x)/g(x) relative to γ, plus the constraints' log ratios. */
+  private constrainedScore(points: Float64Array, s: number, objectiveGamma: number): number {
+    return logRelativeRatio(this.jointBelow.logPdfAt(points, s), this.jointAbove.logPdfAt(points, s), objectiveGamma) + this.constraintDensities.logRatio(points, s);
   }
 
   /**
@@ -1285,10 +1288,7 @@ export class TPESampler implements Sampler {
       let foundScore = Number.NEGATIVE_INFINITY;
       for (let s = 0; s < count; s++) {
         if (tried.has(configurationKey(dimensions, points, s * d))) continue;
-        const score =
-          factors === 0
-            ? this.jointBelow.logPdfAt(points, s) - this.jointAbove.logPdfAt(points, s)
-            : logRelativeRatio(this.jointBelow.logPdfAt(points, s), this.jointAbove.logPdfAt(points, s), objectiveGamma) + this.constraintDensities.logRatio(points, s);
+        const score = factors === 0 ? this.jointBelow.logPdfAt(points, s) - this.jointAbove.logPdfAt(points, s) : this.constrainedScore(points, s, objectiveGamma);
         if (found < 0 || score > foundScore) {
           found = s;
           foundScore = score;
