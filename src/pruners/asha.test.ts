@@ -3,7 +3,7 @@ import { type FrozenTrial, type JsonValue, makeSnapshot, makeTrial } from "../sp
 import { RandomSampler } from "../samplers/random.js";
 import { MemoryStorage } from "../storage/memory.js";
 import { createStudy } from "../study/index.js";
-import { SuccessiveHalvingPruner, rungKey } from "./asha.js";
+import { SuccessiveHalvingPruner, firstRankingStep, rungKey } from "./asha.js";
 import { createPrunerByName } from "./registry.js";
 
 /** A trial that reached rung values `rungs` earlier (as recorded by a previous judgement). */
@@ -89,6 +89,64 @@ describe("SuccessiveHalvingPruner (asha)", () => {
     expect(judge(pruner, [done, peer(1, [], "complete", 5000)], { 3: 1 }).notes).toEqual({ completed_rung_0: 1 });
   });
 
+  describe("minResource: rank-agreement", () => {
+    /**
+     * Complete trials over steps 1–9 whose final value is their number: steps 1 and 2 order them
+     * backwards for the first half (noise), steps 3 onwards as they end.
+     */
+    function curves(count: number, informativeFrom = 3): FrozenTrial[] {
+      return Array.from({ length: count }, (_, i) => {
+        const intermediate: Record<number, number> = {};
+        for (let step = 1; step <= 9; step++) intermediate[step] = step < informativeFrom ? (i * 7) % count : i + 10 / step;
+        return makeTrial({ number: i, state: "complete", values: [i], intermediate });
+      });
+    }
+
+    it("finds the first step from which every step ranks complete trials as their final values do", () => {
+      expect(firstRankingStep(curves(8), 1 / 3, 8)).toBe(3);
+      expect(firstRankingStep(curves(8, 1), 1 / 3, 8)).toBe(1);
+      // A step that ranks well but is followed by one that does not is not a first rung.
+      const trials = curves(8, 1).map((t, i) => ({ ...t, intermediate: { ...t.intermediate, 5: 7 - i } }));
+      expect(firstRankingStep(trials, 1 / 3, 8)).toBe(6);
+      // Too few complete trials, or no informative step before the last: no first rung.
+      expect(firstRankingStep(curves(7), 1 / 3, 8)).toBeNull();
+      expect(firstRankingStep(curves(8, 9), 1 / 3, 8)).toBeNull();
+    });
+
+    it("prunes nothing until 8 trials are complete, then starts its rungs at the first ranking step", () => {
+      const pruner = new SuccessiveHalvingPruner({ minResource: "rank-agreement", reductionFactor: 3 });
+      expect(judge(pruner, curves(7), { 1: 100, 2: 100, 3: 100 })).toEqual({ pruned: false, notes: {} });
+      // With 8 complete trials the first rung is step 3: a trial is judged there, not at step 1,
+      // against the values the complete trials reported at step 3 before the rung existed.
+      const done = curves(8);
+      expect(judge(pruner, done, { 1: 100, 2: 100 })).toEqual({ pruned: false, notes: {} });
+      expect(judge(pruner, done, { 3: 100 })).toEqual({ pruned: true, notes: { completed_rung_0: 100 } });
+      // Step 3 holds 3.33, 4.33, 5.33, …: with 9 values the best 3 go on.
+      expect(judge(pruner, done, { 3: 5.5 })).toEqual({ pruned: true, notes: { completed_rung_0: 5.5 } });
+      expect(judge(pruner, done, { 3: 4 })).toEqual({ pruned: false, notes: { completed_rung_0: 4 } });
+    });
+
+    it("looks again at twice as many complete trials while no step ranks, and keeps a step once found", () => {
+      const pruner = new SuccessiveHalvingPruner({ minResource: "rank-agreement", reductionFactor: 3 });
+      const noise = curves(8, 9);
+      expect(judge(pruner, noise, { 1: 100, 3: 100, 8: 100 })).toEqual({ pruned: false, notes: {} });
+      // 15 complete trials, 7 of them ranking from step 1: not looked at again yet.
+      const more = curves(16, 1).slice(8);
+      expect(judge(pruner, [...noise, ...more.slice(0, 7)], { 1: 100 })).toEqual({ pruned: false, notes: {} });
+      // At 16 it looks again: from step 1 on, the 16 trials rank as they end (τ ≥ 0.56 at every step).
+      expect(firstRankingStep([...noise, ...more], 1 / 3, 8)).toBe(1);
+      expect(judge(pruner, [...noise, ...more], { 1: 100 })).toEqual({ pruned: true, notes: { completed_rung_0: 100 } });
+      // Kept: a later history in which no step ranks does not move it.
+      expect(judge(pruner, curves(32, 9), { 1: -100 })).toEqual({ pruned: false, notes: { completed_rung_0: -100 } });
+    });
+
+    it("is an option of the CLI", () => {
+      expect(createPrunerByName("asha", { minResource: "rank-agreement" })).toMatchObject({ minResource: "rank-agreement" });
+      expect(() => createPrunerByName("asha", { minResource: "rank" })).toThrow(/"minResource" must be auto, rank-agreement or an integer >= 1, got "rank"/);
+      expect(() => new SuccessiveHalvingPruner({ minResource: "rank-agreement", bootstrapCount: 1 })).toThrow(/with "rank-agreement" the rungs move/);
+    });
+  });
+
   it("reads its options from the CLI and names bad ones", () => {
     expect(createPrunerByName("asha", { min_resource: "5", reduction_factor: "3", min_early_stopping_rate: "1" })).toMatchObject({
       minResource: 5,
@@ -96,7 +154,7 @@ describe("SuccessiveHalvingPruner (asha)", () => {
       minEarlyStoppingRate: 1,
     });
     expect(createPrunerByName("asha", {})).toMatchObject({ minResource: "auto", reductionFactor: 4 });
-    expect(() => createPrunerByName("asha", { minResource: "0" })).toThrow(/"minResource" must be auto or an integer >= 1, got "0"/);
+    expect(() => createPrunerByName("asha", { minResource: "0" })).toThrow(/"minResource" must be auto, rank-agreement or an integer >= 1, got "0"/);
     expect(() => createPrunerByName("asha", { reductionFactor: "1" })).toThrow(/"reductionFactor" must be an integer >= 2/);
     expect(() => createPrunerByName("asha", { bootstrapCount: "1" })).toThrow(/bootstrapCount needs an explicit minResource/);
   });

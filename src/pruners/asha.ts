@@ -1,10 +1,14 @@
 import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
 import type { Pruner, PruningNotes } from "./base.js";
-import { checkInteger, singleDirection } from "./steps.js";
+import { checkInteger, rankAgreement, singleDirection } from "./steps.js";
 
 export interface SuccessiveHalvingPrunerOptions {
-  /** Steps a trial gets before its first rung, or "auto" to take 1 % of the longest complete trial (default "auto"). */
-  minResource?: number | "auto";
+  /**
+   * Steps a trial gets before its first rung (default "auto"). "auto": 1 % of the longest complete
+   * trial, as Optuna. "rank-agreement": the earliest step from which every reported step ranks the
+   * complete trials as their final values do (see {@link firstRankingStep}).
+   */
+  minResource?: number | "auto" | "rank-agreement";
   /** η: rung k is at `minResource·η^(minEarlyStoppingRate + k)` steps and keeps the best 1/η of the trials that reached it (default 4). */
   reductionFactor?: number;
   /** The bracket offset s: the first rung is at `minResource·η^s` steps (default 0). */
@@ -31,7 +35,13 @@ export function rungKey(rung: number): string {
  * wrong promotions for no idle workers. A NaN at a rung prunes.
  *
  * With `minResource: "auto"`, r is estimated once, when the first complete trial is seen, as 1 %
- * of its (longest) last step, at least 1; until then nothing is pruned.
+ * of its (longest) last step, at least 1; until then nothing is pruned. With `"rank-agreement"`,
+ * r is the first step whose values, and every later step's, order the complete trials as their
+ * final values do (Kendall's τ ≥ 1/3 each; {@link firstRankingStep}): judged once 8 trials are
+ * complete, again at 16, 32, … while no step qualifies, and kept once one does. The trials that
+ * ran before the rungs were placed compete at each rung with the value they reported at its step.
+ * Nothing is pruned until then, so training runs whose first epochs say nothing about the last (a common case: on
+ * held-out LCBench tasks epoch 1 has Spearman ≈ 0 with the final accuracy) are not cut on noise.
  *
  * The rung values are written through the `notes` the study passes to `prune` (so other
  * processes see them in storage) and also remembered by the pruner itself.
@@ -42,31 +52,40 @@ export function rungKey(rung: number): string {
 export class SuccessiveHalvingPruner implements Pruner {
   readonly name = "asha";
   readonly singleObjective = true;
-  readonly minResource: number | "auto";
+  readonly minResource: number | "auto" | "rank-agreement";
   readonly reductionFactor: number;
   readonly minEarlyStoppingRate: number;
   readonly bootstrapCount: number;
   private estimatedMinResource: number | null = null;
+  /** Under "rank-agreement" with no qualifying step yet: the complete-trial count at which to look again. */
+  private nextRankCheck = RANK_CHECK_FIRST;
   private readonly rungs = new RungMemory();
 
   constructor(options: SuccessiveHalvingPrunerOptions = {}) {
     const minResource = options.minResource ?? "auto";
-    this.minResource = minResource === "auto" ? "auto" : checkInteger(this.name, "minResource", minResource, 1);
+    this.minResource = minResource === "auto" || minResource === "rank-agreement" ? minResource : checkInteger(this.name, "minResource", minResource, 1);
     this.reductionFactor = checkInteger(this.name, "reductionFactor", options.reductionFactor ?? 4, 2);
     this.minEarlyStoppingRate = checkInteger(this.name, "minEarlyStoppingRate", options.minEarlyStoppingRate ?? 0, 0);
     this.bootstrapCount = checkInteger(this.name, "bootstrapCount", options.bootstrapCount ?? 0, 0);
-    if (this.bootstrapCount > 0 && this.minResource === "auto") {
-      throw new RangeError("asha pruner: bootstrapCount needs an explicit minResource (with \"auto\" the rungs move once it is estimated)");
+    if (this.bootstrapCount > 0 && typeof this.minResource !== "number") {
+      throw new RangeError(`asha pruner: bootstrapCount needs an explicit minResource (with "${this.minResource}" the rungs move once it is estimated)`);
     }
   }
 
   prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean {
     const direction = singleDirection(snapshot, this.name);
     if (lastStep(trial) < 0) return false;
-    const minResource = this.minResource === "auto" ? this.estimateMinResource(snapshot.trials) : this.minResource;
+    const minResource =
+      this.minResource === "auto" ? this.estimateMinResource(snapshot.trials) : this.minResource === "rank-agreement" ? this.rankedMinResource(snapshot.trials) : this.minResource;
     if (minResource === null) return false;
     return judgeAtRungs(
-      { minResource, reductionFactor: this.reductionFactor, minEarlyStoppingRate: this.minEarlyStoppingRate, bootstrapCount: this.bootstrapCount },
+      {
+        minResource,
+        reductionFactor: this.reductionFactor,
+        minEarlyStoppingRate: this.minEarlyStoppingRate,
+        bootstrapCount: this.bootstrapCount,
+        backfill: this.minResource === "rank-agreement",
+      },
       snapshot.studyId,
       snapshot.trials,
       direction,
@@ -84,6 +103,53 @@ export class SuccessiveHalvingPruner implements Pruner {
     this.estimatedMinResource = Math.max(Math.floor(longest / 100), 1);
     return this.estimatedMinResource;
   }
+
+  private rankedMinResource(trials: readonly FrozenTrial[]): number | null {
+    if (this.estimatedMinResource !== null) return this.estimatedMinResource;
+    let complete = 0;
+    for (const t of trials) if (t.state === "complete") complete++;
+    if (complete < this.nextRankCheck) return null;
+    while (this.nextRankCheck <= complete) this.nextRankCheck *= 2;
+    this.estimatedMinResource = firstRankingStep(trials, RANK_AGREEMENT_MIN, RANK_CHECK_FIRST);
+    return this.estimatedMinResource;
+  }
+}
+
+/** Complete trials "rank-agreement" waits for before it first judges the steps (then twice as many, and so on). */
+const RANK_CHECK_FIRST = 8;
+/** Kendall's τ a step needs with final values: it orders two thirds of the pairs of complete trials as they end. */
+const RANK_AGREEMENT_MIN = 1 / 3;
+
+/**
+ * The earliest step s, before the longest complete trial's last step, such that s and every later
+ * step reported by at least `minTrials` complete trials order those trials as their final values
+ * do: Kendall's τ ≥ `minTau` (see {@link rankAgreement}). Null when no step qualifies (then a rung
+ * anywhere would prune on values that do not predict the end).
+ *
+ * The check runs on complete trials only. Before any rung exists they are unselected, so τ is
+ * measured on the trials a first rung would judge; the answer is then kept, because once pruning
+ * starts the complete trials are the survivors of its rungs, whose narrower spread would understate τ.
+ *
+ * @example
+ * firstRankingStep(trials, 1 / 3, 8) // 3: epochs 1 and 2 rank trials no better than chance, 3 onwards do
+ */
+export function firstRankingStep(trials: readonly FrozenTrial[], minTau: number, minTrials: number): number | null {
+  let longest = -1;
+  const steps = new Set<number>();
+  for (const t of trials) {
+    if (t.state !== "complete") continue;
+    const last = lastStep(t);
+    longest = Math.max(longest, last);
+    for (const key of Object.keys(t.intermediate)) steps.add(Number(key));
+  }
+  let first: number | null = null;
+  for (const step of [...steps].filter((s) => s >= 1 && s < longest).sort((a, b) => b - a)) {
+    const tau = rankAgreement(trials, step, minTrials);
+    if (tau === null) continue;
+    if (tau < minTau) break;
+    first = step;
+  }
+  return first;
 }
 
 /** The rung layout of one successive-halving bracket. */
@@ -92,6 +158,11 @@ export interface RungSchedule {
   reductionFactor: number;
   minEarlyStoppingRate: number;
   bootstrapCount: number;
+  /**
+   * A peer with no value recorded at a rung competes there with the value it reported at the
+   * rung's step, if any: the trials that ran before the rungs were placed ("rank-agreement").
+   */
+  backfill?: boolean;
 }
 
 /**
@@ -144,8 +215,8 @@ export function judgeAtRungs(
     const key = rungKey(rung);
     for (const peer of peers) {
       if (peer.id === trial.id) continue;
-      const recorded = memory.get(studyId, peer, rung, key);
-      if (recorded !== undefined) competing.push(recorded);
+      const recorded = memory.get(studyId, peer, rung, key) ?? (schedule.backfill ? peer.intermediate[promotionStep] : undefined);
+      if (recorded !== undefined && !Number.isNaN(recorded)) competing.push(recorded);
     }
     memory.set(studyId, trial, rung, value);
     notes?.setSystemAttr(key, value);
@@ -170,7 +241,7 @@ export function lastStep(trial: FrozenTrial): number {
 
 /** The options of the `asha` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
 export const ASHA_OPTIONS = defineOptions({
-  minResource: { kind: "string", default: "auto", description: "steps before the first rung, or auto (1% of the longest complete trial)" },
+  minResource: { kind: "string", default: "auto", description: "steps before the first rung, auto (1% of the longest complete trial) or rank-agreement (the first step from which steps rank trials as their final values do)" },
   reductionFactor: { kind: "integer", min: 2, default: 4, description: "η: each rung keeps the best 1/η and sits η times further" },
   minEarlyStoppingRate: { kind: "integer", min: 0, default: 0, description: "bracket offset s: the first rung is at minResource·η^s" },
   bootstrapCount: { kind: "integer", min: 0, default: 0, description: "prune at a rung reached by at most this many trials" },

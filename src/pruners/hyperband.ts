@@ -2,7 +2,9 @@ import { crc32 } from "node:zlib";
 import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
 import { type RungSchedule, RungMemory, judgeAtRungs, lastStep } from "./asha.js";
 import type { Pruner, PruningNotes } from "./base.js";
-import { checkInteger, singleDirection } from "./steps.js";
+import { checkInteger, rankAgreement, singleDirection } from "./steps.js";
+
+export { rankAgreement };
 
 export interface HyperbandPrunerOptions {
   /** Steps before the first rung of the most aggressive bracket (default 1). */
@@ -185,35 +187,6 @@ export class HyperbandPruner implements Pruner {
     }
     return true;
   }
-}
-
-/**
- * Kendall's τ (τ-a: ties count neither way) between the values complete trials reported at
- * `step` and their final values (first objective), over the complete trials that reported at
- * `step`; null when fewer than `minTrials` did. It measures how far a rung at `step` ranks trials
- * as their final values do: 1 the same order, 0 no better than chance, −1 reversed. The sign
- * does not depend on the direction of optimization.
- *
- * @example
- * rankAgreement(trials, 1) // 0.2: step 1 orders 60 % of the pairs of complete trials as their final values do
- */
-export function rankAgreement(trials: readonly FrozenTrial[], step: number, minTrials: number = 5): number | null {
-  const early: number[] = [];
-  const final: number[] = [];
-  for (const t of trials) {
-    if (t.state !== "complete" || t.values === null) continue;
-    const atStep = t.intermediate[step];
-    const last = t.values[0];
-    if (atStep === undefined || !Number.isFinite(atStep) || last === undefined || !Number.isFinite(last)) continue;
-    early.push(atStep);
-    final.push(last);
-  }
-  if (early.length < Math.max(minTrials, 2)) return null;
-  let sum = 0;
-  for (let i = 0; i < early.length; i++) {
-    for (let j = i + 1; j < early.length; j++) sum += Math.sign(early[i]! - early[j]!) * Math.sign(final[i]! - final[j]!);
-  }
-  return sum / ((early.length * (early.length - 1)) / 2);
 }
 
 /**

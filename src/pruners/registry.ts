@@ -73,7 +73,11 @@ registerPruner({
   name: "asha",
   description: "asynchronous successive halving: at each rung keep the best 1/η of the trials that reached it",
   options: ASHA_OPTIONS,
-  create: (o) => new SuccessiveHalvingPruner({ ...o, minResource: parseResource("asha", "minResource", o.minResource ?? "auto") }),
+  create: (o) => {
+    const minResource = o.minResource ?? "auto";
+    const ranked = minResource.trim().toLowerCase() === "rank-agreement";
+    return new SuccessiveHalvingPruner({ ...o, minResource: ranked ? "rank-agreement" : parseResource("asha", "minResource", minResource, "auto, rank-agreement") });
+  },
 });
 registerPruner({
   name: "hyperband",
@@ -94,11 +98,11 @@ registerPruner({
   create: (o) => new CurvePruner(o),
 });
 
-/** A resource option: "auto" or a whole number of steps ≥ 1. */
-function parseResource(pruner: string, option: string, text: string): number | "auto" {
+/** A resource option: "auto" or a whole number of steps ≥ 1 (`words`: the words it takes, for the error). */
+function parseResource(pruner: string, option: string, text: string, words = "auto"): number | "auto" {
   if (text.trim().toLowerCase() === "auto") return "auto";
   const value = text.trim() === "" ? Number.NaN : Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new OptionError(`${pruner} pruner: option "${option}" must be auto or an integer >= 1, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < 1) throw new OptionError(`${pruner} pruner: option "${option}" must be ${words} or an integer >= 1, got ${JSON.stringify(text)}`);
   return value;
 }
 
