@@ -200,6 +200,12 @@
 // best at the budget, asha-rank against asha, plain / bohb: curves 0.0785 vs 0.1519 / 0.0805 vs 0.1612;
 // Hartmann −3.856 vs −3.861 / −3.851 vs −3.856 (bohb: lost on 7 seeds, by 0.0003 to 0.76); LCBench 167152
 // 0.0255 vs 0.0517 / 0.0251 vs 0.0589. 4 cells won, but one lost on 7 seeds: it fails, and stays opt-in.
+// A second variant, its rule written before its run: looks at 4, 8, 16, … complete trials, a step
+// qualifying with τ ≥ 1/3 and τ ≥ 1.645 × τ's null sd; it would replace the first if it beat it in ≥ 3
+// of 6 cells losing none on ≥ 7 seeds, and only then face the default rule. Dev, plain / bohb, against
+// the first variant: curves 0.0776 vs 0.0785 / 0.0773 vs 0.0805; Hartmann −3.846 vs −3.856 / −3.856 vs
+// −3.851; LCBench 167152 0.0264 vs 0.0255 / 0.0254 vs 0.0251 (worse on 7 seeds). 3 cells, one lost on 7
+// seeds: it fails, and was not kept.
 // Reported afterwards (not chosen on), test and held-out LCBench: see the README's pruning section.
 //
 // Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,branin-poloczek,lcbench] [--lcbench-task ID] [--skip-optuna]

@@ -679,10 +679,10 @@ describe.each(backends)("storage conformance: $name", (backend) => {
 
     it("lets a reaper fail a stale trial by compare-and-set, and never a finished one", async () => {
       const study = await newStudy();
-      const start = Date.now();
       const lost = await storage.createTrial(study.id, { state: "running" });
       const finishing = await storage.createTrial(study.id, { state: "running" });
-      await waitPast(start, 30);
+      // Timed from the second creation's return: under load it can land well after the first.
+      await waitPast(Date.now(), 30);
       const stale = await storage.staleTrials(study.id, 10);
       expect(stale.map((t) => t.id)).toEqual([lost.id, finishing.id]);
       // The second worker finishes between the reaper's read and its write: its result stands.

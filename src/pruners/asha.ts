@@ -40,8 +40,10 @@ export function rungKey(rung: number): string {
  * final values do (Kendall's τ ≥ 1/3 each; {@link firstRankingStep}): judged once 8 trials are
  * complete, again at 16, 32, … while no step qualifies, and kept once one does. The trials that
  * ran before the rungs were placed compete at each rung with the value they reported at its step.
- * Nothing is pruned until then, so training runs whose first epochs say nothing about the last (a common case: on
- * held-out LCBench tasks epoch 1 has Spearman ≈ 0 with the final accuracy) are not cut on noise.
+ * Nothing is pruned until a step qualifies, so training runs whose first epochs say nothing about
+ * the last (on held-out LCBench tasks epoch 1 has Spearman ≈ 0 with the final accuracy) are not
+ * cut on noise. The price is the trials run whole while it waits: where the first step already
+ * ranks perfectly, plain ASHA is ahead (see the README's pruning benchmark).
  *
  * The rung values are written through the `notes` the study passes to `prune` (so other
  * processes see them in storage) and also remembered by the pruner itself.
