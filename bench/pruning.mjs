@@ -206,6 +206,9 @@
 // the first variant: curves 0.0776 vs 0.0785 / 0.0773 vs 0.0805; Hartmann −3.846 vs −3.856 / −3.856 vs
 // −3.851; LCBench 167152 0.0264 vs 0.0255 / 0.0254 vs 0.0251 (worse on 7 seeds). 3 cells, one lost on 7
 // seeds: it fails, and was not kept.
+// Reported only, held-out LCBench 167168 / 167181 / 167184, --sampler gp --rules joint --pruners
+// none,asha,asha-rank: median best at the budget none 0.1462 / 0.0578 / 0.1531, asha 0.1547 / 0.0603 /
+// 0.1501 (1.75× on 167184 only), asha-rank 0.1404 / 0.0575 / 0.1496 (1.02×, 1.20×, 1.24×).
 // Reported afterwards (not chosen on), test and held-out LCBench: see the README's pruning section.
 //
 // Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,branin-poloczek,lcbench] [--lcbench-task ID] [--skip-optuna]
