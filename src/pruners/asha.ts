@@ -243,7 +243,7 @@ export function lastStep(trial: FrozenTrial): number {
 
 /** The options of the `asha` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
 export const ASHA_OPTIONS = defineOptions({
-  minResource: { kind: "string", default: "auto", description: "steps before the first rung, auto (1% of the longest complete trial) or rank-agreement (the first step from which steps rank trials as their final values do)" },
+  minResource: { kind: "string", default: "auto", description: "steps before the first rung: n, auto (1% of the longest trial) or rank-agreement" },
   reductionFactor: { kind: "integer", min: 2, default: 4, description: "η: each rung keeps the best 1/η and sits η times further" },
   minEarlyStoppingRate: { kind: "integer", min: 0, default: 0, description: "bracket offset s: the first rung is at minResource·η^s" },
   bootstrapCount: { kind: "integer", min: 0, default: 0, description: "prune at a rung reached by at most this many trials" },
