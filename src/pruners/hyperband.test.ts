@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type FrozenTrial, type JsonValue, makeSnapshot, makeTrial } from "../space/index.js";
 import { rungKey } from "./asha.js";
-import { BRACKET_KEY, HyperbandPruner, bracketCount, bracketWeightsByRankAgreement, rankAgreement } from "./hyperband.js";
+import { BRACKET_KEY, HyperbandPruner, bracketCount, bracketWeightsByRankAgreement } from "./hyperband.js";
+import { rankAgreement } from "./steps.js";
 import { createPrunerByName } from "./registry.js";
 import { RandomSampler } from "../samplers/random.js";
 import type { Sampler } from "../samplers/base.js";

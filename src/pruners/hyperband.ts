@@ -4,8 +4,6 @@ import { type RungSchedule, RungMemory, judgeAtRungs, lastStep } from "./asha.js
 import type { Pruner, PruningNotes } from "./base.js";
 import { checkInteger, rankAgreement, singleDirection } from "./steps.js";
 
-export { rankAgreement };
-
 export interface HyperbandPrunerOptions {
   /** Steps before the first rung of the most aggressive bracket (default 1). */
   minResource?: number;

@@ -7,7 +7,8 @@ export { PercentilePruner, PERCENTILE_OPTIONS, createPercentilePrunerFromOptions
 export { ThresholdPruner, THRESHOLD_OPTIONS, type ThresholdPrunerOptions } from "./threshold.js";
 export { PatientPruner, PATIENT_OPTIONS, type PatientPrunerOptions } from "./patient.js";
 export { SuccessiveHalvingPruner, ASHA_OPTIONS, rungKey, type SuccessiveHalvingPrunerOptions } from "./asha.js";
-export { HyperbandPruner, HYPERBAND_OPTIONS, bracketWeightsByRankAgreement, rankAgreement, type HyperbandPrunerOptions } from "./hyperband.js";
+export { HyperbandPruner, HYPERBAND_OPTIONS, bracketWeightsByRankAgreement, type HyperbandPrunerOptions } from "./hyperband.js";
+export { rankAgreement } from "./steps.js";
 export { WilcoxonPruner, WILCOXON_OPTIONS, type WilcoxonPrunerOptions } from "./wilcoxon.js";
 export { CurvePruner, CURVE_OPTIONS, type CurvePrunerOptions } from "./curve.js";
 export { BracketSchedule, hyperbandBrackets, type BracketScheduleOptions, type BracketJob, type BracketLayout } from "./bracket-schedule.js";
