@@ -211,6 +211,16 @@
 // 0.1501 (1.75× on 167184 only), asha-rank 0.1404 / 0.0575 / 0.1496 (1.02×, 1.20×, 1.24×).
 // Reported afterwards (not chosen on), test and held-out LCBench: see the README's pruning section.
 //
+// Session 24, the same question on a larger dev set, rule written before any run on its new tasks:
+// the three --dev problems plus LCBench 168331, 168335, 168868, 168908, 168910, 189354 (--dev
+// --problems lcbench --lcbench-task T: the next six tasks in YAHPO's order after every task used
+// before), TPE plain / bohb, 10 seeds, 18 cells. asha-rank becomes asha's default if it beats asha
+// (r = 1) in ≥ 12 of 18 cells and over the 180 seed pairs ends better more often than worse (two-sided
+// sign test, p < 0.05). Test, reported only: 189862, 189865, 189866, 189873 (without --dev). Dev: 16 of
+// 18 cells (lost Hartmann's two), pairs 136 better / 4 tied / 40 worse, p = 2e-13: it passed, and
+// minResource "rank-agreement" is asha's default (the "asha" arm here keeps r = 1). Test: 8 of 8
+// cells, 61 / 0 / 19, p = 3e-6. Figures per task in the README's pruning section.
+//
 // Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,branin-poloczek,lcbench] [--lcbench-task ID] [--skip-optuna]
 //        [--sampler tpe|random|auto|gp] (auto: the default sampler, GP while small; gp: the GP with
 //        both rules, to compare how it models pruned trials; both slower)

@@ -85,10 +85,12 @@ describe("sextant pruners", () => {
   it("lists every pruner with its options", async () => {
     const result = await sextant(["pruners", "--json"], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
-    const listed = JSON.parse(result.stdout) as { name: string; options: { name: string }[] }[];
+    const listed = JSON.parse(result.stdout) as { name: string; options: { name: string; default?: unknown }[] }[];
     expect(listed.map((p) => p.name)).toEqual(["none", "median", "percentile", "threshold", "patient", "asha", "hyperband", "wilcoxon", "curve"]);
     const asha = listed.find((p) => p.name === "asha")!;
     expect(asha.options.map((o) => o.name)).toEqual(["minResource", "reductionFactor", "minEarlyStoppingRate", "bootstrapCount"]);
+    // The first rung is placed where steps start to rank trials, unless the user asks for Optuna's "auto".
+    expect(asha.options[0]!.default).toBe("rank-agreement");
   });
 });
 

@@ -77,8 +77,8 @@ describe("SuccessiveHalvingPruner (asha)", () => {
     expect(judge(bootstrap, [peer(0, [9]), peer(1, [8])], { 1: 0.1 }).pruned).toBe(false);
   });
 
-  it("estimates minResource once from the first complete trial (1 % of its last step)", () => {
-    const pruner = new SuccessiveHalvingPruner({ reductionFactor: 2 });
+  it("with minResource auto, estimates it once from the first complete trial (1 % of its last step)", () => {
+    const pruner = new SuccessiveHalvingPruner({ minResource: "auto", reductionFactor: 2 });
     // No complete trial yet: nothing is judged.
     expect(judge(pruner, [], { 500: 1 })).toEqual({ pruned: false, notes: {} });
     // A complete trial that ran to step 399 sets the first rung at 3 steps.
@@ -140,6 +140,17 @@ describe("SuccessiveHalvingPruner (asha)", () => {
       expect(judge(pruner, curves(32, 9), { 1: -100 })).toEqual({ pruned: false, notes: { completed_rung_0: -100 } });
     });
 
+    it("is the default: a pruner built with no options waits for the steps to rank, where auto cuts at step 1", () => {
+      // One complete trial that ran 9 steps: auto's first rung is at step 1 (1 % of 9, at least 1),
+      // so a trial is judged there; the default judges nothing yet.
+      const done = curves(8).slice(0, 1);
+      expect(judge(new SuccessiveHalvingPruner({ minResource: "auto" }), done, { 1: 100 }).notes).toEqual({ completed_rung_0: 100 });
+      expect(judge(new SuccessiveHalvingPruner(), done, { 1: 100 })).toEqual({ pruned: false, notes: {} });
+      // With 8 complete trials the default's first rung is where the steps start to rank (3).
+      expect(judge(new SuccessiveHalvingPruner({ reductionFactor: 3 }), curves(8), { 1: 100, 2: 100 }).pruned).toBe(false);
+      expect(judge(new SuccessiveHalvingPruner({ reductionFactor: 3 }), curves(8), { 3: 100 }).pruned).toBe(true);
+    });
+
     it("is an option of the CLI", () => {
       expect(createPrunerByName("asha", { minResource: "rank-agreement" })).toMatchObject({ minResource: "rank-agreement" });
       expect(() => createPrunerByName("asha", { minResource: "rank" })).toThrow(/"minResource" must be auto, rank-agreement or an integer >= 1, got "rank"/);
@@ -153,7 +164,7 @@ describe("SuccessiveHalvingPruner (asha)", () => {
       reductionFactor: 3,
       minEarlyStoppingRate: 1,
     });
-    expect(createPrunerByName("asha", {})).toMatchObject({ minResource: "auto", reductionFactor: 4 });
+    expect(createPrunerByName("asha", {})).toMatchObject({ minResource: "rank-agreement", reductionFactor: 4 });
     expect(() => createPrunerByName("asha", { minResource: "0" })).toThrow(/"minResource" must be auto, rank-agreement or an integer >= 1, got "0"/);
     expect(() => createPrunerByName("asha", { reductionFactor: "1" })).toThrow(/"reductionFactor" must be an integer >= 2/);
     expect(() => createPrunerByName("asha", { bootstrapCount: "1" })).toThrow(/bootstrapCount needs an explicit minResource/);

@@ -4,9 +4,10 @@ import { checkInteger, rankAgreement, singleDirection } from "./steps.js";
 
 export interface SuccessiveHalvingPrunerOptions {
   /**
-   * Steps a trial gets before its first rung (default "auto"). "auto": 1 % of the longest complete
-   * trial, as Optuna. "rank-agreement": the earliest step from which every reported step ranks the
-   * complete trials as their final values do (see {@link firstRankingStep}).
+   * Steps a trial gets before its first rung (default "rank-agreement"). "rank-agreement": the
+   * earliest step from which every reported step ranks the complete trials as their final values
+   * do (see {@link firstRankingStep}). "auto": 1 % of the longest complete trial, as Optuna's
+   * default (the default here until session 24, see the README's pruning benchmark).
    */
   minResource?: number | "auto" | "rank-agreement";
   /** η: rung k is at `minResource·η^(minEarlyStoppingRate + k)` steps and keeps the best 1/η of the trials that reached it (default 4). */
@@ -34,16 +35,17 @@ export function rungKey(rung: number): string {
  * waits for a full rung: early trials are judged against few peers, which is ASHA's trade of a few
  * wrong promotions for no idle workers. A NaN at a rung prunes.
  *
- * With `minResource: "auto"`, r is estimated once, when the first complete trial is seen, as 1 %
- * of its (longest) last step, at least 1; until then nothing is pruned. With `"rank-agreement"`,
- * r is the first step whose values, and every later step's, order the complete trials as their
- * final values do (Kendall's τ ≥ 1/3 each; {@link firstRankingStep}): judged once 8 trials are
+ * With `minResource: "rank-agreement"` (the default), r is the first step whose values, and every
+ * later step's, order the complete trials as their final values do (Kendall's τ ≥ 1/3 each; {@link firstRankingStep}): judged once 8 trials are
  * complete, again at 16, 32, … while no step qualifies, and kept once one does. The trials that
  * ran before the rungs were placed compete at each rung with the value they reported at its step.
  * Nothing is pruned until a step qualifies, so training runs whose first epochs say nothing about
  * the last (on held-out LCBench tasks epoch 1 has Spearman ≈ 0 with the final accuracy) are not
  * cut on noise. The price is the trials run whole while it waits: where the first step already
- * ranks perfectly, plain ASHA is ahead (see the README's pruning benchmark).
+ * ranks perfectly, plain ASHA is ahead (see the README's pruning benchmark, which also has the rule
+ * and the nine development problems that made this the default in session 24). With `"auto"`
+ * (Optuna's default), r is estimated once, when the first complete trial is seen, as 1 % of its
+ * (longest) last step, at least 1; until then nothing is pruned.
  *
  * The rung values are written through the `notes` the study passes to `prune` (so other
  * processes see them in storage) and also remembered by the pruner itself.
@@ -64,7 +66,7 @@ export class SuccessiveHalvingPruner implements Pruner {
   private readonly rungs = new RungMemory();
 
   constructor(options: SuccessiveHalvingPrunerOptions = {}) {
-    const minResource = options.minResource ?? "auto";
+    const minResource = options.minResource ?? "rank-agreement";
     this.minResource = minResource === "auto" || minResource === "rank-agreement" ? minResource : checkInteger(this.name, "minResource", minResource, 1);
     this.reductionFactor = checkInteger(this.name, "reductionFactor", options.reductionFactor ?? 4, 2);
     this.minEarlyStoppingRate = checkInteger(this.name, "minEarlyStoppingRate", options.minEarlyStoppingRate ?? 0, 0);
@@ -243,7 +245,7 @@ export function lastStep(trial: FrozenTrial): number {
 
 /** The options of the `asha` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
 export const ASHA_OPTIONS = defineOptions({
-  minResource: { kind: "string", default: "auto", description: "steps before the first rung: n, auto (1% of the longest trial) or rank-agreement" },
+  minResource: { kind: "string", default: "rank-agreement", description: "steps before the first rung: n, auto (1% of the longest trial) or rank-agreement" },
   reductionFactor: { kind: "integer", min: 2, default: 4, description: "η: each rung keeps the best 1/η and sits η times further" },
   minEarlyStoppingRate: { kind: "integer", min: 0, default: 0, description: "bracket offset s: the first rung is at minResource·η^s" },
   bootstrapCount: { kind: "integer", min: 0, default: 0, description: "prune at a rung reached by at most this many trials" },

@@ -28,6 +28,9 @@ const fixture = JSON.parse(readFileSync(new URL("../../test/fixtures/optuna-prun
 function sextantPruner(c: Case) {
   const name = c.kind === "successive_halving" ? "asha" : c.kind;
   const options = { ...c.options } as Record<string, unknown>;
+  // Optuna's default first rung is "auto"; Sextant's is "rank-agreement" (session 24), so the
+  // cases recorded with Optuna's defaults name it.
+  if (c.kind === "successive_halving" && options.min_resource === undefined) options.min_resource = "auto";
   if (c.kind === "patient" && options.wrapped) {
     options.wrappedOptions = JSON.stringify(options.wrapped);
     options.wrapped = "median";

@@ -73,7 +73,7 @@ registerPruner({
   name: "asha",
   description: "asynchronous successive halving: at each rung keep the best 1/η of the trials that reached it",
   options: ASHA_OPTIONS,
-  create: (o) => new SuccessiveHalvingPruner({ ...o, minResource: parseResource("asha", "minResource", o.minResource ?? "auto", ["auto", "rank-agreement"]) }),
+  create: (o) => new SuccessiveHalvingPruner({ ...o, minResource: parseResource("asha", "minResource", o.minResource ?? "rank-agreement", ["auto", "rank-agreement"]) }),
 });
 registerPruner({
   name: "hyperband",
