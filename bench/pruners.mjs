@@ -38,7 +38,7 @@ function makeCurves(seed) {
 
 const PRUNERS = {
   none: ["none", {}],
-  median: ["median", { nStartupTrials: 5 }],
+  median: ["median", { nStartupTrials: 5, nWarmupSteps: 0 }],
   asha: ["asha", { minResource: 1, reductionFactor: 3 }],
   hyperband: ["hyperband", { minResource: 1, maxResource: nSteps, reductionFactor: 3 }],
 };

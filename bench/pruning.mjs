@@ -220,6 +220,11 @@
 // 18 cells (lost Hartmann's two), pairs 136 better / 4 tied / 40 worse, p = 2e-13: it passed, and
 // minResource "rank-agreement" is asha's default (the "asha" arm here keeps r = 1). Test: 8 of 8
 // cells, 61 / 0 / 19, p = 3e-6. Figures per task in the README's pruning section.
+// Two more rules of the same form, each written before its option existed: hb-rankr (Hyperband,
+// minResource "rank-agreement") against hyperband (r = 1): dev 14 of 18 cells, 114 / 1 / 65, p = 3e-4,
+// passed (test 5 of 8, 46 / 0 / 34, p = 0.22); median-rank (nWarmupSteps "rank-agreement") against
+// median (warm-up 0): dev 15 of 18, 119 / 18 / 43, p = 2e-9, passed (test 6 of 8, 55 / 1 / 24, p = 6e-4).
+// Both are the defaults now; the "hyperband" and "median" arms here keep r = 1 and warm-up 0.
 //
 // Usage: npm run bench:pruning -- [--seeds 10] [--trials 40] [--problems curves,branin,branin-poloczek,lcbench] [--lcbench-task ID] [--skip-optuna]
 //        [--sampler tpe|random|auto|gp] (auto: the default sampler, GP while small; gp: the GP with
@@ -227,7 +232,8 @@
 //        [--dev] [--sh key=value,...] [--tpe randomFraction=0.333] (TPE options of the pruned arms)
 //        [--per-seed] (each method's best final value per seed) [--diagnose] (per seed: trials, complete, steps, steps to target)
 //        extra --pruners: hb-rank (Hyperband, bracketWeighting rank-agreement), hb-sync-rank, hb-sync-rankn (BracketSchedule weighted),
-//        asha-rank (ASHA, minResource rank-agreement)
+//        asha-rank (ASHA, minResource rank-agreement), hb-rankr (Hyperband, minResource rank-agreement),
+//        median-rank (median pruner, nWarmupSteps rank-agreement)
 //        [--rules plain,bohb,quantile,gate,joint,joint-survival] (the fidelity rules run as arms with --sampler gp or tpe, joint ones with gp only; default plain,bohb)
 import { spawn } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
@@ -299,12 +305,16 @@ const CHECKPOINTS = 200;
 function prunerFor(name, problem, seed) {
   switch (name) {
     case "none": return createPrunerByName("none");
-    case "median": return createPrunerByName("median", {});
+    case "median": return createPrunerByName("median", { nWarmupSteps: 0 });
+    // The median pruner with its warm-up ending where the steps start to rank trials (nWarmupSteps "rank-agreement").
+    case "median-rank": return createPrunerByName("median", { nWarmupSteps: "rank-agreement" });
     case "asha": return createPrunerByName("asha", SH);
     // ASHA with its first rung chosen by rank agreement (minResource "rank-agreement"), η and bootstrap as the bench's.
     case "asha-rank": return createPrunerByName("asha", { ...SH, minResource: "rank-agreement" });
     case "hyperband": return createPrunerByName("hyperband", { ...SH, maxResource: problem.steps, samplerPerBracket });
     case "hb-rank": return createPrunerByName("hyperband", { ...SH, maxResource: problem.steps, bracketWeighting: "rank-agreement" });
+    // Hyperband with its most aggressive first rung chosen by rank agreement (minResource "rank-agreement").
+    case "hb-rankr": return createPrunerByName("hyperband", { ...SH, minResource: "rank-agreement", maxResource: problem.steps, samplerPerBracket });
     case "curve": return createPrunerByName("curve", { seed });
     default: throw new Error(`unknown pruner ${name}`);
   }
@@ -625,7 +635,7 @@ for (const key of args.problems.split(",")) {
 console.log("\nVerdicts");
 for (const { problem, scored } of summary) {
   const best = (names) => names.map((n) => scored[n]).filter((s) => s && s.speedup !== null).sort((a, b) => b.speedup - a.speedup)[0];
-  const halving = ["asha", "hyperband", "hb-sync", "sh-sync", "hb-rank", "hb-sync-rank", "hb-sync-rankn"];
+  const halving = ["asha", "asha-rank", "hyperband", "hb-rankr", "hb-sync", "sh-sync", "hb-rank", "hb-sync-rank", "hb-sync-rankn"];
   const sh = best(Object.keys(scored).filter((name) => halving.includes(name.split("/")[0])));
   console.log(`  ${problem.name}: ASHA/Hyperband at ≤ ⅓ of the resource (speed-up ≥ 3): ${sh && sh.speedup >= 3 ? "yes" : "no"} (best: ${sh ? `${sh.label.split(" ")[0]} ${sh.speedup.toFixed(2)}×` : "none reached the target"})`);
   const curve = best(["curve/plain", "curve/bohb"]);

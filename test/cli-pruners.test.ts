@@ -53,6 +53,30 @@ describe("sextant tune --pruner asha", () => {
     }
   });
 
+  it("by default runs commands whole until 8 are complete, then stops them from the first step that ranks trials", async () => {
+    const marker = join(dir, "steps");
+    const result = await sextant(
+      ["tune", "--study", "asha-default", "--trials", "16", "--seed", "5", "--json", "--pruner", "asha", "--param", "base=float:0:10", "--", "node", join(FIXTURES, "cli-steps.mjs"), "{base}"],
+      { cwd: dir, env: { MARKER: marker, DELAY: "20", STEPS: "8" } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const trials = (await sqliteTrials(join(dir, "sextant.db"), "asha-default")).sort((a, b) => a.number - b.number);
+    expect(trials).toHaveLength(16);
+    // The first 8 ran to the end and were never judged.
+    for (const t of trials.slice(0, 8)) {
+      expect(t.state).toBe("complete");
+      expect(Object.keys(t.systemAttrs).filter((k) => k.startsWith("completed_rung_"))).toEqual([]);
+    }
+    // Every step of this curve ranks trials as they end, so the first rung is step 1 (step 0 is
+    // never a rung): later trials were judged there, against the first 8's values at step 1 too.
+    const later = trials.slice(8);
+    for (const t of later) expect(t.systemAttrs.completed_rung_0).toBe(t.intermediate[1]);
+    const pruned = later.filter((t) => t.state === "pruned");
+    expect(pruned.length).toBeGreaterThan(0);
+    const steps = readFileSync(marker, "utf8").trim().split("\n").map((l) => l.split(" ").map(Number));
+    for (const t of pruned) expect(Math.max(...steps.filter(([n]) => n === t.number).map(([, s]) => s!))).toBeLessThan(7);
+  });
+
   it("names a bad ASHA option before running anything", async () => {
     const result = await sextant(
       ["tune", "--study", "bad", "--trials", "2", "--pruner", "asha", "--pruner-opt", "reduction_factor=1", "--param", "x=float:0:1", "--", "node", "-e", "0"],

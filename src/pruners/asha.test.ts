@@ -3,7 +3,8 @@ import { type FrozenTrial, type JsonValue, makeSnapshot, makeTrial } from "../sp
 import { RandomSampler } from "../samplers/random.js";
 import { MemoryStorage } from "../storage/memory.js";
 import { createStudy } from "../study/index.js";
-import { SuccessiveHalvingPruner, firstRankingStep, rungKey } from "./asha.js";
+import { SuccessiveHalvingPruner, rungKey } from "./asha.js";
+import { firstRankingStep } from "./steps.js";
 import { createPrunerByName } from "./registry.js";
 
 /** A trial that reached rung values `rungs` earlier (as recorded by a previous judgement). */

@@ -1,12 +1,12 @@
 import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
 import type { Pruner, PruningNotes } from "./base.js";
-import { checkInteger, rankAgreement, singleDirection } from "./steps.js";
+import { RankedFirstRung, checkInteger, singleDirection } from "./steps.js";
 
 export interface SuccessiveHalvingPrunerOptions {
   /**
    * Steps a trial gets before its first rung (default "rank-agreement"). "rank-agreement": the
    * earliest step from which every reported step ranks the complete trials as their final values
-   * do (see {@link firstRankingStep}). "auto": 1 % of the longest complete trial, as Optuna's
+   * do (see `firstRankingStep` in steps.ts). "auto": 1 % of the longest complete trial, as Optuna's
    * default (the default here until session 24, see the README's pruning benchmark).
    */
   minResource?: number | "auto" | "rank-agreement";
@@ -36,10 +36,10 @@ export function rungKey(rung: number): string {
  * wrong promotions for no idle workers. A NaN at a rung prunes.
  *
  * With `minResource: "rank-agreement"` (the default), r is the first step whose values, and every
- * later step's, order the complete trials as their final values do (Kendall's τ ≥ 1/3 each; {@link firstRankingStep}): judged once 8 trials are
- * complete, again at 16, 32, … while no step qualifies, and kept once one does. The trials that
- * ran before the rungs were placed compete at each rung with the value they reported at its step.
- * Nothing is pruned until a step qualifies, so training runs whose first epochs say nothing about
+ * later step's, order the complete trials as their final values do (Kendall's τ ≥ 1/3 each;
+ * `firstRankingStep` in steps.ts): judged once 8 trials are complete, again at 16, 32, … while no
+ * step qualifies, and kept once one does. The trials that ran before the rungs were placed
+ * compete at each rung with the value they reported at its step. Nothing is pruned until a step qualifies, so training runs whose first epochs say nothing about
  * the last (on held-out LCBench tasks epoch 1 has Spearman ≈ 0 with the final accuracy) are not
  * cut on noise. The price is the trials run whole while it waits: where the first step already
  * ranks perfectly, plain ASHA is ahead (see the README's pruning benchmark, which also has the rule
@@ -61,8 +61,7 @@ export class SuccessiveHalvingPruner implements Pruner {
   readonly minEarlyStoppingRate: number;
   readonly bootstrapCount: number;
   private estimatedMinResource: number | null = null;
-  /** Under "rank-agreement" with no qualifying step yet: the complete-trial count at which to look again. */
-  private nextRankCheck = RANK_CHECK_FIRST;
+  private readonly rankedFirstRung = new RankedFirstRung();
   private readonly rungs = new RungMemory();
 
   constructor(options: SuccessiveHalvingPrunerOptions = {}) {
@@ -109,51 +108,8 @@ export class SuccessiveHalvingPruner implements Pruner {
   }
 
   private rankedMinResource(trials: readonly FrozenTrial[]): number | null {
-    if (this.estimatedMinResource !== null) return this.estimatedMinResource;
-    let complete = 0;
-    for (const t of trials) if (t.state === "complete") complete++;
-    if (complete < this.nextRankCheck) return null;
-    while (this.nextRankCheck <= complete) this.nextRankCheck *= 2;
-    this.estimatedMinResource = firstRankingStep(trials, RANK_AGREEMENT_MIN, RANK_CHECK_FIRST);
-    return this.estimatedMinResource;
+    return this.estimatedMinResource ?? (this.estimatedMinResource = this.rankedFirstRung.find(trials));
   }
-}
-
-/** Complete trials "rank-agreement" waits for before it first judges the steps (then twice as many, and so on). */
-const RANK_CHECK_FIRST = 8;
-/** Kendall's τ a step needs with final values: it orders two thirds of the pairs of complete trials as they end. */
-const RANK_AGREEMENT_MIN = 1 / 3;
-
-/**
- * The earliest step s, before the longest complete trial's last step, such that s and every later
- * step reported by at least `minTrials` complete trials order those trials as their final values
- * do: Kendall's τ ≥ `minTau` (see {@link rankAgreement}). Null when no step qualifies (then a rung
- * anywhere would prune on values that do not predict the end).
- *
- * The check runs on complete trials only. Before any rung exists they are unselected, so τ is
- * measured on the trials a first rung would judge; the answer is then kept, because once pruning
- * starts the complete trials are the survivors of its rungs, whose narrower spread would understate τ.
- *
- * @example
- * firstRankingStep(trials, 1 / 3, 8) // 3: epochs 1 and 2 rank trials no better than chance, 3 onwards do
- */
-export function firstRankingStep(trials: readonly FrozenTrial[], minTau: number, minTrials: number): number | null {
-  let longest = -1;
-  const steps = new Set<number>();
-  for (const t of trials) {
-    if (t.state !== "complete") continue;
-    const last = lastStep(t);
-    longest = Math.max(longest, last);
-    for (const key of Object.keys(t.intermediate)) steps.add(Number(key));
-  }
-  let first: number | null = null;
-  for (const step of [...steps].filter((s) => s >= 1 && s < longest).sort((a, b) => b - a)) {
-    const tau = rankAgreement(trials, step, minTrials);
-    if (tau === null) continue;
-    if (tau < minTau) break;
-    first = step;
-  }
-  return first;
 }
 
 /** The rung layout of one successive-halving bracket. */
@@ -245,7 +201,7 @@ export function lastStep(trial: FrozenTrial): number {
 
 /** The options of the `asha` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
 export const ASHA_OPTIONS = defineOptions({
-  minResource: { kind: "string", default: "rank-agreement", description: "steps before the first rung: n, auto (1% of the longest trial) or rank-agreement" },
+  minResource: { kind: "steps", min: 1, words: ["auto", "rank-agreement"], default: "rank-agreement", description: "first rung where steps start to rank trials (rank-agreement) or at 1% (auto)" },
   reductionFactor: { kind: "integer", min: 2, default: 4, description: "η: each rung keeps the best 1/η and sits η times further" },
   minEarlyStoppingRate: { kind: "integer", min: 0, default: 0, description: "bracket offset s: the first rung is at minResource·η^s" },
   bootstrapCount: { kind: "integer", min: 0, default: 0, description: "prune at a rung reached by at most this many trials" },

@@ -73,12 +73,14 @@ describe("HyperbandPruner", () => {
   });
 
   it("assigns a trial to its bracket from the study name and trial number alone", () => {
-    const a = new HyperbandPruner({ maxResource: 27 });
-    const b = new HyperbandPruner({ maxResource: 27 });
+    const a = new HyperbandPruner({ minResource: 1, maxResource: 27 });
+    const b = new HyperbandPruner({ minResource: 1, maxResource: 27 });
     const numbers = Array.from({ length: 50 }, (_, n) => n);
     expect(numbers.map((n) => a.bracketFor("s1", n))).toEqual(numbers.map((n) => b.bracketFor("s1", n)));
     expect(numbers.map((n) => a.bracketFor("s1", n))).not.toEqual(numbers.map((n) => a.bracketFor("s2", n)));
-    expect(new HyperbandPruner().bracketFor("s1", 0)).toBeNull(); // "auto": unknown until a trial completes
+    // With the defaults (first rung by rank agreement, maxResource "auto") there are no brackets before trials complete.
+    expect(new HyperbandPruner().bracketFor("s1", 0)).toBeNull();
+    expect(new HyperbandPruner({ minResource: 1 }).bracketFor("s1", 0)).toBeNull();
   });
 
   it("compares a trial only with trials of its own bracket, at that bracket's rungs", () => {
@@ -111,12 +113,55 @@ describe("HyperbandPruner", () => {
   it("with samplerPerBracket, shows the sampler only the new trial's bracket, the trials Optuna 3.1's sampler sees", async () => {
     const perBracket = await trialsTheSamplerSaw(true);
     for (const n of [20, 21, 22, 23]) expect(perBracket[n]).toEqual(OPTUNA_SAMPLER_SAW[n]);
-    const pruner = new HyperbandPruner({ maxResource: 27, samplerPerBracket: true });
+    const pruner = new HyperbandPruner({ minResource: 1, maxResource: 27, samplerPerBracket: true });
     for (let n = 1; n < 24; n++) for (const seen of perBracket[n]!) expect(pruner.bracketFor("per-bracket", seen)).toBe(pruner.bracketFor("per-bracket", n));
     // By default the sampler sees every earlier trial.
     const all = await trialsTheSamplerSaw(false);
     for (let n = 0; n < 24; n++) expect(all[n]).toEqual(Array.from({ length: n }, (_, k) => k));
     expect(() => createPrunerByName("hyperband", { samplerPerBracket: "maybe" })).toThrow(/samplerPerBracket/);
+  });
+
+  describe("minResource rank-agreement", () => {
+    /** Complete trials over steps 1–9 whose final value is their number; steps 1 and 2 order them at random, 3 onwards as they end. */
+    function complete(count: number, informativeFrom = 3): FrozenTrial[] {
+      return Array.from({ length: count }, (_, i) => {
+        const intermediate: Record<number, number> = {};
+        for (let step = 1; step <= 9; step++) intermediate[step] = step < informativeFrom ? (i * 7) % count : i + 10 / step;
+        return makeTrial({ number: i, state: "complete", values: [i], intermediate });
+      });
+    }
+
+    it("lays out no bracket until a step ranks the complete trials, then starts the most aggressive one there", () => {
+      const pruner = new HyperbandPruner({ minResource: "rank-agreement", maxResource: 9, reductionFactor: 3 });
+      const judge = (peers: FrozenTrial[], number: number, intermediate: Record<number, number>) => {
+        const trial = makeTrial({ number, intermediate });
+        return pruner.prune(makeSnapshot([...peers, trial], { studyName: "hb-rank" }), trial);
+      };
+      // 7 complete trials: too few to judge the steps, so no brackets and nothing pruned.
+      expect(judge(complete(7), 500, { 3: 100 })).toBe(false);
+      expect(pruner.bracketCount).toBeNull();
+      // 8 whose steps rank from 3 on: brackets from step 3 to 9, two of them (rungs at 3 and 9).
+      const done = complete(8);
+      judge(done, 501, { 1: 0 });
+      expect(pruner.bracketCount).toBe(2);
+      // A bracket-0 trial is judged at step 3 against the values the complete trials of its bracket
+      // reported there before the brackets existed (they are at least 3.3), not at step 1.
+      const inZero = Array.from({ length: 400 }, (_, n) => 1000 + n).filter((n) => pruner.bracketFor("hb-rank", n) === 0);
+      const peersInZero = done.filter((t) => pruner.bracketFor("hb-rank", t.number) === 0);
+      expect(peersInZero.length).toBeGreaterThanOrEqual(2);
+      expect(judge(done, inZero[0]!, { 1: 1e9, 2: 1e9 })).toBe(false);
+      expect(judge(done, inZero[1]!, { 3: 100 })).toBe(true);
+      expect(judge(done, inZero[2]!, { 3: 0 })).toBe(false);
+    });
+
+    it("reads the option from the CLI, and refuses it with bootstrapCount", () => {
+      expect(createPrunerByName("hyperband", { min_resource: "rank-agreement" })).toMatchObject({ minResource: "rank-agreement" });
+      // The default since session 24 (1 before, as Optuna's).
+      expect(createPrunerByName("hyperband", {})).toMatchObject({ minResource: "rank-agreement" });
+      expect(new HyperbandPruner()).toMatchObject({ minResource: "rank-agreement" });
+      expect(() => createPrunerByName("hyperband", { minResource: "rank" })).toThrow(/"minResource" must be rank-agreement or an integer >= 1, got "rank"/);
+      expect(() => new HyperbandPruner({ minResource: "rank-agreement", bootstrapCount: 2 })).toThrow(/bootstrapCount needs a numeric minResource/);
+    });
   });
 
   describe("bracketWeighting rank-agreement", () => {

@@ -2,11 +2,16 @@ import { crc32 } from "node:zlib";
 import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
 import { type RungSchedule, RungMemory, judgeAtRungs, lastStep } from "./asha.js";
 import type { Pruner, PruningNotes } from "./base.js";
-import { checkInteger, rankAgreement, singleDirection } from "./steps.js";
+import { RankedFirstRung, checkInteger, rankAgreement, singleDirection } from "./steps.js";
 
 export interface HyperbandPrunerOptions {
-  /** Steps before the first rung of the most aggressive bracket (default 1). */
-  minResource?: number;
+  /**
+   * Steps before the first rung of the most aggressive bracket, or "rank-agreement" (the default
+   * since session 24; 1 before, as Optuna's): the step asha's `minResource: "rank-agreement"` would
+   * choose, the earliest from which every reported step ranks the complete trials as their final
+   * values do. The brackets are laid out once it is found; nothing is pruned before.
+   */
+  minResource?: number | "rank-agreement";
   /** The most steps a trial takes, or "auto" for one more than the longest complete trial's last step (default "auto"). */
   maxResource?: number | "auto";
   /** η, shared by every bracket (default 3). */
@@ -46,8 +51,10 @@ export const BRACKET_KEY = "hyperband_bracket";
  * where bracket b gets a share ⌈B·η^(B−1−b)/(B−b)⌉ (B brackets): the number of trials the paper's
  * Algorithm 1 starts in it. A trial is compared only with the trials of its own bracket.
  *
- * Until the brackets are laid out (with "auto", when the first complete trial is seen) nothing is
- * pruned.
+ * Until the brackets are laid out (with "auto", when the first complete trial is seen; with
+ * `minResource: "rank-agreement"`, when a step that ranks trials is found) nothing is pruned. Under
+ * "rank-agreement" the trials that ran before compete at each rung of their bracket with the value
+ * they reported at its step.
  *
  * With `samplerPerBracket`, a sampler proposing a trial sees only that trial's bracket (through
  * {@link Pruner.samplerSnapshot}), as Optuna 3.1 does: a model-based sampler then starts over in
@@ -59,7 +66,7 @@ export const BRACKET_KEY = "hyperband_bracket";
 export class HyperbandPruner implements Pruner {
   readonly name = "hyperband";
   readonly singleObjective = true;
-  readonly minResource: number;
+  readonly minResource: number | "rank-agreement";
   readonly reductionFactor: number;
   readonly bootstrapCount: number;
   readonly samplerPerBracket: boolean;
@@ -68,13 +75,18 @@ export class HyperbandPruner implements Pruner {
   private brackets: { schedule: RungSchedule; budget: number }[] = [];
   private totalBudget = 0;
   private readonly rungs = new RungMemory();
+  private readonly rankedFirstRung = new RankedFirstRung();
   /** Bracket by trial number, per study name: every prune call filters the whole history by bracket. */
   private readonly bracketCache = new Map<string, number[]>();
 
   constructor(options: HyperbandPrunerOptions = {}) {
-    this.minResource = checkInteger(this.name, "minResource", options.minResource ?? 1, 1);
+    const minResource = options.minResource ?? "rank-agreement";
+    this.minResource = minResource === "rank-agreement" ? minResource : checkInteger(this.name, "minResource", minResource, 1);
     const maxResource = options.maxResource ?? "auto";
-    this.maxResource = maxResource === "auto" ? "auto" : checkInteger(this.name, "maxResource", maxResource, this.minResource);
+    this.maxResource = maxResource === "auto" ? "auto" : checkInteger(this.name, "maxResource", maxResource, typeof this.minResource === "number" ? this.minResource : 1);
+    if (this.minResource === "rank-agreement" && (options.bootstrapCount ?? 0) > 0) {
+      throw new RangeError('hyperband pruner: bootstrapCount needs a numeric minResource (with "rank-agreement" the rungs are placed later)');
+    }
     this.reductionFactor = checkInteger(this.name, "reductionFactor", options.reductionFactor ?? 3, 2);
     this.bootstrapCount = checkInteger(this.name, "bootstrapCount", options.bootstrapCount ?? 0, 0);
     this.samplerPerBracket = options.samplerPerBracket ?? false;
@@ -167,18 +179,36 @@ export class HyperbandPruner implements Pruner {
   }
 
   private layOutBrackets(trials: readonly FrozenTrial[]): boolean {
-    if (this.maxResource === "auto") {
+    let minResource: number;
+    if (this.minResource === "rank-agreement") {
+      const found = this.rankedFirstRung.find(trials);
+      if (found === null) return false;
+      minResource = found;
+    } else {
+      minResource = this.minResource;
+    }
+    let maxResource = this.maxResource;
+    if (maxResource === "auto") {
       let longest = -1;
       for (const t of trials) if (t.state === "complete") longest = Math.max(longest, lastStep(t));
       if (longest < 0) return false;
-      this.maxResource = longest + 1;
+      maxResource = longest + 1;
     }
-    const count = bracketCount(this.minResource, this.maxResource, this.reductionFactor);
+    // A step found by rank agreement beyond a maxResource given by hand: one bracket that prunes nothing.
+    minResource = Math.min(minResource, maxResource);
+    this.maxResource = maxResource;
+    const count = bracketCount(minResource, maxResource, this.reductionFactor);
     for (let b = 0; b < count; b++) {
       const s = count - 1 - b;
       const budget = Math.ceil((count * this.reductionFactor ** s) / (s + 1));
       this.brackets.push({
-        schedule: { minResource: this.minResource, reductionFactor: this.reductionFactor, minEarlyStoppingRate: b, bootstrapCount: this.bootstrapCount },
+        schedule: {
+          minResource,
+          reductionFactor: this.reductionFactor,
+          minEarlyStoppingRate: b,
+          bootstrapCount: this.bootstrapCount,
+          backfill: this.minResource === "rank-agreement",
+        },
         budget,
       });
       this.totalBudget += budget;
@@ -248,8 +278,8 @@ export function bracketCount(minResource: number, maxResource: number, reduction
 
 /** The options of the `hyperband` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
 export const HYPERBAND_OPTIONS = defineOptions({
-  minResource: { kind: "integer", min: 1, default: 1, description: "steps before the first rung of the most aggressive bracket" },
-  maxResource: { kind: "string", default: "auto", description: "the most steps a trial takes, or auto (the last step of the longest complete trial, plus one)" },
+  minResource: { kind: "steps", min: 1, words: ["rank-agreement"], default: "rank-agreement", description: "most aggressive first rung: where steps start to rank trials, or n steps" },
+  maxResource: { kind: "steps", min: 1, words: ["auto"], default: "auto", description: "the most steps a trial takes, or auto (the last step of the longest complete trial, plus one)" },
   reductionFactor: { kind: "integer", min: 2, default: 3, description: "η: each rung keeps the best 1/η and sits η times further" },
   bootstrapCount: { kind: "integer", min: 0, default: 0, description: "prune at a rung reached by at most this many trials" },
   samplerPerBracket: { kind: "boolean", default: false, description: "the sampler learns only from the new trial's bracket (Optuna 3.1's behaviour)" },

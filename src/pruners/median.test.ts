@@ -45,7 +45,7 @@ describe("MedianPruner", () => {
   const history = [complete(0, [5, 4, 3]), complete(1, [6, 5, 4]), complete(2, [7, 6, 5])];
 
   it("prunes a minimized trial whose best so far is above the median at its latest step", () => {
-    const pruner = new MedianPruner({ nStartupTrials: 3 });
+    const pruner = new MedianPruner({ nStartupTrials: 3, nWarmupSteps: 0 });
     // Median at step 1 is 5.
     expect(pruner.prune(makeSnapshot([...history, running(3, { 0: 9, 1: 6 })]), running(3, { 0: 9, 1: 6 }))).toBe(true);
     expect(pruner.prune(makeSnapshot([...history, running(4, { 0: 9, 1: 5 })]), running(4, { 0: 9, 1: 5 }))).toBe(false);
@@ -54,7 +54,7 @@ describe("MedianPruner", () => {
   });
 
   it("mirrors the comparison for a maximized study", () => {
-    const pruner = new MedianPruner({ nStartupTrials: 3 });
+    const pruner = new MedianPruner({ nStartupTrials: 3, nWarmupSteps: 0 });
     const trial = running(3, { 0: 1, 1: 4 });
     expect(pruner.prune(makeSnapshot([...history, trial], { directions: ["maximize"] }), trial)).toBe(true);
     const good = running(4, { 0: 1, 1: 5.5 });
@@ -62,7 +62,7 @@ describe("MedianPruner", () => {
   });
 
   it("interpolates the median of an even count", () => {
-    const pruner = new MedianPruner({ nStartupTrials: 0 });
+    const pruner = new MedianPruner({ nStartupTrials: 0, nWarmupSteps: 0 });
     const snapshot = makeSnapshot([complete(0, [1]), complete(1, [2]), complete(2, [10]), complete(3, [20])]);
     expect(pruner.prune(snapshot, running(9, { 0: 5.9 }))).toBe(false);
     expect(pruner.prune(snapshot, running(9, { 0: 6.1 }))).toBe(true);
@@ -70,12 +70,32 @@ describe("MedianPruner", () => {
 
   it("waits for the startup trials and the warm-up steps", () => {
     const bad = running(3, { 0: 100, 1: 100 });
-    expect(new MedianPruner({ nStartupTrials: 4 }).prune(makeSnapshot([...history, bad]), bad)).toBe(false);
-    expect(new MedianPruner({ nStartupTrials: 3 }).prune(makeSnapshot([...history, bad]), bad)).toBe(true);
+    expect(new MedianPruner({ nStartupTrials: 4, nWarmupSteps: 0 }).prune(makeSnapshot([...history, bad]), bad)).toBe(false);
+    expect(new MedianPruner({ nStartupTrials: 3, nWarmupSteps: 0 }).prune(makeSnapshot([...history, bad]), bad)).toBe(true);
     expect(new MedianPruner({ nStartupTrials: 3, nWarmupSteps: 2 }).prune(makeSnapshot([...history, bad]), bad)).toBe(false);
     // Pruned and failed trials do not count as startup trials.
     const pruned = makeTrial({ number: 4, state: "pruned", intermediate: { 0: 0 } });
-    expect(new MedianPruner({ nStartupTrials: 4 }).prune(makeSnapshot([...history, pruned, bad]), bad)).toBe(false);
+    expect(new MedianPruner({ nStartupTrials: 4, nWarmupSteps: 0 }).prune(makeSnapshot([...history, pruned, bad]), bad)).toBe(false);
+  });
+
+  it("with nWarmupSteps rank-agreement, waits until a step ranks the complete trials and judges from there", () => {
+    // 8 complete trials over steps 0–5, final value = number: steps 0 and 1 order them at random, 2 onwards as they end.
+    const curves = Array.from({ length: 8 }, (_, i) => complete(i, [(i * 5) % 8, (i * 5 + 3) % 8, i + 3, i + 2, i + 1, i]));
+    // The default since session 24 (Optuna's is 0).
+    const pruner = new MedianPruner();
+    expect(pruner.nWarmupSteps).toBe("rank-agreement");
+    const judge = (trials: FrozenTrial[], intermediate: Record<number, number>) => {
+      const trial = running(100, intermediate);
+      return pruner.prune(makeSnapshot([...trials, trial]), trial);
+    };
+    // 7 complete trials: too few to judge the steps; the default warm-up (0) would prune this trial at step 0.
+    expect(new MedianPruner({ nWarmupSteps: 0 }).prune(makeSnapshot([...curves.slice(0, 7), running(100, { 0: 99 })]), running(100, { 0: 99 }))).toBe(true);
+    expect(judge(curves.slice(0, 7), { 0: 99 })).toBe(false);
+    // 8: the warm-up is step 2, so steps 0 and 1 are not judged, and step 2 is, against the median there (6.5).
+    expect(judge(curves, { 0: 99, 1: 99 })).toBe(false);
+    expect(judge(curves, { 0: 99, 1: 99, 2: 7 })).toBe(true);
+    expect(judge(curves, { 0: 99, 1: 99, 2: 6 })).toBe(false);
+    expect(createMedianPrunerFromOptions({ n_warmup_steps: "Rank-Agreement" }).nWarmupSteps).toBe("rank-agreement");
   });
 
   it("judges only once per interval after the warm-up", () => {
@@ -96,13 +116,13 @@ describe("MedianPruner", () => {
   it("needs nMinTrials reports at the step, ignores NaN in others and prunes an all-NaN trial", () => {
     const sparse = [complete(0, [1, 1]), complete(1, [1]), complete(2, [1])];
     const trial = running(3, { 0: 5, 1: 5 });
-    expect(new MedianPruner({ nStartupTrials: 0, nMinTrials: 2 }).prune(makeSnapshot([...sparse, trial]), trial)).toBe(false);
-    expect(new MedianPruner({ nStartupTrials: 0, nMinTrials: 1 }).prune(makeSnapshot([...sparse, trial]), trial)).toBe(true);
+    expect(new MedianPruner({ nStartupTrials: 0, nWarmupSteps: 0, nMinTrials: 2 }).prune(makeSnapshot([...sparse, trial]), trial)).toBe(false);
+    expect(new MedianPruner({ nStartupTrials: 0, nWarmupSteps: 0, nMinTrials: 1 }).prune(makeSnapshot([...sparse, trial]), trial)).toBe(true);
     const withNaN = [complete(0, [Number.NaN]), complete(1, [Number.NaN]), complete(2, [3])];
-    expect(new MedianPruner({ nStartupTrials: 0 }).prune(makeSnapshot(withNaN), running(9, { 0: 2 }))).toBe(false);
-    expect(new MedianPruner({ nStartupTrials: 0 }).prune(makeSnapshot(withNaN), running(9, { 0: 4 }))).toBe(true);
-    expect(new MedianPruner({ nStartupTrials: 0 }).prune(makeSnapshot(history), running(9, { 0: Number.NaN }))).toBe(true);
-    expect(new MedianPruner({ nStartupTrials: 0 }).prune(makeSnapshot(history), running(9, {}))).toBe(false);
+    expect(new MedianPruner({ nStartupTrials: 0, nWarmupSteps: 0 }).prune(makeSnapshot(withNaN), running(9, { 0: 2 }))).toBe(false);
+    expect(new MedianPruner({ nStartupTrials: 0, nWarmupSteps: 0 }).prune(makeSnapshot(withNaN), running(9, { 0: 4 }))).toBe(true);
+    expect(new MedianPruner({ nStartupTrials: 0, nWarmupSteps: 0 }).prune(makeSnapshot(history), running(9, { 0: Number.NaN }))).toBe(true);
+    expect(new MedianPruner({ nStartupTrials: 0, nWarmupSteps: 0 }).prune(makeSnapshot(history), running(9, {}))).toBe(false);
   });
 
   it("refuses multi-objective studies", () => {
@@ -163,7 +183,7 @@ describe("MedianPruner", () => {
   });
 
   it("prunes unpromising trials in a real study", async () => {
-    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }), pruner: new MedianPruner({ nStartupTrials: 3 }) });
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }), pruner: new MedianPruner({ nStartupTrials: 3, nWarmupSteps: 0 }) });
     await study.optimize(
       (trial) => {
         const x = trial.suggestFloat("x", 0, 1);
@@ -190,8 +210,8 @@ describe("createMedianPrunerFromOptions", () => {
 
   it("names unknown keys and bad values", () => {
     expect(() => createMedianPrunerFromOptions({ percentile: "25" })).toThrow(/median pruner: unknown option "percentile"; valid options: nStartupTrials/);
-    expect(() => createMedianPrunerFromOptions({ nWarmupSteps: "ten" })).toThrow(/"nWarmupSteps" must be an integer >= 0, got "ten"/);
-    expect(() => createMedianPrunerFromOptions({ nWarmupSteps: "" })).toThrow(/must be an integer/);
+    expect(() => createMedianPrunerFromOptions({ nWarmupSteps: "ten" })).toThrow(/"nWarmupSteps" must be rank-agreement or an integer >= 0, got "ten"/);
+    expect(() => createMedianPrunerFromOptions({ nWarmupSteps: "" })).toThrow(/must be rank-agreement or an integer >= 0, got ""/);
     expect(() => createMedianPrunerFromOptions({ intervalSteps: "0" })).toThrow(/"intervalSteps" must be an integer >= 1/);
   });
 });

@@ -28,11 +28,13 @@ const fixture = JSON.parse(readFileSync(new URL("../../test/fixtures/optuna-prun
 function sextantPruner(c: Case) {
   const name = c.kind === "successive_halving" ? "asha" : c.kind;
   const options = { ...c.options } as Record<string, unknown>;
-  // Optuna's default first rung is "auto"; Sextant's is "rank-agreement" (session 24), so the
-  // cases recorded with Optuna's defaults name it.
+  // Optuna's default first rungs are "auto" (successive halving) and 1 (Hyperband); Sextant's are
+  // "rank-agreement" (session 24), so the cases recorded with Optuna's defaults name them.
   if (c.kind === "successive_halving" && options.min_resource === undefined) options.min_resource = "auto";
+  if (c.kind === "hyperband" && options.min_resource === undefined) options.min_resource = 1;
   if (c.kind === "patient" && options.wrapped) {
-    options.wrappedOptions = JSON.stringify(options.wrapped);
+    // The wrapped median pruner with Optuna's warm-up (Sextant's default waits for the steps to rank).
+    options.wrappedOptions = JSON.stringify({ n_warmup_steps: 0, ...(options.wrapped as object) });
     options.wrapped = "median";
   }
   return createPrunerByName(name, options as RawOptions);

@@ -1,14 +1,20 @@
 import { type Direction, type FrozenTrial, type RawOptions, type StudySnapshot, defineOptions, parseOptions } from "../space/index.js";
 import type { Pruner } from "./base.js";
-import { checkInteger, checkNumber, isFirstInInterval, lastTwoSteps, singleDirection } from "./steps.js";
+import { RankedFirstRung, checkInteger, checkNumber, isFirstInInterval, lastTwoSteps, singleDirection } from "./steps.js";
 
 export interface PercentilePrunerOptions {
   /** Keep trials whose best value so far is within the best `percentile` % of the complete trials at the same step (0–100, default 25). */
   percentile?: number;
   /** No pruning until this many trials of the study have completed (default 5). */
   nStartupTrials?: number;
-  /** No pruning while the trial's step is below this (default 0; steps are assumed to start at 0). */
-  nWarmupSteps?: number;
+  /**
+   * No pruning while the trial's step is below this (default 0; steps are assumed to start at 0).
+   * "rank-agreement": no pruning until a step is found from which every reported step orders the
+   * complete trials as their final values do (as asha's first rung, see `firstRankingStep` in
+   * steps.ts), then that step; so trials are not compared on early steps that say nothing about
+   * the end.
+   */
+  nWarmupSteps?: number | "rank-agreement";
   /** Judge only once per this many steps after the warm-up (default 1). */
   intervalSteps?: number;
   /** Judge a step only when at least this many complete trials reported a value there (default 1). */
@@ -60,7 +66,7 @@ export class PercentilePruner implements Pruner {
   readonly singleObjective = true;
   readonly percentile: number;
   readonly nStartupTrials: number;
-  readonly nWarmupSteps: number;
+  readonly nWarmupSteps: number | "rank-agreement";
   readonly intervalSteps: number;
   readonly nMinTrials: number;
 
@@ -69,12 +75,15 @@ export class PercentilePruner implements Pruner {
   private lastRead: FrozenTrial | undefined;
   private completeCount = 0;
   private steps = new Map<number, StepValues>();
+  /** Under `nWarmupSteps: "rank-agreement"`: the step found, kept once found (per study). */
+  private rankedWarmup: { studyId: number; step: number | null; search: RankedFirstRung } | null = null;
 
   constructor(options: PercentilePrunerOptions = {}, name = "percentile") {
     this.name = name;
     this.percentile = checkNumber(name, "percentile", options.percentile ?? 25, 0, 100);
     this.nStartupTrials = checkInteger(name, "nStartupTrials", options.nStartupTrials ?? 5, 0);
-    this.nWarmupSteps = checkInteger(name, "nWarmupSteps", options.nWarmupSteps ?? 0, 0);
+    const warmup = options.nWarmupSteps ?? 0;
+    this.nWarmupSteps = warmup === "rank-agreement" ? warmup : checkInteger(name, "nWarmupSteps", warmup, 0);
     this.intervalSteps = checkInteger(name, "intervalSteps", options.intervalSteps ?? 1, 1);
     this.nMinTrials = checkInteger(name, "nMinTrials", options.nMinTrials ?? 1, 1);
   }
@@ -85,8 +94,9 @@ export class PercentilePruner implements Pruner {
     if (this.completeCount === 0 || this.completeCount < this.nStartupTrials) return false;
 
     const { last: step, secondLast } = lastTwoSteps(trial);
-    if (step < 0 || step < this.nWarmupSteps) return false;
-    if (!isFirstInInterval(step, secondLast, this.nWarmupSteps, this.intervalSteps)) return false;
+    const warmup = this.nWarmupSteps === "rank-agreement" ? this.rankingStep(snapshot) : this.nWarmupSteps;
+    if (warmup === null || step < 0 || step < warmup) return false;
+    if (!isFirstInInterval(step, secondLast, warmup, this.intervalSteps)) return false;
     const best = bestSoFar(direction, trial);
     if (Number.isNaN(best)) return true;
 
@@ -94,6 +104,14 @@ export class PercentilePruner implements Pruner {
     const threshold = this.percentileAt(step, direction === "maximize" ? 100 - this.percentile : this.percentile);
     if (Number.isNaN(threshold)) return false;
     return direction === "maximize" ? best < threshold : best > threshold;
+  }
+
+  /** The first step that ranks the study's complete trials as they end, once found; null before. */
+  private rankingStep(snapshot: StudySnapshot): number | null {
+    if (this.rankedWarmup === null || this.rankedWarmup.studyId !== snapshot.studyId) {
+      this.rankedWarmup = { studyId: snapshot.studyId, step: null, search: new RankedFirstRung() };
+    }
+    return (this.rankedWarmup.step ??= this.rankedWarmup.search.find(snapshot.trials));
   }
 
   /** The `q`-th percentile of the complete trials' values at `step`, or NaN when too few reported there. */
@@ -156,7 +174,7 @@ export function bestSoFar(direction: Direction, trial: FrozenTrial): number {
 
 const STARTUP_OPTIONS = {
   nStartupTrials: { kind: "integer", min: 0, default: 5, description: "no pruning until this many trials have completed" },
-  nWarmupSteps: { kind: "integer", min: 0, default: 0, description: "no pruning while the trial's step is below this" },
+  nWarmupSteps: { kind: "steps", min: 0, words: ["rank-agreement"], default: 0, description: "no pruning below this step, or until steps rank trials (rank-agreement)" },
   intervalSteps: { kind: "integer", min: 1, default: 1, description: "judge only once per this many steps after the warm-up" },
   nMinTrials: { kind: "integer", min: 1, default: 1, description: "judge a step only when this many complete trials reported there" },
 } as const;
@@ -167,8 +185,8 @@ export const PERCENTILE_OPTIONS = defineOptions({
   ...STARTUP_OPTIONS,
 });
 
-/** The options of the `median` pruner: the percentile pruner's, without the percentile. */
-export const MEDIAN_OPTIONS = defineOptions(STARTUP_OPTIONS);
+/** The options of the `median` pruner: the percentile pruner's, without the percentile, its warm-up by rank agreement by default. */
+export const MEDIAN_OPTIONS = defineOptions({ ...STARTUP_OPTIONS, nWarmupSteps: { ...STARTUP_OPTIONS.nWarmupSteps, default: "rank-agreement" } });
 
 /**
  * Builds a {@link PercentilePruner} from CLI-style options read against {@link PERCENTILE_OPTIONS}

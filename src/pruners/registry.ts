@@ -73,13 +73,13 @@ registerPruner({
   name: "asha",
   description: "asynchronous successive halving: at each rung keep the best 1/η of the trials that reached it",
   options: ASHA_OPTIONS,
-  create: (o) => new SuccessiveHalvingPruner({ ...o, minResource: parseResource("asha", "minResource", o.minResource ?? "rank-agreement", ["auto", "rank-agreement"]) }),
+  create: (o) => new SuccessiveHalvingPruner(o),
 });
 registerPruner({
   name: "hyperband",
   description: "several successive-halving brackets of different aggressiveness, each trial in one by a hash of its number",
   options: HYPERBAND_OPTIONS,
-  create: (o) => new HyperbandPruner({ ...o, maxResource: parseResource("hyperband", "maxResource", o.maxResource ?? "auto", ["auto"]) }),
+  create: (o) => new HyperbandPruner(o),
 });
 registerPruner({
   name: "wilcoxon",
@@ -93,15 +93,6 @@ registerPruner({
   options: CURVE_OPTIONS,
   create: (o) => new CurvePruner(o),
 });
-
-/** A resource option: one of `words` (any case) or a whole number of steps ≥ 1. */
-function parseResource<const W extends string>(pruner: string, option: string, text: string, words: readonly W[]): number | W {
-  const word = words.find((w) => w === text.trim().toLowerCase());
-  if (word !== undefined) return word;
-  const value = text.trim() === "" ? Number.NaN : Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new OptionError(`${pruner} pruner: option "${option}" must be ${words.join(", ")} or an integer >= 1, got ${JSON.stringify(text)}`);
-  return value;
-}
 
 function parseWrappedOptions(text: string): RawOptions {
   let parsed: unknown;

@@ -75,3 +75,58 @@ export function rankAgreement(trials: readonly FrozenTrial[], step: number, minT
   }
   return sum / ((early.length * (early.length - 1)) / 2);
 }
+
+/** Complete trials "rank-agreement" waits for before it first judges the steps (then twice as many, and so on). */
+const RANK_CHECK_FIRST = 8;
+/** Kendall's τ a step needs with final values: it orders two thirds of the pairs of complete trials as they end. */
+const RANK_AGREEMENT_MIN = 1 / 3;
+
+/**
+ * The search behind the "rank-agreement" first rung of asha and hyperband and warm-up of the
+ * median and percentile pruners: {@link firstRankingStep} judged once 8 trials are complete, and
+ * again at 16, 32, … while no step qualifies. The caller keeps the first step found.
+ */
+export class RankedFirstRung {
+  private nextCheck = RANK_CHECK_FIRST;
+
+  /** The first ranking step, or null while too few trials are complete or no step qualifies. */
+  find(trials: readonly FrozenTrial[]): number | null {
+    let complete = 0;
+    for (const t of trials) if (t.state === "complete") complete++;
+    if (complete < this.nextCheck) return null;
+    while (this.nextCheck <= complete) this.nextCheck *= 2;
+    return firstRankingStep(trials, RANK_AGREEMENT_MIN, RANK_CHECK_FIRST);
+  }
+}
+
+/**
+ * The earliest step s, before the longest complete trial's last step, such that s and every later
+ * step reported by at least `minTrials` complete trials order those trials as their final values
+ * do: Kendall's τ ≥ `minTau` (see {@link rankAgreement}). Null when no step qualifies (then a rung
+ * anywhere would prune on values that do not predict the end).
+ *
+ * The check runs on complete trials only. Before any rung exists they are unselected, so τ is
+ * measured on the trials a first rung would judge; the answer is then kept, because once pruning
+ * starts the complete trials are the survivors of its rungs, whose narrower spread would understate τ.
+ *
+ * @example
+ * firstRankingStep(trials, 1 / 3, 8) // 3: epochs 1 and 2 rank trials no better than chance, 3 onwards do
+ */
+export function firstRankingStep(trials: readonly FrozenTrial[], minTau: number, minTrials: number): number | null {
+  let longest = -1;
+  const steps = new Set<number>();
+  for (const t of trials) {
+    if (t.state !== "complete") continue;
+    const last = lastTwoSteps(t).last;
+    longest = Math.max(longest, last);
+    for (const key of Object.keys(t.intermediate)) steps.add(Number(key));
+  }
+  let first: number | null = null;
+  for (const step of [...steps].filter((s) => s >= 1 && s < longest).sort((a, b) => b - a)) {
+    const tau = rankAgreement(trials, step, minTrials);
+    if (tau === null) continue;
+    if (tau < minTau) break;
+    first = step;
+  }
+  return first;
+}

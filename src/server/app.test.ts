@@ -113,6 +113,8 @@ describe("HTTP API: studies", () => {
       [{ name: "s", sampler: { name: "random", options: { seed: "6" } } }, "body.sampler"],
       [{ name: "s", pruner: { name: "median", options: { nWarmupSteps: "2" } } }, "body.pruner"],
       [{ name: "s", pruner: { name: "median", options: { bogus: 1 } } }, "body.pruner"],
+      [{ name: "s", pruner: { name: "asha", options: { minResource: "3" } } }, "body.pruner"],
+      [{ name: "s", pruner: { name: "asha", options: { minResource: 0 } } }, "body.pruner"],
       [{ name: "s", space: { x: { type: "float", low: 2, high: 1 } } }, "body.space.x"],
       [{ name: "s", space: { constructor: { type: "float", low: 0, high: 1 } } }, "body.space.constructor"],
       [{ name: "s", space: { x: { type: "float", low: -1e308, high: 1e308 } } }, "body.space.x"],
@@ -343,7 +345,7 @@ describe("HTTP API: trials", () => {
 
   it("answers whether to prune from the study's pruner", async () => {
     const { app } = newApp();
-    await call(app, "POST", "/studies", { name: "p", pruner: { name: "median", options: { nStartupTrials: 2 } }, sampler: { name: "random" } });
+    await call(app, "POST", "/studies", { name: "p", pruner: { name: "median", options: { nStartupTrials: 2, nWarmupSteps: 0 } }, sampler: { name: "random" } });
     for (let i = 0; i < 2; i++) {
       await call(app, "POST", "/studies/p/trials");
       expect((await call(app, "POST", `/studies/p/trials/${i}/report`, { step: 0, value: 1 })).json.shouldPrune).toBe(false);
@@ -397,6 +399,14 @@ describe("HTTP API: trials", () => {
     const report = await call(app, "POST", "/studies/older/trials/0/report", { step: 0, value: 1 });
     expect([report.status, report.json.error.message]).toEqual([409, "the median pruner supports single-objective studies only; this study has 2 objectives (use no pruner, or report one objective)"]);
     expect((await call(app, "POST", "/studies", { name: "mo-threshold", directions: ["minimize", "minimize"], pruner: { name: "threshold", options: { upper: 1 } } })).status).toBe(201);
+  });
+
+  it("takes a successive-halving pruner's steps as JSON numbers and its words as text", async () => {
+    const { app } = newApp();
+    const asha = await call(app, "POST", "/studies", { name: "asha", pruner: { name: "asha", options: { minResource: 3, reductionFactor: 3 } } });
+    expect([asha.status, asha.json.study.pruner]).toEqual([201, { name: "asha", options: { minResource: 3, reductionFactor: 3 } }]);
+    const words = await call(app, "POST", "/studies", { name: "hb", pruner: { name: "hyperband", options: { minResource: "rank-agreement", maxResource: 81 } } });
+    expect(words.status).toBe(201);
   });
 
   it("reads trials in pages and incrementally from a sequence number", async () => {

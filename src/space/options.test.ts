@@ -8,6 +8,7 @@ const SCHEMA = defineOptions({
   restartStrategy: { kind: "enum", values: ["ipop", "none"], description: "restarts" },
   multivariate: { kind: "boolean", description: "joint" },
   grid: { kind: "string", description: "json" },
+  minResource: { kind: "steps", min: 1, words: ["auto", "rank-agreement"], description: "first rung" },
 });
 
 describe("parseOptions", () => {
@@ -86,5 +87,24 @@ describe("checkJsonOptionTypes", () => {
     expect(() => checkJsonOptionTypes("x sampler", { restartStrategy: 1 }, SCHEMA)).toThrow('option "restartStrategy" must be text (one of ipop, none), got 1');
     expect(() => checkJsonOptionTypes("x sampler", { seed: 6, sigma0: 0.5, multivariate: false, restartStrategy: "none", bogus: "left to parseOptions" }, SCHEMA)).not.toThrow();
     expect(() => parseOptions("x sampler", { seed: "6" }, SCHEMA)).not.toThrow();
+  });
+
+  it("takes a count of steps as a JSON number and its words as text, and nothing else", () => {
+    expect(() => checkJsonOptionTypes("x pruner", { minResource: 3 }, SCHEMA)).not.toThrow();
+    expect(() => checkJsonOptionTypes("x pruner", { min_resource: "Rank-Agreement" }, SCHEMA)).not.toThrow();
+    expect(() => checkJsonOptionTypes("x pruner", { minResource: "3" }, SCHEMA)).toThrow('x pruner: option "minResource" must be a JSON number (an integer >= 1) or one of auto, rank-agreement, got the text "3"');
+    expect(() => checkJsonOptionTypes("x pruner", { minResource: true }, SCHEMA)).toThrow(/must be a JSON number \(an integer >= 1\) or one of auto, rank-agreement, got true/);
+  });
+});
+
+describe("steps options", () => {
+  it("read a whole number of steps from a number or text, or one of their words in any case", () => {
+    expect(parseOptions("x pruner", { minResource: 3 }, SCHEMA)).toEqual({ minResource: 3 });
+    expect(parseOptions("x pruner", { min_resource: " 5 " }, SCHEMA)).toEqual({ minResource: 5 });
+    expect(parseOptions("x pruner", { minResource: "AUTO" }, SCHEMA)).toEqual({ minResource: "auto" });
+    for (const bad of ["0", "2.5", "rank", "", 0]) {
+      expect(() => parseOptions("x pruner", { minResource: bad }, SCHEMA)).toThrow(`x pruner: option "minResource" must be auto, rank-agreement or an integer >= 1, got ${JSON.stringify(bad)}`);
+    }
+    expect(describeOptionType(SCHEMA.minResource)).toBe("auto, rank-agreement or an integer >= 1");
   });
 });

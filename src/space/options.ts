@@ -29,6 +29,8 @@ export type OptionSpec = OptionCommon &
     | { readonly kind: "boolean" }
     | { readonly kind: "enum"; readonly values: readonly string[] }
     | { readonly kind: "string" }
+    /** A number of steps (an integer ≥ `min`) or one of `words`, such as "auto": numbers and words both arrive as JSON. */
+    | { readonly kind: "steps"; readonly min: number; readonly words: readonly string[] }
   );
 
 /** The options of one sampler or pruner, keyed by their canonical camelCase names. */
@@ -40,7 +42,9 @@ type ParsedValue<S extends OptionSpec> = S extends { kind: "integer" | "number" 
     ? boolean
     : S extends { kind: "enum"; values: readonly (infer V)[] }
       ? V
-      : string;
+      : S extends { kind: "steps"; words: readonly (infer W)[] }
+        ? number | W
+        : string;
 
 /** What {@link parseOptions} returns for a schema: canonical keys, typed values, absent when not given. */
 export type ParsedOptions<S extends OptionSchema> = { -readonly [K in keyof S]?: ParsedValue<S[K]> };
@@ -132,6 +136,12 @@ export function checkJsonOptionTypes(owner: string, raw: RawOptions, schema: Opt
     const key = byNormalized.get(normalizeOptionKey(rawKey));
     if (key === undefined || value === undefined) continue;
     const spec = schema[key]!;
+    if (spec.kind === "steps") {
+      // A count of steps is a JSON number; text is one of the option's words.
+      if (typeof value === "number" || (typeof value === "string" && spec.words.some((w) => w.toLowerCase() === value.trim().toLowerCase()))) continue;
+      const got = typeof value === "string" ? `the text ${JSON.stringify(value)}` : JSON.stringify(value);
+      throw new OptionError(`${owner}: option "${key}" must be a JSON number (an integer >= ${spec.min}) or one of ${spec.words.join(", ")}, got ${got}`);
+    }
     const expected = spec.kind === "integer" || spec.kind === "number" ? "number" : spec.kind === "boolean" ? "boolean" : "string";
     if (typeof value === expected) continue;
     const got = typeof value === "string" ? `the text ${JSON.stringify(value)}` : JSON.stringify(value);
@@ -166,6 +176,14 @@ function parseOptionValue(where: string, raw: OptionValue, spec: OptionSpec): Op
     case "string":
       if (typeof raw === "boolean") throw new OptionError(`${where} must be text, got ${raw}`);
       return String(raw);
+    case "steps": {
+      const text = typeof raw === "string" ? raw.trim().toLowerCase() : "";
+      const word = spec.words.find((w) => w.toLowerCase() === text);
+      if (word !== undefined) return word;
+      const value = typeof raw === "number" ? raw : text !== "" ? Number(text) : NaN;
+      if (!Number.isInteger(value) || value < spec.min) throw new OptionError(`${where} must be ${describeOptionType(spec)}, got ${JSON.stringify(raw)}`);
+      return value;
+    }
     case "integer":
     case "number": {
       const value = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
@@ -205,6 +223,8 @@ export function describeOptionType(spec: OptionSpec): string {
       return `one of ${spec.values.join(", ")}`;
     case "string":
       return "text";
+    case "steps":
+      return `${spec.words.join(", ")} or an integer >= ${spec.min}`;
     case "integer":
     case "number": {
       const finite = spec.kind === "number" ? "finite number" : "integer";

@@ -235,7 +235,9 @@ class RecommendationTest(ClientTestCase):
 class PruningTest(ClientTestCase):
     def test_report_and_should_prune_follow_the_servers_median_pruner(self):
         study = sextant_client.create_study(
-            URL, unique("prune"), "minimize", sampler="random", pruner="median", pruner_options={"nStartupTrials": 3}
+            URL, unique("prune"), "minimize", sampler="random", pruner="median",
+            # Optuna's warm-up of 0 (Sextant's median waits by default until the steps rank trials).
+            pruner_options={"nStartupTrials": 3, "nWarmupSteps": 0},
         )
 
         def objective(trial):
