@@ -8,7 +8,7 @@ import {
   BenchmarkRunsFailedError,
   defaultsEverywhere,
   OptimizerSpecError,
-  performancePoints,
+  referencePerformancePoints,
   rankTransform,
   readResults,
   readRunSettings,
@@ -394,7 +394,7 @@ export async function benchSubsetCommand(dir: string, flags: { references: strin
   const references = flags.references.split(",").map((s) => s.trim()).filter((s) => s !== "");
   const unknown = references.filter((r) => !settings.optimizers.includes(r));
   if (unknown.length > 0) throw new UsageError(`--references: ${dir} holds no runs of "${unknown[0]}"; it holds ${settings.optimizers.join(", ")}`);
-  const points = performancePoints(results, references);
+  const points = referencePerformancePoints(results, references);
   const wanted = flags.size + (flags.test ?? 0);
   if (wanted > points.length) throw new UsageError(`--size: ${wanted} problems asked for, ${dir} has ${points.length} with runs of every reference`);
   if (flags.test !== undefined) {

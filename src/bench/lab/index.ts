@@ -30,6 +30,7 @@ export {
   defaultsEverywhere,
   meanNormalizedScores,
   performancePoints,
+  referencePerformancePoints,
   performanceProfiles,
   proportionalQuotas,
   rankTransform,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultsEverywhere, meanNormalizedScores, performancePoints, performanceProfiles, proportionalQuotas, rankTransform, selectRepresentativeSubset, splitDevTest, trialsToTarget } from "./protocols.js";
+import { defaultsEverywhere, meanNormalizedScores, performancePoints, performanceProfiles, proportionalQuotas, rankTransform, referencePerformancePoints, selectRepresentativeSubset, splitDevTest, trialsToTarget } from "./protocols.js";
 import { NO_INCUMBENT_REGRET, type RunResult } from "./run-one.js";
 import { starDiscrepancy } from "./stats.js";
 
@@ -102,6 +102,19 @@ describe("carps subsets", () => {
     const [point] = performancePoints(results, ["x", "y"]);
     expect(point!.point[0]).toBeCloseTo(0, 12);
     expect(point!.point[1]).toBeCloseTo(0.5, 12);
+  });
+
+  it("re-bases a problem whose reference optimum the references went past, on their runs only", () => {
+    // LCBench's optimum is the best of a random search: x ends 3 below it, y 2 below (regrets -3,
+    // -2). Floored at 1e-12 both sit at 0. Measured from x's -3 (not from "other", which is not a
+    // reference), x ends at the floor and y at regret 1, with a single trial's at 1e6.
+    const problem = "yahpo-lcbench-167168";
+    const results = [run(problem, "x", 0, [1e6 - 3, -3]), run(problem, "y", 0, [1e6 - 3, -2]), run(problem, "other", 0, [1e6 - 3, -1e3])];
+    const floored = performancePoints(results, ["x", "y"])[0]!.point;
+    expect(floored).toEqual([0, 0]);
+    const [rebased] = referencePerformancePoints(results, ["x", "y"]);
+    expect(rebased!.point[0]).toBe(0);
+    expect(rebased!.point[1]).toBeCloseTo((Math.log10(1) - Math.log10(1e-12)) / (Math.log10(1e6) - Math.log10(1e-12)), 12);
   });
 
   it("rank-transforms coordinates into (0, 1)", () => {

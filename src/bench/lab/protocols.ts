@@ -51,6 +51,20 @@ export function performancePoints(results: readonly RunResult[], optimizers: rea
 }
 
 /**
+ * {@link performancePoints} of the `optimizers`' runs, their regrets first re-based where a run went
+ * past a problem's reference optimum (see `rebaseReferenceProblems`), over those runs only: without
+ * that, every run past the reference sits at the regret floor (1e-12), and on such a problem the
+ * point is decided by how far 1e-12 is from a single trial's regret rather than by the runs.
+ *
+ * @example
+ * referencePerformancePoints(readResults("split-run"), ["optuna-random", "optuna-tpe"]);
+ */
+export function referencePerformancePoints(results: readonly RunResult[], optimizers: readonly string[]): PerformancePoint[] {
+  const wanted = new Set(optimizers);
+  return performancePoints(rebaseReferenceProblems(results.filter((r) => wanted.has(r.optimizer))).results, optimizers);
+}
+
+/**
  * Chooses `k` of the points, among those whose index is in `allowed`, with a small star
  * discrepancy: greedy forward selection, then swaps of one chosen for one unchosen point while
  * any swap lowers the discrepancy. Deterministic (ties go to the lower index).
