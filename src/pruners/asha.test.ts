@@ -141,6 +141,19 @@ describe("SuccessiveHalvingPruner (asha)", () => {
       expect(judge(pruner, curves(32, 9), { 1: -100 })).toEqual({ pruned: false, notes: { completed_rung_0: -100 } });
     });
 
+    it("judges the first trials to complete, so a process that looks late finds the step one that looked early did", () => {
+      // The first 8 to finish rank from step 3; 24 that finished after them order at random at every
+      // step before the last (as a fleet's or a resumed study's history can look).
+      const early = curves(8).map((t, i) => ({ ...t, finishedAt: 1000 + i }));
+      const late = curves(24, 9).map((t, i) => ({ ...t, number: 8 + i, finishedAt: 2000 + i }));
+      expect(firstRankingStep([...early, ...late], 1 / 3, 8)).toBeNull();
+      const pruner = new SuccessiveHalvingPruner({ minResource: "rank-agreement", reductionFactor: 3 });
+      expect(judge(pruner, [...early, ...late], { 3: 1e9 })).toEqual({ pruned: true, notes: { completed_rung_0: 1e9 } });
+      // Completion order, not trial number: the same late trials finishing first leave no step.
+      const reversed = [...early.map((t) => ({ ...t, finishedAt: t.finishedAt + 5000 })), ...late];
+      expect(judge(new SuccessiveHalvingPruner({ minResource: "rank-agreement", reductionFactor: 3 }), reversed, { 3: 1e9 })).toEqual({ pruned: false, notes: {} });
+    });
+
     it("is the default: a pruner built with no options waits for the steps to rank, where auto cuts at step 1", () => {
       // One complete trial that ran 9 steps: auto's first rung is at step 1 (1 % of 9, at least 1),
       // so a trial is judged there; the default judges nothing yet.

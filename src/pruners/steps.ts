@@ -83,8 +83,13 @@ const RANK_AGREEMENT_MIN = 1 / 3;
 
 /**
  * The search behind the "rank-agreement" first rung of asha and hyperband and warm-up of the
- * median and percentile pruners: {@link firstRankingStep} judged once 8 trials are complete, and
- * again at 16, 32, … while no step qualifies. The caller keeps the first step found.
+ * median and percentile pruners: {@link firstRankingStep} judged on the first 8 trials to complete,
+ * then, while no step qualifies, on the first 16, 32, … The caller keeps the first step found.
+ *
+ * "First" is by completion time (then trial number), as stored: every worker of a fleet, and a
+ * process that resumes a study, judges the same trials and so finds the same step, whenever it
+ * looks. Judged on every complete trial instead, a process that looked later would judge the
+ * survivors of rungs already in use, and two workers could place their rungs at different steps.
  */
 export class RankedFirstRung {
   private nextCheck = RANK_CHECK_FIRST;
@@ -94,8 +99,14 @@ export class RankedFirstRung {
     let complete = 0;
     for (const t of trials) if (t.state === "complete") complete++;
     if (complete < this.nextCheck) return null;
-    while (this.nextCheck <= complete) this.nextCheck *= 2;
-    return firstRankingStep(trials, RANK_AGREEMENT_MIN, RANK_CHECK_FIRST);
+    const inOrder = trials
+      .filter((t) => t.state === "complete")
+      .sort((a, b) => (a.finishedAt ?? Number.POSITIVE_INFINITY) - (b.finishedAt ?? Number.POSITIVE_INFINITY) || a.number - b.number);
+    for (; this.nextCheck <= complete; this.nextCheck *= 2) {
+      const step = firstRankingStep(inOrder.slice(0, this.nextCheck), RANK_AGREEMENT_MIN, RANK_CHECK_FIRST);
+      if (step !== null) return step;
+    }
+    return null;
   }
 }
 
