@@ -37,9 +37,10 @@ export function rungKey(rung: number): string {
  *
  * With `minResource: "rank-agreement"` (the default), r is the first step whose values, and every
  * later step's, order the complete trials as their final values do (Kendall's τ ≥ 1/3 each;
- * `firstRankingStep` in steps.ts): judged once 8 trials are complete, again at 16, 32, … while no
- * step qualifies, and kept once one does. The trials that ran before the rungs were placed
- * compete at each rung with the value they reported at its step. Nothing is pruned until a step qualifies, so training runs whose first epochs say nothing about
+ * `firstRankingStep` in steps.ts): judged on the first 8 trials to complete, then on the first 16,
+ * 32, … while no step qualifies, and kept once one does (see `RankedFirstRung`). The trials that
+ * ran before the rungs were placed compete at each rung with the value they reported at its step.
+ * Nothing is pruned until a step qualifies, so training runs whose first epochs say nothing about
  * the last (on held-out LCBench tasks epoch 1 has Spearman ≈ 0 with the final accuracy) are not
  * cut on noise. The price is the trials run whole while it waits: where the first step already
  * ranks perfectly, plain ASHA is ahead (see the README's pruning benchmark, which also has the rule
