@@ -9,7 +9,7 @@ export type MedianPrunerOptions = Omit<PercentilePrunerOptions, "percentile">;
  * Prunes a trial whose best intermediate value so far is worse than the median of the complete
  * trials' intermediate values at the trial's latest step: Optuna's `MedianPruner`, i.e. the
  * {@link PercentilePruner} at 50 % (see it for the warm-up, interval and minimum-trial rules),
- * except for its default warm-up: `nWarmupSteps: "rank-agreement"` (since session 24; Optuna's is
+ * except for the default warm-up: `nWarmupSteps: "rank-agreement"` (since session 24; Optuna's is
  * 0), so no trial is judged on steps that do not yet rank trials as they end (see the README's
  * pruning benchmark for the rule and the dev problems that chose it).
  *
@@ -21,7 +21,7 @@ export type MedianPrunerOptions = Omit<PercentilePrunerOptions, "percentile">;
  */
 export class MedianPruner extends PercentilePruner {
   constructor(options: MedianPrunerOptions = {}) {
-    super({ ...options, nWarmupSteps: options.nWarmupSteps ?? "rank-agreement", percentile: 50 }, "median");
+    super({ ...options, percentile: 50 }, "median");
   }
 }
 

@@ -32,6 +32,8 @@ function sextantPruner(c: Case) {
   // "rank-agreement" (session 24), so the cases recorded with Optuna's defaults name them.
   if (c.kind === "successive_halving" && options.min_resource === undefined) options.min_resource = "auto";
   if (c.kind === "hyperband" && options.min_resource === undefined) options.min_resource = 1;
+  // And Optuna's percentile pruner warms up for 0 steps, Sextant's until the steps rank trials.
+  if (c.kind === "percentile" && options.n_warmup_steps === undefined) options.n_warmup_steps = 0;
   if (c.kind === "patient" && options.wrapped) {
     // The wrapped median pruner with Optuna's warm-up (Sextant's default waits for the steps to rank).
     options.wrappedOptions = JSON.stringify({ n_warmup_steps: 0, ...(options.wrapped as object) });

@@ -23,30 +23,30 @@ function judge(pruner: PercentilePruner, intermediate: Record<number, number>, d
 describe("PercentilePruner", () => {
   it("keeps only trials within the best given percentile, interpolating between values", () => {
     // The 25th percentile of 1..5 is 2; the 10th is 1.4.
-    expect(judge(new PercentilePruner({ percentile: 25 }), { 0: 9, 1: 2 })).toBe(false);
-    expect(judge(new PercentilePruner({ percentile: 25 }), { 0: 9, 1: 2.01 })).toBe(true);
-    expect(judge(new PercentilePruner({ percentile: 10 }), { 0: 9, 1: 1.4 })).toBe(false);
-    expect(judge(new PercentilePruner({ percentile: 10 }), { 0: 9, 1: 1.41 })).toBe(true);
+    expect(judge(new PercentilePruner({ percentile: 25, nWarmupSteps: 0 }), { 0: 9, 1: 2 })).toBe(false);
+    expect(judge(new PercentilePruner({ percentile: 25, nWarmupSteps: 0 }), { 0: 9, 1: 2.01 })).toBe(true);
+    expect(judge(new PercentilePruner({ percentile: 10, nWarmupSteps: 0 }), { 0: 9, 1: 1.4 })).toBe(false);
+    expect(judge(new PercentilePruner({ percentile: 10, nWarmupSteps: 0 }), { 0: 9, 1: 1.41 })).toBe(true);
   });
 
   it("counts the percentile from the high end when maximizing", () => {
     // The best 25 % of 1..5 when maximizing is at or above 4.
-    expect(judge(new PercentilePruner({ percentile: 25 }), { 0: 0, 1: 4 }, ["maximize"])).toBe(false);
-    expect(judge(new PercentilePruner({ percentile: 25 }), { 0: 0, 1: 3.9 }, ["maximize"])).toBe(true);
+    expect(judge(new PercentilePruner({ percentile: 25, nWarmupSteps: 0 }), { 0: 0, 1: 4 }, ["maximize"])).toBe(false);
+    expect(judge(new PercentilePruner({ percentile: 25, nWarmupSteps: 0 }), { 0: 0, 1: 3.9 }, ["maximize"])).toBe(true);
   });
 
   it("is the median pruner at 50", () => {
     for (const value of [2.9, 3, 3.1]) {
-      expect(judge(new PercentilePruner({ percentile: 50 }), { 0: 9, 1: value })).toBe(judge(new MedianPruner({ nWarmupSteps: 0 }), { 0: 9, 1: value }));
+      expect(judge(new PercentilePruner({ percentile: 50, nWarmupSteps: 0 }), { 0: 9, 1: value })).toBe(judge(new MedianPruner({ nWarmupSteps: 0 }), { 0: 9, 1: value }));
     }
     expect(new MedianPruner().name).toBe("median");
     expect(new MedianPruner().percentile).toBe(50);
   });
 
   it("prunes nothing at 100 and everything worse than the best at 0", () => {
-    expect(judge(new PercentilePruner({ percentile: 100 }), { 0: 9, 1: 5 })).toBe(false);
-    expect(judge(new PercentilePruner({ percentile: 0 }), { 0: 9, 1: 1 })).toBe(false);
-    expect(judge(new PercentilePruner({ percentile: 0 }), { 0: 9, 1: 1.001 })).toBe(true);
+    expect(judge(new PercentilePruner({ percentile: 100, nWarmupSteps: 0 }), { 0: 9, 1: 5 })).toBe(false);
+    expect(judge(new PercentilePruner({ percentile: 0, nWarmupSteps: 0 }), { 0: 9, 1: 1 })).toBe(false);
+    expect(judge(new PercentilePruner({ percentile: 0, nWarmupSteps: 0 }), { 0: 9, 1: 1.001 })).toBe(true);
   });
 
   it("honours warm-up, interval and minimum trials", () => {
@@ -60,13 +60,16 @@ describe("PercentilePruner", () => {
     expect(at({ 0: 5, 1: 5, 2: 5 })).toBe(true); // step 2 opens a window
     expect(at({ 0: 5, 1: 5, 2: 5, 3: 5 })).toBe(false); // already judged in this window
     expect(at({ 0: 5, 1: 5, 2: 5, 3: 5, 4: 5 })).toBe(true);
-    const strict = new PercentilePruner({ nMinTrials: 6 });
+    const strict = new PercentilePruner({ nWarmupSteps: 0, nMinTrials: 6 });
     const trial = running(9, { 0: 5 });
     expect(strict.prune(makeSnapshot([...curves, trial]), trial)).toBe(false);
   });
 
   it("reads options from the CLI and refuses a percentile out of range, naming it", () => {
     expect(createPercentilePrunerFromOptions({ percentile: "10", "n-startup-trials": "2" })).toMatchObject({ percentile: 10, nStartupTrials: 2 });
+    // The warm-up waits for the steps to rank trials unless told otherwise (Optuna's is 0).
+    expect(createPercentilePrunerFromOptions({}).nWarmupSteps).toBe("rank-agreement");
+    expect(createPercentilePrunerFromOptions({ n_warmup_steps: "0" }).nWarmupSteps).toBe(0);
     expect(() => createPercentilePrunerFromOptions({ percentile: "120" })).toThrow(/"percentile" must be a finite number in \[0, 100\]/);
     expect(() => new PercentilePruner({ percentile: Number.NaN })).toThrow(/percentile pruner: percentile must be a number in \[0, 100\]/);
     expect(() => createPrunerByName("median", { percentile: 10 })).toThrow(/unknown option "percentile"/);

@@ -8,11 +8,11 @@ export interface PercentilePrunerOptions {
   /** No pruning until this many trials of the study have completed (default 5). */
   nStartupTrials?: number;
   /**
-   * No pruning while the trial's step is below this (default 0; steps are assumed to start at 0).
-   * "rank-agreement": no pruning until a step is found from which every reported step orders the
-   * complete trials as their final values do (as asha's first rung, see `firstRankingStep` in
-   * steps.ts), then that step; so trials are not compared on early steps that say nothing about
-   * the end.
+   * No pruning while the trial's step is below this (steps are assumed to start at 0). Default
+   * "rank-agreement" (since session 24; Optuna's is 0): no pruning until a step is found from which
+   * every reported step orders the complete trials as their final values do (as asha's first rung,
+   * see `firstRankingStep` in steps.ts), then that step; so trials are not compared on early steps
+   * that say nothing about the end.
    */
   nWarmupSteps?: number | "rank-agreement";
   /** Judge only once per this many steps after the warm-up (default 1). */
@@ -82,7 +82,7 @@ export class PercentilePruner implements Pruner {
     this.name = name;
     this.percentile = checkNumber(name, "percentile", options.percentile ?? 25, 0, 100);
     this.nStartupTrials = checkInteger(name, "nStartupTrials", options.nStartupTrials ?? 5, 0);
-    const warmup = options.nWarmupSteps ?? 0;
+    const warmup = options.nWarmupSteps ?? "rank-agreement";
     this.nWarmupSteps = warmup === "rank-agreement" ? warmup : checkInteger(name, "nWarmupSteps", warmup, 0);
     this.intervalSteps = checkInteger(name, "intervalSteps", options.intervalSteps ?? 1, 1);
     this.nMinTrials = checkInteger(name, "nMinTrials", options.nMinTrials ?? 1, 1);
@@ -174,7 +174,7 @@ export function bestSoFar(direction: Direction, trial: FrozenTrial): number {
 
 const STARTUP_OPTIONS = {
   nStartupTrials: { kind: "integer", min: 0, default: 5, description: "no pruning until this many trials have completed" },
-  nWarmupSteps: { kind: "steps", min: 0, words: ["rank-agreement"], default: 0, description: "no pruning below this step, or until steps rank trials (rank-agreement)" },
+  nWarmupSteps: { kind: "steps", min: 0, words: ["rank-agreement"], default: "rank-agreement", description: "no pruning below this step, or until steps rank trials (rank-agreement)" },
   intervalSteps: { kind: "integer", min: 1, default: 1, description: "judge only once per this many steps after the warm-up" },
   nMinTrials: { kind: "integer", min: 1, default: 1, description: "judge a step only when this many complete trials reported there" },
 } as const;
@@ -185,8 +185,8 @@ export const PERCENTILE_OPTIONS = defineOptions({
   ...STARTUP_OPTIONS,
 });
 
-/** The options of the `median` pruner: the percentile pruner's, without the percentile, its warm-up by rank agreement by default. */
-export const MEDIAN_OPTIONS = defineOptions({ ...STARTUP_OPTIONS, nWarmupSteps: { ...STARTUP_OPTIONS.nWarmupSteps, default: "rank-agreement" } });
+/** The options of the `median` pruner: the percentile pruner's, without the percentile. */
+export const MEDIAN_OPTIONS = defineOptions(STARTUP_OPTIONS);
 
 /**
  * Builds a {@link PercentilePruner} from CLI-style options read against {@link PERCENTILE_OPTIONS}
