@@ -5,6 +5,7 @@ import { MemoryStorage } from "../storage/memory.js";
 import { createStudy } from "../study/index.js";
 import { SuccessiveHalvingPruner, rungKey } from "./asha.js";
 import { firstRankingStep } from "./steps.js";
+import { rankingCurves } from "../../test/fixtures/ranking-curves.js";
 import { createPrunerByName } from "./registry.js";
 
 /** A trial that reached rung values `rungs` earlier (as recorded by a previous judgement). */
@@ -91,35 +92,23 @@ describe("SuccessiveHalvingPruner (asha)", () => {
   });
 
   describe("minResource: rank-agreement", () => {
-    /**
-     * Complete trials over steps 1–9 whose final value is their number: steps 1 and 2 order them
-     * backwards for the first half (noise), steps 3 onwards as they end.
-     */
-    function curves(count: number, informativeFrom = 3): FrozenTrial[] {
-      return Array.from({ length: count }, (_, i) => {
-        const intermediate: Record<number, number> = {};
-        for (let step = 1; step <= 9; step++) intermediate[step] = step < informativeFrom ? (i * 7) % count : i + 10 / step;
-        return makeTrial({ number: i, state: "complete", values: [i], intermediate });
-      });
-    }
-
     it("finds the first step from which every step ranks complete trials as their final values do", () => {
-      expect(firstRankingStep(curves(8), 1 / 3, 8)).toBe(3);
-      expect(firstRankingStep(curves(8, 1), 1 / 3, 8)).toBe(1);
+      expect(firstRankingStep(rankingCurves(8), 1 / 3, 8)).toBe(3);
+      expect(firstRankingStep(rankingCurves(8, 1), 1 / 3, 8)).toBe(1);
       // A step that ranks well but is followed by one that does not is not a first rung.
-      const trials = curves(8, 1).map((t, i) => ({ ...t, intermediate: { ...t.intermediate, 5: 7 - i } }));
+      const trials = rankingCurves(8, 1).map((t, i) => ({ ...t, intermediate: { ...t.intermediate, 5: 7 - i } }));
       expect(firstRankingStep(trials, 1 / 3, 8)).toBe(6);
       // Too few complete trials, or no informative step before the last: no first rung.
-      expect(firstRankingStep(curves(7), 1 / 3, 8)).toBeNull();
-      expect(firstRankingStep(curves(8, 9), 1 / 3, 8)).toBeNull();
+      expect(firstRankingStep(rankingCurves(7), 1 / 3, 8)).toBeNull();
+      expect(firstRankingStep(rankingCurves(8, 9), 1 / 3, 8)).toBeNull();
     });
 
     it("prunes nothing until 8 trials are complete, then starts its rungs at the first ranking step", () => {
       const pruner = new SuccessiveHalvingPruner({ minResource: "rank-agreement", reductionFactor: 3 });
-      expect(judge(pruner, curves(7), { 1: 100, 2: 100, 3: 100 })).toEqual({ pruned: false, notes: {} });
+      expect(judge(pruner, rankingCurves(7), { 1: 100, 2: 100, 3: 100 })).toEqual({ pruned: false, notes: {} });
       // With 8 complete trials the first rung is step 3: a trial is judged there, not at step 1,
       // against the values the complete trials reported at step 3 before the rung existed.
-      const done = curves(8);
+      const done = rankingCurves(8);
       expect(judge(pruner, done, { 1: 100, 2: 100 })).toEqual({ pruned: false, notes: {} });
       expect(judge(pruner, done, { 3: 100 })).toEqual({ pruned: true, notes: { completed_rung_0: 100 } });
       // Step 3 holds 3.33, 4.33, 5.33, …: with 9 values the best 3 go on.
@@ -129,23 +118,23 @@ describe("SuccessiveHalvingPruner (asha)", () => {
 
     it("looks again at twice as many complete trials while no step ranks, and keeps a step once found", () => {
       const pruner = new SuccessiveHalvingPruner({ minResource: "rank-agreement", reductionFactor: 3 });
-      const noise = curves(8, 9);
+      const noise = rankingCurves(8, 9);
       expect(judge(pruner, noise, { 1: 100, 3: 100, 8: 100 })).toEqual({ pruned: false, notes: {} });
       // 15 complete trials, 7 of them ranking from step 1: not looked at again yet.
-      const more = curves(16, 1).slice(8);
+      const more = rankingCurves(16, 1).slice(8);
       expect(judge(pruner, [...noise, ...more.slice(0, 7)], { 1: 100 })).toEqual({ pruned: false, notes: {} });
       // At 16 it looks again: from step 1 on, the 16 trials rank as they end (τ ≥ 0.56 at every step).
       expect(firstRankingStep([...noise, ...more], 1 / 3, 8)).toBe(1);
       expect(judge(pruner, [...noise, ...more], { 1: 100 })).toEqual({ pruned: true, notes: { completed_rung_0: 100 } });
       // Kept: a later history in which no step ranks does not move it.
-      expect(judge(pruner, curves(32, 9), { 1: -100 })).toEqual({ pruned: false, notes: { completed_rung_0: -100 } });
+      expect(judge(pruner, rankingCurves(32, 9), { 1: -100 })).toEqual({ pruned: false, notes: { completed_rung_0: -100 } });
     });
 
     it("judges the first trials to complete, so a process that looks late finds the step one that looked early did", () => {
       // The first 8 to finish rank from step 3; 24 that finished after them order at random at every
       // step before the last (as a fleet's or a resumed study's history can look).
-      const early = curves(8).map((t, i) => ({ ...t, finishedAt: 1000 + i }));
-      const late = curves(24, 9).map((t, i) => ({ ...t, number: 8 + i, finishedAt: 2000 + i }));
+      const early = rankingCurves(8).map((t, i) => ({ ...t, finishedAt: 1000 + i }));
+      const late = rankingCurves(24, 9).map((t, i) => ({ ...t, number: 8 + i, finishedAt: 2000 + i }));
       expect(firstRankingStep([...early, ...late], 1 / 3, 8)).toBeNull();
       const pruner = new SuccessiveHalvingPruner({ minResource: "rank-agreement", reductionFactor: 3 });
       expect(judge(pruner, [...early, ...late], { 3: 1e9 })).toEqual({ pruned: true, notes: { completed_rung_0: 1e9 } });
@@ -157,12 +146,12 @@ describe("SuccessiveHalvingPruner (asha)", () => {
     it("is the default: a pruner built with no options waits for the steps to rank, where auto cuts at step 1", () => {
       // One complete trial that ran 9 steps: auto's first rung is at step 1 (1 % of 9, at least 1),
       // so a trial is judged there; the default judges nothing yet.
-      const done = curves(8).slice(0, 1);
+      const done = rankingCurves(8).slice(0, 1);
       expect(judge(new SuccessiveHalvingPruner({ minResource: "auto" }), done, { 1: 100 }).notes).toEqual({ completed_rung_0: 100 });
       expect(judge(new SuccessiveHalvingPruner(), done, { 1: 100 })).toEqual({ pruned: false, notes: {} });
       // With 8 complete trials the default's first rung is where the steps start to rank (3).
-      expect(judge(new SuccessiveHalvingPruner({ reductionFactor: 3 }), curves(8), { 1: 100, 2: 100 }).pruned).toBe(false);
-      expect(judge(new SuccessiveHalvingPruner({ reductionFactor: 3 }), curves(8), { 3: 100 }).pruned).toBe(true);
+      expect(judge(new SuccessiveHalvingPruner({ reductionFactor: 3 }), rankingCurves(8), { 1: 100, 2: 100 }).pruned).toBe(false);
+      expect(judge(new SuccessiveHalvingPruner({ reductionFactor: 3 }), rankingCurves(8), { 3: 100 }).pruned).toBe(true);
     });
 
     it("is an option of the CLI", () => {

@@ -1,6 +1,6 @@
 import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
 import type { Pruner, PruningNotes } from "./base.js";
-import { RankedFirstRung, checkInteger, singleDirection } from "./steps.js";
+import { RankedFirstRung, checkInteger, lastStep, singleDirection } from "./steps.js";
 
 export interface SuccessiveHalvingPrunerOptions {
   /**
@@ -191,13 +191,6 @@ function isPromotable(value: number, competing: number[], reductionFactor: numbe
   const kept = Math.max(Math.floor(competing.length / reductionFactor), 1);
   competing.sort((a, b) => a - b);
   return direction === "maximize" ? value >= competing[competing.length - kept]! : value <= competing[kept - 1]!;
-}
-
-/** The trial's latest reported step, or -1. */
-export function lastStep(trial: FrozenTrial): number {
-  let last = -1;
-  for (const key of Object.keys(trial.intermediate)) last = Math.max(last, Number(key));
-  return last;
 }
 
 /** The options of the `asha` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */

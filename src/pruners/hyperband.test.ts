@@ -3,6 +3,7 @@ import { type FrozenTrial, type JsonValue, makeSnapshot, makeTrial } from "../sp
 import { rungKey } from "./asha.js";
 import { BRACKET_KEY, HyperbandPruner, bracketCount, bracketWeightsByRankAgreement } from "./hyperband.js";
 import { rankAgreement } from "./steps.js";
+import { rankingCurves } from "../../test/fixtures/ranking-curves.js";
 import { createPrunerByName } from "./registry.js";
 import { RandomSampler } from "../samplers/random.js";
 import type { Sampler } from "../samplers/base.js";
@@ -122,15 +123,6 @@ describe("HyperbandPruner", () => {
   });
 
   describe("minResource rank-agreement", () => {
-    /** Complete trials over steps 1–9 whose final value is their number; steps 1 and 2 order them at random, 3 onwards as they end. */
-    function complete(count: number, informativeFrom = 3): FrozenTrial[] {
-      return Array.from({ length: count }, (_, i) => {
-        const intermediate: Record<number, number> = {};
-        for (let step = 1; step <= 9; step++) intermediate[step] = step < informativeFrom ? (i * 7) % count : i + 10 / step;
-        return makeTrial({ number: i, state: "complete", values: [i], intermediate });
-      });
-    }
-
     it("lays out no bracket until a step ranks the complete trials, then starts the most aggressive one there", () => {
       const pruner = new HyperbandPruner({ minResource: "rank-agreement", maxResource: 9, reductionFactor: 3 });
       const judge = (peers: FrozenTrial[], number: number, intermediate: Record<number, number>) => {
@@ -138,10 +130,10 @@ describe("HyperbandPruner", () => {
         return pruner.prune(makeSnapshot([...peers, trial], { studyName: "hb-rank" }), trial);
       };
       // 7 complete trials: too few to judge the steps, so no brackets and nothing pruned.
-      expect(judge(complete(7), 500, { 3: 100 })).toBe(false);
+      expect(judge(rankingCurves(7), 500, { 3: 100 })).toBe(false);
       expect(pruner.bracketCount).toBeNull();
       // 8 whose steps rank from 3 on: brackets from step 3 to 9, two of them (rungs at 3 and 9).
-      const done = complete(8);
+      const done = rankingCurves(8);
       judge(done, 501, { 1: 0 });
       expect(pruner.bracketCount).toBe(2);
       // A bracket-0 trial is judged at step 3 against the values the complete trials of its bracket

@@ -1,8 +1,8 @@
 import { crc32 } from "node:zlib";
 import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
-import { type RungSchedule, RungMemory, judgeAtRungs, lastStep } from "./asha.js";
+import { type RungSchedule, RungMemory, judgeAtRungs } from "./asha.js";
 import type { Pruner, PruningNotes } from "./base.js";
-import { RankedFirstRung, checkInteger, rankAgreement, singleDirection } from "./steps.js";
+import { RankedFirstRung, checkInteger, lastStep, rankAgreement, singleDirection } from "./steps.js";
 
 export interface HyperbandPrunerOptions {
   /**
@@ -84,11 +84,11 @@ export class HyperbandPruner implements Pruner {
     this.minResource = minResource === "rank-agreement" ? minResource : checkInteger(this.name, "minResource", minResource, 1);
     const maxResource = options.maxResource ?? "auto";
     this.maxResource = maxResource === "auto" ? "auto" : checkInteger(this.name, "maxResource", maxResource, typeof this.minResource === "number" ? this.minResource : 1);
-    if (this.minResource === "rank-agreement" && (options.bootstrapCount ?? 0) > 0) {
-      throw new RangeError('hyperband pruner: bootstrapCount needs a numeric minResource (with "rank-agreement" the rungs are placed later)');
-    }
     this.reductionFactor = checkInteger(this.name, "reductionFactor", options.reductionFactor ?? 3, 2);
     this.bootstrapCount = checkInteger(this.name, "bootstrapCount", options.bootstrapCount ?? 0, 0);
+    if (this.bootstrapCount > 0 && this.minResource === "rank-agreement") {
+      throw new RangeError('hyperband pruner: bootstrapCount needs a numeric minResource (with "rank-agreement" the rungs are placed later)');
+    }
     this.samplerPerBracket = options.samplerPerBracket ?? false;
     if (typeof this.samplerPerBracket !== "boolean") throw new TypeError(`hyperband pruner: samplerPerBracket must be a boolean, got ${JSON.stringify(options.samplerPerBracket)}`);
     this.bracketWeighting = options.bracketWeighting ?? "fixed";

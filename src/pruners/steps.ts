@@ -15,6 +15,13 @@ export function lastTwoSteps(trial: FrozenTrial): { last: number; secondLast: nu
   return { last, secondLast };
 }
 
+/** The trial's latest reported step, or -1. */
+export function lastStep(trial: FrozenTrial): number {
+  let last = -1;
+  for (const key of Object.keys(trial.intermediate)) last = Math.max(last, Number(key));
+  return last;
+}
+
 /**
  * Whether the trial's latest report is the first one in its window of `intervalSteps` steps after
  * the warm-up (windows start at `nWarmupSteps + k·intervalSteps`). Pruners that honour an interval
@@ -128,8 +135,7 @@ export function firstRankingStep(trials: readonly FrozenTrial[], minTau: number,
   const steps = new Set<number>();
   for (const t of trials) {
     if (t.state !== "complete") continue;
-    const last = lastTwoSteps(t).last;
-    longest = Math.max(longest, last);
+    longest = Math.max(longest, lastStep(t));
     for (const key of Object.keys(t.intermediate)) steps.add(Number(key));
   }
   let first: number | null = null;
