@@ -219,7 +219,8 @@
 // sign test, p < 0.05). Test, reported only: 189862, 189865, 189866, 189873 (without --dev). Dev: 16 of
 // 18 cells (lost Hartmann's two), pairs 136 better / 4 tied / 40 worse, p = 2e-13: it passed, and
 // minResource "rank-agreement" is asha's default (the "asha" arm here keeps r = 1). Test: 8 of 8
-// cells, 61 / 0 / 19, p = 3e-6. Figures per task in the README's pruning section.
+// cells, 61 / 0 / 19, p = 3e-6. Figures per task in the README's pruning section. The counts and
+// p-values of these rules come from bench/pruning-rule.mjs on this script's --per-seed outputs.
 // Two more rules of the same form, each written before its option existed: hb-rankr (Hyperband,
 // minResource "rank-agreement") against hyperband (r = 1): dev 14 of 18 cells, 114 / 1 / 65, p = 3e-4,
 // passed (test 5 of 8, 46 / 0 / 34, p = 0.22); median-rank (nWarmupSteps "rank-agreement") against

@@ -7,6 +7,7 @@
 // the two-sided sign-test p-value of the wins against the losses.
 // Usage: node bench/warmstart-compare.mjs A.txt B.txt
 import { readFileSync } from "node:fs";
+import { signTest } from "./sign-test.mjs";
 
 const [fileA, fileB] = process.argv.slice(2);
 if (!fileA || !fileB) throw new Error("usage: node bench/warmstart-compare.mjs A.txt B.txt (outputs of bench/warmstart.mjs)");
@@ -25,20 +26,6 @@ function perSeed(file) {
   }
   if (pairs.size === 0) throw new Error(`${file}: no per-seed lines (run bench/warmstart.mjs of this version)`);
   return pairs;
-}
-
-/** Two-sided sign test: the chance of a split at least this uneven among wins + losses fair coin flips. */
-function signTest(wins, losses) {
-  const n = wins + losses;
-  if (n === 0) return 1;
-  const k = Math.min(wins, losses);
-  let tail = 0;
-  let term = 0.5 ** n;
-  for (let i = 0; i <= k; i++) {
-    tail += term;
-    term *= (n - i) / (i + 1);
-  }
-  return Math.min(1, 2 * tail);
 }
 
 const a = perSeed(fileA);
