@@ -203,7 +203,51 @@ describe("warm-started GP (design from the sources)", () => {
   });
 
   it("rejects an unknown warmStartMethod, naming the option", () => {
-    expect(() => new GPSampler({ warmStartMethod: "stack" as never })).toThrow(/warmStartMethod must be "design" or "rgpe"/);
+    expect(() => new GPSampler({ warmStartMethod: "stacked" as never })).toThrow(/warmStartMethod must be "design", "rgpe" or "stack"/);
+  });
+});
+
+describe("warm-started GP with stacked residual GPs (warmStartMethod: stack)", () => {
+  const make = () => new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true, warmStartMethod: "stack" });
+  const own = (xs: number[], f: (x: number) => number) => xs.map((x, i) => makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [f(x)] }));
+  /** The system attributes the sampler records for trial `number`. */
+  const recorded = (sampler: GPSampler, history: FrozenTrial[], sources: WarmStartSource[], number: number) => {
+    const snapshot = withSources(makeSnapshot(history), sources);
+    const trial = makeSamplingTrial(number);
+    const space = sampler.inferRelativeSpace(snapshot, trial);
+    const params = sampler.sampleRelative(snapshot, trial, space);
+    return { x: params.x as number, attrs: trial.systemAttrs };
+  };
+
+  it("keeps the design's startup: the source's best trial first, then a Sobol point", () => {
+    const near = source("near", (x) => (x - 0.8) ** 2, 40);
+    expect(propose(make(), [], [near], 0)).toBe(propose(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true }), [], [near], 0));
+    const first = own([0.7875], (x) => (x - 0.8) ** 2);
+    expect(propose(make(), first, [near], 1)).toBe(propose(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true }), first, [near], 1));
+  });
+
+  it("after the startup, searches where the source's mean is best though the study has not looked there, where the design GP does not", () => {
+    // The source knows a narrow basin at 0.8 on a slope that falls towards 0; the study's five
+    // trials, on the same function, saw only the slope.
+    const f = (x: number) => Math.min(x, 0.6) + 10 * Math.min(0, Math.abs(x - 0.8) - 0.1);
+    const sourceStudy = source("basin", f, 40);
+    const history = own([0.05, 0.2, 0.4, 0.55, 0.3], f);
+    const stacked = recorded(make(), history, [sourceStudy], 5);
+    expect(Math.abs(stacked.x - 0.8)).toBeLessThan(0.1);
+    expect(stacked.attrs["gp:stack"]).toMatchObject({ share: 5 / 45 });
+    expect((stacked.attrs["gp:stack"] as { slope: number }).slope).toBeGreaterThan(0.5);
+    const design = propose(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true }), history, [sourceStudy], 5);
+    expect(Math.abs(design - 0.8)).toBeGreaterThan(0.1);
+    // Same seed, same history, same proposal.
+    expect(recorded(make(), history, [sourceStudy], 5).x).toBe(stacked.x);
+  });
+
+  it("leaves the source out once the study's results run against it, and models the study as a cold GP would", () => {
+    const misleading = source("wrong", (x) => (x - 0.9) ** 2);
+    const history = own([0.05, 0.15, 0.3, 0.5, 0.7, 0.85, 0.95, 0.6], (x) => (x - 0.1) ** 2);
+    const { x, attrs } = recorded(make(), history, [misleading], 8);
+    expect(attrs["gp:stack"]).toBeUndefined();
+    expect(x).toBe(propose(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2 }), history, [], 8));
   });
 });
 

@@ -59,6 +59,7 @@ import {
 import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels } from "./constrained.js";
 import { logExpectedHypervolumeImprovement, logExpectedHypervolumeImprovementBound, logExpectedHypervolumeImprovementWithGradient, nonDominatedBoxes } from "./ehvi.js";
 import { ensemble, rgpeWeights } from "./rgpe.js";
+import { type StackLayer, stackResiduals, stackedSurrogate } from "./stack.js";
 import { type TrustRegion, vizierTrustRegion } from "./trust-region.js";
 import { failuresArePredictable } from "../failures.js";
 import { type Penalizer, estimateLipschitz, locallyPenalizedAcquisition, logPenalty, pendingPenalizers } from "./local-penalization.js";
@@ -246,9 +247,11 @@ export interface GPSamplerOptions {
    * How the GP learns from source studies: `"design"` (default), the startup design takes the
    * sources' best trials (Feurer et al. 2015) and the GP then models this study alone; `"rgpe"`, the
    * ranking-weighted ensemble of Feurer et al. 2018 (see `rgpe.ts`), which ended worse than a cold
-   * GP on `bench:warmstart`.
+   * GP on `bench:warmstart`; `"stack"`, the same startup design as `"design"`, then Google Vizier's
+   * stacked residual GPs (Golovin et al. 2017, see `stack.ts`): this study's GP models its residuals
+   * from the sources' GP, so the sources keep setting the mean where the study has not looked.
    */
-  warmStartMethod?: "design" | "rgpe";
+  warmStartMethod?: "design" | "rgpe" | "stack";
   /**
    * With the `"design"` method: where the sources' design points go. `"interleaved"` (default):
    * every other trial of the startup; `"before-startup"`: ⌈startup/2⌉ of them first, then the whole
@@ -342,9 +345,26 @@ const JOINT_THETA_ATTR = "gp:jointTheta";
 /** θ of every per-objective (EHVI) and per-constraint model of a trial, for the next trial's warm start. */
 const MODEL_THETAS_ATTR = "gp:modelThetas";
 const TRANSFER_ATTR = "gp:transferWeights";
+/** With warmStartMethod "stack": the map from the sources' mean to this study's units and this study's share β of the evidence. */
+const STACK_ATTR = "gp:stack";
+/** With warmStartMethod "stack": the kernel hyperparameters of this study's residual GP. */
+const STACK_THETA_ATTR = "gp:stackTheta";
 /** θ of the failure model (see {@link GPSampler}), for the next trial's warm start. */
 const FAILURE_THETA_ATTR = "gp:failureTheta";
 const ANCHOR_COUNT = 5;
+
+/** A source study's GP on the space, the encoded points it was fitted on and their losses (minimisation). */
+interface SourceModel {
+  gp: GaussianProcess;
+  points: Float64Array[];
+  losses: number[];
+}
+
+/** The chosen sources' stacked GPs and the output warping every layer, and this study's, is modelled in. */
+interface SourceStack {
+  layers: StackLayer[];
+  warping: OutputWarping;
+}
 /** The EHVI's reference point lies this share of a range beyond the worst value it bounds. */
 const EHVI_MARGIN = 0.1;
 
@@ -390,7 +410,9 @@ export class GPSampler implements Sampler {
   /** The single-objective model of the latest trial, with its study and space, for the next trial's model to grow from. */
   private lastModel: { key: string; gp: GaussianProcess } | null = null;
   /** Source studies' GPs, by source, space and size. */
-  private readonly sourceModels = new Map<string, { gp: GaussianProcess; points: Float64Array[] } | null>();
+  private readonly sourceModels = new Map<string, SourceModel | null>();
+  /** The stacked GPs of the chosen sources (see `stack.ts`), by the sources' names, sizes and the space. */
+  private readonly sourceStacks = new Map<string, SourceStack>();
 
   constructor(options: GPSamplerOptions = {}) {
     this.seed = options.seed ?? randomSeed();
@@ -875,7 +897,7 @@ export class GPSampler implements Sampler {
   }
 
   /** A source study's own GP on the space, fitted once per source, space and size (a function of the source's trials alone). */
-  private sourceModel(source: WarmStartSource, encoder: SpaceEncoder, categorical: Uint8Array): { gp: GaussianProcess; points: Float64Array[] } | null {
+  private sourceModel(source: WarmStartSource, encoder: SpaceEncoder, categorical: Uint8Array): SourceModel | null {
     const key = `${source.name}\u0001${encoder.names.join("\u0000")}\u0001${source.trials.length}`;
     const cached = this.sourceModels.get(key);
     if (cached !== undefined) return cached;
@@ -888,13 +910,13 @@ export class GPSampler implements Sampler {
       points.push(point);
       losses.push(sourceLoss(source.direction, trial));
     }
-    let model: { gp: GaussianProcess; points: Float64Array[] } | null = null;
+    let model: SourceModel | null = null;
     if (points.length >= 3) {
       const d = encoder.dimension;
       const x = new Float64Array(points.length * d);
       points.forEach((p, j) => x.set(p, j * d));
       const data: TrainingData = { x, y: warpObservations(losses, this.plainWarping, this.options.priorMean), n: points.length, d, categorical };
-      model = { gp: new GaussianProcess(data, parametersFromTheta(this.fitTheta(data, undefined), d)), points };
+      model = { gp: new GaussianProcess(data, parametersFromTheta(this.fitTheta(data, undefined), d)), points, losses };
     }
     this.sourceModels.set(key, model);
     return model;
@@ -909,7 +931,7 @@ export class GPSampler implements Sampler {
     snapshot: StudySnapshot,
     trial: SamplingTrial,
     encoder: SpaceEncoder,
-    observations: { points: Float64Array[]; values: number[]; running: Float64Array[] },
+    observations: { points: Float64Array[]; values: number[]; running: Float64Array[]; failed: Float64Array[] },
     sources: readonly WarmStartSource[],
     rng: Rng,
     startup: boolean,
@@ -931,7 +953,10 @@ export class GPSampler implements Sampler {
       this.options.maxWarmStartSources,
     );
     const chosen = usable.filter((_, i) => selection[i]! > 0);
-    if (this.options.warmStartMethod === "design") {
+    if (this.options.warmStartMethod === "stack" && !startup) {
+      return chosen.length === 0 ? null : this.stackStep(snapshot, trial, encoder, observations, chosen as { source: WarmStartSource; model: SourceModel }[], rng);
+    }
+    if (this.options.warmStartMethod !== "rgpe") {
       if (!startup || chosen.length === 0) return null;
       const first = chosen.reduce((p, q) => (selection[usable.indexOf(q)]! > selection[usable.indexOf(p)]! ? q : p));
       const design = bestUntriedPoint(first.model!, [...observations.points, ...observations.running]);
@@ -970,6 +995,98 @@ export class GPSampler implements Sampler {
     for (const p of observations.running) taken.add(pointKey(p));
     const anchors = [...reference].sort((a, b) => surrogate.predict(a).mean - surrogate.predict(b).mean).slice(0, ANCHOR_COUNT);
     return this.propose(logExpectedImprovementAcquisition(surrogate, best), encoder, dimensions, anchors, taken, trial, rng);
+  }
+
+  /**
+   * A warm-started step after the startup with the `"stack"` method: the chosen sources' stack (see
+   * `stack.ts`, built once per set of sources) with this study's GP of its residuals on top, and log
+   * EI on the whole stack.
+   */
+  private stackStep(
+    snapshot: StudySnapshot,
+    trial: SamplingTrial,
+    encoder: SpaceEncoder,
+    observations: { points: Float64Array[]; values: number[]; running: Float64Array[]; failed: Float64Array[] },
+    chosen: readonly { source: WarmStartSource; model: SourceModel }[],
+    rng: Rng,
+  ): Record<string, ParamValue> | null {
+    const d = encoder.dimension;
+    const dimensions = dimensionKinds(encoder);
+    const categorical = categoricalMask(dimensions);
+    const { layers: below, warping } = this.sourceStack(chosen, encoder, categorical);
+    const n = observations.points.length;
+    const y = warpObservations(observations.values, warping, this.options.priorMean);
+    const { residuals, slope, intercept } = stackResiduals(stackedSurrogate(below), observations.points, y);
+    const x = new Float64Array(n * d);
+    observations.points.forEach((p, j) => x.set(p, j * d));
+    const data: TrainingData = { x, y: residuals, n, d, categorical };
+    const cacheKey = `stack:${snapshot.studyId}:${encoder.names.join("\u0000")}`;
+    const size = d + 2 + (this.additiveFor(n, d) ? 1 : 0);
+    const theta = this.fitTheta(data, previousTheta(snapshot, trial.number, d, size, STACK_THETA_ATTR) ?? fitting(this.thetaCache.get(cacheKey), d, size));
+    const thetaList = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
+    this.thetaCache.set(cacheKey, thetaList);
+    trial.setSystemAttr(STACK_THETA_ATTR, thetaList as JsonValue);
+    const top: StackLayer = { gp: new GaussianProcess(data, parametersFromTheta(theta, d)), count: n, slope, intercept };
+    const surrogate = stackedSurrogate([...below, top]);
+    const share = n / (n + below[below.length - 1]!.count);
+    // The sources' weight: their share of the stack's uncertainty, 0 when this study's results run against them.
+    const sourceWeight = slope > 0 ? 1 - share : 0;
+    trial.setSystemAttr(TRANSFER_ATTR, Object.fromEntries([...chosen.map((c) => [c.source.name, sourceWeight]), ["(this study)", slope > 0 ? share : 1]]) as JsonValue);
+    trial.setSystemAttr(STACK_ATTR, { slope, intercept, share } as JsonValue);
+    const means = observations.points.map((p) => surrogate.predict(p).mean);
+    const best = Math.min(...means);
+    const taken = new Set<string>();
+    for (const p of observations.points) taken.add(pointKey(p));
+    for (const p of observations.running) taken.add(pointKey(p));
+    for (const p of observations.failed) taken.add(pointKey(p));
+    // Anchors for the local search: the best of this study's points and of the sources', by the stack's mean.
+    const candidates = [...observations.points, ...chosen.flatMap((c) => c.model.points)];
+    const anchors = candidates
+      .map((p) => [p, surrogate.predict(p).mean] as const)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, ANCHOR_COUNT)
+      .map(([p]) => p);
+    return this.propose(logExpectedImprovementAcquisition(surrogate, best), encoder, dimensions, anchors, taken, trial, rng);
+  }
+
+  /**
+   * The chosen sources stacked in the order given (see `stack.ts`): the first source's own GP, then
+   * each further source's GP of its residuals from the stack below it. With `outputWarping: "auto"`
+   * the warping is the one the first source's results support best (`chooseOutputWarping`, on its
+   * many trials rather than this study's few), and every layer uses it.
+   */
+  private sourceStack(chosen: readonly { source: WarmStartSource; model: SourceModel }[], encoder: SpaceEncoder, categorical: Uint8Array): SourceStack {
+    const key = `${chosen.map((c) => `${c.source.name}\u0001${c.source.trials.length}`).join("\u0002")}\u0003${encoder.names.join("\u0000")}`;
+    const cached = this.sourceStacks.get(key);
+    if (cached !== undefined) return cached;
+    const d = encoder.dimension;
+    const first = chosen[0]!.model;
+    let warping: OutputWarping = this.options.outputWarping === "auto" ? "none" : this.options.outputWarping;
+    const layers: StackLayer[] = [];
+    for (const { model } of chosen) {
+      const count = model.points.length;
+      const inputs = { x: model.gp.data.x, n: count, d, categorical };
+      if (layers.length === 0) {
+        let theta: Float64Array;
+        if (this.options.outputWarping === "auto") {
+          const prior = defaultPrior(d, this.options.minNoise, this.options.noisePrior, this.additiveFor(count, d));
+          const choice = chooseOutputWarping(first.losses, inputs, { prior, starts: hyperparameterStarts(d, prior), maxIterations: this.options.fitIterations, priorMean: this.options.priorMean });
+          warping = choice.warping;
+          theta = choice.theta;
+        } else {
+          theta = this.fitTheta({ ...inputs, y: warpObservations(first.losses, warping, this.options.priorMean) }, undefined);
+        }
+        const data: TrainingData = { ...inputs, y: warpObservations(first.losses, warping, this.options.priorMean) };
+        layers.push({ gp: new GaussianProcess(data, parametersFromTheta(theta, d)), count, slope: 1, intercept: 0 });
+        continue;
+      }
+      const { residuals, slope, intercept } = stackResiduals(stackedSurrogate(layers), model.points, warpObservations(model.losses, warping, this.options.priorMean));
+      const data: TrainingData = { ...inputs, y: residuals };
+      layers.push({ gp: new GaussianProcess(data, parametersFromTheta(this.fitTheta(data, undefined), d)), count, slope, intercept });
+    }
+    const stack = { layers, warping };
+    this.sourceStacks.set(key, stack);
+    return stack;
   }
 
   /** The point that maximizes `acquisition` (candidates, then local search from `anchors`), decoded; null if nothing finite was found. */
@@ -1543,8 +1660,8 @@ function validateOptions(options: GPSamplerOptions): void {
   if (options.hypervolumeReference !== undefined && !HYPERVOLUME_REFERENCES.includes(options.hypervolumeReference)) {
     throw new RangeError(`GPSampler: hypervolumeReference must be "observed", "front", "nadir" or "alternate", got ${String(options.hypervolumeReference)}`);
   }
-  if (options.warmStartMethod !== undefined && !["design", "rgpe"].includes(options.warmStartMethod)) {
-    throw new RangeError(`GPSampler: warmStartMethod must be "design" or "rgpe", got ${String(options.warmStartMethod)}`);
+  if (options.warmStartMethod !== undefined && !["design", "rgpe", "stack"].includes(options.warmStartMethod)) {
+    throw new RangeError(`GPSampler: warmStartMethod must be "design", "rgpe" or "stack", got ${String(options.warmStartMethod)}`);
   }
   if (options.failedTrials !== undefined && !["model", "ignore"].includes(options.failedTrials)) {
     throw new RangeError(`GPSampler: failedTrials must be "model" or "ignore", got ${String(options.failedTrials)}`);
@@ -1608,7 +1725,7 @@ export const GP_OPTIONS = defineOptions({
   fidelityRule: { kind: "enum", values: GP_FIDELITY_RULES, default: "auto", description: "fit the highest step with enough observations (bohb), the study as recorded (final), pruned trials at the final value their rank predicts (quantile), final where early ranks predict final ones and else pruned trials at the worst final (gate), one GP over parameters and step searched at the last step (joint), or joint under asha/hyperband (bohb if warm-started or with several objectives) and gate otherwise (auto)" },
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, startup trials)", description: "with bohb: observations a step needs before the GP is fitted on it" },
   warmStart: { kind: "boolean", default: "false (true under sextant tune --warm-start)", description: "learn from the studies a warm-started study names: its startup design takes their best trials" },
-  warmStartMethod: { kind: "enum", values: ["design", "rgpe"], default: "design", description: "with warmStart: the sources' best trials as the startup design (design), or the RGPE ensemble of source GPs (rgpe)" },
+  warmStartMethod: { kind: "enum", values: ["design", "rgpe", "stack"], default: "design", description: "with warmStart: the sources' best trials as the startup design (design), the RGPE ensemble of source GPs (rgpe), or the design and then this study's GP stacked on the sources' as residuals (stack)" },
   warmStartDesign: { kind: "enum", values: ["interleaved", "before-startup"], default: "interleaved", description: "with the design method: the sources' points on every other startup trial, or first and then a cold study's whole startup" },
   failedTrials: { kind: "enum", values: ["model", "ignore"], default: "model", description: "learn where the objective fails, once failures cluster, and avoid it (model), or leave failed trials out (ignore)" },
   maxWarmStartSources: { kind: "integer", min: 1, default: 3, description: "with warmStart: the most source studies used, the best by estimated transfer" },
