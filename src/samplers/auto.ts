@@ -192,7 +192,7 @@ export class AutoSampler implements Sampler {
 
   /**
    * A warm-started study: the GP with its warm start (a startup design from the sources' best
-   * trials) where a cold study would get the GP, else TPE with the sources as a prior. Before the
+   * trials, then its model stacked on theirs) where a cold study would get the GP, else TPE with the sources as a prior. Before the
    * study has complete trials of its own, the sources' trials say what the space looks like.
    *
    * Chosen on bench:warmstart's six dev pairs (10 seeds, sources run by a cold GP, as a study run
@@ -207,7 +207,7 @@ export class AutoSampler implements Sampler {
       return { sampler: this.tpe, name: "tpe", reason: `warm-started with ${objectives} objectives: TPE with the sources' trials as a prior (the GP's warm start is single-objective)` };
     }
     const cold = this.decideCold(own.trials > 0 ? own : spaceOf(sources.flatMap((source) => source.trials)), own.trials, objectives);
-    if (cold.name === "gp") return { sampler: this.gpWarm, name: "gp", reason: `warm-started, ${cold.basis}: Gaussian-process BO whose startup design takes the sources' best trials` };
+    if (cold.name === "gp") return { sampler: this.gpWarm, name: "gp", reason: `warm-started, ${cold.basis}: Gaussian-process BO whose startup design takes the sources' best trials and whose model stacks on theirs` };
     return { sampler: this.tpe, name: "tpe", reason: `warm-started, ${cold.basis}: TPE with the sources' trials as a prior` };
   }
 

@@ -183,7 +183,7 @@ describe.each([
 });
 
 describe("warm-started GP (design from the sources)", () => {
-  const make = () => new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true });
+  const make = () => new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true, warmStartMethod: "design" });
   const own = (xs: number[], f: (x: number) => number) => xs.map((x, i) => makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [f(x)] }));
 
   it("tries the source's best trials first, every other startup trial", () => {
@@ -207,8 +207,8 @@ describe("warm-started GP (design from the sources)", () => {
   });
 });
 
-describe("warm-started GP with stacked residual GPs (warmStartMethod: stack)", () => {
-  const make = () => new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true, warmStartMethod: "stack" });
+describe("warm-started GP with stacked residual GPs (warmStartMethod: stack, the default)", () => {
+  const make = () => new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true });
   const own = (xs: number[], f: (x: number) => number) => xs.map((x, i) => makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [f(x)] }));
   /** The system attributes the sampler records for trial `number`. */
   const recorded = (sampler: GPSampler, history: FrozenTrial[], sources: WarmStartSource[], number: number) => {
@@ -221,9 +221,9 @@ describe("warm-started GP with stacked residual GPs (warmStartMethod: stack)", (
 
   it("keeps the design's startup: the source's best trial first, then a Sobol point", () => {
     const near = source("near", (x) => (x - 0.8) ** 2, 40);
-    expect(propose(make(), [], [near], 0)).toBe(propose(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true }), [], [near], 0));
+    expect(propose(make(), [], [near], 0)).toBe(propose(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true, warmStartMethod: "design" }), [], [near], 0));
     const first = own([0.7875], (x) => (x - 0.8) ** 2);
-    expect(propose(make(), first, [near], 1)).toBe(propose(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true }), first, [near], 1));
+    expect(propose(make(), first, [near], 1)).toBe(propose(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true, warmStartMethod: "design" }), first, [near], 1));
   });
 
   it("after the startup, searches where the source's mean is best though the study has not looked there, where the design GP does not", () => {
@@ -236,10 +236,30 @@ describe("warm-started GP with stacked residual GPs (warmStartMethod: stack)", (
     expect(Math.abs(stacked.x - 0.8)).toBeLessThan(0.1);
     expect(stacked.attrs["gp:stack"]).toMatchObject({ share: 5 / 45 });
     expect((stacked.attrs["gp:stack"] as { slope: number }).slope).toBeGreaterThan(0.5);
-    const design = propose(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true }), history, [sourceStudy], 5);
+    const design = propose(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true, warmStartMethod: "design" }), history, [sourceStudy], 5);
     expect(Math.abs(design - 0.8)).toBeGreaterThan(0.1);
     // Same seed, same history, same proposal.
     expect(recorded(make(), history, [sourceStudy], 5).x).toBe(stacked.x);
+  });
+
+  it("stacks after a before-startup design too, as after the interleaved one", () => {
+    const f = (x: number) => Math.min(x, 0.6) + 10 * Math.min(0, Math.abs(x - 0.8) - 0.1);
+    const history = own([0.05, 0.2, 0.4, 0.55, 0.3], f);
+    const before = recorded(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true, warmStartDesign: "before-startup" }), history, [source("basin", f, 40)], 5);
+    expect(before.attrs["gp:stack"]).toBeDefined();
+    expect(before.x).toBe(recorded(make(), history, [source("basin", f, 40)], 5).x);
+  });
+
+  it("takes a cold GP's step while the study's results do not follow the source's mean, even with a positive slope", () => {
+    // The source knows the study's basin at 0.3 (so it orders the better half of the study's trials
+    // and MBTL keeps it) but is flat everywhere else: its mean follows the study's values too weakly
+    // to stack on (the calibration's slope is about 0.5, the correlation not significant at n = 8).
+    const nearOnly = source("near-only", (x) => (Math.abs(x - 0.3) < 0.2 ? (x - 0.3) ** 2 : 0.02), 40);
+    const f = (x: number) => (x - 0.3) ** 2;
+    const history = own([0.05, 0.9, 0.45, 0.7, 0.2, 0.6, 0.35, 0.8], f);
+    const { x, attrs } = recorded(make(), history, [nearOnly], 8);
+    expect(attrs["gp:stack"]).toBeUndefined();
+    expect(x).toBe(propose(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2 }), history, [], 8));
   });
 
   it("leaves the source out once the study's results run against it, and models the study as a cold GP would", () => {

@@ -244,16 +244,18 @@ export interface GPSamplerOptions {
   /** Learn from the studies a warm-started study names (default false; see `warmStartMethod`). */
   warmStart?: boolean;
   /**
-   * How the GP learns from source studies: `"design"` (default), the startup design takes the
-   * sources' best trials (Feurer et al. 2015) and the GP then models this study alone; `"rgpe"`, the
-   * ranking-weighted ensemble of Feurer et al. 2018 (see `rgpe.ts`), which ended worse than a cold
-   * GP on `bench:warmstart`; `"stack"`, the same startup design as `"design"`, then Google Vizier's
-   * stacked residual GPs (Golovin et al. 2017, see `stack.ts`): this study's GP models its residuals
-   * from the sources' GP, so the sources keep setting the mean where the study has not looked.
+   * How the GP learns from source studies. `"stack"` (default since session 25): every other trial
+   * of the startup design is the sources' best trial not tried yet (Feurer et al. 2015), and after
+   * the startup Google Vizier's stacked residual GPs (Golovin et al. 2017, see `stack.ts`): this
+   * study's GP models its residuals from the sources' GP, so the sources keep setting the mean where
+   * the study has not looked, for as long as the study's results follow the sources' mean
+   * (`stackRelated`; otherwise a cold GP's step). `"design"`: the same startup, then the GP models
+   * this study alone (the default before). `"rgpe"`: the ranking-weighted ensemble of Feurer et al.
+   * 2018 (see `rgpe.ts`), which ended worse than a cold GP on `bench:warmstart`.
    */
   warmStartMethod?: "design" | "rgpe" | "stack";
   /**
-   * With the `"design"` method: where the sources' design points go. `"interleaved"` (default):
+   * With the `"stack"` and `"design"` methods: where the sources' design points go. `"interleaved"` (default):
    * every other trial of the startup; `"before-startup"`: ⌈startup/2⌉ of them first, then the whole
    * Sobol startup of a cold study (see the README's warm-start section for how it was measured).
    */
@@ -442,7 +444,7 @@ export class GPSampler implements Sampler {
       hypervolumeReference: options.hypervolumeReference ?? "alternate",
       warmStart: options.warmStart ?? false,
       maxWarmStartSources: options.maxWarmStartSources ?? 3,
-      warmStartMethod: options.warmStartMethod ?? "design",
+      warmStartMethod: options.warmStartMethod ?? "stack",
       warmStartDesign: options.warmStartDesign ?? "interleaved",
       failedTrials: options.failedTrials ?? "model",
       jointSurvival: options.jointSurvival ?? false,
@@ -490,11 +492,11 @@ export class GPSampler implements Sampler {
     // then the cold study's whole Sobol startup.
     const n = observations.points.length;
     const available = snapshot.directions.length === 1 && this.options.warmStart ? warmSources(snapshot) : [];
-    const before = available.length > 0 && this.options.warmStartMethod === "design" && this.options.warmStartDesign === "before-startup";
+    const before = available.length > 0 && this.options.warmStartMethod !== "rgpe" && this.options.warmStartDesign === "before-startup";
     const designLength = before ? Math.ceil(nStartup / 2) : 0;
     const startupLength = nStartup + designLength;
     const sobolIndex = Math.max(0, trial.number - designLength);
-    const skipSources = before ? n >= designLength : n < nStartup && trial.number % 2 === 1;
+    const skipSources = before ? n >= designLength && n < startupLength : n < nStartup && trial.number % 2 === 1;
     const sources = skipSources ? [] : available;
     if (sources.length === 0 && n < startupLength) return this.startupPoint(encoder, sobolIndex);
     return this.withFallback(trial, encoder, rng, () => {
@@ -1000,7 +1002,8 @@ export class GPSampler implements Sampler {
   /**
    * A warm-started step after the startup with the `"stack"` method: the chosen sources' stack (see
    * `stack.ts`, built once per set of sources) with this study's GP of its residuals on top, and log
-   * EI on the whole stack.
+   * EI on the whole stack; null (a cold GP's step) while the study's results do not follow the
+   * sources' mean.
    */
   private stackStep(
     snapshot: StudySnapshot,
@@ -1016,7 +1019,9 @@ export class GPSampler implements Sampler {
     const { layers: below, warping } = this.sourceStack(chosen, encoder, categorical);
     const n = observations.points.length;
     const y = warpObservations(observations.values, warping, this.options.priorMean);
-    const { residuals, slope, intercept } = stackResiduals(stackedSurrogate(below), observations.points, y);
+    const { residuals, slope, intercept, related } = stackResiduals(stackedSurrogate(below), observations.points, y);
+    // Unless the study's results follow the sources' mean, a cold GP's step (see `stackRelated`).
+    if (!related) return null;
     const x = new Float64Array(n * d);
     observations.points.forEach((p, j) => x.set(p, j * d));
     const data: TrainingData = { x, y: residuals, n, d, categorical };
@@ -1724,9 +1729,9 @@ export const GP_OPTIONS = defineOptions({
   hypervolumeReference: { kind: "enum", values: HYPERVOLUME_REFERENCES, default: "alternate", description: "EHVI reference point: beyond the worst observed value (observed), the front's nadir by a tenth of its range (front) or of the observed range (nadir), or front and observed by turns (alternate)" },
   fidelityRule: { kind: "enum", values: GP_FIDELITY_RULES, default: "auto", description: "fit the highest step with enough observations (bohb), the study as recorded (final), pruned trials at the final value their rank predicts (quantile), final where early ranks predict final ones and else pruned trials at the worst final (gate), one GP over parameters and step searched at the last step (joint), or joint under asha/hyperband (bohb if warm-started or with several objectives) and gate otherwise (auto)" },
   fidelityMinTrials: { kind: "integer", min: 1, default: "max(d+1, startup trials)", description: "with bohb: observations a step needs before the GP is fitted on it" },
-  warmStart: { kind: "boolean", default: "false (true under sextant tune --warm-start)", description: "learn from the studies a warm-started study names: its startup design takes their best trials" },
-  warmStartMethod: { kind: "enum", values: ["design", "rgpe", "stack"], default: "design", description: "with warmStart: the sources' best trials as the startup design (design), the RGPE ensemble of source GPs (rgpe), or the design and then this study's GP stacked on the sources' as residuals (stack)" },
-  warmStartDesign: { kind: "enum", values: ["interleaved", "before-startup"], default: "interleaved", description: "with the design method: the sources' points on every other startup trial, or first and then a cold study's whole startup" },
+  warmStart: { kind: "boolean", default: "false (true under sextant tune --warm-start)", description: "learn from the studies a warm-started study names: its startup design takes their best trials, and (warmStartMethod) its model stacks on theirs" },
+  warmStartMethod: { kind: "enum", values: ["design", "rgpe", "stack"], default: "stack", description: "with warmStart: the sources' best trials in the startup design, then this study's GP stacked on the sources' as residuals while its results follow them (stack), the design alone (design), or the RGPE ensemble of source GPs (rgpe)" },
+  warmStartDesign: { kind: "enum", values: ["interleaved", "before-startup"], default: "interleaved", description: "with the stack and design methods: the sources' points on every other startup trial, or first and then a cold study's whole startup" },
   failedTrials: { kind: "enum", values: ["model", "ignore"], default: "model", description: "learn where the objective fails, once failures cluster, and avoid it (model), or leave failed trials out (ignore)" },
   maxWarmStartSources: { kind: "integer", min: 1, default: 3, description: "with warmStart: the most source studies used, the best by estimated transfer" },
   jointSurvival: { kind: "boolean", default: false, description: "with the joint fidelity model and MACE: weigh proposals by the model's probability of passing the first rung" },

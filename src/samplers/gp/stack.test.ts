@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Surrogate } from "./acquisition.js";
-import { calibrateStack, stackResiduals, stackedSurrogate } from "./stack.js";
+import { calibrateStack, stackRelated, stackResiduals, stackedSurrogate } from "./stack.js";
 
 /** A surrogate with a closed-form mean and variance in one dimension, and their derivatives. */
 function analytic(mean: (x: number) => number, variance: (x: number) => number, h = 1e-6): Surrogate {
@@ -30,6 +30,17 @@ describe("calibrateStack", () => {
       expect(fit.slope).toBe(0);
       expect(fit.intercept).toBeCloseTo(intercept, 12);
     }
+  });
+});
+
+describe("stackRelated", () => {
+  it("asks for a positive correlation at 5% by Fisher's test, so weak ones need many points", () => {
+    expect(stackRelated([0, 1, 2, 3, 4, 5], [0.1, 1.2, 1.9, 3.2, 3.9, 5.1])).toBe(true);
+    // r = 0.70: atanh(r)·√3 = 1.49 < 1.645 at n = 6; the same values again, 6 higher, make r = 0.87 at n = 12, which passes.
+    expect(stackRelated([0, 1, 2, 3, 4, 5], [3, 1, 4, 1, 5, 9])).toBe(false);
+    expect(stackRelated([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [3, 1, 4, 1, 5, 9, 3, 1, 4, 1, 5, 9].map((v, i) => v + (i >= 6 ? 6 : 0)))).toBe(true);
+    expect(stackRelated([0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0])).toBe(false);
+    expect(stackRelated([1, 2, 3], [1, 2, 3])).toBe(false);
   });
 });
 
@@ -82,8 +93,9 @@ describe("stackedSurrogate (Golovin et al. 2017, §3.3)", () => {
   it("takes the residuals of the study's results from the mapped mean below", () => {
     const points = [0.1, 0.5, 0.9].map(at);
     const y = [0.1, 0.5, 0.9].map((x) => 3 * x * x + 2 + 0.01 * x);
-    const { residuals, slope, intercept } = stackResiduals(base, points, y);
+    const { residuals, slope, intercept, related } = stackResiduals(base, points, y);
     expect(slope).toBeGreaterThan(2.9);
+    expect(related).toBe(false); // three points are too few to show a relation
     residuals.forEach((r, j) => expect(r).toBeCloseTo(y[j]! - (slope * points[j]![0]! ** 2 + intercept), 12));
   });
 });

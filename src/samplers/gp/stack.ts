@@ -17,7 +17,10 @@
  * mostly good trials and the study's first ten mostly random ones do not share a scale), so before
  * the residuals are taken the mean below is mapped to the study's units by least squares,
  * yᵢ ≈ a·μᵢ₋₁(xᵢ) + b, with a ≥ 0. A study whose results run against the stack below (a = 0) ignores
- * it: its mean is b + μ̂ᵢ and its uncertainty σ̂ᵢ alone.
+ * it: its mean is b + μ̂ᵢ and its uncertainty σ̂ᵢ alone. The sampler stacks this study on the sources
+ * only while that map is evidence of a relation ({@link stackRelated}): with a slope near 0 the mean
+ * below no longer matters, but its uncertainty, small where the sources looked, would still steer
+ * the search there.
  *
  * @module
  */
@@ -25,6 +28,9 @@ import type { Surrogate } from "./acquisition.js";
 
 /** Variances below this are treated as this, so the geometric blend stays finite. */
 const MIN_VARIANCE = 1e-20;
+
+/** z of a one-sided test at 5%: the correlation must be this many standard errors above 0. */
+const RELATION_Z = 1.6448536269514722;
 
 /** One study in the stack: its GP (of residuals, above the first), its size and how the mean below maps to its units. */
 export interface StackLayer {
@@ -46,6 +52,14 @@ export interface StackLayer {
  * calibrateStack([0, 1, 2], [1, 3, 5]); // { slope: 2, intercept: 1 }
  */
 export function calibrateStack(means: ArrayLike<number>, y: ArrayLike<number>): { slope: number; intercept: number } {
+  const { meanMu, meanY, covariance, varianceMu } = moments(means, y);
+  if (!(varianceMu > 1e-12) || !(covariance > 0)) return { slope: 0, intercept: y.length > 0 ? meanY : 0 };
+  const slope = covariance / varianceMu;
+  return { slope, intercept: meanY - slope * meanMu };
+}
+
+/** Means, and sums of cross products and squares about them, of the pairs (means[j], y[j]). */
+function moments(means: ArrayLike<number>, y: ArrayLike<number>): { meanMu: number; meanY: number; covariance: number; varianceMu: number; varianceY: number } {
   const n = y.length;
   let meanMu = 0;
   let meanY = 0;
@@ -54,14 +68,31 @@ export function calibrateStack(means: ArrayLike<number>, y: ArrayLike<number>): 
     meanY += y[j]! / n;
   }
   let covariance = 0;
-  let variance = 0;
+  let varianceMu = 0;
+  let varianceY = 0;
   for (let j = 0; j < n; j++) {
     covariance += (means[j]! - meanMu) * (y[j]! - meanY);
-    variance += (means[j]! - meanMu) ** 2;
+    varianceMu += (means[j]! - meanMu) ** 2;
+    varianceY += (y[j]! - meanY) ** 2;
   }
-  if (!(variance > 1e-12) || !(covariance > 0)) return { slope: 0, intercept: n > 0 ? meanY : 0 };
-  const slope = covariance / variance;
-  return { slope, intercept: meanY - slope * meanMu };
+  return { meanMu, meanY, covariance, varianceMu, varianceY };
+}
+
+/**
+ * Whether the study's results `y` follow the mean below at its points: their Pearson correlation r
+ * is positive at 5% by Fisher's test, atanh(r)·√(n − 3) ≥ 1.645 (so n ≥ 4).
+ *
+ * @example
+ * stackRelated([0, 1, 2, 3, 4, 5], [0.1, 1.2, 1.9, 3.2, 3.9, 5.1]); // true
+ * stackRelated([0, 1, 2, 3, 4, 5], [3, 1, 4, 1, 5, 9]); // false: r = 0.70, too weak at n = 6
+ */
+export function stackRelated(means: ArrayLike<number>, y: ArrayLike<number>): boolean {
+  const n = y.length;
+  if (n < 4) return false;
+  const { covariance, varianceMu, varianceY } = moments(means, y);
+  if (!(varianceMu > 1e-12) || !(varianceY > 1e-12) || !(covariance > 0)) return false;
+  const r = Math.min(covariance / Math.sqrt(varianceMu * varianceY), 1 - 1e-12);
+  return Math.atanh(r) * Math.sqrt(n - 3) >= RELATION_Z;
 }
 
 /**
@@ -71,12 +102,12 @@ export function calibrateStack(means: ArrayLike<number>, y: ArrayLike<number>): 
  * @example
  * const { residuals, slope, intercept } = stackResiduals(stackedSurrogate(layers), points, y);
  */
-export function stackResiduals(below: Surrogate, points: readonly Float64Array[], y: ArrayLike<number>): { residuals: Float64Array; slope: number; intercept: number } {
+export function stackResiduals(below: Surrogate, points: readonly Float64Array[], y: ArrayLike<number>): { residuals: Float64Array; slope: number; intercept: number; related: boolean } {
   const means = points.map((p) => below.predict(p).mean);
   const { slope, intercept } = calibrateStack(means, y);
   const residuals = new Float64Array(y.length);
   for (let j = 0; j < y.length; j++) residuals[j] = y[j]! - (slope * means[j]! + intercept);
-  return { residuals, slope, intercept };
+  return { residuals, slope, intercept, related: stackRelated(means, y) };
 }
 
 /** β of layer i: its share of the evidence, α nᵢ / (α nᵢ + nᵢ₋₁) with α = 1. */
