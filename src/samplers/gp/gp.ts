@@ -898,6 +898,19 @@ export class GPSampler implements Sampler {
     return fitHyperparameters(data, { prior, starts, maxIterations, warpedDimensions }).theta;
   }
 
+  /**
+   * Kernel hyperparameters for `data`, warm-started from the latest earlier trial's record under
+   * `attr` (else this sampler's last fit under `cacheKey`), then kept under `cacheKey` and recorded
+   * on `trial` under `attr` for the next trial.
+   */
+  private fitRecordedTheta(data: TrainingData, snapshot: StudySnapshot, trial: SamplingTrial, cacheKey: string, attr: string, size: number): Float64Array {
+    const theta = this.fitTheta(data, previousTheta(snapshot, trial.number, data.d, size, attr) ?? fitting(this.thetaCache.get(cacheKey), data.d, size));
+    const thetaList = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
+    this.thetaCache.set(cacheKey, thetaList);
+    trial.setSystemAttr(attr, thetaList as JsonValue);
+    return theta;
+  }
+
   /** A source study's own GP on the space, fitted once per source, space and size (a function of the source's trials alone). */
   private sourceModel(source: WarmStartSource, encoder: SpaceEncoder, categorical: Uint8Array): SourceModel | null {
     const key = `${source.name}\u0001${encoder.names.join("\u0000")}\u0001${source.trials.length}`;
@@ -972,11 +985,7 @@ export class GPSampler implements Sampler {
       const x = new Float64Array(n * d);
       observations.points.forEach((p, j) => x.set(p, j * d));
       const data: TrainingData = { x, y, n, d, categorical };
-      const cacheKey = `${snapshot.studyId}:${encoder.names.join("\u0000")}`;
-      const theta = this.fitTheta(data, previousTheta(snapshot, trial.number, d) ?? fitting(this.thetaCache.get(cacheKey), d, d + 2));
-      const thetaList = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
-      this.thetaCache.set(cacheKey, thetaList);
-      trial.setSystemAttr(THETA_ATTR, thetaList as JsonValue);
+      const theta = this.fitRecordedTheta(data, snapshot, trial, `${snapshot.studyId}:${encoder.names.join("\u0000")}`, THETA_ATTR, d + 2);
       const target = new GaussianProcess(data, parametersFromTheta(theta, d));
       weights = models.length > 0 ? rgpeWeights(models, target, observations.points, y, new Rng(deriveSeed(this.seed, trial.number, "rgpe"))) : [1];
       models.push(target);
@@ -1025,12 +1034,8 @@ export class GPSampler implements Sampler {
     const x = new Float64Array(n * d);
     observations.points.forEach((p, j) => x.set(p, j * d));
     const data: TrainingData = { x, y: residuals, n, d, categorical };
-    const cacheKey = `stack:${snapshot.studyId}:${encoder.names.join("\u0000")}`;
     const size = d + 2 + (this.additiveFor(n, d) ? 1 : 0);
-    const theta = this.fitTheta(data, previousTheta(snapshot, trial.number, d, size, STACK_THETA_ATTR) ?? fitting(this.thetaCache.get(cacheKey), d, size));
-    const thetaList = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
-    this.thetaCache.set(cacheKey, thetaList);
-    trial.setSystemAttr(STACK_THETA_ATTR, thetaList as JsonValue);
+    const theta = this.fitRecordedTheta(data, snapshot, trial, `stack:${snapshot.studyId}:${encoder.names.join("\u0000")}`, STACK_THETA_ATTR, size);
     const top: StackLayer = { gp: new GaussianProcess(data, parametersFromTheta(theta, d)), count: n, slope, intercept };
     const surrogate = stackedSurrogate([...below, top]);
     const share = n / (n + below[below.length - 1]!.count);
@@ -1038,16 +1043,14 @@ export class GPSampler implements Sampler {
     const sourceWeight = slope > 0 ? 1 - share : 0;
     trial.setSystemAttr(TRANSFER_ATTR, Object.fromEntries([...chosen.map((c) => [c.source.name, sourceWeight]), ["(this study)", slope > 0 ? share : 1]]) as JsonValue);
     trial.setSystemAttr(STACK_ATTR, { slope, intercept, share } as JsonValue);
-    const means = observations.points.map((p) => surrogate.predict(p).mean);
-    const best = Math.min(...means);
+    const own = observations.points.map((p) => [p, surrogate.predict(p).mean] as const);
+    const best = Math.min(...own.map(([, mean]) => mean));
     const taken = new Set<string>();
     for (const p of observations.points) taken.add(pointKey(p));
     for (const p of observations.running) taken.add(pointKey(p));
     for (const p of observations.failed) taken.add(pointKey(p));
     // Anchors for the local search: the best of this study's points and of the sources', by the stack's mean.
-    const candidates = [...observations.points, ...chosen.flatMap((c) => c.model.points)];
-    const anchors = candidates
-      .map((p) => [p, surrogate.predict(p).mean] as const)
+    const anchors = [...own, ...chosen.flatMap((c) => c.model.points.map((p) => [p, surrogate.predict(p).mean] as const))]
       .sort((a, b) => a[1] - b[1])
       .slice(0, ANCHOR_COUNT)
       .map(([p]) => p);
@@ -1065,23 +1068,20 @@ export class GPSampler implements Sampler {
     const cached = this.sourceStacks.get(key);
     if (cached !== undefined) return cached;
     const d = encoder.dimension;
-    const first = chosen[0]!.model;
     let warping: OutputWarping = this.options.outputWarping === "auto" ? "none" : this.options.outputWarping;
     const layers: StackLayer[] = [];
     for (const { model } of chosen) {
       const count = model.points.length;
       const inputs = { x: model.gp.data.x, n: count, d, categorical };
       if (layers.length === 0) {
-        let theta: Float64Array;
+        let choice: { warping: OutputWarping; theta: Float64Array } | null = null;
         if (this.options.outputWarping === "auto") {
           const prior = defaultPrior(d, this.options.minNoise, this.options.noisePrior, this.additiveFor(count, d));
-          const choice = chooseOutputWarping(first.losses, inputs, { prior, starts: hyperparameterStarts(d, prior), maxIterations: this.options.fitIterations, priorMean: this.options.priorMean });
+          choice = chooseOutputWarping(model.losses, inputs, { prior, starts: hyperparameterStarts(d, prior), maxIterations: this.options.fitIterations, priorMean: this.options.priorMean });
           warping = choice.warping;
-          theta = choice.theta;
-        } else {
-          theta = this.fitTheta({ ...inputs, y: warpObservations(first.losses, warping, this.options.priorMean) }, undefined);
         }
-        const data: TrainingData = { ...inputs, y: warpObservations(first.losses, warping, this.options.priorMean) };
+        const data: TrainingData = { ...inputs, y: warpObservations(model.losses, warping, this.options.priorMean) };
+        const theta = choice?.theta ?? this.fitTheta(data, undefined);
         layers.push({ gp: new GaussianProcess(data, parametersFromTheta(theta, d)), count, slope: 1, intercept: 0 });
         continue;
       }
