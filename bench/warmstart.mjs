@@ -42,7 +42,8 @@
 // with the other design from the same sources, cold runs and seeds, with its own unrelated check.
 //
 // --samplers takes tpe, gp (GPSampler with warmStart, its default method: "stack" since session 25),
-// gp-design (the design alone, the default before), gp-stack (named explicitly), gp-rgpe and auto (the default sampler: the
+// gp-design (the design alone, the default before), gp-stack (named explicitly), gp-stack-sum and gp-stack-scaled (the stack
+// with stackVariance "sum" or "scaled", session 26), gp-rgpe and auto (the default sampler: the
 // GP cold, and for a warm-started study what AutoSampler picks for it). Session 15 chose auto's
 // sampler for warm-started studies with `--split dev --samplers tpe,gp --seeds 10 --source-sampler
 // gp` (rule and figures in the README, "Warm starts from earlier studies").
@@ -154,6 +155,8 @@ function makeSampler(kind, seed) {
   if (kind === "auto") return new AutoSampler({ seed });
   if (kind === "gp-rgpe") return new GPSampler({ seed, warmStart: true, warmStartMethod: "rgpe" });
   if (kind === "gp-stack") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack" });
+  if (kind === "gp-stack-scaled") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackVariance: "scaled" });
+  if (kind === "gp-stack-sum") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackVariance: "sum" });
   if (kind === "gp-design") return new GPSampler({ seed, warmStart: true, warmStartMethod: "design" });
   throw new Error(`--samplers: unknown sampler ${kind}`);
 }

@@ -204,6 +204,7 @@ describe("warm-started GP (design from the sources)", () => {
 
   it("rejects an unknown warmStartMethod, naming the option", () => {
     expect(() => new GPSampler({ warmStartMethod: "stacked" as never })).toThrow(/warmStartMethod must be "design", "rgpe" or "stack"/);
+    expect(() => new GPSampler({ stackVariance: "product" as never })).toThrow(/stackVariance must be "geometric", "scaled" or "sum"/);
   });
 });
 
@@ -240,6 +241,19 @@ describe("warm-started GP with stacked residual GPs (warmStartMethod: stack, the
     expect(Math.abs(design - 0.8)).toBeGreaterThan(0.1);
     // Same seed, same history, same proposal.
     expect(recorded(make(), history, [sourceStudy], 5).x).toBe(stacked.x);
+  });
+
+  it("uses the stackVariance it is given: the same stacked mean, another uncertainty, another proposal", () => {
+    const f = (x: number) => Math.min(x, 0.6) + 10 * Math.min(0, Math.abs(x - 0.8) - 0.1);
+    const history = own([0.05, 0.2, 0.4, 0.55, 0.3], f);
+    const geometric = recorded(make(), history, [source("basin", f, 40)], 5);
+    const withVariance = (stackVariance: "sum" | "scaled") => recorded(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true, stackVariance }), history, [source("basin", f, 40)], 5);
+    for (const combine of ["sum", "scaled"] as const) {
+      const other = withVariance(combine);
+      expect(other.attrs["gp:stack"]).toEqual(geometric.attrs["gp:stack"]);
+      expect(other.x).not.toBe(geometric.x);
+      expect(withVariance(combine).x).toBe(other.x);
+    }
   });
 
   it("stacks after a before-startup design too, as after the interleaved one", () => {

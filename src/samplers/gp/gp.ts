@@ -59,7 +59,7 @@ import {
 import { type ConstraintModel, constrainedAcquisition, fitStandardizedModels } from "./constrained.js";
 import { logExpectedHypervolumeImprovement, logExpectedHypervolumeImprovementBound, logExpectedHypervolumeImprovementWithGradient, nonDominatedBoxes } from "./ehvi.js";
 import { ensemble, rgpeWeights } from "./rgpe.js";
-import { type StackLayer, stackResiduals, stackedSurrogate } from "./stack.js";
+import { type StackLayer, type StackVariance, stackResiduals, stackedSurrogate } from "./stack.js";
 import { type TrustRegion, vizierTrustRegion } from "./trust-region.js";
 import { failuresArePredictable } from "../failures.js";
 import { type Penalizer, estimateLipschitz, locallyPenalizedAcquisition, logPenalty, pendingPenalizers } from "./local-penalization.js";
@@ -261,6 +261,15 @@ export interface GPSamplerOptions {
    */
   warmStartDesign?: "interleaved" | "before-startup";
   /**
+   * With the `"stack"` method: how this study's uncertainty combines with the sources'
+   * (`StackVariance` in `stack.ts`). `"geometric"` (default): Vizier's σ_top^β · σ_below^(1−β);
+   * `"scaled"`: the same with σ_below mapped to this study's units by the calibration slope;
+   * `"sum"`: the variance of the sources' process plus this study's residual process. Each of the
+   * other two was judged against the default on the 11 warm-start dev pairs by a rule written
+   * before its run (session 26) and failed it (see the README's warm-start section).
+   */
+  stackVariance?: StackVariance;
+  /**
    * What failed trials (the objective threw or returned NaN) tell the GP (one objective, or EHVI):
    * `"model"` (default), once failures cluster, a failure model learns where the objective fails and
    * weights the acquisition by the chance of not failing (see {@link GPSampler}); `"ignore"`, they are left
@@ -446,6 +455,7 @@ export class GPSampler implements Sampler {
       maxWarmStartSources: options.maxWarmStartSources ?? 3,
       warmStartMethod: options.warmStartMethod ?? "stack",
       warmStartDesign: options.warmStartDesign ?? "interleaved",
+      stackVariance: options.stackVariance ?? "geometric",
       failedTrials: options.failedTrials ?? "model",
       jointSurvival: options.jointSurvival ?? false,
       ...(options.fidelityMinTrials === undefined ? {} : { fidelityMinTrials: options.fidelityMinTrials }),
@@ -1037,7 +1047,7 @@ export class GPSampler implements Sampler {
     const size = d + 2 + (this.additiveFor(n, d) ? 1 : 0);
     const theta = this.fitRecordedTheta(data, snapshot, trial, `stack:${snapshot.studyId}:${encoder.names.join("\u0000")}`, STACK_THETA_ATTR, size);
     const top: StackLayer = { gp: new GaussianProcess(data, parametersFromTheta(theta, d)), count: n, slope, intercept };
-    const surrogate = stackedSurrogate([...below, top]);
+    const surrogate = stackedSurrogate([...below, top], this.options.stackVariance);
     const share = n / (n + below[below.length - 1]!.count);
     // The sources' weight: their share of the stack's uncertainty, 0 when this study's results run against them.
     const sourceWeight = slope > 0 ? 1 - share : 0;
@@ -1674,6 +1684,9 @@ function validateOptions(options: GPSamplerOptions): void {
   if (options.warmStartDesign !== undefined && !["interleaved", "before-startup"].includes(options.warmStartDesign)) {
     throw new RangeError(`GPSampler: warmStartDesign must be "interleaved" or "before-startup", got ${String(options.warmStartDesign)}`);
   }
+  if (options.stackVariance !== undefined && !["geometric", "scaled", "sum"].includes(options.stackVariance)) {
+    throw new RangeError(`GPSampler: stackVariance must be "geometric", "scaled" or "sum", got ${String(options.stackVariance)}`);
+  }
   if (options.perturbationBoundary !== undefined && !["clamp", "reflect"].includes(options.perturbationBoundary)) {
     throw new RangeError(`GPSampler: perturbationBoundary must be "clamp" or "reflect", got ${String(options.perturbationBoundary)}`);
   }
@@ -1732,6 +1745,7 @@ export const GP_OPTIONS = defineOptions({
   warmStart: { kind: "boolean", default: "false (true under sextant tune --warm-start)", description: "learn from the studies a warm-started study names: its startup design takes their best trials, and (warmStartMethod) its model stacks on theirs" },
   warmStartMethod: { kind: "enum", values: ["design", "rgpe", "stack"], default: "stack", description: "with warmStart: the sources' best trials in the startup design, then this study's GP stacked on the sources' as residuals while its results follow them (stack), the design alone (design), or the RGPE ensemble of source GPs (rgpe)" },
   warmStartDesign: { kind: "enum", values: ["interleaved", "before-startup"], default: "interleaved", description: "with the stack and design methods: the sources' points on every other startup trial, or first and then a cold study's whole startup" },
+  stackVariance: { kind: "enum", values: ["geometric", "scaled", "sum"], default: "geometric", description: "with the stack method: this study's uncertainty blended with the sources' as Vizier does (geometric), the same with theirs in this study's units (scaled), or added to theirs in this study's units (sum)" },
   failedTrials: { kind: "enum", values: ["model", "ignore"], default: "model", description: "learn where the objective fails, once failures cluster, and avoid it (model), or leave failed trials out (ignore)" },
   maxWarmStartSources: { kind: "integer", min: 1, default: 3, description: "with warmStart: the most source studies used, the best by estimated transfer" },
   jointSurvival: { kind: "boolean", default: false, description: "with the joint fidelity model and MACE: weigh proposals by the model's probability of passing the first rung" },

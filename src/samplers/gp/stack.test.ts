@@ -90,6 +90,57 @@ describe("stackedSurrogate (Golovin et al. 2017, §3.3)", () => {
     }
   });
 
+  it("with the sum variance, adds the top's variance to the variance below scaled by the slope squared", () => {
+    const layers = [
+      { gp: base, count: 30, slope: 1, intercept: 0 },
+      { gp: top, count: 10, slope: 2, intercept: -1 },
+    ];
+    const x = 0.7;
+    const { mean, variance } = stackedSurrogate(layers, "sum").predict(at(x));
+    expect(mean).toBeCloseTo(stackedSurrogate(layers).predict(at(x)).mean, 12);
+    expect(variance).toBeCloseTo(4 * (0.5 + x) + 0.2 + x * x, 12);
+    // Where the top knows little, the sum keeps its prior variance; the geometric blend shrinks it towards the base's.
+    const unsure = [layers[0]!, { gp: analytic(() => 0, () => 1), count: 10, slope: 1, intercept: 0 }];
+    const confidentBase = [{ ...layers[0]!, gp: analytic(() => 0, () => 1e-4) }, unsure[1]!];
+    expect(stackedSurrogate(confidentBase, "sum").predict(at(x)).variance).toBeGreaterThan(1);
+    expect(stackedSurrogate(confidentBase).predict(at(x)).variance).toBeLessThan(0.01);
+  });
+
+  it("with the scaled variance, blends the deviation below after mapping it to the study's units by the slope", () => {
+    const layers = [
+      { gp: base, count: 30, slope: 1, intercept: 0 },
+      { gp: top, count: 10, slope: 2, intercept: -1 },
+    ];
+    const x = 0.7;
+    const beta = 10 / 40;
+    const sd = Math.sqrt(0.2 + x * x) ** beta * (2 * Math.sqrt(0.5 + x)) ** (1 - beta);
+    expect(Math.sqrt(stackedSurrogate(layers, "scaled").predict(at(x)).variance)).toBeCloseTo(sd, 12);
+    // With slope 1 it is Vizier's blend.
+    const unit = [layers[0]!, { ...layers[1]!, slope: 1 }];
+    expect(stackedSurrogate(unit, "scaled").predict(at(x)).variance).toBeCloseTo(stackedSurrogate(unit).predict(at(x)).variance, 12);
+  });
+
+  it.each(["sum", "scaled"] as const)("gives gradients of the %s variance that match finite differences, through three layers", (combine) => {
+    const stack = stackedSurrogate(
+      [
+        { gp: base, count: 100, slope: 1, intercept: 0 },
+        { gp: top, count: 40, slope: 0.7, intercept: 0.1 },
+        { gp: analytic((x) => 0.3 * x, (x) => 1 + 0.5 * x), count: 8, slope: combine === "sum" ? 0 : 1.3, intercept: -0.2 },
+      ],
+      combine,
+    );
+    for (const x of [0.1, 0.45, 0.9]) {
+      const mg = new Float64Array(1);
+      const vg = new Float64Array(1);
+      expect(stack.predictWithGradient(at(x), mg, vg)).toEqual(stack.predict(at(x)));
+      const h = 1e-5;
+      const up = stack.predict(at(x + h));
+      const down = stack.predict(at(x - h));
+      expect(mg[0]).toBeCloseTo((up.mean - down.mean) / (2 * h), 5);
+      expect(vg[0]).toBeCloseTo((up.variance - down.variance) / (2 * h), 5);
+    }
+  });
+
   it("takes the residuals of the study's results from the mapped mean below", () => {
     const points = [0.1, 0.5, 0.9].map(at);
     const y = [0.1, 0.5, 0.9].map((x) => 3 * x * x + 2 + 0.01 * x);

@@ -110,6 +110,18 @@ export function stackResiduals(below: Surrogate, points: readonly Float64Array[]
   return { residuals, slope, intercept, related: stackRelated(means, y) };
 }
 
+/**
+ * How a layer's uncertainty combines with the stack's below it. `"geometric"`: Vizier's blend
+ * σ̂ᵢ^βᵢ · σᵢ₋₁^(1−βᵢ) above. `"scaled"`: the same blend with the deviation below first mapped to the
+ * study's units as its mean is, σ̂ᵢ^βᵢ · (aᵢ·σᵢ₋₁)^(1−βᵢ) (the paper's studies share one scale and
+ * need no map). `"sum"`: the variance of a sum of independent processes, f = a·g + δ with g the
+ * stack below and δ this study's residual process, σᵢ² = aᵢ²·σᵢ₋₁² + σ̂ᵢ². Where the study has not
+ * looked, the sum keeps the residual process's prior variance, which its fit learns from how far the
+ * study departs from the sources; the geometric blends let the sources' small uncertainty where
+ * they looked shrink it, whatever the study has seen.
+ */
+export type StackVariance = "geometric" | "scaled" | "sum";
+
 /** β of layer i: its share of the evidence, α nᵢ / (α nᵢ + nᵢ₋₁) with α = 1. */
 function evidenceShare(layer: StackLayer, below: StackLayer): number {
   const total = layer.count + below.count;
@@ -119,12 +131,17 @@ function evidenceShare(layer: StackLayer, below: StackLayer): number {
 /**
  * The stack as one surrogate for the acquisition search (first layer at the bottom).
  *
+ * `combine` chooses how the layers' uncertainties combine (see {@link StackVariance}).
+ *
  * @example
  * const surrogate = stackedSurrogate([{ gp: sourceGp, count: 100, slope: 1, intercept: 0 }, { gp: residualGp, count: 12, slope: 0.8, intercept: 0.1 }]);
  * surrogate.predict(point); // { mean, variance } in the top study's units
  */
-export function stackedSurrogate(layers: readonly StackLayer[]): Surrogate {
+export function stackedSurrogate(layers: readonly StackLayer[], combine: StackVariance = "geometric"): Surrogate {
   if (layers.length === 0) throw new RangeError("stackedSurrogate: no layers");
+  const sum = combine === "sum";
+  // With "scaled" the variance below is in the study's units (a²·σ²) before the blend.
+  const below = (layer: StackLayer, variance: number) => (combine === "scaled" ? layer.slope * layer.slope * variance : variance);
   return {
     predict(point) {
       let { mean, variance } = layers[0]!.gp.predict(point);
@@ -133,7 +150,11 @@ export function stackedSurrogate(layers: readonly StackLayer[]): Surrogate {
         const top = layer.gp.predict(point);
         const beta = evidenceShare(layer, layers[i - 1]!);
         mean = layer.slope * mean + layer.intercept + top.mean;
-        variance = layer.slope > 0 ? Math.exp(beta * Math.log(Math.max(top.variance, MIN_VARIANCE)) + (1 - beta) * Math.log(Math.max(variance, MIN_VARIANCE))) : top.variance;
+        if (sum) {
+          variance = layer.slope * layer.slope * variance + top.variance;
+          continue;
+        }
+        variance = layer.slope > 0 ? Math.exp(beta * Math.log(Math.max(top.variance, MIN_VARIANCE)) + (1 - beta) * Math.log(Math.max(below(layer, variance), MIN_VARIANCE))) : top.variance;
       }
       return { mean, variance };
     },
@@ -148,12 +169,18 @@ export function stackedSurrogate(layers: readonly StackLayer[]): Surrogate {
         const beta = evidenceShare(layer, layers[i - 1]!);
         mean = layer.slope * mean + layer.intercept + top.mean;
         for (let k = 0; k < dims; k++) meanGradient[k] = layer.slope * meanGradient[k]! + topMeanGradient[k]!;
-        if (layer.slope > 0) {
+        if (sum) {
+          const s2 = layer.slope * layer.slope;
+          for (let k = 0; k < dims; k++) varianceGradient[k] = s2 * varianceGradient[k]! + topVarianceGradient[k]!;
+          variance = s2 * variance + top.variance;
+        } else if (layer.slope > 0) {
           // v = v̂^β v₋^(1−β), so dv = v (β dv̂/v̂ + (1−β) dv₋/v₋).
+          // With "scaled", v₋ = a²·v_below and dv₋ = a²·dv_below, so the ratio dv₋/v₋ is that of the variance below.
           const vTop = Math.max(top.variance, MIN_VARIANCE);
-          const vBelow = Math.max(variance, MIN_VARIANCE);
+          const vBelow = Math.max(below(layer, variance), MIN_VARIANCE);
+          const gradientScale = combine === "scaled" ? layer.slope * layer.slope : 1;
           const v = Math.exp(beta * Math.log(vTop) + (1 - beta) * Math.log(vBelow));
-          for (let k = 0; k < dims; k++) varianceGradient[k] = v * ((beta * topVarianceGradient[k]!) / vTop + ((1 - beta) * varianceGradient[k]!) / vBelow);
+          for (let k = 0; k < dims; k++) varianceGradient[k] = v * ((beta * topVarianceGradient[k]!) / vTop + ((1 - beta) * gradientScale * varianceGradient[k]!) / vBelow);
           variance = v;
         } else {
           varianceGradient.set(topVarianceGradient);
