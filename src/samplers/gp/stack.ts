@@ -140,8 +140,9 @@ function evidenceShare(layer: StackLayer, below: StackLayer): number {
 export function stackedSurrogate(layers: readonly StackLayer[], combine: StackVariance = "geometric"): Surrogate {
   if (layers.length === 0) throw new RangeError("stackedSurrogate: no layers");
   const sum = combine === "sum";
-  // With "scaled" the variance below is in the study's units (a²·σ²) before the blend.
-  const below = (layer: StackLayer, variance: number) => (combine === "scaled" ? layer.slope * layer.slope * variance : variance);
+  // What the variance below is multiplied by before it combines with the layer's: a² puts it in the
+  // study's units ("scaled", "sum"); Vizier's blend takes it as it is.
+  const belowScale = (layer: StackLayer) => (combine === "geometric" ? 1 : layer.slope * layer.slope);
   return {
     predict(point) {
       let { mean, variance } = layers[0]!.gp.predict(point);
@@ -150,11 +151,9 @@ export function stackedSurrogate(layers: readonly StackLayer[], combine: StackVa
         const top = layer.gp.predict(point);
         const beta = evidenceShare(layer, layers[i - 1]!);
         mean = layer.slope * mean + layer.intercept + top.mean;
-        if (sum) {
-          variance = layer.slope * layer.slope * variance + top.variance;
-          continue;
-        }
-        variance = layer.slope > 0 ? Math.exp(beta * Math.log(Math.max(top.variance, MIN_VARIANCE)) + (1 - beta) * Math.log(Math.max(below(layer, variance), MIN_VARIANCE))) : top.variance;
+        const scale = belowScale(layer);
+        if (sum) variance = scale * variance + top.variance;
+        else variance = layer.slope > 0 ? Math.exp(beta * Math.log(Math.max(top.variance, MIN_VARIANCE)) + (1 - beta) * Math.log(Math.max(scale * variance, MIN_VARIANCE))) : top.variance;
       }
       return { mean, variance };
     },
@@ -169,18 +168,16 @@ export function stackedSurrogate(layers: readonly StackLayer[], combine: StackVa
         const beta = evidenceShare(layer, layers[i - 1]!);
         mean = layer.slope * mean + layer.intercept + top.mean;
         for (let k = 0; k < dims; k++) meanGradient[k] = layer.slope * meanGradient[k]! + topMeanGradient[k]!;
+        const scale = belowScale(layer);
         if (sum) {
-          const s2 = layer.slope * layer.slope;
-          for (let k = 0; k < dims; k++) varianceGradient[k] = s2 * varianceGradient[k]! + topVarianceGradient[k]!;
-          variance = s2 * variance + top.variance;
+          for (let k = 0; k < dims; k++) varianceGradient[k] = scale * varianceGradient[k]! + topVarianceGradient[k]!;
+          variance = scale * variance + top.variance;
         } else if (layer.slope > 0) {
-          // v = v̂^β v₋^(1−β), so dv = v (β dv̂/v̂ + (1−β) dv₋/v₋).
-          // With "scaled", v₋ = a²·v_below and dv₋ = a²·dv_below, so the ratio dv₋/v₋ is that of the variance below.
+          // v = v̂^β v₋^(1−β) with v₋ = scale·v_below, so dv = v (β dv̂/v̂ + (1−β) scale·dv_below/v₋).
           const vTop = Math.max(top.variance, MIN_VARIANCE);
-          const vBelow = Math.max(below(layer, variance), MIN_VARIANCE);
-          const gradientScale = combine === "scaled" ? layer.slope * layer.slope : 1;
+          const vBelow = Math.max(scale * variance, MIN_VARIANCE);
           const v = Math.exp(beta * Math.log(vTop) + (1 - beta) * Math.log(vBelow));
-          for (let k = 0; k < dims; k++) varianceGradient[k] = v * ((beta * topVarianceGradient[k]!) / vTop + ((1 - beta) * gradientScale * varianceGradient[k]!) / vBelow);
+          for (let k = 0; k < dims; k++) varianceGradient[k] = v * ((beta * topVarianceGradient[k]!) / vTop + ((1 - beta) * scale * varianceGradient[k]!) / vBelow);
           variance = v;
         } else {
           varianceGradient.set(topVarianceGradient);
