@@ -43,7 +43,9 @@
 //
 // --samplers takes tpe, gp (GPSampler with warmStart, its default method: "stack" since session 25),
 // gp-design (the design alone, the default before), gp-stack (named explicitly), gp-stack-sum and gp-stack-scaled (the stack
-// with stackVariance "sum" or "scaled", session 26), gp-rgpe and auto (the default sampler: the
+// with stackVariance "sum" or "scaled", session 26), gp-stack-study-anchors and
+// gp-stack-all-anchors (the stack with stackAnchors "study", the default since session 27, or
+// "all", the default before; session 26's gp-stack figures are gp-stack-all-anchors'), gp-rgpe and auto (the default sampler: the
 // GP cold, and for a warm-started study what AutoSampler picks for it). Session 15 chose auto's
 // sampler for warm-started studies with `--split dev --samplers tpe,gp --seeds 10 --source-sampler
 // gp` (rule and figures in the README, "Warm starts from earlier studies").
@@ -109,6 +111,16 @@ const SPLITS = {
     { kind: "yahpo", scenario: "lcbench", source: "167200", target: "167201", unrelated: "rastrigin" },
     { kind: "yahpo", scenario: "lcbench", source: "168329", target: "168330", unrelated: "rastrigin" },
   ],
+  // Fresh dev pairs for session 27's stackAnchors rule, fixed before any run by dev2's rule applied
+  // once more: the next two functions of SYNTHETIC_FUNCTIONS unused by the other splits and defined
+  // in 4-D, and the next LCBench instances in YAHPO's order after dev2's, two at a time.
+  dev3: [
+    { kind: "shifted", name: "powell", unrelated: "dixon_price" },
+    { kind: "shifted", name: "dixon_price", unrelated: "powell" },
+    { kind: "yahpo", scenario: "lcbench", source: "168331", target: "168335", unrelated: "rastrigin" },
+    { kind: "yahpo", scenario: "lcbench", source: "168868", target: "168908", unrelated: "rastrigin" },
+    { kind: "yahpo", scenario: "lcbench", source: "168910", target: "189354", unrelated: "rastrigin" },
+  ],
   test: [
     { kind: "shifted", name: "levy", unrelated: "styblinski_tang" },
     { kind: "shifted", name: "styblinski_tang", unrelated: "levy" },
@@ -116,7 +128,7 @@ const SPLITS = {
   ],
 };
 let pairs = SPLITS[args.split];
-if (!pairs) throw new Error(`--split must be dev, dev2 or test, got ${args.split}`);
+if (!pairs) throw new Error(`--split must be dev, dev2, dev3 or test, got ${args.split}`);
 // --only: pairs whose name contains any of the comma-separated strings.
 if (args.only) pairs = pairs.filter((p) => args.only.split(",").some((only) => (p.name ?? `${p.scenario}-${p.source}-${p.target}`).includes(only)));
 const seeds = Number(args.seeds);
@@ -156,6 +168,8 @@ function makeSampler(kind, seed) {
   if (kind === "gp-rgpe") return new GPSampler({ seed, warmStart: true, warmStartMethod: "rgpe" });
   if (kind === "gp-stack") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack" });
   if (kind === "gp-stack-scaled") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackVariance: "scaled" });
+  if (kind === "gp-stack-all-anchors") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackAnchors: "all" });
+  if (kind === "gp-stack-study-anchors") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackAnchors: "study" });
   if (kind === "gp-stack-sum") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackVariance: "sum" });
   if (kind === "gp-design") return new GPSampler({ seed, warmStart: true, warmStartMethod: "design" });
   throw new Error(`--samplers: unknown sampler ${kind}`);

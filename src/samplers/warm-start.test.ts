@@ -205,6 +205,7 @@ describe("warm-started GP (design from the sources)", () => {
   it("rejects an unknown warmStartMethod, naming the option", () => {
     expect(() => new GPSampler({ warmStartMethod: "stacked" as never })).toThrow(/warmStartMethod must be "design", "rgpe" or "stack"/);
     expect(() => new GPSampler({ stackVariance: "product" as never })).toThrow(/stackVariance must be "geometric", "scaled" or "sum"/);
+    expect(() => new GPSampler({ stackAnchors: "sources" as never })).toThrow(/stackAnchors must be "study" or "all"/);
   });
 });
 
@@ -254,6 +255,30 @@ describe("warm-started GP with stacked residual GPs (warmStartMethod: stack, the
       expect(other.x).not.toBe(geometric.x);
       expect(withVariance(combine).x).toBe(other.x);
     }
+  });
+
+  it("starts its local search from this study's points alone (stackAnchors: study, the default), and from the sources' too under all, with the same stack", () => {
+    // A narrow basin at (0.85, 0.85) that the source found and the study's six trials, on the same
+    // slope, did not; with 8 candidates only a local search started inside the basin finds it.
+    const Y: Distribution = { type: "float", low: 0, high: 1 };
+    const g = (x: number, y: number) => (x + y) / 2 - (Math.hypot(x - 0.85, y - 0.85) < 0.12 ? 5 : 0);
+    const trial2 = (number: number, x: number, y: number) => makeTrial({ number, state: "complete", params: { x, y }, distributions: { x: X, y: Y }, values: [g(x, y)] });
+    const grid = Array.from({ length: 144 }, (_, i) => trial2(i, ((i % 12) + 0.5) / 12, (Math.floor(i / 12) + 0.5) / 12));
+    const basin: WarmStartSource = { name: "basin", direction: "minimize", trials: grid, context: null };
+    const history = [[0.1, 0.2], [0.3, 0.6], [0.5, 0.1], [0.7, 0.4], [0.2, 0.9], [0.45, 0.45]].map(([x, y], i) => trial2(i, x!, y!));
+    const proposed = (stackAnchors?: "all") => {
+      const sampler = new GPSampler({ seed: 3, nCandidates: 8, nRestarts: 2, warmStart: true, ...(stackAnchors ? { stackAnchors } : {}) });
+      const snapshot = withSources(makeSnapshot(history), [basin]);
+      const trial = makeSamplingTrial(6);
+      const params = sampler.sampleRelative(snapshot, trial, sampler.inferRelativeSpace(snapshot, trial));
+      return { at: [params.x as number, params.y as number], attrs: trial.systemAttrs };
+    };
+    const all = proposed("all");
+    const study = proposed();
+    expect(study.attrs["gp:stack"]).toEqual(all.attrs["gp:stack"]);
+    expect(Math.hypot(all.at[0]! - 0.85, all.at[1]! - 0.85)).toBeLessThan(0.12);
+    expect(Math.hypot(study.at[0]! - 0.85, study.at[1]! - 0.85)).toBeGreaterThan(0.12);
+    expect(proposed().at).toEqual(study.at);
   });
 
   it("stacks after a before-startup design too, as after the interleaved one", () => {

@@ -270,6 +270,15 @@ export interface GPSamplerOptions {
    */
   stackVariance?: StackVariance;
   /**
+   * With the `"stack"` method: where the acquisition's local search starts after the startup.
+   * `"study"` (default since session 27): the best of this study's points by the stack's mean, as a
+   * cold step does (the sources still shape the stack's mean and uncertainty, and so the candidates'
+   * scores); `"all"`: the best of this study's points and of the sources' points (the default before).
+   * Judged on the fresh warm-start pairs of `--split dev3` by a rule written before its run (see the
+   * README's warm-start section).
+   */
+  stackAnchors?: "study" | "all";
+  /**
    * What failed trials (the objective threw or returned NaN) tell the GP (one objective, or EHVI):
    * `"model"` (default), once failures cluster, a failure model learns where the objective fails and
    * weights the acquisition by the chance of not failing (see {@link GPSampler}); `"ignore"`, they are left
@@ -456,6 +465,7 @@ export class GPSampler implements Sampler {
       warmStartMethod: options.warmStartMethod ?? "stack",
       warmStartDesign: options.warmStartDesign ?? "interleaved",
       stackVariance: options.stackVariance ?? "geometric",
+      stackAnchors: options.stackAnchors ?? "study",
       failedTrials: options.failedTrials ?? "model",
       jointSurvival: options.jointSurvival ?? false,
       ...(options.fidelityMinTrials === undefined ? {} : { fidelityMinTrials: options.fidelityMinTrials }),
@@ -1059,8 +1069,9 @@ export class GPSampler implements Sampler {
     for (const p of observations.points) taken.add(pointKey(p));
     for (const p of observations.running) taken.add(pointKey(p));
     for (const p of observations.failed) taken.add(pointKey(p));
-    // Anchors for the local search: the best of this study's points and of the sources', by the stack's mean.
-    const anchors = [...own, ...chosen.flatMap((c) => c.model.points.map((p) => [p, surrogate.predict(p).mean] as const))]
+    // Anchors for the local search: the best of this study's points (and, under "all", of the sources'), by the stack's mean.
+    const sourcePoints = this.options.stackAnchors === "all" ? chosen.flatMap((c) => c.model.points.map((p) => [p, surrogate.predict(p).mean] as const)) : [];
+    const anchors = [...own, ...sourcePoints]
       .sort((a, b) => a[1] - b[1])
       .slice(0, ANCHOR_COUNT)
       .map(([p]) => p);
@@ -1687,6 +1698,9 @@ function validateOptions(options: GPSamplerOptions): void {
   if (options.stackVariance !== undefined && !["geometric", "scaled", "sum"].includes(options.stackVariance)) {
     throw new RangeError(`GPSampler: stackVariance must be "geometric", "scaled" or "sum", got ${String(options.stackVariance)}`);
   }
+  if (options.stackAnchors !== undefined && !["study", "all"].includes(options.stackAnchors)) {
+    throw new RangeError(`GPSampler: stackAnchors must be "study" or "all", got ${String(options.stackAnchors)}`);
+  }
   if (options.perturbationBoundary !== undefined && !["clamp", "reflect"].includes(options.perturbationBoundary)) {
     throw new RangeError(`GPSampler: perturbationBoundary must be "clamp" or "reflect", got ${String(options.perturbationBoundary)}`);
   }
@@ -1746,6 +1760,7 @@ export const GP_OPTIONS = defineOptions({
   warmStartMethod: { kind: "enum", values: ["design", "rgpe", "stack"], default: "stack", description: "with warmStart: the sources' best trials in the startup design, then this study's GP stacked on the sources' as residuals while its results follow them (stack), the design alone (design), or the RGPE ensemble of source GPs (rgpe)" },
   warmStartDesign: { kind: "enum", values: ["interleaved", "before-startup"], default: "interleaved", description: "with the stack and design methods: the sources' points on every other startup trial, or first and then a cold study's whole startup" },
   stackVariance: { kind: "enum", values: ["geometric", "scaled", "sum"], default: "geometric", description: "with the stack method: this study's uncertainty blended with the sources' as Vizier does (geometric), the same with theirs in this study's units (scaled), or added to theirs in this study's units (sum)" },
+  stackAnchors: { kind: "enum", values: ["study", "all"], default: "study", description: "with the stack method: start the acquisition's local search from the best of this study's points by the stack's mean (study), or of this study's and the sources' points (all)" },
   failedTrials: { kind: "enum", values: ["model", "ignore"], default: "model", description: "learn where the objective fails, once failures cluster, and avoid it (model), or leave failed trials out (ignore)" },
   maxWarmStartSources: { kind: "integer", min: 1, default: 3, description: "with warmStart: the most source studies used, the best by estimated transfer" },
   jointSurvival: { kind: "boolean", default: false, description: "with the joint fidelity model and MACE: weigh proposals by the model's probability of passing the first rung" },
