@@ -45,7 +45,8 @@
 // gp-design (the design alone, the default before), gp-stack (named explicitly), gp-stack-sum and gp-stack-scaled (the stack
 // with stackVariance "sum" or "scaled", session 26), gp-stack-study-anchors and
 // gp-stack-all-anchors (the stack with stackAnchors "study", the default since session 27, or
-// "all", the default before; session 26's gp-stack figures are gp-stack-all-anchors'), gp-rgpe and auto (the default sampler: the
+// "all", the default before; session 26's gp-stack figures are gp-stack-all-anchors'),
+// gp-stack-patience (stackPatience 10, session 27), gp-rgpe and auto (the default sampler: the
 // GP cold, and for a warm-started study what AutoSampler picks for it). Session 15 chose auto's
 // sampler for warm-started studies with `--split dev --samplers tpe,gp --seeds 10 --source-sampler
 // gp` (rule and figures in the README, "Warm starts from earlier studies").
@@ -168,6 +169,7 @@ function makeSampler(kind, seed) {
   if (kind === "gp-rgpe") return new GPSampler({ seed, warmStart: true, warmStartMethod: "rgpe" });
   if (kind === "gp-stack") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack" });
   if (kind === "gp-stack-scaled") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackVariance: "scaled" });
+  if (kind === "gp-stack-patience") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackPatience: 10 });
   if (kind === "gp-stack-all-anchors") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackAnchors: "all" });
   if (kind === "gp-stack-study-anchors") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackAnchors: "study" });
   if (kind === "gp-stack-sum") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackVariance: "sum" });

@@ -281,6 +281,22 @@ describe("warm-started GP with stacked residual GPs (warmStartMethod: stack, the
     expect(proposed().at).toEqual(study.at);
   });
 
+  it("takes cold steps once the study has gone stackPatience trials without a new best, and stacks again after one", () => {
+    const f = (x: number) => Math.min(x, 0.6) + 10 * Math.min(0, Math.abs(x - 0.8) - 0.1);
+    // The best of these five is the first: four trials since.
+    const history = own([0.05, 0.2, 0.4, 0.55, 0.3], f);
+    const patient = (stackPatience: number, trials: FrozenTrial[]) => recorded(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2, warmStart: true, stackPatience }), trials, [source("basin", f, 40)], trials.length);
+    const out = patient(4, history);
+    expect(out.attrs["gp:stack"]).toBeUndefined();
+    expect(out.attrs["gp:exploration"]).toMatch(/no improvement in the last 4 trials/);
+    expect(out.x).toBe(propose(new GPSampler({ seed: 3, nCandidates: 128, nRestarts: 2 }), history, [], 5));
+    // One trial short of the patience, and after a new best, the stack proposes as without it.
+    expect(patient(5, history).x).toBe(recorded(make(), history, [source("basin", f, 40)], 5).x);
+    const improved = [...history, ...own([0.02], f).map((t) => ({ ...t, number: 5 }))];
+    expect(patient(4, improved).attrs["gp:stack"]).toBeDefined();
+    expect(() => new GPSampler({ stackPatience: -1 })).toThrow(/stackPatience/);
+  });
+
   it("stacks after a before-startup design too, as after the interleaved one", () => {
     const f = (x: number) => Math.min(x, 0.6) + 10 * Math.min(0, Math.abs(x - 0.8) - 0.1);
     const history = own([0.05, 0.2, 0.4, 0.55, 0.3], f);

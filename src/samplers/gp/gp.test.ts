@@ -14,7 +14,7 @@ import { Rng } from "../../math/rng.js";
 import { MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR } from "../recommendation.js";
 import { GaussianProcess, defaultPrior, fitHyperparameters, type OutputWarping, parametersFromTheta, warpObservations } from "./model.js";
 import { type Acquisition, type DimensionKind, maximizeAcquisitionFunction, pointKey } from "./acquisition.js";
-import { GPSampler, THETA_ATTR, WARPING_ATTR, createGPSamplerFromOptions, ehviAcquisition, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue } from "./gp.js";
+import { GPSampler, THETA_ATTR, WARPING_ATTR, createGPSamplerFromOptions, ehviAcquisition, ehviReferencePoint, kernelFitPlan, scalarizeParEgo, stagnationDue, trialsSinceBest } from "./gp.js";
 
 function isLegal(distribution: Distribution, value: ParamValue): boolean {
   if (distribution.type === "categorical") return choiceIndex(distribution, value) >= 0;
@@ -534,6 +534,7 @@ describe("stagnation rule", () => {
   it("fires after each run of the given number of observations without a new best", () => {
     expect(stagnationDue([5, 4, 3], 2)).toBe(false);
     expect(stagnationDue([3, 4, 5], 2)).toBe(true);
+    expect([trialsSinceBest([]), trialsSinceBest([5, 4, 3]), trialsSinceBest([3, 4, 5]), trialsSinceBest([3, 3, 4])]).toEqual([0, 0, 2, 2]);
     expect(stagnationDue([3, 4, 5, 6], 2)).toBe(false);
     expect(stagnationDue([3, 4, 5, 6, 7], 2)).toBe(true);
     // A tie is no improvement: the first trial with the best value counts.
