@@ -621,12 +621,14 @@ describe.each(backends)("storage conformance: $name", (backend) => {
     it("reports running trials whose start is older than the grace period, and nothing else", async () => {
       const study = await newStudy();
       const other = await newStudy("other");
-      const start = Date.now();
       const running = await storage.createTrial(study.id, { state: "running" });
       const waiting = await storage.createTrial(study.id, { state: "waiting" });
       const finished = await storage.createTrial(study.id, { state: "running" });
       await storage.updateTrial(finished.id, { state: "complete", values: [1] });
       await storage.createTrial(other.id, { state: "running" });
+      // Timed from the last write's return, not from before the first: under load the writes
+      // between can take longer than the grace period, and the running trial would still be young.
+      const start = Date.now();
 
       expect(await storage.staleTrials(study.id, 60_000)).toEqual([]);
       await waitPast(start, 50);
@@ -637,12 +639,14 @@ describe.each(backends)("storage conformance: $name", (backend) => {
 
     it("counts a beat as alive, without bumping seq, and ignores trials that are not running", async () => {
       const study = await newStudy();
-      const start = Date.now();
       const beating = await storage.createTrial(study.id, { state: "running" });
       const silent = await storage.createTrial(study.id, { state: "running" });
       const done = await storage.createTrial(study.id, { state: "running" });
       const finished = await storage.updateTrial(done.id, { state: "pruned" });
       const waiting = await storage.createTrial(study.id, { state: "waiting" });
+      // From the last write's return: timed from before the first, a slow write under load (CI saw
+      // it on PostgreSQL) left the silent trial younger than the grace period and not yet stale.
+      const start = Date.now();
       const grace = 1_000;
       await waitPast(start, grace + 50);
 
