@@ -166,16 +166,22 @@ function makeSampler(kind, seed) {
   if (kind === "gp-other-design") return new GPSampler({ seed, warmStart: true, warmStartDesign: otherDesign });
   // The default sampler: a cold study gets the GP, a warm-started one what auto picks for it.
   if (kind === "auto") return new AutoSampler({ seed });
-  if (kind === "gp-rgpe") return new GPSampler({ seed, warmStart: true, warmStartMethod: "rgpe" });
-  if (kind === "gp-stack") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack" });
-  if (kind === "gp-stack-scaled") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackVariance: "scaled" });
-  if (kind === "gp-stack-patience") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackPatience: 10 });
-  if (kind === "gp-stack-all-anchors") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackAnchors: "all" });
-  if (kind === "gp-stack-study-anchors") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackAnchors: "study" });
-  if (kind === "gp-stack-sum") return new GPSampler({ seed, warmStart: true, warmStartMethod: "stack", stackVariance: "sum" });
-  if (kind === "gp-design") return new GPSampler({ seed, warmStart: true, warmStartMethod: "design" });
+  const method = WARM_GP_ARMS[kind];
+  if (method) return new GPSampler({ seed, warmStart: true, ...method });
   throw new Error(`--samplers: unknown sampler ${kind}`);
 }
+
+/** The warm-started GP arms that differ only in their GPSampler options. */
+const WARM_GP_ARMS = {
+  "gp-rgpe": { warmStartMethod: "rgpe" },
+  "gp-design": { warmStartMethod: "design" },
+  "gp-stack": { warmStartMethod: "stack" },
+  "gp-stack-scaled": { warmStartMethod: "stack", stackVariance: "scaled" },
+  "gp-stack-sum": { warmStartMethod: "stack", stackVariance: "sum" },
+  "gp-stack-all-anchors": { warmStartMethod: "stack", stackAnchors: "all" },
+  "gp-stack-study-anchors": { warmStartMethod: "stack", stackAnchors: "study" },
+  "gp-stack-patience": { warmStartMethod: "stack", stackPatience: 10 },
+};
 
 /** The warmStartDesign that --design-arm compares with the gp arm's (the default, interleaved, unless --gp-design names it). */
 const otherDesign = (args["gp-design"] ?? "interleaved") === "interleaved" ? "before-startup" : "interleaved";

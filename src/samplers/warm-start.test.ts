@@ -218,7 +218,7 @@ describe("warm-started GP with stacked residual GPs (warmStartMethod: stack, the
     const trial = makeSamplingTrial(number);
     const space = sampler.inferRelativeSpace(snapshot, trial);
     const params = sampler.sampleRelative(snapshot, trial, space);
-    return { x: params.x as number, attrs: trial.systemAttrs };
+    return { x: params.x as number, params, attrs: trial.systemAttrs };
   };
 
   it("keeps the design's startup: the source's best trial first, then a Sobol point", () => {
@@ -267,11 +267,8 @@ describe("warm-started GP with stacked residual GPs (warmStartMethod: stack, the
     const basin: WarmStartSource = { name: "basin", direction: "minimize", trials: grid, context: null };
     const history = [[0.1, 0.2], [0.3, 0.6], [0.5, 0.1], [0.7, 0.4], [0.2, 0.9], [0.45, 0.45]].map(([x, y], i) => trial2(i, x!, y!));
     const proposed = (stackAnchors?: "all") => {
-      const sampler = new GPSampler({ seed: 3, nCandidates: 8, nRestarts: 2, warmStart: true, ...(stackAnchors ? { stackAnchors } : {}) });
-      const snapshot = withSources(makeSnapshot(history), [basin]);
-      const trial = makeSamplingTrial(6);
-      const params = sampler.sampleRelative(snapshot, trial, sampler.inferRelativeSpace(snapshot, trial));
-      return { at: [params.x as number, params.y as number], attrs: trial.systemAttrs };
+      const { params, attrs } = recorded(new GPSampler({ seed: 3, nCandidates: 8, nRestarts: 2, warmStart: true, ...(stackAnchors ? { stackAnchors } : {}) }), history, [basin], 6);
+      return { at: [params.x as number, params.y as number], attrs };
     };
     const all = proposed("all");
     const study = proposed();
