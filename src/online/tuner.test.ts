@@ -133,7 +133,8 @@ describe("online tuner settings", () => {
     const first = await tuner.choose();
     expect(await tuner.choose()).toBe(first);
     expect(tuner.values[1]).toBeCloseTo(Math.SQRT2, 12);
-    await expect(tuner.observe(Number.NaN)).rejects.toThrow(/cost must be a number/);
+    await expect(tuner.observe(Number.NaN)).rejects.toThrow("cost must be a number, got NaN");
+    await expect(tuner.observe("3" as never)).rejects.toThrow('cost must be a number, got the string "3"');
   });
 });
 

@@ -244,7 +244,7 @@ export class OnlineTuner {
 
   /** Reports the cost of the instance solved with the value `choose` gave (lower is better). */
   async observe(cost: number): Promise<void> {
-    if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${JSON.stringify(cost)}`);
+    if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${describeCost(cost)}`);
     if (!this.record.state.pending) throw new OnlineTunerError("observe() without a pending choice: call choose() first");
     const loss = Math.min(1, Math.max(0, cost / this.record.costScale));
     await this.save(update(this.banditConfig(), this.record.state, loss));
@@ -394,4 +394,12 @@ function checkSameTuner(name: string, stored: OnlineTunerRecord, wanted: OnlineT
   if (differences.length > 0) {
     throw new OnlineTunerError(`online tuner "${name}" exists with other settings (${differences.join("; ")}); use loadOnlineTuner to resume it as it is`);
   }
+}
+
+/** A refused cost as the user wrote it: JSON would print NaN as null. */
+function describeCost(cost: unknown): string {
+  if (typeof cost === "number") return String(cost);
+  if (typeof cost === "string") return `the string ${JSON.stringify(cost)}`;
+  if (typeof cost === "object" && cost !== null) return JSON.stringify(cost) ?? String(cost);
+  return String(cost);
 }

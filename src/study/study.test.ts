@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import "../index.js"; // registers the default sampler (auto)
-import { MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler } from "../samplers/index.js";
-import type { Pruner } from "../pruners/index.js";
+import { CmaEsSampler, MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler } from "../samplers/index.js";
+import { createPrunerByName, type Pruner } from "../pruners/index.js";
 import { createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
 import { MemoryStorage, TrialNotRunningError } from "../storage/index.js";
 import { lastIntermediate } from "../space/index.js";
@@ -108,14 +108,33 @@ describe("Study", () => {
     expect(String(study.trials[2]!.systemAttrs.failReason)).toMatch(/NaN/);
     // A JavaScript caller's objective may return anything; the reason says what it was.
     const loose = await createStudy({ sampler: new RandomSampler({ seed: 2 }) });
-    const returns: unknown[] = ["0.5", { value: 1 }, undefined, [1, "2"]];
+    const returns: unknown[] = ["0.5", { value: 1 }, undefined, [1, "2"], 3n, new Number(3)];
     await loose.optimize((trial) => returns[trial.number] as number, { nTrials: returns.length });
     expect(loose.trials.map((t) => t.systemAttrs.failReason)).toEqual([
       'objective returned the string "0.5", not a finite number',
       'objective returned {"value":1}, not a finite number',
       "objective returned undefined, not a finite number",
       'objective returned 2 value(s) but the study has 1 objective(s)',
+      // Both used to read "objective returned 3, not a finite number", as if 3 were refused.
+      "objective returned the bigint 3n, not a finite number",
+      "objective returned a Number object (3; return the primitive, e.g. Number(x)), not a finite number",
     ]);
+  });
+
+  it("refuses a one-objective sampler or pruner for a stored study of two, when resumed without directions", async () => {
+    const storage = new MemoryStorage();
+    await createStudy({ name: "two", storage, directions: ["minimize", "maximize"] });
+    const singleObjective = new CmaEsSampler({ seed: 1 });
+    // Used to be accepted, and then every trial failed with "sampler error: …" or the pruner's refusal.
+    await expect(createStudy({ name: "two", storage, loadIfExists: true, sampler: singleObjective })).rejects.toThrow(
+      /^createStudy: the cmaes sampler supports one objective, and this study has 2/,
+    );
+    await expect(createStudy({ name: "two", storage, loadIfExists: true, pruner: createPrunerByName("median") })).rejects.toThrow(
+      /^createStudy: the median pruner supports single-objective studies only; this study has 2 objectives/,
+    );
+    await expect(loadStudy({ name: "two", storage, pruner: createPrunerByName("median") })).rejects.toThrow(/^loadStudy: the median pruner/);
+    const resumed = await createStudy({ name: "two", storage, loadIfExists: true, sampler: new RandomSampler({ seed: 1 }) });
+    expect(resumed.directions).toEqual(["minimize", "maximize"]);
   });
 
   it("is reproducible under a seed", async () => {
@@ -142,6 +161,19 @@ describe("Study", () => {
     await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 3 });
     expect(study.trials[0]!.params.x).toBe(0.25);
     expect(study.trials).toHaveLength(3);
+  });
+
+  it("skips an enqueued point only where a trial has exactly its parameters, as Optuna's skip_if_exists", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }) });
+    await study.optimize((t) => t.suggestInt("x", 1, 1) + t.suggestFloat("y", 0, 1), { nTrials: 1 });
+    // The finished trial has x = 1 and a y: a point fixing x alone is not that trial. Used to be skipped.
+    const partial = await study.enqueueTrial({ x: 1 }, { skipIfExists: true });
+    expect(partial?.systemAttrs.fixedParams).toEqual({ x: 1 });
+    expect(await study.enqueueTrial({ x: 1 }, { skipIfExists: true })).toBeNull();
+    const y = study.trials[0]!.params.y!;
+    expect(await study.enqueueTrial({ y, x: 1 }, { skipIfExists: true })).toBeNull();
+    expect(await study.enqueueTrial({ x: 1, y: 0.5 }, { skipIfExists: true })).not.toBeNull();
+    expect(await study.enqueueTrial({}, { skipIfExists: true })).not.toBeNull();
   });
 
   it("refuses a bad search space given to ask, or a value no parameter can take given to enqueueTrial, creating no trial", async () => {

@@ -228,6 +228,8 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
       if (tuner) throw new Error(tuner);
       if (!options.loadIfExists) throw new Error(`a study named "${name}" already exists (pass loadIfExists: true to resume it)`);
       if (options.direction !== undefined || options.directions !== undefined) checkDirections(record, directions);
+      // Without directions, the stored study's count decides what the sampler and pruner must support.
+      checkObjectiveCount(record.directions.length, sampler, options.pruner);
       // Resumed without sources: the ones it was created with, as every worker that loads it gets.
       if (!given) warmStart.push(...(await storedWarmStartSources(storage, record, notes)));
       else if (JSON.stringify(storedWarmStartNames(record)) !== JSON.stringify(given)) {
@@ -247,6 +249,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
         const tuner = onlineTunerRefusal(raced);
         if (tuner) throw new Error(tuner);
         checkDirections(raced, directions);
+        checkObjectiveCount(raced.directions.length, sampler, options.pruner);
         record = raced;
       }
     }
@@ -326,7 +329,7 @@ export async function loadStudy(options: {
   try {
     const tuner = onlineTunerRefusal(record);
     if (tuner) throw new Error(tuner);
-    checkObjectiveCount(record.directions.length, sampler, options.pruner);
+    checkObjectiveCount(record.directions.length, sampler, options.pruner, "loadStudy");
   } catch (error) {
     if (ownsStorage) await storage.close();
     throw error;
@@ -403,9 +406,9 @@ export function singleObjectiveProblem(objectives: number, sampler: Sampler, pru
 }
 
 /** Refuses a sampler or pruner of one objective for a study of several, before anything is stored. */
-function checkObjectiveCount(objectives: number, sampler: Sampler, pruner: Pruner | undefined): void {
+function checkObjectiveCount(objectives: number, sampler: Sampler, pruner: Pruner | undefined, caller = "createStudy"): void {
   const problem = singleObjectiveProblem(objectives, sampler, pruner);
-  if (problem) throw new TypeError(`createStudy: ${problem.message}`);
+  if (problem) throw new TypeError(`${caller}: ${problem.message}`);
 }
 
 /** The given sampler, else the default one (a `RandomSampler` under a scheduler), seeded by `seed` when given. */
@@ -777,12 +780,14 @@ export class Study implements TrialHost {
     options: { userAttrs?: Record<string, JsonValue>; skipIfExists?: boolean } = {},
   ): Promise<FrozenTrial | null> {
     checkEnqueuedParams(params);
-    if (options.skipIfExists) {
+    if (options.skipIfExists && Object.keys(params).length > 0) {
       await this.refresh();
       const key = canonicalParams(params);
+      // The same names and values, as Optuna's skip_if_exists: a trial that also has other
+      // parameters is not this one, so a partial point still runs after a full trial shares its values.
       for (const trial of this.trialCache) {
         const fixed = (trial.systemAttrs.fixedParams ?? null) as Record<string, ParamValue> | null;
-        if (canonicalParams(fixed ?? pickParams(trial.params, params)) === key) return null;
+        if ((fixed !== null && canonicalParams(fixed) === key) || canonicalParams(trial.params) === key) return null;
       }
     }
     return this.storage.createTrial(this.id, {
@@ -1120,7 +1125,17 @@ export class Study implements TrialHost {
     for (const v of values) {
       if (typeof v !== "number" || !Number.isFinite(v)) {
         // A string is quoted: "objective returned 1" for the text "1" read as a bug in the study.
-        const shown = typeof v === "string" ? `the string ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? JSON.stringify(v) ?? String(v) : String(v);
+        // A bigint or a boxed Number is named by its type: "objective returned 3" would read as 3 refused.
+        const shown =
+          typeof v === "string"
+            ? `the string ${JSON.stringify(v)}`
+            : typeof v === "bigint"
+              ? `the bigint ${v}n`
+              : (v as unknown) instanceof Number
+                ? `a Number object (${String(v)}; return the primitive, e.g. Number(x))`
+                : typeof v === "object" && v !== null
+                  ? JSON.stringify(v) ?? String(v)
+                  : String(v);
         return { state: "failed", values: null, reason: `objective returned ${shown}, not a finite number` };
       }
     }
@@ -1885,8 +1900,3 @@ function canonicalParams(params: Record<string, unknown>): string {
   return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
 }
 
-function pickParams(have: Readonly<Record<string, ParamValue>>, like: Record<string, ParamValue>): Record<string, ParamValue> {
-  const out: Record<string, ParamValue> = {};
-  for (const key of Object.keys(like)) if (key in have) out[key] = have[key]!;
-  return out;
-}
