@@ -145,6 +145,22 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(JSON.parse(joined.stdout)).toMatchObject({ run: { trials: 3 - before }, total: { trials: 3 } });
   });
 
+  it("stops a first sextant tune run at the study's budget when workers join it", async () => {
+    const tune = start(["tune", "--storage", `sqlite:${db}`, "--study", "shared", "--trials", "6", "-q", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], {
+      cwd: dir,
+      env: { SLEEP: "400" },
+    });
+    running.push(tune);
+    await waitForTrials(db, "shared", (ts) => ts.some((t) => t.state === "running"));
+    const helpers = [worker("shared", [], { SLEEP: "400" }), worker("shared", [], { SLEEP: "400" })];
+    expect((await tune.done).code).toBe(0);
+    for (const r of await Promise.all(helpers.map((w) => w.done))) expect(r.code, r.stderr).toBe(0);
+    // tune used to run its own 6 whatever the workers did: 14 or more in all.
+    const finished = (await trialsOf(db, "shared")).filter((t) => t.state === "complete");
+    expect(finished.length).toBeGreaterThanOrEqual(6);
+    expect(finished.length).toBeLessThanOrEqual(6 + 2);
+  });
+
   it("starts no trial after the deadline stored by create --timeout", async () => {
     const created = await create("deadline", ["--trials", "4", "--timeout", "0.5"]);
     expect(created.code, created.stderr).toBe(0);

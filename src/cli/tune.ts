@@ -465,8 +465,8 @@ async function runTune(
   }
   if (!existed) {
     // Stored so that the study can be rebuilt (command, space, sampler, pruner) from storage alone.
-    // The trials of this first run are the study's budget for workers that join it (not queued:
-    // this run creates its trials as it goes, so joining workers may overshoot by a trial each).
+    // The trials of this first run are the study's budget for workers that join it and for this
+    // run (not queued: trials are created as they go, so joining workers may overshoot by a trial each).
     const budget = { trials: settings.trials ?? null, deadline: settings.timeout !== undefined ? Date.now() + settings.timeout * 1000 : null, queued: false };
     await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget)));
   } else {
@@ -591,6 +591,9 @@ async function runTune(
   try {
     await study.optimize(objective, {
       nTrials: settings.trials,
+      // The first run's --trials is the study's budget, which joining workers count against the
+      // whole study: this run counts their trials too, or the study ran far past it.
+      stopAfter: !existed && settings.trials !== undefined ? { totalTrials: settings.trials } : undefined,
       timeoutSeconds: settings.timeout,
       concurrency: settings.jobs,
       callbacks: [(_study, trial) => onTrial(trial)],

@@ -33,6 +33,7 @@ import {
   summarizeStudy,
 } from "../storage/index.js";
 import {
+  CLIENT_BEATS_ATTR,
   DEFAULT_HEARTBEAT_GRACE_SECONDS,
   ParameterConflictError,
   Study,
@@ -93,7 +94,7 @@ const SAMPLER_ATTR = "server:sampler";
 const PRUNER_ATTR = "server:pruner";
 const SPACE_ATTR = "server:space";
 /** Set on a trial at its first heartbeat: its client beats, so silence means it is gone. */
-const BEATING_ATTR = "server:heartbeat";
+const BEATING_ATTR = CLIENT_BEATS_ATTR;
 
 /** Compares in time that depends on neither the token's content nor its length. */
 function tokensMatch(given: string, expected: string): boolean {

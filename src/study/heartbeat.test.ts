@@ -7,7 +7,7 @@ import { RandomSampler } from "../samplers/index.js";
 import { MemoryStorage } from "../storage/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { HeartbeatThread, RunningTrialSlots, resolveHeartbeat } from "./heartbeat.js";
-import { createStudy } from "./index.js";
+import { CLIENT_BEATS_ATTR, createStudy } from "./index.js";
 
 /** Waits until at least `ms` have passed; slower machines only wait longer, which these tests allow. */
 async function waitPast(ms: number): Promise<void> {
@@ -145,6 +145,24 @@ describe("Study.reapStaleTrials", () => {
       onlyQueuedTrials: true,
     });
     expect(study.trials[1]).toMatchObject({ state: "complete", values: [1.25], params: { x: 0.25, kind: "b" } });
+  });
+
+  it("leaves a silent trial of an HTTP client that never beats, and reaps one whose client beat", async () => {
+    const storage = new MemoryStorage();
+    const served = await createStudy({ name: "mixed", storage, sampler: new RandomSampler({ seed: 1 }) });
+    served.trialsRunRemotely = true; // as the HTTP service's study objects are
+    const curl = await served.ask({ x: { type: "float", low: 0, high: 1 } });
+    const python = await served.ask({ x: { type: "float", low: 0, high: 1 } });
+    python.setSystemAttr(CLIENT_BEATS_ATTR, true);
+    await served.flushTrial(curl);
+    await served.flushTrial(python);
+    // A worker of the same study: it used to fail the curl client's trial and queue its parameters again.
+    const worker = await createStudy({ name: "mixed", storage, sampler: new RandomSampler({ seed: 2 }), loadIfExists: true });
+    await waitPast(30);
+    expect(await worker.reapStaleTrials(0.02)).toEqual({ reaped: [python.number], retries: [2] });
+    expect((await storage.getTrial(curl.id))!.state).toBe("running");
+    await served.tell(curl, 0.5);
+    expect((await storage.getTrial(curl.id))!.values).toEqual([0.5]);
   });
 
   it("retries one chain of reaped trials at most maxRetries times", async () => {

@@ -12,6 +12,7 @@ export {
   NoSegmentReadyError,
   singleObjectiveProblem,
   DEFAULT_MAX_RETRIES,
+  CLIENT_BEATS_ATTR,
   TrialNumberNotFoundError,
 } from "./study.js";
 export type { ConstraintsFunction, Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ReapResult, TellResult, TrialCallback } from "./study.js";

@@ -110,6 +110,20 @@ export interface OptimizeOptions {
 /** Default of {@link OptimizeOptions.maxRetries}. */
 export const DEFAULT_MAX_RETRIES = 3;
 
+/**
+ * Set by the HTTP service on a trial whose client beats (its first heartbeat, or an ask with
+ * `"heartbeat": true`). A trial the service started without it belongs to a client that never
+ * beats, so its silence says nothing and no reaper fails it.
+ */
+export const CLIENT_BEATS_ATTR = "server:heartbeat";
+
+/** False for a trial run by a client of the HTTP service that never promised heartbeats. */
+function silenceMeansGone(trial: FrozenTrial): boolean {
+  const worker = trial.systemAttrs.worker;
+  const remote = worker !== null && typeof worker === "object" && !Array.isArray(worker) && worker.remote !== undefined;
+  return !remote || trial.systemAttrs[CLIENT_BEATS_ATTR] === true;
+}
+
 /** What {@link Study.reapStaleTrials} did. */
 export interface ReapResult {
   /** Numbers of the trials failed for lack of heartbeats. */
@@ -1375,6 +1389,9 @@ export class Study implements TrialHost {
     const worker = async (lane: number): Promise<void> => {
       for (;;) {
         await reaper();
+        // Stop conditions count the whole study: read what other workers finished since this
+        // lane's last ask, or each process starts trials on a stale count and overshoots by several.
+        if (options.stopAfter !== undefined) await this.refresh();
         // Nothing may await between this check and the ask: two lanes that both saw the one trial
         // started ahead would both count it, and the second would create a trial beyond nTrials.
         if (!shouldStartAnother()) return;
@@ -1470,7 +1487,10 @@ export class Study implements TrialHost {
    * (their worker died, or lost the storage for that long) and queues each again with the same
    * parameters, at most `maxRetries` times along one chain of retries. Failing is a compare-and-set
    * from `running`, so when several workers reap at once each trial is failed and retried once.
-   * Trials this study object is running itself are never reaped: this process is alive.
+   * Trials this study object is running itself are never reaped: this process is alive. Nor are
+   * trials a client of the HTTP service runs without heartbeats (see {@link CLIENT_BEATS_ATTR}),
+   * as the service's own reaper leaves them: a worker of the same study used to fail them and run
+   * their parameters again, and the client's result was then refused.
    *
    * @example
    * const { reaped, retries } = await study.reapStaleTrials(60, 3);
@@ -1480,7 +1500,7 @@ export class Study implements TrialHost {
     const reaped: number[] = [];
     const retries: number[] = [];
     for (const trial of stale) {
-      if (this.activeTrials.has(trial.number)) continue;
+      if (this.activeTrials.has(trial.number) || !silenceMeansGone(trial)) continue;
       let failed: FrozenTrial;
       try {
         failed = await this.storage.updateTrial(trial.id, {
