@@ -681,6 +681,22 @@ describe("createStudy({ warmStartFrom })", () => {
     expect(await storage.getStudy("x")).toBeNull();
   });
 
+  it("runs the source's best trial with its categorical choice under the warm GP, and then not again", async () => {
+    const storage = new MemoryStorage();
+    const objective = (t: { suggestFloat: (n: string, l: number, h: number) => number; suggestCategorical: (n: string, c: string[]) => string }) =>
+      (t.suggestFloat("x", 0, 1) - 0.3) ** 2 + (t.suggestCategorical("c", ["a", "b", "c"]) === "b" ? 0 : 0.5);
+    const earlier = await createStudy({ name: "earlier", storage, sampler: new RandomSampler({ seed: 2 }) });
+    await earlier.optimize(objective, { nTrials: 12 });
+    const best = earlier.bestTrial!;
+    expect(best.params.c).toBe("b"); // the middle choice: index 1, which decode() of the unit interval reads as "c"
+    const later = await createStudy({ name: "later", storage, sampler: new GPSampler({ seed: 1, warmStart: true }), warmStartFrom: ["earlier"] });
+    await later.optimize(objective, { nTrials: 3 });
+    // It used to run x of the best trial with c = "c", and the same point again at trial 2.
+    expect(later.trials[0]!.params).toEqual(best.params);
+    expect(later.trials[0]!.values).toEqual(best.values);
+    expect(later.trials[2]!.params).not.toEqual(best.params);
+  });
+
   it("keeps the sources on the study, so a resumed run and every worker learn from them too", async () => {
     const storage = new MemoryStorage();
     for (const name of ["a", "b"]) {

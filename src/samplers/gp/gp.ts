@@ -1007,7 +1007,7 @@ export class GPSampler implements Sampler {
       const design = bestUntriedPoint(first.model!, [...observations.points, ...observations.running]);
       if (design === null) return null;
       trial.setSystemAttr(TRANSFER_ATTR, { [first.source.name]: selection[usable.indexOf(first)]! });
-      return encoder.decode(design);
+      return decodePoint(design, encoder); // categoricals are choice indices here, not the unit interval decode() reads
     }
     const models = chosen.map(({ model }) => model!.gp);
     let weights: number[];
