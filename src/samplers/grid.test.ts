@@ -375,5 +375,11 @@ describe("createGridSamplerFromOptions", () => {
     expect(() => createGridSamplerFromOptions({ grid: '{"a":[1]}', cycle: "maybe" })).toThrow(/option "cycle" must be true or false/);
     expect(() => createGridSamplerFromOptions({ grid: '{"a":[1]}', step: "2" })).toThrow(/unknown option "step"/);
     expect(() => createGridSamplerFromOptions({ points: "0" }, {})).toThrow(/option "points" must be an integer >= 1/);
+    // A value outside its declared range used to pass here and fail the first trial that drew it.
+    const declared = { y: { type: "float", low: 0, high: 1 } } as const;
+    expect(() => createGridSamplerFromOptions({ grid: '{"y":[0.1,2]}' }, declared)).toThrow(
+      'grid sampler: option "grid" gives y the value 2, outside its declared distribution {"type":"float","low":0,"high":1}',
+    );
+    expect(createGridSamplerFromOptions({ grid: '{"y":[0.1,1],"other":["a"]}' }, declared).size).toBe(2);
   });
 });

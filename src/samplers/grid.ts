@@ -19,6 +19,17 @@ import {
 } from "../space/index.js";
 import type { Sampler } from "./base.js";
 
+/**
+ * The grid and the parameters the objective suggests disagree: a parameter the grid lacks, or a
+ * grid value outside the distribution suggested for it. No grid point can serve that trial.
+ */
+export class GridMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "GridMismatchError";
+  }
+}
+
 /** Parameter names mapped to the values the grid tries for each. */
 export type GridSearchSpace = Readonly<Record<string, readonly ParamValue[]>>;
 
@@ -157,13 +168,13 @@ export class GridSampler implements Sampler {
   sampleIndependent(snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
     const position = this.paramNames.indexOf(name);
     if (position < 0) {
-      throw new Error(
+      throw new GridMismatchError(
         `parameter "${name}" is not in the grid (grid parameters: ${this.paramNames.join(", ") || "none"}); a grid search needs values for every parameter the objective suggests`,
       );
     }
     const value = this.point(this.gridIndexOf(snapshot, trial))[name]!;
     if (!containsValue(distribution, value)) {
-      throw new RangeError(
+      throw new GridMismatchError(
         `grid value ${JSON.stringify(value)} of parameter "${name}" is not inside the distribution the objective suggests: ${JSON.stringify(distribution)}`,
       );
     }
@@ -587,6 +598,15 @@ export function createGridSamplerFromOptions(options: RawOptions, space?: Search
       searchSpace = JSON.parse(parsed.grid) as GridSearchSpace;
     } catch (error) {
       throw new OptionError(`grid sampler: option "grid" is not valid JSON: ${(error as Error).message}`);
+    }
+    // Checked against the declared ranges now, before any trial: each such value would fail a trial.
+    for (const [name, values] of Object.entries(space !== undefined && searchSpace !== null && typeof searchSpace === "object" ? searchSpace : {})) {
+      const distribution = space![name];
+      if (distribution === undefined || !Array.isArray(values)) continue;
+      const outside = values.find((value) => !containsValue(distribution, value));
+      if (outside !== undefined) {
+        throw new OptionError(`grid sampler: option "grid" gives ${name} the value ${JSON.stringify(outside)}, outside its declared distribution ${JSON.stringify(distribution)}`);
+      }
     }
   } else if (space !== undefined) {
     searchSpace = gridFromSpace(space, parsed.points ?? 5, parsed.maxIntValues ?? 16);

@@ -22,7 +22,7 @@ export {
   defineOptions,
   parseOptions,
 } from "../space/index.js";
-export { GridSampler, gridFromSpace, createGridSamplerFromOptions, GRID_OPTIONS, type GridSamplerOptions, type GridSearchSpace } from "./grid.js";
+export { GridSampler, GridMismatchError, gridFromSpace, createGridSamplerFromOptions, GRID_OPTIONS, type GridSamplerOptions, type GridSearchSpace } from "./grid.js";
 export { SobolSampler, HaltonSampler, createSobolSamplerFromOptions, createHaltonSamplerFromOptions, QMC_OPTIONS, type QmcSamplerOptions } from "./qmc.js";
 export * from "./tpe/index.js";
 export { GPSampler, createGPSamplerFromOptions, type GPSamplerOptions } from "./gp/index.js";

@@ -157,6 +157,18 @@ describe("HTTP API: trials", () => {
     expect(told.json.trial).toMatchObject({ state: "complete", values: [params.x ** 2], params });
   });
 
+  it("answers 409 naming the parameter when a study's grid has no value for what the request suggests", async () => {
+    const { app } = newApp();
+    expect((await call(app, "POST", "/studies", { name: "g", sampler: { name: "grid", options: { grid: '{"x":[1,2,3]}' } } })).status).toBe(201);
+    // Both used to answer 500 "internal error".
+    const missing = await call(app, "POST", "/studies/g/trials", { space: { y: { type: "float", low: 0, high: 1 } } });
+    expect([missing.status, missing.json.error.message]).toEqual([409, expect.stringMatching(/^parameter "y" is not in the grid \(grid parameters: x\)/)]);
+    const outside = await call(app, "POST", "/studies/g/trials", { space: { x: { type: "int", low: 5, high: 9 } } });
+    expect([outside.status, outside.json.error.message]).toEqual([409, expect.stringMatching(/^grid value \d of parameter "x" is not inside the distribution/)]);
+    const fits = await call(app, "POST", "/studies/g/trials", { space: { x: { type: "int", low: 1, high: 3 } } });
+    expect(fits.status).toBe(201);
+  });
+
   it("refuses to hand out a trial of a population study (PBT), whose segments run under sextant worker", async () => {
     const { app, storage } = newApp();
     await createStudy({ name: "pop", storage, scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1, checkpointDir: "/nonexistent/never-written" }) });

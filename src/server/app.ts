@@ -10,7 +10,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { z } from "zod";
 import { type Pruner, PrunerObjectivesError, createPrunerByName, prunerEntries } from "../pruners/index.js";
-import { type Recommendation, type Sampler, SamplerExhaustedError, createSamplerByName, samplerEntries } from "../samplers/index.js";
+import { GridMismatchError, type Recommendation, type Sampler, SamplerExhaustedError, createSamplerByName, samplerEntries } from "../samplers/index.js";
 import { SCHEDULER_ATTR } from "../schedulers/index.js";
 import {
   type Distribution,
@@ -248,6 +248,8 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof TrialNotRunningError) return new HttpError(409, error.message);
   if (error instanceof ParameterConflictError || error instanceof ParamConflictError) return new HttpError(409, error.message, "body.distribution");
   if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message);
+  // The study's grid has no value for what the request suggests: the study's setup, not the server, says no.
+  if (error instanceof GridMismatchError) return new HttpError(409, error.message);
   // A study stored with a pruner that cannot judge its several objectives (made before creation refused it).
   if (error instanceof PrunerObjectivesError) return new HttpError(409, error.message);
   if (error instanceof InvalidDistributionError) return new HttpError(400, error.message);
