@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { PBTScheduler, RandomSampler, createStudy } from "../index.js";
+import { MedianPruner, PBTScheduler, RandomSampler, createStudy } from "../index.js";
 import { MemoryStorage, StorageBusyError, openStorage } from "../storage/index.js";
 import { type ServerAppOptions, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
@@ -67,6 +67,17 @@ describe("HTTP API: studies", () => {
     expect((await call(app, "GET", "/studies/alpha")).status).toBe(404);
     expect((await call(app, "DELETE", "/studies/alpha")).status).toBe(404);
     expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
+  });
+
+  it("shows the sampler and pruner a library-made study recorded, not the auto and none it falls back to", async () => {
+    const { app, storage } = newApp();
+    await createStudy({ name: "lib", storage, sampler: new RandomSampler({ seed: 1 }), pruner: new MedianPruner() });
+    await storage.createStudy("bare", ["minimize"]); // made by hand: nothing recorded
+    const studies = (await call(app, "GET", "/studies")).json.studies as { name: string; sampler: { name: string }; pruner: { name: string } }[];
+    expect(studies.map((s) => [s.name, s.sampler.name, s.pruner.name])).toEqual([
+      ["lib", "random", "median"],
+      ["bare", "unknown", "unknown"],
+    ]);
   });
 
   it("answers 409 for a taken name unless loadIfExists, and keeps the first study's settings", async () => {

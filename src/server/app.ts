@@ -178,6 +178,12 @@ function storedSpec(record: StudyRecord, attr: string, cliKey: "sampler" | "prun
   return { name: fallback, options: {} };
 }
 
+/** The sampler or pruner name `createStudy` recorded on the study, or "unknown" where it recorded none. */
+function recordedName(record: StudyRecord, key: "sampler" | "pruner"): string {
+  const name = record.systemAttrs[key];
+  return typeof name === "string" && name.length > 0 ? name : "unknown";
+}
+
 function storedSpace(record: StudyRecord): Record<string, Distribution> | undefined {
   const cliConfig = record.systemAttrs["cli:config"] as { space?: unknown } | undefined;
   return (record.systemAttrs[SPACE_ATTR] ?? cliConfig?.space) as Record<string, Distribution> | undefined;
@@ -216,8 +222,10 @@ function studyJson(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "stat
     userAttrs: { ...record.userAttrs },
     createdAt: record.createdAt,
     // System attributes stay on the server: `sextant tune` keeps the command's environment there.
-    sampler: storedSpec(record, SAMPLER_ATTR, "sampler", "auto"),
-    pruner: storedSpec(record, PRUNER_ATTR, "pruner", "none"),
+    // A study made by the library records only the names it ran with (pruners since 0.1): shown
+    // as such, not as the auto and none this server would fall back to.
+    sampler: storedSpec(record, SAMPLER_ATTR, "sampler", recordedName(record, "sampler")),
+    pruner: storedSpec(record, PRUNER_ATTR, "pruner", recordedName(record, "pruner")),
     trialCounts: { ...summary.trialCounts },
     bestValue: summary.bestValue,
   };

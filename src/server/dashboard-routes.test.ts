@@ -148,6 +148,8 @@ describe("dashboard routes", () => {
       ["/studies/s/table?sort=size", "query.sort"],
       ["/studies/s/contour?x=x&y=zz", "query.y"],
       ["/studies/s/table?objective=1", "query.objective"],
+      // Used to answer 200 with an empty axis and a cell at index -1.
+      ["/studies/s/contour?x=x&y=kind&bins=0", "query.bins"],
     ];
     for (const [path, field] of cases) {
       const answer = await get(app, path);

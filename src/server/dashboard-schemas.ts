@@ -63,7 +63,10 @@ export const ContourQuery = z.strictObject({
   ...filterShape,
   x: z.string().min(1).max(200).describe("parameter on the horizontal axis"),
   y: z.string().min(1).max(200).describe("parameter on the vertical axis"),
-  bins: Integer(100).optional().describe("cells per axis (default 24)"),
+  bins: Integer(100)
+    .refine((s) => Number(s) >= 1, "must be at least 1")
+    .optional()
+    .describe("cells per axis (default 24)"),
 });
 
 export const CurvesQuery = z.strictObject({

@@ -254,7 +254,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
       try {
         record = await storage.createStudy(name, directions, {
           userAttrs: options.userAttrs ?? {},
-          systemAttrs: { sampler: sampler.name, ...(given ? { [WARM_START_ATTR]: given } : {}) },
+          systemAttrs: { sampler: sampler.name, pruner: (options.pruner ?? new NopPruner()).name, ...(given ? { [WARM_START_ATTR]: given } : {}) },
         });
       } catch (error) {
         // Another process may have created it between our read and our write.

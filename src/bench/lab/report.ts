@@ -247,14 +247,14 @@ function plainSummary(comparisons: readonly BudgetComparison[], reference: strin
     const best = byRank[0]!;
     if (f.imanDavenportPValue >= ALPHA) {
       lines.push(
-        `At ${c.budget} trials, over ${f.n} problems, the Friedman test does not reject that all ${f.k} optimizers perform alike (Iman-Davenport F = ${f.imanDavenportF.toFixed(2)}, ${pValue(f.imanDavenportPValue)}): no difference at this budget is significant, and the ranking is descriptive only (${bestRankText(byRank)}).`,
+        `At ${c.budget} trials, over ${f.n} problems, the Friedman test does not reject that all ${f.k} optimizers perform alike (${imanDavenportText(f)}): no difference at this budget is significant, and the ranking is descriptive only (${bestRankText(byRank)}).`,
       );
       continue;
     }
     const tied = byRank.filter((o) => o !== best && o.averageRank - best.averageRank < f.criticalDifference).map((o) => o.optimizer);
     const beaten = byRank.filter((o) => o.averageRank - best.averageRank >= f.criticalDifference).map((o) => o.optimizer);
     lines.push(
-      `At ${c.budget} trials, over ${f.n} problems, the optimizers differ significantly (Iman-Davenport F = ${f.imanDavenportF.toFixed(2)}, ${pValue(f.imanDavenportPValue)}; Nemenyi critical difference ${f.criticalDifference.toFixed(2)} ranks at α = 0.05). ` +
+      `At ${c.budget} trials, over ${f.n} problems, the optimizers differ significantly (${imanDavenportText(f)}; Nemenyi critical difference ${f.criticalDifference.toFixed(2)} ranks at α = 0.05). ` +
         `${best.optimizer} ranks best (${best.averageRank.toFixed(2)}); it is significantly better than ${beaten.length ? beaten.join(", ") : "none of the others"}` +
         `${tied.length ? `, and not significantly different from ${tied.join(", ")}` : ""}.`,
     );
@@ -676,7 +676,7 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
       const f = c.friedman;
       md.push(
         "",
-        `Friedman over ${f.n} problems: χ² = ${f.chiSquare.toFixed(2)} (${pValue(f.chiSquarePValue)}), Iman-Davenport F = ${f.imanDavenportF.toFixed(2)} (${pValue(f.imanDavenportPValue)}); Nemenyi CD = ${f.criticalDifference.toFixed(2)} at α = 0.05. Average ranks are over problems, each problem ranking the optimizers by their median regret over seeds. Bars join optimizers that are not significantly different.`,
+        `Friedman over ${f.n} problems: χ² = ${f.chiSquare.toFixed(2)} (${pValue(f.chiSquarePValue)}), ${imanDavenportText(f).replace(", ", " (")}); Nemenyi CD = ${f.criticalDifference.toFixed(2)} at α = 0.05. Average ranks are over problems, each problem ranking the optimizers by their median regret over seeds. Bars join optimizers that are not significantly different.`,
         "",
         figure(`cd-${c.budget}.svg`, cdDiagram(optimizers, f.averageRanks, f.criticalDifference, c.groups.map((g) => g.map((o) => optimizers.indexOf(o))), `Critical differences at ${c.budget} trials`), `critical-difference diagram at ${c.budget} trials`),
       );
@@ -745,4 +745,11 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
   const jsonPath = markdownPath.replace(/\.md$/, "") + ".json";
   writeFileSync(jsonPath, `${JSON.stringify(data, (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
   return { markdown: markdownPath, json: jsonPath, figureDir, figures };
+}
+
+/** "Iman-Davenport F = 3.20, p = 0.04"; where every problem ranks the optimizers alike, F is infinite and p is exact. */
+function imanDavenportText(f: { imanDavenportF: number; imanDavenportPValue: number }): string {
+  return Number.isFinite(f.imanDavenportF)
+    ? `Iman-Davenport F = ${f.imanDavenportF.toFixed(2)}, ${pValue(f.imanDavenportPValue)}`
+    : `every problem ranks them in the same order, exact ${pValue(f.imanDavenportPValue)}`;
 }

@@ -63,14 +63,25 @@ describe("ranks and Friedman", () => {
     expect(fSurvival(3.69, 3, 39)).toBeCloseTo(0.01974, 4);
   });
 
-  it("reports a unanimous ranking as infinitely significant under Iman-Davenport", () => {
+  it("gives a unanimous ranking, where F is infinite, the exact chance of unanimity, not p = 0", () => {
     const result = friedmanTest([
       [1, 2],
       [1, 2],
       [1, 2],
     ]);
     expect(result.imanDavenportF).toBe(Infinity);
-    expect(result.imanDavenportPValue).toBe(0);
+    // Three blocks agreeing on two treatments: (1/2!)^2, the two-sided sign test's 3 of 3. It used to be 0.
+    expect(result.imanDavenportPValue).toBeCloseTo(0.25, 12);
+    // Two problems, two optimizers tied on both (the lab's TPE and random share their startup): the
+    // second problem's ranking is one of 3 arrangements, so agreeing with the first has chance 1/3.
+    const tied = friedmanTest([
+      [5, 5, 1],
+      [7, 7, 2],
+    ]);
+    expect(tied.imanDavenportF).toBe(Infinity);
+    expect(tied.imanDavenportPValue).toBeCloseTo(1 / 3, 12);
+    // Many blocks: unanimity is then strong evidence, as before.
+    expect(friedmanTest(Array.from({ length: 12 }, () => [1, 2, 3])).imanDavenportPValue).toBeLessThan(1e-6);
   });
 
   it("groups treatments closer than the critical difference", () => {

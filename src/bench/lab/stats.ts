@@ -142,7 +142,7 @@ export interface FriedmanResult {
  * // Demšar's example: four C4.5 variants on 14 data sets
  * friedmanFromAverageRanks([3.143, 2.000, 2.893, 1.964], 14).chiSquare; // ≈ 9.28
  */
-export function friedmanFromAverageRanks(averageRanks: readonly number[], n: number, tieCorrection = 1): FriedmanResult {
+export function friedmanFromAverageRanks(averageRanks: readonly number[], n: number, tieCorrection = 1, agreementChance?: number): FriedmanResult {
   const k = averageRanks.length;
   if (k < 2 || n < 2) throw new RangeError(`friedman: needs at least 2 treatments and 2 blocks, got k=${k}, n=${n}`);
   const sumSquares = averageRanks.reduce((s, r) => s + r * r, 0);
@@ -150,8 +150,13 @@ export function friedmanFromAverageRanks(averageRanks: readonly number[], n: num
   // Every block a complete tie leaves no variance to test: no evidence either way.
   const chiSquare = tieCorrection > 0 ? uncorrected / tieCorrection : 0;
   const denominator = n * (k - 1) - chiSquare;
-  // All blocks ranking the treatments alike make the denominator 0: the strongest possible evidence.
+  // All blocks ranking the treatments alike make the denominator 0 and F infinite, where the F
+  // approximation says nothing. No outcome is more extreme, so its exact p-value is the chance
+  // that every block ranks alike under no difference: (1/k!)^(n−1) when nothing ties (2 problems,
+  // 3 optimizers: 1/6). It used to be reported as p = 0, "significant" on two problems.
   const imanDavenportF = denominator <= 0 ? Infinity : ((n - 1) * chiSquare) / denominator;
+  let factorial = 1;
+  for (let i = 2; i <= k; i++) factorial *= i;
   return {
     n,
     k,
@@ -159,7 +164,7 @@ export function friedmanFromAverageRanks(averageRanks: readonly number[], n: num
     chiSquare,
     chiSquarePValue: chiSquareSurvival(chiSquare, k - 1),
     imanDavenportF,
-    imanDavenportPValue: Number.isFinite(imanDavenportF) ? fSurvival(imanDavenportF, k - 1, (k - 1) * (n - 1)) : 0,
+    imanDavenportPValue: Number.isFinite(imanDavenportF) ? fSurvival(imanDavenportF, k - 1, (k - 1) * (n - 1)) : (agreementChance ?? factorial ** -(n - 1)),
   };
 }
 
@@ -176,19 +181,29 @@ export function friedmanTest(scores: readonly (readonly number[])[]): FriedmanRe
   // the ranks' variance; the statistic is divided by C = 1 − Σ(t³ − t) / (n·k·(k² − 1)) over
   // every group of t tied scores (Conover 1999; scipy.stats.friedmanchisquare does the same).
   // Without it the test was conservative: 6.0 where the corrected statistic is 8.0.
+  // The chance that every block after the first ranks as the first does, under no difference:
+  // each block's ranking is one of k!/∏t! equally likely arrangements of its tied groups.
   let tied = 0;
-  for (const row of scores) {
+  let agreementChance = 1;
+  for (const [b, row] of scores.entries()) {
     if (row.length !== k) throw new RangeError(`friedman: every block needs ${k} scores, got ${row.length}`);
     averageRanks(row).forEach((r, j) => (sums[j]! += r));
     const counts = new Map<number, number>();
     for (const value of row) counts.set(value, (counts.get(value) ?? 0) + 1);
-    for (const t of counts.values()) tied += t ** 3 - t;
+    let arrangements = 1;
+    for (let i = 2; i <= k; i++) arrangements *= i;
+    for (const t of counts.values()) {
+      tied += t ** 3 - t;
+      for (let i = 2; i <= t; i++) arrangements /= i;
+    }
+    if (b > 0) agreementChance /= arrangements;
   }
   const n = scores.length;
   return friedmanFromAverageRanks(
     sums.map((s) => s / n),
     n,
     k > 1 && n > 0 ? 1 - tied / (n * k * (k * k - 1)) : 1,
+    agreementChance,
   );
 }
 
