@@ -304,6 +304,26 @@ describe("HTTP API: trials", () => {
     expect(new Set(straight).size).toBe(5);
   });
 
+  it("takes up a trial again as stored when another server wrote it after this one last did", async () => {
+    const storage = new MemoryStorage();
+    const one = newApp({ storage }).app;
+    const two = newApp({ storage }).app;
+    // Unseeded, so the two servers' samplers would draw different values for x.
+    await call(one, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    await call(one, "POST", "/studies/s/trials");
+    const y = SPACE.x;
+    await call(two, "POST", "/studies/s/trials/0/suggest", { name: "a", distribution: y }); // two now holds the trial
+    const x = (await call(one, "POST", "/studies/s/trials/0/suggest", { name: "x", distribution: y })).json.value;
+    // Two used to suggest x anew from its stale copy: 409, then every later suggest 409 too, and a
+    // tell answered 200 with the trial stored failed ("storage error") and the value dropped.
+    const again = await call(two, "POST", "/studies/s/trials/0/suggest", { name: "x", distribution: y });
+    expect([again.status, again.json.value]).toEqual([200, x]);
+    expect((await call(two, "POST", "/studies/s/trials/0/suggest", { name: "b", distribution: y })).status).toBe(200);
+    const told = await call(two, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [0.25] });
+    expect([told.status, told.json.trial.state, told.json.trial.values]).toEqual([200, "complete", [0.25]]);
+    expect(Object.keys(told.json.trial.params).sort()).toEqual(["a", "b", "x"]);
+  });
+
   it("lets another server process continue a trial this one asked (suggest, report, tell)", async () => {
     const storage = new MemoryStorage();
     const one = newApp({ storage }).app;

@@ -367,7 +367,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
   /** Changes a running trial and answers once the change is stored, so any server reading it next sees it. */
   async function writeTrial<T>(params: { study: string; number: string }, change: (trial: Trial) => T): Promise<T> {
     return withStudy(params.study, async (study) => {
-      const trial = await study.resumeTrial(Number(params.number));
+      // Other servers on the same database may have written the trial since this one held it.
+      const trial = await study.resumeSharedTrial(Number(params.number));
       const answer = change(trial);
       await study.flushTrial(trial);
       return answer;
@@ -622,7 +623,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       handle: async ({ params }) => {
         // Checked against the stored record, since a beat for a deleted study's trial fails nowhere else.
         const { study } = await openStudy(params.study);
-        const trial = await study.resumeTrial(Number(params.number));
+        const trial = await study.resumeSharedTrial(Number(params.number));
         await storage.recordHeartbeat([trial.id]);
         if (trial.systemAttrs[BEATING_ATTR] !== true) {
           trial.setSystemAttr(BEATING_ATTR, true);
@@ -643,8 +644,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         // A trial finished elsewhere (told through another server, or reaped for lack of
         // heartbeats) is no longer this client's to tell: read what changed before resuming it.
         return withStudy(params.study, async (study) => {
-          await study.refresh();
-          const trial = await study.resumeTrial(Number(params.number));
+          const trial = await study.resumeSharedTrial(Number(params.number));
           // A pruned trial's values (its last reported ones, if given) count as the study's too.
           if (body.state !== "failed" && body.values !== undefined && body.values.length !== study.directions.length) {
             throw new HttpError(400, `body.values: the study has ${study.directions.length} objective(s), got ${body.values.length} value(s)`, "body.values");

@@ -12,6 +12,7 @@ import {
   type TrialInit,
   TrialNotFoundError,
   type TrialPatch,
+  noStudy,
 } from "./types.js";
 
 interface MemoryStudy {
@@ -186,7 +187,7 @@ export class MemoryStorage implements Storage {
 
   private requireStudy(studyId: number): MemoryStudy {
     const study = this.studiesById.get(studyId);
-    if (!study) throw new Error(`no study with id ${studyId}`);
+    if (!study) throw noStudy(studyId);
     return study;
   }
 }

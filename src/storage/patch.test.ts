@@ -15,6 +15,10 @@ describe("applyTrialPatch", () => {
     expect(caught).toBeInstanceOf(TrialNotRunningError);
     const error = caught as TrialNotRunningError;
     expect(error.message).toBe("trial 3 is failed, not running; it can no longer change");
+    // A queued trial has not started yet: "can no longer change" told its client the wrong thing.
+    expect(new TrialNotRunningError(4, "waiting", 2).message).toBe(
+      "trial 2 is waiting in the queue, not running; it changes only once a worker or client asks for it and starts it",
+    );
     expect(error.trialNumber).toBe(3);
     expect(error.trialId).toBe(17);
   });

@@ -222,7 +222,8 @@ export class StudyNotFoundError extends StorageError {
 
 /** The error a backend gives for a study id it does not hold (a caller bug, or a study deleted meanwhile). */
 export function noStudy(studyId: number): StorageError {
-  return new StorageError(`no study with id ${studyId}`);
+  // Workers of a study deleted under them meet this: say so, since the id alone names nothing.
+  return new StorageError(`no study with id ${studyId}: it was deleted while in use (sextant delete, deleteStudy), or never existed`);
 }
 
 export class TrialNotFoundError extends StorageError {
@@ -246,7 +247,11 @@ export class TrialNotRunningError extends StorageError {
     readonly state: TrialState,
     readonly trialNumber: number,
   ) {
-    super(`trial ${trialNumber} is ${state}, not running; it can no longer change`);
+    super(
+      state === "waiting"
+        ? `trial ${trialNumber} is waiting in the queue, not running; it changes only once a worker or client asks for it and starts it`
+        : `trial ${trialNumber} is ${state}, not running; it can no longer change`,
+    );
   }
 }
 

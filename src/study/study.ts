@@ -522,6 +522,8 @@ export class Study implements TrialHost {
   private stopRequested = false;
   private readonly flushes = new Map<number, Promise<void>>();
   private readonly flushErrors = new Map<number, unknown>();
+  /** By trial id: the seq of the stored version this object's active trial last read or wrote. */
+  private readonly knownSeq = new Map<number, number>();
   private readonly flushScheduled = new Set<number>();
   private readonly activeTrials = new Map<number, Trial>();
   /** Every trial object this study handed out, so `tell` refuses another study's (its id would finish a trial of that study). */
@@ -765,7 +767,10 @@ export class Study implements TrialHost {
     this.trialCache[trial.number] = this.withLocalParams(trial);
     // Finished elsewhere (reaped, or told through another server): stop holding it by number, so
     // resumeTrial reports it finished and a long-lived server does not keep it forever.
-    if (trial.state !== "running" && trial.state !== "waiting") this.activeTrials.delete(trial.number);
+    if (trial.state !== "running" && trial.state !== "waiting") {
+      this.activeTrials.delete(trial.number);
+      this.knownSeq.delete(trial.id);
+    }
     if ((trial.state === "complete" || trial.state === "pruned" || trial.state === "failed") && !this.finishedNumbers.has(trial.number)) {
       this.finishedNumbers.add(trial.number);
       this.finishedCache.push(trial);
@@ -876,6 +881,7 @@ export class Study implements TrialHost {
     const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
     const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
     this.ownTrials.add(trial);
+    this.knownSeq.set(trial.id, record.seq);
     if (record.systemAttrs.worker === undefined) trial.setSystemAttr("worker", this.workerRecord());
     this.activeTrials.set(trial.number, trial);
     try {
@@ -917,8 +923,34 @@ export class Study implements TrialHost {
     const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
     const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
     this.ownTrials.add(trial);
+    this.knownSeq.set(trial.id, record.seq);
     this.activeTrials.set(number, trial);
     return trial;
+  }
+
+  /**
+   * {@link resumeTrial} for a process that shares its running trials with others, as HTTP servers
+   * on one database do: when another process has written the trial since this object last read or
+   * wrote it, the trial is taken up again as stored, so a parameter suggested elsewhere is not
+   * suggested anew here (which storage refuses, and which then failed the trial at its tell).
+   * What this object held only in memory for the trial (the sampler's joint proposal) is dropped
+   * with it; it was made without the other process's parameters.
+   */
+  async resumeSharedTrial(number: number): Promise<Trial> {
+    await this.refresh();
+    const active = this.activeTrials.get(number);
+    const cached = this.trialCache[number];
+    const known = active ? this.knownSeq.get(active.id) : undefined;
+    const idle = active !== undefined && !this.flushScheduled.has(active.id) && !this.flushes.has(active.id);
+    if (active && idle && cached && cached.id === active.id && known !== undefined && (cached.seq > known || this.flushErrors.has(active.id))) {
+      const stored = await this.storage.getTrial(active.id);
+      this.activeTrials.delete(number);
+      this.ownTrials.delete(active);
+      this.flushErrors.delete(active.id);
+      this.knownSeq.delete(active.id);
+      if (stored) this.absorb(stored);
+    }
+    return this.resumeTrial(number);
   }
 
   /**
@@ -998,6 +1030,7 @@ export class Study implements TrialHost {
     const outcome = this.withConstraints(trial, this.judge(trial, result), options.constraints ?? constraintsOfResult(result));
     trial.finished = true;
     this.activeTrials.delete(trial.number);
+    this.knownSeq.delete(trial.id);
     await this.flushes.get(trial.id);
     const flushError = this.flushErrors.get(trial.id);
     this.flushErrors.delete(trial.id);
@@ -1675,7 +1708,9 @@ export class Study implements TrialHost {
       if (!patch) return;
       try {
         // Keeping the stored record spares callers who need it (the HTTP service's ask) a read.
-        this.absorb(await this.storage.updateTrial(trial.id, patch));
+        const stored = await this.storage.updateTrial(trial.id, patch);
+        this.knownSeq.set(trial.id, stored.seq);
+        this.absorb(stored);
       } catch (error) {
         this.flushErrors.set(trial.id, error);
       }
