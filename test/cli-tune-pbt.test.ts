@@ -157,6 +157,25 @@ describe("sextant create --scheduler pbt, then workers", () => {
     expect(trials.filter((t) => t.state === "complete")).toHaveLength(9);
   });
 
+  it("reproduces a population from the scheduler's seed alone, and refuses to resume it under another schedule", async () => {
+    const lineages: unknown[] = [];
+    for (const study of ["s1", "s2"]) {
+      const run = await sextant(["tune", "--study", study, "--quiet", ...schedule(2, 2), "--scheduler-opt", "seed=3", ...TRAIN], { cwd: dir });
+      expect(run.code, run.stderr).toBe(0);
+      const trials = await sqliteTrials(join(dir, "sextant.db"), study);
+      lineages.push(trials.map((t) => [t.systemAttrs["pbt:member"], t.systemAttrs["pbt:segment"], t.params.lr]));
+    }
+    // The first segments' random draws did not take the seed: the two populations started apart.
+    expect(lineages[1]).toEqual(lineages[0]);
+    const other = await sextant(["tune", "--study", "s1", ...schedule(3, 2), "--scheduler-opt", "seed=3", ...TRAIN], { cwd: dir });
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain('study "s1" trains a pbt population of 2 members × 2 segments of 2 step(s); this scheduler is a pbt population of 3 members');
+    const plain = await sextant(["tune", "--study", "s1", "--trials", "1", ...TRAIN], { cwd: dir });
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr).toMatch(/trains a pbt population .*: its trials are segments/);
+    expect(await sqliteTrials(join(dir, "sextant.db"), "s1")).toHaveLength(4);
+  });
+
   it("refuses --trials with a scheduler, and a bad scheduler option, naming them", async () => {
     const withTrials = await sextant(["create", "--study", "x", "--storage", "sqlite:./runs.db", "--trials", "5", ...schedule(2, 2), ...TRAIN], { cwd: dir });
     expect(withTrials.code).toBe(2);

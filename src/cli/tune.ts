@@ -211,8 +211,15 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   const samplerFallback = (flags.scheduler ?? config.scheduler?.name) !== undefined ? "random" : "auto";
   const sampler = pickComponent("sampler", flags.sampler, flags.samplerOpt, config.sampler, samplerFallback);
   const seed = flags.seed ?? config.seed;
+  const seedOf = (component: NamedComponent) => Object.keys(component.options).find((key) => normalizeOptionKey(key) === "seed");
   for (const component of scheduler ? [sampler, scheduler] : [sampler]) {
-    if (seed !== undefined && !Object.keys(component.options).some((key) => normalizeOptionKey(key) === "seed")) component.options.seed = seed;
+    if (seed !== undefined && seedOf(component) === undefined) component.options.seed = seed;
+  }
+  // The scheduler's seed is "the seed for every decision": it also seeds the random first
+  // segments when no sampler is named, as createStudy({ scheduler }) does. It used not to.
+  const schedulerSeed = scheduler ? seedOf(scheduler) : undefined;
+  if (scheduler && schedulerSeed !== undefined && flags.sampler === undefined && config.sampler === undefined && seedOf(sampler) === undefined) {
+    sampler.options.seed = scheduler.options[schedulerSeed]!;
   }
   // --warm-start asks for the GP's warm start; set here so that the study stores it for its workers.
   if ((flags.warmStart?.length ?? 0) > 0) Object.assign(sampler, withWarmStart(sampler));

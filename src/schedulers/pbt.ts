@@ -101,6 +101,10 @@ export class PBTScheduler implements Scheduler {
     this.resampleProbability = checkRange("resampleProbability", options.resampleProbability ?? 0.25, 0, 1, false);
     this.perturbation = checkRange("perturbation", options.perturbation ?? 0.2, 0, 1, true);
     if (this.perturbation >= 1) throw new RangeError(`perturbation must be below 1, got ${this.perturbation}`);
+    // An empty folder name used to put every trial-N checkpoint folder in the working directory.
+    if (options.checkpointDir !== undefined && (typeof options.checkpointDir !== "string" || options.checkpointDir.trim() === "")) {
+      throw new TypeError(`checkpointDir must be a folder path, got ${JSON.stringify(options.checkpointDir)}; leave it out for the folder next to the storage`);
+    }
     this.checkpointDir = options.checkpointDir;
     this.seed = options.seed ?? randomSeed();
   }

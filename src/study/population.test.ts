@@ -133,7 +133,7 @@ describe("a population in a study", () => {
           if (round === 0) await expect(study.ask()).rejects.toThrow(/no segment of study ".*" is queued: 2 running; tell them first/);
           for (const trial of trials) await study.tell(trial, toyObjective(trial));
           // Between ready point and claim, the queued segment's exploit decision is still to come.
-          await study.refresh();
+          // No refresh: the tell that queued a segment shows it (it used to be missing until one).
           const next = study.lineage().map((m) => m.segments.find((x) => x.segment === round + 1));
           if (round < 2) expect(next.map((x) => x?.undecided)).toEqual([true, true]);
         }
@@ -145,6 +145,25 @@ describe("a population in a study", () => {
     const asked = await decisions(true);
     expect(asked.map(([member, segment]) => `${String(member)}/${String(segment)}`)).toEqual(["0/0", "1/0", "0/1", "1/1", "0/2", "1/2"]);
     expect(asked).toEqual(await decisions(false));
+  });
+
+  it("refuses to resume a population under another schedule, or to run plain trials in it", async () => {
+    const storage = new MemoryStorage();
+    const checkpointDir = mkdtempSync(join(tmpdir(), "sextant-pbt-resume-"));
+    cleanups.push(checkpointDir);
+    const scheduler = () => new PBTScheduler({ population: 2, segments: 2, segmentSteps: 2, seed: 1, checkpointDir });
+    const first = await createStudy({ name: "pop", storage, direction: "maximize", scheduler: scheduler() });
+    await first.optimize(toyObjective);
+    // Both used to run: the first with 2 members on a 3-step schedule, every start step off its checkpoint's.
+    await expect(
+      createStudy({ name: "pop", storage, direction: "maximize", loadIfExists: true, scheduler: new PBTScheduler({ population: 3, segments: 4, segmentSteps: 3, seed: 1 }) }),
+    ).rejects.toThrow('study "pop" trains a pbt population of 2 members × 2 segments of 2 step(s); this scheduler is a pbt population of 3 members × 4 segments of 3 step(s)');
+    const plain = await createStudy({ name: "pop", storage, direction: "maximize", loadIfExists: true, sampler: new RandomSampler({ seed: 1 }) });
+    await expect(plain.ask()).rejects.toThrow(/^study "pop" trains a pbt population of 2 members × 2 segments of 2 step\(s\): its trials are segments, run with its scheduler/);
+    expect(plain.trials).toHaveLength(4);
+    // The same schedule resumes (nothing left to run here).
+    await createStudy({ name: "pop", storage, direction: "maximize", loadIfExists: true, scheduler: scheduler() });
+    expect(() => new PBTScheduler({ checkpointDir: " " })).toThrow('checkpointDir must be a folder path, got " "');
   });
 
   it("runs every segment exactly once with concurrent loops, with PBT and with PB2", async () => {

@@ -827,6 +827,7 @@ export class Study implements TrialHost {
     checkFixedDistributions(fixedDistributions);
     // A population's trials are its queued segments: ask/tell runs them as optimize does.
     if (this.scheduler) return (await this.askSegment(fixedDistributions)) ?? (await this.noSegmentReady());
+    this.refusePopulationWithoutScheduler();
     // A sampler that may run dry must be asked before a trial is created, which the one-trip path cannot do.
     const prefetched = this.prefetched.shift();
     if (prefetched) return this.startTrial(prefetched, fixedDistributions, false);
@@ -871,6 +872,7 @@ export class Study implements TrialHost {
    * if (trial) await study.tell(trial, objective(trial));
    */
   async askQueued(): Promise<Trial | null> {
+    if (!this.scheduler) this.refusePopulationWithoutScheduler();
     const record = await this.storage.claimWaitingTrial(this.id);
     return record ? this.startTrial(record, {}) : null;
   }
@@ -1229,13 +1231,20 @@ export class Study implements TrialHost {
   async seedPopulation(): Promise<void> {
     const scheduler = this.requireScheduler();
     await this.refresh();
-    if (this.trialCache.some((t) => segmentPlace(t) !== undefined)) return;
-    await this.setSystemAttr(SCHEDULER_ATTR, {
-      name: scheduler.name,
-      population: scheduler.population,
-      segments: scheduler.segments,
-      segmentSteps: scheduler.segmentSteps,
-    });
+    const schedule = { name: scheduler.name, population: scheduler.population, segments: scheduler.segments, segmentSteps: scheduler.segmentSteps };
+    if (this.trialCache.some((t) => segmentPlace(t) !== undefined)) {
+      // A population resumed under another schedule used to run it silently: its members kept
+      // their number, and the new segment length moved every start step off its checkpoint's.
+      const stored = this.record.systemAttrs[SCHEDULER_ATTR] as Partial<typeof schedule> | undefined;
+      if (stored && (Object.keys(schedule) as (keyof typeof schedule)[]).some((key) => stored[key] !== schedule[key])) {
+        throw new Error(
+          `study "${this.name}" trains a ${describeSchedule(stored)}; this scheduler is a ${describeSchedule(schedule)}. ` +
+            "Resume it with the schedule it was started with, or start a new study",
+        );
+      }
+      return;
+    }
+    await this.setSystemAttr(SCHEDULER_ATTR, schedule);
     for (let member = 0; member < scheduler.population; member++) {
       await this.storage.createTrial(this.id, {
         state: "waiting",
@@ -1243,6 +1252,20 @@ export class Study implements TrialHost {
       });
     }
     await this.refresh();
+  }
+
+  /**
+   * A population study's trials are its members' segments, which only its scheduler runs: a
+   * plain trial among them (a study loaded without its scheduler) would start no member's
+   * segment and get no step or checkpoint to start from.
+   */
+  private refusePopulationWithoutScheduler(): void {
+    const stored = this.record.systemAttrs[SCHEDULER_ATTR] as Record<string, unknown> | undefined;
+    if (stored === undefined) return;
+    throw new Error(
+      `study "${this.name}" trains a ${describeSchedule(stored)}: its trials are segments, run with its scheduler ` +
+        `(sextant tune --scheduler ${String(stored.name)} with the same options, sextant worker, or createStudy/loadStudy with the scheduler), not as plain trials`,
+    );
   }
 
   /**
@@ -1288,13 +1311,15 @@ export class Study implements TrialHost {
     })) return;
     // Another process may be queueing it at this moment (its ready point, or its own repair): the
     // key makes the check and the creation one atomic step in the storage, so one of them wins.
-    await this.storage.createTrialOnce(this.id, `pbt:after:${finished.number}`, {
+    const queued = await this.storage.createTrialOnce(this.id, `pbt:after:${finished.number}`, {
       state: "waiting",
       systemAttrs: {
         ...segmentAttrs({ member: place.member, segment: place.segment + 1, parent: finished.number, exploitedFrom: null, checkpoint: null }),
         [UNDECIDED_ATTR]: true,
       },
     });
+    // Seen at once by study.trials and lineage() after the tell that queued it (null: another process did).
+    if (queued) this.absorb(queued);
   }
 
   /**
@@ -1955,3 +1980,7 @@ function canonicalParams(params: Record<string, unknown>): string {
   return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
 }
 
+/** "pbt population of 4 members × 5 segments of 2 step(s)". */
+function describeSchedule(schedule: { name?: unknown; population?: unknown; segments?: unknown; segmentSteps?: unknown }): string {
+  return `${String(schedule.name)} population of ${String(schedule.population)} members × ${String(schedule.segments)} segments of ${String(schedule.segmentSteps)} step(s)`;
+}
