@@ -24,6 +24,13 @@ describe("sextant priors", () => {
     expect(json.first.batch_size).toBe(270);
   });
 
+  it("refuses a range too wide to search", async () => {
+    // --decades 1e6 printed lr=float:0.000:Infinity:log, which sextant tune then refused.
+    const wide = await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--decades", "1e6"]);
+    expect(wide.code).toBe(2);
+    expect(wide.stderr).toMatch(/decades must be a positive number of at most 12, got 1000000/);
+  });
+
   it("names a missing or malformed flag", async () => {
     const missing = await run(["priors", "llm", "--tokens", "1e11"]);
     expect(missing.code).toBe(2);
@@ -106,6 +113,24 @@ describe("sextant online", () => {
         'run "sextant online choose t" to use it as it is, or create one under another name\n',
     );
     expect((await run(["online", "observe", "t", "x", "--storage", storage])).stderr).toMatch(/COST must be a number/);
+    expect(await refused(["--low", "1", "--high", "2", "--algorithm", "chebcb"])).toBe(
+      "sextant: --algorithm chebcb needs the features' ranges: --context-low and --context-high, one comma-separated number per feature\n",
+    );
+  });
+
+  it("names a tuner as one to the study commands, which used to crash or show it as an empty study, and deletes it", async () => {
+    const storage = `sqlite:${join(dir, "tuner.db")}`;
+    expect((await run(["online", "create", "t1", "--low", "1", "--high", "2", "--storage", storage])).code).toBe(0);
+    for (const command of [["best", "t1"], ["trials", "t1"], ["export", "t1"], ["report", "t1"]]) {
+      const result = await run([...command, "--storage", storage]);
+      expect(result.code, command.join(" ")).toBe(1);
+      expect(result.stderr).toBe(`sextant: "t1" is an online tuner, not a study: sextant online show t1 --storage ${storage} prints its state\n`);
+    }
+    const create = await run(["create", "--study", "t1", "--storage", storage, "-p", "x=float:0:1", "--", "node", "-e", "1"]);
+    expect(create.code).not.toBe(0);
+    expect(create.stderr).toMatch(/"t1" is an online tuner, not a study/);
+    const deleted = await run(["delete", "t1", "--yes", "--storage", storage]);
+    expect([deleted.code, deleted.stdout]).toEqual([0, 'deleted online tuner "t1" and what it has learned\n']);
   });
 });
 

@@ -11,7 +11,7 @@ import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedu
 import type { Recommendation } from "../samplers/index.js";
 import { loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
-import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, trialDuration } from "./format.js";
+import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, shellWord, trialDuration } from "./format.js";
 import { type Io, writeOutputFile } from "./io.js";
 
 /** Where commands keep their studies when neither `--storage` nor `SEXTANT_STORAGE` says. */
@@ -102,6 +102,8 @@ export async function withStudy<T>(
   name: string,
   body: (storage: Storage, record: StudyRecord) => Promise<T>,
   access: "read-only" | "writable" = "read-only",
+  /** Also hand over an online tuner's record (sextant delete); other commands name it as one. */
+  tuners = false,
 ): Promise<T> {
   const { storage, missing } = await openExisting(url, access);
   if (missing !== null) throw new UserError(`no study named "${name}": ${missing}`);
@@ -112,6 +114,10 @@ export async function withStudy<T>(
       const names = (await storage.listStudies()).map((s) => s.name);
       const hint = names.length > 0 ? ` (studies: ${names.slice(0, 10).join(", ")}${names.length > 10 ? ", …" : ""})` : " (it has no studies)";
       throw new UserError(`no study named "${name}" in ${url}${hint}`);
+    }
+    // Its record has no trials: best, trials, export and report used to crash or print an empty study.
+    if (!tuners && onlineTunerRefusal(record) !== null) {
+      throw new UserError(`"${name}" is an online tuner, not a study: sextant online show ${shellWord(name)} --storage ${shellWord(url)} prints its state`);
     }
     return await body(storage, record);
   } finally {
@@ -517,11 +523,12 @@ export function lineageTable(lineage: readonly MemberLineage[]): string {
 export async function deleteCommand(name: string, options: { storage?: string; json?: boolean; yes?: boolean }, io: Io): Promise<number> {
   return withStudy(storageUrl(options.storage), name, async (storage, record) => {
     const trials = (await storage.trialsSince(record.id, 0)).trials.length;
+    const what = onlineTunerRefusal(record) === null ? `study "${name}" (${trials} trials)` : `online tuner "${name}" and what it has learned`;
     if (!options.yes) {
       if (!io.stdinIsTTY) {
-        throw new UserError(`refusing to delete study "${name}" (${trials} trials) without --yes: stdin is not a terminal to confirm on`);
+        throw new UserError(`refusing to delete ${what} without --yes: stdin is not a terminal to confirm on`);
       }
-      const answer = await ask(`delete study "${name}" with ${trials} trial(s) from ${storage.url}? [y/N] `);
+      const answer = await ask(`delete ${what} from ${storage.url}? [y/N] `);
       if (!/^y(es)?$/i.test(answer.trim())) {
         io.err("not deleted");
         return 1;
@@ -529,9 +536,9 @@ export async function deleteCommand(name: string, options: { storage?: string; j
     }
     const deleted = await storage.deleteStudy(name);
     if (options.json) io.out(JSON.stringify({ deleted: deleted ? name : null, trials }));
-    else io.out(deleted ? `deleted study "${name}" (${trials} trials)` : `study "${name}" was already gone`);
+    else io.out(deleted ? `deleted ${what}` : `"${name}" was already gone`);
     return 0;
-    }, "writable");
+    }, "writable", true);
 }
 
 function ask(question: string): Promise<string> {

@@ -153,6 +153,9 @@ export async function onlineCommand(action: string, name: string, rest: string[]
       printStats(tuner, io, flags.json);
     } catch (error) {
       // The library's remedy (loadOnlineTuner) means nothing on the command line.
+      if (error instanceof OnlineTunerError && /^the chebcb algorithm needs context/.test(error.message)) {
+        throw new UsageError("--algorithm chebcb needs the features' ranges: --context-low and --context-high, one comma-separated number per feature");
+      }
       if (error instanceof OnlineTunerError && /exists with other settings/.test(error.message)) {
         throw new UsageError(
           error.message.replace(/; use loadOnlineTuner .*$/, `; run "sextant online choose ${name}" to use it as it is, or create one under another name`),

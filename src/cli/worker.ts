@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { randomSeed } from "../math/rng.js";
 import type { Scheduler } from "../schedulers/index.js";
 import { type FrozenTrial, type TrialState, normalizeOptionKey } from "../space/index.js";
-import { type Storage, sqlitePath } from "../storage/index.js";
+import { type Storage, onlineTunerRefusal, sqlitePath } from "../storage/index.js";
 import { commandObjective } from "../study/command-runner.js";
 import { resolveHeartbeat } from "../study/heartbeat.js";
 import { type OptimizeOptions, type Study, createStudy, loadStudy } from "../study/index.js";
@@ -110,7 +110,9 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
   const scheduler = settings.scheduler ? populationScheduler(settings) : null;
   const storage = await openCliStorage(settings.storage);
   try {
-    if (await storage.getStudy(settings.studyName)) {
+    const existing = await storage.getStudy(settings.studyName);
+    if (existing && onlineTunerRefusal(existing)) throw new UserError(onlineTunerRefusal(existing)!);
+    if (existing) {
       throw new UserError(
         `a study named "${settings.studyName}" already exists in ${storage.url}; start workers on it with ` +
           `"sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(settings.studyName)}", or pick another --study`,

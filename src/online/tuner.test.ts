@@ -135,6 +135,9 @@ describe("online tuner settings", () => {
     expect(tuner.values[1]).toBeCloseTo(Math.SQRT2, 12);
     await expect(tuner.observe(Number.NaN)).rejects.toThrow("cost must be a number, got NaN");
     await expect(tuner.observe("3" as never)).rejects.toThrow('cost must be a number, got the string "3"');
+    // A misspelt option was dropped: costscale left costScale at 1, so every real cost clipped to 1.
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, costscale: 100 } as never)).rejects.toThrow(/^unknown option "costscale" \(did you mean "costScale"\?\)/);
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1, arm: 4 } as never })).rejects.toThrow(/^unknown option "parameter.arm" \(did you mean "arms"\?\); valid options of parameter: name, low, high, log, arms/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomSeed } from "../math/rng.js";
-import type { JsonValue } from "../space/index.js";
+import { type JsonValue, didYouMean } from "../space/index.js";
 import { DuplicateStudyError, ONLINE_TUNER_ATTR, type Storage, type StudyRecord, openStorage } from "../storage/index.js";
 import {
   BANDIT_ALGORITHMS,
@@ -324,9 +324,29 @@ export function gridValues(parameter: Required<OnlineParameter>): number[] {
   });
 }
 
+/** Keys each options object takes: a misspelt one (costscale) used to be dropped, leaving a tuner that clipped every cost to 1. */
+const OPTION_KEYS = {
+  options: ["name", "storage", "parameter", "algorithm", "seed", "costScale", "context", "exploration", "learningRate"],
+  parameter: ["name", "low", "high", "log", "arms"],
+  context: ["low", "high", "degree"],
+} as const;
+
+function refuseUnknownKeys(where: keyof typeof OPTION_KEYS, value: object): void {
+  const known: readonly string[] = OPTION_KEYS[where];
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      const path = where === "options" ? "" : `${where}.`;
+      throw new OnlineTunerError(`unknown option "${path}${key}"${didYouMean(key, known)}; valid options${where === "options" ? "" : ` of ${where}`}: ${known.join(", ")}`);
+    }
+  }
+}
+
 function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
+  refuseUnknownKeys("options", options);
   const p = options.parameter;
   if (!p || typeof p !== "object") throw new OnlineTunerError("parameter is required: { low, high, arms? }");
+  refuseUnknownKeys("parameter", p);
+  if (options.context && typeof options.context === "object") refuseUnknownKeys("context", options.context);
   if (!Number.isFinite(p.low) || !Number.isFinite(p.high) || !(p.low < p.high)) {
     throw new OnlineTunerError(`parameter.low and parameter.high must be finite with low < high, got ${p.low} and ${p.high}`);
   }

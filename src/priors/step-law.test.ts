@@ -33,6 +33,15 @@ describe("Step Law prior", () => {
     expect(() => llmPrior({ params: 1e9, tokens: Number.NaN })).toThrow(/tokens/);
     expect(() => llmPrior({ params: 1e9, tokens: 1e9, sequenceLength: 1.5 })).toThrow(/sequenceLength/);
     expect(() => llmPriorSpace(llmPrior({ params: 1e9, tokens: 1e9 }), { decades: 0 })).toThrow(/decades/);
+    // Each used to pass in silence: a batch size in tokens where sequences were meant, a range
+    // ending at Infinity that failed every trial, and a space with one parameter instead of two.
+    expect(() => llmPrior({ params: 1e9, tokens: 1e11, seqLength: 4096 } as never)).toThrow(
+      'llmPrior: unknown option "seqLength"; valid options: params, tokens, sequenceLength',
+    );
+    const prior = llmPrior({ params: 1e9, tokens: 1e11 });
+    expect(() => llmPriorSpace(prior, { decades: 1e3 })).toThrow("decades must be a positive number of at most 12, got 1000");
+    expect(llmPriorSpace(prior, { decades: 12 }).space.lr!.high).toBeLessThan(Infinity);
+    expect(() => llmPriorSpace(prior, { learningRateName: "x", batchSizeName: "x" })).toThrow('learningRateName and batchSizeName must differ, both are "x"');
   });
 
   it("centres a log range on the prediction and starts the study there", async () => {

@@ -15,7 +15,7 @@
  * the landscape around the optimum is broad and convex, so a search in a band of a decade or so
  * around the prediction refines it rather than rediscovering it.
  */
-import type { FloatDistribution, IntDistribution } from "../space/index.js";
+import { type FloatDistribution, type IntDistribution, didYouMean } from "../space/index.js";
 
 /** Bad input to a prior; the message names the field. */
 export class PriorInputError extends RangeError {
@@ -55,6 +55,7 @@ export interface LlmPrior {
  * prior.batchSizeTokens; // ≈ 1.11e6
  */
 export function llmPrior(options: { params: number; tokens: number; sequenceLength?: number }): LlmPrior {
+  refuseUnknownKeys("llmPrior", options, ["params", "tokens", "sequenceLength"]);
   const { params, tokens, sequenceLength } = options;
   if (typeof params !== "number" || !Number.isFinite(params) || params <= 0) throw new PriorInputError(`params (non-embedding parameter count N) must be a positive number, got ${params}`);
   if (typeof tokens !== "number" || !Number.isFinite(tokens) || tokens <= 0) throw new PriorInputError(`tokens (training tokens D) must be a positive number, got ${tokens}`);
@@ -93,15 +94,28 @@ export interface PriorStart {
  * await study.optimize((trial) => train(trial.suggestFloat("lr", start.space.lr.low, start.space.lr.high, { log: true })));
  */
 export function llmPriorSpace(prior: LlmPrior, options: { decades?: number; learningRateName?: string; batchSizeName?: string } = {}): PriorStart {
+  refuseUnknownKeys("llmPriorSpace", options, ["decades", "learningRateName", "batchSizeName"]);
   const decades = options.decades ?? 1;
-  if (!(decades > 0) || !Number.isFinite(decades)) throw new PriorInputError(`decades must be a positive number, got ${decades}`);
+  // Past 12 decades (10⁻⁶ to 10⁶ times the prediction) the range means nothing, and past ~616 its ends overflow to 0 and Infinity.
+  if (!(decades > 0) || !(decades <= MAX_DECADES)) throw new PriorInputError(`decades must be a positive number of at most ${MAX_DECADES}, got ${decades}`);
   const lrName = options.learningRateName ?? "lr";
   const batchName = options.batchSizeName ?? "batch_size";
+  if (lrName === batchName) throw new PriorInputError(`learningRateName and batchSizeName must differ, both are ${JSON.stringify(lrName)}`);
   const factor = 10 ** (decades / 2);
   const lr: FloatDistribution = { type: "float", low: prior.learningRate / factor, high: prior.learningRate * factor, log: true };
   const batch = prior.batchSizeSequences ?? Math.round(prior.batchSizeTokens);
   const batchDistribution: IntDistribution = { type: "int", low: Math.max(1, Math.floor(batch / factor)), high: Math.max(2, Math.ceil(batch * factor)), log: true };
   return { space: { [lrName]: lr, [batchName]: batchDistribution }, first: { [lrName]: prior.learningRate, [batchName]: batch } };
+}
+
+/** The widest range {@link llmPriorSpace} builds, in decades. */
+export const MAX_DECADES = 12;
+
+/** A misspelt option would otherwise be dropped in silence (seqLength for sequenceLength: tokens where sequences were meant). */
+function refuseUnknownKeys(where: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new PriorInputError(`${where}: unknown option "${key}"${didYouMean(key, known)}; valid options: ${known.join(", ")}`);
+  }
 }
 
 /** What {@link startFromPrior} needs of a study. */

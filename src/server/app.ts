@@ -178,6 +178,12 @@ function storedSpec(record: StudyRecord, attr: string, cliKey: "sampler" | "prun
   return { name: fallback, options: {} };
 }
 
+/** A study route given an online tuner's name answers 409 and points at the tuner's routes. */
+function refuseTuner(record: StudyRecord): void {
+  const tuner = onlineTunerRefusal(record);
+  if (tuner) throw new HttpError(409, `${tuner}; its routes are under /api/v1/online/${encodeURIComponent(record.name)}`, "path.study");
+}
+
 /** The sampler or pruner name `createStudy` recorded on the study, or "unknown" where it recorded none. */
 function recordedName(record: StudyRecord, key: "sampler" | "pruner"): string {
   const name = record.systemAttrs[key];
@@ -261,7 +267,17 @@ function httpErrorOf(error: unknown): HttpError | null {
   // A study stored with a pruner that cannot judge its several objectives (made before creation refused it).
   if (error instanceof PrunerObjectivesError) return new HttpError(409, error.message);
   if (error instanceof InvalidDistributionError) return new HttpError(400, error.message);
-  if (error instanceof OnlineTunerError) return new HttpError(/^no online tuner named/.test(error.message) ? 404 : 400, error.message);
+  if (error instanceof OnlineTunerError) {
+    if (/^no online tuner named/.test(error.message)) return new HttpError(404, error.message);
+    // A name taken by a tuner with other settings, or by a study: a conflict, as for studies.
+    // The library's remedy (loadOnlineTuner) is no help to a client of this API.
+    const taken = /exists with other settings/.test(error.message) || /is not an online tuner$/.test(error.message);
+    if (taken) {
+      const message = error.message.replace(/; use loadOnlineTuner .*$/, "; use it as it is (GET or POST its routes), or create one under another name");
+      return new HttpError(409, message, "body.name");
+    }
+    return new HttpError(400, error.message);
+  }
   // Other processes held the database locked for longer than the storage waits: worth retrying later.
   if (error instanceof StorageBusyError) return new HttpError(503, "the storage is busy; retry later");
   return null;
@@ -314,8 +330,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
   async function openStudy(name: string): Promise<{ study: Study; record: StudyRecord }> {
     const record = await storage.getStudy(name);
     if (!record) throw new HttpError(404, `no study named "${name}"`, "path.study");
-    const tuner = onlineTunerRefusal(record);
-    if (tuner) throw new HttpError(409, `${tuner}; its routes are under /api/v1/online/${encodeURIComponent(name)}`, "path.study");
+    refuseTuner(record);
     const cached = studies.get(name);
     if (cached && cached.id === record.id) return { study: await cached.study, record };
     const building = (async () => {
@@ -493,6 +508,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
       status: 200,
       response: api.DeletedResponse,
       handle: async ({ params }) => {
+        // A tuner's name here used to delete it with what it had learned; tuners are no studies.
+        const record = await storage.getStudy(params.study);
+        if (record) refuseTuner(record);
         studies.delete(params.study);
         if (!(await storage.deleteStudy(params.study))) throw new HttpError(404, `no study named "${params.study}"`, "path.study");
         return { deleted: true };
@@ -544,6 +562,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       handle: async ({ params, query }) => {
         const record = await storage.getStudy(params.study);
         if (!record) throw new HttpError(404, `no study named "${params.study}"`, "path.study");
+        refuseTuner(record);
         const limit = query.limit !== undefined ? Number(query.limit) : 100;
         const changes = await storage.trialsSince(record.id, query.since !== undefined ? Number(query.since) : 0);
         // Each change stamps its trial with a fresh seq, so ordering by seq gives a cursor that never skips one.

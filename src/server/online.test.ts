@@ -50,6 +50,15 @@ describe("HTTP API: online tuners", () => {
     expect(asked.status).toBe(409);
     expect(asked.json.error.message).toMatch(/^"sor" is an online tuner, not a study .*its routes are under \/api\/v1\/online\/sor$/);
     expect((await call(app, "GET", "/studies/sor")).status).toBe(409);
+    // These two answered 200: an empty page of trials, and a delete that took the tuner's learned state with it.
+    expect((await call(app, "GET", "/studies/sor/trials?since=0")).status).toBe(409);
+    expect((await call(app, "DELETE", "/studies/sor")).status).toBe(409);
+    expect(await storage.getStudy("sor")).not.toBeNull();
+    // A tuner's name taken with other settings, or a study's name: 409 with advice for an HTTP client (was 400 naming loadOnlineTuner).
+    const other = await call(app, "POST", "/online", { name: "sor", parameter: { low: 1, high: 2 }, seed: 1 });
+    expect([other.status, other.json.error.field]).toEqual([409, "body.name"]);
+    expect(other.json.error.message).toMatch(/^online tuner "sor" exists with other settings \(high 1\.9, not 2\); use it as it is \(GET or POST its routes\), or create one under another name$/);
+    expect((await call(app, "POST", "/online", { name: "plain", parameter: { low: 1, high: 2 } })).status).toBe(409);
     const made = await call(app, "POST", "/studies", { name: "sor", loadIfExists: true });
     expect([made.status, made.json.error.field]).toEqual([409, "body.name"]);
     expect((await storage.trialsSince((await storage.getStudy("sor"))!.id, 0)).trials).toEqual([]);
