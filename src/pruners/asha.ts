@@ -1,4 +1,4 @@
-import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
+import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf } from "../space/index.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { RankedFirstRung, checkInteger, lastStep, singleDirection } from "./steps.js";
 
@@ -61,8 +61,9 @@ export class SuccessiveHalvingPruner implements Pruner {
   readonly reductionFactor: number;
   readonly minEarlyStoppingRate: number;
   readonly bootstrapCount: number;
-  private estimatedMinResource: number | null = null;
-  private readonly rankedFirstRung = new RankedFirstRung();
+  /** The first rung each study's trials placed ("auto", "rank-agreement"), by {@link studyKeyOf}. */
+  private readonly estimatedMinResource = new Map<string, number>();
+  private readonly rankedFirstRung = new Map<string, RankedFirstRung>();
   private readonly rungs = new RungMemory();
 
   constructor(options: SuccessiveHalvingPrunerOptions = {}) {
@@ -79,8 +80,13 @@ export class SuccessiveHalvingPruner implements Pruner {
   prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean {
     const direction = singleDirection(snapshot, this.name);
     if (lastStep(trial) < 0) return false;
+    const study = studyKeyOf(snapshot);
     const minResource =
-      this.minResource === "auto" ? this.estimateMinResource(snapshot.trials) : this.minResource === "rank-agreement" ? this.rankedMinResource(snapshot.trials) : this.minResource;
+      this.minResource === "auto"
+        ? this.estimateMinResource(study, snapshot.trials)
+        : this.minResource === "rank-agreement"
+          ? this.rankedMinResource(study, snapshot.trials)
+          : this.minResource;
     if (minResource === null) return false;
     return judgeAtRungs(
       {
@@ -90,7 +96,7 @@ export class SuccessiveHalvingPruner implements Pruner {
         bootstrapCount: this.bootstrapCount,
         backfill: this.minResource === "rank-agreement",
       },
-      snapshot.studyId,
+      study,
       snapshot.trials,
       direction,
       trial,
@@ -99,17 +105,25 @@ export class SuccessiveHalvingPruner implements Pruner {
     );
   }
 
-  private estimateMinResource(trials: readonly FrozenTrial[]): number | null {
-    if (this.estimatedMinResource !== null) return this.estimatedMinResource;
+  private estimateMinResource(study: string, trials: readonly FrozenTrial[]): number | null {
+    const known = this.estimatedMinResource.get(study);
+    if (known !== undefined) return known;
     let longest = -1;
     for (const t of trials) if (t.state === "complete") longest = Math.max(longest, lastStep(t));
     if (longest < 0) return null;
-    this.estimatedMinResource = Math.max(Math.floor(longest / 100), 1);
-    return this.estimatedMinResource;
+    const estimated = Math.max(Math.floor(longest / 100), 1);
+    this.estimatedMinResource.set(study, estimated);
+    return estimated;
   }
 
-  private rankedMinResource(trials: readonly FrozenTrial[]): number | null {
-    return this.estimatedMinResource ?? (this.estimatedMinResource = this.rankedFirstRung.find(trials));
+  private rankedMinResource(study: string, trials: readonly FrozenTrial[]): number | null {
+    const known = this.estimatedMinResource.get(study);
+    if (known !== undefined) return known;
+    let search = this.rankedFirstRung.get(study);
+    if (!search) this.rankedFirstRung.set(study, (search = new RankedFirstRung()));
+    const found = search.find(trials);
+    if (found !== null) this.estimatedMinResource.set(study, found);
+    return found;
   }
 }
 
@@ -131,18 +145,19 @@ export interface RungSchedule {
  * even when the snapshot it is handed predates them (storage refreshes lag) or nobody stores notes.
  */
 export class RungMemory {
-  private readonly byStudy = new Map<number, Map<number, number[]>>();
+  /** By {@link studyKeyOf}: keyed by study id, a pruner reused in a second study read the first one's rungs. */
+  private readonly byStudy = new Map<string, Map<number, number[]>>();
 
   /** The trial's value at `rung`: from its system attrs (written by any process), else from this process's memory. */
-  get(studyId: number, trial: FrozenTrial, rung: number, key: string = rungKey(rung)): number | undefined {
+  get(studyKey: string, trial: FrozenTrial, rung: number, key: string = rungKey(rung)): number | undefined {
     const stored = trial.systemAttrs[key];
     if (typeof stored === "number") return stored;
-    return this.byStudy.get(studyId)?.get(trial.id)?.[rung];
+    return this.byStudy.get(studyKey)?.get(trial.id)?.[rung];
   }
 
-  set(studyId: number, trial: FrozenTrial, rung: number, value: number): void {
-    let trials = this.byStudy.get(studyId);
-    if (!trials) this.byStudy.set(studyId, (trials = new Map()));
+  set(studyKey: string, trial: FrozenTrial, rung: number, value: number): void {
+    let trials = this.byStudy.get(studyKey);
+    if (!trials) this.byStudy.set(studyKey, (trials = new Map()));
     let rungs = trials.get(trial.id);
     if (!rungs) trials.set(trial.id, (rungs = []));
     rungs[rung] = value;
@@ -156,7 +171,7 @@ export class RungMemory {
  */
 export function judgeAtRungs(
   schedule: RungSchedule,
-  studyId: number,
+  studyKey: string,
   peers: readonly FrozenTrial[],
   direction: Direction,
   trial: FrozenTrial,
@@ -167,7 +182,7 @@ export function judgeAtRungs(
   if (step < 0) return false;
   const value = trial.intermediate[step]!;
   let rung = 0;
-  while (memory.get(studyId, trial, rung) !== undefined) rung++;
+  while (memory.get(studyKey, trial, rung) !== undefined) rung++;
   for (; ; rung++) {
     const promotionStep = schedule.minResource * schedule.reductionFactor ** (schedule.minEarlyStoppingRate + rung);
     if (step < promotionStep) return false;
@@ -176,10 +191,10 @@ export function judgeAtRungs(
     const key = rungKey(rung);
     for (const peer of peers) {
       if (peer.id === trial.id) continue;
-      const recorded = memory.get(studyId, peer, rung, key) ?? (schedule.backfill ? peer.intermediate[promotionStep] : undefined);
+      const recorded = memory.get(studyKey, peer, rung, key) ?? (schedule.backfill ? peer.intermediate[promotionStep] : undefined);
       if (recorded !== undefined && !Number.isNaN(recorded)) competing.push(recorded);
     }
-    memory.set(studyId, trial, rung, value);
+    memory.set(studyKey, trial, rung, value);
     notes?.setSystemAttr(key, value);
     if (competing.length <= schedule.bootstrapCount) return true;
     if (!isPromotable(value, competing, schedule.reductionFactor, direction)) return true;

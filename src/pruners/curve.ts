@@ -55,6 +55,7 @@ import {
   defineOptions,
   distributionsEqual,
   encodeValue,
+  studyKeyOf,
 } from "../space/index.js";
 import type { Pruner } from "./base.js";
 import { checkInteger, checkNumber, isFirstInInterval, lastTwoSteps, singleDirection } from "./steps.js";
@@ -145,7 +146,7 @@ export class CurvePruner implements Pruner {
     const training = this.pickTraining(usable, steps);
     const columns = sharedParams(trial, training);
 
-    const key = `${snapshot.studyId}|${direction}|${steps.join(",")}|${training.map((t) => t.id).join(",")}|${columns.map(([n]) => n).join(",")}`;
+    const key = `${studyKeyOf(snapshot)}|${direction}|${steps.join(",")}|${training.map((t) => t.id).join(",")}|${columns.map(([n]) => n).join(",")}`;
     let model = this.models.get(key);
     if (model === undefined) {
       model = fitModel(

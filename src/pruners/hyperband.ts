@@ -1,5 +1,5 @@
 import { crc32 } from "node:zlib";
-import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions } from "../space/index.js";
+import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf } from "../space/index.js";
 import { type RungSchedule, RungMemory, judgeAtRungs } from "./asha.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { RankedFirstRung, checkInteger, lastStep, rankAgreement, singleDirection } from "./steps.js";
@@ -111,7 +111,7 @@ export class HyperbandPruner implements Pruner {
     if (this.bracketWeighting === "rank-agreement") return this.pruneWeighted(snapshot, trial, direction, notes);
     const bracket = this.bracketOf(snapshot.studyName, trial.number);
     const peers = snapshot.trials.filter((t) => this.bracketOf(snapshot.studyName, t.number) === bracket);
-    return judgeAtRungs(this.brackets[bracket]!.schedule, snapshot.studyId, peers, direction, trial, this.rungs, notes);
+    return judgeAtRungs(this.brackets[bracket]!.schedule, studyKeyOf(snapshot), peers, direction, trial, this.rungs, notes);
   }
 
   /**
@@ -137,7 +137,7 @@ export class HyperbandPruner implements Pruner {
       notes?.setSystemAttr(BRACKET_KEY, bracket);
     }
     const peers = snapshot.trials.filter((t) => t.id === trial.id || recorded(t) === bracket);
-    return judgeAtRungs(this.brackets[bracket]!.schedule, snapshot.studyId, peers, direction, trial, this.rungs, notes);
+    return judgeAtRungs(this.brackets[bracket]!.schedule, studyKeyOf(snapshot), peers, direction, trial, this.rungs, notes);
   }
 
   /**

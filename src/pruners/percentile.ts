@@ -1,4 +1,4 @@
-import { type Direction, type FrozenTrial, type RawOptions, type StudySnapshot, defineOptions, parseOptions } from "../space/index.js";
+import { type Direction, type FrozenTrial, type RawOptions, type StudySnapshot, defineOptions, parseOptions, studyKeyOf } from "../space/index.js";
 import type { Pruner } from "./base.js";
 import { RankedFirstRung, checkInteger, checkNumber, isFirstInInterval, lastTwoSteps, singleDirection } from "./steps.js";
 
@@ -70,13 +70,13 @@ export class PercentilePruner implements Pruner {
   readonly intervalSteps: number;
   readonly nMinTrials: number;
 
-  private cacheStudyId: number | null = null;
+  private cacheStudyKey: string | null = null;
   private readCount = 0;
   private lastRead: FrozenTrial | undefined;
   private completeCount = 0;
   private steps = new Map<number, StepValues>();
   /** Under `nWarmupSteps: "rank-agreement"`: the step found, kept once found (per study). */
-  private rankedWarmup: { studyId: number; step: number | null; search: RankedFirstRung } | null = null;
+  private rankedWarmup: { studyKey: string; step: number | null; search: RankedFirstRung } | null = null;
 
   constructor(options: PercentilePrunerOptions = {}, name = "percentile") {
     this.name = name;
@@ -108,8 +108,8 @@ export class PercentilePruner implements Pruner {
 
   /** The first step that ranks the study's complete trials as they end, once found; null before. */
   private rankingStep(snapshot: StudySnapshot): number | null {
-    if (this.rankedWarmup === null || this.rankedWarmup.studyId !== snapshot.studyId) {
-      this.rankedWarmup = { studyId: snapshot.studyId, step: null, search: new RankedFirstRung() };
+    if (this.rankedWarmup === null || this.rankedWarmup.studyKey !== studyKeyOf(snapshot)) {
+      this.rankedWarmup = { studyKey: studyKeyOf(snapshot), step: null, search: new RankedFirstRung() };
     }
     return (this.rankedWarmup.step ??= this.rankedWarmup.search.find(snapshot.trials));
   }
@@ -133,11 +133,11 @@ export class PercentilePruner implements Pruner {
   private absorb(snapshot: StudySnapshot): void {
     const finished = snapshot.finished;
     const continues =
-      this.cacheStudyId === snapshot.studyId &&
+      this.cacheStudyKey === studyKeyOf(snapshot) &&
       finished.length >= this.readCount &&
       (this.readCount === 0 || finished[this.readCount - 1] === this.lastRead);
     if (!continues) {
-      this.cacheStudyId = snapshot.studyId;
+      this.cacheStudyKey = studyKeyOf(snapshot);
       this.readCount = 0;
       this.completeCount = 0;
       this.steps = new Map();

@@ -63,7 +63,7 @@
  */
 import { normalCdf, normalQuantile } from "../math/special.js";
 import { ranks } from "../math/statistics.js";
-import { type FrozenTrial, type StudySnapshot } from "../space/index.js";
+import { type FrozenTrial, type StudySnapshot, studyKeyOf } from "../space/index.js";
 
 export type FidelityRule = "auto" | "bohb" | "final" | "quantile" | "gate";
 
@@ -94,7 +94,7 @@ export type Budget = "final" | number | null;
  * const { snapshot: modelled, budget } = fidelity.view(snapshot, () => 10); // budget: "final", a step, or null
  */
 export class FidelityView {
-  private studyId: number | null = null;
+  private studyKey: string | null = null;
   private budget: Budget = null;
   private readonly views = new Map<number, FrozenTrial>();
   private readonly stopped = new Map<number, FrozenTrial>();
@@ -125,7 +125,7 @@ export class FidelityView {
    * trial whose value is its observation there.
    */
   view(snapshot: StudySnapshot, minimum: () => number): { snapshot: StudySnapshot; budget: Budget } {
-    if (this.studyId !== snapshot.studyId) this.reset(snapshot.studyId);
+    if (this.studyKey !== studyKeyOf(snapshot)) this.reset(studyKeyOf(snapshot));
     if (snapshot.directions.length !== 1) return { snapshot, budget: null };
     if (!this.usesBohb(snapshot)) {
       const imputing = this.rule === "auto" ? this.otherwise : this.rule;
@@ -194,7 +194,7 @@ export class FidelityView {
 
   /** Whether a successive-halving pruner has recorded rungs on the study's finished trials. */
   successiveHalving(snapshot: StudySnapshot): boolean {
-    if (this.studyId !== snapshot.studyId) this.reset(snapshot.studyId);
+    if (this.studyKey !== studyKeyOf(snapshot)) this.reset(studyKeyOf(snapshot));
     const finished = snapshot.finished;
     if (finished.length < this.scanned) this.scanned = 0;
     for (; !this.rungsSeen && this.scanned < finished.length; this.scanned++) {
@@ -229,8 +229,8 @@ export class FidelityView {
     return stopped;
   }
 
-  private reset(studyId: number): void {
-    this.studyId = studyId;
+  private reset(studyKey: string): void {
+    this.studyKey = studyKey;
     this.budget = null;
     this.views.clear();
     this.stopped.clear();

@@ -16,6 +16,7 @@ import {
   SEED_OPTION,
   defineOptions,
   parseOptions,
+  studyKeyOf,
 } from "../space/index.js";
 import type { Sampler } from "./base.js";
 
@@ -111,7 +112,7 @@ export class GridSampler implements Sampler {
   private readonly key: string;
   private readonly order: Permutation;
   /** Points chosen in this process but perhaps not yet visible in the snapshot (flushes are asynchronous). */
-  private readonly localChoices = new Map<number, Map<number, number>>();
+  private readonly localChoices = new Map<string, Map<number, number>>();
 
   constructor(options: GridSamplerOptions) {
     const space = options?.searchSpace;
@@ -201,8 +202,8 @@ export class GridSampler implements Sampler {
     if (constraint.onGrid) {
       trial.setSystemAttr(GRID_KEY_ATTR, this.key);
       trial.setSystemAttr(GRID_INDEX_ATTR, index);
-      let choices = this.localChoices.get(snapshot.studyId);
-      if (!choices) this.localChoices.set(snapshot.studyId, (choices = new Map()));
+      let choices = this.localChoices.get(studyKeyOf(snapshot));
+      if (!choices) this.localChoices.set(studyKeyOf(snapshot), (choices = new Map()));
       choices.set(trial.number, index);
     } else {
       trial.setSystemAttr(GRID_BORROWED_ATTR, index);
@@ -282,7 +283,7 @@ export class GridSampler implements Sampler {
 
   private countVisits(snapshot: StudySnapshot, exceptTrial: number): GridVisits {
     const visits = new GridVisits(this.values.map((list) => list.length));
-    const local = this.localChoices.get(snapshot.studyId);
+    const local = this.localChoices.get(studyKeyOf(snapshot));
     for (const trial of snapshot.trials) {
       if (trial === undefined || trial.number === exceptTrial) continue;
       const index = this.recordedIndex(trial) ?? local?.get(trial.number);

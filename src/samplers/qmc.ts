@@ -16,6 +16,7 @@ import {
   SEED_OPTION,
   defineOptions,
   parseOptions,
+  studyKeyOf,
 } from "../space/index.js";
 import type { Sampler } from "./base.js";
 import { sampleUniform } from "./random.js";
@@ -38,7 +39,7 @@ abstract class QuasiRandomSampler implements Sampler {
   abstract readonly name: string;
   readonly seed: number;
   readonly scramble: boolean;
-  private readonly spaces = new Map<number, { space: SearchSpace; encoder: SpaceEncoder }>();
+  private readonly spaces = new Map<string, { space: SearchSpace; encoder: SpaceEncoder }>();
 
   constructor(options: QmcSamplerOptions = {}) {
     this.seed = options.seed ?? randomSeed();
@@ -49,18 +50,18 @@ abstract class QuasiRandomSampler implements Sampler {
   protected abstract pointAt(index: number, dimension: number): ArrayLike<number>;
 
   inferRelativeSpace(snapshot: StudySnapshot, trial: SamplingTrial): SearchSpace {
-    const known = this.spaces.get(snapshot.studyId);
+    const known = this.spaces.get(studyKeyOf(snapshot));
     if (known) return known.space;
     const stored = storedSpace(snapshot);
     const space = stored ?? firstTrialSpace(snapshot);
     if (space === null) return {};
-    this.spaces.set(snapshot.studyId, { space, encoder: new SpaceEncoder(space) });
+    this.spaces.set(studyKeyOf(snapshot), { space, encoder: new SpaceEncoder(space) });
     if (stored === null) trial.setStudySystemAttr(QMC_SPACE_ATTR, space as unknown as JsonValue);
     return space;
   }
 
   sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {
-    const known = this.spaces.get(snapshot.studyId);
+    const known = this.spaces.get(studyKeyOf(snapshot));
     const encoder = known && known.space === space ? known.encoder : new SpaceEncoder(space);
     if (encoder.dimension === 0) return {};
     // Random access by trial number: workers need no shared counter, and a trial's point depends only on its number.

@@ -49,6 +49,12 @@ export interface FrozenTrial {
  */
 export interface StudySnapshot {
   readonly studyId: number;
+  /**
+   * Names the study uniquely in this process (a study object sets it): ids repeat across
+   * storages, every `memory:` store and SQLite file numbering its studies from 1, so state a
+   * sampler or pruner keeps per study is keyed by {@link studyKeyOf}, not by the id.
+   */
+  readonly studyKey?: string;
   readonly studyName: string;
   readonly directions: readonly Direction[];
   readonly trials: readonly FrozenTrial[];
@@ -226,8 +232,19 @@ export function paretoFront(trials: readonly FrozenTrial[], directions: readonly
  * for (let i = cursor.position; i < snapshot.finished.length; i++) absorb(snapshot.finished[i]);
  * cursor.markRead(snapshot);
  */
+/**
+ * The key under which a sampler or pruner keeps state for the snapshot's study: one object used
+ * by two studies of different storages, both with id 1, must not carry one's state into the other.
+ *
+ * @example
+ * const state = this.states.get(studyKeyOf(snapshot));
+ */
+export function studyKeyOf(snapshot: StudySnapshot): string {
+  return snapshot.studyKey ?? `id:${snapshot.studyId}`;
+}
+
 export class FinishedCursor {
-  private studyId: number | null = null;
+  private studyKey: string | null = null;
   private count = 0;
   private lastId: number | null = null;
 
@@ -238,10 +255,10 @@ export class FinishedCursor {
 
   /** Whether `snapshot` extends what this cursor has read. A cursor that has read nothing continues any snapshot. */
   continues(snapshot: StudySnapshot): boolean {
-    if (this.studyId === null) return true;
+    if (this.studyKey === null) return true;
     const finished = snapshot.finished;
     return (
-      this.studyId === snapshot.studyId &&
+      this.studyKey === studyKeyOf(snapshot) &&
       finished.length >= this.count &&
       (this.count === 0 || finished[this.count - 1]!.id === this.lastId)
     );
@@ -250,7 +267,7 @@ export class FinishedCursor {
   /** Marks every trial of the snapshot's `finished` list as read. */
   markRead(snapshot: StudySnapshot): void {
     const finished = snapshot.finished;
-    this.studyId = snapshot.studyId;
+    this.studyKey = studyKeyOf(snapshot);
     this.count = finished.length;
     this.lastId = finished.length > 0 ? finished[finished.length - 1]!.id : null;
   }

@@ -678,10 +678,16 @@ export class Study implements TrialHost {
     return least;
   }
 
+  /** This study in this process's samplers and pruners: its storage object's token and its id. */
+  private get studyKey(): string {
+    return `${storageToken(this.storage)}:${this.id}`;
+  }
+
   /** What samplers and pruners see now. */
   snapshot(): StudySnapshot {
     return {
       studyId: this.id,
+      studyKey: this.studyKey,
       studyName: this.name,
       directions: this.directions,
       trials: this.trialCache,
@@ -1983,4 +1989,14 @@ function canonicalParams(params: Record<string, unknown>): string {
 /** "pbt population of 4 members × 5 segments of 2 step(s)". */
 function describeSchedule(schedule: { name?: unknown; population?: unknown; segments?: unknown; segmentSteps?: unknown }): string {
   return `${String(schedule.name)} population of ${String(schedule.population)} members × ${String(schedule.segments)} segments of ${String(schedule.segmentSteps)} step(s)`;
+}
+
+const storageTokens = new WeakMap<Storage, number>();
+let nextStorageToken = 1;
+
+/** A number for each storage object of this process: ids number the studies of one storage only. */
+function storageToken(storage: Storage): number {
+  let token = storageTokens.get(storage);
+  if (token === undefined) storageTokens.set(storage, (token = nextStorageToken++));
+  return token;
 }

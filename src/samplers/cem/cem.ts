@@ -19,6 +19,7 @@ import {
   effectiveStep,
   searchSpaceFingerprint,
   trialValue,
+  studyKeyOf,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
@@ -113,7 +114,7 @@ export class CemSampler implements Sampler {
   readonly categoricalFloor: number;
   /** The seed hashed with the sampler's name, so its streams differ from other samplers' under the same seed. */
   private readonly streamSeed: number;
-  private readonly states = new Map<number, CemState>();
+  private readonly states = new Map<string, CemState>();
 
   constructor(options: CemSamplerOptions = {}) {
     this.seed = options.seed ?? randomSeed();
@@ -188,7 +189,7 @@ export class CemSampler implements Sampler {
 
   private sync(snapshot: StudySnapshot): CemState {
     const finished = snapshot.finished;
-    let state = this.states.get(snapshot.studyId);
+    let state = this.states.get(studyKeyOf(snapshot));
     if (state === undefined || !state.cursor.continues(snapshot)) {
       state = {
         intersection: new IntersectionSearchSpace(false),
@@ -203,7 +204,7 @@ export class CemSampler implements Sampler {
         sigma: new Float64Array(0),
         probabilities: [],
       };
-      this.states.set(snapshot.studyId, state);
+      this.states.set(studyKeyOf(snapshot), state);
     }
     const space = modelledSpace(state.intersection.calculate(snapshot));
     const spaceHash = searchSpaceFingerprint(space);

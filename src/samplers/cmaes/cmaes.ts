@@ -20,6 +20,7 @@ import {
   decodeValue,
   searchSpaceFingerprint,
   trialValue,
+  studyKeyOf,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
@@ -129,7 +130,7 @@ export class CmaEsSampler implements Sampler {
   readonly tolFun: number;
   /** The seed hashed with the sampler's name, so its streams differ from other samplers' under the same seed. */
   private readonly streamSeed: number;
-  private readonly states = new Map<number, StudyState>();
+  private readonly states = new Map<string, StudyState>();
 
   constructor(options: CmaEsSamplerOptions = {}) {
     this.seed = options.seed ?? randomSeed();
@@ -213,7 +214,7 @@ export class CmaEsSampler implements Sampler {
 
   /** Brings the cached state of the snapshot's study up to date with its finished trials. */
   private sync(snapshot: StudySnapshot): StudyState {
-    let state = this.states.get(snapshot.studyId);
+    let state = this.states.get(studyKeyOf(snapshot));
     const finished = snapshot.finished;
     if (state === undefined || !state.cursor.continues(snapshot)) {
       state = {
@@ -230,7 +231,7 @@ export class CmaEsSampler implements Sampler {
         restartReasons: [],
         stateSeed: this.seed,
       };
-      this.states.set(snapshot.studyId, state);
+      this.states.set(studyKeyOf(snapshot), state);
     }
     const storedSeed = snapshot.systemAttrs[STUDY_SEED];
     state.stateSeed = typeof storedSeed === "number" ? storedSeed : this.seed;

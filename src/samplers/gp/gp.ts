@@ -39,6 +39,7 @@ import {
   SEED_OPTION,
   defineOptions,
   parseOptions,
+  studyKeyOf,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { latestEarlier } from "../history.js";
@@ -632,7 +633,7 @@ export class GPSampler implements Sampler {
     const n = observations.points.length;
     let x = new Float64Array(n * d);
     for (let j = 0; j < n; j++) x.set(observations.points[j]!, j * d);
-    const cacheKey = `${snapshot.studyId}:${encoder.names.join("\u0000")}`;
+    const cacheKey = `${studyKeyOf(snapshot)}:${encoder.names.join("\u0000")}`;
     const inputWarped = this.options.inputWarping ? numericDimensions(dimensions) : new Int32Array(0);
     const size = d + 2 + 2 * inputWarped.length + (this.additiveFor(n, d) ? 1 : 0);
     const warm = previousTheta(snapshot, trial.number, d, size) ?? fitting(this.thetaCache.get(cacheKey), d, size);
@@ -1015,7 +1016,7 @@ export class GPSampler implements Sampler {
       const x = new Float64Array(n * d);
       observations.points.forEach((p, j) => x.set(p, j * d));
       const data: TrainingData = { x, y, n, d, categorical };
-      const theta = this.fitRecordedTheta(data, snapshot, trial, `${snapshot.studyId}:${encoder.names.join("\u0000")}`, THETA_ATTR, d + 2);
+      const theta = this.fitRecordedTheta(data, snapshot, trial, `${studyKeyOf(snapshot)}:${encoder.names.join("\u0000")}`, THETA_ATTR, d + 2);
       const target = new GaussianProcess(data, parametersFromTheta(theta, d));
       weights = models.length > 0 ? rgpeWeights(models, target, observations.points, y, new Rng(deriveSeed(this.seed, trial.number, "rgpe"))) : [1];
       models.push(target);
@@ -1070,7 +1071,7 @@ export class GPSampler implements Sampler {
     observations.points.forEach((p, j) => x.set(p, j * d));
     const data: TrainingData = { x, y: residuals, n, d, categorical };
     const size = d + 2 + (this.additiveFor(n, d) ? 1 : 0);
-    const theta = this.fitRecordedTheta(data, snapshot, trial, `stack:${snapshot.studyId}:${encoder.names.join("\u0000")}`, STACK_THETA_ATTR, size);
+    const theta = this.fitRecordedTheta(data, snapshot, trial, `stack:${studyKeyOf(snapshot)}:${encoder.names.join("\u0000")}`, STACK_THETA_ATTR, size);
     const top: StackLayer = { gp: new GaussianProcess(data, parametersFromTheta(theta, d)), count: n, slope, intercept };
     const surrogate = stackedSurrogate([...below, top], this.options.stackVariance);
     const share = n / (n + below[below.length - 1]!.count);

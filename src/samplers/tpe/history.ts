@@ -18,6 +18,7 @@ import {
   type FrozenTrial,
   type StudySnapshot,
   distributionsEqual,
+  studyKeyOf,
 } from "../../space/index.js";
 import { type Dimension, encodeCoordinate, makeDimension } from "./dimension.js";
 import { constrainedDominates, greedyHypervolumeSubset, totalViolation, trialConstraints } from "../../analysis/index.js";
@@ -107,7 +108,7 @@ export class TrialHistory {
   /** Row indices by trial number. */
   readonly byNumber: number[] = [];
   private readonly columns = new Map<string, Column>();
-  private studyId: number | null = null;
+  private studyKey: string | null = null;
   private finishedSeen: FrozenTrial[] = [];
   private finishedArray: readonly FrozenTrial[] | null = null;
   private directions: readonly Direction[] = [];
@@ -133,7 +134,7 @@ export class TrialHistory {
   /** Reads the trials finished since the last call; starts over if the snapshot is of another study or history. */
   sync(snapshot: StudySnapshot): void {
     const finished = snapshot.finished;
-    if (this.studyId !== snapshot.studyId || finished.length < this.finishedSeen.length || !this.sameDirections(snapshot.directions)) {
+    if (this.studyKey !== studyKeyOf(snapshot) || finished.length < this.finishedSeen.length || !this.sameDirections(snapshot.directions)) {
       this.reset(snapshot);
     } else if (finished !== this.finishedArray) {
       // A different array (a hand-made snapshot): trust the cache only if it starts with what we read.
@@ -159,7 +160,7 @@ export class TrialHistory {
   }
 
   private reset(snapshot: StudySnapshot): void {
-    this.studyId = snapshot.studyId;
+    this.studyKey = studyKeyOf(snapshot);
     this.directions = [...snapshot.directions];
     this.rows = [];
     this.failedRows = 0;
