@@ -37,6 +37,7 @@ describe("ThresholdPruner", () => {
 
   it("refuses missing or crossed bounds, naming them", () => {
     expect(() => new ThresholdPruner({})).toThrow(/give lower, upper or both/);
+    expect(() => new ThresholdPruner(undefined as never)).toThrow(/give lower, upper or both/);
     expect(() => new ThresholdPruner({ lower: 2, upper: 1 })).toThrow(/lower \(2\) must not exceed upper \(1\)/);
     expect(() => createPrunerByName("threshold", { upper: "high" })).toThrow(/"upper" must be a finite number, got "high"/);
     expect(createPrunerByName("threshold", { lower: "-1", n_warmup_steps: "2" })).toMatchObject({ lower: -1, upper: Infinity, nWarmupSteps: 2 });

@@ -31,7 +31,8 @@ export class ThresholdPruner implements Pruner {
   readonly intervalSteps: number;
 
   constructor(options: ThresholdPrunerOptions) {
-    const { lower, upper } = options;
+    // A missing options object is the same mistake as one without bounds, not a destructuring TypeError.
+    const { lower, upper } = options ?? {};
     if (lower === undefined && upper === undefined) {
       throw new RangeError("threshold pruner: give lower, upper or both (it prunes values outside [lower, upper])");
     }

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Pruner } from "../pruners/index.js";
+import { type Pruner, ThresholdPruner } from "../pruners/index.js";
 import { RandomSampler } from "../samplers/index.js";
 import type { Distribution } from "../space/index.js";
 import {
@@ -83,6 +83,13 @@ describe("placeholders and protocol", () => {
     expect(parseReportLine('sextant: {"constraints": [0.5, -1]}')).toEqual({ kind: "constraints", constraints: [0.5, -1] });
     expect(parseReportLine('sextant: {"values": [1, 2], "constraints": [-3]}')).toEqual({ kind: "final", values: [1, 2], constraints: [-3] });
     expect(parseReportLine('sextant: {"other": 1}')).toEqual({ kind: "invalid", message: 'a sextant line needs "value", "values" or "constraints": {"other": 1}' });
+    // Python's json.dumps writes NaN and Infinity bare: a diverged run's line was refused as not JSON.
+    expect(parseReportLine('sextant: {"step": 2, "value": NaN}')).toEqual({ kind: "intermediate", step: 2, value: Number.NaN });
+    expect(parseReportLine('sextant: {"step": 3, "value": -Infinity}')).toEqual({ kind: "intermediate", step: 3, value: -Infinity });
+    expect(parseReportLine('sextant: {"values": [Infinity, 1]}')).toEqual({ kind: "final", values: [Infinity, 1] });
+    // The words inside strings stay text.
+    expect(parseReportLine('sextant: {"value": 1, "constraints": [NaN], "note": "NaN \\" Infinity"}')).toEqual({ kind: "final", values: [1], constraints: [Number.NaN] });
+    expect(parseReportLine('sextant: {"step": 1, "value": NaNa}')?.kind).toBe("invalid");
   });
 
   it("resolves executables on PATH and refuses missing or non-executable ones", () => {
@@ -222,6 +229,23 @@ tick();`;
     expect(trial.values).toEqual([10 - Math.max(...Object.keys(trial.intermediate).map(Number))]);
     // Left alone the command runs 5 s and then writes the marker (optimize waits for it to exit).
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it("hands a diverged run's NaN to the pruner, and says once when it ignores a line", async () => {
+    const warnings: string[] = [];
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }), pruner: new ThresholdPruner({ upper: 10 }), onWarning: (m) => warnings.push(m) });
+    const code = `for (let s = 0; s < 5; s++) console.log("sextant: {\\"step\\": " + s + ", \\"value\\": " + (s < 2 ? 1 : "NaN") + "}");
+console.log("sextant: {oops"); console.log("sextant: {again"); console.log(5);`;
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 1 });
+    // The NaN lines used to be dropped as "not JSON", and the trial completed at 5.
+    expect(study.trials[0]!.state).toBe("pruned");
+    expect(Object.keys(study.trials[0]!.intermediate)).toEqual(["0", "1", "2"]);
+    const said: string[] = [];
+    const ignoring = await createStudy({ sampler: new RandomSampler({ seed: 4 }), onWarning: (m) => said.push(m) });
+    await ignoring.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 1 });
+    // Two bad lines, one warning; they used to be kept on the trial only, where nobody looked.
+    expect(said).toEqual(['trial 0: ignored a "sextant:" line: not JSON after "sextant:": {oops']);
+    expect(ignoring.trials[0]!.systemAttrs.protocolWarnings).toEqual(['not JSON after "sextant:": {oops', 'not JSON after "sextant:": {again']);
   });
 
   it("kills a command that exceeds its timeout, children included, and fails the trial", async () => {

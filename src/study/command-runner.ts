@@ -262,12 +262,8 @@ export function parseReportLine(line: string): ReportLine | null {
   const prefix = REPORT_PREFIX.exec(line);
   if (!prefix) return null;
   const body = line.slice(prefix[0].length).trim();
-  let data: unknown;
-  try {
-    data = JSON.parse(body);
-  } catch {
-    return { kind: "invalid", message: `not JSON after "sextant:": ${clip(body, 80)}` };
-  }
+  const data = parseJsonWithNonFinite(body);
+  if (data === NOT_JSON) return { kind: "invalid", message: `not JSON after "sextant:": ${clip(body, 80)}` };
   if (typeof data === "number") return { kind: "final", values: [data] };
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     return { kind: "invalid", message: `expected a JSON object after "sextant:", got ${clip(body, 80)}` };
@@ -278,8 +274,10 @@ export function parseReportLine(line: string): ReportLine | null {
     if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
       return { kind: "invalid", message: `step must be a non-negative integer, got ${clip(JSON.stringify(step), 40)}` };
     }
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      return { kind: "invalid", message: `intermediate value at step ${step} must be a finite number, got ${clip(JSON.stringify(value) ?? "nothing", 40)}` };
+    // NaN and ±Infinity are values a diverging run reports (the threshold pruner stops it on NaN),
+    // as the library's reportIntermediate takes them.
+    if (typeof value !== "number") {
+      return { kind: "invalid", message: `intermediate value at step ${step} must be a number, got ${clip(JSON.stringify(value) ?? "nothing", 40)}` };
     }
     return { kind: "intermediate", step, value };
   }
@@ -291,6 +289,52 @@ export function parseReportLine(line: string): ReportLine | null {
   if (Object.prototype.hasOwnProperty.call(record, "value")) return { kind: "final", values: [record.value], ...withConstraints };
   if (record.constraints !== undefined) return { kind: "constraints", constraints: record.constraints };
   return { kind: "invalid", message: `a sextant line needs "value", "values" or "constraints": ${clip(body, 80)}` };
+}
+
+const NOT_JSON = Symbol("not JSON");
+
+/**
+ * JSON as Python's json.dumps writes it by default: also the bare tokens NaN, Infinity and
+ * -Infinity, outside strings (`{"step": 2, "value": NaN}` from a diverged run was refused as not
+ * JSON, so the step never reached the pruner).
+ */
+function parseJsonWithNonFinite(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Rewritten to tagged strings outside string literals, then turned back into numbers.
+    const TAG = "\u0000sextant-non-finite:";
+    let out = "";
+    let inString = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i]!;
+      if (inString) {
+        out += c;
+        if (c === "\\") out += text[++i] ?? "";
+        else if (c === '"') inString = false;
+        continue;
+      }
+      if (c === '"') {
+        inString = true;
+        out += c;
+        continue;
+      }
+      const token = ["-Infinity", "Infinity", "NaN"].find((t) => text.startsWith(t, i));
+      if (token) {
+        out += JSON.stringify(TAG + token);
+        i += token.length - 1;
+        continue;
+      }
+      out += c;
+    }
+    try {
+      return JSON.parse(out, (_key, value: unknown) =>
+        typeof value === "string" && value.startsWith(TAG) ? { NaN: Number.NaN, Infinity: Infinity, "-Infinity": -Infinity }[value.slice(TAG.length)] : value,
+      );
+    } catch {
+      return NOT_JSON;
+    }
+  }
 }
 
 /**
@@ -599,6 +643,8 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
         const report = parseReportLine(line);
         if (report === null) return;
         if (report.kind === "invalid") {
+          // Said once per trial as it happens (it used to be kept on the trial only, unseen).
+          if (warnings.length === 0) trial.warn(`ignored a "sextant:" line: ${report.message}`);
           if (warnings.length < 5) warnings.push(report.message);
           return;
         }

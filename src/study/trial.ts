@@ -123,6 +123,17 @@ export class Trial {
     this.systemAttributes = { ...record.systemAttrs };
   }
 
+  /**
+   * Says something about this trial that needs attention but must not stop it, through the
+   * study's `onWarning` (sextant tune prints it), prefixed with the trial's number.
+   *
+   * @example
+   * trial.warn("the checkpoint folder was empty; starting from scratch");
+   */
+  warn(message: string): void {
+    this.host.warn(`trial ${this.number}: ${message}`);
+  }
+
   /** Parameters suggested so far. */
   get params(): Readonly<Record<string, ParamValue>> {
     return this.paramValues;
@@ -219,7 +230,9 @@ export class Trial {
   reportIntermediate(value: number, step: number): boolean {
     this.assertWritable();
     if (typeof value !== "number") throw new TypeError(`intermediate value must be a number, got ${typeof value}`);
-    if (!Number.isInteger(step) || step < 0) throw new TypeError(`step must be a non-negative integer, got ${step}`);
+    if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
+      throw new TypeError(`step must be a non-negative integer, got ${typeof step === "string" ? `the string ${JSON.stringify(step)}` : String(step)}`);
+    }
     if (Object.prototype.hasOwnProperty.call(this.intermediateValues, step)) {
       const first = this.intermediateValues[step]!;
       if (Object.is(first, value)) return true;
