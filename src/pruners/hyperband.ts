@@ -1,5 +1,5 @@
 import { crc32 } from "node:zlib";
-import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf } from "../space/index.js";
+import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf, refuseMisspelledOptions } from "../space/index.js";
 import { type RungSchedule, RungMemory, judgeAtRungs } from "./asha.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { RankedFirstRung, checkInteger, lastStep, rankAgreement, singleDirection } from "./steps.js";
@@ -80,6 +80,7 @@ export class HyperbandPruner implements Pruner {
   private readonly bracketCache = new Map<string, number[]>();
 
   constructor(options: HyperbandPrunerOptions = {}) {
+    refuseMisspelledOptions("hyperband pruner", options, HYPERBAND_OPTIONS);
     const minResource = options.minResource ?? "rank-agreement";
     this.minResource = minResource === "rank-agreement" ? minResource : checkInteger(this.name, "minResource", minResource, 1);
     const maxResource = options.maxResource ?? "auto";

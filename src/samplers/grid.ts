@@ -17,6 +17,7 @@ import {
   defineOptions,
   parseOptions,
   studyKeyOf,
+  refuseMisspelledOptions,
 } from "../space/index.js";
 import type { Sampler } from "./base.js";
 
@@ -115,6 +116,7 @@ export class GridSampler implements Sampler {
   private readonly localChoices = new Map<string, Map<number, number>>();
 
   constructor(options: GridSamplerOptions) {
+    refuseMisspelledOptions("grid sampler", options, GRID_OPTIONS);
     const space = options?.searchSpace;
     if (space === null || typeof space !== "object" || Array.isArray(space)) {
       throw new TypeError("GridSampler needs a searchSpace: an object mapping each parameter name to a list of values");

@@ -17,6 +17,7 @@ import {
   defineOptions,
   parseOptions,
   studyKeyOf,
+  refuseMisspelledOptions,
 } from "../space/index.js";
 import type { Sampler } from "./base.js";
 import { sampleUniform } from "./random.js";
@@ -42,6 +43,7 @@ abstract class QuasiRandomSampler implements Sampler {
   private readonly spaces = new Map<string, { space: SearchSpace; encoder: SpaceEncoder }>();
 
   constructor(options: QmcSamplerOptions = {}) {
+    refuseMisspelledOptions("qmc sampler", options, QMC_OPTIONS);
     this.seed = options.seed ?? randomSeed();
     this.scramble = options.scramble ?? true;
   }

@@ -108,3 +108,19 @@ describe("steps options", () => {
     expect(describeOptionType(SCHEMA.minResource)).toBe("auto, rank-agreement or an integer >= 1");
   });
 });
+
+describe("constructors refuse an option spelled another way", () => {
+  it("names the spelling for Optuna's snake_case and a changed capital, and leaves other keys alone", async () => {
+    const { SuccessiveHalvingPruner, MedianPruner, HyperbandPruner } = await import("../pruners/index.js");
+    const { TPESampler, GPSampler } = await import("../samplers/index.js");
+    const { PB2Scheduler } = await import("../schedulers/index.js");
+    // Each used to be accepted and ignored: the default ran instead of what was asked for.
+    expect(() => new SuccessiveHalvingPruner({ min_resource: 1 } as never)).toThrow('asha pruner: option "min_resource" is spelled "minResource" here');
+    expect(() => new MedianPruner({ nWarmUpSteps: 3 } as never)).toThrow('median pruner: option "nWarmUpSteps" is spelled "nWarmupSteps" here');
+    expect(() => new HyperbandPruner({ reduction_factor: 2 } as never)).toThrow(/option "reduction_factor" is spelled "reductionFactor"/);
+    expect(() => new TPESampler({ n_startup_trials: 5 } as never)).toThrow('tpe sampler: option "n_startup_trials" is spelled "nStartupTrials" here');
+    expect(() => new PB2Scheduler({ Window: 10 } as never)).toThrow('pb2 scheduler: option "Window" is spelled "window" here');
+    expect(new SuccessiveHalvingPruner({ minResource: 2 }).minResource).toBe(2);
+    expect(() => new GPSampler({ seed: 1 })).not.toThrow();
+  });
+});

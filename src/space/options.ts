@@ -150,6 +150,25 @@ export function checkJsonOptionTypes(owner: string, raw: RawOptions, schema: Opt
   }
 }
 
+/**
+ * Refuses a key of a constructor's options that is one of the schema's options spelled another
+ * way, e.g. Optuna's `min_resource` for `minResource` or `nWarmUpSteps` for `nWarmupSteps`: it
+ * used to be ignored, leaving the default in place without a word. Keys that match no option
+ * pass, since a constructor may take options the schema (the CLI's) does not list.
+ *
+ * @example
+ * refuseMisspelledOptions("asha pruner", { min_resource: 1 }, ASHA_OPTIONS) // throws: option "min_resource" is spelled "minResource" here
+ */
+export function refuseMisspelledOptions(owner: string, options: object | null | undefined, schema: OptionSchema): void {
+  if (options === null || typeof options !== "object") return;
+  const byNormalized = new Map(Object.keys(schema).map((key) => [normalizeOptionKey(key), key]));
+  for (const key of Object.keys(options)) {
+    if (Object.prototype.hasOwnProperty.call(schema, key)) continue;
+    const meant = byNormalized.get(normalizeOptionKey(key));
+    if (meant !== undefined) throw new TypeError(`${owner}: option "${key}" is spelled "${meant}" here`);
+  }
+}
+
 function unknownOptionMessage(key: string, valid: readonly string[]): string {
   if (valid.length === 0) return `unknown option "${key}" (it takes no options)`;
   return `unknown option "${key}"${didYouMean(key, valid)}; valid options: ${valid.join(", ")}`;

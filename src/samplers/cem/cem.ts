@@ -20,6 +20,7 @@ import {
   searchSpaceFingerprint,
   trialValue,
   studyKeyOf,
+  refuseMisspelledOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
@@ -117,6 +118,7 @@ export class CemSampler implements Sampler {
   private readonly states = new Map<string, CemState>();
 
   constructor(options: CemSamplerOptions = {}) {
+    refuseMisspelledOptions("cem sampler", options, CEM_OPTIONS);
     this.seed = options.seed ?? randomSeed();
     this.nStartupTrials = options.nStartupTrials ?? 10;
     this.eliteFraction = options.eliteFraction ?? 0.15;

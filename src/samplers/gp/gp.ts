@@ -40,6 +40,7 @@ import {
   defineOptions,
   parseOptions,
   studyKeyOf,
+  refuseMisspelledOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { latestEarlier } from "../history.js";
@@ -445,6 +446,7 @@ export class GPSampler implements Sampler {
   private readonly sourceStacks = new Map<string, SourceStack>();
 
   constructor(options: GPSamplerOptions = {}) {
+    refuseMisspelledOptions("gp sampler", options, GP_OPTIONS);
     this.seed = options.seed ?? randomSeed();
     this.options = {
       nStartupTrials: options.nStartupTrials,

@@ -33,6 +33,7 @@ import {
   defineOptions,
   isSingleValue,
   parseOptions,
+  refuseMisspelledOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
@@ -440,6 +441,7 @@ export class TurboSampler implements Sampler {
   private readonly searchSpace = new IntersectionSearchSpace();
 
   constructor(options: TurboSamplerOptions = {}) {
+    refuseMisspelledOptions("turbo sampler", options, TURBO_OPTIONS);
     validateOptions(options);
     this.seed = options.seed ?? randomSeed();
     this.options = { ...options };
