@@ -135,6 +135,22 @@ describe("PED-ANOVA importance", () => {
     expect(importance(trials, { method: "ped-anova", direction: "maximize" }).params[0]!.name).toBe("x1");
   });
 
+  it("gives PED-ANOVA's discrete parameters no importance they do not have", () => {
+    const rng = new Rng(3);
+    const unit = { type: "float", low: 0, high: 1 } as const;
+    const wide: Distribution = { type: "int", low: 1, high: 64 };
+    const trials = Array.from({ length: 80 }, (_, i) => {
+      const [x, k] = [rng.uniform(), rng.integer(1, 64)];
+      return makeTrial({ number: i, params: { x, k, c: "red" }, distributions: { x: unit, k: wide, c: colour }, values: [(x - 0.5) ** 2] });
+    });
+    const p = byName(importance(trials, { method: "ped-anova" }));
+    // k does nothing: its 64 values were counted raw for the 8 best trials, and it took 27-59 % of
+    // the importance (more than x on some seeds). A constant c took 7 % from the smoothing alone.
+    expect(p.x!.importance).toBeGreaterThan(0.9);
+    expect(p.k!.importance).toBeLessThan(0.05);
+    expect(p.c!.importance).toBeLessThan(1e-12);
+  });
+
   it("handles categorical and small integer parameters as discrete", () => {
     const rng = new Rng(4);
     const trials: FrozenTrial[] = [];

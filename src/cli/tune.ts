@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { basename, dirname, resolve } from "node:path";
+import { randomSeed } from "../math/rng.js";
 import type { Pruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import type { Scheduler } from "../schedulers/index.js";
@@ -217,6 +218,9 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   }
   // The scheduler's seed is "the seed for every decision": it also seeds the random first
   // segments when no sampler is named, as createStudy({ scheduler }) does. It used not to.
+  // Without one, a seed is drawn here rather than in the scheduler, so that the study stores it
+  // (cli:config) and workers joining a population that sextant tune started decide as it does.
+  if (scheduler && seedOf(scheduler) === undefined) scheduler.options.seed = randomSeed();
   const schedulerSeed = scheduler ? seedOf(scheduler) : undefined;
   if (scheduler && schedulerSeed !== undefined && flags.sampler === undefined && config.sampler === undefined && seedOf(sampler) === undefined) {
     sampler.options.seed = scheduler.options[schedulerSeed]!;
