@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import "../src/index.js";
+import { openStorage } from "../src/index.js";
 import type { MemberLineage } from "../src/schedulers/index.js";
 import { FIXTURES, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
 
@@ -174,6 +174,13 @@ describe("sextant create --scheduler pbt, then workers", () => {
     expect(plain.code).not.toBe(0);
     expect(plain.stderr).toMatch(/trains a pbt population .*: its trials are segments/);
     expect(await sqliteTrials(join(dir, "sextant.db"), "s1")).toHaveLength(4);
+    // Without a seed, the one drawn is stored, so workers joining the population decide as tune does
+    // (sextant create stored one; tune did not).
+    expect((await sextant(["tune", "--study", "s3", "--quiet", ...schedule(2, 1), ...TRAIN], { cwd: dir })).code).toBe(0);
+    const storage = await openStorage(`sqlite:${join(dir, "sextant.db")}`);
+    const stored = (await storage.getStudy("s3"))!.systemAttrs["cli:config"] as { scheduler: { options: Record<string, unknown> } };
+    await storage.close();
+    expect(typeof stored.scheduler.options.seed).toBe("number");
   });
 
   it("refuses --trials with a scheduler, and a bad scheduler option, naming them", async () => {
