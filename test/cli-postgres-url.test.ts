@@ -39,6 +39,37 @@ describe.skipIf(skip !== null)("postgres:// URLs", () => {
     else expect(result.stderr).toMatch(new RegExp(`role "${userInfo().username}"`));
   });
 
+  it("never prints a password, in the user part or as ?password=, and keeps its read-only guard beside the URL's options=", async () => {
+    // Trust auth: any password connects, so the one in the URL is only there to be hidden.
+    const url = new URL(database.url);
+    url.password = "Sup3rSecret";
+    const withPassword = `${url.toString()}?schema=pw1`;
+    const inQuery = `${database.url}?schema=pw1&password=Sup3rSecret`;
+    const created = await sextant(["create", "--storage", inQuery, "--study", "pw", "--trials", "1", "-p", "x=float:0:1", "--", "node", "-e", "console.log(1)"], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    const outputs = [
+      created,
+      await sextant(["studies", "--storage", `${url.toString()}?schema=pw_empty`], { cwd: dir }),
+      await sextant(["trials", "nosuch", "--storage", withPassword], { cwd: dir }),
+      await sextant(["best", "nosuch", "--storage", inQuery], { cwd: dir }),
+      await sextant(["studies"], { cwd: dir, env: { SEXTANT_STORAGE: "postgresql+psycopg2://u:Sup3rSecret@127.0.0.1/x" } }),
+    ];
+    // Each printed it: the studies/trials/best messages, create's worker command, an unknown scheme.
+    for (const output of outputs) expect(`${output.stdout}${output.stderr}`).not.toContain("Sup3rSecret");
+    expect(outputs[2]!.stderr).toMatch(/no study named "nosuch" in postgres:\/\/[^:]+:\*\*\*@/);
+    expect(created.stdout).toMatch(/password=\*\*\*/);
+    // A URL's own options= used to replace Sextant's: looking commands lost their read-only transactions.
+    const options = `${database.url}?schema=pw1&options=${encodeURIComponent("-c lock_timeout=5000")}`;
+    const looking = await openStorage(options, { readOnly: true });
+    try {
+      const pool = (looking as unknown as { pool: pg.Pool }).pool;
+      const shown = async (name: string) => (await pool.query<Record<string, string>>(`SHOW ${name}`)).rows[0]![name];
+      expect([await shown("default_transaction_read_only"), await shown("lock_timeout")]).toEqual(["on", "5s"]);
+    } finally {
+      await looking.close();
+    }
+  });
+
   it("sextant dashboard refuses a schema without Sextant's tables and creates none there", async () => {
     const schemas = async (): Promise<string[]> => {
       const client = new pg.Client({ connectionString: database.url });

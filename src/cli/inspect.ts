@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
-import { type Storage, StorageEmptyError, type StudyRecord, onlineTunerRefusal, openStorage, sqlitePath, storageUrlProblem } from "../storage/index.js";
+import { type Storage, StorageEmptyError, type StudyRecord, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
 import { totalViolation, trialConstraints } from "../analysis/index.js";
 import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
@@ -107,17 +107,17 @@ export async function withStudy<T>(
 ): Promise<T> {
   const { storage, missing } = await openExisting(url, access);
   if (missing !== null) throw new UserError(`no study named "${name}": ${missing}`);
-  if (storage === null) throw new UserError(`no study named "${name}" in ${url} (it has no studies)`);
+  if (storage === null) throw new UserError(`no study named "${name}" in ${redactPassword(url)} (it has no studies)`);
   try {
     const record = await storage.getStudy(name);
     if (!record) {
       const names = (await storage.listStudies()).map((s) => s.name);
       const hint = names.length > 0 ? ` (studies: ${names.slice(0, 10).join(", ")}${names.length > 10 ? ", …" : ""})` : " (it has no studies)";
-      throw new UserError(`no study named "${name}" in ${url}${hint}`);
+      throw new UserError(`no study named "${name}" in ${redactPassword(url)}${hint}`);
     }
     // Its record has no trials: best, trials, export and report used to crash or print an empty study.
     if (!tuners && onlineTunerRefusal(record) !== null) {
-      throw new UserError(`"${name}" is an online tuner, not a study: sextant online show ${shellWord(name)} --storage ${shellWord(url)} prints its state`);
+      throw new UserError(`"${name}" is an online tuner, not a study: sextant online show ${shellWord(name)} --storage ${shellWord(redactPassword(url))} prints its state`);
     }
     return await body(storage, record);
   } finally {
@@ -233,7 +233,7 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
     return 0;
   }
   if (studies.length === 0) {
-    io.out(`no studies in ${url}`);
+    io.out(`no studies in ${redactPassword(url)}`);
     if (tunerNote) io.out(tunerNote);
     return 0;
   }

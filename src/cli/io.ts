@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { redactPassword } from "../storage/index.js";
 import { UserError } from "./errors.js";
 
 /**
@@ -27,7 +28,9 @@ export interface Io {
 export function processIo(): Io {
   return {
     out: (line) => void process.stdout.write(`${line}\n`),
-    err: (line) => void process.stderr.write(`${line}\n`),
+    // Every message names storage URLs from flags, environment and errors alike: a password in
+    // one is never printed (it would land in Slurm's and Kubernetes' logs).
+    err: (line) => void process.stderr.write(`${redactPassword(line)}\n`),
     write: (text) => void process.stdout.write(text),
     stdinIsTTY: Boolean(process.stdin.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StorageUrlError, openStorage, sqlitePath, storageUrlProblem } from "./index.js";
+import { StorageUrlError, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "./index.js";
 
 describe("sqlitePath", () => {
   it("reads relative, absolute and sqlite:// forms the same way", () => {
@@ -38,5 +38,19 @@ describe("PostgreSQL URL parameters", () => {
     expect(storageUrlProblem("postgres://me@db/x?schema=bad-name")).toMatch(/schema must be letters, digits and _ \(got "bad-name"\)/);
     expect(storageUrlProblem("postgres://me@db/x?schema=team_a&synchronous_commit=off&sslmode=disable")).toBeNull();
     expect(storageUrlProblem("postgresql://me@db/x")).toBeNull();
+  });
+});
+
+describe("redactPassword", () => {
+  it("hides a password in any scheme's user part, one holding an unencoded @, and ?password=, inside whole messages too", () => {
+    expect(redactPassword("postgres://me:secret@db/x")).toBe("postgres://me:***@db/x");
+    // Each of these used to print the password as given.
+    expect(redactPassword("postgres://u:Wr@ngPass@127.0.0.1:5433/db")).toBe("postgres://u:***@127.0.0.1:5433/db");
+    expect(redactPassword('unknown storage URL "postgresql+psycopg2://u:s3cret@h/x": use sqlite:PATH')).toBe('unknown storage URL "postgresql+psycopg2://u:***@h/x": use sqlite:PATH');
+    expect(redactPassword("cannot open postgres://me@db/x?schema=a&password=s3cret&sslmode=disable: refused")).toBe(
+      "cannot open postgres://me@db/x?schema=a&password=***&sslmode=disable: refused",
+    );
+    expect(redactPassword("sqlite:./runs.db and postgres://me@db/x")).toBe("sqlite:./runs.db and postgres://me@db/x");
+    expect(storageUrlProblem("pg://u:s3cret@h/x")).not.toContain("s3cret");
   });
 });

@@ -1,6 +1,7 @@
 import { loadPostgres } from "./load-postgres.js";
 import { MemoryStorage } from "./memory.js";
-import { postgresUrlProblem } from "./postgres-url.js";
+import { postgresUrlProblem, redactPassword } from "./postgres-url.js";
+export { redactPassword } from "./postgres-url.js";
 import type { Storage } from "./types.js";
 
 export * from "./types.js";
@@ -42,7 +43,7 @@ export function storageUrlProblem(url: string): string | null {
   const path = sqlitePath(url);
   if (path !== null) return path === "" ? `storage URL "${url}" has no file path (e.g. sqlite:./sextant.db)` : null;
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return postgresUrlProblem(url);
-  return `unknown storage URL "${url}": use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory:`;
+  return `unknown storage URL "${redactPassword(url)}": use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory:`;
 }
 
 /**

@@ -19,13 +19,19 @@ export const DRIVER_URL_PARAMETERS = [
 export const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /**
- * The URL with its password replaced by `***`, for messages.
+ * The text with every URL password replaced by `***`, for messages: the `user:password@` part of
+ * a URL of any scheme (a mistyped `postgress://` or Optuna's `postgresql+psycopg2://` too, and a
+ * password holding an unencoded `@`), and a `password=` query parameter. Works on a whole message
+ * as well as on a URL.
  *
  * @example
  * redactPassword("postgres://me:secret@db/x") // "postgres://me:***@db/x"
+ * redactPassword("cannot open postgres://me@db/x?password=secret") // "cannot open postgres://me@db/x?password=***"
  */
-export function redactPassword(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, "$1***@");
+export function redactPassword(text: string): string {
+  return text
+    .replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@\s'"]*:)[^/\s'"]*@/g, "$1***@")
+    .replace(/([?&]password=)[^&#\s'"]*/gi, "$1***");
 }
 
 /**

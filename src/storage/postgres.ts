@@ -175,7 +175,7 @@ export class PostgresStorage implements Storage {
    * const storage = await PostgresStorage.open("postgres://postgres@127.0.0.1:5432/test?schema=tuning");
    */
   static async open(url: string, options: PostgresOpenOptions = {}): Promise<PostgresStorage> {
-    const { connectionString, schema: urlSchema, synchronousCommit: urlSynchronousCommit } = splitUrl(url);
+    const { connectionString, schema: urlSchema, synchronousCommit: urlSynchronousCommit, options: urlOptions } = splitUrl(url);
     const schema = options.schema ?? urlSchema ?? "public";
     const shownUrl = redactPassword(url);
     const synchronousCommit = options.synchronousCommit ?? urlSynchronousCommit !== "off";
@@ -196,7 +196,10 @@ export class PostgresStorage implements Storage {
       allowExitOnIdle: true,
       types: { getTypeParser: typeParser },
       application_name: "sextant",
-      options: `-c synchronous_commit=${synchronousCommit ? "on" : "off"}${options.readOnly ? " -c default_transaction_read_only=on" : ""}`,
+      // The URL's own options= go first, Sextant's after them, so they add to it and win where they
+      // meet: left in the URL, the driver put them in place of Sextant's, and a looking command's
+      // read-only transactions and ?synchronous_commit=off were silently lost.
+      options: `${urlOptions ? `${urlOptions} ` : ""}-c synchronous_commit=${synchronousCommit ? "on" : "off"}${options.readOnly ? " -c default_transaction_read_only=on" : ""}`,
     });
     // A connection that dies while idle (server restart, pg_terminate_backend) is dropped from the
     // pool and replaced on next use; without a listener the error would end the process.
@@ -212,7 +215,9 @@ export class PostgresStorage implements Storage {
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof StorageOpenError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
+      const message = error instanceof Error ? error.message : String(error);
+      // A retried operation's error names the URL already: "cannot open URL: URL: …" said it twice.
+      const reason = message.startsWith(`${shownUrl}: `) ? message.slice(shownUrl.length + 2) : message;
       throw new StorageOpenError(`cannot open ${shownUrl}: ${reason}`, { cause: error });
     }
   }
@@ -991,7 +996,7 @@ function useOperatingSystemUserByDefault(): void {
 }
 
 /** Splits Sextant's own query parameters (`schema`, `synchronous_commit`) off the URL; the rest goes to `pg` untouched. */
-function splitUrl(url: string): { connectionString: string; schema?: string; synchronousCommit?: string } {
+function splitUrl(url: string): { connectionString: string; schema?: string; synchronousCommit?: string; options?: string } {
   const question = url.indexOf("?");
   if (question < 0) return { connectionString: url };
   const query = new URLSearchParams(url.slice(question + 1));
@@ -1001,13 +1006,16 @@ function splitUrl(url: string): { connectionString: string; schema?: string; syn
   if (problem !== null) throw new StorageOpenError(problem);
   const schema = query.get("schema") ?? undefined;
   const synchronousCommit = query.get("synchronous_commit") ?? undefined;
+  const options = query.get("options") ?? undefined;
   query.delete("schema");
   query.delete("synchronous_commit");
+  query.delete("options");
   const rest = query.toString();
   return {
     connectionString: url.slice(0, question) + (rest ? `?${rest}` : ""),
     ...(schema === undefined ? {} : { schema }),
     ...(synchronousCommit === undefined ? {} : { synchronousCommit }),
+    ...(options === undefined ? {} : { options }),
   };
 }
 
