@@ -57,11 +57,16 @@ describe("sextant online", () => {
       const { value } = JSON.parse(chosen.stdout) as { value: number };
       values.push(value);
       const observed = await run(["online", "observe", "sor", String(Math.abs(value - 1.3) * 100), "--storage", storage, "--json"]);
-      expect(JSON.parse(observed.stdout)).toEqual({ rounds: t + 1 });
+      expect(JSON.parse(observed.stdout)).toEqual({ rounds: t + 1, clipped: false });
+      expect(observed.stderr).toBe("");
     }
+    // A cost above --cost-scale 100 used to be clipped to the worst without a word.
+    await run(["online", "choose", "sor", "--storage", storage]);
+    const above = await run(["online", "observe", "sor", "250", "--storage", storage]);
+    expect([above.code, above.stderr]).toEqual([0, expect.stringMatching(/^sextant: warning: cost 250 is above the tuner's cost scale 100 and counts as the worst/)]);
     expect(values.every((v) => [1, 1.3, 1.6, 1.9].some((g) => Math.abs(g - v) < 1e-9))).toBe(true);
     const shown = JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout);
-    expect(shown.rounds).toBe(2);
+    expect(shown.rounds).toBe(3);
 
     // The tuner shares the studies' names but is no study: listed apart, and tune refuses its name
     // (it used to resume it as an empty study and add trials to it).
@@ -72,7 +77,7 @@ describe("sextant online", () => {
     const tuned = await run(["tune", "--study", "sor", "--trials", "1", "--param", "x=float:0:1", "--storage", storage, "--", "echo", "{x}"]);
     expect(tuned.code).toBe(1);
     expect(tuned.stderr).toContain('"sor" is an online tuner, not a study (its state: sextant online show sor); give the study another name');
-    expect(JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout).rounds).toBe(2);
+    expect(JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout).rounds).toBe(3);
   });
 
   it("refuses bad input with a clear message", async () => {

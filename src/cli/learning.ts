@@ -178,8 +178,15 @@ export async function onlineCommand(action: string, name: string, rest: string[]
     const cost = Number(rest[0]);
     if (rest[0]!.trim() === "" || !Number.isFinite(cost)) throw new UsageError(`COST must be a number, got "${rest[0]}"`);
     await withTuner(name, flags, async (tuner) => {
-      await tuner.observe(cost);
-      if (flags.json) io.out(JSON.stringify({ rounds: tuner.rounds }));
+      const { clipped } = await tuner.observe(cost);
+      if (clipped) {
+        const scale = tuner.toJSON().costScale;
+        io.err(
+          `sextant: warning: cost ${cost} is above the tuner's cost scale ${scale} and counts as the worst; costs above it all look alike to the tuner, ` +
+            `so create it with --cost-scale about the largest cost you expect`,
+        );
+      }
+      if (flags.json) io.out(JSON.stringify({ rounds: tuner.rounds, clipped }));
     });
     return 0;
   }

@@ -243,11 +243,14 @@ export class OnlineTuner {
   }
 
   /** Reports the cost of the instance solved with the value `choose` gave (lower is better). */
-  async observe(cost: number): Promise<void> {
+  async observe(cost: number): Promise<{ loss: number; clipped: boolean }> {
     if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${describeCost(cost)}`);
     if (!this.record.state.pending) throw new OnlineTunerError("observe() without a pending choice: call choose() first");
     const loss = Math.min(1, Math.max(0, cost / this.record.costScale));
     await this.save(update(this.banditConfig(), this.record.state, loss));
+    // Costs above the scale all count as 1: a tuner whose costs mostly are learns nothing. The
+    // caller hears it (sextant online observe warns; the HTTP answer says clipped).
+    return { loss, clipped: cost > this.record.costScale };
   }
 
   /** The tuner's settings and its current play distribution. */

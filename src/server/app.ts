@@ -752,8 +752,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
       response: api.ObserveResponse,
       handle: async ({ params, body }) =>
         withTuner(params.tuner, async (tuner) => {
-          await tuner.observe(body.cost);
-          return { rounds: tuner.rounds };
+          const { clipped } = await tuner.observe(body.cost);
+          return { rounds: tuner.rounds, clipped };
         }),
     }),
   );

@@ -32,11 +32,16 @@ describe("HTTP API: online tuners", () => {
       const expected = await library.choose();
       expect(chosen.json.value).toBe(expected);
       const cost = Math.abs(expected - 1.5) * 100;
-      expect((await call(app, "POST", "/online/sor/observe", { cost })).json).toEqual({ rounds: t + 1 });
+      expect((await call(app, "POST", "/online/sor/observe", { cost })).json).toEqual({ rounds: t + 1, clipped: false });
       await library.observe(cost);
     }
+    // A cost above costScale (100) counts as the worst, and the answer says so.
+    await call(app, "POST", "/online/sor/choose");
+    expect((await call(app, "POST", "/online/sor/observe", { cost: 250 })).json).toEqual({ rounds: 21, clipped: true });
+    await library.choose();
+    await library.observe(250);
     const shown = await call(app, "GET", "/online/sor");
-    expect(shown.json.tuner.rounds).toBe(20);
+    expect(shown.json.tuner.rounds).toBe(21);
     expect(shown.json.tuner.probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 10);
   });
 

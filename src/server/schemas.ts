@@ -277,4 +277,7 @@ export const TunerResponse = z.strictObject({
   }),
 });
 export const ChooseResponse = z.strictObject({ value: z.number(), round: z.number().int() });
-export const ObserveResponse = z.strictObject({ rounds: z.number().int() });
+export const ObserveResponse = z.strictObject({
+  rounds: z.number().int(),
+  clipped: z.boolean().describe("the cost was above the tuner's costScale and counted as the worst (1): costs that all are learn nothing"),
+});
