@@ -71,13 +71,16 @@ export class HyperbandPruner implements Pruner {
   readonly bootstrapCount: number;
   readonly samplerPerBracket: boolean;
   readonly bracketWeighting: "fixed" | "rank-agreement";
-  private maxResource: number | "auto";
-  private brackets: { schedule: RungSchedule; budget: number }[] = [];
-  private totalBudget = 0;
+  private readonly maxResource: number | "auto";
+  /**
+   * Each study's brackets, by {@link studyKeyOf} (by study name for {@link bracketFor}): with
+   * maxResource "auto" or minResource "rank-agreement" they come from the study's own trials, and
+   * a pruner reused by a second study kept the first one's.
+   */
+  private readonly layouts = new Map<string, BracketLayout>();
+  /** The layout laid out last, for {@link bracketCount}. */
+  private lastLayout: BracketLayout | null = null;
   private readonly rungs = new RungMemory();
-  private readonly rankedFirstRung = new RankedFirstRung();
-  /** Bracket by trial number, per study name: every prune call filters the whole history by bracket. */
-  private readonly bracketCache = new Map<string, number[]>();
 
   constructor(options: HyperbandPrunerOptions = {}) {
     refuseMisspelledOptions("hyperband pruner", options, HYPERBAND_OPTIONS);
@@ -101,18 +104,19 @@ export class HyperbandPruner implements Pruner {
     }
   }
 
-  /** How many brackets there are, or null until `maxResource` is known. */
+  /** How many brackets the last study laid out has, or null until one has (its `maxResource` is known). */
   get bracketCount(): number | null {
-    return this.brackets.length === 0 ? null : this.brackets.length;
+    return this.lastLayout === null ? null : this.lastLayout.brackets.length;
   }
 
   prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean {
     const direction = singleDirection(snapshot, this.name);
-    if (this.brackets.length === 0 && !this.layOutBrackets(snapshot.trials)) return false;
-    if (this.bracketWeighting === "rank-agreement") return this.pruneWeighted(snapshot, trial, direction, notes);
-    const bracket = this.bracketOf(snapshot.studyName, trial.number);
-    const peers = snapshot.trials.filter((t) => this.bracketOf(snapshot.studyName, t.number) === bracket);
-    return judgeAtRungs(this.brackets[bracket]!.schedule, studyKeyOf(snapshot), peers, direction, trial, this.rungs, notes);
+    const layout = this.layoutFor(studyKeyOf(snapshot), snapshot.studyName, snapshot.trials);
+    if (layout === null) return false;
+    if (this.bracketWeighting === "rank-agreement") return this.pruneWeighted(layout, snapshot, trial, direction, notes);
+    const bracket = bracketOf(layout, snapshot.studyName, trial.number);
+    const peers = snapshot.trials.filter((t) => bracketOf(layout, snapshot.studyName, t.number) === bracket);
+    return judgeAtRungs(layout.brackets[bracket]!.schedule, studyKeyOf(snapshot), peers, direction, trial, this.rungs, notes);
   }
 
   /**
@@ -121,24 +125,24 @@ export class HyperbandPruner implements Pruner {
    * each bracket's first rung. Peers are the trials recorded in the same bracket (their system
    * attribute, or this process's memory).
    */
-  private pruneWeighted(snapshot: StudySnapshot, trial: FrozenTrial, direction: Direction, notes?: PruningNotes): boolean {
-    let known = this.bracketCache.get(snapshot.studyName);
-    if (!known) this.bracketCache.set(snapshot.studyName, (known = []));
+  private pruneWeighted(layout: BracketLayout, snapshot: StudySnapshot, trial: FrozenTrial, direction: Direction, notes?: PruningNotes): boolean {
+    let known = layout.bracketCache.get(snapshot.studyName);
+    if (!known) layout.bracketCache.set(snapshot.studyName, (known = []));
     const recorded = (t: FrozenTrial): number | undefined => {
       const stored = t.systemAttrs[BRACKET_KEY];
       return typeof stored === "number" ? stored : known[t.number];
     };
     let bracket = recorded(trial);
     if (bracket === undefined) {
-      const firstSteps = this.brackets.map((b) => b.schedule.minResource * b.schedule.reductionFactor ** b.schedule.minEarlyStoppingRate);
-      const weights = bracketWeightsByRankAgreement(snapshot.trials, firstSteps, this.maxResource as number);
-      const shares = this.brackets.map((b, i) => b.budget * weights[i]!);
+      const firstSteps = layout.brackets.map((b) => b.schedule.minResource * b.schedule.reductionFactor ** b.schedule.minEarlyStoppingRate);
+      const weights = bracketWeightsByRankAgreement(snapshot.trials, firstSteps, layout.maxResource);
+      const shares = layout.brackets.map((b, i) => b.budget * weights[i]!);
       bracket = pickByShare(crc32(`${snapshot.studyName}_${trial.number}`) / 2 ** 32, shares);
       known[trial.number] = bracket;
       notes?.setSystemAttr(BRACKET_KEY, bracket);
     }
     const peers = snapshot.trials.filter((t) => t.id === trial.id || recorded(t) === bracket);
-    return judgeAtRungs(this.brackets[bracket]!.schedule, studyKeyOf(snapshot), peers, direction, trial, this.rungs, notes);
+    return judgeAtRungs(layout.brackets[bracket]!.schedule, studyKeyOf(snapshot), peers, direction, trial, this.rungs, notes);
   }
 
   /**
@@ -147,9 +151,10 @@ export class HyperbandPruner implements Pruner {
    */
   samplerSnapshot(snapshot: StudySnapshot, trialNumber: number): StudySnapshot {
     if (!this.samplerPerBracket) return snapshot;
-    if (this.brackets.length === 0 && !this.layOutBrackets(snapshot.trials)) return snapshot;
-    const bracket = this.bracketOf(snapshot.studyName, trialNumber);
-    const inBracket = (t: FrozenTrial) => this.bracketOf(snapshot.studyName, t.number) === bracket;
+    const layout = this.layoutFor(studyKeyOf(snapshot), snapshot.studyName, snapshot.trials);
+    if (layout === null) return snapshot;
+    const bracket = bracketOf(layout, snapshot.studyName, trialNumber);
+    const inBracket = (t: FrozenTrial) => bracketOf(layout, snapshot.studyName, t.number) === bracket;
     return { ...snapshot, trials: snapshot.trials.filter(inBracket), finished: snapshot.finished.filter(inBracket) };
   }
 
@@ -160,30 +165,33 @@ export class HyperbandPruner implements Pruner {
    * new HyperbandPruner({ maxResource: 81 }).bracketFor("my-study", 7) // a number in 0..4
    */
   bracketFor(studyName: string, trialNumber: number): number | null {
-    if (this.brackets.length === 0 && this.maxResource !== "auto") this.layOutBrackets([]);
-    return this.brackets.length === 0 ? null : this.bracketOf(studyName, trialNumber);
+    const layout = this.layoutByName.get(studyName) ?? (this.maxResource === "auto" ? null : this.layoutFor(`name:${studyName}`, studyName, []));
+    return layout === null ? null : bracketOf(layout, studyName, trialNumber);
   }
 
-  private bracketOf(studyName: string, trialNumber: number): number {
-    let known = this.bracketCache.get(studyName);
-    if (!known) this.bracketCache.set(studyName, (known = []));
-    return (known[trialNumber] ??= this.hashToBracket(studyName, trialNumber));
-  }
-
-  private hashToBracket(studyName: string, trialNumber: number): number {
-    let n = crc32(`${studyName}_${trialNumber}`) % this.totalBudget;
-    for (let b = 0; b < this.brackets.length; b++) {
-      n -= this.brackets[b]!.budget;
-      if (n < 0) return b;
+  /** The study's brackets, laid out once its trials fix them; null before. */
+  private layoutFor(key: string, studyName: string, trials: readonly FrozenTrial[]): BracketLayout | null {
+    const known = this.layouts.get(key);
+    if (known) return known;
+    const laid = this.layOutBrackets(key, trials);
+    if (laid) {
+      this.layouts.set(key, laid);
+      this.layoutByName.set(studyName, laid);
+      this.lastLayout = laid;
     }
-    throw new Error("hyperband pruner: bracket budgets do not cover the hash range");
+    return laid;
   }
 
-  private layOutBrackets(trials: readonly FrozenTrial[]): boolean {
+  /** The layout of the study of each name laid out last, for {@link bracketFor}. */
+  private readonly layoutByName = new Map<string, BracketLayout>();
+
+  private layOutBrackets(key: string, trials: readonly FrozenTrial[]): BracketLayout | null {
     let minResource: number;
     if (this.minResource === "rank-agreement") {
-      const found = this.rankedFirstRung.find(trials);
-      if (found === null) return false;
+      let search = this.rankedFirstRung.get(key);
+      if (!search) this.rankedFirstRung.set(key, (search = new RankedFirstRung()));
+      const found = search.find(trials);
+      if (found === null) return null;
       minResource = found;
     } else {
       minResource = this.minResource;
@@ -192,17 +200,17 @@ export class HyperbandPruner implements Pruner {
     if (maxResource === "auto") {
       let longest = -1;
       for (const t of trials) if (t.state === "complete") longest = Math.max(longest, lastStep(t));
-      if (longest < 0) return false;
+      if (longest < 0) return null;
       maxResource = longest + 1;
     }
     // A step found by rank agreement beyond a maxResource given by hand: one bracket that prunes nothing.
     minResource = Math.min(minResource, maxResource);
-    this.maxResource = maxResource;
+    const layout: BracketLayout = { maxResource, brackets: [], totalBudget: 0, bracketCache: new Map() };
     const count = bracketCount(minResource, maxResource, this.reductionFactor);
     for (let b = 0; b < count; b++) {
       const s = count - 1 - b;
       const budget = Math.ceil((count * this.reductionFactor ** s) / (s + 1));
-      this.brackets.push({
+      layout.brackets.push({
         schedule: {
           minResource,
           reductionFactor: this.reductionFactor,
@@ -212,10 +220,37 @@ export class HyperbandPruner implements Pruner {
         },
         budget,
       });
-      this.totalBudget += budget;
+      layout.totalBudget += budget;
     }
-    return true;
+    return layout;
   }
+
+  /** Each study's search for its first ranking step (minResource "rank-agreement"), by layout key. */
+  private readonly rankedFirstRung = new Map<string, RankedFirstRung>();
+}
+
+/** One study's Hyperband brackets. */
+interface BracketLayout {
+  readonly maxResource: number;
+  readonly brackets: { schedule: RungSchedule; budget: number }[];
+  totalBudget: number;
+  /** Bracket by trial number, per study name: every prune call filters the whole history by bracket. */
+  readonly bracketCache: Map<string, number[]>;
+}
+
+function bracketOf(layout: BracketLayout, studyName: string, trialNumber: number): number {
+  let known = layout.bracketCache.get(studyName);
+  if (!known) layout.bracketCache.set(studyName, (known = []));
+  return (known[trialNumber] ??= hashToBracket(layout, studyName, trialNumber));
+}
+
+function hashToBracket(layout: BracketLayout, studyName: string, trialNumber: number): number {
+  let n = crc32(`${studyName}_${trialNumber}`) % layout.totalBudget;
+  for (let b = 0; b < layout.brackets.length; b++) {
+    n -= layout.brackets[b]!.budget;
+    if (n < 0) return b;
+  }
+  throw new Error("hyperband pruner: bracket budgets do not cover the hash range");
 }
 
 /**

@@ -5,13 +5,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { CmaEsSampler, RandomSampler } from "../samplers/index.js";
-import { MedianPruner, type Pruner, SuccessiveHalvingPruner } from "../pruners/index.js";
+import { HyperbandPruner, MedianPruner, type Pruner, SuccessiveHalvingPruner } from "../pruners/index.js";
 import { MemoryStorage } from "../storage/index.js";
 import { createStudy } from "./index.js";
 
 /** Flat curves at `levels`, over `steps` steps, one trial each; what the pruner did to each trial. */
-async function flatCurves(pruner: Pruner, levels: number[], steps: number) {
-  const study = await createStudy({ storage: new MemoryStorage(), sampler: new RandomSampler({ seed: 1 }), pruner });
+async function flatCurves(pruner: Pruner, levels: number[], steps: number, name?: string) {
+  const study = await createStudy({ ...(name ? { name } : {}), storage: new MemoryStorage(), sampler: new RandomSampler({ seed: 1 }), pruner });
   for (const level of levels) {
     const trial = await study.ask();
     let pruned: number | null = null;
@@ -36,6 +36,17 @@ describe("a sampler or pruner used by one study after another", () => {
     // trial 0 recorded no rung, and the others were pruned a rung late.
     expect(await flatCurves(shared, [10, 20, 30], 4)).toEqual(fresh);
     expect(fresh[0]).toEqual({ state: "complete", rungs: ["completed_rung_0", "completed_rung_1"] });
+  });
+
+  it("lays out Hyperband's brackets from each study's own trials", async () => {
+    // maxResource "auto": study A's curves are 3 steps long, study B's 27. The shared pruner kept
+    // A's single bracket for B, so B pruned nothing.
+    const shared = new HyperbandPruner({ minResource: 1, reductionFactor: 3 });
+    await flatCurves(shared, [1, 2, 3], 3, "A");
+    const levels = Array.from({ length: 12 }, (_, i) => i + 1);
+    const fresh = await flatCurves(new HyperbandPruner({ minResource: 1, reductionFactor: 3 }), levels, 27, "B");
+    expect(fresh.some((t) => t.state === "pruned")).toBe(true);
+    expect(await flatCurves(shared, levels, 27, "B")).toEqual(fresh);
   });
 
   it("finds the median pruner's ranking step in each study anew", async () => {
