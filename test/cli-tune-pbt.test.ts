@@ -183,6 +183,13 @@ describe("sextant create --scheduler pbt, then workers", () => {
     expect(typeof stored.scheduler.options.seed).toBe("number");
   });
 
+  it("says once when the command saves no checkpoint, so its members start every segment over", async () => {
+    const run = await sextant(["tune", "--study", "nosave", "--quiet", ...schedule(2, 2), "--direction", "maximize", "-p", "lr=float:0.01:0.3", "--", "node", "-e", "console.log(1)"], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    // It used to say nothing: the next segments simply ran without SEXTANT_RESTORE_FROM.
+    expect(run.stderr.match(/saved nothing in SEXTANT_CHECKPOINT_DIR/g)).toHaveLength(1);
+  });
+
   it("refuses --trials with a scheduler, and a bad scheduler option, naming them", async () => {
     const withTrials = await sextant(["create", "--study", "x", "--storage", "sqlite:./runs.db", "--trials", "5", ...schedule(2, 2), ...TRAIN], { cwd: dir });
     expect(withTrials.code).toBe(2);

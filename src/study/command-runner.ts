@@ -586,10 +586,18 @@ export function commandObjective(spec: CommandSpec): Objective {
   const killGraceSeconds = spec.killGraceSeconds ?? 5;
   const tailBytes = spec.tailBytes ?? 2048;
   const abort = spec.signal ? new AbortFanOut(spec.signal) : undefined;
-  return (trial) => runCommandTrial(trial, spec, killGraceSeconds, tailBytes, abort);
+  const said = { emptyCheckpoint: false };
+  return (trial) => runCommandTrial(trial, spec, killGraceSeconds, tailBytes, abort, said);
 }
 
-async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds: number, tailBytes: number, abort: AbortFanOut | undefined): Promise<ObjectiveResult> {
+async function runCommandTrial(
+  trial: Trial,
+  spec: CommandSpec,
+  killGraceSeconds: number,
+  tailBytes: number,
+  abort: AbortFanOut | undefined,
+  said: { emptyCheckpoint: boolean },
+): Promise<ObjectiveResult> {
   if (spec.signal?.aborted) throw new CommandTrialError(INTERRUPTED_REASON);
   const params: Record<string, ParamValue> = {};
   for (const [name, distribution] of Object.entries(spec.space)) params[name] = trial.suggest(name, distribution);
@@ -695,6 +703,12 @@ async function runCommandTrial(trial: Trial, spec: CommandSpec, killGraceSeconds
   if (outcome.signal !== null) fail(`killed by signal ${outcome.signal}${stderrHint(outcome.stderrTail)}`);
   if (outcome.exitCode !== 0) fail(`exit code ${String(outcome.exitCode)}${stderrHint(outcome.stderrTail)}`);
   if (checkpointDir !== undefined && readdirSync(checkpointDir).length > 0) trial.saveCheckpoint({ dir: checkpointDir });
+  else if (checkpointDir !== undefined && !said.emptyCheckpoint) {
+    // Once per run: a command that never saves leaves every member's next segment to start over,
+    // which the user would otherwise learn only from their own program's failures.
+    said.emptyCheckpoint = true;
+    trial.warn("the command saved nothing in SEXTANT_CHECKPOINT_DIR, so its member's next segment gets no SEXTANT_RESTORE_FROM and starts from scratch");
+  }
 
   let values: unknown[] | null = finalValues;
   if (values === null) {
