@@ -116,3 +116,15 @@ describe("losses", () => {
     expect(dominatesLosses([1, 2], [1, 2])).toBe(false);
   });
 });
+
+describe("a NaN loss", () => {
+  it("counts as the worst, so the front does not depend on the points' order", () => {
+    // The second call kept [1, 1], which [0, 0] dominates: NaN broke the sort the front relies on.
+    expect(paretoFrontIndices([[0, 0], [NaN, 1], [1, 1]])).toEqual([0]);
+    expect(paretoFrontIndices([[1, 1], [NaN, 0], [0, 0]])).toEqual([2]);
+    expect(nonDominatedSort([[1, 1], [NaN, 0], [0, 0]]).fronts[0]).toEqual([2]);
+    expect(paretoFrontIndices([[NaN, 0], [1, 1]])).toEqual([0, 1]);
+    expect(dominatesLosses([0, 0], [NaN, 1])).toBe(true);
+    expect(dominatesLosses([NaN, 0], [0, 0])).toBe(false);
+  });
+});

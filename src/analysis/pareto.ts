@@ -22,7 +22,8 @@ export function toLosses(values: readonly number[], directions: readonly Directi
 }
 
 /**
- * Whether loss vector `a` Pareto-dominates `b`: no worse in every objective, better in one.
+ * Whether loss vector `a` Pareto-dominates `b`: no worse in every objective, better in one. A NaN
+ * loss counts as the worst (+∞), so the fronts built on this do not depend on the points' order.
  *
  * @example
  * dominatesLosses([1, 2], [1, 3]) // true
@@ -31,8 +32,12 @@ export function toLosses(values: readonly number[], directions: readonly Directi
 export function dominatesLosses(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   let strictly = false;
   for (let k = 0; k < a.length; k++) {
-    if (a[k]! > b[k]!) return false;
-    if (a[k]! < b[k]!) strictly = true;
+    // NaN is the worst loss: compared as it was, a NaN point was beaten by every point in one
+    // order and by none in another, and the front depended on the input's order.
+    const x = Number.isNaN(a[k]!) ? Infinity : a[k]!;
+    const y = Number.isNaN(b[k]!) ? Infinity : b[k]!;
+    if (x > y) return false;
+    if (x < y) strictly = true;
   }
   return strictly;
 }
@@ -195,7 +200,11 @@ export function leadingFrontIndices(losses: readonly ArrayLike<number>[], count:
 }
 
 function lexicographic(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return a[k]! - b[k]!;
+  for (let k = 0; k < a.length; k++) {
+    const x = Number.isNaN(a[k]!) ? Infinity : a[k]!;
+    const y = Number.isNaN(b[k]!) ? Infinity : b[k]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
   return 0;
 }
 

@@ -170,6 +170,8 @@ else console.log("-Infinity");`;
     expect(b!.systemAttrs.failReason).toBe("reported value NaN is not a finite number");
     expect(c!.state).toBe("failed");
     expect(c!.systemAttrs.failReason).toMatch(/no value reported.*all done/);
+    // It named only the one-value form, which a study of several objectives then refused.
+    expect(c!.systemAttrs.failReason).toContain(`(several objectives: 'sextant: {"values": [<number>, ...]}')`);
     expect(d!.systemAttrs.failReason).toMatch(/"abc" is not a finite number/);
   });
 

@@ -718,7 +718,8 @@ async function runCommandTrial(
   if (values === null) {
     const why = warnings.length > 0 ? `; ${warnings[warnings.length - 1]}` : "";
     fail(
-      `no value reported: print 'sextant: {"value": <number>}' or a number on the last line of stdout` +
+      // Both forms: the runner does not know the study's objectives, and a study of two was told to print one value.
+      `no value reported: print 'sextant: {"value": <number>}' (several objectives: 'sextant: {"values": [<number>, ...]}') or a number on the last line of stdout` +
         (outcome.lastStdoutLine ? ` (last line: ${clip(outcome.lastStdoutLine.trim(), 60)})` : " (stdout was empty)") +
         why,
     );
