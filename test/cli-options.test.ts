@@ -44,6 +44,13 @@ describe("--sampler-opt and --pruner-opt", () => {
     const value = await run([...TUNE, "--sampler", "gp", "--sampler-opt", "n_candidates=many", ...NODE_CMD]);
     expect(value.code).toBe(2);
     expect(value.stderr).toBe('sextant: gp sampler: option "nCandidates" must be an integer >= 1, got "many"\n');
+    // --seed used to be dropped without a word when the sampler had a seed of its own.
+    const seeds = await run([...TUNE, "--sampler", "tpe", "--seed", "1", "--sampler-opt", "seed=2", ...NODE_CMD]);
+    expect([seeds.code, seeds.stderr]).toEqual([2, "sextant: --seed 1 and the sampler's own seed 2 (--sampler-opt seed=…) disagree; give one of them\n"]);
+    expect((await run([...TUNE, "--sampler", "tpe", "--seed", "2", "--sampler-opt", "seed=2", ...NODE_CMD])).code).toBe(0);
+    // A grid that leaves out a declared parameter failed every trial; now refused before any.
+    const grid = await run([...TUNE, "--sampler", "grid", "--sampler-opt", 'grid={"y":[1,2]}', ...NODE_CMD]);
+    expect([grid.code, grid.stderr]).toEqual([2, 'sextant: grid sampler: option "grid" has no values for "x"; a grid search needs values for every declared parameter\n']);
   });
 
   it("lets a flag override a config option spelled differently", async () => {

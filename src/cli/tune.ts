@@ -214,7 +214,13 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   const seed = flags.seed ?? config.seed;
   const seedOf = (component: NamedComponent) => Object.keys(component.options).find((key) => normalizeOptionKey(key) === "seed");
   for (const component of scheduler ? [sampler, scheduler] : [sampler]) {
-    if (seed !== undefined && seedOf(component) === undefined) component.options.seed = seed;
+    const own = seedOf(component);
+    // Both given, the component's own seed used to win and --seed was dropped without a word.
+    if (seed !== undefined && own !== undefined && Number(component.options[own]) !== seed) {
+      const kind = component === sampler ? "sampler" : "scheduler";
+      throw new UsageError(`--seed ${seed} and the ${kind}'s own seed ${String(component.options[own])} (--${kind}-opt seed=…) disagree; give one of them`);
+    }
+    if (seed !== undefined && own === undefined) component.options.seed = seed;
   }
   // The scheduler's seed is "the seed for every decision": it also seeds the random first
   // segments when no sampler is named, as createStudy({ scheduler }) does. It used not to.

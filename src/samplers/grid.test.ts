@@ -380,6 +380,9 @@ describe("createGridSamplerFromOptions", () => {
     expect(() => createGridSamplerFromOptions({ grid: '{"y":[0.1,2]}' }, declared)).toThrow(
       'grid sampler: option "grid" gives y the value 2, outside its declared distribution {"type":"float","low":0,"high":1}',
     );
-    expect(createGridSamplerFromOptions({ grid: '{"y":[0.1,1],"other":["a"]}' }, declared).size).toBe(2);
+    expect(createGridSamplerFromOptions({ grid: '{"y":[0.1,1]}' }, declared).size).toBe(2);
+    // A declared parameter the grid leaves out failed every trial; one the grid adds is a typo.
+    expect(() => createGridSamplerFromOptions({ grid: '{"z":[1]}' }, declared)).toThrow('grid sampler: option "grid" has no values for "y"; a grid search needs values for every declared parameter');
+    expect(() => createGridSamplerFromOptions({ grid: '{"y":[0.1],"other":["a"]}' }, declared)).toThrow('grid sampler: option "grid" gives values for "other", which is not declared');
   });
 });

@@ -602,7 +602,13 @@ export function createGridSamplerFromOptions(options: RawOptions, space?: Search
     } catch (error) {
       throw new OptionError(`grid sampler: option "grid" is not valid JSON: ${(error as Error).message}`);
     }
-    // Checked against the declared ranges now, before any trial: each such value would fail a trial.
+    // Checked against the declared parameters now, before any trial: each mismatch would fail every trial.
+    if (space !== undefined && searchSpace !== null && typeof searchSpace === "object" && !Array.isArray(searchSpace)) {
+      const missing = Object.keys(space).filter((name) => !(name in searchSpace));
+      const extra = Object.keys(searchSpace).filter((name) => !(name in space));
+      if (missing.length > 0) throw new OptionError(`grid sampler: option "grid" has no values for ${missing.map((n) => JSON.stringify(n)).join(", ")}; a grid search needs values for every declared parameter`);
+      if (extra.length > 0) throw new OptionError(`grid sampler: option "grid" gives values for ${extra.map((n) => JSON.stringify(n)).join(", ")}, which ${extra.length === 1 ? "is" : "are"} not declared`);
+    }
     for (const [name, values] of Object.entries(space !== undefined && searchSpace !== null && typeof searchSpace === "object" ? searchSpace : {})) {
       const distribution = space![name];
       if (distribution === undefined || !Array.isArray(values)) continue;

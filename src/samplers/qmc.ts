@@ -25,7 +25,7 @@ import { sampleUniform } from "./random.js";
 export interface QmcSamplerOptions {
   /** Seeds the scrambling and the independent draws. Workers sharing a study must share it. */
   seed?: number;
-  /** Randomize the sequence (default true); an unscrambled sequence is the same for every seed. */
+  /** Randomize the sequence (default true); an unscrambled sequence is the same for every seed from trial 1 on (trial 0 is drawn at random, see the class). */
   scramble?: boolean;
 }
 
@@ -170,7 +170,7 @@ function storedSpace(snapshot: StudySnapshot): SearchSpace | null {
 /** The options of the `sobol` and `halton` samplers, as `--sampler-opt`, config files and `sextant samplers` know them. */
 export const QMC_OPTIONS = defineOptions({
   seed: SEED_OPTION,
-  scramble: { kind: "boolean", default: true, description: "randomize the sequence; unscrambled it is the same for every seed" },
+  scramble: { kind: "boolean", default: true, description: "randomize the sequence; unscrambled it is the same for every seed from trial 1 on (trial 0 runs before the space is known and is drawn at random)" },
 });
 
 /**

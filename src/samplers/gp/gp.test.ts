@@ -90,6 +90,22 @@ describe("GPSampler", () => {
     }
   });
 
+  it("takes perturbationBoundary under the default acquisition (MACE) too", () => {
+    // The optimum sits in a corner; MACE's anchor perturbations used to be clamped whatever the option said.
+    const square: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const run = (perturbationBoundary: "clamp" | "reflect") => {
+      const sampler = new GPSampler({ seed: 3, nStartupTrials: 3, perturbationBoundary });
+      const trials: FrozenTrial[] = [];
+      for (let number = 0; number < 10; number++) {
+        const { params } = suggest(sampler, trials, number, { space: square });
+        const [x, y] = [params.x as number, params.y as number];
+        trials.push(complete(number, params, square, (x - 1) ** 2 + (y - 1) ** 2 + 0.1 * Math.sin(20 * x)));
+      }
+      return trials.map((t) => t.params);
+    };
+    expect(run("reflect")).not.toEqual(run("clamp"));
+  });
+
   it("is deterministic under a seed and differs across seeds", () => {
     const space: SearchSpace = { a: { type: "float", low: 0, high: 1 }, b: { type: "int", low: 1, high: 100, log: true } };
     const rng = new Rng(1);

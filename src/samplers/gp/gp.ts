@@ -800,6 +800,8 @@ export class GPSampler implements Sampler {
       taken,
       seed: deriveSeed(this.seed, trial.number, "candidates"),
       rng,
+      // The default acquisition ignored this option: only the log-EI search passed it on.
+      perturbationBoundary: this.options.perturbationBoundary,
       ...extra,
     });
     return point && point.every(Number.isFinite) ? decodePoint(point, encoder) : null;

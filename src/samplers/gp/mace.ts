@@ -25,7 +25,7 @@ import { type Rng } from "../../math/rng.js";
 import { logNormalCdf } from "../../math/special.js";
 import { leadingFrontIndices, paretoFrontIndices } from "../../analysis/index.js";
 import { crowdingSurvival, makeChild } from "../nsga2/index.js";
-import { type DimensionKind, type Surrogate, anchorPerturbations, logExpectedImprovement, pointKey, snapPoint, sobolCandidates } from "./acquisition.js";
+import { type DimensionKind, type PerturbationBoundary, type Surrogate, anchorPerturbations, logExpectedImprovement, pointKey, snapPoint, sobolCandidates } from "./acquisition.js";
 import { OUTSIDE, type TrustRegion, outsideValue } from "./trust-region.js";
 
 /** HEBO's ε: the target is this far below the incumbent (standardised units). */
@@ -91,6 +91,8 @@ export interface MaceSearch {
   readonly logFeasibility?: (point: Float64Array) => number;
   /** Where proposals may lie (see `trust-region.ts`): outside it all three objectives are replaced by a value below any real one. Default: everywhere. */
   readonly trustRegion?: TrustRegion | null;
+  /** Perturbations of the anchors that leave the box: clamped to its face (default) or reflected into it. */
+  readonly perturbationBoundary?: PerturbationBoundary;
 }
 
 /** A point of the front with its three objective values. */
@@ -216,7 +218,7 @@ export function maceParetoFront(gp: Surrogate, best: number, kappa: number, sear
     return out;
   };
 
-  const pool = [...sobolCandidates(search.dimensions, search.nCandidates, search.seed), ...anchorPerturbations(search.dimensions, search.anchors, search.nCandidates, rng)];
+  const pool = [...sobolCandidates(search.dimensions, search.nCandidates, search.seed), ...anchorPerturbations(search.dimensions, search.anchors, search.nCandidates, rng, search.perturbationBoundary)];
   let population = survive(evaluatePool(dedupe(pool.map(keyed), search.taken)), POPULATION);
   if (population.members.length === 0) return [];
 
