@@ -83,6 +83,45 @@ describe("config values", () => {
     expect(pruner.stderr).toBe('sextant: c.yaml:3:9: pruner: unknown pruner "medain" (did you mean "median"?; choose one of: none, median, percentile, threshold, patient, asha, hyperband, wilcoxon, curve)\n');
   });
 
+  it("points create's option errors at the file too, and names what the yaml library would not say plainly", async () => {
+    const base = ["params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`];
+    writeConfig("c.yaml", [...base, "sampler:", "  name: tpe", "  options: { n_startup_trails: 3 }"]);
+    // create dropped the file:line:column that tune gives.
+    const created = await sextant(["create", "--config", "c.yaml", "--storage", "sqlite:./c.db"], { cwd: dir });
+    expect([created.code, created.stderr]).toEqual([2, expect.stringMatching(/^sextant: c\.yaml:4:3: sampler: tpe sampler: unknown option "n_startup_trails"/)]);
+    // A parameter or variable named __proto__ vanished (the schema made it the prototype).
+    writeConfig("p.yaml", ["params: { x: 'float:0:1', __proto__: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
+    const proto = await sextant(["tune", "--config", "p.yaml"], { cwd: dir });
+    expect([proto.code, proto.stderr]).toEqual([2, expect.stringMatching(/^sextant: p\.yaml:1:\d+: params\.__proto__: parameter name "__proto__" is reserved/)]);
+    // Two documents: the library told the user to call YAML.parseAllDocuments().
+    writeConfig("m.yaml", [...base, "---", "trials: 3"]);
+    const multi = await sextant(["tune", "--config", "m.yaml"], { cwd: dir });
+    expect([multi.code, multi.stderr]).toEqual([2, "sextant: m.yaml:3:1: a config file holds one YAML document; remove the --- that starts a second\n"]);
+    // An alias bomb was an "internal error" (exit 1).
+    const bomb = ['x0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 10; i++) bomb.push(`x${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(",")}]`);
+    writeConfig("b.yaml", [...base, ...bomb]);
+    const expanded = await sextant(["tune", "--config", "b.yaml"], { cwd: dir });
+    expect([expanded.code, expanded.stderr]).toEqual([2, expect.stringMatching(/^sextant: b\.yaml: Excessive alias count/)]);
+  });
+
+  it("lets --seed override a seed in the config file's sampler options, and create counts a repeated --enqueue once", async () => {
+    const file = writeConfig("s.yaml", ["params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`, "sampler: { name: random, options: { seed: 1 } }", "trials: 1"]);
+    const xs: unknown[] = [];
+    for (const seed of ["2", "3"]) {
+      const run = await sextant(["tune", "--config", file, "--storage", "sqlite:./s.db", "-s", `seed${seed}`, "--seed", seed, "--json"], { cwd: dir });
+      expect(run.code, run.stderr).toBe(0);
+      xs.push(JSON.parse(run.stdout).best.params.x);
+    }
+    // Both used to run the file's seed 1.
+    expect(xs[0]).not.toEqual(xs[1]);
+    const made = await sextant(["create", "--storage", "sqlite:./e.db", "-s", "enq", "-p", "x=int:0:100", "-n", "3", "--enqueue", "x=42", "--enqueue", "x=42", "-q", "--", "node", QUADRATIC, "--x", "{x}", "--y", "1"], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    const worked = await sextant(["worker", "--storage", "sqlite:./e.db", "-s", "enq", "--json"], { cwd: dir });
+    // The repeat was skipped and its budget slot lost: 2 trials for --trials 3.
+    expect(JSON.parse(worked.stdout)).toMatchObject({ total: { trials: 3 } });
+  });
+
   it("says what is wrong with timeout: .inf", async () => {
     writeConfig("c.yaml", ["timeout: .inf", "params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
     const result = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });

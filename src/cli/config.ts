@@ -292,14 +292,32 @@ export function loadConfigFile(file: string): { config: TuneConfig; source: Conf
   if (doc.errors.length > 0) {
     const messages = doc.errors.slice(0, 5).map((e) => {
       const pos = lines.linePos(e.pos[0]);
-      return `${file}:${pos.line}:${pos.col}: ${e.message.split("\n")[0]}`;
+      // The library's own advice (YAML.parseAllDocuments) is for its callers, not for the file's author.
+      const message = e.code === "MULTIPLE_DOCS" ? "a config file holds one YAML document; remove the --- that starts a second" : e.message.split("\n")[0];
+      return `${file}:${pos.line}:${pos.col}: ${message}`;
     });
     throw new UsageError(messages.join("\n"));
   }
   const source = new ConfigSource(file, doc, lines);
-  const data: unknown = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {};
+  } catch (error) {
+    // The yaml library's own limits (an alias expanding past its count): the file's fault, not a bug.
+    throw new UsageError(`${file}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw source.error([], `a config file must be a mapping of fields (study, command, params, …), got ${describeValue(data)}`);
+  }
+  // Checked before the schema, whose records set "__proto__" as the prototype rather than a key: a
+  // parameter or environment variable of that name vanished without a word.
+  for (const field of ["params", "env"] as const) {
+    const entries = (data as Record<string, unknown>)[field];
+    if (entries === null || typeof entries !== "object" || Array.isArray(entries)) continue;
+    for (const name of Object.keys(entries)) {
+      const reserved = reservedParamName(name);
+      if (reserved !== null) throw source.error([field], field === "params" ? reserved : reserved.replace(/^parameter name/, "environment variable name"), name);
+    }
   }
   const parsed = configSchema.safeParse(data);
   if (!parsed.success) {

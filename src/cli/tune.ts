@@ -215,7 +215,15 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   const seedOf = (component: NamedComponent) => Object.keys(component.options).find((key) => normalizeOptionKey(key) === "seed");
   for (const component of scheduler ? [sampler, scheduler] : [sampler]) {
     const own = seedOf(component);
-    // Both given, the component's own seed used to win and --seed was dropped without a word.
+    // A --seed flag overrides a seed in the config file's options, as flags override the file; a
+    // --seed beside a --sampler-opt (or --scheduler-opt) seed of another value is a conflict. Both
+    // used to keep the component's own seed and drop --seed without a word.
+    const ownFromFlags = ((component === sampler ? flags.samplerOpt : flags.schedulerOpt) ?? []).some((o) => normalizeOptionKey(o.split("=")[0] ?? "") === "seed");
+    if (flags.seed !== undefined && own !== undefined && !ownFromFlags) {
+      delete component.options[own];
+      component.options.seed = flags.seed;
+      continue;
+    }
     if (seed !== undefined && own !== undefined && Number(component.options[own]) !== seed) {
       const kind = component === sampler ? "sampler" : "scheduler";
       throw new UsageError(`--seed ${seed} and the ${kind}'s own seed ${String(component.options[own])} (--${kind}-opt seed=…) disagree; give one of them`);
@@ -313,13 +321,16 @@ export function flagsAfterCommandWarning(commandName: string, commandArgs: reado
 
 /**
  * Queues `--enqueue`'s trials, except those the study already has (a resumed run): `study`'s
- * first trials then run at them. Says so unless `quiet`.
+ * first trials then run at them. Says so unless `quiet`. Resolves to how many it queued.
  */
-export async function enqueueTrials(study: Study, settings: TuneSettings, say: ((line: string) => void) | null): Promise<void> {
+export async function enqueueTrials(study: Study, settings: TuneSettings, say: ((line: string) => void) | null): Promise<number> {
+  let count = 0;
   for (const params of settings.enqueue) {
     const queued = await study.enqueueTrial(params, { skipIfExists: true });
+    if (queued) count++;
     say?.(queued ? `enqueued trial ${queued.number}: ${formatParams(params)}` : `not enqueued again (the study has a trial at ${formatParams(params)})`);
   }
+  return count;
 }
 
 /** Where a command-template problem sits: in the config file when the config alone supplied that part. */

@@ -106,7 +106,8 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
   }
   const recovery = recoverySettings(flags, {}, settings.storage);
   // Build them all now so that a wrong option is reported here, not by every worker later.
-  checkObjectiveCount(settings, buildSampler(settings.sampler, settings.space), buildPruner(settings.pruner));
+  // With the config file's place of each, as tune reports them (create used to drop file:line:column).
+  checkObjectiveCount(settings, buildSampler(settings.sampler, settings.space, settings.samplerSource), buildPruner(settings.pruner, settings.prunerSource));
   const scheduler = settings.scheduler ? populationScheduler(settings) : null;
   const storage = await openCliStorage(settings.storage);
   try {
@@ -137,8 +138,10 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       queued: settings.trials !== undefined,
     };
     // --enqueue's trials are the budget's first (or added to a budget of time alone).
-    await enqueueTrials(study, settings, flags.json || flags.quiet ? null : (line) => io.err(line));
-    for (let i = settings.enqueue.length; i < (settings.trials ?? 0); i++) await storage.createTrial(study.id, { state: "waiting" });
+    // Counted as queued, not as given: a repeated --enqueue point is queued once, and the budget
+    // used to come up short by each repeat.
+    const queued = await enqueueTrials(study, settings, flags.json || flags.quiet ? null : (line) => io.err(line));
+    for (let i = queued; i < (settings.trials ?? 0); i++) await storage.createTrial(study.id, { state: "waiting" });
     // Written last: a create that dies half-way leaves a study no worker will join (it says why).
     await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget, recovery)));
     if (flags.json) {
