@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseOptionFlag, parseParamFlag, parseParamSpec, splitCommandLine } from "./params.js";
+import { parseEnqueueFlag, parseOptionFlag, parseParamFlag, parseParamSpec, splitCommandLine } from "./params.js";
 
 describe("parseParamSpec", () => {
   it("reads the short forms", () => {
@@ -56,5 +56,17 @@ describe("splitCommandLine", () => {
 
   it("passes quoted or escaped operator characters on literally", () => {
     expect(splitCommandLine(`echo 'hi;' "a|b" 2\\>x a\\#b "<&>"`)).toEqual(["echo", "hi;", "a|b", "2>x", "a#b", "<&>"]);
+  });
+});
+
+describe("parseEnqueueFlag", () => {
+  const space = { c: { type: "categorical", choices: [1, "1", "a,b", true] }, x: { type: "float", low: 0, high: 1 } } as const;
+  it("names a string choice in double quotes, commas included, and prefers the number for bare text", () => {
+    // "1" the string and "a,b" could not be enqueued: the flag split on every comma and took the first textual match.
+    expect(parseEnqueueFlag('c="1",x=0.5', space)).toEqual({ c: "1", x: 0.5 });
+    expect(parseEnqueueFlag('c="a,b"', space)).toEqual({ c: "a,b" });
+    expect(parseEnqueueFlag("c=1", space)).toEqual({ c: 1 });
+    expect(parseEnqueueFlag("c=true", space)).toEqual({ c: true });
+    expect(() => parseEnqueueFlag("c=a", space)).toThrow('"a" is not a choice of "c" (choices: 1, "1", "a,b", true; quote a string choice that looks like a number or holds a comma, e.g. c="1")');
   });
 });

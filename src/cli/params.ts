@@ -97,7 +97,7 @@ export function parseEnqueueFlag(flag: string, space: Readonly<Record<string, Di
   };
   const params: Record<string, ParamValue> = {};
   if (flag.trim() === "") fail("expected NAME=VALUE[,NAME=VALUE…], e.g. lr=0.001,depth=4");
-  for (const part of flag.split(",")) {
+  for (const part of splitOutsideQuotes(flag)) {
     const eq = part.indexOf("=");
     if (eq <= 0) fail(`expected NAME=VALUE, got "${part.trim()}"`);
     const name = part.slice(0, eq).trim();
@@ -107,8 +107,14 @@ export function parseEnqueueFlag(flag: string, space: Readonly<Record<string, Di
     if (Object.prototype.hasOwnProperty.call(params, name)) fail(`"${name}" is given twice`);
     let value: ParamValue;
     if (distribution!.type === "categorical") {
-      const choice = distribution!.choices.find((c) => String(c) === text);
-      if (choice === undefined) fail(`"${text}" is not a choice of "${name}" (choices: ${distribution!.choices.map(String).join(", ")})`);
+      // A choice in double quotes is that string exactly: "1" beside the number 1, or one holding a comma.
+      const quoted = text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? parseQuoted(text) : undefined;
+      const matches = quoted !== undefined ? distribution!.choices.filter((c) => c === quoted) : distribution!.choices.filter((c) => String(c) === text);
+      // Unquoted text that names both a number (or true, null) and a string is the former.
+      const choice = matches.find((c) => typeof c !== "string") ?? matches[0];
+      if (choice === undefined) {
+        fail(`${quoted !== undefined ? text : `"${text}"`} is not a choice of "${name}" (choices: ${distribution!.choices.map((c) => JSON.stringify(c)).join(", ")}; quote a string choice that looks like a number or holds a comma, e.g. ${name}="1")`);
+      }
       value = choice!;
     } else {
       value = text === "" ? NaN : Number(text);
@@ -121,6 +127,39 @@ export function parseEnqueueFlag(flag: string, space: Readonly<Record<string, Di
     params[name] = value!;
   }
   return params;
+}
+
+/** `a=1,b="x,y"` into its NAME=VALUE parts: commas inside double quotes belong to the value. */
+function splitOutsideQuotes(flag: string): string[] {
+  const parts: string[] = [];
+  let current = "";
+  let quoted = false;
+  for (let i = 0; i < flag.length; i++) {
+    const c = flag[i]!;
+    if (quoted && c === "\\" && i + 1 < flag.length) {
+      current += c + flag[++i]!;
+      continue;
+    }
+    if (c === '"') quoted = !quoted;
+    if (c === "," && !quoted) {
+      parts.push(current);
+      current = "";
+    } else {
+      current += c;
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
+/** A double-quoted value as the string it spells (JSON escapes), or undefined when it is not one. */
+function parseQuoted(text: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
