@@ -11,6 +11,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { didYouMean } from "../space/index.js";
 
 /**
  * How often a worker beats and how long others wait before they give up on it.
@@ -48,6 +49,21 @@ export interface HeartbeatTiming {
  * resolveHeartbeat({ graceSeconds: 30 }, "sqlite:./sextant.db") // { intervalMs: 5000, graceMs: 30000 }
  */
 export function resolveHeartbeat(options: HeartbeatOptions | false | undefined, storageUrl: string): HeartbeatTiming | null {
+  // Checked first, whatever the storage: a misspelt key or an "off"-looking value used to leave
+  // the defaults on without a word (only false turns heartbeats off).
+  if (options !== undefined && options !== false) {
+    if (options === null || typeof options !== "object" || Array.isArray(options)) {
+      throw new TypeError(`heartbeat must be false (off) or { intervalSeconds?, graceSeconds? }, got ${typeof options === "string" ? JSON.stringify(options) : String(options)}`);
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== "intervalSeconds" && key !== "graceSeconds") {
+        throw new TypeError(`heartbeat: unknown option "${key}"${didYouMean(key, ["intervalSeconds", "graceSeconds"])}; valid options: intervalSeconds, graceSeconds`);
+      }
+    }
+    for (const [key, value] of Object.entries(options)) {
+      if (value !== undefined && typeof value !== "number") throw new TypeError(`heartbeat.${key} must be a number of seconds, got ${typeof value === "string" ? `the string ${JSON.stringify(value)}` : String(value)}`);
+    }
+  }
   if (options === false || storageUrl === "memory:" || storageUrl === "memory") return null;
   const interval = options?.intervalSeconds ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS;
   const grace = options?.graceSeconds ?? Math.max(DEFAULT_HEARTBEAT_GRACE_SECONDS, interval * 4);

@@ -519,9 +519,16 @@ export class Study implements TrialHost {
   private readonly finishedCache: FrozenTrial[] = [];
   private readonly finishedNumbers = new Set<number>();
   private seq = 0;
-  private stopRequested = false;
+  /**
+   * Bumped by {@link stop}: each `optimize` call stops once it differs from the value the call
+   * started with. (One flag, reset by every call, let a second call cancel a stop meant for a
+   * first one still running, which then never ended.)
+   */
+  private stopGeneration = 0;
   private readonly flushes = new Map<number, Promise<void>>();
   private readonly flushErrors = new Map<number, unknown>();
+  /** Numbers of trials told here whose finishing write has not come back yet. */
+  private readonly finishing = new Set<number>();
   /** By trial id: the seq of the stored version this object's active trial last read or wrote. */
   private readonly knownSeq = new Map<number, number>();
   private readonly flushScheduled = new Set<number>();
@@ -1039,6 +1046,22 @@ export class Study implements TrialHost {
     trial.finished = true;
     this.activeTrials.delete(trial.number);
     this.knownSeq.delete(trial.id);
+    // Counted by stop conditions until its finished version is read back (see stopConditionMet).
+    this.finishing.add(trial.number);
+    try {
+      return await this.finishTold(trial, outcome, options, startNext);
+    } finally {
+      this.finishing.delete(trial.number);
+    }
+  }
+
+  /** The part of {@link finish} after the trial is marked finished here: the write and what follows it. */
+  private async finishTold(
+    trial: Trial,
+    outcome: ReturnType<Study["withConstraints"]>,
+    options: { constraints?: readonly number[]; finishedElsewhere?: "warn" | "throw" },
+    startNext: boolean,
+  ): Promise<FrozenTrial> {
     await this.flushes.get(trial.id);
     const flushError = this.flushErrors.get(trial.id);
     this.flushErrors.delete(trial.id);
@@ -1406,7 +1429,7 @@ export class Study implements TrialHost {
 
   /** Asks the running `optimize` loops to start no new trials; trials under way finish. */
   stop(): void {
-    this.stopRequested = true;
+    this.stopGeneration++;
   }
 
   /**
@@ -1422,7 +1445,10 @@ export class Study implements TrialHost {
     const timing = resolveHeartbeat(options.heartbeat, this.storage.url);
     const maxRetries = checkMaxRetries(options.maxRetries);
     const warn = options.onWarning ?? this.onWarning;
-    this.stopRequested = false;
+    const generation = this.stopGeneration;
+    // This call's own stop (an error in a lane, a sampler run dry) also ends only this call's lanes.
+    let stoppedHere = false;
+    const stopped = (): boolean => stoppedHere || this.stopGeneration !== generation;
     const recovered = await this.recoverAbandonedTrials(maxRetries);
     if (recovered.length > 0) {
       warn(`trial(s) ${recovered.join(", ")} were left running by a worker process that is gone; marked failed and queued again`);
@@ -1440,7 +1466,7 @@ export class Study implements TrialHost {
     let ahead = 0;
     let firstError: unknown;
     const shouldStartAnother = (): boolean =>
-      !this.stopRequested &&
+      !stopped() &&
       started < nTrials &&
       (this.prefetched.length > 0 || started + ahead < nTrials) &&
       Date.now() < deadline &&
@@ -1467,7 +1493,7 @@ export class Study implements TrialHost {
           trial = this.scheduler ? await this.askSegment() : options.onlyQueuedTrials ? await this.askQueued() : await this.ask();
         } catch (error) {
           if (error instanceof SamplerExhaustedError) {
-            this.stopRequested = true;
+            stoppedHere = true;
             return;
           }
           throw error;
@@ -1495,7 +1521,7 @@ export class Study implements TrialHost {
             !options.onlyQueuedTrials &&
             !this.scheduler &&
             started + ahead + this.prefetched.length < nTrials &&
-            !this.stopRequested &&
+            !stopped() &&
             Date.now() < deadline &&
             options.stopAfter === undefined;
           if (goesOn) ahead++;
@@ -1523,7 +1549,7 @@ export class Study implements TrialHost {
       lanes.push(
         worker(lanes.length).catch((error: unknown) => {
           firstError ??= error;
-          this.stopRequested = true;
+          stoppedHere = true;
         }),
       );
     };
@@ -1656,7 +1682,12 @@ export class Study implements TrialHost {
   private stopConditionMet(stopAfter: OptimizeOptions["stopAfter"]): boolean {
     if (!stopAfter) return false;
     const finished = this.finishedCache.length;
-    if (stopAfter.totalTrials !== undefined && finished >= stopAfter.totalTrials) return true;
+    // Trials this object is running will finish and count: without them each of `concurrency`
+    // lanes started one more as the total neared (5 trials ran 8 with concurrency 4).
+    let running = 0;
+    for (const trial of this.activeTrials.values()) if (!trial.finished) running++;
+    for (const number of this.finishing) if (!this.finishedNumbers.has(number)) running++;
+    if (stopAfter.totalTrials !== undefined && finished + running >= stopAfter.totalTrials) return true;
     const complete = this.finishedCache.filter((t) => t.state === "complete");
     if (stopAfter.completeTrials !== undefined && complete.length >= stopAfter.completeTrials) return true;
     if (stopAfter.trialsWithoutImprovement !== undefined && this.directions.length === 1 && complete.length > 0) {
@@ -1975,7 +2006,21 @@ function lastValueOf(trial: Trial, objectives: number): number[] | null {
 
 function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
-  return String(error);
+  // Anything can be thrown: an object's own message, else its text. String() of an object without
+  // a prototype throws, which used to escape the trial's catch and leave it running for good.
+  const message = error !== null && typeof error === "object" ? (error as { message?: unknown }).message : undefined;
+  if (typeof message === "string" && message !== "") return message;
+  try {
+    const text = String(error);
+    if (text !== "[object Object]") return text;
+  } catch {
+    // fall through to JSON
+  }
+  try {
+    return `threw ${JSON.stringify(error) ?? typeof error}`;
+  } catch {
+    return `threw a ${typeof error} that cannot be printed`;
+  }
 }
 
 function placeholder(number: number): FrozenTrial {

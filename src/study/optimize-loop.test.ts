@@ -1,0 +1,66 @@
+/** Details of optimize's loop: stop conditions under concurrency, stop() across calls, odd throws, heartbeat options. */
+import { describe, expect, it } from "vitest";
+import { RandomSampler } from "../samplers/index.js";
+import { createStudy } from "./index.js";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("optimize", () => {
+  it("stops at stopAfter's total with several lanes, counting the trials they run", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize(
+      async (t) => {
+        await sleep(20);
+        return t.suggestFloat("x", 0, 1);
+      },
+      { concurrency: 4, stopAfter: { totalTrials: 5 } },
+    );
+    // Each lane started one more as the total neared: 8 trials for 5.
+    expect(study.trials).toHaveLength(5);
+  });
+
+  it("keeps a stop meant for a running call when another call starts", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    const objective = async (t: { suggestFloat: (n: string, l: number, h: number) => number }) => {
+      await sleep(5);
+      return t.suggestFloat("x", 0, 1);
+    };
+    const first = study.optimize(objective);
+    await sleep(30);
+    study.stop();
+    const second = study.optimize(objective, { nTrials: 3 });
+    // The second call reset the one flag, and the first (no nTrials) ran on for good.
+    const ended = await Promise.race([first.then(() => "ended"), sleep(3000).then(() => "still running")]);
+    expect(ended).toBe("ended");
+    await second;
+  });
+
+  it("fails a trial whose objective throws something that cannot be printed, and goes on", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    const thrown: unknown[] = [Object.create(null), { message: "CUDA out of memory", code: 7 }, { code: 7 }];
+    await study.optimize((t) => {
+      t.suggestFloat("x", 0, 1);
+      throw thrown[t.number];
+    }, { nTrials: 3 });
+    // The first used to reject optimize with "Cannot convert object to primitive value" and leave
+    // its trial running; the second was stored as "[object Object]".
+    expect(study.trials.map((t) => [t.state, t.systemAttrs.failReason])).toEqual([
+      ["failed", "threw {}"],
+      ["failed", "CUDA out of memory"],
+      ["failed", 'threw {"code":7}'],
+    ]);
+  });
+
+  it("names a misspelt or mistyped heartbeat option, on any storage", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    const objective = (t: { suggestFloat: (n: string, l: number, h: number) => number }) => t.suggestFloat("x", 0, 1);
+    // Each used to be accepted, leaving the default heartbeats on.
+    await expect(study.optimize(objective, { nTrials: 1, heartbeat: { graceSecond: 600 } as never })).rejects.toThrow(
+      'heartbeat: unknown option "graceSecond" (did you mean "graceSeconds"?); valid options: intervalSeconds, graceSeconds',
+    );
+    await expect(study.optimize(objective, { nTrials: 1, heartbeat: "off" as never })).rejects.toThrow('heartbeat must be false (off) or { intervalSeconds?, graceSeconds? }, got "off"');
+    await expect(study.optimize(objective, { nTrials: 1, heartbeat: { intervalSeconds: "5" } as never })).rejects.toThrow('heartbeat.intervalSeconds must be a number of seconds, got the string "5"');
+    await study.optimize(objective, { nTrials: 1, heartbeat: false });
+    expect(study.trials).toHaveLength(1);
+  });
+});
