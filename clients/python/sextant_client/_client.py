@@ -499,6 +499,9 @@ def _choice(value, field):
     raise TypeError("%s must be None, bool, int, float or str, got %r (a %s)" % (field, value, type(value).__name__))
 
 
+_MAX_EXACT_INT = 2 ** 53 - 1
+
+
 def _json(value, field, depth=0):
     """`value` with every number made plain (see _number) and arrays made lists, for a JSON-valued field.
 
@@ -512,7 +515,13 @@ def _json(value, field, depth=0):
     if plain is None or isinstance(plain, (bool, str)):
         return plain
     if isinstance(plain, (numbers.Real, decimal.Decimal)):
-        return _number(plain, field)
+        number = _number(plain, field)
+        # The server reads JSON numbers as doubles: a larger integer came back changed (2**53 + 1 as
+        # 2**53), without a word. A 64-bit id or seed belongs in a string.
+        if isinstance(number, int) and abs(number) > _MAX_EXACT_INT:
+            raise ValueError("%s: %d is beyond the integers a JSON number keeps exactly (up to 2**53 - 1 either way); "
+                             "send it as a string, str(value)" % (field, number))
+        return number
     if isinstance(plain, collections.abc.Mapping):
         out = {}
         for key, item in plain.items():

@@ -931,6 +931,9 @@ class NumericTypesTest(ClientTestCase):
             (lambda: open_trial.suggest_float("y", 0, D("-Infinity")), ValueError, "suggest_float('y'): high must be finite"),
             (lambda: open_trial.set_user_attr("d", [D("NaN")]), ValueError,
              "set_user_attr('d'): the value must be JSON (no NaN or infinity): value[0] must be finite"),
+            # Stored as 2**53 without a word: the server keeps JSON numbers as doubles.
+            (lambda: open_trial.set_user_attr("id", 2 ** 53 + 1), ValueError,
+             "value: 9007199254740993 is beyond the integers a JSON number keeps exactly (up to 2**53 - 1 either way); send it as a string, str(value)"),
         ]
         for call, error, message in refused:
             with self.assertRaises(error) as caught:
