@@ -710,7 +710,12 @@ class Study:
         FrozenTrial and Trial find the declared choices again.
         """
         if wire.get("type") == "categorical":
-            self._declared[(name, _json_key(wire))] = wire
+            key = (name, _json_key(wire))
+            if key not in self._declared:
+                self._declared[key] = wire
+                # Trials read before this declaration gave its choices as the server stores them
+                # (1.0 as 1), beside 1.0 from trials read after: read them again as declared.
+                self._trials = {number: FrozenTrial(trial._data, self._declared) for number, trial in self._trials.items()}
 
     def ask(self, fixed_distributions=None):
         """Starts a trial. Parameters in `fixed_distributions` (name -> *Distribution) are sampled at once.

@@ -371,6 +371,16 @@ class AskTellTest(ClientTestCase):
         self.assertEqual((changed.exception.status, changed.exception.field), (409, "body.distribution"))
         study.tell(trial, state=TrialState.FAIL)
 
+    def test_trials_read_before_a_choice_is_declared_come_back_as_declared_after(self):
+        name = unique("declared-late")
+        objective = lambda trial: trial.suggest_categorical("c", [1.0, 2.5])  # noqa: E731
+        sextant_client.create_study(URL, name, sampler="random", sampler_options={"seed": 2}).optimize(objective, n_trials=4)
+        later = sextant_client.load_study(URL, name)
+        self.assertEqual(len(later.trials), 4)  # read before this process declares the choices
+        later.optimize(objective, n_trials=2)
+        # The first four stayed the ints the server stores (1 for 1.0) beside 1.0 from the new ones.
+        self.assertEqual({type(t.params["c"]) for t in later.trials}, {float})
+
     def test_load_study_sees_the_same_trials_and_delete_removes_them(self):
         name = unique("shared")
         first = sextant_client.create_study(URL, name, "minimize", sampler="random")
