@@ -5,9 +5,8 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { randomSeed } from "../math/rng.js";
-import type { Scheduler } from "../schedulers/index.js";
-import { type FrozenTrial, type TrialState, normalizeOptionKey } from "../space/index.js";
+import { type Scheduler, describeSchedule } from "../schedulers/index.js";
+import type { FrozenTrial, TrialState } from "../space/index.js";
 import { type Storage, onlineTunerRefusal, sqlitePath } from "../storage/index.js";
 import { commandObjective } from "../study/command-runner.js";
 import { resolveHeartbeat } from "../study/heartbeat.js";
@@ -112,7 +111,8 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
   const storage = await openCliStorage(settings.storage);
   try {
     const existing = await storage.getStudy(settings.studyName);
-    if (existing && onlineTunerRefusal(existing)) throw new UserError(onlineTunerRefusal(existing)!);
+    const tuner = existing ? onlineTunerRefusal(existing) : null;
+    if (tuner !== null) throw new UserError(tuner);
     if (existing) {
       throw new UserError(
         `a study named "${settings.studyName}" already exists in ${storage.url}; start workers on it with ` +
@@ -149,7 +149,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       io.out(JSON.stringify({ study: study.name, storage: storage.url, directions: settings.directions, budget, ...population, command: settings.command }, null, 2));
     } else if (!flags.quiet) {
       const what = scheduler
-        ? `a ${scheduler.name} population of ${scheduler.population} members × ${scheduler.segments} segments of ${scheduler.segmentSteps} step(s) (${scheduler.population * scheduler.segments} trials)` +
+        ? `a ${describeSchedule(scheduler)} (${scheduler.population * scheduler.segments} trials)` +
           (budget.deadline !== null ? `, until ${new Date(budget.deadline).toISOString()}` : "")
         : describeBudget(budget);
       io.out(`study "${study.name}" created in ${storage.url}: ${what}`);
@@ -164,8 +164,8 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
 
 /**
  * The scheduler of a population made by `create`. Its budget is population × segments, so a
- * --trials budget is refused; and each worker rebuilds the scheduler from the stored settings, so a
- * seed is fixed now when none was given: every worker then makes the same decisions.
+ * --trials budget is refused. Each worker rebuilds the scheduler from the stored settings, whose
+ * seed resolveSettings fixed when none was given: every worker then makes the same decisions.
  */
 function populationScheduler(settings: TuneSettings): Scheduler {
   const component = settings.scheduler!;
@@ -174,7 +174,6 @@ function populationScheduler(settings: TuneSettings): Scheduler {
       `--trials cannot be combined with --scheduler ${component.name}: a population runs population × segments trials; set those with --scheduler-opt population=N --scheduler-opt segments=S`,
     );
   }
-  if (!Object.keys(component.options).some((key) => normalizeOptionKey(key) === "seed")) component.options.seed = randomSeed();
   return buildScheduler(component, settings.schedulerSource);
 }
 

@@ -1,5 +1,5 @@
 import { randomSeed } from "../math/rng.js";
-import { type JsonValue, didYouMean } from "../space/index.js";
+import { type JsonValue, unknownKeysMessage } from "../space/index.js";
 import { DuplicateStudyError, ONLINE_TUNER_ATTR, type Storage, type StudyRecord, openStorage } from "../storage/index.js";
 import {
   BANDIT_ALGORITHMS,
@@ -335,13 +335,8 @@ const OPTION_KEYS = {
 } as const;
 
 function refuseUnknownKeys(where: keyof typeof OPTION_KEYS, value: object): void {
-  const known: readonly string[] = OPTION_KEYS[where];
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      const path = where === "options" ? "" : `${where}.`;
-      throw new OnlineTunerError(`unknown option "${path}${key}"${didYouMean(key, known)}; valid options${where === "options" ? "" : ` of ${where}`}: ${known.join(", ")}`);
-    }
-  }
+  const unknown = unknownKeysMessage(value, OPTION_KEYS[where], where === "options" ? undefined : where);
+  if (unknown !== null) throw new OnlineTunerError(unknown);
 }
 
 function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {

@@ -15,7 +15,7 @@
  * the landscape around the optimum is broad and convex, so a search in a band of a decade or so
  * around the prediction refines it rather than rediscovering it.
  */
-import { type FloatDistribution, type IntDistribution, didYouMean } from "../space/index.js";
+import { type FloatDistribution, type IntDistribution, unknownKeysMessage } from "../space/index.js";
 
 /** Bad input to a prior; the message names the field. */
 export class PriorInputError extends RangeError {
@@ -113,9 +113,8 @@ export const MAX_DECADES = 12;
 
 /** A misspelt option would otherwise be dropped in silence (seqLength for sequenceLength: tokens where sequences were meant). */
 function refuseUnknownKeys(where: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new PriorInputError(`${where}: unknown option "${key}"${didYouMean(key, known)}; valid options: ${known.join(", ")}`);
-  }
+  const unknown = unknownKeysMessage(options, known);
+  if (unknown !== null) throw new PriorInputError(`${where}: ${unknown}`);
 }
 
 /** What {@link startFromPrior} needs of a study. */

@@ -80,6 +80,10 @@ export class HyperbandPruner implements Pruner {
   private readonly layouts = new Map<string, BracketLayout>();
   /** The layout laid out last, for {@link bracketCount}. */
   private lastLayout: BracketLayout | null = null;
+  /** The layout of the study of each name laid out last, for {@link bracketFor}. */
+  private readonly layoutByName = new Map<string, BracketLayout>();
+  /** Each study's search for its first ranking step (minResource "rank-agreement"), by layout key. */
+  private readonly rankedFirstRung = new Map<string, RankedFirstRung>();
   private readonly rungs = new RungMemory();
 
   constructor(options: HyperbandPrunerOptions = {}) {
@@ -182,9 +186,6 @@ export class HyperbandPruner implements Pruner {
     return laid;
   }
 
-  /** The layout of the study of each name laid out last, for {@link bracketFor}. */
-  private readonly layoutByName = new Map<string, BracketLayout>();
-
   private layOutBrackets(key: string, trials: readonly FrozenTrial[]): BracketLayout | null {
     let minResource: number;
     if (this.minResource === "rank-agreement") {
@@ -224,9 +225,6 @@ export class HyperbandPruner implements Pruner {
     }
     return layout;
   }
-
-  /** Each study's search for its first ranking step (minResource "rank-agreement"), by layout key. */
-  private readonly rankedFirstRung = new Map<string, RankedFirstRung>();
 }
 
 /** One study's Hyperband brackets. */

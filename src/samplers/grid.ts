@@ -608,13 +608,13 @@ export function createGridSamplerFromOptions(options: RawOptions, space?: Search
       const extra = Object.keys(searchSpace).filter((name) => !(name in space));
       if (missing.length > 0) throw new OptionError(`grid sampler: option "grid" has no values for ${missing.map((n) => JSON.stringify(n)).join(", ")}; a grid search needs values for every declared parameter`);
       if (extra.length > 0) throw new OptionError(`grid sampler: option "grid" gives values for ${extra.map((n) => JSON.stringify(n)).join(", ")}, which ${extra.length === 1 ? "is" : "are"} not declared`);
-    }
-    for (const [name, values] of Object.entries(space !== undefined && searchSpace !== null && typeof searchSpace === "object" ? searchSpace : {})) {
-      const distribution = space![name];
-      if (distribution === undefined || !Array.isArray(values)) continue;
-      const outside = values.find((value) => !containsValue(distribution, value));
-      if (outside !== undefined) {
-        throw new OptionError(`grid sampler: option "grid" gives ${name} the value ${JSON.stringify(outside)}, outside its declared distribution ${JSON.stringify(distribution)}`);
+      // Every grid name is now a declared one.
+      for (const [name, values] of Object.entries(searchSpace)) {
+        const distribution = space[name]!;
+        const outside = Array.isArray(values) ? values.find((value) => !containsValue(distribution, value)) : undefined;
+        if (outside !== undefined) {
+          throw new OptionError(`grid sampler: option "grid" gives ${name} the value ${JSON.stringify(outside)}, outside its declared distribution ${JSON.stringify(distribution)}`);
+        }
       }
     }
   } else if (space !== undefined) {

@@ -39,6 +39,16 @@ export const UNDECIDED_ATTR = "pbt:undecided";
  */
 export const SCHEDULER_ATTR = "pbt:scheduler";
 
+/**
+ * A schedule as messages name it, from a scheduler or from what {@link SCHEDULER_ATTR} holds.
+ *
+ * @example
+ * describeSchedule({ name: "pbt", population: 4, segments: 5, segmentSteps: 2 }) // "pbt population of 4 members × 5 segments of 2 step(s)"
+ */
+export function describeSchedule(schedule: { name?: unknown; population?: unknown; segments?: unknown; segmentSteps?: unknown }): string {
+  return `${String(schedule.name)} population of ${String(schedule.population)} members × ${String(schedule.segments)} segments of ${String(schedule.segmentSteps)} step(s)`;
+}
+
 /** Where a trial sits in a population, read from its system attributes. */
 export interface SegmentPlace {
   readonly member: number;

@@ -23,6 +23,7 @@ export {
   SAVED_CHECKPOINT_ATTR,
   UNDECIDED_ATTR,
   SCHEDULER_ATTR,
+  describeSchedule,
   segmentPlace,
   segmentAttrs,
   segmentScore,

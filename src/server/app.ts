@@ -93,8 +93,6 @@ type NamedSpec = {
 const SAMPLER_ATTR = "server:sampler";
 const PRUNER_ATTR = "server:pruner";
 const SPACE_ATTR = "server:space";
-/** Set on a trial at its first heartbeat: its client beats, so silence means it is gone. */
-const BEATING_ATTR = CLIENT_BEATS_ATTR;
 
 /** Compares in time that depends on neither the token's content nor its length. */
 function tokensMatch(given: string, expected: string): boolean {
@@ -311,7 +309,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
     lastReaped.set(study.id, now);
     let reaped = 0;
     for (const trial of await storage.staleTrials(study.id, graceSeconds * 1000)) {
-      if (trial.systemAttrs[BEATING_ATTR] !== true) continue;
+      if (trial.systemAttrs[CLIENT_BEATS_ATTR] !== true) continue;
       try {
         await storage.updateTrial(trial.id, {
           state: "failed",
@@ -541,7 +539,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
           const trial = await study.ask(space);
           // Marked in the same write as the asked parameters: a client killed before its first
           // beat (the Python client's comes after 5 s) would otherwise leave the trial running forever.
-          if (body.heartbeat === true) trial.setSystemAttr(BEATING_ATTR, true);
+          if (body.heartbeat === true) trial.setSystemAttr(CLIENT_BEATS_ATTR, true);
           await study.flushTrial(trial);
           // The stored record, so that `seq` and the attributes are what later reads will show:
           // the study keeps what its last write of the trial returned.
@@ -644,8 +642,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
         const { study } = await openStudy(params.study);
         const trial = await study.resumeSharedTrial(Number(params.number));
         await storage.recordHeartbeat([trial.id]);
-        if (trial.systemAttrs[BEATING_ATTR] !== true) {
-          trial.setSystemAttr(BEATING_ATTR, true);
+        if (trial.systemAttrs[CLIENT_BEATS_ATTR] !== true) {
+          trial.setSystemAttr(CLIENT_BEATS_ATTR, true);
           await study.flushTrial(trial);
         }
         return { recorded: true };

@@ -169,6 +169,22 @@ export function refuseMisspelledOptions(owner: string, options: object | null | 
   }
 }
 
+/**
+ * What is wrong with an options object's keys, or null when each is in `valid`: every unknown key
+ * with a "did you mean", then the valid ones. `path` names a nested object ("parameter") in both.
+ * Each caller throws it as its own error, prefixed with where it was given.
+ *
+ * @example
+ * unknownKeysMessage({ sed: 1 }, ["seed", "name"]) // 'unknown option "sed" (did you mean "seed"?); valid options: seed, name'
+ * unknownKeysMessage({ arm: 4 }, ["low", "arms"], "parameter") // 'unknown option "parameter.arm" (did you mean "arms"?); valid options of parameter: low, arms'
+ */
+export function unknownKeysMessage(given: object, valid: readonly string[], path?: string): string | null {
+  const unknown = Object.keys(given).filter((key) => !valid.includes(key));
+  if (unknown.length === 0) return null;
+  const named = unknown.map((key) => `"${path === undefined ? "" : `${path}.`}${key}"${didYouMean(key, valid)}`);
+  return `unknown option${unknown.length > 1 ? "s" : ""} ${named.join(", ")}; valid options${path === undefined ? "" : ` of ${path}`}: ${valid.join(", ")}`;
+}
+
 function unknownOptionMessage(key: string, valid: readonly string[]): string {
   if (valid.length === 0) return `unknown option "${key}" (it takes no options)`;
   return `unknown option "${key}"${didYouMean(key, valid)}; valid options: ${valid.join(", ")}`;

@@ -222,17 +222,6 @@ export function paretoFront(trials: readonly FrozenTrial[], directions: readonly
 }
 
 /**
- * A reader's position in a study's append-only `finished` list, for samplers and pruners that
- * keep incremental state. It notices a snapshot that does not continue what was read (another
- * study, a shorter list, or a different trial where the last read one stood), in which case the
- * reader starts over.
- *
- * @example
- * if (!cursor.continues(snapshot)) state = freshState();
- * for (let i = cursor.position; i < snapshot.finished.length; i++) absorb(snapshot.finished[i]);
- * cursor.markRead(snapshot);
- */
-/**
  * The key under which a sampler or pruner keeps state for the snapshot's study: one object used
  * by two studies of different storages, both with id 1, must not carry one's state into the other.
  *
@@ -243,6 +232,17 @@ export function studyKeyOf(snapshot: StudySnapshot): string {
   return snapshot.studyKey ?? `id:${snapshot.studyId}`;
 }
 
+/**
+ * A reader's position in a study's append-only `finished` list, for samplers and pruners that
+ * keep incremental state. It notices a snapshot that does not continue what was read (another
+ * study, a shorter list, or a different trial where the last read one stood), in which case the
+ * reader starts over.
+ *
+ * @example
+ * if (!cursor.continues(snapshot)) state = freshState();
+ * for (let i = cursor.position; i < snapshot.finished.length; i++) absorb(snapshot.finished[i]);
+ * cursor.markRead(snapshot);
+ */
 export class FinishedCursor {
   private studyKey: string | null = null;
   private count = 0;

@@ -11,7 +11,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { didYouMean } from "../space/index.js";
+import { unknownKeysMessage } from "../space/index.js";
 
 /**
  * How often a worker beats and how long others wait before they give up on it.
@@ -55,11 +55,8 @@ export function resolveHeartbeat(options: HeartbeatOptions | false | undefined, 
     if (options === null || typeof options !== "object" || Array.isArray(options)) {
       throw new TypeError(`heartbeat must be false (off) or { intervalSeconds?, graceSeconds? }, got ${typeof options === "string" ? JSON.stringify(options) : String(options)}`);
     }
-    for (const key of Object.keys(options)) {
-      if (key !== "intervalSeconds" && key !== "graceSeconds") {
-        throw new TypeError(`heartbeat: unknown option "${key}"${didYouMean(key, ["intervalSeconds", "graceSeconds"])}; valid options: intervalSeconds, graceSeconds`);
-      }
-    }
+    const unknown = unknownKeysMessage(options, ["intervalSeconds", "graceSeconds"]);
+    if (unknown !== null) throw new TypeError(`heartbeat: ${unknown}`);
     for (const [key, value] of Object.entries(options)) {
       if (value !== undefined && typeof value !== "number") throw new TypeError(`heartbeat.${key} must be a number of seconds, got ${typeof value === "string" ? `the string ${JSON.stringify(value)}` : String(value)}`);
     }

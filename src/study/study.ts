@@ -9,6 +9,7 @@ import {
   UNDECIDED_ATTR,
   type MemberLineage,
   SCHEDULER_ATTR,
+  describeSchedule,
   type Scheduler,
   type SegmentPlace,
   type SegmentPlan,
@@ -25,7 +26,7 @@ import {
   type SamplingTrial,
   type StudySnapshot,
   type WarmStartSource,
-  didYouMean,
+  unknownKeysMessage,
   isBetter,
   lastIntermediate,
   makeTrial,
@@ -459,11 +460,8 @@ function checkStudyOptions(options: CreateStudyOptions): void {
     // A URL path cannot hold them: clients and servers resolve them as "this" and "up one" folder.
     if (name === "." || name === "..") throw new TypeError(`createStudy: name must not be "${name}", which a URL path cannot carry (the HTTP service and dashboard could not reach the study)`);
   }
-  const unknown = Object.keys(options).filter((key) => !(STUDY_OPTION_KEYS as readonly string[]).includes(key));
-  if (unknown.length > 0) {
-    const named = unknown.map((key) => `"${key}"${didYouMean(key, STUDY_OPTION_KEYS)}`);
-    throw new TypeError(`createStudy: unknown option${unknown.length > 1 ? "s" : ""} ${named.join(", ")}; valid options: ${STUDY_OPTION_KEYS.join(", ")}`);
-  }
+  const unknown = unknownKeysMessage(options, STUDY_OPTION_KEYS);
+  if (unknown !== null) throw new TypeError(`createStudy: ${unknown}`);
   const sampler = options.sampler as unknown;
   if (sampler !== undefined && (sampler === null || typeof sampler !== "object" || typeof (sampler as Sampler).sampleIndependent !== "function")) {
     throw new TypeError(
@@ -1955,10 +1953,8 @@ function checkOptimizeOptions(objective: unknown, options: OptimizeOptions): voi
   if (typeof objective !== "function") throw new TypeError(`optimize: the objective must be a function (trial) => number | number[], got ${describeValue(objective)}`);
   if (options === null || typeof options !== "object") throw new TypeError(`optimize: options must be an object, got ${describeValue(options)}`);
   const unknownKeys = (given: object, valid: readonly string[], where: string): void => {
-    const unknown = Object.keys(given).filter((key) => !valid.includes(key));
-    if (unknown.length === 0) return;
-    const named = unknown.map((key) => `"${key}"${didYouMean(key, valid)}`);
-    throw new TypeError(`${where}: unknown option${unknown.length > 1 ? "s" : ""} ${named.join(", ")}; valid options: ${valid.join(", ")}`);
+    const unknown = unknownKeysMessage(given, valid);
+    if (unknown !== null) throw new TypeError(`${where}: ${unknown}`);
   };
   unknownKeys(options, OPTIMIZE_OPTION_KEYS, "optimize");
   const count = (value: unknown, name: string, min: number, unbounded = true): void => {
@@ -2029,11 +2025,6 @@ function placeholder(number: number): FrozenTrial {
 
 function canonicalParams(params: Record<string, unknown>): string {
   return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
-}
-
-/** "pbt population of 4 members × 5 segments of 2 step(s)". */
-function describeSchedule(schedule: { name?: unknown; population?: unknown; segments?: unknown; segmentSteps?: unknown }): string {
-  return `${String(schedule.name)} population of ${String(schedule.population)} members × ${String(schedule.segments)} segments of ${String(schedule.segmentSteps)} step(s)`;
 }
 
 const storageTokens = new WeakMap<Storage, number>();

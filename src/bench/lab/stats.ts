@@ -27,6 +27,13 @@ export function averageRanks(values: readonly number[]): number[] {
   return ranks;
 }
 
+/** m! for the small counts of optimizers and ties the Friedman test sees. */
+function factorial(m: number): number {
+  let product = 1;
+  for (let i = 2; i <= m; i++) product *= i;
+  return product;
+}
+
 function logGamma(x: number): number {
   // Lanczos approximation (g = 7, n = 9), accurate to ~1e-15 for x > 0.
   const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
@@ -155,8 +162,6 @@ export function friedmanFromAverageRanks(averageRanks: readonly number[], n: num
   // that every block ranks alike under no difference: (1/k!)^(n−1) when nothing ties (2 problems,
   // 3 optimizers: 1/6). It used to be reported as p = 0, "significant" on two problems.
   const imanDavenportF = denominator <= 0 ? Infinity : ((n - 1) * chiSquare) / denominator;
-  let factorial = 1;
-  for (let i = 2; i <= k; i++) factorial *= i;
   return {
     n,
     k,
@@ -164,7 +169,7 @@ export function friedmanFromAverageRanks(averageRanks: readonly number[], n: num
     chiSquare,
     chiSquarePValue: chiSquareSurvival(chiSquare, k - 1),
     imanDavenportF,
-    imanDavenportPValue: Number.isFinite(imanDavenportF) ? fSurvival(imanDavenportF, k - 1, (k - 1) * (n - 1)) : (agreementChance ?? factorial ** -(n - 1)),
+    imanDavenportPValue: Number.isFinite(imanDavenportF) ? fSurvival(imanDavenportF, k - 1, (k - 1) * (n - 1)) : (agreementChance ?? factorial(k) ** -(n - 1)),
   };
 }
 
@@ -190,11 +195,10 @@ export function friedmanTest(scores: readonly (readonly number[])[]): FriedmanRe
     averageRanks(row).forEach((r, j) => (sums[j]! += r));
     const counts = new Map<number, number>();
     for (const value of row) counts.set(value, (counts.get(value) ?? 0) + 1);
-    let arrangements = 1;
-    for (let i = 2; i <= k; i++) arrangements *= i;
+    let arrangements = factorial(k);
     for (const t of counts.values()) {
       tied += t ** 3 - t;
-      for (let i = 2; i <= t; i++) arrangements /= i;
+      arrangements /= factorial(t);
     }
     if (b > 0) agreementChance /= arrangements;
   }
