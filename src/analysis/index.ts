@@ -9,6 +9,7 @@ export {
   crowdingDistance,
   dominatesLosses,
   isFeasible,
+  feasibilityRule,
   nonDominatedSort,
   paretoFrontIndices,
   leadingFrontIndices,

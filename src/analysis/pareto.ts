@@ -88,6 +88,29 @@ export function isFeasible(trial: FrozenTrial): boolean {
 }
 
 /**
+ * The feasibility test for the trials of one study. Once a complete trial of the study reports
+ * constraint values, the study is constrained, and a complete trial without them (one that
+ * finished before the first constrained trial, or whose command printed none) is of unknown
+ * feasibility: it counts as infeasible, so it never passes as the best. A study where no trial
+ * reports constraints is unconstrained: every trial is feasible.
+ *
+ * @example
+ * const feasible = feasibilityRule(study.trials);
+ * study.trials.filter((t) => t.state === "complete" && feasible(t));
+ */
+export function feasibilityRule(trials: Iterable<FrozenTrial>): (trial: FrozenTrial) => boolean {
+  for (const trial of trials) {
+    if (trial.state === "complete" && trialConstraints(trial) !== null) {
+      return (t) => {
+        const constraints = trialConstraints(t);
+        return constraints !== null && totalViolation(constraints) <= 0;
+      };
+    }
+  }
+  return isFeasible;
+}
+
+/**
  * Deb's constrained domination between two candidates with their total violations: a feasible
  * one beats an infeasible one; of two infeasible ones the smaller violation wins; of two feasible
  * ones Pareto domination decides.

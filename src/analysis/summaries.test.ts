@@ -31,7 +31,8 @@ describe("valueEcdf", () => {
 
 describe("hypervolumeHistory", () => {
   it("grows only when a trial joins the front, against the given reference", () => {
-    const trials = [valued(0, [2, 2]), valued(1, [3, 3]), valued(2, [1, 3]), valued(3, [3, 1]), valued(4, [0, 0], { systemAttrs: { constraints: [1] } })];
+    const feasible = { systemAttrs: { constraints: [-1] } };
+    const trials = [valued(0, [2, 2], feasible), valued(1, [3, 3], feasible), valued(2, [1, 3], feasible), valued(3, [3, 1], feasible), valued(4, [0, 0], { systemAttrs: { constraints: [1] } })];
     const { reference, history } = hypervolumeHistory(trials, ["minimize", "minimize"], { reference: [4, 4] });
     expect(reference).toEqual([4, 4]);
     // (2,2) alone: 4. (3,3) is dominated. (1,3) adds 1·1. (3,1) adds 1·1. (0,0) is infeasible.

@@ -8,7 +8,7 @@
  */
 import type { Direction, FrozenTrial, JsonValue, TrialState } from "../space/index.js";
 import { hypervolume } from "./hypervolume.js";
-import { isFeasible, paretoFrontIndices, toLosses } from "./pareto.js";
+import { feasibilityRule, paretoFrontIndices, toLosses } from "./pareto.js";
 
 /** One complete trial in a best-so-far history. */
 export interface HistoryPoint {
@@ -87,8 +87,9 @@ export function hypervolumeHistory(
 ): HypervolumeHistory {
   const m = directions.length;
   if (m < 1) throw new RangeError("directions: at least one objective is needed");
+  const feasible = feasibilityRule(trials);
   const usable = byNumber(
-    trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === m && t.values.every(Number.isFinite) && isFeasible(t)),
+    trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === m && t.values.every(Number.isFinite) && feasible(t)),
   );
   let reference: number[];
   if (options.reference !== undefined) {

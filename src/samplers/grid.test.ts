@@ -331,6 +331,12 @@ describe("gridFromSpace", () => {
     optimizer: { type: "categorical", choices: ["adam", "sgd", null] },
   };
 
+  it("lists a stepped float up to its top value, once each, when the last step overshoots it by rounding", () => {
+    // 0.1 + 3 * 0.2 is 0.7000000000000001: the grid was [0.1, 0.3, 0.5, 0.5] and refused as a duplicate.
+    expect(gridFromSpace({ y: { type: "float", low: 0.1, high: 0.7, step: 0.2 } }, 10).y).toEqual([0.1, 0.3, 0.5, 0.7]);
+    expect(gridFromSpace({ x: { type: "float", low: 0, high: 0.3, step: 0.1 } }, 10).x).toEqual([0, 0.1, 0.2, 0.3]);
+  });
+
   it("lists choices and small int ranges in full and spaces floats evenly", () => {
     const grid = gridFromSpace(distributions, 5);
     expect(grid.lr).toEqual([1e-4, 1e-3, 1e-2, 1e-1, 1]);

@@ -99,14 +99,18 @@ export function validateDistribution(distribution: Distribution, name?: string):
     );
   }
   const { low, high, log, step } = distribution;
-  if (typeof low !== "number" || !Number.isFinite(low)) throw new InvalidDistributionError(`${who}: low must be a finite number, got ${String(low)}`);
-  if (typeof high !== "number" || !Number.isFinite(high)) throw new InvalidDistributionError(`${who}: high must be a finite number, got ${String(high)}`);
+  if (typeof low !== "number" || !Number.isFinite(low)) throw new InvalidDistributionError(`${who}: low must be a finite number, got ${shownBound(low)}`);
+  if (typeof high !== "number" || !Number.isFinite(high)) throw new InvalidDistributionError(`${who}: high must be a finite number, got ${shownBound(high)}`);
   if (low > high) throw new InvalidDistributionError(`${who}: low (${low}) must not exceed high (${high})`);
   if (!Number.isFinite(high - low)) {
     throw new InvalidDistributionError(`${who}: the range [${low}, ${high}] is too wide to sample (high − low overflows); narrow it${low > 0 ? "" : ", or use a log scale over positive values"}`);
   }
   if (distribution.type === "int" && (!Number.isInteger(low) || !Number.isInteger(high))) {
     throw new InvalidDistributionError(`${who}: int bounds must be integers, got low=${low} high=${high}`);
+  }
+  if (log !== undefined && typeof log !== "boolean") {
+    // "false" is truthy: it used to turn the log scale on.
+    throw new InvalidDistributionError(`${who}: log must be true or false, got ${shownBound(log)}`);
   }
   if (log) {
     if (low <= 0) throw new InvalidDistributionError(`${who}: a log scale needs low > 0, got low=${low}`);
@@ -117,7 +121,7 @@ export function validateDistribution(distribution: Distribution, name?: string):
   let normalizedStep: number | undefined;
   if (step !== undefined) {
     if (typeof step !== "number" || !Number.isFinite(step) || step <= 0) {
-      throw new InvalidDistributionError(`${who}: step must be a positive number, got ${String(step)}`);
+      throw new InvalidDistributionError(`${who}: step must be a positive number, got ${shownBound(step)}`);
     }
     if (distribution.type === "int" && !Number.isInteger(step)) {
       throw new InvalidDistributionError(`${who}: an int step must be an integer, got ${step}`);
@@ -189,6 +193,11 @@ export function containsValue(distribution: Distribution, value: unknown): boole
   return true;
 }
 
+/** A bound, step or flag as a message shows it: text quoted, so "0.1" is not taken for the number 0.1. */
+function shownBound(value: unknown): string {
+  return typeof value === "string" ? `the text ${JSON.stringify(value)}` : String(value);
+}
+
 /** Number of distinct values, or Infinity for a continuous float. */
 export function cardinality(distribution: Distribution): number {
   if (distribution.type === "categorical") return distribution.choices.length;
@@ -207,10 +216,12 @@ export function snapToDistribution(distribution: NumericDistribution, value: num
   let v = Math.min(high, Math.max(low, value));
   const step = effectiveStep(distribution);
   if (step !== undefined) {
-    const k = Math.round((v - low) / step);
-    v = low + k * step;
-    if (v > high) v = low + (k - 1) * step;
-    if (distribution.type === "float") v = roundToStepPrecision(v, step, low);
+    // The last cell is `high` itself: low + n·step can land an ulp above it (0 + 3·0.1), and
+    // stepping back a whole cell from there made the top value unreachable.
+    const cells = Math.round((high - low) / step);
+    const k = Math.min(cells, Math.max(0, Math.round((v - low) / step)));
+    v = k === cells ? high : low + k * step;
+    if (distribution.type === "float" && k !== cells) v = roundToStepPrecision(v, step, low);
   }
   if (distribution.type === "int") v = Math.round(v);
   return Math.min(high, Math.max(low, v));

@@ -17,6 +17,40 @@ export const CONSTRAINTS_ATTR = "constraints";
 /** Any JSON value: what user and system attributes may hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * What keeps `value` from being a {@link JsonValue}, or null when nothing does: undefined, a
+ * function, a symbol, a bigint, a cycle, or an object that is not a plain object or array (a Date,
+ * a Map, a class instance), each of which JSON would drop, mangle or refuse when it is stored.
+ * Non-finite numbers pass: the storages keep them. `path` names where the problem is.
+ *
+ * @example
+ * jsonValueProblem({ when: new Date(0) }, "value") // 'value.when is a Date, not a JSON value (convert it first, e.g. to a string or a number)'
+ * jsonValueProblem([1, "a", { b: null }], "value") // null
+ */
+export function jsonValueProblem(value: unknown, path: string): string | null {
+  const open = new Set<object>();
+  const visit = (v: unknown, at: string): string | null => {
+    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return null;
+    if (typeof v === "bigint") return `${at} is the bigint ${v}n, not a JSON value (send a number or a string)`;
+    if (typeof v !== "object") return `${at} is ${v === undefined ? "undefined" : `a ${typeof v}`}, not a JSON value`;
+    const prototype = Object.getPrototypeOf(v);
+    if (!Array.isArray(v) && prototype !== Object.prototype && prototype !== null) {
+      const kind = typeof prototype?.constructor?.name === "string" && prototype.constructor.name !== "" ? prototype.constructor.name : "class instance";
+      return `${at} is a ${kind}, not a JSON value (convert it first, e.g. to a string or a number)`;
+    }
+    if (open.has(v)) return `${at} refers back to an object that contains it; a JSON value has no cycles`;
+    open.add(v);
+    const entries: [string, unknown][] = Array.isArray(v) ? v.map((item, i) => [`${at}[${i}]`, item]) : Object.entries(v).map(([k, item]) => [`${at}.${k}`, item]);
+    for (const [where, item] of entries) {
+      const problem = visit(item, where);
+      if (problem !== null) return problem;
+    }
+    open.delete(v);
+    return null;
+  };
+  return visit(value, path);
+}
+
 /** A trial as stored: read-only, replaced (never mutated) when it changes. */
 export interface FrozenTrial {
   /** Storage-wide identifier. */

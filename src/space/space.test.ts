@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type Distribution,
+  type NumericDistribution,
   FinishedCursor,
   InvalidDistributionError,
   SpaceEncoder,
@@ -16,6 +17,7 @@ import {
   makeTrial,
   paretoFront,
   searchSpaceFingerprint,
+  snapToDistribution,
   validateDistribution,
 } from "./index.js";
 
@@ -112,6 +114,22 @@ describe("unit-cube encoding", () => {
     for (let i = 0; i <= 100; i++) {
       const v = decodeValue(distribution, i / 100) as number;
       expect(String(v).length).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it("reaches the top of a stepped float whose last step overshoots it by rounding, each value as often", () => {
+    // 0 + 3 * 0.1 is 0.30000000000000004: the top value used to be replaced by the one below it.
+    for (const [low, high, step] of [[0, 0.3, 0.1], [0.1, 0.7, 0.2], [0, 0.35, 0.05], [-0.7, 0, 0.1], [0, 1.2, 0.1]] as const) {
+      const distribution = validateDistribution({ type: "float", low, high, step });
+      const cells = Math.round((high - low) / step) + 1;
+      const counts = new Map<number, number>();
+      for (let i = 0; i < cells * 100; i++) {
+        const v = decodeValue(distribution, (i + 0.5) / (cells * 100)) as number;
+        counts.set(v, (counts.get(v) ?? 0) + 1);
+      }
+      expect(counts.get(high)).toBe(100);
+      expect([...counts.values()]).toEqual(Array(cells).fill(100));
+      expect(snapToDistribution(distribution as NumericDistribution, high)).toBe(high);
     }
   });
 

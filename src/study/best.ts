@@ -5,15 +5,17 @@
  *
  * @module
  */
-import { isFeasible } from "../analysis/index.js";
+import { feasibilityRule } from "../analysis/index.js";
 import { type Recommendation, latestRecommendation, noiseIsMaterial } from "../samplers/index.js";
 import { type Direction, type FrozenTrial, isBetter } from "../space/index.js";
 
 /** The best feasible complete trial for `direction`, or undefined if none has completed feasibly. */
 export function bestFeasibleTrial(trials: Iterable<FrozenTrial>, direction: Direction): FrozenTrial | undefined {
+  const list = [...trials];
+  const feasible = feasibilityRule(list);
   let best: FrozenTrial | undefined;
-  for (const trial of trials) {
-    if (trial.state !== "complete" || !trial.values || !isFeasible(trial)) continue;
+  for (const trial of list) {
+    if (trial.state !== "complete" || !trial.values || !feasible(trial)) continue;
     if (!best || isBetter(direction, trial.values[0]!, best.values![0]!)) best = trial;
   }
   return best;
@@ -25,7 +27,8 @@ export function bestFeasibleTrial(trials: Iterable<FrozenTrial>, direction: Dire
  * a set-aside model choice in `setAside`); see `Study.recommendation`.
  */
 export function recommendedTrial(trials: readonly FrozenTrial[], direction: Direction): Recommendation | undefined {
-  const modelled = latestRecommendation(trials, (t) => t.state === "complete" && t.values !== null && isFeasible(t));
+  const feasible = feasibilityRule(trials);
+  const modelled = latestRecommendation(trials, (t) => t.state === "complete" && t.values !== null && feasible(t));
   if (modelled && noiseIsMaterial(modelled.record)) return { trial: modelled.trial, source: "model", record: modelled.record };
   const best = bestFeasibleTrial(trials, direction);
   return best && { trial: best, source: "best observed", ...(modelled ? { setAside: modelled.record } : {}) };

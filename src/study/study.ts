@@ -26,19 +26,19 @@ import {
   type SamplingTrial,
   type StudySnapshot,
   type WarmStartSource,
+  InvalidDistributionError,
   unknownKeysMessage,
-  isBetter,
   lastIntermediate,
   makeTrial,
   paretoFront,
   reservedParamName,
   validateDistribution,
 } from "../space/index.js";
-import { CONSTRAINTS_ATTR, isFeasible, totalViolation, trialConstraints } from "../analysis/index.js";
+import { CONSTRAINTS_ATTR, dominatesLosses, feasibilityRule, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, resolveHeartbeat } from "./heartbeat.js";
-import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, constraintsProblem } from "./trial.js";
+import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
 /** What an objective may return: one number, or one per objective for multi-objective studies. */
@@ -85,7 +85,9 @@ export interface OptimizeOptions {
   callbacks?: TrialCallback[];
   /**
    * Stop once the whole study (this run and earlier ones) reaches any of these: a number of
-   * finished trials, of complete trials, or a number of complete trials in a row with no improvement.
+   * finished trials, of complete trials, or a number of complete trials in a row with no improvement
+   * (a feasible trial better than every earlier one; with several objectives, a feasible trial no
+   * earlier one weakly dominates).
    */
   stopAfter?: { totalTrials?: number; completeTrials?: number; trialsWithoutImprovement?: number };
   /**
@@ -332,6 +334,7 @@ export async function loadStudy(options: {
   /** See {@link CreateStudyOptions.constraints}. */
   constraints?: ConstraintsFunction;
 }): Promise<Study> {
+  checkStudyOptions(options, "loadStudy", LOAD_OPTION_KEYS);
   const sampler = chooseSampler(options);
   const ownsStorage = typeof options.storage !== "object";
   const storage =
@@ -447,31 +450,38 @@ const STUDY_OPTION_KEYS: readonly (keyof CreateStudyOptions)[] = [
   "name", "storage", "direction", "directions", "sampler", "seed", "pruner", "scheduler", "loadIfExists", "userAttrs", "onWarning", "constraints", "warmStartFrom",
 ];
 
+/** The keys {@link loadStudy} reads. */
+const LOAD_OPTION_KEYS: readonly string[] = ["name", "storage", "sampler", "seed", "pruner", "scheduler", "onWarning", "constraints"];
+
 /**
  * Checks what a caller without types can get wrong before anything is opened: unknown keys, and a
  * sampler or pruner given as a name (or anything else that is not an object with their methods),
  * which would otherwise fail at the first trial with a message about a missing method.
  */
-function checkStudyOptions(options: CreateStudyOptions): void {
-  if (options === null || typeof options !== "object") throw new TypeError(`createStudy: options must be an object, got ${describeValue(options)}`);
+function checkStudyOptions(options: CreateStudyOptions, caller = "createStudy", keys: readonly string[] = STUDY_OPTION_KEYS): void {
+  if (options === null || typeof options !== "object") throw new TypeError(`${caller}: options must be an object, got ${describeValue(options)}`);
   if (options.name !== undefined) {
     const name = options.name as unknown;
-    if (typeof name !== "string" || name.trim() === "") throw new TypeError(`createStudy: name must be a non-blank string, got ${describeValue(name)}`);
+    if (typeof name !== "string" || name.trim() === "") throw new TypeError(`${caller}: name must be a non-blank string, got ${describeValue(name)}`);
     // A URL path cannot hold them: clients and servers resolve them as "this" and "up one" folder.
-    if (name === "." || name === "..") throw new TypeError(`createStudy: name must not be "${name}", which a URL path cannot carry (the HTTP service and dashboard could not reach the study)`);
+    if (name === "." || name === "..") throw new TypeError(`${caller}: name must not be "${name}", which a URL path cannot carry (the HTTP service and dashboard could not reach the study)`);
   }
-  const unknown = unknownKeysMessage(options, STUDY_OPTION_KEYS);
-  if (unknown !== null) throw new TypeError(`createStudy: ${unknown}`);
+  if (caller === "loadStudy" && ("direction" in options || "directions" in options)) {
+    // The stored directions rule a loaded study; one given here used to be ignored without a word.
+    throw new TypeError('loadStudy: a study keeps the directions it was created with; to check them, use createStudy({ name, storage, direction, loadIfExists: true })');
+  }
+  const unknown = unknownKeysMessage(options, keys);
+  if (unknown !== null) throw new TypeError(`${caller}: ${unknown}`);
   const sampler = options.sampler as unknown;
   if (sampler !== undefined && (sampler === null || typeof sampler !== "object" || typeof (sampler as Sampler).sampleIndependent !== "function")) {
     throw new TypeError(
-      `createStudy: sampler must be a sampler object, e.g. createSamplerByName(${typeof sampler === "string" ? JSON.stringify(sampler) : '"auto"'}, { seed: 1 }) or new TPESampler({ seed: 1 }), got ${describeValue(sampler)}`,
+      `${caller}: sampler must be a sampler object, e.g. createSamplerByName(${typeof sampler === "string" ? JSON.stringify(sampler) : '"auto"'}, { seed: 1 }) or new TPESampler({ seed: 1 }), got ${describeValue(sampler)}`,
     );
   }
   const pruner = options.pruner as unknown;
   if (pruner !== undefined && (pruner === null || typeof pruner !== "object" || typeof (pruner as Pruner).prune !== "function")) {
     throw new TypeError(
-      `createStudy: pruner must be a pruner object, e.g. createPrunerByName(${typeof pruner === "string" ? JSON.stringify(pruner) : '"median"'}) or new MedianPruner(), got ${describeValue(pruner)}`,
+      `${caller}: pruner must be a pruner object, e.g. createPrunerByName(${typeof pruner === "string" ? JSON.stringify(pruner) : '"median"'}) or new MedianPruner(), got ${describeValue(pruner)}`,
     );
   }
 }
@@ -514,6 +524,8 @@ export class Study implements TrialHost {
   readonly directions: readonly Direction[];
   private record: StudyRecord;
   private readonly trialCache: FrozenTrial[] = [];
+  /** How many entries of {@link trialCache} are placeholders for trials not read yet. */
+  private holes = 0;
   private readonly finishedCache: FrozenTrial[] = [];
   private readonly finishedNumbers = new Set<number>();
   private seq = 0;
@@ -572,8 +584,12 @@ export class Study implements TrialHost {
   }
 
   /** The study's trials as of the last refresh, by number. */
+  /**
+   * Every trial read so far, in number order. Trials other workers started that this object has not
+   * read yet are left out (not shown as made-up waiting trials); the next refresh brings them in.
+   */
   get trials(): readonly FrozenTrial[] {
-    return this.trialCache;
+    return this.holes === 0 ? this.trialCache : this.trialCache.filter((t) => t.id !== PLACEHOLDER_ID);
   }
 
   get userAttrs(): Readonly<Record<string, JsonValue>> {
@@ -655,8 +671,9 @@ export class Study implements TrialHost {
    * those with the best value). Infeasible trials never appear, however good their values.
    */
   get bestTrials(): FrozenTrial[] {
+    const feasible = feasibilityRule(this.trialCache);
     return paretoFront(
-      this.trialCache.filter((t) => t.state === "complete" && isFeasible(t)),
+      this.trialCache.filter((t) => t.state === "complete" && feasible(t)),
       this.directions,
     );
   }
@@ -671,10 +688,14 @@ export class Study implements TrialHost {
   get leastViolatingTrial(): FrozenTrial | undefined {
     let least: FrozenTrial | undefined;
     let leastViolation = Number.POSITIVE_INFINITY;
+    const feasible = feasibilityRule(this.trialCache);
     for (const trial of this.trialCache) {
       if (trial.state !== "complete" || !trial.values) continue;
-      const violation = totalViolation(trialConstraints(trial));
-      if (violation <= 0) return undefined;
+      const constraints = trialConstraints(trial);
+      if (feasible(trial)) return undefined;
+      // Of unknown feasibility (no constraint values in a constrained study): no violation to compare.
+      if (constraints === null) continue;
+      const violation = totalViolation(constraints);
       if (least === undefined || violation < leastViolation) {
         least = trial;
         leastViolation = violation;
@@ -771,9 +792,11 @@ export class Study implements TrialHost {
   private absorb(trial: FrozenTrial): void {
     const known = this.trialCache[trial.number];
     if (known && known.seq > trial.seq) return;
+    if (known?.id === PLACEHOLDER_ID) this.holes--;
     while (this.trialCache.length < trial.number) {
       // A gap means a trial we have not read yet; a later refresh fills it. Keep indexes aligned.
       this.trialCache.push(placeholder(this.trialCache.length));
+      this.holes++;
     }
     this.trialCache[trial.number] = this.withLocalParams(trial);
     // Finished elsewhere (reaped, or told through another server): stop holding it by number, so
@@ -790,11 +813,13 @@ export class Study implements TrialHost {
 
   /** Sets a user attribute on the study. */
   async setUserAttr(key: string, value: JsonValue): Promise<void> {
+    checkAttr(`study "${this.name}": setUserAttr`, key, value);
     await this.storage.setStudyAttrs(this.id, { userAttrs: { [key]: value } });
     this.record = { ...this.record, userAttrs: { ...this.record.userAttrs, [key]: value } };
   }
 
   async setSystemAttr(key: string, value: JsonValue): Promise<void> {
+    checkAttr(`study "${this.name}": setSystemAttr`, key, value);
     await this.storage.setStudyAttrs(this.id, { systemAttrs: { [key]: value } });
     this.record = { ...this.record, systemAttrs: { ...this.record.systemAttrs, [key]: value } };
   }
@@ -1185,6 +1210,13 @@ export class Study implements TrialHost {
       }
       if (result.state === "failed") return { state: "failed", values: null, reason: result.reason ?? "failed" };
       if (result.state === "pruned") {
+        if (result.values !== undefined && toVector(result.values).length !== this.directions.length) {
+          // Refused before the trial is touched, like a bad state: stored, the extra or missing values
+          // showed as blank or vanished in listings and exports.
+          throw new TypeError(
+            `tell: trial ${trial.number}: a pruned trial's values need one value per objective (${this.directions.length}), got ${toVector(result.values).length}`,
+          );
+        }
         const values = result.values !== undefined ? toVector(result.values) : lastValueOf(trial, this.directions.length);
         return { state: "pruned", values: values && values.every(Number.isFinite) ? values : null };
       }
@@ -1664,6 +1696,13 @@ export class Study implements TrialHost {
       result = pipeline ? await pipeline.serially(async () => pipeline.timeObjective(objective, trial)) : await objective(trial);
     } catch (error) {
       result = error instanceof TrialPruned ? { state: "pruned" } : { state: "failed", reason: errorMessage(error) };
+      if (error instanceof InvalidDistributionError) {
+        // A search space the code cannot define (log with step, low above high, a misspelt option)
+        // fails every trial the same way: stop the run with it, as Optuna does, instead of storing
+        // failed trials without a word until the budget (or, with none, forever).
+        await (pipeline ? pipeline.timeWrite(() => this.finish(trial, result, {}, false)) : this.finish(trial, result, {}, false));
+        throw error;
+      }
     }
     return pipeline ? pipeline.timeWrite(() => this.finish(trial, result, {}, startNext)) : this.finish(trial, result, {}, startNext);
   }
@@ -1688,17 +1727,8 @@ export class Study implements TrialHost {
     if (stopAfter.totalTrials !== undefined && finished + running >= stopAfter.totalTrials) return true;
     const complete = this.finishedCache.filter((t) => t.state === "complete");
     if (stopAfter.completeTrials !== undefined && complete.length >= stopAfter.completeTrials) return true;
-    if (stopAfter.trialsWithoutImprovement !== undefined && this.directions.length === 1 && complete.length > 0) {
-      const direction = this.directions[0]!;
-      let best = complete[0]!.values![0]!;
-      let since = 0;
-      for (const t of complete.slice(1)) {
-        if (isBetter(direction, t.values![0]!, best)) {
-          best = t.values![0]!;
-          since = 0;
-        } else since++;
-      }
-      if (since >= stopAfter.trialsWithoutImprovement) return true;
+    if (stopAfter.trialsWithoutImprovement !== undefined && complete.length > 0) {
+      if (trialsSinceImprovement(complete, this.directions) >= stopAfter.trialsWithoutImprovement) return true;
     }
     return false;
   }
@@ -1942,6 +1972,35 @@ function checkEnqueuedParams(params: Record<string, ParamValue>): void {
 const OPTIMIZE_OPTION_KEYS: readonly (keyof OptimizeOptions)[] = [
   "nTrials", "timeoutSeconds", "concurrency", "callbacks", "stopAfter", "heartbeat", "maxRetries", "onlyQueuedTrials", "onWarning",
 ];
+/**
+ * How many complete trials, counted from the last, have not improved on the ones before them: for
+ * one objective, a better value than every earlier feasible trial; for several, a point no earlier
+ * feasible trial weakly dominates (a new point of the Pareto front). An infeasible trial, or one of
+ * unknown feasibility, never improves, as it could never be the best trial.
+ */
+function trialsSinceImprovement(complete: readonly FrozenTrial[], directions: readonly Direction[]): number {
+  const feasible = feasibilityRule(complete);
+  const front: Float64Array[] = [];
+  let since = 0;
+  for (const trial of complete) {
+    const losses = trial.values && trial.values.length === directions.length ? toLosses(trial.values, directions) : null;
+    const improves = losses !== null && feasible(trial) && !front.some((earlier) => weaklyDominates(earlier, losses));
+    if (!improves) {
+      since++;
+      continue;
+    }
+    since = 0;
+    for (let i = front.length - 1; i >= 0; i--) if (dominatesLosses(losses, front[i]!)) front.splice(i, 1);
+    front.push(losses);
+  }
+  return since;
+}
+
+function weaklyDominates(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  for (let k = 0; k < a.length; k++) if (!(a[k]! <= b[k]!)) return false;
+  return true;
+}
+
 const STOP_AFTER_KEYS: readonly (keyof NonNullable<OptimizeOptions["stopAfter"]>)[] = ["totalTrials", "completeTrials", "trialsWithoutImprovement"];
 
 /**
@@ -2019,8 +2078,11 @@ function errorMessage(error: unknown): string {
   }
 }
 
+/** The id of a placeholder: a trial another worker started that this object has not read yet. */
+const PLACEHOLDER_ID = -1;
+
 function placeholder(number: number): FrozenTrial {
-  return makeTrial({ number, id: -1, state: "waiting", seq: -1 });
+  return makeTrial({ number, id: PLACEHOLDER_ID, state: "waiting", seq: -1 });
 }
 
 function canonicalParams(params: Record<string, unknown>): string {

@@ -8,6 +8,9 @@ import {
   type SearchSpace,
   containsValue,
   distributionsEqual,
+  InvalidDistributionError,
+  jsonValueProblem,
+  unknownKeysMessage,
   reservedParamName,
   validateDistribution,
 } from "../space/index.js";
@@ -157,13 +160,13 @@ export class Trial {
 
   /** A real number in [low, high]; `log` samples on a log scale, `step` on a grid. */
   suggestFloat(name: string, low: number, high: number, options: SuggestFloatOptions = {}): number {
-    const distribution: Distribution = { type: "float", low, high, ...definedOnly(options) };
+    const distribution: Distribution = { type: "float", low, high, ...definedOnly("suggestFloat", name, options) };
     return this.suggest(name, distribution) as number;
   }
 
   /** An integer in {low, …, high}; `log` samples on a log scale, `step` every step-th integer. */
   suggestInt(name: string, low: number, high: number, options: SuggestIntOptions = {}): number {
-    const distribution: Distribution = { type: "int", low, high, ...definedOnly(options) };
+    const distribution: Distribution = { type: "int", low, high, ...definedOnly("suggestInt", name, options) };
     return this.suggest(name, distribution) as number;
   }
 
@@ -334,6 +337,7 @@ export class Trial {
   /** Attaches a JSON value to the trial (kept in storage, shown in listings). */
   setUserAttr(key: string, value: JsonValue): void {
     this.assertWritable();
+    checkAttr(`trial ${this.number}: setUserAttr`, key, value);
     this.userAttributes[key] = value;
     this.pending.userAttrs[key] = value;
     this.host.scheduleFlush(this);
@@ -341,6 +345,9 @@ export class Trial {
 
   /** Internal bookkeeping attributes (samplers' notes, failure reasons). */
   setSystemAttr(key: string, value: JsonValue): void {
+    // After tell the write would never reach storage (the trial's last write has been made).
+    this.assertWritable();
+    checkAttr(`trial ${this.number}: setSystemAttr`, key, value);
     this.systemAttributes[key] = value;
     this.pending.systemAttrs[key] = value;
     this.host.scheduleFlush(this);
@@ -390,6 +397,17 @@ export class Trial {
 }
 
 /**
+ * Refuses an attribute that storage could not keep as given: a key that is not text, or a value
+ * that is not JSON (a bigint, a Date, a cycle…), which used to fail the trial's last write after
+ * the objective had returned, losing its value and leaving it running.
+ */
+export function checkAttr(where: string, key: unknown, value: unknown): void {
+  if (typeof key !== "string") throw new TypeError(`${where}: the key must be a string, got ${typeof key}`);
+  const problem = jsonValueProblem(value, `the value of "${key}"`);
+  if (problem !== null) throw new TypeError(`${where}: ${problem}`);
+}
+
+/**
  * What is wrong with a list of constraint values, naming the bad element, or null if it is a
  * non-empty array of finite numbers.
  *
@@ -415,9 +433,17 @@ function isEmpty(record: object): boolean {
   return true;
 }
 
-function definedOnly(options: SuggestFloatOptions): SuggestFloatOptions {
+/**
+ * The options of suggestFloat/suggestInt that are set. Any other key is refused: a misspelt `lg`
+ * used to leave a log-scale range linear without a word. A `log` that is not a boolean is left for
+ * validateDistribution to refuse ("false" is truthy).
+ */
+function definedOnly(method: string, name: string, options: SuggestFloatOptions): SuggestFloatOptions {
+  if (options === null || typeof options !== "object") throw new InvalidDistributionError(`${method}("${name}"): options must be an object such as { log: true } or { step: 0.1 }`);
+  const unknown = unknownKeysMessage(options, ["log", "step"]);
+  if (unknown !== null) throw new InvalidDistributionError(`${method}("${name}"): ${unknown}`);
   const out: SuggestFloatOptions = {};
-  if (options.log) out.log = true;
+  if (options.log !== undefined && options.log !== false) out.log = options.log;
   if (options.step !== undefined) out.step = options.step;
   return out;
 }

@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import "../index.js"; // registers the default sampler (auto)
+import "../storage/sqlite.js";
+import { RandomSampler } from "../samplers/index.js";
+import { InvalidDistributionError } from "../space/index.js";
+import { MemoryStorage } from "../storage/index.js";
+import { createStudy, loadStudy } from "./index.js";
+
+// What a caller of the trial and study API can get wrong, and what each mistake must (not) cost.
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "sextant-contract-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("attributes that are not JSON", () => {
+  it("fail the trial that sets them, and the run goes on, instead of losing its value and leaving it running", async () => {
+    const storage = `sqlite:${join(dir, "s.db")}`;
+    const study = await createStudy({ name: "attrs", storage, sampler: new RandomSampler({ seed: 1 }) });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const bad: unknown[] = [10n, new Date(0), cyclic, { nested: [1, undefined] }, () => 1];
+    await study.optimize(
+      (trial) => {
+        const x = trial.suggestFloat("x", 0, 1);
+        if (trial.number < bad.length) trial.setUserAttr("n", bad[trial.number] as never);
+        return x;
+      },
+      { nTrials: bad.length + 1, heartbeat: false },
+    );
+    await study.close();
+    const again = await loadStudy({ name: "attrs", storage });
+    const states = again.trials.map((t) => t.state);
+    expect(states).toEqual(["failed", "failed", "failed", "failed", "failed", "complete"]);
+    const reasons = again.trials.slice(0, bad.length).map((t) => String(t.systemAttrs.failReason));
+    expect(reasons[0]).toMatch(/setUserAttr: the value of "n" is the bigint 10n, not a JSON value/);
+    expect(reasons[1]).toMatch(/the value of "n" is a Date, not a JSON value/);
+    expect(reasons[2]).toMatch(/the value of "n"\.self refers back to an object that contains it/);
+    expect(reasons[3]).toMatch(/the value of "n"\.nested\[1\] is undefined/);
+    expect(reasons[4]).toMatch(/the value of "n" is a function/);
+    await again.close();
+  });
+
+  it("are refused on the study too, and a system attribute set after tell is refused rather than dropped", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await expect(study.setUserAttr("when", new Date(0) as never)).rejects.toThrow(/is a Date, not a JSON value/);
+    const trial = await study.ask();
+    trial.suggestFloat("x", 0, 1);
+    await study.tell(trial, 1);
+    expect(() => trial.setSystemAttr("note", 1)).toThrow(/trial 0 has already finished/);
+  });
+});
+
+describe("loadStudy", () => {
+  it("refuses what it would ignore or fail on later: a direction, unknown options, a sampler or pruner by name", async () => {
+    const storage = new MemoryStorage();
+    await createStudy({ name: "s", storage, direction: "minimize" });
+    const load = (options: object) => loadStudy({ name: "s", storage, ...options } as never);
+    await expect(load({ direction: "maximize" })).rejects.toThrow(/loadStudy: a study keeps the directions it was created with; to check them, use createStudy/);
+    await expect(load({ samplr: new RandomSampler() })).rejects.toThrow(/loadStudy: unknown option "samplr" \(did you mean "sampler"\?\)/);
+    await expect(load({ sampler: "tpe" })).rejects.toThrow(/loadStudy: sampler must be a sampler object/);
+    await expect(load({ pruner: "median" })).rejects.toThrow(/loadStudy: pruner must be a pruner object/);
+    await expect(load({})).resolves.toBeDefined();
+  });
+});
+
+describe("stopAfter.trialsWithoutImprovement", () => {
+  it("measures improvement on feasible trials, as bestTrial does", async () => {
+    const values = [0, 10, 9, 8, 7, 7.5, 7.5];
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }), constraints: (t) => [t.number === 0 ? 1 : -1] });
+    await study.optimize((trial) => (trial.suggestFloat("x", 0, 1), values[trial.number]!), {
+      nTrials: values.length,
+      stopAfter: { trialsWithoutImprovement: 2 },
+    });
+    // Trial 0 is infeasible: trials 1-4 each improve on the best feasible one, 5 and 6 do not.
+    expect(study.trials.length).toBe(7);
+    expect(study.bestValue).toBe(7);
+  });
+
+  it("with several objectives counts the trials that add nothing to the Pareto front", async () => {
+    const points = [[1, 5], [5, 1], [3, 3], [4, 4], [2, 6], [3, 3], [6, 6], [0, 0]];
+    const study = await createStudy({ directions: ["minimize", "minimize"], sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize((trial) => (trial.suggestFloat("x", 0, 1), points[trial.number]!), {
+      nTrials: points.length,
+      stopAfter: { trialsWithoutImprovement: 3 },
+      timeoutSeconds: 30,
+    });
+    // [4, 4], [2, 6] and the repeated [3, 3] are dominated (weakly) by earlier points: stop before [6, 6].
+    expect(study.trials.length).toBe(6);
+  });
+});
+
+describe("constrained studies", () => {
+  it("never take a trial of unknown feasibility as the best", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    const first = await study.ask();
+    first.suggestFloat("x", 0, 1);
+    await study.tell(first, -10); // before the study knew it had constraints
+    for (const [value, constraint] of [[3, -1], [1, 5]] as const) {
+      const trial = await study.ask();
+      trial.suggestFloat("x", 0, 1);
+      await study.tell(trial, value, { constraints: [constraint] });
+    }
+    expect(study.bestTrial?.values).toEqual([3]);
+    expect(study.bestTrials.map((t) => t.number)).toEqual([1]);
+  });
+});
+
+describe("tell", () => {
+  it("refuses a pruned trial's values of the wrong length and leaves the trial running to be told again", async () => {
+    const study = await createStudy({ directions: ["minimize", "minimize"], sampler: new RandomSampler({ seed: 1 }) });
+    const trial = await study.ask();
+    trial.suggestFloat("x", 0, 1);
+    await expect(study.tell(trial, { state: "pruned", values: [0.5] })).rejects.toThrow(/a pruned trial's values need one value per objective \(2\), got 1/);
+    await expect(study.tell(trial, { state: "pruned", values: [1, 2, 3] })).rejects.toThrow(/\(2\), got 3/);
+    const told = await study.tell(trial, { state: "pruned", values: [1, 2] });
+    expect(told.values).toEqual([1, 2]);
+  });
+});
+
+describe("search spaces the code cannot define", () => {
+  it("stop optimize with the error after failing the one trial, instead of failing every trial without a word", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await expect(
+      study.optimize((trial) => trial.suggestFloat("lr", 1e-5, 1e-1, { log: true, step: 1e-5 }), { timeoutSeconds: 5 }),
+    ).rejects.toThrow(InvalidDistributionError);
+    expect(study.trials.map((t) => [t.state, t.systemAttrs.failReason])).toEqual([["failed", 'parameter "lr": log and step cannot be combined']]);
+  });
+
+  it("refuse suggest options that are misspelt or not booleans", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    const trial = await study.ask();
+    expect(() => trial.suggestFloat("a", 1e-6, 1, { lg: true } as never)).toThrow(/suggestFloat\("a"\): unknown option "lg"; valid options: log, step/);
+    expect(() => trial.suggestFloat("b", 1, 10, { log: "false" } as never)).toThrow(/log must be true or false, got the text "false"/);
+    expect(() => trial.suggestInt("c", 0, 10, { step: "2" } as never)).toThrow(/step must be a positive number, got the text "2"/);
+    expect(trial.suggestFloat("d", 1, 10, { log: false })).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("study.trials while other workers run", () => {
+  it("never shows made-up waiting trials for ones not read yet", async () => {
+    const storage = `sqlite:${join(dir, "g.db")}`;
+    const a = await createStudy({ name: "g", storage, sampler: new RandomSampler({ seed: 1 }) });
+    const b = await loadStudy({ name: "g", storage, sampler: new RandomSampler({ seed: 2 }) });
+    const phantoms: number[] = [];
+    const objective = async (trial: { suggestFloat: (n: string, l: number, h: number) => number }) => {
+      const x = trial.suggestFloat("x", 0, 1);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      return x;
+    };
+    await Promise.all([
+      a.optimize(objective, { nTrials: 20, heartbeat: false, callbacks: [(s) => void phantoms.push(s.trials.filter((t) => t.id < 0 || t.state === "waiting").length)] }),
+      b.optimize(objective, { nTrials: 20, heartbeat: false }),
+    ]);
+    await a.close();
+    await b.close();
+    expect(phantoms.length).toBe(20);
+    expect(phantoms.every((n) => n === 0)).toBe(true);
+  });
+});
