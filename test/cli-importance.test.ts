@@ -55,6 +55,8 @@ describe("sextant importance", () => {
       expect(json.params.map((p: { name: string }) => p.name)).toEqual(["lr", "kind", "noise"]);
       expect(json.params.reduce((s: number, p: { importance: number }) => s + p.importance, 0)).toBeCloseTo(1, 9);
       expect(json.params[0].correlation).toBeLessThan(-0.5);
+      // kind is categorical: no rank correlation, where 0 would read as a measured "no effect".
+      expect(json.params.find((p: { name: string }) => p.name === "kind").correlation).toBeNull();
     }
     const only = JSON.parse((await run(["importance", "demo", "--params", "noise,kind", "--json"])).stdout);
     expect(only.params.map((p: { name: string }) => p.name).sort()).toEqual(["kind", "noise"]);

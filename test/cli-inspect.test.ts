@@ -218,6 +218,27 @@ describe("reading studies", () => {
     expect(exported.trials[4].intermediate).toEqual({ 0: 9 });
   });
 
+  it("exports a queued trial's parameters and non-finite numbers as text, not as blanks and nulls", async () => {
+    const storage = await openStorage(`sqlite:${db}`);
+    const study = await loadStudy({ name: "demo", storage, sampler: new RandomSampler({ seed: 3 }) });
+    const diverged = await study.ask();
+    diverged.suggestFloat("x", -5, 5);
+    diverged.suggestCategorical("label", ["plain"]);
+    diverged.reportIntermediate(NaN, 0);
+    diverged.reportIntermediate(Infinity, 1);
+    diverged.setUserAttr("loss", -Infinity);
+    await study.tell(diverged, { state: "pruned" });
+    await study.enqueueTrial({ x: 2.5, label: "plain" });
+    await storage.close();
+    const exported = JSON.parse((await run(["export", "demo", "--format", "json"])).stdout);
+    expect(exported.trials[8].intermediate).toEqual({ 0: "NaN", 1: "Infinity" });
+    expect(exported.trials[8].userAttrs).toEqual({ loss: "-Infinity" });
+    const listed = JSON.parse((await run(["trials", "demo", "--json"])).stdout);
+    expect(listed[8].intermediate).toEqual({ 0: "NaN", 1: "Infinity" });
+    const rows = parseCsv((await run(["export", "demo", "--format", "csv"])).stdout);
+    expect(rows[10]!.slice(0, 5)).toEqual(["9", "waiting", "", "2.5", "plain"]);
+  });
+
   it("export and report take both --output and --out, and say which file they cannot write", async () => {
     const exported = await run(["export", "demo", "--out", "demo.csv"]);
     expect(exported.code, exported.stderr).toBe(0);

@@ -82,6 +82,10 @@ describe("sextant online", () => {
 
   it("refuses bad input with a clear message", async () => {
     const storage = `sqlite:${join(dir, "bad.db")}`;
+    // The action is judged before the name: "online list" said a name was missing.
+    expect((await run(["online", "list"])).stderr).toBe('sextant: unknown action "list"; online tuners are listed by sextant studies; use create, choose, observe or show\n');
+    expect((await run(["online", "chose", "t"])).stderr).toMatch(/unknown action "chose" \(did you mean "choose"\?\)/);
+    expect((await run(["online", "show"])).stderr).toBe("sextant: online show needs the tuner's name: sextant online show NAME\n");
     const unknown = await run(["online", "choose", "nope", "--storage", storage]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no online tuner named "nope".*sextant online create nope/);

@@ -207,6 +207,23 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(summary.bestValue).toBe(3);
       expect(summary.trialCounts.complete).toBe(6);
     });
+
+    it("lists studies whose trials hold a NUL character in an attribute, with their best value", async () => {
+      // PostgreSQL's jsonb refuses the escape \u0000: one such trial broke the study list of the whole schema.
+      const study = await newStudy("nul", ["minimize"]);
+      const values: [number, JsonValue][] = [[2, [-1]], [1, [3]], [1.5, [-0.5]]];
+      for (const [value, constraints] of values) {
+        const trial = await storage.createTrial(study.id, { state: "running", systemAttrs: { fixedParams: { c: "a\u0000b" }, note: "\\u0000 literally" } });
+        await storage.updateTrial(trial.id, { state: "complete", values: [value], systemAttrs: { [CONSTRAINTS_ATTR]: constraints } });
+      }
+      const summary = (await storage.listStudies()).find((s) => s.name === "nul")!;
+      expect(summary.bestValue).toBe(1.5);
+      expect((await storage.createTrialOnce(study.id, "after:3", { state: "waiting" }))?.number).toBe(3);
+      expect(await storage.createTrialOnce(study.id, "after:3", { state: "waiting" })).toBeNull();
+      const { trials } = await storage.trialsSince(study.id, 0);
+      expect(trials[0]!.systemAttrs.fixedParams).toEqual({ c: "a\u0000b" });
+      expect(trials[0]!.systemAttrs.note).toBe("\\u0000 literally");
+    });
   });
 
   describe("trials", () => {

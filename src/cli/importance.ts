@@ -41,15 +41,18 @@ export async function importanceCommand(name: string, flags: ImportanceFlags, io
       throw new UsageError(`--params: study "${name}" has no parameter named "${unknown}"${didYouMean(unknown, known)}${known.length > 0 ? ` (parameters: ${known.join(", ")})` : ""}`);
     }
     const result = importance(trials, { method, objectiveIndex, direction: record.directions[objectiveIndex], seed: flags.seed ?? 0, ...(params ? { params } : {}) });
+    const categorical = (param: string) => trials.find((t) => param in t.distributions)?.distributions[param]?.type === "categorical";
     if (flags.json) {
-      io.out(JSON.stringify({ study: name, objective: objectiveIndex, direction: record.directions[objectiveIndex], ...result }, null, 2));
+      // A categorical parameter has no order, so no rank correlation: null, not a measured 0.
+      const params = result.params.map((p) => (categorical(p.name) ? { ...p, correlation: null } : p));
+      io.out(JSON.stringify({ study: name, objective: objectiveIndex, direction: record.directions[objectiveIndex], ...result, params }, null, 2));
       return 0;
     }
     io.out(`parameter importance of "${name}" by ${method === "fanova" ? "fANOVA" : "PED-ANOVA"}, from ${result.nTrials} complete trial(s)`);
     io.out(
       renderTable(
         ["param", "importance", "", "effect"],
-        result.params.map((p) => [p.name, p.importance.toFixed(3), bar(p.importance, 30), effect(p.correlation, trials.find((t) => p.name in t.distributions)?.distributions[p.name]?.type === "categorical")]),
+        result.params.map((p) => [p.name, p.importance.toFixed(3), bar(p.importance, 30), effect(p.correlation, categorical(p.name))]),
       ),
     );
     io.out(`effect: Spearman correlation of the parameter with the objective (positive: larger values give larger objective values; "weak": |correlation| <= 0.05)`);

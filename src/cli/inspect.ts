@@ -142,16 +142,37 @@ export function trialJson(trial: FrozenTrial): Record<string, unknown> {
   return {
     number: trial.number,
     state: trial.state,
-    values: trial.values,
+    values: nonFiniteAsText(trial.values),
     params: trial.params,
     distributions: trial.distributions,
-    intermediate: trial.intermediate,
-    userAttrs: trial.userAttrs,
-    systemAttrs: trial.systemAttrs,
+    intermediate: nonFiniteAsText(trial.intermediate),
+    userAttrs: nonFiniteAsText(trial.userAttrs),
+    systemAttrs: nonFiniteAsText(trial.systemAttrs),
     startedAt: trial.startedAt === null ? null : new Date(trial.startedAt).toISOString(),
     finishedAt: trial.finishedAt === null ? null : new Date(trial.finishedAt).toISOString(),
     durationSeconds: duration === null ? null : duration / 1000,
   };
+}
+
+/**
+ * `value` with NaN and ±Infinity written "NaN", "Infinity" and "-Infinity": JSON has no such
+ * numbers, and JSON.stringify wrote null, which reads as a missing value (a diverged run's NaN loss
+ * exported as null). Objects without such a number are returned as they are.
+ *
+ * @example
+ * nonFiniteAsText({ 0: NaN, 1: 0.5 }) // { 0: "NaN", 1: 0.5 }
+ */
+export function nonFiniteAsText<T>(value: T): T {
+  if (typeof value === "number") return (Number.isFinite(value) ? value : String(value)) as T;
+  if (value === null || typeof value !== "object") return value;
+  let changed = false;
+  const entries = Object.entries(value).map(([key, item]) => {
+    const mapped = nonFiniteAsText(item);
+    if (mapped !== item) changed = true;
+    return [key, mapped] as const;
+  });
+  if (!changed) return value;
+  return (Array.isArray(value) ? entries.map(([, item]) => item) : Object.fromEntries(entries)) as T;
 }
 
 function paramNames(trials: readonly FrozenTrial[]): string[] {
@@ -466,11 +487,13 @@ export async function exportCommand(
       ];
       const rows = trials.map((t) => {
         const duration = trialDuration(t);
+        // A queued trial's values are its fixed parameters, as the table of `sextant trials` shows them.
+        const shown = shownParams(t);
         return [
           String(t.number),
           t.state,
           ...record.directions.map((_, i) => (t.values?.[i] === undefined ? "" : String(t.values[i]))),
-          ...params.map((p) => (t.params[p] === undefined ? "" : t.params[p] === null ? "null" : String(t.params[p]))),
+          ...params.map((p) => (shown[p] === undefined ? "" : shown[p] === null ? "null" : String(shown[p]))),
           t.startedAt === null ? "" : new Date(t.startedAt).toISOString(),
           t.finishedAt === null ? "" : new Date(t.finishedAt).toISOString(),
           duration === null ? "" : String(duration / 1000),

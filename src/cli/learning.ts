@@ -5,6 +5,7 @@
 import { type BanditAlgorithm, type OnlineTuner, OnlineTunerError, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
 import { llmPrior, llmPriorSpace } from "../priors/index.js";
 import { openStorage } from "../storage/index.js";
+import { didYouMean } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { renderTable } from "./format.js";
 import { missingSqliteStorage, storageUrl } from "./inspect.js";
@@ -115,7 +116,15 @@ function printStats(tuner: OnlineTuner, io: Io, json: boolean | undefined): void
 }
 
 /** `sextant online create|choose|observe|show NAME`. */
-export async function onlineCommand(action: string, name: string, rest: string[], flags: OnlineFlags, io: Io): Promise<number> {
+const ONLINE_ACTIONS = ["create", "choose", "observe", "show"];
+
+export async function onlineCommand(action: string, name: string | undefined, rest: string[], flags: OnlineFlags, io: Io): Promise<number> {
+  // The action is judged before the name: "online list" used to answer that a name was missing.
+  if (!ONLINE_ACTIONS.includes(action)) {
+    const listing = action === "list" || action === "ls" ? "; online tuners are listed by sextant studies" : didYouMean(action, ONLINE_ACTIONS);
+    throw new UsageError(`unknown action "${action}"${listing}; use create, choose, observe or show`);
+  }
+  if (name === undefined) throw new UsageError(`online ${action} needs the tuner's name: sextant online ${action} NAME`);
   if (action === "create") {
     const contextGiven = flags.contextLow !== undefined || flags.contextHigh !== undefined;
     if (contextGiven && (flags.contextLow === undefined || flags.contextHigh === undefined)) throw new UsageError("give both --context-low and --context-high");
@@ -190,9 +199,7 @@ export async function onlineCommand(action: string, name: string, rest: string[]
     });
     return 0;
   }
-  if (action === "show") {
-    await withTuner(name, flags, async (tuner) => printStats(tuner, io, flags.json));
-    return 0;
-  }
-  throw new UsageError(`unknown action "${action}"; use create, choose, observe or show`);
+  // show
+  await withTuner(name, flags, async (tuner) => printStats(tuner, io, flags.json));
+  return 0;
 }

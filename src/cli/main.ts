@@ -696,7 +696,7 @@ Examples:
     .command("online")
     .description("online tuners: choose a parameter per instance of a sequence from the costs of earlier ones")
     .argument("<action>", "create, choose, observe or show")
-    .argument("<name>", "the tuner's name")
+    .argument("[name]", "the tuner's name")
     .argument("[cost...]", "for observe: the cost of the instance just solved")
     .option("--storage <url>", STORAGE_HELP, storageFlag)
     .option("--low <x>", "create: the parameter's lowest value (required)", finiteNumber("--low"))
@@ -725,7 +725,7 @@ Examples:
   $ sextant online choose sor-ctx --context -1.2 --json
   $ sextant online show sor`,
     )
-    .action(async (action: string, name: string, rest: string[], flags: OnlineFlags) => {
+    .action(async (action: string, name: string | undefined, rest: string[], flags: OnlineFlags) => {
       result.code = await (await import("./learning.js")).onlineCommand(action, name, rest, flags, io);
     });
 

@@ -109,6 +109,16 @@ interface QueuedFinish {
   readonly reject: (error: unknown) => void;
 }
 
+/**
+ * A trial's system attributes as jsonb. jsonb refuses the escape \u0000 that JSON text may hold (a
+ * parameter or attribute value with a NUL character, which the text columns keep exactly), and one
+ * such trial made every query that read them fail for the whole schema (`sextant studies`, the
+ * service's study list). The queries only read constraint values and keys through it, so the NUL
+ * is read as U+FFFD there; the stored text is untouched. chr(92) is the backslash, whatever
+ * standard_conforming_strings says.
+ */
+const SYSTEM_ATTRS_JSONB = "replace(system_attrs, chr(92) || 'u0000', chr(92) || 'ufffd')::jsonb";
+
 /** Most writes in one group commit, which keeps one statement's parameters and lock time bounded. */
 const MAX_GROUP_COMMIT = 64;
 
@@ -914,7 +924,7 @@ function statements(schema: string) {
     trialById: named("trial_by_id", `SELECT ${TRIAL_COLUMNS}, write_id FROM ${trials} WHERE id = $1`),
     trialByWriteId: named("trial_by_write_id", `SELECT ${TRIAL_COLUMNS} FROM ${trials} WHERE write_id = $1`),
     lockStudy: named("lock_study", `SELECT id FROM ${studies} WHERE id = $1 FOR UPDATE`),
-    trialWithOnceKey: named("trial_with_once_key", `SELECT 1 FROM ${trials} WHERE study_id = $1 AND system_attrs::jsonb ->> '${ONCE_KEY_ATTR}' = $2 LIMIT 1`),
+    trialWithOnceKey: named("trial_with_once_key", `SELECT 1 FROM ${trials} WHERE study_id = $1 AND ${SYSTEM_ATTRS_JSONB} ->> '${ONCE_KEY_ATTR}' = $2 LIMIT 1`),
     allTrials: named(
       "all_trials",
       `SELECT s.seq AS study_seq, t.id, t.study_id, t.number, t.state, t.params, t.distributions, t.objective_values, t.intermediate,
@@ -949,10 +959,10 @@ function statements(schema: string) {
          COALESCE(BOOL_OR(feasible AND objective_values::jsonb ->> 0 = 'inf'), false) AS has_pos_inf
        FROM (SELECT study_id, state, objective_values,
                CASE WHEN state <> 'complete' THEN false
-                 WHEN jsonb_typeof(system_attrs::jsonb -> '${CONSTRAINTS_ATTR}') = 'array' THEN NOT EXISTS (
-                   SELECT 1 FROM jsonb_array_elements(system_attrs::jsonb -> '${CONSTRAINTS_ATTR}') AS c(v)
+                 WHEN jsonb_typeof(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}') = 'array' THEN NOT EXISTS (
+                   SELECT 1 FROM jsonb_array_elements(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}') AS c(v)
                    WHERE jsonb_typeof(c.v) <> 'number' OR (c.v #>> '{}')::float8 > 0)
-                 ELSE COALESCE(jsonb_typeof(system_attrs::jsonb -> '${CONSTRAINTS_ATTR}'), 'null') = 'null'
+                 ELSE COALESCE(jsonb_typeof(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}'), 'null') = 'null'
                END AS feasible
              FROM ${trials}) AS judged
        GROUP BY study_id, state`,
