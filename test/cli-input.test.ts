@@ -26,6 +26,8 @@ describe("study names and parameter names", () => {
     // A blank name used to create a study listed as an empty row.
     const blank = await sextant(["tune", "-s", "  ", "-p", "x=float:0:1", "--", "node", QUADRATIC, "--x", "{x}", "--y", "0"], { cwd: dir });
     expect([blank.code, blank.stderr]).toEqual([2, 'sextant: --study must not be blank, got "  "\n']);
+    const tab = await sextant(["tune", "-s", "a\tb", "-p", "x=float:0:1", "--", "node", QUADRATIC, "--x", "{x}", "--y", "0"], { cwd: dir });
+    expect([tab.code, tab.stderr]).toEqual([2, "sextant: --study must not contain control characters (a tab at 2)\n"]);
     const reserved = await sextant(["tune", "-p", "valueOf=float:0:1", "--", "node", QUADRATIC, "--x", "{valueOf}", "--y", "0"], { cwd: dir });
     expect(reserved.code).toBe(2);
     expect(reserved.stderr).toMatch(/^sextant: --param "valueOf=float:0:1": parameter name "valueOf" is reserved/);

@@ -11,7 +11,7 @@ import { randomSeed } from "../math/rng.js";
 import type { Pruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import type { Scheduler } from "../schedulers/index.js";
-import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey } from "../space/index.js";
+import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey, studyNameProblem } from "../space/index.js";
 import type { Storage } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
 import { type Study, createStudy, singleObjectiveProblem } from "../study/index.js";
@@ -248,9 +248,10 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   // The config loader already made its relative paths absolute from the config file's folder.
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : (config.cwd ?? configDir);
   const studyName = flags.study ?? config.study ?? defaultStudyName(command, flags.config);
-  if (studyName === "." || studyName === "..") {
+  const nameProblem = studyNameProblem(studyName);
+  if (nameProblem !== null) {
     // createStudy refuses it too, but late: tune reported it as a failure and create as a bug.
-    const message = `must not be "${studyName}", which a URL path cannot carry (the HTTP service and dashboard could not reach the study)`;
+    const message = nameProblem;
     throw flags.study === undefined && source !== null ? source.error(["study"], message) : new UsageError(`--study ${message}`);
   }
   return {

@@ -94,6 +94,13 @@ describe("contextual tuner (ChebCB)", () => {
     expect(await tuner.choose([0.02])).toBe(0);
   });
 
+  it("refuses a range or rate whose arithmetic overflows, which chose null or NaN probabilities", async () => {
+    await expect(createOnlineTuner({ parameter: { low: -1e308, high: 1e308, arms: 3 } })).rejects.toThrow(/range \[-1e\+308, 1e\+308\] is too wide \(high − low overflows\)/);
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, learningRate: 1e100 })).rejects.toThrow("learningRate must be a positive number of at most 1000000, got 1e+100");
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0], high: [1] }, exploration: 1e308 })).rejects.toThrow(/exploration must be a positive number of at most 1000000/);
+    await expect(createOnlineTuner({ parameter: { low: 1e-300, high: 1e300, log: true, arms: 3 } })).resolves.toBeDefined();
+  });
+
   it("names the missing or malformed context", async () => {
     const tuner = await createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0, 0], high: [1, 1] }, seed: 1 });
     await expect(tuner.choose()).rejects.toThrow(/context of 2 number/);

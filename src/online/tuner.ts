@@ -339,6 +339,9 @@ function refuseUnknownKeys(where: keyof typeof OPTION_KEYS, value: object): void
   if (unknown !== null) throw new OnlineTunerError(unknown);
 }
 
+/** The largest learningRate or exploration a tuner takes. */
+const MAX_RATE = 1e6;
+
 function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
   refuseUnknownKeys("options", options);
   const p = options.parameter;
@@ -348,6 +351,10 @@ function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
   if (!Number.isFinite(p.low) || !Number.isFinite(p.high) || !(p.low < p.high)) {
     throw new OnlineTunerError(`parameter.low and parameter.high must be finite with low < high, got ${p.low} and ${p.high}`);
   }
+  if (!p.log && !Number.isFinite(p.high - p.low)) {
+    // The arms are low + u·(high − low): an overflowing width made every arm NaN, chosen as null.
+    throw new OnlineTunerError(`parameter: the range [${p.low}, ${p.high}] is too wide (high − low overflows); narrow it, or use a log scale over positive values`);
+  }
   if (p.log && !(p.low > 0)) throw new OnlineTunerError(`parameter.low must be positive on a log scale, got ${p.low}`);
   const arms = p.arms ?? 16;
   if (!Number.isInteger(arms) || arms < 2) throw new OnlineTunerError(`parameter.arms must be an integer of at least 2, got ${arms}`);
@@ -355,10 +362,12 @@ function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
   if (!BANDIT_ALGORITHMS.includes(algorithm)) throw new OnlineTunerError(`algorithm must be one of ${BANDIT_ALGORITHMS.join(", ")}, got ${JSON.stringify(algorithm)}`);
   const costScale = options.costScale ?? 1;
   if (!(costScale > 0) || !Number.isFinite(costScale)) throw new OnlineTunerError(`costScale must be a positive number, got ${costScale}`);
+  // Beyond MAX_RATE the draws are all or nothing already, and the weights' arithmetic overflows
+  // (Tsallis-INF's probabilities became NaN at 1e100).
   const exploration = options.exploration ?? 10;
-  if (!(exploration > 0) || !Number.isFinite(exploration)) throw new OnlineTunerError(`exploration must be a positive number, got ${exploration}`);
+  if (!(exploration > 0) || !(exploration <= MAX_RATE)) throw new OnlineTunerError(`exploration must be a positive number of at most ${MAX_RATE}, got ${exploration}`);
   const learningRate = options.learningRate ?? 2;
-  if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new OnlineTunerError(`learningRate must be a positive number, got ${learningRate}`);
+  if (!(learningRate > 0) || !(learningRate <= MAX_RATE)) throw new OnlineTunerError(`learningRate must be a positive number of at most ${MAX_RATE}, got ${learningRate}`);
   let context: Required<OnlineContextSpec> | null = null;
   if (algorithm === "chebcb") {
     const c = options.context;

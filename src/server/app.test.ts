@@ -137,6 +137,10 @@ describe("HTTP API: studies", () => {
       [{ name: ".." }, "body.name"],
       [{ name: "   " }, "body.name"],
       [{ name: 5 }, "body.name"],
+      // Stored as U+FFFD: the 201 named a study that could then be neither opened nor deleted.
+      [{ name: "lone\ud800" }, "body.name"],
+      [{ name: "x".repeat(201) }, "body.name"],
+      [{ name: "s", space: { ["p".repeat(201)]: { type: "float", low: 0, high: 1 } } }, `body.space.${"p".repeat(201)}`],
     ];
     for (const [body, field] of cases) {
       const answer = await call(app, "POST", "/studies", body);
@@ -471,6 +475,9 @@ describe("HTTP API: trials", () => {
     }
     expect(seen.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect((await call(app, "GET", `/studies/s/trials?since=${since}`)).json).toEqual({ trials: [], seq: since, more: false });
+    // 16 digits are still a count (up to 2^53 − 1); this one was refused as not "a non-negative integer".
+    expect((await call(app, "GET", "/studies/s/trials?since=1000000000000000")).status).toBe(200);
+    expect((await call(app, "GET", "/studies/s/trials?since=99999999999999999")).json.error.message).toMatch(/must be at most 9007199254740991/);
     await call(app, "POST", "/studies/s/trials");
     const changed = await call(app, "GET", `/studies/s/trials?since=${since}`);
     expect(changed.json.trials.map((t: { number: number; state: string }) => [t.number, t.state])).toEqual([[7, "running"]]);

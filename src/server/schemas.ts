@@ -3,7 +3,8 @@
  * and the OpenAPI document is generated from them, so the two cannot drift apart.
  */
 import { z } from "zod";
-import { reservedParamName } from "../space/distributions.js";
+import { MAX_PARAM_NAME_LENGTH, reservedParamName } from "../space/distributions.js";
+import { studyNameProblem } from "../space/records.js";
 
 /**
  * Study names travel in URL paths, percent-encoded (a '/' as %2F), as the library allows any name;
@@ -14,11 +15,11 @@ export const StudyName = z
   .min(1)
   .max(200)
   .regex(/^[^\u0000-\u001f]+$/, "must not contain control characters");
-/** A name for a new study: also not blank, and not "." or "..", which a URL path cannot carry. */
-export const NewStudyName = StudyName.refine((name) => name.trim() !== "", "must not be blank").refine(
-  (name) => name !== "." && name !== "..",
-  'must not be "." or "..", which a URL path cannot carry',
-);
+/** A name for a new study: the library's rule ({@link studyNameProblem}), so the two agree. */
+export const NewStudyName = z.string().superRefine((name, context) => {
+  const problem = studyNameProblem(name);
+  if (problem !== null) context.addIssue({ code: "custom", message: problem });
+});
 
 export const Direction = z.enum(["minimize", "maximize"]);
 
@@ -30,7 +31,7 @@ const Key = z.string().min(1).max(200).refine(notProto, "must not be __proto__")
 const ParamName = z
   .string()
   .min(1)
-  .max(200)
+  .max(MAX_PARAM_NAME_LENGTH)
   .superRefine((name, context) => {
     const reserved = reservedParamName(name);
     if (reserved !== null) context.addIssue({ code: "custom", message: reserved });
@@ -149,7 +150,8 @@ const TrialNumber = z.string().regex(/^\d{1,9}$/, "must be a trial number (a non
 
 export const TrialPath = z.strictObject({ study: StudyName, number: TrialNumber });
 
-const Count = (max: number) => z.string().regex(/^\d{1,15}$/, "must be a non-negative integer").refine((s) => Number(s) <= max, `must be at most ${max}`);
+// 16 digits reach 2^53 − 1; a longer string of digits is past any max and said so.
+const Count = (max: number) => z.string().regex(/^\d+$/, "must be a non-negative integer").refine((s) => s.length <= 16 && Number(s) <= max, `must be at most ${max}`);
 
 export const TrialsQuery = z.strictObject({
   since: Count(Number.MAX_SAFE_INTEGER).optional().describe("only trials changed after this sequence number (the `seq` of an earlier answer)"),

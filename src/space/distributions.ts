@@ -51,8 +51,12 @@ function describe(name: string | undefined): string {
 /** Names every JavaScript object inherits (`constructor`, `toString`, `__proto__`, …). */
 const INHERITED_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
+/** The longest parameter name, as the HTTP service and the dashboard take them. */
+export const MAX_PARAM_NAME_LENGTH = 200;
+
 /**
- * Why `name` cannot name a parameter, or null if it can. A name every JavaScript object inherits
+ * Why `name` cannot name a parameter, or null if it can: longer than {@link MAX_PARAM_NAME_LENGTH},
+ * or reserved. A name every JavaScript object inherits
  * would read as present in a trial that never suggested it (`params.constructor` is a function),
  * so such names are refused everywhere a parameter is named: the library, the CLI and the API.
  *
@@ -60,6 +64,10 @@ const INHERITED_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(
  * reservedParamName("toString") // 'parameter name "toString" is reserved: …'
  */
 export function reservedParamName(name: string): string | null {
+  if (name.length > MAX_PARAM_NAME_LENGTH) {
+    // The HTTP service and the dashboard take names up to this length: a longer one made a study they could not show.
+    return `parameter name "${name.slice(0, 40)}…" has ${name.length} characters; at most ${MAX_PARAM_NAME_LENGTH}`;
+  }
   if (!INHERITED_NAMES.has(name)) return null;
   return `parameter name "${name}" is reserved: every JavaScript object has a member of that name; choose another, e.g. "${name.replace(/^_+|_+$/g, "")}_"`;
 }
@@ -127,6 +135,10 @@ export function validateDistribution(distribution: Distribution, name?: string):
       throw new InvalidDistributionError(`${who}: an int step must be an integer, got ${step}`);
     }
     const cells = (high - low) / step;
+    if (!Number.isFinite(cells)) {
+      // (high − low) / step overflowed: the divisibility check below compared NaN and passed, and every value snapped to high.
+      throw new InvalidDistributionError(`${who}: step ${step} is too small for the range [${low}, ${high}]`);
+    }
     if (Math.abs(cells - Math.round(cells)) > 1e-8 * Math.max(1, cells)) {
       throw new InvalidDistributionError(`${who}: step ${step} does not divide the range [${low}, ${high}]`);
     }

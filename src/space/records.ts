@@ -17,6 +17,33 @@ export const CONSTRAINTS_ATTR = "constraints";
 /** Any JSON value: what user and system attributes may hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/** The longest study name: names travel in URL paths and table cells. */
+export const MAX_STUDY_NAME_LENGTH = 200;
+
+/**
+ * What keeps `name` from naming a new study, or null: blank, longer than
+ * {@link MAX_STUDY_NAME_LENGTH}, a control character (a tab, a newline), a lone UTF-16 surrogate
+ * (stored as U+FFFD, so the study could then be neither opened nor deleted by the name given), or
+ * "." or "..", which a URL path cannot carry. The library, the CLI and the HTTP service refuse by
+ * the same rule, so that every study one of them makes the dashboard and the service can reach.
+ *
+ * @example
+ * studyNameProblem("resnet-lr") // null
+ * studyNameProblem("a\tb")      // "must not contain control characters (a tab at 2)"
+ */
+export function studyNameProblem(name: string): string | null {
+  if (name.trim() === "") return "must not be blank";
+  if (name.length > MAX_STUDY_NAME_LENGTH) return `must be at most ${MAX_STUDY_NAME_LENGTH} characters, got ${name.length}`;
+  const control = /[\u0000-\u001f\u007f]/.exec(name);
+  if (control) {
+    const what = control[0] === "\t" ? "a tab" : control[0] === "\n" ? "a newline" : `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+    return `must not contain control characters (${what} at ${control.index + 1})`;
+  }
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(name)) return "must be well-formed Unicode (it holds a lone surrogate)";
+  if (name === "." || name === "..") return `must not be "${name}", which a URL path cannot carry (the HTTP service and dashboard could not reach the study)`;
+  return null;
+}
+
 /**
  * What keeps `value` from being a {@link JsonValue}, or null when nothing does: undefined, a
  * function, a symbol, a bigint, a cycle, or an object that is not a plain object or array (a Date,

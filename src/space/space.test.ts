@@ -133,6 +133,10 @@ describe("unit-cube encoding", () => {
     }
   });
 
+  it("refuses a step too small for its range, which made every value the top one", () => {
+    expect(() => validateDistribution({ type: "float", low: 0, high: 1, step: 1e-320 }, "x")).toThrow('parameter "x": step 1e-320 is too small for the range [0, 1]');
+  });
+
   it("encodes log distributions on a log scale", () => {
     const distribution = validateDistribution({ type: "float", low: 1e-5, high: 1e-1, log: true });
     expect(decodeValue(distribution, 0.5)).toBeCloseTo(1e-3, 10);

@@ -162,3 +162,22 @@ describe("study.trials while other workers run", () => {
     expect(phantoms.every((n) => n === 0)).toBe(true);
   });
 });
+
+describe("names", () => {
+  it("refuses a study name the HTTP service and dashboard could not reach, by the same rule they use", async () => {
+    const bad = (name: string) => createStudy({ name, storage: new MemoryStorage() });
+    await expect(bad("x".repeat(201))).rejects.toThrow("createStudy: name must be at most 200 characters, got 201");
+    await expect(bad("tab\there")).rejects.toThrow("createStudy: name must not contain control characters (a tab at 4)");
+    await expect(bad("lone\ud800")).rejects.toThrow("createStudy: name must be well-formed Unicode (it holds a lone surrogate)");
+    await expect(bad("x".repeat(200))).resolves.toBeDefined();
+    await expect(bad("emoji \u{1F600}")).resolves.toBeDefined();
+  });
+
+  it("refuses a parameter name longer than the service takes, stopping optimize as a bad distribution does", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await expect(study.optimize((trial) => trial.suggestFloat("p".repeat(201), 0, 1), { nTrials: 3 })).rejects.toThrow(
+      /parameter name "p{40}…" has 201 characters; at most 200/,
+    );
+    expect(study.trials.length).toBe(1);
+  });
+});

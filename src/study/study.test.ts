@@ -44,11 +44,11 @@ describe("Study", () => {
     expect(await loaded(3)).not.toEqual(await loaded(4));
   });
 
-  it("fails a trial that names a parameter every JavaScript object inherits, saying so", async () => {
+  it("fails a trial that names a parameter every JavaScript object inherits, saying so, and stops the run", async () => {
     // "constructor" used to read as already suggested ("suggested as undefined and now as …").
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
-    await study.optimize((trial) => trial.suggestFloat("constructor", 0, 1), { nTrials: 2 });
-    expect(study.trials.map((t) => t.state)).toEqual(["failed", "failed"]);
+    await expect(study.optimize((trial) => trial.suggestFloat("constructor", 0, 1), { nTrials: 2 })).rejects.toThrow(/is reserved/);
+    expect(study.trials.map((t) => t.state)).toEqual(["failed"]);
     expect(String(study.trials[0]!.systemAttrs.failReason)).toContain('parameter name "constructor" is reserved: every JavaScript object has a member of that name; choose another, e.g. "constructor_"');
   });
 

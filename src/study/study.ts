@@ -27,6 +27,7 @@ import {
   type StudySnapshot,
   type WarmStartSource,
   InvalidDistributionError,
+  studyNameProblem,
   unknownKeysMessage,
   lastIntermediate,
   makeTrial,
@@ -463,8 +464,9 @@ function checkStudyOptions(options: CreateStudyOptions, caller = "createStudy", 
   if (options.name !== undefined) {
     const name = options.name as unknown;
     if (typeof name !== "string" || name.trim() === "") throw new TypeError(`${caller}: name must be a non-blank string, got ${describeValue(name)}`);
-    // A URL path cannot hold them: clients and servers resolve them as "this" and "up one" folder.
-    if (name === "." || name === "..") throw new TypeError(`${caller}: name must not be "${name}", which a URL path cannot carry (the HTTP service and dashboard could not reach the study)`);
+    // A new study only: one made before these rules can still be loaded by its name.
+    const problem = caller === "createStudy" ? studyNameProblem(name) : null;
+    if (problem !== null) throw new TypeError(`${caller}: name ${problem}`);
   }
   if (caller === "loadStudy" && ("direction" in options || "directions" in options)) {
     // The stored directions rule a loaded study; one given here used to be ignored without a word.

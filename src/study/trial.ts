@@ -183,7 +183,8 @@ export class Trial {
     this.assertWritable();
     if (typeof name !== "string" || name.length === 0) throw new TypeError("a parameter name must be a non-empty string");
     const reserved = reservedParamName(name);
-    if (reserved !== null) throw new TypeError(reserved);
+    // Like a malformed distribution, a name that cannot be one fails every trial the same way: optimize stops with it.
+    if (reserved !== null) throw new InvalidDistributionError(reserved);
     const normalized = validateDistribution(distribution, name);
     const existing = this.paramDistributions[name];
     if (existing !== undefined) {
