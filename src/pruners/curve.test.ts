@@ -43,6 +43,12 @@ describe("CurvePruner (Baker et al. 2017)", () => {
   const trials = history(30);
   const bestFinal = Math.min(...trials.map((t) => t.values![0]!));
 
+  it("judges a trial among 130,000 complete ones, which overflowed the call stack (Math.min(...))", () => {
+    const many = Array.from({ length: 130_000 }, (_, i) => ({ ...trials[i % trials.length]!, number: i, id: i }));
+    const bad = running(130_000, 0.3, 0.95, 6);
+    expect(new CurvePruner({ seed: 1 }).prune(makeSnapshot([...many, bad]), bad)).toBe(true);
+  });
+
   it("prunes a curve heading to a clearly worse final value, and keeps one heading to the best", () => {
     const pruner = new CurvePruner({ seed: 1 });
     const bad = running(100, 0.3, 0.95, 6);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../math/rng.js";
-import { failuresArePredictable } from "./failures.js";
+import { createStudy, loadStudy } from "../study/index.js";
+import { MemoryStorage } from "../storage/index.js";
+import { failureTestRows, failuresArePredictable } from "./failures.js";
+import { RandomSampler } from "./random.js";
+import { TPESampler } from "./tpe/index.js";
 
 const uniformPoints = (count: number, d: number, seed: number): Float64Array[] => {
   const rng = new Rng(seed);
@@ -55,5 +59,44 @@ describe("failuresArePredictable", () => {
       if (failuresArePredictable(points, labels, Uint8Array.of(1, 0), seed)) passed++;
     }
     expect(passed).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("failureTestRows", () => {
+  it("tests every history up to 300 rows, then at counts 10% apart, never above the history", () => {
+    expect([1, 2, 299, 300].map(failureTestRows)).toEqual([1, 2, 299, 300]);
+    expect([301, 329, 330, 362, 363].map(failureTestRows)).toEqual([300, 300, 330, 330, 363]);
+    let points = 0;
+    let previous = 0;
+    for (let n = 1; n <= 50_000; n++) {
+      const tested = failureTestRows(n);
+      expect(tested <= n && tested >= previous).toBe(true);
+      if (tested !== previous) points++;
+      previous = tested;
+    }
+    // A sampler asked once per trial retests 353 times in 50,000 trials, not 50,000 times.
+    expect(points).toBe(353);
+  });
+
+  it("lets TPE keep an answer between test points and agree with a sampler that starts late", async () => {
+    const objective = (trial: { suggestFloat: (n: string, l: number, h: number) => number }) => {
+      const x = trial.suggestFloat("x", 0, 1);
+      const y = trial.suggestFloat("y", 0, 1);
+      if (x > 0.8) throw new Error("out of memory");
+      return (x - 0.3) ** 2 + y;
+    };
+    // Two studies with the same 350 random trials; in each TPE runs trials 350 and 351, with one
+    // sampler object throughout in the first and a new one for trial 351 in the second.
+    const run = async (fresh: boolean) => {
+      const storage = new MemoryStorage();
+      const study = await createStudy({ name: "f", storage, sampler: new RandomSampler({ seed: 3 }) });
+      await study.optimize(objective, { nTrials: 350 });
+      const tpe = await loadStudy({ name: "f", storage, sampler: new TPESampler({ seed: 5 }) });
+      await tpe.optimize(objective, { nTrials: 1 });
+      const next = fresh ? await loadStudy({ name: "f", storage, sampler: new TPESampler({ seed: 5 }) }) : tpe;
+      await next.optimize(objective, { nTrials: 1 });
+      return next.trials.at(-1)!.params;
+    };
+    expect(await run(true)).toEqual(await run(false));
   });
 });

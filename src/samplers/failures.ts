@@ -20,6 +20,32 @@
  */
 import { Rng } from "../math/rng.js";
 
+/** Up to this many rows every history is tested; beyond it, at row counts 10% apart (see {@link failureTestRows}). */
+const EVERY_COUNT_UP_TO = 300;
+/** The test reads at most this many rows: the latest ones of the prefix it tests. */
+export const FAILURE_TEST_WINDOW = 2000;
+
+/**
+ * The number of history rows (trials in number order) whose failure test stands for a history of
+ * `rows`: `rows` itself up to 300, then the largest of 300·1.1^j not above it. The test costs n²
+ * and a sampler asks it as the history grows; retesting each ask made TPE's asks O(n²) once two
+ * trials had failed (113 s per ask at 50,000 trials). Judged on the first `failureTestRows(n)` rows
+ * (of which the latest {@link FAILURE_TEST_WINDOW}), the answer depends on the history alone, so a
+ * worker that starts late agrees with one that has run all along.
+ *
+ * @example
+ * failureTestRows(250) // 250
+ * failureTestRows(1000) // 941 (300·1.1^12)
+ */
+export function failureTestRows(rows: number): number {
+  if (rows <= EVERY_COUNT_UP_TO) return rows;
+  const steps = Math.floor(Math.log(rows / EVERY_COUNT_UP_TO) / Math.log(1.1) + 1e-9);
+  let tested = Math.floor(EVERY_COUNT_UP_TO * 1.1 ** steps);
+  // Guard the floating-point edge of the logarithm: never above rows.
+  if (tested > rows) tested = Math.floor(EVERY_COUNT_UP_TO * 1.1 ** (steps - 1));
+  return tested;
+}
+
 export interface FailureTestOptions {
   /** Neighbours per point (default 5). */
   readonly neighbours?: number;

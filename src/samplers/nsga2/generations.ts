@@ -26,7 +26,7 @@ import {
   type StudySnapshot,
   FinishedCursor,
   SpaceEncoder,
-  intersectionSearchSpace,
+  IntersectionSearchSpace,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
@@ -115,6 +115,8 @@ export abstract class GenerationalSampler implements Sampler {
   readonly populationSize: number;
   private readonly variation: VariationSettings;
   private state: StudyState | null = null;
+  /** Kept between asks, so each reads only the trials finished since (a new one per ask made a run O(n²)). */
+  private readonly searchSpace = new IntersectionSearchSpace(false);
 
   protected constructor(
     samplerName: string,
@@ -147,7 +149,7 @@ export abstract class GenerationalSampler implements Sampler {
     const generation = this.currentGeneration(snapshot);
     trial.setSystemAttr(this.generationTag, generation);
     if (generation === 0) return {};
-    return intersectionSearchSpace(snapshot, false);
+    return this.searchSpace.calculate(snapshot);
   }
 
   sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {

@@ -59,3 +59,14 @@ describe("TrialHistory with modelFailures", () => {
     expect(history.rows.length).toBe(4);
   });
 });
+
+describe("TrialHistory with several objectives", () => {
+  it("splits a history of 130,000 trials, which overflowed the call stack (push(...rest))", () => {
+    // A chain: trial i dominates every later one, so each front holds one trial and the rest is carried over.
+    const trials = Array.from({ length: 130_000 }, (_, number) => makeTrial({ number, params: { x: number / 130_000 }, distributions: { x: X }, values: [number, number] }));
+    const history = new TrialHistory();
+    history.sync(makeSnapshot(trials, { directions: ["minimize", "minimize"] }));
+    const split = history.split(3);
+    expect([0, 1, 2, 3].map((row) => split.membership[row])).toEqual([BELOW, BELOW, BELOW, ABOVE]);
+  });
+});

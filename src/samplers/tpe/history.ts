@@ -281,7 +281,7 @@ export class TrialHistory {
   /** Rows of the best nondomination ranks, the last partial rank thinned by greedy hypervolume selection. */
   private multiObjectiveBelow(belowCount: number): number[] {
     // Failed rows have no losses and are never below.
-    const remaining = this.byNumber.filter((row) => this.rows[row]!.rank !== FAILED_RANK);
+    let remaining = this.byNumber.filter((row) => this.rows[row]!.rank !== FAILED_RANK);
     const below: number[] = [];
     while (below.length < belowCount && remaining.length > 0) {
       const front: number[] = [];
@@ -298,15 +298,15 @@ export class TrialHistory {
         }
         (dominated ? rest : front).push(row);
       }
+      // Loops, not push(...array): spreading 125,000 rows overflowed the call stack.
       if (below.length + front.length <= belowCount) {
-        below.push(...front);
+        for (const row of front) below.push(row);
       } else {
         const points = scaledForHypervolume(front.map((row) => this.rows[row]!.losses!));
         const picked = greedyHypervolumeSubset(points, belowCount - below.length, referencePoint(points));
         for (const position of picked) below.push(front[position]!);
       }
-      remaining.length = 0;
-      remaining.push(...rest);
+      remaining = rest;
     }
     return below;
   }

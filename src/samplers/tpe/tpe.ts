@@ -23,7 +23,7 @@ import type { WarmStartSource } from "../../space/index.js";
 import { type Dimension, decodeCoordinate, encodeCoordinate, makeDimension } from "./dimension.js";
 import { FIDELITY_RULES, type FidelityRule, FidelityView, parameterCount } from "../fidelity.js";
 import { BELOW, type Column, type HistoryRow, RowMatrix, type Split, TrialHistory } from "./history.js";
-import { failuresArePredictable } from "../failures.js";
+import { FAILURE_TEST_WINDOW, failureTestRows, failuresArePredictable } from "../failures.js";
 import { TriedConfigurations, configurationKey, everyConfiguration, sampleConfigurations, takesFinitelyManyValues } from "./repeats.js";
 import {
   MultivariateParzen,
@@ -742,7 +742,10 @@ export class TPESampler implements Sampler {
       // at random would put random points in g(x) and count as observations (bench/failures.mjs:
       // worse than ignoring them on 4 of 4 problems with 15% random failures).
       const rows = this.failureHistory.rows;
-      if (this.failureGate?.rows !== rows.length) this.failureGate = { rows: rows.length, predictable: this.failureHistory.failedCount > 0 && this.failuresPredictable(rows) };
+      const tested = failureTestRows(rows.length);
+      if (this.failureGate?.rows !== tested) {
+        this.failureGate = { rows: tested, predictable: this.failureHistory.failedCount > 0 && this.failuresPredictable(rows.slice(Math.max(0, tested - FAILURE_TEST_WINDOW), tested), tested) };
+      }
       if (this.failureGate.predictable) this.history = this.failureHistory;
     }
     return modelled;
@@ -750,10 +753,10 @@ export class TPESampler implements Sampler {
 
   /**
    * The failures test of failures.ts on the history's rows (unit interval for numbers, the choice's
-   * index for categoricals, NaN where a row lacks the parameter); seeded by the row count, so that
-   * the same history gives the same answer.
+   * index for categoricals, NaN where a row lacks the parameter); seeded by `tested`, the history's
+   * row count it stands for (failureTestRows), so that the same history gives the same answer.
    */
-  private failuresPredictable(rows: readonly HistoryRow[]): boolean {
+  private failuresPredictable(rows: readonly HistoryRow[], tested: number): boolean {
     // Every parameter under the distribution it first had; a row without it (another branch of a
     // conditional space, or a trial that failed before asking) or with another distribution has NaN there.
     const distributions = new Map<string, Distribution>();
@@ -768,7 +771,7 @@ export class TPESampler implements Sampler {
         return distribution !== undefined && distributionsEqual(distribution, distributions.get(name)!) ? encodeCoordinate(dimensions[i]!, row.trial.params[name]!) : Number.NaN;
       }),
     );
-    return failuresArePredictable(points, rows.map((row) => row.trial.state === "failed"), categorical, deriveSeed(this.seed, rows.length, "failures"));
+    return failuresArePredictable(points, rows.map((row) => row.trial.state === "failed"), categorical, deriveSeed(this.seed, tested, "failures"));
   }
 
   private dimension(distribution: Distribution): Dimension {
