@@ -407,6 +407,23 @@ describe("HTTP API: trials", () => {
     expect(pruned.json.trial).toMatchObject({ state: "pruned", values: [50] });
   });
 
+  it("rebuilds the registered sampler and pruner a library-made study records by name, not auto and none", async () => {
+    const { app, storage } = newApp();
+    await createStudy({ name: "lib", storage, sampler: new RandomSampler({ seed: 1 }), pruner: new MedianPruner() });
+    // Eight trials whose steps order them as their final values do: the median pruner's default
+    // warm-up (rank agreement) then judges from step 1.
+    for (let i = 0; i < 8; i++) {
+      await call(app, "POST", "/studies/lib/trials", { space: { x: SPACE.x } });
+      for (const step of [0, 1, 2]) await call(app, "POST", `/studies/lib/trials/${i}/report`, { step, value: i });
+      await call(app, "POST", `/studies/lib/trials/${i}/tell`, { state: "complete", values: [i] });
+    }
+    await call(app, "POST", "/studies/lib/trials", { space: { x: SPACE.x } });
+    // The median pruner the study was made with prunes a trial far above the others; "none" never did.
+    await call(app, "POST", "/studies/lib/trials/8/report", { step: 0, value: 50 });
+    expect((await call(app, "POST", "/studies/lib/trials/8/report", { step: 1, value: 50 })).json.shouldPrune).toBe(true);
+    expect((await call(app, "GET", "/studies/lib")).json.study).toMatchObject({ sampler: { name: "random" }, pruner: { name: "median" } });
+  });
+
   it("refuses a tell with the wrong number of values and keeps the trial running; a second tell is 409", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });

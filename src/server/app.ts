@@ -188,6 +188,12 @@ function recordedName(record: StudyRecord, key: "sampler" | "pruner"): string {
   return typeof name === "string" && name.length > 0 ? name : "unknown";
 }
 
+/** The recorded name of a study's sampler or pruner when this server can build one by it, else null. */
+function registeredName(record: StudyRecord, key: "sampler" | "pruner", entries: readonly { name: string }[]): string | null {
+  const name = recordedName(record, key);
+  return entries.some((entry) => entry.name === name) ? name : null;
+}
+
 function storedSpace(record: StudyRecord): Record<string, Distribution> | undefined {
   const cliConfig = record.systemAttrs["cli:config"] as { space?: unknown } | undefined;
   return (record.systemAttrs[SPACE_ATTR] ?? cliConfig?.space) as Record<string, Distribution> | undefined;
@@ -335,8 +341,12 @@ export function createServerApp(options: ServerAppOptions): Hono {
       let sampler: Sampler;
       let pruner: Pruner;
       try {
-        sampler = buildSampler(storedSpec(record, SAMPLER_ATTR, "sampler", "auto"), storedSpace(record));
-        pruner = createPrunerByName(...specArgs(storedSpec(record, PRUNER_ATTR, "pruner", "none")));
+        // A study the library made records only its components' names: a registered one is rebuilt
+        // (with its default options) rather than auto and none, which the study showed it did not use.
+        const samplerFallback = registeredName(record, "sampler", samplerEntries()) ?? "auto";
+        const prunerFallback = registeredName(record, "pruner", prunerEntries()) ?? "none";
+        sampler = buildSampler(storedSpec(record, SAMPLER_ATTR, "sampler", samplerFallback), storedSpace(record));
+        pruner = createPrunerByName(...specArgs(storedSpec(record, PRUNER_ATTR, "pruner", prunerFallback)));
       } catch (error) {
         throw new HttpError(409, `study "${name}" has a sampler or pruner this server cannot rebuild: ${(error as Error).message}`);
       }
