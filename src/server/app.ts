@@ -48,6 +48,7 @@ import { openApiDocument } from "./openapi.js";
 import { Answer, HttpError, route } from "./route.js";
 import { type DashboardAsset, loadDashboardAssets, mountDashboard } from "./dashboard-assets.js";
 import { dashboardRoutes } from "./dashboard-routes.js";
+import { StudyIndexCache } from "./study-index.js";
 import { StudyListQuery } from "./dashboard-schemas.js";
 import * as api from "./schemas.js";
 import { packageVersion } from "../version.js";
@@ -299,6 +300,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
   const { storage } = options;
   const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
   const studies = new Map<string, { id: number; study: Promise<Study> }>();
+  /** The trials of studies clients page through (GET …/trials), kept up to date incrementally. */
+  const pageIndexes = new StudyIndexCache(storage);
   const version = packageVersion();
   const graceSeconds = options.heartbeatGraceSeconds ?? DEFAULT_HEARTBEAT_GRACE_SECONDS;
   if (!Number.isFinite(graceSeconds) || graceSeconds <= 0) throw new RangeError(`heartbeatGraceSeconds must be a positive number, got ${graceSeconds}`);
@@ -572,12 +575,21 @@ export function createServerApp(options: ServerAppOptions): Hono {
         if (!record) throw new HttpError(404, `no study named "${params.study}"`, "path.study");
         refuseTuner(record);
         const limit = query.limit !== undefined ? Number(query.limit) : 100;
-        const changes = await storage.trialsSince(record.id, query.since !== undefined ? Number(query.since) : 0);
+        const since = query.since !== undefined ? Number(query.since) : 0;
+        // The study's trials are held in memory and read incrementally: reading every later trial
+        // from storage for each page made paging through n trials O(n²) (a client took 118 s for 50,000).
+        const index = await pageIndexes.get(record);
         // Each change stamps its trial with a fresh seq, so ordering by seq gives a cursor that never skips one.
-        const ordered = [...changes.trials].sort((a, b) => a.seq - b.seq);
-        const more = ordered.length > limit;
-        const page = more ? ordered.slice(0, limit) : ordered;
-        return { trials: page.map(trialJson), seq: more ? page[page.length - 1]!.seq : changes.seq, more };
+        const bySeq = index.remember("trials by seq", () => index.trials.filter((t): t is FrozenTrial => t !== undefined).sort((a, b) => a.seq - b.seq));
+        let first = 0;
+        for (let high = bySeq.length; first < high; ) {
+          const middle = (first + high) >> 1;
+          if (bySeq[middle]!.seq <= since) first = middle + 1;
+          else high = middle;
+        }
+        const page = bySeq.slice(first, first + limit);
+        const more = first + limit < bySeq.length;
+        return { trials: page.map(trialJson), seq: more ? page[page.length - 1]!.seq : index.seq, more };
       },
     }),
     route({
