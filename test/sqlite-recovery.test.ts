@@ -9,9 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RandomSampler, loadStudy } from "../src/index.js";
+import { RandomSampler, createStudy, loadStudy } from "../src/index.js";
 
 const fixture = fileURLToPath(new URL("./fixtures/abandoned-trial.mjs", import.meta.url));
+const claimAndDie = fileURLToPath(new URL("./fixtures/claim-and-die.mjs", import.meta.url));
 
 function startWorker(storage: string, name: string): Promise<{ child: ChildProcess; trialNumber: number }> {
   const child = spawn(process.execPath, [fixture, storage, name], { stdio: ["ignore", "pipe", "pipe"] });
@@ -66,6 +67,26 @@ describe("recovering trials of dead workers (sqlite)", () => {
     expect(byNumber.get(alive.trialNumber)!.state).toBe("running");
     expect(study.trials.filter((t) => t.state === "complete")).toHaveLength(3);
     expect(study.trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4]);
+    await study.close();
+  });
+
+  it("fails queued trials whose worker died right after claiming them, before writing anything else", async () => {
+    const storage = `sqlite:${join(dir, "s.db")}`;
+    const study = await createStudy({ name: "claimed", storage });
+    await study.enqueueTrial({ x: 0.25 });
+    await study.enqueueTrial({ x: 0.75 });
+    const child = spawn(process.execPath, [claimAndDie, storage, "claimed"], { stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const signal = await new Promise((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+    expect(signal).toBe("SIGKILL");
+    expect(out).toBe("claimed 0 1\n");
+
+    // Known at once by the worker the claims recorded, without waiting for a heartbeat grace.
+    expect((await study.recoverAbandonedTrials()).sort()).toEqual([0, 1]);
+    const failed = study.trials.filter((t) => t.state === "failed");
+    expect(failed.map((t) => t.systemAttrs.failReason)).toEqual([expect.stringMatching(`worker process ${child.pid} `), expect.stringMatching(`worker process ${child.pid} `)]);
     await study.close();
   });
 });

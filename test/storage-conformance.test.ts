@@ -272,6 +272,28 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       await storage.updateTrial(w0.id, { state: "complete", values: [1] });
     });
 
+    it("writes the claimer's system attributes in the claim itself, replacing a key the trial had", async () => {
+      const study = await newStudy();
+      // A released trial keeps its earlier worker; a NUL is what a jsonb merge would choke on.
+      const queued = { fixedParams: { x: 0.5 }, note: "a\u0000b", worker: { pid: 1 } };
+      const waiting = await storage.createTrial(study.id, { state: "waiting", systemAttrs: queued });
+      const bare = await storage.createTrial(study.id, { state: "waiting" });
+      await storage.createTrial(study.id, { state: "waiting", systemAttrs: queued });
+      const worker = { host: "h", pid: 42 };
+
+      const claimed = (await storage.claimWaitingTrial(study.id, { systemAttrs: { worker } }))!;
+      expect(claimed).toMatchObject({ id: waiting.id, state: "running", systemAttrs: { ...queued, worker } });
+      expect(await storage.getTrial(waiting.id)).toEqual(claimed);
+      expect((await storage.claimWaitingTrial(study.id, { systemAttrs: { worker } }))!.systemAttrs).toEqual({ worker });
+      expect((await storage.getTrial(bare.id))!.systemAttrs).toEqual({ worker });
+      // Without claim attributes the trial keeps its own.
+      expect((await storage.claimWaitingTrial(study.id))!.systemAttrs).toEqual(queued);
+      // Later writes of other attributes keep the claimer's worker.
+      const told = await storage.updateTrial(waiting.id, { state: "complete", values: [1], systemAttrs: { extra: 1 } });
+      expect(told.systemAttrs).toEqual({ ...queued, worker, extra: 1 });
+      expect((await storage.trialsSince(study.id, 0)).trials[0]).toEqual(told);
+    });
+
     it("never gives one waiting trial to two claimers", async () => {
       const study = await newStudy();
       for (let i = 0; i < 5; i++) await storage.createTrial(study.id, { state: "waiting" });
@@ -389,7 +411,7 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       const finished = await storage.updateTrial(done.id, { state: "complete", values: [1] });
 
       const first = await storage.startNextTrial!(study.id, { systemAttrs: { worker: "w" } }, 0);
-      expect(first.trial).toMatchObject({ id: waiting.id, number: 1, state: "running", params: { x: 0.25 } });
+      expect(first.trial).toMatchObject({ id: waiting.id, number: 1, state: "running", params: { x: 0.25 }, systemAttrs: { worker: "w" } });
       expect(first.trial.seq).toBeGreaterThan(finished.seq);
       expect(await storage.getTrial(waiting.id)).toEqual(first.trial);
       // Changes are as of just before the claim: the finished trial, and the claimed one still waiting.
@@ -418,7 +440,8 @@ describe.each(backends)("storage conformance: $name", (backend) => {
 
       const claimed = await storage.startNextTrial!(study.id, { systemAttrs: { worker: "w" } }, null);
       expect(claimed.changes).toBeNull();
-      expect(claimed.trial).toMatchObject({ id: waiting.id, number: 1, state: "running", params: { x: 0.25 } });
+      expect(claimed.trial).toMatchObject({ id: waiting.id, number: 1, state: "running", params: { x: 0.25 }, systemAttrs: { worker: "w" } });
+      expect(await storage.getTrial(waiting.id)).toEqual(claimed.trial);
       const created = await storage.startNextTrial!(study.id, { systemAttrs: { worker: "w" } }, null);
       expect(created.changes).toBeNull();
       expect(created.trial).toMatchObject({ number: 2, state: "running", systemAttrs: { worker: "w" } });
@@ -472,6 +495,26 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(started.trial).toMatchObject({ number: 2, state: "running", systemAttrs: { worker: "w" } });
       expect(started.trial.seq).toBeGreaterThan(finished!.seq);
       expect((await storage.trialsSince(study.id, 0)).trials).toEqual([finished, other, started.trial]);
+    });
+
+    it("writes each starter's system attributes into the waiting trial it claims, also in a group commit", async (context) => {
+      if (!storage.finishAndStartNext) context.skip("this backend has no finishAndStartNext");
+      const study = await newStudy();
+      const running = [];
+      for (let i = 0; i < 4; i++) running.push(await storage.createTrial(study.id, { state: "running" }));
+      for (let i = 0; i < 3; i++) await storage.createTrial(study.id, { state: "waiting", systemAttrs: { fixedParams: { x: i } } });
+      const alone = await storage.finishAndStartNext!(running[0]!.id, { state: "complete", values: [0] }, { systemAttrs: { worker: "w0" } }, 0);
+      expect(alone.started.trial).toMatchObject({ number: 4, systemAttrs: { fixedParams: { x: 0 }, worker: "w0" } });
+      // Started together, they may go as one statement: each claimed trial still gets its own starter's worker.
+      const together = await Promise.all(
+        running.slice(1).map((t, i) => storage.finishAndStartNext!(t.id, { state: "complete", values: [i] }, { systemAttrs: { worker: `w${i + 1}` } }, null)),
+      );
+      const started = together.map((r) => r.started.trial);
+      expect(started.map((t) => t.systemAttrs.worker)).toEqual(["w1", "w2", "w3"]);
+      for (const trial of started) {
+        if (trial.number < 7) expect(trial.systemAttrs.fixedParams).toEqual({ x: trial.number - 4 });
+        expect(await storage.getTrial(trial.id)).toEqual(trial);
+      }
     });
 
     it("releases a started trial that never got a parameter back to waiting, and nothing else", async (context) => {

@@ -9,6 +9,7 @@ import {
   type StudyRecord,
   type StudySummary,
   type TrialChanges,
+  type TrialClaim,
   type TrialInit,
   TrialNotFoundError,
   type TrialPatch,
@@ -123,13 +124,15 @@ export class MemoryStorage implements Storage {
     return trial;
   }
 
-  async claimWaitingTrial(studyId: number): Promise<FrozenTrial | null> {
+  async claimWaitingTrial(studyId: number, claim: TrialClaim = {}): Promise<FrozenTrial | null> {
     const study = this.requireStudy(studyId);
     const id = study.waiting.shift();
     if (id === undefined) return null;
     const number = this.trialIndex.get(id)!.number;
+    const waiting = study.trials[number]!;
     const trial: FrozenTrial = {
-      ...study.trials[number]!,
+      ...waiting,
+      systemAttrs: claim.systemAttrs ? { ...waiting.systemAttrs, ...claim.systemAttrs } : waiting.systemAttrs,
       state: "running",
       startedAt: Date.now(),
       seq: study.changeLog.length + 1,

@@ -38,6 +38,7 @@ import {
   type StartedTrial,
   type StudySummary,
   type TrialChanges,
+  type TrialClaim,
   type TrialInit,
   TrialNotFoundError,
   type TrialPatch,
@@ -371,15 +372,16 @@ export class PostgresStorage implements Storage {
     return row === null ? null : this.created(row, { state: init.state, params: { ...init.params }, distributions: { ...init.distributions }, userAttrs: { ...init.userAttrs }, systemAttrs });
   }
 
-  async claimWaitingTrial(studyId: number): Promise<FrozenTrial | null> {
+  async claimWaitingTrial(studyId: number, claim: TrialClaim = {}): Promise<FrozenTrial | null> {
     const writeId = newWriteId();
+    const systemAttrs = encodeJson({ ...claim.systemAttrs });
     const row = await this.retrying(async (attempt) => {
       if (attempt > 0) {
         // A claim whose reply was lost must not leave that trial running with nobody on it.
         const { rows } = await this.query<TrialRow>(this.sql.trialByWriteId, [writeId]);
         if (rows[0]) return rows[0];
       }
-      const { rows } = await this.query<TrialRow & { study_exists: boolean }>(this.sql.claimWaiting, [studyId, writeId]);
+      const { rows } = await this.query<TrialRow & { study_exists: boolean }>(this.sql.claimWaiting, [studyId, writeId, systemAttrs]);
       if (!rows[0]!.study_exists) throw noStudy(studyId);
       return rows[0]!.id === null ? null : rows[0]!;
     });
@@ -766,6 +768,15 @@ function statements(schema: string) {
   // Statement names are per connection; the schema is part of them because one process may open several.
   const named = (name: string, text: string) => ({ name: `sextant_${name}_${schema.replace(/\W/g, "")}`, text });
   /**
+   * A claimed trial's system_attrs with the claimer's (JSON object text) added after its own.
+   * Readers keep the last of repeated keys (JSON.parse, jsonb), so an added key replaces one the
+   * trial had until the next write of the column encodes the object afresh. Text, not jsonb: the
+   * cast to jsonb fails on an attribute holding \u0000, which the column may store.
+   */
+  const withClaimAttrs = (added: string) =>
+    `CASE WHEN ${added}::text = '{}' THEN t.system_attrs WHEN t.system_attrs = '{}' THEN ${added}::text
+       ELSE left(t.system_attrs, -1) || ',' || substr(${added}::text, 2) END`;
+  /**
    * Claims the study's oldest waiting trial, else inserts a running one from the `init` columns,
    * and reads the changes after `since`, in one statement; `finish` (a CTE named `finished` that
    * takes the first of the `seqStep` seq values, `s.seq - 1`) finishes a trial in the same write.
@@ -780,7 +791,8 @@ function statements(schema: string) {
        UPDATE ${studies} SET seq = seq + ${p.seqStep}, trial_count = trial_count + CASE WHEN EXISTS (SELECT 1 FROM c) THEN 0 ELSE 1 END
        WHERE id = $1 RETURNING seq, trial_count - 1 AS number
      ),${p.finish ? ` ${p.finish},` : ""} claimed AS (
-       UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.seq, write_id = ${p.writeId}
+       UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.seq, write_id = ${p.writeId},
+         system_attrs = ${withClaimAttrs(p.init[3]!)}
        FROM c, s WHERE t.id = c.id
        RETURNING ${prefixed("t", TRIAL_COLUMNS)}
      ), inserted AS (
@@ -844,7 +856,8 @@ function statements(schema: string) {
        ), s AS (
          UPDATE ${studies} SET seq = seq + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM c) RETURNING seq
        ), claimed AS (
-         UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.seq, write_id = $2
+         UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.seq, write_id = $2,
+           system_attrs = ${withClaimAttrs("$3")}
          FROM c, s WHERE t.id = c.id
          RETURNING t.id, t.study_id, t.number, t.state, t.params, t.distributions, t.objective_values, t.intermediate,
                    t.user_attrs, t.system_attrs, t.started_at, t.finished_at, t.seq
@@ -899,7 +912,7 @@ function statements(schema: string) {
          RETURNING t.id, t.seq, t.finished_at, t.write_id
        ), claimed AS (
          UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.base_seq + s.k + c.ord,
-           write_id = ($12::uuid[])[c.ord::int]
+           write_id = ($12::uuid[])[c.ord::int], system_attrs = ${withClaimAttrs("($16::text[])[c.ord::int]")}
          FROM c, s WHERE t.id = c.id
          RETURNING ${prefixed("t", TRIAL_COLUMNS)}, t.write_id
        ), inserted AS (

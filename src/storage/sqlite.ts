@@ -29,6 +29,7 @@ import {
   type StudyRecord,
   type StudySummary,
   type TrialChanges,
+  type TrialClaim,
   type TrialInit,
   TrialNotFoundError,
   TrialNotRunningError,
@@ -256,8 +257,8 @@ export class SqliteStorage implements Storage {
     return this.write(() => (this.statements.trialWithOnceKey.get(studyId, key) === undefined ? insert(studyId) : null));
   }
 
-  async claimWaitingTrial(studyId: number): Promise<FrozenTrial | null> {
-    return this.write(() => this.claimLocked(studyId));
+  async claimWaitingTrial(studyId: number, claim: TrialClaim = {}): Promise<FrozenTrial | null> {
+    return this.write(() => this.claimLocked(studyId, claim));
   }
 
   /**
@@ -268,7 +269,7 @@ export class SqliteStorage implements Storage {
     const insert = this.prepareInsert({ ...init, state: "running" });
     return this.write(() => {
       const changes = sinceSeq === null ? null : this.changesSince(studyId, sinceSeq);
-      return { trial: this.claimLocked(studyId) ?? insert(studyId), changes };
+      return { trial: this.claimLocked(studyId, init) ?? insert(studyId), changes };
     });
   }
 
@@ -317,8 +318,8 @@ export class SqliteStorage implements Storage {
     };
   }
 
-  /** Claims the oldest waiting trial; the caller holds the write lock. */
-  private claimLocked(studyId: number): FrozenTrial | null {
+  /** Claims the oldest waiting trial, merging in the claim's attributes; the caller holds the write lock. */
+  private claimLocked(studyId: number, claim: TrialClaim): FrozenTrial | null {
     const row = this.statements.oldestWaiting.get(studyId) as TrialRow | undefined;
     if (!row) {
       if (!this.statements.studyById.get(studyId)) throw noStudy(studyId);
@@ -326,10 +327,13 @@ export class SqliteStorage implements Storage {
     }
     const seq = this.bumpSeq(studyId);
     const startedAt = Date.now();
+    const waiting = this.toTrial(row);
+    const systemAttrs = claim.systemAttrs ? { ...waiting.systemAttrs, ...claim.systemAttrs } : waiting.systemAttrs;
+    const encoded = claim.systemAttrs ? encodeJson(systemAttrs) : row.system_attrs;
     // The write lock already excludes other claimers; the state guard keeps the claim a
     // compare-and-set even if that ever stops being true.
-    if (this.statements.claimTrial.run(startedAt, seq, row.id).changes !== 1) return null;
-    return { ...this.toTrial(row), state: "running", startedAt, seq };
+    if (this.statements.claimTrial.run(startedAt, seq, encoded, row.id).changes !== 1) return null;
+    return { ...waiting, systemAttrs, state: "running", startedAt, seq };
   }
 
   /** What trialsSince answers, read inside the caller's transaction (one snapshot). */
@@ -526,7 +530,7 @@ function prepareStatements(db: Database.Database) {
     ),
     trialById: db.prepare(`SELECT ${trialColumns} FROM trials WHERE id = ?`),
     oldestWaiting: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`),
-    claimTrial: db.prepare("UPDATE trials SET state = 'running', started_at = ?, seq = ? WHERE id = ? AND state = 'waiting'"),
+    claimTrial: db.prepare("UPDATE trials SET state = 'running', started_at = ?, seq = ?, system_attrs = ? WHERE id = ? AND state = 'waiting'"),
     updateTrial: db.prepare(
       `UPDATE trials SET state = @state, params = @params, distributions = @distributions, objective_values = @objective_values,
          intermediate = @intermediate, user_attrs = @user_attrs, system_attrs = @system_attrs, finished_at = @finished_at, seq = @seq

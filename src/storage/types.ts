@@ -57,6 +57,11 @@ export interface TrialInit {
   readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
 }
 
+/** What a claimer writes into the trial it claims, in the claim's own write. */
+export interface TrialClaim {
+  readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
+}
+
 /** What {@link Storage.finishAndStartNext} answers. */
 export interface FinishedAndStarted {
   /**
@@ -125,11 +130,20 @@ export interface Storage {
    * const queued = await storage.createTrialOnce(study.id, `after:${parent.number}`, { state: "waiting" });
    */
   createTrialOnce(studyId: number, key: string, init: TrialInit): Promise<FrozenTrial | null>;
-  /** Atomically moves the oldest `waiting` trial of the study to `running` and returns it, or null if none. */
-  claimWaitingTrial(studyId: number): Promise<FrozenTrial | null>;
+  /**
+   * Atomically moves the oldest `waiting` trial of the study to `running` and returns it, or null
+   * if none. `claim.systemAttrs` are merged into the trial's in the same write (a key it already
+   * has is replaced): a claimer records who runs the trial (`worker`) in the claim itself, so a
+   * process killed right after claiming leaves a trial that pid-based recovery can attribute.
+   *
+   * @example
+   * const trial = await storage.claimWaitingTrial(study.id, { systemAttrs: { worker } });
+   */
+  claimWaitingTrial(studyId: number, claim?: TrialClaim): Promise<FrozenTrial | null>;
   /**
    * Optional fast path for a worker's next trial, in one round trip where the backend can: claims
-   * the oldest `waiting` trial as {@link claimWaitingTrial} does, or else creates a `running` one
+   * the oldest `waiting` trial as {@link claimWaitingTrial} does (with `init.systemAttrs` as the
+   * claim's attributes; its other fields are for a created trial only), or else creates a `running` one
    * from `init` as {@link createTrial} does, and returns it with the study's changes since
    * `sinceSeq`, as {@link trialsSince} would have answered just before this write (so `changes`
    * does not include the started trial, and `changes.seq` is below its `seq`). With `sinceSeq`

@@ -614,6 +614,14 @@ export class Study implements TrialHost {
     return this.trialsRunRemotely ? { ...self, remote: "http" } : self;
   }
 
+  /**
+   * The attributes a trial gets in the write that starts it (claim or create): its worker is
+   * known from the first moment it runs, so a process killed right after is recognised as gone.
+   */
+  private workerAttrs(): { systemAttrs: Record<string, JsonValue> } {
+    return { systemAttrs: { worker: this.workerRecord() } };
+  }
+
   get systemAttrs(): Readonly<Record<string, JsonValue>> {
     return this.record.systemAttrs;
   }
@@ -871,7 +879,7 @@ export class Study implements TrialHost {
     if (prefetched) return this.startTrial(prefetched, fixedDistributions, false);
     if (this.storage.startNextTrial && !this.sampler.isExhausted) {
       const since = this.skipChangesOnAsk ? null : this.seq;
-      const { trial, changes } = await this.storage.startNextTrial(this.id, { systemAttrs: { worker: this.workerRecord() } }, since);
+      const { trial, changes } = await this.storage.startNextTrial(this.id, this.workerAttrs(), since);
       if (changes) this.absorbChanges(changes);
       this.absorb(trial);
       return this.startTrial(trial, fixedDistributions, false);
@@ -887,7 +895,7 @@ export class Study implements TrialHost {
 
   /** {@link ask}'s path without a one-trip start: a queued trial if any, else a new one while the sampler has points. */
   private async claimOrCreate(fixedDistributions: Record<string, Distribution>): Promise<Trial> {
-    let record = await this.storage.claimWaitingTrial(this.id);
+    let record = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
     if (!record) {
       // Enqueued trials run even after the sampler has nothing left of its own to propose.
       if (this.sampler.isExhausted) {
@@ -896,7 +904,7 @@ export class Study implements TrialHost {
           throw new SamplerExhaustedError(`sampler "${this.sampler.name}" has no more points to propose`);
         }
       }
-      record = await this.storage.createTrial(this.id, { state: "running", systemAttrs: { worker: this.workerRecord() } });
+      record = await this.storage.createTrial(this.id, { state: "running", ...this.workerAttrs() });
     }
     return this.startTrial(record, fixedDistributions);
   }
@@ -911,7 +919,7 @@ export class Study implements TrialHost {
    */
   async askQueued(): Promise<Trial | null> {
     if (!this.scheduler) this.refusePopulationWithoutScheduler();
-    const record = await this.storage.claimWaitingTrial(this.id);
+    const record = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
     return record ? this.startTrial(record, {}) : null;
   }
 
@@ -922,6 +930,7 @@ export class Study implements TrialHost {
     const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
     this.ownTrials.add(trial);
     this.knownSeq.set(trial.id, record.seq);
+    // A storage of its own that ignores the claim's attributes: record the worker with the next flush.
     if (record.systemAttrs.worker === undefined) trial.setSystemAttr("worker", this.workerRecord());
     this.activeTrials.set(trial.number, trial);
     try {
@@ -1108,9 +1117,8 @@ export class Study implements TrialHost {
     let frozen: FrozenTrial | null = null;
     try {
       if (startNext && this.storage.finishAndStartNext && !this.sampler.isExhausted) {
-        const worker = this.workerRecord();
         const since = this.skipChangesOnAsk ? null : this.seq;
-        const { finished, started } = await this.storage.finishAndStartNext(trial.id, patch, { systemAttrs: { worker } }, since);
+        const { finished, started } = await this.storage.finishAndStartNext(trial.id, patch, this.workerAttrs(), since);
         if (started.changes) this.absorbChanges(started.changes);
         this.absorb(started.trial);
         this.prefetched.push(started.trial);
@@ -1389,7 +1397,7 @@ export class Study implements TrialHost {
    * from the chosen trial's checkpoint with the chosen parameters.
    */
   private async askSegment(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial | null> {
-    let record = await this.storage.claimWaitingTrial(this.id);
+    let record = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
     if (!record) return null;
     const place = segmentPlace(record);
     if (place && place.parent !== null && record.systemAttrs[UNDECIDED_ATTR] === true) {
