@@ -205,6 +205,24 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect((await trialsOf(db, "joined")).filter((t) => t.state === "running")).toEqual([]);
   });
 
+  it("goes on to the end of its budget when whatever reads its stderr goes away, as tune does", async () => {
+    // `sextant worker 2>&1 >/dev/null | head -1`: the reader exits after the first line.
+    const created = await create("unread", ["--trials", "4"]);
+    expect(created.code, created.stderr).toBe(0);
+    const tuneArgs = ["tune", "--storage", `sqlite:${db}`, "--study", "tuned", "--trials", "4", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"];
+    for (const [study, run] of [
+      ["unread", start(["worker", "--storage", `sqlite:${db}`, "--study", "unread"], { cwd: dir, env: { SLEEP: "100" } })],
+      ["tuned", start(tuneArgs, { cwd: dir, env: { SLEEP: "100" } })],
+    ] as const) {
+      running.push(run);
+      await run.waitForStderr("\n");
+      run.child.stderr!.destroy();
+      const ended = await run.done;
+      expect([study, ended.code, ended.signal]).toEqual([study, 0, null]);
+      expect((await trialsOf(db, study)).map((t) => t.state)).toEqual(Array(4).fill("complete"));
+    }
+  });
+
   it("prints a worker command that a shell reads back as it was, quoting what must be quoted", async () => {
     const created = await create("it's mine", ["--trials", "1"]);
     expect(created.code, created.stderr).toBe(0);

@@ -834,6 +834,11 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     if (error.code === "EPIPE") process.exit(result.code);
     throw error;
   });
+  // Closing stderr (`sextant worker 2>&1 >/dev/null | head -1`) only loses the messages: a run must
+  // not die with its trials left running because nobody reads its progress.
+  process.stderr.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
   const program = buildProgram(io, result);
   try {
     const args = helpAsFlag(argv, program);
