@@ -9,7 +9,8 @@ import { RandomSampler } from "../src/samplers/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { SqliteStorage, StorageOpenError } from "../src/storage/sqlite.js";
 import { createStudy } from "../src/study/index.js";
-import { sextant, tempDir } from "./fixtures/cli-run.js";
+import { spawnSync } from "node:child_process";
+import { BIN, sextant, tempDir } from "./fixtures/cli-run.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -40,6 +41,20 @@ function journalMode(path: string): string {
   } finally {
     raw.close();
   }
+}
+
+/**
+ * Runs the CLI as a user for whom a mode-444 file is read-only: root may write to any file, so
+ * as root it runs as nobody (setpriv), which needs the temp dir opened to everyone.
+ */
+function sextantUnprivileged(args: string[]): { code: number | null; stderr: string } {
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.SEXTANT_STORAGE;
+  const drop = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+  if (drop.length > 0) chmodSync(dir, 0o777);
+  const [command, ...rest] = [...drop, process.execPath, BIN, ...args];
+  const result = spawnSync(command!, rest, { cwd: dir, env, encoding: "utf8" });
+  return { code: result.status, stderr: result.stderr };
 }
 
 beforeEach(() => {
@@ -100,6 +115,29 @@ describe("SqliteStorage opened read-only", () => {
     const missing = join(dir, "nope.db");
     expect(() => SqliteStorage.open(missing, { readOnly: true })).toThrow(/cannot open sqlite:.*nope\.db: the file does not exist/);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("writing commands on a write-protected file", () => {
+  it("refuse it as the user's to fix, saying it is read-only, and leave it as it was", async () => {
+    await makeStudyFile(db);
+    chmodSync(db, 0o444);
+    const before = fingerprint(db);
+    const url = `sqlite:${db}`;
+    const params = ["-p", "x=float:0:1", "--", "node", "-e", "0"];
+    for (const args of [
+      ["worker", "--study", "demo"],
+      ["delete", "demo", "--yes"],
+      ["create", "--study", "other", "--trials", "1", ...params],
+      ["tune", "--study", "demo", "--trials", "1", ...params],
+    ]) {
+      const result = sextantUnprivileged([args[0]!, "--storage", url, ...args.slice(1)]);
+      expect([args[0], result.code]).toEqual([args[0], 1]);
+      expect(result.stderr).toMatch(/^sextant: cannot open sqlite:.*runs\.db: the file is read-only; Sextant must write to it .*make them writable/);
+      expect(result.stderr).not.toMatch(/internal error|bug in Sextant/);
+    }
+    expect(fingerprint(db)).toEqual(before);
+    expect(readdirSync(dir)).toEqual(["runs.db"]);
   });
 });
 

@@ -4,7 +4,7 @@
  * Every write is one `BEGIN IMMEDIATE` transaction, so writers queue on SQLite's write lock instead
  * of failing halfway; the journal is a write-ahead log so readers never wait for writers.
  */
-import { existsSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
@@ -166,6 +166,11 @@ export class SqliteStorage implements Storage {
     // An in-memory database starts empty and vanishes at close: there is nothing to protect.
     const readOnly = options.readOnly === true && !inMemory;
     if (readOnly && !inMemory && !existsSync(path)) fail("the file does not exist");
+    if (!readOnly && !inMemory) {
+      // SQLite opens a file it may not write read-only without a word, and the first write fails.
+      const unwritable = unwritableFile(path);
+      if (unwritable !== undefined) fail(readOnlyReason(path, unwritable));
+    }
 
     let db: Database.Database | undefined;
     try {
@@ -464,7 +469,16 @@ export class SqliteStorage implements Storage {
     this.assertOpen();
     if (this.readOnly) throw new StorageError(`${this.url} was opened read-only; this operation writes`);
     const transaction = this.db.transaction(fn);
-    return this.withRetry(() => transaction.immediate());
+    try {
+      return await this.withRetry(() => transaction.immediate());
+    } catch (error) {
+      // The file was writable when opened (see openOnce) and is no longer.
+      if (error instanceof Database.SqliteError && error.code.startsWith("SQLITE_READONLY")) {
+        const path = this.url.slice("sqlite:".length);
+        throw new StorageError(`${this.url}: ${readOnlyReason(path, path)}`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   /** Runs `fn` in a read transaction: one consistent snapshot, never waiting for writers in WAL mode. */
@@ -608,6 +622,26 @@ function checkReadableWithoutMigrating(state: SchemaState): void {
   );
 }
 
+/** The first of the database's files (itself, its -wal and -shm) that exists and this process may not write. */
+function unwritableFile(path: string): string | undefined {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      accessSync(file, constants.W_OK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") return file;
+    }
+  }
+  return undefined;
+}
+
+/** Why a writer cannot use the database at `path`, `file` (it or its -wal or -shm) being read-only. */
+function readOnlyReason(path: string, file: string): string {
+  return (
+    `${file === path ? "the file" : file} is read-only; Sextant must write to it and create ${path}-wal and ${path}-shm beside it: ` +
+    `make them writable for this user (reading commands such as sextant trials need only read access)`
+  );
+}
+
 function describeOpenFailure(error: unknown, path: string, readOnly: boolean): string {
   if (error instanceof SqliteSchemaError) return error.message;
   if (error instanceof Database.SqliteError) {
@@ -617,9 +651,7 @@ function describeOpenFailure(error: unknown, path: string, readOnly: boolean): s
     if (code.startsWith("SQLITE_CANTOPEN")) {
       return `the file cannot be opened (check that the path names a file you may read${readOnly ? "" : " and write"})`;
     }
-    if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_PERM")) {
-      return `the file is read-only; Sextant must write to it and create ${path}-wal and ${path}-shm beside it`;
-    }
+    if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_PERM")) return readOnlyReason(path, path);
     if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return "the database stayed locked by another process";
     if (code === "SQLITE_FULL") return "the disk is full";
     return `${error.message} (${code})`;
