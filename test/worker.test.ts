@@ -266,6 +266,25 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(noName.stderr).toContain("--study is required");
   });
 
+  it("says a study whose create was interrupted is half-made, in create and worker, and how to start again", async () => {
+    // Far more trials than it can queue before the interrupt, which comes once the first is queued.
+    const interrupted = start(["create", "--storage", `sqlite:${db}`, "--study", "cut", "--trials", "1000000", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir });
+    running.push(interrupted);
+    await waitForTrials(db, "cut", (trials) => trials.length > 0);
+    interrupted.child.kill("SIGINT");
+    expect((await interrupted.done).code).not.toBe(0);
+
+    for (const again of [await create("cut", ["--trials", "2"]), await worker("cut").done]) {
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain(`study "cut" in sqlite:${db} was left half-made by a "sextant create" that did not finish`);
+      expect(again.stderr).toContain(`"sextant delete cut --storage sqlite:${db} --yes"`);
+    }
+    expect((await sextant(["delete", "cut", "--storage", `sqlite:${db}`, "--yes"], { cwd: dir })).code).toBe(0);
+    expect((await create("cut", ["--trials", "2"])).code).toBe(0);
+    const finished = await worker("cut", [], { SLEEP: "10" }).done;
+    expect(finished.code, finished.stderr).toBe(0);
+  });
+
   it("refuses a grace shorter than two heartbeat intervals, naming the flags, and creates nothing", async () => {
     const bad = await create("bad-grace", ["--heartbeat-interval", "5", "--heartbeat-grace", "6"]);
     expect(bad.code).toBe(2);

@@ -18,6 +18,29 @@ import { shellWord } from "./format.js";
 export const CLI_CONFIG_KEY = "cli:config";
 
 /**
+ * Set by `sextant create` before it queues a study's trials, `cli:config` being written last: a
+ * study with this key and without `cli:config` is one a create did not finish (interrupted, or
+ * still queuing), which no worker can run and whose name create cannot take again.
+ */
+export const CLI_CREATING_KEY = "cli:creating";
+
+/**
+ * The refusal for a study `sextant create` left half-made (see {@link CLI_CREATING_KEY}), or null
+ * for any other study.
+ *
+ * @example
+ * const halfMade = halfMadeStudyRefusal(record.systemAttrs, record.name, storage.url);
+ * if (halfMade !== null) throw new UserError(halfMade);
+ */
+export function halfMadeStudyRefusal(systemAttrs: Readonly<Record<string, JsonValue>>, studyName: string, storageUrl: string): string | null {
+  if (systemAttrs[CLI_CONFIG_KEY] !== undefined || systemAttrs[CLI_CREATING_KEY] === undefined) return null;
+  return (
+    `study "${studyName}" in ${storageUrl} was left half-made by a "sextant create" that did not finish (it has no stored command, ${CLI_CONFIG_KEY}); ` +
+    `unless that create is still running, delete it with "sextant delete ${shellWord(studyName)} --storage ${shellWord(storageUrl)} --yes" and run sextant create again`
+  );
+}
+
+/**
  * How much a study may run in total, whoever runs it. `queued` budgets (made by `sextant create`)
  * are trials queued up front: workers claim them atomically, so N workers run exactly `trials`.
  */
@@ -91,6 +114,8 @@ export function cliConfigRecord(config: CliStudyConfig): JsonValue {
  */
 export function readCliConfig(systemAttrs: Readonly<Record<string, JsonValue>>, studyName: string, storageUrl: string): CliStudyConfig {
   const stored = systemAttrs[CLI_CONFIG_KEY];
+  const halfMade = halfMadeStudyRefusal(systemAttrs, studyName, storageUrl);
+  if (halfMade !== null) throw new UserError(halfMade);
   if (stored === undefined) {
     throw new UserError(
       `study "${studyName}" in ${storageUrl} has no stored command (${CLI_CONFIG_KEY}): only studies made by "sextant tune" or ` +

@@ -17,12 +17,14 @@ import type { Io } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
+  CLI_CREATING_KEY,
   type CliStudyConfig,
   buildPruner,
   buildSampler,
   buildScheduler,
   checkProgram,
   cliConfigRecord,
+  halfMadeStudyRefusal,
   openCliStorage,
   readCliConfig,
 } from "./study-config.js";
@@ -111,8 +113,8 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
   const storage = await openCliStorage(settings.storage);
   try {
     const existing = await storage.getStudy(settings.studyName);
-    const tuner = existing ? onlineTunerRefusal(existing) : null;
-    if (tuner !== null) throw new UserError(tuner);
+    const refusal = existing ? (onlineTunerRefusal(existing) ?? halfMadeStudyRefusal(existing.systemAttrs, existing.name, storage.url)) : null;
+    if (refusal !== null) throw new UserError(refusal);
     if (existing) {
       throw new UserError(
         `a study named "${settings.studyName}" already exists in ${storage.url}; start workers on it with ` +
@@ -140,9 +142,11 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     // --enqueue's trials are the budget's first (or added to a budget of time alone).
     // Counted as queued, not as given: a repeated --enqueue point is queued once, and the budget
     // used to come up short by each repeat.
+    await study.setSystemAttr(CLI_CREATING_KEY, true);
     const queued = await enqueueTrials(study, settings, flags.json || flags.quiet ? null : (line) => io.err(line));
     for (let i = queued; i < (settings.trials ?? 0); i++) await storage.createTrial(study.id, { state: "waiting" });
-    // Written last: a create that dies half-way leaves a study no worker will join (it says why).
+    // Written last: a create that dies half-way leaves a study no worker will join; CLI_CREATING_KEY
+    // lets worker and create say it is half-made and how to start again.
     await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget, recovery)));
     if (flags.json) {
       const population = scheduler ? { population: { scheduler: scheduler.name, members: scheduler.population, segments: scheduler.segments, segmentSteps: scheduler.segmentSteps, seed: scheduler.seed } } : {};
