@@ -41,6 +41,23 @@ describe("Study.recoverAbandonedTrials", () => {
     expect(await study.recoverAbandonedTrials()).toEqual([]);
   });
 
+  it("warns from optimize which recovered trials it queued again and which had no retries left", async () => {
+    const storage = await openStorage("memory:");
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+    const dead = worker({ pid: NO_SUCH_PID });
+    const first = await storage.createTrial(study.id, { state: "running", systemAttrs: { worker: dead } });
+    const lastRetry = await storage.createTrial(study.id, { state: "running", systemAttrs: { worker: dead, retryOf: 0, retryCount: 1 } });
+    const warnings: string[] = [];
+    await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1, maxRetries: 1, heartbeat: false, onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([
+      `trial(s) ${first.number} were left running by a worker process that is gone; marked failed and queued again`,
+      `trial(s) ${lastRetry.number} were left running by a worker process that is gone; marked failed, not queued again: ` +
+        "each was retried maxRetries (1) time(s) already; raise maxRetries (--max-retries) to retry more",
+    ]);
+    // Trial 0 was queued again (as trial 2, which the optimize ran); trial 1 was not.
+    expect(study.trials.map((t) => [t.state, t.systemAttrs.retryOf ?? null])).toEqual([["failed", null], ["failed", 0], ["complete", 0]]);
+  });
+
   it("records this process's full identity on the trials it runs", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
     await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });

@@ -114,6 +114,16 @@ export interface OptimizeOptions {
 /** Default of {@link OptimizeOptions.maxRetries}. */
 export const DEFAULT_MAX_RETRIES = 3;
 
+/** How many times the trial's parameters were queued again before it (0 for a first run). */
+function retryCountOf(trial: FrozenTrial): number {
+  return typeof trial.systemAttrs.retryCount === "number" ? trial.systemAttrs.retryCount : 0;
+}
+
+/** Whether {@link Study.queueRetry} queues a failed trial again: its chain of retries is below `maxRetries`. */
+function hasRetriesLeft(trial: FrozenTrial, maxRetries: number): boolean {
+  return retryCountOf(trial) < maxRetries;
+}
+
 /**
  * Set by the HTTP service on a trial whose client beats (its first heartbeat, or an ask with
  * `"heartbeat": true`). A trial the service started without it belongs to a client that never
@@ -1490,9 +1500,11 @@ export class Study implements TrialHost {
     let stoppedHere = false;
     const stopped = (): boolean => stoppedHere || this.stopGeneration !== generation;
     const recovered = await this.recoverAbandonedTrials(maxRetries);
-    if (recovered.length > 0) {
-      warn(`trial(s) ${recovered.join(", ")} were left running by a worker process that is gone; marked failed and queued again`);
-    }
+    const requeued = recovered.filter((number) => hasRetriesLeft(this.trialCache[number]!, maxRetries));
+    const spent = recovered.filter((number) => !requeued.includes(number));
+    const gone = "left running by a worker process that is gone; marked failed";
+    if (requeued.length > 0) warn(`trial(s) ${requeued.join(", ")} were ${gone} and queued again`);
+    if (spent.length > 0) warn(`trial(s) ${spent.join(", ")} were ${gone}, not queued again: each was retried maxRetries (${maxRetries}) time(s) already; raise maxRetries (--max-retries) to retry more`);
     const beats = timing ? await HeartbeatThread.start(this.storage.url, timing.intervalMs, warn) : null;
     const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
     // Nothing in the loop looks at other workers' trials: the sampler and pruner say they do not,
@@ -1657,8 +1669,8 @@ export class Study implements TrialHost {
    * compare-and-set to `failed` succeeded, so that one failure yields at most one retry.
    */
   async queueRetry(failed: FrozenTrial, maxRetries: number = DEFAULT_MAX_RETRIES): Promise<FrozenTrial | null> {
-    const retryCount = typeof failed.systemAttrs.retryCount === "number" ? failed.systemAttrs.retryCount : 0;
-    if (retryCount >= maxRetries) return null;
+    if (!hasRetriesLeft(failed, maxRetries)) return null;
+    const retryCount = retryCountOf(failed);
     const fixedParams = { ...((failed.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>), ...failed.params };
     // A population segment is retried as the same segment: same member, parent and starting checkpoint.
     const segment: Record<string, JsonValue> = {};
