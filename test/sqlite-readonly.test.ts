@@ -1,7 +1,7 @@
 // Reading never writes: SqliteStorage opened read-only, and the inspection commands that use it,
 // leave a file's bytes, journal mode and schema exactly as they were.
 import { createHash } from "node:crypto";
-import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -156,6 +156,23 @@ describe("inspection commands", () => {
     expect(fingerprint(db)).toEqual(before);
     expect(journalMode(db)).toBe("delete");
     expect(readdirSync(dir).sort()).toEqual(["runs.db"]);
+  });
+
+  it("say how to read a WAL file in a read-only folder, which they cannot, and that they would not write it", async () => {
+    const folder = join(dir, "media");
+    mkdirSync(folder);
+    const wal = join(folder, "runs.db");
+    await makeStudyFile(wal);
+    chmodSync(folder, 0o555);
+    try {
+      const result = sextantUnprivileged(["studies", "--storage", `sqlite:${wal}`]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`the file is a write-ahead-log (WAL) database and SQLite reads one only with ${wal}-wal and ${wal}-shm beside it`);
+      expect(result.stderr).toContain(`first switch it to a rollback journal where it is writable: sqlite3 "${wal}" "PRAGMA journal_mode=DELETE"`);
+      expect(result.stderr).not.toMatch(/must write/);
+    } finally {
+      chmodSync(folder, 0o755);
+    }
   });
 
   it("leave a WAL file's own bytes unchanged", async () => {

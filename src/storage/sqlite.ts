@@ -651,7 +651,16 @@ function describeOpenFailure(error: unknown, path: string, readOnly: boolean): s
     if (code.startsWith("SQLITE_CANTOPEN")) {
       return `the file cannot be opened (check that the path names a file you may read${readOnly ? "" : " and write"})`;
     }
-    if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_PERM")) return readOnlyReason(path, path);
+    if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_PERM")) {
+      // A reader writes nothing; SQLite refuses a WAL file where it cannot create the files it reads through.
+      if (readOnly) {
+        return (
+          `the file is a write-ahead-log (WAL) database and SQLite reads one only with ${path}-wal and ${path}-shm beside it, which it cannot create here ` +
+          `(the folder is read-only); to read it from read-only media, first switch it to a rollback journal where it is writable: sqlite3 ${JSON.stringify(path)} "PRAGMA journal_mode=DELETE"`
+        );
+      }
+      return readOnlyReason(path, path);
+    }
     if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return "the database stayed locked by another process";
     if (code === "SQLITE_FULL") return "the disk is full";
     return `${error.message} (${code})`;
