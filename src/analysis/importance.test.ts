@@ -49,6 +49,20 @@ describe("fANOVA importance", () => {
     expect(result.params.reduce((s, q) => s + q.importance, 0)).toBeCloseTo(1, 10);
   });
 
+  it("gives the same fractions whatever the objective's scale", () => {
+    // Values of 1e-10 stopped every tree at its root (an absolute cutoff), 1e160 overflowed the squares: all 0.
+    const trials = additiveTrials(200, 5);
+    const at = (scale: number, shift = 0) =>
+      importance(trials.map((t) => ({ ...t, values: [shift + scale * t.values![0]!] })), { method: "fanova", seed: 1, nTrees: 8 }).params.map((q) => [q.name, q.importance]);
+    const reference = at(1);
+    // 1 + 1e-12·f keeps only about four digits of f.
+    for (const [scale, shift] of [[1e-10, 0], [1e160, 0], [1e-12, 1]] as const) {
+      const got = at(scale, shift);
+      expect(got.map(([name]) => name)).toEqual(reference.map(([name]) => name));
+      got.forEach(([, share], i) => expect(Math.abs((share as number) - (reference[i]![1] as number))).toBeLessThan(0.01));
+    }
+  });
+
   it("gives the sign of each effect beside its size", () => {
     const p = byName(importance(additiveTrials(600, 3), { nTrees: 8 }));
     expect(p.x1!.correlation).toBeGreaterThan(0.3);

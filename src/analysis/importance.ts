@@ -15,7 +15,7 @@ import {
   encodeValue,
   isSingleValue,
 } from "../space/index.js";
-import { ranks } from "../math/statistics.js";
+import { meanAndDeviation, ranks } from "../math/statistics.js";
 import { fanovaMainEffects } from "./fanova.js";
 import { fitForest } from "./forest.js";
 import { pedAnovaImportances } from "./ped-anova.js";
@@ -208,7 +208,11 @@ function fanovaShares(table: ImportanceTable, options: ImportanceOptions): Float
   if (!Number.isInteger(nTrees) || nTrees < 1) throw new ImportanceError(`nTrees must be an integer ≥ 1, got ${nTrees}`);
   const maxSamples = options.maxSamplesPerTree ?? 10_000;
   if (!Number.isInteger(maxSamples) || maxSamples < 2) throw new ImportanceError(`maxSamplesPerTree must be an integer ≥ 2, got ${maxSamples}`);
-  const forest = fitForest({ x, y: Float64Array.from(values), n, d, categories }, { nTrees, seed, maxSamples });
+  // Standardized targets: the forest's and fANOVA's stopping rules are relative to values near 1,
+  // so objectives of 1e-10 or 1e160 (whose squares overflow) came out with every importance 0.
+  const { mean, sd } = meanAndDeviation(values);
+  const y = Float64Array.from(values, (v) => (sd > 0 ? (v - mean) / sd : 0));
+  const forest = fitForest({ x, y, n, d, categories }, { nTrees, seed, maxSamples });
   return fanovaMainEffects(forest).fractions;
 }
 

@@ -43,6 +43,23 @@ describe("CurvePruner (Baker et al. 2017)", () => {
   const trials = history(30);
   const bestFinal = Math.min(...trials.map((t) => t.values![0]!));
 
+  it("decides the same whatever the scale of the values", () => {
+    // At 1e300 the targets' squares overflowed (predictions NaN, never pruned); at 1e-150 they
+    // underflowed and the error floor swamped every difference.
+    const scaled = (trial: FrozenTrial, c: number): FrozenTrial => ({
+      ...trial,
+      intermediate: Object.fromEntries(Object.entries(trial.intermediate).map(([s, v]) => [s, v * c])),
+      values: trial.values ? trial.values.map((v) => v * c) : null,
+    });
+    const bad = running(100, 0.3, 0.95, 6);
+    const good = running(101, 0.3, Math.max(bestFinal - 0.05, 0), 6);
+    for (const c of [1e300, 1e-150]) {
+      const many = trials.map((t) => scaled(t, c));
+      expect(new CurvePruner({ seed: 1 }).prune(makeSnapshot([...many, scaled(bad, c)]), scaled(bad, c))).toBe(true);
+      expect(new CurvePruner({ seed: 1 }).prune(makeSnapshot([...many, scaled(good, c)]), scaled(good, c))).toBe(false);
+    }
+  });
+
   it("judges a trial among 130,000 complete ones, which overflowed the call stack (Math.min(...))", () => {
     const many = Array.from({ length: 130_000 }, (_, i) => ({ ...trials[i % trials.length]!, number: i, id: i }));
     const bad = running(130_000, 0.3, 0.95, 6);

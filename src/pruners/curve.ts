@@ -46,6 +46,7 @@
 import { choleskyInverse, choleskySolve, choleskyWithJitter, NotPositiveDefiniteError } from "../math/linalg.js";
 import { Rng, deriveSeed, randomSeed } from "../math/rng.js";
 import { normalCdf } from "../math/special.js";
+import { meanAndDeviation } from "../math/statistics.js";
 import {
   type Direction,
   type Distribution,
@@ -268,8 +269,10 @@ export function fitModel(rows: Float64Array[], targets: number[]): CurveModel | 
     return z;
   };
   const z = rows.map(standardise);
-  const yMean = targets.reduce((a, b) => a + b, 0) / n;
-  const ySd = Math.sqrt(targets.reduce((a, b) => a + (b - yMean) ** 2, 0) / n) || 1;
+  // Curves of values beyond about 1e154 (or below 1e-154) made the plain sums Infinity (or 0): the
+  // predictions came out NaN, or swamped by the floor below, and nothing was pruned.
+  const { mean: yMean, sd } = meanAndDeviation(targets);
+  const ySd = sd || 1;
   const y = targets.map((t) => (t - yMean) / ySd);
 
   const squared = new Float64Array(n * n);

@@ -254,6 +254,21 @@ describe("prior mean", () => {
     expect(standardCentre(values, "mean")).toBe(standardMoments(values).mean);
   });
 
+  it("standardizes values whose squares overflow or underflow, as it does the same values at scale 1", () => {
+    // 1e300² overflowed: the sd came out 0 and every target 0, a flat model for good.
+    for (const scale of [1e300, 1e-300, Number.MAX_VALUE / 8]) {
+      const { mean, sd } = standardMoments([1 * scale, 2 * scale, 3 * scale]);
+      expect(mean / scale).toBeCloseTo(2, 12);
+      expect(sd / scale).toBeCloseTo(Math.sqrt(2 / 3), 12);
+      for (const warping of ["none", "log", "power"] as const) {
+        const y = Array.from(warpObservations([1 * scale, 5 * scale, 2 * scale], warping));
+        const reference = Array.from(warpObservations([1, 5, 2], warping));
+        y.forEach((v, i) => expect(v).toBeCloseTo(reference[i]!, 8));
+      }
+    }
+    expect(Array.from(warpObservations([Number.MAX_VALUE, -Number.MAX_VALUE], "none")).every(Number.isFinite)).toBe(true);
+  });
+
   it("makes the posterior mean far from the data the worst observed value, where the default gives their mean", () => {
     // Three points on a line and a short lengthscale: at x = 0.95 the data say nothing.
     const x = Float64Array.of(0.1, 0.2, 0.3);

@@ -12,6 +12,7 @@
 import { NotPositiveDefiniteError, choleskyExtend, choleskyInverse, choleskySolve, choleskyWithJitter, solveLowerFromTransposed, solveLowerTransposed, transposeSquare } from "../../math/linalg.js";
 import { minimizeLbfgsb } from "../../math/lbfgsb.js";
 import { normalQuantile } from "../../math/special.js";
+import { meanAndDeviation } from "../../math/statistics.js";
 import { type KernelParameters, additiveCorrelation, additiveExponentials, crossCovariance, inverseSquared, kernelMatrix, kernelMatrixRows, matern52, squaredDistancesOfFour } from "./kernel.js";
 import { WARP_LOG_BOUND, WARP_LOG_PRIOR_VARIANCE, kumaraswamyCdf, kumaraswamyLogParameterGradient } from "./warping.js";
 
@@ -123,9 +124,8 @@ function powerTransformLogDerivative(y: number, lambda: number, family: PowerFam
 
 /** The values divided by their standard deviation (unchanged, and deviation 1, if it is 0), as HEBO does before its power transform. */
 function scaleByDeviation(values: readonly number[]): { scaled: number[]; deviation: number } {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const deviation = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / n);
+  // standardMoments measures values whose squares overflow (1e300) without losing them.
+  const deviation = standardMoments(values).sd;
   return deviation > 0 && Number.isFinite(deviation) ? { scaled: values.map((v) => v / deviation), deviation } : { scaled: [...values], deviation: 1 };
 }
 
@@ -204,14 +204,10 @@ export function powerTransformLambda(values: readonly number[], family: PowerFam
  * standardMoments([1, 3]); // { mean: 2, sd: 1 }
  */
 export function standardMoments(values: ArrayLike<number>): { mean: number; sd: number } {
-  const n = values.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += values[i]!;
-  mean /= n;
-  let variance = 0;
-  for (let i = 0; i < n; i++) variance += (values[i]! - mean) ** 2;
-  variance /= n;
-  return { mean, sd: variance > 0 && Number.isFinite(variance) ? Math.sqrt(variance) : 0 };
+  // Measured divided by their largest magnitude where squares overflow: 1e300² made the sd 0 and
+  // every target 0, a flat model for the rest of the study (an objective returning
+  // Number.MAX_VALUE as a penalty did it).
+  return meanAndDeviation(values);
 }
 
 /**
@@ -258,7 +254,11 @@ function standardizeInPlace(values: Float64Array, priorMean: PriorMean): number 
   const { mean, sd } = standardMoments(values);
   const centre = standardCentre(values, priorMean, mean);
   const scale = sd > 0 ? 1 / sd : 0;
-  for (let i = 0; i < values.length; i++) values[i] = (values[i]! - centre) * scale;
+  for (let i = 0; i < values.length; i++) {
+    const shifted = (values[i]! - centre) * scale;
+    // Values near ±1e308 of both signs overflow the difference; their scaled difference does not.
+    values[i] = Number.isFinite(shifted) || scale === 0 ? shifted : values[i]! * scale - centre * scale;
+  }
   return scale;
 }
 
