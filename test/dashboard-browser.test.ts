@@ -824,6 +824,29 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     expect(problems).toEqual([]);
   });
 
+  it("draws a live trial that violates its constraints, or reports none, without moving the best-so-far line", async () => {
+    const record = await storage.createStudy("live-constrained", ["minimize"]);
+    const x1 = { type: "float", low: -5, high: 5 } as const;
+    const add = async (value: number, constraints?: number[]) => {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { x1: { value, distribution: x1 } }, state: "complete", values: [value], systemAttrs: constraints ? { constraints } : {} });
+    };
+    await add(3, [-1]);
+    const page = await open(studyUrl("live-constrained"));
+    await waitAttr(page, "[data-testid=history-plot]", "data-best-trial", 0);
+    await add(1, [0.5]); // better, but infeasible
+    await add(0.5); // better, but of unknown feasibility in a constrained study
+    await add(2, [0]); // feasible: the new best
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 4);
+    expect(await page.locator("[data-testid=history-plot]").getAttribute("data-best-trial")).toBe("3");
+    // A reload asks the server, which draws the same line.
+    await page.reload();
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 4);
+    expect(await page.locator("[data-testid=history-plot]").getAttribute("data-best-trial")).toBe("3");
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("under a state filter, drops a live trial that leaves it, and counts every trial of the study", async () => {
     const { study: record } = await seedStudy(storage, "live-running", { trials: 4, seed: 4, curves: false });
     const page = await open(studyUrl("live-running", "&state=running"));

@@ -72,6 +72,8 @@ export interface Points extends Shown {
   values: (number | null)[];
   params: Record<string, (ParamValue | undefined)[]>;
   best: { number: number; value: number }[];
+  /** Whether a complete trial of the study reports constraint values (then only feasible trials can be the best). */
+  constrained: boolean;
 }
 
 export interface TableRow {

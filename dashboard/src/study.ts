@@ -392,6 +392,8 @@ export class StudyPage {
     this.shownNote(history, points);
     const { option, marks, trialAt } = historyOption(points, this.objectiveName);
     onTrialClick(draw(history.plot, option, marks), trialAt, this.openTrial);
+    // The trial the best-so-far line ends on, read by the browser tests as data-marks is.
+    history.plot.dataset.bestTrial = String(points.best.at(-1)?.number ?? "");
     const slice = this.panels.get("slice");
     if (slice) {
       const { option: sliceOpt, marks: sliceMarks, trialAt: sliceTrialAt } = sliceOption(points, this.summary.params, 9);
@@ -793,6 +795,12 @@ export class StudyPage {
       if (!points) return;
       let at = new Map(points.numbers.map((n, i) => [n, i]));
       const direction = this.summary.study.directions[0];
+      if (!points.constrained && trials.some((t) => t.state === "complete" && constraintsOf(t) !== null)) {
+        // The study has just become constrained: every earlier complete trial lacks constraint
+        // values, so none of them can be the best any more (the server's rule, feasibilityRule).
+        points.constrained = true;
+        points.best = [];
+      }
       for (const trial of trials) {
         const value = trial.values?.[0] ?? null;
         const inside = passes(filter, { state: trial.state, value, coordinate: (name) => coordinateOf(distributions.get(name), trial.params[name]) });
@@ -823,8 +831,10 @@ export class StudyPage {
           points.states[i] = trial.state;
           points.values[i] = value;
         }
-        const last = points.best[points.best.length - 1];
-        if (trial.state === "complete" && value !== null && (!last || (direction === "maximize" ? value > last.value : value < last.value))) points.best.push({ number: trial.number, value });
+        if (trial.state === "complete" && value !== null && feasible(trial, points.constrained)) {
+          const last = points.best[points.best.length - 1];
+          if (!last || (direction === "maximize" ? value > last.value : value < last.value)) points.best.push({ number: trial.number, value });
+        }
       }
       // Every trial of the study, matching or not (it counted only the matching new ones).
       points.total = this.summary.trialCount;
@@ -834,4 +844,21 @@ export class StudyPage {
     if (this.points) this.drawPoints();
     if (this.parallelPoints && this.panels.has("parallel")) this.drawParallel();
   }
+}
+
+/** A trial's constraint values as the server sent them (a NaN arrives as null), or null when it has none. */
+function constraintsOf(trial: TrialJson): unknown[] | null {
+  const constraints = trial.systemAttrs.constraints;
+  return Array.isArray(constraints) ? constraints : null;
+}
+
+/**
+ * The server's feasibility rule (feasibilityRule in src/analysis/pareto.ts): every constraint value
+ * at most 0; in a constrained study a trial without constraint values is of unknown feasibility
+ * and counts as infeasible, so it never becomes the best.
+ */
+function feasible(trial: TrialJson, constrained: boolean): boolean {
+  const constraints = constraintsOf(trial);
+  if (constraints === null) return !constrained;
+  return constraints.every((c) => typeof c === "number" && c <= 0);
 }

@@ -10,6 +10,7 @@ export {
   dominatesLosses,
   isFeasible,
   feasibilityRule,
+  isConstrainedStudy,
   nonDominatedSort,
   paretoFrontIndices,
   leadingFrontIndices,

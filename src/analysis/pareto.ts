@@ -99,15 +99,23 @@ export function isFeasible(trial: FrozenTrial): boolean {
  * study.trials.filter((t) => t.state === "complete" && feasible(t));
  */
 export function feasibilityRule(trials: Iterable<FrozenTrial>): (trial: FrozenTrial) => boolean {
-  for (const trial of trials) {
-    if (trial.state === "complete" && trialConstraints(trial) !== null) {
-      return (t) => {
-        const constraints = trialConstraints(t);
-        return constraints !== null && totalViolation(constraints) <= 0;
-      };
-    }
-  }
-  return isFeasible;
+  if (!isConstrainedStudy(trials)) return isFeasible;
+  return (t) => {
+    const constraints = trialConstraints(t);
+    return constraints !== null && totalViolation(constraints) <= 0;
+  };
+}
+
+/**
+ * Whether a study is constrained: a complete trial of it reports constraint values (see
+ * {@link feasibilityRule}, which then counts a complete trial without them as infeasible).
+ *
+ * @example
+ * isConstrainedStudy(study.trials) // true once a trial's constraints were recorded
+ */
+export function isConstrainedStudy(trials: Iterable<FrozenTrial>): boolean {
+  for (const trial of trials) if (trial.state === "complete" && trialConstraints(trial) !== null) return true;
+  return false;
 }
 
 /**

@@ -8,13 +8,30 @@ describe("bestSoFar", () => {
   const trials = [valued(2, [1]), valued(0, [3]), valued(1, [5]), valued(3, null, { state: "failed" }), valued(4, [2])];
   it("tracks the best value in trial-number order, for either direction", () => {
     expect(bestSoFar(trials)).toEqual([
-      { number: 0, value: 3, best: 3 },
-      { number: 1, value: 5, best: 3 },
-      { number: 2, value: 1, best: 1 },
-      { number: 4, value: 2, best: 1 },
+      { number: 0, value: 3, feasible: true, best: 3 },
+      { number: 1, value: 5, feasible: true, best: 3 },
+      { number: 2, value: 1, feasible: true, best: 1 },
+      { number: 4, value: 2, feasible: true, best: 1 },
     ]);
     expect(bestSoFar(trials, { direction: "maximize" }).map((p) => p.best)).toEqual([3, 5, 5, 5]);
     expect(() => bestSoFar(trials, { objectiveIndex: -1 })).toThrow(/objectiveIndex must be an integer ≥ 0/);
+  });
+
+  it("never lets an infeasible trial, or one without constraint values in a constrained study, be the best", () => {
+    const constrained = [
+      valued(0, [0.5]), // finished before the study reported constraints: unknown feasibility
+      valued(1, [4], { systemAttrs: { constraints: [-1] } }),
+      valued(2, [1], { systemAttrs: { constraints: [0.3] } }),
+      valued(3, [3], { systemAttrs: { constraints: [0] } }),
+    ];
+    expect(bestSoFar(constrained).map((p) => [p.feasible, p.best])).toEqual([
+      [false, null],
+      [true, 4],
+      [false, 4],
+      [true, 3],
+    ]);
+    // Judged by the whole study: trial 0 alone looks unconstrained, but the study is not.
+    expect(bestSoFar([constrained[0]!], { feasible: (t) => t.systemAttrs.constraints !== undefined })[0]!.best).toBeNull();
   });
 });
 

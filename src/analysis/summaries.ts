@@ -14,26 +14,36 @@ import { feasibilityRule, paretoFrontIndices, toLosses } from "./pareto.js";
 export interface HistoryPoint {
   readonly number: number;
   readonly value: number;
-  /** The best value among this trial and every complete trial numbered before it. */
-  readonly best: number;
+  /** Whether the trial counts as feasible (see {@link feasibilityRule}); an infeasible one never improves the best. */
+  readonly feasible: boolean;
+  /** The best value among this trial and every feasible complete trial numbered before it; null until one is feasible. */
+  readonly best: number | null;
 }
 
 /**
- * Complete trials in number order with their value and the best value so far.
+ * Complete trials in number order with their value and the best value so far among the feasible
+ * ones: in a constrained study an infeasible trial (or one of unknown feasibility) never becomes
+ * the best, as `Study.bestTrial` would never name it. Pass `feasible` to judge feasibility by the
+ * whole study when `trials` is a filtered part of it.
  *
  * @example
  * bestSoFar(study.trials, { direction: "minimize" })
- * // [{ number: 0, value: 3, best: 3 }, { number: 1, value: 5, best: 3 }, { number: 2, value: 1, best: 1 }]
+ * // [{ number: 0, value: 3, feasible: true, best: 3 }, { number: 1, value: 5, feasible: true, best: 3 }, …]
  */
-export function bestSoFar(trials: readonly FrozenTrial[], options: { direction?: Direction; objectiveIndex?: number } = {}): HistoryPoint[] {
+export function bestSoFar(
+  trials: readonly FrozenTrial[],
+  options: { direction?: Direction; objectiveIndex?: number; feasible?: (trial: FrozenTrial) => boolean } = {},
+): HistoryPoint[] {
   const direction = options.direction ?? "minimize";
   const index = objectiveIndexOf(options.objectiveIndex);
+  const isFeasible = options.feasible ?? feasibilityRule(trials);
   const points: HistoryPoint[] = [];
-  let best = direction === "minimize" ? Infinity : -Infinity;
+  let best: number | null = null;
   for (const trial of byNumber(completeWithValue(trials, index))) {
     const value = trial.values![index]!;
-    if (direction === "minimize" ? value < best : value > best) best = value;
-    points.push({ number: trial.number, value, best });
+    const feasible = isFeasible(trial);
+    if (feasible && (best === null || (direction === "minimize" ? value < best : value > best))) best = value;
+    points.push({ number: trial.number, value, feasible, best });
   }
   return points;
 }

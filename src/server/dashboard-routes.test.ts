@@ -137,6 +137,34 @@ describe("dashboard routes", () => {
     expect((await get(plain.app, "/studies/s/summary")).json.recommendedTrial).toMatchObject({ source: "best observed", posteriorMean: null, trial: { number: 3 } });
   });
 
+  it("leaves infeasible trials out of the best-so-far steps and the Pareto front, as bestTrial and bestTrials do", async () => {
+    const storage = new MemoryStorage();
+    const one = await storage.createStudy("c1", ["minimize"]);
+    // [value, constraints]: trial 0 finished before the study reported constraints (unknown feasibility).
+    const rows: [number, number[] | undefined][] = [[0.1, undefined], [5, [-1]], [1, [2]], [3, [0]], [0.5, [0.1]]];
+    for (const [value, constraints] of rows) {
+      const trial = await storage.createTrial(one.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { x: { value, distribution: X } }, state: "complete", values: [value], systemAttrs: constraints ? { [CONSTRAINTS_ATTR]: constraints } : {} });
+    }
+    const two = await storage.createStudy("mo", ["minimize", "minimize"]);
+    const points: [number[], number][] = [[[1, 1], 1], [[2, 3], -1], [[3, 2], 0], [[4, 4], -1]];
+    for (const [values, constraint] of points) {
+      const trial = await storage.createTrial(two.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { x: { value: values[0]!, distribution: X } }, state: "complete", values, systemAttrs: { [CONSTRAINTS_ATTR]: [constraint] } });
+    }
+    const app = createServerApp({ storage, dashboard: false });
+    const history = (await get(app, "/studies/c1/points", ui.PointsResponse)).json;
+    expect(history.best).toEqual([{ number: 1, value: 5 }, { number: 3, value: 3 }]);
+    expect(history.constrained).toBe(true);
+    expect((await get(app, "/studies/c1/summary")).json.bestTrial.number).toBe(3);
+    // Filtered to trial 0 alone, it is still of unknown feasibility: the study is constrained.
+    expect((await get(app, "/studies/c1/points?valueMax=0.2")).json.best).toEqual([]);
+    const pareto = (await get(app, "/studies/mo/pareto", ui.ParetoResponse)).json;
+    // (1, 1) violates its constraint: it is drawn among the others and hides neither feasible point.
+    expect(pareto.front.map((p: { number: number }) => p.number)).toEqual([1, 2]);
+    expect(pareto.others.map((p: { number: number }) => p.number).sort()).toEqual([0, 3]);
+  });
+
   it("names the field at fault for a bad filter", async () => {
     const { app } = await fixture(5);
     const cases: [string, string][] = [

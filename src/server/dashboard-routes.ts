@@ -10,8 +10,10 @@ import {
   ImportanceError,
   type ImportanceMethod,
   bestSoFar as bestSoFarHistory,
+  feasibilityRule,
   hypervolumeHistory,
   importance,
+  isConstrainedStudy,
   modelBeliefs,
   paretoFrontIndices,
   toLosses,
@@ -90,13 +92,21 @@ function valueOf(trial: FrozenTrial, objective: number): number | undefined {
   return value !== undefined && Number.isFinite(value) ? value : undefined;
 }
 
-/** The best-so-far steps over the matched trials: each complete trial that improved on every earlier one. */
-function bestSoFar(index: StudyIndex, numbers: readonly number[], objective: number): { number: number; value: number }[] {
+/**
+ * The best-so-far steps over the matched trials: each feasible complete trial that improved on
+ * every earlier one. Feasibility is judged by the whole study (a matched trial without constraint
+ * values is of unknown feasibility when any trial of the study has them), as `Study.bestTrial` does.
+ */
+function bestSoFar(index: StudyIndex, numbers: readonly number[], objective: number, feasible: (trial: FrozenTrial) => boolean): { number: number; value: number }[] {
   const history = bestSoFarHistory(
     numbers.map((n) => index.trials[n]!),
-    { direction: index.directions[objective] ?? "minimize", objectiveIndex: objective },
+    { direction: index.directions[objective] ?? "minimize", objectiveIndex: objective, feasible },
   );
-  return history.filter((point, i) => i === 0 || point.best !== history[i - 1]!.best).map((point) => ({ number: point.number, value: point.best }));
+  const steps: { number: number; value: number }[] = [];
+  for (const point of history) {
+    if (point.best !== null && point.best !== steps.at(-1)?.value) steps.push({ number: point.number, value: point.best });
+  }
+  return steps;
 }
 
 /**
@@ -218,7 +228,9 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
       response: ui.PointsResponse,
       handle: async ({ params, query }) => {
         const { index, matched, objective } = await openFiltered(params.study, query);
-        const best = bestSoFar(index, matched, objective);
+        const trials = index.trials.filter(Boolean);
+        const constrained = isConstrainedStudy(trials);
+        const best = bestSoFar(index, matched, objective, feasibilityRule(trials));
         const keep = new Set(best.map((b) => b.number));
         const picked = envelopeSample(matched, (n) => valueOf(index.trials[n]!, objective), Number(query.maxPoints ?? 2000), keep);
         const names = [...index.distributions.keys()];
@@ -231,7 +243,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
           values.push(valueOf(trial, objective) ?? null);
           for (const name of names) columns[name]!.push(name in trial.params ? trial.params[name]! : null);
         }
-        return { matched: matched.length, shown: picked.length, total: index.size, numbers: picked, states, values, params: columns, best };
+        return { matched: matched.length, shown: picked.length, total: index.size, numbers: picked, states, values, params: columns, best, constrained };
       },
     }),
     route({
@@ -329,7 +341,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
     route({
       method: "get",
       path: "/studies/{study}/pareto",
-      summary: "Dashboard: the Pareto front of the matched complete trials (first two objectives), and a sample of the rest",
+      summary: "Dashboard: the Pareto front of the matched feasible complete trials (first two objectives), and a sample of the rest",
       params: api.StudyPath,
       query: ui.PointsQuery,
       status: 200,
@@ -340,8 +352,12 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
           const trial = index.trials[n]!;
           return trial.state === "complete" && trial.values !== null && trial.values.length === index.directions.length && trial.values.every(Number.isFinite);
         });
-        const losses = complete.map((n) => toLosses(index.trials[n]!.values!, index.directions));
-        const frontSet = new Set(paretoFrontIndices(losses).map((i) => complete[i]!));
+        // The front of the feasible trials only, as Study.bestTrials: an infeasible trial is drawn
+        // among the others, however good its values, and hides no feasible one.
+        const feasible = feasibilityRule(index.trials.filter(Boolean));
+        const candidates = complete.filter((n) => feasible(index.trials[n]!));
+        const losses = candidates.map((n) => toLosses(index.trials[n]!.values!, index.directions));
+        const frontSet = new Set(paretoFrontIndices(losses).map((i) => candidates[i]!));
         const rest = complete.filter((n) => !frontSet.has(n));
         const limit = Number(query.maxPoints ?? 2000);
         const others = evenlySpaced(rest, Math.max(0, limit - frontSet.size));

@@ -118,7 +118,8 @@ export const PointsResponse = z.strictObject({
   states: z.array(TrialState),
   values: z.array(z.number().nullable()).describe("the objective's value of each point"),
   params: z.record(z.string(), z.array(CategoricalChoice.optional().nullable())).describe("each parameter's value per point; null where a trial lacks it"),
-  best: z.array(z.strictObject({ number: z.number().int(), value: z.number() })).describe("the best-so-far steps over every matched trial"),
+  best: z.array(z.strictObject({ number: z.number().int(), value: z.number() })).describe("the best-so-far steps over every matched feasible trial"),
+  constrained: z.boolean().describe("whether a complete trial of the study reports constraint values: then a trial without them, or violating one, never counts as the best"),
 });
 
 export const ContourResponse = z.strictObject({
