@@ -142,6 +142,8 @@ export interface HypervolumeHistory extends Shown {
   reference: number[];
   numbers: number[];
   hypervolumes: number[];
+  /** Null when exact; else Monte Carlo estimates from this many samples. */
+  estimate: { samples: number } | null;
   unavailable?: string;
 }
 

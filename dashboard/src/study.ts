@@ -601,6 +601,9 @@ export class StudyPage {
     await this.analysis<HypervolumeHistory>(panel, apiPath(`${this.base}/hypervolume`, { ...this.query(), maxPoints: MAX_POINTS }), (history) => {
       this.shownNote(panel, history, "complete, feasible trials");
       panel.note.textContent += `; reference point (${history.reference.map(formatNumber).join(", ")})`;
+      // Too many objectives and trials for the exact value: the server estimates it.
+      if (history.estimate) panel.note.textContent += `; estimated from ${history.estimate.samples} random samples (Monte Carlo), not exact`;
+      panel.note.dataset.estimated = String(history.estimate !== null);
       const { option, marks } = hypervolumeOption(history);
       draw(panel.plot, option, marks);
     });

@@ -7,8 +7,9 @@
  * @module
  */
 import type { Direction, FrozenTrial, JsonValue, TrialState } from "../space/index.js";
+import { Rng } from "../math/rng.js";
 import { hypervolume } from "./hypervolume.js";
-import { feasibilityRule, paretoFrontIndices, toLosses } from "./pareto.js";
+import { feasibilityRule, toLosses } from "./pareto.js";
 
 /** One complete trial in a best-so-far history. */
 export interface HistoryPoint {
@@ -79,13 +80,47 @@ export interface HypervolumeHistory {
   /** In the objectives' own units and directions. */
   readonly reference: number[];
   readonly history: { readonly number: number; readonly hypervolume: number }[];
+  /**
+   * Null when the values are exact; otherwise they are Monte Carlo estimates from this many
+   * uniform samples of the box between the best values seen and the reference point.
+   */
+  readonly samples: number | null;
 }
+
+/** Up to 3 objectives the exact hypervolume is a sweep, O(f log f) for a front of f points. */
+const SWEEP_OBJECTIVES = 3;
+/**
+ * Up to 3 objectives, the largest sum of the front's sizes over its recomputations in one exact
+ * history: about a second (20,000 trials that all join a two-objective front sum to 2·10⁸, minutes).
+ */
+const SWEEP_WORK_LIMIT = 1_000_000;
+/**
+ * Beyond 3 objectives the exact hypervolume (WFG) grows exponentially with them: the largest
+ * front, by number of objectives from 4 on (the last entry for more), whose hypervolume costs
+ * about 10 ms on points spread over a sphere.
+ */
+const EXACT_FRONT_LIMIT = [100, 80, 50, 35, 25, 12];
+/** Beyond 3 objectives, at most this many exact recomputations of the front in one history. */
+const EXACT_STEPS_LIMIT = 100;
+/** The largest front a history keeps track of (beyond it, the history is estimated). */
+const TRACKED_FRONT = 1000;
+/** An estimated history's budget of sample-against-trial comparisons, and its bounds on the samples. */
+const SAMPLE_COMPARISONS = 4_000_000;
+const MIN_SAMPLES = 1000;
+const MAX_SAMPLES = 20_000;
 
 /**
  * The hypervolume of the Pareto front of the complete, feasible trials numbered up to each one.
  * The reference point defaults to the worst value seen in each objective pushed out by a tenth of
- * the objective's range (by 1 when the range is 0), so every feasible trial counts. The front is
- * recomputed only when a trial joins it, so a long history costs little more than its front.
+ * the objective's range (by 1 when the range is 0), so every feasible trial counts.
+ *
+ * The values are exact (recomputed only when a trial joins the front) while that is cheap: with up
+ * to 3 objectives unless the front is recomputed very often at a large size, with more while it
+ * stays small and seldom changes. Beyond that the exact history would take minutes (10 objectives
+ * and 60 trials: over a minute; 2 objectives and 20,000 trials that all join the front: as long),
+ * so the history is a seeded Monte Carlo estimate instead: the same uniform samples of the box
+ * between the best values and the reference throughout, so it never decreases, at most 20,000 of
+ * them, fewer for a long history; `samples` says how many. `estimate` asks for one whatever the size.
  *
  * @example
  * hypervolumeHistory(study.trials, ["minimize", "minimize"], { reference: [10, 10] }).history.at(-1)
@@ -93,10 +128,13 @@ export interface HypervolumeHistory {
 export function hypervolumeHistory(
   trials: readonly FrozenTrial[],
   directions: readonly Direction[],
-  options: { reference?: readonly number[] } = {},
+  options: { reference?: readonly number[]; estimate?: { samples: number; seed?: number } } = {},
 ): HypervolumeHistory {
   const m = directions.length;
   if (m < 1) throw new RangeError("directions: at least one objective is needed");
+  if (options.estimate !== undefined && !(Number.isInteger(options.estimate.samples) && options.estimate.samples > 0)) {
+    throw new RangeError(`estimate.samples: expected a positive integer, got ${options.estimate.samples}`);
+  }
   const feasible = feasibilityRule(trials);
   const usable = byNumber(
     trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === m && t.values.every(Number.isFinite) && feasible(t)),
@@ -118,20 +156,100 @@ export function hypervolumeHistory(
     });
   }
   const referenceLoss = toLosses(reference, directions);
-  let front: Float64Array[] = [];
+  const losses = usable.map((t) => toLosses(t.values!, directions));
+  // Which trials join the front (only they can change the hypervolume), and how large it grows.
+  const joins: boolean[] = [];
+  const front: Float64Array[] = [];
+  let largestFront = 0;
+  let sweepWork = 0;
+  for (const loss of losses) {
+    // Past TRACKED_FRONT points, keeping the front would cost trials × front; the estimate then
+    // tests every later trial (one that would not join dominates no sample not dominated yet).
+    const joined = largestFront > TRACKED_FRONT || joinFront(front, loss);
+    if (joined) {
+      largestFront = Math.max(largestFront, front.length);
+      sweepWork += front.length;
+    }
+    joins.push(joined);
+  }
+  const steps = joins.filter(Boolean).length;
+  const exactLimit = EXACT_FRONT_LIMIT[Math.min(m - SWEEP_OBJECTIVES - 1, EXACT_FRONT_LIMIT.length - 1)]!;
+  const cheap =
+    largestFront <= TRACKED_FRONT && (m <= SWEEP_OBJECTIVES ? sweepWork <= SWEEP_WORK_LIMIT : largestFront <= exactLimit && steps <= EXACT_STEPS_LIMIT);
+  const exact = options.estimate === undefined && cheap;
+  const samples = exact ? null : (options.estimate?.samples ?? Math.min(MAX_SAMPLES, Math.max(MIN_SAMPLES, Math.floor(SAMPLE_COMPARISONS / Math.max(1, steps)))));
+  const volumes = samples === null ? exactVolumes(losses, joins, referenceLoss) : estimatedVolumes(losses, joins, referenceLoss, samples, options.estimate?.seed ?? 0);
+  return { reference, history: usable.map((trial, i) => ({ number: trial.number, hypervolume: volumes[i]! })), samples };
+}
+
+/** The exact hypervolume after each point, recomputed where one joins the front. */
+function exactVolumes(losses: readonly Float64Array[], joins: readonly boolean[], referenceLoss: Float64Array): number[] {
+  const front: Float64Array[] = [];
   let volume = 0;
-  const history: { number: number; hypervolume: number }[] = [];
-  for (const trial of usable) {
-    const loss = toLosses(trial.values!, directions);
-    const dominated = front.some((member) => weaklyDominates(member, loss));
-    if (!dominated) {
-      const candidates = [...front, loss];
-      front = paretoFrontIndices(candidates).map((i) => candidates[i]!);
+  return losses.map((loss, i) => {
+    if (joins[i]) {
+      joinFront(front, loss);
       volume = hypervolume(front, referenceLoss);
     }
-    history.push({ number: trial.number, hypervolume: volume });
+    return volume;
+  });
+}
+
+/**
+ * Adds `loss` to the front, in place, removing the members it weakly dominates, unless a member
+ * weakly dominates it (then it does not join: false). One comparison of each member both ways:
+ * with a front of thousands of points this loop is most of a history's cost.
+ */
+function joinFront(front: Float64Array[], loss: Float64Array): boolean {
+  let removes = false;
+  for (const member of front) {
+    let memberNoWorse = true;
+    let lossNoWorse = true;
+    for (let k = 0; k < loss.length && (memberNoWorse || lossNoWorse); k++) {
+      if (member[k]! > loss[k]!) memberNoWorse = false;
+      else if (member[k]! < loss[k]!) lossNoWorse = false;
+    }
+    if (memberNoWorse) return false;
+    if (lossNoWorse) removes = true;
   }
-  return { reference, history };
+  if (removes) {
+    let kept = 0;
+    for (const member of front) if (!weaklyDominates(loss, member)) front[kept++] = member;
+    front.length = kept;
+  }
+  front.push(loss);
+  return true;
+}
+
+/**
+ * The hypervolume after each point, estimated from `count` seeded uniform samples of the box
+ * between the best losses and the reference: the box's volume times the fraction of samples some
+ * point so far dominates. Each sample, once dominated, is set aside, so later points test fewer.
+ */
+function estimatedVolumes(losses: readonly Float64Array[], joins: readonly boolean[], referenceLoss: Float64Array, count: number, seed: number): number[] {
+  const m = referenceLoss.length;
+  const ideal = Float64Array.from(referenceLoss);
+  for (const loss of losses) for (let k = 0; k < m; k++) ideal[k] = Math.min(ideal[k]!, loss[k]!);
+  let box = 1;
+  for (let k = 0; k < m; k++) box *= referenceLoss[k]! - ideal[k]!;
+  const rng = new Rng(seed);
+  const points = new Float64Array(count * m);
+  for (let i = 0; i < points.length; i++) points[i] = rng.uniformIn(ideal[i % m]!, referenceLoss[i % m]!);
+  const open = Int32Array.from({ length: count }, (_, i) => i);
+  let remaining = count;
+  let volume = 0;
+  return losses.map((loss, i) => {
+    if (!joins[i] || box <= 0) return volume;
+    for (let r = 0; r < remaining; ) {
+      const at = open[r]! * m;
+      let dominated = true;
+      for (let k = 0; k < m && dominated; k++) dominated = loss[k]! <= points[at + k]!;
+      if (dominated) open[r] = open[--remaining]!;
+      else r++;
+    }
+    volume = (box * (count - remaining)) / count;
+    return volume;
+  });
 }
 
 /** One trial on a worker's timeline. */

@@ -499,9 +499,9 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
       handle: async ({ params, query }) => {
         const { index, matched } = await openFiltered(params.study, query);
         if (index.directions.length < 2) {
-          return { matched: 0, shown: 0, total: index.size, reference: [], numbers: [], hypervolumes: [], unavailable: "the study has one objective: hypervolume needs several" };
+          return { matched: 0, shown: 0, total: index.size, reference: [], numbers: [], hypervolumes: [], estimate: null, unavailable: "the study has one objective: hypervolume needs several" };
         }
-        const { reference, history } = hypervolumeHistory(
+        const { reference, history, samples } = hypervolumeHistory(
           matched.map((n) => index.trials[n]!),
           index.directions,
         );
@@ -515,6 +515,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
           reference,
           numbers: picked.map((i) => history[i]!.number),
           hypervolumes: picked.map((i) => history[i]!.hypervolume),
+          estimate: samples === null ? null : { samples },
         };
       },
     }),

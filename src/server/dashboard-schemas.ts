@@ -190,6 +190,10 @@ export const HypervolumeResponse = z.strictObject({
   reference: z.array(z.number()).describe("the reference point, in the objectives' own units"),
   numbers: z.array(z.number().int()).describe("trial numbers of the points shown (every change of the hypervolume, and the last trial)"),
   hypervolumes: z.array(z.number()),
+  estimate: z
+    .strictObject({ samples: z.number().int().describe("uniform samples of the box between the best values and the reference point") })
+    .nullable()
+    .describe("null when the hypervolumes are exact; else they are seeded Monte Carlo estimates (too many objectives and trials for the exact value to be cheap)"),
   unavailable: z.string().optional().describe("why there is no history (a single-objective study); the arrays are then empty"),
 });
 
