@@ -455,6 +455,40 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     expect(problems).toEqual([]);
   });
 
+  it("refuses a value range whose min is above its max beside the filter, and shows a bad filter from the address bar there, keeping the page", async () => {
+    const page = await open(studyUrl("live"));
+    await page.locator("[data-testid=match-count][data-matched]").waitFor();
+    const matched = await page.locator("[data-testid=match-count]").getAttribute("data-matched");
+    await page.fill("[data-testid=value-min]", "5");
+    await page.fill("[data-testid=value-max]", "1");
+    await page.click("[data-testid=value-apply]");
+    const error = page.locator("[data-testid=filter-error]");
+    await error.waitFor({ state: "visible" });
+    expect(await error.textContent()).toContain("min 5 is above max 1");
+    // Nothing was asked of the server: the address, the boxes and the counts stay as they were.
+    expect(new URL(page.url()).searchParams.get("valueMin")).toBeNull();
+    expect(await page.inputValue("[data-testid=value-min]")).toBe("5");
+    expect(await page.locator("[data-testid=match-count]").getAttribute("data-matched")).toBe(matched);
+    await page.close();
+    // From the address bar (typed, or a link to a study without that parameter): the error sits
+    // beside the filter bar, whose "clear brush" takes the page back to every trial.
+    for (const extra of ["&valueMin=5&valueMax=1", `&ranges=${encodeURIComponent('{"zzz":[0,1]}')}`]) {
+      const bad = await open(studyUrl("live", extra));
+      const message = bad.locator("[data-testid=filter-error]");
+      await message.waitFor({ state: "visible" });
+      expect(await message.textContent()).toMatch(extra.includes("zzz") ? /query\.ranges\.zzz: the study has no parameter "zzz"/ : /query\.valueMin: 5 is above valueMax 1/);
+      expect(await bad.locator("[data-testid=match-count]").textContent()).toBe("No trials shown: the filter is not valid.");
+      await bad.click("[data-testid=clear-brush]");
+      await waitAttr(bad, "[data-testid=match-count]", "data-matched", matched!);
+      expect(await message.isVisible()).toBe(false);
+      await bad.close();
+    }
+    // The server's 400 answers are logged by the browser; nothing else may have gone wrong.
+    const others = problems.filter((p) => !/400/.test(p));
+    problems.length = 0;
+    expect(others).toEqual([]);
+  });
+
   it("keeps a state filter in the address bar across a reload, and opens a failed trial's stderr as text", async () => {
     const page = await open(studyUrl("fixture-1k"));
     await page.check("[data-testid=state-failed]");

@@ -177,6 +177,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The request field at fault, as the server names it (`query.valueMin`, `query.ranges.lr`…). */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -264,8 +266,8 @@ export async function get<T>(path: string): Promise<T> {
     throw new ApiError(response.status, `the server answered ${response.status} with something that is not JSON`);
   }
   if (!response.ok) {
-    const message = (body as { error?: { message?: string } }).error?.message ?? `HTTP ${response.status}`;
-    throw new ApiError(response.status, message);
+    const error = (body as { error?: { message?: string; field?: string } }).error;
+    throw new ApiError(response.status, error?.message ?? `HTTP ${response.status}`, error?.field);
   }
   return body as T;
 }

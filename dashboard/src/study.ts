@@ -77,6 +77,8 @@ export class StudyPage {
   private table: TrialTable | null = null;
   private parallelChart: Chart | null = null;
   private applyingBrush = false;
+  /** Under the filter bar; a report, which has no filter, has none. */
+  private filterErrorLine: HTMLElement | null = null;
   private readonly panels = new Map<string, Panel>();
   private countLine!: HTMLElement;
   private detail!: HTMLElement;
@@ -116,7 +118,7 @@ export class StudyPage {
     this.summary = await get<Summary>(`${this.base}/summary`);
     this.seq = this.summary.seq;
     this.layout();
-    await this.loadAll();
+    await this.loadFiltered();
     await this.showDetail();
     if (!isReport()) this.timer = window.setTimeout(() => void this.poll(), POLL_MS);
   }
@@ -135,7 +137,7 @@ export class StudyPage {
     if (filterChanged) {
       this.renderFilterBar();
       // The model's beliefs do not depend on the filter.
-      await this.loadAll({ keepParallel: JSON.stringify(before.filter.states) === JSON.stringify(view.filter.states), beliefs: false });
+      await this.loadFiltered({ keepParallel: JSON.stringify(before.filter.states) === JSON.stringify(view.filter.states), beliefs: false });
     } else {
       // A new order is the table's alone: it sorts in place, keeping its header and the focus on
       // the sort button pressed (the plots, which do not depend on it, used to be drawn again too).
@@ -331,7 +333,15 @@ export class StudyPage {
     // an emptied box (or "clear brush") sets it to undefined explicitly.
     const bound = (input: HTMLInputElement): number | undefined =>
       input.value.trim() !== "" && Number.isFinite(Number(input.value)) ? Number(input.value) : undefined;
-    const applyRange = (): void => void this.change({ filter: { states: filter.states, ranges: filter.ranges, valueMin: bound(min), valueMax: bound(max) } });
+    const applyRange = (): void => {
+      const [low, high] = [bound(min), bound(max)];
+      // The server refuses such a range: said here, beside the boxes, keeping what was typed.
+      if (low !== undefined && high !== undefined && low > high) {
+        this.showFilterError(`value: min ${formatNumber(low)} is above max ${formatNumber(high)}; swap them or change one`);
+        return;
+      }
+      void this.change({ filter: { states: filter.states, ranges: filter.ranges, valueMin: low, valueMax: high } });
+    };
     apply.addEventListener("click", applyRange);
     for (const input of [min, max]) input.addEventListener("keydown", (event) => (event as KeyboardEvent).key === "Enter" && applyRange());
     const ranges = Object.entries(filter.ranges);
@@ -350,7 +360,34 @@ export class StudyPage {
       this.clearParallelBrush();
       void this.change({ filter: { states: filter.states, ranges: {}, valueMin: undefined, valueMax: undefined } });
     });
-    bar.append(states, h("span", { class: "value-range" }, "value ", min, " to ", max, apply), brushed, clearBrush);
+    this.filterErrorLine = h("p", { class: "error filter-error", role: "alert", "data-testid": "filter-error", hidden: true });
+    bar.append(states, h("span", { class: "value-range" }, "value ", min, " to ", max, apply), brushed, clearBrush, this.filterErrorLine);
+  }
+
+  /** Says what is wrong with the filter beside it (null hides the line). */
+  private showFilterError(message: string | null): void {
+    if (!this.filterErrorLine) return;
+    this.filterErrorLine.textContent = message ?? "";
+    this.filterErrorLine.hidden = message === null;
+  }
+
+  /**
+   * Loads every panel for the current filter. A filter the server refuses (typed in the address
+   * bar, or a brushed parameter the study lacks) is said beside the filter bar, whose "clear brush"
+   * takes it back, instead of replacing the page with the message.
+   */
+  private async loadFiltered(options: { keepParallel?: boolean; beliefs?: boolean } = {}): Promise<void> {
+    this.showFilterError(null);
+    try {
+      await this.loadAll(options);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 400 && error.field?.startsWith("query."))) throw error;
+      this.showFilterError(`The filter is not valid: ${error.message}. Change it, or clear it with "clear brush".`);
+      // What the panels show is for an earlier filter, or nothing: the count must not pass it off as this one's.
+      this.countLine.textContent = "No trials shown: the filter is not valid.";
+      delete this.countLine.dataset.matched;
+      delete this.countLine.dataset.total;
+    }
   }
 
   private query(withRanges = true): Record<string, string | number | undefined> {
@@ -756,7 +793,7 @@ export class StudyPage {
           // A study watched from its start gains its parameters (and learning curves) as trials
           // arrive; the panels that show them exist only once there is something to show.
           this.layout();
-          await this.loadAll();
+          await this.loadFiltered();
           await this.showDetail();
           this.slowPending = false;
           return;
