@@ -25,6 +25,18 @@ function trials(n: number): FrozenTrial[] {
 describe("modelBeliefs", () => {
   const history = trials(40);
 
+  it("goes through the study's best feasible trial, fitting it even when older than the latest maxTrials", () => {
+    // Constraint: feasible when x ≤ 0.5. The best trial overall may be infeasible; the best
+    // feasible one is taken among all 40, not only the latest 10 that are fitted.
+    const constrained = history.map((t) => ({ ...t, systemAttrs: { constraints: [(t.params.x as number) - 0.5] } }));
+    const feasible = constrained.filter((t) => (t.params.x as number) <= 0.5);
+    const best = feasible.reduce((a, b) => (b.values![0]! < a.values![0]! ? b : a));
+    expect(best.number).toBeLessThan(30);
+    const slice = modelBeliefs(constrained, space, { params: ["x"], points: 5, maxTrials: 10 }) as BeliefSlice;
+    expect(slice.through).toEqual(best.params);
+    expect(slice.nTrials).toBe(10);
+  });
+
   it("follows the objective along one parameter through the best trial, unsure only away from data", () => {
     const slice = modelBeliefs(history, space, { params: ["x"], points: 41 }) as BeliefSlice;
     expect(slice.kind).toBe("slice");

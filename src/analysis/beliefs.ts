@@ -29,13 +29,17 @@ import {
   snapToDistribution,
 } from "../space/index.js";
 import { THETA_ATTR } from "../samplers/gp/gp.js";
+import { feasibilityRule } from "./pareto.js";
 import { GaussianProcess, type TrainingData, defaultPrior, defaultTheta, fitHyperparameters, parametersFromTheta } from "../samplers/gp/model.js";
 
 /** Options of {@link modelBeliefs}. */
 export interface BeliefOptions {
   /** One parameter (a slice) or two (a grid). */
   params: [string] | [string, string];
-  /** The point the other parameters are held at: `"best"` (default) or explicit values. */
+  /**
+   * The point the other parameters are held at: `"best"` (default: the best feasible complete trial
+   * of all, fitted even when older than the latest `maxTrials`) or explicit values.
+   */
   through?: "best" | Record<string, ParamValue>;
   /** Points along each numeric parameter (default 50; parameters with fewer legal values show each). */
   points?: number;
@@ -43,7 +47,7 @@ export interface BeliefOptions {
   direction?: Direction;
   /** Which objective of a multi-objective study (default 0). */
   objectiveIndex?: number;
-  /** At most this many trials, the latest by number, are fitted (default 500): a GP fit costs O(n³). */
+  /** At most this many trials, the latest by number and the best one, are fitted (default 500): a GP fit costs O(n³). */
   maxTrials?: number;
 }
 
@@ -105,14 +109,19 @@ export function modelBeliefs(trials: readonly FrozenTrial[], space: SearchSpace,
   const maxTrials = options.maxTrials ?? 500;
   if (!Number.isInteger(maxTrials) || maxTrials < 2) throw new BeliefError(`maxTrials must be an integer ≥ 2, got ${maxTrials}`);
 
-  const usable = trials
+  const modelled = trials
     .filter((t) => t.state === "complete" && t.values !== null && Number.isFinite(t.values[index]) && encoder.names.every((name, i) => containsValue(encoder.distributions[i]!, t.params[name])))
-    .sort((a, b) => a.number - b.number)
-    .slice(-maxTrials);
+    .sort((a, b) => a.number - b.number);
+  let usable = modelled.slice(-maxTrials);
   if (usable.length < 2) throw new BeliefError(`the model needs at least 2 complete trials with every parameter of the space, got ${usable.length}`);
+  const direction = options.direction ?? "minimize";
+  const best = bestTrial(modelled, feasibilityRule(trials), direction, index);
+  // The best trial may be older than the latest maxTrials: it takes the oldest one's place, so the
+  // model is fitted where it is asked, on as many trials as before.
+  if (!usable.includes(best)) usable = [best, ...usable.slice(1)];
 
   const model = fitModel(usable, encoder, index);
-  const through = throughPoint(usable, encoder, options.through ?? "best", options.direction ?? "minimize", index);
+  const through = options.through === undefined || options.through === "best" ? paramsOf(best, encoder) : throughPoint(encoder, options.through);
   const base = encodePoint(through, encoder);
   const axes = names.map((name) => axisValues(space[name]!, points));
   const dims = names.map((name) => encoder.names.indexOf(name));
@@ -190,21 +199,26 @@ function encodeCoordinate(distribution: SearchSpace[string], value: ParamValue):
   return distribution.type === "categorical" ? choiceIndex(distribution, value) : encodeValue(distribution, value);
 }
 
-function throughPoint(
-  trials: readonly FrozenTrial[],
-  encoder: SpaceEncoder,
-  through: "best" | Record<string, ParamValue>,
-  direction: Direction,
-  index: number,
-): Record<string, ParamValue> {
-  if (through === "best") {
-    let best = trials[0]!;
-    for (const t of trials) {
-      const better = direction === "minimize" ? t.values![index]! < best.values![index]! : t.values![index]! > best.values![index]!;
-      if (better) best = t;
-    }
-    return Object.fromEntries(encoder.names.map((name) => [name, best.params[name] as ParamValue]));
+/**
+ * The best of `trials` for objective `index` among the feasible ones (the study's rule, as
+ * `Study.bestTrial`); when none is feasible, the best of all, as the model has nothing better to go through.
+ */
+function bestTrial(trials: readonly FrozenTrial[], feasible: (trial: FrozenTrial) => boolean, direction: Direction, index: number): FrozenTrial {
+  const feasibleOnes = trials.filter(feasible);
+  const pool = feasibleOnes.length > 0 ? feasibleOnes : trials;
+  let best = pool[0]!;
+  for (const t of pool) {
+    const better = direction === "minimize" ? t.values![index]! < best.values![index]! : t.values![index]! > best.values![index]!;
+    if (better) best = t;
   }
+  return best;
+}
+
+function paramsOf(trial: FrozenTrial, encoder: SpaceEncoder): Record<string, ParamValue> {
+  return Object.fromEntries(encoder.names.map((name) => [name, trial.params[name] as ParamValue]));
+}
+
+function throughPoint(encoder: SpaceEncoder, through: Record<string, ParamValue>): Record<string, ParamValue> {
   if (through === null || typeof through !== "object") throw new BeliefError(`through must be "best" or a record of parameter values, got ${JSON.stringify(through)}`);
   return Object.fromEntries(
     encoder.names.map((name, i) => {
