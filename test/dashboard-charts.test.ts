@@ -10,9 +10,10 @@ type Linked = { option: unknown; trialAt: (event: MarkEvent) => number | undefin
 type Tooltip = { formatter: (item: { seriesIndex: number; seriesName: string; dataIndex: number }) => string };
 type Bar = { number: number; worker: number; start: number; end: number; state: string };
 type Position = (point: number[], params: unknown, content: unknown, rect: unknown, size: { viewSize: number[]; contentSize: number[] }) => [number, number];
-const { beliefsOption, contourOption, historyOption, paretoOption, sliceOption, timelineLanes, timelineOption, tooltipPosition } = (await import(chartsModule)) as {
+const { beliefsOption, contourOption, historyOption, importanceOption, paretoOption, sliceOption, timelineLanes, timelineOption, tooltipPosition } = (await import(chartsModule)) as {
   beliefsOption: (beliefs: unknown, objective: string) => ChartOption;
   contourOption: (contour: unknown, minimize: boolean) => ChartOption;
+  importanceOption: (params: { name: string; importance: number; correlation: number }[], categorical: ReadonlySet<string>) => ChartOption;
   paretoOption: (pareto: unknown, names: [string, string]) => Linked;
   tooltipPosition: Position;
   historyOption: (points: unknown, objective: string) => Linked;
@@ -204,5 +205,23 @@ describe("the plots' tooltips", () => {
     }
     // A chart too narrow for the tooltip on either side: inside it, on the side away from the pointer.
     expect(tooltipPosition([20, 100], {}, null, null, { viewSize: [150, 300], contentSize })).toEqual([30, 116]);
+  });
+});
+
+describe("the importance chart", () => {
+  it("draws a categorical parameter grey and labelled (categorical), not as a positive effect", () => {
+    type Bars = { series: { data: { value: number; itemStyle: { color: string } }[]; label: { formatter: (item: { dataIndex: number }) => string } }[] };
+    const { option } = importanceOption(
+      [
+        { name: "lr", importance: 0.6, correlation: -0.5 },
+        { name: "optimizer", importance: 0.3, correlation: 0 },
+        { name: "depth", importance: 0.1, correlation: 0.2 },
+      ],
+      new Set(["optimizer"]),
+    );
+    const bars = (option as Bars).series[0]!;
+    // Ordered by importance, least first: depth, optimizer, lr.
+    expect(bars.data.map((d) => d.itemStyle.color)).toEqual(["#c0504d", "#8c8c8c", "#2f6fdf"]);
+    expect([0, 1, 2].map((dataIndex) => bars.label.formatter({ dataIndex }))).toEqual(["0.1 (+0.2)", "0.3 (categorical)", "0.6 (−0.5)"]);
   });
 });

@@ -337,9 +337,15 @@ export function contourOption(contour: Contour, minimize: boolean): { option: Op
   };
 }
 
-/** Importance bars, coloured by the sign of each parameter's correlation with the objective. */
-export function importanceOption(params: { name: string; importance: number; correlation: number }[]): { option: Option; marks: number } {
+/**
+ * Importance bars, coloured by the sign of each parameter's correlation with the objective. A
+ * categorical parameter (one of `categorical`) has no order, hence no sign: a grey bar labelled
+ * "(categorical)", as `sextant importance` prints it, where it was a red "(+0)".
+ */
+export function importanceOption(params: { name: string; importance: number; correlation: number }[], categorical: ReadonlySet<string>): { option: Option; marks: number } {
   const ordered = [...params].sort((a, b) => a.importance - b.importance);
+  const colour = (p: (typeof ordered)[number]) => (categorical.has(p.name) ? "#8c8c8c" : p.correlation >= 0 ? "#c0504d" : "#2f6fdf");
+  const effect = (p: (typeof ordered)[number]) => (categorical.has(p.name) ? "categorical" : `${p.correlation >= 0 ? "+" : "−"}${formatNumber(Math.abs(p.correlation))}`);
   return {
     marks: ordered.length,
     option: {
@@ -349,8 +355,8 @@ export function importanceOption(params: { name: string; importance: number; cor
       series: [
         {
           type: "bar",
-          data: ordered.map((p) => ({ value: p.importance, itemStyle: { color: p.correlation >= 0 ? "#c0504d" : "#2f6fdf" } })),
-          label: { show: true, position: "right", formatter: (item: { dataIndex: number }) => `${formatNumber(ordered[item.dataIndex]!.importance)} (${ordered[item.dataIndex]!.correlation >= 0 ? "+" : "−"}${formatNumber(Math.abs(ordered[item.dataIndex]!.correlation))})` },
+          data: ordered.map((p) => ({ value: p.importance, itemStyle: { color: colour(p) } })),
+          label: { show: true, position: "right", formatter: (item: { dataIndex: number }) => `${formatNumber(ordered[item.dataIndex]!.importance)} (${effect(ordered[item.dataIndex]!)})` },
         },
       ],
     },

@@ -586,9 +586,11 @@ export class StudyPage {
     const panel = this.panels.get("importance");
     if (!panel) return;
     await this.analysis<Importance>(panel, apiPath(`${this.base}/importance`, { ...this.query(), method: this.view.method ?? undefined }), (result) => {
-      panel.note.textContent = `${result.method === "fanova" ? "fANOVA on a random forest" : "PED-ANOVA"} over ${result.nTrials} complete trials; red: larger values give larger objective values, blue: smaller`;
+      const categorical = new Set(this.summary.params.filter((p) => p.distribution.type === "categorical").map((p) => p.name));
+      const grey = result.params.some((p) => categorical.has(p.name)) ? "; grey: categorical (no order, so no sign)" : "";
+      panel.note.textContent = `${result.method === "fanova" ? "fANOVA on a random forest" : "PED-ANOVA"} over ${result.nTrials} complete trials; red: larger values give larger objective values, blue: smaller${grey}`;
       panel.note.dataset.method = result.method;
-      const { option, marks } = importanceOption(result.params);
+      const { option, marks } = importanceOption(result.params, categorical);
       draw(panel.plot, option, marks);
     });
   }
