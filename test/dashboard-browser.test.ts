@@ -282,6 +282,10 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     // The hypervolume never shrinks as trials arrive.
     expect(hv.hypervolumes.every((v, i) => i === 0 || v >= hv.hypervolumes[i - 1]!)).toBe(true);
     await waitAttr(mo, "[data-testid=hypervolume-plot]", "data-marks", hv.shown);
+    // Only the changes are sent, and nothing was dropped for size: the note says so, not "downsampled".
+    const hvNote = await mo.locator("[data-testid=hypervolume-note]").textContent();
+    expect(hvNote).toContain(`the line steps at the ${hv.shown} where the hypervolume changes`);
+    expect(hvNote).not.toContain("downsampled");
     expect(await canvasInk(mo, "hypervolume-plot")).toBeGreaterThan(500);
     const moEcdf = await apiJson<{ shown: number }>("/studies/two-objectives/ecdf?maxPoints=2000");
     await waitAttr(mo, "[data-testid=ecdf-plot]", "data-marks", moEcdf.shown);

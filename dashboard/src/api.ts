@@ -139,6 +139,8 @@ export interface Ecdf extends Shown {
 }
 
 export interface HypervolumeHistory extends Shown {
+  /** The points that draw the line whole (each change, the first and the last): `shown` is fewer only when downsampled. */
+  changes: number;
   reference: number[];
   numbers: number[];
   hypervolumes: number[];

@@ -638,7 +638,11 @@ export class StudyPage {
   private async loadHypervolume(): Promise<void> {
     const panel = this.panels.get("hypervolume")!;
     await this.analysis<HypervolumeHistory>(panel, apiPath(`${this.base}/hypervolume`, { ...this.query(), maxPoints: MAX_POINTS }), (history) => {
+      // The route sends only the trials where the value changes, which draw the same steps: that is
+      // downsampling only when even those were too many.
       this.shownNote(panel, history, "complete, feasible trials");
+      const downsampled = history.shown < history.changes ? `, ${history.shown} of them drawn (downsampled)` : "";
+      panel.note.textContent = `${history.matched} complete, feasible trials; the line steps at the ${history.changes} where the hypervolume changes (with the first and the last)${downsampled}`;
       panel.note.textContent += `; reference point (${history.reference.map(formatNumber).join(", ")})`;
       // Too many objectives and trials for the exact value: the server estimates it.
       if (history.estimate) panel.note.textContent += `; estimated from ${history.estimate.samples} random samples (Monte Carlo), not exact`;

@@ -255,7 +255,7 @@ describe("dashboard routes", () => {
     // Boxes to the reference: (1,3) 2.2·0.2; (2,2) adds 1.2·1.2 − 0.24 of overlap; (3,1) adds 0.2·1; (2.5,2.5) is dominated.
     const expected = [0.44, 1.64, 1.84, 1.84];
     hv.json.hypervolumes.forEach((v: number, i: number) => expect(v).toBeCloseTo(expected[i]!, 9));
-    expect(hv.json).toMatchObject({ matched: 4, shown: 4, total: 4, estimate: null });
+    expect(hv.json).toMatchObject({ matched: 4, shown: 4, total: 4, changes: 4, estimate: null });
     const none = await get(app, "/studies/one/hypervolume", ui.HypervolumeResponse);
     expect(none.json.unavailable).toMatch(/one objective/);
   });

@@ -499,7 +499,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
       handle: async ({ params, query }) => {
         const { index, matched } = await openFiltered(params.study, query);
         if (index.directions.length < 2) {
-          return { matched: 0, shown: 0, total: index.size, reference: [], numbers: [], hypervolumes: [], estimate: null, unavailable: "the study has one objective: hypervolume needs several" };
+          return { matched: 0, shown: 0, total: index.size, changes: 0, reference: [], numbers: [], hypervolumes: [], estimate: null, unavailable: "the study has one objective: hypervolume needs several" };
         }
         const { reference, history, samples } = hypervolumeHistory(
           matched.map((n) => index.trials[n]!),
@@ -512,6 +512,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
           matched: history.length,
           shown: picked.length,
           total: index.size,
+          changes: changes.length,
           reference,
           numbers: picked.map((i) => history[i]!.number),
           hypervolumes: picked.map((i) => history[i]!.hypervolume),

@@ -187,6 +187,10 @@ export const EcdfResponse = z.strictObject({
 
 export const HypervolumeResponse = z.strictObject({
   ...Shown,
+  changes: z
+    .number()
+    .int()
+    .describe("the points that draw the step line whole: each trial that changed the hypervolume, the first and the last; `shown` is fewer only when they exceed maxPoints"),
   reference: z.array(z.number()).describe("the reference point, in the objectives' own units"),
   numbers: z.array(z.number().int()).describe("trial numbers of the points shown (every change of the hypervolume, and the last trial)"),
   hypervolumes: z.array(z.number()),
