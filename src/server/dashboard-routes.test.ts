@@ -218,6 +218,25 @@ describe("dashboard routes", () => {
     expect(data.answers["/studies"].studies.map((s: { name: string }) => s.name)).toEqual([evil.name]);
   });
 
+  it("writes a report whose importance answers the method chosen by name, and says why a small study has none", async () => {
+    const assets = new Map([
+      ["/index.html", asset('<html><head><title>Sextant dashboard</title><script type="module" crossorigin src="./assets/a.js"></script><link rel="stylesheet" crossorigin href="./assets/a.css"></head><body></body></html>')],
+      ["/assets/a.js", asset("console.log(1)")],
+      ["/assets/a.css", asset("body{}")],
+    ]);
+    const answersOf = (html: string) => JSON.parse(/<script type="application\/json" id="sextant-report">(.*?)<\/script>/s.exec(html)![1]!).answers;
+    const { storage } = await fixture(12);
+    const answers = answersOf(await buildReport(storage, "s", { assets }));
+    expect(answers["/studies/s/importance"].method).toBe("fanova");
+    // The menu's "fANOVA" used to say "not included in this report" beside the same answer under "auto".
+    expect(answers["/studies/s/importance?method=fanova"]).toEqual(answers["/studies/s/importance"]);
+    // One complete trial: the page says what the analyses need, as the live dashboard does.
+    const small = await fixture(1);
+    const few = answersOf(await buildReport(small.storage, "s", { assets }));
+    expect(few["/studies/s/importance"].unavailable).toMatch(/needs at least 2 complete trials/);
+    expect(few["/studies/s/beliefs?x=x"].unavailable).toMatch(/needs at least 2 complete trials/);
+  });
+
   it("samples evenly and keeps what it must", () => {
     const numbers = Array.from({ length: 100 }, (_, i) => i);
     const even = evenlySpaced(numbers, 10, new Set([99]));

@@ -78,7 +78,6 @@ export async function buildReport(storage: Storage, studyName: string, options: 
     hasIntermediate: boolean;
     study: { directions: string[] };
     trialCount: number;
-    counts: { complete: number };
   };
   const jobs: Promise<unknown>[] = [fetchAnswer(apiPath(`${base}/points`, { maxPoints: MAX_POINTS })), fetchAnswer(apiPath(`${base}/timeline`, { maxPoints: MAX_POINTS }))];
   if (summary.hasIntermediate) jobs.push(fetchAnswer(apiPath(`${base}/curves`)));
@@ -91,10 +90,13 @@ export async function buildReport(storage: Storage, studyName: string, options: 
   const contours = new Set<string>();
   const contour = (x: string, y: string) => apiPath(`${base}/contour`, { x, y });
   if (summary.params.length > 1) contours.add(contour(pool[0]!.name, pool.find((p) => p.name !== pool[0]!.name)!.name));
-  const complete = summary.counts.complete;
   // Analyses a study cannot support yet (too few trials) are left out; the page says so.
   const optional = (path: string) => fetchAnswer(path).catch((error: unknown) => (error instanceof ReportError ? null : Promise.reject(error)));
-  const importance = complete >= 3 && summary.params.length > 0 ? ((await optional(apiPath(`${base}/importance`))) as { params: { name: string }[] } | null) : null;
+  // Asked whatever the number of trials: with too few, the answer says what the analysis needs (as
+  // the live dashboard does) where the page used to say the report did not include it.
+  const importance = summary.params.length > 0 ? ((await optional(apiPath(`${base}/importance`))) as { method: string; params: { name: string }[] } | null) : null;
+  // The menu's default is the method the server picks; choosing that method by name is the same answer.
+  if (importance) answers[apiPath(`${base}/importance`, { method: importance.method })] = importance;
   // Any other pair the reader picks, categorical ones too, of the most important parameters (each
   // pair costs up to bins² cells): one way round, as the page swaps the axes of a pair it holds the
   // other way.
@@ -104,7 +106,7 @@ export async function buildReport(storage: Storage, studyName: string, options: 
     for (const y of contoured.slice(i + 1)) if (!contours.has(contour(y, x))) contours.add(contour(x, y));
   }
   for (const path of contours) jobs.push(fetchAnswer(path));
-  if (complete >= 3 && numeric.length > 0) jobs.push(optional(apiPath(`${base}/beliefs`, { x: numeric[0]!.name })));
+  if (numeric.length > 0) jobs.push(optional(apiPath(`${base}/beliefs`, { x: numeric[0]!.name })));
   // The table sorts by any column offline: each order as the server sorts it (trial numbers), and
   // each trial's row once.
   const table = { total: summary.trialCount, rows: {} as Record<number, { number: number }>, orders: {} as Record<string, number[]> };
