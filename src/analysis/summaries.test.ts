@@ -48,6 +48,13 @@ describe("valueEcdf", () => {
 });
 
 describe("hypervolumeHistory", () => {
+  it("picks its reference from 130,000 trials, which overflowed the call stack (Math.min(...values))", () => {
+    const trials = Array.from({ length: 130_000 }, (_, i) => valued(i, [1 + i, 1 + i]));
+    const { reference, history } = hypervolumeHistory(trials, ["minimize", "minimize"]);
+    expect(reference[0]).toBeCloseTo(130_000 + 0.1 * 129_999, 6);
+    expect(history[0]!.number).toBe(0);
+  });
+
   it("grows only when a trial joins the front, against the given reference", () => {
     const feasible = { systemAttrs: { constraints: [-1] } };
     const trials = [valued(0, [2, 2], feasible), valued(1, [3, 3], feasible), valued(2, [1, 3], feasible), valued(3, [3, 1], feasible), valued(4, [0, 0], { systemAttrs: { constraints: [1] } })];

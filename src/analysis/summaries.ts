@@ -147,10 +147,14 @@ export function hypervolumeHistory(
     reference = [...options.reference];
   } else {
     reference = directions.map((direction, k) => {
-      const values = usable.map((t) => t.values![k]!);
-      if (values.length === 0) return 0;
-      const low = Math.min(...values);
-      const high = Math.max(...values);
+      if (usable.length === 0) return 0;
+      // A loop, not Math.min(...values): spreading 130,000 values overflowed the call stack (a 500).
+      let low = Infinity;
+      let high = -Infinity;
+      for (const t of usable) {
+        low = Math.min(low, t.values![k]!);
+        high = Math.max(high, t.values![k]!);
+      }
       const margin = high > low ? 0.1 * (high - low) : 1;
       return direction === "minimize" ? high + margin : low - margin;
     });

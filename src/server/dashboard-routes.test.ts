@@ -84,6 +84,20 @@ describe("dashboard routes", () => {
     expect(points.json.best.map((b: { value: number }) => b.value)).toEqual([9, 4, 1, 0]);
   });
 
+  it("gives a finite contour mean for values near the largest double, which summed to Infinity (null)", async () => {
+    const storage = new MemoryStorage();
+    const study = await storage.createStudy("huge", ["minimize"]);
+    for (let i = 0; i < 4; i++) {
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { x: { value: 1, distribution: X }, kind: { value: "a", distribution: KIND } }, state: "complete", values: [1.5e308] });
+    }
+    const app = createServerApp({ storage, dashboard: false });
+    const contour = await get(app, "/studies/huge/contour?x=x&y=kind&bins=4", ui.ContourResponse);
+    expect(contour.json.cells).toHaveLength(1);
+    expect(contour.json.cells[0][2]).toBeCloseTo(1.5e308, -300);
+    expect(contour.json.cells[0][3]).toBe(4);
+  });
+
   it("answers the contour grid, curves, timeline, Pareto and importance under the OpenAPI schemas", async () => {
     const { app } = await fixture(60);
     const contour = await get(app, "/studies/s/contour?x=x&y=kind&bins=10", ui.ContourResponse);

@@ -289,7 +289,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         };
         const x = axisOf(query.x, "query.x");
         const y = axisOf(query.y, "query.y");
-        const sums = new Map<number, { sum: number; count: number }>();
+        const means = new Map<number, { mean: number; count: number }>();
         const stride = Math.max(x.labels.length, 1);
         let used = 0;
         for (const n of matched) {
@@ -299,12 +299,13 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
           const j = y.bin(trial);
           if (value === undefined || i === undefined || j === undefined) continue;
           used++;
-          const cell = sums.get(j * stride + i) ?? { sum: 0, count: 0 };
-          cell.sum += value;
+          const cell = means.get(j * stride + i) ?? { mean: 0, count: 0 };
+          // A running mean: a sum of values near ±1e308 overflowed to Infinity, sent as null.
+          cell.mean += value / (cell.count + 1) - cell.mean / (cell.count + 1);
           cell.count++;
-          sums.set(j * stride + i, cell);
+          means.set(j * stride + i, cell);
         }
-        const cells = [...sums].map(([key, { sum, count }]) => [key % stride, Math.floor(key / stride), sum / count, count] as [number, number, number, number]);
+        const cells = [...means].map(([key, { mean, count }]) => [key % stride, Math.floor(key / stride), mean, count] as [number, number, number, number]);
         return { matched: used, x: { name: x.name, labels: x.labels }, y: { name: y.name, labels: y.labels }, cells };
       },
     }),
