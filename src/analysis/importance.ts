@@ -14,6 +14,7 @@ import {
   distributionsEqual,
   encodeValue,
   isSingleValue,
+  unknownKeysMessage,
 } from "../space/index.js";
 import { meanAndDeviation, ranks } from "../math/statistics.js";
 import { fanovaMainEffects } from "./fanova.js";
@@ -50,6 +51,10 @@ export interface ImportanceOptions {
   /** PED-ANOVA: fraction γ′ of best trials that forms the baseline (default 1: all trials). */
   baselineQuantile?: number;
 }
+
+const IMPORTANCE_OPTION_KEYS: readonly (keyof ImportanceOptions)[] = [
+  "method", "params", "objectiveIndex", "seed", "direction", "nTrees", "maxSamplesPerTree", "quantile", "baselineQuantile",
+];
 
 /** One parameter's importance, and the sign of its effect. */
 export interface ParamImportance {
@@ -95,6 +100,9 @@ export class ImportanceError extends RangeError {
  * // { method: "fanova", nTrials: 200, params: [{ name: "lr", importance: 0.71, correlation: -0.62 }, …] }
  */
 export function importance(trials: readonly FrozenTrial[], options: ImportanceOptions = {}): ImportanceResult {
+  // A misspelt directon computed PED-ANOVA for minimize; methd ran fANOVA.
+  const unknown = unknownKeysMessage(options, IMPORTANCE_OPTION_KEYS);
+  if (unknown !== null) throw new ImportanceError(unknown);
   const method = options.method ?? "fanova";
   if (!IMPORTANCE_METHODS.includes(method)) {
     throw new ImportanceError(`method must be one of ${IMPORTANCE_METHODS.join(", ")}, got ${JSON.stringify(method)}`);

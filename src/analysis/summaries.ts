@@ -7,6 +7,7 @@
  * @module
  */
 import type { Direction, FrozenTrial, JsonValue, TrialState } from "../space/index.js";
+import { unknownKeysMessage } from "../space/index.js";
 import { Rng } from "../math/rng.js";
 import { hypervolume } from "./hypervolume.js";
 import { feasibilityRule, toLosses } from "./pareto.js";
@@ -35,6 +36,8 @@ export function bestSoFar(
   trials: readonly FrozenTrial[],
   options: { direction?: Direction; objectiveIndex?: number; feasible?: (trial: FrozenTrial) => boolean } = {},
 ): HistoryPoint[] {
+  const unknown = unknownKeysMessage(options, ["direction", "objectiveIndex", "feasible"]);
+  if (unknown !== null) throw new RangeError(`bestSoFar: ${unknown}`);
   const direction = options.direction ?? "minimize";
   const index = objectiveIndexOf(options.objectiveIndex);
   const isFeasible = options.feasible ?? feasibilityRule(trials);
@@ -130,6 +133,8 @@ export function hypervolumeHistory(
   directions: readonly Direction[],
   options: { reference?: readonly number[]; estimate?: { samples: number; seed?: number } } = {},
 ): HypervolumeHistory {
+  const unknown = unknownKeysMessage(options, ["reference", "estimate"]);
+  if (unknown !== null) throw new RangeError(`hypervolumeHistory: ${unknown}`);
   const m = directions.length;
   if (m < 1) throw new RangeError("directions: at least one objective is needed");
   if (options.estimate !== undefined && !(Number.isInteger(options.estimate.samples) && options.estimate.samples > 0)) {

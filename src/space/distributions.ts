@@ -72,6 +72,9 @@ export function reservedParamName(name: string): string | null {
   return `parameter name "${name}" is reserved: every JavaScript object has a member of that name; choose another, e.g. "${name.replace(/^_+|_+$/g, "")}_"`;
 }
 
+const NUMERIC_KEYS: readonly string[] = ["type", "low", "high", "log", "step"];
+const CATEGORICAL_KEYS: readonly string[] = ["type", "choices"];
+
 /**
  * Checks that a distribution is well formed and returns it normalized (a `step` or `log` of
  * `undefined`/`false` is dropped, so that equal distributions compare equal). Throws
@@ -81,6 +84,12 @@ export function validateDistribution(distribution: Distribution, name?: string):
   const who = describe(name);
   if (distribution === null || typeof distribution !== "object") {
     throw new InvalidDistributionError(`${who}: a distribution must be an object`);
+  }
+  // A misspelt key ({ lg: true }) used to leave a log-scale range linear without a word.
+  const keys = distribution.type === "categorical" ? CATEGORICAL_KEYS : NUMERIC_KEYS;
+  const unknown = Object.keys(distribution).filter((key) => !keys.includes(key) && (distribution as unknown as Record<string, unknown>)[key] !== undefined);
+  if (unknown.length > 0 && (distribution.type === "categorical" || distribution.type === "float" || distribution.type === "int")) {
+    throw new InvalidDistributionError(`${who}: unknown key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")} in a ${distribution.type} distribution; its keys are ${keys.join(", ")}`);
   }
   if (distribution.type === "categorical") {
     const { choices } = distribution;

@@ -26,6 +26,7 @@ import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
+import { unknownKeysMessage } from "../space/index.js";
 import { guardProcessGroup, prepareProcessGroupGuard } from "./process-watchdog.js";
 import type { Objective, ObjectiveResult } from "./study.js";
 import { INTERRUPTED_REASON, type Trial, TrialPruned, constraintsProblem } from "./trial.js";
@@ -562,6 +563,9 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
   });
 }
 
+/** The keys {@link commandObjective} reads. */
+const COMMAND_SPEC_KEYS: readonly (keyof CommandSpec)[] = ["argv", "space", "env", "cwd", "timeoutSeconds", "killGraceSeconds", "studyName", "tailBytes", "signal", "hooks"];
+
 /**
  * An objective for `study.optimize` that runs a command per trial. Each trial suggests the
  * parameters of `spec.space`, runs the program with them (argv placeholders, environment
@@ -582,6 +586,12 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
  * );
  */
 export function commandObjective(spec: CommandSpec): Objective {
+  if (spec === null || typeof spec !== "object") throw new TypeError("commandObjective: give { argv, space, … }");
+  // A misspelt timeout ran every command without one.
+  const unknown = unknownKeysMessage(spec, COMMAND_SPEC_KEYS);
+  if (unknown !== null) throw new TypeError(`commandObjective: ${unknown}`);
+  if (!Array.isArray(spec.argv)) throw new TypeError("commandObjective: argv must be an array of strings, e.g. [\"python\", \"train.py\", \"--lr\", \"{lr}\"]");
+  if (spec.space === null || typeof spec.space !== "object") throw new TypeError("commandObjective: space must be an object of parameter names to distributions");
   checkCommandSpec(spec);
   const killGraceSeconds = spec.killGraceSeconds ?? 5;
   const tailBytes = spec.tailBytes ?? 2048;

@@ -7,6 +7,8 @@ import "../storage/sqlite.js";
 import { RandomSampler } from "../samplers/index.js";
 import { InvalidDistributionError } from "../space/index.js";
 import { MemoryStorage } from "../storage/index.js";
+import { bestSoFar, importance } from "../analysis/index.js";
+import { commandObjective } from "./command-runner.js";
 import { createStudy, loadStudy } from "./index.js";
 
 // What a caller of the trial and study API can get wrong, and what each mistake must (not) cost.
@@ -179,5 +181,25 @@ describe("names", () => {
       /parameter name "p{40}…" has 201 characters; at most 200/,
     );
     expect(study.trials.length).toBe(1);
+  });
+});
+
+describe("misspelt options of the library's other entry points", () => {
+  it("are refused where they used to be ignored, some with a wrong result", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    const trial = await study.ask();
+    trial.suggestFloat("x", 0, 1);
+    // { constraint: [5] } stored an infeasible trial as feasible, and it became the best.
+    await expect(study.tell(trial, 0.1, { constraint: [5] } as never)).rejects.toThrow(/tell: unknown option "constraint" \(did you mean "constraints"\?\)/);
+    expect(study.trials[0]!.state).toBe("running");
+    await expect(study.enqueueTrial({ x: 0.5 }, { skipIfExist: true } as never)).rejects.toThrow(/enqueueTrial: unknown option "skipIfExist" \(did you mean "skipIfExists"\?\)/);
+    // { lg: true } left a log-scale range linear.
+    await expect(study.ask({ lr: { type: "float", low: 1e-5, high: 1, lg: true } as never })).rejects.toThrow(/unknown key "lg" in a float distribution; its keys are type, low, high, log, step/);
+    expect(() => trial.suggest("c", { type: "categorical", choices: [1, 2], log: true } as never)).toThrow(/unknown key "log" in a categorical distribution/);
+    expect(() => importance([], { directon: "maximize" } as never)).toThrow(/unknown option "directon" \(did you mean "direction"\?\)/);
+    expect(() => bestSoFar([], { directon: "maximize" } as never)).toThrow(/bestSoFar: unknown option "directon"/);
+    // A misspelt timeout ran every command without one.
+    expect(() => commandObjective({ argv: ["true"], space: {}, timeout: 1 } as never)).toThrow(/commandObjective: unknown option "timeout"/);
+    expect(() => commandObjective({ argv: ["true"] } as never)).toThrow("commandObjective: space must be an object of parameter names to distributions");
   });
 });

@@ -855,6 +855,9 @@ export class Study implements TrialHost {
     options: { userAttrs?: Record<string, JsonValue>; skipIfExists?: boolean } = {},
   ): Promise<FrozenTrial | null> {
     checkEnqueuedParams(params);
+    // A misspelt skipIfExist queued the same point twice.
+    const unknown = options !== null && typeof options === "object" ? unknownKeysMessage(options, ["userAttrs", "skipIfExists"]) : "options must be an object";
+    if (unknown !== null) throw new TypeError(`enqueueTrial: ${unknown}`);
     if (options.skipIfExists && Object.keys(params).length > 0) {
       await this.refresh();
       const key = canonicalParams(params);
@@ -1059,6 +1062,9 @@ export class Study implements TrialHost {
       finishedElsewhere?: "warn" | "throw";
     } = {},
   ): Promise<FrozenTrial> {
+    // Refused before the trial is touched: a misspelt { constraint: [5] } stored an infeasible trial as feasible.
+    const unknown = options !== null && typeof options === "object" ? unknownKeysMessage(options, ["constraints", "finishedElsewhere"]) : "options must be an object";
+    if (unknown !== null) throw new TypeError(`tell: ${unknown}`);
     const frozen = await this.finish(trialOrNumber, result, options, false);
     // A segment's end is its member's ready point (see optimize).
     if (this.scheduler) await this.queueNextSegment(frozen);
