@@ -200,6 +200,9 @@ describe("sextant tune --warm-start", () => {
     const ignored = await run(["tune", "--storage", storage, "--study", "august", "--sampler", "random", "-n", "1", "--warm-start", "may", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
     expect(ignored.code).toBe(2);
     expect(ignored.stderr).toBe("sextant: --warm-start needs a sampler that learns from earlier studies (auto, tpe or gp); the random sampler would ignore it\n");
+    // The GP's warm start models one objective: with two it ran as if --warm-start were not given.
+    const several = await run(["tune", "--storage", storage, "--study", "september", "--sampler", "gp", "-d", "minimize,minimize", "-n", "1", "--warm-start", "may", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
+    expect([several.code, several.stderr]).toEqual([2, "sextant: --warm-start with --sampler gp takes a study of one objective; this one has 2 (tpe and auto learn from earlier studies with several)\n"]);
     const names = (JSON.parse((await run(["studies", "--storage", storage, "--json"])).stdout) as { name: string }[]).map((study) => study.name);
     expect(names.sort()).toEqual(["june", "may"]);
   });

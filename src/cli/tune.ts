@@ -460,6 +460,10 @@ export async function checkWarmStart(names: readonly string[], settings: TuneSet
     const why = settings.scheduler ? ` (a population's first segments are drawn at random unless --sampler names one)` : "";
     throw new UsageError(`--warm-start needs a sampler that learns from earlier studies (auto, tpe or gp); the ${sampler} sampler would ignore it${why}`);
   }
+  if (sampler === "gp" && settings.directions.length > 1) {
+    // The GP's warm start models one objective; it used to leave the sources unused without a word.
+    throw new UsageError(`--warm-start with --sampler gp takes a study of one objective; this one has ${settings.directions.length} (tpe and auto learn from earlier studies with several)`);
+  }
   for (const name of names) {
     if ((await storage.getStudy(name)) === null) throw new UserError(`--warm-start: no study named "${name}" in ${storage.url}`);
   }

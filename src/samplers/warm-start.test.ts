@@ -739,3 +739,35 @@ describe("createStudy({ warmStartFrom })", () => {
     expect(await warningsOf("tpe", new TPESampler({ seed: 1 }))).toEqual([]);
   });
 });
+
+describe("GP warm start on a space whose distributions differ from the source's", () => {
+  it("leaves out the source's points (as its warning says) instead of replaying them in this study's range", async () => {
+    const storage = new MemoryStorage();
+    const source = await createStudy({ name: "src", storage, sampler: new RandomSampler({ seed: 1 }) });
+    // Source: x in [0, 10], best at 0.9.
+    for (const x of [0.9, 3, 5, 7, 9, 2]) await source.enqueueTrial({ x });
+    await source.optimize((t) => (t.suggestFloat("x", 0, 10) - 1) ** 2, { nTrials: 6 });
+    const warnings: string[] = [];
+    const study = await createStudy({ name: "dst", storage, warmStartFrom: ["src"], sampler: new GPSampler({ warmStart: true, seed: 7 }), onWarning: (m) => void warnings.push(m) });
+    await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 6 });
+    expect(warnings.some((w) => /ignoring parameter\(s\) "x"/.test(w))).toBe(true);
+    // The source model of trial 0 (in the source's own [0, 10]) was reused from trial 2 on: x = 0.09 there, "src" weighted 1.
+    for (const trial of study.trials.slice(1)) expect(JSON.stringify(trial.systemAttrs["gp:transferWeights"] ?? {})).not.toContain('"src"');
+    expect(study.trials.slice(1).map((t) => t.params.x)).not.toContain(0.09);
+  });
+});
+
+describe("GP warm start notes", () => {
+  it("says when a source is too small for the GP, or the study has several objectives", async () => {
+    const storage = new MemoryStorage();
+    const source = await createStudy({ name: "two", storage, sampler: new RandomSampler({ seed: 1 }) });
+    await source.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 2 });
+    const warnings: string[] = [];
+    const study = await createStudy({ name: "dst", storage, warmStartFrom: ["two"], sampler: new GPSampler({ warmStart: true, seed: 1 }), onWarning: (m) => void warnings.push(m) });
+    await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
+    expect(warnings).toContain('warm start: the gp sampler learns from a study of at least 3 complete trials; "two" has 2, so it goes unused');
+    const several: string[] = [];
+    await createStudy({ name: "mo", storage, directions: ["minimize", "minimize"], warmStartFrom: ["two"], sampler: new GPSampler({ warmStart: true, seed: 1 }), onWarning: (m) => void several.push(m) });
+    expect(several).toEqual([expect.stringMatching(/^warm start: the gp sampler learns from earlier studies only for one objective, and this study has 2/)]);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { MedianPruner, PBTScheduler, RandomSampler, createStudy } from "../index.js";
+import { GPSampler, MedianPruner, PBTScheduler, RandomSampler, createStudy } from "../index.js";
 import { MemoryStorage, StorageBusyError, openStorage } from "../storage/index.js";
 import { type ServerAppOptions, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
@@ -422,6 +422,25 @@ describe("HTTP API: trials", () => {
     await call(app, "POST", "/studies/lib/trials/8/report", { step: 0, value: 50 });
     expect((await call(app, "POST", "/studies/lib/trials/8/report", { step: 1, value: 50 })).json.shouldPrune).toBe(true);
     expect((await call(app, "GET", "/studies/lib")).json.study).toMatchObject({ sampler: { name: "random" }, pruner: { name: "median" } });
+  });
+
+  it("serves a library-made GP study with its warm start, and says a deleted source once", async () => {
+    const storage = new MemoryStorage();
+    const source = await createStudy({ name: "src", storage, sampler: new RandomSampler({ seed: 1 }) });
+    for (const x of [0.242, 0.9, 0.6, 0.1]) await source.enqueueTrial({ x });
+    await source.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.25) ** 2, { nTrials: 4 });
+    await createStudy({ name: "dst", storage, warmStartFrom: ["src"], sampler: new GPSampler({ warmStart: true, seed: 3 }) });
+    const { app } = newApp({ storage });
+    // Rebuilt by name with default options, the GP had warmStart off: trial 0 was not the source's best.
+    const first = (await call(app, "POST", "/studies/dst/trials", { space: { x: { type: "float", low: 0, high: 1 } } })).json.trial;
+    expect(first.params.x).toBe(0.242);
+    await createStudy({ name: "dst2", storage, warmStartFrom: ["src"], sampler: new GPSampler({ warmStart: true, seed: 3 }) });
+    await storage.deleteStudy("src");
+    const logged: string[] = [];
+    const other = createServerApp({ storage, logError: (m) => void logged.push(m) });
+    const asked = await call(other, "POST", "/studies/dst2/trials", { space: { x: { type: "float", low: 0, high: 1 } } });
+    expect(asked.status, JSON.stringify(asked.json)).toBe(201);
+    expect(logged).toEqual([expect.stringMatching(/^sextant serve: warm start: study "src", which study "dst2" was created to learn from, no longer exists; going on without it$/)]);
   });
 
   it("refuses a tell with the wrong number of values and keeps the trial running; a second tell is 409", async () => {

@@ -343,12 +343,23 @@ export function createServerApp(options: ServerAppOptions): Hono {
     const building = (async () => {
       let sampler: Sampler;
       let pruner: Pruner;
+      // A study made with warm-start sources (sextant tune or create --warm-start, or the library's
+      // warmStartFrom) learns from them here too; a deleted source is said, as workers say it.
+      const notes: string[] = [];
+      const warmStart = await storedWarmStartSources(storage, record, notes);
+      for (const note of notes) logError(`sextant serve: ${note}`);
       try {
         // A study the library made records only its components' names: a registered one is rebuilt
         // (with its default options) rather than auto and none, which the study showed it did not use.
         const samplerFallback = registeredName(record, "sampler", samplerEntries()) ?? "auto";
         const prunerFallback = registeredName(record, "pruner", prunerEntries()) ?? "none";
-        sampler = buildSampler(storedSpec(record, SAMPLER_ATTR, "sampler", samplerFallback), storedSpace(record));
+        let samplerSpec = storedSpec(record, SAMPLER_ATTR, "sampler", samplerFallback);
+        if (samplerSpec.name === "gp" && warmStart.length > 0 && samplerSpec.options.warmStart === undefined) {
+          // The library records the GP by name only; its sources say it was meant to learn from them
+          // (the CLI's --warm-start turns the option on the same way).
+          samplerSpec = { ...samplerSpec, options: { ...samplerSpec.options, warmStart: true } };
+        }
+        sampler = buildSampler(samplerSpec, storedSpace(record));
         pruner = createPrunerByName(...specArgs(storedSpec(record, PRUNER_ATTR, "pruner", prunerFallback)));
       } catch (error) {
         throw new HttpError(409, `study "${name}" has a sampler or pruner this server cannot rebuild: ${(error as Error).message}`);
@@ -356,8 +367,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       const study = new Study(storage, record, sampler, pruner);
       // Its trials run in the clients: a restart of this server must not make them look abandoned.
       study.trialsRunRemotely = true;
-      // A study made with warm-start sources (sextant tune or create --warm-start) learns from them here too.
-      study.warmStart = await storedWarmStartSources(storage, record, []);
+      study.warmStart = warmStart;
       await study.refresh();
       return study;
     })();

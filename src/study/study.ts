@@ -411,6 +411,10 @@ function warnIgnoredConstraints(study: Study): void {
 }
 
 function warnUnusedWarmStart(study: Study): void {
+  if (study.warmStart.length > 0 && study.sampler.usesWarmStart && study.sampler.name === "gp" && study.directions.length > 1) {
+    study.onWarning(`warm start: the gp sampler learns from earlier studies only for one objective, and this study has ${study.directions.length}, so the trials of ${study.warmStart.map((s) => `"${s.name}"`).join(", ")} go unused; TPE and auto use them`);
+    return;
+  }
   if (study.warmStart.length === 0 || study.sampler.usesWarmStart) return;
   const hint = study.sampler.name === "gp" ? "; new GPSampler({ warmStart: true }) does" : "; TPE, the GP with warmStart: true, and auto do";
   study.onWarning(`warm start: the ${study.sampler.name} sampler does not learn from earlier studies, so the trials of ${study.warmStart.map((s) => `"${s.name}"`).join(", ")} go unused${hint}`);
@@ -1172,7 +1176,10 @@ export class Study implements TrialHost {
         else if (JSON.stringify(own) !== JSON.stringify(distribution)) notes.push(`"${name}" (its distribution ${JSON.stringify(distribution)} differs from ${JSON.stringify(own)})`);
       }
       if (source.trials.length === 0) this.onWarning(`warm start: study "${source.name}" has no complete trials to learn from`);
-      else if (notes.length > 0) this.onWarning(`warm start from "${source.name}": ignoring parameter(s) ${notes.join(", ")}`);
+      else if (source.trials.length < 3 && this.sampler.name === "gp" && this.sampler.usesWarmStart) {
+        // The GP fits a model of each source, which takes 3 trials: it used to pass this one over without a word.
+        this.onWarning(`warm start: the gp sampler learns from a study of at least 3 complete trials; "${source.name}" has ${source.trials.length}, so it goes unused`);
+      } else if (notes.length > 0) this.onWarning(`warm start from "${source.name}": ignoring parameter(s) ${notes.join(", ")}`);
     }
   }
 

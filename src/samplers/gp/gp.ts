@@ -948,7 +948,10 @@ export class GPSampler implements Sampler {
 
   /** A source study's own GP on the space, fitted once per source, space and size (a function of the source's trials alone). */
   private sourceModel(source: WarmStartSource, encoder: SpaceEncoder, categorical: Uint8Array): SourceModel | null {
-    const key = `${source.name}\u0001${encoder.names.join("\u0000")}\u0001${source.trials.length}`;
+    // The distributions belong in the key: the model of trial 0 (fitted in the source's own space)
+    // was reused for a target whose ranges or choice order differ, decoding the source's points
+    // into the target's ranges (x 0.9 of [0, 10] became 0.09 of [0, 1]; choices came back flipped).
+    const key = `${source.name}\u0001${encoder.names.join("\u0000")}\u0001${JSON.stringify(encoder.distributions)}\u0001${source.trials.length}`;
     const cached = this.sourceModels.get(key);
     if (cached !== undefined) return cached;
     const points: Float64Array[] = [];
