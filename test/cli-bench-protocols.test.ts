@@ -1,6 +1,6 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/): the lab's protocols as commands, and the
 // pruning and multi-objective suites, on tiny budgets.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -31,6 +31,26 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     const overlapping = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobol", "--trials", "5", "--tuning-seeds", "0-1", "--test-seeds", "1-2", "--out", "bad"]);
     expect(overlapping.code).toBe(2);
     expect(overlapping.stderr).toMatch(/testSeeds: must be disjoint from tuningSeeds; both hold 1/);
+  });
+
+  it("defaults compares the candidates on the (problem, seed) pairs all of them finished", async () => {
+    // gp beats tpe on both problems they share; gp alone also ran a hard third one. Averaged over
+    // whatever each had, tpe (2 easy problems) scored better than gp (3) and was chosen.
+    const out = join(dir, "partial");
+    mkdirSync(out);
+    const [A, B, C] = ["branin-2d", "hartmann3-3d", "rastrigin-10d"];
+    writeFileSync(join(out, "run.json"), JSON.stringify({ trials: 20, optimizers: ["gp", "tpe", "random"], seeds: [0, 1], problems: [A, B, C] }));
+    const line = (problem: string, optimizer: string, seed: number, regret: number) =>
+      `${JSON.stringify({ problem, optimizer, seed, trials: 20, curve: Array(20).fill(regret), bestValue: regret, seconds: 0, optimizerSeconds: 0 })}\n`;
+    const lines: string[] = [];
+    for (const seed of [0, 1]) {
+      for (const problem of [A, B]) lines.push(line(problem, "random", seed, 10), line(problem, "gp", seed, 1), line(problem, "tpe", seed, 2));
+      lines.push(line(C, "random", seed, 10), line(C, "gp", seed, 9));
+    }
+    writeFileSync(join(out, "results.jsonl"), lines.join(""));
+    const defaults = await run(["bench", "defaults", "partial", "--candidates", "gp,tpe", "--json"]);
+    expect(JSON.parse(defaults.stdout).best).toBe("gp");
+    expect(defaults.stderr).toMatch(/^4 run\(s\) of \(problem, seed\) pairs that not every candidate and random search finished are left out/);
   });
 
   it("defaults and subset read a stored run; the report carries performance profiles and groups", async () => {

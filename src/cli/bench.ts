@@ -26,7 +26,8 @@ import {
   type RunResult,
   type RunSettings,
 } from "../bench/lab/index.js";
-import { writeReport } from "../bench/lab/report.js";
+import { completeBlocks, writeReport } from "../bench/lab/report.js";
+import { randomReference } from "../bench/lab/summary.js";
 import { OptionError, didYouMean } from "../space/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatNumber, renderTable } from "./format.js";
@@ -354,11 +355,21 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
  */
 export async function benchDefaultsCommand(dir: string, flags: { candidates: string; budget?: number; json?: boolean }, io: Io): Promise<number> {
   const { results: stored, settings } = storedRun(dir);
-  // Regret past a reference value is measured from the best run, as the report does.
-  const results = rebaseReferenceProblems(stored).results;
   const candidates = distinctList("--candidates", flags.candidates);
   const unknown = candidates.filter((c) => !settings.optimizers.includes(c));
   if (unknown.length > 0) throw new UsageError(`--candidates: ${dir} holds no runs of "${unknown[0]}"; it holds ${settings.optimizers.join(", ")}`);
+  // Only the (problem, seed) pairs every candidate and the random reference finished, as the report
+  // compares: a candidate run on one more (hard) problem scored worse than one that never ran it,
+  // and the default flipped.
+  const reference = randomReference(settings.optimizers);
+  const compared = new Set([...candidates, ...(reference === undefined ? [] : [reference])]);
+  const wanted = stored.filter((r) => r.trials === settings.trials && compared.has(r.optimizer));
+  const complete = completeBlocks(wanted);
+  if (complete.length < wanted.length) {
+    io.err(`${wanted.length - complete.length} run(s) of (problem, seed) pairs that not every candidate${reference === undefined ? "" : " and random search"} finished are left out, so that all are compared on the same instances`);
+  }
+  // Regret past a reference value is measured from the best run, as the report does.
+  const results = rebaseReferenceProblems(complete).results;
   // The runs hold settings.trials trials: a larger budget was read at the last trial, under its name.
   if (flags.budget !== undefined && flags.budget > settings.trials) {
     throw new UsageError(`--budget: the runs in ${dir} have ${settings.trials} trials, fewer than ${flags.budget}`);
