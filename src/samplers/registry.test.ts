@@ -48,6 +48,16 @@ describe("createSamplerByName", () => {
   });
 });
 
+describe("JSON-text options given as objects through the library", () => {
+  it("are read as their JSON, as a config file's mapping is, not as \"[object Object]\"", async () => {
+    const grid = createSamplerByName("grid", { grid: { x: [1, 2] } as never });
+    const study = await createStudy({ sampler: grid });
+    await study.optimize((t) => t.suggestCategorical("x", [1, 2]), { nTrials: 2 });
+    expect(study.trials.map((t) => t.params.x).sort()).toEqual([1, 2]);
+    expect(createPrunerByName("patient", { patience: 2, wrapped: "median", wrappedOptions: { nStartupTrials: 5 } as never }).name).toBe("patient");
+  });
+});
+
 describe("createPrunerByName", () => {
   it("reads options in every spelling and refuses unknown ones", () => {
     expect(() => createPrunerByName("median", { "n-warmup-steps": "2", n_startup_trials: 1 })).not.toThrow();

@@ -72,6 +72,9 @@ describe("dashboard routes", () => {
     const whole = await get(app, "/studies/s/table?sort=param:kind&order=desc&limit=500");
     expect(page2.json.rows).toEqual(whole.json.rows.slice(10, 20));
     expect(whole.json.rows[0].params.kind).toBe("c");
+    // An unknown column was sorted by trial number without a word.
+    const unknown = await get(app, "/studies/s/table?sort=param:nosuch");
+    expect([unknown.status, unknown.json.error.message]).toEqual([400, 'query.sort: the study has no parameter named "nosuch"']);
   });
 
   it("downsamples points but keeps every best-so-far step and says how many it shows", async () => {

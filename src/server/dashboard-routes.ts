@@ -114,7 +114,12 @@ function bestSoFar(index: StudyIndex, numbers: readonly number[], objective: num
  * the filter's value range refers to (so each objective's column sorts without moving the filter);
  * plain `value` is the filter's objective.
  */
-function tableSort(sort: string | undefined, objective: number, objectives: number): { key: SortKey; objective: number } {
+function tableSort(sort: string | undefined, objective: number, objectives: number, params: ReadonlyMap<string, unknown>): { key: SortKey; objective: number } {
+  const param = /^param:(.*)$/s.exec(sort ?? "");
+  if (param && !params.has(param[1]!)) {
+    // Sorted by trial number without a word before, where an unknown brushed range is a 400.
+    throw new HttpError(400, `query.sort: the study has no parameter named ${JSON.stringify(param[1])}`, "query.sort");
+  }
   const match = /^value:(\d+)$/.exec(sort ?? "");
   if (!match) return { key: (sort ?? "number") as SortKey, objective };
   const k = Number(match[1]);
@@ -207,7 +212,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
       response: ui.TableResponse,
       handle: async ({ params, query }) => {
         const { index, matched, objective } = await openFiltered(params.study, query);
-        const sort = tableSort(query.sort, objective, index.directions.length);
+        const sort = tableSort(query.sort, objective, index.directions.length, index.distributions);
         const order = index.sorted(matched, sort.key, query.order === "desc", JSON.stringify(filterQuery(query)), sort.objective);
         const offset = Number(query.offset ?? 0);
         const limit = Number(query.limit ?? 50);

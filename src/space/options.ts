@@ -210,6 +210,9 @@ function parseOptionValue(where: string, raw: OptionValue, spec: OptionSpec): Op
     }
     case "string":
       if (typeof raw === "boolean") throw new OptionError(`${where} must be text, got ${raw}`);
+      // A JSON-text option (grid, wrappedOptions) given as an object through the library: its JSON,
+      // as a config file's mapping is; String() made it "[object Object]".
+      if (raw !== null && typeof raw === "object") return JSON.stringify(raw);
       return String(raw);
     case "steps": {
       const text = typeof raw === "string" ? raw.trim().toLowerCase() : "";
