@@ -30,7 +30,10 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
 
     const overlapping = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobol", "--trials", "5", "--tuning-seeds", "0-1", "--test-seeds", "1-2", "--out", "bad"]);
     expect(overlapping.code).toBe(2);
-    expect(overlapping.stderr).toMatch(/testSeeds: must be disjoint from tuningSeeds; both hold 1/);
+    // In the flags' words: it said testSeeds and tuningSeeds, the library's.
+    expect(overlapping.stderr).toMatch(/--test-seeds: must be disjoint from --tuning-seeds; both hold 1/);
+    const none = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobol", "--trials", "5", "--tuning-seeds", "0", "--test-seeds", "1-2", "--out", "bad"]);
+    expect(none.stderr).toBe("sextant: --tuning-seeds 0 is a count of no seeds; for seed 0 alone give 0-0 (a count N means seeds 0 … N−1)\n");
   });
 
   it("defaults compares the candidates on the (problem, seed) pairs all of them finished", async () => {

@@ -103,9 +103,9 @@ function distinctList(flag: string, text: string): string[] {
  * parseSeeds("100-102"); // [100, 101, 102]
  * parseSeeds("4,7");    // [4, 7]
  */
-export function parseSeeds(text: string): number[] {
+export function parseSeeds(text: string, flag = "--seeds"): number[] {
   const bad = (): never => {
-    throw new UsageError(`--seeds must be a count N, a range A-B or a list A,B,C of non-negative integers, got "${text}"`);
+    throw new UsageError(`${flag} must be a count N, a range A-B or a list A,B,C of non-negative integers, got "${text}"`);
   };
   // Seeds past 2^32 would be folded by the samplers, and a count that large cannot be run.
   const int = (s: string): number => (/^\d+$/.test(s.trim()) && Number(s) < 2 ** 32 ? Number(s) : bad());
@@ -118,10 +118,12 @@ export function parseSeeds(text: string): number[] {
   } else if (text.includes(",")) seeds = text.split(",").map(int);
   else {
     const count = int(text);
-    if (count === 0 || count > 1_000_000) bad();
+    // 0 is a seed, but as a count it is none: say so rather than call it not a non-negative integer.
+    if (count === 0) throw new UsageError(`${flag} 0 is a count of no seeds; for seed 0 alone give 0-0 (a count N means seeds 0 … N−1)`);
+    if (count > 1_000_000) bad();
     seeds = Array.from({ length: count }, (_, i) => i);
   }
-  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds lists a seed twice: "${text}"`);
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`${flag} lists a seed twice: "${text}"`);
   return seeds;
 }
 
@@ -140,6 +142,11 @@ function progressBar(io: Io): (p: BenchmarkProgress) => void {
     process.stderr.write(`\r\x1b[2K${text.length > columns ? `${text.slice(0, columns - 1)}…` : text}`);
     if (p.done === p.total) process.stderr.write("\n");
   };
+}
+
+/** A library message in the words of bench tune's flags (testSeeds: … → --test-seeds: …). */
+function flagNamesOf(message: string): string {
+  return message.replace(/\btestSeeds\b/g, "--test-seeds").replace(/\btuningSeeds\b/g, "--tuning-seeds").replace(/\btestProblems\b/g, "--test-suite").replace(/the tuning problems/g, "--suite");
 }
 
 function asUsageError(error: unknown): never {
@@ -327,12 +334,12 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
     ...(testProblems === undefined ? {} : { testProblems }),
     candidates,
     trials: flags.trials,
-    tuningSeeds: parseSeeds(flags.tuningSeeds),
-    testSeeds: parseSeeds(flags.testSeeds),
+    tuningSeeds: parseSeeds(flags.tuningSeeds, "--tuning-seeds"),
+    testSeeds: parseSeeds(flags.testSeeds, "--test-seeds"),
     outDir: flags.out,
     ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
     onProgress: progressBar(io),
-  }).catch((error: unknown) => asUsageError(error instanceof RangeError ? new BenchmarkInputError(error.message) : error));
+  }).catch((error: unknown) => asUsageError(error instanceof RangeError ? new BenchmarkInputError(flagNamesOf(error.message)) : error));
   if (flags.json) {
     io.out(JSON.stringify({ ...outcome, tuningScores: Object.fromEntries(outcome.tuningScores) }, null, 2));
     return 0;
