@@ -208,6 +208,18 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(summary.trialCounts.complete).toBe(6);
     });
 
+    it("leaves a trial of unknown feasibility (no constraints in a constrained study) out of the best value, as bestTrial does", async () => {
+      const constrained = await newStudy("late-constraints", ["minimize"]);
+      const plain = await newStudy("plain", ["minimize"]);
+      for (const [study, value, constraints] of [[constrained, -10, undefined], [constrained, 3, [-1]], [constrained, 1, [2]], [plain, -10, undefined], [plain, 3, undefined]] as const) {
+        const trial = await storage.createTrial(study.id, { state: "running" });
+        await storage.updateTrial(trial.id, { state: "complete", values: [value], ...(constraints === undefined ? {} : { systemAttrs: { [CONSTRAINTS_ATTR]: [...constraints] } }) });
+      }
+      const summaries = Object.fromEntries((await storage.listStudies()).map((s) => [s.name, s]));
+      expect(summaries["late-constraints"]!.bestValue).toBe(3);
+      expect(summaries.plain!.bestValue).toBe(-10);
+    });
+
     it("lists studies whose trials hold a NUL character in an attribute, with their best value", async () => {
       // PostgreSQL's jsonb refuses the escape \u0000: one such trial broke the study list of the whole schema.
       const study = await newStudy("nul", ["minimize"]);

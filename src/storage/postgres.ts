@@ -976,6 +976,7 @@ function statements(schema: string) {
                    SELECT 1 FROM jsonb_array_elements(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}') AS c(v)
                    WHERE jsonb_typeof(c.v) <> 'number' OR (c.v #>> '{}')::float8 > 0)
                  ELSE COALESCE(jsonb_typeof(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}'), 'null') = 'null'
+                   AND study_id NOT IN (SELECT study_id FROM ${trials} WHERE state = 'complete' AND jsonb_typeof(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}') = 'array')
                END AS feasible
              FROM ${trials}) AS judged
        GROUP BY study_id, state`,

@@ -569,7 +569,8 @@ function prepareStatements(db: Database.Database) {
        FROM (SELECT study_id, state, objective_values,
                state = 'complete' AND CASE json_type(system_attrs, '$.${CONSTRAINTS_ATTR}')
                  WHEN 'array' THEN NOT EXISTS (SELECT 1 FROM json_each(system_attrs, '$.${CONSTRAINTS_ATTR}') WHERE type NOT IN ('integer', 'real') OR value > 0)
-                 ELSE json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') IS NULL OR json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') = 'null'
+                 ELSE (json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') IS NULL OR json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') = 'null')
+                   AND study_id NOT IN (SELECT study_id FROM trials WHERE state = 'complete' AND json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') = 'array')
                END AS feasible
              FROM trials)
        GROUP BY study_id, state`,
