@@ -331,12 +331,14 @@ class _Connection:
         factory = _ClosingHTTPSConnection if self._scheme == "https" else _ClosingHTTPConnection
         return factory(self._host, self._port, timeout=self._timeout)
 
-    def request(self, method, path, body=None, query=None, retry=True, repeatable=None):
+    def request(self, method, path, body=None, query=None, retry=True, repeatable=None, fresh=False):
         """Sends one request and answers its JSON.
 
         A refused connection is retried (see the class) if `retry`. A 503 is retried if `repeatable`
         (by default for GET only): a request whose repetition cannot act twice. Never pass it for a
         request that creates something (ask), which the server may have done before answering 503.
+        `fresh` sends it on a new connection, never re-sent: a connection that breaks before the
+        answer then raises ServerUnreachableError, since the server may have acted (ask).
         """
         if repeatable is None:
             repeatable = method == "GET"
@@ -345,7 +347,7 @@ class _Connection:
         delay = 0.25
         while True:
             try:
-                return self._request_once(method, path, body, query)
+                return self._request_once(method, path, body, query, fresh)
             except SextantError as error:
                 pause = next(busy_delays, None) if error.status == 503 else None
                 if pause is None:
@@ -377,7 +379,7 @@ class _Connection:
                 raise ServerUnreachableError("%s %s/api/v1%s: no answer from the Sextant server: %s: %s"
                                              % (method, self.url, path, type(error).__name__, error or "connection closed")) from None
 
-    def _request_once(self, method, path, body, query):
+    def _request_once(self, method, path, body, query, fresh_connection=False):
         target = self._base + "/api/v1" + path
         if query:
             target += "?" + urllib.parse.urlencode(query)
@@ -390,7 +392,10 @@ class _Connection:
             headers["Authorization"] = "Bearer " + self._token
         connection = getattr(self._local, "connection", None)
         idle = time.monotonic() - getattr(self._local, "last_used", 0.0)
-        if connection is not None and idle > self._MAX_IDLE_SECONDS:
+        if connection is not None and (idle > self._MAX_IDLE_SECONDS or fresh_connection):
+            # A kept-alive socket the server may just have closed is retried once below, as if the
+            # request never arrived; a request that must never be sent twice (ask: a second trial,
+            # the first left running) takes a new connection instead and is never re-sent.
             connection.close()
             connection = None
         for attempt in (0, 1):
@@ -692,6 +697,9 @@ class Study:
         self._trials = {}
         self._seq = 0
         self._declared = {}
+        # The trial cache is read and extended by every thread that shares this Study: a declaration
+        # rebuilding it while a refresh added to it raised "dictionary changed size during iteration".
+        self._cache_lock = threading.RLock()
 
     @property
     def direction(self):
@@ -711,11 +719,12 @@ class Study:
         """
         if wire.get("type") == "categorical":
             key = (name, _json_key(wire))
-            if key not in self._declared:
-                self._declared[key] = wire
-                # Trials read before this declaration gave its choices as the server stores them
-                # (1.0 as 1), beside 1.0 from trials read after: read them again as declared.
-                self._trials = {number: FrozenTrial(trial._data, self._declared) for number, trial in self._trials.items()}
+            with self._cache_lock:
+                if key not in self._declared:
+                    self._declared[key] = wire
+                    # Trials read before this declaration gave its choices as the server stores them
+                    # (1.0 as 1), beside 1.0 from trials read after: read them again as declared.
+                    self._trials = {number: FrozenTrial(trial._data, self._declared) for number, trial in self._trials.items()}
 
     def ask(self, fixed_distributions=None):
         """Starts a trial. Parameters in `fixed_distributions` (name -> *Distribution) are sampled at once.
@@ -733,7 +742,7 @@ class Study:
                     body["space"][name] = distribution.to_json()
                 except (TypeError, ValueError) as error:
                     raise type(error)("ask: fixed_distributions[%r]: %s" % (name, error)) from None
-        data = self._connection.request("POST", self._path("/trials"), body)["trial"]
+        data = self._connection.request("POST", self._path("/trials"), body, fresh=True)["trial"]
         for name, wire in body.get("space", {}).items():
             self._declare(name, wire)
         trial = Trial(self, data)
@@ -774,7 +783,7 @@ class Study:
             raise ValueError("tell: state must be COMPLETE, PRUNED or FAIL, got %r" % (state,))
         return self._finish(number, body)
 
-    def _finish(self, number, body):
+    def _finish(self, number, body, retry=True):
         """Tells the server the trial's result; its heartbeat goes on until the server has it.
 
         A refused tell (a 400), or one that got no answer, leaves the trial running and this
@@ -784,7 +793,7 @@ class Study:
         nothing, and a trial told twice answers 409, never a second result.
         """
         try:
-            answer = self._connection.request("POST", self._path("/trials/%d/tell" % number), body, repeatable=True)
+            answer = self._connection.request("POST", self._path("/trials/%d/tell" % number), body, retry=retry, repeatable=True)
         except SextantError as error:
             if error.status in (404, 409):
                 self._stop_heartbeat(number)
@@ -797,8 +806,8 @@ class Study:
         if heartbeat is not None:
             heartbeat.stop()
 
-    def _fail(self, trial, reason):
-        return self._finish(trial.number, {"state": "failed", "reason": reason[:10000]})
+    def _fail(self, trial, reason, retry=True):
+        return self._finish(trial.number, {"state": "failed", "reason": reason[:10000]}, retry=retry)
 
     def optimize(self, objective, n_trials=None, timeout=None, catch=(), callbacks=None, constraints_func=None):
         """Runs `objective(trial)` on new trials until `n_trials` or `timeout` seconds (with neither: until interrupted).
@@ -833,7 +842,8 @@ class Study:
                 # As in Optuna, the interrupted trial fails; left running, its heartbeat thread would
                 # keep it alive for as long as the process (a notebook's kernel) lives.
                 try:
-                    self._fail(trial, "KeyboardInterrupt: interrupted")
+                    # Not retried: waiting out a restart window here held Ctrl-C back for a minute or more.
+                    self._fail(trial, "KeyboardInterrupt: interrupted", retry=False)
                 except (SextantError, OSError):
                     pass  # the server is unreachable: the trial stays running, and once its beats stop it is reaped
                 finally:
@@ -883,19 +893,21 @@ class Study:
         return self.tell(trial, values, constraints=constraints)
 
     def _refresh(self):
-        while True:
-            page = self._connection.request("GET", self._path("/trials"), query={"since": self._seq, "limit": 1000})
-            for data in page["trials"]:
-                self._trials[data["number"]] = FrozenTrial(data, self._declared)
-            self._seq = page["seq"]
-            if not page["more"]:
-                return
+        with self._cache_lock:
+            while True:
+                page = self._connection.request("GET", self._path("/trials"), query={"since": self._seq, "limit": 1000})
+                for data in page["trials"]:
+                    self._trials[data["number"]] = FrozenTrial(data, self._declared)
+                self._seq = page["seq"]
+                if not page["more"]:
+                    return
 
     @property
     def trials(self):
         """All trials, by number (read incrementally: only what changed since the last read travels)."""
         self._refresh()
-        return [self._trials[number] for number in sorted(self._trials)]
+        with self._cache_lock:
+            return [self._trials[number] for number in sorted(self._trials)]
 
     def get_trials(self, states=None):
         trials = self.trials

@@ -7,6 +7,7 @@ The repository's test/python-client.test.ts starts the server and runs these wit
 import decimal
 import fractions
 import gc
+import http.client
 import json
 import os
 import socket
@@ -513,6 +514,91 @@ class InterruptTest(ClientTestCase):
         trials = study.trials
         self.assertEqual([t.state for t in trials], [TrialState.FAIL])
         self.assertIn("KeyboardInterrupt", trials[0].system_attrs["failReason"])
+
+
+class SharedStudyTest(ClientTestCase):
+    def test_a_declaration_and_a_refresh_from_another_thread_do_not_collide(self):
+        # A declaration rebuilt the trial cache while a refresh on another thread added to it:
+        # "dictionary changed size during iteration" failed the trial after the server had sampled it.
+        name = unique("shared")
+        study = sextant_client.create_study(URL, name, sampler="random", heartbeat_interval=None)
+        for _ in range(3):
+            study.tell(study.ask(), 1.0)
+        study.trials  # three trials cached
+        other = sextant_client.load_study(URL, name)
+        other.tell(other.ask(), 2.0)  # a fourth, for a refresh to add
+        real = sextant_client._client.FrozenTrial
+        refresher = []
+        errors = []
+
+        def read():
+            try:
+                study.trials
+            except Exception as error:  # noqa: BLE001 - any error here is the failure
+                errors.append(error)
+
+        def frozen_trial(data, declared):
+            if not refresher:  # the declaration's first rebuilt trial: a refresh runs now, on another thread
+                refresher.append(threading.Thread(target=read))
+                refresher[0].start()
+                refresher[0].join(0.5)
+            return real(data, declared)
+
+        with unittest.mock.patch.object(sextant_client._client, "FrozenTrial", frozen_trial):
+            study._declare("c", {"type": "categorical", "choices": [1.0, 2.0]})
+        refresher[0].join(30)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(study.trials), 4)
+
+
+class LostAnswerTest(ClientTestCase):
+    def test_an_ask_whose_answer_is_lost_is_not_sent_again(self):
+        # Re-sent on a kept-alive connection as if it had never arrived, the ask started a second
+        # trial and left the first running (for good without heartbeats).
+        study = sextant_client.create_study(URL, unique("lost"), sampler="random", heartbeat_interval=None)
+        study.trials  # a kept-alive connection on this thread
+        cls = sextant_client._client._ClosingHTTPConnection
+        real_request, real_getresponse = cls.request, cls.getresponse
+        state = {"last": None, "dropped": 0}
+
+        def request(self, method, url, *args, **kwargs):
+            state["last"] = (method, url)
+            return real_request(self, method, url, *args, **kwargs)
+
+        def getresponse(self):
+            response = real_getresponse(self)
+            method, url = state["last"]
+            if method == "POST" and url.endswith("/trials") and state["dropped"] == 0:
+                state["dropped"] += 1
+                response.read()
+                raise http.client.RemoteDisconnected("the answer was lost after the server acted")
+            return response
+
+        with unittest.mock.patch.object(cls, "request", request), unittest.mock.patch.object(cls, "getresponse", getresponse):
+            with self.assertRaises(ServerUnreachableError):
+                study.ask()
+        self.assertEqual([t.state for t in study.trials], [TrialState.RUNNING])
+
+    def test_ctrl_c_does_not_wait_out_a_restart_window_to_fail_its_trial(self):
+        study = sextant_client.create_study(URL, unique("ctrlc"), sampler="random", heartbeat_interval=None)
+        calls = []
+        real = study._connection.request
+
+        def request(method, path, body=None, query=None, retry=True, **kwargs):
+            if path.endswith("/tell"):
+                calls.append(retry)
+                raise ServerUnreachableError("the server is down")
+            return real(method, path, body, query, retry=retry, **kwargs)
+
+        def objective(trial):
+            trial.suggest_float("x", 0, 1)
+            raise KeyboardInterrupt()
+
+        with unittest.mock.patch.object(study._connection, "request", request):
+            with self.assertRaises(KeyboardInterrupt):
+                study.optimize(objective, n_trials=1)
+        # With retry, the fail waited the client's whole retry_timeout (60 s) before Ctrl-C came back.
+        self.assertEqual(calls, [False])
 
 
 class _Relay:
