@@ -823,3 +823,25 @@ function findCluster(): string | null {
   const versions = readdirSync("/etc/postgresql").filter((name) => /^\d+$/.test(name));
   return versions[0] ?? null;
 }
+
+describe.skipIf(skip !== null)("postgres storage: a trial started ahead", () => {
+  it("is not reaped while callbacks outlast the heartbeat grace before the next ask takes it", async () => {
+    // finishAndStartNext starts the next trial with the last one's finish; it had no heartbeats and
+    // was no active trial until the next ask, so the process's own reaper failed it during a long
+    // callback and its result was thrown away ("already failed … by another process").
+    const storage = await openStorage(freshSchemaUrl());
+    try {
+      const warnings: string[] = [];
+      const study = await createStudy({ name: "ahead", storage, sampler: new RandomSampler({ seed: 1 }), onWarning: (m) => void warnings.push(m) });
+      await study.optimize((trial) => trial.suggestFloat("x", 0, 1), {
+        nTrials: 3,
+        heartbeat: { intervalSeconds: 0.5, graceSeconds: 1.5 },
+        callbacks: [() => new Promise((resolve) => setTimeout(resolve, 2500))],
+      });
+      expect(study.trials.map((t) => t.state)).toEqual(["complete", "complete", "complete"]);
+      expect(warnings).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
+});

@@ -203,3 +203,24 @@ describe("misspelt options of the library's other entry points", () => {
     expect(() => commandObjective({ argv: ["true"] } as never)).toThrow("commandObjective: space must be an object of parameter names to distributions");
   });
 });
+
+describe("heartbeat reaping inside optimize", () => {
+  it("says which silent trials it failed and whether it queued them again, as the pid recovery does", async () => {
+    const storage = `sqlite:${join(dir, "reap.db")}`;
+    const warnings: string[] = [];
+    const study = await createStudy({ name: "reap", storage, sampler: new RandomSampler({ seed: 1 }), onWarning: (m) => void warnings.push(m) });
+    // A trial whose worker never beat: a killed worker of another machine, as the reaper sees it.
+    const other = await loadStudy({ name: "reap", storage, sampler: new RandomSampler({ seed: 2 }) });
+    const silent = await other.ask();
+    silent.suggestFloat("x", 0, 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await study.optimize((trial) => new Promise((resolve) => setTimeout(() => resolve(trial.suggestFloat("x", 0, 1)), 150)), {
+      nTrials: 3,
+      maxRetries: 0,
+      heartbeat: { intervalSeconds: 0.05, graceSeconds: 0.2 },
+    });
+    expect(warnings).toContain("trial(s) 0 had no heartbeat for more than 0.2 s; marked failed; none queued again: retried maxRetries (0) time(s) already (raise maxRetries, --max-retries, to retry more)");
+    await study.close();
+    await other.close();
+  });
+});

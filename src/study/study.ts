@@ -1519,6 +1519,8 @@ export class Study implements TrialHost {
     if (requeued.length > 0) warn(`trial(s) ${requeued.join(", ")} were ${gone} and queued again`);
     if (spent.length > 0) warn(`trial(s) ${spent.join(", ")} were ${gone}, not queued again: each was retried maxRetries (${maxRetries}) time(s) already; raise maxRetries (--max-retries) to retry more`);
     const beats = timing ? await HeartbeatThread.start(this.storage.url, timing.intervalMs, warn) : null;
+    /** Trials started ahead (finishAndStartNext) that beat before an ask takes them. */
+    const beatingAhead = new Set<number>();
     const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
     // Nothing in the loop looks at other workers' trials: the sampler and pruner say they do not,
     // and stop conditions (which count them) are absent. They are read once, at the end.
@@ -1576,7 +1578,8 @@ export class Study implements TrialHost {
           await sleep(Math.min(1000, timing.intervalMs));
           continue;
         }
-        beats?.add(trial.id);
+        // Started ahead, it has been beating since the finish that started it (see below).
+        if (!beatingAhead.delete(trial.id)) beats?.add(trial.id);
         let frozen: FrozenTrial;
         try {
           // Whether this loop will ask again is known before the trial ends, except for a stop
@@ -1594,6 +1597,14 @@ export class Study implements TrialHost {
             frozen = await this.runTrial(trial, objective, goesOn, pipeline);
           } finally {
             if (goesOn) ahead--;
+          }
+          // A trial started ahead with this one's finish beats from now on: callbacks may outlast the
+          // grace before the next ask takes it, and other workers reaped it as abandoned.
+          for (const next of this.prefetched) {
+            if (beats && !beatingAhead.has(next.id)) {
+              beats.add(next.id);
+              beatingAhead.add(next.id);
+            }
           }
         } finally {
           beats?.remove(trial.id);
@@ -1655,7 +1666,8 @@ export class Study implements TrialHost {
     const reaped: number[] = [];
     const retries: number[] = [];
     for (const trial of stale) {
-      if (this.activeTrials.has(trial.number) || !silenceMeansGone(trial)) continue;
+      // Trials this live process runs, or has started ahead for its next ask (finishAndStartNext), are its own.
+      if (this.activeTrials.has(trial.number) || this.prefetched.some((p) => p.id === trial.id) || !silenceMeansGone(trial)) continue;
       let failed: FrozenTrial;
       try {
         failed = await this.storage.updateTrial(trial.id, {
@@ -1709,7 +1721,17 @@ export class Study implements TrialHost {
       // A failed reap (storage busy or briefly unreachable) is retried next interval; it must not stop this worker.
       running = this.reapStaleTrials(timing.graceMs / 1000, maxRetries)
         .then(
-          () => undefined,
+          ({ reaped, retries }) => {
+            // Said as the pid recovery says it: a budget could end short without a word.
+            if (reaped.length === 0) return;
+            const silent = `no heartbeat for more than ${timing.graceMs / 1000} s; marked failed`;
+            const spent = reaped.length - retries.length;
+            warn(
+              `trial(s) ${reaped.join(", ")} had ${silent}` +
+                (retries.length > 0 ? `; queued again as trial(s) ${retries.join(", ")}` : "") +
+                (spent > 0 ? `; ${spent === reaped.length ? "none" : `${spent} of them not`} queued again: retried maxRetries (${maxRetries}) time(s) already (raise maxRetries, --max-retries, to retry more)` : ""),
+            );
+          },
           (error: unknown) => warn(`could not check for stale trials: ${errorMessage(error)}`),
         )
         .finally(() => {
