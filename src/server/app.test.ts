@@ -443,6 +443,24 @@ describe("HTTP API: trials", () => {
     expect(logged).toEqual([expect.stringMatching(/^sextant serve: warm start: study "src", which study "dst2" was created to learn from, no longer exists; going on without it$/)]);
   });
 
+  it("refuses a request naming another trial than the study's trial of that number (the study was re-created)", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    const old = (await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } })).json.trial;
+    await call(app, "DELETE", "/studies/s");
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    const fresh = (await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } })).json.trial;
+    expect(fresh.number).toBe(old.number);
+    // The old trial's client used to tell its result into the new study's trial 0.
+    for (const [path, body] of [["tell", { state: "complete", values: [123] }], ["report", { step: 0, value: 1 }], ["suggest", { name: "y", distribution: SPACE.x }], ["user-attrs", { key: "k", value: 1 }], ["heartbeat", undefined]] as const) {
+      const answer = await call(app, "POST", `/studies/s/trials/0/${path}?trialId=${old.id}`, body);
+      expect([path, answer.status, answer.json.error.field]).toEqual([path, 409, "query.trialId"]);
+      expect(answer.json.error.message).toMatch(/is not the trial \d+ this request is about: the study was deleted and created again/);
+    }
+    const told = await call(app, "POST", `/studies/s/trials/0/tell?trialId=${fresh.id}`, { state: "complete", values: [1] });
+    expect([told.status, told.json.trial.values]).toEqual([200, [1]]);
+  });
+
   it("refuses a tell with the wrong number of values and keeps the trial running; a second tell is 409", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });

@@ -177,6 +177,20 @@ function storedSpec(record: StudyRecord, attr: string, cliKey: "sampler" | "prun
   return { name: fallback, options: {} };
 }
 
+/**
+ * Refuses a request about a trial that names (`?trialId=`) another trial than the study's trial of
+ * that number: the study was deleted and created again under its name since the client asked, and
+ * a client still holding the old trial wrote its result into the new study's trial of that number.
+ */
+function checkTrialId(study: Study, trial: Trial, query: { trialId?: string }): void {
+  if (query.trialId === undefined || Number(query.trialId) === trial.id) return;
+  throw new HttpError(
+    409,
+    `trial ${trial.number} of study "${study.name}" is not the trial ${query.trialId} this request is about: the study was deleted and created again since that trial was asked for; load the study again`,
+    "query.trialId",
+  );
+}
+
 /** A study route given an online tuner's name answers 409 and points at the tuner's routes. */
 function refuseTuner(record: StudyRecord): void {
   const tuner = onlineTunerRefusal(record);
@@ -401,10 +415,11 @@ export function createServerApp(options: ServerAppOptions): Hono {
   }
 
   /** Changes a running trial and answers once the change is stored, so any server reading it next sees it. */
-  async function writeTrial<T>(params: { study: string; number: string }, change: (trial: Trial) => T): Promise<T> {
+  async function writeTrial<T>(params: { study: string; number: string }, query: { trialId?: string }, change: (trial: Trial) => T): Promise<T> {
     return withStudy(params.study, async (study) => {
       // Other servers on the same database may have written the trial since this one held it.
       const trial = await study.resumeSharedTrial(Number(params.number));
+      checkTrialId(study, trial, query);
       const answer = change(trial);
       await study.flushTrial(trial);
       return answer;
@@ -623,12 +638,13 @@ export function createServerApp(options: ServerAppOptions): Hono {
       path: "/studies/{study}/trials/{number}/suggest",
       summary: "Suggest one parameter of a running trial (define-by-run); the same name and distribution give the same value",
       params: api.TrialPath,
+      query: api.TrialQuery,
       body: api.SuggestBody,
       status: 200,
       response: api.SuggestResponse,
-      handle: async ({ params, body }) => {
+      handle: async ({ params, query, body }) => {
         const distribution = validateSpace({ [body.name]: body.distribution as Distribution }, "body.distribution", false)[body.name]!;
-        return writeTrial(params, (trial) => ({ value: trial.suggest(body.name, distribution) }));
+        return writeTrial(params, query, (trial) => ({ value: trial.suggest(body.name, distribution) }));
       },
     }),
     route({
@@ -637,11 +653,12 @@ export function createServerApp(options: ServerAppOptions): Hono {
       summary:
         "Report an intermediate value; the answer says whether the pruner would stop the trial, and whether the value was ignored because the step already had another (a step keeps its first value)",
       params: api.TrialPath,
+      query: api.TrialQuery,
       body: api.ReportBody,
       status: 200,
       response: api.ReportResponse,
-      handle: async ({ params, body }) => {
-        return writeTrial(params, (trial) => {
+      handle: async ({ params, query, body }) => {
+        return writeTrial(params, query, (trial) => {
           const recorded = trial.reportIntermediate(body.value, body.step);
           return { shouldPrune: trial.shouldPrune(), ignored: !recorded };
         });
@@ -652,11 +669,12 @@ export function createServerApp(options: ServerAppOptions): Hono {
       path: "/studies/{study}/trials/{number}/user-attrs",
       summary: "Attach a JSON value to a running trial under a key (Optuna's trial.set_user_attr)",
       params: api.TrialPath,
+      query: api.TrialQuery,
       body: api.UserAttrBody,
       status: 200,
       response: api.UserAttrsResponse,
-      handle: async ({ params, body }) => {
-        return writeTrial(params, (trial) => {
+      handle: async ({ params, query, body }) => {
+        return writeTrial(params, query, (trial) => {
           trial.setUserAttr(body.key, body.value as JsonValue);
           return { userAttrs: { ...trial.userAttrs } };
         });
@@ -667,12 +685,14 @@ export function createServerApp(options: ServerAppOptions): Hono {
       path: "/studies/{study}/trials/{number}/heartbeat",
       summary: "Say that the client running this trial is alive; send one every few seconds while the objective runs",
       params: api.TrialPath,
+      query: api.TrialQuery,
       status: 200,
       response: api.HeartbeatResponse,
-      handle: async ({ params }) => {
+      handle: async ({ params, query }) => {
         // Checked against the stored record, since a beat for a deleted study's trial fails nowhere else.
         const { study } = await openStudy(params.study);
         const trial = await study.resumeSharedTrial(Number(params.number));
+        checkTrialId(study, trial, query);
         await storage.recordHeartbeat([trial.id]);
         if (trial.systemAttrs[CLIENT_BEATS_ATTR] !== true) {
           trial.setSystemAttr(CLIENT_BEATS_ATTR, true);
@@ -686,14 +706,16 @@ export function createServerApp(options: ServerAppOptions): Hono {
       path: "/studies/{study}/trials/{number}/tell",
       summary: "Finish a running trial: complete with its values, pruned, or failed with a reason",
       params: api.TrialPath,
+      query: api.TrialQuery,
       body: api.TellBody,
       status: 200,
       response: api.TrialResponse,
-      handle: async ({ params, body }) => {
+      handle: async ({ params, query, body }) => {
         // A trial finished elsewhere (told through another server, or reaped for lack of
         // heartbeats) is no longer this client's to tell: read what changed before resuming it.
         return withStudy(params.study, async (study) => {
           const trial = await study.resumeSharedTrial(Number(params.number));
+          checkTrialId(study, trial, query);
           // A pruned trial's values (its last reported ones, if given) count as the study's too.
           if (body.state !== "failed" && body.values !== undefined && body.values.length !== study.directions.length) {
             throw new HttpError(400, `body.values: the study has ${study.directions.length} objective(s), got ${body.values.length} value(s)`, "body.values");

@@ -149,6 +149,14 @@ export const StudyPath = z.strictObject({ study: StudyName });
 const TrialNumber = z.string().regex(/^\d{1,9}$/, "must be a trial number (a non-negative integer)");
 
 export const TrialPath = z.strictObject({ study: StudyName, number: TrialNumber });
+/** The trial a request about a trial number means (its `id` from the ask): refused with 409 if the study's trial of that number is another one. */
+export const TrialQuery = z.strictObject({
+  trialId: z
+    .string()
+    .regex(/^\d{1,15}$/, "must be a trial id (a non-negative integer)")
+    .optional()
+    .describe("the trial's id, from its ask: a 409 if the study's trial of this number is another one (the study was deleted and created again)"),
+});
 
 // 16 digits reach 2^53 − 1; a longer string of digits is past any max and said so.
 const Count = (max: number) => z.string().regex(/^\d+$/, "must be a non-negative integer").refine((s) => s.length <= 16 && Number(s) <= max, `must be at most ${max}`);

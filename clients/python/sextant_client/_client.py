@@ -565,10 +565,11 @@ class _Heartbeat(threading.Thread):
     fails only trials whose beats stop (a killed or disconnected client).
     """
 
-    def __init__(self, study, number, interval):
+    def __init__(self, study, number, interval, trial_id):
         super().__init__(name="sextant-heartbeat-%d" % number, daemon=True)
         self._study = study
         self._number = number
+        self._query = {"trialId": trial_id} if trial_id is not None else None
         self._interval = interval
         self._stopped = threading.Event()
         self.beats = 0
@@ -579,7 +580,7 @@ class _Heartbeat(threading.Thread):
             while not self._stopped.wait(self._interval):
                 try:
                     # No waiting for a restart here: the next beat is the retry. A beat is safe to repeat after a 503.
-                    self._study._connection.request("POST", path, retry=False, repeatable=True)
+                    self._study._connection.request("POST", path, query=self._query, retry=False, repeatable=True)
                     self.beats += 1
                 except SextantError as error:
                     if error.status in (404, 409):
@@ -598,6 +599,7 @@ class Trial:
     def __init__(self, study, data):
         self.study = study
         self.number = data["number"]
+        self._id = data.get("id")
         self._distributions = _as_declared(data["distributions"], study._declared)
         self._params = _typed_params(data["params"], self._distributions)
         self._user_attrs = dict(data["userAttrs"])
@@ -615,13 +617,18 @@ class Trial:
     def _path(self, action):
         return "/studies/%s/trials/%d/%s" % (_quote(self.study.study_name), self.number, action)
 
+    def _query(self):
+        # The server refuses (409) a request whose trial of this number is another one: the study was
+        # deleted and created again under its name, and this trial's results must not land in the new one.
+        return {"trialId": self._id} if self._id is not None else None
+
     def _suggest(self, name, distribution):
         wire = distribution.to_json()
         # Compared as the server compares: choices [1, 2] are not [True, 2], which it answers with a conflict.
         if name in self._params and _json_key(self._distributions.get(name)) == _json_key(wire):
             return self._params[name]
         # Safe to repeat after a 503: the same name and distribution give the same value.
-        value = self.study._connection.request("POST", self._path("suggest"), {"name": name, "distribution": wire},
+        value = self.study._connection.request("POST", self._path("suggest"), {"name": name, "distribution": wire}, query=self._query(),
                                                repeatable=True)["value"]
         self.study._declare(name, wire)
         value = _typed_param(value, wire)
@@ -658,7 +665,7 @@ class Trial:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as error:
             raise type(error)("set_user_attr(%r): the value must be JSON (no NaN or infinity): %s" % (key, error)) from None
-        answer = self.study._connection.request("POST", self._path("user-attrs"), {"key": key, "value": value}, repeatable=True)
+        answer = self.study._connection.request("POST", self._path("user-attrs"), {"key": key, "value": value}, query=self._query(), repeatable=True)
         self._user_attrs = dict(answer["userAttrs"])
 
     def report(self, value, step):
@@ -670,7 +677,7 @@ class Trial:
         value = float(_number(value, "report: value"))
         step = _integer(step, "report: step")
         # Safe to repeat after a 503: a step reported again with the same value changes nothing.
-        answer = self.study._connection.request("POST", self._path("report"), {"step": step, "value": value}, repeatable=True)
+        answer = self.study._connection.request("POST", self._path("report"), {"step": step, "value": value}, query=self._query(), repeatable=True)
         self._should_prune = bool(answer["shouldPrune"])
         if answer.get("ignored") and not self._warned_repeated_step:
             self._warned_repeated_step = True
@@ -700,6 +707,8 @@ class Study:
         # The trial cache is read and extended by every thread that shares this Study: a declaration
         # rebuilding it while a refresh added to it raised "dictionary changed size during iteration".
         self._cache_lock = threading.RLock()
+        # The id of each trial this object asked, so that a tell by number names the trial it means.
+        self._asked_ids = {}
 
     @property
     def direction(self):
@@ -746,8 +755,9 @@ class Study:
         for name, wire in body.get("space", {}).items():
             self._declare(name, wire)
         trial = Trial(self, data)
+        self._asked_ids[trial.number] = trial._id
         if self._heartbeat_interval:
-            heartbeat = _Heartbeat(self, trial.number, self._heartbeat_interval)
+            heartbeat = _Heartbeat(self, trial.number, self._heartbeat_interval, trial._id)
             self._heartbeats[trial.number] = heartbeat
             heartbeat.start()
         return trial
@@ -792,13 +802,17 @@ class Study:
         finished elsewhere), stops the beats. Safe to repeat after a 503: a busy storage stored
         nothing, and a trial told twice answers 409, never a second result.
         """
+        trial_id = self._asked_ids.get(number)
+        query = {"trialId": trial_id} if trial_id is not None else None
         try:
-            answer = self._connection.request("POST", self._path("/trials/%d/tell" % number), body, retry=retry, repeatable=True)
+            answer = self._connection.request("POST", self._path("/trials/%d/tell" % number), body, query=query, retry=retry, repeatable=True)
         except SextantError as error:
             if error.status in (404, 409):
                 self._stop_heartbeat(number)
+                self._asked_ids.pop(number, None)
             raise
         self._stop_heartbeat(number)
+        self._asked_ids.pop(number, None)
         return FrozenTrial(answer["trial"], self._declared)
 
     def _stop_heartbeat(self, number):

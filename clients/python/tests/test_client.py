@@ -551,6 +551,26 @@ class SharedStudyTest(ClientTestCase):
         self.assertEqual(len(study.trials), 4)
 
 
+class RecreatedStudyTest(ClientTestCase):
+    def test_a_trial_of_a_deleted_study_cannot_write_into_the_new_study_of_that_name(self):
+        name = unique("recreated")
+        old = sextant_client.create_study(URL, name, sampler="random", heartbeat_interval=None)
+        held = old.ask()
+        held.suggest_float("x", 0, 1)
+        sextant_client.delete_study(URL, name)
+        new = sextant_client.create_study(URL, name, sampler="random", heartbeat_interval=None)
+        theirs = new.ask()
+        self.assertEqual(theirs.number, held.number)
+        # The old client's result, worked out for its own x, was stored against the new trial's x.
+        with self.assertRaises(SextantError) as caught:
+            old.tell(held, 123.0)
+        self.assertEqual(caught.exception.status, 409)
+        with self.assertRaises(SextantError):
+            held.report(1.0, 0)
+        theirs.suggest_float("x", 0, 1)
+        self.assertEqual(new.tell(theirs, 1.0).values, [1.0])
+
+
 class LostAnswerTest(ClientTestCase):
     def test_an_ask_whose_answer_is_lost_is_not_sent_again(self):
         # Re-sent on a kept-alive connection as if it had never arrived, the ask started a second
