@@ -431,6 +431,7 @@ export class StudyPage {
     onTrialClick(draw(history.plot, option, marks), trialAt, this.openTrial);
     // The trial the best-so-far line ends on, read by the browser tests as data-marks is.
     history.plot.dataset.bestTrial = String(points.best.at(-1)?.number ?? "");
+    history.plot.dataset.bestSteps = points.best.map((step) => step.number).join(" ");
     const slice = this.panels.get("slice");
     if (slice) {
       const { option: sliceOpt, marks: sliceMarks, trialAt: sliceTrialAt } = sliceOption(points, this.summary.params, 9);
@@ -847,6 +848,7 @@ export class StudyPage {
         points.constrained = true;
         points.best = [];
       }
+      const improvements: { number: number; value: number }[] = [];
       for (const trial of trials) {
         const value = trial.values?.[0] ?? null;
         const inside = passes(filter, { state: trial.state, value, coordinate: (name) => coordinateOf(distributions.get(name), trial.params[name]) });
@@ -876,12 +878,13 @@ export class StudyPage {
         } else {
           points.states[i] = trial.state;
           points.values[i] = value;
+          // A trial first seen running may have had no parameters yet (a model's suggestion is
+          // written when it starts): they come with a later change.
+          for (const name of Object.keys(points.params)) points.params[name]![i] = trial.params[name] ?? null;
         }
-        if (trial.state === "complete" && value !== null && feasible(trial, points.constrained)) {
-          const last = points.best[points.best.length - 1];
-          if (!last || (direction === "maximize" ? value > last.value : value < last.value)) points.best.push({ number: trial.number, value });
-        }
+        if (trial.state === "complete" && value !== null && feasible(trial, points.constrained)) improvements.push({ number: trial.number, value });
       }
+      points.best = bestSteps([...points.best, ...improvements], direction);
       // Every trial of the study, matching or not (it counted only the matching new ones).
       points.total = this.summary.trialCount;
     };
@@ -890,6 +893,21 @@ export class StudyPage {
     if (this.points) this.drawPoints();
     if (this.parallelPoints && this.panels.has("parallel")) this.drawParallel();
   }
+}
+
+/**
+ * The best-so-far steps over `candidates` in trial-number order, as the server draws them: each
+ * trial better than every earlier one. Workers finish trials out of order, so a trial that arrives
+ * late can be better than steps already drawn after it, which it removes. The earlier steps and the
+ * trials that arrived since are enough: a trial that was no step stays beaten by an earlier one.
+ */
+function bestSteps(candidates: { number: number; value: number }[], direction: "minimize" | "maximize" | undefined): { number: number; value: number }[] {
+  const steps: { number: number; value: number }[] = [];
+  for (const candidate of [...candidates].sort((a, b) => a.number - b.number)) {
+    const last = steps.at(-1);
+    if (!last || (direction === "maximize" ? candidate.value > last.value : candidate.value < last.value)) steps.push(candidate);
+  }
+  return steps;
 }
 
 /** A trial's constraint values as the server sent them (a NaN arrives as null), or null when it has none. */
