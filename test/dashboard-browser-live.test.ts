@@ -11,6 +11,7 @@ import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../src/server/index.js";
 import { MemoryStorage } from "../src/storage/index.js";
+import { seedStudy } from "./fixtures/dashboard-studies.mjs";
 
 const CHROMIUM = process.env.SEXTANT_CHROMIUM ?? "/usr/bin/chromium";
 const X = { type: "float", low: -5, high: 5 } as const;
@@ -90,6 +91,54 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("the live dashboard in
     await finish(2, 0.5);
     await waitAttr(page, "[data-testid=history-plot]", "data-best-steps", "0 1");
     await waitAttr(page, "[data-testid=slice-plot]", "data-marks", 2);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("reloads a study deleted and created again under its name, whether or not it saw the study gone", async () => {
+    await seedStudy(storage, "again", { trials: 6, seed: 3, curves: false });
+    const page = await open("again");
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 6);
+    await storage.deleteStudy("again");
+    await page.locator("[data-testid=live-status]").waitFor({ state: "visible" });
+    // The new study's changes are counted from 1 again, below the seq the page had reached.
+    await seedStudy(storage, "again", { trials: 2, seed: 4, curves: false });
+    await waitAttr(page, "#summary .summary-body", "data-trials", 2);
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 2);
+    await page.locator("[data-testid=live-status]").waitFor({ state: "hidden" });
+    // Deleted and created again between two polls: no 404 to tell.
+    await storage.deleteStudy("again");
+    await seedStudy(storage, "again", { trials: 1, seed: 5, curves: false });
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 1);
+    await waitAttr(page, "#summary .summary-body", "data-trials", 1);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("leaves the next study's page alone when the previous one's poll answers after the switch", async () => {
+    const { study: first } = await seedStudy(storage, "left", { trials: 4, seed: 6, curves: false });
+    await seedStudy(storage, "next", { trials: 3, seed: 7, curves: false });
+    const page = await open("left");
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/studies\/left\/trials\?/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const stalePoll = page.waitForResponse(/studies\/left\/trials\?/);
+    await page.waitForRequest(/studies\/left\/trials\?/);
+    // The held poll will carry a change: the old page used to fetch its summary and fill the card it found.
+    await (await start(first.id))(0, 0);
+    await page.click("#home");
+    await page.click('tr[data-study="next"] a');
+    await waitAttr(page, "#summary .summary-body", "data-trials", 3);
+    release();
+    await stalePoll;
+    // Two polls of the new page later, whatever the old one was going to do is done.
+    for (let i = 0; i < 2; i++) await page.waitForResponse(/studies\/next\/trials\?/);
+    expect(await page.textContent("[data-testid=study-name]")).toBe("next");
+    expect(await page.getAttribute("#summary .summary-body", "data-trials")).toBe("3");
+    expect(await page.locator("#summary").count()).toBe(1);
     await page.close();
     expect(problems).toEqual([]);
   });

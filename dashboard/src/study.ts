@@ -81,6 +81,12 @@ export class StudyPage {
   private filterErrorLine: HTMLElement | null = null;
   private readonly panels = new Map<string, Panel>();
   private countLine!: HTMLElement;
+  /** The page's own elements, held rather than looked up: another study's page may be in the document by the time an answer comes. */
+  private summaryBody!: HTMLElement;
+  private filterBar!: HTMLElement;
+  private tableSection!: HTMLElement;
+  /** A poll found the study gone: the next answer may be of another study created under its name. */
+  private studyLost = false;
   private detail!: HTMLElement;
   /** What had the focus when the trial panel opened (a table row, a link): it gets it back on close. */
   private opener: HTMLElement | null = null;
@@ -115,12 +121,20 @@ export class StudyPage {
 
   async start(): Promise<void> {
     document.addEventListener("keydown", this.onKey);
-    this.summary = await get<Summary>(`${this.base}/summary`);
-    this.seq = this.summary.seq;
+    const summary = await get<Summary>(`${this.base}/summary`);
+    if (this.stopped) return;
+    await this.reload(summary);
+    if (!isReport() && !this.stopped) this.timer = window.setTimeout(() => void this.poll(), POLL_MS);
+  }
+
+  /** Lays the page out for `summary` and loads every panel from scratch. */
+  private async reload(summary: Summary): Promise<void> {
+    this.summary = summary;
+    this.seq = summary.seq;
     this.layout();
     await this.loadFiltered();
+    if (this.stopped) return;
     await this.showDetail();
-    if (!isReport()) this.timer = window.setTimeout(() => void this.poll(), POLL_MS);
   }
 
   stop(): void {
@@ -176,6 +190,7 @@ export class StudyPage {
     this.countLine = h("p", { class: "counts", "data-testid": "match-count" });
     this.liveStatus = h("p", { class: "live-status", role: "status", "data-testid": "live-status", hidden: true });
     const filterBar = h("div", { class: "filters", id: "filters" });
+    this.filterBar = filterBar;
     this.detail = h("aside", { class: "detail", id: "detail", hidden: true });
     const numericParams = s.params.filter((p) => p.distribution.type !== "categorical");
     // A study with fewer than two parameters (none at all before its first trial) has no contour.
@@ -199,6 +214,7 @@ export class StudyPage {
     for (const part of parts) wide.appendChild(part);
     this.table = null;
     const tableSection = h("section", { class: "card full", id: "table" }, h("h2", {}, "Trials"));
+    this.tableSection = tableSection;
     this.root.appendChild(h("div", { class: "study" }, h("h1", { "data-testid": "study-name" }, s.study.name), this.liveStatus, filterBar, this.countLine, wide, tableSection, this.detail));
     this.renderFilterBar();
   }
@@ -275,6 +291,7 @@ export class StudyPage {
   private summaryCard(): HTMLElement {
     const card = h("section", { class: "card", id: "summary" }, h("h2", {}, "Summary"));
     const body = h("div", { class: "summary-body" });
+    this.summaryBody = body;
     card.appendChild(body);
     this.fillSummary(body);
     return card;
@@ -310,7 +327,7 @@ export class StudyPage {
   }
 
   private renderFilterBar(): void {
-    const bar = document.getElementById("filters")!;
+    const bar = this.filterBar;
     clear(bar);
     if (isReport()) {
       bar.appendChild(h("p", { class: "muted" }, "A static report of every trial; filtering and brushing need `sextant dashboard`."));
@@ -524,7 +541,7 @@ export class StudyPage {
   }
 
   private async loadTable(): Promise<void> {
-    const section = document.getElementById("table")!;
+    const section = this.tableSection;
     const table = new TrialTable({
       study: this.name,
       params: this.summary.params.map((p) => p.name),
@@ -536,6 +553,7 @@ export class StudyPage {
       onOpen: this.openTrial,
     });
     await table.load();
+    if (this.stopped) return;
     this.table?.element.remove();
     this.table = table;
     section.appendChild(table.element);
@@ -789,24 +807,38 @@ export class StudyPage {
     if (this.stopped) return;
     try {
       const changes = await get<TrialChanges>(apiPath(`${this.base}/trials`, { since: this.seq, limit: 1000 }));
+      if (this.stopped) return;
       this.liveStatus.hidden = true;
-      if (changes.trials.length > 0) {
-        this.slowPending = true;
-        this.seq = changes.seq;
+      // A study deleted and created again under its name counts its changes anew: its seq may be
+      // below the one this page reached, which only the summary's study id tells apart.
+      const maybeAnotherStudy = this.studyLost || changes.seq < this.seq;
+      if (changes.trials.length > 0 || maybeAnotherStudy) {
         // The summary first: the merge takes the study's trial count from it.
-        this.summary = await get<Summary>(`${this.base}/summary`);
-        this.merge(changes.trials);
-        if (layoutShape(this.summary) !== this.laidOutFor) {
-          // A study watched from its start gains its parameters (and learning curves) as trials
-          // arrive; the panels that show them exist only once there is something to show.
-          this.layout();
-          await this.loadFiltered();
-          await this.showDetail();
+        const summary = await get<Summary>(`${this.base}/summary`);
+        if (this.stopped) return;
+        this.studyLost = false;
+        if (summary.study.id !== this.summary.study.id) {
+          // Nothing shown belongs to this study, and its changes below the old seq were never read.
+          await this.reload(summary);
           this.slowPending = false;
           return;
         }
-        this.fillSummary(document.querySelector<HTMLElement>("#summary .summary-body")!);
-        await this.table?.refresh();
+        if (changes.trials.length > 0) {
+          this.slowPending = true;
+          this.seq = changes.seq;
+          this.summary = summary;
+          this.merge(changes.trials);
+          if (layoutShape(this.summary) !== this.laidOutFor) {
+            // A study watched from its start gains its parameters (and learning curves) as trials
+            // arrive; the panels that show them exist only once there is something to show.
+            await this.reload(summary);
+            this.slowPending = false;
+            return;
+          }
+          this.fillSummary(this.summaryBody);
+          await this.table?.refresh();
+          if (this.stopped) return;
+        }
       }
       // The slow panels redraw at most every 5 s, and also once the changes stop: the last trials
       // of a run used to stay undrawn there until a reload.
@@ -825,6 +857,8 @@ export class StudyPage {
         ]);
       }
     } catch (error) {
+      if (this.stopped) return;
+      if (error instanceof ApiError && error.status === 404) this.studyLost = true;
       console.warn("sextant: live update failed; retrying", error);
       this.liveStatus.textContent =
         error instanceof ApiError && error.status === 404
