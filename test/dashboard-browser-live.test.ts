@@ -142,4 +142,29 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("the live dashboard in
     await page.close();
     expect(problems).toEqual([]);
   });
+
+  it("keeps a brush being dragged on the parallel coordinates while trials arrive", async () => {
+    const { study: record } = await seedStudy(storage, "brushing", { trials: 20, seed: 8, curves: false });
+    const page = await open("brushing");
+    await page.waitForSelector("[data-testid=parallel-plot][data-marks]");
+    const marksBefore = Number(await page.getAttribute("[data-testid=parallel-plot]", "data-marks"));
+    const box = (await page.locator("[data-testid=parallel-plot]").boundingBox())!;
+    // The plot's layout (as the brushing test in dashboard-browser.test.ts reads it): axis x1 at 60 px, from 40 px below the top to 30 px above the bottom.
+    const axisY = (value: number) => box.y + 40 + (1 - (value + 5) / 10) * (box.height - 70);
+    await page.mouse.move(box.x + 60, axisY(3));
+    await page.mouse.down();
+    await page.mouse.move(box.x + 60, axisY(1), { steps: 4 });
+    await (await start(record.id, "x1"))(0, 100);
+    await waitAttr(page, "#summary .summary-body", "data-trials", 21);
+    await page.mouse.move(box.x + 60, axisY(-3), { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction(() => new URL((globalThis as any).location.href).searchParams.has("ranges"));
+    const ranges = JSON.parse(new URL(page.url()).searchParams.get("ranges")!) as Record<string, [number, number]>;
+    expect(ranges.x1![0]).toBeCloseTo(-3, 0);
+    expect(ranges.x1![1]).toBeCloseTo(3, 0);
+    // The trials that arrived during the drag are drawn once it ends.
+    await waitAttr(page, "[data-testid=parallel-plot]", "data-marks", marksBefore + 1);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
 });

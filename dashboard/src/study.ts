@@ -77,6 +77,10 @@ export class StudyPage {
   private table: TrialTable | null = null;
   private parallelChart: Chart | null = null;
   private applyingBrush = false;
+  /** A brush is being dragged along an axis of the parallel coordinates: a redraw would cut it short. */
+  private brushDragging = false;
+  /** Live changes arrived during the drag: the parallel coordinates are drawn again once it ends. */
+  private parallelRedrawPending = false;
   /** Under the filter bar; a report, which has no filter, has none. */
   private filterErrorLine: HTMLElement | null = null;
   private readonly panels = new Map<string, Panel>();
@@ -113,6 +117,23 @@ export class StudyPage {
     const directions = this.summary.study.directions;
     return directions.length > 1 ? `objective 0 (${directions[0]})` : `value (${directions[0]})`;
   }
+
+  /** A press on the parallel coordinates may start a brush: live redraws wait until it is released. */
+  private readonly onParallelPointerDown = (): void => {
+    this.brushDragging = true;
+    const end = (): void => {
+      window.removeEventListener("pointerup", end);
+      window.removeEventListener("pointercancel", end);
+      // After the chart has taken the release (and the brush it ends) from the same event.
+      window.setTimeout(() => {
+        this.brushDragging = false;
+        if (this.parallelRedrawPending && !this.stopped && this.parallelPoints && this.panels.has("parallel")) this.drawParallel();
+        this.parallelRedrawPending = false;
+      });
+    };
+    window.addEventListener("pointerup", end);
+    window.addEventListener("pointercancel", end);
+  };
 
   /** Escape closes the trial panel (removed with the page's study in stop()). */
   private readonly onKey = (event: KeyboardEvent): void => {
@@ -212,6 +233,7 @@ export class StudyPage {
       this.panel("timeline", "Timeline per worker").section,
     ].filter((p): p is HTMLElement => p !== null);
     for (const part of parts) wide.appendChild(part);
+    this.panels.get("parallel")?.plot.addEventListener("pointerdown", this.onParallelPointerDown);
     this.table = null;
     const tableSection = h("section", { class: "card full", id: "table" }, h("h2", {}, "Trials"));
     this.tableSection = tableSection;
@@ -925,7 +947,10 @@ export class StudyPage {
     mergeInto(this.points, this.view.filter);
     mergeInto(this.parallelPoints, { states: this.view.filter.states, ranges: {} });
     if (this.points) this.drawPoints();
-    if (this.parallelPoints && this.panels.has("parallel")) this.drawParallel();
+    if (this.parallelPoints && this.panels.has("parallel")) {
+      if (this.brushDragging) this.parallelRedrawPending = true;
+      else this.drawParallel();
+    }
   }
 }
 
