@@ -85,6 +85,22 @@ describe("sextant bench", () => {
     }
   }, 120_000);
 
+  it("says on a signal during bench tune where its runs are and how to continue (it exited without a word)", async () => {
+    const running = start(["bench", "tune", "--suite", "branin-2d", "--candidates", "random,gp", "--trials", "300", "--tuning-seeds", "1-1", "--test-seeds", "2-2", "--out", "tune-stopped", "--jobs", "2"], { cwd: dir });
+    const results = join(dir, "tune-stopped/tuning/results.jsonl");
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(results) && readFileSync(results, "utf8").includes("\n")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const workers = execFileSync("ps", ["-o", "pid=", "--ppid", String(running.child.pid)], { encoding: "utf8" }).trim().split(/\s+/).filter(Boolean).map(Number);
+    try {
+      running.child.kill("SIGINT");
+      const stopped = await running.done;
+      expect(stopped.code).toBe(130);
+      expect(stopped.stderr).toContain(`sextant: interrupted (SIGINT); the finished runs are in ${join("tune-stopped", "tuning")} and ${join("tune-stopped", "test")}: run the same command again to continue`);
+    } finally {
+      for (const pid of workers.filter(alive)) process.kill(pid, "SIGKILL");
+    }
+  }, 120_000);
+
   it("run, tune and report take --output as well as --out, and their help says so", async () => {
     const ran = await run(["bench", "run", "--suite", "branin-2d", "--optimizers", "random", "--trials", "3", "--seeds", "1", "--output", "lab-output", "--jobs", "1"]);
     expect(ran.stderr).toBe("");

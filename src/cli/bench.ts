@@ -329,6 +329,12 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
   const testProblems = flags.testSuite === undefined ? undefined : resolveSuite(flags.testSuite);
   const candidates = distinctList("--candidates", flags.candidates);
   if (candidates.length < 2) throw new UsageError("--candidates: give at least two configurations to choose from");
+  // As bench run says it: an interrupted tune keeps its finished runs, and the same command goes on (it exited silently).
+  const onSignal = (signal: NodeJS.Signals) => {
+    io.err(`\nsextant: interrupted (${signal}); the finished runs are in ${join(flags.out, "tuning")} and ${join(flags.out, "test")}: run the same command again to continue`);
+    process.exit(signalExitCode(signal));
+  };
+  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
   const outcome = await tuneThenTest({
     problems,
     ...(testProblems === undefined ? {} : { testProblems }),
@@ -339,7 +345,11 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
     outDir: flags.out,
     ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
     onProgress: progressBar(io),
-  }).catch((error: unknown) => asUsageError(error instanceof RangeError ? new BenchmarkInputError(flagNamesOf(error.message)) : error));
+  })
+    .catch((error: unknown) => asUsageError(error instanceof RangeError ? new BenchmarkInputError(flagNamesOf(error.message)) : error))
+    .finally(() => {
+      for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
+    });
   if (flags.json) {
     io.out(JSON.stringify({ ...outcome, tuningScores: Object.fromEntries(outcome.tuningScores) }, null, 2));
     return 0;
