@@ -614,7 +614,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         }
         const page = bySeq.slice(first, first + limit);
         const more = first + limit < bySeq.length;
-        return { trials: page.map(trialJson), seq: more ? page[page.length - 1]!.seq : index.seq, more };
+        return { trials: page.map(trialJson), seq: more ? page[page.length - 1]!.seq : index.seq, more, studyId: record.id };
       },
     }),
     route({

@@ -223,6 +223,7 @@ export const TrialPageResponse = z.strictObject({
   trials: z.array(TrialJson).describe("changed trials, oldest change first"),
   seq: z.number().int().describe("pass as `since` to read what changed after this page"),
   more: z.boolean().describe("whether more changes are waiting beyond `limit`"),
+  studyId: z.number().int().describe("the study's id: another one than a reader saw before means the study was deleted and created again under its name (start over from since=0)"),
 });
 export const SuggestResponse = z.strictObject({ value: CategoricalChoice });
 export const UserAttrsResponse = z.strictObject({ userAttrs: Attributes });

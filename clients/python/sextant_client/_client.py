@@ -709,6 +709,8 @@ class Study:
         self._cache_lock = threading.RLock()
         # The id of each trial this object asked, so that a tell by number names the trial it means.
         self._asked_ids = {}
+        # The study's id as the server last gave it (a re-created study has another).
+        self._study_id = data.get("id")
 
     @property
     def direction(self):
@@ -910,6 +912,15 @@ class Study:
         with self._cache_lock:
             while True:
                 page = self._connection.request("GET", self._path("/trials"), query={"since": self._seq, "limit": 1000})
+                study_id = page.get("studyId")
+                if study_id is not None and self._study_id is not None and study_id != self._study_id:
+                    # The study was deleted and created again under its name: the trials read so far
+                    # are another study's, and its seq says nothing here. Read the new one from the start.
+                    self._trials = {}
+                    self._seq = 0
+                    self._study_id = study_id
+                    continue
+                self._study_id = study_id
                 for data in page["trials"]:
                     self._trials[data["number"]] = FrozenTrial(data, self._declared)
                 self._seq = page["seq"]

@@ -570,6 +570,19 @@ class RecreatedStudyTest(ClientTestCase):
         theirs.suggest_float("x", 0, 1)
         self.assertEqual(new.tell(theirs, 1.0).values, [1.0])
 
+    def test_a_study_object_reads_a_re_created_study_from_the_start(self):
+        # It went on from the deleted study's seq: its trials beside the new one's, as one study.
+        name = unique("reread")
+        old = sextant_client.create_study(URL, name, sampler="random", heartbeat_interval=None)
+        for value in (100.0, 101.0, 102.0):
+            old.tell(old.ask(), value)
+        self.assertEqual([t.values for t in old.trials], [[100.0], [101.0], [102.0]])
+        sextant_client.delete_study(URL, name)
+        new = sextant_client.create_study(URL, name, sampler="random", heartbeat_interval=None)
+        new.tell(new.ask(), 1.0)
+        self.assertEqual([t.values for t in old.trials], [[1.0]])
+        self.assertEqual(old.best_value, 1.0)
+
 
 class LostAnswerTest(ClientTestCase):
     def test_an_ask_whose_answer_is_lost_is_not_sent_again(self):
