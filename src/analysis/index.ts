@@ -10,6 +10,7 @@ export {
   dominatesLosses,
   isFeasible,
   feasibilityRule,
+  joinFront,
   isConstrainedStudy,
   nonDominatedSort,
   paretoFrontIndices,

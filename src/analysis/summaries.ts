@@ -10,7 +10,7 @@ import type { Direction, FrozenTrial, JsonValue, TrialState } from "../space/ind
 import { unknownKeysMessage } from "../space/index.js";
 import { Rng } from "../math/rng.js";
 import { hypervolume } from "./hypervolume.js";
-import { feasibilityRule, toLosses } from "./pareto.js";
+import { feasibilityRule, joinFront, toLosses } from "./pareto.js";
 
 /** One complete trial in a best-so-far history. */
 export interface HistoryPoint {
@@ -205,32 +205,6 @@ function exactVolumes(losses: readonly Float64Array[], joins: readonly boolean[]
 }
 
 /**
- * Adds `loss` to the front, in place, removing the members it weakly dominates, unless a member
- * weakly dominates it (then it does not join: false). One comparison of each member both ways:
- * with a front of thousands of points this loop is most of a history's cost.
- */
-function joinFront(front: Float64Array[], loss: Float64Array): boolean {
-  let removes = false;
-  for (const member of front) {
-    let memberNoWorse = true;
-    let lossNoWorse = true;
-    for (let k = 0; k < loss.length && (memberNoWorse || lossNoWorse); k++) {
-      if (member[k]! > loss[k]!) memberNoWorse = false;
-      else if (member[k]! < loss[k]!) lossNoWorse = false;
-    }
-    if (memberNoWorse) return false;
-    if (lossNoWorse) removes = true;
-  }
-  if (removes) {
-    let kept = 0;
-    for (const member of front) if (!weaklyDominates(loss, member)) front[kept++] = member;
-    front.length = kept;
-  }
-  front.push(loss);
-  return true;
-}
-
-/**
  * The hypervolume after each point, estimated from `count` seeded uniform samples of the box
  * between the best losses and the reference: the box's volume times the fraction of samples some
  * point so far dominates. Each sample, once dominated, is set aside, so later points test fewer.
@@ -328,9 +302,4 @@ function completeWithValue(trials: readonly FrozenTrial[], index: number): Froze
 
 function byNumber(trials: FrozenTrial[]): FrozenTrial[] {
   return trials.sort((a, b) => a.number - b.number);
-}
-
-function weaklyDominates(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  for (let k = 0; k < a.length; k++) if (a[k]! > b[k]!) return false;
-  return true;
 }

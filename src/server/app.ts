@@ -178,12 +178,14 @@ function storedSpec(record: StudyRecord, attr: string, cliKey: "sampler" | "prun
 }
 
 /**
- * Refuses a request about a trial that names (`?trialId=`) another trial than the study's trial of
- * that number: the study was deleted and created again under its name since the client asked, and
- * a client still holding the old trial wrote its result into the new study's trial of that number.
+ * The study's running trial of this number, as the latest write left it (other servers on the same
+ * database may have written it since), refused when the request names (`?trialId=`) another trial:
+ * the study was deleted and created again under its name since the client asked, and a client
+ * still holding the old trial wrote its result into the new study's trial of that number.
  */
-function checkTrialId(study: Study, trial: Trial, query: { trialId?: string }): void {
-  if (query.trialId === undefined || Number(query.trialId) === trial.id) return;
+async function resumeAskedTrial(study: Study, number: string, query: { trialId?: string }): Promise<Trial> {
+  const trial = await study.resumeSharedTrial(Number(number));
+  if (query.trialId === undefined || Number(query.trialId) === trial.id) return trial;
   throw new HttpError(
     409,
     `trial ${trial.number} of study "${study.name}" is not the trial ${query.trialId} this request is about: the study was deleted and created again since that trial was asked for; load the study again`,
@@ -418,8 +420,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
   async function writeTrial<T>(params: { study: string; number: string }, query: { trialId?: string }, change: (trial: Trial) => T): Promise<T> {
     return withStudy(params.study, async (study) => {
       // Other servers on the same database may have written the trial since this one held it.
-      const trial = await study.resumeSharedTrial(Number(params.number));
-      checkTrialId(study, trial, query);
+      const trial = await resumeAskedTrial(study, params.number, query);
       const answer = change(trial);
       await study.flushTrial(trial);
       return answer;
@@ -691,8 +692,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       handle: async ({ params, query }) => {
         // Checked against the stored record, since a beat for a deleted study's trial fails nowhere else.
         const { study } = await openStudy(params.study);
-        const trial = await study.resumeSharedTrial(Number(params.number));
-        checkTrialId(study, trial, query);
+        const trial = await resumeAskedTrial(study, params.number, query);
         await storage.recordHeartbeat([trial.id]);
         if (trial.systemAttrs[CLIENT_BEATS_ATTR] !== true) {
           trial.setSystemAttr(CLIENT_BEATS_ATTR, true);
@@ -714,8 +714,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         // A trial finished elsewhere (told through another server, or reaped for lack of
         // heartbeats) is no longer this client's to tell: read what changed before resuming it.
         return withStudy(params.study, async (study) => {
-          const trial = await study.resumeSharedTrial(Number(params.number));
-          checkTrialId(study, trial, query);
+          const trial = await resumeAskedTrial(study, params.number, query);
           // A pruned trial's values (its last reported ones, if given) count as the study's too.
           if (body.state !== "failed" && body.values !== undefined && body.values.length !== study.directions.length) {
             throw new HttpError(400, `body.values: the study has ${study.directions.length} objective(s), got ${body.values.length} value(s)`, "body.values");

@@ -235,7 +235,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const { index, matched, objective } = await openFiltered(params.study, query);
         const trials = index.trials.filter(Boolean);
         const constrained = isConstrainedStudy(trials);
-        const best = bestSoFar(index, matched, objective, feasibilityRule(trials));
+        const best = bestSoFar(index, matched, objective, feasibilityRule(trials, constrained));
         const keep = new Set(best.map((b) => b.number));
         const picked = envelopeSample(matched, (n) => valueOf(index.trials[n]!, objective), Number(query.maxPoints ?? 2000), keep);
         const names = [...index.distributions.keys()];

@@ -9,13 +9,17 @@ import { feasibilityRule } from "../analysis/index.js";
 import { type Recommendation, latestRecommendation, noiseIsMaterial } from "../samplers/index.js";
 import { type Direction, type FrozenTrial, isBetter } from "../space/index.js";
 
-/** The best feasible complete trial for `direction`, or undefined if none has completed feasibly. */
-export function bestFeasibleTrial(trials: Iterable<FrozenTrial>, direction: Direction): FrozenTrial | undefined {
-  const list = [...trials];
-  const feasible = feasibilityRule(list);
+/**
+ * The best feasible complete trial for `direction`, or undefined if none has completed feasibly.
+ * `feasible` is the study's {@link feasibilityRule}, for a caller that has it already.
+ */
+export function bestFeasibleTrial(trials: Iterable<FrozenTrial>, direction: Direction, feasible?: (trial: FrozenTrial) => boolean): FrozenTrial | undefined {
+  // An iterable is read once into a list: finding the rule reads the trials before the search does.
+  const list = Array.isArray(trials) ? (trials as readonly FrozenTrial[]) : [...trials];
+  const isFeasible = feasible ?? feasibilityRule(list);
   let best: FrozenTrial | undefined;
   for (const trial of list) {
-    if (trial.state !== "complete" || !trial.values || !feasible(trial)) continue;
+    if (trial.state !== "complete" || !trial.values || !isFeasible(trial)) continue;
     if (!best || isBetter(direction, trial.values[0]!, best.values![0]!)) best = trial;
   }
   return best;
@@ -30,6 +34,6 @@ export function recommendedTrial(trials: readonly FrozenTrial[], direction: Dire
   const feasible = feasibilityRule(trials);
   const modelled = latestRecommendation(trials, (t) => t.state === "complete" && t.values !== null && feasible(t));
   if (modelled && noiseIsMaterial(modelled.record)) return { trial: modelled.trial, source: "model", record: modelled.record };
-  const best = bestFeasibleTrial(trials, direction);
+  const best = bestFeasibleTrial(trials, direction, feasible);
   return best && { trial: best, source: "best observed", ...(modelled ? { setAside: modelled.record } : {}) };
 }

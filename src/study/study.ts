@@ -35,7 +35,7 @@ import {
   reservedParamName,
   validateDistribution,
 } from "../space/index.js";
-import { CONSTRAINTS_ATTR, dominatesLosses, feasibilityRule, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
+import { CONSTRAINTS_ATTR, feasibilityRule, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, resolveHeartbeat } from "./heartbeat.js";
@@ -2040,22 +2040,10 @@ function trialsSinceImprovement(complete: readonly FrozenTrial[], directions: re
   const front: Float64Array[] = [];
   let since = 0;
   for (const trial of complete) {
-    const losses = trial.values && trial.values.length === directions.length ? toLosses(trial.values, directions) : null;
-    const improves = losses !== null && feasible(trial) && !front.some((earlier) => weaklyDominates(earlier, losses));
-    if (!improves) {
-      since++;
-      continue;
-    }
-    since = 0;
-    for (let i = front.length - 1; i >= 0; i--) if (dominatesLosses(losses, front[i]!)) front.splice(i, 1);
-    front.push(losses);
+    const improves = trial.values !== null && trial.values.length === directions.length && feasible(trial) && joinFront(front, toLosses(trial.values, directions));
+    since = improves ? 0 : since + 1;
   }
   return since;
-}
-
-function weaklyDominates(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  for (let k = 0; k < a.length; k++) if (!(a[k]! <= b[k]!)) return false;
-  return true;
 }
 
 const STOP_AFTER_KEYS: readonly (keyof NonNullable<OptimizeOptions["stopAfter"]>)[] = ["totalTrials", "completeTrials", "trialsWithoutImprovement"];
