@@ -727,6 +727,21 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       }
     });
 
+    it("queues a budget of trials through killed connections exactly once", async () => {
+      const storage = await PostgresStorage.open(freshSchemaUrl());
+      try {
+        const study = await storage.createStudy("killed-queue", ["minimize"]);
+        const killer = keepTerminatingConnections();
+        for (let i = 0; i < 20; i++) await storage.queueTrials(study.id, 250);
+        await killer.stop();
+        const trials = (await storage.trialsSince(study.id, 0)).trials;
+        expect(trials.map((t) => t.number)).toEqual(Array.from({ length: 5_000 }, (_, i) => i));
+        expect(trials.every((t) => t.state === "waiting")).toBe(true);
+      } finally {
+        await storage.close();
+      }
+    });
+
     it("retries group commits through killed connections without losing, duplicating or twice finishing a trial", async () => {
       const url = freshSchemaUrl();
       const storages = await Promise.all([PostgresStorage.open(url), PostgresStorage.open(url)]);

@@ -474,6 +474,36 @@ describe.each(backends)("storage conformance: $name", (backend) => {
     });
   });
 
+  describe("queueTrials (optional bulk queue)", () => {
+    it("queues empty waiting trials numbered after the study's last, each with its own seq, claimable oldest first", async () => {
+      expect(storage.queueTrials).toBeTypeOf("function");
+      const study = await newStudy();
+      const other = await newStudy("other");
+      const first = await storage.createTrial(study.id, { state: "running" });
+      await storage.createTrial(other.id, { state: "waiting" });
+      await storage.queueTrials!(study.id, 1_000);
+      await storage.queueTrials!(study.id, 0);
+
+      const { trials, seq } = await storage.trialsSince(study.id, first.seq);
+      expect(trials.map((t) => t.number)).toEqual(Array.from({ length: 1_000 }, (_, i) => i + 1));
+      expect(trials.every((t) => t.state === "waiting" && t.startedAt === null && t.values === null)).toBe(true);
+      expect(trials[0]).toMatchObject({ params: {}, distributions: {}, userAttrs: {}, systemAttrs: {}, intermediate: {} });
+      expect(new Set(trials.map((t) => t.seq)).size).toBe(1_000);
+      expect(seq).toBe(Math.max(...trials.map((t) => t.seq)));
+      // The next trial of any kind takes the next number; the other study is untouched.
+      expect((await storage.createTrial(study.id, { state: "running" })).number).toBe(1_001);
+      expect((await storage.trialsSince(other.id, 0)).trials).toHaveLength(1);
+      expect((await storage.claimWaitingTrial(study.id))!.number).toBe(1);
+      expect((await storage.listStudies()).find((s) => s.name === "study")!.trialCounts).toMatchObject({ waiting: 999, running: 3 });
+    });
+
+    it("queues nothing for a study that does not exist", async () => {
+      await expect(storage.queueTrials!(987654, 3)).rejects.toThrow(/no study with id 987654/);
+      const study = await newStudy();
+      expect((await storage.createTrial(study.id, { state: "waiting" })).number).toBe(0);
+    });
+  });
+
   describe("finishAndStartNext and releaseTrial (optional one-trip tell and ask)", () => {
     it("finishes a trial and starts the next in one write, in seq order", async (context) => {
       if (!storage.finishAndStartNext) context.skip("this backend has no finishAndStartNext");

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RandomSampler, loadStudy } from "../src/index.js";
 import type { FrozenTrial } from "../src/space/index.js";
+import { CLI_CREATING_KEY } from "../src/cli/study-config.js";
 import { openStorage } from "../src/storage/index.js";
 import { SqliteStorage } from "../src/storage/sqlite.js";
 import { BIN, FIXTURES, type Running, sextant, start, tempDir } from "./fixtures/cli-run.js";
@@ -22,6 +23,15 @@ async function trialsOf(path: string, study: string): Promise<FrozenTrial[]> {
   try {
     const record = await storage.getStudy(study);
     return record ? [...(await storage.trialsSince(record.id, 0)).trials] : [];
+  } finally {
+    await storage.close();
+  }
+}
+
+async function studyAttrs(path: string, study: string): Promise<Record<string, unknown> | null> {
+  const storage = await openStorage(`sqlite:${path}`);
+  try {
+    return (await storage.getStudy(study))?.systemAttrs ?? null;
   } finally {
     await storage.close();
   }
@@ -267,12 +277,18 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   });
 
   it("says a study whose create was interrupted is half-made, in create and worker, and how to start again", async () => {
-    // Far more trials than it can queue before the interrupt, which comes once the first is queued.
+    // Far more trials than it can queue before the kill, which comes once the study exists.
     const interrupted = start(["create", "--storage", `sqlite:${db}`, "--study", "cut", "--trials", "1000000", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir });
     running.push(interrupted);
-    await waitForTrials(db, "cut", (trials) => trials.length > 0);
-    interrupted.child.kill("SIGINT");
+    const deadline = Date.now() + 60_000;
+    while ((await studyAttrs(db, "cut"))?.[CLI_CREATING_KEY] === undefined) {
+      if (Date.now() > deadline) throw new Error("create made no study in 60 s");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    interrupted.child.kill("SIGKILL");
     expect((await interrupted.done).code).not.toBe(0);
+    // The budget is queued in one write: a create killed before it commits queued none of it.
+    expect(await trialsOf(db, "cut")).toEqual([]);
 
     for (const again of [await create("cut", ["--trials", "2"]), await worker("cut").done]) {
       expect(again.code).toBe(1);

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Scheduler, describeSchedule } from "../schedulers/index.js";
 import type { FrozenTrial, TrialState } from "../space/index.js";
-import { type Storage, onlineTunerRefusal, sqlitePath } from "../storage/index.js";
+import { type Storage, onlineTunerRefusal, queueWaitingTrials, sqlitePath } from "../storage/index.js";
 import { commandObjective } from "../study/command-runner.js";
 import { resolveHeartbeat } from "../study/heartbeat.js";
 import { type OptimizeOptions, type Study, createStudy, loadStudy } from "../study/index.js";
@@ -144,7 +144,8 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     // used to come up short by each repeat.
     await study.setSystemAttr(CLI_CREATING_KEY, true);
     const queued = await enqueueTrials(study, settings, flags.json || flags.quiet ? null : (line) => io.err(line));
-    for (let i = queued; i < (settings.trials ?? 0); i++) await storage.createTrial(study.id, { state: "waiting" });
+    // The rest of the budget in one write: all of it or none, and one commit for 50,000 trials.
+    await queueWaitingTrials(storage, study.id, Math.max(0, (settings.trials ?? 0) - queued));
     // Written last: a create that dies half-way leaves a study no worker will join; CLI_CREATING_KEY
     // lets worker and create say it is half-made and how to start again.
     await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget, recovery)));

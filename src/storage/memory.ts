@@ -95,6 +95,11 @@ export class MemoryStorage implements Storage {
     return this.insertTrial(studyId, init);
   }
 
+  async queueTrials(studyId: number, count: number): Promise<void> {
+    this.requireStudy(studyId);
+    for (let i = 0; i < count; i++) this.insertTrial(studyId, { state: "waiting" });
+  }
+
   async createTrialOnce(studyId: number, key: string, init: TrialInit): Promise<FrozenTrial | null> {
     // Check and insert in one synchronous step: no other caller runs in between.
     if (this.requireStudy(studyId).trials.some((t) => t.systemAttrs[ONCE_KEY_ATTR] === key)) return null;

@@ -316,6 +316,20 @@ export class PostgresStorage implements Storage {
     return this.created(row, { ...init, params, distributions, userAttrs, systemAttrs });
   }
 
+  async queueTrials(studyId: number, count: number): Promise<void> {
+    if (count === 0) return;
+    const writeId = newWriteId();
+    await this.retrying(async () => {
+      try {
+        const result = await this.query(this.sql.queueTrials, [studyId, count, encodeJson({}), writeId]);
+        if (result.rowCount === 0) throw noStudy(studyId);
+      } catch (error) {
+        // The first attempt committed but its reply was lost: those rows are this call's trials.
+        if (!isUniqueViolation(error, "sextant_trials_write_id_key")) throw error;
+      }
+    });
+  }
+
   /** The trial an insert made from `init`, remembered if it runs here. */
   private created(row: TrialRow, init: TrialInit): FrozenTrial {
     const trial: FrozenTrial = {
@@ -844,6 +858,20 @@ function statements(schema: string) {
               CASE WHEN $2::text = 'running' THEN ${NOW_MS} END, CASE WHEN $2::text = 'running' THEN ${NOW_MS} END, s.seq, $7
        FROM s
        RETURNING ${TRIAL_COLUMNS}`,
+    ),
+    // Empty waiting trials numbered after the study's last, in one statement (so all or none).
+    // Each row's write id is derived from the call's ($4 for the first): a retry whose first
+    // attempt committed hits the unique key on its first row.
+    queueTrials: named(
+      "queue_trials",
+      `WITH s AS (
+         UPDATE ${studies} SET seq = seq + $2::bigint, trial_count = trial_count + $2::bigint WHERE id = $1
+         RETURNING seq - $2::bigint AS seq0, trial_count - $2::bigint AS number0
+       )
+       INSERT INTO ${trials} (study_id, number, state, params, distributions, user_attrs, system_attrs, seq, write_id)
+       SELECT $1, s.number0 + g, 'waiting', $3, $3, $3, $3, s.seq0 + g + 1,
+              CASE WHEN g = 0 THEN $4::uuid ELSE md5($4::text || ':' || g::text)::uuid END
+       FROM s, generate_series(0, $2::bigint - 1) AS g`,
     ),
     // SKIP LOCKED: concurrent claimers pass over a trial another one is taking instead of queueing
     // behind it. The study row is bumped only when there is a trial to claim, so an ask with

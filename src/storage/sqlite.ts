@@ -256,6 +256,15 @@ export class SqliteStorage implements Storage {
     return this.write(() => insert(studyId));
   }
 
+  async queueTrials(studyId: number, count: number): Promise<void> {
+    const insert = this.prepareInsert({ state: "waiting" });
+    // One immediate transaction: every trial of the budget commits, or none does.
+    await this.write(() => {
+      if (!this.statements.studyById.get(studyId)) throw noStudy(studyId);
+      for (let i = 0; i < count; i++) insert(studyId);
+    });
+  }
+
   async createTrialOnce(studyId: number, key: string, init: TrialInit): Promise<FrozenTrial | null> {
     const insert = this.prepareInsert({ ...init, systemAttrs: { ...init.systemAttrs, [ONCE_KEY_ATTR]: key } });
     // One immediate transaction: no other process writes between the check and the insert.

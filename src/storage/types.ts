@@ -131,6 +131,17 @@ export interface Storage {
    */
   createTrialOnce(studyId: number, key: string, init: TrialInit): Promise<FrozenTrial | null>;
   /**
+   * Optional fast path: queues `count` empty `waiting` trials (no parameters yet; the sampler picks
+   * them when a worker claims each) with the next free numbers, all or none, in one write. A
+   * budget of 50,000 trials then takes one commit instead of 50,000, and a process killed during
+   * it leaves no part of the budget behind. Use {@link queueWaitingTrials}, which falls back to
+   * one {@link createTrial} per trial on a storage without it.
+   *
+   * @example
+   * await storage.queueTrials!(study.id, 200);
+   */
+  queueTrials?(studyId: number, count: number): Promise<void>;
+  /**
    * Atomically moves the oldest `waiting` trial of the study to `running` and returns it, or null
    * if none. `claim.systemAttrs` are merged into the trial's in the same write (a key it already
    * has is replaced): a claimer records who runs the trial (`worker`) in the claim itself, so a
@@ -307,4 +318,18 @@ export class StorageBusyError extends StorageError {
  */
 export class StorageDecodeError extends StorageError {
   override name = "StorageDecodeError";
+}
+
+/**
+ * Queues `count` empty waiting trials in `storage`'s study: in one atomic write where the backend
+ * has {@link Storage.queueTrials}, else one trial at a time.
+ *
+ * @example
+ * await queueWaitingTrials(storage, study.id, 200);
+ */
+export async function queueWaitingTrials(storage: Storage, studyId: number, count: number): Promise<void> {
+  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`count must be a whole number of trials ≥ 0, got ${count}`);
+  if (count === 0) return;
+  if (storage.queueTrials) return storage.queueTrials(studyId, count);
+  for (let i = 0; i < count; i++) await storage.createTrial(studyId, { state: "waiting" });
 }
