@@ -220,12 +220,13 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(summaries.plain!.bestValue).toBe(-10);
     });
 
-    it("lists studies whose trials hold a NUL character in an attribute, with their best value", async () => {
-      // PostgreSQL's jsonb refuses the escape \u0000: one such trial broke the study list of the whole schema.
+    it("lists studies whose trials hold a NUL character or half an emoji in an attribute, with their best value", async () => {
+      // PostgreSQL's jsonb refuses the escapes \u0000 and a lone \ud83d: one such trial broke the study list of the whole schema.
       const study = await newStudy("nul", ["minimize"]);
       const values: [number, JsonValue][] = [[2, [-1]], [1, [3]], [1.5, [-0.5]]];
       for (const [value, constraints] of values) {
-        const trial = await storage.createTrial(study.id, { state: "running", systemAttrs: { fixedParams: { c: "a\u0000b" }, note: "\\u0000 literally" } });
+        const systemAttrs = { fixedParams: { c: "a\u0000b" }, note: "\\u0000 literally", warning: ["cut 🚀".slice(0, -1), "\udc80 and 🚀 whole"] };
+        const trial = await storage.createTrial(study.id, { state: "running", systemAttrs });
         await storage.updateTrial(trial.id, { state: "complete", values: [value], systemAttrs: { [CONSTRAINTS_ATTR]: constraints } });
       }
       const summary = (await storage.listStudies()).find((s) => s.name === "nul")!;
@@ -235,6 +236,7 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       const { trials } = await storage.trialsSince(study.id, 0);
       expect(trials[0]!.systemAttrs.fixedParams).toEqual({ c: "a\u0000b" });
       expect(trials[0]!.systemAttrs.note).toBe("\\u0000 literally");
+      expect(trials[0]!.systemAttrs.warning).toEqual(["cut \ud83d", "\udc80 and 🚀 whole"]);
     });
   });
 

@@ -111,14 +111,19 @@ interface QueuedFinish {
 }
 
 /**
- * A trial's system attributes as jsonb. jsonb refuses the escape \u0000 that JSON text may hold (a
- * parameter or attribute value with a NUL character, which the text columns keep exactly), and one
- * such trial made every query that read them fail for the whole schema (`sextant studies`, the
- * service's study list). The queries only read constraint values and keys through it, so the NUL
- * is read as U+FFFD there; the stored text is untouched. chr(92) is the backslash, whatever
- * standard_conforming_strings says.
+ * A trial's system attributes as jsonb. jsonb refuses two escapes that JSON text may hold: \u0000 (a
+ * value with a NUL character) and a lone surrogate such as \ud83d (half an emoji, which
+ * JSON.stringify writes as an escape; a program's output cut mid-character gives one). The text
+ * columns keep both exactly, but one such trial made every query that read them fail for the whole
+ * schema (`sextant studies`, the service's study list). The queries only read constraint values and
+ * keys through it, so both are read as U+FFFD there; the stored text is untouched. A well-formed
+ * pair is never escaped by JSON.stringify, so every \uD800–\uDFFF escape is a lone half. The
+ * regular expression runs only on the rare text with an escape in it. chr(92) is the backslash,
+ * whatever standard_conforming_strings says.
  */
-const SYSTEM_ATTRS_JSONB = "replace(system_attrs, chr(92) || 'u0000', chr(92) || 'ufffd')::jsonb";
+const SYSTEM_ATTRS_JSONB =
+  "(CASE WHEN strpos(system_attrs, chr(92) || 'u') = 0 THEN system_attrs " +
+  "ELSE regexp_replace(system_attrs, chr(92) || chr(92) || 'u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', chr(92) || chr(92) || 'ufffd', 'g') END)::jsonb";
 
 /** Most writes in one group commit, which keeps one statement's parameters and lock time bounded. */
 const MAX_GROUP_COMMIT = 64;

@@ -92,6 +92,19 @@ describe("placeholders and protocol", () => {
     expect(parseReportLine('sextant: {"step": 1, "value": NaNa}')?.kind).toBe("invalid");
   });
 
+  it("clips a bad line's text in its warning without cutting a character in half", () => {
+    // The 79th and 80th code units are one emoji: kept whole or dropped whole, never half (which
+    // PostgreSQL's jsonb refused, breaking the study list of the whole schema).
+    for (const pad of [77, 78, 79]) {
+      const body = "x".repeat(pad) + "🚀🚀 tail {";
+      const warning = parseReportLine(`sextant: ${body}`);
+      expect(warning?.kind).toBe("invalid");
+      const message = (warning as { message: string }).message;
+      expect(message).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+      expect(message).toMatch(/x…$|🚀…$/);
+    }
+  });
+
   it("resolves executables on PATH and refuses missing or non-executable ones", () => {
     expect(resolveExecutable("node")).toMatch(/node$/);
     expect(() => resolveExecutable("sextant-no-such-program-xyz")).toThrow(CommandNotFoundError);

@@ -768,5 +768,12 @@ const NODE_VERSION_FOOTER = /^Node\.js v\d+\.\d+\.\d+$/;
 const STACK_FRAME = /^at \S/;
 
 function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length <= max) return text;
+  // Never keep half of a surrogate pair: a lone half is not Unicode, and PostgreSQL's jsonb refuses it.
+  const end = isHighSurrogate(text.charCodeAt(max - 2)) ? max - 2 : max - 1;
+  return `${text.slice(0, end)}…`;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
