@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -43,7 +44,7 @@ const memoryRoots = new Map<string, string>();
  * defaultCheckpointRoot("sqlite:./runs.db", "pbt-demo") // "<cwd>/runs.db-checkpoints/pbt-demo"
  */
 export function defaultCheckpointRoot(storageUrl: string, studyName: string): string {
-  const safe = studyName.replace(/[^A-Za-z0-9_.-]+/g, "_") || "study";
+  const safe = checkpointFolderName(studyName);
   const path = sqlitePath(storageUrl);
   if (path !== null) {
     const file = resolve(path);
@@ -59,6 +60,17 @@ export function defaultCheckpointRoot(storageUrl: string, studyName: string): st
     return root;
   }
   return resolve("sextant-checkpoints", safe);
+}
+
+/**
+ * A study's folder name: the name itself when it is a plain file name, else its plain characters
+ * and a hash of the whole name. Replacing the other characters alone made "学习率" and "批大小" (both
+ * "_"), or "exp/1" and "exp 1", share one folder, and one study restored the other's checkpoints.
+ */
+function checkpointFolderName(studyName: string): string {
+  if (/^[A-Za-z0-9_.-]+$/.test(studyName) && !/^\.+$/.test(studyName)) return studyName;
+  const plain = studyName.replace(/[^A-Za-z0-9_.-]+/g, "_").slice(0, 60);
+  return `${plain === "_" ? "study" : plain}-${createHash("sha256").update(studyName).digest("hex").slice(0, 12)}`;
 }
 
 /**
