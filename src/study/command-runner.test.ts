@@ -65,6 +65,11 @@ describe("placeholders and protocol", () => {
     expect(substitutePlaceholders('{"json": 1}', {})).toBe('{"json": 1}');
     expect(() => substitutePlaceholders("{nope}", { lr: 1 })).toThrow(CommandTemplateError);
     expect(placeholdersIn(["run", "--a={a}", "{b}", "{a}"])).toEqual(["a", "b"]);
+    // Parameters named in any script, or with spaces, are substituted too: they used to reach the program as "{größe}".
+    expect(substitutePlaceholders("{größe}/{learning rate}/{学习率}", { größe: 3, "learning rate": 0.1, 学习率: 2 })).toBe("3/0.1/2");
+    expect(substitutePlaceholders("{{learning rate}} {0} {a b}", { x: 1 })).toBe("{learning rate} {0} {a b}");
+    expect(() => substitutePlaceholders("{größe}", { x: 1 })).toThrow(CommandTemplateError);
+    expect(placeholdersIn(["{größe}", "{learning rate}", '{"a": 1}'], ["learning rate"])).toEqual(["größe", "learning rate"]);
   });
 
   it("names environment variables by upper-casing and replacing non-alphanumerics", () => {
@@ -121,6 +126,7 @@ describe("placeholders and protocol", () => {
 
   it("refuses a template with a placeholder that names no parameter", () => {
     expect(() => commandObjective({ argv: ["node", "{y}"], space: X })).toThrow(/\{y\}/);
+    expect(() => commandObjective({ argv: ["node", "{größe}"], space: X })).toThrow(/\{größe\} but there is no such parameter/);
     expect(() => commandObjective({ argv: [], space: X })).toThrow(/empty/);
   });
 });

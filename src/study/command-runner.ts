@@ -88,23 +88,28 @@ export interface CommandSpec {
   readonly hooks?: CommandHooks;
 }
 
-const PLACEHOLDER = /\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
+/** `{{`, `}}`, or braces around text: a placeholder if that text is a name (below) or a parameter's name. */
+const PLACEHOLDER = /\{\{|\}\}|\{([^{}]+)\}/g;
+/** What reads as a placeholder even when no parameter has that name: a letter or `_`, then letters, digits, marks and `_.-` (any script). */
+const PLACEHOLDER_NAME = /^[\p{L}_][\p{L}\p{M}\p{N}_.-]*$/u;
 const REPORT_PREFIX = /^\s*sextant:\s*/;
 const NUMBER_LINE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 const NON_FINITE_LINE = /^[-+]?(?:nan|inf|infinity)$/i;
 const MAX_LINE_CHARS = 1 << 20;
 
 /**
- * The names of the `{name}` placeholders in a template, in order of first appearance.
+ * The names of the `{name}` placeholders in a template, in order of first appearance: braces
+ * around a name-like text, or around any of `paramNames` (which may hold spaces).
  *
  * @example
  * placeholdersIn(["train.py", "--lr={lr}", "{depth}"]) // ["lr", "depth"]
  */
-export function placeholdersIn(template: readonly string[]): string[] {
+export function placeholdersIn(template: readonly string[], paramNames: readonly string[] = []): string[] {
   const names: string[] = [];
   for (const element of template) {
     for (const match of element.matchAll(PLACEHOLDER)) {
-      if (match[1] !== undefined && !names.includes(match[1])) names.push(match[1]);
+      const name = match[1];
+      if (name !== undefined && (PLACEHOLDER_NAME.test(name) || paramNames.includes(name)) && !names.includes(name)) names.push(name);
     }
   }
   return names;
@@ -132,10 +137,10 @@ export function substitutePlaceholders(element: string, params: Readonly<Record<
   return element.replace(PLACEHOLDER, (whole, name: string | undefined) => {
     if (whole === "{{") return "{";
     if (whole === "}}") return "}";
-    if (name === undefined || !Object.prototype.hasOwnProperty.call(params, name)) {
-      throw new CommandTemplateError(`placeholder {${String(name)}} names no parameter`);
-    }
-    return formatParamValue(params[name]!);
+    if (name !== undefined && Object.prototype.hasOwnProperty.call(params, name)) return formatParamValue(params[name]!);
+    // Braces around other text (a JSON argument, `${HOME}`'s cousins) stay as they are.
+    if (name === undefined || PLACEHOLDER_NAME.test(name)) throw new CommandTemplateError(`placeholder {${String(name)}} names no parameter`);
+    return whole;
   });
 }
 
