@@ -254,6 +254,30 @@ describe("dashboard routes", () => {
     expect(few["/studies/s/beliefs?x=x"].unavailable).toMatch(/needs at least 2 complete trials/);
   });
 
+  it("takes parameter names with | or a line break: sorts by them, answers beliefs apart, and reports the study", async () => {
+    const storage = new MemoryStorage();
+    const study = await storage.createStudy("odd", ["minimize"]);
+    for (let i = 0; i < 12; i++) {
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      const params = { a: { value: i % 4, distribution: X }, b: { value: (i * 7) % 10, distribution: X }, "a|b": { value: 9 - (i % 10), distribution: X }, "loss\nweight": { value: i % 3, distribution: X } };
+      await storage.updateTrial(trial.id, { params, state: "complete", values: [i] });
+    }
+    const app = createServerApp({ storage, dashboard: false });
+    const sorted = await get(app, `/studies/odd/table?sort=${encodeURIComponent("param:loss\nweight")}&limit=500`);
+    expect(sorted.status).toBe(200);
+    expect(sorted.json.rows.map((r: { params: Record<string, number> }) => r.params["loss\nweight"])).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
+    // x = "a|b" and x = a, y = b shared one cached answer.
+    const pipe = await get(app, `/studies/odd/beliefs?x=${encodeURIComponent("a|b")}`);
+    const pair = await get(app, "/studies/odd/beliefs?x=a&y=b");
+    expect([pipe.json.kind, pipe.json.params]).toEqual(["slice", ["a|b"]]);
+    expect([pair.json.kind, pair.json.params]).toEqual(["grid", ["a", "b"]]);
+    const assets = new Map([
+      ["/index.html", asset('<html><head><title>Sextant dashboard</title><script type="module" crossorigin src="./assets/a.js"></script></head><body></body></html>')],
+      ["/assets/a.js", asset("console.log(1)")],
+    ]);
+    await expect(buildReport(storage, "odd", { assets })).resolves.toContain("sextant-report");
+  });
+
   it("samples evenly and keeps what it must", () => {
     const numbers = Array.from({ length: 100 }, (_, i) => i);
     const even = evenlySpaced(numbers, 10, new Set([99]));

@@ -449,7 +449,8 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
           if (name !== undefined && !index.distributions.has(name)) throw new HttpError(400, `${field}: the study has no parameter "${name}"`, field);
         }
         const names: [string] | [string, string] = query.y !== undefined ? [query.x, query.y] : [query.x];
-        const key = `beliefs|${names.join("|")}|${query.points ?? ""}|${objective}`;
+        // JSON, not a join: a parameter named "a|b" made the key of x = "a|b" that of x = a, y = b.
+        const key = `beliefs|${JSON.stringify([names, query.points ?? null, objective])}`;
         try {
           return index.remember(key, () => {
             const beliefs = modelBeliefs(

@@ -46,7 +46,7 @@ export const TableQuery = z.strictObject({
   ...filterShape,
   sort: z
     .string()
-    .regex(/^(number|state|value(:\d{1,2})?|duration|param:.+)$/, "must be number, state, value, value:K (objective K), duration or param:NAME")
+    .regex(/^(number|state|value(:\d{1,2})?|duration|param:[\s\S]+)$/, "must be number, state, value, value:K (objective K), duration or param:NAME")
     .optional()
     .describe("column to sort by (default number): value is the objective of the filter's `objective`, value:K objective K whatever the filter"),
   order: z.enum(["asc", "desc"]).optional(),

@@ -120,7 +120,7 @@ export class StudyIndex {
    * through a sorted 100,000-trial table sorts once.
    */
   sorted(matched: readonly number[], sort: SortKey, descending: boolean, filterKey: string, objective: number): number[] {
-    const key = `${filterKey}|${sort}|${descending}|${objective}`;
+    const key = JSON.stringify([filterKey, sort, descending, objective]);
     if (this.sortedCache?.key === key) return this.sortedCache.order;
     const keyOf = this.sortKeyOf(sort, objective);
     const keys = new Map<number, number | string | undefined>();
