@@ -69,4 +69,13 @@ describe("parseEnqueueFlag", () => {
     expect(parseEnqueueFlag("c=true", space)).toEqual({ c: true });
     expect(() => parseEnqueueFlag("c=a", space)).toThrow('"a" is not a choice of "c" (choices: 1, "1", "a,b", true; quote a string choice that looks like a number or holds a comma, e.g. c="1")');
   });
+
+  it("matches a number choice by value however it is spelt, and a string choice by its text", () => {
+    // 1e-5 and 2.0 were "not a choice", and 0.10 picked the string "0.10" over the number 0.1.
+    const numbers = { lr: { type: "categorical", choices: [1e-5, 1e-4, 1e-3] }, d: { type: "categorical", choices: [0.1, "0.10", 2] } } as const;
+    expect(parseEnqueueFlag("lr=1e-5,d=2.0", numbers)).toEqual({ lr: 1e-5, d: 2 });
+    expect(parseEnqueueFlag("lr=0.00001,d=0.10", numbers)).toEqual({ lr: 1e-5, d: 0.1 });
+    expect(parseEnqueueFlag('lr=1E-3,d="0.10"', numbers)).toEqual({ lr: 1e-3, d: "0.10" });
+    expect(() => parseEnqueueFlag("lr=1e-6", numbers)).toThrow('"1e-6" is not a choice of "lr"');
+  });
 });

@@ -109,7 +109,12 @@ export function parseEnqueueFlag(flag: string, space: Readonly<Record<string, Di
     if (distribution!.type === "categorical") {
       // A choice in double quotes is that string exactly: "1" beside the number 1, or one holding a comma.
       const quoted = text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? parseQuoted(text) : undefined;
-      const matches = quoted !== undefined ? distribution!.choices.filter((c) => c === quoted) : distribution!.choices.filter((c) => String(c) === text);
+      // Unquoted, a number choice is matched by value, however it is spelt (1e-5, 2.0, 0.10).
+      const asNumber = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
+      const matches =
+        quoted !== undefined
+          ? distribution!.choices.filter((c) => c === quoted)
+          : distribution!.choices.filter((c) => String(c) === text || (typeof c === "number" && c === asNumber));
       // Unquoted text that names both a number (or true, null) and a string is the former.
       const choice = matches.find((c) => typeof c !== "string") ?? matches[0];
       if (choice === undefined) {
