@@ -55,6 +55,15 @@ describe("attributes that are not JSON", () => {
     await study.tell(trial, 1);
     expect(() => trial.setSystemAttr("note", 1)).toThrow(/trial 0 has already finished/);
   });
+
+  it("refuse the key __proto__, which was accepted and then lost (and replaced the attributes' prototype)", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await expect(study.setUserAttr("__proto__", { note: 1 })).rejects.toThrow(/"__proto__" is not allowed as a key/);
+    const trial = await study.ask();
+    expect(() => trial.setUserAttr("__proto__", { note: 1 })).toThrow(/trial 0: setUserAttr: "__proto__" is not allowed as a key/);
+    expect(() => trial.setSystemAttr("__proto__", 1)).toThrow(/"__proto__" is not allowed/);
+    expect(Object.getPrototypeOf(trial.userAttrs)).toBe(Object.prototype);
+  });
 });
 
 describe("loadStudy", () => {

@@ -404,6 +404,8 @@ export class Trial {
  */
 export function checkAttr(where: string, key: unknown, value: unknown): void {
   if (typeof key !== "string") throw new TypeError(`${where}: the key must be a string, got ${typeof key}`);
+  // Assigned as obj[key], it would replace the attributes' prototype and be lost on the way to storage.
+  if (key === "__proto__") throw new TypeError(`${where}: "__proto__" is not allowed as a key (every JavaScript object inherits it)`);
   const problem = jsonValueProblem(value, `the value of "${key}"`);
   if (problem !== null) throw new TypeError(`${where}: ${problem}`);
 }
