@@ -714,6 +714,24 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(await storage.getTrial(odd.id)).toEqual(odd);
       expect((await storage.getTrial(odd.id))!.params.c).toBe(-Infinity);
     });
+
+    it("reads back a user's object shaped like the storage's tag for Infinity as that object", async () => {
+      // {"$sextant:number": "inf"} came back from SQLite and PostgreSQL as Infinity.
+      const study = await newStudy();
+      const shaped = {
+        a: { $sextant: 1, "$sextant:number": "inf" },
+        b: { "$sextant:number": "inf" },
+        c: [{ $$$$sextant: 1 }, { "$$sextant:number": "-inf" }, { "$sextant:number": { "$sextant:number": "nan" } }],
+        d: { "$sextant:number": Infinity },
+        e: NaN,
+      };
+      const trial = await storage.createTrial(study.id, { state: "running", userAttrs: shaped, systemAttrs: { note: { "$sextant:number": "nan" } } });
+      await storage.updateTrial(trial.id, { userAttrs: { later: { "$$$sextant:number": "x" } } });
+      for (const read of [await storage.getTrial(trial.id), (await storage.trialsSince(study.id, 0)).trials[0]]) {
+        expect(read!.userAttrs).toStrictEqual({ ...shaped, later: { "$$$sextant:number": "x" } });
+        expect(read!.systemAttrs).toStrictEqual({ note: { "$sextant:number": "nan" } });
+      }
+    });
   });
 
   describe("heartbeats", () => {

@@ -119,24 +119,48 @@ function nonFiniteValue(name: unknown): number | undefined {
   return name === "inf" ? Infinity : name === "-inf" ? -Infinity : name === "nan" ? NaN : undefined;
 }
 
+/**
+ * The one key of a stored object shaped like a tag: `$sextant:number`, or that with more `$`s in
+ * front. A user's own object of that shape is written with one `$` more and read back with one
+ * less, so it never reads back as a number.
+ */
+const TAG_LIKE_KEY = /^\$+sextant:number$/;
+
+function tagLikeKey(value: object): string | null {
+  let only: string | null = null;
+  for (const key in value) {
+    if (only !== null) return null;
+    only = key;
+  }
+  return only !== null && TAG_LIKE_KEY.test(only) ? only : null;
+}
+
 function hasNonFinite(value: unknown): boolean {
   if (typeof value === "number") return !Number.isFinite(value);
   if (value === null || typeof value !== "object") return false;
   if (Array.isArray(value)) return value.some(hasNonFinite);
+  if (tagLikeKey(value) !== null) return true;
   for (const key in value) if (hasNonFinite((value as Record<string, unknown>)[key])) return true;
   return false;
 }
 
 function tagNonFinite(_key: string, value: unknown): unknown {
-  return typeof value === "number" && !Number.isFinite(value) ? { [NON_FINITE_TAG]: nonFiniteName(value) } : value;
+  if (typeof value === "number" && !Number.isFinite(value)) return { [NON_FINITE_TAG]: nonFiniteName(value) };
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const key = tagLikeKey(value);
+    if (key !== null) return { [`$${key}`]: (value as Record<string, unknown>)[key] };
+  }
+  return value;
 }
 
 function untagNonFinite(_key: string, value: unknown): unknown {
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === NON_FINITE_TAG) {
+    const key = tagLikeKey(value);
+    if (key === NON_FINITE_TAG) {
       const decoded = nonFiniteValue((value as Record<string, unknown>)[NON_FINITE_TAG]);
       if (decoded !== undefined) return decoded;
+    } else if (key !== null) {
+      return { [key.slice(1)]: (value as Record<string, unknown>)[key] };
     }
   }
   return value;
