@@ -718,7 +718,7 @@ describe.each(backends)("storage conformance: $name", (backend) => {
     it("reads back a user's object shaped like the storage's tag for Infinity as that object", async () => {
       // {"$sextant:number": "inf"} came back from SQLite and PostgreSQL as Infinity.
       const study = await newStudy();
-      const shaped = {
+      const shaped: Record<string, JsonValue> = {
         a: { $sextant: 1, "$sextant:number": "inf" },
         b: { "$sextant:number": "inf" },
         c: [{ $$$$sextant: 1 }, { "$$sextant:number": "-inf" }, { "$sextant:number": { "$sextant:number": "nan" } }],

@@ -309,6 +309,48 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   });
 });
 
+describe("heartbeats of a worker whose wall clock steps back (postgres: staleness by the database's clock)", { timeout: 120_000 }, () => {
+  let database: ScratchDatabase | undefined;
+  let child: ChildProcess | undefined;
+  beforeEach(async (context) => {
+    const reason = await postgresUnavailable();
+    if (reason) context.skip(reason);
+    database = await createScratchDatabase();
+  });
+  afterEach(async () => {
+    if (child && child.exitCode === null) child.kill("SIGKILL");
+    await database?.drop();
+  });
+
+  it("keeps beating, so its live trial is never reaped", async () => {
+    // The wall clock decided when a trial was due a beat: stepped back 60 s, the worker wrote no
+    // beat for a minute and another worker reaped its live trial.
+    const grace = 2;
+    const env = { ...process.env, STEP_AT: String(Date.now() + 1500), STEP_MS: "-60000" };
+    const args = ["--import", join(FIXTURES, "clock-step.mjs"), join(FIXTURES, "sleeping-worker.mjs"), database!.url, "stepped", String(grace), "7000"];
+    child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.on("close", (code) => resolve(code)));
+    let finished = false;
+    void exited.then(() => (finished = true));
+    while (!out.includes("sleeping") && !finished) await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const reaper = await loadStudy({ name: "stepped", storage: database!.url, sampler: new RandomSampler({ seed: 1 }) });
+    const reaped: number[] = [];
+    while (!finished) {
+      reaped.push(...(await reaper.reapStaleTrials(grace, 3)).reaped);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await reaper.close();
+    expect(await exited, err).toBe(0);
+    expect(reaped).toEqual([]);
+    expect(out).toContain("done");
+  });
+});
+
 describe("heartbeats of a live trial that blocks its event loop (sqlite)", { timeout: 120_000 }, () => {
   let dir: string;
   let cleanup: () => void;

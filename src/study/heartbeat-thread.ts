@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { type Storage, openStorage } from "../storage/index.js";
-import { type HeartbeatMessage, type HeartbeatThreadData, RunningTrialSlots } from "./heartbeat.js";
+import { type HeartbeatMessage, type HeartbeatThreadData, RunningTrialSlots, monotonicMs } from "./heartbeat.js";
 
 const { storageUrl, intervalMs, slots: slotBuffer } = workerData as HeartbeatThreadData;
 const slots = new RunningTrialSlots(slotBuffer);
@@ -20,7 +20,7 @@ function beat(): Promise<void> {
   // Chained so that a slow write never overlaps the next one on the same connection.
   beating = beating.then(async () => {
     if (!storage) return;
-    const due = dueTrials(Date.now());
+    const due = dueTrials(monotonicMs());
     if (due.length === 0) return;
     try {
       await storage.recordHeartbeat(due);
@@ -51,7 +51,7 @@ const timer = setInterval(() => void beat(), intervalMs);
 
 port.on("message", (message: HeartbeatMessage) => {
   if (message.type === "add") {
-    trialsAddedAt.set(message.trialId, Date.now());
+    trialsAddedAt.set(message.trialId, monotonicMs());
   } else if (message.type === "remove") {
     trialsAddedAt.delete(message.trialId);
   } else if (message.type === "stop") {

@@ -84,6 +84,19 @@ export interface HeartbeatThreadData {
 const SLOT_COUNT = 256;
 
 /**
+ * Milliseconds on the process's monotonic clock, the same in every thread. When a trial is due a
+ * beat is a question of elapsed time: timed by the wall clock, a worker whose clock stepped back
+ * (an NTP step, a restored VM) wrote no beat until it caught up, and another worker reaped its
+ * live trial.
+ *
+ * @example
+ * const start = monotonicMs(); // … monotonicMs() - start is the time elapsed, whatever the wall clock did
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint() / 1_000_000n);
+}
+
+/**
  * The trials this process runs, in memory shared by the main thread (the only writer) and the
  * heartbeat thread (the reader). Posting a message per trial start and end cost two wake-ups of
  * the thread per trial; a slot write costs nothing the thread has to answer. Slot i holds the
@@ -91,7 +104,7 @@ const SLOT_COUNT = 256;
  *
  * @example
  * const slots = new RunningTrialSlots();                // main thread; pass slots.buffer to the thread
- * slots.add(trial.id, Date.now()) || fallBackToMessage(); // false when all 256 slots are taken
+ * slots.add(trial.id, monotonicMs()) || fallBackToMessage(); // false when all 256 slots are taken
  * new RunningTrialSlots(buffer).entries();              // heartbeat thread: [[trialId, addedAt], ...]
  */
 export class RunningTrialSlots {
@@ -214,7 +227,7 @@ export class HeartbeatThread {
    * costs no heartbeat write at all.
    */
   add(trialId: number): void {
-    if (this.stopped || this.slots.add(trialId, Date.now())) return;
+    if (this.stopped || this.slots.add(trialId, monotonicMs())) return;
     this.worker.postMessage({ type: "add", trialId } satisfies HeartbeatMessage);
   }
 

@@ -38,7 +38,7 @@ import {
 import { CONSTRAINTS_ATTR, feasibilityRule, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
-import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, resolveHeartbeat } from "./heartbeat.js";
+import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonicMs, resolveHeartbeat } from "./heartbeat.js";
 import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
@@ -1716,8 +1716,8 @@ export class Study implements TrialHost {
     let running: Promise<void> | null = null;
     return () => {
       if (running) return running;
-      if (Date.now() - last < timing.intervalMs) return Promise.resolve();
-      last = Date.now();
+      if (monotonicMs() - last < timing.intervalMs) return Promise.resolve();
+      last = monotonicMs();
       // A failed reap (storage busy or briefly unreachable) is retried next interval; it must not stop this worker.
       running = this.reapStaleTrials(timing.graceMs / 1000, maxRetries)
         .then(
