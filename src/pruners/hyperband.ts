@@ -1,4 +1,4 @@
-import { crc32 } from "node:zlib";
+import { crc32 } from "../math/crc32.js";
 import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf, refuseMisspelledOptions } from "../space/index.js";
 import { type RungSchedule, RungMemory, judgeAtRungs } from "./asha.js";
 import type { Pruner, PruningNotes } from "./base.js";
