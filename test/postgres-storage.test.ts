@@ -119,6 +119,36 @@ describe.skipIf(skip !== null)("postgres storage", () => {
   });
 
   describe("opening", () => {
+    it("opens as a role that may create tables in its schema but not schemas in the database", async () => {
+      // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists:
+      // such a role, the usual least-privilege setup, got "permission denied for database".
+      const role = `sextant_team_${Math.random().toString(36).slice(2, 8)}`;
+      await withClient(async (client) => {
+        await client.query(`CREATE ROLE ${role} LOGIN`);
+        await client.query(`CREATE SCHEMA team AUTHORIZATION ${role}`);
+      });
+      try {
+        const url = new URL(database.url);
+        url.username = role;
+        url.search = "?schema=team";
+        const storage = await PostgresStorage.open(url.toString());
+        try {
+          const study = await storage.createStudy("least-privilege", ["minimize"]);
+          expect((await storage.createTrial(study.id, { state: "running" })).number).toBe(0);
+        } finally {
+          await storage.close();
+        }
+        // A schema it may not create is still refused, with the database's word for it.
+        url.search = "?schema=elsewhere";
+        await expect(PostgresStorage.open(url.toString(), { retryDeadlineMs: 0 })).rejects.toThrow(/permission denied/);
+      } finally {
+        await withClient(async (client) => {
+          await client.query("DROP SCHEMA team CASCADE");
+          await client.query(`DROP ROLE ${role}`);
+        });
+      }
+    });
+
     it("migrates once when many workers open a fresh database at the same moment", async () => {
       const url = freshSchemaUrl();
       const storages = await Promise.all(Array.from({ length: 8 }, () => PostgresStorage.open(url, { maxConnections: 1 })));

@@ -719,7 +719,10 @@ export class PostgresStorage implements Storage {
         const version = await this.schemaVersion(client);
         checkVersion(version);
         const schema = quoteIdentifier(this.schema);
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        // Only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even for a
+        // schema that exists, which refused a role allowed to create tables in its own schema.
+        const exists = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [this.schema]);
+        if (exists.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
         await client.query(
           `CREATE TABLE IF NOT EXISTS ${schema}.sextant_schema_version (
              version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
