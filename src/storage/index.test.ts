@@ -52,6 +52,14 @@ describe("redactPassword", () => {
     );
     expect(redactPassword("sqlite:./runs.db and postgres://me@db/x")).toBe("sqlite:./runs.db and postgres://me@db/x");
     expect(storageUrlProblem("pg://u:s3cret@h/x")).not.toContain("s3cret");
+    // The driver takes unencoded quotes, spaces and slashes in a password; they stopped the redaction.
+    expect(redactPassword("study in postgres://postgres:it's a secret@127.0.0.1:5432/db?schema=s")).toBe("study in postgres://postgres:***@127.0.0.1:5432/db?schema=s");
+    expect(redactPassword('cannot open postgres://bob:pa"ss@127.0.0.1:1/db: the database stayed unreachable')).toBe("cannot open postgres://bob:***@127.0.0.1:1/db: the database stayed unreachable");
+    expect(redactPassword("cannot open postgres://bob:s3cret/x@127.0.0.1:1/db: Invalid URL")).toBe("cannot open postgres://bob:***@127.0.0.1:1/db: Invalid URL");
+    // A port is no password, and an @ later in the message (not before a host) is not the URL's.
+    expect(redactPassword("cannot open postgres://db:5432/x: role me does not exist")).toBe("cannot open postgres://db:5432/x: role me does not exist");
+    expect(redactPassword("postgres://u:pw@h/db: ask admin@ (or me)")).toBe("postgres://u:***@h/db: ask admin@ (or me)");
+    expect(redactPassword("postgres://u:pw@h/db\nmail root@example.com")).toBe("postgres://u:***@h/db\nmail root@example.com");
   });
 
   it("reads a long line in one pass, which every stderr line of a command (-v) goes through", () => {

@@ -34,7 +34,9 @@ export function redactPassword(text: string): string {
   // quadratic: a 400 kB output line took 147 s, blocking signals), and text without "://" or
   // "password=" is left at once.
   let out = text;
-  if (out.includes("://")) out = out.replace(/(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@\s'"]*:)[^/\s'"]*@/g, "$1***@");
+  // The password runs to the last "@" on the line that a host follows: the driver takes a password
+  // with an unencoded quote, space or slash ("it's a secret"), and stopping at those printed it.
+  if (out.includes("://")) out = out.replace(/(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@\s'"]*:)[^\n]*@(?=[A-Za-z0-9.%[\]-]+(?:[:/?#\s'",;]|$))/g, "$1***@");
   if (/password=/i.test(out)) out = out.replace(/([?&]password=)[^&#\s'"]*/gi, "$1***");
   return out;
 }
