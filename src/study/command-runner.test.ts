@@ -2,7 +2,7 @@ import { getEventListeners } from "node:events";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type Pruner, ThresholdPruner } from "../pruners/index.js";
 import { RandomSampler } from "../samplers/index.js";
 import type { Distribution } from "../space/index.js";
@@ -16,6 +16,7 @@ import {
   placeholdersIn,
   resolveExecutable,
   substitutePlaceholders,
+  setLongTimeout,
 } from "./command-runner.js";
 import { createStudy } from "./index.js";
 
@@ -95,6 +96,30 @@ describe("placeholders and protocol", () => {
     // The words inside strings stay text.
     expect(parseReportLine('sextant: {"value": 1, "constraints": [NaN], "note": "NaN \\" Infinity"}')).toEqual({ kind: "final", values: [1], constraints: [Number.NaN] });
     expect(parseReportLine('sextant: {"step": 1, "value": NaNa}')?.kind).toBe("invalid");
+  });
+
+  it("waits out a timer longer than setTimeout's 24.8-day limit instead of firing at once", () => {
+    vi.useFakeTimers();
+    try {
+      const timers: NodeJS.Timeout[] = [];
+      let fired = 0;
+      const fortyDays = 40 * 86_400_000;
+      setLongTimeout(() => fired++, fortyDays, timers);
+      vi.advanceTimersByTime(10);
+      expect(fired).toBe(0);
+      vi.advanceTimersByTime(fortyDays - 20);
+      expect(fired).toBe(0);
+      vi.advanceTimersByTime(10);
+      expect(fired).toBe(1);
+      // Clearing every timer pushed cancels a chain part-way.
+      setLongTimeout(() => fired++, fortyDays, timers);
+      vi.advanceTimersByTime(2 ** 31);
+      for (const timer of timers) clearTimeout(timer);
+      vi.advanceTimersByTime(fortyDays);
+      expect(fired).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("clips a bad line's text in its warning without cutting a character in half", () => {
@@ -282,6 +307,14 @@ console.log("sextant: {oops"); console.log("sextant: {again"); console.log(5);`;
     expect(trial.systemAttrs.failReason).toBe("timed out after 0.5s");
     const childPid = Number(readFileSync(pidFile, "utf8"));
     expect(await eventuallyDead(childPid)).toBe(true);
+  });
+
+  it("lets a command finish under a timeout beyond setTimeout's limit (a user's \"no limit\")", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 5 }) });
+    const code = "setTimeout(() => console.log(1), 300)";
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, timeoutSeconds: 3_000_000, killGraceSeconds: 3_000_000 }), { nTrials: 1 });
+    // It failed at once with "timed out after 3000000s".
+    expect([study.trials[0]!.state, study.trials[0]!.systemAttrs.failReason]).toEqual(["complete", undefined]);
   });
 
   it("escalates to SIGKILL for a command that ignores SIGTERM", async () => {

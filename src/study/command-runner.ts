@@ -491,8 +491,7 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
       if (stoppedBy !== null || exited) return;
       stoppedBy = reason;
       killGroup(child, "SIGTERM");
-      const grace = setTimeout(() => killGroup(child, "SIGKILL"), options.killGraceSeconds * 1000);
-      timers.push(grace);
+      setLongTimeout(() => killGroup(child, "SIGKILL"), options.killGraceSeconds * 1000, timers);
     };
     const unsubscribe = options.abort?.subscribe(() => stop("interrupted"));
 
@@ -544,7 +543,7 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
     child.on("spawn", () => {
       options.hooks?.onSpawn?.({ trialNumber: options.trialNumber, pid: child.pid!, argv: options.argv });
       if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) {
-        timers.push(setTimeout(() => stop("timeout"), options.timeoutSeconds * 1000));
+        setLongTimeout(() => stop("timeout"), options.timeoutSeconds * 1000, timers);
       }
     });
     child.on("exit", (code, signal) => {
@@ -771,6 +770,25 @@ function stderrHint(stderrTail: string): string {
 
 const NODE_VERSION_FOOTER = /^Node\.js v\d+\.\d+\.\d+$/;
 const STACK_FRAME = /^at \S/;
+
+/** The longest delay setTimeout keeps: a longer one (a timeout of 25 days or more) fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * setTimeout for any delay: one longer than Node's limit is a chain of shorter timers, each pushed
+ * to `timers` (clearing them all cancels it). A --trial-timeout of 3,000,000 s, a common way to say
+ * "no limit", failed every trial at once, and as large a --kill-grace sent SIGKILL right after SIGTERM.
+ *
+ * @example
+ * setLongTimeout(() => stop("timeout"), 40 * 86_400_000, timers);
+ */
+export function setLongTimeout(fn: () => void, ms: number, timers: NodeJS.Timeout[]): void {
+  if (ms <= MAX_TIMER_MS) {
+    timers.push(setTimeout(fn, ms));
+    return;
+  }
+  timers.push(setTimeout(() => setLongTimeout(fn, ms - MAX_TIMER_MS, timers), MAX_TIMER_MS));
+}
 
 function clip(text: string, max: number): string {
   if (text.length <= max) return text;
