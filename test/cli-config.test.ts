@@ -51,6 +51,8 @@ describe("--param and flags", () => {
     [["--sampler", "nope"], 'sextant: unknown sampler "nope" (choose one of: '],
     [["--pruner", "nope"], 'sextant: unknown pruner "nope" (did you mean "none"?; choose one of: none, median'],
     [["--trial-timeout", "-1"], "sextant: --trial-timeout must be a positive number of seconds"],
+    // A deadline this far ahead is no date: tune stored the study, then crashed as an internal error.
+    [["--timeout", "1e13"], 'sextant: --timeout must be a positive number of seconds up to 1000000000, got "1e13"'],
     [["--bogus"], "sextant: unknown option '--bogus'"],
   ])("rejects %j with exit 2", async (flags, message) => {
     const result = await run(["tune", ...flags, "--param", "x=float:0:1", ...NODE_CMD]);

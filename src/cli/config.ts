@@ -15,6 +15,9 @@ import { PARAM_NAME, parseParamSpec, splitCommandLine } from "./params.js";
 
 // An option is a scalar, or a mapping for an option that holds a JSON object (patient's
 // wrappedOptions): written as YAML, it reaches the option as its JSON text.
+/** The longest duration a flag or config key takes (about 31 years): far beyond any run, and a deadline that far ahead is still a date (1e13 s was not, and crashed). */
+export const MAX_SECONDS = 1e9;
+
 const componentOption = z.union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown())]);
 const namedComponent = z.union([
   z.string().min(1),
@@ -43,9 +46,9 @@ export const configSchema = z.strictObject({
   directions: z.array(direction).min(1).optional(),
   trials: z.number().int().positive().optional(),
   jobs: z.number().int().positive().optional(),
-  timeout: z.number().positive().optional(),
-  trialTimeout: z.number().positive().optional(),
-  killGrace: z.number().nonnegative().optional(),
+  timeout: z.number().positive().max(MAX_SECONDS).optional(),
+  trialTimeout: z.number().positive().max(MAX_SECONDS).optional(),
+  killGrace: z.number().nonnegative().max(MAX_SECONDS).optional(),
   sampler: namedComponent.optional(),
   pruner: namedComponent.optional(),
   scheduler: namedComponent.optional(),

@@ -55,8 +55,15 @@ function positiveNumber(flag: string) {
   return numberFlag(flag, "a positive number", (n) => Number.isFinite(n) && n > 0);
 }
 
+/** The longest duration a flag takes, as config.ts's MAX_SECONDS for the config file (not imported: it would load YAML and zod for every command). */
+const MAX_SECONDS = 1e9;
+
 function seconds(flag: string, allowZero = false) {
-  return numberFlag(flag, `a ${allowZero ? "non-negative" : "positive"} number of seconds`, (n) => Number.isFinite(n) && (allowZero ? n >= 0 : n > 0));
+  return numberFlag(
+    flag,
+    `a ${allowZero ? "non-negative" : "positive"} number of seconds up to ${MAX_SECONDS}`,
+    (n) => Number.isFinite(n) && (allowZero ? n >= 0 : n > 0) && n <= MAX_SECONDS,
+  );
 }
 
 function port(text: string): number {
