@@ -39,6 +39,13 @@ describe("format", () => {
     );
   });
 
+  it("prints headers and cells on one line each, with control characters visible", () => {
+    // A parameter named "first\nsecond" split the header row; an escape sequence reached the terminal raw.
+    expect(renderTable(["first\nsecond", "\u001b[31mred", "c"], [["a\tb", "\u0007", "x"]])).toBe(
+      ["first second  \\x1b[31mred  c", "------------  -----------  -", "a b           \\x07         x"].join("\n"),
+    );
+  });
+
   it("quotes CSV fields that need it", () => {
     expect(csvField("plain")).toBe("plain");
     expect(csvField('say "hi", twice')).toBe('"say ""hi"", twice"');

@@ -107,7 +107,10 @@ const NUMERIC = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?s?$/i;
  */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], maxWidth = 40): string {
   const cut = (s: string): string => (s.length > maxWidth ? `${s.slice(0, maxWidth - 1)}…` : s);
-  const cells = rows.map((row) => headers.map((_, i) => cut((row[i] ?? "").replace(/\s+/g, " "))));
+  const cells = rows.map((row) => headers.map((_, i) => cut(printable(row[i] ?? ""))));
+  // Headers too: a parameter named "a\nb" split the header row, and one holding an escape sequence
+  // (which any HTTP client can create) reached the operator's terminal raw.
+  headers = headers.map(printable);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
   const right = headers.map((_, i) => cells.length > 0 && cells.every((r) => r[i] === "" || r[i] === "-" || NUMERIC.test(r[i]!)));
   const line = (row: readonly string[]): string =>
@@ -116,6 +119,11 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
       .join("  ")
       .trimEnd();
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}
+
+/** One line of visible text: runs of white space become one space, other control characters \xHH. */
+function printable(text: string): string {
+  return text.replace(/\s+/g, " ").replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 /**
