@@ -56,6 +56,13 @@ describe("attributes that are not JSON", () => {
     expect(() => trial.setSystemAttr("note", 1)).toThrow(/trial 0 has already finished/);
   });
 
+  it("(createStudy) takes a readonly directions list, such as another study's", async () => {
+    const first = await createStudy({ directions: ["minimize", "maximize"] as const });
+    // Typed Direction[] before, so TypeScript refused both of these.
+    const second = await createStudy({ directions: first.directions });
+    expect(second.directions).toEqual(["minimize", "maximize"]);
+  });
+
   it("refuse the key __proto__, which was accepted and then lost (and replaced the attributes' prototype)", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
     await expect(study.setUserAttr("__proto__", { note: 1 })).rejects.toThrow(/"__proto__" is not allowed as a key/);

@@ -147,6 +147,14 @@ describe("Study.reapStaleTrials", () => {
     expect(study.trials[1]).toMatchObject({ state: "complete", values: [1.25], params: { x: 0.25, kind: "b" } });
   });
 
+  it("refuses a bad grace or retry count in its own units", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    // -5 was reported as "graceMs … (got -5000)", and the string "60" was taken.
+    await expect(study.reapStaleTrials(-5)).rejects.toThrow("reapStaleTrials: graceSeconds must be a finite number of seconds ≥ 0, got -5");
+    await expect(study.reapStaleTrials("60" as never)).rejects.toThrow('got "60"');
+    await expect(study.reapStaleTrials(60, -1)).rejects.toThrow("maxRetries must be a whole number ≥ 0, got -1");
+  });
+
   it("leaves a silent trial of an HTTP client that never beats, and reaps one whose client beat", async () => {
     const storage = new MemoryStorage();
     const served = await createStudy({ name: "mixed", storage, sampler: new RandomSampler({ seed: 1 }) });

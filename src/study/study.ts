@@ -154,7 +154,7 @@ export interface CreateStudyOptions {
   /** For one objective. */
   direction?: Direction;
   /** For several objectives, one direction each. */
-  directions?: Direction[];
+  directions?: readonly Direction[];
   sampler?: Sampler;
   /**
    * Seeds the sampler `createStudy` picks when none is given (`auto`, or the first segments'
@@ -1662,6 +1662,11 @@ export class Study implements TrialHost {
    * const { reaped, retries } = await study.reapStaleTrials(60, 3);
    */
   async reapStaleTrials(graceSeconds: number, maxRetries: number = DEFAULT_MAX_RETRIES): Promise<ReapResult> {
+    // Checked here, in the caller's unit: the storage's check named graceMs and a value never passed.
+    if (typeof graceSeconds !== "number" || !Number.isFinite(graceSeconds) || graceSeconds < 0) {
+      throw new RangeError(`reapStaleTrials: graceSeconds must be a finite number of seconds ≥ 0, got ${typeof graceSeconds === "number" ? graceSeconds : JSON.stringify(graceSeconds)}`);
+    }
+    if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) throw new RangeError(`reapStaleTrials: maxRetries must be a whole number ≥ 0, got ${String(maxRetries)}`);
     const stale = await this.storage.staleTrials(this.id, graceSeconds * 1000);
     const reaped: number[] = [];
     const retries: number[] = [];
