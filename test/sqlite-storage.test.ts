@@ -211,6 +211,25 @@ describe("sqlite storage: files that are not ours", () => {
     check.close();
   });
 
+  it.each([
+    ["Flyway's old schema_version table", "CREATE TABLE schema_version (version INTEGER, script TEXT); INSERT INTO schema_version VALUES (1, 'V1__init.sql'); CREATE TABLE trials (id INTEGER)", "schema_version, trials"],
+    ["a schema_version shaped like Sextant's but none of its tables", "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL); INSERT INTO schema_version VALUES (1, 'x', 0); CREATE TABLE orders (id INTEGER)", "orders, schema_version"],
+  ])("refuses another application's database with %s, and leaves it as it was", (_, sql, listed) => {
+    // Taken for an old Sextant file: readers said to run sextant tune on it, writers failed on raw
+    // SQL errors after switching the file to WAL.
+    const path = newPath("foreign-version");
+    const raw = new Database(path);
+    raw.exec(sql);
+    raw.close();
+    const bytes = readFileSync(path);
+    for (const readOnly of [false, true]) {
+      const error = thrownBy(() => SqliteStorage.open(path, { readOnly }));
+      expect(error).toBeInstanceOf(StorageOpenError);
+      expect(error.message).toBe(`cannot open sqlite:${path}: the file is a SQLite database of another application (it has tables ${listed} but no Sextant schema); use a different file`);
+    }
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+  });
+
   it("names a missing directory", () => {
     const missing = join(scratch, "no-such-dir", "deeper");
     const error = thrownBy(() => SqliteStorage.open(join(missing, "x.db")));

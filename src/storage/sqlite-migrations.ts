@@ -94,6 +94,8 @@ const CREATE_VERSION_TABLE = `
 export interface SchemaState {
   readonly version: number;
   readonly tables: readonly string[];
+  /** False when the file's schema_version table is not Sextant's (another application's of that name). */
+  readonly ownVersionTable?: boolean;
 }
 
 /** Reads a file's schema version (0 for a new or empty file) without writing anything. */
@@ -104,8 +106,15 @@ export function readSchemaState(db: Database): SchemaState {
     }[]
   ).map((row) => row.name);
   if (!tables.includes("schema_version")) return { version: 0, tables };
+  // Another application's schema_version (Flyway's old default name) is no Sextant version: a file
+  // whose table lacks our columns, or that claims a version without our tables, is read as version
+  // 0, so it is refused as another application's instead of "migrated" (and switched to WAL).
+  const columns = new Set((db.prepare("SELECT name FROM pragma_table_info('schema_version')").all() as { name: string }[]).map((c) => c.name));
+  if (!["version", "description", "applied_at"].every((c) => columns.has(c))) return { version: 0, tables, ownVersionTable: false };
   const row = db.prepare("SELECT MAX(version) AS version FROM schema_version").get() as { version: number | null };
-  return { version: row.version ?? 0, tables };
+  const version = typeof row.version === "number" ? row.version : 0;
+  if (version > 0 && !(tables.includes("studies") && tables.includes("trials"))) return { version: 0, tables, ownVersionTable: false };
+  return { version, tables };
 }
 
 /**
@@ -119,7 +128,7 @@ export function checkSchemaState(state: SchemaState, migrations: readonly Sqlite
       `the file has schema version ${state.version}, newer than this version of Sextant understands (${latest}); upgrade Sextant to open it`,
     );
   }
-  const foreign = state.tables.filter((name) => name !== "schema_version");
+  const foreign = state.tables.filter((name) => name !== "schema_version" || state.ownVersionTable === false);
   if (state.version === 0 && foreign.length > 0) {
     // Adding our tables beside someone else's would quietly mix two applications in one file.
     const listed = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? ", …" : "");
