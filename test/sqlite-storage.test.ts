@@ -230,6 +230,29 @@ describe("sqlite storage: files that are not ours", () => {
     expect(readFileSync(path).equals(bytes)).toBe(true);
   });
 
+  it("says a file damaged after it was opened is damaged, naming it, instead of failing as a bug", async () => {
+    const path = newPath("damaged");
+    const storage = SqliteStorage.open(path);
+    const study = await storage.createStudy("s", ["minimize"]);
+    for (let i = 0; i < 3; i++) {
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      await storage.updateTrial(trial.id, { state: "complete", values: [i] });
+    }
+    await storage.close();
+    const raw = new Database(path);
+    raw.exec("UPDATE trials SET objective_values = '{bad' WHERE number = 1");
+    raw.close();
+    const reopened = SqliteStorage.open(path);
+    try {
+      // "internal error: malformed JSON … this is a bug in Sextant" from sextant studies.
+      const error = await reopened.listStudies().then(() => null, (e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(StorageError);
+      expect(error!.message).toMatch(new RegExp(`^sqlite:${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: a trial's JSON column does not hold what Sextant writes \\(malformed JSON\\)`));
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it("names a missing directory", () => {
     const missing = join(scratch, "no-such-dir", "deeper");
     const error = thrownBy(() => SqliteStorage.open(join(missing, "x.db")));

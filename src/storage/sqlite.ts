@@ -509,12 +509,28 @@ export class SqliteStorage implements Storage {
       try {
         return attempt();
       } catch (error) {
-        if (!isBusy(error)) throw error;
+        if (!isBusy(error)) throw this.damagedFileError(error) ?? error;
         if (Date.now() >= deadline) throw this.busyError(error);
         // Sleep asynchronously so the rest of this process (e.g. running trials) keeps going.
         await sleep(backoffMs(tries));
       }
     }
+  }
+
+  /**
+   * A file damaged after it was opened (a bad page, a JSON column another tool broke), said as
+   * storage trouble naming the file: it read "internal error … a bug in Sextant". Null for any
+   * other error.
+   */
+  private damagedFileError(cause: unknown): StorageError | null {
+    if (!(cause instanceof Database.SqliteError)) return null;
+    if (cause.code === "SQLITE_CORRUPT" || cause.code === "SQLITE_NOTADB") {
+      return new StorageError(`${this.url}: the SQLite file is damaged (${cause.message}); restore it from a backup, or recover what SQLite can with "sqlite3 FILE .recover"`, { cause });
+    }
+    if (/malformed JSON/i.test(cause.message)) {
+      return new StorageError(`${this.url}: a trial's JSON column does not hold what Sextant writes (${cause.message}); was the file edited by another program?`, { cause });
+    }
+    return null;
   }
 
   private busyError(cause: unknown): StorageBusyError {
