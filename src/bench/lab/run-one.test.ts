@@ -103,6 +103,14 @@ describe("noiseless values that cannot be measured, beyond the incumbent's", () 
     expect(result.recommendedCurve!.slice(0, 7)).toEqual(result.curve.slice(0, 7));
   }, 60_000);
 
+  it("gives the same run for the same seed under Hyperband, whose brackets hang on the study's name", async () => {
+    // Each study was named from the clock, so a rerun pruned other trials and ended elsewhere.
+    const job = { problem: "learning-curves-3d-fidelity", optimizer: parseOptimizerSpec("tpe+hyperband"), seed: 1, trials: 16 };
+    const [first, second] = [await runJob(job), await runJob(job)];
+    expect(second.curve).toEqual(first.curve);
+    expect([second.trialsStarted, second.bestValue]).toEqual([first.trialsStarted, first.bestValue]);
+  }, 60_000);
+
   it("a multi-fidelity incumbent's regret falls back to its observed final value minus the optimum, and the fallbacks are counted", async () => {
     // Augmented Branin is noiseless: its observed final value is its noiseless one.
     const result = await runJob({ problem: "unmeasurable-augmented-branin-2d-fidelity", optimizer: parseOptimizerSpec("random"), seed: 0, trials: 4 });

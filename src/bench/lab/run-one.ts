@@ -93,6 +93,15 @@ export const NO_INCUMBENT_REGRET = Number.MAX_VALUE;
 /** A multi-fidelity run starts at most this many trials per full trial of budget (as `bench:pruning`). */
 const MAX_TRIALS_PER_BUDGET_TRIAL = 12;
 
+/**
+ * The name of a run's (in-memory) study: fixed by the seed, because Hyperband assigns brackets by a
+ * hash of the study name. Unnamed, a study gets a name from the clock, and a rerun of the same
+ * seeds pruned other trials and gave other results.
+ */
+function labStudyName(job: Job): string {
+  return `lab-seed-${job.seed}`;
+}
+
 /** The key under which a run is stored and skipped when resumed. */
 export function runKey(problem: string, optimizer: string, seed: number): string {
   return JSON.stringify([problem, optimizer, seed]);
@@ -209,7 +218,7 @@ async function runSextant(
   incumbent: Incumbent,
   recommended: RecommendedTracker | null,
 ): Promise<number> {
-  const study = await createStudy({ sampler: createSextantSampler(job.optimizer, job.seed), direction: "minimize" });
+  const study = await createStudy({ name: labStudyName(job), sampler: createSextantSampler(job.optimizer, job.seed), direction: "minimize" });
   let objectiveMs = 0;
   for (let i = 0; i < job.trials; i++) {
     const trial = await study.ask();
@@ -291,7 +300,7 @@ async function runMultiObjective(problem: MultiObjectiveLabProblem, job: Job): P
   };
   if (job.optimizer.kind === "sextant") {
     const sampler = createSextantSampler(job.optimizer, job.seed);
-    const study = await createStudy({ sampler, directions: Array.from({ length: problem.objectives }, () => "minimize" as const) });
+    const study = await createStudy({ name: labStudyName(job), sampler, directions: Array.from({ length: problem.objectives }, () => "minimize" as const) });
     for (let i = 0; i < job.trials; i++) {
       const trial = await study.ask();
       const { values, constraints } = measure(suggestProblemParams(problem, trial));
@@ -371,7 +380,7 @@ async function runFidelity(problem: FidelityProblem, job: Job): Promise<{ tracke
   if (job.optimizer.kind === "sextant") {
     const spec = job.optimizer;
     const pruner = spec.pruner === undefined ? undefined : createSextantPruner(spec.pruner, job.seed);
-    const study = await createStudy({ sampler: createSextantSampler(spec, job.seed), direction: "minimize", ...(pruner === undefined ? {} : { pruner }) });
+    const study = await createStudy({ name: labStudyName(job), sampler: createSextantSampler(spec, job.seed), direction: "minimize", ...(pruner === undefined ? {} : { pruner }) });
     let trial: Trial;
     driver = {
       start: async () => {
