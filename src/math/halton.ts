@@ -1,4 +1,4 @@
-import { deriveSeed, randomSeed, Rng } from "./rng.js";
+import { deriveSeed, Rng, seedOrRandom } from "./rng.js";
 
 const TWO_POW_53 = 2 ** 53;
 /** Points are indexed like the Sobol sequence's, by integers 0 … 2^32 − 1. */
@@ -210,7 +210,7 @@ export class HaltonSequence {
     checkIndex(skip, "skip");
     this.dimension = dimension;
     this.scrambled = options.scramble ?? true;
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, "HaltonSequence");
     this.bases = firstPrimes(dimension);
     this.inverses = this.bases.map(
       (base, j) => new RadicalInverse(base, this.scrambled ? deriveSeed(this.seed, "halton-scramble", j) : null),

@@ -1,4 +1,4 @@
-import { deriveSeed, randomSeed, Rng } from "./rng.js";
+import { deriveSeed, Rng, seedOrRandom } from "./rng.js";
 import { JOE_KUO_DIMENSIONS, JOE_KUO_DIRECTION_TABLE } from "./sobol-directions.js";
 
 /** Every coordinate is a 32-bit binary fraction before the final conversion to a double. */
@@ -155,7 +155,7 @@ export class SobolSequence {
     checkIndex(skip, "skip");
     this.dimension = dimension;
     this.scrambled = options.scramble ?? true;
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, "SobolSequence");
     this.shiftHigh = new Uint32Array(dimension);
     this.shiftLow = new Uint32Array(dimension);
 

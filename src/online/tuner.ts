@@ -1,4 +1,4 @@
-import { randomSeed } from "../math/rng.js";
+import { seedOrRandom } from "../math/rng.js";
 import { type JsonValue, unknownKeysMessage } from "../space/index.js";
 import { DuplicateStudyError, ONLINE_TUNER_ATTR, type Storage, type StudyRecord, openStorage } from "../storage/index.js";
 import {
@@ -387,7 +387,7 @@ function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
   // A NaN seed would be stored as null (JSON) and draw like seed 0: refuse it rather than lose it.
   if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) throw new OnlineTunerError(`seed must be an integer, got ${options.seed}`);
   const parameter = { name: p.name ?? "value", low: p.low, high: p.high, log: p.log ?? false, arms };
-  const partial = { parameter, algorithm, seed: options.seed ?? randomSeed(), costScale, context, exploration, learningRate };
+  const partial = { parameter, algorithm, seed: seedOrRandom(options.seed, "createOnlineTuner"), costScale, context, exploration, learningRate };
   const tuner = new OnlineTuner({ ...partial, state: { rounds: 0, losses: [], gram: null, moment: null, pending: null } }, null, null, false);
   return { ...partial, state: initialState(tuner.banditConfig()) };
 }

@@ -1,4 +1,4 @@
-import { randomSeed } from "../math/rng.js";
+import { seedOrRandom } from "../math/rng.js";
 import {
   type Distribution,
   type FrozenTrial,
@@ -133,7 +133,7 @@ export class AutoSampler implements Sampler {
     if (options.highDimensionalSampler !== undefined && !["tpe", "turbo"].includes(options.highDimensionalSampler)) {
       throw new RangeError(`AutoSampler: highDimensionalSampler must be "tpe" or "turbo", got ${JSON.stringify(options.highDimensionalSampler)}`);
     }
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, "AutoSampler");
     this.gpMaxTrials = options.gpMaxTrials ?? 300;
     this.gpMaxDimensions = options.gpMaxDimensions ?? 24;
     this.moGpMaxTrials = options.moGpMaxTrials ?? 250;

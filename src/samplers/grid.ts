@@ -1,4 +1,4 @@
-import { deriveSeed, hashString, randomSeed } from "../math/rng.js";
+import { deriveSeed, hashString, seedOrRandom } from "../math/rng.js";
 import {
   type Distribution,
   type FrozenTrial,
@@ -129,7 +129,7 @@ export class GridSampler implements Sampler {
       throw new RangeError(`the grid has ${size} points, more than the ${MAX_GRID_SIZE} a grid search supports; use fewer values or another sampler`);
     }
     this.size = size;
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, "GridSampler");
     this.cycle = options.cycle ?? false;
     this.shuffle = options.shuffle ?? true;
     this.key = gridKey(this.paramNames, this.values);

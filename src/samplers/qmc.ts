@@ -1,5 +1,5 @@
 import { haltonPoint } from "../math/halton.js";
-import { Rng, deriveSeed, randomSeed } from "../math/rng.js";
+import { deriveSeed, Rng, seedOrRandom } from "../math/rng.js";
 import { sobolPoint } from "../math/sobol.js";
 import { JOE_KUO_DIMENSIONS } from "../math/sobol-directions.js";
 import {
@@ -44,7 +44,7 @@ abstract class QuasiRandomSampler implements Sampler {
 
   constructor(options: QmcSamplerOptions = {}) {
     refuseMisspelledOptions("qmc sampler", options, QMC_OPTIONS);
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, this.constructor.name);
     this.scramble = options.scramble ?? true;
   }
 

@@ -1,4 +1,4 @@
-import { Rng, deriveSeed, randomSeed } from "../math/rng.js";
+import { deriveSeed, Rng, seedOrRandom } from "../math/rng.js";
 import { type Distribution, type ParamValue, SEED_OPTION, type SamplingTrial, type SearchSpace, decodeValue, defineOptions } from "../space/index.js";
 import type { Sampler } from "./base.js";
 
@@ -20,7 +20,7 @@ export class RandomSampler implements Sampler {
   readonly seed: number;
 
   constructor(options: { seed?: number } = {}) {
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, "RandomSampler");
   }
 
   inferRelativeSpace(): SearchSpace {

@@ -2,9 +2,36 @@ import { describe, expect, it } from "vitest";
 import { createPrunerByName, prunerEntries } from "../pruners/index.js";
 import { createStudy } from "../study/index.js";
 import { MemoryStorage } from "../storage/index.js";
+import { PBTScheduler } from "../schedulers/index.js";
+import { AutoSampler, CemSampler, CmaEsSampler, GPSampler, GridSampler, HaltonSampler, NSGAIIISampler, NSGAIISampler, RandomSampler, SobolSampler, TPESampler, TurboSampler } from "./index.js";
 import { createSamplerByName, samplerEntries, samplerNames } from "./registry.js";
 
 const SPACE = { x: { type: "float", low: 0, high: 1 }, n: { type: "int", low: 1, high: 4 } } as const;
+
+describe("sampler and scheduler constructors", () => {
+  it("refuse a seed that is not a whole number, naming the class, and take a whole one", () => {
+    // NaN (Number(process.env.SEED) with SEED unset) made every "unseeded" run the same; 1.5 ran as 1.
+    const makers: [string, (seed: number) => unknown][] = [
+      ["RandomSampler", (seed) => new RandomSampler({ seed })],
+      ["TPESampler", (seed) => new TPESampler({ seed })],
+      ["GPSampler", (seed) => new GPSampler({ seed })],
+      ["CmaEsSampler", (seed) => new CmaEsSampler({ seed })],
+      ["CemSampler", (seed) => new CemSampler({ seed })],
+      ["SobolSampler", (seed) => new SobolSampler({ seed })],
+      ["HaltonSampler", (seed) => new HaltonSampler({ seed })],
+      ["TurboSampler", (seed) => new TurboSampler({ seed })],
+      ["GridSampler", (seed) => new GridSampler({ searchSpace: { x: [1, 2] }, seed })],
+      ["AutoSampler", (seed) => new AutoSampler({ seed })],
+      ["NSGAIISampler", (seed) => new NSGAIISampler({ seed })],
+      ["NSGAIIISampler", (seed) => new NSGAIIISampler({ seed })],
+      ["PBTScheduler", (seed) => new PBTScheduler({ population: 4, segments: 2, segmentSteps: 1, seed })],
+    ];
+    for (const [name, make] of makers) {
+      for (const bad of [NaN, 1.5, Infinity, 1e20]) expect(() => make(bad), `${name} ${bad}`).toThrow(`${name}: seed must be a whole number, got ${bad}`);
+      expect(() => make(7), name).not.toThrow();
+    }
+  });
+});
 
 describe("createSamplerByName", () => {
   it("takes n_startup_trials in every spelling wherever a sampler has startup trials", () => {

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { Rng, deriveSeed, randomSeed } from "../math/rng.js";
+import { deriveSeed, Rng, seedOrRandom } from "../math/rng.js";
 import {
   type Distribution,
   type FrozenTrial,
@@ -108,7 +108,7 @@ export class PBTScheduler implements Scheduler {
       throw new TypeError(`checkpointDir must be a folder path, got ${JSON.stringify(options.checkpointDir)}; leave it out for the folder next to the storage`);
     }
     this.checkpointDir = options.checkpointDir;
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, "PBTScheduler");
   }
 
   nextSegment(snapshot: StudySnapshot, finished: FrozenTrial): SegmentPlan | null {

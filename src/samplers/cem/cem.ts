@@ -1,7 +1,7 @@
 /**
  * The cross-entropy method as a Sextant sampler: a simple elite-fitting baseline.
  */
-import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
+import { deriveSeed, Rng, seedOrRandom } from "../../math/rng.js";
 import {
   type RawOptions,
   SEED_OPTION,
@@ -119,7 +119,7 @@ export class CemSampler implements Sampler {
 
   constructor(options: CemSamplerOptions = {}) {
     refuseMisspelledOptions("cem sampler", options, CEM_OPTIONS);
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, "CemSampler");
     this.nStartupTrials = options.nStartupTrials ?? 10;
     this.eliteFraction = options.eliteFraction ?? 0.15;
     this.smoothing = options.smoothing ?? 0.7;

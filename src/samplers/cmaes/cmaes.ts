@@ -2,7 +2,7 @@
  * CMA-ES as a Sextant sampler: generations are replayed from the study's history, so every worker
  * and every resumed study rebuilds the same search distribution from the same trials.
  */
-import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
+import { deriveSeed, Rng, seedOrRandom } from "../../math/rng.js";
 import {
   type RawOptions,
   SEED_OPTION,
@@ -135,7 +135,7 @@ export class CmaEsSampler implements Sampler {
 
   constructor(options: CmaEsSamplerOptions = {}) {
     refuseMisspelledOptions("cmaes sampler", options, CMAES_OPTIONS);
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, "CmaEsSampler");
     this.sigma0 = options.sigma0 ?? 1 / 6;
     this.populationSize = options.populationSize;
     this.restartStrategy = options.restartStrategy ?? "ipop";

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
+import { deriveSeed, Rng, seedOrRandom } from "../../math/rng.js";
 import { SobolSequence } from "../../math/sobol.js";
 import {
   type Distribution,
@@ -447,7 +447,7 @@ export class GPSampler implements Sampler {
 
   constructor(options: GPSamplerOptions = {}) {
     refuseMisspelledOptions("gp sampler", options, GP_OPTIONS);
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, "GPSampler");
     this.options = {
       nStartupTrials: options.nStartupTrials,
       nCandidates: options.nCandidates ?? 1024,

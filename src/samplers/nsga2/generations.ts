@@ -15,7 +15,7 @@
  * (or another process) replays the same populations.
  */
 import { nonDominatedSort, toLosses, totalViolation, trialConstraints } from "../../analysis/index.js";
-import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
+import { deriveSeed, Rng, seedOrRandom } from "../../math/rng.js";
 import {
   type Direction,
   type Distribution,
@@ -124,7 +124,7 @@ export abstract class GenerationalSampler implements Sampler {
     private readonly survive: SurvivalSelection,
   ) {
     const resolved = resolveGenerationalOptions(samplerName, options);
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, this.constructor.name);
     this.populationSize = resolved.populationSize;
     this.variation = resolved;
   }

@@ -1,4 +1,4 @@
-import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
+import { deriveSeed, Rng, seedOrRandom } from "../../math/rng.js";
 import type { Distribution, FrozenTrial, ParamValue, SamplingTrial, SearchSpace, StudySnapshot } from "../../space/index.js";
 import { type RawOptions, SEED_OPTION, defineOptions, distributionsEqual, parseOptions, refuseMisspelledOptions } from "../../space/index.js";
 import type { Sampler } from "../base.js";
@@ -508,7 +508,7 @@ export class TPESampler implements Sampler {
 
   constructor(options: TPESamplerOptions = {}) {
     refuseMisspelledOptions("tpe sampler", options, TPE_OPTIONS);
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, "TPESampler");
     const preset = options.preset ?? "watanabe";
     if (preset !== "watanabe" && preset !== "optuna") throw new RangeError(`unknown tpe preset ${JSON.stringify(preset)} (accepted: watanabe, optuna)`);
     const defaults = preset === "optuna" ? OPTUNA_PRESET : WATANABE_PRESET;

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { Rng, deriveSeed, randomSeed } from "../../math/rng.js";
+import { deriveSeed, Rng, seedOrRandom } from "../../math/rng.js";
 import { choleskySolve } from "../../math/linalg.js";
 import { SobolSequence } from "../../math/sobol.js";
 import {
@@ -443,7 +443,7 @@ export class TurboSampler implements Sampler {
   constructor(options: TurboSamplerOptions = {}) {
     refuseMisspelledOptions("turbo sampler", options, TURBO_OPTIONS);
     validateOptions(options);
-    this.seed = options.seed ?? randomSeed();
+    this.seed = seedOrRandom(options.seed, "TurboSampler");
     this.options = { ...options };
     this.countsFailures = options.failedTrials === "count" || options.failedTrials === "impute";
     this.imputesFailures = options.failedTrials === "impute";
