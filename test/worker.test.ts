@@ -433,6 +433,28 @@ describe.each(fleetBackends)("a SIGKILLed worker's trial ($name)", { timeout: 12
     await dispose?.();
   });
 
+  it.skipIf(backend.name !== "sqlite")("exits 0 from a worker that was suspended past the grace: its command was fine, its trial ran elsewhere", async () => {
+    const created = await sextant(
+      ["create", "--storage", url, "--study", "stopped", "-p", "x=float:0:10", "--trials", "1", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--", "node", SLOW, "{x}"],
+      { cwd: dir },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const suspended = start(["worker", "--storage", url, "--study", "stopped"], { cwd: dir, env: { SLEEP: "1500" } });
+    running.push(suspended);
+    await waitForTrials(url, "stopped", (ts) => ts.some((t) => t.state === "running" && t.params.x !== undefined));
+    suspended.child.kill("SIGSTOP");
+    const other = start(["worker", "--storage", url, "--study", "stopped"], { cwd: dir, env: { SLEEP: "10" } });
+    running.push(other);
+    expect((await other.done).code).toBe(0);
+    suspended.child.kill("SIGCONT");
+    const result = await suspended.done;
+    // It exited 1, "all 1 trial(s) of this worker failed", as if its command were broken.
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/already failed \(no heartbeat for more than 2 s/);
+    const trials = await trialsOf(url, "stopped");
+    expect(trials.map((t) => t.state)).toEqual(["failed", "complete"]);
+  });
+
   it("re-enqueues a SIGKILLed worker's trial after the grace and another worker finishes it", async () => {
     const created = await sextant(
       ["create", "--storage", url, "--study", "killed", "-p", "x=float:0:10", "--trials", "3", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--", "node", SLOW, "{x}"],

@@ -182,6 +182,9 @@ function populationScheduler(settings: TuneSettings): Scheduler {
   return buildScheduler(component, settings.schedulerSource);
 }
 
+/** The fail reason of a trial reaped for want of heartbeats (Study.reapStaleTrials). */
+const REAPED_REASON = /^no heartbeat for more than /;
+
 function refuseMemory(url: string): void {
   if (url === "memory:" || url === "memory") {
     throw new UsageError("--storage memory: lives only inside one process, so workers cannot share it; use sqlite:PATH or postgres://…");
@@ -255,6 +258,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const secondsLeft = budget.deadline !== null ? (budget.deadline - Date.now()) / 1000 : undefined;
   const counts: Record<"complete" | "pruned" | "failed", number> = { complete: 0, pruned: 0, failed: 0 };
   let lastFailReason = "";
+  let reapedElsewhere = 0;
   // commandObjective listens for the abort once, however many commands run: no listener limit to raise.
   const controller = new AbortController();
   let interrupted: NodeJS.Signals | null = null;
@@ -322,6 +326,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
       async (_study, trial: FrozenTrial) => {
         counts[trial.state as keyof typeof counts]++;
         if (trial.state === "failed") lastFailReason = String(trial.systemAttrs.failReason ?? "unknown");
+        // Reaped by another worker while this one was suspended or cut off: it runs elsewhere.
+        if (trial.state === "failed" && REAPED_REASON.test(lastFailReason)) reapedElsewhere++;
         // A worker stopped from outside (preemption, scale-down, Ctrl-C) hands its trials back:
         // the budget is the study's, and another worker can run them.
         if (interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === "interrupted") {
@@ -344,7 +350,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   if (interrupted) return signalExitCode(interrupted);
   // As tune: a worker none of whose trials succeeded fails, so that a batch system (Slurm, a
   // Kubernetes Job) reports a broken command instead of a finished one.
-  if (counts.failed > 0 && counts.complete === 0 && counts.pruned === 0) {
+  // Trials other workers reaped are no sign of a broken command (a suspended machine, a lost link).
+  if (counts.failed > reapedElsewhere && counts.complete === 0 && counts.pruned === 0) {
     io.err(`sextant: all ${counts.failed} trial(s) of this worker failed; last reason: ${lastFailReason}`);
     return 1;
   }
