@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as net from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FrozenTrial } from "../src/space/index.js";
@@ -272,6 +273,40 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       await expect(PostgresStorage.open("postgres://ada:hunter2@127.0.0.1:1/nowhere", { retryDeadlineMs: 300 })).rejects.toThrow(
         /^cannot open postgres:\/\/ada:\*\*\*@127\.0\.0\.1:1\/nowhere: .*unreachable/,
       );
+    });
+  });
+
+  describe("an outage", () => {
+    it("gives up once the database has been unreachable for the deadline, however many calls wait in turn", async () => {
+      // A proxy to the server that can be cut: each call after an outage began used to wait the
+      // whole deadline again (tune gave up after six minutes while saying "up to 120 s").
+      const sockets = new Set<net.Socket>();
+      const proxy = net.createServer((client) => {
+        const upstream = net.connect(5432, "127.0.0.1");
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on("error", () => undefined);
+          socket.on("close", () => sockets.delete(socket));
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+      const port = (proxy.address() as net.AddressInfo).port;
+      const url = new URL(freshSchemaUrl());
+      url.host = `127.0.0.1:${port}`;
+      const storage = await PostgresStorage.open(url.toString(), { retryDeadlineMs: 1500 });
+      try {
+        const study = await storage.createStudy("outage", ["minimize"]);
+        const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        await closed;
+        const started = performance.now();
+        for (let i = 0; i < 4; i++) await expect(storage.createTrial(study.id, { state: "running" })).rejects.toThrow(/unreachable for more than 2 s/);
+        // About 1.5 s in all; it was four times that.
+        expect(performance.now() - started).toBeLessThan(4_000);
+      } finally {
+        await storage.close();
+      }
     });
   });
 

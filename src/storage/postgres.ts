@@ -125,6 +125,9 @@ const SYSTEM_ATTRS_JSONB =
   "(CASE WHEN strpos(system_attrs, chr(92) || 'u') = 0 THEN system_attrs " +
   "ELSE regexp_replace(system_attrs, chr(92) || chr(92) || 'u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', chr(92) || chr(92) || 'ufffd', 'g') END)::jsonb";
 
+/** Transient failures further apart than this belong to different outages (each gets a whole retry deadline). */
+const OUTAGE_QUIET_MS = 10_000;
+
 /** Most writes in one group commit, which keeps one statement's parameters and lock time bounded. */
 const MAX_GROUP_COMMIT = 64;
 
@@ -170,6 +173,10 @@ export class PostgresStorage implements Storage {
   private readonly groupCommits = new Map<number, QueuedFinish[]>();
   private readonly sql: ReturnType<typeof statements>;
   private closed = false;
+  /** performance.now() when an operation first found the database unreachable, until one succeeds. */
+  private unreachableSince: number | null = null;
+  /** performance.now() of the last transient failure. */
+  private lastFailureAt = 0;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -687,14 +694,23 @@ export class PostgresStorage implements Storage {
    * write can look for its own earlier attempt, which may have committed without a reply.
    */
   private async retrying<T>(operation: (attempt: number) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.retryDeadlineMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await operation(attempt);
+        const result = await operation(attempt);
+        this.unreachableSince = null;
+        return result;
       } catch (error) {
         if (!isTransient(error) || this.closed) throw error;
+        // The deadline counts from when the database was first found unreachable, not from each
+        // operation's start: one after another, each call waited its own two minutes, and tune
+        // gave up after six while saying "up to 120 s".
+        // A failure after a quiet spell (an outage given up on long ago, a pooled connection that
+        // died meanwhile) starts a new outage with a whole deadline.
+        const now = performance.now();
+        if (this.unreachableSince === null || now - this.lastFailureAt > OUTAGE_QUIET_MS) this.unreachableSince = now;
+        this.lastFailureAt = now;
         if (attempt === 0) this.onRetry?.(`${this.url}: ${errorText(error)}; retrying for up to ${Math.round(this.retryDeadlineMs / 1000)} s`);
-        if (Date.now() >= deadline) {
+        if (performance.now() >= this.unreachableSince + this.retryDeadlineMs) {
           throw new StorageError(
             `${this.url}: the database stayed unreachable for more than ${Math.round(this.retryDeadlineMs / 1000)} s (${errorText(error)})`,
             { cause: error },
