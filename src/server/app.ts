@@ -48,6 +48,7 @@ import { openApiDocument } from "./openapi.js";
 import { Answer, HttpError, route } from "./route.js";
 import { type DashboardAsset, loadDashboardAssets, mountDashboard } from "./dashboard-assets.js";
 import { dashboardRoutes } from "./dashboard-routes.js";
+import { crossSiteProblem } from "./hosts.js";
 import { StudyIndexCache } from "./study-index.js";
 import { StudyListQuery } from "./dashboard-schemas.js";
 import * as api from "./schemas.js";
@@ -82,6 +83,12 @@ export interface ServerAppOptions {
    * the trial's start counts as its first beat.
    */
   readonly heartbeatGraceSeconds?: number;
+  /**
+   * Refuse requests a web page could make to a server meant for this machine only (see
+   * {@link crossSiteProblem}): a Host that is no loopback name, and a change from another origin.
+   * `startServer` turns it on when there is no token.
+   */
+  readonly localOnly?: boolean;
 }
 
 /** How a sampler or pruner is named in requests and kept on the study. */
@@ -826,6 +833,13 @@ export function createServerApp(options: ServerAppOptions): Hono {
 
   const origins = options.corsOrigins ?? [];
   if (origins.length > 0) app.use(`${API_PREFIX}/*`, cors({ origin: [...origins], allowHeaders: ["Authorization", "Content-Type"] }));
+  if (options.localOnly === true) {
+    app.use("*", async (c, next) => {
+      const problem = crossSiteProblem(c.req.method, c.req.header("host"), c.req.header("origin"), origins);
+      if (problem !== null) return errorAnswer(c, new HttpError(403, problem.message, problem.field));
+      await next();
+    });
+  }
   if (options.dashboard !== false) mountDashboard(app, options.dashboard instanceof Map ? options.dashboard : loadDashboardAssets());
   if (options.token !== undefined) {
     const expected = options.token;

@@ -9,7 +9,7 @@ import type { RouteDoc } from "./openapi.js";
 export class HttpError extends Error {
   override name = "HttpError";
   constructor(
-    readonly status: 400 | 401 | 404 | 405 | 409 | 413 | 415 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 503,
     message: string,
     readonly field?: string,
   ) {

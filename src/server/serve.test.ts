@@ -32,6 +32,48 @@ describe("startServer", () => {
     expect(await storage.listStudies()).toEqual([]);
   });
 
+  it("without a token, refuses what a web page could send it: another Host (DNS rebinding) and changes from another origin", async () => {
+    const send = (url: string, method: string, path: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; json: { error?: { field?: string; message?: string } } }>((resolve, reject) => {
+        const req = request(`${url}/api/v1${path}`, { method, headers }, (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve({ status: res.statusCode!, json: text === "" ? {} : JSON.parse(text) }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const storage = new MemoryStorage();
+    await storage.createStudy("s", ["minimize"]);
+    const server = await startServer({ storage, port: 0, dashboard: false, corsOrigins: ["http://allowed.example"] });
+    const own = `127.0.0.1:${server.port}`;
+    try {
+      // A page on attacker.example that resolved itself to 127.0.0.1 read every study, and could delete them.
+      const rebound = await send(server.url, "GET", "/studies", { host: `attacker.example:${server.port}` });
+      expect([rebound.status, rebound.json.error?.field]).toEqual([403, "header.host"]);
+      // Another site's form or text/plain fetch (no preflight) created running trials nobody reaps.
+      const forged = await send(server.url, "POST", "/studies/s/trials", { host: own, origin: "https://evil.example", "content-type": "text/plain" });
+      expect([forged.status, forged.json.error?.field]).toEqual([403, "header.origin"]);
+      expect(forged.json.error?.message).toMatch(/^a POST from the web page at https:\/\/evil\.example is refused/);
+      expect((await storage.trialsSince((await storage.getStudy("s"))!.id, 0)).trials).toEqual([]);
+      // Programs send no Origin; the dashboard's own page and an allowed origin pass; so do reads.
+      for (const headers of [{ host: own }, { host: own, origin: `http://${own}` }, { host: `localhost:${server.port}`, origin: "http://allowed.example" }]) {
+        expect((await send(server.url, "POST", "/studies/s/trials", { ...headers, "content-type": "application/json" })).status).toBe(201);
+      }
+      expect((await send(server.url, "GET", "/studies", { host: own, origin: "https://evil.example" })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+    // With a token, the token is the guard: other names and origins may reach it.
+    const open = await startServer({ storage, port: 0, dashboard: false, token: "t0ken" });
+    try {
+      expect((await send(open.url, "GET", "/studies", { host: `tuning.example:${open.port}`, authorization: "Bearer t0ken" })).status).toBe(200);
+    } finally {
+      await open.close();
+    }
+  });
+
   it("refuses bodies over the limit with 413 over a socket, whether their length is declared or chunked", async () => {
     const storage = new MemoryStorage();
     const server = await startServer({ storage, port: 0, bodyLimitBytes: 1000 });

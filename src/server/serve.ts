@@ -1,8 +1,10 @@
 import type { AddressInfo } from "node:net";
-import { isIPv4, isIPv6 } from "node:net";
 import { serve } from "@hono/node-server";
 import { type Storage, openStorage } from "../storage/index.js";
 import { type ServerAppOptions, createServerApp } from "./app.js";
+import { isLoopbackHost } from "./hosts.js";
+
+export { isLoopbackHost } from "./hosts.js";
 
 /** Refused before binding: a non-loopback address without a token, or a bad port. */
 export class ServerConfigError extends Error {
@@ -24,22 +26,6 @@ export interface RunningServer {
   readonly port: number;
   /** Stops accepting requests, waits for those under way, and closes the storage if it was opened here. */
   close(): Promise<void>;
-}
-
-/**
- * Whether `host` can only be reached from this machine: `localhost`, 127.0.0.0/8, `::1`, or an
- * IPv4-mapped 127 address. Any other name may resolve to a public interface, so it counts as not.
- *
- * @example
- * isLoopbackHost("127.0.0.1") // true
- * isLoopbackHost("0.0.0.0")   // false
- */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
-  if (bare === "localhost") return true;
-  if (isIPv4(bare)) return bare.startsWith("127.");
-  if (isIPv6(bare)) return bare === "::1" || bare === "0:0:0:0:0:0:0:1" || /^::ffff:127\./.test(bare);
-  return false;
 }
 
 /**
@@ -65,7 +51,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const log = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
   const storage =
     typeof options.storage === "string" ? await openStorage(options.storage, { onRetry: (message) => log(`sextant serve: ${message}`) }) : options.storage;
-  const app = createServerApp({ ...options, storage });
+  // Without a token the server is this machine's alone: refuse what a web page could send it.
+  const app = createServerApp({ ...options, storage, localOnly: options.localOnly ?? options.token === undefined });
   let server: ReturnType<typeof serve>;
   try {
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
