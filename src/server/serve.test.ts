@@ -1,4 +1,4 @@
-import { request } from "node:http";
+import { Agent, request } from "node:http";
 import { describe, expect, it } from "vitest";
 import "../index.js";
 import { MemoryStorage } from "../storage/index.js";
@@ -58,7 +58,8 @@ describe("startServer", () => {
       expect(forged.json.error?.message).toMatch(/^a POST from the web page at https:\/\/evil\.example is refused/);
       expect((await storage.trialsSince((await storage.getStudy("s"))!.id, 0)).trials).toEqual([]);
       // Programs send no Origin; the dashboard's own page and an allowed origin pass; so do reads.
-      for (const headers of [{ host: own }, { host: own, origin: `http://${own}` }, { host: `localhost:${server.port}`, origin: "http://allowed.example" }]) {
+      const passing: Record<string, string>[] = [{ host: own }, { host: own, origin: `http://${own}` }, { host: `localhost:${server.port}`, origin: "http://allowed.example" }];
+      for (const headers of passing) {
         expect((await send(server.url, "POST", "/studies/s/trials", { ...headers, "content-type": "application/json" })).status).toBe(201);
       }
       expect((await send(server.url, "GET", "/studies", { host: own, origin: "https://evil.example" })).status).toBe(200);
@@ -71,6 +72,50 @@ describe("startServer", () => {
       expect((await send(open.url, "GET", "/studies", { host: `tuning.example:${open.port}`, authorization: "Bearer t0ken" })).status).toBe(200);
     } finally {
       await open.close();
+    }
+  });
+
+  it("stops promptly while a keep-alive client keeps sending requests on one connection", async () => {
+    const storage = new MemoryStorage();
+    const server = await startServer({ storage, port: 0, dashboard: false });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const call = (path: string, body?: (req: ReturnType<typeof request>) => void) =>
+      new Promise<number | null>((resolve) => {
+        const req = request(`${server.url}/api/v1${path}`, { agent, method: body ? "POST" : "GET", headers: body ? { "content-type": "application/json", "content-length": "13" } : {} }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? null));
+        });
+        req.on("error", () => resolve(null));
+        if (body) body(req);
+        else req.end();
+      });
+    try {
+      expect(await call("/health")).toBe(200);
+      // A request under way when the stop comes (its body still arriving) …
+      let finishBody = (): void => undefined;
+      const inFlight = call("/studies", (req) => {
+        req.write('{"name":');
+        finishBody = () => req.end('"k1"}');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const started = performance.now();
+      const closed = server.close();
+      finishBody();
+      expect(await inFlight).toBe(201);
+      // … then the same connection goes on asking, as a dashboard tab does.
+      let polls = 0;
+      let stopped = false;
+      void closed.then(() => (stopped = true));
+      while (!stopped && polls < 200) {
+        if ((await call("/health")) === null) break;
+        polls++;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await closed;
+      // It was served on for as long as it kept asking (12 s and more in a user's run).
+      expect(performance.now() - started).toBeLessThan(3_000);
+    } finally {
+      agent.destroy();
     }
   });
 

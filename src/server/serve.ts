@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { type Storage, openStorage } from "../storage/index.js";
@@ -5,6 +6,9 @@ import { type ServerAppOptions, createServerApp } from "./app.js";
 import { isLoopbackHost } from "./hosts.js";
 
 export { isLoopbackHost } from "./hosts.js";
+
+/** How long a stop waits for answers under way before it cuts their connections. */
+const CLOSE_GRACE_MS = 10_000;
 
 /** Refused before binding: a non-loopback address without a token, or a bad port. */
 export class ServerConfigError extends Error {
@@ -63,6 +67,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (ownsStorage) await storage.close();
     throw error;
   }
+  // Responses under way, so a stop can tell their clients to close the connection after them.
+  const answering = new Set<ServerResponse>();
+  let stopping = false;
+  server.on("request", (_request: IncomingMessage, response: ServerResponse) => {
+    if (stopping) {
+      response.setHeader("connection", "close");
+      return;
+    }
+    answering.add(response);
+    response.once("close", () => answering.delete(response));
+  });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   let closing: Promise<void> | null = null;
@@ -71,10 +86,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port: address.port,
     close: () =>
       (closing ??= (async () => {
+        const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
+        stopping = true;
+        // A keep-alive client that kept sending (a dashboard tab, a fetch loop) was served for as
+        // long as it did: close() waits for its connection, which was never idle for long. Answers
+        // under way and any that follow now say "Connection: close", idle connections are closed as
+        // they fall idle, and whatever is left after the grace is cut.
+        for (const response of answering) if (!response.headersSent) response.setHeader("connection", "close");
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          // Idle keep-alive connections would hold close() open until they time out.
-          (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          const sweep = setInterval(() => http.closeIdleConnections(), 100);
+          const cut = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
+          server.close(() => {
+            clearInterval(sweep);
+            clearTimeout(cut);
+            resolve();
+          });
+          http.closeIdleConnections();
         });
         if (ownsStorage) await storage.close();
       })()),
