@@ -918,6 +918,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
   app.onError((error, c) => {
     const known = httpErrorOf(error);
     if (known) return errorAnswer(c, known);
+    // The client went away while its body was arriving: nobody waits for an answer, and it is no
+    // bug of the server (a slow or cut-off client left a stack trace per request in the log).
+    if (clientAborted(error, c.req.raw)) return errorAnswer(c, new HttpError(400, "the client closed the connection before its request arrived", "body"));
     logError(`sextant serve: internal error on ${c.req.method} ${new URL(c.req.url).pathname}: ${error.stack ?? String(error)}`);
     return errorAnswer(c, new HttpError(500, "internal error (logged by the server)"));
   });
@@ -926,6 +929,12 @@ export function createServerApp(options: ServerAppOptions): Hono {
 
 function specArgs(spec: NamedSpec): [string, NamedSpec["options"]] {
   return [spec.name, spec.options];
+}
+
+/** Whether `error` is Node's report that the request was cut off by its client. */
+function clientAborted(error: Error, request: Request): boolean {
+  const code = (error as { code?: unknown }).code;
+  return request.signal.aborted || (error.message === "aborted" && (code === undefined || code === "ECONNRESET")) || code === "ECONNRESET";
 }
 
 /** Whether a Content-Length header is present, well formed and at most `limit`. */

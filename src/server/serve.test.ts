@@ -1,4 +1,5 @@
 import { Agent, request } from "node:http";
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import "../index.js";
 import { MemoryStorage } from "../storage/index.js";
@@ -116,6 +117,27 @@ describe("startServer", () => {
       expect(performance.now() - started).toBeLessThan(3_000);
     } finally {
       agent.destroy();
+    }
+  });
+
+  it("does not log a client that hung up mid-body as an internal error", async () => {
+    const storage = new MemoryStorage();
+    await storage.createStudy("s", ["minimize"]);
+    const logged: string[] = [];
+    const server = await startServer({ storage, port: 0, dashboard: false, logError: (message) => logged.push(message) });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const socket = connect(server.port, "127.0.0.1");
+        await new Promise((resolve) => socket.once("connect", resolve));
+        socket.write(`POST /api/v1/studies/s/trials HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n{"params": `);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        socket.destroy();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Each one used to log "internal error on POST …: Error: aborted" with a stack.
+      expect(logged).toEqual([]);
+    } finally {
+      await server.close();
     }
   });
 
