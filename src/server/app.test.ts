@@ -771,6 +771,13 @@ describe("HTTP API: safety", () => {
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://dash.example");
     const other = await open.request("/api/v1/studies", { headers: { origin: "https://evil.example" } });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    // "*" and a trailing slash were accepted and matched nothing; a typo is refused now.
+    const slashed = newApp({ corsOrigins: ["https://dash.example/"] }).app;
+    expect((await slashed.request("/api/v1/studies", { headers: { origin: "https://dash.example" } })).headers.get("access-control-allow-origin")).toBe("https://dash.example");
+    const any = newApp({ corsOrigins: ["*"] }).app;
+    expect((await any.request("/api/v1/studies", { headers: { origin: "https://x.example" } })).headers.get("access-control-allow-origin")).toBe("*");
+    expect(() => newApp({ corsOrigins: ["not a url"] })).toThrow('CORS origin "not a url" is not an origin');
+    expect(() => newApp({ corsOrigins: ["http://a.example/app"] })).toThrow(/is not an origin/);
   });
 });
 

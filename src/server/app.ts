@@ -48,7 +48,7 @@ import { openApiDocument } from "./openapi.js";
 import { Answer, HttpError, route } from "./route.js";
 import { type DashboardAsset, loadDashboardAssets, mountDashboard } from "./dashboard-assets.js";
 import { dashboardRoutes } from "./dashboard-routes.js";
-import { crossSiteProblem } from "./hosts.js";
+import { crossSiteProblem, normalizeCorsOrigins } from "./hosts.js";
 import { StudyIndexCache } from "./study-index.js";
 import { StudyListQuery } from "./dashboard-schemas.js";
 import * as api from "./schemas.js";
@@ -831,8 +831,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
   const errorAnswer = (c: Context, error: HttpError) =>
     c.json({ error: { status: error.status, message: error.message, ...(error.field ? { field: error.field } : {}) } }, error.status);
 
-  const origins = options.corsOrigins ?? [];
-  if (origins.length > 0) app.use(`${API_PREFIX}/*`, cors({ origin: [...origins], allowHeaders: ["Authorization", "Content-Type"] }));
+  const origins = normalizeCorsOrigins(options.corsOrigins ?? []);
+  if (origins.length > 0) {
+    app.use(`${API_PREFIX}/*`, cors({ origin: origins.includes("*") ? "*" : origins, allowHeaders: ["Authorization", "Content-Type"] }));
+  }
   if (options.localOnly === true) {
     app.use("*", async (c, next) => {
       const problem = crossSiteProblem(c.req.method, c.req.header("host"), c.req.header("origin"), origins);

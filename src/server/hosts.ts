@@ -45,9 +45,33 @@ export function crossSiteProblem(
     return { field: "header.host", message: `this server has no token, so it answers only requests addressed to this machine (localhost, 127.0.0.1, [::1]), not to ${JSON.stringify(host)}; give it a token (--token or SEXTANT_TOKEN) to serve other names` };
   }
   if (method === "GET" || method === "HEAD" || method === "OPTIONS" || origin === undefined) return null;
-  if (origin === `http://${host}` || allowedOrigins.includes(origin)) return null;
+  if (origin === `http://${host}` || allowedOrigins.includes(origin) || allowedOrigins.includes("*")) return null;
   return {
     field: "header.origin",
     message: `a ${method} from the web page at ${origin} is refused: this server has no token, and another site's page must not change its studies (allow that origin with --cors, or give the server a token)`,
   };
+}
+
+/**
+ * CORS origins as the browser sends them: `*` for any, else scheme://host[:port] with no path, so
+ * `http://a.example/` is `http://a.example`. Throws a TypeError naming a value that is no origin:
+ * `*`, a trailing slash and a typo were accepted and silently matched nothing.
+ *
+ * @example
+ * normalizeCorsOrigins(["http://a.example/", "https://b.example:8443"]) // ["http://a.example", "https://b.example:8443"]
+ */
+export function normalizeCorsOrigins(origins: readonly string[]): string[] {
+  return origins.map((given) => {
+    if (given === "*") return "*";
+    let url: URL | null = null;
+    try {
+      url = new URL(given);
+    } catch {
+      // Said below.
+    }
+    if (url === null || (url.protocol !== "http:" && url.protocol !== "https:") || url.pathname !== "/" || url.search !== "" || url.hash !== "" || url.username !== "") {
+      throw new TypeError(`CORS origin ${JSON.stringify(given)} is not an origin: give scheme://host[:port] (e.g. http://localhost:3000), or * for any`);
+    }
+    return url.origin;
+  });
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { type Storage, openStorage } from "../storage/index.js";
 import { type ServerAppOptions, createServerApp } from "./app.js";
-import { isLoopbackHost } from "./hosts.js";
+import { isLoopbackHost, normalizeCorsOrigins } from "./hosts.js";
 
 export { isLoopbackHost } from "./hosts.js";
 
@@ -50,6 +50,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw new ServerConfigError(
       `refusing to listen on ${host} without a token: anyone who can reach it could read and change studies (give --token or SEXTANT_TOKEN, or bind to 127.0.0.1)`,
     );
+  }
+  try {
+    normalizeCorsOrigins(options.corsOrigins ?? []);
+  } catch (error) {
+    throw new ServerConfigError((error as Error).message);
   }
   const ownsStorage = typeof options.storage === "string";
   const log = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
