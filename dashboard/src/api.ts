@@ -2,6 +2,8 @@
  * The dashboard's only way to data: the server's HTTP API under /api/v1 (with the token, when the
  * server has one), or, in a report written by `sextant report`, the answers embedded in the page.
  */
+import { tokenFromFragment } from "./token.js";
+
 export type TrialState = "waiting" | "running" | "complete" | "pruned" | "failed";
 export const STATES: readonly TrialState[] = ["waiting", "running", "complete", "pruned", "failed"];
 export type Counts = Record<TrialState, number>;
@@ -224,9 +226,9 @@ export function reportGeneratedAt(): string | null {
 
 /** A token given as `#token=…` moves to session storage and out of the address bar (and of shared links). */
 export function takeTokenFromFragment(): void {
-  const match = /(?:^|[#&])token=([^&]*)/.exec(location.hash);
-  if (!match) return;
-  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]!));
+  const token = tokenFromFragment(location.hash);
+  if (token === null) return;
+  sessionStorage.setItem(TOKEN_KEY, token);
   history.replaceState(history.state, "", location.pathname + location.search);
 }
 
