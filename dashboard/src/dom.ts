@@ -36,6 +36,16 @@ export function formatNumber(value: number | null | undefined): string {
   return String(Number(value.toPrecision(5)));
 }
 
+/**
+ * A moment as the viewer's local date and time to the minute, as `sextant studies` prints it on
+ * the viewer's machine. It was UTC with the zone cut off, hours apart from the CLI's listing.
+ */
+export function formatLocalTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
 export function formatDuration(ms: number | null): string {
   if (ms === null) return "—";
   if (ms < 1000) return `${Math.round(ms)} ms`;

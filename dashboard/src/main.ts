@@ -5,7 +5,7 @@
 import "./style.css";
 import { ApiError, type StudyJson, apiPath, get, isReport, reportGeneratedAt, reportStudy, setToken, takeTokenFromFragment } from "./api.js";
 import { resizeAll } from "./charts.js";
-import { clear, formatNumber, h } from "./dom.js";
+import { clear, formatLocalTime, formatNumber, h } from "./dom.js";
 import { readView, viewSearch, writeView } from "./state.js";
 import { StudyPage } from "./study.js";
 
@@ -72,7 +72,7 @@ async function showStudies(search: string): Promise<void> {
       h("td", { class: "num s-running" }, s.trialCounts.running),
       h("td", { class: "num s-waiting" }, s.trialCounts.waiting),
       h("td", {}, s.sampler.name),
-      h("td", {}, new Date(s.createdAt).toISOString().slice(0, 16).replace("T", " ")),
+      h("td", { title: new Date(s.createdAt).toISOString() }, formatLocalTime(s.createdAt)),
     ),
   );
   const head = ["study", "directions", "best", "trials", "complete", "pruned", "failed", "running", "waiting", "sampler", "created"].map((t) => h("th", {}, t));
