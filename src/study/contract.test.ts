@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -83,6 +83,13 @@ describe("loadStudy", () => {
     await expect(load({ sampler: "tpe" })).rejects.toThrow(/loadStudy: sampler must be a sampler object/);
     await expect(load({ pruner: "median" })).rejects.toThrow(/loadStudy: pruner must be a pruner object/);
     await expect(load({})).resolves.toBeDefined();
+  });
+
+  it("leaves no file behind for a SQLite path that does not exist (a misspelt one)", async () => {
+    const path = join(dir, "sextnat.db");
+    // It created and migrated an empty database there, and then said the study was missing.
+    await expect(loadStudy({ name: "quadratic", storage: `sqlite:${path}` })).rejects.toThrow(`no study named "quadratic" in sqlite:${path}: the file ${path} does not exist`);
+    expect(existsSync(path)).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Pruner } from "../pruners/index.js";
 import { NopPruner, PrunerObjectivesError } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
@@ -36,7 +37,7 @@ import {
   validateDistribution,
 } from "../space/index.js";
 import { CONSTRAINTS_ATTR, feasibilityRule, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
-import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, onlineTunerRefusal, openStorage } from "../storage/index.js";
+import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, onlineTunerRefusal, openStorage, sqlitePath } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonicMs, resolveHeartbeat } from "./heartbeat.js";
 import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem } from "./trial.js";
@@ -348,6 +349,13 @@ export async function loadStudy(options: {
   checkStudyOptions(options, "loadStudy", LOAD_OPTION_KEYS);
   const sampler = chooseSampler(options);
   const ownsStorage = typeof options.storage !== "object";
+  if (typeof options.storage === "string") {
+    // Opening would create (and migrate) a misspelt file, left behind by a call that only loads.
+    const path = sqlitePath(options.storage);
+    if (path !== null && path !== ":memory:" && !existsSync(path)) {
+      throw new Error(`no study named "${options.name}" in ${options.storage}: the file ${path} does not exist`);
+    }
+  }
   const storage =
     typeof options.storage === "object" ? options.storage : await openStorage(options.storage ?? "memory:");
   const record = await storage.getStudy(options.name);
