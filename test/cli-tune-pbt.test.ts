@@ -1,7 +1,7 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): sextant tune
 // --scheduler pbt, where the command saves and restores checkpoints through SEXTANT_CHECKPOINT_DIR
 // and SEXTANT_RESTORE_FROM, a killed run resumed, and sextant export --lineage.
-import { existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStorage } from "../src/index.js";
@@ -128,6 +128,30 @@ describe("sextant tune --scheduler pbt", () => {
     const members = (JSON.parse(json.stdout) as { members: MemberLineage[] }).members;
     expectWholePopulation(members, 2, 2);
     expect(members.flatMap((m) => m.segments).find((s) => s.trial === retry.number)!.retryOf).toBe(hungTrial);
+  });
+});
+
+describe("sextant tune --scheduler pbt without --seed", () => {
+  it("resumes with the seed its study stored, so two resumes from one state decide alike", async () => {
+    const args = ["tune", "--study", "unseeded", ...schedule(4, 3), ...TRAIN];
+    const first = start(args, { cwd: dir, env: { HANG_SEGMENT: "1" } });
+    await waitForFile(join(dir, "hung"));
+    first.child.kill("SIGKILL");
+    await first.done;
+    // Two copies of the stopped run (its database and checkpoints), each resumed the same way.
+    const copies = ["a", "b"].map((name) => join(dir, name));
+    for (const copy of copies) {
+      mkdirSync(copy);
+      for (const entry of readdirSync(dir)) if (entry !== "a" && entry !== "b") cpSync(join(dir, entry), join(copy, entry), { recursive: true });
+    }
+    const resumed = [];
+    for (const copy of copies) {
+      const run = await sextant([...args, "--json"], { cwd: copy });
+      expect(run.code, run.stderr).toBe(0);
+      resumed.push((await sqliteTrials(join(copy, "sextant.db"), "unseeded")).map((t) => [t.number, t.state, t.params.lr, t.systemAttrs["pbt:parent"]]));
+    }
+    // Each resume drew a seed of its own, and their explore steps differed.
+    expect(resumed[1]).toEqual(resumed[0]);
   });
 });
 

@@ -81,6 +81,8 @@ export interface TuneSettings {
   pruner: NamedComponent;
   /** The population-based scheduler (pbt, pb2), or null. */
   scheduler: NamedComponent | null;
+  /** The scheduler's seed was drawn here (none was given): a resumed study keeps its stored one instead. */
+  schedulerSeedDrawn?: boolean;
   /** Where in the config file the sampler/pruner/scheduler came from, when the config alone chose it and its options. */
   samplerSource: ConfigSource | null;
   prunerSource: ConfigSource | null;
@@ -234,7 +236,8 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   // segments when no sampler is named, as createStudy({ scheduler }) does. It used not to.
   // Without one, a seed is drawn here rather than in the scheduler, so that the study stores it
   // (cli:config) and workers joining a population that sextant tune started decide as it does.
-  if (scheduler && seedOf(scheduler) === undefined) scheduler.options.seed = randomSeed();
+  const schedulerSeedDrawn = scheduler !== null && seedOf(scheduler) === undefined;
+  if (schedulerSeedDrawn) scheduler.options.seed = randomSeed();
   const schedulerSeed = scheduler ? seedOf(scheduler) : undefined;
   if (scheduler && schedulerSeed !== undefined && flags.sampler === undefined && config.sampler === undefined && seedOf(sampler) === undefined) {
     sampler.options.seed = scheduler.options[schedulerSeed]!;
@@ -276,6 +279,7 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
       env: config.env ?? {},
       cwd,
       enqueue: (flags.enqueue ?? []).map((flag) => parseEnqueueFlag(flag, space)),
+      schedulerSeedDrawn,
     },
   };
 }
@@ -384,6 +388,13 @@ export function cliConfigOf(settings: TuneSettings, budget: StudyBudget, extra: 
   };
 }
 
+/** The scheduler seed a study made by the CLI stored in its config, if any. */
+function storedSchedulerSeed(systemAttrs: Readonly<Record<string, unknown>> | undefined): number | undefined {
+  const config = systemAttrs?.[CLI_CONFIG_KEY] as { scheduler?: { options?: Record<string, unknown> } } | undefined;
+  const seed = config?.scheduler?.options?.seed;
+  return typeof seed === "number" && Number.isSafeInteger(seed) ? seed : undefined;
+}
+
 /** Warns when a resumed study was created with another search space or command. */
 function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
   const stored = study.systemAttrs["cli:config"] as { space?: Record<string, Distribution>; command?: string[] } | undefined;
@@ -425,9 +436,21 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   let sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
   const pruner = buildPruner(settings.pruner, settings.prunerSource);
   checkObjectiveCount(settings, sampler, pruner);
-  const scheduler = settings.scheduler ? buildScheduler(settings.scheduler, settings.schedulerSource) : null;
   const storage = await openCliStorage(settings.storage);
   try {
+    // A population resumed without a seed goes on with the one its study stored, as workers do: a
+    // new one drawn on each rerun made two resumes from one state decide differently.
+    const storedSeed = settings.schedulerSeedDrawn ? storedSchedulerSeed((await storage.getStudy(settings.studyName))?.systemAttrs) : undefined;
+    if (storedSeed !== undefined && settings.scheduler) {
+      const drawn = settings.scheduler.options.seed;
+      settings.scheduler.options.seed = storedSeed;
+      // The sampler took the drawn seed when none was named; it takes the stored one too.
+      if (settings.sampler.options.seed === drawn) {
+        settings.sampler.options.seed = storedSeed;
+        sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
+      }
+    }
+    const scheduler = settings.scheduler ? buildScheduler(settings.scheduler, settings.schedulerSource) : null;
     // Resumed without --warm-start, a study made with it still learns from its stored sources.
     if ((flags.warmStart?.length ?? 0) === 0 && Array.isArray((await storage.getStudy(settings.studyName))?.systemAttrs.warmStartFrom)) {
       settings.sampler = withWarmStart(settings.sampler);
