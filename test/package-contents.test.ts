@@ -1,0 +1,25 @@
+// What `npm pack` puts in the package a user installs: what the help and README point at is there.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+
+describe("the npm package", () => {
+  it("ships the license, the examples the help text runs, the Python client, and source maps that carry their sources", () => {
+    const packed = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8" });
+    expect(packed.status, packed.stderr).toBe(0);
+    const files = new Set((JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
+    // `sextant --help` runs examples/quickstart/sextant.yaml, `serve --help` points at clients/python,
+    // and package.json says Apache-2.0: none of them was in the package.
+    for (const path of ["LICENSE", "examples/quickstart/sextant.yaml", "examples/quickstart/train.mjs", "clients/python/pyproject.toml", "clients/python/sextant_client/_client.py"]) {
+      expect(files.has(path), path).toBe(true);
+    }
+    expect([...files].filter((path) => path.includes("__pycache__") || path.startsWith("clients/python/tests"))).toEqual([]);
+    expect(readFileSync(join(ROOT, "LICENSE"), "utf8")).toMatch(/Apache License\s+Version 2\.0/);
+    // Maps pointed at ../src/*.ts, which the package does not ship.
+    const map = JSON.parse(readFileSync(join(ROOT, "dist/index.js.map"), "utf8")) as { sourcesContent?: string[] };
+    expect(map.sourcesContent?.[0]).toContain("export");
+  }, 60_000);
+});
