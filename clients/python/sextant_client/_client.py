@@ -906,7 +906,15 @@ class Study:
             constraints = _as_values(returned, "constraints")
         except Exception as error:
             return self._fail(trial, "constraints_func: %s: %s" % (type(error).__name__, error))
-        return self.tell(trial, values, constraints=constraints)
+        try:
+            return self.tell(trial, values, constraints=constraints)
+        except SextantError as error:
+            # Refused for what constraints_func returned (a wrong count): the trial fails with the
+            # reason and the run goes on, as for a wrong count of values. It used to stop the run,
+            # and the trial stayed running until the server reaped it without the reason.
+            if error.status == 400 and (error.field or "").startswith("body.constraints"):
+                return self._fail(trial, "constraints_func: %s" % error.message)
+            raise
 
     def _refresh(self):
         with self._cache_lock:
@@ -952,10 +960,17 @@ class Study:
     def best_trials(self):
         """The Pareto front: complete, feasible trials no other such trial dominates (any number of objectives)."""
         signs = [1.0 if d == "minimize" else -1.0 for d in self.directions]
-        candidates = [
-            t for t in self.trials
-            if t.state == TrialState.COMPLETE and t.values is not None and all(c <= 0 for c in (t.constraints or ()))
-        ]
+        complete = [t for t in self.trials if t.state == TrialState.COMPLETE and t.values is not None]
+        # As the server and the library decide: once a complete trial reports constraints, the study
+        # is constrained, and a trial without them is of unknown feasibility, never on the front.
+        constrained = any(t.constraints is not None for t in complete)
+
+        def feasible(t):
+            if not constrained:
+                return True
+            return t.constraints is not None and all(c <= 0 for c in t.constraints)
+
+        candidates = [t for t in complete if feasible(t)]
         losses = [[s * v for s, v in zip(signs, t.values)] for t in candidates]
 
         def dominates(a, b):
@@ -1021,7 +1036,7 @@ def _as_values(result, field):
     return [float(_number(value, name)) for value, name in zip(values, names)]
 
 
-def create_study(url, name, direction="minimize", *, directions=None, token=None, sampler=None, sampler_options=None,
+def create_study(url, name, direction=None, *, directions=None, token=None, sampler=None, sampler_options=None,
                  pruner=None, pruner_options=None, load_if_exists=False, user_attrs=None, timeout=60.0,
                  heartbeat_interval=5.0, retry_timeout=60.0):
     """Creates a study on the server at `url` (or loads it with load_if_exists=True).
@@ -1034,12 +1049,15 @@ def create_study(url, name, direction="minimize", *, directions=None, token=None
     that refuses connections after it has answered once is waited for up to `retry_timeout`
     seconds (a restart), then ServerUnreachableError is raised; one that never answered raises it at once.
     """
+    if direction is not None and directions is not None:
+        # The server and the library refuse both; this dropped `direction` without a word.
+        raise ValueError("create_study: give either direction or directions, not both")
     connection = _Connection(url, token, timeout, retry_timeout)
     body = {"name": name, "loadIfExists": bool(load_if_exists)}
     if directions is not None:
         body["directions"] = list(directions)
     else:
-        body["direction"] = direction
+        body["direction"] = direction if direction is not None else "minimize"
     # Options and attributes may hold numpy's numbers (a seed drawn by numpy, say): made plain for JSON.
     if sampler is not None:
         body["sampler"] = {"name": sampler, "options": _json(dict(sampler_options or {}), "create_study: sampler_options")}

@@ -180,6 +180,35 @@ class OptimizeTest(ClientTestCase):
 
 
 class ConstraintsAndParetoTest(ClientTestCase):
+    def test_a_trial_of_unknown_feasibility_is_not_on_the_front(self):
+        # Told before the study had constraints: the server, CLI and dashboard leave it off the
+        # front; best_trials counted it feasible (and here it dominates the feasible trial).
+        study = sextant_client.create_study(URL, unique("unknown"), directions=["minimize", "maximize"])
+        first = study.ask()
+        first.suggest_float("x", 0, 1)
+        study.tell(first, [0.1, 5.0])
+        second = study.ask()
+        second.suggest_float("x", 0, 1)
+        study.tell(second, [0.5, 1.0], constraints=[-1.0])
+        self.assertEqual([t.number for t in study.best_trials], [second.number])
+
+    def test_optimize_fails_a_trial_whose_constraints_func_returns_the_wrong_count_and_goes_on(self):
+        study = sextant_client.create_study(URL, unique("ccount"), sampler="random", sampler_options={"seed": 1})
+        counts = iter([1, 2, 1])
+        study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=3,
+                       constraints_func=lambda trial: [-1.0] * next(counts))
+        states = [(t.state, t.system_attrs.get("failReason")) for t in study.trials]
+        self.assertEqual(states[0], (TrialState.COMPLETE, None))
+        self.assertEqual(states[1][0], TrialState.FAIL)
+        self.assertIn("constraints_func: body.constraints", states[1][1])
+        self.assertEqual(states[2], (TrialState.COMPLETE, None))
+
+    def test_create_study_refuses_direction_and_directions_together(self):
+        with self.assertRaises(ValueError):
+            sextant_client.create_study(URL, unique("both"), "maximize", directions=["minimize", "minimize"])
+        self.assertEqual(sextant_client.create_study(URL, unique("one"), "maximize").directions, ["maximize"])
+
+
     def test_a_constrained_multi_objective_study_keeps_constraints_and_its_front_is_feasible_and_non_dominated(self):
         study = sextant_client.create_study(URL, unique("front"), directions=["minimize", "maximize"], sampler="random",
                                             sampler_options={"seed": 3})
@@ -449,13 +478,11 @@ class HeartbeatTest(ClientTestCase):
         self.assertEqual(study._heartbeats, {})
         heartbeat.join(30)
         self.assertFalse(heartbeat.is_alive())
-        # optimize's tell refused: the run stops with the error, which carries the result away; the
-        # beats stop too, as nothing will tell the trial.
-        with self.assertRaises(SextantError) as stopped:
-            study.optimize(lambda trial: 1.0, n_trials=1, constraints_func=lambda trial: [1.0, 2.0])
-        self.assertEqual(stopped.exception.status, 400)
+        # optimize's tell refused for what constraints_func returned: the trial fails with the
+        # reason, and its beats stop with it.
+        study.optimize(lambda trial: 1.0, n_trials=1, constraints_func=lambda trial: [1.0, 2.0])
         self.assertEqual(study._heartbeats, {})
-        self.assertEqual(study.trials[-1].state, TrialState.RUNNING)
+        self.assertEqual(study.trials[-1].state, TrialState.FAIL)
 
     def test_a_trial_counts_as_beating_from_its_start_so_a_client_killed_before_its_first_beat_is_reaped(self):
         # The first beat comes one interval (5 s) after the ask. The server reaps only trials marked
