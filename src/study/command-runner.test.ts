@@ -98,6 +98,16 @@ describe("placeholders and protocol", () => {
     expect(parseReportLine('sextant: {"step": 1, "value": NaNa}')?.kind).toBe("invalid");
   });
 
+  it("refuses a line with a misspelt key, value and values together, or constraints beside a step", () => {
+    // Each was read without a word: the misspelt constraints stored an infeasible trial as feasible.
+    expect(parseReportLine('sextant: {"values": [1, 2], "constraint": [5]}')).toEqual({ kind: "invalid", message: 'unknown key "constraint" (did you mean "constraints"?): {"values": [1, 2], "constraint": [5]}' });
+    expect(parseReportLine('sextant: {"valeu": 1}')?.kind).toBe("invalid");
+    expect(parseReportLine('sextant: {"value": 1, "values": [1, 2]}')).toMatchObject({ kind: "invalid", message: expect.stringMatching(/^give "value" or "values", not both/) });
+    expect(parseReportLine('sextant: {"step": 1, "value": 0.5, "constraints": [5]}')).toMatchObject({ kind: "invalid", message: expect.stringMatching(/^constraints go on the result line/) });
+    // A key that is no misspelling of one is let through, as before.
+    expect(parseReportLine('sextant: {"value": 0.3, "epoch": 12}')).toEqual({ kind: "final", values: [0.3] });
+  });
+
   it("waits out a timer longer than setTimeout's 24.8-day limit instead of firing at once", () => {
     vi.useFakeTimers();
     try {

@@ -26,7 +26,7 @@ import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
-import { unknownKeysMessage } from "../space/index.js";
+import { closestName, unknownKeysMessage } from "../space/index.js";
 import { guardProcessGroup, prepareProcessGroupGuard } from "./process-watchdog.js";
 import type { Objective, ObjectiveResult } from "./study.js";
 import { INTERRUPTED_REASON, type Trial, TrialPruned, constraintsProblem } from "./trial.js";
@@ -275,7 +275,20 @@ export function parseReportLine(line: string): ReportLine | null {
     return { kind: "invalid", message: `expected a JSON object after "sextant:", got ${clip(body, 80)}` };
   }
   const record = data as Record<string, unknown>;
+  // A misspelt key was dropped without a word: {"values": [..], "constraint": [5]} stored an
+  // infeasible trial as feasible. Keys that are no misspelling ("note") are still let through.
+  for (const key of Object.keys(record)) {
+    if (REPORT_KEYS.includes(key)) continue;
+    const meant = closestName(key, REPORT_KEYS);
+    if (meant !== undefined) return { kind: "invalid", message: `unknown key "${key}" (did you mean "${meant}"?): ${clip(body, 80)}` };
+  }
+  if (record.value !== undefined && record.values !== undefined) {
+    return { kind: "invalid", message: `give "value" or "values", not both: ${clip(body, 80)}` };
+  }
   if (record.step !== undefined) {
+    if (record.constraints !== undefined) {
+      return { kind: "invalid", message: `constraints go on the result line or a line of their own, not beside step ${clip(JSON.stringify(record.step), 20)}: ${clip(body, 80)}` };
+    }
     const { step, value } = record;
     if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
       return { kind: "invalid", message: `step must be a non-negative integer, got ${clip(JSON.stringify(step), 40)}` };
@@ -296,6 +309,9 @@ export function parseReportLine(line: string): ReportLine | null {
   if (record.constraints !== undefined) return { kind: "constraints", constraints: record.constraints };
   return { kind: "invalid", message: `a sextant line needs "value", "values" or "constraints": ${clip(body, 80)}` };
 }
+
+/** The keys a `sextant:` line is read by. */
+const REPORT_KEYS: readonly string[] = ["step", "value", "values", "constraints"];
 
 const NOT_JSON = Symbol("not JSON");
 
