@@ -433,6 +433,32 @@ describe.each(fleetBackends)("a SIGKILLed worker's trial ($name)", { timeout: 12
     await dispose?.();
   });
 
+  it("beats for a trial another process runs with ask/tell, at the study's stored interval, so workers never reap it", async () => {
+    // Workers reaped a live ask/tell trial that outlasted their grace: ask() never beat, and its
+    // result was dropped and the trial run again.
+    const created = await sextant(
+      ["create", "--storage", url, "--study", "asktell", "-p", "x=float:0:10", "--trials", "3", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--", "node", SLOW, "{x}"],
+      { cwd: dir },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const own = spawn(process.execPath, [join(FIXTURES, "asktell-slow.mjs"), url, "asktell", "6000"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    own.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    own.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    const ownDone = new Promise<number | null>((resolve) => own.on("close", (code) => resolve(code)));
+    while (!out.includes("asked") && own.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50));
+    // A worker reaps silent trials as it runs the rest of the budget.
+    const worker = start(["worker", "--storage", url, "--study", "asktell"], { cwd: dir, env: { SLEEP: "10" } });
+    running.push(worker);
+    expect(await ownDone, err).toBe(0);
+    expect(out).toContain("told 0 complete");
+    const done = await worker.done;
+    expect(done.code, done.stderr).toBe(0);
+    const trials = await trialsOf(url, "asktell");
+    expect(trials.map((t) => t.state)).toEqual(["complete", "complete", "complete"]);
+  });
+
   it.skipIf(backend.name !== "sqlite")("exits 0 from a worker that was suspended past the grace: its command was fine, its trial ran elsewhere", async () => {
     const created = await sextant(
       ["create", "--storage", url, "--study", "stopped", "-p", "x=float:0:10", "--trials", "1", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--", "node", SLOW, "{x}"],

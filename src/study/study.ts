@@ -132,6 +132,9 @@ function hasRetriesLeft(trial: FrozenTrial, maxRetries: number): boolean {
  */
 export const CLIENT_BEATS_ATTR = "server:heartbeat";
 
+/** Where the CLI keeps a study's settings for its workers (the CLI's CLI_CONFIG_KEY); the study reads its heartbeat there. */
+const CLI_CONFIG_ATTR = "cli:config";
+
 /** False for a trial run by a client of the HTTP service that never promised heartbeats. */
 function silenceMeansGone(trial: FrozenTrial): boolean {
   const worker = trial.systemAttrs.worker;
@@ -894,6 +897,60 @@ export class Study implements TrialHost {
    * @param fixedDistributions parameters to suggest right away (ask/tell users who know their space up front).
    */
   async ask(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial> {
+    const trial = await this.askTrial(fixedDistributions);
+    await this.beatForAskedTrial(trial);
+    return trial;
+  }
+
+  /**
+   * Beats for a trial asked outside optimize, on a storage other processes share, until it is
+   * told: workers reaped an ask/tell trial that ran longer than their grace (a 75 s training
+   * step), though its process was alive, dropped its result and ran it again. A trial the HTTP
+   * service asks for its client is left to the client's own beats.
+   */
+  private async beatForAskedTrial(trial: Trial): Promise<void> {
+    if (this.trialsRunRemotely) return;
+    const timing = resolveHeartbeat(this.storedHeartbeat(), this.storage.url);
+    if (timing === null) return;
+    this.askedTrialBeats ??= HeartbeatThread.start(this.storage.url, timing.intervalMs, (message) => this.onWarning(message)).then(
+      (beats) => (this.askedTrialBeatsStarted = beats),
+      (error: unknown) => {
+        this.onWarning(`trials asked with ask() get no heartbeats (${errorMessage(error)}): another worker may fail one that runs longer than its grace`);
+        return null;
+      },
+    );
+    const beats = await this.askedTrialBeats;
+    if (beats !== null && !trial.finished) beats.add(trial.id);
+  }
+
+  /**
+   * The heartbeat a study made by `sextant create` or `tune` stored for its workers (their
+   * `--heartbeat-interval` and `--heartbeat-grace`), or undefined for the defaults. Beating at the
+   * default 5 s for a study whose workers reap after 4 s got a live trial of `tune` or of ask/tell
+   * reaped. Read as it was stored; a malformed record is ignored.
+   */
+  private storedHeartbeat(): HeartbeatOptions | undefined {
+    const config = this.record.systemAttrs[CLI_CONFIG_ATTR];
+    const stored = config !== null && typeof config === "object" && !Array.isArray(config) ? config.heartbeat : undefined;
+    if (stored === null || typeof stored !== "object" || Array.isArray(stored)) return undefined;
+    const { intervalSeconds, graceSeconds } = stored as { intervalSeconds?: unknown; graceSeconds?: unknown };
+    const seconds = (value: unknown) => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined);
+    const heartbeat = { intervalSeconds: seconds(intervalSeconds), graceSeconds: seconds(graceSeconds) };
+    if (heartbeat.intervalSeconds === undefined && heartbeat.graceSeconds === undefined) return undefined;
+    try {
+      resolveHeartbeat(heartbeat, this.storage.url);
+      return heartbeat;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The heartbeat thread of trials asked with {@link ask}, started with the first (see {@link beatForAskedTrial}). */
+  private askedTrialBeats: Promise<HeartbeatThread | null> | null = null;
+  private askedTrialBeatsStarted: HeartbeatThread | null = null;
+
+  /** {@link ask} without its heartbeat: optimize beats for its own trials. */
+  private async askTrial(fixedDistributions: Record<string, Distribution>): Promise<Trial> {
     // Checked before a trial exists: a bad distribution here is the caller's, not a failed trial's.
     checkFixedDistributions(fixedDistributions);
     // A population's trials are its queued segments: ask/tell runs them as optimize does.
@@ -943,6 +1000,13 @@ export class Study implements TrialHost {
    * if (trial) await study.tell(trial, objective(trial));
    */
   async askQueued(): Promise<Trial | null> {
+    const trial = await this.askQueuedTrial();
+    if (trial) await this.beatForAskedTrial(trial);
+    return trial;
+  }
+
+  /** {@link askQueued} without its heartbeat: optimize beats for its own trials. */
+  private async askQueuedTrial(): Promise<Trial | null> {
     if (!this.scheduler) this.refusePopulationWithoutScheduler();
     const record = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
     return record ? this.startTrial(record, {}) : null;
@@ -1114,6 +1178,7 @@ export class Study implements TrialHost {
       return await this.finishTold(trial, outcome, options, startNext);
     } finally {
       this.finishing.delete(trial.number);
+      this.askedTrialBeatsStarted?.remove(trial.id);
     }
   }
 
@@ -1513,7 +1578,7 @@ export class Study implements TrialHost {
     const concurrency = options.concurrency ?? 1;
     const nTrials = options.nTrials ?? Infinity;
     const deadline = options.timeoutSeconds !== undefined ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
-    const timing = resolveHeartbeat(options.heartbeat, this.storage.url);
+    const timing = resolveHeartbeat(options.heartbeat ?? this.storedHeartbeat(), this.storage.url);
     const maxRetries = checkMaxRetries(options.maxRetries);
     const warn = options.onWarning ?? this.onWarning;
     const generation = this.stopGeneration;
@@ -1565,7 +1630,7 @@ export class Study implements TrialHost {
         started++;
         let trial: Trial | null;
         try {
-          trial = this.scheduler ? await this.askSegment() : options.onlyQueuedTrials ? await this.askQueued() : await this.ask();
+          trial = this.scheduler ? await this.askSegment() : options.onlyQueuedTrials ? await this.askQueuedTrial() : await this.askTrial({});
         } catch (error) {
           if (error instanceof SamplerExhaustedError) {
             stoppedHere = true;
@@ -1805,6 +1870,10 @@ export class Study implements TrialHost {
 
   /** Closes the storage if the study opened it. */
   async close(): Promise<void> {
+    const beats = await this.askedTrialBeats;
+    this.askedTrialBeats = null;
+    this.askedTrialBeatsStarted = null;
+    await beats?.stop();
     if (this.ownsStorage) await this.storage.close();
   }
 
