@@ -630,9 +630,13 @@ describe("HTTP API: safety", () => {
     expect(asked.status).toBe(201);
     await call(app, "POST", "/studies/s/trials", {});
     await new Promise((resolve) => setTimeout(resolve, 600));
-    expect((await call(app, "POST", "/studies/s/trials")).status).toBe(201);
+    const next = await call(app, "POST", "/studies/s/trials");
+    expect(next.status).toBe(201);
     const zero = (await call(app, "GET", "/studies/s/trials/0")).json.trial;
     expect([zero.state, zero.systemAttrs.failReason]).toEqual(["failed", "no heartbeat for more than 0.3 s: its client was stopped or lost the server"]);
+    // Queued again, as a worker's reaper does, and the next ask runs it at the same values: a
+    // budget of queued trials ended short by each dead client's trial when the server noticed first.
+    expect(next.json.trial).toMatchObject({ number: 2, systemAttrs: { retryOf: 0, retryCount: 1, fixedParams: { x: zero.params.x } } });
     // Trial 1's client said nothing of heartbeats: left running, as before.
     expect((await call(app, "GET", "/studies/s/trials/1")).json.trial.state).toBe("running");
     const wrong = await call(app, "POST", "/studies/s/trials", { heartbeat: "yes" });

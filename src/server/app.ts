@@ -342,8 +342,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
     let reaped = 0;
     for (const trial of await storage.staleTrials(study.id, graceSeconds * 1000)) {
       if (trial.systemAttrs[CLIENT_BEATS_ATTR] !== true) continue;
+      let failed: FrozenTrial;
       try {
-        await storage.updateTrial(trial.id, {
+        failed = await storage.updateTrial(trial.id, {
           state: "failed",
           values: null,
           systemAttrs: { failReason: `no heartbeat for more than ${graceSeconds} s: its client was stopped or lost the server` },
@@ -351,7 +352,11 @@ export function createServerApp(options: ServerAppOptions): Hono {
         reaped++;
       } catch (error) {
         if (!(error instanceof TrialNotRunningError)) throw error; // told meanwhile
+        continue;
       }
+      // Queued again as a worker's reaper does: a study with a budget of queued trials (sextant
+      // create --trials) ended short by each dead client's trial when the server noticed first.
+      await study.queueRetry(failed);
     }
     if (reaped > 0) await study.refresh();
   }
