@@ -121,6 +121,23 @@ describe("HeartbeatThread beats", () => {
   });
 });
 
+describe("a worker that runs queued trials", () => {
+  it("ends once none is left, not waiting for a trial of an HTTP client that never beats (no reaper fails it)", async () => {
+    const url = `sqlite:${join(scratch, `http-client-${Date.now()}.db`)}`;
+    const study = await createStudy({ storage: url, sampler: new RandomSampler({ seed: 1 }) });
+    const storage = (study as unknown as { storage: SqliteStorage }).storage;
+    // An ask through the HTTP service whose client went away (curl, heartbeats off).
+    await storage.createTrial(study.id, { state: "running", systemAttrs: { worker: { host: "h", pid: 1, remote: "http" } } });
+    for (let i = 0; i < 2; i++) await storage.createTrial(study.id, { state: "waiting" });
+    const ran = study.optimize((trial) => trial.suggestFloat("x", 0, 1), { onlyQueuedTrials: true, heartbeat: { intervalSeconds: 0.2, graceSeconds: 1 } });
+    // It waited for that trial forever, as sextant worker did.
+    const outcome = await Promise.race([ran.then(() => "ended"), new Promise((resolve) => setTimeout(() => resolve("still waiting"), 8_000))]);
+    expect(outcome).toBe("ended");
+    expect(study.trials.map((t) => t.state)).toEqual(["running", "complete", "complete"]);
+    await study.close();
+  }, 20_000);
+});
+
 describe("Study.reapStaleTrials", () => {
   it("fails a silent trial and queues a retry with the same parameters that records what it retries", async () => {
     const storage = new MemoryStorage();

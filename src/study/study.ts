@@ -1819,10 +1819,14 @@ export class Study implements TrialHost {
     };
   }
 
-  /** Whether a trial of the study is running in another process (or another study object). */
+  /**
+   * Whether a trial of the study is running in another process (or another study object) that may
+   * yet come back as a retry. A trial of an HTTP client that never promised heartbeats is left out:
+   * no reaper ever fails it, and a worker waiting for it never exited.
+   */
   private async othersAreRunning(): Promise<boolean> {
     await this.refresh();
-    return this.trialCache.some((t) => t.state === "running" && !this.activeTrials.has(t.number));
+    return this.trialCache.some((t) => t.state === "running" && !this.activeTrials.has(t.number) && silenceMeansGone(t));
   }
 
   private async runTrial(trial: Trial, objective: Objective, startNext: boolean, pipeline: WritePipeline | null): Promise<FrozenTrial> {
