@@ -347,6 +347,22 @@ describe("HTTP API: trials", () => {
     expect((await call(one, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] })).status).toBe(409);
   });
 
+  it("takes a diverged run's NaN and Infinity by name in a report, hands them to the pruner, and answers them by name", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 4 } }, pruner: { name: "threshold", options: { upper: 10 } } });
+    await call(app, "POST", "/studies/s/trials");
+    expect((await call(app, "POST", "/studies/s/trials/0/report", { step: 0, value: 1.5 })).json.shouldPrune).toBe(false);
+    expect((await call(app, "POST", "/studies/s/trials/0/report", { step: 1, value: "Infinity" })).json.shouldPrune).toBe(true);
+    expect((await call(app, "POST", "/studies/s/trials/0/report", { step: 2, value: "NaN" })).status).toBe(200);
+    expect((await call(app, "POST", "/studies/s/trials/0/report", { step: 3, value: "nan" })).status).toBe(400);
+    // They were written as null (JSON.stringify's NaN), and the Python client crashed reading the trial.
+    const read = await call(app, "GET", "/studies/s/trials/0");
+    expect(read.json.trial.intermediate).toEqual({ "0": 1.5, "1": "Infinity", "2": "NaN" });
+    expect(api.TrialResponse.safeParse(read.json).success).toBe(true);
+    const pruned = await call(app, "POST", "/studies/s/trials/0/tell", { state: "pruned" });
+    expect(pruned.json.trial.state).toBe("pruned");
+  });
+
   it("notices on every route a study that another server deleted, and serves the one re-created under its name", async () => {
     const storage = new MemoryStorage();
     const one = newApp({ storage }).app;

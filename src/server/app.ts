@@ -163,8 +163,8 @@ function trialJson(trial: FrozenTrial): z.output<typeof api.TrialJson> {
     state: trial.state,
     params: { ...trial.params },
     distributions: { ...trial.distributions } as Record<string, z.output<typeof api.Distribution>>,
-    values: trial.values ? [...trial.values] : null,
-    intermediate: Object.fromEntries(Object.entries(trial.intermediate)),
+    values: trial.values ? trial.values.map(api.jsonNumber) : null,
+    intermediate: Object.fromEntries(Object.entries(trial.intermediate).map(([step, value]) => [step, api.jsonNumber(value)])),
     userAttrs: { ...trial.userAttrs },
     systemAttrs: { ...trial.systemAttrs },
     startedAt: trial.startedAt,
@@ -672,7 +672,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       response: api.ReportResponse,
       handle: async ({ params, query, body }) => {
         return writeTrial(params, query, (trial) => {
-          const recorded = trial.reportIntermediate(body.value, body.step);
+          const recorded = trial.reportIntermediate(api.numberOf(body.value), body.step);
           return { shouldPrune: trial.shouldPrune(), ignored: !recorded };
         });
       },

@@ -127,9 +127,26 @@ export const UserAttrBody = z.strictObject({
   value: JsonData.refine((v) => v !== undefined, "required: any JSON value").describe("any JSON value"),
 });
 
+/**
+ * NaN and ±Infinity, which JSON cannot hold as numbers, by name: a diverged run's intermediate
+ * values (JSON.stringify wrote them as null, and the Python client crashed reading any such trial).
+ */
+export const NonFiniteName = z.enum(["NaN", "Infinity", "-Infinity"]);
+const MaybeNonFinite = z.union([z.number(), NonFiniteName]);
+
+/** The number a {@link NonFiniteName} (or a number) stands for. */
+export function numberOf(value: number | z.output<typeof NonFiniteName>): number {
+  return typeof value === "number" ? value : value === "NaN" ? Number.NaN : value === "Infinity" ? Infinity : -Infinity;
+}
+
+/** A number for JSON: a non-finite one by its name. */
+export function jsonNumber(value: number): number | z.output<typeof NonFiniteName> {
+  return Number.isFinite(value) ? value : Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+}
+
 export const ReportBody = z.strictObject({
   step: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  value: z.number(),
+  value: MaybeNonFinite.describe('a number, or "NaN", "Infinity" or "-Infinity" (a diverged run: the pruner judges it)'),
 });
 
 export const TellBody = z.discriminatedUnion("state", [
@@ -176,8 +193,8 @@ export const TrialJson = z.strictObject({
   state: TrialState,
   params: z.record(z.string(), CategoricalChoice),
   distributions: z.record(z.string(), Distribution),
-  values: z.array(z.number()).nullable(),
-  intermediate: z.record(z.string(), z.number()),
+  values: z.array(MaybeNonFinite).nullable(),
+  intermediate: z.record(z.string(), MaybeNonFinite),
   userAttrs: Attributes,
   systemAttrs: Attributes,
   startedAt: z.number().nullable(),

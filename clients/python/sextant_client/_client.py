@@ -480,8 +480,21 @@ def _number(value, field):
     except ValueError:  # a signalling NaN Decimal refuses float()
         number = math.nan
     if not math.isfinite(number):
-        raise ValueError("%s must be finite, got %r" % (field, value))
+        raise _NonFiniteError("%s must be finite, got %r" % (field, value))
     return number
+
+
+class _NonFiniteError(ValueError):
+    """A NaN or an infinity where a finite number is needed (a ValueError, as before)."""
+
+
+def _json_float(value):
+    """`value` for JSON: a NaN or an infinity by the name the server reads ("NaN", "Infinity", "-Infinity")."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
 
 
 def _integer(value, field):
@@ -674,10 +687,15 @@ class Trial:
         A step keeps its first value, as in Optuna: reporting it again with another value changes
         nothing and logs a warning (once per trial) on the "sextant_client" logger.
         """
-        value = float(_number(value, "report: value"))
+        try:
+            value = float(_number(value, "report: value"))
+        except _NonFiniteError:
+            # A diverged run's NaN or infinity: recorded (by name, which JSON can carry) for the
+            # pruner to judge, as Optuna records it. It raised and ended optimize.
+            value = float(_unwrap(value))
         step = _integer(step, "report: step")
         # Safe to repeat after a 503: a step reported again with the same value changes nothing.
-        answer = self.study._connection.request("POST", self._path("report"), {"step": step, "value": value}, query=self._query(), repeatable=True)
+        answer = self.study._connection.request("POST", self._path("report"), {"step": step, "value": _json_float(value)}, query=self._query(), repeatable=True)
         self._should_prune = bool(answer["shouldPrune"])
         if answer.get("ignored") and not self._warned_repeated_step:
             self._warned_repeated_step = True
@@ -782,7 +800,14 @@ class Study:
         if state == TrialState.COMPLETE:
             if values is None:
                 raise ValueError("tell: a complete trial needs its value(s)")
-            body = {"state": "complete", "values": _as_values(values, "tell: values")}
+            try:
+                told = _as_values(values, "tell: values")
+            except _NonFiniteError as error:
+                # As Optuna's tell and the library do: the trial fails with the reason, and the
+                # caller is warned. It raised, and the trial stayed running.
+                warnings.warn("sextant_client: trial %d failed: %s" % (number, error), stacklevel=2)
+                return self._finish(number, {"state": "failed", "reason": str(error)})
+            body = {"state": "complete", "values": told}
             if constraints is not None:
                 body["constraints"] = _as_values(constraints, "tell: constraints")
         elif constraints is not None:
@@ -942,7 +967,8 @@ class Study:
         with self._cache_lock:
             return [self._trials[number] for number in sorted(self._trials)]
 
-    def get_trials(self, states=None):
+    def get_trials(self, deepcopy=True, states=None):
+        """The trials, optionally only those in `states`; `deepcopy` is taken for Optuna's signature (every read is a fresh copy)."""
         trials = self.trials
         return trials if states is None else [t for t in trials if t.state in tuple(states)]
 

@@ -9,6 +9,7 @@ import fractions
 import gc
 import http.client
 import json
+import math
 import os
 import socket
 import subprocess
@@ -326,6 +327,9 @@ class AskTellTest(ClientTestCase):
             study.tell(failed, 1.0)
         self.assertEqual(told_twice.exception.status, 409)
         self.assertEqual(len(study.get_trials(states=(TrialState.COMPLETE,))), 7)
+        # Optuna code (MaxTrialsCallback) passes deepcopy first; it was a TypeError.
+        self.assertEqual(len(study.get_trials(False, states=(TrialState.COMPLETE,))), 7)
+        self.assertEqual(len(study.get_trials(deepcopy=False)), len(study.trials))
 
     def test_tell_refuses_values_with_a_pruned_or_failed_state_as_optuna_does(self):
         # Optuna 3.1 raises ValueError("Values were told. Values cannot be specified when state is
@@ -1073,14 +1077,12 @@ class NumericTypesTest(ClientTestCase):
         self.assertEqual([t.state for t in single.trials], [TrialState.COMPLETE] * 3)
         self.assertEqual(single.trials[2].values, [0.125])
         self.assertEqual(single.trials[0].values, [single.trials[0].params["x"]])
-        # NaN and infinity keep the floats' behaviour: a ValueError from tell, a quietly failed trial from optimize.
+        # NaN and infinity keep the floats' behaviour: a failed trial (with a warning from tell), as in Optuna.
         single.optimize(lambda trial: D("NaN"), n_trials=1)
         self.assertEqual(single.trials[3].state, TrialState.FAIL)
         self.assertIn("values must be finite, got Decimal('NaN')", single.trials[3].system_attrs["failReason"])
         open_trial = single.ask()
         refused = [
-            (lambda: single.tell(open_trial, D("Infinity")), ValueError, "tell: values must be finite, got Decimal('Infinity')"),
-            (lambda: single.tell(open_trial, [D("sNaN")]), ValueError, "tell: values[0] must be finite, got Decimal('sNaN')"),
             (lambda: open_trial.report(F(1, 2), D("1.5")), ValueError, "report: step must be an integer, got Decimal('1.5')"),
             (lambda: open_trial.report(0.5, 2.5), ValueError, "report: step must be an integer, got 2.5"),
             (lambda: open_trial.suggest_int("m", D("0.5"), 3), ValueError, "suggest_int('m'): low must be an integer, got Decimal('0.5')"),
@@ -1097,6 +1099,13 @@ class NumericTypesTest(ClientTestCase):
             self.assertIn(message, str(caught.exception))
         self.assertEqual(_wire(single, "/trials/%d" % open_trial.number)["trial"]["intermediate"], {})
         self.assertEqual(single.tell(open_trial, D("0.5")).values, [0.5])
+        # It raised, and the trial stayed running; Optuna fails it and warns.
+        for bad, reason in ((D("Infinity"), "tell: values must be finite, got Decimal('Infinity')"), ([D("sNaN")], "tell: values[0] must be finite, got Decimal('sNaN')")):
+            other = single.ask()
+            with self.assertWarns(UserWarning):
+                failed = single.tell(other, bad)
+            self.assertEqual(failed.state, TrialState.FAIL)
+            self.assertIn(reason, failed.system_attrs["failReason"])
 
     def test_sequences_where_a_number_goes_are_refused_naming_the_field_and_their_length(self):
         study = sextant_client.create_study(URL, unique("shapes"), sampler="random")
@@ -1188,8 +1197,6 @@ class NumericTypesTest(ClientTestCase):
              "tell: values[0] must be a number, but a sequence of length 2 was given"),
             (lambda: open_trial.suggest_float("y", np.zeros((2, 3)), 1), TypeError,
              "suggest_float('y'): low must be a number, but an array of shape (2, 3) was given"),
-            (lambda: open_trial.report(np.float64("nan"), 1), ValueError, "report: value must be finite"),
-            (lambda: single.tell(open_trial, np.float32("inf")), ValueError, "tell: values must be finite"),
             (lambda: open_trial.set_user_attr("s", np.float32("nan")), ValueError,
              "set_user_attr('s'): the value must be JSON (no NaN or infinity): value must be finite"),
             (lambda: open_trial.suggest_categorical("c", [np.float64("inf")]), ValueError,
@@ -1199,7 +1206,18 @@ class NumericTypesTest(ClientTestCase):
             with self.assertRaises(error) as caught:
                 call()
             self.assertIn(message, str(caught.exception))
+        # A diverged run's NaN is recorded for the pruner, as Optuna records it (it raised and ended optimize).
+        open_trial.report(np.float64("nan"), 1)
+        open_trial.report(float("-inf"), 2)
+        self.assertEqual(_wire(single, "/trials/%d" % open_trial.number)["trial"]["intermediate"], {"1": "NaN", "2": "-Infinity"})
         self.assertEqual(single.tell(open_trial, np.float32(0.5)).values, [0.5])
+        # And a trial holding one reads back (float() of the null JSON wrote for it crashed every read).
+        read = [t for t in single.trials if t.number == open_trial.number][0]
+        self.assertTrue(math.isnan(read.intermediate_values[1]))
+        self.assertEqual(read.intermediate_values[2], float("-inf"))
+        other = single.ask()
+        with self.assertWarns(UserWarning):
+            self.assertEqual(single.tell(other, np.float32("inf")).state, TrialState.FAIL)
 
 
 WORKER = textwrap.dedent(
