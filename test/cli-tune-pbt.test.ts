@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStorage } from "../src/index.js";
 import type { MemberLineage } from "../src/schedulers/index.js";
 import { FIXTURES, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
+import { createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -179,6 +180,27 @@ describe("sextant create --scheduler pbt, then workers", () => {
     expectWholePopulation(exported.members, 3, 3);
     const trials = await sqliteTrials(join(dir, "runs.db"), "fleet");
     expect(trials.filter((t) => t.state === "complete")).toHaveLength(9);
+  });
+
+  it("on PostgreSQL, keeps every member when workers start from different folders: the checkpoint folder is fixed at creation", async (context) => {
+    const reason = await postgresUnavailable();
+    if (reason) context.skip(reason);
+    const database = await createScratchDatabase();
+    try {
+      const created = await sextant(["create", "--study", "pg-fleet", "--storage", database.url, ...schedule(3, 3), ...TRAIN], { cwd: dir });
+      expect(created.code, created.stderr).toBe(0);
+      // Each worker resolved ./sextant-checkpoints in its own folder, and the other's members failed
+      // with "checkpoint trial-2 … is missing".
+      const folders = ["a", "b"].map((name) => join(dir, name));
+      for (const folder of folders) mkdirSync(folder);
+      const workers = await Promise.all(folders.map((folder) => sextant(["worker", "--study", "pg-fleet", "--storage", database.url], { cwd: folder })));
+      for (const w of workers) expect(w.code, w.stderr).toBe(0);
+      const json = await sextant(["export", "pg-fleet", "--storage", database.url, "--lineage", "--json"], { cwd: dir });
+      expectWholePopulation((JSON.parse(json.stdout) as { members: MemberLineage[] }).members, 3, 3);
+      expect(existsSync(join(dir, "sextant-checkpoints", "pg-fleet"))).toBe(true);
+    } finally {
+      await database.drop();
+    }
   });
 
   it("reproduces a population from the scheduler's seed alone, and refuses to resume it under another schedule", async () => {

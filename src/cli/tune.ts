@@ -12,9 +12,9 @@ import type { Pruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import type { Scheduler } from "../schedulers/index.js";
 import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey, studyNameProblem } from "../space/index.js";
-import type { Storage } from "../storage/index.js";
+import { type Storage, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
-import { type Study, createStudy, singleObjectiveProblem } from "../study/index.js";
+import { type Study, createStudy, defaultCheckpointRoot, singleObjectiveProblem } from "../study/index.js";
 import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
@@ -252,6 +252,13 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : (config.cwd ?? configDir);
   const studyName = flags.study ?? config.study ?? defaultStudyName(command, flags.config);
   const nameProblem = studyNameProblem(studyName);
+  const storage = flags.storage ?? config.storage ?? storageUrl(undefined);
+  // A population on a server database keeps its checkpoints under one absolute folder, fixed here
+  // and stored with the study: the default resolved in each worker's own working directory, and
+  // workers started from two folders could not find each other's checkpoints (members were lost).
+  if (scheduler && sqlitePath(storage) === null && !isMemoryUrl(storage) && !Object.keys(scheduler.options).some((key) => normalizeOptionKey(key) === "checkpointdir")) {
+    scheduler.options.checkpointDir = defaultCheckpointRoot(storage, studyName);
+  }
   if (nameProblem !== null) {
     // createStudy refuses it too, but late: tune reported it as a failure and create as a bug.
     const message = nameProblem;
@@ -261,7 +268,7 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
     source,
     settings: {
       studyName,
-      storage: flags.storage ?? config.storage ?? storageUrl(undefined),
+      storage,
       directions,
       trials,
       jobs: flags.jobs ?? config.jobs ?? 1,
@@ -467,6 +474,10 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
  * where a GPSampler is built before the study knows its sources); `--warm-start` asks for it, so the
  * CLI turns it on unless `--sampler-opt warm_start=false` says otherwise. Other samplers as given.
  */
+function isMemoryUrl(url: string): boolean {
+  return url === "memory" || url === "memory:";
+}
+
 function withWarmStart(sampler: NamedComponent): NamedComponent {
   if (sampler.name !== "gp") return sampler;
   if (Object.keys(sampler.options).some((key) => normalizeOptionKey(key) === "warmstart")) return sampler;

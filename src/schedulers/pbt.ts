@@ -46,7 +46,7 @@ export const PBT_OPTIONS = defineOptions({
   quantile: { kind: "number", min: 0, max: 0.5, exclusiveMin: true, default: 0.25, description: "fraction of members in the bottom (exploiting) and top (exploited) groups" },
   resampleProbability: { kind: "number", min: 0, max: 1, default: 0.25, description: "chance that explore draws a hyperparameter afresh instead of perturbing it" },
   perturbation: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 0.2, description: "explore multiplies a numeric hyperparameter by 1 − p or 1 + p" },
-  checkpointDir: { kind: "string", default: "next to the storage", description: "folder for the members' checkpoints (default: <sqlite file>-checkpoints/<study>)" },
+  checkpointDir: { kind: "string", default: "next to the storage", description: "folder for the members' checkpoints (default: <sqlite file>-checkpoints/<study>; on PostgreSQL the CLI fixes <folder of create or tune>/sextant-checkpoints/<study> for every worker)" },
   seed: SEED_OPTION,
 });
 
