@@ -34,6 +34,14 @@ describe("--param and flags", () => {
     expect(existsSync(join(dir, "sextant.db"))).toBe(false);
   });
 
+  it("takes a parameter named in any script, and substitutes it in the command", async () => {
+    // "größe" was refused as not "letters", though the README shows {größe} working.
+    const result = await run(["tune", "--storage", "memory", "-p", "größe=int:1:3", "-n", "2", "--json", "--", "node", "-e", "console.log(Number(process.argv[1]))", "{größe}"]);
+    expect(result.code, result.stderr).toBe(0);
+    const best = JSON.parse(result.stdout).best as { values: number[]; params: Record<string, number> };
+    expect(best.values).toEqual([best.params["größe"]]);
+  });
+
   it("rejects a parameter or option given twice by flags instead of keeping the last silently", async () => {
     const result = await run(["tune", "--param", "x=float:0:1", "--param", "x=float:0:2", ...NODE_CMD]);
     expect(result.code).toBe(2);

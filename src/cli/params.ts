@@ -12,7 +12,7 @@ import { UsageError } from "./errors.js";
  * @example
  * PARAM_NAME.test("learning_rate") // true
  */
-export const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+export const PARAM_NAME = /^[\p{L}_][\p{L}\p{M}\p{N}_.-]*$/u;
 
 function parseNumber(text: string, what: string, name: string): number {
   const value = text.trim() === "" ? NaN : Number(text);
