@@ -322,7 +322,7 @@ export interface BenchTuneFlags {
  * on other problems (dev → test), and states both results.
  *
  * @example
- * await benchTuneCommand({ suite: "dev", testSuite: "test", candidates: "tpe,tpe:multivariate=true", trials: 50, tuningSeeds: "0-2", testSeeds: "100-102", out: "tune" }, processIo());
+ * await benchTuneCommand({ suite: "dev", testSuite: "test", candidates: "tpe,tpe:multivariate=false", trials: 50, tuningSeeds: "0-2", testSeeds: "100-102", out: "tune" }, processIo());
  */
 export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<number> {
   const problems = resolveSuite(flags.suite);
@@ -368,7 +368,7 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
  * against choosing the best candidate per problem.
  *
  * @example
- * await benchDefaultsCommand("lab-dev", { candidates: "tpe,tpe:multivariate=true" }, processIo());
+ * await benchDefaultsCommand("lab-dev", { candidates: "tpe,tpe:multivariate=false" }, processIo());
  */
 export async function benchDefaultsCommand(dir: string, flags: { candidates: string; budget?: number; json?: boolean }, io: Io): Promise<number> {
   const { results: stored, settings } = storedRun(dir);

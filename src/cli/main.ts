@@ -328,7 +328,7 @@ Examples:
     .command("run")
     .description("run every optimizer on every problem for every seed, resumably (rerun to continue after a crash)")
     .requiredOption("--suite <names>", "suites (dev, test, smoke, samplers, pruning, multiobjective, surrogates-heldout; `sextant bench suites` lists them) and/or problem names, comma-separated")
-    .option("--optimizers <list>", "comma-separated: Sextant samplers with options (tpe:multivariate=true), Optuna references (optuna-tpe, optuna-tpe-mv, optuna-random, optuna-qmc, optuna-cmaes, optuna-nsga2, optuna-motpe), each optionally +PRUNER (tpe+asha, optuna-tpe+optuna-hyperband); default: the suite's own (bench suites lists them)")
+    .option("--optimizers <list>", "comma-separated: Sextant samplers with options (tpe:multivariate=false), Optuna references (optuna-tpe, optuna-tpe-mv, optuna-random, optuna-qmc, optuna-cmaes, optuna-nsga2, optuna-motpe), each optionally +PRUNER (tpe+asha, optuna-tpe+optuna-hyperband); default: the suite's own (bench suites lists them)")
     .requiredOption("-n, --trials <n>", "trials per run, the same budget for every optimizer", positiveInt("--trials"))
     .option("--seeds <seeds>", "a count N (0…N−1), a range A-B, or a list A,B,C; each seed picks the instance and seeds the optimizer", "3")
     .requiredOption("-o, --out <dir>", "directory for results.jsonl and run.json")
@@ -339,7 +339,7 @@ Examples:
       `
 Examples:
   $ sextant bench run --suite test --optimizers auto,tpe,gp,cmaes,random,sobol,optuna-tpe,optuna-tpe-mv --trials 300 --seeds 3 --out lab-test
-  $ sextant bench run --suite branin-2d,hartmann6-6d --optimizers "tpe,tpe:multivariate=true" --trials 100 --seeds 100-109 --out lab-mv --jobs 2
+  $ sextant bench run --suite branin-2d,hartmann6-6d --optimizers "tpe,tpe:multivariate=false" --trials 100 --seeds 100-109 --out lab-mv --jobs 2
   $ sextant bench run --suite pruning --trials 40 --seeds 5 --out lab-pruning     (budget: 40 full trials' worth of steps)
   $ sextant bench run --suite multiobjective --trials 200 --seeds 5 --out lab-mo  (regret: hypervolume regret)`,
     )
@@ -364,7 +364,7 @@ Examples:
 Examples:
   $ sextant bench report lab-test
   $ sextant bench report lab-test --out docs/benchmarks.md --budgets 30,100,300
-  $ sextant bench report lab-dev --focus tpe:multivariate=true`,
+  $ sextant bench report lab-dev --focus tpe:multivariate=false`,
     )
     .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; focus?: string; json?: boolean }) => {
       result.code = await (await import("./bench.js")).benchReportCommand(dir, flags, io);
@@ -390,7 +390,7 @@ Examples:
     .description("choose among configurations on tuning seeds, then report the choice on disjoint test seeds (Eimer et al. 2023), optionally on other problems (dev → test)")
     .requiredOption("--suite <names>", "problems to tune on (e.g. dev)")
     .option("--test-suite <names>", "problems to test on, disjoint from --suite (e.g. test); default: the --suite problems")
-    .requiredOption("--candidates <list>", "comma-separated optimizer specs to choose from (tpe,tpe:multivariate=true)")
+    .requiredOption("--candidates <list>", "comma-separated optimizer specs to choose from (tpe,tpe:multivariate=false)")
     .requiredOption("-n, --trials <n>", "trials per run", positiveInt("--trials"))
     .option("--tuning-seeds <seeds>", "seeds the choice is made on", "0-2")
     .option("--test-seeds <seeds>", "seeds the choice is reported on, disjoint from --tuning-seeds", "100-102")
@@ -401,7 +401,7 @@ Examples:
       "after",
       `
 Examples:
-  $ sextant bench tune --suite dev --test-suite test --candidates "tpe,tpe:multivariate=true" --trials 50 --out tune-mv`,
+  $ sextant bench tune --suite dev --test-suite test --candidates "tpe,tpe:multivariate=false" --trials 50 --out tune-mv`,
     )
     .action(async (flags: BenchTuneFlags) => {
       result.code = await (await import("./bench.js")).benchTuneCommand(flags, io);
@@ -418,7 +418,7 @@ Examples:
       "after",
       `
 Examples:
-  $ sextant bench defaults lab-dev --candidates "tpe,tpe:gamma_beta=0.1,tpe:multivariate=true" --budget 100`,
+  $ sextant bench defaults lab-dev --candidates "tpe,tpe:gamma_beta=0.1,tpe:multivariate=false" --budget 100`,
     )
     .action(async (dir: string, flags: { candidates: string; budget?: number; json?: boolean }) => {
       result.code = await (await import("./bench.js")).benchDefaultsCommand(dir, flags, io);
