@@ -19,6 +19,29 @@ describe("optimize", () => {
     expect(study.trials).toHaveLength(5);
   });
 
+  it("stops at stopAfter's complete trials with several lanes, and runs on for those that did not complete", async () => {
+    const every = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    const slow = async (t: { suggestFloat: (n: string, l: number, h: number) => number }) => {
+      await sleep(20);
+      return t.suggestFloat("x", 0, 1);
+    };
+    await every.optimize(slow, { concurrency: 4, stopAfter: { completeTrials: 10 } });
+    // 13 trials, all complete, for 10: running trials were not counted.
+    expect(every.trials.filter((t) => t.state === "complete")).toHaveLength(10);
+    expect(every.trials).toHaveLength(10);
+    // A running trial that fails frees its place: the study still ends with 10 complete.
+    const some = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await some.optimize(
+      async (t) => {
+        const x = await slow(t);
+        if (t.number % 3 === 0) throw new Error("diverged");
+        return x;
+      },
+      { concurrency: 4, stopAfter: { completeTrials: 10 } },
+    );
+    expect(some.trials.filter((t) => t.state === "complete")).toHaveLength(10);
+  });
+
   it("keeps a stop meant for a running call when another call starts", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
     const objective = async (t: { suggestFloat: (n: string, l: number, h: number) => number }) => {

@@ -1865,7 +1865,9 @@ export class Study implements TrialHost {
     for (const number of this.finishing) if (!this.finishedNumbers.has(number)) running++;
     if (stopAfter.totalTrials !== undefined && finished + running >= stopAfter.totalTrials) return true;
     const complete = this.finishedCache.filter((t) => t.state === "complete");
-    if (stopAfter.completeTrials !== undefined && complete.length >= stopAfter.completeTrials) return true;
+    // Running trials may complete too: counted, as for totalTrials (10 complete trials ran 13 with
+    // concurrency 4). One that then fails or is pruned frees its place, and a lane starts another.
+    if (stopAfter.completeTrials !== undefined && complete.length + running >= stopAfter.completeTrials) return true;
     if (stopAfter.trialsWithoutImprovement !== undefined && complete.length > 0) {
       if (trialsSinceImprovement(complete, this.directions) >= stopAfter.trialsWithoutImprovement) return true;
     }
