@@ -25,6 +25,8 @@ beforeAll(async () => {
     { nTrials: 120 },
   );
   await createStudy({ name: "empty", storage, direction: "minimize", sampler: new RandomSampler({ seed: 2 }) });
+  const two = await createStudy({ name: "two", storage, directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 3 }) });
+  await two.optimize((trial) => [trial.suggestFloat("x", 0, 1), trial.suggestFloat("y", 0, 1)], { nTrials: 30 });
   await storage.close();
 });
 afterAll(() => cleanup());
@@ -44,6 +46,12 @@ describe("sextant importance", () => {
     expect(result.stdout).not.toMatch(/[-+~] [-+]?\d/);
     expect(lines[4]).toMatch(/^kind\s+0\.\d{3}\s+\[#+\.*\]\s+\(categorical\)$/);
     expect(lines[5]).toMatch(/^noise\s+0\.0\d\d\s+\[\.*#?\.*\]\s+(-?0(\.\d+)?(e-\d+)? \(weak\)|[+-]0\.\d+)$/);
+  });
+
+  it("names the objective it ranked in a study with several", async () => {
+    // --objective 0, 1 and none printed one header, though the tables differ.
+    expect((await run(["importance", "two"])).stdout.split("\n")[0]).toBe('parameter importance of "two" for objective 0 (minimize) by fANOVA, from 30 complete trial(s)');
+    expect((await run(["importance", "two", "--objective", "1"])).stdout.split("\n")[0]).toBe('parameter importance of "two" for objective 1 (maximize) by fANOVA, from 30 complete trial(s)');
   });
 
   it("gives the same as JSON, with either method", async () => {

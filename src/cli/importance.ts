@@ -48,7 +48,9 @@ export async function importanceCommand(name: string, flags: ImportanceFlags, io
       io.out(JSON.stringify({ study: name, objective: objectiveIndex, direction: record.directions[objectiveIndex], ...result, params }, null, 2));
       return 0;
     }
-    io.out(`parameter importance of "${name}" by ${method === "fanova" ? "fANOVA" : "PED-ANOVA"}, from ${result.nTrials} complete trial(s)`);
+    // With several objectives, say which one was ranked (all three spellings printed one header).
+    const objective = record.directions.length > 1 ? ` for objective ${objectiveIndex} (${record.directions[objectiveIndex]})` : "";
+    io.out(`parameter importance of "${name}"${objective} by ${method === "fanova" ? "fANOVA" : "PED-ANOVA"}, from ${result.nTrials} complete trial(s)`);
     io.out(
       renderTable(
         ["param", "importance", "", "effect"],
