@@ -2,7 +2,7 @@
 // reporting constraints through `sextant tune`, and `sextant best` showing feasible trials only.
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import "../src/index.js";
+import { RandomSampler, createStudy } from "../src/index.js";
 import { FIXTURES, sextant, sqliteTrials, tempDir } from "./fixtures/cli-run.js";
 
 let dir: string;
@@ -41,6 +41,23 @@ describe("constraints reported by a command", () => {
     const best = JSON.parse((await sextant(["best", "c", "--json"], { cwd: dir })).stdout);
     expect(best.best.value).toBe(bestFeasible);
     expect(best.best.systemAttrs.constraints[0]).toBeLessThanOrEqual(0);
+  });
+
+  it("sextant trials notes a trial of unknown feasibility, which best leaves out", async () => {
+    const study = await createStudy({ name: "late", storage: `sqlite:${join(dir, "sextant.db")}`, sampler: new RandomSampler({ seed: 1 }) });
+    // Told before the study had constraints: of unknown feasibility, and no note said why best skipped it.
+    for (const constraints of [undefined, [1], [-1]]) {
+      const trial = await study.ask();
+      trial.suggestFloat("x", 0, 1);
+      await study.tell(trial, trial.number, constraints ? { constraints } : {});
+    }
+    await study.close();
+    const listed = await sextant(["trials", "late"], { cwd: dir });
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = listed.stdout.split("\n").slice(2);
+    expect(rows[0]).toMatch(/feasibility unknown \(no constraints reported\)$/);
+    expect(rows[1]).toMatch(/infeasible \(violation 1\)$/);
+    expect(rows[2]).not.toMatch(/feasib/);
   });
 
   it("with no feasible trial, sextant best says so and shows the least-violating one", async () => {

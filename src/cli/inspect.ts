@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { type Storage, StorageEmptyError, type StudyRecord, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
-import { totalViolation, trialConstraints } from "../analysis/index.js";
+import { isConstrainedStudy, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
 import { loadStudy } from "../study/index.js";
@@ -195,20 +195,23 @@ function valueHeaders(directions: readonly string[]): string[] {
   return directions.length === 1 ? ["value"] : directions.map((_, i) => `value_${i}`);
 }
 
-function note(trial: FrozenTrial): string {
+function note(trial: FrozenTrial, constrained: boolean): string {
   const retryOf = typeof trial.systemAttrs.retryOf === "number" ? trial.systemAttrs.retryOf : null;
   if (trial.state === "waiting") return retryOf === null ? "queued" : `queued, retry of ${retryOf}`;
   // First, so that a long failure reason cut to the column's width never hides it.
-  return [retryOf === null ? "" : `(retry of ${retryOf})`, stateNote(trial)].filter((part) => part !== "").join(" ");
+  return [retryOf === null ? "" : `(retry of ${retryOf})`, stateNote(trial, constrained)].filter((part) => part !== "").join(" ");
 }
 
-function stateNote(trial: FrozenTrial): string {
+function stateNote(trial: FrozenTrial, constrained: boolean): string {
   if (trial.state === "failed") return String(trial.systemAttrs.failReason ?? "");
   if (trial.state === "pruned") {
     const last = lastIntermediate(trial);
     return last ? `at step ${last.step}` : "";
   }
-  const violation = totalViolation(trialConstraints(trial));
+  const constraints = trialConstraints(trial);
+  // Left off the front and out of best like an infeasible trial, so said: it showed no note.
+  if (constraints === null) return constrained && trial.state === "complete" ? "feasibility unknown (no constraints reported)" : "";
+  const violation = totalViolation(constraints);
   return violation > 0 ? `infeasible (violation ${formatNumber(violation)})` : "";
 }
 
@@ -300,6 +303,7 @@ export async function listTrialsCommand(
   }
   return withStudy(storageUrl(options.storage), name, async (storage, record) => {
     let trials = await allTrials(storage, record);
+    const constrained = isConstrainedStudy(trials);
     if (states) trials = trials.filter((t) => states!.includes(t.state));
     if (options.limit !== undefined) trials = trials.slice(Math.max(0, trials.length - options.limit));
     if (options.json) {
@@ -320,7 +324,7 @@ export async function listTrialsCommand(
           ...record.directions.map((_, i) => formatNumber(t.values?.[i] ?? null)),
           ...params.map((p) => formatParam(shownParams(t)[p])),
           formatDuration(trialDuration(t)),
-          note(t),
+          note(t, constrained),
         ]),
         60,
       ),
