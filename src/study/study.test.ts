@@ -119,6 +119,10 @@ describe("Study", () => {
       "objective returned the bigint 3n, not a finite number",
       "objective returned a Number object (3; return the primitive, e.g. Number(x)), not a finite number",
     ]);
+    // With two objectives, the command protocol's { values, constraints } read "returned 1 value(s) but the study has 2".
+    const two = await createStudy({ directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 2 }) });
+    await two.optimize(() => ({ values: [1, 2], constraints: [0] }) as never, { nTrials: 1 });
+    expect(two.trials[0]!.systemAttrs.failReason).toBe('objective returned {"values":[1,2],"constraints":[0]}, not a finite number');
   });
 
   it("refuses a one-objective sampler or pruner for a stored study of two, when resumed without directions", async () => {

@@ -1329,7 +1329,11 @@ export class Study implements TrialHost {
       return this.judge(trial, result.values);
     }
     const values = toVector(result as ObjectiveResult);
-    if (values.length !== this.directions.length) {
+    // An object (such as { values, constraints }, the command protocol's shape) is no count of
+    // values: judged by its type below, as in a study of one objective. It was "returned 1
+    // value(s) but the study has 2 objective(s)".
+    const oneObject = typeof result === "object" && result !== null && !Array.isArray(result);
+    if (!oneObject && values.length !== this.directions.length) {
       return {
         state: "failed",
         values: null,
