@@ -6,6 +6,20 @@ import { createStudy, loadStudy } from "./index.js";
 const random = () => new RandomSampler({ seed: 7 });
 
 describe("constraints", () => {
+  it("keeps one constraint count across study objects that loaded the study before its first constrained trial", async () => {
+    const storage = new MemoryStorage();
+    await createStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 1 }) });
+    const [a, b] = [await loadStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 2 }) }), await loadStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 3 }) })];
+    const first = await a.ask();
+    first.suggestFloat("x", 0, 1);
+    await a.tell(first, 1, { constraints: [-1] });
+    // b read the study record before a stored the count: its trial with two values was stored complete.
+    const second = await b.ask();
+    second.suggestFloat("x", 0, 1);
+    const told = await b.tell(second, 2, { constraints: [-1, -1] });
+    expect([told.state, told.systemAttrs.failReason]).toEqual(["failed", "2 constraint value(s) reported, but the study's trials have 1"]);
+  });
+
   it("warns when the sampler models the objective alone (CMA-ES, CEM, TuRBO)", async () => {
     const warnings: string[] = [];
     await createStudy({ sampler: new CmaEsSampler({ seed: 1 }), constraints: () => [0], onWarning: (m) => warnings.push(m) });

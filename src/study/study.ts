@@ -1291,7 +1291,7 @@ export class Study implements TrialHost {
       }
     }
     constraints ??= trial.systemAttrs[CONSTRAINTS_ATTR];
-    const expected = this.record.systemAttrs[CONSTRAINT_COUNT_ATTR];
+    const expected = this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] ?? this.constraintCountOfTrials();
     if (constraints === undefined || constraints === null) {
       // A constraints function that returns nothing (a block body without `return`) leaves
       // feasibility unknown: passing such trials as feasible would hide every violation.
@@ -1305,6 +1305,19 @@ export class Study implements TrialHost {
       return failed(`${values.length} constraint value(s) reported, but the study's trials have ${expected}`);
     }
     return { ...outcome, constraints: values };
+  }
+
+  /**
+   * The constraint count of the study's complete trials as this object last read them, for a study
+   * record read before another process stored the count: two workers that loaded the study before
+   * its first constrained trial each stored trials of their own count.
+   */
+  private constraintCountOfTrials(): number | undefined {
+    for (const t of this.finishedCache) {
+      const constraints = t.state === "complete" ? t.systemAttrs[CONSTRAINTS_ATTR] : undefined;
+      if (Array.isArray(constraints)) return constraints.length;
+    }
+    return undefined;
   }
 
   private judge(trial: Trial, result: TellResult): Judged {
