@@ -1,6 +1,7 @@
 // What `npm pack` puts in the package a user installs: what the help and README point at is there.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -22,4 +23,20 @@ describe("the npm package", () => {
     const map = JSON.parse(readFileSync(join(ROOT, "dist/index.js.map"), "utf8")) as { sourcesContent?: string[] };
     expect(map.sourcesContent?.[0]).toContain("export");
   }, 60_000);
+
+  it("has type declarations that check under a user's strictest settings (exactOptionalPropertyTypes, no skipLibCheck)", () => {
+    // Every import of sextant/server failed: Route's params?: P did not extend RouteDoc's.
+    const dir = mkdtempSync(join(tmpdir(), "sextant-dts-"));
+    try {
+      const exports = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).exports as Record<string, { types: string }>;
+      const files = Object.values(exports).map((entry) => join(ROOT, entry.types));
+      const compilerOptions = { strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, skipLibCheck: false, noEmit: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", types: ["node"], typeRoots: [join(ROOT, "node_modules/@types")] };
+      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files }));
+      const checked = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(dir, "tsconfig.json")], { encoding: "utf8" });
+      expect(checked.stdout + checked.stderr).toBe("");
+      expect(checked.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -10,9 +10,11 @@ export interface RouteDoc {
   /** OpenAPI-style path below the API prefix, e.g. `/studies/{study}`. */
   readonly path: string;
   readonly summary: string;
-  readonly params?: z.ZodObject;
-  readonly query?: z.ZodObject;
-  readonly body?: z.ZodType;
+  // `| undefined` spelt out: a Route's `params?: P` (P may be undefined) must extend these under a
+  // user's exactOptionalPropertyTypes, or every `import "sextant/server"` failed type-checking.
+  readonly params?: z.ZodObject | undefined;
+  readonly query?: z.ZodObject | undefined;
+  readonly body?: z.ZodType | undefined;
   /** Whether the body may be left out (the route then reads it as `{}`). */
   readonly bodyMayBeEmpty?: boolean;
   /** The answer on success: status and schema. */
