@@ -164,6 +164,18 @@ describe("the timeline's lanes", () => {
   });
 });
 
+describe("the Pareto plot", () => {
+  it("draws infeasible trials as their own series, which a tooltip and a click tell apart from the dominated", () => {
+    const pareto = { objectives: [0, 1], front: [{ number: 1, values: [1, 2] }], others: [{ number: 2, values: [3, 3] }], infeasible: [{ number: 3, values: [0.1, 0.1] }], matched: 3, shown: 3, total: 3 };
+    const chart = paretoOption(pareto, ["f0", "f1"]) as Linked & { marks: number; option: { series: { name: string }[]; tooltip: Tooltip } };
+    // (0.1, 0.1) lies below the front, and was labelled "dominated".
+    expect(chart.option.series.map((s) => s.name)).toEqual(["dominated", "infeasible", "Pareto front"]);
+    expect(chart.marks).toBe(3);
+    expect(chart.trialAt({ componentType: "series", seriesIndex: 1, dataIndex: 0 })).toBe(3);
+    expect(chart.option.tooltip.formatter({ seriesIndex: 1, seriesName: "infeasible", dataIndex: 0 })).toMatch(/^trial 3 \(infeasible\)/);
+  });
+});
+
 describe("the plots' tooltips", () => {
   const points = { numbers: [1, 2], states: ["complete", "complete"], values: [0.5, 0.25], params: { lr: [0.1, 0.2] }, best: [{ number: 1, value: 0.5 }], matched: 2, shown: 2, total: 2 };
   const timeline = { workers: ["w"], bars: [{ number: 1, worker: 0, start: 0, end: 10, state: "complete" }], matched: 1, shown: 1, total: 1 };

@@ -108,6 +108,7 @@ export interface Pareto extends Shown {
   objectives: number[];
   front: { number: number; values: number[] }[];
   others: { number: number; values: number[] }[];
+  infeasible: { number: number; values: number[] }[];
 }
 
 export interface Timeline extends Shown {

@@ -367,9 +367,10 @@ export function importanceOption(params: { name: string; importance: number; cor
 export function paretoOption(pareto: Pareto, names: [string, string]): { option: Option; marks: number; trialAt: TrialAt } {
   const xy = (p: { values: number[] }) => [p.values[0], p.values[1]];
   // In the order of the series below.
-  const bySeries = [pareto.others, pareto.front];
+  const infeasible = pareto.infeasible ?? [];
+  const bySeries = [pareto.others, infeasible, pareto.front];
   return {
-    marks: pareto.front.length + pareto.others.length,
+    marks: pareto.front.length + pareto.others.length + infeasible.length,
     trialAt: (event) => itemOf(event, bySeries)?.number,
     option: {
       legend: { top: 0, right: 0 },
@@ -386,6 +387,8 @@ export function paretoOption(pareto: Pareto, names: [string, string]): { option:
       },
       series: [
         { type: "scatter", name: "dominated", data: pareto.others.map(xy), symbolSize: 4, itemStyle: { color: "#9bb7e8" } },
+        // Never on the front, however good their values: they used to be labelled "dominated".
+        { type: "scatter", name: "infeasible", data: infeasible.map(xy), symbolSize: 4, symbol: "triangle", itemStyle: { color: "#b0b0b0" } },
         { type: "scatter", name: "Pareto front", data: pareto.front.map(xy), symbolSize: 7, itemStyle: { color: "#d3322f" } },
       ],
     },

@@ -369,13 +369,16 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const others = evenlySpaced(rest, Math.max(0, limit - frontSet.size));
         const pointOf = (n: number) => ({ number: n, values: [...index.trials[n]!.values!] });
         const front = [...frontSet].sort((a, b) => a - b).map(pointOf);
+        // Infeasible trials apart: drawn as "dominated", some lay visibly below the front.
+        const isFeasible = (n: number) => feasible(index.trials[n]!);
         return {
           matched: complete.length,
           shown: front.length + others.length,
           total: index.size,
           objectives: index.directions.map((_, i) => i),
           front,
-          others: others.map(pointOf),
+          others: others.filter(isFeasible).map(pointOf),
+          infeasible: others.filter((n) => !isFeasible(n)).map(pointOf),
         };
       },
     }),

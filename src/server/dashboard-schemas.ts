@@ -138,7 +138,8 @@ export const ParetoResponse = z.strictObject({
   ...Shown,
   objectives: z.array(z.number().int()),
   front: z.array(z.strictObject({ number: z.number().int(), values: z.array(z.number()) })),
-  others: z.array(z.strictObject({ number: z.number().int(), values: z.array(z.number()) })),
+  others: z.array(z.strictObject({ number: z.number().int(), values: z.array(z.number()) })).describe("feasible trials the front dominates (a sample)"),
+  infeasible: z.array(z.strictObject({ number: z.number().int(), values: z.array(z.number()) })).describe("infeasible trials and trials of unknown feasibility, never on the front however good their values (a sample)"),
 });
 
 export const TimelineResponse = z.strictObject({
