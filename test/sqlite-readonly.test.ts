@@ -141,6 +141,31 @@ describe("writing commands on a write-protected file", () => {
   });
 });
 
+describe("writing commands in a write-protected folder", () => {
+  it("say the folder is read-only, not the file, for an existing file and a new one", async () => {
+    const folder = join(dir, "shared");
+    mkdirSync(folder);
+    const path = join(folder, "runs.db");
+    await makeStudyFile(path);
+    toRollbackJournal(path);
+    chmodSync(path, 0o666);
+    chmodSync(folder, 0o555);
+    try {
+      const params = ["-p", "x=float:0:1", "--", "node", "-e", "0"];
+      // The file is writable; -wal and -shm cannot be created beside it. It said "the file is read-only".
+      const existing = sextantUnprivileged(["tune", "--storage", `sqlite:${path}`, "--study", "demo", "--trials", "1", ...params]);
+      expect(existing.code).toBe(1);
+      expect(existing.stderr).toMatch(new RegExp(`^sextant: cannot open sqlite:.*runs\\.db: the folder .*shared is read-only; Sextant must create .*runs\\.db-wal and .*runs\\.db-shm in it: make it writable`));
+      // A new file there: it said only "the file cannot be opened".
+      const fresh = sextantUnprivileged(["tune", "--storage", `sqlite:${join(folder, "new.db")}`, "--trials", "1", ...params]);
+      expect(fresh.code).toBe(1);
+      expect(fresh.stderr).toMatch(/the folder .*shared is read-only; Sextant must create .*new\.db, .*new\.db-wal and .*new\.db-shm in it/);
+    } finally {
+      chmodSync(folder, 0o755);
+    }
+  });
+});
+
 describe("inspection commands", () => {
   it("read a read-only file without changing a byte of it", async () => {
     await makeStudyFile(db);

@@ -650,18 +650,37 @@ function checkReadableWithoutMigrating(state: SchemaState): void {
 
 /** The first of the database's files (itself, its -wal and -shm) that exists and this process may not write. */
 function unwritableFile(path: string): string | undefined {
+  let missing = false;
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     try {
       accessSync(file, constants.W_OK);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") return file;
+      missing = true;
+    }
+  }
+  // The file, its -wal or its -shm must be created in the folder: a read-only folder was reported
+  // as a read-only file (the file being writable), or not at all for a new file.
+  if (missing) {
+    const folder = dirname(resolve(path));
+    try {
+      accessSync(folder, constants.W_OK);
+    } catch (error) {
+      // A missing folder is said where the open fails ("the directory … does not exist").
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") return folder;
     }
   }
   return undefined;
 }
 
-/** Why a writer cannot use the database at `path`, `file` (it or its -wal or -shm) being read-only. */
+/** Why a writer cannot use the database at `path`, `file` (it, its -wal or -shm, or its folder) being read-only. */
 function readOnlyReason(path: string, file: string): string {
+  if (file !== path && !file.startsWith(`${path}-`)) {
+    return (
+      `the folder ${file} is read-only; Sextant must create ${existsSync(path) ? "" : `${path}, `}${path}-wal and ${path}-shm in it: ` +
+      `make it writable for this user (reading commands such as sextant trials need only read access)`
+    );
+  }
   return (
     `${file === path ? "the file" : file} is read-only; Sextant must write to it and create ${path}-wal and ${path}-shm beside it: ` +
     `make them writable for this user (reading commands such as sextant trials need only read access)`
