@@ -104,8 +104,11 @@ describe("placeholders and protocol", () => {
     expect(parseReportLine('sextant: {"valeu": 1}')?.kind).toBe("invalid");
     expect(parseReportLine('sextant: {"value": 1, "values": [1, 2]}')).toMatchObject({ kind: "invalid", message: expect.stringMatching(/^give "value" or "values", not both/) });
     expect(parseReportLine('sextant: {"step": 1, "value": 0.5, "constraints": [5]}')).toMatchObject({ kind: "invalid", message: expect.stringMatching(/^constraints go on the result line/) });
-    // A key that is no misspelling of one is let through, as before.
-    expect(parseReportLine('sextant: {"value": 0.3, "epoch": 12}')).toEqual({ kind: "final", values: [0.3] });
+    expect(parseReportLine('sextant: {"Value": 1}')?.kind).toBe("invalid");
+    // A key that is no misspelling of one is let through, as before: a program's own extra keys.
+    for (const extra of ["epoch", "value_std", "n_steps", "valid", "setup", "vals"]) {
+      expect(parseReportLine(`sextant: {"value": 0.3, "${extra}": 12}`), extra).toEqual({ kind: "final", values: [0.3] });
+    }
   });
 
   it("waits out a timer longer than setTimeout's 24.8-day limit instead of firing at once", () => {

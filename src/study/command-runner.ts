@@ -26,7 +26,7 @@ import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
-import { closestName, unknownKeysMessage } from "../space/index.js";
+import { editDistance, unknownKeysMessage } from "../space/index.js";
 import { guardProcessGroup, prepareProcessGroupGuard } from "./process-watchdog.js";
 import type { Objective, ObjectiveResult } from "./study.js";
 import { INTERRUPTED_REASON, type Trial, TrialPruned, constraintsProblem } from "./trial.js";
@@ -279,7 +279,7 @@ export function parseReportLine(line: string): ReportLine | null {
   // infeasible trial as feasible. Keys that are no misspelling ("note") are still let through.
   for (const key of Object.keys(record)) {
     if (REPORT_KEYS.includes(key)) continue;
-    const meant = closestName(key, REPORT_KEYS);
+    const meant = REPORT_KEYS.find((known) => misspelling(key, known));
     if (meant !== undefined) return { kind: "invalid", message: `unknown key "${key}" (did you mean "${meant}"?): ${clip(body, 80)}` };
   }
   if (record.value !== undefined && record.values !== undefined) {
@@ -308,6 +308,19 @@ export function parseReportLine(line: string): ReportLine | null {
   if (Object.prototype.hasOwnProperty.call(record, "value")) return { kind: "final", values: [record.value], ...withConstraints };
   if (record.constraints !== undefined) return { kind: "constraints", constraints: record.constraints };
   return { kind: "invalid", message: `a sextant line needs "value", "values" or "constraints": ${clip(body, 80)}` };
+}
+
+/**
+ * Whether `key` reads as a typo of `known`: the same but for case, one character, or two
+ * neighbours swapped. Closer only than the option names' "did you mean": extra keys a program
+ * prints beside its value ("value_std", "n_steps", "valid") must still pass.
+ */
+function misspelling(key: string, known: string): boolean {
+  const lower = key.toLowerCase();
+  if (lower === known || editDistance(lower, known) <= 1) return true;
+  if (lower.length !== known.length) return false;
+  const differ = [...lower].flatMap((c, i) => (c === known[i] ? [] : [i]));
+  return differ.length === 2 && differ[1] === differ[0]! + 1 && lower[differ[0]!] === known[differ[1]!] && lower[differ[1]!] === known[differ[0]!];
 }
 
 /** The keys a `sextant:` line is read by. */
