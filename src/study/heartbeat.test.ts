@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { MemoryStorage } from "../storage/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
@@ -118,6 +118,33 @@ describe("HeartbeatThread beats", () => {
       await beats.stop();
     }
     await storage.close();
+  });
+});
+
+describe("trials asked with ask()", () => {
+  it("beat from one thread per storage for all the study objects of a process, stopped by the last close()", async () => {
+    const storage = SqliteStorage.open(join(scratch, `asked-${Date.now()}.db`));
+    const started = vi.spyOn(HeartbeatThread, "start");
+    try {
+      // A thread per study object cost a thread, a connection and ~10 MB each until close().
+      const studies = [];
+      for (let i = 0; i < 5; i++) {
+        const study = await createStudy({ name: `s${i}`, storage, sampler: new RandomSampler({ seed: i }) });
+        const trial = await study.ask();
+        await study.tell(trial, trial.suggestFloat("x", 0, 1));
+        studies.push(study);
+      }
+      expect(started).toHaveBeenCalledTimes(1);
+      const thread = (await started.mock.results[0]!.value) as HeartbeatThread;
+      const stop = vi.spyOn(thread, "stop");
+      for (const study of studies.slice(0, 4)) await study.close();
+      expect(stop).not.toHaveBeenCalled();
+      await studies[4]!.close();
+      expect(stop).toHaveBeenCalledTimes(1);
+    } finally {
+      started.mockRestore();
+      await storage.close();
+    }
   });
 });
 

@@ -132,6 +132,9 @@ function hasRetriesLeft(trial: FrozenTrial, maxRetries: number): boolean {
  */
 export const CLIENT_BEATS_ATTR = "server:heartbeat";
 
+/** The heartbeat threads of trials asked with ask(), by interval and storage URL, with how many study objects use each. */
+const ASKED_TRIAL_BEATS = new Map<string, { thread: Promise<HeartbeatThread | null>; users: number }>();
+
 /** Where the CLI keeps a study's settings for its workers (the CLI's CLI_CONFIG_KEY); the study reads its heartbeat there. */
 const CLI_CONFIG_ATTR = "cli:config";
 
@@ -912,13 +915,23 @@ export class Study implements TrialHost {
     if (this.trialsRunRemotely) return;
     const timing = resolveHeartbeat(this.storedHeartbeat(), this.storage.url);
     if (timing === null) return;
-    this.askedTrialBeats ??= HeartbeatThread.start(this.storage.url, timing.intervalMs, (message) => this.onWarning(message)).then(
-      (beats) => (this.askedTrialBeatsStarted = beats),
-      (error: unknown) => {
-        this.onWarning(`trials asked with ask() get no heartbeats (${errorMessage(error)}): another worker may fail one that runs longer than its grace`);
-        return null;
-      },
-    );
+    if (this.askedTrialBeats === null) {
+      // One thread per storage and interval for the whole process, shared by its study objects:
+      // one per object cost a thread, a connection and about 10 MB each, kept until close().
+      const key = `${timing.intervalMs}\0${this.storage.url}`;
+      let shared = ASKED_TRIAL_BEATS.get(key);
+      if (!shared) {
+        const thread = HeartbeatThread.start(this.storage.url, timing.intervalMs, (message) => this.onWarning(message)).catch((error: unknown) => {
+          this.onWarning(`trials asked with ask() get no heartbeats (${errorMessage(error)}): another worker may fail one that runs longer than its grace`);
+          return null;
+        });
+        shared = { thread, users: 0 };
+        ASKED_TRIAL_BEATS.set(key, shared);
+      }
+      shared.users++;
+      this.askedTrialBeatsKey = key;
+      this.askedTrialBeats = shared.thread.then((beats) => (this.askedTrialBeatsStarted = beats));
+    }
     const beats = await this.askedTrialBeats;
     if (beats !== null && !trial.finished) beats.add(trial.id);
   }
@@ -948,6 +961,7 @@ export class Study implements TrialHost {
   /** The heartbeat thread of trials asked with {@link ask}, started with the first (see {@link beatForAskedTrial}). */
   private askedTrialBeats: Promise<HeartbeatThread | null> | null = null;
   private askedTrialBeatsStarted: HeartbeatThread | null = null;
+  private askedTrialBeatsKey: string | null = null;
 
   /** {@link ask} without its heartbeat: optimize beats for its own trials. */
   private async askTrial(fixedDistributions: Record<string, Distribution>): Promise<Trial> {
@@ -1893,10 +1907,16 @@ export class Study implements TrialHost {
 
   /** Closes the storage if the study opened it. */
   async close(): Promise<void> {
-    const beats = await this.askedTrialBeats;
+    const key = this.askedTrialBeatsKey;
     this.askedTrialBeats = null;
     this.askedTrialBeatsStarted = null;
-    await beats?.stop();
+    this.askedTrialBeatsKey = null;
+    const shared = key === null ? undefined : ASKED_TRIAL_BEATS.get(key);
+    // The last study object of the process using the thread stops it.
+    if (shared && --shared.users === 0) {
+      ASKED_TRIAL_BEATS.delete(key!);
+      await (await shared.thread)?.stop();
+    }
     if (this.ownsStorage) await this.storage.close();
   }
 
