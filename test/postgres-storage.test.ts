@@ -310,6 +310,43 @@ describe.skipIf(skip !== null)("postgres storage", () => {
     });
   });
 
+  describe("a server that stops answering", () => {
+    it("gives up once the deadline has passed, though each attempt waits out the connect timeout", async () => {
+      // Each attempt took the 10 s connect timeout, more than the quiet spell that starts a new
+      // outage, so every attempt began a new outage and the call retried forever.
+      let silent = false;
+      const sockets = new Set<net.Socket>();
+      const proxy = net.createServer((client) => {
+        sockets.add(client);
+        client.on("error", () => undefined);
+        client.on("close", () => sockets.delete(client));
+        if (silent) return; // accepted, never answered
+        const upstream = net.connect(5432, "127.0.0.1");
+        upstream.on("error", () => client.destroy());
+        client.on("close", () => upstream.destroy());
+        client.pipe(upstream).pipe(client);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+      const url = new URL(freshSchemaUrl());
+      url.host = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+      const storage = await PostgresStorage.open(url.toString(), { retryDeadlineMs: 1500 });
+      try {
+        await storage.listStudies();
+        silent = true;
+        for (const socket of sockets) socket.destroy();
+        const outcome = await Promise.race([
+          storage.listStudies().then(() => "answered", (error: Error) => error.message),
+          new Promise<string>((resolve) => setTimeout(() => resolve("still retrying after 45 s"), 45_000)),
+        ]);
+        expect(outcome).toMatch(/unreachable for more than 2 s/);
+      } finally {
+        await storage.close();
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      }
+    }, 60_000);
+  });
+
   describe("command line", () => {
     it("tunes a command into a postgres:// URL and lists it with --json", () => {
       const url = freshSchemaUrl();

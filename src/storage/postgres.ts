@@ -125,8 +125,8 @@ const SYSTEM_ATTRS_JSONB =
   "(CASE WHEN strpos(system_attrs, chr(92) || 'u') = 0 THEN system_attrs " +
   "ELSE regexp_replace(system_attrs, chr(92) || chr(92) || 'u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', chr(92) || chr(92) || 'ufffd', 'g') END)::jsonb";
 
-/** Transient failures further apart than this belong to different outages (each gets a whole retry deadline). */
-const OUTAGE_QUIET_MS = 10_000;
+/** Transient failures further apart than this belong to different outages (each gets a whole retry deadline); longer than a connect timeout (10 s) and the longest backoff, so one outage of a silent server stays one. */
+const OUTAGE_QUIET_MS = 30_000;
 
 /** Most writes in one group commit, which keeps one statement's parameters and lock time bounded. */
 const MAX_GROUP_COMMIT = 64;
@@ -704,10 +704,12 @@ export class PostgresStorage implements Storage {
         // The deadline counts from when the database was first found unreachable, not from each
         // operation's start: one after another, each call waited its own two minutes, and tune
         // gave up after six while saying "up to 120 s".
-        // A failure after a quiet spell (an outage given up on long ago, a pooled connection that
-        // died meanwhile) starts a new outage with a whole deadline.
+        // A call's first failure after a quiet spell (an outage given up on long ago, a pooled
+        // connection that died meanwhile) starts a new outage with a whole deadline. Only its
+        // first: a server that stops answering makes each attempt wait out the connect timeout,
+        // and judged per attempt, every attempt began a new outage and the call never gave up.
         const now = performance.now();
-        if (this.unreachableSince === null || now - this.lastFailureAt > OUTAGE_QUIET_MS) this.unreachableSince = now;
+        if (this.unreachableSince === null || (attempt === 0 && now - this.lastFailureAt > OUTAGE_QUIET_MS)) this.unreachableSince = now;
         this.lastFailureAt = now;
         if (attempt === 0) this.onRetry?.(`${this.url}: ${errorText(error)}; retrying for up to ${Math.round(this.retryDeadlineMs / 1000)} s`);
         if (performance.now() >= this.unreachableSince + this.retryDeadlineMs) {
