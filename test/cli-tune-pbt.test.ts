@@ -203,6 +203,28 @@ describe("sextant create --scheduler pbt, then workers", () => {
     }
   });
 
+  it("on PostgreSQL, resumes a population with sextant tune from another folder, reading the checkpoints where they are", async (context) => {
+    const reason = await postgresUnavailable();
+    if (reason) context.skip(reason);
+    const database = await createScratchDatabase();
+    try {
+      const [first, second] = ["a", "b"].map((name) => join(dir, name));
+      for (const folder of [first!, second!]) mkdirSync(folder);
+      const args = ["tune", "--study", "moved", "--storage", database.url, "--seed", "2", ...schedule(2, 2), ...TRAIN];
+      const run = start(args, { cwd: first!, env: { HANG_SEGMENT: "1" } });
+      await waitForFile(join(first!, "hung"));
+      run.child.kill("SIGKILL");
+      await run.done;
+      // The rerun set the folder in b and failed every member's next segment: "checkpoint trial-0 … is missing".
+      const resumed = await sextant([...args, "--json"], { cwd: second!, env: { HANG_SEGMENT: "9" } });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const json = await sextant(["export", "moved", "--storage", database.url, "--lineage", "--json"], { cwd: dir });
+      expectWholePopulation((JSON.parse(json.stdout) as { members: MemberLineage[] }).members, 2, 2);
+    } finally {
+      await database.drop();
+    }
+  });
+
   it("reproduces a population from the scheduler's seed alone, and refuses to resume it under another schedule", async () => {
     const lineages: unknown[] = [];
     for (const study of ["s1", "s2"]) {

@@ -83,6 +83,8 @@ export interface TuneSettings {
   scheduler: NamedComponent | null;
   /** The scheduler's seed was drawn here (none was given): a resumed study keeps its stored one instead. */
   schedulerSeedDrawn?: boolean;
+  /** The scheduler's checkpoint folder was set here from the working directory: a resumed study keeps its stored one instead. */
+  checkpointDirDefaulted?: boolean;
   /** Where in the config file the sampler/pruner/scheduler came from, when the config alone chose it and its options. */
   samplerSource: ConfigSource | null;
   prunerSource: ConfigSource | null;
@@ -256,9 +258,9 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   // A population on a server database keeps its checkpoints under one absolute folder, fixed here
   // and stored with the study: the default resolved in each worker's own working directory, and
   // workers started from two folders could not find each other's checkpoints (members were lost).
-  if (scheduler && sqlitePath(storage) === null && !isMemoryUrl(storage) && !Object.keys(scheduler.options).some((key) => normalizeOptionKey(key) === "checkpointdir")) {
-    scheduler.options.checkpointDir = defaultCheckpointRoot(storage, studyName);
-  }
+  const checkpointDirDefaulted =
+    scheduler !== null && sqlitePath(storage) === null && !isMemoryUrl(storage) && !Object.keys(scheduler.options).some((key) => normalizeOptionKey(key) === "checkpointdir");
+  if (checkpointDirDefaulted) scheduler.options.checkpointDir = defaultCheckpointRoot(storage, studyName);
   if (nameProblem !== null) {
     // createStudy refuses it too, but late: tune reported it as a failure and create as a bug.
     const message = nameProblem;
@@ -287,6 +289,7 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
       cwd,
       enqueue: (flags.enqueue ?? []).map((flag) => parseEnqueueFlag(flag, space)),
       schedulerSeedDrawn,
+      checkpointDirDefaulted,
     },
   };
 }
@@ -395,10 +398,17 @@ export function cliConfigOf(settings: TuneSettings, budget: StudyBudget, extra: 
   };
 }
 
+/** An option of the scheduler a study made by the CLI stored in its config, if any. */
+function storedSchedulerOption(systemAttrs: Readonly<Record<string, unknown>> | undefined, name: string): unknown {
+  const config = systemAttrs?.[CLI_CONFIG_KEY] as { scheduler?: { options?: Record<string, unknown> } } | undefined;
+  const options = config?.scheduler?.options ?? {};
+  const key = Object.keys(options).find((k) => normalizeOptionKey(k) === normalizeOptionKey(name));
+  return key === undefined ? undefined : options[key];
+}
+
 /** The scheduler seed a study made by the CLI stored in its config, if any. */
 function storedSchedulerSeed(systemAttrs: Readonly<Record<string, unknown>> | undefined): number | undefined {
-  const config = systemAttrs?.[CLI_CONFIG_KEY] as { scheduler?: { options?: Record<string, unknown> } } | undefined;
-  const seed = config?.scheduler?.options?.seed;
+  const seed = storedSchedulerOption(systemAttrs, "seed");
   return typeof seed === "number" && Number.isSafeInteger(seed) ? seed : undefined;
 }
 
@@ -447,7 +457,12 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   try {
     // A population resumed without a seed goes on with the one its study stored, as workers do: a
     // new one drawn on each rerun made two resumes from one state decide differently.
-    const storedSeed = settings.schedulerSeedDrawn ? storedSchedulerSeed((await storage.getStudy(settings.studyName))?.systemAttrs) : undefined;
+    const storedAttrs = settings.scheduler ? (await storage.getStudy(settings.studyName))?.systemAttrs : undefined;
+    // Resumed from another folder, it set the folder there and failed every member's next
+    // segment ("checkpoint trial-0 … is missing"): the stored folder is the population's.
+    const storedDir = settings.checkpointDirDefaulted ? storedSchedulerOption(storedAttrs, "checkpointDir") : undefined;
+    if (typeof storedDir === "string" && settings.scheduler) settings.scheduler.options.checkpointDir = storedDir;
+    const storedSeed = settings.schedulerSeedDrawn ? storedSchedulerSeed(storedAttrs) : undefined;
     if (storedSeed !== undefined && settings.scheduler) {
       const drawn = settings.scheduler.options.seed;
       settings.scheduler.options.seed = storedSeed;
