@@ -29,6 +29,11 @@ describe("resolveHeartbeat", () => {
     expect(resolveHeartbeat({ intervalSeconds: 30 }, "postgres://h/db")).toEqual({ intervalMs: 30000, graceMs: 120000 });
   });
 
+  it("refuses an interval beyond what a timer keeps, which beat every millisecond", () => {
+    expect(() => resolveHeartbeat({ intervalSeconds: 3_000_000, graceSeconds: 7_000_000 }, "sqlite:x.db")).toThrow("heartbeat.intervalSeconds must be at most 2147483 (about 24.8 days), got 3000000");
+    expect(resolveHeartbeat({ intervalSeconds: 2_147_483, graceSeconds: 5_000_000 }, "sqlite:x.db")).toEqual({ intervalMs: 2_147_483_000, graceMs: 5_000_000_000 });
+  });
+
   it("refuses a grace shorter than two beats, naming both fields", () => {
     expect(() => resolveHeartbeat({ intervalSeconds: 5, graceSeconds: 8 }, "sqlite:x.db")).toThrow(
       /heartbeat.graceSeconds \(8\) must be at least twice heartbeat.intervalSeconds \(5\)/,

@@ -39,6 +39,9 @@ export interface HeartbeatTiming {
   readonly graceMs: number;
 }
 
+/** The longest beat interval a timer keeps (2^31 − 1 ms). */
+const MAX_INTERVAL_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /**
  * The heartbeat timing to use with a storage, or null where heartbeats mean nothing: `memory:`
  * storage lives and dies with its only process, and `false` turns them off. Throws on an interval
@@ -65,6 +68,8 @@ export function resolveHeartbeat(options: HeartbeatOptions | false | undefined, 
   const interval = options?.intervalSeconds ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS;
   const grace = options?.graceSeconds ?? Math.max(DEFAULT_HEARTBEAT_GRACE_SECONDS, interval * 4);
   if (!Number.isFinite(interval) || interval <= 0) throw new RangeError(`heartbeat.intervalSeconds must be a positive number, got ${interval}`);
+  // Beyond setInterval's limit the thread woke every millisecond instead.
+  if (interval > MAX_INTERVAL_SECONDS) throw new RangeError(`heartbeat.intervalSeconds must be at most ${MAX_INTERVAL_SECONDS} (about 24.8 days), got ${interval}`);
   if (!Number.isFinite(grace) || grace <= 0) throw new RangeError(`heartbeat.graceSeconds must be a positive number, got ${grace}`);
   if (grace < 2 * interval) {
     throw new RangeError(`heartbeat.graceSeconds (${grace}) must be at least twice heartbeat.intervalSeconds (${interval}), or one late beat reaps a live trial`);

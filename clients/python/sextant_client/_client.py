@@ -692,7 +692,10 @@ class Trial:
         except _NonFiniteError:
             # A diverged run's NaN or infinity: recorded (by name, which JSON can carry) for the
             # pruner to judge, as Optuna records it. It raised and ended optimize.
-            value = float(_unwrap(value))
+            try:
+                value = float(_unwrap(value))
+            except ValueError:  # a signalling NaN Decimal refuses float()
+                value = math.nan
         step = _integer(step, "report: step")
         # Safe to repeat after a 503: a step reported again with the same value changes nothing.
         answer = self.study._connection.request("POST", self._path("report"), {"step": step, "value": _json_float(value)}, query=self._query(), repeatable=True)

@@ -1209,7 +1209,8 @@ class NumericTypesTest(ClientTestCase):
         # A diverged run's NaN is recorded for the pruner, as Optuna records it (it raised and ended optimize).
         open_trial.report(np.float64("nan"), 1)
         open_trial.report(float("-inf"), 2)
-        self.assertEqual(_wire(single, "/trials/%d" % open_trial.number)["trial"]["intermediate"], {"1": "NaN", "2": "-Infinity"})
+        open_trial.report(decimal.Decimal("sNaN"), 3)  # float() refuses a signalling NaN
+        self.assertEqual(_wire(single, "/trials/%d" % open_trial.number)["trial"]["intermediate"], {"1": "NaN", "2": "-Infinity", "3": "NaN"})
         self.assertEqual(single.tell(open_trial, np.float32(0.5)).values, [0.5])
         # And a trial holding one reads back (float() of the null JSON wrote for it crashed every read).
         read = [t for t in single.trials if t.number == open_trial.number][0]
