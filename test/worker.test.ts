@@ -309,6 +309,38 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   });
 });
 
+/**
+ * Waits until `child` (a process running one trial of `study`) prints `marker`, then reaps the
+ * study as another worker would, every `pauseMs`, until the process exits. Answers its exit code,
+ * its output, its stderr up to the marker, and the trials reaped.
+ */
+async function reapWhileItRuns(
+  child: ChildProcess,
+  marker: string,
+  storage: string,
+  study: string,
+  grace: number,
+  pauseMs: number,
+): Promise<{ code: number | null; out: string; err: string; errBeforeReaping: string; reaped: number[] }> {
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  let finished = false;
+  void exited.then(() => (finished = true));
+  while (!out.includes(marker) && !finished) await new Promise((resolve) => setTimeout(resolve, 50));
+  const errBeforeReaping = err;
+  const reaper = await loadStudy({ name: study, storage, sampler: new RandomSampler({ seed: 1 }) });
+  const reaped: number[] = [];
+  while (!finished) {
+    reaped.push(...(await reaper.reapStaleTrials(grace, 3)).reaped);
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  await reaper.close();
+  return { code: await exited, out, err, errBeforeReaping, reaped };
+}
+
 describe("heartbeats of a worker whose wall clock steps back (postgres: staleness by the database's clock)", { timeout: 120_000 }, () => {
   let database: ScratchDatabase | undefined;
   let child: ChildProcess | undefined;
@@ -329,23 +361,8 @@ describe("heartbeats of a worker whose wall clock steps back (postgres: stalenes
     const env = { ...process.env, STEP_AT: String(Date.now() + 1500), STEP_MS: "-60000" };
     const args = ["--import", join(FIXTURES, "clock-step.mjs"), join(FIXTURES, "sleeping-worker.mjs"), database!.url, "stepped", String(grace), "7000"];
     child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child!.on("close", (code) => resolve(code)));
-    let finished = false;
-    void exited.then(() => (finished = true));
-    while (!out.includes("sleeping") && !finished) await new Promise((resolve) => setTimeout(resolve, 50));
-
-    const reaper = await loadStudy({ name: "stepped", storage: database!.url, sampler: new RandomSampler({ seed: 1 }) });
-    const reaped: number[] = [];
-    while (!finished) {
-      reaped.push(...(await reaper.reapStaleTrials(grace, 3)).reaped);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    await reaper.close();
-    expect(await exited, err).toBe(0);
+    const { code, out, err, reaped } = await reapWhileItRuns(child, "sleeping", database!.url, "stepped", grace, 200);
+    expect(code, err).toBe(0);
     expect(reaped).toEqual([]);
     expect(out).toContain("done");
   });
@@ -365,25 +382,10 @@ describe("heartbeats of a live trial that blocks its event loop (sqlite)", { tim
     const storage = `sqlite:${join(dir, "b.db")}`;
     const grace = 2;
     child = spawn(process.execPath, [join(FIXTURES, "blocking-worker.mjs"), storage, "blocking", String(grace), "6000"], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child!.on("close", (code) => resolve(code)));
-    let finished = false;
-    void exited.then(() => (finished = true));
-    while (!out.includes("blocking") && !finished) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(err).toBe("");
-
     // Another worker reaps as often as it can the whole time the objective blocks.
-    const reaper = await loadStudy({ name: "blocking", storage, sampler: new RandomSampler({ seed: 1 }) });
-    const reaped: number[] = [];
-    while (!finished) {
-      reaped.push(...(await reaper.reapStaleTrials(grace, 3)).reaped);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await reaper.close();
-    expect(await exited, err).toBe(0);
+    const { code, err, errBeforeReaping, reaped } = await reapWhileItRuns(child, "blocking", storage, "blocking", grace, 100);
+    expect(errBeforeReaping).toBe("");
+    expect(code, err).toBe(0);
     expect(reaped).toEqual([]);
     const trials = await trialsOf(join(dir, "b.db"), "blocking");
     expect(trials.map((t) => t.state)).toEqual(["complete"]);
