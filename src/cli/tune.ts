@@ -12,7 +12,7 @@ import type { Pruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import type { Scheduler } from "../schedulers/index.js";
 import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey, studyNameProblem } from "../space/index.js";
-import { type Storage, sqlitePath } from "../storage/index.js";
+import { type Storage, isMemoryUrl, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
 import { type Study, createStudy, defaultCheckpointRoot, singleObjectiveProblem } from "../study/index.js";
 import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
@@ -457,7 +457,7 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   try {
     // A population resumed without a seed goes on with the one its study stored, as workers do: a
     // new one drawn on each rerun made two resumes from one state decide differently.
-    const storedAttrs = settings.scheduler ? (await storage.getStudy(settings.studyName))?.systemAttrs : undefined;
+    const storedAttrs = (await storage.getStudy(settings.studyName))?.systemAttrs;
     // Resumed from another folder, it set the folder there and failed every member's next
     // segment ("checkpoint trial-0 … is missing"): the stored folder is the population's.
     const storedDir = settings.checkpointDirDefaulted ? storedSchedulerOption(storedAttrs, "checkpointDir") : undefined;
@@ -474,7 +474,7 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
     }
     const scheduler = settings.scheduler ? buildScheduler(settings.scheduler, settings.schedulerSource) : null;
     // Resumed without --warm-start, a study made with it still learns from its stored sources.
-    if ((flags.warmStart?.length ?? 0) === 0 && Array.isArray((await storage.getStudy(settings.studyName))?.systemAttrs.warmStartFrom)) {
+    if ((flags.warmStart?.length ?? 0) === 0 && Array.isArray(storedAttrs?.warmStartFrom)) {
       settings.sampler = withWarmStart(settings.sampler);
       sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
     }
@@ -489,10 +489,6 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
  * where a GPSampler is built before the study knows its sources); `--warm-start` asks for it, so the
  * CLI turns it on unless `--sampler-opt warm_start=false` says otherwise. Other samplers as given.
  */
-function isMemoryUrl(url: string): boolean {
-  return url === "memory" || url === "memory:";
-}
-
 function withWarmStart(sampler: NamedComponent): NamedComponent {
   if (sampler.name !== "gp") return sampler;
   if (Object.keys(sampler.options).some((key) => normalizeOptionKey(key) === "warmstart")) return sampler;

@@ -7,10 +7,10 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Scheduler, describeSchedule } from "../schedulers/index.js";
 import type { FrozenTrial, TrialState } from "../space/index.js";
-import { type Storage, onlineTunerRefusal, queueWaitingTrials, sqlitePath } from "../storage/index.js";
+import { type Storage, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, queueWaitingTrials } from "../storage/index.js";
 import { commandObjective } from "../study/command-runner.js";
 import { resolveHeartbeat } from "../study/heartbeat.js";
-import { type OptimizeOptions, type Study, createStudy, loadStudy } from "../study/index.js";
+import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, createStudy, loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
 import type { Io } from "./io.js";
@@ -182,11 +182,8 @@ function populationScheduler(settings: TuneSettings): Scheduler {
   return buildScheduler(component, settings.schedulerSource);
 }
 
-/** The fail reason of a trial reaped for want of heartbeats (Study.reapStaleTrials). */
-const REAPED_REASON = /^no heartbeat for more than /;
-
 function refuseMemory(url: string): void {
-  if (url === "memory:" || url === "memory") {
+  if (isMemoryUrl(url)) {
     throw new UsageError("--storage memory: lives only inside one process, so workers cannot share it; use sqlite:PATH or postgres://…");
   }
 }
@@ -212,8 +209,8 @@ export async function workerCommand(flags: WorkerFlags, io: Io): Promise<number>
   const url = flags.storage ?? storageUrl(undefined);
   refuseMemory(url);
   // Opening would create a mistyped file, and a worker only joins a study that exists.
-  const path = sqlitePath(url);
-  if (path && path !== ":memory:" && !existsSync(path)) {
+  const path = missingSqliteFile(url);
+  if (path !== null) {
     throw new UserError(`no study named "${flags.study}" in ${url}: the file ${path} does not exist; make one with: sextant create --storage ${shellWord(url)} --study ${shellWord(flags.study)} --config FILE`);
   }
   const storage = await openCliStorage(url);
@@ -327,7 +324,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
         counts[trial.state as keyof typeof counts]++;
         if (trial.state === "failed") lastFailReason = String(trial.systemAttrs.failReason ?? "unknown");
         // Reaped by another worker while this one was suspended or cut off: it runs elsewhere.
-        if (trial.state === "failed" && REAPED_REASON.test(lastFailReason)) reapedElsewhere++;
+        if (trial.state === "failed" && lastFailReason.startsWith(REAPED_REASON_PREFIX)) reapedElsewhere++;
         // A worker stopped from outside (preemption, scale-down, Ctrl-C) hands its trials back:
         // the budget is the study's, and another worker can run them.
         if (interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === "interrupted") {

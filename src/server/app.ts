@@ -35,6 +35,7 @@ import {
 import {
   CLIENT_BEATS_ATTR,
   DEFAULT_HEARTBEAT_GRACE_SECONDS,
+  REAPED_REASON_PREFIX,
   ParameterConflictError,
   Study,
   type TellResult,
@@ -347,7 +348,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         failed = await storage.updateTrial(trial.id, {
           state: "failed",
           values: null,
-          systemAttrs: { failReason: `no heartbeat for more than ${graceSeconds} s: its client was stopped or lost the server` },
+          systemAttrs: { failReason: `${REAPED_REASON_PREFIX}${graceSeconds} s: its client was stopped or lost the server` },
         });
         reaped++;
       } catch (error) {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { loadPostgres } from "./load-postgres.js";
 import { MemoryStorage } from "./memory.js";
 import { postgresUrlProblem, redactPassword } from "./postgres-url.js";
@@ -28,6 +29,23 @@ export function sqlitePath(url: string): string | null {
   return path.startsWith("//") ? path.slice(2) : path;
 }
 
+/** Whether a URL names the in-process memory storage (`memory:` or `memory`). */
+export function isMemoryUrl(url: string): boolean {
+  return url === "memory:" || url === "memory";
+}
+
+/**
+ * The file a `sqlite:` URL names when it does not exist, or null (it exists, or the URL names no
+ * file). Opening would create it: a call that only loads or joins checks this first.
+ *
+ * @example
+ * missingSqliteFile("sqlite:./sextnat.db") // "./sextnat.db" where there is no such file
+ */
+export function missingSqliteFile(url: string): string | null {
+  const path = sqlitePath(url);
+  return path !== null && path !== "" && path !== ":memory:" && !existsSync(path) ? path : null;
+}
+
 /**
  * What is wrong with a storage URL that {@link openStorage} would refuse before connecting, or
  * null: a config file checks its `storage:` with it, to point at the line, and the CLI its
@@ -39,7 +57,7 @@ export function sqlitePath(url: string): string | null {
  * storageUrlProblem("postgres://me@db/x?schma=runs") // 'cannot open postgres://me@db/x?schma=runs: unknown URL parameter "schma" (did you mean "schema"?); …'
  */
 export function storageUrlProblem(url: string): string | null {
-  if (url === "memory:" || url === "memory") return null;
+  if (isMemoryUrl(url)) return null;
   const path = sqlitePath(url);
   if (path !== null) return path === "" ? `storage URL "${url}" has no file path (e.g. sqlite:./sextant.db)` : null;
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return postgresUrlProblem(url);
@@ -70,7 +88,7 @@ export async function openStorage(
 ): Promise<Storage> {
   const problem = storageUrlProblem(url);
   if (problem !== null) throw new StorageUrlError(problem);
-  if (url === "memory:" || url === "memory") return new MemoryStorage();
+  if (isMemoryUrl(url)) return new MemoryStorage();
   const path = sqlitePath(url);
   if (path !== null) {
     const { SqliteStorage } = await import("./sqlite.js");

@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { unknownKeysMessage } from "../space/index.js";
+import { isMemoryUrl } from "../storage/index.js";
 
 /**
  * How often a worker beats and how long others wait before they give up on it.
@@ -64,7 +65,7 @@ export function resolveHeartbeat(options: HeartbeatOptions | false | undefined, 
       if (value !== undefined && typeof value !== "number") throw new TypeError(`heartbeat.${key} must be a number of seconds, got ${typeof value === "string" ? `the string ${JSON.stringify(value)}` : String(value)}`);
     }
   }
-  if (options === false || storageUrl === "memory:" || storageUrl === "memory") return null;
+  if (options === false || isMemoryUrl(storageUrl)) return null;
   const interval = options?.intervalSeconds ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS;
   const grace = options?.graceSeconds ?? Math.max(DEFAULT_HEARTBEAT_GRACE_SECONDS, interval * 4);
   if (!Number.isFinite(interval) || interval <= 0) throw new RangeError(`heartbeat.intervalSeconds must be a positive number, got ${interval}`);

@@ -13,6 +13,7 @@ export {
   singleObjectiveProblem,
   DEFAULT_MAX_RETRIES,
   CLIENT_BEATS_ATTR,
+  REAPED_REASON_PREFIX,
   TrialNumberNotFoundError,
 } from "./study.js";
 export type { ConstraintsFunction, Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ReapResult, TellResult, TrialCallback } from "./study.js";

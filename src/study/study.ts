@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type { Pruner } from "../pruners/index.js";
 import { NopPruner, PrunerObjectivesError } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
@@ -37,7 +36,7 @@ import {
   validateDistribution,
 } from "../space/index.js";
 import { CONSTRAINTS_ATTR, feasibilityRule, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
-import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, onlineTunerRefusal, openStorage, sqlitePath } from "../storage/index.js";
+import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonicMs, resolveHeartbeat } from "./heartbeat.js";
 import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem } from "./trial.js";
@@ -131,6 +130,9 @@ function hasRetriesLeft(trial: FrozenTrial, maxRetries: number): boolean {
  * beats, so its silence says nothing and no reaper fails it.
  */
 export const CLIENT_BEATS_ATTR = "server:heartbeat";
+
+/** How the fail reason of a trial reaped for want of heartbeats begins (by a worker or the HTTP service). */
+export const REAPED_REASON_PREFIX = "no heartbeat for more than ";
 
 /** The heartbeat threads of trials asked with ask(), by interval and storage URL, with how many study objects use each. */
 const ASKED_TRIAL_BEATS = new Map<string, { thread: Promise<HeartbeatThread | null>; users: number }>();
@@ -355,13 +357,9 @@ export async function loadStudy(options: {
   checkStudyOptions(options, "loadStudy", LOAD_OPTION_KEYS);
   const sampler = chooseSampler(options);
   const ownsStorage = typeof options.storage !== "object";
-  if (typeof options.storage === "string") {
-    // Opening would create (and migrate) a misspelt file, left behind by a call that only loads.
-    const path = sqlitePath(options.storage);
-    if (path !== null && path !== ":memory:" && !existsSync(path)) {
-      throw new Error(`no study named "${options.name}" in ${options.storage}: the file ${path} does not exist`);
-    }
-  }
+  // Opening would create (and migrate) a misspelt file, left behind by a call that only loads.
+  const missing = typeof options.storage === "string" ? missingSqliteFile(options.storage) : null;
+  if (missing !== null) throw new Error(`no study named "${options.name}" in ${String(options.storage)}: the file ${missing} does not exist`);
   const storage =
     typeof options.storage === "object" ? options.storage : await openStorage(options.storage ?? "memory:");
   const record = await storage.getStudy(options.name);
@@ -913,27 +911,31 @@ export class Study implements TrialHost {
    */
   private async beatForAskedTrial(trial: Trial): Promise<void> {
     if (this.trialsRunRemotely) return;
-    const timing = resolveHeartbeat(this.storedHeartbeat(), this.storage.url);
-    if (timing === null) return;
-    if (this.askedTrialBeats === null) {
-      // One thread per storage and interval for the whole process, shared by its study objects:
-      // one per object cost a thread, a connection and about 10 MB each, kept until close().
-      const key = `${timing.intervalMs}\0${this.storage.url}`;
-      let shared = ASKED_TRIAL_BEATS.get(key);
-      if (!shared) {
-        const thread = HeartbeatThread.start(this.storage.url, timing.intervalMs, (message) => this.onWarning(message)).catch((error: unknown) => {
-          this.onWarning(`trials asked with ask() get no heartbeats (${errorMessage(error)}): another worker may fail one that runs longer than its grace`);
-          return null;
-        });
-        shared = { thread, users: 0 };
-        ASKED_TRIAL_BEATS.set(key, shared);
-      }
-      shared.users++;
-      this.askedTrialBeatsKey = key;
-      this.askedTrialBeats = shared.thread.then((beats) => (this.askedTrialBeatsStarted = beats));
-    }
+    // Decided once per study object: the timing, and the thread it joins (or none).
+    this.askedTrialBeats ??= this.joinAskedTrialBeats();
     const beats = await this.askedTrialBeats;
     if (beats !== null && !trial.finished) beats.add(trial.id);
+  }
+
+  /** The process's heartbeat thread for this storage and interval, started if none is; null where nothing beats. */
+  private joinAskedTrialBeats(): Promise<HeartbeatThread | null> {
+    const timing = resolveHeartbeat(this.storedHeartbeat(), this.storage.url);
+    if (timing === null) return Promise.resolve(null);
+    // One thread per storage and interval for the whole process, shared by its study objects:
+    // one per object cost a thread, a connection and about 10 MB each, kept until close().
+    const key = `${timing.intervalMs}\0${this.storage.url}`;
+    let shared = ASKED_TRIAL_BEATS.get(key);
+    if (!shared) {
+      const thread = HeartbeatThread.start(this.storage.url, timing.intervalMs, (message) => this.onWarning(message)).catch((error: unknown) => {
+        this.onWarning(`trials asked with ask() get no heartbeats (${errorMessage(error)}): another worker may fail one that runs longer than its grace`);
+        return null;
+      });
+      shared = { thread, users: 0 };
+      ASKED_TRIAL_BEATS.set(key, shared);
+    }
+    shared.users++;
+    this.askedTrialBeatsKey = key;
+    return shared.thread.then((beats) => (this.askedTrialBeatsStarted = beats));
   }
 
   /**
@@ -1782,7 +1784,7 @@ export class Study implements TrialHost {
         failed = await this.storage.updateTrial(trial.id, {
           state: "failed",
           values: null,
-          systemAttrs: { failReason: `no heartbeat for more than ${graceSeconds} s: its worker died or lost the storage` },
+          systemAttrs: { failReason: `${REAPED_REASON_PREFIX}${graceSeconds} s: its worker died or lost the storage` },
         });
       } catch (error) {
         if (error instanceof TrialNotRunningError) continue; // finished, or reaped by another worker first
