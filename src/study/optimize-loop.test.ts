@@ -74,6 +74,62 @@ describe("optimize", () => {
     ]);
   });
 
+  it("fails a trial whose result or error cannot be printed or recorded, and goes on", async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const badMessage = new Error("x");
+    Object.defineProperty(badMessage, "message", { get: () => { throw new Error("getter"); } });
+    const trap = () => { throw new Error("trap"); };
+    const proxy = new Proxy({}, { get: trap, getPrototypeOf: trap, ownKeys: trap, getOwnPropertyDescriptor: trap });
+    const outcomes: (() => unknown)[] = [
+      () => cyclic,
+      () => [cyclic],
+      () => ({ v: 1n }),
+      () => ({ toJSON: () => { throw new Error("toJSON"); } }),
+      () => ({ state: "done" }),
+      () => { throw badMessage; },
+      () => { throw proxy; },
+      () => 0.5,
+    ];
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize((t) => {
+      t.suggestFloat("x", 0, 1);
+      return outcomes[t.number]!() as number;
+    }, { nTrials: outcomes.length });
+    // Each used to reject optimize with an unrelated error (a cycle, a bigint, a getter's) and
+    // leave its trial running for good.
+    const trials = study.trials;
+    expect(trials.map((t) => t.state)).toEqual(["failed", "failed", "failed", "failed", "failed", "failed", "failed", "complete"]);
+    expect(trials.map((t) => String(t.systemAttrs.failReason ?? ""))).toEqual([
+      "objective returned an object that cannot be written as JSON, not a finite number",
+      "objective returned an object that cannot be written as JSON, not a finite number",
+      "objective returned an object that cannot be written as JSON, not a finite number",
+      "objective returned an object that cannot be written as JSON, not a finite number",
+      'the objective\'s result could not be recorded: tell: trial 4: state must be "complete", "pruned" or "failed", got "done"',
+      "threw a value that cannot be read (reading its type or message throws)",
+      "threw a value that cannot be read (reading its type or message throws)",
+      "",
+    ]);
+  });
+
+  it("fails a trial whose constraints cannot be printed, in optimize and in tell", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }), constraints: () => [1n as unknown as number] });
+    await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 2 });
+    expect(study.trials.map((t) => [t.state, t.systemAttrs.failReason])).toEqual([
+      ["failed", "constraint 0 is 1n, not a finite number"],
+      ["failed", "constraint 0 is 1n, not a finite number"],
+    ]);
+    const asked = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    const trial = await asked.ask();
+    trial.suggestFloat("x", 0, 1);
+    // Used to throw "Do not know how to serialize a BigInt".
+    const told = await asked.tell(trial, 1, { constraints: [3n as unknown as number] });
+    expect([told.state, told.systemAttrs.failReason]).toEqual(["failed", "constraint 0 is 3n, not a finite number"]);
+    const late = await createStudy({ sampler: new RandomSampler({ seed: 1 }), constraints: (async () => [0]) as never });
+    await late.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
+    expect(late.trials[0]!.systemAttrs.failReason).toBe("constraints must be an array of numbers, got a Promise (the constraints function must not be async)");
+  });
+
   it("names a misspelt or mistyped heartbeat option, on any storage", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
     const objective = (t: { suggestFloat: (n: string, l: number, h: number) => number }) => t.suggestFloat("x", 0, 1);

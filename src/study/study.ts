@@ -39,7 +39,7 @@ import { CONSTRAINTS_ATTR, feasibilityRule, joinFront, toLosses, totalViolation,
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonicMs, resolveHeartbeat } from "./heartbeat.js";
-import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem } from "./trial.js";
+import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, shownValue } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
 /** What an objective may return: one number, or one per objective for multi-objective studies. */
@@ -1341,7 +1341,7 @@ export class Study implements TrialHost {
       const state: unknown = result.state;
       if (state !== "complete" && state !== "pruned" && state !== "failed") {
         // Refused before the trial is touched: it stays running, to be told again correctly.
-        throw new TypeError(`tell: trial ${trial.number}: state must be "complete", "pruned" or "failed", got ${JSON.stringify(state) ?? String(state)}`);
+        throw new TypeError(`tell: trial ${trial.number}: state must be "complete", "pruned" or "failed", got ${shownValue(state)}`);
       }
       if (result.state === "failed") return { state: "failed", values: null, reason: result.reason ?? "failed" };
       if (result.state === "pruned") {
@@ -1380,9 +1380,7 @@ export class Study implements TrialHost {
               ? `the bigint ${v}n`
               : (v as unknown) instanceof Number
                 ? `a Number object (${String(v)}; return the primitive, e.g. Number(x))`
-                : typeof v === "object" && v !== null
-                  ? JSON.stringify(v) ?? String(v)
-                  : String(v);
+                : shownValue(v);
         return { state: "failed", values: null, reason: `objective returned ${shown}, not a finite number` };
       }
     }
@@ -1867,8 +1865,8 @@ export class Study implements TrialHost {
     try {
       result = pipeline ? await pipeline.serially(async () => pipeline.timeObjective(objective, trial)) : await objective(trial);
     } catch (error) {
-      result = error instanceof TrialPruned ? { state: "pruned" } : { state: "failed", reason: errorMessage(error) };
-      if (error instanceof InvalidDistributionError) {
+      result = isA(error, TrialPruned) ? { state: "pruned" } : { state: "failed", reason: errorMessage(error) };
+      if (isA(error, InvalidDistributionError)) {
         // A search space the code cannot define (log with step, low above high, a misspelt option)
         // fails every trial the same way: stop the run with it, as Optuna does, instead of storing
         // failed trials without a word until the budget (or, with none, forever).
@@ -1876,7 +1874,16 @@ export class Study implements TrialHost {
         throw error;
       }
     }
-    return pipeline ? pipeline.timeWrite(() => this.finish(trial, result, {}, startNext)) : this.finish(trial, result, {}, startNext);
+    const record = (told: TellResult): Promise<FrozenTrial> =>
+      pipeline ? pipeline.timeWrite(() => this.finish(trial, told, {}, startNext)) : this.finish(trial, told, {}, startNext);
+    try {
+      return await record(result);
+    } catch (error) {
+      // Refused before the trial was touched (a result object with an unknown state, say): in
+      // ask/tell the caller tells again; here nobody would, and the trial stayed running for good.
+      if (trial.finished) throw error;
+      return record({ state: "failed", reason: `the objective's result could not be recorded: ${errorMessage(error)}` });
+    }
   }
 
   /** Gives back the trials started ahead for asks that never came, so the next worker runs them. */
@@ -2231,23 +2238,31 @@ function lastValueOf(trial: Trial, objectives: number): number[] | null {
   return last === undefined ? null : [last.value];
 }
 
+/** `instanceof` for a thrown value, false where asking throws (a Proxy's getPrototypeOf trap). */
+function isA(value: unknown, type: abstract new (...args: never[]) => unknown): boolean {
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
+  }
+}
+
 function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  // Anything can be thrown: an object's own message, else its text. String() of an object without
-  // a prototype throws, which used to escape the trial's catch and leave it running for good.
-  const message = error !== null && typeof error === "object" ? (error as { message?: unknown }).message : undefined;
-  if (typeof message === "string" && message !== "") return message;
+  // Anything can be thrown, and reading it can throw too (a message getter, a Proxy's traps, an
+  // object without a prototype): any of these escaped the trial's catch and left it running for good.
   try {
-    const text = String(error);
-    if (text !== "[object Object]") return text;
+    if (error instanceof Error) {
+      const message: unknown = error.message;
+      return typeof message === "string" && message !== "" ? message : String(error.name);
+    }
+    // An object's own message, else its text.
+    const message = error !== null && typeof error === "object" ? (error as { message?: unknown }).message : undefined;
+    if (typeof message === "string" && message !== "") return message;
   } catch {
-    // fall through to JSON
+    return "threw a value that cannot be read (reading its type or message throws)";
   }
-  try {
-    return `threw ${JSON.stringify(error) ?? typeof error}`;
-  } catch {
-    return `threw a ${typeof error} that cannot be printed`;
-  }
+  // Its text, else (an object without a prototype has none) its JSON, else its type.
+  return typeof error === "string" ? error : `threw ${shownValue(error)}`;
 }
 
 /** The id of a placeholder: a trial another worker started that this object has not read yet. */

@@ -418,13 +418,42 @@ export function checkAttr(where: string, key: unknown, value: unknown): void {
  * constraintsProblem([0.5, NaN]) // "constraint 1 is NaN, not a finite number"
  */
 export function constraintsProblem(constraints: unknown): string | null {
-  if (!Array.isArray(constraints)) return `constraints must be an array of numbers, got ${JSON.stringify(constraints) ?? String(constraints)}`;
+  if (constraints instanceof Promise) return "constraints must be an array of numbers, got a Promise (the constraints function must not be async)";
+  if (!Array.isArray(constraints)) return `constraints must be an array of numbers, got ${shownValue(constraints)}`;
   if (constraints.length === 0) return "constraints must not be an empty array";
   for (let i = 0; i < constraints.length; i++) {
     const c: unknown = constraints[i];
-    if (typeof c !== "number" || !Number.isFinite(c)) return `constraint ${i} is ${typeof c === "number" ? String(c) : JSON.stringify(c) ?? String(c)}, not a finite number`;
+    if (typeof c !== "number" || !Number.isFinite(c)) return `constraint ${i} is ${typeof c === "number" ? String(c) : shownValue(c)}, not a finite number`;
   }
   return null;
+}
+
+/**
+ * Any value as text for a message: its JSON where it has one, else its own text, else its type.
+ * JSON.stringify throws on a bigint, a cycle or a throwing toJSON, and String() on an object
+ * without a prototype; thrown while a trial was being judged, either left it running for good.
+ *
+ * @example
+ * shownValue({ a: 1 }) // '{"a":1}'
+ * shownValue(3n) // "3n"
+ * shownValue(NaN) // "NaN"
+ */
+export function shownValue(value: unknown): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "number") return String(value); // NaN, not JSON's null
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json;
+  } catch {
+    // below: its own text
+  }
+  try {
+    const text = String(value);
+    if (text !== "[object Object]") return text;
+  } catch {
+    // below: its type
+  }
+  return `an ${typeof value} that cannot be written as JSON`;
 }
 
 function emptyPending(): Trial["pending"] {
