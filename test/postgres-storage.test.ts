@@ -501,6 +501,23 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       }
     });
 
+    it("stops at stopAfter's total with several lanes, counting the asks still on their way", async () => {
+      const study = await createStudy({ name: "stop-lanes", storage: freshSchemaUrl(), direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
+      try {
+        const objective = async (trial: { suggestFloat(name: string, low: number, high: number): number }) => {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          return trial.suggestFloat("x", 0, 1);
+        };
+        await study.optimize(objective, { concurrency: 4, stopAfter: { totalTrials: 7 } });
+        await study.optimize(objective, { concurrency: 8, stopAfter: { totalTrials: 12 } });
+        // 8 to 10 trials for 7, then 8 more for 5: the lanes' asks take a round trip each.
+        const { trials } = await study.storage.trialsSince(study.id, 0);
+        expect(trials.filter((t) => t.state !== "waiting")).toHaveLength(12);
+      } finally {
+        await study.close();
+      }
+    });
+
     it("gives back the trial optimize started ahead when a callback stops the run, and the next run takes it", async () => {
       const url = freshSchemaUrl();
       const study = await createStudy({ name: "stop-ahead", storage: url, direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });

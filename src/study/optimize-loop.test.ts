@@ -1,7 +1,10 @@
 /** Details of optimize's loop: stop conditions under concurrency, stop() across calls, odd throws, heartbeat options. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
-import { createStudy } from "./index.js";
+import { type Study, createStudy } from "./index.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -17,6 +20,34 @@ describe("optimize", () => {
     );
     // Each lane started one more as the total neared: 8 trials for 5.
     expect(study.trials).toHaveLength(5);
+  });
+
+  it.each(["memory", "sqlite"])("counts other lanes' asks still on their way against stopAfter (%s)", async (kind) => {
+    const folder = mkdtempSync(join(tmpdir(), "sextant-stopafter-"));
+    try {
+      const objective = async (t: { suggestFloat: (n: string, l: number, h: number) => number }) => {
+        await sleep(10);
+        return t.suggestFloat("x", 0, 1);
+      };
+      const cases: [NonNullable<Parameters<Study["optimize"]>[1]>, number][] = [
+        [{ concurrency: 6, stopAfter: { totalTrials: 2 } }, 2],
+        [{ concurrency: 6, stopAfter: { completeTrials: 2 } }, 2],
+        [{ concurrency: 8, stopAfter: { totalTrials: 5 } }, 5],
+      ];
+      for (const [i, [options, expected]] of cases.entries()) {
+        const storage = kind === "memory" ? undefined : `sqlite:${join(folder, `s${i}.db`)}`;
+        const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+        try {
+          await study.optimize(objective, options);
+          // Every lane passed the check while the others were still asking: 6, 6 and 8 trials.
+          expect(study.trials).toHaveLength(expected);
+        } finally {
+          await study.close();
+        }
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it("stops at stopAfter's complete trials with several lanes, and runs on for those that did not complete", async () => {

@@ -567,6 +567,8 @@ export class Study implements TrialHost {
   private readonly flushErrors = new Map<number, unknown>();
   /** Numbers of trials told here whose finishing write has not come back yet. */
   private readonly finishing = new Set<number>();
+  /** Asks of optimize's lanes still on their way to storage: counted by stop conditions as running. */
+  private asksInFlight = 0;
   /** By trial id: the seq of the stored version this object's active trial last read or wrote. */
   private readonly knownSeq = new Map<number, number>();
   private readonly flushScheduled = new Set<number>();
@@ -1660,6 +1662,7 @@ export class Study implements TrialHost {
         if (pipeline && lane > 0 && !pipeline.runsAhead()) return;
         started++;
         let trial: Trial | null;
+        this.asksInFlight++;
         try {
           trial = this.scheduler ? await this.askSegment() : options.onlyQueuedTrials ? await this.askQueuedTrial() : await this.askTrial({});
         } catch (error) {
@@ -1668,6 +1671,8 @@ export class Study implements TrialHost {
             return;
           }
           throw error;
+        } finally {
+          this.asksInFlight--;
         }
         if (!trial) {
           started--;
@@ -1900,7 +1905,9 @@ export class Study implements TrialHost {
     const finished = this.finishedCache.length;
     // Trials this object is running will finish and count: without them each of `concurrency`
     // lanes started one more as the total neared (5 trials ran 8 with concurrency 4).
-    let running = 0;
+    // So do the asks of other lanes still on their way: every lane that checked while one was
+    // asking started another (6 trials ran for 2 with concurrency 6).
+    let running = this.asksInFlight;
     for (const trial of this.activeTrials.values()) if (!trial.finished) running++;
     for (const number of this.finishing) if (!this.finishedNumbers.has(number)) running++;
     if (stopAfter.totalTrials !== undefined && finished + running >= stopAfter.totalTrials) return true;
