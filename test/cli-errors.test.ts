@@ -1,12 +1,14 @@
 // CLI suite: errors from a damaged database name where the damage is, and --debug / SEXTANT_DEBUG
-// add the stack trace.
+// add the stack trace; output to a full device.
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RandomSampler } from "../src/samplers/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { createStudy } from "../src/study/index.js";
-import { sextant, tempDir } from "./fixtures/cli-run.js";
+import { BIN, sextant, tempDir } from "./fixtures/cli-run.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -48,5 +50,32 @@ describe("a damaged database", () => {
     const result = await sextant(["export", "demo", "--storage", `sqlite:${db}`], { cwd: dir, env: { SEXTANT_DEBUG: "1" } });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^caused by: SyntaxError: .*\n\s+at /m);
+  });
+});
+
+/** Runs the CLI with stdout or stderr on /dev/full (every write fails with ENOSPC). */
+function onFullDevice(stream: "stdout" | "stderr", args: string[]): Promise<{ code: number | null; signal: string | null; text: string }> {
+  const full = openSync("/dev/full", "w");
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.SEXTANT_STORAGE;
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env, stdio: ["ignore", stream === "stdout" ? full : "pipe", stream === "stderr" ? full : "pipe"] });
+  closeSync(full);
+  let text = "";
+  (stream === "stdout" ? child.stderr : child.stdout)!.on("data", (d: Buffer) => (text += d.toString()));
+  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, text })));
+}
+
+describe.skipIf(!existsSync("/dev/full"))("a full device", () => {
+  it("on stderr loses only the messages: tune runs every trial and ends with 0 (it died at its first message)", async () => {
+    const run = await onFullDevice("stderr", ["tune", "--study", "full", "--trials", "3", "--param", "x=float:0:1", "--", "sh", "-c", "echo $1", "sh", "{x}"]);
+    expect(run.code, run.text).toBe(0);
+    const trials = await sextant(["trials", "full", "--json"], { cwd: dir });
+    expect((JSON.parse(trials.stdout) as { state: string }[]).map((t) => t.state)).toEqual(["complete", "complete", "complete"]);
+  });
+
+  it("on stdout is one line on stderr and exit code 1, not a stack trace", async () => {
+    const run = await onFullDevice("stdout", ["--help"]);
+    expect(run.code).toBe(1);
+    expect(run.text).toBe("sextant: cannot write to standard output: no space left on the device\n");
   });
 });

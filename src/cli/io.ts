@@ -1,4 +1,6 @@
+import { closeSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { isatty } from "node:tty";
 import { redactPassword } from "../storage/index.js";
 import { UserError } from "./errors.js";
 
@@ -47,6 +49,11 @@ const WRITE_FAILURES: Readonly<Record<string, string>> = {
   ENOSPC: "no space left on the device",
 };
 
+/** Why a write failed, in words, for a one-line message (`EIO` and others: the system's text). */
+export function writeFailure(error: NodeJS.ErrnoException): string {
+  return (error.code !== undefined ? WRITE_FAILURES[error.code] : undefined) ?? error.message;
+}
+
 /**
  * Writes the file a command was asked to write (`--output`, `--out`). A path that cannot be
  * written is the user's to fix, so it is a one-line error naming the flag and the path, not an
@@ -61,6 +68,26 @@ export async function writeOutputFile(flag: string, path: string, text: string):
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
-    throw new UserError(`cannot write ${flag} ${path}: ${WRITE_FAILURES[code] ?? (error as Error).message}`, { cause: error });
+    throw new UserError(`cannot write ${flag} ${path}: ${writeFailure(error as NodeJS.ErrnoException)}`, { cause: error });
   }
+}
+
+/** The standard streams that were terminals when the CLI started (a hung-up one no longer says so). */
+const startedOnTerminal = [0, 1, 2].filter((fd) => isatty(fd));
+
+/**
+ * After a hang-up (SIGHUP from a closed terminal or a dropped SSH session), lets the process end
+ * with its own exit code. At exit Node 20 restores the terminal's settings and aborts (SIGABRT)
+ * when that fails, as it does with EIO on a closed terminal; a descriptor closed first is skipped.
+ */
+export function releaseTerminalAtExit(): void {
+  process.once("exit", () => {
+    for (const fd of startedOnTerminal) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+  });
 }

@@ -16,7 +16,7 @@ import { samplerNames } from "../samplers/index.js";
 import { listPrunersCommand, listSamplersCommand, listSchedulersCommand } from "./components.js";
 import { UsageError, debugFromEnv, describeUserError, errorStack } from "./errors.js";
 import type { ImportanceFlags } from "./importance.js";
-import { type Io, processIo } from "./io.js";
+import { type Io, processIo, writeFailure } from "./io.js";
 import type { ProblemsFlags } from "./problems.js";
 import type { OnlineFlags, PriorsFlags } from "./learning.js";
 import type { ReportFlags } from "./report.js";
@@ -837,15 +837,21 @@ function helpAsFlag(argv: readonly string[], program: Command): string[] | { unk
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const result: RunState = { code: 0, argv };
   // `sextant trials x | head` closes our stdout early; that is the reader's choice, not an error.
+  // Any other failure (a full disk, a closed terminal: EIO) is said in one line and fails the
+  // exit code, but is not thrown: thrown, it crashed a run and left its trials running.
+  let stdoutFailed = false;
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(result.code);
-    throw error;
+    if (stdoutFailed) return;
+    stdoutFailed = true;
+    process.stderr.write(`sextant: cannot write to standard output: ${writeFailure(error)}\n`);
+    // The error may come after main has resolved and its code was set.
+    if (!process.exitCode) process.exitCode = 1;
   });
-  // Closing stderr (`sextant worker 2>&1 >/dev/null | head -1`) only loses the messages: a run must
-  // not die with its trials left running because nobody reads its progress.
-  process.stderr.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-  });
+  // Losing stderr (`sextant worker 2>&1 >/dev/null | head -1`, a log on a full disk, a closed
+  // terminal) only loses the messages: a run must not die with its trials left running because
+  // nobody can read its progress.
+  process.stderr.on("error", () => undefined);
   const program = buildProgram(io, result);
   try {
     const args = helpAsFlag(argv, program);
@@ -855,7 +861,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     }
     result.argv = args;
     await program.parseAsync(args, { from: "node" });
-    return result.code;
+    return result.code === 0 && stdoutFailed ? 1 : result.code;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help asked for (--help, help NAME) is a success; help shown because a command is missing

@@ -19,7 +19,7 @@ import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, formatParams, formatValues, renderTable } from "./format.js";
-import type { Io } from "./io.js";
+import { type Io, releaseTerminalAtExit } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -587,10 +587,7 @@ async function runTune(
   // the way Ctrl-C does: no new trials, running commands stopped, their trials failed "interrupted".
   // Deaths no handler sees (SIGKILL, out of memory) are covered by the runner's watchdog process.
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (signal === "SIGHUP") {
-      // The terminal may be gone: a failed write to it must not crash the orderly stop.
-      process.stderr.on("error", () => undefined);
-    }
+    if (signal === "SIGHUP") releaseTerminalAtExit();
     if (interrupted === null) {
       interrupted = signal;
       study.stop();

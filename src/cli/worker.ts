@@ -13,7 +13,7 @@ import { resolveHeartbeat } from "../study/heartbeat.js";
 import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, createStudy, loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
-import type { Io } from "./io.js";
+import { type Io, releaseTerminalAtExit } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -260,9 +260,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const controller = new AbortController();
   let interrupted: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (signal === "SIGHUP") releaseTerminalAtExit();
     if (interrupted !== null) process.exit(signalExitCode(interrupted));
-    // The terminal may be gone: a failed write to it must not crash the orderly stop.
-    if (signal === "SIGHUP") process.stderr.on("error", () => undefined);
     interrupted = signal;
     study.stop();
     controller.abort();
