@@ -44,7 +44,21 @@ const memoryRoots = new Map<string, string>();
  * defaultCheckpointRoot("sqlite:./runs.db", "pbt-demo") // "<cwd>/runs.db-checkpoints/pbt-demo"
  */
 export function defaultCheckpointRoot(storageUrl: string, studyName: string): string {
-  const safe = checkpointFolderName(studyName);
+  return checkpointRootIn(storageUrl, studyName, checkpointFolderName(studyName));
+}
+
+/**
+ * Where Sextant before 2026-12-05 kept the checkpoints of a study whose name is not a plain file
+ * name (the name with other characters replaced by "_"), or null when that is today's folder.
+ * Populations started then keep reading their checkpoints there (see {@link CheckpointStore}).
+ */
+export function formerCheckpointRoot(storageUrl: string, studyName: string): string | null {
+  if (storageUrl.startsWith("memory:")) return null;
+  const former = studyName.replace(/[^A-Za-z0-9_.-]+/g, "_");
+  return former === checkpointFolderName(studyName) ? null : checkpointRootIn(storageUrl, studyName, former);
+}
+
+function checkpointRootIn(storageUrl: string, studyName: string, safe: string): string {
   const path = sqlitePath(storageUrl);
   if (path !== null) {
     const file = resolve(path);
@@ -82,7 +96,15 @@ function checkpointFolderName(studyName: string): string {
  * store.open("trial-12", 12).data // { weights: [0.1, 0.2] }
  */
 export class CheckpointStore {
-  constructor(readonly root: string) {}
+  /**
+   * @param root where checkpoints are saved and looked for first
+   * @param formerRoot where an earlier version saved them: a checkpoint missing from `root` is
+   *   read there (a population started before the folder was renamed goes on after an upgrade)
+   */
+  constructor(
+    readonly root: string,
+    readonly formerRoot: string | null = null,
+  ) {}
 
   /** The name of trial `number`'s checkpoint. */
   nameFor(trialNumber: number): string {
@@ -115,7 +137,8 @@ export class CheckpointStore {
 
   /** The checkpoint called `name`, saved by trial `trialNumber`; its data is read when first asked for. */
   open(name: string, trialNumber: number): Checkpoint {
-    const dir = join(this.root, name);
+    let dir = join(this.root, name);
+    if (!existsSync(dir) && this.formerRoot !== null && existsSync(join(this.formerRoot, name))) dir = join(this.formerRoot, name);
     if (!existsSync(dir)) throw new Error(`checkpoint ${name} of trial ${trialNumber} is missing from ${this.root}`);
     let loaded = false;
     let data: JsonValue | Buffer | undefined;

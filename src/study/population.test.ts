@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { PB2Scheduler, PBTScheduler, type Scheduler } from "../schedulers/index.
 import { MemoryStorage } from "../storage/index.js";
 import type { TrialInit, TrialPatch } from "../storage/types.js";
 import type { FrozenTrial } from "../space/index.js";
+import { defaultCheckpointRoot } from "./checkpoints.js";
 import { createStudy } from "./study.js";
 import type { Trial } from "./trial.js";
 
@@ -164,6 +165,28 @@ describe("a population in a study", () => {
     // The same schedule resumes (nothing left to run here).
     await createStudy({ name: "pop", storage, direction: "maximize", loadIfExists: true, scheduler: scheduler() });
     expect(() => new PBTScheduler({ checkpointDir: " " })).toThrow('checkpointDir must be a folder path, got " "');
+  });
+
+  it("goes on after an upgrade from checkpoints saved in the folder an earlier version named", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "sextant-pbt-former-"));
+    cleanups.push(folder);
+    const storage = `sqlite:${join(folder, "runs.db")}`;
+    const scheduler = () => new PBTScheduler({ population: 2, segments: 3, segmentSteps: 2, seed: 1 });
+    const first = await createStudy({ name: "cli pbt", storage, direction: "maximize", scheduler: scheduler() });
+    await first.optimize(toyObjective, { nTrials: 3 });
+    await first.close();
+    // Where Sextant kept them before folder names got a hash: "cli_pbt".
+    const root = defaultCheckpointRoot(storage, "cli pbt");
+    expect(root).not.toBe(join(folder, "runs.db-checkpoints", "cli_pbt"));
+    renameSync(root, join(folder, "runs.db-checkpoints", "cli_pbt"));
+    const resumed = await createStudy({ name: "cli pbt", storage, direction: "maximize", loadIfExists: true, scheduler: scheduler() });
+    try {
+      await resumed.optimize(toyObjective);
+      // Every remaining segment failed with "checkpoint trial-1 of trial 1 is missing", ending both members.
+      expect(resumed.trials.map((t) => [t.state, t.systemAttrs.failReason])).toEqual(Array.from({ length: 6 }, () => ["complete", undefined]));
+    } finally {
+      await resumed.close();
+    }
   });
 
   it("runs every segment exactly once with concurrent loops, with PBT and with PB2", async () => {

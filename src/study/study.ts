@@ -37,7 +37,7 @@ import {
 } from "../space/index.js";
 import { CONSTRAINTS_ATTR, feasibilityRule, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
-import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
+import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonicMs, resolveHeartbeat } from "./heartbeat.js";
 import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, shownValue } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
@@ -1950,7 +1950,10 @@ export class Study implements TrialHost {
 
   segmentContext(): { store: CheckpointStore; segmentSteps: number } | null {
     if (!this.scheduler) return null;
-    this.checkpoints ??= new CheckpointStore(this.scheduler.checkpointDir ?? defaultCheckpointRoot(this.storage.url, this.name));
+    this.checkpoints ??= new CheckpointStore(
+      this.scheduler.checkpointDir ?? defaultCheckpointRoot(this.storage.url, this.name),
+      formerCheckpointRoot(this.storage.url, this.name),
+    );
     return { store: this.checkpoints, segmentSteps: this.scheduler.segmentSteps };
   }
 
