@@ -27,6 +27,13 @@ describe("readCliConfig", () => {
     expect(readCliConfig({ [CLI_CONFIG_KEY]: old }, "s", "sqlite:x.db").budget).toBeUndefined();
   });
 
+  it("reads the variable names of a config stored with their values (tune's first version)", () => {
+    // They were dropped: a worker ran the command without SCALE, and without a warning.
+    expect(readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, env: { SCALE: "10", DATA: "/d" } } }, "s", "sqlite:x.db").envNames).toEqual(["SCALE", "DATA"]);
+    expect(readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, env: { SCALE: "10" }, envNames: ["SCALE"] } }, "s", "sqlite:x.db").envNames).toEqual(["SCALE"]);
+    expect(readCliConfig({ [CLI_CONFIG_KEY]: valid }, "s", "sqlite:x.db")).not.toHaveProperty("env");
+  });
+
   it("names the study and the bad field of an invalid config", () => {
     expect(() => readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, command: [] } }, "s", "sqlite:x.db")).toThrow(/study "s" has an invalid cli:config: command:/);
     expect(() => readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, space: { x: { type: "float", low: 2, high: 1 } } } }, "s", "sqlite:x.db")).toThrow(

@@ -84,6 +84,8 @@ const cliConfigSchema = z.object({
   pruner: component,
   scheduler: component.optional(),
   envNames: z.array(z.string()).default([]),
+  // Sextant before envNames stored the config's variables with their values: their names are read.
+  env: z.record(z.string(), z.unknown()).optional(),
   cwd: z.string(),
   trialTimeout: positive.nullable().default(null),
   killGrace: z.number().nonnegative().default(5),
@@ -135,7 +137,9 @@ export function readCliConfig(systemAttrs: Readonly<Record<string, JsonValue>>, 
       throw new UserError(`study "${studyName}" has an invalid ${CLI_CONFIG_KEY}: space.${name}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  return { ...parsed.data, space };
+  const { env, ...config } = parsed.data;
+  const envNames = env === undefined ? config.envNames : [...new Set([...config.envNames, ...Object.keys(env)])];
+  return { ...config, envNames, space };
 }
 
 /**
