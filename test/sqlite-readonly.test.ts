@@ -220,6 +220,18 @@ describe("inspection commands", () => {
     expect(result.stderr).toMatch(/^sextant: cannot open sqlite:.*runs\.db: the file has schema version 0 .*reading commands never migrate a file/);
   });
 
+  it("include online show: it refuses a file that needs migrating, and leaves it as it was", async () => {
+    const raw = new Database(db);
+    raw.exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    raw.close();
+    const before = fingerprint(db);
+    // It used to migrate the file first (and an older Sextant then refused it).
+    const result = await sextant(["online", "show", "sor", "--storage", `sqlite:${db}`], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/reading commands never migrate a file/);
+    expect(fingerprint(db)).toEqual(before);
+  });
+
   it("treat an empty file as holding no studies", async () => {
     writeFileSync(db, "");
     const result = await sextant(["studies", "--json", "--storage", `sqlite:${db}`], { cwd: dir });

@@ -4,7 +4,7 @@
  */
 import { type BanditAlgorithm, type OnlineTuner, OnlineTunerError, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
 import { llmPrior, llmPriorSpace } from "../priors/index.js";
-import { openStorage } from "../storage/index.js";
+import { type Storage, StorageEmptyError, openStorage, redactPassword } from "../storage/index.js";
 import { didYouMean } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { renderTable } from "./format.js";
@@ -86,11 +86,19 @@ export interface OnlineFlags {
   json?: boolean;
 }
 
-async function withTuner<T>(name: string, flags: OnlineFlags, body: (tuner: OnlineTuner) => Promise<T>): Promise<T> {
+async function withTuner<T>(name: string, flags: OnlineFlags, body: (tuner: OnlineTuner) => Promise<T>, access: "read-only" | "writable" = "writable"): Promise<T> {
   // The tuner must exist already: opening a missing file would only create an empty database.
   const missing = missingSqliteStorage(storageUrl(flags.storage));
   if (missing !== null) throw new UsageError(`no online tuner named "${name}": ${missing}; or create it with "sextant online create ${name} --low L --high H"`);
-  const storage = await openStorage(storageUrl(flags.storage));
+  // show only looks: opened for writing, it upgraded an older Sextant's database (which that
+  // Sextant then refused) and made Sextant's tables in an empty PostgreSQL schema.
+  let storage: Storage;
+  try {
+    storage = await openStorage(storageUrl(flags.storage), { readOnly: access === "read-only" });
+  } catch (error) {
+    if (error instanceof StorageEmptyError) throw new UsageError(`no online tuner named "${name}": ${redactPassword(storageUrl(flags.storage))} has no Sextant tables; create it with "sextant online create ${name} --low L --high H"`);
+    throw error;
+  }
   try {
     const tuner = await loadOnlineTuner({ name, storage });
     return await body(tuner);
@@ -200,6 +208,6 @@ export async function onlineCommand(action: string, name: string | undefined, re
     return 0;
   }
   // show
-  await withTuner(name, flags, async (tuner) => printStats(tuner, io, flags.json));
+  await withTuner(name, flags, async (tuner) => printStats(tuner, io, flags.json), "read-only");
   return 0;
 }
