@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -76,5 +76,37 @@ describe("the library on a real SQLite file", () => {
     await study.close();
     await expect(createStudy({ name: "s", storage, direction: "maximize", loadIfExists: true })).rejects.toThrow(/directions/);
     await expect(createStudy({ name: "s", storage })).rejects.toThrow(/already exists/);
+  });
+});
+
+describe("a study on a relative SQLite path", () => {
+  it("beats into the file it opened after the process changes directory", async () => {
+    const home = process.cwd();
+    const a = mkdtempSync(join(tmpdir(), "sextant-chdir-a-"));
+    const b = mkdtempSync(join(tmpdir(), "sextant-chdir-b-"));
+    try {
+      process.chdir(a);
+      const study = await createStudy({ name: "moved", storage: "sqlite:./hb.db", sampler: new RandomSampler({ seed: 1 }) });
+      process.chdir(b);
+      try {
+        await study.optimize(
+          async (trial) => {
+            await new Promise((resolve) => setTimeout(resolve, 600));
+            return trial.suggestFloat("x", 0, 1);
+          },
+          { nTrials: 1, heartbeat: { intervalSeconds: 0.1, graceSeconds: 5 } },
+        );
+      } finally {
+        await study.close();
+      }
+      // The heartbeat thread reopened "./hb.db" in the new directory: a second, empty database
+      // took the beats, and another worker reaped the live trial.
+      expect(existsSync(join(b, "hb.db"))).toBe(false);
+      expect(study.trials.map((t) => t.state)).toEqual(["complete"]);
+    } finally {
+      process.chdir(home);
+      rmSync(a, { recursive: true, force: true });
+      rmSync(b, { recursive: true, force: true });
+    }
   });
 });

@@ -979,3 +979,34 @@ describe.skipIf(skip !== null)("postgres storage: a trial started ahead", () => 
     }
   }, 60_000);
 });
+
+describe.skipIf(skip !== null)("postgres storage: the heartbeat thread", () => {
+  it("beats into the schema given as an option, reopening with the URL's password", async () => {
+    // The thread reopened the storage from its shown URL: "***" as the password (refused by any
+    // server that checks it) and the public schema, where it made tables and beat nothing of ours.
+    const withPassword = database.url.replace("://postgres@", "://postgres:s3cret@");
+    expect(withPassword).toContain("s3cret");
+    const schema = `opt${schemaCounter++}`;
+    const storage = await PostgresStorage.open(withPassword, { schema });
+    try {
+      expect(storage.url).not.toContain("s3cret");
+      expect(storage.reopenUrl).toContain("s3cret");
+      const study = await createStudy({ name: "beats", storage, sampler: new RandomSampler({ seed: 1 }) });
+      const seen: number[] = [];
+      await study.optimize(
+        async (trial) => {
+          for (let i = 0; i < 4; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 400));
+            const rows = await withClient((c) => c.query<{ heartbeat_at: string }>(`SELECT heartbeat_at FROM ${schema}.sextant_trials WHERE number = 0`));
+            seen.push(Number(rows.rows[0]!.heartbeat_at));
+          }
+          return trial.suggestFloat("x", 0, 1);
+        },
+        { nTrials: 1, heartbeat: { intervalSeconds: 0.2, graceSeconds: 5 } },
+      );
+      expect(new Set(seen).size).toBeGreaterThan(1);
+    } finally {
+      await storage.close();
+    }
+  }, 30_000);
+});

@@ -167,6 +167,7 @@ const MIGRATION_LOCK_CLASS = 0x5e47a47;
  */
 export class PostgresStorage implements Storage {
   readonly url: string;
+  readonly reopenUrl: string;
   readonly groupCommit = true;
   private readonly known = new Map<number, KnownTrial>();
   /** Per study with a group commit on its way: the finish-and-start writes waiting to go next. */
@@ -181,11 +182,13 @@ export class PostgresStorage implements Storage {
   private constructor(
     private readonly pool: pg.Pool,
     url: string,
+    reopenUrl: string,
     private readonly schema: string,
     private readonly retryDeadlineMs: number,
     private readonly onRetry?: (message: string) => void,
   ) {
     this.url = url;
+    this.reopenUrl = reopenUrl;
     this.sql = statements(quoteIdentifier(schema));
   }
 
@@ -231,7 +234,7 @@ export class PostgresStorage implements Storage {
     // transaction (or a server restart) that dies emits its error on the client itself, which
     // with no listener ends the process; the next query on it fails instead, and is retried.
     pool.on("connect", (client) => client.on("error", () => undefined));
-    const storage = new PostgresStorage(pool, shownUrl, schema, options.retryDeadlineMs ?? 120_000, options.onRetry);
+    const storage = new PostgresStorage(pool, shownUrl, withSchema(url, options.schema), schema, options.retryDeadlineMs ?? 120_000, options.onRetry);
     try {
       await (options.readOnly ? storage.checkReadableWithoutMigrating() : storage.migrate());
       return storage;
@@ -1132,4 +1135,12 @@ function backoffMs(attempt: number): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `url` with `?schema=` set to `schema` when one is given as an option (the URL is kept as typed otherwise). */
+function withSchema(url: string, schema: string | undefined): string {
+  if (schema === undefined) return url;
+  const parsed = new URL(url);
+  parsed.searchParams.set("schema", schema);
+  return parsed.toString();
 }

@@ -97,6 +97,7 @@ type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<strin
  */
 export class SqliteStorage implements Storage {
   readonly url: string;
+  readonly reopenUrl: string;
   private readonly lockDeadlineMs: number;
   private readonly readOnly: boolean;
   private readonly statements: ReturnType<typeof prepareStatements>;
@@ -108,6 +109,8 @@ export class SqliteStorage implements Storage {
     readOnly: boolean,
   ) {
     this.url = url;
+    const path = url.slice("sqlite:".length);
+    this.reopenUrl = path === ":memory:" ? url : `sqlite:${resolve(path)}`;
     this.lockDeadlineMs = lockDeadlineMs;
     this.readOnly = readOnly;
     this.statements = prepareStatements(db);

@@ -105,6 +105,14 @@ export interface TrialChanges {
 export interface Storage {
   /** The URL this storage was opened from, e.g. `sqlite:./sextant.db`. */
   readonly url: string;
+  /**
+   * A URL that opens this same storage again, where {@link url} may not: a SQLite path resolved
+   * when the file was opened, a PostgreSQL URL with its password (which `url` hides) and the
+   * schema given as an option. Threads that reopen the storage use it: from `url` a heartbeat
+   * thread sent "***" as the password, beat into the public schema, or made a second, empty file
+   * after `process.chdir`. Never print it: it may hold a password.
+   */
+  readonly reopenUrl?: string;
 
   /** Creates a study; throws {@link DuplicateStudyError} if the name is taken. */
   createStudy(name: string, directions: readonly Direction[], attrs?: { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> }): Promise<StudyRecord>;

@@ -53,7 +53,7 @@ describe("HeartbeatThread", () => {
     const storage = SqliteStorage.open(path);
     const study = await createStudy({ name: "gone", storage, sampler: new RandomSampler({ seed: 1 }) });
     // The study's own connection is open; only a new one (the thread's) cannot be made.
-    Object.defineProperty(storage, "url", { value: `sqlite:${join(scratch, "missing", "gone.db")}` });
+    Object.defineProperty(storage, "reopenUrl", { value: `sqlite:${join(scratch, "missing", "gone.db")}` });
     await expect(study.optimize(() => 1, { nTrials: 1 })).rejects.toThrow(/heartbeats: cannot open/);
     expect(study.trials).toHaveLength(0);
     await storage.close();

@@ -919,16 +919,21 @@ export class Study implements TrialHost {
     if (beats !== null && !trial.finished) beats.add(trial.id);
   }
 
+  /** The storage's URL as threads reopen it (see {@link Storage.reopenUrl}). */
+  private get reopenUrl(): string {
+    return this.storage.reopenUrl ?? this.storage.url;
+  }
+
   /** The process's heartbeat thread for this storage and interval, started if none is; null where nothing beats. */
   private joinAskedTrialBeats(): Promise<HeartbeatThread | null> {
     const timing = resolveHeartbeat(this.storedHeartbeat(), this.storage.url);
     if (timing === null) return Promise.resolve(null);
     // One thread per storage and interval for the whole process, shared by its study objects:
     // one per object cost a thread, a connection and about 10 MB each, kept until close().
-    const key = `${timing.intervalMs}\0${this.storage.url}`;
+    const key = `${timing.intervalMs}\0${this.reopenUrl}`;
     let shared = ASKED_TRIAL_BEATS.get(key);
     if (!shared) {
-      const thread = HeartbeatThread.start(this.storage.url, timing.intervalMs, (message) => this.onWarning(message)).catch((error: unknown) => {
+      const thread = HeartbeatThread.start(this.reopenUrl, timing.intervalMs, (message) => this.onWarning(message)).catch((error: unknown) => {
         this.onWarning(`trials asked with ask() get no heartbeats (${errorMessage(error)}): another worker may fail one that runs longer than its grace`);
         return null;
       });
@@ -1624,7 +1629,7 @@ export class Study implements TrialHost {
     const gone = "left running by a worker process that is gone; marked failed";
     if (requeued.length > 0) warn(`trial(s) ${requeued.join(", ")} were ${gone} and queued again`);
     if (spent.length > 0) warn(`trial(s) ${spent.join(", ")} were ${gone}, not queued again: each was retried maxRetries (${maxRetries}) time(s) already; raise maxRetries (--max-retries) to retry more`);
-    const beats = timing ? await HeartbeatThread.start(this.storage.url, timing.intervalMs, warn) : null;
+    const beats = timing ? await HeartbeatThread.start(this.reopenUrl, timing.intervalMs, warn) : null;
     /** Trials started ahead (finishAndStartNext) that beat before an ask takes them. */
     const beatingAhead = new Set<number>();
     const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
@@ -1951,8 +1956,8 @@ export class Study implements TrialHost {
   segmentContext(): { store: CheckpointStore; segmentSteps: number } | null {
     if (!this.scheduler) return null;
     this.checkpoints ??= new CheckpointStore(
-      this.scheduler.checkpointDir ?? defaultCheckpointRoot(this.storage.url, this.name),
-      formerCheckpointRoot(this.storage.url, this.name),
+      this.scheduler.checkpointDir ?? defaultCheckpointRoot(this.reopenUrl, this.name),
+      formerCheckpointRoot(this.reopenUrl, this.name),
     );
     return { store: this.checkpoints, segmentSteps: this.scheduler.segmentSteps };
   }
