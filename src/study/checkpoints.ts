@@ -13,7 +13,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { JsonValue } from "../space/index.js";
@@ -35,16 +35,37 @@ export interface Checkpoint {
   readonly data: JsonValue | Buffer | undefined;
 }
 
-const memoryRoots = new Map<string, string>();
+/** By in-memory storage (or the URL "memory:" when none is given), then study name: its temporary folder. */
+const memoryRoots = new WeakMap<object, Map<string, string>>();
+const MEMORY_URL_KEY = {};
+/** Temporary folders of in-memory studies: they die with the process, as their storage does. */
+const temporaryRoots: string[] = [];
 
 /**
- * The default checkpoint folder of a study kept at `storageUrl`.
+ * The default checkpoint folder of a study kept at `storageUrl`. For `memory:` it is a new
+ * temporary folder per storage object (`storage`; every `memory:` URL opens a storage of its
+ * own), removed when the process exits.
  *
  * @example
  * defaultCheckpointRoot("sqlite:./runs.db", "pbt-demo") // "<cwd>/runs.db-checkpoints/pbt-demo"
  */
-export function defaultCheckpointRoot(storageUrl: string, studyName: string): string {
-  return checkpointRootIn(storageUrl, studyName, checkpointFolderName(studyName));
+export function defaultCheckpointRoot(storageUrl: string, studyName: string, storage?: object): string {
+  if (storageUrl.startsWith("memory:")) return memoryCheckpointRoot(storage ?? MEMORY_URL_KEY, studyName);
+  return checkpointRootIn(storageUrl, checkpointFolderName(studyName));
+}
+
+function memoryCheckpointRoot(storage: object, studyName: string): string {
+  let roots = memoryRoots.get(storage);
+  if (!roots) memoryRoots.set(storage, (roots = new Map()));
+  let root = roots.get(studyName);
+  if (!root) {
+    const folder = mkdtempSync(join(tmpdir(), "sextant-checkpoints-"));
+    if (temporaryRoots.length === 0) process.once("exit", () => temporaryRoots.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+    temporaryRoots.push(folder);
+    root = join(folder, checkpointFolderName(studyName));
+    roots.set(studyName, root);
+  }
+  return root;
 }
 
 /**
@@ -55,23 +76,14 @@ export function defaultCheckpointRoot(storageUrl: string, studyName: string): st
 export function formerCheckpointRoot(storageUrl: string, studyName: string): string | null {
   if (storageUrl.startsWith("memory:")) return null;
   const former = studyName.replace(/[^A-Za-z0-9_.-]+/g, "_");
-  return former === checkpointFolderName(studyName) ? null : checkpointRootIn(storageUrl, studyName, former);
+  return former === checkpointFolderName(studyName) ? null : checkpointRootIn(storageUrl, former);
 }
 
-function checkpointRootIn(storageUrl: string, studyName: string, safe: string): string {
+function checkpointRootIn(storageUrl: string, safe: string): string {
   const path = sqlitePath(storageUrl);
   if (path !== null) {
     const file = resolve(path);
     return join(dirname(file), `${basename(file)}-checkpoints`, safe);
-  }
-  if (storageUrl.startsWith("memory:")) {
-    const key = `${storageUrl}\0${studyName}`;
-    let root = memoryRoots.get(key);
-    if (!root) {
-      root = join(mkdtempSync(join(tmpdir(), "sextant-checkpoints-")), safe);
-      memoryRoots.set(key, root);
-    }
-    return root;
   }
   return resolve("sextant-checkpoints", safe);
 }
@@ -111,9 +123,20 @@ export class CheckpointStore {
     return `trial-${trialNumber}`;
   }
 
-  /** The folder trial `number` saves into (created). */
+  /** Trials whose folder this store has handed out, emptied the first time. */
+  private readonly handedOut = new Set<number>();
+
+  /**
+   * The folder trial `number` saves into: created, and emptied the first time it is asked for. A
+   * folder left by a deleted study of the same name was handed to the new study's trial as it was,
+   * and its next segment restored the other study's files.
+   */
   dirFor(trialNumber: number): string {
     const dir = join(this.root, this.nameFor(trialNumber));
+    if (!this.handedOut.has(trialNumber)) {
+      rmSync(dir, { recursive: true, force: true });
+      this.handedOut.add(trialNumber);
+    }
     mkdirSync(dir, { recursive: true });
     return dir;
   }

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { PB2Scheduler, PBTScheduler, type Scheduler } from "../schedulers/index.js";
-import { MemoryStorage } from "../storage/index.js";
+import { MemoryStorage, openStorage } from "../storage/index.js";
 import type { TrialInit, TrialPatch } from "../storage/types.js";
 import type { FrozenTrial } from "../space/index.js";
 import { defaultCheckpointRoot } from "./checkpoints.js";
@@ -187,6 +187,43 @@ describe("a population in a study", () => {
     } finally {
       await resumed.close();
     }
+  });
+
+  it("hands a new study's segments empty folders, whatever a deleted study of its name left", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "sextant-pbt-again-"));
+    cleanups.push(folder);
+    const storage = `sqlite:${join(folder, "runs.db")}`;
+    const restored: string[][] = [];
+    const run = async (file: string) => {
+      const study = await createStudy({ name: "pbt", storage, direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1 }) });
+      await study.optimize((trial) => {
+        const from = trial.checkpoint();
+        if (from) restored.push(readdirSync(from.dir).sort());
+        writeFileSync(join(trial.checkpointDir!, file), file);
+        trial.saveCheckpoint({ dir: trial.checkpointDir! });
+        return trial.suggestFloat("x", 0, 1);
+      });
+      await study.close();
+    };
+    await run("first.txt");
+    const opened = await openStorage(storage);
+    await opened.deleteStudy("pbt");
+    await opened.close();
+    restored.length = 0;
+    await run("second.txt");
+    // The second study's segments found first.txt beside their own file, and restored it.
+    expect(restored).toEqual([["second.txt"], ["second.txt"]]);
+  });
+
+  it("gives two in-memory storages' studies of one name folders of their own", async () => {
+    const roots = await Promise.all(
+      [1, 2].map(async () => {
+        const study = await createStudy({ name: "pbt", direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1 }) });
+        return study.segmentContext()!.store.root;
+      }),
+    );
+    // Both were "<tmp>/sextant-checkpoints-…/pbt", and one study restored the other's checkpoints.
+    expect(roots[0]).not.toBe(roots[1]);
   });
 
   it("runs every segment exactly once with concurrent loops, with PBT and with PB2", async () => {

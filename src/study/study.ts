@@ -1956,7 +1956,7 @@ export class Study implements TrialHost {
   segmentContext(): { store: CheckpointStore; segmentSteps: number } | null {
     if (!this.scheduler) return null;
     this.checkpoints ??= new CheckpointStore(
-      this.scheduler.checkpointDir ?? defaultCheckpointRoot(this.reopenUrl, this.name),
+      this.scheduler.checkpointDir ?? defaultCheckpointRoot(this.reopenUrl, this.name, this.storage),
       formerCheckpointRoot(this.reopenUrl, this.name),
     );
     return { store: this.checkpoints, segmentSteps: this.scheduler.segmentSteps };
