@@ -151,6 +151,35 @@ describe("HTTP API: studies", () => {
   });
 });
 
+describe("HTTP API: a long-running server", () => {
+  it("keeps a bounded number of study objects, and a trial asked before its study was dropped is told after", async () => {
+    // Counts full reads (trialsSince from 0): one each time a study object is built.
+    class CountingStorage extends MemoryStorage {
+      readonly builds = new Map<number, number>();
+      override async trialsSince(studyId: number, seq: number) {
+        if (seq === 0) this.builds.set(studyId, (this.builds.get(studyId) ?? 0) + 1);
+        return super.trialsSince(studyId, seq);
+      }
+    }
+    const storage = new CountingStorage();
+    const { app } = newApp({ storage });
+    await call(app, "POST", "/studies", { name: "s0", direction: "minimize", sampler: { name: "random", options: { seed: 1 } } });
+    const asked = await call(app, "POST", "/studies/s0/trials", { space: SPACE });
+    expect(asked.status).toBe(201);
+    const s0 = (await storage.getStudy("s0"))!.id;
+    const builtBefore = storage.builds.get(s0) ?? 0;
+    for (let i = 1; i <= 40; i++) {
+      await call(app, "POST", "/studies", { name: `s${i}`, direction: "minimize" });
+      expect((await call(app, "POST", `/studies/s${i}/trials`, { space: SPACE })).status).toBe(201);
+    }
+    // Every study ever touched stayed built: s0 was never read again (heap grew by each study's trials).
+    const told = await call(app, "POST", `/studies/s0/trials/${asked.json.trial.number}/tell`, { state: "complete", values: [1] });
+    expect(told.status).toBe(200);
+    expect(storage.builds.get(s0)).toBe(builtBefore + 1);
+    expect((await call(app, "GET", "/studies/s0")).json.study.trialCounts).toMatchObject({ complete: 1, running: 0 });
+  });
+});
+
 describe("HTTP API: trials", () => {
   it("samples a space given with the ask (define-and-run) inside its bounds", async () => {
     const { app } = newApp();

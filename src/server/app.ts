@@ -320,10 +320,26 @@ function httpErrorOf(error: unknown): HttpError | null {
  * const app = createServerApp({ storage: new MemoryStorage() });
  * const answer = await app.request("/api/v1/studies", { method: "POST", body: JSON.stringify({ name: "demo" }), headers: { "content-type": "application/json" } });
  */
+/** How many study objects a server keeps built (see `studies` in {@link createServerApp}). */
+const STUDY_CACHE_SIZE = 32;
+
 export function createServerApp(options: ServerAppOptions): Hono {
   const { storage } = options;
   const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
+  /**
+   * Study objects by name, least recently used first; beyond {@link STUDY_CACHE_SIZE} the oldest
+   * is dropped (it is rebuilt from storage when asked for again, as another server would). Kept
+   * for every study any request touched, a long-running server grew by each one's trials.
+   */
   const studies = new Map<string, { id: number; study: Promise<Study> }>();
+  const cachedStudy = (name: string): { id: number; study: Promise<Study> } | undefined => {
+    const cached = studies.get(name);
+    if (cached) {
+      studies.delete(name);
+      studies.set(name, cached);
+    }
+    return cached;
+  };
   /** The trials of studies clients page through (GET …/trials), kept up to date incrementally. */
   const pageIndexes = new StudyIndexCache(storage);
   const version = packageVersion();
@@ -367,7 +383,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
     const record = await storage.getStudy(name);
     if (!record) throw new HttpError(404, `no study named "${name}"`, "path.study");
     refuseTuner(record);
-    const cached = studies.get(name);
+    const cached = cachedStudy(name);
     if (cached && cached.id === record.id) return { study: await cached.study, record };
     const building = (async () => {
       let sampler: Sampler;
@@ -400,7 +416,12 @@ export function createServerApp(options: ServerAppOptions): Hono {
       await study.refresh();
       return study;
     })();
+    studies.delete(name);
     studies.set(name, { id: record.id, study: building });
+    for (const oldest of studies.keys()) {
+      if (studies.size <= STUDY_CACHE_SIZE) break;
+      studies.delete(oldest);
+    }
     building.catch(() => {
       if (studies.get(name)?.study === building) studies.delete(name);
     });
@@ -416,7 +437,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
    * answer is 404). The lookup costs a read only on the error path.
    */
   async function withStudy<T>(name: string, use: (study: Study) => Promise<T>): Promise<T> {
-    const cached = studies.get(name);
+    const cached = cachedStudy(name);
     const study = cached ? await cached.study.catch(() => null) : null;
     if (!cached || !study) return use((await openStudy(name)).study);
     try {
