@@ -556,9 +556,10 @@ export async function deleteCommand(name: string, options: { storage?: string; j
         throw new UserError(`refusing to delete ${what} without --yes: stdin is not a terminal to confirm on`);
       }
       const answer = await ask(`delete ${what} from ${storage.url}? [y/N] `);
-      if (!/^y(es)?$/i.test(answer.trim())) {
-        io.err("not deleted");
-        return 1;
+      if (answer === null || !/^y(es)?$/i.test(answer.trim())) {
+        // Ctrl-C and end of input (Ctrl-D) answer no too: they ended the process with code 0.
+        io.err(answer === null || answer === END_OF_INPUT ? "\nnot deleted" : "not deleted");
+        return answer === null ? 130 : 1; // 130: 128 + SIGINT, as the shell reports Ctrl-C
       }
     }
     const deleted = await storage.deleteStudy(name);
@@ -568,13 +569,23 @@ export async function deleteCommand(name: string, options: { storage?: string; j
     }, "writable", true);
 }
 
-function ask(question: string): Promise<string> {
+/** What {@link ask} answers when input ends (Ctrl-D) before a line. */
+const END_OF_INPUT = "\u0004";
+
+/** A line typed in answer to `question`; {@link END_OF_INPUT} when input ends first, null on Ctrl-C. */
+function ask(question: string): Promise<string | null> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   return new Promise((resolve) => {
-    rl.question(question, (answer) => {
+    let answered = false;
+    const answer = (text: string | null): void => {
+      if (answered) return;
+      answered = true;
       rl.close();
-      resolve(answer);
-    });
+      resolve(text);
+    };
+    rl.question(question, answer);
+    rl.on("SIGINT", () => answer(null));
+    rl.on("close", () => answer(END_OF_INPUT));
   });
 }
 
