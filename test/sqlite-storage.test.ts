@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { StorageError, openStorage } from "../src/storage/index.js";
@@ -27,6 +27,11 @@ function thrownBy(fn: () => unknown): Error {
 }
 
 describe("sqlite storage: the file", () => {
+  it("says a file name too long for the file system is too long, not read-only", () => {
+    const path = join(dirname(newPath()), `${"n".repeat(300)}.db`);
+    expect(() => SqliteStorage.open(path)).toThrow(/\.db: the name is too long for the file system$/);
+  });
+
   it("keeps everything across close and reopen, and numbers on from where it stopped", async () => {
     const path = newPath();
     const first = SqliteStorage.open(path);

@@ -4,7 +4,7 @@
  * Every write is one `BEGIN IMMEDIATE` transaction, so writers queue on SQLite's write lock instead
  * of failing halfway; the journal is a write-ahead log so readers never wait for writers.
  */
-import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
@@ -651,14 +651,19 @@ function checkReadableWithoutMigrating(state: SchemaState): void {
   );
 }
 
-/** The first of the database's files (itself, its -wal and -shm) that exists and this process may not write. */
+/**
+ * The first of the database's files (itself, its -wal and -shm) that exists and this process may
+ * not write, with why: a reason other than permission (a name too long, say) is said as such.
+ */
 function unwritableFile(path: string): string | undefined {
   let missing = false;
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     try {
       accessSync(file, constants.W_OK);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") return file;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENAMETOOLONG") return `${file}: the name is too long for the file system`;
+      if (code !== "ENOENT") return file;
       missing = true;
     }
   }
@@ -678,6 +683,7 @@ function unwritableFile(path: string): string | undefined {
 
 /** Why a writer cannot use the database at `path`, `file` (it, its -wal or -shm, or its folder) being read-only. */
 function readOnlyReason(path: string, file: string): string {
+  if (file.endsWith(": the name is too long for the file system")) return file;
   if (file !== path && !file.startsWith(`${path}-`)) {
     return (
       `the folder ${file} is read-only; Sextant must create ${existsSync(path) ? "" : `${path}, `}${path}-wal and ${path}-shm in it: ` +
@@ -685,9 +691,27 @@ function readOnlyReason(path: string, file: string): string {
     );
   }
   return (
-    `${file === path ? "the file" : file} is read-only; Sextant must write to it and create ${path}-wal and ${path}-shm beside it: ` +
+    `${file === path ? "the file" : file} is read-only${ownedByAnother(file)}; Sextant must write to it and create ${path}-wal and ${path}-shm beside it: ` +
     `make them writable for this user (reading commands such as sextant trials need only read access)`
   );
+}
+
+/**
+ * " (it belongs to NAME)" when another user owns `file`, else "". Another user who only read a
+ * study in a shared folder leaves its -wal and -shm behind, owned by them: the owner needs to know whom to ask.
+ */
+function ownedByAnother(file: string): string {
+  try {
+    const owner = statSync(file).uid;
+    if (owner === process.getuid?.()) return "";
+    const entry = readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .map((line) => line.split(":"))
+      .find((fields) => fields[2] === String(owner));
+    return ` (it belongs to ${entry ? `user ${entry[0]}` : `uid ${owner}`})`;
+  } catch {
+    return "";
+  }
 }
 
 function describeOpenFailure(error: unknown, path: string, readOnly: boolean): string {
