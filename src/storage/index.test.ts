@@ -39,6 +39,12 @@ describe("PostgreSQL URL parameters", () => {
     expect(storageUrlProblem("postgres://me@db/x?schema=team_a&synchronous_commit=off&sslmode=disable")).toBeNull();
     expect(storageUrlProblem("postgresql://me@db/x")).toBeNull();
   });
+
+  it("refuses white space at the end (a newline from a secret file), which made writers and readers use different files", () => {
+    expect(storageUrlProblem("sqlite:./runs.db ")).toBe('storage URL "sqlite:./runs.db" ends with white space (" "); remove it');
+    expect(storageUrlProblem("postgres://me:secret@db/x\n")).toBe('storage URL "postgres://me:***@db/x" ends with white space ("\\n"); remove it');
+    expect(storageUrlProblem("sqlite:./runs.db")).toBeNull();
+  });
 });
 
 describe("redactPassword", () => {

@@ -57,6 +57,9 @@ export function missingSqliteFile(url: string): string | null {
  * storageUrlProblem("postgres://me@db/x?schma=runs") // 'cannot open postgres://me@db/x?schma=runs: unknown URL parameter "schma" (did you mean "schema"?); …'
  */
 export function storageUrlProblem(url: string): string | null {
+  // A newline from a secret file or `$(cat …)`: SQLite trims a file name's end, so a writer and
+  // a reader given the same URL used different files ("runs.db" and "runs.db ").
+  if (url !== url.trimEnd()) return `storage URL "${redactPassword(url.trimEnd())}" ends with white space (${JSON.stringify(url.slice(url.trimEnd().length))}); remove it`;
   if (isMemoryUrl(url)) return null;
   const path = sqlitePath(url);
   if (path !== null) return path === "" ? `storage URL "${url}" has no file path (e.g. sqlite:./sextant.db)` : null;
