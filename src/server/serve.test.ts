@@ -19,6 +19,10 @@ describe("startServer", () => {
     const storage = new MemoryStorage();
     await expect(startServer({ storage, host: "0.0.0.0", port: 0 })).rejects.toBeInstanceOf(ServerConfigError);
     await expect(startServer({ storage, host: "127.0.0.1", port: 0, token: "" })).rejects.toThrow(/must not be empty/);
+    // Each started, and refused every client: HTTP trims header values and cannot carry a newline.
+    await expect(startServer({ storage, host: "127.0.0.1", port: 0, token: " " })).rejects.toThrow("the token is only white space: no client could send it in an HTTP header");
+    await expect(startServer({ storage, host: "127.0.0.1", port: 0, token: "secret\n" })).rejects.toThrow("the token ends with white space (a newline from a file?)");
+    await expect(startServer({ storage, host: "127.0.0.1", port: 0, token: "sec\u0007ret" })).rejects.toThrow("the token holds a control character");
     await expect(startServer({ storage, port: 65536 })).rejects.toThrow(/port must be/);
   });
 

@@ -46,6 +46,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const port = options.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServerConfigError(`port must be an integer from 0 to 65535, got ${port}`);
   if (options.token !== undefined && options.token.length === 0) throw new ServerConfigError("the token must not be empty");
+  // HTTP trims a header's value and cannot carry a line break: such a token could never be sent,
+  // and every client was refused (a token read from a file often ends with a newline).
+  const tokenFlaw =
+    options.token === undefined
+      ? null
+      : options.token.trim() === ""
+        ? "is only white space"
+        : options.token !== options.token.trimEnd()
+          ? "ends with white space (a newline from a file?)"
+          : options.token !== options.token.trimStart()
+            ? "starts with white space"
+            : /[\u0000-\u001f\u007f]/.test(options.token)
+              ? "holds a control character"
+              : null;
+  if (tokenFlaw !== null) throw new ServerConfigError(`the token ${tokenFlaw}: no client could send it in an HTTP header`);
   if (!isLoopbackHost(host) && options.token === undefined) {
     throw new ServerConfigError(
       `refusing to listen on ${host} without a token: anyone who can reach it could read and change studies (give --token or SEXTANT_TOKEN, or bind to 127.0.0.1)`,
