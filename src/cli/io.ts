@@ -18,6 +18,7 @@ export interface Io {
   /** Raw text on stdout. */
   write(text: string): void;
   readonly stdinIsTTY: boolean;
+  /** Whether stderr is a terminal that can redraw a progress line (a TTY, and TERM is not "dumb"). */
   readonly stderrIsTTY: boolean;
 }
 
@@ -35,7 +36,9 @@ export function processIo(): Io {
     err: (line) => void process.stderr.write(`${redactPassword(line)}\n`),
     write: (text) => void process.stdout.write(text),
     stdinIsTTY: Boolean(process.stdin.isTTY),
-    stderrIsTTY: Boolean(process.stderr.isTTY),
+    // A terminal that says it understands no escape codes (TERM=dumb: Emacs' shell) gets no
+    // progress line, which redraws itself with them.
+    stderrIsTTY: Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb",
   };
 }
 
