@@ -286,3 +286,15 @@ describe.skipIf(!existsSync("/usr/bin/python3"))("sextant tune on a terminal", (
     expect(dumb).toContain("3 trial(s)");
   });
 });
+
+describe("sextant tune with a temporary folder that does not exist", () => {
+  it("refuses before the first trial instead of failing every trial", async () => {
+    const result = await sextant(["tune", "--study", "tmp", "--trials", "5", "--param", "x=float:0:1", "--", "sh", "-c", "echo $1", "sh", "{x}"], {
+      cwd: dir,
+      env: { TMPDIR: join(dir, "missing") },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`the temporary folder ${join(dir, "missing")} (TMPDIR) does not exist or is not writable`);
+    expect(existsSync(join(dir, "sextant.db")) ? await trialsOf("tmp").catch(() => []) : []).toEqual([]);
+  });
+});

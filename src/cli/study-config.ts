@@ -3,6 +3,8 @@
  * settings (`cli:config`, from which a worker on any machine rebuilds the objective), and the
  * building of sampler, pruner and storage from those settings with user-facing errors.
  */
+import { accessSync, constants } from "node:fs";
+import { tmpdir } from "node:os";
 import { z } from "zod";
 import { type Pruner, createPrunerByName } from "../pruners/index.js";
 import { type Sampler, createSamplerByName } from "../samplers/index.js";
@@ -206,12 +208,20 @@ export async function openCliStorage(url: string): Promise<Storage> {
 
 /**
  * Refuses, before any trial starts, a command whose program cannot be found (a program given as a
- * placeholder is only known per trial, so it is not checked).
+ * placeholder is only known per trial, so it is not checked), and a temporary folder where no
+ * trial could write its parameters file.
  *
  * @example
  * checkProgram(["python", "train.py"], process.cwd(), process.env);
  */
 export function checkProgram(command: readonly string[], cwd: string, env: NodeJS.ProcessEnv): void {
+  const temporary = tmpdir();
+  try {
+    accessSync(temporary, constants.W_OK);
+  } catch {
+    // Found per trial, it failed every trial of the budget the same way.
+    throw new UsageError(`the temporary folder ${temporary} (TMPDIR) does not exist or is not writable: each trial writes its parameters there; no trial was started`);
+  }
   if (placeholdersIn([command[0]!]).length > 0) return;
   try {
     resolveExecutable(command[0]!, { cwd, env });
