@@ -255,6 +255,16 @@ else console.log("-Infinity");`;
     expect(failed!.systemAttrs.failReason).toBe("exit code 1: RangeError: lr out of range");
   });
 
+  it("names the error of a Node program whose error has properties, not the } that closes them", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 3 }) });
+    await study.optimize(commandObjective({ argv: ["node", join(dir, "missing.mjs")], space: X }), { nTrials: 1 });
+    await study.optimize(commandObjective({ argv: ["node", "-e", 'throw Object.assign(new Error("disk full"), { code: "ENOSPC" })'], space: X }), { nTrials: 1 });
+    const [missing, coded] = study.trials;
+    // Both were "exit code 1: }".
+    expect(missing!.systemAttrs.failReason).toMatch(/^exit code 1: Error: Cannot find module .*missing\.mjs/);
+    expect(coded!.systemAttrs.failReason).toBe("exit code 1: Error: disk full");
+  });
+
   it("fails a command killed by a signal, and one whose program or folder is missing", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 9 }) });
     await study.optimize(commandObjective({ argv: ["node", "-e", 'process.kill(process.pid, "SIGKILL")'], space: X }), { nTrials: 1 });

@@ -793,6 +793,17 @@ async function runCommandTrial(
 function stderrHint(stderrTail: string): string {
   const lines = stderrTail.split("\n").map((l) => l.trim()).filter((l) => l !== "");
   let last = lines.length - 1;
+  if (last > 0 && NODE_VERSION_FOOTER.test(lines[last]!)) last--;
+  // Node prints an error's own properties after its stack, as "{ code: 'MODULE_NOT_FOUND', … }"
+  // opened at the end of the last line before them: the hint was "}".
+  if (last > 0 && lines[last] === "}") {
+    let open = last - 1;
+    while (open > 0 && !lines[open]!.endsWith("{")) open--;
+    if (lines[open]!.endsWith("{")) {
+      lines[open] = lines[open]!.slice(0, -1).trimEnd();
+      last = open;
+    }
+  }
   while (last > 0 && (NODE_VERSION_FOOTER.test(lines[last]!) || STACK_FRAME.test(lines[last]!))) last--;
   return last >= 0 ? `: ${clip(lines[last]!, 120)}` : "";
 }
