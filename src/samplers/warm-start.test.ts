@@ -677,7 +677,11 @@ describe("createStudy({ warmStartFrom })", () => {
     // Trials 0, 2, 4 follow the source; during what would be the random startup, odd ones stay random.
     expect(Math.abs(median(firsts.filter((_, i) => i % 2 === 0)) - 0.7)).toBeLessThan(0.15);
     expect(warnings).toEqual(['warm start from "earlier": ignoring parameter(s) "depth" (not a parameter of this study)']);
-    await expect(createStudy({ name: "x", storage, sampler: new TPESampler(), warmStartFrom: ["missing"] })).rejects.toThrow(/no study named "missing"/);
+    await expect(createStudy({ name: "x", storage, sampler: new TPESampler(), warmStartFrom: ["missing"] })).rejects.toThrow('warmStartFrom: no study named "missing"');
+    // A string was read as one name per letter: 'no study named "e"', or accepted if such studies existed.
+    await expect(createStudy({ name: "x", storage, sampler: new TPESampler(), warmStartFrom: "earlier" as never })).rejects.toThrow(
+      'warmStartFrom must be an array of study names such as ["earlier-study"], got "earlier"',
+    );
     expect(await storage.getStudy("x")).toBeNull();
   });
 

@@ -248,8 +248,12 @@ export class DuplicateStudyError extends StorageError {
 
 export class StudyNotFoundError extends StorageError {
   override name = "StudyNotFoundError";
-  constructor(readonly studyName: string) {
-    super(`no study named "${studyName}"`);
+  /** @param where what looked for it, said first (e.g. "warmStartFrom: ") */
+  constructor(
+    readonly studyName: string,
+    where = "",
+  ) {
+    super(`${where}no study named "${studyName}"`);
   }
 }
 

@@ -255,7 +255,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     typeof options.storage === "object" ? options.storage : await openStorage(options.storage ?? "memory:");
   try {
     const name = options.name ?? `study-${new Date().toISOString().replace(/[:.]/g, "-")}-${Math.floor(Math.random() * 1e6)}`;
-    const given = options.warmStartFrom && options.warmStartFrom.length > 0 ? [...new Set(options.warmStartFrom)] : null;
+    const given = options.warmStartFrom && options.warmStartFrom.length > 0 ? [...new Set(checkWarmStartFrom(options.warmStartFrom))] : null;
     // Read first, so that a missing source leaves no half-made study behind.
     const warmStart = given ? await loadWarmStartSources(storage, name, given) : [];
     let record = await storage.getStudy(name);
@@ -316,7 +316,7 @@ export async function loadWarmStartSources(
   studyName: string,
   names: readonly string[],
   onMissing: (name: string) => void = (name) => {
-    throw new StudyNotFoundError(name);
+    throw new StudyNotFoundError(name, "warmStartFrom: ");
   },
 ): Promise<WarmStartSource[]> {
   const sources: WarmStartSource[] = [];
@@ -394,6 +394,14 @@ export async function loadStudy(options: {
 
 /** The study system attribute that keeps the names a study was warm-started from. */
 const WARM_START_ATTR = "warmStartFrom";
+
+/** Refuses `warmStartFrom` that is not a list of study names: a string was read as one name per letter. */
+function checkWarmStartFrom(names: unknown): readonly string[] {
+  if (!Array.isArray(names) || names.some((name) => typeof name !== "string")) {
+    throw new TypeError(`warmStartFrom must be an array of study names such as ["earlier-study"], got ${shownValue(names)}`);
+  }
+  return names as readonly string[];
+}
 
 function storedWarmStartNames(record: StudyRecord): string[] | null {
   const names = record.systemAttrs[WARM_START_ATTR];
