@@ -180,6 +180,15 @@ describe("Study", () => {
     expect(await study.enqueueTrial({}, { skipIfExists: true })).not.toBeNull();
   });
 
+  it("queues a point once however many skipIfExists calls for it run at once", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }) });
+    const queued = await Promise.all(Array.from({ length: 10 }, () => study.enqueueTrial({ x: 0.5 }, { skipIfExists: true })));
+    // Each checked before any had queued it: 10 waiting trials, all run.
+    expect(queued.filter((t) => t !== null)).toHaveLength(1);
+    await study.refresh();
+    expect(study.trials).toHaveLength(1);
+  });
+
   it("refuses a bad search space given to ask, or a value no parameter can take given to enqueueTrial, creating no trial", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }) });
     // Used to create a trial and fail it with "sampler error: …", as if the sampler were at fault.

@@ -577,6 +577,8 @@ export class Study implements TrialHost {
   private readonly finishing = new Set<number>();
   /** Asks of optimize's lanes still on their way to storage: counted by stop conditions as running. */
   private asksInFlight = 0;
+  /** The last enqueueTrial with skipIfExists: each waits for the one before (see there). */
+  private enqueueing: Promise<unknown> = Promise.resolve();
   /** By trial id: the seq of the stored version this object's active trial last read or wrote. */
   private readonly knownSeq = new Map<number, number>();
   private readonly flushScheduled = new Set<number>();
@@ -884,7 +886,16 @@ export class Study implements TrialHost {
     // A misspelt skipIfExist queued the same point twice.
     const unknown = options !== null && typeof options === "object" ? unknownKeysMessage(options, ["userAttrs", "skipIfExists"]) : "options must be an object";
     if (unknown !== null) throw new TypeError(`enqueueTrial: ${unknown}`);
-    if (options.skipIfExists && Object.keys(params).length > 0) {
+    const queue = (): Promise<FrozenTrial> =>
+      this.storage.createTrial(this.id, {
+        state: "waiting",
+        userAttrs: options.userAttrs ?? {},
+        systemAttrs: { fixedParams: params as Record<string, JsonValue> },
+      });
+    if (!options.skipIfExists || Object.keys(params).length === 0) return queue();
+    // One check-and-queue at a time in this object: ten concurrent calls for one point each
+    // checked before any had queued it, and queued it ten times.
+    const checked = this.enqueueing.then(async () => {
       await this.refresh();
       const key = canonicalParams(params);
       // The same names and values, as Optuna's skip_if_exists: a trial that also has other
@@ -893,12 +904,10 @@ export class Study implements TrialHost {
         const fixed = (trial.systemAttrs.fixedParams ?? null) as Record<string, ParamValue> | null;
         if ((fixed !== null && canonicalParams(fixed) === key) || canonicalParams(trial.params) === key) return null;
       }
-    }
-    return this.storage.createTrial(this.id, {
-      state: "waiting",
-      userAttrs: options.userAttrs ?? {},
-      systemAttrs: { fixedParams: params as Record<string, JsonValue> },
+      return queue();
     });
+    this.enqueueing = checked.catch(() => undefined);
+    return checked;
   }
 
   /**
