@@ -164,6 +164,22 @@ describe("online tuner state in storage", () => {
     dir = null;
   });
 
+  it("takes overlapping calls one at a time, as a tuner without storage does", async () => {
+    const tuner = await createOnlineTuner({ parameter: { low: 0, high: 1, arms: 4 }, storage: new MemoryStorage(), name: "busy", seed: 1 });
+    await tuner.choose();
+    const [first, second] = await Promise.allSettled([tuner.observe(3), tuner.observe(7)]);
+    // Both were fulfilled, one cost silently dropped.
+    expect(first.status).toBe("fulfilled");
+    expect(second.status).toBe("rejected");
+    expect(tuner.rounds).toBe(1);
+    const pairs = await Promise.all(Array.from({ length: 10 }, async () => tuner.choose().then(() => tuner.observe(0.5).catch(() => null))));
+    // Ten overlapping choose-observe pairs all resolved, and rounds grew by 1.
+    expect(tuner.rounds).toBe(1 + pairs.filter((p) => p !== null).length);
+    const contextual = await createOnlineTuner({ parameter: { low: 0, high: 1, arms: 4 }, algorithm: "chebcb", context: { low: [0], high: [1] }, storage: new MemoryStorage(), name: "ctx", seed: 1 });
+    const chosen = await Promise.allSettled([contextual.choose([0.1]), contextual.choose([0.9])]);
+    expect(chosen.map((c) => c.status)).toEqual(["fulfilled", "rejected"]);
+  });
+
   it("a tuner restored from sqlite makes the choices an uninterrupted one makes", async () => {
     dir = mkdtempSync(join(tmpdir(), "sextant-online-"));
     const url = `sqlite:${join(dir, "online.db")}`;

@@ -179,6 +179,8 @@ export async function loadOnlineTuner(options: { name: string; storage: string |
 /** See {@link createOnlineTuner}. */
 export class OnlineTuner {
   private record: OnlineTunerRecord;
+  /** The last choose or observe: each waits for the one before (see serially). */
+  private queue: Promise<unknown> = Promise.resolve();
   /** The grid the tuner chooses from, low to high. */
   readonly values: readonly number[];
 
@@ -223,6 +225,10 @@ export class OnlineTuner {
    * next would be credited to the features of the first).
    */
   async choose(context?: readonly number[]): Promise<number> {
+    return this.serially(() => this.chooseNow(context));
+  }
+
+  private async chooseNow(context?: readonly number[]): Promise<number> {
     const { state } = this.record;
     if (!this.record.context && context !== undefined) {
       throw new OnlineTunerError(`the ${this.record.algorithm} tuner takes no context; create a "chebcb" tuner to choose by instance features`);
@@ -245,12 +251,25 @@ export class OnlineTuner {
   /** Reports the cost of the instance solved with the value `choose` gave (lower is better). */
   async observe(cost: number): Promise<{ loss: number; clipped: boolean }> {
     if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${describeCost(cost)}`);
-    if (!this.record.state.pending) throw new OnlineTunerError("observe() without a pending choice: call choose() first");
-    const loss = Math.min(1, Math.max(0, cost / this.record.costScale));
-    await this.save(update(this.banditConfig(), this.record.state, loss));
-    // Costs above the scale all count as 1: a tuner whose costs mostly are learns nothing. The
-    // caller hears it (sextant online observe warns; the HTTP answer says clipped).
-    return { loss, clipped: cost > this.record.costScale };
+    return this.serially(async () => {
+      if (!this.record.state.pending) throw new OnlineTunerError("observe() without a pending choice: call choose() first");
+      const loss = Math.min(1, Math.max(0, cost / this.record.costScale));
+      await this.save(update(this.banditConfig(), this.record.state, loss));
+      // Costs above the scale all count as 1: a tuner whose costs mostly are learns nothing. The
+      // caller hears it (sextant online observe warns; the HTTP answer says clipped).
+      return { loss, clipped: cost > this.record.costScale };
+    });
+  }
+
+  /**
+   * Runs `step` after every choose and observe called before it has finished. With storage, each
+   * checked the state before the one before it had saved: two observes of one choice both
+   * counted, one cost lost, and two contexts each got a choice.
+   */
+  private serially<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(step);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /** The tuner's settings and its current play distribution. */
