@@ -1010,3 +1010,18 @@ describe.skipIf(skip !== null)("postgres storage: the heartbeat thread", () => {
     }
   }, 30_000);
 });
+
+describe.skipIf(skip !== null)("postgres storage: close", () => {
+  it("lets operations already started finish, and refuses new ones", async () => {
+    const storage = await PostgresStorage.open(freshSchemaUrl(), { maxConnections: 1 });
+    const study = await storage.createStudy("closing", ["minimize"]);
+    // Five writes queue for the one connection; close() ended the pool under them, and those still
+    // waiting for a connection neither finished nor failed (a timeout 10 s later, if anything).
+    const writes = Array.from({ length: 5 }, () => storage.createTrial(study.id, { state: "running" }));
+    const closed = storage.close();
+    const settled = await Promise.allSettled(writes);
+    await closed;
+    expect(settled.map((s) => s.status)).toEqual(Array(5).fill("fulfilled"));
+    await expect(storage.createTrial(study.id, { state: "running" })).rejects.toThrow(/is closed/);
+  });
+});

@@ -173,7 +173,11 @@ export class PostgresStorage implements Storage {
   /** Per study with a group commit on its way: the finish-and-start writes waiting to go next. */
   private readonly groupCommits = new Map<number, QueuedFinish[]>();
   private readonly sql: ReturnType<typeof statements>;
+  /** Set by close(): no operation starts after it. */
   private closed = false;
+  /** Set once close() has let the operations in flight finish and ends the pool. */
+  private ended = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
   /** performance.now() when an operation first found the database unreachable, until one succeeds. */
   private unreachableSince: number | null = null;
   /** performance.now() of the last transient failure. */
@@ -667,10 +671,17 @@ export class PostgresStorage implements Storage {
   }
 
   /** Closes the pool; later calls are no-ops. */
+  /**
+   * Refuses new operations, lets those already started finish (they stop retrying an outage), then
+   * ends the pool. Ending it under them left asks waiting for a connection that never came: they
+   * neither settled nor said the storage was closed.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.known.clear();
+    await Promise.allSettled([...this.inFlight]);
+    this.ended = true;
     await this.pool.end();
   }
 
@@ -687,7 +698,7 @@ export class PostgresStorage implements Storage {
   }
 
   private query<R extends pg.QueryResultRow>(statement: { name: string; text: string }, values: unknown[]): Promise<pg.QueryResult<R>> {
-    if (this.closed) throw new StorageError(`${this.url} is closed`);
+    if (this.ended) throw new StorageError(`${this.url} is closed`);
     return this.pool.query<R>({ name: statement.name, text: statement.text, values });
   }
 
@@ -696,7 +707,16 @@ export class PostgresStorage implements Storage {
    * dropped the connection, until the retry deadline. `operation` receives the attempt number so a
    * write can look for its own earlier attempt, which may have committed without a reply.
    */
-  private async retrying<T>(operation: (attempt: number) => Promise<T>): Promise<T> {
+  private retrying<T>(operation: (attempt: number) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StorageError(`${this.url} is closed`));
+    const running = this.retryingNow(operation);
+    this.inFlight.add(running);
+    const forget = (): void => void this.inFlight.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+
+  private async retryingNow<T>(operation: (attempt: number) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await operation(attempt);
