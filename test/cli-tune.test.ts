@@ -298,3 +298,15 @@ describe("sextant tune with a temporary folder that does not exist", () => {
     expect(existsSync(join(dir, "sextant.db")) ? await trialsOf("tmp").catch(() => []) : []).toEqual([]);
   });
 });
+
+describe("sextant tune on memory: interrupted", () => {
+  it("does not tell the user to run the command again to continue a study that died with it", async () => {
+    const run = start(["tune", "--storage", "memory:", "--study", "m", "--trials", "3", "--param", "x=float:0:1", "--", "sh", "-c", "sleep 30; echo $1", "sh", "{x}"], { cwd: dir });
+    await run.waitForStderr("created in");
+    run.child.kill("SIGINT");
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain("The study was in memory and is gone (keep one with --storage sqlite:FILE).");
+    expect(result.stderr).not.toContain("Run the same command again");
+  });
+});

@@ -694,7 +694,9 @@ async function runTune(
     );
   }
   if (interrupted) {
-    if (!flags.json) io.err(`sextant: interrupted by ${interrupted}; ${stats.finished} trial(s) finished in this run. Run the same command again to continue the study.`);
+    // An in-memory study ends with the process: running the command again starts a new one.
+    const next = isMemoryUrl(study.storage.url) ? "The study was in memory and is gone (keep one with --storage sqlite:FILE)." : "Run the same command again to continue the study.";
+    if (!flags.json) io.err(`sextant: interrupted by ${interrupted}; ${stats.finished} trial(s) finished in this run. ${next}`);
     return signalExitCode(interrupted);
   }
   if (stats.finished > 0 && stats.counts.complete === 0 && stats.counts.pruned === 0) {
