@@ -1,7 +1,7 @@
 // CLI suite: errors from a damaged database name where the damage is, and --debug / SEXTANT_DEBUG
 // add the stack trace; output to a full device.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -77,5 +77,19 @@ describe.skipIf(!existsSync("/dev/full"))("a full device", () => {
     const run = await onFullDevice("stdout", ["--help"]);
     expect(run.code).toBe(1);
     expect(run.text).toBe("sextant: cannot write to standard output: no space left on the device\n");
+  });
+});
+
+describe("a current folder that was deleted", () => {
+  it("is said in one line, not as an internal error", async () => {
+    const gone = join(dir, "gone");
+    mkdirSync(gone);
+    // Start in the folder, then remove it: a shell left in a deleted folder does the same.
+    const child = spawn("sh", ["-c", `cd "${gone}" && rmdir "${gone}" && exec "${process.execPath}" "${BIN}" studies`], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(code).toBe(1);
+    expect(stderr).toBe("sextant: the current folder no longer exists (it was deleted or moved); cd to one that does\n");
   });
 });

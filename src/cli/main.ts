@@ -852,6 +852,13 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   // terminal) only loses the messages: a run must not die with its trials left running because
   // nobody can read its progress.
   process.stderr.on("error", () => undefined);
+  try {
+    process.cwd();
+  } catch {
+    // Every command resolves paths (the default storage, --cwd) against it: this read as an internal error.
+    io.err("sextant: the current folder no longer exists (it was deleted or moved); cd to one that does");
+    return 1;
+  }
   const program = buildProgram(io, result);
   try {
     const args = helpAsFlag(argv, program);
