@@ -136,6 +136,15 @@ describe("sextant bench", () => {
     }
   }, 120_000);
 
+  it("run and report say in one line that their output folder cannot be made, not as an internal error", async () => {
+    writeFileSync(join(dir, "a-file"), "");
+    const ran = await run(["bench", "run", "--suite", "branin-2d", "--optimizers", "random", "--trials", "2", "--seeds", "1", "--out", "a-file/lab", "--jobs", "1"]);
+    expect(ran.stderr).toMatch(/^sextant: outDir: cannot write to a-file\/lab: ENOTDIR: not a directory/);
+    expect(ran.stderr).not.toContain("internal error");
+    const reported = await run(["bench", "report", "lab-output", "--out", "a-file/report.md", "--budgets", "3"]);
+    expect(reported.stderr).toMatch(/^sextant: out: cannot write to .*a-file\/report-figures: ENOTDIR: not a directory/);
+  });
+
   it("shows in its help's and the README's examples only optimizers and options that exist", async () => {
     // bench defaults' example, in its help and the README, offered "tpe:gamma=0.1", which the command refuses: TPE's option is gammaBeta.
     const examples: string[] = [];

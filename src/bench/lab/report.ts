@@ -6,12 +6,12 @@
  * scores, AlgoPerf performance profiles, and Spearman's correlation of the rankings across problems;
  * then a summary in plain words of what is and is not significant.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { problemGroups, PROBLEM_GROUPS, rebaseReferenceProblems } from "./groups.js";
 import { performanceProfiles, type PerformanceProfile } from "./protocols.js";
 import type { RunResult } from "./run-one.js";
-import { BenchmarkInputError, readResults, readRunSettings, type RunSettings } from "./runner.js";
+import { BenchmarkInputError, makeWritableFolder, readResults, readRunSettings, type RunSettings } from "./runner.js";
 import { averageRanks, cliques, friedmanTest, nemenyiCriticalDifference, spearman, type FriedmanResult } from "./stats.js";
 import { curveRegret, groupResults, median, normalizedScore, quantile, randomReference, REGRET_FLOOR, regretAt, type Rebase } from "./summary.js";
 import { cdDiagram, heatMap, linePlot, type Series } from "./svg.js";
@@ -582,7 +582,7 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
   const { results, rebased } = rebaseReferenceProblems(complete);
   const markdownPath = resolve(options.out ?? join(dir, "report.md"));
   const figureDir = join(dirname(markdownPath), `${basename(markdownPath, ".md")}-figures`);
-  mkdirSync(figureDir, { recursive: true });
+  makeWritableFolder("out", figureDir);
   const focus = options.focus ?? "auto";
   if (options.focus !== undefined && !settings.optimizers.includes(focus)) throw new BenchmarkInputError(`focus: the report holds no runs of "${focus}"; it holds ${settings.optimizers.join(", ")}`);
   const data = buildReport(results, settings, options.budgets ?? defaultBudgets(settings.trials), options.title ?? "Benchmark report", focus, rebased);

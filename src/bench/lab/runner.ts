@@ -4,7 +4,7 @@
  * runs already done and gives the same results as an uninterrupted run.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,6 +58,24 @@ export interface BenchmarkOutcome {
 /** Thrown for settings that cannot run, naming the setting. */
 export class BenchmarkInputError extends Error {
   override name = "BenchmarkInputError";
+}
+
+/**
+ * Creates the folder `path` that option `option` names, if need be, and checks it can be written:
+ * one that cannot was an internal error with a stack ("EACCES: permission denied, mkdir 'lab'").
+ *
+ * @example
+ * makeWritableFolder("--out", "bench-out");
+ */
+export function makeWritableFolder(option: string, path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EROFS" ? "the file system is read-only" : (error as Error).message;
+    throw new BenchmarkInputError(`${option}: cannot write to ${path}: ${why}`, { cause: error });
+  }
 }
 
 /**
@@ -210,7 +228,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       throw new BenchmarkInputError(`optimizers: "${pruned.label}" has a pruner, but problem "${name}" has no fidelity to prune over`);
     }
   }
-  mkdirSync(options.outDir, { recursive: true });
+  makeWritableFolder("outDir", options.outDir);
   const settings = recordSettings(options.outDir, options, specs);
   const stored = new Map(readResults(options.outDir).filter((r) => r.trials === options.trials).map((r) => [runKey(r.problem, r.optimizer, r.seed), r]));
   const grid: Job[] = [];
