@@ -273,14 +273,20 @@ class _ClosingHTTPConnection(http.client.HTTPConnection):
             pass
 
 
-class _ClosingHTTPSConnection(http.client.HTTPSConnection):
-    """The HTTPS form of `_ClosingHTTPConnection`."""
+if hasattr(http.client, "HTTPSConnection"):
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
+    class _ClosingHTTPSConnection(http.client.HTTPSConnection):
+        """The HTTPS form of `_ClosingHTTPConnection`."""
+
+        def __del__(self):
+            try:
+                self.close()
+            except Exception:
+                pass
+
+else:
+    # A Python built without ssl has no HTTPSConnection: the import failed for http:// servers too.
+    _ClosingHTTPSConnection = None
 
 
 class _Connection:
@@ -328,6 +334,8 @@ class _Connection:
             pass
 
     def _open(self):
+        if self._scheme == "https" and _ClosingHTTPSConnection is None:
+            raise SextantError(None, "this Python was built without ssl, so it cannot reach an https:// server; use http:// or a Python with ssl")
         factory = _ClosingHTTPSConnection if self._scheme == "https" else _ClosingHTTPConnection
         return factory(self._host, self._port, timeout=self._timeout)
 

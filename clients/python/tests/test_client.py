@@ -1146,6 +1146,25 @@ class NumericTypesTest(ClientTestCase):
         check = "import sys, sextant_client; print('numpy' in sys.modules)"
         self.assertEqual(subprocess.check_output([sys.executable, "-c", check], env=env).decode().strip(), "False")
 
+    def test_a_python_without_ssl_imports_the_client_and_reaches_an_http_server(self):
+        # Built without ssl, http.client has no HTTPSConnection: the import itself failed.
+        env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE))
+        check = textwrap.dedent("""
+            import os, sys
+            sys.modules["ssl"] = None
+            import sextant_client
+            study = sextant_client.create_study(sys.argv[1], sys.argv[2], token=os.environ.get("SEXTANT_TOKEN"))
+            print("created:", study.study_name)
+            try:
+                sextant_client.create_study("https://127.0.0.1:1", "x")
+            except sextant_client.SextantError as error:
+                print("refused:", "built without ssl" in str(error))
+        """)
+        name = unique("nossl")
+        output = subprocess.check_output([sys.executable, "-c", check, URL, name], env=env, stderr=subprocess.STDOUT).decode()
+        self.assertIn("created: " + name, output)
+        self.assertIn("refused: True", output)
+
     @unittest.skipUnless(numpy, "numpy is not importable")
     def test_numpy_scalars_and_0d_arrays_go_everywhere_a_number_goes(self):
         np = numpy
