@@ -133,7 +133,7 @@ describe("writing commands on a write-protected file", () => {
     ]) {
       const result = sextantUnprivileged([args[0]!, "--storage", url, ...args.slice(1)]);
       expect([args[0], result.code]).toEqual([args[0], 1]);
-      expect(result.stderr).toMatch(/^sextant: cannot open sqlite:.*runs\.db: the file is read-only; Sextant must write to it .*make them writable/);
+      expect(result.stderr).toMatch(/^sextant: cannot open sqlite:.*runs\.db: the file is read-only \(it belongs to user root\); Sextant must write to it .*make them writable/);
       expect(result.stderr).not.toMatch(/internal error|bug in Sextant/);
     }
     expect(fingerprint(db)).toEqual(before);

@@ -2,7 +2,7 @@
  * What only the SQLite backend has: a file that outlives the process, a versioned schema, and
  * files that are not ours. (Behaviour every backend shares is in storage-conformance.test.ts.)
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
@@ -27,6 +27,20 @@ function thrownBy(fn: () => unknown): Error {
 }
 
 describe("sqlite storage: the file", () => {
+  it("creates a new file, and its -wal and -shm, with the umask's permissions", async () => {
+    const path = newPath();
+    const before = process.umask(0o002);
+    try {
+      const storage = SqliteStorage.open(path);
+      await storage.createStudy("shared", ["minimize"]);
+      // SQLite's own 0644 whatever the umask: the group could not write a shared folder's study.
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) expect((statSync(file).mode & 0o777).toString(8)).toBe("664");
+      await storage.close();
+    } finally {
+      process.umask(before);
+    }
+  });
+
   it("says a file name too long for the file system is too long, not read-only", () => {
     const path = join(dirname(newPath()), `${"n".repeat(300)}.db`);
     expect(() => SqliteStorage.open(path)).toThrow(/\.db: the name is too long for the file system$/);

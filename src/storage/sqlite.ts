@@ -4,7 +4,7 @@
  * Every write is one `BEGIN IMMEDIATE` transaction, so writers queue on SQLite's write lock instead
  * of failing halfway; the journal is a write-ahead log so readers never wait for writers.
  */
-import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
@@ -175,6 +175,16 @@ export class SqliteStorage implements Storage {
       if (unwritable !== undefined) fail(readOnlyReason(path, unwritable));
     }
 
+    if (!readOnly && !inMemory && !existsSync(path)) {
+      // SQLite creates a new file with mode 0644 whatever the umask, so a team sharing a group folder
+      // (umask 002) could not write each other's studies; made here first, it gets 0666 less the
+      // umask, which SQLite then gives its -wal and -shm too.
+      try {
+        closeSync(openSync(path, "wx", 0o666));
+      } catch {
+        // made meanwhile by another process, or not ours to make: SQLite says which below
+      }
+    }
     let db: Database.Database | undefined;
     try {
       db = new Database(path, readOnly ? { readonly: true, fileMustExist: true } : {});
