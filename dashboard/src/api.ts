@@ -237,6 +237,11 @@ export function setToken(token: string): void {
   sessionStorage.setItem(TOKEN_KEY, token);
 }
 
+/** Whether requests carry a token: a 401 then means the server refused it, not that it is missing. */
+export function hasToken(): boolean {
+  return Boolean(sessionStorage.getItem(TOKEN_KEY));
+}
+
 /**
  * A request path with its query in a canonical order (keys sorted, empty ones left out): how
  * answers are keyed in a report, and what the server sees.

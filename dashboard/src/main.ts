@@ -3,7 +3,7 @@
  * study. Everything on screen comes from the HTTP API (or, in a report, its embedded answers).
  */
 import "./style.css";
-import { ApiError, type StudyJson, apiPath, get, isReport, reportGeneratedAt, reportStudy, setToken, takeTokenFromFragment } from "./api.js";
+import { ApiError, type StudyJson, apiPath, get, hasToken, isReport, reportGeneratedAt, reportStudy, setToken, takeTokenFromFragment } from "./api.js";
 import { resizeAll } from "./charts.js";
 import { clear, formatLocalTime, formatNumber, h } from "./dom.js";
 import { readView, viewSearch, writeView } from "./state.js";
@@ -33,7 +33,10 @@ export function showError(error: unknown): void {
   clear(app);
   if (error instanceof ApiError && error.status === 401) {
     const input = h("input", { type: "password", name: "token", autocomplete: "off", "aria-label": "token", placeholder: "token" });
-    const form = h("form", { class: "token-form", "data-testid": "token-form" }, h("p", {}, "This server requires a token to show data."), input, h("button", { type: "submit" }, "Use token"));
+    // A token that was sent and refused (mistyped, or the server restarted with another one) is said
+    // to be wrong: the form used to come back the same, as if nothing had been tried.
+    const refused = hasToken() ? h("p", { class: "error", role: "alert", "data-testid": "token-refused" }, "The server did not accept that token; check it and try again.") : null;
+    const form = h("form", { class: "token-form", "data-testid": "token-form" }, h("p", {}, "This server requires a token to show data."), refused, input, h("button", { type: "submit" }, "Use token"));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       setToken(input.value);
@@ -110,6 +113,10 @@ async function route(): Promise<void> {
     }
     document.body.dataset.ready = "true";
   } catch (error) {
+    // The message replaces the study's page: the next route() starts it again. Kept, it took the
+    // token form's submit for a view of the same study and changed nothing.
+    current?.stop();
+    current = null;
     showError(error);
     document.body.dataset.ready = "error";
   }

