@@ -101,6 +101,8 @@ export class StudyPage {
   private slowPending = false;
   /** The summary's parameters, intermediate values and objectives the panels were laid out for. */
   private laidOutFor = "";
+  /** The page's own element under the root, whose charts stop() frees. */
+  private element: HTMLElement | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -158,10 +160,16 @@ export class StudyPage {
     await this.showDetail();
   }
 
+  /**
+   * Ends live updates and frees the page's charts. ECharts keeps every chart in a registry until it
+   * is disposed: a page left for the studies list kept all its canvases (~27 MB a round trip).
+   */
   stop(): void {
     this.stopped = true;
     document.removeEventListener("keydown", this.onKey);
     clearTimeout(this.timer);
+    if (this.element) disposeCharts(this.element);
+    this.parallelChart = null;
   }
 
   /** The address bar changed (back/forward, or a link inside the page). */
@@ -237,7 +245,8 @@ export class StudyPage {
     this.table = null;
     const tableSection = h("section", { class: "card full", id: "table" }, h("h2", {}, "Trials"));
     this.tableSection = tableSection;
-    this.root.appendChild(h("div", { class: "study" }, h("h1", { "data-testid": "study-name" }, s.study.name), this.liveStatus, filterBar, this.countLine, wide, tableSection, this.detail));
+    this.element = h("div", { class: "study" }, h("h1", { "data-testid": "study-name" }, s.study.name), this.liveStatus, filterBar, this.countLine, wide, tableSection, this.detail);
+    this.root.appendChild(this.element);
     this.renderFilterBar();
   }
 
