@@ -24,6 +24,9 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
   /** The 401s the token tests provoke are expected. */
   const open = (url: string): Promise<Page> => openDashboard(browser, url, problems, /401/);
 
+  const waitAttr = (page: Page, selector: string, attr: string, value: string | number) =>
+    page.waitForFunction(([sel, name, want]) => (globalThis as any).document.querySelector(sel)?.getAttribute(name) === want, [selector, attr, String(value)] as const);
+
   beforeAll(async () => {
     await seedStudy(storage, "small", { trials: 30, seed: 3, curves: false });
     server = await startServer({ storage, port: 0 });
@@ -82,6 +85,39 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     expect(later.inDocument).toBe(first.inDocument);
     expect(later.alive - later.inDocument).toBeLessThanOrEqual(first.alive - first.inDocument);
     await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  /** A study of `params` parameters p0, p1, … in [0, 1], with `trials` complete trials; answers the writer of one more. */
+  async function seedWide(name: string, params: number, trials: number): Promise<() => Promise<void>> {
+    const record = await storage.createStudy(name, ["minimize"]);
+    const unit = { type: "float", low: 0, high: 1 } as const;
+    let n = 0;
+    const add = async () => {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      const values = Array.from({ length: params }, (_, k) => ((n * 7 + k * 13) % 97) / 97);
+      n++;
+      await storage.updateTrial(trial.id, { params: Object.fromEntries(values.map((v, k) => [`p${k}`, { value: v, distribution: unit }])), state: "complete", values: [values.reduce((a, b) => a + b, 0)] });
+    };
+    for (let i = 0; i < trials; i++) await add();
+    return add;
+  }
+
+  it("sets the brushes of brushed axes only, on load and on live updates of a 60-parameter study", async () => {
+    const add = await seedWide("wide60", 60, 12);
+    const page = await open(`${server.url}/?study=wide60`);
+    await waitAttr(page, "[data-testid=parallel-plot]", "data-marks", 12);
+    // One action per axis, brushed or not, each re-rendering the chart, froze the page for seconds.
+    expect(await page.getAttribute("[data-testid=parallel-plot]", "data-brush-updates")).toBe("0");
+    await add();
+    await waitAttr(page, "[data-testid=parallel-plot]", "data-marks", 13);
+    expect(await page.getAttribute("[data-testid=parallel-plot]", "data-brush-updates")).toBe("0");
+    await page.close();
+    const brushed = await open(`${server.url}/?study=wide60&ranges=${encodeURIComponent(JSON.stringify({ p3: [0.2, 0.6] }))}`);
+    await waitAttr(brushed, "[data-testid=parallel-plot]", "data-marks", 13);
+    expect(await brushed.getAttribute("[data-testid=parallel-plot]", "data-brush-updates")).toBe("1");
+    expect(JSON.parse(new URL(brushed.url()).searchParams.get("ranges")!)).toEqual({ p3: [0.2, 0.6] });
+    await brushed.close();
     expect(problems).toEqual([]);
   });
 });

@@ -77,6 +77,8 @@ export class StudyPage {
   private table: TrialTable | null = null;
   private parallelChart: Chart | null = null;
   private applyingBrush = false;
+  /** The axes of the parallel coordinates that may show a brush (set by the page or by the reader). */
+  private readonly brushedAxes = new Set<string>();
   /** A brush is being dragged along an axis of the parallel coordinates: a redraw would cut it short. */
   private brushDragging = false;
   /** Live changes arrived during the drag: the parallel coordinates are drawn again once it ends. */
@@ -509,6 +511,8 @@ export class StudyPage {
     this.shownNote(panel, this.parallelPoints!);
     const chart = draw(panel.plot, option, marks);
     this.parallelChart = chart;
+    // A new option draws the axes without brushes.
+    this.brushedAxes.clear();
     chart.off("axisareaselected");
     this.applyBrushToChart();
     chart.on("axisareaselected", (event: unknown) => {
@@ -521,14 +525,35 @@ export class StudyPage {
 
   /** Shows the filter's ranges as the brushed intervals of the axes. */
   private applyBrushToChart(): void {
+    this.setAxisBrushes((axis) => this.intervalOf(axis));
+  }
+
+  private clearParallelBrush(): void {
+    this.setAxisBrushes(() => null);
+  }
+
+  /**
+   * Sets the brushed interval of each axis that has one, or had one, in a single action. Each
+   * action re-renders the chart: one per axis, brushed or not, froze a 60-parameter study's page
+   * for seconds on load and on every live update. The count of axes set is kept in the plot's
+   * `data-brush-updates` (read by the browser tests).
+   */
+  private setAxisBrushes(intervalOf: (axis: AxisSpec) => [number, number] | null): void {
     const chart = this.parallelChart;
-    if (!chart) return;
+    const plot = this.panels.get("parallel")?.plot;
+    if (!chart || !plot) return;
+    const batch: { parallelAxisId: string; intervals: [number, number][] }[] = [];
+    for (const axis of this.axes()) {
+      const interval = intervalOf(axis);
+      if (interval) this.brushedAxes.add(axis.id);
+      else if (!this.brushedAxes.delete(axis.id)) continue;
+      batch.push({ parallelAxisId: axis.id, intervals: interval ? [interval] : [] });
+    }
+    plot.dataset.brushUpdates = String(Number(plot.dataset.brushUpdates ?? 0) + batch.length);
+    if (batch.length === 0) return;
     this.applyingBrush = true;
     try {
-      for (const axis of this.axes()) {
-        const interval = this.intervalOf(axis);
-        chart.dispatchAction({ type: "axisAreaSelect", parallelAxisId: axis.id, intervals: interval ? [interval] : [] });
-      }
+      chart.dispatchAction({ type: "axisAreaSelect", batch });
     } finally {
       this.applyingBrush = false;
     }
@@ -543,20 +568,11 @@ export class StudyPage {
     return filter.ranges[axis.name] ?? null;
   }
 
-  private clearParallelBrush(): void {
-    if (!this.parallelChart) return;
-    this.applyingBrush = true;
-    try {
-      for (const axis of this.axes()) this.parallelChart.dispatchAction({ type: "axisAreaSelect", parallelAxisId: axis.id, intervals: [] });
-    } finally {
-      this.applyingBrush = false;
-    }
-  }
-
   /** A brushed axis narrows the filter: the hull of its intervals, rounded as the address bar keeps it. */
   private async brush(axisId: string, intervals: number[][]): Promise<void> {
     const axis = this.axes().find((a) => a.id === axisId);
     if (!axis) return;
+    this.brushedAxes.add(axis.id);
     const filter: Filter = { ...this.view.filter, ranges: { ...this.view.filter.ranges } };
     const valid = intervals.filter((iv) => iv.length === 2 && iv.every(Number.isFinite));
     const hull: [number, number] | null = valid.length ? [roundForUrl(Math.min(...valid.map((iv) => Math.min(iv[0]!, iv[1]!)))), roundForUrl(Math.max(...valid.map((iv) => Math.max(iv[0]!, iv[1]!))))] : null;
@@ -903,8 +919,10 @@ export class StudyPage {
 
   private merge(trials: TrialJson[]): void {
     const distributions = new Map(this.summary.params.map((p) => [p.name, p.distribution]));
-    const mergeInto = (points: Points | null, filter: Filter) => {
-      if (!points) return;
+    /** Merges the trials into `points`; answers whether any drawn line (a trial with a value) changed. */
+    const mergeInto = (points: Points | null, filter: Filter): boolean => {
+      if (!points) return false;
+      let drawnChanged = false;
       let at = new Map(points.numbers.map((n, i) => [n, i]));
       const direction = this.summary.study.directions[0];
       if (!points.constrained && trials.some((t) => t.state === "complete" && constraintsOf(t) !== null)) {
@@ -922,6 +940,7 @@ export class StudyPage {
           // A trial that left the filter (a running one that finished, under state=running)
           // leaves the points too: it used to stay counted as matching.
           if (i !== undefined) {
+            if (points.values[i] !== null) drawnChanged = true;
             points.numbers.splice(i, 1);
             points.states.splice(i, 1);
             points.values.splice(i, 1);
@@ -932,6 +951,7 @@ export class StudyPage {
           }
           continue;
         }
+        if (value !== null || (i !== undefined && points.values[i] !== null)) drawnChanged = true;
         if (i === undefined) {
           at.set(trial.number, points.numbers.length);
           points.numbers.push(trial.number);
@@ -952,12 +972,15 @@ export class StudyPage {
       points.best = bestSteps([...points.best, ...improvements], direction);
       // Every trial of the study, matching or not (it counted only the matching new ones).
       points.total = this.summary.trialCount;
+      return drawnChanged;
     };
     mergeInto(this.points, this.view.filter);
-    mergeInto(this.parallelPoints, { states: this.view.filter.states, ranges: {} });
+    const parallelChanged = mergeInto(this.parallelPoints, { states: this.view.filter.states, ranges: {} });
     if (this.points) this.drawPoints();
     if (this.parallelPoints && this.panels.has("parallel")) {
-      if (this.brushDragging) this.parallelRedrawPending = true;
+      // Drawing a wide study's lines is costly: trials without a value (running ones) change only the count.
+      if (!parallelChanged) this.shownNote(this.panels.get("parallel"), this.parallelPoints);
+      else if (this.brushDragging) this.parallelRedrawPending = true;
       else this.drawParallel();
     }
   }
