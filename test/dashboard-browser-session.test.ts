@@ -120,4 +120,25 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     await brushed.close();
     expect(problems).toEqual([]);
   });
+
+  it("keeps what is typed in the studies' search box, caret and focus, while the list follows it", async () => {
+    await seedStudy(storage, "many-12", { trials: 2, seed: 4, curves: false });
+    await seedStudy(storage, "many-3", { trials: 2, seed: 5, curves: false });
+    const page = await open(server.url);
+    const listed = (names: string[]) =>
+      page.waitForFunction((want) => [...(globalThis as any).document.querySelectorAll("tr[data-study]")].map((row: any) => row.dataset.study).sort().join() === want, [...names].sort().join());
+    const box = page.locator("[data-testid=study-search]");
+    await box.evaluate((element) => ((element as any).dataset.first = "yes"));
+    await box.focus();
+    await page.keyboard.type("many");
+    await listed(["many-12", "many-3"]);
+    // The box was built again with each answer and focused with its caret at the start.
+    await page.keyboard.type("-12");
+    await listed(["many-12"]);
+    expect(await box.inputValue()).toBe("many-12");
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.dataset.first)).toBe("yes");
+    expect(new URL(page.url()).searchParams.get("search")).toBe("many-12");
+    await page.close();
+    expect(problems).toEqual([]);
+  });
 });

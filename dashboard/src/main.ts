@@ -48,19 +48,43 @@ export function showError(error: unknown): void {
   app.appendChild(h("p", { class: "error", role: "alert" }, error instanceof Error ? error.message : String(error)));
 }
 
+async function findStudies(search: string): Promise<StudyJson[]> {
+  return (await get<{ studies: StudyJson[] }>(apiPath("/studies", { search }))).studies;
+}
+
 async function showStudies(search: string): Promise<void> {
   crumb.textContent = "";
-  const { studies } = await get<{ studies: StudyJson[] }>(apiPath("/studies", { search }));
+  const studies = await findStudies(search);
   clear(app);
+  const list = h("div", { class: "studies-list" }, studiesTable(studies, search));
   const box = h("input", { type: "search", placeholder: "search studies", value: search, "aria-label": "search studies", "data-testid": "study-search" });
   let timer = 0;
+  /** Searches asked for so far: an answer to one typed over since is dropped. */
+  let asked = 0;
   box.addEventListener("input", () => {
     clearTimeout(timer);
     timer = window.setTimeout(() => {
       history.replaceState(null, "", location.pathname + viewSearch({ ...readView(), study: null, search: box.value }));
-      void showStudies(box.value).then(() => (document.querySelector<HTMLInputElement>("[data-testid=study-search]")!.focus()));
+      const ask = ++asked;
+      // Only the list is replaced. The whole card was, box included, and the new box took the
+      // focus with its caret at the start: keys typed while the list came went to the old box,
+      // and "many", a pause, "-12" read "-12many".
+      void findStudies(box.value).then(
+        (found) => {
+          if (ask !== asked || !list.isConnected) return;
+          clear(list);
+          list.appendChild(studiesTable(found, box.value));
+        },
+        (error: unknown) => list.isConnected && showError(error),
+      );
     }, 200);
   });
+  app.appendChild(h("section", { class: "card" }, h("h1", {}, "Studies"), isReport() ? null : box, list));
+}
+
+/** The studies found, or why there are none. */
+function studiesTable(studies: StudyJson[], search: string): HTMLElement {
+  if (studies.length === 0) return h("p", { class: "muted" }, search ? "No study matches." : "No studies yet: run `sextant tune` or create one through the API.");
   const rows = studies.map((s) =>
     h(
       "tr",
@@ -79,18 +103,8 @@ async function showStudies(search: string): Promise<void> {
     ),
   );
   const head = ["study", "directions", "best", "trials", "complete", "pruned", "failed", "running", "waiting", "sampler", "created"].map((t) => h("th", {}, t));
-  app.appendChild(
-    h(
-      "section",
-      { class: "card" },
-      h("h1", {}, "Studies"),
-      isReport() ? null : box,
-      // On a narrow screen the table scrolls inside its card, not the page sideways.
-      studies.length === 0
-        ? h("p", { class: "muted" }, search ? "No study matches." : "No studies yet: run `sextant tune` or create one through the API.")
-        : h("div", { class: "table-scroll" }, h("table", { class: "studies", "data-testid": "studies" }, h("thead", {}, h("tr", {}, ...head)), h("tbody", {}, ...rows))),
-    ),
-  );
+  // On a narrow screen the table scrolls inside its card, not the page sideways.
+  return h("div", { class: "table-scroll" }, h("table", { class: "studies", "data-testid": "studies" }, h("thead", {}, h("tr", {}, ...head)), h("tbody", {}, ...rows)));
 }
 
 async function route(): Promise<void> {
