@@ -141,4 +141,22 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     await page.close();
     expect(problems).toEqual([]);
   });
+
+  it("says how many parameters the Slice panel shows, the most important first, and shows all on request", async () => {
+    const page = await open(`${server.url}/?study=small`);
+    const note = page.locator("[data-testid=slice-note]");
+    // The fixture's ten parameters: the panel showed the first nine and said nothing of the tenth.
+    await page.waitForFunction(() => /9 of 10 parameters: the most important/.test((globalThis as any).document.querySelector("[data-testid=slice-note]")?.textContent ?? ""));
+    expect(await note.getAttribute("data-params")).toBe("9");
+    const withValue = Number(await page.getAttribute("[data-testid=history-plot]", "data-marks"));
+    expect(Number(await page.getAttribute("[data-testid=slice-plot]", "data-marks"))).toBe(9 * withValue);
+    await page.click("[data-testid=slice-all]");
+    await waitAttr(page, "[data-testid=slice-note]", "data-params", 10);
+    expect(await note.textContent()).toMatch(/all 10 parameters/);
+    expect(Number(await page.getAttribute("[data-testid=slice-plot]", "data-marks"))).toBe(10 * withValue);
+    // Four rows of scatters: the plot grows rather than squeezing them.
+    expect((await page.locator("[data-testid=slice-plot]").boundingBox())!.height).toBeGreaterThan(500);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
 });

@@ -267,8 +267,11 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
   };
 }
 
-/** One scatter per parameter against the objective (up to `limit` parameters); `trialAt` names a clicked point's trial. */
-export function sliceOption(points: Points, params: { name: string; distribution: Distribution }[], limit: number): { option: Option; marks: number; trialAt: TrialAt } {
+/**
+ * One scatter per parameter against the objective (the first `limit` of `params`), three to a
+ * row, `rows` rows; `trialAt` names a clicked point's trial.
+ */
+export function sliceOption(points: Points, params: { name: string; distribution: Distribution }[], limit: number): { option: Option; marks: number; rows: number; trialAt: TrialAt } {
   const shown = params.slice(0, limit);
   const columns = Math.min(3, shown.length) || 1;
   const rows = Math.ceil(shown.length / columns);
@@ -308,7 +311,7 @@ export function sliceOption(points: Points, params: { name: string; distribution
     };
     series.push({ type: "scatter", xAxisIndex: k, yAxisIndex: k, data, symbolSize: 4, large: data.length > 2000, itemStyle: { color: "#2f6fdf", opacity: 0.5 }, tooltip: { formatter } });
   });
-  return { marks, trialAt: (event) => itemOf(event, trialsBySeries), option: { grid, xAxis, yAxis, series, tooltip: { ...(BASE.tooltip as Option), trigger: "item" } } };
+  return { marks, rows, trialAt: (event) => itemOf(event, trialsBySeries), option: { grid, xAxis, yAxis, series, tooltip: { ...(BASE.tooltip as Option), trigger: "item" } } };
 }
 
 /** Mean value over a grid of two parameters. */

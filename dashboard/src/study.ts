@@ -54,6 +54,10 @@ const MAX_POINTS = 2000;
 /** The timeline's height in pixels: the plots' usual, growing with its lanes up to the limit. */
 const TIMELINE_MIN_HEIGHT = 320;
 const TIMELINE_MAX_HEIGHT = 800;
+/** The Slice panel's scatters until the reader asks for all: three rows of three. */
+const SLICE_PARAMS = 9;
+/** Pixels per row of scatters in the Slice panel, once it shows more than three rows. */
+const SLICE_ROW_HEIGHT = 140;
 
 interface Panel {
   section: HTMLElement;
@@ -103,6 +107,10 @@ export class StudyPage {
   private slowPending = false;
   /** The summary's parameters, intermediate values and objectives the panels were laid out for. */
   private laidOutFor = "";
+  /** The reader asked the Slice panel for every parameter, not the first SLICE_PARAMS. */
+  private sliceAll = false;
+  /** The parameters by importance, most important first, once the importance panel has them; and by which method. */
+  private importanceOrder: { names: string[]; method: Importance["method"] } | null = null;
   /** The page's own element under the root, whose charts stop() frees. */
   private element: HTMLElement | null = null;
 
@@ -216,6 +224,7 @@ export class StudyPage {
     this.panels.clear();
     this.parallelChart = null;
     this.parallelPoints = null;
+    this.importanceOrder = null;
     const s = this.summary;
     this.laidOutFor = layoutShape(s);
     this.countLine = h("p", { class: "counts", "data-testid": "match-count" });
@@ -233,7 +242,7 @@ export class StudyPage {
       this.panel("history", "Optimization history").section,
       s.hasIntermediate ? this.panel("curves", "Intermediate values").section : null,
       s.params.length > 0 ? this.panel("parallel", "Parallel coordinates (drag along an axis to brush a range)").section : null,
-      s.params.length > 0 ? this.panel("slice", "Slice").section : null,
+      s.params.length > 0 ? this.panel("slice", "Slice", s.params.length > SLICE_PARAMS ? this.sliceToggle() : undefined).section : null,
       s.params.length > 1 ? this.panel("contour", "Contour (mean value per cell)", contourPick()).section : null,
       s.params.length > 0 ? this.panel("importance", "Parameter importance (bar: share; sign: direction of the effect)", this.methodSelect()).section : null,
       numericParams.length > 0 ? this.panel("beliefs", "What the model believes (GP posterior through the best trial)", this.beliefPick(numericParams)).section : null,
@@ -482,15 +491,58 @@ export class StudyPage {
     // The trial the best-so-far line ends on, read by the browser tests as data-marks is.
     history.plot.dataset.bestTrial = String(points.best.at(-1)?.number ?? "");
     history.plot.dataset.bestSteps = points.best.map((step) => step.number).join(" ");
-    const slice = this.panels.get("slice");
-    if (slice) {
-      const { option: sliceOpt, marks: sliceMarks, trialAt: sliceTrialAt } = sliceOption(points, this.summary.params, 9);
-      this.shownNote(slice, points);
-      onTrialClick(draw(slice.plot, sliceOpt, sliceMarks), sliceTrialAt, this.openTrial);
-    }
+    this.drawSlice();
     this.countLine.textContent = `${points.matched} of ${points.total} trials match the filter`;
     this.countLine.dataset.matched = String(points.matched);
     this.countLine.dataset.total = String(points.total);
+  }
+
+  /** A button that shows every parameter in the Slice panel, or again the most important few. */
+  private sliceToggle(): HTMLButtonElement {
+    const button = h("button", { type: "button", "data-testid": "slice-all" });
+    button.addEventListener("click", () => {
+      this.sliceAll = !this.sliceAll;
+      this.drawSlice();
+    });
+    return button;
+  }
+
+  /**
+   * A scatter per parameter against the value: the SLICE_PARAMS most important ones (in the
+   * study's order until importance is known), or all of them on request, with a note saying which.
+   * It showed the first nine silently, whatever the study's size.
+   */
+  private drawSlice(): void {
+    const panel = this.panels.get("slice");
+    if (!panel || !this.points) return;
+    const params = this.summary.params;
+    const order = this.importanceOrder;
+    const rank = (name: string) => {
+      const at = order ? order.names.indexOf(name) : -1;
+      return at < 0 ? Number.MAX_SAFE_INTEGER : at;
+    };
+    const ranked = order ? [...params].sort((a, b) => rank(a.name) - rank(b.name)) : params;
+    const limit = this.sliceAll ? params.length : SLICE_PARAMS;
+    const { option, marks, rows, trialAt } = sliceOption(this.points, ranked, limit);
+    // Taller with every row past three, so each scatter keeps its size.
+    const height = rows > 3 ? `${rows * SLICE_ROW_HEIGHT}px` : "";
+    const resized = panel.plot.style.height !== height;
+    panel.plot.style.height = height;
+    this.shownNote(panel, this.points);
+    if (params.length > SLICE_PARAMS) {
+      const which = this.sliceAll
+        ? `all ${params.length} parameters`
+        : order
+          ? `${SLICE_PARAMS} of ${params.length} parameters: the most important (${order.method === "fanova" ? "fANOVA" : "PED-ANOVA"})`
+          : `${SLICE_PARAMS} of ${params.length} parameters: the first in the study's order (their importance is not known yet)`;
+      panel.note.textContent += `; ${which}`;
+      const button = panel.section.querySelector<HTMLButtonElement>("[data-testid=slice-all]");
+      if (button) button.textContent = this.sliceAll ? `show ${SLICE_PARAMS} parameters` : `show all ${params.length} parameters`;
+    }
+    panel.note.dataset.params = String(Math.min(limit, params.length));
+    const chart = draw(panel.plot, option, marks);
+    if (resized) chart.resize();
+    onTrialClick(chart, trialAt, this.openTrial);
   }
 
   private axes(): AxisSpec[] {
@@ -658,6 +710,8 @@ export class StudyPage {
       panel.note.dataset.method = result.method;
       const { option, marks } = importanceOption(result.params, categorical);
       draw(panel.plot, option, marks);
+      this.importanceOrder = { names: [...result.params].sort((a, b) => b.importance - a.importance).map((p) => p.name), method: result.method };
+      if (this.summary.params.length > SLICE_PARAMS) this.drawSlice();
     });
   }
 
