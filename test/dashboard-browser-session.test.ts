@@ -159,4 +159,20 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     await page.close();
     expect(problems).toEqual([]);
   });
+
+  it("asks for the token again when live updates are refused it, and goes on with the new one", async () => {
+    const page = await open(`${guarded.url}/?study=small#token=${TOKEN}`);
+    await page.waitForSelector("[data-testid=history-plot][data-marks]");
+    // As a server restarted with another token answers the next poll.
+    await page.route(/studies\/small\/trials\?/, (route) => route.fulfill({ status: 401, contentType: "application/json", body: JSON.stringify({ error: { message: "missing or wrong token" } }) }));
+    // It said "The server does not answer… retrying" forever.
+    await page.waitForSelector("[data-testid=token-refused]");
+    await page.unroute(/studies\/small\/trials\?/);
+    await page.fill("[data-testid=token-form] input", TOKEN);
+    await page.click("[data-testid=token-form] button");
+    await page.waitForSelector("[data-testid=history-plot][data-marks]");
+    expect(await page.textContent("[data-testid=study-name]")).toBe("small");
+    await page.close();
+    expect(problems).toEqual([]);
+  });
 });

@@ -107,6 +107,13 @@ function studiesTable(studies: StudyJson[], search: string): HTMLElement {
   return h("div", { class: "table-scroll" }, h("table", { class: "studies", "data-testid": "studies" }, h("thead", {}, h("tr", {}, ...head)), h("tbody", {}, ...rows)));
 }
 
+/** Live updates were refused the token (the server restarted with another one): the form asks for the new one. */
+function showTokenRefused(error: ApiError): void {
+  current = null;
+  showError(error);
+  document.body.dataset.ready = "error";
+}
+
 async function route(): Promise<void> {
   const view = readView();
   if (view.study === null && isReport()) view.study = reportStudy();
@@ -122,7 +129,7 @@ async function route(): Promise<void> {
       clear(crumb);
       crumb.appendChild(document.createTextNode(" / "));
       crumb.appendChild(h("span", { class: "crumb-study" }, view.study));
-      current = new StudyPage(app, view);
+      current = new StudyPage(app, view, showTokenRefused);
       await current.start();
     }
     document.body.dataset.ready = "true";

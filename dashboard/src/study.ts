@@ -114,9 +114,14 @@ export class StudyPage {
   /** The page's own element under the root, whose charts stop() frees. */
   private element: HTMLElement | null = null;
 
+  /**
+   * @param onTokenRefused called, with the page stopped, when live updates are refused the token
+   *   (the server restarted with another one): the page asks for the new one.
+   */
   constructor(
     private readonly root: HTMLElement,
     private view: View,
+    private readonly onTokenRefused: (error: ApiError) => void,
   ) {
     this.name = view.study!;
   }
@@ -959,6 +964,12 @@ export class StudyPage {
       }
     } catch (error) {
       if (this.stopped) return;
+      if (error instanceof ApiError && error.status === 401) {
+        // Retrying with the refused token would say "the server does not answer" forever.
+        this.stop();
+        this.onTokenRefused(error);
+        return;
+      }
       if (error instanceof ApiError && error.status === 404) this.studyLost = true;
       console.warn("sextant: live update failed; retrying", error);
       this.liveStatus.textContent =
