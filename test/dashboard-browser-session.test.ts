@@ -175,4 +175,28 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     await page.close();
     expect(problems).toEqual([]);
   });
+
+  it("keeps the focus on the filter bar's control used from the keyboard", async () => {
+    const page = await open(`${server.url}/?study=small`);
+    await page.waitForSelector("[data-testid=history-plot][data-marks]");
+    const focused = () => page.evaluate(() => (globalThis as any).document.activeElement?.dataset?.testid ?? null);
+    await page.focus("[data-testid=state-complete]");
+    await page.keyboard.press("Space");
+    await page.waitForFunction(() => new URL((globalThis as any).location.href).searchParams.get("state") === "complete");
+    // The bar was built again and the focus fell to <body>.
+    expect(await focused()).toBe("state-complete");
+    await page.keyboard.press("Tab");
+    expect(await focused()).toBe("state-pruned");
+    await page.focus("[data-testid=value-max]");
+    await page.keyboard.type("100");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => new URL((globalThis as any).location.href).searchParams.get("valueMax") === "100");
+    expect(await focused()).toBe("value-max");
+    await page.focus("[data-testid=clear-brush]");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => !new URL((globalThis as any).location.href).searchParams.has("valueMax"));
+    expect(await focused()).toBe("state-waiting");
+    await page.close();
+    expect(problems).toEqual([]);
+  });
 });

@@ -375,6 +375,10 @@ export class StudyPage {
 
   private renderFilterBar(): void {
     const bar = this.filterBar;
+    // The control just used is built again: it keeps the focus, which fell to <body> (a keyboard
+    // user was sent back to the top of the page by each box ticked).
+    const active = document.activeElement;
+    const focused = active instanceof HTMLElement && bar.contains(active) ? active.dataset.testid : undefined;
     clear(bar);
     if (isReport()) {
       bar.appendChild(h("p", { class: "muted" }, "A static report of every trial; filtering and brushing need `sextant dashboard`."));
@@ -426,6 +430,11 @@ export class StudyPage {
     });
     this.filterErrorLine = h("p", { class: "error filter-error", role: "alert", "data-testid": "filter-error", hidden: true });
     bar.append(states, h("span", { class: "value-range" }, "value ", min, " to ", max, apply), brushed, clearBrush, this.filterErrorLine);
+    if (focused) {
+      const again = bar.querySelector<HTMLInputElement | HTMLButtonElement>(`[data-testid="${focused}"]`);
+      // "clear brush", disabled once it has cleared, hands the focus to the first state's box.
+      (again && !again.disabled ? again : bar.querySelector<HTMLElement>("input"))?.focus();
+    }
   }
 
   /** Says what is wrong with the filter beside it (null hides the line). */
