@@ -199,4 +199,22 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     await page.close();
     expect(problems).toEqual([]);
   });
+
+  it("says in a plot's note how many trials it draws, and which it leaves out for having no value", async () => {
+    // The fixture fails every fifth trial here: 2 of 10.
+    await seedStudy(storage, "some-failed", { trials: 10, seed: 6, curves: false, failEvery: 5 });
+    const record = await storage.createStudy("only-failed", ["minimize"]);
+    for (let i = 0; i < 3; i++) await storage.updateTrial((await storage.createTrial(record.id, { state: "running" })).id, { state: "failed" });
+    const page = await open(`${server.url}/?study=some-failed`);
+    await waitAttr(page, "[data-testid=parallel-plot]", "data-marks", 8);
+    await waitAttr(page, "[data-testid=slice-plot]", "data-marks", 8 * 9);
+    // They said "10 trials" over 8 lines and points.
+    for (const plot of ["history", "parallel", "slice"]) expect(await page.textContent(`[data-testid=${plot}-note]`)).toMatch(/^8 of 10 trials drawn: 2 have no value \(2 failed\)/);
+    expect(await page.getAttribute("[data-testid=history-plot]", "data-marks")).toBe("8");
+    await page.goto(`${server.url}/?study=only-failed`);
+    await waitAttr(page, "[data-testid=history-plot]", "data-marks", 0);
+    expect(await page.textContent("[data-testid=history-note]")).toBe("0 of 3 trials drawn: 3 have no value (3 failed)");
+    await page.close();
+    expect(problems).toEqual([]);
+  });
 });

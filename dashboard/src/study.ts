@@ -491,6 +491,29 @@ export class StudyPage {
     panel.note.dataset.matched = String(shown.matched);
   }
 
+  /**
+   * The note of a plot of points (history, slice, parallel coordinates), which draws only trials
+   * with a value: it says how many it draws and which trials it leaves out. It counted them all
+   * ("10 trials" over an empty plot of ten failed trials).
+   */
+  private pointsNote(panel: Panel | undefined, points: Points): void {
+    if (!panel) return;
+    this.shownNote(panel, points);
+    const valueless = new Map<string, number>();
+    points.values.forEach((value, i) => {
+      if (value === null) valueless.set(points.states[i]!, (valueless.get(points.states[i]!) ?? 0) + 1);
+    });
+    const left = [...valueless.values()].reduce((a, b) => a + b, 0);
+    const drawn = points.shown - left;
+    panel.note.dataset.drawn = String(drawn);
+    if (left === 0) return;
+    const without = `${left} ${left === 1 ? "has" : "have"} no value (${[...valueless].map(([state, count]) => `${count} ${state}`).join(", ")})`;
+    panel.note.textContent =
+      points.shown < points.matched
+        ? `${drawn} of ${points.matched} matched trials drawn (${points.shown} shown, ${points.total} in the study; downsampled): ${without}`
+        : `${drawn} of ${points.matched} trials drawn: ${without}`;
+  }
+
   private async loadPoints(): Promise<void> {
     this.points = await get<Points>(apiPath(`${this.base}/points`, { ...this.query(), maxPoints: MAX_POINTS }));
     this.drawPoints();
@@ -499,7 +522,7 @@ export class StudyPage {
   private drawPoints(): void {
     const points = this.points!;
     const history = this.panels.get("history")!;
-    this.shownNote(history, points);
+    this.pointsNote(history, points);
     const { option, marks, trialAt } = historyOption(points, this.objectiveName);
     onTrialClick(draw(history.plot, option, marks), trialAt, this.openTrial);
     // The trial the best-so-far line ends on, read by the browser tests as data-marks is.
@@ -542,7 +565,7 @@ export class StudyPage {
     const height = rows > 3 ? `${rows * SLICE_ROW_HEIGHT}px` : "";
     const resized = panel.plot.style.height !== height;
     panel.plot.style.height = height;
-    this.shownNote(panel, this.points);
+    this.pointsNote(panel, this.points);
     if (params.length > SLICE_PARAMS) {
       const which = this.sliceAll
         ? `all ${params.length} parameters`
@@ -574,7 +597,7 @@ export class StudyPage {
     const panel = this.panels.get("parallel")!;
     const axes = this.axes();
     const { option, marks } = parallelOption(this.parallelPoints!, axes, this.objectiveName);
-    this.shownNote(panel, this.parallelPoints!);
+    this.pointsNote(panel, this.parallelPoints!);
     const chart = draw(panel.plot, option, marks);
     this.parallelChart = chart;
     // A new option draws the axes without brushes.
@@ -1053,7 +1076,7 @@ export class StudyPage {
     if (this.points) this.drawPoints();
     if (this.parallelPoints && this.panels.has("parallel")) {
       // Drawing a wide study's lines is costly: trials without a value (running ones) change only the count.
-      if (!parallelChanged) this.shownNote(this.panels.get("parallel"), this.parallelPoints);
+      if (!parallelChanged) this.pointsNote(this.panels.get("parallel"), this.parallelPoints);
       else if (this.brushDragging) this.parallelRedrawPending = true;
       else this.drawParallel();
     }
