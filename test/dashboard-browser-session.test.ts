@@ -217,4 +217,18 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     await page.close();
     expect(problems).toEqual([]);
   });
+
+  it("says a trial's panel lists the last 50 of its intermediate values", async () => {
+    const record = await storage.createStudy("long-curve", ["minimize"]);
+    const trial = await storage.createTrial(record.id, { state: "running" });
+    const intermediate = Object.fromEntries(Array.from({ length: 1000 }, (_, step) => [step, 1 / (step + 1)]));
+    await storage.updateTrial(trial.id, { params: { x: { value: 0.5, distribution: { type: "float", low: 0, high: 1 } } }, intermediate, state: "complete", values: [0.001] });
+    const page = await open(`${server.url}/?study=long-curve&trial=0`);
+    const title = page.locator("[data-testid=detail-title] ~ h3", { hasText: "Intermediate values" });
+    // It read "Intermediate values (1000)" over the last 50 steps.
+    await expect(title.textContent()).resolves.toBe("Intermediate values (last 50 of 1000 steps)");
+    expect((await page.locator("#detail pre.small").first().textContent())!.split("\n")).toHaveLength(50);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
 });

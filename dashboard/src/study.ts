@@ -58,6 +58,8 @@ const TIMELINE_MAX_HEIGHT = 800;
 const SLICE_PARAMS = 9;
 /** Pixels per row of scatters in the Slice panel, once it shows more than three rows. */
 const SLICE_ROW_HEIGHT = 140;
+/** The intermediate values a trial's panel lists: its last steps. */
+const INTERMEDIATE_SHOWN = 50;
 
 interface Panel {
   section: HTMLElement;
@@ -856,14 +858,16 @@ export class StudyPage {
     const { stderrTail, failReason, ...system } = trial.systemAttrs;
     const table = (entries: [string, unknown][]) =>
       h("table", { class: "kv-table" }, h("tbody", {}, ...entries.map(([k, v]) => h("tr", {}, h("th", {}, k), h("td", {}, typeof v === "number" ? formatNumber(v) : typeof v === "string" ? v : jsonText(v))))));
+    // The last steps only, and said so: the heading counted all 1000 over a list of the last 50.
+    const steps = Object.entries(trial.intermediate);
     const duration = trial.startedAt !== null && trial.finishedAt !== null ? `${((trial.finishedAt - trial.startedAt) / 1000).toFixed(2)} s` : "—";
     const parts: (Node | null)[] = [
       h("h2", { "data-testid": "detail-title" }, `Trial ${trial.number}`),
       h("p", {}, `${trial.state} · values ${trial.values?.map(formatNumber).join(", ") ?? "—"} · duration ${duration}`),
       h("h3", {}, "Parameters"),
       table(Object.entries(trial.params)),
-      Object.keys(trial.intermediate).length ? h("h3", {}, `Intermediate values (${Object.keys(trial.intermediate).length})`) : null,
-      Object.keys(trial.intermediate).length ? h("pre", { class: "small" }, Object.entries(trial.intermediate).slice(-50).map(([s, v]) => `${s}: ${formatNumber(v)}`).join("\n")) : null,
+      steps.length ? h("h3", {}, steps.length > INTERMEDIATE_SHOWN ? `Intermediate values (last ${INTERMEDIATE_SHOWN} of ${steps.length} steps)` : `Intermediate values (${steps.length} steps)`) : null,
+      steps.length ? h("pre", { class: "small" }, steps.slice(-INTERMEDIATE_SHOWN).map(([s, v]) => `${s}: ${formatNumber(v)}`).join("\n")) : null,
       Object.keys(trial.userAttrs).length ? h("h3", {}, "User attributes") : null,
       Object.keys(trial.userAttrs).length ? table(Object.entries(trial.userAttrs)) : null,
       typeof failReason === "string" ? h("p", { class: "error", "data-testid": "fail-reason" }, failReason) : null,
