@@ -103,6 +103,41 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     return add;
   }
 
+  it("draws nothing for a study left before its plots' data came", async () => {
+    const page = await open(`${server.url}/?study=small`);
+    await page.waitForSelector("[data-testid=timeline-plot][data-marks]");
+    /** Opens the study, goes back to the list before its timeline's data comes, then lets it come. */
+    const leaveEarly = async () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route(/studies\/small\/timeline/, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.click("#home");
+      const asked = page.waitForRequest(/studies\/small\/timeline/);
+      await page.click('tr[data-study="small"] a');
+      await asked;
+      await page.click("#home");
+      await page.waitForSelector('tr[data-study="small"]');
+      const late = page.waitForResponse(/studies\/small\/timeline/);
+      release();
+      await late;
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+      await page.unroute(/studies\/small\/timeline/);
+      const { alive, inDocument } = await canvasesInHeap(page);
+      // Back on the study, for the next round.
+      await page.click('tr[data-study="small"] a');
+      await page.waitForSelector("[data-testid=timeline-plot][data-marks]");
+      return alive - inDocument;
+    };
+    const first = await leaveEarly();
+    // The answers that came after drew charts on the left page's elements, which nothing disposed: 4 more canvases each time.
+    expect(await leaveEarly()).toBeLessThanOrEqual(first);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("sets the brushes of brushed axes only, on load and on live updates of a 60-parameter study", async () => {
     const add = await seedWide("wide60", 60, 12);
     const page = await open(`${server.url}/?study=wide60`);

@@ -180,6 +180,8 @@ export class StudyPage {
   /**
    * Ends live updates and frees the page's charts. ECharts keeps every chart in a registry until it
    * is disposed: a page left for the studies list kept all its canvases (~27 MB a round trip).
+   * Answers that come after draw nothing (each load checks `stopped`): a chart made then, on an
+   * element out of the document, would never be disposed.
    */
   stop(): void {
     this.stopped = true;
@@ -517,7 +519,9 @@ export class StudyPage {
   }
 
   private async loadPoints(): Promise<void> {
-    this.points = await get<Points>(apiPath(`${this.base}/points`, { ...this.query(), maxPoints: MAX_POINTS }));
+    const points = await get<Points>(apiPath(`${this.base}/points`, { ...this.query(), maxPoints: MAX_POINTS }));
+    if (this.stopped) return;
+    this.points = points;
     this.drawPoints();
   }
 
@@ -591,7 +595,9 @@ export class StudyPage {
   private async loadParallel(): Promise<void> {
     const panel = this.panels.get("parallel");
     if (!panel) return;
-    this.parallelPoints = await get<Points>(apiPath(`${this.base}/points`, { ...this.query(false), maxPoints: MAX_POINTS }));
+    const points = await get<Points>(apiPath(`${this.base}/points`, { ...this.query(false), maxPoints: MAX_POINTS }));
+    if (this.stopped) return;
+    this.parallelPoints = points;
     this.drawParallel();
   }
 
@@ -701,6 +707,7 @@ export class StudyPage {
   private async loadCurves(): Promise<void> {
     const panel = this.panels.get("curves")!;
     const curves = await get<Curves>(apiPath(`${this.base}/curves`, this.query()));
+    if (this.stopped) return;
     this.shownNote(panel, curves, "trials with intermediate values");
     const { option, marks } = curvesOption(curves);
     draw(panel.plot, option, marks);
@@ -724,6 +731,7 @@ export class StudyPage {
     try {
       answer = await get<T>(path);
     } catch (error) {
+      if (this.stopped) return;
       // Only a report can lack an answer (one it did not include).
       if (!(error instanceof ApiError) || error.status !== 404) throw error;
       panel.note.textContent = error.message;
@@ -731,6 +739,7 @@ export class StudyPage {
       if (isReport()) draw(panel.plot, {}, 0);
       return;
     }
+    if (this.stopped) return;
     if (answer.unavailable !== undefined) {
       panel.note.textContent = answer.unavailable;
       draw(panel.plot, {}, 0);
@@ -780,6 +789,7 @@ export class StudyPage {
   private async loadPareto(): Promise<void> {
     const panel = this.panels.get("pareto")!;
     const pareto = await get<Pareto>(apiPath(`${this.base}/pareto`, { ...this.query(), maxPoints: MAX_POINTS }));
+    if (this.stopped) return;
     this.shownNote(panel, pareto, "complete trials");
     const d = this.summary.study.directions;
     const { option, marks, trialAt } = paretoOption(pareto, [`objective 0 (${d[0]})`, `objective 1 (${d[1]})`]);
@@ -789,6 +799,7 @@ export class StudyPage {
   private async loadEcdf(): Promise<void> {
     const panel = this.panels.get("ecdf")!;
     const ecdf = await get<Ecdf>(apiPath(`${this.base}/ecdf`, { ...this.query(), maxPoints: MAX_POINTS }));
+    if (this.stopped) return;
     this.shownNote(panel, ecdf, `distinct values of ${ecdf.trials} complete trials`);
     const { option, marks } = ecdfOption(ecdf, this.objectiveName);
     draw(panel.plot, option, marks);
@@ -814,6 +825,7 @@ export class StudyPage {
   private async loadTimeline(): Promise<void> {
     const panel = this.panels.get("timeline")!;
     const timeline = await get<Timeline>(apiPath(`${this.base}/timeline`, { ...this.query(), maxPoints: MAX_POINTS }));
+    if (this.stopped) return;
     this.shownNote(panel, timeline, "started trials");
     const { option, marks, rows, trialAt } = timelineOption(timeline);
     // Taller as trials run side by side on more lanes (to a limit), so each lane stays a few pixels high.
