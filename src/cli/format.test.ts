@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bar, csvField, formatDuration, formatNumber, formatParams, renderCsv, renderTable, shellWord } from "./format.js";
+import { bar, csvField, displayWidth, formatDuration, formatNumber, formatParams, renderCsv, renderTable, shellWord } from "./format.js";
 
 describe("format", () => {
   it("quotes a word for a shell only when it must, so a printed command can be pasted", () => {
@@ -44,6 +44,18 @@ describe("format", () => {
     expect(renderTable(["first\nsecond", "\u001b[31mred", "c"], [["a\tb", "\u0007", "x"]])).toBe(
       ["first second  \\x1b[31mred  c", "------------  -----------  -", "a b           \\x07         x"].join("\n"),
     );
+  });
+
+  it("aligns columns of wide (CJK) and combining characters by the columns they take on a terminal", () => {
+    // The next column moved one column out of line per CJK character.
+    expect(renderTable(["model", "x"], [["大型模型", "1"], ["small", "2"], ["e\u0301t\u00e9", "3"]])).toBe(
+      ["model     x", "--------  -", "大型模型  1", "small     2", "e\u0301t\u00e9       3"].join("\n"),
+    );
+    expect(displayWidth("学习率")).toBe(6);
+    expect(displayWidth("🚀a")).toBe(3);
+    // Cut by columns, never inside a surrogate pair.
+    expect(renderTable(["p"], [["学习率学习率"]], 7)).toBe(["p", "-------", "学习率…"].join("\n"));
+    expect(renderTable(["p"], [["🚀🚀🚀🚀"]], 4)).toBe(["p", "---", "🚀…"].join("\n"));
   });
 
   it("quotes CSV fields that need it", () => {

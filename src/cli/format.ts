@@ -106,19 +106,81 @@ const NUMERIC = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?s?$/i;
  * renderTable(["name", "value"], [["lr", "0.01"]])
  */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], maxWidth = 40): string {
-  const cut = (s: string): string => (s.length > maxWidth ? `${s.slice(0, maxWidth - 1)}…` : s);
-  const cells = rows.map((row) => headers.map((_, i) => cut(printable(row[i] ?? ""))));
+  const cells = rows.map((row) => headers.map((_, i) => cutToWidth(printable(row[i] ?? ""), maxWidth)));
   // Headers too: a parameter named "a\nb" split the header row, and one holding an escape sequence
   // (which any HTTP client can create) reached the operator's terminal raw.
   headers = headers.map(printable);
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  // Measured in terminal columns: a column of "大型模型" (4 characters, 8 columns) pushed the next
+  // column 4 columns out of line.
+  const widths = headers.map((h, i) => Math.max(displayWidth(h), ...cells.map((r) => displayWidth(r[i]!))));
   const right = headers.map((_, i) => cells.length > 0 && cells.every((r) => r[i] === "" || r[i] === "-" || NUMERIC.test(r[i]!)));
+  const pad = (cell: string, width: number): string => " ".repeat(Math.max(0, width - displayWidth(cell)));
   const line = (row: readonly string[]): string =>
     row
-      .map((cell, i) => (right[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .map((cell, i) => (right[i] ? pad(cell, widths[i]!) + cell : cell + pad(cell, widths[i]!)))
       .join("  ")
       .trimEnd();
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}
+
+/**
+ * How many terminal columns `text` takes: East Asian wide and fullwidth characters (CJK, Hangul,
+ * fullwidth forms, most emoji) take two, combining marks and zero-width characters none.
+ *
+ * @example
+ * displayWidth("学习率") // 6
+ */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const char of text) width += charWidth(char.codePointAt(0)!);
+  return width;
+}
+
+/** `text` cut to at most `max` columns, with "…" where it was cut. */
+function cutToWidth(text: string, max: number): string {
+  if (displayWidth(text) <= max) return text;
+  let kept = "";
+  let width = 0;
+  for (const char of text) {
+    const w = charWidth(char.codePointAt(0)!);
+    if (width + w > max - 1) break;
+    kept += char;
+    width += w;
+  }
+  return `${kept}…`;
+}
+
+const ZERO_WIDTH: readonly (readonly [number, number])[] = [
+  [0x0300, 0x036f], [0x0483, 0x0489], [0x0591, 0x05bd], [0x0610, 0x061a], [0x064b, 0x065f], [0x0e31, 0x0e31], [0x0e34, 0x0e3a],
+  [0x0e47, 0x0e4e], [0x1ab0, 0x1aff], [0x1dc0, 0x1dff], [0x200b, 0x200f], [0x20d0, 0x20ff], [0xfe00, 0xfe0f], [0xfe20, 0xfe2f], [0xe0100, 0xe01ef],
+];
+const WIDE: readonly (readonly [number, number])[] = [
+  [0x1100, 0x115f], [0x231a, 0x231b], [0x2329, 0x232a], [0x23e9, 0x23ec], [0x25fd, 0x25fe], [0x2614, 0x2615], [0x2648, 0x2653],
+  [0x26a1, 0x26a1], [0x26aa, 0x26ab], [0x26bd, 0x26be], [0x26c4, 0x26c5], [0x26d4, 0x26d4], [0x26ea, 0x26ea], [0x26f2, 0x26f5],
+  [0x26fa, 0x26fd], [0x2705, 0x2705], [0x270a, 0x270b], [0x2728, 0x2728], [0x274c, 0x274c], [0x2753, 0x2755], [0x2757, 0x2757],
+  [0x2795, 0x2797], [0x27b0, 0x27b0], [0x27bf, 0x27bf], [0x2b1b, 0x2b1c], [0x2b50, 0x2b50], [0x2b55, 0x2b55], [0x2e80, 0x303e],
+  [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xa000, 0xa4cf], [0xa960, 0xa97f], [0xac00, 0xd7a3], [0xf900, 0xfaff],
+  [0xfe10, 0xfe19], [0xfe30, 0xfe6f], [0xff00, 0xff60], [0xffe0, 0xffe6], [0x16fe0, 0x18aff], [0x1b000, 0x1b2ff], [0x1f004, 0x1f004],
+  [0x1f0cf, 0x1f0cf], [0x1f18e, 0x1f18e], [0x1f191, 0x1f19a], [0x1f200, 0x1f251], [0x1f300, 0x1f64f], [0x1f680, 0x1f6ff],
+  [0x1f7e0, 0x1f7eb], [0x1f90c, 0x1f9ff], [0x1fa70, 0x1faff], [0x20000, 0x3fffd],
+];
+
+function inRanges(code: number, ranges: readonly (readonly [number, number])[]): boolean {
+  let low = 0;
+  let high = ranges.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const [from, to] = ranges[mid]!;
+    if (code < from) high = mid - 1;
+    else if (code > to) low = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+function charWidth(code: number): number {
+  if (inRanges(code, ZERO_WIDTH)) return 0;
+  return inRanges(code, WIDE) ? 2 : 1;
 }
 
 /** One line of visible text: runs of white space become one space, other control characters \xHH. */
