@@ -48,6 +48,13 @@ describe("HeartbeatThread", () => {
     await expect(HeartbeatThread.start(url, 1000, () => undefined)).rejects.toThrow(/heartbeats: cannot open sqlite:.*no-such-dir.*does not exist/);
   });
 
+  it("never prints the password of the URL it reopens", async () => {
+    const error = await HeartbeatThread.start("postgres://me:TopSecret42@127.0.0.1:1/db?schema=bad-name", 1000, () => undefined).catch((e: Error) => e);
+    // It said "heartbeats: cannot open postgres://me:TopSecret42@…: cannot open postgres://me:***@…".
+    expect(String((error as Error).message)).toMatch(/^heartbeats: cannot open postgres:\/\/me:\*\*\*@127\.0\.0\.1:1\/db/);
+    expect(String((error as Error).message)).not.toContain("TopSecret42");
+  });
+
   it("stops optimize from starting trials nobody would beat for", async () => {
     const path = join(scratch, "gone.db");
     const storage = SqliteStorage.open(path);

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { unknownKeysMessage } from "../space/index.js";
-import { isMemoryUrl } from "../storage/index.js";
+import { isMemoryUrl, redactPassword } from "../storage/index.js";
 
 /**
  * How often a worker beats and how long others wait before they give up on it.
@@ -219,7 +219,9 @@ export class HeartbeatThread {
           worker.on("error", (error) => onError(`heartbeat thread: ${error.message}`));
           resolve(new HeartbeatThread(worker, slots));
         } else if (message.type === "failed") {
-          reject(new Error(`heartbeats: cannot open ${storageUrl}: ${message.message}`));
+          // The URL may hold a password (a storage's reopenUrl): the storage's own error shows it redacted.
+          const why = message.message.startsWith("cannot open ") ? message.message : `cannot open ${redactPassword(storageUrl)}: ${message.message}`;
+          reject(new Error(`heartbeats: ${why}`));
         } else if (message.type === "error") {
           onError(`heartbeat not recorded: ${message.message}`);
         }
