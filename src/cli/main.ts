@@ -852,13 +852,6 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   // terminal) only loses the messages: a run must not die with its trials left running because
   // nobody can read its progress.
   process.stderr.on("error", () => undefined);
-  try {
-    process.cwd();
-  } catch {
-    // Every command resolves paths (the default storage, --cwd) against it: this read as an internal error.
-    io.err("sextant: the current folder no longer exists (it was deleted or moved); cd to one that does");
-    return 1;
-  }
   const program = buildProgram(io, result);
   try {
     const args = helpAsFlag(argv, program);
@@ -877,6 +870,13 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       return 2;
     }
     const debug = debugRequested(program);
+    // A command that needed the current folder (the default storage, a relative path) found it
+    // deleted: this read as an internal error. Commands that need none still run there.
+    if ((error as NodeJS.ErrnoException | null)?.code === "ENOENT" && (error as NodeJS.ErrnoException).syscall === "uv_cwd") {
+      io.err("sextant: the current folder no longer exists (it was deleted or moved); cd to one that does");
+      if (debug) io.err(errorStack(error));
+      return 1;
+    }
     const user = describeUserError(error);
     const message = user ? user.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
     io.err(`sextant: ${message.split("\n").join("\nsextant: ")}`);
