@@ -259,10 +259,17 @@ else console.log("-Infinity");`;
     const study = await createStudy({ sampler: new RandomSampler({ seed: 3 }) });
     await study.optimize(commandObjective({ argv: ["node", join(dir, "missing.mjs")], space: X }), { nTrials: 1 });
     await study.optimize(commandObjective({ argv: ["node", "-e", 'throw Object.assign(new Error("disk full"), { code: "ENOSPC" })'], space: X }), { nTrials: 1 });
-    const [missing, coded] = study.trials;
-    // Both were "exit code 1: }".
+    await study.optimize(commandObjective({ argv: ["node", "-e", 'require("./missing-module")'], space: X }), { nTrials: 1 });
+    await study.optimize(
+      commandObjective({ argv: ["node", "-e", 'throw Object.assign(new Error("HTTP 503"), { response: { status: 503, headers: { "retry-after": "5" } } })'], space: X }),
+      { nTrials: 1 },
+    );
+    const [missing, coded, required, nested] = study.trials;
+    // All were "exit code 1: }"; a first fix gave "- /path" (the require stack) and "headers:" (a nested block).
     expect(missing!.systemAttrs.failReason).toMatch(/^exit code 1: Error: Cannot find module .*missing\.mjs/);
     expect(coded!.systemAttrs.failReason).toBe("exit code 1: Error: disk full");
+    expect(required!.systemAttrs.failReason).toBe("exit code 1: Error: Cannot find module './missing-module'");
+    expect(nested!.systemAttrs.failReason).toBe("exit code 1: Error: HTTP 503");
   });
 
   it("fails a command killed by a signal, and one whose program or folder is missing", async () => {

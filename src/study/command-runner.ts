@@ -796,15 +796,16 @@ function stderrHint(stderrTail: string): string {
   if (last > 0 && NODE_VERSION_FOOTER.test(lines[last]!)) last--;
   // Node prints an error's own properties after its stack, as "{ code: 'MODULE_NOT_FOUND', … }"
   // opened at the end of the last line before them: the hint was "}".
+  // The block opens at the end of the last stack frame (properties may nest further blocks inside).
   if (last > 0 && lines[last] === "}") {
     let open = last - 1;
-    while (open > 0 && !lines[open]!.endsWith("{")) open--;
-    if (lines[open]!.endsWith("{")) {
-      lines[open] = lines[open]!.slice(0, -1).trimEnd();
-      last = open;
-    }
+    while (open > 0 && !(STACK_FRAME.test(lines[open]!) && lines[open]!.endsWith("{"))) open--;
+    if (STACK_FRAME.test(lines[open]!) && lines[open]!.endsWith("{")) last = open;
   }
   while (last > 0 && (NODE_VERSION_FOOTER.test(lines[last]!) || STACK_FRAME.test(lines[last]!))) last--;
+  // CommonJS's "Require stack:" and its "- /path" lines sit between the error and its stack.
+  while (last > 0 && lines[last]!.startsWith("- ")) last--;
+  if (last > 0 && lines[last] === "Require stack:") last--;
   return last >= 0 ? `: ${clip(lines[last]!, 120)}` : "";
 }
 
