@@ -91,17 +91,25 @@ describe("optimize", () => {
 
   it("fails a trial whose objective throws something that cannot be printed, and goes on", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
-    const thrown: unknown[] = [Object.create(null), { message: "CUDA out of memory", code: 7 }, { code: 7 }];
+    class HttpFailure {
+      readonly status = 503;
+      toString(): string {
+        return "HTTP 503 from the training service";
+      }
+    }
+    const thrown: unknown[] = [Object.create(null), { message: "CUDA out of memory", code: 7 }, { code: 7 }, new HttpFailure(), 42];
     await study.optimize((t) => {
       t.suggestFloat("x", 0, 1);
       throw thrown[t.number];
-    }, { nTrials: 3 });
+    }, { nTrials: 5 });
     // The first used to reject optimize with "Cannot convert object to primitive value" and leave
-    // its trial running; the second was stored as "[object Object]".
+    // its trial running; the second was stored as "[object Object]"; a class's own text is kept.
     expect(study.trials.map((t) => [t.state, t.systemAttrs.failReason])).toEqual([
       ["failed", "threw {}"],
       ["failed", "CUDA out of memory"],
       ["failed", 'threw {"code":7}'],
+      ["failed", "HTTP 503 from the training service"],
+      ["failed", "42"],
     ]);
   });
 

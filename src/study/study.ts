@@ -2293,8 +2293,15 @@ function errorMessage(error: unknown): string {
   } catch {
     return "threw a value that cannot be read (reading its type or message throws)";
   }
-  // Its text, else (an object without a prototype has none) its JSON, else its type.
-  return typeof error === "string" ? error : `threw ${shownValue(error)}`;
+  // Its own text (a class's toString, a number), else (an object without a prototype has none,
+  // a plain object's says nothing) its JSON, else its type.
+  try {
+    const text = String(error);
+    if (text !== "[object Object]") return text;
+  } catch {
+    // below
+  }
+  return `threw ${shownValue(error)}`;
 }
 
 /** The id of a placeholder: a trial another worker started that this object has not read yet. */
