@@ -166,7 +166,8 @@ export class HyperbandPruner implements Pruner {
    * The bracket a trial belongs to (0 = most aggressive), or null before the brackets are laid out.
    *
    * @example
-   * new HyperbandPruner({ maxResource: 81 }).bracketFor("my-study", 7) // a number in 0..4
+   * new HyperbandPruner({ minResource: 1, maxResource: 81 }).bracketFor("my-study", 7) // a number in 0..4
+ * new HyperbandPruner({ maxResource: 81 }).bracketFor("my-study", 7) // null until "rank-agreement" has found the first rung
    */
   bracketFor(studyName: string, trialNumber: number): number | null {
     const layout = this.layoutByName.get(studyName) ?? (this.maxResource === "auto" ? null : this.layoutFor(`name:${studyName}`, studyName, []));

@@ -23,7 +23,12 @@ const PRUNERS = new ComponentRegistry<Pruner, void>("pruner");
  * `create` runs, and `sextant pruners` lists them.
  *
  * @example
- * registerPruner({ name: "patient", description: "prunes after 3 bad steps", options: PATIENT_OPTIONS, create: (o) => new PatientPruner(o) });
+ * registerPruner({
+ *   name: "last-quarter",
+ *   description: "prunes a trial whose latest value is in the worst quarter at its step",
+ *   options: {},
+ *   create: () => new PercentilePruner({ percentile: 75 }),
+ * });
  */
 export function registerPruner<const S extends OptionSchema>(entry: PrunerEntry<S>): void {
   PRUNERS.register(entry);
@@ -38,7 +43,7 @@ export function prunerNames(): string[] {
  * Every registered pruner with its option schema, for help text and `sextant pruners`.
  *
  * @example
- * prunerEntries().map((e) => e.name) // ["none", "median"]
+ * prunerEntries().map((e) => e.name) // ["none", "median", "percentile", …]
  */
 export function prunerEntries(): PrunerEntry[] {
   return PRUNERS.list();

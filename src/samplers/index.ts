@@ -10,7 +10,7 @@ export {
   type RecommendationRecord,
 } from "./recommendation.js";
 export { RandomSampler, RANDOM_OPTIONS, sampleUniform } from "./random.js";
-export { CmaEsSampler, createCmaEsSamplerFromOptions, type CmaEsSamplerOptions } from "./cmaes/index.js";
+export { CmaEsSampler, CMAES_OPTIONS, createCmaEsSamplerFromOptions, type CmaEsSamplerOptions } from "./cmaes/index.js";
 export { CemSampler, createCemSamplerFromOptions, type CemSamplerOptions } from "./cem/index.js";
 export {
   OptionError,

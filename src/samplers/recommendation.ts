@@ -114,7 +114,7 @@ export function readRecommendationRecord(systemAttrs: Readonly<Record<string, Js
  * one of `eligible` (complete and feasible), or undefined.
  *
  * @example
- * latestRecommendation(study.trials, (n) => study.trials[n]?.state === "complete");
+ * latestRecommendation(study.trials, (trial) => trial.state === "complete");
  */
 export function latestRecommendation(
   trials: readonly FrozenTrial[],

@@ -59,8 +59,8 @@ function parametersOf(schema: z.ZodObject | undefined, where: "path" | "query"):
  * Builds the OpenAPI document for `routes`, mounted under `prefix`.
  *
  * @example
- * const doc = openApiDocument(routes, "/api/v1", "0.1.0");
- * doc.paths["/api/v1/studies"].get.summary // "List studies"
+ * const doc = openApiDocument(routes, "/api/v1", "0.1.0", ErrorResponse);
+ * Object.keys(doc.paths as object) // ["/api/v1/studies", …]
  */
 export function openApiDocument(routes: readonly RouteDoc[], prefix: string, version: string, errorSchema: z.ZodType): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};

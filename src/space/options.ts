@@ -250,7 +250,7 @@ function withArticle(text: string): string {
  * The type of an option as help text shows it.
  *
  * @example
- * describeOptionType({ kind: "number", min: 0, max: 1, exclusiveMin: true, description: "" }) // "number in (0, 1]"
+ * describeOptionType({ kind: "number", min: 0, max: 1, exclusiveMin: true, description: "" }) // "finite number in (0, 1]"
  * describeOptionType({ kind: "integer", min: 1, description: "" }) // "integer >= 1"
  */
 export function describeOptionType(spec: OptionSpec): string {

@@ -23,7 +23,9 @@ import { hostname } from "node:os";
  * const me: WorkerIdentity = currentWorker();
  * // { id: "3f0c…", host: "gpu-7", pid: 4242, bootId: "c09c…", pidNamespace: "pid:[4026531836]", startTime: 81234 }
  */
-export interface WorkerIdentity {
+// A type, not an interface: it is stored as a JSON value, which an interface (with no index
+// signature) cannot be assigned to.
+export type WorkerIdentity = {
   /** Random per process: never shared by two workers, wherever they run. */
   readonly id: string;
   readonly host: string;
@@ -34,7 +36,7 @@ export interface WorkerIdentity {
   readonly pidNamespace: string | null;
   /** When the process started, in clock ticks since boot; with the pid, names one process for good. */
   readonly startTime: number | null;
-}
+};
 
 /** What `/proc/<pid>/stat` says about a process; null if there is no such process here. */
 export interface ProcessStat {

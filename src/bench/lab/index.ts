@@ -8,6 +8,7 @@
  * await writeReport("lab-out");
  */
 export { runBenchmark, readResults, readRunSettings, BenchmarkInputError, RESULTS_FILE, RUN_FILE, type BenchmarkOptions, type BenchmarkOutcome, type BenchmarkProgress, type RunSettings } from "./runner.js";
+export { writeReport, type WrittenReport } from "./report.js";
 export { NO_INCUMBENT_REGRET, runJob, runKey, type Job, type RunResult } from "./run-one.js";
 export { parseOptimizerList, parseOptimizerSpec, OptimizerSpecError, OPTUNA_OPTIMIZERS, OPTUNA_PRUNERS, type OptimizerSpec, type PrunerSpec } from "./optimizers.js";
 export { optunaUnavailableReason } from "./optuna.js";

@@ -65,7 +65,7 @@ export class BenchmarkInputError extends Error {
  * one that cannot was an internal error with a stack ("EACCES: permission denied, mkdir 'lab'").
  *
  * @example
- * makeWritableFolder("--out", "bench-out");
+ * makeWritableFolder("outDir", "bench-out");
  */
 export function makeWritableFolder(option: string, path: string): void {
   try {

@@ -179,7 +179,7 @@ export type LabProblem = SingleObjectiveProblem | FidelityProblem | MultiObjecti
  * Whether a lab problem evaluates asynchronously.
  *
  * @example
- * const value = isAsyncProblem(problem) ? await problem.evaluate(params) : problem.evaluate(params);
+ * if (isAsyncProblem(problem)) console.log(await problem.evaluate(params));
  */
 export function isAsyncProblem(problem: LabProblem): problem is AsyncProblem {
   return "evaluateCurve" in problem;

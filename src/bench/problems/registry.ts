@@ -250,7 +250,8 @@ export function labProblemNames(tags: readonly ProblemTag[] = []): string[] {
  *
  * @example
  * const problem = createLabProblem("yahpo-rbv2_xgboost-16");
- * const value = isAsyncProblem(problem) ? await problem.evaluate(params) : problem.evaluate(params);
+ * if (isAsyncProblem(problem)) console.log(await problem.evaluate(params));
+ * else if (!isFidelityProblem(problem)) console.log(problem.evaluate(params));
  */
 export function createLabProblem(name: string, options: CreateProblemOptions = {}): LabProblem {
   checkSeed(options.seed);
