@@ -246,6 +246,10 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     // They said "10 trials" over 8 lines and points.
     for (const plot of ["history", "parallel", "slice"]) expect(await page.textContent(`[data-testid=${plot}-note]`)).toMatch(/^8 of 10 trials drawn: 2 have no value \(2 failed\)/);
     expect(await page.getAttribute("[data-testid=history-plot]", "data-marks")).toBe("8");
+    // Screen readers get each plot as an image named by its title and described by its note (they got a bare canvas).
+    const history = page.getByRole("img", { name: "Optimization history" });
+    expect(await history.getAttribute("data-testid")).toBe("history-plot");
+    expect(await history.getAttribute("aria-describedby")).toBe("history-note");
     await page.goto(`${server.url}/?study=only-failed`);
     await waitAttr(page, "[data-testid=history-plot]", "data-marks", 0);
     expect(await page.textContent("[data-testid=history-note]")).toBe("0 of 3 trials drawn: 3 have no value (3 failed)");

@@ -219,8 +219,10 @@ export class StudyPage {
   }
 
   private panel(id: string, title: string, extra?: HTMLElement): Panel {
-    const note = h("p", { class: "note", "data-testid": `${id}-note` });
-    const plot = h("div", { class: `plot plot-${id}`, "data-testid": `${id}-plot` });
+    const note = h("p", { class: "note", id: `${id}-note`, "data-testid": `${id}-note` });
+    // A canvas says nothing to a screen reader: the plot is an image named by its panel's title and
+    // described by its note (how many trials it draws, and which it leaves out).
+    const plot = h("div", { class: `plot plot-${id}`, "data-testid": `${id}-plot`, role: "img", "aria-label": title, "aria-describedby": `${id}-note` });
     const section = h("section", { class: "card", id }, h("h2", {}, title), extra ?? null, note, plot);
     const panel = { section, note, plot };
     this.panels.set(id, panel);
