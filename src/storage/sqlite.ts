@@ -172,7 +172,9 @@ export class SqliteStorage implements Storage {
     if (!readOnly && !inMemory) {
       // SQLite opens a file it may not write read-only without a word, and the first write fails.
       const unwritable = unwritableFile(path);
-      if (unwritable !== undefined) fail(readOnlyReason(path, unwritable));
+      if (unwritable !== undefined) {
+        fail(unwritable.nameTooLong ? `${unwritable.file}: the name is too long for the file system` : readOnlyReason(path, unwritable.file));
+      }
     }
 
     if (!readOnly && !inMemory && !existsSync(path)) {
@@ -665,15 +667,14 @@ function checkReadableWithoutMigrating(state: SchemaState): void {
  * The first of the database's files (itself, its -wal and -shm) that exists and this process may
  * not write, with why: a reason other than permission (a name too long, say) is said as such.
  */
-function unwritableFile(path: string): string | undefined {
+function unwritableFile(path: string): { file: string; nameTooLong: boolean } | undefined {
   let missing = false;
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     try {
       accessSync(file, constants.W_OK);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENAMETOOLONG") return `${file}: the name is too long for the file system`;
-      if (code !== "ENOENT") return file;
+      if (code !== "ENOENT") return { file, nameTooLong: code === "ENAMETOOLONG" };
       missing = true;
     }
   }
@@ -685,7 +686,7 @@ function unwritableFile(path: string): string | undefined {
       accessSync(folder, constants.W_OK);
     } catch (error) {
       // A missing folder is said where the open fails ("the directory … does not exist").
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") return folder;
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") return { file: folder, nameTooLong: false };
     }
   }
   return undefined;
@@ -693,7 +694,6 @@ function unwritableFile(path: string): string | undefined {
 
 /** Why a writer cannot use the database at `path`, `file` (it, its -wal or -shm, or its folder) being read-only. */
 function readOnlyReason(path: string, file: string): string {
-  if (file.endsWith(": the name is too long for the file system")) return file;
   if (file !== path && !file.startsWith(`${path}-`)) {
     return (
       `the folder ${file} is read-only; Sextant must create ${existsSync(path) ? "" : `${path}, `}${path}-wal and ${path}-shm in it: ` +

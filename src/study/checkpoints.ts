@@ -75,7 +75,7 @@ function memoryCheckpointRoot(storage: object, studyName: string): string {
  */
 export function formerCheckpointRoot(storageUrl: string, studyName: string): string | null {
   if (storageUrl.startsWith("memory:")) return null;
-  const former = studyName.replace(/[^A-Za-z0-9_.-]+/g, "_");
+  const former = plainCharacters(studyName);
   return former === checkpointFolderName(studyName) ? null : checkpointRootIn(storageUrl, former);
 }
 
@@ -95,8 +95,13 @@ function checkpointRootIn(storageUrl: string, safe: string): string {
  */
 function checkpointFolderName(studyName: string): string {
   if (/^[A-Za-z0-9_.-]+$/.test(studyName) && !/^\.+$/.test(studyName)) return studyName;
-  const plain = studyName.replace(/[^A-Za-z0-9_.-]+/g, "_").slice(0, 60);
+  const plain = plainCharacters(studyName).slice(0, 60);
   return `${plain === "_" ? "study" : plain}-${createHash("sha256").update(studyName).digest("hex").slice(0, 12)}`;
+}
+
+/** The name with each run of characters other than letters, digits and `_.-` replaced by "_". */
+function plainCharacters(studyName: string): string {
+  return studyName.replace(/[^A-Za-z0-9_.-]+/g, "_");
 }
 
 /**

@@ -423,7 +423,7 @@ export function constraintsProblem(constraints: unknown): string | null {
   if (constraints.length === 0) return "constraints must not be an empty array";
   for (let i = 0; i < constraints.length; i++) {
     const c: unknown = constraints[i];
-    if (typeof c !== "number" || !Number.isFinite(c)) return `constraint ${i} is ${typeof c === "number" ? String(c) : shownValue(c)}, not a finite number`;
+    if (typeof c !== "number" || !Number.isFinite(c)) return `constraint ${i} is ${shownValue(c)}, not a finite number`;
   }
   return null;
 }
