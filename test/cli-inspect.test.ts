@@ -1,6 +1,5 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): studies,
 // trials, best, export, delete.
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -8,7 +7,8 @@ import { GPSampler, RandomSampler } from "../src/samplers/index.js";
 import { Rng } from "../src/math/rng.js";
 import { openStorage } from "../src/storage/index.js";
 import { TrialPruned, createStudy, loadStudy } from "../src/study/index.js";
-import { BIN, sextant, tempDir } from "./fixtures/cli-run.js";
+import { sextant, tempDir } from "./fixtures/cli-run.js";
+import { havePython, onTerminal } from "./fixtures/terminal.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -262,31 +262,11 @@ describe("reading studies", () => {
     expect(folder.stderr).toBe("sextant: cannot write --out .: it is a folder; give a file name\n");
   });
 
-  it.skipIf(!existsSync("/usr/bin/python3"))("keeps the study and says so when the prompt gets Ctrl-D or Ctrl-C (it exited 0 in silence)", async () => {
-    // On a pseudo-terminal (Python's pty): wait for the prompt, type the key, collect the rest.
-    const script = [
-      "import os, pty, select, sys",
-      "pid, master = pty.fork()",
-      "if pid == 0:",
-      "    os.execv(sys.argv[2], sys.argv[2:])",
-      "seen = b''",
-      "while b'[y/N]' not in seen:",
-      "    if select.select([master], [], [], 20)[0]: seen += os.read(master, 4096)",
-      "    else: break",
-      "os.write(master, sys.argv[1].encode())",
-      "while True:",
-      "    try: chunk = os.read(master, 4096)",
-      "    except OSError: break",
-      "    if not chunk: break",
-      "    seen += chunk",
-      "_, status = os.waitpid(pid, 0)",
-      "print(seen.decode().replace('\\r', ''))",
-      "print('exit', os.WEXITSTATUS(status))",
-    ].join("\n");
-    for (const [key, code] of [["\u0004", 1], ["\u0003", 130]] as const) {
-      const result = spawnSync("/usr/bin/python3", ["-c", script, key, process.execPath, BIN, "delete", "demo", "--storage", `sqlite:${db}`], { cwd: dir, encoding: "utf8", timeout: 30_000 });
-      expect(result.stdout).toContain("not deleted");
-      expect(result.stdout.trim().endsWith(`exit ${code}`), result.stdout).toBe(true);
+  it.skipIf(!havePython)("keeps the study and says so when the prompt gets Ctrl-D or Ctrl-C (it exited 0 in silence)", async () => {
+    for (const [key, ended] of [["\u0004", "exit 1"], ["\u0003", "exit 130"]] as const) {
+      const result = await onTerminal(["delete", "demo", "--storage", `sqlite:${db}`], { cwd: dir, until: { text: "[y/N]" }, then: { keys: key } });
+      expect(result.output).toContain("not deleted");
+      expect(result.ended, result.output).toBe(ended);
     }
     expect(JSON.parse((await run(["studies", "--json"])).stdout).map((s: { name: string }) => s.name)).toContain("demo");
   });

@@ -1,12 +1,12 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): sextant tune.
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import "../src/index.js";
 import type { FrozenTrial } from "../src/space/index.js";
 import { openStorage } from "../src/storage/index.js";
-import { BIN, FIXTURES, alive, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
+import { FIXTURES, alive, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
+import { havePython, onTerminal } from "./fixtures/terminal.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -256,32 +256,16 @@ describe("sextant tune", () => {
   });
 });
 
-describe.skipIf(!existsSync("/usr/bin/python3"))("sextant tune on a terminal", () => {
-  /** Runs tune on a pseudo-terminal (Python's pty) with TERM set, and returns all it wrote there. */
-  function onTerminal(term: string): string {
-    const script = [
-      "import os, pty, sys",
-      "pid, master = pty.fork()",
-      "if pid == 0:",
-      "    os.environ['TERM'] = sys.argv[1]",
-      "    os.execv(sys.argv[2], sys.argv[2:])",
-      "seen = b''",
-      "while True:",
-      "    try: chunk = os.read(master, 4096)",
-      "    except OSError: break",
-      "    if not chunk: break",
-      "    seen += chunk",
-      "os.waitpid(pid, 0)",
-      "sys.stdout.write(seen.decode())",
-    ].join("\n");
+describe.skipIf(!havePython)("sextant tune on a terminal", () => {
+  const onTerminalWith = async (term: string): Promise<string> => {
     const args = ["tune", "--study", `t-${term}`, "--trials", "3", "--param", "x=float:0:1", "--", "sh", "-c", "sleep 0.4; echo $1", "sh", "{x}"];
-    return spawnSync("/usr/bin/python3", ["-c", script, term, process.execPath, BIN, ...args], { cwd: dir, encoding: "utf8", timeout: 60_000 }).stdout;
-  }
+    return (await onTerminal(args, { cwd: dir, env: { TERM: term } })).output;
+  };
 
-  it("redraws a progress line on a terminal, and none where TERM=dumb says escape codes are not understood", () => {
-    expect(onTerminal("xterm")).toContain("\u001b[2K");
+  it("redraws a progress line on a terminal, and none where TERM=dumb says escape codes are not understood", async () => {
+    expect(await onTerminalWith("xterm")).toContain("\u001b[2K");
     // It sent "ESC[2K" every 250 ms to Emacs' shell.
-    const dumb = onTerminal("dumb");
+    const dumb = await onTerminalWith("dumb");
     expect(dumb).not.toContain("\u001b[");
     expect(dumb).toContain("3 trial(s)");
   });

@@ -7,10 +7,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import "../src/index.js";
 import type { FrozenTrial } from "../src/space/index.js";
-import { BIN, FIXTURES, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
+import { FIXTURES, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
+import { havePython, onTerminal } from "./fixtures/terminal.js";
 
-/** Debian's Python, for its pty module (any Python 3 would do). */
-const PYTHON = "/usr/bin/python3";
 const GROUP_SCRIPT = join(FIXTURES, "cli-group.sh");
 const GONE_WITHIN_MS = 15_000;
 
@@ -159,36 +158,12 @@ describe("sextant tune ended by a signal mid-trial", () => {
   });
 });
 
-/**
- * Runs `sextant args` on a pseudo-terminal (Python's pty), waits for `pgidFile`, then closes the
- * terminal as a dropped SSH session does, and resolves to how the tuner ended ("exit N" or "signal N").
- */
-function hangUpTerminal(args: string[], env: Record<string, string>, pgidFile: string): Promise<string> {
-  const script = [
-    "import os, pty, select, sys, time",
-    "pid, master = pty.fork()",
-    "if pid == 0:",
-    "    os.execvpe(sys.argv[1], sys.argv[1:], os.environ)",
-    "end = time.time() + 30",
-    "while time.time() < end and not os.path.exists(os.environ['PGIDS']):",
-    "    if select.select([master], [], [], 0.1)[0]:",
-    "        try: os.read(master, 65536)",
-    "        except OSError: break",
-    "time.sleep(0.5)",
-    "os.close(master)",
-    "_, status = os.waitpid(pid, 0)",
-    "print(f'exit {os.WEXITSTATUS(status)}' if os.WIFEXITED(status) else f'signal {os.WTERMSIG(status)}')",
-  ].join("\n");
-  const childEnv: Record<string, string | undefined> = { ...process.env, ...env, PGIDS: pgidFile };
-  delete childEnv.SEXTANT_STORAGE;
-  const child = spawn(PYTHON, ["-c", script, process.execPath, BIN, ...args], { cwd: dir, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.on("close", () => resolve(out.trim())));
+/** Runs `sextant args` on a terminal closed once the held command wrote `pgidFile`; resolves to how it ended. */
+async function hangUpTerminal(args: string[], env: Record<string, string>, pgidFile: string): Promise<string> {
+  return (await onTerminal(args, { cwd: dir, env: { ...env, PGIDS: pgidFile }, until: { file: pgidFile }, then: "hang-up" })).ended;
 }
 
-describe.skipIf(!existsSync(PYTHON))("sextant tune and worker on a terminal that is closed mid-trial", () => {
+describe.skipIf(!havePython)("sextant tune and worker on a terminal that is closed mid-trial", () => {
   it("tune ends with 129 and fails its trial as interrupted (it aborted with SIGABRT, the trial left running)", async () => {
     const pgidFile = join(dir, "pgids");
     const how = await hangUpTerminal(tuneArgs("hup", 3), { HOLD: "1" }, pgidFile);
