@@ -1,4 +1,4 @@
-import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf, refuseMisspelledOptions } from "../space/index.js";
+import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { RankedFirstRung, checkInteger, lastStep, singleDirection } from "./steps.js";
 
@@ -67,7 +67,7 @@ export class SuccessiveHalvingPruner implements Pruner {
   private readonly rungs = new RungMemory();
 
   constructor(options: SuccessiveHalvingPrunerOptions = {}) {
-    refuseMisspelledOptions("asha pruner", options, ASHA_OPTIONS);
+    refuseUnknownOptions("asha pruner", options, ASHA_OPTIONS, []);
     const minResource = options.minResource ?? "rank-agreement";
     this.minResource = minResource === "auto" || minResource === "rank-agreement" ? minResource : checkInteger(this.name, "minResource", minResource, 1);
     this.reductionFactor = checkInteger(this.name, "reductionFactor", options.reductionFactor ?? 4, 2);

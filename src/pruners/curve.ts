@@ -57,7 +57,7 @@ import {
   distributionsEqual,
   encodeValue,
   studyKeyOf,
-  refuseMisspelledOptions,
+  refuseUnknownOptions,
 } from "../space/index.js";
 import type { Pruner } from "./base.js";
 import { checkInteger, checkNumber, isFirstInInterval, lastTwoSteps, singleDirection } from "./steps.js";
@@ -110,7 +110,7 @@ export class CurvePruner implements Pruner {
   private readonly models = new Map<string, CurveModel | null>();
 
   constructor(options: CurvePrunerOptions = {}) {
-    refuseMisspelledOptions("curve pruner", options, CURVE_OPTIONS);
+    refuseUnknownOptions("curve pruner", options, CURVE_OPTIONS, []);
     this.threshold = checkNumber(this.name, "threshold", options.threshold ?? 0.01, 0, 1);
     this.minTrials = checkInteger(this.name, "minTrials", options.minTrials ?? 20, 3);
     this.nWarmupSteps = checkInteger(this.name, "nWarmupSteps", options.nWarmupSteps ?? 2, 0);

@@ -1,5 +1,5 @@
 import { crc32 } from "../math/crc32.js";
-import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf, refuseMisspelledOptions } from "../space/index.js";
+import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
 import { type RungSchedule, RungMemory, judgeAtRungs } from "./asha.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { RankedFirstRung, checkInteger, lastStep, rankAgreement, singleDirection } from "./steps.js";
@@ -87,7 +87,7 @@ export class HyperbandPruner implements Pruner {
   private readonly rungs = new RungMemory();
 
   constructor(options: HyperbandPrunerOptions = {}) {
-    refuseMisspelledOptions("hyperband pruner", options, HYPERBAND_OPTIONS);
+    refuseUnknownOptions("hyperband pruner", options, HYPERBAND_OPTIONS, []);
     const minResource = options.minResource ?? "rank-agreement";
     this.minResource = minResource === "rank-agreement" ? minResource : checkInteger(this.name, "minResource", minResource, 1);
     const maxResource = options.maxResource ?? "auto";

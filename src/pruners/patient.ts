@@ -1,4 +1,4 @@
-import { type FrozenTrial, type StudySnapshot, defineOptions, refuseMisspelledOptions } from "../space/index.js";
+import { type FrozenTrial, type StudySnapshot, defineOptions, refuseUnknownOptions, omitOptions } from "../space/index.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { checkInteger, checkNumber, singleDirection } from "./steps.js";
 
@@ -29,7 +29,7 @@ export class PatientPruner implements Pruner {
   readonly minDelta: number;
 
   constructor(options: PatientPrunerOptions) {
-    refuseMisspelledOptions("patient pruner", options, PATIENT_OPTIONS);
+    refuseUnknownOptions("patient pruner", options, omitOptions(PATIENT_OPTIONS, ["wrappedOptions"]), []);
     this.wrapped = options.wrapped;
     this.patience = checkInteger(this.name, "patience", options.patience, 0);
     this.minDelta = checkNumber(this.name, "minDelta", options.minDelta ?? 0, 0, Number.POSITIVE_INFINITY);

@@ -1,4 +1,4 @@
-import { type Direction, type FrozenTrial, type RawOptions, type StudySnapshot, defineOptions, parseOptions, studyKeyOf, refuseMisspelledOptions } from "../space/index.js";
+import { type Direction, type FrozenTrial, type RawOptions, type StudySnapshot, defineOptions, parseOptions, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
 import type { Pruner } from "./base.js";
 import { RankedFirstRung, checkInteger, checkNumber, isFirstInInterval, lastTwoSteps, singleDirection } from "./steps.js";
 
@@ -79,7 +79,7 @@ export class PercentilePruner implements Pruner {
   private rankedWarmup: { studyKey: string; step: number | null; search: RankedFirstRung } | null = null;
 
   constructor(options: PercentilePrunerOptions = {}, name = "percentile") {
-    refuseMisspelledOptions(`${name} pruner`, options, PERCENTILE_OPTIONS);
+    refuseUnknownOptions(`${name} pruner`, options, PERCENTILE_OPTIONS, []);
     this.name = name;
     this.percentile = checkNumber(name, "percentile", options.percentile ?? 25, 0, 100);
     this.nStartupTrials = checkInteger(name, "nStartupTrials", options.nStartupTrials ?? 5, 0);

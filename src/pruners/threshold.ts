@@ -1,4 +1,4 @@
-import { type FrozenTrial, defineOptions, refuseMisspelledOptions } from "../space/index.js";
+import { type FrozenTrial, defineOptions, refuseUnknownOptions } from "../space/index.js";
 import type { Pruner } from "./base.js";
 import { checkInteger, isFirstInInterval, lastTwoSteps } from "./steps.js";
 
@@ -31,7 +31,7 @@ export class ThresholdPruner implements Pruner {
   readonly intervalSteps: number;
 
   constructor(options: ThresholdPrunerOptions) {
-    refuseMisspelledOptions("threshold pruner", options, THRESHOLD_OPTIONS);
+    refuseUnknownOptions("threshold pruner", options, THRESHOLD_OPTIONS, []);
     // A missing options object is the same mistake as one without bounds, not a destructuring TypeError.
     const { lower, upper } = options ?? {};
     if (lower === undefined && upper === undefined) {

@@ -1,5 +1,5 @@
 import { wilcoxonSignedRank } from "../math/wilcoxon.js";
-import { type FrozenTrial, type StudySnapshot, defineOptions, refuseMisspelledOptions } from "../space/index.js";
+import { type FrozenTrial, type StudySnapshot, defineOptions, refuseUnknownOptions } from "../space/index.js";
 import type { Pruner } from "./base.js";
 import { checkInteger, checkNumber, singleDirection } from "./steps.js";
 
@@ -44,7 +44,7 @@ export class WilcoxonPruner implements Pruner {
   readonly nStartupSteps: number;
 
   constructor(options: WilcoxonPrunerOptions = {}) {
-    refuseMisspelledOptions("wilcoxon pruner", options, WILCOXON_OPTIONS);
+    refuseUnknownOptions("wilcoxon pruner", options, WILCOXON_OPTIONS, []);
     this.pThreshold = checkNumber(this.name, "pThreshold", options.pThreshold ?? 0.1, 0, 1);
     this.nStartupSteps = checkInteger(this.name, "nStartupSteps", options.nStartupSteps ?? 2, 0);
   }

@@ -11,7 +11,7 @@ import {
   CONSTRAINTS_ATTR,
   SEED_OPTION,
   defineOptions,
-  refuseMisspelledOptions,
+  refuseUnknownOptions,
 } from "../space/index.js";
 import type { Sampler } from "./base.js";
 import { GPSampler } from "./gp/index.js";
@@ -125,7 +125,7 @@ export class AutoSampler implements Sampler {
   private readonly choices = new Map<number, Choice>();
 
   constructor(options: AutoSamplerOptions = {}) {
-    refuseMisspelledOptions("auto sampler", options, AUTO_OPTIONS);
+    refuseUnknownOptions("auto sampler", options, AUTO_OPTIONS, []);
     for (const key of ["gpMaxTrials", "gpMaxDimensions", "moGpMaxTrials"] as const) {
       const value = options[key];
       if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new RangeError(`AutoSampler: ${key} must be an integer >= 1, got ${String(value)}`);

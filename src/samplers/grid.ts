@@ -17,7 +17,8 @@ import {
   defineOptions,
   parseOptions,
   studyKeyOf,
-  refuseMisspelledOptions,
+  refuseUnknownOptions,
+  omitOptions,
 } from "../space/index.js";
 import type { Sampler } from "./base.js";
 
@@ -116,7 +117,7 @@ export class GridSampler implements Sampler {
   private readonly localChoices = new Map<string, Map<number, number>>();
 
   constructor(options: GridSamplerOptions) {
-    refuseMisspelledOptions("grid sampler", options, GRID_OPTIONS);
+    refuseUnknownOptions("grid sampler", options, omitOptions(GRID_OPTIONS, ["grid", "points", "maxIntValues"]), ["searchSpace"]);
     const space = options?.searchSpace;
     if (space === null || typeof space !== "object" || Array.isArray(space)) {
       throw new TypeError("GridSampler needs a searchSpace: an object mapping each parameter name to a list of values");

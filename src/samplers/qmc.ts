@@ -17,7 +17,7 @@ import {
   defineOptions,
   parseOptions,
   studyKeyOf,
-  refuseMisspelledOptions,
+  refuseUnknownOptions,
 } from "../space/index.js";
 import type { Sampler } from "./base.js";
 import { sampleUniform } from "./random.js";
@@ -43,7 +43,7 @@ abstract class QuasiRandomSampler implements Sampler {
   private readonly spaces = new Map<string, { space: SearchSpace; encoder: SpaceEncoder }>();
 
   constructor(options: QmcSamplerOptions = {}) {
-    refuseMisspelledOptions("qmc sampler", options, QMC_OPTIONS);
+    refuseUnknownOptions("qmc sampler", options, QMC_OPTIONS, []);
     this.seed = seedOrRandom(options.seed, this.constructor.name);
     this.scramble = options.scramble ?? true;
   }

@@ -1,5 +1,5 @@
 import { deriveSeed, Rng, seedOrRandom } from "../math/rng.js";
-import { type Distribution, type ParamValue, SEED_OPTION, type SamplingTrial, type SearchSpace, decodeValue, defineOptions } from "../space/index.js";
+import { type Distribution, type ParamValue, SEED_OPTION, type SamplingTrial, type SearchSpace, decodeValue, defineOptions, refuseUnknownOptions } from "../space/index.js";
 import type { Sampler } from "./base.js";
 
 /** The options of the `random` sampler: only its seed. */
@@ -20,6 +20,7 @@ export class RandomSampler implements Sampler {
   readonly seed: number;
 
   constructor(options: { seed?: number } = {}) {
+    refuseUnknownOptions("random sampler", options, RANDOM_OPTIONS, []);
     this.seed = seedOrRandom(options.seed, "RandomSampler");
   }
 

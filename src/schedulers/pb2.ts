@@ -28,7 +28,7 @@
  * @module
  */
 import { Rng } from "../math/rng.js";
-import { type Distribution, type FrozenTrial, type ParamValue, type StudySnapshot, decodeValue, defineOptions, encodeValue, refuseMisspelledOptions } from "../space/index.js";
+import { type Distribution, type FrozenTrial, type ParamValue, type StudySnapshot, decodeValue, defineOptions, encodeValue, refuseUnknownOptions } from "../space/index.js";
 import { segmentPlace, segmentScore } from "./base.js";
 import { PBTScheduler, PBT_OPTIONS, type PBTOptions, perturbValue } from "./pbt.js";
 import { TimeVaryingGP } from "./time-varying-gp.js";
@@ -66,7 +66,7 @@ export class PB2Scheduler extends PBTScheduler {
 
   constructor(options: PB2Options = {}) {
     super(options);
-    refuseMisspelledOptions("pb2 scheduler", options, PB2_OPTIONS);
+    refuseUnknownOptions("pb2 scheduler", options, PB2_OPTIONS, []);
     const window = options.window ?? 100;
     if (!Number.isInteger(window) || window < 2) throw new RangeError(`window must be an integer ≥ 2, got ${window}`);
     this.window = window;

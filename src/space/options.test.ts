@@ -123,4 +123,22 @@ describe("constructors refuse an option spelled another way", () => {
     expect(new SuccessiveHalvingPruner({ minResource: 2 }).minResource).toBe(2);
     expect(() => new GPSampler({ seed: 1 })).not.toThrow();
   });
+
+  it("refuses a key that is no option at all, with a did-you-mean and the valid ones", async () => {
+    const { MedianPruner, PatientPruner } = await import("../pruners/index.js");
+    const { TPESampler, GridSampler, RandomSampler } = await import("../samplers/index.js");
+    const { PBTScheduler } = await import("../schedulers/index.js");
+    // A typo from JavaScript used to run the default without a word.
+    expect(() => new TPESampler({ nStartupTrial: 5 } as never)).toThrow(/^tpe sampler: unknown option "nStartupTrial" \(did you mean "nStartupTrials"\?\); valid options: .*\bgamma, weights$/);
+    expect(() => new RandomSampler({ sed: 3 } as never)).toThrow('random sampler: unknown option "sed" (did you mean "seed"?); valid options: seed');
+    expect(() => new MedianPruner({ warmupSteps: 3 } as never)).toThrow(/median pruner: unknown option "warmupSteps" \(did you mean "nWarmupSteps"\?\)/);
+    expect(() => new PBTScheduler({ population: 4, bogus: true } as never)).toThrow(/pbt scheduler: unknown option "bogus"; valid options: population, /);
+    // Options only the CLI's schema has (made into other options by the front end) are refused too.
+    expect(() => new GridSampler({ searchSpace: { x: [1, 2] }, points: 3 } as never)).toThrow(/grid sampler: unknown option "points".*valid options: seed, cycle, shuffle, searchSpace$/);
+    expect(() => new TPESampler({ gammaBeta: 0.5 } as never)).toThrow(/tpe sampler: unknown option "gammaBeta"/);
+    expect(() => new PatientPruner({ wrapped: null, patience: 2, wrappedOptions: "{}" } as never)).toThrow(/patient pruner: unknown option "wrappedOptions"/);
+    // The constructors' own options that the schema does not list still pass.
+    expect(() => new TPESampler({ gamma: (n: number) => Math.ceil(0.1 * n), weights: (n: number) => new Float64Array(n).fill(1) })).not.toThrow();
+    expect(new GridSampler({ searchSpace: { x: [1, 2] }, shuffle: false }).size).toBe(2);
+  });
 });

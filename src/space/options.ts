@@ -151,22 +151,54 @@ export function checkJsonOptionTypes(owner: string, raw: RawOptions, schema: Opt
 }
 
 /**
- * Refuses a key of a constructor's options that is one of the schema's options spelled another
- * way, e.g. Optuna's `min_resource` for `minResource` or `nWarmUpSteps` for `nWarmupSteps`: it
- * used to be ignored, leaving the default in place without a word. Keys that match no option
- * pass, since a constructor may take options the schema (the CLI's) does not list.
+ * What `refuseUnknownOptions` asks for when `others` leaves out a key of the options type `O`:
+ * nothing when the schema and `others` name every key, else one more argument, typed as the keys
+ * left out, so that tsc names them ("Expected 5 arguments, but got 4") when an option is added to
+ * a constructor's options type and not to its list.
+ */
+export type UnlistedOptionKeys<O, S, Others extends readonly string[]> =
+  [Exclude<keyof O & string, keyof S | Others[number]>] extends [never] ? [] : [unlisted: Exclude<keyof O & string, keyof S | Others[number]>];
+
+/**
+ * Refuses a key of a constructor's options that is not one of its options. One of the schema's
+ * options spelled another way (Optuna's `min_resource` for `minResource`, `nWarmUpSteps` for
+ * `nWarmupSteps`) is named with its spelling; any other key is named with a "did you mean" and the
+ * valid options. Both used to be ignored from JavaScript, leaving the default in place without a
+ * word. `others` lists the constructor's options that the schema (the CLI's) does not have, such
+ * as functions; tsc checks that it and the schema cover the options type.
  *
  * @example
- * refuseMisspelledOptions("asha pruner", { min_resource: 1 }, ASHA_OPTIONS) // throws: option "min_resource" is spelled "minResource" here
+ * refuseUnknownOptions("asha pruner", { min_resource: 1 }, ASHA_OPTIONS, []) // throws: option "min_resource" is spelled "minResource" here
+ * refuseUnknownOptions("tpe sampler", { nStartupTrial: 5 }, TPE_OPTIONS, ["gamma", "weights"]) // throws: unknown option "nStartupTrial" (did you mean "nStartupTrials"?); valid options: …
  */
-export function refuseMisspelledOptions(owner: string, options: object | null | undefined, schema: OptionSchema): void {
+export function refuseUnknownOptions<O extends object, S extends OptionSchema, const Others extends readonly string[]>(
+  owner: string,
+  options: O | null | undefined,
+  schema: S,
+  others: Others,
+  ..._unlisted: UnlistedOptionKeys<O, S, Others>
+): void {
   if (options === null || typeof options !== "object") return;
-  const byNormalized = new Map(Object.keys(schema).map((key) => [normalizeOptionKey(key), key]));
+  const valid = [...Object.keys(schema), ...others];
+  const byNormalized = new Map(valid.map((key) => [normalizeOptionKey(key), key]));
   for (const key of Object.keys(options)) {
-    if (Object.prototype.hasOwnProperty.call(schema, key)) continue;
+    if (valid.includes(key)) continue;
     const meant = byNormalized.get(normalizeOptionKey(key));
     if (meant !== undefined) throw new TypeError(`${owner}: option "${key}" is spelled "${meant}" here`);
+    throw new TypeError(`${owner}: ${unknownOptionMessage(key, valid)}`);
   }
+}
+
+/**
+ * `schema` without `keys`: for a constructor that takes fewer options than its CLI schema lists
+ * (a grid's `points`, made into its searchSpace by the front end), so that {@link refuseUnknownOptions}
+ * refuses them instead of letting them pass unused.
+ *
+ * @example
+ * refuseUnknownOptions("grid sampler", options, omitOptions(GRID_OPTIONS, ["grid", "points"]), ["searchSpace"])
+ */
+export function omitOptions<S extends OptionSchema, K extends keyof S & string>(schema: S, keys: readonly K[]): Omit<S, K> {
+  return Object.fromEntries(Object.entries(schema).filter(([key]) => !(keys as readonly string[]).includes(key))) as Omit<S, K>;
 }
 
 /**

@@ -20,7 +20,7 @@ import {
   searchSpaceFingerprint,
   trialValue,
   studyKeyOf,
-  refuseMisspelledOptions,
+  refuseUnknownOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
@@ -118,7 +118,7 @@ export class CemSampler implements Sampler {
   private readonly states = new Map<string, CemState>();
 
   constructor(options: CemSamplerOptions = {}) {
-    refuseMisspelledOptions("cem sampler", options, CEM_OPTIONS);
+    refuseUnknownOptions("cem sampler", options, CEM_OPTIONS, []);
     this.seed = seedOrRandom(options.seed, "CemSampler");
     this.nStartupTrials = options.nStartupTrials ?? 10;
     this.eliteFraction = options.eliteFraction ?? 0.15;

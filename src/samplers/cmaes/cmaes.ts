@@ -21,7 +21,7 @@ import {
   searchSpaceFingerprint,
   trialValue,
   studyKeyOf,
-  refuseMisspelledOptions,
+  refuseUnknownOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
@@ -134,7 +134,7 @@ export class CmaEsSampler implements Sampler {
   private readonly states = new Map<string, StudyState>();
 
   constructor(options: CmaEsSamplerOptions = {}) {
-    refuseMisspelledOptions("cmaes sampler", options, CMAES_OPTIONS);
+    refuseUnknownOptions("cmaes sampler", options, CMAES_OPTIONS, []);
     this.seed = seedOrRandom(options.seed, "CmaEsSampler");
     this.sigma0 = options.sigma0 ?? 1 / 6;
     this.populationSize = options.populationSize;

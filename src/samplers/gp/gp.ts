@@ -40,7 +40,7 @@ import {
   defineOptions,
   parseOptions,
   studyKeyOf,
-  refuseMisspelledOptions,
+  refuseUnknownOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { latestEarlier } from "../history.js";
@@ -446,7 +446,7 @@ export class GPSampler implements Sampler {
   private readonly sourceStacks = new Map<string, SourceStack>();
 
   constructor(options: GPSamplerOptions = {}) {
-    refuseMisspelledOptions("gp sampler", options, GP_OPTIONS);
+    refuseUnknownOptions("gp sampler", options, GP_OPTIONS, []);
     this.seed = seedOrRandom(options.seed, "GPSampler");
     this.options = {
       nStartupTrials: options.nStartupTrials,

@@ -3,7 +3,7 @@
  * multiobjective genetic algorithm: NSGA-II", IEEE TEC 6(2)).
  */
 import { crowdingDistance } from "../../analysis/index.js";
-import { type RawOptions, SEED_OPTION, defineOptions, parseOptions, refuseMisspelledOptions } from "../../space/index.js";
+import { type RawOptions, SEED_OPTION, defineOptions, parseOptions, refuseUnknownOptions } from "../../space/index.js";
 import { type Candidates, type GenerationalOptions, GenerationalSampler, type Survivors, selectByFronts } from "./generations.js";
 
 /** Options of {@link NSGAIISampler}. */
@@ -50,7 +50,7 @@ export class NSGAIISampler extends GenerationalSampler {
   readonly name = "nsga2";
 
   constructor(options: NSGAIISamplerOptions = {}) {
-    refuseMisspelledOptions("nsga2 sampler", options, NSGA2_OPTIONS);
+    refuseUnknownOptions("nsga2 sampler", options, NSGA2_OPTIONS, []);
     super("nsga2", options, crowdingSurvival);
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Rng } from "../../math/rng.js";
 import { type Candidates, type GenerationalOptions, GenerationalSampler, NSGA2_OPTIONS, type Survivors, selectByFronts } from "../nsga2/index.js";
-import { type RawOptions, defineOptions, parseOptions, refuseMisspelledOptions } from "../../space/index.js";
+import { type RawOptions, defineOptions, parseOptions, refuseUnknownOptions } from "../../space/index.js";
 import { dasDennisDirections, defaultDivisions } from "./reference-directions.js";
 
 /** Options of {@link NSGAIIISampler}. */
@@ -159,7 +159,7 @@ export class NSGAIIISampler extends GenerationalSampler {
   readonly referenceDivisions: number | undefined;
 
   constructor(options: NSGAIIISamplerOptions = {}) {
-    refuseMisspelledOptions("nsga3 sampler", options, NSGA3_OPTIONS);
+    refuseUnknownOptions("nsga3 sampler", options, NSGA3_OPTIONS, []);
     const directionsByObjectives = new Map<number, Float64Array[]>();
     const survivalFor = (candidates: Candidates, size: number, rng: Rng): Survivors => {
       const m = candidates.losses[0]?.length ?? 1;

@@ -1,6 +1,6 @@
 import { deriveSeed, Rng, seedOrRandom } from "../../math/rng.js";
 import type { Distribution, FrozenTrial, ParamValue, SamplingTrial, SearchSpace, StudySnapshot } from "../../space/index.js";
-import { type RawOptions, SEED_OPTION, defineOptions, distributionsEqual, parseOptions, refuseMisspelledOptions } from "../../space/index.js";
+import { type RawOptions, SEED_OPTION, defineOptions, distributionsEqual, parseOptions, refuseUnknownOptions, omitOptions } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 import { ConstraintDensities, logRelativeRatio } from "./constraints.js";
@@ -507,7 +507,7 @@ export class TPESampler implements Sampler {
   private readonly aboveWalk = new NeighbourWalk();
 
   constructor(options: TPESamplerOptions = {}) {
-    refuseMisspelledOptions("tpe sampler", options, TPE_OPTIONS);
+    refuseUnknownOptions("tpe sampler", options, omitOptions(TPE_OPTIONS, ["gammaBeta"]), ["gamma", "weights"]);
     this.seed = seedOrRandom(options.seed, "TPESampler");
     const preset = options.preset ?? "watanabe";
     if (preset !== "watanabe" && preset !== "optuna") throw new RangeError(`unknown tpe preset ${JSON.stringify(preset)} (accepted: watanabe, optuna)`);

@@ -33,7 +33,7 @@ import {
   defineOptions,
   isSingleValue,
   parseOptions,
-  refuseMisspelledOptions,
+  refuseUnknownOptions,
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
@@ -441,7 +441,7 @@ export class TurboSampler implements Sampler {
   private readonly searchSpace = new IntersectionSearchSpace();
 
   constructor(options: TurboSamplerOptions = {}) {
-    refuseMisspelledOptions("turbo sampler", options, TURBO_OPTIONS);
+    refuseUnknownOptions("turbo sampler", options, TURBO_OPTIONS, []);
     validateOptions(options);
     this.seed = seedOrRandom(options.seed, "TurboSampler");
     this.options = { ...options };
