@@ -128,9 +128,15 @@ const WATANABE: ParzenOptions = {
 };
 
 describe("Watanabe's kernel options", () => {
-  it("floors bandwidths at max(Δ, n^-α), or Optuna's 1/min(100, n+1)", () => {
-    expect(bandwidthFloor(WATANABE, 3)).toBeCloseTo(1 / 9);
+  it("floors bandwidths at max(Δ, (1 + n)^-α), or Optuna's 1/min(100, n+1)", () => {
+    // n components are N observations and the prior; the paper's reproduction code floors at
+    // (1 + N + 1)^-α, so three observations give 1/25 and the floor 0.03 takes over from four.
+    expect(bandwidthFloor(WATANABE, 4)).toBeCloseTo(1 / 25, 12);
+    expect(bandwidthFloor(WATANABE, 2)).toBeCloseTo(1 / 9, 12);
+    expect(bandwidthFloor(WATANABE, 5)).toBe(0.03);
     expect(bandwidthFloor(WATANABE, 100)).toBe(0.03);
+    // α = 1 is Optuna's magic clip, below its cap of 100 components.
+    for (const n of [1, 2, 9, 50]) expect(bandwidthFloor({ ...WATANABE, magicClipExponent: 1, minBandwidthFactor: 0 }, n)).toBeCloseTo(bandwidthFloor(OPTIONS, n), 15);
     expect(bandwidthFloor(OPTIONS, 9)).toBeCloseTo(0.1);
     expect(bandwidthFloor(OPTIONS, 500)).toBeCloseTo(0.01);
   });

@@ -17,7 +17,7 @@
  * without the 1/σ Jacobian, so each kernel's mixture weight is in effect proportional to its
  * bandwidth; with Watanabe's (2023) per-dimension neighbour bandwidths the true density
  * (`densityJacobian: true`, the default) measured clearly better. Grid cells are scored by their
- * exact kernel mass, as in Optuna. Watanabe's options (bandwidth floor max(Δ, n^−α), a ceiling,
+ * exact kernel mass, as in Optuna. Watanabe's options (bandwidth floor max(Δ, (1 + n)^−α), a ceiling,
  * neighbour bandwidths in the multivariate kernel) are in {@link ParzenOptions}.
  *
  * Everything lives in preallocated Float64Arrays that grow but are never reallocated per call, and
@@ -42,7 +42,8 @@ export interface ParzenOptions {
   readonly considerMagicClip: boolean;
   readonly considerEndpoints: boolean;
   /**
-   * Exponent α of the magic clip: the floor is max(minBandwidthFactor, n^−α) for n components.
+   * Exponent α of the magic clip: the floor is max(minBandwidthFactor, (1 + n)^−α) for n components
+   * (the prior included), so that α = 1 is Optuna's clip.
    * `null` is Optuna's floor, 1 / min(100, n + 1).
    */
   readonly magicClipExponent: number | null;
@@ -61,11 +62,17 @@ export interface ParzenOptions {
   readonly samplingBandwidthFactor?: number;
 }
 
-/** The smallest bandwidth allowed for a mixture of `n` components (prior included). */
+/**
+ * The smallest bandwidth allowed for a mixture of `n` components (prior included), as a fraction
+ * of the range: the magic clip 1/(1 + n), which Optuna 3.1 caps at 1/100, or with an exponent α
+ * (Watanabe 2023) max(Δ, (1 + n)^−α), as the paper's reproduction code computes it
+ * (optunahub-registry, samplers/tpe_tutorial, `_clip_bandwidth`: (1 + N + prior)^−α), so that
+ * α = 1 is Optuna's clip without its cap.
+ */
 export function bandwidthFloor(options: ParzenOptions, n: number): number {
   let floor = options.minBandwidthFactor > MIN_SIGMA_WITHOUT_CLIP ? options.minBandwidthFactor : MIN_SIGMA_WITHOUT_CLIP;
   if (options.considerMagicClip) {
-    const magic = options.magicClipExponent === null ? 1 / Math.min(100, 1 + n) : Math.pow(n, -options.magicClipExponent);
+    const magic = options.magicClipExponent === null ? 1 / Math.min(100, 1 + n) : Math.pow(1 + n, -options.magicClipExponent);
     if (magic > floor) floor = magic;
   }
   return floor;
