@@ -482,8 +482,9 @@ describe("warm-started TPE with source-weighted bandwidths (warmStartBandwidths:
   });
 
   it("proposes what a cold study proposes once a source's weight has faded, where pooled bandwidths keep the source's cluster narrowing the study's kernels", () => {
-    // The study's own trials are spread out, good near 0.3; the source is a dense cluster of 40 trials around 0.3.
-    const history = Array.from({ length: 20 }, (_, i) => (i + 0.5) / 20).map((x, i) =>
+    // The study's own trials are spread out, 0.05 apart, the best at 0.3; the source is a dense
+    // cluster of 40 trials around 0.3, whose best lie on both sides of the study's best.
+    const history = Array.from({ length: 20 }, (_, i) => i / 20).map((x, i) =>
       makeTrial({ number: i, state: "complete", params: { x }, distributions: { x: X }, values: [(x - 0.3) ** 2] }),
     );
     const clustered = source("cluster", (u) => (0.25 + 0.1 * u - 0.3) ** 2, 40);
@@ -654,6 +655,26 @@ describe("RGPE weights", () => {
     expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(weights[0]!).toBeGreaterThan(0.3);
     expect(weights[1]!).toBe(0);
+  });
+
+  it("judge a source on every pair of observations, as the paper's ranking loss does", () => {
+    // The source orders the target's better half right but puts its worst points first: counting
+    // only the better half's pairs (a departure it once had) gave it nearly all the weight.
+    const model = (f: (x: number) => number) => {
+      const xs = Array.from({ length: 21 }, (_, i) => i / 20);
+      const ys = xs.map(f);
+      const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
+      const sd = Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length);
+      const theta = Float64Array.from([Math.log(0.1), 0, Math.log(1e-4)]);
+      return new GaussianProcess({ x: Float64Array.from(xs), y: Float64Array.from(ys, (v) => (v - mean) / sd), n: xs.length, d: 1, categorical: new Uint8Array(1) }, parametersFromTheta(theta, 1));
+    };
+    const misleading = model((x) => (x <= 0.5 ? x : -x));
+    const points = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95].map((x) => Float64Array.of(x));
+    const y = Float64Array.from(points, (p) => p[0]! - 0.5);
+    const target = model((x) => x - 0.5);
+    const weights = rgpeWeights([misleading], target, points, y, new Rng(3));
+    expect(weights[0]!).toBeLessThan(0.05);
+    expect(weights[1]!).toBeGreaterThan(0.95);
   });
 });
 
