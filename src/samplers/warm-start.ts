@@ -165,8 +165,8 @@ export function betterHalfLimit(actual: ArrayLike<number>): number {
 
 /**
  * Misordered pairs of `predicted` against `actual` among the observations with actual value at most
- * `limit`. RGPE counts all pairs; counting only the better half's (a departure, measured on
- * `bench:warmstart`'s dev functions) judges a source by whether it tells good points apart: a source
+ * `limit`. RGPE counts all pairs (rgpe.ts passes no limit); counting only the better half's (a
+ * departure of the stack method's transfer weights, measured on `bench:warmstart`'s dev functions) judges a source by whether it tells good points apart: a source
  * whose optimum is shifted still orders the far-off points right, and would otherwise keep its
  * weight forever.
  */
