@@ -154,6 +154,49 @@ describe("SuccessiveHalvingPruner (asha)", () => {
       expect(judge(new SuccessiveHalvingPruner({ reductionFactor: 3 }), rankingCurves(8), { 3: 100 }).pruned).toBe(true);
     });
 
+    it("judges and records a trial that was already past the rungs with its value at each rung's step, not its latest", () => {
+      // Losses q + 2/(1 + s): every step ranks the trials by q, so 8 complete trials place rung 0 at
+      // step 1 and, with η = 4, rung 1 at step 4.
+      const loss = (q: number, s: number) => q + 2 / (1 + s);
+      const curve = (number: number, q: number, steps: number[], state: "running" | "complete") =>
+        makeTrial({
+          number,
+          state,
+          ...(state === "complete" ? { values: [loss(q, steps.at(-1)!)] } : {}),
+          intermediate: Object.fromEntries(steps.map((s) => [s, loss(q, s)])),
+        });
+      const upTo = (last: number) => Array.from({ length: last + 1 }, (_, s) => s);
+      const done = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8].map((q, i) => curve(i, q, upTo(29), "complete"));
+      expect(firstRankingStep(done, 1 / 3, 8)).toBe(1);
+      const ask = (pruner: SuccessiveHalvingPruner, peers: FrozenTrial[], trial: FrozenTrial) => {
+        const notes: Record<string, JsonValue> = {};
+        const pruned = pruner.prune(makeSnapshot([...peers, trial]), trial, { setSystemAttr: (k, v) => void (notes[k] = v) });
+        return { pruned, notes };
+      };
+      const pruner = new SuccessiveHalvingPruner({ reductionFactor: 4 });
+      // A poor trial (q = 0.75) that ran to step 20 before the rungs existed: at step 1 it is 7th
+      // of 9, so it stops at rung 0 with its step-1 value (at step 20 it would have looked best).
+      const straddling = curve(8, 0.75, upTo(20), "running");
+      const judged = ask(pruner, done, straddling);
+      expect(judged).toEqual({ pruned: true, notes: { completed_rung_0: loss(0.75, 1) } });
+      // The second best configuration then reaches rung 0 and goes on: the straddling trial's
+      // record does not put a step-20 value among the step-1 ones.
+      const pruned = { ...straddling, state: "pruned" as const, systemAttrs: judged.notes };
+      expect(ask(pruner, [...done, pruned], curve(9, 0.15, [0, 1], "running"))).toEqual({ pruned: false, notes: { completed_rung_0: loss(0.15, 1) } });
+      // A good trial past rungs 0–2 (steps 1, 4, 16) passes each with its value there. One that
+      // skipped the rungs' steps is taken at its first report past each (steps 3, 12 and 20).
+      expect(ask(pruner, done, curve(10, 0.05, upTo(20), "running")).notes).toEqual({
+        completed_rung_0: loss(0.05, 1),
+        completed_rung_1: loss(0.05, 4),
+        completed_rung_2: loss(0.05, 16),
+      });
+      expect(ask(pruner, done, curve(11, 0.05, [0, 3, 12, 20], "running")).notes).toEqual({
+        completed_rung_0: loss(0.05, 3),
+        completed_rung_1: loss(0.05, 12),
+        completed_rung_2: loss(0.05, 20),
+      });
+    });
+
     it("is an option of the CLI", () => {
       expect(createPrunerByName("asha", { minResource: "rank-agreement" })).toMatchObject({ minResource: "rank-agreement" });
       expect(() => createPrunerByName("asha", { minResource: "rank" })).toThrow(/"minResource" must be auto, rank-agreement or an integer >= 1, got "rank"/);

@@ -39,7 +39,10 @@ export function rungKey(rung: number): string {
  * later step's, order the complete trials as their final values do (Kendall's τ ≥ 1/3 each;
  * `firstRankingStep` in steps.ts): judged on the first 8 trials to complete, then on the first 16,
  * 32, … while no step qualifies, and kept once one does (see `RankedFirstRung`). The trials that
- * ran before the rungs were placed compete at each rung with the value they reported at its step.
+ * ran before the rungs were placed compete at each rung with the value they reported at its step:
+ * the finished ones as peers, and a running one that is already past some rungs when it is next
+ * judged is judged and recorded at each of them with its value there, not its latest (a trial that
+ * skipped the rung's step is judged with its first report past it).
  * Nothing is pruned until a step qualifies, so training runs whose first epochs say nothing about
  * the last (on held-out LCBench tasks epoch 1 has Spearman ≈ 0 with the final accuracy) are not
  * cut on noise. The price is the trials run whole while it waits: where the first step already
@@ -136,7 +139,9 @@ export interface RungSchedule {
   bootstrapCount: number;
   /**
    * A peer with no value recorded at a rung competes there with the value it reported at the
-   * rung's step, if any: the trials that ran before the rungs were placed ("rank-agreement").
+   * rung's step, if any: the trials that ran before the rungs were placed ("rank-agreement"). The
+   * judged trial too is taken at each rung with its first report at or past the rung's step,
+   * rather than its latest report at every rung (Optuna's rule, kept without backfill).
    */
   backfill?: boolean;
 }
@@ -168,7 +173,8 @@ export class RungMemory {
 /**
  * One successive-halving decision for `trial` among `peers` (the trials of its bracket, any
  * state): walks the rungs its latest step has reached and not yet recorded, recording each and
- * pruning at the first where it is not promotable.
+ * pruning at the first where it is not promotable. The value judged at a rung is the latest one,
+ * or with `backfill` the one the trial reported on reaching the rung (see {@link valueOnReaching}).
  */
 export function judgeAtRungs(
   schedule: RungSchedule,
@@ -181,12 +187,12 @@ export function judgeAtRungs(
 ): boolean {
   const step = lastStep(trial);
   if (step < 0) return false;
-  const value = trial.intermediate[step]!;
   let rung = 0;
   while (memory.get(studyKey, trial, rung) !== undefined) rung++;
   for (; ; rung++) {
     const promotionStep = schedule.minResource * schedule.reductionFactor ** (schedule.minEarlyStoppingRate + rung);
     if (step < promotionStep) return false;
+    const value = schedule.backfill ? valueOnReaching(trial, promotionStep) : trial.intermediate[step]!;
     if (Number.isNaN(value)) return true;
     const competing = [value];
     const key = rungKey(rung);
@@ -200,6 +206,24 @@ export function judgeAtRungs(
     if (competing.length <= schedule.bootstrapCount) return true;
     if (!isPromotable(value, competing, schedule.reductionFactor, direction)) return true;
   }
+}
+
+/**
+ * The value of the trial's first report at or past `promotionStep` (the caller knows there is one).
+ * For a trial that reaches the rung with its latest report this is its latest value, the one
+ * Optuna 3.1 records at every rung that report passes (optuna/pruners/_successive_halving.py). For
+ * one that was already past the rung when the rungs were placed, it is the value at the rung's step
+ * itself, the one its backfilled peers compete with there. Where it reported nothing at that very
+ * step, its first report after it stands in: the value it would have been recorded with, had it
+ * been judged when it made that report.
+ */
+function valueOnReaching(trial: FrozenTrial, promotionStep: number): number {
+  let reachedAt = Number.POSITIVE_INFINITY;
+  for (const key of Object.keys(trial.intermediate)) {
+    const step = Number(key);
+    if (step >= promotionStep && step < reachedAt) reachedAt = step;
+  }
+  return trial.intermediate[reachedAt]!;
 }
 
 /** Whether `value` is among the best ⌊n/η⌋ of `competing` (the best one while n < η). */

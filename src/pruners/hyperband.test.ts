@@ -146,6 +146,36 @@ describe("HyperbandPruner", () => {
       expect(judge(done, inZero[2]!, { 3: 0 })).toBe(false);
     });
 
+    it("records a trial that was already past its bracket's rungs with its value at each rung's step, not its latest", () => {
+      // Losses q + 2/(1 + s) rank trials by q from step 1, so with η = 3 and maxResource 30 bracket b
+      // has its rungs at steps 3^b, 3^(b+1), … below 30.
+      const loss = (q: number, s: number) => q + 2 / (1 + s);
+      const curve = (number: number, q: number, last: number, state: "running" | "complete") =>
+        makeTrial({
+          number,
+          state,
+          ...(state === "complete" ? { values: [loss(q, last)] } : {}),
+          intermediate: Object.fromEntries(Array.from({ length: last + 1 }, (_, s) => [s, loss(q, s)])),
+        });
+      const done = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8].map((q, i) => curve(i, q, 29, "complete"));
+      const pruner = new HyperbandPruner({ maxResource: 30 });
+      const seen = new Set<number>();
+      for (let number = 8; number < 40; number++) {
+        // A poor trial (q = 0.75) that ran to step 20 before the brackets were laid out.
+        const notes: Record<string, JsonValue> = {};
+        const trial = curve(number, 0.75, 20, "running");
+        pruner.prune(makeSnapshot([...done, trial], { studyName: "hb-straddle" }), trial, { setSystemAttr: (k, v) => void (notes[k] = v) });
+        const bracket = pruner.bracketFor("hb-straddle", number)!;
+        if (Object.keys(notes).length > 0) seen.add(bracket);
+        for (const [k, value] of Object.entries(notes)) {
+          const rung = Number(k.replace(/^completed_rung_/, ""));
+          expect(value).toBe(loss(0.75, 3 ** (bracket + rung)));
+        }
+      }
+      expect(pruner.bracketCount).toBe(4);
+      expect([...seen].sort()).toEqual([0, 1, 2]);
+    });
+
     it("reads the option from the CLI, and refuses it with bootstrapCount", () => {
       expect(createPrunerByName("hyperband", { min_resource: "rank-agreement" })).toMatchObject({ minResource: "rank-agreement" });
       // The default since session 24 (1 before, as Optuna's).

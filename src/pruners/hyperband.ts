@@ -54,7 +54,8 @@ export const BRACKET_KEY = "hyperband_bracket";
  * Until the brackets are laid out (with "auto", when the first complete trial is seen; with
  * `minResource: "rank-agreement"`, when a step that ranks trials is found) nothing is pruned. Under
  * "rank-agreement" the trials that ran before compete at each rung of their bracket with the value
- * they reported at its step.
+ * they reported at its step, and one still running is judged and recorded at each rung it is past
+ * with that value, not its latest (as asha's, through `judgeAtRungs`).
  *
  * With `samplerPerBracket`, a sampler proposing a trial sees only that trial's bracket (through
  * {@link Pruner.samplerSnapshot}), as Optuna 3.1 does: a model-based sampler then starts over in
