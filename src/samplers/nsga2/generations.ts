@@ -1,8 +1,9 @@
 /**
  * The generational engine NSGA-II and NSGA-III share: populations replayed from the study's
  * finished trials, parents chosen by binary tournament, children bred by the operators of
- * `operators.ts`. The two samplers differ only in how survivors are chosen (crowding distance or
- * reference-direction niching), which they pass in. Internal to the NSGA family.
+ * `operators.ts`. The two samplers differ in how survivors are chosen (crowding distance or
+ * reference-direction niching) and in what decides a tournament (rank and crowding, or only
+ * constraint violation), which they pass in. Internal to the NSGA family.
  *
  * Generations live in the study, not in the process:
  * - each trial is tagged with the generation it was bred for (`<name>:generation`) and its parents;
@@ -57,22 +58,73 @@ export interface Candidates {
   readonly violations: readonly number[];
 }
 
-/** The survivors of a population, with what the parent tournament compares. */
+/** The survivors of a population, with what the parent tournaments compare. */
 export interface Survivors {
   /** Positions of the survivors among the candidates. */
   readonly chosen: number[];
-  /** Per survivor: its non-domination rank (lower wins the tournament). */
+  /** Per survivor: its non-domination rank (constrained, so infeasible ones rank after feasible ones). */
   readonly rank: number[];
-  /** Per survivor: a diversity score (higher wins a tie of rank); all equal when the method has none. */
+  /** Per survivor: a diversity score (NSGA-II's crowding distance); all equal when the method has none. */
   readonly diversity: number[];
 }
 
 /** How a member of the NSGA family picks `size` survivors; `rng` breaks its ties. */
 export type SurvivalSelection = (candidates: Candidates, size: number, rng: Rng) => Survivors;
 
+/** The parents' side of a tournament: per parent (positions 0 … n − 1), its survival data and its total constraint violation (0 when feasible). */
+export interface TournamentEntrants extends Survivors {
+  readonly violation: readonly number[];
+}
+
+/** How a member of the NSGA family picks one parent among `entrants`: a position in 0 … n − 1, drawn with `rng`. */
+export type ParentTournament = (rng: Rng, entrants: TournamentEntrants) => number;
+
+/** Two distinct random positions among n ≥ 2: the pair a binary tournament compares. */
+function drawPair(rng: Rng, n: number): [number, number] {
+  const a = rng.integer(0, n - 1);
+  let b = rng.integer(0, n - 2);
+  if (b >= a) b++;
+  return [a, b];
+}
+
+/**
+ * NSGA-II's binary tournament with the crowded-comparison operator (Deb et al. 2002): of two
+ * distinct random parents the lower rank wins, then the larger diversity, then a coin. Ranks come
+ * from constrained domination, so a feasible parent beats an infeasible one.
+ */
+export function rankAndCrowdingTournament(rng: Rng, entrants: TournamentEntrants): number {
+  const n = entrants.chosen.length;
+  if (n === 1) return 0;
+  const [a, b] = drawPair(rng, n);
+  if (entrants.rank[a] !== entrants.rank[b]) return entrants.rank[a]! < entrants.rank[b]! ? a : b;
+  if (entrants.diversity[a] !== entrants.diversity[b]) return entrants.diversity[a]! > entrants.diversity[b]! ? a : b;
+  return rng.uniform() < 0.5 ? a : b;
+}
+
+/**
+ * NSGA-III's parent choice. Deb and Jain 2014 (part I, Sec. IV-E) pick parents at random from the
+ * survivors, since niching already keeps them spread; their constrained NSGA-III (Jain and Deb
+ * 2014, part II) holds a binary tournament on violation only: a feasible parent beats an
+ * infeasible one, the smaller violation wins between two infeasible ones, and two feasible ones
+ * (or equal violations) are settled by a coin. Without constraints every survivor is thus equally
+ * likely, whatever its front. pymoo's NSGA3 selects the same way (`comp_by_cv_then_random` in
+ * pymoo/algorithms/moo/nsga3.py). Optuna's NSGAIIISampler (3.2+) does not: it reuses its NSGA-II
+ * parent selection (`_select_parent` in optuna/samplers/nsgaii/_crossover.py), where of two random
+ * trials the first wins if it (constrained-)dominates the second, else the second.
+ */
+export function violationThenRandomTournament(rng: Rng, entrants: TournamentEntrants): number {
+  const n = entrants.chosen.length;
+  if (n === 1) return 0;
+  const [a, b] = drawPair(rng, n);
+  const va = entrants.violation[a]!;
+  const vb = entrants.violation[b]!;
+  if (va !== vb) return va < vb ? a : b;
+  return rng.uniform() < 0.5 ? a : b;
+}
+
 interface Population {
   readonly trials: FrozenTrial[];
-  readonly survivors: Survivors | null;
+  readonly survivors: TournamentEntrants | null;
 }
 
 interface StudyState {
@@ -122,6 +174,7 @@ export abstract class GenerationalSampler implements Sampler {
     samplerName: string,
     options: GenerationalOptions,
     private readonly survive: SurvivalSelection,
+    private readonly tournament: ParentTournament,
   ) {
     const resolved = resolveGenerationalOptions(samplerName, options);
     this.seed = seedOrRandom(options.seed, this.constructor.name);
@@ -173,18 +226,6 @@ export abstract class GenerationalSampler implements Sampler {
     return sampleUniform(new Rng(deriveSeed(this.seed, trial.number, name)), distribution);
   }
 
-  /** Binary tournament (Deb et al. 2002): of two distinct random parents, lower rank wins, then diversity, then a coin. */
-  private tournament(rng: Rng, survivors: Survivors): number {
-    const n = survivors.chosen.length;
-    if (n === 1) return 0;
-    const a = rng.integer(0, n - 1);
-    let b = rng.integer(0, n - 2);
-    if (b >= a) b++;
-    if (survivors.rank[a] !== survivors.rank[b]) return survivors.rank[a]! < survivors.rank[b]! ? a : b;
-    if (survivors.diversity[a] !== survivors.diversity[b]) return survivors.diversity[a]! > survivors.diversity[b]! ? a : b;
-    return rng.uniform() < 0.5 ? a : b;
-  }
-
   /** Parents of `generation` >= 1, computed from the previous generation's parents and members. */
   private parentsOf(generation: number, directions: readonly Direction[]): Population {
     const state = this.state!;
@@ -196,7 +237,7 @@ export abstract class GenerationalSampler implements Sampler {
       const pool = [...state.parents[g - 1]!.trials, ...state.members[g - 1]!];
       const candidates = candidatesOf(pool, directions);
       const survivors = this.survive(candidates, Math.min(this.populationSize, pool.length), new Rng(deriveSeed(this.seed, "survival", g)));
-      state.parents.push({ trials: survivors.chosen.map((i) => pool[i]!), survivors: reindexed(survivors) });
+      state.parents.push({ trials: survivors.chosen.map((i) => pool[i]!), survivors: entrantsOf(survivors, candidates) });
     }
     return state.parents[generation]!;
   }
@@ -227,8 +268,13 @@ function candidatesOf(trials: readonly FrozenTrial[], directions: readonly Direc
 }
 
 /** The survivors' tournament data indexed by survivor position (0 … size − 1) rather than candidate position. */
-function reindexed(survivors: Survivors): Survivors {
-  return { chosen: survivors.chosen.map((_, i) => i), rank: survivors.rank, diversity: survivors.diversity };
+function entrantsOf(survivors: Survivors, candidates: Candidates): TournamentEntrants {
+  return {
+    chosen: survivors.chosen.map((_, i) => i),
+    rank: survivors.rank,
+    diversity: survivors.diversity,
+    violation: survivors.chosen.map((i) => candidates.violations[i]!),
+  };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { crowdingDistance } from "../../analysis/index.js";
 import { type RawOptions, SEED_OPTION, defineOptions, parseOptions, refuseUnknownOptions } from "../../space/index.js";
-import { type Candidates, type GenerationalOptions, GenerationalSampler, type Survivors, selectByFronts } from "./generations.js";
+import { type Candidates, type GenerationalOptions, GenerationalSampler, type Survivors, rankAndCrowdingTournament, selectByFronts } from "./generations.js";
 
 /** Options of {@link NSGAIISampler}. */
 export type NSGAIISamplerOptions = GenerationalOptions;
@@ -51,7 +51,7 @@ export class NSGAIISampler extends GenerationalSampler {
 
   constructor(options: NSGAIISamplerOptions = {}) {
     refuseUnknownOptions("nsga2 sampler", options, NSGA2_OPTIONS, []);
-    super("nsga2", options, crowdingSurvival);
+    super("nsga2", options, crowdingSurvival, rankAndCrowdingTournament);
   }
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { hypervolume } from "../../analysis/index.js";
 import { MULTIOBJECTIVE_PROBLEMS } from "../../bench/multiobjective.js";
 import { Rng } from "../../math/rng.js";
+import { type JsonValue, makeSamplingTrial, makeSnapshot, makeTrial } from "../../space/index.js";
 import { createStudy } from "../../study/index.js";
 import { RandomSampler } from "../random.js";
 import { createSamplerByName } from "../registry.js";
@@ -66,7 +67,51 @@ describe("referenceDirectionSurvival", () => {
   });
 });
 
+/**
+ * How often each of a finished generation 0 (`values`, optional `constraints`) is chosen as a parent
+ * of generation 1, as a share of the 2 · `asks` parent slots of as many new trials.
+ */
+function parentShares(values: number[][], constraints: (number[] | null)[] = values.map(() => null), asks = 3000): number[] {
+  const trials = values.map((v, number) =>
+    makeTrial({
+      number,
+      values: v,
+      params: { x: (number + 0.5) / values.length },
+      distributions: { x: { type: "float", low: 0, high: 1 } },
+      systemAttrs: { "nsga3:generation": 0, ...(constraints[number] ? { constraints: constraints[number] as JsonValue } : {}) },
+    }),
+  );
+  const snapshot = makeSnapshot(trials, { directions: ["minimize", "minimize"] });
+  const sampler = new NSGAIIISampler({ seed: 1, populationSize: values.length });
+  const counts = values.map(() => 0);
+  for (let k = 0; k < asks; k++) {
+    const trial = makeSamplingTrial(values.length + k);
+    sampler.sampleRelative(snapshot, trial, sampler.inferRelativeSpace(snapshot, trial));
+    for (const parent of trial.notes["nsga3:parents"] as number[]) counts[parent]!++;
+  }
+  return counts.map((c) => c / (2 * asks));
+}
+
 describe("NSGAIIISampler", () => {
+  it("draws parents at random among the survivors, whatever their front (Deb and Jain 2014, part I)", () => {
+    // A and B on front 0, C on front 1, D on front 2. NSGA-II's rank tournament would give about
+    // 0.42, 0.42, 0.17 and 0 (D loses every pairing); here each is a quarter.
+    const shares = parentShares([[0, 1], [1, 0], [1, 1.5], [2, 2]]);
+    for (const share of shares) expect(share).toBeCloseTo(0.25, 1);
+    expect(Math.max(...shares) - Math.min(...shares)).toBeLessThan(0.04);
+    // The draws come from the seed, the generation and the trial number: a second sampler repeats them.
+    expect(parentShares([[0, 1], [1, 0], [1, 1.5], [2, 2]])).toEqual(shares);
+  });
+
+  it("with constraints, prefers the feasible parent, then the smaller violation (Jain and Deb 2014, part II)", () => {
+    // B and D feasible (D dominated by B), A infeasible by 0.5, C by 2. Of the six pairs each is
+    // drawn with chance 1/6: B and D win 2.5 of them each, A one (against C), C none. NSGA-II's
+    // rank tournament would give B, which dominates D, a half and D a third.
+    const shares = parentShares([[0, 1], [1, 0], [1, 1.5], [2, 2]], [[0.5], [-1], [2], [-1]]);
+    const expected = [1 / 6, 5 / 12, 0, 5 / 12];
+    shares.forEach((share, i) => expect(Math.abs(share - expected[i]!)).toBeLessThan(0.03));
+  });
+
   it("is registered and checks its options", () => {
     expect(createSamplerByName("nsga3", { seed: 1, "reference-divisions": "4" })).toMatchObject({ name: "nsga3", referenceDivisions: 4 });
     expect(() => createSamplerByName("nsga3", { referenceDivisions: "0" })).toThrow(/referenceDivisions/);

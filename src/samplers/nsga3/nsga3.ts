@@ -4,7 +4,7 @@
  * constraints as in part II, Jain and Deb 2014).
  */
 import type { Rng } from "../../math/rng.js";
-import { type Candidates, type GenerationalOptions, GenerationalSampler, NSGA2_OPTIONS, type Survivors, selectByFronts } from "../nsga2/index.js";
+import { type Candidates, type GenerationalOptions, GenerationalSampler, NSGA2_OPTIONS, type Survivors, selectByFronts, violationThenRandomTournament } from "../nsga2/index.js";
 import { type RawOptions, defineOptions, parseOptions, refuseUnknownOptions } from "../../space/index.js";
 import { dasDennisDirections, defaultDivisions } from "./reference-directions.js";
 
@@ -72,7 +72,7 @@ export function referenceDirectionSurvival(directions: readonly Float64Array[]):
       }
       return picked;
     });
-    // Reference-point niching has no diversity score for the tournament: rank, then a coin.
+    // Reference-point niching has no diversity score, and NSGA-III's parent tournament reads neither.
     return { chosen, rank: chosen.map((i) => ranks[i]!), diversity: chosen.map(() => 0) };
   };
 }
@@ -149,7 +149,9 @@ function perpendicularDistance(point: Float64Array, direction: Float64Array): nu
  * reference directions instead of crowding distance, which keeps the population spread over
  * the front when there are three or more objectives. Das–Dennis directions are built for the
  * study's number of objectives; constraint values in `systemAttrs.constraints` are honoured by
- * constrained domination. Trials are tagged `nsga3:generation`.
+ * constrained domination. Parents are drawn at random from the survivors, whatever their front,
+ * except that a tournament prefers the feasible or less violating of two (see
+ * {@link violationThenRandomTournament}). Trials are tagged `nsga3:generation`.
  *
  * @example
  * const study = await createStudy({ directions: ["minimize", "minimize", "minimize"], sampler: new NSGAIIISampler({ seed: 1, populationSize: 28 }) });
@@ -170,7 +172,7 @@ export class NSGAIIISampler extends GenerationalSampler {
       }
       return referenceDirectionSurvival(directions)(candidates, size, rng);
     };
-    super("nsga3", options, survivalFor);
+    super("nsga3", options, survivalFor, violationThenRandomTournament);
     if (options.referenceDivisions !== undefined && !(Number.isInteger(options.referenceDivisions) && options.referenceDivisions >= 1)) {
       throw new RangeError(`nsga3: referenceDivisions must be an integer >= 1, got ${options.referenceDivisions}`);
     }
