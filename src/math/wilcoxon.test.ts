@@ -1,11 +1,17 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { type Alternative, wilcoxonSignedRank } from "./wilcoxon.js";
+import { wilcoxonSignedRank } from "./wilcoxon.js";
 
-const fixture = JSON.parse(readFileSync(new URL("../../test/fixtures/optuna-pruner-decisions.json", import.meta.url), "utf8")) as {
+/** Written by scripts/scipy-wilcoxon-pvalues.py: SciPy's p-values as Optuna's WilcoxonPruner asks for them. */
+const fixture = JSON.parse(readFileSync(new URL("../../test/fixtures/scipy-wilcoxon-pvalues.json", import.meta.url), "utf8")) as {
   scipy: string;
-  wilcoxon: { differences: number[]; alternative: Alternative; p: number }[];
+  cases: { differences: number[]; greater: number; less: number }[];
 };
+
+function tiesOrZeros(d: readonly number[]): boolean {
+  const sizes = d.map(Math.abs);
+  return sizes.includes(0) || new Set(sizes).size < sizes.length;
+}
 
 describe("wilcoxonSignedRank", () => {
   it("gives the exact tail for small samples without ties", () => {
@@ -16,24 +22,47 @@ describe("wilcoxonSignedRank", () => {
     expect(wilcoxonSignedRank([-0.1, 0.2, -0.3, 0.4, 0.5], "greater").pValue).toBeCloseTo(7 / 32, 12);
   });
 
-  it("splits a zero's rank between the sides and falls back to the normal approximation", () => {
-    const result = wilcoxonSignedRank([0, 1, 2, 3], "greater");
-    expect(result.method).toBe("normal");
-    expect(result.statistic).toBe(0.5 + 2 + 3 + 4);
-    // An all-zero sample carries no evidence.
-    expect(wilcoxonSignedRank([0, 0, 0], "greater").pValue).toBeGreaterThan(0.5);
+  it("counts the sign patterns of small samples with ties or zeros instead of approximating", () => {
+    // Three tied differences, all positive: 1 of 8 sign patterns is as extreme (the normal
+    // approximation with a continuity correction said 0.074, below a 0.1 threshold).
+    expect(wilcoxonSignedRank([1, 1, 1], "greater")).toEqual({ statistic: 6, pValue: 1 / 8, method: "exact" });
+    expect(wilcoxonSignedRank([-1, -1, -1], "less").pValue).toBe(1 / 8);
+    expect(wilcoxonSignedRank([1, 1, 1], "less").pValue).toBe(1);
+    // A zero keeps half its rank on each side and has no sign to flip: T+ = 0.5 + 2 + 3 + 4, and
+    // only the all-positive pattern of the three others reaches it.
+    expect(wilcoxonSignedRank([0, 1, 2, 3], "greater")).toEqual({ statistic: 9.5, pValue: 1 / 8, method: "exact" });
+    // No evidence at all: every pattern is as extreme.
+    expect(wilcoxonSignedRank([0, 0, 0], "greater").pValue).toBe(1);
+    expect(wilcoxonSignedRank([0], "less").pValue).toBe(1);
     expect(wilcoxonSignedRank([], "less").pValue).toBe(1);
+  });
+
+  it("uses the normal approximation, tie-corrected and without continuity correction, beyond the counted sizes", () => {
+    // 14 equal differences: T+ = 105, mean 52.5, σ² = (14·15·29 − ½·(14³ − 14)) / 24 = 196.875,
+    // so z = 3.7417 and p = 1 − Φ(z); SciPy 1.17.1 prints 9.14053164909174e-05.
+    const result = wilcoxonSignedRank(Array.from({ length: 14 }, () => 1), "greater");
+    expect(result).toMatchObject({ statistic: 105, method: "normal" });
+    expect(result.pValue).toBeCloseTo(9.14053164909174e-5, 15);
+    expect(wilcoxonSignedRank(Array.from({ length: 51 }, (_, i) => i + 1), "greater").method).toBe("normal");
     expect(() => wilcoxonSignedRank([1, Number.NaN], "less")).toThrow(/must be finite/);
   });
 
-  it("matches scipy's p-values (exact, and normal with tie and continuity correction)", () => {
-    expect(fixture.wilcoxon.length).toBeGreaterThan(50);
-    const methods = new Set<string>();
-    for (const c of fixture.wilcoxon) {
-      const result = wilcoxonSignedRank(c.differences, c.alternative);
-      methods.add(result.method);
-      expect(result.pValue, `${c.alternative} n=${c.differences.length}`).toBeCloseTo(c.p, 10);
+  it("matches scipy.stats.wilcoxon(d, alternative, zero_method='zsplit') to 1e-9 on vectors with and without ties and zeros", () => {
+    expect(Number(fixture.scipy.split(".")[1])).toBeGreaterThanOrEqual(15);
+    const kinds = { countedPlain: 0, countedTied: 0, normalTied: 0, normalLarge: 0 };
+    for (const c of fixture.cases) {
+      const n = c.differences.length;
+      const tied = tiesOrZeros(c.differences);
+      if (n > 50) kinds.normalLarge++;
+      else if (!tied) kinds.countedPlain++;
+      else if (n <= 13) kinds.countedTied++;
+      else kinds.normalTied++;
+      for (const alternative of ["greater", "less"] as const) {
+        const p = wilcoxonSignedRank(c.differences, alternative).pValue;
+        const expected = c[alternative];
+        expect(Math.abs(p - expected), `${alternative} n=${n} ${JSON.stringify(c.differences).slice(0, 80)}: ${p} vs ${expected}`).toBeLessThanOrEqual(1e-9 * Math.max(expected, 1e-6));
+      }
     }
-    expect([...methods].sort()).toEqual(["exact", "normal"]);
+    for (const count of Object.values(kinds)) expect(count).toBeGreaterThan(20);
   });
 });

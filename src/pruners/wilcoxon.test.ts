@@ -28,6 +28,14 @@ describe("WilcoxonPruner", () => {
     expect(judge(pruner, [4.5, 5.3, 5.2, 5.4, 4.4])).toBe(false);
   });
 
+  it("does not prune on three tied differences, whose p-value is 1/8 as SciPy counts it", () => {
+    // Per-instance 0/1 losses: the best trial got 0 everywhere, this one 1 on each instance so far.
+    const perfect = makeTrial({ number: 0, values: [0], intermediate: steps(Array.from({ length: 10 }, () => 0)) });
+    const pruner = new WilcoxonPruner({ pThreshold: 0.1 });
+    expect(judge(pruner, [1, 1, 1], [perfect])).toBe(false);
+    expect(judge(pruner, [1, 1, 1, 1], [perfect])).toBe(true);
+  });
+
   it("compares with the best complete trial, mirrored when maximizing", () => {
     const pruner = new WilcoxonPruner({ pThreshold: 0.1 });
     // Maximizing, the 10× trial is the best; values 1..10-ish are far worse.
