@@ -51,6 +51,20 @@ describe("WilcoxonPruner", () => {
     expect(judge(new WilcoxonPruner({ pThreshold: 0.1 }), [5.7, 5.9, 6.1, 6.3, 6.5], [uneven])).toBe(true);
   });
 
+  it("guards with the best trial's objective value, not the mean of its steps, as Optuna's average_is_best", () => {
+    // Per-fold losses near 0.5, but the objective returned 0.9 (say mean + 2·std). The trial is
+    // worse on every fold (p = 1/4096), yet its mean 0.61 beats the best value 0.9: kept.
+    const folds = (base: number) => Array.from({ length: 12 }, (_, i) => base + 0.01 * (i % 3));
+    const best = (value: number, base: number) => makeTrial({ number: 0, values: [value], intermediate: steps(folds(base)) });
+    const pruner = new WilcoxonPruner({ pThreshold: 0.1 });
+    expect(judge(pruner, folds(0.6), [best(0.9, 0.5)])).toBe(false);
+    expect(judge(pruner, folds(0.6), [best(0.55, 0.5)])).toBe(true);
+    // Maximizing: folds near 0.6 but an objective of 0.2; a trial at 0.5 per fold is worse on each
+    // fold but its mean beats 0.2.
+    expect(judge(pruner, folds(0.5), [best(0.2, 0.6)], "maximize")).toBe(false);
+    expect(judge(pruner, folds(0.5), [best(0.55, 0.6)], "maximize")).toBe(true);
+  });
+
   it("waits for nStartupSteps shared steps and ignores curves with non-finite values", () => {
     expect(judge(new WilcoxonPruner({ pThreshold: 0.5, nStartupSteps: 3 }), [5.1, 5.3])).toBe(false);
     expect(judge(new WilcoxonPruner({ pThreshold: 0.5, nStartupSteps: 2 }), [5.1, 5.3])).toBe(true);

@@ -19,8 +19,10 @@ export interface WilcoxonPrunerOptions {
  * - nothing is judged until the shared instances number `nStartupSteps`, nor when either trial
  *   has a non-finite value (a diverged instance says nothing about the rest);
  * - as a safeguard against a test fooled by a few instances, a trial whose mean so far is at least
- *   as good as the best trial's overall mean is never pruned;
- * - ties and zero differences are handled by the signed-rank test (see `wilcoxonSignedRank`).
+ *   as good as the best trial's final value (what its objective returned, not the mean of its
+ *   steps) is never pruned: Optuna's `average_is_best` (optuna/pruners/_wilcoxon.py);
+ * - ties and zero differences are handled by the signed-rank test as SciPy does for Optuna (see
+ *   `wilcoxonSignedRank`).
  *
  * Evaluate instances in a different random order per trial for the test's independence
  * assumption to hold best. Paired tests need the same instances under the same step numbers.
@@ -55,7 +57,7 @@ export class WilcoxonPruner implements Pruner {
     if (own === null || own.size === 0) return false;
     const best = bestComplete(snapshot, direction);
     if (!best) return false;
-    const reference = finiteSteps(best);
+    const reference = finiteSteps(best.trial);
     if (reference === null || reference.size === 0) return false;
 
     const differences: number[] = [];
@@ -66,8 +68,7 @@ export class WilcoxonPruner implements Pruner {
     if (differences.length < this.nStartupSteps) return false;
 
     const ownMean = mean(own.values());
-    const referenceMean = mean(reference.values());
-    const averageIsBest = direction === "maximize" ? referenceMean <= ownMean : referenceMean >= ownMean;
+    const averageIsBest = direction === "maximize" ? best.value <= ownMean : best.value >= ownMean;
     const { pValue } = wilcoxonSignedRank(differences, direction === "maximize" ? "less" : "greater");
     return pValue < this.pThreshold && !averageIsBest;
   }
@@ -83,14 +84,13 @@ function finiteSteps(trial: FrozenTrial): Map<number, number> | null {
   return steps;
 }
 
-/** The first complete trial with the best final value, as Optuna's `study.best_trial`. */
-function bestComplete(snapshot: StudySnapshot, direction: "minimize" | "maximize"): FrozenTrial | undefined {
-  let best: FrozenTrial | undefined;
-  for (const t of snapshot.trials) {
-    const value = t.state === "complete" ? t.values?.[0] : undefined;
+/** The first complete trial with the best final value, and that value, as Optuna's `study.best_trial`. */
+function bestComplete(snapshot: StudySnapshot, direction: "minimize" | "maximize"): { trial: FrozenTrial; value: number } | undefined {
+  let best: { trial: FrozenTrial; value: number } | undefined;
+  for (const trial of snapshot.trials) {
+    const value = trial.state === "complete" ? trial.values?.[0] : undefined;
     if (value === undefined || Number.isNaN(value)) continue;
-    const current = best?.values?.[0];
-    if (current === undefined || (direction === "maximize" ? value > current : value < current)) best = t;
+    if (best === undefined || (direction === "maximize" ? value > best.value : value < best.value)) best = { trial, value };
   }
   return best;
 }
