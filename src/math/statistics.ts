@@ -13,6 +13,36 @@ export function median(values: readonly number[]): number {
 }
 
 /**
+ * The `q`-th percentile (0 ≤ q ≤ 100) of `sorted` (ascending, no NaN) exactly as NumPy's
+ * `percentile` and `nanpercentile` compute it by default (method "linear"; `_quantile`,
+ * `_get_indexes` and `_lerp` in numpy/lib/function_base.py), to the last bit, which is what
+ * Optuna's percentile and median pruners compare against. The index (n − 1)·q/100 gives the
+ * neighbours a = sorted[i], b = sorted[i + 1] and the fraction γ; the value is a + (b − a)·γ below
+ * γ = ½ and b − (b − a)·(1 − γ) from there on. From the last index on, a and b are both the last
+ * value and γ is counted from index −1, NumPy's name for it. Infinities go through the same
+ * arithmetic, so where one meets another value (or itself) the answer can be NaN, as in NumPy.
+ * NaN for no values.
+ *
+ * @example
+ * linearPercentile([-0.7, 0.1], 50); // -0.29999999999999993 (not -0.3)
+ * linearPercentile([1, Infinity], 25); // Infinity
+ * linearPercentile([1, Infinity], 75); // NaN: ∞ − ∞·0.25
+ */
+export function linearPercentile(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  const index = (n - 1) * (q / 100);
+  const atEnd = index >= n - 1;
+  const below = atEnd ? n - 1 : Math.floor(index);
+  const above = atEnd ? n - 1 : below + 1;
+  const gamma = index - (atEnd ? -1 : below);
+  const a = sorted[below]!;
+  const b = sorted[above]!;
+  const span = b - a;
+  return gamma >= 0.5 ? b - span * (1 - gamma) : a + span * gamma;
+}
+
+/**
  * Ranks from 0, ties given their mean rank. A native sort of the values and two binary searches per
  * value: an index sort with a comparator costs several times more on 100,000 trials.
  *

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { linearPercentile } from "../math/statistics.js";
 import { type Direction, type FrozenTrial, type StudySnapshot, makeSnapshot, makeTrial } from "../space/index.js";
 import { createStudy, TrialPruned } from "../study/index.js";
 import { RandomSampler } from "../samplers/random.js";
@@ -36,8 +37,7 @@ function referencePrune(
   if (atStep.length < o.nMinTrials) return false;
   const finite = atStep.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
   if (finite.length === 0) return false;
-  const rank = (finite.length - 1) / 2;
-  const median = finite[Math.floor(rank)]! + (finite[Math.ceil(rank)]! - finite[Math.floor(rank)]!) * (rank - Math.floor(rank));
+  const median = linearPercentile(finite, 50); // np.nanpercentile, checked against NumPy in statistics.test.ts
   return direction === "maximize" ? best < median : best > median;
 }
 

@@ -29,6 +29,21 @@ describe("PercentilePruner", () => {
     expect(judge(new PercentilePruner({ percentile: 10, nWarmupSteps: 0 }), { 0: 9, 1: 1.41 })).toBe(true);
   });
 
+  it("compares with the percentile NumPy computes, to the last bit, as Optuna does", () => {
+    // Maximizing, complete trials at 0.1 and -0.7: NumPy's median is -0.29999999999999993 (the
+    // interpolation runs down from 0.1), so a trial at -0.3 is below it and Optuna prunes it.
+    const tie = [0.1, -0.7].map((v, i) => complete(i, [v]));
+    const trial = running(9, { 0: -0.3 });
+    const pruner = new MedianPruner({ nStartupTrials: 2, nWarmupSteps: 0 });
+    expect(pruner.prune(makeSnapshot([...tie, trial], { directions: ["maximize"] }), trial)).toBe(true);
+    // Maximizing at 25 %, complete trials at 1 and ∞: NumPy's 75th percentile is ∞ − ∞·0.25, NaN,
+    // and Optuna 3.1 keeps a trial at 1e9 (checked with Debian's optuna), where ∞ would prune it.
+    const infinite = [1, Number.POSITIVE_INFINITY].map((v, i) => complete(i, [v]));
+    const probe = running(9, { 0: 1e9 });
+    const quarter = new PercentilePruner({ percentile: 25, nStartupTrials: 2, nWarmupSteps: 0 });
+    expect(quarter.prune(makeSnapshot([...infinite, probe], { directions: ["maximize"] }), probe)).toBe(false);
+  });
+
   it("counts the percentile from the high end when maximizing", () => {
     // The best 25 % of 1..5 when maximizing is at or above 4.
     expect(judge(new PercentilePruner({ percentile: 25, nWarmupSteps: 0 }), { 0: 0, 1: 4 }, ["maximize"])).toBe(false);

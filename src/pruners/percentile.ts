@@ -1,3 +1,4 @@
+import { linearPercentile } from "../math/statistics.js";
 import { type Direction, type FrozenTrial, type RawOptions, type StudySnapshot, defineOptions, parseOptions, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
 import type { Pruner } from "./base.js";
 import { RankedFirstRung, checkInteger, checkNumber, isFirstInInterval, lastTwoSteps, singleDirection } from "./steps.js";
@@ -42,9 +43,10 @@ interface StepValues {
  *   `intervalSteps` steps (steps `nWarmupSteps + k·intervalSteps` or the first report after one).
  * - "Best so far" is the minimum of the trial's intermediate values for a minimized objective and
  *   the maximum for a maximized one (NaN ignored); a trial whose values are all NaN is pruned.
- * - The percentile interpolates linearly between order statistics (numpy's default), over the
- *   complete trials that reported a finite value at that step; fewer than `nMinTrials` reports at
- *   the step means no pruning.
+ * - The percentile is NumPy's default (linear between order statistics), computed as NumPy does
+ *   to the last bit (see `linearPercentile`), since Optuna's `np.nanpercentile` decides ties: over
+ *   the complete trials that reported a non-NaN value at that step; fewer than `nMinTrials`
+ *   reports at the step, or a NaN percentile (infinities), means no pruning.
  *
  * Single-objective studies only: a multi-objective study gets a clear error.
  *
@@ -123,11 +125,7 @@ export class PercentilePruner implements Pruner {
       entry.values.sort((a, b) => a - b);
       entry.sorted = true;
     }
-    const v = entry.values;
-    const rank = (q / 100) * (v.length - 1);
-    const low = v[Math.floor(rank)]!;
-    const high = v[Math.ceil(rank)]!;
-    return low + (high - low) * (rank - Math.floor(rank));
+    return linearPercentile(entry.values, q);
   }
 
   /** Reads the trials that finished since the last call; starts over if the snapshot is not a continuation. */
