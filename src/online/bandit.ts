@@ -10,14 +10,23 @@
  *
  * Non-contextual algorithms compete with the best fixed arm in hindsight:
  * - **Tsallis-INF** (Zimmert and Seldin 2021, "Tsallis-INF: An Optimal Algorithm for Stochastic and
- *   Adversarial Bandits", JMLR), the algorithm of the paper: follow-the-regularized-leader with the
- *   1/2-Tsallis entropy over importance-weighted cumulative losses L̂. The play distribution is
- *   wᵢ = 4 / (η_t (L̂ᵢ − x))², x the normalizer that makes the weights sum to 1, η_t = 2/√t. Its
- *   expected regret against the best fixed arm is at most 4√(KT) + 1 on any (adversarial) sequence,
- *   and logarithmic in T on stochastic ones. Losses are estimated with the reduced-variance
- *   estimator ℓ̂ᵢ = 1[Iₜ = i](ℓₜ − ½)/wᵢ + ½ of the same paper.
+ *   Adversarial Bandits", JMLR 22(28)), the algorithm of the paper: follow-the-regularized-leader
+ *   with the 1/2-Tsallis entropy over cumulative loss estimates L̂. The play distribution is
+ *   wᵢ = 4 / (η_t (L̂ᵢ − x))², x the normalizer that makes the weights sum to 1, and
+ *   η_t = 2c/√t with c the tuner's `learningRate` (default 2).
+ *   Losses are estimated with the paper's reduced-variance estimator: after arm Iₜ is played,
+ *   every arm i gets ℓ̂ᵢ = 1[Iₜ = i](ℓₜ − Bᵢ)/wᵢ + Bᵢ with the baseline Bᵢ = ½·1[wᵢ ≥ η_t²]. The
+ *   baseline keeps the estimate unbiased while shrinking its variance on arms played often. On an
+ *   arm played with probability below η_t² it is off, so a rare play adds ℓₜ/wᵢ ≥ 0: with the
+ *   baseline always on it added (ℓₜ − ½)/wᵢ, −1/(2wᵢ) at a cost of 0, and one lucky play of a bad
+ *   arm could take the lead for good. The paper pairs this estimator with η_t = 4/√t (c = 2, the
+ *   default) and the plain importance-weighted estimator 1[Iₜ = i]ℓₜ/wᵢ with η_t = 2/√t; for the
+ *   latter pairing it bounds the expected regret against the best fixed arm by 4√(KT) + 1 on any
+ *   (adversarial) sequence, and for the reduced-variance one proves a bound of the same O(√(KT))
+ *   order there and one logarithmic in T on stochastic sequences. Other values of c are outside
+ *   its theorems.
  * - **Exp3** (Auer, Cesa-Bianchi, Freund and Schapire 2002), the classic exponential-weights
- *   bandit, with the anytime rate η_t = √(2 ln K / (K t)): regret O(√(T K ln K)).
+ *   bandit, with the anytime rate η_t = c·√(2 ln K / (K t)): regret O(√(T K ln K)).
  * Khodak et al. show that SOR's iteration count is bounded by a surrogate that is Lipschitz in ω
  * away from ω = 2, so the regret of a grid of K points against the best ω of the whole range adds a
  * discretization term that shrinks with K; with K chosen for T, the total regret is sublinear in T,
@@ -57,7 +66,12 @@ export interface PendingChoice {
 export interface BanditState {
   /** Costs observed so far. */
   rounds: number;
-  /** Importance-weighted cumulative loss estimates per arm (Tsallis-INF, Exp3). */
+  /**
+   * Cumulative loss estimates per arm (Tsallis-INF: reduced-variance, Exp3: importance-weighted).
+   * Tsallis-INF's weights depend only on their differences: a state saved while the baseline was
+   * ½ on every round and added to the played arm alone lacks ½ a round on every arm, a common
+   * shift, so it loads and plays on as it would have.
+   */
   losses: number[];
   /** Per arm, the ridge regression's Gram matrix (p×p, row-major) and moment vector (ChebCB). */
   gram: number[][] | null;
@@ -78,7 +92,10 @@ export interface BanditConfig {
   readonly exploration: number;
   /** ChebCB: ridge penalty. */
   readonly ridge: number;
-  /** Tsallis-INF and Exp3: a multiplier of the learning rate η_t (1 is the papers' worst-case rate). */
+  /**
+   * Tsallis-INF and Exp3: a multiplier c of the learning rate η_t. Tsallis-INF: η_t = 2c/√t, the
+   * paper's rate for its reduced-variance estimator at c = 2. Exp3: η_t = c·√(2 ln K/(K t)).
+   */
   readonly learningRate: number;
 }
 
@@ -123,10 +140,15 @@ export function chebyshevFeatures(scaled: readonly number[], degree: number): nu
 export function playDistribution(config: BanditConfig, state: BanditState, features: number[] | null): Float64Array {
   const t = state.rounds + 1;
   const rate = config.learningRate;
-  if (config.algorithm === "tsallis-inf") return tsallisWeights(state.losses, (rate * 2) / Math.sqrt(t));
+  if (config.algorithm === "tsallis-inf") return tsallisWeights(state.losses, tsallisLearningRate(config, t));
   if (config.algorithm === "exp3") return exponentialWeights(state.losses, rate * Math.sqrt((2 * Math.log(config.arms)) / (config.arms * t)));
   if (!features) throw new Error("the chebcb algorithm needs a context on every choice");
   return inverseGapWeights(predictCosts(state, features), config.exploration * Math.sqrt(config.arms * t));
+}
+
+/** Tsallis-INF's η_t = 2c/√t at round t (counted from 1); c = 2 gives the paper's 4/√t. */
+function tsallisLearningRate(config: BanditConfig, t: number): number {
+  return (config.learningRate * 2) / Math.sqrt(t);
 }
 
 /**
@@ -157,7 +179,7 @@ export function update(config: BanditConfig, state: BanditState, loss: number): 
   let gram = state.gram;
   let moment = state.moment;
   if (config.algorithm === "tsallis-inf") {
-    losses[pending.arm] = losses[pending.arm]! + (loss - 0.5) / pending.probability;
+    addReducedVarianceEstimate(config, state, pending, loss, losses);
   } else if (config.algorithm === "exp3") {
     losses[pending.arm] = losses[pending.arm]! + loss / pending.probability;
   } else {
@@ -168,6 +190,26 @@ export function update(config: BanditConfig, state: BanditState, loss: number): 
     moment = state.moment!.map((m, a) => (a === pending.arm ? m.map((v, k) => v + x[k]! * loss) : m));
   }
   return { rounds: state.rounds + 1, losses, gram, moment, pending: null };
+}
+
+/**
+ * Adds Tsallis-INF's reduced-variance estimate of this round's loss to every arm's cumulative
+ * loss: ℓ̂ᵢ = 1[Iₜ = i](ℓₜ − Bᵢ)/wᵢ + Bᵢ, Bᵢ = ½·1[wᵢ ≥ η_t²] (Zimmert and Seldin 2021, the
+ * reduced-variance estimator; see the top of this file). The baseline is a per-arm amount, so an
+ * arm that was not played still moves by Bᵢ. The weights the draw used are recomputed from the
+ * state it was drawn from (same losses, same round), which saving the pending choice leaves as it
+ * was. The played arm's division uses the probability stored with the choice: Bᵢ only has to be
+ * fixed before the draw for the estimate to stay unbiased, the importance weight has to be the
+ * draw's own.
+ */
+function addReducedVarianceEstimate(config: BanditConfig, state: BanditState, pending: PendingChoice, loss: number, losses: number[]): void {
+  const eta = tsallisLearningRate(config, state.rounds + 1);
+  const weights = tsallisWeights(state.losses, eta);
+  for (let i = 0; i < losses.length; i++) {
+    const baseline = weights[i]! >= eta * eta ? 0.5 : 0;
+    const played = i === pending.arm ? (loss - baseline) / pending.probability : 0;
+    losses[i] = losses[i]! + played + baseline;
+  }
 }
 
 /** Predicted cost of every arm at a context (ridge regression per arm). */

@@ -4,25 +4,32 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Rng } from "../math/rng.js";
 import { MemoryStorage } from "../storage/index.js";
-import { chebyshevFeatures, exponentialWeights, inverseGapWeights, tsallisWeights } from "./bandit.js";
+import { type BanditConfig, type BanditState, chebyshevFeatures, exponentialWeights, inverseGapWeights, playDistribution, tsallisWeights, update } from "./bandit.js";
 import { RandomSampler } from "../samplers/index.js";
 import { createStudy, loadStudy } from "../study/index.js";
-import { createOnlineTuner, loadOnlineTuner } from "./tuner.js";
+import { ONLINE_ATTR, createOnlineTuner, loadOnlineTuner } from "./tuner.js";
 
-/** Plays a stationary Bernoulli bandit whose arm i has mean cost means[i]; returns the plays per arm. */
-async function playStationary(algorithm: "tsallis-inf" | "exp3", means: number[], rounds: number, seed: number): Promise<{ plays: number[]; cost: number }> {
+/** Plays a stationary Bernoulli bandit whose arm i has mean cost means[i]; returns the plays per arm and the arm of each round. */
+async function playStationary(
+  algorithm: "tsallis-inf" | "exp3",
+  means: number[],
+  rounds: number,
+  seed: number,
+): Promise<{ plays: number[]; cost: number; played: number[] }> {
   const tuner = await createOnlineTuner({ parameter: { low: 0, high: means.length - 1, arms: means.length }, algorithm, seed });
   const rng = new Rng(seed + 1000);
   const plays = new Array<number>(means.length).fill(0);
+  const played: number[] = [];
   let cost = 0;
   for (let t = 0; t < rounds; t++) {
     const arm = Math.round(await tuner.choose());
     plays[arm]!++;
+    played.push(arm);
     const c = rng.uniform() < means[arm]! ? 1 : 0;
     cost += c;
     await tuner.observe(c);
   }
-  return { plays, cost };
+  return { plays, cost, played };
 }
 
 describe("bandit weights", () => {
@@ -33,6 +40,29 @@ describe("bandit weights", () => {
     expect(w[3]!).toBeLessThan(w[2]!);
     // Equal losses: uniform.
     for (const v of tsallisWeights([0, 0, 0, 0], 1)) expect(v).toBeCloseTo(0.25, 12);
+  });
+
+  it("Tsallis-INF's reduced-variance estimate subtracts the baseline ½ only on arms whose probability is at least η²", () => {
+    // Round t = 100 at the default c = 2: η = 4/√100 = 0.4, η² = 0.16. Arm 3's loss lead leaves it
+    // well below 0.16, the other three above it.
+    const config: BanditConfig = { algorithm: "tsallis-inf", arms: 4, seed: 1, contextDimensions: 0, degree: 0, exploration: 10, ridge: 1, learningRate: 2 };
+    const losses = [0, 1, 2, 40];
+    const w = tsallisWeights(losses, 0.4);
+    expect(w[3]!).toBeLessThan(0.16);
+    for (const i of [0, 1, 2]) expect(w[i]!).toBeGreaterThanOrEqual(0.16);
+    const state: BanditState = { rounds: 99, losses, gram: null, moment: null, pending: null };
+    expect(Array.from(playDistribution(config, state, null))).toEqual(Array.from(w));
+
+    // A cost of 0 on arm 0: (0 − ½)/w₀ + ½ there, ½ on the other arms above η², nothing on arm 3.
+    const afterBest = update(config, { ...state, pending: { arm: 0, probability: w[0]!, features: null } }, 0);
+    expect(afterBest.losses[0]!).toBeCloseTo(0 - 0.5 / w[0]! + 0.5, 12);
+    expect(afterBest.losses.slice(1)).toEqual([1.5, 2.5, 40]);
+    // A cost of 0 on the rarely played arm 3 adds 0/w₃, where ½ on every round took 1/(2w₃) off
+    // and put it in the lead after one lucky play.
+    const afterRare = update(config, { ...state, pending: { arm: 3, probability: w[3]!, features: null } }, 0);
+    expect(afterRare.losses).toEqual([0.5, 1.5, 2.5, 40]);
+    // A cost of 1 there adds 1/w₃.
+    expect(update(config, { ...state, pending: { arm: 3, probability: w[3]!, features: null } }, 1).losses[3]!).toBeCloseTo(40 + 1 / w[3]!, 9);
   });
 
   it("Exp3 weights are a softmax of −η·loss", () => {
@@ -67,6 +97,21 @@ describe("online tuner on a stationary sequence", () => {
     // Pseudo-regret against always playing the best arm; a uniform player would pay 0.31 per round.
     const regret = cost - 0.2 * rounds;
     expect(regret / rounds).toBeLessThan(0.1);
+  });
+
+  it("Tsallis-INF settles on the best of 16 arms with 0/1 costs, where one lucky play of a rarely played arm used to lock it onto that arm", async () => {
+    // Arm 0 has mean cost 0.3, the other 15 have 0.5. With the baseline ½ on every round, a cost
+    // of 0 on an arm played with probability w took 1/(2w) off its loss: on these seeds the best
+    // arm had about 0% of the last quarter's plays and the regret was 0.2 a round (always wrong).
+    const arms = [0.3, ...new Array<number>(15).fill(0.5)];
+    const rounds = 2000;
+    for (const seed of [1, 2, 3]) {
+      const { played } = await playStationary("tsallis-inf", arms, rounds, seed);
+      const late = played.slice((rounds * 3) / 4);
+      expect(late.filter((arm) => arm === 0).length / late.length, `seed ${seed}: best arm's share of the last ${late.length} plays`).toBeGreaterThan(0.6);
+      const pseudoRegret = played.reduce((sum, arm) => sum + arms[arm]! - 0.3, 0);
+      expect(pseudoRegret, `seed ${seed}: pseudo-regret`).toBeLessThan(0.1 * rounds);
+    }
   });
 
   it("is deterministic under a seed", async () => {
@@ -180,17 +225,22 @@ describe("online tuner state in storage", () => {
     expect(chosen.map((c) => c.status)).toEqual(["fulfilled", "rejected"]);
   });
 
-  it("a tuner restored from sqlite makes the choices an uninterrupted one makes", async () => {
+  it.each([
+    { algorithm: "chebcb", context: { low: [0], high: [1] } },
+    // Tsallis-INF's update recomputes the weights the pending choice was drawn from.
+    { algorithm: "tsallis-inf" },
+  ] as const)("a $algorithm tuner restored from sqlite makes the choices an uninterrupted one makes", async (settings) => {
     dir = mkdtempSync(join(tmpdir(), "sextant-online-"));
     const url = `sqlite:${join(dir, "online.db")}`;
-    const options = { parameter: { low: 1, high: 1.9, arms: 10 }, algorithm: "chebcb", context: { low: [0], high: [1] }, seed: 11 } as const;
+    const options = { parameter: { low: 1, high: 1.9, arms: 10 }, seed: 11, ...settings };
     const costOf = (v: number, c: number) => Math.min(1, Math.abs(v - 1 - c));
     const contexts = Array.from({ length: 60 }, (_, t) => (t * 0.37) % 1);
+    const contextOf = (c: number) => ("context" in settings ? [c] : undefined);
 
     const reference = await createOnlineTuner(options);
     const expected: number[] = [];
     for (const c of contexts) {
-      const v = await reference.choose([c]);
+      const v = await reference.choose(contextOf(c));
       expected.push(v);
       await reference.observe(costOf(v, c));
     }
@@ -200,7 +250,7 @@ describe("online tuner state in storage", () => {
     for (let t = 0; t < contexts.length; t++) {
       if (t === 25) {
         // A restart between choose and observe: the pending choice survives too.
-        got.push(await tuner.choose([contexts[t]!]));
+        got.push(await tuner.choose(contextOf(contexts[t]!)));
         await tuner.close();
         tuner = await loadOnlineTuner({ name: "omega", storage: url });
         expect(tuner.pendingValue).toBe(got[t]);
@@ -212,12 +262,55 @@ describe("online tuner state in storage", () => {
         tuner = await createOnlineTuner({ ...options, storage: url, name: "omega" });
         expect(tuner.rounds).toBe(40);
       }
-      const v = await tuner.choose([contexts[t]!]);
+      const v = await tuner.choose(contextOf(contexts[t]!));
       got.push(v);
       await tuner.observe(costOf(v, contexts[t]!));
     }
     await tuner.close();
     expect(got).toEqual(expected);
+    expect(new Set(got).size).toBeGreaterThan(1);
+  });
+
+  it("resumes a Tsallis-INF tuner saved before the baseline was made conditional, pending choice and all", async () => {
+    // Saved by the code of session 31 (½ subtracted from every played cost, nothing added to the
+    // other arms) after six rounds, with a choice waiting for its cost.
+    const saved = {
+      parameter: { name: "value", low: 1, high: 1.9, log: false, arms: 4 },
+      algorithm: "tsallis-inf",
+      seed: 3,
+      costScale: 100,
+      context: null,
+      exploration: 10,
+      learningRate: 2,
+      state: {
+        rounds: 6,
+        losses: [-0.3999999999999999, 2.0705727665792466, -0.22716327329096664, 0.9490947433137654],
+        gram: null,
+        moment: null,
+        pending: { arm: 2, probability: 0.35130010614502793, features: null },
+      },
+    };
+    const storage = new MemoryStorage();
+    await storage.createStudy("old", ["minimize"], { systemAttrs: { [ONLINE_ATTR]: saved } });
+    const tuner = await loadOnlineTuner({ name: "old", storage });
+    expect(tuner.rounds).toBe(6);
+    expect(tuner.pendingValue).toBe(1.6);
+    // Its weights are those it drew with: the ½ a round the old estimator's losses left out on
+    // every arm is a common shift, which leaves the weights as they are.
+    const eta = 4 / Math.sqrt(7);
+    const weights = tsallisWeights(saved.state.losses, eta);
+    expect(tuner.stats().probabilities).toEqual(Array.from(weights));
+    expect(weights[2]).toBe(saved.state.pending.probability);
+    const shifted = tsallisWeights(saved.state.losses.map((l) => l + 3), eta);
+    for (let i = 0; i < 4; i++) expect(shifted[i]!).toBeCloseTo(weights[i]!, 12);
+    // The pending choice takes its cost and the tuner plays on. At round 7, η² = 16/7 is above
+    // every probability, so no arm has the baseline yet: the played arm gets 0.3/w, the rest 0.
+    expect(await tuner.observe(30)).toEqual({ loss: 0.3, clipped: false });
+    expect(tuner.rounds).toBe(7);
+    const after = tuner.toJSON().state.losses;
+    expect(after[2]!).toBeCloseTo(saved.state.losses[2]! + 0.3 / weights[2]!, 12);
+    expect([after[0], after[1], after[3]]).toEqual([saved.state.losses[0], saved.state.losses[1], saved.state.losses[3]]);
+    expect(tuner.values).toContain(await tuner.choose());
   });
 
   it("refuses to resume a tuner under other settings", async () => {
