@@ -127,6 +127,38 @@ describe("sextant online", () => {
     );
   });
 
+  it("takes --learning-rate, as the library and the HTTP API take learningRate", async () => {
+    const storage = `sqlite:${join(dir, "rate.db")}`;
+    const create = (name: string, ...flags: string[]) => run(["online", "create", name, "--low", "1", "--high", "2", "--arms", "4", "--seed", "2", ...flags, "--storage", storage]);
+    const created = await create("slow", "--learning-rate", "0.5");
+    expect([created.code, created.stderr]).toEqual([0, expect.stringMatching(/^online tuner "slow" created/)]);
+    // The stored tuner has the rate given: the default is another setting, the same rate resumes it.
+    expect((await create("slow")).stderr).toMatch(/exists with other settings \(learningRate 0\.5, not 2\)/);
+    expect((await create("slow", "--learning-rate", "0.5")).stderr).toMatch(/already existed with these settings: resumed/);
+    // The rate reaches the bandit: both tuners draw the same first value (uniform, same seed), and
+    // after its cost of 1 the one at the lower rate moves less probability away from it.
+    expect((await create("default")).code).toBe(0);
+    const afterOneCost = async (name: string) => {
+      const { value } = JSON.parse((await run(["online", "choose", name, "--json", "--storage", storage])).stdout) as { value: number };
+      expect((await run(["online", "observe", name, "1", "--storage", storage])).code).toBe(0);
+      const { values, probabilities } = JSON.parse((await run(["online", "show", name, "--json", "--storage", storage])).stdout) as { values: number[]; probabilities: number[] };
+      return { value, probability: probabilities[values.indexOf(value)]! };
+    };
+    const slow = await afterOneCost("slow");
+    const usual = await afterOneCost("default");
+    expect(slow.value).toBe(usual.value);
+    expect(usual.probability).toBeLessThan(0.25);
+    expect(slow.probability).toBeGreaterThan(usual.probability);
+    const refused = async (rate: string) => {
+      const result = await create("bad", "--learning-rate", rate);
+      expect(result.code).toBe(2);
+      return result.stderr;
+    };
+    expect(await refused("fast")).toBe('sextant: --learning-rate must be a positive number, got "fast"\n');
+    expect(await refused("0")).toBe('sextant: --learning-rate must be a positive number, got "0"\n');
+    expect(await refused("1e7")).toBe("sextant: --learning-rate must be a positive number of at most 1000000, got 10000000\n");
+  });
+
   it("names a tuner as one to the study commands, which used to crash or show it as an empty study, and deletes it", async () => {
     const storage = `sqlite:${join(dir, "tuner.db")}`;
     expect((await run(["online", "create", "t1", "--low", "1", "--high", "2", "--storage", storage])).code).toBe(0);

@@ -79,6 +79,7 @@ export interface OnlineFlags {
   algorithm?: string;
   seed?: number;
   costScale?: number;
+  learningRate?: number;
   contextLow?: string;
   contextHigh?: string;
   degree?: number;
@@ -154,6 +155,7 @@ export async function onlineCommand(action: string, name: string | undefined, re
         ...(flags.algorithm === undefined ? {} : { algorithm: flags.algorithm as BanditAlgorithm }),
         ...(flags.seed === undefined ? {} : { seed: flags.seed }),
         ...(flags.costScale === undefined ? {} : { costScale: flags.costScale }),
+        ...(flags.learningRate === undefined ? {} : { learningRate: flags.learningRate }),
         ...(contextGiven
           ? {
               context: {
@@ -172,6 +174,9 @@ export async function onlineCommand(action: string, name: string | undefined, re
       // The library's remedy (loadOnlineTuner) means nothing on the command line.
       if (error instanceof OnlineTunerError && /^the chebcb algorithm needs context/.test(error.message)) {
         throw new UsageError("--algorithm chebcb needs the features' ranges: --context-low and --context-high, one comma-separated number per feature");
+      }
+      if (error instanceof OnlineTunerError && /^learningRate must be/.test(error.message)) {
+        throw new UsageError(error.message.replace(/^learningRate/, "--learning-rate"));
       }
       if (error instanceof OnlineTunerError && /exists with other settings/.test(error.message)) {
         throw new UsageError(

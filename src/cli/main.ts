@@ -712,6 +712,11 @@ Examples:
     .option("--log", "create: space the grid on a log scale")
     .option("--algorithm <name>", "create: tsallis-inf (default), exp3, or chebcb (contextual)")
     .option("--cost-scale <s>", "create: costs are divided by this and clipped to [0, 1] (default 1)", positiveNumber("--cost-scale"))
+    .option(
+      "--learning-rate <c>",
+      "create: tsallis-inf and exp3: multiplier c of the learning rate, up to 1e6 (default 2; tsallis-inf's is 2c/√t, the paper's 4/√t at 2)",
+      positiveNumber("--learning-rate"),
+    )
     .option("--context-low <a,b,..>", "create: lower bounds of the instance features (chebcb)")
     .option("--context-high <a,b,..>", "create: upper bounds of the instance features (chebcb)")
     .option("--degree <m>", "create: Chebyshev degree per feature (chebcb, default 4)", positiveInt("--degree"))
