@@ -10,7 +10,7 @@
 //
 // Defaults (the tuners' learning rate, this bench's cost scale 120 among 60/120/300) were chosen on
 // the dev sequence (--seed 1000); the figures are reported on a separate test sequence (--seed 1). Usage:
-//   npm run bench:online -- [--lengths 100,300,1000,3000] [--seeds 5] [--seed 1] [--arms 10]
+//   npm run bench:online -- [--lengths 100,300,1000,3000] [--seeds 5] [--seed 1] [--arms 10] [--cost-scale 120] [--learning-rate 2]
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     seed: { type: "string", default: "1" },
     arms: { type: "string", default: "10" },
     "cost-scale": { type: "string", default: "120" },
+    "learning-rate": { type: "string" },
   },
 });
 const lengths = args.lengths.split(",").map(Number);
@@ -37,6 +38,8 @@ const parameter = { name: "omega", low: 1, high: 1.9, arms };
 const omegas = gridValues({ ...parameter, log: false });
 const SHIFT_RANGE = [0.005, 3];
 const COST_SCALE = Number(args["cost-scale"]);
+// The tuners' learning-rate multiplier c (library default when not given), to choose it on --seed 1000.
+const RATE = args["learning-rate"] === undefined ? {} : { learningRate: Number(args["learning-rate"]) };
 
 // Every system solved with every grid ω once; tuners then read the cost of the ω they chose.
 const started = Date.now();
@@ -72,8 +75,8 @@ const spread = (xs) => `${median(xs)} [${Math.min(...xs)}–${Math.max(...xs)}]`
 const ratio = (x, ref) => (x / ref).toFixed(3);
 
 const tuners = {
-  "tsallis-inf": { algorithm: "tsallis-inf" },
-  exp3: { algorithm: "exp3" },
+  "tsallis-inf": { algorithm: "tsallis-inf", ...RATE },
+  exp3: { algorithm: "exp3", ...RATE },
   "chebcb (context)": { algorithm: "chebcb", context: { low: [Math.log10(SHIFT_RANGE[0])], high: [Math.log10(SHIFT_RANGE[1])], degree: 4 } },
 };
 
