@@ -1,4 +1,4 @@
-import { type RawOptions, parseOptions } from "../space/index.js";
+import { type RawOptions, parseOptions, refuseUnknownOptions } from "../space/index.js";
 import { MEDIAN_OPTIONS, PercentilePruner, type PercentilePrunerOptions } from "./percentile.js";
 
 export { MEDIAN_OPTIONS } from "./percentile.js";
@@ -21,6 +21,8 @@ export type MedianPrunerOptions = Omit<PercentilePrunerOptions, "percentile">;
  */
 export class MedianPruner extends PercentilePruner {
   constructor(options: MedianPrunerOptions = {}) {
+    // Checked here first: PercentilePruner's own check would take `percentile`, which the median fixes.
+    refuseUnknownOptions("median pruner", options, MEDIAN_OPTIONS, []);
     super({ ...options, percentile: 50 }, "median");
   }
 }

@@ -165,10 +165,12 @@ export function betterHalfLimit(actual: ArrayLike<number>): number {
 
 /**
  * Misordered pairs of `predicted` against `actual` among the observations with actual value at most
- * `limit`. RGPE counts all pairs (rgpe.ts passes no limit); counting only the better half's (a
- * departure of the stack method's transfer weights, measured on `bench:warmstart`'s dev functions) judges a source by whether it tells good points apart: a source
- * whose optimum is shifted still orders the far-off points right, and would otherwise keep its
- * weight forever.
+ * `limit`. The GP's RGPE counts all pairs, as the paper does (rgpe.ts passes no limit). Counting
+ * only the better half's is a departure of TPE's RGPE-style source weights
+ * ({@link bootstrapRankingWeights}; the GP stack's agreement, {@link concordance} with
+ * `betterHalf`, counts the same pairs), measured on `bench:warmstart`'s dev functions: it judges a source by whether it tells good points apart, since a source whose
+ * optimum is shifted still orders the far-off points right and would otherwise keep its weight
+ * forever.
  */
 export function rankingLoss(predicted: ArrayLike<number>, actual: ArrayLike<number>, limit: number): number {
   let loss = 0;

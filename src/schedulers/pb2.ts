@@ -65,9 +65,10 @@ export class PB2Scheduler extends PBTScheduler {
   readonly window: number;
 
   constructor(options: PB2Options = {}) {
-    super(options);
     refuseUnknownOptions("pb2 scheduler", options, PB2_OPTIONS, []);
-    const window = options.window ?? 100;
+    const { window: given, ...pbtOptions } = options;
+    super(pbtOptions);
+    const window = given ?? 100;
     if (!Number.isInteger(window) || window < 2) throw new RangeError(`window must be an integer ≥ 2, got ${window}`);
     this.window = window;
   }

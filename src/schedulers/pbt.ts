@@ -95,8 +95,7 @@ export class PBTScheduler implements Scheduler {
   readonly seed: number;
 
   constructor(options: PBTOptions = {}) {
-    // A subclass (PB2) takes more options and checks them against its own schema.
-    if (new.target === PBTScheduler) refuseUnknownOptions("pbt scheduler", options, PBT_OPTIONS, []);
+    refuseUnknownOptions("pbt scheduler", options, PBT_OPTIONS, []);
     this.population = checkInteger("population", options.population ?? 8, 2);
     this.segments = checkInteger("segments", options.segments ?? 10, 1);
     this.segmentSteps = checkInteger("segmentSteps", options.segmentSteps ?? 1, 1);

@@ -127,12 +127,18 @@ describe("constructors refuse an option spelled another way", () => {
   it("refuses a key that is no option at all, with a did-you-mean and the valid ones", async () => {
     const { MedianPruner, PatientPruner } = await import("../pruners/index.js");
     const { TPESampler, GridSampler, RandomSampler } = await import("../samplers/index.js");
-    const { PBTScheduler } = await import("../schedulers/index.js");
+    const { PBTScheduler, PB2Scheduler } = await import("../schedulers/index.js");
     // A typo from JavaScript used to run the default without a word.
     expect(() => new TPESampler({ nStartupTrial: 5 } as never)).toThrow(/^tpe sampler: unknown option "nStartupTrial" \(did you mean "nStartupTrials"\?\); valid options: .*\bgamma, weights$/);
     expect(() => new RandomSampler({ sed: 3 } as never)).toThrow('random sampler: unknown option "sed" (did you mean "seed"?); valid options: seed');
     expect(() => new MedianPruner({ warmupSteps: 3 } as never)).toThrow(/median pruner: unknown option "warmupSteps" \(did you mean "nWarmupSteps"\?\)/);
     expect(() => new PBTScheduler({ population: 4, bogus: true } as never)).toThrow(/pbt scheduler: unknown option "bogus"; valid options: population, /);
+    // The median fixes its percentile; PB2 names its own options; a subclass is checked too.
+    expect(() => new MedianPruner({ percentile: 10 } as never)).toThrow(/^median pruner: unknown option "percentile"; valid options: (?!.*percentile)/);
+    expect(() => new PB2Scheduler({ windw: 10 } as never)).toThrow(/^pb2 scheduler: unknown option "windw" \(did you mean "window"\?\)/);
+    expect(new PB2Scheduler({ window: 7, population: 3 }).window).toBe(7);
+    class LoggingPBT extends PBTScheduler {}
+    expect(() => new LoggingPBT({ populaton: 4 } as never)).toThrow(/pbt scheduler: unknown option "populaton" \(did you mean "population"\?\)/);
     // Options only the CLI's schema has (made into other options by the front end) are refused too.
     expect(() => new GridSampler({ searchSpace: { x: [1, 2] }, points: 3 } as never)).toThrow(/grid sampler: unknown option "points".*valid options: seed, cycle, shuffle, searchSpace$/);
     expect(() => new TPESampler({ gammaBeta: 0.5 } as never)).toThrow(/tpe sampler: unknown option "gammaBeta"/);
