@@ -634,16 +634,18 @@ describe("auto sampler", () => {
 });
 
 describe("RGPE weights", () => {
+  /** A 1-D GP of `f` at `count` evenly spaced points of [0, 1], its values standardized, with the given lengthscale. */
+  const fittedModel = (f: (x: number) => number, count: number, lengthscale: number) => {
+    const xs = Array.from({ length: count }, (_, i) => i / (count - 1));
+    const ys = xs.map(f);
+    const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const sd = Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length);
+    const theta = Float64Array.from([Math.log(lengthscale), 0, Math.log(1e-4)]);
+    return new GaussianProcess({ x: Float64Array.from(xs), y: Float64Array.from(ys, (v) => (v - mean) / sd), n: xs.length, d: 1, categorical: new Uint8Array(1) }, parametersFromTheta(theta, 1));
+  };
+
   it("give most weight to the source that ranks the target's observations", () => {
-    const d = 1;
-    const model = (f: (x: number) => number) => {
-      const xs = Array.from({ length: 12 }, (_, i) => i / 11);
-      const ys = xs.map(f);
-      const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
-      const sd = Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length);
-      const theta = Float64Array.from([Math.log(0.3), 0, Math.log(1e-4)]);
-      return new GaussianProcess({ x: Float64Array.from(xs), y: Float64Array.from(ys, (v) => (v - mean) / sd), n: xs.length, d, categorical: new Uint8Array(1) }, parametersFromTheta(theta, d));
-    };
+    const model = (f: (x: number) => number) => fittedModel(f, 12, 0.3);
     const good = model((x) => (x - 0.3) ** 2);
     const bad = model((x) => -((x - 0.3) ** 2));
     const points = [0.05, 0.2, 0.35, 0.6, 0.9].map((x) => Float64Array.of(x));
@@ -660,14 +662,7 @@ describe("RGPE weights", () => {
   it("judge a source on every pair of observations, as the paper's ranking loss does", () => {
     // The source orders the target's better half right but puts its worst points first: counting
     // only the better half's pairs (a departure it once had) gave it nearly all the weight.
-    const model = (f: (x: number) => number) => {
-      const xs = Array.from({ length: 21 }, (_, i) => i / 20);
-      const ys = xs.map(f);
-      const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
-      const sd = Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length);
-      const theta = Float64Array.from([Math.log(0.1), 0, Math.log(1e-4)]);
-      return new GaussianProcess({ x: Float64Array.from(xs), y: Float64Array.from(ys, (v) => (v - mean) / sd), n: xs.length, d: 1, categorical: new Uint8Array(1) }, parametersFromTheta(theta, 1));
-    };
+    const model = (f: (x: number) => number) => fittedModel(f, 21, 0.1);
     const misleading = model((x) => (x <= 0.5 ? x : -x));
     const points = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95].map((x) => Float64Array.of(x));
     const y = Float64Array.from(points, (p) => p[0]! - 0.5);

@@ -168,9 +168,9 @@ export function betterHalfLimit(actual: ArrayLike<number>): number {
  * `limit`. The GP's RGPE counts all pairs, as the paper does (rgpe.ts passes no limit). Counting
  * only the better half's is a departure of TPE's RGPE-style source weights
  * ({@link bootstrapRankingWeights}; the GP stack's agreement, {@link concordance} with
- * `betterHalf`, counts the same pairs), measured on `bench:warmstart`'s dev functions: it judges a source by whether it tells good points apart, since a source whose
- * optimum is shifted still orders the far-off points right and would otherwise keep its weight
- * forever.
+ * `betterHalf`, counts the same pairs), measured on `bench:warmstart`'s dev functions: it judges
+ * a source by whether it tells good points apart, since a source whose optimum is shifted still
+ * orders the far-off points right and would otherwise keep its weight forever.
  */
 export function rankingLoss(predicted: ArrayLike<number>, actual: ArrayLike<number>, limit: number): number {
   let loss = 0;

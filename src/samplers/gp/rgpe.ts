@@ -7,9 +7,9 @@
  *   f̄(x) ~ N(Σᵢ wᵢ μᵢ(x), Σᵢ wᵢ² σᵢ²(x)).
  *
  * The weight of model i is the probability that it ranks the current task's observations best:
- * S posterior draws of each model at those points are scored by the number of misordered pairs,
- * all pairs of the current task's observations (the current task's own model by leave-one-out predictions, so it is not judged on points it
- * interpolates), and wᵢ is the fraction of draws in which model i has the lowest loss, ties broken
+ * S posterior draws of each model at those points are scored by the number of misordered pairs
+ * among all the current task's observations (the current task's own model by leave-one-out
+ * predictions, so it is not judged on points it interpolates), and wᵢ is the fraction of draws in which model i has the lowest loss, ties broken
  * at random. A source whose median loss exceeds the 95th percentile of the current model's losses
  * is dropped (the paper's guard against weight dilution). With few observations of the current
  * task the ranking says little, and the current model gets most weight only as evidence builds up.
@@ -43,10 +43,10 @@ export function rgpeWeights(sources: readonly GaussianProcess[], target: Gaussia
     looMean[j] = y[j]! - target.alpha[j]! / kjj;
     looSd[j] = Math.sqrt(1 / kjj);
   }
-  // Every pair counts, as in the paper (Feurer et al. 2018, its ranking loss). The better-half loss of
-  // transferWeights is a departure of the stack method; here it let a source that orders the good
-  // points right and puts the worst ones first take the weight, and an anti-correlated source keep
-  // about a quarter of it where the paper's loss gives it none.
+  // Every pair counts, as in the paper's ranking loss (Feurer et al. 2018). Counting the better
+  // half's pairs only (as TPE's source weights still do, see rankingLoss) let a source that orders
+  // the good points right and the worst ones first take the weight, and an anti-correlated source
+  // keep about a quarter of it where the paper's loss gives it none.
   const limit = Number.POSITIVE_INFINITY;
   const losses: number[][] = Array.from({ length: m + 1 }, () => []);
   const draw = new Float64Array(n);
