@@ -179,6 +179,47 @@ describe("PED-ANOVA importance", () => {
   });
 });
 
+describe("importance of a study whose space changed between runs", () => {
+  /** Trials of f = 4·x1 + 2·sin(2π·x2) + bonus(c), each run with its own distributions for x1 and c. */
+  function run(n: number, seed: number, first: number, x1: Distribution, c: Distribution): FrozenTrial[] {
+    return additiveTrials(n, seed).map((t, i) => {
+      const x = (x1 as { low: number }).low + (t.params.x1 as number) * ((x1 as { high: number }).high - (x1 as { low: number }).low);
+      return { ...t, number: first + i, params: { ...t.params, x1: x }, distributions: { ...t.distributions, x1, c } };
+    });
+  }
+
+  it("analyses a range widened on resume over the span of both, with every trial", () => {
+    // `sextant tune -p x1=float:0:1`, then resumed with x1=float:0:1.2: the trials before the
+    // change used to be left out, and with one trial after it the analysis refused to run.
+    const trials = [...run(60, 3, 0, unit, colour), ...run(1, 4, 60, { type: "float", low: 0, high: 1.2 }, colour)];
+    const all = importance(trials, { nTrees: 16 });
+    expect(all.nTrials).toBe(61);
+    expect(all.params.map((p) => p.name).sort()).toEqual(["c", "x1", "x2", "x3"]);
+    const asked = importance(trials, { params: ["x1"], nTrees: 4 });
+    expect(asked.nTrials).toBe(61);
+  });
+
+  it("joins categorical choices, and int ranges on one grid only", () => {
+    const more = { type: "categorical", choices: ["red", "green", "blue", "black"] } as const satisfies Distribution;
+    const trials = [...run(40, 5, 0, unit, colour), ...run(20, 6, 40, unit, more)];
+    expect(importance(trials, { nTrees: 8 }).params.map((p) => p.name)).toContain("c");
+    const steps = (low: number, high: number, step: number): FrozenTrial[] =>
+      [0, 1, 2, 3].map((k) => makeTrial({ number: low * 10 + k, params: { n: low + k * step }, distributions: { n: { type: "int", low, high, step } }, values: [k] }));
+    expect(importance([...steps(0, 6, 2), ...steps(2, 8, 2)], { nTrees: 4 }).nTrials).toBe(8);
+    // Offset grids (0, 2, 4, … and 1, 3, 5, …) hold no common grid: only the latest run's trials count.
+    expect(importance([...steps(0, 6, 2), ...steps(1, 7, 2)], { params: ["n"], nTrees: 4 }).nTrials).toBe(4);
+  });
+
+  it("leaves out the trials that sampled a parameter on another scale", () => {
+    const logScale: Distribution = { type: "float", low: 0.01, high: 1, log: true };
+    const trials = [...run(30, 7, 0, unit, colour), ...run(30, 8, 30, logScale, colour)];
+    // Shared by every trial with one scale: x2, x3 and c, not x1.
+    expect(importance(trials, { nTrees: 8 }).params.map((p) => p.name).sort()).toEqual(["c", "x2", "x3"]);
+    // Asked for, x1 is analysed as the latest trials have it, on their 30 trials.
+    expect(importance(trials, { params: ["x1"], nTrees: 4 }).nTrials).toBe(30);
+  });
+});
+
 describe("importance input checks", () => {
   const trials = additiveTrials(20, 1);
   it("names the field that is wrong", () => {

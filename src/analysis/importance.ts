@@ -6,12 +6,16 @@
  * @module
  */
 import {
+  type CategoricalChoice,
+  type CategoricalDistribution,
   type Direction,
   type Distribution,
   type FrozenTrial,
+  type NumericDistribution,
   type ParamValue,
   containsValue,
   distributionsEqual,
+  effectiveStep,
   encodeValue,
   isSingleValue,
   unknownKeysMessage,
@@ -154,13 +158,18 @@ function importanceTable(trials: readonly FrozenTrial[], requested: string[] | u
   if (requested !== undefined) {
     if (!Array.isArray(requested) || requested.length === 0) throw new ImportanceError("params must be a non-empty list of parameter names");
     names = [...new Set(requested)];
-    distributions = names.map((name) => {
-      // The latest trial's distribution wins; trials that sampled the parameter differently are left out.
-      const holder = [...usable].reverse().find((t) => t.distributions[name] !== undefined);
-      if (!holder) throw new ImportanceError(`params: no complete trial has a parameter named ${JSON.stringify(name)}`);
-      return holder.distributions[name]!;
+    // A range changed between runs is analysed over the span of all of them; a parameter that
+    // changed kind (float to categorical, log to linear) is analysed as the latest trial has it,
+    // and the trials that sampled it otherwise are left out.
+    const spanning = names.map((name) => {
+      const holders = usable.filter((t) => t.distributions[name] !== undefined);
+      if (holders.length === 0) throw new ImportanceError(`params: no complete trial has a parameter named ${JSON.stringify(name)}`);
+      return spanningDistribution(holders.map((t) => t.distributions[name]!));
     });
-    usable = usable.filter((t) => names.every((name, j) => t.distributions[name] !== undefined && distributionsEqual(t.distributions[name]!, distributions[j]!)));
+    distributions = names.map((name, j) => spanning[j] ?? [...usable].reverse().find((t) => t.distributions[name] !== undefined)!.distributions[name]!);
+    usable = usable.filter((t) =>
+      names.every((name, j) => t.distributions[name] !== undefined && (spanning[j] !== null || distributionsEqual(t.distributions[name]!, distributions[j]!))),
+    );
   } else {
     const shared = sharedSpace(usable);
     names = Object.keys(shared).sort();
@@ -178,20 +187,73 @@ function importanceTable(trials: readonly FrozenTrial[], requested: string[] | u
   };
 }
 
-/** Parameters every trial has, with one distribution, that can take more than one value. */
+/**
+ * Parameters every trial has, each with the distribution that spans all of theirs (see
+ * {@link spanningDistribution}), that can take more than one value.
+ */
 function sharedSpace(trials: readonly FrozenTrial[]): Record<string, Distribution> {
   if (trials.length === 0) return {};
-  let names = Object.keys(trials[0]!.distributions);
-  const first = trials[0]!.distributions;
-  for (const trial of trials) {
-    // Trials read from one storage usually share distribution objects: identity is the fast path.
-    const keep = names.filter((name) => {
-      const other = trial.distributions[name];
-      return other === first[name] || (other !== undefined && distributionsEqual(first[name]!, other));
-    });
-    if (keep.length !== names.length) names = keep;
+  const shared: Record<string, Distribution> = {};
+  for (const name of Object.keys(trials[0]!.distributions)) {
+    const seen: Distribution[] = [];
+    let last: Distribution | undefined;
+    let everyTrial = true;
+    for (const trial of trials) {
+      const distribution = trial.distributions[name];
+      if (distribution === undefined) {
+        everyTrial = false;
+        break;
+      }
+      // Trials read from one storage usually share distribution objects: identity is the fast path.
+      if (distribution !== last && (last === undefined || !distributionsEqual(distribution, last))) seen.push(distribution);
+      last = distribution;
+    }
+    if (!everyTrial) continue;
+    const spanning = spanningDistribution(seen);
+    if (spanning !== null && !isSingleValue(spanning)) shared[name] = spanning;
   }
-  return Object.fromEntries(names.filter((name) => !isSingleValue(first[name]!)).map((name) => [name, first[name]!]));
+  return shared;
+}
+
+/**
+ * One distribution that holds every value of `distributions`, or null when they differ in kind.
+ * A study resumed with a parameter's range widened or narrowed (`sextant tune` only warns about
+ * it) has trials on several ranges of one parameter; they are analysed together over the union of
+ * the ranges, as the analysis encodes values by the distribution's bounds. Numeric ranges join when
+ * the type, the log scale and the step agree (for a step, on one grid); categorical ones join their
+ * choices, in the order first seen.
+ *
+ * @example
+ * spanningDistribution([{ type: "float", low: -5, high: 5 }, { type: "float", low: -5, high: 6 }]) // { type: "float", low: -5, high: 6 }
+ */
+function spanningDistribution(distributions: readonly Distribution[]): Distribution | null {
+  const first = distributions[0]!;
+  if (distributions.every((d) => d === first || distributionsEqual(d, first))) return first;
+  if (first.type === "categorical") {
+    if (!distributions.every((d) => d.type === "categorical")) return null;
+    const choices = new Set<CategoricalChoice>();
+    for (const d of distributions) for (const choice of (d as CategoricalDistribution).choices) choices.add(choice);
+    return { type: "categorical", choices: [...choices] };
+  }
+  const numeric = distributions as readonly NumericDistribution[];
+  const step = effectiveStep(first);
+  const sameKind = numeric.every((d) => d.type === first.type && Boolean(d.log) === Boolean(first.log) && effectiveStep(d) === step);
+  if (!sameKind) return null;
+  // A loop, not Math.min(...): a study of 100,000 trials may bring as many distributions.
+  let low = first.low;
+  let high = first.high;
+  for (const d of numeric) {
+    low = Math.min(low, d.low);
+    high = Math.max(high, d.high);
+  }
+  if (step !== undefined && !numeric.every((d) => onGrid(d.low - low, step) && onGrid(high - d.high, step))) return null;
+  return { ...first, low, high };
+}
+
+/** Whether `offset` is a whole number of `step`s, up to rounding. */
+function onGrid(offset: number, step: number): boolean {
+  const cells = offset / step;
+  return Math.abs(cells - Math.round(cells)) <= 1e-8 * Math.max(1, Math.abs(cells));
 }
 
 function fanovaShares(table: ImportanceTable, options: ImportanceOptions): Float64Array {
