@@ -120,6 +120,13 @@ describe.skipIf(skip !== null)("postgres storage", () => {
   });
 
   describe("opening", () => {
+    it("refuses a misspelt option before connecting, which ran with the default instead", async () => {
+      const url = freshSchemaUrl();
+      await expect(PostgresStorage.open(url, { maxconnections: 2 } as never)).rejects.toThrow(
+        `cannot open ${url}: unknown option "maxconnections" (did you mean "maxConnections"?); valid options: schema, maxConnections, retryDeadlineMs, synchronousCommit, readOnly, onRetry`,
+      );
+    });
+
     it("opens as a role that may create tables in its schema but not schemas in the database", async () => {
       // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists:
       // such a role, the usual least-privilege setup, got "permission denied for database".

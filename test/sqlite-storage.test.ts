@@ -169,6 +169,20 @@ describe("sqlite storage: schema versions", () => {
     await storage.close();
   });
 
+  it("refuses a misspelt option, which opened the file for writing with the defaults", async () => {
+    const path = newPath();
+    await SqliteStorage.open(path).close();
+    const error = thrownBy(() => SqliteStorage.open(path, { readonly: true } as never));
+    expect(error).toBeInstanceOf(StorageOpenError);
+    expect(error.message).toBe(
+      `cannot open sqlite:${path}: unknown option "readonly" (did you mean "readOnly"?); valid options: busyTimeoutMs, lockDeadlineMs, readOnly`,
+    );
+    await expect(SqliteStorage.openAsync(path, { lockDeadline: 5 } as never)).rejects.toThrow(/unknown option "lockDeadline" \(did you mean "lockDeadlineMs"\?\)/);
+    await expect(openStorage(`sqlite:${path}`, { readonly: true } as never)).rejects.toThrow(
+      `cannot open sqlite:${path}: unknown option "readonly" (did you mean "readOnly"?); valid options: readOnly, retryDeadlineMs, onRetry`,
+    );
+  });
+
   it("refuses a file written by a newer version, and leaves it alone", async () => {
     const path = newPath();
     await SqliteStorage.open(path).close();

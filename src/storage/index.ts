@@ -3,7 +3,8 @@ import { loadPostgres } from "./load-postgres.js";
 import { MemoryStorage } from "./memory.js";
 import { postgresUrlProblem, redactPassword } from "./postgres-url.js";
 export { redactPassword } from "./postgres-url.js";
-import type { Storage } from "./types.js";
+import { unknownKeysMessage } from "../space/options.js";
+import { type Storage, StorageOpenError } from "./types.js";
 
 export * from "./types.js";
 export { MemoryStorage } from "./memory.js";
@@ -91,6 +92,8 @@ export async function openStorage(
 ): Promise<Storage> {
   const problem = storageUrlProblem(url);
   if (problem !== null) throw new StorageUrlError(problem);
+  const unknown = unknownKeysMessage(options, ["readOnly", "retryDeadlineMs", "onRetry"]);
+  if (unknown !== null) throw new StorageOpenError(`cannot open ${redactPassword(url)}: ${unknown}`);
   if (isMemoryUrl(url)) return new MemoryStorage();
   const path = sqlitePath(url);
   if (path !== null) {

@@ -10,7 +10,7 @@
  */
 import { userInfo } from "node:os";
 import pg from "pg";
-import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, PostgresSchemaError } from "./postgres-migrations.js";
@@ -83,6 +83,16 @@ export interface PostgresOpenOptions {
    */
   readonly onRetry?: (message: string) => void;
 }
+
+/** Every option of {@link PostgresOpenOptions} (a record, so tsc says when one is added and not listed). */
+const POSTGRES_OPEN_OPTION_KEYS = Object.keys({
+  schema: true,
+  maxConnections: true,
+  retryDeadlineMs: true,
+  synchronousCommit: true,
+  readOnly: true,
+  onRetry: true,
+} satisfies Record<keyof PostgresOpenOptions, true>);
 
 type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> };
 
@@ -208,6 +218,9 @@ export class PostgresStorage implements Storage {
     const { connectionString, schema: urlSchema, synchronousCommit: urlSynchronousCommit, options: urlOptions } = splitUrl(url);
     const schema = options.schema ?? urlSchema ?? "public";
     const shownUrl = redactPassword(url);
+    // A misspelt option (maxconnections, readonly) ran with the default instead, silently.
+    const unknown = unknownKeysMessage(options, POSTGRES_OPEN_OPTION_KEYS);
+    if (unknown !== null) throw new StorageOpenError(`cannot open ${shownUrl}: ${unknown}`);
     const synchronousCommit = options.synchronousCommit ?? urlSynchronousCommit !== "off";
     if (!SCHEMA_NAME.test(schema)) {
       throw new StorageOpenError(`cannot open ${shownUrl}: schema must be letters, digits and _ (got ${JSON.stringify(schema)})`);

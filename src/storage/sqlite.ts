@@ -7,7 +7,7 @@
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
 import { type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeJson, patchedColumns, rowToStudy, rowToTrial, summarize } from "./sql-rows.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
@@ -70,6 +70,9 @@ export interface SqliteOpenOptions {
 export const DEFAULT_BUSY_TIMEOUT_MS = 5;
 
 const DEFAULT_LOCK_DEADLINE_MS = 60_000;
+
+/** Every option of {@link SqliteOpenOptions} (a record, so tsc says when one is added and not listed). */
+const SQLITE_OPEN_OPTION_KEYS = Object.keys({ busyTimeoutMs: true, lockDeadlineMs: true, readOnly: true } satisfies Record<keyof SqliteOpenOptions, true>);
 
 type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> };
 
@@ -157,6 +160,9 @@ export class SqliteStorage implements Storage {
     const fail = (reason: string, cause?: unknown): never => {
       throw new StorageOpenError(`cannot open ${url}: ${reason}`, cause === undefined ? undefined : { cause });
     };
+    // A misspelt option (readonly, lockDeadline) opened the file for writing with the defaults.
+    const unknown = unknownKeysMessage(options, SQLITE_OPEN_OPTION_KEYS);
+    if (unknown !== null) fail(unknown);
     const inMemory = path === ":memory:";
     if (!inMemory) {
       const directory = dirname(resolve(path));
