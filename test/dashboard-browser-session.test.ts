@@ -257,6 +257,25 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     expect(problems).toEqual([]);
   });
 
+  it("shows a trial's NaN and ±Infinity attributes by name, which the API sends as tags", async () => {
+    const record = await storage.createStudy("non-finite-attrs", ["minimize"]);
+    const trial = await storage.createTrial(record.id, { state: "running" });
+    await storage.updateTrial(trial.id, {
+      params: { x: { value: 0.5, distribution: { type: "float", low: 0, high: 1 } } },
+      userAttrs: { loss: Infinity, text: "Infinity", curve: [1, NaN], shaped: { "$sextant:number": "NaN" } },
+      systemAttrs: { probe: -Infinity },
+      state: "complete",
+      values: [0.5],
+    });
+    const page = await open(`${server.url}/?study=non-finite-attrs&trial=0`);
+    await page.waitForSelector("#detail .kv-table");
+    const rows = await page.locator("#detail .kv-table").last().locator("tr").evaluateAll((trs) => trs.map((tr) => [tr.querySelector("th")!.textContent, tr.querySelector("td")!.textContent]));
+    expect(Object.fromEntries(rows)).toEqual({ loss: "Infinity", text: "Infinity", curve: "[\n  1,\n  \"NaN\"\n]", shaped: '{\n  "$sextant:number": "NaN"\n}' });
+    expect(await page.locator("#detail pre.small").last().textContent()).toContain('"probe": "-Infinity"');
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("says a trial's panel lists the last 50 of its intermediate values", async () => {
     const record = await storage.createStudy("long-curve", ["minimize"]);
     const trial = await storage.createTrial(record.id, { state: "running" });

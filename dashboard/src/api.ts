@@ -12,6 +12,24 @@ export type Distribution =
   | { type: "float" | "int"; low: number; high: number; log?: boolean; step?: number }
   | { type: "categorical"; choices: ParamValue[] };
 
+/**
+ * An attribute's value as the API sends it, read back: NaN and ±Infinity from their tags
+ * (`{"$sextant:number": "NaN"}`), and an object of the user's own with that one key from the
+ * extra `$` it travels with.
+ */
+export function readAttr(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(readAttr);
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value).map(([key, item]) => [key, readAttr(item)] as const);
+  const [only] = entries;
+  if (entries.length === 1 && /^\$+sextant:number$/.test(only![0])) {
+    const [key, item] = only!;
+    if (key !== "$sextant:number") return { [key.slice(1)]: item };
+    if (item === "NaN" || item === "Infinity" || item === "-Infinity") return Number(item);
+  }
+  return Object.fromEntries(entries);
+}
+
 export interface StudyJson {
   id: number;
   name: string;

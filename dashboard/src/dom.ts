@@ -55,5 +55,6 @@ export function formatDuration(ms: number | null): string {
 
 /** A JSON value as indented text (shown in a <pre>, never parsed as markup). */
 export function jsonText(value: unknown): string {
-  return JSON.stringify(value, null, 2) ?? "undefined";
+  // By name, as formatNumber shows them: JSON.stringify wrote NaN and ±Infinity as null.
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === "number" && !Number.isFinite(item) ? String(item) : item), 2) ?? "undefined";
 }

@@ -23,6 +23,7 @@ import {
   apiPath,
   get,
   isReport,
+  readAttr,
   studyPath,
 } from "./api.js";
 import {
@@ -869,7 +870,8 @@ export class StudyPage {
       this.detail.appendChild(h("p", { class: "error" }, error instanceof Error ? error.message : String(error)));
       return;
     }
-    const { stderrTail, failReason, ...system } = trial.systemAttrs;
+    const { stderrTail, failReason, ...system } = readAttr(trial.systemAttrs) as Record<string, unknown>;
+    const userAttrs = readAttr(trial.userAttrs) as Record<string, unknown>;
     const table = (entries: [string, unknown][]) =>
       h("table", { class: "kv-table" }, h("tbody", {}, ...entries.map(([k, v]) => h("tr", {}, h("th", {}, k), h("td", {}, typeof v === "number" ? formatNumber(v) : typeof v === "string" ? v : jsonText(v))))));
     // The last steps only, and said so: the heading counted all 1000 over a list of the last 50.
@@ -882,8 +884,8 @@ export class StudyPage {
       table(Object.entries(trial.params)),
       steps.length ? h("h3", {}, steps.length > INTERMEDIATE_SHOWN ? `Intermediate values (last ${INTERMEDIATE_SHOWN} of ${steps.length} steps)` : `Intermediate values (${steps.length} steps)`) : null,
       steps.length ? h("pre", { class: "small" }, steps.slice(-INTERMEDIATE_SHOWN).map(([s, v]) => `${s}: ${formatNumber(v)}`).join("\n")) : null,
-      Object.keys(trial.userAttrs).length ? h("h3", {}, "User attributes") : null,
-      Object.keys(trial.userAttrs).length ? table(Object.entries(trial.userAttrs)) : null,
+      Object.keys(userAttrs).length ? h("h3", {}, "User attributes") : null,
+      Object.keys(userAttrs).length ? table(Object.entries(userAttrs)) : null,
       typeof failReason === "string" ? h("p", { class: "error", "data-testid": "fail-reason" }, failReason) : null,
       typeof stderrTail === "string" && stderrTail !== "" ? h("h3", {}, "stderr (tail)") : null,
       typeof stderrTail === "string" && stderrTail !== "" ? h("pre", { class: "stderr", "data-testid": "stderr" }, stderrTail) : null,
@@ -1116,9 +1118,9 @@ function bestSteps(candidates: { number: number; value: number }[], direction: "
   return steps;
 }
 
-/** A trial's constraint values as the server sent them (a NaN arrives as null), or null when it has none. */
+/** A trial's constraint values, or null when it has none. */
 function constraintsOf(trial: TrialJson): unknown[] | null {
-  const constraints = trial.systemAttrs.constraints;
+  const constraints = readAttr(trial.systemAttrs.constraints);
   return Array.isArray(constraints) ? constraints : null;
 }
 

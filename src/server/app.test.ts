@@ -435,6 +435,48 @@ describe("HTTP API: trials", () => {
     expect((await call(app, "GET", "/studies/s/trials/0")).json.trial.userAttrs).toEqual({ note: { epochs: [1, 2], ok: true }, gpu: null });
   });
 
+  it("sends NaN and ±Infinity in attributes as tags and reads them back, where a string \"Infinity\" stays a string", async () => {
+    for (const storage of [new MemoryStorage(), await openStorage("sqlite::memory:")]) {
+      const { app } = newApp({ storage });
+      const study = await createStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 1 }) });
+      await study.setUserAttr("baseline", -Infinity);
+      const trial = await study.ask();
+      // Set through the library: they came back over HTTP as null (JSON.stringify's NaN).
+      trial.setUserAttr("loss", Infinity);
+      trial.setUserAttr("curve", [1, NaN, { peak: -Infinity }]);
+      trial.setUserAttr("text", "Infinity");
+      trial.setUserAttr("shaped", { "$sextant:number": "Infinity" });
+      trial.setSystemAttr("probe", NaN);
+      await study.flushTrial(trial);
+      const read = (await call(app, "GET", "/studies/s/trials/0")).json.trial;
+      expect(read.userAttrs).toEqual({
+        loss: { "$sextant:number": "Infinity" },
+        curve: [1, { "$sextant:number": "NaN" }, { peak: { "$sextant:number": "-Infinity" } }],
+        text: "Infinity",
+        shaped: { "$$sextant:number": "Infinity" },
+      });
+      expect(read.systemAttrs.probe).toEqual({ "$sextant:number": "NaN" });
+      expect((await call(app, "GET", "/studies/s")).json.study.userAttrs).toEqual({ baseline: { "$sextant:number": "-Infinity" } });
+
+      // And the other way: what the API sends is what it takes.
+      const set = await call(app, "POST", "/studies/s/trials/0/user-attrs", { key: "echo", value: read.userAttrs });
+      expect(set.status).toBe(200);
+      expect(set.json.userAttrs.echo).toEqual(read.userAttrs);
+      await study.refresh();
+      expect(study.trials[0]!.userAttrs.echo).toEqual({ loss: Infinity, curve: [1, NaN, { peak: -Infinity }], text: "Infinity", shaped: { "$sextant:number": "Infinity" } });
+      const made = await call(app, "POST", "/studies", { name: "t", userAttrs: { floor: { "$sextant:number": "-Infinity" }, note: "NaN" } });
+      expect(made.json.study.userAttrs).toEqual({ floor: { "$sextant:number": "-Infinity" }, note: "NaN" });
+      expect((await storage.getStudy("t"))!.userAttrs).toEqual({ floor: -Infinity, note: "NaN" });
+
+      const bad = await call(app, "POST", "/studies/s/trials/0/user-attrs", { key: "x", value: { a: [{ "$sextant:number": "inf" }] } });
+      expect([bad.status, bad.json.error.field]).toEqual([400, "body.value.a.0"]);
+      expect(bad.json.error.message).toContain('must name "NaN", "Infinity" or "-Infinity"');
+      const badStudy = await call(app, "POST", "/studies", { name: "u", userAttrs: { x: { "$sextant:number": 1 } } });
+      expect([badStudy.status, badStudy.json.error.field, await storage.getStudy("u")]).toEqual([400, "body.userAttrs.x", null]);
+      await storage.close();
+    }
+  });
+
   it("answers whether to prune from the study's pruner", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "p", pruner: { name: "median", options: { nStartupTrials: 2, nWarmupSteps: 0 } }, sampler: { name: "random" } });

@@ -21,6 +21,7 @@ import {
   checkJsonOptionTypes,
   validateDistribution,
 } from "../space/index.js";
+import { tagNonFinite, untagNonFinite } from "../space/non-finite-json.js";
 import {
   DuplicateStudyError,
   ParamConflictError,
@@ -157,6 +158,23 @@ function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: str
   throw new HttpError(400, `${field}: ${message}`, field);
 }
 
+/** Attributes as the API sends them: NaN and ±Infinity as tags (JSON.stringify wrote them as null). */
+function attrsJson(attrs: Readonly<Record<string, JsonValue>>): Record<string, unknown> {
+  return tagNonFinite({ ...attrs }, api.API_SPELLING);
+}
+
+/** A request's attribute value with its tags read back into NaN and ±Infinity; a tag of another name is a 400 at its place. */
+function attrFromJson(value: unknown, field: string): JsonValue {
+  return untagNonFinite(value as JsonValue, api.API_SPELLING, (path, name) => {
+    const at = [field, ...path].join(".");
+    throw new HttpError(
+      400,
+      `${at}: {"$sextant:number": ${JSON.stringify(name)}} stands for a number, and must name "NaN", "Infinity" or "-Infinity" (an object of your own with that key is sent as {"$$sextant:number": ...})`,
+      at,
+    );
+  });
+}
+
 function trialJson(trial: FrozenTrial): z.output<typeof api.TrialJson> {
   return {
     id: trial.id,
@@ -166,8 +184,8 @@ function trialJson(trial: FrozenTrial): z.output<typeof api.TrialJson> {
     distributions: { ...trial.distributions } as Record<string, z.output<typeof api.Distribution>>,
     values: trial.values ? trial.values.map(api.jsonNumber) : null,
     intermediate: Object.fromEntries(Object.entries(trial.intermediate).map(([step, value]) => [step, api.jsonNumber(value)])),
-    userAttrs: { ...trial.userAttrs },
-    systemAttrs: { ...trial.systemAttrs },
+    userAttrs: attrsJson(trial.userAttrs),
+    systemAttrs: attrsJson(trial.systemAttrs),
     startedAt: trial.startedAt,
     finishedAt: trial.finishedAt,
     seq: trial.seq,
@@ -254,7 +272,7 @@ function studyJson(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "stat
     id: record.id,
     name: record.name,
     directions: [...record.directions],
-    userAttrs: { ...record.userAttrs },
+    userAttrs: attrsJson(record.userAttrs),
     createdAt: record.createdAt,
     // System attributes stay on the server: `sextant tune` keeps the command's environment there.
     // A study made by the library records only the names it ran with (pruners since 0.1): shown
@@ -497,6 +515,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
           throw new HttpError(400, "body.directions: give either direction or directions, not both", "body.directions");
         }
         const directions = body.directions ?? [body.direction ?? "minimize"];
+        const userAttrs = attrFromJson(body.userAttrs ?? {}, "body.userAttrs") as Record<string, JsonValue>;
         const space = body.space ? validateSpace(body.space as Record<string, Distribution>, "body.space") : undefined;
         const samplerSpec: NamedSpec = { name: body.sampler?.name ?? "auto", options: body.sampler?.options ?? {} };
         const prunerSpec: NamedSpec = { name: body.pruner?.name ?? "none", options: body.pruner?.options ?? {} };
@@ -532,7 +551,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         if (!record) {
           try {
             record = await storage.createStudy(body.name, directions, {
-              userAttrs: (body.userAttrs ?? {}) as Record<string, JsonValue>,
+              userAttrs,
               systemAttrs: {
                 sampler: sampler.name,
                 [SAMPLER_ATTR]: samplerSpec,
@@ -709,9 +728,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
       status: 200,
       response: api.UserAttrsResponse,
       handle: async ({ params, query, body }) => {
+        const value = attrFromJson(body.value, "body.value");
         return writeTrial(params, query, (trial) => {
-          trial.setUserAttr(body.key, body.value as JsonValue);
-          return { userAttrs: { ...trial.userAttrs } };
+          trial.setUserAttr(body.key, value);
+          return { userAttrs: attrsJson(trial.userAttrs) };
         });
       },
     }),

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { MAX_PARAM_NAME_LENGTH, reservedParamName } from "../space/distributions.js";
+import type { NonFiniteSpelling } from "../space/non-finite-json.js";
 import { studyNameProblem } from "../space/records.js";
 
 /**
@@ -87,7 +88,18 @@ function nestsAtMost(value: unknown, max: number): boolean {
 /** Values of a request body came from `JSON.parse`, so any value is already JSON; only its depth is bounded. */
 const JsonData = z.unknown().refine((value) => nestsAtMost(value, MAX_JSON_DEPTH), `must not nest arrays and objects more than ${MAX_JSON_DEPTH} deep`);
 
-const Attributes = z.record(Key, JsonData);
+/**
+ * The API's names for NaN and ±Infinity: bare in values and intermediate values, inside a tag in
+ * attributes (see `src/space/non-finite-json.ts`), where a bare "Infinity" is the string.
+ */
+export const API_SPELLING: NonFiniteSpelling = { nan: "NaN", infinity: "Infinity", negativeInfinity: "-Infinity" };
+
+const Attributes = z
+  .record(Key, JsonData)
+  .describe(
+    'JSON values by key; NaN and ±Infinity inside them as {"$sextant:number": "NaN"} ("Infinity", "-Infinity"), which JSON cannot hold as numbers; ' +
+      'an object of its own with that one key is sent with one "$" more in front of it ({"$$sextant:number": ...}), both ways',
+  );
 
 const OptionValue = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -124,7 +136,7 @@ export const SuggestBody = z.strictObject({
 
 export const UserAttrBody = z.strictObject({
   key: Key,
-  value: JsonData.refine((v) => v !== undefined, "required: any JSON value").describe("any JSON value"),
+  value: JsonData.refine((v) => v !== undefined, "required: any JSON value").describe('any JSON value; NaN and ±Infinity inside it as {"$sextant:number": "NaN"} ("Infinity", "-Infinity"), as in userAttrs'),
 });
 
 /**

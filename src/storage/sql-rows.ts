@@ -9,6 +9,7 @@
  * {"$sextant:number": "inf"}, which no parameter value can be.
  */
 import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
+import { NON_FINITE_TAG, type NonFiniteSpelling, needsNonFiniteTags as hasNonFinite, nonFiniteName, nonFiniteNumber, tagNode, untagNode } from "../space/non-finite-json.js";
 import type { StudyRecord, StudySummary } from "./types.js";
 
 export interface StudyRow {
@@ -109,64 +110,15 @@ export function summarize(record: StudyRecord, rows: readonly AggregateRow[]): S
 }
 
 
-const NON_FINITE_TAG = "$sextant:number";
+/** Storage's names for NaN and ±Infinity, in values and intermediate values and inside tags. */
+const STORED_SPELLING: NonFiniteSpelling = { nan: "nan", infinity: "inf", negativeInfinity: "-inf" };
 
-function nonFiniteName(value: number): string {
-  return Number.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf";
-}
+const storedName = (value: number): string => nonFiniteName(value, STORED_SPELLING);
+const storedNumber = (name: unknown): number | undefined => nonFiniteNumber(name, STORED_SPELLING);
 
-function nonFiniteValue(name: unknown): number | undefined {
-  return name === "inf" ? Infinity : name === "-inf" ? -Infinity : name === "nan" ? NaN : undefined;
-}
+const tagNonFinite = (_key: string, value: unknown): unknown => tagNode(value, STORED_SPELLING);
+const untagNonFinite = (_key: string, value: unknown): unknown => untagNode(value, STORED_SPELLING);
 
-/**
- * The one key of a stored object shaped like a tag: `$sextant:number`, or that with more `$`s in
- * front. A user's own object of that shape is written with one `$` more and read back with one
- * less, so it never reads back as a number.
- */
-const TAG_LIKE_KEY = /^\$+sextant:number$/;
-
-function tagLikeKey(value: object): string | null {
-  let only: string | null = null;
-  for (const key in value) {
-    if (only !== null) return null;
-    only = key;
-  }
-  return only !== null && TAG_LIKE_KEY.test(only) ? only : null;
-}
-
-function hasNonFinite(value: unknown): boolean {
-  if (typeof value === "number") return !Number.isFinite(value);
-  if (value === null || typeof value !== "object") return false;
-  if (Array.isArray(value)) return value.some(hasNonFinite);
-  if (tagLikeKey(value) !== null) return true;
-  for (const key in value) if (hasNonFinite((value as Record<string, unknown>)[key])) return true;
-  return false;
-}
-
-function tagNonFinite(_key: string, value: unknown): unknown {
-  if (typeof value === "number" && !Number.isFinite(value)) return { [NON_FINITE_TAG]: nonFiniteName(value) };
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    const key = tagLikeKey(value);
-    if (key !== null) return { [`$${key}`]: (value as Record<string, unknown>)[key] };
-  }
-  return value;
-}
-
-function untagNonFinite(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    const key = tagLikeKey(value);
-    if (key === NON_FINITE_TAG) {
-      const decoded = nonFiniteValue((value as Record<string, unknown>)[NON_FINITE_TAG]);
-      if (decoded !== undefined) return decoded;
-    } else if (key !== null) {
-      return { [key.slice(1)]: (value as Record<string, unknown>)[key] };
-    }
-  }
-  return value;
-}
-
-/** JSON text for params, distributions and attributes; non-finite numbers survive. */
 /**
  * The stored columns of a trial after a patch turned `trial` (read from `row`) into `next`. Fields
  * the patch left alone keep their stored text: most updates touch one or two of them.
@@ -187,6 +139,7 @@ export function patchedColumns(
   };
 }
 
+/** JSON text for params, distributions and attributes; non-finite numbers survive. */
 export function encodeJson(value: unknown): string {
   return hasNonFinite(value) ? JSON.stringify(value, tagNonFinite) : JSON.stringify(value);
 }
@@ -205,19 +158,19 @@ export function decodeAttrs(text: string): Record<string, JsonValue> {
 
 export function encodeValues(values: readonly number[] | null): string | null {
   if (values === null) return null;
-  return JSON.stringify(values.map((v) => (Number.isFinite(v) ? v : nonFiniteName(v))));
+  return JSON.stringify(values.map((v) => (Number.isFinite(v) ? v : storedName(v))));
 }
 
 export function decodeValues(text: string | null): number[] | null {
   if (text === null) return null;
   const parsed = JSON.parse(text) as (number | string)[];
-  return text.includes('"') ? parsed.map((v) => (typeof v === "number" ? v : nonFiniteValue(v) ?? NaN)) : (parsed as number[]);
+  return text.includes('"') ? parsed.map((v) => (typeof v === "number" ? v : storedNumber(v) ?? NaN)) : (parsed as number[]);
 }
 
 export function encodeIntermediate(intermediate: Readonly<Record<number, number>>): string {
   if (!hasNonFinite(intermediate)) return JSON.stringify(intermediate);
   const out: Record<string, number | string> = {};
-  for (const [step, value] of Object.entries(intermediate)) out[step] = Number.isFinite(value) ? value : nonFiniteName(value);
+  for (const [step, value] of Object.entries(intermediate)) out[step] = Number.isFinite(value) ? value : storedName(value);
   return JSON.stringify(out);
 }
 
@@ -226,6 +179,6 @@ export function decodeIntermediate(text: string): Record<number, number> {
   const parsed = JSON.parse(text) as Record<string, number | string>;
   // Keys are always quoted; a quoted value shows up as `:"`.
   if (!text.includes(':"')) return parsed as Record<number, number>;
-  for (const [step, value] of Object.entries(parsed)) if (typeof value === "string") parsed[step] = nonFiniteValue(value) ?? NaN;
+  for (const [step, value] of Object.entries(parsed)) if (typeof value === "string") parsed[step] = storedNumber(value) ?? NaN;
   return parsed as Record<number, number>;
 }

@@ -10,6 +10,7 @@ import logging
 import math
 import numbers
 import os
+import re
 import threading
 import time
 import urllib.parse
@@ -207,8 +208,8 @@ class FrozenTrial:
         # Floats, as in Optuna, also where JSON wrote a whole number (1.0 as 1).
         self.values = [float(value) for value in data["values"]] if data["values"] is not None else None
         self.intermediate_values = {int(step): float(value) for step, value in data["intermediate"].items()}
-        self.user_attrs = dict(data["userAttrs"])
-        self.system_attrs = dict(data["systemAttrs"])
+        self.user_attrs = _from_wire(data["userAttrs"])
+        self.system_attrs = _from_wire(data["systemAttrs"])
         constraints = self.system_attrs.get("constraints")
         self.constraints = [float(value) for value in constraints] if isinstance(constraints, list) else None
         self.datetime_start = _millis_to_datetime(data["startedAt"])
@@ -483,13 +484,18 @@ def _number(value, field):
         raise TypeError("%s must be a number, %s" % (field, _describe(value)))
     if isinstance(plain, numbers.Integral):
         return int(plain)
-    try:
-        number = float(plain)
-    except ValueError:  # a signalling NaN Decimal refuses float()
-        number = math.nan
+    number = _float(plain)
     if not math.isfinite(number):
         raise _NonFiniteError("%s must be finite, got %r" % (field, value))
     return number
+
+
+def _float(plain):
+    """float(plain) for a real number, NaN for a signalling NaN Decimal (which float() refuses)."""
+    try:
+        return float(plain)
+    except ValueError:
+        return math.nan
 
 
 class _NonFiniteError(ValueError):
@@ -503,6 +509,38 @@ def _json_float(value):
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
     return value
+
+
+# NaN and infinities inside attributes travel as {"$sextant:number": "NaN"} ("Infinity", "-Infinity"): JSON has no
+# number for them, and a bare "Infinity" there is a string. An attribute's own one-key object of that shape (the key
+# with any number of "$" in front) travels with one "$" more. The server reads and writes them the same way.
+_NON_FINITE_TAG = "$sextant:number"
+_TAG_LIKE_KEY = re.compile(r"\$+sextant:number\Z")
+_NON_FINITE_NUMBERS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _tag_like_key(value):
+    """The one key of a dict shaped like the tag, or None."""
+    if len(value) != 1:
+        return None
+    (key,) = value
+    return key if isinstance(key, str) and _TAG_LIKE_KEY.match(key) else None
+
+
+def _from_wire(value):
+    """An attribute's value as the server sent it, with its tags read back into NaN and infinities."""
+    if isinstance(value, list):
+        return [_from_wire(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {key: _from_wire(item) for key, item in value.items()}
+    key = _tag_like_key(out)
+    if key is None:
+        return out
+    if key != _NON_FINITE_TAG:
+        return {key[1:]: out[key]}
+    name = out[key]
+    return _NON_FINITE_NUMBERS[name] if isinstance(name, str) and name in _NON_FINITE_NUMBERS else out
 
 
 def _integer(value, field):
@@ -532,7 +570,7 @@ def _json(value, field, depth=0):
     """`value` with every number made plain (see _number) and arrays made lists, for a JSON-valued field.
 
     A type JSON has no form for (a set, an object) is a TypeError naming where it sits, e.g.
-    ``user_attrs['scores'][2]``; NaN or infinity is a ValueError, as json.dumps(allow_nan=False) would say.
+    ``user_attrs['scores'][2]``. NaN and infinities become the server's tags (see _from_wire), which it reads back.
     """
     if depth > 100:
         # The server takes 64 levels; this catches a list or dict that holds itself before Python's recursion limit.
@@ -541,7 +579,11 @@ def _json(value, field, depth=0):
     if plain is None or isinstance(plain, (bool, str)):
         return plain
     if isinstance(plain, (numbers.Real, decimal.Decimal)):
-        number = _number(plain, field)
+        try:
+            number = _number(plain, field)
+        except _NonFiniteError:
+            # Kept, as Optuna keeps a user attribute's NaN, by the tag the server reads back as the number.
+            return {_NON_FINITE_TAG: _json_float(_float(plain))}
         # The server reads JSON numbers as doubles: a larger integer came back changed (2**53 + 1 as
         # 2**53), without a word. A 64-bit id or seed belongs in a string.
         if isinstance(number, int) and abs(number) > _MAX_EXACT_INT:
@@ -560,7 +602,8 @@ def _json(value, field, depth=0):
             elif plain_key is not None and not isinstance(plain_key, bool):
                 raise TypeError("%s: keys must be str, int, float, bool or None, got %r (a %s)" % (field, key, type(key).__name__))
             out[plain_key] = _json(item, "%s[%r]" % (field, plain_key), depth + 1)
-        return out
+        key = _tag_like_key(out)
+        return {"$" + key: out[key]} if key is not None else out
     if isinstance(plain, (list, tuple)):
         return [_json(item, "%s[%d]" % (field, i), depth + 1) for i, item in enumerate(plain)]
     tolist = getattr(plain, "tolist", None)
@@ -623,7 +666,7 @@ class Trial:
         self._id = data.get("id")
         self._distributions = _as_declared(data["distributions"], study._declared)
         self._params = _typed_params(data["params"], self._distributions)
-        self._user_attrs = dict(data["userAttrs"])
+        self._user_attrs = _from_wire(data["userAttrs"])
         self._should_prune = False
         self._warned_repeated_step = False
 
@@ -685,9 +728,9 @@ class Trial:
             value = _json(value, "value")
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as error:
-            raise type(error)("set_user_attr(%r): the value must be JSON (no NaN or infinity): %s" % (key, error)) from None
+            raise type(error)("set_user_attr(%r): the value must be JSON (NaN and infinities included): %s" % (key, error)) from None
         answer = self.study._connection.request("POST", self._path("user-attrs"), {"key": key, "value": value}, query=self._query(), repeatable=True)
-        self._user_attrs = dict(answer["userAttrs"])
+        self._user_attrs = _from_wire(answer["userAttrs"])
 
     def report(self, value, step):
         """Records an intermediate value; the server's pruner judges it at once (see should_prune).
@@ -700,10 +743,7 @@ class Trial:
         except _NonFiniteError:
             # A diverged run's NaN or infinity: recorded (by name, which JSON can carry) for the
             # pruner to judge, as Optuna records it. It raised and ended optimize.
-            try:
-                value = float(_unwrap(value))
-            except ValueError:  # a signalling NaN Decimal refuses float()
-                value = math.nan
+            value = _float(_unwrap(value))
         step = _integer(step, "report: step")
         # Safe to repeat after a 503: a step reported again with the same value changes nothing.
         answer = self.study._connection.request("POST", self._path("report"), {"step": step, "value": _json_float(value)}, query=self._query(), repeatable=True)
