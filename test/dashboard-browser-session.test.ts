@@ -276,6 +276,35 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     expect(problems).toEqual([]);
   });
 
+  it("draws learning curves with a diverged step (NaN, ±Infinity), and lists the step by name", async () => {
+    const record = await storage.createStudy("diverged-curves", ["minimize"]);
+    const X = { type: "float" as const, low: 0, high: 1 };
+    for (const [x, intermediate] of [
+      [0.25, { 0: 1, 1: 0.5, 2: NaN, 3: 0.25 }],
+      [0.75, { 0: 2, 1: Infinity, 2: -Infinity, 3: 1.5 }],
+    ] as const) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { x: { value: x, distribution: X } }, intermediate, state: "complete", values: [intermediate[3]] });
+    }
+    const page = await open(`${server.url}/?study=diverged-curves&trial=1`);
+    await waitAttr(page, "[data-testid=curves-plot]", "data-marks", 2);
+    // The curves' pixels (complete trials are drawn in #2f6fdf, at opacity 0.8 on white): a step
+    // taken for an infinite number would stretch the axis until no line segment showed.
+    await page.waitForTimeout(1500); // ECharts animates lines in
+    const linePixels = await page.evaluate(() => {
+      const canvas = (globalThis as any).document.querySelector("[data-testid=curves-plot] canvas");
+      const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i + 2] > 200 && data[i] < 120 && data[i + 1] < 160) count++;
+      return count;
+    });
+    expect(linePixels).toBeGreaterThan(20);
+    const steps = page.locator("#detail pre.small").first();
+    await expect(steps.textContent()).resolves.toBe("0: 2\n1: Infinity\n2: -Infinity\n3: 1.5");
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("says a trial's panel lists the last 50 of its intermediate values", async () => {
     const record = await storage.createStudy("long-curve", ["minimize"]);
     const trial = await storage.createTrial(record.id, { state: "running" });

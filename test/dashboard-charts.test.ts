@@ -10,9 +10,10 @@ type Linked = { option: unknown; trialAt: (event: MarkEvent) => number | undefin
 type Tooltip = { formatter: (item: { seriesIndex: number; seriesName: string; dataIndex: number }) => string };
 type Bar = { number: number; worker: number; start: number; end: number; state: string };
 type Position = (point: number[], params: unknown, content: unknown, rect: unknown, size: { viewSize: number[]; contentSize: number[] }) => [number, number];
-const { beliefsOption, contourOption, historyOption, importanceOption, paretoOption, sliceOption, timelineLanes, timelineOption, tooltipPosition } = (await import(chartsModule)) as {
+const { beliefsOption, contourOption, curvesOption, historyOption, importanceOption, paretoOption, sliceOption, timelineLanes, timelineOption, tooltipPosition } = (await import(chartsModule)) as {
   beliefsOption: (beliefs: unknown, objective: string) => ChartOption;
   contourOption: (contour: unknown, minimize: boolean) => ChartOption;
+  curvesOption: (curves: unknown) => ChartOption & { marks: number };
   importanceOption: (params: { name: string; importance: number; correlation: number }[], categorical: ReadonlySet<string>) => ChartOption;
   paretoOption: (pareto: unknown, names: [string, string]) => Linked;
   tooltipPosition: Position;
@@ -235,5 +236,15 @@ describe("the importance chart", () => {
     // Ordered by importance, least first: depth, optimizer, lr.
     expect(bars.data.map((d) => d.itemStyle.color)).toEqual(["#c0504d", "#8c8c8c", "#2f6fdf"]);
     expect([0, 1, 2].map((dataIndex) => bars.label.formatter({ dataIndex }))).toEqual(["0.1 (+0.2)", "0.3 (categorical)", "0.6 (−0.5)"]);
+  });
+});
+
+describe("the learning curves chart", () => {
+  it("leaves a gap at a diverged step, which the API sends as \"NaN\", \"Infinity\" or \"-Infinity\"", () => {
+    // Sent as null before; as names, a value axis took "Infinity" for a number and its range for infinite.
+    const curves = { matched: 1, shown: 1, total: 1, curves: [{ number: 0, state: "pruned", steps: [0, 1, 2, 3, 4], values: [0.5, "NaN", 0.25, "Infinity", "-Infinity"] }] };
+    const { option, marks } = curvesOption(curves) as { option: { series: { data: unknown[] }[] }; marks: number };
+    expect(marks).toBe(1);
+    expect(option.series[0]!.data).toEqual([[0, 0.5], [1, null], [2, 0.25], [3, null], [4, null]]);
   });
 });

@@ -2,6 +2,7 @@
  * The dashboard's only way to data: the server's HTTP API under /api/v1 (with the token, when the
  * server has one), or, in a report written by `sextant report`, the answers embedded in the page.
  */
+import type { WireNumber } from "./numbers.js";
 import { tokenFromFragment } from "./token.js";
 
 export type TrialState = "waiting" | "running" | "complete" | "pruned" | "failed";
@@ -48,8 +49,8 @@ export interface TrialJson {
   state: TrialState;
   params: Record<string, ParamValue>;
   distributions: Record<string, Distribution>;
-  values: number[] | null;
-  intermediate: Record<string, number>;
+  values: WireNumber[] | null;
+  intermediate: Record<string, WireNumber>;
   userAttrs: Record<string, unknown>;
   systemAttrs: Record<string, unknown>;
   startedAt: number | null;
@@ -99,7 +100,7 @@ export interface Points extends Shown {
 export interface TableRow {
   number: number;
   state: TrialState;
-  values: number[] | null;
+  values: WireNumber[] | null;
   params: Record<string, ParamValue>;
   durationMs: number | null;
 }
@@ -119,7 +120,7 @@ export interface Contour {
 }
 
 export interface Curves extends Shown {
-  curves: { number: number; state: TrialState; steps: number[]; values: number[] }[];
+  curves: { number: number; state: TrialState; steps: number[]; values: WireNumber[] }[];
 }
 
 export interface Pareto extends Shown {

@@ -12,6 +12,7 @@ import { GridComponent, LegendComponent, ParallelComponent, TitleComponent, Tool
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import type { Beliefs, Contour, Curves, Distribution, Ecdf, HypervolumeHistory, Pareto, Points, Timeline, TrialState } from "./api.js";
+import { plottable } from "./numbers.js";
 import { formatNumber } from "./dom.js";
 
 echarts.use([
@@ -206,7 +207,8 @@ export function curvesOption(curves: Curves): { option: Option; marks: number } 
       series: curves.curves.map((curve) => ({
         type: "line",
         name: `trial ${curve.number}`,
-        data: curve.steps.map((s, i) => [s, curve.values[i]]),
+        // A diverged step (NaN, ±Infinity) is a gap: a value axis has no place for it.
+        data: curve.steps.map((s, i) => [s, plottable(curve.values[i])]),
         showSymbol: false,
         lineStyle: { color: STATE_COLORS[curve.state], width: 1, type: curve.state === "pruned" ? "dashed" : "solid", opacity: 0.8 },
         itemStyle: { color: STATE_COLORS[curve.state] },

@@ -2,6 +2,7 @@
  * Building the page without ever parsing markup: every string, and user strings above all
  * (study names, parameter values, attributes, stderr), becomes a text node.
  */
+import type { WireNumber } from "./numbers.js";
 export type Child = Node | string | number | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | number | boolean | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
@@ -27,8 +28,9 @@ export function clear(element: Element): void {
 }
 
 /** A number for people: few digits, no exponent for ordinary magnitudes. */
-export function formatNumber(value: number | null | undefined): string {
+export function formatNumber(value: WireNumber | null | undefined): string {
   if (value === null || value === undefined) return "—";
+  if (typeof value === "string") return value;
   if (!Number.isFinite(value)) return String(value);
   if (Number.isInteger(value)) return String(value);
   const abs = Math.abs(value);

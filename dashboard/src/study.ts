@@ -47,6 +47,7 @@ import {
   timelineOption,
 } from "./charts.js";
 import { clear, formatNumber, h, jsonText } from "./dom.js";
+import { plottable } from "./numbers.js";
 import { type Filter, type View, filterQuery, passes, roundForUrl, viewSearch, writeView } from "./state.js";
 import { TrialTable } from "./table.js";
 
@@ -1050,7 +1051,8 @@ export class StudyPage {
       }
       const improvements: { number: number; value: number }[] = [];
       for (const trial of trials) {
-        const value = trial.values?.[0] ?? null;
+        // A NaN or ±Infinity value (a diverged run) is no point, as in the server's points: it came as a string.
+        const value = plottable(trial.values?.[0]);
         const inside = passes(filter, { state: trial.state, value, coordinate: (name) => coordinateOf(distributions.get(name), trial.params[name]) });
         const i = at.get(trial.number);
         if (!inside) {

@@ -101,6 +101,22 @@ describe("dashboard routes", () => {
     expect(contour.json.cells[0][3]).toBe(4);
   });
 
+  it("sends a learning curve's NaN and ±Infinity by name, as the trial routes do", async () => {
+    const storage = new MemoryStorage();
+    const app = createServerApp({ storage, dashboard: false });
+    const study = await storage.createStudy("s", ["minimize"]);
+    const trial = await storage.createTrial(study.id, { state: "running" });
+    await storage.updateTrial(trial.id, { params: { x: { value: 1, distribution: X } }, intermediate: { 0: 2, 1: NaN, 2: Infinity, 3: -Infinity }, state: "pruned", values: [2] });
+    // They were sent as null (JSON.stringify's NaN), unlike GET …/trials/0, which names them.
+    const curves = await get(app, "/studies/s/curves", ui.CurvesResponse);
+    expect(curves.json.curves).toEqual([{ number: 0, state: "pruned", steps: [0, 1, 2, 3], values: [2, "NaN", "Infinity", "-Infinity"] }]);
+    expect(Object.values((await get(app, "/studies/s/trials/0")).json.trial.intermediate)).toEqual(curves.json.curves[0].values);
+    // A pruned trial's value is its last report's, which may have diverged: the table named it null too.
+    const diverged = await storage.createTrial(study.id, { state: "running" });
+    await storage.updateTrial(diverged.id, { intermediate: { 0: Infinity }, state: "pruned", values: [Infinity] });
+    expect((await get(app, "/studies/s/table", ui.TableResponse)).json.rows.map((row: { values: unknown }) => row.values)).toEqual([[2], ["Infinity"]]);
+  });
+
   it("answers the contour grid, curves, timeline, Pareto and importance under the OpenAPI schemas", async () => {
     const { app } = await fixture(60);
     const contour = await get(app, "/studies/s/contour?x=x&y=kind&bins=10", ui.ContourResponse);

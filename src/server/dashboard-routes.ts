@@ -218,7 +218,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const limit = Number(query.limit ?? 50);
         const rows = order.slice(offset, offset + limit).map((n) => {
           const trial = index.trials[n]!;
-          return { number: trial.number, state: trial.state, values: trial.values ? [...trial.values] : null, params: { ...trial.params }, durationMs: durationOf(trial) };
+          return { number: trial.number, state: trial.state, values: trial.values ? trial.values.map(api.jsonNumber) : null, params: { ...trial.params }, durationMs: durationOf(trial) };
         });
         return { rows, offset, matched: matched.length, total: index.size };
       },
@@ -339,7 +339,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
             const steps = Object.keys(trial.intermediate)
               .map(Number)
               .sort((a, b) => a - b);
-            return { number: n, state: trial.state, steps, values: steps.map((s) => trial.intermediate[s]!) };
+            return { number: n, state: trial.state, steps, values: steps.map((s) => api.jsonNumber(trial.intermediate[s]!)) };
           });
         return { matched: withCurves.length, shown: curves.length, total: index.size, curves };
       },

@@ -4,7 +4,7 @@
  * agree on which trials they show; each answer says how many trials matched and how many it shows.
  */
 import { z } from "zod";
-import { CategoricalChoice, Distribution, RecommendedTrialJson, StudyJson, TrialJson } from "./schemas.js";
+import { CategoricalChoice, Distribution, MaybeNonFinite, RecommendedTrialJson, StudyJson, TrialJson } from "./schemas.js";
 
 const TrialState = z.enum(["waiting", "running", "complete", "pruned", "failed"]);
 
@@ -94,7 +94,7 @@ export const SummaryResponse = z.strictObject({
 export const TableRow = z.strictObject({
   number: z.number().int(),
   state: TrialState,
-  values: z.array(z.number()).nullable(),
+  values: z.array(MaybeNonFinite).nullable().describe('NaN and ±Infinity (a pruned trial\'s diverged last value) as "NaN", "Infinity", "-Infinity"'),
   params: z.record(z.string(), CategoricalChoice),
   durationMs: z.number().nullable(),
 });
@@ -131,7 +131,14 @@ export const ContourResponse = z.strictObject({
 
 export const CurvesResponse = z.strictObject({
   ...Shown,
-  curves: z.array(z.strictObject({ number: z.number().int(), state: TrialState, steps: z.array(z.number()), values: z.array(z.number()) })),
+  curves: z.array(
+    z.strictObject({
+      number: z.number().int(),
+      state: TrialState,
+      steps: z.array(z.number()),
+      values: z.array(MaybeNonFinite).describe('each step\'s intermediate value; a diverged run\'s as "NaN", "Infinity" or "-Infinity", as trials send them'),
+    }),
+  ),
 });
 
 export const ParetoResponse = z.strictObject({

@@ -144,7 +144,8 @@ export const UserAttrBody = z.strictObject({
  * values (JSON.stringify wrote them as null, and the Python client crashed reading any such trial).
  */
 export const NonFiniteName = z.enum(["NaN", "Infinity", "-Infinity"]);
-const MaybeNonFinite = z.union([z.number(), NonFiniteName]);
+/** A number, or NaN and ±Infinity by {@link NonFiniteName}. */
+export const MaybeNonFinite = z.union([z.number(), NonFiniteName]);
 
 /** The number a {@link NonFiniteName} (or a number) stands for. */
 export function numberOf(value: number | z.output<typeof NonFiniteName>): number {
