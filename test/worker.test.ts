@@ -14,6 +14,7 @@ import { openStorage } from "../src/storage/index.js";
 import { SqliteStorage } from "../src/storage/sqlite.js";
 import { BIN, FIXTURES, type Running, sextant, start, tempDir } from "./fixtures/cli-run.js";
 import { type ScratchDatabase, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
+import { type ServeProcess, startServe } from "./fixtures/serve-run.js";
 
 const SLOW = join(FIXTURES, "cli-slow.mjs");
 
@@ -153,6 +154,15 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     const joined = await worker("tuned", [], { SLEEP: "10" }).done;
     expect(joined.code, joined.stderr).toBe(0);
     expect(JSON.parse(joined.stdout)).toMatchObject({ run: { trials: 3 - before }, total: { trials: 3 } });
+  });
+
+  it("runs sextant tune on a study made by create to the end of its budget, and says why it stopped there", async () => {
+    expect((await create("made", ["--trials", "3"])).code).toBe(0);
+    // It created trials past the budget that workers stop at.
+    const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "made", "--trials", "5", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir, env: { SLEEP: "0" } });
+    expect(tuned.code, tuned.stderr).toBe(0);
+    expect(tuned.stderr).toContain('sextant: stopped after 3 of 5 trial(s): study "made" was made by sextant create with a budget of 3 trial(s), and every one has been handed out');
+    expect((await trialsOf(db, "made")).map((t) => t.state)).toEqual(["complete", "complete", "complete"]);
   });
 
   it("stops a first sextant tune run at the study's budget when workers join it", async () => {
@@ -415,6 +425,76 @@ const fleetBackends: FleetBackend[] = [
   },
 ];
 
+/** A scratch folder and a fresh storage of `backend` for one test; a PostgreSQL test is skipped where no server answers. */
+async function openFleet(backend: FleetBackend, context: { skip(note?: string): never }, prefix: string) {
+  if (backend.name === "postgres") {
+    const reason = await postgresUnavailable();
+    if (reason) context.skip(reason);
+  }
+  return { ...tempDir(prefix), ...(await backend.open()) };
+}
+
+describe.each(fleetBackends)("the budget of sextant create --trials, asked for from every side at once ($name)", { timeout: 120_000 }, (backend) => {
+  let dir: string;
+  let cleanup: () => void;
+  let url: string;
+  let dispose: () => Promise<void>;
+  let serve: ServeProcess | undefined;
+  beforeEach(async (context) => {
+    ({ dir, cleanup, url, dispose } = await openFleet(backend, context, "sextant-budget-"));
+  });
+  afterEach(async () => {
+    await serve?.stop();
+    serve = undefined;
+    cleanup?.();
+    await dispose?.();
+  });
+
+  it("hands out exactly N trials between two library processes, the HTTP service and a worker, each told when it is spent", async () => {
+    // loadStudy().ask() and POST …/trials created trials past the budget that sextant worker stops at.
+    const created = await sextant(["create", "--storage", url, "--study", "budget", "-p", "x=float:0:10", "--trials", "40", "--", "node", SLOW, "{x}"], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    serve = await startServe(dir, ["--storage", url]);
+    const library = [1, 2].map(() => {
+      const child = spawn(process.execPath, [join(FIXTURES, "ask-until-spent.mjs"), url, "budget"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      let err = "";
+      child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+      return new Promise<{ numbers: number[]; stopped: string }>((resolve, reject) =>
+        child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out) as { numbers: number[]; stopped: string }) : reject(new Error(`exit ${code}: ${err}`)))),
+      );
+    });
+    const overHttp = (async () => {
+      const numbers: number[] = [];
+      for (;;) {
+        const asked = await fetch(`${serve!.url}/api/v1/studies/budget/trials`, { method: "POST" });
+        const answer = (await asked.json()) as { trial?: { number: number }; error?: { message: string } };
+        if (asked.status !== 201) return { numbers, status: asked.status, message: answer.error?.message };
+        numbers.push(answer.trial!.number);
+        await fetch(`${serve!.url}/api/v1/studies/budget/trials/${answer.trial!.number}/tell`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ state: "complete", values: [1] }),
+        });
+      }
+    })();
+    const worker = start(["worker", "--storage", url, "--study", "budget", "--json"], { cwd: dir, env: { SLEEP: "0" } });
+    const [[one, two], http, ran] = await Promise.all([Promise.all(library), overHttp, worker.done]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect([one.stopped, two.stopped]).toEqual(["spent 40", "spent 40"]);
+    expect(http.status).toBe(409);
+    expect(http.message).toBe('study "budget" has used up its budget of 40 trial(s) (sextant create --trials 40): every one has been handed out');
+    const byWorker = (JSON.parse(ran.stdout) as { run: { trials: number } }).run.trials;
+    expect(one.numbers.length + two.numbers.length + http.numbers.length + byWorker).toBe(40);
+    const given = [...one.numbers, ...two.numbers, ...http.numbers];
+    expect(new Set(given).size).toBe(given.length);
+    const trials = await trialsOf(url, "budget");
+    expect(trials.map((t) => t.number)).toEqual([...Array(40).keys()]);
+    expect(trials.every((t) => t.state === "complete")).toBe(true);
+  });
+});
+
 describe.each(fleetBackends)("a SIGKILLed worker's trial ($name)", { timeout: 120_000 }, (backend) => {
   let dir: string;
   let cleanup: () => void;
@@ -422,12 +502,7 @@ describe.each(fleetBackends)("a SIGKILLed worker's trial ($name)", { timeout: 12
   let dispose: () => Promise<void>;
   const running: Running[] = [];
   beforeEach(async (context) => {
-    if (backend.name === "postgres") {
-      const reason = await postgresUnavailable();
-      if (reason) context.skip(reason);
-    }
-    ({ dir, cleanup } = tempDir("sextant-killed-"));
-    ({ url, dispose } = await backend.open());
+    ({ dir, cleanup, url, dispose } = await openFleet(backend, context, "sextant-killed-"));
   });
   afterEach(async () => {
     for (const r of running.splice(0)) if (r.child.exitCode === null) r.child.kill("SIGKILL");

@@ -483,7 +483,8 @@ Examples:
       `
 The study keeps its command, space and settings, so workers need only the storage URL and the
 study name. Its --trials are queued in the study: workers claim them one at a time, so any number
-of workers together run exactly that many. With --scheduler pbt or pb2 the first segment of every
+of workers together run exactly that many; so do the library's ask() and optimize and the HTTP
+service's ask, which say when the budget is used up. With --scheduler pbt or pb2 the first segment of every
 member is queued instead, and workers queue each member's next segment as one ends, until every
 member has trained its segments (the scheduler's seed is fixed here, so all workers decide alike).
 With --quiet it prints nothing on success, for scripts; --json prints the study as JSON.

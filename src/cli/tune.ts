@@ -693,6 +693,14 @@ async function runTune(
         `the ${sampler.name} sampler has no point left to propose: each of its points has a trial in study "${study.name}"`,
     );
   }
+  // A study made by sextant create runs only what it queued, as its workers do: say why a run ends short.
+  const budget = study.queuedTrialBudget;
+  if (budget !== null && interrupted === null && chatty && (settings.trials === undefined || stats.finished < settings.trials) && study.trials.every((t) => t.state !== "waiting")) {
+    io.err(
+      `sextant: stopped after ${stats.finished}${settings.trials !== undefined ? ` of ${settings.trials}` : ""} trial(s): ` +
+        `study "${study.name}" was made by sextant create with a budget of ${budget} trial(s), and every one has been handed out`,
+    );
+  }
   if (interrupted) {
     // An in-memory study ends with the process: running the command again starts a new one.
     const next = isMemoryUrl(study.storage.url) ? "The study was in memory and is gone (keep one with --storage sqlite:FILE)." : "Run the same command again to continue the study.";

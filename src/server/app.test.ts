@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { GPSampler, MedianPruner, PBTScheduler, RandomSampler, createStudy } from "../index.js";
-import { MemoryStorage, StorageBusyError, openStorage } from "../storage/index.js";
+import { MemoryStorage, StorageBusyError, openStorage, queueWaitingTrials } from "../storage/index.js";
 import { type ServerAppOptions, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
 
@@ -475,6 +475,18 @@ describe("HTTP API: trials", () => {
       expect([badStudy.status, badStudy.json.error.field, await storage.getStudy("u")]).toEqual([400, "body.userAttrs.x", null]);
       await storage.close();
     }
+  });
+
+  it("hands out a study's budget of trials (sextant create --trials) and then answers 409 saying it is used up", async () => {
+    const { app, storage } = newApp();
+    const record = await storage.createStudy("fleet", ["minimize"], { systemAttrs: { "cli:config": { version: 1, budget: { trials: 2, deadline: null, queued: true } } } });
+    await queueWaitingTrials(storage, record.id, 2);
+    expect((await call(app, "POST", "/studies/fleet/trials", { space: { x: SPACE.x } })).status).toBe(201);
+    expect((await call(app, "POST", "/studies/fleet/trials")).status).toBe(201);
+    // A third ask created trial 2, past the budget that sextant worker stops at.
+    const spent = await call(app, "POST", "/studies/fleet/trials");
+    expect([spent.status, spent.json.error.message]).toEqual([409, 'study "fleet" has used up its budget of 2 trial(s) (sextant create --trials 2): every one has been handed out']);
+    expect((await storage.trialsSince(record.id, 0)).trials).toHaveLength(2);
   });
 
   it("answers whether to prune from the study's pruner", async () => {

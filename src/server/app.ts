@@ -41,6 +41,7 @@ import {
   Study,
   type TellResult,
   type Trial,
+  TrialBudgetSpentError,
   TrialNumberNotFoundError,
   singleObjectiveProblem,
   storedWarmStartSources,
@@ -309,6 +310,8 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof TrialNotRunningError) return new HttpError(409, error.message);
   if (error instanceof ParameterConflictError || error instanceof ParamConflictError) return new HttpError(409, error.message, "body.distribution");
   if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message);
+  // The study's queued trials are all handed out: workers stop there, and so does this ask.
+  if (error instanceof TrialBudgetSpentError) return new HttpError(409, error.spent);
   // The study's grid has no value for what the request suggests: the study's setup, not the server, says no.
   if (error instanceof GridMismatchError) return new HttpError(409, error.message);
   // A study stored with a pruner that cannot judge its several objectives (made before creation refused it).

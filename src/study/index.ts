@@ -10,6 +10,7 @@ export {
   setDefaultSamplerFactory,
   MultiObjectiveError,
   NoSegmentReadyError,
+  TrialBudgetSpentError,
   singleObjectiveProblem,
   DEFAULT_MAX_RETRIES,
   CLIENT_BEATS_ATTR,

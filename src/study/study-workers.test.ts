@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { MedianPruner } from "../pruners/index.js";
 import { RandomSampler } from "../samplers/index.js";
 import type { JsonValue } from "../space/index.js";
-import { TrialNotRunningError, openStorage } from "../storage/index.js";
-import { createStudy, loadStudy } from "./index.js";
+import { TrialNotRunningError, openStorage, queueWaitingTrials } from "../storage/index.js";
+import { TrialBudgetSpentError, createStudy, loadStudy } from "./index.js";
 import { type WorkerIdentity, currentWorker, readProcessStat } from "./worker-identity.js";
 
 const self = currentWorker();
@@ -62,6 +62,42 @@ describe("Study.recoverAbandonedTrials", () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
     await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
     expect(study.trials[0]!.systemAttrs.worker).toEqual({ ...self });
+  });
+});
+
+describe("a study made with a budget of trials (sextant create --trials N)", () => {
+  /** What `sextant create --trials 3` leaves: three queued trials and the budget in `cli:config`. */
+  async function budgeted(url: string) {
+    const storage = await openStorage(url);
+    const record = await storage.createStudy("fleet", ["minimize"], { systemAttrs: { "cli:config": { version: 1, budget: { trials: 3, deadline: null, queued: true } } } });
+    await queueWaitingTrials(storage, record.id, 3);
+    return storage;
+  }
+
+  it("hands out its queued trials to ask() and then says the budget is used up, as workers stop there", async () => {
+    const storage = await budgeted("memory:");
+    const study = await loadStudy({ name: "fleet", storage, sampler: new RandomSampler({ seed: 1 }) });
+    const asked = [await study.ask(), await study.ask(), await study.ask()];
+    expect(asked.map((t) => t.number)).toEqual([0, 1, 2]);
+    // A fourth ask created trial 3, past the budget that sextant worker stops at.
+    const error = await study.ask().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrialBudgetSpentError);
+    expect(error).toMatchObject({ budget: 3, studyName: "fleet" });
+    expect((error as Error).message).toContain('study "fleet" has used up its budget of 3 trial(s)');
+    for (const trial of asked) await study.tell(trial, 1);
+    expect(study.trials).toHaveLength(3);
+    // A trial queued on purpose is one more to hand out.
+    await study.enqueueTrial({ x: 0.5 });
+    expect((await study.ask()).number).toBe(3);
+    await storage.close();
+  });
+
+  it("runs optimize to the budget and no further, however many trials it is given", async () => {
+    const storage = await budgeted("memory:");
+    const study = await loadStudy({ name: "fleet", storage, sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 10, heartbeat: false });
+    expect(study.trials.map((t) => t.state)).toEqual(["complete", "complete", "complete"]);
+    await storage.close();
   });
 });
 

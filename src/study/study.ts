@@ -104,7 +104,8 @@ export interface OptimizeOptions {
   /**
    * Run only trials already queued in the study (`enqueueTrial`, retries, or the budget that
    * `sextant create` queues), never new ones; stop when none is queued and no other worker's trial
-   * is still running (a running trial may yet come back as a retry).
+   * is still running (a running trial may yet come back as a retry). Always so on a study made
+   * with `sextant create --trials N`: its budget is what it has queued.
    */
   onlyQueuedTrials?: boolean;
   /** Told about problems that do not stop the run, such as a heartbeat that could not be written (default: stderr). */
@@ -212,6 +213,35 @@ export class NoSegmentReadyError extends Error {
 /** Thrown when asking for the best trial of a multi-objective study. */
 export class MultiObjectiveError extends Error {
   override name = "MultiObjectiveError";
+}
+
+/**
+ * Thrown by {@link Study.ask} on a study made with a budget of trials (`sextant create --trials N`)
+ * once every one of them has been handed out. The budget is the study's queued trials, which
+ * every asker claims atomically (as `sextant worker` does), so however many processes ask, no
+ * more than N trials run. A trial a dead worker left is queued again as a retry, and can be
+ * asked for then.
+ *
+ * @example
+ * try {
+ *   const trial = await study.ask();
+ * } catch (error) {
+ *   if (error instanceof TrialBudgetSpentError) console.log(`all ${error.budget} trials handed out`);
+ *   else throw error;
+ * }
+ */
+export class TrialBudgetSpentError extends Error {
+  override name = "TrialBudgetSpentError";
+  /** What happened, without the library's remedy (the HTTP service answers with this). */
+  readonly spent: string;
+  constructor(
+    readonly studyName: string,
+    readonly budget: number,
+  ) {
+    const spent = `study "${studyName}" has used up its budget of ${budget} trial(s) (sextant create --trials ${budget}): every one has been handed out`;
+    super(`${spent}; queue more with study.enqueueTrial(), or run more in a new study`);
+    this.spent = spent;
+  }
 }
 
 /** A trial number that the study does not have (yet). */
@@ -984,6 +1014,23 @@ export class Study implements TrialHost {
     }
   }
 
+  /**
+   * The trials of a budget stored by `sextant create --trials N` (queued up front), or null for a
+   * study without one (made by the library or `sextant tune`, whose --trials bounds only the runs
+   * that count against it). Every ask claims one of the queued trials, and {@link ask} throws
+   * {@link TrialBudgetSpentError} when none is left. Read as it was stored; a malformed record is no budget.
+   *
+   * @example
+   * const study = await loadStudy({ name: "fleet", storage: "sqlite:./runs.db" });
+   * if (study.queuedTrialBudget !== null) console.log(`at most ${study.queuedTrialBudget} trials, retries aside`);
+   */
+  get queuedTrialBudget(): number | null {
+    const config = this.record.systemAttrs[CLI_CONFIG_ATTR];
+    const budget = config !== null && typeof config === "object" && !Array.isArray(config) ? config.budget : undefined;
+    if (budget === null || typeof budget !== "object" || Array.isArray(budget) || budget.queued !== true) return null;
+    return typeof budget.trials === "number" && Number.isSafeInteger(budget.trials) && budget.trials > 0 ? budget.trials : null;
+  }
+
   /** The heartbeat thread of trials asked with {@link ask}, started with the first (see {@link beatForAskedTrial}). */
   private askedTrialBeats: Promise<HeartbeatThread | null> | null = null;
   private askedTrialBeatsStarted: HeartbeatThread | null = null;
@@ -996,6 +1043,13 @@ export class Study implements TrialHost {
     // A population's trials are its queued segments: ask/tell runs them as optimize does.
     if (this.scheduler) return (await this.askSegment(fixedDistributions)) ?? (await this.noSegmentReady());
     this.refusePopulationWithoutScheduler();
+    const budget = this.queuedTrialBudget;
+    if (budget !== null) {
+      // Only a queued trial, claimed atomically, as workers run them: creating one went past the budget.
+      const claimed = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
+      if (!claimed) throw new TrialBudgetSpentError(this.name, budget);
+      return this.startTrial(claimed, fixedDistributions);
+    }
     // A sampler that may run dry must be asked before a trial is created, which the one-trip path cannot do.
     const prefetched = this.prefetched.shift();
     if (prefetched) return this.startTrial(prefetched, fixedDistributions, false);
@@ -1636,6 +1690,8 @@ export class Study implements TrialHost {
     const timing = resolveHeartbeat(options.heartbeat ?? this.storedHeartbeat(), this.storage.url);
     const maxRetries = checkMaxRetries(options.maxRetries);
     const warn = options.onWarning ?? this.onWarning;
+    // A study with a budget of queued trials (sextant create --trials) runs them as its workers do.
+    const onlyQueuedTrials = options.onlyQueuedTrials === true || this.queuedTrialBudget !== null;
     const generation = this.stopGeneration;
     // This call's own stop (an error in a lane, a sampler run dry) also ends only this call's lanes.
     let stoppedHere = false;
@@ -1667,7 +1723,7 @@ export class Study implements TrialHost {
       Date.now() < deadline &&
       !this.stopConditionMet(options.stopAfter);
     const pipeline =
-      options.concurrency === undefined && this.skipChangesOnAsk && this.storage.groupCommit === true && !options.onlyQueuedTrials
+      options.concurrency === undefined && this.skipChangesOnAsk && this.storage.groupCommit === true && !onlyQueuedTrials
         ? new WritePipeline()
         : null;
 
@@ -1686,7 +1742,7 @@ export class Study implements TrialHost {
         let trial: Trial | null;
         this.asksInFlight++;
         try {
-          trial = this.scheduler ? await this.askSegment() : options.onlyQueuedTrials ? await this.askQueuedTrial() : await this.askTrial({});
+          trial = this.scheduler ? await this.askSegment() : onlyQueuedTrials ? await this.askQueuedTrial() : await this.askTrial({});
         } catch (error) {
           if (error instanceof SamplerExhaustedError) {
             stoppedHere = true;
@@ -1717,7 +1773,7 @@ export class Study implements TrialHost {
           // made by a callback or a stop condition; a trial started for nothing is released below.
           // Queued-only asks (segments of a population included) claim, never create: not ahead.
           const goesOn =
-            !options.onlyQueuedTrials &&
+            !onlyQueuedTrials &&
             !this.scheduler &&
             started + ahead + this.prefetched.length < nTrials &&
             !stopped() &&
