@@ -53,6 +53,24 @@ describe("--sampler-opt and --pruner-opt", () => {
     expect([grid.code, grid.stderr]).toEqual([2, 'sextant: grid sampler: option "grid" has no values for "x"; a grid search needs values for every declared parameter\n']);
   });
 
+  it("takes null for TPE's magicClipExponent, as a flag and as a config file's YAML null, as new TPESampler does", async () => {
+    // Both were refused: 'option "magicClipExponent" must be a finite number > 0, got "null"'.
+    const flag = await run([...TUNE, "--sampler", "tpe", "--sampler-opt", "magicClipExponent=null", ...NODE_CMD]);
+    expect([flag.code, flag.stderr]).toEqual([0, ""]);
+    writeFileSync(
+      join(dir, "null.yaml"),
+      ['command: ["node", "' + join(FIXTURES, "cli-quadratic.mjs") + '", "--x", "{x}", "--y", "1"]', "params: { x: 'float:-2:2' }", "sampler: { name: tpe, options: { magic_clip_exponent: null } }"].join("\n"),
+    );
+    const config = await run(["tune", "--config", "null.yaml", "--trials", "1", "--json", "--storage", "memory:"]);
+    expect([config.code, config.stderr]).toEqual([0, ""]);
+    const listing = JSON.parse((await run(["samplers", "tpe", "--json"])).stdout) as { options: { name: string; type: string; description: string }[] }[];
+    const option = listing[0]!.options.find((o) => o.name === "magicClipExponent")!;
+    expect(option.type).toBe("finite number > 0 or null");
+    expect(option.description).toContain("null (magicClipExponent=null) is Optuna's floor");
+    const other = await run([...TUNE, "--sampler", "tpe", "--sampler-opt", "minBandwidthFactor=null", ...NODE_CMD]);
+    expect([other.code, other.stderr]).toEqual([2, 'sextant: tpe sampler: option "minBandwidthFactor" must be a finite number in [0, 1), got "null"\n']);
+  });
+
   it("lets a flag override a config option spelled differently", async () => {
     writeFileSync(
       join(dir, "s.yaml"),

@@ -14,11 +14,12 @@ import { PARAM_NAME, parseParamSpec, splitCommandLine } from "./params.js";
 
 
 // An option is a scalar, or a mapping for an option that holds a JSON object (patient's
-// wrappedOptions): written as YAML, it reaches the option as its JSON text.
+// wrappedOptions): written as YAML, it reaches the option as its JSON text. A YAML null reaches it
+// as the text "null", as `--sampler-opt key=null` does, for options that take null (TPE's magicClipExponent).
 /** The longest duration a flag or config key takes (about 31 years): far beyond any run, and a deadline that far ahead is still a date (1e13 s was not, and crashed). */
 export const MAX_SECONDS = 1e9;
 
-const componentOption = z.union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown())]);
+const componentOption = z.union([z.string(), z.number(), z.boolean(), z.null(), z.record(z.string(), z.unknown())]);
 const namedComponent = z.union([
   z.string().min(1),
   z.strictObject({ name: z.string().min(1), options: z.record(z.string(), componentOption).optional() }),

@@ -75,6 +75,26 @@ describe("createSamplerByName", () => {
   });
 });
 
+describe("options the constructor takes as null", () => {
+  it("reach TPE by name as null or the text null, as new TPESampler takes them", async () => {
+    // createSamplerByName refused null ("must be a finite number > 0, got null") though the constructor took it.
+    const suggest = async (sampler: ReturnType<typeof createSamplerByName>) => {
+      const study = await createStudy({ storage: new MemoryStorage(), sampler });
+      await study.optimize((trial) => (trial.suggestFloat("x", 0, 1) - 0.3) ** 2, { nTrials: 12 });
+      return study.trials.map((t) => t.params.x);
+    };
+    const expected = await suggest(new TPESampler({ seed: 3, nStartupTrials: 3, magicClipExponent: null }));
+    expect(await suggest(createSamplerByName("tpe", { seed: 3, nStartupTrials: 3, magicClipExponent: null }))).toEqual(expected);
+    expect(await suggest(createSamplerByName("tpe", { seed: "3", n_startup_trials: "3", magic_clip_exponent: "null" }))).toEqual(expected);
+    expect(await suggest(createSamplerByName("tpe", { seed: 3, nStartupTrials: 3 }))).not.toEqual(expected);
+  });
+
+  it("are refused as null by every other option, naming it", () => {
+    expect(() => createSamplerByName("tpe", { nStartupTrials: null })).toThrow('tpe sampler: option "nStartupTrials" must be an integer >= 0, got null');
+    expect(() => createSamplerByName("tpe", { minBandwidthFactor: "null" })).toThrow('option "minBandwidthFactor" must be a finite number in [0, 1), got "null"');
+  });
+});
+
 describe("JSON-text options given as objects through the library", () => {
   it("are read as their JSON, as a config file's mapping is, not as \"[object Object]\"", async () => {
     const grid = createSamplerByName("grid", { grid: { x: [1, 2] } as never });

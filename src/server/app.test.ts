@@ -123,6 +123,7 @@ describe("HTTP API: studies", () => {
       // JSON has types: a quoted number is a client's mistake (the CLI's text options are converted).
       [{ name: "s", sampler: { name: "random", options: { seed: "6" } } }, "body.sampler"],
       [{ name: "s", pruner: { name: "median", options: { nWarmupSteps: "2" } } }, "body.pruner"],
+      [{ name: "s", sampler: { name: "tpe", options: { nStartupTrials: null } } }, "body.sampler"],
       [{ name: "s", pruner: { name: "median", options: { bogus: 1 } } }, "body.pruner"],
       [{ name: "s", pruner: { name: "asha", options: { minResource: "3" } } }, "body.pruner"],
       [{ name: "s", pruner: { name: "asha", options: { minResource: 0 } } }, "body.pruner"],
@@ -599,6 +600,19 @@ describe("HTTP API: trials", () => {
     const report = await call(app, "POST", "/studies/older/trials/0/report", { step: 0, value: 1 });
     expect([report.status, report.json.error.message]).toEqual([409, "the median pruner supports single-objective studies only; this study has 2 objectives (use no pruner, or report one objective)"]);
     expect((await call(app, "POST", "/studies", { name: "mo-threshold", directions: ["minimize", "minimize"], pruner: { name: "threshold", options: { upper: 1 } } })).status).toBe(201);
+  });
+
+  it("takes JSON null for an option the constructor takes as null (TPE's magicClipExponent), and asks with it", async () => {
+    // The body schema refused null outright, though new TPESampler({ magicClipExponent: null }) takes it.
+    const { app } = newApp();
+    const created = await call(app, "POST", "/studies", { name: "optuna-clip", sampler: { name: "tpe", options: { magicClipExponent: null, nStartupTrials: 1 } } });
+    expect([created.status, created.json.study.sampler]).toEqual([201, { name: "tpe", options: { magicClipExponent: null, nStartupTrials: 1 } }]);
+    expectShape(api.StudyResponse, created.json);
+    for (let i = 0; i < 3; i++) {
+      const asked = await call(app, "POST", "/studies/optuna-clip/trials", { space: { x: SPACE.x } });
+      expect(asked.status).toBe(201);
+      await call(app, "POST", `/studies/optuna-clip/trials/${asked.json.trial.number}/tell`, { state: "complete", values: [asked.json.trial.params.x] });
+    }
   });
 
   it("takes a successive-halving pruner's steps as JSON numbers and its words as text", async () => {

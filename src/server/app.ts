@@ -97,7 +97,7 @@ export interface ServerAppOptions {
 /** How a sampler or pruner is named in requests and kept on the study. */
 type NamedSpec = {
   name: string;
-  options: Record<string, string | number | boolean>;
+  options: Record<string, string | number | boolean | null>;
 };
 
 /** System attributes under which a study keeps what any server process needs to rebuild its sampler and pruner. */

@@ -101,7 +101,8 @@ const Attributes = z
       'an object of its own with that one key is sent with one "$" more in front of it ({"$$sextant:number": ...}), both ways',
   );
 
-const OptionValue = z.union([z.string(), z.number(), z.boolean()]);
+// null only for options that take it (TPE's magicClipExponent); the sampler's own check names the rest.
+const OptionValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 const SamplerSpec = z.strictObject({
   name: z.string().min(1).max(100),

@@ -56,6 +56,11 @@ describe("describeOptionType", () => {
     expect(describeOptionType({ kind: "number", max: 1, exclusiveMax: true, description: "" })).toBe("finite number < 1");
     expect(describeOptionType({ kind: "enum", values: ["a", "b"], description: "" })).toBe("one of a, b");
   });
+
+  it("says when a number may also be null", () => {
+    expect(describeOptionType({ kind: "number", min: 0, exclusiveMin: true, nullable: true, description: "" })).toBe("finite number > 0 or null");
+    expect(describeOptionType({ kind: "number", nullable: true, description: "" })).toBe("finite number or null");
+  });
 });
 
 describe("closestName", () => {
@@ -76,6 +81,27 @@ describe("ComponentRegistry", () => {
     expect(() => registry.create("sprung", {}, "ctx")).toThrow('unknown widget "sprung" (did you mean "spring"?; choose one of: spring)');
     expect(() => registry.create("spring", { bogus: 1 }, "ctx")).toThrow('spring widget: unknown option "bogus"; valid options: nStartupTrials');
     expect(registry.names()).toEqual(["spring"]);
+  });
+});
+
+describe("nullable options", () => {
+  const NULLABLE = defineOptions({ exponent: { kind: "number", min: 0, exclusiveMin: true, nullable: true, description: "null: the other rule" }, grid: SCHEMA.grid });
+
+  it("take null, and the text null in any case, as null; numbers as before", () => {
+    expect(parseOptions("x sampler", { exponent: null }, NULLABLE)).toEqual({ exponent: null });
+    expect(parseOptions("x sampler", { exponent: " NULL " }, NULLABLE)).toEqual({ exponent: null });
+    expect(parseOptions("x sampler", { exponent: "2" }, NULLABLE)).toEqual({ exponent: 2 });
+    expect(() => parseOptions("x sampler", { exponent: "none" }, NULLABLE)).toThrow('x sampler: option "exponent" must be a finite number > 0 or null, got "none"');
+  });
+
+  it("are the only ones that take null: a text option does not turn it into the text null", () => {
+    expect(() => parseOptions("x sampler", { grid: null }, NULLABLE)).toThrow('x sampler: option "grid" must be text, got null');
+    expect(() => parseOptions("x sampler", { sigma0: null }, SCHEMA)).toThrow('option "sigma0" must be a finite number > 0, got null');
+  });
+
+  it("take JSON null from the HTTP API, and other options refuse it", () => {
+    expect(() => checkJsonOptionTypes("x sampler", { exponent: null }, NULLABLE)).not.toThrow();
+    expect(() => checkJsonOptionTypes("x sampler", { sigma0: null }, SCHEMA)).toThrow('x sampler: option "sigma0" must be a JSON number (a finite number > 0), got null');
   });
 });
 

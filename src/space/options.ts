@@ -11,8 +11,11 @@
 /** A value an option can take once parsed. */
 export type OptionValue = number | string | boolean;
 
-/** Options as front ends give them: values may still be strings (`"0.5"`, `"true"`); undefined ones are skipped. */
-export type RawOptions = Readonly<Record<string, OptionValue | undefined>>;
+/**
+ * Options as front ends give them: values may still be strings (`"0.5"`, `"true"`); undefined ones
+ * are skipped. `null` (or the text `"null"`) is a value only for options declared `nullable`.
+ */
+export type RawOptions = Readonly<Record<string, OptionValue | null | undefined>>;
 
 interface OptionCommon {
   /** One line for `sextant samplers`: what the option changes (and why one would). */
@@ -25,7 +28,18 @@ interface OptionCommon {
 export type OptionSpec = OptionCommon &
   (
     | { readonly kind: "integer"; readonly min?: number; readonly max?: number }
-    | { readonly kind: "number"; readonly min?: number; readonly max?: number; readonly exclusiveMin?: boolean; readonly exclusiveMax?: boolean }
+    | {
+        readonly kind: "number";
+        readonly min?: number;
+        readonly max?: number;
+        readonly exclusiveMin?: boolean;
+        readonly exclusiveMax?: boolean;
+        /**
+         * Also takes `null`, written `null` on the command line, for a constructor option typed
+         * `number | null` (TPE's `magicClipExponent`); the description says what null stands for.
+         */
+        readonly nullable?: boolean;
+      }
     | { readonly kind: "boolean" }
     | { readonly kind: "enum"; readonly values: readonly string[] }
     | { readonly kind: "string" }
@@ -36,7 +50,9 @@ export type OptionSpec = OptionCommon &
 /** The options of one sampler or pruner, keyed by their canonical camelCase names. */
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;
 
-type ParsedValue<S extends OptionSpec> = S extends { kind: "integer" | "number" }
+type ParsedValue<S extends OptionSpec> = S extends { kind: "number"; nullable: true }
+  ? number | null
+  : S extends { kind: "integer" | "number" }
   ? number
   : S extends { kind: "boolean" }
     ? boolean
@@ -107,7 +123,7 @@ export function normalizeOptionKey(key: string): string {
 export function parseOptions<S extends OptionSchema>(owner: string, raw: RawOptions, schema: S): ParsedOptions<S> {
   const byNormalized = new Map(Object.keys(schema).map((key) => [normalizeOptionKey(key), key]));
   const spelledAs = new Map<string, string>();
-  const result: Record<string, OptionValue> = {};
+  const result: Record<string, OptionValue | null> = {};
   for (const [rawKey, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     const key = byNormalized.get(normalizeOptionKey(rawKey));
@@ -136,6 +152,7 @@ export function checkJsonOptionTypes(owner: string, raw: RawOptions, schema: Opt
     const key = byNormalized.get(normalizeOptionKey(rawKey));
     if (key === undefined || value === undefined) continue;
     const spec = schema[key]!;
+    if (value === null && isNullable(spec)) continue;
     if (spec.kind === "steps") {
       // A count of steps is a JSON number; text is one of the option's words.
       if (typeof value === "number" || (typeof value === "string" && spec.words.some((w) => w.toLowerCase() === value.trim().toLowerCase()))) continue;
@@ -225,7 +242,14 @@ function unknownOptionMessage(key: string, valid: readonly string[]): string {
 const TRUE_WORDS = ["true", "1", "yes", "on"];
 const FALSE_WORDS = ["false", "0", "no", "off"];
 
-function parseOptionValue(where: string, raw: OptionValue, spec: OptionSpec): OptionValue {
+function isNullable(spec: OptionSpec): boolean {
+  return spec.kind === "number" && spec.nullable === true;
+}
+
+function parseOptionValue(where: string, raw: OptionValue | null, spec: OptionSpec): OptionValue | null {
+  if (isNullable(spec) && (raw === null || (typeof raw === "string" && raw.trim().toLowerCase() === "null"))) return null;
+  // Without this, a text option would take null as the text "null".
+  if (raw === null) throw new OptionError(`${where} must be ${withArticle(describeOptionType(spec))}, got null`);
   switch (spec.kind) {
     case "boolean": {
       if (typeof raw === "boolean") return raw;
@@ -284,6 +308,7 @@ function withArticle(text: string): string {
  * @example
  * describeOptionType({ kind: "number", min: 0, max: 1, exclusiveMin: true, description: "" }) // "finite number in (0, 1]"
  * describeOptionType({ kind: "integer", min: 1, description: "" }) // "integer >= 1"
+ * describeOptionType({ kind: "number", min: 0, exclusiveMin: true, nullable: true, description: "" }) // "finite number > 0 or null"
  */
 export function describeOptionType(spec: OptionSpec): string {
   switch (spec.kind) {
@@ -300,10 +325,11 @@ export function describeOptionType(spec: OptionSpec): string {
       const finite = spec.kind === "number" ? "finite number" : "integer";
       const openLow = spec.kind === "number" && spec.exclusiveMin === true;
       const openHigh = spec.kind === "number" && spec.exclusiveMax === true;
-      if (spec.min !== undefined && spec.max !== undefined) return `${finite} in ${openLow ? "(" : "["}${spec.min}, ${spec.max}${openHigh ? ")" : "]"}`;
-      if (spec.min !== undefined) return `${finite} ${openLow ? ">" : ">="} ${spec.min}`;
-      if (spec.max !== undefined) return `${finite} ${openHigh ? "<" : "<="} ${spec.max}`;
-      return finite;
+      const orNull = isNullable(spec) ? " or null" : "";
+      if (spec.min !== undefined && spec.max !== undefined) return `${finite} in ${openLow ? "(" : "["}${spec.min}, ${spec.max}${openHigh ? ")" : "]"}${orNull}`;
+      if (spec.min !== undefined) return `${finite} ${openLow ? ">" : ">="} ${spec.min}${orNull}`;
+      if (spec.max !== undefined) return `${finite} ${openHigh ? "<" : "<="} ${spec.max}${orNull}`;
+      return `${finite}${orNull}`;
     }
   }
 }

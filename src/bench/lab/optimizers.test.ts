@@ -13,6 +13,10 @@ describe("optimizer specs", () => {
     expect(parseOptimizerList("auto, random,optuna-qmc").map((s) => s.label)).toEqual(["auto", "random", "optuna-qmc"]);
   });
 
+  it("takes tpe:magicClipExponent=null, Optuna's magic clip, as the CLI and new TPESampler do", () => {
+    expect(parseOptimizerSpec("tpe:magicClipExponent=null").options).toEqual({ magicClipExponent: "null" });
+  });
+
   it("names what is wrong", () => {
     expect(() => parseOptimizerSpec("tpx")).toThrow(/optimizers: unknown optimizer "tpx"; Sextant samplers: .*tpe.*; Optuna references: optuna-tpe/);
     expect(() => parseOptimizerSpec("tpe:gamma")).toThrow(/option "gamma" of "tpe:gamma" must read key=value/);
