@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { createOnlineTuner } from "../src/online/index.js";
+import { openStorage } from "../src/storage/index.js";
 import { FIXTURES, sextant } from "./fixtures/cli-run.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sextant-learning-"));
@@ -115,10 +117,11 @@ describe("sextant online", () => {
     const early = await run(["online", "observe", "t", "3", "--storage", storage]);
     expect(early.code).toBe(2);
     expect(early.stderr).toBe('sextant: online tuner "t" has no value waiting for its cost: run "sextant online choose t" first\n');
-    const again = await run(["online", "create", "t", "--low", "0", "--high", "2", "--arms", "8", "--storage", storage]);
+    const again = await run(["online", "create", "t", "--low", "0", "--high", "2", "--arms", "8", "--cost-scale", "120", "--storage", storage]);
     expect(again.code).toBe(2);
     expect(again.stderr).toBe(
-      'sextant: online tuner "t" exists with other settings (high 1, not 2; arms 16, not 8); ' +
+      // It named the library's fields (high, arms, costScale), which no flag of online create is called.
+      'sextant: online tuner "t" exists with other settings (--high 1, not 2; --arms 16, not 8; --cost-scale 1, not 120); ' +
         'run "sextant online choose t" to use it as it is, or create one under another name\n',
     );
     expect((await run(["online", "observe", "t", "x", "--storage", storage])).stderr).toMatch(/COST must be a number/);
@@ -133,7 +136,7 @@ describe("sextant online", () => {
     const created = await create("slow", "--learning-rate", "0.5");
     expect([created.code, created.stderr]).toEqual([0, expect.stringMatching(/^online tuner "slow" created/)]);
     // The stored tuner has the rate given: the default is another setting, the same rate resumes it.
-    expect((await create("slow")).stderr).toMatch(/exists with other settings \(learningRate 0\.5, not 2\)/);
+    expect((await create("slow")).stderr).toMatch(/exists with other settings \(--learning-rate 0\.5, not 2\)/);
     expect((await create("slow", "--learning-rate", "0.5")).stderr).toMatch(/already existed with these settings: resumed/);
     // The rate reaches the bandit: both tuners draw the same first value (uniform, same seed), and
     // after its cost of 1 the one at the lower rate moves less probability away from it.
@@ -157,6 +160,25 @@ describe("sextant online", () => {
     expect(await refused("fast")).toBe('sextant: --learning-rate must be a positive number, got "fast"\n');
     expect(await refused("0")).toBe('sextant: --learning-rate must be a positive number, got "0"\n');
     expect(await refused("1e7")).toBe("sextant: --learning-rate must be a positive number of at most 1000000, got 10000000\n");
+  });
+
+  it("names the flags of online create in a settings conflict, and says which settings no flag sets", async () => {
+    const storage = `sqlite:${join(dir, "conflict.db")}`;
+    const create = (name: string, ...flags: string[]) => run(["online", "create", name, "--low", "0", "--high", "1", ...flags, "--storage", storage]);
+    expect((await create("ctx", "--algorithm", "chebcb", "--context-low", "0", "--context-high", "1")).code).toBe(0);
+    const context = await create("ctx", "--algorithm", "chebcb", "--context-low", "0", "--context-high", "2", "--degree", "3");
+    expect([context.code, context.stderr]).toEqual([
+      2,
+      'sextant: online tuner "ctx" exists with other settings (--context-high [1], not [2]; --degree 4, not 3); run "sextant online choose ctx" to use it as it is, or create one under another name\n',
+    ]);
+    const library = await openStorage(storage);
+    await (await createOnlineTuner({ name: "lib", storage: library, parameter: { name: "omega", low: 0, high: 1 } })).close();
+    await library.close();
+    const named = await create("lib", "--log", "--low", "0.1");
+    expect(named.stderr).toBe(
+      'sextant: online tuner "lib" exists with other settings (parameter.name omega, not value; --low 0, not 0.1; --log false, not true); ' +
+        'run "sextant online choose lib" to use it as it is, or create one under another name (no flag sets parameter.name: the tuner was made through the library or the HTTP API)\n',
+    );
   });
 
   it("names a tuner as one to the study commands, which used to crash or show it as an empty study, and deletes it", async () => {

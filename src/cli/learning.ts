@@ -2,7 +2,7 @@
  * `sextant priors` (scaling-law starting points) and `sextant online` (online tuners kept in
  * storage, usable from any language: one process per choose/observe, or through `sextant serve`).
  */
-import { type BanditAlgorithm, type OnlineTuner, OnlineTunerError, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
+import { type BanditAlgorithm, type OnlineTuner, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { llmPrior, llmPriorSpace } from "../priors/index.js";
 import { type Storage, StorageEmptyError, openStorage, redactPassword } from "../storage/index.js";
 import { didYouMean } from "../space/index.js";
@@ -124,6 +124,22 @@ function printStats(tuner: OnlineTuner, io: Io, json: boolean | undefined): void
   io.out(renderTable(["value", "probability"], stats.values.map((v, i) => [String(v), stats.probabilities[i]!.toFixed(4)])));
 }
 
+/** The flags of `sextant online create` by the library option each sets (the parameter's name and ChebCB's exploration have none). */
+const ONLINE_CREATE_FLAGS: Readonly<Record<string, string>> = {
+  "parameter.low": "--low",
+  "parameter.high": "--high",
+  "parameter.log": "--log",
+  "parameter.arms": "--arms",
+  algorithm: "--algorithm",
+  costScale: "--cost-scale",
+  learningRate: "--learning-rate",
+  seed: "--seed",
+  context: "--context-low/--context-high",
+  "context.low": "--context-low",
+  "context.high": "--context-high",
+  "context.degree": "--degree",
+};
+
 /** `sextant online create|choose|observe|show NAME`. */
 const ONLINE_ACTIONS = ["create", "choose", "observe", "show"];
 
@@ -178,10 +194,11 @@ export async function onlineCommand(action: string, name: string | undefined, re
       if (error instanceof OnlineTunerError && /^learningRate must be/.test(error.message)) {
         throw new UsageError(error.message.replace(/^learningRate/, "--learning-rate"));
       }
-      if (error instanceof OnlineTunerError && /exists with other settings/.test(error.message)) {
-        throw new UsageError(
-          error.message.replace(/; use loadOnlineTuner .*$/, `; run "sextant online choose ${name}" to use it as it is, or create one under another name`),
-        );
+      if (error instanceof OnlineTunerSettingsError) {
+        const unflagged = error.differences.map((d) => d.field).filter((field) => ONLINE_CREATE_FLAGS[field] === undefined);
+        const why = unflagged.length === 0 ? "" : ` (no flag sets ${unflagged.join(" or ")}: the tuner was made through the library or the HTTP API)`;
+        const remedy = `run "sextant online choose ${name}" to use it as it is, or create one under another name${why}`;
+        throw new UsageError(describeSettingsConflict(name, error.differences, (field) => ONLINE_CREATE_FLAGS[field] ?? field, remedy));
       }
       throw error;
     } finally {

@@ -7,7 +7,7 @@ import { MemoryStorage } from "../storage/index.js";
 import { type BanditConfig, type BanditState, chebyshevFeatures, exponentialWeights, inverseGapWeights, playDistribution, tsallisWeights, update } from "./bandit.js";
 import { RandomSampler } from "../samplers/index.js";
 import { createStudy, loadStudy } from "../study/index.js";
-import { ONLINE_ATTR, createOnlineTuner, loadOnlineTuner } from "./tuner.js";
+import { ONLINE_ATTR, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "./tuner.js";
 
 /** Plays a stationary Bernoulli bandit whose arm i has mean cost means[i]; returns the plays per arm and the arm of each round. */
 async function playStationary(
@@ -335,6 +335,34 @@ describe("online tuner state in storage", () => {
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "t" })).resolves.toBeDefined();
     await storage.createStudy("plain", ["minimize"]);
     await expect(loadOnlineTuner({ name: "plain", storage })).rejects.toThrow(/not an online tuner/);
+  });
+
+  it("names each setting that differs by its option's path, and carries them for front ends to name their own way", async () => {
+    // The message said "high 1, not 2" (a parameter's field without its path), which the CLI then showed as it was.
+    const storage = new MemoryStorage();
+    await createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "t", seed: 1, costScale: 100 });
+    const refused = await createOnlineTuner({ parameter: { low: 0, high: 2, arms: 8 }, storage, name: "t", costScale: 200 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OnlineTunerSettingsError);
+    expect(refused).toBeInstanceOf(OnlineTunerError);
+    const error = refused as OnlineTunerSettingsError;
+    expect(error.message).toBe('online tuner "t" exists with other settings (parameter.high 1, not 2; parameter.arms 16, not 8; costScale 100, not 200); use loadOnlineTuner to resume it as it is');
+    expect(error.tunerName).toBe("t");
+    expect(error.differences).toEqual([
+      { field: "parameter.high", stored: 1, wanted: 2 },
+      { field: "parameter.arms", stored: 16, wanted: 8 },
+      { field: "costScale", stored: 100, wanted: 200 },
+    ]);
+    expect(describeSettingsConflict("t", error.differences, (field) => `<${field}>`, "do this")).toBe(
+      'online tuner "t" exists with other settings (<parameter.high> 1, not 2; <parameter.arms> 16, not 8; <costScale> 100, not 200); do this',
+    );
+    await createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0], high: [1] }, storage, name: "c" });
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0], high: [2], degree: 3 }, storage, name: "c" })).rejects.toThrow(
+      "(context.high [1], not [2]; context.degree 4, not 3)",
+    );
+    // Another algorithm: the context as a whole, not one difference per field of it.
+    await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "c" })).rejects.toThrow(
+      '(algorithm chebcb, not tsallis-inf; context {"low":[0],"high":[1],"degree":4}, not none; exploration 10, not none; learningRate none, not 2)',
+    );
   });
 
   it("a study is neither created, loaded nor warm-started from under a tuner's name", async () => {

@@ -18,6 +18,48 @@ export class OnlineTunerError extends Error {
   override name = "OnlineTunerError";
 }
 
+/** One setting of a stored tuner that a create asked to have otherwise. */
+export interface OnlineSettingDifference {
+  /** The option's path in {@link OnlineTunerOptions}, as the HTTP API's JSON names it too: `"parameter.high"`, `"costScale"`, `"context.low"`. */
+  readonly field: string;
+  readonly stored: unknown;
+  readonly wanted: unknown;
+}
+
+/**
+ * Thrown by {@link createOnlineTuner} when a tuner of that name exists with other settings. Its
+ * `differences` let each front end name the settings as its users write them (the CLI's
+ * `--cost-scale`, not `costScale`); see {@link describeSettingsConflict}.
+ *
+ * @example
+ * try { await createOnlineTuner({ name: "omega", storage, parameter: { low: 1, high: 2 } }); }
+ * catch (e) { if (e instanceof OnlineTunerSettingsError) console.error(e.differences.map((d) => d.field)); }
+ */
+export class OnlineTunerSettingsError extends OnlineTunerError {
+  override name = "OnlineTunerSettingsError";
+
+  constructor(
+    readonly tunerName: string,
+    readonly differences: readonly OnlineSettingDifference[],
+  ) {
+    super(describeSettingsConflict(tunerName, differences, (field) => field, "use loadOnlineTuner to resume it as it is"));
+  }
+}
+
+/**
+ * The message of a settings conflict with each setting named by `nameOf` (given the option's path,
+ * e.g. `"costScale"`) and the remedy that fits the caller.
+ *
+ * @example
+ * describeSettingsConflict("omega", [{ field: "costScale", stored: 100, wanted: 200 }], (f) => f, "use it as it is")
+ * // 'online tuner "omega" exists with other settings (costScale 100, not 200); use it as it is'
+ */
+export function describeSettingsConflict(tunerName: string, differences: readonly OnlineSettingDifference[], nameOf: (field: string) => string, remedy: string): string {
+  const shown = (value: unknown) => (typeof value === "string" ? value : value === null ? "none" : JSON.stringify(value) ?? "none");
+  const listed = differences.map((d) => `${nameOf(d.field)} ${shown(d.stored)}, not ${shown(d.wanted)}`);
+  return `online tuner "${tunerName}" exists with other settings (${listed.join("; ")}); ${remedy}`;
+}
+
 /** The parameter an online tuner sets: a numeric range, discretized into `arms` points. */
 export interface OnlineParameter {
   /** A name, for listings (default "value"). */
@@ -426,23 +468,23 @@ function readRecord(study: StudyRecord): OnlineTunerRecord {
  * random seed and the stored one is meant).
  */
 function checkSameTuner(name: string, stored: OnlineTunerRecord, wanted: OnlineTunerRecord, seedGiven: boolean): void {
+  const nested = (prefix: string, object: object): Record<string, unknown> => Object.fromEntries(Object.entries(object).map(([key, value]) => [`${prefix}.${key}`, value]));
+  // A context that one side lacks (another algorithm) is one difference, not one per field.
+  const bothContextual = stored.context !== null && wanted.context !== null;
   const fields = (r: OnlineTunerRecord): Record<string, unknown> => ({
-    ...r.parameter,
+    ...nested("parameter", r.parameter),
     algorithm: r.algorithm,
-    context: r.context,
+    ...(bothContextual ? nested("context", r.context!) : { context: r.context }),
     costScale: r.costScale,
     ...(r.algorithm === "chebcb" ? { exploration: r.exploration } : { learningRate: r.learningRate }),
     ...(seedGiven ? { seed: r.seed } : {}),
   });
   const have = fields(stored);
   const want = fields(wanted);
-  const shown = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value) ?? "none");
   const differences = [...new Set([...Object.keys(have), ...Object.keys(want)])]
     .filter((key) => JSON.stringify(have[key]) !== JSON.stringify(want[key]))
-    .map((key) => `${key} ${shown(have[key])}, not ${shown(want[key])}`);
-  if (differences.length > 0) {
-    throw new OnlineTunerError(`online tuner "${name}" exists with other settings (${differences.join("; ")}); use loadOnlineTuner to resume it as it is`);
-  }
+    .map((field) => ({ field, stored: have[field], wanted: want[field] }));
+  if (differences.length > 0) throw new OnlineTunerSettingsError(name, differences);
 }
 
 /** A refused cost as the user wrote it: JSON would print NaN as null. */

@@ -46,7 +46,7 @@ import {
   singleObjectiveProblem,
   storedWarmStartSources,
 } from "../study/index.js";
-import { OnlineTunerError, createOnlineTuner, loadOnlineTuner } from "../online/index.js";
+import { OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { openApiDocument } from "./openapi.js";
 import { Answer, HttpError, route } from "./route.js";
 import { type DashboardAsset, loadDashboardAssets, mountDashboard } from "./dashboard-assets.js";
@@ -320,12 +320,13 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof OnlineTunerError) {
     if (/^no online tuner named/.test(error.message)) return new HttpError(404, error.message);
     // A name taken by a tuner with other settings, or by a study: a conflict, as for studies.
-    // The library's remedy (loadOnlineTuner) is no help to a client of this API.
-    const taken = /exists with other settings/.test(error.message) || /is not an online tuner$/.test(error.message);
-    if (taken) {
-      const message = error.message.replace(/; use loadOnlineTuner .*$/, "; use it as it is (GET or POST its routes), or create one under another name");
+    // The library's remedy (loadOnlineTuner) is no help to a client of this API. The settings are
+    // named as the request's JSON names them, which are the library's option paths.
+    if (error instanceof OnlineTunerSettingsError) {
+      const message = describeSettingsConflict(error.tunerName, error.differences, (field) => field, "use it as it is (GET or POST its routes), or create one under another name");
       return new HttpError(409, message, "body.name");
     }
+    if (/is not an online tuner$/.test(error.message)) return new HttpError(409, error.message, "body.name");
     return new HttpError(400, error.message);
   }
   // Other processes held the database locked for longer than the storage waits: worth retrying later.

@@ -62,7 +62,7 @@ describe("HTTP API: online tuners", () => {
     // A tuner's name taken with other settings, or a study's name: 409 with advice for an HTTP client (was 400 naming loadOnlineTuner).
     const other = await call(app, "POST", "/online", { name: "sor", parameter: { low: 1, high: 2 }, seed: 1 });
     expect([other.status, other.json.error.field]).toEqual([409, "body.name"]);
-    expect(other.json.error.message).toMatch(/^online tuner "sor" exists with other settings \(high 1\.9, not 2\); use it as it is \(GET or POST its routes\), or create one under another name$/);
+    expect(other.json.error.message).toMatch(/^online tuner "sor" exists with other settings \(parameter\.high 1\.9, not 2\); use it as it is \(GET or POST its routes\), or create one under another name$/);
     expect((await call(app, "POST", "/online", { name: "plain", parameter: { low: 1, high: 2 } })).status).toBe(409);
     const made = await call(app, "POST", "/studies", { name: "sor", loadIfExists: true });
     expect([made.status, made.json.error.field]).toEqual([409, "body.name"]);
