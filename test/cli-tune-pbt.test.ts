@@ -132,6 +132,37 @@ describe("sextant tune --scheduler pbt", () => {
   });
 });
 
+describe("sextant tune --scheduler pbt started again with nothing left to run", () => {
+  // Member 0's command fails; with FAIL_ALL every member's does. Each segment that runs prints 1.
+  const command = (failAll: boolean) => ["-p", "x=float:0:1", "--", "node", "-e", `if (${failAll} || process.env.SEXTANT_MEMBER === "0") process.exit(4); console.log(1)`];
+  const tune = (study: string, failAll: boolean) => sextant(["tune", "--study", study, "--seed", "1", ...schedule(2, 2), ...command(failAll)], { cwd: dir });
+
+  it("says which members ended with a failed segment and what to do, exiting 1 when all did", async () => {
+    expect((await tune("dead", true)).code).toBe(1);
+    // Resumed, it ran no trial and exited 0 without a word, as though the population had trained.
+    const resumed = await tune("dead", true);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toContain(
+      'sextant: study "dead" has no segment left to run: member 0 ended when segment 0 of 2 failed (trial 0: exit code 4); member 1 ended when segment 0 of 2 failed (trial 1: exit code 4). ' +
+        "A failed segment ends its member's line and is not run again on resume: fix the command, then start a new study (--study NAME) " +
+        "or delete this one (sextant delete dead) and run again; sextant export dead --lineage shows every segment\n",
+    );
+    const quiet = await sextant(["tune", "--study", "dead", "--seed", "1", "--quiet", ...schedule(2, 2), ...command(true)], { cwd: dir });
+    expect([quiet.code, quiet.stderr]).toEqual([1, expect.stringContaining('study "dead" has no segment left to run: member 0 ended')]);
+  });
+
+  it("says so, exiting 0, when some member trained every segment", async () => {
+    expect((await tune("half", false)).code).toBe(0);
+    const resumed = await tune("half", false);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/sextant: study "half" has no segment left to run: member 0 ended when segment 0 of 2 failed \(trial 0: exit code 4\); 1 member\(s\) trained every segment\. /);
+    const whole = await sextant(["tune", "--study", "whole", "--seed", "1", ...schedule(2, 2), "-p", "x=float:0:1", "--", "node", "-e", "console.log(1)"], { cwd: dir });
+    expect(whole.code).toBe(0);
+    const again = await sextant(["tune", "--study", "whole", "--seed", "1", ...schedule(2, 2), "-p", "x=float:0:1", "--", "node", "-e", "console.log(1)"], { cwd: dir });
+    expect([again.code, again.stderr]).toEqual([0, expect.stringContaining('sextant: study "whole" has no segment left to run: its 2 member(s) have trained all 2 segments\n')]);
+  });
+});
+
 describe("sextant tune --scheduler pbt without --seed", () => {
   it("resumes with the seed its study stored, so two resumes from one state decide alike", async () => {
     const args = ["tune", "--study", "unseeded", ...schedule(4, 3), ...TRAIN];

@@ -711,7 +711,65 @@ async function runTune(
     io.err(`sextant: all ${stats.finished} trial(s) failed; last reason: ${stats.lastFailReason}`);
     return 1;
   }
+  // A resumed population with nothing left to run started no trial and said nothing: members whose
+  // segment failed are not run again, so one that failed everywhere looked like a run that worked.
+  const idle = scheduler && stats.finished === 0 ? idlePopulation(study, scheduler.segments) : null;
+  if (idle !== null) {
+    const message = idlePopulationMessage(study.name, idle, scheduler!.segments);
+    // Every member failed: as when every trial of a run fails, there is no result, and none to come.
+    if (idle.trained === 0 && idle.ended.length > 0) {
+      io.err(message);
+      return 1;
+    }
+    if (chatty) io.err(message);
+  }
   return 0;
+}
+
+/** A member of a population whose line ended with a failed segment, which is not run again. */
+interface EndedMember {
+  readonly member: number;
+  readonly segment: number;
+  readonly trial: number;
+  readonly reason: string;
+}
+
+/**
+ * The population's state when it has no segment left to run: its members that trained every
+ * segment and those that ended with a failed one; null while a segment is queued or running.
+ */
+function idlePopulation(study: Study, segments: number): { trained: number; ended: EndedMember[] } | null {
+  if (study.trials.some((t) => t.state === "waiting" || t.state === "running")) return null;
+  let trained = 0;
+  const ended: EndedMember[] = [];
+  for (const member of study.lineage()) {
+    const last = member.segments[member.segments.length - 1];
+    if (last === undefined) continue;
+    if (last.state === "failed") {
+      const reason = study.trials[last.trial]?.systemAttrs.failReason;
+      ended.push({ member: member.member, segment: last.segment, trial: last.trial, reason: typeof reason === "string" ? reason : "failed" });
+    } else if (last.segment + 1 >= segments) trained++;
+  }
+  return { trained, ended };
+}
+
+/**
+ * Why a resumed population ran nothing, and what the user can do.
+ *
+ * @example
+ * idlePopulationMessage("pop", { trained: 0, ended: [{ member: 0, segment: 0, trial: 0, reason: "exit code 1" }] }, 3)
+ * // 'sextant: study "pop" has no segment left to run: member 0 ended when segment 0 of 3 failed (trial 0: exit code 1). …'
+ */
+function idlePopulationMessage(studyName: string, idle: { trained: number; ended: EndedMember[] }, segments: number): string {
+  if (idle.ended.length === 0) return `sextant: study "${studyName}" has no segment left to run: its ${idle.trained} member(s) have trained all ${segments} segments`;
+  const shown = idle.ended.slice(0, 5).map((m) => `member ${m.member} ended when segment ${m.segment} of ${segments} failed (trial ${m.trial}: ${m.reason})`);
+  if (idle.ended.length > 5) shown.push(`${idle.ended.length - 5} more`);
+  const trained = idle.trained > 0 ? `; ${idle.trained} member(s) trained every segment` : "";
+  return (
+    `sextant: study "${studyName}" has no segment left to run: ${shown.join("; ")}${trained}. ` +
+    `A failed segment ends its member's line and is not run again on resume: fix the command, then start a new study (--study NAME) ` +
+    `or delete this one (sextant delete ${studyName}) and run again; sextant export ${studyName} --lineage shows every segment`
+  );
 }
 
 /**
