@@ -128,7 +128,8 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     };
     expect(await qmc("qmc-a")).toEqual(await qmc("qmc-b"));
 
-    const suites = JSON.parse((await run(["bench", "suites", "--json"])).stdout) as Record<string, string[]>;
+    const listings = JSON.parse((await run(["bench", "suites", "--json"])).stdout) as { name: string; problems: string[] }[];
+    const suites = Object.fromEntries(listings.map((l) => [l.name, l.problems]));
     expect(suites.pruning).toEqual(["learning-curves-3d-fidelity", "augmented-branin-2d-fidelity", "yahpo-lcbench-3945-fidelity"]);
     expect(suites.multiobjective).toHaveLength(5);
     const noOptimizers = await run(["bench", "run", "--suite", "dev", "--trials", "5", "--out", "x"]);

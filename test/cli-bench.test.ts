@@ -161,9 +161,21 @@ describe("sextant bench", () => {
 
   it("lists suites, and names the bad flag", async () => {
     const suites = await run(["bench", "suites", "--json"]);
-    const parsed = JSON.parse(suites.stdout) as Record<string, string[]>;
-    expect(Object.keys(parsed)).toEqual(["dev", "test", "smoke", "samplers", "samplers7", "pruning", "multiobjective", "surrogates-heldout"]);
-    expect(parsed.dev!.filter((p) => parsed.test!.includes(p))).toEqual([]);
+    const listings = JSON.parse(suites.stdout) as { name: string; problems: string[]; defaultOptimizers: string[] | null }[];
+    expect(listings.map((l) => l.name)).toEqual(["dev", "test", "smoke", "samplers", "samplers7", "pruning", "multiobjective", "surrogates-heldout"]);
+    const parsed = Object.fromEntries(listings.map((l) => [l.name, l]));
+    expect(parsed.dev!.problems.filter((p) => parsed.test!.problems.includes(p))).toEqual([]);
+    // The table showed each suite's default optimizers; the JSON left them out.
+    expect(parsed.dev!.defaultOptimizers).toBeNull();
+    expect(parsed.multiobjective!.defaultOptimizers).toEqual(expect.arrayContaining(["nsga2", "optuna-motpe"]));
+    const table = (await run(["bench", "suites"])).stdout.split("\n");
+    for (const listing of listings) {
+      const row = table.find((line) => line.startsWith(`${listing.name} `))!.trimEnd();
+      if (listing.defaultOptimizers === null) expect(row, listing.name).toMatch(/ -$/);
+      else expect(row, listing.name).toContain(listing.defaultOptimizers.join(",").slice(0, 60));
+    }
+    const one = JSON.parse((await run(["bench", "suites", "pruning", "--json"])).stdout) as typeof listings;
+    expect(one).toEqual([parsed.pruning]);
     const badSuite = await run(["bench", "run", "--suite", "brannin-2d", "--optimizers", "tpe", "--trials", "5", "--out", "x"]);
     expect(badSuite.code).toBe(2);
     expect(badSuite.stderr).toMatch(/--suite: "brannin-2d" is neither a suite .* \(did you mean "branin-2d"\?\)/);

@@ -278,11 +278,21 @@ export async function benchReportCommand(dir: string, flags: { out?: string; bud
   return 0;
 }
 
+/** One suite as `sextant bench suites --json` prints it. */
+export interface SuiteListing {
+  name: string;
+  problems: string[];
+  /** What `bench run --suite NAME` runs without `--optimizers`; null where it needs `--optimizers`. */
+  defaultOptimizers: string[] | null;
+}
+
 /**
- * `sextant bench suites [name] [--json]`: the named suites and their problems.
+ * `sextant bench suites [name] [--json]`: the named suites, their problems and the optimizers
+ * `bench run` uses on them by default. JSON is a list of {@link SuiteListing}, as `sextant
+ * samplers --json` lists samplers.
  *
  * @example
- * await benchSuitesCommand(undefined, { json: true }, processIo());
+ * await benchSuitesCommand(undefined, { json: true }, processIo()); // [{ "name": "dev", "problems": [...], "defaultOptimizers": null }, …]
  */
 export async function benchSuitesCommand(name: string | undefined, flags: { json?: boolean }, io: Io): Promise<number> {
   if (name !== undefined && SUITES[name] === undefined) {
@@ -290,7 +300,9 @@ export async function benchSuitesCommand(name: string | undefined, flags: { json
   }
   const names = name === undefined ? Object.keys(SUITES) : [name];
   if (flags.json) {
-    io.out(JSON.stringify(Object.fromEntries(names.map((n) => [n, SUITES[n]])), null, 2));
+    // It printed { suite: problems } only, without the optimizers the table shows.
+    const listings: SuiteListing[] = names.map((n) => ({ name: n, problems: [...SUITES[n]!], defaultOptimizers: SUITE_OPTIMIZERS[n] ? [...SUITE_OPTIMIZERS[n]!] : null }));
+    io.out(JSON.stringify(listings, null, 2));
     return 0;
   }
   if (name !== undefined) {

@@ -372,7 +372,7 @@ Examples:
   acceptBothOutputSpellings(bench.commands.at(-1)!, "out");
   bench
     .command("suites")
-    .description("list the named problem suites (dev and test are the carps split)")
+    .description("list the named problem suites (dev and test are the carps split) and the optimizers bench run uses on each by default")
     .argument("[name]", "only this suite's problems")
     .option("--json", "print JSON")
     .addHelpText(
@@ -380,7 +380,7 @@ Examples:
       `
 Examples:
   $ sextant bench suites
-  $ sextant bench suites test --json`,
+  $ sextant bench suites test --json   # [{ "name", "problems", "defaultOptimizers" }]`,
     )
     .action(async (name: string | undefined, flags: { json?: boolean }) => {
       result.code = await (await import("./bench.js")).benchSuitesCommand(name, flags, io);
