@@ -25,8 +25,19 @@
  *   (adversarial) sequence, and for the reduced-variance one proves a bound of the same O(√(KT))
  *   order there and one logarithmic in T on stochastic sequences. Other values of c are outside
  *   its theorems.
- * - **Exp3** (Auer, Cesa-Bianchi, Freund and Schapire 2002), the classic exponential-weights
- *   bandit, with the anytime rate η_t = c·√(2 ln K / (K t)): regret O(√(T K ln K)).
+ * - **Exp3** as Bubeck and Cesa-Bianchi (2012, "Regret Analysis of Stochastic and Nonstochastic
+ *   Multi-armed Bandit Problems", Foundations and Trends in Machine Learning 5(1), §3.1) state it:
+ *   exponential weights wᵢ ∝ exp(−η_t L̂ᵢ) over importance-weighted loss estimates
+ *   (L̂ᵢ += ℓₜ/wᵢ when arm i is played), with no uniform exploration mixed in. The Exp3 of Auer,
+ *   Cesa-Bianchi, Freund and Schapire (2002), which this descends from, mixes in a share γ of the
+ *   uniform distribution and works with gains; its bounds are not this variant's. Here
+ *   η_t = c·√(2 ln K / (K t)) with c the tuner's `learningRate` (default 2). Their Theorem 3.1
+ *   bounds the pseudo-regret (the expected cost above the best fixed arm's), for losses in [0, 1],
+ *   by 2√(TK ln K) at the anytime rate η_t = √(ln K / (K t)), which is c = 1/√2 here (and by
+ *   √(2TK ln K) at the fixed rate √(2 ln K / (KT)) for a horizon T known in advance). Other
+ *   values of c are outside the theorem; the inequality its proof rests on,
+ *   regret ≤ ln K/η_T + (K/2)·Σ η_t, gives (a + 1/a)·√(TK ln K) at a times the anytime rate
+ *   (a = c√2): about 3.2·√(TK ln K) at the default c = 2, the same order.
  * Khodak et al. show that SOR's iteration count is bounded by a surrogate that is Lipschitz in ω
  * away from ω = 2, so the regret of a grid of K points against the best ω of the whole range adds a
  * discretization term that shrinks with K; with K chosen for T, the total regret is sublinear in T,
@@ -94,7 +105,8 @@ export interface BanditConfig {
   readonly ridge: number;
   /**
    * Tsallis-INF and Exp3: a multiplier c of the learning rate η_t. Tsallis-INF: η_t = 2c/√t, the
-   * paper's rate for its reduced-variance estimator at c = 2. Exp3: η_t = c·√(2 ln K/(K t)).
+   * paper's rate for its reduced-variance estimator at c = 2. Exp3: η_t = c·√(2 ln K/(K t)), the
+   * anytime rate of Bubeck and Cesa-Bianchi's Theorem 3.1 at c = 1/√2.
    */
   readonly learningRate: number;
 }

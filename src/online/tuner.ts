@@ -102,8 +102,9 @@ export interface OnlineTunerOptions {
    * sequence of `bench:online` among 1, 2 and 4). Tsallis-INF plays with η_t = 2c/√t: c = 2 gives
    * 4/√t, the rate Zimmert and Seldin pair with the reduced-variance loss estimates it keeps (c = 1
    * gives 2/√t, their rate for plain importance-weighted ones). Exp3 plays with
-   * η_t = c·√(2 ln K/(K t)). The papers prove their bounds at those rates; a larger c commits to
-   * good arms sooner on benign sequences. See `bandit.ts`.
+   * η_t = c·√(2 ln K/(K t)); Bubeck and Cesa-Bianchi prove its bound at c = 1/√2, and other values
+   * keep the same O(√(TK ln K)) order with a larger constant. A larger c commits to good arms
+   * sooner on benign sequences. See `bandit.ts`.
    */
   readonly learningRate?: number;
   /** Where the tuner's state lives between runs: a storage URL or an open storage (default: memory only). */
