@@ -150,8 +150,78 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     await page.close();
     const brushed = await open(`${server.url}/?study=wide60&ranges=${encodeURIComponent(JSON.stringify({ p3: [0.2, 0.6] }))}`);
     await waitAttr(brushed, "[data-testid=parallel-plot]", "data-marks", 13);
-    expect(await brushed.getAttribute("[data-testid=parallel-plot]", "data-brush-updates")).toBe("1");
+    // Drawn twice, each time setting the one brushed axis: in the study's order, then with the most
+    // important parameters first once their importance came.
+    await brushed.waitForSelector("[data-testid=importance-note][data-method]");
+    expect(await brushed.getAttribute("[data-testid=parallel-plot]", "data-brush-updates")).toBe("2");
     expect(JSON.parse(new URL(brushed.url()).searchParams.get("ranges")!)).toEqual({ p3: [0.2, 0.6] });
+    await brushed.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("shows the 12 most important of a 60-parameter study's parameters in the importance and parallel plots, says how many are hidden, and shows all on request", async () => {
+    // Two parameters carry the value, the first more; the other 58 only a little.
+    const record = await storage.createStudy("wide-importance", ["minimize"]);
+    const unit = { type: "float", low: 0, high: 1 } as const;
+    const scatter = (n: number, k: number) => {
+      const x = Math.sin(n * 12.9898 + k * 78.233) * 43758.5453;
+      return x - Math.floor(x);
+    };
+    for (let n = 0; n < 80; n++) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      const values = Array.from({ length: 60 }, (_, k) => scatter(n, k));
+      const value = 9 * values[42]! + 4 * values[17]! + 0.01 * values.reduce((a, b) => a + b, 0);
+      await storage.updateTrial(trial.id, { params: Object.fromEntries(values.map((v, k) => [`p${k}`, { value: v, distribution: unit }])), state: "complete", values: [value] });
+    }
+    const page = await open(`${server.url}/?study=wide-importance`);
+    await page.waitForSelector("[data-testid=importance-note][data-method]");
+    const axes = async () => JSON.parse((await page.getAttribute("[data-testid=parallel-plot]", "data-axes"))!) as string[];
+    // Both drew all 60: bars 5 px apart and axes 20 px apart, their names over each other.
+    await waitAttr(page, "[data-testid=importance-plot]", "data-marks", 12);
+    await page.waitForFunction(() => JSON.parse((globalThis as any).document.querySelector("[data-testid=parallel-plot]")?.dataset.axes ?? "[]")[0] === "p42");
+    expect((await axes()).slice(0, 2)).toEqual(["p42", "p17"]);
+    expect(await axes()).toHaveLength(12);
+    for (const id of ["importance", "parallel"]) {
+      expect(await page.getAttribute(`[data-testid=${id}-note]`, "data-params"), id).toBe("12");
+      expect(await page.textContent(`[data-testid=${id}-note]`), id).toMatch(/; 12 of 60 parameters: the most important \((fANOVA|PED-ANOVA)\); 48 hidden$/);
+      expect(await page.textContent(`[data-testid=${id}-all]`), id).toBe("show all 60 parameters (48 hidden)");
+    }
+    const usualHeight = (await page.locator("[data-testid=importance-plot]").boundingBox())!.height;
+    await page.click("[data-testid=importance-all]");
+    await waitAttr(page, "[data-testid=importance-plot]", "data-marks", 60);
+    expect(await page.textContent("[data-testid=importance-note]")).toMatch(/; all 60 parameters$/);
+    expect(await page.textContent("[data-testid=importance-all]")).toBe("show the 12 most important");
+    // Taller, so that each of the 60 bars keeps room for its name.
+    expect((await page.locator("[data-testid=importance-plot]").boundingBox())!.height).toBeGreaterThan(2.5 * usualHeight);
+    // The other panel keeps its dozen.
+    expect(await axes()).toHaveLength(12);
+    await page.click("[data-testid=parallel-all]");
+    await waitAttr(page, "[data-testid=parallel-note]", "data-params", 60);
+    expect(await axes()).toHaveLength(60);
+    expect((await axes())[0]).toBe("p42");
+    await page.click("[data-testid=parallel-all]");
+    await waitAttr(page, "[data-testid=parallel-note]", "data-params", 12);
+    await page.click("[data-testid=importance-all]");
+    await waitAttr(page, "[data-testid=importance-plot]", "data-marks", 12);
+    expect((await page.locator("[data-testid=importance-plot]").boundingBox())!.height).toBe(usualHeight);
+    await page.close();
+    // A brushed parameter keeps its axis (and its brush) however unimportant: one that the
+    // importance under its own brush ranks past the dozen.
+    const importanceUnder = async (ranges: Record<string, [number, number]>) =>
+      ((await (await fetch(`${server.url}/api/v1/studies/wide-importance/importance?ranges=${encodeURIComponent(JSON.stringify(ranges))}`)).json()) as { params: { name: string; importance: number }[] }).params
+        .sort((a, b) => b.importance - a.importance)
+        .map((p) => p.name);
+    let unimportant = "";
+    for (let k = 0; k < 60 && !unimportant; k++) if ((await importanceUnder({ [`p${k}`]: [0.2, 0.6] })).indexOf(`p${k}`) >= 12) unimportant = `p${k}`;
+    expect(unimportant).not.toBe("");
+    const brushed = await open(`${server.url}/?study=wide-importance&ranges=${encodeURIComponent(JSON.stringify({ [unimportant]: [0.2, 0.6] }))}`);
+    await brushed.waitForSelector("[data-testid=importance-note][data-method]");
+    await brushed.waitForFunction(() => JSON.parse((globalThis as any).document.querySelector("[data-testid=parallel-plot]")?.dataset.axes ?? "[]")[0] === "p42");
+    const brushedAxes = JSON.parse((await brushed.getAttribute("[data-testid=parallel-plot]", "data-axes"))!) as string[];
+    expect(brushedAxes).toHaveLength(13);
+    expect(brushedAxes[12]).toBe(unimportant);
+    expect(await brushed.textContent("[data-testid=parallel-note]")).toMatch(/; 13 of 60 parameters: the most important \((fANOVA|PED-ANOVA)\) and 1 brushed; 47 hidden$/);
+    expect(await brushed.getAttribute("[data-testid=parallel-plot]", "data-brush-updates")).not.toBe("0");
     await brushed.close();
     expect(problems).toEqual([]);
   });

@@ -58,6 +58,13 @@ const TIMELINE_MIN_HEIGHT = 320;
 const TIMELINE_MAX_HEIGHT = 800;
 /** The Slice panel's scatters until the reader asks for all: three rows of three. */
 const SLICE_PARAMS = 9;
+/**
+ * The importance bars and the parallel coordinates' parameter axes until the reader asks for all:
+ * with 60 parameters both were crowded past reading, and past a dozen the importance is small.
+ */
+const TOP_PARAMS = 12;
+/** Pixels per bar of the importance panel, once it shows more bars than its usual height holds. */
+const IMPORTANCE_BAR_HEIGHT = 18;
 /** Pixels per row of scatters in the Slice panel, once it shows more than three rows. */
 const SLICE_ROW_HEIGHT = 140;
 /** The intermediate values a trial's panel lists: its last steps. */
@@ -67,6 +74,13 @@ interface Panel {
   section: HTMLElement;
   note: HTMLElement;
   plot: HTMLElement;
+}
+
+/** Sets a plot's height (the stylesheet's when empty); answers whether it changed, so that its chart must resize. */
+function setPlotHeight(plot: HTMLElement, height: string): boolean {
+  const resized = plot.style.height !== height;
+  plot.style.height = height;
+  return resized;
 }
 
 /** What decides which panels the page has and their axes: the parameters, learning curves, objectives. */
@@ -111,8 +125,12 @@ export class StudyPage {
   private slowPending = false;
   /** The summary's parameters, intermediate values and objectives the panels were laid out for. */
   private laidOutFor = "";
-  /** The reader asked the Slice panel for every parameter, not the first SLICE_PARAMS. */
-  private sliceAll = false;
+  /** The panels (slice, importance, parallel) whose reader asked for every parameter, not the most important few. */
+  private readonly allParams = new Set<string>();
+  /** The last importance the server gave, drawn again when the reader asks for every bar or the top few. */
+  private importance: Importance | null = null;
+  /** The axes the parallel coordinates were last drawn with: brushes go on these. */
+  private parallelAxes: AxisSpec[] = [];
   /** The parameters by importance, most important first, once the importance panel has them; and by which method. */
   private importanceOrder: { names: string[]; method: Importance["method"] } | null = null;
   /** The page's own element under the root, whose charts stop() frees. */
@@ -220,7 +238,7 @@ export class StudyPage {
     await this.update(view);
   }
 
-  private panel(id: string, title: string, extra?: HTMLElement): Panel {
+  private panel(id: string, title: string, extra?: HTMLElement | null): Panel {
     const note = h("p", { class: "note", id: `${id}-note`, "data-testid": `${id}-note` });
     // A canvas says nothing to a screen reader: the plot is an image named by its panel's title and
     // described by its note (how many trials it draws, and which it leaves out).
@@ -238,6 +256,8 @@ export class StudyPage {
     this.parallelChart = null;
     this.parallelPoints = null;
     this.importanceOrder = null;
+    this.importance = null;
+    this.parallelAxes = [];
     const s = this.summary;
     this.laidOutFor = layoutShape(s);
     this.countLine = h("p", { class: "counts", "data-testid": "match-count" });
@@ -254,10 +274,12 @@ export class StudyPage {
       this.summaryCard(),
       this.panel("history", "Optimization history").section,
       s.hasIntermediate ? this.panel("curves", "Intermediate values").section : null,
-      s.params.length > 0 ? this.panel("parallel", "Parallel coordinates (drag along an axis to brush a range)").section : null,
-      s.params.length > 0 ? this.panel("slice", "Slice", s.params.length > SLICE_PARAMS ? this.sliceToggle() : undefined).section : null,
+      s.params.length > 0 ? this.panel("parallel", "Parallel coordinates (drag along an axis to brush a range)", this.allParamsToggle("parallel", TOP_PARAMS, () => this.redrawParallel())).section : null,
+      s.params.length > 0 ? this.panel("slice", "Slice", this.allParamsToggle("slice", SLICE_PARAMS, () => this.drawSlice())).section : null,
       s.params.length > 1 ? this.panel("contour", "Contour (mean value per cell)", contourPick()).section : null,
-      s.params.length > 0 ? this.panel("importance", "Parameter importance (bar: share; sign: direction of the effect)", this.methodSelect()).section : null,
+      s.params.length > 0
+        ? this.panel("importance", "Parameter importance (bar: share; sign: direction of the effect)", h("span", { class: "panel-controls" }, this.methodSelect(), " ", this.allParamsToggle("importance", TOP_PARAMS, () => this.drawImportance()))).section
+        : null,
       numericParams.length > 0 ? this.panel("beliefs", "What the model believes (GP posterior through the best trial)", this.beliefPick(numericParams)).section : null,
       this.panel("ecdf", "Distribution of values (empirical CDF of the complete trials)").section,
       s.study.directions.length > 1 ? this.panel("pareto", "Pareto front").section : null,
@@ -544,56 +566,92 @@ export class StudyPage {
     this.countLine.dataset.total = String(points.total);
   }
 
-  /** A button that shows every parameter in the Slice panel, or again the most important few. */
-  private sliceToggle(): HTMLButtonElement {
-    const button = h("button", { type: "button", "data-testid": "slice-all" });
+  /**
+   * A button that shows every parameter in panel `id`, or again the `limit` most important, then
+   * calls `redraw`; none when the study has no more than `limit` parameters.
+   */
+  private allParamsToggle(id: string, limit: number, redraw: () => void): HTMLButtonElement | null {
+    if (this.summary.params.length <= limit) return null;
+    // Hidden until the panel draws (and labels it): an importance the server cannot give yet draws nothing.
+    const button = h("button", { type: "button", "data-testid": `${id}-all`, hidden: true });
     button.addEventListener("click", () => {
-      this.sliceAll = !this.sliceAll;
-      this.drawSlice();
+      if (!this.allParams.delete(id)) this.allParams.add(id);
+      redraw();
     });
     return button;
   }
 
   /**
-   * A scatter per parameter against the value: the SLICE_PARAMS most important ones (in the
-   * study's order until importance is known), or all of them on request, with a note saying which.
-   * It showed the first nine silently, whatever the study's size.
+   * The parameters panel `id` shows: the `limit` most important (in the study's order until their
+   * importance is known) and those in `keep`, or all of them on request, most important first. It
+   * says which in the panel's note, with how many are hidden, and labels the panel's toggle. A
+   * study whose parameters all fit keeps its own order: nothing is hidden, and the plots would
+   * change their layout under the pointer when the importance came.
    */
-  private drawSlice(): void {
-    const panel = this.panels.get("slice");
-    if (!panel || !this.points) return;
+  private shownParams(id: string, limit: number, keep: ReadonlySet<string> = new Set()): { name: string; distribution: Distribution }[] {
+    const panel = this.panels.get(id)!;
     const params = this.summary.params;
+    if (params.length <= limit) {
+      panel.note.dataset.params = String(params.length);
+      return params;
+    }
     const order = this.importanceOrder;
     const rank = (name: string) => {
       const at = order ? order.names.indexOf(name) : -1;
       return at < 0 ? Number.MAX_SAFE_INTEGER : at;
     };
     const ranked = order ? [...params].sort((a, b) => rank(a.name) - rank(b.name)) : params;
-    const limit = this.sliceAll ? params.length : SLICE_PARAMS;
-    const { option, marks, rows, trialAt } = sliceOption(this.points, ranked, limit);
-    // Taller with every row past three, so each scatter keeps its size.
-    const height = rows > 3 ? `${rows * SLICE_ROW_HEIGHT}px` : "";
-    const resized = panel.plot.style.height !== height;
-    panel.plot.style.height = height;
-    this.pointsNote(panel, this.points);
-    if (params.length > SLICE_PARAMS) {
-      const which = this.sliceAll
-        ? `all ${params.length} parameters`
-        : order
-          ? `${SLICE_PARAMS} of ${params.length} parameters: the most important (${order.method === "fanova" ? "fANOVA" : "PED-ANOVA"})`
-          : `${SLICE_PARAMS} of ${params.length} parameters: the first in the study's order (their importance is not known yet)`;
-      panel.note.textContent += `; ${which}`;
-      const button = panel.section.querySelector<HTMLButtonElement>("[data-testid=slice-all]");
-      if (button) button.textContent = this.sliceAll ? `show ${SLICE_PARAMS} parameters` : `show all ${params.length} parameters`;
+    const all = this.allParams.has(id);
+    const shown = all ? ranked : ranked.filter((p, k) => k < limit || keep.has(p.name));
+    panel.note.dataset.params = String(shown.length);
+    const hidden = params.length - shown.length;
+    const kept = shown.length > limit ? ` and ${shown.length - limit} brushed` : "";
+    const which = all
+      ? `all ${params.length} parameters`
+      : order
+        ? `${shown.length} of ${params.length} parameters: the most important (${order.method === "fanova" ? "fANOVA" : "PED-ANOVA"})${kept}; ${hidden} hidden`
+        : `${shown.length} of ${params.length} parameters: the first in the study's order (their importance is not known yet)${kept}; ${hidden} hidden`;
+    panel.note.textContent += `; ${which}`;
+    const button = panel.section.querySelector<HTMLButtonElement>(`[data-testid=${id}-all]`);
+    if (button) {
+      button.textContent = all ? `show the ${limit} most important` : `show all ${params.length} parameters (${hidden} hidden)`;
+      button.hidden = false;
     }
-    panel.note.dataset.params = String(Math.min(limit, params.length));
+    return shown;
+  }
+
+  /**
+   * A scatter per parameter against the value: the SLICE_PARAMS most important ones, or all of
+   * them on request, with a note saying which. It showed the first nine silently, whatever the
+   * study's size.
+   */
+  private drawSlice(): void {
+    const panel = this.panels.get("slice");
+    if (!panel || !this.points) return;
+    this.pointsNote(panel, this.points);
+    const shown = this.shownParams("slice", SLICE_PARAMS);
+    const { option, marks, rows, trialAt } = sliceOption(this.points, shown, shown.length);
+    // Taller with every row past three, so each scatter keeps its size.
+    const resized = setPlotHeight(panel.plot, rows > 3 ? `${rows * SLICE_ROW_HEIGHT}px` : "");
     const chart = draw(panel.plot, option, marks);
     if (resized) chart.resize();
     onTrialClick(chart, trialAt, this.openTrial);
   }
 
+  /**
+   * Every axis the parallel coordinates can have, one per parameter and one for the value. A
+   * parameter's axis id is its place in the study, so that it stays the same whichever are shown.
+   */
   private axes(): AxisSpec[] {
     return [...this.summary.params.map((p, i) => ({ id: `p${i}`, name: p.name, distribution: p.distribution as Distribution })), { id: "value", name: "value", distribution: null }];
+  }
+
+  /** The axes to draw: the most important parameters' (and every brushed one's), then the value's. */
+  private shownAxes(): AxisSpec[] {
+    const shown = this.shownParams("parallel", TOP_PARAMS, new Set(Object.keys(this.view.filter.ranges)));
+    const place = new Map(this.summary.params.map((p, i) => [p.name, i]));
+    const axes = this.axes();
+    return [...shown.map((p) => axes[place.get(p.name)!]!), axes[axes.length - 1]!];
   }
 
   private async loadParallel(): Promise<void> {
@@ -605,11 +663,26 @@ export class StudyPage {
     this.drawParallel();
   }
 
+  /** Draws the parallel coordinates again, or once a brush being dragged is released. */
+  private redrawParallel(): void {
+    if (!this.parallelPoints || !this.panels.has("parallel")) return;
+    if (this.brushDragging) this.parallelRedrawPending = true;
+    else this.drawParallel();
+  }
+
+  /** The parallel coordinates' note: the trials drawn, and which parameters. */
+  private parallelNote(): AxisSpec[] {
+    this.pointsNote(this.panels.get("parallel"), this.parallelPoints!);
+    return this.shownAxes();
+  }
+
   private drawParallel(): void {
     const panel = this.panels.get("parallel")!;
-    const axes = this.axes();
+    const axes = this.parallelNote();
+    this.parallelAxes = axes;
+    // Which parameters have an axis, left to right (read by the browser tests, as data-marks is).
+    panel.plot.dataset.axes = JSON.stringify(axes.filter((axis) => axis.id !== "value").map((axis) => axis.name));
     const { option, marks } = parallelOption(this.parallelPoints!, axes, this.objectiveName);
-    this.pointsNote(panel, this.parallelPoints!);
     const chart = draw(panel.plot, option, marks);
     this.parallelChart = chart;
     // A new option draws the axes without brushes.
@@ -644,7 +717,7 @@ export class StudyPage {
     const plot = this.panels.get("parallel")?.plot;
     if (!chart || !plot) return;
     const batch: { parallelAxisId: string; intervals: [number, number][] }[] = [];
-    for (const axis of this.axes()) {
+    for (const axis of this.parallelAxes) {
       const interval = intervalOf(axis);
       if (interval) this.brushedAxes.add(axis.id);
       else if (!this.brushedAxes.delete(axis.id)) continue;
@@ -756,15 +829,33 @@ export class StudyPage {
     const panel = this.panels.get("importance");
     if (!panel) return;
     await this.analysis<Importance>(panel, apiPath(`${this.base}/importance`, { ...this.query(), method: this.view.method ?? undefined }), (result) => {
-      const categorical = new Set(this.summary.params.filter((p) => p.distribution.type === "categorical").map((p) => p.name));
-      const grey = result.params.some((p) => categorical.has(p.name)) ? "; grey: categorical (no order, so no sign)" : "";
-      panel.note.textContent = `${result.method === "fanova" ? "fANOVA on a random forest" : "PED-ANOVA"} over ${result.nTrials} complete trials; red: larger values give larger objective values, blue: smaller${grey}`;
-      panel.note.dataset.method = result.method;
-      const { option, marks } = importanceOption(result.params, categorical);
-      draw(panel.plot, option, marks);
+      this.importance = result;
+      const before = this.importanceOrder?.names.join("\n");
       this.importanceOrder = { names: [...result.params].sort((a, b) => b.importance - a.importance).map((p) => p.name), method: result.method };
+      this.drawImportance();
+      // The panels that show the most important parameters follow a new order (and only a new one:
+      // drawing a wide study's parallel coordinates is costly).
+      if (this.importanceOrder.names.join("\n") === before) return;
       if (this.summary.params.length > SLICE_PARAMS) this.drawSlice();
+      if (this.summary.params.length > TOP_PARAMS) this.redrawParallel();
     });
+  }
+
+  /** The importance bars of the TOP_PARAMS most important parameters, or of all on request; taller as the bars grow many. */
+  private drawImportance(): void {
+    const panel = this.panels.get("importance");
+    const result = this.importance;
+    if (!panel || !result) return;
+    const categorical = new Set(this.summary.params.filter((p) => p.distribution.type === "categorical").map((p) => p.name));
+    const grey = result.params.some((p) => categorical.has(p.name)) ? "; grey: categorical (no order, so no sign)" : "";
+    panel.note.textContent = `${result.method === "fanova" ? "fANOVA on a random forest" : "PED-ANOVA"} over ${result.nTrials} complete trials; red: larger values give larger objective values, blue: smaller${grey}`;
+    panel.note.dataset.method = result.method;
+    const shown = new Set(this.shownParams("importance", TOP_PARAMS).map((p) => p.name));
+    const bars = result.params.filter((p) => shown.has(p.name));
+    const { option, marks } = importanceOption(bars, categorical);
+    const resized = setPlotHeight(panel.plot, bars.length > TOP_PARAMS ? `${40 + bars.length * IMPORTANCE_BAR_HEIGHT}px` : "");
+    const chart = draw(panel.plot, option, marks);
+    if (resized) chart.resize();
   }
 
   private async loadBeliefs(): Promise<void> {
@@ -833,9 +924,7 @@ export class StudyPage {
     this.shownNote(panel, timeline, "started trials");
     const { option, marks, rows, trialAt } = timelineOption(timeline);
     // Taller as trials run side by side on more lanes (to a limit), so each lane stays a few pixels high.
-    const height = `${Math.min(TIMELINE_MAX_HEIGHT, Math.max(TIMELINE_MIN_HEIGHT, 50 + rows * 8))}px`;
-    const resized = panel.plot.style.height !== height;
-    panel.plot.style.height = height;
+    const resized = setPlotHeight(panel.plot, `${Math.min(TIMELINE_MAX_HEIGHT, Math.max(TIMELINE_MIN_HEIGHT, 50 + rows * 8))}px`);
     const chart = draw(panel.plot, option, marks);
     if (resized) chart.resize();
     onTrialClick(chart, trialAt, this.openTrial);
@@ -1098,9 +1187,8 @@ export class StudyPage {
     if (this.points) this.drawPoints();
     if (this.parallelPoints && this.panels.has("parallel")) {
       // Drawing a wide study's lines is costly: trials without a value (running ones) change only the count.
-      if (!parallelChanged) this.pointsNote(this.panels.get("parallel"), this.parallelPoints);
-      else if (this.brushDragging) this.parallelRedrawPending = true;
-      else this.drawParallel();
+      if (!parallelChanged) this.parallelNote();
+      else this.redrawParallel();
     }
   }
 }
