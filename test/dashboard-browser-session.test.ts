@@ -226,6 +226,188 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     expect(problems).toEqual([]);
   });
 
+  /** Presses Tab (only the keyboard) until the element of `testId` has the focus; answers how many presses it took. */
+  async function tabTo(page: Page, testId: string): Promise<number> {
+    for (let presses = 1; presses <= 80; presses++) {
+      await page.keyboard.press("Tab");
+      if ((await page.evaluate(() => (globalThis as any).document.activeElement?.dataset?.testid)) === testId) return presses;
+    }
+    throw new Error(`Tab never reached ${testId}`);
+  }
+
+  /** What a screen reader is told of a plot of trials: its role and name, and its chosen option's text and place. */
+  const chosenMark = (page: Page, testId: string) =>
+    page.evaluate((id) => {
+      const doc = (globalThis as any).document;
+      const plot = doc.querySelector(`[data-testid="${id}"]`);
+      const active = plot.getAttribute("aria-activedescendant");
+      const option = active ? doc.getElementById(active) : null;
+      return {
+        role: plot.getAttribute("role"),
+        name: plot.getAttribute("aria-label"),
+        focused: doc.activeElement === plot,
+        option: option && plot.contains(option) ? { role: option.getAttribute("role"), text: option.textContent, at: Number(option.getAttribute("aria-posinset")), of: Number(option.getAttribute("aria-setsize")) } : null,
+        trial: plot.dataset.chosenTrial === undefined ? null : Number(plot.dataset.chosenTrial),
+      };
+    }, testId);
+
+  it("opens a trial from the history, slice, timeline and Pareto plots with the keyboard alone, and tells a screen reader the chosen trial", async () => {
+    const page = await open(`${server.url}/?study=small`);
+    await page.waitForSelector("[data-testid=timeline-plot][data-marks]");
+    const points = (await (await fetch(`${server.url}/api/v1/studies/small/points?maxPoints=2000`)).json()) as { numbers: number[]; values: (number | null)[]; states: string[] };
+    const drawn = points.numbers.map((number, i) => ({ number, value: points.values[i]!, state: points.states[i] })).filter((p) => p.value !== null);
+    // The plots were canvases only a pointer could reach: Tab went from the filter bar past them all.
+    await tabTo(page, "history-plot");
+    const first = await chosenMark(page, "history-plot");
+    expect(first).toMatchObject({ role: "listbox", name: "Optimization history", focused: true, trial: drawn[0]!.number });
+    expect(first.option).toEqual({ role: "option", text: `trial ${drawn[0]!.number} (${drawn[0]!.state}); value (minimize): ${Number(drawn[0]!.value.toPrecision(5))}`, at: 1, of: drawn.length });
+    expect(await page.getAttribute("[data-testid=history-plot]", "aria-describedby")).toBe("history-note history-keys");
+    // Right and End walk the marks left to right; Left goes back.
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    expect((await chosenMark(page, "history-plot")).trial).toBe(drawn[2]!.number);
+    await page.keyboard.press("End");
+    await page.keyboard.press("ArrowLeft");
+    const chosen = await chosenMark(page, "history-plot");
+    expect(chosen.trial).toBe(drawn.at(-2)!.number);
+    expect(chosen.option).toMatchObject({ text: expect.stringMatching(new RegExp(`^trial ${chosen.trial} \\(`)), at: drawn.length - 1, of: drawn.length });
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((want) => (globalThis as any).document.querySelector("[data-testid=detail-title]")?.textContent === want, `Trial ${chosen.trial}`);
+    expect(new URL(page.url()).searchParams.get("trial")).toBe(String(chosen.trial));
+    // Escape closes the trial's panel and gives the focus back to the plot, on the same trial.
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#detail", { state: "hidden" });
+    expect(await chosenMark(page, "history-plot")).toMatchObject({ focused: true, trial: chosen.trial });
+    // Escape again lets the trial go.
+    await page.keyboard.press("Escape");
+    expect(await chosenMark(page, "history-plot")).toMatchObject({ focused: true, trial: null, option: null });
+    // The other plots of trials, further on in the tab order: Space opens as Enter does.
+    for (const [plot, key] of [["slice-plot", "Enter"], ["timeline-plot", " "]] as const) {
+      await tabTo(page, plot);
+      await page.keyboard.press("ArrowRight");
+      const mark = await chosenMark(page, plot);
+      expect(mark, plot).toMatchObject({ role: "listbox", focused: true, option: { role: "option", at: 2 } });
+      expect(mark.option!.text, plot).toMatch(new RegExp(`^trial ${mark.trial}[ ;]`));
+      await page.keyboard.press(key);
+      await page.waitForFunction((want) => (globalThis as any).document.querySelector("[data-testid=detail-title]")?.textContent === want, `Trial ${mark.trial}`);
+      await page.keyboard.press("Escape");
+      await page.waitForSelector("#detail", { state: "hidden" });
+    }
+    // Plots that open no trial stay images.
+    expect(await page.getAttribute("[data-testid=ecdf-plot]", "role")).toBe("img");
+    expect(await page.getAttribute("[data-testid=ecdf-plot]", "tabindex")).toBeNull();
+    await page.close();
+
+    await seedStudy(storage, "small-two-objectives", { trials: 20, seed: 8, objectives: 2, curves: false });
+    const mo = await open(`${server.url}/?study=small-two-objectives`);
+    await mo.waitForSelector("[data-testid=pareto-plot][data-marks]");
+    await tabTo(mo, "pareto-plot");
+    await mo.keyboard.press("End");
+    const rightmost = await chosenMark(mo, "pareto-plot");
+    expect(rightmost).toMatchObject({ role: "listbox", name: "Pareto front", focused: true });
+    expect(rightmost.option!.text).toMatch(new RegExp(`^trial ${rightmost.trial} \\((Pareto front|dominated|infeasible)\\); objective 0 \\(minimize\\): `));
+    await mo.keyboard.press("Enter");
+    await mo.waitForFunction((want) => (globalThis as any).document.querySelector("[data-testid=detail-title]")?.textContent === want, `Trial ${rightmost.trial}`);
+    await mo.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("keeps a plot's chosen trial, and what a screen reader was told of it, as live trials arrive", async () => {
+    const { study: record } = await seedStudy(storage, "small-live", { trials: 10, seed: 12, curves: false });
+    const page = await open(`${server.url}/?study=small-live`);
+    await page.waitForSelector("[data-testid=history-plot][data-marks]");
+    await tabTo(page, "history-plot");
+    await page.keyboard.press("ArrowRight");
+    const chosen = await chosenMark(page, "history-plot");
+    // Marked, to tell whether the option is the same element after the plot is drawn again.
+    await page.evaluate(() => ((globalThis as any).document.querySelector("[data-testid=history-plot] [role=option]").dataset.seen = "yes"));
+    for (let i = 0; i < 2; i++) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { x1: { value: 0.1 * i, distribution: { type: "float", low: -5, high: 5 } } }, state: "complete", values: [i] });
+    }
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 12);
+    const after = await chosenMark(page, "history-plot");
+    expect(after).toMatchObject({ focused: true, trial: chosen.trial, option: { text: chosen.option!.text, at: chosen.option!.at, of: chosen.option!.of + 2 } });
+    // A new option at each redraw (every second, while trials arrive) had a screen reader say it again each time.
+    expect(await page.evaluate(() => (globalThis as any).document.querySelector("[data-testid=history-plot] [role=option]").dataset.seen)).toBe("yes");
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("brushes an axis of the parallel coordinates with the keyboard alone, a hidden parameter's too, and says what is wrong with a range", async () => {
+    const page = await open(`${server.url}/?study=small`);
+    await page.waitForSelector("[data-testid=parallel-plot][data-marks]");
+    const url = () => new URL(page.url()).searchParams;
+    const matched = async (query: string) => ((await (await fetch(`${server.url}/api/v1/studies/small/table?${query}`)).json()) as { matched: number }).matched;
+    const focused = () => page.evaluate(() => (globalThis as any).document.activeElement?.dataset?.testid ?? null);
+    // Brushing took a drag along an axis: no key did anything.
+    await tabTo(page, "brush-axis");
+    await page.keyboard.type("x2");
+    expect(await page.inputValue("[data-testid=brush-axis]")).toBe("p1");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("-1");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("2.5");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => new URL((globalThis as any).location.href).searchParams.has("ranges"));
+    expect(JSON.parse(url().get("ranges")!)).toEqual({ x2: [-1, 2.5] });
+    const inRange = await matched(`ranges=${encodeURIComponent(JSON.stringify({ x2: [-1, 2.5] }))}`);
+    expect(inRange).toBeLessThan(30);
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", inRange);
+    expect(await page.textContent("[data-testid=brushed]")).toBe("x2 ∈ [-1, 2.5]");
+    // Drawn on the axis as a dragged brush is (one axis set), with the focus kept in the box.
+    await page.waitForFunction(() => Number((globalThis as any).document.querySelector("[data-testid=parallel-plot]").dataset.brushUpdates) > 0);
+    expect(await focused()).toBe("brush-to");
+    // A range upside down is refused beside the boxes, naming the axis; the filter stays.
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("3");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("[data-testid=brush-error]:not([hidden])");
+    expect(await page.textContent("[data-testid=brush-error]")).toBe("x2: from 3 is above to 2.5; swap them or change one");
+    expect(await page.inputValue("[data-testid=brush-from]")).toBe("3");
+    expect(JSON.parse(url().get("ranges")!)).toEqual({ x2: [-1, 2.5] });
+    // The value's axis may stay open at one end; emptied, both bounds clear it.
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.type("value");
+    expect(await page.inputValue("[data-testid=brush-axis]")).toBe("value");
+    expect(await page.isVisible("[data-testid=brush-error]")).toBe(false);
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("50");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => new URL((globalThis as any).location.href).searchParams.get("valueMax") === "50");
+    expect(url().get("valueMin")).toBeNull();
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", await matched(`ranges=${encodeURIComponent(JSON.stringify({ x2: [-1, 2.5] }))}&valueMax=50`));
+    await page.keyboard.press("Control+A");
+    await page.keyboard.press("Backspace");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => !new URL((globalThis as any).location.href).searchParams.has("valueMax"));
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", inRange);
+    await page.close();
+
+    // A parameter outside the dozen drawn gets its axis once brushed.
+    await seedWide("wide-keys", 20, 15);
+    const wide = await open(`${server.url}/?study=wide-keys`);
+    await wide.waitForSelector("[data-testid=importance-note][data-method]");
+    await wide.waitForFunction(() => JSON.parse((globalThis as any).document.querySelector("[data-testid=parallel-plot]")?.dataset.axes ?? "[]").length === 12);
+    const drawnAxes = JSON.parse((await wide.getAttribute("[data-testid=parallel-plot]", "data-axes"))!) as string[];
+    const hidden = Array.from({ length: 20 }, (_, k) => `p${k}`).find((name) => !drawnAxes.includes(name))!;
+    expect(hidden).toBeDefined();
+    await tabTo(wide, "brush-axis");
+    await wide.keyboard.type(hidden);
+    expect(await wide.inputValue("[data-testid=brush-axis]")).toBe(hidden);
+    await wide.keyboard.press("Tab");
+    await wide.keyboard.type("0.25");
+    await wide.keyboard.press("Enter");
+    // An empty end is the parameter's own.
+    await wide.waitForFunction(() => new URL((globalThis as any).location.href).searchParams.has("ranges"));
+    expect(JSON.parse(new URL(wide.url()).searchParams.get("ranges")!)).toEqual({ [hidden]: [0.25, 1] });
+    await wide.waitForFunction((name) => JSON.parse((globalThis as any).document.querySelector("[data-testid=parallel-plot]").dataset.axes).includes(name), hidden);
+    await wide.close();
+    expect(problems).toEqual([]);
+  });
+
   it("keeps what is typed in the studies' search box, caret and focus, while the list follows it", async () => {
     await seedStudy(storage, "many-12", { trials: 2, seed: 4, curves: false });
     await seedStudy(storage, "many-3", { trials: 2, seed: 5, curves: false });
@@ -316,10 +498,14 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     // They said "10 trials" over 8 lines and points.
     for (const plot of ["history", "parallel", "slice"]) expect(await page.textContent(`[data-testid=${plot}-note]`)).toMatch(/^8 of 10 trials drawn: 2 have no value \(2 failed\)/);
     expect(await page.getAttribute("[data-testid=history-plot]", "data-marks")).toBe("8");
-    // Screen readers get each plot as an image named by its title and described by its note (they got a bare canvas).
-    const history = page.getByRole("img", { name: "Optimization history" });
+    // Screen readers get each plot as an image named by its title and described by its note (they
+    // got a bare canvas); a plot whose marks open trials is a listbox of them, its keys described too.
+    const ecdf = page.getByRole("img", { name: /^Distribution of values/ });
+    expect(await ecdf.getAttribute("data-testid")).toBe("ecdf-plot");
+    expect(await ecdf.getAttribute("aria-describedby")).toBe("ecdf-note");
+    const history = page.getByRole("listbox", { name: "Optimization history" });
     expect(await history.getAttribute("data-testid")).toBe("history-plot");
-    expect(await history.getAttribute("aria-describedby")).toBe("history-note");
+    expect(await history.getAttribute("aria-describedby")).toBe("history-note history-keys");
     await page.goto(`${server.url}/?study=only-failed`);
     await waitAttr(page, "[data-testid=history-plot]", "data-marks", 0);
     expect(await page.textContent("[data-testid=history-note]")).toBe("0 of 3 trials drawn: 3 have no value (3 failed)");

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 const chartsModule = "../dashboard/src/charts.js";
 type ChartOption = { option: unknown };
 type MarkEvent = { componentType?: string; seriesIndex?: number; dataIndex?: number };
-type Linked = { option: unknown; trialAt: (event: MarkEvent) => number | undefined };
+type Walk = { marks: () => { seriesIndex: number; dataIndex: number; trial: number }[]; describe: (mark: { seriesIndex: number; dataIndex: number; trial: number }) => string };
+type Linked = { option: unknown; trialAt: (event: MarkEvent) => number | undefined; walk: Walk };
 type Tooltip = { formatter: (item: { seriesIndex: number; seriesName: string; dataIndex: number }) => string };
 type Bar = { number: number; worker: number; start: number; end: number; state: string };
 type Position = (point: number[], params: unknown, content: unknown, rect: unknown, size: { viewSize: number[]; contentSize: number[] }) => [number, number];
@@ -35,18 +36,19 @@ describe("the model-beliefs chart", () => {
   });
 });
 
+// Trial 11 has no value (it failed): it is no point, so indices and trial numbers part.
+const points = {
+  numbers: [10, 11, 12, 13],
+  states: ["complete", "failed", "pruned", "complete"],
+  values: [0.5, null, 0.25, 0.125],
+  params: { lr: [0.1, 0.2, 0.3, 0.4], kind: ["b", "a", "a", "c"] },
+  best: [{ number: 10, value: 0.5 }, { number: 13, value: 0.125 }],
+  matched: 4,
+  shown: 4,
+  total: 4,
+};
+
 describe("the plots' marks name their trials", () => {
-  // Trial 11 has no value (it failed): it is no point, so indices and trial numbers part.
-  const points = {
-    numbers: [10, 11, 12, 13],
-    states: ["complete", "failed", "pruned", "complete"],
-    values: [0.5, null, 0.25, 0.125],
-    params: { lr: [0.1, 0.2, 0.3, 0.4], kind: ["b", "a", "a", "c"] },
-    best: [{ number: 10, value: 0.5 }, { number: 13, value: 0.125 }],
-    matched: 4,
-    shown: 4,
-    total: 4,
-  };
   const series = (option: unknown) => (option as { series: { name: string; type: string }[] }).series;
 
   it("history: a point's tooltip and click give its trial; the best-so-far line gives none", () => {
@@ -79,6 +81,46 @@ describe("the plots' marks name their trials", () => {
     const { option, trialAt } = timelineOption(timeline);
     expect(trialAt({ componentType: "series", seriesIndex: 0, dataIndex: 0 })).toBe(4);
     expect((option as { tooltip: Tooltip }).tooltip.formatter({ seriesIndex: 0, seriesName: "", dataIndex: 0 })).toBe("trial 4 (complete)\nnode-a:1\n0 s to 2.5 s");
+  });
+});
+
+describe("the keyboard's walk over a plot's trials", () => {
+  /** Every mark of the walk: its trial, and the trial its series and place give back (as a click would). */
+  const walked = (linked: Linked) => linked.walk.marks().map((mark) => ({ trial: mark.trial, clicked: linked.trialAt({ componentType: "series", ...mark }), said: linked.walk.describe(mark) }));
+
+  // The pruned trial 12 lies between the complete ones, in a series of its own.
+  it("history: left to right across the states' series, each mark said as its tooltip says it, on one line", () => {
+    const marks = walked(historyOption(points, "loss"));
+    expect(marks.map((m) => m.trial)).toEqual([10, 12, 13]);
+    expect(marks.every((m) => m.clicked === m.trial)).toBe(true);
+    expect(marks.map((m) => m.said)).toEqual(["trial 10 (complete); loss: 0.5", "trial 12 (pruned); loss: 0.25", "trial 13 (complete); loss: 0.125"]);
+  });
+
+  it("slice: scatter after scatter, each left to right by the parameter's value", () => {
+    const params = [
+      { name: "lr", distribution: { type: "float", low: 0, high: 1 } },
+      { name: "kind", distribution: { type: "categorical", choices: ["a", "b", "c"] } },
+    ];
+    const marks = walked(sliceOption(points, params, 9));
+    // lr: 0.1 (10), 0.3 (12), 0.4 (13); kind, by its choices' order: a (12), b (10), c (13).
+    expect(marks.map((m) => m.trial)).toEqual([10, 12, 13, 12, 10, 13]);
+    expect(marks.every((m) => m.clicked === m.trial)).toBe(true);
+    expect(marks[3]!.said).toBe("trial 12; kind: a; value: 0.25");
+  });
+
+  it("timeline and Pareto front: left to right, by start and by the first objective", () => {
+    const bars = [
+      { number: 5, worker: 0, start: 3000, end: 4000, state: "complete" },
+      { number: 6, worker: 1, start: 1000, end: 5000, state: "pruned" },
+    ];
+    const timeline = walked(timelineOption({ workers: ["a", "b"], bars, matched: 2, shown: 2, total: 2 }));
+    expect(timeline.map((m) => m.trial)).toEqual([6, 5]);
+    expect(timeline[0]!.said).toBe("trial 6 (pruned); b; 0 s to 4 s");
+    const pareto = { objectives: [0, 1], front: [{ number: 1, values: [1, 2] }], others: [{ number: 2, values: [3, 3] }], infeasible: [{ number: 3, values: [0.1, 0.1] }], matched: 3, shown: 3, total: 3 };
+    const front = walked(paretoOption(pareto, ["f0", "f1"]));
+    expect(front.map((m) => m.trial)).toEqual([3, 1, 2]);
+    expect(front.every((m) => m.clicked === m.trial)).toBe(true);
+    expect(front[0]!.said).toBe("trial 3 (infeasible); f0: 0.1; f1: 0.1");
   });
 });
 

@@ -44,10 +44,67 @@ export interface MarkEvent {
 /** The trial a chart's mark stands for, if it stands for one trial. */
 export type TrialAt = (event: MarkEvent) => number | undefined;
 
+/** A mark that stands for one trial: the series and item ECharts knows it by, and the trial. */
+export interface TrialMark {
+  seriesIndex: number;
+  dataIndex: number;
+  trial: number;
+}
+
+/**
+ * A plot's trial marks as the keyboard walks them: `marks()` in reading order (built on first
+ * use, as most plots are never walked), and `describe` says a mark as its tooltip does, on one line.
+ */
+export interface MarkWalk {
+  marks: () => readonly TrialMark[];
+  describe: (mark: TrialMark) => string;
+}
+
+/** What a plot whose marks are trials gives besides its option: the trial under a click, and the walk of its marks. */
+export interface TrialLinks {
+  trialAt: TrialAt;
+  walk: MarkWalk;
+}
+
+/**
+ * The links of a plot whose series `bySeries` hold items standing for trials (`trialOf`), told as
+ * `text` tells them. The walk goes left to right by `xOf` across the series (ties by series and
+ * place), or, with `seriesFirst`, series after series and left to right in each (the Slice panel's
+ * scatters, where a trial has another x in each).
+ *
+ * @example
+ * const bySeries = [front, others];
+ * const links = trialLinks(bySeries, (p) => p.number, (s, i) => `trial ${bySeries[s][i].number}`, (s, i) => bySeries[s][i].values[0]);
+ * links.trialAt({ componentType: "series", seriesIndex: 0, dataIndex: 2 }); // front[2].number
+ * links.walk.marks()[0]; // the leftmost point of either series
+ */
+export function trialLinks<T>(
+  bySeries: readonly (readonly T[])[],
+  trialOf: (item: T) => number,
+  text: (seriesIndex: number, dataIndex: number) => string,
+  xOf: (seriesIndex: number, dataIndex: number) => number,
+  seriesFirst = false,
+): TrialLinks {
+  let marks: TrialMark[] | null = null;
+  const listed = (): TrialMark[] => {
+    if (marks) return marks;
+    const all = bySeries.flatMap((items, seriesIndex) => items.map((item, dataIndex) => ({ seriesIndex, dataIndex, trial: trialOf(item), x: xOf(seriesIndex, dataIndex) })));
+    all.sort((a, b) => (seriesFirst ? a.seriesIndex - b.seriesIndex : 0) || a.x - b.x || a.seriesIndex - b.seriesIndex || a.dataIndex - b.dataIndex);
+    marks = all.map(({ seriesIndex, dataIndex, trial }) => ({ seriesIndex, dataIndex, trial }));
+    return marks;
+  };
+  return {
+    trialAt: (event) => {
+      const item = itemOf(event, bySeries);
+      return item === undefined ? undefined : trialOf(item);
+    },
+    walk: { marks: listed, describe: (mark) => text(mark.seriesIndex, mark.dataIndex).replace(/\n/g, "; ") },
+  };
+}
+
 /** A tooltip formatter's argument (one item: the tooltips here trigger on items). */
 interface TooltipItem {
   seriesIndex: number;
-  seriesName: string;
   dataIndex: number;
 }
 
@@ -144,7 +201,7 @@ export function coordinateOf(distribution: Distribution | undefined, value: unkn
  * Optimization history: every shown trial by state, and the best-so-far line over all matched
  * trials. A point's tooltip names its trial, and `trialAt` says which trial a clicked point is.
  */
-export function historyOption(points: Points, objectiveName: string): { option: Option; marks: number; trialAt: TrialAt } {
+export function historyOption(points: Points, objectiveName: string): { option: Option; marks: number } & TrialLinks {
   const byState = new Map<TrialState, [number, number][]>();
   let marks = 0;
   points.numbers.forEach((n, i) => {
@@ -161,9 +218,13 @@ export function historyOption(points: Points, objectiveName: string): { option: 
   const scatters = [...byState];
   // Each point is [trial number, value]: the x coordinate is the trial.
   const pointsBySeries = scatters.map(([, data]) => data);
+  const text = (seriesIndex: number, dataIndex: number): string => {
+    const point = pointsBySeries[seriesIndex]?.[dataIndex];
+    return point ? `trial ${point[0]} (${scatters[seriesIndex]![0]})\n${objectiveName}: ${formatNumber(point[1])}` : "";
+  };
   return {
     marks,
-    trialAt: (event) => itemOf(event, pointsBySeries)?.[0],
+    ...trialLinks(pointsBySeries, (point) => point[0], text, (seriesIndex, dataIndex) => pointsBySeries[seriesIndex]![dataIndex]![0]),
     option: {
       // The legend on its own line above the y axis's name, which it covered on a narrow screen.
       legend: { top: 0, right: 0 },
@@ -173,10 +234,7 @@ export function historyOption(points: Points, objectiveName: string): { option: 
       tooltip: {
         ...(BASE.tooltip as Option),
         trigger: "item",
-        formatter: (item: TooltipItem) => {
-          const point = pointsBySeries[item.seriesIndex]?.[item.dataIndex];
-          return point ? `trial ${point[0]} (${item.seriesName})\n${objectiveName}: ${formatNumber(point[1])}` : "";
-        },
+        formatter: (item: TooltipItem) => text(item.seriesIndex, item.dataIndex),
       },
       series: [
         ...scatters.map(([state, data]) => ({
@@ -273,7 +331,7 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
  * One scatter per parameter against the objective (the first `limit` of `params`), three to a
  * row, `rows` rows; `trialAt` names a clicked point's trial.
  */
-export function sliceOption(points: Points, params: { name: string; distribution: Distribution }[], limit: number): { option: Option; marks: number; rows: number; trialAt: TrialAt } {
+export function sliceOption(points: Points, params: { name: string; distribution: Distribution }[], limit: number): { option: Option; marks: number; rows: number } & TrialLinks {
   const shown = params.slice(0, limit);
   const columns = Math.min(3, shown.length) || 1;
   const rows = Math.ceil(shown.length / columns);
@@ -282,6 +340,7 @@ export function sliceOption(points: Points, params: { name: string; distribution
   const yAxis: Option[] = [];
   const series: Option[] = [];
   const trialsBySeries: number[][] = [];
+  const textBySeries: ((dataIndex: number) => string)[] = [];
   let marks = 0;
   shown.forEach((param, k) => {
     const col = k % columns;
@@ -307,13 +366,17 @@ export function sliceOption(points: Points, params: { name: string; distribution
     trialsBySeries.push(trials);
     marks += data.length;
     const label = (x: number): string => (d.type === "categorical" ? String(d.choices[x]) : formatNumber(x));
-    const formatter = (item: TooltipItem) => {
-      const point = data[item.dataIndex];
-      return point ? `trial ${trials[item.dataIndex]}\n${param.name}: ${label(point[0])}\nvalue: ${formatNumber(point[1])}` : "";
+    const text = (dataIndex: number) => {
+      const point = data[dataIndex];
+      return point ? `trial ${trials[dataIndex]}\n${param.name}: ${label(point[0])}\nvalue: ${formatNumber(point[1])}` : "";
     };
+    textBySeries.push(text);
+    const formatter = (item: TooltipItem) => text(item.dataIndex);
     series.push({ type: "scatter", xAxisIndex: k, yAxisIndex: k, data, symbolSize: 4, large: data.length > 2000, itemStyle: { color: "#2f6fdf", opacity: 0.5 }, tooltip: { formatter } });
   });
-  return { marks, rows, trialAt: (event) => itemOf(event, trialsBySeries), option: { grid, xAxis, yAxis, series, tooltip: { ...(BASE.tooltip as Option), trigger: "item" } } };
+  const text = (seriesIndex: number, dataIndex: number) => textBySeries[seriesIndex]?.(dataIndex) ?? "";
+  const xOf = (seriesIndex: number, dataIndex: number) => (series[seriesIndex]!.data as [number, number][])[dataIndex]![0];
+  return { marks, rows, ...trialLinks(trialsBySeries, (trial) => trial, text, xOf, true), option: { grid, xAxis, yAxis, series, tooltip: { ...(BASE.tooltip as Option), trigger: "item" } } };
 }
 
 /** Mean value over a grid of two parameters. */
@@ -369,14 +432,19 @@ export function importanceOption(params: { name: string; importance: number; cor
 }
 
 /** The Pareto front (first two objectives) over the other complete trials; `trialAt` names a clicked point's trial. */
-export function paretoOption(pareto: Pareto, names: [string, string]): { option: Option; marks: number; trialAt: TrialAt } {
+export function paretoOption(pareto: Pareto, names: [string, string]): { option: Option; marks: number } & TrialLinks {
   const xy = (p: { values: number[] }) => [p.values[0], p.values[1]];
   // In the order of the series below.
   const infeasible = pareto.infeasible ?? [];
   const bySeries = [pareto.others, infeasible, pareto.front];
+  const seriesNames = ["dominated", "infeasible", "Pareto front"];
+  const text = (seriesIndex: number, dataIndex: number): string => {
+    const point = bySeries[seriesIndex]?.[dataIndex];
+    return point ? `trial ${point.number} (${seriesNames[seriesIndex]})\n${names[0]}: ${formatNumber(point.values[0])}\n${names[1]}: ${formatNumber(point.values[1])}` : "";
+  };
   return {
     marks: pareto.front.length + pareto.others.length + infeasible.length,
-    trialAt: (event) => itemOf(event, bySeries)?.number,
+    ...trialLinks(bySeries, (point) => point.number, text, (seriesIndex, dataIndex) => bySeries[seriesIndex]![dataIndex]!.values[0] ?? 0),
     option: {
       legend: { top: 0, right: 0 },
       grid: { left: 60, right: 20, top: 50, bottom: 45 },
@@ -385,16 +453,13 @@ export function paretoOption(pareto: Pareto, names: [string, string]): { option:
       tooltip: {
         ...(BASE.tooltip as Option),
         trigger: "item",
-        formatter: (item: TooltipItem) => {
-          const point = bySeries[item.seriesIndex]?.[item.dataIndex];
-          return point ? `trial ${point.number} (${item.seriesName})\n${names[0]}: ${formatNumber(point.values[0])}\n${names[1]}: ${formatNumber(point.values[1])}` : "";
-        },
+        formatter: (item: TooltipItem) => text(item.seriesIndex, item.dataIndex),
       },
       series: [
-        { type: "scatter", name: "dominated", data: pareto.others.map(xy), symbolSize: 4, itemStyle: { color: "#9bb7e8" } },
+        { type: "scatter", name: seriesNames[0], data: pareto.others.map(xy), symbolSize: 4, itemStyle: { color: "#9bb7e8" } },
         // Never on the front, however good their values: they used to be labelled "dominated".
-        { type: "scatter", name: "infeasible", data: infeasible.map(xy), symbolSize: 4, symbol: "triangle", itemStyle: { color: "#b0b0b0" } },
-        { type: "scatter", name: "Pareto front", data: pareto.front.map(xy), symbolSize: 7, itemStyle: { color: "#d3322f" } },
+        { type: "scatter", name: seriesNames[1], data: infeasible.map(xy), symbolSize: 4, symbol: "triangle", itemStyle: { color: "#b0b0b0" } },
+        { type: "scatter", name: seriesNames[2], data: pareto.front.map(xy), symbolSize: 7, itemStyle: { color: "#d3322f" } },
       ],
     },
   };
@@ -487,7 +552,7 @@ class MinHeap<T> {
  * so none hides another. The bars are one custom series on the canvas: no element per bar.
  * `trialAt` names a clicked bar's trial; `rows` counts the lanes of all workers.
  */
-export function timelineOption(timeline: Timeline): { option: Option; marks: number; rows: number; trialAt: TrialAt } {
+export function timelineOption(timeline: Timeline): { option: Option; marks: number; rows: number } & TrialLinks {
   const start = timeline.bars.reduce((least, b) => Math.min(least, b.start), Infinity);
   const { lane, lanes } = timelineLanes(timeline.bars, timeline.workers.length);
   // Rows from the top: worker 0's lanes, then worker 1's, …; a worker's label on its first lane.
@@ -500,19 +565,21 @@ export function timelineOption(timeline: Timeline): { option: Option; marks: num
   const workerStarts = new Set(firstRow);
   const data = timeline.bars.map((b, i) => ({ value: [firstRow[b.worker]! + lane[i]!, (b.start - start) / 1000, (b.end - start) / 1000, b.number], itemStyle: { color: STATE_COLORS[b.state] } }));
   const seconds = (ms: number) => formatNumber((ms - start) / 1000);
+  const text = (_seriesIndex: number, dataIndex: number): string => {
+    const bar = timeline.bars[dataIndex];
+    return bar ? `trial ${bar.number} (${bar.state})\n${timeline.workers[bar.worker] ?? ""}\n${seconds(bar.start)} s to ${seconds(bar.end)} s` : "";
+  };
   return {
     marks: data.length,
     rows: rows.length,
-    trialAt: (event) => itemOf(event, [timeline.bars])?.number,
+    // Left to right by start, as the bars read.
+    ...trialLinks([timeline.bars], (bar) => bar.number, text, (_seriesIndex, dataIndex) => timeline.bars[dataIndex]!.start),
     option: {
       grid: { left: 140, right: 20, top: 10, bottom: 40 },
       tooltip: {
         ...(BASE.tooltip as Option),
         trigger: "item",
-        formatter: (item: TooltipItem) => {
-          const bar = timeline.bars[item.dataIndex];
-          return bar ? `trial ${bar.number} (${bar.state})\n${timeline.workers[bar.worker] ?? ""}\n${seconds(bar.start)} s to ${seconds(bar.end)} s` : "";
-        },
+        formatter: (item: TooltipItem) => text(item.seriesIndex, item.dataIndex),
       },
       xAxis: { type: "value", name: "seconds since the first start", nameLocation: "middle", nameGap: 25, min: 0 },
       yAxis: {

@@ -29,6 +29,7 @@ import {
 import {
   type AxisSpec,
   type Chart,
+  type TrialLinks,
   beliefsGridOption,
   beliefsOption,
   contourOption,
@@ -40,7 +41,6 @@ import {
   disposeCharts,
   draw,
   historyOption,
-  onTrialClick,
   parallelOption,
   paretoOption,
   sliceOption,
@@ -48,6 +48,7 @@ import {
 } from "./charts.js";
 import { clear, formatNumber, h, jsonText } from "./dom.js";
 import { plottable } from "./numbers.js";
+import { linkTrials } from "./plot-keys.js";
 import { type Filter, type View, filterQuery, passes, roundForUrl, viewSearch, writeView } from "./state.js";
 import { TrialTable } from "./table.js";
 
@@ -131,6 +132,8 @@ export class StudyPage {
   private importance: Importance | null = null;
   /** The axes the parallel coordinates were last drawn with: brushes go on these. */
   private parallelAxes: AxisSpec[] = [];
+  /** Shows the filter's range on the axis chosen in the keyboard's brush form (which builds it). */
+  private fillBrushForm: () => void = () => {};
   /** The parameters by importance, most important first, once the importance panel has them; and by which method. */
   private importanceOrder: { names: string[]; method: Importance["method"] } | null = null;
   /** The page's own element under the root, whose charts stop() frees. */
@@ -218,6 +221,7 @@ export class StudyPage {
     const filterChanged = JSON.stringify(before.filter) !== JSON.stringify(view.filter);
     if (filterChanged) {
       this.renderFilterBar();
+      this.fillBrushForm();
       // The model's beliefs do not depend on the filter.
       await this.loadFiltered({ keepParallel: JSON.stringify(before.filter.states) === JSON.stringify(view.filter.states), beliefs: false });
     } else {
@@ -238,12 +242,24 @@ export class StudyPage {
     await this.update(view);
   }
 
-  private panel(id: string, title: string, extra?: HTMLElement | null): Panel {
+  /**
+   * A panel: its title, controls (`extra`), note and plot. A canvas says nothing to a screen
+   * reader: the plot is an image named by the title and described by the note (how many trials it
+   * draws, and which it leaves out); a plot whose marks are trials (`trials`) is a listbox instead,
+   * one tab stop whose marks the arrow keys choose (see linkTrials), and says so.
+   */
+  private panel(id: string, title: string, extra?: HTMLElement | null, trials = false): Panel {
     const note = h("p", { class: "note", id: `${id}-note`, "data-testid": `${id}-note` });
-    // A canvas says nothing to a screen reader: the plot is an image named by its panel's title and
-    // described by its note (how many trials it draws, and which it leaves out).
-    const plot = h("div", { class: `plot plot-${id}`, "data-testid": `${id}-plot`, role: "img", "aria-label": title, "aria-describedby": `${id}-note` });
-    const section = h("section", { class: "card", id }, h("h2", {}, title), extra ?? null, note, plot);
+    const keys = trials ? h("p", { class: "sr-only", id: `${id}-keys` }, "Arrow keys choose a trial, Enter opens it, Escape lets it go.") : null;
+    const plot = h("div", {
+      class: `plot plot-${id}`,
+      "data-testid": `${id}-plot`,
+      role: trials ? "listbox" : "img",
+      "aria-label": title,
+      "aria-describedby": trials ? `${id}-note ${id}-keys` : `${id}-note`,
+      tabindex: trials ? 0 : undefined,
+    });
+    const section = h("section", { class: "card", id }, h("h2", {}, title), extra ?? null, note, keys, plot);
     const panel = { section, note, plot };
     this.panels.set(id, panel);
     return panel;
@@ -258,6 +274,7 @@ export class StudyPage {
     this.importanceOrder = null;
     this.importance = null;
     this.parallelAxes = [];
+    this.fillBrushForm = () => {};
     const s = this.summary;
     this.laidOutFor = layoutShape(s);
     this.countLine = h("p", { class: "counts", "data-testid": "match-count" });
@@ -272,22 +289,24 @@ export class StudyPage {
     const wide = h("div", { class: "grid" });
     const parts: HTMLElement[] = [
       this.summaryCard(),
-      this.panel("history", "Optimization history").section,
+      this.panel("history", "Optimization history", null, true).section,
       s.hasIntermediate ? this.panel("curves", "Intermediate values").section : null,
-      s.params.length > 0 ? this.panel("parallel", "Parallel coordinates (drag along an axis to brush a range)", this.allParamsToggle("parallel", TOP_PARAMS, () => this.redrawParallel())).section : null,
-      s.params.length > 0 ? this.panel("slice", "Slice", this.allParamsToggle("slice", SLICE_PARAMS, () => this.drawSlice())).section : null,
+      s.params.length > 0 ? this.panel("parallel", "Parallel coordinates (drag along an axis, or use the boxes below, to brush a range)", this.allParamsToggle("parallel", TOP_PARAMS, () => this.redrawParallel())).section : null,
+      s.params.length > 0 ? this.panel("slice", "Slice", this.allParamsToggle("slice", SLICE_PARAMS, () => this.drawSlice()), true).section : null,
       s.params.length > 1 ? this.panel("contour", "Contour (mean value per cell)", contourPick()).section : null,
       s.params.length > 0
         ? this.panel("importance", "Parameter importance (bar: share; sign: direction of the effect)", h("span", { class: "panel-controls" }, this.methodSelect(), " ", this.allParamsToggle("importance", TOP_PARAMS, () => this.drawImportance()))).section
         : null,
       numericParams.length > 0 ? this.panel("beliefs", "What the model believes (GP posterior through the best trial)", this.beliefPick(numericParams)).section : null,
       this.panel("ecdf", "Distribution of values (empirical CDF of the complete trials)").section,
-      s.study.directions.length > 1 ? this.panel("pareto", "Pareto front").section : null,
+      s.study.directions.length > 1 ? this.panel("pareto", "Pareto front", null, true).section : null,
       s.study.directions.length > 1 ? this.panel("hypervolume", "Hypervolume history").section : null,
-      this.panel("timeline", "Timeline per worker").section,
+      this.panel("timeline", "Timeline per worker", null, true).section,
     ].filter((p): p is HTMLElement => p !== null);
     for (const part of parts) wide.appendChild(part);
     this.panels.get("parallel")?.plot.addEventListener("pointerdown", this.onParallelPointerDown);
+    // A report has no filter to brush.
+    if (this.panels.has("parallel") && !isReport()) this.panels.get("parallel")!.section.appendChild(this.brushForm());
     this.table = null;
     const tableSection = h("section", { class: "card full", id: "table" }, h("h2", {}, "Trials"));
     this.tableSection = tableSection;
@@ -555,8 +574,8 @@ export class StudyPage {
     const points = this.points!;
     const history = this.panels.get("history")!;
     this.pointsNote(history, points);
-    const { option, marks, trialAt } = historyOption(points, this.objectiveName);
-    onTrialClick(draw(history.plot, option, marks), trialAt, this.openTrial);
+    const { option, marks, ...links } = historyOption(points, this.objectiveName);
+    this.linkTrials(history, draw(history.plot, option, marks), links);
     // The trial the best-so-far line ends on, read by the browser tests as data-marks is.
     history.plot.dataset.bestTrial = String(points.best.at(-1)?.number ?? "");
     history.plot.dataset.bestSteps = points.best.map((step) => step.number).join(" ");
@@ -630,12 +649,12 @@ export class StudyPage {
     if (!panel || !this.points) return;
     this.pointsNote(panel, this.points);
     const shown = this.shownParams("slice", SLICE_PARAMS);
-    const { option, marks, rows, trialAt } = sliceOption(this.points, shown, shown.length);
+    const { option, marks, rows, ...links } = sliceOption(this.points, shown, shown.length);
     // Taller with every row past three, so each scatter keeps its size.
     const resized = setPlotHeight(panel.plot, rows > 3 ? `${rows * SLICE_ROW_HEIGHT}px` : "");
     const chart = draw(panel.plot, option, marks);
     if (resized) chart.resize();
-    onTrialClick(chart, trialAt, this.openTrial);
+    this.linkTrials(panel, chart, links);
   }
 
   /**
@@ -747,18 +766,123 @@ export class StudyPage {
     const axis = this.axes().find((a) => a.id === axisId);
     if (!axis) return;
     this.brushedAxes.add(axis.id);
-    const filter: Filter = { ...this.view.filter, ranges: { ...this.view.filter.ranges } };
     const valid = intervals.filter((iv) => iv.length === 2 && iv.every(Number.isFinite));
-    const hull: [number, number] | null = valid.length ? [roundForUrl(Math.min(...valid.map((iv) => Math.min(iv[0]!, iv[1]!)))), roundForUrl(Math.max(...valid.map((iv) => Math.max(iv[0]!, iv[1]!))))] : null;
-    if (axis.id === "value") {
-      delete filter.valueMin;
-      delete filter.valueMax;
-      if (hull) [filter.valueMin, filter.valueMax] = hull;
-    } else if (hull) filter.ranges[axis.name] = hull;
+    const hull = valid.length ? { low: Math.min(...valid.map((iv) => Math.min(iv[0]!, iv[1]!))), high: Math.max(...valid.map((iv) => Math.max(iv[0]!, iv[1]!))) } : null;
+    await this.setAxisRange(axis, hull);
+  }
+
+  /**
+   * Narrows the filter to `range` on `axis` (null: no range on it), rounded as the address bar
+   * keeps it; the value's axis may leave a bound open. An axis not drawn (a hidden parameter's,
+   * brushed from the keyboard) is drawn, as every brushed one is.
+   */
+  private async setAxisRange(axis: AxisSpec, range: { low?: number; high?: number } | null): Promise<void> {
+    const filter: Filter = { ...this.view.filter, ranges: { ...this.view.filter.ranges } };
+    const low = range?.low === undefined ? undefined : roundForUrl(range.low);
+    const high = range?.high === undefined ? undefined : roundForUrl(range.high);
+    // change() merges the filter into the current one: a bound left out would stay, so both are set.
+    if (axis.id === "value") Object.assign(filter, { valueMin: low, valueMax: high });
+    else if (low !== undefined && high !== undefined) filter.ranges[axis.name] = [low, high];
     else delete filter.ranges[axis.name];
     await this.change({ filter }, "replace");
     // Brushes on other axes can be dropped by the chart as a new one starts: show the filter's.
-    this.applyBrushToChart();
+    if (this.parallelAxes.some((drawn) => drawn.id === axis.id)) this.applyBrushToChart();
+    else this.redrawParallel();
+  }
+
+  /**
+   * The keyboard's way to brush the parallel coordinates, which a pointer does by dragging along an
+   * axis: an axis (the value's, or any parameter's, drawn or hidden) and the range to keep, from
+   * and to. Choosing an axis fills in its brushed range; both bounds emptied clear it. A categorical
+   * parameter's range runs from one choice to another, in the order of its choices.
+   */
+  private brushForm(): HTMLElement {
+    const axes = this.axes();
+    const axisSelect = h(
+      "select",
+      { "aria-label": "axis to brush", "data-testid": "brush-axis" },
+      ...axes.map((axis) => h("option", { value: axis.id }, axis.id === "value" ? this.objectiveName : axis.distribution?.type === "categorical" ? `${axis.name} (categorical)` : axis.name)),
+    );
+    const bounds = h("span", { class: "brush-bounds" });
+    const error = h("p", { class: "error brush-error", role: "alert", "data-testid": "brush-error", hidden: true });
+    const apply = h("button", { type: "submit", "data-testid": "brush-apply" }, "brush");
+    const clearAxis = h("button", { type: "button", "data-testid": "brush-clear" }, "clear axis");
+    const form = h("form", { class: "brush-form", "aria-label": "brush an axis from the keyboard" }, h("label", {}, "brush ", axisSelect), bounds, apply, clearAxis, error);
+    const chosen = (): AxisSpec => axes.find((axis) => axis.id === axisSelect.value) ?? axes[0]!;
+    const controls = () => [...bounds.querySelectorAll<HTMLInputElement | HTMLSelectElement>("input, select")];
+    /**
+     * The bounds show the chosen axis's brushed range (or nothing); `rebuild` makes their controls
+     * anew for another axis. Kept otherwise, so that the focus stays in the box Enter was pressed in.
+     */
+    const fill = (rebuild: boolean): void => {
+      const axis = chosen();
+      const distribution = axis.distribution;
+      const ends = ["from", "to"] as const;
+      if (rebuild) {
+        clear(bounds);
+        const [from, to] = ends.map((end) => {
+          const label = `${axis.id === "value" ? "value" : axis.name} ${end}`;
+          if (distribution?.type === "categorical") return h("select", { "aria-label": label, "data-testid": `brush-${end}` }, ...distribution.choices.map((choice, k) => h("option", { value: k }, String(choice))));
+          const open = end === "from" ? distribution?.low : distribution?.high;
+          return h("input", { type: "number", step: "any", placeholder: open === undefined ? (end === "from" ? "min" : "max") : formatNumber(open), "aria-label": label, "data-testid": `brush-${end}` });
+        });
+        bounds.append(from!, " to ", to!);
+      }
+      const interval = this.intervalOf(axis);
+      controls().forEach((control, k) => {
+        const at = interval?.[k];
+        if (distribution?.type === "categorical") control.value = String(at ?? (k === 0 ? 0 : distribution.choices.length - 1));
+        // The value's axis open at one end holds the largest number there.
+        else control.value = at === undefined || Math.abs(at) === Number.MAX_VALUE ? "" : String(at);
+      });
+    };
+    this.fillBrushForm = () => fill(false);
+    const say = (message: string | null): void => {
+      error.textContent = message ?? "";
+      error.hidden = message === null;
+    };
+    axisSelect.addEventListener("change", () => {
+      say(null);
+      fill(true);
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const axis = chosen();
+      const name = axis.id === "value" ? "value" : axis.name;
+      const [from, to] = controls();
+      /** A bound as typed: a number, undefined when empty, or null (said) when it is no number. */
+      const read = (control: HTMLInputElement | HTMLSelectElement | undefined, end: "from" | "to"): number | undefined | null => {
+        if (!control) return undefined;
+        if (control instanceof HTMLInputElement && control.validity.badInput) {
+          say(`${name}: "${end}" is not a number`);
+          return null;
+        }
+        return control.value.trim() === "" ? undefined : Number(control.value);
+      };
+      const low = read(from, "from");
+      const high = read(to, "to");
+      if (low === null || high === null) return;
+      if (low !== undefined && high !== undefined && low > high) {
+        say(`${name}: from ${formatNumber(low)} is above to ${formatNumber(high)}; swap them or change one`);
+        return;
+      }
+      say(null);
+      const distribution = axis.distribution;
+      // A parameter's range needs both ends: an empty one is the end of the parameter's range.
+      const range =
+        low === undefined && high === undefined
+          ? null
+          : distribution && distribution.type !== "categorical"
+            ? { low: low ?? distribution.low, high: high ?? distribution.high }
+            : { low, high };
+      void this.setAxisRange(axis, range);
+    });
+    clearAxis.addEventListener("click", () => {
+      say(null);
+      void this.setAxisRange(chosen(), null);
+    });
+    fill(true);
+    return form;
   }
 
   private async loadTable(): Promise<void> {
@@ -887,8 +1011,8 @@ export class StudyPage {
     if (this.stopped) return;
     this.shownNote(panel, pareto, "complete trials");
     const d = this.summary.study.directions;
-    const { option, marks, trialAt } = paretoOption(pareto, [`objective 0 (${d[0]})`, `objective 1 (${d[1]})`]);
-    onTrialClick(draw(panel.plot, option, marks), trialAt, this.openTrial);
+    const { option, marks, ...links } = paretoOption(pareto, [`objective 0 (${d[0]})`, `objective 1 (${d[1]})`]);
+    this.linkTrials(panel, draw(panel.plot, option, marks), links);
   }
 
   private async loadEcdf(): Promise<void> {
@@ -922,16 +1046,21 @@ export class StudyPage {
     const timeline = await get<Timeline>(apiPath(`${this.base}/timeline`, { ...this.query(), maxPoints: MAX_POINTS }));
     if (this.stopped) return;
     this.shownNote(panel, timeline, "started trials");
-    const { option, marks, rows, trialAt } = timelineOption(timeline);
+    const { option, marks, rows, ...links } = timelineOption(timeline);
     // Taller as trials run side by side on more lanes (to a limit), so each lane stays a few pixels high.
     const resized = setPlotHeight(panel.plot, `${Math.min(TIMELINE_MAX_HEIGHT, Math.max(TIMELINE_MIN_HEIGHT, 50 + rows * 8))}px`);
     const chart = draw(panel.plot, option, marks);
     if (resized) chart.resize();
-    onTrialClick(chart, trialAt, this.openTrial);
+    this.linkTrials(panel, chart, links);
   }
 
   /** Opens a trial's panel: what a table row, a link and a plot's mark do. */
   private readonly openTrial = (number: number): void => void this.change({ trial: number });
+
+  /** A click on a mark of the panel's plot, or Enter on the mark chosen with the keys, opens its trial. */
+  private linkTrials(panel: Panel, chart: Chart, links: TrialLinks): void {
+    linkTrials(panel.plot, `${panel.section.id}-plot`, chart, links, this.openTrial);
+  }
 
   /** The trial panel: params, values, attributes, the stderr tail of a failed command. */
   private async showDetail(): Promise<void> {
