@@ -408,6 +408,32 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     expect(problems).toEqual([]);
   });
 
+  it("gives the parallel coordinates a whole row when a dozen long parameter names would be cut in half of one", async () => {
+    const record = await storage.createStudy("long-axis-names", ["minimize"]);
+    const unit = { type: "float", low: 0, high: 1 } as const;
+    for (let n = 0; n < 8; n++) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      const params = Object.fromEntries(Array.from({ length: 12 }, (_, k) => [`learning_rate_${k}`, { value: ((n * 5 + k * 3) % 11) / 11, distribution: unit }]));
+      await storage.updateTrial(trial.id, { params, state: "complete", values: [n] });
+    }
+    /** How much of the grid's width the parallel coordinates' card takes. */
+    const share = async (page: Page) => {
+      await page.waitForSelector("[data-testid=parallel-plot][data-marks]");
+      return page.evaluate(() => {
+        const doc = (globalThis as any).document;
+        return doc.getElementById("parallel").getBoundingClientRect().width / doc.querySelector(".grid").getBoundingClientRect().width;
+      });
+    };
+    // ECharts cut each name to "learn…" in half a row; the fixture's short names fit there.
+    const long = await open(`${server.url}/?study=long-axis-names`);
+    expect(await share(long)).toBeGreaterThan(0.99);
+    await long.close();
+    const short = await open(`${server.url}/?study=small`);
+    expect(await share(short)).toBeLessThan(0.51);
+    await short.close();
+    expect(problems).toEqual([]);
+  });
+
   it("keeps what is typed in the studies' search box, caret and focus, while the list follows it", async () => {
     await seedStudy(storage, "many-12", { trials: 2, seed: 4, curves: false });
     await seedStudy(storage, "many-3", { trials: 2, seed: 5, curves: false });

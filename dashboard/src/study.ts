@@ -84,6 +84,24 @@ function setPlotHeight(plot: HTMLElement, height: string): boolean {
   return resized;
 }
 
+/** Pixels an axis of the parallel coordinates takes per character of its name, and at least. */
+const AXIS_PX_PER_CHAR = 6.5;
+const AXIS_MIN_PX = 36;
+
+/**
+ * Whether the parallel coordinates' parameter axes need more than half of the `grid` they sit in
+ * (two cards to a row) to show their names whole: ECharts cut "param_42" to "para…" when a dozen
+ * long names shared half a row. Their card then takes the whole row.
+ */
+function parallelNeedsRow(axes: readonly AxisSpec[], grid: HTMLElement | null): boolean {
+  const params = axes.filter((axis) => axis.id !== "value");
+  if (!grid || params.length === 0) return false;
+  const longest = Math.max(...params.map((axis) => axis.name.length));
+  // The plot's margins (60 px left, 80 px right) and the gap between two cards.
+  const needed = 140 + params.length * Math.max(AXIS_MIN_PX, AXIS_PX_PER_CHAR * longest);
+  return needed > (grid.clientWidth - 12) / 2;
+}
+
 /** What decides which panels the page has and their axes: the parameters, learning curves, objectives. */
 function layoutShape(summary: Summary): string {
   return JSON.stringify([summary.params, summary.hasIntermediate, summary.study.directions.length]);
@@ -702,7 +720,10 @@ export class StudyPage {
     // Which parameters have an axis, left to right (read by the browser tests, as data-marks is).
     panel.plot.dataset.axes = JSON.stringify(axes.filter((axis) => axis.id !== "value").map((axis) => axis.name));
     const { option, marks } = parallelOption(this.parallelPoints!, axes, this.objectiveName);
+    const spanned = panel.section.classList.contains("span-row");
+    const spans = panel.section.classList.toggle("span-row", parallelNeedsRow(axes, panel.section.parentElement));
     const chart = draw(panel.plot, option, marks);
+    if (spans !== spanned) chart.resize();
     this.parallelChart = chart;
     // A new option draws the axes without brushes.
     this.brushedAxes.clear();
