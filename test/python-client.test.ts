@@ -4,7 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, tempDir } from "./fixtures/cli-run.js";
+import { BIN, ROOT, tempDir } from "./fixtures/cli-run.js";
 import { type ServeProcess, startServe } from "./fixtures/serve-run.js";
 
 const PYTHON = "/usr/bin/python3";
@@ -35,7 +35,16 @@ runOrSkip("Python client", () => {
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = spawn(PYTHON, ["-m", "unittest", "discover", "-s", "tests", "-v"], {
         cwd: CLIENT,
-        env: { ...process.env, PYTHONPATH: CLIENT, PYTHONDONTWRITEBYTECODE: "1", SEXTANT_URL: server!.url, SEXTANT_TOKEN: TOKEN },
+        env: {
+          ...process.env,
+          PYTHONPATH: CLIENT,
+          PYTHONDONTWRITEBYTECODE: "1",
+          SEXTANT_URL: server!.url,
+          SEXTANT_TOKEN: TOKEN,
+          // For a test that makes its study with `sextant create`, in the server's own storage.
+          SEXTANT_TEST_STORAGE: server!.storage,
+          SEXTANT_TEST_CLI: JSON.stringify([process.execPath, BIN]),
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let output = "";
@@ -58,6 +67,7 @@ runOrSkip("Python client", () => {
     expect(result.output).toMatch(/test_decimal_and_fraction_go_everywhere_a_number_goes \([^)]*\) \.\.\. ok/);
     expect(result.output).toMatch(/test_several_processes_tune_one_study\w* (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_a_wrong_or_missing_token_gets_401 (\([^)]*\) )?\.\.\. ok/);
+    expect(result.output).toMatch(/test_optimize_stops_quietly_at_the_budget_of_sextant_create_trials\w* (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_a_categorical_choice_comes_back_as_declared_a_float_as_a_float_and_a_bool_as_a_bool (\([^)]*\) )?\.\.\. ok/);
   }, 300_000);
 });

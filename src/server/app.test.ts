@@ -488,6 +488,13 @@ describe("HTTP API: trials", () => {
     const spent = await call(app, "POST", "/studies/fleet/trials");
     expect([spent.status, spent.json.error.message]).toEqual([409, 'study "fleet" has used up its budget of 2 trial(s) (sextant create --trials 2): every one has been handed out']);
     expect((await storage.trialsSince(record.id, 0)).trials).toHaveLength(2);
+    // A client's optimize stops at this 409 and at no other: the code tells it apart from the message.
+    expect(spent.json.error.code).toBe("trial_budget_spent");
+    await call(app, "POST", "/studies", { name: "other" });
+    const told = (await call(app, "POST", "/studies/other/trials")).json.trial.number;
+    await call(app, "POST", `/studies/other/trials/${told}/tell`, { state: "failed" });
+    const otherConflict = await call(app, "POST", `/studies/other/trials/${told}/tell`, { state: "failed" });
+    expect([otherConflict.status, "code" in otherConflict.json.error]).toEqual([409, false]);
   });
 
   it("answers whether to prune from the study's pruner", async () => {
@@ -937,5 +944,9 @@ describe("HTTP API: OpenAPI document", () => {
     const trialsGet = doc.paths["/api/v1/studies/{study}/trials"].get;
     expect(trialsGet.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(["path:study", "query:since", "query:limit"]);
     expect(JSON.stringify(doc)).not.toContain("$defs");
+    // Error answers document their machine-readable codes, so a client knows which 409 means a spent budget.
+    const askConflict = doc.paths["/api/v1/studies/{study}/trials"].post.responses["409"].content["application/json"].schema;
+    expect(askConflict.properties.error.properties.code.enum).toEqual(["trial_budget_spent"]);
+    expect(askConflict.properties.error.properties.code.description).toMatch(/trial_budget_spent \(409 from POST \/studies\/\{study\}\/trials\)/);
   });
 });

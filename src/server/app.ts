@@ -311,7 +311,7 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof ParameterConflictError || error instanceof ParamConflictError) return new HttpError(409, error.message, "body.distribution");
   if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message);
   // The study's queued trials are all handed out: workers stop there, and so does this ask.
-  if (error instanceof TrialBudgetSpentError) return new HttpError(409, error.spent);
+  if (error instanceof TrialBudgetSpentError) return new HttpError(409, error.spent, undefined, "trial_budget_spent");
   // The study's grid has no value for what the request suggests: the study's setup, not the server, says no.
   if (error instanceof GridMismatchError) return new HttpError(409, error.message);
   // A study stored with a pruner that cannot judge its several objectives (made before creation refused it).
@@ -880,7 +880,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
 
   const app = new Hono();
   const errorAnswer = (c: Context, error: HttpError) =>
-    c.json({ error: { status: error.status, message: error.message, ...(error.field ? { field: error.field } : {}) } }, error.status);
+    c.json({ error: { status: error.status, message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.code ? { code: error.code } : {}) } }, error.status);
 
   const origins = normalizeCorsOrigins(options.corsOrigins ?? []);
   if (origins.length > 0) {

@@ -64,7 +64,7 @@ function parametersOf(schema: z.ZodObject | undefined, where: "path" | "query"):
  */
 export function openApiDocument(routes: readonly RouteDoc[], prefix: string, version: string, errorSchema: z.ZodType): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  const error = { description: "an error; `field` names the request field at fault", content: { "application/json": { schema: jsonSchemaOf(errorSchema, "output") } } };
+  const error = { description: "an error; `field` names the request field at fault, and `code` (when present) says why for a client to act on", content: { "application/json": { schema: jsonSchemaOf(errorSchema, "output") } } };
   for (const route of routes) {
     const success = { content: { "application/json": { schema: jsonSchemaOf(route.response, "output") } } };
     const otherSuccesses = Object.entries(route.alsoAnswers ?? {}).map(([status, description]) => [status, { description, ...success }]);

@@ -4,14 +4,23 @@
  */
 import type { z } from "zod";
 import type { RouteDoc } from "./openapi.js";
+import type { ErrorCode } from "./schemas.js";
 
-/** An answer other than success, with the request field at fault when there is one. */
+/**
+ * An answer other than success, with the request field at fault when there is one, and a
+ * machine-readable `code` (see `ErrorCode` in `./schemas.ts`) where a client acts on this answer
+ * apart from others of its status.
+ *
+ * @example
+ * throw new HttpError(409, 'study "fleet" has used up its budget of 2 trial(s)', undefined, "trial_budget_spent");
+ */
 export class HttpError extends Error {
   override name = "HttpError";
   constructor(
     readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 503,
     message: string,
     readonly field?: string,
+    readonly code?: ErrorCode,
   ) {
     super(message);
   }

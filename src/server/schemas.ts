@@ -267,11 +267,26 @@ export const ReportResponse = z.strictObject({
 });
 export const OpenApiResponse = z.looseObject({ openapi: z.string(), info: z.record(z.string(), z.unknown()), paths: z.record(z.string(), z.unknown()) });
 export const HealthResponse = z.strictObject({ status: z.literal("ok"), version: z.string() });
+/**
+ * Machine-readable reasons an error answer may carry in `error.code`, for clients that act on
+ * one apart from others of its status (the message is for people and may change).
+ *
+ * @example
+ * if (answer.status === 409 && answer.body.error.code === "trial_budget_spent") stopAsking();
+ */
+export const ErrorCode = z
+  .enum(["trial_budget_spent"])
+  .describe(
+    "why, for a client to act on: trial_budget_spent (409 from POST /studies/{study}/trials) means the study made by `sextant create --trials N` has handed out all N trials, so an optimize loop stops there",
+  );
+export type ErrorCode = z.output<typeof ErrorCode>;
+
 export const ErrorResponse = z.strictObject({
   error: z.strictObject({
     status: z.number().int(),
     message: z.string(),
     field: z.string().optional().describe("the request field at fault, e.g. body.space.lr.low"),
+    code: ErrorCode.optional(),
   }),
 });
 

@@ -28,6 +28,7 @@ __all__ = [
     "ServerUnreachableError",
     "Study",
     "Trial",
+    "TrialBudgetSpentError",
     "TrialPruned",
     "TrialState",
     "create_study",
@@ -40,10 +41,12 @@ __all__ = [
 class SextantError(Exception):
     """An error answer from the server (its HTTP status, message and the request field at fault), or no answer at all.
 
-    `status` is None when no answer came: see ServerUnreachableError and ServerTimeoutError.
+    `status` is None when no answer came: see ServerUnreachableError and ServerTimeoutError. `code`
+    is the server's machine-readable reason when it gives one (e.g. "trial_budget_spent"), else None;
+    the message is for people and may change.
     """
 
-    def __init__(self, status, message, field=None):
+    def __init__(self, status, message, field=None, code=None):
         if status is None:
             super().__init__(message)
         else:
@@ -51,6 +54,7 @@ class SextantError(Exception):
         self.status = status
         self.message = message
         self.field = field
+        self.code = code
 
 
 class ServerUnreachableError(SextantError, ConnectionError):
@@ -68,6 +72,19 @@ class ServerTimeoutError(ServerUnreachableError, TimeoutError):
 
 class DuplicatedStudyError(SextantError):
     """`create_study` without `load_if_exists` for a name that is taken."""
+
+
+class TrialBudgetSpentError(SextantError):
+    """`ask` on a study made by `sextant create --trials N` once all N trials are handed out (HTTP 409).
+
+    `optimize` stops there quietly, as the library's optimize and `sextant worker` do; a direct
+    `ask` raises it. Example::
+
+        try:
+            trial = study.ask()
+        except sextant_client.TrialBudgetSpentError:
+            trial = None  # every trial of the study's budget is taken
+    """
 
 
 class TrialPruned(Exception):
@@ -443,8 +460,14 @@ class _Connection:
         if response.status >= 400:
             error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
             message = error.get("message") or response.reason
-            cls = DuplicatedStudyError if response.status == 409 and error.get("field") == "body.name" else SextantError
-            raise cls(response.status, message, error.get("field"))
+            code = error.get("code")
+            if response.status == 409 and code == "trial_budget_spent":
+                cls = TrialBudgetSpentError
+            elif response.status == 409 and error.get("field") == "body.name":
+                cls = DuplicatedStudyError
+            else:
+                cls = SextantError
+            raise cls(response.status, message, error.get("field"), code)
         return data
 
 
@@ -904,6 +927,8 @@ class Study:
     def optimize(self, objective, n_trials=None, timeout=None, catch=(), callbacks=None, constraints_func=None):
         """Runs `objective(trial)` on new trials until `n_trials` or `timeout` seconds (with neither: until interrupted).
 
+        On a study made by `sextant create --trials N` it also stops, without an error, once all N
+        trials are handed out (to this or any other client or worker), as the library's optimize does.
         Raising TrialPruned prunes the trial. Any other exception fails it and is raised again,
         unless it is an instance of `catch` (an exception class or a tuple of them, as in Optuna).
         A value that is not a finite number fails the trial and the study goes on.
@@ -919,7 +944,11 @@ class Study:
         deadline = None if timeout is None else time.monotonic() + timeout
         done = 0
         while (n_trials is None or done < n_trials) and (deadline is None or time.monotonic() < deadline):
-            trial = self.ask()
+            try:
+                trial = self.ask()
+            except TrialBudgetSpentError as error:
+                _log.info("sextant_client: optimize stops after %d trial(s): %s", done, error.message)
+                return
             done += 1
             try:
                 result = objective(trial)

@@ -432,6 +432,36 @@ class AskTellTest(ClientTestCase):
         self.assertEqual(missing.exception.status, 404)
 
 
+class TrialBudgetTest(ClientTestCase):
+    def test_optimize_stops_quietly_at_the_budget_of_sextant_create_trials_and_ask_raises_a_named_error(self):
+        # The suite's runner (test/python-client.test.ts) names the server's storage and the CLI.
+        storage, cli = os.environ.get("SEXTANT_TEST_STORAGE"), os.environ.get("SEXTANT_TEST_CLI")
+        if not storage or not cli:
+            self.skipTest("set SEXTANT_TEST_STORAGE and SEXTANT_TEST_CLI to the server's storage and the sextant command")
+        name = unique("budget")
+        subprocess.run(json.loads(cli) + ["create", "--storage", storage, "--study", name, "--param", "x=float:0:1",
+                                          "--trials", "3", "--sampler", "random", "--", "true"],
+                       check=True, stdout=subprocess.DEVNULL, timeout=60)
+        study = sextant_client.load_study(URL, name)
+        # optimize raised SextantError(409, "...used up its budget...") here, as if the run had broken.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            self.assertIsNone(study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=10))
+        self.assertEqual([t.state for t in study.trials], [TrialState.COMPLETE] * 3)
+        study.optimize(lambda trial: self.fail("no trial is left to run"), n_trials=1)
+        with self.assertRaises(sextant_client.TrialBudgetSpentError) as spent:
+            study.ask()
+        self.assertIsInstance(spent.exception, SextantError)
+        self.assertEqual((spent.exception.status, spent.exception.code), (409, "trial_budget_spent"))
+        self.assertIn("has used up its budget of 3 trial(s)", spent.exception.message)
+        # Another 409 is no spent budget: a trial told twice.
+        with self.assertRaises(SextantError) as told_twice:
+            study.tell(study.trials[0].number, 1.0)
+        self.assertEqual(told_twice.exception.status, 409)
+        self.assertNotIsInstance(told_twice.exception, sextant_client.TrialBudgetSpentError)
+        self.assertIsNone(told_twice.exception.code)
+
+
 class NonFiniteAttributeTest(ClientTestCase):
     def test_nan_and_infinities_in_user_attributes_round_trip_and_a_string_infinity_stays_a_string(self):
         # They came back as None (JSON.stringify's null), and set_user_attr refused them where Optuna keeps them.
