@@ -219,7 +219,7 @@ describe("reading studies", () => {
     expect(exported.trials[4].intermediate).toEqual({ 0: 9 });
   });
 
-  it("exports a queued trial's parameters and non-finite numbers as text, not as blanks and nulls", async () => {
+  it("exports a queued trial's parameters and non-finite numbers by name (tagged in attributes, where strings are), not as blanks and nulls", async () => {
     const storage = await openStorage(`sqlite:${db}`);
     const study = await loadStudy({ name: "demo", storage, sampler: new RandomSampler({ seed: 3 }) });
     const diverged = await study.ask();
@@ -228,14 +228,20 @@ describe("reading studies", () => {
     diverged.reportIntermediate(NaN, 0);
     diverged.reportIntermediate(Infinity, 1);
     diverged.setUserAttr("loss", -Infinity);
+    diverged.setUserAttr("text", "-Infinity");
+    diverged.setUserAttr("shaped", { "$sextant:number": "NaN" });
     await study.tell(diverged, { state: "pruned" });
     await study.enqueueTrial({ x: 2.5, label: "plain" });
     await storage.close();
     const exported = JSON.parse((await run(["export", "demo", "--format", "json"])).stdout);
     expect(exported.trials[8].intermediate).toEqual({ 0: "NaN", 1: "Infinity" });
-    expect(exported.trials[8].userAttrs).toEqual({ loss: "-Infinity" });
+    // Attributes hold strings too: the number is tagged as the HTTP API sends it (it was "-Infinity",
+    // the same as the string), and an object of the tag's shape gets one "$" more.
+    const attrs = { loss: { "$sextant:number": "-Infinity" }, text: "-Infinity", shaped: { "$$sextant:number": "NaN" } };
+    expect(exported.trials[8].userAttrs).toEqual(attrs);
     const listed = JSON.parse((await run(["trials", "demo", "--json"])).stdout);
     expect(listed[8].intermediate).toEqual({ 0: "NaN", 1: "Infinity" });
+    expect(listed[8].userAttrs).toEqual(attrs);
     const rows = parseCsv((await run(["export", "demo", "--format", "csv"])).stdout);
     expect(rows[10]!.slice(0, 5)).toEqual(["9", "waiting", "", "2.5", "plain"]);
   });

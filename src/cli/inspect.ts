@@ -5,6 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
+import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
 import { type Storage, StorageEmptyError, type StudyRecord, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
 import { isConstrainedStudy, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
@@ -132,7 +133,9 @@ export async function allTrials(storage: Storage, record: StudyRecord): Promise<
 }
 
 /**
- * A trial as JSON for `--json` output and `export --format json` (times as ISO strings).
+ * A trial as JSON for `--json` output and `export --format json` (times as ISO strings), with
+ * NaN and ±Infinity as the HTTP API sends them: by name in values and intermediate values, as a
+ * `{"$sextant:number": "Infinity"}` tag in attributes, where a bare "Infinity" is a string.
  *
  * @example
  * JSON.stringify(trialJson(study.trials[0]))
@@ -146,8 +149,9 @@ export function trialJson(trial: FrozenTrial): Record<string, unknown> {
     params: trial.params,
     distributions: trial.distributions,
     intermediate: nonFiniteAsText(trial.intermediate),
-    userAttrs: nonFiniteAsText(trial.userAttrs),
-    systemAttrs: nonFiniteAsText(trial.systemAttrs),
+    // Named bare, a numeric Infinity read back as the string "Infinity" a user may have set.
+    userAttrs: tagNonFinite(trial.userAttrs, API_SPELLING),
+    systemAttrs: tagNonFinite(trial.systemAttrs, API_SPELLING),
     startedAt: trial.startedAt === null ? null : new Date(trial.startedAt).toISOString(),
     finishedAt: trial.finishedAt === null ? null : new Date(trial.finishedAt).toISOString(),
     durationSeconds: duration === null ? null : duration / 1000,

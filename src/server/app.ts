@@ -21,7 +21,7 @@ import {
   checkJsonOptionTypes,
   validateDistribution,
 } from "../space/index.js";
-import { tagNonFinite, untagNonFinite } from "../space/non-finite-json.js";
+import { API_SPELLING, tagNonFinite, untagNonFinite } from "../space/non-finite-json.js";
 import {
   DuplicateStudyError,
   ParamConflictError,
@@ -161,12 +161,12 @@ function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: str
 
 /** Attributes as the API sends them: NaN and ±Infinity as tags (JSON.stringify wrote them as null). */
 function attrsJson(attrs: Readonly<Record<string, JsonValue>>): Record<string, unknown> {
-  return tagNonFinite({ ...attrs }, api.API_SPELLING);
+  return tagNonFinite({ ...attrs }, API_SPELLING);
 }
 
 /** A request's attribute value with its tags read back into NaN and ±Infinity; a tag of another name is a 400 at its place. */
 function attrFromJson(value: unknown, field: string): JsonValue {
-  return untagNonFinite(value as JsonValue, api.API_SPELLING, (path, name) => {
+  return untagNonFinite(value as JsonValue, API_SPELLING, (path, name) => {
     const at = [field, ...path].join(".");
     throw new HttpError(
       400,

@@ -4,7 +4,6 @@
  */
 import { z } from "zod";
 import { MAX_PARAM_NAME_LENGTH, reservedParamName } from "../space/distributions.js";
-import type { NonFiniteSpelling } from "../space/non-finite-json.js";
 import { studyNameProblem } from "../space/records.js";
 
 /**
@@ -87,12 +86,6 @@ function nestsAtMost(value: unknown, max: number): boolean {
 
 /** Values of a request body came from `JSON.parse`, so any value is already JSON; only its depth is bounded. */
 const JsonData = z.unknown().refine((value) => nestsAtMost(value, MAX_JSON_DEPTH), `must not nest arrays and objects more than ${MAX_JSON_DEPTH} deep`);
-
-/**
- * The API's names for NaN and ±Infinity: bare in values and intermediate values, inside a tag in
- * attributes (see `src/space/non-finite-json.ts`), where a bare "Infinity" is the string.
- */
-export const API_SPELLING: NonFiniteSpelling = { nan: "NaN", infinity: "Infinity", negativeInfinity: "-Infinity" };
 
 const Attributes = z
   .record(Key, JsonData)

@@ -18,6 +18,16 @@ export interface NonFiniteSpelling {
   readonly negativeInfinity: string;
 }
 
+/**
+ * The names the HTTP API and the CLI's JSON output (`trials --json`, `export --format json`) give
+ * NaN and ±Infinity: bare in values and intermediate values, which are numbers, and inside a tag in
+ * attributes, where a bare "Infinity" is the string.
+ *
+ * @example
+ * tagNonFinite({ loss: -Infinity }, API_SPELLING); // { loss: { "$sextant:number": "-Infinity" } }
+ */
+export const API_SPELLING: NonFiniteSpelling = { nan: "NaN", infinity: "Infinity", negativeInfinity: "-Infinity" };
+
 /** The name `spelling` gives a non-finite number. */
 export function nonFiniteName(value: number, spelling: NonFiniteSpelling): string {
   return Number.isNaN(value) ? spelling.nan : value > 0 ? spelling.infinity : spelling.negativeInfinity;
