@@ -71,6 +71,13 @@ describe("closestName", () => {
     expect(closestName("bogus", ["seed"])).toBeUndefined();
     expect(closestName("ab", ["xy"])).toBeUndefined();
   });
+
+  it("counts two neighbours swapped as one edit, so a swap in a short name is still suggested", () => {
+    expect([editDistance("prot", "port"), editDistance("ab", "ba"), editDistance("abc", "ca"), editDistance("", "ab"), editDistance("ab", "")]).toEqual([1, 1, 3, 2, 2]);
+    // Levenshtein made "prot" 2 edits from "port", too many for a 4-letter name.
+    expect(closestName("prot", ["host", "port", "token"])).toBe("port");
+    expect(closestName("nStartupTrails", ["nStartupTrials", "seed"])).toBe("nStartupTrials");
+  });
 });
 
 describe("ComponentRegistry", () => {
