@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { GPSampler, MedianPruner, PBTScheduler, RandomSampler, createStudy } from "../index.js";
 import { MemoryStorage, StorageBusyError, openStorage, queueWaitingTrials } from "../storage/index.js";
-import { type ServerAppOptions, createServerApp } from "./app.js";
+import { type ServerAppOptions, ServerConfigError, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
 
 type App = ReturnType<typeof createServerApp>;
@@ -149,6 +149,20 @@ describe("HTTP API: studies", () => {
       expect(answer.json.error.message).toContain(field);
     }
     expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
+  });
+});
+
+describe("createServerApp", () => {
+  it("refuses an option it does not know, naming the one meant, where it was ignored", () => {
+    // The grace misspelt served with the default 60 s, and the token misspelt served without one.
+    const misspelt = { storage: new MemoryStorage(), heartbeatGraceSecond: 5, tokn: "secret" } as unknown as ServerAppOptions;
+    expect(() => createServerApp(misspelt)).toThrow(ServerConfigError);
+    expect(() => createServerApp(misspelt)).toThrow(
+      'createServerApp: unknown options "heartbeatGraceSecond" (did you mean "heartbeatGraceSeconds"?), "tokn" (did you mean "token"?); ' +
+        "valid options: storage, token, corsOrigins, bodyLimitBytes, logError, dashboard, heartbeatGraceSeconds, localOnly",
+    );
+    // startServer's own options are refused here too: this app listens nowhere.
+    expect(() => createServerApp({ storage: new MemoryStorage(), port: 9000 } as unknown as ServerAppOptions)).toThrow('createServerApp: unknown option "port";');
   });
 });
 

@@ -19,6 +19,7 @@ import {
   InvalidDistributionError,
   type OptionSchema,
   checkJsonOptionTypes,
+  unknownKeysMessage,
   validateDistribution,
 } from "../space/index.js";
 import { API_SPELLING, tagNonFinite, untagNonFinite } from "../space/non-finite-json.js";
@@ -92,6 +93,42 @@ export interface ServerAppOptions {
    * `startServer` turns it on when there is no token.
    */
   readonly localOnly?: boolean;
+}
+
+/**
+ * Options {@link createServerApp} or `startServer` refuses before serving anything: an unknown
+ * key (a misspelt `port` served on 8080), a non-loopback address without a token, a bad port.
+ *
+ * @example
+ * try {
+ *   await startServer({ storage: "sqlite:./sextant.db", prot: 9000 } as StartServerOptions);
+ * } catch (error) {
+ *   if (error instanceof ServerConfigError) console.error(error.message); // unknown option "prot" (did you mean "port"?) …
+ * }
+ */
+export class ServerConfigError extends Error {
+  override name = "ServerConfigError";
+}
+
+/** The keys {@link createServerApp} reads; any other is a typo that was silently ignored. */
+export const SERVER_APP_OPTION_KEYS: readonly string[] = Object.keys({
+  storage: true,
+  token: true,
+  corsOrigins: true,
+  bodyLimitBytes: true,
+  logError: true,
+  dashboard: true,
+  heartbeatGraceSeconds: true,
+  localOnly: true,
+} satisfies Record<keyof ServerAppOptions, true>);
+
+/**
+ * Refuses keys of `options` that are not in `valid`, naming the closest valid one, as
+ * `createStudy` and the storage openers do; `caller` starts the message.
+ */
+export function refuseUnknownServerOptions(caller: string, options: object, valid: readonly string[]): void {
+  const unknown = unknownKeysMessage(options, valid);
+  if (unknown !== null) throw new ServerConfigError(`${caller}: ${unknown}`);
 }
 
 /** How a sampler or pruner is named in requests and kept on the study. */
@@ -346,6 +383,7 @@ function httpErrorOf(error: unknown): HttpError | null {
 const STUDY_CACHE_SIZE = 32;
 
 export function createServerApp(options: ServerAppOptions): Hono {
+  refuseUnknownServerOptions("createServerApp", options, SERVER_APP_OPTION_KEYS);
   const { storage } = options;
   const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
   /**

@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import "../index.js";
 import { MemoryStorage } from "../storage/index.js";
-import { ServerConfigError, isLoopbackHost, startServer } from "./serve.js";
+import { ServerConfigError, type StartServerOptions, isLoopbackHost, startServer } from "./serve.js";
 
 describe("isLoopbackHost", () => {
   it("accepts only addresses that cannot be reached from another machine", () => {
@@ -24,6 +24,15 @@ describe("startServer", () => {
     await expect(startServer({ storage, host: "127.0.0.1", port: 0, token: "secret\n" })).rejects.toThrow("the token ends with white space (a newline from a file?)");
     await expect(startServer({ storage, host: "127.0.0.1", port: 0, token: "sec\u0007ret" })).rejects.toThrow("the token holds a control character");
     await expect(startServer({ storage, port: 65536 })).rejects.toThrow(/port must be/);
+  });
+
+  it("refuses an option it does not know, naming the one meant, before opening the storage or listening", async () => {
+    // It listened on 8080, the default, where prot asked for 9000.
+    const misspelt = { storage: "sqlite:/nonexistent-dir/never-opened.db", prot: 0 } as unknown as StartServerOptions;
+    await expect(startServer(misspelt)).rejects.toBeInstanceOf(ServerConfigError);
+    await expect(startServer(misspelt)).rejects.toThrow(
+      'startServer: unknown option "prot" (did you mean "port"?); valid options: storage, token, corsOrigins, bodyLimitBytes, logError, dashboard, heartbeatGraceSeconds, localOnly, host, port',
+    );
   });
 
   it("serves on a free port and closes, leaving a storage it was given open", async () => {

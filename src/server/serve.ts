@@ -2,18 +2,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { type Storage, openStorage } from "../storage/index.js";
-import { type ServerAppOptions, createServerApp } from "./app.js";
+import { SERVER_APP_OPTION_KEYS, ServerConfigError, type ServerAppOptions, createServerApp, refuseUnknownServerOptions } from "./app.js";
 import { isLoopbackHost, normalizeCorsOrigins } from "./hosts.js";
 
 export { isLoopbackHost } from "./hosts.js";
+export { ServerConfigError } from "./app.js";
 
 /** How long a stop waits for answers under way before it cuts their connections. */
 const CLOSE_GRACE_MS = 10_000;
-
-/** Refused before binding: a non-loopback address without a token, or a bad port. */
-export class ServerConfigError extends Error {
-  override name = "ServerConfigError";
-}
 
 export interface StartServerOptions extends Omit<ServerAppOptions, "storage"> {
   /** A storage URL (opened here and closed by `close()`) or an open storage (left open). */
@@ -23,6 +19,9 @@ export interface StartServerOptions extends Omit<ServerAppOptions, "storage"> {
   /** Port (default 8080; 0 picks a free one, see `RunningServer.port`). */
   readonly port?: number;
 }
+
+/** The keys {@link startServer} reads: the app's, and where to listen. */
+const START_SERVER_OPTION_KEYS: readonly string[] = [...SERVER_APP_OPTION_KEYS, ...Object.keys({ host: true, port: true } satisfies Record<Exclude<keyof StartServerOptions, keyof ServerAppOptions>, true>)];
 
 export interface RunningServer {
   /** The base URL, e.g. `http://127.0.0.1:8080`. */
@@ -42,8 +41,8 @@ export interface RunningServer {
  * await server.close();
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const host = options.host ?? "127.0.0.1";
-  const port = options.port ?? 8080;
+  refuseUnknownServerOptions("startServer", options, START_SERVER_OPTION_KEYS);
+  const { host = "127.0.0.1", port = 8080, ...appOptions } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServerConfigError(`port must be an integer from 0 to 65535, got ${port}`);
   if (options.token !== undefined && options.token.length === 0) throw new ServerConfigError("the token must not be empty");
   // HTTP trims a header's value and cannot carry a line break: such a token could never be sent,
@@ -76,7 +75,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const storage =
     typeof options.storage === "string" ? await openStorage(options.storage, { onRetry: (message) => log(`sextant serve: ${message}`) }) : options.storage;
   // Without a token the server is this machine's alone: refuse what a web page could send it.
-  const app = createServerApp({ ...options, storage, localOnly: options.localOnly ?? options.token === undefined });
+  const app = createServerApp({ ...appOptions, storage, localOnly: options.localOnly ?? options.token === undefined });
   let server: ReturnType<typeof serve>;
   try {
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
