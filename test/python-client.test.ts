@@ -68,6 +68,7 @@ runOrSkip("Python client", () => {
     expect(result.output).toMatch(/test_several_processes_tune_one_study\w* (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_a_wrong_or_missing_token_gets_401 (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_optimize_stops_quietly_at_the_budget_of_sextant_create_trials\w* (\([^)]*\) )?\.\.\. ok/);
+    expect(result.output).toMatch(/test_optimize_stops_quietly_when_a_grid_has_no_point_left\w* (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_a_categorical_choice_comes_back_as_declared_a_float_as_a_float_and_a_bool_as_a_bool (\([^)]*\) )?\.\.\. ok/);
   }, 300_000);
 });

@@ -226,6 +226,17 @@ describe("HTTP API: trials", () => {
     expect([outside.status, outside.json.error.message]).toEqual([409, expect.stringMatching(/^grid value \d of parameter "x" is not inside the distribution/)]);
     const fits = await call(app, "POST", "/studies/g/trials", { space: { x: { type: "int", low: 1, high: 3 } } });
     expect(fits.status).toBe(201);
+    // GridMismatch is the study's setup at fault; no code, so a client's optimize does not stop quietly at it.
+    expect("code" in outside.json.error).toBe(false);
+  });
+
+  it("answers 409 with code sampler_exhausted once a grid's every point is taken, where the library's optimize stops", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "g", sampler: { name: "grid", options: { grid: '{"x":[1,2]}' } } });
+    const space = { x: { type: "int", low: 1, high: 2 } };
+    for (let i = 0; i < 2; i++) expect((await call(app, "POST", "/studies/g/trials", { space })).status).toBe(201);
+    const done = await call(app, "POST", "/studies/g/trials", { space });
+    expect([done.status, done.json.error.code, done.json.error.message]).toEqual([409, "sampler_exhausted", expect.stringMatching(/has no more points to propose/)]);
   });
 
   it("refuses to hand out a trial of a population study (PBT), whose segments run under sextant worker", async () => {
@@ -960,7 +971,7 @@ describe("HTTP API: OpenAPI document", () => {
     expect(JSON.stringify(doc)).not.toContain("$defs");
     // Error answers document their machine-readable codes, so a client knows which 409 means a spent budget.
     const askConflict = doc.paths["/api/v1/studies/{study}/trials"].post.responses["409"].content["application/json"].schema;
-    expect(askConflict.properties.error.properties.code.enum).toEqual(["trial_budget_spent"]);
+    expect(askConflict.properties.error.properties.code.enum).toEqual(["trial_budget_spent", "sampler_exhausted"]);
     expect(askConflict.properties.error.properties.code.description).toMatch(/trial_budget_spent \(409 from POST \/studies\/\{study\}\/trials\)/);
   });
 });

@@ -346,7 +346,8 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof DuplicateStudyError) return new HttpError(409, error.message, "body.name");
   if (error instanceof TrialNotRunningError) return new HttpError(409, error.message);
   if (error instanceof ParameterConflictError || error instanceof ParamConflictError) return new HttpError(409, error.message, "body.distribution");
-  if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message);
+  // As the library's optimize stops at it, so does a client's: the code tells it from other 409s.
+  if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message, undefined, "sampler_exhausted");
   // The study's queued trials are all handed out: workers stop there, and so does this ask.
   if (error instanceof TrialBudgetSpentError) return new HttpError(409, error.spent, undefined, "trial_budget_spent");
   // The study's grid has no value for what the request suggests: the study's setup, not the server, says no.

@@ -268,9 +268,10 @@ export const HealthResponse = z.strictObject({ status: z.literal("ok"), version:
  * if (answer.status === 409 && answer.body.error.code === "trial_budget_spent") stopAsking();
  */
 export const ErrorCode = z
-  .enum(["trial_budget_spent"])
+  .enum(["trial_budget_spent", "sampler_exhausted"])
   .describe(
-    "why, for a client to act on: trial_budget_spent (409 from POST /studies/{study}/trials) means the study made by `sextant create --trials N` has handed out all N trials, so an optimize loop stops there",
+    "why, for a client to act on: trial_budget_spent (409 from POST /studies/{study}/trials) means the study made by `sextant create --trials N` has handed out all N trials; " +
+      "sampler_exhausted (409) means the study's sampler has nothing left to propose (a grid whose every point was taken); an optimize loop stops at either",
   );
 export type ErrorCode = z.output<typeof ErrorCode>;
 

@@ -23,6 +23,7 @@ __all__ = [
     "FrozenTrial",
     "IntDistribution",
     "Recommendation",
+    "SamplerExhaustedError",
     "SextantError",
     "ServerTimeoutError",
     "ServerUnreachableError",
@@ -84,6 +85,14 @@ class TrialBudgetSpentError(SextantError):
             trial = study.ask()
         except sextant_client.TrialBudgetSpentError:
             trial = None  # every trial of the study's budget is taken
+    """
+
+
+class SamplerExhaustedError(SextantError):
+    """`ask` on a study whose sampler has nothing left to propose, such as a grid whose every point was taken (HTTP 409).
+
+    `optimize` stops there quietly, as the library's optimize does (and Optuna's, whose GridSampler
+    stops the study); a direct `ask` raises it.
     """
 
 
@@ -463,6 +472,8 @@ class _Connection:
             code = error.get("code")
             if response.status == 409 and code == "trial_budget_spent":
                 cls = TrialBudgetSpentError
+            elif response.status == 409 and code == "sampler_exhausted":
+                cls = SamplerExhaustedError
             elif response.status == 409 and error.get("field") == "body.name":
                 cls = DuplicatedStudyError
             else:
@@ -927,8 +938,10 @@ class Study:
     def optimize(self, objective, n_trials=None, timeout=None, catch=(), callbacks=None, constraints_func=None):
         """Runs `objective(trial)` on new trials until `n_trials` or `timeout` seconds (with neither: until interrupted).
 
-        On a study made by `sextant create --trials N` it also stops, without an error, once all N
-        trials are handed out (to this or any other client or worker), as the library's optimize does.
+        It also stops, without an error, when the server has no trial to give: a study made by
+        `sextant create --trials N` has handed out all N (to this or any other client or worker), or
+        its sampler has nothing left to propose (a grid whose every point was taken), as the
+        library's optimize does.
         Raising TrialPruned prunes the trial. Any other exception fails it and is raised again,
         unless it is an instance of `catch` (an exception class or a tuple of them, as in Optuna).
         A value that is not a finite number fails the trial and the study goes on.
@@ -946,7 +959,7 @@ class Study:
         while (n_trials is None or done < n_trials) and (deadline is None or time.monotonic() < deadline):
             try:
                 trial = self.ask()
-            except TrialBudgetSpentError as error:
+            except (TrialBudgetSpentError, SamplerExhaustedError) as error:
                 _log.info("sextant_client: optimize stops after %d trial(s): %s", done, error.message)
                 return
             done += 1

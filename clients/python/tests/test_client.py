@@ -461,6 +461,18 @@ class TrialBudgetTest(ClientTestCase):
         self.assertNotIsInstance(told_twice.exception, sextant_client.TrialBudgetSpentError)
         self.assertIsNone(told_twice.exception.code)
 
+    def test_optimize_stops_quietly_when_a_grid_has_no_point_left_and_ask_raises_a_named_error(self):
+        study = sextant_client.create_study(URL, unique("grid"), "minimize", sampler="grid", sampler_options={"grid": '{"x": [0, 1]}'})
+        # optimize raised SextantError(409, 'sampler "grid" has no more points to propose').
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            self.assertIsNone(study.optimize(lambda trial: trial.suggest_categorical("x", [0, 1]), n_trials=5))
+        self.assertEqual(sorted(t.params["x"] for t in study.trials), [0, 1])
+        with self.assertRaises(sextant_client.SamplerExhaustedError) as exhausted:
+            study.ask()
+        self.assertIsInstance(exhausted.exception, SextantError)
+        self.assertEqual((exhausted.exception.status, exhausted.exception.code), (409, "sampler_exhausted"))
+
 
 class NonFiniteAttributeTest(ClientTestCase):
     def test_nan_and_infinities_in_user_attributes_round_trip_and_a_string_infinity_stays_a_string(self):
