@@ -71,6 +71,18 @@ describe("--sampler-opt and --pruner-opt", () => {
     expect([other.code, other.stderr]).toEqual([2, 'sextant: tpe sampler: option "minBandwidthFactor" must be a finite number in [0, 1), got "null"\n']);
   });
 
+  it("refuses a config file's YAML null for an option that takes no null, at its line", async () => {
+    // It reached the option as the text "null": checkpointDir: null made a folder named ./null.
+    writeFileSync(
+      join(dir, "pbt.yaml"),
+      ['command: ["node", "' + join(FIXTURES, "cli-quadratic.mjs") + '", "--x", "{x}", "--y", "1"]', "params: { x: 'float:-2:2' }", "scheduler: { name: pbt, options: { checkpointDir: null } }"].join("\n"),
+    );
+    const result = await run(["tune", "--config", "pbt.yaml", "--trials", "1", "--storage", "memory:"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^sextant: pbt\.yaml:3:\d+: .*checkpointDir.* got null\n$/);
+    expect(existsSync(join(dir, "null"))).toBe(false);
+  });
+
   it("lets a flag override a config option spelled differently", async () => {
     writeFileSync(
       join(dir, "s.yaml"),

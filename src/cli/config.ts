@@ -15,7 +15,7 @@ import { PARAM_NAME, parseParamSpec, splitCommandLine } from "./params.js";
 
 // An option is a scalar, or a mapping for an option that holds a JSON object (patient's
 // wrappedOptions): written as YAML, it reaches the option as its JSON text. A YAML null reaches it
-// as the text "null", as `--sampler-opt key=null` does, for options that take null (TPE's magicClipExponent).
+// as null, which options that take null (TPE's magicClipExponent) take and the others refuse.
 /** The longest duration a flag or config key takes (about 31 years): far beyond any run, and a deadline that far ahead is still a date (1e13 s was not, and crashed). */
 export const MAX_SECONDS = 1e9;
 
@@ -66,14 +66,16 @@ type RawConfig = z.infer<typeof configSchema>;
 function namedOf(raw: z.infer<typeof namedComponent>): NamedComponent {
   if (typeof raw === "string") return { name: raw, options: {} };
   const options: NamedComponent["options"] = {};
-  for (const [key, value] of Object.entries(raw.options ?? {})) options[key] = typeof value === "object" ? JSON.stringify(value) : value;
+  // null stays null (typeof null is "object"): as text it was taken as the word "null", so a text
+  // option such as checkpointDir made a folder named null instead of being refused at its line.
+  for (const [key, value] of Object.entries(raw.options ?? {})) options[key] = value !== null && typeof value === "object" ? JSON.stringify(value) : value;
   return { name: raw.name, options };
 }
 
 /** A named sampler or pruner with its options. */
 export interface NamedComponent {
   name: string;
-  options: Record<string, string | number | boolean>;
+  options: Record<string, string | number | boolean | null>;
 }
 
 /** A config file after validation, with parameters as distributions and the command as argv. */

@@ -150,7 +150,7 @@ function pickComponent(
 ): NamedComponent {
   const name = flagName ?? fromConfig?.name ?? fallback;
   // Options in the config belong to the component the config names; a different --sampler drops them.
-  const options: Record<string, string | number | boolean> = fromConfig && fromConfig.name === name ? { ...fromConfig.options } : {};
+  const options: NamedComponent["options"] = fromConfig && fromConfig.name === name ? { ...fromConfig.options } : {};
   const flagOf = new Map<string, string>();
   for (const flag of flagOptions ?? []) {
     const [key, value] = parseOptionFlag(flag, `--${kind}-opt`);
