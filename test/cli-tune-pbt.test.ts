@@ -161,6 +161,26 @@ describe("sextant tune --scheduler pbt started again with nothing left to run", 
     const again = await sextant(["tune", "--study", "whole", "--seed", "1", ...schedule(2, 2), "-p", "x=float:0:1", "--", "node", "-e", "console.log(1)"], { cwd: dir });
     expect([again.code, again.stderr]).toEqual([0, expect.stringContaining('sextant: study "whole" has no segment left to run: its 2 member(s) have trained all 2 segments\n')]);
   });
+
+  it("says the same from sextant worker, with the remedy a worker needs, and exits as tune does", async () => {
+    expect((await tune("dead", true)).code).toBe(1);
+    // The worker printed "0 trial(s) here" and exited 0, as though the population had trained.
+    const worker = await sextant(["worker", "--study", "dead"], { cwd: dir });
+    expect(worker.code).toBe(1);
+    expect(worker.stderr).toContain(
+      'sextant: study "dead" has no segment left to run: member 0 ended when segment 0 of 2 failed (trial 0: exit code 4); member 1 ended when segment 0 of 2 failed (trial 1: exit code 4). ' +
+        "A failed segment ends its member's line and is not run again on resume: fix the command, then make a new study (sextant create --study NAME) " +
+        "or delete this one (sextant delete dead) and make it again; sextant export dead --lineage shows every segment\n",
+    );
+    const json = await sextant(["worker", "--study", "dead", "--json"], { cwd: dir });
+    expect([json.code, JSON.parse(json.stdout).run.trials, json.stderr]).toEqual([1, 0, expect.stringContaining('study "dead" has no segment left to run: member 0 ended')]);
+    expect((await tune("half", false)).code).toBe(0);
+    const half = await sextant(["worker", "--study", "half"], { cwd: dir });
+    expect(half.code).toBe(0);
+    expect(half.stderr).toMatch(/sextant: study "half" has no segment left to run: member 0 ended when segment 0 of 2 failed \(trial 0: exit code 4\); 1 member\(s\) trained every segment\. /);
+    const quiet = await sextant(["worker", "--study", "half", "--quiet"], { cwd: dir });
+    expect([quiet.code, quiet.stderr]).toEqual([0, ""]);
+  });
 });
 
 describe("sextant tune --scheduler pbt without --seed", () => {

@@ -711,19 +711,28 @@ async function runTune(
     io.err(`sextant: all ${stats.finished} trial(s) failed; last reason: ${stats.lastFailReason}`);
     return 1;
   }
-  // A resumed population with nothing left to run started no trial and said nothing: members whose
-  // segment failed are not run again, so one that failed everywhere looked like a run that worked.
-  const idle = scheduler && stats.finished === 0 ? idlePopulation(study, scheduler.segments) : null;
-  if (idle !== null) {
-    const message = idlePopulationMessage(study.name, idle, scheduler!.segments);
-    // Every member failed: as when every trial of a run fails, there is no result, and none to come.
-    if (idle.trained === 0 && idle.ended.length > 0) {
-      io.err(message);
-      return 1;
-    }
-    if (chatty) io.err(message);
-  }
+  if (scheduler && stats.finished === 0 && explainIdlePopulation(study, scheduler.segments, "tune", chatty, io)) return 1;
   return 0;
+}
+
+/**
+ * Says why a population ran no segment when it has none left to run, and whether that is a
+ * failure. `sextant tune` and `sextant worker` started on such a population ran 0 trials without a
+ * word: members whose segment failed are not run again, so a population that failed everywhere
+ * looked like one that trained. Says it on stderr (when `chatty`, or always on failure) and returns
+ * true when every member ended with a failed segment: as when every trial of a run fails, there is
+ * no result and none to come, so the caller exits 1. `from` picks the remedy that fits the command.
+ *
+ * @example
+ * if (scheduler && ranNone && explainIdlePopulation(study, scheduler.segments, "worker", chatty, io)) return 1;
+ */
+export function explainIdlePopulation(study: Study, segments: number, from: "tune" | "worker", chatty: boolean, io: Io): boolean {
+  const idle = idlePopulation(study, segments);
+  if (idle === null) return false;
+  const message = idlePopulationMessage(study.name, idle, segments, from);
+  const everyMemberFailed = idle.trained === 0 && idle.ended.length > 0;
+  if (everyMemberFailed || chatty) io.err(message);
+  return everyMemberFailed;
 }
 
 /** A member of a population whose line ended with a failed segment, which is not run again. */
@@ -757,18 +766,23 @@ function idlePopulation(study: Study, segments: number): { trained: number; ende
  * Why a resumed population ran nothing, and what the user can do.
  *
  * @example
- * idlePopulationMessage("pop", { trained: 0, ended: [{ member: 0, segment: 0, trial: 0, reason: "exit code 1" }] }, 3)
+ * idlePopulationMessage("pop", { trained: 0, ended: [{ member: 0, segment: 0, trial: 0, reason: "exit code 1" }] }, 3, "tune")
  * // 'sextant: study "pop" has no segment left to run: member 0 ended when segment 0 of 3 failed (trial 0: exit code 1). …'
  */
-function idlePopulationMessage(studyName: string, idle: { trained: number; ended: EndedMember[] }, segments: number): string {
+function idlePopulationMessage(studyName: string, idle: { trained: number; ended: EndedMember[] }, segments: number, from: "tune" | "worker"): string {
   if (idle.ended.length === 0) return `sextant: study "${studyName}" has no segment left to run: its ${idle.trained} member(s) have trained all ${segments} segments`;
   const shown = idle.ended.slice(0, 5).map((m) => `member ${m.member} ended when segment ${m.segment} of ${segments} failed (trial ${m.trial}: ${m.reason})`);
   if (idle.ended.length > 5) shown.push(`${idle.ended.length - 5} more`);
   const trained = idle.trained > 0 ? `; ${idle.trained} member(s) trained every segment` : "";
+  // A worker runs the command its study stored: a fixed command needs a study made anew.
+  const again =
+    from === "tune"
+      ? `start a new study (--study NAME) or delete this one (sextant delete ${studyName}) and run again`
+      : `make a new study (sextant create --study NAME) or delete this one (sextant delete ${studyName}) and make it again`;
   return (
     `sextant: study "${studyName}" has no segment left to run: ${shown.join("; ")}${trained}. ` +
-    `A failed segment ends its member's line and is not run again on resume: fix the command, then start a new study (--study NAME) ` +
-    `or delete this one (sextant delete ${studyName}) and run again; sextant export ${studyName} --lineage shows every segment`
+    `A failed segment ends its member's line and is not run again on resume: fix the command, then ${again}; ` +
+    `sextant export ${studyName} --lineage shows every segment`
   );
 }
 

@@ -37,6 +37,7 @@ import {
   checkWarmStart,
   cliConfigOf,
   enqueueTrials,
+  explainIdlePopulation,
   finishedTrialLine,
   resolveSettings,
   signalExitCode,
@@ -241,13 +242,14 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     io.err(`sextant: warning: the study's command expects ${missingEnv.join(", ")} in its environment, which this worker's environment does not set`);
   }
   checkProgram(config.command, cwd, process.env);
+  const scheduler = config.scheduler ? buildScheduler(config.scheduler) : null;
   const study = await loadStudy({
     name: studyName,
     storage,
     sampler: buildSampler(config.sampler, config.space),
     pruner: buildPruner(config.pruner),
     // A population's worker runs queued segments and queues each member's next one.
-    ...(config.scheduler ? { scheduler: buildScheduler(config.scheduler) } : {}),
+    ...(scheduler ? { scheduler } : {}),
     onWarning: (message) => io.err(`sextant: warning: ${message}`),
   });
   const chatty = !flags.quiet && !flags.json;
@@ -351,6 +353,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     io.err(`sextant: all ${counts.failed} trial(s) of this worker failed; last reason: ${lastFailReason}`);
     return 1;
   }
+  const ranNone = counts.complete + counts.pruned + counts.failed === 0;
+  if (scheduler && ranNone && explainIdlePopulation(study, scheduler.segments, "worker", chatty, io)) return 1;
   return 0;
 }
 
