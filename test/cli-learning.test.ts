@@ -169,8 +169,18 @@ describe("sextant online", () => {
     const context = await create("ctx", "--algorithm", "chebcb", "--context-low", "0", "--context-high", "2", "--degree", "3");
     expect([context.code, context.stderr]).toEqual([
       2,
-      'sextant: online tuner "ctx" exists with other settings (--context-high [1], not [2]; --degree 4, not 3); run "sextant online choose ctx" to use it as it is, or create one under another name\n',
+      'sextant: online tuner "ctx" exists with other settings (--context-high 1, not 2; --degree 4, not 3); run "sextant online choose ctx" to use it as it is, or create one under another name\n',
     ]);
+    // Context ranges as the flags take them (comma-separated), where the conflict showed JSON arrays ([0,0], not [0,1]).
+    expect((await create("ctx2", "--algorithm", "chebcb", "--context-low", "0,0", "--context-high", "1,2")).code).toBe(0);
+    expect((await create("ctx2", "--algorithm", "chebcb", "--context-low", "0,1", "--context-high", "1,3")).stderr).toContain(
+      "exists with other settings (--context-low 0,0, not 0,1; --context-high 1,2, not 1,3); ",
+    );
+    expect((await create("ctx2", "--algorithm", "exp3")).stderr).toContain("--context-low/--context-high 0,0/1,2 (--degree 4), not none; ");
+    expect((await create("plain")).code).toBe(0);
+    expect((await create("plain", "--algorithm", "chebcb", "--context-low", "0,0", "--context-high", "1,2", "--degree", "2")).stderr).toContain(
+      "--context-low/--context-high none, not 0,0/1,2 (--degree 2); ",
+    );
     const library = await openStorage(storage);
     await (await createOnlineTuner({ name: "lib", storage: library, parameter: { name: "omega", low: 0, high: 1 } })).close();
     await library.close();

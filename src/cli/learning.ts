@@ -140,6 +140,21 @@ const ONLINE_CREATE_FLAGS: Readonly<Record<string, string>> = {
   "context.degree": "--degree",
 };
 
+/**
+ * A context setting of a stored tuner as `online create`'s flags take it: `--context-low 0,1`, where
+ * the conflict showed JSON's `[0,1]`; a whole context (one side has none) as both flags' values
+ * and its degree. Other settings as they are.
+ */
+function contextAsTyped(field: string, value: unknown): unknown {
+  const list = (numbers: readonly number[]): string => numbers.join(",");
+  if ((field === "context.low" || field === "context.high") && Array.isArray(value)) return list(value as number[]);
+  if (field === "context" && value !== null && typeof value === "object") {
+    const context = value as { low: number[]; high: number[]; degree: number };
+    return `${list(context.low)}/${list(context.high)} (--degree ${context.degree})`;
+  }
+  return value;
+}
+
 /** `sextant online create|choose|observe|show NAME`. */
 const ONLINE_ACTIONS = ["create", "choose", "observe", "show"];
 
@@ -198,7 +213,8 @@ export async function onlineCommand(action: string, name: string | undefined, re
         const unflagged = error.differences.map((d) => d.field).filter((field) => ONLINE_CREATE_FLAGS[field] === undefined);
         const why = unflagged.length === 0 ? "" : ` (no flag sets ${unflagged.join(" or ")}: the tuner was made through the library or the HTTP API)`;
         const remedy = `run "sextant online choose ${name}" to use it as it is, or create one under another name${why}`;
-        throw new UsageError(describeSettingsConflict(name, error.differences, (field) => ONLINE_CREATE_FLAGS[field] ?? field, remedy));
+        const asTyped = error.differences.map((d) => ({ ...d, stored: contextAsTyped(d.field, d.stored), wanted: contextAsTyped(d.field, d.wanted) }));
+        throw new UsageError(describeSettingsConflict(name, asTyped, (field) => ONLINE_CREATE_FLAGS[field] ?? field, remedy));
       }
       throw error;
     } finally {
