@@ -1,13 +1,14 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): sextant tune
 // --scheduler pbt, where the command saves and restores checkpoints through SEXTANT_CHECKPOINT_DIR
 // and SEXTANT_RESTORE_FROM, a killed run resumed, and sextant export --lineage.
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStorage } from "../src/index.js";
 import type { MemberLineage } from "../src/schedulers/index.js";
 import { FIXTURES, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
 import { createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
+import { UNWRITABLE_FOLDERS } from "./fixtures/unwritable-folder.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -181,6 +182,36 @@ describe("sextant tune --scheduler pbt started again with nothing left to run", 
     const quiet = await sextant(["worker", "--study", "half", "--quiet"], { cwd: dir });
     expect([quiet.code, quiet.stderr]).toEqual([0, ""]);
   });
+});
+
+describe("sextant tune and worker with a checkpoint folder they cannot write", () => {
+  for (const { kind, make, unavailable } of UNWRITABLE_FOLDERS) {
+    it(`refuse it before any segment runs, naming the folder and its option, on ${kind}`, async (context) => {
+      const folder = make(dir);
+      if (folder === null) return context.skip(unavailable);
+      try {
+        const checkpoints = join(folder.dir, "ck");
+        const refusal = `cannot write to ${checkpoints}: ${folder.reason}; no trial was started\n`;
+        // Each segment failed in turn with "ENOENT: no such file or directory, mkdir '…/ck/trial-0'".
+        const flagged = await sextant(["tune", "--study", "flag", ...schedule(2, 2), "--scheduler-opt", `checkpoint_dir=${checkpoints}`, ...TRAIN], { cwd: dir });
+        expect([flagged.code, flagged.stderr]).toEqual([2, `sextant: --scheduler-opt checkpoint_dir: ${refusal}`]);
+        expect(await sqliteTrials(join(dir, "sextant.db"), "flag")).toEqual([]);
+        writeFileSync(
+          join(dir, "pbt.yaml"),
+          ["study: file", "params:", "  lr: float:0.01:0.3:log", "scheduler:", "  name: pbt", "  options:", "    population: 2", `    checkpointDir: ${checkpoints}`, "command: [node, -e, 'console.log(1)']", ""].join("\n"),
+        );
+        const configured = await sextant(["tune", "--config", "pbt.yaml"], { cwd: dir });
+        expect([configured.code, configured.stderr]).toEqual([2, `sextant: pbt.yaml:8:5: scheduler.options.checkpointDir: ${refusal}`]);
+        // A fleet's folder may be mounted only where its workers run: create takes it, each worker checks its own.
+        expect((await sextant(["create", "--study", "fleet", ...schedule(2, 2), "--scheduler-opt", `checkpointDir=${checkpoints}`, ...TRAIN], { cwd: dir })).code).toBe(0);
+        const worker = await sextant(["worker", "--study", "fleet"], { cwd: dir });
+        expect([worker.code, worker.stderr]).toEqual([2, `sextant: the study's checkpoint folder (scheduler option checkpointDir, stored with the study) on this machine: ${refusal}`]);
+        expect((await sqliteTrials(join(dir, "sextant.db"), "fleet")).map((t) => t.state)).toEqual(["waiting", "waiting"]);
+      } finally {
+        folder.release();
+      }
+    });
+  }
 });
 
 describe("sextant tune --scheduler pbt without --seed", () => {

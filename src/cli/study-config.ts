@@ -5,13 +5,15 @@
  */
 import { accessSync, constants } from "node:fs";
 import { tmpdir } from "node:os";
+import { resolve } from "node:path";
 import { z } from "zod";
 import { type Pruner, createPrunerByName } from "../pruners/index.js";
 import { type Sampler, createSamplerByName } from "../samplers/index.js";
 import { type Scheduler, createSchedulerByName } from "../schedulers/index.js";
 import { type Direction, type Distribution, type JsonValue, OptionError, validateDistribution } from "../space/index.js";
-import { type Storage, openStorage } from "../storage/index.js";
+import { type Storage, isMemoryUrl, openStorage } from "../storage/index.js";
 import { CommandNotFoundError, placeholdersIn, resolveExecutable } from "../study/command-runner.js";
+import { FolderNotWritableError, defaultCheckpointRoot, ensureWritableFolder } from "../study/index.js";
 import type { ConfigSource, NamedComponent } from "./config.js";
 import { UsageError, UserError } from "./errors.js";
 import { shellWord } from "./format.js";
@@ -203,6 +205,27 @@ export async function openCliStorage(url: string): Promise<Storage> {
     const message = error instanceof Error ? error.message : String(error);
     // Storage errors already name the URL ("cannot open sqlite:x.db: …"); do not say it twice.
     throw new UserError(message.startsWith("cannot open") ? message : `cannot open storage ${url}: ${message}`);
+  }
+}
+
+/**
+ * Refuses, before any segment runs, a population whose checkpoint folder this process cannot make
+ * or write. Each segment used to fail in turn instead (on a read-only file system with Node's
+ * "ENOENT … mkdir '…/trial-1'"), until every member had. `refuse` makes the caller's error from
+ * the problem, naming the folder's option as its user set it.
+ *
+ * @example
+ * checkCheckpointFolder(scheduler, "sqlite:./runs.db", "pbt-demo", (problem) => new UsageError(`--scheduler-opt checkpointDir: ${problem}`));
+ */
+export function checkCheckpointFolder(scheduler: Scheduler, storageUrl: string, studyName: string, refuse: (problem: string) => Error): void {
+  // A memory study's default folder is a fresh temporary one, made with its storage.
+  if (scheduler.checkpointDir === undefined && isMemoryUrl(storageUrl)) return;
+  const folder = resolve(scheduler.checkpointDir ?? defaultCheckpointRoot(storageUrl, studyName));
+  try {
+    ensureWritableFolder(folder);
+  } catch (error) {
+    if (error instanceof FolderNotWritableError) throw refuse(`${error.message}; no trial was started`);
+    throw error;
   }
 }
 

@@ -28,6 +28,7 @@ import {
   buildPruner,
   buildSampler,
   buildScheduler,
+  checkCheckpointFolder,
   checkProgram,
   cliConfigRecord,
   openCliStorage,
@@ -447,7 +448,7 @@ interface RunStats {
  * await tuneCommand({ param: ["x=float:-5:5"], trials: 20 }, ["node", "objective.mjs", "{x}"], processIo());
  */
 export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: Io): Promise<number> {
-  const { settings } = await resolveSettings(flags, commandArgs);
+  const { settings, source } = await resolveSettings(flags, commandArgs);
   if (!existsSync(settings.cwd)) throw new UsageError(`working directory ${settings.cwd} does not exist; no trial was started`);
   checkProgram(settings.command, settings.cwd, { ...process.env, ...settings.env });
   let sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
@@ -473,6 +474,8 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
       }
     }
     const scheduler = settings.scheduler ? buildScheduler(settings.scheduler, settings.schedulerSource) : null;
+    // Checked before the study is made: a refused run leaves no study to resume under other settings.
+    if (scheduler) checkCheckpointFolder(scheduler, settings.storage, settings.studyName, (problem) => checkpointFolderRefusal(problem, settings, flags, source));
     // Resumed without --warm-start, a study made with it still learns from its stored sources.
     if ((flags.warmStart?.length ?? 0) === 0 && Array.isArray(storedAttrs?.warmStartFrom)) {
       settings.sampler = withWarmStart(settings.sampler);
@@ -482,6 +485,19 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   } finally {
     await storage.close();
   }
+}
+
+/**
+ * The refusal of a checkpoint folder that cannot be written, naming its option where the user set
+ * it: the --scheduler-opt flag, the config file's field, or neither (the default folder).
+ */
+function checkpointFolderRefusal(problem: string, settings: TuneSettings, flags: TuneFlags, source: ConfigSource | null): UsageError {
+  const isCheckpointDir = (key: string): boolean => normalizeOptionKey(key) === "checkpointdir";
+  const flagKey = (flags.schedulerOpt ?? []).map((flag) => parseOptionFlag(flag, "--scheduler-opt")[0]).find(isCheckpointDir);
+  if (flagKey !== undefined) return new UsageError(`--scheduler-opt ${flagKey}: ${problem}`);
+  const configKey = settings.checkpointDirDefaulted ? undefined : Object.keys(settings.scheduler?.options ?? {}).find(isCheckpointDir);
+  if (configKey !== undefined && source !== null) return source.error(["scheduler", "options"], problem, configKey);
+  return new UsageError(`the population's default checkpoint folder (--scheduler-opt checkpointDir=DIR sets another): ${problem}`);
 }
 
 /**

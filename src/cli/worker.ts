@@ -22,6 +22,7 @@ import {
   buildPruner,
   buildSampler,
   buildScheduler,
+  checkCheckpointFolder,
   checkProgram,
   cliConfigRecord,
   halfMadeStudyRefusal,
@@ -243,6 +244,10 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   }
   checkProgram(config.command, cwd, process.env);
   const scheduler = config.scheduler ? buildScheduler(config.scheduler) : null;
+  if (scheduler) {
+    const origin = scheduler.checkpointDir !== undefined ? "scheduler option checkpointDir, stored with the study" : "next to the storage";
+    checkCheckpointFolder(scheduler, storage.url, studyName, (problem) => new UsageError(`the study's checkpoint folder (${origin}) on this machine: ${problem}`));
+  }
   const study = await loadStudy({
     name: studyName,
     storage,

@@ -1,6 +1,10 @@
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaultCheckpointRoot } from "./checkpoints.js";
+import { UNWRITABLE_FOLDERS } from "../../test/fixtures/unwritable-folder.js";
+import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
+import { FolderNotWritableError } from "./folders.js";
 
 describe("defaultCheckpointRoot", () => {
   it("keeps a plain study name as the folder beside the SQLite file", () => {
@@ -20,4 +24,21 @@ describe("defaultCheckpointRoot", () => {
     // The same name always gives the same folder, so a resumed study finds its checkpoints.
     expect(defaultCheckpointRoot("sqlite:/data/runs.db", "学习率")).toBe(folders[0]);
   });
+});
+
+describe("CheckpointStore.dirFor", () => {
+  for (const { kind, make, unavailable } of UNWRITABLE_FOLDERS) {
+    it(`says why a segment's folder cannot be made on ${kind}, where it said "ENOENT … mkdir '…/trial-1'"`, (context) => {
+      const parent = mkdtempSync(join(tmpdir(), "sextant-checkpoints-test-"));
+      const folder = make(parent);
+      try {
+        if (folder === null) return context.skip(unavailable);
+        const store = new CheckpointStore(join(folder.dir, "ck"));
+        expect(() => store.dirFor(1)).toThrow(new FolderNotWritableError(join(folder.dir, "ck", "trial-1"), folder.reason));
+      } finally {
+        folder?.release();
+        rmSync(parent, { recursive: true, force: true });
+      }
+    });
+  }
 });

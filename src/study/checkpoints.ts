@@ -13,11 +13,12 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { JsonValue } from "../space/index.js";
 import { sqlitePath } from "../storage/index.js";
+import { ensureWritableFolder, type FolderNotWritableError } from "./folders.js";
 
 const DATA_JSON = "checkpoint.json";
 const DATA_BINARY = "checkpoint.bin";
@@ -134,7 +135,9 @@ export class CheckpointStore {
   /**
    * The folder trial `number` saves into: created, and emptied the first time it is asked for. A
    * folder left by a deleted study of the same name was handed to the new study's trial as it was,
-   * and its next segment restored the other study's files.
+   * and its next segment restored the other study's files. One that cannot be made throws
+   * {@link FolderNotWritableError} with the cause (read-only, permission denied), not the ENOENT
+   * Node's recursive mkdir reports for any folder it cannot create.
    */
   dirFor(trialNumber: number): string {
     const dir = join(this.root, this.nameFor(trialNumber));
@@ -142,7 +145,7 @@ export class CheckpointStore {
       rmSync(dir, { recursive: true, force: true });
       this.handedOut.add(trialNumber);
     }
-    mkdirSync(dir, { recursive: true });
+    ensureWritableFolder(dir);
     return dir;
   }
 

@@ -2,6 +2,7 @@ export { Trial, TrialPruned, ParameterConflictError } from "./trial.js";
 export type { SuggestFloatOptions, SuggestIntOptions, TrialSegment } from "./trial.js";
 export { bestFeasibleTrial, recommendedTrial } from "./best.js";
 export { CheckpointStore, defaultCheckpointRoot, type Checkpoint, type CheckpointInput } from "./checkpoints.js";
+export { FolderNotWritableError, ensureWritableFolder } from "./folders.js";
 export {
   Study,
   createStudy,

@@ -1,5 +1,4 @@
-import { spawnSync } from "node:child_process";
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,6 +6,7 @@ import { PROBLEM_REFERENCES } from "../problems/index.js";
 import { BenchmarkInputError, RESULTS_FILE, makeWritableFolder, readResults, runBenchmark, type BenchmarkProgress } from "./runner.js";
 import { NO_INCUMBENT_REGRET, runKey } from "./run-one.js";
 import { useStandInPython, writeStandInPython } from "../../../test/fixtures/stand-in-python.js";
+import { lockedFolder, readOnlyMount } from "../../../test/fixtures/unwritable-folder.js";
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -23,15 +23,6 @@ const grid = { problems: ["branin-2d", "hartmann3-3d-noisy"], optimizers: ["tpe"
 const byKey = (results: { problem: string; optimizer: string; seed: number; curve: number[] }[]) =>
   Object.fromEntries(results.map((r) => [runKey(r.problem, r.optimizer, r.seed), r.curve]));
 
-/** Mounts a read-only tmpfs at a fresh folder and returns it with its unmount, or null where this process may not mount (not root, no mount). */
-function readOnlyMount(): { dir: string; unmount: () => void } | null {
-  if (process.getuid?.() !== 0) return null;
-  const dir = join(tempDir(), "ro");
-  mkdirSync(dir);
-  if (spawnSync("mount", ["-t", "tmpfs", "-o", "ro", "tmpfs", dir]).status !== 0) return null;
-  return { dir, unmount: () => void spawnSync("umount", [dir]) };
-}
-
 describe("makeWritableFolder", () => {
   const refusal = (path: string): string => {
     try {
@@ -43,38 +34,19 @@ describe("makeWritableFolder", () => {
     return "made";
   };
 
-  it("says the file system is read-only, where Node's recursive mkdir said ENOENT of a folder whose parent exists", (context) => {
-    const mount = readOnlyMount();
-    if (mount === null) return context.skip("needs root and mount, for a read-only tmpfs");
-    try {
-      expect(refusal(join(mount.dir, "lab"))).toBe(`outDir: cannot write to ${join(mount.dir, "lab")}: the file system is read-only`);
-      expect(refusal(join(mount.dir, "a", "b"))).toBe(`outDir: cannot write to ${join(mount.dir, "a", "b")}: the file system is read-only`);
-      expect(refusal(mount.dir)).toBe(`outDir: cannot write to ${mount.dir}: the file system is read-only`);
-    } finally {
-      mount.unmount();
-    }
-  });
-
-  it("says permission denied in a folder the user may not write, where Node's recursive mkdir said ENOENT", (context) => {
-    // Root writes anywhere: only another user sees the refusal.
-    if (process.getuid?.() === 0) return context.skip("root may write to a mode-555 folder");
-    const locked = join(tempDir(), "locked");
-    mkdirSync(locked, { mode: 0o555 });
-    try {
-      expect(refusal(join(locked, "lab", "x"))).toBe(`outDir: cannot write to ${join(locked, "lab", "x")}: permission denied`);
-    } finally {
-      chmodSync(locked, 0o755);
-    }
-  });
-
-  it("makes missing folders, takes an existing one, and refuses a file", () => {
+  it("names the option and the cause (see ensureWritableFolder), where Node's recursive mkdir said ENOENT", (context) => {
     const dir = tempDir();
-    expect(refusal(join(dir, "a", "b", "c"))).toBe("made");
-    expect(existsSync(join(dir, "a", "b", "c"))).toBe(true);
-    expect(refusal(join(dir, "a"))).toBe("made");
+    expect(refusal(join(dir, "lab"))).toBe("made");
     writeFileSync(join(dir, "file"), "");
     expect(refusal(join(dir, "file"))).toBe(`outDir: cannot write to ${join(dir, "file")}: it is a file, not a folder`);
-    expect(refusal(join(dir, "file", "lab"))).toMatch(/^outDir: cannot write to .*file\/lab: ENOTDIR: not a directory/);
+    // Read-only for root, mode 555 for any other user.
+    const folder = readOnlyMount(dir) ?? lockedFolder(dir);
+    if (folder === null) return context.skip("root without mount: no folder it cannot write");
+    try {
+      expect(refusal(join(folder.dir, "lab"))).toBe(`outDir: cannot write to ${join(folder.dir, "lab")}: ${folder.reason}`);
+    } finally {
+      folder.release();
+    }
   });
 });
 

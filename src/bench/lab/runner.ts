@@ -4,10 +4,11 @@
  * runs already done and gives the same results as an uninterrupted run.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { FolderNotWritableError, ensureWritableFolder } from "../../index.js";
 import { createLabProblem, isAsyncProblem, isFidelityProblem, labProblemNames } from "../problems/index.js";
 import { closeSharedOptunaProcess, optunaUnavailableReason } from "./optuna.js";
 import { parseOptimizerSpec, type OptimizerSpec } from "./optimizers.js";
@@ -69,36 +70,10 @@ export class BenchmarkInputError extends Error {
  */
 export function makeWritableFolder(option: string, path: string): void {
   try {
-    makeFolders(path);
-    accessSync(path, constants.W_OK);
+    ensureWritableFolder(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EROFS" ? "the file system is read-only" : (error as Error).message;
-    throw new BenchmarkInputError(`${option}: cannot write to ${path}: ${why}`, { cause: error });
-  }
-  // Writable, but a file: the run's first write into it would fail instead.
-  if (!statSync(path).isDirectory()) throw new BenchmarkInputError(`${option}: cannot write to ${path}: it is a file, not a folder`);
-}
-
-/**
- * `mkdir -p`, one folder at a time. Node's recursive mkdir reports a missing folder it could not
- * create as ENOENT whatever the cause (nodejs/node#47098 for EROFS, #31481 for EACCES, #42808
- * for ENOSPC), so a read-only file system read "no such file or directory"; a plain mkdir
- * reports the real cause.
- */
-function makeFolders(path: string): void {
-  const missing: string[] = [];
-  for (let folder = path; !existsSync(folder); folder = dirname(folder)) {
-    missing.unshift(folder);
-    if (dirname(folder) === folder) break;
-  }
-  for (const folder of missing) {
-    try {
-      mkdirSync(folder);
-    } catch (error) {
-      // Made meanwhile by another process (two runs into one folder): as good as made here.
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
+    if (error instanceof FolderNotWritableError) throw new BenchmarkInputError(`${option}: ${error.message}`, { cause: error });
+    throw error;
   }
 }
 
