@@ -146,7 +146,7 @@ describe("sextant tune --scheduler pbt started again with nothing left to run", 
     expect(resumed.stderr).toContain(
       'sextant: study "dead" has no segment left to run: member 0 ended when segment 0 of 2 failed (trial 0: exit code 4); member 1 ended when segment 0 of 2 failed (trial 1: exit code 4). ' +
         "A failed segment ends its member's line and is not run again on resume: fix the command, then start a new study (--study NAME) " +
-        "or delete this one (sextant delete dead) and run again; sextant export dead --lineage shows every segment\n",
+        "or delete this one (sextant delete dead --storage sqlite:./sextant.db) and run again; sextant export dead --storage sqlite:./sextant.db --lineage shows every segment\n",
     );
     const quiet = await sextant(["tune", "--study", "dead", "--seed", "1", "--quiet", ...schedule(2, 2), ...command(true)], { cwd: dir });
     expect([quiet.code, quiet.stderr]).toEqual([1, expect.stringContaining('study "dead" has no segment left to run: member 0 ended')]);
@@ -171,7 +171,7 @@ describe("sextant tune --scheduler pbt started again with nothing left to run", 
     expect(worker.stderr).toContain(
       'sextant: study "dead" has no segment left to run: member 0 ended when segment 0 of 2 failed (trial 0: exit code 4); member 1 ended when segment 0 of 2 failed (trial 1: exit code 4). ' +
         "A failed segment ends its member's line and is not run again on resume: fix the command, then make a new study (sextant create --study NAME) " +
-        "or delete this one (sextant delete dead) and make it again; sextant export dead --lineage shows every segment\n",
+        "or delete this one (sextant delete dead --storage sqlite:./sextant.db) and make it again; sextant export dead --storage sqlite:./sextant.db --lineage shows every segment\n",
     );
     const json = await sextant(["worker", "--study", "dead", "--json"], { cwd: dir });
     expect([json.code, JSON.parse(json.stdout).run.trials, json.stderr]).toEqual([1, 0, expect.stringContaining('study "dead" has no segment left to run: member 0 ended')]);

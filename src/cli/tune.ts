@@ -12,13 +12,13 @@ import type { Pruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import type { Scheduler } from "../schedulers/index.js";
 import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey, studyNameProblem } from "../space/index.js";
-import { type Storage, isMemoryUrl, sqlitePath } from "../storage/index.js";
+import { type Storage, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
 import { type Study, createStudy, defaultCheckpointRoot, singleObjectiveProblem } from "../study/index.js";
 import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
-import { ProgressLine, bar, formatDuration, formatNumber, formatParams, formatValues, renderTable } from "./format.js";
+import { ProgressLine, bar, formatDuration, formatNumber, formatParams, formatValues, renderTable, shellWord } from "./format.js";
 import { type Io, releaseTerminalAtExit } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
@@ -745,7 +745,7 @@ async function runTune(
 export function explainIdlePopulation(study: Study, segments: number, from: "tune" | "worker", chatty: boolean, io: Io): boolean {
   const idle = idlePopulation(study, segments);
   if (idle === null) return false;
-  const message = idlePopulationMessage(study.name, idle, segments, from);
+  const message = idlePopulationMessage(study.name, redactPassword(study.storage.url), idle, segments, from);
   const everyMemberFailed = idle.trained === 0 && idle.ended.length > 0;
   if (everyMemberFailed || chatty) io.err(message);
   return everyMemberFailed;
@@ -782,23 +782,25 @@ function idlePopulation(study: Study, segments: number): { trained: number; ende
  * Why a resumed population ran nothing, and what the user can do.
  *
  * @example
- * idlePopulationMessage("pop", { trained: 0, ended: [{ member: 0, segment: 0, trial: 0, reason: "exit code 1" }] }, 3, "tune")
+ * idlePopulationMessage("pop", "sqlite:runs.db", { trained: 0, ended: [{ member: 0, segment: 0, trial: 0, reason: "exit code 1" }] }, 3, "tune")
  * // 'sextant: study "pop" has no segment left to run: member 0 ended when segment 0 of 3 failed (trial 0: exit code 1). …'
  */
-function idlePopulationMessage(studyName: string, idle: { trained: number; ended: EndedMember[] }, segments: number, from: "tune" | "worker"): string {
+function idlePopulationMessage(studyName: string, storageUrl: string, idle: { trained: number; ended: EndedMember[] }, segments: number, from: "tune" | "worker"): string {
   if (idle.ended.length === 0) return `sextant: study "${studyName}" has no segment left to run: its ${idle.trained} member(s) have trained all ${segments} segments`;
   const shown = idle.ended.slice(0, 5).map((m) => `member ${m.member} ended when segment ${m.segment} of ${segments} failed (trial ${m.trial}: ${m.reason})`);
   if (idle.ended.length > 5) shown.push(`${idle.ended.length - 5} more`);
   const trained = idle.trained > 0 ? `; ${idle.trained} member(s) trained every segment` : "";
   // A worker runs the command its study stored: a fixed command needs a study made anew.
+  // The commands name the storage: followed as printed without it, they went to ./sextant.db.
+  const study = `${shellWord(studyName)} --storage ${shellWord(storageUrl)}`;
   const again =
     from === "tune"
-      ? `start a new study (--study NAME) or delete this one (sextant delete ${studyName}) and run again`
-      : `make a new study (sextant create --study NAME) or delete this one (sextant delete ${studyName}) and make it again`;
+      ? `start a new study (--study NAME) or delete this one (sextant delete ${study}) and run again`
+      : `make a new study (sextant create --study NAME) or delete this one (sextant delete ${study}) and make it again`;
   return (
     `sextant: study "${studyName}" has no segment left to run: ${shown.join("; ")}${trained}. ` +
     `A failed segment ends its member's line and is not run again on resume: fix the command, then ${again}; ` +
-    `sextant export ${studyName} --lineage shows every segment`
+    `sextant export ${study} --lineage shows every segment`
   );
 }
 
