@@ -764,7 +764,8 @@ describe("HTTP API: safety", () => {
     const late = await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] });
     expect(late.status).toBe(409);
     expect((await call(app, "POST", "/studies/s/trials/1/tell", { state: "complete", values: [1] })).status).toBe(200);
-    expect(() => createServerApp({ storage: new MemoryStorage(), heartbeatGraceSeconds: 0 })).toThrow("heartbeatGraceSeconds must be a positive number, got 0");
+    expect(() => createServerApp({ storage: new MemoryStorage(), heartbeatGraceSeconds: 0 })).toThrow(new ServerConfigError("heartbeatGraceSeconds must be a positive number, got 0"));
+    expect(() => createServerApp({ storage: new MemoryStorage(), corsOrigins: ["localhost:3000"] })).toThrow(ServerConfigError);
   });
 
   it("fails a trial asked with heartbeat: true whose client never got to beat, counting its start as its first beat", async () => {

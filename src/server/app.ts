@@ -123,6 +123,23 @@ export const SERVER_APP_OPTION_KEYS: readonly string[] = Object.keys({
 } satisfies Record<keyof ServerAppOptions, true>);
 
 /**
+ * The settings of {@link createServerApp} that can be wrong, checked: the heartbeat grace and the
+ * CORS origins. Throws {@link ServerConfigError}; `startServer` calls it before it opens storage.
+ *
+ * @example
+ * checkServerAppSettings({ heartbeatGraceSeconds: 0 }) // throws: heartbeatGraceSeconds must be a positive number, got 0
+ */
+export function checkServerAppSettings(options: Pick<ServerAppOptions, "heartbeatGraceSeconds" | "corsOrigins">): { graceSeconds: number; origins: string[] } {
+  const graceSeconds = options.heartbeatGraceSeconds ?? DEFAULT_HEARTBEAT_GRACE_SECONDS;
+  if (!Number.isFinite(graceSeconds) || graceSeconds <= 0) throw new ServerConfigError(`heartbeatGraceSeconds must be a positive number, got ${graceSeconds}`);
+  try {
+    return { graceSeconds, origins: normalizeCorsOrigins(options.corsOrigins ?? []) };
+  } catch (error) {
+    throw new ServerConfigError((error as Error).message);
+  }
+}
+
+/**
  * Refuses keys of `options` that are not in `valid`, naming the closest valid one, as
  * `createStudy` and the storage openers do; `caller` starts the message.
  */
@@ -404,8 +421,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
   /** The trials of studies clients page through (GET …/trials), kept up to date incrementally. */
   const pageIndexes = new StudyIndexCache(storage);
   const version = packageVersion();
-  const graceSeconds = options.heartbeatGraceSeconds ?? DEFAULT_HEARTBEAT_GRACE_SECONDS;
-  if (!Number.isFinite(graceSeconds) || graceSeconds <= 0) throw new RangeError(`heartbeatGraceSeconds must be a positive number, got ${graceSeconds}`);
+  const { graceSeconds, origins } = checkServerAppSettings(options);
   const lastReaped = new Map<number, number>();
 
   /**
@@ -921,7 +937,6 @@ export function createServerApp(options: ServerAppOptions): Hono {
   const errorAnswer = (c: Context, error: HttpError) =>
     c.json({ error: { status: error.status, message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.code ? { code: error.code } : {}) } }, error.status);
 
-  const origins = normalizeCorsOrigins(options.corsOrigins ?? []);
   if (origins.length > 0) {
     app.use(`${API_PREFIX}/*`, cors({ origin: origins.includes("*") ? "*" : origins, allowHeaders: ["Authorization", "Content-Type"] }));
   }

@@ -1,5 +1,8 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import "../index.js";
 import { MemoryStorage } from "../storage/index.js";
@@ -33,6 +36,21 @@ describe("startServer", () => {
     await expect(startServer(misspelt)).rejects.toThrow(
       'startServer: unknown option "prot" (did you mean "port"?); valid options: storage, token, corsOrigins, bodyLimitBytes, logError, dashboard, heartbeatGraceSeconds, localOnly, host, port',
     );
+  });
+
+  it("refuses a heartbeat grace of 0 and a CORS origin that is not one as settings, before opening the storage", async () => {
+    // The grace was checked only once the storage was open (a RangeError), leaving it open.
+    const dir = mkdtempSync(join(tmpdir(), "sextant-serve-"));
+    try {
+      const path = join(dir, "never-made.db");
+      await expect(startServer({ storage: `sqlite:${path}`, port: 0, heartbeatGraceSeconds: 0 })).rejects.toThrow(
+        new ServerConfigError("heartbeatGraceSeconds must be a positive number, got 0"),
+      );
+      await expect(startServer({ storage: `sqlite:${path}`, port: 0, corsOrigins: ["localhost:3000"] })).rejects.toBeInstanceOf(ServerConfigError);
+      expect(existsSync(path)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("serves on a free port and closes, leaving a storage it was given open", async () => {

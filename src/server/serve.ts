@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { type Storage, openStorage } from "../storage/index.js";
-import { SERVER_APP_OPTION_KEYS, ServerConfigError, type ServerAppOptions, createServerApp, refuseUnknownServerOptions } from "./app.js";
-import { isLoopbackHost, normalizeCorsOrigins } from "./hosts.js";
+import { SERVER_APP_OPTION_KEYS, ServerConfigError, type ServerAppOptions, checkServerAppSettings, createServerApp, refuseUnknownServerOptions } from "./app.js";
+import { isLoopbackHost } from "./hosts.js";
 
 export { isLoopbackHost } from "./hosts.js";
 export { ServerConfigError } from "./app.js";
@@ -65,11 +65,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       `refusing to listen on ${host} without a token: anyone who can reach it could read and change studies (give --token or SEXTANT_TOKEN, or bind to 127.0.0.1)`,
     );
   }
-  try {
-    normalizeCorsOrigins(options.corsOrigins ?? []);
-  } catch (error) {
-    throw new ServerConfigError((error as Error).message);
-  }
+  // Before the storage is opened: a heartbeat grace of 0 was found only after, and left it open.
+  checkServerAppSettings(options);
   const ownsStorage = typeof options.storage === "string";
   const log = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
   const storage =
