@@ -286,7 +286,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(noName.stderr).toContain("--study is required");
   });
 
-  it("says a study whose create was interrupted is half-made, in create and worker, and how to start again", async () => {
+  it("says a study whose create was interrupted is half-made, in create, worker and tune, and how to start again", async () => {
     // Far more trials than it can queue before the kill, which comes once the study exists.
     const interrupted = start(["create", "--storage", `sqlite:${db}`, "--study", "cut", "--trials", "1000000", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir });
     running.push(interrupted);
@@ -300,7 +300,9 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     // The budget is queued in one write: a create killed before it commits queued none of it.
     expect(await trialsOf(db, "cut")).toEqual([]);
 
-    for (const again of [await create("cut", ["--trials", "2"]), await worker("cut").done]) {
+    // tune ran it as a study without a budget, creating trials where create had queued none yet.
+    const tune = () => sextant(["tune", "--storage", `sqlite:${db}`, "--study", "cut", "--trials", "2", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+    for (const again of [await create("cut", ["--trials", "2"]), await worker("cut").done, await tune()]) {
       expect(again.code).toBe(1);
       expect(again.stderr).toContain(`study "cut" in sqlite:${db} was left half-made by a "sextant create" that did not finish`);
       expect(again.stderr).toContain(`"sextant delete cut --storage sqlite:${db} --yes"`);

@@ -13,7 +13,7 @@ import { type Scheduler, createSchedulerByName } from "../schedulers/index.js";
 import { type Direction, type Distribution, type JsonValue, OptionError, validateDistribution } from "../space/index.js";
 import { type Storage, isMemoryUrl, openStorage } from "../storage/index.js";
 import { CommandNotFoundError, placeholdersIn, resolveExecutable } from "../study/command-runner.js";
-import { FolderNotWritableError, defaultCheckpointRoot, ensureWritableFolder } from "../study/index.js";
+import { FolderNotWritableError, defaultCheckpointRoot, ensureWritableFolder, isHalfMadeStudy } from "../study/index.js";
 import type { ConfigSource, NamedComponent } from "./config.js";
 import { UsageError, UserError } from "./errors.js";
 import { shellWord } from "./format.js";
@@ -37,7 +37,7 @@ export const CLI_CREATING_KEY = "cli:creating";
  * if (halfMade !== null) throw new UserError(halfMade);
  */
 export function halfMadeStudyRefusal(systemAttrs: Readonly<Record<string, JsonValue>>, studyName: string, storageUrl: string): string | null {
-  if (systemAttrs[CLI_CONFIG_KEY] !== undefined || systemAttrs[CLI_CREATING_KEY] === undefined) return null;
+  if (!isHalfMadeStudy(systemAttrs)) return null;
   return (
     `study "${studyName}" in ${storageUrl} was left half-made by a "sextant create" that did not finish (it has no stored command, ${CLI_CONFIG_KEY}); ` +
     `unless that create is still running, delete it with "sextant delete ${shellWord(studyName)} --storage ${shellWord(storageUrl)} --yes" and run sextant create again`

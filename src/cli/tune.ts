@@ -31,6 +31,7 @@ import {
   checkCheckpointFolder,
   checkProgram,
   cliConfigRecord,
+  halfMadeStudyRefusal,
   openCliStorage,
 } from "./study-config.js";
 
@@ -539,7 +540,11 @@ async function runTune(
   flags: TuneFlags,
   io: Io,
 ): Promise<number> {
-  const existed = (await storage.getStudy(settings.studyName)) !== null;
+  const existing = await storage.getStudy(settings.studyName);
+  // As a worker does: a study sextant create has not finished making has no budget stored to run yet.
+  const halfMade = existing ? halfMadeStudyRefusal(existing.systemAttrs, existing.name, storage.url) : null;
+  if (halfMade !== null) throw new UserError(halfMade);
+  const existed = existing !== null;
   if (flags.warmStart && flags.warmStart.length > 0) await checkWarmStart(flags.warmStart, settings, storage);
   let study: Study;
   try {

@@ -522,6 +522,22 @@ describe("HTTP API: trials", () => {
     expect([otherConflict.status, "code" in otherConflict.json.error]).toEqual([409, false]);
   });
 
+  it("keeps to the budget of a study it read while sextant create was still making it (a dashboard GET in the gap)", async () => {
+    const { app, storage } = newApp();
+    // createCommand's order of writes: the study, cli:creating, the queued trials, cli:config last.
+    const record = await storage.createStudy("fleet", ["minimize"], { systemAttrs: { "cli:creating": true } });
+    await queueWaitingTrials(storage, record.id, 2);
+    expect((await call(app, "GET", "/studies/fleet")).status).toBe(200);
+    const early = await call(app, "POST", "/studies/fleet/trials");
+    expect([early.status, early.json.error.message]).toEqual([409, expect.stringContaining('study "fleet" is half-made')]);
+    await storage.setStudyAttrs(record.id, { systemAttrs: { "cli:config": { version: 1, budget: { trials: 2, deadline: null, queued: true } } } });
+    const asks = [];
+    for (let i = 0; i < 4; i++) asks.push((await call(app, "POST", "/studies/fleet/trials")).status);
+    // The study object built in the gap never learnt the budget, and answered 201 to all four.
+    expect(asks).toEqual([201, 201, 409, 409]);
+    expect((await storage.trialsSince(record.id, 0)).trials).toHaveLength(2);
+  });
+
   it("answers whether to prune from the study's pruner", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "p", pruner: { name: "median", options: { nStartupTrials: 2, nWarmupSteps: 0 } }, sampler: { name: "random" } });

@@ -43,6 +43,8 @@ import {
   type TellResult,
   type Trial,
   TrialBudgetSpentError,
+  HalfMadeStudyError,
+  isHalfMadeStudy,
   TrialNumberNotFoundError,
   singleObjectiveProblem,
   storedWarmStartSources,
@@ -367,6 +369,8 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message, undefined, "sampler_exhausted");
   // The study's queued trials are all handed out: workers stop there, and so does this ask.
   if (error instanceof TrialBudgetSpentError) return new HttpError(409, error.spent, undefined, "trial_budget_spent");
+  // sextant create has not stored the study's budget yet: no trial may be handed out before it is.
+  if (error instanceof HalfMadeStudyError) return new HttpError(409, error.message);
   // The study's grid has no value for what the request suggests: the study's setup, not the server, says no.
   if (error instanceof GridMismatchError) return new HttpError(409, error.message);
   // A study stored with a pruner that cannot judge its several objectives (made before creation refused it).
@@ -494,6 +498,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
       return study;
     })();
     studies.delete(name);
+    // One still being made by sextant create is built again on each request, from its latest
+    // record: a cached one kept the sampler, space and budget of the record before its cli:config.
+    if (isHalfMadeStudy(record.systemAttrs)) return { study: await building, record };
     studies.set(name, { id: record.id, study: building });
     for (const oldest of studies.keys()) {
       if (studies.size <= STUDY_CACHE_SIZE) break;

@@ -12,6 +12,8 @@ export {
   MultiObjectiveError,
   NoSegmentReadyError,
   TrialBudgetSpentError,
+  HalfMadeStudyError,
+  isHalfMadeStudy,
   singleObjectiveProblem,
   DEFAULT_MAX_RETRIES,
   CLIENT_BEATS_ATTR,

@@ -8,7 +8,7 @@ import { MedianPruner } from "../pruners/index.js";
 import { RandomSampler } from "../samplers/index.js";
 import type { JsonValue } from "../space/index.js";
 import { TrialNotRunningError, openStorage, queueWaitingTrials } from "../storage/index.js";
-import { TrialBudgetSpentError, createStudy, loadStudy } from "./index.js";
+import { HalfMadeStudyError, TrialBudgetSpentError, createStudy, loadStudy } from "./index.js";
 import { type WorkerIdentity, currentWorker, readProcessStat } from "./worker-identity.js";
 
 const self = currentWorker();
@@ -89,6 +89,32 @@ describe("a study made with a budget of trials (sextant create --trials N)", () 
     // A trial queued on purpose is one more to hand out.
     await study.enqueueTrial({ x: 0.5 });
     expect((await study.ask()).number).toBe(3);
+    await storage.close();
+  });
+
+  it("refuses to hand out a trial while sextant create is still making the study, and honours the budget it stores last", async () => {
+    // createCommand's order of writes: the study, cli:creating, the queued trials, cli:config last.
+    const storage = await openStorage("memory:");
+    const record = await storage.createStudy("fleet", ["minimize"], { systemAttrs: { "cli:creating": true } });
+    await queueWaitingTrials(storage, record.id, 2);
+    // Loaded in that gap (a library process, or the HTTP service's cached object).
+    const study = await loadStudy({ name: "fleet", storage, sampler: new RandomSampler({ seed: 1 }) });
+    for (const asking of [() => study.ask(), () => study.askQueued(), () => study.optimize(() => 1, { nTrials: 1, heartbeat: false })]) {
+      const error = await asking().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HalfMadeStudyError);
+      expect((error as Error).message).toContain('study "fleet" is half-made');
+    }
+    await storage.setStudyAttrs(record.id, { systemAttrs: { "cli:config": { version: 1, budget: { trials: 2, deadline: null, queued: true } } } });
+    expect((await study.ask()).number).toBe(0);
+    // Read whole once: an ordinary ask reads the study record no more.
+    let recordReads = 0;
+    const getStudy = storage.getStudy.bind(storage);
+    storage.getStudy = (name) => (recordReads++, getStudy(name));
+    expect((await study.ask()).number).toBe(1);
+    // A third ask created trial 2, past the budget stored after this object read the study.
+    await expect(study.ask()).rejects.toBeInstanceOf(TrialBudgetSpentError);
+    expect(recordReads).toBe(0);
+    expect((await storage.trialsSince(record.id, 0)).trials).toHaveLength(2);
     await storage.close();
   });
 

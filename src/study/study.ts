@@ -141,6 +141,23 @@ const ASKED_TRIAL_BEATS = new Map<string, { thread: Promise<HeartbeatThread | nu
 /** Where the CLI keeps a study's settings for its workers (the CLI's CLI_CONFIG_KEY); the study reads its heartbeat there. */
 const CLI_CONFIG_ATTR = "cli:config";
 
+/** Set by `sextant create` before it queues a study's trials and kept beside `cli:config` once that is written (the CLI's CLI_CREATING_KEY). */
+const CLI_CREATING_ATTR = "cli:creating";
+
+/**
+ * Whether a study's system attributes are those of a study `sextant create` has not finished
+ * making: it is still queuing the trials of its budget, or stopped before it stored the study's
+ * settings (`cli:config`, written last). Its budget is not stored yet, so no trial may be handed
+ * out: {@link Study.ask} and `optimize` refuse it with {@link HalfMadeStudyError}.
+ *
+ * @example
+ * const record = await storage.getStudy("fleet");
+ * if (record && isHalfMadeStudy(record.systemAttrs)) console.log("sextant create is still making it");
+ */
+export function isHalfMadeStudy(systemAttrs: Readonly<Record<string, JsonValue>>): boolean {
+  return systemAttrs[CLI_CREATING_ATTR] !== undefined && systemAttrs[CLI_CONFIG_ATTR] === undefined;
+}
+
 /** False for a trial run by a client of the HTTP service that never promised heartbeats. */
 function silenceMeansGone(trial: FrozenTrial): boolean {
   const worker = trial.systemAttrs.worker;
@@ -241,6 +258,30 @@ export class TrialBudgetSpentError extends Error {
     const spent = `study "${studyName}" has used up its budget of ${budget} trial(s) (sextant create --trials ${budget}): every one has been handed out`;
     super(`${spent}; queue more with study.enqueueTrial(), or run more in a new study`);
     this.spent = spent;
+  }
+}
+
+/**
+ * Thrown by {@link Study.ask}, {@link Study.askQueued} and {@link Study.optimize} on a study that
+ * `sextant create` has not finished making (see {@link isHalfMadeStudy}): its budget of trials is
+ * not stored yet, so a trial handed out now could run past it. `sextant worker` refuses such a
+ * study too. Asked again once the create has finished, the study hands out its queued trials.
+ *
+ * @example
+ * try {
+ *   await study.optimize(objective);
+ * } catch (error) {
+ *   if (error instanceof HalfMadeStudyError) console.log(`wait for sextant create to finish making ${error.studyName}`);
+ *   else throw error;
+ * }
+ */
+export class HalfMadeStudyError extends Error {
+  override name = "HalfMadeStudyError";
+  constructor(readonly studyName: string) {
+    super(
+      `study "${studyName}" is half-made: a "sextant create" is still queuing its trials, or stopped before it stored the study's settings (${CLI_CONFIG_ATTR}); ` +
+        `ask again once that create has finished (one that did not finish leaves a study to delete and create again)`,
+    );
   }
 }
 
@@ -1031,6 +1072,22 @@ export class Study implements TrialHost {
     return typeof budget.trials === "number" && Number.isSafeInteger(budget.trials) && budget.trials > 0 ? budget.trials : null;
   }
 
+  /**
+   * Before any trial is handed out: a study read while `sextant create` was still making it reads
+   * its record again, since the budget (`cli:config`) is written last and a long-lived object (the
+   * HTTP service's, a library process's) would otherwise hand out trials past it. Refuses with
+   * {@link HalfMadeStudyError} while it is still half-made. Called only on a record read half-made
+   * (`if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade()`): an
+   * ordinary ask pays no read and not even an await, which would let optimize's lanes interleave
+   * differently and start a trial past nTrials.
+   */
+  private async readRecordOrRefuseHalfMade(): Promise<void> {
+    const stored = await this.storage.getStudy(this.name);
+    // Deleted (and perhaps made again under its name) meanwhile: this object's study is gone, not made.
+    if (stored !== null && stored.id === this.id) this.record = stored;
+    if (isHalfMadeStudy(this.record.systemAttrs)) throw new HalfMadeStudyError(this.name);
+  }
+
   /** The heartbeat thread of trials asked with {@link ask}, started with the first (see {@link beatForAskedTrial}). */
   private askedTrialBeats: Promise<HeartbeatThread | null> | null = null;
   private askedTrialBeatsStarted: HeartbeatThread | null = null;
@@ -1040,6 +1097,7 @@ export class Study implements TrialHost {
   private async askTrial(fixedDistributions: Record<string, Distribution>): Promise<Trial> {
     // Checked before a trial exists: a bad distribution here is the caller's, not a failed trial's.
     checkFixedDistributions(fixedDistributions);
+    if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade();
     // A population's trials are its queued segments: ask/tell runs them as optimize does.
     if (this.scheduler) return (await this.askSegment(fixedDistributions)) ?? (await this.noSegmentReady());
     this.refusePopulationWithoutScheduler();
@@ -1101,6 +1159,7 @@ export class Study implements TrialHost {
 
   /** {@link askQueued} without its heartbeat: optimize beats for its own trials. */
   private async askQueuedTrial(): Promise<Trial | null> {
+    if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade();
     if (!this.scheduler) this.refusePopulationWithoutScheduler();
     const record = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
     return record ? this.startTrial(record, {}) : null;
@@ -1684,6 +1743,8 @@ export class Study implements TrialHost {
    */
   async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<void> {
     checkOptimizeOptions(objective, options);
+    // Before the budget and the stored heartbeat are read below: a half-made study's are not stored yet.
+    if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade();
     const concurrency = options.concurrency ?? 1;
     const nTrials = options.nTrials ?? Infinity;
     const deadline = options.timeoutSeconds !== undefined ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
