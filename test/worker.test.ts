@@ -207,6 +207,26 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(trials.filter((t) => t.state === "complete")).toHaveLength(2);
   });
 
+  it("hands an interrupted trial back when sextant tune on a study made by create is stopped with SIGTERM, so the whole budget runs", async () => {
+    expect((await create("tune-preempted", ["--trials", "3"])).code).toBe(0);
+    const tuneArgs = ["tune", "--storage", `sqlite:${db}`, "--study", "tune-preempted", "--trials", "3", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"];
+    const stopped = start(tuneArgs, { cwd: dir, env: { SLEEP: "5000" } });
+    running.push(stopped);
+    const seen = await waitForTrials(db, "tune-preempted", (ts) => ts.some((t) => t.state === "running" && t.params.x !== undefined));
+    const mid = seen.find((t) => t.state === "running")!;
+    stopped.child.kill("SIGTERM");
+    const result = await stopped.done;
+    expect(result.code, result.stderr).toBe(143);
+    expect(result.stderr).toContain(`trial ${mid.number} was interrupted; queued again as trial 3`);
+    const rerun = await sextant(tuneArgs, { cwd: dir, env: { SLEEP: "10" } });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const trials = await trialsOf(db, "tune-preempted");
+    expect(trials.find((t) => t.number === mid.number)).toMatchObject({ state: "failed", systemAttrs: { failReason: "interrupted" } });
+    expect(trials.find((t) => t.systemAttrs.retryOf === mid.number)).toMatchObject({ state: "complete", params: { x: mid.params.x } });
+    // The interrupted trial was not handed back: the study ended with 2 complete of its budget of 3.
+    expect(trials.filter((t) => t.state === "complete")).toHaveLength(3);
+  });
+
   it("stops in order on a SIGTERM sent the moment it says it joined", async () => {
     // Its signal handlers used to be installed after the "worker joined" line: a supervisor that
     // signalled on that line could run before the worker reached them, and Node's default action

@@ -14,6 +14,7 @@ import type { Scheduler } from "../schedulers/index.js";
 import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey, studyNameProblem } from "../space/index.js";
 import { type Storage, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
+import { INTERRUPTED_REASON } from "../study/trial.js";
 import { type Study, createStudy, defaultCheckpointRoot, singleObjectiveProblem } from "../study/index.js";
 import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
@@ -102,6 +103,28 @@ export interface TuneSettings {
 const DEFAULT_TRIALS = 100;
 /** Signals that end a run in order (no new trials, commands stopped, trials marked interrupted). */
 export const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * Hands a trial of a study's budget back when this process's run was stopped from outside (SIGINT,
+ * SIGTERM, SIGHUP: preemption, scale-down, Ctrl-C) and failed it "interrupted": the budget is the
+ * study's, so it is queued again (a retry, within `maxRetries`) for another worker or the next run,
+ * and says so through `log` (null: quietly). Returns the retry, or null for any other trial.
+ *
+ * @example
+ * callbacks: [async (_study, trial) => void (await handBackInterruptedTrial(study, trial, interrupted, undefined, io.err))]
+ */
+export async function handBackInterruptedTrial(
+  study: Study,
+  trial: FrozenTrial,
+  interrupted: NodeJS.Signals | null,
+  maxRetries: number | undefined,
+  log: ((line: string) => void) | null,
+): Promise<FrozenTrial | null> {
+  if (interrupted === null || trial.state !== "failed" || trial.systemAttrs.failReason !== INTERRUPTED_REASON) return null;
+  const retry = await study.queueRetry(trial, maxRetries);
+  if (retry) log?.(`trial ${trial.number} was interrupted; queued again as trial ${retry.number}`);
+  return retry;
+}
 
 /** The shell's convention for a run ended by a signal: 128 + its number (SIGINT 130, SIGTERM 143, SIGHUP 129). */
 export function signalExitCode(signal: NodeJS.Signals): number {
@@ -682,6 +705,11 @@ async function runTune(
     log(finishedTrialLine(trial, bestSoFarText(study), flags.verbose ?? false));
   };
 
+  // A study made by sextant create runs only its budget's queued trials: one a signal stopped is
+  // handed back as a worker hands it back, or the budget ran a trial short (tune once made up for
+  // it by creating one).
+  const handsBackInterrupted = study.queuedTrialBudget !== null;
+  const storedMaxRetries = (study.systemAttrs[CLI_CONFIG_KEY] as Partial<CliStudyConfig> | undefined)?.maxRetries;
   progress?.start();
   let error: unknown;
   try {
@@ -692,7 +720,12 @@ async function runTune(
       stopAfter: !existed && settings.trials !== undefined ? { totalTrials: settings.trials } : undefined,
       timeoutSeconds: settings.timeout,
       concurrency: settings.jobs,
-      callbacks: [(_study, trial) => onTrial(trial)],
+      callbacks: [
+        async (_study, trial) => {
+          if (handsBackInterrupted) await handBackInterruptedTrial(study, trial, interrupted, storedMaxRetries, chatty ? log : null);
+          onTrial(trial);
+        },
+      ],
     });
   } catch (caught) {
     error = caught;

@@ -40,6 +40,7 @@ import {
   enqueueTrials,
   explainIdlePopulation,
   finishedTrialLine,
+  handBackInterruptedTrial,
   resolveSettings,
   signalExitCode,
 } from "./tune.js";
@@ -333,10 +334,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
         if (trial.state === "failed" && lastFailReason.startsWith(REAPED_REASON_PREFIX)) reapedElsewhere++;
         // A worker stopped from outside (preemption, scale-down, Ctrl-C) hands its trials back:
         // the budget is the study's, and another worker can run them.
-        if (interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === "interrupted") {
-          const retry = await study.queueRetry(trial, recovery.maxRetries);
-          if (retry && chatty) log(`trial ${trial.number} was interrupted; queued again as trial ${retry.number}`);
-        }
+        await handBackInterruptedTrial(study, trial, interrupted, recovery.maxRetries, chatty ? log : null);
         if (chatty) log(finishedTrialLine(trial, bestSoFarText(study), flags.verbose ?? false));
       },
     ],
