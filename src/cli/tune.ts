@@ -738,22 +738,21 @@ async function runTune(
 
   if (error !== undefined) throw error;
   printSummary(study, settings, stats, elapsed, existed, interrupted, flags, io);
-  // A finite sampler (grid) stops the run once every point has a trial. Say so: a run that ends
-  // short of --trials, or a resumed one that starts no trial at all, otherwise looks unexplained.
-  const exhausted = interrupted === null && (settings.trials === undefined || stats.finished < settings.trials) && sampler.isExhausted?.(study.snapshot()) === true;
-  if (exhausted && chatty) {
-    io.err(
-      `sextant: stopped after ${stats.finished}${settings.trials !== undefined ? ` of ${settings.trials}` : ""} trial(s): ` +
-        `the ${sampler.name} sampler has no point left to propose: each of its points has a trial in study "${study.name}"`,
-    );
+  // A run that ends short of --trials on its own (or a resumed one that starts no trial at all)
+  // looks unexplained unless it says why.
+  const endedShort = interrupted === null && (settings.trials === undefined || stats.finished < settings.trials);
+  const stoppedAfter = `sextant: stopped after ${stats.finished}${settings.trials !== undefined ? ` of ${settings.trials}` : ""} trial(s): `;
+  // A finite sampler (grid) stops the run once every point has a trial. Asked only of a run that
+  // ended short: the snapshot it takes copies the study's trials.
+  const samplerExhausted = (): boolean => sampler.isExhausted?.(study.snapshot()) === true;
+  if (chatty && endedShort && samplerExhausted()) {
+    io.err(`${stoppedAfter}the ${sampler.name} sampler has no point left to propose: each of its points has a trial in study "${study.name}"`);
   }
-  // A study made by sextant create runs only what it queued, as its workers do: say why a run ends short.
+  // A study made by sextant create runs only what it queued, as its workers do.
   const budget = study.queuedTrialBudget;
-  if (budget !== null && interrupted === null && chatty && (settings.trials === undefined || stats.finished < settings.trials) && study.trials.every((t) => t.state !== "waiting")) {
-    io.err(
-      `sextant: stopped after ${stats.finished}${settings.trials !== undefined ? ` of ${settings.trials}` : ""} trial(s): ` +
-        `study "${study.name}" was made by sextant create with a budget of ${budget} trial(s), and every one has been handed out`,
-    );
+  const budgetHandedOut = budget !== null && study.trials.every((t) => t.state !== "waiting");
+  if (chatty && endedShort && budgetHandedOut) {
+    io.err(`${stoppedAfter}study "${study.name}" was made by sextant create with a budget of ${budget} trial(s), and every one has been handed out`);
   }
   if (interrupted) {
     // An in-memory study ends with the process: running the command again starts a new one.

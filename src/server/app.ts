@@ -368,7 +368,7 @@ function httpErrorOf(error: unknown): HttpError | null {
   // As the library's optimize stops at it, so does a client's: the code tells it from other 409s.
   if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message, undefined, "sampler_exhausted");
   // The study's queued trials are all handed out: workers stop there, and so does this ask.
-  if (error instanceof TrialBudgetSpentError) return new HttpError(409, error.spent, undefined, "trial_budget_spent");
+  if (error instanceof TrialBudgetSpentError) return new HttpError(409, error.messageWithoutRemedy, undefined, "trial_budget_spent");
   // sextant create has not stored the study's budget yet: no trial may be handed out before it is.
   if (error instanceof HalfMadeStudyError) return new HttpError(409, error.message);
   // The study's grid has no value for what the request suggests: the study's setup, not the server, says no.

@@ -249,15 +249,15 @@ export class MultiObjectiveError extends Error {
  */
 export class TrialBudgetSpentError extends Error {
   override name = "TrialBudgetSpentError";
-  /** What happened, without the library's remedy (the HTTP service answers with this). */
-  readonly spent: string;
+  /** The message without its remedy for library callers (study.enqueueTrial()): what the HTTP service answers. */
+  readonly messageWithoutRemedy: string;
   constructor(
     readonly studyName: string,
     readonly budget: number,
   ) {
-    const spent = `study "${studyName}" has used up its budget of ${budget} trial(s) (sextant create --trials ${budget}): every one has been handed out`;
-    super(`${spent}; queue more with study.enqueueTrial(), or run more in a new study`);
-    this.spent = spent;
+    const messageWithoutRemedy = `study "${studyName}" has used up its budget of ${budget} trial(s) (sextant create --trials ${budget}): every one has been handed out`;
+    super(`${messageWithoutRemedy}; queue more with study.enqueueTrial(), or run more in a new study`);
+    this.messageWithoutRemedy = messageWithoutRemedy;
   }
 }
 
