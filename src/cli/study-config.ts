@@ -22,7 +22,7 @@ import { shellWord } from "./format.js";
 export const CLI_CONFIG_KEY = "cli:config";
 
 /**
- * Set by `sextant create` before it queues a study's trials, `cli:config` being written last: a
+ * Stored by `sextant create` with the study itself, `cli:config` being written last: a
  * study with this key and without `cli:config` is one a create did not finish (interrupted, or
  * still queuing), which no worker can run and whose name create cannot take again.
  */

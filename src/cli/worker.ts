@@ -10,7 +10,8 @@ import type { FrozenTrial, TrialState } from "../space/index.js";
 import { type Storage, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, queueWaitingTrials } from "../storage/index.js";
 import { commandObjective } from "../study/command-runner.js";
 import { resolveHeartbeat } from "../study/heartbeat.js";
-import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, createStudy, loadStudy } from "../study/index.js";
+import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, loadStudy } from "../study/index.js";
+import { createStudyWithSystemAttrs } from "../study/study.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
 import { type Io, releaseTerminalAtExit } from "./io.js";
@@ -126,7 +127,9 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     }
     const warmStartFrom = flags.warmStart ?? [];
     if (warmStartFrom.length > 0) await checkWarmStart(warmStartFrom, settings, storage);
-    const study = await createStudy({
+    // Marked half-made in the write that makes it (cli:config comes last): a process or server
+    // that read it in between took it for a study without a budget and created trials past it.
+    const study = await createStudyWithSystemAttrs({
       name: settings.studyName,
       storage,
       directions: settings.directions,
@@ -136,7 +139,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       // Kept on the study: every worker that loads it learns from the same studies.
       ...(warmStartFrom.length > 0 ? { warmStartFrom } : {}),
       onWarning: (message) => io.err(`sextant: warning: ${message}`),
-    });
+    }, { [CLI_CREATING_KEY]: true });
     const budget = {
       trials: settings.trials ?? null,
       deadline: settings.timeout !== undefined ? Date.now() + settings.timeout * 1000 : null,
@@ -145,7 +148,6 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     // --enqueue's trials are the budget's first (or added to a budget of time alone).
     // Counted as queued, not as given: a repeated --enqueue point is queued once, and the budget
     // used to come up short by each repeat.
-    await study.setSystemAttr(CLI_CREATING_KEY, true);
     const queued = await enqueueTrials(study, settings, flags.json || flags.quiet ? null : (line) => io.err(line));
     // The rest of the budget in one write: all of it or none, and one commit for 50,000 trials.
     await queueWaitingTrials(storage, study.id, Math.max(0, (settings.trials ?? 0) - queued));

@@ -141,7 +141,7 @@ const ASKED_TRIAL_BEATS = new Map<string, { thread: Promise<HeartbeatThread | nu
 /** Where the CLI keeps a study's settings for its workers (the CLI's CLI_CONFIG_KEY); the study reads its heartbeat there. */
 const CLI_CONFIG_ATTR = "cli:config";
 
-/** Set by `sextant create` before it queues a study's trials and kept beside `cli:config` once that is written (the CLI's CLI_CREATING_KEY). */
+/** Stored by `sextant create` in the write that makes the study, and kept beside `cli:config` once that is written (the CLI's CLI_CREATING_KEY). */
 const CLI_CREATING_ATTR = "cli:creating";
 
 /**
@@ -316,6 +316,19 @@ export function setDefaultSamplerFactory(factory: (seed?: number) => Sampler): v
  * console.log(study.bestTrial?.params);
  */
 export async function createStudy(options: CreateStudyOptions = {}): Promise<Study> {
+  return createStudyWithSystemAttrs(options, {});
+}
+
+/**
+ * {@link createStudy}, with system attributes stored in the same write that creates the study (a
+ * study it loads keeps its own). Not part of the package's API: `sextant create` marks its study
+ * half-made this way (see {@link isHalfMadeStudy}), since a process that read the study between
+ * two writes saw an ordinary study without a budget, and handed out trials past it.
+ *
+ * @example
+ * const study = await createStudyWithSystemAttrs({ name: "fleet", storage: "sqlite:./fleet.db" }, { "cli:creating": true });
+ */
+export async function createStudyWithSystemAttrs(options: CreateStudyOptions, systemAttrs: Readonly<Record<string, JsonValue>>): Promise<Study> {
   checkStudyOptions(options);
   const sampler = chooseSampler(options);
   const directions = resolveDirections(options);
@@ -348,7 +361,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
       try {
         record = await storage.createStudy(name, directions, {
           userAttrs: options.userAttrs ?? {},
-          systemAttrs: { sampler: sampler.name, pruner: (options.pruner ?? new NopPruner()).name, ...(given ? { [WARM_START_ATTR]: given } : {}) },
+          systemAttrs: { ...systemAttrs, sampler: sampler.name, pruner: (options.pruner ?? new NopPruner()).name, ...(given ? { [WARM_START_ATTR]: given } : {}) },
         });
       } catch (error) {
         // Another process may have created it between our read and our write.

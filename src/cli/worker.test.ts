@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { RandomSampler } from "../samplers/index.js";
+import { openStorage } from "../storage/index.js";
+import { SqliteStorage } from "../storage/sqlite.js";
+import { HalfMadeStudyError, loadStudy } from "../study/index.js";
+import type { Io } from "./io.js";
+import { createCommand } from "./worker.js";
+
+const quietIo: Io = { out: () => {}, err: () => {}, write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
+
+describe("sextant create", () => {
+  it("marks its study half-made in the write that makes it, so a process that reads it at once hands out no trial past the budget", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-create-"));
+    const url = `sqlite:${join(dir, "fleet.db")}`;
+    const makeStudy = SqliteStorage.prototype.createStudy;
+    const askedEarly: unknown[] = [];
+    const spy = vi.spyOn(SqliteStorage.prototype, "createStudy").mockImplementation(async function (this: SqliteStorage, ...args) {
+      const record = await makeStudy.apply(this, args);
+      // Another process (a library loop, the HTTP service) reads the study right after that write.
+      const early = await loadStudy({ name: record.name, storage: this, sampler: new RandomSampler({ seed: 1 }) });
+      askedEarly.push(await early.ask().catch((error: unknown) => error));
+      return record;
+    });
+    try {
+      expect(await createCommand({ storage: url, study: "fleet", trials: 2, param: ["x=float:0:1"], quiet: true }, ["node", "-e", "0"], quietIo)).toBe(0);
+      // Marked only by a second write, the study looked like one without a budget, and the early ask created a trial past it.
+      expect(askedEarly).toHaveLength(1);
+      expect(askedEarly[0]).toBeInstanceOf(HalfMadeStudyError);
+    } finally {
+      spy.mockRestore();
+    }
+    const storage = await openStorage(url);
+    try {
+      const record = (await storage.getStudy("fleet"))!;
+      expect((await storage.trialsSince(record.id, 0)).trials.map((t) => t.state)).toEqual(["waiting", "waiting"]);
+    } finally {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
