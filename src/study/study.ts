@@ -1110,6 +1110,9 @@ export class Study implements TrialHost {
   private async askTrial(fixedDistributions: Record<string, Distribution>): Promise<Trial> {
     // Checked before a trial exists: a bad distribution here is the caller's, not a failed trial's.
     checkFixedDistributions(fixedDistributions);
+    // No await before the storage call on the ordinary path: optimize's pipelined lanes keep to
+    // nTrials only because an ask reaches the storage in the same tick it is made (one more await
+    // here started trial 61 of 60 in "however the lanes interleave"). Only a half-made study waits.
     if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade();
     // A population's trials are its queued segments: ask/tell runs them as optimize does.
     if (this.scheduler) return (await this.askSegment(fixedDistributions)) ?? (await this.noSegmentReady());
