@@ -4,7 +4,15 @@
  */
 import type { z } from "zod";
 import type { RouteDoc } from "./openapi.js";
-import type { ErrorCode } from "./schemas.js";
+
+/**
+ * Machine-readable reasons an error answer may carry in `error.code` (the zod schema `ErrorCode`
+ * in `./schemas.ts` documents each). Kept here, not derived from that schema: `HttpError` is public,
+ * and its declaration importing the schemas made their generated types part of the package's
+ * checked surface.
+ */
+export const ERROR_CODES = ["trial_budget_spent", "sampler_exhausted"] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * An answer other than success, with the request field at fault when there is one, and a

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { MAX_PARAM_NAME_LENGTH, reservedParamName } from "../space/distributions.js";
 import { studyNameProblem } from "../space/records.js";
+import { ERROR_CODES, type ErrorCode as RouteErrorCode } from "./route.js";
 
 /**
  * Study names travel in URL paths, percent-encoded (a '/' as %2F), as the library allows any name;
@@ -137,7 +138,9 @@ export const UserAttrBody = z.strictObject({
  * NaN and ±Infinity, which JSON cannot hold as numbers, by name: a diverged run's intermediate
  * values (JSON.stringify wrote them as null, and the Python client crashed reading any such trial).
  */
-export const NonFiniteName = z.enum(["NaN", "Infinity", "-Infinity"]);
+// Typed by hand: inferred, tsc's declaration output wrote the key "-Infinity" as [-Infinity], which
+// is not valid TypeScript, in every schema that holds this one.
+export const NonFiniteName: z.ZodEnum<{ NaN: "NaN"; Infinity: "Infinity"; "-Infinity": "-Infinity" }> = z.enum(["NaN", "Infinity", "-Infinity"]);
 /** A number, or NaN and ±Infinity by {@link NonFiniteName}. */
 export const MaybeNonFinite = z.union([z.number(), NonFiniteName]);
 
@@ -268,12 +271,12 @@ export const HealthResponse = z.strictObject({ status: z.literal("ok"), version:
  * if (answer.status === 409 && answer.body.error.code === "trial_budget_spent") stopAsking();
  */
 export const ErrorCode = z
-  .enum(["trial_budget_spent", "sampler_exhausted"])
+  .enum(ERROR_CODES)
   .describe(
     "why, for a client to act on: trial_budget_spent (409 from POST /studies/{study}/trials) means the study made by `sextant create --trials N` has handed out all N trials; " +
       "sampler_exhausted (409) means the study's sampler has nothing left to propose (a grid whose every point was taken); an optimize loop stops at either",
   );
-export type ErrorCode = z.output<typeof ErrorCode>;
+export type ErrorCode = RouteErrorCode;
 
 export const ErrorResponse = z.strictObject({
   error: z.strictObject({
