@@ -186,7 +186,7 @@ describe("sextant online", () => {
     await library.close();
     const named = await create("lib", "--log", "--low", "0.1");
     expect(named.stderr).toBe(
-      'sextant: online tuner "lib" exists with other settings (parameter.name omega, not value; --low 0, not 0.1; --log false, not true); ' +
+      'sextant: online tuner "lib" exists with other settings (parameter.name omega, not value; --low 0, not 0.1; --log off, not on); ' +
         'run "sextant online choose lib" to use it as it is, or create one under another name (no flag sets parameter.name: the tuner was made through the library or the HTTP API)\n',
     );
   });

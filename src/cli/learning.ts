@@ -141,11 +141,13 @@ const ONLINE_CREATE_FLAGS: Readonly<Record<string, string>> = {
 };
 
 /**
- * A context setting of a stored tuner as `online create`'s flags take it: `--context-low 0,1`, where
- * the conflict showed JSON's `[0,1]`; a whole context (one side has none) as both flags' values
- * and its degree. Other settings as they are.
+ * A setting of a stored tuner as `online create`'s flags take it: `--context-low 0,1`, where the
+ * conflict showed JSON's `[0,1]`; a whole context (one side has none) as both flags' values and
+ * its degree; `--log` on or off, where it showed `false, not true` for a flag that takes no value.
+ * Other settings as they are.
  */
-function contextAsTyped(field: string, value: unknown): unknown {
+function asTyped(field: string, value: unknown): unknown {
+  if (field === "parameter.log" && typeof value === "boolean") return value ? "on" : "off";
   const list = (numbers: readonly number[]): string => numbers.join(",");
   if ((field === "context.low" || field === "context.high") && Array.isArray(value)) return list(value as number[]);
   if (field === "context" && value !== null && typeof value === "object") {
@@ -213,8 +215,8 @@ export async function onlineCommand(action: string, name: string | undefined, re
         const unflagged = error.differences.map((d) => d.field).filter((field) => ONLINE_CREATE_FLAGS[field] === undefined);
         const why = unflagged.length === 0 ? "" : ` (no flag sets ${unflagged.join(" or ")}: the tuner was made through the library or the HTTP API)`;
         const remedy = `run "sextant online choose ${name}" to use it as it is, or create one under another name${why}`;
-        const asTyped = error.differences.map((d) => ({ ...d, stored: contextAsTyped(d.field, d.stored), wanted: contextAsTyped(d.field, d.wanted) }));
-        throw new UsageError(describeSettingsConflict(name, asTyped, (field) => ONLINE_CREATE_FLAGS[field] ?? field, remedy));
+        const typed = error.differences.map((d) => ({ ...d, stored: asTyped(d.field, d.stored), wanted: asTyped(d.field, d.wanted) }));
+        throw new UsageError(describeSettingsConflict(name, typed, (field) => ONLINE_CREATE_FLAGS[field] ?? field, remedy));
       }
       throw error;
     } finally {
