@@ -85,7 +85,10 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     return { alive, inDocument };
   }
 
-  it("frees a study's charts when the reader goes back to the studies list", async () => {
+  // Retried: on a loaded machine about one run in four counted 1 to 16 canvases more in its second
+  // round though none stays for good (not found yet; see the session 33 note). A page that keeps
+  // its charts fails every attempt (checked by leaving stop() without disposeCharts).
+  it("frees a study's charts when the reader goes back to the studies list", { retry: 2 }, async () => {
     const page = await open(`${server.url}/?study=small`);
     const roundTrip = async () => {
       await page.waitForSelector("[data-testid=timeline-plot][data-marks]");
@@ -120,7 +123,10 @@ describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the d
     return add;
   }
 
-  it("draws nothing for a study left before its plots' data came", async () => {
+  // Retried: on a loaded machine about one run in four counted 1 to 16 canvases more in its second
+  // round though none stays for good (not found yet; see the session 33 note). A page that keeps
+  // its charts fails every attempt (checked by leaving stop() without disposeCharts).
+  it("draws nothing for a study left before its plots' data came", { retry: 2 }, async () => {
     const page = await open(`${server.url}/?study=small`);
     await page.waitForSelector("[data-testid=timeline-plot][data-marks]");
     /** Opens the study, goes back to the list before its timeline's data comes, then lets it come. */
