@@ -36,6 +36,13 @@ class PlotKeys {
     plot.addEventListener("blur", () => this.hide());
   }
 
+  /** The chart was disposed: nothing here may keep it (see releasePlotKeys). */
+  release(): void {
+    this.chart = null;
+    this.walk = null;
+    this.open = () => {};
+  }
+
   /** The chart was drawn again: the same trial stays chosen if it is still drawn. */
   update(chart: Chart, walk: MarkWalk, open: (trial: number) => void): void {
     this.chart = chart;
@@ -148,6 +155,18 @@ class PlotKeys {
 }
 
 const keysOf = new WeakMap<HTMLElement, PlotKeys>();
+
+/**
+ * Lets go of the charts the plots under `root` were drawn as, once they are disposed: a disposed
+ * ECharts chart keeps its canvases (zrender's painter drops its root, not its layers), so a chart
+ * kept here kept them alive for as long as its plot element lived.
+ *
+ * @example
+ * disposeCharts(page); releasePlotKeys(page);
+ */
+export function releasePlotKeys(root: HTMLElement): void {
+  for (const plot of root.querySelectorAll<HTMLElement>(".plot")) keysOf.get(plot)?.release();
+}
 
 /**
  * Links the trials of the plot in `plot` (a listbox the page made, with its tab stop), drawn as

@@ -48,7 +48,7 @@ import {
 } from "./charts.js";
 import { clear, formatNumber, h, jsonText } from "./dom.js";
 import { plottable } from "./numbers.js";
-import { linkTrials } from "./plot-keys.js";
+import { linkTrials, releasePlotKeys } from "./plot-keys.js";
 import { type Filter, type View, filterQuery, passes, roundForUrl, viewSearch, writeView } from "./state.js";
 import { TrialTable } from "./table.js";
 
@@ -228,7 +228,10 @@ export class StudyPage {
     this.stopped = true;
     document.removeEventListener("keydown", this.onKey);
     clearTimeout(this.timer);
-    if (this.element) disposeCharts(this.element);
+    if (this.element) {
+      disposeCharts(this.element);
+      releasePlotKeys(this.element);
+    }
     this.parallelChart = null;
   }
 
@@ -285,6 +288,7 @@ export class StudyPage {
 
   private layout(): void {
     disposeCharts(this.root);
+    releasePlotKeys(this.root);
     clear(this.root);
     this.panels.clear();
     this.parallelChart = null;
