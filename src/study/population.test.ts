@@ -8,6 +8,7 @@ import { MemoryStorage, openStorage } from "../storage/index.js";
 import type { TrialInit, TrialPatch } from "../storage/types.js";
 import type { FrozenTrial } from "../space/index.js";
 import { defaultCheckpointRoot } from "./checkpoints.js";
+import { FolderNotWritableError } from "./folders.js";
 import { createStudy } from "./study.js";
 import type { Trial } from "./trial.js";
 
@@ -165,6 +166,21 @@ describe("a population in a study", () => {
     // The same schedule resumes (nothing left to run here).
     await createStudy({ name: "pop", storage, direction: "maximize", loadIfExists: true, scheduler: scheduler() });
     expect(() => new PBTScheduler({ checkpointDir: " " })).toThrow('checkpointDir must be a folder path, got " "');
+  });
+
+  it("refuses a checkpoint folder it cannot write before any segment trains", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "sextant-pbt-unwritable-"));
+    cleanups.push(folder);
+    const checkpointDir = join(folder, "taken");
+    writeFileSync(checkpointDir, "a file where the folder should be");
+    const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1, checkpointDir }) });
+    let trained = 0;
+    const error = await study.optimize((trial) => (trained++, toyObjective(trial))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FolderNotWritableError);
+    expect((error as Error).message).toBe(`cannot write to ${checkpointDir}: it is a file, not a folder`);
+    // It used to train every member's first segment in full and fail each at its save.
+    expect(trained).toBe(0);
+    expect(study.trials.filter((t) => t.state === "failed")).toHaveLength(0);
   });
 
   it("goes on after an upgrade from checkpoints saved in the folder an earlier version named", async () => {

@@ -38,6 +38,7 @@ import {
 import { CONSTRAINTS_ATTR, feasibilityRule, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
+import { ensureWritableFolder } from "./folders.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonicMs, resolveHeartbeat } from "./heartbeat.js";
 import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, shownValue } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
@@ -1755,12 +1756,18 @@ export class Study implements TrialHost {
   /**
    * Runs the objective on new trials until `nTrials`, the timeout, a `stopAfter` condition or
    * `stop()`. An objective that throws, or returns NaN or Infinity, fails its trial (the reason is
-   * kept in `systemAttrs.failReason`) and the study goes on; `TrialPruned` prunes it.
+   * kept in `systemAttrs.failReason`) and the study goes on; `TrialPruned` prunes it. A population
+   * study (a scheduler) whose checkpoint folder cannot be written throws FolderNotWritableError
+   * before any segment runs.
    */
   async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<void> {
     checkOptimizeOptions(objective, options);
     // Before the budget and the stored heartbeat are read below: a half-made study's are not stored yet.
     if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade();
+    // A checkpoint folder that cannot be written fails every segment at its first save, each after
+    // its training: refused here, before any runs (as `sextant tune` does).
+    const segments = this.segmentContext();
+    if (segments) ensureWritableFolder(segments.store.root);
     const concurrency = options.concurrency ?? 1;
     const nTrials = options.nTrials ?? Infinity;
     const deadline = options.timeoutSeconds !== undefined ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
