@@ -271,6 +271,23 @@ describe("sextant tune --warm-start", () => {
     expect(names.sort()).toEqual(["june", "may"]);
   });
 
+  it("leaves no storage file behind when a run into a new one is refused", async () => {
+    const fresh = join(dir, "refused.db");
+    const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "0"];
+    for (const command of ["tune", "create"]) {
+      const refused = await run([command, "--storage", `sqlite:${fresh}`, "--study", "july", "-n", "1", "--warm-start", "april", "-p", "x=float:-5:5", ...objective]);
+      expect([refused.code, refused.stderr]).toEqual([1, `sextant: --warm-start: no study named "april" in sqlite:${fresh}\n`]);
+      // An empty sextant.db was left, which commands then read as a storage without studies.
+      expect(existsSync(fresh)).toBe(false);
+    }
+    // A storage that was there already stays, studies and all.
+    const kept = `sqlite:${join(dir, "kept.db")}`;
+    expect((await run(["tune", "--storage", kept, "--study", "september", "-q", "-n", "1", "-p", "x=float:-5:5", ...objective])).code).toBe(0);
+    const before = (await run(["studies", "--storage", kept, "--json"])).stdout;
+    expect((await run(["tune", "--storage", kept, "--study", "october", "-n", "1", "--warm-start", "april", "-p", "x=float:-5:5", ...objective])).code).toBe(1);
+    expect((await run(["studies", "--storage", kept, "--json"])).stdout).toBe(before);
+  });
+
   it("turns the GP's warm start on, so its first trial is the earlier study's best, and auto's too", async () => {
     const storage = `sqlite:${join(dir, "warm-gp.db")}`;
     const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];

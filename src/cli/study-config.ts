@@ -3,7 +3,7 @@
  * settings (`cli:config`, from which a worker on any machine rebuilds the objective), and the
  * building of sampler, pruner and storage from those settings with user-facing errors.
  */
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
@@ -11,7 +11,7 @@ import { type Pruner, createPrunerByName } from "../pruners/index.js";
 import { type Sampler, createSamplerByName } from "../samplers/index.js";
 import { type Scheduler, createSchedulerByName } from "../schedulers/index.js";
 import { type Direction, type Distribution, type JsonValue, OptionError, validateDistribution } from "../space/index.js";
-import { type Storage, isMemoryUrl, openStorage } from "../storage/index.js";
+import { type Storage, isMemoryUrl, missingSqliteFile, openStorage } from "../storage/index.js";
 import { CommandNotFoundError, placeholdersIn, resolveExecutable } from "../study/command-runner.js";
 import { FolderNotWritableError, defaultCheckpointRoot, ensureWritableFolder, isHalfMadeStudy } from "../study/index.js";
 import type { ConfigSource, NamedComponent } from "./config.js";
@@ -205,6 +205,30 @@ export async function openCliStorage(url: string): Promise<Storage> {
     const message = error instanceof Error ? error.message : String(error);
     // Storage errors already name the URL ("cannot open sqlite:x.db: …"); do not say it twice.
     throw new UserError(message.startsWith("cannot open") ? message : `cannot open storage ${url}: ${message}`);
+  }
+}
+
+/**
+ * Opens a storage for a command that makes or runs a study (`tune`, `create`), runs `use` on it and
+ * closes it. A SQLite file the opening created is removed again when `use` throws before any study
+ * was made in it: a refused run (`--warm-start` naming no study, a checkpoint folder it cannot
+ * write) used to leave an empty sextant.db behind, which later commands took for a storage.
+ *
+ * @example
+ * await withCliStorage("sqlite:./sextant.db", (storage) => runTune(settings, storage));
+ */
+export async function withCliStorage<T>(url: string, use: (storage: Storage) => Promise<T>): Promise<T> {
+  const created = missingSqliteFile(url);
+  const storage = await openCliStorage(url);
+  let refused = true;
+  try {
+    const result = await use(storage);
+    refused = false;
+    return result;
+  } finally {
+    const unused = refused && created !== null && (await storage.listStudies().catch(() => [null])).length === 0;
+    await storage.close();
+    if (unused) for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(created + suffix, { force: true });
   }
 }
 

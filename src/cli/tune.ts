@@ -33,7 +33,7 @@ import {
   checkProgram,
   cliConfigRecord,
   halfMadeStudyRefusal,
-  openCliStorage,
+  withCliStorage,
 } from "./study-config.js";
 
 /**
@@ -478,8 +478,7 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   let sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
   const pruner = buildPruner(settings.pruner, settings.prunerSource);
   checkObjectiveCount(settings, sampler, pruner);
-  const storage = await openCliStorage(settings.storage);
-  try {
+  return await withCliStorage(settings.storage, async (storage) => {
     // A population resumed without a seed goes on with the one its study stored, as workers do: a
     // new one drawn on each rerun made two resumes from one state decide differently.
     const storedAttrs = (await storage.getStudy(settings.studyName))?.systemAttrs;
@@ -506,9 +505,7 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
       sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
     }
     return await runTune(settings, storage, sampler, pruner, scheduler, flags, io);
-  } finally {
-    await storage.close();
-  }
+  });
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   cliConfigRecord,
   halfMadeStudyRefusal,
   openCliStorage,
+  withCliStorage,
   readCliConfig,
 } from "./study-config.js";
 import {
@@ -114,8 +115,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
   // With the config file's place of each, as tune reports them (create used to drop file:line:column).
   checkObjectiveCount(settings, buildSampler(settings.sampler, settings.space, settings.samplerSource), buildPruner(settings.pruner, settings.prunerSource));
   const scheduler = settings.scheduler ? populationScheduler(settings) : null;
-  const storage = await openCliStorage(settings.storage);
-  try {
+  return await withCliStorage(settings.storage, async (storage) => {
     const existing = await storage.getStudy(settings.studyName);
     const refusal = existing ? (onlineTunerRefusal(existing) ?? halfMadeStudyRefusal(existing.systemAttrs, existing.name, storage.url)) : null;
     if (refusal !== null) throw new UserError(refusal);
@@ -167,9 +167,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       io.out(`  sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(study.name)}`);
     }
     return 0;
-  } finally {
-    await storage.close();
-  }
+  });
 }
 
 /**
