@@ -1070,10 +1070,23 @@ class Study:
         """The best complete trial of a single-objective study (the server keeps it; one request)."""
         if len(self.directions) != 1:
             raise RuntimeError("this study has several objectives; best_trial needs one")
-        best = self._connection.request("GET", self._path())["bestTrial"]
+        answer = self._connection.request("GET", self._path())
+        best = answer["bestTrial"]
         if best is None:
-            raise ValueError("no trial of study %r has completed yet" % self.study_name)
+            raise ValueError(self._no_best_reason(answer))
         return FrozenTrial(best, self._declared)
+
+    def _no_best_reason(self, answer):
+        """Why the study `answer` (GET /studies/{study}) has no best trial: none complete yet, or none feasible.
+
+        A study whose complete trials all break a constraint has no best trial either (as in Optuna);
+        "no trial has completed yet" sent its user looking for a run that never finished.
+        """
+        complete = answer["study"]["trialCounts"].get("complete", 0)
+        if complete == 0:
+            return "no trial of study %r has completed yet" % self.study_name
+        return ("no feasible trial in study %r yet: each of its %d complete trial(s) has a constraint value above 0 "
+                "(best_trial considers feasible trials only, as in Optuna)" % (self.study_name, complete))
 
     @property
     def best_trials(self):
@@ -1102,9 +1115,10 @@ class Study:
         """The study's recommended trial with its source and posterior (a :class:`Recommendation`; one request)."""
         if len(self.directions) != 1:
             raise RuntimeError("this study has several objectives; recommendation needs one")
-        data = self._connection.request("GET", self._path())["recommendedTrial"]
+        answer = self._connection.request("GET", self._path())
+        data = answer["recommendedTrial"]
         if data is None:
-            raise ValueError("no trial of study %r has completed yet" % self.study_name)
+            raise ValueError(self._no_best_reason(answer))
         return Recommendation(data, self._declared)
 
     @property

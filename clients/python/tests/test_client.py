@@ -204,6 +204,19 @@ class ConstraintsAndParetoTest(ClientTestCase):
         self.assertIn("constraints_func: body.constraints", states[1][1])
         self.assertEqual(states[2], (TrialState.COMPLETE, None))
 
+    def test_best_trial_of_a_study_whose_complete_trials_are_all_infeasible_says_so(self):
+        # It said "no trial of study ... has completed yet" beside a complete trial.
+        study = sextant_client.create_study(URL, unique("infeasible"), sampler="random", sampler_options={"seed": 1})
+        with self.assertRaisesRegex(ValueError, "has completed yet"):
+            study.best_trial
+        study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=2, constraints_func=lambda trial: [1.0])
+        for read in (lambda: study.best_trial, lambda: study.best_value, lambda: study.recommendation):
+            with self.assertRaises(ValueError) as raised:
+                read()
+            self.assertIn("no feasible trial", str(raised.exception))
+            self.assertIn("2 complete trial(s)", str(raised.exception))
+            self.assertNotIn("completed yet", str(raised.exception))
+
     def test_create_study_refuses_direction_and_directions_together(self):
         with self.assertRaises(ValueError):
             sextant_client.create_study(URL, unique("both"), "maximize", directions=["minimize", "minimize"])
