@@ -848,6 +848,22 @@ describe("HTTP API: safety", () => {
     expect((await call(app, "GET", "/studies/s/trials/0")).json.trial.state).toBe("running");
   });
 
+  it("says what a report's value and a sampler option may be, not a bare \"Invalid input\"", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    await call(app, "POST", "/studies/s/trials");
+    const cases: Array<[string, unknown, string, string]> = [
+      ["/studies/s/trials/0/report", { step: 1, value: null }, "body.value", 'body.value: must be a number, or "NaN", "Infinity" or "-Infinity"'],
+      ["/studies/s/trials/0/report", { step: 1, value: "nan" }, "body.value", 'body.value: must be a number, or "NaN", "Infinity" or "-Infinity"'],
+      ["/studies", { name: "t", sampler: { name: "tpe", options: { seed: [1] } } }, "body.sampler.options.seed", "body.sampler.options.seed: an option must be a string, a number, a boolean or null"],
+      ["/studies", { name: "t", pruner: { name: "median", options: { nStartupTrials: { n: 5 } } } }, "body.pruner.options.nStartupTrials", "body.pruner.options.nStartupTrials: an option must be a string, a number, a boolean or null"],
+    ];
+    for (const [path, body, field, message] of cases) {
+      const answer = await call(app, "POST", path, body);
+      expect([path, answer.status, answer.json.error.field, answer.json.error.message]).toEqual([path, 400, field, message]);
+    }
+  });
+
   it("refuses a body that is not UTF-8 with a 400, rather than storing U+FFFD in place of its bytes", async () => {
     const { app } = newApp();
     // Latin-1 "bad\xff\xfe": before, the study was created as "bad\uFFFD\uFFFD".

@@ -96,7 +96,7 @@ const Attributes = z
   );
 
 // null only for options that take it (TPE's magicClipExponent); the sampler's own check names the rest.
-const OptionValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const OptionValue = z.union([z.string(), z.number(), z.boolean(), z.null()], { error: "an option must be a string, a number, a boolean or null" });
 
 const SamplerSpec = z.strictObject({
   name: z.string().min(1).max(100),
@@ -142,7 +142,8 @@ export const UserAttrBody = z.strictObject({
 // is not valid TypeScript, in every schema that holds this one.
 export const NonFiniteName: z.ZodEnum<{ NaN: "NaN"; Infinity: "Infinity"; "-Infinity": "-Infinity" }> = z.enum(["NaN", "Infinity", "-Infinity"]);
 /** A number, or NaN and ±Infinity by {@link NonFiniteName}. */
-export const MaybeNonFinite = z.union([z.number(), NonFiniteName]);
+// Without its own error, a union's refusal read only "Invalid input" (a report's value of null or "nan").
+export const MaybeNonFinite = z.union([z.number(), NonFiniteName], { error: 'must be a number, or "NaN", "Infinity" or "-Infinity"' });
 
 /** The number a {@link NonFiniteName} (or a number) stands for. */
 export function numberOf(value: number | z.output<typeof NonFiniteName>): number {
