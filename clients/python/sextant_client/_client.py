@@ -874,6 +874,11 @@ class Study:
         one is <= 0; a constrained study's trials all give the same number of them. Values with
         state PRUNED or FAIL are a ValueError, as in Optuna; a pruned trial keeps its last reported value.
         """
+        if isinstance(trial, Trial) and (trial.study.study_name, trial.study._connection.url) != (self.study_name, self._connection.url):
+            # Told by number, it landed on this study's trial of that number: another trial's result
+            # overwritten (or a 409 that blamed a re-created study), and the right trial left running.
+            raise ValueError("tell: trial %d belongs to study %r at %s, not to %r at %s; tell it through its own study"
+                             % (trial.number, trial.study.study_name, trial.study._connection.url, self.study_name, self._connection.url))
         number = trial.number if isinstance(trial, Trial) else _integer(trial, "tell: trial")
         if state is None:
             state = TrialState.COMPLETE

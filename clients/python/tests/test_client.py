@@ -317,6 +317,21 @@ class PruningTest(ClientTestCase):
 
 
 class AskTellTest(ClientTestCase):
+    def test_tell_refuses_a_trial_of_another_study_and_writes_nothing(self):
+        # It told this study's trial of the same number: another trial's result overwritten, the right one left running.
+        first = sextant_client.create_study(URL, unique("first"), heartbeat_interval=None)
+        second = sextant_client.create_study(URL, unique("second"), heartbeat_interval=None)
+        mine, theirs = first.ask(), second.ask()
+        self.assertEqual(mine.number, theirs.number)
+        with self.assertRaisesRegex(ValueError, "belongs to study %r" % first.study_name):
+            second.tell(mine, 1.0)
+        self.assertEqual([(t.state, t.values) for t in first.trials], [(TrialState.RUNNING, None)])
+        self.assertEqual([(t.state, t.values) for t in second.trials], [(TrialState.RUNNING, None)])
+        # The same study loaded again takes it.
+        again = sextant_client.load_study(URL, first.study_name, heartbeat_interval=None)
+        self.assertEqual(again.tell(mine, 2.0).values, [2.0])
+        self.assertEqual(second.tell(theirs, 3.0).values, [3.0])
+
     def test_ask_with_fixed_distributions_then_tell(self):
         study = sextant_client.create_study(URL, unique("asktell"), "minimize", sampler="tpe", sampler_options={"seed": 4})
         space = {"x": FloatDistribution(-3, 3), "k": IntDistribution(0, 10, step=2)}
