@@ -1139,6 +1139,14 @@ class Study:
     def best_params(self):
         return self.best_trial.params
 
+    @property
+    def user_attrs(self):
+        """The study's user attributes, as `create_study(user_attrs=...)` gave them (one request), as Optuna's study.user_attrs.
+
+        NaN and infinities come back as floats, anywhere inside a value.
+        """
+        return _from_wire(self._connection.request("GET", self._path())["study"]["userAttrs"])
+
     def close(self):
         """Stops heartbeats of trials not yet told and closes the connection (a later call opens a new one)."""
         for heartbeat in list(self._heartbeats.values()):
@@ -1224,9 +1232,11 @@ def delete_study(url, name, *, token=None, timeout=60.0):
 
 
 def list_studies(url, *, token=None, timeout=60.0):
-    """Summaries of every study: name, directions, trialCounts by state, bestValue."""
+    """Summaries of every study: name, directions, trialCounts by state, bestValue, userAttrs."""
     connection = _Connection(url, token, timeout)
     try:
-        return connection.request("GET", "/studies")["studies"]
+        studies = connection.request("GET", "/studies")["studies"]
+        # Attributes as everywhere else in the client: NaN and infinities as floats, not the server's tags.
+        return [dict(study, userAttrs=_from_wire(study["userAttrs"])) if "userAttrs" in study else study for study in studies]
     finally:
         connection.close()

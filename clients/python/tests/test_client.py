@@ -538,6 +538,20 @@ class NonFiniteAttributeTest(ClientTestCase):
         self.assertEqual(wire["deeper"], {"$$$sextant:number": "NaN"})
         self.assertEqual(_wire(study)["study"]["userAttrs"], {"baseline": {"$sextant:number": "-Infinity"}, "note": "NaN"})
 
+    def test_a_study_gives_back_its_user_attributes_as_create_study_took_them(self):
+        # Study had no user_attrs (Optuna's study.user_attrs), and list_studies gave NaN as the wire's tag.
+        attrs = {"baseline": float("-inf"), "note": "NaN", "dataset": "mnist", "grid": [1, float("nan")]}
+        study = sextant_client.create_study(URL, unique("studyattrs"), user_attrs=attrs)
+
+        def check(read):
+            self.assertEqual(read["baseline"], -math.inf)
+            self.assertEqual((read["note"], read["dataset"], read["grid"][0]), ("NaN", "mnist", 1))
+            self.assertTrue(math.isnan(read["grid"][1]))
+
+        check(study.user_attrs)
+        check(sextant_client.load_study(URL, study.study_name).user_attrs)
+        check([s for s in sextant_client.list_studies(URL) if s["name"] == study.study_name][0]["userAttrs"])
+
 
 class HeartbeatTest(ClientTestCase):
     def test_a_running_trial_beats_from_a_thread_until_it_is_told(self):
