@@ -805,6 +805,24 @@ describe("HTTP API: safety", () => {
     expect([wrong.status, wrong.json.error.field]).toEqual([400, "body.heartbeat"]);
   });
 
+  it("fails and queues again a trial whose ask could not store its parameters, rather than leave it running for nobody", async () => {
+    const { app, storage } = newApp({ storage: await openStorage("sqlite::memory:") });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 1 } } });
+    // The trial is created, then the write of its parameters meets a database locked past the deadline.
+    const updateTrial = storage.updateTrial.bind(storage);
+    let refusals = 1;
+    storage.updateTrial = (id, patch) => (refusals-- > 0 ? Promise.reject(new StorageBusyError("sqlite:x.db stayed locked for 60 s")) : updateTrial(id, patch));
+    const busy = await call(app, "POST", "/studies/s/trials", { heartbeat: true, space: { x: SPACE.x } });
+    expect(busy.status).toBe(503);
+    // Its client got no number, so nothing would ever tell it; never marked as beating, no reaper failed it either.
+    const zero = (await call(app, "GET", "/studies/s/trials/0")).json.trial;
+    expect(zero.state).toBe("failed");
+    expect(zero.systemAttrs.failReason).toContain("its ask was answered with an error");
+    // Queued again, so a budget of queued trials does not end one short.
+    const next = await call(app, "POST", "/studies/s/trials", { heartbeat: true, space: { x: SPACE.x } });
+    expect([next.status, next.json.trial.number, next.json.trial.systemAttrs.retryOf]).toEqual([201, 1, 0]);
+  });
+
   it("answers 401 without the token or with a wrong one, and 200 with it", async () => {
     const { app } = newApp({ token: "s3cret-token" });
     expect((await call(app, "GET", "/studies")).status).toBe(401);

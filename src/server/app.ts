@@ -534,6 +534,22 @@ export function createServerApp(options: ServerAppOptions): Hono {
     }
   }
 
+  /**
+   * Fails, and queues again as a reaper would, a trial whose ask answers with an error (its
+   * parameters could not be stored: the database stayed locked, or its connection broke): its
+   * client never learns its number, so nothing would tell it, and, never marked as beating, no
+   * reaper would fail it. It stayed running for good, a budget of queued trials one short.
+   * Best effort: storage that is still unreachable leaves it as it was.
+   */
+  async function abandonUnansweredTrial(study: Study, trial: Trial, error: unknown): Promise<void> {
+    try {
+      const failed = await study.tell(trial, { state: "failed", reason: `its ask was answered with an error before its client got it: ${(error as Error).message}` });
+      await study.queueRetry(failed);
+    } catch {
+      // The error the client gets is the first one.
+    }
+  }
+
   /** Changes a running trial and answers once the change is stored, so any server reading it next sees it. */
   async function writeTrial<T>(params: { study: string; number: string }, query: { trialId?: string }, change: (trial: Trial) => T): Promise<T> {
     return withStudy(params.study, async (study) => {
@@ -698,7 +714,12 @@ export function createServerApp(options: ServerAppOptions): Hono {
           // Marked in the same write as the asked parameters: a client killed before its first
           // beat (the Python client's comes after 5 s) would otherwise leave the trial running forever.
           if (body.heartbeat === true) trial.setSystemAttr(CLIENT_BEATS_ATTR, true);
-          await study.flushTrial(trial);
+          try {
+            await study.flushTrial(trial);
+          } catch (error) {
+            await abandonUnansweredTrial(study, trial, error);
+            throw error;
+          }
           // The stored record, so that `seq` and the attributes are what later reads will show:
           // the study keeps what its last write of the trial returned.
           const known = study.trials[trial.number];
