@@ -805,6 +805,14 @@ describe("HTTP API: safety", () => {
     expect([wrong.status, wrong.json.error.field]).toEqual([400, "body.heartbeat"]);
   });
 
+  it("says its heartbeat grace in /health, so a client can refuse an interval that would get its live trials reaped", async () => {
+    for (const [options, grace] of [[{}, 60], [{ heartbeatGraceSeconds: 7.5 }, 7.5]] as const) {
+      const health = await call(newApp(options).app, "GET", "/health");
+      expectShape(api.HealthResponse, health.json);
+      expect([health.status, health.json.status, health.json.heartbeatGraceSeconds]).toEqual([200, "ok", grace]);
+    }
+  });
+
   it("fails and queues again a trial whose ask could not store its parameters, rather than leave it running for nobody", async () => {
     const { app, storage } = newApp({ storage: await openStorage("sqlite::memory:") });
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 1 } } });

@@ -568,7 +568,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
       summary: "Whether the server is up, and its version",
       status: 200,
       response: api.HealthResponse,
-      handle: async () => ({ status: "ok", version }),
+      // The grace, so a client can refuse a heartbeat interval that would get its live trials reaped.
+      handle: async () => ({ status: "ok", version, heartbeatGraceSeconds: graceSeconds }),
     }),
     route({
       method: "get",

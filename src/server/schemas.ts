@@ -263,7 +263,13 @@ export const ReportResponse = z.strictObject({
   ignored: z.boolean().describe("true when the step already had another value, which stands: a step keeps its first value (as in Optuna)"),
 });
 export const OpenApiResponse = z.looseObject({ openapi: z.string(), info: z.record(z.string(), z.unknown()), paths: z.record(z.string(), z.unknown()) });
-export const HealthResponse = z.strictObject({ status: z.literal("ok"), version: z.string() });
+export const HealthResponse = z.strictObject({
+  status: z.literal("ok"),
+  version: z.string(),
+  heartbeatGraceSeconds: z
+    .number()
+    .describe("how long a trial whose client beats may stay silent before it is failed; a client beats at least twice as often (the Python client refuses a longer heartbeat_interval)"),
+});
 /**
  * Machine-readable reasons an error answer may carry in `error.code`, for clients that act on
  * one apart from others of its status (the message is for people and may change).

@@ -801,6 +801,7 @@ class Study:
     def __init__(self, connection, data, heartbeat_interval=5.0):
         self._connection = connection
         self._heartbeat_interval = heartbeat_interval
+        self._heartbeat_interval_checked = False
         self._heartbeats = {}
         self.study_name = data["name"]
         self.directions = list(data["directions"])
@@ -848,6 +849,10 @@ class Study:
         """
         body = {}
         if self._heartbeat_interval:
+            if not self._heartbeat_interval_checked:
+                # Before the first trial: a study is still made or loaded for reading with any interval.
+                _check_heartbeat_interval(self._connection, self._heartbeat_interval, "ask")
+                self._heartbeat_interval_checked = True
             body["heartbeat"] = True
         if fixed_distributions:
             body["space"] = {}
@@ -1182,6 +1187,27 @@ def _as_values(result, field):
     return [float(_number(value, name)) for value, name in zip(values, names)]
 
 
+def _check_heartbeat_interval(connection, heartbeat_interval, call):
+    """Refuses a heartbeat interval the server's grace would not wait for twice over, as the library refuses it.
+
+    With beats every 70 s and the server's grace of 60 s, every trial longer than a minute was failed
+    while it ran, run again elsewhere, and its result dropped. A server that does not say its grace
+    (an older one's /health does not) is not checked.
+    """
+    if not heartbeat_interval:
+        return
+    try:
+        grace = connection.request("GET", "/health").get("heartbeatGraceSeconds")
+    except SextantError as error:
+        if error.status is None:
+            raise
+        return  # an older server, or something in front of it that answers no /health: nothing to check against
+    if isinstance(grace, (int, float)) and not isinstance(grace, bool) and grace < 2 * heartbeat_interval:
+        raise ValueError("%s: heartbeat_interval=%r s is more than half the server's heartbeat grace (%g s): the server "
+                         "fails a trial whose client stays silent for longer than the grace, so one late beat would fail "
+                         "a trial that is still running; beat at most every %g s" % (call, heartbeat_interval, grace, grace / 2))
+
+
 def create_study(url, name, direction=None, *, directions=None, token=None, sampler=None, sampler_options=None,
                  pruner=None, pruner_options=None, load_if_exists=False, user_attrs=None, timeout=60.0,
                  heartbeat_interval=5.0, retry_timeout=60.0):
@@ -1189,7 +1215,8 @@ def create_study(url, name, direction=None, *, directions=None, token=None, samp
 
     `sampler` and `pruner` are names as the CLI takes them ("tpe", "random", "median", ...), with
     their options as dicts, e.g. sampler="tpe", sampler_options={"seed": 1}. While a trial runs,
-    a thread sends a heartbeat every `heartbeat_interval` seconds (None turns it off); a trial
+    a thread sends a heartbeat every `heartbeat_interval` seconds (None turns it off; more than half
+    the server's grace is a ValueError at the first ask, since one late beat would fail a live trial); a trial
     whose process is killed, even before its first beat, is failed by the server at the study's
     next ask once no beat came for the server's grace (60 s by default). A server
     that refuses connections after it has answered once is waited for up to `retry_timeout`

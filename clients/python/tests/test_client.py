@@ -554,6 +554,23 @@ class NonFiniteAttributeTest(ClientTestCase):
 
 
 class HeartbeatTest(ClientTestCase):
+    def test_a_heartbeat_interval_over_half_the_servers_grace_is_refused_before_a_trial_starts(self):
+        # Beats every 70 s against the grace of 60 s: each trial longer than a minute was failed while
+        # it ran (and run again elsewhere), its result dropped with a warning.
+        name = unique("slowbeat")
+        study = sextant_client.create_study(URL, name, heartbeat_interval=70)
+        with self.assertRaises(ValueError) as refused:
+            study.optimize(lambda trial: 1.0, n_trials=1)
+        self.assertIn("heartbeat_interval=70 s is more than half the server's heartbeat grace (60 s)", str(refused.exception))
+        self.assertIn("beat at most every 30 s", str(refused.exception))
+        with self.assertRaises(ValueError):
+            sextant_client.load_study(URL, name, heartbeat_interval=31).ask()
+        self.assertEqual(study.trials, [])
+        # Half the grace, or no beats at all, is fine.
+        for interval, number in ((30, 0), (None, 1)):
+            with sextant_client.load_study(URL, name, heartbeat_interval=interval) as fine:
+                self.assertEqual(fine.ask().number, number)
+
     def test_a_running_trial_beats_from_a_thread_until_it_is_told(self):
         study = sextant_client.create_study(URL, unique("beat"), sampler="random", heartbeat_interval=0.2)
         trial = study.ask()
