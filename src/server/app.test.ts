@@ -831,6 +831,25 @@ describe("HTTP API: safety", () => {
     expect([next.status, next.json.trial.number, next.json.trial.systemAttrs.retryOf]).toEqual([201, 1, 0]);
   });
 
+  it("queues a reaped trial again only as many times as the study's stored maxRetries (sextant create --max-retries) allow", async () => {
+    const { app, storage } = newApp({ heartbeatGraceSeconds: 0.3 });
+    await storage.createStudy("once", ["minimize"], { systemAttrs: { "cli:config": { version: 1, maxRetries: 1 } } });
+    const dead = async () => {
+      const asked = await call(app, "POST", "/studies/once/trials", { heartbeat: true, space: { x: SPACE.x } });
+      expect(asked.status).toBe(201);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      return asked.json.trial;
+    };
+    // Trial 0's client dies; it is queued again once (trial 1), whose client dies too.
+    expect((await dead()).number).toBe(0);
+    const retry = await dead();
+    expect([retry.number, retry.systemAttrs.retryOf, retry.systemAttrs.retryCount]).toEqual([1, 0, 1]);
+    // The study allows one retry: trial 1 is failed and not queued again (it was, up to 3 times).
+    const next = (await call(app, "POST", "/studies/once/trials", { heartbeat: true })).json.trial;
+    expect([next.number, next.systemAttrs.retryOf]).toEqual([2, undefined]);
+    expect((await call(app, "GET", "/studies/once/trials/1")).json.trial.state).toBe("failed");
+  });
+
   it("answers 401 without the token or with a wrong one, and 200 with it", async () => {
     const { app } = newApp({ token: "s3cret-token" });
     expect((await call(app, "GET", "/studies")).status).toBe(401);

@@ -294,6 +294,13 @@ function registeredName(record: StudyRecord, key: "sampler" | "pruner", entries:
   return entries.some((entry) => entry.name === name) ? name : null;
 }
 
+/** The retries `sextant create --max-retries` stored for the study's workers, or the library's default. */
+function storedMaxRetries(systemAttrs: Readonly<Record<string, JsonValue>>): number | undefined {
+  const cliConfig = systemAttrs["cli:config"] as { maxRetries?: unknown } | undefined;
+  const stored = cliConfig?.maxRetries;
+  return typeof stored === "number" && Number.isSafeInteger(stored) && stored >= 0 ? stored : undefined;
+}
+
 function storedSpace(record: StudyRecord): Record<string, Distribution> | undefined {
   const cliConfig = record.systemAttrs["cli:config"] as { space?: unknown } | undefined;
   return (record.systemAttrs[SPACE_ATTR] ?? cliConfig?.space) as Record<string, Distribution> | undefined;
@@ -454,7 +461,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
       }
       // Queued again as a worker's reaper does: a study with a budget of queued trials (sextant
       // create --trials) ended short by each dead client's trial when the server noticed first.
-      await study.queueRetry(failed);
+      // At most as often as the study allows its workers (sextant create --max-retries).
+      await study.queueRetry(failed, storedMaxRetries(study.systemAttrs));
     }
     if (reaped > 0) await study.refresh();
   }
