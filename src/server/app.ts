@@ -434,14 +434,18 @@ export function createServerApp(options: ServerAppOptions): Hono {
   const version = packageVersion();
   const { graceSeconds, origins } = checkServerAppSettings(options);
   const lastReaped = new Map<number, number>();
+  const startedAt = Date.now();
 
   /**
    * Fails the study's running trials whose clients beat and then fell silent for longer than the
    * grace (as Optuna's fail_stale_trials does when a worker asks). Checked at most a few times per
-   * grace period per study, so asks do not each pay for the query.
+   * grace period per study, so asks do not each pay for the query. Not in this server's first grace:
+   * while it was down (a restart, an upgrade) its clients' beats were refused, and the first ask
+   * after it came back failed every trial still running, live ones included, before they could beat.
    */
   async function reapSilentTrials(study: Study): Promise<void> {
     const now = Date.now();
+    if (now - startedAt < graceSeconds * 1000) return;
     if (now - (lastReaped.get(study.id) ?? 0) < Math.min((graceSeconds * 1000) / 4, 5000)) return;
     lastReaped.set(study.id, now);
     let reaped = 0;
