@@ -885,6 +885,8 @@ class Study:
             raise ValueError("tell: trial %d belongs to study %r at %s, not to %r at %s; tell it through its own study"
                              % (trial.number, trial.study.study_name, trial.study._connection.url, self.study_name, self._connection.url))
         number = trial.number if isinstance(trial, Trial) else _integer(trial, "tell: trial")
+        # A trial asked through another object of this study (loaded again) names its id too.
+        trial_id = trial._id if isinstance(trial, Trial) else None
         if state is None:
             state = TrialState.COMPLETE
         if state in (TrialState.PRUNED, TrialState.FAIL) and values is not None:
@@ -901,7 +903,7 @@ class Study:
                 # As Optuna's tell and the library do: the trial fails with the reason, and the
                 # caller is warned. It raised, and the trial stayed running.
                 warnings.warn("sextant_client: trial %d failed: %s" % (number, error), stacklevel=2)
-                return self._finish(number, {"state": "failed", "reason": str(error)})
+                return self._finish(number, {"state": "failed", "reason": str(error)}, trial_id=trial_id)
             body = {"state": "complete", "values": told}
             if constraints is not None:
                 body["constraints"] = _as_values(constraints, "tell: constraints")
@@ -913,9 +915,9 @@ class Study:
             body = {"state": "failed"}
         else:
             raise ValueError("tell: state must be COMPLETE, PRUNED or FAIL, got %r" % (state,))
-        return self._finish(number, body)
+        return self._finish(number, body, trial_id=trial_id)
 
-    def _finish(self, number, body, retry=True):
+    def _finish(self, number, body, retry=True, trial_id=None):
         """Tells the server the trial's result; its heartbeat goes on until the server has it.
 
         A refused tell (a 400), or one that got no answer, leaves the trial running and this
@@ -924,7 +926,8 @@ class Study:
         finished elsewhere), stops the beats. Safe to repeat after a 503: a busy storage stored
         nothing, and a trial told twice answers 409, never a second result.
         """
-        trial_id = self._asked_ids.get(number)
+        if trial_id is None:
+            trial_id = self._asked_ids.get(number)
         query = {"trialId": trial_id} if trial_id is not None else None
         try:
             answer = self._connection.request("POST", self._path("/trials/%d/tell" % number), body, query=query, retry=retry, repeatable=True)

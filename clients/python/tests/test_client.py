@@ -739,6 +739,22 @@ class RecreatedStudyTest(ClientTestCase):
         theirs.suggest_float("x", 0, 1)
         self.assertEqual(new.tell(theirs, 1.0).values, [1.0])
 
+    def test_a_trial_told_through_the_study_loaded_again_cannot_write_into_the_new_study_either(self):
+        # Told through another object of the study, the tell carried no trialId and landed on the new study's trial.
+        name = unique("reloaded")
+        old = sextant_client.create_study(URL, name, sampler="random", heartbeat_interval=None)
+        held = old.ask()
+        sextant_client.delete_study(URL, name)
+        new = sextant_client.create_study(URL, name, sampler="random", heartbeat_interval=None)
+        theirs = new.ask()
+        self.assertEqual(theirs.number, held.number)
+        again = sextant_client.load_study(URL, name, heartbeat_interval=None)
+        with self.assertRaises(SextantError) as caught:
+            again.tell(held, 123.0)
+        self.assertEqual((caught.exception.status, caught.exception.field), (409, "query.trialId"))
+        self.assertEqual([(t.state, t.values) for t in again.trials], [(TrialState.RUNNING, None)])
+        self.assertEqual(again.tell(theirs, 1.0).values, [1.0])
+
     def test_a_study_object_reads_a_re_created_study_from_the_start(self):
         # It went on from the deleted study's seq: its trials beside the new one's, as one study.
         name = unique("reread")
