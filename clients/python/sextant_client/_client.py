@@ -345,6 +345,8 @@ class _Connection:
         self._timeout = timeout
         self._retry_timeout = retry_timeout or 0.0
         self._reached = False
+        # Whether the Sextant server itself (not only something in front of it) has answered once.
+        self._answered = False
         self._local = threading.local()
 
     def close(self):
@@ -384,6 +386,16 @@ class _Connection:
             try:
                 return self._request_once(method, path, body, query, fresh)
             except SextantError as error:
+                if repeatable and self._answered and getattr(error, "_from_proxy", False):
+                    # A proxy in front of the server (TLS, an ingress) answers 502, 503 or 504 while the
+                    # server restarts, where a direct connection is refused: waited for the same way,
+                    # for requests safe to repeat (the proxy may have passed one on before it failed).
+                    waited = self._wait_for_restart(deadline, delay, retry, "answered %s %s with HTTP %d from in front of it (%s)"
+                                                    % (method, path, error.status, error.message))
+                    if waited is None:
+                        raise
+                    deadline, delay = waited
+                    continue
                 pause = next(busy_delays, None) if error.status == 503 else None
                 if pause is None:
                     raise
@@ -394,18 +406,12 @@ class _Connection:
                 if not self._reached:
                     raise ServerUnreachableError("cannot reach the Sextant server at %s: %s (is `sextant serve` running there?)"
                                                  % (self.url, error.strerror or error)) from None
-                now = time.monotonic()
-                if deadline is None:
-                    deadline = now + (self._retry_timeout if retry else 0.0)
-                    if now < deadline:
-                        _log.warning("sextant_client: the server at %s refused %s %s (%s); retrying for up to %g s",
-                                     self.url, method, path, error.strerror or error, self._retry_timeout)
-                if now >= deadline:
+                waited = self._wait_for_restart(deadline, delay, retry, "refused %s %s (%s)" % (method, path, error.strerror or error))
+                if waited is None:
                     raise ServerUnreachableError("the Sextant server at %s stopped answering: %s (retried %s %s for %g s)"
                                                  % (self.url, error.strerror or error, method, path,
                                                     self._retry_timeout if retry else 0.0)) from None
-                time.sleep(min(delay, max(0.0, deadline - now)))
-                delay = min(delay * 2, 5.0)
+                deadline, delay = waited
             except TimeoutError:  # socket.timeout: no answer (or no connection) within `timeout`
                 raise ServerTimeoutError("%s %s/api/v1%s: no answer from the Sextant server within %g s (the client's timeout; "
                                          "the request may still have acted)" % (method, self.url, path, self._timeout)) from None
@@ -413,6 +419,22 @@ class _Connection:
                 # A name that does not resolve, an unreachable network, a connection broken before the answer.
                 raise ServerUnreachableError("%s %s/api/v1%s: no answer from the Sextant server: %s: %s"
                                              % (method, self.url, path, type(error).__name__, error or "connection closed")) from None
+
+    def _wait_for_restart(self, deadline, delay, retry, what):
+        """Sleeps before sending again a request the restarting server did not take (`what` it did instead).
+
+        Answers the (deadline, delay) of the next attempt, or None once `retry_timeout` (0 without `retry`)
+        has passed since the first refusal, the deadline None then.
+        """
+        now = time.monotonic()
+        if deadline is None:
+            deadline = now + (self._retry_timeout if retry else 0.0)
+            if now < deadline:
+                _log.warning("sextant_client: the server at %s %s; retrying for up to %g s", self.url, what, self._retry_timeout)
+        if now >= deadline:
+            return None
+        time.sleep(min(delay, max(0.0, deadline - now)))
+        return deadline, min(delay * 2, 5.0)
 
     def _request_once(self, method, path, body, query, fresh_connection=False):
         target = self._base + "/api/v1" + path
@@ -462,10 +484,16 @@ class _Connection:
         except ValueError:  # UnicodeDecodeError included
             # Another program on that port, or a proxy's error page (502 while the server restarts):
             # say so, rather than let a JSONDecodeError that names neither the URL nor the status escape.
-            raise SextantError(response.status, "%s %s: the server at %s answered HTTP %d %s with a body that is not JSON "
-                               "(Content-Type %s, beginning %r); is a Sextant server listening there?"
-                               % (method, target, self.url, response.status, response.reason,
-                                  response.getheader("Content-Type") or "none", raw[:80].decode("utf-8", "replace"))) from None
+            error = SextantError(response.status, "%s %s: the server at %s answered HTTP %d %s with a body that is not JSON "
+                                 "(Content-Type %s, beginning %r); is a Sextant server listening there?"
+                                 % (method, target, self.url, response.status, response.reason,
+                                    response.getheader("Content-Type") or "none", raw[:80].decode("utf-8", "replace")))
+            error._from_proxy = response.status in (502, 503, 504)
+            raise error from None
+        sextant_error = isinstance(data, dict) and isinstance(data.get("error"), dict)
+        if response.status < 400 or sextant_error:
+            # The Sextant server itself answered: a proxy's outage answer later means it is restarting.
+            self._answered = True
         if response.status >= 400:
             error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
             message = error.get("message") or response.reason
@@ -478,7 +506,10 @@ class _Connection:
                 cls = DuplicatedStudyError
             else:
                 cls = SextantError
-            raise cls(response.status, message, error.get("field"), code)
+            raised = cls(response.status, message, error.get("field"), code)
+            # The server never answers 502 or 504; a 503 of its own (storage busy) says so in its JSON.
+            raised._from_proxy = response.status in (502, 504) or (response.status == 503 and not sextant_error)
+            raise raised
         return data
 
 

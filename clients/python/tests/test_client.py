@@ -1067,6 +1067,44 @@ class NoAnswerTest(ClientTestCase):
             server.close()
 
 
+class ProxyRestartTest(ClientTestCase):
+    def test_a_proxys_502_503_or_504_while_the_server_restarts_is_waited_for_as_a_refused_connection_is(self):
+        # Behind a proxy (https, an ingress), a restarting server answers 502, 503 or 504 rather than
+        # refusing the connection: the tell of a result computed meanwhile raised at once, and optimize stopped.
+        running = {"number": 0, "state": "running", "params": {}, "distributions": {}, "values": None, "intermediate": {},
+                   "userAttrs": {}, "systemAttrs": {}, "startedAt": 0, "finishedAt": None}
+        gateway = (502, {"message": "Bad Gateway"})
+        server = _ScriptedServer({
+            ("GET", "/api/v1/studies/s"): [(200, {"study": {"name": "s", "directions": ["minimize"]}})],
+            ("POST", "/api/v1/studies/s/trials"): [gateway, (201, {"trial": running})],
+            ("POST", "/api/v1/studies/s/trials/0/tell"): [gateway, (503, {"message": "no healthy upstream"}), (504, {}),
+                                                            (200, {"trial": dict(running, state="complete", values=[1.0])})],
+        })
+        try:
+            study = sextant_client.load_study(server.url, "s", heartbeat_interval=None, retry_timeout=30)
+            # An ask is not sent again: the proxy may have passed it on before it failed (two trials).
+            with self.assertRaises(SextantError) as ask:
+                study.ask()
+            self.assertEqual((ask.exception.status, server.count("POST", "/api/v1/studies/s/trials")), (502, 1))
+            trial = study.ask()
+            with self.assertLogs("sextant_client", level="WARNING") as logs:
+                self.assertEqual(study.tell(trial, 1.0).state, TrialState.COMPLETE)
+            self.assertEqual(server.count("POST", "/api/v1/studies/s/trials/0/tell"), 4)
+            self.assertIn("answered POST /studies/s/trials/0/tell with HTTP 502 from in front of it (Bad Gateway); retrying for up to 30 s",
+                          logs.output[0])
+            study.close()
+        finally:
+            server.close()
+        # A URL whose answers never came from a Sextant server (a proxy to nothing) is said at once, as before.
+        nothing = _ScriptedServer({("GET", "/api/v1/studies/s"): [gateway]})
+        try:
+            with self.assertRaises(SextantError) as never:
+                sextant_client.load_study(nothing.url, "s", retry_timeout=30)
+            self.assertEqual((never.exception.status, nothing.count("GET", "/api/v1/studies/s")), (502, 1))
+        finally:
+            nothing.close()
+
+
 class NotSextantTest(ClientTestCase):
     def test_an_answer_that_is_not_json_raises_a_sextant_error_naming_the_url_and_the_status(self):
         # Another program on the port, or a proxy's HTML error page: this used to raise a bare
