@@ -1221,6 +1221,20 @@ def _as_values(result, field):
     return [float(_number(value, name)) for value, name in zip(values, names)]
 
 
+def _heartbeat_seconds(value, call):
+    """`heartbeat_interval` checked: None (or 0) for no heartbeats, else a finite number of seconds above 0.
+
+    A negative or NaN interval made the heartbeat thread beat without pause (hundreds of requests a
+    second per trial), and a string ("5" from an environment variable) killed it at its first wait.
+    """
+    if value is None:
+        return None
+    seconds = float(_number(value, "%s: heartbeat_interval" % call))
+    if seconds < 0:
+        raise ValueError("%s: heartbeat_interval must be a number of seconds above 0 (or None for no heartbeats), got %r" % (call, value))
+    return seconds or None
+
+
 def _check_heartbeat_interval(connection, heartbeat_interval, call):
     """Refuses a heartbeat interval the server's grace would not wait for twice over, as the library refuses it.
 
@@ -1237,7 +1251,7 @@ def _check_heartbeat_interval(connection, heartbeat_interval, call):
             raise
         return  # an older server, or something in front of it that answers no /health: nothing to check against
     if isinstance(grace, (int, float)) and not isinstance(grace, bool) and grace < 2 * heartbeat_interval:
-        raise ValueError("%s: heartbeat_interval=%r s is more than half the server's heartbeat grace (%g s): the server "
+        raise ValueError("%s: heartbeat_interval=%g s is more than half the server's heartbeat grace (%g s): the server "
                          "fails a trial whose client stays silent for longer than the grace, so one late beat would fail "
                          "a trial that is still running; beat at most every %g s" % (call, heartbeat_interval, grace, grace / 2))
 
@@ -1259,6 +1273,7 @@ def create_study(url, name, direction=None, *, directions=None, token=None, samp
     if direction is not None and directions is not None:
         # The server and the library refuse both; this dropped `direction` without a word.
         raise ValueError("create_study: give either direction or directions, not both")
+    heartbeat_interval = _heartbeat_seconds(heartbeat_interval, "create_study")
     connection = _Connection(url, token, timeout, retry_timeout)
     body = {"name": name, "loadIfExists": bool(load_if_exists)}
     if directions is not None:
@@ -1279,6 +1294,7 @@ def create_study(url, name, direction=None, *, directions=None, token=None, samp
 
 def load_study(url, name, *, token=None, timeout=60.0, heartbeat_interval=5.0, retry_timeout=60.0):
     """The existing study `name`; SextantError (status 404) if there is none. `retry_timeout` as in create_study."""
+    heartbeat_interval = _heartbeat_seconds(heartbeat_interval, "load_study")
     connection = _Connection(url, token, timeout, retry_timeout)
     return Study(connection, connection.request("GET", "/studies/" + _quote(name))["study"], heartbeat_interval)
 

@@ -571,6 +571,21 @@ class HeartbeatTest(ClientTestCase):
             with sextant_client.load_study(URL, name, heartbeat_interval=interval) as fine:
                 self.assertEqual(fine.ask().number, number)
 
+    def test_a_heartbeat_interval_that_is_no_positive_number_is_refused(self):
+        # -1 and NaN beat without pause (about 800 requests a second per trial); "5" killed the thread at its first wait.
+        name = unique("badbeat")
+        for interval, kind in ((-1, ValueError), (float("nan"), ValueError), ("5", TypeError), (True, TypeError)):
+            for call in (lambda: sextant_client.create_study(URL, name, heartbeat_interval=interval),
+                         lambda: sextant_client.load_study(URL, name, heartbeat_interval=interval)):
+                with self.assertRaisesRegex(kind, "heartbeat_interval"):
+                    call()
+        self.assertNotIn(name, [s["name"] for s in sextant_client.list_studies(URL)])
+        # 0 and None: no heartbeats, as before.
+        for interval in (0, None):
+            with sextant_client.create_study(URL, name, heartbeat_interval=interval, load_if_exists=True) as study:
+                study.ask()
+                self.assertEqual(study._heartbeats, {})
+
     def test_a_running_trial_beats_from_a_thread_until_it_is_told(self):
         study = sextant_client.create_study(URL, unique("beat"), sampler="random", heartbeat_interval=0.2)
         trial = study.ask()
