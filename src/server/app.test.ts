@@ -917,8 +917,10 @@ describe("HTTP API: safety", () => {
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
     await call(app, "POST", "/studies/s/trials");
     const cases: Array<[string, unknown, string, string]> = [
-      ["/studies/s/trials/0/report", { step: 1, value: null }, "body.value", 'body.value: must be a number, or "NaN", "Infinity" or "-Infinity"'],
-      ["/studies/s/trials/0/report", { step: 1, value: "nan" }, "body.value", 'body.value: must be a number, or "NaN", "Infinity" or "-Infinity"'],
+      ["/studies/s/trials/0/report", { step: 1, value: null }, "body.value", 'body.value: must be a finite number, or "NaN", "Infinity" or "-Infinity"'],
+      ["/studies/s/trials/0/report", { step: 1, value: "nan" }, "body.value", 'body.value: must be a finite number, or "NaN", "Infinity" or "-Infinity"'],
+      // 1e400 is a JSON number that overflows to Infinity: said as such, not as "must be a number".
+      ["/studies/s/trials/0/report", '{"step": 1, "value": 1e400}', "body.value", 'body.value: must be a finite number, or "NaN", "Infinity" or "-Infinity"'],
       ["/studies", { name: "t", sampler: { name: "tpe", options: { seed: [1] } } }, "body.sampler.options.seed", "body.sampler.options.seed: an option must be a string, a number, a boolean or null"],
       ["/studies", { name: "t", pruner: { name: "median", options: { nStartupTrials: { n: 5 } } } }, "body.pruner.options.nStartupTrials", "body.pruner.options.nStartupTrials: an option must be a string, a number, a boolean or null"],
     ];

@@ -143,7 +143,7 @@ export const UserAttrBody = z.strictObject({
 export const NonFiniteName: z.ZodEnum<{ NaN: "NaN"; Infinity: "Infinity"; "-Infinity": "-Infinity" }> = z.enum(["NaN", "Infinity", "-Infinity"]);
 /** A number, or NaN and ±Infinity by {@link NonFiniteName}. */
 // Without its own error, a union's refusal read only "Invalid input" (a report's value of null or "nan").
-export const MaybeNonFinite = z.union([z.number(), NonFiniteName], { error: 'must be a number, or "NaN", "Infinity" or "-Infinity"' });
+export const MaybeNonFinite = z.union([z.number(), NonFiniteName], { error: 'must be a finite number, or "NaN", "Infinity" or "-Infinity"' });
 
 /** The number a {@link NonFiniteName} (or a number) stands for. */
 export function numberOf(value: number | z.output<typeof NonFiniteName>): number {
