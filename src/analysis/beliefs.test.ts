@@ -83,6 +83,18 @@ describe("modelBeliefs", () => {
     expect(modelBeliefs(study.trials, { x: space.x }, { params: ["x"], points: 21 })).toEqual(slice);
   });
 
+  it("stays finite when some trials returned a penalty near the largest double", () => {
+    // An objective that returns Number.MAX_VALUE where training diverged: squaring it overflowed
+    // the spread, and every mean came out NaN.
+    const penalized = history.map((t) => ((t.params.x as number) > 0.8 ? { ...t, values: [Number.MAX_VALUE] } : t));
+    expect(penalized.some((t) => t.values![0] === Number.MAX_VALUE)).toBe(true);
+    const slice = modelBeliefs(penalized, space, { params: ["x"], points: 11 }) as BeliefSlice;
+    for (const value of [...slice.mean, ...slice.std]) expect(Number.isFinite(value)).toBe(true);
+    const mixedSigns = history.map((t, i) => ({ ...t, values: [i % 2 ? Number.MAX_VALUE : -Number.MAX_VALUE] }));
+    const signs = modelBeliefs(mixedSigns, space, { params: ["x"], points: 11 }) as BeliefSlice;
+    for (const value of [...signs.mean, ...signs.std]) expect(Number.isNaN(value)).toBe(false);
+  });
+
   it("names the field that is wrong", () => {
     expect(() => modelBeliefs(history, space, { params: ["nope"] as [string] })).toThrow(/params: "nope" is not in the space/);
     expect(() => modelBeliefs(history, space, { params: ["x", "x"] })).toThrow(/params: give one parameter or two different ones/);

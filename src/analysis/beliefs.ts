@@ -29,6 +29,7 @@ import {
   snapToDistribution,
 } from "../space/index.js";
 import { THETA_ATTR } from "../samplers/gp/gp.js";
+import { meanAndDeviation } from "../math/statistics.js";
 import { feasibilityRule } from "./pareto.js";
 import { GaussianProcess, type TrainingData, defaultPrior, defaultTheta, fitHyperparameters, parametersFromTheta } from "../samplers/gp/model.js";
 
@@ -168,10 +169,15 @@ function fitModel(trials: readonly FrozenTrial[], encoder: SpaceEncoder, index: 
   const x = new Float64Array(n * d);
   for (let j = 0; j < n; j++) x.set(encodePoint(trials[j]!.params, encoder), j * d);
   const raw = trials.map((t) => t.values![index]!);
-  const centre = raw.reduce((a, b) => a + b, 0) / n;
-  const scale = Math.sqrt(raw.reduce((a, v) => a + (v - centre) ** 2, 0) / n);
+  // Measured without squaring values near the largest double: a penalty of Number.MAX_VALUE among
+  // the trials made the spread Infinity, and every mean NaN.
+  const { mean: centre, sd: scale } = meanAndDeviation(raw);
   if (!(scale > 0)) return { predict: () => ({ mean: centre, std: 0 }) };
-  const y = Float64Array.from(raw, (v) => (v - centre) / scale);
+  const y = Float64Array.from(raw, (v) => {
+    const standardized = (v - centre) / scale;
+    // ±1e308 of both signs overflow the difference; their scaled difference does not.
+    return Number.isFinite(standardized) ? standardized : v / scale - centre / scale;
+  });
   const categorical = Uint8Array.from(encoder.distributions, (dist) => (dist.type === "categorical" ? 1 : 0));
   const data: TrainingData = { x, y, n, d, categorical };
   const prior = defaultPrior(d);
