@@ -203,8 +203,7 @@ export function choiceIndex(distribution: CategoricalDistribution, value: unknow
 export function containsValue(distribution: Distribution, value: unknown): boolean {
   if (distribution.type === "categorical") return choiceIndex(distribution, value) >= 0;
   if (typeof value !== "number" || !Number.isFinite(value)) return false;
-  const tolerance = 1e-9 * Math.max(1, Math.abs(distribution.high - distribution.low));
-  if (value < distribution.low - tolerance || value > distribution.high + tolerance) return false;
+  if (!withinBounds(distribution, value)) return false;
   if (distribution.type === "int" && !Number.isInteger(value)) return false;
   const step = effectiveStep(distribution);
   if (step !== undefined) {
@@ -212,6 +211,24 @@ export function containsValue(distribution: Distribution, value: unknown): boole
     if (Math.abs(k - Math.round(k)) > 1e-6) return false;
   }
   return true;
+}
+
+/**
+ * Whether a number lies in [low, high], give or take rounding: 1e-9 of the range (on the log scale
+ * for a log distribution) plus a few parts in 10¹² of the bounds' size. A fixed floor of 1e-9 let
+ * an enqueued 9e-10 into [0, 1e-10], and 0 or -5e-10 into a log range [1e-12, 1], where the
+ * objective received them and every sampler took the log of them.
+ */
+function withinBounds(distribution: NumericDistribution, value: number): boolean {
+  const { low, high } = distribution;
+  if (distribution.log) {
+    if (!(value > 0)) return false;
+    const logTolerance = 1e-9 * (Math.log(high) - Math.log(low)) + 1e-12;
+    const x = Math.log(value);
+    return x >= Math.log(low) - logTolerance && x <= Math.log(high) + logTolerance;
+  }
+  const tolerance = 1e-9 * (high - low) + 1e-12 * Math.max(Math.abs(low), Math.abs(high));
+  return value >= low - tolerance && value <= high + tolerance;
 }
 
 /** A bound, step or flag as a message shows it: text quoted, so "0.1" is not taken for the number 0.1. */

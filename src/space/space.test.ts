@@ -137,6 +137,22 @@ describe("unit-cube encoding", () => {
     expect(() => validateDistribution({ type: "float", low: 0, high: 1, step: 1e-320 }, "x")).toThrow('parameter "x": step 1e-320 is too small for the range [0, 1]');
   });
 
+  it("holds values to their bounds within rounding, however narrow the range or small the bounds", () => {
+    // A fixed tolerance of 1e-9 let these in: the objective got them, and samplers took log(0).
+    expect(containsValue({ type: "float", low: 1e-12, high: 1, log: true }, 0)).toBe(false);
+    expect(containsValue({ type: "float", low: 1e-12, high: 1, log: true }, -5e-10)).toBe(false);
+    expect(containsValue({ type: "float", low: 1e-12, high: 1, log: true }, 1e-13)).toBe(false);
+    expect(containsValue({ type: "float", low: 0, high: 1e-10 }, 9e-10)).toBe(false);
+    expect(containsValue({ type: "float", low: 2, high: 2 }, 2.000001)).toBe(false);
+    // Rounding at the bounds still passes.
+    expect(containsValue({ type: "float", low: 1e-12, high: 1, log: true }, 1e-12 * (1 - 1e-15))).toBe(true);
+    expect(containsValue({ type: "float", low: 1e-12, high: 1, log: true }, 1 + 1e-15)).toBe(true);
+    expect(containsValue({ type: "float", low: 0.1, high: 0.7, step: 0.2 }, 0.1 + 3 * 0.2)).toBe(true);
+    expect(containsValue({ type: "float", low: 0, high: 1e-10 }, 1e-10 * (1 + 1e-15))).toBe(true);
+    expect(containsValue({ type: "float", low: 0, high: 1 }, 1 + 1e-12)).toBe(true);
+    expect(containsValue({ type: "float", low: -1e6, high: -1e3 }, -1e3 + 1e-7)).toBe(true);
+  });
+
   it("encodes log distributions on a log scale", () => {
     const distribution = validateDistribution({ type: "float", low: 1e-5, high: 1e-1, log: true });
     expect(decodeValue(distribution, 0.5)).toBeCloseTo(1e-3, 10);

@@ -205,6 +205,21 @@ describe("Study", () => {
     expect(trial.params).toEqual({ x: 1 });
   });
 
+  it("fails an enqueued value outside a log range or a narrow one, however close to the bound in absolute terms", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }) });
+    await study.enqueueTrial({ x: 0 });
+    await study.enqueueTrial({ y: 9e-10 });
+    const seen: number[] = [];
+    await study.optimize((trial) => {
+      seen.push(trial.number === 0 ? trial.suggestFloat("x", 1e-12, 1, { log: true }) : trial.suggestFloat("y", 0, 1e-10));
+      return 0;
+    }, { nTrials: 2 });
+    // The objective used to get x = 0 and y = 9e-10, and both trials completed.
+    expect(seen).toEqual([]);
+    expect(study.trials.map((t) => t.state)).toEqual(["failed", "failed"]);
+    expect(study.trials[0]!.systemAttrs.failReason).toMatch(/enqueued value 0 of "x" is not inside/);
+  });
+
   it("supports ask/tell and multi-objective Pareto fronts", async () => {
     const study = await createStudy({ directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 5 }) });
     for (const [a, b] of [[1, 1], [2, 3], [3, 2], [0.5, 0.5]] as const) {
