@@ -46,6 +46,9 @@ describe("parseOptions", () => {
     expect(() => parseOptions("x sampler", { restartStrategy: "bipop" }, SCHEMA)).toThrow('option "restartStrategy" must be one of ipop, none, got "bipop"');
     expect(() => parseOptions("x sampler", { multivariate: "maybe" }, SCHEMA)).toThrow('option "multivariate" must be true or false, got "maybe"');
     expect(() => parseOptions("x sampler", { grid: true }, SCHEMA)).toThrow('option "grid" must be text, got true');
+    // JSON writes these as null, which read as if no value had been given.
+    expect(() => parseOptions("x sampler", { nStartupTrials: NaN }, SCHEMA)).toThrow('option "nStartupTrials" must be an integer >= 0, got NaN');
+    expect(() => parseOptions("x sampler", { sigma0: Infinity }, SCHEMA)).toThrow('option "sigma0" must be a finite number > 0, got Infinity');
   });
 });
 

@@ -256,12 +256,12 @@ function parseOptionValue(where: string, raw: OptionValue | null, spec: OptionSp
       const text = String(raw).trim().toLowerCase();
       if (TRUE_WORDS.includes(text)) return true;
       if (FALSE_WORDS.includes(text)) return false;
-      throw new OptionError(`${where} must be true or false, got ${JSON.stringify(raw)}`);
+      throw new OptionError(`${where} must be true or false, got ${shownRaw(raw)}`);
     }
     case "enum": {
       const text = String(raw).trim();
       const match = spec.values.find((v) => v.toLowerCase() === text.toLowerCase());
-      if (match === undefined) throw new OptionError(`${where} must be one of ${spec.values.join(", ")}, got ${JSON.stringify(raw)}`);
+      if (match === undefined) throw new OptionError(`${where} must be one of ${spec.values.join(", ")}, got ${shownRaw(raw)}`);
       return match;
     }
     case "string":
@@ -275,7 +275,7 @@ function parseOptionValue(where: string, raw: OptionValue | null, spec: OptionSp
       const word = spec.words.find((w) => w.toLowerCase() === text);
       if (word !== undefined) return word;
       const value = typeof raw === "number" ? raw : text !== "" ? Number(text) : NaN;
-      if (!Number.isInteger(value) || value < spec.min) throw new OptionError(`${where} must be ${describeOptionType(spec)}, got ${JSON.stringify(raw)}`);
+      if (!Number.isInteger(value) || value < spec.min) throw new OptionError(`${where} must be ${describeOptionType(spec)}, got ${shownRaw(raw)}`);
       return value;
     }
     case "integer":
@@ -283,11 +283,16 @@ function parseOptionValue(where: string, raw: OptionValue | null, spec: OptionSp
       const value = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
       const expected = describeOptionType(spec);
       if (!Number.isFinite(value) || (spec.kind === "integer" && !Number.isInteger(value)) || !withinBounds(value, spec)) {
-        throw new OptionError(`${where} must be ${withArticle(expected)}, got ${JSON.stringify(raw)}`);
+        throw new OptionError(`${where} must be ${withArticle(expected)}, got ${shownRaw(raw)}`);
       }
       return value;
     }
   }
+}
+
+/** A rejected option value as a message shows it: JSON, but a number as itself (JSON writes NaN and Infinity as null). */
+function shownRaw(raw: OptionValue | null): string {
+  return typeof raw === "number" ? String(raw) : JSON.stringify(raw);
 }
 
 function withinBounds(value: number, spec: OptionSpec & { kind: "integer" | "number" }): boolean {
