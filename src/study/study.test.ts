@@ -125,6 +125,23 @@ describe("Study", () => {
     expect(two.trials[0]!.systemAttrs.failReason).toBe('objective returned {"values":[1,2],"constraints":[0]}, not a finite number');
   });
 
+  it("takes a typed array of values from an objective or tell, one per objective", async () => {
+    const study = await createStudy({ directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 2 }) });
+    // Numeric code returns Float64Arrays: the trial failed, "objective returned {"0":1,"1":2}, not a finite number".
+    await study.optimize(() => Float64Array.of(1, 2), { nTrials: 1 });
+    const asked = await study.ask();
+    await study.tell(asked, Float32Array.of(3, 4));
+    expect(study.trials.map((t) => [t.state, t.values])).toEqual([
+      ["complete", [1, 2]],
+      ["complete", [3, 4]],
+    ]);
+    const wrongCount = await createStudy({ sampler: new RandomSampler({ seed: 2 }) });
+    await wrongCount.optimize(() => Float64Array.of(1, 2), { nTrials: 1 });
+    expect(wrongCount.trials[0]!.systemAttrs.failReason).toBe("objective returned 2 value(s) but the study has 1 objective(s)");
+    await wrongCount.optimize(() => BigInt64Array.of(3n) as never, { nTrials: 1 });
+    expect(wrongCount.trials[1]!.systemAttrs.failReason).toBe("objective returned the bigint 3n, not a finite number");
+  });
+
   it("refuses a one-objective sampler or pruner for a stored study of two, when resumed without directions", async () => {
     const storage = new MemoryStorage();
     await createStudy({ name: "two", storage, directions: ["minimize", "maximize"] });

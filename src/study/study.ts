@@ -43,8 +43,11 @@ import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonic
 import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, shownValue } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
-/** What an objective may return: one number, or one per objective for multi-objective studies. */
-export type ObjectiveResult = number | readonly number[];
+/**
+ * What an objective may return: one number, or one per objective for multi-objective studies (an
+ * array, or a Float64Array / Float32Array from numeric code).
+ */
+export type ObjectiveResult = number | readonly number[] | Float64Array | Float32Array;
 
 export type Objective = (trial: Trial) => ObjectiveResult | Promise<ObjectiveResult>;
 
@@ -1515,7 +1518,7 @@ export class Study implements TrialHost {
     // An object (such as { values, constraints }, the command protocol's shape) is no count of
     // values: judged by its type below, as in a study of one objective. It was "returned 1
     // value(s) but the study has 2 objective(s)".
-    const oneObject = typeof result === "object" && result !== null && !Array.isArray(result);
+    const oneObject = typeof result === "object" && result !== null && !Array.isArray(result) && !isTypedArray(result);
     if (!oneObject && values.length !== this.directions.length) {
       return {
         state: "failed",
@@ -2401,7 +2404,16 @@ function sleep(ms: number): Promise<void> {
 }
 
 function toVector(result: ObjectiveResult): number[] {
-  return typeof result === "number" ? [result] : Array.isArray(result) ? [...result] : [result as unknown as number];
+  if (typeof result === "number") return [result];
+  if (Array.isArray(result)) return [...result];
+  // A typed array's values, one per objective: it was judged as one object, "objective returned
+  // {"0":1,"1":2}, not a finite number". A BigInt64Array's bigints are then refused by name.
+  if (isTypedArray(result)) return Array.from(result as ArrayLike<number>);
+  return [result as unknown as number];
+}
+
+function isTypedArray(value: unknown): boolean {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView);
 }
 
 function lastValueOf(trial: Trial, objectives: number): number[] | null {
