@@ -145,6 +145,27 @@ describe("constraints", () => {
     expect(study.trials[3]!.systemAttrs.constraints).toEqual([-1]);
   });
 
+  it("takes constraint values as a Float64Array from the function, reportConstraints and tell", async () => {
+    // Each failed its trial with 'constraints must be an array of numbers, got {"0":-0.5}'.
+    const fromFunction = await createStudy({ sampler: random(), constraints: (trial) => Float64Array.of((trial.params.x as number) - 2) });
+    await fromFunction.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 1 });
+    const reported = await createStudy({ sampler: random() });
+    await reported.optimize((trial) => {
+      trial.reportConstraints(Float64Array.of(-1, 0));
+      return trial.suggestFloat("x", 0, 1);
+    }, { nTrials: 1 });
+    const told = await createStudy({ sampler: random() });
+    const trial = await told.ask();
+    await told.tell(trial, 1, { constraints: Float32Array.of(0.5) });
+    expect([fromFunction, reported, told].map((s) => [s.trials[0]!.state, s.trials[0]!.systemAttrs.constraints])).toEqual([
+      ["complete", [(fromFunction.trials[0]!.params.x as number) - 2]],
+      ["complete", [-1, 0]],
+      ["complete", [0.5]],
+    ]);
+    expect(told.bestTrial).toBeUndefined();
+    expect(told.leastViolatingTrial?.number).toBe(0);
+  });
+
   it("rejects a constraints option that is not a function, naming it", async () => {
     await expect(createStudy({ constraints: [1] as never, sampler: random() })).rejects.toThrow("constraints must be a function (trial) => number[], got object");
   });

@@ -20,7 +20,7 @@ export {
   REAPED_REASON_PREFIX,
   TrialNumberNotFoundError,
 } from "./study.js";
-export type { ConstraintsFunction, Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ReapResult, TellResult, TrialCallback } from "./study.js";
+export type { ConstraintsFunction, NumberList, Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ReapResult, TellResult, TrialCallback } from "./study.js";
 export { HeartbeatThread, resolveHeartbeat, DEFAULT_HEARTBEAT_GRACE_SECONDS, DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from "./heartbeat.js";
 export type { HeartbeatOptions, HeartbeatTiming } from "./heartbeat.js";
 export {

@@ -40,14 +40,14 @@ import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, 
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonicMs, resolveHeartbeat } from "./heartbeat.js";
-import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, shownValue } from "./trial.js";
+import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, isTypedArray, shownValue } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
-/**
- * What an objective may return: one number, or one per objective for multi-objective studies (an
- * array, or a Float64Array / Float32Array from numeric code).
- */
-export type ObjectiveResult = number | readonly number[] | Float64Array | Float32Array;
+/** A list of numbers: an array, or a Float64Array / Float32Array from numeric code. */
+export type NumberList = readonly number[] | Float64Array | Float32Array;
+
+/** What an objective may return: one number, or one per objective for multi-objective studies. */
+export type ObjectiveResult = number | NumberList;
 
 export type Objective = (trial: Trial) => ObjectiveResult | Promise<ObjectiveResult>;
 
@@ -58,12 +58,12 @@ export type TrialCallback = (study: Study, trial: FrozenTrial) => void | Promise
  * Computes a finished trial's constraint values; the trial is feasible when every value is <= 0.
  * It sees the trial as it will be stored, values included (Optuna's `constraints_func`).
  */
-export type ConstraintsFunction = (trial: FrozenTrial) => readonly number[];
+export type ConstraintsFunction = (trial: FrozenTrial) => NumberList;
 
 /** How a trial ended, for {@link Study.tell}. */
 export type TellResult =
   | ObjectiveResult
-  | { state: "complete"; values: ObjectiveResult; constraints?: readonly number[] }
+  | { state: "complete"; values: ObjectiveResult; constraints?: NumberList }
   | { state: "pruned"; values?: ObjectiveResult }
   | { state: "failed"; reason?: string };
 
@@ -1302,7 +1302,7 @@ export class Study implements TrialHost {
     trialOrNumber: Trial | number,
     result: TellResult,
     options: {
-      constraints?: readonly number[];
+      constraints?: NumberList;
       /**
        * When another process finished the trial first (a reaper, another server): `"warn"`
        * (default) keeps what is stored and warns, as a worker that goes on wants; `"throw"` throws
@@ -1327,7 +1327,7 @@ export class Study implements TrialHost {
   private async finish(
     trialOrNumber: Trial | number,
     result: TellResult,
-    options: { constraints?: readonly number[]; finishedElsewhere?: "warn" | "throw" },
+    options: { constraints?: NumberList; finishedElsewhere?: "warn" | "throw" },
     startNext: boolean,
   ): Promise<FrozenTrial> {
     const trial = typeof trialOrNumber === "number" ? this.activeTrials.get(trialOrNumber) : trialOrNumber;
@@ -1359,7 +1359,7 @@ export class Study implements TrialHost {
   private async finishTold(
     trial: Trial,
     outcome: ReturnType<Study["withConstraints"]>,
-    options: { constraints?: readonly number[]; finishedElsewhere?: "warn" | "throw" },
+    options: { constraints?: NumberList; finishedElsewhere?: "warn" | "throw" },
     startNext: boolean,
   ): Promise<FrozenTrial> {
     await this.flushes.get(trial.id);
@@ -1449,7 +1449,7 @@ export class Study implements TrialHost {
    * constraints cannot be had (see {@link tell}). A pruned trial keeps valid constraints it has
    * and is not failed for missing ones.
    */
-  private withConstraints(trial: Trial, outcome: Judged, given: readonly number[] | undefined): Judged {
+  private withConstraints(trial: Trial, outcome: Judged, given: NumberList | undefined): Judged {
     if (outcome.state === "failed") return outcome;
     const failed = (reason: string): Judged =>
       outcome.state === "complete" ? { state: "failed", values: null, reason } : { state: outcome.state, values: outcome.values };
@@ -1473,7 +1473,7 @@ export class Study implements TrialHost {
     }
     const problem = constraintsProblem(constraints);
     if (problem !== null) return failed(problem);
-    const values = [...(constraints as number[])];
+    const values = Array.from(constraints as ArrayLike<number>);
     if (typeof expected === "number" && values.length !== expected) {
       return failed(`${values.length} constraint value(s) reported, but the study's trials have ${expected}`);
     }
@@ -2296,7 +2296,7 @@ interface Judged {
   constraints?: number[];
 }
 
-function constraintsOfResult(result: TellResult): readonly number[] | undefined {
+function constraintsOfResult(result: TellResult): NumberList | undefined {
   if (typeof result === "object" && result !== null && !Array.isArray(result) && "state" in result && result.state === "complete") {
     return result.constraints;
   }
@@ -2410,10 +2410,6 @@ function toVector(result: ObjectiveResult): number[] {
   // {"0":1,"1":2}, not a finite number". A BigInt64Array's bigints are then refused by name.
   if (isTypedArray(result)) return Array.from(result as ArrayLike<number>);
   return [result as unknown as number];
-}
-
-function isTypedArray(value: unknown): boolean {
-  return ArrayBuffer.isView(value) && !(value instanceof DataView);
 }
 
 function lastValueOf(trial: Trial, objectives: number): number[] | null {

@@ -262,7 +262,7 @@ export class Trial {
    * @example
    * trial.reportConstraints([memoryGb - 16, latencyMs - 50]);
    */
-  reportConstraints(constraints: readonly number[]): void {
+  reportConstraints(constraints: readonly number[] | Float64Array | Float32Array): void {
     this.assertWritable();
     const problem = constraintsProblem(constraints);
     if (problem !== null) throw new TypeError(`trial ${this.number}: ${problem}`);
@@ -410,6 +410,11 @@ export function checkAttr(where: string, key: unknown, value: unknown): void {
   if (problem !== null) throw new TypeError(`${where}: ${problem}`);
 }
 
+/** Whether a value is a typed array (Float64Array and the like), which objectives may return for a list of numbers. */
+export function isTypedArray(value: unknown): value is ArrayLike<unknown> {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView);
+}
+
 /**
  * What is wrong with a list of constraint values, naming the bad element, or null if it is a
  * non-empty array of finite numbers.
@@ -419,10 +424,12 @@ export function checkAttr(where: string, key: unknown, value: unknown): void {
  */
 export function constraintsProblem(constraints: unknown): string | null {
   if (constraints instanceof Promise) return "constraints must be an array of numbers, got a Promise (the constraints function must not be async)";
-  if (!Array.isArray(constraints)) return `constraints must be an array of numbers, got ${shownValue(constraints)}`;
-  if (constraints.length === 0) return "constraints must not be an empty array";
-  for (let i = 0; i < constraints.length; i++) {
-    const c: unknown = constraints[i];
+  // A Float64Array from numeric code is a list of numbers too: it read 'got {"0":0.2}'.
+  if (!Array.isArray(constraints) && !isTypedArray(constraints)) return `constraints must be an array of numbers, got ${shownValue(constraints)}`;
+  const list = constraints as ArrayLike<unknown>;
+  if (list.length === 0) return "constraints must not be an empty array";
+  for (let i = 0; i < list.length; i++) {
+    const c: unknown = list[i];
     if (typeof c !== "number" || !Number.isFinite(c)) return `constraint ${i} is ${shownValue(c)}, not a finite number`;
   }
   return null;
