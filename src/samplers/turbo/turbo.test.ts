@@ -290,6 +290,19 @@ describe("TurboSampler", () => {
     expect(new Set(points).size).toBe(points.length);
   });
 
+  it("proposes no tried point again on an integer space, widening the region when it holds none", async () => {
+    // Candidates round onto the integer grid: the shrinking region proposed the incumbent or
+    // another tried point 30 trials in a row (seed 1), and ended at 3.6 rather than the optimum 3.
+    const study = await createStudy({ sampler: new TurboSampler({ seed: 1 }), direction: "minimize" });
+    await study.optimize((t) => {
+      let sum = 0;
+      for (let i = 0; i < 5; i++) sum += (t.suggestInt(`p${i}`, 0, 4) - i) ** 2 + 0.1 * i * (t.params[`p${i}`] as number);
+      return sum;
+    }, { nTrials: 80 });
+    const points = study.trials.map((t) => JSON.stringify(t.params));
+    expect(new Set(points).size).toBe(points.length);
+  });
+
   it("stops proposing into a failing area its model points at: failed steps shrink the region, and clustered failures join the model at the run's worst value", async () => {
     // The model, fitted on complete trials only, extrapolates low values past x = 0.7, where the objective fails.
     const failures = async (failedTrials: "count" | "impute" | "ignore", seed: number) => {

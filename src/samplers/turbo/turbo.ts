@@ -30,6 +30,7 @@ import {
   IntersectionSearchSpace,
   SEED_OPTION,
   SpaceEncoder,
+  cardinality,
   defineOptions,
   isSingleValue,
   parseOptions,
@@ -342,9 +343,10 @@ export class ThompsonSample {
   /**
    * The index of the smallest draw among candidates that each differ from `center` only in the
    * coordinates `moved[c]`: the centre's feature phases and squared distances are computed once
-   * and each candidate only adds its moved coordinates, O((F + n)·|moved|) per candidate.
+   * and each candidate only adds its moved coordinates, O((F + n)·|moved|) per candidate. With
+   * `allowed`, only candidates it accepts count, and -1 means none did.
    */
-  argminNear(center: Float64Array, points: Float64Array, moved: readonly Int32Array[]): number {
+  argminNear(center: Float64Array, points: Float64Array, moved: readonly Int32Array[], allowed?: (candidate: number) => boolean): number {
     const { x, n, d } = this.gp.data;
     const sf2 = this.gp.params.signalVariance;
     const F = this.features;
@@ -368,7 +370,7 @@ export class ThompsonSample {
     }
     const phase = new Float64Array(F);
     const r2 = new Float64Array(n);
-    let bestIndex = 0;
+    let bestIndex = allowed ? -1 : 0;
     let bestValue = Infinity;
     for (let c = 0; c < moved.length; c++) {
       const dims = moved[c]!;
@@ -390,7 +392,8 @@ export class ThompsonSample {
       let value = 0;
       for (let k = 0; k < F; k++) value += this.weight[k]! * Math.cos(phase[k]!);
       for (let j = 0; j < n; j++) value += sf2 * matern52(Math.max(0, r2[j]!)) * this.correction[j]!;
-      if (value < bestValue) {
+      // allowed is asked only of a candidate that would win, so it costs little.
+      if (value < bestValue && (!allowed || allowed(c))) {
         bestValue = value;
         bestIndex = c;
       }
@@ -506,9 +509,14 @@ export class TurboSampler implements Sampler {
     }
     trial.setSystemAttr(ROLE_ATTR, "step");
     const rng = new Rng(deriveSeed(this.seed, trial.number, "turbo"));
+    // Integers and steps round candidates onto a grid: near the incumbent most of them round back
+    // onto it or another tried point, and a shrinking region proposed one such point trial after
+    // trial (30 repeats in a row on a 5-D integer space). Continuous spaces cannot repeat a point.
+    const held = encoder.distributions.some((distribution) => cardinality(distribution) < Infinity) ? heldPoints(snapshot, trial.number, space) : null;
+    const isNew = held && ((point: Float64Array): boolean => !held.has(paramsKey(encoder.decode(point), space) ?? ""));
     try {
       const imputed = this.imputesFailures ? this.failedToImpute(points, failedPoints, state.run, d, snapshot.trials.length) : [];
-      return encoder.decode(this.trustRegionStep(snapshot, trial, state, points, events, d, rng, imputed));
+      return encoder.decode(this.trustRegionStep(snapshot, trial, state, points, events, d, rng, imputed, isNew ?? undefined));
     } catch (error) {
       trial.setSystemAttr(FALLBACK_ATTR, `numerical failure: ${error instanceof Error ? error.message : String(error)}`);
       const u = new Float64Array(d);
@@ -563,6 +571,7 @@ export class TurboSampler implements Sampler {
     d: number,
     rng: Rng,
     imputed: readonly Float64Array[] = [],
+    isNew?: (point: Float64Array) => boolean,
   ): Float64Array {
     const valueOf = new Map(events.map((e) => [e.number, e.value]));
     const members = state.members;
@@ -601,12 +610,24 @@ export class TurboSampler implements Sampler {
     }
     trial.setSystemAttr(THETA_ATTR, Array.from(theta, (v) => (Number.isFinite(v) ? v : 0)) as JsonValue);
     const gp = new GaussianProcess(data, parametersFromTheta(theta, d));
-    const bounds = trustRegionBounds(center, gp.params.lengthscales, state.length);
     const count = this.options.nCandidates ?? Math.min(100 * d, 5000);
-    const candidates = trustRegionCandidates(center, bounds, count, rng);
+    const candidates = trustRegionCandidates(center, trustRegionBounds(center, gp.params.lengthscales, state.length), count, rng);
     const sample = new ThompsonSample(gp, this.options.nFeatures ?? 512, rng);
     const chosen = sample.argminNear(center, candidates.points, candidates.moved);
-    return candidates.points.slice(chosen * d, (chosen + 1) * d);
+    const point = (points: Float64Array, c: number): Float64Array => points.slice(c * d, (c + 1) * d);
+    if (!isNew || isNew(point(candidates.points, chosen))) return point(candidates.points, chosen);
+    // The sample's choice was tried already: the best untried candidate of the region, or of a
+    // region twice as wide, and so on until one holds an untried point (the whole cube at last;
+    // 2^30 times the side covers it unless a lengthscale is degenerate).
+    for (let length = state.length, whole = false, widened = 0; !whole && widened <= 30; length *= 2, widened++) {
+      const bounds = trustRegionBounds(center, gp.params.lengthscales, length);
+      whole = bounds.lower.every((v) => v === 0) && bounds.upper.every((v) => v === 1);
+      const wider = length === state.length ? candidates : trustRegionCandidates(center, bounds, count, rng);
+      const untried = sample.argminNear(center, wider.points, wider.moved, (c) => isNew(point(wider.points, c)));
+      if (untried >= 0) return point(wider.points, untried);
+    }
+    // Every candidate, even over the whole cube, was a tried point: a small grid nearly exhausted.
+    return point(candidates.points, chosen);
   }
 }
 
