@@ -29,7 +29,7 @@ import {
   snapToDistribution,
 } from "../space/index.js";
 import { THETA_ATTR } from "../samplers/gp/gp.js";
-import { meanAndDeviation } from "../math/statistics.js";
+import { meanAndDeviation, standardize } from "../math/statistics.js";
 import { feasibilityRule } from "./pareto.js";
 import { GaussianProcess, type TrainingData, defaultPrior, defaultTheta, fitHyperparameters, parametersFromTheta } from "../samplers/gp/model.js";
 
@@ -173,11 +173,7 @@ function fitModel(trials: readonly FrozenTrial[], encoder: SpaceEncoder, index: 
   // the trials made the spread Infinity, and every mean NaN.
   const { mean: centre, sd: scale } = meanAndDeviation(raw);
   if (!(scale > 0)) return { predict: () => ({ mean: centre, std: 0 }) };
-  const y = Float64Array.from(raw, (v) => {
-    const standardized = (v - centre) / scale;
-    // ±1e308 of both signs overflow the difference; their scaled difference does not.
-    return Number.isFinite(standardized) ? standardized : v / scale - centre / scale;
-  });
+  const y = standardize(raw, { mean: centre, sd: scale });
   const categorical = Uint8Array.from(encoder.distributions, (dist) => (dist.type === "categorical" ? 1 : 0));
   const data: TrainingData = { x, y, n, d, categorical };
   const prior = defaultPrior(d);

@@ -63,6 +63,17 @@ describe("fANOVA importance", () => {
     }
   });
 
+  it("shares the variance among the parameters when penalties of ±Number.MAX_VALUE are among the values", () => {
+    // Their differences from the mean overflowed: every importance came out 0, summing to 0, not 1.
+    const trials = additiveTrials(200, 5).map((t) => {
+      const x1 = t.params.x1 as number;
+      return { ...t, values: [x1 > 0.9 ? Number.MAX_VALUE : x1 < 0.1 ? -Number.MAX_VALUE : t.values![0]!] };
+    });
+    const result = importance(trials, { method: "fanova", seed: 1, nTrees: 8 });
+    expect(result.params.reduce((s, q) => s + q.importance, 0)).toBeCloseTo(1, 10);
+    expect(result.params[0]!.name).toBe("x1");
+  });
+
   it("gives the sign of each effect beside its size", () => {
     const p = byName(importance(additiveTrials(600, 3), { nTrees: 8 }));
     expect(p.x1!.correlation).toBeGreaterThan(0.3);

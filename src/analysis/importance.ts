@@ -20,7 +20,7 @@ import {
   isSingleValue,
   unknownKeysMessage,
 } from "../space/index.js";
-import { meanAndDeviation, ranks } from "../math/statistics.js";
+import { meanAndDeviation, ranks, standardize } from "../math/statistics.js";
 import { fanovaMainEffects } from "./fanova.js";
 import { fitForest } from "./forest.js";
 import { pedAnovaImportances } from "./ped-anova.js";
@@ -280,8 +280,8 @@ function fanovaShares(table: ImportanceTable, options: ImportanceOptions): Float
   if (!Number.isInteger(maxSamples) || maxSamples < 2) throw new ImportanceError(`maxSamplesPerTree must be an integer ≥ 2, got ${maxSamples}`);
   // Standardized targets: the forest's and fANOVA's stopping rules are relative to values near 1,
   // so objectives of 1e-10 or 1e160 (whose squares overflow) came out with every importance 0.
-  const { mean, sd } = meanAndDeviation(values);
-  const y = Float64Array.from(values, (v) => (sd > 0 ? (v - mean) / sd : 0));
+  // Penalties of ±Number.MAX_VALUE overflowed the differences: every share came out 0.
+  const y = standardize(values, meanAndDeviation(values));
   const forest = fitForest({ x, y, n, d, categories }, { nTrees, seed, maxSamples });
   return fanovaMainEffects(forest).fractions;
 }

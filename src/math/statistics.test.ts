@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { linearPercentile, median, ranks } from "./statistics.js";
+import { linearPercentile, meanAndDeviation, median, ranks, standardize } from "./statistics.js";
 
 describe("median", () => {
   it("takes the middle value of an odd count and the mean of the two middle ones of an even count", () => {
@@ -87,5 +87,17 @@ describe("ranks", () => {
     expect(Array.from(ranks([0.3, 0.1, 0.3]))).toEqual([1.5, 0, 1.5]);
     expect(Array.from(ranks([5, -1, 2, 2, 2, 9]))).toEqual([4, 0, 2, 2, 2, 5]);
     expect(Array.from(ranks([]))).toEqual([]);
+  });
+});
+
+describe("standardize", () => {
+  it("centres and scales, and stays finite where values of both signs near the largest double overflow the difference", () => {
+    expect(Array.from(standardize([1, 3], { mean: 2, sd: 1 }))).toEqual([-1, 1]);
+    expect(Array.from(standardize([5, 5], { mean: 5, sd: 0 }))).toEqual([0, 0]);
+    const extremes = [Number.MAX_VALUE, -Number.MAX_VALUE, 0, Number.MAX_VALUE];
+    const y = standardize(extremes, meanAndDeviation(extremes));
+    for (const v of y) expect(Number.isFinite(v)).toBe(true);
+    expect(y[0]).toBeGreaterThan(y[2]!);
+    expect(y[2]).toBeGreaterThan(y[1]!);
   });
 });

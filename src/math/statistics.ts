@@ -75,6 +75,23 @@ export function ranks(values: readonly number[]): Float64Array {
 }
 
 /**
+ * Each value less `mean`, divided by `sd` (as {@link meanAndDeviation} gives them), or all 0 when
+ * `sd` is not positive. Values near ±1.8e308 of both signs make a difference that overflows to
+ * ±Infinity; those are scaled first, term by term.
+ *
+ * @example
+ * standardize([1, 3], { mean: 2, sd: 1 }) // Float64Array [-1, 1]
+ * standardize([Number.MAX_VALUE, -Number.MAX_VALUE], meanAndDeviation([Number.MAX_VALUE, -Number.MAX_VALUE])) // Float64Array [1, -1]
+ */
+export function standardize(values: ArrayLike<number>, { mean, sd }: { mean: number; sd: number }): Float64Array {
+  return Float64Array.from(values, (v) => {
+    if (!(sd > 0)) return 0;
+    const standardized = (v - mean) / sd;
+    return Number.isFinite(standardized) ? standardized : v / sd - mean / sd;
+  });
+}
+
+/**
  * The mean and the population standard deviation of `values`, for values of any magnitude: values
  * whose squares overflow (beyond about 1e154) or underflow (below about 1e-154) are measured
  * divided by their largest magnitude, where plain sums gave an sd of Infinity or 0 (then a GP's
