@@ -32,6 +32,24 @@ describe("GP with constraints", () => {
     expect(valueAt("mean", 0.95)).toBeCloseTo(2, 6);
   });
 
+  it("models constraint values whose squares overflow as it models small ones", () => {
+    // Values of 1e200 made the spread Infinity: every target 0, and a flat model of feasibility.
+    const points = [0.1, 0.2, 0.3, 0.4].map((v) => Float64Array.of(v));
+    const fit = (scale: number) => {
+      const [model] = fitStandardizedModels(points, [[-1], [-0.5], [0.5], [1]].map(([c]) => [c! * scale]), new Uint8Array(1), {
+        minNoise: 1e-6,
+        fitIterations: 5,
+        starts: () => [defaultTheta(1, defaultPrior(1))],
+      }).models;
+      return { mean: model!.gp.predict(Float64Array.of(0.35)).mean, threshold: model!.threshold, scale: model!.scale / scale };
+    };
+    const small = fit(1);
+    const huge = fit(1e200);
+    expect(huge.mean).toBeCloseTo(small.mean, 6);
+    expect(huge.threshold).toBeCloseTo(small.threshold, 6);
+    expect(huge.scale).toBeCloseTo(small.scale, 6);
+  });
+
   it("finds the constrained optimum the unconstrained objective leads away from", async () => {
     // min x + y subject to x >= 0.7: the optimum is (0.7, 0) with value 0.7.
     const study = await createStudy({

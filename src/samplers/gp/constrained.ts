@@ -7,6 +7,7 @@
  * probability of feasibility alone, which leads the search into the feasible region first.
  */
 import { logNormalCdf, logNormalPdf } from "../../math/special.js";
+import { meanAndDeviation, standardize } from "../../math/statistics.js";
 import type { Acquisition } from "./acquisition.js";
 import { GaussianProcess, type NoisePrior, type PriorMean, type TrainingData, defaultPrior, fitHyperparameters, parametersFromTheta, standardCentre } from "./model.js";
 
@@ -83,15 +84,13 @@ export function fitStandardizedModels(
   const models: ConstraintModel[] = [];
   const thetas: number[][] = [];
   for (let k = 0; k < targets[0]!.length; k++) {
-    let mean = 0;
-    for (const c of targets) mean += c[k]!;
-    mean /= n;
-    let variance = 0;
-    for (const c of targets) variance += (c[k]! - mean) ** 2;
-    const scale = Math.sqrt(variance / n) || 1;
     const column = targets.map((c) => c[k]!);
+    // Measured without overflowing: constraint values of 1e200 squared to Infinity, every target
+    // became 0, and the model of feasibility went flat (the GP then wandered into infeasible space).
+    const { mean, sd } = meanAndDeviation(column);
+    const scale = sd || 1;
     const centre = standardCentre(column, options.priorMean ?? "mean", mean);
-    const y = Float64Array.from(column, (c) => (c - centre) / scale);
+    const y = standardize(column, { mean: centre, sd: scale });
     const data: TrainingData = { x, y, n, d, categorical };
     const theta = options.reuse?.(k) ?? fitHyperparameters(data, { prior, starts: options.starts(k), maxIterations: options.fitIterations }).theta;
     const clean = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
