@@ -670,6 +670,16 @@ describe("GPSampler's priorMean", () => {
     }
   });
 
+  it("keeps a finite record, in the model's units, when the objective's values overflow the way back", () => {
+    // Penalties of Number.MAX_VALUE: mapping the smoothed mean back gave NaN, stored as null, and
+    // the record was then read as none.
+    const trials = bowlHistory(16).map((t) => ((t.params.a as number) > 0.8 ? { ...t, values: [Number.MAX_VALUE] } : t));
+    expect(trials.some((t) => t.values![0] === Number.MAX_VALUE)).toBe(true);
+    const record = suggest(new GPSampler({ seed: 2, outputWarping: "none" }), trials, 16).notes[RECOMMENDED_TRIAL_ATTR] as { mean: number; sd: number; units: string };
+    expect(Number.isFinite(record.mean) && Number.isFinite(record.sd)).toBe(true);
+    expect(record.units).toBe("model");
+  });
+
   it("applies to each objective's model under EHVI and to ParEGO, with legal, repeatable proposals", () => {
     const trials = twoObjectiveHistory(5, 12, (x, y) => [x + y * y, 1 - x + y * y]);
     for (const multiObjective of ["ehvi", "parego"] as const) {

@@ -1503,6 +1503,9 @@ function recommendTrial(
   const { mean, sd: scale } = standardMoments(observations.values);
   const centre = standardCentre(observations.values, priorMean, mean);
   const loss = centre + scale * smoothed[chosen]!;
+  // Values near the largest double (a penalty of Number.MAX_VALUE) overflow the way back to the
+  // objective's units: the record kept a NaN mean, stored as null, and was then read as no record.
+  if (!Number.isFinite(loss) || !Number.isFinite(scale * sd)) return { ...base, mean: smoothed[chosen]!, sd, units: "model" };
   return { ...base, mean: snapshot.directions[0] === "maximize" ? -loss : loss, sd: scale * sd, units: "objective" };
 }
 
