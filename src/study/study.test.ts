@@ -4,7 +4,7 @@ import { CmaEsSampler, MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampl
 import { createPrunerByName, type Pruner } from "../pruners/index.js";
 import { createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
 import { MemoryStorage, TrialNotRunningError } from "../storage/index.js";
-import { lastIntermediate } from "../space/index.js";
+import { type Distribution, lastIntermediate } from "../space/index.js";
 
 describe("Study", () => {
   it("names a sampler or pruner given as a string, and unknown options, before opening anything", async () => {
@@ -235,6 +235,28 @@ describe("Study", () => {
     expect(seen).toEqual([]);
     expect(study.trials.map((t) => t.state)).toEqual(["failed", "failed"]);
     expect(study.trials[0]!.systemAttrs.failReason).toMatch(/enqueued value 0 of "x" is not inside/);
+  });
+
+  it("fails a trial whose sampler proposes a value outside the distribution, rather than passing it to the objective", async () => {
+    // A sampler of one's own with a bug: its values reached the objective and were stored as complete.
+    const buggy = {
+      name: "buggy",
+      inferRelativeSpace: () => ({}),
+      sampleRelative: () => ({}),
+      sampleIndependent: (_snapshot: unknown, _trial: unknown, _name: string, distribution: Distribution) =>
+        distribution.type === "categorical" ? "zzz" : distribution.high + 5,
+    };
+    const study = await createStudy({ sampler: buggy as never });
+    const seen: unknown[] = [];
+    await study.optimize((trial) => {
+      seen.push(trial.suggestFloat("x", 0, 1));
+      return 0;
+    }, { nTrials: 1 });
+    expect(seen).toEqual([]);
+    expect([study.trials[0]!.state, study.trials[0]!.systemAttrs.failReason]).toEqual([
+      "failed",
+      'trial 0: the sampler proposed 6 for "x", which is not inside {"type":"float","low":0,"high":1}',
+    ]);
   });
 
   it("supports ask/tell and multi-objective Pareto fronts", async () => {

@@ -213,6 +213,11 @@ export class Trial {
     } else {
       value = this.host.sampleIndependent(this, name, normalized);
     }
+    // A sampler of the user's own (registerSampler) is code the study cannot vouch for: an illegal
+    // value reached the objective and storage unremarked (6 for [0, 1], a choice not in the list).
+    if (!containsValue(normalized, value)) {
+      throw new Error(`trial ${this.number}: the sampler proposed ${shownValue(value)} for "${name}", which is not inside ${JSON.stringify(normalized)}`);
+    }
     this.paramValues[name] = value;
     this.paramDistributions[name] = normalized;
     this.pending.params[name] = { value, distribution: normalized };
