@@ -530,6 +530,8 @@ describe("HTTP API: trials", () => {
     expect((await call(app, "GET", "/studies/fleet")).status).toBe(200);
     const early = await call(app, "POST", "/studies/fleet/trials");
     expect([early.status, early.json.error.message]).toEqual([409, expect.stringContaining('study "fleet" is half-made')]);
+    // A client tells this 409 (wait and ask again) from the others by its code, as for a spent budget.
+    expect(early.json.error.code).toBe("study_half_made");
     await storage.setStudyAttrs(record.id, { systemAttrs: { "cli:config": { version: 1, budget: { trials: 2, deadline: null, queued: true } } } });
     const asks = [];
     for (let i = 0; i < 4; i++) asks.push((await call(app, "POST", "/studies/fleet/trials")).status);
@@ -1070,7 +1072,8 @@ describe("HTTP API: OpenAPI document", () => {
     expect(JSON.stringify(doc)).not.toContain("$defs");
     // Error answers document their machine-readable codes, so a client knows which 409 means a spent budget.
     const askConflict = doc.paths["/api/v1/studies/{study}/trials"].post.responses["409"].content["application/json"].schema;
-    expect(askConflict.properties.error.properties.code.enum).toEqual(["trial_budget_spent", "sampler_exhausted"]);
+    expect(askConflict.properties.error.properties.code.enum).toEqual(["trial_budget_spent", "sampler_exhausted", "study_half_made"]);
+    expect(askConflict.properties.error.properties.code.description).toMatch(/study_half_made \(409\) means a `sextant create` is still making the study/);
     expect(askConflict.properties.error.properties.code.description).toMatch(/trial_budget_spent \(409 from POST \/studies\/\{study\}\/trials\)/);
   });
 });

@@ -377,7 +377,7 @@ function httpErrorOf(error: unknown): HttpError | null {
   // The study's queued trials are all handed out: workers stop there, and so does this ask.
   if (error instanceof TrialBudgetSpentError) return new HttpError(409, error.messageWithoutRemedy, undefined, "trial_budget_spent");
   // sextant create has not stored the study's budget yet: no trial may be handed out before it is.
-  if (error instanceof HalfMadeStudyError) return new HttpError(409, error.message);
+  if (error instanceof HalfMadeStudyError) return new HttpError(409, error.message, undefined, "study_half_made");
   // The study's grid has no value for what the request suggests: the study's setup, not the server, says no.
   if (error instanceof GridMismatchError) return new HttpError(409, error.message);
   // A study stored with a pruner that cannot judge its several objectives (made before creation refused it).

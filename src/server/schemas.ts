@@ -281,7 +281,8 @@ export const ErrorCode = z
   .enum(ERROR_CODES)
   .describe(
     "why, for a client to act on: trial_budget_spent (409 from POST /studies/{study}/trials) means the study made by `sextant create --trials N` has handed out all N trials; " +
-      "sampler_exhausted (409) means the study's sampler has nothing left to propose (a grid whose every point was taken); an optimize loop stops at either",
+      "sampler_exhausted (409) means the study's sampler has nothing left to propose (a grid whose every point was taken); an optimize loop stops at either; " +
+      "study_half_made (409) means a `sextant create` is still making the study (queuing its trials): ask again once it has finished",
   );
 export type ErrorCode = RouteErrorCode;
 

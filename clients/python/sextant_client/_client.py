@@ -21,6 +21,7 @@ __all__ = [
     "DuplicatedStudyError",
     "FloatDistribution",
     "FrozenTrial",
+    "HalfMadeStudyError",
     "IntDistribution",
     "Recommendation",
     "SamplerExhaustedError",
@@ -93,6 +94,21 @@ class SamplerExhaustedError(SextantError):
 
     `optimize` stops there quietly, as the library's optimize does (and Optuna's, whose GridSampler
     stops the study); a direct `ask` raises it.
+    """
+
+
+class HalfMadeStudyError(SextantError):
+    """`ask` (or `optimize`) on a study that `sextant create` is still making: it has not queued all its trials yet (HTTP 409).
+
+    Ask again once that create has finished; one that stopped before finishing leaves a study to
+    delete and create again. `optimize` raises it too, as the library's optimize does. Example::
+
+        while True:
+            try:
+                trial = study.ask()
+                break
+            except sextant_client.HalfMadeStudyError:
+                time.sleep(1)  # sextant create is still queuing the study's trials
     """
 
 
@@ -502,6 +518,8 @@ class _Connection:
                 cls = TrialBudgetSpentError
             elif response.status == 409 and code == "sampler_exhausted":
                 cls = SamplerExhaustedError
+            elif response.status == 409 and code == "study_half_made":
+                cls = HalfMadeStudyError
             elif response.status == 409 and error.get("field") == "body.name":
                 cls = DuplicatedStudyError
             else:

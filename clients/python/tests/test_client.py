@@ -502,6 +502,30 @@ class TrialBudgetTest(ClientTestCase):
         self.assertEqual((exhausted.exception.status, exhausted.exception.code), (409, "sampler_exhausted"))
 
 
+class HalfMadeStudyTest(ClientTestCase):
+    def test_ask_and_optimize_on_a_study_sextant_create_is_still_making_raise_a_named_error(self):
+        # The server's 409 had no code, and the client raised a bare SextantError like any other 409.
+        half_made = (409, {"error": {"status": 409, "code": "study_half_made",
+                                     "message": 'study "s" is half-made: a "sextant create" is still queuing its trials'}})
+        server = _ScriptedServer({
+            ("GET", "/api/v1/studies/s"): [(200, {"study": {"name": "s", "directions": ["minimize"]}})],
+            ("POST", "/api/v1/studies/s/trials"): [half_made],
+        })
+        try:
+            study = sextant_client.load_study(server.url, "s", heartbeat_interval=None)
+            with self.assertRaises(sextant_client.HalfMadeStudyError) as asked:
+                study.ask()
+            self.assertIsInstance(asked.exception, SextantError)
+            self.assertEqual((asked.exception.status, asked.exception.code), (409, "study_half_made"))
+            self.assertNotIsInstance(asked.exception, sextant_client.TrialBudgetSpentError)
+            # Not a budget spent: optimize does not stop quietly as if every trial had run.
+            with self.assertRaises(sextant_client.HalfMadeStudyError):
+                study.optimize(lambda trial: self.fail("no trial is handed out"), n_trials=1)
+            study.close()
+        finally:
+            server.close()
+
+
 class NonFiniteAttributeTest(ClientTestCase):
     def test_nan_and_infinities_in_user_attributes_round_trip_and_a_string_infinity_stays_a_string(self):
         # They came back as None (JSON.stringify's null), and set_user_attr refused them where Optuna keeps them.
