@@ -239,6 +239,27 @@ describe("HTTP API: trials", () => {
     expect([done.status, done.json.error.code, done.json.error.message]).toEqual([409, "sampler_exhausted", expect.stringMatching(/has no more points to propose/)]);
   });
 
+  it("answers 409 with code fixed_param_out_of_range to a queued value outside the range asked for, so a client fails that trial and goes on", async () => {
+    const { app, storage } = newApp();
+    const study = await createStudy({ name: "q", storage });
+    await study.enqueueTrial({ x: 1.5 });
+    await study.enqueueTrial({ x: 1.5 });
+    const x = { type: "float", low: 2, high: 3 };
+    const number = (await call(app, "POST", "/studies/q/trials")).json.trial.number;
+    const suggested = await call(app, "POST", `/studies/q/trials/${number}/suggest`, { name: "x", distribution: x });
+    expect(suggested.json.error).toEqual({
+      status: 409,
+      message: `trial ${number}: enqueued value 1.5 of "x" is not inside ${JSON.stringify(x)}`,
+      field: "body.distribution",
+      code: "fixed_param_out_of_range",
+    });
+    // An ask with the space names the space's parameter, not a suggest's field, and has failed the trial.
+    const asked = await call(app, "POST", "/studies/q/trials", { space: { x } });
+    expect([asked.status, asked.json.error.field, asked.json.error.code]).toEqual([409, "body.space.x", "fixed_param_out_of_range"]);
+    const failed = (await call(app, "GET", "/studies/q/trials/1")).json.trial;
+    expect([failed.state, failed.systemAttrs.failReason]).toEqual(["failed", `trial 1: enqueued value 1.5 of "x" is not inside ${JSON.stringify(x)}`]);
+  });
+
   it("refuses to hand out a trial of a population study (PBT), whose segments run under sextant worker", async () => {
     const { app, storage } = newApp();
     await createStudy({ name: "pop", storage, scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1, checkpointDir: "/nonexistent/never-written" }) });
@@ -1072,7 +1093,7 @@ describe("HTTP API: OpenAPI document", () => {
     expect(JSON.stringify(doc)).not.toContain("$defs");
     // Error answers document their machine-readable codes, so a client knows which 409 means a spent budget.
     const askConflict = doc.paths["/api/v1/studies/{study}/trials"].post.responses["409"].content["application/json"].schema;
-    expect(askConflict.properties.error.properties.code.enum).toEqual(["trial_budget_spent", "sampler_exhausted", "study_half_made"]);
+    expect(askConflict.properties.error.properties.code.enum).toEqual(["trial_budget_spent", "sampler_exhausted", "study_half_made", "fixed_param_out_of_range"]);
     expect(askConflict.properties.error.properties.code.description).toMatch(/study_half_made \(409\) means a `sextant create` is still making the study/);
     expect(askConflict.properties.error.properties.code.description).toMatch(/trial_budget_spent \(409 from POST \/studies\/\{study\}\/trials\)/);
   });

@@ -38,6 +38,7 @@ import {
   CLIENT_BEATS_ATTR,
   DEFAULT_HEARTBEAT_GRACE_SECONDS,
   REAPED_REASON_PREFIX,
+  FixedParamOutOfRangeError,
   ParameterConflictError,
   Study,
   type TellResult,
@@ -371,6 +372,9 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof StudyNotFoundError || error instanceof TrialNumberNotFoundError) return new HttpError(404, error.message);
   if (error instanceof DuplicateStudyError) return new HttpError(409, error.message, "body.name");
   if (error instanceof TrialNotRunningError) return new HttpError(409, error.message);
+  // Not the client's doing: the trial was queued (or retried) at a value its code's range now leaves
+  // out. The code lets a client fail that trial and go on, as the library's optimize does.
+  if (error instanceof FixedParamOutOfRangeError) return new HttpError(409, error.message, "body.distribution", "fixed_param_out_of_range");
   if (error instanceof ParameterConflictError || error instanceof ParamConflictError) return new HttpError(409, error.message, "body.distribution");
   // As the library's optimize stops at it, so does a client's: the code tells it from other 409s.
   if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message, undefined, "sampler_exhausted");
@@ -723,7 +727,16 @@ export function createServerApp(options: ServerAppOptions): Hono {
             );
           }
           await reapSilentTrials(study);
-          const trial = await study.ask(space);
+          let trial;
+          try {
+            trial = await study.ask(space);
+          } catch (error) {
+            // The ask failed that trial with the reason; the field is the space's, not a suggest's distribution.
+            if (error instanceof FixedParamOutOfRangeError) {
+              throw new HttpError(409, error.message, `body.space.${error.paramName}`, "fixed_param_out_of_range");
+            }
+            throw error;
+          }
           // Marked in the same write as the asked parameters: a client killed before its first
           // beat (the Python client's comes after 5 s) would otherwise leave the trial running forever.
           if (body.heartbeat === true) trial.setSystemAttr(CLIENT_BEATS_ATTR, true);

@@ -282,7 +282,8 @@ export const ErrorCode = z
   .describe(
     "why, for a client to act on: trial_budget_spent (409 from POST /studies/{study}/trials) means the study made by `sextant create --trials N` has handed out all N trials; " +
       "sampler_exhausted (409) means the study's sampler has nothing left to propose (a grid whose every point was taken); an optimize loop stops at either; " +
-      "study_half_made (409) means a `sextant create` is still making the study (queuing its trials): ask again once it has finished",
+      "study_half_made (409) means a `sextant create` is still making the study (queuing its trials): ask again once it has finished; " +
+      "fixed_param_out_of_range (409 from a suggest, or an ask with a space) means the trial was queued (enqueued, or a retry) at a value outside the distribution asked for: fail that trial and go on (an ask with a space has failed it already)",
   );
 export type ErrorCode = RouteErrorCode;
 

@@ -1,4 +1,4 @@
-export { Trial, TrialPruned, ParameterConflictError } from "./trial.js";
+export { Trial, TrialPruned, ParameterConflictError, FixedParamOutOfRangeError } from "./trial.js";
 export type { SuggestFloatOptions, SuggestIntOptions, TrialSegment } from "./trial.js";
 export { bestFeasibleTrial, recommendedTrial } from "./best.js";
 export { CheckpointStore, defaultCheckpointRoot, type Checkpoint, type CheckpointInput } from "./checkpoints.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import "../index.js"; // registers the default sampler (auto)
 import { CmaEsSampler, MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler } from "../samplers/index.js";
 import { createPrunerByName, type Pruner } from "../pruners/index.js";
-import { createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
+import { FixedParamOutOfRangeError, createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
 import { MemoryStorage, TrialNotRunningError } from "../storage/index.js";
 import { type Distribution, lastIntermediate } from "../space/index.js";
 
@@ -182,6 +182,25 @@ describe("Study", () => {
     await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 3 });
     expect(study.trials[0]!.params.x).toBe(0.25);
     expect(study.trials).toHaveLength(3);
+  });
+
+  it("fails a trial queued or retried at a value outside the range the objective now suggests, and goes on", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }) });
+    const x = { type: "float", low: 2, high: 3 } as const;
+    await study.enqueueTrial({ x: 1.5 });
+    await study.optimize((t) => t.suggestFloat("x", 2, 3), { nTrials: 2 });
+    expect(study.trials.map((t) => t.state)).toEqual(["failed", "complete"]);
+    expect(study.trials[0]!.systemAttrs.failReason).toBe(`trial 0: enqueued value 1.5 of "x" is not inside ${JSON.stringify(x)}`);
+    // A retry says where its value came from: it used to say "enqueued" of a trial nobody enqueued.
+    await study.queueRetry(study.trials[0]!);
+    await study.optimize((t) => t.suggestFloat("x", 2, 3), { nTrials: 1 });
+    expect(study.trials[2]!.systemAttrs.failReason).toBe(`trial 2: value kept from trial 0, which it retries, 1.5 of "x" is not inside ${JSON.stringify(x)}`);
+    // An ask with the space fails the trial with the same reason, not as a "sampler error".
+    await study.enqueueTrial({ x: 1.5 });
+    const refused = await study.ask({ x }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(FixedParamOutOfRangeError);
+    expect(refused).toMatchObject({ trialNumber: 3, paramName: "x", value: 1.5, distribution: x });
+    expect(study.trials[3]!.systemAttrs.failReason).toBe(`trial 3: enqueued value 1.5 of "x" is not inside ${JSON.stringify(x)}`);
   });
 
   it("skips an enqueued point only where a trial has exactly its parameters, as Optuna's skip_if_exists", async () => {

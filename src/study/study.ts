@@ -40,7 +40,7 @@ import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, 
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonicMs, resolveHeartbeat } from "./heartbeat.js";
-import { INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, isTypedArray, shownValue } from "./trial.js";
+import { FixedParamOutOfRangeError, INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, isTypedArray, shownValue } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
 /** A list of numbers: an array, or a Float64Array / Float32Array from numeric code. */
@@ -1207,7 +1207,9 @@ export class Study implements TrialHost {
       for (const [name, distribution] of Object.entries(fixedDistributions)) trial.suggest(name, distribution);
       return trial;
     } catch (error) {
-      await this.tell(trial, { state: "failed", reason: `sampler error: ${errorMessage(error)}` }).catch(() => undefined);
+      // A queued value outside the asked space is the queue's doing, not the sampler's.
+      const reason = isA(error, FixedParamOutOfRangeError) ? errorMessage(error) : `sampler error: ${errorMessage(error)}`;
+      await this.tell(trial, { state: "failed", reason }).catch(() => undefined);
       throw error;
     }
   }

@@ -40,6 +40,32 @@ export class ParameterConflictError extends Error {
   override name = "ParameterConflictError";
 }
 
+/**
+ * A trial's fixed value (queued by `enqueueTrial` or `--enqueue`, or kept by the retry of a
+ * trial whose worker died) lies outside the distribution the objective now suggests, as after
+ * the code narrowed a range. The trial fails with this reason and `optimize` goes on. Optuna 3.1
+ * warns and runs the value anyway; here the value is not stored under a distribution that does
+ * not contain it, since samplers map every stored value into their search space.
+ *
+ * @example
+ * await study.enqueueTrial({ x: 1.5 });
+ * await study.optimize((trial) => trial.suggestFloat("x", 2, 3), { nTrials: 2 });
+ * // trial 0 failed: "trial 0: enqueued value 1.5 of "x" is not inside {"type":"float","low":2,"high":3}"
+ */
+export class FixedParamOutOfRangeError extends ParameterConflictError {
+  override name = "FixedParamOutOfRangeError";
+  constructor(
+    readonly trialNumber: number,
+    readonly paramName: string,
+    readonly value: ParamValue,
+    readonly distribution: Distribution,
+    retryOf: number | null,
+  ) {
+    const origin = retryOf === null ? "enqueued value" : `value kept from trial ${retryOf}, which it retries,`;
+    super(`trial ${trialNumber}: ${origin} ${JSON.stringify(value)} of "${paramName}" is not inside ${JSON.stringify(distribution)}`);
+  }
+}
+
 /** What a trial needs from its study; the study implements it. */
 export interface TrialHost {
   sampleIndependent(trial: Trial, name: string, distribution: Distribution): ParamValue;
@@ -199,9 +225,8 @@ export class Trial {
     if (Object.prototype.hasOwnProperty.call(this.fixedParams, name)) {
       value = this.fixedParams[name]!;
       if (!containsValue(normalized, value)) {
-        throw new ParameterConflictError(
-          `trial ${this.number}: enqueued value ${JSON.stringify(value)} of "${name}" is not inside ${JSON.stringify(normalized)}`,
-        );
+        const retryOf = this.systemAttributes.retryOf;
+        throw new FixedParamOutOfRangeError(this.number, name, value, normalized, typeof retryOf === "number" ? retryOf : null);
       }
       if (normalized.type === "categorical") value = normalized.choices.find((c) => c === value)!;
     } else if (

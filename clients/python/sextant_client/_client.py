@@ -19,6 +19,7 @@ import warnings
 __all__ = [
     "CategoricalDistribution",
     "DuplicatedStudyError",
+    "FixedParamOutOfRangeError",
     "FloatDistribution",
     "FrozenTrial",
     "HalfMadeStudyError",
@@ -94,6 +95,17 @@ class SamplerExhaustedError(SextantError):
 
     `optimize` stops there quietly, as the library's optimize does (and Optuna's, whose GridSampler
     stops the study); a direct `ask` raises it.
+    """
+
+
+class FixedParamOutOfRangeError(SextantError):
+    """A `suggest_*` (or an `ask` with fixed_distributions) for a parameter the trial was queued with at a value outside the range asked for (HTTP 409).
+
+    The value was enqueued (`sextant create --enqueue`, the library's enqueueTrial) or kept by the
+    retry of a trial whose client or worker died, before the code's range changed. `optimize` fails
+    that trial with the server's reason, logs a warning and goes on, as the library's optimize does;
+    Optuna 3.1 warns and runs the value anyway, but the server does not store a value under a
+    distribution that leaves it out, since its samplers could not place it.
     """
 
 
@@ -520,6 +532,8 @@ class _Connection:
                 cls = SamplerExhaustedError
             elif response.status == 409 and code == "study_half_made":
                 cls = HalfMadeStudyError
+            elif response.status == 409 and code == "fixed_param_out_of_range":
+                cls = FixedParamOutOfRangeError
             elif response.status == 409 and error.get("field") == "body.name":
                 cls = DuplicatedStudyError
             else:
@@ -1006,7 +1020,9 @@ class Study:
         library's optimize does.
         Raising TrialPruned prunes the trial. Any other exception fails it and is raised again,
         unless it is an instance of `catch` (an exception class or a tuple of them, as in Optuna).
-        A value that is not a finite number fails the trial and the study goes on.
+        A value that is not a finite number fails the trial and the study goes on; so does a trial
+        queued (enqueued, or a retry) at a value outside the range its objective suggests
+        (FixedParamOutOfRangeError, with a warning logged).
         `constraints_func(trial)`, called after the objective
         returns, gives the trial's constraint values (feasible when all are <= 0), as Optuna's
         samplers' constraints_func does.
@@ -1029,6 +1045,10 @@ class Study:
                 result = objective(trial)
             except TrialPruned:
                 frozen = self._finish_in_optimize(trial, lambda: self.tell(trial, state=TrialState.PRUNED))
+            except FixedParamOutOfRangeError as error:
+                # The queue's value, not the objective, is at fault: this trial can never run, the next can.
+                _log.warning("sextant_client: trial %d fails and optimize goes on: %s", trial.number, error.message)
+                frozen = self._finish_in_optimize(trial, lambda: self._fail(trial, error.message))
             except Exception as error:
                 reason = "%s: %s" % (type(error).__name__, error)
                 frozen = self._finish_in_optimize(trial, lambda: self._fail(trial, reason))

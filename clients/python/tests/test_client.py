@@ -40,6 +40,20 @@ def unique(prefix):
     return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
 
 
+def sextant_create(test, prefix, *flags):
+    """Makes a study named after `prefix` with `sextant create FLAGS -- true` in the server's storage; its name.
+
+    The suite's runner (test/python-client.test.ts) names the server's storage and the CLI; without them the test skips.
+    """
+    storage, cli = os.environ.get("SEXTANT_TEST_STORAGE"), os.environ.get("SEXTANT_TEST_CLI")
+    if not storage or not cli:
+        test.skipTest("set SEXTANT_TEST_STORAGE and SEXTANT_TEST_CLI to the server's storage and the sextant command")
+    name = unique(prefix)
+    subprocess.run(json.loads(cli) + ["create", "--storage", storage, "--study", name, *flags, "--", "true"],
+                   check=True, stdout=subprocess.DEVNULL, timeout=60)
+    return name
+
+
 class ClientTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -462,14 +476,7 @@ class AskTellTest(ClientTestCase):
 
 class TrialBudgetTest(ClientTestCase):
     def test_optimize_stops_quietly_at_the_budget_of_sextant_create_trials_and_ask_raises_a_named_error(self):
-        # The suite's runner (test/python-client.test.ts) names the server's storage and the CLI.
-        storage, cli = os.environ.get("SEXTANT_TEST_STORAGE"), os.environ.get("SEXTANT_TEST_CLI")
-        if not storage or not cli:
-            self.skipTest("set SEXTANT_TEST_STORAGE and SEXTANT_TEST_CLI to the server's storage and the sextant command")
-        name = unique("budget")
-        subprocess.run(json.loads(cli) + ["create", "--storage", storage, "--study", name, "--param", "x=float:0:1",
-                                          "--trials", "3", "--sampler", "random", "--", "true"],
-                       check=True, stdout=subprocess.DEVNULL, timeout=60)
+        name = sextant_create(self, "budget", "--param", "x=float:0:1", "--trials", "3", "--sampler", "random")
         study = sextant_client.load_study(URL, name)
         # optimize raised SextantError(409, "...used up its budget...") here, as if the run had broken.
         with warnings.catch_warnings():
@@ -500,6 +507,25 @@ class TrialBudgetTest(ClientTestCase):
             study.ask()
         self.assertIsInstance(exhausted.exception, SextantError)
         self.assertEqual((exhausted.exception.status, exhausted.exception.code), (409, "sampler_exhausted"))
+
+
+class FixedParamOutOfRangeTest(ClientTestCase):
+    def test_optimize_fails_a_trial_enqueued_outside_the_objectives_range_and_goes_on(self):
+        name = sextant_create(self, "enqueued", "--param", "x=float:0:5", "--enqueue", "x=1.5", "--enqueue", "x=4.5",
+                              "--trials", "4", "--sampler", "random")
+        study = sextant_client.load_study(URL, name)
+        # An ask with the range fixed up front is refused with the named error; the server failed that trial.
+        with self.assertRaises(sextant_client.FixedParamOutOfRangeError) as asked:
+            study.ask({"x": FloatDistribution(2, 3)})
+        self.assertEqual((asked.exception.status, asked.exception.code, asked.exception.field),
+                         (409, "fixed_param_out_of_range", "body.space.x"))
+        # optimize raised SextantError(409, 'trial 1: enqueued value 4.5 of "x" is not inside ...') and stopped.
+        with self.assertLogs("sextant_client", level="WARNING") as logs:
+            study.optimize(lambda trial: trial.suggest_float("x", 2, 3), n_trials=3)
+        self.assertEqual([t.state for t in study.trials], [TrialState.FAIL, TrialState.FAIL, TrialState.COMPLETE, TrialState.COMPLETE])
+        reason = 'trial %d: enqueued value %s of "x" is not inside {"type":"float","low":2,"high":3}'
+        self.assertEqual([t.system_attrs["failReason"] for t in study.trials[:2]], [reason % (0, 1.5), reason % (1, 4.5)])
+        self.assertIn("trial 1 fails and optimize goes on: " + reason % (1, 4.5), logs.output[0])
 
 
 class HalfMadeStudyTest(ClientTestCase):
