@@ -14,6 +14,7 @@ export {
   gridValues,
   OnlineTuner,
   OnlineTunerError,
+  OnlineTunerOrderError,
   OnlineTunerSettingsError,
   describeSettingsConflict,
   type OnlineSettingDifference,

@@ -16,6 +16,33 @@ import {
 /** Bad settings or a call out of order for an online tuner; the message names the field. */
 export class OnlineTunerError extends Error {
   override name = "OnlineTunerError";
+  constructor(
+    message: string,
+    /** The option or argument at fault, as {@link OnlineTunerOptions} and the HTTP API's JSON name it (`"parameter.arms"`, `"cost"`, `"context"`), when one is. */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A call out of the tuner's order: `observe` with no choice waiting for its cost (`waiting`
+ * `"nothing"`), or `choose` for a context while a choice for another context waits for its cost
+ * (`"another context"`).
+ *
+ * @example
+ * await tuner.observe(3); // OnlineTunerOrderError: observe() without a pending choice: call choose() first
+ */
+export class OnlineTunerOrderError extends OnlineTunerError {
+  override name = "OnlineTunerOrderError";
+  constructor(readonly waiting: "nothing" | "another context") {
+    super(
+      waiting === "nothing"
+        ? "observe() without a pending choice: call choose() first"
+        : "a choice made for another context is waiting for its cost: observe it first (a repeated choose with the same context returns that choice again)",
+      waiting === "nothing" ? undefined : "context",
+    );
+  }
 }
 
 /** One setting of a stored tuner that a create asked to have otherwise. */
@@ -173,7 +200,7 @@ export interface OnlineTunerStats {
 export async function createOnlineTuner(options: OnlineTunerOptions): Promise<OnlineTuner> {
   const record = newRecord(options);
   if (options.storage === undefined) return new OnlineTuner(record, null, null, false, true);
-  if (!options.name) throw new OnlineTunerError("an online tuner kept in storage needs a name");
+  if (!options.name) throw new OnlineTunerError("an online tuner kept in storage needs a name", "name");
   const owns = typeof options.storage === "string";
   const storage = typeof options.storage === "string" ? await openStorage(options.storage) : options.storage;
   const name = options.name;
@@ -277,15 +304,13 @@ export class OnlineTuner {
   private async chooseNow(context?: readonly number[]): Promise<number> {
     const { state } = this.record;
     if (!this.record.context && context !== undefined) {
-      throw new OnlineTunerError(`the ${this.record.algorithm} tuner takes no context; create a "chebcb" tuner to choose by instance features`);
+      throw new OnlineTunerError(`the ${this.record.algorithm} tuner takes no context; create a "chebcb" tuner to choose by instance features`, "context");
     }
     const features = this.features(context);
     if (state.pending) {
       const waiting = state.pending.features;
       if (waiting && features && waiting.some((v, i) => v !== features[i])) {
-        throw new OnlineTunerError(
-          `a choice made for another context is waiting for its cost: observe it first (a repeated choose with the same context returns that choice again)`,
-        );
+        throw new OnlineTunerOrderError("another context");
       }
       return this.values[state.pending.arm]!;
     }
@@ -296,9 +321,9 @@ export class OnlineTuner {
 
   /** Reports the cost of the instance solved with the value `choose` gave (lower is better). */
   async observe(cost: number): Promise<{ loss: number; clipped: boolean }> {
-    if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${describeCost(cost)}`);
+    if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${describeCost(cost)}`, "cost");
     return this.serially(async () => {
-      if (!this.record.state.pending) throw new OnlineTunerError("observe() without a pending choice: call choose() first");
+      if (!this.record.state.pending) throw new OnlineTunerOrderError("nothing");
       const loss = Math.min(1, Math.max(0, cost / this.record.costScale));
       await this.save(update(this.banditConfig(), this.record.state, loss));
       // Costs above the scale all count as 1: a tuner whose costs mostly are learns nothing. The
@@ -360,9 +385,9 @@ export class OnlineTuner {
   private features(context: readonly number[] | undefined): number[] | null {
     const spec = this.record.context;
     if (!spec) return null;
-    if (!context) throw new OnlineTunerError(`the ${this.record.algorithm} tuner needs a context of ${spec.low.length} number(s) on every choice`);
+    if (!context) throw new OnlineTunerError(`the ${this.record.algorithm} tuner needs a context of ${spec.low.length} number(s) on every choice`, "context");
     if (context.length !== spec.low.length || !context.every((v) => typeof v === "number" && Number.isFinite(v))) {
-      throw new OnlineTunerError(`context must be ${spec.low.length} finite number(s), got ${JSON.stringify(context)}`);
+      throw new OnlineTunerError(`context must be ${spec.low.length} finite number(s), got ${JSON.stringify(context)}`, "context");
     }
     const scaled = context.map((v, i) => (2 * (v - spec.low[i]!)) / (spec.high[i]! - spec.low[i]!) - 1);
     return chebyshevFeatures(scaled, spec.degree);
@@ -410,47 +435,47 @@ const MAX_RATE = 1e6;
 function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
   refuseUnknownKeys("options", options);
   const p = options.parameter;
-  if (!p || typeof p !== "object") throw new OnlineTunerError("parameter is required: { low, high, arms? }");
+  if (!p || typeof p !== "object") throw new OnlineTunerError("parameter is required: { low, high, arms? }", "parameter");
   refuseUnknownKeys("parameter", p);
   if (options.context && typeof options.context === "object") refuseUnknownKeys("context", options.context);
   if (!Number.isFinite(p.low) || !Number.isFinite(p.high) || !(p.low < p.high)) {
-    throw new OnlineTunerError(`parameter.low and parameter.high must be finite with low < high, got ${p.low} and ${p.high}`);
+    throw new OnlineTunerError(`parameter.low and parameter.high must be finite with low < high, got ${p.low} and ${p.high}`, "parameter");
   }
   if (!p.log && !Number.isFinite(p.high - p.low)) {
     // The arms are low + u·(high − low): an overflowing width made every arm NaN, chosen as null.
-    throw new OnlineTunerError(`parameter: the range [${p.low}, ${p.high}] is too wide (high − low overflows); narrow it, or use a log scale over positive values`);
+    throw new OnlineTunerError(`parameter: the range [${p.low}, ${p.high}] is too wide (high − low overflows); narrow it, or use a log scale over positive values`, "parameter");
   }
-  if (p.log && !(p.low > 0)) throw new OnlineTunerError(`parameter.low must be positive on a log scale, got ${p.low}`);
+  if (p.log && !(p.low > 0)) throw new OnlineTunerError(`parameter.low must be positive on a log scale, got ${p.low}`, "parameter.low");
   const arms = p.arms ?? 16;
-  if (!Number.isInteger(arms) || arms < 2) throw new OnlineTunerError(`parameter.arms must be an integer of at least 2, got ${arms}`);
+  if (!Number.isInteger(arms) || arms < 2) throw new OnlineTunerError(`parameter.arms must be an integer of at least 2, got ${arms}`, "parameter.arms");
   const algorithm = options.algorithm ?? (options.context ? "chebcb" : "tsallis-inf");
-  if (!BANDIT_ALGORITHMS.includes(algorithm)) throw new OnlineTunerError(`algorithm must be one of ${BANDIT_ALGORITHMS.join(", ")}, got ${JSON.stringify(algorithm)}`);
+  if (!BANDIT_ALGORITHMS.includes(algorithm)) throw new OnlineTunerError(`algorithm must be one of ${BANDIT_ALGORITHMS.join(", ")}, got ${JSON.stringify(algorithm)}`, "algorithm");
   const costScale = options.costScale ?? 1;
-  if (!(costScale > 0) || !Number.isFinite(costScale)) throw new OnlineTunerError(`costScale must be a positive number, got ${costScale}`);
+  if (!(costScale > 0) || !Number.isFinite(costScale)) throw new OnlineTunerError(`costScale must be a positive number, got ${costScale}`, "costScale");
   // Beyond MAX_RATE the draws are all or nothing already, and the weights' arithmetic overflows
   // (Tsallis-INF's probabilities became NaN at 1e100).
   const exploration = options.exploration ?? 10;
-  if (!(exploration > 0) || !(exploration <= MAX_RATE)) throw new OnlineTunerError(`exploration must be a positive number of at most ${MAX_RATE}, got ${exploration}`);
+  if (!(exploration > 0) || !(exploration <= MAX_RATE)) throw new OnlineTunerError(`exploration must be a positive number of at most ${MAX_RATE}, got ${exploration}`, "exploration");
   const learningRate = options.learningRate ?? 2;
-  if (!(learningRate > 0) || !(learningRate <= MAX_RATE)) throw new OnlineTunerError(`learningRate must be a positive number of at most ${MAX_RATE}, got ${learningRate}`);
+  if (!(learningRate > 0) || !(learningRate <= MAX_RATE)) throw new OnlineTunerError(`learningRate must be a positive number of at most ${MAX_RATE}, got ${learningRate}`, "learningRate");
   let context: Required<OnlineContextSpec> | null = null;
   if (algorithm === "chebcb") {
     const c = options.context;
-    if (!c) throw new OnlineTunerError('the chebcb algorithm needs context: { low: [...], high: [...] }');
+    if (!c) throw new OnlineTunerError('the chebcb algorithm needs context: { low: [...], high: [...] }', "context");
     if (!Array.isArray(c.low) || !Array.isArray(c.high) || c.low.length === 0 || c.low.length !== c.high.length) {
-      throw new OnlineTunerError("context.low and context.high must be arrays of the same non-zero length");
+      throw new OnlineTunerError("context.low and context.high must be arrays of the same non-zero length", "context");
     }
     c.low.forEach((low, i) => {
-      if (!Number.isFinite(low) || !Number.isFinite(c.high[i]) || !(low < c.high[i]!)) throw new OnlineTunerError(`context.low[${i}] must be below context.high[${i}]`);
+      if (!Number.isFinite(low) || !Number.isFinite(c.high[i]) || !(low < c.high[i]!)) throw new OnlineTunerError(`context.low[${i}] must be below context.high[${i}]`, `context.low.${i}`);
     });
     const degree = c.degree ?? 4;
-    if (!Number.isInteger(degree) || degree < 1) throw new OnlineTunerError(`context.degree must be a positive integer, got ${degree}`);
+    if (!Number.isInteger(degree) || degree < 1) throw new OnlineTunerError(`context.degree must be a positive integer, got ${degree}`, "context.degree");
     context = { low: [...c.low], high: [...c.high], degree };
   } else if (options.context) {
-    throw new OnlineTunerError(`the ${algorithm} algorithm takes no context; use algorithm "chebcb"`);
+    throw new OnlineTunerError(`the ${algorithm} algorithm takes no context; use algorithm "chebcb"`, "context");
   }
   // A NaN seed would be stored as null (JSON) and draw like seed 0: refuse it rather than lose it.
-  if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) throw new OnlineTunerError(`seed must be an integer, got ${options.seed}`);
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) throw new OnlineTunerError(`seed must be an integer, got ${options.seed}`, "seed");
   const parameter = { name: p.name ?? "value", low: p.low, high: p.high, log: p.log ?? false, arms };
   const partial = { parameter, algorithm, seed: seedOrRandom(options.seed, "createOnlineTuner"), costScale, context, exploration, learningRate };
   const tuner = new OnlineTuner({ ...partial, state: { rounds: 0, losses: [], gram: null, moment: null, pending: null } }, null, null, false);

@@ -50,7 +50,7 @@ import {
   singleObjectiveProblem,
   storedWarmStartSources,
 } from "../study/index.js";
-import { OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
+import { OnlineTunerError, OnlineTunerOrderError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { openApiDocument } from "./openapi.js";
 import { Answer, HttpError, route } from "./route.js";
 import { type DashboardAsset, loadDashboardAssets, mountDashboard } from "./dashboard-assets.js";
@@ -397,6 +397,17 @@ function httpErrorOf(error: unknown): HttpError | null {
       return new HttpError(409, message, "body.name");
     }
     if (/is not an online tuner$/.test(error.message)) return new HttpError(409, error.message, "body.name");
+    // The tuner's state, not the request, is at odds: said in this API's terms, not the library's calls.
+    if (error instanceof OnlineTunerOrderError) {
+      return error.waiting === "nothing"
+        ? new HttpError(409, "no choice is waiting for its cost: POST to the tuner's /choose first, then observe the cost of the instance solved with the value it answers")
+        : new HttpError(
+            409,
+            "body.context: a choice made for another context is waiting for its cost: POST that cost to the tuner's /observe first (a choose with the same context answers that choice again)",
+            "body.context",
+          );
+    }
+    if (error.field !== undefined) return new HttpError(400, `body.${error.field}: ${error.message}`, `body.${error.field}`);
     return new HttpError(400, error.message);
   }
   // Other processes held the database locked for longer than the storage waits: worth retrying later.

@@ -72,14 +72,28 @@ describe("HTTP API: online tuners", () => {
   it("answers bad requests with the field at fault, and unknown tuners with 404", async () => {
     const app = createServerApp({ storage: new MemoryStorage(), logError: () => undefined });
     expect((await call(app, "POST", "/online/none/choose", {})).status).toBe(404);
+    // Semantic 400s had no field and no "body." in their message, unlike the schema's own 400s.
     const bad = await call(app, "POST", "/online", { name: "x", parameter: { low: 2, high: 1 } });
-    expect(bad.status).toBe(400);
-    expect(bad.json.error.message).toMatch(/parameter.low and parameter.high/);
+    expect(bad.json.error).toEqual({ status: 400, message: "body.parameter: parameter.low and parameter.high must be finite with low < high, got 2 and 1", field: "body.parameter" });
+    const noContext = await call(app, "POST", "/online", { name: "x", parameter: { low: 0, high: 1 }, algorithm: "chebcb" });
+    expect([noContext.status, noContext.json.error.field]).toEqual([400, "body.context"]);
+    const logLow = await call(app, "POST", "/online", { name: "x", parameter: { low: 0, high: 1, log: true } });
+    expect([logLow.status, logLow.json.error.field]).toEqual([400, "body.parameter.low"]);
     await call(app, "POST", "/online", { name: "ctx", parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0], high: [1] } });
     const missing = await call(app, "POST", "/online/ctx/choose", {});
-    expect(missing.status).toBe(400);
-    expect(missing.json.error.message).toMatch(/needs a context/);
-    expect((await call(app, "POST", "/online/ctx/observe", { cost: 1 })).json.error.message).toMatch(/choose\(\) first/);
+    expect([missing.status, missing.json.error.field]).toEqual([400, "body.context"]);
+    expect(missing.json.error.message).toMatch(/^body\.context: the chebcb tuner needs a context/);
+    // Observe before choose was a 400 that named the library's observe() and choose(): the request is
+    // fine, the tuner's state is not ready for it.
+    const early = await call(app, "POST", "/online/ctx/observe", { cost: 1 });
+    expect(early.json.error).toEqual({
+      status: 409,
+      message: "no choice is waiting for its cost: POST to the tuner's /choose first, then observe the cost of the instance solved with the value it answers",
+    });
+    expect((await call(app, "POST", "/online/ctx/choose", { context: [0.2] })).status).toBe(200);
+    const other = await call(app, "POST", "/online/ctx/choose", { context: [0.4] });
+    expect([other.status, other.json.error.field]).toEqual([409, "body.context"]);
+    expect(other.json.error.message).toMatch(/^body\.context: a choice made for another context is waiting for its cost: POST that cost to the tuner's \/observe first/);
     const field = await call(app, "POST", "/online/ctx/observe", { cost: "high" });
     expect(field.json.error.field).toBe("body.cost");
     const openapi = await call(app, "GET", "/openapi.json");
