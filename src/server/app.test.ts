@@ -927,6 +927,13 @@ describe("HTTP API: safety", () => {
       const answer = await call(app, method, path, body);
       expect([path, answer.status, answer.json.error.field]).toEqual([path, 400, field]);
     }
+    // An empty name was "body.space.: Too small: expected string to have >=1 characters".
+    const emptyName = await call(app, "POST", "/studies/s/trials", { space: { "": SPACE.x } });
+    expect(emptyName.json.error).toEqual({ status: 400, message: "body.space: a parameter name must not be empty", field: "body.space" });
+    const emptySuggest = await call(app, "POST", "/studies/s/trials/0/suggest", { name: "", distribution: SPACE.x });
+    expect(emptySuggest.json.error.message).toBe("body.name: a parameter name must not be empty");
+    const emptyKey = await call(app, "POST", "/studies", { name: "t", userAttrs: { "": 1 } });
+    expect(emptyKey.json.error).toEqual({ status: 400, message: "body.userAttrs: a key must not be empty", field: "body.userAttrs" });
     const deleteWithBody = await call(app, "DELETE", "/studies/s", { confirm: true });
     expect([deleteWithBody.status, deleteWithBody.json.error.field]).toEqual([400, "body"]);
     expect((await call(app, "GET", "/studies/s")).status).toBe(200);

@@ -176,7 +176,11 @@ function describeIssue(where: string, issue: z.core.$ZodIssue): { field: string;
     return { field: [...path, keys[0]!].join("."), message: `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((k) => JSON.stringify(k)).join(", ")}` };
   }
   // A record's key that fails its own check: say why, not only "Invalid key in record".
-  if (issue.code === "invalid_key" && issue.issues[0]) return { field: path.join("."), message: issue.issues[0].message };
+  if (issue.code === "invalid_key" && issue.issues[0]) {
+    // An empty key is named by its record: "body.space." read as a field cut short.
+    if (path.length > 1 && path[path.length - 1] === "") return { field: path.slice(0, -1).join("."), message: issue.issues[0].message };
+    return { field: path.join("."), message: issue.issues[0].message };
+  }
   return { field: path.join("."), message: issue.message };
 }
 

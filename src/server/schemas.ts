@@ -27,11 +27,11 @@ export const Direction = z.enum(["minimize", "maximize"]);
 /** A key that JSON.parse keeps as data but an object literal would take as its prototype. */
 const notProto = (key: string) => key !== "__proto__";
 
-const Key = z.string().min(1).max(200).refine(notProto, "must not be __proto__");
+const Key = z.string().min(1, "a key must not be empty").max(200).refine(notProto, "must not be __proto__");
 
 const ParamName = z
   .string()
-  .min(1)
+  .min(1, "a parameter name must not be empty")
   .max(MAX_PARAM_NAME_LENGTH)
   .superRefine((name, context) => {
     const reserved = reservedParamName(name);
