@@ -1145,7 +1145,10 @@ class Study:
     def get_trials(self, deepcopy=True, states=None):
         """The trials, optionally only those in `states`; `deepcopy` is taken for Optuna's signature (every read is a fresh copy)."""
         trials = self.trials
-        return trials if states is None else [t for t in trials if t.state in tuple(states)]
+        if states is None:
+            return trials
+        wanted = tuple(states)  # once: an iterator (a generator) would be used up by the first trial
+        return [t for t in trials if t.state in wanted]
 
     @property
     def best_trial(self):

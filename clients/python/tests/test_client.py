@@ -372,6 +372,10 @@ class AskTellTest(ClientTestCase):
         # Optuna code (MaxTrialsCallback) passes deepcopy first; it was a TypeError.
         self.assertEqual(len(study.get_trials(False, states=(TrialState.COMPLETE,))), 7)
         self.assertEqual(len(study.get_trials(deepcopy=False)), len(study.trials))
+        # A generator was read up by the first trial's test, and every later trial was left out.
+        finished = study.get_trials(states=(state for state in (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)))
+        self.assertEqual([t.number for t in finished], [t.number for t in study.trials if t.state.is_finished()])
+        self.assertEqual(len(finished), 9)
 
     def test_tell_refuses_values_with_a_pruned_or_failed_state_as_optuna_does(self):
         # Optuna 3.1 raises ValueError("Values were told. Values cannot be specified when state is
