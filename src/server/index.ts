@@ -9,5 +9,5 @@
  */
 export { HttpError } from "./route.js";
 export { createServerApp, API_PREFIX, DEFAULT_BODY_LIMIT_BYTES, type ServerAppOptions } from "./app.js";
-export { startServer, isLoopbackHost, ServerConfigError, type StartServerOptions, type RunningServer } from "./serve.js";
+export { startServer, isLoopbackHost, ServerConfigError, DEFAULT_REQUEST_TIMEOUT_SECONDS, type StartServerOptions, type RunningServer } from "./serve.js";
 export { openApiDocument, type RouteDoc } from "./openapi.js";

@@ -34,7 +34,7 @@ describe("startServer", () => {
     const misspelt = { storage: "sqlite:/nonexistent-dir/never-opened.db", prot: 0 } as unknown as StartServerOptions;
     await expect(startServer(misspelt)).rejects.toBeInstanceOf(ServerConfigError);
     await expect(startServer(misspelt)).rejects.toThrow(
-      'startServer: unknown option "prot" (did you mean "port"?); valid options: storage, token, corsOrigins, bodyLimitBytes, logError, dashboard, heartbeatGraceSeconds, localOnly, host, port',
+      'startServer: unknown option "prot" (did you mean "port"?); valid options: storage, token, corsOrigins, bodyLimitBytes, logError, dashboard, heartbeatGraceSeconds, localOnly, host, port, requestTimeoutSeconds',
     );
   });
 
@@ -171,6 +171,31 @@ describe("startServer", () => {
       await server.close();
     }
   });
+
+  it("answers 408 and closes the connection of a request whose body never arrives whole, after requestTimeoutSeconds", async () => {
+    const storage = new MemoryStorage();
+    await expect(startServer({ storage, port: 0, requestTimeoutSeconds: 0 })).rejects.toThrow(
+      new ServerConfigError("requestTimeoutSeconds must be a positive number of seconds, got 0"),
+    );
+    const logged: string[] = [];
+    const server = await startServer({ storage, port: 0, dashboard: false, requestTimeoutSeconds: 1, logError: (message) => logged.push(message) });
+    try {
+      const socket = connect(server.port, "127.0.0.1");
+      let received = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => (received += chunk));
+      const closed = new Promise((resolve) => socket.once("close", resolve));
+      await new Promise((resolve) => socket.once("connect", resolve));
+      // 60 bytes declared, 11 sent: the connection was held for Node's default of 300 s.
+      socket.write(`POST /api/v1/studies HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n{"name": "s`);
+      await closed;
+      expect(received).toMatch(/^HTTP\/1\.1 408 /);
+      expect(await storage.getStudy("s")).toBeNull();
+      expect(logged).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 20_000);
 
   it("refuses bodies over the limit with 413 over a socket, whether their length is declared or chunked", async () => {
     const storage = new MemoryStorage();
