@@ -543,6 +543,22 @@ describe("HTTP API: trials", () => {
     expect([otherConflict.status, "code" in otherConflict.json.error]).toEqual([409, false]);
   });
 
+  it("gives a study's heartbeat grace as the shorter of its own server's and the one its workers reap by", async () => {
+    const { app, storage } = newApp({ storage: await openStorage("sqlite::memory:"), heartbeatGraceSeconds: 30 });
+    try {
+      await storage.createStudy("short", ["minimize"], { systemAttrs: { "cli:config": { version: 1, heartbeat: { intervalSeconds: 2, graceSeconds: 8 } } } });
+      await storage.createStudy("plain", ["minimize"], { systemAttrs: { "cli:config": { version: 1 } } });
+      await storage.createStudy("long", ["minimize"], { systemAttrs: { "cli:config": { version: 1, heartbeat: { graceSeconds: 300 } } } });
+      const graces = [];
+      for (const name of ["short", "plain", "long"]) graces.push((await call(app, "GET", `/studies/${name}`)).json.heartbeatGraceSeconds);
+      // A worker on "short" fails a silent HTTP client's trial after 8 s, where /health says 30.
+      expect(graces).toEqual([8, 30, 30]);
+      expect((await call(app, "GET", "/health")).json.heartbeatGraceSeconds).toBe(30);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it("keeps to the budget of a study it read while sextant create was still making it (a dashboard GET in the gap)", async () => {
     const { app, storage } = newApp();
     // createCommand's order of writes: the study, cli:creating, the queued trials, cli:config last.

@@ -46,6 +46,7 @@ import {
   TrialBudgetSpentError,
   HalfMadeStudyError,
   isHalfMadeStudy,
+  studyHeartbeatGraceSeconds,
   TrialNumberNotFoundError,
   singleObjectiveProblem,
   storedWarmStartSources,
@@ -701,6 +702,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
           study: studyJson(record, study.trials.filter((t) => t.id >= 0)),
           bestTrial: best ? trialJson(best) : null,
           recommendedTrial: recommendationJson(single ? study.recommendation : undefined),
+          // Workers on the study reap by its stored grace, which may be shorter than this server's.
+          heartbeatGraceSeconds: Math.min(graceSeconds, studyHeartbeatGraceSeconds(record.systemAttrs, storage.url) ?? Infinity),
         };
       },
     }),

@@ -244,7 +244,16 @@ export const RecommendedTrialJson = z.strictObject({
   units: z.enum(["objective", "model"]).nullable().describe("objective: in the objective's units; model: in the model's warped, standardized units"),
   modelTrials: z.number().int().nullable().describe("the evaluated trials the model was fitted on"),
 });
-export const StudyDetailResponse = z.strictObject({ study: StudyJson, bestTrial: TrialJson.nullable(), recommendedTrial: RecommendedTrialJson.nullable() });
+export const StudyDetailResponse = z.strictObject({
+  study: StudyJson,
+  bestTrial: TrialJson.nullable(),
+  recommendedTrial: RecommendedTrialJson.nullable(),
+  heartbeatGraceSeconds: z
+    .number()
+    .describe(
+      "how long a trial of this study whose client beats may stay silent before it is failed: the shorter of this server's grace (GET /health) and the one `sextant worker` processes on the study reap by (`sextant create --heartbeat-grace`); a client beats at least twice as often",
+    ),
+});
 export const DeletedResponse = z.strictObject({ deleted: z.literal(true) });
 export const TrialResponse = z.strictObject({ trial: TrialJson });
 export const TrialPageResponse = z.strictObject({

@@ -14,6 +14,7 @@ export {
   TrialBudgetSpentError,
   HalfMadeStudyError,
   isHalfMadeStudy,
+  studyHeartbeatGraceSeconds,
   singleObjectiveProblem,
   DEFAULT_MAX_RETRIES,
   CLIENT_BEATS_ATTR,

@@ -162,6 +162,38 @@ export function isHalfMadeStudy(systemAttrs: Readonly<Record<string, JsonValue>>
   return systemAttrs[CLI_CREATING_ATTR] !== undefined && systemAttrs[CLI_CONFIG_ATTR] === undefined;
 }
 
+/** The heartbeat settings `sextant create` stored with a study (`cli:config`), or undefined where it stored none that hold. */
+function storedHeartbeatOf(systemAttrs: Readonly<Record<string, JsonValue>>, storageUrl: string): HeartbeatOptions | undefined {
+  const config = systemAttrs[CLI_CONFIG_ATTR];
+  const stored = config !== null && typeof config === "object" && !Array.isArray(config) ? config.heartbeat : undefined;
+  if (stored === null || typeof stored !== "object" || Array.isArray(stored)) return undefined;
+  const { intervalSeconds, graceSeconds } = stored as { intervalSeconds?: unknown; graceSeconds?: unknown };
+  const seconds = (value: unknown) => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined);
+  const heartbeat = { intervalSeconds: seconds(intervalSeconds), graceSeconds: seconds(graceSeconds) };
+  if (heartbeat.intervalSeconds === undefined && heartbeat.graceSeconds === undefined) return undefined;
+  try {
+    resolveHeartbeat(heartbeat, storageUrl);
+    return heartbeat;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The grace after which `sextant worker` processes on a study, and the library's `optimize`
+ * without a `heartbeat` option, fail a running trial whose heartbeats stopped: the one
+ * `sextant create --heartbeat-grace` stored with the study, else the default. Null where nothing
+ * reaps (a memory storage). A worker started with its own `--heartbeat-grace` is not known here.
+ *
+ * @example
+ * // a study made by `sextant create --heartbeat-interval 2 --heartbeat-grace 8`
+ * studyHeartbeatGraceSeconds(record.systemAttrs, storage.url); // 8
+ */
+export function studyHeartbeatGraceSeconds(systemAttrs: Readonly<Record<string, JsonValue>>, storageUrl: string): number | null {
+  const timing = resolveHeartbeat(storedHeartbeatOf(systemAttrs, storageUrl), storageUrl);
+  return timing === null ? null : timing.graceMs / 1000;
+}
+
 /** False for a trial run by a client of the HTTP service that never promised heartbeats. */
 function silenceMeansGone(trial: FrozenTrial): boolean {
   const worker = trial.systemAttrs.worker;
@@ -1057,19 +1089,7 @@ export class Study implements TrialHost {
    * reaped. Read as it was stored; a malformed record is ignored.
    */
   private storedHeartbeat(): HeartbeatOptions | undefined {
-    const config = this.record.systemAttrs[CLI_CONFIG_ATTR];
-    const stored = config !== null && typeof config === "object" && !Array.isArray(config) ? config.heartbeat : undefined;
-    if (stored === null || typeof stored !== "object" || Array.isArray(stored)) return undefined;
-    const { intervalSeconds, graceSeconds } = stored as { intervalSeconds?: unknown; graceSeconds?: unknown };
-    const seconds = (value: unknown) => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined);
-    const heartbeat = { intervalSeconds: seconds(intervalSeconds), graceSeconds: seconds(graceSeconds) };
-    if (heartbeat.intervalSeconds === undefined && heartbeat.graceSeconds === undefined) return undefined;
-    try {
-      resolveHeartbeat(heartbeat, this.storage.url);
-      return heartbeat;
-    } catch {
-      return undefined;
-    }
+    return storedHeartbeatOf(this.record.systemAttrs, this.storage.url);
   }
 
   /**

@@ -914,7 +914,7 @@ class Study:
         if self._heartbeat_interval:
             if not self._heartbeat_interval_checked:
                 # Before the first trial: a study is still made or loaded for reading with any interval.
-                _check_heartbeat_interval(self._connection, self._heartbeat_interval, "ask")
+                _check_heartbeat_interval(self._connection, self._heartbeat_interval, "ask", self.study_name)
                 self._heartbeat_interval_checked = True
             body["heartbeat"] = True
         if fixed_distributions:
@@ -1276,25 +1276,41 @@ def _heartbeat_seconds(value, call):
     return seconds or None
 
 
-def _check_heartbeat_interval(connection, heartbeat_interval, call):
-    """Refuses a heartbeat interval the server's grace would not wait for twice over, as the library refuses it.
+def _check_heartbeat_interval(connection, heartbeat_interval, call, study_name=None):
+    """Refuses a heartbeat interval that the grace of the server, or of `sextant worker` processes on the study, would not wait for twice over, as the library refuses it.
 
     With beats every 70 s and the server's grace of 60 s, every trial longer than a minute was failed
-    while it ran, run again elsewhere, and its result dropped. A server that does not say its grace
-    (an older one's /health does not) is not checked.
+    while it ran, run again elsewhere, and its result dropped. Workers on a study made by
+    `sextant create --heartbeat-grace 8` fail a silent trial after 8 s, an HTTP client's included:
+    the study's record says that grace. A server that does not say a grace (an older one's /health
+    and study record do not) is not checked against it.
     """
     if not heartbeat_interval:
         return
+    server_grace = _grace_said_at(connection, "/health")
+    study_grace = None if study_name is None else _grace_said_at(connection, "/studies/" + _quote(study_name))
+    if study_grace is not None and (server_grace is None or study_grace < server_grace):
+        grace, whose = study_grace, ("the heartbeat grace of study %r (%g s, stored by sextant create --heartbeat-grace): its "
+                                     "sextant worker processes fail" % (study_name, study_grace))
+    elif server_grace is not None:
+        grace, whose = server_grace, "the server's heartbeat grace (%g s): the server fails" % server_grace
+    else:
+        return
+    if grace < 2 * heartbeat_interval:
+        raise ValueError("%s: heartbeat_interval=%g s is more than half %s a trial whose client stays silent for longer "
+                         "than the grace, so one late beat would fail a trial that is still running; beat at most every %g s"
+                         % (call, heartbeat_interval, whose, grace / 2))
+
+
+def _grace_said_at(connection, path):
+    """The `heartbeatGraceSeconds` of a GET of `path`, or None where the answer has none (an older server) or is an error answer."""
     try:
-        grace = connection.request("GET", "/health").get("heartbeatGraceSeconds")
+        grace = connection.request("GET", path).get("heartbeatGraceSeconds")
     except SextantError as error:
         if error.status is None:
             raise
-        return  # an older server, or something in front of it that answers no /health: nothing to check against
-    if isinstance(grace, (int, float)) and not isinstance(grace, bool) and grace < 2 * heartbeat_interval:
-        raise ValueError("%s: heartbeat_interval=%g s is more than half the server's heartbeat grace (%g s): the server "
-                         "fails a trial whose client stays silent for longer than the grace, so one late beat would fail "
-                         "a trial that is still running; beat at most every %g s" % (call, heartbeat_interval, grace, grace / 2))
+        return None  # an older server, or something in front of it that answers no /health: nothing to check against
+    return grace if isinstance(grace, (int, float)) and not isinstance(grace, bool) else None
 
 
 def create_study(url, name, direction=None, *, directions=None, token=None, sampler=None, sampler_options=None,

@@ -625,6 +625,21 @@ class HeartbeatTest(ClientTestCase):
             with sextant_client.load_study(URL, name, heartbeat_interval=interval) as fine:
                 self.assertEqual(fine.ask().number, number)
 
+    def test_a_heartbeat_interval_over_half_the_grace_of_the_studys_workers_is_refused(self):
+        # sextant worker processes on the study fail a silent trial after its stored grace of 8 s, an
+        # HTTP client's too; the client checked its 5 s beats against the server's 60 s alone.
+        name = sextant_create(self, "shortgrace", "--param", "x=float:0:1", "--heartbeat-interval", "2",
+                              "--heartbeat-grace", "8", "--trials", "2", "--sampler", "random")
+        study = sextant_client.load_study(URL, name)
+        with self.assertRaises(ValueError) as refused:
+            study.ask()
+        self.assertIn("ask: heartbeat_interval=5 s is more than half the heartbeat grace of study %r (8 s, stored by "
+                      "sextant create --heartbeat-grace): its sextant worker processes fail a trial" % name, str(refused.exception))
+        self.assertIn("beat at most every 4 s", str(refused.exception))
+        self.assertEqual([t.state for t in study.trials], [TrialState.WAITING] * 2)
+        with sextant_client.load_study(URL, name, heartbeat_interval=4) as fine:
+            self.assertEqual(fine.ask().number, 0)
+
     def test_a_heartbeat_interval_that_is_no_positive_number_is_refused(self):
         # -1 and NaN beat without pause (about 800 requests a second per trial); "5" killed the thread at its first wait.
         name = unique("badbeat")
