@@ -256,6 +256,27 @@ describe("sextant tune", () => {
   });
 });
 
+describe("sextant tune stopping short of --trials", () => {
+  it("says why the run that created the study stops short of --trials when another tune ran trials on it", async () => {
+    // The first run's --trials is the study's total, and the second tune's trials count against
+    // it: the first run ended after 1 of its 3 trials without a word.
+    const gate = join(dir, "gate");
+    const command = ["--study", "s", "--trials", "3", "--param", "x=float:0:1", "--", "sh", "-c", 'echo waiting; until [ -z "$GATE" ] || [ -e "$GATE" ]; do sleep 0.05; done; echo 1', "sh", "{x}"];
+    const first = start(["tune", "--verbose", ...command], { cwd: dir, env: { GATE: gate } });
+    await first.waitForStderr("[trial 0] waiting");
+    const second = await sextant(["tune", ...command], { cwd: dir });
+    expect(second.code, second.stderr).toBe(0);
+    writeFileSync(gate, "");
+    const ended = await first.done;
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(ended.stderr).toContain(
+      'sextant: stopped after 1 of 3 trial(s): study "s" reached its total of 3 trial(s), which its first run\'s --trials sets and which counts the 3 trial(s) other processes (another sextant tune, or workers) ran on it',
+    );
+    expect(second.stderr).not.toContain("stopped after");
+    expect((await trialsOf("s")).map((t) => t.state)).toEqual(["complete", "complete", "complete", "complete"]);
+  });
+});
+
 describe.skipIf(!havePython)("sextant tune on a terminal", () => {
   const onTerminalWith = async (term: string): Promise<string> => {
     const args = ["tune", "--study", `t-${term}`, "--trials", "3", "--param", "x=float:0:1", "--", "sh", "-c", "sleep 0.4; echo $1", "sh", "{x}"];

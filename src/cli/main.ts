@@ -189,7 +189,7 @@ Exit codes:
       .description("tune a command: run it once per trial with suggested parameters and minimize (or maximize) what it reports")
       .argument("[command...]", "the command to run, after --; {name} is replaced by parameter name's value"),
   )
-    .option("-n, --trials <n>", `trials to run in this invocation (default ${100} unless --timeout is given)`, positiveInt("--trials"))
+    .option("-n, --trials <n>", `trials to run in this invocation (default ${100} unless --timeout is given); the run that creates a study stops when the study has this many, counting trials other processes run on it meanwhile`, positiveInt("--trials"))
     .option("-j, --jobs <n>", "commands run at the same time (default 1)", positiveInt("--jobs"))
     .option("--timeout <seconds>", "start no new trial after this many seconds", seconds("--timeout"))
     .option("--trial-timeout <seconds>", "stop a command and fail its trial after this many seconds", seconds("--trial-timeout"))

@@ -742,14 +742,24 @@ async function runTune(
   // A finite sampler (grid) stops the run once every point has a trial. Asked only of a run that
   // ended short: the snapshot it takes copies the study's trials.
   const samplerExhausted = (): boolean => sampler.isExhausted?.(study.snapshot()) === true;
-  if (chatty && endedShort && samplerExhausted()) {
-    io.err(`${stoppedAfter}the ${sampler.name} sampler has no point left to propose: each of its points has a trial in study "${study.name}"`);
-  }
   // A study made by sextant create runs only what it queued, as its workers do.
   const budget = study.queuedTrialBudget;
   const budgetHandedOut = budget !== null && study.trials.every((t) => t.state !== "waiting");
-  if (chatty && endedShort && budgetHandedOut) {
-    io.err(`${stoppedAfter}study "${study.name}" was made by sextant create with a budget of ${budget} trial(s), and every one has been handed out`);
+  // The first run's --trials is the study's total, which the trials of a second tune or of workers
+  // on the same study count against: the run ended after 4 of its 6 trials without a word.
+  const startedInStudy = study.trials.filter((t) => t.state !== "waiting").length;
+  const totalReached = !existed && settings.trials !== undefined && startedInStudy >= settings.trials && startedInStudy > stats.finished;
+  if (chatty && endedShort) {
+    if (samplerExhausted()) {
+      io.err(`${stoppedAfter}the ${sampler.name} sampler has no point left to propose: each of its points has a trial in study "${study.name}"`);
+    } else if (budgetHandedOut) {
+      io.err(`${stoppedAfter}study "${study.name}" was made by sextant create with a budget of ${budget} trial(s), and every one has been handed out`);
+    } else if (totalReached) {
+      io.err(
+        `${stoppedAfter}study "${study.name}" reached its total of ${settings.trials} trial(s), which its first run's --trials sets ` +
+          `and which counts the ${startedInStudy - stats.finished} trial(s) other processes (another sextant tune, or workers) ran on it`,
+      );
+    }
   }
   if (interrupted) {
     // An in-memory study ends with the process: running the command again starts a new one.
