@@ -275,6 +275,15 @@ describe("sextant tune stopping short of --trials", () => {
     expect(second.stderr).not.toContain("stopped after");
     expect((await trialsOf("s")).map((t) => t.state)).toEqual(["complete", "complete", "complete", "complete"]);
   });
+
+  it("says that --timeout ended a run that also has --trials", async () => {
+    const ended = await sextant(["tune", "--study", "t", "--trials", "5", "--timeout", "0.001", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], {
+      cwd: dir,
+      env: { SLEEP: "10" },
+    });
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(ended.stderr).toMatch(/sextant: stopped after [0-4] of 5 trial\(s\): --timeout 0.001s passed, and no trial starts after it/);
+  });
 });
 
 describe.skipIf(!havePython)("sextant tune on a terminal", () => {

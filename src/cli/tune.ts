@@ -759,6 +759,9 @@ async function runTune(
         `${stoppedAfter}study "${study.name}" reached its total of ${settings.trials} trial(s), which its first run's --trials sets ` +
           `and which counts the ${startedInStudy - stats.finished} trial(s) other processes (another sextant tune, or workers) ran on it`,
       );
+    } else if (settings.trials !== undefined && settings.timeout !== undefined && elapsed >= settings.timeout * 1000) {
+      // Given both limits, the user could not tell which one ended the run.
+      io.err(`${stoppedAfter}--timeout ${settings.timeout}s passed, and no trial starts after it`);
     }
   }
   if (interrupted) {
