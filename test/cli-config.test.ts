@@ -152,6 +152,8 @@ describe("config files", () => {
       ["command: [node, x.mjs]\nparams:\n  lr: 'float:0:1:log'\n", 'c.yaml:3:7: params.lr: parameter "lr": a log scale needs low > 0, got low=0'],
       ["command: [node, x.mjs]\nparams:\n  c: {type: categorical, low: 1}\n", 'c.yaml:3:6: params.c: parameter "c": a categorical parameter takes "choices", not "low"'],
       ["command: node x.mjs | tee log\nparams:\n  x: 'float:0:1'\n", 'c.yaml:1:10: command: unquoted "|" in "|": commands do not run through a shell'],
+      // Ran every trial with the literal text "$DATA_DIR/train.csv" as its path.
+      ["command: node x.mjs --data $DATA_DIR/train.csv {x}\nparams:\n  x: 'float:0:1'\n", 'c.yaml:1:10: command: "$DATA_DIR" in "$DATA_DIR/train.csv": commands do not run through a shell, so it would reach the program as literal text, not expanded'],
       ["command: [node, x.mjs, '{y}']\nparams:\n  x: 'float:0:1'\n", "c.yaml:1:10: command: the command uses {y} but there is no such parameter"],
       ["direction: minimize\ndirections: [maximize]\ncommand: [node]\nparams: {x: 'float:0:1'}\n", 'c.yaml:2:13: directions: give either "direction" or "directions", not both'],
       ["command: [node]\nparams: {x: 'float:0:1'}\ncommand: [node]\n", "c.yaml:3:1: Map keys must be unique"],

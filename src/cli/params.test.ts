@@ -54,6 +54,20 @@ describe("splitCommandLine", () => {
     expect(() => splitCommandLine("run # comment")).toThrow(`quote it ('#') to pass it on, or use a list like ["sh", "-c", "…"]`);
   });
 
+  it("refuses what a shell would expand instead of passing it on as literal text", () => {
+    const notExpanded = "commands do not run through a shell, so it would reach the program as literal text, not expanded";
+    expect(() => splitCommandLine("python train.py --data $DATA_DIR")).toThrow(`"$DATA_DIR" in "$DATA_DIR": ${notExpanded}`);
+    expect(() => splitCommandLine("python train.py --out=${HOME}/runs")).toThrow(`"\${HOME}" in "--out=\${HOME}/runs"`);
+    expect(() => splitCommandLine(`python train.py --tag "run-$(date +%s)"`)).toThrow(`"$(date +%s)" in`);
+    expect(() => splitCommandLine("python train.py --tag `date`")).toThrow("a backquote (command substitution) in \"`date`\"");
+    expect(() => splitCommandLine("python ~/train.py")).toThrow(`"~" (the home folder) in "~/train.py"`);
+    expect(() => splitCommandLine(`python train.py --seed "$1"`)).toThrow(`"$1" in`);
+  });
+
+  it("passes a $ or ~ that a shell would keep, or that is quoted or escaped, on literally", () => {
+    expect(splitCommandLine(`grep 'a$' x$ "$" \\$HOME '$(x)' a~b --p=~/x "\\$y"`)).toEqual(["grep", "a$", "x$", "$", "$HOME", "$(x)", "a~b", "--p=~/x", "$y"]);
+  });
+
   it("passes quoted or escaped operator characters on literally", () => {
     expect(splitCommandLine(`echo 'hi;' "a|b" 2\\>x a\\#b "<&>"`)).toEqual(["echo", "hi;", "a|b", "2>x", "a#b", "<&>"]);
   });

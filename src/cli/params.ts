@@ -188,6 +188,15 @@ export function parseOptionFlag(flag: string, option: string): [string, string |
 /** Characters a shell would treat as operators or a comment when unquoted: refused rather than passed on as literal text. */
 const SHELL_OPERATOR_CHARS = ";|&<>#";
 
+/** How to name the expansion that starts at `at`: `"$HOME"`, `"${DATA}"`, `"$(…)"`, a backquote or `"~"`. */
+function expansionAt(text: string, at: number): string {
+  const c = text[at]!;
+  if (c === "`") return "a backquote (command substitution)";
+  if (c === "~") return `"~" (the home folder)`;
+  const name = /^\$(?:\{[^}]*\}?|\([^)]*\)?|[A-Za-z_][A-Za-z0-9_]*|.)/.exec(text.slice(at))![0];
+  return `"${name}"`;
+}
+
 /** The whitespace-delimited stretch of `text` around index `at`, to show where a refused character sits. */
 function rawWordAt(text: string, at: number): string {
   let start = at;
@@ -197,16 +206,33 @@ function rawWordAt(text: string, at: number): string {
   return text.slice(start, end);
 }
 
+/** What follows a `$` that a shell would expand: a variable, `${…}`, `$(…)`, a positional or special parameter. */
+const EXPANDED_AFTER_DOLLAR = /[A-Za-z_{(0-9?$!@*]/;
+
+/**
+ * Refuses an expansion a shell would have made (`$HOME`, `${DATA}`, `$(date)`, a backquote, a
+ * leading `~`): without a shell it would reach the program as literal text, and every trial
+ * would run with a path such as "$DATA_DIR/train.csv" instead of its value.
+ */
+function refuseExpansion(text: string, at: number): never {
+  throw new Error(
+    `${expansionAt(text, at)} in "${rawWordAt(text, at)}": commands do not run through a shell, so it would reach the program as literal text, not expanded; ` +
+      `write the value itself, read the variable in the program (it gets sextant's environment), quote it in single quotes to pass it on, or use a list like ["sh", "-c", "…"] to run a shell`,
+  );
+}
+
 /**
  * Splits a command line into argv the way a POSIX shell would split words, but without running a
- * shell: single quotes, double quotes and backslashes work; `$VAR` and globs stay literal. An
- * unquoted `;`, `|`, `&`, `<`, `>` or `#` anywhere in a word is refused: a shell would have run a
- * pipeline, a redirection or a comment, and passing the character on would silently give the
- * program other arguments than the user meant.
+ * shell: single quotes, double quotes and backslashes work; globs stay literal. An unquoted `;`,
+ * `|`, `&`, `<`, `>` or `#` anywhere in a word is refused: a shell would have run a pipeline, a
+ * redirection or a comment, and passing the character on would silently give the program other
+ * arguments than the user meant. So is what a shell would expand, unquoted or in double quotes:
+ * `$VAR`, `${VAR}`, `$(…)`, a backquote, and `~` at the start of a word.
  *
  * @example
  * splitCommandLine(`python train.py --name "my run" --lr {lr}`) // ["python", "train.py", "--name", "my run", "--lr", "{lr}"]
  * splitCommandLine("echo hi; rm x") // throws: unquoted ";" in "hi;"
+ * splitCommandLine("python train.py --data $DATA_DIR") // throws: "$DATA_DIR" in "$DATA_DIR": … not expanded
  */
 export function splitCommandLine(text: string): string[] {
   const words: string[] = [];
@@ -244,6 +270,8 @@ export function splitCommandLine(text: string): string[] {
         if (d === "\\" && i + 1 < text.length && '"\\$`\n'.includes(text[i + 1]!)) {
           word += text[i + 1];
           i += 2;
+        } else if (d === "`" || (d === "$" && EXPANDED_AFTER_DOLLAR.test(text[i + 1] ?? ""))) {
+          refuseExpansion(text, i);
         } else {
           word += d;
           i++;
@@ -254,6 +282,8 @@ export function splitCommandLine(text: string): string[] {
       if (i + 1 < text.length) word += text[i + 1];
       inWord = true;
       i += 2;
+    } else if (c === "`" || (c === "$" && EXPANDED_AFTER_DOLLAR.test(text[i + 1] ?? "")) || (c === "~" && !inWord && /^(?:[\s/]|$)/.test(text[i + 1] ?? ""))) {
+      refuseExpansion(text, i);
     } else if (SHELL_OPERATOR_CHARS.includes(c)) {
       throw new Error(
         `unquoted "${c}" in "${rawWordAt(text, i)}": commands do not run through a shell, so ; | & < > # would reach the program ` +
