@@ -71,6 +71,17 @@ describe("sextant tune", () => {
     expect(b.stderr).toMatch(/warning: .*different search space \(x: float:0:0.5 -> float:0:0.4\)/);
   });
 
+  it("prints the command it runs, and the one a resumed study was created for, as words a shell reads back the same", async () => {
+    // Joined with spaces, "sh -c echo $1; echo 2 sh {x}" read as seven words, not four.
+    const run = (script: string) => sextant(["tune", "--study", "q", "--trials", "1", "--param", "x=float:0:1", "--", "sh", "-c", script, "sh", "{x}"], { cwd: dir });
+    const first = await run("echo 1; echo $1");
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain("1 at a time: sh -c 'echo 1; echo $1' sh {x}\n");
+    const second = await run("echo $1");
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain(`sextant: warning: study "q" was created for another command (sh -c 'echo 1; echo $1' sh {x})`);
+  });
+
   it("fails trials of a failing command with exit code and stderr tail, and goes on", async () => {
     const result = await sextant(
       ["tune", "--study", "f", "--trials", "12", "--seed", "3", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-failing.mjs"), "{x}"],

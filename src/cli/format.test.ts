@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bar, csvField, displayWidth, formatDuration, formatNumber, formatParams, renderCsv, renderTable, shellWord } from "./format.js";
+import { bar, commandLine, csvField, displayWidth, formatDuration, formatNumber, formatParams, renderCsv, renderTable, shellWord } from "./format.js";
 
 describe("format", () => {
   it("quotes a word for a shell only when it must, so a printed command can be pasted", () => {
@@ -8,6 +8,12 @@ describe("format", () => {
     expect(shellWord("my study")).toBe("'my study'");
     expect(shellWord("it's")).toBe("'it'\\''s'");
     expect(shellWord("")).toBe("''");
+  });
+
+  it("writes a command template so that it reads back as the same words, placeholders bare", () => {
+    expect(commandLine(["python", "train.py", "--name", "my run", "--lr={lr}", "{depth}"])).toBe("python train.py --name 'my run' --lr={lr} {depth}");
+    expect(commandLine(["sh", "-c", "echo $1; exit 0", "sh", "{x}"])).toBe("sh -c 'echo $1; exit 0' sh {x}");
+    expect(commandLine(["node", "-e", '{"a": 1}', "{größe}", "it's"])).toBe(`node -e '{"a": 1}' {größe} 'it'\\''s'`);
   });
 
 

@@ -213,6 +213,18 @@ export function shellWord(word: string): string {
 }
 
 /**
+ * A command template as one line that reads back as the same words: each word as
+ * {@link shellWord} writes it, but a `{name}` placeholder stays bare, as the user wrote it.
+ * Joined with spaces, `["python", "-c", "import sys; print(1)"]` read as five words.
+ *
+ * @example
+ * commandLine(["python", "train.py", "--name", "my run", "--lr={lr}"]) // "python train.py --name 'my run' --lr={lr}"
+ */
+export function commandLine(argv: readonly string[]): string {
+  return argv.map((word) => (/^(?:[A-Za-z0-9_@%+=:,./-]|\{[\p{L}_][\p{L}\p{M}\p{N}_.-]*\})+$/u.test(word) ? word : shellWord(word))).join(" ");
+}
+
+/**
  * A CSV document with CRLF line ends (RFC 4180).
  *
  * @example

@@ -19,7 +19,7 @@ import { type Study, createStudy, defaultCheckpointRoot, singleObjectiveProblem 
 import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
-import { ProgressLine, bar, formatDuration, formatNumber, formatParams, formatValues, renderTable, shellWord } from "./format.js";
+import { ProgressLine, bar, commandLine, formatDuration, formatNumber, formatParams, formatValues, renderTable, shellWord } from "./format.js";
 import { type Io, releaseTerminalAtExit } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
@@ -453,7 +453,7 @@ function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
     io.err(`sextant: warning: study "${settings.studyName}" was created with a different search space (${diffs.join("; ")}); earlier trials still guide the sampler`);
   }
   if (stored.command && canonical(stored.command) !== canonical(settings.command)) {
-    io.err(`sextant: warning: study "${settings.studyName}" was created for another command (${stored.command.join(" ")})`);
+    io.err(`sextant: warning: study "${settings.studyName}" was created for another command (${commandLine(stored.command)})`);
   }
 }
 
@@ -662,7 +662,7 @@ async function runTune(
       `sampler ${sampler.name}, pruner ${pruner.name}, ${settings.trials ?? "unbounded"} trial(s), ${settings.jobs} at a time` +
         (settings.timeout !== undefined ? `, stop after ${settings.timeout}s` : "") +
         (scheduler ? `, scheduler ${scheduler.name}: ${scheduler.population} members × ${scheduler.segments} segments of ${scheduler.segmentSteps} step(s)` : "") +
-        `: ${settings.command.join(" ")}`,
+        `: ${commandLine(settings.command)}`,
     );
   }
 
