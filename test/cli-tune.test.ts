@@ -115,6 +115,23 @@ describe("sextant tune", () => {
     expect(await trialsOf("m")).toEqual([]);
   });
 
+  it("refuses a --cwd that is a file, not a folder, before any trial (tune and worker)", async () => {
+    // Every trial failed with "spawn ENOTDIR" instead.
+    const file = join(dir, "notes.txt");
+    writeFileSync(file, "x\n");
+    const command = ["--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"];
+    const tuned = await sextant(["tune", "--study", "c", "--trials", "2", "--cwd", file, ...command], { cwd: dir });
+    expect(tuned.code).toBe(2);
+    expect(tuned.stderr).toBe(`sextant: working directory ${file} is not a folder; no trial was started\n`);
+    expect(await trialsOf("c")).toEqual([]);
+    const created = await sextant(["create", "--study", "w", "--trials", "2", ...command], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    const worker = await sextant(["worker", "--study", "w", "--cwd", file], { cwd: dir });
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toContain(`sextant: working directory ${file} (from --cwd) is not a folder on this machine; no trial was started`);
+    expect((await trialsOf("w")).map((t) => t.state)).toEqual(["waiting", "waiting"]);
+  });
+
   it("passes hostile values as one literal argument each, plus env vars and a params file", async () => {
     const pwned = join(dir, "pwned");
     const record = join(dir, "record.jsonl");

@@ -3,7 +3,7 @@
  * settings (`cli:config`, from which a worker on any machine rebuilds the objective), and the
  * building of sampler, pruner and storage from those settings with user-facing errors.
  */
-import { accessSync, constants, rmSync } from "node:fs";
+import { accessSync, constants, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
@@ -250,6 +250,21 @@ export function checkCheckpointFolder(scheduler: Scheduler, storageUrl: string, 
   } catch (error) {
     if (error instanceof FolderNotWritableError) throw refuse(`${error.message}; no trial was started`);
     throw error;
+  }
+}
+
+/**
+ * Why `path` cannot be a command's working directory ("does not exist", "is not a folder"), or
+ * null. A file given as --cwd failed every trial with "spawn ENOTDIR".
+ *
+ * @example
+ * workingDirectoryProblem("/etc/passwd") // "is not a folder"
+ */
+export function workingDirectoryProblem(path: string): string | null {
+  try {
+    return statSync(path).isDirectory() ? null : "is not a folder";
+  } catch {
+    return "does not exist";
   }
 }
 

@@ -4,7 +4,6 @@
  * running the same `tune` again resumes it.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { basename, dirname, resolve } from "node:path";
 import { randomSeed } from "../math/rng.js";
@@ -34,6 +33,7 @@ import {
   cliConfigRecord,
   halfMadeStudyRefusal,
   withCliStorage,
+  workingDirectoryProblem,
 } from "./study-config.js";
 
 /**
@@ -473,7 +473,8 @@ interface RunStats {
  */
 export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: Io): Promise<number> {
   const { settings, source } = await resolveSettings(flags, commandArgs);
-  if (!existsSync(settings.cwd)) throw new UsageError(`working directory ${settings.cwd} does not exist; no trial was started`);
+  const cwdProblem = workingDirectoryProblem(settings.cwd);
+  if (cwdProblem !== null) throw new UsageError(`working directory ${settings.cwd} ${cwdProblem}; no trial was started`);
   checkProgram(settings.command, settings.cwd, { ...process.env, ...settings.env });
   let sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
   const pruner = buildPruner(settings.pruner, settings.prunerSource);

@@ -3,7 +3,6 @@
  * processes on any machines that share its storage. The study's command, space and settings live
  * in its `cli:config`, so a worker needs only the storage URL and the study name.
  */
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Scheduler, describeSchedule } from "../schedulers/index.js";
 import type { FrozenTrial, TrialState } from "../space/index.js";
@@ -30,6 +29,7 @@ import {
   openCliStorage,
   withCliStorage,
   readCliConfig,
+  workingDirectoryProblem,
 } from "./study-config.js";
 import {
   HANDLED_SIGNALS,
@@ -230,11 +230,12 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const config = readCliConfig(record.systemAttrs, studyName, storage.url);
   const recovery = recoverySettings(flags, config, storage.url);
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : config.cwd;
-  if (!existsSync(cwd)) {
+  const cwdProblem = workingDirectoryProblem(cwd);
+  if (cwdProblem !== null) {
     throw new UsageError(
       flags.cwd !== undefined
-        ? `working directory ${cwd} (from --cwd) does not exist on this machine; no trial was started`
-        : `working directory ${cwd} (from the study's config) does not exist on this machine; give --cwd DIR; no trial was started`,
+        ? `working directory ${cwd} (from --cwd) ${cwdProblem} on this machine; no trial was started`
+        : `working directory ${cwd} (from the study's config) ${cwdProblem} on this machine; give --cwd DIR; no trial was started`,
     );
   }
   // The study stores the names of its environment variables, never their values: each worker
