@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import "../index.js"; // registers the default sampler (auto)
 import { CmaEsSampler, MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler } from "../samplers/index.js";
 import { createPrunerByName, type Pruner } from "../pruners/index.js";
@@ -92,6 +92,47 @@ describe("Study", () => {
       { nTrials: 1 },
     );
     expect(seenWhileRunning).toEqual({ x: expect.any(Number) });
+  });
+
+  it("spaces out the writes of a long learning curve once each write takes long, and loses no step", async () => {
+    // Storage rewrites a trial's whole curve on each write: a step every millisecond made a
+    // write per step, back to back (about 100 here), and a core busy while the program trained.
+    vi.useFakeTimers();
+    try {
+      const storage = new MemoryStorage();
+      let intermediateWrites = 0;
+      const updateTrial = storage.updateTrial.bind(storage);
+      storage.updateTrial = async (id, patch) => {
+        if (patch.state === undefined) intermediateWrites++;
+        // 10 ms a write, as a SQLite row holding thousands of steps takes.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return updateTrial(id, patch);
+      };
+      const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+      let seenAfterFlush = 0;
+      const run = study.optimize(
+        async (trial) => {
+          for (let step = 0; step < 1000; step++) {
+            trial.reportIntermediate(step, step);
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+          // flushTrial does not wait out a pause.
+          await study.flushTrial(trial);
+          seenAfterFlush = Object.keys((await storage.getTrial(trial.id))!.intermediate).length;
+          return 0;
+        },
+        { nTrials: 1 },
+      );
+      await vi.runAllTimersAsync();
+      await run;
+      expect(seenAfterFlush).toBe(1000);
+      // One write each 100 ms (10 ms writing, 90 ms pausing) over about a second.
+      expect(intermediateWrites).toBeGreaterThan(5);
+      expect(intermediateWrites).toBeLessThan(20);
+      expect(Object.keys(study.trials[0]!.intermediate)).toHaveLength(1000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("fails a trial whose objective throws or returns NaN, and goes on", async () => {

@@ -384,6 +384,12 @@ export class Trial {
     this.host.scheduleFlush(this);
   }
 
+  /** Whether what waits to be written is intermediate values alone (no parameters or attributes). */
+  onlyIntermediatePending(): boolean {
+    const p = this.pending;
+    return isEmpty(p.params) && isEmpty(p.userAttrs) && isEmpty(p.systemAttrs);
+  }
+
   /** Takes the pending writes, leaving none. */
   takePending(): TrialPatch | null {
     const p = this.pending;
