@@ -324,6 +324,15 @@ console.log("sextant: {oops"); console.log("sextant: {again"); console.log(5);`;
     expect(ignoring.trials[0]!.systemAttrs.protocolWarnings).toEqual(['not JSON after "sextant:": {oops', 'not JSON after "sextant:": {again']);
   });
 
+  it("says that a timed-out command had reported its result and then did not exit", async () => {
+    // "timed out after 0.5s" alone read as a program too slow to finish its work.
+    const code = 'console.log(\'sextant: {"value": 0.25}\'); setInterval(() => {}, 1000);';
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 5 }) });
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, timeoutSeconds: 0.5, killGraceSeconds: 0.5 }), { nTrials: 1 });
+    expect(study.trials[0]!.state).toBe("failed");
+    expect(study.trials[0]!.systemAttrs.failReason).toBe("timed out after 0.5s, but it had reported its result (0.25) and did not exit");
+  });
+
   it("kills a command that exceeds its timeout, children included, and fails the trial", async () => {
     const pidFile = join(dir, "child.pid");
     const sh = script("sleepy.sh", `#!/bin/sh\nsleep 30 &\necho $! > "${pidFile}"\nwait\n`);

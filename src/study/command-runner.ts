@@ -739,7 +739,13 @@ async function runCommandTrial(
   }
   if (outcome.stoppedBy === "interrupted") fail(INTERRUPTED_REASON);
   if (outcome.stoppedBy === "pruned") throw new TrialPruned(`pruned at step ${String(lastStep)}`);
-  if (outcome.stoppedBy === "timeout") fail(`timed out after ${spec.timeoutSeconds}s`);
+  if (outcome.stoppedBy === "timeout") {
+    // A program that printed its result and then hung on exit (a data loader's worker, a thread
+    // left running) read as one too slow to finish, and its user raised the timeout in vain.
+    const reported = finalValues as unknown[] | null;
+    const hung = reported !== null ? `, but it had reported its result (${clip(reported.map(String).join(", "), 60)}) and did not exit` : "";
+    fail(`timed out after ${spec.timeoutSeconds}s${hung}`);
+  }
   if (outcome.signal !== null) fail(`killed by signal ${outcome.signal}${stderrHint(outcome.stderrTail)}`);
   if (outcome.exitCode !== 0) fail(`exit code ${String(outcome.exitCode)}${stderrHint(outcome.stderrTail)}`);
   if (checkpointDir !== undefined && readdirSync(checkpointDir).length > 0) trial.saveCheckpoint({ dir: checkpointDir });
