@@ -195,6 +195,16 @@ describe("config files", () => {
     const again = await run(["tune", "--config", "exp/tune.yaml", "--trials", "1", "--json"]);
     expect(JSON.parse(again.stdout)).toMatchObject({ study: summary.study, resumed: true, total: { trials: 4 } });
   });
+
+  it("keeps a config without storage: in the default database of the current directory, as the README says", async () => {
+    mkdirSync(join(dir, "exp"));
+    writeFileSync(join(dir, "exp", "tune.yaml"), ["command: [node, -e, 'console.log(1)', '{x}']", "params:", "  x: float:0:1"].join("\n"));
+    const result = await run(["tune", "--config", "exp/tune.yaml", "--trials", "1", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).storage).toBe("sqlite:./sextant.db");
+    expect(existsSync(join(dir, "sextant.db"))).toBe(true);
+    expect(existsSync(join(dir, "exp", "sextant.db"))).toBe(false);
+  });
 });
 
 describe("help and version", () => {
