@@ -82,6 +82,21 @@ describe("sextant tune", () => {
     expect(second.stderr).toContain(`sextant: warning: study "q" was created for another command (sh -c 'echo 1; echo $1' sh {x})`);
   });
 
+  it("warns when a resumed run uses another sampler or pruner than the study was created with", async () => {
+    // Leaving out --pruner median on a resume ran without pruning, with only the start line to tell.
+    const run = (extra: string[]) => sextant(["tune", "--study", "sp", "--trials", "1", ...extra, "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+    const first = await run(["--sampler", "tpe", "--pruner", "median"]);
+    expect(first.code, first.stderr).toBe(0);
+    const bare = await run([]);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stderr).toContain(
+      'sextant: warning: study "sp" was created with sampler tpe and pruner median; this run uses sampler auto and pruner none (give --sampler tpe --pruner median to go on with them)',
+    );
+    const same = await run(["--sampler", "tpe", "--pruner", "median"]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).not.toContain("warning");
+  });
+
   it("fails trials of a failing command with exit code and stderr tail, and goes on", async () => {
     const result = await sextant(
       ["tune", "--study", "f", "--trials", "12", "--seed", "3", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-failing.mjs"), "{x}"],

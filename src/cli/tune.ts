@@ -439,8 +439,17 @@ function storedSchedulerSeed(systemAttrs: Readonly<Record<string, unknown>> | un
 
 /** Warns when a resumed study was created with another search space or command. */
 function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
-  const stored = study.systemAttrs["cli:config"] as { space?: Record<string, Distribution>; command?: string[] } | undefined;
+  const stored = study.systemAttrs["cli:config"] as { space?: Record<string, Distribution>; command?: string[]; sampler?: NamedComponent; pruner?: NamedComponent } | undefined;
   if (!stored) return;
+  // A resume that left out --pruner median ran without pruning, and one that left out --sampler
+  // tpe ran another sampler, with only the start line to tell (sextant worker uses the stored ones).
+  const changed = (["sampler", "pruner"] as const).filter((kind) => stored[kind] !== undefined && stored[kind].name !== settings[kind].name);
+  if (changed.length > 0) {
+    const was = changed.map((kind) => `${kind} ${stored[kind]!.name}`).join(" and ");
+    const now = changed.map((kind) => `${kind} ${settings[kind].name}`).join(" and ");
+    const flags = changed.map((kind) => `--${kind} ${stored[kind]!.name}`).join(" ");
+    io.err(`sextant: warning: study "${settings.studyName}" was created with ${was}; this run uses ${now} (give ${flags} to go on with ${changed.length > 1 ? "them" : "it"})`);
+  }
   if (stored.space && canonical(stored.space) !== canonical(settings.space)) {
     const names = new Set([...Object.keys(stored.space), ...Object.keys(settings.space)]);
     const diffs: string[] = [];
