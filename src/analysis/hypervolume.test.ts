@@ -40,9 +40,19 @@ describe("hypervolume", () => {
     expect(hypervolume([[0, 0, 1], [1, 0, 0]], [2, 2, 3])).toBe(10);
   });
 
-  it("ignores points on or beyond the reference and NaN coordinates", () => {
-    expect(hypervolume([[1, 3], [3, 1], [2, 2], [Number.NaN, 0]], [3, 3])).toBe(1);
+  it("ignores points on or beyond the reference", () => {
+    expect(hypervolume([[1, 3], [3, 1], [2, 2], [4, 0]], [3, 3])).toBe(1);
     expect(hypervolume([[4, 0, 0, 0, 0]], [3, 3, 3, 3, 3])).toBe(0);
+  });
+
+  it("refuses NaN in a point or the reference, naming it, rather than reading it as no volume", () => {
+    // hypervolume([[NaN, 0]], [1, 1]) was 0: a front of unknown outcomes looked like an empty one.
+    expect(() => hypervolume([[0.5, 0.5], [Number.NaN, 0]], [1, 1])).toThrow(/hypervolume: point 1 is NaN in objective 0/);
+    expect(() => hypervolume([[0, 0]], [1, Number.NaN])).toThrow(/hypervolume: the reference is NaN in objective 1/);
+    expect(() => hypervolumeContributions([[0.5, 0.5], [0, Number.NaN]], [1, 1])).toThrow(/hypervolumeContributions: point 1 is NaN in objective 1/);
+    expect(() => hypervolumeContributions([[0.5, 0.5]], [Number.NaN, 1])).toThrow(/hypervolumeContributions: the reference is NaN/);
+    expect(() => greedyHypervolumeSubset([[Number.NaN, 0], [0.5, 0.5]], 1, [1, 1])).toThrow(/greedyHypervolumeSubset: point 0 is NaN/);
+    expect(() => greedyHypervolumeSubset([[0.5, 0.5]], 1, [Number.NaN, 1])).toThrow(/greedyHypervolumeSubset: the reference is NaN/);
   });
 
   it("rejects a point whose length differs from the reference's", () => {

@@ -17,8 +17,9 @@
  *   buffer; and at 4 objectives the 3-D sweeps of all limited sets share one order on the third
  *   objective, so none of them sorts or allocates.
  *
- * Points that do not strictly dominate the reference in every objective (including NaN
- * coordinates) bound nothing and are ignored.
+ * Points that do not strictly dominate the reference in every objective bound nothing and are
+ * ignored. A NaN coordinate, in a point or the reference, is refused with a RangeError: it has no
+ * volume to give, and ignoring it made a front of unknown outcomes read as a hypervolume of 0.
  */
 
 /** A point as losses; plain arrays and typed arrays both work. */
@@ -26,6 +27,7 @@ export type LossVector = ArrayLike<number>;
 
 /**
  * The hypervolume dominated by `points` and bounded by `reference` (all objectives minimized).
+ * A point or reference with a NaN coordinate is refused (RangeError naming it).
  *
  * @example
  * hypervolume([[1, 2], [2, 1]], [3, 3]) // 3
@@ -33,9 +35,7 @@ export type LossVector = ArrayLike<number>;
  */
 export function hypervolume(points: readonly LossVector[], reference: LossVector): number {
   const m = reference.length;
-  for (const p of points) {
-    if (p.length !== m) throw new RangeError(`hypervolume: a point has ${p.length} objectives, the reference ${m}`);
-  }
+  checkLosses("hypervolume", points, reference);
   const inside = points.filter((p) => strictlyInside(p, reference));
   return hypervolumeInside(inside, reference, m);
 }
@@ -45,6 +45,7 @@ export function hypervolume(points: readonly LossVector[], reference: LossVector
  * shrinks when that point alone is removed. Dominated points, and each of two equal points,
  * contribute 0; a dominated point still takes its share away from the point that dominates it.
  * Computed per point as its own box minus the hypervolume of the other points limited to that box.
+ * A point or reference with a NaN coordinate is refused (RangeError naming it).
  *
  * @example
  * hypervolumeContributions([[1, 2], [2, 1]], [3, 3]) // Float64Array [1, 1]
@@ -53,11 +54,9 @@ export function hypervolumeContributions(points: readonly LossVector[], referenc
   const m = reference.length;
   const n = points.length;
   const contributions = new Float64Array(n);
+  checkLosses("hypervolumeContributions", points, reference);
   const insideIndex: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (points[i]!.length !== m) throw new RangeError(`hypervolumeContributions: a point has ${points[i]!.length} objectives, the reference ${m}`);
-    if (strictlyInside(points[i]!, reference)) insideIndex.push(i);
-  }
+  for (let i = 0; i < n; i++) if (strictlyInside(points[i]!, reference)) insideIndex.push(i);
   for (const i of insideIndex) {
     const p = points[i]!;
     const limited: Float64Array[] = [];
@@ -72,12 +71,14 @@ export function hypervolumeContributions(points: readonly LossVector[], referenc
 /**
  * Greedy hypervolume subset selection: picks `size` of `points`, each time the one that adds the
  * most hypervolume to those already picked (within 1 − 1/e of the best subset, as hypervolume is
- * submodular). Returns positions in `points`; ties go to the earlier point.
+ * submodular). Returns positions in `points`; ties go to the earlier point. A point or reference
+ * with a NaN coordinate is refused (RangeError naming it).
  *
  * @example
  * greedyHypervolumeSubset([[1, 3], [2, 2], [3, 1]], 2, [4, 4]) // [1, 0]
  */
 export function greedyHypervolumeSubset(points: readonly LossVector[], size: number, reference: LossVector): number[] {
+  checkLosses("greedyHypervolumeSubset", points, reference);
   const chosen: number[] = [];
   const chosenPoints: LossVector[] = [];
   const taken = new Uint8Array(points.length);
@@ -101,6 +102,21 @@ export function greedyHypervolumeSubset(points: readonly LossVector[], size: num
     current = hypervolume(chosenPoints, reference);
   }
   return chosen;
+}
+
+/** Refuses points whose length differs from the reference's, and NaN in any point or the reference. */
+function checkLosses(caller: string, points: readonly LossVector[], reference: LossVector): void {
+  const m = reference.length;
+  for (let k = 0; k < m; k++) {
+    if (Number.isNaN(reference[k])) throw new RangeError(`${caller}: the reference is NaN in objective ${k}; it must be a number`);
+  }
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]!;
+    if (p.length !== m) throw new RangeError(`${caller}: a point has ${p.length} objectives, the reference ${m}`);
+    for (let k = 0; k < m; k++) {
+      if (Number.isNaN(p[k])) throw new RangeError(`${caller}: point ${i} is NaN in objective ${k}; it bounds no volume, so leave it out or give it a number`);
+    }
+  }
 }
 
 function strictlyInside(p: LossVector, reference: LossVector): boolean {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { makeTrial } from "../space/index.js";
+import { dominates, makeTrial, paretoFront } from "../space/index.js";
 import {
   constrainedDominates,
   crowdingDistance,
   dominatesLosses,
+  joinFront,
   leadingFrontIndices,
   nonDominatedSort,
   paretoFrontIndices,
@@ -126,5 +127,26 @@ describe("a NaN loss", () => {
     expect(paretoFrontIndices([[NaN, 0], [1, 1]])).toEqual([0, 1]);
     expect(dominatesLosses([0, 0], [NaN, 1])).toBe(true);
     expect(dominatesLosses([NaN, 0], [0, 0])).toBe(false);
+  });
+
+  it("counts as the worst in joinFront, crowdingDistance and paretoFront too", () => {
+    // joinFront took NaN as equal to anything: [NaN, 0] on the front kept [1, 0] out.
+    const front = [Float64Array.of(NaN, 0)];
+    expect(joinFront(front, Float64Array.of(1, 0))).toBe(true);
+    expect(front).toEqual([Float64Array.of(1, 0)]);
+    expect(joinFront(front, Float64Array.of(2, NaN))).toBe(false);
+    // The sort with NaN was arbitrary: every point came out an extreme.
+    expect(crowdingDistance([[NaN, 0], [0.5, 0.5], [0.2, 0.7]])).toEqual(Float64Array.of(Infinity, 1, Infinity));
+    const trials = [[NaN, 0], [1, 0]].map((values, number) => makeTrial({ number, values, state: "complete" }));
+    expect(paretoFront(trials, ["minimize", "minimize"]).map((t) => t.number)).toEqual([1]);
+    expect(paretoFront(trials, ["maximize", "minimize"]).map((t) => t.number)).toEqual([1]);
+    expect(dominates(["maximize"], [0], [NaN])).toBe(true);
+  });
+
+  it("as a violation counts as +Infinity in constrainedDominates and nonDominatedSort", () => {
+    // A NaN violation neither beat nor lost to an infeasible point, so it shared the front with a smaller violation.
+    expect(constrainedDominates([1, 1], 0.5, [0, 0], NaN)).toBe(true);
+    expect(constrainedDominates([0, 0], NaN, [1, 1], 0.5)).toBe(false);
+    expect(nonDominatedSort([[0, 0], [1, 1]], [NaN, 1]).ranks).toEqual(Int32Array.of(1, 0));
   });
 });

@@ -89,8 +89,9 @@ export function isFeasible(trial: FrozenTrial): boolean {
 
 /**
  * Adds `loss` to the front, in place, removing the members it weakly dominates, unless a member
- * weakly dominates it (then it does not join: false). One comparison of each member both ways:
- * with a front of thousands of points this loop is most of a hypervolume history's cost.
+ * weakly dominates it (then it does not join: false). A NaN loss counts as the worst (+∞), as in
+ * {@link dominatesLosses}. One comparison of each member both ways: with a front of thousands of
+ * points this loop is most of a hypervolume history's cost.
  *
  * @example
  * const front: Float64Array[] = [];
@@ -103,8 +104,12 @@ export function joinFront(front: Float64Array[], loss: Float64Array): boolean {
     let memberNoWorse = true;
     let lossNoWorse = true;
     for (let k = 0; k < loss.length && (memberNoWorse || lossNoWorse); k++) {
-      if (member[k]! > loss[k]!) memberNoWorse = false;
-      else if (member[k]! < loss[k]!) lossNoWorse = false;
+      // Compared as it was, NaN was equal to everything: a member NaN in one objective kept out a
+      // point better there, and the front depended on the order the points came in.
+      const x = worstIfNaN(member[k]!);
+      const y = worstIfNaN(loss[k]!);
+      if (x > y) memberNoWorse = false;
+      else if (x < y) lossNoWorse = false;
     }
     if (memberNoWorse) return false;
     if (lossNoWorse) removes = true;
@@ -119,8 +124,13 @@ export function joinFront(front: Float64Array[], loss: Float64Array): boolean {
 }
 
 function weaklyDominates(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  for (let k = 0; k < a.length; k++) if (a[k]! > b[k]!) return false;
+  for (let k = 0; k < a.length; k++) if (worstIfNaN(a[k]!) > worstIfNaN(b[k]!)) return false;
   return true;
+}
+
+/** A loss as Pareto comparisons take it: NaN, an unknown outcome, is the worst. */
+function worstIfNaN(loss: number): number {
+  return Number.isNaN(loss) ? Infinity : loss;
 }
 
 /**
@@ -158,13 +168,17 @@ export function isConstrainedStudy(trials: Iterable<FrozenTrial>): boolean {
 /**
  * Deb's constrained domination between two candidates with their total violations: a feasible
  * one beats an infeasible one; of two infeasible ones the smaller violation wins; of two feasible
- * ones Pareto domination decides.
+ * ones Pareto domination decides. A NaN violation counts as +∞, as {@link totalViolation} counts
+ * a NaN constraint.
  *
  * @example
  * constrainedDominates([5, 5], 0, [1, 1], 0.2) // true: feasible beats infeasible whatever the losses
  * constrainedDominates([5, 5], 0.1, [1, 1], 0.2) // true: less violation
  */
 export function constrainedDominates(a: ArrayLike<number>, violationA: number, b: ArrayLike<number>, violationB: number): boolean {
+  // Compared as it was, a NaN violation neither beat nor lost to any infeasible one.
+  violationA = worstIfNaN(violationA);
+  violationB = worstIfNaN(violationB);
   const feasibleA = violationA <= 0;
   const feasibleB = violationB <= 0;
   if (feasibleA && feasibleB) return dominatesLosses(a, b);
@@ -184,7 +198,8 @@ export interface NonDominatedSorting {
  * Fast non-dominated sorting (Deb et al. 2002): ranks every point by the front it belongs to.
  * With `violations` (one total violation per point, see {@link totalViolation}) domination is
  * Deb's constrained domination, so every feasible point ranks ahead of every infeasible one.
- * O(objectives · n²).
+ * A NaN loss or violation counts as the worst (+∞), as in {@link dominatesLosses} and
+ * {@link constrainedDominates}. O(objectives · n²).
  *
  * @example
  * nonDominatedSort([[1, 4], [2, 2], [3, 3], [4, 1]]).ranks // Int32Array [0, 0, 1, 0]
@@ -229,7 +244,7 @@ export function nonDominatedSort(losses: readonly ArrayLike<number>[], violation
 
 /**
  * Indices of the points no other point dominates (the first front), in ascending order. Equal
- * points are all kept.
+ * points are all kept. A NaN loss counts as the worst (+∞), as in {@link dominatesLosses}.
  *
  * @example
  * paretoFrontIndices([[1, 4], [2, 2], [3, 3]]) // [0, 1]
@@ -279,8 +294,9 @@ function lexicographic(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /**
  * Crowding distance of each point of one front (Deb et al. 2002): per objective, the gap between
  * a point's two neighbours divided by the front's range, summed. The extremes of each objective
- * get +∞ so they are always kept. An objective on which the front is flat adds nothing. Ties keep
- * index order, so the result does not depend on anything but the input.
+ * get +∞ so they are always kept. An objective on which the front is flat adds nothing. A NaN loss
+ * counts as the worst (+∞): its point is an extreme, and the objective's range, infinite, adds
+ * nothing to the others. Ties keep index order, so the result does not depend on anything but the input.
  *
  * @example
  * crowdingDistance([[0, 4], [1, 2], [2, 1], [4, 0]]) // Float64Array [∞, 1.25, 1.25, ∞]
@@ -293,9 +309,10 @@ export function crowdingDistance(front: readonly ArrayLike<number>[]): Float64Ar
   if (n <= 2) return distance.fill(Number.POSITIVE_INFINITY);
   const order = front.map((_, i) => i);
   for (let k = 0; k < m; k++) {
-    order.sort((a, b) => front[a]![k]! - front[b]![k]! || a - b);
-    const low = front[order[0]!]![k]!;
-    const high = front[order[n - 1]!]![k]!;
+    // NaN as the worst: compared as it was, the sort's order, and so which points were extremes, was arbitrary.
+    order.sort((a, b) => worstIfNaN(front[a]![k]!) - worstIfNaN(front[b]![k]!) || a - b);
+    const low = worstIfNaN(front[order[0]!]![k]!);
+    const high = worstIfNaN(front[order[n - 1]!]![k]!);
     distance[order[0]!] = Number.POSITIVE_INFINITY;
     distance[order[n - 1]!] = Number.POSITIVE_INFINITY;
     const range = high - low;

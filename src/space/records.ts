@@ -171,17 +171,23 @@ export function isBetter(direction: Direction, a: number, b: number): boolean {
 
 /**
  * Whether value vector `a` Pareto-dominates `b`: at least as good in every objective and strictly
- * better in one.
+ * better in one. A NaN value counts as the worst in either direction, as in `dominatesLosses`.
  */
 export function dominates(directions: readonly Direction[], a: readonly number[], b: readonly number[]): boolean {
   let strictly = false;
   for (let i = 0; i < directions.length; i++) {
-    const ai = directions[i] === "minimize" ? a[i]! : -a[i]!;
-    const bi = directions[i] === "minimize" ? b[i]! : -b[i]!;
+    const ai = lossOf(directions[i]!, a[i]!);
+    const bi = lossOf(directions[i]!, b[i]!);
     if (ai > bi) return false;
     if (ai < bi) strictly = true;
   }
   return strictly;
+}
+
+/** A value as a loss (smaller is better), NaN as the worst: compared as it was, NaN tied with everything. */
+function lossOf(direction: Direction, value: number): number {
+  if (Number.isNaN(value)) return Infinity;
+  return direction === "minimize" ? value : -value;
 }
 
 /** Sorted step numbers of a trial's intermediate values. */
@@ -265,14 +271,13 @@ export function makeSamplingTrial(
 }
 
 /**
- * The trials no other trial dominates (the Pareto front), among those with a value vector.
- * O(n · front size · objectives): trials are sorted by the first objective so each candidate is
+ * The trials no other trial dominates (the Pareto front), among those with a value vector; a NaN
+ * value counts as the worst (see {@link dominates}). O(n · front size · objectives): trials are sorted by the first objective so each candidate is
  * only compared against the front found so far.
  */
 export function paretoFront(trials: readonly FrozenTrial[], directions: readonly Direction[]): FrozenTrial[] {
   const candidates = trials.filter((t) => t.values !== null && t.values.length === directions.length);
-  const sign = directions[0] === "minimize" ? 1 : -1;
-  candidates.sort((a, b) => sign * (a.values![0]! - b.values![0]!) || a.number - b.number);
+  candidates.sort((a, b) => lossOf(directions[0]!, a.values![0]!) - lossOf(directions[0]!, b.values![0]!) || a.number - b.number);
   const front: FrozenTrial[] = [];
   for (const candidate of candidates) {
     if (front.some((member) => dominates(directions, member.values!, candidate.values!))) continue;
