@@ -79,6 +79,29 @@ describe("hypervolumeHistory", () => {
     expect(history[1]!.hypervolume).toBeCloseTo(2.2 * 1 + 0.2 * 10, 12);
     expect(() => hypervolumeHistory(trials, ["minimize", "maximize"], { reference: [1] })).toThrow(/reference: expected 2 finite numbers/);
   });
+
+  it("keeps its default reference finite, and its hypervolumes right, for values near the largest double", () => {
+    const max = Number.MAX_VALUE;
+    // The reference was [Infinity, Infinity] and every hypervolume Infinity: null, null in JSON.
+    const trials = [valued(0, [max, 0]), valued(1, [0, 1e-300]), valued(2, [1, 0])];
+    const exact = hypervolumeHistory(trials, ["minimize", "minimize"]);
+    expect(exact.reference[0]).toBe(max);
+    expect(exact.reference[1]).toBeCloseTo(1.1e-300, 312);
+    // (0, 1e-300) bounds max × 1e-301; (1, 0) adds (max − 1) × 1e-300; (max, 0) on the bound adds nothing.
+    expect(exact.history.map((p) => p.hypervolume / (max * 1e-300))).toEqual([0, expect.closeTo(0.1, 12), expect.closeTo(1.1, 12)]);
+    const estimated = hypervolumeHistory(trials, ["minimize", "minimize"], { estimate: { samples: 4000, seed: 1 } });
+    expect(estimated.history[2]!.hypervolume / (max * 1e-300)).toBeCloseTo(1.1, 1);
+    const mirrored = hypervolumeHistory([valued(0, [-max, 0]), valued(1, [1, 1])], ["maximize", "minimize"]);
+    expect(mirrored.reference).toEqual([-max, 1.1]);
+    expect(mirrored.history[1]!.hypervolume / max).toBeCloseTo(0.1, 12);
+  });
+
+  it("gives Infinity, not NaN, where the hypervolume itself passes the largest double", () => {
+    const max = Number.MAX_VALUE;
+    const { reference, history } = hypervolumeHistory([valued(0, [max, 0]), valued(1, [0, max]), valued(2, [1, 1])], ["minimize", "minimize"]);
+    expect(reference).toEqual([max, max]);
+    expect(history.map((p) => p.hypervolume)).toEqual([0, 0, Infinity]);
+  });
 });
 
 describe("hypervolumeHistory beyond three objectives", () => {

@@ -82,6 +82,7 @@ export function valueEcdf(trials: readonly FrozenTrial[], options: { objectiveIn
 export interface HypervolumeHistory {
   /** In the objectives' own units and directions. */
   readonly reference: number[];
+  /** Infinity where the hypervolume exceeds the largest double (about 1.8e308). */
   readonly history: { readonly number: number; readonly hypervolume: number }[];
   /**
    * Null when the values are exact; otherwise they are Monte Carlo estimates from this many
@@ -115,7 +116,11 @@ const MAX_SAMPLES = 20_000;
 /**
  * The hypervolume of the Pareto front of the complete, feasible trials numbered up to each one.
  * The reference point defaults to the worst value seen in each objective pushed out by a tenth of
- * the objective's range (by 1 when the range is 0), so every feasible trial counts.
+ * the objective's range (by 1 when the range is 0), so every feasible trial counts. Where that
+ * would pass the largest double (a value near ±Number.MAX_VALUE) the reference stops at
+ * ±Number.MAX_VALUE, so it stays a number, and a trial at that bound adds nothing. A hypervolume
+ * beyond the largest double is Infinity; below it, it is computed without overflowing however large
+ * the values are.
  *
  * The values are exact (recomputed only when a trial joins the front) while that is cheap: with up
  * to 3 objectives unless the front is recomputed very often at a large size, with more while it
@@ -161,11 +166,15 @@ export function hypervolumeHistory(
         high = Math.max(high, t.values![k]!);
       }
       const margin = high > low ? 0.1 * (high - low) : 1;
-      return direction === "minimize" ? high + margin : low - margin;
+      // Past the largest double the reference was ±Infinity, every hypervolume Infinity, and both null in JSON.
+      const bound = direction === "minimize" ? high + margin : low - margin;
+      return Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, bound));
     });
   }
-  const referenceLoss = toLosses(reference, directions);
-  const losses = usable.map((t) => toLosses(t.values!, directions));
+  const { losses, referenceLoss, exponents } = fittedLosses(
+    usable.map((t) => toLosses(t.values!, directions)),
+    toLosses(reference, directions),
+  );
   // Which trials join the front (only they can change the hypervolume), and how large it grows.
   const joins: boolean[] = [];
   const front: Float64Array[] = [];
@@ -187,8 +196,45 @@ export function hypervolumeHistory(
     largestFront <= TRACKED_FRONT && (m <= SWEEP_OBJECTIVES ? sweepWork <= SWEEP_WORK_LIMIT : largestFront <= exactLimit && steps <= EXACT_STEPS_LIMIT);
   const exact = options.estimate === undefined && cheap;
   const samples = exact ? null : (options.estimate?.samples ?? Math.min(MAX_SAMPLES, Math.max(MIN_SAMPLES, Math.floor(SAMPLE_COMPARISONS / Math.max(1, steps)))));
-  const volumes = samples === null ? exactVolumes(losses, joins, referenceLoss) : estimatedVolumes(losses, joins, referenceLoss, samples, options.estimate?.seed ?? 0);
+  const scaledVolumes = samples === null ? exactVolumes(losses, joins, referenceLoss) : estimatedVolumes(losses, joins, referenceLoss, samples, options.estimate?.seed ?? 0);
+  const volumes = scaledVolumes.map((volume) => {
+    // Each factor grows the volume, so it overflows only when the true hypervolume does.
+    // In two halves: 2 ** 1024 alone is already Infinity.
+    for (const exponent of exponents) if (volume > 0) volume = volume * 2 ** Math.floor(exponent / 2) * 2 ** Math.ceil(exponent / 2);
+    return volume;
+  });
   return { reference, history: usable.map((trial, i) => ({ number: trial.number, hypervolume: volumes[i]! })), samples };
+}
+
+/**
+ * The losses and reference with each objective whose extent (from the best loss to the reference)
+ * passes the largest double divided by a power of two, `2 ** exponents[k]`, that brings it back
+ * to at most about 2. Powers of two scale exactly; the other objectives are left as they are, so
+ * ordinary histories keep their values to the bit. Without this, a side of Infinity times a side
+ * of 0 made NaN, and the estimate's samples were drawn from an infinite box.
+ */
+function fittedLosses(losses: Float64Array[], referenceLoss: Float64Array): { losses: Float64Array[]; referenceLoss: Float64Array; exponents: number[] } {
+  const exponents: number[] = [];
+  const factors: { k: number; factor: number }[] = [];
+  for (let k = 0; k < referenceLoss.length; k++) {
+    let best = referenceLoss[k]!;
+    let largest = Math.abs(referenceLoss[k]!);
+    for (const loss of losses) {
+      best = Math.min(best, loss[k]!);
+      largest = Math.max(largest, Math.abs(loss[k]!));
+    }
+    if (Number.isFinite(referenceLoss[k]! - best)) continue;
+    const exponent = Math.ceil(Math.log2(largest));
+    exponents.push(exponent);
+    factors.push({ k, factor: 2 ** -exponent });
+  }
+  if (factors.length === 0) return { losses, referenceLoss, exponents };
+  const scale = (loss: Float64Array): Float64Array => {
+    const scaled = Float64Array.from(loss);
+    for (const { k, factor } of factors) scaled[k] = scaled[k]! * factor;
+    return scaled;
+  };
+  return { losses: losses.map(scale), referenceLoss: scale(referenceLoss), exponents };
 }
 
 /** The exact hypervolume after each point, recomputed where one joins the front. */
