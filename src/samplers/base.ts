@@ -32,8 +32,9 @@ export interface Sampler {
   readonly usesWarmStart?: boolean;
   /**
    * True for a sampler that learns from values but not from constraint values (CMA-ES, CEM,
-   * TuRBO-1): a study given a `constraints` function warns that its trials' feasibility is not
-   * used. Default: false.
+   * TuRBO-1): a study with constraints (a `constraints` function, values given to `tell` or
+   * `reportConstraints`, or stored trials that have them) warns once that its trials' feasibility
+   * is not used. Default: false.
    */
   readonly ignoresConstraints?: boolean;
   /**

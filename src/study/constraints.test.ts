@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CmaEsSampler, RandomSampler } from "../samplers/index.js";
+import { CemSampler, CmaEsSampler, RandomSampler, TurboSampler } from "../samplers/index.js";
 import { MemoryStorage } from "../storage/index.js";
-import { createStudy, loadStudy } from "./index.js";
+import { type Study, createStudy, loadStudy } from "./index.js";
 
 const random = () => new RandomSampler({ seed: 7 });
 
@@ -27,6 +27,48 @@ describe("constraints", () => {
     await createStudy({ sampler: random(), constraints: () => [0], onWarning: (m) => warnings.push(m) });
     await createStudy({ sampler: new CmaEsSampler({ seed: 1 }), onWarning: (m) => warnings.push(m) });
     expect(warnings).toHaveLength(1);
+  });
+
+  it("warns once, too, when the values come through tell, the result object or reportConstraints, or are stored", async () => {
+    // Only a constraints function warned: values given any other way were ignored without a word.
+    const samplers = { cmaes: () => new CmaEsSampler({ seed: 1 }), cem: () => new CemSampler({ seed: 1 }), turbo: () => new TurboSampler({ seed: 1 }) };
+    const ways: Record<string, (study: Study) => Promise<unknown>> = {
+      tell: async (study) => {
+        const trial = await study.ask();
+        await study.tell(trial, trial.suggestFloat("x", 0, 1), { constraints: [-1] });
+      },
+      result: async (study) => {
+        const trial = await study.ask();
+        await study.tell(trial, { state: "complete", values: trial.suggestFloat("x", 0, 1), constraints: [-1] });
+      },
+      reportConstraints: (study) =>
+        study.optimize(
+          (trial) => {
+            trial.reportConstraints([0.5]);
+            return trial.suggestFloat("x", 0, 1);
+          },
+          { nTrials: 1 },
+        ),
+    };
+    for (const [samplerName, sampler] of Object.entries(samplers)) {
+      for (const [way, constrain] of Object.entries(ways)) {
+        const warnings: string[] = [];
+        const storage = new MemoryStorage();
+        const study = await createStudy({ name: "s", storage, sampler: sampler(), onWarning: (m) => warnings.push(m) });
+        expect(warnings).toEqual([]);
+        await constrain(study);
+        await constrain(study);
+        expect(warnings, `${samplerName} / ${way}`).toEqual([expect.stringMatching(new RegExp(`^constraints: the ${samplerName} sampler models the objective alone`))]);
+        // A study whose stored trials have constraint values warns when it is loaded.
+        const loadedWarnings: string[] = [];
+        await loadStudy({ name: "s", storage, sampler: sampler(), onWarning: (m) => loadedWarnings.push(m) });
+        expect(loadedWarnings, `${samplerName} / ${way}, loaded`).toHaveLength(1);
+      }
+    }
+    const quiet: string[] = [];
+    const study = await createStudy({ sampler: random(), onWarning: (m) => quiet.push(m) });
+    await ways.tell!(study);
+    expect(quiet).toEqual([]);
   });
 
   it("a constraints function is stored per trial, and bestTrial / bestTrials return only feasible trials", async () => {

@@ -35,7 +35,7 @@ import {
   reservedParamName,
   validateDistribution,
 } from "../space/index.js";
-import { CONSTRAINTS_ATTR, feasibilityRule, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
+import { CONSTRAINTS_ATTR, feasibilityRule, isConstrainedStudy, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
@@ -416,8 +416,8 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
     study.warmStart = warmStart;
     for (const note of notes) study.onWarning(note);
     warnUnusedWarmStart(study);
-    warnIgnoredConstraints(study);
     await study.refresh();
+    warnIgnoredConstraints(study);
     if (options.scheduler) await study.seedPopulation();
     return study;
   } catch (error) {
@@ -507,8 +507,8 @@ export async function loadStudy(options: {
   }
   for (const note of notes) study.onWarning(note);
   warnUnusedWarmStart(study);
-  warnIgnoredConstraints(study);
   await study.refresh();
+  warnIgnoredConstraints(study);
   return study;
 }
 
@@ -542,8 +542,19 @@ export async function storedWarmStartSources(storage: Storage, record: StudyReco
   );
 }
 
-function warnIgnoredConstraints(study: Study): void {
-  if (!study.constraints || !study.sampler.ignoresConstraints) return;
+/** The study objects that have warned that their sampler ignores constraints. */
+const warnedOfIgnoredConstraints = new WeakSet<Study>();
+
+/**
+ * Warns, once per study object, that the sampler ignores constraints (CMA-ES, CEM, TuRBO), when
+ * the study has any: a constraints function, constraint values a trial was just told with
+ * (`told`: `tell`'s options, the result object, `reportConstraints`), or stored trials that have
+ * them. Only the constraints function warned before, so values given to `tell` went unheeded silently.
+ */
+function warnIgnoredConstraints(study: Study, told = false): void {
+  if (warnedOfIgnoredConstraints.has(study) || !study.sampler.ignoresConstraints) return;
+  if (!told && !study.constraints && study.systemAttrs[CONSTRAINT_COUNT_ATTR] === undefined && !isConstrainedStudy(study.trials)) return;
+  warnedOfIgnoredConstraints.add(study);
   study.onWarning(
     `constraints: the ${study.sampler.name} sampler models the objective alone and does not steer toward feasible trials; ` +
       "TPE (c-TPE), the GP and auto use the constraint values",
@@ -1427,6 +1438,7 @@ export class Study implements TrialHost {
     }
     this.absorb(frozen);
     if (frozen.state === "complete") this.checkWarmStart(frozen);
+    if (frozen.state === "complete" && outcome.constraints !== undefined) warnIgnoredConstraints(this, true);
     if (frozen.state === "complete" && outcome.constraints !== undefined && this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] === undefined) {
       // The trial is stored whatever happens here; a study that misses the count only checks later trials less.
       await this.setSystemAttr(CONSTRAINT_COUNT_ATTR, outcome.constraints.length).catch((error: unknown) =>
