@@ -14,6 +14,9 @@ describe("parseParamSpec", () => {
   it("names the parameter in errors", () => {
     expect(() => parseParamSpec("float:1", "lr")).toThrow('parameter "lr": expected float:LOW:HIGH[:log][:step=S], got "float:1"');
     expect(() => parseParamSpec("cat:a,a", "c")).toThrow('parameter "c": categorical choice "a" appears twice');
+    // Accepted, as the library's suggestInt was: not every integer up there is a number.
+    expect(() => parseParamSpec("int:0:1152921504606846976", "i")).toThrow(/^parameter "i": int bounds must lie within ±9007199254740991/);
+    expect(parseParamSpec(`int:-${Number.MAX_SAFE_INTEGER}:${Number.MAX_SAFE_INTEGER}`, "i")).toEqual({ type: "int", low: -Number.MAX_SAFE_INTEGER, high: Number.MAX_SAFE_INTEGER });
     expect(() => parseParamFlag("=float:0:1")).toThrow("expected NAME=SPEC");
     expect(() => parseParamFlag("toString=float:0:1")).toThrow('--param "toString=float:0:1": parameter name "toString" is reserved');
   });

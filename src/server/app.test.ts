@@ -150,6 +150,17 @@ describe("HTTP API: studies", () => {
     }
     expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
   });
+
+  it("refuses int bounds beyond 2^53 with the library's reason, not zod's bare limit", async () => {
+    const { app } = newApp();
+    // It said "Too big: expected int to be <=9007199254740991", where the library and the CLI accepted them.
+    const answer = await call(app, "POST", "/studies", { name: "s", space: { i: { type: "int", low: 0, high: 2 ** 60 } } });
+    expect([answer.status, answer.json.error.field]).toEqual([400, "body.space.i.high"]);
+    expect(answer.json.error.message).toMatch(/int bounds must lie within ±9007199254740991 \(2\^53 − 1\), beyond which not every integer is a number/);
+    const fractional = await call(app, "POST", "/studies", { name: "s", space: { i: { type: "int", low: 0.5, high: 2 } } });
+    expect([fractional.status, fractional.json.error.field]).toEqual([400, "body.space.i.low"]);
+    expect(fractional.json.error.message).toMatch(/an int bound must be an integer/);
+  });
 });
 
 describe("createServerApp", () => {

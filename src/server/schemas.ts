@@ -3,7 +3,7 @@
  * and the OpenAPI document is generated from them, so the two cannot drift apart.
  */
 import { z } from "zod";
-import { MAX_PARAM_NAME_LENGTH, reservedParamName } from "../space/distributions.js";
+import { INT_BOUNDS_RULE, MAX_PARAM_NAME_LENGTH, reservedParamName } from "../space/distributions.js";
 import { studyNameProblem } from "../space/records.js";
 import { ERROR_CODES, type ErrorCode as RouteErrorCode } from "./route.js";
 
@@ -46,10 +46,13 @@ const FloatDistribution = z.strictObject({
   step: z.number().positive().optional(),
 });
 
+/** zod's int is a safe integer: its own message ("Too big: expected int to be <=9007199254740991") said nothing of why. */
+const IntBound = z.number().int({ error: (issue) => (issue.code === "too_big" || issue.code === "too_small" ? INT_BOUNDS_RULE : "an int bound must be an integer") });
+
 const IntDistribution = z.strictObject({
   type: z.literal("int"),
-  low: z.number().int(),
-  high: z.number().int(),
+  low: IntBound,
+  high: IntBound,
   log: z.boolean().optional(),
   step: z.number().int().positive().optional(),
 });

@@ -72,6 +72,17 @@ export function reservedParamName(name: string): string | null {
   return `parameter name "${name}" is reserved: every JavaScript object has a member of that name; choose another, e.g. "${name.replace(/^_+|_+$/g, "")}_"`;
 }
 
+/**
+ * What an int distribution's bounds must be: integers a double holds exactly, along with every
+ * integer between them. The HTTP schema says the same.
+ */
+export const INT_BOUNDS_RULE = `int bounds must lie within ±${Number.MAX_SAFE_INTEGER} (2^53 − 1), beyond which not every integer is a number`;
+
+/** An integer bound as typed: 2 ** 60 as 1152921504606846976, not 1152921504606847000. */
+function shownInt(value: number): string {
+  return BigInt(value).toString();
+}
+
 const NUMERIC_KEYS: readonly string[] = ["type", "low", "high", "log", "step"];
 const CATEGORICAL_KEYS: readonly string[] = ["type", "choices"];
 
@@ -124,6 +135,12 @@ export function validateDistribution(distribution: Distribution, name?: string):
   }
   if (distribution.type === "int" && (!Number.isInteger(low) || !Number.isInteger(high))) {
     throw new InvalidDistributionError(`${who}: int bounds must be integers, got low=${low} high=${high}`);
+  }
+  if (distribution.type === "int" && (!Number.isSafeInteger(low) || !Number.isSafeInteger(high))) {
+    // Beyond 2^53 doubles skip integers: suggestInt("i", 0, 2 ** 60) returned values from a sparse grid.
+    throw new InvalidDistributionError(
+      `${who}: ${INT_BOUNDS_RULE}, got low=${shownInt(low)} high=${shownInt(high)}; a float parameter takes a wider range`,
+    );
   }
   if (log !== undefined && typeof log !== "boolean") {
     // "false" is truthy: it used to turn the log scale on.

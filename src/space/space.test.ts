@@ -38,6 +38,9 @@ describe("validateDistribution", () => {
     ["step not dividing the range", { type: "float", low: 0, high: 1, step: 0.3 }, /does not divide/],
     ["negative step", { type: "float", low: 0, high: 1, step: -0.1 }, /positive/],
     ["non-integer int bounds", { type: "int", low: 0.5, high: 3 }, /integers/],
+    // Accepted, and suggestInt("i", 0, 2 ** 60) drew from the sparse grid of doubles there.
+    ["int bounds beyond 2^53", { type: "int", low: 0, high: 2 ** 60 }, /int bounds must lie within ±9007199254740991 \(2\^53 − 1\).*got low=0 high=1152921504606846976; a float parameter takes a wider range/],
+    ["an int bound below −2^53", { type: "int", low: -(2 ** 53), high: 0 }, /int bounds must lie within ±9007199254740991.*low=-9007199254740992 high=0/],
     ["log and step", { type: "float", low: 1, high: 10, log: true, step: 1 }, /cannot be combined/],
     ["empty choices", { type: "categorical", choices: [] }, /non-empty/],
     ["duplicate choices", { type: "categorical", choices: ["a", "a"] }, /appears twice/],
