@@ -338,6 +338,20 @@ describe("dashboard routes", () => {
     expect(none.json.unavailable).toMatch(/one objective/);
   });
 
+  it("says the hypervolume is too large to measure, rather than sending null for it", async () => {
+    const storage = new MemoryStorage();
+    const huge = await storage.createStudy("huge", ["minimize", "minimize"]);
+    for (const values of [[Number.MAX_VALUE, 0], [0, Number.MAX_VALUE], [1, 1]]) {
+      const trial = await storage.createTrial(huge.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { x: { value: values[0]! > 1 ? 1 : 0, distribution: X } }, state: "complete", values });
+    }
+    const app = createServerApp({ storage, dashboard: false });
+    const hv = await get(app, "/studies/huge/hypervolume", ui.HypervolumeResponse);
+    expect(hv.json.reference).toEqual([Number.MAX_VALUE, Number.MAX_VALUE]);
+    expect(hv.json).toMatchObject({ matched: 3, shown: 0, numbers: [], hypervolumes: [] });
+    expect(hv.json.unavailable).toMatch(/^the hypervolume passes the largest number/);
+  });
+
   it("estimates the hypervolume of a 10-objective study instead of freezing the server, and says it is an estimate", async () => {
     const storage = new MemoryStorage();
     const many = await storage.createStudy("ten", Array.from({ length: 10 }, () => "minimize" as const));

@@ -515,6 +515,13 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
           matched.map((n) => index.trials[n]!),
           index.directions,
         );
+        if (history.some((point) => !Number.isFinite(point.hypervolume))) {
+          // Infinity went out as null, which the page drew as nothing, without a word.
+          return {
+            matched: history.length, shown: 0, total: index.size, changes: 0, reference, numbers: [], hypervolumes: [], estimate: null,
+            unavailable: "the hypervolume passes the largest number (about 1.8e308): the objective values are too large to measure it",
+          };
+        }
         // A step plot needs only where the hypervolume changes, and the last trial to end on.
         const changes = history.map((_, i) => i).filter((i) => i === 0 || i === history.length - 1 || history[i]!.hypervolume !== history[i - 1]!.hypervolume);
         const picked = evenlySpaced(changes, Number(query.maxPoints ?? 2000), new Set(history.length ? [0, history.length - 1] : []));

@@ -206,7 +206,7 @@ export const HypervolumeResponse = z.strictObject({
     .strictObject({ samples: z.number().int().describe("uniform samples of the box between the best values and the reference point") })
     .nullable()
     .describe("null when the hypervolumes are exact; else they are seeded Monte Carlo estimates (too many objectives and trials for the exact value to be cheap)"),
-  unavailable: z.string().optional().describe("why there is no history (a single-objective study); the arrays are then empty"),
+  unavailable: z.string().optional().describe("why there is no history (a single-objective study, or a hypervolume beyond the largest number); the arrays are then empty"),
 });
 
 const LineageSegment = z.strictObject({
