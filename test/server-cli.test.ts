@@ -1,6 +1,7 @@
 // Server suite (real `sextant serve` processes against dist/): binding rules, tokens, shutdown,
 // and the promise that the library's main entry never loads the web framework.
 import { readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ROOT, sextant, start, tempDir } from "./fixtures/cli-run.js";
@@ -55,6 +56,40 @@ describe("sextant serve", () => {
       expect([attempt, ended.code, ended.signal]).toEqual([attempt, 0, null]);
     }
   });
+
+  it("takes the heartbeat grace and the request timeout as flags, refusing bad ones before opening anything", async () => {
+    for (const [flag, value, says] of [
+      ["--heartbeat-grace", "0", '--heartbeat-grace must be a positive number of seconds up to 1000000000, got "0"'],
+      ["--heartbeat-grace", "soon", '--heartbeat-grace must be a positive number of seconds up to 1000000000, got "soon"'],
+      ["--request-timeout", "0", '--request-timeout must be a number of seconds from 0.001 to 1000000000, got "0"'],
+      ["--request-timeout", "0.0004", '--request-timeout must be a number of seconds from 0.001 to 1000000000, got "0.0004"'],
+    ] as const) {
+      const run = await sextant(["serve", "--port", "0", "--storage", `sqlite:${join(dir, "never.db")}`, flag, value], { cwd: dir });
+      expect([flag, value, run.code, run.stderr]).toEqual([flag, value, 2, expect.stringContaining(says)]);
+    }
+    expect(() => readFileSync(join(dir, "never.db"))).toThrow();
+    const help = await sextant(["serve", "--help"], { cwd: dir });
+    expect(help.stdout).toMatch(/--heartbeat-grace <seconds>[\s\S]*--request-timeout <seconds>/);
+
+    const server = await startServe(dir, ["--heartbeat-grace", "12", "--request-timeout", "1"]);
+    try {
+      const health = (await (await fetch(`${server.url}/api/v1/health`)).json()) as { heartbeatGraceSeconds: number };
+      expect(health.heartbeatGraceSeconds).toBe(12);
+      // 60 bytes declared, 11 sent: with the default this connection was held for 30 s.
+      const socket = connect(Number(new URL(server.url).port), "127.0.0.1");
+      let received = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => (received += chunk));
+      const closed = new Promise((resolve) => socket.once("close", resolve));
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write(`POST /api/v1/studies HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n{"name": "s`);
+      await closed;
+      expect(received).toMatch(/^HTTP\/1\.1 408 /);
+      expect(await server.stop()).toBe(0);
+    } finally {
+      server.running.child.kill("SIGKILL");
+    }
+  }, 20_000);
 
   it("serves studies that `sextant tune` made, rebuilding their sampler from the stored settings", async () => {
     const tuned = await sextant(

@@ -66,6 +66,13 @@ function seconds(flag: string, allowZero = false) {
   );
 }
 
+/** `--request-timeout`: Node counts whole milliseconds and takes 0 for "never", so less than 1 ms is refused. */
+const requestTimeout = numberFlag(
+  "--request-timeout",
+  `a number of seconds from 0.001 to ${MAX_SECONDS}`,
+  (n) => Number.isFinite(n) && n >= 0.001 && n <= MAX_SECONDS,
+);
+
 function port(text: string): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${text}"`);
@@ -661,16 +668,25 @@ Examples:
     .option("--port <n>", "port to listen on, 0 for any free one (default 8080)", port)
     .option("--token <token>", "require Authorization: Bearer <token> on every request (default: $SEXTANT_TOKEN)")
     .option("--cors <origin>", "allow browser calls from this origin (repeatable; off by default)", collect)
+    .option(
+      "--heartbeat-grace <seconds>",
+      "a trial whose client beats and then stays silent this long is failed and queued again (default 60; clients beat at least twice as often)",
+      seconds("--heartbeat-grace"),
+    )
+    .option("--request-timeout <seconds>", "a request not received whole in this time gets 408 and its connection is closed (default 30)", requestTimeout)
     .addHelpText(
       "after",
       `
 Routes live under /api/v1 (studies, trials, suggest, report, tell); GET
 /api/v1/openapi.json describes them. The Python client is in clients/python.
 Prefer SEXTANT_TOKEN to --token: command lines show up in process listings.
+The Python client beats every 5 s by default: a --heartbeat-grace under 10
+needs a shorter heartbeat_interval there.
 
 Examples:
   $ sextant serve --storage sqlite:./sextant.db
   $ SEXTANT_TOKEN=$(openssl rand -hex 16) sextant serve --host 0.0.0.0 --port 8080
+  $ sextant serve --heartbeat-grace 300 --request-timeout 120    (clients on slow links)
   $ curl -s localhost:8080/api/v1/studies | jq '.studies[].name'`,
     )
     .action(async (flags: ServeFlags) => {

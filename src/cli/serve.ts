@@ -12,6 +12,10 @@ export interface ServeFlags {
   port?: number;
   token?: string;
   cors?: string[];
+  /** `serve` only: startServer's heartbeatGraceSeconds. */
+  heartbeatGrace?: number;
+  /** `serve` only: startServer's requestTimeoutSeconds. */
+  requestTimeout?: number;
 }
 
 /**
@@ -41,6 +45,8 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
       port: flags.port ?? 8080,
       ...(token !== undefined ? { token } : {}),
       corsOrigins: flags.cors ?? [],
+      ...(flags.heartbeatGrace !== undefined ? { heartbeatGraceSeconds: flags.heartbeatGrace } : {}),
+      ...(flags.requestTimeout !== undefined ? { requestTimeoutSeconds: flags.requestTimeout } : {}),
     });
   } catch (error) {
     if (error instanceof ServerConfigError) throw new UsageError(error.message);
