@@ -23,11 +23,20 @@ import {
 import type { Sampler } from "./base.js";
 
 /**
- * The grid and the parameters the objective suggests disagree: a parameter the grid lacks, or a
- * grid value outside the distribution suggested for it. No grid point can serve that trial.
+ * The grid and the parameters the objective suggests disagree: a parameter the grid lacks
+ * (`reason` "not_in_grid"), or a grid value outside the distribution suggested for it
+ * ("outside_distribution"). No grid point can serve that trial.
+ *
+ * @example
+ * try { trial.suggestInt("x", 5, 9); } catch (error) { if (error instanceof GridMismatchError) console.log(error.paramName, error.reason); }
  */
 export class GridMismatchError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The parameter suggested. */
+    readonly paramName: string,
+    readonly reason: "not_in_grid" | "outside_distribution",
+  ) {
     super(message);
     this.name = "GridMismatchError";
   }
@@ -174,12 +183,16 @@ export class GridSampler implements Sampler {
     if (position < 0) {
       throw new GridMismatchError(
         `parameter "${name}" is not in the grid (grid parameters: ${this.paramNames.join(", ") || "none"}); a grid search needs values for every parameter the objective suggests`,
+        name,
+        "not_in_grid",
       );
     }
     const value = this.point(this.gridIndexOf(snapshot, trial))[name]!;
     if (!containsValue(distribution, value)) {
       throw new GridMismatchError(
         `grid value ${JSON.stringify(value)} of parameter "${name}" is not inside the distribution the objective suggests: ${JSON.stringify(distribution)}`,
+        name,
+        "outside_distribution",
       );
     }
     // A categorical must return the very choice object the objective gave (equal by ===, which it is for scalars).

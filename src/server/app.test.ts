@@ -229,16 +229,24 @@ describe("HTTP API: trials", () => {
 
   it("answers 409 naming the parameter when a study's grid has no value for what the request suggests", async () => {
     const { app } = newApp();
-    expect((await call(app, "POST", "/studies", { name: "g", sampler: { name: "grid", options: { grid: '{"x":[1,2,3]}' } } })).status).toBe(201);
-    // Both used to answer 500 "internal error".
+    expect((await call(app, "POST", "/studies", { name: "g", sampler: { name: "grid", options: { grid: '{"x":[1,2,3,4]}' } } })).status).toBe(201);
+    // Both used to answer 500 "internal error", then 409 with neither field nor code: a client told
+    // them from other 409s only by their messages.
     const missing = await call(app, "POST", "/studies/g/trials", { space: { y: { type: "float", low: 0, high: 1 } } });
     expect([missing.status, missing.json.error.message]).toEqual([409, expect.stringMatching(/^parameter "y" is not in the grid \(grid parameters: x\)/)]);
+    expect([missing.json.error.field, missing.json.error.code]).toEqual(["body.space.y", "param_not_in_grid"]);
     const outside = await call(app, "POST", "/studies/g/trials", { space: { x: { type: "int", low: 5, high: 9 } } });
     expect([outside.status, outside.json.error.message]).toEqual([409, expect.stringMatching(/^grid value \d of parameter "x" is not inside the distribution/)]);
-    const fits = await call(app, "POST", "/studies/g/trials", { space: { x: { type: "int", low: 1, high: 3 } } });
+    expect([outside.json.error.field, outside.json.error.code]).toEqual(["body.space.x", "grid_value_out_of_range"]);
+    // Define-by-run: the suggest is at fault, at its distribution.
+    const running = await call(app, "POST", "/studies/g/trials", {});
+    const at = `/studies/g/trials/${running.json.trial.number}/suggest?trialId=${running.json.trial.id}`;
+    const suggested = await call(app, "POST", at, { name: "x", distribution: { type: "int", low: 5, high: 9 } });
+    expect([suggested.status, suggested.json.error.field, suggested.json.error.code]).toEqual([409, "body.distribution", "grid_value_out_of_range"]);
+    const unknown = await call(app, "POST", at, { name: "y", distribution: { type: "int", low: 5, high: 9 } });
+    expect([unknown.status, unknown.json.error.field, unknown.json.error.code]).toEqual([409, "body.distribution", "param_not_in_grid"]);
+    const fits = await call(app, "POST", "/studies/g/trials", { space: { x: { type: "int", low: 1, high: 4 } } });
     expect(fits.status).toBe(201);
-    // GridMismatch is the study's setup at fault; no code, so a client's optimize does not stop quietly at it.
-    expect("code" in outside.json.error).toBe(false);
   });
 
   it("answers 409 with code sampler_exhausted once a grid's every point is taken, where the library's optimize stops", async () => {
@@ -1127,7 +1135,14 @@ describe("HTTP API: OpenAPI document", () => {
     expect(JSON.stringify(doc)).not.toContain("$defs");
     // Error answers document their machine-readable codes, so a client knows which 409 means a spent budget.
     const askConflict = doc.paths["/api/v1/studies/{study}/trials"].post.responses["409"].content["application/json"].schema;
-    expect(askConflict.properties.error.properties.code.enum).toEqual(["trial_budget_spent", "sampler_exhausted", "study_half_made", "fixed_param_out_of_range"]);
+    expect(askConflict.properties.error.properties.code.enum).toEqual([
+      "trial_budget_spent",
+      "sampler_exhausted",
+      "study_half_made",
+      "fixed_param_out_of_range",
+      "grid_value_out_of_range",
+      "param_not_in_grid",
+    ]);
     expect(askConflict.properties.error.properties.code.description).toMatch(/study_half_made \(409\) means a `sextant create` is still making the study/);
     expect(askConflict.properties.error.properties.code.description).toMatch(/trial_budget_spent \(409 from POST \/studies\/\{study\}\/trials\)/);
   });

@@ -371,6 +371,10 @@ function validateSpace(space: Record<string, Distribution>, field: string, named
   return out;
 }
 
+function gridMismatchCode(error: GridMismatchError): "param_not_in_grid" | "grid_value_out_of_range" {
+  return error.reason === "not_in_grid" ? "param_not_in_grid" : "grid_value_out_of_range";
+}
+
 /** Maps the engine's errors to answers; anything else is a bug, and only its existence reaches the client. */
 function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof HttpError) return error;
@@ -387,8 +391,9 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof TrialBudgetSpentError) return new HttpError(409, error.messageWithoutRemedy, undefined, "trial_budget_spent");
   // sextant create has not stored the study's budget yet: no trial may be handed out before it is.
   if (error instanceof HalfMadeStudyError) return new HttpError(409, error.message, undefined, "study_half_made");
-  // The study's grid has no value for what the request suggests: the study's setup, not the server, says no.
-  if (error instanceof GridMismatchError) return new HttpError(409, error.message);
+  // The study's grid has no value for what the request suggests: the study's setup, not the server,
+  // says no. The code tells it from a conflict with the trial's own parameters (also at body.distribution).
+  if (error instanceof GridMismatchError) return new HttpError(409, error.message, "body.distribution", gridMismatchCode(error));
   // A study stored with a pruner that cannot judge its several objectives (made before creation refused it).
   if (error instanceof PrunerObjectivesError) return new HttpError(409, error.message);
   if (error instanceof InvalidDistributionError) return new HttpError(400, error.message);
@@ -753,6 +758,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
             if (error instanceof FixedParamOutOfRangeError) {
               throw new HttpError(409, error.message, `body.space.${error.paramName}`, "fixed_param_out_of_range");
             }
+            if (error instanceof GridMismatchError) throw new HttpError(409, error.message, `body.space.${error.paramName}`, gridMismatchCode(error));
             throw error;
           }
           // Marked in the same write as the asked parameters: a client killed before its first

@@ -22,6 +22,7 @@ __all__ = [
     "FixedParamOutOfRangeError",
     "FloatDistribution",
     "FrozenTrial",
+    "GridMismatchError",
     "HalfMadeStudyError",
     "IntDistribution",
     "Recommendation",
@@ -106,6 +107,23 @@ class FixedParamOutOfRangeError(SextantError):
     that trial with the server's reason, logs a warning and goes on, as the library's optimize does;
     Optuna 3.1 warns and runs the value anyway, but the server does not store a value under a
     distribution that leaves it out, since its samplers could not place it.
+    """
+
+
+class GridMismatchError(SextantError):
+    """The study's grid sampler cannot serve what was asked (HTTP 409): its value for the parameter lies outside the
+    distribution asked for (`code` "grid_value_out_of_range"), or its grid has no values for the parameter at all
+    (`code` "param_not_in_grid"). `field` names the parameter's place in the request (`body.space.NAME` for an `ask`
+    with fixed_distributions, `body.distribution` for a `suggest_*`).
+
+    The study's grid and the objective's space disagree, so no trial can run until one of them changes: `optimize`
+    fails the trial and raises it, as for any error of the objective (the server fails the trial of an `ask` itself).
+    Example::
+
+        try:
+            study.optimize(objective, n_trials=10)
+        except sextant_client.GridMismatchError as error:
+            print("the grid does not fit", error.field, error.message)
     """
 
 
@@ -534,6 +552,8 @@ class _Connection:
                 cls = HalfMadeStudyError
             elif response.status == 409 and code == "fixed_param_out_of_range":
                 cls = FixedParamOutOfRangeError
+            elif response.status == 409 and code in ("grid_value_out_of_range", "param_not_in_grid"):
+                cls = GridMismatchError
             elif response.status == 409 and error.get("field") == "body.name":
                 cls = DuplicatedStudyError
             else:

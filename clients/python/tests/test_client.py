@@ -532,6 +532,23 @@ class FixedParamOutOfRangeTest(ClientTestCase):
         self.assertIn("trial 1 fails and optimize goes on: " + reason % (1, 4.5), logs.output[0])
 
 
+class GridMismatchTest(ClientTestCase):
+    def test_a_grid_that_does_not_fit_the_space_asked_for_raises_a_named_error(self):
+        # The server's 409 had neither field nor code, and the client raised a bare SextantError like any other 409.
+        study = sextant_client.create_study(URL, unique("grid"), "minimize", sampler="grid",
+                                            sampler_options={"grid": json.dumps({"x": [1, 2, 3, 4]})}, heartbeat_interval=None)
+        with self.assertRaises(sextant_client.GridMismatchError) as outside:
+            study.ask({"x": IntDistribution(5, 9)})
+        self.assertEqual((outside.exception.status, outside.exception.code, outside.exception.field),
+                         (409, "grid_value_out_of_range", "body.space.x"))
+        with self.assertRaises(sextant_client.GridMismatchError) as missing:
+            study.optimize(lambda trial: trial.suggest_float("y", 0, 1), n_trials=1)
+        self.assertEqual((missing.exception.code, missing.exception.field), ("param_not_in_grid", "body.distribution"))
+        self.assertIsInstance(missing.exception, SextantError)
+        self.assertEqual([t.state for t in study.trials], [TrialState.FAIL, TrialState.FAIL])
+        study.close()
+
+
 class HalfMadeStudyTest(ClientTestCase):
     def test_ask_and_optimize_on_a_study_sextant_create_is_still_making_raise_a_named_error(self):
         # The server's 409 had no code, and the client raised a bare SextantError like any other 409.
