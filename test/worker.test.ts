@@ -339,6 +339,24 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(bad.stderr).toContain("--heartbeat-grace (6) must be at least twice --heartbeat-interval (5)");
     expect(await trialsOf(db, "bad-grace")).toEqual([]);
   });
+
+  it("refuses a worker grace shorter than the study's, and an interval over half of it, before running a trial", async () => {
+    // A worker with --heartbeat-grace 8 on a study made without one reaped other workers' and HTTP
+    // clients' live trials at 8 s, while GET /studies/{study} told those clients 60.
+    expect((await create("plain", ["--trials", "2"])).code).toBe(0);
+    const short = await worker("plain", ["--heartbeat-interval", "2", "--heartbeat-grace", "8"]).done;
+    expect([short.code, short.stderr]).toEqual([2, expect.stringContaining('--heartbeat-grace 8 is shorter than the 60 s grace of study "plain"')]);
+    const slow = await worker("plain", ["--heartbeat-interval", "40"]).done;
+    expect([slow.code, slow.stderr]).toEqual([2, expect.stringContaining('--heartbeat-interval 40 is more than half the 60 s grace of study "plain"')]);
+    expect((await create("quick", ["--trials", "2", "--heartbeat-interval", "1", "--heartbeat-grace", "4"])).code).toBe(0);
+    const shorter = await worker("quick", ["--heartbeat-grace", "3"]).done;
+    expect([shorter.code, shorter.stderr]).toEqual([2, expect.stringContaining('--heartbeat-grace 3 is shorter than the 4 s grace of study "quick"')]);
+    expect((await trialsOf(db, "plain")).map((t) => t.state)).toEqual(["waiting", "waiting"]);
+    // A longer grace only gives up on a silent trial later than the others do.
+    const longer = await worker("quick", ["--heartbeat-grace", "90"], { SLEEP: "10" }).done;
+    expect(longer.code, longer.stderr).toBe(0);
+    expect((await trialsOf(db, "quick")).map((t) => t.state)).toEqual(["complete", "complete"]);
+  });
 });
 
 /**

@@ -530,7 +530,10 @@ Start any number of workers, on any machines that reach the storage. Each stops 
 budget (its trials, or its deadline) is spent. A worker beats for its running trials from a
 separate thread; a trial whose worker stops beating for longer than the grace (killed, machine
 lost) is failed and queued again with the same parameters (systemAttrs.retryOf names it).
-Heartbeat and retry flags default to what the study was created with.
+Heartbeat and retry flags default to what the study was created with; a worker's
+--heartbeat-grace may be longer than the study's but not shorter, and its
+--heartbeat-interval at most half the study's grace, or it would fail the live
+trials of other workers and HTTP clients, which beat for the study's grace.
 
 Examples:
   $ sextant worker --storage sqlite:./runs.db --study quad

@@ -8,9 +8,9 @@ import { type Scheduler, describeSchedule } from "../schedulers/index.js";
 import type { FrozenTrial, TrialState } from "../space/index.js";
 import { type Storage, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, queueWaitingTrials } from "../storage/index.js";
 import { commandObjective } from "../study/command-runner.js";
-import { resolveHeartbeat } from "../study/heartbeat.js";
+import { DEFAULT_HEARTBEAT_GRACE_SECONDS, resolveHeartbeat } from "../study/heartbeat.js";
 import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, loadStudy } from "../study/index.js";
-import { createStudyWithSystemAttrs } from "../study/study.js";
+import { createStudyWithSystemAttrs, studyHeartbeatGraceSeconds } from "../study/study.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
 import { type Io, releaseTerminalAtExit } from "./io.js";
@@ -94,6 +94,30 @@ function recoverySettings(flags: RecoveryFlags, stored: Pick<CliStudyConfig, "he
   }
   const maxRetries = flags.maxRetries ?? stored.maxRetries;
   return { heartbeat, ...(maxRetries !== undefined ? { maxRetries } : {}) };
+}
+
+/**
+ * Refuses a worker's `--heartbeat-grace` shorter than the study's grace, and a
+ * `--heartbeat-interval` over half of it. The other workers, and the HTTP service's clients (which
+ * read the study's grace from GET /studies/{study}), beat for that grace: reaping by a shorter one
+ * failed their live trials, and beating more slowly got this worker's live trials failed by them.
+ * A longer grace is safe: this worker only gives up on a silent trial later than the others do.
+ */
+function refuseGraceShorterThanStudys(flags: RecoveryFlags, studyName: string, studyGrace: number | null): void {
+  if (studyGrace === null) return;
+  const whose = `of study "${studyName}" (sextant create --heartbeat-grace sets it, ${DEFAULT_HEARTBEAT_GRACE_SECONDS} by default)`;
+  if (flags.heartbeatGrace !== undefined && flags.heartbeatGrace < studyGrace) {
+    throw new UsageError(
+      `--heartbeat-grace ${flags.heartbeatGrace} is shorter than the ${studyGrace} s grace ${whose}: the study's other workers and HTTP clients beat for that grace, ` +
+        `so this worker would fail their trials while they run; give at least ${studyGrace}, or make the study with sextant create --heartbeat-grace ${flags.heartbeatGrace}`,
+    );
+  }
+  if (flags.heartbeatInterval !== undefined && flags.heartbeatInterval * 2 > studyGrace) {
+    throw new UsageError(
+      `--heartbeat-interval ${flags.heartbeatInterval} is more than half the ${studyGrace} s grace ${whose}: the study's other workers would fail this worker's trials while they run; ` +
+        `give at most ${studyGrace / 2}`,
+    );
+  }
 }
 
 /**
@@ -228,6 +252,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const record = await storage.getStudy(studyName);
   if (!record) throw new UserError(`no study named "${studyName}" in ${storage.url}; make one with: sextant create --storage ${shellWord(storage.url)} --study ${shellWord(studyName)} --config FILE`);
   const config = readCliConfig(record.systemAttrs, studyName, storage.url);
+  refuseGraceShorterThanStudys(flags, studyName, studyHeartbeatGraceSeconds(record.systemAttrs, storage.url));
   const recovery = recoverySettings(flags, config, storage.url);
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : config.cwd;
   const cwdProblem = workingDirectoryProblem(cwd);

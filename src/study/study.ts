@@ -183,7 +183,8 @@ function storedHeartbeatOf(systemAttrs: Readonly<Record<string, JsonValue>>, sto
  * The grace after which `sextant worker` processes on a study, and the library's `optimize`
  * without a `heartbeat` option, fail a running trial whose heartbeats stopped: the one
  * `sextant create --heartbeat-grace` stored with the study, else the default. Null where nothing
- * reaps (a memory storage). A worker started with its own `--heartbeat-grace` is not known here.
+ * reaps (a memory storage). A worker started with its own `--heartbeat-grace` is not known here,
+ * but `sextant worker` refuses one shorter than this, so no worker reaps sooner.
  *
  * @example
  * // a study made by `sextant create --heartbeat-interval 2 --heartbeat-grace 8`
