@@ -34,6 +34,19 @@ describe("GridSampler", () => {
     expect(String(bad.trials[1]!.systemAttrs.failReason)).toMatch(/grid value 2 of parameter "lr" is not inside/);
   });
 
+  it("gives back the points of trials it could not serve, so fixing the objective still runs the whole grid", async () => {
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: { lr: [0.5, 2, 3] }, seed: 4 }) });
+    // A range that leaves every grid value out, then a parameter the grid lacks: each trial fails.
+    await study.optimize((trial) => trial.suggestFloat("lr", 5, 9), { nTrials: 3 });
+    await study.optimize((trial) => trial.suggestFloat("lr", 0, 9) + trial.suggestFloat("momentum", 0, 1), { nTrials: 2 });
+    expect(study.trials.map((t) => t.state)).toEqual(["failed", "failed", "failed", "failed", "failed"]);
+    // These five trials took three points and two of them again, and the grid was spent with none run.
+    await study.optimize((trial) => trial.suggestFloat("lr", 0, 9), { nTrials: 10 });
+    const ran = study.trials.filter((t) => t.state === "complete");
+    expect(ran.map((t) => t.params.lr).sort()).toEqual([0.5, 2, 3]);
+    await expect(study.ask()).rejects.toBeInstanceOf(SamplerExhaustedError);
+  });
+
   it("names a parameter that is missing from the grid", () => {
     const sampler = new GridSampler({ searchSpace: space, seed: 1 });
     const snapshot = makeSnapshot([]);

@@ -80,7 +80,8 @@ const MAX_GRID_SIZE = 2 ** 32;
  * turns true and `optimize` stops (unless `cycle` is set, which starts another round). If two
  * workers race for the last point, the later one re-evaluates a point that is still running,
  * as Optuna does, rather than failing. A failed trial's point counts as visited and is not
- * retried (as in Optuna); enqueue it again to re-run it.
+ * retried (as in Optuna); enqueue it again to re-run it. A trial that failed because the grid did
+ * not fit what it suggested (a {@link GridMismatchError}) never evaluated its point, and gives it back.
  *
  * Conditional search spaces (define-by-run: `x` suggested only when `kind` is `"a"`) are run
  * once per configuration the objective reaches, not once per combination of the grid. A complete
@@ -181,6 +182,7 @@ export class GridSampler implements Sampler {
   sampleIndependent(snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
     const position = this.paramNames.indexOf(name);
     if (position < 0) {
+      this.releasePoint(snapshot, trial);
       throw new GridMismatchError(
         `parameter "${name}" is not in the grid (grid parameters: ${this.paramNames.join(", ") || "none"}); a grid search needs values for every parameter the objective suggests`,
         name,
@@ -189,6 +191,7 @@ export class GridSampler implements Sampler {
     }
     const value = this.point(this.gridIndexOf(snapshot, trial))[name]!;
     if (!containsValue(distribution, value)) {
+      this.releasePoint(snapshot, trial);
       throw new GridMismatchError(
         `grid value ${JSON.stringify(value)} of parameter "${name}" is not inside the distribution the objective suggests: ${JSON.stringify(distribution)}`,
         name,
@@ -203,6 +206,17 @@ export class GridSampler implements Sampler {
   isExhausted(snapshot: StudySnapshot): boolean {
     if (this.cycle) return false;
     return this.countVisits(snapshot, -1).coveredCount() >= this.size;
+  }
+
+  /**
+   * Gives back the point a trial took when the grid cannot serve it: the trial fails without
+   * evaluating the point, which counted as visited, so a few asks with a space the grid did not
+   * fit used up the whole grid before a single point ran.
+   */
+  private releasePoint(snapshot: StudySnapshot, trial: SamplingTrial): void {
+    if (trial.systemAttrs[GRID_INDEX_ATTR] === undefined) return;
+    trial.setSystemAttr(GRID_INDEX_ATTR, null);
+    this.localChoices.get(studyKeyOf(snapshot))?.delete(trial.number);
   }
 
   /** The grid index the trial evaluates, choosing (and recording) one on first use. */
