@@ -30,7 +30,10 @@ describe("sextant dashboard and sextant report", () => {
     const storage = await openStorage(`sqlite:${join(dir, "sextant.db")}`);
     await seedStudy(storage, "tuned", { trials: 5, seed: 1 });
     await storage.close();
-    const running = start(["dashboard", "--port", "0"], { cwd: dir });
+    // It serves the API of `sextant serve`, with its timing flags (the dashboard had none).
+    const badTimeout = await sextant(["dashboard", "--port", "0", "--request-timeout", "0"], { cwd: dir });
+    expect([badTimeout.code, badTimeout.stderr]).toEqual([2, expect.stringContaining('--request-timeout must be a number of seconds from 0.001 to 1000000000, got "0"')]);
+    const running = start(["dashboard", "--port", "0", "--heartbeat-grace", "12"], { cwd: dir });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let stdout = "";
@@ -57,6 +60,7 @@ describe("sextant dashboard and sextant report", () => {
       expect((await fetch(`${url}/${script}`)).status).toBe(200);
       const { studies } = (await (await fetch(`${url}/api/v1/studies`)).json()) as { studies: { name: string }[] };
       expect(studies.map((study) => study.name)).toEqual(["tuned"]);
+      expect(((await (await fetch(`${url}/api/v1/health`)).json()) as { heartbeatGraceSeconds: number }).heartbeatGraceSeconds).toBe(12);
       running.child.kill("SIGTERM");
       const ended = await running.done;
       expect(ended.code, `signal ${ended.signal}, stderr: ${ended.stderr}`).toBe(0);

@@ -449,6 +449,22 @@ Examples:
       result.code = await (await import("./bench.js")).benchSubsetCommand(dir, flags, io);
     });
 
+  /** A command that serves the HTTP API (`serve`, `dashboard`): where, for whom, and its timing. */
+  const serverCommand = (name: string, description: string, tokenHelp: string): Command =>
+    program
+      .command(name)
+      .description(description)
+      .option("--storage <url>", STORAGE_HELP, storageFlag)
+      .option("--host <address>", "address to listen on; anything but loopback requires a token (default 127.0.0.1)")
+      .option("--port <n>", "port to listen on, 0 for any free one (default 8080)", port)
+      .option("--token <token>", tokenHelp)
+      .option(
+        "--heartbeat-grace <seconds>",
+        "a trial whose client beats and then stays silent this long is failed and queued again (default 60; clients beat at least twice as often)",
+        seconds("--heartbeat-grace"),
+      )
+      .option("--request-timeout <seconds>", "a request not received whole in this time gets 408 and its connection is closed (default 30)", requestTimeout);
+
   const recoveryOptions = (command: Command): Command =>
     command
       .option("--heartbeat-interval <seconds>", "seconds between a worker's heartbeats for its running trials (default 5)", seconds("--heartbeat-interval"))
@@ -663,20 +679,12 @@ Examples:
       result.code = await (await import("./inspect.js")).deleteCommand(study, flags, io);
     });
 
-  program
-    .command("serve")
-    .description("serve studies over HTTP: a JSON API (with its OpenAPI document) for workers in any language")
-    .option("--storage <url>", STORAGE_HELP, storageFlag)
-    .option("--host <address>", "address to listen on; anything but loopback requires a token (default 127.0.0.1)")
-    .option("--port <n>", "port to listen on, 0 for any free one (default 8080)", port)
-    .option("--token <token>", "require Authorization: Bearer <token> on every request (default: $SEXTANT_TOKEN)")
+  serverCommand(
+    "serve",
+    "serve studies over HTTP: a JSON API (with its OpenAPI document) for workers in any language",
+    "require Authorization: Bearer <token> on every request (default: $SEXTANT_TOKEN)",
+  )
     .option("--cors <origin>", "allow browser calls from this origin (repeatable; off by default)", collect)
-    .option(
-      "--heartbeat-grace <seconds>",
-      "a trial whose client beats and then stays silent this long is failed and queued again (default 60; clients beat at least twice as often)",
-      seconds("--heartbeat-grace"),
-    )
-    .option("--request-timeout <seconds>", "a request not received whole in this time gets 408 and its connection is closed (default 30)", requestTimeout)
     .addHelpText(
       "after",
       `
@@ -761,13 +769,11 @@ Examples:
       result.code = await (await import("./learning.js")).onlineCommand(action, name, rest, flags, io);
     });
 
-  program
-    .command("dashboard")
-    .description("open the web dashboard: studies, plots, parallel coordinates with brushing, importance, live updates")
-    .option("--storage <url>", STORAGE_HELP, storageFlag)
-    .option("--host <address>", "address to listen on; anything but loopback requires a token (default 127.0.0.1)")
-    .option("--port <n>", "port to listen on, 0 for any free one (default 8080)", port)
-    .option("--token <token>", "require this token for data (default: $SEXTANT_TOKEN); open the page as http://HOST:PORT/#token=TOKEN")
+  serverCommand(
+    "dashboard",
+    "open the web dashboard: studies, plots, parallel coordinates with brushing, importance, live updates",
+    "require this token for data (default: $SEXTANT_TOKEN); open the page as http://HOST:PORT/#token=TOKEN",
+  )
     .addHelpText(
       "after",
       `

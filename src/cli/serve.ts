@@ -12,9 +12,9 @@ export interface ServeFlags {
   port?: number;
   token?: string;
   cors?: string[];
-  /** `serve` only: startServer's heartbeatGraceSeconds. */
+  /** startServer's heartbeatGraceSeconds. */
   heartbeatGrace?: number;
-  /** `serve` only: startServer's requestTimeoutSeconds. */
+  /** startServer's requestTimeoutSeconds. */
   requestTimeout?: number;
 }
 
