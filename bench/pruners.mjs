@@ -4,7 +4,12 @@
 // pruner is asked after every report, so both sides see identical histories: steps spent and best
 // final value must agree, and the time per prune call is compared as a ratio.
 //
-// Usage: npm run bench:pruners -- [--trials 300] [--steps 27] [--seed 1] [--skip-optuna]
+// A second table times each pruner on a few long learning curves (--long-steps, 8 curves) against
+// the same pruner on curves of --steps steps in the same run: a ratio near 1 means a decision costs
+// the same however long the trial's curve is (it was about 400 for asha at 20,000 steps, when
+// every decision scanned all of the trial's steps).
+//
+// Usage: npm run bench:pruners -- [--trials 300] [--steps 27] [--long-steps 20000] [--seed 1] [--skip-optuna]
 import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +23,7 @@ const { values: args } = parseArgs({
   options: {
     trials: { type: "string", default: "300" },
     steps: { type: "string", default: "27" },
+    "long-steps": { type: "string", default: "20000" },
     seed: { type: "string", default: "1" },
     "skip-optuna": { type: "boolean", default: false },
   },
@@ -26,13 +32,13 @@ const nTrials = Number(args.trials);
 const nSteps = Number(args.steps);
 
 /** A fast starter may end worse than a slow one: the final value and the rate are independent. */
-function makeCurves(seed) {
+function makeCurves(seed, trials = nTrials, steps = nSteps) {
   const rng = new Rng(seed);
-  return Array.from({ length: nTrials }, () => {
+  return Array.from({ length: trials }, () => {
     const final = rng.uniformIn(0.1, 1);
     const start = final + rng.uniformIn(0.5, 2);
     const rate = rng.uniformIn(0.02, 0.4);
-    return Array.from({ length: nSteps }, (_, s) => Number((final + (start - final) * Math.exp(-rate * s) + 0.03 * rng.normal()).toFixed(6)));
+    return Array.from({ length: steps }, (_, s) => Number((final + (start - final) * Math.exp(-rate * s) + 0.03 * rng.normal()).toFixed(6)));
   });
 }
 
@@ -40,11 +46,13 @@ const PRUNERS = {
   none: ["none", {}],
   median: ["median", { nStartupTrials: 5, nWarmupSteps: 0 }],
   asha: ["asha", { minResource: 1, reductionFactor: 3 }],
-  hyperband: ["hyperband", { minResource: 1, maxResource: nSteps, reductionFactor: 3 }],
+  // maxResource: the curves' length, set per run (the long curves of the second table are longer).
+  hyperband: ["hyperband", { minResource: 1, reductionFactor: 3 }],
 };
 
 async function runSextant(name, curves) {
-  const [kind, options] = PRUNERS[name];
+  const [kind, fixed] = PRUNERS[name];
+  const options = kind === "hyperband" ? { ...fixed, maxResource: curves[0].length } : fixed;
   const study = await createStudy({ name: "bench-pruners", direction: "minimize", pruner: createPrunerByName(kind, options) });
   let steps = 0;
   let pruned = 0;
@@ -102,4 +110,19 @@ for (const name of names) {
     `${name.padEnd(10)} | ${String(s.steps).padStart(6)} (${fmt((100 * s.steps) / full)} %) | ${String(s.pruned).padStart(6)} | ${fmt(s.best, 4).padStart(10)} | ${fmt(us(s), 2).padStart(13)} | ` +
       (o ? `${String(o.steps).padStart(13)}  ${fmt(o.best, 4).padStart(10)}  ${fmt(us(o), 1).padStart(7)} | ${fmt(us(s) / us(o), 3).padStart(10)}${agree}` : "(skipped)"),
   );
+}
+
+const longSteps = Number(args["long-steps"]);
+if (longSteps > 0) {
+  const LONG_TRIALS = 8;
+  const shortCurves = makeCurves(Number(args.seed), LONG_TRIALS, nSteps);
+  const longCurves = makeCurves(Number(args.seed), LONG_TRIALS, longSteps);
+  console.log(`\n${LONG_TRIALS} curves × ${longSteps} steps against ${LONG_TRIALS} × ${nSteps} (same run): µs per prune call`);
+  console.log(`pruner     | ${String(longSteps).padStart(6)} steps | ${String(nSteps).padStart(6)} steps | ratio`);
+  for (const name of names) {
+    const long = await runSextant(name, longCurves);
+    const short = await runSextant(name, shortCurves);
+    const us = (r) => (r.pruneSeconds / r.calls) * 1e6;
+    console.log(`${name.padEnd(10)} | ${fmt(us(long), 2).padStart(12)} | ${fmt(us(short), 2).padStart(12)} | ${fmt(us(long) / us(short), 2).padStart(5)}`);
+  }
 }

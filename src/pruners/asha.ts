@@ -1,4 +1,4 @@
-import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
+import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, intermediateIndex, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { RankedFirstRung, checkInteger, lastStep, singleDirection } from "./steps.js";
 
@@ -218,12 +218,8 @@ export function judgeAtRungs(
  * been judged when it made that report.
  */
 function valueOnReaching(trial: FrozenTrial, promotionStep: number): number {
-  let reachedAt = Number.POSITIVE_INFINITY;
-  for (const key of Object.keys(trial.intermediate)) {
-    const step = Number(key);
-    if (step >= promotionStep && step < reachedAt) reachedAt = step;
-  }
-  return trial.intermediate[reachedAt]!;
+  const index = intermediateIndex(trial);
+  return index.valueAt(index.firstIndexFrom(promotionStep));
 }
 
 /** Whether `value` is among the best ⌊n/η⌋ of `competing` (the best one while n < η). */

@@ -1,4 +1,4 @@
-import { type FrozenTrial, type StudySnapshot, defineOptions, refuseUnknownOptions, omitOptions } from "../space/index.js";
+import { type FrozenTrial, type StudySnapshot, defineOptions, intermediateIndex, refuseUnknownOptions, omitOptions } from "../space/index.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { checkInteger, checkNumber, singleDirection } from "./steps.js";
 
@@ -36,18 +36,18 @@ export class PatientPruner implements Pruner {
   }
 
   prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean {
-    const steps = Object.keys(trial.intermediate).map(Number);
-    if (steps.length <= this.patience + 1) return false;
-    steps.sort((a, b) => a - b);
+    const index = intermediateIndex(trial);
+    if (index.size <= this.patience + 1) return false;
     const direction = singleDirection(snapshot, this.name);
-    const split = steps.length - this.patience - 1;
-    const pick = direction === "maximize" ? Math.max : Math.min;
-    const bestOf = (part: number[]): number => {
-      const finite = part.map((s) => trial.intermediate[s]!).filter((v) => !Number.isNaN(v));
-      return finite.length === 0 ? Number.NaN : pick(...finite);
-    };
-    const before = bestOf(steps.slice(0, split));
-    const recent = bestOf(steps.slice(split));
+    const split = index.size - this.patience - 1;
+    const before = index.best(direction, split);
+    // The last patience + 1 reports, one by one: a loop, where Math.min(...values) overflowed the stack on a long patience.
+    let recent = Number.NaN;
+    for (let i = split; i < index.size; i++) {
+      const value = index.valueAt(i);
+      if (Number.isNaN(value)) continue;
+      if (Number.isNaN(recent) || (direction === "maximize" ? value > recent : value < recent)) recent = value;
+    }
     // NaN on either side compares false: no evidence of a stall, so no pruning.
     const stalled = direction === "maximize" ? before - this.minDelta > recent : before + this.minDelta < recent;
     if (!stalled) return false;

@@ -1,5 +1,5 @@
 import { linearPercentile } from "../math/statistics.js";
-import { type Direction, type FrozenTrial, type RawOptions, type StudySnapshot, defineOptions, parseOptions, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
+import { type Direction, type FrozenTrial, type RawOptions, type StudySnapshot, defineOptions, intermediateIndex, parseOptions, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
 import type { Pruner } from "./base.js";
 import { RankedFirstRung, checkInteger, checkNumber, isFirstInInterval, lastTwoSteps, singleDirection } from "./steps.js";
 
@@ -163,12 +163,7 @@ export class PercentilePruner implements Pruner {
 
 /** The trial's best intermediate value so far under `direction`, NaN ignored (NaN if it has none). */
 export function bestSoFar(direction: Direction, trial: FrozenTrial): number {
-  let best = Number.NaN;
-  for (const value of Object.values(trial.intermediate)) {
-    if (typeof value !== "number" || Number.isNaN(value)) continue;
-    if (Number.isNaN(best) || (direction === "maximize" ? value > best : value < best)) best = value;
-  }
-  return best;
+  return intermediateIndex(trial).best(direction);
 }
 
 const STARTUP_OPTIONS = {

@@ -1,25 +1,15 @@
-import type { Direction, FrozenTrial, StudySnapshot } from "../space/index.js";
+import { type Direction, type FrozenTrial, type StudySnapshot, intermediateIndex } from "../space/index.js";
 import { PrunerObjectivesError } from "./base.js";
 
 /** The latest and the one-before-latest reported steps of a trial (-1 where there is none). */
 export function lastTwoSteps(trial: FrozenTrial): { last: number; secondLast: number } {
-  let last = -1;
-  let secondLast = -1;
-  for (const key of Object.keys(trial.intermediate)) {
-    const step = Number(key);
-    if (step > last) {
-      secondLast = last;
-      last = step;
-    } else if (step > secondLast) secondLast = step;
-  }
-  return { last, secondLast };
+  const index = intermediateIndex(trial);
+  return { last: index.lastStep, secondLast: index.secondLastStep };
 }
 
 /** The trial's latest reported step, or -1. */
 export function lastStep(trial: FrozenTrial): number {
-  let last = -1;
-  for (const key of Object.keys(trial.intermediate)) last = Math.max(last, Number(key));
-  return last;
+  return intermediateIndex(trial).lastStep;
 }
 
 /**

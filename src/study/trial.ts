@@ -5,11 +5,13 @@ import {
   type JsonValue,
   type ParamValue,
   type SamplingTrial,
+  type IntermediateIndex,
   type SearchSpace,
   containsValue,
   distributionsEqual,
   InvalidDistributionError,
   jsonValueProblem,
+  trackIntermediate,
   unknownKeysMessage,
   reservedParamName,
   validateDistribution,
@@ -119,6 +121,8 @@ export class Trial {
   private readonly paramValues: Record<string, ParamValue>;
   private readonly paramDistributions: Record<string, Distribution>;
   private readonly intermediateValues: Record<number, number>;
+  /** Kept with `intermediateValues`, so pruners judging a long learning curve do not rescan it on every report. */
+  private readonly intermediateSteps: IntermediateIndex;
   private readonly userAttributes: Record<string, JsonValue>;
   private readonly systemAttributes: Record<string, JsonValue>;
   /** Writes not yet sent to storage; the study drains them. */
@@ -148,6 +152,7 @@ export class Trial {
     this.paramValues = { ...record.params };
     this.paramDistributions = { ...record.distributions };
     this.intermediateValues = { ...record.intermediate };
+    this.intermediateSteps = trackIntermediate(this.intermediateValues);
     this.userAttributes = { ...record.userAttrs };
     this.systemAttributes = { ...record.systemAttrs };
   }
@@ -279,6 +284,7 @@ export class Trial {
       return false;
     }
     this.intermediateValues[step] = value;
+    this.intermediateSteps.add(step, value);
     this.pending.intermediate[step] = value;
     this.host.scheduleFlush(this);
     return true;
