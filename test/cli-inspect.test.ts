@@ -57,6 +57,16 @@ describe("reading studies", () => {
     expect(typeof demo.bestValue).toBe("number");
   });
 
+  it("shows a multi-objective study's best as the size of its Pareto front, not the '-' of a study with no results", async () => {
+    // pareto: five trials on a - b trade-off's front and one, [2, 2], that they all dominate.
+    const text = await run(["studies"]);
+    expect(text.stdout).toMatch(/pareto\s+minimize,minimize\s+6\s+0\s+0\s+0\s+0\s+front=5\s/);
+    const json = JSON.parse((await run(["studies", "--json"])).stdout);
+    const pareto = json.find((s: { name: string }) => s.name === "pareto");
+    expect(pareto.paretoFrontSize).toBe(5);
+    expect(json.find((s: { name: string }) => s.name === "demo")).not.toHaveProperty("paretoFrontSize");
+  });
+
   it("says no storage was found, and how to point at one, for a database that does not exist, without creating it", async () => {
     const result = await sextant(["studies"], { cwd: dir });
     expect(result.code).toBe(0);

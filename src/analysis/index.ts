@@ -10,6 +10,7 @@ export {
   dominatesLosses,
   isFeasible,
   feasibilityRule,
+  feasibleParetoFront,
   joinFront,
   isConstrainedStudy,
   nonDominatedSort,

@@ -5,7 +5,7 @@
  *
  * Everything here works on losses: value vectors turned to minimization by {@link toLosses}.
  */
-import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, paretoFront } from "../space/index.js";
 
 export { CONSTRAINTS_ATTR };
 
@@ -151,6 +151,21 @@ export function feasibilityRule(trials: Iterable<FrozenTrial>, constrained = isC
     const constraints = trialConstraints(t);
     return constraints !== null && totalViolation(constraints) <= 0;
   };
+}
+
+/**
+ * A study's best trials: its feasible complete trials (see {@link feasibilityRule}) that no other
+ * dominates, ordered by the first objective. `study.bestTrials` and `sextant studies` count them alike.
+ *
+ * @example
+ * feasibleParetoFront(study.trials, ["minimize", "maximize"]).length // 4 trials on the front
+ */
+export function feasibleParetoFront(trials: readonly FrozenTrial[], directions: readonly Direction[]): FrozenTrial[] {
+  const feasible = feasibilityRule(trials);
+  return paretoFront(
+    trials.filter((t) => t.state === "complete" && feasible(t)),
+    directions,
+  );
 }
 
 /**

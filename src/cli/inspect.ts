@@ -6,8 +6,8 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
-import { type Storage, StorageEmptyError, type StudyRecord, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
-import { isConstrainedStudy, totalViolation, trialConstraints } from "../analysis/index.js";
+import { type Storage, StorageEmptyError, type StudyRecord, type StudySummary, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
+import { feasibleParetoFront, isConstrainedStudy, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
 import { loadStudy } from "../study/index.js";
@@ -238,7 +238,20 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
     }
     return 0;
   }
-  const listed = storage ? await storage.listStudies().finally(() => storage.close()) : [];
+  const listed: StudySummary[] = [];
+  /** Trials on the Pareto front of each multi-objective study with complete trials: its "best". */
+  const frontSizes = new Map<string, number>();
+  if (storage) {
+    try {
+      listed.push(...(await storage.listStudies()));
+      for (const s of listed) {
+        if (s.directions.length < 2 || s.trialCounts.complete === 0 || onlineTunerRefusal(s) !== null) continue;
+        frontSizes.set(s.name, feasibleParetoFront((await storage.trialsSince(s.id, 0)).trials, s.directions).length);
+      }
+    } finally {
+      await storage.close();
+    }
+  }
   // Online tuners share the studies' names (and their table) but have no trials: named apart.
   const studies = listed.filter((s) => onlineTunerRefusal(s) === null);
   const tuners = listed.filter((s) => onlineTunerRefusal(s) !== null).map((s) => s.name);
@@ -251,6 +264,7 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
           directions: s.directions,
           trialCounts: s.trialCounts,
           bestValue: s.bestValue,
+          ...(frontSizes.has(s.name) ? { paretoFrontSize: frontSizes.get(s.name) } : {}),
           createdAt: new Date(s.createdAt).toISOString(),
         })),
         null,
@@ -276,7 +290,7 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
         String(s.trialCounts.failed),
         String(s.trialCounts.running),
         String(s.trialCounts.waiting),
-        formatNumber(s.bestValue),
+        frontSizes.has(s.name) ? `front=${frontSizes.get(s.name)}` : formatNumber(s.bestValue),
         formatTime(s.createdAt),
       ]),
       60,

@@ -31,11 +31,10 @@ import {
   unknownKeysMessage,
   lastIntermediate,
   makeTrial,
-  paretoFront,
   reservedParamName,
   validateDistribution,
 } from "../space/index.js";
-import { CONSTRAINTS_ATTR, feasibilityRule, isConstrainedStudy, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
+import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
@@ -855,11 +854,7 @@ export class Study implements TrialHost {
    * those with the best value). Infeasible trials never appear, however good their values.
    */
   get bestTrials(): FrozenTrial[] {
-    const feasible = feasibilityRule(this.trialCache);
-    return paretoFront(
-      this.trialCache.filter((t) => t.state === "complete" && feasible(t)),
-      this.directions,
-    );
+    return feasibleParetoFront(this.trialCache, this.directions);
   }
 
   /**
