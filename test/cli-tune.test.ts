@@ -130,6 +130,23 @@ describe("sextant tune", () => {
     expect(await trialsOf("m")).toEqual([]);
   });
 
+  it("refuses an executable script without a #! line, which /bin/sh would run, before any trial", async () => {
+    // Every trial failed with a shell syntax error instead ("import: not found", "Syntax error: ...").
+    writeFileSync(join(dir, "noshebang.py"), 'import sys\nprint(f"sextant: {{\\"value\\": {sys.argv[1]}}}")\n', { mode: 0o755 });
+    const refused = await sextant(["tune", "--study", "s", "--trials", "2", "--param", "x=float:0:1", "--", "./noshebang.py", "{x}"], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      'sextant: command "./noshebang.py" has no "#!" line, so it would be run by /bin/sh: add "#!/usr/bin/env python3" as its first line, ' +
+        'or run it as "python3 ./noshebang.py"; no trial was started\n',
+    );
+    expect(await trialsOf("s")).toEqual([]);
+    // A shell script needs no "#!" line: /bin/sh is what runs it.
+    writeFileSync(join(dir, "plain-run"), 'echo "sextant: {\\"value\\": $1}"\n', { mode: 0o755 });
+    const shell = await sextant(["tune", "--study", "t", "--trials", "1", "--param", "x=float:0:1", "--", "./plain-run", "{x}"], { cwd: dir });
+    expect(shell.code).toBe(0);
+    expect((await trialsOf("t")).map((t) => t.state)).toEqual(["complete"]);
+  });
+
   it("refuses a --cwd that is a file, not a folder, before any trial (tune and worker)", async () => {
     // Every trial failed with "spawn ENOTDIR" instead.
     const file = join(dir, "notes.txt");

@@ -3,9 +3,9 @@
  * settings (`cli:config`, from which a worker on any machine rebuilds the objective), and the
  * building of sampler, pruner and storage from those settings with user-facing errors.
  */
-import { accessSync, constants, rmSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { resolve } from "node:path";
+import { extname, resolve } from "node:path";
 import { z } from "zod";
 import { type Pruner, createPrunerByName } from "../pruners/index.js";
 import { type Sampler, createSamplerByName } from "../samplers/index.js";
@@ -285,10 +285,56 @@ export function checkProgram(command: readonly string[], cwd: string, env: NodeJ
     throw new UsageError(`the temporary folder ${temporary} (TMPDIR) does not exist or is not writable: each trial writes its parameters there; no trial was started`);
   }
   if (placeholdersIn([command[0]!]).length > 0) return;
+  let path: string;
   try {
-    resolveExecutable(command[0]!, { cwd, env });
+    path = resolveExecutable(command[0]!, { cwd, env });
   } catch (error) {
     if (error instanceof CommandNotFoundError) throw new UsageError(`${error.message}; no trial was started`);
     throw error;
   }
+  const interpreter = missingInterpreter(path);
+  if (interpreter !== null) {
+    // The kernel refuses a file without "#!" and spawn falls back to /bin/sh, which failed every trial with a shell syntax error.
+    throw new UsageError(
+      `command "${command[0]}" has no "#!" line, so it would be run by /bin/sh: add "#!/usr/bin/env ${interpreter}" as its first line, ` +
+        `or run it as "${interpreter} ${command[0]}"; no trial was started`,
+    );
+  }
+}
+
+/** Interpreters of scripts that /bin/sh cannot run, by file extension. */
+const INTERPRETERS: Readonly<Record<string, string>> = {
+  ".py": "python3",
+  ".js": "node",
+  ".mjs": "node",
+  ".cjs": "node",
+  ".rb": "ruby",
+  ".pl": "perl",
+  ".r": "Rscript",
+  ".jl": "julia",
+  ".lua": "lua",
+  ".php": "php",
+};
+
+/**
+ * The interpreter a script needs when it is named by an extension that is not the shell's and
+ * does not start with "#!" (the shell would run it); null otherwise, including for a file that
+ * cannot be read (spawn will say why) and for one without such an extension (a shell script).
+ */
+function missingInterpreter(path: string): string | null {
+  const interpreter = INTERPRETERS[extname(path).toLowerCase()];
+  if (interpreter === undefined) return null;
+  const start = Buffer.alloc(2);
+  let read: number;
+  try {
+    const fd = openSync(path, "r");
+    try {
+      read = readSync(fd, start, 0, 2, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  return read === 2 && start.toString("latin1") === "#!" ? null : interpreter;
 }
