@@ -39,11 +39,10 @@ import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, 
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
 import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonicMs, resolveHeartbeat } from "./heartbeat.js";
-import { FixedParamOutOfRangeError, INTERRUPTED_REASON, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, isTypedArray, shownValue } from "./trial.js";
+import { FixedParamOutOfRangeError, INTERRUPTED_REASON, type NumberList, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, isTypedArray, shownValue } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
-/** A list of numbers: an array, or a Float64Array / Float32Array from numeric code. */
-export type NumberList = readonly number[] | Float64Array | Float32Array;
+export type { NumberList };
 
 /** What an objective may return: one number, or one per objective for multi-objective studies. */
 export type ObjectiveResult = number | NumberList;

@@ -68,6 +68,9 @@ export class FixedParamOutOfRangeError extends ParameterConflictError {
   }
 }
 
+/** A list of numbers: an array, or a Float64Array / Float32Array from numeric code. */
+export type NumberList = readonly number[] | Float64Array | Float32Array;
+
 /** What a trial needs from its study; the study implements it. */
 export interface TrialHost {
   sampleIndependent(trial: Trial, name: string, distribution: Distribution): ParamValue;
@@ -234,19 +237,18 @@ export class Trial {
         throw new FixedParamOutOfRangeError(this.number, name, value, normalized, typeof retryOf === "number" ? retryOf : null);
       }
       if (normalized.type === "categorical") value = normalized.choices.find((c) => c === value)!;
-    } else if (
-      Object.prototype.hasOwnProperty.call(this.relativeParams, name) &&
-      this.relativeSpace[name] !== undefined &&
-      distributionsEqual(this.relativeSpace[name]!, normalized)
-    ) {
-      value = this.relativeParams[name]!;
     } else {
-      value = this.host.sampleIndependent(this, name, normalized);
-    }
-    // A sampler of the user's own (registerSampler) is code the study cannot vouch for: an illegal
-    // value reached the objective and storage unremarked (6 for [0, 1], a choice not in the list).
-    if (!containsValue(normalized, value)) {
-      throw new Error(`trial ${this.number}: the sampler proposed ${shownValue(value)} for "${name}", which is not inside ${JSON.stringify(normalized)}`);
+      const relative =
+        Object.prototype.hasOwnProperty.call(this.relativeParams, name) &&
+        this.relativeSpace[name] !== undefined &&
+        distributionsEqual(this.relativeSpace[name]!, normalized);
+      value = relative ? this.relativeParams[name]! : this.host.sampleIndependent(this, name, normalized);
+      // A sampler of the user's own (registerSampler) is code the study cannot vouch for: an illegal
+      // value reached the objective and storage unremarked (6 for [0, 1], a choice not in the list).
+      // A fixed value was checked above, with its own error.
+      if (!containsValue(normalized, value)) {
+        throw new Error(`trial ${this.number}: the sampler proposed ${shownValue(value)} for "${name}", which is not inside ${JSON.stringify(normalized)}`);
+      }
     }
     this.paramValues[name] = value;
     this.paramDistributions[name] = normalized;
@@ -298,7 +300,7 @@ export class Trial {
    * @example
    * trial.reportConstraints([memoryGb - 16, latencyMs - 50]);
    */
-  reportConstraints(constraints: readonly number[] | Float64Array | Float32Array): void {
+  reportConstraints(constraints: NumberList): void {
     this.assertWritable();
     const problem = constraintsProblem(constraints);
     if (problem !== null) throw new TypeError(`trial ${this.number}: ${problem}`);
