@@ -3,7 +3,10 @@
 // links the checkout into npx's cache, so the README's first command (`npm install && npx sextant
 // tune …`) built everything twice, two silent minutes the second time. The stamp is a digest of
 // the build's inputs (not their times: a checkout or copy resets those), written only after a build
-// succeeds; `npm run build` by hand leaves the stamp alone, so the next prepare builds again.
+// succeeds. The stamp also holds a digest of dist/'s listing (path, size, modification time), so a
+// build by hand (`npm run build`, perhaps from sources edited and then put back) makes the next
+// prepare build again rather than trust a dist/ the stamp did not see made. `npm test` builds through
+// this script too, so CI's `npm ci && npm test` builds once.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
@@ -37,12 +40,24 @@ function inputsDigest(dir) {
   return hash.digest("hex");
 }
 
+/** One digest over the path, size and modification time of every file the build left in dist/, the stamp aside. */
+function outputsDigest(dir) {
+  const hash = createHash("sha256");
+  const files = filesUnder(join(dir, "dist")).filter((f) => f !== STAMP);
+  for (const file of files.map((f) => relative(dir, f).split(sep).join("/")).sort()) {
+    const stat = statSync(join(dir, file));
+    hash.update(`${file}\0${stat.size}\0${stat.mtimeMs}\0`);
+  }
+  return hash.digest("hex");
+}
+
 const digest = inputsDigest(root);
-const upToDate = existsSync(STAMP) && readFileSync(STAMP, "utf8").trim() === digest && OUTPUTS.every((f) => existsSync(join(root, f)));
+const stamp = () => `${digest}\n${outputsDigest(root)}`;
+const upToDate = OUTPUTS.every((f) => existsSync(join(root, f))) && existsSync(STAMP) && readFileSync(STAMP, "utf8").trim() === stamp();
 if (upToDate) {
   console.error("sextant: dist/ is already built from these sources; skipping the build (npm run build forces one)");
 } else {
   const build = spawnSync("npm", ["run", "build"], { stdio: "inherit", shell: process.platform === "win32" });
   if (build.status !== 0) process.exit(build.status ?? 1);
-  writeFileSync(STAMP, `${digest}\n`);
+  writeFileSync(STAMP, `${stamp()}\n`);
 }

@@ -42,7 +42,7 @@ function prepare(): { status: number | null; stderr: string; builds: number } {
 }
 
 describe("scripts/prepare.mjs", { timeout: 120_000 }, () => {
-  it("builds, skips an unchanged source tree, and builds again when a source or the output changes", () => {
+  it("builds, skips an unchanged source tree, and builds again when a source, dist/ or the output changes", () => {
     expect(prepare()).toMatchObject({ status: 0, builds: 1 });
     const again = prepare();
     expect(again).toMatchObject({ status: 0, builds: 1 });
@@ -54,9 +54,14 @@ describe("scripts/prepare.mjs", { timeout: 120_000 }, () => {
     writeFileSync(join(dir, "src/b.ts"), "export const b = 1;\n");
     expect(prepare().builds).toBe(3);
 
+    // A build by hand (npm run build from sources since put back) leaves a dist/ the stamp did not see made.
+    writeFileSync(join(dir, "dist/index.js"), "// built by hand from other sources\n");
+    expect(prepare().builds).toBe(4);
+    expect(prepare().builds).toBe(4);
+
     // A stamp whose outputs are gone (dist/ partly deleted) means nothing.
     rmSync(join(dir, "dist/dashboard"), { recursive: true });
-    expect(prepare().builds).toBe(4);
+    expect(prepare().builds).toBe(5);
   });
 
   it("fails with the build's exit code and writes no stamp when the build fails", () => {
