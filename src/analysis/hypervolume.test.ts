@@ -157,4 +157,20 @@ describe("greedyHypervolumeSubset", () => {
   it("returns every point when asked for more than there are", () => {
     expect(greedyHypervolumeSubset([[1, 2], [2, 1]], 5, [3, 3]).sort()).toEqual([0, 1]);
   });
+
+  it("refuses a size that is not a whole number ≥ 0, instead of picking one point more or none", () => {
+    const points = [[1, 3], [2, 2], [3, 1]];
+    expect(greedyHypervolumeSubset(points, 0, [4, 4])).toEqual([]);
+    for (const size of [1.5, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => greedyHypervolumeSubset(points, size, [4, 4])).toThrow(/size must be a whole number ≥ 0/);
+    }
+  });
+});
+
+describe("a reference without objectives", () => {
+  it("is refused by every hypervolume helper, instead of a volume of 1", () => {
+    expect(() => hypervolume([[]], [])).toThrow(/reference has no objectives/);
+    expect(() => hypervolumeContributions([[]], [])).toThrow(/reference has no objectives/);
+    expect(() => greedyHypervolumeSubset([[]], 1, [])).toThrow(/reference has no objectives/);
+  });
 });

@@ -78,6 +78,8 @@ export function hypervolumeContributions(points: readonly LossVector[], referenc
  * greedyHypervolumeSubset([[1, 3], [2, 2], [3, 1]], 2, [4, 4]) // [1, 0]
  */
 export function greedyHypervolumeSubset(points: readonly LossVector[], size: number, reference: LossVector): number[] {
+  // A fractional size picked one point more than it said, and NaN picked none without a word.
+  if (!Number.isInteger(size) || size < 0) throw new RangeError(`greedyHypervolumeSubset: size must be a whole number ≥ 0, got ${size}`);
   checkLosses("greedyHypervolumeSubset", points, reference);
   const chosen: number[] = [];
   const chosenPoints: LossVector[] = [];
@@ -104,9 +106,11 @@ export function greedyHypervolumeSubset(points: readonly LossVector[], size: num
   return chosen;
 }
 
-/** Refuses points whose length differs from the reference's, and NaN in any point or the reference. */
+/** Refuses a reference without objectives, points whose length differs from the reference's, and NaN in any point or the reference. */
 function checkLosses(caller: string, points: readonly LossVector[], reference: LossVector): void {
   const m = reference.length;
+  // With no objective every point "dominates" the empty reference and the empty product is 1.
+  if (m === 0) throw new RangeError(`${caller}: the reference has no objectives; give one value per objective`);
   for (let k = 0; k < m; k++) {
     if (Number.isNaN(reference[k])) throw new RangeError(`${caller}: the reference is NaN in objective ${k}; it must be a number`);
   }
