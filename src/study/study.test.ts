@@ -1,10 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
 import "../index.js"; // registers the default sampler (auto)
-import { CmaEsSampler, MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler } from "../samplers/index.js";
+import { CmaEsSampler, GridMismatchError, GridSampler, MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler } from "../samplers/index.js";
 import { createPrunerByName, type Pruner } from "../pruners/index.js";
 import { FixedParamOutOfRangeError, createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
 import { MemoryStorage, TrialNotRunningError } from "../storage/index.js";
-import { type Distribution, lastIntermediate } from "../space/index.js";
+import { type Distribution, InvalidDistributionError, lastIntermediate } from "../space/index.js";
+import { GRID_INDEX_ATTR } from "../samplers/grid.js";
 
 describe("Study", () => {
   it("names a sampler or pruner given as a string, and unknown options, before opening anything", async () => {
@@ -316,6 +317,73 @@ describe("Study", () => {
     expect([study.trials[0]!.state, study.trials[0]!.systemAttrs.failReason]).toEqual([
       "failed",
       'trial 0: the sampler proposed 6 for "x", which is not inside {"type":"float","low":0,"high":1}',
+    ]);
+  });
+
+  it("fails an ask/tell trial whose suggestion the library cannot serve, and still throws the error", async () => {
+    const storage = new MemoryStorage();
+    const grid = await createStudy({ name: "grid", storage, sampler: new GridSampler({ searchSpace: { x: [1, 2] }, seed: 1 }) });
+    const warnings: string[] = [];
+    grid.onWarning = (message) => warnings.push(message);
+    const unserved = await grid.ask();
+    expect(() => unserved.suggestFloat("y", 0, 1)).toThrow(GridMismatchError);
+    // Left running, it was reaped a minute later as silent and queued again, to fail the same way.
+    await grid.flushTrial(unserved);
+    const failed = grid.trials[unserved.number]!;
+    expect([failed.state, failed.systemAttrs.failReason]).toEqual(["failed", expect.stringMatching(/^parameter "y" is not in the grid/)]);
+    // Its grid point was given back in the same write.
+    expect(failed.systemAttrs[GRID_INDEX_ATTR]).toBeNull();
+    expect(() => unserved.suggestFloat("x", 0, 3)).toThrow(`trial 0 was failed (${String(failed.systemAttrs.failReason)}) and takes no more writes`);
+    // Failing it, as ask/tell code had to, returns the stored trial; a second tell is refused as for any trial.
+    await expect(grid.tell(unserved, { state: "failed", reason: "mine" })).resolves.toMatchObject({ state: "failed", systemAttrs: { failReason: failed.systemAttrs.failReason } });
+    await expect(grid.tell(unserved, { state: "failed" })).rejects.toThrow("trial 0 has already been told");
+    // A value told after the error is dropped with a warning (or refused, for a caller that must know).
+    const outside = await grid.ask();
+    expect(() => outside.suggestInt("x", 5, 9)).toThrow(/grid value \d of parameter "x" is not inside/);
+    await expect(grid.tell(outside, 0.5)).resolves.toMatchObject({ state: "failed" });
+    expect(warnings).toEqual([expect.stringMatching(/^trial 1 was failed when a suggestion could not be served \(grid value .*\); the complete result told afterwards is dropped$/)]);
+    const refused = await grid.ask();
+    expect(() => refused.suggestFloat("z", 0, 1)).toThrow(GridMismatchError);
+    await expect(grid.tell(refused, 1, { finishedElsewhere: "throw" })).rejects.toBeInstanceOf(TrialNotRunningError);
+
+    // A queued value outside the range: failed though nobody tells it, and not queued again by a reaper.
+    const queued = await createStudy({ name: "queued", storage, sampler: new RandomSampler({ seed: 1 }) });
+    await queued.enqueueTrial({ x: 1.5 });
+    const trial = await queued.ask();
+    expect(() => trial.suggestFloat("x", 2, 3)).toThrow(FixedParamOutOfRangeError);
+    await queued.close();
+    const other = await loadStudy({ name: "queued", storage });
+    expect(await other.reapStaleTrials(0)).toEqual({ reaped: [], retries: [] });
+    expect(other.trials.map((t) => [t.state, t.systemAttrs.failReason])).toEqual([["failed", 'trial 0: enqueued value 1.5 of "x" is not inside {"type":"float","low":2,"high":3}']]);
+  });
+
+  it("fails an ask/tell trial whose sampler throws or proposes a value outside the range, but not one whose caller's arguments are refused", async () => {
+    const sampler = {
+      name: "picky",
+      inferRelativeSpace: () => ({}),
+      sampleRelative: () => ({}),
+      sampleIndependent: (_snapshot: unknown, _trial: unknown, name: string) => {
+        if (name === "broken") throw new Error("the model could not be fitted");
+        return name === "wild" ? 7 : 0.5;
+      },
+    };
+    const study = await createStudy({ sampler: sampler as never });
+    const fine = await study.ask();
+    // The caller's own mistakes change nothing: the trial goes on and completes.
+    expect(() => fine.suggestFloat("x", 1, 0)).toThrow(InvalidDistributionError);
+    expect(fine.suggestFloat("x", 0, 1)).toBe(0.5);
+    expect(() => fine.suggestInt("x", 0, 1)).toThrow(/a name must keep one distribution/);
+    await expect(study.tell(fine, 1)).resolves.toMatchObject({ state: "complete" });
+    const broken = await study.ask();
+    expect(() => broken.suggestFloat("broken", 0, 1)).toThrow("the model could not be fitted");
+    const wild = await study.ask();
+    expect(() => wild.suggestFloat("wild", 0, 1)).toThrow(/the sampler proposed 7 for "wild"/);
+    await study.flushTrial(broken);
+    await study.flushTrial(wild);
+    expect(study.trials.map((t) => [t.state, t.systemAttrs.failReason])).toEqual([
+      ["complete", undefined],
+      ["failed", "the model could not be fitted"],
+      ["failed", 'trial 2: the sampler proposed 7 for "wild", which is not inside {"type":"float","low":0,"high":1}'],
     ]);
   });
 

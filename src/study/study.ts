@@ -709,6 +709,10 @@ export class Study implements TrialHost {
   private readonly flushPauseEnders = new Map<number, () => void>();
   /** Numbers of trials told here whose finishing write has not come back yet. */
   private readonly finishing = new Set<number>();
+  /** The write that fails each trial a suggestion left unable to go on (see {@link failTrialThatCannotGoOn}). */
+  private readonly failedOnSuggest = new WeakMap<Trial, Promise<FrozenTrial>>();
+  /** Those writes still on their way, which {@link close} waits for. */
+  private readonly failingWrites = new Set<Promise<unknown>>();
   /** Asks of optimize's lanes still on their way to storage: counted by stop conditions as running. */
   private asksInFlight = 0;
   /** The last enqueueTrial with skipIfExists: each waits for the one before (see there). */
@@ -1306,6 +1310,12 @@ export class Study implements TrialHost {
    * await study.flushTrial(trial); // another server may resume the trial from storage now
    */
   async flushTrial(trial: Trial): Promise<void> {
+    // A trial failed because a suggestion could not be served: its last write is that failure.
+    const failedOnSuggest = this.failedOnSuggest.get(trial);
+    if (failedOnSuggest) {
+      await failedOnSuggest;
+      return;
+    }
     this.scheduleFlush(trial);
     this.flushPauseEnders.get(trial.id)?.();
     await this.flushes.get(trial.id);
@@ -1373,6 +1383,8 @@ export class Study implements TrialHost {
         `trial ${String(number)} was not asked of study "${this.name}" (it belongs to another study or study object); tell the study that asked it`,
       );
     }
+    const failedOnSuggest = this.failedOnSuggest.get(trial);
+    if (failedOnSuggest) return this.toldAfterFailedSuggest(trial, failedOnSuggest, result, options);
     if (trial.finished) throw new Error(`trial ${trial.number} has already been told`);
     const outcome = this.withConstraints(trial, this.judge(trial, result), options.constraints ?? constraintsOfResult(result));
     trial.finished = true;
@@ -1442,6 +1454,56 @@ export class Study implements TrialHost {
     }
     this.sampler.afterTrial?.(this.snapshot(), this.samplingView(trial), frozen.state, frozen.values);
     return frozen;
+  }
+
+  /**
+   * A tell of a trial this study failed when a suggestion could not be served: the failure stands.
+   * Telling it failed is what ask/tell code had to do before, and returns the stored trial; a
+   * result that is not a failure is dropped as for a trial finished elsewhere (a warning, or
+   * {@link TrialNotRunningError} with `finishedElsewhere: "throw"`).
+   */
+  private async toldAfterFailedSuggest(
+    trial: Trial,
+    failing: Promise<FrozenTrial>,
+    result: TellResult,
+    options: { finishedElsewhere?: "warn" | "throw" },
+  ): Promise<FrozenTrial> {
+    const stored = await failing;
+    // Told once, as any trial: a second tell is refused as "already been told".
+    this.failedOnSuggest.delete(trial);
+    const toldState = result !== null && typeof result === "object" && "state" in result ? result.state : "complete";
+    if (toldState === "failed" || stored.state !== "failed") return stored;
+    if (options.finishedElsewhere === "throw") throw new TrialNotRunningError(stored.id, stored.state, stored.number);
+    const reason = stored.systemAttrs.failReason;
+    this.onWarning(
+      `trial ${trial.number} was failed when a suggestion could not be served${typeof reason === "string" ? ` (${reason})` : ""}; ` +
+        `the ${toldState} result told afterwards is dropped`,
+    );
+    return stored;
+  }
+
+  /**
+   * Fails a trial that `error`, thrown while it suggested a parameter, leaves unable to go on (see
+   * {@link Trial.suggest}), and returns the reason stored: the error's message, as `optimize`
+   * keeps for an objective that throws it. A suggestion is synchronous, so the write starts now,
+   * through {@link finish} as a tell would (the trial is finished here at once and takes no more
+   * writes), and {@link tell}, {@link flushTrial} and {@link close} wait for it. Starting it here
+   * rather than at the next ask or tell fails the trial also when the error ends the caller's loop.
+   */
+  failTrialThatCannotGoOn(trial: Trial, error: unknown): string {
+    const reason = errorMessage(error);
+    if (trial.finished || !this.ownTrials.has(trial) || this.failedOnSuggest.has(trial)) return reason;
+    const failing = this.finish(trial, { state: "failed", reason }, {}, false);
+    this.failedOnSuggest.set(trial, failing);
+    this.failingWrites.add(failing);
+    failing.then(
+      () => this.failingWrites.delete(failing),
+      (writeError: unknown) => {
+        this.failingWrites.delete(failing);
+        this.onWarning(`trial ${trial.number} could not be marked failed (${reason}): ${errorMessage(writeError)}; it stays running until it is reaped`);
+      },
+    );
+    return reason;
   }
 
   /** Once, at the first complete trial: which parameters of the source studies this study cannot use, and why. */
@@ -2124,6 +2186,8 @@ export class Study implements TrialHost {
 
   /** Closes the storage if the study opened it. */
   async close(): Promise<void> {
+    // Trials failed because a suggestion could not be served are failed in storage before it closes.
+    await Promise.allSettled([...this.failingWrites]);
     const key = this.askedTrialBeatsKey;
     this.askedTrialBeats = null;
     this.askedTrialBeatsStarted = null;

@@ -81,6 +81,11 @@ export interface TrialHost {
   segmentContext(): { store: CheckpointStore; segmentSteps: number } | null;
   /** Reports what needs attention but must not stop the trial (the study's `onWarning`). */
   warn(message: string): void;
+  /**
+   * Fails the trial, which `error` (thrown by the library while suggesting) leaves unable to go on,
+   * and returns the reason stored; the write is started at once and finishes in the background.
+   */
+  failTrialThatCannotGoOn(trial: Trial, error: unknown): string;
 }
 
 /** Where a segment trial sits in its population and which steps it trains; see {@link Trial.segment}. */
@@ -137,6 +142,8 @@ export class Trial {
   } = emptyPending();
   /** Set once the trial is told; further writes are refused. */
   finished = false;
+  /** Why the library failed the trial when a suggestion could not be served (see {@link suggest}), or null. */
+  private failedBecause: string | null = null;
   /** Whether a repeated step was warned about already: a loop that repeats one step warns once. */
   private warnedRepeatedStep = false;
   /** Values proposed jointly by the sampler at the start of the trial, and the space they cover. */
@@ -212,6 +219,24 @@ export class Trial {
   /**
    * The value of parameter `name` under `distribution`. Suggesting the same name again with the
    * same distribution returns the same value; with a different one it is an error.
+   *
+   * When the value cannot be had (a queued value outside `distribution`, a grid that does not fit
+   * it, a sampler that throws or proposes a value outside it), the trial cannot go on: it is failed
+   * with the error's message as its `failReason`, as `optimize` fails it, and the error is thrown.
+   * This method is synchronous and storage is not, so the study starts the write at once; `tell`,
+   * `flushTrial` and `close` wait for it, and a later `tell(trial, { state: "failed" })` (what
+   * ask/tell code did before) returns the stored trial. In ask/tell such a trial stayed running
+   * until a reaper failed it as silent and queued it again, to fail the same way. A call refused
+   * for the caller's own arguments (bounds, options, a name given another distribution) changes
+   * nothing, and the trial goes on.
+   *
+   * @example
+   * const trial = await study.ask();
+   * try {
+   *   trial.suggestFloat("lr", 1e-4, 1e-1); // a grid without "lr" throws GridMismatchError
+   * } catch (error) {
+   *   console.log(study.trials[trial.number]?.state); // "failed" once the write is stored
+   * }
    */
   suggest(name: string, distribution: Distribution): ParamValue {
     this.assertWritable();
@@ -234,7 +259,7 @@ export class Trial {
       value = this.fixedParams[name]!;
       if (!containsValue(normalized, value)) {
         const retryOf = this.systemAttributes.retryOf;
-        throw new FixedParamOutOfRangeError(this.number, name, value, normalized, typeof retryOf === "number" ? retryOf : null);
+        throw this.cannotGoOn(new FixedParamOutOfRangeError(this.number, name, value, normalized, typeof retryOf === "number" ? retryOf : null));
       }
       if (normalized.type === "categorical") value = normalized.choices.find((c) => c === value)!;
     } else {
@@ -242,12 +267,16 @@ export class Trial {
         Object.prototype.hasOwnProperty.call(this.relativeParams, name) &&
         this.relativeSpace[name] !== undefined &&
         distributionsEqual(this.relativeSpace[name]!, normalized);
-      value = relative ? this.relativeParams[name]! : this.host.sampleIndependent(this, name, normalized);
+      try {
+        value = relative ? this.relativeParams[name]! : this.host.sampleIndependent(this, name, normalized);
+      } catch (error) {
+        throw this.cannotGoOn(error);
+      }
       // A sampler of the user's own (registerSampler) is code the study cannot vouch for: an illegal
       // value reached the objective and storage unremarked (6 for [0, 1], a choice not in the list).
       // A fixed value was checked above, with its own error.
       if (!containsValue(normalized, value)) {
-        throw new Error(`trial ${this.number}: the sampler proposed ${shownValue(value)} for "${name}", which is not inside ${JSON.stringify(normalized)}`);
+        throw this.cannotGoOn(new Error(`trial ${this.number}: the sampler proposed ${shownValue(value)} for "${name}", which is not inside ${JSON.stringify(normalized)}`));
       }
     }
     this.paramValues[name] = value;
@@ -436,7 +465,16 @@ export class Trial {
     };
   }
 
+  /** Has the study fail this trial for `error`, which leaves it unable to go on, and returns `error` to throw. */
+  private cannotGoOn(error: unknown): unknown {
+    if (this.finished) return error;
+    const reason = this.host.failTrialThatCannotGoOn(this, error);
+    if (this.finished) this.failedBecause = reason;
+    return error;
+  }
+
   private assertWritable(): void {
+    if (this.failedBecause !== null) throw new Error(`trial ${this.number} was failed (${this.failedBecause}) and takes no more writes`);
     if (this.finished) throw new Error(`trial ${this.number} has already finished`);
   }
 }
