@@ -243,7 +243,10 @@ describe("HTTP API: trials", () => {
     const at = `/studies/g/trials/${running.json.trial.number}/suggest?trialId=${running.json.trial.id}`;
     const suggested = await call(app, "POST", at, { name: "x", distribution: { type: "int", low: 5, high: 9 } });
     expect([suggested.status, suggested.json.error.field, suggested.json.error.code]).toEqual([409, "body.distribution", "grid_value_out_of_range"]);
-    const unknown = await call(app, "POST", at, { name: "y", distribution: { type: "int", low: 5, high: 9 } });
+    // That trial is failed now (it cannot go on); another one meets the parameter the grid lacks.
+    expect((await call(app, "POST", at, { name: "x", distribution: { type: "int", low: 1, high: 3 } })).json.error.message).toMatch(/^trial \d+ is failed, not running/);
+    const next = (await call(app, "POST", "/studies/g/trials", {})).json.trial;
+    const unknown = await call(app, "POST", `/studies/g/trials/${next.number}/suggest?trialId=${next.id}`, { name: "y", distribution: { type: "int", low: 5, high: 9 } });
     expect([unknown.status, unknown.json.error.field, unknown.json.error.code]).toEqual([409, "body.distribution", "param_not_in_grid"]);
     // The four trials the grid could not serve gave their points back: the grid of three still runs whole.
     for (let n = 0; n < 3; n++) {
@@ -263,7 +266,7 @@ describe("HTTP API: trials", () => {
     expect([done.status, done.json.error.code, done.json.error.message]).toEqual([409, "sampler_exhausted", expect.stringMatching(/has no more points to propose/)]);
   });
 
-  it("answers 409 with code fixed_param_out_of_range to a queued value outside the range asked for, so a client fails that trial and goes on", async () => {
+  it("answers 409 with code fixed_param_out_of_range to a queued value outside the range asked for, so a client goes on with the next trial", async () => {
     const { app, storage } = newApp();
     const study = await createStudy({ name: "q", storage });
     await study.enqueueTrial({ x: 1.5 });
@@ -282,6 +285,39 @@ describe("HTTP API: trials", () => {
     expect([asked.status, asked.json.error.field, asked.json.error.code]).toEqual([409, "body.space.x", "fixed_param_out_of_range"]);
     const failed = (await call(app, "GET", "/studies/q/trials/1")).json.trial;
     expect([failed.state, failed.systemAttrs.failReason]).toEqual(["failed", `trial 1: enqueued value 1.5 of "x" is not inside ${JSON.stringify(x)}`]);
+  });
+
+  it("fails the trial of a suggest the study cannot serve before it answers, so the client need not fail it", async () => {
+    const storage = new MemoryStorage();
+    // Writes that take a while, as a database's: the 409 came first, and the trial was still running.
+    const updateTrial = storage.updateTrial.bind(storage);
+    storage.updateTrial = async (id, patch) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return updateTrial(id, patch);
+    };
+    const { app } = newApp({ storage });
+    const study = await createStudy({ name: "q", storage });
+    await study.enqueueTrial({ x: 1.5 });
+    const x = { type: "float", low: 2, high: 3 };
+    const number = (await call(app, "POST", "/studies/q/trials")).json.trial.number;
+    const suggested = await call(app, "POST", `/studies/q/trials/${number}/suggest`, { name: "x", distribution: x });
+    expect([suggested.status, suggested.json.error.code]).toEqual([409, "fixed_param_out_of_range"]);
+    const failed = (await call(app, "GET", `/studies/q/trials/${number}`)).json.trial;
+    expect([failed.state, failed.systemAttrs.failReason]).toEqual(["failed", suggested.json.error.message]);
+    // A client that fails it itself, as it had to, learns that it is no longer running.
+    const told = await call(app, "POST", `/studies/q/trials/${number}/tell`, { state: "failed" });
+    expect([told.status, told.json.error.message]).toEqual([409, `trial ${number} is failed, not running; it can no longer change`]);
+
+    await call(app, "POST", "/studies", { name: "g", sampler: { name: "grid", options: { grid: '{"x":[1,2]}' } } });
+    const inGrid = (await call(app, "POST", "/studies/g/trials")).json.trial.number;
+    const missing = await call(app, "POST", `/studies/g/trials/${inGrid}/suggest`, { name: "y", distribution: x });
+    expect([missing.status, missing.json.error.code]).toEqual([409, "param_not_in_grid"]);
+    const unserved = (await call(app, "GET", `/studies/g/trials/${inGrid}`)).json.trial;
+    expect([unserved.state, unserved.systemAttrs.failReason]).toEqual(["failed", missing.json.error.message]);
+    // A refused distribution of the client's own changes nothing: the trial goes on.
+    const other = (await call(app, "POST", "/studies/g/trials")).json.trial.number;
+    expect((await call(app, "POST", `/studies/g/trials/${other}/suggest`, { name: "x", distribution: { type: "int", low: 5, high: 1 } })).status).toBe(400);
+    expect((await call(app, "GET", `/studies/g/trials/${other}`)).json.trial.state).toBe("running");
   });
 
   it("refuses to hand out a trial of a population study (PBT), whose segments run under sextant worker", async () => {

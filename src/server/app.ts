@@ -382,7 +382,7 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof DuplicateStudyError) return new HttpError(409, error.message, "body.name");
   if (error instanceof TrialNotRunningError) return new HttpError(409, error.message);
   // Not the client's doing: the trial was queued (or retried) at a value its code's range now leaves
-  // out. The code lets a client fail that trial and go on, as the library's optimize does.
+  // out. The study has failed that trial; the code lets a client go on, as the library's optimize does.
   if (error instanceof FixedParamOutOfRangeError) return new HttpError(409, error.message, "body.distribution", "fixed_param_out_of_range");
   if (error instanceof ParameterConflictError || error instanceof ParamConflictError) return new HttpError(409, error.message, "body.distribution");
   // As the library's optimize stops at it, so does a client's: the code tells it from other 409s.
@@ -587,12 +587,24 @@ export function createServerApp(options: ServerAppOptions): Hono {
     }
   }
 
-  /** Changes a running trial and answers once the change is stored, so any server reading it next sees it. */
+  /**
+   * Changes a running trial and answers once the change is stored, so any server reading it next
+   * sees it. A change that throws is answered once what it did is stored too: a suggest the study
+   * cannot serve (a queued value outside the range, a grid that does not fit) has failed the trial,
+   * and a client that reads or tells it after the error must find it failed, not still running.
+   */
   async function writeTrial<T>(params: { study: string; number: string }, query: { trialId?: string }, change: (trial: Trial) => T): Promise<T> {
     return withStudy(params.study, async (study) => {
       // Other servers on the same database may have written the trial since this one held it.
       const trial = await resumeAskedTrial(study, params.number, query);
-      const answer = change(trial);
+      let answer: T;
+      try {
+        answer = change(trial);
+      } catch (error) {
+        // The error the client gets is the change's; a write that fails here fails again at its tell.
+        await study.flushTrial(trial).catch(() => undefined);
+        throw error;
+      }
       await study.flushTrial(trial);
       return answer;
     });
