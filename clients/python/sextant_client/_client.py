@@ -774,8 +774,17 @@ class _Heartbeat(threading.Thread):
         self._stopped.set()
 
 
+# The codes of a suggest's 409 after which the server has failed the trial itself: it cannot go on.
+_CODES_OF_A_FAILED_TRIAL = ("fixed_param_out_of_range", "grid_value_out_of_range", "param_not_in_grid")
+
+
 class Trial:
-    """A running trial. Parameters are sampled by the server, one call per new name (define-by-run)."""
+    """A running trial. Parameters are sampled by the server, one call per new name (define-by-run).
+
+    A `suggest_*` that raises FixedParamOutOfRangeError or GridMismatchError leaves a trial that
+    cannot go on: the server has failed it with the error's message as its reason, its heartbeat
+    stops, and `study.tell(trial, state=TrialState.FAIL)` returns it as stored.
+    """
 
     def __init__(self, study, data):
         self.study = study
@@ -786,6 +795,8 @@ class Trial:
         self._user_attrs = _from_wire(data["userAttrs"])
         self._should_prune = False
         self._warned_repeated_step = False
+        # Why the server failed this trial when a suggest could not be served, or None (see _suggest).
+        self._failed_by_server = None
 
     @property
     def params(self):
@@ -809,8 +820,17 @@ class Trial:
         if name in self._params and _json_key(self._distributions.get(name)) == _json_key(wire):
             return self._params[name]
         # Safe to repeat after a 503: the same name and distribution give the same value.
-        value = self.study._connection.request("POST", self._path("suggest"), {"name": name, "distribution": wire}, query=self._query(),
-                                               repeatable=True)["value"]
+        try:
+            value = self.study._connection.request("POST", self._path("suggest"), {"name": name, "distribution": wire}, query=self._query(),
+                                                   repeatable=True)["value"]
+        except SextantError as error:
+            if error.status == 409 and error.code in _CODES_OF_A_FAILED_TRIAL:
+                # The server has failed the trial with this reason before answering: nothing is left
+                # to keep alive, and a tell of FAIL (what callers did before) answers what it stored.
+                self._failed_by_server = error.message
+                self.study._stop_heartbeat(self.number)
+                self.study._asked_ids.pop(self.number, None)
+            raise
         self.study._declare(name, wire)
         value = _typed_param(value, wire)
         self._params[name] = value
@@ -967,6 +987,9 @@ class Study:
             # overwritten (or a 409 that blamed a re-created study), and the right trial left running.
             raise ValueError("tell: trial %d belongs to study %r at %s, not to %r at %s; tell it through its own study"
                              % (trial.number, trial.study.study_name, trial.study._connection.url, self.study_name, self._connection.url))
+        if isinstance(trial, Trial) and trial._failed_by_server is not None and state == TrialState.FAIL and values is None:
+            # The server failed it when a suggest could not be served; its tell would answer 409.
+            return self._stored_trial(trial.number)
         number = trial.number if isinstance(trial, Trial) else _integer(trial, "tell: trial")
         # A trial asked through another object of this study (loaded again) names its id too.
         trial_id = trial._id if isinstance(trial, Trial) else None
@@ -1029,7 +1052,13 @@ class Study:
             heartbeat.stop()
 
     def _fail(self, trial, reason, retry=True):
+        if trial._failed_by_server is not None:
+            # Failed by the server already, with its own reason: not a trial finished elsewhere.
+            return self._stored_trial(trial.number)
         return self._finish(trial.number, {"state": "failed", "reason": reason[:10000]}, retry=retry)
+
+    def _stored_trial(self, number):
+        return FrozenTrial(self._connection.request("GET", self._path("/trials/%d" % number))["trial"], self._declared)
 
     def optimize(self, objective, n_trials=None, timeout=None, catch=(), callbacks=None, constraints_func=None):
         """Runs `objective(trial)` on new trials until `n_trials` or `timeout` seconds (with neither: until interrupted).
@@ -1110,7 +1139,7 @@ class Study:
             warnings.warn("sextant_client: trial %d was finished elsewhere before optimize could tell it (%s); "
                           "its result here is dropped and the run goes on" % (trial.number, error.message), stacklevel=3)
             # The callbacks get what the server kept.
-            return FrozenTrial(self._connection.request("GET", self._path("/trials/%d" % trial.number))["trial"], self._declared)
+            return self._stored_trial(trial.number)
 
     def _tell_result(self, trial, result, constraints_func=None):
         try:

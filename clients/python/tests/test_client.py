@@ -531,6 +531,28 @@ class FixedParamOutOfRangeTest(ClientTestCase):
         self.assertEqual([t.system_attrs["failReason"] for t in study.trials[:2]], [reason % (0, 1.5), reason % (1, 4.5)])
         self.assertIn("trial 1 fails and optimize goes on: " + reason % (1, 4.5), logs.output[0])
 
+    def test_a_suggest_outside_a_queued_value_fails_the_trial_in_ask_and_tell_without_a_tell(self):
+        name = sextant_create(self, "enqueued", "--param", "x=float:0:5", "--enqueue", "x=1.5", "--enqueue", "x=4.5",
+                              "--trials", "3", "--sampler", "random")
+        study = sextant_client.load_study(URL, name)
+        trial = study.ask()
+        with self.assertRaises(sextant_client.FixedParamOutOfRangeError) as suggested:
+            trial.suggest_float("x", 2, 3)
+        # Left running, its heartbeat kept it alive for as long as the process lived.
+        self.assertNotIn(trial.number, study._heartbeats)
+        stored = study.trials[trial.number]
+        self.assertEqual((stored.state, stored.system_attrs["failReason"]), (TrialState.FAIL, suggested.exception.message))
+        # Failing it, as callers had to, answers the trial as stored; it raised SextantError(409).
+        told = study.tell(trial, state=TrialState.FAIL)
+        self.assertEqual((told.number, told.state), (trial.number, TrialState.FAIL))
+        # optimize goes on without a warning that the trial was "finished elsewhere".
+        with warnings.catch_warnings(record=True) as caught, self.assertLogs("sextant_client", level="WARNING"):
+            warnings.simplefilter("always")
+            study.optimize(lambda t: t.suggest_float("x", 2, 3), n_trials=2)
+        self.assertEqual([str(w.message) for w in caught], [])
+        self.assertEqual([t.state for t in study.trials], [TrialState.FAIL, TrialState.FAIL, TrialState.COMPLETE])
+        study.close()
+
 
 class GridMismatchTest(ClientTestCase):
     def test_a_grid_that_does_not_fit_the_space_asked_for_raises_a_named_error(self):
@@ -541,11 +563,20 @@ class GridMismatchTest(ClientTestCase):
             study.ask({"x": IntDistribution(5, 9)})
         self.assertEqual((outside.exception.status, outside.exception.code, outside.exception.field),
                          (409, "grid_value_out_of_range", "body.space.x"))
-        with self.assertRaises(sextant_client.GridMismatchError) as missing:
+        with warnings.catch_warnings(record=True) as caught, self.assertRaises(sextant_client.GridMismatchError) as missing:
+            warnings.simplefilter("always")
             study.optimize(lambda trial: trial.suggest_float("y", 0, 1), n_trials=1)
         self.assertEqual((missing.exception.code, missing.exception.field), ("param_not_in_grid", "body.distribution"))
         self.assertIsInstance(missing.exception, SextantError)
+        # The server failed the trial: optimize's own fail used to meet a 409 and warn it "finished elsewhere".
+        self.assertEqual([str(w.message) for w in caught], [])
         self.assertEqual([t.state for t in study.trials], [TrialState.FAIL, TrialState.FAIL])
+        # In ask/tell the server fails the trial too; a tell of FAIL answers it as stored.
+        trial = study.ask()
+        with self.assertRaises(sextant_client.GridMismatchError):
+            trial.suggest_int("x", 5, 9)
+        self.assertEqual(study.trials[trial.number].state, TrialState.FAIL)
+        self.assertEqual(study.tell(trial, state=TrialState.FAIL).state, TrialState.FAIL)
         study.close()
 
 
