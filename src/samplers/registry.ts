@@ -76,7 +76,7 @@ registerSampler({ name: "random", description: "independent uniform sampling", o
 registerSampler({ name: "tpe", description: "Tree-structured Parzen Estimator (Bergstra et al. 2011; Watanabe 2023 defaults)", options: TPE_OPTIONS, create: (o) => createTPESamplerFromOptions(o) });
 registerSampler({ name: "gp", description: "Gaussian-process Bayesian optimization: HEBO's MACE acquisition on evidence-warped outputs (or log expected improvement)", options: GP_OPTIONS, create: (o) => createGPSamplerFromOptions(o) });
 registerSampler({ name: "turbo", description: "TuRBO-1 trust-region BO for many dimensions (Eriksson et al. 2019)", options: TURBO_OPTIONS, create: (o) => createTurboSamplerFromOptions(o) });
-registerSampler({ name: "cmaes", description: "CMA-ES with IPOP restarts (Hansen 2016)", options: CMAES_OPTIONS, create: (o) => createCmaEsSamplerFromOptions(o) });
+registerSampler({ name: "cmaes", description: "CMA-ES with IPOP restarts (Hansen 2016), optionally with margin for int and stepped parameters (Hamano et al. 2022)", options: CMAES_OPTIONS, create: (o) => createCmaEsSamplerFromOptions(o) });
 registerSampler({ name: "cem", description: "cross-entropy method: refits a distribution to the elite", options: CEM_OPTIONS, create: (o) => createCemSamplerFromOptions(o) });
 registerSampler({ name: "nsga2", description: "NSGA-II genetic algorithm for several objectives and constraints (Deb et al. 2002)", options: NSGA2_OPTIONS, create: (o) => new NSGAIISampler(o) });
 registerSampler({ name: "nsga3", description: "NSGA-III with Das-Dennis reference directions, for three or more objectives (Deb and Jain 2014)", options: NSGA3_OPTIONS, create: (o) => new NSGAIIISampler(o) });

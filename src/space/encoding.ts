@@ -50,6 +50,33 @@ export function decodeNumeric(distribution: NumericDistribution, unit: number): 
   return snapToDistribution(distribution, distribution.log ? Math.exp(x) : x);
 }
 
+/**
+ * The cell of [0, 1] that decodes to the same grid value as `unit`, for a parameter on a grid (an
+ * int or a stepped float); undefined for a continuous float. `lower` and `upper` are the encoded
+ * thresholds where the decoded value changes; the first cell has no lower threshold (−∞) and the
+ * last no upper one (+∞), since everything beyond the bounds decodes to `low` and `high`.
+ * Used by CMA-ES with Margin, which keeps the probability of crossing these thresholds from
+ * vanishing.
+ *
+ * @example
+ * gridCellAround({ type: "int", low: 0, high: 3 }, 0.4) // { lower: 0.25, upper: 0.5 } (value 1)
+ */
+export function gridCellAround(distribution: NumericDistribution, unit: number): { lower: number; upper: number } | undefined {
+  const step = effectiveStep(distribution);
+  if (step === undefined) return undefined;
+  const { low, high } = workingBounds(distribution);
+  if (!(high > low)) return undefined;
+  const value = decodeNumeric(distribution, unit);
+  // Half a step either side of the value in the working scale; for a log int the step is 1 and the
+  // thresholds are log(v ± ½), where rounding exp(x) changes its answer.
+  const below = distribution.log ? Math.log(value - step / 2) : value - step / 2;
+  const above = distribution.log ? Math.log(value + step / 2) : value + step / 2;
+  return {
+    lower: value <= distribution.low ? Number.NEGATIVE_INFINITY : (below - low) / (high - low),
+    upper: value >= distribution.high ? Number.POSITIVE_INFINITY : (above - low) / (high - low),
+  };
+}
+
 /** Maps a categorical value to the middle of its cell in [0, 1]: choice i of k goes to (i + 0.5) / k. */
 export function encodeCategorical(distribution: CategoricalDistribution, value: ParamValue): number {
   const index = choiceIndex(distribution, value);

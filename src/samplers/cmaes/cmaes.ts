@@ -18,6 +18,7 @@ import {
   type StudySnapshot,
   FinishedCursor,
   decodeValue,
+  gridCellAround,
   searchSpaceFingerprint,
   trialValue,
   studyKeyOf,
@@ -25,6 +26,7 @@ import {
 } from "../../space/index.js";
 import type { Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
+import type { DiscreteCoordinate } from "./margin.js";
 import { CmaStrategy, type TerminationOptions, defaultPopulationSize } from "./strategy.js";
 
 /** Options of {@link CmaEsSampler}. */
@@ -45,6 +47,12 @@ export interface CmaEsSamplerOptions {
   tolX?: number;
   /** Restart when recent best values span less than tolFun (default 1e-12). */
   tolFun?: number;
+  /**
+   * CMA-ES with Margin (Hamano et al., GECCO 2022) for int and stepped parameters: keeps the chance
+   * that each of them leaves its current value at least 1/(N·λ), so the search does not freeze on
+   * one grid point and repeat it (default false; no effect on a space without such parameters).
+   */
+  withMargin?: boolean;
 }
 
 /** Where the replayed optimizer stands for one study (see {@link CmaEsSampler.inspect}). */
@@ -56,6 +64,8 @@ export interface CmaEsStatus {
   /** Condition number of the covariance matrix C (how elongated the search distribution has become). */
   readonly condition: number;
   readonly mean: readonly number[];
+  /** CMA-ES with Margin's diagonal A per parameter: how far draws of a discrete one are stretched about the mean (all 1 without margin). */
+  readonly marginScale: readonly number[];
   readonly parameterNames: readonly string[];
   /** Why each earlier run was restarted (Hansen's criteria, or "identical" when a whole generation decoded to one point). */
   readonly restartReasons: readonly string[];
@@ -97,15 +107,22 @@ const STUDY_SEED = "cmaes:seed";
  * NoEffectAxis/Coord, Stagnation) it restarts at a random point with the population multiplied by
  * `incPopSize`.
  *
+ * With `withMargin: true` it is CMA-ES with Margin (Hamano, Saito, Nomura, Shirakawa, GECCO 2022,
+ * arXiv:2205.13482; Optuna's `CmaEsSampler(with_margin=True)`): after each generation the mean and
+ * a per-parameter scaling of every int and stepped float are corrected so that the chance of
+ * leaving the current value stays at least 1/(N·λ) (see `margin.ts`). Plain CMA-ES freezes such a
+ * parameter once σ is below its step and then proposes the same point again and again.
+ *
  * How it fits the ask/tell, multi-worker contract:
  * - It works on the unit cube of the {@link SpaceEncoder}; ints and stepped floats are rounded by
  *   decoding. Draws outside the cube are redrawn (up to 100 times) and then clipped.
  * - Each trial is tagged with `cmaes:restart`, `cmaes:generation`, `cmaes:individual` (an ordinal,
  *   best effort under concurrency), `cmaes:popsize`, `cmaes:space` (a hash of the space) and
- *   `cmaes:x` (the unrounded point). The state is never stored: every process replays it from the
- *   snapshot, advancing a generation once λ complete trials carry its tag. The first λ to finish
- *   (by storage sequence) form the generation; later ones stay in the history but do not move the
- *   distribution. Failed and pruned trials do not count, so their slots are filled by new trials.
+ *   `cmaes:x` (the unrounded point, before the margin's scaling). The state is never stored:
+ *   every process replays it from the snapshot, advancing a generation once λ complete trials
+ *   carry its tag. The first λ to finish (by storage sequence) form the generation; later ones
+ *   stay in the history but do not move the distribution. Failed and pruned trials do not count,
+ *   so their slots are filled by new trials.
  * - A trial's draw is a function of (seed, restart, generation, trial number) and the replayed
  *   state, so concurrent trials of one generation never collide and the same seed and history give
  *   the same suggestion. Restart means come from a seed kept on the study (`cmaes:seed`), so
@@ -129,6 +146,7 @@ export class CmaEsSampler implements Sampler {
   readonly nStartupTrials: number;
   readonly tolX: number;
   readonly tolFun: number;
+  readonly withMargin: boolean;
   /** The seed hashed with the sampler's name, so its streams differ from other samplers' under the same seed. */
   private readonly streamSeed: number;
   private readonly states = new Map<string, StudyState>();
@@ -143,6 +161,7 @@ export class CmaEsSampler implements Sampler {
     this.nStartupTrials = options.nStartupTrials ?? 0;
     this.tolX = options.tolX ?? 1e-12 * this.sigma0;
     this.tolFun = options.tolFun ?? 1e-12;
+    this.withMargin = options.withMargin ?? false;
     this.streamSeed = deriveSeed(this.seed, "cmaes");
     if (!(this.sigma0 > 0 && Number.isFinite(this.sigma0))) throw new RangeError(`cmaes: sigma0 must be a positive number, got ${this.sigma0}`);
     if (this.populationSize !== undefined && !(Number.isInteger(this.populationSize) && this.populationSize >= 2)) {
@@ -156,6 +175,7 @@ export class CmaEsSampler implements Sampler {
       throw new RangeError(`cmaes: nStartupTrials must be a non-negative integer, got ${this.nStartupTrials}`);
     }
     if (!(this.tolX >= 0) || !(this.tolFun >= 0)) throw new RangeError("cmaes: tolX and tolFun must be non-negative");
+    if (typeof this.withMargin !== "boolean") throw new RangeError(`cmaes: withMargin must be true or false, got ${JSON.stringify(this.withMargin)}`);
   }
 
   inferRelativeSpace(snapshot: StudySnapshot): SearchSpace {
@@ -187,7 +207,7 @@ export class CmaEsSampler implements Sampler {
     trial.setSystemAttr(TAG_INDIVIDUAL, individual);
     trial.setSystemAttr(TAG_POPSIZE, strategy.lambda);
     trial.setSystemAttr(TAG_POINT, Array.from(x));
-    return state.encoder.decode(x);
+    return state.encoder.decode(strategy.evaluationPoint(x));
   }
 
   sampleIndependent(_snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
@@ -209,6 +229,7 @@ export class CmaEsSampler implements Sampler {
       sigma: state.strategy.sigma,
       condition: state.strategy.condition,
       mean: Array.from(state.strategy.mean),
+      marginScale: Array.from(state.strategy.scale),
       parameterNames: state.encoder.names,
       restartReasons: [...state.restartReasons],
     };
@@ -290,7 +311,7 @@ export class CmaEsSampler implements Sampler {
       // First λ to finish, by storage sequence: the same set in every process that has seen them.
       const chosen = [...bucket].sort((a, b) => a.seq - b.seq || a.number - b.number).slice(0, strategy.lambda);
       state.buckets.delete(key);
-      strategy.tell(chosen.map((t) => ({ x: this.pointOf(state.encoder, t), value: sign * trialValue(t)! })));
+      strategy.tell(chosen.map((t) => ({ x: this.pointOf(state.encoder, strategy, t), value: sign * trialValue(t)! })));
       let reason = strategy.stopReason();
       if (reason === null && allSameParams(chosen, state.encoder.names)) reason = "identical";
       if (reason !== null && this.restartStrategy === "ipop") {
@@ -310,7 +331,8 @@ export class CmaEsSampler implements Sampler {
     const base = this.populationSize ?? defaultPopulationSize(n);
     const lambda = Math.max(2, Math.round(base * this.incPopSize ** state.restart));
     const termination: TerminationOptions = { tolX: this.tolX, tolFun: this.tolFun, tolXUp: 1e4, maxCondition: 1e14 };
-    return new CmaStrategy(mean, this.sigma0, lambda, termination);
+    const coordinates = this.withMargin ? discreteCoordinates(state.encoder) : [];
+    return new CmaStrategy(mean, this.sigma0, lambda, termination, coordinates.length > 0 ? { coordinates } : undefined);
   }
 
   /**
@@ -328,15 +350,20 @@ export class CmaEsSampler implements Sampler {
     return state.encoder.encode(best.params);
   }
 
-  /** The unrounded point the trial was drawn at if its parameters still match it, else its encoded parameters. */
-  private pointOf(encoder: SpaceEncoder, trial: FrozenTrial): Float64Array {
+  /**
+   * The unrounded point the trial was drawn at if its parameters still match it, else its encoded
+   * parameters (mapped back through the margin's scaling, when there is one). `strategy` is the
+   * one the trial's generation was drawn from, so its mean and A are those of the draw.
+   */
+  private pointOf(encoder: SpaceEncoder, strategy: CmaStrategy, trial: FrozenTrial): Float64Array {
     const stored = trial.systemAttrs[TAG_POINT];
     if (Array.isArray(stored) && stored.length === encoder.dimension && stored.every((v) => typeof v === "number" && Number.isFinite(v))) {
       const point = Float64Array.from(stored as number[]);
-      const matches = encoder.names.every((name, i) => decodeValue(encoder.distributions[i]!, point[i]!) === trial.params[name]);
+      const evaluated = strategy.evaluationPoint(point);
+      const matches = encoder.names.every((name, i) => decodeValue(encoder.distributions[i]!, evaluated[i]!) === trial.params[name]);
       if (matches) return point;
     }
-    return encoder.encode(trial.params);
+    return strategy.rawPoint(encoder.encode(trial.params));
   }
 }
 
@@ -362,6 +389,16 @@ function numericSpace(space: SearchSpace): SearchSpace {
   return result;
 }
 
+/** The coordinates of the encoder's ints and stepped floats, for CMA-ES with Margin. */
+function discreteCoordinates(encoder: SpaceEncoder): DiscreteCoordinate[] {
+  const coordinates: DiscreteCoordinate[] = [];
+  encoder.distributions.forEach((distribution, index) => {
+    if (distribution.type === "categorical" || gridCellAround(distribution, 0.5) === undefined) return;
+    coordinates.push({ index, cellAround: (unit) => gridCellAround(distribution, unit)! });
+  });
+  return coordinates;
+}
+
 function allSameParams(trials: readonly FrozenTrial[], names: readonly string[]): boolean {
   const first = trials[0]!;
   return trials.every((t) => names.every((n) => t.params[n] === first.params[n]));
@@ -377,6 +414,7 @@ export const CMAES_OPTIONS = defineOptions({
   nStartupTrials: { kind: "integer", min: 0, default: 0, description: "random trials first; CMA-ES then starts at the best of them" },
   tolX: { kind: "number", min: 0, default: "1e-12 * sigma0", description: "restart when the step size falls below this" },
   tolFun: { kind: "number", min: 0, default: 1e-12, description: "restart when recent best values span less than this" },
+  withMargin: { kind: "boolean", default: false, description: "CMA-ES with Margin (Hamano et al. 2022): keep int and stepped parameters from freezing on one value" },
 });
 
 /**
