@@ -279,3 +279,26 @@ describe("Study.reapStaleTrials", () => {
     await storage.close();
   });
 });
+
+describe("optimize on a study made by sextant create", () => {
+  it("refuses a grace shorter than the study's and an interval over half of it, as sextant worker does; a key left out is the study's", async () => {
+    const study = await createStudy({ name: "made", storage: `sqlite:${join(scratch, `made-${Date.now()}.db`)}`, sampler: new RandomSampler({ seed: 1 }) });
+    // As sextant create --heartbeat-interval 2 --heartbeat-grace 8 stores it: its workers reap after 8 s.
+    await study.setSystemAttr("cli:config", { version: 1, heartbeat: { intervalSeconds: 2, graceSeconds: 8 } });
+    const objective = (trial: { suggestFloat(name: string, low: number, high: number): number }) => trial.suggestFloat("x", 0, 1);
+    // Reaping after 4 s, this process failed the live trials of the study's workers.
+    await expect(study.optimize(objective, { nTrials: 1, heartbeat: { intervalSeconds: 1, graceSeconds: 4 } })).rejects.toThrow(
+      'heartbeat.graceSeconds (4) is shorter than the 8 s grace of study "made" (sextant create --heartbeat-grace sets it, 60 by default): its sextant worker processes and HTTP clients beat for that grace, ' +
+        "so this process would fail their trials while they run; give at least 8, or leave graceSeconds out to use the study's",
+    );
+    // Beating every 5 s, its own live trials were failed by the workers.
+    await expect(study.optimize(objective, { nTrials: 1, heartbeat: { intervalSeconds: 5, graceSeconds: 60 } })).rejects.toThrow(
+      "heartbeat.intervalSeconds (5) is more than half the 8 s grace of study \"made\" (sextant create --heartbeat-grace sets it, 60 by default): the study's other workers would fail this process's trials while they run; give at most 4",
+    );
+    expect(study.trials).toHaveLength(0);
+    // A longer grace is safe; the interval left out is the study's, not the default 5 s.
+    await study.optimize(objective, { nTrials: 1, heartbeat: { graceSeconds: 20 } });
+    expect(study.trials.map((t) => t.state)).toEqual(["complete"]);
+    await study.close();
+  }, 20_000);
+});

@@ -38,7 +38,7 @@ import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedSt
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
-import { type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonicMs, resolveHeartbeat } from "./heartbeat.js";
+import { DEFAULT_HEARTBEAT_GRACE_SECONDS, type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonicMs, resolveHeartbeat } from "./heartbeat.js";
 import { FixedParamOutOfRangeError, INTERRUPTED_REASON, type NumberList, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, isTypedArray, shownValue } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
@@ -98,7 +98,9 @@ export interface OptimizeOptions {
    * retries a trial whose beats stopped. On by default for storage shared between processes
    * (every 5 s, 60 s grace: see {@link HeartbeatOptions}); meaningless and off for `memory:`.
    * `false` turns them off: then no trial of the study may be reaped, so turn them off in every
-   * process of a study or in none.
+   * process of a study or in none. On a study made by `sextant create` or `tune`, a key left out
+   * is the study's stored one, and a grace shorter than the study's or an interval over half of it
+   * throws a RangeError, as `sextant worker` refuses them.
    */
   heartbeat?: HeartbeatOptions | false;
   /** How many times a trial reaped for lack of heartbeats is queued again (default 3). */
@@ -1872,7 +1874,7 @@ export class Study implements TrialHost {
     const concurrency = options.concurrency ?? 1;
     const nTrials = options.nTrials ?? Infinity;
     const deadline = options.timeoutSeconds !== undefined ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
-    const timing = resolveHeartbeat(options.heartbeat ?? this.storedHeartbeat(), this.storage.url);
+    const timing = this.optimizeHeartbeat(options.heartbeat);
     const maxRetries = checkMaxRetries(options.maxRetries);
     const warn = options.onWarning ?? this.onWarning;
     // A study with a budget of queued trials (sextant create --trials) runs them as its workers do.
@@ -2018,6 +2020,39 @@ export class Study implements TrialHost {
     }
     await this.refresh();
     if (firstError !== undefined) throw firstError;
+  }
+
+  /**
+   * The heartbeat {@link optimize} beats and reaps with: its `heartbeat` option over the one
+   * `sextant create` stored with the study (a key left out is the study's), or the study's alone.
+   * On a study made by `sextant create` or `tune`, refuses a grace shorter than the study's and an
+   * interval over half of it, as `sextant worker` refuses its flags: the study's workers and HTTP
+   * clients beat for the study's grace, and this process reaping by a shorter one failed their
+   * trials while they ran; beating more slowly got this process's live trials failed by them.
+   */
+  private optimizeHeartbeat(heartbeat: HeartbeatOptions | false | undefined): HeartbeatTiming | null {
+    const stored = this.storedHeartbeat();
+    const given = heartbeat !== null && typeof heartbeat === "object" && !Array.isArray(heartbeat) ? heartbeat : null;
+    const merged = given && stored ? { ...stored, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) } : (heartbeat ?? stored);
+    const timing = resolveHeartbeat(merged, this.storage.url);
+    const studyGrace = studyHeartbeatGraceSeconds(this.record.systemAttrs, this.storage.url);
+    if (timing === null || given === null || studyGrace === null || this.record.systemAttrs[CLI_CONFIG_ATTR] === undefined) return timing;
+    const whose = `of study "${this.name}" (sextant create --heartbeat-grace sets it, ${DEFAULT_HEARTBEAT_GRACE_SECONDS} by default)`;
+    const grace = timing.graceMs / 1000;
+    if (grace < studyGrace) {
+      throw new RangeError(
+        `heartbeat.graceSeconds (${grace}) is shorter than the ${studyGrace} s grace ${whose}: its sextant worker processes and HTTP clients beat for that grace, ` +
+          `so this process would fail their trials while they run; give at least ${studyGrace}, or leave graceSeconds out to use the study's`,
+      );
+    }
+    const interval = timing.intervalMs / 1000;
+    if (interval * 2 > studyGrace) {
+      throw new RangeError(
+        `heartbeat.intervalSeconds (${interval}) is more than half the ${studyGrace} s grace ${whose}: the study's other workers would fail this process's trials while they run; ` +
+          `give at most ${studyGrace / 2}`,
+      );
+    }
+    return timing;
   }
 
   /**
