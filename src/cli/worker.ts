@@ -101,7 +101,8 @@ function recoverySettings(flags: RecoveryFlags, stored: Pick<CliStudyConfig, "he
  * `--heartbeat-interval` over half of it. The other workers, and the HTTP service's clients (which
  * read the study's grace from GET /studies/{study}), beat for that grace: reaping by a shorter one
  * failed their live trials, and beating more slowly got this worker's live trials failed by them.
- * A longer grace is safe: this worker only gives up on a silent trial later than the others do.
+ * A longer grace is safe: this worker only gives up on a silent trial later than the others do,
+ * and, as its trials record that grace, the others wait for it before failing them.
  */
 function refuseGraceShorterThanStudys(flags: RecoveryFlags, studyName: string, studyGrace: number | null): void {
   if (studyGrace === null) return;

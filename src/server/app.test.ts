@@ -904,6 +904,25 @@ describe("HTTP API: safety", () => {
     expect([wrong.status, wrong.json.error.field]).toEqual([400, "body.heartbeat"]);
   });
 
+  it("leaves a beating client's trial for the grace its server told it, though another server on the storage reaps sooner", async () => {
+    const storage = new MemoryStorage();
+    const patient = newApp({ storage, heartbeatGraceSeconds: 60 }).app;
+    const hasty = newApp({ storage, heartbeatGraceSeconds: 0.3 }).app;
+    await call(patient, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    expect((await call(patient, "POST", "/studies/s/trials", { heartbeat: true, space: { x: SPACE.x } })).status).toBe(201);
+    // Its client beats every 20 s, which a 60 s grace allows; the other server's grace passes meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await call(hasty, "POST", "/studies/s/trials", { heartbeat: true })).status).toBe(201);
+    // It used to be failed there while it ran, and its client's result refused.
+    const zero = (await call(patient, "GET", "/studies/s/trials/0")).json.trial;
+    expect([zero.state, zero.systemAttrs.heartbeat]).toEqual(["running", { graceSeconds: 60 }]);
+    expect((await call(patient, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] })).status).toBe(200);
+    // A client that starts beating without saying so at its ask is given the grace of the server it beats through.
+    await call(patient, "POST", "/studies/s/trials");
+    expect((await call(patient, "POST", "/studies/s/trials/2/heartbeat")).status).toBe(200);
+    expect((await call(hasty, "GET", "/studies/s/trials/2")).json.trial.systemAttrs.heartbeat).toEqual({ graceSeconds: 60 });
+  });
+
   it("says its heartbeat grace in /health, so a client can refuse an interval that would get its live trials reaped", async () => {
     for (const [options, grace] of [[{}, 60], [{ heartbeatGraceSeconds: 7.5 }, 7.5]] as const) {
       const health = await call(newApp(options).app, "GET", "/health");

@@ -37,6 +37,7 @@ import {
 import {
   CLIENT_BEATS_ATTR,
   DEFAULT_HEARTBEAT_GRACE_SECONDS,
+  OWNER_HEARTBEAT_ATTR,
   REAPED_REASON_PREFIX,
   FixedParamOutOfRangeError,
   ParameterConflictError,
@@ -49,6 +50,7 @@ import {
   studyHeartbeatGraceSeconds,
   TrialNumberNotFoundError,
   singleObjectiveProblem,
+  silentTrials,
   storedWarmStartSources,
 } from "../study/index.js";
 import { OnlineTunerError, OnlineTunerOrderError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
@@ -88,7 +90,10 @@ export interface ServerAppOptions {
    * study is next asked for a trial: its client was killed or cut off (default 60 s, as the
    * library's workers reap; a client should beat at least twice as often). Trials whose clients
    * never beat are left alone, unless the ask said `heartbeat: true` (the Python client does): then
-   * the trial's start counts as its first beat.
+   * the trial's start counts as its first beat. Never sooner than the grace the trial's client was
+   * told by whichever server it asked (recorded as `systemAttrs.heartbeat.graceSeconds`), nor the
+   * grace a worker's or library process's trial records: servers with different graces on one
+   * storage failed each other's live trials.
    */
   readonly heartbeatGraceSeconds?: number;
   /**
@@ -467,6 +472,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
    * grace period per study, so asks do not each pay for the query. Not in this server's first grace:
    * while it was down (a restart, an upgrade) its clients' beats were refused, and the first ask
    * after it came back failed every trial still running, live ones included, before they could beat.
+   * Nor before the grace the trial's owner recorded (see {@link OWNER_HEARTBEAT_ATTR}): a server
+   * with a shorter grace than another's, or than a worker's, failed their live trials.
    */
   async function reapSilentTrials(study: Study): Promise<void> {
     const now = Date.now();
@@ -474,14 +481,14 @@ export function createServerApp(options: ServerAppOptions): Hono {
     if (now - (lastReaped.get(study.id) ?? 0) < Math.min((graceSeconds * 1000) / 4, 5000)) return;
     lastReaped.set(study.id, now);
     let reaped = 0;
-    for (const trial of await storage.staleTrials(study.id, graceSeconds * 1000)) {
+    for (const { trial, graceMs } of await silentTrials(storage, study.id, graceSeconds * 1000)) {
       if (trial.systemAttrs[CLIENT_BEATS_ATTR] !== true) continue;
       let failed: FrozenTrial;
       try {
         failed = await storage.updateTrial(trial.id, {
           state: "failed",
           values: null,
-          systemAttrs: { failReason: `${REAPED_REASON_PREFIX}${graceSeconds} s: its client was stopped or lost the server` },
+          systemAttrs: { failReason: `${REAPED_REASON_PREFIX}${graceMs / 1000} s: its client was stopped or lost the server` },
         });
         reaped++;
       } catch (error) {
@@ -494,6 +501,24 @@ export function createServerApp(options: ServerAppOptions): Hono {
       await study.queueRetry(failed, storedMaxRetries(study.systemAttrs));
     }
     if (reaped > 0) await study.refresh();
+  }
+
+  /**
+   * The grace a client of the study is told to beat for (at least twice within it): the shorter of
+   * this server's and the one the study's `sextant worker` processes reap by.
+   */
+  function clientGraceSeconds(studyAttrs: StudyRecord["systemAttrs"]): number {
+    return Math.min(graceSeconds, studyHeartbeatGraceSeconds(studyAttrs, storage.url) ?? Infinity);
+  }
+
+  /**
+   * Marks a trial as one whose client beats, with the grace the client was told as the trial's
+   * own ({@link OWNER_HEARTBEAT_ATTR}): every reaper, another server with a shorter grace or a
+   * library process included, then waits for it before failing the trial.
+   */
+  function markClientBeats(study: Study, trial: Trial): void {
+    trial.setSystemAttr(CLIENT_BEATS_ATTR, true);
+    if (trial.systemAttrs[OWNER_HEARTBEAT_ATTR] === undefined) trial.setSystemAttr(OWNER_HEARTBEAT_ATTR, { graceSeconds: clientGraceSeconds(study.systemAttrs) });
   }
 
   /** The study object for a name, rebuilt (sampler and pruner from storage) when it is new to this process or was re-created. */
@@ -720,7 +745,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
           bestTrial: best ? trialJson(best) : null,
           recommendedTrial: recommendationJson(single ? study.recommendation : undefined),
           // Workers on the study reap by its stored grace, which may be shorter than this server's.
-          heartbeatGraceSeconds: Math.min(graceSeconds, studyHeartbeatGraceSeconds(record.systemAttrs, storage.url) ?? Infinity),
+          heartbeatGraceSeconds: clientGraceSeconds(record.systemAttrs),
         };
       },
     }),
@@ -775,7 +800,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
           }
           // Marked in the same write as the asked parameters: a client killed before its first
           // beat (the Python client's comes after 5 s) would otherwise leave the trial running forever.
-          if (body.heartbeat === true) trial.setSystemAttr(CLIENT_BEATS_ATTR, true);
+          if (body.heartbeat === true) markClientBeats(study, trial);
           try {
             await study.flushTrial(trial);
           } catch (error) {
@@ -898,7 +923,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         const trial = await resumeAskedTrial(study, params.number, query);
         await storage.recordHeartbeat([trial.id]);
         if (trial.systemAttrs[CLIENT_BEATS_ATTR] !== true) {
-          trial.setSystemAttr(CLIENT_BEATS_ATTR, true);
+          markClientBeats(study, trial);
           await study.flushTrial(trial);
         }
         return { recorded: true };

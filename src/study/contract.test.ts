@@ -6,7 +6,7 @@ import "../index.js"; // registers the default sampler (auto)
 import "../storage/sqlite.js";
 import { RandomSampler } from "../samplers/index.js";
 import { InvalidDistributionError } from "../space/index.js";
-import { MemoryStorage } from "../storage/index.js";
+import { MemoryStorage, type Storage } from "../storage/index.js";
 import { bestSoFar, importance } from "../analysis/index.js";
 import { commandObjective } from "./command-runner.js";
 import { createStudy, loadStudy } from "./index.js";
@@ -232,10 +232,11 @@ describe("heartbeat reaping inside optimize", () => {
     const storage = `sqlite:${join(dir, "reap.db")}`;
     const warnings: string[] = [];
     const study = await createStudy({ name: "reap", storage, sampler: new RandomSampler({ seed: 1 }), onWarning: (m) => void warnings.push(m) });
-    // A trial whose worker never beat: a killed worker of another machine, as the reaper sees it.
+    // A trial whose worker, to beat every 0.05 s with a 0.2 s grace, never beat: a killed worker of
+    // another machine, as the reaper sees it. (A live ask/tell trial beats, and records the study's 60 s grace.)
     const other = await loadStudy({ name: "reap", storage, sampler: new RandomSampler({ seed: 2 }) });
-    const silent = await other.ask();
-    silent.suggestFloat("x", 0, 1);
+    const otherStorage = (other as unknown as { storage: Storage }).storage;
+    await otherStorage.createTrial(other.id, { state: "running", params: { x: 0.5 }, distributions: { x: { type: "float", low: 0, high: 1 } }, systemAttrs: { heartbeat: { intervalSeconds: 0.05, graceSeconds: 0.2 } } });
     await new Promise((resolve) => setTimeout(resolve, 300));
     await study.optimize((trial) => new Promise((resolve) => setTimeout(() => resolve(trial.suggestFloat("x", 0, 1)), 150)), {
       nTrials: 3,

@@ -4,10 +4,11 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
+import type { JsonValue } from "../space/index.js";
 import { MemoryStorage } from "../storage/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
-import { HeartbeatThread, RunningTrialSlots, resolveHeartbeat } from "./heartbeat.js";
-import { CLIENT_BEATS_ATTR, createStudy } from "./index.js";
+import { HeartbeatThread, RunningTrialSlots, ownersGraceMs, resolveHeartbeat } from "./heartbeat.js";
+import { CLIENT_BEATS_ATTR, type ReapResult, createStudy } from "./index.js";
 
 /** Waits until at least `ms` have passed; slower machines only wait longer, which these tests allow. */
 async function waitPast(ms: number): Promise<void> {
@@ -263,6 +264,47 @@ describe("Study.reapStaleTrials", () => {
     await second.close();
   });
 
+  it("leaves the live trial of a process whose grace is longer than the reaper's, though it has not beaten yet", async () => {
+    const url = `sqlite:${join(scratch, `owners-grace-${Date.now()}.db`)}`;
+    const owner = await createStudy({ name: "owners", storage: url, sampler: new RandomSampler({ seed: 1 }) });
+    const reaper = await createStudy({ name: "owners", storage: url, sampler: new RandomSampler({ seed: 2 }), loadIfExists: true });
+    let whileRunning: ReapResult | undefined;
+    // The owner's first beat comes a second after the start; another process reaps by 0.2 s meanwhile.
+    await owner.optimize(
+      async (trial) => {
+        await waitPast(400);
+        whileRunning = await reaper.reapStaleTrials(0.2);
+        return trial.suggestFloat("x", 0, 1);
+      },
+      { nTrials: 1, heartbeat: { intervalSeconds: 1, graceSeconds: 30 } },
+    );
+    // It used to be failed while it ran, its result dropped and its parameters queued to run again.
+    expect(whileRunning).toEqual({ reaped: [], retries: [] });
+    expect(owner.trials.map((t) => [t.state, t.systemAttrs.heartbeat])).toEqual([["complete", { intervalSeconds: 1, graceSeconds: 30 }]]);
+    await owner.close();
+    await reaper.close();
+  }, 20_000);
+
+  it("waits for the grace a trial's owner recorded, and for twice its beat interval, before failing it", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+    const byGrace = await storage.createTrial(study.id, { state: "running", systemAttrs: { heartbeat: { intervalSeconds: 0.05, graceSeconds: 0.4 } } });
+    const byInterval = await storage.createTrial(study.id, { state: "running", systemAttrs: { heartbeat: { intervalSeconds: 0.5, graceSeconds: 0.1 } } });
+    const unrecorded = await storage.createTrial(study.id, { state: "running" });
+    const start = Date.now();
+    await waitPast(100);
+    expect((await study.reapStaleTrials(0.05, 0)).reaped).toEqual([unrecorded.number]);
+    await waitPast(start + 450 - Date.now());
+    expect((await study.reapStaleTrials(0.05, 0)).reaped).toEqual([byGrace.number]);
+    await waitPast(start + 1050 - Date.now());
+    expect((await study.reapStaleTrials(0.05, 0)).reaped).toEqual([byInterval.number]);
+    const reasons = [byGrace, byInterval].map(async (t) => (await storage.getTrial(t.id))!.systemAttrs.failReason);
+    expect(await Promise.all(reasons)).toEqual(["no heartbeat for more than 0.4 s: its worker died or lost the storage", "no heartbeat for more than 1 s: its worker died or lost the storage"]);
+    // A record that is not one is no grace at all: the reaper's own holds.
+    const notRecords: Array<Record<string, JsonValue>> = [{ heartbeat: "60" }, { heartbeat: { graceSeconds: -1, intervalSeconds: null } }, {}];
+    expect(notRecords.map((systemAttrs) => ownersGraceMs({ systemAttrs }))).toEqual([0, 0, 0]);
+  });
+
   it("leaves alone a trial whose heartbeat thread keeps beating", async () => {
     const { storage, study, trial, beats } = await runningTrialWithBeats("beating", 20);
     try {
@@ -298,7 +340,11 @@ describe("optimize on a study made by sextant create", () => {
     expect(study.trials).toHaveLength(0);
     // A longer grace is safe; the interval left out is the study's, not the default 5 s.
     await study.optimize(objective, { nTrials: 1, heartbeat: { graceSeconds: 20 } });
-    expect(study.trials.map((t) => t.state)).toEqual(["complete"]);
+    expect(study.trials.map((t) => [t.state, t.systemAttrs.heartbeat])).toEqual([["complete", { intervalSeconds: 2, graceSeconds: 20 }]]);
+    // A trial asked outside optimize beats, and is waited for, by the study's own heartbeat.
+    const asked = await study.ask();
+    expect(asked.systemAttrs.heartbeat).toEqual({ intervalSeconds: 2, graceSeconds: 8 });
+    await study.tell(asked, 0.5);
     await study.close();
   }, 20_000);
 });

@@ -11,8 +11,8 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { unknownKeysMessage } from "../space/index.js";
-import { isMemoryUrl, redactPassword } from "../storage/index.js";
+import { type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
+import { type Storage, isMemoryUrl, redactPassword } from "../storage/index.js";
 
 /**
  * How often a worker beats and how long others wait before they give up on it.
@@ -27,7 +27,11 @@ import { isMemoryUrl, redactPassword } from "../storage/index.js";
 export interface HeartbeatOptions {
   /** Seconds between beats (default 5). */
   intervalSeconds?: number;
-  /** A running trial whose last beat is older than this is failed and retried (default 60). */
+  /**
+   * A running trial whose last beat is older than this is failed and retried (default 60). This
+   * process's trials record it, with the interval, and every reaper waits at least this long for
+   * them; it waits for another process's trial at least as long as that trial records.
+   */
   graceSeconds?: number;
 }
 
@@ -76,6 +80,70 @@ export function resolveHeartbeat(options: HeartbeatOptions | false | undefined, 
     throw new RangeError(`heartbeat.graceSeconds (${grace}) must be at least twice heartbeat.intervalSeconds (${interval}), or one late beat reaps a live trial`);
   }
   return { intervalMs: interval * 1000, graceMs: grace * 1000 };
+}
+
+/**
+ * The system attribute where a running trial records the heartbeat its owner keeps, written with
+ * the claim that starts it: `{ intervalSeconds, graceSeconds }` for a process of the library or
+ * `sextant worker`, `{ graceSeconds }` (the grace the client was told) for a client of the HTTP
+ * service. Every reaper waits for the longest of its own grace, the trial's grace and twice the
+ * trial's interval (see {@link silentTrials}): reapers whose graces disagreed, or a process that
+ * beat more slowly than another's grace, failed trials whose owners were alive and beating.
+ */
+export const OWNER_HEARTBEAT_ATTR = "heartbeat";
+
+/**
+ * What a trial records in {@link OWNER_HEARTBEAT_ATTR} for an owner that beats with this timing.
+ *
+ * @example
+ * ownerHeartbeatRecord({ intervalMs: 5000, graceMs: 60000 }) // { intervalSeconds: 5, graceSeconds: 60 }
+ */
+export function ownerHeartbeatRecord(timing: HeartbeatTiming): { intervalSeconds: number; graceSeconds: number } {
+  return { intervalSeconds: timing.intervalMs / 1000, graceSeconds: timing.graceMs / 1000 };
+}
+
+/**
+ * The silence, in milliseconds, that the owner of a running trial asked every reaper to allow
+ * before failing it: the longer of its recorded grace and twice its recorded interval, or 0 for a
+ * trial that records none (started by an older version, or by a client that never promised beats).
+ *
+ * @example
+ * ownersGraceMs({ ...trial, systemAttrs: { heartbeat: { intervalSeconds: 40, graceSeconds: 60 } } }) // 80000
+ */
+export function ownersGraceMs(trial: Pick<FrozenTrial, "systemAttrs">): number {
+  const record: JsonValue | undefined = trial.systemAttrs[OWNER_HEARTBEAT_ATTR];
+  if (record === null || typeof record !== "object" || Array.isArray(record)) return 0;
+  const seconds = (value: JsonValue | undefined): number => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : 0);
+  return Math.max(seconds(record.graceSeconds), 2 * seconds(record.intervalSeconds)) * 1000;
+}
+
+/**
+ * The running trials of a study whose heartbeats have stopped for longer than both `graceMs` (the
+ * reaper's grace) and their owner's grace ({@link ownersGraceMs}), each with the grace it was
+ * judged by, in number order. A reaper fails only these: one with a shorter grace than a trial's
+ * owner, or than twice the owner's beat interval, used to fail the trial of a live owner that was
+ * beating on time. Costs one storage read, plus one for each longer grace that some silent trial asks for.
+ *
+ * @example
+ * for (const { trial, graceMs } of await silentTrials(storage, study.id, 60_000)) console.log(trial.number, graceMs);
+ */
+export async function silentTrials(storage: Pick<Storage, "staleTrials">, studyId: number, graceMs: number): Promise<Array<{ trial: FrozenTrial; graceMs: number }>> {
+  const silent: Array<{ trial: FrozenTrial; graceMs: number }> = [];
+  /** The ids of the trials silent for longer than each longer grace asked for, read once per grace. */
+  const silentLonger = new Map<number, Set<number>>();
+  for (const trial of await storage.staleTrials(studyId, graceMs)) {
+    const needed = Math.max(graceMs, ownersGraceMs(trial));
+    if (needed > graceMs) {
+      let ids = silentLonger.get(needed);
+      if (ids === undefined) {
+        ids = new Set((await storage.staleTrials(studyId, needed)).map((t) => t.id));
+        silentLonger.set(needed, ids);
+      }
+      if (!ids.has(trial.id)) continue;
+    }
+    silent.push({ trial, graceMs: needed });
+  }
+  return silent;
 }
 
 /** What the heartbeat thread is started with. */

@@ -22,7 +22,7 @@ export {
   TrialNumberNotFoundError,
 } from "./study.js";
 export type { ConstraintsFunction, NumberList, Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ReapResult, TellResult, TrialCallback } from "./study.js";
-export { HeartbeatThread, resolveHeartbeat, DEFAULT_HEARTBEAT_GRACE_SECONDS, DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from "./heartbeat.js";
+export { HeartbeatThread, resolveHeartbeat, DEFAULT_HEARTBEAT_GRACE_SECONDS, DEFAULT_HEARTBEAT_INTERVAL_SECONDS, OWNER_HEARTBEAT_ATTR, ownersGraceMs, silentTrials } from "./heartbeat.js";
 export type { HeartbeatOptions, HeartbeatTiming } from "./heartbeat.js";
 export {
   commandObjective,

@@ -38,7 +38,7 @@ import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedSt
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
-import { DEFAULT_HEARTBEAT_GRACE_SECONDS, type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, monotonicMs, resolveHeartbeat } from "./heartbeat.js";
+import { DEFAULT_HEARTBEAT_GRACE_SECONDS, type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, OWNER_HEARTBEAT_ATTR, monotonicMs, ownerHeartbeatRecord, resolveHeartbeat, silentTrials } from "./heartbeat.js";
 import { FixedParamOutOfRangeError, INTERRUPTED_REASON, type NumberList, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, isTypedArray, shownValue } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
@@ -100,7 +100,8 @@ export interface OptimizeOptions {
    * `false` turns them off: then no trial of the study may be reaped, so turn them off in every
    * process of a study or in none. On a study made by `sextant create` or `tune`, a key left out
    * is the study's stored one, and a grace shorter than the study's or an interval over half of it
-   * throws a RangeError, as `sextant worker` refuses them.
+   * throws a RangeError, as `sextant worker` refuses them. Each trial records this heartbeat
+   * (`systemAttrs.heartbeat`), and no reaper fails it sooner than its grace or twice its interval.
    */
   heartbeat?: HeartbeatOptions | false;
   /** How many times a trial reaped for lack of heartbeats is queued again (default 3). */
@@ -794,11 +795,20 @@ export class Study implements TrialHost {
 
   /**
    * The attributes a trial gets in the write that starts it (claim or create): its worker is
-   * known from the first moment it runs, so a process killed right after is recognised as gone.
+   * known from the first moment it runs, so a process killed right after is recognised as gone;
+   * so is the heartbeat it keeps ({@link OWNER_HEARTBEAT_ATTR}), so that no reaper with a shorter
+   * grace fails it while it beats. A trial the HTTP service starts is its client's to beat for.
    */
   private workerAttrs(): { systemAttrs: Record<string, JsonValue> } {
-    return { systemAttrs: { worker: this.workerRecord() } };
+    const timing = this.trialsRunRemotely ? null : this.heartbeatOfTrialsStarted !== undefined ? this.heartbeatOfTrialsStarted : resolveHeartbeat(this.storedHeartbeat(), this.storage.url);
+    return { systemAttrs: { worker: this.workerRecord(), ...(timing ? { [OWNER_HEARTBEAT_ATTR]: ownerHeartbeatRecord(timing) } : {}) } };
   }
+
+  /**
+   * The heartbeat of the trials {@link optimize} starts while it runs (null: none beats for them);
+   * undefined outside it, where trials asked with {@link ask} beat at the study's stored timing.
+   */
+  private heartbeatOfTrialsStarted: HeartbeatTiming | null | undefined = undefined;
 
   get systemAttrs(): Readonly<Record<string, JsonValue>> {
     return this.record.systemAttrs;
@@ -1229,7 +1239,7 @@ export class Study implements TrialHost {
     this.ownTrials.add(trial);
     this.knownSeq.set(trial.id, record.seq);
     // A storage of its own that ignores the claim's attributes: record the worker with the next flush.
-    if (record.systemAttrs.worker === undefined) trial.setSystemAttr("worker", this.workerRecord());
+    if (record.systemAttrs.worker === undefined) for (const [key, value] of Object.entries(this.workerAttrs().systemAttrs)) trial.setSystemAttr(key, value);
     this.activeTrials.set(trial.number, trial);
     try {
       const snapshot = this.samplerSnapshot(trial.number);
@@ -1890,6 +1900,8 @@ export class Study implements TrialHost {
     if (requeued.length > 0) warn(`trial(s) ${requeued.join(", ")} were ${gone} and queued again`);
     if (spent.length > 0) warn(`trial(s) ${spent.join(", ")} were ${gone}, not queued again: each was retried maxRetries (${maxRetries}) time(s) already; raise maxRetries (--max-retries) to retry more`);
     const beats = timing ? await HeartbeatThread.start(this.reopenUrl, timing.intervalMs, warn) : null;
+    const heartbeatBefore = this.heartbeatOfTrialsStarted;
+    this.heartbeatOfTrialsStarted = timing;
     /** Trials started ahead (finishAndStartNext) that beat before an ask takes them. */
     const beatingAhead = new Set<number>();
     const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
@@ -2017,6 +2029,7 @@ export class Study implements TrialHost {
       });
       await beats?.stop();
       this.skipChangesOnAsk = skippedBefore;
+      this.heartbeatOfTrialsStarted = heartbeatBefore;
     }
     await this.refresh();
     if (firstError !== undefined) throw firstError;
@@ -2063,7 +2076,9 @@ export class Study implements TrialHost {
    * Trials this study object is running itself are never reaped: this process is alive. Nor are
    * trials a client of the HTTP service runs without heartbeats (see {@link CLIENT_BEATS_ATTR}),
    * as the service's own reaper leaves them: a worker of the same study used to fail them and run
-   * their parameters again, and the client's result was then refused.
+   * their parameters again, and the client's result was then refused. Nor is a trial reaped before
+   * the grace its owner recorded, or twice its owner's beat interval, has passed (see
+   * {@link OWNER_HEARTBEAT_ATTR}): a shorter `graceSeconds` than the owner's failed trials that were beating on time.
    *
    * @example
    * const { reaped, retries } = await study.reapStaleTrials(60, 3);
@@ -2074,10 +2089,9 @@ export class Study implements TrialHost {
       throw new RangeError(`reapStaleTrials: graceSeconds must be a finite number of seconds ≥ 0, got ${typeof graceSeconds === "number" ? graceSeconds : JSON.stringify(graceSeconds)}`);
     }
     if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) throw new RangeError(`reapStaleTrials: maxRetries must be a whole number ≥ 0, got ${String(maxRetries)}`);
-    const stale = await this.storage.staleTrials(this.id, graceSeconds * 1000);
     const reaped: number[] = [];
     const retries: number[] = [];
-    for (const trial of stale) {
+    for (const { trial, graceMs } of await silentTrials(this.storage, this.id, graceSeconds * 1000)) {
       // Trials this live process runs, or has started ahead for its next ask (finishAndStartNext), are its own.
       if (this.activeTrials.has(trial.number) || this.prefetched.some((p) => p.id === trial.id) || !silenceMeansGone(trial)) continue;
       let failed: FrozenTrial;
@@ -2085,7 +2099,7 @@ export class Study implements TrialHost {
         failed = await this.storage.updateTrial(trial.id, {
           state: "failed",
           values: null,
-          systemAttrs: { failReason: `${REAPED_REASON_PREFIX}${graceSeconds} s: its worker died or lost the storage` },
+          systemAttrs: { failReason: `${REAPED_REASON_PREFIX}${graceMs / 1000} s: its worker died or lost the storage` },
         });
       } catch (error) {
         if (error instanceof TrialNotRunningError) continue; // finished, or reaped by another worker first
