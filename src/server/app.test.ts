@@ -923,6 +923,26 @@ describe("HTTP API: safety", () => {
     expect((await call(hasty, "GET", "/studies/s/trials/2")).json.trial.systemAttrs.heartbeat).toEqual({ graceSeconds: 60 });
   });
 
+  it("records the beat interval a client gives at its ask, and refuses one over half the study's grace before making a trial", async () => {
+    const { app, storage } = newApp({ storage: await openStorage("sqlite::memory:"), heartbeatGraceSeconds: 300 });
+    await storage.createStudy("workers", ["minimize"], { systemAttrs: { "cli:config": { version: 1, heartbeat: { intervalSeconds: 5, graceSeconds: 30 } } } });
+    // Beating every 20 s, its trial was failed by the study's workers, whose grace is 30 s.
+    const slow = await call(app, "POST", "/studies/workers/trials", { heartbeat: true, heartbeatIntervalSeconds: 20 });
+    expect([slow.status, slow.json.error.field, slow.json.error.message]).toEqual([
+      400,
+      "body.heartbeatIntervalSeconds",
+      'heartbeatIntervalSeconds 20 is more than half the 30 s heartbeat grace of study "workers" (the shorter of sextant serve --heartbeat-grace and the study\'s sextant create --heartbeat-grace): ' +
+        "one late beat would fail the trial while it runs; beat at most every 15 s",
+    ]);
+    const asked = await call(app, "POST", "/studies/workers/trials", { heartbeatIntervalSeconds: 15 });
+    expect([asked.status, asked.json.trial.number, asked.json.trial.systemAttrs.heartbeat, asked.json.trial.systemAttrs["server:heartbeat"]]).toEqual([
+      201,
+      0,
+      { graceSeconds: 30, intervalSeconds: 15 },
+      true,
+    ]);
+  });
+
   it("says its heartbeat grace in /health, so a client can refuse an interval that would get its live trials reaped", async () => {
     for (const [options, grace] of [[{}, 60], [{ heartbeatGraceSeconds: 7.5 }, 7.5]] as const) {
       const health = await call(newApp(options).app, "GET", "/health");

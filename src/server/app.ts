@@ -513,12 +513,30 @@ export function createServerApp(options: ServerAppOptions): Hono {
 
   /**
    * Marks a trial as one whose client beats, with the grace the client was told as the trial's
-   * own ({@link OWNER_HEARTBEAT_ATTR}): every reaper, another server with a shorter grace or a
-   * library process included, then waits for it before failing the trial.
+   * own ({@link OWNER_HEARTBEAT_ATTR}), and the interval it said it beats at: every reaper,
+   * another server with a shorter grace or a library process included, then waits for both
+   * before failing the trial.
    */
-  function markClientBeats(study: Study, trial: Trial): void {
+  function markClientBeats(study: Study, trial: Trial, intervalSeconds?: number): void {
     trial.setSystemAttr(CLIENT_BEATS_ATTR, true);
-    if (trial.systemAttrs[OWNER_HEARTBEAT_ATTR] === undefined) trial.setSystemAttr(OWNER_HEARTBEAT_ATTR, { graceSeconds: clientGraceSeconds(study.systemAttrs) });
+    if (trial.systemAttrs[OWNER_HEARTBEAT_ATTR] !== undefined) return;
+    trial.setSystemAttr(OWNER_HEARTBEAT_ATTR, { graceSeconds: clientGraceSeconds(study.systemAttrs), ...(intervalSeconds !== undefined ? { intervalSeconds } : {}) });
+  }
+
+  /**
+   * Refuses, before any trial is made, a client beat interval over half the grace the study's
+   * clients are told: one late beat would get the trial failed while it runs, by this server or
+   * by the study's workers, whose grace this is too.
+   */
+  function refuseSlowClientBeats(study: Study, intervalSeconds: number): void {
+    const grace = clientGraceSeconds(study.systemAttrs);
+    if (intervalSeconds * 2 <= grace) return;
+    throw new HttpError(
+      400,
+      `heartbeatIntervalSeconds ${intervalSeconds} is more than half the ${grace} s heartbeat grace of study "${study.name}" (the shorter of sextant serve --heartbeat-grace and the study's sextant create --heartbeat-grace): ` +
+        `one late beat would fail the trial while it runs; beat at most every ${grace / 2} s`,
+      "body.heartbeatIntervalSeconds",
+    );
   }
 
   /** The study object for a name, rebuilt (sampler and pruner from storage) when it is new to this process or was re-created. */
@@ -786,6 +804,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
               `study "${study.name}" trains a ${typeof population?.name === "string" ? population.name : "population-based"} population; its segments run under "sextant worker --study ${study.name}", not through this API`,
             );
           }
+          if (body.heartbeatIntervalSeconds !== undefined) refuseSlowClientBeats(study, body.heartbeatIntervalSeconds);
           await reapSilentTrials(study);
           let trial;
           try {
@@ -800,7 +819,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
           }
           // Marked in the same write as the asked parameters: a client killed before its first
           // beat (the Python client's comes after 5 s) would otherwise leave the trial running forever.
-          if (body.heartbeat === true) markClientBeats(study, trial);
+          if (body.heartbeat === true || body.heartbeatIntervalSeconds !== undefined) markClientBeats(study, trial, body.heartbeatIntervalSeconds);
           try {
             await study.flushTrial(trial);
           } catch (error) {

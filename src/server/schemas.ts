@@ -125,6 +125,13 @@ export const AskBody = z.strictObject({
     .describe(
       "true: this client will beat for the trial (see /heartbeat), so its start counts as its first beat and a client killed before its first beat is reaped too; leave out for a client that never beats, whose trial is never reaped",
     ),
+  heartbeatIntervalSeconds: z
+    .number()
+    .positive()
+    .optional()
+    .describe(
+      "how often this client beats for the trial, in seconds (implies heartbeat: true): recorded on the trial (systemAttrs.heartbeat.intervalSeconds), so that no reaper fails it before twice that silence; more than half the study's heartbeatGraceSeconds (GET /studies/{study}) is refused with 400",
+    ),
 });
 
 export const SuggestBody = z.strictObject({

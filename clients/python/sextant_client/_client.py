@@ -905,6 +905,8 @@ class Study:
         self._connection = connection
         self._heartbeat_interval = heartbeat_interval
         self._heartbeat_interval_checked = False
+        # Whether the server records the interval an ask gives (a server older than this client refuses the field).
+        self._server_records_beat_interval = True
         self._heartbeats = {}
         self.study_name = data["name"]
         self.directions = list(data["directions"])
@@ -957,6 +959,9 @@ class Study:
                 _check_heartbeat_interval(self._connection, self._heartbeat_interval, "ask", self.study_name)
                 self._heartbeat_interval_checked = True
             body["heartbeat"] = True
+            if self._server_records_beat_interval:
+                # Recorded on the trial: no reaper (another server, a worker) then fails it before twice this silence.
+                body["heartbeatIntervalSeconds"] = self._heartbeat_interval
         if fixed_distributions:
             body["space"] = {}
             for name, distribution in fixed_distributions.items():
@@ -964,7 +969,15 @@ class Study:
                     body["space"][name] = distribution.to_json()
                 except (TypeError, ValueError) as error:
                     raise type(error)("ask: fixed_distributions[%r]: %s" % (name, error)) from None
-        data = self._connection.request("POST", self._path("/trials"), body, fresh=True)["trial"]
+        try:
+            data = self._connection.request("POST", self._path("/trials"), body, fresh=True)["trial"]
+        except SextantError as error:
+            if not _refused_as_unknown_field(error, "body.heartbeatIntervalSeconds"):
+                raise
+            # A server older than this client: it refused the body before making a trial, so asking again starts one trial.
+            self._server_records_beat_interval = False
+            del body["heartbeatIntervalSeconds"]
+            data = self._connection.request("POST", self._path("/trials"), body, fresh=True)["trial"]
         for name, wire in body.get("space", {}).items():
             self._declare(name, wire)
         trial = Trial(self, data)
@@ -1351,6 +1364,11 @@ def _check_heartbeat_interval(connection, heartbeat_interval, call, study_name=N
                          % (call, heartbeat_interval, whose, grace / 2))
 
 
+def _refused_as_unknown_field(error, field):
+    """Whether `error` is a server's 400 for a request field it does not know (a server older than this client)."""
+    return error.status == 400 and error.field == field and str(error.message).startswith("unknown field")
+
+
 def _grace_said_at(connection, path):
     """The `heartbeatGraceSeconds` of a GET of `path`, or None where the answer has none (an older server) or is an error answer."""
     try:
@@ -1370,7 +1388,8 @@ def create_study(url, name, direction=None, *, directions=None, token=None, samp
     `sampler` and `pruner` are names as the CLI takes them ("tpe", "random", "median", ...), with
     their options as dicts, e.g. sampler="tpe", sampler_options={"seed": 1}. While a trial runs,
     a thread sends a heartbeat every `heartbeat_interval` seconds (None turns it off; more than half
-    the server's grace is a ValueError at the first ask, since one late beat would fail a live trial); a trial
+    the server's grace is a ValueError at the first ask, since one late beat would fail a live trial;
+    each trial records it, so no server or worker fails the trial before twice that silence); a trial
     whose process is killed, even before its first beat, is failed by the server at the study's
     next ask once no beat came for the server's grace (60 s by default). A server
     that refuses connections after it has answered once is waited for up to `retry_timeout`

@@ -688,6 +688,35 @@ class HeartbeatTest(ClientTestCase):
         with sextant_client.load_study(URL, name, heartbeat_interval=4) as fine:
             self.assertEqual(fine.ask().number, 0)
 
+    def test_an_asked_trial_records_its_beat_interval_so_that_no_reaper_fails_it_sooner(self):
+        # A second server with a shorter grace, or a worker, failed a trial beating every 20 s under a 60 s grace.
+        with sextant_client.create_study(URL, unique("beatrecord"), heartbeat_interval=20) as study:
+            trial = study.ask()
+            recorded = _wire(study, "/trials/%d" % trial.number)["trial"]["systemAttrs"]["heartbeat"]
+            self.assertEqual(recorded["intervalSeconds"], 20)
+            self.assertGreaterEqual(recorded["graceSeconds"], 40)
+            study.tell(trial, 1.0)
+
+    def test_a_server_that_does_not_record_the_beat_interval_is_asked_without_it(self):
+        # An older server refuses the unknown field before it makes a trial: asked again without it, once.
+        older = (400, {"error": {"status": 400, "field": "body.heartbeatIntervalSeconds", "message": 'unknown field "heartbeatIntervalSeconds"'}})
+        running = {"number": 0, "state": "running", "params": {}, "distributions": {}, "values": None, "intermediate": {},
+                   "userAttrs": {}, "systemAttrs": {}, "startedAt": 0, "finishedAt": None}
+        server = _ScriptedServer({
+            ("GET", "/api/v1/studies/s"): [(200, {"study": {"name": "s", "directions": ["minimize"]}})],
+            ("GET", "/api/v1/health"): [(200, {"status": "ok", "version": "0", "heartbeatGraceSeconds": 600})],
+            ("POST", "/api/v1/studies/s/trials"): [older, (201, {"trial": running})],
+        })
+        try:
+            study = sextant_client.load_study(server.url, "s", heartbeat_interval=60)
+            self.assertEqual(study.ask().number, 0)
+            self.assertEqual(server.count("POST", "/api/v1/studies/s/trials"), 2)
+            study.ask()
+            self.assertEqual(server.count("POST", "/api/v1/studies/s/trials"), 3)
+            study.close()
+        finally:
+            server.close()
+
     def test_a_heartbeat_interval_that_is_no_positive_number_is_refused(self):
         # -1 and NaN beat without pause (about 800 requests a second per trial); "5" killed the thread at its first wait.
         name = unique("badbeat")
