@@ -481,8 +481,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
     if (now - (lastReaped.get(study.id) ?? 0) < Math.min((graceSeconds * 1000) / 4, 5000)) return;
     lastReaped.set(study.id, now);
     let reaped = 0;
-    for (const { trial, graceMs } of await silentTrials(storage, study.id, graceSeconds * 1000)) {
-      if (trial.systemAttrs[CLIENT_BEATS_ATTR] !== true) continue;
+    for (const { trial, graceMs } of await silentTrials(storage, study.id, graceSeconds * 1000, (t) => t.systemAttrs[CLIENT_BEATS_ATTR] === true)) {
       let failed: FrozenTrial;
       try {
         failed = await storage.updateTrial(trial.id, {

@@ -7,7 +7,7 @@ import { RandomSampler } from "../samplers/index.js";
 import type { JsonValue } from "../space/index.js";
 import { MemoryStorage } from "../storage/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
-import { HeartbeatThread, RunningTrialSlots, ownersGraceMs, resolveHeartbeat } from "./heartbeat.js";
+import { HeartbeatThread, RunningTrialSlots, ownersGraceMs, resolveHeartbeat, silentTrials } from "./heartbeat.js";
 import { CLIENT_BEATS_ATTR, type ReapResult, createStudy } from "./index.js";
 
 /** Waits until at least `ms` have passed; slower machines only wait longer, which these tests allow. */
@@ -303,6 +303,19 @@ describe("Study.reapStaleTrials", () => {
     // A record that is not one is no grace at all: the reaper's own holds.
     const notRecords: Array<Record<string, JsonValue>> = [{ heartbeat: "60" }, { heartbeat: { graceSeconds: -1, intervalSeconds: null } }, {}];
     expect(notRecords.map((systemAttrs) => ownersGraceMs({ systemAttrs }))).toEqual([0, 0, 0]);
+  });
+
+  it("reads again for a longer grace only for trials the reaper may fail", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+    // A worker's trial, which the HTTP service's reaper never fails: it cost a second read on every reap.
+    await storage.createTrial(study.id, { state: "running", systemAttrs: { heartbeat: { intervalSeconds: 5, graceSeconds: 60 } } });
+    await waitPast(30);
+    const reads = vi.spyOn(storage, "staleTrials");
+    expect(await silentTrials(storage, study.id, 10, () => false)).toEqual([]);
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(await silentTrials(storage, study.id, 10)).toEqual([]);
+    expect(reads).toHaveBeenCalledTimes(3);
   });
 
   it("leaves alone a trial whose heartbeat thread keeps beating", async () => {

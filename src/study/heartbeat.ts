@@ -85,8 +85,8 @@ export function resolveHeartbeat(options: HeartbeatOptions | false | undefined, 
 /**
  * The system attribute where a running trial records the heartbeat its owner keeps, written with
  * the claim that starts it: `{ intervalSeconds, graceSeconds }` for a process of the library or
- * `sextant worker`, `{ graceSeconds }` (the grace the client was told) for a client of the HTTP
- * service. Every reaper waits for the longest of its own grace, the trial's grace and twice the
+ * `sextant worker`; `{ graceSeconds, intervalSeconds? }` for a client of the HTTP service (the
+ * grace it was told, and the interval it said it beats at). Every reaper waits for the longest of its own grace, the trial's grace and twice the
  * trial's interval (see {@link silentTrials}): reapers whose graces disagreed, or a process that
  * beat more slowly than another's grace, failed trials whose owners were alive and beating.
  */
@@ -122,16 +122,23 @@ export function ownersGraceMs(trial: Pick<FrozenTrial, "systemAttrs">): number {
  * reaper's grace) and their owner's grace ({@link ownersGraceMs}), each with the grace it was
  * judged by, in number order. A reaper fails only these: one with a shorter grace than a trial's
  * owner, or than twice the owner's beat interval, used to fail the trial of a live owner that was
- * beating on time. Costs one storage read, plus one for each longer grace that some silent trial asks for.
+ * beating on time. Costs one storage read, plus one for each longer grace that some silent trial
+ * the reaper may fail (`reapable`) asks for.
  *
  * @example
  * for (const { trial, graceMs } of await silentTrials(storage, study.id, 60_000)) console.log(trial.number, graceMs);
  */
-export async function silentTrials(storage: Pick<Storage, "staleTrials">, studyId: number, graceMs: number): Promise<Array<{ trial: FrozenTrial; graceMs: number }>> {
+export async function silentTrials(
+  storage: Pick<Storage, "staleTrials">,
+  studyId: number,
+  graceMs: number,
+  reapable: (trial: FrozenTrial) => boolean = () => true,
+): Promise<Array<{ trial: FrozenTrial; graceMs: number }>> {
   const silent: Array<{ trial: FrozenTrial; graceMs: number }> = [];
   /** The ids of the trials silent for longer than each longer grace asked for, read once per grace. */
   const silentLonger = new Map<number, Set<number>>();
   for (const trial of await storage.staleTrials(studyId, graceMs)) {
+    if (!reapable(trial)) continue;
     const needed = Math.max(graceMs, ownersGraceMs(trial));
     if (needed > graceMs) {
       let ids = silentLonger.get(needed);

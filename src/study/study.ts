@@ -2091,9 +2091,9 @@ export class Study implements TrialHost {
     if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) throw new RangeError(`reapStaleTrials: maxRetries must be a whole number ≥ 0, got ${String(maxRetries)}`);
     const reaped: number[] = [];
     const retries: number[] = [];
-    for (const { trial, graceMs } of await silentTrials(this.storage, this.id, graceSeconds * 1000)) {
-      // Trials this live process runs, or has started ahead for its next ask (finishAndStartNext), are its own.
-      if (this.activeTrials.has(trial.number) || this.prefetched.some((p) => p.id === trial.id) || !silenceMeansGone(trial)) continue;
+    // Trials this live process runs, or has started ahead for its next ask (finishAndStartNext), are its own.
+    const othersTrial = (trial: FrozenTrial): boolean => !this.activeTrials.has(trial.number) && !this.prefetched.some((p) => p.id === trial.id) && silenceMeansGone(trial);
+    for (const { trial, graceMs } of await silentTrials(this.storage, this.id, graceSeconds * 1000, othersTrial)) {
       let failed: FrozenTrial;
       try {
         failed = await this.storage.updateTrial(trial.id, {
