@@ -7,7 +7,9 @@
 // A second table times each pruner on a few long learning curves (--long-steps, 8 curves) against
 // the same pruner on curves of --steps steps in the same run: a ratio near 1 means a decision costs
 // the same however long the trial's curve is (it was about 400 for asha at 20,000 steps, when
-// every decision scanned all of the trial's steps).
+// every decision scanned all of the trial's steps). The long-curve table also times the wilcoxon and
+// curve pruners (not in Optuna's comparison: Optuna 3.1 has neither) and prints each pruner's time
+// per call on the long curves as a ratio to the median pruner's in the same run.
 //
 // Usage: npm run bench:pruners -- [--trials 300] [--steps 27] [--long-steps 20000] [--seed 1] [--skip-optuna]
 import { spawnSync } from "node:child_process";
@@ -49,9 +51,14 @@ const PRUNERS = {
   // maxResource: the curves' length, set per run (the long curves of the second table are longer).
   hyperband: ["hyperband", { minResource: 1, reductionFactor: 3 }],
 };
+// Timed on the long curves only. The curve pruner trains once 3 trials are complete (of the 8).
+const LONG_ONLY = {
+  wilcoxon: ["wilcoxon", { pThreshold: 0.1 }],
+  curve: ["curve", { minTrials: 3, seed: 1 }],
+};
 
 async function runSextant(name, curves) {
-  const [kind, fixed] = PRUNERS[name];
+  const [kind, fixed] = PRUNERS[name] ?? LONG_ONLY[name];
   const options = kind === "hyperband" ? { ...fixed, maxResource: curves[0].length } : fixed;
   const study = await createStudy({ name: "bench-pruners", direction: "minimize", pruner: createPrunerByName(kind, options) });
   let steps = 0;
@@ -118,11 +125,16 @@ if (longSteps > 0) {
   const shortCurves = makeCurves(Number(args.seed), LONG_TRIALS, nSteps);
   const longCurves = makeCurves(Number(args.seed), LONG_TRIALS, longSteps);
   console.log(`\n${LONG_TRIALS} curves × ${longSteps} steps against ${LONG_TRIALS} × ${nSteps} (same run): µs per prune call`);
-  console.log(`pruner     | ${String(longSteps).padStart(6)} steps | ${String(nSteps).padStart(6)} steps | ratio`);
-  for (const name of names) {
+  console.log(`pruner     | ${String(longSteps).padStart(6)} steps | ${String(nSteps).padStart(6)} steps | ratio | long / median long`);
+  const us = (r) => (r.pruneSeconds / r.calls) * 1e6;
+  const rows = [];
+  for (const name of [...names, ...Object.keys(LONG_ONLY)]) {
     const long = await runSextant(name, longCurves);
     const short = await runSextant(name, shortCurves);
-    const us = (r) => (r.pruneSeconds / r.calls) * 1e6;
-    console.log(`${name.padEnd(10)} | ${fmt(us(long), 2).padStart(12)} | ${fmt(us(short), 2).padStart(12)} | ${fmt(us(long) / us(short), 2).padStart(5)}`);
+    rows.push({ name, long: us(long), short: us(short) });
+  }
+  const median = rows.find((r) => r.name === "median").long;
+  for (const { name, long, short } of rows) {
+    console.log(`${name.padEnd(10)} | ${fmt(long, 2).padStart(12)} | ${fmt(short, 2).padStart(12)} | ${fmt(long / short, 2).padStart(5)} | ${fmt(long / median, 2).padStart(18)}`);
   }
 }

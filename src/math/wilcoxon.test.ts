@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { wilcoxonSignedRank } from "./wilcoxon.js";
+import { Rng } from "./rng.js";
+import { SignedRankAccumulator, wilcoxonSignedRank } from "./wilcoxon.js";
 
 /** Written by scripts/scipy-wilcoxon-pvalues.py: SciPy's p-values as Optuna's WilcoxonPruner asks for them. */
 const fixture = JSON.parse(readFileSync(new URL("../../test/fixtures/scipy-wilcoxon-pvalues.json", import.meta.url), "utf8")) as {
@@ -64,5 +65,33 @@ describe("wilcoxonSignedRank", () => {
       }
     }
     for (const count of Object.values(kinds)) expect(count).toBeGreaterThan(20);
+  });
+
+  it("answers as wilcoxonSignedRank, to the bit, on differences added one at a time (ties, zeros, both methods)", () => {
+    const rng = new Rng(7);
+    // Coarse values make ties and zeros common; fine ones make them rare.
+    const draws = [() => rng.integer(-6, 6) / 2, () => rng.normal(), () => (rng.uniform() < 0.3 ? 0 : rng.integer(-40, 40))];
+    let compared = 0;
+    for (let history = 0; history < 30; history++) {
+      const draw = draws[history % draws.length]!;
+      const length = rng.integer(1, 160);
+      const differences: number[] = [];
+      const accumulator = new SignedRankAccumulator();
+      for (let i = 0; i < length; i++) {
+        const d = draw();
+        differences.push(d);
+        accumulator.add(d);
+        for (const alternative of ["greater", "less"] as const) {
+          expect(accumulator.test(alternative)).toEqual(wilcoxonSignedRank(differences, alternative));
+          compared++;
+        }
+      }
+      expect(accumulator.size).toBe(length);
+    }
+    expect(compared).toBeGreaterThan(2000);
+    const empty = new SignedRankAccumulator();
+    expect(empty.test("less")).toEqual(wilcoxonSignedRank([], "less"));
+    empty.add(Number.POSITIVE_INFINITY);
+    expect(() => empty.test("less")).toThrow(/must be finite/);
   });
 });

@@ -80,10 +80,159 @@ export function wilcoxonSignedRank(differences: readonly number[], alternative: 
   if (n <= (tiesOrZeros ? TIED_EXACT_LIMIT : EXACT_LIMIT)) {
     return { statistic, pValue: signPatternTail(doubledRanks, doubledPositive, alternative), method: "exact" };
   }
+  return normalApproximation(n, statistic, tieTerm, alternative);
+}
+
+/** The normal approximation of the test from n, T⁺ and the tie term Σ t(t² − 1) over groups of t equal |d|. */
+function normalApproximation(n: number, statistic: number, tieTerm: number, alternative: Alternative): SignedRankResult {
   const mean = (n * (n + 1)) / 4;
   const sd = Math.sqrt((n * (n + 1) * (2 * n + 1) - tieTerm / 2) / 24);
   const z = (statistic - mean) / sd;
   return { statistic, pValue: alternative === "greater" ? normalCdf(-z) : normalCdf(z), method: "normal" };
+}
+
+/** One distinct |d| in a {@link SignedRankAccumulator}'s tree, with the counts of its subtree. */
+interface SizeNode {
+  readonly size: number;
+  readonly priority: number;
+  /** The subtrees of smaller and of larger sizes. */
+  readonly children: [SizeNode | null, SizeNode | null];
+  /** Differences of this size, and how many of them are positive. */
+  count: number;
+  positives: number;
+  /** The same counts over the node's whole subtree. */
+  subtreeCount: number;
+  subtreePositives: number;
+}
+
+/**
+ * {@link wilcoxonSignedRank} of a growing list of differences, kept up to date as differences are
+ * added: each `add` costs O(log n) (a treap of the distinct |d| with subtree counts tells how many
+ * ranks a new difference shifts), and `test` O(1) once there are too many differences for the
+ * exact count. Its answers are those of `wilcoxonSignedRank` on the same differences, to the bit:
+ * T⁺ and the tie term are sums of quarters and whole numbers, exact in a double in any order, and
+ * the p-value comes from them by the same formula (or from the same exact count, while n is small).
+ *
+ * @example
+ * const test = new SignedRankAccumulator();
+ * for (const d of [0.3, 0.5, 0.1, 0.9, 0.2]) test.add(d);
+ * test.test("greater").pValue; // 1/32, as wilcoxonSignedRank([0.3, 0.5, 0.1, 0.9, 0.2], "greater")
+ */
+export class SignedRankAccumulator {
+  private root: SizeNode | null = null;
+  private count = 0;
+  private zeros = 0;
+  private statistic = 0;
+  private tieTerm = 0;
+  /** The differences while the exact count may still need them (dropped past EXACT_LIMIT: n only grows). */
+  private kept: number[] | null = [];
+  /** The first difference that was not finite: `test` then throws as `wilcoxonSignedRank` does. */
+  private nonFinite: number | null = null;
+  /** Treap priorities: they shape the tree only, never an answer, so a fixed sequence will do. */
+  private nextPriority = 0x2545f491;
+
+  /** How many differences were added. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds one paired difference (current − reference). */
+  add(difference: number): void {
+    this.count++;
+    if (this.kept !== null) {
+      if (this.count <= EXACT_LIMIT) this.kept.push(difference);
+      else this.kept = null;
+    }
+    if (!Number.isFinite(difference)) {
+      this.nonFinite ??= difference;
+      return;
+    }
+    const size = Math.abs(difference);
+    const sign = Math.sign(difference);
+    // Counts before the insertion: smaller sizes, the tie group of this size, larger positives.
+    let smaller = 0;
+    let positivesUpToSize = 0;
+    let tied: SizeNode | null = null;
+    for (let node = this.root; node !== null; ) {
+      const [smallerSizes, largerSizes] = node.children;
+      if (size < node.size) node = smallerSizes;
+      else {
+        const leftCount = smallerSizes?.subtreeCount ?? 0;
+        const leftPositives = smallerSizes?.subtreePositives ?? 0;
+        if (size === node.size) {
+          tied = node;
+          smaller += leftCount;
+          positivesUpToSize += leftPositives + node.positives;
+          break;
+        }
+        smaller += leftCount + node.count;
+        positivesUpToSize += leftPositives + node.positives;
+        node = largerSizes;
+      }
+    }
+    const tiedCount = tied?.count ?? 0;
+    const tiedPositives = tied?.positives ?? 0;
+    const largerPositives = (this.root?.subtreePositives ?? 0) - positivesUpToSize;
+    // Every larger |d| moves up one rank; the tie group's shared rank moves up by half; zeros
+    // (size 0, never positive) count half their rank.
+    this.statistic += largerPositives + 0.5 * (tiedPositives + (size === 0 ? 0.5 * tiedCount : 0));
+    const rank = smaller + (tiedCount + 2) / 2;
+    if (sign > 0) this.statistic += rank;
+    else if (sign === 0) this.statistic += rank / 2;
+    this.tieTerm += (tiedCount + 1) * ((tiedCount + 1) ** 2 - 1) - tiedCount * (tiedCount * tiedCount - 1);
+    if (size === 0) this.zeros++;
+    this.root = this.insert(this.root, size, sign > 0 ? 1 : 0);
+  }
+
+  /** The one-sided test of the differences added so far, as `wilcoxonSignedRank(differences, alternative)`. */
+  test(alternative: Alternative): SignedRankResult {
+    const n = this.count;
+    if (this.nonFinite !== null) throw new RangeError(`wilcoxonSignedRank: differences must be finite, got ${this.nonFinite}`);
+    if (n === 0) return { statistic: 0, pValue: 1, method: "exact" };
+    const tiesOrZeros = this.tieTerm > 0 || this.zeros > 0;
+    if (n <= (tiesOrZeros ? TIED_EXACT_LIMIT : EXACT_LIMIT)) return wilcoxonSignedRank(this.kept!, alternative);
+    return normalApproximation(n, this.statistic, this.tieTerm, alternative);
+  }
+
+  private insert(node: SizeNode | null, size: number, positive: number): SizeNode {
+    if (node === null) {
+      // xorshift32: priorities spread evenly, so the tree stays O(log n) deep.
+      let x = this.nextPriority;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      this.nextPriority = x >>> 0;
+      return { size, priority: this.nextPriority, children: [null, null], count: 1, positives: positive, subtreeCount: 1, subtreePositives: positive };
+    }
+    node.subtreeCount++;
+    node.subtreePositives += positive;
+    if (size === node.size) {
+      node.count++;
+      node.positives += positive;
+      return node;
+    }
+    const side = size < node.size ? 0 : 1;
+    const child = this.insert(node.children[side], size, positive);
+    node.children[side] = child;
+    return child.priority > node.priority ? rotateUp(node, side) : node;
+  }
+}
+
+/** Makes the node's child on `side` its parent (a treap rotation), keeping the subtree counts right. */
+function rotateUp(node: SizeNode, side: 0 | 1): SizeNode {
+  const other = side === 0 ? 1 : 0;
+  const top = node.children[side]!;
+  node.children[side] = top.children[other];
+  top.children[other] = node;
+  recount(node);
+  recount(top);
+  return top;
+}
+
+function recount(node: SizeNode): void {
+  const [smaller, larger] = node.children;
+  node.subtreeCount = node.count + (smaller?.subtreeCount ?? 0) + (larger?.subtreeCount ?? 0);
+  node.subtreePositives = node.positives + (smaller?.subtreePositives ?? 0) + (larger?.subtreePositives ?? 0);
 }
 
 /**

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { type FrozenTrial, makeSnapshot, makeTrial } from "../space/index.js";
+import { Rng } from "../math/rng.js";
+import { wilcoxonSignedRank } from "../math/wilcoxon.js";
+import { type FrozenTrial, type StudySnapshot, makeSnapshot, makeTrial, trackIntermediate } from "../space/index.js";
 import { createPrunerByName } from "./registry.js";
 import { WilcoxonPruner } from "./wilcoxon.js";
 
@@ -79,4 +81,142 @@ describe("WilcoxonPruner", () => {
     expect(() => createPrunerByName("wilcoxon", { pThreshold: "2" })).toThrow(/"pThreshold" must be a finite number in \[0, 1\]/);
     expect(() => new WilcoxonPruner({ nStartupSteps: -1 })).toThrow(/nStartupSteps must be an integer ≥ 0/);
   });
+
+  it("decides as a full rescan of both trials on random histories, reports in any order, while the best trial changes", () => {
+    const rng = new Rng(11);
+    const shuffle = <T>(items: T[]): T[] => {
+      for (let i = items.length - 1; i > 0; i--) {
+        const j = rng.integer(0, i);
+        [items[i], items[j]] = [items[j]!, items[i]!];
+      }
+      return items;
+    };
+    const tally = { judged: 0, pruned: 0, meanTies: 0 };
+    for (let history = 0; history < 60; history++) {
+      const direction = history % 3 === 2 ? "maximize" : "minimize";
+      const options = { pThreshold: [0.05, 0.1, 0.3][history % 3]!, nStartupSteps: [0, 2, 5][history % 4 % 3]! };
+      const pruner = new WilcoxonPruner(options);
+      const instances = rng.integer(5, 120);
+      // Coarse values tie often (and give zero differences); fine ones rarely.
+      const coarse = history % 2 === 0;
+      const draw = (centre: number) => (coarse ? Math.round(centre + rng.normal() * 2) / 2 : centre + rng.normal() * 0.3);
+      const curveOf = (centre: number) => Array.from({ length: instances }, () => draw(centre));
+      // Complete trials join one by one as the judged trial reports, some better than the others.
+      const waiting: FrozenTrial[] = [];
+      for (let k = 0; k < 4; k++) {
+        const losses = curveOf(rng.uniformIn(-0.5, 0.5));
+        const reported = shuffle(losses.map((_, i) => i)).slice(0, rng.integer(1, instances));
+        const intermediate: Record<number, number> = {};
+        for (const i of reported) intermediate[i] = losses[i]!;
+        if (rng.uniform() < 0.05) intermediate[reported[0]!] = Number.NaN;
+        // The objective's value is the mean of its losses in report order, as an objective computes it.
+        let sum = 0;
+        for (const i of reported) sum += intermediate[i]!;
+        waiting.push(makeTrial({ number: k, values: [sum / reported.length], intermediate, finishedAt: k }));
+      }
+      // Half the judged trials are a rerun of a complete trial, in another order: its mean ends
+      // within rounding of that trial's value, where the running mean alone could decide wrongly.
+      const byValue = [...waiting].sort((a, b) => (direction === "maximize" ? -1 : 1) * (a.values![0]! - b.values![0]!));
+      const rerun = history % 2 === 1 ? byValue[0]! : null;
+      const ownSteps = rerun ? shuffle(Object.keys(rerun.intermediate).map(Number)) : shuffle(Array.from({ length: instances }, (_, i) => i));
+      if (history % 5 === 0) ownSteps.sort((a, b) => a - b);
+      const ownCentre = rng.uniformIn(-0.3, 0.8);
+      const record: Record<number, number> = {};
+      const index = trackIntermediate(record);
+      const judged = makeTrial({ number: 10, intermediate: record });
+      const complete: FrozenTrial[] = [];
+      for (const step of ownSteps) {
+        const value = rerun ? rerun.intermediate[step]! : rng.uniform() < 0.01 ? Number.NaN : draw(ownCentre);
+        record[step] = value;
+        index.add(step, value);
+        if (waiting.length > 0 && rng.uniform() < 0.08) complete.push(waiting.shift()!);
+        // A rerun's last report meets the trial it reruns, so the guard compares nearly equal means.
+        if (rerun && index.size === ownSteps.length) complete.push(...waiting.splice(0));
+        const snapshot = makeSnapshot([...complete, judged], { directions: [direction] });
+        const expected = fullRescanDecision(snapshot, judged, options);
+        expect(pruner.prune(snapshot, judged), `history ${history}, after ${index.size} reports`).toBe(expected.prune);
+        tally.judged++;
+        if (expected.prune) tally.pruned++;
+        if (expected.meanTie) tally.meanTies++;
+      }
+    }
+    // Both answers were given, and the means came within rounding of the best value.
+    expect(tally.pruned).toBeGreaterThan(100);
+    expect(tally.judged - tally.pruned).toBeGreaterThan(100);
+    expect(tally.meanTies).toBeGreaterThan(10);
+  });
+
+  it("guards with the mean summed in step order, as a rescan does, when reports come out of order", () => {
+    // The best trial lost 0 on every instance but its objective returned V, the judged trial's
+    // final mean; the judged trial is worse on every instance, so the test alone would prune it.
+    // Summed in report order its mean can land an ulp above V; in step order it is V: kept.
+    const rng = new Rng(5);
+    let orderMatters = 0;
+    for (let history = 0; history < 60; history++) {
+      const direction = history % 2 === 0 ? "minimize" : "maximize";
+      const sign = direction === "minimize" ? 1 : -1;
+      const instances = rng.integer(60, 200);
+      const losses = Array.from({ length: instances }, () => sign * rng.uniformIn(0.1, 1));
+      let stepOrderSum = 0;
+      for (const loss of losses) stepOrderSum += loss;
+      const order = losses.map((_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = rng.integer(0, i);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      let reportOrderSum = 0;
+      for (const i of order) reportOrderSum += losses[i]!;
+      if (reportOrderSum / instances !== stepOrderSum / instances) orderMatters++;
+      const best = makeTrial({ number: 0, values: [stepOrderSum / instances], intermediate: Object.fromEntries(losses.map((_, i) => [i, 0])) });
+      const record: Record<number, number> = {};
+      const index = trackIntermediate(record);
+      const judged = makeTrial({ number: 1, intermediate: record });
+      const pruner = new WilcoxonPruner({ pThreshold: 0.1 });
+      for (const i of order) {
+        record[i] = losses[i]!;
+        index.add(i, losses[i]!);
+        const snapshot = makeSnapshot([best, judged], { directions: [direction] });
+        expect(pruner.prune(snapshot, judged), `history ${history}, after ${index.size} reports`).toBe(fullRescanDecision(snapshot, judged, pruner).prune);
+      }
+      expect(pruner.prune(makeSnapshot([best, judged], { directions: [direction] }), judged)).toBe(false);
+    }
+    expect(orderMatters).toBeGreaterThan(10);
+  });
 });
+
+/**
+ * The Wilcoxon pruner's rule computed the straightforward way: every step of both trials read
+ * again and the signed-rank test run on all the differences. `meanTie` says the trial's mean came
+ * within 1e-12 of the best value (where summing in another order could flip the guard).
+ */
+function fullRescanDecision(snapshot: StudySnapshot, trial: FrozenTrial, options: { pThreshold: number; nStartupSteps: number }): { prune: boolean; meanTie: boolean } {
+  const no = { prune: false, meanTie: false };
+  const direction = snapshot.directions[0]!;
+  const finiteSteps = (t: FrozenTrial) => {
+    const entries = Object.entries(t.intermediate).map(([step, value]) => [Number(step), value] as const);
+    return entries.every(([, value]) => Number.isFinite(value)) ? new Map(entries) : null;
+  };
+  const own = finiteSteps(trial);
+  if (own === null || own.size === 0) return no;
+  let best: { trial: FrozenTrial; value: number } | undefined;
+  for (const t of snapshot.trials) {
+    const value = t.state === "complete" ? t.values?.[0] : undefined;
+    if (value === undefined || Number.isNaN(value)) continue;
+    if (best === undefined || (direction === "maximize" ? value > best.value : value < best.value)) best = { trial: t, value };
+  }
+  if (!best) return no;
+  const reference = finiteSteps(best.trial);
+  if (reference === null || reference.size === 0) return no;
+  const differences: number[] = [];
+  for (const [step, value] of own) {
+    const other = reference.get(step);
+    if (other !== undefined) differences.push(value - other);
+  }
+  if (differences.length < options.nStartupSteps) return no;
+  let sum = 0;
+  for (const value of own.values()) sum += value;
+  const ownMean = sum / own.size;
+  const averageIsBest = direction === "maximize" ? best.value <= ownMean : best.value >= ownMean;
+  const { pValue } = wilcoxonSignedRank(differences, direction === "maximize" ? "less" : "greater");
+  return { prune: pValue < options.pThreshold && !averageIsBest, meanTie: Math.abs(ownMean - best.value) < 1e-12 };
+}

@@ -1,5 +1,5 @@
-import { wilcoxonSignedRank } from "../math/wilcoxon.js";
-import { type FrozenTrial, type StudySnapshot, defineOptions, refuseUnknownOptions } from "../space/index.js";
+import { SignedRankAccumulator } from "../math/wilcoxon.js";
+import { type FrozenTrial, type IntermediateIndex, type StudySnapshot, defineOptions, intermediateIndex, refuseUnknownOptions } from "../space/index.js";
 import type { Pruner } from "./base.js";
 import { checkInteger, checkNumber, singleDirection } from "./steps.js";
 
@@ -51,27 +51,91 @@ export class WilcoxonPruner implements Pruner {
     this.nStartupSteps = checkInteger(this.name, "nStartupSteps", options.nStartupSteps ?? 2, 0);
   }
 
+  /**
+   * What was learned from each running trial's reports so far, by the index its `Trial` keeps up
+   * to date: a report then costs O(log n) in the trial's steps, not a pass over all of them and
+   * over the best trial's (a 10,000-instance trial took 5 ms per report, 50 s in all).
+   */
+  private readonly progress = new WeakMap<IntermediateIndex, TrialProgress>();
+
   prune(snapshot: StudySnapshot, trial: FrozenTrial): boolean {
     const direction = singleDirection(snapshot, this.name);
-    const own = finiteSteps(trial);
-    if (own === null || own.size === 0) return false;
+    const index = intermediateIndex(trial);
+    if (index.size === 0) return false;
+    let progress = this.progress.get(index);
+    if (progress === undefined) {
+      progress = { read: 0, finite: true, sum: 0, absoluteSum: 0, referenceId: null, reference: null, test: new SignedRankAccumulator() };
+      this.progress.set(index, progress);
+    }
+    const newSteps: number[] = [];
+    for (; progress.read < index.size; progress.read++) {
+      const step = index.stepAddedAt(progress.read);
+      const value = trial.intermediate[step]!;
+      if (!Number.isFinite(value)) progress.finite = false;
+      progress.sum += value;
+      progress.absoluteSum += Math.abs(value);
+      newSteps.push(step);
+    }
+    if (!progress.finite) return false;
     const best = bestComplete(snapshot, direction);
     if (!best) return false;
-    const reference = finiteSteps(best.trial);
-    if (reference === null || reference.size === 0) return false;
 
-    const differences: number[] = [];
-    for (const [step, value] of own) {
-      const other = reference.get(step);
-      if (other !== undefined) differences.push(value - other);
+    if (progress.referenceId !== best.trial.id) {
+      // A complete trial's values never change, so its id stands for them; a new best starts over.
+      progress.referenceId = best.trial.id;
+      progress.reference = finiteSteps(best.trial);
+      progress.test = new SignedRankAccumulator();
+      if (progress.reference !== null) {
+        for (let i = 0; i < index.size; i++) addDifference(progress, index.stepAt(i), index.valueAt(i));
+      }
+    } else if (progress.reference !== null) {
+      for (const step of newSteps) addDifference(progress, step, trial.intermediate[step]!);
     }
-    if (differences.length < this.nStartupSteps) return false;
+    if (progress.reference === null || progress.reference.size === 0) return false;
+    if (progress.test.size < this.nStartupSteps) return false;
 
-    const ownMean = mean(own.values());
-    const averageIsBest = direction === "maximize" ? best.value <= ownMean : best.value >= ownMean;
-    const { pValue } = wilcoxonSignedRank(differences, direction === "maximize" ? "less" : "greater");
-    return pValue < this.pThreshold && !averageIsBest;
+    const { pValue } = progress.test.test(direction === "maximize" ? "less" : "greater");
+    return pValue < this.pThreshold && !averageIsBest(progress, trial, index, best.value, direction);
   }
+}
+
+/** A running trial's reports as the Wilcoxon pruner has read them. */
+interface TrialProgress {
+  /** How many of the trial's reports were read (in the order they were made). */
+  read: number;
+  /** False once a report was not finite: the trial is then never judged. */
+  finite: boolean;
+  /** The sum of the values read, in report order, and of their magnitudes. */
+  sum: number;
+  absoluteSum: number;
+  /** The complete trial the differences are taken against, and its finite values by step (null when one is not). */
+  referenceId: number | null;
+  reference: Map<number, number> | null;
+  /** The signed-rank test of the differences at the steps both trials reported. */
+  test: SignedRankAccumulator;
+}
+
+function addDifference(progress: TrialProgress, step: number, value: number): void {
+  const other = progress.reference!.get(step);
+  if (other !== undefined) progress.test.add(value - other);
+}
+
+/**
+ * Whether the trial's mean so far is at least as good as the best trial's value, with the mean
+ * summed in step order as Optuna's (and this pruner's earlier) scan does. The running sum in
+ * report order is that sum when reports came in step order; otherwise it differs by at most the
+ * rounding of two sums of n terms, 2(n − 1)·2⁻⁵³·Σ|v|, and only a comparison closer than that
+ * bound sums the values again in step order.
+ */
+function averageIsBest(progress: TrialProgress, trial: FrozenTrial, index: IntermediateIndex, bestValue: number, direction: "minimize" | "maximize"): boolean {
+  const count = index.size;
+  const isBest = (mean: number) => (direction === "maximize" ? bestValue <= mean : bestValue >= mean);
+  const runningMean = progress.sum / count;
+  // Object.values lists steps in ascending order only below 2³² − 1, where keys are array indices.
+  if (index.addedInStepOrder && index.lastStep < 2 ** 32 - 1) return isBest(runningMean);
+  const margin = ((2 * count + 8) * Number.EPSILON * progress.absoluteSum) / count + 4 * Number.MIN_VALUE;
+  if (Math.abs(runningMean - bestValue) > margin) return isBest(runningMean);
+  return isBest(mean(Object.values(trial.intermediate)));
 }
 
 /** The trial's values by step, or null when one is not finite. */

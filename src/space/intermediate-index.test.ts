@@ -16,18 +16,21 @@ function bruteForce(record: Record<number, number>, direction: "minimize" | "max
 }
 
 describe("IntermediateIndex", () => {
-  it("answers as a full scan does on random curves reported in any order, NaN included", () => {
+  it("answers as a full scan does on random curves reported in any order, NaN and Infinity included", () => {
     const rng = new Rng(7);
     for (let curve = 0; curve < 40; curve++) {
       const record: Record<number, number> = {};
       const index = new IntermediateIndex();
       const inOrder = curve % 2 === 0;
       let next = 0;
+      const added: number[] = [];
       for (let report = 0; report < 60; report++) {
         const step = inOrder ? (next += 1 + Math.floor(rng.uniformIn(0, 3))) : Math.floor(rng.uniformIn(0, 200));
         if (step in record) continue;
-        const value = rng.uniformIn(0, 1) < 0.15 ? Number.NaN : Number(rng.normal().toFixed(3));
+        const odd = rng.uniformIn(0, 1);
+        const value = odd < 0.15 ? Number.NaN : odd < 0.2 ? Number.POSITIVE_INFINITY : Number(rng.normal().toFixed(3));
         record[step] = value;
+        added.push(step);
         index.add(step, value);
         for (const direction of ["minimize", "maximize"] as const) {
           const count = Math.floor(rng.uniformIn(0, index.size + 1));
@@ -42,6 +45,8 @@ describe("IntermediateIndex", () => {
           expect(from === index.size ? undefined : index.stepAt(from)).toBe(firstStep);
           if (firstStep !== undefined) expect(index.valueAt(from)).toBe(record[firstStep]);
         }
+        expect(Array.from({ length: index.size }, (_, k) => index.stepAddedAt(k))).toEqual(added);
+        expect(index.addedInStepOrder).toBe(added.every((s, k) => k === 0 || s > added[k - 1]!));
       }
     }
   });

@@ -21,11 +21,15 @@ export class IntermediateIndex {
   /** The smallest and largest non-NaN value among `values[0..i]` (NaN while there is none). */
   private readonly prefixMin: number[] = [];
   private readonly prefixMax: number[] = [];
+  /** The steps in the order they were added. */
+  private readonly reportOrder: number[] = [];
+  private everyStepInOrder = true;
 
   /** Records `value` at `step`, a step not recorded before. Reports in step order cost O(1). */
   add(step: number, value: number): void {
     let at = this.steps.length;
     if (at > 0 && step < this.steps[at - 1]!) {
+      this.everyStepInOrder = false;
       at = this.firstIndexFrom(step);
       this.steps.splice(at, 0, step);
       this.values.splice(at, 0, value);
@@ -33,6 +37,7 @@ export class IntermediateIndex {
       this.steps.push(step);
       this.values.push(value);
     }
+    this.reportOrder.push(step);
     for (let i = at; i < this.steps.length; i++) {
       const v = this.values[i]!;
       const usable = typeof v === "number" && !Number.isNaN(v);
@@ -46,6 +51,16 @@ export class IntermediateIndex {
   /** How many steps were reported. */
   get size(): number {
     return this.steps.length;
+  }
+
+  /** The step added `k`-th (0 is the first), in the order steps were added rather than by step. */
+  stepAddedAt(k: number): number {
+    return this.reportOrder[k]!;
+  }
+
+  /** Whether every step was added after all smaller ones (then a running sum in report order is one in step order). */
+  get addedInStepOrder(): boolean {
+    return this.everyStepInOrder;
   }
 
   /** The latest reported step, or -1. */
