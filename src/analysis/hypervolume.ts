@@ -22,6 +22,8 @@
  * volume to give, and ignoring it made a front of unknown outcomes read as a hypervolume of 0.
  */
 
+import { lowerBound } from "../math/sorted.js";
+
 /** A point as losses; plain arrays and typed arrays both work. */
 export type LossVector = ArrayLike<number>;
 
@@ -186,13 +188,7 @@ function sweep3d(points: readonly LossVector[], reference: LossVector): number {
     const x = sorted[i]![0]!;
     const y = sorted[i]![1]!;
     // First step with xs[j] >= x.
-    let lo = 0;
-    let hi = xs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (xs[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(xs, x);
     const covered = (lo > 0 && ys[lo - 1]! <= y) || (lo < xs.length && xs[lo] === x && ys[lo]! <= y);
     if (!covered) {
       let floor = lo > 0 ? ys[lo - 1]! : ry;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../math/rng.js";
-import { type Direction, type FrozenTrial, OptionError, makeSnapshot, makeTrial } from "../space/index.js";
-import { CurvePruner, fitModel } from "./curve.js";
+import { type Direction, type FrozenTrial, OptionError, makeSnapshot, makeTrial, trackIntermediate } from "../space/index.js";
+import { CurvePruner, MAX_CURVE_POINTS, fitModel } from "./curve.js";
 import { createPrunerByName, prunerNames } from "./registry.js";
 
 const STEPS = 20;
@@ -127,6 +127,49 @@ describe("CurvePruner (Baker et al. 2017)", () => {
     expect(a!.mean).not.toBe(c!.mean);
     // Below the cap the seed plays no part.
     expect(new CurvePruner({ seed: 1 }).predictFinal(snapshot, probe)).toEqual(new CurvePruner({ seed: 2 }).predictFinal(snapshot, probe));
+  });
+
+  it("predicts for a trial reported out of order, with gaps and NaN, as from its feature steps picked by a full scan", () => {
+    // The steps a model uses, picked the straightforward way: every finite step sorted, then thinned.
+    const scannedFeatureSteps = (intermediate: Record<number, number>): number[] => {
+      const steps = Object.keys(intermediate)
+        .map(Number)
+        .filter((s) => Number.isFinite(intermediate[s]))
+        .sort((a, b) => a - b);
+      if (steps.length <= MAX_CURVE_POINTS) return steps;
+      return Array.from({ length: MAX_CURVE_POINTS }, (_, i) => steps[Math.round(((steps.length - 1) * i) / (MAX_CURVE_POINTS - 1))]!);
+    };
+    const rng = new Rng(9);
+    const pruner = new CurvePruner({ seed: 1, minTrials: 10 });
+    let compared = 0;
+    for (let round = 0; round < 12; round++) {
+      const order = Array.from({ length: STEPS }, (_, s) => s).filter(() => rng.uniform() < 0.8);
+      if (round % 3 !== 0) {
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = rng.integer(0, i);
+          [order[i], order[j]] = [order[j]!, order[i]!];
+        }
+      }
+      const shape = curve(rng.uniformIn(0.05, 0.5), rng.uniform(), STEPS, rng);
+      const record: Record<number, number> = {};
+      const index = trackIntermediate(record);
+      const params = { rate: 0.1, floor: 0.5 };
+      const trial = makeTrial({ number: 100 + round, params, distributions: DISTRIBUTIONS, intermediate: record });
+      for (const step of order) {
+        const value = rng.uniform() < 0.1 ? Number.NaN : shape[step]!;
+        record[step] = value;
+        index.add(step, value);
+        const last = Math.max(...Object.keys(record).map(Number));
+        if (Number.isNaN(record[last])) continue;
+        // The same trial cut down to those steps: its thinning keeps them all.
+        const picked = Object.fromEntries(scannedFeatureSteps(record).map((s) => [s, record[s]!]));
+        const reference = makeTrial({ number: 100 + round, params, distributions: DISTRIBUTIONS, intermediate: picked });
+        const expected = pruner.predictFinal(makeSnapshot([...trials, reference]), reference);
+        expect(pruner.predictFinal(makeSnapshot([...trials, trial]), trial), `round ${round}, steps ${Object.keys(record)}`).toEqual(expected);
+        if (expected !== null) compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
   });
 
   it("kernel ridge regression recovers a smooth function and reports a leave-one-out error scale", () => {

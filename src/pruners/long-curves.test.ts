@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type FrozenTrial, type StudySnapshot, makeTrial, trackIntermediate } from "../space/index.js";
 import type { Pruner } from "./base.js";
+import { MAX_CURVE_POINTS } from "./curve.js";
 import { createPrunerByName } from "./registry.js";
 
 const STEPS = 3000;
@@ -49,7 +50,7 @@ function completeTrial(number: number): FrozenTrial {
 }
 
 describe("pruners on a long learning curve", () => {
-  // The most values of the judged trial a report may read.
+  // The most values of the judged trial a report may read: a few, or the curve pruner's features.
   const cases: [string, () => Pruner, number][] = [
     ["median", () => createPrunerByName("median", { nStartupTrials: 1, nWarmupSteps: 0 }), 4],
     ["percentile", () => createPrunerByName("percentile", { nStartupTrials: 1, nWarmupSteps: 0, intervalSteps: 7 }), 4],
@@ -57,6 +58,7 @@ describe("pruners on a long learning curve", () => {
     ["asha", () => createPrunerByName("asha", { minResource: 1, reductionFactor: 2 }), 4],
     ["patient", () => createPrunerByName("patient", { patience: 5 }), 4],
     ["wilcoxon", () => createPrunerByName("wilcoxon", { pThreshold: 0.1 }), 4],
+    ["curve", () => createPrunerByName("curve", { minTrials: 3, seed: 1 }), MAX_CURVE_POINTS + 4],
   ];
   for (const [name, make, readLimit] of cases) {
     it(`${name} reads a bounded number of the judged trial's values per report, however many steps it has`, () => {

@@ -47,6 +47,8 @@ describe("IntermediateIndex", () => {
         }
         expect(Array.from({ length: index.size }, (_, k) => index.stepAddedAt(k))).toEqual(added);
         expect(index.addedInStepOrder).toBe(added.every((s, k) => k === 0 || s > added[k - 1]!));
+        const finite = Object.keys(record).map(Number).filter((s) => Number.isFinite(record[s])).sort((a, b) => a - b);
+        expect(Array.from({ length: index.finiteCount }, (_, i) => index.finiteStepAt(i))).toEqual(finite);
       }
     }
   });

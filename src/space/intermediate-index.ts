@@ -1,3 +1,4 @@
+import { lowerBound } from "../math/sorted.js";
 import type { FrozenTrial } from "./records.js";
 
 /**
@@ -23,6 +24,8 @@ export class IntermediateIndex {
   private readonly prefixMax: number[] = [];
   /** The steps in the order they were added. */
   private readonly reportOrder: number[] = [];
+  /** The steps whose value is a finite number, ascending. */
+  private readonly finiteSteps: number[] = [];
   private everyStepInOrder = true;
 
   /** Records `value` at `step`, a step not recorded before. Reports in step order cost O(1). */
@@ -38,6 +41,11 @@ export class IntermediateIndex {
       this.values.push(value);
     }
     this.reportOrder.push(step);
+    if (Number.isFinite(value)) {
+      const finite = this.finiteSteps;
+      if (finite.length > 0 && step < finite[finite.length - 1]!) finite.splice(lowerBound(finite, step), 0, step);
+      else finite.push(step);
+    }
     for (let i = at; i < this.steps.length; i++) {
       const v = this.values[i]!;
       const usable = typeof v === "number" && !Number.isNaN(v);
@@ -61,6 +69,16 @@ export class IntermediateIndex {
   /** Whether every step was added after all smaller ones (then a running sum in report order is one in step order). */
   get addedInStepOrder(): boolean {
     return this.everyStepInOrder;
+  }
+
+  /** How many steps have a finite value. */
+  get finiteCount(): number {
+    return this.finiteSteps.length;
+  }
+
+  /** The `i`-th step with a finite value, in ascending order. */
+  finiteStepAt(i: number): number {
+    return this.finiteSteps[i]!;
   }
 
   /** The latest reported step, or -1. */
@@ -92,14 +110,7 @@ export class IntermediateIndex {
 
   /** The position of the first reported step ≥ `step` (`size` when there is none), by binary search. */
   firstIndexFrom(step: number): number {
-    let low = 0;
-    let high = this.steps.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.steps[mid]! < step) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    return lowerBound(this.steps, step);
   }
 }
 
