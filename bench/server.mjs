@@ -5,8 +5,15 @@
 // (C concurrent loops) on the same kind of storage. Prints both and their ratio, and checks that
 // every told trial is stored complete, once.
 //
+// With --report-steps N it measures reports instead: one trial reports N intermediate values
+// (POST .../report, one at a time, as a training loop would, pruner median), and the mean time per
+// report over the first and the last --window reports (default 500) is printed with their ratio:
+// near 1, a report costs the same however many steps the trial has; far above 1, each report
+// does work in proportion to them (10,000 reports are then quadratic).
+//
 // Usage: npm run bench:server -- [--storage sqlite:/tmp/x.db | postgres://...] [--clients 8]
 //        [--seconds 10] [--sampler random] [--json]
+//        npm run bench:server -- --report-steps 10000 [--window 500] [--storage ...] [--json]
 // Without --storage each part gets its own fresh SQLite file in a temp dir.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent } from "node:http";
@@ -25,9 +32,17 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "8" },
     seconds: { type: "string", default: "10" },
     sampler: { type: "string", default: "random" },
+    "report-steps": { type: "string", default: "0" },
+    window: { type: "string", default: "500" },
     json: { type: "boolean", default: false },
   },
 });
+const reportSteps = Number(args["report-steps"]);
+const reportWindow = Number(args.window);
+if (!Number.isInteger(reportSteps) || reportSteps < 0) throw new Error(`--report-steps must be a whole number, got ${args["report-steps"]}`);
+if (reportSteps > 0 && !(Number.isInteger(reportWindow) && reportWindow >= 1 && 2 * reportWindow <= reportSteps)) {
+  throw new Error(`--window must be a whole number from 1 to half of --report-steps, got ${args.window}`);
+}
 const clients = Number(args.clients);
 const seconds = Number(args.seconds);
 if (!Number.isInteger(clients) || clients < 1) throw new Error(`--clients must be a positive integer, got ${args.clients}`);
@@ -93,6 +108,57 @@ function clientCpuMs() {
   return (user + system) / 1000;
 }
 
+async function stopServer() {
+  server.kill("SIGTERM");
+  await new Promise((done) => server.once("exit", done));
+  if (!args.storage) rmSync(tmp, { recursive: true, force: true });
+}
+
+/** Mean ms per report over the first and the last `reportWindow` of one trial's `reportSteps` reports. */
+async function timeReports() {
+  const study = studyName("reports");
+  await post("/studies", { name: study, pruner: { name: "median", options: {} } });
+  // Complete trials first, for the pruner to compare with.
+  for (let t = 0; t < 3; t++) {
+    const { trial } = await post(`/studies/${study}/trials`, { space: SPACE });
+    for (let step = 0; step < 5; step++) await post(`/studies/${study}/trials/${trial.number}/report`, { step, value: 1 + t + 1 / (step + 1) });
+    await post(`/studies/${study}/trials/${trial.number}/tell`, { state: "complete", values: [1 + t] });
+  }
+  log(`one trial reporting ${reportSteps} steps, storage ${serveUrl} ...`);
+  const { trial } = await post(`/studies/${study}/trials`, { space: SPACE });
+  const ms = new Float64Array(reportSteps);
+  for (let step = 0; step < reportSteps; step++) {
+    const began = performance.now();
+    // Better than every complete trial, so the pruner never stops it.
+    await post(`/studies/${study}/trials/${trial.number}/report`, { step, value: 0.5 + 1 / (step + 1) });
+    ms[step] = performance.now() - began;
+  }
+  await post(`/studies/${study}/trials/${trial.number}/tell`, { state: "complete", values: [0.5] });
+  const mean = (from, to) => ms.slice(from, to).reduce((a, b) => a + b, 0) / (to - from);
+  return { first: mean(0, reportWindow), last: mean(reportSteps - reportWindow, reportSteps), totalSeconds: ms.reduce((a, b) => a + b, 0) / 1000 };
+}
+
+if (reportSteps > 0) {
+  let reports;
+  try {
+    reports = await timeReports();
+  } finally {
+    agent.destroy();
+    await stopServer();
+  }
+  const ratio = reports.last / reports.first;
+  if (args.json) {
+    console.log(JSON.stringify({ bench: "server-reports", reportSteps, window: reportWindow, firstMsPerReport: reports.first, lastMsPerReport: reports.last, ratio, totalSeconds: reports.totalSeconds }));
+  } else {
+    console.log(`one trial reporting ${reportSteps} steps over HTTP, one report at a time (pruner median):`);
+    console.log(`  first ${reportWindow} reports  ${reports.first.toFixed(3)} ms each`);
+    console.log(`  last ${reportWindow} reports   ${reports.last.toFixed(3)} ms each`);
+    console.log(`  ratio last / first   ${ratio.toFixed(2)}`);
+    console.log(`  all ${reportSteps} reports    ${reports.totalSeconds.toFixed(1)} s`);
+  }
+  process.exit(0);
+}
+
 let http;
 let library;
 try {
@@ -125,9 +191,7 @@ try {
     await study.close();
   }
 } finally {
-  server.kill("SIGTERM");
-  await new Promise((done) => server.once("exit", done));
-  if (!args.storage) rmSync(tmp, { recursive: true, force: true });
+  await stopServer();
 }
 
 const ratio = http.perSecond / library.perSecond;

@@ -483,6 +483,36 @@ describe("HTTP API: trials", () => {
     expect((await call(one, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] })).status).toBe(409);
   });
 
+  it("answers a report without reading the trial back from storage, and still sees another server's steps", async () => {
+    // Each report re-read the trial it had just written (every step of its curve) when it looked
+    // for other servers' writes: a trial's n-th report cost O(n), 10,000 reports O(n²).
+    const storage = new MemoryStorage();
+    let trialReadsBack = 0;
+    const trialsSince = storage.trialsSince.bind(storage);
+    storage.trialsSince = async (studyId, seq) => {
+      const changes = await trialsSince(studyId, seq);
+      trialReadsBack += changes.trials.filter((t) => t.number === 0).length;
+      return changes;
+    };
+    const one = newApp({ storage }).app;
+    const two = newApp({ storage }).app;
+    await call(one, "POST", "/studies", { name: "s", pruner: { name: "median", options: { nStartupTrials: 0, nWarmupSteps: 0 } } });
+    await call(one, "POST", "/studies/s/trials");
+    await call(one, "POST", "/studies/s/trials/0/report", { step: 0, value: 1 });
+    trialReadsBack = 0;
+    for (let step = 1; step < 50; step++) {
+      expect((await call(one, "POST", "/studies/s/trials/0/report", { step, value: 1 / step })).json).toEqual({ shouldPrune: false, ignored: false });
+    }
+    expect(trialReadsBack).toBe(0);
+    // Another server writes a step; the first takes it up at its next report.
+    expect((await call(two, "POST", "/studies/s/trials/0/report", { step: 50, value: 7 })).json.ignored).toBe(false);
+    expect((await call(one, "POST", "/studies/s/trials/0/report", { step: 50, value: 8 })).json.ignored).toBe(true);
+    expect((await call(one, "POST", "/studies/s/trials/0/report", { step: 51, value: 0.5 })).json.ignored).toBe(false);
+    const told = await call(one, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [0.5] });
+    expect(Object.keys(told.json.trial.intermediate)).toHaveLength(52);
+    expect(told.json.trial.intermediate["50"]).toBe(7);
+  });
+
   it("takes a diverged run's NaN and Infinity by name in a report, hands them to the pruner, and answers them by name", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 4 } }, pruner: { name: "threshold", options: { upper: 10 } } });

@@ -710,6 +710,8 @@ export class Study implements TrialHost {
   private readonly lastFlush = new Map<number, { tookMs: number; endedAt: number }>();
   /** Ends the pause before a trial's next write at once (see pauseBeforeIntermediateFlush). */
   private readonly flushPauseEnders = new Map<number, () => void>();
+  /** Trials whose next write must not pause: {@link flushTrial} waits for it. */
+  private readonly flushWanted = new Set<number>();
   /** Numbers of trials told here whose finishing write has not come back yet. */
   private readonly finishing = new Set<number>();
   /** The write that fails each trial a suggestion left unable to go on (see {@link failTrialThatCannotGoOn}). */
@@ -981,6 +983,17 @@ export class Study implements TrialHost {
   private absorbChanges(changes: TrialChanges): void {
     for (const trial of changes.trials) this.absorb(trial);
     this.seq = Math.max(this.seq, changes.seq);
+  }
+
+  /**
+   * Moves the read position past this object's own write of `seq` when it is the study's next
+   * change after everything already read: the next refresh then need not read back what this
+   * object has just stored. Each report over HTTP is such a write, and reading the trial back
+   * parsed its whole learning curve, so a trial's n-th report cost O(n). Any other process's write
+   * in between takes a seq of its own, and the position stays where it was.
+   */
+  private passOwnWrite(seq: number): void {
+    if (seq === this.seq + 1) this.seq = seq;
   }
 
   private absorb(trial: FrozenTrial): void {
@@ -1328,6 +1341,9 @@ export class Study implements TrialHost {
       await failedOnSuggest;
       return;
     }
+    // Asked for before the pause begins (a report over HTTP flushes at once): ending a pause
+    // that has not started did nothing, and each report waited out nine times the last write.
+    this.flushWanted.add(trial.id);
     this.scheduleFlush(trial);
     this.flushPauseEnders.get(trial.id)?.();
     await this.flushes.get(trial.id);
@@ -1422,6 +1438,7 @@ export class Study implements TrialHost {
     this.flushPauseEnders.get(trial.id)?.();
     await this.flushes.get(trial.id);
     this.lastFlush.delete(trial.id);
+    this.flushWanted.delete(trial.id);
     const flushError = this.flushErrors.get(trial.id);
     this.flushErrors.delete(trial.id);
     const pending = trial.takePending() ?? {};
@@ -2325,6 +2342,7 @@ export class Study implements TrialHost {
         if (!trial.finished) this.lastFlush.set(trial.id, { tookMs: endedAt - began, endedAt });
         this.knownSeq.set(trial.id, stored.seq);
         this.absorb(stored);
+        this.passOwnWrite(stored.seq);
       } catch (error) {
         this.flushErrors.set(trial.id, error);
       }
@@ -2345,6 +2363,7 @@ export class Study implements TrialHost {
    * flushTrial, a tell, or a parameter or attribute to write end the wait at once.
    */
   private pauseBeforeIntermediateFlush(trial: Trial): Promise<void> | undefined {
+    if (this.flushWanted.delete(trial.id)) return undefined;
     const last = this.lastFlush.get(trial.id);
     if (last === undefined || last.tookMs < SLOW_FLUSH_MS || trial.finished || !trial.onlyIntermediatePending()) return undefined;
     const wait = Math.min(MAX_FLUSH_PAUSE_MS, FLUSH_PAUSE_FACTOR * last.tookMs) - (performance.now() - last.endedAt);
