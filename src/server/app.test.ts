@@ -999,6 +999,36 @@ describe("HTTP API: safety", () => {
     expect([next.status, next.json.trial.number, next.json.trial.systemAttrs.retryOf]).toEqual([201, 1, 0]);
   });
 
+  it("fails a trial whose ask met a storage error after the trial was started; one it cannot fail either is reaped after the grace", async () => {
+    const storage = new MemoryStorage();
+    const { app } = newApp({ storage, heartbeatGraceSeconds: 0.3 });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 1 } } });
+    const first = (await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } })).json.trial;
+    expect((await call(app, "POST", `/studies/s/trials/${first.number}/tell`, { state: "complete", values: [1] })).status).toBe(200);
+    const refuse = { trialsSince: 0, updateTrial: 0 };
+    const trialsSince = storage.trialsSince.bind(storage);
+    storage.trialsSince = (id, seq) => (refuse.trialsSince-- > 0 ? Promise.reject(new Error("connection reset")) : trialsSince(id, seq));
+    const updateTrial = storage.updateTrial.bind(storage);
+    storage.updateTrial = (id, patch) => (refuse.updateTrial-- > 0 ? Promise.reject(new Error("connection reset")) : updateTrial(id, patch));
+    // Trial 1 is created, then the read of the study's changes fails: its client gets no number.
+    refuse.trialsSince = 1;
+    expect((await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } })).status).toBe(500);
+    const one = (await call(app, "GET", "/studies/s/trials/1")).json.trial;
+    expect([one.state, one.systemAttrs.failReason]).toEqual(["failed", "its ask could not be completed: connection reset"]);
+    // Trial 2 cannot even be failed. Never marked as beating, no reaper failed it: it stayed running for good.
+    refuse.trialsSince = 1;
+    refuse.updateTrial = 1;
+    expect((await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } })).status).toBe(500);
+    expect((await call(app, "GET", "/studies/s/trials/2")).json.trial.state).toBe("running");
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const next = await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } });
+    expect([next.status, next.json.trial.number, next.json.trial.systemAttrs["server:askPending"]]).toEqual([201, 3, false]);
+    const two = (await call(app, "GET", "/studies/s/trials/2")).json.trial;
+    expect([two.state, two.systemAttrs.failReason]).toEqual(["failed", expect.stringMatching(/^no heartbeat for more than 0.3 s/)]);
+    // A client that never beats keeps its trial, answered before the grace, however long it runs.
+    expect((await call(app, "GET", "/studies/s/trials/3")).json.trial.state).toBe("running");
+  });
+
   it("queues a reaped trial again only as many times as the study's stored maxRetries (sextant create --max-retries) allow", async () => {
     const { app, storage } = newApp({ heartbeatGraceSeconds: 0.3 });
     await storage.createStudy("once", ["minimize"], { systemAttrs: { "cli:config": { version: 1, maxRetries: 1 } } });

@@ -35,6 +35,7 @@ import {
   summarizeStudy,
 } from "../storage/index.js";
 import {
+  ASK_PENDING_ATTR,
   CLIENT_BEATS_ATTR,
   DEFAULT_HEARTBEAT_GRACE_SECONDS,
   OWNER_HEARTBEAT_ATTR,
@@ -481,7 +482,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
     if (now - (lastReaped.get(study.id) ?? 0) < Math.min((graceSeconds * 1000) / 4, 5000)) return;
     lastReaped.set(study.id, now);
     let reaped = 0;
-    for (const { trial, graceMs } of await silentTrials(storage, study.id, graceSeconds * 1000, (t) => t.systemAttrs[CLIENT_BEATS_ATTR] === true)) {
+    // A trial whose ask never reached its client is reaped too: nobody knows its number.
+    const reapable = (t: FrozenTrial) => t.systemAttrs[CLIENT_BEATS_ATTR] === true || t.systemAttrs[ASK_PENDING_ATTR] === true;
+    for (const { trial, graceMs } of await silentTrials(storage, study.id, graceSeconds * 1000, reapable)) {
       let failed: FrozenTrial;
       try {
         failed = await storage.updateTrial(trial.id, {

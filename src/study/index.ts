@@ -17,6 +17,7 @@ export {
   studyHeartbeatGraceSeconds,
   singleObjectiveProblem,
   DEFAULT_MAX_RETRIES,
+  ASK_PENDING_ATTR,
   CLIENT_BEATS_ATTR,
   REAPED_REASON_PREFIX,
   TrialNumberNotFoundError,

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import "../index.js"; // registers the default sampler (auto)
 import { CmaEsSampler, GridMismatchError, GridSampler, MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler } from "../samplers/index.js";
 import { createPrunerByName, type Pruner } from "../pruners/index.js";
+import { PBTScheduler } from "../schedulers/index.js";
 import { FixedParamOutOfRangeError, createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
 import { MemoryStorage, TrialNotRunningError } from "../storage/index.js";
 import { type Distribution, InvalidDistributionError, lastIntermediate } from "../space/index.js";
@@ -416,6 +417,63 @@ describe("Study", () => {
       ["failed", "the model could not be fitted"],
       ["failed", 'trial 2: the sampler proposed 7 for "wild", which is not inside {"type":"float","low":0,"high":1}'],
     ]);
+  });
+
+  it("fails, or queues again, the trial of an ask that a storage error stopped after the trial existed, and still throws the error", async () => {
+    const storage = new MemoryStorage();
+    const refuse = { trialsSince: 0, updateTrial: 0 };
+    const trialsSince = storage.trialsSince.bind(storage);
+    storage.trialsSince = (id, seq) => (refuse.trialsSince-- > 0 ? Promise.reject(new Error("connection reset")) : trialsSince(id, seq));
+    const updateTrial = storage.updateTrial.bind(storage);
+    storage.updateTrial = (id, patch) => (refuse.updateTrial-- > 0 ? Promise.reject(new Error("connection reset")) : updateTrial(id, patch));
+    const stored = async () => (await trialsSince(study.id, 0)).trials.map((t) => [t.state, t.systemAttrs.failReason, t.systemAttrs.fixedParams]);
+    const study = await createStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 1 }) });
+    // The trial is created, then the read of the study's changes fails: it stayed running, held by nobody.
+    refuse.trialsSince = 1;
+    await expect(study.ask()).rejects.toThrow("connection reset");
+    expect(await stored()).toEqual([["failed", "its ask could not be completed: connection reset", undefined]]);
+    // A queued trial is failed and queued again with its values, which the next ask runs.
+    await study.enqueueTrial({ x: 0.25 });
+    refuse.trialsSince = 1;
+    await expect(study.ask()).rejects.toThrow("connection reset");
+    expect((await stored()).slice(1)).toEqual([
+      ["failed", "its ask could not be completed: connection reset", { x: 0.25 }],
+      ["waiting", undefined, { x: 0.25 }],
+    ]);
+    const retried = await study.ask();
+    expect([retried.number, retried.suggestFloat("x", 0, 1)]).toEqual([2, 0.25]);
+    await study.tell(retried, 1);
+    // Where even the failing write fails, the trial is left to the reapers, which take it as any silent trial.
+    refuse.trialsSince = 1;
+    refuse.updateTrial = 1;
+    const warnings: string[] = [];
+    study.onWarning = (message) => warnings.push(message);
+    await expect(study.ask()).rejects.toThrow("connection reset");
+    expect(warnings).toEqual(["trial 3 could not be handed out (connection reset) nor marked failed (connection reset); it stays running until a reaper fails it"]);
+    expect((await stored())[3]![0]).toBe("running");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await study.reapStaleTrials(0)).toEqual({ reaped: [3], retries: [4] });
+  });
+
+  it("gives back the segment of a population whose ask a storage error stopped after it was claimed", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ name: "pop", storage, direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, segmentSteps: 1, seed: 3 }) });
+    for (let k = 0; k < 2; k++) {
+      const segment = await study.ask();
+      segment.suggestFloat("lr", 0, 1);
+      await study.tell(segment, k);
+    }
+    // The next segment is claimed, then the write of what the scheduler decided for it fails.
+    const updateTrial = storage.updateTrial.bind(storage);
+    let refusals = 1;
+    storage.updateTrial = (id, patch) => (refusals-- > 0 ? Promise.reject(new Error("connection reset")) : updateTrial(id, patch));
+    await expect(study.ask()).rejects.toThrow("connection reset");
+    const lost = study.trials.find((t) => t.state === "failed")!;
+    expect(lost.systemAttrs.failReason).toBe("its ask could not be completed: connection reset");
+    // Queued again as the same segment, still to be decided: the population does not stall.
+    const asked = [await study.ask(), await study.ask()];
+    const retry = asked.find((t) => t.systemAttrs.retryOf === lost.number)!;
+    expect(retry.systemAttrs).toMatchObject({ "pbt:member": lost.systemAttrs["pbt:member"], "pbt:segment": 1, "pbt:undecided": false });
   });
 
   it("supports ask/tell and multi-objective Pareto fronts", async () => {

@@ -137,6 +137,14 @@ function hasRetriesLeft(trial: FrozenTrial, maxRetries: number): boolean {
  */
 export const CLIENT_BEATS_ATTR = "server:heartbeat";
 
+/**
+ * True on a trial the HTTP service starts, from the write that starts it until the write that stores
+ * what its ask asked for, just before the client gets its number. A trial that still has it after
+ * the heartbeat grace was left by an ask that failed midway (a storage error, a server that died):
+ * no client knows its number and none will beat for it, so the reapers fail it as a silent one.
+ */
+export const ASK_PENDING_ATTR = "server:askPending";
+
 /** How the fail reason of a trial reaped for want of heartbeats begins (by a worker or the HTTP service). */
 export const REAPED_REASON_PREFIX = "no heartbeat for more than ";
 
@@ -196,11 +204,11 @@ export function studyHeartbeatGraceSeconds(systemAttrs: Readonly<Record<string, 
   return timing === null ? null : timing.graceMs / 1000;
 }
 
-/** False for a trial run by a client of the HTTP service that never promised heartbeats. */
+/** False for a trial run by a client of the HTTP service that never promised heartbeats, once its ask was answered. */
 function silenceMeansGone(trial: FrozenTrial): boolean {
   const worker = trial.systemAttrs.worker;
   const remote = worker !== null && typeof worker === "object" && !Array.isArray(worker) && worker.remote !== undefined;
-  return !remote || trial.systemAttrs[CLIENT_BEATS_ATTR] === true;
+  return !remote || trial.systemAttrs[CLIENT_BEATS_ATTR] === true || trial.systemAttrs[ASK_PENDING_ATTR] === true;
 }
 
 /** What {@link Study.reapStaleTrials} did. */
@@ -802,7 +810,9 @@ export class Study implements TrialHost {
    * grace fails it while it beats. A trial the HTTP service starts is its client's to beat for.
    */
   private workerAttrs(): { systemAttrs: Record<string, JsonValue> } {
-    const timing = this.trialsRunRemotely ? null : this.heartbeatOfTrialsStarted !== undefined ? this.heartbeatOfTrialsStarted : resolveHeartbeat(this.storedHeartbeat(), this.storage.url);
+    // A remote trial is reapable until its ask is answered (see ASK_PENDING_ATTR).
+    if (this.trialsRunRemotely) return { systemAttrs: { worker: this.workerRecord(), [ASK_PENDING_ATTR]: true } };
+    const timing = this.heartbeatOfTrialsStarted !== undefined ? this.heartbeatOfTrialsStarted : resolveHeartbeat(this.storedHeartbeat(), this.storage.url);
     return { systemAttrs: { worker: this.workerRecord(), ...(timing ? { [OWNER_HEARTBEAT_ATTR]: ownerHeartbeatRecord(timing) } : {}) } };
   }
 
@@ -1185,17 +1195,17 @@ export class Study implements TrialHost {
       // Only a queued trial, claimed atomically, as workers run them: creating one went past the budget.
       const claimed = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
       if (!claimed) throw new TrialBudgetSpentError(this.name, budget);
-      return this.startTrial(claimed, fixedDistributions);
+      return this.startTrial(claimed, fixedDistributions, "claimed");
     }
     // A sampler that may run dry must be asked before a trial is created, which the one-trip path cannot do.
     const prefetched = this.prefetched.shift();
-    if (prefetched) return this.startTrial(prefetched, fixedDistributions, false);
+    if (prefetched) return this.startTrial(prefetched, fixedDistributions, "read with the study's changes");
     if (this.storage.startNextTrial && !this.sampler.isExhausted) {
       const since = this.skipChangesOnAsk ? null : this.seq;
       const { trial, changes } = await this.storage.startNextTrial(this.id, this.workerAttrs(), since);
       if (changes) this.absorbChanges(changes);
       this.absorb(trial);
-      return this.startTrial(trial, fixedDistributions, false);
+      return this.startTrial(trial, fixedDistributions, "read with the study's changes");
     }
     if (!this.sampler.isExhausted) return this.claimOrCreate(fixedDistributions);
     // One at a time in this process: an ask that judged the sampler not yet exhausted must have
@@ -1208,18 +1218,17 @@ export class Study implements TrialHost {
 
   /** {@link ask}'s path without a one-trip start: a queued trial if any, else a new one while the sampler has points. */
   private async claimOrCreate(fixedDistributions: Record<string, Distribution>): Promise<Trial> {
-    let record = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
-    if (!record) {
-      // Enqueued trials run even after the sampler has nothing left of its own to propose.
-      if (this.sampler.isExhausted) {
-        await this.refresh();
-        if (this.sampler.isExhausted(this.snapshot())) {
-          throw new SamplerExhaustedError(`sampler "${this.sampler.name}" has no more points to propose`);
-        }
+    const claimed = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
+    if (claimed) return this.startTrial(claimed, fixedDistributions, "claimed");
+    // Enqueued trials run even after the sampler has nothing left of its own to propose.
+    if (this.sampler.isExhausted) {
+      await this.refresh();
+      if (this.sampler.isExhausted(this.snapshot())) {
+        throw new SamplerExhaustedError(`sampler "${this.sampler.name}" has no more points to propose`);
       }
-      record = await this.storage.createTrial(this.id, { state: "running", ...this.workerAttrs() });
     }
-    return this.startTrial(record, fixedDistributions);
+    const created = await this.storage.createTrial(this.id, { state: "running", ...this.workerAttrs() });
+    return this.startTrial(created, fixedDistributions, "created");
   }
 
   /**
@@ -1241,12 +1250,26 @@ export class Study implements TrialHost {
     if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade();
     if (!this.scheduler) this.refusePopulationWithoutScheduler();
     const record = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
-    return record ? this.startTrial(record, {}) : null;
+    return record ? this.startTrial(record, {}, "claimed") : null;
   }
 
-  /** @param refresh false when the caller has just read the study's changes along with `record`. */
-  private async startTrial(record: FrozenTrial, fixedDistributions: Record<string, Distribution>, refresh = true): Promise<Trial> {
-    if (refresh) await this.refresh();
+  /**
+   * @param how how `record` came to run here: claimed from the queue, created, or started in a
+   * write that also read the study's changes (so no read is needed before sampling).
+   */
+  private async startTrial(
+    record: FrozenTrial,
+    fixedDistributions: Record<string, Distribution>,
+    how: "claimed" | "created" | "read with the study's changes",
+  ): Promise<Trial> {
+    if (how !== "read with the study's changes") {
+      try {
+        await this.refresh();
+      } catch (error) {
+        await this.abandonUnaskedTrial(record, how === "claimed", error);
+        throw error;
+      }
+    }
     const fixedParams = (record.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>;
     const trial = new Trial(this, record, fixedParams, record.startedAt ?? Date.now());
     this.ownTrials.add(trial);
@@ -1264,12 +1287,45 @@ export class Study implements TrialHost {
         trial.relativeSpace = space;
       }
       for (const [name, distribution] of Object.entries(fixedDistributions)) trial.suggest(name, distribution);
+      // Written with the asked parameters, as the HTTP service flushes them before it answers.
+      if (this.trialsRunRemotely && record.systemAttrs[ASK_PENDING_ATTR] === true) trial.setSystemAttr(ASK_PENDING_ATTR, false);
       return trial;
     } catch (error) {
       // A queued value outside the asked space is the queue's doing, not the sampler's.
       const reason = isA(error, FixedParamOutOfRangeError) ? errorMessage(error) : `sampler error: ${errorMessage(error)}`;
       await this.tell(trial, { state: "failed", reason }).catch(() => undefined);
       throw error;
+    }
+  }
+
+  /**
+   * Fails a trial that a storage error stopped {@link ask} from handing out (it was claimed or
+   * created, and then the read of the study's changes, or a segment's decision, could not be
+   * written): nobody holds it, and the caller gets the error, not the trial. A trial claimed from
+   * the queue goes back to it (queued again with its values, as a reaped trial is), so a budget of
+   * queued trials does not end one short. Best effort: where storage refuses this too, the trial
+   * stays running for the reapers, which take it as a silent one (a trial of the HTTP service is
+   * reapable until its ask is answered: see ASK_PENDING_ATTR).
+   */
+  private async abandonUnaskedTrial(record: FrozenTrial, claimed: boolean, error: unknown): Promise<void> {
+    try {
+      // Back where it was, with its number, where the storage can (it has no parameter yet).
+      if (claimed && (await this.storage.releaseTrial?.(record.id))) return;
+      const failed = await this.storage.updateTrial(record.id, {
+        state: "failed",
+        values: null,
+        systemAttrs: { failReason: `its ask could not be completed: ${errorMessage(error)}` },
+      });
+      this.absorb(failed);
+      if (claimed) {
+        const retry = await this.queueRetry(failed);
+        if (retry) this.absorb(retry);
+      }
+    } catch (abandonError) {
+      this.onWarning(
+        `trial ${record.number} could not be handed out (${errorMessage(error)}) nor marked failed (${errorMessage(abandonError)}); ` +
+          "it stays running until a reaper fails it",
+      );
     }
   }
 
@@ -1808,8 +1864,21 @@ export class Study implements TrialHost {
    * from the chosen trial's checkpoint with the chosen parameters.
    */
   private async askSegment(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial | null> {
-    let record = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
-    if (!record) return null;
+    const claimed = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
+    if (!claimed) return null;
+    let decided: FrozenTrial;
+    try {
+      decided = await this.decideSegment(claimed);
+    } catch (error) {
+      await this.abandonUnaskedTrial(claimed, true, error);
+      throw error;
+    }
+    return this.startTrial(decided, fixedDistributions, "claimed");
+  }
+
+  /** The claimed segment as {@link askSegment} runs it: rewritten with the scheduler's decision if its member's ready point was undecided. */
+  private async decideSegment(claimed: FrozenTrial): Promise<FrozenTrial> {
+    let record = claimed;
     const place = segmentPlace(record);
     if (place && place.parent !== null && record.systemAttrs[UNDECIDED_ATTR] === true) {
       await this.refresh();
@@ -1826,7 +1895,7 @@ export class Study implements TrialHost {
       });
       this.absorb(record);
     }
-    return this.startTrial(record, fixedDistributions);
+    return record;
   }
 
   /** Why {@link ask} has no segment to give a population study; always throws. */
