@@ -377,6 +377,14 @@ describe("Study", () => {
     const refused = await grid.ask();
     expect(() => refused.suggestFloat("z", 0, 1)).toThrow(GridMismatchError);
     await expect(grid.tell(refused, 1, { finishedElsewhere: "throw" })).rejects.toBeInstanceOf(TrialNotRunningError);
+    // Told by its number, as the trial object: the stored failure, then "already been told".
+    const byNumber = await grid.ask();
+    expect(() => byNumber.suggestFloat("z", 0, 1)).toThrow(GridMismatchError);
+    await expect(grid.tell(byNumber.number, { state: "failed" })).resolves.toMatchObject({ number: byNumber.number, state: "failed", systemAttrs: { failReason: expect.stringMatching(/^parameter "z" is not in the grid/) } });
+    await expect(grid.tell(byNumber.number, { state: "failed" })).rejects.toThrow(`trial ${byNumber.number} was not started by this study object`);
+    const byNumberThrows = await grid.ask();
+    expect(() => byNumberThrows.suggestFloat("z", 0, 1)).toThrow(GridMismatchError);
+    await expect(grid.tell(byNumberThrows.number, 1, { finishedElsewhere: "throw" })).rejects.toBeInstanceOf(TrialNotRunningError);
 
     // A queued value outside the range: failed though nobody tells it, and not queued again by a reaper.
     const queued = await createStudy({ name: "queued", storage, sampler: new RandomSampler({ seed: 1 }) });

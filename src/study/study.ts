@@ -724,6 +724,12 @@ export class Study implements TrialHost {
   private readonly finishing = new Set<number>();
   /** The write that fails each trial a suggestion left unable to go on (see {@link failTrialThatCannotGoOn}). */
   private readonly failedOnSuggest = new WeakMap<Trial, Promise<FrozenTrial>>();
+  /**
+   * Those trials by number, until told, so that a tell by number finds them as a tell of the object
+   * does (they are no longer active). The oldest are forgotten past {@link FAILED_ON_SUGGEST_KEPT}:
+   * a server whose clients never tell such trials must not keep them all.
+   */
+  private readonly failedOnSuggestByNumber = new Map<number, Trial>();
   /** Those writes still on their way, which {@link close} waits for. */
   private readonly failingWrites = new Set<Promise<unknown>>();
   /** Asks of optimize's lanes still on their way to storage: counted by stop conditions as running. */
@@ -1457,7 +1463,7 @@ export class Study implements TrialHost {
     options: { constraints?: NumberList; finishedElsewhere?: "warn" | "throw" },
     startNext: boolean,
   ): Promise<FrozenTrial> {
-    const trial = typeof trialOrNumber === "number" ? this.activeTrials.get(trialOrNumber) : trialOrNumber;
+    const trial = typeof trialOrNumber === "number" ? this.activeTrials.get(trialOrNumber) ?? this.failedOnSuggestByNumber.get(trialOrNumber) : trialOrNumber;
     if (!trial) {
       throw new Error(`trial ${String(trialOrNumber)} was not started by this study object (ask it here, or it has already been told)`);
     }
@@ -1554,8 +1560,9 @@ export class Study implements TrialHost {
     options: { finishedElsewhere?: "warn" | "throw" },
   ): Promise<FrozenTrial> {
     const stored = await failing;
-    // Told once, as any trial: a second tell is refused as "already been told".
+    // Told once, as any trial: a second tell is refused as "already been told" (by number: "not started").
     this.failedOnSuggest.delete(trial);
+    if (this.failedOnSuggestByNumber.get(trial.number) === trial) this.failedOnSuggestByNumber.delete(trial.number);
     const toldState = result !== null && typeof result === "object" && "state" in result ? result.state : "complete";
     if (toldState === "failed" || stored.state !== "failed") return stored;
     if (options.finishedElsewhere === "throw") throw new TrialNotRunningError(stored.id, stored.state, stored.number);
@@ -1580,6 +1587,8 @@ export class Study implements TrialHost {
     if (trial.finished || !this.ownTrials.has(trial) || this.failedOnSuggest.has(trial)) return reason;
     const failing = this.finish(trial, { state: "failed", reason }, {}, false);
     this.failedOnSuggest.set(trial, failing);
+    this.failedOnSuggestByNumber.set(trial.number, trial);
+    if (this.failedOnSuggestByNumber.size > FAILED_ON_SUGGEST_KEPT) this.failedOnSuggestByNumber.delete(this.failedOnSuggestByNumber.keys().next().value!);
     this.failingWrites.add(failing);
     failing.then(
       () => this.failingWrites.delete(failing),
@@ -2463,6 +2472,9 @@ export class Study implements TrialHost {
     };
   }
 }
+
+/** How many trials failed on a suggest and not told yet a study keeps by number for a tell (see failedOnSuggestByNumber). */
+const FAILED_ON_SUGGEST_KEPT = 1024;
 
 /** Most trials a one-at-a-time `optimize` runs ahead of their writes (see {@link WritePipeline}). */
 const PIPELINE_DEPTH = 16;
