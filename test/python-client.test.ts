@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, ROOT, tempDir } from "./fixtures/cli-run.js";
 import { type ServeProcess, startServe } from "./fixtures/serve-run.js";
@@ -21,7 +22,10 @@ beforeAll(async () => {
   if (!available) return;
   const made = tempDir("sextant-python-");
   cleanup = made.cleanup;
-  server = await startServe(made.dir, [], { SEXTANT_TOKEN: TOKEN });
+  // With a sampler that throws on a suggest, which the client must tell from other faults of the server.
+  const brokenSampler = pathToFileURL(join(ROOT, "test/fixtures/breaks-on-suggest-sampler.mjs")).href;
+  const nodeOptions = [process.env.NODE_OPTIONS, `--import=${brokenSampler}`].filter(Boolean).join(" ");
+  server = await startServe(made.dir, [], { SEXTANT_TOKEN: TOKEN, NODE_OPTIONS: nodeOptions });
 });
 
 afterAll(async () => {
@@ -69,6 +73,7 @@ runOrSkip("Python client", () => {
     expect(result.output).toMatch(/test_a_wrong_or_missing_token_gets_401 (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_optimize_stops_quietly_at_the_budget_of_sextant_create_trials\w* (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_optimize_stops_quietly_when_a_grid_has_no_point_left\w* (\([^)]*\) )?\.\.\. ok/);
+    expect(result.output).toMatch(/test_a_trial_the_server_failed_for_its_sampler_is_not_told_again\w* (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_a_categorical_choice_comes_back_as_declared_a_float_as_a_float_and_a_bool_as_a_bool (\([^)]*\) )?\.\.\. ok/);
   }, 300_000);
 });

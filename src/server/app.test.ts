@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { GPSampler, MedianPruner, PBTScheduler, RandomSampler, createStudy } from "../index.js";
+import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, createStudy, registerSampler } from "../index.js";
 import { MemoryStorage, StorageBusyError, openStorage, queueWaitingTrials } from "../storage/index.js";
 import { type ServerAppOptions, ServerConfigError, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
@@ -285,6 +285,49 @@ describe("HTTP API: trials", () => {
     expect([asked.status, asked.json.error.field, asked.json.error.code]).toEqual([409, "body.space.x", "fixed_param_out_of_range"]);
     const failed = (await call(app, "GET", "/studies/q/trials/1")).json.trial;
     expect([failed.state, failed.systemAttrs.failReason]).toEqual(["failed", `trial 1: enqueued value 1.5 of "x" is not inside ${JSON.stringify(x)}`]);
+  });
+
+  it("answers 500 with code sampler_failed once it has failed the trial whose sampler threw, so the client does not tell it again", async () => {
+    const random = new RandomSampler({ seed: 1 });
+    registerSampler({
+      name: "test-breaks-on-suggest",
+      description: "throws for a parameter named broken, proposes 7 for one named wild",
+      options: RANDOM_OPTIONS,
+      create: () => ({
+        name: "test-breaks-on-suggest",
+        inferRelativeSpace: () => ({}),
+        sampleRelative: () => ({}),
+        sampleIndependent: (snapshot, trial, name, distribution) => {
+          if (name === "broken") throw new Error("the model could not be fitted");
+          return name === "wild" ? 7 : random.sampleIndependent(snapshot, trial, name, distribution);
+        },
+      }),
+    });
+    const logged: string[] = [];
+    const { app } = newApp({ logError: (message) => logged.push(message) });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "test-breaks-on-suggest" } });
+    const trial = (await call(app, "POST", "/studies/s/trials")).json.trial;
+    // A plain 500: the client could not tell that the trial was failed, told it, met a 409 and warned "finished elsewhere".
+    const broken = await call(app, "POST", `/studies/s/trials/${trial.number}/suggest`, { name: "broken", distribution: SPACE.x });
+    expectShape(api.ErrorResponse, broken.json);
+    expect([broken.status, broken.json.error.code, broken.json.error.message]).toEqual([
+      500,
+      "sampler_failed",
+      "the study's sampler failed (the model could not be fitted); the server has failed trial 0 with this reason, so go on with the next trial",
+    ]);
+    const stored = (await call(app, "GET", `/studies/s/trials/${trial.number}`)).json.trial;
+    expect([stored.state, stored.systemAttrs.failReason]).toEqual(["failed", "the model could not be fitted"]);
+    expect(logged).toEqual([expect.stringMatching(/^sextant serve: the sampler of study "s" failed on trial 0: Error: the model could not be fitted\n\s+at /)]);
+    // A value outside the distribution, and an ask whose space the sampler cannot serve, alike.
+    const other = (await call(app, "POST", "/studies/s/trials")).json.trial;
+    const wild = await call(app, "POST", `/studies/s/trials/${other.number}/suggest`, { name: "wild", distribution: SPACE.x });
+    expect([wild.status, wild.json.error.code, wild.json.error.message]).toEqual([500, "sampler_failed", expect.stringMatching(/^the study's sampler failed \(trial 1: the sampler proposed 7 for "wild", which is not inside .*\); the server has failed trial 1/)]);
+    const asked = await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x, broken: SPACE.x } });
+    expect([asked.status, asked.json.error.code, asked.json.error.message]).toEqual([500, "sampler_failed", expect.stringMatching(/the server has failed trial 2 with this reason/)]);
+    expect((await call(app, "GET", "/studies/s/trials/2")).json.trial.state).toBe("failed");
+    // The API description says what the code means.
+    const { app: plain } = newApp();
+    expect((await call(plain, "GET", "/openapi.json")).json.paths["/api/v1/studies/{study}/trials/{number}/suggest"].post.responses["500"].description).toMatch(/sampler_failed/);
   });
 
   it("fails the trial of a suggest the study cannot serve before it answers, so the client need not fail it", async () => {
@@ -1282,6 +1325,7 @@ describe("HTTP API: OpenAPI document", () => {
       "fixed_param_out_of_range",
       "grid_value_out_of_range",
       "param_not_in_grid",
+      "sampler_failed",
     ]);
     expect(askConflict.properties.error.properties.code.description).toMatch(/study_half_made \(409\) means a `sextant create` is still making the study/);
     expect(askConflict.properties.error.properties.code.description).toMatch(/trial_budget_spent \(409 from POST \/studies\/\{study\}\/trials\)/);

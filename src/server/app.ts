@@ -633,6 +633,24 @@ export function createServerApp(options: ServerAppOptions): Hono {
   }
 
   /**
+   * The answer to an error the study's sampler threw (or a value outside the distribution that it
+   * proposed) while a trial was asked or suggested, once the study has stored that trial as failed:
+   * 500, as for any fault on the server's side, with the code `sampler_failed` that tells the client
+   * the trial is failed already, so it neither tells it again nor takes the 409 of that tell for a
+   * trial finished elsewhere. Logged with its stack, for whoever runs the server. Null for any other
+   * error, and for those with an answer of their own (a grid that does not fit, a queued value out
+   * of range).
+   */
+  function samplerFailure(study: Study, error: unknown): HttpError | null {
+    if (httpErrorOf(error) !== null) return null;
+    const failed = study.trialFailedBy(error);
+    if (!failed) return null;
+    const reason = String(failed.systemAttrs.failReason);
+    logError(`sextant serve: the sampler of study "${study.name}" failed on trial ${failed.number}: ${error instanceof Error && error.stack ? error.stack : reason}`);
+    return new HttpError(500, `the study's sampler failed (${reason}); the server has failed trial ${failed.number} with this reason, so go on with the next trial`, undefined, "sampler_failed");
+  }
+
+  /**
    * Changes a running trial and answers once the change is stored, so any server reading it next
    * sees it. A change that throws is answered once what it did is stored too: a suggest the study
    * cannot serve (a queued value outside the range, a grid that does not fit) has failed the trial,
@@ -648,7 +666,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       } catch (error) {
         // The error the client gets is the change's; a write that fails here fails again at its tell.
         await study.flushTrial(trial).catch(() => undefined);
-        throw error;
+        throw samplerFailure(study, error) ?? error;
       }
       await study.flushTrial(trial);
       return answer;
@@ -817,7 +835,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
               throw new HttpError(409, error.message, `body.space.${error.paramName}`, "fixed_param_out_of_range");
             }
             if (error instanceof GridMismatchError) throw new HttpError(409, error.message, `body.space.${error.paramName}`, gridMismatchCode(error));
-            throw error;
+            throw samplerFailure(study, error) ?? error;
           }
           // Marked in the same write as the asked parameters: a client killed before its first
           // beat (the Python client's comes after 5 s) would otherwise leave the trial running forever.

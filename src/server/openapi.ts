@@ -81,6 +81,7 @@ export function openApiDocument(routes: readonly RouteDoc[], prefix: string, ver
         "409": error,
         "405": { ...error, description: "the path takes other methods, listed in the Allow header" },
         ...(route.body ? { "413": error, "415": { ...error, description: "the body is not application/json" } } : {}),
+        "500": { ...error, description: "a fault on the server's side, logged there; with `code` sampler_failed (an ask or suggest), the study's sampler failed and the server has failed that trial" },
         "503": error,
       },
       security: [{ bearer: [] }, {}],

@@ -730,6 +730,8 @@ export class Study implements TrialHost {
    * a server whose clients never tell such trials must not keep them all.
    */
   private readonly failedOnSuggestByNumber = new Map<number, Trial>();
+  /** Each error that made this study fail a trial (see {@link trialFailedBy}), with the trial as stored failed. */
+  private readonly trialsFailedByError = new WeakMap<object, FrozenTrial>();
   /** Those writes still on their way, which {@link close} waits for. */
   private readonly failingWrites = new Set<Promise<unknown>>();
   /** Asks of optimize's lanes still on their way to storage: counted by stop conditions as running. */
@@ -1299,7 +1301,8 @@ export class Study implements TrialHost {
     } catch (error) {
       // A queued value outside the asked space is the queue's doing, not the sampler's.
       const reason = isA(error, FixedParamOutOfRangeError) ? errorMessage(error) : `sampler error: ${errorMessage(error)}`;
-      await this.tell(trial, { state: "failed", reason }).catch(() => undefined);
+      const failed = await this.tell(trial, { state: "failed", reason }).catch(() => null);
+      if (failed?.state === "failed") this.rememberFailure(error, failed);
       throw error;
     }
   }
@@ -1585,7 +1588,10 @@ export class Study implements TrialHost {
   failTrialThatCannotGoOn(trial: Trial, error: unknown): string {
     const reason = errorMessage(error);
     if (trial.finished || !this.ownTrials.has(trial) || this.failedOnSuggest.has(trial)) return reason;
-    const failing = this.finish(trial, { state: "failed", reason }, {}, false);
+    const failing = this.finish(trial, { state: "failed", reason }, {}, false).then((stored) => {
+      if (stored.state === "failed") this.rememberFailure(error, stored);
+      return stored;
+    });
     this.failedOnSuggest.set(trial, failing);
     this.failedOnSuggestByNumber.set(trial.number, trial);
     if (this.failedOnSuggestByNumber.size > FAILED_ON_SUGGEST_KEPT) this.failedOnSuggestByNumber.delete(this.failedOnSuggestByNumber.keys().next().value!);
@@ -1598,6 +1604,29 @@ export class Study implements TrialHost {
       },
     );
     return reason;
+  }
+
+  /**
+   * The trial this study failed because `error` was thrown while the trial was asked or suggested a
+   * parameter (a sampler that threw or proposed a value outside the distribution, a grid that does
+   * not fit, a queued value out of range), as stored once that failure was written; undefined for
+   * any other error, and while the write is on its way or where it failed. The HTTP service answers
+   * such an error with the code that tells its client the trial is failed already.
+   *
+   * @example
+   * try {
+   *   trial.suggestFloat("lr", 1e-4, 1e-1);
+   * } catch (error) {
+   *   await study.flushTrial(trial); // the failing write has ended
+   *   if (study.trialFailedBy(error)) console.log(`trial ${trial.number} was failed by the study`);
+   * }
+   */
+  trialFailedBy(error: unknown): FrozenTrial | undefined {
+    return error !== null && (typeof error === "object" || typeof error === "function") ? this.trialsFailedByError.get(error) : undefined;
+  }
+
+  private rememberFailure(error: unknown, failed: FrozenTrial): void {
+    if (error !== null && (typeof error === "object" || typeof error === "function")) this.trialsFailedByError.set(error, failed);
   }
 
   /** Once, at the first complete trial: which parameters of the source studies this study cannot use, and why. */

@@ -27,6 +27,7 @@ __all__ = [
     "IntDistribution",
     "Recommendation",
     "SamplerExhaustedError",
+    "SamplerFailedError",
     "SextantError",
     "ServerTimeoutError",
     "ServerUnreachableError",
@@ -124,6 +125,17 @@ class GridMismatchError(SextantError):
             study.optimize(objective, n_trials=10)
         except sextant_client.GridMismatchError as error:
             print("the grid does not fit", error.field, error.message)
+    """
+
+
+class SamplerFailedError(SextantError):
+    """A `suggest_*` (or an `ask` with fixed_distributions) that the study's sampler could not serve: it raised, or
+    proposed a value outside the distribution asked for (HTTP 500, `code` "sampler_failed"; the server logs the error).
+
+    The server has failed the trial with the sampler's message as its reason, so the trial is not told
+    again: its heartbeat stops, `study.tell(trial, state=TrialState.FAIL)` returns it as stored, and
+    `optimize` raises the error as for any error of the objective (without warning that the trial was
+    "finished elsewhere"). The fault lies with the study's sampler or its options, not with the objective.
     """
 
 
@@ -554,6 +566,8 @@ class _Connection:
                 cls = FixedParamOutOfRangeError
             elif response.status == 409 and code in ("grid_value_out_of_range", "param_not_in_grid"):
                 cls = GridMismatchError
+            elif response.status == 500 and code == "sampler_failed":
+                cls = SamplerFailedError
             elif response.status == 409 and error.get("field") == "body.name":
                 cls = DuplicatedStudyError
             else:
@@ -774,15 +788,16 @@ class _Heartbeat(threading.Thread):
         self._stopped.set()
 
 
-# The codes of a suggest's 409 after which the server has failed the trial itself: it cannot go on.
-_CODES_OF_A_FAILED_TRIAL = ("fixed_param_out_of_range", "grid_value_out_of_range", "param_not_in_grid")
+# The codes of a suggest's error answer (409, or 500 for the sampler's own failure) after which the
+# server has failed the trial itself: it cannot go on.
+_CODES_OF_A_FAILED_TRIAL = ("fixed_param_out_of_range", "grid_value_out_of_range", "param_not_in_grid", "sampler_failed")
 
 
 class Trial:
     """A running trial. Parameters are sampled by the server, one call per new name (define-by-run).
 
-    A `suggest_*` that raises FixedParamOutOfRangeError or GridMismatchError leaves a trial that
-    cannot go on: the server has failed it with the error's message as its reason, its heartbeat
+    A `suggest_*` that raises FixedParamOutOfRangeError, GridMismatchError or SamplerFailedError
+    leaves a trial that cannot go on: the server has failed it with the error's message as its reason, its heartbeat
     stops, and `study.tell(trial, state=TrialState.FAIL)` returns it as stored.
     """
 
@@ -824,7 +839,7 @@ class Trial:
             value = self.study._connection.request("POST", self._path("suggest"), {"name": name, "distribution": wire}, query=self._query(),
                                                    repeatable=True)["value"]
         except SextantError as error:
-            if error.status == 409 and error.code in _CODES_OF_A_FAILED_TRIAL:
+            if error.status in (409, 500) and error.code in _CODES_OF_A_FAILED_TRIAL:
                 # The server has failed the trial with this reason before answering: nothing is left
                 # to keep alive, and a tell of FAIL (what callers did before) answers what it stored.
                 self._failed_by_server = error.message

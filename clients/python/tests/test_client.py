@@ -580,6 +580,33 @@ class GridMismatchTest(ClientTestCase):
         study.close()
 
 
+class SamplerFailedTest(ClientTestCase):
+    def test_a_trial_the_server_failed_for_its_sampler_is_not_told_again(self):
+        # The sampler comes from test/fixtures/breaks-on-suggest-sampler.mjs, which test/python-client.test.ts loads into the server.
+        try:
+            study = sextant_client.create_study(URL, unique("breaks"), "minimize", sampler="test-breaks-on-suggest")
+        except SextantError as error:
+            if error.status == 400 and error.field == "body.sampler":
+                self.skipTest("the server has no test-breaks-on-suggest sampler (test/python-client.test.ts loads it)")
+            raise
+        with warnings.catch_warnings(record=True) as caught, self.assertRaises(sextant_client.SamplerFailedError) as failed:
+            warnings.simplefilter("always")
+            study.optimize(lambda trial: trial.suggest_float("x", 0, 1) + trial.suggest_float("broken", 0, 1), n_trials=2)
+        self.assertEqual((failed.exception.status, failed.exception.code), (500, "sampler_failed"))
+        self.assertIn("the server has failed trial 0", failed.exception.message)
+        self.assertIsInstance(failed.exception, SextantError)
+        # A plain 500 before: optimize told the trial again, met a 409 and warned that it was "finished elsewhere".
+        self.assertEqual([str(w.message) for w in caught], [])
+        self.assertEqual([(t.state, t.system_attrs["failReason"]) for t in study.trials], [(TrialState.FAIL, "the model could not be fitted")])
+        # In ask/tell its heartbeat stops, and a tell of FAIL answers the trial as stored.
+        trial = study.ask()
+        with self.assertRaises(sextant_client.SamplerFailedError):
+            trial.suggest_float("broken", 0, 1)
+        self.assertNotIn(trial.number, study._heartbeats)
+        self.assertEqual(study.tell(trial, state=TrialState.FAIL).state, TrialState.FAIL)
+        study.close()
+
+
 class HalfMadeStudyTest(ClientTestCase):
     def test_ask_and_optimize_on_a_study_sextant_create_is_still_making_raise_a_named_error(self):
         # The server's 409 had no code, and the client raised a bare SextantError like any other 409.
