@@ -449,7 +449,7 @@ describe("Study", () => {
       ["waiting", undefined, { x: 0.25 }],
     ]);
     const retried = await study.ask();
-    expect([retried.number, retried.suggestFloat("x", 0, 1)]).toEqual([2, 0.25]);
+    expect([retried.number, retried.suggestFloat("x", 0, 1), retried.systemAttrs.retryCount]).toEqual([2, 0.25, 0]);
     await study.tell(retried, 1);
     // Where even the failing write fails, the trial is left to the reapers, which take it as any silent trial.
     refuse.trialsSince = 1;
@@ -461,6 +461,13 @@ describe("Study", () => {
     expect((await stored())[3]![0]).toBe("running");
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(await study.reapStaleTrials(0)).toEqual({ reaped: [3], retries: [4] });
+    // A retry that has used up its retries still goes back: it never ran, so the hand-back is no retry.
+    await study.ask().then((trial) => study.tell(trial, 1)); // trial 4
+    await storage.createTrial(study.id, { state: "waiting", systemAttrs: { fixedParams: { x: 0.75 }, retryOf: 3, retryCount: 3 } }); // trial 5
+    refuse.trialsSince = 1;
+    await expect(study.ask()).rejects.toThrow("connection reset");
+    const last = await study.ask();
+    expect([last.number, last.suggestFloat("x", 0, 1), last.systemAttrs.retryOf, last.systemAttrs.retryCount]).toEqual([6, 0.75, 5, 3]);
   });
 
   it("gives back the segment of a population whose ask a storage error stopped after it was claimed", async () => {

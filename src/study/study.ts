@@ -1311,8 +1311,8 @@ export class Study implements TrialHost {
    * Fails a trial that a storage error stopped {@link ask} from handing out (it was claimed or
    * created, and then the read of the study's changes, or a segment's decision, could not be
    * written): nobody holds it, and the caller gets the error, not the trial. A trial claimed from
-   * the queue goes back to it (queued again with its values, as a reaped trial is), so a budget of
-   * queued trials does not end one short. Best effort: where storage refuses this too, the trial
+   * the queue goes back to it (queued again with its values, as a reaped trial is, but with its
+   * `retryCount` unchanged: it never ran), so a budget of queued trials does not end one short. Best effort: where storage refuses this too, the trial
    * stays running for the reapers, which take it as a silent one (a trial of the HTTP service is
    * reapable until its ask is answered: see ASK_PENDING_ATTR).
    */
@@ -1327,8 +1327,9 @@ export class Study implements TrialHost {
       });
       this.absorb(failed);
       if (claimed) {
-        const retry = await this.queueRetry(failed);
-        if (retry) this.absorb(retry);
+        // Never run, so no retry: it keeps its count, and goes back however many times it was retried.
+        const queued = await this.queueAgain(failed, retryCountOf(failed));
+        if (queued) this.absorb(queued);
       }
     } catch (abandonError) {
       this.onWarning(
@@ -2245,7 +2246,11 @@ export class Study implements TrialHost {
    */
   async queueRetry(failed: FrozenTrial, maxRetries: number = DEFAULT_MAX_RETRIES): Promise<FrozenTrial | null> {
     if (!hasRetriesLeft(failed, maxRetries)) return null;
-    const retryCount = retryCountOf(failed);
+    return this.queueAgain(failed, retryCountOf(failed) + 1);
+  }
+
+  /** {@link queueRetry}'s write: `failed` queued again with its values, its segment, and `retryCount`. */
+  private queueAgain(failed: FrozenTrial, retryCount: number): Promise<FrozenTrial | null> {
     const fixedParams = { ...((failed.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>), ...failed.params };
     // A population segment is retried as the same segment: same member, parent and starting checkpoint.
     const segment: Record<string, JsonValue> = {};
@@ -2256,7 +2261,7 @@ export class Study implements TrialHost {
     return this.storage.createTrialOnce(this.id, `retry:${failed.number}`, {
       state: "waiting",
       userAttrs: { ...failed.userAttrs },
-      systemAttrs: { fixedParams, retryOf: failed.number, retryCount: retryCount + 1, ...segment },
+      systemAttrs: { fixedParams, retryOf: failed.number, retryCount, ...segment },
     });
   }
 
