@@ -468,6 +468,15 @@ describe("Study", () => {
     await expect(study.ask()).rejects.toThrow("connection reset");
     const last = await study.ask();
     expect([last.number, last.suggestFloat("x", 0, 1), last.systemAttrs.retryOf, last.systemAttrs.retryCount]).toEqual([6, 0.75, 5, 3]);
+    // Failed, but not queued again: said as such, not as a trial left running.
+    await study.tell(last, 1);
+    await study.enqueueTrial({ x: 0.5 });
+    const createTrialOnce = storage.createTrialOnce.bind(storage);
+    storage.createTrialOnce = () => Promise.reject(new Error("disk full"));
+    refuse.trialsSince = 1;
+    await expect(study.ask()).rejects.toThrow("connection reset");
+    storage.createTrialOnce = createTrialOnce;
+    expect(warnings.at(-1)).toBe("trial 7 could not be handed out (connection reset) and was failed, but not queued again (disk full): its values are lost to the queue");
   });
 
   it("gives back the segment of a population whose ask a storage error stopped after it was claimed", async () => {

@@ -1312,30 +1312,36 @@ export class Study implements TrialHost {
    * created, and then the read of the study's changes, or a segment's decision, could not be
    * written): nobody holds it, and the caller gets the error, not the trial. A trial claimed from
    * the queue goes back to it (queued again with its values, as a reaped trial is, but with its
-   * `retryCount` unchanged: it never ran), so a budget of queued trials does not end one short. Best effort: where storage refuses this too, the trial
-   * stays running for the reapers, which take it as a silent one (a trial of the HTTP service is
-   * reapable until its ask is answered: see ASK_PENDING_ATTR).
+   * `retryCount` unchanged: it never ran), so a budget of queued trials does not end one short.
+   * Best effort: where storage refuses this too, the trial stays running for the reapers, which
+   * take it as a silent one (a trial of the HTTP service is reapable until its ask is answered:
+   * see ASK_PENDING_ATTR).
    */
   private async abandonUnaskedTrial(record: FrozenTrial, claimed: boolean, error: unknown): Promise<void> {
+    let failed: FrozenTrial;
     try {
       // Back where it was, with its number, where the storage can (it has no parameter yet).
       if (claimed && (await this.storage.releaseTrial?.(record.id))) return;
-      const failed = await this.storage.updateTrial(record.id, {
+      failed = await this.storage.updateTrial(record.id, {
         state: "failed",
         values: null,
         systemAttrs: { failReason: `its ask could not be completed: ${errorMessage(error)}` },
       });
-      this.absorb(failed);
-      if (claimed) {
-        // Never run, so no retry: it keeps its count, and goes back however many times it was retried.
-        const queued = await this.queueAgain(failed, retryCountOf(failed));
-        if (queued) this.absorb(queued);
-      }
     } catch (abandonError) {
       this.onWarning(
         `trial ${record.number} could not be handed out (${errorMessage(error)}) nor marked failed (${errorMessage(abandonError)}); ` +
           "it stays running until a reaper fails it",
       );
+      return;
+    }
+    this.absorb(failed);
+    if (!claimed) return;
+    try {
+      // Never run, so no retry: it keeps its count, and goes back however many times it was retried.
+      const queued = await this.queueAgain(failed, retryCountOf(failed));
+      if (queued) this.absorb(queued);
+    } catch (queueError) {
+      this.onWarning(`trial ${record.number} could not be handed out (${errorMessage(error)}) and was failed, but not queued again (${errorMessage(queueError)}): its values are lost to the queue`);
     }
   }
 
