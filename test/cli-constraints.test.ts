@@ -111,6 +111,30 @@ describe("constraints reported by a command", () => {
     expect(empty.stderr).toContain('no feasible trial yet in "none2"');
   });
 
+  it("sextant export writes each trial's constraint values as CSV columns, so feasible rows can be told apart", async () => {
+    const study = await createStudy({ name: "limits", storage: `sqlite:${join(dir, "sextant.db")}`, directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 1 }) });
+    for (const constraints of [undefined, [0.25, -1], [-0.5, 0]]) {
+      const trial = await study.ask();
+      trial.suggestFloat("x", 0, 1);
+      await study.tell(trial, [trial.number, 2 * trial.number], constraints ? { constraints } : {});
+    }
+    await study.close();
+    const exported = await sextant(["export", "limits", "--format", "csv"], { cwd: dir });
+    expect(exported.code, exported.stderr).toBe(0);
+    const [header, ...rows] = exported.stdout.trimEnd().split("\r\n").map((line) => line.split(","));
+    expect(header!.slice(0, 7)).toEqual(["number", "state", "value_0", "value_1", "constraint_0", "constraint_1", "params_x"]);
+    expect(rows.map((row) => row.slice(4, 6))).toEqual([["", ""], ["0.25", "-1"], ["-0.5", "0"]]);
+
+    // A study without constraints keeps the columns it always had.
+    const plain = await createStudy({ name: "plain", storage: `sqlite:${join(dir, "sextant.db")}`, sampler: new RandomSampler({ seed: 1 }) });
+    const trial = await plain.ask();
+    trial.suggestFloat("x", 0, 1);
+    await plain.tell(trial, 1);
+    await plain.close();
+    const unconstrained = await sextant(["export", "plain"], { cwd: dir });
+    expect(unconstrained.stdout.split("\r\n")[0]).toBe("number,state,value,params_x,datetime_start,datetime_complete,duration_seconds,fail_reason");
+  });
+
   it("a constraint that is not a number fails the trial with a reason naming it", async () => {
     const run = await sextant(["tune", "--study", "bad", "--trials", "1", "--quiet", ...command(["--bad"])], { cwd: dir });
     expect(run.code).toBe(1);

@@ -497,10 +497,14 @@ export async function exportCommand(
       text = JSON.stringify({ study: record.name, directions: record.directions, trials: trials.map(trialJson) }, null, 2) + "\n";
     } else {
       const params = paramNames(trials);
+      // Constraint values are part of a constrained trial's result: without them a spreadsheet
+      // cannot tell the feasible rows (every value <= 0) from the ones best and the front leave out.
+      const constraintCount = Math.max(0, ...trials.map((t) => trialConstraints(t)?.length ?? 0));
       const headers = [
         "number",
         "state",
         ...valueHeaders(record.directions),
+        ...Array.from({ length: constraintCount }, (_, i) => `constraint_${i}`),
         ...params.map((p) => `params_${p}`),
         "datetime_start",
         "datetime_complete",
@@ -515,6 +519,10 @@ export async function exportCommand(
           String(t.number),
           t.state,
           ...record.directions.map((_, i) => (t.values?.[i] === undefined ? "" : String(t.values[i]))),
+          ...Array.from({ length: constraintCount }, (_, i) => {
+            const value = trialConstraints(t)?.[i];
+            return value === undefined ? "" : String(value);
+          }),
           ...params.map((p) => (shown[p] === undefined ? "" : shown[p] === null ? "null" : String(shown[p]))),
           t.startedAt === null ? "" : new Date(t.startedAt).toISOString(),
           t.finishedAt === null ? "" : new Date(t.finishedAt).toISOString(),
