@@ -118,6 +118,21 @@ describe("headToHead", () => {
   });
 });
 
+describe("a budget without a Friedman test", () => {
+  it("says why: one optimizer alone, rather than too few problems", () => {
+    const results = [A, B, C].flatMap((p) => [0, 1].map((seed) => run(p, "tpe", seed, 2, 1)));
+    const settings: RunSettings = { trials: 20, problems: [A, B, C], optimizers: ["tpe"], seeds: [0, 1] };
+    // It said "too few complete problems (3) for a Friedman test" with three problems at hand.
+    const alone = buildReport(results, settings, [20]).summary;
+    expect(alone).toContain("At 20 trials: one optimizer (tpe) alone: nothing to compare it with, so no Friedman test.");
+    // Said "in this directory" also when the directory had random runs that --optimizers left out.
+    expect(alone[0]).toMatch(/^No random-search run is among the optimizers reported/);
+    const oneProblem = [0, 1].flatMap((seed) => [run(A, "tpe", seed, 2, 1), run(A, "random", seed, 3, 3)]);
+    const summary = buildReport(oneProblem, { ...settings, problems: [A], optimizers: ["tpe", "random"] }, [20]).summary;
+    expect(summary).toContain("At 20 trials: 1 problem(s) on which every optimizer ran: too few for a Friedman test (it needs 2).");
+  });
+});
+
 describe("the best average rank", () => {
   it("names every optimizer tied there, not the first of them", () => {
     // "best average rank: tpe, 1.50" was printed with random at 1.50 too.

@@ -12,7 +12,7 @@ import { problemGroups, PROBLEM_GROUPS, rebaseReferenceProblems } from "./groups
 import { performanceProfiles, type PerformanceProfile } from "./protocols.js";
 import type { RunResult } from "./run-one.js";
 import { BenchmarkInputError, makeWritableFolder, readResults, readRunSettings, type RunSettings } from "./runner.js";
-import { averageRanks, cliques, friedmanTest, nemenyiCriticalDifference, spearman, type FriedmanResult } from "./stats.js";
+import { averageRanks, cliques, friedmanTest, NEMENYI_Q_05, nemenyiCriticalDifference, spearman, type FriedmanResult } from "./stats.js";
 import { curveRegret, groupResults, median, normalizedScore, quantile, randomReference, REGRET_FLOOR, regretAt, type Rebase } from "./summary.js";
 import { cdDiagram, heatMap, linePlot, type Series } from "./svg.js";
 
@@ -92,6 +92,8 @@ export function bestRankText(byRank: readonly { optimizer: string; averageRank: 
 }
 
 const ALPHA = 0.05;
+/** The most optimizers a Friedman test with its Nemenyi post-hoc is run on: the last row of the table of q_α. */
+const MAX_TESTED_OPTIMIZERS = Math.max(...Object.keys(NEMENYI_Q_05).map(Number));
 
 /** The default budgets: 10, 30, 100, 300, 1000 up to the run's budget, and the budget itself. */
 export function defaultBudgets(trials: number): number[] {
@@ -164,7 +166,7 @@ function compareAt(grouped: Map<string, Map<string, RunResult[]>>, optimizers: s
     }
   }
   const table = complete.map(([, byOptimizer]) => optimizers.map((o) => median(byOptimizer.get(o)!.map((r) => regretAt(r, budget)))));
-  const canTest = table.length >= 2 && optimizers.length >= 2 && optimizers.length <= 20;
+  const canTest = table.length >= 2 && optimizers.length >= 2 && optimizers.length <= MAX_TESTED_OPTIMIZERS;
   const friedman = canTest ? { ...friedmanTest(table), criticalDifference: nemenyiCriticalDifference(optimizers.length, table.length) } : null;
   const ranks = friedman?.averageRanks ?? optimizers.map(() => NaN);
   const significant: [string, string][] = [];
@@ -234,13 +236,25 @@ const fmt = (x: number): string =>
   Number.isNaN(x) ? "-" : !Number.isFinite(x) ? (x > 0 ? "∞" : "-∞") : x === 0 ? "0" : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(3);
 const pValue = (p: number): string => (p < 1e-4 ? "p < 0.0001" : `p = ${p.toPrecision(2)}`);
 
+/**
+ * Why a comparison has no Friedman test. It needs two problems on which every optimizer ran, and
+ * 2 to 20 optimizers (the Nemenyi table's range); one optimizer alone was said to have "too few
+ * complete problems", however many it had.
+ */
+function whyNoFriedmanTest(comparison: BudgetComparison): string {
+  const k = comparison.optimizers.length;
+  if (k < 2) return `one optimizer (${comparison.optimizers[0]?.optimizer ?? "none"}) alone: nothing to compare it with, so no Friedman test`;
+  if (k > MAX_TESTED_OPTIMIZERS) return `${k} optimizers: more than the ${MAX_TESTED_OPTIMIZERS} the Nemenyi test is tabulated for, so no Friedman test`;
+  return `${comparison.problems.length} problem(s) on which every optimizer ran: too few for a Friedman test (it needs 2)`;
+}
+
 function plainSummary(comparisons: readonly BudgetComparison[], reference: string | undefined): string[] {
   const lines: string[] = [];
-  if (reference === undefined) lines.push("No random-search run is in this directory, so normalized scores and performance profiles are left out (add `random` or `optuna-random`).");
+  if (reference === undefined) lines.push("No random-search run is among the optimizers reported, so normalized scores and performance profiles are left out (add `random` or `optuna-random`, to the run or to `--optimizers`).");
   for (const c of comparisons) {
     const f = c.friedman;
     if (f === null) {
-      lines.push(`At ${c.budget} trials there are too few complete problems (${c.problems.length}) for a Friedman test.`);
+      lines.push(`At ${c.budget} trials: ${whyNoFriedmanTest(c)}.`);
       continue;
     }
     const byRank = [...c.optimizers].sort((a, b) => a.averageRank - b.averageRank);
@@ -292,7 +306,7 @@ export function pairVerdict(comparison: BudgetComparison, optimizer: string, ref
   const rankOf = (o: string): number => comparison.optimizers.find((x) => x.optimizer === o)?.averageRank ?? NaN;
   const rankDifference = rankOf(optimizer) - rankOf(reference);
   if (f === null) {
-    return { verdict: "no test", rankDifference, criticalDifference: NaN, reason: `${comparison.problems.length} problem: too few for a Friedman test` };
+    return { verdict: "no test", rankDifference, criticalDifference: NaN, reason: whyNoFriedmanTest(comparison) };
   }
   const cd = f.criticalDifference;
   const figures = `Δrank ${rankDifference >= 0 ? "+" : ""}${rankDifference.toFixed(2)}, CD ${cd.toFixed(2)}`;
