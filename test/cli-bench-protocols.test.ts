@@ -85,6 +85,9 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     const tooMany = await run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "4"]);
     expect(tooMany.code).toBe(2);
     expect(tooMany.stderr).toMatch(/--size: 4 problems asked for, lab has 3/);
+    // Both sides of a split count: it said "--size: 4 problems asked for" to --size 2 --test 2.
+    const tooManySplit = await run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "2", "--test", "2"]);
+    expect([tooManySplit.code, tooManySplit.stderr]).toEqual([2, "sextant: --size 2 and --test 2: 4 problems asked for, lab has 3 with runs of every reference\n"]);
 
     const report = await run(["bench", "report", "lab", "--json"]);
     const markdown = readFileSync((JSON.parse(report.stdout) as { markdown: string }).markdown, "utf8");

@@ -436,7 +436,11 @@ export async function benchSubsetCommand(dir: string, flags: { references: strin
   if (unknown.length > 0) throw new UsageError(`--references: ${dir} holds no runs of "${unknown[0]}"; it holds ${settings.optimizers.join(", ")}`);
   const points = referencePerformancePoints(results, references);
   const wanted = flags.size + (flags.test ?? 0);
-  if (wanted > points.length) throw new UsageError(`--size: ${wanted} problems asked for, ${dir} has ${points.length} with runs of every reference`);
+  if (wanted > points.length) {
+    // Named as given: with --test, the count is the sum of both sides, which neither flag said.
+    const asked = flags.test === undefined ? "--size" : `--size ${flags.size} and --test ${flags.test}`;
+    throw new UsageError(`${asked}: ${wanted} problems asked for, ${dir} has ${points.length} with runs of every reference`);
+  }
   if (flags.test !== undefined) {
     const split = splitDevTest(points, flags.size, flags.test, splitStratum);
     if (flags.json) {
