@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseOptimizerList, parseOptimizerSpec } from "./optimizers.js";
+import { optimizerIdentity, parseOptimizerList, parseOptimizerSpec } from "./optimizers.js";
 
 describe("optimizer specs", () => {
   it("reads Sextant samplers with options and Optuna references", () => {
@@ -11,6 +11,19 @@ describe("optimizer specs", () => {
     });
     expect(parseOptimizerSpec("optuna-tpe-mv")).toEqual({ kind: "optuna", label: "optuna-tpe-mv", sampler: "optuna-tpe-mv", options: {} });
     expect(parseOptimizerList("auto, random,optuna-qmc").map((s) => s.label)).toEqual(["auto", "random", "optuna-qmc"]);
+  });
+
+  it("knows one optimizer whatever the spelling of its options, its sampler's and its pruner's", () => {
+    const same = (a: string, b: string): boolean => optimizerIdentity(parseOptimizerSpec(a)) === optimizerIdentity(parseOptimizerSpec(b));
+    expect(same("tpe:n_startup_trials=5:multivariate=true", "tpe:multivariate=yes:nStartupTrials=5")).toBe(true);
+    expect(same("tpe+asha:minResource=1", "tpe+asha:min_resource=1")).toBe(true);
+    expect(same("optuna-tpe:nStartupTrials=5", "optuna-tpe:n_startup_trials=5")).toBe(true);
+    expect(same("tpe:n_startup_trials=5", "tpe:n_startup_trials=6")).toBe(false);
+    expect(same("tpe", "tpe+asha")).toBe(false);
+    expect(same("tpe", "optuna-tpe")).toBe(false);
+    expect(() => parseOptimizerList("tpe:n_startup_trials=5,random,tpe:nStartupTrials=5")).toThrow(
+      /optimizers: "tpe:n_startup_trials=5" and "tpe:nStartupTrials=5" are the same optimizer, its options spelled two ways; list it once/,
+    );
   });
 
   it("takes tpe:magicClipExponent=null, Optuna's magic clip, as the CLI and new TPESampler do", () => {

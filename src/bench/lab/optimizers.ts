@@ -13,6 +13,7 @@ import {
   parseOptions,
   prunerEntries,
   prunerNames,
+  samplerEntries,
   samplerNames,
   type OptionSchema,
   type Pruner,
@@ -192,6 +193,47 @@ export function parseOptimizerSpec(text: string): OptimizerSpec {
   return { kind: "sextant", label, sampler: name, options, ...(pruner === undefined ? {} : { pruner }) };
 }
 
+/** Options as read against a component's schema (canonical names, typed values), keys sorted, as JSON. */
+function canonicalOptions(owner: string, options: Readonly<Record<string, string>>, schema: OptionSchema | undefined): string {
+  const parsed: Record<string, unknown> = schema === undefined ? { ...options } : parseOptions(owner, options, schema);
+  return JSON.stringify(Object.fromEntries(Object.entries(parsed).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+}
+
+/**
+ * What a spec configures, whatever the spelling of its options: `tpe:n_startup_trials=5` and
+ * `tpe:nStartupTrials=5` are one optimizer. (Options left at their defaults are not filled in:
+ * `tpe` and a spec that spells out a default still count as two.)
+ *
+ * @example
+ * optimizerIdentity(parseOptimizerSpec("tpe:n_startup_trials=5")) === optimizerIdentity(parseOptimizerSpec("tpe:nStartupTrials=5")); // true
+ */
+export function optimizerIdentity(spec: OptimizerSpec): string {
+  // Optuna options were already read to Optuna's keyword names and JSON values.
+  const samplerSchema = spec.kind === "sextant" ? samplerEntries().find((e) => e.name === spec.sampler)?.options : undefined;
+  const prunerSchema = spec.kind === "sextant" && spec.pruner !== undefined ? prunerEntries().find((e) => e.name === spec.pruner!.name)?.options : undefined;
+  return JSON.stringify([
+    spec.kind,
+    spec.sampler,
+    canonicalOptions(`${spec.sampler} sampler`, spec.options, samplerSchema),
+    spec.pruner === undefined ? null : [spec.pruner.name, canonicalOptions(`${spec.pruner.name} pruner`, spec.pruner.options, prunerSchema)],
+  ]);
+}
+
+/**
+ * Refuses a list that names one optimizer twice, also when its options are spelled two ways: both
+ * would be run, and the report would rank the optimizer against itself.
+ */
+export function refuseDuplicateOptimizers(specs: readonly OptimizerSpec[]): void {
+  const seen = new Map<string, string>();
+  for (const spec of specs) {
+    const identity = optimizerIdentity(spec);
+    const earlier = seen.get(identity);
+    if (earlier === spec.label) throw new OptimizerSpecError(`optimizers: "${spec.label}" is listed twice`);
+    if (earlier !== undefined) throw new OptimizerSpecError(`optimizers: "${earlier}" and "${spec.label}" are the same optimizer, its options spelled two ways; list it once`);
+    seen.set(identity, spec.label);
+  }
+}
+
 /**
  * Reads a comma-separated list of specs, refusing duplicates.
  *
@@ -201,11 +243,7 @@ export function parseOptimizerSpec(text: string): OptimizerSpec {
 export function parseOptimizerList(text: string): OptimizerSpec[] {
   const specs = text.split(",").filter((s) => s.trim() !== "").map(parseOptimizerSpec);
   if (specs.length === 0) throw new OptimizerSpecError("optimizers: give at least one optimizer");
-  const seen = new Set<string>();
-  for (const spec of specs) {
-    if (seen.has(spec.label)) throw new OptimizerSpecError(`optimizers: "${spec.label}" is listed twice`);
-    seen.add(spec.label);
-  }
+  refuseDuplicateOptimizers(specs);
   return specs;
 }
 

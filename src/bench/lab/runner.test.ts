@@ -110,6 +110,21 @@ describe("runBenchmark", () => {
     await expect(other).rejects.toThrow(/trials: .* holds runs of 12 trials, not 20/);
   });
 
+  it("refuses one optimizer spelled two ways, in one list or beside the runs a directory holds", async () => {
+    const dir = tempDir();
+    const spelled = ["tpe:n_startup_trials=2", "tpe:nStartupTrials=2"];
+    // Both were run, and the report ranked the optimizer against itself.
+    await expect(runBenchmark({ ...grid, problems: ["branin-2d"], optimizers: spelled, seeds: [0], outDir: dir })).rejects.toThrow(
+      'optimizers: "tpe:n_startup_trials=2" and "tpe:nStartupTrials=2" are the same optimizer, its options spelled two ways; list it once',
+    );
+    await runBenchmark({ ...grid, trials: 3, problems: ["branin-2d"], optimizers: [spelled[0]!], seeds: [0], outDir: dir });
+    // A later run into the directory would have run it again under its other spelling.
+    const again = runBenchmark({ ...grid, trials: 3, problems: ["branin-2d"], optimizers: ["random", spelled[1]!], seeds: [1], outDir: dir });
+    await expect(again).rejects.toBeInstanceOf(BenchmarkInputError);
+    await expect(again).rejects.toThrow(`optimizers: "tpe:nStartupTrials=2" is "tpe:n_startup_trials=2", which ${dir} holds runs of; give it as "tpe:n_startup_trials=2" to add to those runs`);
+    expect(readResults(dir).map((r) => r.optimizer)).toEqual([spelled[0]]);
+  });
+
   it("runs multi-objective problems with hypervolume regret, for Sextant and Optuna samplers alike", async () => {
     const { results, failures } = await runBenchmark({ problems: ["zdt1-6d"], optimizers: ["random", "nsga2"], trials: 15, seeds: [0], outDir: tempDir(), jobs: 1 });
     expect(failures).toEqual([]);

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { FolderNotWritableError, ensureWritableFolder } from "../../index.js";
 import { createLabProblem, isAsyncProblem, isFidelityProblem, labProblemNames } from "../problems/index.js";
 import { closeSharedOptunaProcess, optunaUnavailableReason } from "./optuna.js";
-import { parseOptimizerSpec, type OptimizerSpec } from "./optimizers.js";
+import { optimizerIdentity, parseOptimizerSpec, refuseDuplicateOptimizers, type OptimizerSpec } from "./optimizers.js";
 import { runJob, runKey, type Job, type RunResult } from "./run-one.js";
 import type { WorkerReply, WorkerRequest } from "./worker.js";
 
@@ -120,11 +120,21 @@ function checkOptions(options: BenchmarkOptions): OptimizerSpec[] {
   }
   const specs = options.optimizers.map((o) => (typeof o === "string" ? parseOptimizerSpec(o) : o));
   if (specs.length === 0) throw new BenchmarkInputError("optimizers: give at least one optimizer");
+  refuseDuplicateOptimizers(specs);
   if (specs.some((s) => s.kind === "optuna")) {
     const reason = optunaUnavailableReason();
     if (reason !== null) throw new BenchmarkInputError(`optimizers: the Optuna references cannot run: ${reason}`);
   }
   return specs;
+}
+
+/** Whether a stored label configures the same optimizer as `spec`; a label that no longer reads as a spec does not. */
+function sameOptimizerAs(label: string, spec: OptimizerSpec): boolean {
+  try {
+    return optimizerIdentity(parseOptimizerSpec(label)) === optimizerIdentity(spec);
+  } catch {
+    return false;
+  }
 }
 
 /** Merges these settings into the directory's, refusing a different budget. */
@@ -141,6 +151,14 @@ function recordSettings(outDir: string, options: BenchmarkOptions, specs: Optimi
       `${outDir} holds runs of ${before.problems.length} problem(s) on seeds ${before.seeds.join(", ")}; a run into it may add optimizers, ` +
         `seeds (same problems) or problems (same seeds), not other problems on other seeds: use another --out directory`,
     );
+  }
+  // Runs are found by label: the same optimizer spelled another way would be run again beside
+  // its stored runs, and ranked against them.
+  for (const spec of specs) {
+    const stored = before?.optimizers.find((label) => label !== spec.label && sameOptimizerAs(label, spec));
+    if (stored !== undefined) {
+      throw new BenchmarkInputError(`optimizers: "${spec.label}" is "${stored}", which ${outDir} holds runs of; give it as "${stored}" to add to those runs`);
+    }
   }
   const union = <T>(a: readonly T[] = [], b: readonly T[]): T[] => [...a, ...b.filter((x) => !a.includes(x))];
   const settings: RunSettings = {
