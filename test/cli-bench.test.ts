@@ -60,7 +60,7 @@ describe("sextant bench", () => {
 
   it("says on a signal how many runs are kept and how to continue, and its workers stop with it", async () => {
     // random finishes at once; gp's 300 trials keep the other worker busy for far longer than the test waits.
-    const running = start(["bench", "run", "--suite", "branin-2d", "--optimizers", "random,gp", "--trials", "300", "--seeds", "1", "--out", "stopped", "--jobs", "2"], { cwd: dir });
+    const running = start(["bench", "run", "--suite", "branin-2d", "--optimizers", "random,gp", "--trials", "300", "--seeds", "1", "--out", "stopped", "--jobs", "2", "--json"], { cwd: dir });
     const results = join(dir, "stopped/results.jsonl");
     const deadline = Date.now() + 60_000;
     while (!(existsSync(results) && readFileSync(results, "utf8").includes("\n")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -80,6 +80,8 @@ describe("sextant bench", () => {
       expect(stopped.code).toBe(130);
       expect(stopped.stderr).toContain(`sextant: interrupted (SIGINT); 1 of 2 runs are in ${join("stopped", "results.jsonl")}: run the same command again to continue`);
       expect(readFileSync(results, "utf8").trim().split("\n")).toHaveLength(1);
+      // --json printed nothing to parse on a signal.
+      expect(JSON.parse(stopped.stdout)).toMatchObject({ out: join(dir, "stopped"), interrupted: true, signal: "SIGINT", runs: 1, total: 2 });
     } finally {
       for (const pid of workers.filter(alive)) process.kill(pid, "SIGKILL");
     }
@@ -225,7 +227,7 @@ describe("sextant bench", () => {
     rmSync(seen, { recursive: true });
     mkdirSync(seen);
     const json = await run([...args, "--out", "flaky-json", "--json"], { SEXTANT_PYTHON: python });
-    expect(JSON.parse(json.stdout)).toMatchObject({ runs: 1, failures: [], failedTrials: 0, recommendedNoiselessFailures: 0 });
+    expect(JSON.parse(json.stdout)).toMatchObject({ interrupted: false, runs: 1, failures: [], failedTrials: 0, recommendedNoiselessFailures: 0 });
     expect(JSON.parse(json.stdout).noiselessFailures).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -171,6 +171,10 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   const onSignal = (signal: NodeJS.Signals) => {
     const kept = progress ? `${progress.done} of ${progress.total} runs are` : "the finished runs are";
     io.err(`\nsextant: interrupted (${signal}); ${kept} in ${join(flags.out, "results.jsonl")}: run the same command again to continue`);
+    // A script reading --json got nothing to parse; tune --json says "interrupted" the same way.
+    if (flags.json) {
+      io.out(JSON.stringify({ out: resolve(flags.out), interrupted: true, signal, runs: progress?.done ?? null, total: progress?.total ?? null, seconds: (Date.now() - started) / 1000 }, null, 2));
+    }
     process.exit(signalExitCode(signal));
   };
   for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
@@ -196,7 +200,9 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   const noiselessFailures = outcome.results.reduce((sum, r) => sum + (r.noiselessFailures ?? 0), 0);
   const recommendedNoiselessFailures = outcome.results.reduce((sum, r) => sum + (r.recommendedNoiselessFailures ?? 0), 0);
   if (flags.json) {
-    io.out(JSON.stringify({ out: resolve(flags.out), runs: outcome.results.length, failures: outcome.failures, failedTrials, noiselessFailures, recommendedNoiselessFailures, seconds }, null, 2));
+    io.out(
+      JSON.stringify({ out: resolve(flags.out), interrupted: false, runs: outcome.results.length, failures: outcome.failures, failedTrials, noiselessFailures, recommendedNoiselessFailures, seconds }, null, 2),
+    );
   } else {
     io.out(`${outcome.results.length} runs in ${flags.out} (${seconds.toFixed(0)} s); next: sextant bench report ${flags.out}`);
     if (withFailedTrials.length > 0) {
