@@ -22,6 +22,18 @@ function trialsOf(study: string, db = join(dir, "sextant.db")): Promise<FrozenTr
 const QUADRATIC = ["--param", "x=float:-5:5", "--param", "y=float:-5:5", "--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
 
 describe("sextant tune", () => {
+  it("resuming a study with other directions says which --direction resumes it", async () => {
+    const storage = await openStorage(`sqlite:${join(dir, "sextant.db")}`);
+    await storage.createStudy("two", ["minimize", "maximize"]);
+    await storage.close();
+    const resumed = await sextant(["tune", "--study", "two", "--trials", "1", ...QUADRATIC], { cwd: dir });
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toBe(
+      'sextant: study "two" exists with directions [minimize, maximize], not [minimize]: to resume it give --direction minimize,maximize (or the same directions in the config); for a new study give another --study\n',
+    );
+    expect(await trialsOf("two")).toEqual([]);
+  });
+
   it("tunes a real command end to end into SQLite, then resumes with numbers continuing", async () => {
     const first = await sextant(["tune", "--study", "quad", "--trials", "40", "--jobs", "4", "--seed", "1", "--json", ...QUADRATIC], { cwd: dir });
     expect(first.code, first.stderr).toBe(0);

@@ -575,6 +575,14 @@ async function runTune(
   const halfMade = existing ? halfMadeStudyRefusal(existing.systemAttrs, existing.name, storage.url) : null;
   if (halfMade !== null) throw new UserError(halfMade);
   const existed = existing !== null;
+  if (existing !== null && existing.directions.join(",") !== settings.directions.join(",")) {
+    // Resuming a study of several objectives without --direction met the library's bare refusal,
+    // which said neither which flag to give nor how to start a new study instead.
+    throw new UserError(
+      `study "${existing.name}" exists with directions [${existing.directions.join(", ")}], not [${settings.directions.join(", ")}]: ` +
+        `to resume it give --direction ${existing.directions.join(",")} (or the same directions in the config); for a new study give another --study`,
+    );
+  }
   if (flags.warmStart && flags.warmStart.length > 0) await checkWarmStart(flags.warmStart, settings, storage);
   let study: Study;
   try {
