@@ -31,10 +31,14 @@ describe("performance profiles", () => {
     expect(profiles.fast!.trialsToTarget).toEqual({ p1: 1, p2: 1 });
     expect(profiles.slow!.trialsToTarget).toEqual({ p1: 2, p2: Infinity });
     expect(profiles.fast!.area).toBeCloseTo(1, 12);
-    // random: ratios 4 and 2, so ρ is 0 on [1, 2), 1/2 on [2, 4), 1 at 4: area ≈ (2 · 1/2) / 3.
-    expect(profiles.random!.area).toBeCloseTo(1 / 3, 1);
+    // random: ratios 4 and 2, so ρ is 0 on [1, 2), 1/2 on [2, 4), 1 at 4: area (2 · 1/2) / 3,
+    // exactly (the trapezoid rule on a grid of τ gave 0.342).
+    expect(profiles.random!.area).toBeCloseTo(1 / 3, 12);
     // slow: ratio 2 on p1, ∞ on p2: ρ = 1/2 from τ = 2.
-    expect(profiles.slow!.area).toBeCloseTo(1 / 3, 1);
+    expect(profiles.slow!.area).toBeCloseTo(1 / 3, 12);
+    // A ratio between grid points: 1.25 on one problem, ρ = 1 from there: (4 − 1.25) / 3.
+    const between = [run("p", "random", 0, [4, 4, 4, 4, 1]), run("p", "quick", 0, [4, 4, 4, 1, 1])];
+    expect(performanceProfiles(between, 4).find((p) => p.optimizer === "random")!.area).toBeCloseTo(2.75 / 3, 12);
   });
 });
 

@@ -289,9 +289,10 @@ export function performanceProfiles(results: readonly RunResult[], maxTau = 4): 
     const r = ratios.get(optimizer)!;
     const rhoAt = (tau: number): number => (r.length === 0 ? 0 : r.filter((x) => x <= tau).length / r.length);
     const rho = Array.from({ length: steps + 1 }, (_, i) => 1 + ((maxTau - 1) * i) / steps).map((tau) => ({ tau, value: rhoAt(tau) }));
-    // ρ is a step function; the trapezoid rule on a fine grid is close enough and simple.
-    let area = 0;
-    for (let i = 1; i < rho.length; i++) area += ((rho[i]!.value + rho[i - 1]!.value) / 2) * (rho[i]!.tau - rho[i - 1]!.tau);
+    // ρ is a step function: a problem solved at ratio x adds 1/n on [x, maxTau], so the area is
+    // exact. The trapezoid rule on the grid above was off by up to half a grid step per problem
+    // (1/3 came out 0.342), enough to reorder optimizers whose areas are close.
+    const area = r.length === 0 ? 0 : r.reduce((sum, x) => sum + Math.max(0, maxTau - Math.max(1, x)), 0) / r.length;
     return { optimizer, trialsToTarget: times.get(optimizer)!, rho, area: area / (maxTau - 1) };
   });
 }
