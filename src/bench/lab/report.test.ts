@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BudgetComparison, bestRankText, buildReport, groupSignificanceSection, headToHead, headToHeadSection, noiselessFallbackNotes, pairVerdict } from "./report.js";
+import { type BudgetComparison, bestRankText, buildReport, groupSignificanceSection, headToHead, headToHeadSection, noiselessFallbackNotes, pairVerdict, spearmanText } from "./report.js";
 import { NO_INCUMBENT_REGRET, type RunResult } from "./run-one.js";
 import type { RunSettings } from "./runner.js";
 import { friedmanTest, nemenyiCriticalDifference } from "./stats.js";
@@ -130,6 +130,20 @@ describe("a budget without a Friedman test", () => {
     const oneProblem = [0, 1].flatMap((seed) => [run(A, "tpe", seed, 2, 1), run(A, "random", seed, 3, 3)]);
     const summary = buildReport(oneProblem, { ...settings, problems: [A], optimizers: ["tpe", "random"] }, [20]).summary;
     expect(summary).toContain("At 20 trials: 1 problem(s) on which every optimizer ran: too few for a Friedman test (it needs 2).");
+  });
+});
+
+describe("the mean Spearman correlation between problems", () => {
+  it("says why there is none rather than printing a dash", () => {
+    const settings: RunSettings = { trials: 20, problems: [A, B, C], optimizers: ["tpe", "random"], seeds: [0] };
+    // tpe and random tie on every problem (as when tpe's startup trials are random search's).
+    const tied = [A, B, C].flatMap((p) => [run(p, "tpe", 0, 3, 2), run(p, "random", 0, 3, 2)]);
+    expect(spearmanText(buildReport(tied, settings, [20]).spearman)).toBe(
+      "none over 3 problems: no two of them both tell the optimizers apart (on a problem where all tie, there is no ranking to correlate)",
+    );
+    expect(spearmanText(buildReport(tied.slice(0, 2), { ...settings, problems: [A] }, [20]).spearman)).toBe("none: it needs two problems on which every optimizer ran, and this report has 1");
+    const apart = [A, B].flatMap((p) => [run(p, "tpe", 0, 3, 1), run(p, "random", 0, 3, 2)]);
+    expect(spearmanText(buildReport(apart, { ...settings, problems: [A, B] }, [20]).spearman)).toBe("1.00 over 2 problems");
   });
 });
 

@@ -248,6 +248,18 @@ function whyNoFriedmanTest(comparison: BudgetComparison): string {
   return `${comparison.problems.length} problem(s) on which every optimizer ran: too few for a Friedman test (it needs 2)`;
 }
 
+/**
+ * The mean Spearman ρ in words. It is undefined (it printed "- over 4 problems") with fewer than two
+ * problems, or when no two problems both tell the optimizers apart: a problem on which every
+ * optimizer ties has no ranking to correlate.
+ */
+export function spearmanText(spearman: ReportData["spearman"]): string {
+  const n = spearman.problems.length;
+  if (Number.isFinite(spearman.mean)) return `${fmt(spearman.mean)} over ${n} problems`;
+  if (n < 2) return `none: it needs two problems on which every optimizer ran, and this report has ${n}`;
+  return `none over ${n} problems: no two of them both tell the optimizers apart (on a problem where all tie, there is no ranking to correlate)`;
+}
+
 function plainSummary(comparisons: readonly BudgetComparison[], reference: string | undefined): string[] {
   const lines: string[] = [];
   if (reference === undefined) lines.push("No random-search run is among the optimizers reported, so normalized scores and performance profiles are left out (add `random` or `optuna-random`, to the run or to `--optimizers`).");
@@ -730,7 +742,7 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
     "",
     "## Do problems agree on the ranking?",
     "",
-    `Mean Spearman ρ between two problems' rankings of the optimizers (median final regret): ${fmt(data.spearman.mean)} over ${data.spearman.problems.length} problems. Near 1, problems agree on which optimizer is better; near 0, the ranking depends on the problem.`,
+    `Mean Spearman ρ between two problems' rankings of the optimizers (median final regret): ${spearmanText(data.spearman)}. Near 1, problems agree on which optimizer is better; near 0, the ranking depends on the problem.`,
     "",
     figure("spearman.svg", heatMap(data.spearman.problems, data.spearman.matrix, "Spearman ρ between problems' rankings"), "Spearman correlation between problems"),
   );
