@@ -226,7 +226,10 @@ export function splitDevTest(
 /** One optimizer's performance profile (AlgoPerf). */
 export interface PerformanceProfile {
   readonly optimizer: string;
-  /** Per problem: the median over seeds of the first trial count at which the target was reached (Infinity if never). */
+  /**
+   * Per problem: the first trial count at which the median-over-seeds regret curve reaches the
+   * target (Infinity if it never does), not the median of each seed's first such count.
+   */
   readonly trialsToTarget: Record<string, number>;
   /** ρ(τ) at the given τ: the share of problems solved within τ times the fastest optimizer's trials. */
   readonly rho: { tau: number; value: number }[];
