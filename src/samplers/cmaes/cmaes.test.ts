@@ -53,8 +53,8 @@ describe("CMA-ES constants", () => {
     expect(defaultPopulationSize(10)).toBe(10);
     const c = cmaConstants(10, 10);
     expect(c.mu).toBe(5);
-    expect(c.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
-    for (let i = 1; i < c.mu; i++) expect(c.weights[i]!).toBeLessThan(c.weights[i - 1]!);
+    expect(c.weights.subarray(0, c.mu).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    for (let i = 1; i < c.lambda; i++) expect(c.weights[i]!).toBeLessThan(c.weights[i - 1]!);
     expect(c.muEff).toBeCloseTo(3.1672, 3);
     expect(c.cSigma).toBeCloseTo((c.muEff + 2) / (10 + c.muEff + 5), 12);
     expect(c.c1).toBeCloseTo(2 / (11.3 ** 2 + c.muEff), 12);
@@ -83,8 +83,9 @@ describe("CMA-ES constants", () => {
 
 describe("CmaEsSampler", () => {
   it("minimizes a 5-D sphere to small regret in 300 trials", async () => {
+    // Seeds 1–10 end between 9e-4 and 1.3e-2 (median 2e-3); the positive-only update between 1.3e-4 and 2.2e-2.
     const regrets: number[] = [];
-    for (const seed of [1, 2]) {
+    for (const seed of [1, 2, 3]) {
       const study = await createStudy({ sampler: new CmaEsSampler({ seed }) });
       await study.optimize(sphere5, { nTrials: 300 });
       regrets.push(study.bestValue!);
@@ -92,9 +93,10 @@ describe("CmaEsSampler", () => {
     const random = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
     await random.optimize(sphere5, { nTrials: 300 });
     for (const regret of regrets) {
-      expect(regret).toBeLessThan(0.01);
+      expect(regret).toBeLessThan(0.05);
       expect(regret).toBeLessThan(random.bestValue! / 100);
     }
+    expect([...regrets].sort((a, b) => a - b)[1]!).toBeLessThan(0.01);
   });
 
   it("minimizes an ill-conditioned 5-D ellipsoid (condition 1e3), learning its scales", async () => {
@@ -180,6 +182,13 @@ describe("CmaEsSampler", () => {
     expect(again.map((t) => t.params)).toEqual(trials.map((t) => t.params));
     const other = driveByHand(new CmaEsSampler({ seed: 12 }), space, f, 60);
     expect(other.map((t) => t.params)).not.toEqual(trials.map((t) => t.params));
+    // The positive-only update replays alike, and departs from the active one after the first generation.
+    const positive = driveByHand(new CmaEsSampler({ seed: 11, activeCovariance: false }), space, f, 60);
+    const positiveFresh = new CmaEsSampler({ seed: 11, activeCovariance: false });
+    expect(positiveFresh.inspect(makeSnapshot(positive))).toEqual(new CmaEsSampler({ seed: 11, activeCovariance: false }).inspect(makeSnapshot(positive)));
+    const lambda = first.inspect(makeSnapshot(trials.slice(0, 1)))!.populationSize;
+    expect(positive.slice(0, lambda).map((t) => t.params)).toEqual(trials.slice(0, lambda).map((t) => t.params));
+    expect(positive.map((t) => t.params)).not.toEqual(trials.map((t) => t.params));
   });
 
   it("is reproducible through createStudy under a seed", async () => {
@@ -362,8 +371,11 @@ describe("CmaEsSampler with margin", () => {
       1e6 * (((t.suggestInt("a", -1000, 1000) - 300) / 1000) ** 2 + ((t.suggestInt("b", -1000, 1000) + 200) / 1000) ** 2) +
       (t.suggestInt("i", 0, 20) - 7) ** 2 +
       (t.suggestInt("j", 0, 20) - 12) ** 2;
+    // On the positive-only covariance update, where the freeze shows most clearly: with the active
+    // update (the default) plain CMA-ES already reaches the optimum on 6 of these 8 seeds, repeating
+    // 518 of the last 800 points against the margin variant's 417 (2 seeds lower, 1 higher, 5 ties).
     const run = async (seed: number, withMargin: boolean) => {
-      const study = await createStudy({ sampler: new CmaEsSampler({ seed, withMargin, restartStrategy: "none" }) });
+      const study = await createStudy({ sampler: new CmaEsSampler({ seed, withMargin, restartStrategy: "none", activeCovariance: false }) });
       await study.optimize(objective, { nTrials: 600 });
       const seen = new Set(study.trials.slice(0, -100).map((t) => JSON.stringify(t.params)));
       let repeats = 0;
@@ -403,6 +415,7 @@ describe("createCmaEsSamplerFromOptions", () => {
       nStartupTrials: "5",
       tolX: undefined,
       with_margin: "true",
+      "active-covariance": "false",
     });
     expect(sampler.seed).toBe(3);
     expect(sampler.sigma0).toBe(0.25);
@@ -412,6 +425,8 @@ describe("createCmaEsSamplerFromOptions", () => {
     expect(sampler.nStartupTrials).toBe(5);
     expect(sampler.withMargin).toBe(true);
     expect(createCmaEsSamplerFromOptions({}).withMargin).toBe(false);
+    expect(sampler.activeCovariance).toBe(false);
+    expect(createCmaEsSamplerFromOptions({}).activeCovariance).toBe(true);
   });
 
   it("names the bad key or value", () => {
@@ -421,5 +436,7 @@ describe("createCmaEsSamplerFromOptions", () => {
     expect(() => createCmaEsSamplerFromOptions({ sigma0: "0" })).toThrow(/sigma0.*> 0/);
     expect(() => createCmaEsSamplerFromOptions({ populationSize: "2.5" })).toThrow(/populationSize.*integer/);
     expect(() => createCmaEsSamplerFromOptions({ restartStrategy: "bipop" })).toThrow(/ipop, none/);
+    expect(() => createCmaEsSamplerFromOptions({ activeCovariance: "maybe" })).toThrow(/activeCovariance/);
+    expect(() => new CmaEsSampler({ activeCovariance: "yes" as unknown as boolean })).toThrow(/activeCovariance must be true or false/);
   });
 });

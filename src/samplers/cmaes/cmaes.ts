@@ -53,6 +53,12 @@ export interface CmaEsSamplerOptions {
    * one grid point and repeat it (default false; no effect on a space without such parameters).
    */
   withMargin?: boolean;
+  /**
+   * Active covariance update (Hansen's tutorial default, and the `cmaes` package's): the worse half
+   * of each generation gets negative recombination weights, so C also shrinks in directions that
+   * gave bad points (default true; false for the positive-only update Sextant used before).
+   */
+  activeCovariance?: boolean;
 }
 
 /** Where the replayed optimizer stands for one study (see {@link CmaEsSampler.inspect}). */
@@ -102,10 +108,11 @@ const STUDY_SEED = "cmaes:seed";
  *
  * Implements Hansen's tutorial (arXiv:1604.00772, 2016): weighted recombination of the best μ = ⌊λ/2⌋
  * of λ points, cumulative step-size adaptation, rank-one and rank-μ covariance updates with the
- * published default constants, and the IPOP restart scheme of Auger & Hansen (CEC 2005): when a run
- * meets one of Hansen's termination criteria (TolX, TolFun, TolUpSigma, condition of C above 1e14,
- * NoEffectAxis/Coord, Stagnation) it restarts at a random point with the population multiplied by
- * `incPopSize`.
+ * published default constants, including negative weights for the worse half in the rank-μ update
+ * (active CMA, Jastrebski & Arnold 2006; `activeCovariance: false` turns them off), and the IPOP
+ * restart scheme of Auger & Hansen (CEC 2005): when a run meets one of Hansen's termination
+ * criteria (TolX, TolFun, TolUpSigma, condition of C above 1e14, NoEffectAxis/Coord, Stagnation) it
+ * restarts at a random point with the population multiplied by `incPopSize`.
  *
  * With `withMargin: true` it is CMA-ES with Margin (Hamano, Saito, Nomura, Shirakawa, GECCO 2022,
  * arXiv:2205.13482; Optuna's `CmaEsSampler(with_margin=True)`): after each generation the mean and
@@ -147,6 +154,7 @@ export class CmaEsSampler implements Sampler {
   readonly tolX: number;
   readonly tolFun: number;
   readonly withMargin: boolean;
+  readonly activeCovariance: boolean;
   /** The seed hashed with the sampler's name, so its streams differ from other samplers' under the same seed. */
   private readonly streamSeed: number;
   private readonly states = new Map<string, StudyState>();
@@ -162,6 +170,7 @@ export class CmaEsSampler implements Sampler {
     this.tolX = options.tolX ?? 1e-12 * this.sigma0;
     this.tolFun = options.tolFun ?? 1e-12;
     this.withMargin = options.withMargin ?? false;
+    this.activeCovariance = options.activeCovariance ?? true;
     this.streamSeed = deriveSeed(this.seed, "cmaes");
     if (!(this.sigma0 > 0 && Number.isFinite(this.sigma0))) throw new RangeError(`cmaes: sigma0 must be a positive number, got ${this.sigma0}`);
     if (this.populationSize !== undefined && !(Number.isInteger(this.populationSize) && this.populationSize >= 2)) {
@@ -176,6 +185,9 @@ export class CmaEsSampler implements Sampler {
     }
     if (!(this.tolX >= 0) || !(this.tolFun >= 0)) throw new RangeError("cmaes: tolX and tolFun must be non-negative");
     if (typeof this.withMargin !== "boolean") throw new RangeError(`cmaes: withMargin must be true or false, got ${JSON.stringify(this.withMargin)}`);
+    if (typeof this.activeCovariance !== "boolean") {
+      throw new RangeError(`cmaes: activeCovariance must be true or false, got ${JSON.stringify(this.activeCovariance)}`);
+    }
   }
 
   inferRelativeSpace(snapshot: StudySnapshot): SearchSpace {
@@ -332,7 +344,10 @@ export class CmaEsSampler implements Sampler {
     const lambda = Math.max(2, Math.round(base * this.incPopSize ** state.restart));
     const termination: TerminationOptions = { tolX: this.tolX, tolFun: this.tolFun, tolXUp: 1e4, maxCondition: 1e14 };
     const coordinates = this.withMargin ? discreteCoordinates(state.encoder) : [];
-    return new CmaStrategy(mean, this.sigma0, lambda, termination, coordinates.length > 0 ? { coordinates } : undefined);
+    return new CmaStrategy(mean, this.sigma0, lambda, termination, {
+      margin: coordinates.length > 0 ? { coordinates } : undefined,
+      activeCovariance: this.activeCovariance,
+    });
   }
 
   /**
@@ -415,6 +430,7 @@ export const CMAES_OPTIONS = defineOptions({
   tolX: { kind: "number", min: 0, default: "1e-12 * sigma0", description: "restart when the step size falls below this" },
   tolFun: { kind: "number", min: 0, default: 1e-12, description: "restart when recent best values span less than this" },
   withMargin: { kind: "boolean", default: false, description: "CMA-ES with Margin (Hamano et al. 2022): keep int and stepped parameters from freezing on one value" },
+  activeCovariance: { kind: "boolean", default: true, description: "negative weights for the worse half in the covariance update (active CMA); false for positive weights only" },
 });
 
 /**

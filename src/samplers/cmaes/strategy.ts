@@ -3,8 +3,9 @@
  * unit cube, sampled and updated one generation at a time. Internal to the cmaes folder; the
  * sampler in `cmaes.ts` replays generations from the study's history through this class.
  *
- * Follows N. Hansen, "The CMA Evolution Strategy: A Tutorial" (arXiv:1604.00772, 2016), with
- * positive recombination weights only (no active update), and the termination criteria of
+ * Follows N. Hansen, "The CMA Evolution Strategy: A Tutorial" (arXiv:1604.00772, 2016), including
+ * its negative weights for the worse half of each generation (the active covariance update; the
+ * positive-only update remains as an option), and the termination criteria of
  * Hansen's restart strategies (Auger & Hansen, "A Restart CMA Evolution Strategy With Increasing
  * Population Size", CEC 2005; Hansen, "Benchmarking a BI-population CMA-ES", GECCO 2009).
  */
@@ -13,14 +14,38 @@ import type { Rng } from "../../math/rng.js";
 import { median } from "../../math/statistics.js";
 import { type DiscreteCoordinate, applyMargin, defaultMargin } from "./margin.js";
 
-/** The strategy parameters of the tutorial's Table 1 for dimension n and population λ. */
+/**
+ * The strategy parameters of the tutorial's Table 1 for dimension n and population λ. Equation
+ * numbers are those of Hansen's tutorial (arXiv:1604.00772, 2016), which the `cmaes` Python
+ * package (Optuna's CMA-ES) also cites.
+ */
 export interface CmaConstants {
   readonly n: number;
   readonly lambda: number;
+  /** μ = ⌊λ/2⌋: the points that move the mean. */
   readonly mu: number;
-  /** μ positive recombination weights, summing to 1, decreasing. */
+  /**
+   * All λ recombination weights, best point first (eq. 49, 53): the first μ are positive and sum
+   * to 1; the rest are ≤ 0 and, with the active update, sum to −min(α_μ⁻, α_μeff⁻, α_posdef⁻)
+   * (all 0 without it). Only the first μ move the mean; all λ enter the rank-μ update of C.
+   */
   readonly weights: Float64Array;
+  /** Σ w_i over all λ weights: 1 minus the negative mass (eq. 47's Σ w_j). */
+  readonly weightSum: number;
+  /** Whether the worse half gets negative weights (active CMA). */
+  readonly active: boolean;
+  /** μ_eff = (Σ w⁺)² / Σ (w⁺)² of the positive weights. */
   readonly muEff: number;
+  /** μ_eff⁻ of the negative raw weights (eq. 51's input; 0 when λ < 2). */
+  readonly muEffMinus: number;
+  /** α_μ⁻ = 1 + c_1/c_μ (eq. 50). */
+  readonly alphaMuMinus: number;
+  /** α_μeff⁻ = 1 + 2 μ_eff⁻ / (μ_eff + 2) (eq. 51). */
+  readonly alphaMuEffMinus: number;
+  /** α_posdef⁻ = (1 − c_1 − c_μ) / (n c_μ) (eq. 52): keeps C positive definite. */
+  readonly alphaPosDefMinus: number;
+  /** The learning rate of the mean, c_m = 1 (eq. 54). */
+  readonly cm: number;
   readonly cSigma: number;
   readonly dSigma: number;
   readonly cc: number;
@@ -31,7 +56,7 @@ export interface CmaConstants {
 }
 
 /**
- * The default population size of the tutorial: λ = 4 + ⌊3 ln n⌋.
+ * The default population size of the tutorial: λ = 4 + ⌊3 ln n⌋ (eq. 48).
  *
  * @example
  * defaultPopulationSize(10) // 10
@@ -41,30 +66,76 @@ export function defaultPopulationSize(n: number): number {
 }
 
 /**
- * Computes the tutorial's default constants (Hansen 2016, eqs. 49–58 with α_cov = 2, c_m = 1,
- * positive weights only).
+ * Computes the tutorial's default constants (Hansen 2016, eqs. 48–58 with α_cov = 2, c_m = 1).
+ * With `active` (the default, as in the tutorial and the `cmaes` package) the worse half of each
+ * generation gets negative weights in the covariance update (active CMA, Jastrebski & Arnold,
+ * CEC 2006), which shrinks C in directions that produced bad points; without it those weights are
+ * 0 and the update is the positive-only one Sextant used before.
  *
  * @example
  * cmaConstants(10, 10).muEff // ≈ 3.17
+ * cmaConstants(10, 10).weights[9] // ≈ −0.586, the worst point's weight
  */
-export function cmaConstants(n: number, lambda: number): CmaConstants {
+export function cmaConstants(n: number, lambda: number, active = true): CmaConstants {
   const mu = Math.floor(lambda / 2);
-  const raw = new Float64Array(mu);
-  for (let i = 0; i < mu; i++) raw[i] = Math.log((lambda + 1) / 2) - Math.log(i + 1);
-  let sum = 0;
-  for (const w of raw) sum += w;
-  const weights = raw.map((w) => w / sum);
-  let sumSq = 0;
-  for (const w of weights) sumSq += w * w;
-  const muEff = 1 / sumSq;
+  // eq. 49: w'_i = ln((λ+1)/2) − ln i for i = 1..λ, positive for i ≤ μ, 0 at i = (λ+1)/2 for odd λ.
+  const raw = new Float64Array(lambda);
+  for (let i = 0; i < lambda; i++) raw[i] = Math.log((lambda + 1) / 2) - Math.log(i + 1);
+  let positiveSum = 0;
+  let positiveSq = 0;
+  let negativeSum = 0;
+  let negativeSq = 0;
+  for (let i = 0; i < lambda; i++) {
+    if (i < mu) {
+      positiveSum += raw[i]!;
+      positiveSq += raw[i]! ** 2;
+    } else {
+      negativeSum += raw[i]!;
+      negativeSq += raw[i]! ** 2;
+    }
+  }
+  const muEff = positiveSum ** 2 / positiveSq;
+  const muEffMinus = negativeSq > 0 ? negativeSum ** 2 / negativeSq : 0;
+  // eq. 55: cumulation and damping of the step-size path.
   const cSigma = (muEff + 2) / (n + muEff + 5);
   const dSigma = 1 + 2 * Math.max(0, Math.sqrt((muEff - 1) / (n + 1)) - 1) + cSigma;
+  // eq. 56: cumulation of the rank-one path.
   const cc = (4 + muEff / n) / (n + 4 + (2 * muEff) / n);
+  // eq. 57–58 with α_cov = 2 (the 2016 tutorial's c_μ, as the `cmaes` package computes it).
   const alphaCov = 2;
   const c1 = alphaCov / ((n + 1.3) ** 2 + muEff);
   const cMu = Math.min(1 - c1, (alphaCov * (muEff - 2 + 1 / muEff)) / ((n + 2) ** 2 + (alphaCov * muEff) / 2));
+  // eq. 50–52: the negative weights may sum to at most the least of these in absolute value.
+  const alphaMuMinus = 1 + c1 / cMu;
+  const alphaMuEffMinus = 1 + (2 * muEffMinus) / (muEff + 2);
+  const alphaPosDefMinus = (1 - c1 - cMu) / (n * cMu);
+  const negativeMass = active && negativeSum < 0 ? Math.max(0, Math.min(alphaMuMinus, alphaMuEffMinus, alphaPosDefMinus)) : 0;
+  // eq. 53: positives scaled to sum to 1, negatives to sum to −negativeMass.
+  const weights = new Float64Array(lambda);
+  for (let i = 0; i < lambda; i++) {
+    weights[i] = i < mu ? raw[i]! / positiveSum : negativeMass > 0 ? (negativeMass * raw[i]!) / -negativeSum : 0;
+  }
   const chiN = Math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n));
-  return { n, lambda, mu, weights, muEff, cSigma, dSigma, cc, c1, cMu, chiN };
+  return {
+    n,
+    lambda,
+    mu,
+    weights,
+    weightSum: 1 - negativeMass,
+    active,
+    muEff,
+    muEffMinus,
+    alphaMuMinus,
+    alphaMuEffMinus,
+    alphaPosDefMinus,
+    cm: 1,
+    cSigma,
+    dSigma,
+    cc,
+    c1,
+    cMu,
+    chiN,
+  };
 }
 
 /** Thresholds of the restart criteria (Hansen's defaults, scaled to the unit cube). */
@@ -84,6 +155,14 @@ export interface MarginOptions {
   readonly coordinates: readonly DiscreteCoordinate[];
   /** The least probability of leaving the current grid cell (default 1/(N·λ)). */
   readonly alpha?: number;
+}
+
+/** Options of {@link CmaStrategy} beyond its mean, step size, population and restart thresholds. */
+export interface CmaStrategyOptions {
+  /** CMA-ES with Margin for the given discrete coordinates (default: none, plain CMA-ES). */
+  readonly margin?: MarginOptions;
+  /** Negative weights for the worse half in the covariance update (default true; see {@link cmaConstants}). */
+  readonly activeCovariance?: boolean;
 }
 
 /** One solution of a generation: its point in the unit cube and its value (to minimize). */
@@ -132,10 +211,11 @@ export class CmaStrategy {
     readonly sigma0: number,
     lambda: number,
     private readonly termination: TerminationOptions,
-    marginOptions?: MarginOptions,
+    options: CmaStrategyOptions = {},
   ) {
     const n = mean.length;
-    this.constants = cmaConstants(n, lambda);
+    const marginOptions = options.margin;
+    this.constants = cmaConstants(n, lambda, options.activeCovariance ?? true);
     this.mean = Float64Array.from(mean);
     this.sigma = sigma0;
     this.C = new Float64Array(n * n);
@@ -229,12 +309,12 @@ export class CmaStrategy {
   }
 
   /**
-   * Updates m, σ, p_σ, p_c and C from exactly λ evaluated points (tutorial, eqs. 39–47), then, with
+   * Updates m, σ, p_σ, p_c and C from exactly λ evaluated points (tutorial, eqs. 41–47), then, with
    * margin, corrects m and A (see `margin.ts`). With margin, `x` must be the raw draws of
    * {@link sample}, not their {@link evaluationPoint}s.
    */
   tell(solutions: readonly Evaluated[]): void {
-    const { n, lambda, mu, weights, muEff, cSigma, dSigma, cc, c1, cMu, chiN } = this.constants;
+    const { n, lambda, mu, weights, weightSum, active, muEff, cm, cSigma, dSigma, cc, c1, cMu, chiN } = this.constants;
     if (solutions.length !== lambda) throw new RangeError(`CMA-ES needs ${lambda} solutions per generation, got ${solutions.length}`);
     const sorted = [...solutions].sort((a, b) => a.value - b.value);
     const ys = sorted.map((s) => {
@@ -242,11 +322,12 @@ export class CmaStrategy {
       for (let i = 0; i < n; i++) y[i] = (s.x[i]! - this.mean[i]!) / this.sigma;
       return y;
     });
+    // eq. 41–42: only the μ best move the mean.
     const yw = new Float64Array(n);
     for (let k = 0; k < mu; k++) for (let i = 0; i < n; i++) yw[i] = yw[i]! + weights[k]! * ys[k]![i]!;
-    for (let i = 0; i < n; i++) this.mean[i] = this.mean[i]! + this.sigma * yw[i]!;
+    for (let i = 0; i < n; i++) this.mean[i] = this.mean[i]! + cm * this.sigma * yw[i]!;
 
-    // C^{-1/2} y_w = B D^{-1} Bᵀ y_w
+    // eq. 43: C^{-1/2} y_w = B D^{-1} Bᵀ y_w, with the C of the generation's draws.
     const bty = new Float64Array(n);
     for (let j = 0; j < n; j++) {
       let s = 0;
@@ -263,23 +344,43 @@ export class CmaStrategy {
     }
     const psNorm = Math.sqrt(psNormSq);
     const g = this.generation + 1;
+    // p. 28 (below eq. 58): h_σ = 1 iff ‖p_σ‖ / √(1 − (1 − c_σ)^{2(g+1)}) < (1.4 + 2/(n+1)) E‖N(0, I)‖,
+    // g counting the generations before this one (the `cmaes` package uses g + 2 here).
     // h_σ stalls the update of p_c while ‖p_σ‖ is large, so C does not grow too fast when σ is increasing.
     const hSigma = psNorm / Math.sqrt(1 - (1 - cSigma) ** (2 * g)) < (1.4 + 2 / (n + 1)) * chiN ? 1 : 0;
+    // eq. 45.
     const pcFactor = hSigma * Math.sqrt(cc * (2 - cc) * muEff);
     for (let i = 0; i < n; i++) this.pc[i] = (1 - cc) * this.pc[i]! + pcFactor * yw[i]!;
 
+    // eq. 46: a negative weight is rescaled to w°_i = w_i · n / ‖C^{-1/2} y_i‖², so a bad point
+    // far out along an axis removes no more variance there than one near the mean; with eq. 52's
+    // bound on the negative mass this keeps C positive definite.
+    const rankWeights = Float64Array.from(weights.subarray(0, active ? lambda : mu));
+    for (let k = mu; k < rankWeights.length; k++) {
+      if (rankWeights[k] === 0) continue;
+      let whitenedSq = 0;
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += this.B[i * n + j]! * ys[k]![i]!;
+        whitenedSq += (s / this.D[j]!) ** 2;
+      }
+      // A draw exactly at the mean carries no direction to shrink.
+      rankWeights[k] = whitenedSq > 0 ? (rankWeights[k]! * n) / whitenedSq : 0;
+    }
+    // eq. 47, with eq. 47's Σ w_j over all λ weights (1 without the active update).
     const deltaH = (1 - hSigma) * cc * (2 - cc);
-    const keep = 1 + c1 * deltaH - c1 - cMu;
+    const keep = 1 + c1 * deltaH - c1 - cMu * weightSum;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j <= i; j++) {
         let rankMu = 0;
-        for (let k = 0; k < mu; k++) rankMu += weights[k]! * ys[k]![i]! * ys[k]![j]!;
+        for (let k = 0; k < rankWeights.length; k++) rankMu += rankWeights[k]! * ys[k]![i]! * ys[k]![j]!;
         const value = keep * this.C[i * n + j]! + c1 * this.pc[i]! * this.pc[j]! + cMu * rankMu;
         this.C[i * n + j] = value;
         this.C[j * n + i] = value;
       }
     }
-    // The exponent is capped at 1 (as Hansen's reference code does) so one generation cannot blow σ up.
+    // eq. 44. The exponent is capped at 1 (as Hansen's pycma does; the `cmaes` package does not) so
+    // one generation cannot blow σ up.
     this.sigma *= Math.exp(Math.min(1, (cSigma / dSigma) * (psNorm / chiN - 1)));
 
     const values = sorted.map((s) => s.value);
