@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import "../index.js"; // registers the default sampler (auto)
 import "../storage/sqlite.js";
 import { RandomSampler } from "../samplers/index.js";
-import { InvalidDistributionError } from "../space/index.js";
+import { InvalidDistributionError, type JsonValue } from "../space/index.js";
 import { MemoryStorage, type Storage } from "../storage/index.js";
 import { bestSoFar, importance } from "../analysis/index.js";
 import { commandObjective } from "./command-runner.js";
@@ -228,15 +228,26 @@ describe("misspelt options of the library's other entry points", () => {
 });
 
 describe("heartbeat reaping inside optimize", () => {
-  it("says which silent trials it failed and whether it queued them again, as the pid recovery does", async () => {
-    const storage = `sqlite:${join(dir, "reap.db")}`;
+  /**
+   * A study with one running trial per heartbeat record, none of which ever beat: killed workers of
+   * other machines, as the reaper sees them. (A live ask/tell trial beats, and records the study's 60 s grace.)
+   */
+  async function studyWithDeadWorkers(name: string, records: JsonValue[]) {
+    const storage = `sqlite:${join(dir, `${name}.db`)}`;
     const warnings: string[] = [];
-    const study = await createStudy({ name: "reap", storage, sampler: new RandomSampler({ seed: 1 }), onWarning: (m) => void warnings.push(m) });
-    // A trial whose worker, to beat every 0.05 s with a 0.2 s grace, never beat: a killed worker of
-    // another machine, as the reaper sees it. (A live ask/tell trial beats, and records the study's 60 s grace.)
-    const other = await loadStudy({ name: "reap", storage, sampler: new RandomSampler({ seed: 2 }) });
+    const study = await createStudy({ name, storage, sampler: new RandomSampler({ seed: 1 }), onWarning: (m) => void warnings.push(m) });
+    const other = await loadStudy({ name, storage, sampler: new RandomSampler({ seed: 2 }) });
     const otherStorage = (other as unknown as { storage: Storage }).storage;
-    await otherStorage.createTrial(other.id, { state: "running", params: { x: 0.5 }, distributions: { x: { type: "float", low: 0, high: 1 } }, systemAttrs: { heartbeat: { intervalSeconds: 0.05, graceSeconds: 0.2 } } });
+    for (const heartbeat of records) {
+      await otherStorage.createTrial(other.id, { state: "running", params: { x: 0.5 }, distributions: { x: { type: "float", low: 0, high: 1 } }, systemAttrs: { heartbeat } });
+    }
+    await other.close();
+    return { study, warnings };
+  }
+
+  it("says which silent trials it failed and whether it queued them again, as the pid recovery does", async () => {
+    // Its worker was to beat every 0.05 s with a 0.2 s grace.
+    const { study, warnings } = await studyWithDeadWorkers("reap", [{ intervalSeconds: 0.05, graceSeconds: 0.2 }]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await study.optimize((trial) => new Promise((resolve) => setTimeout(() => resolve(trial.suggestFloat("x", 0, 1)), 150)), {
       nTrials: 3,
@@ -245,6 +256,25 @@ describe("heartbeat reaping inside optimize", () => {
     });
     expect(warnings).toContain("trial(s) 0 had no heartbeat for more than 0.2 s; marked failed; none queued again: retried maxRetries (0) time(s) already (raise maxRetries, --max-retries, to retry more)");
     await study.close();
-    await other.close();
+  });
+
+  it("says the grace each silent trial was failed after, its own where it recorded a longer one", async () => {
+    // One worker reaped by this process's 0.2 s, one by 0.4 s.
+    const { study, warnings } = await studyWithDeadWorkers("reap-longer", [
+      { intervalSeconds: 0.05, graceSeconds: 0.2 },
+      { intervalSeconds: 0.05, graceSeconds: 0.4 },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 1, maxRetries: 0, heartbeat: { intervalSeconds: 0.05, graceSeconds: 0.2 } });
+    // Trial 1 was said to be failed after 0.2 s of silence, though the reaper had waited its 0.4 s.
+    expect(warnings).toContain(
+      "trial(s) 0 had no heartbeat for more than 0.2 s, trial(s) 1 for more than 0.4 s; marked failed; none queued again: retried maxRetries (0) time(s) already (raise maxRetries, --max-retries, to retry more)",
+    );
+    await study.refresh();
+    expect(study.trials.slice(0, 2).map((t) => t.systemAttrs.failReason)).toEqual([
+      "no heartbeat for more than 0.2 s: its worker died or lost the storage",
+      "no heartbeat for more than 0.4 s: its worker died or lost the storage",
+    ]);
+    await study.close();
   });
 });

@@ -211,6 +211,22 @@ function silenceMeansGone(trial: FrozenTrial): boolean {
   return !remote || trial.systemAttrs[CLIENT_BEATS_ATTR] === true || trial.systemAttrs[ASK_PENDING_ATTR] === true;
 }
 
+/**
+ * How long the reaped trials were silent, each by the grace it was failed after (its own recorded
+ * grace where that was longer than the reaper's), as optimize's warning says it.
+ *
+ * @example
+ * silenceByGrace([3, 4, 7], [60, 80, 60]) // "trial(s) 3, 7 had no heartbeat for more than 60 s, trial(s) 4 for more than 80 s"
+ */
+function silenceByGrace(reaped: readonly number[], graceSeconds: readonly number[]): string {
+  const byGrace = new Map<number, number[]>();
+  reaped.forEach((number, i) => {
+    const grace = graceSeconds[i]!;
+    byGrace.set(grace, [...(byGrace.get(grace) ?? []), number]);
+  });
+  return [...byGrace].map(([grace, numbers], i) => `trial(s) ${numbers.join(", ")}${i === 0 ? " had no heartbeat" : ""} for more than ${grace} s`).join(", ");
+}
+
 /** What {@link Study.reapStaleTrials} did. */
 export interface ReapResult {
   /** Numbers of the trials failed for lack of heartbeats. */
@@ -2220,8 +2236,19 @@ export class Study implements TrialHost {
       throw new RangeError(`reapStaleTrials: graceSeconds must be a finite number of seconds ≥ 0, got ${typeof graceSeconds === "number" ? graceSeconds : JSON.stringify(graceSeconds)}`);
     }
     if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) throw new RangeError(`reapStaleTrials: maxRetries must be a whole number ≥ 0, got ${String(maxRetries)}`);
+    const { reaped, retries } = await this.reapSilentTrials(graceSeconds, maxRetries);
+    return { reaped, retries };
+  }
+
+  /**
+   * {@link reapStaleTrials} on checked arguments, with the grace each reaped trial was failed after
+   * (`graceSeconds[i]` for `reaped[i]`): longer than the reaper's own where the trial recorded a
+   * longer one, which optimize's warning says.
+   */
+  private async reapSilentTrials(graceSeconds: number, maxRetries: number): Promise<ReapResult & { graceSeconds: number[] }> {
     const reaped: number[] = [];
     const retries: number[] = [];
+    const graces: number[] = [];
     // Trials this live process runs, or has started ahead for its next ask (finishAndStartNext), are its own.
     const othersTrial = (trial: FrozenTrial): boolean => !this.activeTrials.has(trial.number) && !this.prefetched.some((p) => p.id === trial.id) && silenceMeansGone(trial);
     for (const { trial, graceMs } of await silentTrials(this.storage, this.id, graceSeconds * 1000, othersTrial)) {
@@ -2238,10 +2265,11 @@ export class Study implements TrialHost {
       }
       this.absorb(failed);
       reaped.push(trial.number);
+      graces.push(graceMs / 1000);
       const retry = await this.queueRetry(failed, maxRetries);
       if (retry) retries.push(retry.number);
     }
-    return { reaped, retries };
+    return { reaped, retries, graceSeconds: graces };
   }
 
   /**
@@ -2280,15 +2308,14 @@ export class Study implements TrialHost {
       if (monotonicMs() - last < timing.intervalMs) return Promise.resolve();
       last = monotonicMs();
       // A failed reap (storage busy or briefly unreachable) is retried next interval; it must not stop this worker.
-      running = this.reapStaleTrials(timing.graceMs / 1000, maxRetries)
+      running = this.reapSilentTrials(timing.graceMs / 1000, maxRetries)
         .then(
-          ({ reaped, retries }) => {
+          ({ reaped, retries, graceSeconds }) => {
             // Said as the pid recovery says it: a budget could end short without a word.
             if (reaped.length === 0) return;
-            const silent = `no heartbeat for more than ${timing.graceMs / 1000} s; marked failed`;
             const spent = reaped.length - retries.length;
             warn(
-              `trial(s) ${reaped.join(", ")} had ${silent}` +
+              `${silenceByGrace(reaped, graceSeconds)}; marked failed` +
                 (retries.length > 0 ? `; queued again as trial(s) ${retries.join(", ")}` : "") +
                 (spent > 0 ? `; ${spent === reaped.length ? "none" : `${spent} of them not`} queued again: retried maxRetries (${maxRetries}) time(s) already (raise maxRetries, --max-retries, to retry more)` : ""),
             );
