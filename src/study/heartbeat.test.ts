@@ -5,10 +5,10 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import type { JsonValue } from "../space/index.js";
-import { MemoryStorage } from "../storage/index.js";
+import { MemoryStorage, type Storage } from "../storage/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { HeartbeatThread, RunningTrialSlots, ownersGraceMs, resolveHeartbeat, silentTrials } from "./heartbeat.js";
-import { CLIENT_BEATS_ATTR, type ReapResult, createStudy } from "./index.js";
+import { CLIENT_BEATS_ATTR, type ReapResult, type Study, type Trial, createStudy } from "./index.js";
 
 /** Waits until at least `ms` have passed; slower machines only wait longer, which these tests allow. */
 async function waitPast(ms: number): Promise<void> {
@@ -358,6 +358,73 @@ describe("optimize on a study made by sextant create", () => {
     const asked = await study.ask();
     expect(asked.systemAttrs.heartbeat).toEqual({ intervalSeconds: 2, graceSeconds: 8 });
     await study.tell(asked, 0.5);
+    await study.close();
+  }, 20_000);
+});
+
+describe("the heartbeat each trial records", () => {
+  it("is its own optimize call's, when two calls on one study object beat differently", async () => {
+    const study = await createStudy({ name: "two-calls", storage: `sqlite:${join(scratch, `two-calls-${Date.now()}.db`)}`, sampler: new RandomSampler({ seed: 1 }) });
+    const slow = { intervalSeconds: 2, graceSeconds: 30 };
+    const quick = { intervalSeconds: 0.5, graceSeconds: 5 };
+    // The quick call starts first and ends while the slow one runs, whose later trials start after:
+    // they recorded the study's 5 s / 60 s instead of the slow call's heartbeat.
+    const signal = () => {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    };
+    const quickRunning = signal();
+    const slowRunning = signal();
+    const quickEnded = signal();
+    const quickCall = study
+      .optimize(
+        async (trial) => {
+          quickRunning.resolve();
+          await slowRunning.promise;
+          return trial.suggestFloat("x", 0, 1);
+        },
+        { nTrials: 1, heartbeat: quick },
+      )
+      .then(quickEnded.resolve);
+    await quickRunning.promise;
+    const slowCall = study.optimize(
+      async (trial) => {
+        trial.setUserAttr("call", "slow");
+        slowRunning.resolve();
+        await quickEnded.promise;
+        return trial.suggestFloat("x", 0, 1);
+      },
+      { nTrials: 3, heartbeat: slow },
+    );
+    await Promise.all([quickCall, slowCall]);
+    const recorded = study.trials.map((t) => [t.userAttrs.call ?? "quick", t.state, t.systemAttrs.heartbeat]);
+    expect(recorded.filter(([call]) => call === "slow")).toEqual([0, 1, 2].map(() => ["slow", "complete", slow]));
+    expect(recorded.filter(([call]) => call === "quick")).toEqual([["quick", "complete", quick]]);
+    await study.close();
+  }, 20_000);
+
+  it("is the study's for a trial from ask(), not that of an optimize call that started a trial ahead", async () => {
+    const sqlite = SqliteStorage.open(join(scratch, `ahead-${Date.now()}.db`));
+    // PostgreSQL's one-trip finish-and-start, in two trips: it is what starts a trial ahead.
+    const finishAndStartNext: NonNullable<Storage["finishAndStartNext"]> = async (trialId, patch, init, sinceSeq) => ({
+      finished: await sqlite.updateTrial(trialId, patch),
+      started: await sqlite.startNextTrial(study.id, init, sinceSeq),
+    });
+    const storage: Storage = Object.assign(sqlite, { finishAndStartNext });
+    const study = await createStudy({ name: "ahead", storage, sampler: new RandomSampler({ seed: 1 }) });
+    const quick = { intervalSeconds: 0.5, graceSeconds: 5 };
+    let asked: Trial | undefined;
+    // Trial 0's finish starts trial 1 ahead for this call; an ask() in its callback took that trial,
+    // which recorded the call's 5 s grace while ask() beats for it every 5 s.
+    const askOnce = async (s: Study) => void (asked ??= await s.ask());
+    await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 2, heartbeat: quick, callbacks: [askOnce] });
+    await study.tell(asked!, 0.5);
+    expect(study.trials.map((t) => [t.number === asked!.number ? "ask" : "optimize", t.systemAttrs.heartbeat])).toEqual([
+      ["optimize", quick],
+      ["optimize", quick],
+      ["ask", { intervalSeconds: 5, graceSeconds: 60 }],
+    ]);
     await study.close();
   }, 20_000);
 });

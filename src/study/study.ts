@@ -204,6 +204,18 @@ export function studyHeartbeatGraceSeconds(systemAttrs: Readonly<Record<string, 
   return timing === null ? null : timing.graceMs / 1000;
 }
 
+/**
+ * What a trial records as the heartbeat its owner keeps ({@link OWNER_HEARTBEAT_ATTR}) in the write
+ * that starts it; undefined records nothing (a trial of the HTTP service, or storage that nobody reaps).
+ */
+type OwnerHeartbeat = ReturnType<typeof ownerHeartbeatRecord> | undefined;
+
+/** Whether two trials record the same owner's heartbeat. */
+function sameOwnerHeartbeat(a: OwnerHeartbeat, b: OwnerHeartbeat): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.intervalSeconds === b.intervalSeconds && a.graceSeconds === b.graceSeconds;
+}
+
 /** False for a trial run by a client of the HTTP service that never promised heartbeats, once its ask was answered. */
 function silenceMeansGone(trial: FrozenTrial): boolean {
   const worker = trial.systemAttrs.worker;
@@ -762,6 +774,12 @@ export class Study implements TrialHost {
   private readonly ownTrials = new WeakSet<Trial>();
   /** Trials `optimize` started in the same write that finished the previous one, not yet handed out by {@link ask}. */
   private readonly prefetched: FrozenTrial[] = [];
+  /**
+   * By trial id: the owner's heartbeat each trial in {@link prefetched} recorded when it started.
+   * Only an ask that beats the same way takes it: another optimize call of this object may beat at
+   * another interval, and a trial it took would record a grace its beats do not keep.
+   */
+  private readonly prefetchedOwner = new Map<number, OwnerHeartbeat>();
   private lastBackgroundRefresh = 0;
   /**
    * Set while an `optimize` runs whose sampler and pruner use no history: starting a trial then
@@ -830,21 +848,25 @@ export class Study implements TrialHost {
   /**
    * The attributes a trial gets in the write that starts it (claim or create): its worker is
    * known from the first moment it runs, so a process killed right after is recognised as gone;
-   * so is the heartbeat it keeps ({@link OWNER_HEARTBEAT_ATTR}), so that no reaper with a shorter
-   * grace fails it while it beats. A trial the HTTP service starts is its client's to beat for.
+   * so is the heartbeat its owner keeps ({@link OWNER_HEARTBEAT_ATTR}), so that no reaper with a
+   * shorter grace fails it while it beats: the study's stored one for {@link ask}, each optimize
+   * call's own for its trials.
    */
-  private workerAttrs(): { systemAttrs: Record<string, JsonValue> } {
+  private workerAttrs(owner: OwnerHeartbeat = this.askedTrialsHeartbeat()): { systemAttrs: Record<string, JsonValue> } {
     // A remote trial is reapable until its ask is answered (see ASK_PENDING_ATTR).
     if (this.trialsRunRemotely) return { systemAttrs: { worker: this.workerRecord(), [ASK_PENDING_ATTR]: true } };
-    const timing = this.heartbeatOfTrialsStarted !== undefined ? this.heartbeatOfTrialsStarted : resolveHeartbeat(this.storedHeartbeat(), this.storage.url);
-    return { systemAttrs: { worker: this.workerRecord(), ...(timing ? { [OWNER_HEARTBEAT_ATTR]: ownerHeartbeatRecord(timing) } : {}) } };
+    return { systemAttrs: { worker: this.workerRecord(), ...(owner !== undefined ? { [OWNER_HEARTBEAT_ATTR]: owner } : {}) } };
   }
 
   /**
-   * The heartbeat of the trials {@link optimize} starts while it runs (null: none beats for them);
-   * undefined outside it, where trials asked with {@link ask} beat at the study's stored timing.
+   * The heartbeat a trial asked with {@link ask} records: the study's stored timing, at which
+   * {@link beatForAskedTrial} beats for it. None for a trial the HTTP service starts: its client beats for it.
    */
-  private heartbeatOfTrialsStarted: HeartbeatTiming | null | undefined = undefined;
+  private askedTrialsHeartbeat(): OwnerHeartbeat {
+    if (this.trialsRunRemotely) return undefined;
+    const timing = resolveHeartbeat(this.storedHeartbeat(), this.storage.url);
+    return timing ? ownerHeartbeatRecord(timing) : undefined;
+  }
 
   get systemAttrs(): Readonly<Record<string, JsonValue>> {
     return this.record.systemAttrs;
@@ -1203,8 +1225,12 @@ export class Study implements TrialHost {
   private askedTrialBeatsStarted: HeartbeatThread | null = null;
   private askedTrialBeatsKey: string | null = null;
 
-  /** {@link ask} without its heartbeat: optimize beats for its own trials. */
-  private async askTrial(fixedDistributions: Record<string, Distribution>): Promise<Trial> {
+  /**
+   * {@link ask} without its heartbeat: optimize beats for its own trials.
+   *
+   * @param owner what the trial records as its owner's heartbeat (an optimize call's own).
+   */
+  private async askTrial(fixedDistributions: Record<string, Distribution>, owner: OwnerHeartbeat = this.askedTrialsHeartbeat()): Promise<Trial> {
     // Checked before a trial exists: a bad distribution here is the caller's, not a failed trial's.
     checkFixedDistributions(fixedDistributions);
     // No await before the storage call on the ordinary path: optimize's pipelined lanes keep to
@@ -1212,38 +1238,47 @@ export class Study implements TrialHost {
     // here started trial 61 of 60 in "however the lanes interleave"). Only a half-made study waits.
     if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade();
     // A population's trials are its queued segments: ask/tell runs them as optimize does.
-    if (this.scheduler) return (await this.askSegment(fixedDistributions)) ?? (await this.noSegmentReady());
+    if (this.scheduler) return (await this.askSegment(fixedDistributions, owner)) ?? (await this.noSegmentReady());
     this.refusePopulationWithoutScheduler();
     const budget = this.queuedTrialBudget;
     if (budget !== null) {
       // Only a queued trial, claimed atomically, as workers run them: creating one went past the budget.
-      const claimed = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
+      const claimed = await this.storage.claimWaitingTrial(this.id, this.workerAttrs(owner));
       if (!claimed) throw new TrialBudgetSpentError(this.name, budget);
-      return this.startTrial(claimed, fixedDistributions, "claimed");
+      return this.startTrial(claimed, fixedDistributions, "claimed", owner);
     }
     // A sampler that may run dry must be asked before a trial is created, which the one-trip path cannot do.
-    const prefetched = this.prefetched.shift();
-    if (prefetched) return this.startTrial(prefetched, fixedDistributions, "read with the study's changes");
+    const prefetched = this.takePrefetched(owner);
+    if (prefetched) return this.startTrial(prefetched, fixedDistributions, "read with the study's changes", owner);
     if (this.storage.startNextTrial && !this.sampler.isExhausted) {
       const since = this.skipChangesOnAsk ? null : this.seq;
-      const { trial, changes } = await this.storage.startNextTrial(this.id, this.workerAttrs(), since);
+      const { trial, changes } = await this.storage.startNextTrial(this.id, this.workerAttrs(owner), since);
       if (changes) this.absorbChanges(changes);
       this.absorb(trial);
-      return this.startTrial(trial, fixedDistributions, "read with the study's changes");
+      return this.startTrial(trial, fixedDistributions, "read with the study's changes", owner);
     }
-    if (!this.sampler.isExhausted) return this.claimOrCreate(fixedDistributions);
+    if (!this.sampler.isExhausted) return this.claimOrCreate(fixedDistributions, owner);
     // One at a time in this process: an ask that judged the sampler not yet exhausted must have
     // taken its point before the next one judges, or concurrent loops all pass the check and
     // run a grid's last point several times.
-    const turn = this.exhaustibleAsks.then(() => this.claimOrCreate(fixedDistributions));
+    const turn = this.exhaustibleAsks.then(() => this.claimOrCreate(fixedDistributions, owner));
     this.exhaustibleAsks = turn.catch(() => undefined);
     return turn;
   }
 
+  /** A trial started ahead whose recorded heartbeat is `owner`'s, taken out of {@link prefetched}; undefined if none is. */
+  private takePrefetched(owner: OwnerHeartbeat): FrozenTrial | undefined {
+    const index = this.prefetched.findIndex((trial) => sameOwnerHeartbeat(this.prefetchedOwner.get(trial.id), owner));
+    if (index < 0) return undefined;
+    const [trial] = this.prefetched.splice(index, 1);
+    this.prefetchedOwner.delete(trial!.id);
+    return trial;
+  }
+
   /** {@link ask}'s path without a one-trip start: a queued trial if any, else a new one while the sampler has points. */
-  private async claimOrCreate(fixedDistributions: Record<string, Distribution>): Promise<Trial> {
-    const claimed = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
-    if (claimed) return this.startTrial(claimed, fixedDistributions, "claimed");
+  private async claimOrCreate(fixedDistributions: Record<string, Distribution>, owner: OwnerHeartbeat): Promise<Trial> {
+    const claimed = await this.storage.claimWaitingTrial(this.id, this.workerAttrs(owner));
+    if (claimed) return this.startTrial(claimed, fixedDistributions, "claimed", owner);
     // Enqueued trials run even after the sampler has nothing left of its own to propose.
     if (this.sampler.isExhausted) {
       await this.refresh();
@@ -1251,8 +1286,8 @@ export class Study implements TrialHost {
         throw new SamplerExhaustedError(`sampler "${this.sampler.name}" has no more points to propose`);
       }
     }
-    const created = await this.storage.createTrial(this.id, { state: "running", ...this.workerAttrs() });
-    return this.startTrial(created, fixedDistributions, "created");
+    const created = await this.storage.createTrial(this.id, { state: "running", ...this.workerAttrs(owner) });
+    return this.startTrial(created, fixedDistributions, "created", owner);
   }
 
   /**
@@ -1269,22 +1304,24 @@ export class Study implements TrialHost {
     return trial;
   }
 
-  /** {@link askQueued} without its heartbeat: optimize beats for its own trials. */
-  private async askQueuedTrial(): Promise<Trial | null> {
+  /** {@link askQueued} without its heartbeat: optimize beats for its own trials, which record `owner`. */
+  private async askQueuedTrial(owner: OwnerHeartbeat = this.askedTrialsHeartbeat()): Promise<Trial | null> {
     if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade();
     if (!this.scheduler) this.refusePopulationWithoutScheduler();
-    const record = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
-    return record ? this.startTrial(record, {}, "claimed") : null;
+    const record = await this.storage.claimWaitingTrial(this.id, this.workerAttrs(owner));
+    return record ? this.startTrial(record, {}, "claimed", owner) : null;
   }
 
   /**
    * @param how how `record` came to run here: claimed from the queue, created, or started in a
    * write that also read the study's changes (so no read is needed before sampling).
+   * @param owner the heartbeat the trial's start recorded (see {@link workerAttrs}).
    */
   private async startTrial(
     record: FrozenTrial,
     fixedDistributions: Record<string, Distribution>,
     how: "claimed" | "created" | "read with the study's changes",
+    owner: OwnerHeartbeat = this.askedTrialsHeartbeat(),
   ): Promise<Trial> {
     if (how !== "read with the study's changes") {
       try {
@@ -1299,7 +1336,7 @@ export class Study implements TrialHost {
     this.ownTrials.add(trial);
     this.knownSeq.set(trial.id, record.seq);
     // A storage of its own that ignores the claim's attributes: record the worker with the next flush.
-    if (record.systemAttrs.worker === undefined) for (const [key, value] of Object.entries(this.workerAttrs().systemAttrs)) trial.setSystemAttr(key, value);
+    if (record.systemAttrs.worker === undefined) for (const [key, value] of Object.entries(this.workerAttrs(owner).systemAttrs)) trial.setSystemAttr(key, value);
     this.activeTrials.set(trial.number, trial);
     try {
       const snapshot = this.samplerSnapshot(trial.number);
@@ -1481,13 +1518,15 @@ export class Study implements TrialHost {
 
   /**
    * {@link tell}, and with `startNext` (the caller will ask again) the next trial is started in
-   * the same storage write where the storage can, and kept for the next {@link ask}.
+   * the same storage write where the storage can, recording `owner` as its heartbeat, and kept for
+   * the next ask that beats the same way.
    */
   private async finish(
     trialOrNumber: Trial | number,
     result: TellResult,
     options: { constraints?: NumberList; finishedElsewhere?: "warn" | "throw" },
     startNext: boolean,
+    owner?: OwnerHeartbeat,
   ): Promise<FrozenTrial> {
     const trial = typeof trialOrNumber === "number" ? this.activeTrials.get(trialOrNumber) ?? this.failedOnSuggestByNumber.get(trialOrNumber) : trialOrNumber;
     if (!trial) {
@@ -1509,7 +1548,7 @@ export class Study implements TrialHost {
     // Counted by stop conditions until its finished version is read back (see stopConditionMet).
     this.finishing.add(trial.number);
     try {
-      return await this.finishTold(trial, outcome, options, startNext);
+      return await this.finishTold(trial, outcome, options, startNext, owner);
     } finally {
       this.finishing.delete(trial.number);
       this.askedTrialBeatsStarted?.remove(trial.id);
@@ -1522,6 +1561,7 @@ export class Study implements TrialHost {
     outcome: ReturnType<Study["withConstraints"]>,
     options: { constraints?: NumberList; finishedElsewhere?: "warn" | "throw" },
     startNext: boolean,
+    owner: OwnerHeartbeat,
   ): Promise<FrozenTrial> {
     this.flushPauseEnders.get(trial.id)?.();
     await this.flushes.get(trial.id);
@@ -1548,10 +1588,11 @@ export class Study implements TrialHost {
     try {
       if (startNext && this.storage.finishAndStartNext && !this.sampler.isExhausted) {
         const since = this.skipChangesOnAsk ? null : this.seq;
-        const { finished, started } = await this.storage.finishAndStartNext(trial.id, patch, this.workerAttrs(), since);
+        const { finished, started } = await this.storage.finishAndStartNext(trial.id, patch, this.workerAttrs(owner), since);
         if (started.changes) this.absorbChanges(started.changes);
         this.absorb(started.trial);
         this.prefetched.push(started.trial);
+        this.prefetchedOwner.set(started.trial.id, owner);
         frozen = finished;
       }
       // Not written yet, or the compare-and-set found the trial changed: the plain update says why.
@@ -1924,8 +1965,8 @@ export class Study implements TrialHost {
    * scheduler now: the segment is rewritten (still `running`, so by this worker only) to continue
    * from the chosen trial's checkpoint with the chosen parameters.
    */
-  private async askSegment(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial | null> {
-    const claimed = await this.storage.claimWaitingTrial(this.id, this.workerAttrs());
+  private async askSegment(fixedDistributions: Record<string, Distribution> = {}, owner: OwnerHeartbeat = this.askedTrialsHeartbeat()): Promise<Trial | null> {
+    const claimed = await this.storage.claimWaitingTrial(this.id, this.workerAttrs(owner));
     if (!claimed) return null;
     let decided: FrozenTrial;
     try {
@@ -1934,7 +1975,7 @@ export class Study implements TrialHost {
       await this.abandonUnaskedTrial(claimed, true, error);
       throw error;
     }
-    return this.startTrial(decided, fixedDistributions, "claimed");
+    return this.startTrial(decided, fixedDistributions, "claimed", owner);
   }
 
   /** The claimed segment as {@link askSegment} runs it: rewritten with the scheduler's decision if its member's ready point was undecided. */
@@ -2047,8 +2088,8 @@ export class Study implements TrialHost {
     if (requeued.length > 0) warn(`trial(s) ${requeued.join(", ")} were ${gone} and queued again`);
     if (spent.length > 0) warn(`trial(s) ${spent.join(", ")} were ${gone}, not queued again: each was retried maxRetries (${maxRetries}) time(s) already; raise maxRetries (--max-retries) to retry more`);
     const beats = timing ? await HeartbeatThread.start(this.reopenUrl, timing.intervalMs, warn) : null;
-    const heartbeatBefore = this.heartbeatOfTrialsStarted;
-    this.heartbeatOfTrialsStarted = timing;
+    // This call's trials record its heartbeat, not another call's on the same object nor the study's.
+    const owner: OwnerHeartbeat = timing ? ownerHeartbeatRecord(timing) : undefined;
     /** Trials started ahead (finishAndStartNext) that beat before an ask takes them. */
     const beatingAhead = new Set<number>();
     const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
@@ -2088,7 +2129,7 @@ export class Study implements TrialHost {
         let trial: Trial | null;
         this.asksInFlight++;
         try {
-          trial = this.scheduler ? await this.askSegment() : onlyQueuedTrials ? await this.askQueuedTrial() : await this.askTrial({});
+          trial = this.scheduler ? await this.askSegment({}, owner) : onlyQueuedTrials ? await this.askQueuedTrial(owner) : await this.askTrial({}, owner);
         } catch (error) {
           if (error instanceof SamplerExhaustedError) {
             stoppedHere = true;
@@ -2127,7 +2168,7 @@ export class Study implements TrialHost {
             options.stopAfter === undefined;
           if (goesOn) ahead++;
           try {
-            frozen = await this.runTrial(trial, objective, goesOn, pipeline);
+            frozen = await this.runTrial(trial, objective, goesOn, owner, pipeline);
           } finally {
             if (goesOn) ahead--;
           }
@@ -2176,7 +2217,6 @@ export class Study implements TrialHost {
       });
       await beats?.stop();
       this.skipChangesOnAsk = skippedBefore;
-      this.heartbeatOfTrialsStarted = heartbeatBefore;
     }
     await this.refresh();
     if (firstError !== undefined) throw firstError;
@@ -2339,7 +2379,7 @@ export class Study implements TrialHost {
     return this.trialCache.some((t) => t.state === "running" && !this.activeTrials.has(t.number) && silenceMeansGone(t));
   }
 
-  private async runTrial(trial: Trial, objective: Objective, startNext: boolean, pipeline: WritePipeline | null): Promise<FrozenTrial> {
+  private async runTrial(trial: Trial, objective: Objective, startNext: boolean, owner: OwnerHeartbeat, pipeline: WritePipeline | null): Promise<FrozenTrial> {
     let result: TellResult;
     try {
       result = pipeline ? await pipeline.serially(async () => pipeline.timeObjective(objective, trial)) : await objective(trial);
@@ -2354,7 +2394,7 @@ export class Study implements TrialHost {
       }
     }
     const record = (told: TellResult): Promise<FrozenTrial> =>
-      pipeline ? pipeline.timeWrite(() => this.finish(trial, told, {}, startNext)) : this.finish(trial, told, {}, startNext);
+      pipeline ? pipeline.timeWrite(() => this.finish(trial, told, {}, startNext, owner)) : this.finish(trial, told, {}, startNext, owner);
     try {
       return await record(result);
     } catch (error) {
@@ -2368,6 +2408,7 @@ export class Study implements TrialHost {
   /** Gives back the trials started ahead for asks that never came, so the next worker runs them. */
   private async releasePrefetched(): Promise<void> {
     for (let trial = this.prefetched.shift(); trial; trial = this.prefetched.shift()) {
+      this.prefetchedOwner.delete(trial.id);
       if (await this.storage.releaseTrial?.(trial.id)) continue;
       // Not released (a storage without releaseTrial, or it changed meanwhile): it ran no code.
       await this.storage.updateTrial(trial.id, { state: "failed", systemAttrs: { failReason: "started ahead for a run that stopped" } }).catch(() => undefined);
