@@ -428,3 +428,39 @@ describe("the heartbeat each trial records", () => {
     await study.close();
   }, 20_000);
 });
+
+describe("optimize with heartbeat: false on a shared storage", () => {
+  it("records that nothing beats for its trials, so no other process fails them; they are failed by hand", async () => {
+    const storage = `sqlite:${join(scratch, `no-beats-${Date.now()}.db`)}`;
+    const warnings: string[] = [];
+    const quiet = await createStudy({ name: "no-beats", storage, sampler: new RandomSampler({ seed: 1 }), onWarning: (m) => void warnings.push(m) });
+    let running: () => void = () => undefined;
+    const isRunning = new Promise<void>((resolve) => (running = resolve));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const quietCall = quiet.optimize(
+      async (trial) => {
+        running();
+        await released;
+        return trial.suggestFloat("x", 0, 1);
+      },
+      { nTrials: 1, heartbeat: false },
+    );
+    await isRunning;
+    // A worker of the same study on another machine, as far as its reaper can tell.
+    const worker = await createStudy({ name: "no-beats", storage, sampler: new RandomSampler({ seed: 2 }), loadIfExists: true });
+    await waitPast(50);
+    // Its reaper failed the live trial after its own grace, and the result was dropped.
+    expect(await worker.reapStaleTrials(0.02)).toEqual({ reaped: [], retries: [] });
+    await worker.refresh();
+    expect(worker.trials.map((t) => [t.state, t.systemAttrs.heartbeat])).toEqual([["running", false]]);
+    // What the docs tell a user whose process was lost: fail it by hand, and queue it again.
+    const failed = await worker.tell(await worker.resumeTrial(0), { state: "failed", reason: "its process was lost" });
+    expect((await worker.queueRetry(failed))?.systemAttrs).toMatchObject({ retryOf: 0, retryCount: 1 });
+    release();
+    await quietCall;
+    expect(warnings.some((m) => m.includes("trial 0") && m.includes("failed"))).toBe(true);
+    await worker.close();
+    await quiet.close();
+  }, 20_000);
+});

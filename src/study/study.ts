@@ -35,7 +35,7 @@ import {
   validateDistribution,
 } from "../space/index.js";
 import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
-import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
+import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
 import { DEFAULT_HEARTBEAT_GRACE_SECONDS, type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, OWNER_HEARTBEAT_ATTR, monotonicMs, ownerHeartbeatRecord, resolveHeartbeat, silentTrials } from "./heartbeat.js";
@@ -97,8 +97,12 @@ export interface OptimizeOptions {
    * Heartbeats for the trials this call runs, and the grace after which any worker fails and
    * retries a trial whose beats stopped. On by default for storage shared between processes
    * (every 5 s, 60 s grace: see {@link HeartbeatOptions}); meaningless and off for `memory:`.
-   * `false` turns them off: then no trial of the study may be reaped, so turn them off in every
-   * process of a study or in none. On a study made by `sextant create` or `tune`, a key left out
+   * `false` turns them off for this call: it reaps no trial, and its trials record
+   * `systemAttrs.heartbeat: false`, so no other process's reaper fails them either (as for an HTTP
+   * client that never beats). Nothing then recovers such a trial if this process dies on another
+   * machine (on the same machine, the next process to start finds its pid gone): fail it by hand
+   * with `study.tell(await study.resumeTrial(number), { state: "failed", reason })` and queue it
+   * again with {@link Study.queueRetry}. On a study made by `sextant create` or `tune`, a key left out
    * is the study's stored one, and a grace shorter than the study's or an interval over half of it
    * throws a RangeError, as `sextant worker` refuses them. Each trial records this heartbeat
    * (`systemAttrs.heartbeat`), and no reaper fails it sooner than its grace or twice its interval.
@@ -206,18 +210,26 @@ export function studyHeartbeatGraceSeconds(systemAttrs: Readonly<Record<string, 
 
 /**
  * What a trial records as the heartbeat its owner keeps ({@link OWNER_HEARTBEAT_ATTR}) in the write
- * that starts it; undefined records nothing (a trial of the HTTP service, or storage that nobody reaps).
+ * that starts it: false for an owner that keeps none on a shared storage (optimize with
+ * `heartbeat: false`), whose silence says nothing; null records nothing (a trial of the HTTP
+ * service, whose client says whether it beats, or a storage that nobody reaps). Not undefined, which
+ * a default parameter would take for "not given" and replace with the study's stored heartbeat.
  */
-type OwnerHeartbeat = ReturnType<typeof ownerHeartbeatRecord> | undefined;
+type OwnerHeartbeat = ReturnType<typeof ownerHeartbeatRecord> | false | null;
 
 /** Whether two trials record the same owner's heartbeat. */
 function sameOwnerHeartbeat(a: OwnerHeartbeat, b: OwnerHeartbeat): boolean {
-  if (a === undefined || b === undefined) return a === b;
+  if (!a || !b) return a === b;
   return a.intervalSeconds === b.intervalSeconds && a.graceSeconds === b.graceSeconds;
 }
 
-/** False for a trial run by a client of the HTTP service that never promised heartbeats, once its ask was answered. */
+/**
+ * False for a trial whose owner never promised heartbeats: a client of the HTTP service that does
+ * not beat (once its ask was answered), or a library process that turned them off. No reaper fails
+ * such a trial.
+ */
 function silenceMeansGone(trial: FrozenTrial): boolean {
+  if (trial.systemAttrs[OWNER_HEARTBEAT_ATTR] === false) return false;
   const worker = trial.systemAttrs.worker;
   const remote = worker !== null && typeof worker === "object" && !Array.isArray(worker) && worker.remote !== undefined;
   return !remote || trial.systemAttrs[CLIENT_BEATS_ATTR] === true || trial.systemAttrs[ASK_PENDING_ATTR] === true;
@@ -855,7 +867,7 @@ export class Study implements TrialHost {
   private workerAttrs(owner: OwnerHeartbeat = this.askedTrialsHeartbeat()): { systemAttrs: Record<string, JsonValue> } {
     // A remote trial is reapable until its ask is answered (see ASK_PENDING_ATTR).
     if (this.trialsRunRemotely) return { systemAttrs: { worker: this.workerRecord(), [ASK_PENDING_ATTR]: true } };
-    return { systemAttrs: { worker: this.workerRecord(), ...(owner !== undefined ? { [OWNER_HEARTBEAT_ATTR]: owner } : {}) } };
+    return { systemAttrs: { worker: this.workerRecord(), ...(owner !== null ? { [OWNER_HEARTBEAT_ATTR]: owner } : {}) } };
   }
 
   /**
@@ -863,9 +875,9 @@ export class Study implements TrialHost {
    * {@link beatForAskedTrial} beats for it. None for a trial the HTTP service starts: its client beats for it.
    */
   private askedTrialsHeartbeat(): OwnerHeartbeat {
-    if (this.trialsRunRemotely) return undefined;
+    if (this.trialsRunRemotely) return null;
     const timing = resolveHeartbeat(this.storedHeartbeat(), this.storage.url);
-    return timing ? ownerHeartbeatRecord(timing) : undefined;
+    return timing ? ownerHeartbeatRecord(timing) : null;
   }
 
   get systemAttrs(): Readonly<Record<string, JsonValue>> {
@@ -1268,7 +1280,7 @@ export class Study implements TrialHost {
 
   /** A trial started ahead whose recorded heartbeat is `owner`'s, taken out of {@link prefetched}; undefined if none is. */
   private takePrefetched(owner: OwnerHeartbeat): FrozenTrial | undefined {
-    const index = this.prefetched.findIndex((trial) => sameOwnerHeartbeat(this.prefetchedOwner.get(trial.id), owner));
+    const index = this.prefetched.findIndex((trial) => this.prefetchedOwner.has(trial.id) && sameOwnerHeartbeat(this.prefetchedOwner.get(trial.id)!, owner));
     if (index < 0) return undefined;
     const [trial] = this.prefetched.splice(index, 1);
     this.prefetchedOwner.delete(trial!.id);
@@ -1526,7 +1538,7 @@ export class Study implements TrialHost {
     result: TellResult,
     options: { constraints?: NumberList; finishedElsewhere?: "warn" | "throw" },
     startNext: boolean,
-    owner?: OwnerHeartbeat,
+    owner: OwnerHeartbeat = null,
   ): Promise<FrozenTrial> {
     const trial = typeof trialOrNumber === "number" ? this.activeTrials.get(trialOrNumber) ?? this.failedOnSuggestByNumber.get(trialOrNumber) : trialOrNumber;
     if (!trial) {
@@ -2088,8 +2100,9 @@ export class Study implements TrialHost {
     if (requeued.length > 0) warn(`trial(s) ${requeued.join(", ")} were ${gone} and queued again`);
     if (spent.length > 0) warn(`trial(s) ${spent.join(", ")} were ${gone}, not queued again: each was retried maxRetries (${maxRetries}) time(s) already; raise maxRetries (--max-retries) to retry more`);
     const beats = timing ? await HeartbeatThread.start(this.reopenUrl, timing.intervalMs, warn) : null;
-    // This call's trials record its heartbeat, not another call's on the same object nor the study's.
-    const owner: OwnerHeartbeat = timing ? ownerHeartbeatRecord(timing) : undefined;
+    // This call's trials record its heartbeat, not another call's on the same object nor the study's;
+    // with heartbeats turned off on a shared storage, that none beats for them, so no reaper fails them.
+    const owner: OwnerHeartbeat = timing ? ownerHeartbeatRecord(timing) : options.heartbeat === false && !isMemoryUrl(this.storage.url) ? false : null;
     /** Trials started ahead (finishAndStartNext) that beat before an ask takes them. */
     const beatingAhead = new Set<number>();
     const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
