@@ -1016,6 +1016,34 @@ describe("HTTP API: safety", () => {
     ]);
   });
 
+  it("checks a client's beat interval against the study as it is when asked, not as this server first read it", async () => {
+    const { app, storage } = newApp({ storage: await openStorage("sqlite::memory:"), heartbeatGraceSeconds: 300 });
+    const workersGrace = (graceSeconds: number) => ({ "cli:config": { version: 1, heartbeat: { intervalSeconds: 2, graceSeconds } } });
+    // Cached with a 60 s grace, then deleted and made again by sextant create with an 8 s one.
+    await storage.createStudy("again", ["minimize"], { systemAttrs: workersGrace(60) });
+    expect((await call(app, "POST", "/studies/again/trials", { heartbeatIntervalSeconds: 20 })).status).toBe(201);
+    await storage.deleteStudy("again");
+    await storage.createStudy("again", ["minimize"], { systemAttrs: workersGrace(8) });
+    expect((await call(app, "POST", "/studies/again/trials", { heartbeatIntervalSeconds: 20 })).status).toBe(400);
+    // And back: an 8 s study replaced by a 60 s one takes the slower client.
+    await storage.deleteStudy("again");
+    await storage.createStudy("again", ["minimize"], { systemAttrs: workersGrace(60) });
+    expect((await call(app, "POST", "/studies/again/trials", { heartbeatIntervalSeconds: 20 })).status).toBe(201);
+
+    // Read half-made, and finished by sextant create (cli:config, 8 s grace) before the ask read it again.
+    const record = await storage.createStudy("racing", ["minimize"], { systemAttrs: { "cli:creating": true } });
+    const getStudy = storage.getStudy.bind(storage);
+    let reads = 0;
+    storage.getStudy = async (name) => {
+      if (name === "racing" && ++reads === 2) await storage.setStudyAttrs(record.id, { systemAttrs: workersGrace(8) });
+      return getStudy(name);
+    };
+    const raced = await call(app, "POST", "/studies/racing/trials", { heartbeatIntervalSeconds: 20 });
+    // The check read the half-made record (no grace yet: the server's 300 s), the ask the made one.
+    expect([raced.status, raced.json.error?.field]).toEqual([400, "body.heartbeatIntervalSeconds"]);
+    expect((await storage.trialsSince(record.id, 0)).trials).toHaveLength(0);
+  });
+
   it("says its heartbeat grace in /health, so a client can refuse an interval that would get its live trials reaped", async () => {
     for (const [options, grace] of [[{}, 60], [{ heartbeatGraceSeconds: 7.5 }, 7.5]] as const) {
       const health = await call(newApp(options).app, "GET", "/health");

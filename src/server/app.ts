@@ -824,7 +824,12 @@ export function createServerApp(options: ServerAppOptions): Hono {
               `study "${study.name}" trains a ${typeof population?.name === "string" ? population.name : "population-based"} population; its segments run under "sextant worker --study ${study.name}", not through this API`,
             );
           }
-          if (body.heartbeatIntervalSeconds !== undefined) refuseSlowClientBeats(study, body.heartbeatIntervalSeconds);
+          if (body.heartbeatIntervalSeconds !== undefined) {
+            // Checked on the record the ask uses: one read while sextant create was making the study
+            // has no grace yet, and the ask reads it again once made (409 while it is not).
+            await study.readRecordIfHalfMade();
+            refuseSlowClientBeats(study, body.heartbeatIntervalSeconds);
+          }
           await reapSilentTrials(study);
           let trial;
           try {

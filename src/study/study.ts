@@ -1220,12 +1220,20 @@ export class Study implements TrialHost {
    * Before any trial is handed out: a study read while `sextant create` was still making it reads
    * its record again, since the budget (`cli:config`) is written last and a long-lived object (the
    * HTTP service's, a library process's) would otherwise hand out trials past it. Refuses with
-   * {@link HalfMadeStudyError} while it is still half-made. Called only on a record read half-made
-   * (`if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade()`): an
-   * ordinary ask pays no read and not even an await, which would let optimize's lanes interleave
-   * differently and start a trial past nTrials.
+   * {@link HalfMadeStudyError} while it is still half-made; reads nothing for a study made. Inside,
+   * called only on a record read half-made (`if (isHalfMadeStudy(this.record.systemAttrs)) await
+   * this.readRecordIfHalfMade()`): an ordinary ask pays not even an await, which would let
+   * optimize's lanes interleave differently and start a trial past nTrials. The HTTP service calls
+   * it before checking an ask against the study's stored settings (a client's beat interval against
+   * its heartbeat grace): the check, made on the record read before `cli:config` was stored, let
+   * through an interval the stored grace refuses, while the ask read the record again.
+   *
+   * @example
+   * await study.readRecordIfHalfMade();
+   * console.log(study.systemAttrs["cli:config"]); // as stored, once sextant create has finished
    */
-  private async readRecordOrRefuseHalfMade(): Promise<void> {
+  async readRecordIfHalfMade(): Promise<void> {
+    if (!isHalfMadeStudy(this.record.systemAttrs)) return;
     const stored = await this.storage.getStudy(this.name);
     // Deleted (and perhaps made again under its name) meanwhile: this object's study is gone, not made.
     if (stored !== null && stored.id === this.id) this.record = stored;
@@ -1248,7 +1256,7 @@ export class Study implements TrialHost {
     // No await before the storage call on the ordinary path: optimize's pipelined lanes keep to
     // nTrials only because an ask reaches the storage in the same tick it is made (one more await
     // here started trial 61 of 60 in "however the lanes interleave"). Only a half-made study waits.
-    if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade();
+    if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordIfHalfMade();
     // A population's trials are its queued segments: ask/tell runs them as optimize does.
     if (this.scheduler) return (await this.askSegment(fixedDistributions, owner)) ?? (await this.noSegmentReady());
     this.refusePopulationWithoutScheduler();
@@ -1318,7 +1326,7 @@ export class Study implements TrialHost {
 
   /** {@link askQueued} without its heartbeat: optimize beats for its own trials, which record `owner`. */
   private async askQueuedTrial(owner: OwnerHeartbeat = this.askedTrialsHeartbeat()): Promise<Trial | null> {
-    if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade();
+    if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordIfHalfMade();
     if (!this.scheduler) this.refusePopulationWithoutScheduler();
     const record = await this.storage.claimWaitingTrial(this.id, this.workerAttrs(owner));
     return record ? this.startTrial(record, {}, "claimed", owner) : null;
@@ -2076,7 +2084,7 @@ export class Study implements TrialHost {
   async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<void> {
     checkOptimizeOptions(objective, options);
     // Before the budget and the stored heartbeat are read below: a half-made study's are not stored yet.
-    if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordOrRefuseHalfMade();
+    if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordIfHalfMade();
     // A checkpoint folder that cannot be written fails every segment at its first save, each after
     // its training: refused here, before any runs (as `sextant tune` does).
     const segments = this.segmentContext();
