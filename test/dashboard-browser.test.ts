@@ -39,9 +39,12 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
   /** Errors the page logged, and dialogs it opened: both must stay empty. */
   const problems: string[] = [];
 
-  async function open(url: string, options: { allow401?: boolean; width?: number } = {}): Promise<Page> {
+  /** Opens a page; with `apiRequests`, the API paths it asks for are pushed there as it asks. */
+  async function open(url: string, options: { allow401?: boolean; width?: number; apiRequests?: string[] } = {}): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: options.width ?? 1360, height: 900 } });
     page.setDefaultTimeout(60_000);
+    const { apiRequests } = options;
+    if (apiRequests) page.on("request", (request) => void (request.url().includes("/api/v1/") && apiRequests.push(request.url().split("/api/v1")[1]!)));
     page.on("console", (message) => {
       if (message.type() !== "error") return;
       if (options.allow401 && /401/.test(message.text())) return;
@@ -236,8 +239,9 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     expect(problems).toEqual([]);
   });
 
-  it("draws every plot with the marks the server sent", async () => {
-    const page = await open(studyUrl("fixture-1k"));
+  it("draws every plot with the marks the server sent, asking for each answer once", async () => {
+    const asked: string[] = [];
+    const page = await open(studyUrl("fixture-1k"), { apiRequests: asked });
     const points = await apiJson<{ values: (number | null)[]; shown: number }>("/studies/fixture-1k/points?maxPoints=2000");
     const withValue = points.values.filter((v) => v !== null).length;
     const curves = await apiJson<{ shown: number }>("/studies/fixture-1k/curves");
@@ -267,6 +271,11 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
       expect(await canvasInk(page, id), id).toBeGreaterThan(500);
     }
     await expect(page.locator("[data-testid=match-count]").getAttribute("data-matched")).resolves.toBe("1000");
+    // The points (for the history, slice and parallel coordinates) and the table's first rows were
+    // each asked for twice; only the live poll repeats itself.
+    const loads = asked.filter((path) => !path.includes("since="));
+    expect(loads.filter((path, i) => loads.indexOf(path) !== i)).toEqual([]);
+    expect(loads.filter((path) => path.includes("/points"))).toHaveLength(1);
     await page.screenshot({ path: join(SHOTS, "study.png"), fullPage: true });
     await page.close();
 

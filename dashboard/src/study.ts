@@ -541,8 +541,13 @@ export class StudyPage {
 
   /** Loads every panel for the current filter (the parallel coordinates only when its own lines change). */
   private async loadAll(options: { keepParallel?: boolean; beliefs?: boolean } = {}): Promise<void> {
-    const jobs: Promise<unknown>[] = [this.loadPoints(), this.loadTable(), this.loadTimeline()];
-    if (!options.keepParallel || !this.parallelPoints) jobs.push(this.loadParallel());
+    const pointsPath = this.pointsPath(true);
+    const parallelPath = this.pointsPath(false);
+    const points = get<Points>(pointsPath);
+    const jobs: Promise<unknown>[] = [this.loadPoints(points), this.loadTable(), this.loadTimeline()];
+    // With no range in the filter the parallel coordinates draw the very trials the other plots
+    // do: one answer serves both (a 60-parameter study's points are megabytes, and were asked twice).
+    if (!options.keepParallel || !this.parallelPoints) jobs.push(this.loadParallel(() => (parallelPath === pointsPath ? points : get<Points>(parallelPath))));
     if (this.panels.has("curves")) jobs.push(this.loadCurves());
     if (this.panels.has("contour")) jobs.push(this.loadContour());
     if (this.panels.has("pareto")) jobs.push(this.loadPareto());
@@ -585,8 +590,13 @@ export class StudyPage {
         : `${drawn} of ${points.matched} trials drawn: ${without}`;
   }
 
-  private async loadPoints(): Promise<void> {
-    const points = await get<Points>(apiPath(`${this.base}/points`, { ...this.query(), maxPoints: MAX_POINTS }));
+  /** The points' request: for the filter, or (for the parallel coordinates) its states alone. */
+  private pointsPath(withRanges: boolean): string {
+    return apiPath(`${this.base}/points`, { ...this.query(withRanges), maxPoints: MAX_POINTS });
+  }
+
+  private async loadPoints(answer: Promise<Points>): Promise<void> {
+    const points = await answer;
     if (this.stopped) return;
     this.points = points;
     this.drawPoints();
@@ -695,10 +705,11 @@ export class StudyPage {
     return [...shown.map((p) => axes[place.get(p.name)!]!), axes[axes.length - 1]!];
   }
 
-  private async loadParallel(): Promise<void> {
+  private async loadParallel(ask: () => Promise<Points>): Promise<void> {
     const panel = this.panels.get("parallel");
     if (!panel) return;
-    const points = await get<Points>(apiPath(`${this.base}/points`, { ...this.query(false), maxPoints: MAX_POINTS }));
+    // A copy: live updates merge into each plot's points under its own filter.
+    const points = structuredClone(await ask());
     if (this.stopped) return;
     this.parallelPoints = points;
     this.drawParallel();
@@ -927,7 +938,8 @@ export class StudyPage {
     this.table?.element.remove();
     this.table = table;
     section.appendChild(table.element);
-    await table.refresh();
+    // The rows just fetched, not fetched again: the page's first answer is fresh.
+    await table.redraw();
   }
 
   private async loadCurves(): Promise<void> {

@@ -200,6 +200,14 @@ export class TrialTable {
     await this.render();
   }
 
+  /**
+   * Draws the rows in view again from the pages already fetched: once the table is in the
+   * document, where its height (and so the rows it shows) is known.
+   */
+  async redraw(): Promise<void> {
+    await this.render();
+  }
+
   /** Forgets cached pages (the study changed) and draws again where the reader is. */
   async refresh(): Promise<void> {
     this.generation++;
