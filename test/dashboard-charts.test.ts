@@ -11,7 +11,7 @@ type Linked = { option: unknown; trialAt: (event: MarkEvent) => number | undefin
 type Tooltip = { formatter: (item: { seriesIndex: number; seriesName: string; dataIndex: number }) => string };
 type Bar = { number: number; worker: number; start: number; end: number; state: string };
 type Position = (point: number[], params: unknown, content: unknown, rect: unknown, size: { viewSize: number[]; contentSize: number[] }) => [number, number];
-const { beliefsOption, contourOption, curvesOption, historyOption, importanceOption, paretoOption, sliceOption, timelineLanes, timelineOption, tooltipPosition } = (await import(chartsModule)) as {
+const { beliefsOption, contourOption, curvesOption, historyOption, hypervolumeOption, importanceOption, parallelOption, paretoOption, sliceOption, timelineLanes, timelineOption, tooltipPosition } = (await import(chartsModule)) as {
   beliefsOption: (beliefs: unknown, objective: string) => ChartOption;
   contourOption: (contour: unknown, minimize: boolean) => ChartOption;
   curvesOption: (curves: unknown) => ChartOption & { marks: number };
@@ -19,6 +19,8 @@ const { beliefsOption, contourOption, curvesOption, historyOption, importanceOpt
   paretoOption: (pareto: unknown, names: [string, string]) => Linked;
   tooltipPosition: Position;
   historyOption: (points: unknown, objective: string) => Linked;
+  hypervolumeOption: (history: unknown) => ChartOption;
+  parallelOption: (points: unknown, axes: unknown[], objective: string) => ChartOption;
   sliceOption: (points: unknown, params: unknown[], limit: number) => Linked;
   timelineLanes: (bars: readonly Bar[], workers: number) => { lane: Int32Array; lanes: number[] };
   timelineOption: (timeline: unknown) => Linked & { rows: number; marks: number };
@@ -288,5 +290,34 @@ describe("the learning curves chart", () => {
     const { option, marks } = curvesOption(curves) as { option: { series: { data: unknown[] }[] }; marks: number };
     expect(marks).toBe(1);
     expect(option.series[0]!.data).toEqual([[0, 0.5], [1, null], [2, 0.25], [3, null], [4, null]]);
+  });
+});
+
+describe("the plots' number axes", () => {
+  type Axis = { type: string; axisLabel?: { formatter?: (value: number) => string } };
+  const labelsOf = (axis: Axis) => [1e-7, 0.00025, 0.5, 1e9, 3e20, -1e300, 1.7976931348623157e308].map((v) => axis.axisLabel?.formatter?.(v) ?? String(v));
+  const asNumbers = ["1e-7", "2.5e-4", "0.5", "1e+9", "3e+20", "-1e+300", "1.798e+308"];
+
+  it("label objective and parameter values as the table shows them, never in full", () => {
+    // ECharts' own labels wrote 0.0000001 and 1,000,000,000; the contour's scale wrote
+    // 1.7976931348623157e+308, and the table 1.000e-7.
+    const lr = { type: "float", low: 1e-8, high: 1, log: true };
+    const axes: Axis[] = [];
+    const history = historyOption(points, "loss").option as { yAxis: Axis };
+    axes.push(history.yAxis);
+    const slice = sliceOption(points, [{ name: "lr", distribution: lr }], 1).option as { xAxis: Axis[]; yAxis: Axis[] };
+    axes.push(slice.xAxis[0]!, slice.yAxis[0]!);
+    const parallel = parallelOption(points, [{ id: "p:lr", name: "lr", distribution: lr }, { id: "value", name: "value", distribution: null }], "loss").option as { parallelAxis: Axis[] };
+    axes.push(...parallel.parallelAxis);
+    const curves = curvesOption({ curves: [{ number: 1, state: "complete", steps: [0, 1], values: [1, 2] }], matched: 1, shown: 1, total: 1 }).option as { yAxis: Axis };
+    axes.push(curves.yAxis);
+    const pareto = paretoOption({ front: [{ number: 1, values: [1, 2] }], others: [], infeasible: [], matched: 1, shown: 1, total: 1 }, ["a", "b"]).option as { xAxis: Axis; yAxis: Axis };
+    axes.push(pareto.xAxis, pareto.yAxis);
+    axes.push((hypervolumeOption({ numbers: [1], hypervolumes: [1], matched: 1, shown: 1, total: 1 }).option as { yAxis: Axis }).yAxis);
+    for (const [i, axis] of axes.entries()) expect(labelsOf(axis), `axis ${i} (${axis.type})`).toEqual(asNumbers);
+    const contour = contourOption({ x: { name: "a", labels: ["0"] }, y: { name: "b", labels: ["0"] }, cells: [[0, 0, 1.7976931348623157e308]], matched: 1 }, true).option as {
+      visualMap: { formatter: (value: number) => string };
+    };
+    expect(contour.visualMap.formatter(1.7976931348623157e308)).toBe("1.798e+308");
   });
 });

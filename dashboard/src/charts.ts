@@ -148,6 +148,16 @@ const BASE: Option = {
   tooltip: { renderMode: "richText", confine: true, position: tooltipPosition },
 };
 
+/** An axis label: a bound at the data's end printed as 0.0010000000000000002 reads 0.001. */
+const tickLabel = (value: number): string => formatNumber(value);
+
+/**
+ * The labels of an axis of objective or parameter values: numbers as the table and tooltips show
+ * them. ECharts' own wrote 0.0000001 and 1,000,000,000,000,000 in full, and 1e+300 as nothing.
+ * Axes of trial numbers, steps and seconds keep its labels (5,000 reads well there).
+ */
+const NUMBER_LABELS = { formatter: tickLabel };
+
 /** Mounts (or reuses) a chart in a container and records how many marks it draws in `data-marks`. */
 export function draw(container: HTMLElement, option: Option, marks: number): Chart {
   const chart = echarts.getInstanceByDom(container) ?? echarts.init(container, undefined, { renderer: "canvas" });
@@ -230,7 +240,7 @@ export function historyOption(points: Points, objectiveName: string): { option: 
       legend: { top: 0, right: 0 },
       grid: { left: 60, right: 20, top: 50, bottom: 40 },
       xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 25, min: 0 },
-      yAxis: { type: "value", name: objectiveName, scale: true },
+      yAxis: { type: "value", name: objectiveName, scale: true, axisLabel: NUMBER_LABELS },
       tooltip: {
         ...(BASE.tooltip as Option),
         trigger: "item",
@@ -260,7 +270,7 @@ export function curvesOption(curves: Curves): { option: Option; marks: number } 
     option: {
       grid: { left: 60, right: 20, top: 20, bottom: 40 },
       xAxis: { type: "value", name: "step", nameLocation: "middle", nameGap: 25 },
-      yAxis: { type: "value", scale: true },
+      yAxis: { type: "value", scale: true, axisLabel: NUMBER_LABELS },
       tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
       series: curves.curves.map((curve) => ({
         type: "line",
@@ -304,8 +314,8 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
     const d = axis.distribution;
     const base = { id: axis.id, dim, name: axis.id === "value" ? objectiveName : axis.name, nameTextStyle: { fontSize: 11 } };
     if (d?.type === "categorical") return { ...base, type: "category", data: d.choices.map((c) => String(c)) };
-    if (d) return { ...base, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high };
-    return { ...base, type: "value", scale: true };
+    if (d) return { ...base, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, axisLabel: NUMBER_LABELS };
+    return { ...base, type: "value", scale: true, axisLabel: NUMBER_LABELS };
   });
   return {
     marks: data.length,
@@ -350,9 +360,9 @@ export function sliceOption(points: Points, params: { name: string; distribution
     xAxis.push(
       d.type === "categorical"
         ? { gridIndex: k, type: "category", data: d.choices.map(String), name: param.name, nameLocation: "middle", nameGap: 22 }
-        : { gridIndex: k, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, name: param.name, nameLocation: "middle", nameGap: 22 },
+        : { gridIndex: k, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, name: param.name, nameLocation: "middle", nameGap: 22, axisLabel: NUMBER_LABELS },
     );
-    yAxis.push({ gridIndex: k, type: "value", scale: true });
+    yAxis.push({ gridIndex: k, type: "value", scale: true, axisLabel: NUMBER_LABELS });
     const data: [number, number][] = [];
     const trials: number[] = [];
     points.numbers.forEach((n, i) => {
@@ -448,8 +458,8 @@ export function paretoOption(pareto: Pareto, names: [string, string]): { option:
     option: {
       legend: { top: 0, right: 0 },
       grid: { left: 60, right: 20, top: 50, bottom: 45 },
-      xAxis: { type: "value", name: names[0], nameLocation: "middle", nameGap: 28, scale: true },
-      yAxis: { type: "value", name: names[1], scale: true },
+      xAxis: { type: "value", name: names[0], nameLocation: "middle", nameGap: 28, scale: true, axisLabel: NUMBER_LABELS },
+      yAxis: { type: "value", name: names[1], scale: true, axisLabel: NUMBER_LABELS },
       tooltip: {
         ...(BASE.tooltip as Option),
         trigger: "item",
@@ -617,9 +627,6 @@ export function timelineOption(timeline: Timeline): { option: Option; marks: num
   };
 }
 
-/** An axis label: a bound at the data's end printed as 0.0010000000000000002 reads 0.001. */
-const tickLabel = (value: number): string => formatNumber(value);
-
 /** Whether positive points are evenly spaced in log (as the server lays out a log-scale parameter), not linearly. */
 function logSpaced(xs: readonly number[]): boolean {
   if (xs.length < 3 || xs.some((x) => !(x > 0))) return false;
@@ -650,9 +657,9 @@ export function beliefsOption(beliefs: Beliefs, objectiveName: string): { option
             nameGap: 25,
             min: Math.min(...xs),
             max: Math.max(...xs),
-            axisLabel: { formatter: tickLabel },
+            axisLabel: NUMBER_LABELS,
           },
-      yAxis: { type: "value", name: objectiveName, scale: true, axisLabel: { formatter: tickLabel } },
+      yAxis: { type: "value", name: objectiveName, scale: true, axisLabel: NUMBER_LABELS },
       series: [
         { type: "line", name: "lower", data: lower, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, silent: true, legendHoverLink: false },
         { type: "line", name: "±2 std", data: band, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(47,111,223,0.18)" }, itemStyle: { color: "rgba(47,111,223,0.3)" } },
@@ -694,7 +701,7 @@ export function ecdfOption(ecdf: Ecdf, objectiveName: string): { option: Option;
     marks: ecdf.values.length,
     option: {
       grid: { left: 60, right: 20, top: 35, bottom: 45 },
-      xAxis: { type: "value", name: objectiveName, nameLocation: "middle", nameGap: 28, min: "dataMin", max: "dataMax", axisLabel: { formatter: tickLabel } },
+      xAxis: { type: "value", name: objectiveName, nameLocation: "middle", nameGap: 28, min: "dataMin", max: "dataMax", axisLabel: NUMBER_LABELS },
       yAxis: { type: "value", name: "fraction of trials", min: 0, max: 1, axisLine: { onZero: false } },
       tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
       series: [{ type: "line", name: "ECDF", step: "end", data: ecdf.values.map((v, i) => [v, ecdf.fractions[i]]), symbol: "none", lineStyle: { color: "#2f6fdf", width: 2 }, areaStyle: { color: "rgba(47,111,223,0.12)" } }],
@@ -709,7 +716,7 @@ export function hypervolumeOption(history: HypervolumeHistory): { option: Option
     option: {
       grid: { left: 70, right: 20, top: 35, bottom: 45 },
       xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 28, min: 0 },
-      yAxis: { type: "value", name: "hypervolume", scale: true, axisLine: { onZero: false } },
+      yAxis: { type: "value", name: "hypervolume", scale: true, axisLine: { onZero: false }, axisLabel: NUMBER_LABELS },
       tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
       series: [{ type: "line", name: "hypervolume", step: "end", data: history.numbers.map((n, i) => [n, history.hypervolumes[i]]), symbol: "none", lineStyle: { color: "#d3322f", width: 2 }, areaStyle: { color: "rgba(211,50,47,0.1)" } }],
     },

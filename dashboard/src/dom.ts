@@ -32,9 +32,12 @@ export function formatNumber(value: WireNumber | null | undefined): string {
   if (value === null || value === undefined) return "—";
   if (typeof value === "string") return value;
   if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value)) return String(value);
+  // Whole below a billion, as `sextant` prints them: 1.7976931348623157e308 is an integer too, and
+  // was shown with all its digits (1e20 as 100000000000000000000).
+  if (Number.isInteger(value) && Math.abs(value) < 1e9) return String(value);
   const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(3);
+  // Four digits, without trailing zeros: 1e-300, not 1.000e-300.
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(3).replace(/\.?0+e/, "e");
   return String(Number(value.toPrecision(5)));
 }
 
