@@ -657,7 +657,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     expect(problems).toEqual([]);
   });
 
-  it("gives each objective of a two- and a three-objective study its own column, headers and values shown whole", async () => {
+  it("gives each objective of a two- and a three-objective study its own column, headers and values shown whole, and its Pareto plot any two", async () => {
     const record = await storage.createStudy("three-objectives", ["minimize", "maximize", "minimize"]);
     const X = { type: "float", low: -5, high: 5 } as const;
     const values = (i: number) => [123.456789 * i, -0.000123456 * (i + 1), 98765.4321 + i];
@@ -694,6 +694,17 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
       const shown = layout.cells.slice(2, 2 + objectives).map((c) => Number(c.text));
       answer.rows[0]!.values.forEach((value, k) => expect(Math.abs(shown[k]! - value), `${study} objective ${k}`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(value))));
       await page.locator("#table").screenshot({ path: join(SHOTS, `table-${objectives}-objectives.png`) });
+      // The Pareto plot of three objectives can show any two of them (it showed the first two alone),
+      // and says its front is over all three; a study of two has no menus.
+      expect(await page.locator("[data-testid=pareto-y]").count()).toBe(objectives === 3 ? 1 : 0);
+      if (objectives === 3) {
+        await page.selectOption("[data-testid=pareto-y]", "2");
+        await waitSearch(page, "paretoY=2");
+        await page.reload();
+        await page.waitForSelector("[data-testid=pareto-plot][data-marks]");
+        await expect(page.locator("[data-testid=pareto-y]").inputValue()).resolves.toBe("2");
+        await expect(page.locator("[data-testid=pareto-note]").textContent()).resolves.toContain("over all 3 objectives");
+      }
       await page.close();
     }
     expect(problems).toEqual([]);

@@ -16,7 +16,7 @@ const { beliefsOption, contourOption, curvesOption, historyOption, hypervolumeOp
   contourOption: (contour: unknown, minimize: boolean) => ChartOption;
   curvesOption: (curves: unknown) => ChartOption & { marks: number };
   importanceOption: (params: { name: string; importance: number; correlation: number }[], categorical: ReadonlySet<string>) => ChartOption;
-  paretoOption: (pareto: unknown, names: [string, string]) => Linked;
+  paretoOption: (pareto: unknown, names: [string, string], objectives?: [number, number]) => Linked;
   tooltipPosition: Position;
   historyOption: (points: unknown, objective: string) => Linked;
   hypervolumeOption: (history: unknown) => ChartOption;
@@ -218,6 +218,19 @@ describe("the Pareto plot", () => {
     expect(chart.marks).toBe(3);
     expect(chart.trialAt({ componentType: "series", seriesIndex: 1, dataIndex: 0 })).toBe(3);
     expect(chart.option.tooltip.formatter({ seriesIndex: 1, seriesName: "infeasible", dataIndex: 0 })).toMatch(/^trial 3 \(infeasible\)/);
+  });
+});
+
+describe("the Pareto plot of three objectives", () => {
+  it("draws the two objectives picked, in its marks and tooltips", () => {
+    const pareto = { objectives: [0, 1, 2], front: [{ number: 4, values: [1, 2, 30] }], others: [{ number: 5, values: [3, 4, 50] }], infeasible: [], matched: 2, shown: 2, total: 2 };
+    const chart = paretoOption(pareto, ["f0", "f2"], [0, 2]) as Linked & { option: { series: { data: number[][] }[]; tooltip: Tooltip } };
+    expect(chart.option.series.map((s) => s.data)).toEqual([[[3, 50]], [], [[1, 30]]]);
+    expect(chart.option.tooltip.formatter({ seriesIndex: 2, seriesName: "Pareto front", dataIndex: 0 })).toBe("trial 4 (Pareto front)\nf0: 1\nf2: 30");
+    const swapped = paretoOption(pareto, ["f2", "f1"], [2, 1]) as Linked & { option: { series: { data: number[][] }[] } };
+    expect(swapped.option.series[2]!.data).toEqual([[30, 2]]);
+    // Without objectives named, the first two, as for a study of two.
+    expect((paretoOption(pareto, ["f0", "f1"]) as Linked & { option: { series: { data: number[][] }[] } }).option.series[2]!.data).toEqual([[1, 2]]);
   });
 });
 

@@ -442,19 +442,24 @@ export function importanceOption(params: { name: string; importance: number; cor
 }
 
 /** The Pareto front (first two objectives) over the other complete trials; `trialAt` names a clicked point's trial. */
-export function paretoOption(pareto: Pareto, names: [string, string]): { option: Option; marks: number } & TrialLinks {
-  const xy = (p: { values: number[] }) => [p.values[0], p.values[1]];
+/**
+ * The Pareto front against two of the study's objectives (`objectives`, the first two unless
+ * told): with three or more the front is over all of them, so this is a view of it from one side.
+ */
+export function paretoOption(pareto: Pareto, names: [string, string], objectives: [number, number] = [0, 1]): { option: Option; marks: number } & TrialLinks {
+  const [xAt, yAt] = objectives;
+  const xy = (p: { values: number[] }) => [p.values[xAt], p.values[yAt]];
   // In the order of the series below.
   const infeasible = pareto.infeasible ?? [];
   const bySeries = [pareto.others, infeasible, pareto.front];
   const seriesNames = ["dominated", "infeasible", "Pareto front"];
   const text = (seriesIndex: number, dataIndex: number): string => {
     const point = bySeries[seriesIndex]?.[dataIndex];
-    return point ? `trial ${point.number} (${seriesNames[seriesIndex]})\n${names[0]}: ${formatNumber(point.values[0])}\n${names[1]}: ${formatNumber(point.values[1])}` : "";
+    return point ? `trial ${point.number} (${seriesNames[seriesIndex]})\n${names[0]}: ${formatNumber(point.values[xAt])}\n${names[1]}: ${formatNumber(point.values[yAt])}` : "";
   };
   return {
     marks: pareto.front.length + pareto.others.length + infeasible.length,
-    ...trialLinks(bySeries, (point) => point.number, text, (seriesIndex, dataIndex) => bySeries[seriesIndex]![dataIndex]!.values[0] ?? 0),
+    ...trialLinks(bySeries, (point) => point.number, text, (seriesIndex, dataIndex) => bySeries[seriesIndex]![dataIndex]!.values[xAt] ?? 0),
     option: {
       legend: { top: 0, right: 0 },
       grid: { left: 60, right: 20, top: 50, bottom: 45 },

@@ -29,6 +29,9 @@ export interface View {
   belief2: string | null;
   /** Which posterior statistic a grid of beliefs shows. */
   beliefStat: "mean" | "std";
+  /** The objectives on the Pareto plot's axes, when the reader picked them (a study with three or more). */
+  paretoX: number | null;
+  paretoY: number | null;
 }
 
 function numberOrUndefined(text: string | null): number | undefined {
@@ -53,6 +56,11 @@ function parseRanges(text: string | null): Record<string, [number, number]> {
   }
 }
 
+function objectiveIndex(text: string | null): number | null {
+  const index = numberOrUndefined(text);
+  return index !== undefined && Number.isInteger(index) && index >= 0 ? index : null;
+}
+
 export function readView(): View {
   const q = new URLSearchParams(location.search);
   const states = (q.get("state") ?? "").split(",").filter((s): s is TrialState => (STATES as readonly string[]).includes(s));
@@ -72,6 +80,8 @@ export function readView(): View {
     belief: q.get("belief"),
     belief2: q.get("belief2"),
     beliefStat: q.get("beliefStat") === "std" ? "std" : "mean",
+    paretoX: objectiveIndex(q.get("paretoX")),
+    paretoY: objectiveIndex(q.get("paretoY")),
   };
 }
 
@@ -98,6 +108,8 @@ export function viewSearch(view: View): string {
     if (view.belief) q.set("belief", view.belief);
     if (view.belief2) q.set("belief2", view.belief2);
     if (view.beliefStat === "std") q.set("beliefStat", "std");
+    if (view.paretoX !== null) q.set("paretoX", String(view.paretoX));
+    if (view.paretoY !== null) q.set("paretoY", String(view.paretoY));
   }
   const text = q.toString();
   return text ? `?${text}` : "";

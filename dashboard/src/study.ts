@@ -115,6 +115,8 @@ export class StudyPage {
   private stopped = false;
   private points: Points | null = null;
   private parallelPoints: Points | null = null;
+  /** The Pareto plot's last answer: picking other objectives draws it again without asking. */
+  private pareto: Pareto | null = null;
   private table: TrialTable | null = null;
   private parallelChart: Chart | null = null;
   private applyingBrush = false;
@@ -251,6 +253,7 @@ export class StudyPage {
       if (before.sort !== view.sort || before.order !== view.order) await (this.table ? this.table.setSort(view.sort, view.order) : this.loadTable());
       if (before.contourX !== view.contourX || before.contourY !== view.contourY) await this.loadContour();
       if (before.method !== view.method) await this.loadImportance();
+      if (before.paretoX !== view.paretoX || before.paretoY !== view.paretoY) this.drawPareto();
       if (before.belief !== view.belief || before.belief2 !== view.belief2 || before.beliefStat !== view.beliefStat) await this.loadBeliefs();
     }
     if (before.trial !== view.trial) await this.showDetail();
@@ -321,7 +324,7 @@ export class StudyPage {
         : null,
       numericParams.length > 0 ? this.panel("beliefs", "What the model believes (GP posterior through the best trial)", this.beliefPick(numericParams)).section : null,
       this.panel("ecdf", "Distribution of values (empirical CDF of the complete trials)").section,
-      s.study.directions.length > 1 ? this.panel("pareto", "Pareto front", null, true).section : null,
+      s.study.directions.length > 1 ? this.panel("pareto", "Pareto front", s.study.directions.length > 2 ? this.paretoPick() : null, true).section : null,
       s.study.directions.length > 1 ? this.panel("hypervolume", "Hypervolume history").section : null,
       this.panel("timeline", "Timeline per worker", null, true).section,
     ].filter((p): p is HTMLElement => p !== null);
@@ -344,6 +347,39 @@ export class StudyPage {
     const select = h("select", { "aria-label": `contour ${axis}`, "data-testid": `contour-${axis}` }, ...params.map(option));
     select.addEventListener("change", () => void this.change(axis === "x" ? { contourX: select.value } : { contourY: select.value }, "replace"));
     return select;
+  }
+
+  /**
+   * The two objectives the Pareto plot shows, for a study with three or more: it showed the first
+   * two alone, and the front (which is over all of them) looked scattered through the dominated trials.
+   */
+  private paretoPick(): HTMLElement {
+    const directions = this.summary.study.directions;
+    const select = (axis: "x" | "y") => {
+      const current = this.paretoObjectives()[axis === "x" ? 0 : 1];
+      const menu = h(
+        "select",
+        { "aria-label": `Pareto plot ${axis}`, "data-testid": `pareto-${axis}` },
+        ...directions.map((d, k) => h("option", { value: k, selected: k === current }, `objective ${k} (${d})`)),
+      );
+      // Picking for one axis the objective on the other swaps them.
+      menu.addEventListener("change", () => {
+        const [x, y] = this.paretoObjectives();
+        const picked = Number(menu.value);
+        void this.change(axis === "x" ? { paretoX: picked, paretoY: picked === y ? x : y } : { paretoX: picked === x ? y : x, paretoY: picked }, "replace");
+      });
+      return menu;
+    };
+    return h("span", { class: "contour-pick" }, select("x"), " × ", select("y"));
+  }
+
+  /** The objectives on the Pareto plot's axes: the reader's, else the first two (or the first other than x). */
+  private paretoObjectives(): [number, number] {
+    const count = this.summary.study.directions.length;
+    const valid = (k: number | null): k is number => k !== null && k < count;
+    const x = valid(this.view.paretoX) ? this.view.paretoX : 0;
+    const y = valid(this.view.paretoY) && this.view.paretoY !== x ? this.view.paretoY : x === 1 ? 0 : 1;
+    return [x, y];
   }
 
   private methodSelect(): HTMLSelectElement {
@@ -1043,12 +1079,26 @@ export class StudyPage {
   }
 
   private async loadPareto(): Promise<void> {
-    const panel = this.panels.get("pareto")!;
     const pareto = await get<Pareto>(apiPath(`${this.base}/pareto`, { ...this.query(), maxPoints: MAX_POINTS }));
     if (this.stopped) return;
-    this.shownNote(panel, pareto, "complete trials");
+    this.pareto = pareto;
+    this.drawPareto();
+  }
+
+  /** Draws the Pareto plot from the last answer, against the objectives picked. */
+  private drawPareto(): void {
+    const panel = this.panels.get("pareto");
+    if (!panel || !this.pareto) return;
     const d = this.summary.study.directions;
-    const { option, marks, ...links } = paretoOption(pareto, [`objective 0 (${d[0]})`, `objective 1 (${d[1]})`]);
+    const [x, y] = this.paretoObjectives();
+    // The menus show the objectives drawn: picking for x the one on y moves y to another.
+    for (const [axis, k] of [["x", x], ["y", y]] as const) {
+      const menu = panel.section.querySelector<HTMLSelectElement>(`[data-testid=pareto-${axis}]`);
+      if (menu) menu.value = String(k);
+    }
+    this.shownNote(panel, this.pareto, "complete trials");
+    if (d.length > 2) panel.note.textContent += `; the front is over all ${d.length} objectives, so here some of its trials lie among the dominated ones`;
+    const { option, marks, ...links } = paretoOption(this.pareto, [`objective ${x} (${d[x]})`, `objective ${y} (${d[y]})`], [x, y]);
     this.linkTrials(panel, draw(panel.plot, option, marks), links);
   }
 
