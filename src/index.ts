@@ -34,6 +34,7 @@ export {
   StorageError,
   StorageUrlError,
   StorageOpenError,
+  StorageReadOnlyError,
   StorageBusyError,
 } from "./storage/index.js";
 export { Rng } from "./math/rng.js";

@@ -9,7 +9,7 @@ import { RandomSampler } from "../src/samplers/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { SqliteStorage, StorageOpenError } from "../src/storage/sqlite.js";
 import { createStudy } from "../src/study/index.js";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { BIN, sextant, tempDir } from "./fixtures/cli-run.js";
 
 let dir: string;
@@ -48,13 +48,27 @@ function journalMode(path: string): string {
  * as root it runs as nobody (setpriv), which needs the temp dir opened to everyone.
  */
 function sextantUnprivileged(args: string[]): { code: number | null; stderr: string } {
+  const { command, rest, env } = unprivileged(args);
+  const result = spawnSync(command, rest, { cwd: dir, env, encoding: "utf8" });
+  return { code: result.status, stderr: result.stderr };
+}
+
+/** The command line, and environment, that run the CLI with `args` as sextantUnprivileged does. */
+function unprivileged(args: string[]): { command: string; rest: string[]; env: Record<string, string | undefined> } {
   const env: Record<string, string | undefined> = { ...process.env };
   delete env.SEXTANT_STORAGE;
   const drop = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
   if (drop.length > 0) chmodSync(dir, 0o777);
   const [command, ...rest] = [...drop, process.execPath, BIN, ...args];
-  const result = spawnSync(command!, rest, { cwd: dir, env, encoding: "utf8" });
-  return { code: result.status, stderr: result.stderr };
+  return { command: command!, rest, env };
+}
+
+/** A study file in a rollback journal, made read-only (mode 444); answers its fingerprint. */
+async function protectedStudyFile(): Promise<ReturnType<typeof fingerprint>> {
+  await makeStudyFile(db);
+  toRollbackJournal(db);
+  chmodSync(db, 0o444);
+  return fingerprint(db);
 }
 
 beforeEach(() => {
@@ -65,10 +79,7 @@ afterEach(() => cleanup());
 
 describe("SqliteStorage opened read-only", () => {
   it("reads studies and trials and leaves the file, its journal mode and its folder as they were", async () => {
-    await makeStudyFile(db);
-    toRollbackJournal(db);
-    chmodSync(db, 0o444);
-    const before = fingerprint(db);
+    const before = await protectedStudyFile();
     const storage = SqliteStorage.open(db, { readOnly: true });
     const [summary] = await storage.listStudies();
     expect(summary?.name).toBe("demo");
@@ -168,10 +179,7 @@ describe("writing commands in a write-protected folder", () => {
 
 describe("inspection commands", () => {
   it("read a read-only file without changing a byte of it", async () => {
-    await makeStudyFile(db);
-    toRollbackJournal(db);
-    chmodSync(db, 0o444);
-    const before = fingerprint(db);
+    const before = await protectedStudyFile();
     const url = `sqlite:${db}`;
     for (const args of [["studies"], ["trials", "demo"], ["best", "demo"], ["export", "demo", "--format", "json"]]) {
       const result = await sextant([...args, "--storage", url], { cwd: dir });
@@ -238,5 +246,48 @@ describe("inspection commands", () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual([]);
     expect(statSync(db).size).toBe(0);
+  });
+});
+
+describe("sextant dashboard on a file its user may only read", () => {
+  it("shows its studies read-only, refuses writes with 403 saying why, and leaves the file as it was", async () => {
+    const before = await protectedStudyFile();
+    const url = `sqlite:${db}`;
+    // As nobody when root (root may write any file), as sextantUnprivileged runs a command.
+    const { command, rest, env } = unprivileged(["dashboard", "--port", "0", "--storage", url]);
+    const child = spawn(command, rest, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const ended = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    try {
+      // It was refused: "the file is read-only ...; Sextant must write to it".
+      const address = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no address in 30 s; stderr: ${stderr}`)), 30_000);
+        child.stdout.on("data", (d: Buffer) => {
+          stdout += d.toString();
+          const match = /open (http:\/\/\S+?)\/ \(storage sqlite:\S+runs\.db, read-only\)/.exec(stdout);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]!);
+          }
+        });
+        void ended.then((code) => reject(new Error(`sextant dashboard exited with code ${code}: ${stderr}`)));
+      });
+      expect(stderr).toContain(`this user may not write ${url}, so its studies are shown read-only`);
+      const { studies } = (await (await fetch(`${address}/api/v1/studies`)).json()) as { studies: { name: string }[] };
+      expect(studies.map((study) => study.name)).toEqual(["demo"]);
+      expect((await fetch(`${address}/api/v1/studies/demo/summary`)).status).toBe(200);
+      const write = await fetch(`${address}/api/v1/studies`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "other", direction: "minimize" }) });
+      const answer = (await write.json()) as { error: { message: string } };
+      expect([write.status, answer.error.message]).toEqual([403, expect.stringMatching(/opened read-only; this operation writes: this server can only read its storage/)]);
+      child.kill("SIGTERM");
+      expect(await ended).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    expect(stderr).not.toMatch(/internal error|bug in Sextant/);
+    expect(fingerprint(db)).toEqual(before);
+    expect(readdirSync(dir)).toEqual(["runs.db"]);
   });
 });

@@ -779,7 +779,8 @@ Examples:
       `
 Serves the dashboard and the same HTTP API as \`sextant serve\`. With no --storage it opens
 ./sextant.db (or $SEXTANT_STORAGE), the file \`sextant tune\` writes by default; it never
-creates a database: where the file does not exist it says so and exits.
+creates a database: where the file does not exist it says so and exits. A file you may read
+but not write is shown read-only.
 
 Examples:
   $ sextant dashboard

@@ -2,6 +2,7 @@
  * `sextant serve`: the HTTP API over one storage. The web framework is loaded only here, when
  * the command runs, so the rest of the CLI starts without it.
  */
+import { type Storage, StorageReadOnlyError, openStorage } from "../storage/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { missingStorage, storageUrl } from "./inspect.js";
 import type { Io } from "./io.js";
@@ -37,10 +38,9 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
     const missing = await missingStorage(url);
     if (missing !== null) throw new UserError(missing);
   }
-  let server: Awaited<ReturnType<typeof startServer>>;
-  try {
-    server = await startServer({
-      storage: url,
+  const start = (storage: string | Storage) =>
+    startServer({
+      storage,
       host: flags.host ?? "127.0.0.1",
       port: flags.port ?? 8080,
       ...(token !== undefined ? { token } : {}),
@@ -48,6 +48,25 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
       ...(flags.heartbeatGrace !== undefined ? { heartbeatGraceSeconds: flags.heartbeatGrace } : {}),
       ...(flags.requestTimeout !== undefined ? { requestTimeoutSeconds: flags.requestTimeout } : {}),
     });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  /** The storage opened read-only by this command, when the dashboard's user may not write it. */
+  let readOnly: Storage | null = null;
+  try {
+    try {
+      server = await start(url);
+    } catch (error) {
+      // The dashboard only shows studies: a file its user may read but not write (a colleague's
+      // results, an archive) is shown read-only, where it used to be refused as if it had to change.
+      if (command !== "dashboard" || !(error instanceof StorageReadOnlyError)) throw error;
+      readOnly = await openStorage(url, { readOnly: true });
+      try {
+        server = await start(readOnly);
+      } catch (startError) {
+        await readOnly.close();
+        throw startError;
+      }
+      io.err(`sextant dashboard: this user may not write ${url}, so its studies are shown read-only (workers cannot report through this server)`);
+    }
   } catch (error) {
     if (error instanceof ServerConfigError) throw new UsageError(error.message);
     const code = (error as NodeJS.ErrnoException).code;
@@ -65,12 +84,13 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
     process.once("SIGTERM", stop);
   });
   if (command === "dashboard") {
-    io.out(`sextant dashboard: open ${server.url}/ (storage ${url}${token !== undefined ? ", token required: open " + server.url + "/#token=<token>" : ""})`);
+    io.out(`sextant dashboard: open ${server.url}/ (storage ${url}${readOnly ? ", read-only" : ""}${token !== undefined ? ", token required: open " + server.url + "/#token=<token>" : ""})`);
   } else {
     io.out(`sextant serve: listening on ${server.url} (storage ${url}${token !== undefined ? ", token required" : ""})`);
   }
   io.err(`sextant ${command}: dashboard at ${server.url}/, API at ${server.url}/api/v1, its OpenAPI document at ${server.url}/api/v1/openapi.json; Ctrl-C stops`);
   await stopped;
   await server.close();
+  await readOnly?.close();
   return 0;
 }

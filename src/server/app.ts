@@ -28,6 +28,7 @@ import {
   ParamConflictError,
   type Storage,
   StorageBusyError,
+  StorageReadOnlyError,
   type StudyRecord,
   StudyNotFoundError,
   TrialNotRunningError,
@@ -403,6 +404,8 @@ function httpErrorOf(error: unknown): HttpError | null {
   // A study stored with a pruner that cannot judge its several objectives (made before creation refused it).
   if (error instanceof PrunerObjectivesError) return new HttpError(409, error.message);
   if (error instanceof InvalidDistributionError) return new HttpError(400, error.message);
+  // `sextant dashboard` on a file its user may only read: it shows the studies and changes none.
+  if (error instanceof StorageReadOnlyError) return new HttpError(403, `${error.message}: this server can only read its storage, so it shows studies but takes no writes`);
   if (error instanceof OnlineTunerError) {
     if (/^no online tuner named/.test(error.message)) return new HttpError(404, error.message);
     // A name taken by a tuner with other settings, or by a study: a conflict, as for studies.

@@ -19,7 +19,7 @@ import {
   migrateSchema,
   readSchemaState,
 } from "./sqlite-migrations.js";
-import { StorageBusyError, StorageDecodeError, StorageOpenError } from "./types.js";
+import { StorageBusyError, StorageDecodeError, StorageOpenError, StorageReadOnlyError } from "./types.js";
 import {
   DuplicateStudyError,
   ONCE_KEY_ATTR,
@@ -179,7 +179,8 @@ export class SqliteStorage implements Storage {
       // SQLite opens a file it may not write read-only without a word, and the first write fails.
       const unwritable = unwritableFile(path);
       if (unwritable !== undefined) {
-        fail(unwritable.nameTooLong ? `${unwritable.file}: the name is too long for the file system` : readOnlyReason(path, unwritable.file));
+        if (unwritable.nameTooLong) fail(`${unwritable.file}: the name is too long for the file system`);
+        throw new StorageReadOnlyError(`cannot open ${url}: ${readOnlyReason(path, unwritable.file)}`);
       }
     }
 
@@ -497,7 +498,7 @@ export class SqliteStorage implements Storage {
    */
   private async write<T>(fn: () => T): Promise<T> {
     this.assertOpen();
-    if (this.readOnly) throw new StorageError(`${this.url} was opened read-only; this operation writes`);
+    if (this.readOnly) throw new StorageReadOnlyError(`${this.url} was opened read-only; this operation writes`);
     const transaction = this.db.transaction(fn);
     try {
       return await this.withRetry(() => transaction.immediate());
@@ -505,7 +506,7 @@ export class SqliteStorage implements Storage {
       // The file was writable when opened (see openOnce) and is no longer.
       if (error instanceof Database.SqliteError && error.code.startsWith("SQLITE_READONLY")) {
         const path = this.url.slice("sqlite:".length);
-        throw new StorageError(`${this.url}: ${readOnlyReason(path, path)}`, { cause: error });
+        throw new StorageReadOnlyError(`${this.url}: ${readOnlyReason(path, path)}`, { cause: error });
       }
       throw error;
     }

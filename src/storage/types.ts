@@ -307,6 +307,15 @@ export class StorageOpenError extends StorageError {
 }
 
 /**
+ * A SQLite file this process may read but not write: the file, its -wal or -shm, or its folder is
+ * read-only. Opening it for writing throws this (`readOnly: true` opens it for reading), and so
+ * does every write to a storage opened read-only.
+ */
+export class StorageReadOnlyError extends StorageOpenError {
+  override name = "StorageReadOnlyError";
+}
+
+/**
  * A storage opened read-only holds no Sextant tables: nothing was ever written there, so there is
  * nothing to read (commands that only look say "no studies" rather than create the tables).
  */
