@@ -83,6 +83,13 @@ describe("sextant dashboard and sextant report", () => {
     expect(html).toContain('id="sextant-report"');
     expect(html).not.toMatch(/\b(src|href)="(https?:|\.\/assets)/);
     expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'/);
+    // Without --out the file is named after the study, in its own script: 実験 and 試験 were both
+    // written to _-report.html, the second overwriting the first.
+    const named = await openStorage(url);
+    for (const name of ["実験 1", "試験 1"]) await seedStudy(named, name, { trials: 3, seed: 4, curves: false });
+    await named.close();
+    for (const name of ["実験 1", "試験 1"]) expect((await sextant(["report", name, "--storage", url, "--json"], { cwd: dir })).code).toBe(0);
+    expect(existsSync(join(dir, "実験_1-report.html")) && existsSync(join(dir, "試験_1-report.html"))).toBe(true);
     const missing = await sextant(["report", "nope", "--storage", url], { cwd: dir });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('no study named "nope"');

@@ -13,12 +13,24 @@ export interface ReportFlags {
 }
 
 /**
+ * The file a report goes to without --out: the study's name with its letters and digits in any
+ * script (ASCII alone turned 実験 and 試験 into one _-report.html, the second overwriting the
+ * first), other runs of characters as one _, and at most 80 characters, which any file system takes.
+ *
+ * @example
+ * defaultReportFile("lr sweep/2") // "lr_sweep_2-report.html"
+ */
+export function defaultReportFile(study: string): string {
+  return `${[...study.normalize("NFC").replace(/[^\p{L}\p{N}._-]+/gu, "_")].slice(0, 80).join("")}-report.html`;
+}
+
+/**
  * @example
  * await reportCommand("quickstart", { out: "quickstart.html" }, processIo());
  */
 export async function reportCommand(study: string, flags: ReportFlags, io: Io): Promise<number> {
   const { buildReport, ReportError } = await import("../server/report.js");
-  const out = flags.out ?? `${study.replace(/[^A-Za-z0-9._-]+/g, "_")}-report.html`;
+  const out = flags.out ?? defaultReportFile(study);
   const html = await withStudy(storageUrl(flags.storage), study, async (storage) => {
     try {
       return await buildReport(storage, study);
