@@ -334,3 +334,25 @@ describe("the plots' number axes", () => {
     expect(contour.visualMap.formatter(1.7976931348623157e308)).toBe("1.798e+308");
   });
 });
+
+describe("the plots' axis lines", () => {
+  type Axis = { type: string; axisLine?: { onZero?: boolean } };
+  it("stay at the plot's edges when the other axis' range holds 0", () => {
+    // With x in [-3, 3] the value axis and its name stood at x = 0, mid-plot, over the marks and the
+    // beliefs' legend; values either side of 0 put the trial axis across the history's middle.
+    const x = { type: "float", low: -3, high: 3 };
+    const signed = { ...points, values: [-2, null, 0.5, 3] };
+    const axes: [string, Axis][] = [];
+    const history = historyOption(signed, "loss").option as { xAxis: Axis; yAxis: Axis };
+    axes.push(["history x", history.xAxis], ["history y", history.yAxis]);
+    const slice = sliceOption(signed, [{ name: "lr", distribution: x }, { name: "kind", distribution: { type: "categorical", choices: ["a", "b", "c"] } }], 2).option as { xAxis: Axis[]; yAxis: Axis[] };
+    slice.xAxis.forEach((axis, k) => axes.push([`slice x ${k}`, axis], [`slice y ${k}`, slice.yAxis[k]!]));
+    const beliefs = beliefsOption({ kind: "slice", params: ["x"], x: [-3, 0, 3], y: null, mean: [1, -1, 1], std: [1, 1, 1], through: {}, nTrials: 5 }, "loss").option as { xAxis: Axis; yAxis: Axis };
+    axes.push(["beliefs x", beliefs.xAxis], ["beliefs y", beliefs.yAxis]);
+    const pareto = paretoOption({ front: [{ number: 1, values: [-1, 2] }], others: [], infeasible: [], matched: 1, shown: 1, total: 1 }, ["a", "b"]).option as { xAxis: Axis; yAxis: Axis };
+    axes.push(["pareto x", pareto.xAxis], ["pareto y", pareto.yAxis]);
+    const curves = curvesOption({ curves: [{ number: 1, state: "complete", steps: [0, 1], values: [-1, 2] }], matched: 1, shown: 1, total: 1 }).option as { xAxis: Axis; yAxis: Axis };
+    axes.push(["curves x", curves.xAxis], ["curves y", curves.yAxis]);
+    expect(axes.filter(([, axis]) => axis.axisLine?.onZero !== false).map(([name]) => name)).toEqual([]);
+  });
+});

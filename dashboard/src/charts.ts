@@ -158,6 +158,13 @@ const tickLabel = (value: number): string => formatNumber(value);
  */
 const NUMBER_LABELS = { formatter: tickLabel };
 
+/**
+ * The line of an axis at the plot's edge. ECharts draws it through the other axis' zero: where a
+ * parameter's range held 0 (x in [-3, 3]) the value axis and its name stood in the middle of the
+ * plot, over the marks and the legend, and a value axis holding 0 cut the plot in two.
+ */
+const AT_EDGE = { onZero: false };
+
 /** Mounts (or reuses) a chart in a container and records how many marks it draws in `data-marks`. */
 export function draw(container: HTMLElement, option: Option, marks: number): Chart {
   const chart = echarts.getInstanceByDom(container) ?? echarts.init(container, undefined, { renderer: "canvas" });
@@ -239,8 +246,8 @@ export function historyOption(points: Points, objectiveName: string): { option: 
       // The legend on its own line above the y axis's name, which it covered on a narrow screen.
       legend: { top: 0, right: 0 },
       grid: { left: 60, right: 20, top: 50, bottom: 40 },
-      xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 25, min: 0 },
-      yAxis: { type: "value", name: objectiveName, scale: true, axisLabel: NUMBER_LABELS },
+      xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 25, min: 0, axisLine: AT_EDGE },
+      yAxis: { type: "value", name: objectiveName, scale: true, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
       tooltip: {
         ...(BASE.tooltip as Option),
         trigger: "item",
@@ -269,8 +276,8 @@ export function curvesOption(curves: Curves): { option: Option; marks: number } 
     marks: curves.curves.length,
     option: {
       grid: { left: 60, right: 20, top: 20, bottom: 40 },
-      xAxis: { type: "value", name: "step", nameLocation: "middle", nameGap: 25 },
-      yAxis: { type: "value", scale: true, axisLabel: NUMBER_LABELS },
+      xAxis: { type: "value", name: "step", nameLocation: "middle", nameGap: 25, axisLine: AT_EDGE },
+      yAxis: { type: "value", scale: true, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
       tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
       series: curves.curves.map((curve) => ({
         type: "line",
@@ -359,10 +366,10 @@ export function sliceOption(points: Points, params: { name: string; distribution
     const d = param.distribution;
     xAxis.push(
       d.type === "categorical"
-        ? { gridIndex: k, type: "category", data: d.choices.map(String), name: param.name, nameLocation: "middle", nameGap: 22 }
-        : { gridIndex: k, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, name: param.name, nameLocation: "middle", nameGap: 22, axisLabel: NUMBER_LABELS },
+        ? { gridIndex: k, type: "category", data: d.choices.map(String), name: param.name, nameLocation: "middle", nameGap: 22, axisLine: AT_EDGE }
+        : { gridIndex: k, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, name: param.name, nameLocation: "middle", nameGap: 22, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
     );
-    yAxis.push({ gridIndex: k, type: "value", scale: true, axisLabel: NUMBER_LABELS });
+    yAxis.push({ gridIndex: k, type: "value", scale: true, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE });
     const data: [number, number][] = [];
     const trials: number[] = [];
     points.numbers.forEach((n, i) => {
@@ -463,8 +470,8 @@ export function paretoOption(pareto: Pareto, names: [string, string], objectives
     option: {
       legend: { top: 0, right: 0 },
       grid: { left: 60, right: 20, top: 50, bottom: 45 },
-      xAxis: { type: "value", name: names[0], nameLocation: "middle", nameGap: 28, scale: true, axisLabel: NUMBER_LABELS },
-      yAxis: { type: "value", name: names[1], scale: true, axisLabel: NUMBER_LABELS },
+      xAxis: { type: "value", name: names[0], nameLocation: "middle", nameGap: 28, scale: true, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
+      yAxis: { type: "value", name: names[1], scale: true, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
       tooltip: {
         ...(BASE.tooltip as Option),
         trigger: "item",
@@ -652,7 +659,7 @@ export function beliefsOption(beliefs: Beliefs, objectiveName: string): { option
       legend: { top: 0, data: ["mean", "±2 std"] },
       grid: { left: 60, right: 20, top: 30, bottom: 40 },
       xAxis: categorical
-        ? { type: "category", data: beliefs.x.map(String), name: beliefs.params[0], nameLocation: "middle", nameGap: 25 }
+        ? { type: "category", data: beliefs.x.map(String), name: beliefs.params[0], nameLocation: "middle", nameGap: 25, axisLine: AT_EDGE }
         : {
             // A log-scale parameter's points are spaced evenly in log: drawn on a linear axis, its
             // low decades took under 1% of the width.
@@ -663,8 +670,9 @@ export function beliefsOption(beliefs: Beliefs, objectiveName: string): { option
             min: Math.min(...xs),
             max: Math.max(...xs),
             axisLabel: NUMBER_LABELS,
+            axisLine: AT_EDGE,
           },
-      yAxis: { type: "value", name: objectiveName, scale: true, axisLabel: NUMBER_LABELS },
+      yAxis: { type: "value", name: objectiveName, scale: true, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
       series: [
         { type: "line", name: "lower", data: lower, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, silent: true, legendHoverLink: false },
         { type: "line", name: "±2 std", data: band, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(47,111,223,0.18)" }, itemStyle: { color: "rgba(47,111,223,0.3)" } },
@@ -707,7 +715,7 @@ export function ecdfOption(ecdf: Ecdf, objectiveName: string): { option: Option;
     option: {
       grid: { left: 60, right: 20, top: 35, bottom: 45 },
       xAxis: { type: "value", name: objectiveName, nameLocation: "middle", nameGap: 28, min: "dataMin", max: "dataMax", axisLabel: NUMBER_LABELS },
-      yAxis: { type: "value", name: "fraction of trials", min: 0, max: 1, axisLine: { onZero: false } },
+      yAxis: { type: "value", name: "fraction of trials", min: 0, max: 1, axisLine: AT_EDGE },
       tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
       series: [{ type: "line", name: "ECDF", step: "end", data: ecdf.values.map((v, i) => [v, ecdf.fractions[i]]), symbol: "none", lineStyle: { color: "#2f6fdf", width: 2 }, areaStyle: { color: "rgba(47,111,223,0.12)" } }],
     },
@@ -721,7 +729,7 @@ export function hypervolumeOption(history: HypervolumeHistory): { option: Option
     option: {
       grid: { left: 70, right: 20, top: 35, bottom: 45 },
       xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 28, min: 0 },
-      yAxis: { type: "value", name: "hypervolume", scale: true, axisLine: { onZero: false }, axisLabel: NUMBER_LABELS },
+      yAxis: { type: "value", name: "hypervolume", scale: true, axisLine: AT_EDGE, axisLabel: NUMBER_LABELS },
       tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
       series: [{ type: "line", name: "hypervolume", step: "end", data: history.numbers.map((n, i) => [n, history.hypervolumes[i]]), symbol: "none", lineStyle: { color: "#d3322f", width: 2 }, areaStyle: { color: "rgba(211,50,47,0.1)" } }],
     },
