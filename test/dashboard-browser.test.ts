@@ -405,9 +405,12 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     const page = await open(studyUrl("fixture-1k"));
     await page.waitForSelector("[data-testid=parallel-plot][data-marks]");
     const box = (await page.locator("[data-testid=parallel-plot]").boundingBox())!;
-    // The plot's layout: axes spread from 60 px to (width - 80 px), each from 40 px below the top to 30 px above the bottom.
+    // The plot's layout: axes spread from 60 px to (width - right), each from 40 px below the top to
+    // 30 px above the bottom; the right margin holds the objective axis' name, "value (minimize)",
+    // at 6.5 px a character and 8 px more.
     const axisCount = 11;
-    const axisX = (i: number) => box.x + 60 + (i * (box.width - 140)) / (axisCount - 1);
+    const right = Math.ceil("value (minimize)".length * 6.5) + 8;
+    const axisX = (i: number) => box.x + 60 + (i * (box.width - 60 - right)) / (axisCount - 1);
     const axisY = (value: number, low: number, high: number) => box.y + 40 + (1 - (value - low) / (high - low)) * (box.height - 70);
     const drag = async (axis: number, from: number, to: number, low: number, high: number) => {
       await page.mouse.move(axisX(axis), axisY(from, low, high));

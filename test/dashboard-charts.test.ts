@@ -356,3 +356,21 @@ describe("the plots' axis lines", () => {
     expect(axes.filter(([, axis]) => axis.axisLine?.onZero !== false).map(([name]) => name)).toEqual([]);
   });
 });
+
+describe("the parallel coordinates' objective axis", () => {
+  it("shows its name whole beside a dozen parameters", async () => {
+    // ECharts cuts an axis name to the space between two axes: beside twelve parameters on half a
+    // row, "value (minimize)" read "valu…". Drawn here as ECharts renders it on a server (SVG).
+    const echarts = await import("echarts");
+    const axes = Array.from({ length: 12 }, (_, i) => ({ id: `p${i}`, name: `p${i}`, distribution: { type: "float", low: 0, high: 1 } }));
+    axes.push({ id: "value", name: "value", distribution: null as never });
+    const wide = { numbers: [0], states: ["complete"], values: [1], params: Object.fromEntries(axes.map((a) => [a.name, [0.5]])), best: [], matched: 1, shown: 1, total: 1 };
+    for (const objective of ["value (minimize)", "objective 0 (maximize)"]) {
+      const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width: 620, height: 400 });
+      chart.setOption({ animation: false, ...(parallelOption(wide, axes, objective).option as object) });
+      const texts = [...chart.renderToSVGString().matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+      chart.dispose();
+      expect(texts, objective).toContain(objective);
+    }
+  });
+});

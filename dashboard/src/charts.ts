@@ -165,6 +165,9 @@ const NUMBER_LABELS = { formatter: tickLabel };
  */
 const AT_EDGE = { onZero: false };
 
+/** Pixels a character of an axis name (11 px type) takes, at most: what room a name needs to show whole. */
+const OBJECTIVE_NAME_PX_PER_CHAR = 6.5;
+
 /** Mounts (or reuses) a chart in a container and records how many marks it draws in `data-marks`. */
 export function draw(container: HTMLElement, option: Option, marks: number): Chart {
   const chart = echarts.getInstanceByDom(container) ?? echarts.init(container, undefined, { renderer: "canvas" });
@@ -317,9 +320,16 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
     }
     data.push(row);
   });
+  // The objective's axis, the last, names itself whole: ECharts cut a name to the space between two
+  // axes, and "value (minimize)" read "valu…" beside a dozen parameters. Its name starts at the
+  // axis and runs into the margin on the right, which is made wide enough for it.
+  const objectiveNamePx = Math.ceil(objectiveName.length * OBJECTIVE_NAME_PX_PER_CHAR);
   const parallelAxis = axes.map((axis, dim) => {
     const d = axis.distribution;
-    const base = { id: axis.id, dim, name: axis.id === "value" ? objectiveName : axis.name, nameTextStyle: { fontSize: 11 } };
+    const base =
+      axis.id === "value"
+        ? { id: axis.id, dim, name: objectiveName, nameTextStyle: { fontSize: 11, align: "left" }, nameTruncate: { maxWidth: objectiveNamePx } }
+        : { id: axis.id, dim, name: axis.name, nameTextStyle: { fontSize: 11 } };
     if (d?.type === "categorical") return { ...base, type: "category", data: d.choices.map((c) => String(c)) };
     if (d) return { ...base, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, axisLabel: NUMBER_LABELS };
     return { ...base, type: "value", scale: true, axisLabel: NUMBER_LABELS };
@@ -327,7 +337,7 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
   return {
     marks: data.length,
     option: {
-      parallel: { left: 60, right: 80, top: 40, bottom: 30 },
+      parallel: { left: 60, right: Math.max(80, objectiveNamePx + 8), top: 40, bottom: 30 },
       parallelAxis,
       series: [
         {
