@@ -392,6 +392,14 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     await page.fill(".page-input", "5");
     await page.click(".page-go");
     await waitAttr(page, "[data-testid=trial-table]", "data-page", 5);
+    // A page past the end goes to the last, and the box says so (it kept "999" while it had the focus).
+    await page.fill(".page-input", "999");
+    await page.press(".page-input", "Enter");
+    await waitAttr(page, "[data-testid=trial-table]", "data-page", 20);
+    await expect(page.locator(".page-input").inputValue()).resolves.toBe("20");
+    await page.fill(".page-input", "5");
+    await page.press(".page-input", "Enter");
+    await waitAttr(page, "[data-testid=trial-table]", "data-page", 5);
     await page.waitForSelector('.tviewport .trow[data-index="200"]');
     const rendered = await page.locator(".tviewport .trow[data-number]").count();
     expect(rendered).toBeGreaterThan(10);

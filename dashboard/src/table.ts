@@ -246,6 +246,9 @@ export class TrialTable {
 
   jumpToPage(page: number): void {
     const target = Math.min(this.pageCount(), Math.max(1, Math.floor(page) || 1));
+    // The box says where the table went: it kept a page past the end (or 0) as typed, since it is
+    // not rewritten while it has the focus, and Enter leaves the focus there.
+    this.pageInput.value = String(target);
     this.viewport.scrollTop = (target - 1) * PAGE_SIZE * ROW_HEIGHT;
     this.schedule();
   }
