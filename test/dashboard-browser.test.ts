@@ -204,6 +204,11 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     await expect(row.locator("td.s-complete").textContent()).resolves.toBe(String(fixture.filter((t) => t.state === "complete").length));
     const best = Math.min(...fixture.filter((t) => t.state === "complete").map((t) => t.value!));
     expect(Number(await row.locator("td").nth(2).textContent())).toBeCloseTo(best, 3);
+    // A study of two objectives shows its Pareto front's size under "best", as \`sextant studies\` does (it showed "—").
+    const { studies } = await apiJson<{ studies: { name: string; paretoFrontSize?: number }[] }>("/studies");
+    const front = studies.find((s) => s.name === "two-objectives")!.paretoFrontSize;
+    expect(front).toBeGreaterThan(0);
+    await expect(page.locator('tr[data-study="two-objectives"] td').nth(2).textContent()).resolves.toBe(`front=${front}`);
     const hostile = page.locator("tr[data-study] td.name a").filter({ hasText: XSS });
     await expect(hostile.textContent()).resolves.toBe(XSS);
     expect(await page.locator("td.name img").count()).toBe(0);

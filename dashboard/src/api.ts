@@ -41,6 +41,8 @@ export interface StudyJson {
   pruner: { name: string; options: Record<string, unknown> };
   trialCounts: Counts;
   bestValue: number | null;
+  /** In the studies list, for several objectives with complete trials: the trials on the Pareto front. */
+  paretoFrontSize?: number;
 }
 
 export interface TrialJson {

@@ -91,7 +91,9 @@ function studiesTable(studies: StudyJson[], search: string): HTMLElement {
       { "data-study": s.name },
       h("td", { class: "name" }, link(viewSearch({ ...readView(), study: s.name, trial: null }), s.name)),
       h("td", {}, s.directions.join(", ")),
-      h("td", { class: "num" }, formatNumber(s.bestValue)),
+      s.paretoFrontSize !== undefined
+        ? h("td", { class: "num", title: "feasible complete trials on the Pareto front" }, `front=${s.paretoFrontSize}`)
+        : h("td", { class: "num" }, formatNumber(s.bestValue)),
       h("td", { class: "num" }, Object.values(s.trialCounts).reduce((a, b) => a + b, 0)),
       h("td", { class: "num s-complete" }, s.trialCounts.complete),
       h("td", { class: "num s-pruned" }, s.trialCounts.pruned),

@@ -69,6 +69,23 @@ describe("HTTP API: studies", () => {
     expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
   });
 
+  it("lists a study of several objectives with the size of its Pareto front, as sextant studies does", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "two", directions: ["minimize", "minimize"] });
+    await call(app, "POST", "/studies", { name: "two-empty", directions: ["minimize", "maximize"] });
+    // (1, 3) and (3, 1) trade off; (4, 4) is dominated by both.
+    for (const values of [[1, 3], [3, 1], [4, 4]]) {
+      const asked = await call(app, "POST", "/studies/two/trials");
+      await call(app, "POST", `/studies/two/trials/${asked.json.trial.number}/tell`, { state: "complete", values });
+    }
+    const listed = await call(app, "GET", "/studies");
+    expectShape(api.StudyListResponse, listed.json);
+    const byName = Object.fromEntries(listed.json.studies.map((s: { name: string }) => [s.name, s]));
+    // It had bestValue null and nothing else: the same as a study with no results.
+    expect(byName.two).toMatchObject({ bestValue: null, paretoFrontSize: 2 });
+    expect(byName["two-empty"].paretoFrontSize).toBeUndefined();
+  });
+
   it("shows the sampler and pruner a library-made study recorded, not the auto and none it falls back to", async () => {
     const { app, storage } = newApp();
     await createStudy({ name: "lib", storage, sampler: new RandomSampler({ seed: 1 }), pruner: new MedianPruner() });

@@ -9,6 +9,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { z } from "zod";
+import { feasibleParetoFront } from "../analysis/index.js";
 import { type Pruner, PrunerObjectivesError, createPrunerByName, prunerEntries } from "../pruners/index.js";
 import { GridMismatchError, type Recommendation, type Sampler, SamplerExhaustedError, createSamplerByName, samplerEntries } from "../samplers/index.js";
 import { SCHEDULER_ATTR } from "../schedulers/index.js";
@@ -697,7 +698,16 @@ export function createServerApp(options: ServerAppOptions): Hono {
         const search = query.search?.toLowerCase();
         // Online tuners share the studies' names but are no studies: they are read at /online/{tuner}.
         const summaries = (await storage.listStudies()).filter((s) => onlineTunerRefusal(s) === null && (search === undefined || s.name.toLowerCase().includes(search)));
-        return { studies: summaries.map((s) => ({ ...studyJson(s, []), trialCounts: { ...s.trialCounts }, bestValue: s.bestValue })) };
+        const studies = await Promise.all(
+          summaries.map(async (s) => {
+            const listed = { ...studyJson(s, []), trialCounts: { ...s.trialCounts }, bestValue: s.bestValue };
+            // Several objectives have no best value: the size of the Pareto front says what the study
+            // found, as \`sextant studies\` prints it (the dashboard showed "—", as for no results).
+            if (s.directions.length < 2 || s.trialCounts.complete === 0) return listed;
+            return { ...listed, paretoFrontSize: feasibleParetoFront((await storage.trialsSince(s.id, 0)).trials, s.directions).length };
+          }),
+        );
+        return { studies };
       },
     }),
     route({

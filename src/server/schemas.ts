@@ -241,6 +241,11 @@ export const StudyJson = z.strictObject({
     failed: z.number().int(),
   }),
   bestValue: z.number().nullable(),
+  paretoFrontSize: z
+    .number()
+    .int()
+    .optional()
+    .describe("in GET /studies, for a study of several objectives with complete trials: how many feasible complete trials are on its Pareto front (it has no bestValue)"),
 });
 
 export const StudyListResponse = z.strictObject({ studies: z.array(StudyJson) });
