@@ -24,8 +24,11 @@ describe("sextant bench", () => {
 
     const again = await run([...args, "--json"]);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ runs: 12, failures: [] });
+    expect(JSON.parse(again.stdout)).toMatchObject({ runs: 12, resumed: 12, failures: [] });
     expect(readFileSync(join(dir, "lab/results.jsonl"), "utf8").trim().split("\n")).toHaveLength(12);
+    // It said "12 runs in lab", as if it had just made the runs it found.
+    const plain = await run(args);
+    expect(plain.stdout).toMatch(/^0 runs made now, 12 found from before, in lab \(\d+ s\); next: sextant bench report lab$/m);
 
     const report = await run(["bench", "report", "lab", "--budgets", "5,15", "--json"]);
     expect(report.stderr).toBe("");

@@ -201,10 +201,12 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   const recommendedNoiselessFailures = outcome.results.reduce((sum, r) => sum + (r.recommendedNoiselessFailures ?? 0), 0);
   if (flags.json) {
     io.out(
-      JSON.stringify({ out: resolve(flags.out), interrupted: false, runs: outcome.results.length, failures: outcome.failures, failedTrials, noiselessFailures, recommendedNoiselessFailures, seconds }, null, 2),
+      JSON.stringify({ out: resolve(flags.out), interrupted: false, runs: outcome.results.length, resumed: outcome.resumed, failures: outcome.failures, failedTrials, noiselessFailures, recommendedNoiselessFailures, seconds }, null, 2),
     );
   } else {
-    io.out(`${outcome.results.length} runs in ${flags.out} (${seconds.toFixed(0)} s); next: sextant bench report ${flags.out}`);
+    // A resumed run counted the runs it found as if it had just made them.
+    const made = outcome.resumed === 0 ? `${outcome.results.length} runs` : `${outcome.results.length - outcome.resumed} runs made now, ${outcome.resumed} found from before,`;
+    io.out(`${made} in ${flags.out} (${seconds.toFixed(0)} s); next: sextant bench report ${flags.out}`);
     if (withFailedTrials.length > 0) {
       const first = withFailedTrials[0]!;
       io.err(

@@ -53,6 +53,8 @@ export interface BenchmarkOutcome {
   readonly settings: RunSettings;
   /** Every finished run of the requested grid, resumed or new, in grid order. */
   readonly results: RunResult[];
+  /** How many of them were already in the output folder (a run started again after an interruption). */
+  readonly resumed: number;
   readonly failures: { problem: string; optimizer: string; seed: number; message: string }[];
 }
 
@@ -281,5 +283,5 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   if (workers > 1 && script !== null && queue.length > 1) await runInWorkers(queue, workers, script, finish);
   else await runInProcess(queue, finish);
   const results = grid.flatMap((job) => stored.get(runKey(job.problem, job.optimizer.label, job.seed)) ?? []);
-  return { settings, results, failures };
+  return { settings, results, resumed, failures };
 }
