@@ -1,0 +1,149 @@
+/**
+ * Moving a study between storages: `copyStudy` reads one storage and writes another through the
+ * `Storage` contract, and `importStudy` writes a study held as plain data (what
+ * `sextant export --format json` prints), so both work for every backend.
+ */
+import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
+import { DuplicateStudyError, type Storage, StudyNotFoundError, onlineTunerRefusal, openStorage, redactPassword } from "../storage/index.js";
+import { OWNER_HEARTBEAT_ATTR } from "./heartbeat.js";
+import { ASK_PENDING_ATTR, CLIENT_BEATS_ATTR, HalfMadeStudyError, isHalfMadeStudy } from "./study.js";
+
+/**
+ * Study system attributes a copy leaves behind. `warmStartFrom` names studies of the source
+ * storage: in the target the same names may be other studies, or none.
+ */
+const STUDY_ATTRS_NOT_COPIED = ["warmStartFrom"];
+
+/**
+ * Trial system attributes that say who runs a trial now. A running trial's worker reports to the
+ * source storage, never to the copy, so the copy fails the trial and drops these.
+ */
+const LIVENESS_ATTRS = ["worker", OWNER_HEARTBEAT_ATTR, CLIENT_BEATS_ATTR, ASK_PENDING_ATTR];
+
+/** A study as plain data: what {@link importStudy} writes and {@link copyStudy} reads. */
+export interface StudyData {
+  readonly directions: readonly Direction[];
+  readonly userAttrs?: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
+  /** Numbered 0, 1, 2, … without gaps, as every storage numbers them. */
+  readonly trials: readonly Pick<FrozenTrial, "number" | "state" | "params" | "distributions" | "values" | "intermediate" | "userAttrs" | "systemAttrs">[];
+}
+
+/** What {@link copyStudy} and {@link importStudy} wrote. */
+export interface CopiedStudy {
+  /** The study's name in the target storage. */
+  readonly name: string;
+  /** Trials written, with their numbers kept. */
+  readonly trials: number;
+  /** Trials running in the source, written as `failed` (see {@link copyStudy}). */
+  readonly failedBecauseRunning: number;
+  /** Trials still waiting in the source's queue, written as `waiting`: the target's workers run them. */
+  readonly waiting: number;
+  /** Study system attributes left behind, e.g. `warmStartFrom`. */
+  readonly droppedStudyAttrs: readonly string[];
+}
+
+/**
+ * Copies a study, with its directions, attributes and every trial, from one storage to another
+ * (e.g. a laptop's SQLite file to the team's PostgreSQL), as Optuna's `copy_study` does. The copy
+ * can be tuned further, and warm-started from, like any study.
+ *
+ * - Finished trials (complete, pruned, failed) keep their number, parameters with distributions,
+ *   values, intermediate values, constraints and attributes. Their start and finish times are
+ *   those of the copy: the storage contract stamps them when a trial is written.
+ * - Waiting (enqueued) trials stay waiting, so the queue moves with the study.
+ * - Running trials are written as `failed`, with a reason: their workers report to the source
+ *   storage, so in the copy nobody would ever finish them. Keeping them (failed) keeps every
+ *   trial's number, which other trials refer to (a retry's `retryOf`, a PBT segment's parent).
+ * - The study attribute `warmStartFrom` is left behind: it names studies of the source storage.
+ *
+ * A target study of that name is refused ({@link DuplicateStudyError}): appending would renumber
+ * the trials and break those references. A study `sextant create` is still making is refused too.
+ * If a write fails midway, the half-written copy is deleted.
+ *
+ * @example
+ * import { copyStudy } from "sextant";
+ * const copied = await copyStudy({
+ *   from: { storage: "sqlite:./sextant.db", name: "lr-search" },
+ *   to: { storage: "postgres://me@db:5432/sextant" },
+ * });
+ * console.log(`${copied.trials} trials copied to "${copied.name}"`);
+ */
+export async function copyStudy(options: {
+  from: { storage: Storage | string; name: string };
+  to: { storage: Storage | string; name?: string };
+}): Promise<CopiedStudy> {
+  const { from, to } = options;
+  if (typeof from?.name !== "string" || from.name === "") throw new TypeError(`from.name must be the name of the study to copy, got ${JSON.stringify(from?.name)}`);
+  if (to?.name !== undefined && (typeof to.name !== "string" || to.name === "")) throw new TypeError(`to.name must be a non-empty study name, got ${JSON.stringify(to.name)}`);
+  const targetName = to.name ?? from.name;
+  return withStorage(from.storage, true, async (source) => {
+    const record = await source.getStudy(from.name);
+    if (!record) throw new StudyNotFoundError(from.name, `copyStudy from ${redactPassword(source.url)}: `);
+    const tuner = onlineTunerRefusal(record);
+    if (tuner !== null) throw new TypeError(`copyStudy: ${tuner}`);
+    if (isHalfMadeStudy(record.systemAttrs)) throw new HalfMadeStudyError(from.name);
+    const { trials } = await source.trialsSince(record.id, 0);
+    const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, trials };
+    return withStorage(to.storage, false, (target) => importStudy(target, targetName, data, `copied from "${from.name}" in ${redactPassword(source.url)}`));
+  });
+}
+
+/**
+ * Writes a study held as plain data into `storage` under `name`, as {@link copyStudy} writes its
+ * copy (same rules for running and waiting trials and for `warmStartFrom`). `sextant import`
+ * reads the file `sextant export --format json` wrote and calls it. `origin` says where the study
+ * came from, for the reason given to a trial that was running there.
+ *
+ * @example
+ * await importStudy(storage, "lr-search", { directions: ["minimize"], trials: [] });
+ */
+export async function importStudy(storage: Storage, name: string, data: StudyData, origin = "imported"): Promise<CopiedStudy> {
+  const trials = [...data.trials].sort((a, b) => a.number - b.number);
+  trials.forEach((trial, index) => {
+    if (trial.number !== index) throw new RangeError(`trial numbers must run 0, 1, 2, … without gaps; found ${trial.number} where ${index} was expected`);
+  });
+  const systemAttrs = { ...data.systemAttrs };
+  const droppedStudyAttrs = STUDY_ATTRS_NOT_COPIED.filter((key) => key in systemAttrs);
+  for (const key of droppedStudyAttrs) delete systemAttrs[key];
+  if (await storage.getStudy(name)) throw new DuplicateStudyError(name);
+  const record = await storage.createStudy(name, data.directions, { userAttrs: { ...data.userAttrs }, systemAttrs });
+  let failedBecauseRunning = 0;
+  let waiting = 0;
+  try {
+    for (const trial of trials) {
+      const init = { params: trial.params, distributions: trial.distributions, userAttrs: trial.userAttrs };
+      if (trial.state === "waiting") {
+        waiting++;
+        await storage.createTrial(record.id, { ...init, state: "waiting", systemAttrs: trial.systemAttrs });
+        continue;
+      }
+      const running = trial.state === "running";
+      const attrs = running ? withoutLiveness(trial.systemAttrs, `it was running when the study was ${origin}; its worker reports there, not here`) : trial.systemAttrs;
+      if (running) failedBecauseRunning++;
+      const created = await storage.createTrial(record.id, { ...init, state: "running", systemAttrs: attrs });
+      await storage.updateTrial(created.id, { state: running ? "failed" : trial.state, values: trial.values, intermediate: trial.intermediate });
+    }
+  } catch (error) {
+    // Half a study would tune on from the wrong history; the next attempt needs the name free.
+    await storage.deleteStudy(name).catch(() => undefined);
+    throw error;
+  }
+  return { name, trials: trials.length, failedBecauseRunning, waiting, droppedStudyAttrs };
+}
+
+function withoutLiveness(systemAttrs: Readonly<Record<string, JsonValue>>, failReason: string): Record<string, JsonValue> {
+  const kept = { ...systemAttrs };
+  for (const key of LIVENESS_ATTRS) delete kept[key];
+  return { ...kept, failReason };
+}
+
+async function withStorage<T>(storage: Storage | string, readOnly: boolean, use: (storage: Storage) => Promise<T>): Promise<T> {
+  if (typeof storage !== "string") return use(storage);
+  const opened = await openStorage(storage, readOnly ? { readOnly: true } : {});
+  try {
+    return await use(opened);
+  } finally {
+    await opened.close();
+  }
+}

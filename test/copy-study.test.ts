@@ -1,0 +1,190 @@
+/**
+ * copyStudy between backends: SQLite to memory, to another SQLite file and (when a server is
+ * reachable) to PostgreSQL. The copy must hold the same results and be a study one can tune on.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  DuplicateStudyError,
+  type FrozenTrial,
+  MedianPruner,
+  RandomSampler,
+  type Storage,
+  TPESampler,
+  TrialPruned,
+  copyStudy,
+  createStudy,
+  loadStudy,
+  openStorage,
+} from "../src/index.js";
+import { type ScratchDatabase, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
+
+const skipPostgres = await postgresUnavailable();
+let database: ScratchDatabase | undefined;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "sextant-copy-"));
+  if (skipPostgres === null) database = await createScratchDatabase();
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await database?.drop();
+});
+
+let fileCounter = 0;
+const freshSqlite = (): string => `sqlite:${join(dir, `s${fileCounter++}.db`)}`;
+
+/** What a trial holds that a copy must keep (ids, seq and times belong to the storage). */
+function content(trial: FrozenTrial) {
+  const { id: _id, seq: _seq, startedAt: _s, finishedAt: _f, ...rest } = trial;
+  return rest;
+}
+
+/**
+ * A single-objective study with constraints, pruned, failed, waiting and running trials in
+ * `storage`, and a two-objective one beside it.
+ */
+async function makeSourceStudies(storage: Storage): Promise<void> {
+  const study = await createStudy({
+    name: "lr",
+    storage,
+    direction: "minimize",
+    sampler: new RandomSampler({ seed: 3 }),
+    pruner: new MedianPruner({ nStartupTrials: 3 }),
+    userAttrs: { owner: "ana" },
+    constraints: (trial) => [(trial.params.x as number) - 4],
+  });
+  await study.optimize(
+    (trial) => {
+      const x = trial.suggestFloat("x", -5, 5);
+      const kind = trial.suggestCategorical("kind", ["a", "b"]);
+      const depth = trial.suggestInt("depth", 1, 64, { log: true });
+      if (trial.number === 7) throw new Error("diverged");
+      for (let step = 0; step < 4; step++) {
+        trial.reportIntermediate((x - 1) ** 2 + depth / 64 + 1 / (step + 1), step);
+        if (trial.shouldPrune()) throw new TrialPruned();
+      }
+      trial.setUserAttr("kind", kind);
+      return (x - 1) ** 2 + depth / 64;
+    },
+    { nTrials: 20, maxRetries: 0 },
+  );
+  const running = await study.ask();
+  running.suggestFloat("x", -5, 5);
+  await study.enqueueTrial({ x: 0.5, kind: "a", depth: 2 }, { userAttrs: { from: "colleague" } });
+  expect(study.trials.map((t) => t.state)).toContain("running");
+
+  const two = await createStudy({ name: "two", storage, directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 5 }) });
+  await two.optimize((trial) => {
+    const x = trial.suggestFloat("x", 0, 1);
+    return [x, 1 - x * x + trial.suggestFloat("y", 0, 0.2)];
+  }, { nTrials: 15 });
+}
+
+async function checkCopy(sourceUrl: string, target: Storage): Promise<void> {
+  const source = await openStorage(sourceUrl, { readOnly: true });
+  try {
+    const copied = await copyStudy({ from: { storage: source, name: "lr" }, to: { storage: target, name: "lr-copy" } });
+    expect(copied).toMatchObject({ name: "lr-copy", trials: 22, failedBecauseRunning: 1, waiting: 1 });
+    await copyStudy({ from: { storage: source, name: "two" }, to: { storage: target } });
+
+    const [from, to] = [await loadStudy({ name: "lr", storage: source }), await loadStudy({ name: "lr-copy", storage: target })];
+    expect(to.directions).toEqual(from.directions);
+    expect(to.userAttrs).toEqual({ owner: "ana" });
+    expect(to.bestTrial!.number).toBe(from.bestTrial!.number);
+    expect(to.bestTrial!.params).toEqual(from.bestTrial!.params);
+    expect(to.trials).toHaveLength(from.trials.length);
+    for (const [i, trial] of from.trials.entries()) {
+      const copy = to.trials[i]!;
+      if (trial.state === "running") {
+        // Its worker reports to the source: the copy fails it and drops who ran it.
+        expect(copy.state).toBe("failed");
+        expect(copy.systemAttrs.failReason).toMatch(/running when the study was copied/);
+        expect(copy.systemAttrs.worker).toBeUndefined();
+        expect(copy.params).toEqual(trial.params);
+        continue;
+      }
+      expect(content(copy)).toEqual(content(trial));
+    }
+    expect(new Set(from.trials.map((t) => t.state))).toEqual(new Set(["complete", "pruned", "failed", "waiting", "running"]));
+    expect(from.trials.filter((t) => t.systemAttrs.constraints !== undefined).length).toBeGreaterThan(0);
+
+    const [twoFrom, twoTo] = [await loadStudy({ name: "two", storage: source }), await loadStudy({ name: "two", storage: target })];
+    expect(twoTo.bestTrials.map((t) => t.number)).toEqual(twoFrom.bestTrials.map((t) => t.number));
+    expect(twoTo.trials.map(content)).toEqual(twoFrom.trials.map(content));
+
+    // Usable: TPE tunes on from the copied history (the copied queue runs first), and another
+    // study warm-starts from it.
+    const tuned = await loadStudy({ name: "lr-copy", storage: target, sampler: new TPESampler({ seed: 1 }), constraints: (trial) => [(trial.params.x as number) - 4] });
+    await tuned.optimize((trial) => (trial.suggestFloat("x", -5, 5) - 1) ** 2 + trial.suggestInt("depth", 1, 64, { log: true }) / 64, { nTrials: 3 });
+    expect(tuned.trials.slice(-3).map((t) => t.systemAttrs.failReason)).toEqual([undefined, undefined, undefined]);
+    expect(tuned.trials.map((t) => t.state).slice(-3)).toEqual(["complete", "complete", "complete"]);
+    expect(tuned.trials[21]!.params.x).toBe(0.5); // the enqueued point
+    const warm = await createStudy({ name: "warm", storage: target, direction: "minimize", warmStartFrom: ["lr-copy"], sampler: new TPESampler({ seed: 2 }), onWarning: () => undefined });
+    await warm.optimize((trial) => (trial.suggestFloat("x", -5, 5) - 1) ** 2, { nTrials: 2 });
+    expect(warm.trials.filter((t) => t.state === "complete")).toHaveLength(2);
+  } finally {
+    await source.close();
+  }
+}
+
+describe("copyStudy", () => {
+  let sourceUrl: string;
+  beforeAll(async () => {
+    sourceUrl = freshSqlite();
+    const storage = await openStorage(sourceUrl);
+    await makeSourceStudies(storage);
+    await storage.close();
+  });
+
+  it("copies SQLite to memory, keeping every result and trial number", async () => {
+    const target = await openStorage("memory:");
+    await checkCopy(sourceUrl, target);
+  });
+
+  it("copies SQLite to another SQLite file", async () => {
+    const target = await openStorage(freshSqlite());
+    try {
+      await checkCopy(sourceUrl, target);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it.skipIf(skipPostgres !== null)("copies SQLite to PostgreSQL", async () => {
+    const target = await openStorage(`${database!.url}?schema=copy`);
+    try {
+      await checkCopy(sourceUrl, target);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it("refuses a target study that exists, and a source study that does not, writing nothing", async () => {
+    const target = await openStorage("memory:");
+    await target.createStudy("lr", ["maximize"]);
+    await expect(copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: target } })).rejects.toThrow(DuplicateStudyError);
+    await expect(copyStudy({ from: { storage: sourceUrl, name: "nope" }, to: { storage: target } })).rejects.toThrow(/no study named "nope"/);
+    expect((await target.listStudies()).map((s) => s.name)).toEqual(["lr"]);
+  });
+
+  it("leaves no half-written copy when a write fails", async () => {
+    const target = await openStorage("memory:");
+    let writes = 0;
+    const failing = new Proxy(target, {
+      get(store, key) {
+        const value = Reflect.get(store, key);
+        if (key !== "updateTrial") return typeof value === "function" ? value.bind(store) : value;
+        return async (...args: Parameters<Storage["updateTrial"]>) => {
+          if (++writes === 5) throw new Error("disk full");
+          return store.updateTrial(...args);
+        };
+      },
+    });
+    await expect(copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: failing } })).rejects.toThrow("disk full");
+    expect(await target.listStudies()).toEqual([]);
+  });
+});
