@@ -494,7 +494,10 @@ export async function exportCommand(
       if (lineage.length === 0) throw new UserError(`study "${name}" has no population: it was not run with a scheduler (--scheduler pbt or pb2)`);
       text = format === "json" ? JSON.stringify({ study: record.name, directions: record.directions, schedule: record.systemAttrs[SCHEDULER_ATTR] ?? null, members: lineage }, null, 2) + "\n" : lineageTable(lineage);
     } else if (format === "json") {
-      text = JSON.stringify({ study: record.name, directions: record.directions, trials: trials.map(trialJson) }, null, 2) + "\n";
+      // The study's attributes too (sampler, constraint count, a `sextant create` config), so that
+      // `sextant import` rebuilds the study and not only its trials.
+      const study = { study: record.name, directions: record.directions, userAttrs: tagNonFinite(record.userAttrs, API_SPELLING), systemAttrs: tagNonFinite(record.systemAttrs, API_SPELLING) };
+      text = JSON.stringify({ ...study, trials: trials.map(trialJson) }, null, 2) + "\n";
     } else {
       const params = paramNames(trials);
       // Constraint values are part of a constrained trial's result: without them a spreadsheet

@@ -1,6 +1,6 @@
 /**
  * The `sextant` command line: `tune`, `create`, `worker`, `serve`, `dashboard`, `report`, `studies`, `trials`,
- * `best`, `export`, `delete`, `priors`, `online`,
+ * `best`, `export`, `copy`, `import`, `delete`, `priors`, `online`,
  * and the listings `samplers`, `pruners`, `schedulers` and `problems`.
  * `bin/sextant.js` calls {@link main}.
  */
@@ -109,9 +109,16 @@ function acceptBothOutputSpellings(command: Command, shown: "out" | "output"): C
 
 /** `--storage`: a URL the storage layer would refuse before connecting is a usage error, like any bad flag value. */
 function storageFlag(text: string): string {
-  const problem = storageUrlProblem(text);
-  if (problem !== null) throw new UsageError(`--storage: ${problem}`);
-  return text;
+  return urlFlag("--storage")(text);
+}
+
+/** A storage URL flag named `flag`, checked as {@link storageFlag} checks `--storage`. */
+function urlFlag(flag: string): (text: string) => string {
+  return (text) => {
+    const problem = storageUrlProblem(text);
+    if (problem !== null) throw new UsageError(`${flag}: ${problem}`);
+    return text;
+  };
 }
 
 /**
@@ -660,6 +667,48 @@ Examples:
       result.code = await (await import("./inspect.js")).exportCommand(study, flags, io);
     });
   acceptBothOutputSpellings(program.commands.at(-1)!, "output");
+
+  program
+    .command("copy")
+    .description("copy a study, with all its trials, from one storage to another")
+    .argument("<study>", "study name")
+    .option("--from-storage <url>", "the storage that holds the study (required)", urlFlag("--from-storage"))
+    .option("--to-storage <url>", "the storage to copy it into (required)", urlFlag("--to-storage"))
+    .option("--to-study <name>", "its name there (default: the same name)")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Finished trials keep their numbers and results; waiting trials stay queued; running
+trials are copied as failed (their workers report to the old storage). A study that
+already exists in the target is refused.
+
+Examples:
+  $ sextant copy lr-search --from-storage sqlite:./sextant.db --to-storage postgres://me@db:5432/sextant
+  $ sextant copy lr-search --from-storage sqlite:./sextant.db --to-storage sqlite:./sextant.db --to-study lr-search-backup`,
+    )
+    .action(async (study: string, flags: { fromStorage?: string; toStorage?: string; toStudy?: string; json?: boolean }) => {
+      result.code = await (await import("./transfer.js")).copyCommand(study, flags, io);
+    });
+
+  program
+    .command("import")
+    .description("import a study from the JSON file sextant export --format json wrote")
+    .argument("<file>", "the exported JSON file")
+    .option("--storage <url>", STORAGE_HELP, storageFlag)
+    .option("--study <name>", "the study's name in the storage (default: the name in the file)")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ sextant export lr-search --format json --output lr-search.json
+  $ sextant import lr-search.json --storage sqlite:./team.db
+  $ sextant import lr-search.json --study lr-search-ana`,
+    )
+    .action(async (file: string, flags: { storage?: string; study?: string; json?: boolean }) => {
+      result.code = await (await import("./transfer.js")).importCommand(file, flags, io);
+    });
 
   program
     .command("delete")

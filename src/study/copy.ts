@@ -99,6 +99,8 @@ export async function copyStudy(options: {
  * await importStudy(storage, "lr-search", { directions: ["minimize"], trials: [] });
  */
 export async function importStudy(storage: Storage, name: string, data: StudyData, origin = "imported"): Promise<CopiedStudy> {
+  // Its budget is not all queued yet: a copy would tune on with part of it and never know.
+  if (isHalfMadeStudy(data.systemAttrs ?? {})) throw new HalfMadeStudyError(name);
   const trials = [...data.trials].sort((a, b) => a.number - b.number);
   trials.forEach((trial, index) => {
     if (trial.number !== index) throw new RangeError(`trial numbers must run 0, 1, 2, … without gaps; found ${trial.number} where ${index} was expected`);

@@ -1,0 +1,221 @@
+/**
+ * Moving studies: `sextant copy` (one storage to another) and `sextant import` (a file that
+ * `sextant export --format json` wrote). Both write through the library's copyStudy/importStudy.
+ */
+import { readFileSync } from "node:fs";
+import {
+  type Direction,
+  type Distribution,
+  type FrozenTrial,
+  InvalidDistributionError,
+  type JsonValue,
+  type ParamValue,
+  type TrialState,
+  containsValue,
+  studyNameProblem,
+  validateDistribution,
+} from "../space/index.js";
+import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-finite-json.js";
+import { DuplicateStudyError, redactPassword } from "../storage/index.js";
+import { type CopiedStudy, HalfMadeStudyError, type StudyData, importStudy } from "../study/index.js";
+import { UsageError, UserError } from "./errors.js";
+import { storageUrl, withStudy } from "./inspect.js";
+import type { Io } from "./io.js";
+import { withCliStorage } from "./study-config.js";
+
+/**
+ * `sextant copy STUDY --from-storage URL --to-storage URL [--to-study NAME]`
+ *
+ * @example
+ * await copyCommand("lr", { fromStorage: "sqlite:./sextant.db", toStorage: "postgres://me@db/sextant" }, processIo());
+ */
+export async function copyCommand(name: string, options: { fromStorage?: string; toStorage?: string; toStudy?: string; json?: boolean }, io: Io): Promise<number> {
+  const { fromStorage, toStorage } = options;
+  if (fromStorage === undefined) throw new UsageError("--from-storage is required: the storage that holds the study, e.g. --from-storage sqlite:./sextant.db");
+  if (toStorage === undefined) throw new UsageError("--to-storage is required: the storage to copy the study into, e.g. --to-storage postgres://me@db:5432/sextant");
+  const targetName = options.toStudy ?? name;
+  checkStudyName("--to-study", targetName);
+  if (fromStorage === toStorage && targetName === name) {
+    throw new UsageError(`--from-storage and --to-storage are the same and so is the study's name: give --to-study NAME to copy "${name}" beside itself`);
+  }
+  // The source is read (and refused if it is missing) before the target is opened, so a refused
+  // copy creates no target storage.
+  return withStudy(fromStorage, name, async (source, record) => {
+    const { trials } = await source.trialsSince(record.id, 0);
+    const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, trials };
+    const origin = `copied from "${name}" in ${redactPassword(fromStorage)}`;
+    const copied = await writeStudy(toStorage, targetName, data, origin, "--to-study");
+    report(copied, `copied study "${name}" from ${redactPassword(fromStorage)} to ${redactPassword(toStorage)}`, { study: name, from: redactPassword(fromStorage), to: redactPassword(toStorage) }, options.json, io);
+    return 0;
+  });
+}
+
+/**
+ * `sextant import FILE [--storage URL] [--study NAME]`: a study from the JSON that
+ * `sextant export --format json` wrote.
+ *
+ * @example
+ * await importCommand("lr.json", { storage: "sqlite:./team.db" }, processIo());
+ */
+export async function importCommand(file: string, options: { storage?: string; study?: string; json?: boolean }, io: Io): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UserError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+  }
+  const { name: exportedName, data } = parseExportedStudy(text, file);
+  const name = options.study ?? exportedName;
+  if (options.study !== undefined) checkStudyName("--study", name);
+  else if (studyNameProblem(name) !== null) throw new UsageError(`${file}: "study": the name ${studyNameProblem(name)}; give another with --study NAME`);
+  const url = storageUrl(options.storage);
+  const copied = await writeStudy(url, name, data, `exported to ${file}`, "--study");
+  report(copied, `imported study "${exportedName}" from ${file} into ${redactPassword(url)}`, { file, storage: redactPassword(url) }, options.json, io);
+  return 0;
+}
+
+function checkStudyName(flag: string, name: string): void {
+  const problem = studyNameProblem(name);
+  if (problem !== null) throw new UsageError(`${flag}: the study name ${problem}`);
+}
+
+/** Writes the study into the storage at `url`; a refused write leaves no new SQLite file behind. */
+async function writeStudy(url: string, name: string, data: StudyData, origin: string, renameFlag: string): Promise<CopiedStudy> {
+  try {
+    return await withCliStorage(url, (storage) => importStudy(storage, name, data, origin));
+  } catch (error) {
+    if (error instanceof DuplicateStudyError) {
+      throw new UserError(`${redactPassword(url)} already has a study named "${name}": give another name with ${renameFlag} NAME, or delete that one first (sextant delete)`);
+    }
+    if (error instanceof HalfMadeStudyError) throw new UserError(`${error.message}; nothing was written`);
+    throw error;
+  }
+}
+
+function report(copied: CopiedStudy, headline: string, where: Record<string, string>, json: boolean | undefined, io: Io): void {
+  if (json) {
+    io.out(JSON.stringify({ ...where, name: copied.name, trials: copied.trials, failedBecauseRunning: copied.failedBecauseRunning, waiting: copied.waiting, droppedStudyAttrs: copied.droppedStudyAttrs }, null, 2));
+    return;
+  }
+  io.out(`${headline} as "${copied.name}": ${copied.trials} trial(s)`);
+  if (copied.waiting > 0) io.out(`  ${copied.waiting} waiting trial(s) stay queued: workers of the new storage run them`);
+  if (copied.failedBecauseRunning > 0) io.out(`  ${copied.failedBecauseRunning} running trial(s) written as failed: their workers report to the old storage`);
+  if (copied.droppedStudyAttrs.includes("warmStartFrom")) io.out(`  not copied: the names of the studies it was warm-started from (they belong to the old storage)`);
+}
+
+const STATES: readonly TrialState[] = ["waiting", "running", "complete", "pruned", "failed"];
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * The study in the text `sextant export --format json` wrote, checked field by field: a problem is
+ * a usage error that names the file and the field (`trials[3].distributions.lr`), or the line and
+ * column of a JSON syntax error.
+ *
+ * @example
+ * const { name, data } = parseExportedStudy(readFileSync("lr.json", "utf8"), "lr.json");
+ */
+export function parseExportedStudy(text: string, file: string): { name: string; data: StudyData } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file}: not JSON (${whereInText(text, (error as Error).message)}); give the file sextant export --format json wrote`);
+  }
+  const fail = (field: string, problem: string): never => {
+    throw new UsageError(`${file}: ${field}: ${problem}`);
+  };
+  if (!isObject(parsed)) return fail("the top level", "must be an object with study, directions and trials, as sextant export --format json writes it");
+  if (parsed.members !== undefined && parsed.trials === undefined) return fail("members", "this is a population lineage (export --lineage); export the study without --lineage to import it");
+  const name = parsed.study;
+  if (typeof name !== "string") return fail("study", `must be the study's name, got ${JSON.stringify(name)}`);
+  const directions = parsed.directions;
+  if (!Array.isArray(directions) || directions.length === 0 || directions.some((d) => d !== "minimize" && d !== "maximize")) {
+    return fail("directions", `must be a list of "minimize" and "maximize", got ${JSON.stringify(directions)}`);
+  }
+  const attrs = (field: string, value: unknown): Record<string, JsonValue> => {
+    if (value === undefined) return {};
+    if (!isObject(value)) return fail(field, "must be an object");
+    return untagNonFinite(value as Record<string, JsonValue>, API_SPELLING);
+  };
+  if (!Array.isArray(parsed.trials)) return fail("trials", "must be a list of trials");
+  const trials = parsed.trials.map((trial: unknown, i: number) => parseTrial(trial, `trials[${i}]`, directions.length, attrs, fail));
+  return {
+    name,
+    data: { directions: directions as Direction[], userAttrs: attrs("userAttrs", parsed.userAttrs), systemAttrs: attrs("systemAttrs", parsed.systemAttrs), trials },
+  };
+}
+
+type TrialData = StudyData["trials"][number];
+
+function parseTrial(
+  trial: unknown,
+  at: string,
+  objectives: number,
+  attrs: (field: string, value: unknown) => Record<string, JsonValue>,
+  fail: (field: string, problem: string) => never,
+): TrialData {
+  if (!isObject(trial)) return fail(at, "must be an object");
+  const { number, state, params, distributions } = trial;
+  if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 0) return fail(`${at}.number`, `must be a whole number ≥ 0, got ${JSON.stringify(number)}`);
+  if (!STATES.includes(state as TrialState)) return fail(`${at}.state`, `must be one of ${STATES.join(", ")}, got ${JSON.stringify(state)}`);
+  if (!isObject(params)) return fail(`${at}.params`, "must be an object of parameter values");
+  if (!isObject(distributions)) return fail(`${at}.distributions`, "must be an object of distributions (exports of older versions hold them too)");
+  const checked: Record<string, Distribution> = {};
+  for (const [param, distribution] of Object.entries(distributions)) {
+    try {
+      checked[param] = validateDistribution(distribution as Distribution, param);
+    } catch (error) {
+      if (error instanceof InvalidDistributionError) return fail(`${at}.distributions.${param}`, error.message);
+      throw error;
+    }
+    if (!(param in params)) return fail(`${at}.params.${param}`, "missing: the trial has a distribution for it but no value");
+  }
+  for (const [param, value] of Object.entries(params)) {
+    if (checked[param] === undefined) return fail(`${at}.distributions.${param}`, "missing: every parameter needs its distribution");
+    if (!containsValue(checked[param], value)) return fail(`${at}.params.${param}`, `${JSON.stringify(value)} is not a value of its distribution ${JSON.stringify(checked[param])}`);
+  }
+  const values = trial.values === undefined || trial.values === null ? null : numberList(trial.values, `${at}.values`, fail);
+  if (state === "complete" && values?.length !== objectives) return fail(`${at}.values`, `a complete trial needs ${objectives} value(s), one per direction, got ${JSON.stringify(trial.values)}`);
+  const intermediate: Record<number, number> = {};
+  if (trial.intermediate !== undefined) {
+    if (!isObject(trial.intermediate)) return fail(`${at}.intermediate`, "must be an object of step: value");
+    for (const [step, value] of Object.entries(trial.intermediate)) {
+      if (!/^\d+$/.test(step)) return fail(`${at}.intermediate`, `steps must be whole numbers ≥ 0, got "${step}"`);
+      intermediate[Number(step)] = number_(value, `${at}.intermediate.${step}`, fail);
+    }
+  }
+  return {
+    number,
+    state: state as TrialState,
+    params: params as Record<string, ParamValue>,
+    distributions: checked,
+    values,
+    intermediate,
+    userAttrs: attrs(`${at}.userAttrs`, trial.userAttrs),
+    systemAttrs: attrs(`${at}.systemAttrs`, trial.systemAttrs),
+  } satisfies Omit<FrozenTrial, "id" | "seq" | "startedAt" | "finishedAt">;
+}
+
+function numberList(value: unknown, at: string, fail: (field: string, problem: string) => never): number[] {
+  if (!Array.isArray(value)) return fail(at, `must be a list of numbers or null, got ${JSON.stringify(value)}`);
+  return value.map((item, i) => number_(item, `${at}[${i}]`, fail));
+}
+
+/** A number as the export writes it: NaN and ±Infinity by name. */
+function number_(value: unknown, at: string, fail: (field: string, problem: string) => never): number {
+  if (typeof value === "number") return value;
+  return nonFiniteNumber(value, API_SPELLING) ?? fail(at, `must be a number ("NaN", "Infinity" and "-Infinity" by name), got ${JSON.stringify(value)}`);
+}
+
+/** A JSON.parse message with its "position N" turned into a line and column the user can find. */
+function whereInText(text: string, message: string): string {
+  const match = /at position (\d+)/.exec(message);
+  if (!match || / line \d+/.test(message)) return message;
+  const before = text.slice(0, Number(match[1]));
+  const line = before.split("\n").length;
+  const column = before.length - before.lastIndexOf("\n");
+  return `${message.replace(/ in JSON at position \d+.*$/, "")} at line ${line} column ${column}`;
+}

@@ -1,0 +1,159 @@
+// CLI suite (spawns `node bin/sextant.js` against dist/): `sextant copy` between SQLite files and
+// `sextant import` of what `sextant export --format json` wrote.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RandomSampler } from "../src/samplers/index.js";
+import { openStorage } from "../src/storage/index.js";
+import { TrialPruned, createStudy, loadStudy } from "../src/study/index.js";
+import { sextant, tempDir } from "./fixtures/cli-run.js";
+
+let dir: string;
+let cleanup: () => void;
+let source: string;
+beforeEach(async () => {
+  ({ dir, cleanup } = tempDir());
+  source = `sqlite:${join(dir, "laptop.db")}`;
+  const storage = await openStorage(source);
+  const study = await createStudy({
+    name: "demo",
+    storage,
+    direction: "minimize",
+    sampler: new RandomSampler({ seed: 1 }),
+    constraints: (trial) => [(trial.params.x as number) - 3],
+  });
+  await study.optimize(
+    (trial) => {
+      const x = trial.suggestFloat("x", -5, 5, { step: 0.25 });
+      const label = trial.suggestCategorical("label", ["plain", 'say "hi"', null]);
+      const depth = trial.suggestInt("depth", 1, 32, { log: true });
+      if (trial.number === 3) throw new Error("diverged");
+      if (trial.number === 4) {
+        trial.reportIntermediate(NaN, 0);
+        throw new TrialPruned();
+      }
+      trial.reportIntermediate((x - 1) ** 2 + 1, 0);
+      trial.setUserAttr("loss", trial.number === 5 ? Infinity : 0.5);
+      return (x - 1) ** 2 + String(label).length / 10 + depth / 100;
+    },
+    { nTrials: 10, maxRetries: 0 },
+  );
+  const pareto = await createStudy({ name: "pareto", storage, directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 2 }) });
+  await pareto.optimize((trial) => {
+    const a = trial.suggestFloat("a", 0, 1);
+    return [a, 1 - a * a];
+  }, { nTrials: 8 });
+  await storage.close();
+});
+afterEach(() => cleanup());
+
+const run = (args: string[]) => sextant(args, { cwd: dir });
+
+/** `sextant best --json` without the times, which are the copy's own. */
+function bestWithoutTimes(stdout: string): unknown {
+  return JSON.parse(stdout, (key, value) => (["startedAt", "finishedAt", "durationSeconds"].includes(key) ? undefined : value));
+}
+
+describe("sextant import", () => {
+  it("imports what export --format json wrote: best, the Pareto front and every trial come back", async () => {
+    const target = `sqlite:${join(dir, "team.db")}`;
+    for (const name of ["demo", "pareto"]) {
+      expect((await run(["export", name, "--format", "json", "--output", `${name}.json`, "--storage", source])).code).toBe(0);
+      const imported = await run(["import", `${name}.json`, "--storage", target, "--json"]);
+      expect(imported.stderr).toBe("");
+      expect(imported.code).toBe(0);
+      expect(JSON.parse(imported.stdout)).toMatchObject({ name, trials: name === "demo" ? 10 : 8, failedBecauseRunning: 0, waiting: 0 });
+      const [before, after] = [await run(["best", name, "--storage", source]), await run(["best", name, "--storage", target])];
+      expect(after.stdout).toBe(before.stdout);
+      const [beforeJson, afterJson] = [await run(["best", name, "--json", "--storage", source]), await run(["best", name, "--json", "--storage", target])];
+      expect(bestWithoutTimes(afterJson.stdout)).toEqual(bestWithoutTimes(beforeJson.stdout));
+    }
+    const [from, to] = [await openStorage(source, { readOnly: true }), await openStorage(target, { readOnly: true })];
+    const [a, b] = [await loadStudy({ name: "demo", storage: from, sampler: new RandomSampler() }), await loadStudy({ name: "demo", storage: to, sampler: new RandomSampler() })];
+    const content = ({ id: _i, seq: _s, startedAt: _a, finishedAt: _f, ...rest }: (typeof a.trials)[number]) => rest;
+    expect(b.trials.map(content)).toEqual(a.trials.map(content));
+    expect(Number.isNaN(b.trials[4]!.intermediate[0])).toBe(true);
+    expect(b.trials[5]!.userAttrs.loss).toBe(Infinity);
+    expect(b.systemAttrs).toEqual(a.systemAttrs);
+    await from.close();
+    await to.close();
+  });
+
+  it("imports an export made before the file held the study's attributes, under another name with --study", async () => {
+    await run(["export", "demo", "--format", "json", "--output", "demo.json", "--storage", source]);
+    const old = JSON.parse(readFileSync(join(dir, "demo.json"), "utf8"));
+    delete old.userAttrs;
+    delete old.systemAttrs;
+    writeFileSync(join(dir, "old.json"), JSON.stringify(old));
+    const imported = await run(["import", "old.json", "--study", "demo-ana", "--storage", source]);
+    expect(imported.stdout).toContain('imported study "demo" from old.json');
+    expect(imported.stdout).toContain('as "demo-ana": 10 trial(s)');
+    expect((await run(["best", "demo-ana", "--storage", source])).stdout).toContain((await run(["best", "demo", "--storage", source])).stdout.split("\n")[1]);
+  });
+
+  it("refuses a taken name, a bad file and a missing distribution, naming the field or line, and creates no storage", async () => {
+    await run(["export", "demo", "--format", "json", "--output", "demo.json", "--storage", source]);
+    const taken = await run(["import", "demo.json", "--storage", source]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('already has a study named "demo": give another name with --study NAME');
+
+    const target = join(dir, "new.db");
+    const text = readFileSync(join(dir, "demo.json"), "utf8");
+    writeFileSync(join(dir, "broken.json"), text.replace('"state": "complete"', '"state": "complete",,'));
+    const broken = await run(["import", "broken.json", "--storage", `sqlite:${target}`]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/broken\.json: not JSON \(.* line \d+ column \d+\)/);
+
+    const exported = JSON.parse(text);
+    delete exported.trials[2].distributions.depth;
+    writeFileSync(join(dir, "nodist.json"), JSON.stringify(exported));
+    const noDistribution = await run(["import", "nodist.json", "--storage", `sqlite:${target}`]);
+    expect(noDistribution.code).toBe(2);
+    expect(noDistribution.stderr).toContain("nodist.json: trials[2].distributions.depth: missing: every parameter needs its distribution");
+    expect(existsSync(target)).toBe(false);
+
+    const missing = await run(["import", "nothere.json", "--storage", `sqlite:${target}`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("cannot read nothere.json: no such file");
+    expect(existsSync(target)).toBe(false);
+  });
+});
+
+describe("sextant copy", () => {
+  it("copies a study between SQLite files, which then tunes on", async () => {
+    const target = `sqlite:${join(dir, "team.db")}`;
+    const copied = await run(["copy", "demo", "--from-storage", source, "--to-storage", target]);
+    expect(copied.stderr).toBe("");
+    expect(copied.stdout).toContain(`copied study "demo" from ${source} to ${target} as "demo": 10 trial(s)`);
+    expect((await run(["best", "demo", "--storage", target])).stdout).toBe((await run(["best", "demo", "--storage", source])).stdout);
+
+    const renamed = await run(["copy", "pareto", "--from-storage", source, "--to-storage", source, "--to-study", "pareto-2", "--json"]);
+    expect(JSON.parse(renamed.stdout)).toMatchObject({ study: "pareto", name: "pareto-2", trials: 8 });
+    expect((await run(["best", "pareto-2", "--storage", source])).stdout).toBe((await run(["best", "pareto", "--storage", source])).stdout.replace('"pareto"', '"pareto-2"'));
+
+    const tuned = await run(["tune", "--study", "demo", "--storage", target, "--sampler", "tpe", "--param", "x=float:-5:5:step=0.25", "--trials", "2", "--", process.execPath, "-e", 'console.log(\'sextant: {"value": 1, "constraints": [-1]}\')']);
+    expect(tuned.stderr).toContain('study "demo" resumed');
+    expect(tuned.stderr).not.toContain("failed");
+    expect(tuned.code).toBe(0);
+  });
+
+  it("refuses a missing source study, a taken target name and missing flags, creating no storage", async () => {
+    const target = join(dir, "team.db");
+    const missing = await run(["copy", "nope", "--from-storage", source, "--to-storage", `sqlite:${target}`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no study named "nope"');
+    expect(existsSync(target)).toBe(false);
+
+    const taken = await run(["copy", "demo", "--from-storage", source, "--to-storage", source, "--to-study", "pareto"]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('already has a study named "pareto": give another name with --to-study NAME');
+
+    const itself = await run(["copy", "demo", "--from-storage", source, "--to-storage", source]);
+    expect(itself.code).toBe(2);
+    expect(itself.stderr).toContain("give --to-study NAME");
+
+    const noTarget = await run(["copy", "demo", "--from-storage", source]);
+    expect(noTarget.code).toBe(2);
+    expect(noTarget.stderr).toContain("--to-storage is required");
+  });
+});
