@@ -37,10 +37,27 @@ afterAll(async () => {
 let fileCounter = 0;
 const freshSqlite = (): string => `sqlite:${join(dir, `s${fileCounter++}.db`)}`;
 
-/** What a trial holds that a copy must keep (ids, seq and times belong to the storage). */
+/** What a trial holds that a copy must keep (ids and seq belong to the storage). */
 function content(trial: FrozenTrial) {
-  const { id: _id, seq: _seq, startedAt: _s, finishedAt: _f, ...rest } = trial;
+  const { id: _id, seq: _seq, ...rest } = trial;
   return rest;
+}
+
+/** {@link content} without the times, which a storage without insertFinishedTrial stamps itself. */
+function contentWithoutTimes(trial: FrozenTrial) {
+  const { startedAt: _s, finishedAt: _f, ...rest } = content(trial);
+  return rest;
+}
+
+/** `storage` as a backend of one's own that lacks the optional insertFinishedTrial. */
+function withoutInsertFinished(storage: Storage): Storage {
+  return new Proxy(storage, {
+    get(store, key) {
+      if (key === "insertFinishedTrial") return undefined;
+      const value = Reflect.get(store, key);
+      return typeof value === "function" ? value.bind(store) : value;
+    },
+  });
 }
 
 /**
@@ -84,7 +101,8 @@ async function makeSourceStudies(storage: Storage): Promise<void> {
   }, { nTrials: 15 });
 }
 
-async function checkCopy(sourceUrl: string, target: Storage): Promise<void> {
+async function checkCopy(sourceUrl: string, target: Storage, keepsTimes = true): Promise<void> {
+  const same = keepsTimes ? content : contentWithoutTimes;
   const source = await openStorage(sourceUrl, { readOnly: true });
   try {
     const copied = await copyStudy({ from: { storage: source, name: "lr" }, to: { storage: target, name: "lr-copy" } });
@@ -105,16 +123,17 @@ async function checkCopy(sourceUrl: string, target: Storage): Promise<void> {
         expect(copy.systemAttrs.failReason).toMatch(/running when the study was copied/);
         expect(copy.systemAttrs.worker).toBeUndefined();
         expect(copy.params).toEqual(trial.params);
+        if (keepsTimes) expect(copy.startedAt).toBe(trial.startedAt);
         continue;
       }
-      expect(content(copy)).toEqual(content(trial));
+      expect(same(copy)).toEqual(same(trial));
     }
     expect(new Set(from.trials.map((t) => t.state))).toEqual(new Set(["complete", "pruned", "failed", "waiting", "running"]));
     expect(from.trials.filter((t) => t.systemAttrs.constraints !== undefined).length).toBeGreaterThan(0);
 
     const [twoFrom, twoTo] = [await loadStudy({ name: "two", storage: source }), await loadStudy({ name: "two", storage: target })];
     expect(twoTo.bestTrials.map((t) => t.number)).toEqual(twoFrom.bestTrials.map((t) => t.number));
-    expect(twoTo.trials.map(content)).toEqual(twoFrom.trials.map(content));
+    expect(twoTo.trials.map(same)).toEqual(twoFrom.trials.map(same));
 
     // Usable: TPE tunes on from the copied history (the copied queue runs first), and another
     // study warm-starts from it.
@@ -143,6 +162,11 @@ describe("copyStudy", () => {
   it("copies SQLite to memory, keeping every result and trial number", async () => {
     const target = await openStorage("memory:");
     await checkCopy(sourceUrl, target);
+  });
+
+  it("copies into a storage without insertFinishedTrial, with the copy's times", async () => {
+    const target = await openStorage("memory:");
+    await checkCopy(sourceUrl, withoutInsertFinished(target), false);
   });
 
   it("copies SQLite to another SQLite file", async () => {
@@ -177,10 +201,10 @@ describe("copyStudy", () => {
     const failing = new Proxy(target, {
       get(store, key) {
         const value = Reflect.get(store, key);
-        if (key !== "updateTrial") return typeof value === "function" ? value.bind(store) : value;
-        return async (...args: Parameters<Storage["updateTrial"]>) => {
+        if (key !== "insertFinishedTrial") return typeof value === "function" ? value.bind(store) : value;
+        return async (...args: Parameters<NonNullable<Storage["insertFinishedTrial"]>>) => {
           if (++writes === 5) throw new Error("disk full");
-          return store.updateTrial(...args);
+          return store.insertFinishedTrial!(...args);
         };
       },
     });

@@ -506,6 +506,35 @@ describe.each(backends)("storage conformance: $name", (backend) => {
     });
   });
 
+  describe("insertFinishedTrial (optional: a trial copied from another storage)", () => {
+    it("writes a finished trial whole, times and non-finite numbers included, with the next number and seq", async () => {
+      expect(storage.insertFinishedTrial).toBeTypeOf("function");
+      const study = await newStudy("study", ["minimize", "maximize"]);
+      const first = await storage.createTrial(study.id, { state: "running" });
+      const init = {
+        state: "pruned" as const,
+        params: { x: 0.25, depth: 3 },
+        distributions: { x: uniform, depth },
+        values: [NaN, -Infinity],
+        intermediate: { 0: 1.5, 7: Infinity },
+        userAttrs: { note: "from the laptop", loss: Infinity },
+        systemAttrs: { [CONSTRAINTS_ATTR]: [-1, 0.5], failReason: null },
+        startedAt: 1_600_000_000_123,
+        finishedAt: 1_600_000_042_456,
+      };
+      const written = await storage.insertFinishedTrial!(study.id, init);
+      expect(written).toMatchObject({ ...init, number: 1 });
+      expect(written.seq).toBeGreaterThan(first.seq);
+      const { trials, seq } = await storage.trialsSince(study.id, first.seq);
+      expect(trials).toEqual([written]);
+      expect(seq).toBe(written.seq);
+      expect(await storage.getTrial(written.id)).toEqual(written);
+      expect((await storage.createTrial(study.id, { state: "waiting" })).number).toBe(2);
+      await expect(storage.updateTrial(written.id, { userAttrs: { late: 1 } })).rejects.toThrow(TrialNotRunningError);
+      await expect(storage.insertFinishedTrial!(987654, init)).rejects.toThrow(/no study with id 987654/);
+    });
+  });
+
   describe("finishAndStartNext and releaseTrial (optional one-trip tell and ask)", () => {
     it("finishes a trial and starts the next in one write, in seq order", async (context) => {
       if (!storage.finishAndStartNext) context.skip("this backend has no finishAndStartNext");

@@ -189,6 +189,8 @@ function parseTrial(
   }
   return {
     number,
+    startedAt: time(trial.startedAt, `${at}.startedAt`, fail),
+    finishedAt: time(trial.finishedAt, `${at}.finishedAt`, fail),
     state: state as TrialState,
     params: params as Record<string, ParamValue>,
     distributions: checked,
@@ -196,7 +198,14 @@ function parseTrial(
     intermediate,
     userAttrs: attrs(`${at}.userAttrs`, trial.userAttrs),
     systemAttrs: attrs(`${at}.systemAttrs`, trial.systemAttrs),
-  } satisfies Omit<FrozenTrial, "id" | "seq" | "startedAt" | "finishedAt">;
+  } satisfies Omit<FrozenTrial, "id" | "seq">;
+}
+
+/** A time as the export writes it (an ISO 8601 string, or null), in milliseconds since the epoch. */
+function time(value: unknown, at: string, fail: (field: string, problem: string) => never): number | null {
+  if (value === undefined || value === null) return null;
+  const ms = typeof value === "string" ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) ? ms : fail(at, `must be a time such as "2026-01-31T12:00:00.000Z", or null; got ${JSON.stringify(value)}`);
 }
 
 function numberList(value: unknown, at: string, fail: (field: string, problem: string) => never): number[] {

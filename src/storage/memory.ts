@@ -1,9 +1,10 @@
 import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
-import { applyTrialPatch } from "./patch.js";
+import { applyTrialPatch, finishedTrial } from "./patch.js";
 import { summarizeStudy } from "./summary.js";
 import {
   DuplicateStudyError,
+  type FinishedTrialInit,
   ONCE_KEY_ATTR,
   type Storage,
   type StudyRecord,
@@ -122,11 +123,22 @@ export class MemoryStorage implements Storage {
       finishedAt: null,
       seq: study.changeLog.length + 1,
     };
+    this.append(study, trial);
+    if (init.state === "waiting") study.waiting.push(trial.id);
+    return trial;
+  }
+
+  /** Adds a new trial, with the next number, to the study and its change log. */
+  private append(study: MemoryStudy, trial: FrozenTrial): FrozenTrial {
     study.trials.push(trial);
     study.changeLog.push(trial.id);
     this.trialIndex.set(trial.id, { study, number: trial.number });
-    if (init.state === "waiting") study.waiting.push(trial.id);
     return trial;
+  }
+
+  async insertFinishedTrial(studyId: number, init: FinishedTrialInit): Promise<FrozenTrial> {
+    const study = this.requireStudy(studyId);
+    return this.append(study, finishedTrial(init, this.nextTrialId++, study.trials.length, study.changeLog.length + 1));
   }
 
   async claimWaitingTrial(studyId: number, claim: TrialClaim = {}): Promise<FrozenTrial | null> {

@@ -1,9 +1,9 @@
 /**
- * The one place that knows how a {@link TrialPatch} changes a trial, shared by every backend so
- * that they cannot disagree.
+ * The one place that knows how a {@link TrialPatch} changes a trial, and what a trial written
+ * whole by `insertFinishedTrial` holds, shared by every backend so that they cannot disagree.
  */
 import { type FrozenTrial, distributionsEqual } from "../space/index.js";
-import { ParamConflictError, type TrialPatch, TrialNotRunningError } from "./types.js";
+import { type FinishedTrialInit, ParamConflictError, type TrialPatch, TrialNotRunningError } from "./types.js";
 
 /** Returns the trial with the patch applied, stamped with `seq`. The trial must be running. */
 export function applyTrialPatch(trial: FrozenTrial, patch: TrialPatch, seq: number, now: number): FrozenTrial {
@@ -40,6 +40,24 @@ export function applyTrialPatch(trial: FrozenTrial, patch: TrialPatch, seq: numb
     state: patch.state ?? trial.state,
     values: patch.values !== undefined ? (patch.values === null ? null : [...patch.values]) : trial.values,
     finishedAt: finishing ? now : trial.finishedAt,
+    seq,
+  };
+}
+
+/** The trial {@link Storage.insertFinishedTrial} writes from `init`, given its storage's id, number and seq. */
+export function finishedTrial(init: FinishedTrialInit, id: number, number: number, seq: number): FrozenTrial {
+  return {
+    id,
+    number,
+    state: init.state,
+    params: { ...init.params },
+    distributions: { ...init.distributions },
+    values: init.values === null ? null : [...init.values],
+    intermediate: { ...init.intermediate },
+    userAttrs: { ...init.userAttrs },
+    systemAttrs: { ...init.systemAttrs },
+    startedAt: init.startedAt,
+    finishedAt: init.finishedAt,
     seq,
   };
 }

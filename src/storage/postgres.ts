@@ -20,7 +20,9 @@ import {
   type StudyRow,
   type TrialRow,
   decodeAttrs,
+  encodeIntermediate,
   encodeJson,
+  encodeValues,
   patchedColumns,
   rowToStudy,
   rowToTrial,
@@ -28,6 +30,7 @@ import {
 } from "./sql-rows.js";
 import {
   DuplicateStudyError,
+  type FinishedTrialInit,
   type FinishedAndStarted,
   ONCE_KEY_ATTR,
   type Storage,
@@ -346,6 +349,33 @@ export class PostgresStorage implements Storage {
       }
     });
     return this.created(row, { ...init, params, distributions, userAttrs, systemAttrs });
+  }
+
+  async insertFinishedTrial(studyId: number, init: FinishedTrialInit): Promise<FrozenTrial> {
+    const columns = [
+      init.state,
+      encodeJson(init.params),
+      encodeJson(init.distributions),
+      encodeValues(init.values),
+      encodeIntermediate(init.intermediate),
+      encodeJson(init.userAttrs),
+      encodeJson(init.systemAttrs),
+      init.startedAt,
+      init.finishedAt,
+    ];
+    const writeId = newWriteId();
+    const row = await this.retrying(async () => {
+      try {
+        const { rows } = await this.query<TrialRow>(this.sql.insertFinishedTrial, [studyId, ...columns, writeId]);
+        if (!rows[0]) throw noStudy(studyId);
+        return rows[0];
+      } catch (error) {
+        if (!isUniqueViolation(error, "sextant_trials_write_id_key")) throw error;
+        // The first attempt committed but its reply was lost: that row is this trial.
+        return (await this.query<TrialRow>(this.sql.trialByWriteId, [writeId])).rows[0]!;
+      }
+    });
+    return rowToTrial(row);
   }
 
   async queueTrials(studyId: number, count: number): Promise<void> {
@@ -918,6 +948,16 @@ function statements(schema: string) {
        INSERT INTO ${trials} (study_id, number, state, params, distributions, user_attrs, system_attrs, started_at, heartbeat_at, seq, write_id)
        SELECT $1, s.number, $2::text, $3, $4, $5, $6,
               CASE WHEN $2::text = 'running' THEN ${NOW_MS} END, CASE WHEN $2::text = 'running' THEN ${NOW_MS} END, s.seq, $7
+       FROM s
+       RETURNING ${TRIAL_COLUMNS}`,
+    ),
+    insertFinishedTrial: named(
+      "insert_finished_trial",
+      `WITH s AS (
+         UPDATE ${studies} SET seq = seq + 1, trial_count = trial_count + 1 WHERE id = $1 RETURNING seq, trial_count - 1 AS number
+       )
+       INSERT INTO ${trials} (study_id, number, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, started_at, finished_at, seq, write_id)
+       SELECT $1, s.number, $2::text, $3, $4, $5, $6, $7, $8, $9::int8, $10::int8, s.seq, $11
        FROM s
        RETURNING ${TRIAL_COLUMNS}`,
     ),

@@ -8,9 +8,9 @@ import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, s
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
-import { type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeJson, patchedColumns, rowToStudy, rowToTrial, summarize } from "./sql-rows.js";
+import { type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeIntermediate, encodeJson, encodeValues, patchedColumns, rowToStudy, rowToTrial, summarize } from "./sql-rows.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
-import { applyTrialPatch } from "./patch.js";
+import { applyTrialPatch, finishedTrial } from "./patch.js";
 import {
   SQLITE_SCHEMA_VERSION,
   type SchemaState,
@@ -22,6 +22,7 @@ import {
 import { StorageBusyError, StorageDecodeError, StorageOpenError, StorageReadOnlyError } from "./types.js";
 import {
   DuplicateStudyError,
+  type FinishedTrialInit,
   ONCE_KEY_ATTR,
   type StartedTrial,
   type Storage,
@@ -380,6 +381,26 @@ export class SqliteStorage implements Storage {
     return { trials: rows.map((row) => this.toTrial(row)), seq: study.seq };
   }
 
+  async insertFinishedTrial(studyId: number, init: FinishedTrialInit): Promise<FrozenTrial> {
+    const columns = {
+      state: init.state,
+      params: encodeJson(init.params),
+      distributions: encodeJson(init.distributions),
+      objective_values: encodeValues(init.values),
+      intermediate: encodeIntermediate(init.intermediate),
+      user_attrs: encodeJson(init.userAttrs),
+      system_attrs: encodeJson(init.systemAttrs),
+      started_at: init.startedAt,
+      finished_at: init.finishedAt,
+    };
+    return this.write(() => {
+      const seq = this.bumpSeq(studyId);
+      const { number } = this.statements.nextNumber.get(studyId) as { number: number };
+      const { id } = this.statements.insertFinishedTrial.get({ ...columns, study_id: studyId, number, seq }) as { id: number };
+      return finishedTrial(init, id, number, seq);
+    });
+  }
+
   async updateTrial(trialId: number, patch: TrialPatch): Promise<FrozenTrial> {
     return this.write(() => {
       const row = this.statements.trialById.get(trialId) as TrialRow | undefined;
@@ -587,6 +608,11 @@ function prepareStatements(db: Database.Database) {
     insertTrial: db.prepare(
       `INSERT INTO trials (study_id, number, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, started_at, finished_at, seq)
        VALUES (@study_id, @number, @state, @params, @distributions, NULL, '{}', @user_attrs, @system_attrs, @started_at, NULL, @seq)
+       RETURNING id`,
+    ),
+    insertFinishedTrial: db.prepare(
+      `INSERT INTO trials (study_id, number, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, started_at, finished_at, seq)
+       VALUES (@study_id, @number, @state, @params, @distributions, @objective_values, @intermediate, @user_attrs, @system_attrs, @started_at, @finished_at, @seq)
        RETURNING id`,
     ),
     trialById: db.prepare(`SELECT ${trialColumns} FROM trials WHERE id = ?`),

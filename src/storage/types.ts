@@ -57,6 +57,15 @@ export interface TrialInit {
   readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
 }
 
+/**
+ * A finished trial written whole by {@link Storage.insertFinishedTrial}: what copying a study
+ * from another storage has of each trial, times included.
+ */
+export interface FinishedTrialInit
+  extends Pick<FrozenTrial, "params" | "distributions" | "values" | "intermediate" | "userAttrs" | "systemAttrs" | "startedAt" | "finishedAt"> {
+  readonly state: "complete" | "pruned" | "failed";
+}
+
 /** What a claimer writes into the trial it claims, in the claim's own write. */
 export interface TrialClaim {
   readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
@@ -200,6 +209,17 @@ export interface Storage {
    * if the trial is no longer running or already has parameters.
    */
   releaseTrial?(trialId: number): Promise<boolean>;
+  /**
+   * Optional: writes a trial that finished elsewhere, whole and with the next free number, in one
+   * write. Every other write stamps start and finish times with this storage's clock; copying a
+   * study from another storage (`copyStudy`) keeps the times the trial really ran at with this.
+   * Without it, copies fall back to {@link createTrial} then {@link updateTrial}, and get the
+   * copy's times.
+   *
+   * @example
+   * const copy = await storage.insertFinishedTrial!(study.id, { ...trial, state: "complete" });
+   */
+  insertFinishedTrial?(studyId: number, trial: FinishedTrialInit): Promise<FrozenTrial>;
   /**
    * Applies a patch to a trial that is `running` (compare-and-set on the state). Throws
    * {@link TrialNotRunningError} if it is not, {@link TrialNotFoundError} if it does not exist.

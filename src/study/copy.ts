@@ -26,7 +26,8 @@ export interface StudyData {
   readonly userAttrs?: Readonly<Record<string, JsonValue>>;
   readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
   /** Numbered 0, 1, 2, … without gaps, as every storage numbers them. */
-  readonly trials: readonly Pick<FrozenTrial, "number" | "state" | "params" | "distributions" | "values" | "intermediate" | "userAttrs" | "systemAttrs">[];
+  readonly trials: readonly (Pick<FrozenTrial, "number" | "state" | "params" | "distributions" | "values" | "intermediate" | "userAttrs" | "systemAttrs"> &
+    Partial<Pick<FrozenTrial, "startedAt" | "finishedAt">>)[];
 }
 
 /** What {@link copyStudy} and {@link importStudy} wrote. */
@@ -49,8 +50,8 @@ export interface CopiedStudy {
  * can be tuned further, and warm-started from, like any study.
  *
  * - Finished trials (complete, pruned, failed) keep their number, parameters with distributions,
- *   values, intermediate values, constraints and attributes. Their start and finish times are
- *   those of the copy: the storage contract stamps them when a trial is written.
+ *   values, intermediate values, constraints, attributes, and start and finish times (on a target
+ *   without {@link Storage.insertFinishedTrial}, a storage of your own, the times are the copy's).
  * - Waiting (enqueued) trials stay waiting, so the queue moves with the study.
  * - Running trials are written as `failed`, with a reason: their workers report to the source
  *   storage, so in the copy nobody would ever finish them. Keeping them (failed) keeps every
@@ -121,10 +122,17 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
         continue;
       }
       const running = trial.state === "running";
-      const attrs = running ? withoutLiveness(trial.systemAttrs, `it was running when the study was ${origin}; its worker reports there, not here`) : trial.systemAttrs;
+      const systemAttrs = running ? withoutLiveness(trial.systemAttrs, `it was running when the study was ${origin}; its worker reports there, not here`) : trial.systemAttrs;
       if (running) failedBecauseRunning++;
-      const created = await storage.createTrial(record.id, { ...init, state: "running", systemAttrs: attrs });
-      await storage.updateTrial(created.id, { state: running ? "failed" : trial.state, values: trial.values, intermediate: trial.intermediate });
+      const state = running ? "failed" : trial.state;
+      if (storage.insertFinishedTrial) {
+        const startedAt = trial.startedAt ?? null;
+        const finishedAt = running ? Date.now() : (trial.finishedAt ?? null);
+        await storage.insertFinishedTrial(record.id, { ...init, state, systemAttrs, values: trial.values, intermediate: trial.intermediate, startedAt, finishedAt });
+        continue;
+      }
+      const created = await storage.createTrial(record.id, { ...init, state: "running", systemAttrs });
+      await storage.updateTrial(created.id, { state, values: trial.values, intermediate: trial.intermediate });
     }
   } catch (error) {
     // Half a study would tune on from the wrong history; the next attempt needs the name free.
