@@ -129,6 +129,15 @@ describe("sextant copy", () => {
     const tuned = await run(["tune", "--study", "demo", "--storage", target, "--sampler", "tpe", "--param", "x=float:-5:5:step=0.25", "--trials", "2", "--", process.execPath, "-e", 'console.log(\'sextant: {"value": 1, "constraints": [-1]}\')']);
     expect(tuned.stderr).toContain('study "demo" resumed');
     expect(tuned.stderr).not.toContain("failed");
+
+    const reported = 'console.log(\'sextant: {"value": 1, "constraints": [-1]}\')';
+    const warm = await run(["tune", "--study", "next", "--warm-start", "demo", "--storage", target, "--sampler", "tpe", "--param", "x=float:-5:5:step=0.25", "--trials", "2", "--", process.execPath, "-e", reported]);
+    expect(warm.stderr).not.toContain("failed");
+    expect(warm.stderr).not.toMatch(/no study named|not found/);
+    expect(warm.code).toBe(0);
+    const storage = await openStorage(target, { readOnly: true });
+    expect((await storage.getStudy("next"))!.systemAttrs.warmStartFrom).toEqual(["demo"]);
+    await storage.close();
     expect(tuned.code).toBe(0);
   });
 
