@@ -27,6 +27,7 @@ export {
   type TrialPatch,
   type TrialInit,
   type TrialChanges,
+  type FinishedTrialInit,
   DuplicateStudyError,
   StudyNotFoundError,
   TrialNotRunningError,
