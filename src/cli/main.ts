@@ -174,6 +174,7 @@ Examples:
   $ sextant studies
   $ sextant best quickstart
   $ sextant export quickstart --format csv --output trials.csv
+  $ sextant copy quickstart --from-storage sqlite:./sextant.db --to-storage postgres://me@db:5432/sextant
   $ sextant samplers tpe
   $ sextant serve --storage sqlite:./sextant.db --port 8080
   $ sextant bench run --suite smoke --optimizers auto,tpe,random --trials 50 --seeds 3 --out lab
