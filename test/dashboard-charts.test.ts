@@ -11,8 +11,9 @@ type Linked = { option: unknown; trialAt: (event: MarkEvent) => number | undefin
 type Tooltip = { formatter: (item: { seriesIndex: number; seriesName: string; dataIndex: number }) => string };
 type Bar = { number: number; worker: number; start: number; end: number; state: string };
 type Position = (point: number[], params: unknown, content: unknown, rect: unknown, size: { viewSize: number[]; contentSize: number[] }) => [number, number];
-const { beliefsOption, contourOption, curvesOption, historyOption, hypervolumeOption, importanceOption, parallelOption, paretoOption, sliceOption, timelineLanes, timelineOption, tooltipPosition } = (await import(chartsModule)) as {
+const { beliefsOption, contourOption, curvesOption, ecdfOption, historyOption, hypervolumeOption, importanceOption, parallelOption, paretoOption, sliceOption, timelineLanes, timelineOption, tooltipPosition } = (await import(chartsModule)) as {
   beliefsOption: (beliefs: unknown, objective: string) => ChartOption;
+  ecdfOption: (ecdf: unknown, objective: string) => ChartOption;
   contourOption: (contour: unknown, minimize: boolean) => ChartOption;
   curvesOption: (curves: unknown) => ChartOption & { marks: number };
   importanceOption: (params: { name: string; importance: number; correlation: number }[], categorical: ReadonlySet<string>) => ChartOption;
@@ -372,5 +373,49 @@ describe("the parallel coordinates' objective axis", () => {
       chart.dispose();
       expect(texts, objective).toContain(objective);
     }
+  });
+});
+
+describe("the plots of values near ±1.8e308 on both sides of zero", () => {
+  // max − min overflowed to Infinity: ECharts fell back to a [0, 1] axis with no labels and drew
+  // no marks ("Invalid setExtent … Infinity"). Drawn here as ECharts renders it on a server (SVG).
+  const top = 1.7976931348623157e308;
+  const values = [top, -top, 0, 42, -1e300];
+  const extreme = { numbers: [0, 1, 2, 3, 4], states: values.map(() => "complete"), values, params: { x: [0.1, 0.2, 0.3, 0.4, 0.5] }, best: [{ number: 0, value: top }, { number: 1, value: -top }], matched: 5, shown: 5, total: 5 };
+  const rendered = async (option: unknown) => {
+    const echarts = await import("echarts");
+    const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width: 600, height: 400 });
+    chart.setOption({ animation: false, ...(option as object) });
+    const texts = [...chart.renderToSVGString().matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+    chart.dispose();
+    return texts;
+  };
+  const plots: [string, () => ChartOption][] = [
+    ["history", () => historyOption(extreme, "loss")],
+    ["value distribution", () => ecdfOption({ trials: 5, values: [...values].sort((a, b) => a - b), fractions: [0.2, 0.4, 0.6, 0.8, 1], matched: 5, shown: 5, total: 5 }, "loss")],
+    ["intermediate values", () => curvesOption({ curves: [{ number: 0, state: "pruned", steps: [0, 1, 2], values: [top, -top, 0] }], matched: 1, shown: 1, total: 1 })],
+    ["slice", () => sliceOption(extreme, [{ name: "x", distribution: { type: "float", low: 0, high: 1 } }], 1)],
+    ["Pareto front", () => paretoOption({ front: [{ number: 0, values: [top, -top] }, { number: 1, values: [-top, top] }], others: [], infeasible: [], matched: 2, shown: 2, total: 2 }, ["a", "b"])],
+    ["model beliefs", () => beliefsOption({ kind: "slice", params: ["x"], x: [0, 0.5, 1], y: null, mean: [1e308, -1e308, 0], std: [1, 1, 1], through: {}, nTrials: 5 }, "loss")],
+  ];
+
+  it.each(plots)("%s: a value axis from the lowest value to the highest, labelled in the values themselves", async (_name, build) => {
+    const texts = await rendered(build().option);
+    expect(texts.filter((t) => /e\+308$/.test(t) && t.startsWith("-")).length).toBeGreaterThan(0);
+    expect(texts.filter((t) => /e\+308$/.test(t) && !t.startsWith("-")).length).toBeGreaterThan(0);
+    expect(texts).toContain("0");
+    expect(texts.filter((t) => /Infinity|NaN/.test(t))).toEqual([]);
+  });
+
+  it("history: a point's tooltip still tells its value itself", () => {
+    const { option } = historyOption(extreme, "loss");
+    const tooltip = (option as { tooltip: Tooltip }).tooltip;
+    expect(tooltip.formatter({ seriesIndex: 0, seriesName: "complete", dataIndex: 1 })).toBe("trial 1 (complete)\nloss: -1.798e+308");
+  });
+
+  it("keeps the axes of ordinary values as they were", () => {
+    const axis = (historyOption(points, "loss").option as { yAxis: { min?: unknown; scale?: boolean } }).yAxis;
+    expect(axis.min).toBeUndefined();
+    expect(axis.scale).toBe(true);
   });
 });

@@ -165,6 +165,42 @@ const NUMBER_LABELS = { formatter: tickLabel };
  */
 const AT_EDGE = { onZero: false };
 
+/**
+ * Past this magnitude a value axis' arithmetic can overflow: ECharts takes max − min for the span
+ * and rounds the ends out to "nice" numbers, and values near ±1.8e308 on both sides of zero made
+ * the span Infinity, so the plot drew no marks and no labels.
+ */
+const AXIS_SAFE_MAGNITUDE = 2 ** 1019;
+
+/**
+ * What values reaching {@link AXIS_SAFE_MAGNITUDE} are divided by on their axis: ten, so that the
+ * ticks ECharts picks in the axis' units (1, 2 or 5 times a power of ten) stay round numbers when
+ * labelled in the values' own. Tooltips show the values themselves, never a divided one.
+ */
+const AXIS_SHRINK = 10;
+
+/**
+ * How a value axis places objective values without overflowing. `place` turns a value into the
+ * axis' units: itself, or, when some value reaches 2^1019 (about 5.6e306), the value over 10, so
+ * that any span and any tick stay finite. `axis` is the axis' range and labels: the labels
+ * multiply back, so they read the values themselves, and a shrunk axis ends at the data's ends
+ * (a "nice" end past them could be past the largest number).
+ *
+ * @example
+ * const scale = valueScale([1.7e308, -1.7e308]);
+ * scale.place(1.7e308); // 1.7e307
+ * (scale.axis.axisLabel as { formatter: (v: number) => string }).formatter(1.7e307); // "1.7e+308"
+ */
+export function valueScale(values: Iterable<number | null | undefined>): { place: (value: number) => number; axis: Option } {
+  let largest = 0;
+  for (const value of values) if (value !== null && value !== undefined && Number.isFinite(value)) largest = Math.max(largest, Math.abs(value));
+  if (largest < AXIS_SAFE_MAGNITUDE) return { place: (value) => value, axis: { scale: true, axisLabel: NUMBER_LABELS } };
+  return {
+    place: (value) => value / AXIS_SHRINK,
+    axis: { scale: true, min: "dataMin", max: "dataMax", axisLabel: { formatter: (value: number) => formatNumber(value * AXIS_SHRINK) } },
+  };
+}
+
 /** Pixels a character of an axis name (11 px type) takes, at most: what room a name needs to show whole. */
 const OBJECTIVE_NAME_PX_PER_CHAR = 6.5;
 
@@ -233,7 +269,8 @@ export function historyOption(points: Points, objectiveName: string): { option: 
     marks++;
   });
   const last = points.numbers[points.numbers.length - 1] ?? 0;
-  const bestLine = points.best.map((b) => [b.number, b.value]);
+  const scale = valueScale(points.values);
+  const bestLine = points.best.map((b) => [b.number, scale.place(b.value)]);
   if (bestLine.length > 0) bestLine.push([Math.max(last, bestLine[bestLine.length - 1]![0]!), bestLine[bestLine.length - 1]![1]!]);
   const scatters = [...byState];
   // Each point is [trial number, value]: the x coordinate is the trial.
@@ -250,7 +287,7 @@ export function historyOption(points: Points, objectiveName: string): { option: 
       legend: { top: 0, right: 0 },
       grid: { left: 60, right: 20, top: 50, bottom: 40 },
       xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 25, min: 0, axisLine: AT_EDGE },
-      yAxis: { type: "value", name: objectiveName, scale: true, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
+      yAxis: { type: "value", name: objectiveName, ...scale.axis, axisLine: AT_EDGE },
       tooltip: {
         ...(BASE.tooltip as Option),
         trigger: "item",
@@ -260,7 +297,7 @@ export function historyOption(points: Points, objectiveName: string): { option: 
         ...scatters.map(([state, data]) => ({
           type: "scatter",
           name: state,
-          data,
+          data: data.map(([n, value]) => [n, scale.place(value)]),
           symbolSize: 5,
           large: data.length > 2000,
           itemStyle: { color: STATE_COLORS[state], opacity: 0.7 },
@@ -275,18 +312,27 @@ export function historyOption(points: Points, objectiveName: string): { option: 
 
 /** Learning curves; pruned trials in orange, dashed, with their last step marked. */
 export function curvesOption(curves: Curves): { option: Option; marks: number } {
+  // A diverged step (NaN, ±Infinity) is a gap: a value axis has no place for it.
+  const values = curves.curves.map((curve) => curve.steps.map((_, i) => plottable(curve.values[i])));
+  const scale = valueScale(values.flat());
+  const text = (seriesIndex: number, dataIndex: number): string => {
+    const curve = curves.curves[seriesIndex];
+    return curve ? `trial ${curve.number} (${curve.state})\nstep ${curve.steps[dataIndex]}: ${formatNumber(values[seriesIndex]![dataIndex])}` : "";
+  };
   return {
     marks: curves.curves.length,
     option: {
       grid: { left: 60, right: 20, top: 20, bottom: 40 },
       xAxis: { type: "value", name: "step", nameLocation: "middle", nameGap: 25, axisLine: AT_EDGE },
-      yAxis: { type: "value", scale: true, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
-      tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
-      series: curves.curves.map((curve) => ({
+      yAxis: { type: "value", ...scale.axis, axisLine: AT_EDGE },
+      tooltip: { ...(BASE.tooltip as Option), trigger: "item", formatter: (item: TooltipItem) => text(item.seriesIndex, item.dataIndex) },
+      series: curves.curves.map((curve, k) => ({
         type: "line",
         name: `trial ${curve.number}`,
-        // A diverged step (NaN, ±Infinity) is a gap: a value axis has no place for it.
-        data: curve.steps.map((s, i) => [s, plottable(curve.values[i])]),
+        data: curve.steps.map((s, i) => {
+          const value = values[k]![i]!;
+          return [s, value === null ? null : scale.place(value)];
+        }),
         showSymbol: false,
         lineStyle: { color: STATE_COLORS[curve.state], width: 1, type: curve.state === "pruned" ? "dashed" : "solid", opacity: 0.8 },
         itemStyle: { color: STATE_COLORS[curve.state] },
@@ -368,6 +414,7 @@ export function sliceOption(points: Points, params: { name: string; distribution
   const series: Option[] = [];
   const trialsBySeries: number[][] = [];
   const textBySeries: ((dataIndex: number) => string)[] = [];
+  const scale = valueScale(points.values);
   let marks = 0;
   shown.forEach((param, k) => {
     const col = k % columns;
@@ -379,7 +426,7 @@ export function sliceOption(points: Points, params: { name: string; distribution
         ? { gridIndex: k, type: "category", data: d.choices.map(String), name: param.name, nameLocation: "middle", nameGap: 22, axisLine: AT_EDGE }
         : { gridIndex: k, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, name: param.name, nameLocation: "middle", nameGap: 22, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
     );
-    yAxis.push({ gridIndex: k, type: "value", scale: true, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE });
+    yAxis.push({ gridIndex: k, type: "value", ...scale.axis, axisLine: AT_EDGE });
     const data: [number, number][] = [];
     const trials: number[] = [];
     points.numbers.forEach((n, i) => {
@@ -399,7 +446,8 @@ export function sliceOption(points: Points, params: { name: string; distribution
     };
     textBySeries.push(text);
     const formatter = (item: TooltipItem) => text(item.dataIndex);
-    series.push({ type: "scatter", xAxisIndex: k, yAxisIndex: k, data, symbolSize: 4, large: data.length > 2000, itemStyle: { color: "#2f6fdf", opacity: 0.5 }, tooltip: { formatter } });
+    const placed = data.map(([x, value]) => [x, scale.place(value)]);
+    series.push({ type: "scatter", xAxisIndex: k, yAxisIndex: k, data: placed, symbolSize: 4, large: data.length > 2000, itemStyle: { color: "#2f6fdf", opacity: 0.5 }, tooltip: { formatter } });
   });
   const text = (seriesIndex: number, dataIndex: number) => textBySeries[seriesIndex]?.(dataIndex) ?? "";
   const xOf = (seriesIndex: number, dataIndex: number) => (series[seriesIndex]!.data as [number, number][])[dataIndex]![0];
@@ -465,9 +513,12 @@ export function importanceOption(params: { name: string; importance: number; cor
  */
 export function paretoOption(pareto: Pareto, names: [string, string], objectives: [number, number] = [0, 1]): { option: Option; marks: number } & TrialLinks {
   const [xAt, yAt] = objectives;
-  const xy = (p: { values: number[] }) => [p.values[xAt], p.values[yAt]];
   // In the order of the series below.
   const infeasible = pareto.infeasible ?? [];
+  const all = [...pareto.others, ...infeasible, ...pareto.front];
+  const xScale = valueScale(all.map((p) => p.values[xAt]));
+  const yScale = valueScale(all.map((p) => p.values[yAt]));
+  const xy = (p: { values: number[] }) => [xScale.place(p.values[xAt]!), yScale.place(p.values[yAt]!)];
   const bySeries = [pareto.others, infeasible, pareto.front];
   const seriesNames = ["dominated", "infeasible", "Pareto front"];
   const text = (seriesIndex: number, dataIndex: number): string => {
@@ -480,8 +531,8 @@ export function paretoOption(pareto: Pareto, names: [string, string], objectives
     option: {
       legend: { top: 0, right: 0 },
       grid: { left: 60, right: 20, top: 50, bottom: 45 },
-      xAxis: { type: "value", name: names[0], nameLocation: "middle", nameGap: 28, scale: true, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
-      yAxis: { type: "value", name: names[1], scale: true, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
+      xAxis: { type: "value", name: names[0], nameLocation: "middle", nameGap: 28, ...xScale.axis, axisLine: AT_EDGE },
+      yAxis: { type: "value", name: names[1], ...yScale.axis, axisLine: AT_EDGE },
       tooltip: {
         ...(BASE.tooltip as Option),
         trigger: "item",
@@ -661,8 +712,9 @@ function logSpaced(xs: readonly number[]): boolean {
 export function beliefsOption(beliefs: Beliefs, objectiveName: string): { option: Option; marks: number } {
   const categorical = beliefs.x.some((v) => typeof v !== "number");
   const xs = beliefs.x.map((v, i) => (categorical ? i : (v as number)));
-  const lower = xs.map((x, i) => [x, beliefs.mean[i]! - 2 * beliefs.std[i]!]);
-  const band = xs.map((x, i) => [x, 4 * beliefs.std[i]!]);
+  const scale = valueScale(beliefs.mean.flatMap((mean, i) => [mean - 2 * beliefs.std[i]!, mean + 2 * beliefs.std[i]!]));
+  const lower = xs.map((x, i) => [x, scale.place(beliefs.mean[i]! - 2 * beliefs.std[i]!)]);
+  const band = xs.map((x, i) => [x, scale.place(4 * beliefs.std[i]!)]);
   return {
     marks: xs.length,
     option: {
@@ -682,11 +734,11 @@ export function beliefsOption(beliefs: Beliefs, objectiveName: string): { option
             axisLabel: NUMBER_LABELS,
             axisLine: AT_EDGE,
           },
-      yAxis: { type: "value", name: objectiveName, scale: true, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
+      yAxis: { type: "value", name: objectiveName, ...scale.axis, axisLine: AT_EDGE },
       series: [
         { type: "line", name: "lower", data: lower, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, silent: true, legendHoverLink: false },
         { type: "line", name: "±2 std", data: band, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(47,111,223,0.18)" }, itemStyle: { color: "rgba(47,111,223,0.3)" } },
-        { type: "line", name: "mean", data: xs.map((x, i) => [x, beliefs.mean[i]]), symbol: "none", lineStyle: { color: "#2f6fdf", width: 2 }, itemStyle: { color: "#2f6fdf" } },
+        { type: "line", name: "mean", data: xs.map((x, i) => [x, scale.place(beliefs.mean[i]!)]), symbol: "none", lineStyle: { color: "#2f6fdf", width: 2 }, itemStyle: { color: "#2f6fdf" } },
       ],
     },
   };
@@ -720,28 +772,32 @@ export function beliefsGridOption(beliefs: Beliefs, stat: "mean" | "std", minimi
 
 /** The empirical distribution of values: a step line from 0 to 1. */
 export function ecdfOption(ecdf: Ecdf, objectiveName: string): { option: Option; marks: number } {
+  const scale = valueScale(ecdf.values);
+  const text = (_seriesIndex: number, dataIndex: number): string => `${objectiveName}: ${formatNumber(ecdf.values[dataIndex])}\nfraction of trials: ${formatNumber(ecdf.fractions[dataIndex])}`;
   return {
     marks: ecdf.values.length,
     option: {
       grid: { left: 60, right: 20, top: 35, bottom: 45 },
-      xAxis: { type: "value", name: objectiveName, nameLocation: "middle", nameGap: 28, min: "dataMin", max: "dataMax", axisLabel: NUMBER_LABELS },
+      xAxis: { type: "value", name: objectiveName, nameLocation: "middle", nameGap: 28, ...scale.axis, min: "dataMin", max: "dataMax" },
       yAxis: { type: "value", name: "fraction of trials", min: 0, max: 1, axisLine: AT_EDGE },
-      tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
-      series: [{ type: "line", name: "ECDF", step: "end", data: ecdf.values.map((v, i) => [v, ecdf.fractions[i]]), symbol: "none", lineStyle: { color: "#2f6fdf", width: 2 }, areaStyle: { color: "rgba(47,111,223,0.12)" } }],
+      tooltip: { ...(BASE.tooltip as Option), trigger: "item", formatter: (item: TooltipItem) => text(item.seriesIndex, item.dataIndex) },
+      series: [{ type: "line", name: "ECDF", step: "end", data: ecdf.values.map((v, i) => [scale.place(v), ecdf.fractions[i]]), symbol: "none", lineStyle: { color: "#2f6fdf", width: 2 }, areaStyle: { color: "rgba(47,111,223,0.12)" } }],
     },
   };
 }
 
 /** Hypervolume after each trial (several objectives), as steps. */
 export function hypervolumeOption(history: HypervolumeHistory): { option: Option; marks: number } {
+  const scale = valueScale(history.hypervolumes);
+  const text = (_seriesIndex: number, dataIndex: number): string => `after trial ${history.numbers[dataIndex]}\nhypervolume: ${formatNumber(history.hypervolumes[dataIndex])}`;
   return {
     marks: history.numbers.length,
     option: {
       grid: { left: 70, right: 20, top: 35, bottom: 45 },
       xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 28, min: 0 },
-      yAxis: { type: "value", name: "hypervolume", scale: true, axisLine: AT_EDGE, axisLabel: NUMBER_LABELS },
-      tooltip: { ...(BASE.tooltip as Option), trigger: "item" },
-      series: [{ type: "line", name: "hypervolume", step: "end", data: history.numbers.map((n, i) => [n, history.hypervolumes[i]]), symbol: "none", lineStyle: { color: "#d3322f", width: 2 }, areaStyle: { color: "rgba(211,50,47,0.1)" } }],
+      yAxis: { type: "value", name: "hypervolume", ...scale.axis, axisLine: AT_EDGE },
+      tooltip: { ...(BASE.tooltip as Option), trigger: "item", formatter: (item: TooltipItem) => text(item.seriesIndex, item.dataIndex) },
+      series: [{ type: "line", name: "hypervolume", step: "end", data: history.numbers.map((n, i) => [n, scale.place(history.hypervolumes[i]!)]), symbol: "none", lineStyle: { color: "#d3322f", width: 2 }, areaStyle: { color: "rgba(211,50,47,0.1)" } }],
     },
   };
 }
