@@ -26,6 +26,25 @@ describe("sextant dashboard and sextant report", () => {
     expect(existsSync(join(dir, "runs.db"))).toBe(false);
   });
 
+  it("refuses a memory storage, which would stay empty, and names the storage to give or the command to run instead", async () => {
+    // It started an empty dashboard without a word: nothing outside the process can write to it.
+    for (const url of ["memory:", "sqlite::memory:"]) {
+      // Stopped if it serves instead (as it did): the test fails rather than waits forever.
+      const running = start(["dashboard", "--port", "0", "--storage", url], { cwd: dir });
+      const timer = setTimeout(() => running.child.kill("SIGTERM"), 15_000);
+      const refused = await running.done;
+      clearTimeout(timer);
+      expect(refused.code, `${url}: ${refused.stdout}`).toBe(2);
+      expect(refused.stdout).toBe("");
+      expect(refused.stderr).toContain(`--storage ${url} is an empty storage that lives only inside this process`);
+      expect(refused.stderr).toContain(`sextant serve --storage ${url}`);
+    }
+    // Its help no longer offers memory: (the text is wrapped to the terminal's width).
+    const help = (await sextant(["dashboard", "--help"], { cwd: dir })).stdout.replace(/\s+/g, " ");
+    expect(help).toContain("--storage <url> storage URL: sqlite:PATH or postgres://");
+    expect(help).not.toContain("memory:");
+  });
+
   it("serves the dashboard on the default ./sextant.db (the file tune writes) with no --storage, under a strict CSP", async () => {
     const storage = await openStorage(`sqlite:${join(dir, "sextant.db")}`);
     await seedStudy(storage, "tuned", { trials: 5, seed: 1 });

@@ -145,6 +145,8 @@ function collect(value: string, previous: string[] | undefined): string[] {
 const DEBUG_HELP = "on an error, print its stack trace and causes (also SEXTANT_DEBUG=1)";
 
 const STORAGE_HELP = "storage URL: sqlite:PATH, postgres://USER@HOST:PORT/DB[?schema=NAME] or memory: (default: $SEXTANT_STORAGE, else sqlite:./sextant.db)";
+/** For commands that need a storage other processes share or wrote before: memory: lives in one process only. */
+const STORAGE_HELP_WITHOUT_MEMORY = STORAGE_HELP.replace(", postgres://USER@HOST:PORT/DB[?schema=NAME] or memory:", " or postgres://USER@HOST:PORT/DB[?schema=NAME]");
 
 /** What a run shares with the commands' actions: the exit code they set, and the arguments parsed. */
 interface RunState {
@@ -458,11 +460,11 @@ Examples:
     });
 
   /** A command that serves the HTTP API (`serve`, `dashboard`): where, for whom, and its timing. */
-  const serverCommand = (name: string, description: string, tokenHelp: string): Command =>
+  const serverCommand = (name: string, description: string, tokenHelp: string, storageHelp = STORAGE_HELP): Command =>
     program
       .command(name)
       .description(description)
-      .option("--storage <url>", STORAGE_HELP, storageFlag)
+      .option("--storage <url>", storageHelp, storageFlag)
       .option("--host <address>", "address to listen on; anything but loopback requires a token (default 127.0.0.1)")
       .option("--port <n>", "port to listen on, 0 for any free one (default 8080)", port)
       .option("--token <token>", tokenHelp)
@@ -494,7 +496,7 @@ Examples:
       .option("--timeout <seconds>", "workers start no new trial this many seconds after creation", seconds("--timeout"))
       .option("--trial-timeout <seconds>", "stop a command and fail its trial after this many seconds", seconds("--trial-timeout"))
       .option("--kill-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a command (default 5)", seconds("--kill-grace", true))
-      .option("--storage <url>", STORAGE_HELP.replace(", postgres://USER@HOST:PORT/DB[?schema=NAME] or memory:", " or postgres://USER@HOST:PORT/DB[?schema=NAME]"), storageFlag)
+      .option("--storage <url>", STORAGE_HELP_WITHOUT_MEMORY, storageFlag)
       .option("-s, --study <name>", "study name (default: from the config, else derived from the command)")
       .option("--sampler <name>", `sampler: ${samplerNames().join(", ")} (default "auto")`)
       .option("--sampler-opt <key=value>", "a sampler option (repeatable)", collect)
@@ -538,7 +540,7 @@ Examples:
     program
       .command("worker")
       .description("join a study made by create or tune and run its trials until its budget is spent")
-      .option("--storage <url>", STORAGE_HELP.replace(", postgres://USER@HOST:PORT/DB[?schema=NAME] or memory:", " or postgres://USER@HOST:PORT/DB[?schema=NAME]"), storageFlag)
+      .option("--storage <url>", STORAGE_HELP_WITHOUT_MEMORY, storageFlag)
       .option("-s, --study <name>", "the study to join (required)")
       .option("-n, --trials <n>", "run at most this many trials in this worker", positiveInt("--trials"))
       .option("-j, --jobs <n>", "commands this worker runs at the same time (default 1)", positiveInt("--jobs")),
@@ -823,6 +825,7 @@ Examples:
     "dashboard",
     "open the web dashboard: studies, plots, parallel coordinates with brushing, importance, live updates",
     "require this token for data (default: $SEXTANT_TOKEN); open the page as http://HOST:PORT/#token=TOKEN",
+    STORAGE_HELP_WITHOUT_MEMORY,
   )
     .addHelpText(
       "after",

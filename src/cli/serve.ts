@@ -2,7 +2,7 @@
  * `sextant serve`: the HTTP API over one storage. The web framework is loaded only here, when
  * the command runs, so the rest of the CLI starts without it.
  */
-import { type Storage, StorageReadOnlyError, openStorage } from "../storage/index.js";
+import { type Storage, StorageReadOnlyError, isMemoryUrl, openStorage, sqlitePath } from "../storage/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { missingStorage, storageUrl } from "./inspect.js";
 import type { Io } from "./io.js";
@@ -35,6 +35,16 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
   // (often in the wrong folder), and an empty PostgreSQL schema would get Sextant's tables (often
   // in the wrong database). `serve` takes writes from workers, so it creates them as tune does.
   if (command === "dashboard") {
+    // A memory storage starts empty and nothing outside this process can fill it: the page showed
+    // "no studies" forever, without a word. `serve` keeps it, for a throwaway server that clients
+    // report to, and serves this same dashboard beside the API.
+    if (isMemoryUrl(url) || sqlitePath(url) === ":memory:") {
+      throw new UsageError(
+        `--storage ${url} is an empty storage that lives only inside this process, so the dashboard would never show a study; ` +
+          "point at the storage your studies were written to (--storage sqlite:./sextant.db or postgres://…), " +
+          `or run "sextant serve --storage ${url}", whose dashboard shows what clients report to that server`,
+      );
+    }
     const missing = await missingStorage(url);
     if (missing !== null) throw new UserError(missing);
   }
