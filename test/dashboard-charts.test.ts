@@ -21,7 +21,7 @@ const { beliefsOption, contourOption, curvesOption, ecdfOption, historyOption, h
   tooltipPosition: Position;
   historyOption: (points: unknown, objective: string) => Linked;
   hypervolumeOption: (history: unknown) => ChartOption;
-  parallelOption: (points: unknown, axes: unknown[], objective: string) => ChartOption;
+  parallelOption: (points: unknown, axes: unknown[], objective: string) => ChartOption & { objectiveScale: { place: (value: number) => number; read: (axisValue: number) => number } };
   sliceOption: (points: unknown, params: unknown[], limit: number) => Linked;
   timelineLanes: (bars: readonly Bar[], workers: number) => { lane: Int32Array; lanes: number[] };
   timelineOption: (timeline: unknown) => Linked & { rows: number; marks: number };
@@ -405,6 +405,16 @@ describe("the plots of values near ±1.8e308 on both sides of zero", () => {
     expect(texts.filter((t) => /e\+308$/.test(t) && !t.startsWith("-")).length).toBeGreaterThan(0);
     expect(texts).toContain("0");
     expect(texts.filter((t) => /Infinity|NaN/.test(t))).toEqual([]);
+  });
+
+  it("parallel coordinates: the objective's axis too, and a range brushed on it reads back as values", async () => {
+    const axes = [{ id: "p:x", name: "x", distribution: { type: "float", low: 0, high: 1 } }, { id: "value", name: "loss", distribution: null }];
+    const { option, objectiveScale } = parallelOption(extreme, axes, "loss");
+    const texts = await rendered(option);
+    expect(texts).toContain("1.798e+308");
+    expect(texts).toContain("-1.798e+308");
+    expect(objectiveScale.read(objectiveScale.place(-top))).toBe(-top);
+    expect(objectiveScale.read(objectiveScale.place(42))).toBeCloseTo(42, 12);
   });
 
   it("history: a point's tooltip still tells its value itself", () => {

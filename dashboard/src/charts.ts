@@ -165,6 +165,13 @@ const NUMBER_LABELS = { formatter: tickLabel };
  */
 const AT_EDGE = { onZero: false };
 
+/** How a value axis places values: see {@link valueScale}. */
+export interface ValueScale {
+  place: (value: number) => number;
+  read: (axisValue: number) => number;
+  axis: Option;
+}
+
 /**
  * Past this magnitude a value axis' arithmetic can overflow: ECharts takes max − min for the span
  * and rounds the ends out to "nice" numbers, and values near ±1.8e308 on both sides of zero made
@@ -182,7 +189,8 @@ const AXIS_SHRINK = 10;
 /**
  * How a value axis places objective values without overflowing. `place` turns a value into the
  * axis' units: itself, or, when some value reaches 2^1019 (about 5.6e306), the value over 10, so
- * that any span and any tick stay finite. `axis` is the axis' range and labels: the labels
+ * that any span and any tick stay finite; `read` turns a place on the axis (a brushed range's
+ * end) back into a value. `axis` is the axis' range and labels: the labels
  * multiply back, so they read the values themselves, and a shrunk axis ends at the data's ends
  * (a "nice" end past them could be past the largest number).
  *
@@ -191,12 +199,13 @@ const AXIS_SHRINK = 10;
  * scale.place(1.7e308); // 1.7e307
  * (scale.axis.axisLabel as { formatter: (v: number) => string }).formatter(1.7e307); // "1.7e+308"
  */
-export function valueScale(values: Iterable<number | null | undefined>): { place: (value: number) => number; axis: Option } {
+export function valueScale(values: Iterable<number | null | undefined>): ValueScale {
   let largest = 0;
   for (const value of values) if (value !== null && value !== undefined && Number.isFinite(value)) largest = Math.max(largest, Math.abs(value));
-  if (largest < AXIS_SAFE_MAGNITUDE) return { place: (value) => value, axis: { scale: true, axisLabel: NUMBER_LABELS } };
+  if (largest < AXIS_SAFE_MAGNITUDE) return { place: (value) => value, read: (axisValue) => axisValue, axis: { scale: true, axisLabel: NUMBER_LABELS } };
   return {
     place: (value) => value / AXIS_SHRINK,
+    read: (axisValue) => axisValue * AXIS_SHRINK,
     axis: { scale: true, min: "dataMin", max: "dataMax", axisLabel: { formatter: (value: number) => formatNumber(value * AXIS_SHRINK) } },
   };
 }
@@ -354,14 +363,15 @@ export interface AxisSpec {
  * the filter without brushed ranges, so brushing shows what is left in colour and the rest
  * greyed, while every other plot and the table drop the rest.
  */
-export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: string): { option: Option; marks: number } {
+export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: string): { option: Option; marks: number; objectiveScale: ValueScale } {
   const data: (number | null)[][] = [];
+  const objectiveScale = valueScale(points.values);
   points.numbers.forEach((_, i) => {
     const value = points.values[i];
     if (value === null || value === undefined) return;
     const row: (number | null)[] = [];
     for (const axis of axes) {
-      if (axis.id === "value") row.push(value);
+      if (axis.id === "value") row.push(objectiveScale.place(value));
       else row.push(coordinateOf(axis.distribution ?? undefined, points.params[axis.name]?.[i]) ?? null);
     }
     data.push(row);
@@ -378,10 +388,11 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
         : { id: axis.id, dim, name: axis.name, nameTextStyle: { fontSize: 11 } };
     if (d?.type === "categorical") return { ...base, type: "category", data: d.choices.map((c) => String(c)) };
     if (d) return { ...base, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, axisLabel: NUMBER_LABELS };
-    return { ...base, type: "value", scale: true, axisLabel: NUMBER_LABELS };
+    return { ...base, type: "value", ...objectiveScale.axis };
   });
   return {
     marks: data.length,
+    objectiveScale,
     option: {
       parallel: { left: 60, right: Math.max(80, objectiveNamePx + 8), top: 40, bottom: 30 },
       parallelAxis,

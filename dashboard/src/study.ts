@@ -30,6 +30,7 @@ import {
   type AxisSpec,
   type Chart,
   type TrialLinks,
+  type ValueScale,
   beliefsGridOption,
   beliefsOption,
   contourOption,
@@ -152,6 +153,8 @@ export class StudyPage {
   private importance: Importance | null = null;
   /** The axes the parallel coordinates were last drawn with: brushes go on these. */
   private parallelAxes: AxisSpec[] = [];
+  /** How the parallel coordinates' objective axis places values (divided, for values near ±1.8e308): brushes convert through it. */
+  private parallelObjectiveScale: ValueScale | null = null;
   /** Shows the filter's range on the axis chosen in the keyboard's brush form (which builds it). */
   private fillBrushForm: () => void = () => {};
   /** The parameters by importance, most important first, once the importance panel has them; and by which method. */
@@ -770,7 +773,8 @@ export class StudyPage {
     this.parallelAxes = axes;
     // Which parameters have an axis, left to right (read by the browser tests, as data-marks is).
     panel.plot.dataset.axes = JSON.stringify(axes.filter((axis) => axis.id !== "value").map((axis) => axis.name));
-    const { option, marks } = parallelOption(this.parallelPoints!, axes, this.objectiveName);
+    const { option, marks, objectiveScale } = parallelOption(this.parallelPoints!, axes, this.objectiveName);
+    this.parallelObjectiveScale = objectiveScale;
     const spanned = panel.section.classList.contains("span-row");
     const spans = panel.section.classList.toggle("span-row", parallelNeedsRow(axes, panel.section.parentElement));
     const chart = draw(panel.plot, option, marks);
@@ -790,7 +794,11 @@ export class StudyPage {
 
   /** Shows the filter's ranges as the brushed intervals of the axes. */
   private applyBrushToChart(): void {
-    this.setAxisBrushes((axis) => this.intervalOf(axis));
+    this.setAxisBrushes((axis) => {
+      const interval = this.intervalOf(axis);
+      const scale = this.parallelObjectiveScale;
+      return interval && axis.id === "value" && scale ? [scale.place(interval[0]), scale.place(interval[1])] : interval;
+    });
   }
 
   private clearParallelBrush(): void {
@@ -838,7 +846,10 @@ export class StudyPage {
     const axis = this.axes().find((a) => a.id === axisId);
     if (!axis) return;
     this.brushedAxes.add(axis.id);
-    const valid = intervals.filter((iv) => iv.length === 2 && iv.every(Number.isFinite));
+    // The chart gives the objective's axis in its own units, divided where values reach ±1.8e308.
+    const scale = this.parallelObjectiveScale;
+    const inValues = axis.id === "value" && scale ? intervals.map((iv) => iv.map(scale.read)) : intervals;
+    const valid = inValues.filter((iv) => iv.length === 2 && iv.every(Number.isFinite));
     const hull = valid.length ? { low: Math.min(...valid.map((iv) => Math.min(iv[0]!, iv[1]!))), high: Math.max(...valid.map((iv) => Math.max(iv[0]!, iv[1]!))) } : null;
     await this.setAxisRange(axis, hull);
   }
