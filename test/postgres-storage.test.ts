@@ -22,6 +22,7 @@ import { PBTScheduler } from "../src/schedulers/index.js";
 import { ONCE_KEY_ATTR, StorageEmptyError, StorageOpenError, TrialNotRunningError, openStorage } from "../src/storage/index.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from "../src/storage/postgres-migrations.js";
 import { PostgresStorage } from "../src/storage/postgres.js";
+import { createServerApp } from "../src/server/index.js";
 import { type ScratchDatabase, adminQuery, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -981,6 +982,35 @@ describe.skipIf(skip !== null)("postgres storage: a trial started ahead", () => 
       });
       expect(study.trials.map((t) => t.state)).toEqual(["complete", "complete", "complete"]);
       expect(warnings).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
+});
+
+describe.skipIf(skip !== null)("postgres storage: a trial started ahead and given back", () => {
+  it("is handed to an HTTP client with the client's heartbeat, not the one of the run that started it", async () => {
+    // optimize started trial 1 ahead with a 0.5 s beat and a 5 s grace, then stopped; the trial went
+    // back to the queue still recording that heartbeat. A client that asked for it and beat every
+    // 20 s kept that record instead of its own, so a server reaping by 5 s failed it while it beat.
+    const storage = await openStorage(freshSchemaUrl());
+    try {
+      const study = await createStudy({ name: "ahead", storage, sampler: new RandomSampler({ seed: 1 }) });
+      await study.optimize((trial) => trial.suggestFloat("x", 0, 1), {
+        nTrials: 3,
+        heartbeat: { intervalSeconds: 0.5, graceSeconds: 5 },
+        callbacks: [(s) => s.stop()],
+      });
+      expect((await storage.trialsSince(study.id, 0)).trials.map((t) => [t.number, t.state])).toEqual([[0, "complete"], [1, "waiting"]]);
+      const app = createServerApp({ storage, logError: () => undefined });
+      const response = await app.request("/api/v1/studies/ahead/trials", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ heartbeatIntervalSeconds: 20 }) });
+      const { trial } = (await response.json()) as { trial: FrozenTrial };
+      expect([response.status, trial.number, trial.systemAttrs.heartbeat]).toEqual([201, 1, { graceSeconds: 60, intervalSeconds: 20 }]);
+      expect((await storage.getTrial(trial.id))!.systemAttrs.heartbeat).toEqual({ graceSeconds: 60, intervalSeconds: 20 });
+      // One that never says it beats is not taken for a trial of that run either.
+      await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 3, heartbeat: false, callbacks: [(s) => s.stop()] });
+      const silent = (await (await app.request("/api/v1/studies/ahead/trials", { method: "POST" })).json()) as { trial: FrozenTrial };
+      expect([silent.trial.number, silent.trial.systemAttrs.heartbeat ?? null]).toEqual([3, null]);
     } finally {
       await storage.close();
     }

@@ -525,7 +525,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
    */
   function markClientBeats(study: Study, trial: Trial, intervalSeconds?: number): void {
     trial.setSystemAttr(CLIENT_BEATS_ATTR, true);
-    if (trial.systemAttrs[OWNER_HEARTBEAT_ATTR] !== undefined) return;
+    // null: none yet (a trial given back to the queue had its former owner's record cleared).
+    if (trial.systemAttrs[OWNER_HEARTBEAT_ATTR] !== undefined && trial.systemAttrs[OWNER_HEARTBEAT_ATTR] !== null) return;
     trial.setSystemAttr(OWNER_HEARTBEAT_ATTR, { graceSeconds: clientGraceSeconds(study.systemAttrs), ...(intervalSeconds !== undefined ? { intervalSeconds } : {}) });
   }
 

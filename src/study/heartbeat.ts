@@ -87,7 +87,9 @@ export function resolveHeartbeat(options: HeartbeatOptions | false | undefined, 
  * the claim that starts it: `{ intervalSeconds, graceSeconds }` for a process of the library or
  * `sextant worker`; `{ graceSeconds, intervalSeconds? }` for a client of the HTTP service (the
  * grace it was told, and the interval it said it beats at); `false` for a library process whose
- * `optimize` turned heartbeats off, which no reaper fails. Every reaper waits for the longest of its own grace, the trial's grace and twice the
+ * `optimize` turned heartbeats off, which no reaper fails; null for a trial handed to a client of
+ * the HTTP service that has said nothing yet, whose former owner's record (an optimize call that
+ * started it ahead and gave it back to the queue) no longer holds. Every reaper waits for the longest of its own grace, the trial's grace and twice the
  * trial's interval (see {@link silentTrials}): reapers whose graces disagreed, or a process that
  * beat more slowly than another's grace, failed trials whose owners were alive and beating.
  */

@@ -1370,6 +1370,9 @@ export class Study implements TrialHost {
       for (const [name, distribution] of Object.entries(fixedDistributions)) trial.suggest(name, distribution);
       // Written with the asked parameters, as the HTTP service flushes them before it answers.
       if (this.trialsRunRemotely && record.systemAttrs[ASK_PENDING_ATTR] === true) trial.setSystemAttr(ASK_PENDING_ATTR, false);
+      // A trial an optimize call started ahead and gave back to the queue still records that call's
+      // heartbeat, which its client does not keep: it gets the one its client says (or none).
+      if (this.trialsRunRemotely && record.systemAttrs[OWNER_HEARTBEAT_ATTR] !== undefined) trial.setSystemAttr(OWNER_HEARTBEAT_ATTR, null);
       return trial;
     } catch (error) {
       // A queued value outside the asked space is the queue's doing, not the sampler's.
