@@ -12,16 +12,29 @@ export interface ReportFlags {
   json?: boolean;
 }
 
+/** The most bytes a file name may have on common file systems (ext4, XFS, APFS). */
+const MAX_FILE_NAME_BYTES = 255;
+
 /**
- * The file a report goes to without --out: the study's name with its letters and digits in any
- * script (ASCII alone turned 実験 and 試験 into one _-report.html, the second overwriting the
- * first), other runs of characters as one _, and at most 80 characters, which any file system takes.
+ * The file a report goes to without --out: the study's name with its letters, their marks (vowel
+ * signs, diacritics) and digits in any script (ASCII alone turned 実験 and 試験 into one
+ * _-report.html, the second overwriting the first; without marks किम and कीम still shared one),
+ * other runs of characters as one _, and at most 80 characters and 255 bytes in all, which any
+ * file system takes (80 characters of four bytes each were refused with ENAMETOOLONG).
  *
  * @example
  * defaultReportFile("lr sweep/2") // "lr_sweep_2-report.html"
  */
 export function defaultReportFile(study: string): string {
-  return `${[...study.normalize("NFC").replace(/[^\p{L}\p{N}._-]+/gu, "_")].slice(0, 80).join("")}-report.html`;
+  const suffix = "-report.html";
+  let stem = "";
+  let bytes = Buffer.byteLength(suffix);
+  for (const character of [...study.normalize("NFC").replace(/[^\p{L}\p{M}\p{N}._-]+/gu, "_")].slice(0, 80)) {
+    bytes += Buffer.byteLength(character);
+    if (bytes > MAX_FILE_NAME_BYTES) break;
+    stem += character;
+  }
+  return `${stem}${suffix}`;
 }
 
 /**
