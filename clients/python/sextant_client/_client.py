@@ -1380,8 +1380,16 @@ def _check_heartbeat_interval(connection, heartbeat_interval, call, study_name=N
 
 
 def _refused_as_unknown_field(error, field):
-    """Whether `error` is a server's 400 for a request field it does not know (a server older than this client)."""
-    return error.status == 400 and error.field == field and str(error.message).startswith("unknown field")
+    """Whether `error` is a server's 400 for a request field it does not know (a server older than this client).
+
+    The server words it `body.F: unknown field "F"`, the field first, as it words every 400 of a body.
+    """
+    if error.status != 400 or error.field != field:
+        return False
+    message = str(error.message)
+    if message.startswith(field + ": "):
+        message = message[len(field) + 2:]
+    return message.startswith("unknown field")
 
 
 def _grace_said_at(connection, path):
