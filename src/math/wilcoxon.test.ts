@@ -45,7 +45,17 @@ describe("wilcoxonSignedRank", () => {
     expect(result).toMatchObject({ statistic: 105, method: "normal" });
     expect(result.pValue).toBeCloseTo(9.14053164909174e-5, 15);
     expect(wilcoxonSignedRank(Array.from({ length: 51 }, (_, i) => i + 1), "greater").method).toBe("normal");
-    expect(() => wilcoxonSignedRank([1, Number.NaN], "less")).toThrow(/must be finite/);
+    expect(() => wilcoxonSignedRank([1, Number.NaN], "less")).toThrow(/must be numbers, got NaN/);
+  });
+
+  it("ranks an infinite difference above every finite one, as SciPy does, instead of refusing it", () => {
+    // Two finite values near ±1.8e308 differ by Infinity: the test threw, and so did the pruner.
+    // scipy.stats.wilcoxon([inf, 1, 2, -0.5, 3], alternative="greater", zero_method="zsplit"): 14, 0.0625.
+    expect(wilcoxonSignedRank([Infinity, 1, 2, -0.5, 3], "greater")).toEqual(wilcoxonSignedRank([10, 1, 2, -0.5, 3], "greater"));
+    expect(wilcoxonSignedRank([Infinity, 1, 2, -0.5, 3], "greater")).toMatchObject({ statistic: 14, pValue: 0.0625 });
+    // Infinities of either sign tie with each other, as any equal |d|.
+    const tied = [Infinity, -Infinity, Infinity, 1, 2, ...Array.from({ length: 60 }, (_, i) => i + 3)];
+    expect(wilcoxonSignedRank(tied, "less")).toEqual(wilcoxonSignedRank(tied.map((d) => (Number.isFinite(d) ? d : Math.sign(d) * 1e9)), "less"));
   });
 
   it("matches scipy.stats.wilcoxon(d, alternative, zero_method='zsplit') to 1e-9 on vectors with and without ties and zeros", () => {
@@ -91,7 +101,12 @@ describe("wilcoxonSignedRank", () => {
     expect(compared).toBeGreaterThan(2000);
     const empty = new SignedRankAccumulator();
     expect(empty.test("less")).toEqual(wilcoxonSignedRank([], "less"));
-    empty.add(Number.POSITIVE_INFINITY);
-    expect(() => empty.test("less")).toThrow(/must be finite/);
+    const infinite = [Infinity, 2, -Infinity, -1, Infinity, 0, 3];
+    for (let i = 0; i < infinite.length; i++) {
+      empty.add(infinite[i]!);
+      expect(empty.test("greater")).toEqual(wilcoxonSignedRank(infinite.slice(0, i + 1), "greater"));
+    }
+    empty.add(Number.NaN);
+    expect(() => empty.test("less")).toThrow(/must be numbers, got NaN/);
   });
 });

@@ -25,7 +25,8 @@ const TIED_EXACT_LIMIT = 13;
  * later, the call Optuna's `WilcoxonPruner` makes (optuna/pruners/_wilcoxon.py): method "auto",
  * no continuity correction.
  *
- * Ranks of |d| are averaged over ties. Zeros are ranked too, half of each zero's rank counted on
+ * Ranks of |d| are averaged over ties; ±Infinity (the difference of two finite values near ±1.8e308
+ * overflows to it) ranks above every finite |d|, as in SciPy, and NaN is refused. Zeros are ranked too, half of each zero's rank counted on
  * each side (Pratt's "zsplit"), so identical values weigh as no evidence either way. Under the null
  * hypothesis each nonzero difference is positive or negative with probability ½, ranks held fixed.
  * The p-value follows SciPy's method "auto" (scipy/stats/_wilcoxon.py, `_wilcoxon_nd`):
@@ -47,9 +48,10 @@ export function wilcoxonSignedRank(differences: readonly number[], alternative: 
   const n = differences.length;
   if (n === 0) return { statistic: 0, pValue: 1, method: "exact" };
   for (const d of differences) {
-    if (!Number.isFinite(d)) throw new RangeError(`wilcoxonSignedRank: differences must be finite, got ${d}`);
+    if (Number.isNaN(d)) throw new RangeError(`wilcoxonSignedRank: differences must be numbers, got ${d}`);
   }
-  const order = differences.map((d) => ({ size: Math.abs(d), sign: Math.sign(d) })).sort((a, b) => a.size - b.size);
+  // Compared, not subtracted: Infinity − Infinity is NaN, which a sort takes for "equal" to anything.
+  const order = differences.map((d) => ({ size: Math.abs(d), sign: Math.sign(d) })).sort((a, b) => (a.size < b.size ? -1 : a.size > b.size ? 1 : 0));
   let statistic = 0;
   let tieTerm = 0;
   // Twice the ranks of the nonzero differences (integers, as ranks are whole or halves), and
@@ -126,8 +128,8 @@ export class SignedRankAccumulator {
   private tieTerm = 0;
   /** The differences while the exact count may still need them (dropped past EXACT_LIMIT: n only grows). */
   private kept: number[] | null = [];
-  /** The first difference that was not finite: `test` then throws as `wilcoxonSignedRank` does. */
-  private nonFinite: number | null = null;
+  /** Whether a difference was NaN: `test` then throws as `wilcoxonSignedRank` does. */
+  private sawNaN = false;
   /** Treap priorities: they shape the tree only, never an answer, so a fixed sequence will do. */
   private nextPriority = 0x2545f491;
 
@@ -143,8 +145,8 @@ export class SignedRankAccumulator {
       if (this.count <= EXACT_LIMIT) this.kept.push(difference);
       else this.kept = null;
     }
-    if (!Number.isFinite(difference)) {
-      this.nonFinite ??= difference;
+    if (Number.isNaN(difference)) {
+      this.sawNaN = true;
       return;
     }
     const size = Math.abs(difference);
@@ -187,7 +189,7 @@ export class SignedRankAccumulator {
   /** The one-sided test of the differences added so far, as `wilcoxonSignedRank(differences, alternative)`. */
   test(alternative: Alternative): SignedRankResult {
     const n = this.count;
-    if (this.nonFinite !== null) throw new RangeError(`wilcoxonSignedRank: differences must be finite, got ${this.nonFinite}`);
+    if (this.sawNaN) throw new RangeError("wilcoxonSignedRank: differences must be numbers, got NaN");
     if (n === 0) return { statistic: 0, pValue: 1, method: "exact" };
     const tiesOrZeros = this.tieTerm > 0 || this.zeros > 0;
     if (n <= (tiesOrZeros ? TIED_EXACT_LIMIT : EXACT_LIMIT)) return wilcoxonSignedRank(this.kept!, alternative);

@@ -82,6 +82,17 @@ describe("WilcoxonPruner", () => {
     expect(() => new WilcoxonPruner({ nStartupSteps: -1 })).toThrow(/nStartupSteps must be an integer ≥ 0/);
   });
 
+  it("judges values near ±1.8e308, whose differences overflow, instead of throwing", () => {
+    // 1e308 − (−1e308) is Infinity: the signed-rank test refused it, so every report of the trial
+    // threw (its objective failed in optimize; a report over HTTP answered 500).
+    const steps = (value: number) => Object.fromEntries(Array.from({ length: 8 }, (_, i) => [i, value]));
+    const best = makeTrial({ number: 0, values: [-1e308], intermediate: steps(-1e308) });
+    const judged = makeTrial({ number: 1, intermediate: steps(1e308) });
+    expect(new WilcoxonPruner({ pThreshold: 0.1 }).prune(makeSnapshot([best, judged], { directions: ["minimize"] }), judged)).toBe(true);
+    const better = makeTrial({ number: 2, intermediate: steps(-1e308) });
+    expect(new WilcoxonPruner({ pThreshold: 0.1 }).prune(makeSnapshot([makeTrial({ number: 0, values: [1e308], intermediate: steps(1e308) }), better], { directions: ["minimize"] }), better)).toBe(false);
+  });
+
   it("decides as a full rescan of both trials on random histories, reports in any order, while the best trial changes", () => {
     const rng = new Rng(11);
     const shuffle = <T>(items: T[]): T[] => {
