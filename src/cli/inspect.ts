@@ -502,7 +502,9 @@ export async function exportCommand(
       const params = paramNames(trials);
       // Constraint values are part of a constrained trial's result: without them a spreadsheet
       // cannot tell the feasible rows (every value <= 0) from the ones best and the front leave out.
-      const constraintCount = Math.max(0, ...trials.map((t) => trialConstraints(t)?.length ?? 0));
+      // A loop, not Math.max(...): spreading one count per trial overflowed the stack past ~125,000 trials.
+      let constraintCount = 0;
+      for (const t of trials) constraintCount = Math.max(constraintCount, trialConstraints(t)?.length ?? 0);
       const headers = [
         "number",
         "state",
