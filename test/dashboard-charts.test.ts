@@ -417,6 +417,18 @@ describe("the plots of values near ±1.8e308 on both sides of zero", () => {
     expect(objectiveScale.read(objectiveScale.place(42))).toBeCloseTo(42, 12);
   });
 
+  it("parallel coordinates: a range brushed to the ends of the objective's axis keeps its lowest and highest trials", () => {
+    // The chart clamps such a brush to the axis' ends, the values divided by ten; multiplied back
+    // they came out an ulp inside (8.09171e307 read 8.091709999999999e307), and the filter made of
+    // the brush dropped the trials with the highest and lowest values.
+    const lowest = -6.33096e307;
+    const highest = 8.09171e307;
+    const values = [highest, 1e300, lowest, 0];
+    const axes = [{ id: "value", name: "loss", distribution: null }];
+    const { objectiveScale } = parallelOption({ ...extreme, numbers: [0, 1, 2, 3], states: values.map(() => "complete"), values, params: {}, best: [] }, axes, "loss");
+    expect([objectiveScale.read(objectiveScale.place(lowest)), objectiveScale.read(objectiveScale.place(highest))]).toEqual([lowest, highest]);
+  });
+
   it("history: a point's tooltip still tells its value itself", () => {
     const { option } = historyOption(extreme, "loss");
     const tooltip = (option as { tooltip: Tooltip }).tooltip;

@@ -201,11 +201,21 @@ const AXIS_SHRINK = 10;
  */
 export function valueScale(values: Iterable<number | null | undefined>): ValueScale {
   let largest = 0;
-  for (const value of values) if (value !== null && value !== undefined && Number.isFinite(value)) largest = Math.max(largest, Math.abs(value));
+  let lowest = Number.POSITIVE_INFINITY;
+  let highest = Number.NEGATIVE_INFINITY;
+  for (const value of values) {
+    if (value === null || value === undefined || !Number.isFinite(value)) continue;
+    largest = Math.max(largest, Math.abs(value));
+    lowest = Math.min(lowest, value);
+    highest = Math.max(highest, value);
+  }
   if (largest < AXIS_SAFE_MAGNITUDE) return { place: (value) => value, read: (axisValue) => axisValue, axis: { scale: true, axisLabel: NUMBER_LABELS } };
   return {
     place: (value) => value / AXIS_SHRINK,
-    read: (axisValue) => axisValue * AXIS_SHRINK,
+    // The axis' ends (where a brush dragged past them stops) are the data's ends exactly: a value
+    // divided by ten and multiplied back may come out an ulp inside, and a brush over the whole
+    // axis then left out the trials with the lowest and highest values.
+    read: (axisValue) => (axisValue === lowest / AXIS_SHRINK ? lowest : axisValue === highest / AXIS_SHRINK ? highest : axisValue * AXIS_SHRINK),
     axis: { scale: true, min: "dataMin", max: "dataMax", axisLabel: { formatter: (value: number) => formatNumber(value * AXIS_SHRINK) } },
   };
 }
