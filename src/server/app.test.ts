@@ -1024,6 +1024,14 @@ describe("HTTP API: safety", () => {
       'heartbeatIntervalSeconds 20 is more than half the 30 s heartbeat grace of study "workers" (the shorter of sextant serve --heartbeat-grace and the study\'s sextant create --heartbeat-grace): ' +
         "one late beat would fail the trial while it runs; beat at most every 15 s",
     ]);
+    // "heartbeat": false says the client never beats: with an interval the trial was marked as beating
+    // all the same, and reaped once its client, which had said it would not beat, stayed silent.
+    const both = await call(app, "POST", "/studies/workers/trials", { heartbeat: false, heartbeatIntervalSeconds: 10 });
+    expect([both.status, both.json.error.field, both.json.error.message]).toEqual([
+      400,
+      "body.heartbeatIntervalSeconds",
+      'body.heartbeatIntervalSeconds: 10 says this client beats for the trial, and "heartbeat": false that it does not; leave one of them out',
+    ]);
     const asked = await call(app, "POST", "/studies/workers/trials", { heartbeatIntervalSeconds: 15 });
     expect([asked.status, asked.json.trial.number, asked.json.trial.systemAttrs.heartbeat, asked.json.trial.systemAttrs["server:heartbeat"]]).toEqual([
       201,

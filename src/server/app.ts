@@ -839,6 +839,14 @@ export function createServerApp(options: ServerAppOptions): Hono {
             );
           }
           if (body.heartbeatIntervalSeconds !== undefined) {
+            // A client that said it never beats would have its trial reaped for its silence.
+            if (body.heartbeat === false) {
+              throw new HttpError(
+                400,
+                `body.heartbeatIntervalSeconds: ${body.heartbeatIntervalSeconds} says this client beats for the trial, and "heartbeat": false that it does not; leave one of them out`,
+                "body.heartbeatIntervalSeconds",
+              );
+            }
             // Checked on the record the ask uses: one read while sextant create was making the study
             // has no grace yet, and the ask reads it again once made (409 while it is not).
             await study.readRecordIfHalfMade();

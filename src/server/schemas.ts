@@ -130,7 +130,7 @@ export const AskBody = z.strictObject({
     .positive()
     .optional()
     .describe(
-      "how often this client beats for the trial, in seconds (implies heartbeat: true): recorded on the trial (systemAttrs.heartbeat.intervalSeconds), so that no reaper fails it before twice that silence; more than half the study's heartbeatGraceSeconds (GET /studies/{study}) is refused with 400",
+      "how often this client beats for the trial, in seconds (implies heartbeat: true; refused with heartbeat: false): recorded on the trial (systemAttrs.heartbeat.intervalSeconds), so that no reaper fails it before twice that silence; more than half the study's heartbeatGraceSeconds (GET /studies/{study}) is refused with 400",
     ),
 });
 
