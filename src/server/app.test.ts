@@ -1077,6 +1077,22 @@ describe("HTTP API: safety", () => {
     }
   });
 
+  it("gives a queued trial whose ask could not store its parameters back to the queue with its retry count, as the library's ask does", async () => {
+    const { app, storage } = newApp({ storage: await openStorage("sqlite::memory:") });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 1 } } });
+    const { id } = (await storage.getStudy("s"))!;
+    // A retry that has used up its retries, as a budget of queued trials holds after dead workers.
+    await storage.createTrial(id, { state: "waiting", systemAttrs: { fixedParams: { x: 0.75 }, retryOf: 7, retryCount: 3 } });
+    const updateTrial = storage.updateTrial.bind(storage);
+    let refusals = 1;
+    storage.updateTrial = (trialId, patch) => (refusals-- > 0 ? Promise.reject(new StorageBusyError("sqlite:x.db stayed locked for 60 s")) : updateTrial(trialId, patch));
+    expect((await call(app, "POST", "/studies/s/trials", { heartbeat: true, space: { x: SPACE.x } })).status).toBe(503);
+    // Queued again as a retry, one more than it may have: it was dropped, its values lost to the
+    // budget. Its client never got it, so it never ran: it goes back as it was.
+    const next = (await call(app, "POST", "/studies/s/trials", { heartbeat: true, space: { x: SPACE.x } })).json.trial;
+    expect([next.number, next.params.x, next.systemAttrs.retryOf, next.systemAttrs.retryCount]).toEqual([1, 0.75, 0, 3]);
+  });
+
   it("fails and queues again a trial whose ask could not store its parameters, rather than leave it running for nobody", async () => {
     const { app, storage } = newApp({ storage: await openStorage("sqlite::memory:") });
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 1 } } });

@@ -622,7 +622,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
   }
 
   /**
-   * Fails, and queues again as a reaper would, a trial whose ask answers with an error (its
+   * Fails, and queues its values again (its retry count unchanged: it never ran), a trial whose ask answers with an error (its
    * parameters could not be stored: the database stayed locked, or its connection broke): its
    * client never learns its number, so nothing would tell it, and, never marked as beating, no
    * reaper would fail it. It stayed running for good, a budget of queued trials one short.
@@ -630,8 +630,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
    */
   async function abandonUnansweredTrial(study: Study, trial: Trial, error: unknown): Promise<void> {
     try {
-      const failed = await study.tell(trial, { state: "failed", reason: `its ask was answered with an error before its client got it: ${(error as Error).message}` });
-      await study.queueRetry(failed);
+      await study.failUnansweredAsk(trial, `its ask was answered with an error before its client got it: ${(error as Error).message}`);
     } catch {
       // The error the client gets is the first one.
     }

@@ -1384,6 +1384,23 @@ export class Study implements TrialHost {
   }
 
   /**
+   * Fails a trial that {@link ask} returned but whose asker never got it (the HTTP service: the
+   * write of its asked parameters failed, and the client was answered with that error), and queues
+   * its values again with its `retryCount` unchanged: it never ran, so this is no retry, and one
+   * that had used up its retries goes back all the same (queued through {@link queueRetry}, it was
+   * dropped, and a budget of queued trials ended one short).
+   *
+   * @example
+   * await study.failUnansweredAsk(trial, "its ask was answered with an error before its client got it");
+   */
+  async failUnansweredAsk(trial: Trial, reason: string): Promise<void> {
+    const failed = await this.tell(trial, { state: "failed", reason });
+    if (failed.state !== "failed") return;
+    const queued = await this.queueAgain(failed, retryCountOf(failed));
+    if (queued) this.absorb(queued);
+  }
+
+  /**
    * Fails a trial that a storage error stopped {@link ask} from handing out (it was claimed or
    * created, and then the read of the study's changes, or a segment's decision, could not be
    * written): nobody holds it, and the caller gets the error, not the trial. A trial claimed from
