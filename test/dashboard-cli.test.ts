@@ -39,6 +39,11 @@ describe("sextant dashboard and sextant report", () => {
       expect(refused.stderr).toContain(`--storage ${url} is an empty storage that lives only inside this process`);
       expect(refused.stderr).toContain(`sextant serve --storage ${url}`);
     }
+    // Given by SEXTANT_STORAGE, it is named so: the message named a --storage flag nobody had given.
+    const fromEnv = await sextant(["dashboard", "--port", "0"], { cwd: dir, env: { SEXTANT_STORAGE: "memory:" } });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain("SEXTANT_STORAGE=memory: is an empty storage that lives only inside this process");
+    expect(fromEnv.stderr).not.toContain("--storage memory: is");
     // Its help no longer offers memory: (the text is wrapped to the terminal's width).
     const help = (await sextant(["dashboard", "--help"], { cwd: dir })).stdout.replace(/\s+/g, " ");
     expect(help).toContain("--storage <url> storage URL: sqlite:PATH or postgres://");

@@ -39,8 +39,10 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
     // "no studies" forever, without a word. `serve` keeps it, for a throwaway server that clients
     // report to, and serves this same dashboard beside the API.
     if (isMemoryUrl(url) || sqlitePath(url) === ":memory:") {
+      // Named where it came from: with SEXTANT_STORAGE set, there is no --storage to look for.
+      const given = flags.storage !== undefined ? `--storage ${url}` : `SEXTANT_STORAGE=${url}`;
       throw new UsageError(
-        `--storage ${url} is an empty storage that lives only inside this process, so the dashboard would never show a study; ` +
+        `${given} is an empty storage that lives only inside this process, so the dashboard would never show a study; ` +
           "point at the storage your studies were written to (--storage sqlite:./sextant.db or postgres://…), " +
           `or run "sextant serve --storage ${url}", whose dashboard shows what clients report to that server`,
       );
