@@ -11,7 +11,8 @@ import {
   makeSnapshot,
   makeTrial,
 } from "../../space/index.js";
-import { createStudy } from "../../study/index.js";
+import { MemoryStorage } from "../../storage/index.js";
+import { createStudy, loadStudy } from "../../study/index.js";
 import { RandomSampler } from "../random.js";
 import { SamplerOptionError } from "../index.js";
 import { CmaEsSampler, createCmaEsSamplerFromOptions } from "./index.js";
@@ -189,6 +190,40 @@ describe("CmaEsSampler", () => {
     const lambda = first.inspect(makeSnapshot(trials.slice(0, 1)))!.populationSize;
     expect(positive.slice(0, lambda).map((t) => t.params)).toEqual(trials.slice(0, lambda).map((t) => t.params));
     expect(positive.map((t) => t.params)).not.toEqual(trials.map((t) => t.params));
+  });
+
+  it("takes the seed of the first and restart means from the study's first CMA-ES trial, as every worker and a fresh process do", () => {
+    // Workers started without a seed (`sextant worker`) each draw their own. Worker 2 sampled the
+    // study's first CMA-ES trials; worker 1 had built its state from its own seed before it saw them.
+    const space: Record<string, Distribution> = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const f = (p: Record<string, ParamValue>): number => ((p.x as number) - 0.2) ** 2 + ((p.y as number) - 0.7) ** 2;
+    const trials = driveByHand(new CmaEsSampler({ seed: 2, populationSize: 4 }), space, f, 11);
+    const worker = new CmaEsSampler({ seed: 1, populationSize: 4 });
+    expect(worker.inspect(makeSnapshot(trials.slice(0, 1)))).not.toBeNull();
+    const snapshot = makeSnapshot(trials);
+    const truth = new CmaEsSampler({ seed: 2, populationSize: 4 }).inspect(snapshot)!;
+    expect(truth.generation).toBe(2);
+    expect(new CmaEsSampler({ seed: 1, populationSize: 4 }).inspect(snapshot)).toEqual(truth);
+    expect(worker.inspect(snapshot)).toEqual(truth);
+  });
+
+  it("keeps workers without a seed on one search distribution, the one a fresh process rebuilds from storage", async () => {
+    const storage = new MemoryStorage();
+    await createStudy({ name: "s", storage, sampler: new CmaEsSampler({ seed: 1 }) });
+    const samplers = [new CmaEsSampler({ seed: 3 }), new CmaEsSampler({ seed: 4 })];
+    const workers = [await loadStudy({ name: "s", storage, sampler: samplers[0]! }), await loadStudy({ name: "s", storage, sampler: samplers[1]! })];
+    const objective = async (t: { number: number; suggestFloat(name: string, low: number, high: number): number }): Promise<number> => {
+      const value = (t.suggestFloat("x", 0, 1) - 0.2) ** 2 + (t.suggestFloat("y", 0, 1) - 0.7) ** 2;
+      await new Promise((resolve) => setTimeout(resolve, t.number % 3));
+      return value;
+    };
+    await Promise.all(workers.map((w) => w.optimize(objective, { nTrials: 30, concurrency: 2 })));
+    await Promise.all(workers.map((w) => w.refresh()));
+    const fresh = new CmaEsSampler({ seed: 5 });
+    const truth = fresh.inspect((await loadStudy({ name: "s", storage, sampler: fresh })).snapshot())!;
+    expect(truth.generation).toBeGreaterThan(3);
+    expect(samplers[0]!.inspect(workers[0]!.snapshot())).toEqual(truth);
+    expect(samplers[1]!.inspect(workers[1]!.snapshot())).toEqual(truth);
   });
 
   it("is reproducible through createStudy under a seed", async () => {

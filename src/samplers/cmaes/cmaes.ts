@@ -91,7 +91,8 @@ interface StudyState {
   generation: number;
   strategy: CmaStrategy | null;
   restartReasons: string[];
-  stateSeed: number;
+  /** The seed of the first and restart means: the study's (`cmaes:seed`), else this sampler's. */
+  readonly stateSeed: number;
 }
 
 const TAG_SPACE = "cmaes:space";
@@ -100,6 +101,7 @@ const TAG_GENERATION = "cmaes:generation";
 const TAG_INDIVIDUAL = "cmaes:individual";
 const TAG_POPSIZE = "cmaes:popsize";
 const TAG_POINT = "cmaes:x";
+/** The seed of the first and restart means, on the study and on each trial CMA-ES samples. */
 const STUDY_SEED = "cmaes:seed";
 
 /**
@@ -132,8 +134,9 @@ const STUDY_SEED = "cmaes:seed";
  *   so their slots are filled by new trials.
  * - A trial's draw is a function of (seed, restart, generation, trial number) and the replayed
  *   state, so concurrent trials of one generation never collide and the same seed and history give
- *   the same suggestion. Restart means come from a seed kept on the study (`cmaes:seed`), so
- *   resumed studies and other workers reproduce them.
+ *   the same suggestion. The first and restart means come from one seed per study, recorded on
+ *   every trial CMA-ES samples (`cmaes:seed`; the lowest-numbered trial's decides), so resumed
+ *   studies and other workers reproduce them even when each worker has a seed of its own.
  * - Single objective only.
  *
  * @example
@@ -202,8 +205,8 @@ export class CmaEsSampler implements Sampler {
   }
 
   sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {
-    if (snapshot.systemAttrs[STUDY_SEED] === undefined) trial.setStudySystemAttr(STUDY_SEED, this.seed);
     const state = this.sync(snapshot);
+    if (snapshot.systemAttrs[STUDY_SEED] === undefined) trial.setStudySystemAttr(STUDY_SEED, state.stateSeed);
     const strategy = state.strategy;
     if (strategy === null || state.encoder.names.some((name) => space[name] === undefined)) return {};
     const { restart, generation } = state;
@@ -219,6 +222,7 @@ export class CmaEsSampler implements Sampler {
     trial.setSystemAttr(TAG_INDIVIDUAL, individual);
     trial.setSystemAttr(TAG_POPSIZE, strategy.lambda);
     trial.setSystemAttr(TAG_POINT, Array.from(x));
+    trial.setSystemAttr(STUDY_SEED, state.stateSeed);
     return state.encoder.decode(strategy.evaluationPoint(x));
   }
 
@@ -247,11 +251,30 @@ export class CmaEsSampler implements Sampler {
     };
   }
 
+  /**
+   * The seed of the study's first and restart means, which every worker must share: the one on
+   * its lowest-numbered trial that carries one, else the study's attribute (studies older than
+   * the trial tag), else this sampler's. A study attribute alone cannot settle it: workers that
+   * loaded the study before any trial was sampled each store their own seed there and never read
+   * the others', whereas every worker reads the trials.
+   */
+  private studySeed(snapshot: StudySnapshot): number {
+    for (const trial of snapshot.trials) {
+      const seed = trial.systemAttrs[STUDY_SEED];
+      if (typeof seed === "number") return seed;
+    }
+    const stored = snapshot.systemAttrs[STUDY_SEED];
+    return typeof stored === "number" ? stored : this.seed;
+  }
+
   /** Brings the cached state of the snapshot's study up to date with its finished trials. */
   private sync(snapshot: StudySnapshot): StudyState {
     let state = this.states.get(studyKeyOf(snapshot));
     const finished = snapshot.finished;
-    if (state === undefined || !state.cursor.continues(snapshot)) {
+    const stateSeed = this.studySeed(snapshot);
+    // Workers started without a seed each have their own, and one that built its state from its
+    // own may see a trial of another worker's that decides the study's: it starts over with that.
+    if (state === undefined || !state.cursor.continues(snapshot) || state.stateSeed !== stateSeed) {
       state = {
         intersection: new IntersectionSearchSpace(false),
         cursor: new FinishedCursor(),
@@ -264,12 +287,10 @@ export class CmaEsSampler implements Sampler {
         generation: 0,
         strategy: null,
         restartReasons: [],
-        stateSeed: this.seed,
+        stateSeed,
       };
       this.states.set(studyKeyOf(snapshot), state);
     }
-    const storedSeed = snapshot.systemAttrs[STUDY_SEED];
-    state.stateSeed = typeof storedSeed === "number" ? storedSeed : this.seed;
 
     const space = numericSpace(state.intersection.calculate(snapshot));
     const spaceHash = searchSpaceFingerprint(space);
