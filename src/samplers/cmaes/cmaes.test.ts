@@ -6,6 +6,7 @@ import {
   type FrozenTrial,
   type JsonValue,
   type ParamValue,
+  type StudySnapshot,
   containsValue,
   makeSamplingTrial,
   makeSnapshot,
@@ -285,6 +286,20 @@ describe("CmaEsSampler", () => {
     const status = sampler.inspect(makeSnapshot(trials))!;
     expect(status.mean).toEqual([best.params.x, best.params.y]);
     expect(status.generation).toBe(0);
+  });
+
+  it("starts from the best of the first startup trials to finish by storage sequence, in a live worker and in a resumed process alike", () => {
+    const space: Record<string, Distribution> = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const random = driveByHand(new CmaEsSampler({ seed: 9, nStartupTrials: 6 }), space, (p) => (p.x as number) + (p.y as number), 6);
+    // Trial 0, the best, finished after trials 1 to 5: it is not among the first four to finish.
+    const trials = random.map((t) => (t.number === 0 ? { ...t, values: [-1], seq: 100 } : t));
+    const live: StudySnapshot = { ...makeSnapshot(trials), finished: [...trials.slice(1), trials[0]!] };
+    const resumed = makeSnapshot(trials);
+    const options = { seed: 9, nStartupTrials: 4 };
+    const status = new CmaEsSampler(options).inspect(live)!;
+    const best = trials.slice(1, 5).reduce((a, b) => (a.values![0]! < b.values![0]! ? a : b));
+    expect(status.mean).toEqual([best.params.x, best.params.y]);
+    expect(new CmaEsSampler(options).inspect(resumed)).toEqual(status);
   });
 
   it("keeps every suggestion inside its distribution on random mixed spaces", async () => {

@@ -41,7 +41,10 @@ export interface CmaEsSamplerOptions {
   restartStrategy?: "ipop" | "none";
   /** Factor by which IPOP multiplies λ at each restart (default 2). */
   incPopSize?: number;
-  /** Complete trials sampled independently at random before CMA-ES starts; its first mean is the best of them (default 0: start at a seeded random point). */
+  /**
+   * Complete trials sampled independently at random before CMA-ES starts; its first mean is the
+   * best of the first `nStartupTrials` to finish, by storage sequence (default 0: start at a seeded random point).
+   */
   nStartupTrials?: number;
   /** Restart when σ·max(|p_c|, √diag C) < tolX in the unit cube (default 1e-12·σ0, Hansen's). */
   tolX?: number;
@@ -84,6 +87,7 @@ interface StudyState {
   spaceHash: string;
   encoder: SpaceEncoder;
   readCount: number;
+  /** Complete trials of the space read before CMA-ES started; once it has, the ones its first mean came from. */
   startup: FrozenTrial[];
   /** Complete trials tagged with this space, keyed by "restart:generation", in the order they finished. */
   buckets: Map<string, FrozenTrial[]>;
@@ -315,7 +319,7 @@ export class CmaEsSampler implements Sampler {
     for (; state.readCount < finished.length; state.readCount++) {
       const trial = finished[state.readCount]!;
       if (trial.state !== "complete" || trialValue(trial) === undefined) continue;
-      if (state.startup.length < this.nStartupTrials && state.encoder.names.every((n) => trial.params[n] !== undefined)) {
+      if (state.strategy === null && this.nStartupTrials > 0 && state.encoder.names.every((n) => trial.params[n] !== undefined)) {
         state.startup.push(trial);
       }
       if (trial.systemAttrs[TAG_SPACE] !== spaceHash) continue;
@@ -335,6 +339,9 @@ export class CmaEsSampler implements Sampler {
     for (;;) {
       if (state.strategy === null) {
         if (state.startup.length < this.nStartupTrials) return;
+        // The first to finish by storage sequence, as for a generation: the order in which this
+        // process saw them finish is its own (a resumed one reads them by number).
+        state.startup = byStorageSequence(state.startup).slice(0, this.nStartupTrials);
         state.strategy = this.newStrategy(state, this.initialMean(state, sign));
       }
       const strategy = state.strategy;
@@ -342,7 +349,7 @@ export class CmaEsSampler implements Sampler {
       const bucket = state.buckets.get(key);
       if (!bucket || bucket.length < strategy.lambda) return;
       // First λ to finish, by storage sequence: the same set in every process that has seen them.
-      const chosen = [...bucket].sort((a, b) => a.seq - b.seq || a.number - b.number).slice(0, strategy.lambda);
+      const chosen = byStorageSequence(bucket).slice(0, strategy.lambda);
       state.buckets.delete(key);
       strategy.tell(chosen.map((t) => ({ x: this.pointOf(state.encoder, strategy, t), value: sign * trialValue(t)! })));
       let reason = strategy.stopReason();
@@ -401,6 +408,10 @@ export class CmaEsSampler implements Sampler {
     }
     return strategy.rawPoint(encoder.encode(trial.params));
   }
+}
+
+function byStorageSequence(trials: readonly FrozenTrial[]): FrozenTrial[] {
+  return [...trials].sort((a, b) => a.seq - b.seq || a.number - b.number);
 }
 
 function isTagged(trial: FrozenTrial, spaceHash: string, restart: number, generation: number): boolean {
