@@ -302,6 +302,37 @@ describe("CmaEsSampler", () => {
     expect(new CmaEsSampler(options).inspect(resumed)).toEqual(status);
   });
 
+  it("replays a generation again when a trial that finished before its members becomes visible late", () => {
+    // Under concurrent PostgreSQL workers a worker can read a finish after later ones; a fresh
+    // process reads them all and takes the first λ by storage sequence.
+    const space: Record<string, Distribution> = { x: { type: "float", low: -1, high: 1 }, y: { type: "float", low: -1, high: 1 } };
+    const f = (p: Record<string, ParamValue>): number => ((p.x as number) - 0.3) ** 2 + (p.y as number) ** 2;
+    const sequential = driveByHand(new CmaEsSampler({ seed: 5, populationSize: 4 }), space, f, 13).map((t) => ({ ...t, seq: 10 * t.number }));
+    const params = { x: 0.31, y: -0.02 };
+    const late = makeTrial({ number: 13, params, distributions: space, values: [f(params)], systemAttrs: { ...sequential[2]!.systemAttrs, "cmaes:x": [] }, seq: 25 });
+    const worker = new CmaEsSampler({ seed: 5, populationSize: 4 });
+    const before = worker.inspect(makeSnapshot(sequential))!;
+    expect(before.generation).toBe(3);
+    const snapshot = makeSnapshot([...sequential, late]);
+    const truth = new CmaEsSampler({ seed: 5, populationSize: 4 }).inspect(snapshot)!;
+    expect(truth.sigma).not.toBe(before.sigma);
+    expect(worker.inspect(snapshot)).toEqual(truth);
+  });
+
+  it("chooses the startup trials again when one that finished before them becomes visible late", () => {
+    const space: Record<string, Distribution> = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const random = driveByHand(new CmaEsSampler({ seed: 9, nStartupTrials: 6 }), space, (p) => (p.x as number) + (p.y as number), 6);
+    const seen = random.slice(1).map((t) => ({ ...t, seq: 10 * t.number }));
+    const late = { ...random[0]!, values: [-1], seq: 5 };
+    const options = { seed: 9, nStartupTrials: 4 };
+    const worker = new CmaEsSampler(options);
+    expect(worker.inspect(makeSnapshot(seen))).not.toBeNull();
+    const snapshot: StudySnapshot = { ...makeSnapshot([...seen, late]), finished: [...seen, late] };
+    const truth = new CmaEsSampler(options).inspect(makeSnapshot([...seen, late]))!;
+    expect(truth.mean).toEqual([late.params.x, late.params.y]);
+    expect(worker.inspect(snapshot)).toEqual(truth);
+  });
+
   it("keeps every suggestion inside its distribution on random mixed spaces", async () => {
     const distribution = fc.oneof(
       fc.record({ type: fc.constant("float" as const), low: fc.integer({ min: -5, max: 0 }), width: fc.integer({ min: 0, max: 5 }), log: fc.boolean() }).map(

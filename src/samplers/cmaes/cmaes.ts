@@ -91,6 +91,8 @@ interface StudyState {
   startup: FrozenTrial[];
   /** Complete trials tagged with this space, keyed by "restart:generation", in the order they finished. */
   buckets: Map<string, FrozenTrial[]>;
+  /** The largest storage sequence among the trials each told generation (and the startup set, as STARTUP) was made of. */
+  decidedSeq: Map<string, number>;
   restart: number;
   generation: number;
   strategy: CmaStrategy | null;
@@ -107,6 +109,8 @@ const TAG_POPSIZE = "cmaes:popsize";
 const TAG_POINT = "cmaes:x";
 /** The seed of the first and restart means, on the study and on each trial CMA-ES samples. */
 const STUDY_SEED = "cmaes:seed";
+/** The key of the startup set in `decidedSeq`. */
+const STARTUP = "startup";
 
 /**
  * The covariance matrix adaptation evolution strategy with IPOP restarts, for continuous and
@@ -134,7 +138,8 @@ const STUDY_SEED = "cmaes:seed";
  *   `cmaes:x` (the unrounded point, before the margin's scaling). The state is never stored:
  *   every process replays it from the snapshot, advancing a generation once λ complete trials
  *   carry its tag. The first λ to finish (by storage sequence) form the generation; later ones
- *   stay in the history but do not move the distribution. Failed and pruned trials do not count,
+ *   stay in the history but do not move the distribution (a worker that reads a finish late,
+ *   after deciding without it, replays from its snapshot). Failed and pruned trials do not count,
  *   so their slots are filled by new trials.
  * - A trial's draw is a function of (seed, restart, generation, trial number) and the replayed
  *   state, so concurrent trials of one generation never collide and the same seed and history give
@@ -287,6 +292,7 @@ export class CmaEsSampler implements Sampler {
         readCount: 0,
         startup: [],
         buckets: new Map(),
+        decidedSeq: new Map(),
         restart: 0,
         generation: 0,
         strategy: null,
@@ -305,6 +311,7 @@ export class CmaEsSampler implements Sampler {
       state.readCount = 0;
       state.startup = [];
       state.buckets = new Map();
+      state.decidedSeq = new Map();
       state.restart = 0;
       state.generation = 0;
       state.strategy = null;
@@ -316,18 +323,32 @@ export class CmaEsSampler implements Sampler {
       return state;
     }
 
+    // A trial read now that finished before one a past decision was made of (its write became
+    // visible late, as PostgreSQL's can under concurrent workers) belongs in that decision.
+    let decidedTooEarly = false;
+    const finishedBefore = (trial: FrozenTrial, key: string): boolean => trial.seq < (state.decidedSeq.get(key) ?? Number.NEGATIVE_INFINITY);
     for (; state.readCount < finished.length; state.readCount++) {
       const trial = finished[state.readCount]!;
       if (trial.state !== "complete" || trialValue(trial) === undefined) continue;
-      if (state.strategy === null && this.nStartupTrials > 0 && state.encoder.names.every((n) => trial.params[n] !== undefined)) {
-        state.startup.push(trial);
+      if (this.nStartupTrials > 0 && state.encoder.names.every((n) => trial.params[n] !== undefined)) {
+        if (state.strategy === null) state.startup.push(trial);
+        else if (finishedBefore(trial, STARTUP)) decidedTooEarly = true;
       }
       if (trial.systemAttrs[TAG_SPACE] !== spaceHash) continue;
       const key = bucketKey(trial.systemAttrs[TAG_RESTART], trial.systemAttrs[TAG_GENERATION]);
       if (key === null) continue;
+      if (state.decidedSeq.has(key)) {
+        if (finishedBefore(trial, key)) decidedTooEarly = true;
+        continue;
+      }
       const bucket = state.buckets.get(key);
       if (bucket) bucket.push(trial);
       else state.buckets.set(key, [trial]);
+    }
+    if (decidedTooEarly) {
+      // Replay from the whole snapshot, as a fresh process would.
+      this.states.delete(studyKeyOf(snapshot));
+      return this.sync(snapshot);
     }
     this.advance(state, snapshot);
     return state;
@@ -342,6 +363,7 @@ export class CmaEsSampler implements Sampler {
         // The first to finish by storage sequence, as for a generation: the order in which this
         // process saw them finish is its own (a resumed one reads them by number).
         state.startup = byStorageSequence(state.startup).slice(0, this.nStartupTrials);
+        if (state.startup.length > 0) state.decidedSeq.set(STARTUP, state.startup.at(-1)!.seq);
         state.strategy = this.newStrategy(state, this.initialMean(state, sign));
       }
       const strategy = state.strategy;
@@ -351,6 +373,7 @@ export class CmaEsSampler implements Sampler {
       // First λ to finish, by storage sequence: the same set in every process that has seen them.
       const chosen = byStorageSequence(bucket).slice(0, strategy.lambda);
       state.buckets.delete(key);
+      state.decidedSeq.set(key, chosen.at(-1)!.seq);
       strategy.tell(chosen.map((t) => ({ x: this.pointOf(state.encoder, strategy, t), value: sign * trialValue(t)! })));
       let reason = strategy.stopReason();
       if (reason === null && allSameParams(chosen, state.encoder.names)) reason = "identical";
