@@ -140,6 +140,28 @@ describe("CmaStrategy with negative weights", () => {
     }
   });
 
+  it("updates m, σ, p_σ, p_c and C as the `cmaes` package's CMA does, given the same solutions", () => {
+    // python3-cmaes 0.9.1: CMA(mean=[0.4, 0.5, 0.6], sigma=1/6, population_size=6), told these four
+    // generations of fixed points (not drawn, so both sides see exactly the same ones). It adds
+    // 1e-8 to ‖C^{-1/2} y‖² in eq. 46, hence agreement to about 1e-9 rather than to rounding.
+    const n = 3;
+    const lambda = 6;
+    const strategy = new CmaStrategy([0.4, 0.5, 0.6], 1 / 6, lambda, noTermination);
+    const point = (g: number, k: number): number[] => Array.from({ length: n }, (_, i) => 0.5 + 0.25 * Math.sin(1 + 31 * g + 7 * k + 3 * i) * 0.8 ** g);
+    const f = (x: number[]): number => x.reduce((s, v, i) => s + 10 ** i * (v - 0.3) ** 2, 0) + 2 * (x[0]! - 0.3) * (x[2]! - 0.3);
+    for (let g = 0; g < 4; g++) strategy.tell(Array.from({ length: lambda }, (_, k) => ({ x: point(g, k), value: f(point(g, k)) })));
+    const close = (actual: ArrayLike<number>, expected: number[]): void => expected.forEach((v, i) => expect(actual[i]!).toBeCloseTo(v, 8));
+    close(strategy.mean, [0.4774899576853532, 0.5296603174112964, 0.46378305894670496]);
+    expect(strategy.sigma).toBeCloseTo(0.11485148108231563, 8);
+    close(strategy.ps, [0.7238221836601038, -0.32207233976284033, -0.08612378420458093]);
+    close(strategy.pc, [0.5417196247033824, -0.3075501102559913, 0.06722497826076021]);
+    close(strategy.C, [
+      0.581821392585219, 0.1756908324542876, -0.11818753245665359,
+      0.17569083245428757, 0.7329971770488686, -0.020258258847781242,
+      -0.11818753245665357, -0.02025825884778123, 0.969797652794667,
+    ]);
+  });
+
   it("gives the same distribution for the same seed and history", () => {
     const run = (seed: number): number[] => {
       const strategy = new CmaStrategy(new Float64Array(4).fill(0.4), 0.2, 8, noTermination);
