@@ -288,7 +288,7 @@ describe("CmaEsSampler", () => {
     expect(status.generation).toBe(0);
   });
 
-  it("starts from the best of the first startup trials to finish by storage sequence, in a live worker and in a resumed process alike", () => {
+  it("starts from the best of the first startup trials to finish, in a live worker and in a resumed process alike", () => {
     const space: Record<string, Distribution> = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
     const random = driveByHand(new CmaEsSampler({ seed: 9, nStartupTrials: 6 }), space, (p) => (p.x as number) + (p.y as number), 6);
     // Trial 0, the best, finished after trials 1 to 5: it is not among the first four to finish.
@@ -304,7 +304,7 @@ describe("CmaEsSampler", () => {
 
   it("replays a generation again when a trial that finished before its members becomes visible late", () => {
     // Under concurrent PostgreSQL workers a worker can read a finish after later ones; a fresh
-    // process reads them all and takes the first λ by storage sequence.
+    // process reads them all and takes the first λ to finish.
     const space: Record<string, Distribution> = { x: { type: "float", low: -1, high: 1 }, y: { type: "float", low: -1, high: 1 } };
     const f = (p: Record<string, ParamValue>): number => ((p.x as number) - 0.3) ** 2 + (p.y as number) ** 2;
     const sequential = driveByHand(new CmaEsSampler({ seed: 5, populationSize: 4 }), space, f, 13).map((t) => ({ ...t, seq: 10 * t.number }));
@@ -317,6 +317,23 @@ describe("CmaEsSampler", () => {
     const truth = new CmaEsSampler({ seed: 5, populationSize: 4 }).inspect(snapshot)!;
     expect(truth.sigma).not.toBe(before.sigma);
     expect(worker.inspect(snapshot)).toEqual(truth);
+  });
+
+  it("forms each generation of the first λ to finish by finish time, which a copy of the study keeps and its storage sequence does not", () => {
+    const space: Record<string, Distribution> = { x: { type: "float", low: -1, high: 1 }, y: { type: "float", low: -1, high: 1 } };
+    const f = (p: Record<string, ParamValue>): number => ((p.x as number) - 0.3) ** 2 + (p.y as number) ** 2;
+    const sequential = driveByHand(new CmaEsSampler({ seed: 5, populationSize: 4 }), space, f, 13);
+    const params = { x: 0.31, y: -0.02 };
+    // Trial 13 was drawn for generation 0 and finished between trials 2 and 3.
+    const extra = makeTrial({ number: 13, params, distributions: space, values: [f(params)], systemAttrs: { ...sequential[2]!.systemAttrs, "cmaes:x": [] } });
+    const finishedAt = (t: FrozenTrial): number => 1000 + 10 * (t.number === 13 ? 2.5 : t.number);
+    const source = [...sequential, extra].map((t) => ({ ...t, finishedAt: finishedAt(t), seq: finishedAt(t) }));
+    // A copy writes the trials in number order: new storage sequences, the same finish times.
+    const copy = source.map((t) => ({ ...t, seq: t.number + 1 }));
+    const options = { seed: 5, populationSize: 4 };
+    const original = new CmaEsSampler(options).inspect(makeSnapshot(source))!;
+    expect(original.generation).toBe(3);
+    expect(new CmaEsSampler(options).inspect(makeSnapshot(copy))).toEqual(original);
   });
 
   it("chooses the startup trials again when one that finished before them becomes visible late", () => {

@@ -43,7 +43,7 @@ export interface CmaEsSamplerOptions {
   incPopSize?: number;
   /**
    * Complete trials sampled independently at random before CMA-ES starts; its first mean is the
-   * best of the first `nStartupTrials` to finish, by storage sequence (default 0: start at a seeded random point).
+   * best of the first `nStartupTrials` to finish (default 0: start at a seeded random point).
    */
   nStartupTrials?: number;
   /** Restart when σ·max(|p_c|, √diag C) < tolX in the unit cube (default 1e-12·σ0, Hansen's). */
@@ -91,8 +91,8 @@ interface StudyState {
   startup: FrozenTrial[];
   /** Complete trials tagged with this space, keyed by "restart:generation", in the order they finished. */
   buckets: Map<string, FrozenTrial[]>;
-  /** The largest storage sequence among the trials each told generation (and the startup set, as STARTUP) was made of. */
-  decidedSeq: Map<string, number>;
+  /** The last to finish of the trials each told generation (and the startup set, as STARTUP) was made of. */
+  decidedLast: Map<string, FrozenTrial>;
   restart: number;
   generation: number;
   strategy: CmaStrategy | null;
@@ -109,7 +109,7 @@ const TAG_POPSIZE = "cmaes:popsize";
 const TAG_POINT = "cmaes:x";
 /** The seed of the first and restart means, on the study and on each trial CMA-ES samples. */
 const STUDY_SEED = "cmaes:seed";
-/** The key of the startup set in `decidedSeq`. */
+/** The key of the startup set in `decidedLast`. */
 const STARTUP = "startup";
 
 /**
@@ -137,7 +137,7 @@ const STARTUP = "startup";
  *   best effort under concurrency), `cmaes:popsize`, `cmaes:space` (a hash of the space) and
  *   `cmaes:x` (the unrounded point, before the margin's scaling). The state is never stored:
  *   every process replays it from the snapshot, advancing a generation once λ complete trials
- *   carry its tag. The first λ to finish (by storage sequence) form the generation; later ones
+ *   carry its tag. The first λ to finish (by finish time, then number) form the generation; later ones
  *   stay in the history but do not move the distribution (a worker that reads a finish late,
  *   after deciding without it, replays from its snapshot). Failed and pruned trials do not count,
  *   so their slots are filled by new trials.
@@ -292,7 +292,7 @@ export class CmaEsSampler implements Sampler {
         readCount: 0,
         startup: [],
         buckets: new Map(),
-        decidedSeq: new Map(),
+        decidedLast: new Map(),
         restart: 0,
         generation: 0,
         strategy: null,
@@ -311,7 +311,7 @@ export class CmaEsSampler implements Sampler {
       state.readCount = 0;
       state.startup = [];
       state.buckets = new Map();
-      state.decidedSeq = new Map();
+      state.decidedLast = new Map();
       state.restart = 0;
       state.generation = 0;
       state.strategy = null;
@@ -326,7 +326,10 @@ export class CmaEsSampler implements Sampler {
     // A trial read now that finished before one a past decision was made of (its write became
     // visible late, as PostgreSQL's can under concurrent workers) belongs in that decision.
     let decidedTooEarly = false;
-    const finishedBefore = (trial: FrozenTrial, key: string): boolean => trial.seq < (state.decidedSeq.get(key) ?? Number.NEGATIVE_INFINITY);
+    const finishedBefore = (trial: FrozenTrial, key: string): boolean => {
+      const last = state.decidedLast.get(key);
+      return last !== undefined && byFinish(trial, last) < 0;
+    };
     for (; state.readCount < finished.length; state.readCount++) {
       const trial = finished[state.readCount]!;
       if (trial.state !== "complete" || trialValue(trial) === undefined) continue;
@@ -337,7 +340,7 @@ export class CmaEsSampler implements Sampler {
       if (trial.systemAttrs[TAG_SPACE] !== spaceHash) continue;
       const key = bucketKey(trial.systemAttrs[TAG_RESTART], trial.systemAttrs[TAG_GENERATION]);
       if (key === null) continue;
-      if (state.decidedSeq.has(key)) {
+      if (state.decidedLast.has(key)) {
         if (finishedBefore(trial, key)) decidedTooEarly = true;
         continue;
       }
@@ -360,20 +363,20 @@ export class CmaEsSampler implements Sampler {
     for (;;) {
       if (state.strategy === null) {
         if (state.startup.length < this.nStartupTrials) return;
-        // The first to finish by storage sequence, as for a generation: the order in which this
-        // process saw them finish is its own (a resumed one reads them by number).
-        state.startup = byStorageSequence(state.startup).slice(0, this.nStartupTrials);
-        if (state.startup.length > 0) state.decidedSeq.set(STARTUP, state.startup.at(-1)!.seq);
+        // The first to finish, as for a generation: the order in which this process saw them
+        // finish is its own (a resumed one reads them by number).
+        state.startup = [...state.startup].sort(byFinish).slice(0, this.nStartupTrials);
+        if (state.startup.length > 0) state.decidedLast.set(STARTUP, state.startup.at(-1)!);
         state.strategy = this.newStrategy(state, this.initialMean(state, sign));
       }
       const strategy = state.strategy;
       const key = `${state.restart}:${state.generation}`;
       const bucket = state.buckets.get(key);
       if (!bucket || bucket.length < strategy.lambda) return;
-      // First λ to finish, by storage sequence: the same set in every process that has seen them.
-      const chosen = byStorageSequence(bucket).slice(0, strategy.lambda);
+      // First λ to finish: the same set in every process that has seen them.
+      const chosen = [...bucket].sort(byFinish).slice(0, strategy.lambda);
       state.buckets.delete(key);
-      state.decidedSeq.set(key, chosen.at(-1)!.seq);
+      state.decidedLast.set(key, chosen.at(-1)!);
       strategy.tell(chosen.map((t) => ({ x: this.pointOf(state.encoder, strategy, t), value: sign * trialValue(t)! })));
       let reason = strategy.stopReason();
       if (reason === null && allSameParams(chosen, state.encoder.names)) reason = "identical";
@@ -433,8 +436,16 @@ export class CmaEsSampler implements Sampler {
   }
 }
 
-function byStorageSequence(trials: readonly FrozenTrial[]): FrozenTrial[] {
-  return [...trials].sort((a, b) => a.seq - b.seq || a.number - b.number);
+/**
+ * Orders finished trials by the time the storage stamped their finish, ties by number: an order
+ * that a copy of the study (`sextant copy`, export and import) keeps, unlike the storage sequence,
+ * which a copy renumbers in trial order. Trials without a finish time (a storage of one's own,
+ * hand-made histories) come after, by storage sequence.
+ */
+function byFinish(a: FrozenTrial, b: FrozenTrial): number {
+  if (a.finishedAt !== null && b.finishedAt !== null) return a.finishedAt - b.finishedAt || a.number - b.number;
+  if (a.finishedAt === null && b.finishedAt === null) return a.seq - b.seq || a.number - b.number;
+  return a.finishedAt === null ? 1 : -1;
 }
 
 function isTagged(trial: FrozenTrial, spaceHash: string, restart: number, generation: number): boolean {
