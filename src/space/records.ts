@@ -184,8 +184,14 @@ export function dominates(directions: readonly Direction[], a: readonly number[]
   return strictly;
 }
 
-/** A value as a loss (smaller is better), NaN as the worst: compared as it was, NaN tied with everything. */
-function lossOf(direction: Direction, value: number): number {
+/**
+ * A value as a loss (smaller is better), NaN as the worst: compared as it was, NaN tied with everything.
+ *
+ * @example
+ * lossOf("maximize", 2) // -2
+ * lossOf("minimize", NaN) // Infinity
+ */
+export function lossOf(direction: Direction, value: number): number {
   if (Number.isNaN(value)) return Infinity;
   return direction === "minimize" ? value : -value;
 }

@@ -350,6 +350,30 @@ describe("CmaEsSampler", () => {
     expect(worker.inspect(snapshot)).toEqual(truth);
   });
 
+  it("ranks a NaN value (an imported complete trial can have one) last, in generations and among startup trials", () => {
+    const space: Record<string, Distribution> = { x: { type: "float", low: -1, high: 1 }, y: { type: "float", low: -1, high: 1 } };
+    const f = (p: Record<string, ParamValue>): number => ((p.x as number) - 0.3) ** 2 + (p.y as number) ** 2;
+    for (const direction of ["minimize", "maximize"] as const) {
+      const worst = direction === "minimize" ? Infinity : -Infinity;
+      const sign = direction === "minimize" ? 1 : -1;
+      const drive = (sampler: CmaEsSampler): FrozenTrial[] => driveByHand(sampler, space, (p) => sign * f(p), 30);
+      const options = { seed: 3, populationSize: 6, nStartupTrials: 3 };
+      const history = drive(new CmaEsSampler(options)).map((t) => (t.number % 4 === 0 ? { ...t, values: [NaN] } : t));
+      const snapshot = makeSnapshot(history, { directions: [direction] });
+      const status = new CmaEsSampler(options).inspect(snapshot)!;
+      expect(status.generation).toBeGreaterThanOrEqual(3);
+      // As if the NaN were the worst value there is.
+      const asWorst = makeSnapshot(history.map((t) => (Number.isNaN(t.values![0]) ? { ...t, values: [worst] } : t)), { directions: [direction] });
+      expect(status).toEqual(new CmaEsSampler(options).inspect(asWorst));
+      // Trial 0, with NaN, is not the best of the startup trials 0 to 2.
+      const best = history.slice(1, 3).reduce((a, b) => (sign * a.values![0]! < sign * b.values![0]! ? a : b));
+      expect(new CmaEsSampler(options).inspect(makeSnapshot(history.slice(0, 3), { directions: [direction] }))!.mean).toEqual([
+        (best.params.x as number + 1) / 2,
+        (best.params.y as number + 1) / 2,
+      ]);
+    }
+  });
+
   it("keeps every suggestion inside its distribution on random mixed spaces", async () => {
     const distribution = fc.oneof(
       fc.record({ type: fc.constant("float" as const), low: fc.integer({ min: -5, max: 0 }), width: fc.integer({ min: 0, max: 5 }), log: fc.boolean() }).map(

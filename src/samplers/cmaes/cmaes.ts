@@ -8,6 +8,7 @@ import {
   SEED_OPTION,
   defineOptions,
   parseOptions,
+  type Direction,
   type Distribution,
   type FrozenTrial,
   IntersectionSearchSpace,
@@ -19,6 +20,7 @@ import {
   FinishedCursor,
   decodeValue,
   gridCellAround,
+  lossOf,
   searchSpaceFingerprint,
   trialValue,
   studyKeyOf,
@@ -359,7 +361,7 @@ export class CmaEsSampler implements Sampler {
 
   /** Tells the strategy every generation that is complete, restarting where a criterion says so. */
   private advance(state: StudyState, snapshot: StudySnapshot): void {
-    const sign = snapshot.directions[0] === "maximize" ? -1 : 1;
+    const direction = snapshot.directions[0]!;
     for (;;) {
       if (state.strategy === null) {
         if (state.startup.length < this.nStartupTrials) return;
@@ -367,7 +369,7 @@ export class CmaEsSampler implements Sampler {
         // finish is its own (a resumed one reads them by number).
         state.startup = [...state.startup].sort(byFinish).slice(0, this.nStartupTrials);
         if (state.startup.length > 0) state.decidedLast.set(STARTUP, state.startup.at(-1)!);
-        state.strategy = this.newStrategy(state, this.initialMean(state, sign));
+        state.strategy = this.newStrategy(state, this.initialMean(state, direction));
       }
       const strategy = state.strategy;
       const key = `${state.restart}:${state.generation}`;
@@ -377,7 +379,8 @@ export class CmaEsSampler implements Sampler {
       const chosen = [...bucket].sort(byFinish).slice(0, strategy.lambda);
       state.buckets.delete(key);
       state.decidedLast.set(key, chosen.at(-1)!);
-      strategy.tell(chosen.map((t) => ({ x: this.pointOf(state.encoder, strategy, t), value: sign * trialValue(t)! })));
+      // NaN (a complete trial can have it when imported) ranks last rather than scrambling the sort.
+      strategy.tell(chosen.map((t) => ({ x: this.pointOf(state.encoder, strategy, t), value: lossOf(direction, trialValue(t)!) })));
       let reason = strategy.stopReason();
       if (reason === null && allSameParams(chosen, state.encoder.names)) reason = "identical";
       if (reason !== null && this.restartStrategy === "ipop") {
@@ -409,13 +412,13 @@ export class CmaEsSampler implements Sampler {
    * when there were startup trials. Not the centre: starting there would favour problems whose
    * optimum happens to sit in the middle of the space.
    */
-  private initialMean(state: StudyState, sign: number): Float64Array {
+  private initialMean(state: StudyState, direction: Direction): Float64Array {
     if (state.startup.length === 0) {
       const rng = new Rng(deriveSeed(deriveSeed(state.stateSeed, "cmaes:restart"), 0));
       return Float64Array.from({ length: state.encoder.dimension }, () => rng.uniform());
     }
     let best = state.startup[0]!;
-    for (const t of state.startup) if (sign * trialValue(t)! < sign * trialValue(best)!) best = t;
+    for (const t of state.startup) if (lossOf(direction, trialValue(t)!) < lossOf(direction, trialValue(best)!)) best = t;
     return state.encoder.encode(best.params);
   }
 
