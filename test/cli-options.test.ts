@@ -107,6 +107,15 @@ describe("sextant samplers / pruners", () => {
     expect(listings.every((l) => l.options.some((o) => o.name === "seed"))).toBe(true);
   });
 
+  it("shows every cmaes option's description whole", async () => {
+    const table = await run(["samplers", "cmaes"]);
+    expect(table.code).toBe(0);
+    const listing = JSON.parse((await run(["samplers", "cmaes", "--json"])).stdout) as { options: { name: string; description: string }[] }[];
+    expect(listing[0]!.options.map((o) => o.name)).toEqual(["seed", "sigma0", "populationSize", "restartStrategy", "incPopSize", "nStartupTrials", "tolX", "tolFun", "withMargin", "activeCovariance"]);
+    for (const option of listing[0]!.options) expect(table.stdout).toContain(option.description);
+    expect(table.stdout).not.toContain("…");
+  });
+
   it("shows one pruner, and refuses an unknown name", async () => {
     const median = await run(["pruners", "median", "--json"]);
     expect(median.code).toBe(0);

@@ -498,8 +498,8 @@ export const CMAES_OPTIONS = defineOptions({
   nStartupTrials: { kind: "integer", min: 0, default: 0, description: "random trials first; CMA-ES then starts at the best of them" },
   tolX: { kind: "number", min: 0, default: "1e-12 * sigma0", description: "restart when the step size falls below this" },
   tolFun: { kind: "number", min: 0, default: 1e-12, description: "restart when recent best values span less than this" },
-  withMargin: { kind: "boolean", default: false, description: "CMA-ES with Margin (Hamano et al. 2022): keep int and stepped parameters from freezing on one value" },
-  activeCovariance: { kind: "boolean", default: true, description: "negative weights for the worse half in the covariance update (active CMA); false for positive weights only" },
+  withMargin: { kind: "boolean", default: false, description: "CMA-ES with Margin (Hamano et al. 2022): keeps int and stepped parameters from freezing" },
+  activeCovariance: { kind: "boolean", default: true, description: "negative covariance weights for the worse half (active CMA); false for positive ones only" },
 });
 
 /**
