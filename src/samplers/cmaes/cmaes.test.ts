@@ -374,6 +374,32 @@ describe("CmaEsSampler", () => {
     }
   });
 
+  it("reads only new and unfinished trials' tags at each suggestion, not the whole history again", () => {
+    const space: Record<string, Distribution> = { x: { type: "float", low: -1, high: 1 }, y: { type: "float", low: -1, high: 1 } };
+    const f = (p: Record<string, ParamValue>): number => ((p.x as number) - 0.3) ** 2 + (p.y as number) ** 2;
+    let reads = 0;
+    const counted = (trial: FrozenTrial): FrozenTrial => {
+      const copy = { ...trial };
+      Object.defineProperty(copy, "systemAttrs", { enumerable: true, get: () => (reads++, trial.systemAttrs) });
+      return copy;
+    };
+    const history = driveByHand(new CmaEsSampler({ seed: 2 }), space, f, 300).map(counted);
+    const sampler = new CmaEsSampler({ seed: 2 });
+    const readsPerSuggestion: number[] = [];
+    for (let number = 300; number < 320; number++) {
+      const before = reads;
+      const snapshot = makeSnapshot(history);
+      const view = makeSamplingTrial(number);
+      const params = sampler.sampleRelative(snapshot, view, sampler.inferRelativeSpace(snapshot));
+      expect(view.notes["cmaes:individual"]).toBeTypeOf("number");
+      history.push(counted(makeTrial({ number, params, distributions: space, values: [f(params)], systemAttrs: { ...view.notes } })));
+      readsPerSuggestion.push(reads - before);
+    }
+    // The first suggestion of a fresh sampler reads the history once; later ones a few trials each.
+    expect(readsPerSuggestion[0]).toBeGreaterThanOrEqual(300);
+    expect(Math.max(...readsPerSuggestion.slice(1))).toBeLessThan(30);
+  });
+
   it("keeps every suggestion inside its distribution on random mixed spaces", async () => {
     const distribution = fc.oneof(
       fc.record({ type: fc.constant("float" as const), low: fc.integer({ min: -5, max: 0 }), width: fc.integer({ min: 0, max: 5 }), log: fc.boolean() }).map(

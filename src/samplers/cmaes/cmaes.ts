@@ -101,6 +101,8 @@ interface StudyState {
   restartReasons: string[];
   /** The seed of the first and restart means: the study's (`cmaes:seed`), else this sampler's. */
   readonly stateSeed: number;
+  /** The trials of each generation, running ones included, for `cmaes:individual`. */
+  readonly tags: GenerationTags;
 }
 
 const TAG_SPACE = "cmaes:space";
@@ -223,10 +225,7 @@ export class CmaEsSampler implements Sampler {
     const { restart, generation } = state;
     const rng = new Rng(deriveSeed(this.streamSeed, restart, generation, trial.number));
     const x = strategy.sample(rng);
-    let individual = 0;
-    for (const other of snapshot.trials) {
-      if (other.number !== trial.number && isTagged(other, state.spaceHash, restart, generation)) individual++;
-    }
+    const individual = state.tags.count(snapshot.trials, `${state.spaceHash}|${restart}:${generation}`, trial.number);
     trial.setSystemAttr(TAG_SPACE, state.spaceHash);
     trial.setSystemAttr(TAG_RESTART, restart);
     trial.setSystemAttr(TAG_GENERATION, generation);
@@ -300,6 +299,7 @@ export class CmaEsSampler implements Sampler {
         strategy: null,
         restartReasons: [],
         stateSeed,
+        tags: new GenerationTags(),
       };
       this.states.set(studyKeyOf(snapshot), state);
     }
@@ -451,12 +451,44 @@ function byFinish(a: FrozenTrial, b: FrozenTrial): number {
   return a.finishedAt === null ? 1 : -1;
 }
 
-function isTagged(trial: FrozenTrial, spaceHash: string, restart: number, generation: number): boolean {
-  return (
-    trial.systemAttrs[TAG_SPACE] === spaceHash &&
-    trial.systemAttrs[TAG_RESTART] === restart &&
-    trial.systemAttrs[TAG_GENERATION] === generation
-  );
+/**
+ * Which trials of a study carry which generation's tags, read incrementally (rereading every trial
+ * at each suggestion made a study's sampling quadratic in its length): a trial's tags are final
+ * once it has them, and only a trial still running or waiting can get them later, so each call
+ * reads the trials added since the last one and rereads the unfinished ones.
+ */
+class GenerationTags {
+  private readonly members = new Map<string, Set<number>>();
+  private scanned = 0;
+  private unfinished: number[] = [];
+
+  /** How many trials but `except` are tagged with `key` ("space|restart:generation"). */
+  count(trials: readonly FrozenTrial[], key: string, except: number): number {
+    if (trials.length < this.scanned) {
+      this.members.clear();
+      this.scanned = 0;
+      this.unfinished = [];
+    }
+    const recheck = this.unfinished;
+    this.unfinished = [];
+    for (const index of recheck) this.read(trials, index);
+    for (; this.scanned < trials.length; this.scanned++) this.read(trials, this.scanned);
+    const members = this.members.get(key);
+    return members === undefined ? 0 : members.size - (members.has(except) ? 1 : 0);
+  }
+
+  private read(trials: readonly FrozenTrial[], index: number): void {
+    const trial = trials[index]!;
+    const { [TAG_SPACE]: space, [TAG_RESTART]: restart, [TAG_GENERATION]: generation } = trial.systemAttrs;
+    if (typeof space === "string" && typeof restart === "number" && typeof generation === "number") {
+      const key = `${space}|${restart}:${generation}`;
+      const members = this.members.get(key);
+      if (members) members.add(trial.number);
+      else this.members.set(key, new Set([trial.number]));
+    } else if (trial.state === "running" || trial.state === "waiting") {
+      this.unfinished.push(index);
+    }
+  }
 }
 
 function bucketKey(restart: unknown, generation: unknown): string | null {
