@@ -398,6 +398,19 @@ describe("CmaEsSampler", () => {
     // The first suggestion of a fresh sampler reads the history once; later ones a few trials each.
     expect(readsPerSuggestion[0]).toBeGreaterThanOrEqual(300);
     expect(Math.max(...readsPerSuggestion.slice(1))).toBeLessThan(30);
+
+    // Nor when no trial carries a CMA-ES tag (here a space CMA-ES does not model), where the
+    // search for the study's seed found nothing to stop at.
+    const choices: Record<string, Distribution> = { c: { type: "categorical", choices: ["a", "b"] } };
+    const untagged = driveByHand(new CmaEsSampler({ seed: 2 }), choices, (p) => (p.c === "a" ? 0 : 1), 300).map(counted);
+    const other = new CmaEsSampler({ seed: 2 });
+    other.inferRelativeSpace(makeSnapshot(untagged));
+    const before = reads;
+    for (let number = 300; number < 320; number++) {
+      expect(other.inferRelativeSpace(makeSnapshot(untagged))).toEqual({});
+      untagged.push(counted(makeTrial({ number, params: { c: "a" }, distributions: choices, values: [0] })));
+    }
+    expect(reads - before).toBeLessThan(20 * 5);
   });
 
   it("keeps every suggestion inside its distribution on random mixed spaces", async () => {

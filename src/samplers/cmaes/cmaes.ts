@@ -101,8 +101,6 @@ interface StudyState {
   restartReasons: string[];
   /** The seed of the first and restart means: the study's (`cmaes:seed`), else this sampler's. */
   readonly stateSeed: number;
-  /** The trials of each generation, running ones included, for `cmaes:individual`. */
-  readonly tags: GenerationTags;
 }
 
 const TAG_SPACE = "cmaes:space";
@@ -174,6 +172,7 @@ export class CmaEsSampler implements Sampler {
   /** The seed hashed with the sampler's name, so its streams differ from other samplers' under the same seed. */
   private readonly streamSeed: number;
   private readonly states = new Map<string, StudyState>();
+  private readonly tags = new Map<string, TrialTags>();
 
   constructor(options: CmaEsSamplerOptions = {}) {
     refuseUnknownOptions("cmaes sampler", options, CMAES_OPTIONS, []);
@@ -225,7 +224,7 @@ export class CmaEsSampler implements Sampler {
     const { restart, generation } = state;
     const rng = new Rng(deriveSeed(this.streamSeed, restart, generation, trial.number));
     const x = strategy.sample(rng);
-    const individual = state.tags.count(snapshot.trials, `${state.spaceHash}|${restart}:${generation}`, trial.number);
+    const individual = this.tagsOf(snapshot).count(`${state.spaceHash}|${restart}:${generation}`, trial.number);
     trial.setSystemAttr(TAG_SPACE, state.spaceHash);
     trial.setSystemAttr(TAG_RESTART, restart);
     trial.setSystemAttr(TAG_GENERATION, generation);
@@ -269,12 +268,16 @@ export class CmaEsSampler implements Sampler {
    * the others', whereas every worker reads the trials.
    */
   private studySeed(snapshot: StudySnapshot): number {
-    for (const trial of snapshot.trials) {
-      const seed = trial.systemAttrs[STUDY_SEED];
-      if (typeof seed === "number") return seed;
-    }
+    const onTrials = this.tagsOf(snapshot).update(snapshot.trials).firstSeed();
+    if (onTrials !== undefined) return onTrials;
     const stored = snapshot.systemAttrs[STUDY_SEED];
     return typeof stored === "number" ? stored : this.seed;
+  }
+
+  private tagsOf(snapshot: StudySnapshot): TrialTags {
+    let tags = this.tags.get(studyKeyOf(snapshot));
+    if (tags === undefined) this.tags.set(studyKeyOf(snapshot), (tags = new TrialTags()));
+    return tags;
   }
 
   /** Brings the cached state of the snapshot's study up to date with its finished trials. */
@@ -299,7 +302,6 @@ export class CmaEsSampler implements Sampler {
         strategy: null,
         restartReasons: [],
         stateSeed,
-        tags: new GenerationTags(),
       };
       this.states.set(studyKeyOf(snapshot), state);
     }
@@ -452,34 +454,46 @@ function byFinish(a: FrozenTrial, b: FrozenTrial): number {
 }
 
 /**
- * Which trials of a study carry which generation's tags, read incrementally (rereading every trial
- * at each suggestion made a study's sampling quadratic in its length): a trial's tags are final
- * once it has them, and only a trial still running or waiting can get them later, so each call
- * reads the trials added since the last one and rereads the unfinished ones.
+ * The CMA-ES tags of a study's trials, read incrementally (rereading every trial at each
+ * suggestion made a study's sampling quadratic in its length): a trial's tags are final once it
+ * has them, and only a trial still running or waiting can get them later, so each update reads the
+ * trials added since the last one and rereads the unfinished ones.
  */
-class GenerationTags {
+class TrialTags {
   private readonly members = new Map<string, Set<number>>();
   private scanned = 0;
   private unfinished: number[] = [];
+  /** The seed on the lowest-numbered trial that carries one. */
+  private seed: { readonly value: number; readonly number: number } | null = null;
 
-  /** How many trials but `except` are tagged with `key` ("space|restart:generation"). */
-  count(trials: readonly FrozenTrial[], key: string, except: number): number {
+  update(trials: readonly FrozenTrial[]): this {
     if (trials.length < this.scanned) {
       this.members.clear();
       this.scanned = 0;
       this.unfinished = [];
+      this.seed = null;
     }
     const recheck = this.unfinished;
     this.unfinished = [];
     for (const index of recheck) this.read(trials, index);
     for (; this.scanned < trials.length; this.scanned++) this.read(trials, this.scanned);
+    return this;
+  }
+
+  /** How many trials but `except` are tagged with `key` ("space|restart:generation"), as of the last update. */
+  count(key: string, except: number): number {
     const members = this.members.get(key);
     return members === undefined ? 0 : members.size - (members.has(except) ? 1 : 0);
   }
 
+  firstSeed(): number | undefined {
+    return this.seed?.value;
+  }
+
   private read(trials: readonly FrozenTrial[], index: number): void {
     const trial = trials[index]!;
-    const { [TAG_SPACE]: space, [TAG_RESTART]: restart, [TAG_GENERATION]: generation } = trial.systemAttrs;
+    const { [TAG_SPACE]: space, [TAG_RESTART]: restart, [TAG_GENERATION]: generation, [STUDY_SEED]: seed } = trial.systemAttrs;
+    if (typeof seed === "number" && (this.seed === null || trial.number < this.seed.number)) this.seed = { value: seed, number: trial.number };
     if (typeof space === "string" && typeof restart === "number" && typeof generation === "number") {
       const key = `${space}|${restart}:${generation}`;
       const members = this.members.get(key);
