@@ -413,6 +413,17 @@ describe("CmaEsSampler", () => {
     expect(reads - before).toBeLessThan(20 * 5);
   });
 
+  it("forgets the trials of another history read under the same study key, their seed included", () => {
+    const space: Record<string, Distribution> = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+    const f = (p: Record<string, ParamValue>): number => ((p.x as number) - 0.2) ** 2 + ((p.y as number) - 0.7) ** 2;
+    const first = makeSnapshot(driveByHand(new CmaEsSampler({ seed: 1, populationSize: 4 }), space, f, 10));
+    // Trials of another study have other ids (how a reader tells the histories apart).
+    const second = makeSnapshot(driveByHand(new CmaEsSampler({ seed: 2, populationSize: 4 }), space, f, 14).map((t) => ({ ...t, id: 1000 + t.number })));
+    const sampler = new CmaEsSampler({ seed: 3, populationSize: 4 });
+    sampler.inspect(first);
+    expect(sampler.inspect(second)).toEqual(new CmaEsSampler({ seed: 3, populationSize: 4 }).inspect(second));
+  });
+
   it("keeps every suggestion inside its distribution on random mixed spaces", async () => {
     const distribution = fc.oneof(
       fc.record({ type: fc.constant("float" as const), low: fc.integer({ min: -5, max: 0 }), width: fc.integer({ min: 0, max: 5 }), log: fc.boolean() }).map(

@@ -284,10 +284,15 @@ export class CmaEsSampler implements Sampler {
   private sync(snapshot: StudySnapshot): StudyState {
     let state = this.states.get(studyKeyOf(snapshot));
     const finished = snapshot.finished;
+    if (state !== undefined && !state.cursor.continues(snapshot)) {
+      // Another history under the same study key: what was read of the old one is void.
+      this.tags.delete(studyKeyOf(snapshot));
+      state = undefined;
+    }
     const stateSeed = this.studySeed(snapshot);
     // Workers started without a seed each have their own, and one that built its state from its
     // own may see a trial of another worker's that decides the study's: it starts over with that.
-    if (state === undefined || !state.cursor.continues(snapshot) || state.stateSeed !== stateSeed) {
+    if (state === undefined || state.stateSeed !== stateSeed) {
       state = {
         intersection: new IntersectionSearchSpace(false),
         cursor: new FinishedCursor(),
