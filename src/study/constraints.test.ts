@@ -20,6 +20,40 @@ describe("constraints", () => {
     expect([told.state, told.systemAttrs.failReason]).toEqual(["failed", "2 constraint value(s) reported, but the study's trials have 1"]);
   });
 
+  it("looks for the constraint count of an unconstrained study without rereading its trials at each tell", async () => {
+    // Every trial the storage hands out counts the reads of its system attributes.
+    let reads = 0;
+    const counted = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(counted);
+      if (value === null || typeof value !== "object") return value;
+      const record = value as Record<string, unknown>;
+      if ("systemAttrs" in record && "number" in record && "state" in record) {
+        const copy = { ...record };
+        Object.defineProperty(copy, "systemAttrs", { enumerable: true, get: () => (reads++, record.systemAttrs) });
+        return copy;
+      }
+      return Object.fromEntries(Object.entries(record).map(([key, v]) => [key, counted(v)]));
+    };
+    const memory = new MemoryStorage();
+    const storage = new Proxy(memory, {
+      get(target, key) {
+        const member = Reflect.get(target, key, target) as unknown;
+        if (typeof member !== "function") return member;
+        return (...args: unknown[]) => {
+          const result = (member as (...a: unknown[]) => unknown).apply(target, args);
+          return result instanceof Promise ? result.then(counted) : result;
+        };
+      },
+    });
+    const study = await createStudy({ storage, sampler: random() });
+    const objective = (t: { suggestFloat(name: string, low: number, high: number): number }): number => t.suggestFloat("x", 0, 1);
+    await study.optimize(objective, { nTrials: 300 });
+    const before = reads;
+    await study.optimize(objective, { nTrials: 20 });
+    expect(study.trials).toHaveLength(320);
+    expect(reads - before).toBeLessThan(20 * 20);
+  });
+
   it("warns when the sampler models the objective alone (CMA-ES, CEM, TuRBO)", async () => {
     const warnings: string[] = [];
     await createStudy({ sampler: new CmaEsSampler({ seed: 1 }), constraints: () => [0], onWarning: (m) => warnings.push(m) });

@@ -745,6 +745,8 @@ export class Study implements TrialHost {
   private holes = 0;
   private readonly finishedCache: FrozenTrial[] = [];
   private readonly finishedNumbers = new Set<number>();
+  /** How far {@link constraintCountOfTrials} has read `finishedCache`, and the count it found. */
+  private readonly constraintCountScan: { read: number; count: number | undefined } = { read: 0, count: undefined };
   private seq = 0;
   /**
    * Bumped by {@link stop}: each `optimize` call stops once it differs from the value the call
@@ -1811,11 +1813,15 @@ export class Study implements TrialHost {
    * its first constrained trial each stored trials of their own count.
    */
   private constraintCountOfTrials(): number | undefined {
-    for (const t of this.finishedCache) {
+    // `finishedCache` only grows and the first count found stays the first, so each trial is read
+    // once: reading them all at every tell made an unconstrained study's tells quadratic.
+    const scan = this.constraintCountScan;
+    for (; scan.count === undefined && scan.read < this.finishedCache.length; scan.read++) {
+      const t = this.finishedCache[scan.read]!;
       const constraints = t.state === "complete" ? t.systemAttrs[CONSTRAINTS_ATTR] : undefined;
-      if (Array.isArray(constraints)) return constraints.length;
+      if (Array.isArray(constraints)) scan.count = constraints.length;
     }
-    return undefined;
+    return scan.count;
   }
 
   private judge(trial: Trial, result: TellResult): Judged {
