@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, createStudy, registerSampler } from "../index.js";
-import { MemoryStorage, StorageBusyError, openStorage, queueWaitingTrials } from "../storage/index.js";
+import { MemoryStorage, type Storage, StorageBusyError, openStorage, queueWaitingTrials } from "../storage/index.js";
 import { type ServerAppOptions, ServerConfigError, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
 
@@ -21,6 +21,18 @@ async function call(app: App, method: string, path: string, body?: unknown, head
 function newApp(options: Partial<ServerAppOptions> = {}) {
   const storage = options.storage ?? new MemoryStorage();
   return { storage, app: createServerApp({ logError: () => undefined, ...options, storage }) };
+}
+
+/** Counts the trials `storage.trialsSince` answers with from now on: `reads.trials`, which a test may reset. */
+function countTrialsRead(storage: Storage): { trials: number } {
+  const reads = { trials: 0 };
+  const trialsSince = storage.trialsSince.bind(storage);
+  storage.trialsSince = async (studyId, seq) => {
+    const changes = await trialsSince(studyId, seq);
+    reads.trials += changes.trials.length;
+    return changes;
+  };
+  return reads;
 }
 
 function expectShape<T extends z.ZodType>(schema: T, value: unknown): void {
@@ -84,6 +96,45 @@ describe("HTTP API: studies", () => {
     // It had bestValue null and nothing else: the same as a study with no results.
     expect(byName.two).toMatchObject({ bestValue: null, paretoFrontSize: 2 });
     expect(byName["two-empty"].paretoFrontSize).toBeUndefined();
+  });
+
+  it("keeps a listed Pareto front's size right as other writers add trials, reading only the trials that changed", async () => {
+    // Each listing read every trial of every study of several objectives (seconds for 100,000
+    // trials), and the dashboard's study search lists once per keystroke.
+    for (const storage of [new MemoryStorage(), await openStorage("sqlite::memory:")]) {
+      const reads = countTrialsRead(storage);
+      const { app } = newApp({ storage });
+      const study = await storage.createStudy("two", ["minimize", "maximize"]);
+      // Another server's (or a library worker's) writes, straight to the storage.
+      const write = async (values: number[] | null, state: "complete" | "running" | "failed" = "complete", systemAttrs = {}) => {
+        const trial = await storage.createTrial(study.id, { state: "running" });
+        if (state !== "running") await storage.updateTrial(trial.id, { state, values, systemAttrs });
+        return trial;
+      };
+      const frontSize = async () => {
+        reads.trials = 0;
+        const listed = await call(app, "GET", "/studies");
+        return { size: listed.json.studies[0].paretoFrontSize, trialsRead: reads.trials };
+      };
+      for (const values of [[1, -3], [3, -1], [4, -4]]) await write(values);
+      expect(await frontSize()).toEqual({ size: 2, trialsRead: 3 });
+      expect(await frontSize()).toEqual({ size: 2, trialsRead: 0 });
+      const running = await write(null, "running");
+      await write(null, "failed");
+      await write([2, -2]);
+      expect(await frontSize()).toEqual({ size: 3, trialsRead: 3 });
+      // (0.5, -0.5) dominates all three; the running trial finishes on the front beside it.
+      await write([0.5, -0.5]);
+      await storage.updateTrial(running.id, { state: "complete", values: [0.2, -0.9] });
+      expect(await frontSize()).toEqual({ size: 2, trialsRead: 2 });
+      // The first constrained trial makes every trial without constraints infeasible: the front
+      // is its one feasible trial, however many trials the old front dominated.
+      await write([5, -5], "complete", { constraints: [-1] });
+      await write([0, 9], "complete", { constraints: [1] });
+      expect((await frontSize()).size).toBe(1);
+      await write([4, -6], "complete", { constraints: [0] });
+      expect(await frontSize()).toEqual({ size: 2, trialsRead: 1 });
+    }
   });
 
   it("shows the sampler and pruner a library-made study recorded, not the auto and none it falls back to", async () => {
@@ -864,13 +915,7 @@ describe("HTTP API: trials", () => {
     const storage = new MemoryStorage();
     const study = await createStudy({ name: "big", storage, sampler: new RandomSampler({ seed: 1 }) });
     await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 300 });
-    let rowsRead = 0;
-    const trialsSince = storage.trialsSince.bind(storage);
-    storage.trialsSince = async (id, seq) => {
-      const changes = await trialsSince(id, seq);
-      rowsRead += changes.trials.length;
-      return changes;
-    };
+    const rowsRead = countTrialsRead(storage);
     const { app } = newApp({ storage });
     const seen = new Set<number>();
     for (let since = 0, more = true; more; ) {
@@ -880,7 +925,7 @@ describe("HTTP API: trials", () => {
     }
     expect(seen.size).toBe(300);
     // 30 pages used to read 300 + 290 + … + 10 = 4,650 rows.
-    expect(rowsRead).toBeLessThanOrEqual(300);
+    expect(rowsRead.trials).toBeLessThanOrEqual(300);
   });
 
   it("reads trials in pages and incrementally from a sequence number", async () => {

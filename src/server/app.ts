@@ -9,7 +9,6 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { z } from "zod";
-import { feasibleParetoFront } from "../analysis/index.js";
 import { type Pruner, PrunerObjectivesError, createPrunerByName, prunerEntries } from "../pruners/index.js";
 import { GridMismatchError, type Recommendation, type Sampler, SamplerExhaustedError, createSamplerByName, samplerEntries } from "../samplers/index.js";
 import { SCHEDULER_ATTR } from "../schedulers/index.js";
@@ -62,6 +61,7 @@ import { Answer, HttpError, route } from "./route.js";
 import { type DashboardAsset, loadDashboardAssets, mountDashboard } from "./dashboard-assets.js";
 import { dashboardRoutes } from "./dashboard-routes.js";
 import { crossSiteProblem, normalizeCorsOrigins } from "./hosts.js";
+import { ParetoFrontSizes } from "./front-sizes.js";
 import { StudyIndexCache } from "./study-index.js";
 import { StudyListQuery } from "./dashboard-schemas.js";
 import * as api from "./schemas.js";
@@ -466,6 +466,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
   };
   /** The trials of studies clients page through (GET …/trials), kept up to date incrementally. */
   const pageIndexes = new StudyIndexCache(storage);
+  /** The Pareto fronts GET /studies counts, kept up to date incrementally: the dashboard lists studies per keystroke. */
+  const frontSizes = new ParetoFrontSizes(storage);
   const version = packageVersion();
   const { graceSeconds, origins } = checkServerAppSettings(options);
   const lastReaped = new Map<number, number>();
@@ -697,14 +699,16 @@ export function createServerApp(options: ServerAppOptions): Hono {
       handle: async ({ query }) => {
         const search = query.search?.toLowerCase();
         // Online tuners share the studies' names but are no studies: they are read at /online/{tuner}.
-        const summaries = (await storage.listStudies()).filter((s) => onlineTunerRefusal(s) === null && (search === undefined || s.name.toLowerCase().includes(search)));
+        const all = await storage.listStudies();
+        frontSizes.keepOnly(new Set(all.map((s) => s.id)));
+        const summaries = all.filter((s) => onlineTunerRefusal(s) === null && (search === undefined || s.name.toLowerCase().includes(search)));
         const studies = await Promise.all(
           summaries.map(async (s) => {
             const listed = { ...studyJson(s, []), trialCounts: { ...s.trialCounts }, bestValue: s.bestValue };
             // Several objectives have no best value: the size of the Pareto front says what the study
             // found, as \`sextant studies\` prints it (the dashboard showed "—", as for no results).
             if (s.directions.length < 2 || s.trialCounts.complete === 0) return listed;
-            return { ...listed, paretoFrontSize: feasibleParetoFront((await storage.trialsSince(s.id, 0)).trials, s.directions).length };
+            return { ...listed, paretoFrontSize: await frontSizes.size(s) };
           }),
         );
         return { studies };
