@@ -791,6 +791,8 @@ class _Heartbeat(threading.Thread):
 # The codes of a suggest's error answer (409, or 500 for the sampler's own failure) after which the
 # server has failed the trial itself: it cannot go on.
 _CODES_OF_A_FAILED_TRIAL = ("fixed_param_out_of_range", "grid_value_out_of_range", "param_not_in_grid", "sampler_failed")
+# How many such trials a Study remembers by number for a tell by number (the library keeps as many).
+_FAILED_BY_SERVER_KEPT = 1024
 
 
 class Trial:
@@ -845,6 +847,7 @@ class Trial:
                 self._failed_by_server = error.message
                 self.study._stop_heartbeat(self.number)
                 self.study._asked_ids.pop(self.number, None)
+                self.study._note_failed_by_server(self.number, error.message)
             raise
         self.study._declare(name, wire)
         value = _typed_param(value, wire)
@@ -933,6 +936,9 @@ class Study:
         self._cache_lock = threading.RLock()
         # The id of each trial this object asked, so that a tell by number names the trial it means.
         self._asked_ids = {}
+        # Why the server failed each trial this object asked when a suggest could not be served, by
+        # number (the last _FAILED_BY_SERVER_KEPT), so a tell of FAIL by number answers it as stored.
+        self._failed_by_server_by_number = collections.OrderedDict()
         # The study's id as the server last gave it (a re-created study has another).
         self._study_id = data.get("id")
 
@@ -997,6 +1003,8 @@ class Study:
             self._declare(name, wire)
         trial = Trial(self, data)
         self._asked_ids[trial.number] = trial._id
+        # A study deleted and made again under its name numbers its trials afresh: this one is running.
+        self._failed_by_server_by_number.pop(trial.number, None)
         if self._heartbeat_interval:
             heartbeat = _Heartbeat(self, trial.number, self._heartbeat_interval, trial._id)
             self._heartbeats[trial.number] = heartbeat
@@ -1015,10 +1023,12 @@ class Study:
             # overwritten (or a 409 that blamed a re-created study), and the right trial left running.
             raise ValueError("tell: trial %d belongs to study %r at %s, not to %r at %s; tell it through its own study"
                              % (trial.number, trial.study.study_name, trial.study._connection.url, self.study_name, self._connection.url))
-        if isinstance(trial, Trial) and trial._failed_by_server is not None and state == TrialState.FAIL and values is None:
-            # The server failed it when a suggest could not be served; its tell would answer 409.
-            return self._stored_trial(trial.number)
         number = trial.number if isinstance(trial, Trial) else _integer(trial, "tell: trial")
+        failed_by_server = trial._failed_by_server if isinstance(trial, Trial) else self._failed_by_server_by_number.get(number)
+        if failed_by_server is not None and state == TrialState.FAIL and values is None:
+            # The server failed it when a suggest could not be served; its tell would answer 409.
+            # By number too, as the TypeScript library answers either.
+            return self._stored_trial(number)
         # A trial asked through another object of this study (loaded again) names its id too.
         trial_id = trial._id if isinstance(trial, Trial) else None
         if state is None:
@@ -1073,6 +1083,11 @@ class Study:
         self._stop_heartbeat(number)
         self._asked_ids.pop(number, None)
         return FrozenTrial(answer["trial"], self._declared)
+
+    def _note_failed_by_server(self, number, reason):
+        self._failed_by_server_by_number[number] = reason
+        while len(self._failed_by_server_by_number) > _FAILED_BY_SERVER_KEPT:
+            self._failed_by_server_by_number.popitem(last=False)
 
     def _stop_heartbeat(self, number):
         heartbeat = self._heartbeats.pop(number, None)

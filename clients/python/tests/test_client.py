@@ -577,6 +577,12 @@ class GridMismatchTest(ClientTestCase):
             trial.suggest_int("x", 5, 9)
         self.assertEqual(study.trials[trial.number].state, TrialState.FAIL)
         self.assertEqual(study.tell(trial, state=TrialState.FAIL).state, TrialState.FAIL)
+        # Told by its number, alike, as the TypeScript library answers it; it raised SextantError(409).
+        by_number = study.ask()
+        with self.assertRaises(sextant_client.GridMismatchError):
+            by_number.suggest_int("x", 5, 9)
+        told = study.tell(by_number.number, state=TrialState.FAIL)
+        self.assertEqual((told.number, told.state), (by_number.number, TrialState.FAIL))
         study.close()
 
 
@@ -604,6 +610,13 @@ class SamplerFailedTest(ClientTestCase):
             trial.suggest_float("broken", 0, 1)
         self.assertNotIn(trial.number, study._heartbeats)
         self.assertEqual(study.tell(trial, state=TrialState.FAIL).state, TrialState.FAIL)
+        # Told by its number, as the TypeScript library answers it; it raised SextantError(409).
+        by_number = study.ask()
+        with self.assertRaises(sextant_client.SamplerFailedError):
+            by_number.suggest_float("broken", 0, 1)
+        told = study.tell(by_number.number, state=TrialState.FAIL)
+        self.assertEqual((told.number, told.state, told.system_attrs["failReason"]),
+                         (by_number.number, TrialState.FAIL, "the model could not be fitted"))
         study.close()
 
 
