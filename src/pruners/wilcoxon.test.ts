@@ -93,6 +93,22 @@ describe("WilcoxonPruner", () => {
     expect(new WilcoxonPruner({ pThreshold: 0.1 }).prune(makeSnapshot([makeTrial({ number: 0, values: [1e308], intermediate: steps(1e308) }), better], { directions: ["minimize"] }), better)).toBe(false);
   });
 
+  it("prunes a trial whose values near ±1.8e308 sum past the largest double, by its mean, not ±Infinity", () => {
+    // Eight reports of 1e308 summed to Infinity: a mean "at least as good" as any best, so the
+    // trial was never pruned however far below the best it stayed (and mirrored when minimizing).
+    const steps = (value: number) => Object.fromEntries(Array.from({ length: 8 }, (_, i) => [i, value]));
+    const judge = (direction: "minimize" | "maximize", bestValue: number, bestSteps: number, judgedSteps: number) => {
+      const judged = makeTrial({ number: 1, intermediate: steps(judgedSteps) });
+      const snapshot = makeSnapshot([makeTrial({ number: 0, values: [bestValue], intermediate: steps(bestSteps) }), judged], { directions: [direction] });
+      return new WilcoxonPruner({ pThreshold: 0.1 }).prune(snapshot, judged);
+    };
+    expect(judge("maximize", 1.5e308, 1.5e308, 1e308)).toBe(true);
+    expect(judge("minimize", -1.5e308, -1.5e308, -1e308)).toBe(true);
+    // Worse on every step, but its mean 1.5e308 beats the best trial's value: the guard keeps it.
+    expect(judge("maximize", 1.2e308, 1.7e308, 1.5e308)).toBe(false);
+    expect(judge("minimize", -1.2e308, -1.7e308, -1.5e308)).toBe(false);
+  });
+
   it("decides as a full rescan of both trials on random histories, reports in any order, while the best trial changes", () => {
     const rng = new Rng(11);
     const shuffle = <T>(items: T[]): T[] => {

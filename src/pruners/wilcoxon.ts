@@ -125,11 +125,13 @@ function addDifference(progress: TrialProgress, step: number, value: number): vo
  * summed in step order as Optuna's (and this pruner's earlier) scan does. The running sum in
  * report order is that sum when reports came in step order; otherwise it differs by at most the
  * rounding of two sums of n terms, 2(n − 1)·2⁻⁵³·Σ|v|, and only a comparison closer than that
- * bound sums the values again in step order.
+ * bound sums the values again in step order. Finite values whose sum overflows (near ±1.8e308)
+ * are averaged again without overflow: Optuna's mean is ±inf there, "at least as good" as any best.
  */
 function averageIsBest(progress: TrialProgress, trial: FrozenTrial, index: IntermediateIndex, bestValue: number, direction: "minimize" | "maximize"): boolean {
   const count = index.size;
   const isBest = (mean: number) => (direction === "maximize" ? bestValue <= mean : bestValue >= mean);
+  if (!Number.isFinite(progress.sum)) return isBest(mean(Object.values(trial.intermediate)));
   const runningMean = progress.sum / count;
   // Object.values lists steps in ascending order only below 2³² − 1, where keys are array indices.
   if (index.addedInStepOrder && index.lastStep < 2 ** 32 - 1) return isBest(runningMean);
@@ -159,14 +161,17 @@ function bestComplete(snapshot: StudySnapshot, direction: "minimize" | "maximize
   return best;
 }
 
-function mean(values: Iterable<number>): number {
+/** The mean of finite values, also of those whose sum overflows. */
+function mean(values: readonly number[]): number {
   let sum = 0;
-  let count = 0;
-  for (const v of values) {
-    sum += v;
-    count++;
-  }
-  return sum / count;
+  for (const v of values) sum += v;
+  if (Number.isFinite(sum)) return sum / values.length;
+  // Scaled by a power of two no smaller than the count, no partial sum can overflow; the scaling
+  // is exact for values large enough to overflow a sum, so this is the sum a wider float would give.
+  const scale = 2 ** Math.ceil(Math.log2(values.length));
+  let scaled = 0;
+  for (const v of values) scaled += v / scale;
+  return (scaled / values.length) * scale;
 }
 
 /** The options of the `wilcoxon` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
