@@ -21,7 +21,7 @@ const { beliefsOption, contourOption, curvesOption, ecdfOption, historyOption, h
   tooltipPosition: Position;
   historyOption: (points: unknown, objective: string) => Linked;
   hypervolumeOption: (history: unknown) => ChartOption;
-  parallelOption: (points: unknown, axes: unknown[], objective: string) => ChartOption & { objectiveScale: { place: (value: number) => number; read: (axisValue: number) => number } };
+  parallelOption: (points: unknown, axes: unknown[], objective: string, layout?: { width?: number; textWidth?: (text: string) => number }) => ChartOption & { objectiveScale: { place: (value: number) => number; read: (axisValue: number) => number } };
   sliceOption: (points: unknown, params: unknown[], limit: number) => Linked;
   timelineLanes: (bars: readonly Bar[], workers: number) => { lane: Int32Array; lanes: number[] };
   timelineOption: (timeline: unknown) => Linked & { rows: number; marks: number };
@@ -372,6 +372,46 @@ describe("the parallel coordinates' objective axis", () => {
       const texts = [...chart.renderToSVGString().matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
       chart.dispose();
       expect(texts, objective).toContain(objective);
+    }
+  });
+
+  type ParallelLayout = { parallel: { right: number }; parallelAxis: { id: string; tooltip?: { show: boolean; formatter: () => string } }[] };
+  const drawnWith = async (objective: string, width: number) => {
+    const echarts = await import("echarts");
+    const axes = [{ id: "p:lr", name: "lr", distribution: { type: "float", low: 0, high: 1 } }, { id: "value", name: "value", distribution: null }];
+    const option = parallelOption({ ...points, params: { lr: points.params.lr } }, axes, objective, { width }).option as ParallelLayout;
+    const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width, height: 400 });
+    chart.setOption({ animation: false, ...(option as object) });
+    const texts = [...chart.renderToSVGString().matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+    chart.dispose();
+    return { option, texts, valueAxis: option.parallelAxis.find((axis) => axis.id === "value")! };
+  };
+
+  it("takes at most a quarter of the chart for a long name, which ends in an ellipsis with the whole name in its tooltip", async () => {
+    // The margin was 6.5 px per character, unbounded: a 100-character name took 658 px of 620.
+    const long = `validation loss (minimize) averaged over ${"many ".repeat(12)}cross-validation folds`;
+    const { option, texts, valueAxis } = await drawnWith(long, 900);
+    expect(option.parallel.right).toBeLessThanOrEqual(900 / 4);
+    const shown = texts.find((t) => t.startsWith("validation loss"));
+    expect(shown).toMatch(/^validation loss.*…$/);
+    expect(shown!.length).toBeLessThan(long.length);
+    expect(valueAxis.tooltip?.show).toBe(true);
+    expect(valueAxis.tooltip!.formatter()).toBe(long);
+    // On a narrower chart in lines that fit it: a rich-text tooltip draws one line however long.
+    const lines = (await drawnWith(long, 620)).valueAxis.tooltip!.formatter().split("\n");
+    expect(lines.join(" ")).toBe(long);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect(line.length * 6.5, line).toBeLessThanOrEqual(620);
+    // The dashboard's own names stay whole on a phone, where a quarter of the chart is 82 px.
+    expect((await drawnWith("objective 0 (minimize)", 330)).texts).toContain("objective 0 (minimize)");
+  });
+
+  it("makes room for a CJK name's wide characters", async () => {
+    // At 6.5 px per character the margin held half of "検証データの損失（最小化）", and ECharts cut the rest.
+    for (const objective of ["検証データの損失（最小化）", "검증 손실 (최소화)"]) {
+      const { texts, valueAxis } = await drawnWith(objective, 900);
+      expect(texts, objective).toContain(objective);
+      expect(valueAxis.tooltip, objective).toBeUndefined();
     }
   });
 });

@@ -220,8 +220,77 @@ export function valueScale(values: Iterable<number | null | undefined>): ValueSc
   };
 }
 
-/** Pixels a character of an axis name (11 px type) takes, at most: what room a name needs to show whole. */
-const OBJECTIVE_NAME_PX_PER_CHAR = 6.5;
+/** The type of axis names, as ECharts draws them with {@link BASE}'s font. */
+const AXIS_NAME_FONT_PX = 11;
+const AXIS_NAME_FONT = `${AXIS_NAME_FONT_PX}px system-ui, sans-serif`;
+/** Pixels a narrow character of an axis name takes, at most, where the text cannot be measured. */
+const NARROW_CHAR_PX = 6.5;
+/** East Asian wide and fullwidth characters (CJK, kana, Hangul) and emoji, which take about the font's size. */
+const WIDE_CHAR = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1faff}\u{20000}-\u{3fffd}]/u;
+/**
+ * The most of the chart's width the objective axis' name may take on its right; beyond it the name
+ * ends in "…". Never less than {@link OBJECTIVE_NAME_FLOOR_PX}, which holds the dashboard's own
+ * names ("objective 0 (minimize)") whole on a phone too.
+ */
+const OBJECTIVE_NAME_SHARE = 0.25;
+const OBJECTIVE_NAME_FLOOR_PX = 160;
+/** The bound where the chart's width is not known. */
+const OBJECTIVE_NAME_MAX_PX = 200;
+
+/**
+ * An axis name's width in pixels, estimated without a canvas: a wide character (CJK, kana,
+ * Hangul, emoji) takes about the font's size, any other at most {@link NARROW_CHAR_PX}.
+ *
+ * @example
+ * estimateAxisNameWidth("loss") // 26
+ * estimateAxisNameWidth("損失") // 22
+ */
+export function estimateAxisNameWidth(text: string): number {
+  let width = 0;
+  for (const char of text) width += WIDE_CHAR.test(char) ? AXIS_NAME_FONT_PX : NARROW_CHAR_PX;
+  return width;
+}
+
+/**
+ * `text` in lines of at most `maxWidth` pixels, broken after the last space that fits, or anywhere
+ * in a run without one (CJK text has none): a rich-text tooltip draws one line however long.
+ *
+ * @example
+ * wrapText("validation loss over folds", 60, estimateAxisNameWidth) // "validation\nloss over\nfolds"
+ */
+export function wrapText(text: string, maxWidth: number, textWidth: (text: string) => number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const char of text) {
+    if (line !== "" && textWidth(line + char) > maxWidth) {
+      const space = line.lastIndexOf(" ");
+      if (char === " " || space <= 0) {
+        lines.push(line);
+        line = char === " " ? "" : char;
+        continue;
+      }
+      lines.push(line.slice(0, space));
+      line = line.slice(space + 1);
+    }
+    line += char;
+  }
+  if (line !== "") lines.push(line);
+  return lines.join("\n");
+}
+
+let measuringContext: CanvasRenderingContext2D | null | undefined;
+
+/**
+ * An axis name's width in pixels, measured on a canvas in the type ECharts draws it with (the
+ * estimate where there is no canvas).
+ */
+export function measureAxisName(text: string): number {
+  if (measuringContext === undefined) {
+    measuringContext = typeof document === "undefined" ? null : document.createElement("canvas").getContext("2d");
+    if (measuringContext) measuringContext.font = AXIS_NAME_FONT;
+  }
+  return measuringContext ? measuringContext.measureText(text).width : estimateAxisNameWidth(text);
+}
 
 /** Mounts (or reuses) a chart in a container and records how many marks it draws in `data-marks`. */
 export function draw(container: HTMLElement, option: Option, marks: number): Chart {
@@ -368,12 +437,20 @@ export interface AxisSpec {
   distribution: Distribution | null;
 }
 
+/** What the parallel coordinates know of where they are drawn. */
+export interface ParallelLayout {
+  /** The chart's width in pixels, which bounds the room the objective's name takes. */
+  width?: number;
+  /** An axis name's width in pixels ({@link measureAxisName} in a browser); an estimate by characters without it. */
+  textWidth?: (text: string) => number;
+}
+
 /**
  * Parallel coordinates, one axis per parameter and one for the objective. Its lines come from
  * the filter without brushed ranges, so brushing shows what is left in colour and the rest
  * greyed, while every other plot and the table drop the rest.
  */
-export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: string): { option: Option; marks: number; objectiveScale: ValueScale } {
+export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: string, layout: ParallelLayout = {}): { option: Option; marks: number; objectiveScale: ValueScale } {
   const data: (number | null)[][] = [];
   const objectiveScale = valueScale(points.values);
   points.numbers.forEach((_, i) => {
@@ -388,14 +465,29 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
   });
   // The objective's axis, the last, names itself whole: ECharts cut a name to the space between two
   // axes, and "value (minimize)" read "valu…" beside a dozen parameters. Its name starts at the
-  // axis and runs into the margin on the right, which is made wide enough for it.
-  const objectiveNamePx = Math.ceil(objectiveName.length * OBJECTIVE_NAME_PX_PER_CHAR);
+  // axis and runs into the margin on the right, which is made wide enough for it, up to a share of
+  // the chart: a 100-character name squeezed the plot to nothing. A longer one ends in "…", with
+  // the whole name in its tooltip.
+  // Plus 1: ECharts cuts a name that does not fit in 1 px less than the width it is given.
+  const nameWidth = Math.ceil((layout.textWidth ?? estimateAxisNameWidth)(objectiveName)) + 1;
+  const widest = layout.width !== undefined && layout.width > 0 ? Math.max(OBJECTIVE_NAME_FLOOR_PX, Math.floor(layout.width * OBJECTIVE_NAME_SHARE)) : OBJECTIVE_NAME_MAX_PX;
+  const right = Math.max(80, Math.min(nameWidth + 8, widest));
+  const nameRoom = right - 8;
+  const cut = nameWidth > nameRoom;
   const parallelAxis = axes.map((axis, dim) => {
     const d = axis.distribution;
     const base =
       axis.id === "value"
-        ? { id: axis.id, dim, name: objectiveName, nameTextStyle: { fontSize: 11, align: "left" }, nameTruncate: { maxWidth: objectiveNamePx } }
-        : { id: axis.id, dim, name: axis.name, nameTextStyle: { fontSize: 11 } };
+        ? {
+            id: axis.id,
+            dim,
+            name: objectiveName,
+            nameTextStyle: { fontSize: AXIS_NAME_FONT_PX, align: "left" },
+            nameTruncate: { maxWidth: nameRoom, ellipsis: "…" },
+            // ECharts' tooltip of an axis name holds the whole name, in lines that fit the chart.
+            ...(cut ? { tooltip: { show: true, formatter: () => wrapText(objectiveName, Math.max(120, (layout.width ?? 2 * OBJECTIVE_NAME_MAX_PX) - 40), layout.textWidth ?? estimateAxisNameWidth) } } : {}),
+          }
+        : { id: axis.id, dim, name: axis.name, nameTextStyle: { fontSize: AXIS_NAME_FONT_PX } };
     if (d?.type === "categorical") return { ...base, type: "category", data: d.choices.map((c) => String(c)) };
     if (d) return { ...base, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, axisLabel: NUMBER_LABELS };
     return { ...base, type: "value", ...objectiveScale.axis };
@@ -404,7 +496,7 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
     marks: data.length,
     objectiveScale,
     option: {
-      parallel: { left: 60, right: Math.max(80, objectiveNamePx + 8), top: 40, bottom: 30 },
+      parallel: { left: 60, right, top: 40, bottom: 30 },
       parallelAxis,
       series: [
         {

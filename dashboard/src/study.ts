@@ -42,6 +42,7 @@ import {
   disposeCharts,
   draw,
   historyOption,
+  measureAxisName,
   parallelOption,
   paretoOption,
   sliceOption,
@@ -773,10 +774,11 @@ export class StudyPage {
     this.parallelAxes = axes;
     // Which parameters have an axis, left to right (read by the browser tests, as data-marks is).
     panel.plot.dataset.axes = JSON.stringify(axes.filter((axis) => axis.id !== "value").map((axis) => axis.name));
-    const { option, marks, objectiveScale } = parallelOption(this.parallelPoints!, axes, this.objectiveName);
-    this.parallelObjectiveScale = objectiveScale;
     const spanned = panel.section.classList.contains("span-row");
     const spans = panel.section.classList.toggle("span-row", parallelNeedsRow(axes, panel.section.parentElement));
+    // Read once the card has its width: the objective's name takes at most a share of it.
+    const { option, marks, objectiveScale } = parallelOption(this.parallelPoints!, axes, this.objectiveName, { width: panel.plot.clientWidth, textWidth: measureAxisName });
+    this.parallelObjectiveScale = objectiveScale;
     const chart = draw(panel.plot, option, marks);
     if (spans !== spanned) chart.resize();
     this.parallelChart = chart;
