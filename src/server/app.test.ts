@@ -137,6 +137,25 @@ describe("HTTP API: studies", () => {
     }
   });
 
+  it("lists the other studies when a study of several objectives is deleted while the listing reads it", async () => {
+    const storage = new MemoryStorage();
+    const { app } = newApp({ storage });
+    const two = await storage.createStudy("two", ["minimize", "minimize"]);
+    const trial = await storage.createTrial(two.id, { state: "running" });
+    await storage.updateTrial(trial.id, { state: "complete", values: [1, 2] });
+    await storage.createStudy("one", ["minimize"]);
+    const listStudies = storage.listStudies.bind(storage);
+    // Another client deletes it between the listing's read of the studies and of its trials.
+    storage.listStudies = async () => {
+      const listed = await listStudies();
+      await storage.deleteStudy("two");
+      return listed;
+    };
+    const listed = await call(app, "GET", "/studies");
+    expect(listed.status).toBe(200);
+    expect(listed.json.studies.map((s: { name: string }) => s.name)).toEqual(["one"]);
+  });
+
   it("shows the sampler and pruner a library-made study recorded, not the auto and none it falls back to", async () => {
     const { app, storage } = newApp();
     await createStudy({ name: "lib", storage, sampler: new RandomSampler({ seed: 1 }), pruner: new MedianPruner() });

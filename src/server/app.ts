@@ -708,10 +708,16 @@ export function createServerApp(options: ServerAppOptions): Hono {
             // Several objectives have no best value: the size of the Pareto front says what the study
             // found, as \`sextant studies\` prints it (the dashboard showed "—", as for no results).
             if (s.directions.length < 2 || s.trialCounts.complete === 0) return listed;
-            return { ...listed, paretoFrontSize: await frontSizes.size(s) };
+            try {
+              return { ...listed, paretoFrontSize: await frontSizes.size(s) };
+            } catch (error) {
+              // Deleted by another client since the listing read it: the listing answered 500.
+              if ((await storage.getStudy(s.name))?.id !== s.id) return null;
+              throw error;
+            }
           }),
         );
-        return { studies };
+        return { studies: studies.filter((s) => s !== null) };
       },
     }),
     route({
