@@ -1,6 +1,6 @@
 /**
  * The `sextant` command line: `tune`, `create`, `worker`, `serve`, `dashboard`, `report`, `studies`, `trials`,
- * `best`, `export`, `copy`, `import`, `delete`, `priors`, `online`,
+ * `best`, `export`, `copy`, `import`, `delete`, `fail-trial`, `priors`, `online`,
  * and the listings `samplers`, `pruners`, `schedulers` and `problems`.
  * `bin/sextant.js` calls {@link main}.
  */
@@ -24,6 +24,8 @@ import type { BenchRunFlags, BenchTuneFlags } from "./bench.js";
 import type { ServeFlags } from "./serve.js";
 import type { TuneFlags } from "./tune.js";
 import type { CreateFlags, WorkerFlags } from "./worker.js";
+import type { FailTrialFlags } from "./fail-trial.js";
+import { FAILED_BY_HAND_REASON } from "../study/index.js";
 import { packageVersion } from "../version.js";
 
 /** A parser for a numeric flag: `accepts` judges the number; the error names the flag and says what it must be. */
@@ -138,6 +140,13 @@ async function warnOfFlagsAfterCommand(command: Command, argv: readonly string[]
   if (warning !== null) io.err(warning);
 }
 
+/** A trial number argument (repeatable), checked as a numeric flag is. */
+function trialNumbers(text: string, previous: number[] | undefined): number[] {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`a trial number must be a whole number ≥ 0, got "${text}"`);
+  return [...(previous ?? []), n];
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
@@ -186,7 +195,8 @@ Run "sextant help <command>" for a command's flags and examples.
 Exit codes:
   0      success
   1      a failure while running: no such study, storage trouble, a file that cannot be
-         written, a refused deletion, every trial of a tune or worker failed, failed bench runs
+         written, a refused deletion, a trial fail-trial left as it was (not running),
+         every trial of a tune or worker failed, failed bench runs
   2      a usage error: unknown command or option, a missing or bad argument or option value,
          conflicting flags, a bad config file or SEXTANT_STORAGE
   128+N  tune, worker and bench run stopped by signal N (130 for Ctrl-C, 143 for SIGTERM)`,
@@ -729,6 +739,39 @@ Examples:
     )
     .action(async (study: string, flags: { storage?: string; json?: boolean; yes?: boolean }) => {
       result.code = await (await import("./inspect.js")).deleteCommand(study, flags, io);
+    });
+
+  program
+    .command("fail-trial")
+    .description("fail running trials whose process is gone (no reaper fails them), and optionally queue their parameters again")
+    .argument("<study>", "study name")
+    .argument("<number...>", "the numbers of the trials to fail (sextant trials STUDY --state running lists them)", trialNumbers)
+    .option("--storage <url>", STORAGE_HELP_WITHOUT_MEMORY, storageFlag)
+    .option("--requeue", "queue each failed trial's parameters again, as a retry (systemAttrs.retryOf, retryCount)")
+    .option("--reason <text>", `the failReason to record (default "${FAILED_BY_HAND_REASON}")`)
+    .option("--json", "print JSON: the outcome of each trial")
+    .addHelpText(
+      "after",
+      `
+A trial run with heartbeats (the default for sextant worker, tune and optimize) is
+failed and queued again by the reapers once its process goes silent. One run with
+heartbeat: false is never reaped: when its process dies on another machine, it stays
+running until failed here. Each trial is failed by compare-and-set from running: a
+trial that finishes meanwhile is left as it is, and so is one that is not running
+(both said on stderr). If the process was alive after all, it warns when it tells.
+--requeue queues the same parameters again (whatever --max-retries allows: asking by
+hand is the decision), and the next worker or ask runs them.
+
+Exit code 0 when every trial named was failed, 1 when any was not.
+
+Examples:
+  $ sextant trials fleet --state running
+  $ sextant fail-trial fleet 7
+  $ sextant fail-trial fleet 7 9 12 --requeue --storage postgres://tuner@db:5432/sextant
+  $ sextant fail-trial fleet 7 --requeue --reason "node lost in the power cut" --json`,
+    )
+    .action(async (study: string, numbers: number[], flags: FailTrialFlags) => {
+      result.code = await (await import("./fail-trial.js")).failTrialCommand(study, numbers, flags, io);
     });
 
   serverCommand(

@@ -5,10 +5,10 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import type { JsonValue } from "../space/index.js";
-import { MemoryStorage, type Storage } from "../storage/index.js";
+import { MemoryStorage, type Storage, TrialNotRunningError } from "../storage/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { HeartbeatThread, RunningTrialSlots, ownersGraceMs, resolveHeartbeat, silentTrials } from "./heartbeat.js";
-import { CLIENT_BEATS_ATTR, type ReapResult, type Study, type Trial, createStudy } from "./index.js";
+import { CLIENT_BEATS_ATTR, FAILED_BY_HAND_REASON, type ReapResult, type Study, type Trial, TrialNumberNotFoundError, createStudy } from "./index.js";
 
 /** Waits until at least `ms` have passed; slower machines only wait longer, which these tests allow. */
 async function waitPast(ms: number): Promise<void> {
@@ -455,12 +455,71 @@ describe("optimize with heartbeat: false on a shared storage", () => {
     await worker.refresh();
     expect(worker.trials.map((t) => [t.state, t.systemAttrs.heartbeat])).toEqual([["running", false]]);
     // What the docs tell a user whose process was lost: fail it by hand, and queue it again.
-    const failed = await worker.tell(await worker.resumeTrial(0), { state: "failed", reason: "its process was lost" });
-    expect((await worker.queueRetry(failed))?.systemAttrs).toMatchObject({ retryOf: 0, retryCount: 1 });
+    const failed = await worker.failRunningTrial(0, { reason: "its process was lost", requeue: true });
+    expect(failed).toMatchObject({ outcome: "failed", trial: { state: "failed", systemAttrs: { failReason: "its process was lost" } } });
+    expect(failed.outcome === "failed" && failed.retry?.systemAttrs).toMatchObject({ retryOf: 0, retryCount: 1 });
     release();
     await quietCall;
     expect(warnings.some((m) => m.includes("trial 0") && m.includes("failed"))).toBe(true);
     await worker.close();
     await quiet.close();
   }, 20_000);
+});
+
+describe("Study.failRunningTrial", () => {
+  it("fails a running trial and, asked to, queues its parameters again as the next retry of its chain, past maxRetries", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+    // Already retried maxRetries (3) times: a reaper would not queue it again; asking by hand does.
+    const lost = await storage.createTrial(study.id, {
+      state: "running",
+      params: { x: 0.25 },
+      distributions: { x: { type: "float", low: 0, high: 1 } },
+      systemAttrs: { heartbeat: false, retryOf: 7, retryCount: 3, fixedParams: { x: 0.25 } },
+    });
+    const other = await storage.createTrial(study.id, { state: "running", params: { x: 0.5 }, distributions: { x: { type: "float", low: 0, high: 1 } } });
+    const result = await study.failRunningTrial(lost.number, { requeue: true });
+    expect(result).toMatchObject({ outcome: "failed", trial: { number: lost.number, state: "failed", values: null, systemAttrs: { failReason: FAILED_BY_HAND_REASON } } });
+    const retry = result.outcome === "failed" ? result.retry : null;
+    expect(retry).toMatchObject({ state: "waiting", systemAttrs: { retryOf: lost.number, retryCount: 4, fixedParams: { x: 0.25 } } });
+    // Without requeue, nothing is queued.
+    expect(await study.failRunningTrial(other.number, { reason: "node gone" })).toMatchObject({ outcome: "failed", retry: null, trial: { systemAttrs: { failReason: "node gone" } } });
+    expect((await storage.trialsSince(study.id, 0)).trials.map((t) => t.state)).toEqual(["failed", "failed", "waiting"]);
+    // The retry runs the same parameters.
+    await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { onlyQueuedTrials: true });
+    expect(study.trials[retry!.number]).toMatchObject({ state: "complete", params: { x: 0.25 }, values: [0.25] });
+  });
+
+  it("refuses a trial that is not running, naming its state, a number the study lacks, and a trial this object runs", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 1 });
+    await study.enqueueTrial({ x: 0.5 });
+    const own = await study.ask();
+    await expect(study.failRunningTrial(0)).rejects.toThrow(new TrialNotRunningError(0, "complete", 0).message);
+    await expect(study.failRunningTrial(5)).rejects.toBeInstanceOf(TrialNumberNotFoundError);
+    await expect(study.failRunningTrial(own.number)).rejects.toThrow(`trial ${own.number} is run by this study object`);
+    await expect(study.failRunningTrial(-1)).rejects.toThrow("a trial number is a whole number ≥ 0, got -1");
+    await expect(study.failRunningTrial(0, { requeu: true } as never)).rejects.toThrow(/failRunningTrial: .*requeu/);
+    await study.tell(own, 1);
+    expect(study.trials.map((t) => t.state)).toEqual(["complete", "complete"]);
+  });
+
+  it("leaves a trial that finishes between its read and the compare-and-set as it finished", async () => {
+    const path = join(scratch, `by-hand-race-${Date.now()}.db`);
+    const owner = SqliteStorage.open(path);
+    const byHand = SqliteStorage.open(path);
+    const study = await createStudy({ name: "race", storage: byHand, sampler: new RandomSampler({ seed: 1 }) });
+    const trial = await owner.createTrial(study.id, { state: "running", params: { x: 0.5 }, distributions: { x: { type: "float", low: 0, high: 1 } } });
+    const update = byHand.updateTrial.bind(byHand);
+    // The owner was alive after all: it tells its result just before the failing write.
+    byHand.updateTrial = async (id, patch) => {
+      await owner.updateTrial(trial.id, { state: "complete", values: [0.5] });
+      return update(id, patch);
+    };
+    const result = await study.failRunningTrial(trial.number, { requeue: true });
+    expect(result).toMatchObject({ outcome: "finished meanwhile", trial: { state: "complete", values: [0.5] } });
+    expect((await owner.trialsSince(study.id, 0)).trials.map((t) => [t.state, t.values])).toEqual([["complete", [0.5]]]);
+    await owner.close();
+    await byHand.close();
+  });
 });

@@ -21,9 +21,10 @@ export {
   ASK_PENDING_ATTR,
   CLIENT_BEATS_ATTR,
   REAPED_REASON_PREFIX,
+  FAILED_BY_HAND_REASON,
   TrialNumberNotFoundError,
 } from "./study.js";
-export type { ConstraintsFunction, NumberList, Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ReapResult, TellResult, TrialCallback } from "./study.js";
+export type { ConstraintsFunction, NumberList, Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ManualFailure, ReapResult, TellResult, TrialCallback } from "./study.js";
 export { HeartbeatThread, resolveHeartbeat, DEFAULT_HEARTBEAT_GRACE_SECONDS, DEFAULT_HEARTBEAT_INTERVAL_SECONDS, OWNER_HEARTBEAT_ATTR, ownersGraceMs, silentTrials } from "./heartbeat.js";
 export type { HeartbeatOptions, HeartbeatTiming } from "./heartbeat.js";
 export {

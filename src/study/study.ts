@@ -101,8 +101,7 @@ export interface OptimizeOptions {
    * `systemAttrs.heartbeat: false`, so no other process's reaper fails them either (as for an HTTP
    * client that never beats). Nothing then recovers such a trial if this process dies on another
    * machine (on the same machine, the next process to start finds its pid gone): fail it by hand
-   * with `study.tell(await study.resumeTrial(number), { state: "failed", reason })` and queue it
-   * again with {@link Study.queueRetry}. On a study made by `sextant create` or `tune`, a key left out
+   * and queue it again with {@link Study.failRunningTrial} (`sextant fail-trial STUDY NUMBER --requeue`). On a study made by `sextant create` or `tune`, a key left out
    * is the study's stored one, and a grace shorter than the study's or an interval over half of it
    * throws a RangeError, as `sextant worker` refuses them. Each trial records this heartbeat
    * (`systemAttrs.heartbeat`), and no reaper fails it sooner than its grace or twice its interval.
@@ -258,6 +257,19 @@ export interface ReapResult {
   /** Numbers of the queued retries, each with `systemAttrs.retryOf` naming the trial it repeats. */
   readonly retries: number[];
 }
+
+/**
+ * What {@link Study.failRunningTrial} did: `failed` with the stored failed trial and its queued
+ * copy (`retry`, null unless asked for), or `finished meanwhile` when the trial stopped running
+ * between the read and the compare-and-set (its owner was alive after all): `trial` is then
+ * what is stored, left as it is.
+ */
+export type ManualFailure =
+  | { readonly outcome: "failed"; readonly trial: FrozenTrial; readonly retry: FrozenTrial | null }
+  | { readonly outcome: "finished meanwhile"; readonly trial: FrozenTrial };
+
+/** The reason {@link Study.failRunningTrial} records when given none. */
+export const FAILED_BY_HAND_REASON = "failed by hand: its process was lost";
 
 export interface CreateStudyOptions {
   /** The study's name (default: a generated one). */
@@ -2357,6 +2369,56 @@ export class Study implements TrialHost {
       if (retry) retries.push(retry.number);
     }
     return { reaped, retries, graceSeconds: graces };
+  }
+
+  /**
+   * Fails, by hand, a running trial whose process is gone but that no reaper will fail: one run
+   * with `heartbeat: false`, or whose owner is silent for less than its grace and known dead. The
+   * write is a compare-and-set from `running`, as a reaper's is: a trial that finishes meanwhile is
+   * left as it is (outcome `finished meanwhile`), and its owner, if alive after all, finds its
+   * trial failed and warns when it tells. With `requeue`, its parameters are queued again as the
+   * reaper queues them ({@link queueRetry}: `retryOf`, `retryCount` one more, a population's
+   * segment kept), whatever `maxRetries` would say: asking by hand is the decision. `sextant
+   * fail-trial` is this method.
+   *
+   * Throws {@link TrialNumberNotFoundError} for a number the study does not have,
+   * {@link TrialNotRunningError} for a trial that is not running (its state in the message), and
+   * an Error for a trial this study object runs itself (tell it instead).
+   *
+   * @example
+   * const result = await study.failRunningTrial(7, { reason: "its node was lost", requeue: true });
+   * if (result.outcome === "failed") console.log(`queued again as trial ${result.retry?.number}`);
+   */
+  async failRunningTrial(number: number, options: { reason?: string; requeue?: boolean } = {}): Promise<ManualFailure> {
+    const unknown = options !== null && typeof options === "object" ? unknownKeysMessage(options, ["reason", "requeue"]) : "options must be an object";
+    if (unknown !== null) throw new TypeError(`failRunningTrial: ${unknown}`);
+    if (!Number.isSafeInteger(number) || number < 0) throw new RangeError(`failRunningTrial: a trial number is a whole number ≥ 0, got ${String(number)}`);
+    if (options.reason !== undefined && typeof options.reason !== "string") throw new TypeError(`failRunningTrial: reason must be a string, got ${shownValue(options.reason)}`);
+    if (this.activeTrials.has(number)) {
+      throw new Error(`trial ${number} is run by this study object: finish it with study.tell(trial, { state: "failed" }) instead`);
+    }
+    await this.refresh();
+    const record = this.trialCache[number];
+    if (!record || record.id < 0) throw new TrialNumberNotFoundError(this.name, number);
+    if (record.state !== "running") throw new TrialNotRunningError(record.id, record.state, record.number);
+    let failed: FrozenTrial;
+    try {
+      failed = await this.storage.updateTrial(record.id, {
+        state: "failed",
+        values: null,
+        systemAttrs: { failReason: options.reason ?? FAILED_BY_HAND_REASON },
+      });
+    } catch (error) {
+      if (!(error instanceof TrialNotRunningError)) throw error;
+      const stored = await this.storage.getTrial(record.id);
+      if (!stored) throw error;
+      this.absorb(stored);
+      return { outcome: "finished meanwhile", trial: stored };
+    }
+    this.absorb(failed);
+    const retry = options.requeue === true ? await this.queueAgain(failed, retryCountOf(failed) + 1) : null;
+    if (retry) this.absorb(retry);
+    return { outcome: "failed", trial: failed, retry };
   }
 
   /**

@@ -1,0 +1,141 @@
+/**
+ * `sextant fail-trial` on SQLite and PostgreSQL: a trial left running by a killed process that ran
+ * with `heartbeat: false` (no reaper fails it) is failed by hand, queued again with --requeue and
+ * then run; trials that are not running, or not there, are refused trial by trial. Runs
+ * bin/sextant.js against dist/ (`npm run build` first).
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from "vitest";
+import { RandomSampler, createStudy, loadStudy } from "../src/index.js";
+import { openStorage } from "../src/storage/index.js";
+import { FIXTURES, sextant, tempDir } from "./fixtures/cli-run.js";
+import { type ScratchDatabase, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
+
+const skipPostgres = await postgresUnavailable();
+let database: ScratchDatabase | undefined;
+let schemaCounter = 0;
+beforeAll(async () => {
+  if (skipPostgres === null) database = await createScratchDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+/** Starts a process whose optimize (heartbeat: false) hangs in a trial, and kills it once the trial is stored; resolves to its number. */
+async function killedInTrial(url: string, study: string, cwd: string): Promise<number> {
+  const child = spawn(process.execPath, [join(FIXTURES, "unbeating-trial.mjs"), url, study], { cwd, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  const number = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const ready = /ready (\d+)/.exec(out);
+      if (ready) resolve(Number(ready[1]));
+    });
+    child.on("exit", (code) => reject(new Error(`the trial process ended (code ${code}) before its trial was stored: ${out}`)));
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+  return number;
+}
+
+const backends = [
+  { name: "sqlite", skip: null as string | null },
+  { name: "postgres", skip: skipPostgres },
+];
+
+describe.each(backends)("sextant fail-trial ($name)", ({ name, skip }) => {
+  let dir: string;
+  let cleanup: () => void;
+  let url: string;
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir("sextant-fail-trial-"));
+    url = name === "sqlite" ? `sqlite:${join(dir, "runs.db")}` : `${database?.url}?schema=fail${schemaCounter++}`;
+  });
+  afterEach(() => cleanup());
+  const run = (args: string[]) => sextant([...args, "--storage", url], { cwd: dir });
+
+  it.skipIf(skip !== null)("fails a trial left running by a lost process that ran without heartbeats, and --requeue runs its parameters again", async () => {
+    const lost = await killedInTrial(url, "lost", dir);
+    const storage = await openStorage(url);
+    try {
+      const study = await loadStudy({ name: "lost", storage, sampler: new RandomSampler({ seed: 2 }) });
+      const x = study.trials[lost]!.params.x as number;
+      expect(study.trials[lost]).toMatchObject({ state: "running", systemAttrs: { heartbeat: false } });
+      // No reaper fails it, however short its grace.
+      expect(await study.reapStaleTrials(0)).toEqual({ reaped: [], retries: [] });
+
+      const result = await run(["fail-trial", "lost", String(lost), "--requeue", "--reason", "node lost"]);
+      expect(result.stderr).toBe("");
+      expect(result.stdout).toBe(`trial ${lost} failed; queued again as trial ${lost + 1} (x=${Number(x.toPrecision(4))})\n`);
+      expect(result.code).toBe(0);
+      await study.refresh();
+      expect(study.trials.map((t) => [t.number, t.state])).toEqual([[lost, "failed"], [lost + 1, "waiting"]]);
+      expect(study.trials[lost]!.systemAttrs.failReason).toBe("node lost");
+      expect(study.trials[lost + 1]!.systemAttrs).toMatchObject({ retryOf: lost, retryCount: 1, fixedParams: { x } });
+
+      // The next run takes the queued parameters.
+      await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 1 });
+      expect(study.trials[lost + 1]).toMatchObject({ state: "complete", params: { x }, values: [x] });
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it.skipIf(skip !== null)("refuses, trial by trial, one that is not running or not there, fails the others, and exits 1", async () => {
+    const storage = await openStorage(url);
+    let studyId: number;
+    try {
+      const study = await createStudy({ name: "mixed", storage, sampler: new RandomSampler({ seed: 1 }) });
+      studyId = study.id;
+      await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 1 }); // trial 0, complete
+      await study.enqueueTrial({ x: 0.5 }); // trial 1, waiting
+      for (let i = 0; i < 2; i++) await storage.createTrial(study.id, { state: "running", systemAttrs: { heartbeat: false } }); // 2, 3
+    } finally {
+      await storage.close();
+    }
+    const text = await run(["fail-trial", "mixed", "0", "2", "1", "9", "2"]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toBe("trial 2 failed\n");
+    expect(text.stderr.split("\n")).toEqual([
+      "sextant: trial 0 is complete, not running: left as it is (only a running trial can be failed)",
+      "sextant: trial 1 is waiting, not running: left as it is (only a running trial can be failed)",
+      'sextant: study "mixed" has no trial number 9; sextant trials mixed --state running lists its running trials',
+      "",
+    ]);
+    const json = await run(["fail-trial", "mixed", "3", "2", "--json"]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({
+      study: "mixed",
+      trials: [
+        { number: 3, outcome: "failed", retry: null },
+        { number: 2, outcome: "not running", state: "failed" },
+      ],
+    });
+    const after = await openStorage(url);
+    try {
+      expect((await after.trialsSince(studyId, 0)).trials.map((t) => [t.number, t.state])).toEqual([
+        [0, "complete"],
+        [1, "waiting"],
+        [2, "failed"],
+        [3, "failed"],
+      ]);
+    } finally {
+      await after.close();
+    }
+  });
+});
+
+describe("sextant fail-trial arguments", () => {
+  it("refuses a trial number that is not a whole number ≥ 0 as a usage error, touching nothing", async () => {
+    const { dir, cleanup } = tempDir("sextant-fail-trial-");
+    try {
+      const result = await sextant(["fail-trial", "any", "1", "-2", "--storage", `sqlite:${join(dir, "runs.db")}`], { cwd: dir });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/a trial number must be a whole number ≥ 0, got "-2"/);
+    } finally {
+      cleanup();
+    }
+  });
+});
