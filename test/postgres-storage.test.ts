@@ -543,6 +543,84 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       }
     });
 
+    it("keeps each of two overlapping optimize calls on one study object to the trials it started ahead: the other neither runs nor gives them back", async () => {
+      // a stops at its own nTrials or timeout, with one lane or the pipelined lanes, and beats as b does or not (a trial records
+      // its call's heartbeat: one that beats otherwise was never taken, but was given back).
+      const otherBeat = { heartbeat: { intervalSeconds: 1, graceSeconds: 60 } };
+      for (const [stopA, lanes, beatA] of [
+        [{ nTrials: 4 }, { concurrency: 1 }, {}],
+        [{ timeoutSeconds: 0.3 }, {}, {}],
+        [{ nTrials: 4 }, { concurrency: 1 }, otherBeat],
+        [{ timeoutSeconds: 0.3 }, {}, otherBeat],
+      ] as const) {
+        {
+          const study = await createStudy({ name: "overlap", storage: freshSchemaUrl(), direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
+          const storage = study.storage as PostgresStorage;
+          try {
+            /** Trial number → the number of the trial whose finishing write last started it ahead (a trial given back may be started again). */
+            const startedAheadBy = new Map<number, number>();
+            const numberOf = new Map<number, number>();
+            /** The trials given back, each with the trial whose finish had started it. */
+            const given: Array<{ number: number; startedBy: number }> = [];
+            const finishAndStartNext = storage.finishAndStartNext.bind(storage);
+            storage.finishAndStartNext = async (...args) => {
+              const result = await finishAndStartNext(...args);
+              const finished = await storage.getTrial(args[0]);
+              startedAheadBy.set(result.started.trial.number, finished!.number);
+              numberOf.set(result.started.trial.id, result.started.trial.number);
+              return result;
+            };
+            const releaseTrial = storage.releaseTrial.bind(storage);
+            storage.releaseTrial = async (id) => {
+              const number = numberOf.get(id)!;
+              given.push({ number, startedBy: startedAheadBy.get(number)! });
+              return releaseTrial(id);
+            };
+            const ranBy = new Map<number, string[]>();
+            const signal = () => {
+              let resolve: () => void = () => undefined;
+              const promise = new Promise<void>((r) => (resolve = r));
+              return { promise, resolve };
+            };
+            const bHoldsOneAhead = signal();
+            const aEnded = signal();
+            const objective = (call: "a" | "b" | "c") => async (trial: { number: number; suggestFloat(name: string, low: number, high: number): number }) => {
+              ranBy.set(trial.number, [...(ranBy.get(trial.number) ?? []), call]);
+              if (call === "a") await bHoldsOneAhead.promise;
+              return trial.suggestFloat("x", 0, 1);
+            };
+            let bFinished = 0;
+            // b's third finish has started its next trial ahead; b's callback then waits, holding it, until a has stopped.
+            const waitForA = async () => {
+              if (++bFinished !== 3) return;
+              bHoldsOneAhead.resolve();
+              await aEnded.promise;
+            };
+            const b = study.optimize(objective("b"), { nTrials: 12, ...lanes, callbacks: [waitForA] });
+            const a = study.optimize(objective("a"), { ...stopA, ...lanes, ...beatA }).finally(aEnded.resolve);
+            await Promise.all([a, b]);
+            const how = JSON.stringify({ stopA, lanes, beatA });
+            const { trials } = await storage.trialsSince(study.id, 0);
+            // Every trial is complete, except those a gave back when its time was up that b's last asks did not take: they wait for the next run.
+            const waiting = trials.filter((t) => t.state !== "complete");
+            expect(waiting.map((t) => [t.number, t.state, given.some((g) => g.number === t.number)]), how).toEqual(waiting.map((t) => [t.number, "waiting", true]));
+            await study.optimize(objective("c"), { nTrials: waiting.length, concurrency: 1 });
+            const after = (await storage.trialsSince(study.id, 0)).trials;
+            expect(after.map((t) => [t.number, t.state]), how).toEqual(trials.map((t) => [t.number, "complete"]));
+            // Each trial ran once; one started ahead by a call's finish ran in that call, unless that call gave it back.
+            for (const t of after) expect(ranBy.get(t.number), `${how} trial ${t.number}`).toHaveLength(1);
+            for (const [number, by] of startedAheadBy) {
+              if (!given.some((g) => g.number === number)) expect(ranBy.get(number), `${how} trial ${number}, started by ${by}`).toEqual(ranBy.get(by));
+            }
+            // b stopped at nTrials, with nothing ahead to give back; a gave back only what it started ahead itself.
+            for (const { number, startedBy } of given) expect(ranBy.get(startedBy), `${how} trial ${number} given back`).toEqual(["a"]);
+          } finally {
+            await study.close();
+          }
+        }
+      }
+    });
+
     it("sends the finish-and-start writes that wait at the same moment in one statement, finishes before starts", async () => {
       const storage = await PostgresStorage.open(freshSchemaUrl());
       try {

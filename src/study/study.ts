@@ -216,10 +216,15 @@ export function studyHeartbeatGraceSeconds(systemAttrs: Readonly<Record<string, 
  */
 type OwnerHeartbeat = ReturnType<typeof ownerHeartbeatRecord> | false | null;
 
-/** Whether two trials record the same owner's heartbeat. */
-function sameOwnerHeartbeat(a: OwnerHeartbeat, b: OwnerHeartbeat): boolean {
-  if (!a || !b) return a === b;
-  return a.intervalSeconds === b.intervalSeconds && a.graceSeconds === b.graceSeconds;
+/**
+ * One {@link Study.optimize} call, as the owner of the trials it starts ahead: the heartbeat they
+ * record, and the identity that keeps them its own. Two overlapping calls on one study object
+ * each run and give back only their own: one that stopped gave back the other's (to the queue,
+ * where any worker took it) and one that asked took the other's, which that call's heartbeat
+ * thread went on beating for and its budget had counted.
+ */
+interface OptimizeRun {
+  readonly owner: OwnerHeartbeat;
 }
 
 /**
@@ -798,14 +803,14 @@ export class Study implements TrialHost {
   private readonly activeTrials = new Map<number, Trial>();
   /** Every trial object this study handed out, so `tell` refuses another study's (its id would finish a trial of that study). */
   private readonly ownTrials = new WeakSet<Trial>();
-  /** Trials `optimize` started in the same write that finished the previous one, not yet handed out by {@link ask}. */
+  /** Trials `optimize` started in the same write that finished the previous one, not yet handed out by an ask. */
   private readonly prefetched: FrozenTrial[] = [];
   /**
-   * By trial id: the owner's heartbeat each trial in {@link prefetched} recorded when it started.
-   * Only an ask that beats the same way takes it: another optimize call of this object may beat at
-   * another interval, and a trial it took would record a grace its beats do not keep.
+   * By trial id: the optimize call that started each trial in {@link prefetched}. Only that call's
+   * asks take it, and only that call gives it back when it stops (see {@link OptimizeRun}); an
+   * ask() of the caller's own takes none (it would record the call's heartbeat, not its own).
    */
-  private readonly prefetchedOwner = new Map<number, OwnerHeartbeat>();
+  private readonly prefetchedBy = new Map<number, OptimizeRun>();
   private lastBackgroundRefresh = 0;
   /**
    * Set while an `optimize` runs whose sampler and pruner use no history: starting a trial then
@@ -1263,8 +1268,9 @@ export class Study implements TrialHost {
    * {@link ask} without its heartbeat: optimize beats for its own trials.
    *
    * @param owner what the trial records as its owner's heartbeat (an optimize call's own).
+   * @param run the optimize call asking, whose trials started ahead are taken first; none for ask().
    */
-  private async askTrial(fixedDistributions: Record<string, Distribution>, owner: OwnerHeartbeat = this.askedTrialsHeartbeat()): Promise<Trial> {
+  private async askTrial(fixedDistributions: Record<string, Distribution>, owner: OwnerHeartbeat = this.askedTrialsHeartbeat(), run: OptimizeRun | null = null): Promise<Trial> {
     // Checked before a trial exists: a bad distribution here is the caller's, not a failed trial's.
     checkFixedDistributions(fixedDistributions);
     // No await before the storage call on the ordinary path: optimize's pipelined lanes keep to
@@ -1282,7 +1288,7 @@ export class Study implements TrialHost {
       return this.startTrial(claimed, fixedDistributions, "claimed", owner);
     }
     // A sampler that may run dry must be asked before a trial is created, which the one-trip path cannot do.
-    const prefetched = this.takePrefetched(owner);
+    const prefetched = run ? this.takePrefetched(run) : undefined;
     if (prefetched) return this.startTrial(prefetched, fixedDistributions, "read with the study's changes", owner);
     if (this.storage.startNextTrial && !this.sampler.isExhausted) {
       const since = this.skipChangesOnAsk ? null : this.seq;
@@ -1300,13 +1306,20 @@ export class Study implements TrialHost {
     return turn;
   }
 
-  /** A trial started ahead whose recorded heartbeat is `owner`'s, taken out of {@link prefetched}; undefined if none is. */
-  private takePrefetched(owner: OwnerHeartbeat): FrozenTrial | undefined {
-    const index = this.prefetched.findIndex((trial) => this.prefetchedOwner.has(trial.id) && sameOwnerHeartbeat(this.prefetchedOwner.get(trial.id)!, owner));
+  /** A trial `run` started ahead, taken out of {@link prefetched}; undefined if none is. */
+  private takePrefetched(run: OptimizeRun): FrozenTrial | undefined {
+    const index = this.prefetched.findIndex((trial) => this.prefetchedBy.get(trial.id) === run);
     if (index < 0) return undefined;
     const [trial] = this.prefetched.splice(index, 1);
-    this.prefetchedOwner.delete(trial!.id);
+    this.prefetchedBy.delete(trial!.id);
     return trial;
+  }
+
+  /** How many trials `run` has started ahead and not yet taken. */
+  private prefetchedCount(run: OptimizeRun): number {
+    let count = 0;
+    for (const trial of this.prefetched) if (this.prefetchedBy.get(trial.id) === run) count++;
+    return count;
   }
 
   /** {@link ask}'s path without a one-trip start: a queued trial if any, else a new one while the sampler has points. */
@@ -1564,23 +1577,22 @@ export class Study implements TrialHost {
     // Refused before the trial is touched: a misspelt { constraint: [5] } stored an infeasible trial as feasible.
     const unknown = options !== null && typeof options === "object" ? unknownKeysMessage(options, ["constraints", "finishedElsewhere"]) : "options must be an object";
     if (unknown !== null) throw new TypeError(`tell: ${unknown}`);
-    const frozen = await this.finish(trialOrNumber, result, options, false);
+    const frozen = await this.finish(trialOrNumber, result, options, null);
     // A segment's end is its member's ready point (see optimize).
     if (this.scheduler) await this.queueNextSegment(frozen);
     return frozen;
   }
 
   /**
-   * {@link tell}, and with `startNext` (the caller will ask again) the next trial is started in
-   * the same storage write where the storage can, recording `owner` as its heartbeat, and kept for
-   * the next ask that beats the same way.
+   * {@link tell}, and with `startNextFor` (an optimize call that will ask again) the next trial is
+   * started in the same storage write where the storage can, recording that call's heartbeat, and
+   * kept for that call's next ask.
    */
   private async finish(
     trialOrNumber: Trial | number,
     result: TellResult,
     options: { constraints?: NumberList; finishedElsewhere?: "warn" | "throw" },
-    startNext: boolean,
-    owner: OwnerHeartbeat = null,
+    startNextFor: OptimizeRun | null,
   ): Promise<FrozenTrial> {
     const trial = typeof trialOrNumber === "number" ? this.activeTrials.get(trialOrNumber) ?? this.failedOnSuggestByNumber.get(trialOrNumber) : trialOrNumber;
     if (!trial) {
@@ -1602,7 +1614,7 @@ export class Study implements TrialHost {
     // Counted by stop conditions until its finished version is read back (see stopConditionMet).
     this.finishing.add(trial.number);
     try {
-      return await this.finishTold(trial, outcome, options, startNext, owner);
+      return await this.finishTold(trial, outcome, options, startNextFor);
     } finally {
       this.finishing.delete(trial.number);
       this.askedTrialBeatsStarted?.remove(trial.id);
@@ -1614,8 +1626,7 @@ export class Study implements TrialHost {
     trial: Trial,
     outcome: ReturnType<Study["withConstraints"]>,
     options: { constraints?: NumberList; finishedElsewhere?: "warn" | "throw" },
-    startNext: boolean,
-    owner: OwnerHeartbeat,
+    startNextFor: OptimizeRun | null,
   ): Promise<FrozenTrial> {
     this.flushPauseEnders.get(trial.id)?.();
     await this.flushes.get(trial.id);
@@ -1640,13 +1651,13 @@ export class Study implements TrialHost {
     }
     let frozen: FrozenTrial | null = null;
     try {
-      if (startNext && this.storage.finishAndStartNext && !this.sampler.isExhausted) {
+      if (startNextFor && this.storage.finishAndStartNext && !this.sampler.isExhausted) {
         const since = this.skipChangesOnAsk ? null : this.seq;
-        const { finished, started } = await this.storage.finishAndStartNext(trial.id, patch, this.workerAttrs(owner), since);
+        const { finished, started } = await this.storage.finishAndStartNext(trial.id, patch, this.workerAttrs(startNextFor.owner), since);
         if (started.changes) this.absorbChanges(started.changes);
         this.absorb(started.trial);
         this.prefetched.push(started.trial);
-        this.prefetchedOwner.set(started.trial.id, owner);
+        this.prefetchedBy.set(started.trial.id, startNextFor);
         frozen = finished;
       }
       // Not written yet, or the compare-and-set found the trial changed: the plain update says why.
@@ -1706,7 +1717,7 @@ export class Study implements TrialHost {
   failTrialThatCannotGoOn(trial: Trial, error: unknown): string {
     const reason = errorMessage(error);
     if (trial.finished || !this.ownTrials.has(trial) || this.failedOnSuggest.has(trial)) return reason;
-    const failing = this.finish(trial, { state: "failed", reason }, {}, false).then((stored) => {
+    const failing = this.finish(trial, { state: "failed", reason }, {}, null).then((stored) => {
       if (stored.state === "failed") this.rememberFailure(error, stored);
       return stored;
     });
@@ -2149,6 +2160,7 @@ export class Study implements TrialHost {
     // This call's trials record its heartbeat, not another call's on the same object nor the study's;
     // with heartbeats turned off on a shared storage, that none beats for them, so no reaper fails them.
     const owner: OwnerHeartbeat = timing ? ownerHeartbeatRecord(timing) : options.heartbeat === false && !isMemoryUrl(this.storage.url) ? false : null;
+    const run: OptimizeRun = { owner };
     /** Trials started ahead (finishAndStartNext) that beat before an ask takes them. */
     const beatingAhead = new Set<number>();
     const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
@@ -2158,14 +2170,14 @@ export class Study implements TrialHost {
     this.skipChangesOnAsk =
       this.sampler.usesHistory === false && this.pruner.usesHistory === false && options.stopAfter === undefined && !this.scheduler;
     let started = 0;
-    // Next trials being started by finishing writes still on their way: with those already
-    // started ahead (this.prefetched) they count against nTrials, so no loop creates one too many.
+    // Next trials being started by finishing writes still on their way: with those this call has
+    // already started ahead (prefetchedCount) they count against nTrials, so no loop creates one too many.
     let ahead = 0;
     let firstError: unknown;
     const shouldStartAnother = (): boolean =>
       !stopped() &&
       started < nTrials &&
-      (this.prefetched.length > 0 || started + ahead < nTrials) &&
+      (this.prefetchedCount(run) > 0 || started + ahead < nTrials) &&
       Date.now() < deadline &&
       !this.stopConditionMet(options.stopAfter);
     const pipeline =
@@ -2188,7 +2200,7 @@ export class Study implements TrialHost {
         let trial: Trial | null;
         this.asksInFlight++;
         try {
-          trial = this.scheduler ? await this.askSegment({}, owner) : onlyQueuedTrials ? await this.askQueuedTrial(owner) : await this.askTrial({}, owner);
+          trial = this.scheduler ? await this.askSegment({}, owner) : onlyQueuedTrials ? await this.askQueuedTrial(owner) : await this.askTrial({}, owner, run);
         } catch (error) {
           if (error instanceof SamplerExhaustedError) {
             stoppedHere = true;
@@ -2221,20 +2233,20 @@ export class Study implements TrialHost {
           const goesOn =
             !onlyQueuedTrials &&
             !this.scheduler &&
-            started + ahead + this.prefetched.length < nTrials &&
+            started + ahead + this.prefetchedCount(run) < nTrials &&
             !stopped() &&
             Date.now() < deadline &&
             options.stopAfter === undefined;
           if (goesOn) ahead++;
           try {
-            frozen = await this.runTrial(trial, objective, goesOn, owner, pipeline);
+            frozen = await this.runTrial(trial, objective, goesOn ? run : null, pipeline);
           } finally {
             if (goesOn) ahead--;
           }
           // A trial started ahead with this one's finish beats from now on: callbacks may outlast the
           // grace before the next ask takes it, and other workers reaped it as abandoned.
           for (const next of this.prefetched) {
-            if (beats && !beatingAhead.has(next.id)) {
+            if (beats && this.prefetchedBy.get(next.id) === run && !beatingAhead.has(next.id)) {
               beats.add(next.id);
               beatingAhead.add(next.id);
             }
@@ -2271,7 +2283,7 @@ export class Study implements TrialHost {
         settled = count;
       }
     } finally {
-      await this.releasePrefetched().catch((error: unknown) => {
+      await this.releasePrefetched(run).catch((error: unknown) => {
         firstError ??= error;
       });
       await beats?.stop();
@@ -2488,7 +2500,8 @@ export class Study implements TrialHost {
     return this.trialCache.some((t) => t.state === "running" && !this.activeTrials.has(t.number) && silenceMeansGone(t));
   }
 
-  private async runTrial(trial: Trial, objective: Objective, startNext: boolean, owner: OwnerHeartbeat, pipeline: WritePipeline | null): Promise<FrozenTrial> {
+  /** Runs the objective on `trial` and tells its result; with `startNextFor`, the write starts that call's next trial ahead. */
+  private async runTrial(trial: Trial, objective: Objective, startNextFor: OptimizeRun | null, pipeline: WritePipeline | null): Promise<FrozenTrial> {
     let result: TellResult;
     try {
       result = pipeline ? await pipeline.serially(async () => pipeline.timeObjective(objective, trial)) : await objective(trial);
@@ -2498,12 +2511,12 @@ export class Study implements TrialHost {
         // A search space the code cannot define (log with step, low above high, a misspelt option)
         // fails every trial the same way: stop the run with it, as Optuna does, instead of storing
         // failed trials without a word until the budget (or, with none, forever).
-        await (pipeline ? pipeline.timeWrite(() => this.finish(trial, result, {}, false)) : this.finish(trial, result, {}, false));
+        await (pipeline ? pipeline.timeWrite(() => this.finish(trial, result, {}, null)) : this.finish(trial, result, {}, null));
         throw error;
       }
     }
     const record = (told: TellResult): Promise<FrozenTrial> =>
-      pipeline ? pipeline.timeWrite(() => this.finish(trial, told, {}, startNext, owner)) : this.finish(trial, told, {}, startNext, owner);
+      pipeline ? pipeline.timeWrite(() => this.finish(trial, told, {}, startNextFor)) : this.finish(trial, told, {}, startNextFor);
     try {
       return await record(result);
     } catch (error) {
@@ -2514,10 +2527,9 @@ export class Study implements TrialHost {
     }
   }
 
-  /** Gives back the trials started ahead for asks that never came, so the next worker runs them. */
-  private async releasePrefetched(): Promise<void> {
-    for (let trial = this.prefetched.shift(); trial; trial = this.prefetched.shift()) {
-      this.prefetchedOwner.delete(trial.id);
+  /** Gives back the trials `run` started ahead for asks that never came, so the next worker runs them. */
+  private async releasePrefetched(run: OptimizeRun): Promise<void> {
+    for (let trial = this.takePrefetched(run); trial; trial = this.takePrefetched(run)) {
       if (await this.storage.releaseTrial?.(trial.id)) continue;
       // Not released (a storage without releaseTrial, or it changed meanwhile): it ran no code.
       await this.storage.updateTrial(trial.id, { state: "failed", systemAttrs: { failReason: "started ahead for a run that stopped" } }).catch(() => undefined);
