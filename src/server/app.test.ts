@@ -35,6 +35,17 @@ function countTrialsRead(storage: Storage): { trials: number } {
   return reads;
 }
 
+/** Registers a sampler for a test that suggests each parameter as `suggest` says, with a seeded random sampler at hand. */
+function registerTestSampler(name: string, description: string, suggest: (random: RandomSampler) => RandomSampler["sampleIndependent"]): void {
+  const sampleIndependent = suggest(new RandomSampler({ seed: 1 }));
+  registerSampler({
+    name,
+    description,
+    options: RANDOM_OPTIONS,
+    create: () => ({ name, inferRelativeSpace: () => ({}), sampleRelative: () => ({}), sampleIndependent }),
+  });
+}
+
 function expectShape<T extends z.ZodType>(schema: T, value: unknown): void {
   const parsed = schema.safeParse(value);
   expect(parsed.success ? "ok" : JSON.stringify(parsed.error.issues)).toBe("ok");
@@ -375,20 +386,9 @@ describe("HTTP API: trials", () => {
   });
 
   it("answers 500 with code sampler_failed once it has failed the trial whose sampler threw, so the client does not tell it again", async () => {
-    const random = new RandomSampler({ seed: 1 });
-    registerSampler({
-      name: "test-breaks-on-suggest",
-      description: "throws for a parameter named broken, proposes 7 for one named wild",
-      options: RANDOM_OPTIONS,
-      create: () => ({
-        name: "test-breaks-on-suggest",
-        inferRelativeSpace: () => ({}),
-        sampleRelative: () => ({}),
-        sampleIndependent: (snapshot, trial, name, distribution) => {
-          if (name === "broken") throw new Error("the model could not be fitted");
-          return name === "wild" ? 7 : random.sampleIndependent(snapshot, trial, name, distribution);
-        },
-      }),
+    registerTestSampler("test-breaks-on-suggest", "throws for a parameter named broken, proposes 7 for one named wild", (random) => (snapshot, trial, name, distribution) => {
+      if (name === "broken") throw new Error("the model could not be fitted");
+      return name === "wild" ? 7 : random.sampleIndependent(snapshot, trial, name, distribution);
     });
     const logged: string[] = [];
     const { app } = newApp({ logError: (message) => logged.push(message) });
@@ -1075,6 +1075,36 @@ describe("HTTP API: safety", () => {
     await call(patient, "POST", "/studies/s/trials");
     expect((await call(patient, "POST", "/studies/s/trials/2/heartbeat")).status).toBe(200);
     expect((await call(hasty, "GET", "/studies/s/trials/2")).json.trial.systemAttrs.heartbeat).toEqual({ graceSeconds: 60 });
+  });
+
+  it("counts the answer to a slow ask as its trial's first beat: the next ask reaped it before its client could beat once", async () => {
+    let blockMs = 0;
+    registerTestSampler("test-slow-ask", "blocks for blockMs on each suggestion, as a GP on a long history does", (random) => (snapshot, trial, name, distribution) => {
+      for (const until = Date.now() + blockMs; Date.now() < until; );
+      return random.sampleIndependent(snapshot, trial, name, distribution);
+    });
+    const storage = new MemoryStorage();
+    const recordHeartbeat = storage.recordHeartbeat.bind(storage);
+    const beaten: number[] = [];
+    storage.recordHeartbeat = (ids) => (beaten.push(...ids), recordHeartbeat(ids));
+    const { app } = newApp({ storage, heartbeatGraceSeconds: 0.3 });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "test-slow-ask" } });
+    // A quick ask pays no extra write.
+    const quick = await call(app, "POST", "/studies/s/trials", { heartbeat: true, space: { x: SPACE.x } });
+    expect([quick.status, beaten]).toEqual([201, []]);
+    await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] });
+    // Trial 1's ask takes longer than the grace; the client gets its number, and another client asks at once.
+    blockMs = 500;
+    const slow = await call(app, "POST", "/studies/s/trials", { heartbeat: true, space: { x: SPACE.x } });
+    blockMs = 0;
+    expect([slow.status, slow.json.trial.number]).toEqual([201, 1]);
+    expect((await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } })).status).toBe(201);
+    expect((await call(app, "GET", "/studies/s/trials/1")).json.trial.state).toBe("running");
+    expect((await call(app, "POST", "/studies/s/trials/1/heartbeat")).status).toBe(200);
+    // Silent for longer than the grace after that beat, it is reaped as any other.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } })).status).toBe(201);
+    expect((await call(app, "GET", "/studies/s/trials/1")).json.trial.state).toBe("failed");
   });
 
   it("records the beat interval a client gives at its ask, and refuses one over half the study's grace before making a trial", async () => {

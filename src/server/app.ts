@@ -512,6 +512,23 @@ export function createServerApp(options: ServerAppOptions): Hono {
   }
 
   /**
+   * Counts the answer to a beating client's ask as its trial's first beat when the ask took a
+   * tenth of the client's grace or more (a sampler that took seconds: a GP on a long history).
+   * Silence is counted from the trial's start, and the client's first beat comes an interval after
+   * the answer: a trial whose ask took longer than the grace was reaped at the next ask, right after
+   * its client had got its number and before it could beat once. Quick asks pay no extra write.
+   * Best effort: a beat that cannot be written leaves the trial to its client's beats.
+   */
+  async function beatForAnsweredAsk(study: Study, trial: Trial, askMs: number): Promise<void> {
+    if (askMs < (clientGraceSeconds(study.systemAttrs) * 1000) / 10) return;
+    try {
+      await storage.recordHeartbeat([trial.id]);
+    } catch (error) {
+      logError(`sextant serve: trial ${trial.number} of study "${study.name}": its ask took ${askMs} ms and its first heartbeat could not be recorded (${error instanceof Error ? error.message : String(error)}); it is left to its client's beats`);
+    }
+  }
+
+  /**
    * The grace a client of the study is told to beat for (at least twice within it): the shorter of
    * this server's and the one the study's `sextant worker` processes reap by.
    */
@@ -862,6 +879,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
             refuseSlowClientBeats(study, body.heartbeatIntervalSeconds);
           }
           await reapSilentTrials(study);
+          const askStarted = Date.now();
           let trial;
           try {
             trial = await study.ask(space);
@@ -875,13 +893,15 @@ export function createServerApp(options: ServerAppOptions): Hono {
           }
           // Marked in the same write as the asked parameters: a client killed before its first
           // beat (the Python client's comes after 5 s) would otherwise leave the trial running forever.
-          if (body.heartbeat === true || body.heartbeatIntervalSeconds !== undefined) markClientBeats(study, trial, body.heartbeatIntervalSeconds);
+          const clientBeats = body.heartbeat === true || body.heartbeatIntervalSeconds !== undefined;
+          if (clientBeats) markClientBeats(study, trial, body.heartbeatIntervalSeconds);
           try {
             await study.flushTrial(trial);
           } catch (error) {
             await abandonUnansweredTrial(study, trial, error);
             throw error;
           }
+          if (clientBeats) await beatForAnsweredAsk(study, trial, Date.now() - askStarted);
           // The stored record, so that `seq` and the attributes are what later reads will show:
           // the study keeps what its last write of the trial returned.
           const known = study.trials[trial.number];
