@@ -544,7 +544,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
    */
   function markClientBeats(study: Study, trial: Trial, intervalSeconds?: number): void {
     trial.setSystemAttr(CLIENT_BEATS_ATTR, true);
-    // null: none yet (a trial given back to the queue had its former owner's record cleared).
+    // null: none yet (a trial given back to the queue had its former owner's record cleared, and the
+    // server's own beats for an ask end with it).
     if (trial.systemAttrs[OWNER_HEARTBEAT_ATTR] !== undefined && trial.systemAttrs[OWNER_HEARTBEAT_ATTR] !== null) return;
     trial.setSystemAttr(OWNER_HEARTBEAT_ATTR, { graceSeconds: clientGraceSeconds(study.systemAttrs), ...(intervalSeconds !== undefined ? { intervalSeconds } : {}) });
   }

@@ -142,9 +142,12 @@ export const CLIENT_BEATS_ATTR = "server:heartbeat";
 
 /**
  * True on a trial the HTTP service starts, from the write that starts it until the write that stores
- * what its ask asked for, just before the client gets its number. A trial that still has it after
- * the heartbeat grace was left by an ask that failed midway (a storage error, a server that died):
- * no client knows its number and none will beat for it, so the reapers fail it as a silent one.
+ * what its ask asked for, just before the client gets its number. Meanwhile the server process
+ * beats for it from its heartbeat thread (at the study's interval, which the trial records in
+ * {@link OWNER_HEARTBEAT_ATTR}), since its sampler may block the process for seconds. A trial that
+ * still has it once silent past the grace was left by an ask that failed midway (a storage error, a
+ * server that died): no client knows its number and none will beat for it, so the reapers fail it
+ * as a silent one.
  */
 export const ASK_PENDING_ATTR = "server:askPending";
 
@@ -884,8 +887,14 @@ export class Study implements TrialHost {
    * call's own for its trials.
    */
   private workerAttrs(owner: OwnerHeartbeat = this.askedTrialsHeartbeat()): { systemAttrs: Record<string, JsonValue> } {
-    // A remote trial is reapable until its ask is answered (see ASK_PENDING_ATTR).
-    if (this.trialsRunRemotely) return { systemAttrs: { worker: this.workerRecord(), [ASK_PENDING_ATTR]: true } };
+    if (this.trialsRunRemotely) {
+      // A remote trial is reapable until its ask is answered (see ASK_PENDING_ATTR), and this
+      // process beats for it meanwhile (see startTrial): at this interval, which every reaper waits twice for.
+      const timing = resolveHeartbeat(this.storedHeartbeat(), this.storage.url);
+      const systemAttrs: Record<string, JsonValue> = { worker: this.workerRecord(), [ASK_PENDING_ATTR]: true };
+      if (timing) systemAttrs[OWNER_HEARTBEAT_ATTR] = { intervalSeconds: timing.intervalMs / 1000 };
+      return { systemAttrs };
+    }
     return { systemAttrs: { worker: this.workerRecord(), ...(owner !== null ? { [OWNER_HEARTBEAT_ATTR]: owner } : {}) } };
   }
 
@@ -1163,6 +1172,8 @@ export class Study implements TrialHost {
    * @param fixedDistributions parameters to suggest right away (ask/tell users who know their space up front).
    */
   async ask(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial> {
+    // The HTTP service's asks beat from the thread while the sampler runs (see startTrial): started before the first.
+    if (this.trialsRunRemotely) await (this.askedTrialBeats ??= this.joinAskedTrialBeats());
     const trial = await this.askTrial(fixedDistributions);
     await this.beatForAskedTrial(trial);
     return trial;
@@ -1360,6 +1371,8 @@ export class Study implements TrialHost {
   }
 
   /**
+   * Makes the trial object for a trial this process has just started, and runs the sampler's joint step.
+   *
    * @param how how `record` came to run here: claimed from the queue, created, or started in a
    * write that also read the study's changes (so no read is needed before sampling).
    * @param owner the heartbeat the trial's start recorded (see {@link workerAttrs}).
@@ -1369,6 +1382,25 @@ export class Study implements TrialHost {
     fixedDistributions: Record<string, Distribution>,
     how: "claimed" | "created" | "read with the study's changes",
     owner: OwnerHeartbeat = this.askedTrialsHeartbeat(),
+  ): Promise<Trial> {
+    // An HTTP client's trial, until its ask is answered: the sampler blocks this thread for as
+    // long as it takes (seconds for a GP on a long history), and another process's reaper failed
+    // the trial as one left by a dead ask while it ran; the client got 409 for it.
+    const askPhaseBeats = this.trialsRunRemotely && record.systemAttrs[ASK_PENDING_ATTR] === true ? this.askedTrialBeatsStarted : null;
+    askPhaseBeats?.add(record.id);
+    try {
+      return await this.startTrialBeaten(record, fixedDistributions, how, owner);
+    } finally {
+      askPhaseBeats?.remove(record.id);
+    }
+  }
+
+  /** {@link startTrial}'s work: the study's changes read, the trial object made and the sampler's joint step run. */
+  private async startTrialBeaten(
+    record: FrozenTrial,
+    fixedDistributions: Record<string, Distribution>,
+    how: "claimed" | "created" | "read with the study's changes",
+    owner: OwnerHeartbeat,
   ): Promise<Trial> {
     if (how !== "read with the study's changes") {
       try {
@@ -1398,7 +1430,8 @@ export class Study implements TrialHost {
       // Written with the asked parameters, as the HTTP service flushes them before it answers.
       if (this.trialsRunRemotely && record.systemAttrs[ASK_PENDING_ATTR] === true) trial.setSystemAttr(ASK_PENDING_ATTR, false);
       // A trial an optimize call started ahead and gave back to the queue still records that call's
-      // heartbeat, which its client does not keep: it gets the one its client says (or none).
+      // heartbeat, and one asked over HTTP the server's beats for the ask, which end with it; neither
+      // is its client's: it gets the one its client says at the answer (or none).
       if (this.trialsRunRemotely && record.systemAttrs[OWNER_HEARTBEAT_ATTR] !== undefined) trial.setSystemAttr(OWNER_HEARTBEAT_ATTR, null);
       return trial;
     } catch (error) {
