@@ -70,6 +70,26 @@ describe.skipIf(skip !== null)("postgres:// URLs", () => {
     }
   });
 
+  it("sextant delete and fail-trial, which write, find no study in a schema without Sextant's tables and create none there", async () => {
+    const tables = async (): Promise<string[]> => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        return (await client.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'typo_schema'")).rows.map((r) => r.name);
+      } finally {
+        await client.end();
+      }
+    };
+    const storage = `${database.url}?schema=typo_schema`;
+    for (const args of [["delete", "fleet", "--yes"], ["fail-trial", "fleet", "7"]]) {
+      const refused = await sextant([...args, "--storage", storage], { cwd: dir });
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr).toMatch(/^sextant: no study named "fleet" in postgres:.*schema=typo_schema \(it has no studies\)/);
+      // A writable open gave the mistyped schema Sextant's three tables.
+      expect(await tables(), args[0]).toEqual([]);
+    }
+  });
+
   it("sextant dashboard refuses a schema without Sextant's tables and creates none there", async () => {
     const schemas = async (): Promise<string[]> => {
       const client = new pg.Client({ connectionString: database.url });

@@ -77,12 +77,19 @@ export async function missingStorage(url: string): Promise<string | null> {
 /**
  * Opens an existing storage rather than creating it. A SQLite file that does not exist or is empty
  * gives `missing` (why, and how to point at a storage); a PostgreSQL schema nobody wrote to gives
- * neither storage nor `missing`: the database is there and holds no studies. Only `delete` asks
- * for `writable`: looking at a file must not change it.
+ * neither storage nor `missing`: the database is there and holds no studies. Only `delete` and
+ * `fail-trial` ask for `writable`: looking at a file must not change it.
  */
 async function openExisting(url: string, access: "read-only" | "writable" = "read-only"): Promise<{ storage: Storage | null; missing: string | null }> {
   const missing = missingSqliteStorage(url);
   if (missing !== null) return { storage: null, missing };
+  // Opened for writing, a PostgreSQL schema without Sextant's tables gets them: a mistyped
+  // ?schema= in `sextant delete` made one. Looked at read-only first, it creates nothing.
+  if (access === "writable" && /^postgres(ql)?:\/\//.test(url)) {
+    const looked = await openExisting(url, "read-only");
+    if (looked.storage === null) return looked;
+    await looked.storage.close();
+  }
   try {
     return { storage: await openStorage(url, { readOnly: access === "read-only", retryDeadlineMs: LOOKING_RETRY_MS }), missing: null };
   } catch (error) {
