@@ -89,6 +89,33 @@ describe("optimize", () => {
     await second;
   });
 
+  it("reads other workers' trials at each ask() after two overlapping calls, one with a stop condition, have ended", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "sextant-overlap-reads-"));
+    const study = await createStudy({ name: "s", storage: `sqlite:${join(folder, "s.db")}`, sampler: new RandomSampler({ seed: 1 }) });
+    const other = await createStudy({ name: "s", storage: `sqlite:${join(folder, "s.db")}`, sampler: new RandomSampler({ seed: 2 }), loadIfExists: true });
+    try {
+      let bRunning: () => void = () => undefined;
+      const bIn = new Promise<void>((resolve) => (bRunning = resolve));
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      // a skips reading others' changes at its asks (nothing it runs looks at them); b counts the study's trials.
+      const a = study.optimize(async (t) => (await bIn, t.suggestFloat("x", 0, 1)), { nTrials: 1 });
+      const b = study.optimize(async (t) => (bRunning(), await released, t.suggestFloat("x", 0, 1)), { stopAfter: { totalTrials: 2 } });
+      await a;
+      release();
+      await b;
+      // Another worker's trial, then an ask here: it used to be read no more, a hole in study.trials.
+      await other.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
+      const asked = await study.ask();
+      expect(study.trials.map((t) => t.number)).toEqual([0, 1, 2, asked.number]);
+      await study.tell(asked, 1);
+    } finally {
+      await other.close();
+      await study.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it("fails a trial whose objective throws something that cannot be printed, and goes on", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
     class HttpFailure {

@@ -816,10 +816,23 @@ export class Study implements TrialHost {
   private readonly prefetchedBy = new Map<number, OptimizeRun>();
   private lastBackgroundRefresh = 0;
   /**
-   * Set while an `optimize` runs whose sampler and pruner use no history: starting a trial then
-   * skips reading the other workers' changes, which would be most of the cost of a fast trial.
+   * The optimize calls under way, each with whether it may skip reading the other workers'
+   * changes when it starts a trial (see {@link skipChangesOnAsk}).
    */
-  private skipChangesOnAsk = false;
+  private readonly runsSkippingChanges = new Map<OptimizeRun, boolean>();
+
+  /**
+   * True while only optimize calls run whose sampler and pruner use no history and that have no
+   * stop condition: starting a trial then skips reading the other workers' changes, which would be
+   * most of the cost of a fast trial. Decided over all the calls under way: one call's end used to
+   * put back what it found at its start, another call's setting, and after two overlapping calls
+   * every later ask() skipped the changes for good (study.trials missed other workers' trials).
+   */
+  private get skipChangesOnAsk(): boolean {
+    if (this.runsSkippingChanges.size === 0) return false;
+    for (const skips of this.runsSkippingChanges.values()) if (!skips) return false;
+    return true;
+  }
   /** Earlier studies this one learns from (see {@link CreateStudyOptions.warmStartFrom}). */
   warmStart: readonly WarmStartSource[] = [];
   private warmStartChecked = false;
@@ -2199,9 +2212,8 @@ export class Study implements TrialHost {
     const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
     // Nothing in the loop looks at other workers' trials: the sampler and pruner say they do not,
     // and stop conditions (which count them) are absent. They are read once, at the end.
-    const skippedBefore = this.skipChangesOnAsk;
-    this.skipChangesOnAsk =
-      this.sampler.usesHistory === false && this.pruner.usesHistory === false && options.stopAfter === undefined && !this.scheduler;
+    const skipsChanges = this.sampler.usesHistory === false && this.pruner.usesHistory === false && options.stopAfter === undefined && !this.scheduler;
+    this.runsSkippingChanges.set(run, skipsChanges);
     let started = 0;
     // Next trials being started by finishing writes still on their way: with those this call has
     // already started ahead (prefetchedCount) they count against nTrials, so no loop creates one too many.
@@ -2214,7 +2226,7 @@ export class Study implements TrialHost {
       Date.now() < deadline &&
       !this.stopConditionMet(options.stopAfter);
     const pipeline =
-      options.concurrency === undefined && this.skipChangesOnAsk && this.storage.groupCommit === true && !onlyQueuedTrials
+      options.concurrency === undefined && skipsChanges && this.storage.groupCommit === true && !onlyQueuedTrials
         ? new WritePipeline()
         : null;
 
@@ -2320,7 +2332,7 @@ export class Study implements TrialHost {
         firstError ??= error;
       });
       await beats?.stop();
-      this.skipChangesOnAsk = skippedBefore;
+      this.runsSkippingChanges.delete(run);
     }
     await this.refresh();
     if (firstError !== undefined) throw firstError;
