@@ -1399,12 +1399,11 @@ export class Study implements TrialHost {
     // An HTTP client's trial, until its ask is answered: the sampler blocks this thread for as
     // long as it takes (seconds for a GP on a long history), and another process's reaper failed
     // the trial as one left by a dead ask while it ran; the client got 409 for it.
-    const askPhaseBeats = this.trialsRunRemotely && record.systemAttrs[ASK_PENDING_ATTR] === true ? this.askedTrialBeatsStarted : null;
-    askPhaseBeats?.add(record.id);
+    const stopBeats = record.systemAttrs[ASK_PENDING_ATTR] === true ? this.beatWhileSampling(record.id) : () => undefined;
     try {
       return await this.startTrialBeaten(record, fixedDistributions, how, owner);
     } finally {
-      askPhaseBeats?.remove(record.id);
+      stopBeats();
     }
   }
 
@@ -1547,6 +1546,8 @@ export class Study implements TrialHost {
    * with it; it was made without the other process's parameters.
    */
   async resumeSharedTrial(number: number): Promise<Trial> {
+    // Its suggestions beat from the thread while the sampler runs (see beatWhileSampling), on a server that has not asked yet too.
+    if (this.trialsRunRemotely) await (this.askedTrialBeats ??= this.joinAskedTrialBeats());
     await this.refresh();
     const active = this.activeTrials.get(number);
     const cached = this.trialCache[number];
@@ -2641,8 +2642,35 @@ export class Study implements TrialHost {
   }
 
   sampleIndependent(trial: Trial, name: string, distribution: Distribution): ParamValue {
-    return this.sampler.sampleIndependent(this.samplerSnapshot(trial.number), this.samplingView(trial), name, distribution);
+    const stopBeats = this.beatWhileSampling(trial.id);
+    try {
+      return this.sampler.sampleIndependent(this.samplerSnapshot(trial.number), this.samplingView(trial), name, distribution);
+    } finally {
+      stopBeats();
+    }
   }
+
+  /**
+   * For an HTTP client's trial, has this process's heartbeat thread beat for it until the returned
+   * function is called: while its ask is under way (see {@link ASK_PENDING_ATTR}) and while the
+   * sampler runs. The sampler blocks the process, and with it the client's beats, which the server
+   * cannot take meanwhile: an ask or a suggestion that took longer than a reaper's grace got the
+   * trial failed by another process, though its client was alive. A library process's trials beat
+   * from their own thread; where no thread runs (memory: storage, one process) nothing beats.
+   */
+  private beatWhileSampling(trialId: number): () => void {
+    const beats = this.trialsRunRemotely && !this.beatenWhileSampling.has(trialId) ? this.askedTrialBeatsStarted : null;
+    if (!beats) return () => undefined;
+    this.beatenWhileSampling.add(trialId);
+    beats.add(trialId);
+    return () => {
+      beats.remove(trialId);
+      this.beatenWhileSampling.delete(trialId);
+    };
+  }
+
+  /** The trials {@link beatWhileSampling} beats for now: each once, though an ask's suggestions sample within it. */
+  private readonly beatenWhileSampling = new Set<number>();
 
   shouldPrune(trial: Trial): boolean {
     const now = Date.now();
