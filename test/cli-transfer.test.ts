@@ -2,11 +2,22 @@
 // `sextant import` of what `sextant export --format json` wrote.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RandomSampler } from "../src/samplers/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { TrialPruned, createStudy, loadStudy } from "../src/study/index.js";
-import { sextant, tempDir } from "./fixtures/cli-run.js";
+import { sextant, start, tempDir } from "./fixtures/cli-run.js";
+import { type ScratchDatabase, adminQuery, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
+
+const skipPostgres = await postgresUnavailable();
+let database: ScratchDatabase | undefined;
+beforeAll(async () => {
+  if (skipPostgres === null) database = await createScratchDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
 
 let dir: string;
 let cleanup: () => void;
@@ -159,5 +170,38 @@ describe("sextant copy", () => {
     const noTarget = await run(["copy", "demo", "--from-storage", source]);
     expect(noTarget.code).toBe(2);
     expect(noTarget.stderr).toContain("--to-storage is required");
+  });
+
+  it.skipIf(skipPostgres !== null)("stopped with Ctrl-C, deletes the trials it wrote, so the same command runs again", async () => {
+    const target = database!.url;
+    await (await openStorage(target)).close(); // its tables, which the lock below needs
+    // Another session holds back every trial insert, so Ctrl-C reaches the copy midway, whatever the machine's speed.
+    const blocker = new pg.Client({ connectionString: target });
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("LOCK TABLE public.sextant_trials IN SHARE MODE");
+      const copying = start(["copy", "demo", "--from-storage", source, "--to-storage", target, "--json"], { cwd: dir });
+      // Asked on another connection: inside the blocker's transaction, pg_stat_activity stays as first read.
+      const waiting = async () => (await adminQuery("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [database!.name])).length > 0;
+      while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 20));
+      copying.child.kill("SIGINT");
+      await copying.waitForStderr("interrupted (SIGINT)");
+      await blocker.query("ROLLBACK");
+      const stopped = await copying.done;
+      expect(stopped.code).toBe(130);
+      expect(stopped.stderr).toContain(`nothing was written to ${target}; run the same command again`);
+      expect(JSON.parse(stopped.stdout)).toMatchObject({ study: "demo", interrupted: true, signal: "SIGINT", trials: 0 });
+    } finally {
+      await blocker.end();
+    }
+    // Left behind, the study's first trial made a "copy" that tuned on from part of the history, and took the name.
+    const storage = await openStorage(target, { readOnly: true });
+    expect(await storage.getStudy("demo")).toBeNull();
+    await storage.close();
+    const again = await run(["copy", "demo", "--from-storage", source, "--to-storage", target]);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('as "demo": 10 trial(s)');
   });
 });

@@ -150,6 +150,21 @@ async function checkCopy(sourceUrl: string, target: Storage, keepsTimes = true):
   }
 }
 
+/** `storage`, calling `before` with the count so far (1, 2, …) before each trial it writes whole. */
+function beforeEachTrialWrite(storage: Storage, before: (writes: number) => void): Storage {
+  let writes = 0;
+  return new Proxy(storage, {
+    get(store, key) {
+      const value = Reflect.get(store, key);
+      if (key !== "insertFinishedTrial") return typeof value === "function" ? value.bind(store) : value;
+      return async (...args: Parameters<NonNullable<Storage["insertFinishedTrial"]>>) => {
+        before(++writes);
+        return store.insertFinishedTrial!(...args);
+      };
+    },
+  });
+}
+
 describe("copyStudy", () => {
   let sourceUrl: string;
   beforeAll(async () => {
@@ -197,18 +212,25 @@ describe("copyStudy", () => {
 
   it("leaves no half-written copy when a write fails", async () => {
     const target = await openStorage("memory:");
-    let writes = 0;
-    const failing = new Proxy(target, {
-      get(store, key) {
-        const value = Reflect.get(store, key);
-        if (key !== "insertFinishedTrial") return typeof value === "function" ? value.bind(store) : value;
-        return async (...args: Parameters<NonNullable<Storage["insertFinishedTrial"]>>) => {
-          if (++writes === 5) throw new Error("disk full");
-          return store.insertFinishedTrial!(...args);
-        };
-      },
+    const failing = beforeEachTrialWrite(target, (writes) => {
+      if (writes === 5) throw new Error("disk full");
     });
     await expect(copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: failing } })).rejects.toThrow("disk full");
+    expect(await target.listStudies()).toEqual([]);
+  });
+
+  it("stops between two trials when its signal aborts (Ctrl-C), deleting what it wrote", async () => {
+    const target = await openStorage("memory:");
+    const interrupt = new AbortController();
+    let written = 0;
+    const interrupting = beforeEachTrialWrite(target, (writes) => {
+      written = writes;
+      if (writes === 3) interrupt.abort(new Error("interrupted by the user"));
+    });
+    const copying = copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: interrupting }, signal: interrupt.signal });
+    await expect(copying).rejects.toThrow("interrupted by the user");
+    // Ignoring the signal, the copy ran to its end; a partial copy would have kept the name too.
+    expect(written).toBe(3);
     expect(await target.listStudies()).toEqual([]);
   });
 });

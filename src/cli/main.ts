@@ -694,7 +694,8 @@ Examples:
       `
 Finished trials keep their numbers and results; waiting trials stay queued; running
 trials are copied as failed (their workers report to the old storage). A study that
-already exists in the target is refused.
+already exists in the target is refused. Stopped with Ctrl-C, the copy deletes what
+it wrote and exits 130: run the same command again.
 
 Examples:
   $ sextant copy lr-search --from-storage sqlite:./sextant.db --to-storage postgres://me@db:5432/sextant

@@ -19,9 +19,11 @@ import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-fini
 import { DuplicateStudyError, redactPassword } from "../storage/index.js";
 import { type CopiedStudy, HalfMadeStudyError, type StudyData, importStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
+import { shellWord } from "./format.js";
 import { storageUrl, withStudy } from "./inspect.js";
 import type { Io } from "./io.js";
 import { withCliStorage } from "./study-config.js";
+import { HANDLED_SIGNALS, signalExitCode } from "./tune.js";
 
 /**
  * `sextant copy STUDY --from-storage URL --to-storage URL [--to-study NAME]`
@@ -44,9 +46,8 @@ export async function copyCommand(name: string, options: { fromStorage?: string;
     const { trials } = await source.trialsSince(record.id, 0);
     const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, trials };
     const origin = `copied from "${name}" in ${redactPassword(fromStorage)}`;
-    const copied = await writeStudy(toStorage, targetName, data, origin, "--to-study");
-    report(copied, `copied study "${name}" from ${redactPassword(fromStorage)} to ${redactPassword(toStorage)}`, { study: name, from: redactPassword(fromStorage), to: redactPassword(toStorage) }, options.json, io);
-    return 0;
+    const copied = await writeStudy(toStorage, targetName, data, origin, "--to-study", io);
+    return report(copied, `copied study "${name}" from ${redactPassword(fromStorage)} to ${redactPassword(toStorage)}`, { study: name, from: redactPassword(fromStorage), to: redactPassword(toStorage) }, options.json, io);
   });
 }
 
@@ -69,9 +70,8 @@ export async function importCommand(file: string, options: { storage?: string; s
   if (options.study !== undefined) checkStudyName("--study", name);
   else if (studyNameProblem(name) !== null) throw new UsageError(`${file}: "study": the name ${studyNameProblem(name)}; give another with --study NAME`);
   const url = storageUrl(options.storage);
-  const copied = await writeStudy(url, name, data, `exported to ${file}`, "--study");
-  report(copied, `imported study "${exportedName}" from ${file} into ${redactPassword(url)}`, { file, storage: redactPassword(url) }, options.json, io);
-  return 0;
+  const copied = await writeStudy(url, name, data, `exported to ${file}`, "--study", io);
+  return report(copied, `imported study "${exportedName}" from ${file} into ${redactPassword(url)}`, { file, storage: redactPassword(url) }, options.json, io);
 }
 
 function checkStudyName(flag: string, name: string): void {
@@ -79,28 +79,55 @@ function checkStudyName(flag: string, name: string): void {
   if (problem !== null) throw new UsageError(`${flag}: the study name ${problem}`);
 }
 
-/** Writes the study into the storage at `url`; a refused write leaves no new SQLite file behind. */
-async function writeStudy(url: string, name: string, data: StudyData, origin: string, renameFlag: string): Promise<CopiedStudy> {
+/**
+ * Writes the study into the storage at `url`; a refused write leaves no new SQLite file behind.
+ * Ctrl-C (or SIGTERM, SIGHUP) stops it between two trials and deletes the part written, so the
+ * same command can run again: the signal's name is returned instead of the copy.
+ */
+async function writeStudy(url: string, name: string, data: StudyData, origin: string, renameFlag: string, io: Io): Promise<CopiedStudy | NodeJS.Signals> {
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupt.signal.aborted) {
+      io.err(`sextant: interrupted again (${signal}); the partial study "${name}" may be left in ${redactPassword(url)}: delete it with "sextant delete ${shellWord(name)} --storage ${shellWord(redactPassword(url))} --yes"`);
+      process.exit(signalExitCode(signal));
+    }
+    io.err(`\nsextant: interrupted (${signal}); deleting the trials written so far…`);
+    interrupt.abort(signal);
+  };
+  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
   try {
-    return await withCliStorage(url, (storage) => importStudy(storage, name, data, origin));
+    return await withCliStorage(url, (storage) => importStudy(storage, name, data, origin, { signal: interrupt.signal }));
   } catch (error) {
+    if (interrupt.signal.aborted && error === interrupt.signal.reason) {
+      io.err(`sextant: nothing was written to ${redactPassword(url)}; run the same command again to start over`);
+      return interrupt.signal.reason as NodeJS.Signals;
+    }
     if (error instanceof DuplicateStudyError) {
       throw new UserError(`${redactPassword(url)} already has a study named "${name}": give another name with ${renameFlag} NAME, or delete that one first (sextant delete)`);
     }
     if (error instanceof HalfMadeStudyError) throw new UserError(`${error.message}; nothing was written`);
     throw error;
+  } finally {
+    for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
   }
 }
 
-function report(copied: CopiedStudy, headline: string, where: Record<string, string>, json: boolean | undefined, io: Io): void {
+/** Prints what was written, or that a signal stopped it; returns the exit code. */
+function report(copied: CopiedStudy | NodeJS.Signals, headline: string, where: Record<string, string>, json: boolean | undefined, io: Io): number {
+  if (typeof copied === "string") {
+    // A script reading --json gets an answer to parse, as from an interrupted tune or bench.
+    if (json) io.out(JSON.stringify({ ...where, interrupted: true, signal: copied, trials: 0 }, null, 2));
+    return signalExitCode(copied);
+  }
   if (json) {
     io.out(JSON.stringify({ ...where, name: copied.name, trials: copied.trials, failedBecauseRunning: copied.failedBecauseRunning, waiting: copied.waiting, droppedStudyAttrs: copied.droppedStudyAttrs }, null, 2));
-    return;
+    return 0;
   }
   io.out(`${headline} as "${copied.name}": ${copied.trials} trial(s)`);
   if (copied.waiting > 0) io.out(`  ${copied.waiting} waiting trial(s) stay queued: workers of the new storage run them`);
   if (copied.failedBecauseRunning > 0) io.out(`  ${copied.failedBecauseRunning} running trial(s) written as failed: their workers report to the old storage`);
   if (copied.droppedStudyAttrs.includes("warmStartFrom")) io.out(`  not copied: the names of the studies it was warm-started from (they belong to the old storage)`);
+  return 0;
 }
 
 const STATES: readonly TrialState[] = ["waiting", "running", "complete", "pruned", "failed"];

@@ -20,6 +20,9 @@ const STUDY_ATTRS_NOT_COPIED = ["warmStartFrom"];
  */
 const LIVENESS_ATTRS = ["worker", OWNER_HEARTBEAT_ATTR, CLIENT_BEATS_ATTR, ASK_PENDING_ATTR];
 
+/** Trials written between two turns of the event loop, when a signal may stop the copy. */
+const YIELD_EVERY = 100;
+
 /** A study as plain data: what {@link importStudy} writes and {@link copyStudy} reads. */
 export interface StudyData {
   readonly directions: readonly Direction[];
@@ -60,7 +63,9 @@ export interface CopiedStudy {
  *
  * A target study of that name is refused ({@link DuplicateStudyError}): appending would renumber
  * the trials and break those references. A study `sextant create` is still making is refused too.
- * If a write fails midway, the half-written copy is deleted.
+ * If a write fails midway, or `signal` aborts the copy (Ctrl-C), the half-written copy is deleted
+ * and the call rejects: a copy with part of the trials would tune on from the wrong history, and
+ * would take the name the copy needs when run again.
  *
  * @example
  * import { copyStudy } from "sextant";
@@ -73,8 +78,10 @@ export interface CopiedStudy {
 export async function copyStudy(options: {
   from: { storage: Storage | string; name: string };
   to: { storage: Storage | string; name?: string };
+  /** Stops the copy between two trials and deletes what it wrote; the call rejects with the signal's reason. */
+  signal?: AbortSignal;
 }): Promise<CopiedStudy> {
-  const { from, to } = options;
+  const { from, to, signal } = options;
   if (typeof from?.name !== "string" || from.name === "") throw new TypeError(`from.name must be the name of the study to copy, got ${JSON.stringify(from?.name)}`);
   if (to?.name !== undefined && (typeof to.name !== "string" || to.name === "")) throw new TypeError(`to.name must be a non-empty study name, got ${JSON.stringify(to.name)}`);
   const targetName = to.name ?? from.name;
@@ -86,7 +93,7 @@ export async function copyStudy(options: {
     if (isHalfMadeStudy(record.systemAttrs)) throw new HalfMadeStudyError(from.name);
     const { trials } = await source.trialsSince(record.id, 0);
     const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, trials };
-    return withStorage(to.storage, false, (target) => importStudy(target, targetName, data, `copied from "${from.name}" in ${redactPassword(source.url)}`));
+    return withStorage(to.storage, false, (target) => importStudy(target, targetName, data, `copied from "${from.name}" in ${redactPassword(source.url)}`, { signal }));
   });
 }
 
@@ -94,12 +101,15 @@ export async function copyStudy(options: {
  * Writes a study held as plain data into `storage` under `name`, as {@link copyStudy} writes its
  * copy (same rules for running and waiting trials and for `warmStartFrom`). `sextant import`
  * reads the file `sextant export --format json` wrote and calls it. `origin` says where the study
- * came from, for the reason given to a trial that was running there.
+ * came from, for the reason given to a trial that was running there. `signal` stops the import
+ * between two trials as it stops {@link copyStudy}: what was written is deleted.
  *
  * @example
  * await importStudy(storage, "lr-search", { directions: ["minimize"], trials: [] });
  */
-export async function importStudy(storage: Storage, name: string, data: StudyData, origin = "imported"): Promise<CopiedStudy> {
+export async function importStudy(storage: Storage, name: string, data: StudyData, origin = "imported", options: { signal?: AbortSignal } = {}): Promise<CopiedStudy> {
+  const { signal } = options;
+  signal?.throwIfAborted();
   // Its budget is not all queued yet: a copy would tune on with part of it and never know.
   if (isHalfMadeStudy(data.systemAttrs ?? {})) throw new HalfMadeStudyError(name);
   const trials = [...data.trials].sort((a, b) => a.number - b.number);
@@ -115,6 +125,10 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
   let waiting = 0;
   try {
     for (const trial of trials) {
+      // A storage that writes synchronously (SQLite) never lets the event loop run between two
+      // trials: without a turn now and then, a Ctrl-C handler would only run once the copy is done.
+      if (signal && trial.number % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
       const init = { params: trial.params, distributions: trial.distributions, userAttrs: trial.userAttrs };
       if (trial.state === "waiting") {
         waiting++;
@@ -136,6 +150,7 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
     }
   } catch (error) {
     // Half a study would tune on from the wrong history; the next attempt needs the name free.
+    // An abort (Ctrl-C) lands here too, so an interrupted copy leaves nothing behind.
     await storage.deleteStudy(name).catch(() => undefined);
     throw error;
   }
