@@ -172,6 +172,25 @@ describe("sextant copy", () => {
     expect(noTarget.stderr).toContain("--to-storage is required");
   });
 
+  it("refuses a target that lives only inside the process, where the copy would vanish as it reports success", async () => {
+    await run(["export", "demo", "--format", "json", "--output", "demo.json", "--storage", source]);
+    const attempts = [
+      { args: ["copy", "demo", "--from-storage", source, "--to-storage", "memory:"], problem: "--to-storage memory: lives only inside this process" },
+      { args: ["copy", "demo", "--from-storage", source, "--to-storage", "sqlite::memory:"], problem: "--to-storage sqlite::memory: lives only inside this process" },
+      { args: ["import", "demo.json", "--storage", "memory:"], problem: "--storage memory: lives only inside this process" },
+    ];
+    for (const { args, problem } of attempts) {
+      const refused = await run(args);
+      expect(refused.code).toBe(2);
+      expect(refused.stdout).toBe("");
+      expect(refused.stderr).toContain(problem);
+      expect(refused.stderr).toContain("would be gone as soon as sextant");
+    }
+    const fromEnvironment = await sextant(["import", "demo.json"], { cwd: dir, env: { SEXTANT_STORAGE: "memory:" } });
+    expect(fromEnvironment.code).toBe(2);
+    expect(fromEnvironment.stderr).toContain("$SEXTANT_STORAGE=memory: lives only inside this process");
+  });
+
   it.skipIf(skipPostgres !== null)("stopped with Ctrl-C, deletes the trials it wrote, so the same command runs again", async () => {
     const target = database!.url;
     await (await openStorage(target)).close(); // its tables, which the lock below needs

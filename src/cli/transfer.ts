@@ -16,7 +16,7 @@ import {
   validateDistribution,
 } from "../space/index.js";
 import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-finite-json.js";
-import { DuplicateStudyError, redactPassword } from "../storage/index.js";
+import { DuplicateStudyError, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
 import { type CopiedStudy, HalfMadeStudyError, type StudyData, importStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { shellWord } from "./format.js";
@@ -35,6 +35,7 @@ export async function copyCommand(name: string, options: { fromStorage?: string;
   const { fromStorage, toStorage } = options;
   if (fromStorage === undefined) throw new UsageError("--from-storage is required: the storage that holds the study, e.g. --from-storage sqlite:./sextant.db");
   if (toStorage === undefined) throw new UsageError("--to-storage is required: the storage to copy the study into, e.g. --to-storage postgres://me@db:5432/sextant");
+  refuseThrowawayStorage("--to-storage", toStorage, "copy");
   const targetName = options.toStudy ?? name;
   checkStudyName("--to-study", targetName);
   if (fromStorage === toStorage && targetName === name) {
@@ -70,8 +71,22 @@ export async function importCommand(file: string, options: { storage?: string; s
   if (options.study !== undefined) checkStudyName("--study", name);
   else if (studyNameProblem(name) !== null) throw new UsageError(`${file}: "study": the name ${studyNameProblem(name)}; give another with --study NAME`);
   const url = storageUrl(options.storage);
+  refuseThrowawayStorage(options.storage === undefined ? "$SEXTANT_STORAGE" : "--storage", url, "import");
   const copied = await writeStudy(url, name, data, `exported to ${file}`, "--study", io);
   return report(copied, `imported study "${exportedName}" from ${file} into ${redactPassword(url)}`, { file, storage: redactPassword(url) }, options.json, io);
+}
+
+/**
+ * Refuses a target that lives only inside this process: the study was written, reported as
+ * copied, and gone when the command exited.
+ */
+function refuseThrowawayStorage(flag: "--to-storage" | "--storage" | "$SEXTANT_STORAGE", url: string, command: string): void {
+  if (!isMemoryUrl(url) && sqlitePath(url) !== ":memory:") return;
+  const option = flag.startsWith("--") ? flag : "--storage";
+  throw new UsageError(
+    `${flag}${flag === option ? " " : "="}${url} lives only inside this process: the study would be gone as soon as sextant ${command} exits; ` +
+      `give the storage to keep it in, e.g. ${option} sqlite:./sextant.db or ${option} postgres://me@db:5432/sextant`,
+  );
 }
 
 function checkStudyName(flag: string, name: string): void {
