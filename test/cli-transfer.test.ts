@@ -125,6 +125,32 @@ describe("sextant import", () => {
   });
 });
 
+describe("sextant import of a file that is not quite the JSON export", () => {
+  it("reads one saved with a byte order mark, and says what a CSV export, a cut-short file and another program's JSON are", async () => {
+    await run(["export", "demo", "--format", "json", "--output", "demo.json", "--storage", source]);
+    await run(["export", "demo", "--output", "demo.csv", "--storage", source]);
+    const text = readFileSync(join(dir, "demo.json"), "utf8");
+    writeFileSync(join(dir, "bom.json"), `\uFEFF${text}`);
+    const withMark = await run(["import", "bom.json", "--study", "demo-bom", "--storage", source]);
+    expect(withMark.stderr).toBe("");
+    expect(withMark.code).toBe(0);
+    expect(withMark.stdout).toContain('as "demo-bom": 10 trial(s)');
+
+    writeFileSync(join(dir, "cut.json"), text.slice(0, Math.floor(text.length / 2)));
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "app", version: "1.0.0", dependencies: {} }));
+    const refusals = [
+      { file: "demo.csv", problem: "demo.csv: this is the CSV that sextant export writes by default; import reads the JSON one: sextant export STUDY --format json" },
+      { file: "cut.json", problem: "cut.json: the JSON ends early, after " },
+      { file: "package.json", problem: "package.json: not a study exported by sextant: it has none of the fields study, directions, trials (its fields: name, version, dependencies)" },
+    ];
+    for (const { file, problem } of refusals) {
+      const refused = await run(["import", file, "--study", "demo-2", "--storage", source]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(problem);
+    }
+  });
+});
+
 describe("sextant copy", () => {
   it("copies a study between SQLite files, which then tunes on", async () => {
     const target = `sqlite:${join(dir, "team.db")}`;

@@ -160,16 +160,25 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * const { name, data } = parseExportedStudy(readFileSync("lr.json", "utf8"), "lr.json");
  */
 export function parseExportedStudy(text: string, file: string): { name: string; data: StudyData } {
+  // Editors on Windows save UTF-8 with a byte order mark, which JSON.parse takes for a stray character.
+  const json = text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(json);
   } catch (error) {
-    throw new UsageError(`${file}: not JSON (${whereInText(text, (error as Error).message)}); give the file sextant export --format json wrote`);
+    throw new UsageError(`${file}: ${notJsonProblem(json, (error as Error).message)}`);
   }
   const fail = (field: string, problem: string): never => {
     throw new UsageError(`${file}: ${field}: ${problem}`);
   };
   if (!isObject(parsed)) return fail("the top level", "must be an object with study, directions and trials, as sextant export --format json writes it");
+  if (!EXPORT_FIELDS.some((field) => field in parsed) && parsed.members === undefined) {
+    const keys = Object.keys(parsed);
+    throw new UsageError(
+      `${file}: not a study exported by sextant: it has none of the fields ${EXPORT_FIELDS.join(", ")}` +
+        `${keys.length === 0 ? "" : ` (its fields: ${keys.slice(0, 6).join(", ")}${keys.length > 6 ? ", …" : ""})`}; give the file sextant export STUDY --format json wrote`,
+    );
+  }
   if (parsed.members !== undefined && parsed.trials === undefined) return fail("members", "this is a population lineage (export --lineage); export the study without --lineage to import it");
   const name = parsed.study;
   if (typeof name !== "string") return fail("study", `must be the study's name, got ${JSON.stringify(name)}`);
@@ -259,6 +268,28 @@ function numberList(value: unknown, at: string, fail: (field: string, problem: s
 function number_(value: unknown, at: string, fail: (field: string, problem: string) => never): number {
   if (typeof value === "number") return value;
   return nonFiniteNumber(value, API_SPELLING) ?? fail(at, `must be a number ("NaN", "Infinity" and "-Infinity" by name), got ${JSON.stringify(value)}`);
+}
+
+const BYTE_ORDER_MARK = "\uFEFF";
+
+/** The top-level fields of what `sextant export --format json` writes, of which import needs all. */
+const EXPORT_FIELDS = ["study", "directions", "trials"] as const;
+
+/**
+ * Why `text` is not the JSON export, for a file JSON.parse refused: a CSV export, an empty file, a
+ * file cut short (a copy that stopped, a full disk), or else the syntax error and where it is.
+ */
+function notJsonProblem(text: string, message: string): string {
+  const exportIt = "sextant export STUDY --format json --output FILE";
+  if (text.trim() === "") return `the file is empty; give the file ${exportIt} wrote`;
+  const firstLine = text.slice(0, text.indexOf("\n") >>> 0);
+  if (/^"?number"?,"?state"?,/.test(firstLine)) return `this is the CSV that sextant export writes by default; import reads the JSON one: ${exportIt}`;
+  const position = /at position (\d+)/.exec(message);
+  if (/Unexpected end of JSON input/.test(message) || (position !== null && Number(position[1]) >= text.trimEnd().length)) {
+    const lines = text.trimEnd().split("\n").length;
+    return `the JSON ends early, after ${lines} line(s), as a file cut short does (a copy that stopped, a full disk); export the study again with ${exportIt}`;
+  }
+  return `not JSON (${whereInText(text, message)}); give the file ${exportIt} wrote`;
 }
 
 /** A JSON.parse message with its "position N" turned into a line and column the user can find. */
