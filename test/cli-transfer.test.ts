@@ -151,6 +151,25 @@ describe("sextant import of a file that is not quite the JSON export", () => {
   });
 });
 
+describe("sextant import of trials not numbered 0, 1, 2, …", () => {
+  it("refuses a gap or a number given twice as a problem of the file, naming the number, and writes nothing", async () => {
+    await run(["export", "demo", "--format", "json", "--output", "demo.json", "--storage", source]);
+    const exported = JSON.parse(readFileSync(join(dir, "demo.json"), "utf8"));
+    // What `jq '.trials |= map(select(.state == "complete"))'` leaves: trial 3 failed, so it is gone.
+    writeFileSync(join(dir, "gap.json"), JSON.stringify({ ...exported, trials: exported.trials.filter((t: { number: number }) => t.number !== 3) }));
+    writeFileSync(join(dir, "twice.json"), JSON.stringify({ ...exported, trials: exported.trials.map((t: { number: number }) => (t.number === 3 ? { ...t, number: 2 } : t)) }));
+    const target = join(dir, "team.db");
+    const gap = await run(["import", "gap.json", "--storage", `sqlite:${target}`]);
+    expect(gap.code).toBe(2);
+    expect(gap.stderr).toContain("gap.json: trials: trial number 3 is missing");
+    expect(gap.stderr).not.toContain("bug");
+    const twice = await run(["import", "twice.json", "--storage", `sqlite:${target}`]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain("twice.json: trials[3].number: trial number 2 is given twice (trials[2] has it too)");
+    expect(existsSync(target)).toBe(false);
+  });
+});
+
 describe("sextant copy", () => {
   it("copies a study between SQLite files, which then tunes on", async () => {
     const target = `sqlite:${join(dir, "team.db")}`;

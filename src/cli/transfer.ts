@@ -193,6 +193,7 @@ export function parseExportedStudy(text: string, file: string): { name: string; 
   };
   if (!Array.isArray(parsed.trials)) return fail("trials", "must be a list of trials");
   const trials = parsed.trials.map((trial: unknown, i: number) => parseTrial(trial, `trials[${i}]`, directions.length, attrs, fail));
+  checkNumbering(trials, fail);
   return {
     name,
     data: { directions: directions as Direction[], userAttrs: attrs("userAttrs", parsed.userAttrs), systemAttrs: attrs("systemAttrs", parsed.systemAttrs), trials },
@@ -250,6 +251,28 @@ function parseTrial(
     userAttrs: attrs(`${at}.userAttrs`, trial.userAttrs),
     systemAttrs: attrs(`${at}.systemAttrs`, trial.systemAttrs),
   } satisfies Omit<FrozenTrial, "id" | "seq">;
+}
+
+/**
+ * Refuses trials not numbered 0, 1, 2, … (an export filtered with jq, say), naming the number
+ * missing or given twice. Numbers are kept, not made up, because trials refer to each other by
+ * number (a retry's retryOf, a PBT segment's parent): renumbered, those would point elsewhere.
+ */
+function checkNumbering(trials: readonly TrialData[], fail: (field: string, problem: string) => never): void {
+  const at = new Map<number, number>();
+  trials.forEach((trial, i) => {
+    const first = at.get(trial.number);
+    if (first !== undefined) fail(`trials[${i}].number`, `trial number ${trial.number} is given twice (trials[${first}] has it too); each trial needs its own`);
+    at.set(trial.number, i);
+  });
+  for (let number = 0; number < trials.length; number++) {
+    if (at.has(number)) continue;
+    fail(
+      "trials",
+      `trial number ${number} is missing: the trials must be numbered 0, 1, 2, … without gaps, as sextant export writes them ` +
+        "(sextant keeps trial numbers, which other trials refer to); import the whole export",
+    );
+  }
 }
 
 /** A time as the export writes it (an ISO 8601 string, or null), in milliseconds since the epoch. */
