@@ -219,6 +219,13 @@ describe("copyStudy", () => {
     expect(await target.listStudies()).toEqual([]);
   });
 
+  it("reports its progress trial by trial, from 0 to the total", async () => {
+    const target = await openStorage("memory:");
+    const reported: [number, number][] = [];
+    const copied = await copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: target }, onProgress: (written, total) => reported.push([written, total]) });
+    expect(reported).toEqual(Array.from({ length: copied.trials + 1 }, (_, written) => [written, copied.trials]));
+  });
+
   it("stops between two trials when its signal aborts (Ctrl-C), deleting what it wrote", async () => {
     const target = await openStorage("memory:");
     const interrupt = new AbortController();

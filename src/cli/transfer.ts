@@ -19,7 +19,7 @@ import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-fini
 import { DuplicateStudyError, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
 import { type CopiedStudy, HalfMadeStudyError, type StudyData, importStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
-import { shellWord } from "./format.js";
+import { ProgressLine, bar, shellWord } from "./format.js";
 import { storageUrl, withStudy } from "./inspect.js";
 import type { Io } from "./io.js";
 import { withCliStorage } from "./study-config.js";
@@ -47,7 +47,7 @@ export async function copyCommand(name: string, options: { fromStorage?: string;
     const { trials } = await source.trialsSince(record.id, 0);
     const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, trials };
     const origin = `copied from "${name}" in ${redactPassword(fromStorage)}`;
-    const copied = await writeStudy(toStorage, targetName, data, origin, "--to-study", io);
+    const copied = await writeStudy(toStorage, targetName, data, origin, "--to-study", options.json, io);
     return report(copied, `copied study "${name}" from ${redactPassword(fromStorage)} to ${redactPassword(toStorage)}`, { study: name, from: redactPassword(fromStorage), to: redactPassword(toStorage) }, options.json, io);
   });
 }
@@ -72,7 +72,7 @@ export async function importCommand(file: string, options: { storage?: string; s
   else if (studyNameProblem(name) !== null) throw new UsageError(`${file}: "study": the name ${studyNameProblem(name)}; give another with --study NAME`);
   const url = storageUrl(options.storage);
   refuseThrowawayStorage(options.storage === undefined ? "$SEXTANT_STORAGE" : "--storage", url, "import");
-  const copied = await writeStudy(url, name, data, `exported to ${file}`, "--study", io);
+  const copied = await writeStudy(url, name, data, `exported to ${file}`, "--study", options.json, io);
   return report(copied, `imported study "${exportedName}" from ${file} into ${redactPassword(url)}`, { file, storage: redactPassword(url) }, options.json, io);
 }
 
@@ -99,9 +99,16 @@ function checkStudyName(flag: string, name: string): void {
  * Ctrl-C (or SIGTERM, SIGHUP) stops it between two trials and deletes the part written, so the
  * same command can run again: the signal's name is returned instead of the copy.
  */
-async function writeStudy(url: string, name: string, data: StudyData, origin: string, renameFlag: string, io: Io): Promise<CopiedStudy | NodeJS.Signals> {
+async function writeStudy(url: string, name: string, data: StudyData, origin: string, renameFlag: string, json: boolean | undefined, io: Io): Promise<CopiedStudy | NodeJS.Signals> {
   const interrupt = new AbortController();
+  // A study of many thousand trials takes seconds to write (one round trip each to PostgreSQL).
+  const written = { count: 0, total: data.trials.length };
+  const progress = !json && io.stderrIsTTY ? new ProgressLine(process.stderr, () => `writing "${name}": ${bar(written.count / Math.max(written.total, 1))} ${written.count}/${written.total} trials`) : null;
+  const onProgress = (count: number): void => {
+    written.count = count;
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
+    progress?.stop();
     if (interrupt.signal.aborted) {
       io.err(`sextant: interrupted again (${signal}); the partial study "${name}" may be left in ${redactPassword(url)}: delete it with "sextant delete ${shellWord(name)} --storage ${shellWord(redactPassword(url))} --yes"`);
       process.exit(signalExitCode(signal));
@@ -110,8 +117,9 @@ async function writeStudy(url: string, name: string, data: StudyData, origin: st
     interrupt.abort(signal);
   };
   for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+  progress?.start();
   try {
-    return await withCliStorage(url, (storage) => importStudy(storage, name, data, origin, { signal: interrupt.signal }));
+    return await withCliStorage(url, (storage) => importStudy(storage, name, data, origin, { signal: interrupt.signal, onProgress }));
   } catch (error) {
     if (interrupt.signal.aborted && error === interrupt.signal.reason) {
       io.err(`sextant: nothing was written to ${redactPassword(url)}; run the same command again to start over`);
@@ -123,6 +131,7 @@ async function writeStudy(url: string, name: string, data: StudyData, origin: st
     if (error instanceof HalfMadeStudyError) throw new UserError(`${error.message}; nothing was written`);
     throw error;
   } finally {
+    progress?.stop();
     for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
   }
 }

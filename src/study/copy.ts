@@ -33,6 +33,14 @@ export interface StudyData {
     Partial<Pick<FrozenTrial, "startedAt" | "finishedAt">>)[];
 }
 
+/** How a caller follows, and stops, {@link copyStudy} and {@link importStudy}. */
+export interface CopyProgressOptions {
+  /** Stops the copy between two trials and deletes what it wrote; the call rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** Called with the trials written so far and the total: 0 before the first, the total once all are. */
+  readonly onProgress?: (written: number, total: number) => void;
+}
+
 /** What {@link copyStudy} and {@link importStudy} wrote. */
 export interface CopiedStudy {
   /** The study's name in the target storage. */
@@ -78,10 +86,8 @@ export interface CopiedStudy {
 export async function copyStudy(options: {
   from: { storage: Storage | string; name: string };
   to: { storage: Storage | string; name?: string };
-  /** Stops the copy between two trials and deletes what it wrote; the call rejects with the signal's reason. */
-  signal?: AbortSignal;
-}): Promise<CopiedStudy> {
-  const { from, to, signal } = options;
+} & CopyProgressOptions): Promise<CopiedStudy> {
+  const { from, to, signal, onProgress } = options;
   if (typeof from?.name !== "string" || from.name === "") throw new TypeError(`from.name must be the name of the study to copy, got ${JSON.stringify(from?.name)}`);
   if (to?.name !== undefined && (typeof to.name !== "string" || to.name === "")) throw new TypeError(`to.name must be a non-empty study name, got ${JSON.stringify(to.name)}`);
   const targetName = to.name ?? from.name;
@@ -93,7 +99,7 @@ export async function copyStudy(options: {
     if (isHalfMadeStudy(record.systemAttrs)) throw new HalfMadeStudyError(from.name);
     const { trials } = await source.trialsSince(record.id, 0);
     const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, trials };
-    return withStorage(to.storage, false, (target) => importStudy(target, targetName, data, `copied from "${from.name}" in ${redactPassword(source.url)}`, { signal }));
+    return withStorage(to.storage, false, (target) => importStudy(target, targetName, data, `copied from "${from.name}" in ${redactPassword(source.url)}`, { signal, onProgress }));
   });
 }
 
@@ -102,13 +108,14 @@ export async function copyStudy(options: {
  * copy (same rules for running and waiting trials and for `warmStartFrom`). `sextant import`
  * reads the file `sextant export --format json` wrote and calls it. `origin` says where the study
  * came from, for the reason given to a trial that was running there. `signal` stops the import
- * between two trials as it stops {@link copyStudy}: what was written is deleted.
+ * between two trials as it stops {@link copyStudy}: what was written is deleted; `onProgress`
+ * follows it trial by trial (a progress bar for a study of many thousand trials).
  *
  * @example
  * await importStudy(storage, "lr-search", { directions: ["minimize"], trials: [] });
  */
-export async function importStudy(storage: Storage, name: string, data: StudyData, origin = "imported", options: { signal?: AbortSignal } = {}): Promise<CopiedStudy> {
-  const { signal } = options;
+export async function importStudy(storage: Storage, name: string, data: StudyData, origin = "imported", options: CopyProgressOptions = {}): Promise<CopiedStudy> {
+  const { signal, onProgress } = options;
   signal?.throwIfAborted();
   // Its budget is not all queued yet: a copy would tune on with part of it and never know.
   if (isHalfMadeStudy(data.systemAttrs ?? {})) throw new HalfMadeStudyError(name);
@@ -124,7 +131,9 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
   let failedBecauseRunning = 0;
   let waiting = 0;
   try {
+    onProgress?.(0, trials.length);
     for (const trial of trials) {
+      if (trial.number > 0) onProgress?.(trial.number, trials.length);
       // A storage that writes synchronously (SQLite) never lets the event loop run between two
       // trials: without a turn now and then, a Ctrl-C handler would only run once the copy is done.
       if (signal && trial.number % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
@@ -154,6 +163,7 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
     await storage.deleteStudy(name).catch(() => undefined);
     throw error;
   }
+  onProgress?.(trials.length, trials.length);
   return { name, trials: trials.length, failedBecauseRunning, waiting, droppedStudyAttrs };
 }
 
