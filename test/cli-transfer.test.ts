@@ -151,6 +151,32 @@ describe("sextant import of a file that is not quite the JSON export", () => {
   });
 });
 
+describe("sextant import of a trial that was running when the study was exported", () => {
+  it("fails it as of the export, not of the import, and says its worker reports to the storage it came from", async () => {
+    const storage = await openStorage(source);
+    const study = (await storage.getStudy("demo"))!;
+    const running = await storage.createTrial(study.id, { state: "running", params: { x: 1 }, distributions: { x: { type: "float", low: -5, high: 5, step: 0.25 } } });
+    await storage.close();
+    await run(["export", "demo", "--format", "json", "--output", "demo.json", "--storage", source]);
+    const exported = JSON.parse(readFileSync(join(dir, "demo.json"), "utf8"));
+    expect(Date.parse(exported.exportedAt)).toBeGreaterThanOrEqual(running.startedAt!);
+    // Imported a week after it was exported, as a file sent by mail may be: the trial did not run that week.
+    const weekAgo = (iso: string) => new Date(Date.parse(iso) - 7 * 86_400_000).toISOString();
+    const aged = { ...exported, exportedAt: weekAgo(exported.exportedAt), trials: exported.trials.map((t: { startedAt: string | null; finishedAt: string | null }) => ({ ...t, startedAt: t.startedAt && weekAgo(t.startedAt), finishedAt: t.finishedAt && weekAgo(t.finishedAt) })) };
+    writeFileSync(join(dir, "aged.json"), JSON.stringify(aged));
+    delete aged.exportedAt; // as written before exports said when they were made
+    writeFileSync(join(dir, "older.json"), JSON.stringify(aged));
+    const lastTime = Math.max(...aged.trials.flatMap((t: { startedAt: string | null; finishedAt: string | null }) => [t.startedAt, t.finishedAt].filter((x) => x !== null).map((x) => Date.parse(x!))));
+    for (const [file, copy, failedAt] of [["aged.json", "demo-aged", Date.parse(weekAgo(exported.exportedAt))], ["older.json", "demo-older", lastTime]] as const) {
+      expect((await run(["import", file, "--study", copy, "--storage", source])).code).toBe(0);
+      const [trial] = (await run(["trials", copy, "--storage", source, "--json"]).then((r) => JSON.parse(r.stdout) as { number: number; state: string; finishedAt: string; systemAttrs: { failReason: string } }[])).filter((t) => t.number === running.number);
+      expect(trial!.state).toBe("failed");
+      expect(Date.parse(trial!.finishedAt)).toBe(failedAt);
+      expect(trial!.systemAttrs.failReason).toBe(`it was running when the study was exported (${file}); its worker reports to the storage the study came from, not to this one`);
+    }
+  });
+});
+
 describe("sextant import of trials not numbered 0, 1, 2, …", () => {
   it("refuses a gap or a number given twice as a problem of the file, naming the number, and writes nothing", async () => {
     await run(["export", "demo", "--format", "json", "--output", "demo.json", "--storage", source]);

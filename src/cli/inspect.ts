@@ -494,6 +494,7 @@ export async function exportCommand(
   if (options.lineage && format === "csv") throw new UsageError("--lineage prints a table or JSON (--json), not CSV");
   if (!options.lineage && format !== "csv" && format !== "json") throw new UsageError(`--format must be csv or json, got "${format}"`);
   return withStudy(storageUrl(options.storage), name, async (storage, record) => {
+    const readAt = Date.now();
     const trials = await allTrials(storage, record);
     let text: string;
     if (options.lineage) {
@@ -503,7 +504,14 @@ export async function exportCommand(
     } else if (format === "json") {
       // The study's attributes too (sampler, constraint count, a `sextant create` config), so that
       // `sextant import` rebuilds the study and not only its trials.
-      const study = { study: record.name, directions: record.directions, userAttrs: tagNonFinite(record.userAttrs, API_SPELLING), systemAttrs: tagNonFinite(record.systemAttrs, API_SPELLING) };
+      const study = {
+        study: record.name,
+        directions: record.directions,
+        // When the trials were read: a trial running then is written by sextant import as failed at that time, not at the import's.
+        exportedAt: new Date(readAt).toISOString(),
+        userAttrs: tagNonFinite(record.userAttrs, API_SPELLING),
+        systemAttrs: tagNonFinite(record.systemAttrs, API_SPELLING),
+      };
       text = JSON.stringify({ ...study, trials: trials.map(trialJson) }, null, 2) + "\n";
     } else {
       const params = paramNames(trials);

@@ -72,7 +72,7 @@ export async function importCommand(file: string, options: { storage?: string; s
   else if (studyNameProblem(name) !== null) throw new UsageError(`${file}: "study": the name ${studyNameProblem(name)}; give another with --study NAME`);
   const url = storageUrl(options.storage);
   refuseThrowawayStorage(options.storage === undefined ? "$SEXTANT_STORAGE" : "--storage", url, "import");
-  const copied = await writeStudy(url, name, data, `exported to ${file}`, "--study", options.json, io);
+  const copied = await writeStudy(url, name, data, `exported (${file})`, "--study", options.json, io);
   return report(copied, `imported study "${exportedName}" from ${file} into ${redactPassword(url)}`, { file, storage: redactPassword(url) }, options.json, io);
 }
 
@@ -203,9 +203,18 @@ export function parseExportedStudy(text: string, file: string): { name: string; 
   if (!Array.isArray(parsed.trials)) return fail("trials", "must be a list of trials");
   const trials = parsed.trials.map((trial: unknown, i: number) => parseTrial(trial, `trials[${i}]`, directions.length, attrs, fail));
   checkNumbering(trials, fail);
+  // Exports made before the file said when it was made: their last recorded time comes closest.
+  const lastTime = trials.reduce<number | null>((last, trial) => Math.max(last ?? -Infinity, trial.startedAt ?? -Infinity, trial.finishedAt ?? -Infinity), null);
+  const exportedAt = time(parsed.exportedAt, "exportedAt", fail) ?? (lastTime !== null && Number.isFinite(lastTime) ? lastTime : undefined);
   return {
     name,
-    data: { directions: directions as Direction[], userAttrs: attrs("userAttrs", parsed.userAttrs), systemAttrs: attrs("systemAttrs", parsed.systemAttrs), trials },
+    data: {
+      directions: directions as Direction[],
+      userAttrs: attrs("userAttrs", parsed.userAttrs),
+      systemAttrs: attrs("systemAttrs", parsed.systemAttrs),
+      trials,
+      ...(exportedAt === undefined ? {} : { readAt: exportedAt }),
+    },
   };
 }
 

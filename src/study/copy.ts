@@ -31,6 +31,12 @@ export interface StudyData {
   /** Numbered 0, 1, 2, … without gaps, as every storage numbers them. */
   readonly trials: readonly (Pick<FrozenTrial, "number" | "state" | "params" | "distributions" | "values" | "intermediate" | "userAttrs" | "systemAttrs"> &
     Partial<Pick<FrozenTrial, "startedAt" | "finishedAt">>)[];
+  /**
+   * When the trials were read from their storage (milliseconds since the epoch): the last moment a
+   * running trial is known to have run, written as its finish time. Default: now, right for a
+   * copy; an export read back days later holds its own.
+   */
+  readonly readAt?: number;
 }
 
 /** How a caller follows, and stops, {@link copyStudy} and {@link importStudy}. */
@@ -145,12 +151,14 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
         continue;
       }
       const running = trial.state === "running";
-      const systemAttrs = running ? withoutLiveness(trial.systemAttrs, `it was running when the study was ${origin}; its worker reports there, not here`) : trial.systemAttrs;
+      const systemAttrs = running
+        ? withoutLiveness(trial.systemAttrs, `it was running when the study was ${origin}; its worker reports to the storage the study came from, not to this one`)
+        : trial.systemAttrs;
       if (running) failedBecauseRunning++;
       const state = running ? "failed" : trial.state;
       if (storage.insertFinishedTrial) {
         const startedAt = trial.startedAt ?? null;
-        const finishedAt = running ? Date.now() : (trial.finishedAt ?? null);
+        const finishedAt = running ? Math.max(data.readAt ?? Date.now(), startedAt ?? -Infinity) : (trial.finishedAt ?? null);
         await storage.insertFinishedTrial(record.id, { ...init, state, systemAttrs, values: trial.values, intermediate: trial.intermediate, startedAt, finishedAt });
         continue;
       }
