@@ -1,6 +1,7 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/): `sextant copy` between SQLite files and
 // `sextant import` of what `sextant export --format json` wrote.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -260,6 +261,23 @@ describe("sextant copy", () => {
     const fromEnvironment = await sextant(["import", "demo.json"], { cwd: dir, env: { SEXTANT_STORAGE: "memory:" } });
     expect(fromEnvironment.code).toBe(2);
     expect(fromEnvironment.stderr).toContain("$SEXTANT_STORAGE=memory: lives only inside this process");
+  });
+
+  it("stopped with Ctrl-C while it waits for an unreachable database, ends at once having written nothing", async () => {
+    // A port nobody listens on: the copy retries the connection for minutes, as for a database restarting.
+    const closed = await new Promise<number>((resolvePort) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolvePort(port));
+      });
+    });
+    const target = `postgres://me:secret@127.0.0.1:${closed}/sextant`;
+    const copying = start(["copy", "demo", "--from-storage", source, "--to-storage", target], { cwd: dir });
+    await copying.waitForStderr("retrying for up to");
+    copying.child.kill("SIGINT");
+    const stopped = await copying.done;
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toContain(`interrupted (SIGINT) before postgres://me:***@127.0.0.1:${closed}/sextant was open; nothing was written`);
   });
 
   it.skipIf(skipPostgres !== null)("stopped with Ctrl-C, deletes the trials it wrote, so the same command runs again", async () => {

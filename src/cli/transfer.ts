@@ -107,8 +107,16 @@ async function writeStudy(url: string, name: string, data: StudyData, origin: st
   const onProgress = (count: number): void => {
     written.count = count;
   };
+  // Until the storage is open nothing is written: a signal then ends the command at once, as it
+  // did before copies cleaned up after themselves, even while a database is being waited for.
+  let opened = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     progress?.stop();
+    if (!opened) {
+      io.err(`\nsextant: interrupted (${signal}) before ${redactPassword(url)} was open; nothing was written`);
+      if (json) io.out(JSON.stringify({ interrupted: true, signal, trials: 0 }, null, 2));
+      process.exit(signalExitCode(signal));
+    }
     if (interrupt.signal.aborted) {
       io.err(`sextant: interrupted again (${signal}); the partial study "${name}" may be left in ${redactPassword(url)}: delete it with "sextant delete ${shellWord(name)} --storage ${shellWord(redactPassword(url))} --yes"`);
       process.exit(signalExitCode(signal));
@@ -119,7 +127,10 @@ async function writeStudy(url: string, name: string, data: StudyData, origin: st
   for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
   progress?.start();
   try {
-    return await withCliStorage(url, (storage) => importStudy(storage, name, data, origin, { signal: interrupt.signal, onProgress }));
+    return await withCliStorage(url, (storage) => {
+      opened = true;
+      return importStudy(storage, name, data, origin, { signal: interrupt.signal, onProgress });
+    });
   } catch (error) {
     if (interrupt.signal.aborted && error === interrupt.signal.reason) {
       io.err(`sextant: nothing was written to ${redactPassword(url)}; run the same command again to start over`);
