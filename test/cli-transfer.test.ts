@@ -231,6 +231,12 @@ describe("sextant copy", () => {
     expect(missing.stderr).toContain('no study named "nope"');
     expect(existsSync(target)).toBe(false);
 
+    // copy has no --storage, and ignores SEXTANT_STORAGE: the hint names the flag it reads.
+    const noFile = await run(["copy", "demo", "--from-storage", "sqlite:elsewhere.db", "--to-storage", `sqlite:${target}`]);
+    expect(noFile.code).toBe(1);
+    expect(noFile.stderr).toContain(`does not exist; point at one with --from-storage URL, e.g. --from-storage sqlite:./runs.db`);
+    expect(existsSync(target)).toBe(false);
+
     const taken = await run(["copy", "demo", "--from-storage", source, "--to-storage", source, "--to-study", "pareto"]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain('already has a study named "pareto": give another name with --to-study NAME');

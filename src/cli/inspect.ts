@@ -43,18 +43,17 @@ export function storageUrl(flag: string | undefined): string {
  * @example
  * missingSqliteStorage("sqlite:./sextant.db") // "no storage found at sqlite:./sextant.db (the default): …" in an empty folder
  */
-export function missingSqliteStorage(url: string): string | null {
+export function missingSqliteStorage(url: string, flag: "--storage" | "--from-storage" = "--storage"): string | null {
   const path = sqlitePath(url);
   if (path === null || path === "" || path === ":memory:") return null;
-  if (!existsSync(path)) return noStorage(url, `${resolve(path)} does not exist`);
-  return statSync(path).size === 0 ? noStorage(url, `${resolve(path)} is empty`) : null;
+  if (!existsSync(path)) return noStorage(url, `${resolve(path)} does not exist`, flag);
+  return statSync(path).size === 0 ? noStorage(url, `${resolve(path)} is empty`, flag) : null;
 }
 
-function noStorage(url: string, why: string): string {
-  return (
-    `no storage found at ${url}${url === DEFAULT_STORAGE_URL ? " (the default)" : ""}: ${why}; ` +
-    "point at one with --storage URL or SEXTANT_STORAGE, e.g. --storage sqlite:./runs.db"
-  );
+/** `flag` is the option the command reads the storage from: `sextant copy` has no --storage. */
+function noStorage(url: string, why: string, flag: "--storage" | "--from-storage" = "--storage"): string {
+  const pointAt = flag === "--storage" ? "--storage URL or SEXTANT_STORAGE" : `${flag} URL`;
+  return `no storage found at ${url}${url === DEFAULT_STORAGE_URL ? " (the default)" : ""}: ${why}; point at one with ${pointAt}, e.g. ${flag} sqlite:./runs.db`;
 }
 
 /**

@@ -20,7 +20,7 @@ import { DuplicateStudyError, isMemoryUrl, redactPassword, sqlitePath } from "..
 import { type CopiedStudy, HalfMadeStudyError, type StudyData, importStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, shellWord } from "./format.js";
-import { storageUrl, withStudy } from "./inspect.js";
+import { missingSqliteStorage, storageUrl, withStudy } from "./inspect.js";
 import type { Io } from "./io.js";
 import { withCliStorage } from "./study-config.js";
 import { HANDLED_SIGNALS, signalExitCode } from "./tune.js";
@@ -43,6 +43,8 @@ export async function copyCommand(name: string, options: { fromStorage?: string;
   }
   // The source is read (and refused if it is missing) before the target is opened, so a refused
   // copy creates no target storage.
+  const missing = missingSqliteStorage(fromStorage, "--from-storage");
+  if (missing !== null) throw new UserError(`no study named "${name}": ${missing}`);
   return withStudy(fromStorage, name, async (source, record) => {
     const { trials } = await source.trialsSince(record.id, 0);
     const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, trials };
