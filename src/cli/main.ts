@@ -715,6 +715,12 @@ Examples:
     .addHelpText(
       "after",
       `
+Reads the JSON that sextant export --format json writes (not its CSV). Trials
+keep their numbers and results; waiting trials stay queued; trials running when
+the study was exported are written as failed. A name already taken is refused:
+give --study NAME. Stopped with Ctrl-C, the import deletes what it wrote and
+exits 130.
+
 Examples:
   $ sextant export lr-search --format json --output lr-search.json
   $ sextant import lr-search.json --storage sqlite:./team.db
