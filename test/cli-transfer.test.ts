@@ -269,6 +269,25 @@ describe("sextant copy", () => {
     expect(fromEnvironment.stderr).toContain("$SEXTANT_STORAGE=memory: lives only inside this process");
   });
 
+  it("run again after a copy was killed midway, says the study there holds part of the trials and how to replace it", async () => {
+    const target = `sqlite:${join(dir, "team.db")}`;
+    // What SIGKILL (or a machine that went down) leaves: the study and its first trials, with no chance to delete them.
+    const [from, to] = [await openStorage(source, { readOnly: true }), await openStorage(target)];
+    const record = (await from.getStudy("demo"))!;
+    const { trials } = await from.trialsSince(record.id, 0);
+    const partial = await to.createStudy("demo", record.directions, { systemAttrs: { ...record.systemAttrs } });
+    for (const trial of trials.slice(0, 4)) await to.insertFinishedTrial!(partial.id, { ...trial, state: trial.state as "complete" | "pruned" | "failed" });
+    await from.close();
+    await to.close();
+    const again = await run(["copy", "demo", "--from-storage", source, "--to-storage", target]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`${target} already has a study named "demo" that holds only the first 4 of its 10 trials: a copy of it that stopped before it finished`);
+    expect(again.stderr).toContain(`delete it with "sextant delete demo --storage ${target} --yes" and run this command again`);
+    // Another study of that name is still refused as taken, without the guess.
+    const other = await run(["copy", "pareto", "--from-storage", source, "--to-storage", target, "--to-study", "demo"]);
+    expect(other.stderr).toContain(`already has a study named "demo": give another name with --to-study NAME`);
+  });
+
   it("stopped with Ctrl-C while it waits for an unreachable database, ends at once having written nothing", async () => {
     // A port nobody listens on: the copy retries the connection for minutes, as for a database restarting.
     const closed = await new Promise<number>((resolvePort) => {

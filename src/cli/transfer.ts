@@ -16,7 +16,7 @@ import {
   validateDistribution,
 } from "../space/index.js";
 import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-finite-json.js";
-import { DuplicateStudyError, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
+import { DuplicateStudyError, type Storage, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
 import { type CopiedStudy, HalfMadeStudyError, type StudyData, importStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, shellWord } from "./format.js";
@@ -129,9 +129,20 @@ async function writeStudy(url: string, name: string, data: StudyData, origin: st
   for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
   progress?.start();
   try {
-    return await withCliStorage(url, (storage) => {
+    return await withCliStorage(url, async (storage) => {
       opened = true;
-      return importStudy(storage, name, data, origin, { signal: interrupt.signal, onProgress });
+      try {
+        return await importStudy(storage, name, data, origin, { signal: interrupt.signal, onProgress });
+      } catch (error) {
+        const written = error instanceof DuplicateStudyError ? await trialsOfStoppedCopy(storage, name, data) : null;
+        if (written === null) throw error;
+        const deleteIt = `sextant delete ${shellWord(name)} --storage ${shellWord(redactPassword(url))} --yes`;
+        throw new UserError(
+          `${redactPassword(url)} already has a study named "${name}" that holds only the first ${written} of its ${data.trials.length} trials: ` +
+            `a copy of it that stopped before it finished (killed, or its machine or connection went down), or one made earlier; ` +
+            `to replace it, delete it with "${deleteIt}" and run this command again (or give another name with ${renameFlag} NAME)`,
+        );
+      }
     });
   } catch (error) {
     if (interrupt.signal.aborted && error === interrupt.signal.reason) {
@@ -147,6 +158,20 @@ async function writeStudy(url: string, name: string, data: StudyData, origin: st
     progress?.stop();
     for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
   }
+}
+
+/**
+ * How many trials the study `name` in `storage` holds when it looks like a copy of `data` that was
+ * stopped midway (killed with SIGKILL, a machine that went down: no chance to delete it) or made
+ * earlier, else null: same directions, fewer trials, each with the parameters of the same number in `data`.
+ */
+async function trialsOfStoppedCopy(storage: Storage, name: string, data: StudyData): Promise<number | null> {
+  const record = await storage.getStudy(name);
+  if (!record || JSON.stringify(record.directions) !== JSON.stringify(data.directions)) return null;
+  const { trials } = await storage.trialsSince(record.id, 0);
+  if (trials.length >= data.trials.length) return null;
+  const paramsByNumber = new Map(data.trials.map((trial) => [trial.number, JSON.stringify(trial.params)]));
+  return trials.every((trial) => paramsByNumber.get(trial.number) === JSON.stringify(trial.params)) ? trials.length : null;
 }
 
 /** Prints what was written, or that a signal stopped it; returns the exit code. */
