@@ -16,6 +16,7 @@ import {
   TrialPruned,
   copyStudy,
   createStudy,
+  importStudy,
   loadStudy,
   openStorage,
 } from "../src/index.js";
@@ -216,6 +217,14 @@ describe("copyStudy", () => {
       if (writes === 5) throw new Error("disk full");
     });
     await expect(copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: failing } })).rejects.toThrow("disk full");
+    expect(await target.listStudies()).toEqual([]);
+  });
+
+  it("refuses trials numbered with a gap or a number given twice, naming it, and writes nothing", async () => {
+    const target = await openStorage("memory:");
+    const trial = (number: number) => ({ number, state: "waiting" as const, params: {}, distributions: {}, values: null, intermediate: {}, userAttrs: {}, systemAttrs: {} });
+    await expect(importStudy(target, "gap", { directions: ["minimize"], trials: [trial(0), trial(2)] })).rejects.toThrow("trial number 1 is missing");
+    await expect(importStudy(target, "twice", { directions: ["minimize"], trials: [trial(0), trial(1), trial(1), trial(2)] })).rejects.toThrow("trial number 1 is given twice");
     expect(await target.listStudies()).toEqual([]);
   });
 

@@ -127,7 +127,10 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
   if (isHalfMadeStudy(data.systemAttrs ?? {})) throw new HalfMadeStudyError(name);
   const trials = [...data.trials].sort((a, b) => a.number - b.number);
   trials.forEach((trial, index) => {
-    if (trial.number !== index) throw new RangeError(`trial numbers must run 0, 1, 2, … without gaps; found ${trial.number} where ${index} was expected`);
+    if (trial.number === index) return;
+    // Sorted, a number given twice shows up one place late; any other mismatch is a missing number.
+    const problem = trial.number === index - 1 ? `trial number ${trial.number} is given twice` : `trial number ${index} is missing`;
+    throw new RangeError(`${problem}: trial numbers must run 0, 1, 2, … without gaps, each once`);
   });
   const systemAttrs = { ...data.systemAttrs };
   const droppedStudyAttrs = STUDY_ATTRS_NOT_COPIED.filter((key) => key in systemAttrs);
