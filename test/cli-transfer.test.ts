@@ -305,36 +305,63 @@ describe("sextant copy", () => {
     expect(stopped.stderr).toContain(`interrupted (SIGINT) before postgres://me:***@127.0.0.1:${closed}/sextant was open; nothing was written`);
   });
 
-  it.skipIf(skipPostgres !== null)("stopped with Ctrl-C, deletes the trials it wrote, so the same command runs again", async () => {
+  /**
+   * Copies `study` into the scratch PostgreSQL database while another session holds back every
+   * trial insert, sends Ctrl-C once the copy waits on it, then lets the insert through: Ctrl-C
+   * reaches the copy midway, whatever the machine's speed.
+   */
+  async function copyStoppedWhileWriting(study: string) {
     const target = database!.url;
     await (await openStorage(target)).close(); // its tables, which the lock below needs
-    // Another session holds back every trial insert, so Ctrl-C reaches the copy midway, whatever the machine's speed.
     const blocker = new pg.Client({ connectionString: target });
     await blocker.connect();
     try {
       await blocker.query("BEGIN");
       await blocker.query("LOCK TABLE public.sextant_trials IN SHARE MODE");
-      const copying = start(["copy", "demo", "--from-storage", source, "--to-storage", target, "--json"], { cwd: dir });
+      const copying = start(["copy", study, "--from-storage", source, "--to-storage", target, "--json"], { cwd: dir });
       // Asked on another connection: inside the blocker's transaction, pg_stat_activity stays as first read.
       const waiting = async () => (await adminQuery("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [database!.name])).length > 0;
       while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 20));
       copying.child.kill("SIGINT");
       await copying.waitForStderr("interrupted (SIGINT)");
       await blocker.query("ROLLBACK");
-      const stopped = await copying.done;
-      expect(stopped.code).toBe(130);
-      expect(stopped.stderr).toContain(`nothing was written to ${target}; run the same command again`);
-      expect(JSON.parse(stopped.stdout)).toMatchObject({ study: "demo", interrupted: true, signal: "SIGINT", trials: 0 });
+      return { target, stopped: await copying.done };
     } finally {
       await blocker.end();
     }
+  }
+
+  async function studyIn(url: string, name: string) {
+    const storage = await openStorage(url, { readOnly: true });
+    try {
+      return await storage.getStudy(name);
+    } finally {
+      await storage.close();
+    }
+  }
+
+  it.skipIf(skipPostgres !== null)("stopped with Ctrl-C, deletes the trials it wrote, so the same command runs again", async () => {
+    const { target, stopped } = await copyStoppedWhileWriting("demo");
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toContain(`nothing was written to ${target}; run the same command again`);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ study: "demo", interrupted: true, signal: "SIGINT", trials: 0 });
     // Left behind, the study's first trial made a "copy" that tuned on from part of the history, and took the name.
-    const storage = await openStorage(target, { readOnly: true });
-    expect(await storage.getStudy("demo")).toBeNull();
-    await storage.close();
+    expect(await studyIn(target, "demo")).toBeNull();
     const again = await run(["copy", "demo", "--from-storage", source, "--to-storage", target]);
     expect(again.stderr).toBe("");
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('as "demo": 10 trial(s)');
+  });
+
+  it.skipIf(skipPostgres !== null)("stopped with Ctrl-C while it writes its last trial, keeps to what it said: nothing written", async () => {
+    const storage = await openStorage(source);
+    const one = await storage.createStudy("one", ["minimize"]);
+    await storage.insertFinishedTrial!(one.id, { state: "complete", params: {}, distributions: {}, values: [1], intermediate: {}, userAttrs: {}, systemAttrs: {}, startedAt: 1, finishedAt: 2 });
+    await storage.close();
+    const { target, stopped } = await copyStoppedWhileWriting("one");
+    // It said "interrupted; deleting the trials written so far", then "copied … 1 trial(s)" and exit 0.
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toContain(`nothing was written to ${target}`);
+    expect(await studyIn(target, "one")).toBeNull();
   });
 });

@@ -168,6 +168,8 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
       const created = await storage.createTrial(record.id, { ...init, state: "running", systemAttrs });
       await storage.updateTrial(created.id, { state, values: trial.values, intermediate: trial.intermediate });
     }
+    // A signal during the last write stops the copy too: its caller has said the copy was stopped.
+    signal?.throwIfAborted();
   } catch (error) {
     // Half a study would tune on from the wrong history; the next attempt needs the name free.
     // An abort (Ctrl-C) lands here too, so an interrupted copy leaves nothing behind.
