@@ -12,6 +12,7 @@ import {
   MedianPruner,
   RandomSampler,
   type Storage,
+  StudyChangedDuringCopyError,
   TPESampler,
   TrialPruned,
   copyStudy,
@@ -225,6 +226,18 @@ describe("copyStudy", () => {
     const trial = (number: number) => ({ number, state: "waiting" as const, params: {}, distributions: {}, values: null, intermediate: {}, userAttrs: {}, systemAttrs: {} });
     await expect(importStudy(target, "gap", { directions: ["minimize"], trials: [trial(0), trial(2)] })).rejects.toThrow("trial number 1 is missing");
     await expect(importStudy(target, "twice", { directions: ["minimize"], trials: [trial(0), trial(1), trial(1), trial(2)] })).rejects.toThrow("trial number 1 is given twice");
+    expect(await target.listStudies()).toEqual([]);
+  });
+
+  it("refuses to go on when another process adds a trial to the study it writes, deleting it", async () => {
+    const target = await openStorage("memory:");
+    // A worker started on the new study before the copy finished: its trial takes the number the copy's next one needed.
+    const joined = beforeEachTrialWrite(target, (writes) => {
+      if (writes === 3) void target.getStudy("lr").then((study) => target.createTrial(study!.id, { state: "running" }));
+    });
+    const copying = copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: joined } });
+    await expect(copying).rejects.toThrow(StudyChangedDuringCopyError);
+    await expect(copying).rejects.toThrow('another process added trials to "lr" while it was being written (trial 3 of the source became trial 4)');
     expect(await target.listStudies()).toEqual([]);
   });
 

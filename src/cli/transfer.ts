@@ -17,7 +17,7 @@ import {
 } from "../space/index.js";
 import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-finite-json.js";
 import { DuplicateStudyError, type Storage, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
-import { type CopiedStudy, HalfMadeStudyError, type StudyData, importStudy } from "../study/index.js";
+import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, importStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, shellWord } from "./format.js";
 import { missingSqliteStorage, storageUrl, withStudy } from "./inspect.js";
@@ -153,6 +153,7 @@ async function writeStudy(url: string, name: string, data: StudyData, origin: st
       throw new UserError(`${redactPassword(url)} already has a study named "${name}": give another name with ${renameFlag} NAME, or delete that one first (sextant delete)`);
     }
     if (error instanceof HalfMadeStudyError) throw new UserError(`${error.message}; nothing was written`);
+    if (error instanceof StudyChangedDuringCopyError) throw new UserError(error.message);
     throw error;
   } finally {
     progress?.stop();

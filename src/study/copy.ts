@@ -150,7 +150,7 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
       const init = { params: trial.params, distributions: trial.distributions, userAttrs: trial.userAttrs };
       if (trial.state === "waiting") {
         waiting++;
-        await storage.createTrial(record.id, { ...init, state: "waiting", systemAttrs: trial.systemAttrs });
+        keptNumber(name, trial.number, await storage.createTrial(record.id, { ...init, state: "waiting", systemAttrs: trial.systemAttrs }));
         continue;
       }
       const running = trial.state === "running";
@@ -162,10 +162,10 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
       if (storage.insertFinishedTrial) {
         const startedAt = trial.startedAt ?? null;
         const finishedAt = running ? Math.max(data.readAt ?? Date.now(), startedAt ?? -Infinity) : (trial.finishedAt ?? null);
-        await storage.insertFinishedTrial(record.id, { ...init, state, systemAttrs, values: trial.values, intermediate: trial.intermediate, startedAt, finishedAt });
+        keptNumber(name, trial.number, await storage.insertFinishedTrial(record.id, { ...init, state, systemAttrs, values: trial.values, intermediate: trial.intermediate, startedAt, finishedAt }));
         continue;
       }
-      const created = await storage.createTrial(record.id, { ...init, state: "running", systemAttrs });
+      const created = keptNumber(name, trial.number, await storage.createTrial(record.id, { ...init, state: "running", systemAttrs }));
       await storage.updateTrial(created.id, { state, values: trial.values, intermediate: trial.intermediate });
     }
     // A signal during the last write stops the copy too: its caller has said the copy was stopped.
@@ -178,6 +178,39 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
   }
   onProgress?.(trials.length, trials.length);
   return { name, trials: trials.length, failedBecauseRunning, waiting, droppedStudyAttrs };
+}
+
+/**
+ * Thrown by {@link copyStudy} and {@link importStudy} when another process (a worker started on the
+ * new study too early) added trials to the study while it was being written: the copied trials
+ * then took other numbers than in the source, and a retry's `retryOf` or a PBT segment's parent
+ * pointed at the wrong trial. The half-written study is deleted.
+ *
+ * @example
+ * try {
+ *   await copyStudy({ from: { storage: "sqlite:./a.db", name: "lr" }, to: { storage: "postgres://me@db/sextant" } });
+ * } catch (error) {
+ *   if (error instanceof StudyChangedDuringCopyError) console.log("start workers once the copy is done, then copy again");
+ * }
+ */
+export class StudyChangedDuringCopyError extends Error {
+  override name = "StudyChangedDuringCopyError";
+  constructor(
+    readonly studyName: string,
+    readonly expectedNumber: number,
+    readonly gotNumber: number,
+  ) {
+    super(
+      `another process added trials to "${studyName}" while it was being written (trial ${expectedNumber} of the source became trial ${gotNumber}), ` +
+        "so its trials no longer had their numbers; the half-written study was deleted: start workers on it only once the copy has finished, and copy again",
+    );
+  }
+}
+
+/** `written`, when it got the number `expected`; else {@link StudyChangedDuringCopyError}. */
+function keptNumber<T extends FrozenTrial>(studyName: string, expected: number, written: T): T {
+  if (written.number !== expected) throw new StudyChangedDuringCopyError(studyName, expected, written.number);
+  return written;
 }
 
 function withoutLiveness(systemAttrs: Readonly<Record<string, JsonValue>>, failReason: string): Record<string, JsonValue> {
