@@ -11,6 +11,10 @@
 // Usage: npm run bench:storage -- [--url postgres://postgres@127.0.0.1:5432/test] [--workers 1,4,8] [--samplers random,tpe]
 //        [--trials 2000] [--tpe-trials 600] [--optuna-trials 240] [--flat-trials 11000]
 //        [--skip-optuna] [--skip-postgres] [--skip-sqlite] [--skip-flat] [--skip-marginal] [--skip-server]
+//        [--listing-trials 100000] [--skip-listing] [--skip-throughput]
+// The listing section times storage.listStudies() beside one study of --listing-trials trials: a
+// repeated listing (figures cached per study seq) against a storage object's first listing (the
+// uncached aggregate over every trial, as each listing cost before the cache), in the same run.
 // The URL names an existing database the user may CREATE DATABASE from; the benchmark works in
 // a scratch database of its own and drops it at the end.
 import { spawn, spawnSync } from "node:child_process";
@@ -40,6 +44,9 @@ const { values: args } = parseArgs({
     "skip-flat": { type: "boolean", default: false },
     "skip-marginal": { type: "boolean", default: false },
     "skip-server": { type: "boolean", default: false },
+    "listing-trials": { type: "string", default: "100000" },
+    "skip-listing": { type: "boolean", default: false },
+    "skip-throughput": { type: "boolean", default: false },
   },
 });
 const workerCounts = args.workers.split(",").map(Number);
@@ -368,6 +375,78 @@ async function measureFlat(storageUrl) {
   console.log(`| ${fmt(early)} trials/s | ${fmt(late)} trials/s | ${fmt(late / early, 2)} |`);
 }
 
+/** Median of `repeats` timings of `fn` in milliseconds. */
+async function medianMs(repeats, fn) {
+  const times = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    await fn(i);
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(repeats / 2)];
+}
+
+/**
+ * listStudies() with one big study and 20 small ones: the uncached first listing of a fresh storage
+ * object (the reference), a repeated listing, and one after a trial write to a small study.
+ */
+async function measureListing(storageUrl, label) {
+  const trials = Number(args["listing-trials"]);
+  log(`listing: seeding ${trials} trials in ${label} ...`);
+  const finished = (i) => ({
+    state: i % 10 === 0 ? "pruned" : "complete",
+    params: { x: i / trials },
+    distributions: { x: { type: "float", low: 0, high: 1 } },
+    values: [(i * 7919) % trials],
+    intermediate: {},
+    userAttrs: {},
+    systemAttrs: {},
+    startedAt: 0,
+    finishedAt: 1,
+  });
+  const seeder = await sextant.openStorage(storageUrl);
+  try {
+    const big = await seeder.createStudy("listing-big", ["minimize"]);
+    const batch = 64; // concurrent writes, so PostgreSQL round trips overlap
+    for (let i = 0; i < trials; i += batch) {
+      await Promise.all(Array.from({ length: Math.min(batch, trials - i) }, (_, k) => seeder.insertFinishedTrial(big.id, finished(i + k))));
+    }
+    const small = [];
+    for (let s = 0; s < 20; s++) {
+      small.push(await seeder.createStudy(`listing-small-${s}`, ["maximize"]));
+      for (let i = 0; i < 50; i++) await seeder.insertFinishedTrial(small[s].id, finished(i));
+    }
+    const reference = await medianMs(3, async () => {
+      const fresh = await sextant.openStorage(storageUrl);
+      try {
+        await fresh.listStudies();
+      } finally {
+        await fresh.close();
+      }
+    });
+    const lister = await sextant.openStorage(storageUrl);
+    try {
+      await lister.listStudies();
+      const cached = await medianMs(20, () => lister.listStudies());
+      let afterWrite = 0;
+      for (let i = 0; i < 5; i++) {
+        await seeder.insertFinishedTrial(small[i].id, finished(i));
+        afterWrite += await medianMs(1, () => lister.listStudies());
+      }
+      const listed = (await lister.listStudies()).find((s) => s.name === "listing-big");
+      if (listed.trialCounts.complete + listed.trialCounts.pruned !== trials) throw new Error(`listing counted ${JSON.stringify(listed.trialCounts)}, not ${trials} trials`);
+      console.log(`\nlistStudies() beside a ${trials.toLocaleString("en-US")}-trial study (${label}, 20 small studies too)`);
+      console.log("| uncached (first listing, reference) | repeated listing | after a write to a small study | speed-up (repeated) |");
+      console.log("| --- | --- | --- | --- |");
+      console.log(`| ${fmt(reference, 1)} ms | ${fmt(cached, 2)} ms | ${fmt(afterWrite / 5, 2)} ms | ${fmt(reference / cached)}x |`);
+    } finally {
+      await lister.close();
+    }
+  } finally {
+    await seeder.close();
+  }
+}
+
 // --- Run ------------------------------------------------------------------------------------
 
 const database = `sextant_bench_${randomBytes(4).toString("hex")}`;
@@ -382,7 +461,7 @@ try {
   const sextantSync = new URL(pgUrl).searchParams.get("synchronous_commit") ?? "on (Sextant's default)";
   const [{ synchronous_commit: serverSync }] = await adminQuery(args.url.split("?")[0], "SHOW synchronous_commit");
   console.log(`PostgreSQL synchronous_commit: Sextant ${sextantSync}, Optuna ${serverSync} (the server's)`);
-  if (!args["skip-postgres"]) {
+  if (!args["skip-postgres"] && !args["skip-throughput"]) {
     const pgRows = await runTable(pgUrl, optunaPgUrl, "PostgreSQL (one database; Optuna RDB on the same database)");
     const target = pgRows.find((r) => r.sampler === "random" && r.workers === 4);
     if (target?.optuna) {
@@ -392,9 +471,13 @@ try {
     if (useOptuna && !args["skip-marginal"]) await measureMarginal(pgUrl, optunaPgUrl);
   }
   if (!args["skip-flat"]) await measureFlat(pgUrl);
-  if (!args["skip-sqlite"]) {
+  if (!args["skip-sqlite"] && !args["skip-throughput"]) {
     // Both name their tables studies and trials, so each gets its own file.
     await runTable(`sqlite:${join(scratch, "sextant.db")}`, `sqlite:///${join(scratch, "optuna.db")}`, "SQLite (one file each, same folder)");
+  }
+  if (!args["skip-listing"]) {
+    if (!args["skip-sqlite"]) await measureListing(`sqlite:${join(scratch, "listing.db")}`, "SQLite");
+    if (!args["skip-postgres"]) await measureListing(`${pgUrl}${pgUrl.includes("?") ? "&" : "?"}schema=listing`, "PostgreSQL");
   }
   const serverBench = join(root, "bench/server.mjs");
   if (args["skip-server"]) {

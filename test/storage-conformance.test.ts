@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CONSTRAINTS_ATTR, type Distribution, type FrozenTrial, type JsonValue } from "../src/space/index.js";
 import {
   DuplicateStudyError,
@@ -24,12 +24,23 @@ import { PostgresStorage } from "../src/storage/postgres.js";
 import { SqliteStorage } from "../src/storage/sqlite.js";
 import { createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
 
+// The memory backend's listing aggregates with summarizeStudy: wrapped, so a test can count calls.
+vi.mock("../src/storage/summary.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../src/storage/summary.js")>();
+  return { ...original, summarizeStudy: vi.fn(original.summarizeStudy) };
+});
+const { summarizeStudy } = await import("../src/storage/summary.js");
+
 interface StorageBackend {
   readonly name: string;
   /** A fresh, empty storage; each test gets its own. */
   open(): Promise<Storage>;
   /** Set to a reason to skip the backend (e.g. no database server configured). */
   readonly skip?: string;
+  /** Another storage object on the same data, as another process would open it. */
+  openPeer(storage: Storage): Promise<Storage>;
+  /** How many times the storage has aggregated a study's trials for a listing, counted from now. */
+  countAggregations(storage: Storage): () => number;
 }
 
 const scratch = mkdtempSync(join(tmpdir(), "sextant-conformance-"));
@@ -41,12 +52,49 @@ const postgresDatabase = postgresSkip === null ? await createScratchDatabase() :
 afterAll(() => postgresDatabase?.drop());
 let schemaCounter = 0;
 
+/** Counts calls of `object[method]` from now on (calls still go through). */
+function countCalls(object: object, method: string, counts: (args: unknown[]) => number = () => 1): () => number {
+  const spy = vi.spyOn(object as Record<string, (...args: unknown[]) => unknown>, method);
+  const before = spy.mock.calls.length;
+  return () => spy.mock.calls.slice(before).reduce((sum, args) => sum + counts(args), 0);
+}
+
 const backends: StorageBackend[] = [
-  { name: "memory", open: async () => new MemoryStorage() },
-  { name: "sqlite", open: async () => SqliteStorage.open(join(scratch, `conformance-${fileCounter++}.db`)) },
+  {
+    name: "memory",
+    open: async () => new MemoryStorage(),
+    // Memory storage lives in one object: the peer is that object, whose close leaves it open.
+    openPeer: async (storage) =>
+      new Proxy(storage, {
+        get: (target, key) => {
+          if (key === "close") return async () => {};
+          const value: unknown = Reflect.get(target, key);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      }),
+    countAggregations: () => {
+      const calls = vi.mocked(summarizeStudy).mock.calls.length;
+      return () => vi.mocked(summarizeStudy).mock.calls.length - calls;
+    },
+  },
+  {
+    name: "sqlite",
+    open: async () => SqliteStorage.open(join(scratch, `conformance-${fileCounter++}.db`)),
+    openPeer: async (storage) => SqliteStorage.open(storage.reopenUrl!.slice("sqlite:".length)),
+    // The statement aggregates every study whose ids it is given (a JSON array); without ids, all of them.
+    countAggregations: (storage) =>
+      countCalls((storage as unknown as { statements: { aggregateTrials: object } }).statements.aggregateTrials, "all", ([ids]) =>
+        typeof ids === "string" ? (JSON.parse(ids) as unknown[]).length : Infinity,
+      ),
+  },
   {
     name: "postgres",
     open: () => PostgresStorage.open(`${postgresDatabase!.url}?schema=conformance_${schemaCounter++}`),
+    openPeer: (storage) => PostgresStorage.open(storage.reopenUrl!),
+    countAggregations: (storage) =>
+      countCalls(storage, "query", ([statement, values]) =>
+        (statement as { name: string }).name.startsWith("sextant_aggregate_trials") ? ((values as [number[]?])[0]?.length ?? Infinity) : 0,
+      ),
     ...(postgresSkip === null ? {} : { skip: postgresSkip }),
   },
 ];
@@ -167,6 +215,107 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(summaries.max!.bestValue).toBe(3);
       expect(summaries.multi!.trialCounts).toEqual({ waiting: 0, running: 0, complete: 1, pruned: 0, failed: 1 });
       expect(summaries.multi!.bestValue).toBeNull();
+    });
+
+    it("lists counts and best values that stay right while another storage object writes every kind of trial", async () => {
+      const peer = await backend.openPeer(storage);
+      try {
+        const watched = await storage.createStudy("watched", ["minimize"]);
+        const quiet = await storage.createStudy("quiet", ["maximize"]);
+        // What listStudies must say: the figures summarizeStudy gives over every trial, read afresh.
+        const expectListingRight = async (step: string) => {
+          const listed = await storage.listStudies();
+          const expected = await Promise.all(
+            listed.map(async (summary) => {
+              const { id, name, directions, userAttrs, systemAttrs, createdAt } = summary;
+              const { trials } = await storage.trialsSince(id, 0);
+              const { trialCounts, bestValue } = summarizeStudy({ id, name, directions, userAttrs, systemAttrs, createdAt }, trials);
+              return { ...summary, trialCounts, bestValue };
+            }),
+          );
+          expect(listed, step).toEqual(expected);
+          return Object.fromEntries(listed.map((summary) => [summary.name, summary]));
+        };
+        await expectListingRight("empty");
+        const finished = (values: number[], systemAttrs: Record<string, JsonValue> = {}) => ({
+          state: "complete" as const,
+          params: {},
+          distributions: {},
+          values,
+          intermediate: {},
+          userAttrs: {},
+          systemAttrs,
+          startedAt: 1,
+          finishedAt: 2,
+        });
+
+        if (peer.queueTrials) await peer.queueTrials(watched.id, 2);
+        else for (let i = 0; i < 2; i++) await peer.createTrial(watched.id, { state: "waiting" });
+        expect((await expectListingRight("queued")).watched!.trialCounts).toMatchObject({ waiting: 2 });
+        const claimed = (await peer.claimWaitingTrial(watched.id))!;
+        expect((await expectListingRight("claimed")).watched!.trialCounts).toMatchObject({ waiting: 1, running: 1 });
+        await peer.updateTrial(claimed.id, { state: "complete", values: [5] });
+        expect((await expectListingRight("completed")).watched!.bestValue).toBe(5);
+        if (peer.insertFinishedTrial) {
+          await peer.insertFinishedTrial(watched.id, finished([3]));
+          await peer.insertFinishedTrial(watched.id, { ...finished([-50]), state: "pruned" });
+          expect((await expectListingRight("inserted finished")).watched!.bestValue).toBe(3);
+        }
+        const started = peer.startNextTrial ? (await peer.startNextTrial(watched.id, {}, null)).trial : (await peer.claimWaitingTrial(watched.id))!;
+        await expectListingRight("started");
+        // An infeasible trial makes the study constrained: the unconstrained ones no longer count.
+        await peer.updateTrial(started.id, { state: "complete", values: [-100], systemAttrs: { [CONSTRAINTS_ATTR]: [1] } });
+        expect((await expectListingRight("constrained")).watched!.bestValue).toBeNull();
+        const once = (await peer.createTrialOnce(watched.id, "k", { state: "running" }))!;
+        await peer.updateTrial(once.id, { state: "complete", values: [7], systemAttrs: { [CONSTRAINTS_ATTR]: [-1] } });
+        expect((await expectListingRight("feasible")).watched!.bestValue).toBe(7);
+        const failing = await peer.createTrial(watched.id, { state: "running" });
+        await peer.recordHeartbeat([failing.id]);
+        await peer.updateTrial(failing.id, { state: "failed" });
+        expect((await expectListingRight("failed")).watched!.trialCounts).toMatchObject({ failed: 1 });
+        if (peer.finishAndStartNext && peer.releaseTrial) {
+          const running = await peer.createTrial(watched.id, { state: "running" });
+          const { started: next } = await peer.finishAndStartNext(running.id, { state: "complete", values: [6], systemAttrs: { [CONSTRAINTS_ATTR]: [0] } }, {}, null);
+          expect((await expectListingRight("finished and started")).watched!.bestValue).toBe(6);
+          await peer.releaseTrial(next.trial.id);
+          expect((await expectListingRight("released")).watched!.trialCounts.waiting).toBeGreaterThan(0);
+        }
+
+        await peer.setStudyAttrs(quiet.id, { userAttrs: { note: "renamed" } });
+        expect((await expectListingRight("attrs")).quiet!.userAttrs).toEqual({ note: "renamed" });
+        const quietTrial = await peer.createTrial(quiet.id, { state: "running" });
+        await peer.updateTrial(quietTrial.id, { state: "complete", values: [2] });
+        expect((await expectListingRight("quiet written")).quiet!.bestValue).toBe(2);
+        await peer.deleteStudy("quiet");
+        await peer.createStudy("quiet", ["maximize"]);
+        const recreated = (await expectListingRight("recreated")).quiet!;
+        expect(recreated.trialCounts).toEqual({ waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 });
+        expect(recreated.bestValue).toBeNull();
+      } finally {
+        await peer.close();
+      }
+    });
+
+    it("aggregates a study's trials for a listing only when they changed since the last listing", async () => {
+      const peer = await backend.openPeer(storage);
+      try {
+        const busy = await storage.createStudy("busy", ["minimize"]);
+        await storage.createStudy("idle", ["minimize"]);
+        const trial = await storage.createTrial(busy.id, { state: "running" });
+        await storage.listStudies();
+        const aggregations = backend.countAggregations(storage);
+        await storage.listStudies();
+        expect(aggregations()).toBe(0);
+        await peer.recordHeartbeat([trial.id]);
+        await storage.listStudies();
+        expect(aggregations()).toBe(0);
+        await peer.updateTrial(trial.id, { state: "complete", values: [1] });
+        expect((await storage.listStudies()).find((s) => s.name === "busy")!.bestValue).toBe(1);
+        // Only the study written to is aggregated again.
+        expect(aggregations()).toBe(1);
+      } finally {
+        await peer.close();
+      }
     });
 
     it("creates a trial once per key, however many callers race to create it", async () => {

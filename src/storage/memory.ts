@@ -24,6 +24,8 @@ interface MemoryStudy {
   changeLog: number[];
   /** Ids of waiting trials, oldest first. */
   waiting: number[];
+  /** The study's trial figures as of change-log length `seq`, so listing studies need not recount them. */
+  summary?: { seq: number } & Pick<StudySummary, "trialCounts" | "bestValue">;
 }
 
 /**
@@ -65,7 +67,15 @@ export class MemoryStorage implements Storage {
   }
 
   async listStudies(): Promise<StudySummary[]> {
-    return [...this.studies.values()].map((s) => summarizeStudy(s.record, s.trials));
+    return [...this.studies.values()].map((study) => {
+      // Every trial write appends to the change log, so its length tags the figures exactly.
+      const seq = study.changeLog.length;
+      if (study.summary?.seq !== seq) {
+        const { trialCounts, bestValue } = summarizeStudy(study.record, study.trials);
+        study.summary = { seq, trialCounts, bestValue };
+      }
+      return { ...study.record, trialCounts: { ...study.summary.trialCounts }, bestValue: study.summary.bestValue };
+    });
   }
 
   async deleteStudy(name: string): Promise<boolean> {

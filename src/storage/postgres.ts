@@ -16,6 +16,7 @@ import { applyTrialPatch } from "./patch.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, PostgresSchemaError } from "./postgres-migrations.js";
 import { SCHEMA_NAME, redactPassword, urlParameterProblem } from "./postgres-url.js";
 import {
+  AggregateCache,
   type AggregateRow,
   type StudyRow,
   type TrialRow,
@@ -186,6 +187,8 @@ export class PostgresStorage implements Storage {
   /** Per study with a group commit on its way: the finish-and-start writes waiting to go next. */
   private readonly groupCommits = new Map<number, QueuedFinish[]>();
   private readonly sql: ReturnType<typeof statements>;
+  /** Trial figures of each study as of its seq, so a listing aggregates only studies written since. */
+  private readonly summaries = new AggregateCache();
   /** Set by close(): no operation starts after it. */
   private closed = false;
   /** Set once close() has let the operations in flight finish and ends the pool. */
@@ -298,16 +301,16 @@ export class PostgresStorage implements Storage {
   }
 
   async listStudies(): Promise<StudySummary[]> {
-    const [studies, aggregates] = await this.retrying(() =>
-      Promise.all([this.query<StudyRow>(this.sql.allStudies, []), this.query<AggregateRow>(this.sql.aggregateTrials, [])]),
-    );
-    const byStudy = new Map<number, AggregateRow[]>();
-    for (const row of aggregates.rows) {
-      const list = byStudy.get(row.study_id);
-      if (list) list.push(row);
-      else byStudy.set(row.study_id, [row]);
-    }
-    return studies.rows.map((row) => summarize(rowToStudy(row), byStudy.get(row.id) ?? []));
+    // The studies (with their seq) first, then the stale ones' figures: a statement issued after
+    // the first one answered sees at least what it saw, as AggregateCache requires.
+    const { studies, stale, aggregates } = await this.retrying(async () => {
+      const studies = (await this.query<StudyRow>(this.sql.allStudies, [])).rows;
+      const stale = this.summaries.stale(studies);
+      const aggregates = stale.length === 0 ? [] : (await this.query<AggregateRow>(this.sql.aggregateTrials, [stale])).rows;
+      return { studies, stale, aggregates };
+    });
+    this.summaries.store(studies, stale, aggregates);
+    return studies.map((row) => summarize(rowToStudy(row), this.summaries.rows(row.id)));
   }
 
   async deleteStudy(name: string): Promise<boolean> {
@@ -1091,8 +1094,9 @@ function statements(schema: string) {
          WHERE study_id = $1 AND state = 'running' AND heartbeat_at < ${NOW_MS} - $2::int8 ORDER BY number
        ) AS stale ON true`,
     ),
-    // Same figures as the SQLite backend's aggregate; non-finite values are stored as strings. Only
-    // feasible trials count for the best value (`satisfiesStoredConstraints`).
+    // Same figures as the SQLite backend's aggregate, for the studies whose ids are in $1;
+    // non-finite values are stored as strings. Only feasible trials count for the best value
+    // (`satisfiesStoredConstraints`); whether a study is constrained is decided among its own trials.
     aggregateTrials: named(
       "aggregate_trials",
       `SELECT study_id, state, COUNT(*) AS n,
@@ -1106,9 +1110,9 @@ function statements(schema: string) {
                    SELECT 1 FROM jsonb_array_elements(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}') AS c(v)
                    WHERE jsonb_typeof(c.v) <> 'number' OR (c.v #>> '{}')::float8 > 0)
                  ELSE COALESCE(jsonb_typeof(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}'), 'null') = 'null'
-                   AND study_id NOT IN (SELECT study_id FROM ${trials} WHERE state = 'complete' AND jsonb_typeof(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}') = 'array')
+                   AND study_id NOT IN (SELECT study_id FROM ${trials} WHERE study_id = ANY($1::int8[]) AND state = 'complete' AND jsonb_typeof(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}') = 'array')
                END AS feasible
-             FROM ${trials}) AS judged
+             FROM ${trials} WHERE study_id = ANY($1::int8[])) AS judged
        GROUP BY study_id, state`,
     ),
   };

@@ -109,6 +109,46 @@ export function summarize(record: StudyRecord, rows: readonly AggregateRow[]): S
   return { ...record, trialCounts, bestValue };
 }
 
+/**
+ * Each study's aggregate rows (see {@link summarize}) as of the study's `seq`, so that listing
+ * studies re-aggregates only those written since the last listing instead of parsing every trial
+ * of every study: with one 100,000-trial study that took 0.4 s (SQLite) to 1.4 s (PostgreSQL) per
+ * listing. Every trial write bumps its study's `seq` in the write's own transaction (heartbeats
+ * do not, and change no figure), in this process or any other, and ids are never reused, so an
+ * entry whose `seq` still matches is exact.
+ *
+ * The caller reads the studies with their `seq` first, then aggregates the {@link stale} ones in
+ * the same snapshot or a later one: a write in between is then counted but not yet in the tag,
+ * and the next listing aggregates that study again, where the opposite order could keep a stale
+ * figure for good.
+ *
+ * @example
+ * const stale = cache.stale(studies);
+ * cache.store(studies, stale, stale.length === 0 ? [] : aggregateRows(stale));
+ * return studies.map((row) => summarize(rowToStudy(row), cache.rows(row.id)));
+ */
+export class AggregateCache {
+  private readonly entries = new Map<number, { seq: number; rows: AggregateRow[] }>();
+
+  /** Ids of the studies whose figures are not cached as of their `seq`; forgets studies no longer listed. */
+  stale(studies: readonly Pick<StudyRow, "id" | "seq">[]): number[] {
+    const listed = new Set(studies.map((study) => study.id));
+    for (const id of this.entries.keys()) if (!listed.has(id)) this.entries.delete(id);
+    return studies.filter((study) => this.entries.get(study.id)?.seq !== study.seq).map((study) => study.id);
+  }
+
+  /** Keeps the rows just aggregated for the `stale` studies, tagged with the `seq` each was listed with. */
+  store(studies: readonly Pick<StudyRow, "id" | "seq">[], stale: readonly number[], rows: readonly AggregateRow[]): void {
+    const seqById = new Map(studies.map((study) => [study.id, study.seq]));
+    for (const id of stale) this.entries.set(id, { seq: seqById.get(id)!, rows: [] });
+    for (const row of rows) this.entries.get(row.study_id)?.rows.push(row);
+  }
+
+  /** A study's cached aggregate rows (none for a study without trials). */
+  rows(studyId: number): readonly AggregateRow[] {
+    return this.entries.get(studyId)?.rows ?? [];
+  }
+}
 
 /** Storage's names for NaN and ±Infinity, in values and intermediate values and inside tags. */
 const STORED_SPELLING: NonFiniteSpelling = { nan: "nan", infinity: "inf", negativeInfinity: "-inf" };

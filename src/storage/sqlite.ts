@@ -8,7 +8,7 @@ import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, s
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
-import { type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeIntermediate, encodeJson, encodeValues, patchedColumns, rowToStudy, rowToTrial, summarize } from "./sql-rows.js";
+import { AggregateCache, type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeIntermediate, encodeJson, encodeValues, patchedColumns, rowToStudy, rowToTrial, summarize } from "./sql-rows.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch, finishedTrial } from "./patch.js";
 import {
@@ -105,6 +105,8 @@ export class SqliteStorage implements Storage {
   private readonly lockDeadlineMs: number;
   private readonly readOnly: boolean;
   private readonly statements: ReturnType<typeof prepareStatements>;
+  /** Trial figures of each study as of its seq, so a listing aggregates only studies written since. */
+  private readonly summaries = new AggregateCache();
 
   private constructor(
     private readonly db: Database.Database,
@@ -247,17 +249,15 @@ export class SqliteStorage implements Storage {
   }
 
   async listStudies(): Promise<StudySummary[]> {
-    const { studies, aggregates } = await this.read(() => ({
-      studies: this.statements.allStudies.all() as StudyRow[],
-      aggregates: this.statements.aggregateTrials.all() as AggregateRow[],
-    }));
-    const byStudy = new Map<number, AggregateRow[]>();
-    for (const row of aggregates) {
-      const list = byStudy.get(row.study_id);
-      if (list) list.push(row);
-      else byStudy.set(row.study_id, [row]);
-    }
-    return studies.map((row) => summarize(this.toStudy(row), byStudy.get(row.id) ?? []));
+    // One read transaction: the seq each study is cached under and its figures share a snapshot.
+    const { studies, stale, aggregates } = await this.read(() => {
+      const studies = this.statements.allStudies.all() as StudyRow[];
+      const stale = this.summaries.stale(studies);
+      const aggregates = stale.length === 0 ? [] : (this.statements.aggregateTrials.all(JSON.stringify(stale)) as AggregateRow[]);
+      return { studies, stale, aggregates };
+    });
+    this.summaries.store(studies, stale, aggregates);
+    return studies.map((row) => summarize(this.toStudy(row), this.summaries.rows(row.id)));
   }
 
   async deleteStudy(name: string): Promise<boolean> {
@@ -630,11 +630,14 @@ function prepareStatements(db: Database.Database) {
     allTrials: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? ORDER BY number`),
     trialWithOnceKey: db.prepare(`SELECT 1 FROM trials WHERE study_id = ? AND json_extract(system_attrs, '$.${ONCE_KEY_ATTR}') = ? LIMIT 1`),
     trialsSince: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? AND seq > ? ORDER BY number`),
-    // Counts and best first objective per study and state in one pass; non-finite values are
-    // stored as strings, so they are counted separately rather than compared as text.
-    // Only feasible trials count for the best value (`satisfiesStoredConstraints`).
+    // Counts and best first objective per study and state in one pass over the trials of the
+    // studies listed in ? (a JSON array of ids); non-finite values are stored as strings, so they
+    // are counted separately rather than compared as text. Only feasible trials count for the best
+    // value (`satisfiesStoredConstraints`); whether a study is constrained is decided among its own
+    // trials, which the (study_id, …) indexes find without reading other studies.
     aggregateTrials: db.prepare(
-      `SELECT study_id, state, COUNT(*) AS n,
+      `WITH wanted(id) AS (SELECT value FROM json_each(?))
+       SELECT study_id, state, COUNT(*) AS n,
          MIN(CASE WHEN feasible AND json_type(objective_values, '$[0]') IN ('integer', 'real') THEN json_extract(objective_values, '$[0]') END) AS min_value,
          MAX(CASE WHEN feasible AND json_type(objective_values, '$[0]') IN ('integer', 'real') THEN json_extract(objective_values, '$[0]') END) AS max_value,
          MAX(feasible AND json_extract(objective_values, '$[0]') = '-inf') AS has_neg_inf,
@@ -643,9 +646,9 @@ function prepareStatements(db: Database.Database) {
                state = 'complete' AND CASE json_type(system_attrs, '$.${CONSTRAINTS_ATTR}')
                  WHEN 'array' THEN NOT EXISTS (SELECT 1 FROM json_each(system_attrs, '$.${CONSTRAINTS_ATTR}') WHERE type NOT IN ('integer', 'real') OR value > 0)
                  ELSE (json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') IS NULL OR json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') = 'null')
-                   AND study_id NOT IN (SELECT study_id FROM trials WHERE state = 'complete' AND json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') = 'array')
+                   AND study_id NOT IN (SELECT study_id FROM trials WHERE study_id IN (SELECT id FROM wanted) AND state = 'complete' AND json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') = 'array')
                END AS feasible
-             FROM trials)
+             FROM trials WHERE study_id IN (SELECT id FROM wanted))
        GROUP BY study_id, state`,
     ),
   };
