@@ -1,8 +1,11 @@
 /**
  * `sextant fail-trial` on SQLite and PostgreSQL: a trial left running by a killed process that ran
  * with `heartbeat: false` (no reaper fails it) is failed by hand, queued again with --requeue and
- * then run; trials that are not running, or not there, are refused trial by trial. Runs
- * bin/sextant.js against dist/ (`npm run build` first).
+ * then run; trials that are not running, or not there, are refused trial by trial.
+ * `sextant requeue`: finished trials (failed by hand, complete) get their parameters queued again
+ * as retries, as often as asked once each copy has run; a copy still waiting is not queued twice;
+ * running, waiting and missing trials are refused trial by trial. Runs bin/sextant.js against
+ * dist/ (`npm run build` first).
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -45,7 +48,7 @@ const backends = [
   { name: "postgres", skip: skipPostgres },
 ];
 
-describe.each(backends)("sextant fail-trial ($name)", ({ name, skip }) => {
+describe.each(backends)("sextant fail-trial and requeue ($name)", ({ name, skip }) => {
   let dir: string;
   let cleanup: () => void;
   let url: string;
@@ -125,15 +128,101 @@ describe.each(backends)("sextant fail-trial ($name)", ({ name, skip }) => {
       await after.close();
     }
   });
+
+  it.skipIf(skip !== null)("queues a trial failed by hand again, not twice while its copy waits, and again once that copy has run", async () => {
+    const storage = await openStorage(url);
+    try {
+      const study = await createStudy({ name: "flaky", storage, sampler: new RandomSampler({ seed: 3 }) });
+      const lost = await storage.createTrial(study.id, { state: "running", params: { x: 0.25 }, distributions: { x: { type: "float", low: 0, high: 1 } }, systemAttrs: { heartbeat: false } });
+      // Failed by hand without --requeue: nothing queues its parameters again.
+      expect((await run(["fail-trial", "flaky", "0"])).code).toBe(0);
+
+      const first = await run(["requeue", "flaky", "0"]);
+      expect(first.stderr).toBe("");
+      expect(first.stdout).toBe("trial 0 (failed) queued again as trial 1 (x=0.25)\n");
+      expect(first.code).toBe(0);
+      await study.refresh();
+      expect(study.trials[1]).toMatchObject({ state: "waiting", systemAttrs: { retryOf: lost.number, retryCount: 1, fixedParams: { x: 0.25 } } });
+
+      const again = await run(["requeue", "flaky", "0"]);
+      expect(again.stdout).toBe("trial 0 (failed) is queued already, as trial 1, not yet run: not queued twice\n");
+      expect(again.code).toBe(0);
+      expect((await storage.trialsSince(study.id, 0)).trials).toHaveLength(2);
+
+      // Its copy ran (and failed once more): asking again queues another copy.
+      await study.optimize((trial) => {
+        trial.suggestFloat("x", 0, 1);
+        throw new Error("flaky");
+      }, { nTrials: 1 });
+      await study.refresh();
+      expect(study.trials[1]).toMatchObject({ state: "failed", params: { x: 0.25 } });
+      const third = await run(["requeue", "flaky", "0", "--json"]);
+      expect(third.code).toBe(0);
+      expect(JSON.parse(third.stdout)).toEqual({ study: "flaky", trials: [{ number: 0, outcome: "queued", retry: 2 }] });
+      await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 1 });
+      await study.refresh();
+      expect(study.trials[2]).toMatchObject({ state: "complete", params: { x: 0.25 }, values: [0.25], systemAttrs: { retryOf: 0, retryCount: 1 } });
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it.skipIf(skip !== null)("queues a complete trial again and refuses, trial by trial, one running, waiting or not there, exiting 1", async () => {
+    const storage = await openStorage(url);
+    let x: number;
+    try {
+      const study = await createStudy({ name: "mixed", storage, sampler: new RandomSampler({ seed: 1 }) });
+      await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 1 }); // trial 0, complete
+      x = study.trials[0]!.params.x as number;
+      await study.enqueueTrial({ x: 0.5 }); // trial 1, waiting
+      await storage.createTrial(study.id, { state: "running", systemAttrs: { heartbeat: false } }); // 2
+    } finally {
+      await storage.close();
+    }
+    const text = await run(["requeue", "mixed", "2", "1", "9", "0"]);
+    expect(text.stdout).toBe(`trial 0 (complete) queued again as trial 3 (x=${Number(x.toPrecision(4))})\n`);
+    expect(text.stderr.split("\n")).toEqual([
+      "sextant: trial 2 is running, not finished: left as it is; if its process is gone, sextant fail-trial mixed 2 --requeue fails it and queues it again",
+      "sextant: trial 1 is waiting in the queue, not finished: left as it is (the next worker runs it)",
+      'sextant: study "mixed" has no trial number 9; sextant trials mixed lists its trials',
+      "",
+    ]);
+    expect(text.code).toBe(1);
+    const json = await run(["requeue", "mixed", "0", "2", "--json"]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({
+      study: "mixed",
+      trials: [
+        { number: 0, outcome: "already queued", queued: 3 },
+        { number: 2, outcome: "not finished", state: "running" },
+      ],
+    });
+    const after = await openStorage(url);
+    try {
+      const study = await loadStudy({ name: "mixed", storage: after, sampler: new RandomSampler() });
+      expect(study.trials.map((t) => [t.number, t.state])).toEqual([
+        [0, "complete"],
+        [1, "waiting"],
+        [2, "running"],
+        [3, "waiting"],
+      ]);
+      expect(study.trials[3]!.systemAttrs).toMatchObject({ retryOf: 0, retryCount: 1, fixedParams: { x } });
+    } finally {
+      await after.close();
+    }
+  });
 });
 
-describe("sextant fail-trial arguments", () => {
-  it("refuses a trial number that is not a whole number ≥ 0 as a usage error, touching nothing", async () => {
+describe("sextant fail-trial and requeue arguments", () => {
+  it.each([
+    ["fail-trial", "-2"],
+    ["requeue", "1.5"],
+  ])("%s refuses a trial number that is not a whole number ≥ 0 as a usage error, touching nothing", async (command, bad) => {
     const { dir, cleanup } = tempDir("sextant-fail-trial-");
     try {
-      const result = await sextant(["fail-trial", "any", "1", "-2", "--storage", `sqlite:${join(dir, "runs.db")}`], { cwd: dir });
+      const result = await sextant([command, "any", "1", bad, "--storage", `sqlite:${join(dir, "runs.db")}`], { cwd: dir });
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/a trial number must be a whole number ≥ 0, got "-2"/);
+      expect(result.stderr).toMatch(new RegExp(`a trial number must be a whole number ≥ 0, got "${bad}"`));
     } finally {
       cleanup();
     }

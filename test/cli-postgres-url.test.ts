@@ -70,7 +70,7 @@ describe.skipIf(skip !== null)("postgres:// URLs", () => {
     }
   });
 
-  it("sextant delete and fail-trial, which write, find no study in a schema without Sextant's tables and create none there", async () => {
+  it("sextant delete, fail-trial and requeue, which write, find no study in a schema without Sextant's tables and create none there", async () => {
     const tables = async (): Promise<string[]> => {
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
@@ -81,7 +81,7 @@ describe.skipIf(skip !== null)("postgres:// URLs", () => {
       }
     };
     const storage = `${database.url}?schema=typo_schema`;
-    for (const args of [["delete", "fleet", "--yes"], ["fail-trial", "fleet", "7"]]) {
+    for (const args of [["delete", "fleet", "--yes"], ["fail-trial", "fleet", "7"], ["requeue", "fleet", "7"]]) {
       const refused = await sextant([...args, "--storage", storage], { cwd: dir });
       expect(refused.code, refused.stderr).toBe(1);
       expect(refused.stderr).toMatch(/^sextant: no study named "fleet" in postgres:.*schema=typo_schema \(it has no studies\)/);

@@ -3,13 +3,12 @@
  * gone but that no reaper will fail (run with `heartbeat: false`), and with `--requeue` queues its
  * parameters again. The study does the bookkeeping ({@link Study.failRunningTrial}); this prints it.
  */
-import { RandomSampler } from "../samplers/index.js";
 import type { FrozenTrial } from "../space/index.js";
 import { TrialNotRunningError } from "../storage/index.js";
-import { FAILED_BY_HAND_REASON, TrialNumberNotFoundError, loadStudy } from "../study/index.js";
+import { FAILED_BY_HAND_REASON, type Study, TrialNumberNotFoundError } from "../study/index.js";
 import { formatParams, shellWord } from "./format.js";
-import { storageUrl, withStudy } from "./inspect.js";
 import type { Io } from "./io.js";
+import { forEachNamedTrial } from "./named-trials.js";
 
 export interface FailTrialFlags {
   storage?: string;
@@ -33,43 +32,26 @@ type TrialOutcome =
  * await failTrialCommand("fleet", [7, 9], { requeue: true }, processIo());
  */
 export async function failTrialCommand(name: string, numbers: readonly number[], flags: FailTrialFlags, io: Io): Promise<number> {
-  return withStudy(
-    storageUrl(flags.storage),
-    name,
-    async (storage) => {
-      // Nothing is sampled: any sampler does, and what loading says about the sampler's fit to
-      // the study (constraints, warm starts) is beside the point here.
-      const study = await loadStudy({ name, storage, sampler: new RandomSampler(), onWarning: () => undefined });
-      const outcomes: TrialOutcome[] = [];
-      try {
-        for (const number of new Set(numbers)) outcomes.push(await failOne(number));
-      } finally {
-        await study.close();
-      }
-      if (flags.json) io.out(JSON.stringify({ study: name, trials: outcomes }, null, 2));
-      return outcomes.every((o) => o.outcome === "failed") ? 0 : 1;
+  return forEachNamedTrial(name, numbers, flags, io, failOne, (o) => o.outcome === "failed");
 
-      async function failOne(number: number): Promise<TrialOutcome> {
-        try {
-          const result = await study.failRunningTrial(number, { reason: flags.reason ?? FAILED_BY_HAND_REASON, requeue: flags.requeue === true });
-          if (result.outcome === "finished meanwhile") {
-            io.err(`sextant: trial ${number} finished (${result.trial.state}) while this command ran, so its process was alive: left as it is`);
-            return { number, outcome: "finished meanwhile", state: result.trial.state };
-          }
-          const params = Object.keys(result.trial.params).length > 0 ? ` (${formatParams(result.trial.params)})` : "";
-          if (!flags.json) io.out(`trial ${number} failed${result.retry ? `; queued again as trial ${result.retry.number}` : ""}${params}`);
-          return { number, outcome: "failed", retry: result.retry?.number ?? null };
-        } catch (error) {
-          if (error instanceof TrialNumberNotFoundError) {
-            io.err(`sextant: ${error.message}; sextant trials ${shellWord(name)} --state running lists its running trials`);
-            return { number, outcome: "not found" };
-          }
-          if (!(error instanceof TrialNotRunningError)) throw error;
-          io.err(`sextant: trial ${number} is ${error.state}, not running: left as it is (only a running trial can be failed)`);
-          return { number, outcome: "not running", state: error.state };
-        }
+  async function failOne(study: Study, number: number): Promise<TrialOutcome> {
+    try {
+      const result = await study.failRunningTrial(number, { reason: flags.reason ?? FAILED_BY_HAND_REASON, requeue: flags.requeue === true });
+      if (result.outcome === "finished meanwhile") {
+        io.err(`sextant: trial ${number} finished (${result.trial.state}) while this command ran, so its process was alive: left as it is`);
+        return { number, outcome: "finished meanwhile", state: result.trial.state };
       }
-    },
-    "writable",
-  );
+      const params = Object.keys(result.trial.params).length > 0 ? ` (${formatParams(result.trial.params)})` : "";
+      if (!flags.json) io.out(`trial ${number} failed${result.retry ? `; queued again as trial ${result.retry.number}` : ""}${params}`);
+      return { number, outcome: "failed", retry: result.retry?.number ?? null };
+    } catch (error) {
+      if (error instanceof TrialNumberNotFoundError) {
+        io.err(`sextant: ${error.message}; sextant trials ${shellWord(name)} --state running lists its running trials`);
+        return { number, outcome: "not found" };
+      }
+      if (!(error instanceof TrialNotRunningError)) throw error;
+      io.err(`sextant: trial ${number} is ${error.state}, not running: left as it is (only a running trial can be failed)`);
+      return { number, outcome: "not running", state: error.state };
+    }
+  }
 }

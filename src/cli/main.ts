@@ -1,6 +1,6 @@
 /**
  * The `sextant` command line: `tune`, `create`, `worker`, `serve`, `dashboard`, `report`, `studies`, `trials`,
- * `best`, `export`, `copy`, `import`, `delete`, `fail-trial`, `priors`, `online`,
+ * `best`, `export`, `copy`, `import`, `delete`, `fail-trial`, `requeue`, `priors`, `online`,
  * and the listings `samplers`, `pruners`, `schedulers` and `problems`.
  * `bin/sextant.js` calls {@link main}.
  */
@@ -25,6 +25,7 @@ import type { ServeFlags } from "./serve.js";
 import type { TuneFlags } from "./tune.js";
 import type { CreateFlags, WorkerFlags } from "./worker.js";
 import type { FailTrialFlags } from "./fail-trial.js";
+import type { RequeueFlags } from "./requeue.js";
 import { FAILED_BY_HAND_REASON } from "../study/index.js";
 import { packageVersion } from "../version.js";
 
@@ -196,6 +197,7 @@ Exit codes:
   0      success
   1      a failure while running: no such study, storage trouble, a file that cannot be
          written, a refused deletion, a trial fail-trial left as it was (not running),
+         a trial requeue refused (running or waiting),
          every trial of a tune or worker failed, failed bench runs
   2      a usage error: unknown command or option, a missing or bad argument or option value,
          conflicting flags, a bad config file or SEXTANT_STORAGE
@@ -748,12 +750,20 @@ Examples:
       result.code = await (await import("./inspect.js")).deleteCommand(study, flags, io);
     });
 
-  program
-    .command("fail-trial")
-    .description("fail running trials whose process is gone (no reaper fails them), and optionally queue their parameters again")
-    .argument("<study>", "study name")
-    .argument("<number...>", "the numbers of the trials to fail (sextant trials STUDY --state running lists them)", trialNumbers)
-    .option("--storage <url>", STORAGE_HELP_WITHOUT_MEMORY, storageFlag)
+  /** `sextant NAME STUDY NUMBER... [--storage URL]`: a command that acts on trials named by number. */
+  const namedTrialsCommand = (name: string, description: string, numbersHelp: string): Command =>
+    program
+      .command(name)
+      .description(description)
+      .argument("<study>", "study name")
+      .argument("<number...>", numbersHelp, trialNumbers)
+      .option("--storage <url>", STORAGE_HELP_WITHOUT_MEMORY, storageFlag);
+
+  namedTrialsCommand(
+    "fail-trial",
+    "fail running trials whose process is gone (no reaper fails them), and optionally queue their parameters again",
+    "the numbers of the trials to fail (sextant trials STUDY --state running lists them)",
+  )
     .option("--requeue", "queue each failed trial's parameters again, as a retry (systemAttrs.retryOf, retryCount)")
     .option("--reason <text>", `the failReason to record (default "${FAILED_BY_HAND_REASON}")`)
     .option("--json", "print JSON: the outcome of each trial")
@@ -767,7 +777,8 @@ running until failed here. Each trial is failed by compare-and-set from running:
 trial that finishes meanwhile is left as it is, and so is one that is not running
 (both said on stderr). If the process was alive after all, it warns when it tells.
 --requeue queues the same parameters again (whatever --max-retries allows: asking by
-hand is the decision), and the next worker or ask runs them.
+hand is the decision), and the next worker or ask runs them. A trial failed without
+--requeue can be queued again later with sextant requeue.
 
 Exit code 0 when every trial named was failed, 1 when any was not.
 
@@ -779,6 +790,35 @@ Examples:
     )
     .action(async (study: string, numbers: number[], flags: FailTrialFlags) => {
       result.code = await (await import("./fail-trial.js")).failTrialCommand(study, numbers, flags, io);
+    });
+
+  namedTrialsCommand(
+    "requeue",
+    "queue the parameters of finished trials again (a flaky failure, retries run out, a trial to run again)",
+    "the numbers of the trials to queue again (sextant trials STUDY lists them)",
+  )
+    .option("--json", "print JSON: the outcome of each trial")
+    .addHelpText(
+      "after",
+      `
+Queues each trial's parameters again as a retry of it (systemAttrs.retryOf, retryCount
+one more; a population's segment is queued as the same segment), whatever
+--max-retries allows: asking by hand is the decision. The next worker or ask runs
+them. A trial can be failed, pruned or complete; one that is running or waiting is
+refused with its state (fail a running trial whose process is gone with fail-trial
+--requeue). A trial whose parameters wait in the queue already, not yet run, is not
+queued twice: the command says which queued trial holds them.
+
+Exit code 0 when every trial named was queued again (or already was), 1 when any was not.
+
+Examples:
+  $ sextant trials fleet --state failed
+  $ sextant requeue fleet 7
+  $ sextant requeue fleet 7 9 12 --storage postgres://tuner@db:5432/sextant
+  $ sextant requeue fleet 7 --json`,
+    )
+    .action(async (study: string, numbers: number[], flags: RequeueFlags) => {
+      result.code = await (await import("./requeue.js")).requeueCommand(study, numbers, flags, io);
     });
 
   serverCommand(

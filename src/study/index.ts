@@ -23,8 +23,9 @@ export {
   REAPED_REASON_PREFIX,
   FAILED_BY_HAND_REASON,
   TrialNumberNotFoundError,
+  TrialNotFinishedError,
 } from "./study.js";
-export type { ConstraintsFunction, NumberList, Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ManualFailure, ReapResult, TellResult, TrialCallback } from "./study.js";
+export type { ConstraintsFunction, NumberList, Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ManualFailure, ReapResult, Requeued, TellResult, TrialCallback } from "./study.js";
 export { HeartbeatThread, resolveHeartbeat, DEFAULT_HEARTBEAT_GRACE_SECONDS, DEFAULT_HEARTBEAT_INTERVAL_SECONDS, OWNER_HEARTBEAT_ATTR, ownersGraceMs, silentTrials } from "./heartbeat.js";
 export type { HeartbeatOptions, HeartbeatTiming } from "./heartbeat.js";
 export {

@@ -149,6 +149,42 @@ describe("a population in a study", () => {
     expect(asked).toEqual(await decisions(false));
   });
 
+  it("queues a failed segment again by hand as the same segment, and its member's line goes on from it", async () => {
+    const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 3, segmentSteps: 2, seed: 5 }) });
+    cleanups.push(dirname(study.segmentContext()!.store.root));
+    let flaky = true;
+    await study.optimize((trial) => {
+      if (flaky && trial.segment!.member === 1 && trial.segment!.index === 1) {
+        flaky = false;
+        trial.suggestFloat("h0", 0, 1);
+        throw new Error("the node was preempted");
+      }
+      return toyObjective(trial);
+    });
+    const failed = study.trials.find((t) => t.state === "failed")!;
+    // The failed segment ended member 1's line: it never trained its last segment.
+    expect(study.lineage()[1]!.segments.map((s) => [s.segment, s.state])).toEqual([[0, "complete"], [1, "failed"]]);
+
+    const result = await study.requeueTrial(failed.number);
+    expect(result.outcome).toBe("queued");
+    const retry = (result as { retry: FrozenTrial }).retry;
+    const segmentKeys = ["pbt:member", "pbt:segment", "pbt:parent", "pbt:exploitedFrom", "pbt:checkpoint"];
+    expect(Object.fromEntries(segmentKeys.map((k) => [k, retry.systemAttrs[k]]))).toEqual(Object.fromEntries(segmentKeys.map((k) => [k, failed.systemAttrs[k]])));
+    expect(retry.systemAttrs).toMatchObject({ retryOf: failed.number, retryCount: 1, fixedParams: failed.params });
+    expect(await study.requeueTrial(failed.number)).toMatchObject({ outcome: "already queued", queued: { number: retry.number } });
+
+    await study.optimize(toyObjective);
+    expect(study.lineage()[1]!.segments.map((s) => [s.segment, s.state, s.retryOf])).toEqual([
+      [0, "complete", null],
+      [1, "failed", null],
+      [1, "complete", failed.number],
+      [2, "complete", null],
+    ]);
+    // Its last segment was queued at the retry's ready point (it continues from it, or exploited another member).
+    const last = study.lineage()[1]!.segments[3]!;
+    expect(last.exploitedFrom === null ? last.parent : retry.number).toBe(retry.number);
+  });
+
   it("refuses to resume a population under another schedule, or to run plain trials in it", async () => {
     const storage = new MemoryStorage();
     const checkpointDir = mkdtempSync(join(tmpdir(), "sextant-pbt-resume-"));

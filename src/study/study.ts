@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { Pruner } from "../pruners/index.js";
 import { NopPruner, PrunerObjectivesError } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
@@ -243,6 +244,32 @@ function silenceMeansGone(trial: FrozenTrial): boolean {
 }
 
 /**
+ * What a queued copy of `trial` runs with: its values (`fixedParams`), and for a population
+ * segment the segment itself (same member, parent and starting checkpoint; not its saved one).
+ */
+function requeuedValues(trial: FrozenTrial): { fixedParams: Record<string, ParamValue> } & Record<string, JsonValue> {
+  const fixedParams = { ...((trial.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>), ...trial.params };
+  const segment: Record<string, JsonValue> = {};
+  for (const [key, value] of Object.entries(trial.systemAttrs)) {
+    if (key.startsWith(SEGMENT_ATTR_PREFIX) && key !== SAVED_CHECKPOINT_ATTR) segment[key] = value;
+  }
+  return { ...segment, fixedParams };
+}
+
+/**
+ * Whether a queued trial runs `trial`'s values again: its retry, or the same values (and segment)
+ * enqueued another way. A trial without values is matched by its retries only: an empty queued
+ * trial (a budget's) samples its own.
+ */
+function isQueuedCopyOf(queued: FrozenTrial, trial: FrozenTrial): boolean {
+  if (queued.systemAttrs.retryOf === trial.number) return true;
+  const values = requeuedValues(trial);
+  if (Object.keys(values.fixedParams).length === 0) return false;
+  return Object.entries(values).every(([key, value]) => isDeepStrictEqual(queued.systemAttrs[key], value)) &&
+    Object.keys(queued.systemAttrs).every((key) => !key.startsWith(SEGMENT_ATTR_PREFIX) || key === SAVED_CHECKPOINT_ATTR || key in values);
+}
+
+/**
  * How long the reaped trials were silent, each by the grace it was failed after (its own recorded
  * grace where that was longer than the reaper's), as optimize's warning says it.
  *
@@ -275,6 +302,31 @@ export interface ReapResult {
 export type ManualFailure =
   | { readonly outcome: "failed"; readonly trial: FrozenTrial; readonly retry: FrozenTrial | null }
   | { readonly outcome: "finished meanwhile"; readonly trial: FrozenTrial };
+
+/**
+ * What {@link Study.requeueTrial} did: `queued` with the finished trial and its queued copy
+ * (`retry`), or `already queued` when a copy of its parameters waits in the queue already
+ * (`queued`, left as it is: running them twice was not asked for).
+ */
+export type Requeued =
+  | { readonly outcome: "queued"; readonly trial: FrozenTrial; readonly retry: FrozenTrial }
+  | { readonly outcome: "already queued"; readonly trial: FrozenTrial; readonly queued: FrozenTrial };
+
+/** Thrown by {@link Study.requeueTrial} for a trial that has not finished: it is running, or waiting in the queue. */
+export class TrialNotFinishedError extends Error {
+  override name = "TrialNotFinishedError";
+  constructor(
+    readonly studyName: string,
+    readonly trialNumber: number,
+    readonly state: "running" | "waiting",
+  ) {
+    super(
+      state === "running"
+        ? `trial ${trialNumber} of study "${studyName}" is running, not finished: only a finished trial can be queued again (fail one whose process is gone, and queue it, with failRunningTrial(${trialNumber}, { requeue: true }))`
+        : `trial ${trialNumber} of study "${studyName}" is waiting in the queue, not finished: its parameters run when a worker takes it`,
+    );
+  }
+}
 
 /** The reason {@link Study.failRunningTrial} records when given none. */
 export const FAILED_BY_HAND_REASON = "failed by hand: its process was lost";
@@ -2480,6 +2532,47 @@ export class Study implements TrialHost {
   }
 
   /**
+   * Queues the parameters of a finished trial (failed, pruned or complete) again, as a retry of it:
+   * `systemAttrs.retryOf` = its number, `retryCount` one more than its own, a population's segment
+   * kept (same member, segment, parent and starting checkpoint), whatever `maxRetries` would say:
+   * asking by hand is the decision. For a trial failed by a flaky cause, or whose retries ran out,
+   * or one to run again. A copy of its parameters that waits in the queue already (its retry, or
+   * the same parameters enqueued) is not queued twice: outcome `already queued`. `sextant requeue`
+   * is this method.
+   *
+   * Throws {@link TrialNumberNotFoundError} for a number the study does not have and
+   * {@link TrialNotFinishedError} for a trial that is running or waiting (fail a running one whose
+   * process is gone with {@link failRunningTrial} and `requeue`).
+   *
+   * @example
+   * const result = await study.requeueTrial(7);
+   * if (result.outcome === "queued") console.log(`queued again as trial ${result.retry.number}`);
+   */
+  async requeueTrial(number: number): Promise<Requeued> {
+    if (!Number.isSafeInteger(number) || number < 0) throw new RangeError(`requeueTrial: a trial number is a whole number ≥ 0, got ${String(number)}`);
+    await this.refresh();
+    const record = this.trialCache[number];
+    if (!record || record.id < 0) throw new TrialNumberNotFoundError(this.name, number);
+    if (record.state === "running" || record.state === "waiting") throw new TrialNotFinishedError(this.name, number, record.state);
+    const waitingCopy = (): FrozenTrial | undefined => this.trialCache.find((t) => t.state === "waiting" && isQueuedCopyOf(t, record));
+    const copy = waitingCopy();
+    if (copy) return { outcome: "already queued", trial: record, queued: copy };
+    // The first retry shares the reapers' key, later ones are numbered: two requeues at once (or a
+    // requeue beside a reaper's retry) queue one copy between them, and a retry that has run since
+    // no longer stands in the way of the next.
+    const earlier = this.trialCache.filter((t) => t.systemAttrs.retryOf === number).length;
+    const retry = await this.queueAgain(record, retryCountOf(record) + 1, earlier === 0 ? `retry:${number}` : `retry:${number}:${earlier}`);
+    if (retry) {
+      this.absorb(retry);
+      return { outcome: "queued", trial: record, retry };
+    }
+    await this.refresh();
+    const raced = waitingCopy() ?? [...this.trialCache].reverse().find((t) => t.systemAttrs.retryOf === number);
+    if (!raced) throw new Error(`trial ${number} could not be queued again: another copy was queued meanwhile and is gone; run the command again`);
+    return { outcome: "already queued", trial: record, queued: raced };
+  }
+
+  /**
    * Queues a trial that this process just failed on behalf of a dead worker again, with the same
    * parameters, `systemAttrs.retryOf` = its number and `retryCount` one more than its own; or
    * nothing (null) once its chain of retries has reached `maxRetries`. Call it only after your own
@@ -2491,18 +2584,12 @@ export class Study implements TrialHost {
   }
 
   /** {@link queueRetry}'s write: `failed` queued again with its values, its segment, and `retryCount`. */
-  private queueAgain(failed: FrozenTrial, retryCount: number): Promise<FrozenTrial | null> {
-    const fixedParams = { ...((failed.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>), ...failed.params };
-    // A population segment is retried as the same segment: same member, parent and starting checkpoint.
-    const segment: Record<string, JsonValue> = {};
-    for (const [key, value] of Object.entries(failed.systemAttrs)) {
-      if (key.startsWith(SEGMENT_ATTR_PREFIX) && key !== SAVED_CHECKPOINT_ATTR) segment[key] = value;
-    }
+  private queueAgain(failed: FrozenTrial, retryCount: number, onceKey = `retry:${failed.number}`): Promise<FrozenTrial | null> {
     // Keyed, so that workers resuming at once queue one retry of an interrupted segment between them.
-    return this.storage.createTrialOnce(this.id, `retry:${failed.number}`, {
+    return this.storage.createTrialOnce(this.id, onceKey, {
       state: "waiting",
       userAttrs: { ...failed.userAttrs },
-      systemAttrs: { fixedParams, retryOf: failed.number, retryCount, ...segment },
+      systemAttrs: { ...requeuedValues(failed), retryOf: failed.number, retryCount },
     });
   }
 
