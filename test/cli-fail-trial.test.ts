@@ -7,7 +7,7 @@
  * running, waiting and missing trials are refused trial by trial. Runs bin/sextant.js against
  * dist/ (`npm run build` first).
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from "vitest";
 import { RandomSampler, createStudy, loadStudy } from "../src/index.js";
@@ -27,7 +27,16 @@ afterAll(async () => {
 
 /** Starts a process whose optimize (heartbeat: false) hangs in a trial, and kills it once the trial is stored; resolves to its number. */
 async function killedInTrial(url: string, study: string, cwd: string): Promise<number> {
-  const child = spawn(process.execPath, [join(FIXTURES, "unbeating-trial.mjs"), url, study], { cwd, stdio: ["ignore", "pipe", "inherit"] });
+  const { child, number } = await hangingInTrial(url, study, cwd, "unbeating");
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+  return number;
+}
+
+/** Starts a process whose optimize hangs in a trial, beating for it or not; resolves once the trial is stored. */
+async function hangingInTrial(url: string, study: string, cwd: string, mode: "beating" | "unbeating"): Promise<{ child: ChildProcess; number: number }> {
+  const child = spawn(process.execPath, [join(FIXTURES, "unbeating-trial.mjs"), url, study, mode], { cwd, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   const number = await new Promise<number>((resolve, reject) => {
     child.stdout!.on("data", (d: Buffer) => {
@@ -37,10 +46,7 @@ async function killedInTrial(url: string, study: string, cwd: string): Promise<n
     });
     child.on("exit", (code) => reject(new Error(`the trial process ended (code ${code}) before its trial was stored: ${out}`)));
   });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
-  return number;
+  return { child, number };
 }
 
 const backends = [
@@ -83,6 +89,42 @@ describe.each(backends)("sextant fail-trial and requeue ($name)", ({ name, skip 
       expect(study.trials[lost + 1]).toMatchObject({ state: "complete", params: { x }, values: [x] });
     } finally {
       await storage.close();
+    }
+  });
+
+  it.skipIf(skip !== null)("refuses a trial whose owner is alive and beating, saying when it last beat, unless --force", async () => {
+    const { child, number } = await hangingInTrial(url, "alive", dir, "beating");
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    try {
+      const refused = await run(["fail-trial", "alive", String(number), "--requeue"]);
+      expect(refused.stdout).toBe("");
+      expect(refused.stderr).toMatch(
+        new RegExp(
+          `^sextant: trial ${number} last beat \\d+ s ago \\(at [-0-9: ]+\\), within its heartbeat grace of 60 s: its process looks alive, so it is left as it is; ` +
+            "stop that process \\(the reapers then fail it, and queue it again, once it has been silent for 60 s\\), or pass --force to fail it now\n$",
+        ),
+      );
+      expect(refused.code).toBe(1);
+      const json = await run(["fail-trial", "alive", String(number), "--json"]);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)).toMatchObject({ study: "alive", trials: [{ number, outcome: "alive", graceSeconds: 60 }] });
+      const storage = await openStorage(url);
+      try {
+        const study = await loadStudy({ name: "alive", storage, sampler: new RandomSampler() });
+        expect(study.trials.map((t) => [t.number, t.state])).toEqual([[number, "running"]]);
+
+        const forced = await run(["fail-trial", "alive", String(number), "--force"]);
+        expect(forced.stderr).toBe("");
+        expect(forced.stdout).toMatch(new RegExp(`^trial ${number} failed \\(x=`));
+        expect(forced.code).toBe(0);
+        await study.refresh();
+        expect(study.trials.map((t) => [t.number, t.state])).toEqual([[number, "failed"]]);
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
     }
   });
 

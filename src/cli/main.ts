@@ -196,7 +196,8 @@ Run "sextant help <command>" for a command's flags and examples.
 Exit codes:
   0      success
   1      a failure while running: no such study, storage trouble, a file that cannot be
-         written, a refused deletion, a trial fail-trial left as it was (not running),
+         written, a refused deletion, a trial fail-trial left as it was (not running,
+         or its process alive),
          a trial requeue refused (running or waiting),
          every trial of a tune or worker failed, failed bench runs
   2      a usage error: unknown command or option, a missing or bad argument or option value,
@@ -766,6 +767,7 @@ Examples:
   )
     .option("--requeue", "queue each failed trial's parameters again, as a retry (systemAttrs.retryOf, retryCount)")
     .option("--reason <text>", `the failReason to record (default "${FAILED_BY_HAND_REASON}")`)
+    .option("--force", "fail a trial even though its process looks alive (it beat within its heartbeat grace)")
     .option("--json", "print JSON: the outcome of each trial")
     .addHelpText(
       "after",
@@ -779,6 +781,9 @@ trial that finishes meanwhile is left as it is, and so is one that is not runnin
 --requeue queues the same parameters again (whatever --max-retries allows: asking by
 hand is the decision), and the next worker or ask runs them. A trial failed without
 --requeue can be queued again later with sextant requeue.
+A trial whose process visibly beats (its last heartbeat is newer than the grace it
+recorded) is refused, saying when it last beat: failing it would lose its result.
+Stop that process, or pass --force. Trials run with heartbeat: false are not judged.
 
 Exit code 0 when every trial named was failed, 1 when any was not.
 

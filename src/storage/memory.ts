@@ -207,6 +207,13 @@ export class MemoryStorage implements Storage {
     return study.trials.filter((trial) => trial.state === "running" && (this.lastBeat.get(trial.id) ?? trial.startedAt!) < cutoff);
   }
 
+  async heartbeatSilenceMs(trialId: number): Promise<number | null> {
+    const entry = this.trialIndex.get(trialId);
+    const trial = entry?.study.trials[entry.number];
+    if (!trial || trial.state !== "running") return null;
+    return Math.max(0, Date.now() - (this.lastBeat.get(trialId) ?? trial.startedAt!));
+  }
+
   async close(): Promise<void> {}
 
   private replace(study: MemoryStudy, trial: FrozenTrial): FrozenTrial {

@@ -716,6 +716,11 @@ export class PostgresStorage implements Storage {
     return rows[0]!.id === null ? [] : rows.map(rowToTrial);
   }
 
+  async heartbeatSilenceMs(trialId: number): Promise<number | null> {
+    const { rows } = await this.retrying(() => this.query<{ silence: string }>(this.sql.heartbeatSilence, [trialId]));
+    return rows[0] ? Math.max(0, Number(rows[0].silence)) : null;
+  }
+
   /** Closes the pool; later calls are no-ops. */
   /**
    * Refuses new operations, lets those already started finish (they stop retrying an outage), then
@@ -1086,6 +1091,10 @@ function statements(schema: string) {
     recordHeartbeat: named(
       "record_heartbeat",
       `UPDATE ${trials} SET heartbeat_at = ${NOW_MS} WHERE id = ANY($1::int8[]) AND state = 'running'`,
+    ),
+    heartbeatSilence: named(
+      "heartbeat_silence",
+      `SELECT ${NOW_MS} - COALESCE(heartbeat_at, started_at) AS silence FROM ${trials} WHERE id = $1 AND state = 'running'`,
     ),
     staleTrials: named(
       "stale_trials",

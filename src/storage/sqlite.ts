@@ -450,6 +450,11 @@ export class SqliteStorage implements Storage {
     });
   }
 
+  async heartbeatSilenceMs(trialId: number): Promise<number | null> {
+    const row = await this.readOne(() => this.statements.lastBeat.get(trialId) as { at: number } | undefined);
+    return row ? Math.max(0, Date.now() - row.at) : null;
+  }
+
   /** Closes the file; later calls are no-ops. */
   async close(): Promise<void> {
     if (!this.db.open) return;
@@ -624,6 +629,7 @@ function prepareStatements(db: Database.Database) {
        WHERE id = @id AND state = 'running'`,
     ),
     recordHeartbeat: db.prepare("UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running'"),
+    lastBeat: db.prepare("SELECT COALESCE(heartbeat_at, started_at) AS at FROM trials WHERE id = ? AND state = 'running'"),
     staleTrials: db.prepare(
       `SELECT ${trialColumns} FROM trials WHERE study_id = ? AND state = 'running' AND COALESCE(heartbeat_at, started_at) < ? ORDER BY number`,
     ),

@@ -251,6 +251,15 @@ export interface Storage {
    * }
    */
   staleTrials(studyId: number, graceMs: number): Promise<FrozenTrial[]>;
+  /**
+   * How long a running trial has gone without a heartbeat, in milliseconds by the storage's clock
+   * (since its start if it never beat); null for a trial that is not running or does not exist.
+   * `sextant fail-trial` reads it to refuse a trial whose owner is visibly alive.
+   *
+   * @example
+   * const silence = await storage.heartbeatSilenceMs(trial.id); // 1200: it beat 1.2 s ago
+   */
+  heartbeatSilenceMs(trialId: number): Promise<number | null>;
 
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import type { JsonValue } from "../space/index.js";
 import { MemoryStorage, type Storage, TrialNotRunningError } from "../storage/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { HeartbeatThread, RunningTrialSlots, ownersGraceMs, resolveHeartbeat, silentTrials } from "./heartbeat.js";
-import { CLIENT_BEATS_ATTR, FAILED_BY_HAND_REASON, type ReapResult, type Study, type Trial, TrialNumberNotFoundError, createStudy } from "./index.js";
+import { CLIENT_BEATS_ATTR, FAILED_BY_HAND_REASON, type ReapResult, type Study, type Trial, TrialLooksAliveError, TrialNumberNotFoundError, createStudy } from "./index.js";
 
 /** Waits until at least `ms` have passed; slower machines only wait longer, which these tests allow. */
 async function waitPast(ms: number): Promise<void> {
@@ -502,6 +502,28 @@ describe("Study.failRunningTrial", () => {
     await expect(study.failRunningTrial(0, { requeu: true } as never)).rejects.toThrow(/failRunningTrial: .*requeu/);
     await study.tell(own, 1);
     expect(study.trials.map((t) => t.state)).toEqual(["complete", "complete"]);
+  });
+
+  it("refuses a trial that beat within its recorded grace unless forced, and fails one silent for longer", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+    const beating = { heartbeat: { intervalSeconds: 0.1, graceSeconds: 0.5 } };
+    const alive = await storage.createTrial(study.id, { state: "running", systemAttrs: beating });
+    const gone = await storage.createTrial(study.id, { state: "running", systemAttrs: beating });
+    const unbeating = await storage.createTrial(study.id, { state: "running", systemAttrs: { heartbeat: false } });
+    await waitPast(600);
+    await storage.recordHeartbeat([alive.id]);
+    const refusal = await study.failRunningTrial(alive.number).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(TrialLooksAliveError);
+    expect(refusal).toMatchObject({ trialNumber: alive.number, graceMs: 500 });
+    expect((refusal as TrialLooksAliveError).message).toMatch(/^trial 0 last beat \d+\.\d s ago, within its heartbeat grace of 0\.5 s: its process looks alive, so it was left as it is/);
+    // Silent for longer than its grace: its process is gone, as the reapers would judge.
+    expect(await study.failRunningTrial(gone.number)).toMatchObject({ outcome: "failed" });
+    // Never beating: its silence says nothing, and it is not refused.
+    expect(await study.failRunningTrial(unbeating.number)).toMatchObject({ outcome: "failed" });
+    expect((await storage.getTrial(alive.id))!.state).toBe("running");
+    expect(await study.failRunningTrial(alive.number, { force: true })).toMatchObject({ outcome: "failed" });
+    await expect(study.failRunningTrial(alive.number, { force: "yes" } as never)).rejects.toThrow('failRunningTrial: force must be true or false, got "yes"');
   });
 
   it("leaves a trial that finishes between its read and the compare-and-set as it finished", async () => {

@@ -24,6 +24,7 @@ export {
   FAILED_BY_HAND_REASON,
   TrialNumberNotFoundError,
   TrialNotFinishedError,
+  TrialLooksAliveError,
 } from "./study.js";
 export type { ConstraintsFunction, NumberList, Objective, ObjectiveResult, OptimizeOptions, CreateStudyOptions, ManualFailure, ReapResult, Requeued, TellResult, TrialCallback } from "./study.js";
 export { HeartbeatThread, resolveHeartbeat, DEFAULT_HEARTBEAT_GRACE_SECONDS, DEFAULT_HEARTBEAT_INTERVAL_SECONDS, OWNER_HEARTBEAT_ATTR, ownersGraceMs, silentTrials } from "./heartbeat.js";

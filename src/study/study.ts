@@ -39,7 +39,7 @@ import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedSt
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
-import { DEFAULT_HEARTBEAT_GRACE_SECONDS, type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, OWNER_HEARTBEAT_ATTR, monotonicMs, ownerHeartbeatRecord, resolveHeartbeat, silentTrials } from "./heartbeat.js";
+import { DEFAULT_HEARTBEAT_GRACE_SECONDS, type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, OWNER_HEARTBEAT_ATTR, monotonicMs, ownerHeartbeatRecord, ownersGraceMs, resolveHeartbeat, silentTrials } from "./heartbeat.js";
 import { FixedParamOutOfRangeError, INTERRUPTED_REASON, type NumberList, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, isTypedArray, shownValue } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
 
@@ -311,6 +311,25 @@ export type ManualFailure =
 export type Requeued =
   | { readonly outcome: "queued"; readonly trial: FrozenTrial; readonly retry: FrozenTrial }
   | { readonly outcome: "already queued"; readonly trial: FrozenTrial; readonly queued: FrozenTrial };
+
+/**
+ * Thrown by {@link Study.failRunningTrial} for a trial whose owner is visibly alive: it beat (or
+ * started) `silenceMs` ago, within the heartbeat grace its owner recorded (`graceMs`). Failing it
+ * would lose its result, and its owner's tell would be refused; `force: true` fails it anyway.
+ */
+export class TrialLooksAliveError extends Error {
+  override name = "TrialLooksAliveError";
+  constructor(
+    readonly trialNumber: number,
+    readonly silenceMs: number,
+    readonly graceMs: number,
+  ) {
+    super(
+      `trial ${trialNumber} last beat ${(silenceMs / 1000).toFixed(1)} s ago, within its heartbeat grace of ${graceMs / 1000} s: its process looks alive, so it was left as it is; ` +
+        `stop that process (the reapers fail it once it has been silent for ${graceMs / 1000} s), or pass force: true to fail it now`,
+    );
+  }
+}
 
 /** Thrown by {@link Study.requeueTrial} for a trial that has not finished: it is running, or waiting in the queue. */
 export class TrialNotFinishedError extends Error {
@@ -2483,13 +2502,18 @@ export class Study implements TrialHost {
 
   /**
    * Fails, by hand, a running trial whose process is gone but that no reaper will fail: one run
-   * with `heartbeat: false`, or whose owner is silent for less than its grace and known dead. The
+   * with `heartbeat: false`, or whose owner is silent for less than its grace and known dead (with `force`). The
    * write is a compare-and-set from `running`, as a reaper's is: a trial that finishes meanwhile is
    * left as it is (outcome `finished meanwhile`), and its owner, if alive after all, finds its
    * trial failed and warns when it tells. With `requeue`, its parameters are queued again as the
    * reaper queues them ({@link queueRetry}: `retryOf`, `retryCount` one more, a population's
    * segment kept), whatever `maxRetries` would say: asking by hand is the decision. `sextant
    * fail-trial` is this method.
+   *
+   * A trial whose owner is visibly alive (it beat more recently than the heartbeat grace it
+   * recorded, `systemAttrs.heartbeat`) is refused with {@link TrialLooksAliveError} unless `force`:
+   * failing it would lose a live trial's result. A trial that records no grace (run with
+   * `heartbeat: false`, or by an HTTP client that never beats) is not judged by its silence.
    *
    * Throws {@link TrialNumberNotFoundError} for a number the study does not have,
    * {@link TrialNotRunningError} for a trial that is not running (its state in the message), and
@@ -2499,11 +2523,12 @@ export class Study implements TrialHost {
    * const result = await study.failRunningTrial(7, { reason: "its node was lost", requeue: true });
    * if (result.outcome === "failed") console.log(`queued again as trial ${result.retry?.number}`);
    */
-  async failRunningTrial(number: number, options: { reason?: string; requeue?: boolean } = {}): Promise<ManualFailure> {
-    const unknown = options !== null && typeof options === "object" ? unknownKeysMessage(options, ["reason", "requeue"]) : "options must be an object";
+  async failRunningTrial(number: number, options: { reason?: string; requeue?: boolean; force?: boolean } = {}): Promise<ManualFailure> {
+    const unknown = options !== null && typeof options === "object" ? unknownKeysMessage(options, ["reason", "requeue", "force"]) : "options must be an object";
     if (unknown !== null) throw new TypeError(`failRunningTrial: ${unknown}`);
     if (!Number.isSafeInteger(number) || number < 0) throw new RangeError(`failRunningTrial: a trial number is a whole number ≥ 0, got ${String(number)}`);
     if (options.reason !== undefined && typeof options.reason !== "string") throw new TypeError(`failRunningTrial: reason must be a string, got ${shownValue(options.reason)}`);
+    if (options.force !== undefined && typeof options.force !== "boolean") throw new TypeError(`failRunningTrial: force must be true or false, got ${shownValue(options.force)}`);
     if (this.activeTrials.has(number)) {
       throw new Error(`trial ${number} is run by this study object: finish it with study.tell(trial, { state: "failed" }) instead`);
     }
@@ -2511,6 +2536,11 @@ export class Study implements TrialHost {
     const record = this.trialCache[number];
     if (!record || record.id < 0) throw new TrialNumberNotFoundError(this.name, number);
     if (record.state !== "running") throw new TrialNotRunningError(record.id, record.state, record.number);
+    const graceMs = silenceMeansGone(record) ? ownersGraceMs(record) : 0;
+    if (options.force !== true && graceMs > 0) {
+      const silenceMs = await this.storage.heartbeatSilenceMs(record.id);
+      if (silenceMs !== null && silenceMs < graceMs) throw new TrialLooksAliveError(number, silenceMs, graceMs);
+    }
     let failed: FrozenTrial;
     try {
       failed = await this.storage.updateTrial(record.id, {
