@@ -254,12 +254,13 @@ export interface Storage {
   /**
    * How long a running trial has gone without a heartbeat, in milliseconds by the storage's clock
    * (since its start if it never beat); null for a trial that is not running or does not exist.
-   * `sextant fail-trial` reads it to refuse a trial whose owner is visibly alive.
+   * `sextant fail-trial` reads it to refuse a trial whose owner is visibly alive. Optional, so a
+   * storage written for an earlier version still loads: without it, that check is not made.
    *
    * @example
    * const silence = await storage.heartbeatSilenceMs(trial.id); // 1200: it beat 1.2 s ago
    */
-  heartbeatSilenceMs(trialId: number): Promise<number | null>;
+  heartbeatSilenceMs?(trialId: number): Promise<number | null>;
 
   close(): Promise<void>;
 }

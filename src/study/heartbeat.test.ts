@@ -526,6 +526,16 @@ describe("Study.failRunningTrial", () => {
     await expect(study.failRunningTrial(alive.number, { force: "yes" } as never)).rejects.toThrow('failRunningTrial: force must be true or false, got "yes"');
   });
 
+  it("fails a beating trial on a storage written without heartbeatSilenceMs, which cannot say it is alive", async () => {
+    const storage = new MemoryStorage();
+    // A storage written for an earlier version of the interface, without the optional method.
+    Object.defineProperty(storage, "heartbeatSilenceMs", { value: undefined });
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+    const alive = await storage.createTrial(study.id, { state: "running", systemAttrs: { heartbeat: { intervalSeconds: 0.1, graceSeconds: 60 } } });
+    await storage.recordHeartbeat([alive.id]);
+    expect(await study.failRunningTrial(alive.number)).toMatchObject({ outcome: "failed" });
+  });
+
   it("leaves a trial that finishes between its read and the compare-and-set as it finished", async () => {
     const path = join(scratch, `by-hand-race-${Date.now()}.db`);
     const owner = SqliteStorage.open(path);

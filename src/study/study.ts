@@ -2537,7 +2537,7 @@ export class Study implements TrialHost {
     if (!record || record.id < 0) throw new TrialNumberNotFoundError(this.name, number);
     if (record.state !== "running") throw new TrialNotRunningError(record.id, record.state, record.number);
     const graceMs = silenceMeansGone(record) ? ownersGraceMs(record) : 0;
-    if (options.force !== true && graceMs > 0) {
+    if (options.force !== true && graceMs > 0 && this.storage.heartbeatSilenceMs) {
       const silenceMs = await this.storage.heartbeatSilenceMs(record.id);
       if (silenceMs !== null && silenceMs < graceMs) throw new TrialLooksAliveError(number, silenceMs, graceMs);
     }
