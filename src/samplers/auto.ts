@@ -13,7 +13,7 @@ import {
   defineOptions,
   refuseUnknownOptions,
 } from "../space/index.js";
-import type { Sampler } from "./base.js";
+import type { IndependentSampling, Sampler } from "./base.js";
 import { GPSampler } from "./gp/index.js";
 import { TPESampler } from "./tpe/index.js";
 import { TurboSampler } from "./turbo/index.js";
@@ -241,6 +241,13 @@ export class AutoSampler implements Sampler {
 
   sampleIndependent(snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
     return this.choiceFor(snapshot, trial).sampler.sampleIndependent(snapshot, trial, name, distribution);
+  }
+
+  /** What the sampler chosen for the trial says, naming it (see `Sampler.independentSampling`). */
+  independentSampling(snapshot: StudySnapshot, trial: SamplingTrial): IndependentSampling | null {
+    const choice = this.choiceFor(snapshot, trial);
+    const inner = choice.sampler.independentSampling?.(snapshot, trial) ?? null;
+    return inner && { ...inner, sampler: `${inner.sampler ?? `the ${choice.name} sampler`} (auto's choice)` };
   }
 
   afterTrial(snapshot: StudySnapshot, trial: SamplingTrial, state: TrialState, values: readonly number[] | null): void {

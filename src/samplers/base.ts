@@ -46,9 +46,41 @@ export interface Sampler {
   inferRelativeSpace(snapshot: StudySnapshot, trial: SamplingTrial): SearchSpace;
   sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue>;
   sampleIndependent(snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue;
+  /**
+   * For a sampler that models parameters jointly (CMA-ES, GP, multivariate TPE, TuRBO, CEM, QMC,
+   * NSGA-II): how it samples, at this trial, a parameter its relative step left out, or null when
+   * it samples every parameter on its own by design at this trial (univariate TPE, a trial BOHB
+   * draws at random). The study calls it only for parameters that reach `sampleIndependent`, and
+   * warns once per parameter when one is left out of the model for a reason the user can act on:
+   * its range changed since earlier trials, earlier trials lack it, or its type is one the model
+   * cannot take (see {@link IndependentSampling}). Parameters of conditional branches, single
+   * values, and every parameter before `startupTrials` complete trials pass without a word.
+   * Must not change what the sampler proposes. Samplers without it are never warned about.
+   *
+   * @example
+   * independentSampling() {
+   *   return { how: "at random", startupTrials: Math.max(this.nStartupTrials, 1), unmodelledTypes: ["categorical"] };
+   * }
+   */
+  independentSampling?(snapshot: StudySnapshot, trial: SamplingTrial): IndependentSampling | null;
   /** Whether the sampler has nothing left to propose (e.g. every grid point is taken); the study then stops. */
   isExhausted?(snapshot: StudySnapshot): boolean;
   afterTrial?(snapshot: StudySnapshot, trial: SamplingTrial, state: TrialState, values: readonly number[] | null): void;
+}
+
+/** How a sampler that models parameters jointly samples the ones it leaves out; see {@link Sampler.independentSampling}. */
+export interface IndependentSampling {
+  /** How `sampleIndependent` draws such a parameter, as a phrase: "at random", "by univariate TPE". */
+  readonly how: string;
+  /**
+   * Complete trials before the model starts (its startup, sampled independently by design): the
+   * study warns of nothing earlier.
+   */
+  readonly startupTrials: number;
+  /** Distribution types the model never takes (CMA-ES, TuRBO: `["categorical"]`); default none. */
+  readonly unmodelledTypes?: readonly Distribution["type"][];
+  /** The sampler as the warning names it (default: "the NAME sampler"), e.g. "the gp sampler (auto's choice)". */
+  readonly sampler?: string;
 }
 
 /** Thrown by a sampler that has nothing left to propose (e.g. an exhausted grid); the study stops cleanly. */

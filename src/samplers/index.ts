@@ -1,4 +1,4 @@
-export type { Sampler } from "./base.js";
+export type { IndependentSampling, Sampler } from "./base.js";
 export { SamplerExhaustedError } from "./base.js";
 export {
   MATERIAL_NOISE_SHARE,

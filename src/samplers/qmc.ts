@@ -19,7 +19,7 @@ import {
   studyKeyOf,
   refuseUnknownOptions,
 } from "../space/index.js";
-import type { Sampler } from "./base.js";
+import type { IndependentSampling, Sampler } from "./base.js";
 import { sampleUniform } from "./random.js";
 
 export interface QmcSamplerOptions {
@@ -72,6 +72,11 @@ abstract class QuasiRandomSampler implements Sampler {
 
   sampleIndependent(_snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
     return sampleUniform(new Rng(deriveSeed(this.seed, trial.number, name)), distribution);
+  }
+
+  /** Parameters out of the space the first finished trial fixed are drawn at random, off the sequence. */
+  independentSampling(): IndependentSampling {
+    return { how: "at random", startupTrials: 1 };
   }
 }
 

@@ -39,6 +39,7 @@ import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedSt
 import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
+import { IndependentSamplingWatch } from "./independent-sampling.js";
 import { DEFAULT_HEARTBEAT_GRACE_SECONDS, type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, OWNER_HEARTBEAT_ATTR, monotonicMs, ownerHeartbeatRecord, ownersGraceMs, resolveHeartbeat, silentTrials } from "./heartbeat.js";
 import { FixedParamOutOfRangeError, INTERRUPTED_REASON, type NumberList, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, isTypedArray, shownValue } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
@@ -886,6 +887,8 @@ export class Study implements TrialHost {
    */
   private readonly prefetchedBy = new Map<number, OptimizeRun>();
   private lastBackgroundRefresh = 0;
+  /** Says once per parameter that the sampler's joint model leaves it out (see {@link sampleIndependent}); made at the first need. */
+  private independentSamplingWatch: IndependentSamplingWatch | null = null;
   /**
    * The optimize calls under way, each with whether it may skip reading the other workers'
    * changes when it starts a trial (see {@link skipChangesOnAsk}).
@@ -2758,10 +2761,25 @@ export class Study implements TrialHost {
     return { store: this.checkpoints, segmentSteps: this.scheduler.segmentSteps };
   }
 
+  /**
+   * Samples a parameter the relative step did not cover. When the sampler models parameters
+   * jointly and this one is left out of its model for a reason the user can act on (a range
+   * changed since earlier trials, a parameter added mid-study, a categorical under CMA-ES), the
+   * trial warns once per parameter name for this study object, as Optuna's
+   * `warn_independent_sampling` does; what is sampled does not change.
+   */
   sampleIndependent(trial: Trial, name: string, distribution: Distribution): ParamValue {
     const stopBeats = this.beatWhileSampling(trial.id);
     try {
-      return this.sampler.sampleIndependent(this.samplerSnapshot(trial.number), this.samplingView(trial), name, distribution);
+      const snapshot = this.samplerSnapshot(trial.number);
+      const view = this.samplingView(trial);
+      const value = this.sampler.sampleIndependent(snapshot, view, name, distribution);
+      if (this.sampler.independentSampling !== undefined) {
+        this.independentSamplingWatch ??= new IndependentSamplingWatch();
+        const note = this.independentSamplingWatch.check(this.sampler, snapshot, view, name, distribution);
+        if (note !== null) trial.warn(note);
+      }
+      return value;
     } finally {
       stopBeats();
     }

@@ -22,7 +22,7 @@ import {
   studyKeyOf,
   refuseUnknownOptions,
 } from "../../space/index.js";
-import type { Sampler } from "../base.js";
+import type { IndependentSampling, Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 
 /** Options of {@link CemSampler}. */
@@ -174,6 +174,11 @@ export class CemSampler implements Sampler {
 
   sampleIndependent(_snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
     return sampleUniform(new Rng(deriveSeed(this.streamSeed, trial.number, name)), distribution);
+  }
+
+  /** Parameters out of its space are drawn at random; its first fit needs `max(2, nStartupTrials)` complete trials. */
+  independentSampling(): IndependentSampling {
+    return { how: "at random", startupTrials: Math.max(2, this.nStartupTrials) };
   }
 
   /** The fitted distribution for a snapshot's study, for diagnostics and tests. */

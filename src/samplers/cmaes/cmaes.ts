@@ -26,7 +26,7 @@ import {
   studyKeyOf,
   refuseUnknownOptions,
 } from "../../space/index.js";
-import type { Sampler } from "../base.js";
+import type { IndependentSampling, Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 import type { DiscreteCoordinate } from "./margin.js";
 import { CmaStrategy, type TerminationOptions, defaultPopulationSize } from "./strategy.js";
@@ -238,6 +238,11 @@ export class CmaEsSampler implements Sampler {
   sampleIndependent(_snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
     const rng = new Rng(deriveSeed(this.streamSeed, trial.number, name));
     return sampleUniform(rng, distribution);
+  }
+
+  /** Parameters out of its space are drawn at random; categoricals always are (see `Sampler.independentSampling`). */
+  independentSampling(): IndependentSampling {
+    return { how: "at random", startupTrials: Math.max(this.nStartupTrials, 1), unmodelledTypes: ["categorical"] };
   }
 
   /**

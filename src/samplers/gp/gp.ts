@@ -42,7 +42,7 @@ import {
   studyKeyOf,
   refuseUnknownOptions,
 } from "../../space/index.js";
-import type { Sampler } from "../base.js";
+import type { IndependentSampling, Sampler } from "../base.js";
 import { latestEarlier } from "../history.js";
 import { RECOMMENDED_TRIAL_ATTR, type RecommendationRecord } from "../recommendation.js";
 import { FIDELITY_RULES, type FidelityRule, FidelityView } from "../fidelity.js";
@@ -562,6 +562,12 @@ export class GPSampler implements Sampler {
 
   sampleIndependent(_snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
     return sampleUniform(new Rng(deriveSeed(this.seed, trial.number, name)), distribution);
+  }
+
+  /** Parameters out of its space are drawn at random; its startup is the design `sampleRelative` starts with. */
+  independentSampling(snapshot: StudySnapshot): IndependentSampling {
+    const d = Object.keys(this.inferRelativeSpace(snapshot)).length;
+    return { how: "at random", startupTrials: this.options.nStartupTrials ?? Math.max(2, Math.min(10, 2 * d + 1)) };
   }
 
   /** Trial `number` of the scrambled Sobol design, decoded into the space. */

@@ -29,7 +29,7 @@ import {
   SpaceEncoder,
   IntersectionSearchSpace,
 } from "../../space/index.js";
-import type { Sampler } from "../base.js";
+import type { IndependentSampling, Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 import { type VariationSettings, makeChild } from "./operators.js";
 
@@ -224,6 +224,11 @@ export abstract class GenerationalSampler implements Sampler {
 
   sampleIndependent(_snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): ParamValue {
     return sampleUniform(new Rng(deriveSeed(this.seed, trial.number, name)), distribution);
+  }
+
+  /** Parameters out of the space its children are bred in are drawn at random; generation 0 is all random. */
+  independentSampling(): IndependentSampling {
+    return { how: "at random", startupTrials: this.populationSize };
   }
 
   /** Parents of `generation` >= 1, computed from the previous generation's parents and members. */

@@ -1,7 +1,7 @@
 import { deriveSeed, Rng, seedOrRandom } from "../../math/rng.js";
 import type { Distribution, FrozenTrial, ParamValue, SamplingTrial, SearchSpace, StudySnapshot } from "../../space/index.js";
 import { type RawOptions, SEED_OPTION, defineOptions, distributionsEqual, parseOptions, refuseUnknownOptions, omitOptions } from "../../space/index.js";
-import type { Sampler } from "../base.js";
+import type { IndependentSampling, Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 import { ConstraintDensities, logRelativeRatio } from "./constraints.js";
 import {
@@ -672,6 +672,15 @@ export class TPESampler implements Sampler {
     const running = this.constantLiar ? this.history.runningTrials(snapshot, trial.number) : [];
     const column = this.history.column(name, distribution);
     return this.sampleUnivariate(rng, column, split, this.runningPoints(running, name, dimension), this.guidedRowFactors(snapshot));
+  }
+
+  /**
+   * Multivariate, a parameter out of its joint space is sampled by univariate TPE; univariate, every
+   * parameter is by design, as is every parameter of a trial drawn at random (`randomFraction`).
+   */
+  independentSampling(_snapshot: StudySnapshot, trial: SamplingTrial): IndependentSampling | null {
+    if (!this.multivariate || this.drawnAtRandom(trial.number)) return null;
+    return { how: "by univariate TPE", startupTrials: Math.max(this.nStartupTrials, 1), sampler: "the multivariate tpe sampler" };
   }
 
   /** Whether trial `number` is one of BOHB's random share ({@link TPESamplerOptions.randomFraction}). */

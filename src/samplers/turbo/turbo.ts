@@ -36,7 +36,7 @@ import {
   parseOptions,
   refuseUnknownOptions,
 } from "../../space/index.js";
-import type { Sampler } from "../base.js";
+import type { IndependentSampling, Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 import { GaussianProcess, defaultPrior, defaultTheta, encodeTrial, fitHyperparameters, kernelFitPlan, matern52, parametersFromTheta, warpObservations } from "../gp/index.js";
 import { latestEarlier } from "../history.js";
@@ -461,6 +461,12 @@ export class TurboSampler implements Sampler {
       if (!isSingleValue(distribution) && distribution.type !== "categorical") space[name] = distribution;
     }
     return space;
+  }
+
+  /** Parameters out of its space are drawn at random, and categoricals always are; its startup is the first run's design. */
+  independentSampling(snapshot: StudySnapshot): IndependentSampling {
+    const d = Object.keys(this.inferRelativeSpace(snapshot)).length;
+    return { how: "at random", startupTrials: Math.max(1, trustRegionSettings(d, this.options).nInitial), unmodelledTypes: ["categorical"] };
   }
 
   sampleRelative(snapshot: StudySnapshot, trial: SamplingTrial, space: SearchSpace): Record<string, ParamValue> {
