@@ -8,7 +8,7 @@ import { samplerEntries } from "../samplers/index.js";
 import { schedulerEntries } from "../schedulers/index.js";
 import { type ComponentEntry, type OptionValue, describeOptionType, unknownComponentMessage } from "../space/index.js";
 import { UsageError } from "./errors.js";
-import { renderTable } from "./format.js";
+import { renderWrappedTable } from "./format.js";
 import type { Io } from "./io.js";
 
 /** One option as `--json` prints it. */
@@ -52,6 +52,22 @@ export function describeComponent(entry: ComponentEntry<unknown, never>): Compon
   };
 }
 
+/** The width an option table fills on stdout that is not a terminal (a pipe, a file, a test). */
+export const LISTING_WIDTH = 120;
+const LISTING_INDENT = "  ";
+
+/**
+ * An option table, indented under its component's line: descriptions wrap (never cut) to what the
+ * terminal's width leaves after the name, type and default, or to {@link LISTING_WIDTH} off a
+ * terminal; long types and defaults wrap too, so the description keeps room to be read.
+ */
+function optionTable(options: readonly OptionListing[], io: Io): string {
+  const rows = options.map((o) => [o.name, o.type, o.default === null ? "-" : String(o.default), o.description]);
+  const width = (io.stdoutColumns ?? LISTING_WIDTH) - LISTING_INDENT.length;
+  const table = renderWrappedTable(["option", "type", "default", "description"], rows, { width, fill: 3, minFill: 32, caps: [null, 26, 18] });
+  return table.replace(/^/gm, LISTING_INDENT);
+}
+
 function printListing(kind: "sampler" | "pruner" | "scheduler", entries: readonly ComponentEntry<unknown, never>[], only: string | undefined, json: boolean, io: Io): number {
   let chosen = entries;
   if (only !== undefined) {
@@ -70,8 +86,7 @@ function printListing(kind: "sampler" | "pruner" | "scheduler", entries: readonl
       io.out("  (no options)");
       return;
     }
-    const rows = listing.options.map((o) => [o.name, o.type, o.default === null ? "-" : String(o.default), o.description]);
-    io.out(renderTable(["option", "type", "default", "description"], rows, 90).replace(/^/gm, "  "));
+    io.out(optionTable(listing.options, io));
   });
   return 0;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bar, commandLine, csvField, displayWidth, formatDuration, formatNumber, formatParams, renderCsv, renderTable, shellWord } from "./format.js";
+import { bar, commandLine, csvField, displayWidth, formatDuration, formatNumber, formatParams, renderCsv, renderTable, renderWrappedTable, shellWord } from "./format.js";
 
 describe("format", () => {
   it("quotes a word for a shell only when it must, so a printed command can be pasted", () => {
@@ -62,6 +62,35 @@ describe("format", () => {
     // Cut by columns, never inside a surrogate pair.
     expect(renderTable(["p"], [["学习率学习率"]], 7)).toBe(["p", "-------", "学习率…"].join("\n"));
     expect(renderTable(["p"], [["🚀🚀🚀🚀"]], 4)).toBe(["p", "---", "🚀…"].join("\n"));
+  });
+
+  it("wraps a table's cells at spaces instead of cutting them, the fill column taking the width the others leave", () => {
+    const rows = [
+      ["seed", "integer", "random", "seed of every random draw; the same seed and history give the same suggestion"],
+      ["tolX", "finite number >= 0", "1e-12 * sigma0", "restart when the step size falls below this"],
+      ["k", "integer", "10", "short"],
+    ];
+    const layout = { width: 60, fill: 3, minFill: 20, caps: [null, 10, 8] };
+    expect(renderWrappedTable(["option", "type", "default", "description"], rows, layout)).toBe(
+      [
+        "option  type       default  description",
+        "------  ---------  -------  ------------------------------",
+        "seed    integer    random   seed of every random draw; the",
+        "                            same seed and history give the",
+        "                            same suggestion",
+        "tolX    finite     1e-12 *  restart when the step size",
+        "        number >=  sigma0   falls below this",
+        "        0",
+        "k       integer    10       short",
+      ].join("\n"),
+    );
+    // Too narrow for the fill's minimum: the capped columns give up width down to their longest word,
+    // and then the table is wider than asked rather than cut; a word longer than its column stays whole.
+    expect(renderWrappedTable(["a", "b", "c"], [["x", "one two", "averyveryverylongword and more"]], { width: 12, fill: 2, minFill: 8, caps: [null, 7] })).toBe(
+      ["a  b    c", "-  ---  ---------------------", "x  one  averyveryverylongword", "   two  and more"].join("\n"),
+    );
+    // Numbers on one line each stay right-aligned; nothing wraps where everything fits.
+    expect(renderWrappedTable(["name", "value"], [["lr", "0.01"], ["depth", "10"]], { width: 80, fill: 0 })).toBe(renderTable(["name", "value"], [["lr", "0.01"], ["depth", "10"]]));
   });
 
   it("quotes CSV fields that need it", () => {

@@ -106,21 +106,94 @@ const NUMERIC = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?s?$/i;
  * renderTable(["name", "value"], [["lr", "0.01"]])
  */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], maxWidth = 40): string {
-  const cells = rows.map((row) => headers.map((_, i) => cutToWidth(printable(row[i] ?? ""), maxWidth)));
+  return alignedTable(headers, rows.map((row) => headers.map((_, i) => [cutToWidth(printable(row[i] ?? ""), maxWidth)])));
+}
+
+/** How {@link renderWrappedTable} sizes its columns. */
+export interface WrapLayout {
+  /** The columns the table may take in all (the terminal's width, say). */
+  readonly width: number;
+  /** The column that takes what `width` leaves after the others, wrapped to it (a description). */
+  readonly fill: number;
+  /** The fill column's least width: capped columns narrow (to their longest word) to leave it, else the table is wider than `width` (default 0). */
+  readonly minFill?: number;
+  /** The most columns each other column takes before it wraps (null or missing: as wide as its cells). */
+  readonly caps?: readonly (number | null)[];
+}
+
+/**
+ * An aligned text table whose long cells wrap at spaces onto further lines instead of being cut:
+ * every word is printed whole (a column is never narrower than its longest word), so the text
+ * can be read and copied entire. The `fill` column takes the width the others leave.
+ *
+ * @example
+ * renderWrappedTable(["option", "description"], [["seed", "seed of every random draw"]], { width: 20, fill: 1 })
+ * // option  description
+ * // ------  ------------
+ * // seed    seed of every
+ * //         random draw
+ */
+export function renderWrappedTable(headers: readonly string[], rows: readonly (readonly string[])[], layout: WrapLayout): string {
+  const texts = rows.map((row) => headers.map((_, i) => printable(row[i] ?? "")));
+  const column = (i: number): string[] => [printable(headers[i]!), ...texts.map((row) => row[i]!)];
+  const natural = headers.map((_, i) => Math.max(...column(i).map(displayWidth)));
+  const longestWord = headers.map((_, i) => Math.max(...column(i).flatMap((text) => text.split(" ").map(displayWidth))));
+  const widths = natural.map((width, i) => Math.max(longestWord[i]!, Math.min(width, layout.caps?.[i] ?? width)));
+  const others = (): number => widths.reduce((sum, width, i) => (i === layout.fill ? sum : sum + width + COLUMN_GAP.length), 0);
+  const minFill = Math.min(natural[layout.fill]!, layout.minFill ?? 0);
+  // A narrow terminal: the capped columns give up width, the widest first, down to their longest word.
+  for (let short = minFill - (layout.width - others()); short > 0; short--) {
+    let widest = -1;
+    widths.forEach((width, i) => {
+      if (i !== layout.fill && layout.caps?.[i] != null && width > longestWord[i]! && (widest < 0 || width > widths[widest]!)) widest = i;
+    });
+    if (widest < 0) break;
+    widths[widest]!--;
+  }
+  widths[layout.fill] = Math.min(natural[layout.fill]!, Math.max(longestWord[layout.fill]!, minFill, layout.width - others()));
+  return alignedTable(headers, texts.map((row) => row.map((text, i) => wrapToWidth(text, widths[i]!))));
+}
+
+const COLUMN_GAP = "  ";
+
+/** Headers and rows of cells, each cell one or more lines, aligned in columns. */
+function alignedTable(headers: readonly string[], cells: readonly (readonly (readonly string[])[])[]): string {
   // Headers too: a parameter named "a\nb" split the header row, and one holding an escape sequence
   // (which any HTTP client can create) reached the operator's terminal raw.
   headers = headers.map(printable);
   // Measured in terminal columns: a column of "大型模型" (4 characters, 8 columns) pushed the next
   // column 4 columns out of line.
-  const widths = headers.map((h, i) => Math.max(displayWidth(h), ...cells.map((r) => displayWidth(r[i]!))));
-  const right = headers.map((_, i) => cells.length > 0 && cells.every((r) => r[i] === "" || r[i] === "-" || NUMERIC.test(r[i]!)));
+  const widths = headers.map((h, i) => Math.max(displayWidth(h), ...cells.flatMap((r) => r[i]!.map(displayWidth))));
+  const numeric = (cell: readonly string[]): boolean => cell.length === 1 && (cell[0] === "" || cell[0] === "-" || NUMERIC.test(cell[0]!));
+  const right = headers.map((_, i) => cells.length > 0 && cells.every((r) => numeric(r[i]!)));
   const pad = (cell: string, width: number): string => " ".repeat(Math.max(0, width - displayWidth(cell)));
   const line = (row: readonly string[]): string =>
     row
       .map((cell, i) => (right[i] ? pad(cell, widths[i]!) + cell : cell + pad(cell, widths[i]!)))
-      .join("  ")
+      .join(COLUMN_GAP)
       .trimEnd();
-  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+  const lines = [line(headers), line(widths.map((w) => "-".repeat(w)))];
+  for (const row of cells) {
+    const height = Math.max(1, ...row.map((cell) => cell.length));
+    for (let k = 0; k < height; k++) lines.push(line(row.map((cell) => cell[k] ?? "")));
+  }
+  return lines.join("\n");
+}
+
+/** `text` broken at spaces into lines of at most `width` columns; a longer word keeps a line of its own. */
+function wrapToWidth(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = "";
+  for (const word of text.split(" ")) {
+    if (current !== "" && displayWidth(current) + 1 + displayWidth(word) > width) {
+      lines.push(current);
+      current = word;
+    } else {
+      current = current === "" ? word : `${current} ${word}`;
+    }
+  }
+  lines.push(current);
+  return lines;
 }
 
 /**

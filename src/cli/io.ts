@@ -20,6 +20,8 @@ export interface Io {
   readonly stdinIsTTY: boolean;
   /** Whether stderr is a terminal that can redraw a progress line (a TTY, and TERM is not "dumb"). */
   readonly stderrIsTTY: boolean;
+  /** The width of stdout in columns when it is a terminal; undefined for a pipe or a file (and for an Io that does not say). */
+  readonly stdoutColumns?: number | undefined;
 }
 
 /**
@@ -39,6 +41,7 @@ export function processIo(): Io {
     // A terminal that says it understands no escape codes (TERM=dumb: Emacs' shell) gets no
     // progress line, which redraws itself with them.
     stderrIsTTY: Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb",
+    stdoutColumns: process.stdout.isTTY ? process.stdout.columns : undefined,
   };
 }
 
