@@ -83,6 +83,20 @@ describe("sextant tune", () => {
     expect(b.stderr).toMatch(/warning: .*different search space \(x: float:0:0.5 -> float:0:0.4\)/);
   });
 
+  it("says once, at the trial, that a resumed run's changed range leaves the parameter out of the sampler's model", async () => {
+    const run = (range: string, trials: string) =>
+      sextant(["tune", "--study", "r", "--sampler", "cmaes", "--sampler-opt", "seed=1", "--trials", trials, "--param", `x=float:${range}`, "--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "1"], { cwd: dir });
+    const first = await run("-5:5", "6");
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).not.toContain("warning");
+    const resumed = await run("-10:10", "3");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    // It said "earlier trials still guide the sampler", and then CMA-ES drew x at random for good.
+    expect(resumed.stderr).toContain('different search space (x: float:-5:5 -> float:-10:10); earlier trials guide the sampler only where their parameters match\n');
+    const leftOut = resumed.stderr.split("\n").filter((line) => line.includes('parameter "x" is sampled at random'));
+    expect(leftOut).toEqual([expect.stringMatching(/^sextant: warning: trial 6: parameter "x" is sampled at random, not jointly by the cmaes sampler: .* start a new study/)]);
+  });
+
   it("prints the command it runs, and the one a resumed study was created for, as words a shell reads back the same", async () => {
     // Joined with spaces, "sh -c echo $1; echo 2 sh {x}" read as seven words, not four.
     const run = (script: string) => sextant(["tune", "--study", "q", "--trials", "1", "--param", "x=float:0:1", "--", "sh", "-c", script, "sh", "{x}"], { cwd: dir });

@@ -459,7 +459,7 @@ function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
       if (canonical(before) === canonical(now)) continue;
       diffs.push(`${name}: ${before ? describeDistribution(before) : "(absent)"} -> ${now ? describeDistribution(now) : "(absent)"}`);
     }
-    io.err(`sextant: warning: study "${settings.studyName}" was created with a different search space (${diffs.join("; ")}); earlier trials still guide the sampler`);
+    io.err(`sextant: warning: study "${settings.studyName}" was created with a different search space (${diffs.join("; ")}); earlier trials guide the sampler only where their parameters match`);
   }
   if (stored.command && canonical(stored.command) !== canonical(settings.command)) {
     io.err(`sextant: warning: study "${settings.studyName}" was created for another command (${commandLine(stored.command)})`);
