@@ -106,6 +106,13 @@ describe("sextant bench", () => {
     }
   }, 120_000);
 
+  it("says a study's warning once per process, not once per run", async () => {
+    // cmaes leaves rosenbrock-5d-scaled's categorical "scale" out of its model: each seed's run said so.
+    const ran = await run(["bench", "run", "--suite", "rosenbrock-5d-scaled", "--optimizers", "cmaes", "--trials", "4", "--seeds", "3", "--out", "lab-warn", "--jobs", "1"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr.split("\n").filter((line) => line.includes('parameter "scale" is sampled at random, not jointly by the cmaes sampler'))).toHaveLength(1);
+  });
+
   it("run, tune and report take --output as well as --out, and their help says so", async () => {
     const ran = await run(["bench", "run", "--suite", "branin-2d", "--optimizers", "random", "--trials", "3", "--seeds", "1", "--output", "lab-output", "--jobs", "1"]);
     expect(ran.stderr).toBe("");

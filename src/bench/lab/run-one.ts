@@ -21,6 +21,20 @@ import { sharedOptunaProcess, type OptunaProcess } from "./optuna.js";
 import { createSextantPruner, createSextantSampler, type OptimizerSpec } from "./optimizers.js";
 
 /** What the runner asks for: the problem instance and the sampler are both seeded with `seed`. */
+/** What the lab's studies have said in this process, without the trial number. */
+const warned = new Set<string>();
+
+/**
+ * A study's warning, said once per process: each run is a new study, and one optimizer on one
+ * problem says the same thing at every seed (a categorical under cmaes: one line per run).
+ */
+function warnOncePerProcess(message: string): void {
+  const said = message.replace(/^trial \d+: /, "");
+  if (warned.has(said)) return;
+  warned.add(said);
+  process.emitWarning(message, "SextantWarning");
+}
+
 export interface Job {
   readonly problem: string;
   readonly optimizer: OptimizerSpec;
@@ -218,7 +232,7 @@ async function runSextant(
   incumbent: Incumbent,
   recommended: RecommendedTracker | null,
 ): Promise<number> {
-  const study = await createStudy({ name: labStudyName(job), sampler: createSextantSampler(job.optimizer, job.seed), direction: "minimize" });
+  const study = await createStudy({ name: labStudyName(job), sampler: createSextantSampler(job.optimizer, job.seed), direction: "minimize", onWarning: warnOncePerProcess });
   let objectiveMs = 0;
   for (let i = 0; i < job.trials; i++) {
     const trial = await study.ask();
@@ -300,7 +314,7 @@ async function runMultiObjective(problem: MultiObjectiveLabProblem, job: Job): P
   };
   if (job.optimizer.kind === "sextant") {
     const sampler = createSextantSampler(job.optimizer, job.seed);
-    const study = await createStudy({ name: labStudyName(job), sampler, directions: Array.from({ length: problem.objectives }, () => "minimize" as const) });
+    const study = await createStudy({ name: labStudyName(job), sampler, directions: Array.from({ length: problem.objectives }, () => "minimize" as const), onWarning: warnOncePerProcess });
     for (let i = 0; i < job.trials; i++) {
       const trial = await study.ask();
       const { values, constraints } = measure(suggestProblemParams(problem, trial));
@@ -380,7 +394,7 @@ async function runFidelity(problem: FidelityProblem, job: Job): Promise<{ tracke
   if (job.optimizer.kind === "sextant") {
     const spec = job.optimizer;
     const pruner = spec.pruner === undefined ? undefined : createSextantPruner(spec.pruner, job.seed);
-    const study = await createStudy({ name: labStudyName(job), sampler: createSextantSampler(spec, job.seed), direction: "minimize", ...(pruner === undefined ? {} : { pruner }) });
+    const study = await createStudy({ name: labStudyName(job), sampler: createSextantSampler(spec, job.seed), direction: "minimize", onWarning: warnOncePerProcess, ...(pruner === undefined ? {} : { pruner }) });
     let trial: Trial;
     driver = {
       start: async () => {
