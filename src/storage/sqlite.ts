@@ -789,5 +789,25 @@ function describeOpenFailure(error: unknown, path: string, readOnly: boolean): s
     if (code === "SQLITE_FULL") return "the disk is full";
     return `${error.message} (${code})`;
   }
+  const binding = error instanceof Error ? nativeBindingProblem(error.message) : undefined;
+  if (binding) return binding;
   return error instanceof Error ? error.message : String(error);
+}
+
+const REBUILD_ADVICE = 'run `npm rebuild better-sqlite3` in your project, or use "memory:" or a postgres:// storage, which do not need it';
+
+/**
+ * better-sqlite3 loads its compiled binding on the first `new Database`, so a package installed
+ * without its install script (`npm install --ignore-scripts`, install scripts not allowed) or
+ * built for another Node fails here, with a list of the paths it searched that says neither why nor
+ * what to do.
+ */
+function nativeBindingProblem(message: string): string | undefined {
+  if (message.includes("Could not locate the bindings file")) {
+    return `the better-sqlite3 package's native binding is missing (its install script did not run, as under npm install --ignore-scripts); ${REBUILD_ADVICE}`;
+  }
+  if (/NODE_MODULE_VERSION|compiled against a different Node\.js version/.test(message)) {
+    return `the better-sqlite3 package's native binding was built for another Node.js version than this one (${process.version}); ${REBUILD_ADVICE}`;
+  }
+  return undefined;
 }
