@@ -271,8 +271,9 @@ export class StorageError extends Error {
 
 export class DuplicateStudyError extends StorageError {
   override name = "DuplicateStudyError";
-  constructor(readonly studyName: string) {
-    super(`a study named "${studyName}" already exists`);
+  /** @param advice what the caller can do instead, said in parentheses after the message */
+  constructor(readonly studyName: string, advice?: string) {
+    super(`a study named "${studyName}" already exists${advice ? ` (${advice})` : ""}`);
   }
 }
 

@@ -4,7 +4,7 @@ import { CmaEsSampler, GridMismatchError, GridSampler, MATERIAL_NOISE_SHARE, REC
 import { createPrunerByName, type Pruner } from "../pruners/index.js";
 import { PBTScheduler } from "../schedulers/index.js";
 import { FixedParamOutOfRangeError, createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
-import { MemoryStorage, TrialNotRunningError } from "../storage/index.js";
+import { DuplicateStudyError, MemoryStorage, TrialNotRunningError } from "../storage/index.js";
 import { type Distribution, InvalidDistributionError, lastIntermediate } from "../space/index.js";
 import { GRID_INDEX_ATTR } from "../samplers/grid.js";
 
@@ -214,6 +214,15 @@ describe("Study", () => {
     expect(wrongCount.trials[0]!.systemAttrs.failReason).toBe("objective returned 2 value(s) but the study has 1 objective(s)");
     await wrongCount.optimize(() => BigInt64Array.of(3n) as never, { nTrials: 1 });
     expect(wrongCount.trials[1]!.systemAttrs.failReason).toBe("objective returned the bigint 3n, not a finite number");
+  });
+
+  it("refuses an existing name without loadIfExists with a DuplicateStudyError a caller can catch by class", async () => {
+    const storage = new MemoryStorage();
+    await createStudy({ name: "taken", storage });
+    const again = createStudy({ name: "taken", storage });
+    await expect(again).rejects.toBeInstanceOf(DuplicateStudyError);
+    await expect(again).rejects.toThrow('a study named "taken" already exists (pass loadIfExists: true to resume it)');
+    expect(((await again.catch((error: unknown) => error)) as DuplicateStudyError).studyName).toBe("taken");
   });
 
   it("refuses a one-objective sampler or pruner for a stored study of two, when resumed without directions", async () => {

@@ -36,7 +36,7 @@ import {
   validateDistribution,
 } from "../space/index.js";
 import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
-import { type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
+import { DuplicateStudyError, type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
 import { IndependentSamplingWatch } from "./independent-sampling.js";
@@ -525,7 +525,7 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
     if (record) {
       const tuner = onlineTunerRefusal(record);
       if (tuner) throw new Error(tuner);
-      if (!options.loadIfExists) throw new Error(`a study named "${name}" already exists (pass loadIfExists: true to resume it)`);
+      if (!options.loadIfExists) throw new DuplicateStudyError(name, "pass loadIfExists: true to resume it");
       if (options.direction !== undefined || options.directions !== undefined) checkDirections(record, directions);
       // Without directions, the stored study's count decides what the sampler and pruner must support.
       checkObjectiveCount(record.directions.length, sampler, options.pruner);
