@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createPrunerByName } from "../pruners/index.js";
 import { loadConfigFile, resolveStorageUrl } from "./config.js";
@@ -18,6 +18,22 @@ function write(name: string, lines: string[]): string {
 }
 
 describe("loadConfigFile", () => {
+  it("points at the shipped example when --help's examples/quickstart/sextant.yaml is missing from a user's folder", () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), "sextant-config-cwd-"));
+    const before = process.cwd();
+    try {
+      process.chdir(elsewhere);
+      const shipped = join(import.meta.dirname, "..", "..", "examples", "quickstart", "sextant.yaml");
+      expect(() => loadConfigFile("examples/quickstart/sextant.yaml")).toThrow(
+        `config file examples/quickstart/sextant.yaml does not exist; the examples ship inside the sextant package: --config ${relative(elsewhere, shipped)}`,
+      );
+      expect(() => loadConfigFile("examples/quickstart/other.yaml")).toThrow(/^config file examples\/quickstart\/other.yaml does not exist$/);
+    } finally {
+      process.chdir(before);
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it("says what is wrong with .inf and .nan instead of 'got number null'", () => {
     const file = write("inf.yaml", ["timeout: .inf", "killGrace: .nan", "params: { x: 'float:0:1' }"]);
     let message = "";

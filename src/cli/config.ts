@@ -3,8 +3,9 @@
  * Config files are validated strictly with zod; every error names the field path and the line and
  * column where it sits in the file, e.g. `sextant.yaml:7:3: params.lr.low: expected number, got string "abc"`.
  */
-import { readFileSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
 import { type Distribution, type Direction, InvalidDistributionError, didYouMean, reservedParamName, validateDistribution } from "../space/index.js";
@@ -277,6 +278,21 @@ function suggest(key: string, known: string[]): string {
   return known.length > 0 ? ` (allowed: ${known.join(", ")})` : "";
 }
 
+/** The package's own folder (this file is src/cli/config.ts, or dist/cli/config.js once built). */
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * `sextant --help`'s example, `--config examples/quickstart/sextant.yaml`, names a file in the
+ * package, which is found from a checkout but not from a project that installed sextant: there it
+ * is under node_modules, and the message says where.
+ */
+function shippedExampleHint(file: string): string {
+  if (isAbsolute(file)) return "";
+  const shipped = resolve(PACKAGE_ROOT, file);
+  if (shipped === resolve(file) || !existsSync(shipped)) return "";
+  return `; the examples ship inside the sextant package: --config ${relative(process.cwd(), shipped)}`;
+}
+
 /**
  * Reads and validates a config file. YAML and JSON are both read by the YAML parser (JSON is
  * YAML), which keeps source positions for error messages.
@@ -291,7 +307,7 @@ export function loadConfigFile(file: string): { config: TuneConfig; source: Conf
     text = readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === "ENOENT" ? `config file ${file} does not exist` : `cannot read config file ${file}: ${(error as Error).message}`);
+    throw new UsageError(code === "ENOENT" ? `config file ${file} does not exist${shippedExampleHint(file)}` : `cannot read config file ${file}: ${(error as Error).message}`);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
