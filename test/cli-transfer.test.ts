@@ -240,6 +240,7 @@ describe("sextant copy", () => {
     const taken = await run(["copy", "demo", "--from-storage", source, "--to-storage", source, "--to-study", "pareto"]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain('already has a study named "pareto": give another name with --to-study NAME');
+    expect(taken.stderr).toContain(`or delete that one first with "sextant delete pareto --storage ${source} --yes"`);
 
     const itself = await run(["copy", "demo", "--from-storage", source, "--to-storage", source]);
     expect(itself.code).toBe(2);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError, UserError } from "./errors.js";
-import { CLI_CONFIG_KEY, buildPruner, readCliConfig } from "./study-config.js";
+import { CLI_CONFIG_KEY, buildPruner, deleteStudyCommand, readCliConfig } from "./study-config.js";
 
 const valid = {
   version: 1,
@@ -57,5 +57,13 @@ describe("buildPruner", () => {
     expect(() => buildPruner({ name: "threshold", options: {} })).toThrow(/^threshold pruner: give lower, upper or both/);
     // An option error names it too; one that does not gets the name in front.
     expect(() => buildPruner({ name: "patient", options: {} })).toThrow(/^patient pruner: option "patience" is required/);
+  });
+});
+
+describe("deleteStudyCommand", () => {
+  it("says to put the password back into a URL shown with ***, which pasted as it is would not connect", () => {
+    expect(deleteStudyCommand("my lr", "postgres://me:***@db/sextant")).toBe(`"sextant delete 'my lr' --storage 'postgres://me:***@db/sextant' --yes" (with your password in place of ***)`);
+    expect(deleteStudyCommand("lr", "postgres://me@db/sextant?password=***")).toContain("(with your password in place of ***)");
+    expect(deleteStudyCommand("lr", "postgres://me@db/sextant")).toBe(`"sextant delete lr --storage postgres://me@db/sextant --yes"`);
   });
 });

@@ -40,8 +40,21 @@ export function halfMadeStudyRefusal(systemAttrs: Readonly<Record<string, JsonVa
   if (!isHalfMadeStudy(systemAttrs)) return null;
   return (
     `study "${studyName}" in ${storageUrl} was left half-made by a "sextant create" that did not finish (it has no stored command, ${CLI_CONFIG_KEY}); ` +
-    `unless that create is still running, delete it with "sextant delete ${shellWord(studyName)} --storage ${shellWord(storageUrl)} --yes" and run sextant create again`
+    `unless that create is still running, delete it with ${deleteStudyCommand(studyName, storageUrl)} and run sextant create again`
   );
+}
+
+/**
+ * The `sextant delete` command line that deletes a study, quoted, for a message. `shownUrl` is the
+ * storage URL as messages show it, its password as `***`: the command then says to put it back,
+ * since pasted as it is, it would not connect.
+ *
+ * @example
+ * deleteStudyCommand("lr", "postgres://me:***@db/sextant") // "sextant delete lr --storage 'postgres://me:***@db/sextant' --yes" (with your password in place of ***)
+ */
+export function deleteStudyCommand(studyName: string, shownUrl: string): string {
+  const command = `"sextant delete ${shellWord(studyName)} --storage ${shellWord(shownUrl)} --yes"`;
+  return shownUrl.includes(":***@") || /password=\*\*\*/i.test(shownUrl) ? `${command} (with your password in place of ***)` : command;
 }
 
 /**

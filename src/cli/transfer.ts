@@ -19,10 +19,10 @@ import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-fini
 import { DuplicateStudyError, type Storage, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
 import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, importStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
-import { ProgressLine, bar, shellWord } from "./format.js";
+import { ProgressLine, bar } from "./format.js";
 import { missingSqliteStorage, storageUrl, withStudy } from "./inspect.js";
 import type { Io } from "./io.js";
-import { withCliStorage } from "./study-config.js";
+import { deleteStudyCommand, withCliStorage } from "./study-config.js";
 import { HANDLED_SIGNALS, signalExitCode } from "./tune.js";
 
 /**
@@ -120,7 +120,7 @@ async function writeStudy(url: string, name: string, data: StudyData, origin: st
       process.exit(signalExitCode(signal));
     }
     if (interrupt.signal.aborted) {
-      io.err(`sextant: interrupted again (${signal}); the partial study "${name}" may be left in ${redactPassword(url)}: delete it with "sextant delete ${shellWord(name)} --storage ${shellWord(redactPassword(url))} --yes"`);
+      io.err(`sextant: interrupted again (${signal}); the partial study "${name}" may be left in ${redactPassword(url)}: delete it with ${deleteStudyCommand(name, redactPassword(url))}`);
       process.exit(signalExitCode(signal));
     }
     io.err(`\nsextant: interrupted (${signal}); deleting the trials written so far…`);
@@ -136,11 +136,10 @@ async function writeStudy(url: string, name: string, data: StudyData, origin: st
       } catch (error) {
         const written = error instanceof DuplicateStudyError ? await trialsOfStoppedCopy(storage, name, data) : null;
         if (written === null) throw error;
-        const deleteIt = `sextant delete ${shellWord(name)} --storage ${shellWord(redactPassword(url))} --yes`;
         throw new UserError(
           `${redactPassword(url)} already has a study named "${name}" that holds only the first ${written} of its ${data.trials.length} trials: ` +
             `a copy of it that stopped before it finished (killed, or its machine or connection went down), or one made earlier; ` +
-            `to replace it, delete it with "${deleteIt}" and run this command again (or give another name with ${renameFlag} NAME)`,
+            `to replace it, delete it with ${deleteStudyCommand(name, redactPassword(url))} and run this command again (or give another name with ${renameFlag} NAME)`,
         );
       }
     });
@@ -150,7 +149,7 @@ async function writeStudy(url: string, name: string, data: StudyData, origin: st
       return interrupt.signal.reason as NodeJS.Signals;
     }
     if (error instanceof DuplicateStudyError) {
-      throw new UserError(`${redactPassword(url)} already has a study named "${name}": give another name with ${renameFlag} NAME, or delete that one first (sextant delete)`);
+      throw new UserError(`${redactPassword(url)} already has a study named "${name}": give another name with ${renameFlag} NAME, or delete that one first with ${deleteStudyCommand(name, redactPassword(url))}`);
     }
     if (error instanceof HalfMadeStudyError) throw new UserError(`${error.message}; nothing was written`);
     if (error instanceof StudyChangedDuringCopyError) throw new UserError(error.message);

@@ -66,6 +66,10 @@ describe("redactPassword", () => {
     expect(redactPassword("cannot open postgres://db:5432/x: role me does not exist")).toBe("cannot open postgres://db:5432/x: role me does not exist");
     expect(redactPassword("postgres://u:pw@h/db: ask admin@ (or me)")).toBe("postgres://u:***@h/db: ask admin@ (or me)");
     expect(redactPassword("postgres://u:pw@h/db\nmail root@example.com")).toBe("postgres://u:***@h/db\nmail root@example.com");
+    // Redacted already, a message that names the storage twice (a delete hint) keeps all it says.
+    const twice = `postgres://me:***@db/x already has "lr": delete it with "sextant delete lr --storage 'postgres://me:***@db/x' --yes"`;
+    expect(redactPassword(twice)).toBe(twice);
+    expect(redactPassword("postgres://me:***@db/x, not postgres://you:s3cret@db/y")).toBe("postgres://me:***@db/x, not postgres://you:***@db/y");
   });
 
   it("reads a long line in one pass, which every stderr line of a command (-v) goes through", () => {

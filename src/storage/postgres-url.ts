@@ -36,7 +36,9 @@ export function redactPassword(text: string): string {
   let out = text;
   // The password runs to the last "@" on the line that a host follows: the driver takes a password
   // with an unencoded quote, space or slash ("it's a secret"), and stopping at those printed it.
-  if (out.includes("://")) out = out.replace(/(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@\s'"]*:)[^\n]*@(?=[A-Za-z0-9.%[\]-]+(?:[:/?#\s'",;]|$))/g, "$1***@");
+  // A URL already shown as "user:***@" is left as it is: from there, the password ran to the "@" of
+  // a second URL on the line, and a message naming the storage twice lost all between the two.
+  if (out.includes("://")) out = out.replace(/(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@\s'"]*:)(?!\*\*\*@)[^\n]*@(?=[A-Za-z0-9.%[\]-]+(?:[:/?#\s'",;]|$))/g, "$1***@");
   if (/password=/i.test(out)) out = out.replace(/([?&]password=)[^&#\s'"]*/gi, "$1***");
   return out;
 }
