@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { RandomSampler } from "../src/samplers/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { TrialPruned, createStudy, loadStudy } from "../src/study/index.js";
@@ -81,7 +81,8 @@ describe("sextant import", () => {
     expect(b.trials.map(content)).toEqual(a.trials.map(content));
     expect(Number.isNaN(b.trials[4]!.intermediate[0])).toBe(true);
     expect(b.trials[5]!.userAttrs.loss).toBe(Infinity);
-    expect(b.systemAttrs).toEqual(a.systemAttrs);
+    // Set to null once the import wrote its last trial: the study is no longer half-made.
+    expect(b.systemAttrs).toEqual({ ...a.systemAttrs, "copy:writing": null });
     await from.close();
     await to.close();
   });
@@ -340,6 +341,62 @@ describe("sextant copy", () => {
       await storage.close();
     }
   }
+
+  it.skipIf(skipPostgres !== null)("killed with SIGKILL midway, leaves a half-made study that studies lists and worker and tune refuse, saying what to do", async () => {
+    const target = database!.url;
+    await (await openStorage(target)).close(); // its tables, which the lock below needs
+    const blocker = new pg.Client({ connectionString: target });
+    await blocker.connect();
+    const refusal = `study "demo" in ${target} is half-made: a sextant copy/import is still writing it, or was killed before it wrote its last trial; ` +
+      `unless that copy is still running, delete it with "sextant delete demo --storage ${target} --yes" and copy again`;
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("LOCK TABLE public.sextant_trials IN SHARE MODE");
+      const copying = start(["copy", "demo", "--from-storage", source, "--to-storage", target], { cwd: dir });
+      const waiting = async () => (await adminQuery("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [database!.name])).length > 0;
+      while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 20));
+      // A worker started while the copy writes: it joined the study and ran trials in it.
+      const early = await run(["worker", "--storage", target, "--study", "demo"]);
+      expect(early.code).toBe(1);
+      expect(early.stderr).toContain(refusal);
+      copying.child.kill("SIGKILL");
+      expect((await copying.done).signal).toBe("SIGKILL");
+    } finally {
+      await blocker.query("ROLLBACK").catch(() => undefined);
+      await blocker.end();
+    }
+    // The scratch database is shared by this file's tests: a failure here must not leave "demo" behind.
+    onTestFinished(async () => {
+      const storage = await openStorage(target);
+      await storage.deleteStudy("demo");
+      await storage.close();
+    });
+    const listed = await run(["studies", "--storage", target]);
+    expect(listed.stdout).toContain("demo (half-made)");
+    const tune = await run(["tune", "--study", "demo", "--storage", target, "--param", "x=float:-5:5", "--trials", "2", "--", process.execPath, "-e", "console.log(1)"]);
+    const worker = await run(["worker", "--storage", target, "--study", "demo"]);
+    for (const refused of [tune, worker]) {
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(refusal);
+    }
+    // The insert it waited on may still land once the lock goes: part of the 10 trials, never all.
+    const storage = await openStorage(target, { readOnly: true });
+    const record = (await storage.getStudy("demo"))!;
+    expect((await storage.trialsSince(record.id, 0)).trials.length).toBeLessThan(10);
+    await storage.close();
+    // Run again with a password in the URL: the delete command it prints shows it as ***, and says to put it back.
+    const withPassword = new URL(target);
+    withPassword.password = "secret";
+    const taken = await run(["copy", "demo", "--from-storage", source, "--to-storage", withPassword.toString()]);
+    expect(taken.code).toBe(1);
+    withPassword.password = "***";
+    expect(taken.stderr.replace(/\s+/g, " ")).toContain(`delete it with "sextant delete demo --storage '${withPassword.toString()}' --yes" (with your password in place of ***)`);
+    expect((await run(["delete", "demo", "--storage", target, "--yes"])).code).toBe(0);
+    const again = await run(["copy", "demo", "--from-storage", source, "--to-storage", target]);
+    expect(again.code, again.stderr).toBe(0);
+    const tuned = await run(["tune", "--study", "demo", "--storage", target, "--param", "x=float:-5:5:step=0.25", "--trials", "1", "--", process.execPath, "-e", 'console.log(\'sextant: {"value": 1, "constraints": [-1]}\')']);
+    expect(tuned.code, tuned.stderr).toBe(0);
+  });
 
   it.skipIf(skipPostgres !== null)("stopped with Ctrl-C, deletes the trials it wrote, so the same command runs again", async () => {
     const { target, stopped } = await copyStoppedWhileWriting("demo");

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DuplicateStudyError,
   type FrozenTrial,
+  HalfMadeStudyError,
   MedianPruner,
   RandomSampler,
   type Storage,
@@ -18,6 +19,7 @@ import {
   copyStudy,
   createStudy,
   importStudy,
+  isHalfMadeStudy,
   loadStudy,
   openStorage,
 } from "../src/index.js";
@@ -153,14 +155,16 @@ async function checkCopy(sourceUrl: string, target: Storage, keepsTimes = true):
 }
 
 /** `storage`, calling `before` with the count so far (1, 2, …) before each trial it writes whole. */
-function beforeEachTrialWrite(storage: Storage, before: (writes: number) => void): Storage {
+function beforeEachTrialWrite(storage: Storage, before: (writes: number) => void | Promise<void>): Storage {
   let writes = 0;
   return new Proxy(storage, {
     get(store, key) {
       const value = Reflect.get(store, key);
       if (key !== "insertFinishedTrial") return typeof value === "function" ? value.bind(store) : value;
       return async (...args: Parameters<NonNullable<Storage["insertFinishedTrial"]>>) => {
-        before(++writes);
+        // Awaited only when asynchronous: a synchronous one keeps the writes' timing as it was.
+        const pending = before(++writes);
+        if (pending) await pending;
         return store.insertFinishedTrial!(...args);
       };
     },
@@ -239,6 +243,52 @@ describe("copyStudy", () => {
     await expect(copying).rejects.toThrow(StudyChangedDuringCopyError);
     await expect(copying).rejects.toThrow('another process added trials to "lr" while it was being written (trial 3 of the source became trial 4)');
     expect(await target.listStudies()).toEqual([]);
+  });
+
+  it("keeps the study half-made while it writes: listed, but refused to ask and optimize until the last trial is written", async () => {
+    const target = await openStorage("memory:");
+    const asked: unknown[] = [];
+    const listed: string[][] = [];
+    // A worker that joins the new study while the copy writes its third trial.
+    const joined = beforeEachTrialWrite(target, async (writes) => {
+      if (writes !== 3) return;
+      listed.push((await target.listStudies()).map((study) => study.name));
+      const early = await loadStudy({ name: "lr", storage: target });
+      asked.push(await early.ask().catch((error: unknown) => error));
+      asked.push(await early.optimize(() => 1, { nTrials: 1 }).catch((error: unknown) => error));
+    });
+    const copied = await copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: joined } });
+    expect(listed).toEqual([["lr"]]);
+    expect(asked).toHaveLength(2);
+    for (const refusal of asked) {
+      expect(refusal).toBeInstanceOf(HalfMadeStudyError);
+      expect((refusal as HalfMadeStudyError).byCopy).toBe(true);
+      expect((refusal as Error).message).toContain('study "lr" is half-made: a sextant copy/import is still writing its trials, or was killed before it wrote the last one');
+    }
+    // Whole once written: every trial of the source, none of the refused worker's, and it tunes on.
+    const record = (await target.getStudy("lr"))!;
+    expect(isHalfMadeStudy(record.systemAttrs)).toBe(false);
+    expect((await target.trialsSince(record.id, 0)).trials).toHaveLength(copied.trials);
+    const after = await loadStudy({ name: "lr", storage: target });
+    expect((await after.ask()).number).toBe(21);
+  });
+
+  it("leaves a study that says it is half-made when it is stopped and cannot clean up (killed)", async () => {
+    const target = await openStorage("memory:");
+    // What SIGKILL leaves: the writes made so far, and no chance to delete them.
+    const killed = new Proxy(beforeEachTrialWrite(target, (writes) => {
+      if (writes === 5) throw new Error("killed");
+    }), {
+      get(store, key) {
+        if (key === "deleteStudy") return async () => false;
+        const value = Reflect.get(store, key);
+        return typeof value === "function" ? value.bind(store) : value;
+      },
+    });
+    await expect(copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: killed } })).rejects.toThrow("killed");
+    const left = await loadStudy({ name: "lr", storage: target });
+    await expect(left.optimize(() => 1, { nTrials: 1 })).rejects.toThrow(HalfMadeStudyError);
+    await expect(left.ask()).rejects.toThrow("delete the study (sextant delete, storage.deleteStudy) and copy again");
   });
 
   it("reports its progress trial by trial, from 0 to the total", async () => {

@@ -10,7 +10,7 @@ import { type Storage, StorageEmptyError, type StudyRecord, type StudySummary, o
 import { feasibleParetoFront, isConstrainedStudy, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
-import { loadStudy } from "../study/index.js";
+import { isHalfMadeStudy, loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, shellWord, trialDuration } from "./format.js";
 import { type Io, writeOutputFile } from "./io.js";
@@ -271,6 +271,7 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
           trialCounts: s.trialCounts,
           bestValue: s.bestValue,
           ...(frontSizes.has(s.name) ? { paretoFrontSize: frontSizes.get(s.name) } : {}),
+          ...(isHalfMadeStudy(s.systemAttrs) ? { halfMade: true } : {}),
           createdAt: new Date(s.createdAt).toISOString(),
         })),
         null,
@@ -289,7 +290,8 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
     renderTable(
       ["name", "directions", "complete", "pruned", "failed", "running", "waiting", "best", "created"],
       studies.map((s) => [
-        s.name,
+        // Still being written by sextant create or copy, or left so by one killed: no worker runs it.
+        isHalfMadeStudy(s.systemAttrs) ? `${s.name} (half-made)` : s.name,
         s.directions.join(","),
         String(s.trialCounts.complete),
         String(s.trialCounts.pruned),
@@ -302,6 +304,9 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
       60,
     ),
   );
+  if (studies.some((s) => isHalfMadeStudy(s.systemAttrs))) {
+    io.out("half-made: a sextant create or copy/import is still writing it, or was killed; workers refuse it (sextant worker --study NAME says what to do)");
+  }
   if (tunerNote) io.out(tunerNote);
   return 0;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError, UserError } from "./errors.js";
-import { CLI_CONFIG_KEY, buildPruner, deleteStudyCommand, readCliConfig } from "./study-config.js";
+import { CLI_CONFIG_KEY, CLI_CREATING_KEY, buildPruner, deleteStudyCommand, halfMadeStudyRefusal, readCliConfig } from "./study-config.js";
 
 const valid = {
   version: 1,
@@ -60,7 +60,18 @@ describe("buildPruner", () => {
   });
 });
 
-describe("deleteStudyCommand", () => {
+describe("halfMadeStudyRefusal", () => {
+  it("tells a study a copy is writing from one a create left, with a delete command that can be pasted", () => {
+    const copying = { "copy:writing": 'copied from "lr" in sqlite:./a.db', [CLI_CONFIG_KEY]: { version: 1 } };
+    expect(halfMadeStudyRefusal(copying, "lr", "sqlite:./b.db")).toBe(
+      'study "lr" in sqlite:./b.db is half-made: a sextant copy/import is still writing it, or was killed before it wrote its last trial; ' +
+        'unless that copy is still running, delete it with "sextant delete lr --storage sqlite:./b.db --yes" and copy again',
+    );
+    // Once the copy has written its last trial.
+    expect(halfMadeStudyRefusal({ ...copying, "copy:writing": null }, "lr", "sqlite:./b.db")).toBeNull();
+    expect(halfMadeStudyRefusal({ [CLI_CREATING_KEY]: true }, "lr", "sqlite:./b.db")).toContain('was left half-made by a "sextant create" that did not finish');
+  });
+
   it("says to put the password back into a URL shown with ***, which pasted as it is would not connect", () => {
     expect(deleteStudyCommand("my lr", "postgres://me:***@db/sextant")).toBe(`"sextant delete 'my lr' --storage 'postgres://me:***@db/sextant' --yes" (with your password in place of ***)`);
     expect(deleteStudyCommand("lr", "postgres://me@db/sextant?password=***")).toContain("(with your password in place of ***)");

@@ -13,7 +13,7 @@ import { type Scheduler, createSchedulerByName } from "../schedulers/index.js";
 import { type Direction, type Distribution, type JsonValue, OptionError, validateDistribution } from "../space/index.js";
 import { type Storage, isMemoryUrl, missingSqliteFile, openStorage } from "../storage/index.js";
 import { CommandNotFoundError, placeholdersIn, resolveExecutable } from "../study/command-runner.js";
-import { FolderNotWritableError, defaultCheckpointRoot, ensureWritableFolder, isHalfMadeStudy } from "../study/index.js";
+import { FolderNotWritableError, defaultCheckpointRoot, ensureWritableFolder, isHalfMadeStudy, isStudyBeingCopied } from "../study/index.js";
 import type { ConfigSource, NamedComponent } from "./config.js";
 import { UsageError, UserError } from "./errors.js";
 import { shellWord } from "./format.js";
@@ -29,8 +29,8 @@ export const CLI_CONFIG_KEY = "cli:config";
 export const CLI_CREATING_KEY = "cli:creating";
 
 /**
- * The refusal for a study `sextant create` left half-made (see {@link CLI_CREATING_KEY}), or null
- * for any other study.
+ * The refusal for a study `sextant create` left half-made (see {@link CLI_CREATING_KEY}), or that
+ * a copy or import is still writing or was killed while writing, or null for any other study.
  *
  * @example
  * const halfMade = halfMadeStudyRefusal(record.systemAttrs, record.name, storage.url);
@@ -38,6 +38,12 @@ export const CLI_CREATING_KEY = "cli:creating";
  */
 export function halfMadeStudyRefusal(systemAttrs: Readonly<Record<string, JsonValue>>, studyName: string, storageUrl: string): string | null {
   if (!isHalfMadeStudy(systemAttrs)) return null;
+  if (isStudyBeingCopied(systemAttrs)) {
+    return (
+      `study "${studyName}" in ${storageUrl} is half-made: a sextant copy/import is still writing it, or was killed before it wrote its last trial; ` +
+      `unless that copy is still running, delete it with ${deleteStudyCommand(studyName, storageUrl)} and copy again`
+    );
+  }
   return (
     `study "${studyName}" in ${storageUrl} was left half-made by a "sextant create" that did not finish (it has no stored command, ${CLI_CONFIG_KEY}); ` +
     `unless that create is still running, delete it with ${deleteStudyCommand(studyName, storageUrl)} and run sextant create again`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, createStudy, registerSampler } from "../index.js";
+import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, copyStudy, createStudy, registerSampler } from "../index.js";
 import { MemoryStorage, type Storage, StorageBusyError, openStorage, queueWaitingTrials } from "../storage/index.js";
 import { type ServerAppOptions, ServerConfigError, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
@@ -795,6 +795,32 @@ describe("HTTP API: trials", () => {
     // The study object built in the gap never learnt the budget, and answered 201 to all four.
     expect(asks).toEqual([201, 201, 409, 409]);
     expect((await storage.trialsSince(record.id, 0)).trials).toHaveLength(2);
+  });
+
+  it("refuses an ask of a study a copy is writing (409 study_half_made), and asks once the copy has written its last trial", async () => {
+    const { app, storage } = newApp();
+    const source = new MemoryStorage();
+    const lr = await createStudy({ name: "lr", storage: source, sampler: new RandomSampler({ seed: 1 }) });
+    await lr.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 2 });
+    const answers: { status: number; code?: string; message?: string }[] = [];
+    // An HTTP client that asks while the copy writes its second trial.
+    const asking = new Proxy(storage, {
+      get(store, key) {
+        const value = Reflect.get(store, key);
+        if (key !== "insertFinishedTrial") return typeof value === "function" ? value.bind(store) : value;
+        return async (...args: Parameters<NonNullable<Storage["insertFinishedTrial"]>>) => {
+          if (answers.length === 0) {
+            const early = await call(app, "POST", "/studies/lr/trials");
+            answers.push({ status: early.status, code: early.json.error?.code, message: early.json.error?.message });
+          }
+          return store.insertFinishedTrial!(...args);
+        };
+      },
+    });
+    await copyStudy({ from: { storage: source, name: "lr" }, to: { storage: asking } });
+    expect(answers).toEqual([{ status: 409, code: "study_half_made", message: expect.stringContaining('study "lr" is half-made: a sextant copy/import is still writing its trials') }]);
+    const asked = await call(app, "POST", "/studies/lr/trials");
+    expect([asked.status, asked.json.trial.number]).toEqual([201, 2]);
   });
 
   it("answers whether to prune from the study's pruner", async () => {

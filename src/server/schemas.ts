@@ -306,7 +306,7 @@ export const ErrorCode = z
   .describe(
     "why, for a client to act on: trial_budget_spent (409 from POST /studies/{study}/trials) means the study made by `sextant create --trials N` has handed out all N trials; " +
       "sampler_exhausted (409) means the study's sampler has nothing left to propose (a grid whose every point was taken); an optimize loop stops at either; " +
-      "study_half_made (409) means a `sextant create` is still making the study (queuing its trials): ask again once it has finished; " +
+      "study_half_made (409) means a `sextant create` is still making the study (queuing its trials), or a `sextant copy`/`import` is still writing it: ask again once it has finished; " +
       "fixed_param_out_of_range (409 from a suggest, or an ask with a space) means the trial was queued (enqueued, or a retry) at a value outside the distribution asked for: the server has failed that trial with this message as its reason, so go on with the next; " +
       "grid_value_out_of_range (409 from a suggest, or an ask with a space) means the study's grid sampler has a value for that parameter outside the distribution asked for, and " +
       "param_not_in_grid (409, likewise) that its grid has no values for that parameter: the study's grid and the client's space disagree, so no trial can run until one of them changes (the server has failed the trial of that ask or suggest); " +

@@ -6,7 +6,7 @@
 import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
 import { DuplicateStudyError, type Storage, StudyNotFoundError, onlineTunerRefusal, openStorage, redactPassword } from "../storage/index.js";
 import { OWNER_HEARTBEAT_ATTR } from "./heartbeat.js";
-import { ASK_PENDING_ATTR, CLIENT_BEATS_ATTR, HalfMadeStudyError, isHalfMadeStudy } from "./study.js";
+import { ASK_PENDING_ATTR, CLIENT_BEATS_ATTR, COPY_WRITING_ATTR, HalfMadeStudyError, isHalfMadeStudy } from "./study.js";
 
 /**
  * Study system attributes a copy leaves behind. `warmStartFrom` names studies of the source
@@ -77,6 +77,10 @@ export interface CopiedStudy {
  *
  * A target study of that name is refused ({@link DuplicateStudyError}): appending would renumber
  * the trials and break those references. A study `sextant create` is still making is refused too.
+ * While the copy writes, the target is half-made (see `isHalfMadeStudy`): it is listed, but ask,
+ * optimize, `sextant worker`, `tune` and the HTTP ask refuse it ({@link HalfMadeStudyError}), so
+ * no worker joins it early, and a copy killed midway (SIGKILL, power loss) leaves a study that
+ * says so instead of one that tunes on from part of its history. It is made whole by the last write.
  * If a write fails midway, or `signal` aborts the copy (Ctrl-C), the half-written copy is deleted
  * and the call rejects: a copy with part of the trials would tune on from the wrong history, and
  * would take the name the copy needs when run again.
@@ -102,7 +106,7 @@ export async function copyStudy(options: {
     if (!record) throw new StudyNotFoundError(from.name, `copyStudy from ${redactPassword(source.url)}: `);
     const tuner = onlineTunerRefusal(record);
     if (tuner !== null) throw new TypeError(`copyStudy: ${tuner}`);
-    if (isHalfMadeStudy(record.systemAttrs)) throw new HalfMadeStudyError(from.name);
+    if (isHalfMadeStudy(record.systemAttrs)) throw new HalfMadeStudyError(from.name, record.systemAttrs);
     const { trials } = await source.trialsSince(record.id, 0);
     const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, trials };
     return withStorage(to.storage, false, (target) => importStudy(target, targetName, data, `copied from "${from.name}" in ${redactPassword(source.url)}`, { signal, onProgress }));
@@ -124,7 +128,7 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
   const { signal, onProgress } = options;
   signal?.throwIfAborted();
   // Its budget is not all queued yet: a copy would tune on with part of it and never know.
-  if (isHalfMadeStudy(data.systemAttrs ?? {})) throw new HalfMadeStudyError(name);
+  if (isHalfMadeStudy(data.systemAttrs ?? {})) throw new HalfMadeStudyError(name, data.systemAttrs);
   const trials = [...data.trials].sort((a, b) => a.number - b.number);
   trials.forEach((trial, index) => {
     if (trial.number === index) return;
@@ -136,7 +140,9 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
   const droppedStudyAttrs = STUDY_ATTRS_NOT_COPIED.filter((key) => key in systemAttrs);
   for (const key of droppedStudyAttrs) delete systemAttrs[key];
   if (await storage.getStudy(name)) throw new DuplicateStudyError(name);
-  const record = await storage.createStudy(name, data.directions, { userAttrs: { ...data.userAttrs }, systemAttrs });
+  // Half-made from the write that makes it: a worker that reads it between two trials is refused
+  // rather than tuning on a part of the history, and a copy killed midway leaves it so.
+  const record = await storage.createStudy(name, data.directions, { userAttrs: { ...data.userAttrs }, systemAttrs: { ...systemAttrs, [COPY_WRITING_ATTR]: origin } });
   let failedBecauseRunning = 0;
   let waiting = 0;
   try {
@@ -170,6 +176,7 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
     }
     // A signal during the last write stops the copy too: its caller has said the copy was stopped.
     signal?.throwIfAborted();
+    await storage.setStudyAttrs(record.id, { systemAttrs: { [COPY_WRITING_ATTR]: null } });
   } catch (error) {
     // Half a study would tune on from the wrong history; the next attempt needs the name free.
     // An abort (Ctrl-C) lands here too, so an interrupted copy leaves nothing behind.

@@ -15,6 +15,7 @@ export {
   TrialBudgetSpentError,
   HalfMadeStudyError,
   isHalfMadeStudy,
+  isStudyBeingCopied,
   studyHeartbeatGraceSeconds,
   singleObjectiveProblem,
   DEFAULT_MAX_RETRIES,

@@ -166,17 +166,36 @@ const CLI_CONFIG_ATTR = "cli:config";
 const CLI_CREATING_ATTR = "cli:creating";
 
 /**
- * Whether a study's system attributes are those of a study `sextant create` has not finished
- * making: it is still queuing the trials of its budget, or stopped before it stored the study's
- * settings (`cli:config`, written last). Its budget is not stored yet, so no trial may be handed
- * out: {@link Study.ask} and `optimize` refuse it with {@link HalfMadeStudyError}.
+ * Stored by `copyStudy` and `importStudy` (`sextant copy`, `sextant import`) in the write that makes
+ * the target study, with where the study comes from, and set to null once its last trial is
+ * written: a copy killed midway (SIGKILL, power loss) leaves a study that says it is half-made.
+ */
+export const COPY_WRITING_ATTR = "copy:writing";
+
+/**
+ * Whether a study's system attributes are those of a study not finished being made: `sextant
+ * create` is still queuing the trials of its budget, or stopped before it stored the study's
+ * settings (`cli:config`, written last); or a copy or import is still writing its trials, or was
+ * killed before its last ({@link COPY_WRITING_ATTR}). Its budget or history is not all there, so
+ * no trial may be handed out: {@link Study.ask} and `optimize` refuse it with {@link HalfMadeStudyError}.
  *
  * @example
  * const record = await storage.getStudy("fleet");
- * if (record && isHalfMadeStudy(record.systemAttrs)) console.log("sextant create is still making it");
+ * if (record && isHalfMadeStudy(record.systemAttrs)) console.log("sextant create or copy is still making it");
  */
 export function isHalfMadeStudy(systemAttrs: Readonly<Record<string, JsonValue>>): boolean {
-  return systemAttrs[CLI_CREATING_ATTR] !== undefined && systemAttrs[CLI_CONFIG_ATTR] === undefined;
+  return isStudyBeingCopied(systemAttrs) || (systemAttrs[CLI_CREATING_ATTR] !== undefined && systemAttrs[CLI_CONFIG_ATTR] === undefined);
+}
+
+/**
+ * Whether a copy or import is still writing the study, or was killed before its last trial (see
+ * {@link COPY_WRITING_ATTR}).
+ *
+ * @example
+ * if (isStudyBeingCopied(record.systemAttrs)) console.log("delete it and copy again, unless the copy still runs");
+ */
+export function isStudyBeingCopied(systemAttrs: Readonly<Record<string, JsonValue>>): boolean {
+  return systemAttrs[COPY_WRITING_ATTR] !== undefined && systemAttrs[COPY_WRITING_ATTR] !== null;
 }
 
 /** The heartbeat settings `sextant create` stored with a study (`cli:config`), or undefined where it stored none that hold. */
@@ -442,8 +461,10 @@ export class TrialBudgetSpentError extends Error {
 /**
  * Thrown by {@link Study.ask}, {@link Study.askQueued} and {@link Study.optimize} on a study that
  * `sextant create` has not finished making (see {@link isHalfMadeStudy}): its budget of trials is
- * not stored yet, so a trial handed out now could run past it. `sextant worker` refuses such a
- * study too. Asked again once the create has finished, the study hands out its queued trials.
+ * not stored yet, so a trial handed out now could run past it. Thrown too on a study a copy or
+ * import is still writing, or was killed while writing: a trial asked now would tune on from part
+ * of the history, and take a number the copy needs. `sextant worker` refuses such a study too.
+ * Asked again once the create or copy has finished, the study hands out its queued trials.
  *
  * @example
  * try {
@@ -455,11 +476,22 @@ export class TrialBudgetSpentError extends Error {
  */
 export class HalfMadeStudyError extends Error {
   override name = "HalfMadeStudyError";
-  constructor(readonly studyName: string) {
+  /** Whether a copy or import (not `sextant create`) left the study half-made. */
+  readonly byCopy: boolean;
+  /** @param systemAttrs the study's, which tell a copy from a create (default: a create's). */
+  constructor(
+    readonly studyName: string,
+    systemAttrs: Readonly<Record<string, JsonValue>> = {},
+  ) {
+    const byCopy = isStudyBeingCopied(systemAttrs);
     super(
-      `study "${studyName}" is half-made: a "sextant create" is still queuing its trials, or stopped before it stored the study's settings (${CLI_CONFIG_ATTR}); ` +
-        `ask again once that create has finished (one that did not finish leaves a study to delete and create again)`,
+      byCopy
+        ? `study "${studyName}" is half-made: a sextant copy/import is still writing its trials, or was killed before it wrote the last one; ` +
+            `ask again once that copy has finished, or, if it was killed, delete the study (sextant delete, storage.deleteStudy) and copy again`
+        : `study "${studyName}" is half-made: a "sextant create" is still queuing its trials, or stopped before it stored the study's settings (${CLI_CONFIG_ATTR}); ` +
+            `ask again once that create has finished (one that did not finish leaves a study to delete and create again)`,
     );
+    this.byCopy = byCopy;
   }
 }
 
@@ -1354,7 +1386,7 @@ export class Study implements TrialHost {
     const stored = await this.storage.getStudy(this.name);
     // Deleted (and perhaps made again under its name) meanwhile: this object's study is gone, not made.
     if (stored !== null && stored.id === this.id) this.record = stored;
-    if (isHalfMadeStudy(this.record.systemAttrs)) throw new HalfMadeStudyError(this.name);
+    if (isHalfMadeStudy(this.record.systemAttrs)) throw new HalfMadeStudyError(this.name, this.record.systemAttrs);
   }
 
   /** The heartbeat thread of trials asked with {@link ask}, started with the first (see {@link beatForAskedTrial}). */

@@ -140,10 +140,10 @@ class SamplerFailedError(SextantError):
 
 
 class HalfMadeStudyError(SextantError):
-    """`ask` (or `optimize`) on a study that `sextant create` is still making: it has not queued all its trials yet (HTTP 409).
+    """`ask` (or `optimize`) on a study that `sextant create` is still making (it has not queued all its trials yet), or that `sextant copy`/`import` is still writing (HTTP 409).
 
-    Ask again once that create has finished; one that stopped before finishing leaves a study to
-    delete and create again. `optimize` raises it too, as the library's optimize does. Example::
+    Ask again once that create or copy has finished; one that stopped before finishing leaves a
+    study to delete and create (or copy) again. `optimize` raises it too, as the library's optimize does. Example::
 
         while True:
             try:
