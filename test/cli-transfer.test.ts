@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTes
 import { RandomSampler } from "../src/samplers/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { TrialPruned, createStudy, loadStudy } from "../src/study/index.js";
-import { sextant, start, tempDir } from "./fixtures/cli-run.js";
+import { FIXTURES, sextant, start, tempDir } from "./fixtures/cli-run.js";
 import { type ScratchDatabase, adminQuery, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
 
 const skipPostgres = await postgresUnavailable();
@@ -195,6 +195,36 @@ describe("sextant import of trials not numbered 0, 1, 2, …", () => {
     expect(twice.code).toBe(2);
     expect(twice.stderr).toContain("twice.json: trials[3].number: trial number 2 is given twice (trials[2] has it too)");
     expect(existsSync(target)).toBe(false);
+  });
+});
+
+describe("sextant copy of a study whose queued budget a worker is running", () => {
+  it("queues the running trial again in the copy, whose workers then run the whole budget", { timeout: 60_000 }, async () => {
+    const [from, to] = [`sqlite:${join(dir, "budget.db")}`, `sqlite:${join(dir, "copy.db")}`];
+    const slow = join(FIXTURES, "cli-slow.mjs");
+    const created = await run(["create", "--storage", from, "--study", "b", "--trials", "3", "-p", "x=float:0:10", "--", "node", slow, "{x}"]);
+    expect(created.code, created.stderr).toBe(0);
+    const pids = join(dir, "pids");
+    const busy = start(["worker", "--storage", from, "--study", "b"], { cwd: dir, env: { SLEEP: "600000", PIDS: pids } });
+    try {
+      // Its first trial's command has started: the trial is running.
+      while (!existsSync(pids) || readFileSync(pids, "utf8").trim() === "") await new Promise((resolve) => setTimeout(resolve, 20));
+      const copied = await run(["copy", "b", "--from-storage", from, "--to-storage", to]);
+      expect(copied.code, copied.stderr).toBe(0);
+      expect(copied.stdout).toContain("1 running trial(s) written as failed: their workers report to the old storage; 1 queued again with their parameters (retryOf)");
+    } finally {
+      busy.child.kill("SIGKILL");
+      for (const pid of readFileSync(pids, "utf8").trim().split("\n")) process.kill(Number(pid), "SIGKILL");
+      await busy.done;
+    }
+    const worker = await sextant(["worker", "--storage", to, "--study", "b"], { cwd: dir, env: { SLEEP: "10" } });
+    expect(worker.code, worker.stderr).toBe(0);
+    const storage = await openStorage(to, { readOnly: true });
+    const { trials } = await storage.trialsSince((await storage.getStudy("b"))!.id, 0);
+    await storage.close();
+    // Without the retry: 2 complete, and the budget of 3 one short for good.
+    expect(trials.map((t) => t.state)).toEqual(["failed", "complete", "complete", "complete"]);
+    expect(trials[3]!.systemAttrs).toMatchObject({ retryOf: 0, retryCount: 1 });
   });
 });
 

@@ -110,7 +110,7 @@ async function checkCopy(sourceUrl: string, target: Storage, keepsTimes = true):
   const source = await openStorage(sourceUrl, { readOnly: true });
   try {
     const copied = await copyStudy({ from: { storage: source, name: "lr" }, to: { storage: target, name: "lr-copy" } });
-    expect(copied).toMatchObject({ name: "lr-copy", trials: 22, failedBecauseRunning: 1, waiting: 1 });
+    expect(copied).toMatchObject({ name: "lr-copy", trials: 22, failedBecauseRunning: 1, queuedAgain: 1, waiting: 1 });
     await copyStudy({ from: { storage: source, name: "two" }, to: { storage: target } });
 
     const [from, to] = [await loadStudy({ name: "lr", storage: source }), await loadStudy({ name: "lr-copy", storage: target })];
@@ -118,7 +118,10 @@ async function checkCopy(sourceUrl: string, target: Storage, keepsTimes = true):
     expect(to.userAttrs).toEqual({ owner: "ana" });
     expect(to.bestTrial!.number).toBe(from.bestTrial!.number);
     expect(to.bestTrial!.params).toEqual(from.bestTrial!.params);
-    expect(to.trials).toHaveLength(from.trials.length);
+    // The running trial, failed, is queued again after the copied trials, as a reaper would.
+    expect(to.trials).toHaveLength(from.trials.length + 1);
+    const running = from.trials.find((t) => t.state === "running")!;
+    expect(to.trials.at(-1)).toMatchObject({ state: "waiting", systemAttrs: { retryOf: running.number, retryCount: 1, fixedParams: running.params } });
     for (const [i, trial] of from.trials.entries()) {
       const copy = to.trials[i]!;
       if (trial.state === "running") {
@@ -268,7 +271,7 @@ describe("copyStudy", () => {
     // Whole once written: every trial of the source, none of the refused worker's, and it tunes on.
     const record = (await target.getStudy("lr"))!;
     expect(isHalfMadeStudy(record.systemAttrs)).toBe(false);
-    expect((await target.trialsSince(record.id, 0)).trials).toHaveLength(copied.trials);
+    expect((await target.trialsSince(record.id, 0)).trials).toHaveLength(copied.trials + copied.queuedAgain);
     const after = await loadStudy({ name: "lr", storage: target });
     expect((await after.ask()).number).toBe(21);
   });
@@ -289,6 +292,23 @@ describe("copyStudy", () => {
     const left = await loadStudy({ name: "lr", storage: target });
     await expect(left.optimize(() => 1, { nTrials: 1 })).rejects.toThrow(HalfMadeStudyError);
     await expect(left.ask()).rejects.toThrow("delete the study (sextant delete, storage.deleteStudy) and copy again");
+  });
+
+  it("queues a running trial of a queued budget again, so the copy runs the whole budget", async () => {
+    const storage = await openStorage("memory:");
+    const budget = await createStudy({ name: "budget", storage, direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
+    for (const x of [1, 2, 3]) await budget.enqueueTrial({ x });
+    const running = await budget.ask();
+    expect(running.suggestFloat("x", 0, 5)).toBe(1);
+    const target = await openStorage("memory:");
+    const copied = await copyStudy({ from: { storage, name: "budget" }, to: { storage: target } });
+    expect(copied).toMatchObject({ trials: 3, failedBecauseRunning: 1, queuedAgain: 1, waiting: 2 });
+    const copy = await loadStudy({ name: "budget", storage: target });
+    await copy.optimize((trial) => trial.suggestFloat("x", 0, 5), { onlyQueuedTrials: true });
+    const complete = copy.trials.filter((t) => t.state === "complete");
+    // Without the retry: 2 complete, the running one failed and never run again.
+    expect(complete.map((t) => t.params.x).sort()).toEqual([1, 2, 3]);
+    expect(copy.trials[3]!.systemAttrs).toMatchObject({ retryOf: 0, retryCount: 1 });
   });
 
   it("reports its progress trial by trial, from 0 to the total", async () => {

@@ -696,9 +696,11 @@ Examples:
       "after",
       `
 Finished trials keep their numbers and results; waiting trials stay queued; running
-trials are copied as failed (their workers report to the old storage). A study that
-already exists in the target is refused. Until the last trial is written the new
-study is half-made: workers, tune and ask refuse it. Stopped with Ctrl-C, the copy deletes what it wrote and exits 130: run
+trials are copied as failed (their workers report to the old storage) and queued
+again after the copied trials (retryOf), so a queued budget still runs in full and
+no running work is dropped. A study that already exists in the target is refused.
+Until the last trial is written the new study is half-made: workers, tune and ask
+refuse it. Stopped with Ctrl-C, the copy deletes what it wrote and exits 130: run
 the same command again. Killed (SIGKILL), it leaves the half-made study: delete it
 (sextant delete STUDY --storage URL --yes) and copy again.
 
@@ -722,9 +724,10 @@ Examples:
       `
 Reads the JSON that sextant export --format json writes (not its CSV). Trials
 keep their numbers and results; waiting trials stay queued; trials running when
-the study was exported are written as failed. A name already taken is refused:
-give --study NAME. Until its last trial is written the study is half-made (workers
-refuse it). Stopped with Ctrl-C, the import deletes what it wrote and exits 130.
+the study was exported are written as failed, and queued again (retryOf). A name
+already taken is refused: give --study NAME. Until its last trial is written the
+study is half-made (workers refuse it). Stopped with Ctrl-C, the import deletes
+what it wrote and exits 130.
 
 Examples:
   $ sextant export lr-search --format json --output lr-search.json

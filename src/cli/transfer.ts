@@ -182,12 +182,23 @@ function report(copied: CopiedStudy | NodeJS.Signals, headline: string, where: R
     return signalExitCode(copied);
   }
   if (json) {
-    io.out(JSON.stringify({ ...where, name: copied.name, trials: copied.trials, failedBecauseRunning: copied.failedBecauseRunning, waiting: copied.waiting, droppedStudyAttrs: copied.droppedStudyAttrs }, null, 2));
+    io.out(
+      JSON.stringify(
+        { ...where, name: copied.name, trials: copied.trials, failedBecauseRunning: copied.failedBecauseRunning, queuedAgain: copied.queuedAgain, waiting: copied.waiting, droppedStudyAttrs: copied.droppedStudyAttrs },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   io.out(`${headline} as "${copied.name}": ${copied.trials} trial(s)`);
   if (copied.waiting > 0) io.out(`  ${copied.waiting} waiting trial(s) stay queued: workers of the new storage run them`);
-  if (copied.failedBecauseRunning > 0) io.out(`  ${copied.failedBecauseRunning} running trial(s) written as failed: their workers report to the old storage`);
+  if (copied.failedBecauseRunning > 0) {
+    io.out(
+      `  ${copied.failedBecauseRunning} running trial(s) written as failed: their workers report to the old storage` +
+        (copied.queuedAgain > 0 ? `; ${copied.queuedAgain} queued again with their parameters (retryOf), for workers of the new storage to run` : ""),
+    );
+  }
   if (copied.droppedStudyAttrs.includes("warmStartFrom")) io.out(`  not copied: the names of the studies it was warm-started from (they belong to the old storage)`);
   return 0;
 }

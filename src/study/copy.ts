@@ -6,7 +6,7 @@
 import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
 import { DuplicateStudyError, type Storage, StudyNotFoundError, onlineTunerRefusal, openStorage, redactPassword } from "../storage/index.js";
 import { OWNER_HEARTBEAT_ATTR } from "./heartbeat.js";
-import { ASK_PENDING_ATTR, CLIENT_BEATS_ATTR, COPY_WRITING_ATTR, HalfMadeStudyError, isHalfMadeStudy } from "./study.js";
+import { ASK_PENDING_ATTR, CLIENT_BEATS_ATTR, COPY_WRITING_ATTR, HalfMadeStudyError, isHalfMadeStudy, queueTrialAgain, retryCountOf } from "./study.js";
 
 /**
  * Study system attributes a copy leaves behind. `warmStartFrom` names studies of the source
@@ -55,6 +55,8 @@ export interface CopiedStudy {
   readonly trials: number;
   /** Trials running in the source, written as `failed` (see {@link copyStudy}). */
   readonly failedBecauseRunning: number;
+  /** Retries queued for those, after the copied trials: the target's workers run them again. */
+  readonly queuedAgain: number;
   /** Trials still waiting in the source's queue, written as `waiting`: the target's workers run them. */
   readonly waiting: number;
   /** Study system attributes left behind, e.g. `warmStartFrom`. */
@@ -73,6 +75,11 @@ export interface CopiedStudy {
  * - Running trials are written as `failed`, with a reason: their workers report to the source
  *   storage, so in the copy nobody would ever finish them. Keeping them (failed) keeps every
  *   trial's number, which other trials refer to (a retry's `retryOf`, a PBT segment's parent).
+ *   Each is also queued again after the copied trials, as a reaper queues a trial whose worker
+ *   died (`retryOf` its number, `retryCount` one more, a PBT segment kept): a budget queued by
+ *   `sextant create` ends with as many trials as it was given, and a live study's running work
+ *   is run again in the copy rather than silently dropped. The copy, not the trial, cut it
+ *   short, so it is queued even when its retries are used up.
  * - The study attribute `warmStartFrom` is left behind: it names studies of the source storage.
  *
  * A target study of that name is refused ({@link DuplicateStudyError}): appending would renumber
@@ -143,8 +150,9 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
   // Half-made from the write that makes it: a worker that reads it between two trials is refused
   // rather than tuning on a part of the history, and a copy killed midway leaves it so.
   const record = await storage.createStudy(name, data.directions, { userAttrs: { ...data.userAttrs }, systemAttrs: { ...systemAttrs, [COPY_WRITING_ATTR]: origin } });
-  let failedBecauseRunning = 0;
+  const failedRunning: (typeof trials)[number][] = [];
   let waiting = 0;
+  let queuedAgain = 0;
   try {
     onProgress?.(0, trials.length);
     for (const trial of trials) {
@@ -163,7 +171,7 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
       const systemAttrs = running
         ? withoutLiveness(trial.systemAttrs, `it was running when the study was ${origin}; its worker reports to the storage the study came from, not to this one`)
         : trial.systemAttrs;
-      if (running) failedBecauseRunning++;
+      if (running) failedRunning.push({ ...trial, systemAttrs });
       const state = running ? "failed" : trial.state;
       if (storage.insertFinishedTrial) {
         const startedAt = trial.startedAt ?? null;
@@ -173,6 +181,11 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
       }
       const created = keptNumber(name, trial.number, await storage.createTrial(record.id, { ...init, state: "running", systemAttrs }));
       await storage.updateTrial(created.id, { state, values: trial.values, intermediate: trial.intermediate });
+    }
+    // After the copied trials, whose numbers they keep: a trial cut short by the copy runs again there.
+    for (const failed of failedRunning) {
+      signal?.throwIfAborted();
+      if (await queueTrialAgain(storage, record.id, failed, retryCountOf(failed) + 1)) queuedAgain++;
     }
     // A signal during the last write stops the copy too: its caller has said the copy was stopped.
     signal?.throwIfAborted();
@@ -184,7 +197,7 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
     throw error;
   }
   onProgress?.(trials.length, trials.length);
-  return { name, trials: trials.length, failedBecauseRunning, waiting, droppedStudyAttrs };
+  return { name, trials: trials.length, failedBecauseRunning: failedRunning.length, queuedAgain, waiting, droppedStudyAttrs };
 }
 
 /**

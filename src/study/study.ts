@@ -125,9 +125,31 @@ export interface OptimizeOptions {
 /** Default of {@link OptimizeOptions.maxRetries}. */
 export const DEFAULT_MAX_RETRIES = 3;
 
-/** How many times the trial's parameters were queued again before it (0 for a first run). */
-function retryCountOf(trial: FrozenTrial): number {
+/** How many times the trial's parameters were queued again before it (0 for a first run). Not part of the package's API. */
+export function retryCountOf(trial: Pick<FrozenTrial, "systemAttrs">): number {
   return typeof trial.systemAttrs.retryCount === "number" ? trial.systemAttrs.retryCount : 0;
+}
+
+/**
+ * Queues a failed trial of study `studyId` again, as {@link Study.queueRetry} and a copy of a study
+ * whose trial was running do: its values (`fixedParams`), its population segment, its user
+ * attributes, `retryOf` = its number and the given `retryCount`, under `onceKey` (the reapers'
+ * `retry:N` by default). Null when another process queued that retry already. Not part of the
+ * package's API.
+ */
+export function queueTrialAgain(
+  storage: Storage,
+  studyId: number,
+  failed: Pick<FrozenTrial, "number" | "params" | "userAttrs" | "systemAttrs">,
+  retryCount: number,
+  onceKey = `retry:${failed.number}`,
+): Promise<FrozenTrial | null> {
+  // Keyed, so that workers resuming at once queue one retry of an interrupted segment between them.
+  return storage.createTrialOnce(studyId, onceKey, {
+    state: "waiting",
+    userAttrs: { ...failed.userAttrs },
+    systemAttrs: { ...requeuedValues(failed), retryOf: failed.number, retryCount },
+  });
 }
 
 /** Whether {@link Study.queueRetry} queues a failed trial again: its chain of retries is below `maxRetries`. */
@@ -267,7 +289,7 @@ function silenceMeansGone(trial: FrozenTrial): boolean {
  * What a queued copy of `trial` runs with: its values (`fixedParams`), and for a population
  * segment the segment itself (same member, parent and starting checkpoint; not its saved one).
  */
-function requeuedValues(trial: FrozenTrial): { fixedParams: Record<string, ParamValue> } & Record<string, JsonValue> {
+function requeuedValues(trial: Pick<FrozenTrial, "params" | "systemAttrs">): { fixedParams: Record<string, ParamValue> } & Record<string, JsonValue> {
   const fixedParams = { ...((trial.systemAttrs.fixedParams ?? {}) as Record<string, ParamValue>), ...trial.params };
   const segment: Record<string, JsonValue> = {};
   for (const [key, value] of Object.entries(trial.systemAttrs)) {
@@ -2649,13 +2671,8 @@ export class Study implements TrialHost {
   }
 
   /** {@link queueRetry}'s write: `failed` queued again with its values, its segment, and `retryCount`. */
-  private queueAgain(failed: FrozenTrial, retryCount: number, onceKey = `retry:${failed.number}`): Promise<FrozenTrial | null> {
-    // Keyed, so that workers resuming at once queue one retry of an interrupted segment between them.
-    return this.storage.createTrialOnce(this.id, onceKey, {
-      state: "waiting",
-      userAttrs: { ...failed.userAttrs },
-      systemAttrs: { ...requeuedValues(failed), retryOf: failed.number, retryCount },
-    });
+  private queueAgain(failed: FrozenTrial, retryCount: number, onceKey?: string): Promise<FrozenTrial | null> {
+    return queueTrialAgain(this.storage, this.id, failed, retryCount, onceKey);
   }
 
   /** A reaper that runs at most once per heartbeat interval however many loops call it. */
