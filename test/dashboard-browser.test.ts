@@ -220,6 +220,24 @@ describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromiu
     expect(problems).toEqual([]);
   });
 
+  it("marks a study sextant create or copy is still making as half-made, with a title that says why", async () => {
+    // Marked as sextant create and sextant copy mark a study before its last write.
+    await storage.createStudy("still-creating", ["minimize"], { systemAttrs: { "cli:creating": true } });
+    try {
+      const page = await open(server.url);
+      const badge = page.locator('tr[data-study="still-creating"] td.name [data-testid=half-made]');
+      await expect(badge.textContent()).resolves.toBe("half-made");
+      await expect(badge.getAttribute("title")).resolves.toMatch(/sextant create is still queuing its trials, or a sextant copy\/import is still writing it/);
+      // The link still opens the study; the badge is beside it, not in its name.
+      await expect(page.locator('tr[data-study="still-creating"] td.name a').textContent()).resolves.toBe("still-creating");
+      expect(await page.locator('tr[data-study="fixture-1k"] [data-testid=half-made]').count()).toBe(0);
+      await page.close();
+    } finally {
+      await storage.deleteStudy("still-creating");
+    }
+    expect(problems).toEqual([]);
+  });
+
   it("fits a phone's width: neither page scrolls sideways, and wide tables scroll inside their cards", async () => {
     for (const width of [360, 420]) {
       for (const url of [server.url, studyUrl("fixture-1k")]) {

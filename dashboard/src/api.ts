@@ -41,6 +41,8 @@ export interface StudyJson {
   pruner: { name: string; options: Record<string, unknown> };
   trialCounts: Counts;
   bestValue: number | null;
+  /** `sextant create` is still making it, or a copy/import is writing it or was killed before its last trial. */
+  halfMade: boolean;
   /** In the studies list, for several objectives with complete trials: the trials on the Pareto front. */
   paretoFrontSize?: number;
 }

@@ -82,6 +82,9 @@ async function showStudies(search: string): Promise<void> {
   app.appendChild(h("section", { class: "card" }, h("h1", {}, "Studies"), isReport() ? null : box, list));
 }
 
+const HALF_MADE_TITLE =
+  "Not finished being made: sextant create is still queuing its trials, or a sextant copy/import is still writing it (or was killed before its last trial). Workers and asks refuse it until then; a copy killed outright leaves it so: delete it and copy again.";
+
 /** The studies found, or why there are none. */
 function studiesTable(studies: StudyJson[], search: string): HTMLElement {
   if (studies.length === 0) return h("p", { class: "muted" }, search ? "No study matches." : "No studies yet: run `sextant tune` or create one through the API.");
@@ -89,7 +92,13 @@ function studiesTable(studies: StudyJson[], search: string): HTMLElement {
     h(
       "tr",
       { "data-study": s.name },
-      h("td", { class: "name" }, link(viewSearch({ ...readView(), study: s.name, trial: null }), s.name)),
+      h(
+        "td",
+        { class: "name" },
+        link(viewSearch({ ...readView(), study: s.name, trial: null }), s.name),
+        // As `sextant studies` marks it "(half-made)": its trials or budget are not all there yet.
+        s.halfMade ? h("span", { class: "badge half-made", "data-testid": "half-made", title: HALF_MADE_TITLE }, "half-made") : null,
+      ),
       h("td", {}, s.directions.join(", ")),
       s.paretoFrontSize !== undefined
         ? h("td", { class: "num", title: "feasible complete trials on the Pareto front" }, `front=${s.paretoFrontSize}`)

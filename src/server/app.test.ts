@@ -797,6 +797,24 @@ describe("HTTP API: trials", () => {
     expect((await storage.trialsSince(record.id, 0)).trials).toHaveLength(2);
   });
 
+  it("marks a half-made study (sextant create still making it, a copy still writing it) with halfMade in the listing and GET, as sextant studies does", async () => {
+    const { app, storage } = newApp();
+    await call(app, "POST", "/studies", { name: "made" });
+    const creating = await storage.createStudy("creating", ["minimize"], { systemAttrs: { "cli:creating": true } });
+    await storage.createStudy("copying", ["minimize"], { systemAttrs: { "copy:writing": true } });
+    const listed = await call(app, "GET", "/studies");
+    expectShape(api.StudyListResponse, listed.json);
+    const marks = Object.fromEntries(listed.json.studies.map((s: { name: string; halfMade: boolean }) => [s.name, s.halfMade]));
+    expect(marks).toEqual({ made: false, creating: true, copying: true });
+    const one = await call(app, "GET", "/studies/creating");
+    expectShape(api.StudyDetailResponse, one.json);
+    expect(one.json.study.halfMade).toBe(true);
+    // sextant create stores cli:config last: from then on the study is made.
+    await storage.setStudyAttrs(creating.id, { systemAttrs: { "cli:config": { version: 1, budget: { trials: 0, deadline: null, queued: true } } } });
+    expect((await call(app, "GET", "/studies/creating")).json.study.halfMade).toBe(false);
+    expect((await call(app, "GET", "/studies?search=creat")).json.studies.map((s: { halfMade: boolean }) => s.halfMade)).toEqual([false]);
+  });
+
   it("refuses an ask of a study a copy is writing (409 study_half_made), and asks once the copy has written its last trial", async () => {
     const { app, storage } = newApp();
     const source = new MemoryStorage();

@@ -359,6 +359,7 @@ function studyJson(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "stat
     pruner: storedSpec(record, PRUNER_ATTR, "pruner", recordedName(record, "pruner")),
     trialCounts: { ...summary.trialCounts },
     bestValue: summary.bestValue,
+    halfMade: isHalfMadeStudy(record.systemAttrs),
   };
 }
 

@@ -241,6 +241,11 @@ export const StudyJson = z.strictObject({
     failed: z.number().int(),
   }),
   bestValue: z.number().nullable(),
+  halfMade: z
+    .boolean()
+    .describe(
+      "true while `sextant create` is still making the study, or a `sextant copy`/`import` is writing it or was killed before its last trial: its budget or history is not all there, and asks are refused (409, study_half_made)",
+    ),
   paretoFrontSize: z
     .number()
     .int()

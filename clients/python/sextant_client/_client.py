@@ -1472,7 +1472,7 @@ def delete_study(url, name, *, token=None, timeout=60.0):
 
 
 def list_studies(url, *, token=None, timeout=60.0):
-    """Summaries of every study: name, directions, trialCounts by state, bestValue, userAttrs."""
+    """Summaries of every study: name, directions, trialCounts by state, bestValue, userAttrs, halfMade."""
     connection = _Connection(url, token, timeout)
     try:
         studies = connection.request("GET", "/studies")["studies"]
