@@ -44,6 +44,24 @@ function optionDescriptions(stdout: string): Map<string, string> {
   return descriptions;
 }
 
+/** Each component's "name: description" line of a listing, put back together from the lines it wrapped onto. */
+function summaryDescriptions(stdout: string): Map<string, string> {
+  const summaries = new Map<string, string>();
+  let component = "";
+  for (const line of stdout.split("\n")) {
+    const named = /^(\S+): (.*)$/.exec(line);
+    if (named) {
+      component = named[1]!;
+      summaries.set(component, named[2]!);
+    } else if (line.startsWith("  option ") || line.startsWith("  (no options)")) {
+      component = "";
+    } else if (component !== "" && line.trim() !== "") {
+      summaries.set(component, `${summaries.get(component)} ${line.trim()}`);
+    }
+  }
+  return summaries;
+}
+
 describe("--sampler-opt and --pruner-opt", () => {
   it.each([
     ["tpe", "n_startup_trials=1"],
@@ -139,7 +157,7 @@ describe("sextant samplers / pruners", () => {
     const table = await run([command]);
     expect(table.code).toBe(0);
     expect(table.stdout).not.toContain("…");
-    const listings = JSON.parse((await run([command, "--json"])).stdout) as { name: string; options: { name: string; description: string }[] }[];
+    const listings = JSON.parse((await run([command, "--json"])).stdout) as { name: string; description: string; options: { name: string; description: string }[] }[];
     const shown = optionDescriptions(table.stdout);
     for (const listing of listings) {
       for (const option of listing.options) expect(shown.get(`${listing.name}.${option.name}`), `${listing.name} ${option.name}`).toBe(option.description);
@@ -147,6 +165,10 @@ describe("sextant samplers / pruners", () => {
     // Off a terminal the tables fill 120 columns; a description that needs more goes on further lines.
     const tableLines = table.stdout.split("\n").filter((line) => line.startsWith("  "));
     expect(Math.max(...tableLines.map((line) => line.length))).toBeLessThanOrEqual(120);
+    // So do the "name: description" lines above each table (gp's ran to 124 columns), wrapped whole.
+    expect(table.stdout.split("\n").filter((line) => line.length > 120)).toEqual([]);
+    const summaries = summaryDescriptions(table.stdout);
+    expect(Object.fromEntries(summaries)).toEqual(Object.fromEntries(listings.map((l) => [l.name, l.description])));
     if (command === "samplers") expect(shown.get("tpe.magicClipExponent")).toMatch(/^exponent a of the bandwidth floor .*, the optuna preset's$/);
   });
 

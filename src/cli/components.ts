@@ -8,7 +8,7 @@ import { samplerEntries } from "../samplers/index.js";
 import { schedulerEntries } from "../schedulers/index.js";
 import { type ComponentEntry, type OptionValue, describeOptionType, unknownComponentMessage } from "../space/index.js";
 import { UsageError } from "./errors.js";
-import { renderWrappedTable } from "./format.js";
+import { displayWidth, renderWrappedTable, wrapToWidth } from "./format.js";
 import type { Io } from "./io.js";
 
 /** One option as `--json` prints it. */
@@ -68,6 +68,20 @@ function optionTable(options: readonly OptionListing[], io: Io): string {
   return table.replace(/^/gm, LISTING_INDENT);
 }
 
+/**
+ * A component's "name: description" line, wrapped as its option table is (to the terminal's width,
+ * or {@link LISTING_WIDTH} off a terminal), further lines indented under the description's start.
+ */
+function summaryLines(listing: ComponentListing, io: Io): string {
+  const lead = `${listing.name}: `;
+  const hang = displayWidth(lead);
+  // A terminal too narrow for the hang still gets a few words a line rather than one.
+  const width = Math.max(20, (io.stdoutColumns ?? LISTING_WIDTH) - hang);
+  return wrapToWidth(listing.description, width)
+    .map((line, i) => (i === 0 ? lead : " ".repeat(hang)) + line)
+    .join("\n");
+}
+
 function printListing(kind: "sampler" | "pruner" | "scheduler", entries: readonly ComponentEntry<unknown, never>[], only: string | undefined, json: boolean, io: Io): number {
   let chosen = entries;
   if (only !== undefined) {
@@ -81,7 +95,7 @@ function printListing(kind: "sampler" | "pruner" | "scheduler", entries: readonl
   }
   listings.forEach((listing, i) => {
     if (i > 0) io.out("");
-    io.out(`${listing.name}: ${listing.description}`);
+    io.out(summaryLines(listing, io));
     if (listing.options.length === 0) {
       io.out("  (no options)");
       return;

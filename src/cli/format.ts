@@ -180,8 +180,13 @@ function alignedTable(headers: readonly string[], cells: readonly (readonly (rea
   return lines.join("\n");
 }
 
-/** `text` broken at spaces into lines of at most `width` columns; a longer word keeps a line of its own. */
-function wrapToWidth(text: string, width: number): string[] {
+/**
+ * `text` broken at spaces into lines of at most `width` columns; a longer word keeps a line of its own.
+ *
+ * @example
+ * wrapToWidth("seed of every random draw", 12) // ["seed of", "every random", "draw"]
+ */
+export function wrapToWidth(text: string, width: number): string[] {
   const lines: string[] = [];
   let current = "";
   for (const word of text.split(" ")) {
