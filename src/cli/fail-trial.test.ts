@@ -18,11 +18,28 @@ function capture(): Io & { stdout: string[]; stderr: string[] } {
 }
 
 describe("sextant fail-trial", () => {
+  it("refuses a beating trial started by an older version, which recorded no heartbeat, by the grace the reapers wait", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "sextant-fail-trial-old-")), "old.db");
+    const storage = SqliteStorage.open(path);
+    const study = await storage.createStudy("old", ["minimize"]);
+    // No systemAttrs.heartbeat: an older Sextant's worker, still beating.
+    const trial = await storage.createTrial(study.id, { state: "running" });
+    await storage.recordHeartbeat([trial.id]);
+    const io = capture();
+    expect(await failTrialCommand("old", [trial.number], { storage: `sqlite:${path}` }, io)).toBe(1);
+    expect(io.stderr).toEqual([expect.stringMatching(new RegExp(`^sextant: trial ${trial.number} last beat \\d+ s ago .*within its heartbeat grace of 60 s: its process looks alive`))]);
+    expect((await storage.getTrial(trial.id))!.state).toBe("running");
+    expect(await failTrialCommand("old", [trial.number], { storage: `sqlite:${path}`, force: true }, capture())).toBe(0);
+    expect((await storage.getTrial(trial.id))!.state).toBe("failed");
+    await storage.close();
+  });
+
   it("leaves a trial that its owner finishes while the command runs as it finished, says so, and exits 1", async () => {
     const path = join(scratch, "race.db");
     const owner = SqliteStorage.open(path);
     const study = await owner.createStudy("race", ["minimize"]);
-    const trial = await owner.createTrial(study.id, { state: "running", params: { x: 0.5 }, distributions: { x: { type: "float", low: 0, high: 1 } } });
+    // Run without heartbeats, so its silence says nothing and it is failed at once.
+    const trial = await owner.createTrial(study.id, { state: "running", params: { x: 0.5 }, distributions: { x: { type: "float", low: 0, high: 1 } }, systemAttrs: { heartbeat: false } });
     const update = SqliteStorage.prototype.updateTrial;
     // The owner was alive after all: its result lands just before the command's failing write.
     vi.spyOn(SqliteStorage.prototype, "updateTrial").mockImplementation(async function (this: SqliteStorage, id, patch) {

@@ -541,7 +541,8 @@ describe("Study.failRunningTrial", () => {
     const owner = SqliteStorage.open(path);
     const byHand = SqliteStorage.open(path);
     const study = await createStudy({ name: "race", storage: byHand, sampler: new RandomSampler({ seed: 1 }) });
-    const trial = await owner.createTrial(study.id, { state: "running", params: { x: 0.5 }, distributions: { x: { type: "float", low: 0, high: 1 } } });
+    // Run without heartbeats, so its silence says nothing and it is failed at once.
+    const trial = await owner.createTrial(study.id, { state: "running", params: { x: 0.5 }, distributions: { x: { type: "float", low: 0, high: 1 } }, systemAttrs: { heartbeat: false } });
     const update = byHand.updateTrial.bind(byHand);
     // The owner was alive after all: it tells its result just before the failing write.
     byHand.updateTrial = async (id, patch) => {

@@ -2569,8 +2569,10 @@ export class Study implements TrialHost {
    *
    * A trial whose owner is visibly alive (it beat more recently than the heartbeat grace it
    * recorded, `systemAttrs.heartbeat`) is refused with {@link TrialLooksAliveError} unless `force`:
-   * failing it would lose a live trial's result. A trial that records no grace (run with
-   * `heartbeat: false`, or by an HTTP client that never beats) is not judged by its silence.
+   * failing it would lose a live trial's result. A trial started by an older version, which
+   * recorded no heartbeat, is judged by the grace the study's reapers wait (its stored one, else
+   * 60 s). A trial whose owner promised no beats (run with `heartbeat: false`, or by an HTTP client
+   * that never beats) is not judged by its silence.
    *
    * Throws {@link TrialNumberNotFoundError} for a number the study does not have,
    * {@link TrialNotRunningError} for a trial that is not running (its state in the message), and
@@ -2593,7 +2595,7 @@ export class Study implements TrialHost {
     const record = this.trialCache[number];
     if (!record || record.id < 0) throw new TrialNumberNotFoundError(this.name, number);
     if (record.state !== "running") throw new TrialNotRunningError(record.id, record.state, record.number);
-    const graceMs = silenceMeansGone(record) ? ownersGraceMs(record) : 0;
+    const graceMs = silenceMeansGone(record) ? this.graceBeforeReaping(record) : 0;
     if (options.force !== true && graceMs > 0 && this.storage.heartbeatSilenceMs) {
       const silenceMs = await this.storage.heartbeatSilenceMs(record.id);
       if (silenceMs !== null && silenceMs < graceMs) throw new TrialLooksAliveError(number, silenceMs, graceMs);
@@ -2616,6 +2618,17 @@ export class Study implements TrialHost {
     const retry = options.requeue === true ? await this.queueAgain(failed, retryCountOf(failed) + 1) : null;
     if (retry) this.absorb(retry);
     return { outcome: "failed", trial: failed, retry };
+  }
+
+  /**
+   * The silence, in milliseconds, after which the reapers fail `trial` of this study: the grace its
+   * owner recorded ({@link ownersGraceMs}), or, for a trial started by a version that recorded none,
+   * the grace every reaper of the study waits at least (the study's stored one, else the default;
+   * 0 where nothing reaps). Judging such a trial by 0 failed it by hand while it still beat.
+   */
+  private graceBeforeReaping(trial: FrozenTrial): number {
+    if (trial.systemAttrs[OWNER_HEARTBEAT_ATTR] !== undefined) return ownersGraceMs(trial);
+    return (studyHeartbeatGraceSeconds(this.record.systemAttrs, this.storage.url) ?? 0) * 1000;
   }
 
   /**
