@@ -70,6 +70,24 @@ describe.skipIf(skip !== null)("postgres:// URLs", () => {
     }
   });
 
+  it("create's and worker's hints that name the storage say to put back the password they show as ***", async () => {
+    const url = new URL(database.url);
+    url.password = "Sup3rSecret";
+    const storage = `${url.toString()}?schema=pw_hints`;
+    const shown = `'${url.toString().replace(":Sup3rSecret@", ":***@")}?schema=pw_hints'`;
+    const create = ["create", "--storage", storage, "--study", "hints", "--trials", "1", "-p", "x=float:0:1", "--", "node", "-e", "console.log(1)"];
+    const created = await sextant(create, { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(`  sextant worker --storage ${shown} --study hints\n  (with your password in place of ***)\n`);
+    const again = await sextant(create, { cwd: dir });
+    expect(again.code).toBe(1);
+    expect(again.stderr.replace(/\s+/g, " ")).toContain(`"sextant worker --storage ${shown} --study hints" (with your password in place of ***), or pick another --study`);
+    const missing = await sextant(["worker", "--storage", storage, "--study", "nosuch"], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.replace(/\s+/g, " ")).toContain(`make one with: sextant create --storage ${shown} --study nosuch --config FILE (with your password in place of ***)`);
+    for (const output of [created, again, missing]) expect(`${output.stdout}${output.stderr}`).not.toContain("Sup3rSecret");
+  });
+
   it("sextant delete, fail-trial and requeue, which write, find no study in a schema without Sextant's tables and create none there", async () => {
     const tables = async (): Promise<string[]> => {
       const client = new pg.Client({ connectionString: database.url });

@@ -59,8 +59,19 @@ export function halfMadeStudyRefusal(systemAttrs: Readonly<Record<string, JsonVa
  * deleteStudyCommand("lr", "postgres://me:***@db/sextant") // "sextant delete lr --storage 'postgres://me:***@db/sextant' --yes" (with your password in place of ***)
  */
 export function deleteStudyCommand(studyName: string, shownUrl: string): string {
-  const command = `"sextant delete ${shellWord(studyName)} --storage ${shellWord(shownUrl)} --yes"`;
-  return shownUrl.includes(":***@") || /password=\*\*\*/i.test(shownUrl) ? `${command} (with your password in place of ***)` : command;
+  return `"sextant delete ${shellWord(studyName)} --storage ${shellWord(shownUrl)} --yes"${passwordNote(shownUrl)}`;
+}
+
+/**
+ * What to say after a command that names the storage as messages show it (`shownUrl`): " (with
+ * your password in place of ***)" where its password is shown as `***`, since pasted as it is the
+ * command would not connect; "" otherwise.
+ *
+ * @example
+ * `sextant worker --storage ${shellWord(shown)} --study lr${passwordNote(shown)}`
+ */
+export function passwordNote(shownUrl: string): string {
+  return shownUrl.includes(":***@") || /password=\*\*\*/i.test(shownUrl) ? " (with your password in place of ***)" : "";
 }
 
 /**

@@ -32,6 +32,7 @@ import {
   checkProgram,
   cliConfigRecord,
   halfMadeStudyRefusal,
+  passwordNote,
   withCliStorage,
   workingDirectoryProblem,
 } from "./study-config.js";
@@ -865,7 +866,7 @@ function idlePopulationMessage(studyName: string, storageUrl: string, idle: { tr
   return (
     `sextant: study "${studyName}" has no segment left to run: ${shown.join("; ")}${trained}. ` +
     `A failed segment ends its member's line and is not run again on resume: fix the command, then ${again}; ` +
-    `sextant export ${study} --lineage shows every segment`
+    `sextant export ${study} --lineage shows every segment${passwordNote(storageUrl)}`
   );
 }
 

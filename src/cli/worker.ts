@@ -27,6 +27,7 @@ import {
   cliConfigRecord,
   halfMadeStudyRefusal,
   openCliStorage,
+  passwordNote,
   withCliStorage,
   readCliConfig,
   workingDirectoryProblem,
@@ -147,7 +148,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     if (existing) {
       throw new UserError(
         `a study named "${settings.studyName}" already exists in ${storage.url}; start workers on it with ` +
-          `"sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(settings.studyName)}", or pick another --study`,
+          `"sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(settings.studyName)}"${passwordNote(storage.url)}, or pick another --study`,
       );
     }
     const warmStartFrom = flags.warmStart ?? [];
@@ -190,6 +191,9 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       io.out(`study "${study.name}" created in ${storage.url}: ${what}`);
       io.out(`start workers (any number, on any machine that reaches the storage) with:`);
       io.out(`  sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(study.name)}`);
+      // On a line of its own: the command line above is pasted whole.
+      const note = passwordNote(storage.url);
+      if (note !== "") io.out(` ${note}`);
     }
     return 0;
   });
@@ -251,7 +255,7 @@ export async function workerCommand(flags: WorkerFlags, io: Io): Promise<number>
 
 async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage, io: Io): Promise<number> {
   const record = await storage.getStudy(studyName);
-  if (!record) throw new UserError(`no study named "${studyName}" in ${storage.url}; make one with: sextant create --storage ${shellWord(storage.url)} --study ${shellWord(studyName)} --config FILE`);
+  if (!record) throw new UserError(`no study named "${studyName}" in ${storage.url}; make one with: sextant create --storage ${shellWord(storage.url)} --study ${shellWord(studyName)} --config FILE${passwordNote(storage.url)}`);
   const config = readCliConfig(record.systemAttrs, studyName, storage.url);
   refuseGraceShorterThanStudys(flags, studyName, studyHeartbeatGraceSeconds(record.systemAttrs, storage.url));
   const recovery = recoverySettings(flags, config, storage.url);
