@@ -214,7 +214,13 @@ describe("copyStudy", () => {
   it("refuses a target study that exists, and a source study that does not, writing nothing", async () => {
     const target = await openStorage("memory:");
     await target.createStudy("lr", ["maximize"]);
-    await expect(copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: target } })).rejects.toThrow(DuplicateStudyError);
+    const refusal = copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: target } });
+    await expect(refusal).rejects.toThrow(DuplicateStudyError);
+    // It names the target storage and what to do, not only the name.
+    await expect(refusal).rejects.toThrow(
+      'a study named "lr" already exists in memory: (a copy is not added to a study: give it another name with to: { name }, or delete that study first (storage.deleteStudy("lr"), or sextant delete))',
+    );
+    await expect(importStudy(target, "lr", { directions: ["minimize"], trials: [] })).rejects.toThrow(/^a study named "lr" already exists in memory: \(an import is not added to a study: give it another name, or delete that study first/);
     await expect(copyStudy({ from: { storage: sourceUrl, name: "nope" }, to: { storage: target } })).rejects.toThrow(/no study named "nope"/);
     expect((await target.listStudies()).map((s) => s.name)).toEqual(["lr"]);
   });

@@ -271,9 +271,12 @@ export class StorageError extends Error {
 
 export class DuplicateStudyError extends StorageError {
   override name = "DuplicateStudyError";
-  /** @param advice what the caller can do instead, said in parentheses after the message */
-  constructor(readonly studyName: string, advice?: string) {
-    super(`a study named "${studyName}" already exists${advice ? ` (${advice})` : ""}`);
+  /**
+   * @param advice what the caller can do instead, said in parentheses after the message
+   * @param where the storage that holds it, as messages show it (its password as `***`), said after the name
+   */
+  constructor(readonly studyName: string, advice?: string, where?: string) {
+    super(`a study named "${studyName}" already exists${where ? ` in ${where}` : ""}${advice ? ` (${advice})` : ""}`);
   }
 }
 

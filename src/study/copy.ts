@@ -82,8 +82,9 @@ export interface CopiedStudy {
  *   short, so it is queued even when its retries are used up.
  * - The study attribute `warmStartFrom` is left behind: it names studies of the source storage.
  *
- * A target study of that name is refused ({@link DuplicateStudyError}): appending would renumber
- * the trials and break those references. A study `sextant create` is still making is refused too.
+ * A target study of that name is refused ({@link DuplicateStudyError}, naming the target storage
+ * and what to do: another name with `to.name`, or delete that study first): appending would
+ * renumber the trials and break those references. A study `sextant create` is still making is refused too.
  * While the copy writes, the target is half-made (see `isHalfMadeStudy`): it is listed, but ask,
  * optimize, `sextant worker`, `tune` and the HTTP ask refuse it ({@link HalfMadeStudyError}), so
  * no worker joins it early, and a copy killed midway (SIGKILL, power loss) leaves a study that
@@ -116,7 +117,15 @@ export async function copyStudy(options: {
     if (isHalfMadeStudy(record.systemAttrs)) throw new HalfMadeStudyError(from.name, record.systemAttrs);
     const { trials } = await source.trialsSince(record.id, 0);
     const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, trials };
-    return withStorage(to.storage, false, (target) => importStudy(target, targetName, data, `copied from "${from.name}" in ${redactPassword(source.url)}`, { signal, onProgress }));
+    return withStorage(to.storage, false, async (target) => {
+      try {
+        return await importStudy(target, targetName, data, `copied from "${from.name}" in ${redactPassword(source.url)}`, { signal, onProgress });
+      } catch (error) {
+        if (!(error instanceof DuplicateStudyError) || error.studyName !== targetName) throw error;
+        const advice = `a copy is not added to a study: give it another name with to: { name }, or delete that study first (storage.deleteStudy(${JSON.stringify(targetName)}), or sextant delete)`;
+        throw new DuplicateStudyError(targetName, advice, redactPassword(target.url));
+      }
+    });
   });
 }
 
@@ -146,7 +155,9 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
   const systemAttrs = { ...data.systemAttrs };
   const droppedStudyAttrs = STUDY_ATTRS_NOT_COPIED.filter((key) => key in systemAttrs);
   for (const key of droppedStudyAttrs) delete systemAttrs[key];
-  if (await storage.getStudy(name)) throw new DuplicateStudyError(name);
+  if (await storage.getStudy(name)) {
+    throw new DuplicateStudyError(name, `an import is not added to a study: give it another name, or delete that study first (storage.deleteStudy(${JSON.stringify(name)}), or sextant delete)`, redactPassword(storage.url));
+  }
   // Half-made from the write that makes it: a worker that reads it between two trials is refused
   // rather than tuning on a part of the history, and a copy killed midway leaves it so.
   const record = await storage.createStudy(name, data.directions, { userAttrs: { ...data.userAttrs }, systemAttrs: { ...systemAttrs, [COPY_WRITING_ATTR]: origin } });
