@@ -72,6 +72,7 @@ describe("redactPassword", () => {
     expect(redactPassword("postgres://me:***@db/x, not postgres://you:s3cret@db/y")).toBe("postgres://me:***@db/x, not postgres://you:***@db/y");
     // Two URLs with their passwords: each is redacted on its own, and the text between them is kept.
     expect(redactPassword("postgres://a:pw1@h1/x to postgres://b:pw2@h2/y")).toBe("postgres://a:***@h1/x to postgres://b:***@h2/y");
+    expect(redactPassword("postgres://a:p://w@h/x")).toBe("postgres://a:***@h/x");
     expect(redactPassword(`copy "lr" from postgres://a:it's 1@h1/x to 'postgres://b:p@ss@h2/y'`)).toBe(`copy "lr" from postgres://a:***@h1/x to 'postgres://b:***@h2/y'`);
   });
 

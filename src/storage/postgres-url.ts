@@ -38,9 +38,10 @@ export function redactPassword(text: string): string {
   // with an unencoded quote, space or slash ("it's a secret"), and stopping at those printed it.
   // A URL already shown as "user:***@" is left as it is: from there, the password ran to the "@" of
   // a second URL on the line, and a message naming the storage twice lost all between the two.
-  // Nor does it run past the start of another URL: two URLs with passwords on one line ("copy
-  // from postgres://a:pw1@h1/x to postgres://b:pw2@h2/y") were taken for one, losing the text between.
-  if (out.includes("://")) out = out.replace(/(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@\s'"]*:)(?!\*\*\*@)(?:(?!(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\n])*@(?=[A-Za-z0-9.%[\]-]+(?:[:/?#\s'",;]|$))/g, "$1***@");
+  // Nor does it run past the start of another URL, after a space or quote: two URLs with passwords
+  // on one line ("copy from postgres://a:pw1@h1/x to postgres://b:pw2@h2/y") were taken for one,
+  // losing the text between. A "://" inside the password itself ("p://w") starts no URL.
+  if (out.includes("://")) out = out.replace(/(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@\s'"]*:)(?!\*\*\*@)(?:(?![\s'"][A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\n])*@(?=[A-Za-z0-9.%[\]-]+(?:[:/?#\s'",;]|$))/g, "$1***@");
   if (/password=/i.test(out)) out = out.replace(/([?&]password=)[^&#\s'"]*/gi, "$1***");
   return out;
 }
