@@ -786,8 +786,9 @@ trial that finishes meanwhile is left as it is, and so is one that is not runnin
 --requeue queues the same parameters again (whatever --max-retries allows: asking by
 hand is the decision), and the next worker or ask runs them. A trial failed without
 --requeue can be queued again later with sextant requeue.
-A trial whose process visibly beats (its last heartbeat is newer than the grace it
-recorded) is refused, saying when it last beat: failing it would lose its result.
+A trial whose process visibly beats (its last heartbeat is newer than the grace the
+study's reapers would wait for it: the longer of its own and the study's) is refused,
+saying when it last beat: failing it would lose its result.
 Stop that process, or pass --force. Trials run with heartbeat: false are not judged.
 
 Exit code 0 when every trial named was failed, 1 when any was not.

@@ -526,6 +526,22 @@ describe("Study.failRunningTrial", () => {
     await expect(study.failRunningTrial(alive.number, { force: "yes" } as never)).rejects.toThrow('failRunningTrial: force must be true or false, got "yes"');
   });
 
+  it("judges an HTTP client's trial that recorded only a short beat interval by the study's grace too, as its reapers do", async () => {
+    const storage = SqliteStorage.open(join(scratch, `short-interval-${Date.now()}.db`));
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+    // Its client said it beats every 0.1 s; a sextant worker of the study still waits the 60 s default.
+    const client = await storage.createTrial(study.id, {
+      state: "running",
+      systemAttrs: { heartbeat: { intervalSeconds: 0.1 }, [CLIENT_BEATS_ATTR]: true, worker: { remote: "10.0.0.7" } },
+    });
+    await waitPast(300);
+    const refusal = await study.failRunningTrial(client.number).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(TrialLooksAliveError);
+    expect(refusal).toMatchObject({ graceMs: 60_000 });
+    expect(await study.failRunningTrial(client.number, { force: true })).toMatchObject({ outcome: "failed" });
+    await storage.close();
+  });
+
   it("fails a beating trial on a storage written without heartbeatSilenceMs, which cannot say it is alive", async () => {
     const storage = new MemoryStorage();
     // A storage written for an earlier version of the interface, without the optional method.

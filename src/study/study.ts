@@ -356,7 +356,8 @@ export type Requeued =
 
 /**
  * Thrown by {@link Study.failRunningTrial} for a trial whose owner is visibly alive: it beat (or
- * started) `silenceMs` ago, within the heartbeat grace its owner recorded (`graceMs`). Failing it
+ * started) `silenceMs` ago, within the grace the study's reapers would wait for it (`graceMs`: the
+ * longer of the one its owner recorded and the study's). Failing it
  * would lose its result, and its owner's tell would be refused; `force: true` fails it anyway.
  */
 export class TrialLooksAliveError extends Error {
@@ -2621,14 +2622,15 @@ export class Study implements TrialHost {
   }
 
   /**
-   * The silence, in milliseconds, after which the reapers fail `trial` of this study: the grace its
-   * owner recorded ({@link ownersGraceMs}), or, for a trial started by a version that recorded none,
-   * the grace every reaper of the study waits at least (the study's stored one, else the default;
-   * 0 where nothing reaps). Judging such a trial by 0 failed it by hand while it still beat.
+   * The silence, in milliseconds, after which the study's own reapers fail `trial`: the longer of
+   * the grace its owner recorded ({@link ownersGraceMs}: its grace, or twice its beat interval) and
+   * the grace they wait at least (the study's stored one, else the default; 0 where nothing reaps).
+   * Judged by the owner's record alone, a trial that recorded none (started by an earlier version)
+   * was failed by hand while it still beat, and an HTTP client's that recorded only a 5 s interval
+   * after 10 s of silence, where a `sextant worker` of the study waits 60 s.
    */
   private graceBeforeReaping(trial: FrozenTrial): number {
-    if (trial.systemAttrs[OWNER_HEARTBEAT_ATTR] !== undefined) return ownersGraceMs(trial);
-    return (studyHeartbeatGraceSeconds(this.record.systemAttrs, this.storage.url) ?? 0) * 1000;
+    return Math.max(ownersGraceMs(trial), (studyHeartbeatGraceSeconds(this.record.systemAttrs, this.storage.url) ?? 0) * 1000);
   }
 
   /**
