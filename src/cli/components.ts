@@ -8,7 +8,7 @@ import { samplerEntries } from "../samplers/index.js";
 import { schedulerEntries } from "../schedulers/index.js";
 import { type ComponentEntry, type OptionValue, describeOptionType, unknownComponentMessage } from "../space/index.js";
 import { UsageError } from "./errors.js";
-import { displayWidth, renderWrappedTable, wrapToWidth } from "./format.js";
+import { displayWidth, renderStacked, renderWrappedTable, wrapToWidth } from "./format.js";
 import type { Io } from "./io.js";
 
 /** One option as `--json` prints it. */
@@ -59,14 +59,27 @@ const LISTING_INDENT = "  ";
 /**
  * An option table, indented under its component's line: descriptions wrap (never cut) to what the
  * terminal's width leaves after the name, type and default, or to {@link LISTING_WIDTH} off a
- * terminal; long types and defaults wrap too, so the description keeps room to be read.
+ * terminal; long types and defaults wrap too, so the description keeps room to be read. A terminal
+ * too narrow for even that table gets each option stacked instead: its name, then its type and
+ * default, then its description, wrapped to the full width.
  */
 function optionTable(options: readonly OptionListing[], io: Io): string {
+  const columns = io.stdoutColumns ?? LISTING_WIDTH;
+  const width = columns - LISTING_INDENT.length;
   const rows = options.map((o) => [o.name, o.type, o.default === null ? "-" : String(o.default), o.description]);
-  const width = (io.stdoutColumns ?? LISTING_WIDTH) - LISTING_INDENT.length;
   const table = renderWrappedTable(["option", "type", "default", "description"], rows, { width, fill: 3, minFill: 32, caps: [null, 26, 18] });
-  return table.replace(/^/gm, LISTING_INDENT);
+  if (table.split("\n").every((line) => displayWidth(line) <= width)) return table.replace(/^/gm, LISTING_INDENT);
+  // gp's table kept 102 columns on an 80-column terminal, and the terminal folded every row into
+  // the next; stacked, each option reads top to bottom at any width.
+  const records = options.map((o) => ({
+    title: o.name,
+    paragraphs: [`${o.type} · ${o.default === null ? "no default" : `default ${String(o.default)}`}`, o.description],
+  }));
+  // Like the summary line, a very narrow terminal still gets a few words a line rather than one.
+  return renderStacked(records, Math.max(20, width), STACKED_INDENT).replace(/^/gm, LISTING_INDENT);
 }
+
+const STACKED_INDENT = "    ";
 
 /**
  * A component's "name: description" line, wrapped as its option table is (to the terminal's width,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bar, commandLine, csvField, displayWidth, formatDuration, formatNumber, formatParams, renderCsv, renderTable, renderWrappedTable, shellWord } from "./format.js";
+import { bar, commandLine, csvField, displayWidth, formatDuration, formatNumber, formatParams, renderCsv, renderStacked, renderTable, renderWrappedTable, shellWord } from "./format.js";
 
 describe("format", () => {
   it("quotes a word for a shell only when it must, so a printed command can be pasted", () => {
@@ -91,6 +91,16 @@ describe("format", () => {
     );
     // Numbers on one line each stay right-aligned; nothing wraps where everything fits.
     expect(renderWrappedTable(["name", "value"], [["lr", "0.01"], ["depth", "10"]], { width: 80, fill: 0 })).toBe(renderTable(["name", "value"], [["lr", "0.01"], ["depth", "10"]]));
+  });
+
+  it("stacks records under their titles, wrapping each paragraph to the width and keeping a longer word whole", () => {
+    const records = [
+      { title: "seed", paragraphs: ["integer · default random", "seed of every random draw"] },
+      { title: "tol\nX", paragraphs: ["averyveryverylongword and more"] },
+    ];
+    expect(renderStacked(records, 20)).toBe(
+      ["seed", "    integer ·", "    default random", "    seed of every", "    random draw", "tol X", "    averyveryverylongword", "    and more"].join("\n"),
+    );
   });
 
   it("quotes CSV fields that need it", () => {

@@ -154,6 +154,32 @@ export function renderWrappedTable(headers: readonly string[], rows: readonly (r
   return alignedTable(headers, texts.map((row) => row.map((text, i) => wrapToWidth(text, widths[i]!))));
 }
 
+/** One record of {@link renderStacked}: a title line, then paragraphs under it. */
+export interface StackedRecord {
+  readonly title: string;
+  readonly paragraphs: readonly string[];
+}
+
+/**
+ * Records one under another, for a terminal too narrow for their table: each title on a line of
+ * its own, its paragraphs wrapped at spaces to `width` columns and indented under it. Every word is
+ * printed whole, so a line is wider than `width` only for a word longer than the room left.
+ *
+ * @example
+ * renderStacked([{ title: "seed", paragraphs: ["integer · default random", "seed of every random draw"] }], 20)
+ * // seed
+ * //     integer ·
+ * //     default random
+ * //     seed of every
+ * //     random draw
+ */
+export function renderStacked(records: readonly StackedRecord[], width: number, indent = "    "): string {
+  const room = width - displayWidth(indent);
+  return records
+    .flatMap((record) => [printable(record.title), ...record.paragraphs.flatMap((text) => wrapToWidth(printable(text), room).map((line) => indent + line))])
+    .join("\n");
+}
+
 const COLUMN_GAP = "  ";
 
 /** Headers and rows of cells, each cell one or more lines, aligned in columns. */
