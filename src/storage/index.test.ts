@@ -66,6 +66,11 @@ describe("redactPassword", () => {
     expect(redactPassword("cannot open postgres://db:5432/x: role me does not exist")).toBe("cannot open postgres://db:5432/x: role me does not exist");
     expect(redactPassword("postgres://u:pw@h/db: ask admin@ (or me)")).toBe("postgres://u:***@h/db: ask admin@ (or me)");
     expect(redactPassword("postgres://u:pw@h/db\nmail root@example.com")).toBe("postgres://u:***@h/db\nmail root@example.com");
+    // On the same line, too: the password ran to the last "@" a host follows, swallowing the text.
+    expect(redactPassword("postgres://a:pw@h/x mail root@example.com")).toBe("postgres://a:***@h/x mail root@example.com");
+    expect(redactPassword("postgres://a:pw@h mail root@example.com")).toBe("postgres://a:***@h mail root@example.com");
+    expect(redactPassword("postgres://a:it's@h/x mail root@example.com")).toBe("postgres://a:***@h/x mail root@example.com");
+    expect(redactPassword("postgres://me@db:5432/x: mail root@example.com")).toBe("postgres://me@db:5432/x: mail root@example.com");
     // Redacted already, a message that names the storage twice (a delete hint) keeps all it says.
     const twice = `postgres://me:***@db/x already has "lr": delete it with "sextant delete lr --storage 'postgres://me:***@db/x' --yes"`;
     expect(redactPassword(twice)).toBe(twice);
@@ -84,4 +89,13 @@ describe("redactPassword", () => {
     expect(redactPassword(`${long} postgres://me:secret@db/x`)).toBe(`${long} postgres://me:***@db/x`);
     expect(redactPassword(`${long}://`)).toBe(`${long}://`);
   }, 20_000);
+
+  it("reads a line of many scheme:// without an @ in one pass (a bad URL pasted in a config ends up in a message)", () => {
+    // A backtracking regex rescanned the rest of the line from each "://": these took 17 s and 8.5 s.
+    const passwordOfSchemes = "postgres://u:" + "a://".repeat(50_000);
+    expect(redactPassword(passwordOfSchemes)).toBe(passwordOfSchemes);
+    const urlsWithoutHost = "p://u:".repeat(30_000);
+    expect(redactPassword(urlsWithoutHost)).toBe(urlsWithoutHost);
+    expect(redactPassword(`${passwordOfSchemes}@h/x`)).toBe("postgres://u:***@h/x");
+  });
 });

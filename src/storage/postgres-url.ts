@@ -29,21 +29,112 @@ export const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  * redactPassword("cannot open postgres://me@db/x?password=secret") // "cannot open postgres://me@db/x?password=***"
  */
 export function redactPassword(text: string): string {
-  // Every stderr line goes through here, a command's own output with -v included: the scheme starts
-  // only where a word does (the lookbehind), which keeps a long run of letters linear (it was
-  // quadratic: a 400 kB output line took 147 s, blocking signals), and text without "://" or
-  // "password=" is left at once.
-  let out = text;
-  // The password runs to the last "@" on the line that a host follows: the driver takes a password
-  // with an unencoded quote, space or slash ("it's a secret"), and stopping at those printed it.
-  // A URL already shown as "user:***@" is left as it is: from there, the password ran to the "@" of
-  // a second URL on the line, and a message naming the storage twice lost all between the two.
-  // Nor does it run past the start of another URL, after a space or quote: two URLs with passwords
-  // on one line ("copy from postgres://a:pw1@h1/x to postgres://b:pw2@h2/y") were taken for one,
-  // losing the text between. A "://" inside the password itself ("p://w") starts no URL.
-  if (out.includes("://")) out = out.replace(/(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@\s'"]*:)(?!\*\*\*@)(?:(?![\s'"][A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\n])*@(?=[A-Za-z0-9.%[\]-]+(?:[:/?#\s'",;]|$))/g, "$1***@");
+  // Every stderr line goes through here, a command's own output with -v included, and messages
+  // embed user input (a bad URL pasted in a config): one forward scan, no backtracking regex. A
+  // regex took seconds on "p://u:" repeated (each scheme:// rescanned the rest of the line) and
+  // minutes on a 400 kB output line.
+  let out = text.includes("://") ? redactUserPasswords(text) : text;
   if (/password=/i.test(out)) out = out.replace(/([?&]password=)[^&#\s'"]*/gi, "$1***");
   return out;
+}
+
+/**
+ * The text with the password of every `scheme://user:password@host` replaced by `***`, in time
+ * linear in its length.
+ *
+ * The userinfo ends at the last "@" of the authority (which ends at the first "/", "?", "#", white
+ * space or quote): a valid password has its "@" percent-encoded, and taking the last "@" of the
+ * line swallowed text ("postgres://a:pw@h/x mail root@example.com"). The driver also takes a
+ * password with an unencoded quote, space or slash ("it's a secret"), which ends that authority
+ * before any "@": then the password runs to the first "@" after it that a host follows, on the
+ * same line and not past the start of another URL after a space or quote (two URLs on one line are
+ * each redacted on their own). A "://" inside the password ("p://w") starts no URL.
+ */
+function redactUserPasswords(text: string): string {
+  const validAtFinder = forwardFinder(text, (index) => text[index] === "@" && hostFollows(text, index + 1));
+  const lineEndFinder = forwardFinder(text, (index) => isLineEnd(text[index]) || (isWordBoundary(text[index]) && schemeEnd(text, index + 1) >= 0));
+  let out = "";
+  let copiedUpTo = 0;
+  let searchFrom = 0;
+  for (;;) {
+    const separator = text.indexOf("://", searchFrom);
+    if (separator < 0) break;
+    searchFrom = separator + 1;
+    let schemeStart = separator;
+    while (schemeStart > copiedUpTo && isSchemeCharacter(text[schemeStart - 1])) schemeStart--;
+    if (schemeStart === separator || !isLetter(text[schemeStart]) || (schemeStart > 0 && isSchemeCharacter(text[schemeStart - 1]))) continue;
+    const authorityStart = separator + 3;
+    let authorityEnd = authorityStart;
+    while (authorityEnd < text.length && !isAuthorityEnd(text[authorityEnd])) authorityEnd++;
+    const authority = text.slice(authorityStart, authorityEnd);
+    const colon = authority.indexOf(":");
+    if (colon < 0) continue;
+    const passwordStart = authorityStart + colon + 1;
+    let at = authorityStart + authority.lastIndexOf("@");
+    if (at < authorityStart) {
+      at = validAtFinder(passwordStart);
+      if (at >= text.length || lineEndFinder(passwordStart) < at) continue;
+    } else if (at < passwordStart) {
+      continue; // "user@host:port": the colon is the port's
+    }
+    out += text.slice(copiedUpTo, passwordStart) + "***";
+    copiedUpTo = at;
+    searchFrom = at + 1;
+  }
+  return out + text.slice(copiedUpTo);
+}
+
+/**
+ * A function giving the first index at or after `from` where `matches` holds (the text's length
+ * if none). Asked with a growing `from`, as the scan does, it looks at each index once in all.
+ */
+function forwardFinder(text: string, matches: (index: number) => boolean): (from: number) => number {
+  // Nothing in [scannedFrom, found) matches, and found does (or is the end).
+  let scannedFrom = Infinity;
+  let found = -1;
+  return (from) => {
+    if (from >= scannedFrom && from <= found) return found;
+    let index = from;
+    while (index < text.length && !matches(index)) index++;
+    scannedFrom = from;
+    found = index;
+    return index;
+  };
+}
+
+/** Whether a host name (and then a port, path, query, white space, quote, punctuation or the end) starts at `index`. */
+function hostFollows(text: string, index: number): boolean {
+  let end = index;
+  while (end < text.length && /[A-Za-z0-9.%[\]-]/.test(text[end]!)) end++;
+  return end > index && (end === text.length || /[:/?#\s'",;]/.test(text[end]!));
+}
+
+/** The index just after `scheme://` when one starts at `index`, or -1. */
+function schemeEnd(text: string, index: number): number {
+  if (!isLetter(text[index])) return -1;
+  let end = index + 1;
+  while (end < text.length && isSchemeCharacter(text[end])) end++;
+  return text.startsWith("://", end) ? end + 3 : -1;
+}
+
+function isLetter(character: string | undefined): boolean {
+  return character !== undefined && /[A-Za-z]/.test(character);
+}
+
+function isSchemeCharacter(character: string | undefined): boolean {
+  return character !== undefined && /[A-Za-z0-9+.-]/.test(character);
+}
+
+function isAuthorityEnd(character: string | undefined): boolean {
+  return character !== undefined && /[/?#\s'"]/.test(character);
+}
+
+function isWordBoundary(character: string | undefined): boolean {
+  return character !== undefined && /[\s'"]/.test(character);
+}
+
+function isLineEnd(character: string | undefined): boolean {
+  return character === "\n" || character === "\r";
 }
 
 /**
