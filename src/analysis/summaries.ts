@@ -129,6 +129,8 @@ const MAX_SAMPLES = 20_000;
  * so the history is a seeded Monte Carlo estimate instead: the same uniform samples of the box
  * between the best values and the reference throughout, so it never decreases, at most 20,000 of
  * them, fewer for a long history; `samples` says how many. `estimate` asks for one whatever the size.
+ * Pass `feasible` to judge feasibility by the whole study when `trials` is a filtered part of it
+ * (as {@link bestSoFar} takes it).
  *
  * @example
  * hypervolumeHistory(study.trials, ["minimize", "minimize"], { reference: [10, 10] }).history.at(-1)
@@ -136,16 +138,16 @@ const MAX_SAMPLES = 20_000;
 export function hypervolumeHistory(
   trials: readonly FrozenTrial[],
   directions: readonly Direction[],
-  options: { reference?: readonly number[]; estimate?: { samples: number; seed?: number } } = {},
+  options: { reference?: readonly number[]; estimate?: { samples: number; seed?: number }; feasible?: (trial: FrozenTrial) => boolean } = {},
 ): HypervolumeHistory {
-  const unknown = unknownKeysMessage(options, ["reference", "estimate"]);
+  const unknown = unknownKeysMessage(options, ["reference", "estimate", "feasible"]);
   if (unknown !== null) throw new RangeError(`hypervolumeHistory: ${unknown}`);
   const m = directions.length;
   if (m < 1) throw new RangeError("directions: at least one objective is needed");
   if (options.estimate !== undefined && !(Number.isInteger(options.estimate.samples) && options.estimate.samples > 0)) {
     throw new RangeError(`estimate.samples: expected a positive integer, got ${options.estimate.samples}`);
   }
-  const feasible = feasibilityRule(trials);
+  const feasible = options.feasible ?? feasibilityRule(trials);
   const usable = byNumber(
     trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === m && t.values.every(Number.isFinite) && feasible(t)),
   );

@@ -338,6 +338,37 @@ describe("dashboard routes", () => {
     expect(none.json.unavailable).toMatch(/one objective/);
   });
 
+  it("judges feasibility by the whole study in the hypervolume history, as the Pareto front does, whatever the filter", async () => {
+    const storage = new MemoryStorage();
+    const study = await storage.createStudy("c", ["minimize", "minimize"]);
+    // Trials 0 and 1 finished before the study reported constraints: their feasibility is unknown.
+    const rows: { values: number[]; constraints?: number[] }[] = [
+      { values: [0, 0] },
+      { values: [0.5, 0.5] },
+      { values: [1, 3], constraints: [-1] },
+      { values: [3, 1], constraints: [-1] },
+    ];
+    for (const [i, row] of rows.entries()) {
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      await storage.updateTrial(trial.id, {
+        params: { x: { value: i, distribution: X } },
+        state: "complete",
+        values: row.values,
+        ...(row.constraints ? { systemAttrs: { [CONSTRAINTS_ATTR]: row.constraints } } : {}),
+      });
+    }
+    const app = createServerApp({ storage, dashboard: false });
+    // The filter matches only the two trials without constraints: neither is on the front.
+    const pareto = await get(app, "/studies/c/pareto?valueMax=0.5", ui.ParetoResponse);
+    expect(pareto.json.front).toEqual([]);
+    const hv = await get(app, "/studies/c/hypervolume?valueMax=0.5", ui.HypervolumeResponse);
+    expect(hv.json).toMatchObject({ matched: 0, numbers: [], hypervolumes: [] });
+    // Unfiltered, only trials 2 and 3 count: reference 3 + 0.2 in both objectives.
+    const whole = await get(app, "/studies/c/hypervolume", ui.HypervolumeResponse);
+    expect(whole.json.numbers).toEqual([2, 3]);
+    expect(whole.json.reference).toEqual([3.2, 3.2]);
+  });
+
   it("says the hypervolume is too large to measure, rather than sending null for it", async () => {
     const storage = new MemoryStorage();
     const huge = await storage.createStudy("huge", ["minimize", "minimize"]);

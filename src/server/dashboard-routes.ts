@@ -511,9 +511,13 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         if (index.directions.length < 2) {
           return { matched: 0, shown: 0, total: index.size, changes: 0, reference: [], numbers: [], hypervolumes: [], estimate: null, unavailable: "the study has one objective: hypervolume needs several" };
         }
+        // Feasibility by the whole study, as the Pareto route judges it: a filter that matched only
+        // trials without constraint values counted them feasible, and drew a hypervolume of trials
+        // the front leaves out.
         const { reference, history, samples } = hypervolumeHistory(
           matched.map((n) => index.trials[n]!),
           index.directions,
+          { feasible: feasibilityRule(index.trials.filter(Boolean)) },
         );
         if (history.some((point) => !Number.isFinite(point.hypervolume))) {
           // Infinity went out as null, which the page drew as nothing, without a word.
