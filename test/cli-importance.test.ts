@@ -27,6 +27,24 @@ beforeAll(async () => {
   await createStudy({ name: "empty", storage, direction: "minimize", sampler: new RandomSampler({ seed: 2 }) });
   const two = await createStudy({ name: "two", storage, directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 3 }) });
   await two.optimize((trial) => [trial.suggestFloat("x", 0, 1), trial.suggestFloat("y", 0, 1)], { nTrials: 30 });
+  // Resumed with two parameters changed in kind: `size` was an int and became a choice, `rate` the reverse.
+  const changed = await createStudy({ name: "changed", storage, direction: "minimize", sampler: new RandomSampler({ seed: 4 }) });
+  await changed.optimize(
+    (trial) => {
+      const size = trial.suggestInt("size", 1, 3);
+      const rate = trial.suggestCategorical("rate", ["low", "high"]);
+      return size + (rate === "high" ? 1 : 0);
+    },
+    { nTrials: 20 },
+  );
+  await changed.optimize(
+    (trial) => {
+      const size = trial.suggestCategorical("size", ["s", "m", "l"]);
+      const rate = trial.suggestFloat("rate", 0, 1);
+      return (size === "l" ? 2 : 0) + rate;
+    },
+    { nTrials: 20 },
+  );
   await storage.close();
 });
 afterAll(() => cleanup());
@@ -68,6 +86,20 @@ describe("sextant importance", () => {
     }
     const only = JSON.parse((await run(["importance", "demo", "--params", "noise,kind", "--json"])).stdout);
     expect(only.params.map((p: { name: string }) => p.name).sort()).toEqual(["kind", "noise"]);
+  });
+
+  it("labels a parameter that changed kind by the kind it was analysed as, the latest trial's", async () => {
+    // The first trial's kind decided: size read as a number with a measured correlation of 0, and
+    // rate as categorical, its correlation hidden.
+    const json = JSON.parse((await run(["importance", "changed", "--params", "size,rate", "--json"])).stdout);
+    expect(json.nTrials).toBe(20);
+    const size = json.params.find((p: { name: string }) => p.name === "size");
+    const rate = json.params.find((p: { name: string }) => p.name === "rate");
+    expect(size.correlation).toBeNull();
+    expect(rate.correlation).toBeGreaterThan(0.1);
+    const table = (await run(["importance", "changed", "--params", "size,rate"])).stdout;
+    expect(table).toMatch(/^size\s+\d\.\d{3}\s+\[[#.]+\]\s+\(categorical\)$/m);
+    expect(table).toMatch(/^rate\s+\d\.\d{3}\s+\[[#.]+\]\s+\+0\.\d+$/m);
   });
 
   it("explains what is wrong", async () => {

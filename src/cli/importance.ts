@@ -41,7 +41,15 @@ export async function importanceCommand(name: string, flags: ImportanceFlags, io
       throw new UsageError(`--params: study "${name}" has no parameter named "${unknown}"${didYouMean(unknown, known)}${known.length > 0 ? ` (parameters: ${known.join(", ")})` : ""}`);
     }
     const result = importance(trials, { method, objectiveIndex, direction: record.directions[objectiveIndex], seed: flags.seed ?? 0, ...(params ? { params } : {}) });
-    const categorical = (param: string) => trials.find((t) => param in t.distributions)?.distributions[param]?.type === "categorical";
+    // A parameter that changed kind is analysed as the latest complete trial has it; the first
+    // trial's kind labelled an int turned categorical with a correlation of 0, and the reverse as "(categorical)".
+    const categorical = (param: string) => {
+      for (let i = trials.length - 1; i >= 0; i--) {
+        const distribution = trials[i]!.state === "complete" ? trials[i]!.distributions[param] : undefined;
+        if (distribution !== undefined) return distribution.type === "categorical";
+      }
+      return false;
+    };
     if (flags.json) {
       // A categorical parameter has no order, so no rank correlation: null, not a measured 0.
       const params = result.params.map((p) => (categorical(p.name) ? { ...p, correlation: null } : p));
