@@ -226,7 +226,7 @@ function sharedSpace(trials: readonly FrozenTrial[]): Record<string, Distributio
  * @example
  * spanningDistribution([{ type: "float", low: -5, high: 5 }, { type: "float", low: -5, high: 6 }]) // { type: "float", low: -5, high: 6 }
  */
-function spanningDistribution(distributions: readonly Distribution[]): Distribution | null {
+export function spanningDistribution(distributions: readonly Distribution[]): Distribution | null {
   const first = distributions[0]!;
   if (distributions.every((d) => d === first || distributionsEqual(d, first))) return first;
   if (first.type === "categorical") {

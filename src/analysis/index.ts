@@ -29,6 +29,7 @@ export {
   IMPORTANCE_METHODS,
   ImportanceError,
   importance,
+  spanningDistribution,
   spearman,
 } from "./importance.js";
 export { type Forest, type ForestData, type ForestOptions, type RegressionTree, ForestOptionError, fitForest, predictForest } from "./forest.js";

@@ -296,6 +296,44 @@ describe("dashboard routes", () => {
     await expect(buildReport(storage, "odd", { assets })).resolves.toContain("sextant-report");
   });
 
+  it("plots a study whose ranges and choices grew between runs over all of them, not the first trial's", async () => {
+    const storage = new MemoryStorage();
+    const study = await storage.createStudy("grown", ["minimize"]);
+    const narrow: Distribution = { type: "float", low: 0, high: 1 };
+    const wide: Distribution = { type: "float", low: 0, high: 10 };
+    const two: Distribution = { type: "categorical", choices: ["a", "b"] };
+    const three: Distribution = { type: "categorical", choices: ["a", "b", "c"] };
+    for (let i = 0; i < 12; i++) {
+      // Resumed at trial 6 with x widened from [0, 1] to [0, 10] and the choice "c" added.
+      const later = i >= 6;
+      const x = later ? 1 + i / 2 : i / 10;
+      const kind = later ? ["a", "b", "c"][i % 3]! : ["a", "b"][i % 2]!;
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      await storage.updateTrial(trial.id, {
+        params: { x: { value: x, distribution: later ? wide : narrow }, kind: { value: kind, distribution: later ? three : two } },
+        state: "complete",
+        values: [(x - 4) ** 2],
+      });
+    }
+    const app = createServerApp({ storage, dashboard: false });
+    const summary = await get(app, "/studies/grown/summary", ui.SummaryResponse);
+    expect(summary.json.params).toEqual([
+      { name: "x", distribution: wide },
+      { name: "kind", distribution: three },
+    ]);
+    // x = 6.5 (trial 11) in the bin of [6, 7) of ten over [0, 10]: the first range put it in its last bin, near 1.
+    const contour = await get(app, "/studies/grown/contour?x=x&y=kind&bins=10", ui.ContourResponse);
+    expect(contour.json.y.labels).toEqual(["a", "b", "c"]);
+    expect(contour.json.matched).toBe(12);
+    expect(contour.json.cells).toContainEqual([6, 2, 6.25, 1]);
+    const brushed = await get(app, `/studies/grown/table?ranges=${q({ kind: [2, 2] })}`, ui.TableResponse);
+    expect(brushed.json.rows.map((r: { number: number }) => r.number)).toEqual([8, 11]);
+    // The model is fitted on every trial and asked over the whole range.
+    const beliefs = await get(app, "/studies/grown/beliefs?x=x&points=11", ui.BeliefsResponse);
+    expect(beliefs.json.nTrials).toBe(12);
+    expect(beliefs.json.x.at(-1)).toBe(10);
+  });
+
   it("samples evenly and keeps what it must", () => {
     const numbers = Array.from({ length: 100 }, (_, i) => i);
     const even = evenlySpaced(numbers, 10, new Set([99]));

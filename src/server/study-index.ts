@@ -7,7 +7,8 @@
  * is sent is cut down (pages of the table, at most `maxPoints` points of a plot), and each answer
  * says how many it shows of how many match ("N of M shown").
  */
-import type { Direction, Distribution, FrozenTrial, ParamValue, TrialState } from "../space/index.js";
+import { spanningDistribution } from "../analysis/index.js";
+import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, distributionsEqual } from "../space/index.js";
 import type { Storage, StudyRecord } from "../storage/index.js";
 
 /** Which trials every plot and the table show at once: states, an objective range, and brushed parameter ranges. */
@@ -35,7 +36,11 @@ export class StudyIndex {
   /** By trial number; a hole is a number whose trial this index has not seen. */
   readonly trials: FrozenTrial[] = [];
   seq = 0;
-  /** The distribution each parameter was first seen with, in order of first appearance. */
+  /**
+   * Each parameter's distribution, in order of first appearance: the one that spans every trial's
+   * (a range widened or choices added when the study was resumed, see `spanningDistribution`), or
+   * the first seen when the parameter changed kind.
+   */
   readonly distributions = new Map<string, Distribution>();
   /** How many trials the index holds. */
   size = 0;
@@ -51,7 +56,15 @@ export class StudyIndex {
       if (this.trials[trial.number] === undefined) this.size++;
       this.trials[trial.number] = trial;
       for (const [name, distribution] of Object.entries(trial.distributions)) {
-        if (!this.distributions.has(name)) this.distributions.set(name, distribution);
+        const known = this.distributions.get(name);
+        if (known === undefined) {
+          this.distributions.set(name, distribution);
+        } else if (known !== distribution && !distributionsEqual(known, distribution)) {
+          // Kept as first seen, a widened range clipped the later trials to the old bounds in the
+          // contour, the model left them out, and added choices were missing from every plot.
+          const spanning = spanningDistribution([known, distribution]);
+          if (spanning !== null) this.distributions.set(name, spanning);
+        }
       }
     }
     if (changed.length > 0) {
