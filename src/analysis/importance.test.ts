@@ -240,6 +240,16 @@ describe("importance input checks", () => {
     expect(() => importance(trials, { method: "ped-anova", quantile: 1.5 })).toThrow(/quantile must be in \(0, 1\)/);
     expect(() => importance(trials.slice(0, 1))).toThrow(/at least 2 complete trials/);
   });
+
+  it("says that no trial has all the parameters asked for, rather than that no trial has a value", () => {
+    // Conditional parameters: `a` only in the even trials, `b` only in the odd ones, each trial with a value.
+    const conditional = Array.from({ length: 10 }, (_, i) =>
+      makeTrial({ number: i, params: i % 2 === 0 ? { a: i / 10 } : { b: i / 10 }, distributions: i % 2 === 0 ? { a: unit } : { b: unit }, values: [i] }),
+    );
+    expect(() => importance(conditional, { params: ["a", "b"] })).toThrow(
+      "importance needs at least 2 complete trials with a finite value and every parameter of params (a, b), got 0 (of 10 complete trials with a finite value)",
+    );
+  });
 });
 
 describe("spearman", () => {

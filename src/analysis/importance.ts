@@ -153,6 +153,7 @@ function importanceTable(trials: readonly FrozenTrial[], requested: string[] | u
   if (usable.length === 0 && trials.some((t) => t.state === "complete" && t.values !== null && t.values.length <= objectiveIndex)) {
     throw new ImportanceError(`objectiveIndex ${objectiveIndex} is out of range: the trials have ${trials.find((t) => t.values)!.values!.length} objective(s)`);
   }
+  const withValue = usable.length;
   let names: string[];
   let distributions: Distribution[];
   if (requested !== undefined) {
@@ -175,9 +176,16 @@ function importanceTable(trials: readonly FrozenTrial[], requested: string[] | u
     names = Object.keys(shared).sort();
     distributions = names.map((name) => shared[name]!);
   }
+  // Parameters asked for that no two trials share (conditional ones on different branches) left
+  // no trial, and the message said none had a value.
+  const withParams = usable.length;
   // A value outside its distribution (hand-edited storage, an enqueued point) has no place in the encoding.
   usable = usable.filter((t) => names.every((name, j) => containsValue(distributions[j]!, t.params[name])));
-  if (usable.length < 2) throw new ImportanceError(`importance needs at least 2 complete trials with a finite value, got ${usable.length}`);
+  if (usable.length < 2) {
+    const asked = withParams < withValue ? ` and every parameter of params (${names.join(", ")})` : "";
+    const of = asked !== "" ? ` (of ${withValue} complete trials with a finite value)` : "";
+    throw new ImportanceError(`importance needs at least 2 complete trials with a finite value${asked}, got ${usable.length}${of}`);
+  }
   if (names.length === 0) throw new ImportanceError("importance needs at least one parameter that every complete trial has and that takes more than one value");
   return {
     names,
