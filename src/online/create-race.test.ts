@@ -1,12 +1,12 @@
 /**
  * Two processes (two `sextant serve` servers, two `sextant online create` calls) creating one
- * online tuner at the same moment, on every backend: each process has its own connection to the
- * same memory store, SQLite file or PostgreSQL database.
+ * online tuner at the same moment, and then using it by its name, on every backend: each process
+ * has its own connection to the same memory store, SQLite file or PostgreSQL database.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { twoConnectionBackends } from "../../test/fixtures/two-connections.js";
 import { type Storage } from "../storage/index.js";
-import { type OnlineTunerOptions, createOnlineTuner, loadOnlineTuner } from "./tuner.js";
+import { OnlineTunerOrderError, type OnlineTunerOptions, createOnlineTuner, loadOnlineTuner } from "./tuner.js";
 
 const backends = await twoConnectionBackends("online-race");
 
@@ -98,5 +98,38 @@ describe.each(backends)("two processes creating one online tuner at once: $name"
       expect([tuners[2 * i]!.created, tuners[2 * i + 1]!.created].sort()).toEqual([false, true]);
     }
     expect((await first.listStudies()).map((s) => s.name).sort()).toEqual([...names].sort());
+  });
+
+  it("taking turns, each tuner object goes on from the rounds the other observed, as one tuner would", async () => {
+    const costOf = (value: number) => 100 * Math.abs(value - 1.6);
+    const reference = await createOnlineTuner(settings);
+    const expected: number[] = [];
+    for (let t = 0; t < 12; t++) {
+      expected.push(await reference.choose());
+      await reference.observe(costOf(expected[t]!));
+    }
+
+    const a = await createOnlineTuner({ ...settings, storage: first, name: "omega" });
+    const b = await createOnlineTuner({ ...settings, storage: second, name: "omega" });
+    const got: number[] = [];
+    for (let t = 0; t < 12; t++) {
+      const tuner = t % 2 === 0 ? a : b;
+      got.push(await tuner.choose());
+      await tuner.observe(costOf(got[t]!));
+    }
+    // Each used to go on from its own copy: the choices of two interleaved tuners, and every save
+    // overwrote the other's rounds.
+    expect(got).toEqual(expected);
+    expect((await loadOnlineTuner({ storage: first, name: "omega" })).rounds).toBe(12);
+  });
+
+  it("a choice made through one tuner object is the other's to observe, once", async () => {
+    const a = await createOnlineTuner({ ...settings, storage: first, name: "omega" });
+    const b = await createOnlineTuner({ ...settings, storage: second, name: "omega" });
+    const value = await a.choose();
+    expect(await b.choose()).toBe(value);
+    await b.observe(50);
+    await expect(a.observe(50)).rejects.toBeInstanceOf(OnlineTunerOrderError);
+    expect((await loadOnlineTuner({ storage: first, name: "omega" })).rounds).toBe(1);
   });
 });

@@ -302,6 +302,7 @@ export class OnlineTuner {
   }
 
   private async chooseNow(context?: readonly number[]): Promise<number> {
+    await this.reload();
     const { state } = this.record;
     if (!this.record.context && context !== undefined) {
       throw new OnlineTunerError(`the ${this.record.algorithm} tuner takes no context; create a "chebcb" tuner to choose by instance features`, "context");
@@ -323,6 +324,7 @@ export class OnlineTuner {
   async observe(cost: number): Promise<{ loss: number; clipped: boolean }> {
     if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${describeCost(cost)}`, "cost");
     return this.serially(async () => {
+      await this.reload();
       if (!this.record.state.pending) throw new OnlineTunerOrderError("nothing");
       const loss = Math.min(1, Math.max(0, cost / this.record.costScale));
       await this.save(update(this.banditConfig(), this.record.state, loss));
@@ -391,6 +393,18 @@ export class OnlineTuner {
     }
     const scaled = context.map((v, i) => (2 * (v - spec.low[i]!)) / (spec.high[i]! - spec.low[i]!) - 1);
     return chebyshevFeatures(scaled, spec.degree);
+  }
+
+  /**
+   * Reads the state stored since this object last saved: another process (or another object on
+   * the same storage) using the tuner by its name may have chosen or observed since. Without it,
+   * each went on from its own copy and every save overwrote the other's rounds.
+   */
+  private async reload(): Promise<void> {
+    if (!this.storage || !this.study) return;
+    const study = await this.storage.getStudy(this.study.name);
+    if (!study || study.id !== this.study.id) throw new OnlineTunerError(`online tuner "${this.study.name}" is no longer in ${this.storage.url}: it was deleted while in use`);
+    this.record = readRecord(study);
   }
 
   private async save(state: BanditState): Promise<void> {
