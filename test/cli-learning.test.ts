@@ -66,9 +66,13 @@ describe("sextant online", () => {
     await run(["online", "choose", "sor", "--storage", storage]);
     const above = await run(["online", "observe", "sor", "250", "--storage", storage]);
     expect([above.code, above.stderr]).toEqual([0, expect.stringMatching(/^sextant: warning: cost 250 is above the tuner's cost scale 100 and counts as the worst/)]);
+    // So was a negative one (a reward negated into a cost) to the best, with "clipped": false.
+    await run(["online", "choose", "sor", "--storage", storage]);
+    const below = await run(["online", "observe", "sor", "-20", "--storage", storage, "--json"]);
+    expect([below.code, JSON.parse(below.stdout), below.stderr]).toEqual([0, { rounds: 4, clipped: true }, expect.stringMatching(/^sextant: warning: cost -20 is below 0 and counts as the best/)]);
     expect(values.every((v) => [1, 1.3, 1.6, 1.9].some((g) => Math.abs(g - v) < 1e-9))).toBe(true);
     const shown = JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout);
-    expect(shown.rounds).toBe(3);
+    expect(shown.rounds).toBe(4);
 
     // The tuner shares the studies' names but is no study: listed apart, and tune refuses its name
     // (it used to resume it as an empty study and add trials to it).
@@ -79,7 +83,7 @@ describe("sextant online", () => {
     const tuned = await run(["tune", "--study", "sor", "--trials", "1", "--param", "x=float:0:1", "--storage", storage, "--", "echo", "{x}"]);
     expect(tuned.code).toBe(1);
     expect(tuned.stderr).toContain('"sor" is an online tuner, not a study (its state: sextant online show sor); give the study another name');
-    expect(JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout).rounds).toBe(3);
+    expect(JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout).rounds).toBe(4);
   });
 
   it("refuses bad input with a clear message", async () => {

@@ -236,7 +236,12 @@ export async function onlineCommand(action: string, name: string | undefined, re
     if (rest[0]!.trim() === "" || !Number.isFinite(cost)) throw new UsageError(`COST must be a number, got "${rest[0]}"`);
     await withTuner(name, flags, async (tuner) => {
       const { clipped } = await tuner.observe(cost);
-      if (clipped) {
+      if (clipped && cost < 0) {
+        io.err(
+          `sextant: warning: cost ${cost} is below 0 and counts as the best, as every negative cost does, so they all look alike to the tuner; ` +
+            `report costs of 0 or more (lower is better), e.g. shifted by the lowest you expect`,
+        );
+      } else if (clipped) {
         const scale = tuner.toJSON().costScale;
         io.err(
           `sextant: warning: cost ${cost} is above the tuner's cost scale ${scale} and counts as the worst; costs above it all look alike to the tuner, ` +

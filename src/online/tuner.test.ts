@@ -201,6 +201,24 @@ describe("online tuner settings", () => {
   });
 });
 
+describe("online tuner costs outside [0, costScale]", () => {
+  it("says a negative cost was clipped to the best, as it says of one above the scale that it was clipped to the worst", async () => {
+    const tuner = await createOnlineTuner({ parameter: { low: 1, high: 2, arms: 3 }, costScale: 10, seed: 1 });
+    const observed = [];
+    for (const cost of [0, 10, -3, -Infinity, 25]) {
+      await tuner.choose();
+      observed.push(await tuner.observe(cost));
+    }
+    expect(observed).toEqual([
+      { loss: 0, clipped: false },
+      { loss: 1, clipped: false },
+      { loss: 0, clipped: true },
+      { loss: 0, clipped: true },
+      { loss: 1, clipped: true },
+    ]);
+  });
+});
+
 describe("online tuner grid", () => {
   it("spaces its values evenly without floating-point noise, since they are printed for programs to use", async () => {
     const linear = await createOnlineTuner({ parameter: { low: 1, high: 1.9, arms: 10 } });

@@ -320,7 +320,11 @@ export class OnlineTuner {
     return this.values[pending.arm]!;
   }
 
-  /** Reports the cost of the instance solved with the value `choose` gave (lower is better). */
+  /**
+   * Reports the cost of the instance solved with the value `choose` gave (lower is better). The
+   * answer's `clipped` says the cost fell outside [0, costScale] and counted as the best (below 0)
+   * or the worst (above the scale).
+   */
   async observe(cost: number): Promise<{ loss: number; clipped: boolean }> {
     if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${describeCost(cost)}`, "cost");
     return this.serially(async () => {
@@ -328,9 +332,10 @@ export class OnlineTuner {
       if (!this.record.state.pending) throw new OnlineTunerOrderError("nothing");
       const loss = Math.min(1, Math.max(0, cost / this.record.costScale));
       await this.save(update(this.banditConfig(), this.record.state, loss));
-      // Costs above the scale all count as 1: a tuner whose costs mostly are learns nothing. The
+      // Costs above the scale all count as 1, and negative ones all as 0: a tuner whose costs
+      // mostly are (a reward negated into a cost, a scale far too small) learns nothing. The
       // caller hears it (sextant online observe warns; the HTTP answer says clipped).
-      return { loss, clipped: cost > this.record.costScale };
+      return { loss, clipped: cost < 0 || cost > this.record.costScale };
     });
   }
 

@@ -374,5 +374,5 @@ export const TunerResponse = z.strictObject({
 export const ChooseResponse = z.strictObject({ value: z.number(), round: z.number().int() });
 export const ObserveResponse = z.strictObject({
   rounds: z.number().int(),
-  clipped: z.boolean().describe("the cost was above the tuner's costScale and counted as the worst (1): costs that all are learn nothing"),
+  clipped: z.boolean().describe("the cost was outside [0, costScale] and counted as the best (0, a negative cost) or the worst (1, one above costScale): costs that all are learn nothing"),
 });
