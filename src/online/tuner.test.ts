@@ -7,7 +7,7 @@ import { MemoryStorage } from "../storage/index.js";
 import { type BanditConfig, type BanditState, chebyshevFeatures, exponentialWeights, inverseGapWeights, playDistribution, tsallisWeights, update } from "./bandit.js";
 import { RandomSampler } from "../samplers/index.js";
 import { createStudy, loadStudy } from "../study/index.js";
-import { ONLINE_ATTR, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "./tuner.js";
+import { ONLINE_ATTR, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, gridValues, loadOnlineTuner } from "./tuner.js";
 
 /** Plays a stationary Bernoulli bandit whose arm i has mean cost means[i]; returns the plays per arm and the arm of each round. */
 async function playStationary(
@@ -225,6 +225,18 @@ describe("online tuner grid", () => {
     expect(linear.values).toEqual([1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9]);
     const log = await createOnlineTuner({ parameter: { low: 1e-4, high: 1e-1, log: true, arms: 4 } });
     expect(log.values).toEqual([1e-4, 1e-3, 1e-2, 1e-1]);
+  });
+
+  it("spaces a log grid over several decades or powers of two without noise, and keeps its ends as given", () => {
+    const grid = (low: number, high: number, arms: number) => gridValues({ name: "v", low, high, log: true, arms });
+    // Through exp and ln, 10 came out as 9.99999999999999, 10000 as 9999.99999999999.
+    expect(grid(0.001, 1000, 7)).toEqual([0.001, 0.01, 0.1, 1, 10, 100, 1000]);
+    expect(grid(1, 1e6, 7)).toEqual([1, 10, 100, 1000, 10000, 100000, 1e6]);
+    expect(grid(1e-5, 0.1, 5)).toEqual([1e-5, 1e-4, 1e-3, 0.01, 0.1]);
+    expect(grid(1e-8, 0.1, 8)).toEqual([1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1]);
+    expect(grid(3, 300, 3)).toEqual([3, 30, 300]);
+    expect(grid(1, 64, 7)).toEqual([1, 2, 4, 8, 16, 32, 64]);
+    expect(grid(0.123456789012345, 0.987654321098765, 3)).toEqual([0.123456789012345, expect.closeTo(Math.sqrt(0.123456789012345 * 0.987654321098765), 13), 0.987654321098765]);
   });
 });
 

@@ -424,15 +424,18 @@ export class OnlineTuner {
 /**
  * The grid of an online parameter, low to high. Values are rounded to 15 significant digits: the
  * arithmetic leaves 1.2999999999999998 where 1.3 is meant, and `sextant online choose` prints the
- * value for a program to use.
+ * value for a program to use. A log grid is spaced in powers of 10, rounded to 14 digits, with its
+ * ends as given: through exp and ln, 0.001 to 1000 gave 9.99999999999999 where 10 is meant (an
+ * integer-minded program read 9), and the exponent's rounding reaches the 15th digit.
  */
 export function gridValues(parameter: Required<OnlineParameter>): number[] {
   const { low, high, log, arms } = parameter;
   if (arms === 1) return [low];
   return Array.from({ length: arms }, (_, i) => {
     const u = i / (arms - 1);
-    const value = log ? Math.exp(Math.log(low) + u * (Math.log(high) - Math.log(low))) : low + u * (high - low);
-    return Number(value.toPrecision(15));
+    if (!log) return Number((low + u * (high - low)).toPrecision(15));
+    if (i === 0 || i === arms - 1) return i === 0 ? low : high;
+    return Number((10 ** (Math.log10(low) + u * (Math.log10(high) - Math.log10(low)))).toPrecision(14));
   });
 }
 
