@@ -152,6 +152,10 @@ describe("contextual tuner (ChebCB)", () => {
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, learningRate: 1e100 })).rejects.toThrow("learningRate must be a positive number of at most 1000000, got 1e+100");
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0], high: [1] }, exploration: 1e308 })).rejects.toThrow(/exploration must be a positive number of at most 1000000/);
     await expect(createOnlineTuner({ parameter: { low: 1e-300, high: 1e300, log: true, arms: 3 } })).resolves.toBeDefined();
+    // A context range as wide: its one observed cost left a tuner whose every choice failed ("matrix is not positive definite").
+    const wide = { parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0, -Number.MAX_VALUE], high: [1, Number.MAX_VALUE] } } as const;
+    await expect(createOnlineTuner(wide)).rejects.toThrow(/^context: the range \[-1\.7976931348623157e\+308, 1\.7976931348623157e\+308\] of feature 1 is too wide \(high − low overflows\)/);
+    await expect(createOnlineTuner(wide)).rejects.toMatchObject({ field: "context.low.1" });
   });
 
   it("names the missing or malformed context", async () => {

@@ -489,6 +489,11 @@ function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
     }
     c.low.forEach((low, i) => {
       if (!Number.isFinite(low) || !Number.isFinite(c.high[i]) || !(low < c.high[i]!)) throw new OnlineTunerError(`context.low[${i}] must be below context.high[${i}]`, `context.low.${i}`);
+      // A context is scaled by high − low: an overflowing width made every feature NaN, and the
+      // first cost observed left a Gram matrix no later choice could factor.
+      if (!Number.isFinite(c.high[i]! - low)) {
+        throw new OnlineTunerError(`context: the range [${low}, ${c.high[i]}] of feature ${i} is too wide (high − low overflows); narrow it`, `context.low.${i}`);
+      }
     });
     const degree = c.degree ?? 4;
     if (!Number.isInteger(degree) || degree < 1) throw new OnlineTunerError(`context.degree must be a positive integer, got ${degree}`, "context.degree");
