@@ -32,6 +32,10 @@ describe("Step Law prior", () => {
     expect(() => llmPrior({ params: -1, tokens: 1e9 })).toThrow(/params/);
     expect(() => llmPrior({ params: 1e9, tokens: Number.NaN })).toThrow(/tokens/);
     expect(() => llmPrior({ params: 1e9, tokens: 1e9, sequenceLength: 1.5 })).toThrow(/sequenceLength/);
+    // A number read from the environment or argv, still a string: it said "got 1e9".
+    expect(() => llmPrior({ params: "1e9" as never, tokens: 1e11 })).toThrow('params (non-embedding parameter count N) must be a positive number, got the string "1e9"');
+    expect(() => llmPrior({ params: 1e9, tokens: "1e11" as never })).toThrow('tokens (training tokens D) must be a positive number, got the string "1e11"');
+    expect(() => llmPrior({ params: 1e9, tokens: 1e11, sequenceLength: "4096" as never })).toThrow('sequenceLength must be a positive integer, got the string "4096"');
     expect(() => llmPriorSpace(llmPrior({ params: 1e9, tokens: 1e9 }), { decades: 0 })).toThrow(/decades/);
     // Each used to pass in silence: a batch size in tokens where sequences were meant, a range
     // ending at Infinity that failed every trial, and a space with one parameter instead of two.

@@ -57,10 +57,10 @@ export interface LlmPrior {
 export function llmPrior(options: { params: number; tokens: number; sequenceLength?: number }): LlmPrior {
   refuseUnknownKeys("llmPrior", options, ["params", "tokens", "sequenceLength"]);
   const { params, tokens, sequenceLength } = options;
-  if (typeof params !== "number" || !Number.isFinite(params) || params <= 0) throw new PriorInputError(`params (non-embedding parameter count N) must be a positive number, got ${params}`);
-  if (typeof tokens !== "number" || !Number.isFinite(tokens) || tokens <= 0) throw new PriorInputError(`tokens (training tokens D) must be a positive number, got ${tokens}`);
+  if (typeof params !== "number" || !Number.isFinite(params) || params <= 0) throw new PriorInputError(`params (non-embedding parameter count N) must be a positive number, got ${shown(params)}`);
+  if (typeof tokens !== "number" || !Number.isFinite(tokens) || tokens <= 0) throw new PriorInputError(`tokens (training tokens D) must be a positive number, got ${shown(tokens)}`);
   if (sequenceLength !== undefined && !(Number.isInteger(sequenceLength) && sequenceLength > 0)) {
-    throw new PriorInputError(`sequenceLength must be a positive integer, got ${sequenceLength}`);
+    throw new PriorInputError(`sequenceLength must be a positive integer, got ${shown(sequenceLength)}`);
   }
   const lr = STEP_LAW.learningRate;
   const bs = STEP_LAW.batchSize;
@@ -75,6 +75,11 @@ export function llmPrior(options: { params: number; tokens: number; sequenceLeng
     formula: STEP_LAW.formula,
     source: STEP_LAW.source,
   };
+}
+
+/** A refused input as the caller gave it: the string "1e9" (read from an environment variable) printed as 1e9 looked like a number refused for being one. */
+function shown(value: unknown): string {
+  return typeof value === "string" ? `the string ${JSON.stringify(value)}` : String(value);
 }
 
 /** A search space centred on a prior, and the trial to run first. */
