@@ -88,7 +88,7 @@ describe.skipIf(skip !== null)("postgres:// URLs", () => {
     for (const output of [created, again, missing]) expect(`${output.stdout}${output.stderr}`).not.toContain("Sup3rSecret");
   });
 
-  it("sextant delete, fail-trial and requeue, which write, find no study in a schema without Sextant's tables and create none there", async () => {
+  it("sextant delete, fail-trial, requeue and online choose and observe, which write, find nothing in a schema without Sextant's tables and create none there", async () => {
     const tables = async (): Promise<string[]> => {
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
@@ -105,6 +105,12 @@ describe.skipIf(skip !== null)("postgres:// URLs", () => {
       expect(refused.stderr).toMatch(/^sextant: no study named "fleet" in postgres:.*schema=typo_schema \(it has no studies\)/);
       // A writable open gave the mistyped schema Sextant's three tables.
       expect(await tables(), args[0]).toEqual([]);
+    }
+    for (const args of [["online", "choose", "sor"], ["online", "observe", "sor", "3"]]) {
+      const refused = await sextant([...args, "--storage", storage], { cwd: dir });
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(/^sextant: no online tuner named "sor": no storage found at postgres:.*schema=typo_schema: its schema holds no Sextant tables; .*create it with "sextant online create sor/);
+      expect(await tables(), args.join(" ")).toEqual([]);
     }
   });
 

@@ -8,7 +8,7 @@ import { type Storage, StorageEmptyError, openStorage, redactPassword } from "..
 import { didYouMean } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { renderTable } from "./format.js";
-import { missingSqliteStorage, storageUrl } from "./inspect.js";
+import { missingSqliteStorage, missingStorage, storageUrl } from "./inspect.js";
 import type { Io } from "./io.js";
 
 export interface PriorsFlags {
@@ -88,8 +88,10 @@ export interface OnlineFlags {
 }
 
 async function withTuner<T>(name: string, flags: OnlineFlags, body: (tuner: OnlineTuner) => Promise<T>, access: "read-only" | "writable" = "writable"): Promise<T> {
-  // The tuner must exist already: opening a missing file would only create an empty database.
-  const missing = missingSqliteStorage(storageUrl(flags.storage));
+  // The tuner must exist already: opening a missing file would only create an empty database, and
+  // opening a PostgreSQL schema for writing gave a mistyped ?schema= Sextant's tables (looked at
+  // read-only first, it gets none; show opens read-only anyway).
+  const missing = access === "writable" ? await missingStorage(storageUrl(flags.storage)) : missingSqliteStorage(storageUrl(flags.storage));
   if (missing !== null) throw new UsageError(`no online tuner named "${name}": ${missing}; or create it with "sextant online create ${name} --low L --high H"`);
   // show only looks: opened for writing, it upgraded an older Sextant's database (which that
   // Sextant then refused) and made Sextant's tables in an empty PostgreSQL schema.
