@@ -158,6 +158,14 @@ describe("contextual tuner (ChebCB)", () => {
     await expect(createOnlineTuner(wide)).rejects.toMatchObject({ field: "context.low.1" });
   });
 
+  it("refuses a contextual tuner whose regressions would not fit in memory, which ended the process", async () => {
+    // 1000 arms of a 101×101 regression (10 features at degree 10): 10,302,000 numbers. 10,000 arms
+    // of 64 features at degree 16, which the HTTP schema allows, crashed the server.
+    const big = { parameter: { low: 0, high: 1, arms: 1000 }, algorithm: "chebcb", context: { low: Array(10).fill(0), high: Array(10).fill(1), degree: 10 } } as const;
+    await expect(createOnlineTuner(big)).rejects.toThrow(/^a chebcb tuner keeps a 101×101 regression per arm \(1 \+ 10 feature\(s\) × degree 10 terms\), 10302000 numbers over 1000 arms, more than the 10000000 a tuner keeps/);
+    await expect(createOnlineTuner(big)).rejects.toMatchObject({ field: "context" });
+  });
+
   it("names the missing or malformed context", async () => {
     const tuner = await createOnlineTuner({ parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0, 0], high: [1, 1] }, seed: 1 });
     await expect(tuner.choose()).rejects.toThrow(/context of 2 number/);

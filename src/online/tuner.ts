@@ -8,6 +8,7 @@ import {
   type BanditState,
   chebyshevFeatures,
   drawArm,
+  featureCount,
   initialState,
   playDistribution,
   update,
@@ -451,6 +452,9 @@ function refuseUnknownKeys(where: keyof typeof OPTION_KEYS, value: object): void
   if (unknown !== null) throw new OnlineTunerError(unknown);
 }
 
+/** The most numbers a ChebCB tuner's regressions may hold (arms × (p² + p)). */
+const MAX_CHEBCB_STATE = 10_000_000;
+
 /** The largest learningRate or exploration a tuner takes. */
 const MAX_RATE = 1e6;
 
@@ -497,6 +501,17 @@ function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
     });
     const degree = c.degree ?? 4;
     if (!Number.isInteger(degree) || degree < 1) throw new OnlineTunerError(`context.degree must be a positive integer, got ${degree}`, "context.degree");
+    // One p×p ridge regression per arm: 10,000 arms of 64 features at degree 16, which the HTTP
+    // schema allows, asked for 10¹⁰ numbers and the server died of an out-of-memory abort.
+    const terms = featureCount({ contextDimensions: c.low.length, degree });
+    const stateSize = arms * (terms * terms + terms);
+    if (stateSize > MAX_CHEBCB_STATE) {
+      throw new OnlineTunerError(
+        `a chebcb tuner keeps a ${terms}×${terms} regression per arm (1 + ${c.low.length} feature(s) × degree ${degree} terms), ${stateSize} numbers over ${arms} arms, ` +
+          `more than the ${MAX_CHEBCB_STATE} a tuner keeps (its state is written whole on every call); use fewer arms or features, or a lower context.degree`,
+        "context",
+      );
+    }
     context = { low: [...c.low], high: [...c.high], degree };
   } else if (options.context) {
     throw new OnlineTunerError(`the ${algorithm} algorithm takes no context; use algorithm "chebcb"`, "context");

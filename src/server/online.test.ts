@@ -77,6 +77,10 @@ describe("HTTP API: online tuners", () => {
     expect(bad.json.error).toEqual({ status: 400, message: "body.parameter: parameter.low and parameter.high must be finite with low < high, got 2 and 1", field: "body.parameter" });
     const noContext = await call(app, "POST", "/online", { name: "x", parameter: { low: 0, high: 1 }, algorithm: "chebcb" });
     expect([noContext.status, noContext.json.error.field]).toEqual([400, "body.context"]);
+    // Within the schema's limits, a state too large to keep: it took the server down.
+    const huge = await call(app, "POST", "/online", { name: "x", parameter: { low: 0, high: 1, arms: 10_000 }, algorithm: "chebcb", context: { low: Array(64).fill(0), high: Array(64).fill(1), degree: 16 } });
+    expect([huge.status, huge.json.error.field]).toEqual([400, "body.context"]);
+    expect(huge.json.error.message).toMatch(/^body\.context: a chebcb tuner keeps a 1025×1025 regression per arm/);
     const logLow = await call(app, "POST", "/online", { name: "x", parameter: { low: 0, high: 1, log: true } });
     expect([logLow.status, logLow.json.error.field]).toEqual([400, "body.parameter.low"]);
     await call(app, "POST", "/online", { name: "ctx", parameter: { low: 0, high: 1 }, algorithm: "chebcb", context: { low: [0], high: [1] } });
