@@ -34,6 +34,13 @@ describe("readCliConfig", () => {
     expect(readCliConfig({ [CLI_CONFIG_KEY]: valid }, "s", "sqlite:x.db")).not.toHaveProperty("env");
   });
 
+  it("reads back a sampler option a config file set to null, so a worker can join that study", () => {
+    // A config's YAML null (TPE's magicClipExponent: Optuna's floor) was stored as null and then
+    // refused by every worker as "invalid cli:config", on a study sextant create had just made.
+    const stored = { ...valid, sampler: { name: "tpe", options: { magicClipExponent: null } } };
+    expect(readCliConfig({ [CLI_CONFIG_KEY]: stored }, "s", "sqlite:x.db").sampler).toEqual({ name: "tpe", options: { magicClipExponent: null } });
+  });
+
   it("names the study and the bad field of an invalid config", () => {
     expect(() => readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, command: [] } }, "s", "sqlite:x.db")).toThrow(/study "s" has an invalid cli:config: command:/);
     expect(() => readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, space: { x: { type: "float", low: 2, high: 1 } } } }, "s", "sqlite:x.db")).toThrow(

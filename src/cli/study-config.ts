@@ -107,7 +107,8 @@ export interface CliStudyConfig {
   readonly maxRetries?: number;
 }
 
-const component = z.object({ name: z.string().min(1), options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) });
+// null as a config file's YAML null stores it (TPE's magicClipExponent takes null): refused here, the study it made had no worker.
+const component = z.object({ name: z.string().min(1), options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])) });
 const positive = z.number().positive();
 const cliConfigSchema = z.object({
   version: z.literal(1),
