@@ -39,6 +39,12 @@ describe("splitCommandLine", () => {
     expect(splitCommandLine(`run "|" ';'`)).toEqual(["run", "|", ";"]);
   });
 
+  it("joins lines ended by a backslash, as a shell does, instead of passing a newline argument", () => {
+    // A command written over several lines of a YAML block (command: |), as in a shell script.
+    expect(splitCommandLine("python3 train.py \\\n  --lr {lr} \\\n  --depth {depth}\n")).toEqual(["python3", "train.py", "--lr", "{lr}", "--depth", "{depth}"]);
+    expect(splitCommandLine("run --na\\\nme \"a \\\nb\"")).toEqual(["run", "--name", "a b"]);
+  });
+
   it("refuses shell operators, unterminated quotes and empty commands", () => {
     expect(() => splitCommandLine("python train.py > log.txt")).toThrow('unquoted ">" in ">": commands do not run through a shell');
     expect(() => splitCommandLine("a && b")).toThrow('unquoted "&" in "&&"');

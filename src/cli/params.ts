@@ -267,7 +267,10 @@ export function splitCommandLine(text: string): string[] {
           i++;
           break;
         }
-        if (d === "\\" && i + 1 < text.length && '"\\$`\n'.includes(text[i + 1]!)) {
+        if (d === "\\" && text[i + 1] === "\n") {
+          // A line continuation, as in a shell: both characters go, and the word goes on.
+          i += 2;
+        } else if (d === "\\" && i + 1 < text.length && '"\\$`'.includes(text[i + 1]!)) {
           word += text[i + 1];
           i += 2;
         } else if (d === "`" || (d === "$" && EXPANDED_AFTER_DOLLAR.test(text[i + 1] ?? ""))) {
@@ -278,6 +281,10 @@ export function splitCommandLine(text: string): string[] {
         }
       }
       if (!closed) throw new Error("unterminated double quote in command");
+    } else if (c === "\\" && text[i + 1] === "\n") {
+      // A line continuation (a command written over several lines of a YAML block, as in a shell
+      // script): a shell removes both characters, and the program got a "\n" argument instead.
+      i += 2;
     } else if (c === "\\") {
       if (i + 1 < text.length) word += text[i + 1];
       inWord = true;
