@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UsageError, UserError } from "./errors.js";
-import { CLI_CONFIG_KEY, CLI_CREATING_KEY, buildPruner, deleteStudyCommand, halfMadeStudyRefusal, readCliConfig } from "./study-config.js";
+import { CLI_CONFIG_KEY, CLI_CREATING_KEY, buildPruner, checkProgram, deleteStudyCommand, halfMadeStudyRefusal, readCliConfig } from "./study-config.js";
 
 const valid = {
   version: 1,
@@ -54,6 +57,31 @@ describe("readCliConfig", () => {
   it("says how to make a study a worker can join when there is no config", () => {
     expect(() => readCliConfig({}, "lib", "sqlite:x.db")).toThrow(UserError);
     expect(() => readCliConfig({}, "lib", "sqlite:x.db")).toThrow(/has no stored command \(cli:config\).*sextant create --storage sqlite:x.db/);
+  });
+});
+
+describe("checkProgram", () => {
+  it("refuses a script whose #! line cannot start it, before any trial", () => {
+    // Every trial failed instead, as 'command "./train.sh" not found' of a script that is there, or
+    // (#!/usr/bin/env python3 with a Windows line ending) as env's "use -[v]S to pass options".
+    const dir = mkdtempSync(join(tmpdir(), "sextant-program-"));
+    try {
+      writeFileSync(join(dir, "train.py"), "#!/usr/bin/env python3\r\nprint(1)\r\n", { mode: 0o755 });
+      writeFileSync(join(dir, "run.sh"), "#!/sextant-no-such-dir/bash -e\necho 1\n", { mode: 0o755 });
+      writeFileSync(join(dir, "fine.sh"), "#!/bin/sh\necho 1\n", { mode: 0o755 });
+      expect(() => checkProgram(["./train.py", "{x}"], dir, process.env)).toThrow(
+        new UsageError(
+          'command "./train.py" cannot be started: its "#!" line ends with a Windows line ending (\\r), which the system takes as part of "/usr/bin/env python3"; ' +
+            "save the file with Unix line endings (dos2unix); no trial was started",
+        ),
+      );
+      expect(() => checkProgram(["./run.sh"], dir, process.env)).toThrow(
+        new UsageError('command "./run.sh" cannot be started: its "#!" interpreter /sextant-no-such-dir/bash does not exist; no trial was started'),
+      );
+      expect(() => checkProgram(["./fine.sh"], dir, process.env)).not.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

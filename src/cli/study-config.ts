@@ -12,7 +12,7 @@ import { type Sampler, createSamplerByName } from "../samplers/index.js";
 import { type Scheduler, createSchedulerByName } from "../schedulers/index.js";
 import { type Direction, type Distribution, type JsonValue, OptionError, validateDistribution } from "../space/index.js";
 import { type Storage, isMemoryUrl, missingSqliteFile, openStorage } from "../storage/index.js";
-import { CommandNotFoundError, placeholdersIn, resolveExecutable } from "../study/command-runner.js";
+import { CommandNotFoundError, placeholdersIn, resolveExecutable, shebangProblem } from "../study/command-runner.js";
 import { FolderNotWritableError, defaultCheckpointRoot, ensureWritableFolder, isHalfMadeStudy, isStudyBeingCopied } from "../study/index.js";
 import type { ConfigSource, NamedComponent } from "./config.js";
 import { UsageError, UserError } from "./errors.js";
@@ -331,6 +331,8 @@ export function checkProgram(command: readonly string[], cwd: string, env: NodeJ
         `or run it as "${interpreter} ${command[0]}"; no trial was started`,
     );
   }
+  const shebang = shebangProblem(path, cwd);
+  if (shebang !== null) throw new UsageError(`command "${command[0]}" cannot be started: ${shebang}; no trial was started`);
 }
 
 /** Interpreters of scripts that /bin/sh cannot run, by file extension. */

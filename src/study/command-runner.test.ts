@@ -286,6 +286,20 @@ else console.log("-Infinity");`;
     expect(noDir!.systemAttrs.failReason).toBe(`working directory ${join(dir, "gone")} does not exist`);
   });
 
+  it("fails a script whose #! line cannot start it with the reason, not as a program not found", async () => {
+    // spawn says ENOENT of a script that is there when its interpreter is not.
+    writeFileSync(join(dir, "crlf.sh"), "#!/bin/sh\r\necho 1\r\n", { mode: 0o755 });
+    writeFileSync(join(dir, "gone.sh"), "#!/sextant-no-such-dir/sh\necho 1\n", { mode: 0o755 });
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 9 }) });
+    await study.optimize(commandObjective({ argv: ["./crlf.sh", "{x}"], space: X, cwd: dir }), { nTrials: 1 });
+    await study.optimize(commandObjective({ argv: ["./gone.sh", "{x}"], space: X, cwd: dir }), { nTrials: 1 });
+    const [crlf, gone] = study.trials;
+    expect(crlf!.systemAttrs.failReason).toBe(
+      'command "./crlf.sh" cannot be started: its "#!" line ends with a Windows line ending (\\r), which the system takes as part of "/bin/sh"; save the file with Unix line endings (dos2unix)',
+    );
+    expect(gone!.systemAttrs.failReason).toBe('command "./gone.sh" cannot be started: its "#!" interpreter /sextant-no-such-dir/sh does not exist');
+  });
+
   it("stops a command its pruner prunes, with SIGTERM, and prunes the trial", async () => {
     const prunesAtTwo: Pruner = {
       name: "at-two",

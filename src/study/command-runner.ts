@@ -20,7 +20,7 @@
  *   train, `SEXTANT_START_STEP` (inclusive) to `SEXTANT_END_STEP` (exclusive).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, existsSync, constants as fsConstants, readdirSync, statSync } from "node:fs";
+import { accessSync, closeSync, existsSync, constants as fsConstants, openSync, readSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
@@ -231,6 +231,42 @@ export function resolveExecutable(command: string, options: { cwd?: string; env?
     if (executableProblem(candidate) === null) return candidate;
   }
   throw new CommandNotFoundError(`command "${command}" not found on PATH`);
+}
+
+/**
+ * Why the system cannot start the script at `path` by its "#!" line, or null (no such line, or a
+ * sound one): a line ended by a Windows "\r", which the system takes as part of the interpreter's
+ * name or of its argument, or an interpreter that does not exist or cannot be run (relative to
+ * `cwd`, as the system reads it). spawn said "not found" of such a script, which is there, and
+ * `#!/usr/bin/env python3\r` failed every trial with env's "use -[v]S to pass options in shebang lines".
+ *
+ * @example
+ * shebangProblem("/home/me/train.sh", "/home/me") // 'its "#!" line ends with a Windows line ending (\r), …'
+ */
+export function shebangProblem(path: string, cwd: string): string | null {
+  // The system reads at most this much of the line (Linux's BINPRM_BUF_SIZE).
+  const start = Buffer.alloc(256);
+  let read: number;
+  try {
+    const fd = openSync(path, "r");
+    try {
+      read = readSync(fd, start, 0, start.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  const head = start.subarray(0, read).toString("latin1");
+  if (!head.startsWith("#!")) return null;
+  const line = head.split("\n")[0]!;
+  if (line.endsWith("\r")) {
+    return `its "#!" line ends with a Windows line ending (\\r), which the system takes as part of "${line.slice(2).trim()}"; save the file with Unix line endings (dos2unix)`;
+  }
+  const interpreter = line.slice(2).trim().split(/[ \t]+/)[0]!;
+  if (interpreter === "") return null;
+  const problem = executableProblem(resolve(cwd, interpreter));
+  return problem === null ? null : `its "#!" interpreter ${interpreter} ${problem}`;
 }
 
 function executableProblem(path: string): string | null {
@@ -735,6 +771,9 @@ async function runCommandTrial(
   if (outcome.spawnError) {
     const code = outcome.spawnError.code;
     if (code === "ENOENT" && spec.cwd !== undefined && !existsSync(spec.cwd)) fail(`working directory ${spec.cwd} does not exist`);
+    // The program is there, but the interpreter its "#!" line names is not.
+    const shebang = code === "ENOENT" ? programShebangProblem(argv[0]!, spec.cwd ?? process.cwd(), env) : null;
+    if (shebang !== null) fail(`command "${argv[0]}" cannot be started: ${shebang}`);
     fail(code === "ENOENT" ? `command "${argv[0]}" not found` : `could not start "${argv[0]}": ${outcome.spawnError.message}`);
   }
   if (outcome.stoppedBy === "interrupted") fail(INTERRUPTED_REASON);
@@ -786,6 +825,15 @@ async function runCommandTrial(
     trial.reportConstraints(constraints as number[]);
   }
   return numbers.length === 1 ? numbers[0]! : numbers;
+}
+
+/** {@link shebangProblem} of the file a command's program name refers to, or null when there is none. */
+function programShebangProblem(command: string, cwd: string, env: Readonly<Record<string, string | undefined>>): string | null {
+  try {
+    return shebangProblem(resolveExecutable(command, { cwd, env }), cwd);
+  } catch {
+    return null;
+  }
 }
 
 /**
