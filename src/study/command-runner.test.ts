@@ -300,6 +300,45 @@ else console.log("-Infinity");`;
     expect(gone!.systemAttrs.failReason).toBe('command "./gone.sh" cannot be started: its "#!" interpreter /sextant-no-such-dir/sh does not exist');
   });
 
+  it("queues an enqueued point again when its trial was interrupted, as a resumed sextant tune --enqueue does", async () => {
+    // The interrupted trial counted as the point's trial: the point never ran to an end, in any later run.
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 9 }) });
+    expect(await study.enqueueTrial({ x: 0.25 }, { skipIfExists: true })).not.toBeNull();
+    const controller = new AbortController();
+    const objective = commandObjective({
+      argv: ["node", "-e", "setTimeout(() => {}, 30000)", "{x}"],
+      space: X,
+      killGraceSeconds: 1,
+      signal: controller.signal,
+      hooks: { onSpawn: () => controller.abort() },
+    });
+    await study.optimize(objective, { nTrials: 1 });
+    expect(study.trials[0]).toMatchObject({ state: "failed", params: { x: 0.25 }, systemAttrs: { failReason: "interrupted" } });
+    const again = await study.enqueueTrial({ x: 0.25 }, { skipIfExists: true });
+    expect(again?.number).toBe(1);
+    // Once queued again, the point is not queued a third time.
+    expect(await study.enqueueTrial({ x: 0.25 }, { skipIfExists: true })).toBeNull();
+  });
+
+  it("does not queue an interrupted point again when its trial was queued again as a retry", async () => {
+    // A study made by sextant create hands an interrupted trial back as a retry, which fixes every
+    // parameter the trial drew, not only the point's.
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 9 }) });
+    await study.enqueueTrial({ x: 0.25 }, { skipIfExists: true });
+    const controller = new AbortController();
+    const objective = commandObjective({
+      argv: ["node", "-e", "setTimeout(() => {}, 30000)", "{x}", "{y}"],
+      space: { ...X, y: { type: "float", low: 0, high: 1 } },
+      killGraceSeconds: 1,
+      signal: controller.signal,
+      hooks: { onSpawn: () => controller.abort() },
+    });
+    await study.optimize(objective, { nTrials: 1 });
+    expect(study.trials[0]).toMatchObject({ state: "failed", systemAttrs: { failReason: "interrupted" } });
+    expect((await study.queueRetry(study.trials[0]!))?.number).toBe(1);
+    expect(await study.enqueueTrial({ x: 0.25 }, { skipIfExists: true })).toBeNull();
+  });
+
   it("stops a command its pruner prunes, with SIGTERM, and prunes the trial", async () => {
     const prunesAtTwo: Pruner = {
       name: "at-two",

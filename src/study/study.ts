@@ -1273,7 +1273,8 @@ export class Study implements TrialHost {
    * Queues a trial with fixed parameter values; the next `ask` (by any worker) runs it first.
    * Parameters the objective asks for that are not given are sampled as usual.
    *
-   * @param options.skipIfExists skip if a trial with exactly these parameters is already queued, running or finished.
+   * @param options.skipIfExists skip if a trial with exactly these parameters is already queued, running or finished
+   *   (a trial failed as interrupted, stopped by Ctrl-C or SIGTERM, does not count: it never ran to its end).
    */
   async enqueueTrial(
     params: Record<string, ParamValue>,
@@ -1297,7 +1298,11 @@ export class Study implements TrialHost {
       const key = canonicalParams(params);
       // The same names and values, as Optuna's skip_if_exists: a trial that also has other
       // parameters is not this one, so a partial point still runs after a full trial shares its values.
+      // A trial stopped by Ctrl-C has no result: a resumed `sextant tune --enqueue` skipped its point
+      // for good. It still counts once queued again (its retry fixes every parameter it had drawn).
+      const retried = new Set(this.trialCache.map((trial) => trial.systemAttrs.retryOf));
       for (const trial of this.trialCache) {
+        if (trial.state === "failed" && trial.systemAttrs.failReason === INTERRUPTED_REASON && !retried.has(trial.number)) continue;
         const fixed = (trial.systemAttrs.fixedParams ?? null) as Record<string, ParamValue> | null;
         if ((fixed !== null && canonicalParams(fixed) === key) || canonicalParams(trial.params) === key) return null;
       }
