@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { createStudy } from "../study/index.js";
-import { bestSoFarText, flagsAfterCommandWarning } from "./tune.js";
+import { bestSoFarText, describeDistribution, flagsAfterCommandWarning } from "./tune.js";
 
 describe("bestSoFarText", () => {
   it("shows the best value of a single-objective study, and a dash before its first complete trial", async () => {
@@ -42,5 +42,15 @@ describe("flagsAfterCommandWarning", () => {
     expect(flagsAfterCommandWarning("tune", ["python", "train.py", "--", "--seed", "1"], TUNE)).toBeNull();
     // The first word is the program, whatever it is called.
     expect(flagsAfterCommandWarning("tune", ["--json"], TUNE)).toBeNull();
+  });
+});
+
+describe("describeDistribution", () => {
+  it("quotes string choices that read as numbers, so a resumed space of numbers is told from one of strings", () => {
+    // --param batch=cat:16,64 (strings) resumed with choices: [16, 64] warned "cat:16,64 -> cat:16,64".
+    expect(describeDistribution({ type: "categorical", choices: ["16", "64"] })).toBe('cat:"16","64"');
+    expect(describeDistribution({ type: "categorical", choices: [16, 64] })).toBe("cat:16,64");
+    expect(describeDistribution({ type: "categorical", choices: ["true", true, null, "null", "a,b", "adam"] })).toBe('cat:"true",true,null,"null","a,b",adam');
+    expect(describeDistribution({ type: "float", low: 1e-5, high: 0.1, log: true })).toBe("float:0.00001:0.1:log");
   });
 });

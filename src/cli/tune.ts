@@ -392,8 +392,19 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function describeDistribution(d: Distribution): string {
-  if (d.type === "categorical") return `cat:${d.choices.map(String).join(",")}`;
+/**
+ * A distribution in the short form of `--param`, for the warning of a resumed study's changed space.
+ * A string choice that reads as a number, boolean or null (or holds a comma or quote) is quoted, as
+ * `--enqueue` takes it: `--param batch=cat:16,64` resumed with `choices: [16, 64]` warned
+ * "batch: cat:16,64 -> cat:16,64", a change nobody could see.
+ *
+ * @example
+ * describeDistribution({ type: "categorical", choices: ["16", 64, "adam"] }) // 'cat:"16",64,adam'
+ */
+export function describeDistribution(d: Distribution): string {
+  const choice = (c: ParamValue): string =>
+    typeof c === "string" && (Number.isFinite(Number(c)) || /^(true|false|null)$/.test(c) || /[,"]/.test(c)) ? JSON.stringify(c) : String(c);
+  if (d.type === "categorical") return `cat:${d.choices.map(choice).join(",")}`;
   return `${d.type}:${d.low}:${d.high}${d.log ? ":log" : ""}${d.step !== undefined ? `:step=${d.step}` : ""}`;
 }
 
