@@ -114,6 +114,8 @@ describe("sextant online", () => {
     expect(await refused(["--low", "x", "--high", "2"])).toBe('sextant: --low must be a number, got "x"\n');
     expect(await refused(["--low", "1", "--high", "2", "--arms", "many"])).toBe('sextant: --arms must be a positive integer, got "many"\n');
     expect(await refused(["--low", "1", "--high", "2", "--arms", "1"])).toBe("sextant: --arms must be at least 2, got 1\n");
+    // No upper limit: --arms 1000000000 ran out of memory. The HTTP API's limit, 10,000, applies.
+    expect(await refused(["--low", "1", "--high", "2", "--arms", "10001"])).toBe("sextant: --arms must be at most 10000, got 10001\n");
     expect(await refused(["--low", "1", "--high", "2", "--cost-scale", "-3"])).toBe('sextant: --cost-scale must be a positive number, got "-3"\n');
     expect(await refused(["--low", "0", "--high", "2", "--log"])).toBe("sextant: --low must be positive with --log, got 0\n");
     expect((await run(["online", "show", "u", "--storage", storage])).code).toBe(2);

@@ -159,6 +159,9 @@ function asTyped(field: string, value: unknown): unknown {
   return value;
 }
 
+/** The most grid points `online create --arms` takes, as POST /api/v1/online does. */
+const MAX_ARMS = 10_000;
+
 /** `sextant online create|choose|observe|show NAME`. */
 const ONLINE_ACTIONS = ["create", "choose", "observe", "show"];
 
@@ -176,6 +179,9 @@ export async function onlineCommand(action: string, name: string | undefined, re
     if (!(flags.low < flags.high)) throw new UsageError(`--low (${flags.low}) must be below --high (${flags.high})`);
     if (flags.log && !(flags.low > 0)) throw new UsageError(`--low must be positive with --log, got ${flags.low}`);
     if (flags.arms !== undefined && flags.arms < 2) throw new UsageError(`--arms must be at least 2, got ${flags.arms}`);
+    // The tuner keeps a number per arm and writes them all on every call: --arms 1000000000 ran
+    // out of memory and aborted. The HTTP API's limit (CreateTunerBody).
+    if (flags.arms !== undefined && flags.arms > MAX_ARMS) throw new UsageError(`--arms must be at most ${MAX_ARMS}, got ${flags.arms}`);
     const storage = await openStorage(storageUrl(flags.storage));
     try {
       const tuner = await createOnlineTuner({
