@@ -136,6 +136,28 @@ describe("sextant online", () => {
     );
   });
 
+  it("refuses a flag that would do nothing, naming it", async () => {
+    const storage = `sqlite:${join(dir, "unused.db")}`;
+    expect((await run(["online", "create", "t", "--low", "1", "--high", "2", "--storage", storage])).code).toBe(0);
+    // Each of these ran as if the flag were not there.
+    const refused = async (args: string[]) => {
+      const result = await run(["online", ...args, "--storage", storage]);
+      expect(result.code, result.stderr).toBe(2);
+      return result.stderr;
+    };
+    expect(await refused(["choose", "t", "--low", "5"])).toBe("sextant: online choose takes no --low (a flag of online create)\n");
+    expect(await refused(["observe", "t", "3", "--cost-scale", "10"])).toBe("sextant: online observe takes no --cost-scale (a flag of online create)\n");
+    expect(await refused(["create", "u", "--low", "1", "--high", "2", "--context", "0.5"])).toBe("sextant: online create takes no --context (a flag of online choose)\n");
+    expect(await refused(["create", "u", "--low", "1", "--high", "2", "--degree", "3"])).toBe(
+      "sextant: --degree is the Chebyshev degree of a chebcb tuner's features: give it with --context-low and --context-high\n",
+    );
+    const chebcb = ["create", "u", "--low", "1", "--high", "2", "--context-low", "0", "--context-high", "1", "--learning-rate", "4"];
+    expect(await refused(chebcb)).toBe("sextant: --learning-rate sets the learning rate of tsallis-inf and exp3; chebcb has none\n");
+    expect(await refused([...chebcb, "--algorithm", "chebcb"])).toBe("sextant: --learning-rate sets the learning rate of tsallis-inf and exp3; chebcb has none\n");
+    expect((await run(["online", "show", "u", "--storage", storage])).stderr).toMatch(/no online tuner named "u"/);
+    expect((await run(["online", "choose", "t", "--json", "--storage", storage])).code).toBe(0);
+  });
+
   it("takes --learning-rate, as the library and the HTTP API take learningRate", async () => {
     const storage = `sqlite:${join(dir, "rate.db")}`;
     const create = (name: string, ...flags: string[]) => run(["online", "create", name, "--low", "1", "--high", "2", "--arms", "4", "--seed", "2", ...flags, "--storage", storage]);

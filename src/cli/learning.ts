@@ -165,6 +165,27 @@ const MAX_ARMS = 10_000;
 /** `sextant online create|choose|observe|show NAME`. */
 const ONLINE_ACTIONS = ["create", "choose", "observe", "show"];
 
+/** The flags each action reads, besides --storage and --json. */
+const ONLINE_ACTION_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  create: ["low", "high", "arms", "log", "algorithm", "seed", "costScale", "learningRate", "contextLow", "contextHigh", "degree"],
+  choose: ["context"],
+  observe: [],
+  show: [],
+};
+
+/**
+ * Refuses a flag of another action: all share one option list, and "online choose --low 5" or
+ * "online create --context 1" ran as if the flag were not there.
+ */
+function refuseOtherActionsFlags(action: string, flags: OnlineFlags): void {
+  for (const [key, value] of Object.entries(flags)) {
+    if (value === undefined || key === "storage" || key === "json" || ONLINE_ACTION_FLAGS[action]!.includes(key)) continue;
+    const flag = `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+    const owner = ONLINE_ACTIONS.find((other) => ONLINE_ACTION_FLAGS[other]!.includes(key));
+    throw new UsageError(`online ${action} takes no ${flag}${owner === undefined ? "" : ` (a flag of online ${owner})`}`);
+  }
+}
+
 export async function onlineCommand(action: string, name: string | undefined, rest: string[], flags: OnlineFlags, io: Io): Promise<number> {
   // The action is judged before the name: "online list" used to answer that a name was missing.
   if (!ONLINE_ACTIONS.includes(action)) {
@@ -172,9 +193,16 @@ export async function onlineCommand(action: string, name: string | undefined, re
     throw new UsageError(`unknown action "${action}"${listing}; use create, choose, observe or show`);
   }
   if (name === undefined) throw new UsageError(`online ${action} needs the tuner's name: sextant online ${action} NAME`);
+  refuseOtherActionsFlags(action, flags);
   if (action === "create") {
     const contextGiven = flags.contextLow !== undefined || flags.contextHigh !== undefined;
     if (contextGiven && (flags.contextLow === undefined || flags.contextHigh === undefined)) throw new UsageError("give both --context-low and --context-high");
+    // Both were dropped without a word: --degree without features to expand, and --learning-rate,
+    // which only tsallis-inf and exp3 play with.
+    if (flags.degree !== undefined && !contextGiven) throw new UsageError("--degree is the Chebyshev degree of a chebcb tuner's features: give it with --context-low and --context-high");
+    if (flags.learningRate !== undefined && (flags.algorithm ?? (contextGiven ? "chebcb" : "tsallis-inf")) === "chebcb") {
+      throw new UsageError("--learning-rate sets the learning rate of tsallis-inf and exp3; chebcb has none");
+    }
     if (flags.low === undefined || flags.high === undefined) throw new UsageError(`online create needs --low and --high (the parameter's range)`);
     if (!(flags.low < flags.high)) throw new UsageError(`--low (${flags.low}) must be below --high (${flags.high})`);
     if (flags.log && !(flags.low > 0)) throw new UsageError(`--low must be positive with --log, got ${flags.low}`);
