@@ -158,6 +158,22 @@ describe("sextant online", () => {
     expect((await run(["online", "choose", "t", "--json", "--storage", storage])).code).toBe(0);
   });
 
+  it("warns of a context outside the tuner's range, which counts as the range's end", async () => {
+    const storage = `sqlite:${join(dir, "range.db")}`;
+    const create = ["online", "create", "c", "--low", "1", "--high", "2", "--context-low", "0,-1", "--context-high", "1,1", "--storage", storage];
+    expect((await run(create)).code).toBe(0);
+    // It was clamped without a word.
+    const outside = await run(["online", "choose", "c", "--context", "0.5,-3", "--storage", storage]);
+    expect([outside.code, outside.stderr]).toEqual([
+      0,
+      "sextant: warning: --context feature 1 is -3, outside the tuner's range [-1, 1]: it counts as -1, so every instance beyond that end looks alike to the tuner; " +
+        "create one with a wider --context-low/--context-high if such instances are common\n",
+    ]);
+    expect((await run(["online", "observe", "c", "0.5", "--storage", storage])).code).toBe(0);
+    const inside = await run(["online", "choose", "c", "--context", "1,-1", "--storage", storage]);
+    expect([inside.code, inside.stderr]).toEqual([0, ""]);
+  });
+
   it("takes --learning-rate, as the library and the HTTP API take learningRate", async () => {
     const storage = `sqlite:${join(dir, "rate.db")}`;
     const create = (name: string, ...flags: string[]) => run(["online", "create", name, "--low", "1", "--high", "2", "--arms", "4", "--seed", "2", ...flags, "--storage", storage]);

@@ -262,7 +262,22 @@ export async function onlineCommand(action: string, name: string | undefined, re
   }
   if (action === "choose") {
     const context = flags.context === undefined ? undefined : numberList("--context", flags.context);
-    const value = await withTuner(name, flags, (tuner) => tuner.choose(context));
+    const value = await withTuner(name, flags, async (tuner) => {
+      const chosen = await tuner.choose(context);
+      // The tuner clamps each feature into its declared range without a word: instances beyond it
+      // all look like the one at its end.
+      const spec = tuner.toJSON().context;
+      context?.forEach((feature, i) => {
+        const [low, high] = [spec!.low[i]!, spec!.high[i]!];
+        if (feature < low || feature > high) {
+          io.err(
+            `sextant: warning: --context feature ${i} is ${feature}, outside the tuner's range [${low}, ${high}]: it counts as ${feature < low ? low : high}, ` +
+              `so every instance beyond that end looks alike to the tuner; create one with a wider --context-low/--context-high if such instances are common`,
+          );
+        }
+      });
+      return chosen;
+    });
     io.out(flags.json ? JSON.stringify({ value }) : String(value));
     return 0;
   }

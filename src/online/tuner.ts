@@ -296,7 +296,8 @@ export class OnlineTuner {
    * The value to use for the next instance. A contextual tuner needs the instance's features, one
    * number per feature of `context`. Calling it again before `observe` returns the same value
    * (for the same context: another instance's context then is an error, since the cost observed
-   * next would be credited to the features of the first).
+   * next would be credited to the features of the first). A feature outside its range in
+   * `context` counts as the nearest end of that range.
    */
   async choose(context?: readonly number[]): Promise<number> {
     return this.serially(() => this.chooseNow(context));
