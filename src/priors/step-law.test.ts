@@ -37,6 +37,11 @@ describe("Step Law prior", () => {
     expect(() => llmPrior({ params: 1e9, tokens: "1e11" as never })).toThrow('tokens (training tokens D) must be a positive number, got the string "1e11"');
     expect(() => llmPrior({ params: 1e9, tokens: 1e11, sequenceLength: "4096" as never })).toThrow('sequenceLength must be a positive integer, got the string "4096"');
     expect(() => llmPriorSpace(llmPrior({ params: 1e9, tokens: 1e9 }), { decades: 0 })).toThrow(/decades/);
+    // Half a token gave a first batch size of 0, outside the space's [1, 2]; a fraction of a parameter is no model.
+    expect(() => llmPrior({ params: 1e9, tokens: 0.5 })).toThrow("tokens (training tokens D) must be at least 1, got 0.5");
+    expect(() => llmPrior({ params: 0.25, tokens: 1e11 })).toThrow("params (non-embedding parameter count N) must be at least 1, got 0.25");
+    const least = llmPriorSpace(llmPrior({ params: 1, tokens: 1 }));
+    expect(least.first.batch_size).toBeGreaterThanOrEqual(least.space.batch_size!.low);
     // Each used to pass in silence: a batch size in tokens where sequences were meant, a range
     // ending at Infinity that failed every trial, and a space with one parameter instead of two.
     expect(() => llmPrior({ params: 1e9, tokens: 1e11, seqLength: 4096 } as never)).toThrow(

@@ -59,6 +59,9 @@ export function llmPrior(options: { params: number; tokens: number; sequenceLeng
   const { params, tokens, sequenceLength } = options;
   if (typeof params !== "number" || !Number.isFinite(params) || params <= 0) throw new PriorInputError(`params (non-embedding parameter count N) must be a positive number, got ${shown(params)}`);
   if (typeof tokens !== "number" || !Number.isFinite(tokens) || tokens <= 0) throw new PriorInputError(`tokens (training tokens D) must be a positive number, got ${shown(tokens)}`);
+  // Fewer than one: no model, and below one token the batch rounded to 0, outside the space llmPriorSpace builds from it.
+  if (params < 1) throw new PriorInputError(`params (non-embedding parameter count N) must be at least 1, got ${params}`);
+  if (tokens < 1) throw new PriorInputError(`tokens (training tokens D) must be at least 1, got ${tokens}`);
   if (sequenceLength !== undefined && !(Number.isInteger(sequenceLength) && sequenceLength > 0)) {
     throw new PriorInputError(`sequenceLength must be a positive integer, got ${shown(sequenceLength)}`);
   }
