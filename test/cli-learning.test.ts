@@ -26,11 +26,19 @@ describe("sextant priors", () => {
     expect(json.first.batch_size).toBe(270);
   });
 
-  it("refuses a range too wide to search", async () => {
+  it("refuses a range too wide to search or too narrow to print", async () => {
     // --decades 1e6 printed lr=float:0.000:Infinity:log, which sextant tune then refused.
     const wide = await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--decades", "1e6"]);
     expect(wide.code).toBe(2);
     expect(wide.stderr).toMatch(/decades must be a positive number of at most 12, got 1000000/);
+    // --decades 1e-9 printed lr=float:0.001632:0.001632:log, a range of one value.
+    const narrow = await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--decades", "1e-9"]);
+    expect([narrow.code, narrow.stderr]).toEqual([
+      2,
+      "sextant: --decades must be at least 0.01 (the range's bounds are printed to 4 digits, and a narrower one prints as a single value), got 1e-9\n",
+    ]);
+    const least = await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--decades", "0.01"]);
+    expect(least.stdout).toMatch(/--param lr=float:0\.001614:0\.001651:log/);
   });
 
   it("names a missing or malformed flag", async () => {
