@@ -170,7 +170,7 @@ describe("dashboard routes", () => {
     expect((await get(plain.app, "/studies/s/summary")).json.recommendedTrial).toMatchObject({ source: "best observed", posteriorMean: null, trial: { number: 3 } });
   });
 
-  it("leaves infeasible trials out of the best-so-far steps and the Pareto front, as bestTrial and bestTrials do", async () => {
+  it("leaves infeasible trials out of the best-so-far steps, the best curves and the Pareto front, as bestTrial and bestTrials do", async () => {
     const storage = new MemoryStorage();
     const one = await storage.createStudy("c1", ["minimize"]);
     // [value, constraints]: trial 0 finished before the study reported constraints (unknown feasibility).
@@ -192,6 +192,20 @@ describe("dashboard routes", () => {
     expect((await get(app, "/studies/c1/summary")).json.bestTrial.number).toBe(3);
     // Filtered to trial 0 alone, it is still of unknown feasibility: the study is constrained.
     expect((await get(app, "/studies/c1/points?valueMax=0.2")).json.best).toEqual([]);
+    // The best curves too: of 2 curves, 1 is the best trial's and 1 the latest's. Trial 0 (no
+    // constraints) and trial 2 (value 1, violating its constraint) were drawn as the best.
+    const curves = await storage.createStudy("curves", ["minimize"]);
+    for (const [value, constraints] of rows) {
+      const trial = await storage.createTrial(curves.id, { state: "running" });
+      await storage.updateTrial(trial.id, {
+        params: { x: { value, distribution: X } },
+        intermediate: { 0: value },
+        state: "complete",
+        values: [value],
+        systemAttrs: constraints ? { [CONSTRAINTS_ATTR]: constraints } : {},
+      });
+    }
+    expect((await get(app, "/studies/curves/curves?maxCurves=2", ui.CurvesResponse)).json.curves.map((c: { number: number }) => c.number)).toEqual([3, 4]);
     const pareto = (await get(app, "/studies/mo/pareto", ui.ParetoResponse)).json;
     // (1, 1) violates its constraint: it is drawn among the others and hides neither feasible point.
     expect(pareto.front.map((p: { number: number }) => p.number)).toEqual([1, 2]);

@@ -317,7 +317,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
     route({
       method: "get",
       path: "/studies/{study}/curves",
-      summary: "Dashboard: intermediate values (learning curves) of the best and the latest matched trials",
+      summary: "Dashboard: intermediate values (learning curves) of the best feasible and the latest matched trials",
       params: api.StudyPath,
       query: ui.CurvesQuery,
       status: 200,
@@ -327,8 +327,11 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const withCurves = matched.filter((n) => Object.keys(index.trials[n]!.intermediate).length > 0);
         const limit = Number(query.maxCurves ?? 60);
         const direction = index.directions[objective] ?? "minimize";
+        // The best by value among feasible trials, as the best-so-far and Pareto views judge them:
+        // in a constrained study the best curves were those of trials violating a constraint.
+        const feasible = feasibilityRule(index.trials.filter(Boolean));
         const ranked = withCurves
-          .filter((n) => valueOf(index.trials[n]!, objective) !== undefined)
+          .filter((n) => valueOf(index.trials[n]!, objective) !== undefined && feasible(index.trials[n]!))
           .sort((a, b) => (valueOf(index.trials[a]!, objective)! - valueOf(index.trials[b]!, objective)!) * (direction === "minimize" ? 1 : -1));
         const picked = new Set<number>(ranked.slice(0, Math.floor(limit / 2)));
         for (let i = withCurves.length - 1; i >= 0 && picked.size < limit; i--) picked.add(withCurves[i]!);
