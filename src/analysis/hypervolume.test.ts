@@ -40,6 +40,17 @@ describe("hypervolume", () => {
     expect(hypervolume([[0, 0, 1], [1, 0, 0]], [2, 2, 3])).toBe(10);
   });
 
+  it("is Infinity when a point inside bounds an infinite side", () => {
+    // These were NaN: the sweeps multiplied an infinite width by a strip of height 0.
+    expect(hypervolume([[0, 0], [1, 0]], [Infinity, 1])).toBe(Infinity);
+    expect(hypervolume([[-Infinity, 0], [0, 0]], [1, 1])).toBe(Infinity);
+    expect(hypervolume([[0, 0, 0], [1, 0, 0], [0, 1, 0]], [2, 2, Infinity])).toBe(Infinity);
+    expect(hypervolume([[0, 0, 0, 0], [1, 0, 0, 0]], [Infinity, 1, 1, 1])).toBe(Infinity);
+    // A point not inside bounds nothing, whatever its other coordinates.
+    expect(hypervolume([[-Infinity, 2]], [1, 1])).toBe(0);
+    expect(hypervolume([[0, 0], [0.5, 0.5]], [1, -Infinity])).toBe(0);
+  });
+
   it("ignores points on or beyond the reference", () => {
     expect(hypervolume([[1, 3], [3, 1], [2, 2], [4, 0]], [3, 3])).toBe(1);
     expect(hypervolume([[4, 0, 0, 0, 0]], [3, 3, 3, 3, 3])).toBe(0);

@@ -18,7 +18,8 @@
  *   objective, so none of them sorts or allocates.
  *
  * Points that do not strictly dominate the reference in every objective bound nothing and are
- * ignored. A NaN coordinate, in a point or the reference, is refused with a RangeError: it has no
+ * ignored. A point that does, with an infinite side (the reference at +Infinity or the point at
+ * −Infinity in an objective), bounds an infinite volume: the hypervolume is Infinity. A NaN coordinate, in a point or the reference, is refused with a RangeError: it has no
  * volume to give, and ignoring it made a front of unknown outcomes read as a hypervolume of 0.
  */
 
@@ -39,7 +40,15 @@ export function hypervolume(points: readonly LossVector[], reference: LossVector
   const m = reference.length;
   checkLosses("hypervolume", points, reference);
   const inside = points.filter((p) => strictlyInside(p, reference));
+  // A point inside bounds a box with every side positive: one infinite side makes its volume, and
+  // the union's, infinite. The sweeps multiplied that side by a strip of height 0 and gave NaN.
+  if (inside.some((p) => hasInfiniteSide(p, reference))) return Number.POSITIVE_INFINITY;
   return hypervolumeInside(inside, reference, m);
+}
+
+function hasInfiniteSide(p: LossVector, reference: LossVector): boolean {
+  for (let k = 0; k < reference.length; k++) if (reference[k] === Number.POSITIVE_INFINITY || p[k] === Number.NEGATIVE_INFINITY) return true;
+  return false;
 }
 
 /**
