@@ -24,6 +24,8 @@ describe("format", () => {
     expect(formatNumber(1234567.8)).toBe("1.235e+6");
     expect(formatNumber(null)).toBe("-");
     expect(formatParams({ x: 1.234567, kind: "a" })).toBe("x=1.235, kind=a");
+    // An empty-string choice printed as nothing, like a parameter the trial lacks.
+    expect(formatParams({ kind: "" })).toBe('kind=""');
   });
 
   it("formats durations and bars", () => {

@@ -20,13 +20,16 @@ export function formatNumber(value: number | null | undefined, digits = 4): stri
 }
 
 /**
- * A parameter value for a table cell (numbers shortened).
+ * A parameter value for a table cell (numbers shortened). The empty string, a categorical choice
+ * like any other, is shown as `""`: blank, it looked like a parameter the trial does not have.
  *
  * @example
  * formatParam(0.0123456) // "0.01235"
+ * formatParam("")        // '""'
  */
 export function formatParam(value: ParamValue | undefined): string {
   if (value === undefined) return "";
+  if (value === "") return '""';
   if (typeof value === "number") return formatNumber(value);
   return String(value);
 }

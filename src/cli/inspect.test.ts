@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { Distribution, ParamValue } from "../space/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
-import { exportCommand } from "./inspect.js";
+import { exportCommand, listTrialsCommand } from "./inspect.js";
 import type { Io } from "./io.js";
 
 const quietIo: Io = { out: () => undefined, err: () => undefined, write: () => undefined, stdinIsTTY: false, stderrIsTTY: false };
@@ -30,4 +31,34 @@ describe("sextant export", () => {
       rmSync(dir, { recursive: true });
     }
   }, 60_000);
+});
+
+describe("sextant trials", () => {
+  it("tells an empty-string choice from a parameter the trial lacks, and leaves --json as it is", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-trials-"));
+    const storage = SqliteStorage.open(join(dir, "s.db"));
+    const study = await storage.createStudy("s", ["minimize"]);
+    const kind: Distribution = { type: "categorical", choices: ["", "a"] };
+    const depth: Distribution = { type: "int", low: 1, high: 3 };
+    const rows: Record<string, { value: ParamValue; distribution: Distribution }>[] = [{ kind: { value: "", distribution: kind } }, { kind: { value: "a", distribution: kind }, depth: { value: 2, distribution: depth } }];
+    for (const params of rows) {
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params, state: "complete", values: [1] });
+    }
+    await storage.close();
+    const list = async (json: boolean) => {
+      const out: string[] = [];
+      const io: Io = { ...quietIo, out: (line) => out.push(line) };
+      expect(await listTrialsCommand("s", { storage: `sqlite:${join(dir, "s.db")}`, json }, io)).toBe(0);
+      return out.join("\n");
+    };
+    // Both cells of trial 0 were blank: the empty choice and the depth it does not have.
+    const table = (await list(false)).split("\n").map((line) => line.trimEnd());
+    expect(table[0]).toMatch(/^number +state +value +kind +depth /);
+    // kind "", depth blank, then the duration.
+    expect(table[2]).toMatch(/^ *0 +complete +1 +"" +\S+$/);
+    expect(table[3]).toMatch(/^ *1 +complete +1 +a +2 +\S+$/);
+    expect(JSON.parse(await list(true)).map((t: { params: object }) => t.params)).toEqual([{ kind: "" }, { kind: "a", depth: 2 }]);
+    rmSync(dir, { recursive: true });
+  });
 });
