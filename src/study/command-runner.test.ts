@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { getEventListeners } from "node:events";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,6 +58,7 @@ async function eventuallyDead(pid: number): Promise<boolean> {
 }
 
 const X: Record<string, Distribution> = { x: { type: "float", low: 0, high: 1 } };
+const hasPython3 = spawnSync("python3", ["--version"]).status === 0;
 
 describe("placeholders and protocol", () => {
   it("substitutes whole values, inside arguments too, and keeps {{ }} literal", () => {
@@ -358,6 +360,40 @@ tick();`;
     expect(trial.values).toEqual([10 - Math.max(...Object.keys(trial.intermediate).map(Number))]);
     // Left alone the command runs 5 s and then writes the marker (optimize waits for it to exit).
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it.skipIf(!hasPython3)("hears a Python program's intermediate value while it runs, not when it exits, and keeps a PYTHONUNBUFFERED the user set", async () => {
+    const prunesAtFirst: Pruner = { name: "at-first", prune: (_snapshot, trial) => Object.keys(trial.intermediate).length >= 1 };
+    const marker = join(dir, "finished");
+    const seen = join(dir, "unbuffered");
+    // Python buffers stdout into a pipe: the step line used to arrive only as the program exited,
+    // after it had done all its work, and the pruner saved nothing.
+    const path = script(
+      "train.py",
+      `import os, time
+open(${JSON.stringify(seen)}, "w").write(repr(os.environ.get("PYTHONUNBUFFERED")))
+print('sextant: {"step": 0, "value": 1}')
+time.sleep(5)
+open(${JSON.stringify(marker)}, "w").write("x")
+print(0)
+`,
+    );
+    const saved = process.env.PYTHONUNBUFFERED;
+    delete process.env.PYTHONUNBUFFERED;
+    try {
+      const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }), pruner: prunesAtFirst });
+      await study.optimize(commandObjective({ argv: ["python3", path], space: X, killGraceSeconds: 1 }), { nTrials: 1 });
+      expect(study.trials[0]!.state).toBe("pruned");
+      expect(existsSync(marker)).toBe(false);
+      expect(readFileSync(seen, "utf8")).toBe("'1'");
+      // The user's own setting (here: buffered, as Python reads an empty value) is left alone.
+      const theirs = await createStudy({ sampler: new RandomSampler({ seed: 4 }) });
+      await theirs.optimize(commandObjective({ argv: ["python3", "-c", "import os; print(repr(os.environ['PYTHONUNBUFFERED'])); print(2)"], space: X, env: { PYTHONUNBUFFERED: "" } }), { nTrials: 1 });
+      expect(theirs.trials[0]!.systemAttrs.stdoutTail).toBe("''\n2\n");
+    } finally {
+      if (saved === undefined) delete process.env.PYTHONUNBUFFERED;
+      else process.env.PYTHONUNBUFFERED = saved;
+    }
   });
 
   it("hands a diverged run's NaN to the pruner, and says once when it ignores a line", async () => {

@@ -6,6 +6,7 @@
  * The protocol (also described for users in the README, "How a command is run"):
  * - parameters reach the program as whole argv elements (`{name}` placeholders), as environment
  *   variables `SEXTANT_PARAM_<NAME>`, and as a JSON file named by `SEXTANT_PARAMS_FILE`;
+ * - `PYTHONUNBUFFERED=1` is set unless already set, so that a Python program's report lines arrive as printed;
  * - the program prints `sextant: {"step": 3, "value": 0.41}` for intermediate values and
  *   `sextant: {"value": 0.93}` (or `{"values": [..]}`) for the result; a bare number on the last
  *   non-empty stdout line also counts;
@@ -686,6 +687,9 @@ async function runCommandTrial(
   const env: Record<string, string | undefined> = { ...process.env };
   for (const [key, value] of Object.entries(spec.env ?? {})) env[key] = substitutePlaceholders(value, params);
   for (const [name, value] of Object.entries(params)) env[paramEnvName(name)] = formatParamValue(value);
+  // Python block-buffers stdout into a pipe: a Python program's intermediate values arrived only
+  // when it exited, so a pruned trial ran to the end. Unless the user's environment or env says otherwise.
+  if (env.PYTHONUNBUFFERED === undefined) env.PYTHONUNBUFFERED = "1";
   env.SEXTANT_TRIAL_NUMBER = String(trial.number);
   env.SEXTANT_PARAMS_FILE = paramsFile;
   if (spec.studyName !== undefined) env.SEXTANT_STUDY = spec.studyName;
