@@ -165,6 +165,25 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect((await trialsOf(db, "made")).map((t) => t.state)).toEqual(["complete", "complete", "complete"]);
   });
 
+  it("runs the space and command of the latest sextant tune on the study, not those it was made with", async () => {
+    expect((await create("moved", ["--trials", "4"])).code).toBe(0);
+    // The resume warned that the space had changed, and workers joining later ran the old one.
+    const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "moved", "--trials", "1", "-q", "-p", "x=float:20:30", "--", "node", SLOW, "{x}", "again"], {
+      cwd: dir,
+      env: { SLEEP: "0" },
+    });
+    expect(tuned.code, tuned.stderr).toBe(0);
+    expect(tuned.stderr).toContain('sextant: study "moved" now stores this run\'s search space and command: workers that join it from now on run them\n');
+    const joined = await worker("moved", [], { SLEEP: "0" }).done;
+    expect(joined.code, joined.stderr).toBe(0);
+    const trials = await trialsOf(db, "moved");
+    expect(trials.map((t) => t.state)).toEqual(["complete", "complete", "complete", "complete"]);
+    for (const trial of trials) expect(trial.params.x).toBeGreaterThanOrEqual(20);
+    expect(trials.map((t) => (t.systemAttrs.argv as string[]).at(-1))).toEqual(["again", "again", "again", "again"]);
+    // The budget and the rest of what create stored are kept.
+    expect((await studyAttrs(db, "moved"))!["cli:config"]).toMatchObject({ budget: { trials: 4, queued: true }, space: { x: { type: "float", low: 20, high: 30 } } });
+  });
+
   it("stops a first sextant tune run at the study's budget when workers join it", async () => {
     const tune = start(["tune", "--storage", `sqlite:${db}`, "--study", "shared", "--trials", "6", "-q", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], {
       cwd: dir,

@@ -478,6 +478,19 @@ function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
   }
 }
 
+/**
+ * Stores a resumed run's search space and command in the study's `cli:config` when they differ
+ * from the stored ones, keeping its budget and every other setting: workers that joined after such
+ * a resume ran the space and command the study was created with, not those of the run they joined.
+ */
+async function storeResumedCommand(study: Study, settings: TuneSettings, io: Io): Promise<void> {
+  const stored = study.systemAttrs[CLI_CONFIG_KEY];
+  if (stored === null || typeof stored !== "object" || Array.isArray(stored)) return;
+  if (canonical(stored.space) === canonical(settings.space) && canonical(stored.command) === canonical(settings.command)) return;
+  await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord({ ...(stored as unknown as CliStudyConfig), command: settings.command, space: settings.space }));
+  io.err(`sextant: study "${settings.studyName}" now stores this run's search space and command: workers that join it from now on run them`);
+}
+
 interface RunStats {
   counts: Record<"complete" | "pruned" | "failed", number>;
   finished: number;
@@ -620,6 +633,7 @@ async function runTune(
     await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget)));
   } else {
     checkResumed(study, settings, io);
+    await storeResumedCommand(study, settings, io);
   }
   const chatty = !flags.quiet && !flags.json;
   await enqueueTrials(study, settings, chatty ? (line) => io.err(line) : null);
