@@ -291,6 +291,17 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(again.stderr).toContain(`"sextant worker --storage sqlite:${db} --study 'it'\\''s mine'", or pick another --study`);
   });
 
+  it("says that a config's jobs is per worker, and puts it in the worker command it prints", async () => {
+    writeFileSync(join(dir, "fleet.yaml"), `study: jobs\ntrials: 2\njobs: 3\nparams:\n  x: float:0:1\ncommand: ["node", ${JSON.stringify(SLOW)}, "{x}"]\n`);
+    // jobs: 3 was dropped without a word, and the workers create told to start ran one command at a time.
+    const created = await sextant(["create", "--config", "fleet.yaml", "--storage", `sqlite:${db}`], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(`  sextant worker --storage sqlite:${db} --study jobs --jobs 3\n`);
+    expect(created.stderr).toBe(
+      "sextant: warning: fleet.yaml:3:7: jobs is per worker and not stored with the study: start each worker with --jobs 3 (sextant worker runs 1 command at a time by default)\n",
+    );
+  });
+
   it("prints nothing with --quiet, yet creates the study and still reports errors", async () => {
     const created = await create("hushed", ["--trials", "3", "--quiet"]);
     expect(created.code, created.stderr).toBe(0);

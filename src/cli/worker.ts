@@ -131,8 +131,11 @@ function refuseGraceShorterThanStudys(flags: RecoveryFlags, studyName: string, s
  * await createCommand({ config: "sextant.yaml", study: "fleet", trials: 200 }, [], processIo());
  */
 export async function createCommand(flags: CreateFlags, commandArgs: string[], io: Io): Promise<number> {
-  const { settings } = await resolveSettings(flags, commandArgs);
+  const { settings, source } = await resolveSettings(flags, commandArgs);
   refuseMemory(settings.storage);
+  // Only the config file can set jobs here (create has no --jobs): it was dropped without a word,
+  // and workers started as create said ran one command at a time.
+  const workerJobs = source !== null && settings.jobs > 1 ? ` --jobs ${settings.jobs}` : "";
   if (settings.trials !== undefined && settings.enqueue.length > settings.trials) {
     throw new UsageError(`--enqueue gives ${settings.enqueue.length} trials, more than the budget of --trials ${settings.trials}`);
   }
@@ -180,6 +183,9 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     // Written last: a create that dies half-way leaves a study no worker will join; CLI_CREATING_KEY
     // lets worker and create say it is half-made and how to start again.
     await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget, recovery)));
+    if (workerJobs !== "") {
+      io.err(`sextant: warning: ${source!.locate(["jobs"])}: jobs is per worker and not stored with the study: start each worker with --jobs ${settings.jobs} (sextant worker runs 1 command at a time by default)`);
+    }
     if (flags.json) {
       const population = scheduler ? { population: { scheduler: scheduler.name, members: scheduler.population, segments: scheduler.segments, segmentSteps: scheduler.segmentSteps, seed: scheduler.seed } } : {};
       io.out(JSON.stringify({ study: study.name, storage: storage.url, directions: settings.directions, budget, ...population, command: settings.command }, null, 2));
@@ -190,7 +196,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
         : describeBudget(budget);
       io.out(`study "${study.name}" created in ${storage.url}: ${what}`);
       io.out(`start workers (any number, on any machine that reaches the storage) with:`);
-      io.out(`  sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(study.name)}`);
+      io.out(`  sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(study.name)}${workerJobs}`);
       // On a line of its own: the command line above is pasted whole.
       const note = passwordNote(storage.url);
       if (note !== "") io.out(` ${note}`);
