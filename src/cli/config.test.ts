@@ -71,6 +71,16 @@ describe("loadConfigFile", () => {
     expect(() => loadConfigFile(file)).toThrow(/storage\.yaml:2:10: storage: unknown storage URL "bogus:xyz": use sqlite:PATH/);
   });
 
+  it("says to quote a value that ends in a colon, which YAML reads as a mapping, and only that", () => {
+    // "storage: memory:" said only "Nested mappings are not allowed in compact mappings".
+    const file = write("memory.yaml", ["params: { x: 'float:0:1' }", "storage: memory: # for a try", "trials: 1"]);
+    expect(() => loadConfigFile(file)).toThrow(/^[^\n]*memory\.yaml:2:10: Nested mappings are not allowed in compact mappings \(a value that ends in ":" must be quoted: "memory:"\)$/);
+    const other = write("nested.yaml", ["params: { x: 'float:0:1' }", "study: a: b"]);
+    expect(() => loadConfigFile(other)).toThrow(/nested\.yaml:2:8: Nested mappings are not allowed in compact mappings$/);
+    writeFileSync(file, "params: { x: 'float:0:1' }\nstorage: \"memory:\"\n");
+    expect(loadConfigFile(file).config.storage).toBe("memory:");
+  });
+
   it("resolves relative storage and cwd from the config file's folder", () => {
     mkdirSync(join(dir, "exp"));
     const file = write("exp/s.yaml", ["storage: sqlite:runs/s.db", "cwd: ../work", "params: { x: 'float:0:1' }"]);

@@ -315,7 +315,8 @@ export function loadConfigFile(file: string): { config: TuneConfig; source: Conf
     const messages = doc.errors.slice(0, 5).map((e) => {
       const pos = lines.linePos(e.pos[0]);
       // The library's own advice (YAML.parseAllDocuments) is for its callers, not for the file's author.
-      const message = e.code === "MULTIPLE_DOCS" ? "a config file holds one YAML document; remove the --- that starts a second" : e.message.split("\n")[0];
+      const message =
+        e.code === "MULTIPLE_DOCS" ? "a config file holds one YAML document; remove the --- that starts a second" : `${e.message.split("\n")[0]}${quoteHint(text, e.code, e.pos[0])}`;
       return `${file}:${pos.line}:${pos.col}: ${message}`;
     });
     throw new UsageError(messages.join("\n"));
@@ -347,6 +348,17 @@ export function loadConfigFile(file: string): { config: TuneConfig; source: Conf
     throw new UsageError(problems.map((p) => source.error(p.path, p.message, p.key).message).join("\n"));
   }
   return { config: normalizeConfig(parsed.data, source), source };
+}
+
+/**
+ * The hint for YAML's error at a value that ends in ":" (`storage: memory:`), which YAML reads as a
+ * mapping inside the value: "Nested mappings are not allowed in compact mappings" alone did not
+ * say that quoting the value is all it takes. "" for any other error.
+ */
+function quoteHint(text: string, code: string, offset: number): string {
+  if (code !== "BLOCK_AS_IMPLICIT_KEY") return "";
+  const value = text.slice(offset).split(/\r?\n/)[0]!.replace(/\s+#.*$/, "").trim();
+  return value.endsWith(":") ? ` (a value that ends in ":" must be quoted: ${JSON.stringify(value)})` : "";
 }
 
 function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
