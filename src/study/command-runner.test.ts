@@ -249,6 +249,20 @@ else console.log("-Infinity");`;
     expect(ok!.state).toBe("complete");
   });
 
+  it("says that a failed command had reported its result before it exited non-zero or was killed, and still fails its trial", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 3 }) });
+    const code = `console.log('sextant: {"value": 0.5}');
+if (process.env.SEXTANT_TRIAL_NUMBER === "0") { process.stderr.write("upload failed\\n"); process.exit(2); }
+process.kill(process.pid, "SIGKILL");`;
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 2 });
+    const [exited, killed] = study.trials;
+    // "exit code 2" alone read as a program that never got as far as its result.
+    expect(exited!.state).toBe("failed");
+    expect(exited!.systemAttrs.failReason).toBe("exit code 2 after reporting its result (0.5): upload failed");
+    expect(killed!.state).toBe("failed");
+    expect(killed!.systemAttrs.failReason).toBe("killed by signal SIGKILL after reporting its result (0.5)");
+  });
+
   it("names the error of a Node program that throws, not the stack or the Node.js version after it", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 3 }) });
     await study.optimize(commandObjective({ argv: ["node", "-e", 'throw new RangeError("lr out of range")'], space: X }), { nTrials: 1 });

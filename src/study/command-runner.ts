@@ -782,15 +782,19 @@ async function runCommandTrial(
   }
   if (outcome.stoppedBy === "interrupted") fail(INTERRUPTED_REASON);
   if (outcome.stoppedBy === "pruned") throw new TrialPruned(`pruned at step ${String(lastStep)}`);
+  const reported = finalValues as unknown[] | null;
+  const reportedText = reported !== null ? clip(reported.map(String).join(", "), 60) : "";
   if (outcome.stoppedBy === "timeout") {
     // A program that printed its result and then hung on exit (a data loader's worker, a thread
     // left running) read as one too slow to finish, and its user raised the timeout in vain.
-    const reported = finalValues as unknown[] | null;
-    const hung = reported !== null ? `, but it had reported its result (${clip(reported.map(String).join(", "), 60)}) and did not exit` : "";
+    const hung = reported !== null ? `, but it had reported its result (${reportedText}) and did not exit` : "";
     fail(`timed out after ${spec.timeoutSeconds}s${hung}`);
   }
-  if (outcome.signal !== null) fail(`killed by signal ${outcome.signal}${stderrHint(outcome.stderrTail)}`);
-  if (outcome.exitCode !== 0) fail(`exit code ${String(outcome.exitCode)}${stderrHint(outcome.stderrTail)}`);
+  // One that printed its result and then crashed on its way out (cleanup, a lost upload) read as
+  // one that never got that far.
+  const after = reported !== null ? ` after reporting its result (${reportedText})` : "";
+  if (outcome.signal !== null) fail(`killed by signal ${outcome.signal}${after}${stderrHint(outcome.stderrTail)}`);
+  if (outcome.exitCode !== 0) fail(`exit code ${String(outcome.exitCode)}${after}${stderrHint(outcome.stderrTail)}`);
   if (checkpointDir !== undefined && readdirSync(checkpointDir).length > 0) trial.saveCheckpoint({ dir: checkpointDir });
   else if (checkpointDir !== undefined && !said.emptyCheckpoint) {
     // Once per run: a command that never saves leaves every member's next segment to start over,
