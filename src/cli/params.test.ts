@@ -17,6 +17,9 @@ describe("parseParamSpec", () => {
     // Accepted, as the library's suggestInt was: not every integer up there is a number.
     expect(() => parseParamSpec("int:0:1152921504606846976", "i")).toThrow(/^parameter "i": int bounds must lie within ±9007199254740991/);
     expect(parseParamSpec(`int:-${Number.MAX_SAFE_INTEGER}:${Number.MAX_SAFE_INTEGER}`, "i")).toEqual({ type: "int", low: -Number.MAX_SAFE_INTEGER, high: Number.MAX_SAFE_INTEGER });
+    // The last of a repeated option was kept without a word.
+    expect(() => parseParamFlag("x=float:-1:1:step=0.5:step=0.25")).toThrow('--param "x=float:-1:1:step=0.5:step=0.25": parameter "x": option "step" is given twice in "float:-1:1:step=0.5:step=0.25"');
+    expect(() => parseParamSpec("float:1:2:log: log", "lr")).toThrow('parameter "lr": option "log" is given twice in "float:1:2:log: log"');
     expect(() => parseParamFlag("=float:0:1")).toThrow("expected NAME=SPEC");
     expect(() => parseParamFlag("toString=float:0:1")).toThrow('--param "toString=float:0:1": parameter name "toString" is reserved');
   });

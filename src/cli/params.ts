@@ -51,10 +51,14 @@ export function parseParamSpec(text: string, name: string): Distribution {
   const high = parseNumber(parts[1]!, "high", name);
   let log = false;
   let step: number | undefined;
+  // A repeated option kept its last value without a word (step=0.5:step=0.25 ran on 0.25).
+  const twice = (option: string): never => {
+    throw new InvalidDistributionError(`parameter "${name}": option "${option}" is given twice in "${text}"`);
+  };
   for (const option of parts.slice(2)) {
     const trimmed = option.trim();
-    if (trimmed === "log") log = true;
-    else if (trimmed.startsWith("step=")) step = parseNumber(trimmed.slice(5), "step", name);
+    if (trimmed === "log") log = log ? twice("log") : true;
+    else if (trimmed.startsWith("step=")) step = step !== undefined ? twice("step") : parseNumber(trimmed.slice(5), "step", name);
     else throw new InvalidDistributionError(`parameter "${name}": unknown option "${trimmed}" in "${text}" (expected "log" or "step=S")`);
   }
   return validateDistribution({ type, low, high, ...(log ? { log: true } : {}), ...(step !== undefined ? { step } : {}) }, name);
