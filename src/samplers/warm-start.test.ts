@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { Rng } from "../math/rng.js";
 import { type Distribution, type FrozenTrial, type StudySnapshot, type WarmStartSource, makeSamplingTrial, makeSnapshot, makeTrial } from "../space/index.js";
 import { MemoryStorage } from "../storage/index.js";
-import { createStudy, loadStudy } from "../study/index.js";
+import { type Trial, createStudy, loadStudy } from "../study/index.js";
 import { GPSampler } from "./gp/index.js";
 import { GaussianProcess, parametersFromTheta } from "./gp/model.js";
 import { rgpeWeights } from "./gp/rgpe.js";
@@ -701,6 +701,37 @@ describe("createStudy({ warmStartFrom })", () => {
     expect(await storage.getStudy("x")).toBeNull();
   });
 
+  it("says that a source goes unused when none of its trials has every parameter of the study, instead of that one parameter is ignored", async () => {
+    const storage = new MemoryStorage();
+    const earlier = await createStudy({ name: "earlier", storage, sampler: new RandomSampler({ seed: 1 }) });
+    await earlier.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.3) ** 2 + (t.suggestInt("y", 0, 5) - 1) ** 2, { nTrials: 20 });
+    const warnedFor = async (name: string, sampler: Sampler, objective: (t: Trial) => number) => {
+      const warnings: string[] = [];
+      const study = await createStudy({ name, storage, sampler, warmStartFrom: ["earlier"], onWarning: (m) => void warnings.push(m) });
+      await study.optimize(objective, { nTrials: 8 });
+      return { warnings, study };
+    };
+    // A parameter the source never had: both samplers drop the source after the first trial.
+    const added = await warnedFor("added", new TPESampler({ seed: 1 }), (t) => t.suggestFloat("x", 0, 1) + t.suggestInt("y", 0, 5) + t.suggestFloat("w", 0, 1));
+    expect(added.warnings).toEqual([
+      'warm start from "earlier": the sampler learns only from source trials that have every parameter of this study with the same distribution, ' +
+        'and none of its 20 does ("w" is not a parameter of "earlier"), so it goes unused once this study has trials of its own',
+    ]);
+    for (const trial of added.study.trials.slice(2)) expect(trial.systemAttrs["tpe:transferWeights"] ?? { earlier: 0 }).toEqual({ earlier: 0 });
+    // An int that became a float: the note said only "y" was ignored, while the GP, too, dropped the source.
+    const changed = await warnedFor("changed", new GPSampler({ seed: 1, warmStart: true }), (t) => t.suggestFloat("x", 0, 1) + t.suggestFloat("y", 0, 5));
+    expect(changed.warnings).toEqual([
+      'warm start from "earlier": the sampler learns only from source trials that have every parameter of this study with the same distribution, ' +
+        'and none of its 20 does ("y" is {"type":"int","low":0,"high":5} there, {"type":"float","low":0,"high":5} here), so it goes unused once this study has trials of its own',
+    ]);
+    for (const trial of changed.study.trials.slice(1)) expect(trial.systemAttrs["gp:transferWeights"]).toBeUndefined();
+    // A parameter only the source has is ignored, and the source still used.
+    const dropped = await warnedFor("dropped", new TPESampler({ seed: 1 }), (t) => t.suggestFloat("x", 0, 1));
+    expect(dropped.warnings).toEqual(['warm start from "earlier": ignoring parameter(s) "y" (not a parameter of this study)']);
+    expect(dropped.study.trials[2]!.systemAttrs["tpe:transferWeights"]).toEqual({ earlier: expect.any(Number) });
+    expect((dropped.study.trials[2]!.systemAttrs["tpe:transferWeights"] as { earlier: number }).earlier).toBeGreaterThan(0);
+  });
+
   it("runs the source's best trial with its categorical choice under the warm GP, and then not again", async () => {
     const storage = new MemoryStorage();
     const objective = (t: { suggestFloat: (n: string, l: number, h: number) => number; suggestCategorical: (n: string, c: string[]) => string }) =>
@@ -770,7 +801,7 @@ describe("GP warm start on a space whose distributions differ from the source's"
     const warnings: string[] = [];
     const study = await createStudy({ name: "dst", storage, warmStartFrom: ["src"], sampler: new GPSampler({ warmStart: true, seed: 7 }), onWarning: (m) => void warnings.push(m) });
     await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 6 });
-    expect(warnings.some((w) => /ignoring parameter\(s\) "x"/.test(w))).toBe(true);
+    expect(warnings.some((w) => /none of its 6 does \("x" is .* there, .* here\), so it goes unused/.test(w))).toBe(true);
     // The source model of trial 0 (in the source's own [0, 10]) was reused from trial 2 on: x = 0.09 there, "src" weighted 1.
     for (const trial of study.trials.slice(1)) expect(JSON.stringify(trial.systemAttrs["gp:transferWeights"] ?? {})).not.toContain('"src"');
     expect(study.trials.slice(1).map((t) => t.params.x)).not.toContain(0.09);

@@ -28,6 +28,8 @@ import {
   type StudySnapshot,
   type WarmStartSource,
   InvalidDistributionError,
+  distributionsEqual,
+  isSingleValue,
   studyNameProblem,
   unknownKeysMessage,
   lastIntermediate,
@@ -1943,6 +1945,9 @@ export class Study implements TrialHost {
   private checkWarmStart(trial: FrozenTrial): void {
     if (this.warmStartChecked || this.warmStart.length === 0) return;
     this.warmStartChecked = true;
+    // What the samplers model jointly: this study's parameters of more than one value. They use a
+    // source trial only if it has every one of them with the same distribution.
+    const modelled = Object.entries(trial.distributions).filter(([, distribution]) => !isSingleValue(distribution));
     for (const source of this.warmStart) {
       const seen = new Map<string, Distribution>();
       for (const t of source.trials) for (const [name, distribution] of Object.entries(t.distributions)) if (!seen.has(name)) seen.set(name, distribution);
@@ -1952,8 +1957,18 @@ export class Study implements TrialHost {
         if (own === undefined) notes.push(`"${name}" (not a parameter of this study)`);
         else if (JSON.stringify(own) !== JSON.stringify(distribution)) notes.push(`"${name}" (its distribution ${JSON.stringify(distribution)} differs from ${JSON.stringify(own)})`);
       }
+      const fits = (t: FrozenTrial) => modelled.every(([name, own]) => name in t.params && t.distributions[name] !== undefined && distributionsEqual(t.distributions[name]!, own));
       if (source.trials.length === 0) this.onWarning(`warm start: study "${source.name}" has no complete trials to learn from`);
-      else if (source.trials.length < 3 && this.sampler.name === "gp" && this.sampler.usesWarmStart) {
+      else if (!source.trials.some(fits)) {
+        // The note used to say only that such a parameter was ignored, while the source was dropped whole.
+        const blocking = modelled
+          .filter(([name, own]) => !seen.has(name) || !distributionsEqual(seen.get(name)!, own))
+          .map(([name, own]) => (seen.has(name) ? `"${name}" is ${JSON.stringify(seen.get(name))} there, ${JSON.stringify(own)} here` : `"${name}" is not a parameter of "${source.name}"`));
+        this.onWarning(
+          `warm start from "${source.name}": the sampler learns only from source trials that have every parameter of this study with the same distribution, ` +
+            `and none of its ${source.trials.length} does${blocking.length > 0 ? ` (${blocking.join("; ")})` : ""}, so it goes unused once this study has trials of its own`,
+        );
+      } else if (source.trials.length < 3 && this.sampler.name === "gp" && this.sampler.usesWarmStart) {
         // The GP fits a model of each source, which takes 3 trials: it used to pass this one over without a word.
         this.onWarning(`warm start: the gp sampler learns from a study of at least 3 complete trials; "${source.name}" has ${source.trials.length}, so it goes unused`);
       } else if (notes.length > 0) this.onWarning(`warm start from "${source.name}": ignoring parameter(s) ${notes.join(", ")}`);
