@@ -320,6 +320,11 @@ describe("sextant tune --warm-start", () => {
     // The GP's warm start models one objective: with two it ran as if --warm-start were not given.
     const several = await run(["tune", "--storage", storage, "--study", "september", "--sampler", "gp", "-d", "minimize,minimize", "-n", "1", "--warm-start", "may", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
     expect([several.code, several.stderr]).toEqual([2, "sextant: --warm-start with --sampler gp takes a study of one objective; this one has 2 (tpe and auto learn from earlier studies with several)\n"]);
+    // A study named as its own source: a resumed one met the library's "warmStartFrom:" error with exit 1, a new one "no study named".
+    for (const study of ["may", "october"]) {
+      const itself = await run(["tune", "--storage", storage, "--study", study, "--sampler", "tpe", "-n", "1", "--warm-start", study, "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
+      expect([itself.code, itself.stderr]).toEqual([2, `sextant: --warm-start ${study}: a study cannot warm-start from itself; name an earlier study\n`]);
+    }
     const names = (JSON.parse((await run(["studies", "--storage", storage, "--json"])).stdout) as { name: string }[]).map((study) => study.name);
     expect(names.sort()).toEqual(["june", "may"]);
   });

@@ -582,6 +582,8 @@ export async function checkWarmStart(names: readonly string[], settings: TuneSet
     throw new UsageError(`--warm-start with --sampler gp takes a study of one objective; this one has ${settings.directions.length} (tpe and auto learn from earlier studies with several)`);
   }
   for (const name of names) {
+    // Checked first: a new study named itself was "no study named", a resumed one met the library's warmStartFrom error with exit 1.
+    if (name === settings.studyName) throw new UsageError(`--warm-start ${name}: a study cannot warm-start from itself; name an earlier study`);
     if ((await storage.getStudy(name)) === null) throw new UserError(`--warm-start: no study named "${name}" in ${storage.url}`);
   }
 }
