@@ -7,6 +7,7 @@ import { GPSampler } from "./gp/index.js";
 import { GaussianProcess, parametersFromTheta } from "./gp/model.js";
 import { rgpeWeights } from "./gp/rgpe.js";
 import type { Sampler } from "./base.js";
+import { AutoSampler } from "./auto.js";
 import { RandomSampler } from "./random.js";
 import { TPESampler } from "./tpe/index.js";
 import { makeDimension } from "./tpe/dimension.js";
@@ -817,6 +818,12 @@ describe("GP warm start notes", () => {
     const study = await createStudy({ name: "dst", storage, warmStartFrom: ["two"], sampler: new GPSampler({ warmStart: true, seed: 1 }), onWarning: (m) => void warnings.push(m) });
     await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
     expect(warnings).toContain('warm start: the gp sampler learns from a study of at least 3 complete trials; "two" has 2, so it goes unused');
+    // auto gives this numeric study the warm GP, which passed the source over without a word.
+    const underAuto: string[] = [];
+    const auto = await createStudy({ name: "auto", storage, warmStartFrom: ["two"], sampler: new AutoSampler({ seed: 1 }), onWarning: (m) => void underAuto.push(m) });
+    await auto.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
+    expect(auto.trials[0]!.systemAttrs["auto:sampler"]).toBe("gp");
+    expect(underAuto).toEqual(['warm start: the gp sampler, which auto chose, learns from a study of at least 3 complete trials; "two" has 2, so it goes unused']);
     const several: string[] = [];
     await createStudy({ name: "mo", storage, directions: ["minimize", "minimize"], warmStartFrom: ["two"], sampler: new GPSampler({ warmStart: true, seed: 1 }), onWarning: (m) => void several.push(m) });
     expect(several).toEqual([expect.stringMatching(/^warm start: the gp sampler learns from earlier studies only for one objective, and this study has 2/)]);

@@ -1968,9 +1968,10 @@ export class Study implements TrialHost {
           `warm start from "${source.name}": the sampler learns only from source trials that have every parameter of this study with the same distribution, ` +
             `and none of its ${source.trials.length} does${blocking.length > 0 ? ` (${blocking.join("; ")})` : ""}, so it goes unused once this study has trials of its own`,
         );
-      } else if (source.trials.length < 3 && this.sampler.name === "gp" && this.sampler.usesWarmStart) {
-        // The GP fits a model of each source, which takes 3 trials: it used to pass this one over without a word.
-        this.onWarning(`warm start: the gp sampler learns from a study of at least 3 complete trials; "${source.name}" has ${source.trials.length}, so it goes unused`);
+      } else if (source.trials.length < 3 && this.sampler.usesWarmStart && (this.sampler.name === "gp" || (this.sampler.name === "auto" && trial.systemAttrs["auto:sampler"] === "gp"))) {
+        // The GP fits a model of each source, which takes 3 trials: it used to pass this one over without a word (under auto, until it was said too).
+        const gp = this.sampler.name === "gp" ? "the gp sampler" : "the gp sampler, which auto chose,";
+        this.onWarning(`warm start: ${gp} learns from a study of at least 3 complete trials; "${source.name}" has ${source.trials.length}, so it goes unused`);
       } else if (notes.length > 0) this.onWarning(`warm start from "${source.name}": ignoring parameter(s) ${notes.join(", ")}`);
     }
   }
