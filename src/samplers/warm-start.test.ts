@@ -716,14 +716,14 @@ describe("createStudy({ warmStartFrom })", () => {
     const added = await warnedFor("added", new TPESampler({ seed: 1 }), (t) => t.suggestFloat("x", 0, 1) + t.suggestInt("y", 0, 5) + t.suggestFloat("w", 0, 1));
     expect(added.warnings).toEqual([
       'warm start from "earlier": the sampler learns only from source trials that have every parameter of this study with the same distribution, ' +
-        'and none of its 20 does ("w" is not a parameter of "earlier"), so it goes unused once this study has trials of its own',
+        'and none of its 20 does ("w" is not a parameter of "earlier"), so it goes unused as long as every trial of this study has them',
     ]);
     for (const trial of added.study.trials.slice(2)) expect(trial.systemAttrs["tpe:transferWeights"] ?? { earlier: 0 }).toEqual({ earlier: 0 });
     // An int that became a float: the note said only "y" was ignored, while the GP, too, dropped the source.
     const changed = await warnedFor("changed", new GPSampler({ seed: 1, warmStart: true }), (t) => t.suggestFloat("x", 0, 1) + t.suggestFloat("y", 0, 5));
     expect(changed.warnings).toEqual([
       'warm start from "earlier": the sampler learns only from source trials that have every parameter of this study with the same distribution, ' +
-        'and none of its 20 does ("y" is {"type":"int","low":0,"high":5} there, {"type":"float","low":0,"high":5} here), so it goes unused once this study has trials of its own',
+        'and none of its 20 does ("y" is {"type":"int","low":0,"high":5} there, {"type":"float","low":0,"high":5} here), so it goes unused as long as every trial of this study has them',
     ]);
     for (const trial of changed.study.trials.slice(1)) expect(trial.systemAttrs["gp:transferWeights"]).toBeUndefined();
     // A parameter only the source has is ignored, and the source still used.

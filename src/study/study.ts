@@ -1966,7 +1966,7 @@ export class Study implements TrialHost {
           .map(([name, own]) => (seen.has(name) ? `"${name}" is ${JSON.stringify(seen.get(name))} there, ${JSON.stringify(own)} here` : `"${name}" is not a parameter of "${source.name}"`));
         this.onWarning(
           `warm start from "${source.name}": the sampler learns only from source trials that have every parameter of this study with the same distribution, ` +
-            `and none of its ${source.trials.length} does${blocking.length > 0 ? ` (${blocking.join("; ")})` : ""}, so it goes unused once this study has trials of its own`,
+            `and none of its ${source.trials.length} does${blocking.length > 0 ? ` (${blocking.join("; ")})` : ""}, so it goes unused as long as every trial of this study has them`,
         );
       } else if (source.trials.length < 3 && this.sampler.usesWarmStart && (this.sampler.name === "gp" || (this.sampler.name === "auto" && trial.systemAttrs["auto:sampler"] === "gp"))) {
         // The GP fits a model of each source, which takes 3 trials: it used to pass this one over without a word (under auto, until it was said too).
