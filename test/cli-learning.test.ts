@@ -325,8 +325,15 @@ describe("sextant tune --warm-start", () => {
       const itself = await run(["tune", "--storage", storage, "--study", study, "--sampler", "tpe", "-n", "1", "--warm-start", study, "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
       expect([itself.code, itself.stderr]).toEqual([2, `sextant: --warm-start ${study}: a study cannot warm-start from itself; name an earlier study\n`]);
     }
+    // A source of two objectives, or an online tuner's name: the library's refusal named warmStartFrom, and told the user to rename the study.
+    expect((await run(["create", "--storage", storage, "--study", "pareto", "-d", "minimize,minimize", "-n", "1", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective])).code).toBe(0);
+    expect((await run(["online", "create", "tuner", "--storage", storage, "--low", "0", "--high", "1"])).code).toBe(0);
+    const fromPareto = await run(["tune", "--storage", storage, "--study", "november", "-n", "1", "--warm-start", "pareto", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
+    expect([fromPareto.code, fromPareto.stderr]).toEqual([2, 'sextant: --warm-start pareto: study "pareto" has 2 objectives; warm starts learn from single-objective studies\n']);
+    const fromTuner = await run(["tune", "--storage", storage, "--study", "november", "-n", "1", "--warm-start", "tuner", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
+    expect([fromTuner.code, fromTuner.stderr]).toEqual([2, 'sextant: --warm-start tuner: "tuner" is an online tuner, not a study (its state: sextant online show tuner); name an earlier study\n']);
     const names = (JSON.parse((await run(["studies", "--storage", storage, "--json"])).stdout) as { name: string }[]).map((study) => study.name);
-    expect(names.sort()).toEqual(["june", "may"]);
+    expect(names.sort()).toEqual(["june", "may", "pareto"]);
   });
 
   it("leaves no storage file behind when a run into a new one is refused", async () => {

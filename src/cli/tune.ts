@@ -11,7 +11,7 @@ import type { Pruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import type { Scheduler } from "../schedulers/index.js";
 import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey, studyNameProblem } from "../space/index.js";
-import { type Storage, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
+import { type Storage, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
 import { INTERRUPTED_REASON } from "../study/trial.js";
 import { type Study, createStudy, defaultCheckpointRoot, singleObjectiveProblem } from "../study/index.js";
@@ -584,7 +584,13 @@ export async function checkWarmStart(names: readonly string[], settings: TuneSet
   for (const name of names) {
     // Checked first: a new study named itself was "no study named", a resumed one met the library's warmStartFrom error with exit 1.
     if (name === settings.studyName) throw new UsageError(`--warm-start ${name}: a study cannot warm-start from itself; name an earlier study`);
-    if ((await storage.getStudy(name)) === null) throw new UserError(`--warm-start: no study named "${name}" in ${storage.url}`);
+    const record = await storage.getStudy(name);
+    if (record === null) throw new UserError(`--warm-start: no study named "${name}" in ${storage.url}`);
+    // Said here, naming the flag: the library's refusals named its warmStartFrom option, and told a tuner's name to "give the study another name".
+    if (onlineTunerRefusal(record) !== null) throw new UsageError(`--warm-start ${name}: "${name}" is an online tuner, not a study (its state: sextant online show ${name}); name an earlier study`);
+    if (record.directions.length !== 1) {
+      throw new UsageError(`--warm-start ${name}: study "${name}" has ${record.directions.length} objectives; warm starts learn from single-objective studies`);
+    }
   }
 }
 
