@@ -626,7 +626,7 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
 }
 
 /**
- * Reads the studies a new one warm-starts from: their complete trials with finite values. Each
+ * Reads the studies a new one warm-starts from: their feasible complete trials with finite values. Each
  * must be single-objective and differ from the study itself; one that does not exist throws
  * {@link StudyNotFoundError}, unless `onMissing` is given, which is told its name instead.
  */
@@ -650,7 +650,10 @@ export async function loadWarmStartSources(
     if (tuner) throw new Error(`warmStartFrom: ${tuner}`);
     if (record.directions.length !== 1) throw new Error(`warmStartFrom: study "${name}" has ${record.directions.length} objectives; warm starts take single-objective studies`);
     const { trials } = await storage.trialsSince(record.id, 0);
-    const complete = trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === 1 && Number.isFinite(t.values[0]));
+    // Only feasible trials, by the rule the source's own best trial follows: its infeasible ones, often
+    // the best values, made the GP's first trial replay them and steered TPE and the GP to the infeasible side.
+    const feasible = feasibilityRule(trials);
+    const complete = trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === 1 && Number.isFinite(t.values[0]) && feasible(t));
     const context = record.userAttrs.context;
     sources.push({
       name,
