@@ -733,20 +733,34 @@ describe("createStudy({ warmStartFrom })", () => {
     expect((dropped.study.trials[2]!.systemAttrs["tpe:transferWeights"] as { earlier: number }).earlier).toBeGreaterThan(0);
   });
 
-  it("learns from a constrained source's feasible trials only, so the GP's first trial is its best feasible one", async () => {
+  // Minimize x² + y² subject to x + y >= 1: the lowest values are all infeasible. A random source of 30 trials, and a warm GP study.
+  const constrainedPair = async () => {
     const storage = new MemoryStorage();
-    // Minimize x² + y² subject to x + y >= 1: the lowest values are all infeasible.
     const objective = (t: Trial) => t.suggestFloat("x", 0, 1) ** 2 + t.suggestFloat("y", 0, 1) ** 2;
     const constraints = (t: FrozenTrial) => [1 - (t.params.x as number) - (t.params.y as number)];
     const earlier = await createStudy({ name: "earlier", storage, sampler: new RandomSampler({ seed: 3 }), constraints });
     await earlier.optimize(objective, { nTrials: 30 });
+    const later = await createStudy({ name: "later", storage, sampler: new GPSampler({ seed: 1, warmStart: true }), warmStartFrom: ["earlier"], constraints });
+    return { objective, earlier, later };
+  };
+
+  it("learns from a constrained source's feasible trials only, so the GP's first trial is its best feasible one", async () => {
+    const { objective, earlier, later } = await constrainedPair();
     const infeasible = earlier.trials.filter((t) => (t.systemAttrs.constraints as number[])[0]! > 0);
     expect(Math.min(...infeasible.map((t) => t.values![0]!))).toBeLessThan(earlier.bestValue!);
-    const later = await createStudy({ name: "later", storage, sampler: new GPSampler({ seed: 1, warmStart: true }), warmStartFrom: ["earlier"], constraints });
     expect(later.warmStart[0]!.trials.map((t) => t.number)).toEqual(earlier.trials.filter((t) => !infeasible.includes(t)).map((t) => t.number));
     await later.optimize(objective, { nTrials: 1 });
     // It replayed the infeasible (0.02, 0.05), the source's lowest value.
     expect(later.trials[0]!.params).toEqual(earlier.bestTrial!.params);
+  });
+
+  it("keeps the warm GP's stack steps on the feasible side of the study's constraints, as the cold GP's", async () => {
+    const { objective, later } = await constrainedPair();
+    await later.optimize(objective, { nTrials: 12 });
+    const stacked = later.trials.filter((t) => t.systemAttrs["gp:stack"] !== undefined);
+    expect(stacked.length).toBeGreaterThanOrEqual(5);
+    // The stack's EI ignored the constraints and took an infeasible incumbent: every stacked trial was infeasible.
+    expect(stacked.filter((t) => (t.systemAttrs.constraints as number[])[0]! <= 0).length).toBeGreaterThanOrEqual(stacked.length - 2);
   });
 
   it("runs the source's best trial with its categorical choice under the warm GP, and then not again", async () => {

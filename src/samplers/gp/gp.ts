@@ -990,7 +990,7 @@ export class GPSampler implements Sampler {
     snapshot: StudySnapshot,
     trial: SamplingTrial,
     encoder: SpaceEncoder,
-    observations: { points: Float64Array[]; values: number[]; running: Float64Array[]; failed: Float64Array[] },
+    observations: Observations,
     sources: readonly WarmStartSource[],
     rng: Rng,
     startup: boolean,
@@ -1062,7 +1062,7 @@ export class GPSampler implements Sampler {
     snapshot: StudySnapshot,
     trial: SamplingTrial,
     encoder: SpaceEncoder,
-    observations: { points: Float64Array[]; values: number[]; running: Float64Array[]; failed: Float64Array[] },
+    observations: Observations,
     chosen: readonly { source: WarmStartSource; model: SourceModel }[],
     rng: Rng,
   ): Record<string, ParamValue> | null {
@@ -1092,19 +1092,27 @@ export class GPSampler implements Sampler {
     const sourceWeight = slope > 0 ? 1 - share : 0;
     trial.setSystemAttr(TRANSFER_ATTR, Object.fromEntries([...chosen.map((c) => [c.source.name, sourceWeight]), ["(this study)", slope > 0 ? share : 1]]) as JsonValue);
     trial.setSystemAttr(STACK_ATTR, { slope, intercept, share } as JsonValue);
-    const own = observations.points.map((p) => [p, surrogate.predict(p).mean] as const);
-    const best = Math.min(...own.map(([, mean]) => mean));
+    // With constraints, as in the cold step: only a feasible point is an incumbent, and EI is
+    // weighted by the constraint models' probability of feasibility. The stack used to ignore them,
+    // so a warm-started constrained study (auto's default for numeric spaces) went to the infeasible side.
+    const constrained = observations.constraints.some((c) => c !== null);
+    const own = observations.points.map((p, j) => ({ point: p, mean: surrogate.predict(p).mean, feasible: observations.constraints[j]?.every((v) => v <= 0) ?? true }));
+    let best = Infinity;
+    for (const { mean, feasible } of own) if (feasible) best = Math.min(best, mean);
     const taken = new Set<string>();
     for (const p of observations.points) taken.add(pointKey(p));
     for (const p of observations.running) taken.add(pointKey(p));
     for (const p of observations.failed) taken.add(pointKey(p));
-    // Anchors for the local search: the best of this study's points (and, under "all", of the sources'), by the stack's mean.
-    const sourcePoints = this.options.stackAnchors === "all" ? chosen.flatMap((c) => c.model.points.map((p) => [p, surrogate.predict(p).mean] as const)) : [];
+    // Anchors for the local search: the best of this study's points, feasible ones first (and, under "all", of the sources'), by the stack's mean.
+    const sourcePoints = this.options.stackAnchors === "all" ? chosen.flatMap((c) => c.model.points.map((p) => ({ point: p, mean: surrogate.predict(p).mean, feasible: true }))) : [];
     const anchors = [...own, ...sourcePoints]
-      .sort((a, b) => a[1] - b[1])
+      .sort((a, b) => Number(b.feasible) - Number(a.feasible) || a.mean - b.mean)
       .slice(0, ANCHOR_COUNT)
-      .map(([p]) => p);
-    return this.propose(logExpectedImprovementAcquisition(surrogate, best), encoder, dimensions, anchors, taken, trial, rng);
+      .map(({ point }) => point);
+    let acquisition: Acquisition | null = Number.isFinite(best) ? logExpectedImprovementAcquisition(surrogate, best) : null;
+    if (constrained) acquisition = constrainedAcquisition(acquisition, this.constraintModels(observations, categorical, snapshot, trial), d);
+    if (acquisition === null) return null;
+    return this.propose(acquisition, encoder, dimensions, anchors, taken, trial, rng);
   }
 
   /**
