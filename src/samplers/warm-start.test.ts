@@ -752,6 +752,14 @@ describe("createStudy({ warmStartFrom })", () => {
     await later.optimize(objective, { nTrials: 1 });
     // It replayed the infeasible (0.02, 0.05), the source's lowest value.
     expect(later.trials[0]!.params).toEqual(earlier.bestTrial!.params);
+    // A source with no feasible trial is said to have none, not to have no complete trials.
+    const storage = later.storage;
+    const hopeless = await createStudy({ name: "hopeless", storage, sampler: new RandomSampler({ seed: 1 }), constraints: () => [1] });
+    await hopeless.optimize(objective, { nTrials: 3 });
+    const warnings: string[] = [];
+    const after = await createStudy({ name: "after", storage, sampler: new TPESampler({ seed: 1 }), warmStartFrom: ["hopeless"], onWarning: (m) => void warnings.push(m) });
+    await after.optimize(objective, { nTrials: 1 });
+    expect(warnings).toEqual(['warm start: study "hopeless" has no feasible complete trials to learn from (its 3 complete trial(s) break its constraints)']);
   });
 
   it("keeps the warm GP's stack steps on the feasible side of the study's constraints, as the cold GP's", async () => {

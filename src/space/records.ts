@@ -130,14 +130,16 @@ export interface StudySnapshot {
 }
 
 /**
- * An earlier study a new one learns from: its complete single-objective trials, and the numeric
- * `context` user attribute (task features, e.g. data-set size) if it had one.
+ * An earlier study a new one learns from: its feasible complete single-objective trials, and the
+ * numeric `context` user attribute (task features, e.g. data-set size) if it had one.
  */
 export interface WarmStartSource {
   readonly name: string;
   readonly direction: Direction;
   readonly trials: readonly FrozenTrial[];
   readonly context: readonly number[] | null;
+  /** Complete trials left out because they break the source's constraints (none when absent). */
+  readonly infeasible?: number;
 }
 
 /**

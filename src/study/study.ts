@@ -655,11 +655,13 @@ export async function loadWarmStartSources(
     const feasible = feasibilityRule(trials);
     const complete = trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === 1 && Number.isFinite(t.values[0]) && feasible(t));
     const context = record.userAttrs.context;
+    const infeasible = trials.filter((t) => t.state === "complete" && !feasible(t)).length;
     sources.push({
       name,
       direction: record.directions[0]!,
       trials: complete,
       context: Array.isArray(context) && context.every((v) => typeof v === "number") ? (context as number[]) : null,
+      ...(infeasible > 0 ? { infeasible } : {}),
     });
   }
   return sources;
@@ -1961,8 +1963,11 @@ export class Study implements TrialHost {
         else if (JSON.stringify(own) !== JSON.stringify(distribution)) notes.push(`"${name}" (its distribution ${JSON.stringify(distribution)} differs from ${JSON.stringify(own)})`);
       }
       const fits = (t: FrozenTrial) => modelled.every(([name, own]) => name in t.params && t.distributions[name] !== undefined && distributionsEqual(t.distributions[name]!, own));
-      if (source.trials.length === 0) this.onWarning(`warm start: study "${source.name}" has no complete trials to learn from`);
-      else if (!source.trials.some(fits)) {
+      if (source.trials.length === 0) {
+        // A constrained source whose trials all break its constraints used to be said to have none.
+        const why = source.infeasible ? `no feasible complete trials to learn from (its ${source.infeasible} complete trial(s) break its constraints)` : "no complete trials to learn from";
+        this.onWarning(`warm start: study "${source.name}" has ${why}`);
+      } else if (!source.trials.some(fits)) {
         // The note used to say only that such a parameter was ignored, while the source was dropped whole.
         const blocking = modelled
           .filter(([name, own]) => !seen.has(name) || !distributionsEqual(seen.get(name)!, own))
