@@ -25,14 +25,18 @@ class Spy implements Pruner {
 }
 
 describe("PatientPruner", () => {
-  it("prunes only after `patience` reported steps without improvement", () => {
+  it("prunes only once the best of the last `patience` + 1 reports is worse than the earlier best", () => {
     const pruner = new PatientPruner({ wrapped: null, patience: 2 });
     expect(judge(pruner, [5, 4, 4.5, 4.2])).toBe(false); // only 4 steps: not enough to tell
     expect(judge(pruner, [5, 4, 4.5, 4.2, 4.1])).toBe(true); // best of last 3 (4.1) is worse than 4
     expect(judge(pruner, [5, 4, 4.5, 4.2, 3.9])).toBe(false); // improved within the window
   });
 
-  it("counts an improvement only beyond min_delta, mirrored when maximizing", () => {
+  it("takes min_delta as a tolerance for getting worse, as Optuna 3.1 does, mirrored when maximizing", () => {
+    // A flat curve never counts as stalled, and a larger min_delta prunes less (the README says so).
+    expect(judge(new PatientPruner({ wrapped: null, patience: 2 }), [1, 1, 1, 1, 1, 1])).toBe(false);
+    expect(judge(new PatientPruner({ wrapped: null, patience: 1 }), [1, 1.2, 1.3])).toBe(true);
+    expect(judge(new PatientPruner({ wrapped: null, patience: 1, minDelta: 0.5 }), [1, 1.2, 1.3])).toBe(false);
     expect(judge(new PatientPruner({ wrapped: null, patience: 1, minDelta: 0.5 }), [1, 1.3, 1.4], "minimize")).toBe(false);
     expect(judge(new PatientPruner({ wrapped: null, patience: 1, minDelta: 0.5 }), [1, 1.6, 1.7], "minimize")).toBe(true);
     expect(judge(new PatientPruner({ wrapped: null, patience: 1 }), [1, 0.9, 0.95], "maximize")).toBe(true);

@@ -5,18 +5,23 @@ import { checkInteger, checkNumber, singleDirection } from "./steps.js";
 export interface PatientPrunerOptions {
   /** The pruner consulted once the trial has stalled; null prunes a stalled trial outright. */
   wrapped: Pruner | null;
-  /** How many reported steps without improvement are tolerated. */
+  /** How many reports after the earlier best are looked at together before the trial can count as stalled. */
   patience: number;
-  /** How much better than the earlier best a value must be to count as an improvement (default 0). */
+  /**
+   * How much worse than the earlier best the recent best may get before the trial counts as stalled
+   * (default 0). Larger values prune less: a tolerance, as in Optuna 3.1, not a required improvement.
+   */
   minDelta?: number;
 }
 
 /**
- * Tolerates a trial that stops improving for `patience` reported steps, then defers to another
- * pruner (or prunes outright): Optuna's `PatientPruner`. Improvement is judged on the trial's own
- * curve: the best of its last `patience + 1` values against the best of the values before them,
- * by more than `minDelta`. A noisy curve that plateaus briefly is thus never cut, while a stalled
- * one is handed to the wrapped pruner's judgement.
+ * Tolerates a trial whose curve gets worse for `patience` reported steps, then defers to another
+ * pruner (or prunes outright): Optuna 3.1's `PatientPruner`, rule for rule. The trial counts as
+ * stalled when the best of its last `patience + 1` values is worse than the best of the values
+ * before them by more than `minDelta`. So a curve that stays flat, or still improves however
+ * slightly, is never handed on, and a larger `minDelta` prunes less: it is a tolerance for getting
+ * worse, not an improvement the trial must make (Optuna's issue #3835 asks for the latter reading;
+ * Optuna kept this one, and so does Sextant, so studies prune as they did there).
  *
  * @example
  * const pruner = new PatientPruner({ wrapped: new MedianPruner(), patience: 3, minDelta: 0.01 });
@@ -57,8 +62,8 @@ export class PatientPruner implements Pruner {
 
 /** The options of the `patient` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
 export const PATIENT_OPTIONS = defineOptions({
-  patience: { kind: "integer", min: 0, description: "reported steps without improvement tolerated (required)" },
-  minDelta: { kind: "number", min: 0, default: 0, description: "improvement smaller than this does not count" },
+  patience: { kind: "integer", min: 0, description: "reports looked at after the earlier best before the trial can count as stalled (required)" },
+  minDelta: { kind: "number", min: 0, default: 0, description: "how much worse than its earlier best the recent best may get before the trial counts as stalled (a tolerance: larger prunes less)" },
   wrapped: { kind: "string", description: "pruner consulted once stalled, by name (none given: prune outright)" },
   wrappedOptions: { kind: "string", default: "{}", description: "the wrapped pruner's options as a JSON object" },
 });

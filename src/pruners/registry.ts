@@ -65,10 +65,10 @@ registerPruner({ name: "percentile", description: "prunes a trial whose best val
 registerPruner({ name: "threshold", description: "prunes a trial whose latest value leaves [lower, upper] or is NaN", options: THRESHOLD_OPTIONS, create: (o) => new ThresholdPruner(o) });
 registerPruner({
   name: "patient",
-  description: "tolerates `patience` steps without improvement, then defers to the wrapped pruner",
+  description: "tolerates a curve that gets worse for `patience` steps (Optuna 3.1's rule: flat never counts), then defers to the wrapped pruner",
   options: PATIENT_OPTIONS,
   create: (o) => {
-    if (o.patience === undefined) throw new OptionError('patient pruner: option "patience" is required (reported steps without improvement tolerated)');
+    if (o.patience === undefined) throw new OptionError('patient pruner: option "patience" is required (reports looked at after the earlier best before a trial can count as stalled)');
     if (o.wrapped === undefined && o.wrappedOptions !== undefined) throw new OptionError('patient pruner: option "wrappedOptions" needs "wrapped", the pruner they are for');
     const wrapped = o.wrapped === undefined ? null : createPrunerByName(o.wrapped, parseWrappedOptions(o.wrappedOptions ?? "{}"));
     return new PatientPruner({ wrapped, patience: o.patience, ...(o.minDelta === undefined ? {} : { minDelta: o.minDelta }) });
