@@ -120,9 +120,17 @@ export class CheckpointStore {
    *   read there (a population started before the folder was renamed goes on after an upgrade)
    */
   constructor(
-    readonly root: string,
+    root: string,
     readonly formerRoot: string | null = null,
-  ) {}
+  ) {
+    // Absolute: a command run in another working directory gets its folders as paths
+    // (SEXTANT_CHECKPOINT_DIR, SEXTANT_RESTORE_FROM), and a relative checkpointDir sent it to a
+    // folder of that name under its own directory, which did not exist.
+    this.root = resolve(root);
+  }
+
+  /** The folder checkpoints are saved in and looked for first, absolute. */
+  readonly root: string;
 
   /** The name of trial `number`'s checkpoint. */
   nameFor(trialNumber: number): string {

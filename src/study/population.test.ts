@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { PB2Scheduler, PBTScheduler, type Scheduler } from "../schedulers/index.js";
@@ -9,6 +9,7 @@ import type { TrialInit, TrialPatch } from "../storage/types.js";
 import type { FrozenTrial } from "../space/index.js";
 import { defaultCheckpointRoot } from "./checkpoints.js";
 import { FolderNotWritableError } from "./folders.js";
+import { commandObjective } from "./command-runner.js";
 import { createStudy } from "./study.js";
 import type { Trial } from "./trial.js";
 
@@ -301,6 +302,27 @@ describe("a population in a study", () => {
       ),
     ).resolves.toBeUndefined();
     expect(String(study.trials[0]!.systemAttrs.failReason)).toMatch(/saveCheckpoint needs a study with a scheduler/);
+  });
+
+  it("hands a command run in another folder its checkpoint folders as absolute paths when checkpointDir is relative", async () => {
+    const base = mkdtempSync(join(tmpdir(), "sextant-relative-"));
+    cleanups.push(base);
+    const elsewhere = join(base, "elsewhere");
+    mkdirSync(elsewhere);
+    // Relative to this process's folder, as a user types it; the command runs in another folder.
+    const checkpointDir = relative(process.cwd(), join(base, "checkpoints"));
+    const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1, checkpointDir }) });
+    // The command saves n + 1 where n is what it restored: it failed with ENOENT, its folder resolved in its own working directory.
+    const script =
+      "const fs = require('fs'), path = require('path');" +
+      "const from = process.env.SEXTANT_RESTORE_FROM;" +
+      "const n = from ? Number(fs.readFileSync(path.join(from, 'n.txt'), 'utf8')) : 0;" +
+      "fs.writeFileSync(path.join(process.env.SEXTANT_CHECKPOINT_DIR, 'n.txt'), String(n + 1));" +
+      "console.log(n + 1);";
+    await study.optimize(commandObjective({ argv: [process.execPath, "-e", script, "{x}"], space: { x: { type: "float", low: 0, high: 1 } }, cwd: elsewhere }));
+    expect(study.trials.map((t) => [t.state, t.values?.[0]])).toEqual([["complete", 1], ["complete", 1], ["complete", 2], ["complete", 2]]);
+    expect(existsSync(join(base, "checkpoints", "trial-3", "n.txt"))).toBe(true);
+    expect(existsSync(join(elsewhere, checkpointDir))).toBe(false);
   });
 
   it("copies a folder checkpoint and hands it to the next segment", async () => {
