@@ -264,6 +264,20 @@ describe("sextant create --scheduler pbt, then workers", () => {
     expect(trials.filter((t) => t.state === "complete")).toHaveLength(9);
   });
 
+  it("keeps every member when workers start from different folders and checkpoint_dir was given as a relative folder", async () => {
+    const storage = `sqlite:${join(dir, "runs.db")}`;
+    const created = await sextant(["create", "--study", "relative", "--storage", storage, ...schedule(3, 3), "--scheduler-opt", "checkpoint_dir=ck", ...TRAIN], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    // Each worker resolved ck in its own folder, and members failed with "checkpoint trial-2 … is missing".
+    const folders = ["a", "b"].map((name) => join(dir, name));
+    for (const folder of folders) mkdirSync(folder);
+    const workers = await Promise.all(folders.map((folder) => sextant(["worker", "--study", "relative", "--storage", storage], { cwd: folder })));
+    for (const w of workers) expect(w.code, w.stderr).toBe(0);
+    const json = await sextant(["export", "relative", "--storage", storage, "--lineage", "--json"], { cwd: dir });
+    expectWholePopulation((JSON.parse(json.stdout) as { members: MemberLineage[] }).members, 3, 3);
+    expect(readdirSync(join(dir, "ck"))).toHaveLength(9);
+  });
+
   it("on PostgreSQL, keeps every member when workers start from different folders: the checkpoint folder is fixed at creation", async (context) => {
     const reason = await postgresUnavailable();
     if (reason) context.skip(reason);

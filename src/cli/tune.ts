@@ -287,6 +287,17 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   const checkpointDirDefaulted =
     scheduler !== null && sqlitePath(storage) === null && !isMemoryUrl(storage) && !Object.keys(scheduler.options).some((key) => normalizeOptionKey(key) === "checkpointdir");
   if (checkpointDirDefaulted) scheduler.options.checkpointDir = defaultCheckpointRoot(storage, studyName);
+  // A relative folder is fixed here too, from where it was written (this folder for a flag, the
+  // config file's for the config, as its storage is), before the study stores it: each worker
+  // resolved it in its own folder, and members whose checkpoints another worker had saved failed.
+  if (scheduler !== null && !checkpointDirDefaulted) {
+    const key = Object.keys(scheduler.options).find((k) => normalizeOptionKey(k) === "checkpointdir");
+    const given = key === undefined ? undefined : scheduler.options[key];
+    if (key !== undefined && typeof given === "string" && given.trim() !== "") {
+      const fromFlag = (flags.schedulerOpt ?? []).some((flag) => normalizeOptionKey(flag.split("=")[0] ?? "") === "checkpointdir");
+      scheduler.options[key] = resolve(fromFlag ? process.cwd() : configDir, given);
+    }
+  }
   if (nameProblem !== null) {
     // createStudy refuses it too, but late: tune reported it as a failure and create as a bug.
     const message = nameProblem;
