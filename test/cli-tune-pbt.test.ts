@@ -335,8 +335,11 @@ describe("sextant create --scheduler pbt, then workers", () => {
     expect(other.code).not.toBe(0);
     expect(other.stderr).toContain('study "s1" trains a pbt population of 2 members × 2 segments of 2 step(s); this scheduler is a pbt population of 3 members');
     const plain = await sextant(["tune", "--study", "s1", "--trials", "1", ...TRAIN], { cwd: dir });
-    expect(plain.code).not.toBe(0);
+    // Refused as the user's slip, with what to give instead; it was reported as a bug in Sextant.
+    expect(plain.code).toBe(1);
     expect(plain.stderr).toMatch(/trains a pbt population .*: its trials are segments/);
+    expect(plain.stderr).toMatch(/Resume it with --scheduler pbt .* or join it with sextant worker --study s1 --storage /);
+    expect(plain.stderr).not.toMatch(/internal error|bug in Sextant/);
     expect(await sqliteTrials(join(dir, "sextant.db"), "s1")).toHaveLength(4);
     // Without a seed, the one drawn is stored, so workers joining the population decide as tune does
     // (sextant create stored one; tune did not).

@@ -9,7 +9,7 @@ import { basename, dirname, resolve } from "node:path";
 import { randomSeed } from "../math/rng.js";
 import type { Pruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
-import type { Scheduler } from "../schedulers/index.js";
+import { SCHEDULER_ATTR, type Scheduler, describeSchedule } from "../schedulers/index.js";
 import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey, studyNameProblem } from "../space/index.js";
 import { type Storage, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
@@ -625,6 +625,16 @@ async function runTune(
     throw new UserError(
       `study "${existing.name}" exists with directions [${existing.directions.join(", ")}], not [${settings.directions.join(", ")}]: ` +
         `to resume it give --direction ${existing.directions.join(",")} (or the same directions in the config); for a new study give another --study`,
+    );
+  }
+  const storedSchedule = existing?.systemAttrs[SCHEDULER_ATTR] as Record<string, unknown> | undefined;
+  if (existing !== null && scheduler === null && storedSchedule !== undefined) {
+    // The library refuses it at the first ask, which this command reported as a bug in Sextant.
+    const shownUrl = redactPassword(storage.url);
+    throw new UserError(
+      `study "${existing.name}" trains a ${describeSchedule(storedSchedule)}: its trials are segments, run with its scheduler. ` +
+        `Resume it with --scheduler ${String(storedSchedule.name)} and the --scheduler-opt options it was started with, ` +
+        `or join it with sextant worker --study ${shellWord(existing.name)} --storage ${shellWord(shownUrl)}${passwordNote(shownUrl)}`,
     );
   }
   if (flags.warmStart && flags.warmStart.length > 0) await checkWarmStart(flags.warmStart, settings, storage);
