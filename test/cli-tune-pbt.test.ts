@@ -365,6 +365,13 @@ describe("sextant create --scheduler pbt, then workers", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/population/);
     expect(existsSync(join(dir, "runs.db")) ? await sqliteTrials(join(dir, "runs.db"), "y").catch(() => []) : []).toEqual([]);
+    // Its members were ranked by the first objective alone, the second ignored without a word.
+    for (const command of ["tune", "create"]) {
+      const twoObjectives = await sextant([command, "--study", "z", "--storage", "sqlite:./runs.db", ...schedule(2, 2), "--direction", "minimize,maximize", ...TRAIN.slice(2)], { cwd: dir });
+      expect(twoObjectives.code, twoObjectives.stderr).toBe(2);
+      expect(twoObjectives.stderr).toMatch(/the pbt scheduler ranks its members by one objective, and this study has 2/);
+    }
+    expect(existsSync(join(dir, "runs.db")) ? await sqliteTrials(join(dir, "runs.db"), "z").catch(() => []) : []).toEqual([]);
   });
 });
 

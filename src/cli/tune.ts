@@ -332,7 +332,7 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
 }
 
 /**
- * Refuses, before a study exists, a sampler or pruner of one objective for settings with several.
+ * Refuses, before a study exists, a sampler, pruner or scheduler of one objective for settings with several.
  * createStudy refuses them too, but `tune` reported that as a failure, and `create`, which builds
  * its study without the pruner, made a study every worker then failed on.
  *
@@ -340,9 +340,9 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
  * checkObjectiveCount(settings, buildSampler(settings.sampler, settings.space), buildPruner(settings.pruner));
  */
 export function checkObjectiveCount(settings: TuneSettings, sampler: Sampler, pruner: Pruner): void {
-  const problem = singleObjectiveProblem(settings.directions.length, sampler, pruner);
+  const problem = singleObjectiveProblem(settings.directions.length, sampler, pruner, settings.scheduler);
   if (problem === null) return;
-  const source = problem.component === "sampler" ? settings.samplerSource : settings.prunerSource;
+  const source = problem.component === "sampler" ? settings.samplerSource : problem.component === "pruner" ? settings.prunerSource : settings.schedulerSource;
   throw source ? source.error([problem.component], problem.message) : new UsageError(problem.message);
 }
 

@@ -288,6 +288,15 @@ describe("a population in a study", () => {
     }
   });
 
+  it("refuses a study of several objectives, whose members it could rank by only one", async () => {
+    const storage = new MemoryStorage();
+    // PBT ranked its members by the first objective and ignored the others without a word.
+    await expect(createStudy({ name: "two", storage, directions: ["minimize", "maximize"], scheduler: new PB2Scheduler({ population: 2, seed: 1 }) })).rejects.toThrow(
+      /createStudy: the pb2 scheduler ranks its members by one objective, and this study has 2/,
+    );
+    expect(await storage.getStudy("two")).toBeNull();
+  });
+
   it("refuses checkpoints in a study without a scheduler", async () => {
     const study = await createStudy({ direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
     await expect(

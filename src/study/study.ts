@@ -567,7 +567,7 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
   checkStudyOptions(options);
   const sampler = chooseSampler(options);
   const directions = resolveDirections(options);
-  checkObjectiveCount(directions.length, sampler, options.pruner);
+  checkObjectiveCount(directions.length, sampler, options);
   const constraints = options.constraints === undefined ? null : checkConstraintsFunction(options.constraints);
   const ownsStorage = typeof options.storage !== "object";
   const storage =
@@ -585,7 +585,7 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
       if (!options.loadIfExists) throw new DuplicateStudyError(name, "pass loadIfExists: true to resume it");
       if (options.direction !== undefined || options.directions !== undefined) checkDirections(record, directions);
       // Without directions, the stored study's count decides what the sampler and pruner must support.
-      checkObjectiveCount(record.directions.length, sampler, options.pruner);
+      checkObjectiveCount(record.directions.length, sampler, options);
       // Resumed without sources: the ones it was created with, as every worker that loads it gets.
       if (!given) warmStart.push(...(await storedWarmStartSources(storage, record, notes)));
       else if (JSON.stringify(storedWarmStartNames(record)) !== JSON.stringify(given)) {
@@ -605,7 +605,7 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
         const tuner = onlineTunerRefusal(raced);
         if (tuner) throw new Error(tuner);
         checkDirections(raced, directions);
-        checkObjectiveCount(raced.directions.length, sampler, options.pruner);
+        checkObjectiveCount(raced.directions.length, sampler, options);
         record = raced;
       }
     }
@@ -694,7 +694,7 @@ export async function loadStudy(options: {
   try {
     const tuner = onlineTunerRefusal(record);
     if (tuner) throw new Error(tuner);
-    checkObjectiveCount(record.directions.length, sampler, options.pruner, "loadStudy");
+    checkObjectiveCount(record.directions.length, sampler, options, "loadStudy");
   } catch (error) {
     if (ownsStorage) await storage.close();
     throw error;
@@ -781,21 +781,29 @@ function checkConstraintsFunction(constraints: unknown): ConstraintsFunction {
 }
 
 /**
- * Which of a sampler and pruner cannot take a study of `objectives` objectives, and why; null when
- * both can. createStudy, loadStudy and the HTTP service's study creation refuse by it.
+ * Which of a sampler, pruner and population scheduler cannot take a study of `objectives`
+ * objectives, and why; null when all can. createStudy, loadStudy and the HTTP service's study
+ * creation refuse by it.
  */
-export function singleObjectiveProblem(objectives: number, sampler: Sampler, pruner: Pruner | undefined): { component: "sampler" | "pruner"; message: string } | null {
+export function singleObjectiveProblem(
+  objectives: number,
+  sampler: Sampler,
+  pruner: Pruner | undefined,
+  scheduler?: Pick<Scheduler, "name"> | null,
+): { component: "sampler" | "pruner" | "scheduler"; message: string } | null {
   if (objectives === 1) return null;
   if (sampler.singleObjective) {
     return { component: "sampler", message: `the ${sampler.name} sampler supports one objective, and this study has ${objectives}; use auto, gp, tpe, nsga2 or nsga3` };
   }
   if (pruner?.singleObjective) return { component: "pruner", message: new PrunerObjectivesError(pruner.name, objectives).message };
+  // Its members are ranked by one score: the others were ignored without a word.
+  if (scheduler) return { component: "scheduler", message: `the ${scheduler.name} scheduler ranks its members by one objective, and this study has ${objectives}; give it one direction` };
   return null;
 }
 
-/** Refuses a sampler or pruner of one objective for a study of several, before anything is stored. */
-function checkObjectiveCount(objectives: number, sampler: Sampler, pruner: Pruner | undefined, caller = "createStudy"): void {
-  const problem = singleObjectiveProblem(objectives, sampler, pruner);
+/** Refuses a sampler, pruner or scheduler of one objective for a study of several, before anything is stored. */
+function checkObjectiveCount(objectives: number, sampler: Sampler, options: { pruner?: Pruner; scheduler?: Scheduler }, caller = "createStudy"): void {
+  const problem = singleObjectiveProblem(objectives, sampler, options.pruner, options.scheduler);
   if (problem) throw new TypeError(`${caller}: ${problem.message}`);
 }
 
