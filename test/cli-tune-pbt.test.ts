@@ -365,6 +365,11 @@ describe("sextant create --scheduler pbt, then workers", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/population/);
     expect(existsSync(join(dir, "runs.db")) ? await sqliteTrials(join(dir, "runs.db"), "y").catch(() => []) : []).toEqual([]);
+    // The seed is handed on to the random first segments' sampler, which refused it under its own name.
+    const badSeed = await sextant(["tune", "--study", "s", "--storage", "sqlite:./runs.db", ...schedule(2, 2), "--scheduler-opt", "seed=x", ...TRAIN], { cwd: dir });
+    expect(badSeed.code).toBe(2);
+    expect(badSeed.stderr).toMatch(/pbt scheduler: option "seed" must be an integer, got "x"/);
+    expect(badSeed.stderr).not.toMatch(/sampler/);
     // Its members were ranked by the first objective alone, the second ignored without a word.
     for (const command of ["tune", "create"]) {
       const twoObjectives = await sextant([command, "--study", "z", "--storage", "sqlite:./runs.db", ...schedule(2, 2), "--direction", "minimize,maximize", ...TRAIN.slice(2)], { cwd: dir });

@@ -266,15 +266,18 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   // (cli:config) and workers joining a population that sextant tune started decide as it does.
   const schedulerSeedDrawn = scheduler !== null && seedOf(scheduler) === undefined;
   if (schedulerSeedDrawn) scheduler.options.seed = randomSeed();
+  const fromConfigOnly = (fromConfig: NamedComponent | undefined, flagName: string | undefined, flagOptions: string[] | undefined): ConfigSource | null =>
+    fromConfig !== undefined && (flagName === undefined || flagName === fromConfig.name) && (flagOptions ?? []).length === 0 ? source : null;
   const schedulerSeed = scheduler ? seedOf(scheduler) : undefined;
   if (scheduler && schedulerSeed !== undefined && flags.sampler === undefined && config.sampler === undefined && seedOf(sampler) === undefined) {
+    // Its options are checked first: a bad seed was refused by the sampler it is passed on to,
+    // in a message naming the random sampler, which the user never gave.
+    buildScheduler(scheduler, fromConfigOnly(config.scheduler, flags.scheduler, flags.schedulerOpt));
     sampler.options.seed = scheduler.options[schedulerSeed]!;
   }
   // --warm-start asks for the GP's warm start; set here so that the study stores it for its workers.
   if ((flags.warmStart?.length ?? 0) > 0) Object.assign(sampler, withWarmStart(sampler));
   const pruner = pickComponent("pruner", flags.pruner, flags.prunerOpt, config.pruner, "none");
-  const fromConfigOnly = (fromConfig: NamedComponent | undefined, flagName: string | undefined, flagOptions: string[] | undefined): ConfigSource | null =>
-    fromConfig !== undefined && (flagName === undefined || flagName === fromConfig.name) && (flagOptions ?? []).length === 0 ? source : null;
 
   // The config loader already made its relative paths absolute from the config file's folder.
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : (config.cwd ?? configDir);
