@@ -30,7 +30,7 @@
 import { Rng } from "../math/rng.js";
 import { type Distribution, type FrozenTrial, type ParamValue, type StudySnapshot, decodeValue, defineOptions, encodeValue, refuseUnknownOptions } from "../space/index.js";
 import { segmentPlace, segmentScore } from "./base.js";
-import { PBTScheduler, PBT_OPTIONS, type PBTOptions, perturbValue } from "./pbt.js";
+import { PBTScheduler, PBT_OPTIONS, type PBTOptions, checkInteger, perturbValue } from "./pbt.js";
 import { TimeVaryingGP } from "./time-varying-gp.js";
 
 /** The option schema of `pb2`: PBT's, plus the size of the bandit's data window. */
@@ -68,9 +68,7 @@ export class PB2Scheduler extends PBTScheduler {
     refuseUnknownOptions("pb2 scheduler", options, PB2_OPTIONS, []);
     const { window: given, ...pbtOptions } = options;
     super(pbtOptions);
-    const window = given ?? 100;
-    if (!Number.isInteger(window) || window < 2) throw new RangeError(`window must be an integer ≥ 2, got ${window}`);
-    this.window = window;
+    this.window = checkInteger("window", given ?? 100, 2);
   }
 
   override explore(snapshot: StudySnapshot, donor: FrozenTrial, segment: number, rng: Rng): Record<string, ParamValue> {

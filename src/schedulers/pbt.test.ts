@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../math/rng.js";
 import { type Distribution, type FrozenTrial, type ParamValue, makeSnapshot, makeTrial } from "../space/index.js";
 import { segmentAttrs } from "./base.js";
-import { PBTScheduler, perturbValue } from "./pbt.js";
+import { PB2Scheduler } from "./pb2.js";
+import { type PBTOptions, PBTScheduler, perturbValue } from "./pbt.js";
 
 const LR: Distribution = { type: "float", low: 1e-4, high: 1, log: true };
 const LAYERS: Distribution = { type: "int", low: 1, high: 8 };
@@ -90,6 +91,17 @@ describe("PBT exploit and explore", () => {
     expect(() => new PBTScheduler({ quantile: 0.7 })).toThrow(/quantile/);
     expect(() => new PBTScheduler({ segmentSteps: 0 })).toThrow(/segmentSteps/);
     expect(() => new PBTScheduler({ resampleProbability: 2 })).toThrow(/resampleProbability/);
+  });
+
+  it("shows a refused value as it was given, and the range it must be in", () => {
+    // A number read from text said "population must be an integer ≥ 2, got 8".
+    const fromText = (options: Record<string, unknown>) => options as PBTOptions;
+    expect(() => new PBTScheduler(fromText({ population: "8" }))).toThrow('population must be an integer ≥ 2, got the text "8"');
+    expect(() => new PBTScheduler(fromText({ quantile: "0.2" }))).toThrow('quantile must be in (0, 0.5], got the text "0.2"');
+    expect(() => new PB2Scheduler(fromText({ window: "5" }))).toThrow('window must be an integer ≥ 2, got the text "5"');
+    // 0 was refused as outside (0, 1], and then 1 as not below 1.
+    expect(() => new PBTScheduler({ perturbation: 0 })).toThrow("perturbation must be in (0, 1), got 0");
+    expect(() => new PBTScheduler({ perturbation: 1 })).toThrow("perturbation must be in (0, 1), got 1");
   });
 });
 

@@ -101,8 +101,7 @@ export class PBTScheduler implements Scheduler {
     this.segmentSteps = checkInteger("segmentSteps", options.segmentSteps ?? 1, 1);
     this.quantile = checkRange("quantile", options.quantile ?? 0.25, 0, 0.5, true);
     this.resampleProbability = checkRange("resampleProbability", options.resampleProbability ?? 0.25, 0, 1, false);
-    this.perturbation = checkRange("perturbation", options.perturbation ?? 0.2, 0, 1, true);
-    if (this.perturbation >= 1) throw new RangeError(`perturbation must be below 1, got ${this.perturbation}`);
+    this.perturbation = checkRange("perturbation", options.perturbation ?? 0.2, 0, 1, true, true);
     // An empty folder name used to put every trial-N checkpoint folder in the working directory.
     if (options.checkpointDir !== undefined && (typeof options.checkpointDir !== "string" || options.checkpointDir.trim() === "")) {
       throw new TypeError(`checkpointDir must be a folder path, got ${JSON.stringify(options.checkpointDir)}; leave it out for the folder next to the storage`);
@@ -192,14 +191,20 @@ export function perturbValue(distribution: Distribution, value: ParamValue, rng:
   return snapToDistribution(distribution, number + direction * step);
 }
 
-function checkInteger(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${value}`);
+/** An option that must be an integer of at least `min`; PB2's `window` too. */
+export function checkInteger(name: string, value: number, min: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${shownOption(value)}`);
   return value;
 }
 
-function checkRange(name: string, value: number, low: number, high: number, exclusiveLow: boolean): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value > high || value < low || (exclusiveLow && value === low)) {
-    throw new RangeError(`${name} must be in ${exclusiveLow ? "(" : "["}${low}, ${high}], got ${value}`);
+function checkRange(name: string, value: number, low: number, high: number, exclusiveLow: boolean, exclusiveHigh = false): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value > high || value < low || (exclusiveLow && value === low) || (exclusiveHigh && value === high)) {
+    throw new RangeError(`${name} must be in ${exclusiveLow ? "(" : "["}${low}, ${high}${exclusiveHigh ? ")" : "]"}, got ${shownOption(value)}`);
   }
   return value;
+}
+
+/** A refused option value as given: text in quotes, or "population must be an integer ≥ 2, got 8" read as a contradiction. */
+function shownOption(value: unknown): string {
+  return typeof value === "string" ? `the text ${JSON.stringify(value)}` : String(value);
 }
