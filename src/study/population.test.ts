@@ -165,6 +165,10 @@ describe("a population in a study", () => {
     const failed = study.trials.find((t) => t.state === "failed")!;
     // The failed segment ended member 1's line: it never trained its last segment.
     expect(study.lineage()[1]!.segments.map((s) => [s.segment, s.state])).toEqual([[0, "complete"], [1, "failed"]]);
+    // ask said "its population has trained every segment".
+    await expect(study.ask()).rejects.toThrow(
+      `has no segment left to run: a failed segment ended the line of member 1 at segment 1 (trial ${failed.number}); requeueTrial(number) runs a failed segment again`,
+    );
 
     const result = await study.requeueTrial(failed.number);
     expect(result.outcome).toBe("queued");

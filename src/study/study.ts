@@ -443,7 +443,7 @@ export interface CreateStudyOptions {
 /**
  * Thrown by {@link Study.ask} on a population study (PBT, PB2) when no segment is queued: the
  * queued ones are running (tell them first; each queues its member's next segment when told),
- * or the population has trained every segment.
+ * or the population has trained every segment (or a member's line ended with a failed segment).
  */
 export class NoSegmentReadyError extends Error {
   override name = "NoSegmentReadyError";
@@ -2289,6 +2289,17 @@ export class Study implements TrialHost {
     if (running > 0) {
       throw new NoSegmentReadyError(
         `no segment of study "${this.name}" is queued: ${running} running; tell them first (each queues its member's next segment when told)`,
+      );
+    }
+    // A member whose last segment failed has not trained every segment: saying so hid the failure.
+    const ended = this.lineage().flatMap((member) => {
+      const last = member.segments[member.segments.length - 1];
+      return last?.state === "failed" ? [`member ${member.member} at segment ${last.segment} (trial ${last.trial})`] : [];
+    });
+    if (ended.length > 0) {
+      throw new NoSegmentReadyError(
+        `study "${this.name}" has no segment left to run: a failed segment ended the line of ${ended.join(", ")}; ` +
+          "requeueTrial(number) runs a failed segment again, and its member goes on from it",
       );
     }
     throw new NoSegmentReadyError(`study "${this.name}" has no segment left to run: its population has trained every segment`);
