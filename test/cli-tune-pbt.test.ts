@@ -133,6 +133,25 @@ describe("sextant tune --scheduler pbt", () => {
   });
 });
 
+describe("sextant tune --scheduler pbt resumed with another search space", () => {
+  it("refuses it before any segment runs, instead of failing every queued segment and ending its member", async () => {
+    const first = await sextant(["tune", "--study", "narrowed", "--trials", "2", "--seed", "1", "--quiet", ...schedule(2, 2), ...TRAIN], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    // Two members' next segments are queued with their parents' lr, drawn from 0.01..0.3; a range
+    // that leaves them out failed both, each failure ending a member.
+    const narrowed = TRAIN.map((arg) => (arg === "lr=float:0.01:0.3:log" ? "lr=float:0.31:0.4:log" : arg));
+    const resumed = await sextant(["tune", "--study", "narrowed", "--quiet", ...schedule(2, 2), ...narrowed], { cwd: dir });
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toContain("this run changes its search space (lr: float:0.01:0.3:log -> float:0.31:0.4:log)");
+    const trials = await sqliteTrials(join(dir, "sextant.db"), "narrowed");
+    expect(trials.map((t) => t.state)).toEqual(["complete", "complete", "waiting", "waiting"]);
+    // With the space it was started with, it goes on.
+    const again = await sextant(["tune", "--study", "narrowed", "--quiet", ...schedule(2, 2), ...TRAIN], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect((await sqliteTrials(join(dir, "sextant.db"), "narrowed")).map((t) => t.state)).toEqual(["complete", "complete", "complete", "complete"]);
+  });
+});
+
 describe("sextant tune --scheduler pbt started again with nothing left to run", () => {
   // Member 0's command fails; with FAIL_ALL every member's does. Each segment that runs prints 1.
   const command = (failAll: boolean) => ["-p", "x=float:0:1", "--", "node", "-e", `if (${failAll} || process.env.SEXTANT_MEMBER === "0") process.exit(4); console.log(1)`];

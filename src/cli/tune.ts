@@ -464,6 +464,17 @@ function storedSchedulerSeed(systemAttrs: Readonly<Record<string, unknown>> | un
 }
 
 /** Warns when a resumed study was created with another search space or command. */
+/** Each parameter whose distribution differs between two search spaces, as "name: before -> now". */
+function spaceChanges(before: Readonly<Record<string, Distribution>>, now: Readonly<Record<string, Distribution>>): string[] {
+  const changes: string[] = [];
+  for (const name of new Set([...Object.keys(before), ...Object.keys(now)])) {
+    const was = before[name];
+    const is = now[name];
+    if (canonical(was) !== canonical(is)) changes.push(`${name}: ${was ? describeDistribution(was) : "(absent)"} -> ${is ? describeDistribution(is) : "(absent)"}`);
+  }
+  return changes;
+}
+
 function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
   const stored = study.systemAttrs["cli:config"] as { space?: Record<string, Distribution>; command?: string[]; sampler?: NamedComponent; pruner?: NamedComponent } | undefined;
   if (!stored) return;
@@ -476,15 +487,8 @@ function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
     const flags = changed.map((kind) => `--${kind} ${stored[kind]!.name}`).join(" ");
     io.err(`sextant: warning: study "${settings.studyName}" was created with ${was}; this run uses ${now} (give ${flags} to go on with ${changed.length > 1 ? "them" : "it"})`);
   }
-  if (stored.space && canonical(stored.space) !== canonical(settings.space)) {
-    const names = new Set([...Object.keys(stored.space), ...Object.keys(settings.space)]);
-    const diffs: string[] = [];
-    for (const name of names) {
-      const before = stored.space[name];
-      const now = settings.space[name];
-      if (canonical(before) === canonical(now)) continue;
-      diffs.push(`${name}: ${before ? describeDistribution(before) : "(absent)"} -> ${now ? describeDistribution(now) : "(absent)"}`);
-    }
+  const diffs = stored.space ? spaceChanges(stored.space, settings.space) : [];
+  if (diffs.length > 0) {
     io.err(`sextant: warning: study "${settings.studyName}" was created with a different search space (${diffs.join("; ")}); earlier trials guide the sampler only where their parameters match`);
   }
   if (stored.command && canonical(stored.command) !== canonical(settings.command)) {
@@ -638,6 +642,16 @@ async function runTune(
       `study "${existing.name}" trains a ${describeSchedule(storedSchedule)}: its trials are segments, run with its scheduler. ` +
         `Resume it with --scheduler ${String(storedSchedule.name)} and the --scheduler-opt options it was started with, ` +
         `or join it with sextant worker --study ${shellWord(existing.name)} --storage ${shellWord(shownUrl)}${passwordNote(shownUrl)}`,
+    );
+  }
+  const storedSpace = (existing?.systemAttrs[CLI_CONFIG_KEY] as { space?: Record<string, Distribution> } | undefined)?.space;
+  const spaceChanged = storedSchedule !== undefined && storedSpace !== undefined ? spaceChanges(storedSpace, settings.space) : [];
+  if (spaceChanged.length > 0) {
+    // A segment runs with its parent's hyperparameters: outside a narrowed range every queued
+    // segment failed ("enqueued value … is not inside …"), and each failure ended its member.
+    throw new UserError(
+      `study "${settings.studyName}" trains a population whose segments go on with their parents' hyperparameters, and this run changes its search space (${spaceChanged.join("; ")}): ` +
+        "resume it with the parameters it was started with, or start a new study (--study NAME)",
     );
   }
   if (flags.warmStart && flags.warmStart.length > 0) await checkWarmStart(flags.warmStart, settings, storage);
