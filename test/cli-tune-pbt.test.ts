@@ -133,6 +133,21 @@ describe("sextant tune --scheduler pbt", () => {
   });
 });
 
+describe("sextant tune --scheduler pbt on a command tuned before", () => {
+  it("refuses to turn the command's study into a population, which could then not go on as it was", async () => {
+    // Without --study both runs of one command take the study named after it; named here alike.
+    const plainRun = ["tune", "--study", "cmd", "--trials", "2", "--quiet", ...TRAIN.slice(0, 4), "--", "node", "-e", "console.log(1)"];
+    const plain = await sextant(plainRun, { cwd: dir });
+    expect(plain.code, plain.stderr).toBe(0);
+    const population = await sextant(["tune", "--study", "cmd", "--quiet", ...schedule(2, 2), ...TRAIN], { cwd: dir });
+    expect(population.code).toBe(1);
+    expect(population.stderr).toMatch(/already has 2 trial\(s\) that are not segments of a population; a pbt population is trained in a study of its own: give it another name \(sextant tune --study NAME\)/);
+    expect(await sqliteTrials(join(dir, "sextant.db"), "cmd")).toHaveLength(2);
+    const again = await sextant(plainRun, { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+  });
+});
+
 describe("sextant tune --scheduler pbt resumed with another search space", () => {
   it("refuses it before any segment runs, instead of failing every queued segment and ending its member", async () => {
     const first = await sextant(["tune", "--study", "narrowed", "--trials", "2", "--seed", "1", "--quiet", ...schedule(2, 2), ...TRAIN], { cwd: dir });

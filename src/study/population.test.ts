@@ -209,6 +209,20 @@ describe("a population in a study", () => {
     expect(() => new PBTScheduler({ checkpointDir: " " })).toThrow('checkpointDir must be a folder path, got " "');
   });
 
+  it("refuses to seed a population in a study that has plain trials", async () => {
+    const storage = new MemoryStorage();
+    const plain = await createStudy({ name: "tuned", storage, direction: "maximize", sampler: new RandomSampler({ seed: 1 }) });
+    await plain.optimize((trial) => trial.suggestFloat("h0", 0, 1), { nTrials: 3 });
+    // Its members were queued beside the three trials, and the study could no longer go on without a scheduler.
+    await expect(createStudy({ name: "tuned", storage, direction: "maximize", loadIfExists: true, scheduler: new PBTScheduler({ population: 2, seed: 1 }) })).rejects.toThrow(
+      'study "tuned" already has 3 trial(s) that are not segments of a population; a pbt population is trained in a study of its own',
+    );
+    const again = await createStudy({ name: "tuned", storage, direction: "maximize", loadIfExists: true, sampler: new RandomSampler({ seed: 2 }) });
+    expect(again.trials).toHaveLength(3);
+    await again.optimize((trial) => trial.suggestFloat("h0", 0, 1), { nTrials: 1 });
+    expect(again.trials.map((t) => t.state)).toEqual(["complete", "complete", "complete", "complete"]);
+  });
+
   it("refuses a checkpoint folder it cannot write before any segment trains", async () => {
     const folder = mkdtempSync(join(tmpdir(), "sextant-pbt-unwritable-"));
     cleanups.push(folder);

@@ -2164,6 +2164,16 @@ export class Study implements TrialHost {
       }
       return;
     }
+    // Seeded beside them, the study became a population its plain trials had no place in, and could
+    // no longer go on without a scheduler. sextant tune names a study after its command, so a PBT
+    // run of a command tuned before landed in that command's study.
+    const plain = this.trialCache.length;
+    if (plain > 0) {
+      throw new Error(
+        `study "${this.name}" already has ${plain} trial(s) that are not segments of a population; a ${scheduler.name} population ` +
+          "is trained in a study of its own: give it another name (sextant tune --study NAME)",
+      );
+    }
     await this.setSystemAttr(SCHEDULER_ATTR, schedule);
     for (let member = 0; member < scheduler.population; member++) {
       await this.storage.createTrial(this.id, {
