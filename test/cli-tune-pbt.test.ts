@@ -399,6 +399,10 @@ describe("sextant create --scheduler pbt, then workers", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/population/);
     expect(existsSync(join(dir, "runs.db")) ? await sqliteTrials(join(dir, "runs.db"), "y").catch(() => []) : []).toEqual([]);
+    // An enqueued point ran as a trial of no member, without SEXTANT_CHECKPOINT_DIR or a step range.
+    const enqueued = await sextant(["tune", "--study", "q", "--storage", "sqlite:./runs.db", ...schedule(2, 2), "--enqueue", "lr=0.1", ...TRAIN], { cwd: dir });
+    expect(enqueued.code).toBe(2);
+    expect(enqueued.stderr).toMatch(/--enqueue cannot be combined with --scheduler pbt/);
     // The seed is handed on to the random first segments' sampler, which refused it under its own name.
     const badSeed = await sextant(["tune", "--study", "s", "--storage", "sqlite:./runs.db", ...schedule(2, 2), "--scheduler-opt", "seed=x", ...TRAIN], { cwd: dir });
     expect(badSeed.code).toBe(2);

@@ -235,6 +235,8 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   const schedulerName = flags.scheduler ?? config.scheduler?.name;
   const scheduler = schedulerName === undefined ? null : pickComponent("scheduler", flags.scheduler, flags.schedulerOpt, config.scheduler, schedulerName);
   if (scheduler === null && (flags.schedulerOpt ?? []).length > 0) throw new UsageError("--scheduler-opt needs --scheduler pbt or --scheduler pb2");
+  // Its trials are its members' segments: an enqueued point ran as a trial of no member, without a step range or checkpoint.
+  if (scheduler !== null && (flags.enqueue ?? []).length > 0) throw new UsageError(`--enqueue cannot be combined with --scheduler ${scheduler.name}: a population's trials are its members' segments, which the scheduler queues`);
   // A population ends when its members have trained every segment; no default cap on trials.
   const trials = flags.trials ?? config.trials ?? (timeout === undefined && scheduler === null ? DEFAULT_TRIALS : undefined);
 

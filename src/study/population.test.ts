@@ -223,6 +223,20 @@ describe("a population in a study", () => {
     expect(again.trials.map((t) => t.state)).toEqual(["complete", "complete", "complete", "complete"]);
   });
 
+  it("refuses to enqueue a trial, which would run as a segment of no member", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ name: "pop", storage, direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1 }) });
+    cleanups.push(dirname(study.segmentContext()!.store.root));
+    // It was claimed as a segment and ran with trial.segment undefined: no member, steps or checkpoint.
+    await expect(study.enqueueTrial({ h0: 0.5, h1: 0.5 })).rejects.toThrow(
+      'enqueueTrial: study "pop" trains a pbt population of 2 members × 2 segments of 1 step(s): its trials are its members\' segments',
+    );
+    const loaded = await createStudy({ name: "pop", storage, direction: "maximize", loadIfExists: true, sampler: new RandomSampler({ seed: 1 }) });
+    await expect(loaded.enqueueTrial({ h0: 0.5 })).rejects.toThrow(/trains a pbt population/);
+    await study.optimize(toyObjective);
+    expect(study.trials.map((t) => [t.state, t.systemAttrs["pbt:member"]])).toEqual([["complete", 0], ["complete", 1], ["complete", 0], ["complete", 1]]);
+  });
+
   it("refuses a checkpoint folder it cannot write before any segment trains", async () => {
     const folder = mkdtempSync(join(tmpdir(), "sextant-pbt-unwritable-"));
     cleanups.push(folder);

@@ -1299,6 +1299,12 @@ export class Study implements TrialHost {
     // A misspelt skipIfExist queued the same point twice.
     const unknown = options !== null && typeof options === "object" ? unknownKeysMessage(options, ["userAttrs", "skipIfExists"]) : "options must be an object";
     if (unknown !== null) throw new TypeError(`enqueueTrial: ${unknown}`);
+    // Claimed by the next ask as if it were a segment, it ran with no member, step range or checkpoint.
+    const schedule = this.record.systemAttrs[SCHEDULER_ATTR] as Record<string, unknown> | undefined;
+    if (this.scheduler || schedule !== undefined) {
+      const what = schedule !== undefined ? describeSchedule(schedule) : `${this.scheduler!.name} population`;
+      throw new Error(`enqueueTrial: study "${this.name}" trains a ${what}: its trials are its members' segments, which its scheduler queues; a trial cannot be enqueued in it`);
+    }
     const queue = (): Promise<FrozenTrial> =>
       this.storage.createTrial(this.id, {
         state: "waiting",
