@@ -133,6 +133,17 @@ describe("sextant tune --scheduler pbt", () => {
   });
 });
 
+describe("sextant tune --scheduler pbt --trials, then a worker", () => {
+  it("leaves the worker the rest of the population: the first run's --trials is not the study's budget", async () => {
+    const first = await sextant(["tune", "--study", "part", "--storage", "sqlite:./runs.db", "--trials", "2", "--quiet", ...schedule(2, 2), ...TRAIN], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    // The worker read a budget of 2 trials, already spent, and ran none of the 2 queued segments.
+    const worker = await sextant(["worker", "--study", "part", "--storage", "sqlite:./runs.db"], { cwd: dir });
+    expect(worker.code, worker.stderr).toBe(0);
+    expect((await sqliteTrials(join(dir, "runs.db"), "part")).map((t) => t.state)).toEqual(["complete", "complete", "complete", "complete"]);
+  });
+});
+
 describe("sextant tune --scheduler pbt on a command tuned before", () => {
   it("refuses to turn the command's study into a population, which could then not go on as it was", async () => {
     // Without --study both runs of one command take the study named after it; named here alike.

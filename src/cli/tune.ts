@@ -677,7 +677,10 @@ async function runTune(
     // Stored so that the study can be rebuilt (command, space, sampler, pruner) from storage alone.
     // The trials of this first run are the study's budget for workers that join it and for this
     // run (not queued: trials are created as they go, so joining workers may overshoot by a trial each).
-    const budget = { trials: settings.trials ?? null, deadline: settings.timeout !== undefined ? Date.now() + settings.timeout * 1000 : null, queued: false };
+    // A population's budget is its schedule (population × segments), as sextant create stores it: a
+    // first run's --trials stored as the study's left workers nothing to run once it was reached.
+    const trials = scheduler ? null : (settings.trials ?? null);
+    const budget = { trials, deadline: settings.timeout !== undefined ? Date.now() + settings.timeout * 1000 : null, queued: false };
     await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget)));
   } else {
     checkResumed(study, settings, io);
