@@ -10,7 +10,7 @@ import type { FrozenTrial } from "../space/index.js";
 import { defaultCheckpointRoot } from "./checkpoints.js";
 import { FolderNotWritableError } from "./folders.js";
 import { commandObjective } from "./command-runner.js";
-import { createStudy } from "./study.js";
+import { createStudy, loadStudy } from "./study.js";
 import type { Trial } from "./trial.js";
 
 const cleanups: string[] = [];
@@ -201,6 +201,11 @@ describe("a population in a study", () => {
     await expect(
       createStudy({ name: "pop", storage, direction: "maximize", loadIfExists: true, scheduler: new PBTScheduler({ population: 3, segments: 4, segmentSteps: 3, seed: 1 }) }),
     ).rejects.toThrow('study "pop" trains a pbt population of 2 members × 2 segments of 2 step(s); this scheduler is a pbt population of 3 members × 4 segments of 3 step(s)');
+    // loadStudy took it without a word, and its segments trained steps their checkpoints were not at.
+    await expect(loadStudy({ name: "pop", storage, scheduler: new PBTScheduler({ population: 2, segments: 2, segmentSteps: 3, seed: 1, checkpointDir }) })).rejects.toThrow(
+      'study "pop" trains a pbt population of 2 members × 2 segments of 2 step(s); this scheduler is a pbt population of 2 members × 2 segments of 3 step(s)',
+    );
+    expect((await loadStudy({ name: "pop", storage, scheduler: scheduler() })).trials).toHaveLength(4);
     const plain = await createStudy({ name: "pop", storage, direction: "maximize", loadIfExists: true, sampler: new RandomSampler({ seed: 1 }) });
     await expect(plain.ask()).rejects.toThrow(/^study "pop" trains a pbt population of 2 members × 2 segments of 2 step\(s\): its trials are segments, run with its scheduler/);
     expect(plain.trials).toHaveLength(4);

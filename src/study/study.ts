@@ -695,6 +695,8 @@ export async function loadStudy(options: {
     const tuner = onlineTunerRefusal(record);
     if (tuner) throw new Error(tuner);
     checkObjectiveCount(record.directions.length, sampler, options, "loadStudy");
+    // createStudy refuses another schedule when it seeds; a loaded population ran under it silently.
+    if (options.scheduler) refuseOtherSchedule(record, options.scheduler);
   } catch (error) {
     if (ownsStorage) await storage.close();
     throw error;
@@ -805,6 +807,27 @@ export function singleObjectiveProblem(
 function checkObjectiveCount(objectives: number, sampler: Sampler, options: { pruner?: Pruner; scheduler?: Scheduler }, caller = "createStudy"): void {
   const problem = singleObjectiveProblem(objectives, sampler, options.pruner, options.scheduler);
   if (problem) throw new TypeError(`${caller}: ${problem.message}`);
+}
+
+/** What a study stores of its scheduler ({@link SCHEDULER_ATTR}) and a resumed one must match. */
+function scheduleOf(scheduler: Scheduler): { name: string; population: number; segments: number; segmentSteps: number } {
+  return { name: scheduler.name, population: scheduler.population, segments: scheduler.segments, segmentSteps: scheduler.segmentSteps };
+}
+
+/**
+ * Refuses a scheduler whose schedule is not the one the study's population was started with: a
+ * population resumed under another one used to run it silently, its members kept their number,
+ * and the new segment length moved every start step off its checkpoint's.
+ */
+function refuseOtherSchedule(record: StudyRecord, scheduler: Scheduler): void {
+  const schedule = scheduleOf(scheduler);
+  const stored = record.systemAttrs[SCHEDULER_ATTR] as Partial<typeof schedule> | undefined;
+  if (stored && (Object.keys(schedule) as (keyof typeof schedule)[]).some((key) => stored[key] !== schedule[key])) {
+    throw new Error(
+      `study "${record.name}" trains a ${describeSchedule(stored)}; this scheduler is a ${describeSchedule(schedule)}. ` +
+        "Resume it with the schedule it was started with, or start a new study",
+    );
+  }
 }
 
 /** The given sampler, else the default one (a `RandomSampler` under a scheduler), seeded by `seed` when given. */
@@ -2157,17 +2180,8 @@ export class Study implements TrialHost {
   async seedPopulation(): Promise<void> {
     const scheduler = this.requireScheduler();
     await this.refresh();
-    const schedule = { name: scheduler.name, population: scheduler.population, segments: scheduler.segments, segmentSteps: scheduler.segmentSteps };
     if (this.trialCache.some((t) => segmentPlace(t) !== undefined)) {
-      // A population resumed under another schedule used to run it silently: its members kept
-      // their number, and the new segment length moved every start step off its checkpoint's.
-      const stored = this.record.systemAttrs[SCHEDULER_ATTR] as Partial<typeof schedule> | undefined;
-      if (stored && (Object.keys(schedule) as (keyof typeof schedule)[]).some((key) => stored[key] !== schedule[key])) {
-        throw new Error(
-          `study "${this.name}" trains a ${describeSchedule(stored)}; this scheduler is a ${describeSchedule(schedule)}. ` +
-            "Resume it with the schedule it was started with, or start a new study",
-        );
-      }
+      refuseOtherSchedule(this.record, scheduler);
       return;
     }
     // Seeded beside them, the study became a population its plain trials had no place in, and could
@@ -2180,7 +2194,7 @@ export class Study implements TrialHost {
           "is trained in a study of its own: give it another name (sextant tune --study NAME)",
       );
     }
-    await this.setSystemAttr(SCHEDULER_ATTR, schedule);
+    await this.setSystemAttr(SCHEDULER_ATTR, scheduleOf(scheduler));
     for (let member = 0; member < scheduler.population; member++) {
       await this.storage.createTrial(this.id, {
         state: "waiting",
