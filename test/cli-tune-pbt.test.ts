@@ -190,11 +190,17 @@ describe("sextant tune --scheduler pbt started again with nothing left to run", 
     expect(resumed.code).toBe(1);
     expect(resumed.stderr).toContain(
       'sextant: study "dead" has no segment left to run: member 0 ended when segment 0 of 2 failed (trial 0: exit code 4); member 1 ended when segment 0 of 2 failed (trial 1: exit code 4). ' +
-        "A failed segment ends its member's line and is not run again on resume: fix the command, then start a new study (--study NAME) " +
+        "A failed segment ends its member's line and is not run again on resume: fix the command, then queue the failed segments again " +
+        "(sextant requeue dead 0 1 --storage sqlite:./sextant.db) and run again, or start a new study (--study NAME) " +
         "or delete this one (sextant delete dead --storage sqlite:./sextant.db) and run again; sextant export dead --storage sqlite:./sextant.db --lineage shows every segment\n",
     );
     const quiet = await sextant(["tune", "--study", "dead", "--seed", "1", "--quiet", ...schedule(2, 2), ...command(true)], { cwd: dir });
     expect([quiet.code, quiet.stderr]).toEqual([1, expect.stringContaining('study "dead" has no segment left to run: member 0 ended')]);
+    // The requeue it names runs the failed segments again and their members go on (it named only a new study or deleting this one).
+    const requeued = await sextant(["requeue", "dead", "0", "1", "--storage", "sqlite:./sextant.db"], { cwd: dir });
+    expect(requeued.code, requeued.stderr).toBe(0);
+    expect((await tune("dead", false)).code).toBe(0);
+    expect((await sqliteTrials(join(dir, "sextant.db"), "dead")).filter((t) => t.state === "complete").map((t) => t.systemAttrs["pbt:member"])).toEqual([1, 1]);
   });
 
   it("says so, exiting 0, when some member trained every segment", async () => {

@@ -935,9 +935,12 @@ function idlePopulationMessage(studyName: string, storageUrl: string, idle: { tr
   // A worker runs the command its study stored: a fixed command needs a study made anew.
   // The commands name the storage: followed as printed without it, they went to ./sextant.db.
   const study = `${shellWord(studyName)} --storage ${shellWord(storageUrl)}`;
+  // sextant requeue runs a failed segment again as the same segment, and its member goes on: the
+  // trained members are kept, where a new or deleted study starts the population over.
+  const requeue = `sextant requeue ${shellWord(studyName)} ${idle.ended.map((m) => m.trial).join(" ")} --storage ${shellWord(storageUrl)}`;
   const again =
     from === "tune"
-      ? `start a new study (--study NAME) or delete this one (sextant delete ${study}) and run again`
+      ? `queue the failed segments again (${requeue}) and run again, or start a new study (--study NAME) or delete this one (sextant delete ${study}) and run again`
       : `make a new study (sextant create --study NAME) or delete this one (sextant delete ${study}) and make it again`;
   return (
     `sextant: study "${studyName}" has no segment left to run: ${shown.join("; ")}${trained}. ` +
