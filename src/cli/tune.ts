@@ -465,7 +465,6 @@ function storedSchedulerSeed(systemAttrs: Readonly<Record<string, unknown>> | un
   return typeof seed === "number" && Number.isSafeInteger(seed) ? seed : undefined;
 }
 
-/** Warns when a resumed study was created with another search space or command. */
 /** Each parameter whose distribution differs between two search spaces, as "name: before -> now". */
 function spaceChanges(before: Readonly<Record<string, Distribution>>, now: Readonly<Record<string, Distribution>>): string[] {
   const changes: string[] = [];
@@ -477,6 +476,7 @@ function spaceChanges(before: Readonly<Record<string, Distribution>>, now: Reado
   return changes;
 }
 
+/** Warns when a resumed study was created with another search space or command. */
 function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
   const stored = study.systemAttrs["cli:config"] as { space?: Record<string, Distribution>; command?: string[]; sampler?: NamedComponent; pruner?: NamedComponent } | undefined;
   if (!stored) return;
