@@ -144,6 +144,21 @@ describe("sextant tune --scheduler pbt --trials, then a worker", () => {
   });
 });
 
+describe("sextant tune --scheduler pbt resumed with another checkpoint folder", () => {
+  it("refuses it before any segment runs, instead of failing every member on a missing checkpoint", async () => {
+    const args = (...more: string[]) => ["tune", "--study", "moved", "--quiet", ...schedule(2, 3), ...more, ...TRAIN];
+    expect((await sextant(args("--trials", "2"), { cwd: dir })).code).toBe(0);
+    // Both queued segments failed on "checkpoint trial-N … is missing from …/elsewhere", ending both members.
+    const elsewhere = await sextant(args("--scheduler-opt", "checkpoint_dir=elsewhere"), { cwd: dir });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain(`study "moved": the checkpoint folder ${join(dir, "elsewhere")} does not hold the checkpoints its queued segments start from (trial-`);
+    expect((await sqliteTrials(join(dir, "sextant.db"), "moved")).map((t) => t.state)).toEqual(["complete", "complete", "waiting", "waiting"]);
+    const again = await sextant(args(), { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect((await sqliteTrials(join(dir, "sextant.db"), "moved")).every((t) => t.state === "complete")).toBe(true);
+  });
+});
+
 describe("sextant tune --scheduler pbt on a command tuned before", () => {
   it("refuses to turn the command's study into a population, which could then not go on as it was", async () => {
     // Without --study both runs of one command take the study named after it; named here alike.

@@ -9,11 +9,11 @@ import { extname, resolve } from "node:path";
 import { z } from "zod";
 import { type Pruner, createPrunerByName } from "../pruners/index.js";
 import { type Sampler, createSamplerByName } from "../samplers/index.js";
-import { type Scheduler, createSchedulerByName } from "../schedulers/index.js";
+import { SAVED_CHECKPOINT_ATTR, type Scheduler, UNDECIDED_ATTR, createSchedulerByName, segmentPlace } from "../schedulers/index.js";
 import { type Direction, type Distribution, type JsonValue, OptionError, validateDistribution } from "../space/index.js";
 import { type Storage, isMemoryUrl, missingSqliteFile, openStorage } from "../storage/index.js";
 import { CommandNotFoundError, placeholdersIn, resolveExecutable, shebangProblem } from "../study/command-runner.js";
-import { FolderNotWritableError, defaultCheckpointRoot, ensureWritableFolder, isHalfMadeStudy, isStudyBeingCopied } from "../study/index.js";
+import { FolderNotWritableError, type Study, defaultCheckpointRoot, ensureWritableFolder, isHalfMadeStudy, isStudyBeingCopied } from "../study/index.js";
 import type { ConfigSource, NamedComponent } from "./config.js";
 import { UsageError, UserError } from "./errors.js";
 import { shellWord } from "./format.js";
@@ -282,6 +282,34 @@ export function checkCheckpointFolder(scheduler: Scheduler, storageUrl: string, 
     if (error instanceof FolderNotWritableError) throw refuse(`${error.message}; no trial was started`);
     throw error;
   }
+}
+
+/**
+ * Refuses, before any segment runs, a population whose queued segments start from checkpoints its
+ * checkpoint folder does not hold (resumed with another checkpoint_dir, or a folder not shared with
+ * this machine): each such segment failed on "checkpoint trial-N … is missing", and each failure
+ * ended its member. An undecided segment is judged by its own parent's checkpoint.
+ *
+ * @example
+ * refuseMissingCheckpoints(study, "the checkpoint folder", "give the folder the population saved them in");
+ */
+export function refuseMissingCheckpoints(study: Study, folder: string, remedy: string): void {
+  const context = study.segmentContext();
+  if (!context) return;
+  const missing = new Set<string>();
+  for (const trial of study.trials) {
+    const place = trial.state === "waiting" ? segmentPlace(trial) : undefined;
+    if (!place || place.parent === null) continue;
+    const saved = study.trials[place.parent]?.systemAttrs[SAVED_CHECKPOINT_ATTR];
+    const name = trial.systemAttrs[UNDECIDED_ATTR] === true ? (typeof saved === "string" ? saved : null) : place.checkpoint;
+    if (name !== null && !context.store.has(name)) missing.add(name);
+  }
+  if (missing.size === 0) return;
+  const names = [...missing].slice(0, 5).join(", ") + (missing.size > 5 ? ` and ${missing.size - 5} more` : "");
+  throw new UserError(
+    `study "${study.name}": ${folder} ${context.store.root} does not hold the checkpoints its queued segments start from (${names}); ` +
+      `${remedy}; no segment was started`,
+  );
 }
 
 /**

@@ -33,6 +33,7 @@ import {
   cliConfigRecord,
   halfMadeStudyRefusal,
   passwordNote,
+  refuseMissingCheckpoints,
   withCliStorage,
   workingDirectoryProblem,
 } from "./study-config.js";
@@ -684,6 +685,7 @@ async function runTune(
     await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget)));
   } else {
     checkResumed(study, settings, io);
+    refuseMissingCheckpoints(study, "the checkpoint folder", "give the folder the population saved them in (--scheduler-opt checkpoint_dir=DIR), or put them back");
     await storeResumedCommand(study, settings, io);
   }
   const chatty = !flags.quiet && !flags.json;

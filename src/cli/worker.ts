@@ -30,6 +30,7 @@ import {
   passwordNote,
   withCliStorage,
   readCliConfig,
+  refuseMissingCheckpoints,
   workingDirectoryProblem,
 } from "./study-config.js";
 import {
@@ -295,6 +296,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     ...(scheduler ? { scheduler } : {}),
     onWarning: (message) => io.err(`sextant: warning: ${message}`),
   });
+  refuseMissingCheckpoints(study, "the study's checkpoint folder on this machine", "every worker needs the population's checkpoints: share that folder with the machine that saved them");
   const chatty = !flags.quiet && !flags.json;
   const budget = config.budget ?? { trials: null, deadline: null, queued: false };
   const secondsLeft = budget.deadline !== null ? (budget.deadline - Date.now()) / 1000 : undefined;

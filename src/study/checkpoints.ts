@@ -174,6 +174,11 @@ export class CheckpointStore {
     return this.nameFor(trialNumber);
   }
 
+  /** Whether the checkpoint called `name` is here (or where an earlier version saved it). */
+  has(name: string): boolean {
+    return existsSync(join(this.root, name)) || (this.formerRoot !== null && existsSync(join(this.formerRoot, name)));
+  }
+
   /** The checkpoint called `name`, saved by trial `trialNumber`; its data is read when first asked for. */
   open(name: string, trialNumber: number): Checkpoint {
     let dir = join(this.root, name);
