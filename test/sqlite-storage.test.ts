@@ -286,6 +286,33 @@ describe("sqlite storage: files that are not ours", () => {
     }
   });
 
+  it("says a full disk is full, naming the file, keeps what was stored, and writes again once there is room", async () => {
+    const path = newPath("full");
+    const storage = SqliteStorage.open(path);
+    // SQLite answers SQLITE_FULL, as on a full disk, when the file would grow past max_page_count.
+    const db = (storage as unknown as { db: Database.Database }).db;
+    try {
+      const study = await storage.createStudy("s", ["minimize"]);
+      const done = await storage.createTrial(study.id, { state: "running", params: { x: 1 }, distributions: { x: { type: "float", low: 0, high: 2 } } });
+      await storage.updateTrial(done.id, { state: "complete", values: [0.5] });
+      const pages = db.pragma("page_count", { simple: true }) as number;
+      db.pragma(`max_page_count = ${pages}`);
+      const big = { note: "x".repeat(64 * 1024) };
+      // "internal error: database or disk is full … this is a bug in Sextant" from sextant tune.
+      const error = await storage.createTrial(study.id, { state: "running", userAttrs: big }).then(() => null, (e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(StorageError);
+      expect(error!.message).toBe(
+        `sqlite:${path}: the disk is full (database or disk is full); this write was not made, what was stored before is intact: free space in ${dirname(path)} and run again`,
+      );
+      expect((await storage.trialsSince(study.id, 0)).trials.map((t) => [t.number, t.state, t.values])).toEqual([[0, "complete", [0.5]]]);
+      db.pragma("max_page_count = 1073741823");
+      const next = await storage.createTrial(study.id, { state: "running", userAttrs: big });
+      expect(next.number).toBe(1);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it("names a missing directory", () => {
     const missing = join(scratch, "no-such-dir", "deeper");
     const error = thrownBy(() => SqliteStorage.open(join(missing, "x.db")));

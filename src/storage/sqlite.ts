@@ -557,7 +557,7 @@ export class SqliteStorage implements Storage {
       try {
         return attempt();
       } catch (error) {
-        if (!isBusy(error)) throw this.damagedFileError(error) ?? error;
+        if (!isBusy(error)) throw this.damagedFileError(error) ?? this.diskFullError(error) ?? error;
         if (Date.now() >= deadline) throw this.busyError(error);
         // Sleep asynchronously so the rest of this process (e.g. running trials) keeps going.
         await sleep(backoffMs(tries));
@@ -579,6 +579,20 @@ export class SqliteStorage implements Storage {
       return new StorageError(`${this.url}: a trial's JSON column does not hold what Sextant writes (${cause.message}); was the file edited by another program?`, { cause });
     }
     return null;
+  }
+
+  /**
+   * The disk (or the file system's quota) ran out of room for a write, said as storage trouble
+   * naming the file: it read "internal error: database or disk is full … a bug in Sextant". The
+   * write was rolled back whole, so what was stored before is intact. Null for any other error.
+   */
+  private diskFullError(cause: unknown): StorageError | null {
+    if (!(cause instanceof Database.SqliteError) || cause.code !== "SQLITE_FULL") return null;
+    const folder = dirname(resolve(this.url.slice("sqlite:".length)));
+    return new StorageError(
+      `${this.url}: the disk is full (${cause.message}); this write was not made, what was stored before is intact: free space in ${folder} and run again`,
+      { cause },
+    );
   }
 
   private busyError(cause: unknown): StorageBusyError {
