@@ -144,4 +144,42 @@ describe.skipIf(skip !== null)("postgres:// URLs", () => {
     }
     expect(await schemas()).toEqual(["dash_full"]);
   });
+
+  it("a database that takes only reads, or a role that may only read, is a storage error naming the URL, not an internal error", async () => {
+    const storage = `${database.url}?schema=reads_only`;
+    const created = await sextant(["create", "--storage", storage, "--study", "kept", "--trials", "3", "-p", "x=float:0:1", "--", "node", "-e", "console.log(1)"], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    // What a standby replica, or default_transaction_read_only on the database, answers to a write.
+    const standby = `${storage}&options=${encodeURIComponent("-c default_transaction_read_only=on")}`;
+    const role = `sextant_reader_${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN`);
+      await admin.query(`GRANT USAGE ON SCHEMA reads_only TO ${role}`);
+      await admin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA reads_only TO ${role}`);
+      const reader = new URL(database.url);
+      reader.username = role;
+      const cases: [string, string[], RegExp][] = [
+        [standby, ["delete", "kept", "--yes"], /\(SQLSTATE 25006\); the server accepts only reads \(a standby replica, or default_transaction_read_only is on\): point the storage URL at the primary/],
+        [standby, ["worker", "--study", "kept"], /\(SQLSTATE 25006\); the server accepts only reads/],
+        [`${reader.toString()}?schema=reads_only`, ["delete", "kept", "--yes"], /permission denied .*\(SQLSTATE 42501\); the database role lacks a privilege this command needs/],
+      ];
+      for (const [url, args, reason] of cases) {
+        const refused = await sextant([...args, "--storage", url], { cwd: dir });
+        // It said "internal error: cannot execute DELETE in a read-only transaction … a bug in Sextant".
+        expect(refused.stderr, args.join(" ")).not.toMatch(/internal error|a bug in Sextant/);
+        expect(refused.stderr, args.join(" ")).toMatch(/^sextant: postgres:\/\/\S+schema=reads_only\S*: /m);
+        expect(refused.stderr, args.join(" ")).toMatch(reason);
+        expect(refused.code, args.join(" ")).toBe(1);
+      }
+    } finally {
+      await admin.query(`DROP OWNED BY ${role}`).catch(() => undefined);
+      await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      await admin.end();
+    }
+    const listed = await sextant(["studies", "--json", "--storage", storage], { cwd: dir });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain('"kept"');
+  });
 });

@@ -774,7 +774,7 @@ export class PostgresStorage implements Storage {
         this.unreachableSince = null;
         return result;
       } catch (error) {
-        if (!isTransient(error) || this.closed) throw error;
+        if (!isTransient(error) || this.closed) throw refusalError(this.url, error) ?? error;
         // The deadline counts from when the database was first found unreachable, not from each
         // operation's start: one after another, each call waited its own two minutes, and tune
         // gave up after six while saying "up to 120 s".
@@ -1193,6 +1193,36 @@ function quoteIdentifier(name: string): string {
 function isUniqueViolation(error: unknown, constraint: string): boolean {
   const e = error as { code?: string; constraint?: string };
   return e?.code === "23505" && e.constraint === constraint;
+}
+
+/**
+ * What the user can do about a server's refusal that is the database's situation, not a fault
+ * of Sextant's, by SQLSTATE (exact code or class prefix, first match wins).
+ */
+const REFUSAL_HINTS: readonly (readonly [string, string])[] = [
+  ["25006", "the server accepts only reads (a standby replica, or default_transaction_read_only is on): point the storage URL at the primary, or at a database that takes writes"],
+  ["42501", "the database role lacks a privilege this command needs: grant it on the schema and its sextant_ tables, or connect as their owner"],
+  ["42P01", "Sextant's tables are gone from the schema: was it dropped while this ran?"],
+  ["3F000", "the schema is gone: was it dropped while this ran?"],
+  ["53100", "the database server's disk is full: what was stored before is intact; free space there and run again"],
+  ["53", "the database server ran short of a resource: try again once it has more"],
+  ["57014", "the server cancelled the statement (a statement_timeout, or an administrator)"],
+  ["55P03", "a lock_timeout ran out while another session held a lock Sextant needs"],
+  ["58", "the database server reports a system (input/output) error"],
+  ["XX001", "the database server reports damaged data: see its log"],
+  ["XX002", "the database server reports a damaged index: see its log (REINDEX repairs one)"],
+];
+
+/**
+ * A server's refusal that is the database's situation, not a fault of Sextant's, as a
+ * StorageError naming the URL (the CLI called a read-only replica "internal error … a bug in
+ * Sextant"); null for any other error.
+ */
+function refusalError(url: string, error: unknown): StorageError | null {
+  if (!(error instanceof pg.DatabaseError) || typeof error.code !== "string") return null;
+  const code = error.code;
+  const hint = REFUSAL_HINTS.find(([prefix]) => code.startsWith(prefix))?.[1];
+  return hint === undefined ? null : new StorageError(`${url}: ${error.message} (SQLSTATE ${code}); ${hint}`, { cause: error });
 }
 
 /**
