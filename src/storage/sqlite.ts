@@ -4,7 +4,7 @@
  * Every write is one `BEGIN IMMEDIATE` transaction, so writers queue on SQLite's write lock instead
  * of failing halfway; the journal is a write-ahead log so readers never wait for writers.
  */
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
@@ -183,7 +183,8 @@ export class SqliteStorage implements Storage {
       const unwritable = unwritableFile(path);
       if (unwritable !== undefined) {
         if (unwritable.nameTooLong) fail(`${unwritable.file}: the name is too long for the file system`);
-        throw new StorageReadOnlyError(`cannot open ${url}: ${readOnlyReason(path, unwritable.file)}`);
+        const reason = unwritable.readOnlyFileSystem ? readOnlyFileSystemReason(path) : readOnlyReason(path, unwritable.file);
+        throw new StorageReadOnlyError(`cannot open ${url}: ${reason}`);
       }
     }
 
@@ -723,14 +724,14 @@ function checkReadableWithoutMigrating(state: SchemaState): void {
  * The first of the database's files (itself, its -wal and -shm) that exists and this process may
  * not write, with why: a reason other than permission (a name too long, say) is said as such.
  */
-function unwritableFile(path: string): { file: string; nameTooLong: boolean } | undefined {
+function unwritableFile(path: string): { file: string; nameTooLong: boolean; readOnlyFileSystem: boolean } | undefined {
   let missing = false;
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     try {
       accessSync(file, constants.W_OK);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT") return { file, nameTooLong: code === "ENAMETOOLONG" };
+      if (code !== "ENOENT") return { file, nameTooLong: code === "ENAMETOOLONG", readOnlyFileSystem: code === "EROFS" };
       missing = true;
     }
   }
@@ -742,7 +743,8 @@ function unwritableFile(path: string): { file: string; nameTooLong: boolean } | 
       accessSync(folder, constants.W_OK);
     } catch (error) {
       // A missing folder is said where the open fails ("the directory … does not exist").
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") return { file: folder, nameTooLong: false };
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT") return { file: folder, nameTooLong: false, readOnlyFileSystem: code === "EROFS" };
     }
   }
   return undefined;
@@ -759,6 +761,19 @@ function readOnlyReason(path: string, file: string): string {
   return (
     `${file === path ? "the file" : file} is read-only${ownedByAnother(file)}; Sextant must write to it and create ${path}-wal and ${path}-shm beside it: ` +
     `make them writable for this user (reading commands such as sextant trials need only read access)`
+  );
+}
+
+/**
+ * Why a writer cannot use the database at `path` on a file system mounted read-only (a read-only
+ * volume, an NFS export, a backup disk), where no one can make the files writable.
+ */
+function readOnlyFileSystemReason(path: string): string {
+  const mounted = `the file system holding ${dirname(resolve(path))} is mounted read-only`;
+  if (!existsSync(path)) return `${mounted}; Sextant must create ${path}, ${path}-wal and ${path}-shm there: put the storage on a writable file system`;
+  return (
+    `${mounted}; Sextant must write to ${path} and create ${path}-wal and ${path}-shm beside it: ` +
+    `copy the file to a writable file system to run this (reading commands such as sextant trials need only read access)`
   );
 }
 
@@ -786,17 +801,14 @@ function describeOpenFailure(error: unknown, path: string, readOnly: boolean): s
     const code = error.code;
     if (code === "SQLITE_NOTADB") return "the file is not a SQLite database (file is corrupt or of another format)";
     if (code.startsWith("SQLITE_CORRUPT")) return `the SQLite file is corrupt (${error.message})`;
+    // On a read-only file system SQLite cannot create a WAL file's -shm and says only "unable to open".
+    if (code.startsWith("SQLITE_CANTOPEN") && readOnly && isWalFile(path)) return walReadOnlyReason(path, "its file system is read-only");
     if (code.startsWith("SQLITE_CANTOPEN")) {
       return `the file cannot be opened (check that the path names a file you may read${readOnly ? "" : " and write"})`;
     }
     if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_PERM")) {
       // A reader writes nothing; SQLite refuses a WAL file where it cannot create the files it reads through.
-      if (readOnly) {
-        return (
-          `the file is a write-ahead-log (WAL) database and SQLite reads one only with ${path}-wal and ${path}-shm beside it, which it cannot create here ` +
-          `(the folder is read-only); to read it from read-only media, first switch it to a rollback journal where it is writable: sqlite3 ${JSON.stringify(path)} "PRAGMA journal_mode=DELETE"`
-        );
-      }
+      if (readOnly) return walReadOnlyReason(path, "the folder is read-only");
       return readOnlyReason(path, path);
     }
     if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return "the database stayed locked by another process";
@@ -806,6 +818,30 @@ function describeOpenFailure(error: unknown, path: string, readOnly: boolean): s
   const binding = error instanceof Error ? nativeBindingProblem(error.message) : undefined;
   if (binding) return binding;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Why a reader cannot read the WAL database at `path` where it may not create its -wal and -shm (`why`). */
+function walReadOnlyReason(path: string, why: string): string {
+  return (
+    `the file is a write-ahead-log (WAL) database and SQLite reads one only with ${path}-wal and ${path}-shm beside it, which it cannot create here ` +
+    `(${why}); to read it from read-only media, first switch it to a rollback journal where it is writable: sqlite3 ${JSON.stringify(path)} "PRAGMA journal_mode=DELETE"`
+  );
+}
+
+/** Whether the file's header says it is in WAL mode (file format versions 2 at bytes 18 and 19). */
+function isWalFile(path: string): boolean {
+  try {
+    const header = Buffer.alloc(20);
+    const fd = openSync(path, "r");
+    try {
+      if (readSync(fd, header, 0, 20, 0) < 20) return false;
+    } finally {
+      closeSync(fd);
+    }
+    return header.toString("latin1", 0, 16) === "SQLite format 3\0" && header[18] === 2 && header[19] === 2;
+  } catch {
+    return false;
+  }
 }
 
 const REBUILD_ADVICE = 'run `npm rebuild better-sqlite3` in your project, or use "memory:" or a postgres:// storage, which do not need it';
