@@ -313,6 +313,35 @@ describe("sqlite storage: files that are not ours", () => {
     }
   });
 
+  it("says a disk or network file system that fails a write failed, naming the file, instead of failing as a bug", async () => {
+    const path = newPath("ioerr");
+    const storage = SqliteStorage.open(path);
+    const db = (storage as unknown as { db: Database.Database }).db;
+    const transaction = db.transaction.bind(db);
+    try {
+      const study = await storage.createStudy("s", ["minimize"]);
+      // What SQLite answers when the disk, or the NFS server, behind the file fails (no test can pull a disk out).
+      const failing = Object.assign(
+        () => {
+          throw new Database.SqliteError("disk I/O error", "SQLITE_IOERR_WRITE");
+        },
+        { immediate: () => failing(), deferred: () => failing(), exclusive: () => failing(), default: () => failing() },
+      );
+      db.transaction = (() => failing) as unknown as typeof db.transaction;
+      // "internal error: disk I/O error … this is a bug in Sextant" from sextant tune.
+      const error = await storage.createTrial(study.id, { state: "running" }).then(() => null, (e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(StorageError);
+      expect(error!.message).toBe(
+        `sqlite:${path}: the disk or network file system holding ${dirname(path)} failed a read or write (disk I/O error, SQLITE_IOERR_WRITE); check that it is still mounted and healthy, then run again`,
+      );
+      db.transaction = transaction;
+      expect((await storage.createTrial(study.id, { state: "running" })).number).toBe(0);
+    } finally {
+      db.transaction = transaction;
+      await storage.close();
+    }
+  });
+
   it("names a missing directory", () => {
     const missing = join(scratch, "no-such-dir", "deeper");
     const error = thrownBy(() => SqliteStorage.open(join(missing, "x.db")));

@@ -558,7 +558,7 @@ export class SqliteStorage implements Storage {
       try {
         return attempt();
       } catch (error) {
-        if (!isBusy(error)) throw this.damagedFileError(error) ?? this.diskFullError(error) ?? error;
+        if (!isBusy(error)) throw this.damagedFileError(error) ?? this.fileSystemError(error) ?? error;
         if (Date.now() >= deadline) throw this.busyError(error);
         // Sleep asynchronously so the rest of this process (e.g. running trials) keeps going.
         await sleep(backoffMs(tries));
@@ -583,17 +583,28 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * The disk (or the file system's quota) ran out of room for a write, said as storage trouble
-   * naming the file: it read "internal error: database or disk is full … a bug in Sextant". The
-   * write was rolled back whole, so what was stored before is intact. Null for any other error.
+   * The disk (or the file system's quota) ran out of room for a write, or the disk or network
+   * file system holding the file failed a read or write, said as storage trouble naming the file:
+   * it read "internal error: database or disk is full … a bug in Sextant" (or "disk I/O error").
+   * A full disk's write was rolled back whole, so what was stored before is intact. Null for any
+   * other error.
    */
-  private diskFullError(cause: unknown): StorageError | null {
-    if (!(cause instanceof Database.SqliteError) || cause.code !== "SQLITE_FULL") return null;
+  private fileSystemError(cause: unknown): StorageError | null {
+    if (!(cause instanceof Database.SqliteError)) return null;
     const folder = dirname(resolve(this.url.slice("sqlite:".length)));
-    return new StorageError(
-      `${this.url}: the disk is full (${cause.message}); this write was not made, what was stored before is intact: free space in ${folder} and run again`,
-      { cause },
-    );
+    if (cause.code === "SQLITE_FULL") {
+      return new StorageError(
+        `${this.url}: the disk is full (${cause.message}); this write was not made, what was stored before is intact: free space in ${folder} and run again`,
+        { cause },
+      );
+    }
+    if (cause.code.startsWith("SQLITE_IOERR")) {
+      return new StorageError(
+        `${this.url}: the disk or network file system holding ${folder} failed a read or write (${cause.message}, ${cause.code}); check that it is still mounted and healthy, then run again`,
+        { cause },
+      );
+    }
+    return null;
   }
 
   private busyError(cause: unknown): StorageBusyError {
