@@ -108,4 +108,19 @@ describe("a parameter the sampler's joint model leaves out", () => {
     }, { nTrials: 30 });
     expect(warnings).toEqual([]);
   });
+
+  it("is not said of a conditional parameter whose branch only the study's first trial skipped", async () => {
+    // Trial 0 takes "poly", the next three take branches with "C": one trial without it is no
+    // evidence of a parameter added mid-study, and "start a new study" was the wrong advice.
+    const warnings: string[] = [];
+    const study = await openStudy(new MemoryStorage(), createSamplerByName("sobol", { seed: 7 }), warnings);
+    for (const kernel of ["poly", "linear", "rbf", "linear"]) await study.enqueueTrial({ kernel });
+    await study.optimize((trial) => {
+      const kernel = trial.suggestCategorical("kernel", ["linear", "rbf", "poly"]);
+      if (kernel === "poly") return trial.suggestInt("degree", 1, 5);
+      return trial.suggestFloat("C", 1e-3, 1e3, { log: true }) + (kernel === "rbf" ? trial.suggestFloat("gamma", 0, 1) : 0);
+    }, { nTrials: 5 });
+    expect(study.trials.map((trial) => trial.params.kernel).slice(0, 4)).toEqual(["poly", "linear", "rbf", "linear"]);
+    expect(warnings).toEqual([]);
+  });
 });

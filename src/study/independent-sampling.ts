@@ -7,7 +7,8 @@ import type { IndependentSampling, Sampler } from "../samplers/index.js";
 
 /**
  * Finished trials, from its first on, that must all have asked for a parameter that earlier ones
- * lack before it is taken as added mid-study rather than a conditional branch first taken.
+ * lack before it is taken as added mid-study rather than a conditional branch first taken; as
+ * many finished trials before must have lacked it.
  */
 const ADDED_EVIDENCE = 3;
 
@@ -29,8 +30,9 @@ interface ParameterRecord {
  * once per parameter name.
  *
  * Said: its distribution differs from the one earlier trials asked with (a range changed between
- * runs); earlier trials lack it and {@link ADDED_EVIDENCE} finished trials from its first on all
- * have it (added mid-study); its type is one the model never takes (a categorical under CMA-ES).
+ * runs); at least {@link ADDED_EVIDENCE} earlier trials lack it and as many finished trials from
+ * its first on all have it (added mid-study); its type is one the model never takes (a
+ * categorical under CMA-ES).
  * Not said: before the sampler's startup is over (every parameter is sampled independently by
  * design then), for a parameter of a conditional branch (some trials after the first that asked
  * for it did not: the intersection search space leaves such parameters to independent sampling by
@@ -79,11 +81,14 @@ export class IndependentSamplingWatch {
       );
     }
     // Earlier trials lack it. Its first finished trials alone cannot tell a parameter added
-    // mid-study from a branch first taken now: a few in a row, with none since that lacks it, can.
+    // mid-study from a branch first taken now: a few in a row, with none since that lacks it, after
+    // a few without it, can. One trial without it was the study's first trial taking another branch
+    // (a kernel without "C", then three with it), and the advice to start a new study was wrong.
     // (Grouped TPE, and auto, which turns to it, model such a parameter by then.)
-    if (record === undefined || record.lastWithout < 0 || record.count < ADDED_EVIDENCE) return null;
+    const without = this.finishedCount - (record?.count ?? 0);
+    if (record === undefined || record.lastWithout < 0 || record.count < ADDED_EVIDENCE || without < ADDED_EVIDENCE) return null;
     return (
-      `it was added mid-study: the ${this.finishedCount - record.count} finished trial(s) before trial ${record.first} did not ask for it, the ${record.count} from it on all did, ` +
+      `it was added mid-study: the ${without} finished trial(s) before trial ${record.first} did not ask for it, the ${record.count} from it on all did, ` +
       `and the sampler models only parameters that every earlier finished trial asked for. It stays out of the model for the rest of this study: ${newStudy} to have it modelled.`
     );
   }
