@@ -53,7 +53,7 @@ export interface Sampler {
    * draws at random). The study calls it only for parameters that reach `sampleIndependent`, and
    * warns once per parameter when one is left out of the model for a reason the user can act on:
    * its range changed since earlier trials, earlier trials lack it, or its type is one the model
-   * cannot take (see {@link IndependentSampling}). Parameters of conditional branches, single
+   * cannot take (see {@link IndependentSampling}; said once for all parameters of that type). Parameters of conditional branches, single
    * values, and every parameter before `startupTrials` complete trials pass without a word.
    * Must not change what the sampler proposes. Samplers without it are never warned about.
    *

@@ -73,7 +73,21 @@ describe("a parameter the sampler's joint model leaves out", () => {
     }, { nTrials: 12 });
     expect(warnings).toEqual([
       'trial 5: parameter "shift" is sampled at random, not jointly by the cmaes sampler: the sampler does not model categorical parameters. ' +
-        'Use one that does (tpe, gp or auto) to have "shift" modelled. (Said once per parameter.)',
+        'Use one that does (tpe, gp or auto) to have "shift" modelled. (Said once for all categorical parameters: the others are sampled the same way.)',
+    ]);
+  });
+
+  it("is said once for all the categoricals under cmaes, not once for each", async () => {
+    const warnings: string[] = [];
+    const study = await openStudy(new MemoryStorage(), new CmaEsSampler({ seed: 3 }), warnings);
+    await study.optimize((trial) => {
+      let penalty = 0;
+      for (const name of ["activation", "optimizer", "scheduler"]) penalty += trial.suggestCategorical(name, ["a", "b"]) === "a" ? 0 : 1;
+      return trial.suggestFloat("x", -5, 5) ** 2 + penalty;
+    }, { nTrials: 6 });
+    expect(warnings).toEqual([
+      'trial 1: parameter "activation" is sampled at random, not jointly by the cmaes sampler: the sampler does not model categorical parameters. ' +
+        'Use one that does (tpe, gp or auto) to have "activation" modelled. (Said once for all categorical parameters: the others are sampled the same way.)',
     ]);
   });
 

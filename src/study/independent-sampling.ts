@@ -36,7 +36,8 @@ interface ParameterRecord {
  * Not said: before the sampler's startup is over (every parameter is sampled independently by
  * design then), for a parameter of a conditional branch (some trials after the first that asked
  * for it did not: the intersection search space leaves such parameters to independent sampling by
- * design), for a single value.
+ * design), for a single value, for a parameter of a type the model never takes once another of
+ * that type was said.
  *
  * @example
  * const watch = new IndependentSamplingWatch();
@@ -50,6 +51,8 @@ export class IndependentSamplingWatch {
   private completeCount = 0;
   private highestNumber = -1;
   private readonly warned = new Set<string>();
+  /** Distribution types a warning about a type the model never takes was given for. */
+  private readonly warnedTypes = new Set<Distribution["type"]>();
 
   /** The warning for `name`, asked for as `distribution` and sampled independently at `trial`, or null when there is nothing (more) to say. */
   check(sampler: Sampler, snapshot: StudySnapshot, trial: SamplingTrial, name: string, distribution: Distribution): string | null {
@@ -60,11 +63,17 @@ export class IndependentSamplingWatch {
     if (this.finishedCount === 0 || (record !== undefined && record.lastWithout > record.first)) return null;
     const sampling = sampler.independentSampling(snapshot, trial);
     if (sampling === null || this.completeCount < sampling.startupTrials) return null;
+    const unmodelledType = sampling.unmodelledTypes?.includes(distribution.type) === true;
+    // One line for every parameter of a type the model never takes: thirty categoricals under
+    // cmaes printed thirty lines of the same advice at one trial.
+    if (unmodelledType && this.warnedTypes.has(distribution.type)) return null;
     const why = this.reason(sampling, name, distribution, record);
     if (why === null) return null;
     this.warned.add(name);
+    if (unmodelledType) this.warnedTypes.add(distribution.type);
     const by = sampling.sampler ?? `the ${sampler.name} sampler`;
-    return `parameter "${name}" is sampled ${sampling.how}, not jointly by ${by}: ${why} (Said once per parameter.)`;
+    const said = unmodelledType ? `Said once for all ${distribution.type} parameters: the others are sampled the same way.` : "Said once per parameter.";
+    return `parameter "${name}" is sampled ${sampling.how}, not jointly by ${by}: ${why} (${said})`;
   }
 
   /** Why the model leaves `name` out, and what to do, or null when that is by design. */
