@@ -24,7 +24,8 @@ describe("a parameter the sampler's joint model leaves out", () => {
       'trial 40: parameter "x" is sampled at random, not jointly by the cmaes sampler: it is asked for as {"type":"float","low":-10,"high":10}, ' +
         'but earlier trials asked for it as {"type":"float","low":-5,"high":5}, and the sampler models a parameter only with the distribution every earlier ' +
         'finished trial gave it. It stays out of the model for the rest of this study: keep one range for "x", or start a new study (a new study name; ' +
-        "--study with sextant tune) for the new one. (Said once per parameter.)",
+        "--study with sextant tune) for the new one. If its range follows another parameter by design, ask for a fixed range (a fraction in [0, 1], say) " +
+        "and scale it by that parameter, so the model can take it. (Said once per parameter.)",
     );
     // Not at every trial: once per study object.
     await resumed.optimize(objective(10), { nTrials: 5 });

@@ -86,7 +86,8 @@ export class IndependentSamplingWatch {
     if (other !== undefined) {
       return (
         `it is asked for as ${JSON.stringify(distribution)}, but earlier trials asked for it as ${JSON.stringify(other)}, and the sampler models a parameter ` +
-        `only with the distribution every earlier finished trial gave it. It stays out of the model for the rest of this study: keep one range for "${name}", or ${newStudy} for the new one.`
+        `only with the distribution every earlier finished trial gave it. It stays out of the model for the rest of this study: keep one range for "${name}", or ${newStudy} for the new one. ` +
+        `If its range follows another parameter by design, ask for a fixed range (a fraction in [0, 1], say) and scale it by that parameter, so the model can take it.`
       );
     }
     // Earlier trials lack it. Its first finished trials alone cannot tell a parameter added
