@@ -171,7 +171,8 @@ export function deriveSeed(base: number, ...labels: (number | string)[]): number
 export function seedOrRandom(seed: number | undefined, owner: string): number {
   if (seed === undefined) return randomSeed();
   if (typeof seed !== "number" || !Number.isSafeInteger(seed)) {
-    throw new RangeError(`${owner}: seed must be a whole number, got ${typeof seed === "number" ? String(seed) : JSON.stringify(seed)}`);
+    const limit = typeof seed === "number" && Number.isInteger(seed) ? " of at most 2^53 − 1 (9007199254740991) in size" : "";
+    throw new RangeError(`${owner}: seed must be a whole number${limit}, got ${typeof seed === "number" ? String(seed) : JSON.stringify(seed)}`);
   }
   return seed;
 }
