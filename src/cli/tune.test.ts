@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { createStudy } from "../study/index.js";
-import { bestSoFarText, describeDistribution, flagsAfterCommandWarning } from "./tune.js";
+import { bestSoFarText, describeDistribution, flagsAfterCommandWarning, resolveSettings } from "./tune.js";
 
 describe("bestSoFarText", () => {
   it("shows the best value of a single-objective study, and a dash before its first complete trial", async () => {
@@ -52,5 +52,23 @@ describe("describeDistribution", () => {
     expect(describeDistribution({ type: "categorical", choices: [16, 64] })).toBe("cat:16,64");
     expect(describeDistribution({ type: "categorical", choices: ["true", true, null, "null", "a,b", "adam"] })).toBe('cat:"true",true,null,"null","a,b",adam');
     expect(describeDistribution({ type: "float", low: 1e-5, high: 0.1, log: true })).toBe("float:0.00001:0.1:log");
+  });
+});
+
+describe("resolveSettings --scheduler none", () => {
+  const command = ["node", "train.mjs", "{x}"];
+
+  it("runs no population, as the help's \"(default none)\" says, where it was refused as an unknown scheduler", async () => {
+    const { settings } = await resolveSettings({ param: ["x=float:0:1"], scheduler: "none", trials: 3 }, command);
+    expect(settings.scheduler).toBeNull();
+    // The same settings as without the flag: the default sampler and the trial budget, not a population's.
+    expect(settings.sampler.name).toBe("auto");
+    expect(settings.trials).toBe(3);
+  });
+
+  it("still refuses --scheduler-opt beside it, naming the flags", async () => {
+    await expect(resolveSettings({ param: ["x=float:0:1"], scheduler: "none", schedulerOpt: ["population=4"] }, command)).rejects.toThrow(
+      "--scheduler-opt needs --scheduler pbt or --scheduler pb2",
+    );
   });
 });

@@ -234,7 +234,11 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   const directions = flags.direction !== undefined && flags.direction.length > 0 ? parseDirections(flags.direction) : (config.directions ?? ["minimize"]);
   const timeout = flags.timeout ?? config.timeout;
   const schedulerName = flags.scheduler ?? config.scheduler?.name;
-  const scheduler = schedulerName === undefined ? null : pickComponent("scheduler", flags.scheduler, flags.schedulerOpt, config.scheduler, schedulerName);
+  // "none" is the default the help names, as for --pruner: no population. It was refused as an unknown scheduler.
+  if (schedulerName === "none" && flags.scheduler === undefined && Object.keys(config.scheduler?.options ?? {}).length > 0) {
+    throw source!.error(["scheduler", "options"], "scheduler none (no population) takes no options");
+  }
+  const scheduler = schedulerName === undefined || schedulerName === "none" ? null : pickComponent("scheduler", flags.scheduler, flags.schedulerOpt, config.scheduler, schedulerName);
   if (scheduler === null && (flags.schedulerOpt ?? []).length > 0) throw new UsageError("--scheduler-opt needs --scheduler pbt or --scheduler pb2");
   // Its trials are its members' segments: an enqueued point ran as a trial of no member, without a step range or checkpoint.
   if (scheduler !== null && (flags.enqueue ?? []).length > 0) throw new UsageError(`--enqueue cannot be combined with --scheduler ${scheduler.name}: a population's trials are its members' segments, which the scheduler queues`);
@@ -242,7 +246,7 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   const trials = flags.trials ?? config.trials ?? (timeout === undefined && scheduler === null ? DEFAULT_TRIALS : undefined);
 
   // A population's first segments are drawn at random, as in the PBT paper, unless a sampler is named.
-  const samplerFallback = (flags.scheduler ?? config.scheduler?.name) !== undefined ? "random" : "auto";
+  const samplerFallback = scheduler !== null ? "random" : "auto";
   const sampler = pickComponent("sampler", flags.sampler, flags.samplerOpt, config.sampler, samplerFallback);
   const seed = flags.seed ?? config.seed;
   const seedOf = (component: NamedComponent) => Object.keys(component.options).find((key) => normalizeOptionKey(key) === "seed");
