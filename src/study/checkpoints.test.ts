@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -41,4 +41,72 @@ describe("CheckpointStore.dirFor", () => {
       }
     });
   }
+});
+
+describe("CheckpointStore.save called twice in one segment", () => {
+  function withStore(run: (store: CheckpointStore, scratch: string) => void): void {
+    const scratch = mkdtempSync(join(tmpdir(), "sextant-checkpoints-test-"));
+    try {
+      run(new CheckpointStore(join(scratch, "ck")), scratch);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+  function folderWith(parent: string, name: string, files: Record<string, string>): string {
+    const dir = join(parent, name);
+    mkdirSync(dir, { recursive: true });
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+    return dir;
+  }
+
+  it("restores the last save: bytes after JSON, JSON after bytes", () => {
+    withStore((store) => {
+      // The JSON file stayed beside the bytes, and the next segment read the stale JSON.
+      store.save(1, { data: { step: 1 } });
+      store.save(1, { data: new Uint8Array([7, 8]) });
+      expect([...(store.open("trial-1", 1).data as Buffer)]).toEqual([7, 8]);
+      store.save(2, { data: new Uint8Array([1]) });
+      store.save(2, { data: { step: 2 } });
+      expect(store.open("trial-2", 2).data).toEqual({ step: 2 });
+      expect(readdirSync(store.dirFor(2))).toEqual(["checkpoint.json"]);
+    });
+  });
+
+  it("restores a folder saved after JSON as that folder, with no data, whether copied in or written in place", () => {
+    withStore((store, scratch) => {
+      store.save(1, { data: { step: 1 } });
+      store.save(1, { dir: folderWith(scratch, "model", { "weights.txt": "w" }) });
+      expect(store.open("trial-1", 1).data).toBeUndefined();
+      expect(readdirSync(store.open("trial-1", 1).dir)).toEqual(["weights.txt"]);
+
+      store.save(2, { data: { step: 1 } });
+      writeFileSync(join(store.dirFor(2), "weights.txt"), "w");
+      store.save(2, { dir: store.dirFor(2) });
+      expect(store.open("trial-2", 2).data).toBeUndefined();
+      expect(readdirSync(store.open("trial-2", 2).dir)).toEqual(["weights.txt"]);
+    });
+  });
+
+  it("replaces a folder copied in by the next one, and keeps the data file of a folder copied from a checkpoint", () => {
+    withStore((store, scratch) => {
+      store.save(1, { dir: folderWith(scratch, "a", { "shard-1.bin": "1", "shard-2.bin": "2" }) });
+      store.save(1, { dir: folderWith(scratch, "b", { "shard-1.bin": "one" }) });
+      expect(readdirSync(store.open("trial-1", 1).dir)).toEqual(["shard-1.bin"]);
+
+      // A segment that saved JSON, then chose to keep its parent's checkpoint as it was.
+      store.save(2, { data: { parent: true } });
+      store.save(3, { data: { mine: true } });
+      store.save(3, { dir: store.open("trial-2", 2).dir });
+      expect(store.open("trial-3", 3).data).toEqual({ parent: true });
+    });
+  });
+
+  it("keeps files the program wrote into the segment's own folder beside data saved after them", () => {
+    withStore((store) => {
+      writeFileSync(join(store.dirFor(1), "weights.txt"), "w");
+      store.save(1, { data: { step: 1 } });
+      expect(store.open("trial-1", 1).data).toEqual({ step: 1 });
+      expect(readdirSync(store.open("trial-1", 1).dir).sort()).toEqual(["checkpoint.json", "weights.txt"]);
+    });
+  });
 });

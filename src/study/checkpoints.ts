@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import type { JsonValue } from "../space/index.js";
 import { sqlitePath } from "../storage/index.js";
 import { ensureWritableFolder, type FolderNotWritableError } from "./folders.js";
@@ -105,6 +105,11 @@ function plainCharacters(studyName: string): string {
   return studyName.replace(/[^A-Za-z0-9_.-]+/g, "_");
 }
 
+function removeDataFiles(dir: string): void {
+  rmSync(join(dir, DATA_JSON), { force: true });
+  rmSync(join(dir, DATA_BINARY), { force: true });
+}
+
 /**
  * The checkpoint folder of one study.
  *
@@ -157,19 +162,35 @@ export class CheckpointStore {
     return dir;
   }
 
-  /** Saves trial `number`'s checkpoint and returns its name. A folder other than {@link dirFor}'s is copied in. */
+  /** Trials whose folder holds a data file an earlier `save({ data })` of this store wrote. */
+  private readonly dataSaved = new Set<number>();
+
+  /**
+   * Saves trial `number`'s checkpoint and returns its name. A folder other than {@link dirFor}'s is
+   * copied in. Saved again, the last save wins: an earlier save's data file goes (it was read back
+   * before a later folder or bytes, JSON before bytes), and a folder copied in replaces what an
+   * earlier save copied. Files the program wrote into {@link dirFor}'s folder stay beside `{ data }`.
+   */
   save(trialNumber: number, input: CheckpointInput): string {
     const dir = this.dirFor(trialNumber);
     if ("dir" in input) {
       if (typeof input.dir !== "string") throw new TypeError("saveCheckpoint({ dir }): dir must be a path");
       const source = resolve(input.dir);
       if (!existsSync(source)) throw new Error(`saveCheckpoint({ dir }): ${source} does not exist`);
+      // Emptied unless one folder holds the other (a folder inside this one would go before it is copied).
+      if (relative(dir, source).startsWith("..") && relative(source, dir).startsWith("..")) {
+        rmSync(dir, { recursive: true, force: true });
+        ensureWritableFolder(dir);
+      } else if (this.dataSaved.has(trialNumber)) removeDataFiles(dir);
+      this.dataSaved.delete(trialNumber);
       if (source !== resolve(dir)) cpSync(source, dir, { recursive: true });
-    } else if (input.data instanceof Uint8Array) {
-      writeFileSync(join(dir, DATA_BINARY), input.data);
     } else {
-      if (input.data === undefined) throw new TypeError("saveCheckpoint({ data }): data must be a JSON value or bytes");
-      writeFileSync(join(dir, DATA_JSON), JSON.stringify(input.data));
+      const bytes = input.data instanceof Uint8Array;
+      if (!bytes && input.data === undefined) throw new TypeError("saveCheckpoint({ data }): data must be a JSON value or bytes");
+      removeDataFiles(dir);
+      if (bytes) writeFileSync(join(dir, DATA_BINARY), input.data as Uint8Array);
+      else writeFileSync(join(dir, DATA_JSON), JSON.stringify(input.data));
+      this.dataSaved.add(trialNumber);
     }
     return this.nameFor(trialNumber);
   }
