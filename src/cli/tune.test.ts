@@ -72,3 +72,16 @@ describe("resolveSettings --scheduler none", () => {
     );
   });
 });
+
+describe("resolveSettings with a pruner and a scheduler", () => {
+  const command = ["node", "train.mjs", "{x}"];
+
+  it("refuses them together, naming both flags, before a study exists", async () => {
+    // A segment the pruner stopped saved no checkpoint, and its member went on from scratch.
+    await expect(resolveSettings({ param: ["x=float:0:1"], pruner: "median", scheduler: "pbt" }, command)).rejects.toThrow(
+      /^--pruner median cannot be combined with --scheduler pbt: a segment the pruner stops saves no checkpoint, .*; leave out --pruner$/,
+    );
+    const { settings } = await resolveSettings({ param: ["x=float:0:1"], pruner: "none", scheduler: "pbt" }, command);
+    expect(settings.scheduler?.name).toBe("pbt");
+  });
+});

@@ -14,7 +14,7 @@ import { type Direction, type Distribution, type FrozenTrial, type ParamValue, t
 import { type Storage, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
 import { INTERRUPTED_REASON } from "../study/trial.js";
-import { type Study, createStudy, defaultCheckpointRoot, singleObjectiveProblem } from "../study/index.js";
+import { type Study, createStudy, defaultCheckpointRoot, prunerSchedulerProblem, singleObjectiveProblem } from "../study/index.js";
 import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
@@ -285,6 +285,14 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   // --warm-start asks for the GP's warm start; set here so that the study stores it for its workers.
   if ((flags.warmStart?.length ?? 0) > 0) Object.assign(sampler, withWarmStart(sampler));
   const pruner = pickComponent("pruner", flags.pruner, flags.prunerOpt, config.pruner, "none");
+  // Refused before a study exists, naming where each came from (create stored it, and every worker failed on it).
+  const prunerProblem = scheduler === null ? null : prunerSchedulerProblem(pruner, scheduler);
+  if (prunerProblem !== null) {
+    const prunerConfig = fromConfigOnly(config.pruner, flags.pruner, flags.prunerOpt);
+    const named = `${prunerConfig ? "the config's pruner" : "--pruner"} ${pruner.name} cannot be combined with ${flags.scheduler === undefined ? "the config's scheduler" : "--scheduler"} ${scheduler!.name}`;
+    const remedy = prunerConfig ? "remove the pruner or give --pruner none" : "leave out --pruner";
+    throw prunerConfig ? prunerConfig.error(["pruner"], `${named}: ${prunerProblem}; ${remedy}`) : new UsageError(`${named}: ${prunerProblem}; ${remedy}`);
+  }
 
   // The config loader already made its relative paths absolute from the config file's folder.
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : (config.cwd ?? configDir);
@@ -487,7 +495,10 @@ function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
   if (!stored) return;
   // A resume that left out --pruner median ran without pruning, and one that left out --sampler
   // tpe ran another sampler, with only the start line to tell (sextant worker uses the stored ones).
-  const changed = (["sampler", "pruner"] as const).filter((kind) => stored[kind] !== undefined && stored[kind].name !== settings[kind].name);
+  // A population runs without a pruner (see prunerSchedulerProblem): one an earlier version stored beside it is not advised back.
+  const changed = (["sampler", "pruner"] as const).filter(
+    (kind) => stored[kind] !== undefined && stored[kind].name !== settings[kind].name && !(kind === "pruner" && settings.scheduler !== null),
+  );
   if (changed.length > 0) {
     const was = changed.map((kind) => `${kind} ${stored[kind]!.name}`).join(" and ");
     const now = changed.map((kind) => `${kind} ${settings[kind].name}`).join(" and ");

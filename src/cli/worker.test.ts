@@ -7,7 +7,7 @@ import { openStorage } from "../storage/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { HalfMadeStudyError, loadStudy } from "../study/index.js";
 import type { Io } from "./io.js";
-import { createCommand } from "./worker.js";
+import { createCommand, workerCommand } from "./worker.js";
 
 const quietIo: Io = { out: () => {}, err: () => {}, write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
 
@@ -38,6 +38,39 @@ describe("sextant create", () => {
       expect((await storage.trialsSince(record.id, 0)).trials.map((t) => t.state)).toEqual(["waiting", "waiting"]);
     } finally {
       await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sextant worker on a population stored with a pruner", () => {
+  it("runs its segments without pruning and says why, where loading it with the pruner is refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-worker-pruner-"));
+    const url = `sqlite:${join(dir, "fleet.db")}`;
+    try {
+      const schedule = ["population=2", "segments=1", `checkpoint_dir=${join(dir, "ck")}`];
+      expect(await createCommand({ storage: url, study: "pop", scheduler: "pbt", schedulerOpt: schedule, param: ["x=float:0:1"], quiet: true }, ["node", "-e", "console.log(1)"], quietIo)).toBe(0);
+      // As sextant create stored it before it refused --pruner beside --scheduler.
+      const storage = await openStorage(url);
+      try {
+        const record = (await storage.getStudy("pop"))!;
+        const stored = record.systemAttrs["cli:config"] as Record<string, unknown>;
+        await storage.setStudyAttrs(record.id, { systemAttrs: { "cli:config": { ...stored, pruner: { name: "median", options: {} } } } });
+      } finally {
+        await storage.close();
+      }
+      const errors: string[] = [];
+      const io: Io = { ...quietIo, err: (line) => errors.push(line) };
+      expect(await workerCommand({ storage: url, study: "pop", quiet: true }, io)).toBe(0);
+      expect(errors.join("\n")).toContain('sextant: warning: study "pop" stores the median pruner beside its pbt scheduler: a segment the pruner stops saves no checkpoint');
+      const reopened = await openStorage(url);
+      try {
+        const record = (await reopened.getStudy("pop"))!;
+        expect((await reopened.trialsSince(record.id, 0)).trials.map((t) => t.state)).toEqual(["complete", "complete"]);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

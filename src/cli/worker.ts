@@ -9,7 +9,7 @@ import type { FrozenTrial, TrialState } from "../space/index.js";
 import { type Storage, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, queueWaitingTrials } from "../storage/index.js";
 import { commandObjective } from "../study/command-runner.js";
 import { DEFAULT_HEARTBEAT_GRACE_SECONDS, resolveHeartbeat } from "../study/heartbeat.js";
-import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, loadStudy } from "../study/index.js";
+import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, loadStudy, prunerSchedulerProblem } from "../study/index.js";
 import { createStudyWithSystemAttrs, studyHeartbeatGraceSeconds } from "../study/study.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
@@ -287,11 +287,16 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     const origin = scheduler.checkpointDir !== undefined ? "scheduler option checkpointDir, stored with the study" : "next to the storage";
     checkCheckpointFolder(scheduler, storage.url, studyName, (problem) => new UsageError(`the study's checkpoint folder (${origin}) on this machine: ${problem}`));
   }
+  // Stored beside a scheduler before tune and create refused the pair: run the population without it.
+  const prunerProblem = prunerSchedulerProblem(config.pruner, scheduler);
+  if (prunerProblem !== null) {
+    io.err(`sextant: warning: study "${studyName}" stores the ${config.pruner.name} pruner beside its ${scheduler!.name} scheduler: ${prunerProblem}. This worker runs its segments without pruning`);
+  }
   const study = await loadStudy({
     name: studyName,
     storage,
     sampler: buildSampler(config.sampler, config.space),
-    pruner: buildPruner(config.pruner),
+    ...(prunerProblem === null ? { pruner: buildPruner(config.pruner) } : {}),
     // A population's worker runs queued segments and queues each member's next one.
     ...(scheduler ? { scheduler } : {}),
     onWarning: (message) => io.err(`sextant: warning: ${message}`),

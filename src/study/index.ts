@@ -18,6 +18,7 @@ export {
   isStudyBeingCopied,
   studyHeartbeatGraceSeconds,
   singleObjectiveProblem,
+  prunerSchedulerProblem,
   DEFAULT_MAX_RETRIES,
   ASK_PENDING_ATTR,
   CLIENT_BEATS_ATTR,

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { MedianPruner, NopPruner } from "../pruners/index.js";
 import { RandomSampler } from "../samplers/index.js";
 import { PB2Scheduler, PBTScheduler, type Scheduler } from "../schedulers/index.js";
 import { MemoryStorage, openStorage } from "../storage/index.js";
@@ -332,6 +333,21 @@ describe("a population in a study", () => {
       /createStudy: the pb2 scheduler ranks its members by one objective, and this study has 2/,
     );
     expect(await storage.getStudy("two")).toBeNull();
+  });
+
+  it("refuses a pruner, which stopped segments that then saved no checkpoint, and runs with none", async () => {
+    const storage = new MemoryStorage();
+    const scheduler = () => new PBTScheduler({ population: 2, segments: 2, seed: 1 });
+    // Its member went on from scratch after a pruned segment, ranked by the value it was stopped at.
+    await expect(createStudy({ name: "pop", storage, pruner: new MedianPruner(), scheduler: scheduler() })).rejects.toThrow(
+      /^createStudy: the median pruner cannot run with the pbt scheduler: a segment the pruner stops saves no checkpoint, so its member would go on from scratch; .*; leave out the pruner$/,
+    );
+    expect(await storage.getStudy("pop")).toBeNull();
+    const study = await createStudy({ name: "pop", storage, direction: "maximize", pruner: new NopPruner(), scheduler: scheduler() });
+    cleanups.push(dirname(study.segmentContext()!.store.root));
+    await expect(loadStudy({ name: "pop", storage, pruner: new MedianPruner(), scheduler: scheduler() })).rejects.toThrow(
+      /^loadStudy: the median pruner cannot run with the pbt scheduler: /,
+    );
   });
 
   it("refuses checkpoints in a study without a scheduler", async () => {

@@ -565,6 +565,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
  */
 export async function createStudyWithSystemAttrs(options: CreateStudyOptions, systemAttrs: Readonly<Record<string, JsonValue>>): Promise<Study> {
   checkStudyOptions(options);
+  refusePrunerWithScheduler(options);
   const sampler = chooseSampler(options);
   const directions = resolveDirections(options);
   checkObjectiveCount(directions.length, sampler, options);
@@ -679,6 +680,7 @@ export async function loadStudy(options: {
   constraints?: ConstraintsFunction;
 }): Promise<Study> {
   checkStudyOptions(options, "loadStudy", LOAD_OPTION_KEYS);
+  refusePrunerWithScheduler(options, "loadStudy");
   const sampler = chooseSampler(options);
   const ownsStorage = typeof options.storage !== "object";
   // Opening would create (and migrate) a misspelt file, left behind by a call that only loads.
@@ -807,6 +809,23 @@ export function singleObjectiveProblem(
 function checkObjectiveCount(objectives: number, sampler: Sampler, options: { pruner?: Pruner; scheduler?: Scheduler }, caller = "createStudy"): void {
   const problem = singleObjectiveProblem(objectives, sampler, options.pruner, options.scheduler);
   if (problem) throw new TypeError(`${caller}: ${problem.message}`);
+}
+
+/**
+ * Why `pruner` cannot run under a population `scheduler`, or null when it can (no pruner, or
+ * `none`). A segment the pruner stopped saved no checkpoint: its member went on from scratch,
+ * ranked by the value it was stopped at. The scheduler is the population's early stopping: at the
+ * end of each segment a lagging member copies a better one. createStudy, loadStudy and
+ * `sextant tune`/`create` refuse by it.
+ */
+export function prunerSchedulerProblem(pruner: Pick<Pruner, "name"> | null | undefined, scheduler: Pick<Scheduler, "name"> | null | undefined): string | null {
+  if (!pruner || !scheduler || pruner.name === "none") return null;
+  return "a segment the pruner stops saves no checkpoint, so its member would go on from scratch; the scheduler stops lagging members itself (at the end of each segment they copy a better member)";
+}
+
+function refusePrunerWithScheduler(options: { pruner?: Pruner; scheduler?: Scheduler }, caller = "createStudy"): void {
+  const problem = prunerSchedulerProblem(options.pruner, options.scheduler);
+  if (problem) throw new TypeError(`${caller}: the ${options.pruner!.name} pruner cannot run with the ${options.scheduler!.name} scheduler: ${problem}; leave out the pruner`);
 }
 
 /** What a study stores of its scheduler ({@link SCHEDULER_ATTR}) and a resumed one must match. */
