@@ -34,6 +34,8 @@ export interface Pruner {
 /** Where a pruner leaves notes on the trial it judges; the study passes the trial itself. */
 export interface PruningNotes {
   setSystemAttr(key: string, value: JsonValue): void;
+  /** Tells the user, through the study's `onWarning`, what keeps the pruner from judging; never changes a decision. */
+  warn?(message: string): void;
 }
 
 /** A single-objective pruner was asked about a study with several objectives. */

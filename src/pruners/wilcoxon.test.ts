@@ -76,6 +76,26 @@ describe("WilcoxonPruner", () => {
     expect(judge(new WilcoxonPruner({ pThreshold: 0.5 }), [1.5, 2.5, 3.5], [noCurve])).toBe(false);
   });
 
+  it("warns once, through the notes the study passes, when the best trial reported no steps, and prunes nothing", () => {
+    // Told a value without its instances (as Optuna's add_trial without intermediate_values): nothing to pair with.
+    const toldOnly = makeTrial({ number: 0, values: [1] });
+    const pruner = new WilcoxonPruner({ nStartupSteps: 0 });
+    const warnings: string[] = [];
+    const notes = { setSystemAttr: () => {}, warn: (message: string) => warnings.push(message) };
+    for (const number of [1, 2]) {
+      const trial = makeTrial({ number, intermediate: steps([50, 50, 50, 50, 50, 50]) });
+      expect(pruner.prune(makeSnapshot([toldOnly, trial], { directions: ["minimize"] }), trial, notes)).toBe(false);
+    }
+    expect(warnings).toEqual([
+      "the wilcoxon pruner compares a trial's steps with the best trial's, and the best trial (0) reported none, so no trial is pruned until a trial that reports its steps is the best",
+    ]);
+    // A best trial with steps: no warning, and judged as before.
+    const other = new WilcoxonPruner();
+    const judged = makeTrial({ number: 9, intermediate: steps([5.1, 5.3, 5.2, 5.4]) });
+    expect(other.prune(makeSnapshot([best, worse, judged], { directions: ["minimize"] }), judged, notes)).toBe(true);
+    expect(warnings).toHaveLength(1);
+  });
+
   it("reads its options from the CLI and names bad ones", () => {
     expect(createPrunerByName("wilcoxon", { p_threshold: "0.05", n_startup_steps: "5" })).toMatchObject({ pThreshold: 0.05, nStartupSteps: 5 });
     expect(() => createPrunerByName("wilcoxon", { pThreshold: "2" })).toThrow(/"pThreshold" must be a finite number in \[0, 1\]/);

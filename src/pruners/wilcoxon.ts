@@ -1,6 +1,6 @@
 import { SignedRankAccumulator } from "../math/wilcoxon.js";
 import { type FrozenTrial, type IntermediateIndex, type StudySnapshot, defineOptions, intermediateIndex, refuseUnknownOptions } from "../space/index.js";
-import type { Pruner } from "./base.js";
+import type { Pruner, PruningNotes } from "./base.js";
 import { checkInteger, checkNumber, singleDirection } from "./steps.js";
 
 export interface WilcoxonPrunerOptions {
@@ -22,7 +22,9 @@ export interface WilcoxonPrunerOptions {
  *   as good as the best trial's final value (what its objective returned, not the mean of its
  *   steps) is never pruned: Optuna's `average_is_best` (optuna/pruners/_wilcoxon.py);
  * - ties and zero differences are handled by the signed-rank test as SciPy does for Optuna (see
- *   `wilcoxonSignedRank`).
+ *   `wilcoxonSignedRank`);
+ * - a best trial that reported no steps leaves nothing to compare with: nothing is pruned, and the
+ *   study's `onWarning` is told once, as Optuna warns.
  *
  * Evaluate instances in a different random order per trial for the test's independence
  * assumption to hold best. Paired tests need the same instances under the same step numbers.
@@ -58,7 +60,10 @@ export class WilcoxonPruner implements Pruner {
    */
   private readonly progress = new WeakMap<IntermediateIndex, TrialProgress>();
 
-  prune(snapshot: StudySnapshot, trial: FrozenTrial): boolean {
+  /** Whether the user was told that the best trial has no steps to compare with (once per pruner, as Optuna warns). */
+  private warnedBestWithoutSteps = false;
+
+  prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean {
     const direction = singleDirection(snapshot, this.name);
     const index = intermediateIndex(trial);
     if (index.size === 0) return false;
@@ -90,6 +95,14 @@ export class WilcoxonPruner implements Pruner {
       }
     } else if (progress.reference !== null) {
       for (const step of newSteps) addDifference(progress, step, trial.intermediate[step]!);
+    }
+    if (progress.reference !== null && progress.reference.size === 0 && !this.warnedBestWithoutSteps && notes?.warn) {
+      // It pruned nothing without a word, e.g. when the best trial was told a value without reporting its instances.
+      this.warnedBestWithoutSteps = true;
+      notes.warn(
+        `the wilcoxon pruner compares a trial's steps with the best trial's, and the best trial (${best.trial.number}) reported none, ` +
+          "so no trial is pruned until a trial that reports its steps is the best",
+      );
     }
     if (progress.reference === null || progress.reference.size === 0) return false;
     if (progress.test.size < this.nStartupSteps) return false;

@@ -798,3 +798,21 @@ describe("Study.optimize running quick trials ahead of their writes", () => {
     }
   });
 });
+
+describe("Study with the wilcoxon pruner", () => {
+  it("says through onWarning, once, that a best trial without steps leaves it nothing to compare with", async () => {
+    const warnings: string[] = [];
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }), pruner: createPrunerByName("wilcoxon", { n_startup_steps: "0" }), onWarning: (m) => warnings.push(m) });
+    const told = await study.ask();
+    await study.tell(told, 1);
+    for (let t = 0; t < 2; t++) {
+      const trial = await study.ask();
+      for (let step = 0; step < 6; step++) {
+        trial.reportIntermediate(50, step);
+        expect(trial.shouldPrune()).toBe(false);
+      }
+      await study.tell(trial, 50);
+    }
+    expect(warnings).toEqual([expect.stringMatching(/^trial 1: the wilcoxon pruner compares a trial's steps with the best trial's, and the best trial \(0\) reported none/)]);
+  });
+});
