@@ -2,7 +2,7 @@
 // ended mid-trial by SIGHUP, SIGTERM, SIGKILL or process.exit, and no process of the command's
 // group may remain; a rerun on the same storage then resumes cleanly.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import "../src/index.js";
@@ -130,9 +130,13 @@ describe("sextant tune ended by a signal mid-trial", () => {
     });
   }
 
-  it("SIGKILL: the watchdog stops the command's whole group, and a rerun fails the orphaned trial and resumes", async () => {
+  it("SIGKILL: the watchdog stops the command's whole group, and a rerun fails the orphaned trial, removes its folder and resumes", async () => {
     const pgidFile = join(dir, "pgids");
-    const run = start(tuneArgs("kill", 3, "--verbose"), { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
+    // The trials' parameters folders go to a temporary directory of this test's own.
+    const temporary = join(dir, "tmp");
+    mkdirSync(temporary);
+    const trialFolders = () => readdirSync(temporary).filter((name) => name.startsWith("sextant-trial-"));
+    const run = start(tuneArgs("kill", 3, "--verbose"), { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile, TMPDIR: temporary } });
     const pgid = await heldGroup(pgidFile);
     // The tuner logs the command's stderr only after it registered the group with its watchdog;
     // a kill before that would test the moment after fork, which the watchdog cannot cover.
@@ -144,9 +148,13 @@ describe("sextant tune ended by a signal mid-trial", () => {
     expect(await waitUntil(() => liveMembers(pgid).length === 0, GONE_WITHIN_MS), `group ${pgid} still has ${describeSurvivors(pgid)}`).toBe(true);
     // Nobody could mark it: the tuner died without a chance to.
     expect((await trialsOf("kill")).map((t) => t.state)).toEqual(["running"]);
+    // Nor remove its parameters folder.
+    expect(trialFolders()).toHaveLength(1);
 
-    const again = await sextant(tuneArgs("kill", 2), { cwd: dir });
+    const again = await sextant(tuneArgs("kill", 2), { cwd: dir, env: { TMPDIR: temporary } });
     expect(again.code, again.stderr).toBe(0);
+    // Its process and its program's group gone, the rerun of the study removed it (it stayed in /tmp for good).
+    expect(trialFolders()).toEqual([]);
     expect(again.stderr).toContain("sextant: warning: trial(s) 0 were left running by a worker process that is gone; marked failed");
     const resumed = await trialsOf("kill");
     expect(resumed.map((t) => [t.number, t.state])).toEqual([

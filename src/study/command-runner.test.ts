@@ -1,6 +1,6 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { getEventListeners } from "node:events";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -18,8 +18,10 @@ import {
   resolveExecutable,
   substitutePlaceholders,
   setLongTimeout,
+  removeOrphanedTrialFolders,
 } from "./command-runner.js";
 import { createStudy } from "./index.js";
+import { currentWorker } from "./worker-identity.js";
 
 let dir: string;
 beforeEach(() => {
@@ -579,5 +581,67 @@ describe("checkCommandSpec", () => {
 
   it("is what commandObjective checks before any trial", () => {
     expect(() => commandObjective({ argv: ["run"], space: { "a-b": x, a_b: x } })).toThrow("SEXTANT_PARAM_A_B");
+  });
+});
+
+describe("removeOrphanedTrialFolders", () => {
+  it("removes only the folders of the study whose process and program are provably gone", async () => {
+    const root = mkdtempSync(join(tmpdir(), "sextant-orphans-"));
+    // A process that has exited: its pid names no process now, and no process group.
+    const deadPid = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" }).stdout.trim();
+    const dead = { ...currentWorker(), id: "killed-run", pid: Number(deadPid), startTime: 1 };
+    const live = spawn("sleep", ["60"], { detached: true, stdio: "ignore" });
+    try {
+      const folder = (name: string, owner: unknown) => {
+        mkdirSync(join(root, name));
+        writeFileSync(join(root, name, "params.json"), "{}");
+        if (owner !== undefined) writeFileSync(join(root, name, ".sextant-owner.json"), JSON.stringify(owner));
+      };
+      folder("sextant-trial-orphan", { study: "s", worker: dead, program: Number(deadPid) });
+      folder("sextant-trial-other-study", { study: "t", worker: dead, program: Number(deadPid) });
+      folder("sextant-trial-owner-alive", { study: "s", worker: currentWorker(), program: Number(deadPid) });
+      folder("sextant-trial-program-alive", { study: "s", worker: dead, program: live.pid });
+      folder("sextant-trial-program-unstarted", { study: "s", worker: dead, program: null });
+      folder("sextant-trial-no-owner", undefined);
+      folder("other-tool-folder", { study: "s", worker: dead, program: Number(deadPid) });
+
+      expect(removeOrphanedTrialFolders("s", root)).toEqual([join(root, "sextant-trial-orphan")]);
+      expect(readdirSync(root).sort()).toEqual([
+        "other-tool-folder",
+        "sextant-trial-no-owner",
+        "sextant-trial-other-study",
+        "sextant-trial-owner-alive",
+        "sextant-trial-program-alive",
+        "sextant-trial-program-unstarted",
+      ]);
+    } finally {
+      live.kill("SIGKILL");
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("records the study, this process and the program's process group in the folder of a running trial", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    let spawned = 0;
+    let folder = "";
+    let owner: unknown = null;
+    const objective = commandObjective({
+      argv: ["node", "-e", "console.log(process.env.SEXTANT_PARAMS_FILE); console.log(1)"],
+      space: {},
+      studyName: "s",
+      hooks: {
+        onSpawn: ({ pid }) => (spawned = pid),
+        // Read before the run is over, when the folder goes.
+        onOutput: ({ line }) => {
+          if (!line.endsWith("params.json")) return;
+          folder = join(line, "..");
+          owner = JSON.parse(readFileSync(join(folder, ".sextant-owner.json"), "utf8"));
+        },
+      },
+    });
+    await study.optimize(objective, { nTrials: 1 });
+    expect(study.trials[0]!.state).toBe("complete");
+    expect(owner).toEqual({ study: "s", worker: currentWorker(), program: spawned });
+    expect(existsSync(folder)).toBe(false);
   });
 });

@@ -21,7 +21,7 @@
  *   train, `SEXTANT_START_STEP` (inclusive) to `SEXTANT_END_STEP` (exclusive).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, closeSync, existsSync, constants as fsConstants, openSync, readSync, readdirSync, statSync } from "node:fs";
+import { accessSync, closeSync, existsSync, constants as fsConstants, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
@@ -29,6 +29,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
 import { editDistance, unknownKeysMessage } from "../space/index.js";
 import { guardProcessGroup, prepareProcessGroupGuard } from "./process-watchdog.js";
+import { currentWorker, judgeWorker, readProcessStat } from "./worker-identity.js";
 import type { Objective, ObjectiveResult } from "./study.js";
 import { INTERRUPTED_REASON, type Trial, TrialPruned, constraintsProblem } from "./trial.js";
 
@@ -440,6 +441,8 @@ interface ProcessOptions {
   hooks?: CommandHooks;
   /** Called for each stdout line; returning "prune" stops the program. */
   onStdoutLine(line: string): "prune" | void;
+  /** Called as soon as the program's process (group) exists, before any event: its pid. */
+  onStarted?(pid: number): void;
 }
 
 /** Keeps the last `limit` bytes written to it. */
@@ -543,6 +546,7 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
     });
     // The group must not outlive us if we die without the chance to stop it (SIGKILL, OOM, exit).
     const guard = child.pid !== undefined ? guardProcessGroup(child.pid, options.killGraceSeconds) : null;
+    if (child.pid !== undefined) options.onStarted?.(child.pid);
     const timers: NodeJS.Timeout[] = [];
     let settled = false;
     let exited = false;
@@ -664,7 +668,72 @@ export function commandObjective(spec: CommandSpec): Objective {
   const tailBytes = spec.tailBytes ?? 2048;
   const abort = spec.signal ? new AbortFanOut(spec.signal) : undefined;
   const said = { emptyCheckpoint: false };
+  removeOrphanedTrialFolders(spec.studyName ?? null);
   return (trial) => runCommandTrial(trial, spec, killGraceSeconds, tailBytes, abort, said);
+}
+
+/** A trial's parameters folder under the system's temporary directory: `sextant-trial-XXXXXX`. */
+const TRIAL_FOLDER_PREFIX = "sextant-trial-";
+/** In each trial folder: its study, the process that made it and its program's process group. */
+const TRIAL_FOLDER_OWNER = ".sextant-owner.json";
+
+interface TrialFolderOwner {
+  study: string | null;
+  worker: ReturnType<typeof currentWorker>;
+  /** The program's process group, or null before it is started. */
+  program: number | null;
+}
+
+function writeTrialFolderOwner(dir: string, owner: TrialFolderOwner): void {
+  writeFileSync(join(dir, TRIAL_FOLDER_OWNER), JSON.stringify(owner));
+}
+
+/**
+ * Removes the trial folders of study `study` that a killed run left under the temporary directory
+ * (a run removes its own when the trial ends; SIGKILL gives it no chance). Only a folder whose
+ * owner file proves both its process gone ({@link judgeWorker}: same machine, boot and pid
+ * namespace) and its program's process group gone is removed; one without that file (made by an
+ * earlier Sextant, or by a run killed before it was written), or whose program had not been
+ * started or whose group still exists, is left: other processes on the machine use that folder too.
+ */
+export function removeOrphanedTrialFolders(study: string | null, root: string = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((name) => name.startsWith(TRIAL_FOLDER_PREFIX));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const dir = join(root, name);
+    try {
+      const owner = JSON.parse(readFileSync(join(dir, TRIAL_FOLDER_OWNER), "utf8")) as Partial<TrialFolderOwner>;
+      if (owner.study !== study || typeof owner.program !== "number" || !Number.isInteger(owner.program) || owner.program <= 1) continue;
+      if (!judgeWorker(owner.worker).gone || processGroupExists(owner.program)) continue;
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch {
+      // No owner file, one we cannot read, or a folder we may not remove: it stays.
+    }
+  }
+  return removed;
+}
+
+/**
+ * Whether process group `pgid` has a member that has not exited, from `/proc` (a zombie, which
+ * `kill -0` still finds until its new parent reaps it, runs nothing); true when `/proc` cannot be read.
+ */
+function processGroupExists(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return true;
+  }
+  return entries.some((entry) => {
+    const stat = readProcessStat(Number(entry));
+    return stat !== null && stat.processGroup === pgid && stat.state !== "Z";
+  });
 }
 
 async function runCommandTrial(
@@ -681,7 +750,10 @@ async function runCommandTrial(
   const argv = spec.argv.map((element) => substitutePlaceholders(element, params));
   trial.setSystemAttr("argv", argv);
 
-  const dir = await mkdtemp(join(tmpdir(), "sextant-trial-"));
+  const dir = await mkdtemp(join(tmpdir(), TRIAL_FOLDER_PREFIX));
+  // Who owns the folder, so that a later run can tell it was left by a killed one (removeOrphanedTrialFolders).
+  const owner: TrialFolderOwner = { study: spec.studyName ?? null, worker: currentWorker(), program: null };
+  writeTrialFolderOwner(dir, owner);
   const paramsFile = join(dir, "params.json");
   await writeFile(paramsFile, JSON.stringify(params, null, 2) + "\n");
   const env: Record<string, string | undefined> = { ...process.env };
@@ -727,6 +799,13 @@ async function runCommandTrial(
       abort,
       trialNumber: trial.number,
       hooks: spec.hooks,
+      onStarted(pid) {
+        try {
+          writeTrialFolderOwner(dir, { ...owner, program: pid });
+        } catch {
+          // Left unrecorded, the folder is only never removed by a later run if this one is killed.
+        }
+      },
       onStdoutLine(line) {
         const report = parseReportLine(line);
         if (report === null) return;

@@ -43,10 +43,12 @@ export interface ProcessStat {
   /** One letter: R, S, D, Z (zombie), T, … */
   readonly state: string;
   readonly startTime: number;
+  /** Its process group (field 5). */
+  readonly processGroup: number;
 }
 
 /** Looks a pid up in this pid namespace. */
-export type ProcessProbe = (pid: number) => ProcessStat | null;
+export type ProcessProbe = (pid: number) => Pick<ProcessStat, "state" | "startTime"> | null;
 
 /** The verdict on a recorded worker: gone (with the reason kept on the trial), or possibly alive (and why). */
 export type WorkerVerdict = { readonly gone: true; readonly reason: string } | { readonly gone: false; readonly why: string };
@@ -55,7 +57,7 @@ export type WorkerVerdict = { readonly gone: true; readonly reason: string } | {
  * Reads `/proc/<pid>/stat`; null if the process does not exist (or `/proc` is not there).
  *
  * @example
- * readProcessStat(process.pid) // { state: "R", startTime: 81234 }
+ * readProcessStat(process.pid) // { state: "R", startTime: 81234, processGroup: 81200 }
  */
 export function readProcessStat(pid: number): ProcessStat | null {
   let text: string;
@@ -69,7 +71,7 @@ export function readProcessStat(pid: number): ProcessStat | null {
   // After the name, field 3 (state) is at index 0, so field 22 (starttime) is at index 19.
   const startTime = Number(fields[19]);
   if (fields[0] === undefined || !Number.isFinite(startTime)) return null;
-  return { state: fields[0], startTime };
+  return { state: fields[0], startTime, processGroup: Number(fields[2]) };
 }
 
 function readTrimmed(read: () => string): string | null {
