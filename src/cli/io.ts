@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { closeSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { access, constants, lstat, open, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { isatty } from "node:tty";
 import { redactPassword } from "../storage/index.js";
 import { UserError } from "./errors.js";
@@ -70,11 +72,68 @@ export function writeFailure(error: NodeJS.ErrnoException): string {
  */
 export async function writeOutputFile(flag: string, path: string, text: string): Promise<void> {
   try {
-    await writeFile(path, text);
+    const target = await replaceableTarget(path);
+    if (target === undefined || !(await writeByRename(path, target.mode, text))) await writeFile(path, text);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
     throw new UserError(`cannot write ${flag} ${path}: ${writeFailure(error as NodeJS.ErrnoException)}`, { cause: error });
+  }
+}
+
+/**
+ * Whether `path` is written by replacing it whole: when nothing is there or it is a regular file
+ * this user may write, with its mode to keep. What must be written in place as before: /dev/stdout
+ * and any symbolic link (/dev/stdout is one, to /proc/self/fd/1 and so to whatever the shell
+ * redirected into, which a rename would unlink from under it), a FIFO, a device, a folder (whose
+ * write fails with EISDIR), a file of another owner or with several hard links (a new file could
+ * keep neither), and a file this user may not write (replacing it would bypass that).
+ */
+async function replaceableTarget(path: string): Promise<{ mode: number | undefined } | undefined> {
+  let stats;
+  try {
+    stats = await lstat(path);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? { mode: undefined } : undefined;
+  }
+  if (!stats.isFile() || stats.nlink > 1 || (process.getuid !== undefined && stats.uid !== process.getuid())) return undefined;
+  const writable = await access(path, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+  return writable ? { mode: stats.mode & 0o7777 } : undefined;
+}
+
+/**
+ * Writes `text` to a new file beside `path` and renames it over `path`, so that a write cut short
+ * (a full disk, an I/O error) leaves the earlier file whole instead of truncated. False, having
+ * written nothing, when the folder does not let this user make a file there (the file itself may
+ * still be writable) or the new file's longer name is too long; any other failure removes the new
+ * file and is thrown.
+ */
+async function writeByRename(path: string, mode: number | undefined, text: string): Promise<boolean> {
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  let handle;
+  try {
+    handle = await open(temporary, "wx");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM" || code === "ENAMETOOLONG") return false;
+    throw error;
+  }
+  try {
+    try {
+      await handle.writeFile(text);
+      if (mode !== undefined) await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+    return true;
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
   }
 }
 

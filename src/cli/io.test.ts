@@ -1,0 +1,130 @@
+// writeOutputFile on a full disk. Filling a disk needs a mount, so the disk's answer is injected
+// for files in one folder: a write there stores half its text, then fails with ENOSPC.
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  closeSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { UserError } from "./errors.js";
+import { writeOutputFile } from "./io.js";
+
+const disk = vi.hoisted(() => ({ full: "\0none" }));
+
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:fs/promises")>();
+  const onFullDisk = (path: unknown): boolean => typeof path === "string" && path.startsWith(disk.full);
+  const enospc = (path: string): Error => Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), { code: "ENOSPC" });
+  const halfOf = (data: unknown): string => String(data).slice(0, Math.floor(String(data).length / 2));
+  const writeFile: typeof actual.writeFile = async (path, data, options) => {
+    if (!onFullDisk(path)) return actual.writeFile(path, data, options);
+    await actual.writeFile(path, halfOf(data), options);
+    throw enospc(String(path));
+  };
+  const open: typeof actual.open = async (path, flags, mode) => {
+    const handle = await actual.open(path, flags, mode);
+    if (!onFullDisk(path)) return handle;
+    return new Proxy(handle, {
+      get(target, property) {
+        if (property === "writeFile") {
+          return async (data: string) => {
+            await target.writeFile(halfOf(data));
+            throw enospc(String(path));
+          };
+        }
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  };
+  return { ...actual, default: { ...actual, writeFile, open }, writeFile, open };
+});
+
+const scratch = mkdtempSync(join(tmpdir(), "sextant-io-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const good = "number,value\n0,0.5\n1,0.25\n";
+const longer = `number,value\n${Array.from({ length: 50 }, (_, i) => `${i},${i / 100}`).join("\n")}\n`;
+
+describe("writeOutputFile", () => {
+  it("on a full disk leaves an earlier export whole, leaves no partial file, and says why", async () => {
+    const folder = join(scratch, "full");
+    mkdirSync(folder);
+    const path = join(folder, "trials.csv");
+    writeFileSync(path, good);
+    disk.full = folder;
+    try {
+      const error = await writeOutputFile("--output", path, longer).then(
+        () => null,
+        (thrown: unknown) => thrown as Error,
+      );
+      expect(error).toBeInstanceOf(UserError);
+      expect(error!.message).toBe(`cannot write --output ${path}: no space left on the device`);
+      // It was truncated to the half of the new text that fit.
+      expect(readFileSync(path, "utf8")).toBe(good);
+      expect(readdirSync(folder)).toEqual(["trials.csv"]);
+
+      const fresh = join(folder, "new.csv");
+      await expect(writeOutputFile("--output", fresh, longer)).rejects.toThrow("no space left on the device");
+      expect(readdirSync(folder)).toEqual(["trials.csv"]);
+    } finally {
+      disk.full = "\0none";
+    }
+  });
+
+  it("replaces a file whole and keeps its mode", async () => {
+    const path = join(scratch, "kept-mode.csv");
+    writeFileSync(path, longer);
+    chmodSync(path, 0o640);
+    await writeOutputFile("--output", path, good);
+    expect(readFileSync(path, "utf8")).toBe(good);
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+    expect(readdirSync(scratch).filter((name) => name.includes("kept-mode"))).toEqual(["kept-mode.csv"]);
+  });
+
+  it("writes through a symbolic link in place, as /dev/stdout redirected to a file must be", async () => {
+    const real = join(scratch, "real.csv");
+    const link = join(scratch, "link.csv");
+    writeFileSync(real, good);
+    symlinkSync(real, link);
+    await writeOutputFile("--output", link, longer);
+    expect(readFileSync(real, "utf8")).toBe(longer);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+
+    // `sextant export … -o /dev/stdout > out.csv`: /dev/stdout leads through /proc/self/fd/1 to
+    // out.csv, which the shell holds open; replacing out.csv would unlink it from under the shell.
+    const redirected = join(scratch, "out.csv");
+    writeFileSync(redirected, "");
+    const fd = openSync(redirected, "r");
+    try {
+      await writeOutputFile("--output", `/proc/self/fd/${fd}`, good);
+      expect(fstatSync(fd).ino).toBe(statSync(redirected).ino);
+      expect(readFileSync(redirected, "utf8")).toBe(good);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it("writes into a FIFO in place instead of replacing it", async () => {
+    const fifo = join(scratch, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    const read = readFile(fifo, "utf8");
+    await writeOutputFile("--output", fifo, good);
+    expect(await read).toBe(good);
+    expect(statSync(fifo).isFIFO()).toBe(true);
+  });
+});
