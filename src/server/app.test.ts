@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, copyStudy, createStudy, registerSampler } from "../index.js";
-import { MemoryStorage, type Storage, StorageBusyError, openStorage, queueWaitingTrials } from "../storage/index.js";
+import { MemoryStorage, type Storage, StorageBusyError, StorageError, openStorage, queueWaitingTrials } from "../storage/index.js";
 import { type ServerAppOptions, ServerConfigError, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
 
@@ -1466,6 +1466,38 @@ describe("HTTP API: safety", () => {
     expect(logged.join("\n")).toContain("disk on fire");
   });
 
+  it("answers a storage outage with 503, the storage's message (password hidden) and code storage_error, logged on one line", async () => {
+    const storage = new MemoryStorage();
+    const logged: string[] = [];
+    const app = createServerApp({ storage, logError: (m) => logged.push(m) });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 1 } } });
+    const trial = (await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } })).json.trial;
+    // What PostgresStorage throws once the database stayed unreachable past its retries (and the
+    // SQLite full-disk and I/O errors, and PostgreSQL's refusals, are StorageErrors of the same kind).
+    const outage = "postgres://tuner:Sup3rSecret@db.internal:5432/hpo: the database stayed unreachable for more than 120 s (connect ECONNREFUSED 10.0.0.5:5432)";
+    storage.updateTrial = () => Promise.reject(new StorageError(outage));
+    storage.listStudies = () => Promise.reject(new StorageError(outage));
+    for (const [method, path, body] of [
+      ["POST", `/studies/s/trials/${trial.number}/tell`, { state: "complete", values: [1] }],
+      ["GET", "/studies", undefined],
+    ] as const) {
+      const answer = await call(app, method, path, body);
+      // It was 500 "internal error (logged by the server)", with the stack in the log.
+      expect([answer.status, answer.json.error.code, answer.json.error.message]).toEqual([
+        503,
+        "storage_error",
+        "postgres://tuner:***@db.internal:5432/hpo: the database stayed unreachable for more than 120 s (connect ECONNREFUSED 10.0.0.5:5432)",
+      ]);
+      expectShape(api.ErrorResponse, answer.json);
+    }
+    expect(logged).toEqual([
+      `sextant serve: storage error on POST /api/v1/studies/s/trials/${trial.number}/tell: postgres://tuner:***@db.internal:5432/hpo: the database stayed unreachable for more than 120 s (connect ECONNREFUSED 10.0.0.5:5432)`,
+      "sextant serve: storage error on GET /api/v1/studies: postgres://tuner:***@db.internal:5432/hpo: the database stayed unreachable for more than 120 s (connect ECONNREFUSED 10.0.0.5:5432)",
+    ]);
+    const doc = (await call(app, "GET", "/openapi.json")).json;
+    expect(doc.paths["/api/v1/studies"].get.responses["503"].description).toMatch(/storage_error/);
+  });
+
   it("sends no CORS headers unless origins are allowed", async () => {
     const closed = newApp().app;
     const shut = await closed.request("/api/v1/studies", { headers: { origin: "https://evil.example" } });
@@ -1534,6 +1566,7 @@ describe("HTTP API: OpenAPI document", () => {
       "grid_value_out_of_range",
       "param_not_in_grid",
       "sampler_failed",
+      "storage_error",
     ]);
     expect(askConflict.properties.error.properties.code.description).toMatch(/study_half_made \(409\) means a `sextant create` is still making the study/);
     expect(askConflict.properties.error.properties.code.description).toMatch(/trial_budget_spent \(409 from POST \/studies\/\{study\}\/trials\)/);

@@ -28,11 +28,14 @@ import {
   ParamConflictError,
   type Storage,
   StorageBusyError,
+  StorageError,
   StorageReadOnlyError,
   type StudyRecord,
   StudyNotFoundError,
+  TrialNotFoundError,
   TrialNotRunningError,
   onlineTunerRefusal,
+  redactPassword,
   summarizeStudy,
 } from "../storage/index.js";
 import {
@@ -433,6 +436,11 @@ function httpErrorOf(error: unknown): HttpError | null {
   }
   // Other processes held the database locked for longer than the storage waits: worth retrying later.
   if (error instanceof StorageBusyError) return new HttpError(503, "the storage is busy; retry later");
+  // The storage's own trouble: PostgreSQL unreachable past its retries, a read-only replica, a full
+  // disk, a failing disk, damaged data. No bug of the server's (it answered 500 "internal error"
+  // with a stack trace in the log): the storage's message says what is wrong there and what to do.
+  // A trial id the storage does not hold is the server's own bug, as the CLI counts it.
+  if (error instanceof StorageError && !(error instanceof TrialNotFoundError)) return new HttpError(503, redactPassword(error.message), undefined, "storage_error");
   return null;
 }
 
@@ -1236,6 +1244,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
   });
   app.onError((error, c) => {
     const known = httpErrorOf(error);
+    if (known?.code === "storage_error") logError(`sextant serve: storage error on ${c.req.method} ${new URL(c.req.url).pathname}: ${known.message}`);
     if (known) return errorAnswer(c, known);
     // The client went away while its body was arriving: nobody waits for an answer, and it is no
     // bug of the server (a slow or cut-off client left a stack trace per request in the log).

@@ -315,7 +315,8 @@ export const ErrorCode = z
       "fixed_param_out_of_range (409 from a suggest, or an ask with a space) means the trial was queued (enqueued, or a retry) at a value outside the distribution asked for: the server has failed that trial with this message as its reason, so go on with the next; " +
       "grid_value_out_of_range (409 from a suggest, or an ask with a space) means the study's grid sampler has a value for that parameter outside the distribution asked for, and " +
       "param_not_in_grid (409, likewise) that its grid has no values for that parameter: the study's grid and the client's space disagree, so no trial can run until one of them changes (the server has failed the trial of that ask or suggest); " +
-      "sampler_failed (500 from a suggest or an ask) means the study's sampler threw, or proposed a value outside the distribution asked for: the server has failed that trial with the sampler's message as its reason (so do not tell it), and logged the error",
+      "sampler_failed (500 from a suggest or an ask) means the study's sampler threw, or proposed a value outside the distribution asked for: the server has failed that trial with the sampler's message as its reason (so do not tell it), and logged the error; " +
+      "storage_error (503, any route) means the server's storage failed the request: PostgreSQL unreachable past the server's retries, a read-only replica, a full disk, a failing disk or damaged data (the message names the storage, its password hidden, and what to fix there); what was stored before is intact, and asking again helps once the storage is fixed (a 503 without a code means the storage stayed locked: retry soon)",
   );
 export type ErrorCode = RouteErrorCode;
 
