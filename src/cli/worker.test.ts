@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
-import { openStorage } from "../storage/index.js";
+import { StorageError, openStorage } from "../storage/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { HalfMadeStudyError, loadStudy } from "../study/index.js";
 import type { Io } from "./io.js";
@@ -38,6 +38,60 @@ describe("sextant create", () => {
       expect((await storage.trialsSince(record.id, 0)).trials.map((t) => t.state)).toEqual(["waiting", "waiting"]);
     } finally {
       await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("on a full disk removes the study it was making, so that running it again once there is room makes it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-create-"));
+    const path = join(dir, "fleet.db");
+    const url = `sqlite:${path}`;
+    const flags = { storage: url, study: "fleet", trials: 5000, param: ["x=float:0:1"], quiet: true };
+    const queueTrials = SqliteStorage.prototype.queueTrials;
+    // SQLite answers SQLITE_FULL, as on a full disk, when the file would grow past max_page_count:
+    // the study's record fits, its budget of queued trials does not.
+    const spy = vi.spyOn(SqliteStorage.prototype, "queueTrials").mockImplementation(async function (this: SqliteStorage, ...args) {
+      const db = (this as unknown as { db: import("better-sqlite3").Database }).db;
+      db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true }) as number}`);
+      return queueTrials.apply(this, args);
+    });
+    try {
+      await expect(createCommand(flags, ["node", "-e", "0"], quietIo)).rejects.toThrow(
+        `${url}: the disk is full (database or disk is full); this write was not made, what was stored before is intact: free space in ${dir} and run again`,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    try {
+      // Run again as the message says, it refused: 'study "fleet" … was left half-made by a
+      // "sextant create" that did not finish; … delete it with "sextant delete fleet …" and run sextant create again'.
+      expect(await createCommand(flags, ["node", "-e", "0"], quietIo)).toBe(0);
+      const storage = await openStorage(url);
+      try {
+        const record = (await storage.getStudy("fleet"))!;
+        expect((await storage.trialsSince(record.id, 0)).trials).toHaveLength(5000);
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("says to delete the half-made study before running it again when the storage fails its removal too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-create-"));
+    const url = `sqlite:${join(dir, "fleet.db")}`;
+    const flags = { storage: url, study: "fleet", trials: 3, param: ["x=float:0:1"], quiet: true };
+    const full = new StorageError(`${url}: the disk is full (database or disk is full); this write was not made, what was stored before is intact: free space in ${dir} and run again`);
+    const queue = vi.spyOn(SqliteStorage.prototype, "queueTrials").mockRejectedValue(full);
+    const remove = vi.spyOn(SqliteStorage.prototype, "deleteStudy").mockRejectedValue(full);
+    try {
+      await expect(createCommand(flags, ["node", "-e", "0"], quietIo)).rejects.toThrow(
+        `${full.message}; the study "fleet" it was making is left half-made: before running sextant create again, delete it with "sextant delete fleet --storage ${url} --yes"`,
+      );
+    } finally {
+      queue.mockRestore();
+      remove.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -11,7 +11,7 @@ import { commandObjective } from "../study/command-runner.js";
 import { DEFAULT_HEARTBEAT_GRACE_SECONDS, resolveHeartbeat } from "../study/heartbeat.js";
 import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, loadStudy, prunerSchedulerProblem } from "../study/index.js";
 import { createStudyWithSystemAttrs, studyHeartbeatGraceSeconds } from "../study/study.js";
-import { UsageError, UserError } from "./errors.js";
+import { UsageError, UserError, describeUserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
 import { type Io, releaseTerminalAtExit } from "./io.js";
 import { storageUrl } from "./inspect.js";
@@ -25,6 +25,7 @@ import {
   checkCheckpointFolder,
   checkProgram,
   cliConfigRecord,
+  deleteStudyCommand,
   halfMadeStudyRefusal,
   openCliStorage,
   passwordNote,
@@ -175,15 +176,19 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       deadline: settings.timeout !== undefined ? Date.now() + settings.timeout * 1000 : null,
       queued: settings.trials !== undefined,
     };
-    // --enqueue's trials are the budget's first (or added to a budget of time alone).
-    // Counted as queued, not as given: a repeated --enqueue point is queued once, and the budget
-    // used to come up short by each repeat.
-    const queued = await enqueueTrials(study, settings, flags.json || flags.quiet ? null : (line) => io.err(line));
-    // The rest of the budget in one write: all of it or none, and one commit for 50,000 trials.
-    await queueWaitingTrials(storage, study.id, Math.max(0, (settings.trials ?? 0) - queued));
-    // Written last: a create that dies half-way leaves a study no worker will join; CLI_CREATING_KEY
-    // lets worker and create say it is half-made and how to start again.
-    await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget, recovery)));
+    try {
+      // --enqueue's trials are the budget's first (or added to a budget of time alone).
+      // Counted as queued, not as given: a repeated --enqueue point is queued once, and the budget
+      // used to come up short by each repeat.
+      const queued = await enqueueTrials(study, settings, flags.json || flags.quiet ? null : (line) => io.err(line));
+      // The rest of the budget in one write: all of it or none, and one commit for 50,000 trials.
+      await queueWaitingTrials(storage, study.id, Math.max(0, (settings.trials ?? 0) - queued));
+      // Written last: a create that dies half-way leaves a study no worker will join; CLI_CREATING_KEY
+      // lets worker and create say it is half-made and how to start again.
+      await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget, recovery)));
+    } catch (error) {
+      throw await withoutUnfinishedStudy(storage, study.id, study.name, error);
+    }
     if (workerJobs !== "") {
       io.err(`sextant: warning: ${source!.locate(["jobs"])}: jobs is per worker and not stored with the study: start each worker with --jobs ${settings.jobs} (sextant worker runs 1 command at a time by default)`);
     }
@@ -204,6 +209,29 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     }
     return 0;
   });
+}
+
+/**
+ * What `create` throws when it fails after making its study (a full disk while queuing the budget):
+ * the study, made by this run and still half-made, so that no worker or server has used it, is
+ * deleted first, so that the same command can simply be run again (it refused the name, saying to
+ * delete the study first). Where that fails too (the storage is still down), the error says so.
+ */
+async function withoutUnfinishedStudy(storage: Storage, studyId: number, studyName: string, error: unknown): Promise<unknown> {
+  try {
+    const record = await storage.getStudy(studyName);
+    // Re-read: a write reported as failed may have been stored (PostgreSQL's reply lost), and a
+    // study with its cli:config is made, and may have workers already.
+    if (record?.id !== studyId || record.systemAttrs[CLI_CONFIG_KEY] !== undefined) return error;
+    if (await storage.deleteStudy(studyName)) return error;
+  } catch {
+    // The storage still fails: the study stays, and the message says so.
+  }
+  if (describeUserError(error) === null) return error;
+  return new UserError(
+    `${(error as Error).message}; the study "${studyName}" it was making is left half-made: before running sextant create again, delete it with ${deleteStudyCommand(studyName, storage.url)}`,
+    { cause: error },
+  );
 }
 
 /**
