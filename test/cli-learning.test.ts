@@ -39,6 +39,13 @@ describe("sextant priors", () => {
     ]);
     const least = await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--decades", "0.01"]);
     expect(least.stdout).toMatch(/--param lr=float:0\.001614:0\.001651:log/);
+    // --json prints the bounds unrounded, so a narrower range is as good there as in the library.
+    const unrounded = await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--decades", "0.001", "--json"]);
+    expect(unrounded.code, unrounded.stderr).toBe(0);
+    const { space, first } = JSON.parse(unrounded.stdout);
+    expect(space.lr.low).toBeLessThan(first.lr);
+    expect(first.lr).toBeLessThan(space.lr.high);
+    expect(space.lr.high / space.lr.low).toBeCloseTo(10 ** 0.001, 12);
   });
 
   it("names a missing or malformed flag", async () => {

@@ -41,8 +41,9 @@ export async function priorsCommand(kind: string, flags: PriorsFlags, io: Io): P
   if (sequenceLength !== undefined && !Number.isInteger(sequenceLength)) throw new UsageError(`--sequence-length must be an integer, got "${flags.sequenceLength}"`);
   const decades = flags.decades === undefined ? 1 : positiveNumber("--decades", flags.decades);
   // The bounds are printed to 4 significant digits: --decades 1e-9 printed lr=float:0.001632:0.001632
-  // and a first trial outside it. At 0.01 decades they stand about 2% apart.
-  if (decades < 0.01) throw new UsageError(`--decades must be at least 0.01 (the range's bounds are printed to 4 digits, and a narrower one prints as a single value), got ${flags.decades}`);
+  // and a first trial outside it. At 0.01 decades they stand about 2% apart. --json prints them
+  // whole, so a narrower range stays as distinct there as llmPriorSpace makes it.
+  if (decades < 0.01 && !flags.json) throw new UsageError(`--decades must be at least 0.01 (the range's bounds are printed to 4 digits, and a narrower one prints as a single value), got ${flags.decades}`);
   const prior = llmPrior({ params, tokens, ...(sequenceLength === undefined ? {} : { sequenceLength }) });
   const start = llmPriorSpace(prior, { decades });
   if (flags.json) {

@@ -864,7 +864,7 @@ Examples:
     .option("--params <N>", "non-embedding parameters of the model, e.g. 1e9")
     .option("--tokens <D>", "training tokens, e.g. 1e11")
     .option("--sequence-length <L>", "also give the batch size in sequences of this many tokens")
-    .option("--decades <k>", "width of the centred log-range search space in decades (default 1; 0.01 to 12)")
+    .option("--decades <k>", "width of the centred log-range search space in decades (default 1; 0.01 to 12, above 0 with --json)")
     .option("--json", "print JSON")
     .addHelpText(
       "after",
