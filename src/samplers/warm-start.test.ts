@@ -862,6 +862,15 @@ describe("GP warm start notes", () => {
     await auto.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
     expect(auto.trials[0]!.systemAttrs["auto:sampler"]).toBe("gp");
     expect(underAuto).toEqual(['warm start: the gp sampler, which auto chose, learns from a study of at least 3 complete trials; "two" has 2, so it goes unused']);
+    // A constrained source of 5 complete trials, 2 of them feasible: it said "has 2" under "at least 3 complete trials".
+    const constrained = await createStudy({ name: "mostly-infeasible", storage, sampler: new RandomSampler({ seed: 1 }), constraints: (t) => [t.number < 2 ? -1 : 1] });
+    await constrained.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 5 });
+    const feasibleOnly: string[] = [];
+    const later = await createStudy({ name: "later", storage, warmStartFrom: ["mostly-infeasible"], sampler: new GPSampler({ warmStart: true, seed: 1 }), onWarning: (m) => void feasibleOnly.push(m) });
+    await later.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
+    expect(feasibleOnly).toEqual([
+      'warm start: the gp sampler learns from a study of at least 3 feasible complete trials; "mostly-infeasible" has 2 (its other 3 complete trial(s) break its constraints), so it goes unused',
+    ]);
     const several: string[] = [];
     await createStudy({ name: "mo", storage, directions: ["minimize", "minimize"], warmStartFrom: ["two"], sampler: new GPSampler({ warmStart: true, seed: 1 }), onWarning: (m) => void several.push(m) });
     expect(several).toEqual([expect.stringMatching(/^warm start: the gp sampler learns from earlier studies only for one objective, and this study has 2/)]);

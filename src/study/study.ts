@@ -2035,7 +2035,9 @@ export class Study implements TrialHost {
       } else if (source.trials.length < 3 && this.sampler.usesWarmStart && (this.sampler.name === "gp" || (this.sampler.name === "auto" && trial.systemAttrs["auto:sampler"] === "gp"))) {
         // The GP fits a model of each source, which takes 3 trials: it used to pass this one over without a word (under auto, until it was said too).
         const gp = this.sampler.name === "gp" ? "the gp sampler" : "the gp sampler, which auto chose,";
-        this.onWarning(`warm start: ${gp} learns from a study of at least 3 complete trials; "${source.name}" has ${source.trials.length}, so it goes unused`);
+        // A constrained source keeps its feasible trials only: "has 2" of a study of 10 complete trials read as a miscount.
+        const kept = source.infeasible ? `feasible complete trials; "${source.name}" has ${source.trials.length} (its other ${source.infeasible} complete trial(s) break its constraints)` : `complete trials; "${source.name}" has ${source.trials.length}`;
+        this.onWarning(`warm start: ${gp} learns from a study of at least 3 ${kept}, so it goes unused`);
       } else if (notes.length > 0) this.onWarning(`warm start from "${source.name}": ignoring parameter(s) ${notes.join(", ")}`);
     }
   }
