@@ -277,6 +277,12 @@ describe("sextant copy", () => {
     expect(itself.code).toBe(2);
     expect(itself.stderr).toContain("give --to-study NAME");
 
+    // The same file spelled another way: the advice to delete the study "already there" deleted the study being copied.
+    const sameFile = await run(["copy", "demo", "--from-storage", source, "--to-storage", "sqlite:./laptop.db"]);
+    expect(sameFile.code).toBe(2);
+    expect(sameFile.stderr).toContain(`--to-storage sqlite:./laptop.db is the storage the study is copied from (--from-storage ${source}), and "demo" is the study being copied: give --to-study NAME`);
+    expect(sameFile.stderr).not.toContain("sextant delete");
+
     const noTarget = await run(["copy", "demo", "--from-storage", source]);
     expect(noTarget.code).toBe(2);
     expect(noTarget.stderr).toContain("--to-storage is required");

@@ -16,7 +16,7 @@ import {
   validateDistribution,
 } from "../space/index.js";
 import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-finite-json.js";
-import { DuplicateStudyError, type Storage, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
+import { DuplicateStudyError, type Storage, type StudyRecord, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
 import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, importStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar } from "./format.js";
@@ -49,7 +49,7 @@ export async function copyCommand(name: string, options: { fromStorage?: string;
     const { trials } = await source.trialsSince(record.id, 0);
     const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, trials };
     const origin = `copied from "${name}" in ${redactPassword(fromStorage)}`;
-    const copied = await writeStudy(toStorage, targetName, data, origin, "--to-study", options.json, io);
+    const copied = await writeStudy(toStorage, targetName, data, origin, "--to-study", options.json, io, { record, fromStorage });
     return report(copied, `copied study "${name}" from ${redactPassword(fromStorage)} to ${redactPassword(toStorage)}`, { study: name, from: redactPassword(fromStorage), to: redactPassword(toStorage) }, options.json, io);
   });
 }
@@ -101,7 +101,16 @@ function checkStudyName(flag: string, name: string): void {
  * Ctrl-C (or SIGTERM, SIGHUP) stops it between two trials and deletes the part written, so the
  * same command can run again: the signal's name is returned instead of the copy.
  */
-async function writeStudy(url: string, name: string, data: StudyData, origin: string, renameFlag: string, json: boolean | undefined, io: Io): Promise<CopiedStudy | NodeJS.Signals> {
+async function writeStudy(
+  url: string,
+  name: string,
+  data: StudyData,
+  origin: string,
+  renameFlag: string,
+  json: boolean | undefined,
+  io: Io,
+  source?: { record: StudyRecord; fromStorage: string },
+): Promise<CopiedStudy | NodeJS.Signals> {
   const interrupt = new AbortController();
   // A study of many thousand trials takes seconds to write (one round trip each to PostgreSQL).
   const written = { count: 0, total: data.trials.length };
@@ -134,6 +143,13 @@ async function writeStudy(url: string, name: string, data: StudyData, origin: st
       try {
         return await importStudy(storage, name, data, origin, { signal: interrupt.signal, onProgress });
       } catch (error) {
+        // The same storage under another spelling (sqlite:./a.db and sqlite:/home/me/a.db): the
+        // study there is the one being copied, which "delete that one first" would have deleted.
+        if (error instanceof DuplicateStudyError && source !== undefined && (await isStudy(storage, name, source.record))) {
+          throw new UsageError(
+            `--to-storage ${redactPassword(url)} is the storage the study is copied from (--from-storage ${redactPassword(source.fromStorage)}), and "${name}" is the study being copied: give --to-study NAME to copy it beside itself`,
+          );
+        }
         const written = error instanceof DuplicateStudyError ? await trialsOfStoppedCopy(storage, name, data) : null;
         if (written === null) throw error;
         throw new UserError(
@@ -158,6 +174,12 @@ async function writeStudy(url: string, name: string, data: StudyData, origin: st
     progress?.stop();
     for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
   }
+}
+
+/** Whether the study `name` in `storage` is `record` itself: the same row, made at the same moment. */
+async function isStudy(storage: Storage, name: string, record: StudyRecord): Promise<boolean> {
+  const found = await storage.getStudy(name);
+  return found !== null && found.id === record.id && found.createdAt === record.createdAt;
 }
 
 /**
