@@ -4,7 +4,7 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative as relativePath } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DuplicateStudyError,
@@ -23,6 +23,7 @@ import {
   loadStudy,
   openStorage,
 } from "../src/index.js";
+import { sqlitePath } from "../src/storage/index.js";
 import { type ScratchDatabase, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
 
 const skipPostgres = await postgresUnavailable();
@@ -223,6 +224,24 @@ describe("copyStudy", () => {
     await expect(importStudy(target, "lr", { directions: ["minimize"], trials: [] })).rejects.toThrow(/^a study named "lr" already exists in memory: \(an import is not added to a study: give it another name, or delete that study first/);
     await expect(copyStudy({ from: { storage: sourceUrl, name: "nope" }, to: { storage: target } })).rejects.toThrow(/no study named "nope"/);
     expect((await target.listStudies()).map((s) => s.name)).toEqual(["lr"]);
+  });
+
+  it("refuses to copy a study onto itself without advising to delete it, for the same storage object or the same file spelled another way", async () => {
+    const relative = `sqlite:${join(".", relativePath(process.cwd(), sqlitePath(sourceUrl)!))}`;
+    const storage = await openStorage(sourceUrl);
+    try {
+      for (const to of [storage, relative]) {
+        const refusal = copyStudy({ from: { storage, name: "lr" }, to: { storage: to } });
+        await expect(refusal).rejects.toThrow(DuplicateStudyError);
+        await expect(refusal).rejects.toThrow(/\(it is the study being copied: the target is the storage it is copied from; give the copy another name with to: \{ name \}\)$/);
+      }
+      expect((await storage.listStudies()).map((s) => s.name)).toContain("lr");
+      const copied = await copyStudy({ from: { storage, name: "lr" }, to: { storage, name: "lr-backup" } });
+      expect(copied.name).toBe("lr-backup");
+      await storage.deleteStudy("lr-backup");
+    } finally {
+      await storage.close();
+    }
   });
 
   it("leaves no half-written copy when a write fails", async () => {

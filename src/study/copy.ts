@@ -122,6 +122,11 @@ export async function copyStudy(options: {
         return await importStudy(target, targetName, data, `copied from "${from.name}" in ${redactPassword(source.url)}`, { signal, onProgress });
       } catch (error) {
         if (!(error instanceof DuplicateStudyError) || error.studyName !== targetName) throw error;
+        // The source storage again (the same object, or its URL spelled another way): deleting "that study" would delete the one being copied.
+        const there = await target.getStudy(targetName);
+        if (there !== null && there.id === record.id && there.createdAt === record.createdAt) {
+          throw new DuplicateStudyError(targetName, "it is the study being copied: the target is the storage it is copied from; give the copy another name with to: { name }", redactPassword(target.url));
+        }
         const advice = `a copy is not added to a study: give it another name with to: { name }, or delete that study first (storage.deleteStudy(${JSON.stringify(targetName)}), or sextant delete)`;
         throw new DuplicateStudyError(targetName, advice, redactPassword(target.url));
       }
