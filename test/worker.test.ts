@@ -4,7 +4,7 @@
  * event loop for longer than the grace and must not be reaped. Runs bin/sextant.js against dist/.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RandomSampler, loadStudy } from "../src/index.js";
@@ -182,6 +182,22 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(trials.map((t) => (t.systemAttrs.argv as string[]).at(-1))).toEqual(["again", "again", "again", "again"]);
     // The budget and the rest of what create stored are kept.
     expect((await studyAttrs(db, "moved"))!["cli:config"]).toMatchObject({ budget: { trials: 4, queued: true }, space: { x: { type: "float", low: 20, high: 30 } } });
+  });
+
+  it("runs a resumed tune's new command in the folder and with the environment names of that run", async () => {
+    expect((await create("elsewhere", ["--trials", "3"])).code).toBe(0);
+    // The new command names a script only the resumed run's folder has: run in the folder the
+    // study was made in, every worker's trial failed.
+    const other = join(dir, "other");
+    mkdirSync(other);
+    copyFileSync(SLOW, join(other, "train2.mjs"));
+    writeFileSync(join(other, "sextant.yaml"), 'env:\n  SLEEP: "0"\n');
+    const tuned = await sextant(["tune", "--config", "sextant.yaml", "--storage", `sqlite:${db}`, "--study", "elsewhere", "--trials", "1", "-q", "-p", "x=float:0:10", "--", "node", "train2.mjs", "{x}"], { cwd: other });
+    expect(tuned.code, tuned.stderr).toBe(0);
+    const joined = await worker("elsewhere", [], { SLEEP: "0" }).done;
+    expect(joined.code, joined.stderr).toBe(0);
+    expect((await trialsOf(db, "elsewhere")).map((t) => t.state)).toEqual(["complete", "complete", "complete"]);
+    expect((await studyAttrs(db, "elsewhere"))!["cli:config"]).toMatchObject({ cwd: other, envNames: ["SLEEP"], budget: { trials: 3, queued: true } });
   });
 
   it("stops a first sextant tune run at the study's budget when workers join it", async () => {

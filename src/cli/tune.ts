@@ -516,14 +516,21 @@ function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
 
 /**
  * Stores a resumed run's search space and command in the study's `cli:config` when they differ
- * from the stored ones, keeping its budget and every other setting: workers that joined after such
+ * from the stored ones (a new command with the run's working directory and `env` names), keeping
+ * its budget and every other setting: workers that joined after such
  * a resume ran the space and command the study was created with, not those of the run they joined.
  */
 async function storeResumedCommand(study: Study, settings: TuneSettings, io: Io): Promise<void> {
   const stored = study.systemAttrs[CLI_CONFIG_KEY];
   if (stored === null || typeof stored !== "object" || Array.isArray(stored)) return;
-  if (canonical(stored.space) === canonical(settings.space) && canonical(stored.command) === canonical(settings.command)) return;
-  await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord({ ...(stored as unknown as CliStudyConfig), command: settings.command, space: settings.space }));
+  const commandChanged = canonical(stored.command) !== canonical(settings.command);
+  if (canonical(stored.space) === canonical(settings.space) && !commandChanged) return;
+  // A command goes with the folder and environment it was run from: the new command run in the
+  // stored folder (python train2.py where only train.py is) failed every worker's trial.
+  // `env` is where Sextant before envNames kept them: dropped, or its names came back.
+  const { env: _legacyEnv, ...kept } = stored as unknown as CliStudyConfig & { env?: unknown };
+  const runsFrom = commandChanged ? { cwd: settings.cwd, envNames: Object.keys(settings.env) } : {};
+  await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord({ ...(commandChanged ? kept : (stored as unknown as CliStudyConfig)), command: settings.command, space: settings.space, ...runsFrom }));
   io.err(`sextant: study "${settings.studyName}" now stores this run's search space and command: workers that join it from now on run them`);
 }
 
