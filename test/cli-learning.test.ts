@@ -151,6 +151,19 @@ describe("sextant online", () => {
     );
   });
 
+  it("records a cost given with choose's --context, and warns that observe ignores it", async () => {
+    const storage = `sqlite:${join(dir, "loop.db")}`;
+    const online = (args: string[]) => run(["online", ...args, "--storage", storage]);
+    expect((await online(["create", "c", "--low", "1", "--high", "2", "--context-low", "0", "--context-high", "1"])).code).toBe(0);
+    // A loop that gives choose and observe the same flags: observe refused --context and the cost was lost.
+    expect((await online(["choose", "c", "--context", "0.5"])).code).toBe(0);
+    const observed = await online(["observe", "c", "0.3", "--context", "0.5", "--json"]);
+    expect(observed.code, observed.stderr).toBe(0);
+    expect(observed.stderr).toBe("sextant: warning: online observe ignores --context (a flag of online choose); the cost goes to the pending choice\n");
+    expect(JSON.parse(observed.stdout)).toMatchObject({ rounds: 1 });
+    expect((await online(["choose", "c", "--context", "0.2"])).code).toBe(0);
+  });
+
   it("refuses a flag that would do nothing, naming it", async () => {
     const storage = `sqlite:${join(dir, "unused.db")}`;
     expect((await run(["online", "create", "t", "--low", "1", "--high", "2", "--storage", storage])).code).toBe(0);

@@ -178,14 +178,24 @@ const ONLINE_ACTION_FLAGS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
+ * Flags an action ignores with a warning rather than refuses: a loop that gives choose's --context
+ * to observe as well lost every cost when observe refused it (the choice stayed pending).
+ */
+const ONLINE_IGNORED_FLAGS: Readonly<Record<string, readonly string[]>> = { observe: ["context"] };
+
+/**
  * Refuses a flag of another action: all share one option list, and "online choose --low 5" or
  * "online create --context 1" ran as if the flag were not there.
  */
-function refuseOtherActionsFlags(action: string, flags: OnlineFlags): void {
+function refuseOtherActionsFlags(action: string, flags: OnlineFlags, io: Io): void {
   for (const [key, value] of Object.entries(flags)) {
     if (value === undefined || key === "storage" || key === "json" || ONLINE_ACTION_FLAGS[action]!.includes(key)) continue;
     const flag = `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
     const owner = ONLINE_ACTIONS.find((other) => ONLINE_ACTION_FLAGS[other]!.includes(key));
+    if (ONLINE_IGNORED_FLAGS[action]?.includes(key)) {
+      io.err(`sextant: warning: online ${action} ignores ${flag} (a flag of online ${owner}); the cost goes to the pending choice`);
+      continue;
+    }
     throw new UsageError(`online ${action} takes no ${flag}${owner === undefined ? "" : ` (a flag of online ${owner})`}`);
   }
 }
@@ -197,7 +207,7 @@ export async function onlineCommand(action: string, name: string | undefined, re
     throw new UsageError(`unknown action "${action}"${listing}; use create, choose, observe or show`);
   }
   if (name === undefined) throw new UsageError(`online ${action} needs the tuner's name: sextant online ${action} NAME`);
-  refuseOtherActionsFlags(action, flags);
+  refuseOtherActionsFlags(action, flags, io);
   if (action === "create") {
     const contextGiven = flags.contextLow !== undefined || flags.contextHigh !== undefined;
     if (contextGiven && (flags.contextLow === undefined || flags.contextHigh === undefined)) throw new UsageError("give both --context-low and --context-high");
