@@ -236,7 +236,8 @@ describe("sextant tune --scheduler pbt started again with nothing left to run", 
     expect(worker.code).toBe(1);
     expect(worker.stderr).toContain(
       'sextant: study "dead" has no segment left to run: member 0 ended when segment 0 of 2 failed (trial 0: exit code 4); member 1 ended when segment 0 of 2 failed (trial 1: exit code 4). ' +
-        "A failed segment ends its member's line and is not run again on resume: fix the command, then make a new study (sextant create --study NAME) " +
+        "A failed segment ends its member's line and is not run again on resume: fix the command, then queue the failed segments again " +
+        "(sextant requeue dead 0 1 --storage sqlite:./sextant.db) and start the workers again, or make a new study (sextant create --study NAME) " +
         "or delete this one (sextant delete dead --storage sqlite:./sextant.db) and make it again; sextant export dead --storage sqlite:./sextant.db --lineage shows every segment\n",
     );
     const json = await sextant(["worker", "--study", "dead", "--json"], { cwd: dir });

@@ -956,16 +956,15 @@ function idlePopulationMessage(studyName: string, storageUrl: string, idle: { tr
   const shown = idle.ended.slice(0, 5).map((m) => `member ${m.member} ended when segment ${m.segment} of ${segments} failed (trial ${m.trial}: ${m.reason})`);
   if (idle.ended.length > 5) shown.push(`${idle.ended.length - 5} more`);
   const trained = idle.trained > 0 ? `; ${idle.trained} member(s) trained every segment` : "";
-  // A worker runs the command its study stored: a fixed command needs a study made anew.
   // The commands name the storage: followed as printed without it, they went to ./sextant.db.
   const study = `${shellWord(studyName)} --storage ${shellWord(storageUrl)}`;
   // sextant requeue runs a failed segment again as the same segment, and its member goes on: the
   // trained members are kept, where a new or deleted study starts the population over.
-  const requeue = `sextant requeue ${shellWord(studyName)} ${idle.ended.map((m) => m.trial).join(" ")} --storage ${shellWord(storageUrl)}`;
+  const requeue = `queue the failed segments again (sextant requeue ${shellWord(studyName)} ${idle.ended.map((m) => m.trial).join(" ")} --storage ${shellWord(storageUrl)})`;
   const again =
     from === "tune"
-      ? `queue the failed segments again (${requeue}) and run again, or start a new study (--study NAME) or delete this one (sextant delete ${study}) and run again`
-      : `make a new study (sextant create --study NAME) or delete this one (sextant delete ${study}) and make it again`;
+      ? `${requeue} and run again, or start a new study (--study NAME) or delete this one (sextant delete ${study}) and run again`
+      : `${requeue} and start the workers again, or make a new study (sextant create --study NAME) or delete this one (sextant delete ${study}) and make it again`;
   return (
     `sextant: study "${studyName}" has no segment left to run: ${shown.join("; ")}${trained}. ` +
     `A failed segment ends its member's line and is not run again on resume: fix the command, then ${again}; ` +
