@@ -159,6 +159,31 @@ describe("sextant tune --scheduler pbt resumed with another checkpoint folder", 
   });
 });
 
+describe("sextant tune resuming a population made by sextant create, then a worker", () => {
+  // tune saved its segments' checkpoints in one folder while the study kept another, and the
+  // worker was refused: "the checkpoint folder … does not hold the checkpoints …".
+  const run = async (study: string, tuneOpts: string[]) => {
+    expect((await sextant(["create", "--study", study, ...schedule(2, 2), "--scheduler-opt", "checkpoint_dir=first", ...TRAIN], { cwd: dir })).code).toBe(0);
+    const tuned = await sextant(["tune", "--study", study, "--trials", "2", "--quiet", ...schedule(2, 2), ...tuneOpts, ...TRAIN], { cwd: dir });
+    expect(tuned.code, tuned.stderr).toBe(0);
+    const worker = await sextant(["worker", "--study", study], { cwd: dir });
+    expect(worker.code, worker.stderr).toBe(0);
+    expect((await sqliteTrials(join(dir, "sextant.db"), study)).map((t) => t.state)).toEqual(["complete", "complete", "complete", "complete"]);
+    return tuned.stderr;
+  };
+
+  it("stores another checkpoint_dir the resume was given, for the workers that join later", async () => {
+    const stderr = await run("given", ["--scheduler-opt", "checkpoint_dir=second"]);
+    expect(stderr).toContain(`sextant: study "given" now stores this run's checkpoint folder ${join(dir, "second")} (it stored ${join(dir, "first")}): workers that join it from now on use it\n`);
+    expect(existsSync(join(dir, "second", "trial-0"))).toBe(true);
+  });
+
+  it("uses the stored checkpoint_dir when the resume leaves it out", async () => {
+    await run("omitted", []);
+    expect(existsSync(join(dir, "first", "trial-0"))).toBe(true);
+  });
+});
+
 describe("sextant tune --scheduler pbt on a command tuned before", () => {
   it("refuses to turn the command's study into a population, which could then not go on as it was", async () => {
     // Without --study both runs of one command take the study named after it; named here alike.

@@ -534,6 +534,25 @@ async function storeResumedCommand(study: Study, settings: TuneSettings, io: Io)
   io.err(`sextant: study "${settings.studyName}" now stores this run's search space and command: workers that join it from now on run them`);
 }
 
+/**
+ * Stores the checkpoint folder a resumed population was given with --scheduler-opt checkpoint_dir
+ * (or its config) when the study stored another: tune saved into the new folder while workers
+ * started later used the stored one and were refused for lack of the checkpoints tune had saved.
+ * A folder that lacks the queued segments' checkpoints was refused before this is reached.
+ */
+async function storeResumedCheckpointDir(study: Study, settings: TuneSettings, io: Io): Promise<void> {
+  const stored = study.systemAttrs[CLI_CONFIG_KEY] as unknown as CliStudyConfig | undefined;
+  const options = settings.scheduler?.options ?? {};
+  const given = Object.entries(options).find(([key]) => normalizeOptionKey(key) === "checkpointdir")?.[1];
+  if (!stored?.scheduler || typeof given !== "string") return;
+  const was = storedSchedulerOption(study.systemAttrs, "checkpointDir");
+  if (was === given) return;
+  const kept = Object.fromEntries(Object.entries(stored.scheduler.options).filter(([key]) => normalizeOptionKey(key) !== "checkpointdir"));
+  await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord({ ...stored, scheduler: { ...stored.scheduler, options: { ...kept, checkpointDir: given } } }));
+  const before = typeof was === "string" ? was : "none: the default folder";
+  io.err(`sextant: study "${settings.studyName}" now stores this run's checkpoint folder ${given} (it stored ${before}): workers that join it from now on use it`);
+}
+
 interface RunStats {
   counts: Record<"complete" | "pruned" | "failed", number>;
   finished: number;
@@ -562,7 +581,10 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
     const storedAttrs = (await storage.getStudy(settings.studyName))?.systemAttrs;
     // Resumed from another folder, it set the folder there and failed every member's next
     // segment ("checkpoint trial-0 … is missing"): the stored folder is the population's.
-    const storedDir = settings.checkpointDirDefaulted ? storedSchedulerOption(storedAttrs, "checkpointDir") : undefined;
+    // On SQLite too: a resume without the option saved into the folder next to the storage while
+    // workers used the stored one, and were refused for lack of the checkpoints tune had saved.
+    const dirGiven = !settings.checkpointDirDefaulted && Object.keys(settings.scheduler?.options ?? {}).some((key) => normalizeOptionKey(key) === "checkpointdir");
+    const storedDir = dirGiven ? undefined : storedSchedulerOption(storedAttrs, "checkpointDir");
     if (typeof storedDir === "string" && settings.scheduler) settings.scheduler.options.checkpointDir = storedDir;
     const storedSeed = settings.schedulerSeedDrawn ? storedSchedulerSeed(storedAttrs) : undefined;
     if (storedSeed !== undefined && settings.scheduler) {
@@ -709,6 +731,7 @@ async function runTune(
     checkResumed(study, settings, io);
     refuseMissingCheckpoints(study, "the checkpoint folder", "give the folder the population saved them in (--scheduler-opt checkpoint_dir=DIR), or put them back");
     await storeResumedCommand(study, settings, io);
+    if (!settings.checkpointDirDefaulted) await storeResumedCheckpointDir(study, settings, io);
   }
   const chatty = !flags.quiet && !flags.json;
   await enqueueTrials(study, settings, chatty ? (line) => io.err(line) : null);
