@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GPSampler, RandomSampler } from "../src/samplers/index.js";
 import { Rng } from "../src/math/rng.js";
+import { createOnlineTuner } from "../src/online/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { TrialPruned, createStudy, loadStudy } from "../src/study/index.js";
 import { sextant, tempDir } from "./fixtures/cli-run.js";
@@ -304,6 +305,12 @@ describe("reading studies", () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(`sextant: no study named "nope" in sqlite:${db} (studies: demo, pareto)\n`);
     }
+    // An online tuner shares the studies' table, but `sextant trials sor` would only refuse it: not named as a study.
+    const storage = await openStorage(`sqlite:${db}`);
+    await (await createOnlineTuner({ name: "sor", storage, parameter: { name: "omega", low: 1, high: 1.9 } })).close();
+    await storage.close();
+    const withTuner = await run(["trials", "nope"]);
+    expect(withTuner.stderr).toBe(`sextant: no study named "nope" in sqlite:${db} (studies: demo, pareto)\n`);
     const noDb = await sextant(["best", "nope"], { cwd: dir });
     expect(noDb.code).toBe(1);
     expect(noDb.stderr).toBe(

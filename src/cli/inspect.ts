@@ -118,7 +118,8 @@ export async function withStudy<T>(
   try {
     const record = await storage.getStudy(name);
     if (!record) {
-      const names = (await storage.listStudies()).map((s) => s.name);
+      // Online tuners share the table but are not studies: naming one here invites `sextant trials sor`.
+      const names = (await storage.listStudies()).filter((s) => onlineTunerRefusal(s) === null).map((s) => s.name);
       const hint = names.length > 0 ? ` (studies: ${names.slice(0, 10).join(", ")}${names.length > 10 ? ", …" : ""})` : " (it has no studies)";
       throw new UserError(`no study named "${name}" in ${redactPassword(url)}${hint}`);
     }
