@@ -789,7 +789,8 @@ hand is the decision), and the next worker or ask runs them. A trial failed with
 A trial whose process visibly beats (its last heartbeat is newer than the grace the
 study's reapers would wait for it: the longer of its own and the study's) is refused,
 saying when it last beat: failing it would lose its result.
-Stop that process, or pass --force. Trials run with heartbeat: false are not judged.
+Stop that process, or pass --force. Trials run with heartbeat: false are not judged,
+nor is one whose process ran on this machine and is gone (killed with SIGKILL, say).
 
 Exit code 0 when every trial named was failed, 1 when any was not.
 

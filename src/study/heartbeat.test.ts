@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { MemoryStorage, type Storage, TrialNotRunningError } from "../storage/in
 import { SqliteStorage } from "../storage/sqlite.js";
 import { HeartbeatThread, RunningTrialSlots, ownersGraceMs, resolveHeartbeat, silentTrials } from "./heartbeat.js";
 import { CLIENT_BEATS_ATTR, FAILED_BY_HAND_REASON, type ReapResult, type Study, type Trial, TrialLooksAliveError, TrialNumberNotFoundError, createStudy } from "./index.js";
+import { currentWorker } from "./worker-identity.js";
 
 /** Waits until at least `ms` have passed; slower machines only wait longer, which these tests allow. */
 async function waitPast(ms: number): Promise<void> {
@@ -524,6 +526,26 @@ describe("Study.failRunningTrial", () => {
     expect((await storage.getTrial(alive.id))!.state).toBe("running");
     expect(await study.failRunningTrial(alive.number, { force: true })).toMatchObject({ outcome: "failed" });
     await expect(study.failRunningTrial(alive.number, { force: "yes" } as never)).rejects.toThrow('failRunningTrial: force must be true or false, got "yes"');
+  });
+
+  it("fails without force a trial that beat within its grace when its owner on this machine is provably gone", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+    // sextant tune killed with SIGKILL a moment ago: its last beat is recent, its process is gone.
+    const deadPid = Number(spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" }).stdout.trim());
+    const beating = { intervalSeconds: 5, graceSeconds: 60 };
+    const killed = await storage.createTrial(study.id, {
+      state: "running",
+      systemAttrs: { heartbeat: beating, worker: { ...currentWorker(), id: "killed-run", pid: deadPid, startTime: 1 } },
+    });
+    const elsewhere = await storage.createTrial(study.id, {
+      state: "running",
+      systemAttrs: { heartbeat: beating, worker: { ...currentWorker(), id: "other-host", host: "another-host", pid: deadPid } },
+    });
+    await storage.recordHeartbeat([killed.id, elsewhere.id]);
+    expect(await study.failRunningTrial(killed.number)).toMatchObject({ outcome: "failed" });
+    // On another machine its pid says nothing: the recent beat still counts.
+    await expect(study.failRunningTrial(elsewhere.number)).rejects.toBeInstanceOf(TrialLooksAliveError);
   });
 
   it("judges an HTTP client's trial that recorded only a short beat interval by the study's grace too, as its reapers do", async () => {

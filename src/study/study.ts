@@ -2659,7 +2659,8 @@ export class Study implements TrialHost {
 
   /**
    * Fails, by hand, a running trial whose process is gone but that no reaper will fail: one run
-   * with `heartbeat: false`, or whose owner is silent for less than its grace and known dead (with `force`). The
+   * with `heartbeat: false`, or whose owner is silent for less than its grace and known dead (with `force`,
+   * or without it when the owner ran on this machine and its process is provably gone, as {@link judgeWorker} says). The
    * write is a compare-and-set from `running`, as a reaper's is: a trial that finishes meanwhile is
    * left as it is (outcome `finished meanwhile`), and its owner, if alive after all, finds its
    * trial failed and warns when it tells. With `requeue`, its parameters are queued again as the
@@ -2695,7 +2696,10 @@ export class Study implements TrialHost {
     const record = this.trialCache[number];
     if (!record || record.id < 0) throw new TrialNumberNotFoundError(this.name, number);
     if (record.state !== "running") throw new TrialNotRunningError(record.id, record.state, record.number);
-    const graceMs = silenceMeansGone(record) ? this.graceBeforeReaping(record) : 0;
+    // A recent beat says nothing once the owner is provably gone (killed on this machine): the next
+    // run's recovery would fail the trial anyway, so refusing with "looks alive" only misleads.
+    const ownerGone = judgeWorker(record.systemAttrs.worker).gone;
+    const graceMs = silenceMeansGone(record) && !ownerGone ? this.graceBeforeReaping(record) : 0;
     if (options.force !== true && graceMs > 0 && this.storage.heartbeatSilenceMs) {
       const silenceMs = await this.storage.heartbeatSilenceMs(record.id);
       if (silenceMs !== null && silenceMs < graceMs) throw new TrialLooksAliveError(number, silenceMs, graceMs);
