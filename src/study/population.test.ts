@@ -12,7 +12,7 @@ import { defaultCheckpointRoot } from "./checkpoints.js";
 import { FolderNotWritableError } from "./folders.js";
 import { commandObjective } from "./command-runner.js";
 import { createStudy, loadStudy } from "./study.js";
-import type { Trial } from "./trial.js";
+import { type Trial, TrialPruned } from "./trial.js";
 
 const cleanups: string[] = [];
 afterEach(() => {
@@ -348,6 +348,29 @@ describe("a population in a study", () => {
     await expect(loadStudy({ name: "pop", storage, pruner: new MedianPruner(), scheduler: scheduler() })).rejects.toThrow(
       /^loadStudy: the median pruner cannot run with the pbt scheduler: /,
     );
+  });
+
+  it("warns once that a segment pruned before it saved a checkpoint leaves the segment after it to start from scratch", async () => {
+    const warnings: string[] = [];
+    const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 4, segments: 3, seed: 1 }), onWarning: (m) => warnings.push(m) });
+    cleanups.push(dirname(study.segmentContext()!.store.root));
+    await study.optimize((trial) => {
+      const x = trial.suggestFloat("x", 0, 1);
+      const { member, index, startStep } = trial.segment!;
+      trial.reportIntermediate(x, startStep);
+      if (index === 0 && member === 0) trial.saveCheckpoint({ data: 1 });
+      // Member 0 saves before it is pruned; members 1 and 2 are pruned before they save.
+      if (index === 0 && member <= 2) throw new TrialPruned();
+      trial.saveCheckpoint({ data: 1 });
+      return x;
+    });
+    // The next segments were silently handed no checkpoint: the decisions stay, and now they are said, once.
+    expect(warnings).toEqual([
+      expect.stringMatching(/^trial \d+ \(member \d, segment 1\) continues from trial [12], which was pruned before it saved a checkpoint, so it starts from scratch \(trial\.checkpoint\(\) is undefined\); call trial\.saveCheckpoint before throwing TrialPruned/),
+    ]);
+    const secondSegments = study.lineage().map((m) => m.segments[1]!);
+    for (const s of secondSegments) expect(s.checkpoint).toBe(s.parent === 0 || s.parent === 3 ? `trial-${s.parent}` : null);
+    expect(study.trials).toHaveLength(12);
   });
 
   it("refuses checkpoints in a study without a scheduler", async () => {

@@ -1022,6 +1022,8 @@ export class Study implements TrialHost {
   /** Earlier studies this one learns from (see {@link CreateStudyOptions.warmStartFrom}). */
   warmStart: readonly WarmStartSource[] = [];
   private warmStartChecked = false;
+  /** Whether a segment that continues from a pruned one without a checkpoint has been warned of (once per study). */
+  private saidPrunedWithoutCheckpoint = false;
   private refreshChain: Promise<void> = Promise.resolve();
   private queuedRefresh: Promise<void> | null = null;
 
@@ -2320,7 +2322,16 @@ export class Study implements TrialHost {
       const previous = this.trialCache[place.parent];
       const plan = previous ? this.requireScheduler().nextSegment(this.snapshot(), previous) : null;
       const decided: SegmentPlan = plan ?? { member: place.member, segment: place.segment, parent: place.parent, exploitedFrom: null, params: previous?.params ?? {} };
-      const saved = this.trialCache[decided.parent]?.systemAttrs[SAVED_CHECKPOINT_ATTR];
+      const parent = this.trialCache[decided.parent];
+      const saved = parent?.systemAttrs[SAVED_CHECKPOINT_ATTR];
+      if (parent?.state === "pruned" && typeof saved !== "string" && !this.saidPrunedWithoutCheckpoint) {
+        // Once per study: the member's next segment got no checkpoint and trained from scratch without a word.
+        this.saidPrunedWithoutCheckpoint = true;
+        this.onWarning(
+          `trial ${record.number} (member ${place.member}, segment ${place.segment}) continues from trial ${decided.parent}, which was pruned before it saved a checkpoint, ` +
+            "so it starts from scratch (trial.checkpoint() is undefined); call trial.saveCheckpoint before throwing TrialPruned, or let segments finish: the scheduler stops lagging members itself",
+        );
+      }
       record = await this.storage.updateTrial(record.id, {
         systemAttrs: {
           fixedParams: decided.params as Record<string, JsonValue>,
