@@ -313,7 +313,7 @@ describe("sextant copy", () => {
     const [from, to] = [await openStorage(source, { readOnly: true }), await openStorage(target)];
     const record = (await from.getStudy("demo"))!;
     const { trials } = await from.trialsSince(record.id, 0);
-    const partial = await to.createStudy("demo", record.directions, { systemAttrs: { ...record.systemAttrs } });
+    const partial = await to.createStudy("demo", record.directions, { systemAttrs: { ...record.systemAttrs, "copy:writing": `copied from "demo" in ${source}` } });
     for (const trial of trials.slice(0, 4)) await to.insertFinishedTrial!(partial.id, { ...trial, state: trial.state as "complete" | "pruned" | "failed" });
     await from.close();
     await to.close();
@@ -324,6 +324,26 @@ describe("sextant copy", () => {
     // Another study of that name is still refused as taken, without the guess.
     const other = await run(["copy", "pareto", "--from-storage", source, "--to-storage", target, "--to-study", "demo"]);
     expect(other.stderr).toContain(`already has a study named "demo": give another name with --to-study NAME`);
+  });
+
+  it("copied back to the storage it came from, says the study there is another of that name, not a stopped copy to delete", async () => {
+    const target = `sqlite:${join(dir, "team.db")}`;
+    expect((await run(["copy", "demo", "--from-storage", source, "--to-storage", target])).code).toBe(0);
+    // Tuned on in the copy: the original now holds the copy's first 10 trials of 11, and carries no mark of a copy that stopped.
+    const team = await openStorage(target);
+    const copy = await loadStudy({ name: "demo", storage: team, sampler: new RandomSampler({ seed: 3 }) });
+    await copy.optimize((trial) => trial.suggestFloat("x", -5, 5, { step: 0.25 }) ** 2, { nTrials: 1 });
+    await team.close();
+    const back = await run(["copy", "demo", "--from-storage", target, "--to-storage", source]);
+    expect(back.code).toBe(1);
+    expect(back.stderr).toContain(
+      `${source} already has a study named "demo" that holds the first 10 of its 11 trials, but it is not a copy that stopped midway (no copy or import left its mark on it): ` +
+        `it is another study of that name, such as the one this study was copied from; give the copy another name with --to-study NAME`,
+    );
+    // Deleting it "to replace it" deleted the original.
+    expect(back.stderr).not.toContain("sextant delete");
+    expect(back.stderr).not.toContain("stopped before it finished");
+    expect((await run(["copy", "demo", "--from-storage", target, "--to-storage", source, "--to-study", "demo-tuned"])).code).toBe(0);
   });
 
   it("stopped with Ctrl-C while it waits for an unreachable database, ends at once having written nothing", async () => {

@@ -17,7 +17,7 @@ import {
 } from "../space/index.js";
 import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-finite-json.js";
 import { DuplicateStudyError, type Storage, type StudyRecord, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
-import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, importStudy } from "../study/index.js";
+import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, importStudy, isStudyBeingCopied } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar } from "./format.js";
 import { missingSqliteStorage, storageUrl, withStudy } from "./inspect.js";
@@ -150,8 +150,17 @@ async function writeStudy(
             `--to-storage ${redactPassword(url)} is the storage the study is copied from (--from-storage ${redactPassword(source.fromStorage)}), and "${name}" is the study being copied: give --to-study NAME to copy it beside itself`,
           );
         }
-        const written = error instanceof DuplicateStudyError ? await trialsOfStoppedCopy(storage, name, data) : null;
-        if (written === null) throw error;
+        const found = error instanceof DuplicateStudyError ? await trialsOfStoppedCopy(storage, name, data) : null;
+        if (found === null) throw error;
+        const { written, marked } = found;
+        // Only a copy or import leaves its mark: without it, this is the study a copy came from
+        // (copied back after tuning on), which "delete it to replace it" deleted.
+        if (!marked) {
+          throw new UserError(
+            `${redactPassword(url)} already has a study named "${name}" that holds the first ${written} of its ${data.trials.length} trials, but it is not a copy that stopped midway (no copy or import left its mark on it): ` +
+              `it is another study of that name, such as the one this study was copied from; give the copy another name with ${renameFlag} NAME`,
+          );
+        }
         throw new UserError(
           `${redactPassword(url)} already has a study named "${name}" that holds only the first ${written} of its ${data.trials.length} trials: ` +
             `a copy of it that stopped before it finished (killed, or its machine or connection went down), or one made earlier; ` +
@@ -186,14 +195,17 @@ async function isStudy(storage: Storage, name: string, record: StudyRecord): Pro
  * How many trials the study `name` in `storage` holds when it looks like a copy of `data` that was
  * stopped midway (killed with SIGKILL, a machine that went down: no chance to delete it) or made
  * earlier, else null: same directions, fewer trials, each with the parameters of the same number in `data`.
+ * `marked`: it carries the mark a copy or import leaves until its last write ({@link isStudyBeingCopied}),
+ * so it is certainly a stopped copy; without it, it may be the study `data` was copied from.
  */
-async function trialsOfStoppedCopy(storage: Storage, name: string, data: StudyData): Promise<number | null> {
+async function trialsOfStoppedCopy(storage: Storage, name: string, data: StudyData): Promise<{ written: number; marked: boolean } | null> {
   const record = await storage.getStudy(name);
   if (!record || JSON.stringify(record.directions) !== JSON.stringify(data.directions)) return null;
   const { trials } = await storage.trialsSince(record.id, 0);
   if (trials.length >= data.trials.length) return null;
   const paramsByNumber = new Map(data.trials.map((trial) => [trial.number, JSON.stringify(trial.params)]));
-  return trials.every((trial) => paramsByNumber.get(trial.number) === JSON.stringify(trial.params)) ? trials.length : null;
+  if (!trials.every((trial) => paramsByNumber.get(trial.number) === JSON.stringify(trial.params))) return null;
+  return { written: trials.length, marked: isStudyBeingCopied(record.systemAttrs) };
 }
 
 /** Prints what was written, or that a signal stopped it; returns the exit code. */
