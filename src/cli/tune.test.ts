@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { createStudy } from "../study/index.js";
@@ -83,5 +86,34 @@ describe("resolveSettings with a pruner and a scheduler", () => {
     );
     const { settings } = await resolveSettings({ param: ["x=float:0:1"], pruner: "none", scheduler: "pbt" }, command);
     expect(settings.scheduler?.name).toBe("pbt");
+  });
+});
+
+describe("resolveSettings with a config's pruner and a scheduler", () => {
+  const command = ["node", "train.mjs", "{x}"];
+  const withConfig = async (yaml: string, run: (config: string) => Promise<void>): Promise<void> => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-pruner-config-"));
+    try {
+      writeFileSync(join(dir, "sextant.yaml"), yaml);
+      await run(join(dir, "sextant.yaml"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("names the config's pruner when only --pruner-opt is on the command line", async () => {
+    // It said "--pruner median ...; leave out --pruner", a flag that was never given.
+    await withConfig("pruner: median\n", async (config) => {
+      const refused = resolveSettings({ config, param: ["x=float:0:1"], prunerOpt: ["n_startup_trials=3"], scheduler: "pbt" }, command);
+      await expect(refused).rejects.toThrow(/sextant\.yaml:1:\d+: pruner: the config's pruner median cannot be combined with --scheduler pbt: .*; remove the pruner or give --pruner none$/);
+    });
+  });
+
+  it("names --pruner when the command line gives it, and says to give --pruner none while the config names one too", async () => {
+    // It pointed at the config's line alone, where removing the pruner left --pruner median refused.
+    await withConfig("pruner: median\n", async (config) => {
+      const refused = resolveSettings({ config, param: ["x=float:0:1"], pruner: "median", scheduler: "pbt" }, command);
+      await expect(refused).rejects.toThrow(/^--pruner median cannot be combined with --scheduler pbt: .*; give --pruner none \(the config names the median pruner too\)$/);
+    });
   });
 });

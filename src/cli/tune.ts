@@ -288,10 +288,16 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   // Refused before a study exists, naming where each came from (create stored it, and every worker failed on it).
   const prunerProblem = scheduler === null ? null : prunerSchedulerProblem(pruner, scheduler);
   if (prunerProblem !== null) {
-    const prunerConfig = fromConfigOnly(config.pruner, flags.pruner, flags.prunerOpt);
-    const named = `${prunerConfig ? "the config's pruner" : "--pruner"} ${pruner.name} cannot be combined with ${flags.scheduler === undefined ? "the config's scheduler" : "--scheduler"} ${scheduler!.name}`;
-    const remedy = prunerConfig ? "remove the pruner or give --pruner none" : "leave out --pruner";
-    throw prunerConfig ? prunerConfig.error(["pruner"], `${named}: ${prunerProblem}; ${remedy}`) : new UsageError(`${named}: ${prunerProblem}; ${remedy}`);
+    // Named where the user wrote it: the config's line unless --pruner is given (--pruner-opt alone
+    // named "--pruner", never given); a --pruner beside the config's own pruner needs --pruner none.
+    const fromFlag = flags.pruner !== undefined;
+    const configPruner = config.pruner !== undefined && config.pruner.name !== "none" ? config.pruner.name : undefined;
+    const named = `${fromFlag ? "--pruner" : "the config's pruner"} ${pruner.name} cannot be combined with ${flags.scheduler === undefined ? "the config's scheduler" : "--scheduler"} ${scheduler!.name}`;
+    if (fromFlag || source === null) {
+      const remedy = configPruner === undefined ? "leave out --pruner" : `give --pruner none (the config names the ${configPruner} pruner too)`;
+      throw new UsageError(`${named}: ${prunerProblem}; ${remedy}`);
+    }
+    throw source.error(["pruner"], `${named}: ${prunerProblem}; remove the pruner or give --pruner none`);
   }
 
   // The config loader already made its relative paths absolute from the config file's folder.
