@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -98,6 +98,23 @@ describe("CheckpointStore.save called twice in one segment", () => {
       store.save(3, { data: { mine: true } });
       store.save(3, { dir: store.open("trial-2", 2).dir });
       expect(store.open("trial-3", 3).data).toEqual({ parent: true });
+    });
+  });
+
+  it("keeps the segment's own folder when it is saved under another spelling of its path (a symlink on the way, or its real path)", () => {
+    withStore((_store, scratch) => {
+      // The checkpoint root is reached through a symlink (checkpoint_dir=/data/ck with /data a link),
+      // and the program saves the folder by its resolved path: it was emptied before being copied onto itself.
+      mkdirSync(join(scratch, "real"));
+      symlinkSync(join(scratch, "real"), join(scratch, "link"));
+      const store = new CheckpointStore(join(scratch, "link", "ck"));
+      writeFileSync(join(store.dirFor(1), "weights.txt"), "w");
+      store.save(1, { dir: realpathSync(store.dirFor(1)) });
+      expect(readdirSync(store.open("trial-1", 1).dir)).toEqual(["weights.txt"]);
+      // A folder inside the segment's own whose name starts with ".." is inside it too.
+      folderWith(store.dirFor(2), "..best", { "weights.txt": "b" });
+      store.save(2, { dir: join(store.dirFor(2), "..best") });
+      expect(readdirSync(store.open("trial-2", 2).dir).sort()).toEqual(["..best", "weights.txt"]);
     });
   });
 

@@ -13,9 +13,9 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { JsonValue } from "../space/index.js";
 import { sqlitePath } from "../storage/index.js";
 import { ensureWritableFolder, type FolderNotWritableError } from "./folders.js";
@@ -105,6 +105,12 @@ function plainCharacters(studyName: string): string {
   return studyName.replace(/[^A-Za-z0-9_.-]+/g, "_");
 }
 
+/** Whether folder `outer` is `inner` or holds it (a name starting with ".." inside it is inside it). */
+function holds(outer: string, inner: string): boolean {
+  const path = relative(outer, inner);
+  return path === "" || (path !== ".." && !path.startsWith(`..${sep}`) && !isAbsolute(path));
+}
+
 function removeDataFiles(dir: string): void {
   rmSync(join(dir, DATA_JSON), { force: true });
   rmSync(join(dir, DATA_BINARY), { force: true });
@@ -177,13 +183,17 @@ export class CheckpointStore {
       if (typeof input.dir !== "string") throw new TypeError("saveCheckpoint({ dir }): dir must be a path");
       const source = resolve(input.dir);
       if (!existsSync(source)) throw new Error(`saveCheckpoint({ dir }): ${source} does not exist`);
+      // Compared by real path: the segment's own folder under another spelling (a symlink on the
+      // way, or its resolved path) was emptied, and the files it held were lost.
+      const realSource = realpathSync(source);
+      const realDir = realpathSync(dir);
       // Emptied unless one folder holds the other (a folder inside this one would go before it is copied).
-      if (relative(dir, source).startsWith("..") && relative(source, dir).startsWith("..")) {
+      if (!holds(realDir, realSource) && !holds(realSource, realDir)) {
         rmSync(dir, { recursive: true, force: true });
         ensureWritableFolder(dir);
       } else if (this.dataSaved.has(trialNumber)) removeDataFiles(dir);
       this.dataSaved.delete(trialNumber);
-      if (source !== resolve(dir)) cpSync(source, dir, { recursive: true });
+      if (realSource !== realDir) cpSync(source, dir, { recursive: true });
     } else {
       const bytes = input.data instanceof Uint8Array;
       if (!bytes && input.data === undefined) throw new TypeError("saveCheckpoint({ data }): data must be a JSON value or bytes");
