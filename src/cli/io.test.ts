@@ -23,7 +23,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { UserError } from "./errors.js";
 import { writeOutputFile } from "./io.js";
 
-const disk = vi.hoisted(() => ({ full: "\0none" }));
+const disk = vi.hoisted(() => ({ full: "\0none", quota: "\0none" }));
 
 vi.mock("node:fs/promises", async (importOriginal) => {
   const actual = await importOriginal<typeof import("node:fs/promises")>();
@@ -36,6 +36,8 @@ vi.mock("node:fs/promises", async (importOriginal) => {
     throw enospc(String(path));
   };
   const open: typeof actual.open = async (path, flags, mode) => {
+    // A disk quota: an error without its own wording in WRITE_FAILURES, so the system's text is shown.
+    if (typeof path === "string" && path.startsWith(disk.quota)) throw Object.assign(new Error(`EDQUOT: disk quota exceeded, open '${path}'`), { code: "EDQUOT" });
     const handle = await actual.open(path, flags, mode);
     if (!onFullDisk(path)) return handle;
     return new Proxy(handle, {
@@ -84,6 +86,27 @@ describe("writeOutputFile", () => {
     } finally {
       disk.full = "\0none";
     }
+  });
+
+  it("names the path given, not the temporary file beside it, in the system's text of a failure", async () => {
+    const folder = join(scratch, "quota");
+    mkdirSync(folder);
+    const path = join(folder, "trials.csv");
+    disk.quota = folder;
+    try {
+      await expect(writeOutputFile("--output", path, good)).rejects.toThrow(`cannot write --output ${path}: EDQUOT: disk quota exceeded, open '${path}'`);
+    } finally {
+      disk.quota = "\0none";
+    }
+  });
+
+  it.runIf(process.getuid?.() === 0)("keeps the replaced file's group", async () => {
+    const path = join(scratch, "kept-group.csv");
+    writeFileSync(path, longer);
+    execFileSync("chown", [":12345", path]);
+    await writeOutputFile("--output", path, good);
+    expect(readFileSync(path, "utf8")).toBe(good);
+    expect(statSync(path).gid).toBe(12345);
   });
 
   it("replaces a file whole and keeps its mode", async () => {

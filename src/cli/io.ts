@@ -73,7 +73,7 @@ export function writeFailure(error: NodeJS.ErrnoException): string {
 export async function writeOutputFile(flag: string, path: string, text: string): Promise<void> {
   try {
     const target = await replaceableTarget(path);
-    if (target === undefined || !(await writeByRename(path, target.mode, text))) await writeFile(path, text);
+    if (target === undefined || !(await writeByRename(path, target, text))) await writeFile(path, text);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
@@ -89,19 +89,19 @@ export async function writeOutputFile(flag: string, path: string, text: string):
  * write fails with EISDIR), a file of another owner or with several hard links (a new file could
  * keep neither), and a file this user may not write (replacing it would bypass that).
  */
-async function replaceableTarget(path: string): Promise<{ mode: number | undefined } | undefined> {
+async function replaceableTarget(path: string): Promise<{ mode: number | undefined; group: number | undefined } | undefined> {
   let stats;
   try {
     stats = await lstat(path);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ENOENT" ? { mode: undefined } : undefined;
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? { mode: undefined, group: undefined } : undefined;
   }
   if (!stats.isFile() || stats.nlink > 1 || (process.getuid !== undefined && stats.uid !== process.getuid())) return undefined;
   const writable = await access(path, constants.W_OK).then(
     () => true,
     () => false,
   );
-  return writable ? { mode: stats.mode & 0o7777 } : undefined;
+  return writable ? { mode: stats.mode & 0o7777, group: stats.gid } : undefined;
 }
 
 /**
@@ -111,7 +111,7 @@ async function replaceableTarget(path: string): Promise<{ mode: number | undefin
  * still be writable) or the new file's longer name is too long; any other failure removes the new
  * file and is thrown.
  */
-async function writeByRename(path: string, mode: number | undefined, text: string): Promise<boolean> {
+async function writeByRename(path: string, kept: { mode: number | undefined; group: number | undefined }, text: string): Promise<boolean> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   let handle;
   try {
@@ -119,12 +119,15 @@ async function writeByRename(path: string, mode: number | undefined, text: strin
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EACCES" || code === "EPERM" || code === "ENAMETOOLONG") return false;
-    throw error;
+    throw namingTarget(error, temporary, path);
   }
   try {
     try {
       await handle.writeFile(text);
-      if (mode !== undefined) await handle.chmod(mode);
+      // The earlier file's group too: a report shared through a group (chgrp, mode 640) stays
+      // readable by it. Allowed only to a member of that group; otherwise the default group stays.
+      if (kept.group !== undefined) await handle.chown(-1, kept.group).catch(() => undefined);
+      if (kept.mode !== undefined) await handle.chmod(kept.mode);
       await handle.sync();
     } finally {
       await handle.close();
@@ -133,8 +136,14 @@ async function writeByRename(path: string, mode: number | undefined, text: strin
     return true;
   } catch (error) {
     await rm(temporary, { force: true });
-    throw error;
+    throw namingTarget(error, temporary, path);
   }
+}
+
+/** The error with the temporary file's name in its system text replaced by the path the user gave. */
+function namingTarget(error: unknown, temporary: string, path: string): unknown {
+  if (error instanceof Error && error.message.includes(temporary)) error.message = error.message.split(temporary).join(path);
+  return error;
 }
 
 /** The standard streams that were terminals when the CLI started (a hung-up one no longer says so). */
