@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, copyStudy, createStudy, registerSampler } from "../index.js";
-import { MemoryStorage, type Storage, StorageBusyError, StorageError, openStorage, queueWaitingTrials } from "../storage/index.js";
+import { MemoryStorage, type Storage, StorageBusyError, StorageError, noStudy, openStorage, queueWaitingTrials } from "../storage/index.js";
 import { type ServerAppOptions, ServerConfigError, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
 
@@ -1496,6 +1496,18 @@ describe("HTTP API: safety", () => {
     ]);
     const doc = (await call(app, "GET", "/openapi.json")).json;
     expect(doc.paths["/api/v1/studies"].get.responses["503"].description).toMatch(/storage_error/);
+  });
+
+  it("answers 404, not a 503 storage outage, for a study deleted while a client uses it", async () => {
+    const storage = new MemoryStorage();
+    const app = createServerApp({ storage, logError: () => undefined });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 1 } } });
+    const trial = (await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } })).json.trial;
+    // What every backend throws for the id of a study another process deleted meanwhile.
+    storage.updateTrial = () => Promise.reject(noStudy(1));
+    const answer = await call(app, "POST", `/studies/s/trials/${trial.number}/tell`, { state: "complete", values: [1] });
+    expect([answer.status, answer.json.error.code]).toEqual([404, undefined]);
+    expect(answer.json.error.message).toMatch(/^no study with id 1: it was deleted while in use/);
   });
 
   it("sends no CORS headers unless origins are allowed", async () => {

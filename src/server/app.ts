@@ -31,6 +31,7 @@ import {
   StorageError,
   StorageReadOnlyError,
   type StudyRecord,
+  StudyIdNotFoundError,
   StudyNotFoundError,
   TrialNotFoundError,
   TrialNotRunningError,
@@ -390,7 +391,8 @@ function gridMismatchCode(error: GridMismatchError): "param_not_in_grid" | "grid
 /** Maps the engine's errors to answers; anything else is a bug, and only its existence reaches the client. */
 function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof HttpError) return error;
-  if (error instanceof StudyNotFoundError || error instanceof TrialNumberNotFoundError) return new HttpError(404, error.message);
+  // A study deleted while a client used it is gone, not an outage of the storage (a 503 the client retries).
+  if (error instanceof StudyNotFoundError || error instanceof StudyIdNotFoundError || error instanceof TrialNumberNotFoundError) return new HttpError(404, error.message);
   if (error instanceof DuplicateStudyError) return new HttpError(409, error.message, "body.name");
   if (error instanceof TrialNotRunningError) return new HttpError(409, error.message);
   // Not the client's doing: the trial was queued (or retried) at a value its code's range now leaves

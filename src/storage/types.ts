@@ -291,10 +291,18 @@ export class StudyNotFoundError extends StorageError {
   }
 }
 
+/** A study id the storage does not hold: a study deleted while in use, or a caller's bug. */
+export class StudyIdNotFoundError extends StorageError {
+  override name = "StudyIdNotFoundError";
+  constructor(readonly studyId: number) {
+    // Workers of a study deleted under them meet this: say so, since the id alone names nothing.
+    super(`no study with id ${studyId}: it was deleted while in use (sextant delete, deleteStudy), or never existed`);
+  }
+}
+
 /** The error a backend gives for a study id it does not hold (a caller bug, or a study deleted meanwhile). */
 export function noStudy(studyId: number): StorageError {
-  // Workers of a study deleted under them meet this: say so, since the id alone names nothing.
-  return new StorageError(`no study with id ${studyId}: it was deleted while in use (sextant delete, deleteStudy), or never existed`);
+  return new StudyIdNotFoundError(studyId);
 }
 
 export class TrialNotFoundError extends StorageError {
