@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, copyStudy, createStudy, registerSampler } from "../index.js";
@@ -1400,6 +1401,20 @@ describe("HTTP API: safety", () => {
     // The wrong content type is still said first.
     const typed = await app.request("/api/v1/studies", { method: "POST", headers: { "content-type": "text/plain" }, body: latin1 });
     expect(typed.status).toBe(415);
+  });
+
+  it("refuses a compressed body with a 415 naming its Content-Encoding, not as a body that is not UTF-8", async () => {
+    const { app } = newApp();
+    const gzipped = new Uint8Array(gzipSync(Buffer.from('{"name": "zipped"}')));
+    const answer = await app.request("/api/v1/studies", { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" }, body: gzipped });
+    expect([answer.status, await answer.json()]).toEqual([
+      415,
+      { error: { status: 415, message: 'body: send JSON uncompressed; this server reads no Content-Encoding (got "gzip")', field: "header.content-encoding" } },
+    ]);
+    expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
+    // "identity" is no encoding at all.
+    const plain = await call(app, "POST", "/studies", { name: "plain" }, { "content-encoding": "identity" });
+    expect([plain.status, plain.json.study.name]).toEqual([201, "plain"]);
   });
 
   it("refuses attributes nested deeper than storage can walk with a 400, and says what a categorical choice may be", async () => {

@@ -1311,6 +1311,11 @@ async function readJsonBody(c: Context, mayBeEmpty: boolean): Promise<unknown> {
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new HttpError(415, `body: send JSON with Content-Type: application/json (got ${type ? JSON.stringify(type) : "none"})`, "header.content-type");
   }
+  // The body is read as sent: a compressed one (a client that gzips its requests) was "not valid UTF-8".
+  const encoding = (c.req.header("content-encoding") ?? "").trim();
+  if (encoding !== "" && encoding.toLowerCase() !== "identity") {
+    throw new HttpError(415, `body: send JSON uncompressed; this server reads no Content-Encoding (got ${JSON.stringify(encoding)})`, "header.content-encoding");
+  }
   if (text === null) throw new HttpError(400, "body: not valid UTF-8 (JSON is sent as UTF-8)", "body");
   try {
     return JSON.parse(text);

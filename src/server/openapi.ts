@@ -80,7 +80,7 @@ export function openApiDocument(routes: readonly RouteDoc[], prefix: string, ver
         "404": error,
         "409": error,
         "405": { ...error, description: "the path takes other methods, listed in the Allow header" },
-        ...(route.body ? { "413": error, "415": { ...error, description: "the body is not application/json" } } : {}),
+        ...(route.body ? { "413": error, "415": { ...error, description: "the body is not application/json, or is compressed (a Content-Encoding)" } } : {}),
         "500": { ...error, description: "a fault on the server's side, logged there; with `code` sampler_failed (an ask or suggest), the study's sampler failed and the server has failed that trial" },
         "503": { ...error, description: "the storage failed: without `code`, it stayed locked by other writers (retry soon); with `code` storage_error, it is unreachable, read-only, full or failing, as the message says" },
       },
