@@ -913,6 +913,27 @@ describe("HTTP API: trials", () => {
     expect([told.status, told.json.trial.values]).toEqual([200, [1]]);
   });
 
+  it("says a request naming another study's trial is that, not a study deleted and created again", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "a", sampler: { name: "random" } });
+    await call(app, "POST", "/studies", { name: "b", sampler: { name: "random" } });
+    const ofA = (await call(app, "POST", "/studies/a/trials", { space: { x: SPACE.x } })).json.trial;
+    const ofB = (await call(app, "POST", "/studies/b/trials", { space: { x: SPACE.x } })).json.trial;
+    expect(ofB.number).toBe(ofA.number);
+    // A's trial told under study b: neither study was deleted, and b's trial stays running.
+    const answer = await call(app, "POST", `/studies/b/trials/${ofB.number}/tell?trialId=${ofA.id}`, { state: "complete", values: [1] });
+    expect([answer.status, answer.json.error]).toEqual([
+      409,
+      {
+        status: 409,
+        message: `trial 0 of study "b" is not the trial ${ofA.id} this request is about: trial id ${ofA.id} is trial 0 of another study; send it to the study that asked it`,
+        field: "query.trialId",
+      },
+    ]);
+    expect((await call(app, "GET", "/studies/b/trials/0")).json.trial.state).toBe("running");
+    expect((await call(app, "GET", "/studies/a/trials/0")).json.trial.state).toBe("running");
+  });
+
   it("refuses a tell with the wrong number of values and keeps the trial running; a second tell is 409", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });

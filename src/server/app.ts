@@ -287,11 +287,14 @@ function storedSpec(record: StudyRecord, attr: string, cliKey: "sampler" | "prun
 async function resumeAskedTrial(study: Study, number: string, query: { trialId?: string }): Promise<Trial> {
   const trial = await study.resumeSharedTrial(Number(number));
   if (query.trialId === undefined || Number(query.trialId) === trial.id) return trial;
-  throw new HttpError(
-    409,
-    `trial ${trial.number} of study "${study.name}" is not the trial ${query.trialId} this request is about: the study was deleted and created again since that trial was asked for; load the study again`,
-    "query.trialId",
-  );
+  // A trial id still stored is another study's trial (a deleted study's trials are gone): the
+  // client sent it to the wrong study, which "deleted and created again" sent it looking for.
+  const named = await study.storage.getTrial(Number(query.trialId));
+  const why =
+    named !== null
+      ? `trial id ${query.trialId} is trial ${named.number} of another study; send it to the study that asked it`
+      : "the study was deleted and created again since that trial was asked for; load the study again";
+  throw new HttpError(409, `trial ${trial.number} of study "${study.name}" is not the trial ${query.trialId} this request is about: ${why}`, "query.trialId");
 }
 
 /** A study route given an online tuner's name answers 409 and points at the tuner's routes. */
