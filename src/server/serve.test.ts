@@ -190,7 +190,22 @@ describe("startServer", () => {
       socket.write(`POST /api/v1/studies HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n{"name": "s`);
       await closed;
       expect(received).toMatch(/^HTTP\/1\.1 408 /);
+      // With the JSON error every other answer has, which the clients read (it had no body at all).
+      expect(received).toMatch(/\r\ncontent-type: application\/json\r\n/i);
+      expect(JSON.parse(received.slice(received.indexOf("\r\n\r\n") + 4))).toEqual({
+        error: { status: 408, message: "the request did not arrive whole within 1 s (is its body shorter than its Content-Length?)", field: "body" },
+      });
       expect(await storage.getStudy("s")).toBeNull();
+      // A request that is not HTTP at all gets Node's 400, with a JSON error too.
+      const garbled = connect(server.port, "127.0.0.1");
+      let garbledAnswer = "";
+      garbled.setEncoding("utf8");
+      garbled.on("data", (chunk: string) => (garbledAnswer += chunk));
+      const garbledClosed = new Promise((resolve) => garbled.once("close", resolve));
+      garbled.write("NOT HTTP\r\n\r\n");
+      await garbledClosed;
+      expect(garbledAnswer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(garbledAnswer.slice(garbledAnswer.indexOf("\r\n\r\n") + 4)).error).toEqual({ status: 400, message: expect.stringMatching(/^the request is not valid HTTP\/1\.1 \(HPE_/) });
       expect(logged).toEqual([]);
     } finally {
       await server.close();

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { serve } from "@hono/node-server";
 import { type Storage, openStorage } from "../storage/index.js";
 import { SERVER_APP_OPTION_KEYS, ServerConfigError, type ServerAppOptions, checkServerAppSettings, createServerApp, refuseUnknownServerOptions } from "./app.js";
@@ -114,6 +115,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     answering.add(response);
     response.once("close", () => answering.delete(response));
+  });
+  // Node's own answers to a request it could not read (408 past the request timeout, 431, 400) had
+  // no body: the API's clients read an error's message and field from its JSON. Same cases as Node's.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex & { _httpMessage?: ServerResponse | null }) => {
+    if (socket.writable && !socket._httpMessage?.headersSent) {
+      const [status, reason, message, field] =
+        error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? [408, "Request Timeout", `the request did not arrive whole within ${requestTimeoutSeconds} s (is its body shorter than its Content-Length?)`, "body"]
+          : error.code === "HPE_HEADER_OVERFLOW"
+            ? [431, "Request Header Fields Too Large", "the request's headers are too large", undefined]
+            : [400, "Bad Request", `the request is not valid HTTP/1.1 (${error.code ?? error.message})`, undefined];
+      const body = JSON.stringify({ error: { status, message, ...(field ? { field } : {}) } });
+      socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    }
+    socket.destroy();
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
