@@ -1546,6 +1546,27 @@ describe("HTTP API: safety", () => {
     expect(answer.json.error.message).toMatch(/^no study with id 1: it was deleted while in use/);
   });
 
+  it("names the path's field in a 404 for a trial number, a deleted study or an online tuner that is not there", async () => {
+    const storage = new MemoryStorage();
+    const app = createServerApp({ storage, logError: () => undefined });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 1 } } });
+    for (const [method, path, body] of [
+      ["GET", "/studies/s/trials/9", undefined],
+      ["POST", "/studies/s/trials/9/tell", { state: "complete", values: [1] }],
+      ["POST", "/studies/s/trials/9/report", { step: 0, value: 1 }],
+      ["POST", "/studies/s/trials/9/heartbeat", undefined],
+    ] as const) {
+      const answer = await call(app, method, path, body);
+      expect([path, answer.status, answer.json.error]).toEqual([path, 404, { status: 404, message: 'study "s" has no trial number 9', field: "path.number" }]);
+    }
+    const tuner = await call(app, "GET", "/online/nope");
+    expect([tuner.status, tuner.json.error.field]).toEqual([404, "path.tuner"]);
+    const trial = (await call(app, "POST", "/studies/s/trials", { space: { x: SPACE.x } })).json.trial;
+    storage.updateTrial = () => Promise.reject(noStudy(1));
+    const gone = await call(app, "POST", `/studies/s/trials/${trial.number}/tell`, { state: "complete", values: [1] });
+    expect([gone.status, gone.json.error.field]).toEqual([404, "path.study"]);
+  });
+
   it("sends no CORS headers unless origins are allowed", async () => {
     const closed = newApp().app;
     const shut = await closed.request("/api/v1/studies", { headers: { origin: "https://evil.example" } });

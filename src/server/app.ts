@@ -395,7 +395,9 @@ function gridMismatchCode(error: GridMismatchError): "param_not_in_grid" | "grid
 function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof HttpError) return error;
   // A study deleted while a client used it is gone, not an outage of the storage (a 503 the client retries).
-  if (error instanceof StudyNotFoundError || error instanceof StudyIdNotFoundError || error instanceof TrialNumberNotFoundError) return new HttpError(404, error.message);
+  // Named as the path names them, as the routes' own 404s do: the field was missing on these.
+  if (error instanceof StudyNotFoundError || error instanceof StudyIdNotFoundError) return new HttpError(404, error.message, "path.study");
+  if (error instanceof TrialNumberNotFoundError) return new HttpError(404, error.message, "path.number");
   if (error instanceof DuplicateStudyError) return new HttpError(409, error.message, "body.name");
   if (error instanceof TrialNotRunningError) return new HttpError(409, error.message);
   // Not the client's doing: the trial was queued (or retried) at a value its code's range now leaves
@@ -417,7 +419,7 @@ function httpErrorOf(error: unknown): HttpError | null {
   // `sextant dashboard` on a file its user may only read: it shows the studies and changes none.
   if (error instanceof StorageReadOnlyError) return new HttpError(403, `${error.message}: this server can only read its storage, so it shows studies but takes no writes`);
   if (error instanceof OnlineTunerError) {
-    if (/^no online tuner named/.test(error.message)) return new HttpError(404, error.message);
+    if (/^no online tuner named/.test(error.message)) return new HttpError(404, error.message, "path.tuner");
     // A name taken by a tuner with other settings, or by a study: a conflict, as for studies.
     // The library's remedy (loadOnlineTuner) is no help to a client of this API. The settings are
     // named as the request's JSON names them, which are the library's option paths.
