@@ -2,7 +2,7 @@
  * `sextant priors` (scaling-law starting points) and `sextant online` (online tuners kept in
  * storage, usable from any language: one process per choose/observe, or through `sextant serve`).
  */
-import { type BanditAlgorithm, type OnlineTuner, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
+import { type BanditAlgorithm, MAX_ONLINE_ARMS, type OnlineTuner, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { llmPrior, llmPriorSpace } from "../priors/index.js";
 import { type Storage, StorageEmptyError, openStorage, redactPassword } from "../storage/index.js";
 import { didYouMean } from "../space/index.js";
@@ -163,9 +163,6 @@ function asTyped(field: string, value: unknown): unknown {
   return value;
 }
 
-/** The most grid points `online create --arms` takes, as POST /api/v1/online does. */
-const MAX_ARMS = 10_000;
-
 /** `sextant online create|choose|observe|show NAME`. */
 const ONLINE_ACTIONS = ["create", "choose", "observe", "show"];
 
@@ -223,7 +220,7 @@ export async function onlineCommand(action: string, name: string | undefined, re
     if (flags.arms !== undefined && flags.arms < 2) throw new UsageError(`--arms must be at least 2, got ${flags.arms}`);
     // The tuner keeps a number per arm and writes them all on every call: --arms 1000000000 ran
     // out of memory and aborted. The HTTP API's limit (CreateTunerBody).
-    if (flags.arms !== undefined && flags.arms > MAX_ARMS) throw new UsageError(`--arms must be at most ${MAX_ARMS}, got ${flags.arms}`);
+    if (flags.arms !== undefined && flags.arms > MAX_ONLINE_ARMS) throw new UsageError(`--arms must be at most ${MAX_ONLINE_ARMS}, got ${flags.arms}`);
     const storage = await openStorage(storageUrl(flags.storage));
     try {
       const tuner = await createOnlineTuner({

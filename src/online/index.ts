@@ -19,6 +19,7 @@ export {
   describeSettingsConflict,
   type OnlineSettingDifference,
   ONLINE_ATTR,
+  MAX_ONLINE_ARMS,
   type OnlineContextSpec,
   type OnlineParameter,
   type OnlineTunerOptions,

@@ -453,6 +453,9 @@ function refuseUnknownKeys(where: keyof typeof OPTION_KEYS, value: object): void
   if (unknown !== null) throw new OnlineTunerError(unknown);
 }
 
+/** The most grid points the CLI (`online create --arms`) and the HTTP API (POST /api/v1/online) take. */
+export const MAX_ONLINE_ARMS = 10_000;
+
 /** The most numbers a ChebCB tuner's regressions may hold (arms × (p² + p)). */
 const MAX_CHEBCB_STATE = 10_000_000;
 

@@ -3,6 +3,7 @@
  * and the OpenAPI document is generated from them, so the two cannot drift apart.
  */
 import { z } from "zod";
+import { MAX_ONLINE_ARMS } from "../online/index.js";
 import { INT_BOUNDS_RULE, MAX_PARAM_NAME_LENGTH, reservedParamName } from "../space/distributions.js";
 import { studyNameProblem } from "../space/records.js";
 import { ERROR_CODES, type ErrorCode as RouteErrorCode } from "./route.js";
@@ -340,7 +341,7 @@ export const CreateTunerBody = z.strictObject({
     low: z.number(),
     high: z.number(),
     log: z.boolean().optional(),
-    arms: z.number().int().min(2).max(10_000).optional(),
+    arms: z.number().int().min(2).max(MAX_ONLINE_ARMS).optional(),
   }),
   algorithm: z.enum(["tsallis-inf", "exp3", "chebcb"]).optional(),
   seed: z.number().int().optional(),
