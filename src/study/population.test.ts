@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MedianPruner, NopPruner } from "../pruners/index.js";
 import { RandomSampler } from "../samplers/index.js";
@@ -392,10 +392,15 @@ describe("a population in a study", () => {
   it("hands a command run in another folder its checkpoint folders as absolute paths when checkpointDir is relative", async () => {
     const base = mkdtempSync(join(tmpdir(), "sextant-relative-"));
     cleanups.push(base);
-    const elsewhere = join(base, "elsewhere");
-    mkdirSync(elsewhere);
     // Relative to this process's folder, as a user types it; the command runs in another folder.
     const checkpointDir = relative(process.cwd(), join(base, "checkpoints"));
+    // Nested deeper than checkpointDir climbs, so the folder it would name from there (the bug) lies
+    // inside base/elsewhere whatever folder the tests run from, never on base/checkpoints itself.
+    const climbs = checkpointDir.split(sep).filter((part) => part === "..").length;
+    const elsewhere = join(base, "elsewhere", ...Array.from({ length: climbs }, (_, i) => `d${i}`));
+    mkdirSync(elsewhere, { recursive: true });
+    const wrongFolder = resolve(elsewhere, checkpointDir);
+    expect(wrongFolder.startsWith(join(base, "elsewhere") + sep)).toBe(true);
     const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1, checkpointDir }) });
     // The command saves n + 1 where n is what it restored: it failed with ENOENT, its folder resolved in its own working directory.
     const script =
@@ -407,7 +412,7 @@ describe("a population in a study", () => {
     await study.optimize(commandObjective({ argv: [process.execPath, "-e", script, "{x}"], space: { x: { type: "float", low: 0, high: 1 } }, cwd: elsewhere }));
     expect(study.trials.map((t) => [t.state, t.values?.[0]])).toEqual([["complete", 1], ["complete", 1], ["complete", 2], ["complete", 2]]);
     expect(existsSync(join(base, "checkpoints", "trial-3", "n.txt"))).toBe(true);
-    expect(existsSync(join(elsewhere, checkpointDir))).toBe(false);
+    expect(existsSync(wrongFolder)).toBe(false);
   });
 
   it("copies a folder checkpoint and hands it to the next segment", async () => {
