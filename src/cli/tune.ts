@@ -1036,7 +1036,13 @@ export function finishedTrialLine(trial: FrozenTrial, bestText: string, verbose:
   return line;
 }
 
-function trialSummary(trial: FrozenTrial): Record<string, unknown> {
+/**
+ * A trial as the `--json` summaries of `tune` and `worker` list it: its number, values and parameters.
+ *
+ * @example
+ * trialSummary(trial) // { number: 7, values: [0.3, 12], params: { x: 1.5 } }
+ */
+export function trialSummary(trial: FrozenTrial): Record<string, unknown> {
   return { number: trial.number, values: trial.values, params: trial.params };
 }
 

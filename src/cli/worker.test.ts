@@ -129,3 +129,29 @@ describe("sextant worker on a population stored with a pruner", () => {
     }
   });
 });
+
+describe("sextant worker on a study of several objectives", () => {
+  it("reports the Pareto front in its --json summary and its closing line, as tune does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-worker-front-"));
+    const url = `sqlite:${join(dir, "fleet.db")}`;
+    // x and 1 - x: every trial is on the front.
+    const command = ["node", "-e", "const x = Number(process.argv[1]); console.log('sextant: ' + JSON.stringify({ values: [x, 1 - x] }))", "{x}"];
+    try {
+      const created = { storage: url, study: "two", trials: 3, direction: ["minimize", "minimize"], param: ["x=float:0:1"], seed: 1, quiet: true };
+      expect(await createCommand(created, command, quietIo)).toBe(0);
+      const out: string[] = [];
+      expect(await workerCommand({ storage: url, study: "two", json: true }, { ...quietIo, out: (line) => out.push(line) })).toBe(0);
+      const summary = JSON.parse(out.join("\n")) as { directions: string[]; best: unknown; bestTrials: { number: number; values: number[]; params: { x: number } }[] };
+      // It said only "best": null, so a script driving workers never saw what they found.
+      expect(summary.directions).toEqual(["minimize", "minimize"]);
+      expect(summary.best).toBeNull();
+      expect(summary.bestTrials.map((t) => t.number).sort()).toEqual([0, 1, 2]);
+      for (const t of summary.bestTrials) expect(t.values).toEqual([t.params.x, 1 - t.params.x]);
+      const lines: string[] = [];
+      expect(await workerCommand({ storage: url, study: "two" }, { ...quietIo, out: (line) => lines.push(line) })).toBe(0);
+      expect(lines.join("\n")).toContain("; Pareto front: 3 trial(s) (see sextant best)");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -48,6 +48,7 @@ import {
   handBackInterruptedTrial,
   resolveSettings,
   signalExitCode,
+  trialSummary,
 } from "./tune.js";
 
 /** Flags that `create` and `worker` share for recovering the trials of dead workers. */
@@ -444,7 +445,10 @@ function printWorkerSummary(
   const total: Record<TrialState, number> = { waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
   for (const trial of study.trials) total[trial.state]++;
   const ran = counts.complete + counts.pruned + counts.failed;
-  const best = study.directions.length === 1 ? study.bestTrial : undefined;
+  const single = study.directions.length === 1;
+  const best = single ? study.bestTrial : undefined;
+  // Several objectives have no one best trial: their result is the Pareto front, as tune reports it.
+  const front = single ? [] : study.bestTrials;
   if (flags.json) {
     io.out(
       JSON.stringify(
@@ -455,7 +459,9 @@ function printWorkerSummary(
           budget,
           run: { trials: ran, ...counts },
           total: { trials: study.trials.length, ...total },
+          directions: study.directions,
           best: best ? { number: best.number, value: best.values![0], params: best.params } : null,
+          ...(single ? {} : { bestTrials: front.map(trialSummary) }),
         },
         null,
         2,
@@ -467,6 +473,7 @@ function printWorkerSummary(
   io.out(
     `worker done: ${ran} trial(s) here (complete ${counts.complete}, pruned ${counts.pruned}, failed ${counts.failed}); ` +
       `study "${study.name}" has ${total.complete} complete, ${total.pruned} pruned, ${total.failed} failed, ${total.running} running, ${total.waiting} queued` +
-      (best ? `; best trial ${best.number} value ${formatNumber(best.values![0]!, 6)}` : ""),
+      (best ? `; best trial ${best.number} value ${formatNumber(best.values![0]!, 6)}` : "") +
+      (single ? "" : `; Pareto front: ${front.length} trial(s) (see sextant best)`),
   );
 }
