@@ -1043,14 +1043,17 @@ class Study:
                 raise ValueError("tell: a complete trial needs its value(s)")
             try:
                 told = _as_values(values, "tell: values")
+                # A NaN or infinite constraint leaves the trial's feasibility unknown: it fails too,
+                # as in the library. It raised, and the trial stayed running until reaped.
+                told_constraints = None if constraints is None else _as_values(constraints, "tell: constraints")
             except _NonFiniteError as error:
                 # As Optuna's tell and the library do: the trial fails with the reason, and the
                 # caller is warned. It raised, and the trial stayed running.
                 warnings.warn("sextant_client: trial %d failed: %s" % (number, error), stacklevel=2)
                 return self._finish(number, {"state": "failed", "reason": str(error)}, trial_id=trial_id)
             body = {"state": "complete", "values": told}
-            if constraints is not None:
-                body["constraints"] = _as_values(constraints, "tell: constraints")
+            if told_constraints is not None:
+                body["constraints"] = told_constraints
         elif constraints is not None:
             raise ValueError("tell: only a complete trial has constraints")
         elif state == TrialState.PRUNED:
@@ -1197,7 +1200,9 @@ class Study:
             returned = constraints_func(trial)
             constraints = _as_values(returned, "constraints")
         except Exception as error:
-            return self._fail(trial, "constraints_func: %s: %s" % (type(error).__name__, error))
+            # The client's own NaN error is a ValueError to the user; its private name meant nothing.
+            kind = "ValueError" if isinstance(error, _NonFiniteError) else type(error).__name__
+            return self._fail(trial, "constraints_func: %s: %s" % (kind, error))
         try:
             return self.tell(trial, values, constraints=constraints)
         except SextantError as error:

@@ -267,6 +267,25 @@ class ConstraintsAndParetoTest(ClientTestCase):
         self.assertEqual(failing.trials[0].state, TrialState.FAIL)
         self.assertIn("constraints_func: TypeError: constraints[0] must be a number, got 'a'", failing.trials[0].system_attrs["failReason"])
 
+    def test_a_nan_or_infinite_constraint_fails_its_trial_with_the_reason_as_a_nan_value_does(self):
+        study = sextant_client.create_study(URL, unique("cnan"), directions=["minimize", "maximize"], sampler="random")
+        study.tell(study.ask(), [0.1, 0.2], constraints=[-1])
+        # It raised, and the trial stayed running (beating) until someone told it again or the server reaped it.
+        for bad in (float("nan"), float("inf")):
+            trial = study.ask()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                told = study.tell(trial, [0.1, 0.2], constraints=[bad])
+            self.assertEqual(told.state, TrialState.FAIL)
+            self.assertEqual(told.system_attrs["failReason"], "tell: constraints[0] must be finite, got %r" % bad)
+            self.assertEqual([str(w.message) for w in caught], ["sextant_client: trial %d failed: tell: constraints[0] must be finite, got %r" % (trial.number, bad)])
+            self.assertNotIn(trial.number, study._heartbeats)
+        # Through optimize, the reason names a ValueError, not the client's private class.
+        study.optimize(lambda trial: [0.3, 0.4], n_trials=1, constraints_func=lambda trial: [float("nan")])
+        self.assertEqual(study.trials[-1].state, TrialState.FAIL)
+        self.assertEqual(study.trials[-1].system_attrs["failReason"], "constraints_func: ValueError: constraints[0] must be finite, got nan")
+        self.assertEqual([t.state for t in study.trials], [TrialState.COMPLETE] + [TrialState.FAIL] * 3)
+
 
 class RecommendationTest(ClientTestCase):
     def test_a_gp_study_recommends_its_best_posterior_mean_and_a_random_one_its_best_trial(self):
