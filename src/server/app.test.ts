@@ -518,6 +518,27 @@ describe("HTTP API: trials", () => {
     expect(retold.json.trial).toMatchObject({ state: "complete", systemAttrs: { constraints: [0.25] } });
   });
 
+  it("refuses a told NaN, an infinity or a missing values array saying how to tell such a run, and the trial stays running", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", directions: ["minimize", "maximize"], sampler: { name: "random", options: { seed: 1 } } });
+    await call(app, "POST", "/studies/s/trials");
+    const hint = 'a run that gave none (NaN, an infinity) is told as {"state": "failed", "reason": "…"}';
+    // The API writes NaN as "NaN"; sent back, it read "Invalid input: expected number, received string".
+    for (const [body, field, message] of [
+      [{ state: "complete", values: [1, "NaN"] }, "body.values.1", `must be a finite number; ${hint}`],
+      [{ state: "complete", values: [1, 2], constraints: ["Infinity"] }, "body.constraints.0", `must be a finite number (feasible when <= 0); ${hint}`],
+      [{ state: "pruned", values: ["-Infinity", 2] }, "body.values.0", `must be a finite number; ${hint}`],
+      // "value", as the CLI's protocol spells one value, read "expected array, received undefined".
+      [{ state: "complete", value: 1 }, "body.values", 'required: an array of one value per objective, e.g. "values": [0.93] (not "value")'],
+    ] as const) {
+      const refused = await call(app, "POST", "/studies/s/trials/0/tell", body);
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toMatchObject({ field, message: `${field}: ${message}` });
+    }
+    const told = await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1, 2] });
+    expect(told.json.trial).toMatchObject({ state: "complete", values: [1, 2] });
+  });
+
   it("suggests parameters one at a time (define-by-run), the same value for the same name", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 2 } } });

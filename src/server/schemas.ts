@@ -171,14 +171,28 @@ export const ReportBody = z.strictObject({
   value: MaybeNonFinite.describe('a number, or "NaN", "Infinity" or "-Infinity" (a diverged run: the pruner judges it)'),
 });
 
+/**
+ * What a told value or constraint that is not a number is refused with. The API writes NaN and
+ * ±Infinity as "NaN", "Infinity" and "-Infinity", so a client may send them back; zod's own
+ * "expected number, received string" did not say how to tell a run that gave no number.
+ */
+const FAILED_RUN_HINT = 'a run that gave none (NaN, an infinity) is told as {"state": "failed", "reason": "…"}';
+const ToldValue = z.number({ error: `must be a finite number; ${FAILED_RUN_HINT}` });
+const ToldConstraint = z.number({ error: `must be a finite number (feasible when <= 0); ${FAILED_RUN_HINT}` });
+/** The objective values of a told trial; missing, the error names the field a single-value habit sends instead. */
+const ToldValues = z
+  .array(ToldValue, { error: (issue) => (issue.input === undefined ? 'required: an array of one value per objective, e.g. "values": [0.93] (not "value")' : undefined) })
+  .min(1)
+  .max(16);
+
 export const TellBody = z.discriminatedUnion("state", [
   z.strictObject({
     state: z.literal("complete"),
-    values: z.array(z.number()).min(1).max(16),
+    values: ToldValues,
     /** Constraint values, feasible when every one is <= 0. */
-    constraints: z.array(z.number()).min(1).max(64).optional(),
+    constraints: z.array(ToldConstraint).min(1).max(64).optional(),
   }),
-  z.strictObject({ state: z.literal("pruned"), values: z.array(z.number()).min(1).max(16).optional() }),
+  z.strictObject({ state: z.literal("pruned"), values: ToldValues.optional() }),
   z.strictObject({ state: z.literal("failed"), reason: z.string().max(10_000).optional() }),
 ]);
 
