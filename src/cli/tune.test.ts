@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
-import { createStudy } from "../study/index.js";
-import { bestSoFarText, describeDistribution, flagsAfterCommandWarning, resolveSettings } from "./tune.js";
+import { createStudy, loadStudy } from "../study/index.js";
+import type { Io } from "./io.js";
+import { bestSoFarText, describeDistribution, flagsAfterCommandWarning, resolveSettings, tuneCommand } from "./tune.js";
 
 describe("bestSoFarText", () => {
   it("shows the best value of a single-objective study, and a dash before its first complete trial", async () => {
@@ -115,5 +116,35 @@ describe("resolveSettings with a config's pruner and a scheduler", () => {
       const refused = resolveSettings({ config, param: ["x=float:0:1"], pruner: "median", scheduler: "pbt" }, command);
       await expect(refused).rejects.toThrow(/^--pruner median cannot be combined with --scheduler pbt: .*; give --pruner none \(the config names the median pruner too\)$/);
     });
+  });
+});
+
+describe("sextant tune --json with no feasible trial", () => {
+  it("names the least-violating trial, as the text summary and sextant best do", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-tune-infeasible-"));
+    // Every point violates the constraint x + 1 <= 0 by x + 1; the least violating is the smallest x.
+    const script = "const x = Number(process.argv[1]); console.log('sextant: ' + JSON.stringify({ values: [x, 1 - x].slice(0, Number(process.argv[2])), constraints: [x + 1] }))";
+    try {
+      for (const objectives of [1, 2]) {
+        const out: string[] = [];
+        const io: Io = { out: (line) => out.push(line), err: () => {}, write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
+        const flags = { storage: `sqlite:${join(dir, "s.db")}`, study: `none${objectives}`, trials: 4, seed: 1, sampler: "random", json: true, direction: Array(objectives).fill("minimize"), param: ["x=float:0:1"] };
+        expect(await tuneCommand(flags, ["node", "-e", script, "{x}", String(objectives)], io)).toBe(0);
+        const summary = JSON.parse(out.join("\n")) as { best: unknown; bestTrials?: unknown[]; leastViolating: { number: number; values: number[]; params: { x: number }; constraints: number[]; violation: number } };
+        // It said only "best": null (or "bestTrials": []), and the nearest miss was left to a second command.
+        expect(summary.best).toBeNull();
+        if (objectives === 2) expect(summary.bestTrials).toEqual([]);
+        const { leastViolating } = summary;
+        expect(leastViolating.constraints).toEqual([leastViolating.params.x + 1]);
+        expect(leastViolating.violation).toBe(leastViolating.params.x + 1);
+        expect(leastViolating.values[0]).toBe(leastViolating.params.x);
+        const study = await loadStudy({ name: flags.study, storage: flags.storage, sampler: new RandomSampler({ seed: 1 }) });
+        expect(leastViolating.number).toBe(study.leastViolatingTrial!.number);
+        expect(Math.min(...study.trials.map((t) => t.params.x as number))).toBe(leastViolating.params.x);
+        await study.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

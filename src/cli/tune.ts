@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { constants as osConstants } from "node:os";
 import { basename, dirname, resolve } from "node:path";
+import { totalViolation, trialConstraints } from "../analysis/index.js";
 import { randomSeed } from "../math/rng.js";
 import type { Pruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
@@ -1046,6 +1047,21 @@ export function trialSummary(trial: FrozenTrial): Record<string, unknown> {
   return { number: trial.number, values: trial.values, params: trial.params };
 }
 
+/**
+ * While every complete trial violates a constraint, the `--json` summaries' `leastViolating`: the
+ * nearest miss with its constraints and total violation, as the text summary and `sextant best`
+ * name it; otherwise nothing.
+ *
+ * @example
+ * leastViolatingSummary(study) // { leastViolating: { number: 3, values: [0.2], params: {…}, constraints: [0.5], violation: 0.5 } }
+ */
+export function leastViolatingSummary(study: Study): { leastViolating?: Record<string, unknown> } {
+  const nearest = study.leastViolatingTrial;
+  if (!nearest) return {};
+  const constraints = trialConstraints(nearest);
+  return { leastViolating: { ...trialSummary(nearest), constraints, violation: totalViolation(constraints) } };
+}
+
 function printSummary(
   study: Study,
   settings: TuneSettings,
@@ -1075,6 +1091,7 @@ function printSummary(
           total: { trials: study.trials.length, ...total },
           best: best ? { ...trialSummary(best), value: best.values![0] } : null,
           ...(single ? {} : { bestTrials: front.map(trialSummary) }),
+          ...leastViolatingSummary(study),
         },
         null,
         2,

@@ -150,6 +150,14 @@ describe("sextant worker on a study of several objectives", () => {
       const lines: string[] = [];
       expect(await workerCommand({ storage: url, study: "two" }, { ...quietIo, out: (line) => lines.push(line) })).toBe(0);
       expect(lines.join("\n")).toContain("; Pareto front: 3 trial(s) (see sextant best)");
+      // With no feasible trial, the nearest miss, as tune --json names it.
+      const infeasible = ["node", "-e", "const x = Number(process.argv[1]); console.log('sextant: ' + JSON.stringify({ values: [x, 1 - x], constraints: [x + 1] }))", "{x}"];
+      expect(await createCommand({ ...created, study: "none" }, infeasible, quietIo)).toBe(0);
+      const missed: string[] = [];
+      expect(await workerCommand({ storage: url, study: "none", json: true }, { ...quietIo, out: (line) => missed.push(line) })).toBe(0);
+      const nearest = (JSON.parse(missed.join("\n")) as { bestTrials: unknown[]; leastViolating: { params: { x: number }; violation: number } });
+      expect(nearest.bestTrials).toEqual([]);
+      expect(nearest.leastViolating.violation).toBe(nearest.leastViolating.params.x + 1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
