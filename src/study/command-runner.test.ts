@@ -236,6 +236,23 @@ else console.log("-Infinity");`;
     expect(d!.systemAttrs.failReason).toMatch(/"abc" is not a finite number/);
   });
 
+  it("names the objective whose reported value is not a number, and where a list of several values goes", async () => {
+    const study = await createStudy({ directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 2 }) });
+    const code = `const n = Number(process.env.SEXTANT_TRIAL_NUMBER);
+if (n === 0) console.log('sextant: {"values": [0.5, NaN]}');
+else if (n === 1) console.log('sextant: {"value": [0.5, 12]}');
+else console.log('sextant: {"values": [0.5, 12]}');`;
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 3 });
+    const [nan, list, fine] = study.trials;
+    // It said "reported value NaN is not a finite number", and which of the two was left to guess.
+    expect(nan!.systemAttrs.failReason).toBe("reported value NaN (objective 1 of 2) is not a finite number");
+    // {"value": [..]}, the one-objective key with two values, read as a value that is not a number.
+    expect(list!.systemAttrs.failReason).toBe(
+      `reported value [0.5,12] is not a finite number; several objectives go in one flat list: 'sextant: {"values": [<number>, ...]}'`,
+    );
+    expect(fine!.values).toEqual([0.5, 12]);
+  });
+
   it("fails a command that exits non-zero with its exit code and stderr tail, and goes on", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 3 }) });
     const code = `if (process.env.SEXTANT_TRIAL_NUMBER === "0") { process.stderr.write("x".repeat(5000) + "\\nboom: out of memory\\n"); process.exit(3); } console.log(1.5);`;

@@ -897,11 +897,15 @@ async function runCommandTrial(
     );
   }
   const numbers: number[] = [];
-  for (const value of values!) {
+  for (const [index, value] of values!.entries()) {
     if (typeof value !== "number" || !Number.isFinite(value)) {
       // JSON.stringify writes NaN and Infinity as null, which would misreport what the program printed.
       const shown = typeof value === "number" ? String(value) : (JSON.stringify(value) ?? String(value));
-      fail(`reported value ${clip(shown, 40)} is not a finite number`);
+      // Of several values, which one: "reported value NaN" left the user to guess the objective.
+      const which = values!.length > 1 ? ` (objective ${index} of ${values!.length})` : "";
+      // {"value": [0.9, 12]} reads as one value that is a list: say where several belong.
+      const list = Array.isArray(value) ? `; several objectives go in one flat list: 'sextant: {"values": [<number>, ...]}'` : "";
+      fail(`reported value ${clip(shown, 40)}${which} is not a finite number${list}`);
     }
     numbers.push(value as number);
   }
