@@ -65,6 +65,20 @@ describe("loadConfigFile", () => {
     expect(createPrunerByName(config.pruner!.name, config.pruner!.options).name).toBe("patient");
   });
 
+  it("says how to give several objectives' directions when they are written as --direction takes them", () => {
+    // They read "direction: expected one of "minimize", "maximize", got a list" and "directions: expected array, got string".
+    for (const [line, message] of [
+      ["direction: [minimize, maximize]", 'c.yaml:1:12: direction: one objective\'s direction; for several objectives give "directions" as a list: directions: [minimize, maximize]'],
+      ["direction: minimize,maximize", 'c.yaml:1:12: direction: one objective\'s direction; for several objectives give "directions" as a list: directions: [minimize, maximize]'],
+      ["directions: minimize, maximize", "c.yaml:1:13: directions: expected a list of directions, one per objective: directions: [minimize, maximize]"],
+      ["directions: minimize", "c.yaml:1:13: directions: expected a list of directions, one per objective: directions: [minimize]"],
+    ] as const) {
+      const file = write("c.yaml", [line, "params: { x: 'float:0:1' }"]);
+      expect(() => loadConfigFile(file)).toThrow(message);
+    }
+    expect(loadConfigFile(write("c.yaml", ["directions: [minimize, maximize]", "params: { x: 'float:0:1' }"])).config.directions).toEqual(["minimize", "maximize"]);
+  });
+
   it("points a storage URL it cannot open at its line", () => {
     // It used to surface only when opened: "cannot open storage bogus:xyz", exit 1, no line.
     const file = write("storage.yaml", ["params: { x: 'float:0:1' }", "storage: bogus:xyz"]);

@@ -342,6 +342,15 @@ export function loadConfigFile(file: string): { config: TuneConfig; source: Conf
       if (reserved !== null) throw source.error([field], field === "params" ? reserved : reserved.replace(/^parameter name/, "environment variable name"), name);
     }
   }
+  // Several objectives written as --direction takes them (a list, or "minimize,maximize") read only
+  // "expected one of …, got a list" or "expected array": say which field takes them, and how.
+  const { direction, directions } = data as Record<string, unknown>;
+  if (Array.isArray(direction) || (typeof direction === "string" && direction.includes(","))) {
+    throw source.error(["direction"], `one objective's direction; for several objectives give "directions" as a list: directions: [minimize, maximize]`);
+  }
+  if (typeof directions === "string") {
+    throw source.error(["directions"], `expected a list of directions, one per objective: directions: [${directions.split(",").map((d) => d.trim()).join(", ")}]`);
+  }
   const parsed = configSchema.safeParse(data);
   if (!parsed.success) {
     const problems = problemsOf(parsed.error.issues, data).slice(0, 10);
