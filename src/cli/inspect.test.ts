@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Distribution, ParamValue } from "../space/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
-import { exportCommand, listTrialsCommand } from "./inspect.js";
+import { exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
 import type { Io } from "./io.js";
 
 const quietIo: Io = { out: () => undefined, err: () => undefined, write: () => undefined, stdinIsTTY: false, stderrIsTTY: false };
@@ -60,5 +60,29 @@ describe("sextant trials", () => {
     expect(table[3]).toMatch(/^ *1 +complete +1 +a +2 +\S+$/);
     expect(JSON.parse(await list(true)).map((t: { params: object }) => t.params)).toEqual([{ kind: "" }, { kind: "a", depth: 2 }]);
     rmSync(dir, { recursive: true });
+  });
+});
+
+describe("sextant studies", () => {
+  it("says none is feasible for a study whose complete trials all violate a constraint, not the '-' of one with no result", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-studies-"));
+    try {
+      const storage = SqliteStorage.open(join(dir, "s.db"));
+      for (const [name, constraints] of [["infeasible", [1]], ["feasible", [-1]], ["empty", null]] as const) {
+        const study = await storage.createStudy(name, ["minimize"]);
+        if (constraints === null) continue;
+        const trial = await storage.createTrial(study.id, { state: "running", systemAttrs: { constraints: [...constraints] } });
+        await storage.updateTrial(trial.id, { state: "complete", values: [0.5] });
+      }
+      await storage.close();
+      const out: string[] = [];
+      expect(await listStudiesCommand({ storage: `sqlite:${join(dir, "s.db")}` }, { ...quietIo, out: (line) => out.push(line) })).toBe(0);
+      const best = (name: string) => out.join("\n").split("\n").find((line) => line.startsWith(`${name} `))!.split(/ {2,}/)[7];
+      expect(best("infeasible")).toBe("none feasible");
+      expect(best("feasible")).toBe("0.5");
+      expect(best("empty")).toBe("-");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -299,7 +299,7 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
         String(s.trialCounts.failed),
         String(s.trialCounts.running),
         String(s.trialCounts.waiting),
-        frontSizes.has(s.name) ? `front=${frontSizes.get(s.name)}` : formatNumber(s.bestValue),
+        bestCell(s, frontSizes.get(s.name)),
         formatTime(s.createdAt),
       ]),
       60,
@@ -310,6 +310,17 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
   }
   if (tunerNote) io.out(tunerNote);
   return 0;
+}
+
+/**
+ * The "best" cell of `sextant studies`: the front's size with several objectives, else the best
+ * value; "none feasible" when complete trials exist but every one violates a constraint, which
+ * showed the "-" of a study with no result at all.
+ */
+function bestCell(study: StudySummary, frontSize: number | undefined): string {
+  if (frontSize !== undefined) return `front=${frontSize}`;
+  if (study.bestValue === null && study.trialCounts.complete > 0) return "none feasible";
+  return formatNumber(study.bestValue);
 }
 
 const STATES: readonly TrialState[] = ["waiting", "running", ...FINISHED_STATES];
