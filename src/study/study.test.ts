@@ -5,7 +5,7 @@ import { createPrunerByName, type Pruner } from "../pruners/index.js";
 import { PBTScheduler } from "../schedulers/index.js";
 import { FixedParamOutOfRangeError, createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
 import { DuplicateStudyError, MemoryStorage, TrialNotRunningError } from "../storage/index.js";
-import { type Distribution, InvalidDistributionError, lastIntermediate } from "../space/index.js";
+import { type Direction, type Distribution, InvalidDistributionError, lastIntermediate } from "../space/index.js";
 import { GRID_INDEX_ATTR } from "../samplers/grid.js";
 
 describe("Study", () => {
@@ -181,10 +181,12 @@ describe("Study", () => {
     expect(study.trials[1]!.systemAttrs.failReason).toBe("boom");
     expect(String(study.trials[2]!.systemAttrs.failReason)).toMatch(/NaN/);
     // A JavaScript caller's objective may return anything; the reason says what it was.
-    const loose = await createStudy({ sampler: new RandomSampler({ seed: 2 }) });
-    const returns: unknown[] = ["0.5", { value: 1 }, undefined, [1, "2"], 3n, new Number(3)];
-    await loose.optimize((trial) => returns[trial.number] as number, { nTrials: returns.length });
-    expect(loose.trials.map((t) => t.systemAttrs.failReason)).toEqual([
+    const failReasons = async (directions: Direction[], returns: unknown[]) => {
+      const loose = await createStudy({ directions, sampler: new RandomSampler({ seed: 2 }) });
+      await loose.optimize((trial) => returns[trial.number] as never, { nTrials: returns.length });
+      return loose.trials.map((t) => t.systemAttrs.failReason);
+    };
+    expect(await failReasons(["minimize"], ["0.5", { value: 1 }, undefined, [1, "2"], 3n, new Number(3)])).toEqual([
       'objective returned the string "0.5", not a finite number',
       'objective returned {"value":1}, not a finite number',
       "objective returned undefined, not a finite number",
@@ -193,10 +195,35 @@ describe("Study", () => {
       "objective returned the bigint 3n, not a finite number",
       "objective returned a Number object (3; return the primitive, e.g. Number(x)), not a finite number",
     ]);
-    // With two objectives, the command protocol's { values, constraints } read "returned 1 value(s) but the study has 2".
-    const two = await createStudy({ directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 2 }) });
-    await two.optimize(() => ({ values: [1, 2], constraints: [0] }) as never, { nTrials: 1 });
-    expect(two.trials[0]!.systemAttrs.failReason).toBe('objective returned {"values":[1,2],"constraints":[0]}, not a finite number');
+    // With two objectives, the command protocol's { values, constraints } and a missing return
+    // (undefined) read "returned 1 value(s) but the study has 2 objective(s)".
+    expect(await failReasons(["minimize", "maximize"], [{ values: [1, 2], constraints: [0] }, undefined, null, "1,2"])).toEqual([
+      'objective returned {"values":[1,2],"constraints":[0]}, not an array of 2 finite numbers (one per objective)',
+      "objective returned undefined, not an array of 2 finite numbers (one per objective)",
+      "objective returned null, not an array of 2 finite numbers (one per objective)",
+      'objective returned the string "1,2", not an array of 2 finite numbers (one per objective)',
+    ]);
+  });
+
+  it("refuses a result object with a key its state does not take, before the trial is touched", async () => {
+    const study = await createStudy({ directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 2 }) });
+    const trial = await study.ask();
+    // The misspelt constraints were dropped, and a trial that broke them stored as feasible.
+    await expect(study.tell(trial, { state: "complete", values: [1, 2], constraint: [5] } as never)).rejects.toThrow(
+      `tell: trial 0: a complete result: unknown option "constraint" (did you mean "constraints"?); valid options: state, values, constraints`,
+    );
+    await expect(study.tell(trial, { state: "pruned", constraints: [5] } as never)).rejects.toThrow(
+      "tell: trial 0: a pruned result: unknown option \"constraints\"; valid options: state, values",
+    );
+    await expect(study.tell(trial, { state: "failed", reson: "oom" } as never)).rejects.toThrow(/a failed result: unknown option "reson" \(did you mean "reason"\?\)/);
+    expect(study.trials[0]!.state).toBe("running");
+    const told = await study.tell(trial, { state: "complete", values: [1, 2], constraints: [5] });
+    expect([told.state, told.systemAttrs.constraints]).toEqual(["complete", [5]]);
+    // Returned by an objective, it fails the trial with the reason, as an unknown state does.
+    await study.optimize(() => ({ state: "complete", values: [1, 2], constraint: [5] }) as never, { nTrials: 1 });
+    expect(study.trials[1]!.state).toBe("failed");
+    expect(study.trials[1]!.systemAttrs.failReason).toMatch(/^the objective's result could not be recorded: tell: trial 1: a complete result: unknown option "constraint"/);
+    expect(study.bestTrials).toEqual([]);
   });
 
   it("takes a typed array of values from an objective or tell, one per objective", async () => {

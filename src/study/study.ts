@@ -2119,6 +2119,10 @@ export class Study implements TrialHost {
         // Refused before the trial is touched: it stays running, to be told again correctly.
         throw new TypeError(`tell: trial ${trial.number}: state must be "complete", "pruned" or "failed", got ${shownValue(state)}`);
       }
+      // A misspelt key ({ state: "complete", values, constraint: [5] }) was dropped without a word,
+      // and the infeasible trial stored as feasible: refused before the trial is touched.
+      const unknown = unknownKeysMessage(result, RESULT_KEYS[state]);
+      if (unknown !== null) throw new TypeError(`tell: trial ${trial.number}: a ${state} result: ${unknown}`);
       if (result.state === "failed") return { state: "failed", values: null, reason: result.reason ?? "failed" };
       if (result.state === "pruned") {
         if (result.values !== undefined && toVector(result.values).length !== this.directions.length) {
@@ -2134,11 +2138,15 @@ export class Study implements TrialHost {
       return this.judge(trial, result.values);
     }
     const values = toVector(result as ObjectiveResult);
-    // An object (such as { values, constraints }, the command protocol's shape) is no count of
-    // values: judged by its type below, as in a study of one objective. It was "returned 1
-    // value(s) but the study has 2 objective(s)".
-    const oneObject = typeof result === "object" && result !== null && !Array.isArray(result) && !isTypedArray(result);
-    if (!oneObject && values.length !== this.directions.length) {
+    const counted = typeof result === "number" || Array.isArray(result) || isTypedArray(result);
+    if (!counted && this.directions.length > 1) {
+      // No count of values: undefined (a missing return), null, an object such as { values,
+      // constraints } (the command protocol's shape). "Returned 1 value(s) but the study has 2
+      // objective(s)" sent the user looking for a second value when there was not even a first.
+      const m = this.directions.length;
+      return { state: "failed", values: null, reason: `objective returned ${shownResult(result)}, not an array of ${m} finite numbers (one per objective)` };
+    }
+    if (counted && values.length !== this.directions.length) {
       return {
         state: "failed",
         values: null,
@@ -2147,17 +2155,7 @@ export class Study implements TrialHost {
     }
     for (const v of values) {
       if (typeof v !== "number" || !Number.isFinite(v)) {
-        // A string is quoted: "objective returned 1" for the text "1" read as a bug in the study.
-        // A bigint or a boxed Number is named by its type: "objective returned 3" would read as 3 refused.
-        const shown =
-          typeof v === "string"
-            ? `the string ${JSON.stringify(v)}`
-            : typeof v === "bigint"
-              ? `the bigint ${v}n`
-              : (v as unknown) instanceof Number
-                ? `a Number object (${String(v)}; return the primitive, e.g. Number(x))`
-                : shownValue(v);
-        return { state: "failed", values: null, reason: `objective returned ${shown}, not a finite number` };
+        return { state: "failed", values: null, reason: `objective returned ${shownResult(v)}, not a finite number` };
       }
     }
     return { state: "complete", values };
@@ -3198,6 +3196,23 @@ interface Judged {
   values: number[] | null;
   reason?: string;
   constraints?: number[];
+}
+
+/** The keys a result object of each state may have (see {@link TellResult}). */
+const RESULT_KEYS: Record<"complete" | "pruned" | "failed", readonly string[]> = {
+  complete: ["state", "values", "constraints"],
+  pruned: ["state", "values"],
+  failed: ["state", "reason"],
+};
+
+/** What an objective returned, as a failed trial's reason names it. */
+function shownResult(v: unknown): string {
+  // A string is quoted: "objective returned 1" for the text "1" read as a bug in the study.
+  // A bigint or a boxed Number is named by its type: "objective returned 3" would read as 3 refused.
+  if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
+  if (typeof v === "bigint") return `the bigint ${v}n`;
+  if ((v as unknown) instanceof Number) return `a Number object (${String(v)}; return the primitive, e.g. Number(x))`;
+  return shownValue(v);
 }
 
 function constraintsOfResult(result: TellResult): NumberList | undefined {
