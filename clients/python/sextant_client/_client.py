@@ -1194,22 +1194,25 @@ class Study:
             return self._fail(trial, "objective returned %r: %s" % (result, error))
         if len(values) != len(self.directions):
             return self._fail(trial, "objective returned %d value(s) for %d objective(s)" % (len(values), len(self.directions)))
-        if constraints_func is None:
-            return self.tell(trial, values)
-        try:
-            returned = constraints_func(trial)
-            constraints = _as_values(returned, "constraints")
-        except Exception as error:
-            # The client's own NaN error is a ValueError to the user; its private name meant nothing.
-            kind = "ValueError" if isinstance(error, _NonFiniteError) else type(error).__name__
-            return self._fail(trial, "constraints_func: %s: %s" % (kind, error))
+        constraints = None
+        if constraints_func is not None:
+            try:
+                returned = constraints_func(trial)
+                constraints = _as_values(returned, "constraints")
+            except Exception as error:
+                # The client's own NaN error is a ValueError to the user; its private name meant nothing.
+                kind = "ValueError" if isinstance(error, _NonFiniteError) else type(error).__name__
+                return self._fail(trial, "constraints_func: %s: %s" % (kind, error))
         try:
             return self.tell(trial, values, constraints=constraints)
         except SextantError as error:
-            # Refused for what constraints_func returned (a wrong count): the trial fails with the
-            # reason and the run goes on, as for a wrong count of values. It used to stop the run,
-            # and the trial stayed running until the server reaped it without the reason.
+            # Refused for the constraints (a wrong count from constraints_func, or none in a study
+            # whose trials have them): the trial fails with the reason and the run goes on, as for
+            # a wrong count of values, and as the library's optimize does. It used to stop the run,
+            # and the trial stayed running until the server reaped it and queued it again.
             if error.status == 400 and (error.field or "").startswith("body.constraints"):
+                if constraints_func is None:
+                    return self._fail(trial, "%s; pass optimize(..., constraints_func=...) to report them" % error.message)
                 return self._fail(trial, "constraints_func: %s" % error.message)
             raise
 

@@ -267,6 +267,17 @@ class ConstraintsAndParetoTest(ClientTestCase):
         self.assertEqual(failing.trials[0].state, TrialState.FAIL)
         self.assertIn("constraints_func: TypeError: constraints[0] must be a number, got 'a'", failing.trials[0].system_attrs["failReason"])
 
+    def test_optimize_without_constraints_func_on_a_constrained_study_fails_each_trial_with_the_reason_and_goes_on(self):
+        study = sextant_client.create_study(URL, unique("cmissing"), directions=["minimize", "maximize"], sampler="random")
+        study.tell(study.ask(), [0.1, 0.2], constraints=[-1])
+        # It raised the server's 400 out of optimize and left the trial running, for the reaper to queue again.
+        study.optimize(lambda trial: [trial.suggest_float("x", 0, 1), 1.0], n_trials=2)
+        self.assertEqual([t.state for t in study.trials], [TrialState.COMPLETE, TrialState.FAIL, TrialState.FAIL])
+        self.assertEqual(study.trials[1].system_attrs["failReason"],
+                         "body.constraints: the study's trials have 1 constraint value(s), got none; "
+                         "pass optimize(..., constraints_func=...) to report them")
+        self.assertEqual(study._heartbeats, {})
+
     def test_a_nan_or_infinite_constraint_fails_its_trial_with_the_reason_as_a_nan_value_does(self):
         study = sextant_client.create_study(URL, unique("cnan"), directions=["minimize", "maximize"], sampler="random")
         study.tell(study.ask(), [0.1, 0.2], constraints=[-1])
