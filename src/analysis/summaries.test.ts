@@ -47,6 +47,26 @@ describe("valueEcdf", () => {
   });
 });
 
+describe("an objective index or directions that do not fit the trials", () => {
+  const two = [valued(0, [1, 2]), valued(1, [2, 1]), valued(2, null, { state: "failed" })];
+  it("are refused, naming the trials' objectives, where they gave an empty answer as if no trial had completed", () => {
+    expect(() => bestSoFar(two, { objectiveIndex: 2 })).toThrow("objectiveIndex 2 is out of range: the trials have 2 objective(s), numbered from 0");
+    expect(() => valueEcdf(two, { objectiveIndex: 5 })).toThrow("objectiveIndex 5 is out of range: the trials have 2 objective(s), numbered from 0");
+    expect(() => hypervolumeHistory(two, ["minimize"])).toThrow("directions: 1 given, but the trials have 2 objective value(s); pass the study's directions");
+    expect(() => hypervolumeHistory(two, ["minimize", "minimize", "maximize"])).toThrow(/^directions: 3 given, but the trials have 2/);
+    // A NaN in the reference read "got [3,null]".
+    expect(() => hypervolumeHistory(two, ["minimize", "minimize"], { reference: [3, Number.NaN] })).toThrow("reference: expected 2 finite numbers, got [3, NaN]");
+  });
+
+  it("still answer empty for trials with no complete one, and fit ones as before", () => {
+    const none = [valued(0, null, { state: "failed" })];
+    expect(bestSoFar(none, { objectiveIndex: 3 })).toEqual([]);
+    expect(hypervolumeHistory(none, ["minimize", "minimize"]).history).toEqual([]);
+    expect(bestSoFar(two, { objectiveIndex: 1 }).map((p) => p.best)).toEqual([2, 1]);
+    expect(hypervolumeHistory(two, ["minimize", "minimize"], { reference: [3, 3] }).history.map((p) => p.hypervolume)).toEqual([2, 3]);
+  });
+});
+
 describe("hypervolumeHistory", () => {
   it("picks its reference from 130,000 trials, which overflowed the call stack (Math.min(...values))", () => {
     const trials = Array.from({ length: 130_000 }, (_, i) => valued(i, [1 + i, 1 + i]));

@@ -147,6 +147,11 @@ export function hypervolumeHistory(
   if (options.estimate !== undefined && !(Number.isInteger(options.estimate.samples) && options.estimate.samples > 0)) {
     throw new RangeError(`estimate.samples: expected a positive integer, got ${options.estimate.samples}`);
   }
+  const other = valueCountBesides(trials, (count) => count === m);
+  if (other !== null) {
+    // Directions of another study (or one of them) gave an empty history, as if no trial had completed.
+    throw new RangeError(`directions: ${m} given, but the trials have ${other} objective value(s); pass the study's directions`);
+  }
   const feasible = options.feasible ?? feasibilityRule(trials);
   const usable = byNumber(
     trials.filter((t) => t.state === "complete" && t.values !== null && t.values.length === m && t.values.every(Number.isFinite) && feasible(t)),
@@ -154,7 +159,8 @@ export function hypervolumeHistory(
   let reference: number[];
   if (options.reference !== undefined) {
     if (options.reference.length !== m || !options.reference.every(Number.isFinite)) {
-      throw new RangeError(`reference: expected ${m} finite numbers, got ${JSON.stringify(options.reference)}`);
+      // Shown as written: JSON.stringify wrote a NaN as null.
+      throw new RangeError(`reference: expected ${m} finite numbers, got ${Array.isArray(options.reference) ? `[${options.reference.map(String).join(", ")}]` : String(options.reference)}`);
     }
     reference = [...options.reference];
   } else {
@@ -345,7 +351,25 @@ function objectiveIndexOf(index: number | undefined): number {
 }
 
 function completeWithValue(trials: readonly FrozenTrial[], index: number): FrozenTrial[] {
-  return trials.filter((t) => t.state === "complete" && t.values !== null && Number.isFinite(t.values[index]));
+  const complete = trials.filter((t) => t.state === "complete" && t.values !== null && Number.isFinite(t.values[index]));
+  const other = complete.length === 0 ? valueCountBesides(trials, (count) => count > index) : null;
+  // An index past the trials' objectives gave an empty history, as if no trial had completed.
+  if (other !== null) throw new RangeError(`objectiveIndex ${index} is out of range: the trials have ${other} objective(s), numbered from 0`);
+  return complete;
+}
+
+/**
+ * The number of values of a complete trial when none has a count `fits` takes, or null: a caller's
+ * index or directions that do not fit the trials, which an empty answer would hide.
+ */
+function valueCountBesides(trials: readonly FrozenTrial[], fits: (count: number) => boolean): number | null {
+  let other: number | null = null;
+  for (const t of trials) {
+    if (t.state !== "complete" || t.values === null) continue;
+    if (fits(t.values.length)) return null;
+    other = t.values.length;
+  }
+  return other;
 }
 
 function byNumber(trials: FrozenTrial[]): FrozenTrial[] {
