@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import {
+  CONSTRAINTS_ATTR,
   type Direction,
   type Distribution,
   type FrozenTrial,
@@ -18,6 +19,7 @@ import {
 import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-finite-json.js";
 import { DuplicateStudyError, type Storage, type StudyRecord, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
 import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, importStudy, isStudyBeingCopied } from "../study/index.js";
+import { constraintsProblem } from "../study/trial.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar } from "./format.js";
 import { missingSqliteStorage, storageUrl, withStudy } from "./inspect.js";
@@ -286,6 +288,8 @@ export function parseExportedStudy(text: string, file: string): { name: string; 
   if (!Array.isArray(parsed.trials)) return fail("trials", "must be a list of trials");
   const trials = parsed.trials.map((trial: unknown, i: number) => parseTrial(trial, `trials[${i}]`, directions.length, attrs, fail));
   checkNumbering(trials, fail);
+  const studySystemAttrs = attrs("systemAttrs", parsed.systemAttrs);
+  checkConstraintCounts(trials, studySystemAttrs.constraintCount, fail);
   // Exports made before the file said when it was made: their last recorded time comes closest.
   const lastTime = trials.reduce<number | null>((last, trial) => Math.max(last ?? -Infinity, trial.startedAt ?? -Infinity, trial.finishedAt ?? -Infinity), null);
   const exportedAt = time(parsed.exportedAt, "exportedAt", fail) ?? (lastTime !== null && Number.isFinite(lastTime) ? lastTime : undefined);
@@ -294,7 +298,7 @@ export function parseExportedStudy(text: string, file: string): { name: string; 
     data: {
       directions: directions as Direction[],
       userAttrs: attrs("userAttrs", parsed.userAttrs),
-      systemAttrs: attrs("systemAttrs", parsed.systemAttrs),
+      systemAttrs: studySystemAttrs,
       trials,
       ...(exportedAt === undefined ? {} : { readAt: exportedAt }),
     },
@@ -340,6 +344,11 @@ function parseTrial(
       intermediate[Number(step)] = number_(value, `${at}.intermediate.${step}`, fail);
     }
   }
+  const systemAttrs = attrs(`${at}.systemAttrs`, trial.systemAttrs);
+  const constraints = systemAttrs[CONSTRAINTS_ATTR];
+  // Imported as they were, they made every later command on the study stop with an internal error.
+  const problem = constraints === undefined || constraints === null ? null : constraintsProblem(constraints);
+  if (problem !== null) return fail(`${at}.systemAttrs.${CONSTRAINTS_ATTR}`, `${problem} (a trial's constraint values, feasible when every one is <= 0)`);
   return {
     number,
     startedAt: time(trial.startedAt, `${at}.startedAt`, fail),
@@ -350,8 +359,25 @@ function parseTrial(
     values,
     intermediate,
     userAttrs: attrs(`${at}.userAttrs`, trial.userAttrs),
-    systemAttrs: attrs(`${at}.systemAttrs`, trial.systemAttrs),
+    systemAttrs,
   } satisfies Omit<FrozenTrial, "id" | "seq">;
+}
+
+/**
+ * Refuses complete trials whose constraint counts differ from each other or from the study's
+ * `constraintCount`: the library never stores such a study, and the trials told after an import
+ * of one were failed for a count the user never chose.
+ */
+function checkConstraintCounts(trials: readonly TrialData[], stored: JsonValue | undefined, fail: (field: string, problem: string) => never): void {
+  let first: { index: number; count: number } | null = typeof stored === "number" ? { index: -1, count: stored } : null;
+  trials.forEach((trial, index) => {
+    const constraints = trial.systemAttrs[CONSTRAINTS_ATTR];
+    if (trial.state !== "complete" || !Array.isArray(constraints)) return;
+    if (first === null) first = { index, count: constraints.length };
+    if (constraints.length === first.count) return;
+    const other = first.index < 0 ? `the study's systemAttrs.constraintCount is ${first.count}` : `trials[${first.index}] has ${first.count}`;
+    fail(`trials[${index}].systemAttrs.${CONSTRAINTS_ATTR}`, `has ${constraints.length} constraint value(s), but ${other}: a study's complete trials all have the same number`);
+  });
 }
 
 /**
