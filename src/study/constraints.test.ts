@@ -246,3 +246,19 @@ describe("constraints", () => {
     await expect(createStudy({ constraints: [1] as never, sampler: random() })).rejects.toThrow("constraints must be a function (trial) => number[], got object");
   });
 });
+
+describe("constraints told by two study objects of one study", () => {
+  it("hold the count the first stored, though the second read the study before it was stored", async () => {
+    const storage = new MemoryStorage();
+    const first = await createStudy({ name: "two", storage, directions: ["minimize", "minimize"], sampler: new RandomSampler({ seed: 1 }) });
+    // A second worker, loaded before the first stored a constrained trial.
+    const second = await loadStudy({ name: "two", storage, sampler: new RandomSampler({ seed: 2 }) });
+    const [a, b] = [await first.ask(), await second.ask()];
+    expect((await first.tell(a, [1, 2], { constraints: [1] })).state).toBe("complete");
+    // It was stored complete with two constraint values, so the study's trials had vectors of two lengths.
+    const told = await second.tell(b, [1, 2], { constraints: [1, 2] });
+    expect([told.state, told.systemAttrs.failReason]).toEqual(["failed", "2 constraint value(s) reported, but the study's trials have 1"]);
+    const c = await second.ask();
+    expect((await second.tell(c, [1, 2], { constraints: [-1] })).state).toBe("complete");
+  });
+});

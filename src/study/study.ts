@@ -1852,8 +1852,10 @@ export class Study implements TrialHost {
     }
     const failedOnSuggest = this.failedOnSuggest.get(trial);
     if (failedOnSuggest) return this.toldAfterFailedSuggest(trial, failedOnSuggest, result, options);
+    const given = options.constraints ?? constraintsOfResult(result);
+    if (given !== undefined || this.constraints || trial.systemAttrs[CONSTRAINTS_ATTR] !== undefined) await this.readConstraintCountIfUnknown();
     if (trial.finished) throw new Error(`trial ${trial.number} has already been told`);
-    const outcome = this.withConstraints(trial, this.judge(trial, result), options.constraints ?? constraintsOfResult(result));
+    const outcome = this.withConstraints(trial, this.judge(trial, result), given);
     trial.finished = true;
     this.activeTrials.delete(trial.number);
     this.knownSeq.delete(trial.id);
@@ -2093,6 +2095,19 @@ export class Study implements TrialHost {
       return failed(`${values.length} constraint value(s) reported, but the study's trials have ${expected}`);
     }
     return { ...outcome, constraints: values };
+  }
+
+  /**
+   * Reads the study's record again while this object knows no constraint count, before a trial
+   * with constraints is judged: another process (a second worker loaded at the same time) may have
+   * stored one since, and a different count was then taken here, leaving the study's complete
+   * trials with constraint vectors of two lengths. Once a count is known, nothing is read.
+   */
+  private async readConstraintCountIfUnknown(): Promise<void> {
+    if (this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] !== undefined || this.constraintCountOfTrials() !== undefined) return;
+    const stored = await this.storage.getStudy(this.name);
+    const count = stored !== null && stored.id === this.id ? stored.systemAttrs[CONSTRAINT_COUNT_ATTR] : undefined;
+    if (count !== undefined) this.record = { ...this.record, systemAttrs: { ...this.record.systemAttrs, [CONSTRAINT_COUNT_ATTR]: count } };
   }
 
   /**
