@@ -158,6 +158,9 @@ describe("sextant worker on a study of several objectives", () => {
       const nearest = (JSON.parse(missed.join("\n")) as { bestTrials: unknown[]; leastViolating: { params: { x: number }; violation: number } });
       expect(nearest.bestTrials).toEqual([]);
       expect(nearest.leastViolating.violation).toBe(nearest.leastViolating.params.x + 1);
+      const said: string[] = [];
+      expect(await workerCommand({ storage: url, study: "none" }, { ...quietIo, out: (line) => said.push(line) })).toBe(0);
+      expect(said.join("\n")).toMatch(/; Pareto front: 0 trial\(s\) \(see sextant best\); no feasible trial yet \(least-violating: trial \d; see sextant best\)$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -472,10 +472,13 @@ function printWorkerSummary(
     return;
   }
   if (flags.quiet) return;
+  const nearest = study.leastViolatingTrial;
   io.out(
     `worker done: ${ran} trial(s) here (complete ${counts.complete}, pruned ${counts.pruned}, failed ${counts.failed}); ` +
       `study "${study.name}" has ${total.complete} complete, ${total.pruned} pruned, ${total.failed} failed, ${total.running} running, ${total.waiting} queued` +
       (best ? `; best trial ${best.number} value ${formatNumber(best.values![0]!, 6)}` : "") +
-      (single ? "" : `; Pareto front: ${front.length} trial(s) (see sextant best)`),
+      (single ? "" : `; Pareto front: ${front.length} trial(s) (see sextant best)`) +
+      // As tune's summary says it: with no feasible trial there was no best and no word why.
+      (nearest ? `; no feasible trial yet (least-violating: trial ${nearest.number}; see sextant best)` : ""),
   );
 }
