@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, copyStudy, createStudy, registerSampler } from "../index.js";
+import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, copyStudy, createStudy, loadStudy, registerSampler } from "../index.js";
 import { MemoryStorage, type Storage, StorageBusyError, StorageError, noStudy, openStorage, queueWaitingTrials } from "../storage/index.js";
 import { type ServerAppOptions, ServerConfigError, createServerApp } from "./app.js";
 import * as api from "./schemas.js";
@@ -516,6 +516,22 @@ describe("HTTP API: trials", () => {
     }
     const retold = await call(app, "POST", `/studies/s/trials/${bad.json.trial.number}/tell`, { state: "complete", values: [0], constraints: [0.25] });
     expect(retold.json.trial).toMatchObject({ state: "complete", systemAttrs: { constraints: [0.25] } });
+  });
+
+  it("refuses a constraint count other than one another process stored after this server read the study", async () => {
+    const { storage, app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", directions: ["minimize", "minimize"], sampler: { name: "random", options: { seed: 1 } } });
+    // The server has the study cached from here on.
+    const asked = await call(app, "POST", "/studies/s/trials");
+    // A worker beside the server stores the study's first constrained trial.
+    const worker = await loadStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 2 }) });
+    await worker.tell(await worker.ask(), [1, 2], { constraints: [-1] });
+    // The server's check read its cached record, found no count, and let the tell through.
+    const refused = await call(app, "POST", `/studies/s/trials/${asked.json.trial.number}/tell`, { state: "complete", values: [1, 2], constraints: [1, 2] });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.message).toBe("body.constraints: the study's trials have 1 constraint value(s), got 2");
+    const told = await call(app, "POST", `/studies/s/trials/${asked.json.trial.number}/tell`, { state: "complete", values: [1, 2], constraints: [0.5] });
+    expect(told.json.trial).toMatchObject({ state: "complete", systemAttrs: { constraints: [0.5] } });
   });
 
   it("refuses a told NaN, an infinity or a missing values array saying how to tell such a run, and the trial stays running", async () => {

@@ -1061,7 +1061,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
           }
           // The library fails a complete trial whose constraints do not match the study's count;
           // over HTTP that is a malformed request, answered before the trial is lost.
-          const constraintCount = study.systemAttrs.constraintCount;
+          // Asked of the study (which reads its record while it knows no count) when constraints are
+          // told: one stored by another process since this server cached the study was missed, and
+          // the trial failed (200) where a wrong count is a 400 that leaves it running.
+          const constraintCount = body.state === "complete" && body.constraints !== undefined ? await study.constraintCount() : study.systemAttrs.constraintCount;
           if (body.state === "complete" && typeof constraintCount === "number" && body.constraints?.length !== constraintCount) {
             const got = body.constraints === undefined ? "none" : `${body.constraints.length}`;
             throw new HttpError(400, `body.constraints: the study's trials have ${constraintCount} constraint value(s), got ${got}`, "body.constraints");

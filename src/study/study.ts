@@ -1853,7 +1853,7 @@ export class Study implements TrialHost {
     const failedOnSuggest = this.failedOnSuggest.get(trial);
     if (failedOnSuggest) return this.toldAfterFailedSuggest(trial, failedOnSuggest, result, options);
     const given = options.constraints ?? constraintsOfResult(result);
-    if (given !== undefined || this.constraints || trial.systemAttrs[CONSTRAINTS_ATTR] !== undefined) await this.readConstraintCountIfUnknown();
+    if (given !== undefined || this.constraints || trial.systemAttrs[CONSTRAINTS_ATTR] !== undefined) await this.constraintCount();
     if (trial.finished) throw new Error(`trial ${trial.number} has already been told`);
     const outcome = this.withConstraints(trial, this.judge(trial, result), given);
     trial.finished = true;
@@ -2098,16 +2098,24 @@ export class Study implements TrialHost {
   }
 
   /**
-   * Reads the study's record again while this object knows no constraint count, before a trial
-   * with constraints is judged: another process (a second worker loaded at the same time) may have
-   * stored one since, and a different count was then taken here, leaving the study's complete
-   * trials with constraint vectors of two lengths. Once a count is known, nothing is read.
+   * How many constraint values the study's complete trials have, or undefined while none has any.
+   * While this object knows no count it reads the study's record again: another process (a second
+   * worker loaded at the same time, a CLI worker beside the HTTP service) may have stored one since,
+   * and a different count taken here left the study's complete trials with constraint vectors of
+   * two lengths. Once a count is known, nothing is read. `tell` asks it before judging a trial
+   * with constraints.
+   *
+   * @example
+   * await study.constraintCount() // 2 once a trial was told with two constraint values
    */
-  private async readConstraintCountIfUnknown(): Promise<void> {
-    if (this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] !== undefined || this.constraintCountOfTrials() !== undefined) return;
+  async constraintCount(): Promise<number | undefined> {
+    const known = this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] ?? this.constraintCountOfTrials();
+    if (known !== undefined) return typeof known === "number" ? known : undefined;
     const stored = await this.storage.getStudy(this.name);
     const count = stored !== null && stored.id === this.id ? stored.systemAttrs[CONSTRAINT_COUNT_ATTR] : undefined;
-    if (count !== undefined) this.record = { ...this.record, systemAttrs: { ...this.record.systemAttrs, [CONSTRAINT_COUNT_ATTR]: count } };
+    if (count === undefined) return undefined;
+    this.record = { ...this.record, systemAttrs: { ...this.record.systemAttrs, [CONSTRAINT_COUNT_ATTR]: count } };
+    return typeof count === "number" ? count : undefined;
   }
 
   /**
