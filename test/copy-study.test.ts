@@ -261,6 +261,20 @@ describe("copyStudy", () => {
     expect(await target.listStudies()).toEqual([]);
   });
 
+  it("refuses constraint values the library never writes, naming the trial, and writes nothing", async () => {
+    const target = await openStorage("memory:");
+    const trial = (number: number, constraints: unknown) =>
+      ({ number, state: "complete" as const, params: {}, distributions: {}, values: [number], intermediate: {}, userAttrs: {}, systemAttrs: { constraints } }) as never;
+    // Written as they were, every later read of the study's best trial threw "must be an array of numbers".
+    await expect(importStudy(target, "nan", { directions: ["minimize"], trials: [trial(0, [-1]), trial(1, ["NaN"])] })).rejects.toThrow(
+      'trial 1: systemAttrs.constraints: constraint 0 is "NaN", not a finite number',
+    );
+    await expect(importStudy(target, "counts", { directions: ["minimize"], trials: [trial(0, [-1]), trial(1, [1, 2])] })).rejects.toThrow(
+      "trial 1: systemAttrs.constraints: has 2 constraint value(s), but trials[0] has 1: a study's complete trials all have the same number",
+    );
+    expect(await target.listStudies()).toEqual([]);
+  });
+
   it("refuses to go on when another process adds a trial to the study it writes, deleting it", async () => {
     const target = await openStorage("memory:");
     // A worker started on the new study before the copy finished: its trial takes the number the copy's next one needed.

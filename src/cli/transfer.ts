@@ -18,8 +18,7 @@ import {
 } from "../space/index.js";
 import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-finite-json.js";
 import { DuplicateStudyError, type Storage, type StudyRecord, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
-import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, importStudy, isStudyBeingCopied } from "../study/index.js";
-import { constraintsProblem } from "../study/trial.js";
+import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, constraintsProblemOfTrials, importStudy, isStudyBeingCopied } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar } from "./format.js";
 import { missingSqliteStorage, storageUrl, withStudy } from "./inspect.js";
@@ -289,7 +288,9 @@ export function parseExportedStudy(text: string, file: string): { name: string; 
   const trials = parsed.trials.map((trial: unknown, i: number) => parseTrial(trial, `trials[${i}]`, directions.length, attrs, fail));
   checkNumbering(trials, fail);
   const studySystemAttrs = attrs("systemAttrs", parsed.systemAttrs);
-  checkConstraintCounts(trials, studySystemAttrs.constraintCount, fail);
+  // Imported as they were, they made every later command on the study stop with an internal error.
+  const constraints = constraintsProblemOfTrials(trials, studySystemAttrs.constraintCount);
+  if (constraints !== null) fail(`trials[${constraints.index}].systemAttrs.${CONSTRAINTS_ATTR}`, constraints.problem);
   // Exports made before the file said when it was made: their last recorded time comes closest.
   const lastTime = trials.reduce<number | null>((last, trial) => Math.max(last ?? -Infinity, trial.startedAt ?? -Infinity, trial.finishedAt ?? -Infinity), null);
   const exportedAt = time(parsed.exportedAt, "exportedAt", fail) ?? (lastTime !== null && Number.isFinite(lastTime) ? lastTime : undefined);
@@ -344,11 +345,6 @@ function parseTrial(
       intermediate[Number(step)] = number_(value, `${at}.intermediate.${step}`, fail);
     }
   }
-  const systemAttrs = attrs(`${at}.systemAttrs`, trial.systemAttrs);
-  const constraints = systemAttrs[CONSTRAINTS_ATTR];
-  // Imported as they were, they made every later command on the study stop with an internal error.
-  const problem = constraints === undefined || constraints === null ? null : constraintsProblem(constraints);
-  if (problem !== null) return fail(`${at}.systemAttrs.${CONSTRAINTS_ATTR}`, `${problem} (a trial's constraint values, feasible when every one is <= 0)`);
   return {
     number,
     startedAt: time(trial.startedAt, `${at}.startedAt`, fail),
@@ -359,25 +355,8 @@ function parseTrial(
     values,
     intermediate,
     userAttrs: attrs(`${at}.userAttrs`, trial.userAttrs),
-    systemAttrs,
+    systemAttrs: attrs(`${at}.systemAttrs`, trial.systemAttrs),
   } satisfies Omit<FrozenTrial, "id" | "seq">;
-}
-
-/**
- * Refuses complete trials whose constraint counts differ from each other or from the study's
- * `constraintCount`: the library never stores such a study, and the trials told after an import
- * of one were failed for a count the user never chose.
- */
-function checkConstraintCounts(trials: readonly TrialData[], stored: JsonValue | undefined, fail: (field: string, problem: string) => never): void {
-  let first: { index: number; count: number } | null = typeof stored === "number" ? { index: -1, count: stored } : null;
-  trials.forEach((trial, index) => {
-    const constraints = trial.systemAttrs[CONSTRAINTS_ATTR];
-    if (trial.state !== "complete" || !Array.isArray(constraints)) return;
-    if (first === null) first = { index, count: constraints.length };
-    if (constraints.length === first.count) return;
-    const other = first.index < 0 ? `the study's systemAttrs.constraintCount is ${first.count}` : `trials[${first.index}] has ${first.count}`;
-    fail(`trials[${index}].systemAttrs.${CONSTRAINTS_ATTR}`, `has ${constraints.length} constraint value(s), but ${other}: a study's complete trials all have the same number`);
-  });
 }
 
 /**

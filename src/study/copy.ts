@@ -3,10 +3,11 @@
  * `Storage` contract, and `importStudy` writes a study held as plain data (what
  * `sextant export --format json` prints), so both work for every backend.
  */
-import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
 import { DuplicateStudyError, type Storage, StudyNotFoundError, onlineTunerRefusal, openStorage, redactPassword } from "../storage/index.js";
 import { OWNER_HEARTBEAT_ATTR } from "./heartbeat.js";
 import { ASK_PENDING_ATTR, CLIENT_BEATS_ATTR, COPY_WRITING_ATTR, HalfMadeStudyError, isHalfMadeStudy, queueTrialAgain, retryCountOf } from "./study.js";
+import { constraintsProblem } from "./trial.js";
 
 /**
  * Study system attributes a copy leaves behind. `warmStartFrom` names studies of the source
@@ -22,6 +23,32 @@ const LIVENESS_ATTRS = ["worker", OWNER_HEARTBEAT_ATTR, CLIENT_BEATS_ATTR, ASK_P
 
 /** Trials written between two turns of the event loop, when a signal may stop the copy. */
 const YIELD_EVERY = 100;
+
+/**
+ * The first trial of `trials` (its index) whose stored constraint values the library would never
+ * have written, and why: not a list of finite numbers, or a complete trial with another count than
+ * the others or than the study's `constraintCount`. Null when all are fine. Written as they were,
+ * they made every later read of the study's feasibility (best, listings, the dashboard) throw.
+ *
+ * @example
+ * constraintsProblemOfTrials(data.trials, data.systemAttrs.constraintCount) // null, or { index: 3, problem: "constraint 0 is \"NaN\", …" }
+ */
+export function constraintsProblemOfTrials(trials: readonly Pick<FrozenTrial, "state" | "systemAttrs">[], storedCount: JsonValue | undefined): { index: number; problem: string } | null {
+  let first: { index: number; count: number } | null = typeof storedCount === "number" ? { index: -1, count: storedCount } : null;
+  for (const [index, trial] of trials.entries()) {
+    const constraints = trial.systemAttrs[CONSTRAINTS_ATTR];
+    if (constraints === undefined || constraints === null) continue;
+    const problem = constraintsProblem(constraints);
+    if (problem !== null) return { index, problem: `${problem} (a trial's constraint values, feasible when every one is <= 0)` };
+    if (trial.state !== "complete") continue;
+    const count = (constraints as unknown[]).length;
+    first ??= { index, count };
+    if (count === first.count) continue;
+    const other = first.index < 0 ? `the study's systemAttrs.constraintCount is ${first.count}` : `trials[${first.index}] has ${first.count}`;
+    return { index, problem: `has ${count} constraint value(s), but ${other}: a study's complete trials all have the same number` };
+  }
+  return null;
+}
 
 /** A study as plain data: what {@link importStudy} writes and {@link copyStudy} reads. */
 export interface StudyData {
@@ -157,6 +184,8 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
     const problem = trial.number === index - 1 ? `trial number ${trial.number} is given twice` : `trial number ${index} is missing`;
     throw new RangeError(`${problem}: trial numbers must run 0, 1, 2, … without gaps, each once`);
   });
+  const constraints = constraintsProblemOfTrials(data.trials, data.systemAttrs?.constraintCount);
+  if (constraints !== null) throw new RangeError(`trial ${data.trials[constraints.index]!.number}: systemAttrs.constraints: ${constraints.problem}`);
   const systemAttrs = { ...data.systemAttrs };
   const droppedStudyAttrs = STUDY_ATTRS_NOT_COPIED.filter((key) => key in systemAttrs);
   for (const key of droppedStudyAttrs) delete systemAttrs[key];
