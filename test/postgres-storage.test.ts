@@ -124,7 +124,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
     it("refuses a misspelt option before connecting, which ran with the default instead", async () => {
       const url = freshSchemaUrl();
       await expect(PostgresStorage.open(url, { maxconnections: 2 } as never)).rejects.toThrow(
-        `cannot open ${url}: unknown option "maxconnections" (did you mean "maxConnections"?); valid options: schema, maxConnections, retryDeadlineMs, synchronousCommit, readOnly, onRetry`,
+        `cannot open ${url}: unknown option "maxconnections" (did you mean "maxConnections"?); valid options: schema, maxConnections, retryDeadlineMs, synchronousCommit, readOnly, onRetry, onSchemaUpgrade`,
       );
     });
 
@@ -160,8 +160,12 @@ describe.skipIf(skip !== null)("postgres storage", () => {
 
     it("migrates once when many workers open a fresh database at the same moment", async () => {
       const url = freshSchemaUrl();
-      const storages = await Promise.all(Array.from({ length: 8 }, () => PostgresStorage.open(url, { maxConnections: 1 })));
+      const heard: string[] = [];
+      const storages = await Promise.all(
+        Array.from({ length: 8 }, () => PostgresStorage.open(url, { maxConnections: 1, onSchemaUpgrade: (message) => heard.push(message) })),
+      );
       try {
+        expect(heard, "a new schema is created, not upgraded").toEqual([]);
         const versions = await withClient(async (client) => {
           const schema = new URL(url).searchParams.get("schema")!;
           return (await client.query(`SELECT version, description FROM "${schema}".sextant_schema_version ORDER BY version`)).rows;
@@ -193,8 +197,15 @@ describe.skipIf(skip !== null)("postgres storage", () => {
         await client.query(`CREATE INDEX sextant_trials_by_heartbeat ON "${schema}".sextant_trials (study_id, state, heartbeat_at)`);
         await client.query(`DELETE FROM "${schema}".sextant_schema_version WHERE version > 1`);
       });
-      const reopened = await PostgresStorage.open(url);
+      const heard: string[] = [];
+      const reopened = await PostgresStorage.open(url, { onSchemaUpgrade: (message) => heard.push(message) });
       try {
+        // Said once, by the opener that migrated: the fleet's older workers refuse the schema from now on.
+        expect(heard).toEqual([
+          `upgraded ${url} from schema version 1 to 2 (partial indexes for waiting and running trials): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it`,
+        ]);
+        await (await PostgresStorage.open(url, { onSchemaUpgrade: (message) => heard.push(message) })).close();
+        expect(heard).toHaveLength(1);
         const indexes = await withClient(async (client) =>
           (await client.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'sextant_trials'`, [schema])).rows,
         );

@@ -159,6 +159,32 @@ describe("sqlite storage: schema versions", () => {
     raw.close();
   });
 
+  it("says once that it upgraded a file an older Sextant wrote, which that Sextant then refuses", async () => {
+    // A version-1 file as Sextant wrote it before heartbeats: version 1's SQL, which never changes.
+    const path = newPath();
+    const raw = new Database(path);
+    raw.transaction(() => migrateSchema(raw, SQLITE_MIGRATIONS.slice(0, 1))).immediate();
+    raw.prepare("INSERT INTO studies (name, directions, created_at) VALUES ('kept', '[\"minimize\"]', 1)").run();
+    raw.prepare("INSERT INTO trials (study_id, number, state, objective_values, seq) VALUES (1, 0, 'complete', '[0.5]', 1)").run();
+    raw.close();
+    const heard: string[] = [];
+    const storage = SqliteStorage.open(path, { onSchemaUpgrade: (message) => heard.push(message) });
+    expect(heard).toEqual([
+      `upgraded sqlite:${path} from schema version 1 to 2 (trial heartbeats): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it`,
+    ]);
+    const [study] = await storage.listStudies();
+    expect((await storage.trialsSince(study!.id, 0)).trials.map((t) => [t.state, t.values])).toEqual([["complete", [0.5]]]);
+    await storage.close();
+    // Once: the file is now current, and a new file is created rather than upgraded.
+    await SqliteStorage.open(path, { onSchemaUpgrade: (message) => heard.push(message) }).close();
+    await SqliteStorage.open(newPath(), { onSchemaUpgrade: (message) => heard.push(message) }).close();
+    expect(heard).toHaveLength(1);
+    // What the message warns of: version-1 code refuses the file now.
+    const old = new Database(path);
+    expect(() => migrateSchema(old, SQLITE_MIGRATIONS.slice(0, 1))).toThrow(/schema version 2, newer than this version of Sextant understands \(1\)/);
+    old.close();
+  });
+
   it("migrates a file that has a version table but no migrations yet", async () => {
     const path = newPath();
     const raw = new Database(path);
@@ -175,11 +201,11 @@ describe("sqlite storage: schema versions", () => {
     const error = thrownBy(() => SqliteStorage.open(path, { readonly: true } as never));
     expect(error).toBeInstanceOf(StorageOpenError);
     expect(error.message).toBe(
-      `cannot open sqlite:${path}: unknown option "readonly" (did you mean "readOnly"?); valid options: busyTimeoutMs, lockDeadlineMs, readOnly`,
+      `cannot open sqlite:${path}: unknown option "readonly" (did you mean "readOnly"?); valid options: busyTimeoutMs, lockDeadlineMs, readOnly, onSchemaUpgrade`,
     );
     await expect(SqliteStorage.openAsync(path, { lockDeadline: 5 } as never)).rejects.toThrow(/unknown option "lockDeadline" \(did you mean "lockDeadlineMs"\?\)/);
     await expect(openStorage(`sqlite:${path}`, { readonly: true } as never)).rejects.toThrow(
-      `cannot open sqlite:${path}: unknown option "readonly" (did you mean "readOnly"?); valid options: readOnly, retryDeadlineMs, onRetry`,
+      `cannot open sqlite:${path}: unknown option "readonly" (did you mean "readOnly"?); valid options: readOnly, retryDeadlineMs, onRetry, onSchemaUpgrade`,
     );
   });
 

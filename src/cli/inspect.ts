@@ -13,7 +13,7 @@ import type { Recommendation } from "../samplers/index.js";
 import { isHalfMadeStudy, loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, shellWord, trialDuration } from "./format.js";
-import { type Io, writeOutputFile } from "./io.js";
+import { type Io, warnSchemaUpgrade, writeOutputFile } from "./io.js";
 
 /** Where commands keep their studies when neither `--storage` nor `SEXTANT_STORAGE` says. */
 export const DEFAULT_STORAGE_URL = "sqlite:./sextant.db";
@@ -90,7 +90,7 @@ async function openExisting(url: string, access: "read-only" | "writable" = "rea
     await looked.storage.close();
   }
   try {
-    return { storage: await openStorage(url, { readOnly: access === "read-only", retryDeadlineMs: LOOKING_RETRY_MS }), missing: null };
+    return { storage: await openStorage(url, { readOnly: access === "read-only", retryDeadlineMs: LOOKING_RETRY_MS, onSchemaUpgrade: warnSchemaUpgrade }), missing: null };
   } catch (error) {
     if (error instanceof StorageEmptyError) return { storage: null, missing: null };
     throw error;

@@ -27,6 +27,17 @@ export interface Io {
 }
 
 /**
+ * How a command says that opening its storage migrated an older Sextant's file or database (which
+ * that Sextant then refuses): a warning on stderr, as the CLI's other warnings are.
+ *
+ * @example
+ * await openStorage(url, { onSchemaUpgrade: warnSchemaUpgrade });
+ */
+export function warnSchemaUpgrade(message: string): void {
+  process.stderr.write(`sextant: warning: ${message}\n`);
+}
+
+/**
  * The process's own streams.
  *
  * @example

@@ -9,7 +9,7 @@ import { didYouMean } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { renderTable } from "./format.js";
 import { missingSqliteStorage, missingStorage, storageUrl } from "./inspect.js";
-import type { Io } from "./io.js";
+import { type Io, warnSchemaUpgrade } from "./io.js";
 
 export interface PriorsFlags {
   params?: string;
@@ -101,7 +101,7 @@ async function withTuner<T>(name: string, flags: OnlineFlags, body: (tuner: Onli
   // Sextant then refused) and made Sextant's tables in an empty PostgreSQL schema.
   let storage: Storage;
   try {
-    storage = await openStorage(storageUrl(flags.storage), { readOnly: access === "read-only" });
+    storage = await openStorage(storageUrl(flags.storage), { readOnly: access === "read-only", onSchemaUpgrade: warnSchemaUpgrade });
   } catch (error) {
     if (error instanceof StorageEmptyError) throw new UsageError(`no online tuner named "${name}": ${redactPassword(storageUrl(flags.storage))} has no Sextant tables; create it with "sextant online create ${name} --low L --high H"`);
     throw error;
@@ -221,7 +221,7 @@ export async function onlineCommand(action: string, name: string | undefined, re
     // The tuner keeps a number per arm and writes them all on every call: --arms 1000000000 ran
     // out of memory and aborted. The HTTP API's limit (CreateTunerBody).
     if (flags.arms !== undefined && flags.arms > MAX_ONLINE_ARMS) throw new UsageError(`--arms must be at most ${MAX_ONLINE_ARMS}, got ${flags.arms}`);
-    const storage = await openStorage(storageUrl(flags.storage));
+    const storage = await openStorage(storageUrl(flags.storage), { onSchemaUpgrade: warnSchemaUpgrade });
     try {
       const tuner = await createOnlineTuner({
         name,

@@ -17,6 +17,7 @@ import { FolderNotWritableError, type Study, defaultCheckpointRoot, ensureWritab
 import type { ConfigSource, NamedComponent } from "./config.js";
 import { UsageError, UserError } from "./errors.js";
 import { shellWord } from "./format.js";
+import { warnSchemaUpgrade } from "./io.js";
 
 /** The key under which a study keeps its CLI settings. */
 export const CLI_CONFIG_KEY = "cli:config";
@@ -231,7 +232,7 @@ export function buildScheduler(scheduler: NamedComponent, source: ConfigSource |
 export async function openCliStorage(url: string): Promise<Storage> {
   try {
     // A worker outlives database restarts by retrying; say so, or a wrong port looks like a hang.
-    return await openStorage(url, { onRetry: (message) => process.stderr.write(`sextant: ${message}\n`) });
+    return await openStorage(url, { onRetry: (message) => process.stderr.write(`sextant: ${message}\n`), onSchemaUpgrade: warnSchemaUpgrade });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // Storage errors already name the URL ("cannot open sqlite:x.db: …"); do not say it twice.

@@ -85,7 +85,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const ownsStorage = typeof options.storage === "string";
   const log = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
   const storage =
-    typeof options.storage === "string" ? await openStorage(options.storage, { onRetry: (message) => log(`sextant serve: ${message}`) }) : options.storage;
+    typeof options.storage === "string" ? await openStorage(options.storage, {
+          onRetry: (message) => log(`sextant serve: ${message}`),
+          onSchemaUpgrade: (message) => log(`sextant serve: warning: ${message}`),
+        }) : options.storage;
   // Without a token the server is this machine's alone: refuse what a web page could send it.
   const app = createServerApp({ ...appOptions, storage, localOnly: options.localOnly ?? options.token === undefined });
   let server: ReturnType<typeof serve>;

@@ -4,7 +4,7 @@ import { MemoryStorage } from "./memory.js";
 import { postgresUrlProblem, redactPassword } from "./postgres-url.js";
 export { redactPassword } from "./postgres-url.js";
 import { unknownKeysMessage } from "../space/options.js";
-import { type Storage, StorageOpenError } from "./types.js";
+import { type SchemaUpgradeListener, type Storage, StorageOpenError } from "./types.js";
 
 export * from "./types.js";
 export { MemoryStorage } from "./memory.js";
@@ -81,6 +81,8 @@ export function storageUrlProblem(url: string): string | null {
  * and write methods throw (a PostgreSQL schema without Sextant's tables throws
  * {@link StorageEmptyError}). `retryDeadlineMs` bounds how long PostgreSQL operations, opening
  * included, retry an unreachable server (default 120 000); `onRetry` hears when one starts to.
+ * `onSchemaUpgrade` hears that opening migrated a store an older Sextant wrote, which that Sextant
+ * then refuses (default: a `SextantWarning` through `process.emitWarning`).
  *
  * @example
  * const storage = await openStorage("sqlite:./sextant.db");
@@ -88,17 +90,20 @@ export function storageUrlProblem(url: string): string | null {
  */
 export async function openStorage(
   url: string,
-  options: { readOnly?: boolean; retryDeadlineMs?: number; onRetry?: (message: string) => void } = {},
+  options: { readOnly?: boolean; retryDeadlineMs?: number; onRetry?: (message: string) => void; onSchemaUpgrade?: SchemaUpgradeListener } = {},
 ): Promise<Storage> {
   const problem = storageUrlProblem(url);
   if (problem !== null) throw new StorageUrlError(problem);
-  const unknown = unknownKeysMessage(options, ["readOnly", "retryDeadlineMs", "onRetry"]);
+  const unknown = unknownKeysMessage(options, ["readOnly", "retryDeadlineMs", "onRetry", "onSchemaUpgrade"]);
   if (unknown !== null) throw new StorageOpenError(`cannot open ${redactPassword(url)}: ${unknown}`);
   if (isMemoryUrl(url)) return new MemoryStorage();
   const path = sqlitePath(url);
   if (path !== null) {
     const { SqliteStorage } = await import("./sqlite.js");
-    return SqliteStorage.openAsync(path, { readOnly: options.readOnly === true });
+    return SqliteStorage.openAsync(path, {
+      readOnly: options.readOnly === true,
+      ...(options.onSchemaUpgrade !== undefined ? { onSchemaUpgrade: options.onSchemaUpgrade } : {}),
+    });
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     const { PostgresStorage } = await loadPostgres();
@@ -106,6 +111,7 @@ export async function openStorage(
       readOnly: options.readOnly === true,
       ...(options.retryDeadlineMs !== undefined ? { retryDeadlineMs: options.retryDeadlineMs } : {}),
       ...(options.onRetry !== undefined ? { onRetry: options.onRetry } : {}),
+      ...(options.onSchemaUpgrade !== undefined ? { onSchemaUpgrade: options.onSchemaUpgrade } : {}),
     });
   }
   throw new StorageUrlError(`unknown storage URL "${url}"`); // storageUrlProblem refused it above

@@ -34,6 +34,7 @@ import {
   type FinishedTrialInit,
   type FinishedAndStarted,
   ONCE_KEY_ATTR,
+  type SchemaUpgradeListener,
   type Storage,
   StorageEmptyError,
   StorageError,
@@ -46,7 +47,9 @@ import {
   type TrialInit,
   TrialNotFoundError,
   type TrialPatch,
+  emitSchemaUpgradeWarning,
   noStudy,
+  schemaUpgradeMessage,
 } from "./types.js";
 import { newWriteId } from "./write-id.js";
 
@@ -86,6 +89,12 @@ export interface PostgresOpenOptions {
    * reason and how long it will keep trying, so a command does not sit silent for two minutes.
    */
   readonly onRetry?: (message: string) => void;
+  /**
+   * Told when opening migrated a schema that an older Sextant made (whose workers then refuse it);
+   * see {@link schemaUpgradeMessage}. Default: a `SextantWarning` through `process.emitWarning`.
+   * An empty schema is created, not migrated, and says nothing.
+   */
+  readonly onSchemaUpgrade?: SchemaUpgradeListener;
 }
 
 /** Every option of {@link PostgresOpenOptions} (a record, so tsc says when one is added and not listed). */
@@ -96,6 +105,7 @@ const POSTGRES_OPEN_OPTION_KEYS = Object.keys({
   synchronousCommit: true,
   readOnly: true,
   onRetry: true,
+  onSchemaUpgrade: true,
 } satisfies Record<keyof PostgresOpenOptions, true>);
 
 type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> };
@@ -259,7 +269,7 @@ export class PostgresStorage implements Storage {
     pool.on("connect", (client) => client.on("error", () => undefined));
     const storage = new PostgresStorage(pool, shownUrl, withSchema(url, options.schema), schema, options.retryDeadlineMs ?? 120_000, options.onRetry);
     try {
-      await (options.readOnly ? storage.checkReadableWithoutMigrating() : storage.migrate());
+      await (options.readOnly ? storage.checkReadableWithoutMigrating() : storage.migrate(options.onSchemaUpgrade ?? emitSchemaUpgradeWarning));
       return storage;
     } catch (error) {
       await pool.end().catch(() => undefined);
@@ -798,11 +808,11 @@ export class PostgresStorage implements Storage {
   }
 
   /** Applies missing migrations under an advisory lock; the common case (up to date) takes no lock. */
-  private async migrate(): Promise<void> {
+  private async migrate(onSchemaUpgrade: SchemaUpgradeListener): Promise<void> {
     const current = await this.retrying(() => this.schemaVersion(this.pool));
     if (current === POSTGRES_SCHEMA_VERSION) return;
     checkVersion(current);
-    await this.retrying(async () => {
+    const from = await this.retrying(async () => {
       const client = await this.pool.connect();
       try {
         await client.query("BEGIN");
@@ -828,6 +838,7 @@ export class PostgresStorage implements Storage {
           ]);
         }
         await client.query("COMMIT");
+        return version;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
@@ -835,6 +846,11 @@ export class PostgresStorage implements Storage {
         client.release();
       }
     });
+    // Version 0 is a new schema; another opener may have migrated it while this one waited.
+    if (from > 0 && from < POSTGRES_SCHEMA_VERSION) {
+      const changes = POSTGRES_MIGRATIONS.filter((migration) => migration.version > from).map((migration) => migration.description);
+      onSchemaUpgrade(schemaUpgradeMessage(this.url, from, POSTGRES_SCHEMA_VERSION, changes));
+    }
   }
 
   private async checkReadableWithoutMigrating(): Promise<void> {

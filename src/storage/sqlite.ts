@@ -12,6 +12,7 @@ import { AggregateCache, type AggregateRow, type StudyRow, type TrialRow, Unread
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch, finishedTrial } from "./patch.js";
 import {
+  SQLITE_MIGRATIONS,
   SQLITE_SCHEMA_VERSION,
   type SchemaState,
   SqliteSchemaError,
@@ -19,7 +20,15 @@ import {
   migrateSchema,
   readSchemaState,
 } from "./sqlite-migrations.js";
-import { StorageBusyError, StorageDecodeError, StorageOpenError, StorageReadOnlyError } from "./types.js";
+import {
+  type SchemaUpgradeListener,
+  StorageBusyError,
+  StorageDecodeError,
+  StorageOpenError,
+  StorageReadOnlyError,
+  emitSchemaUpgradeWarning,
+  schemaUpgradeMessage,
+} from "./types.js";
 import {
   DuplicateStudyError,
   type FinishedTrialInit,
@@ -56,6 +65,12 @@ export interface SqliteOpenOptions {
    * whose schema would need migrating is refused rather than migrated.
    */
   readonly readOnly?: boolean;
+  /**
+   * Told when opening migrated a file that an older Sextant wrote (which that Sextant then
+   * refuses); see {@link schemaUpgradeMessage}. Default: a `SextantWarning` through
+   * `process.emitWarning`. A new file is created, not migrated, and says nothing.
+   */
+  readonly onSchemaUpgrade?: SchemaUpgradeListener;
 }
 
 /**
@@ -73,7 +88,7 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5;
 const DEFAULT_LOCK_DEADLINE_MS = 60_000;
 
 /** Every option of {@link SqliteOpenOptions} (a record, so tsc says when one is added and not listed). */
-const SQLITE_OPEN_OPTION_KEYS = Object.keys({ busyTimeoutMs: true, lockDeadlineMs: true, readOnly: true } satisfies Record<keyof SqliteOpenOptions, true>);
+const SQLITE_OPEN_OPTION_KEYS = Object.keys({ busyTimeoutMs: true, lockDeadlineMs: true, readOnly: true, onSchemaUpgrade: true } satisfies Record<keyof SqliteOpenOptions, true>);
 
 type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> };
 
@@ -214,11 +229,18 @@ export class SqliteStorage implements Storage {
       if (mode !== "wal" && !inMemory) fail(`SQLite refused write-ahead logging (journal mode stayed "${String(mode)}")`);
       db.pragma("synchronous = NORMAL");
       db.pragma("foreign_keys = ON");
+      let upgrade: { from: number; to: number } | null = null;
       if (before.version < SQLITE_SCHEMA_VERSION) {
         const migrate = db.transaction(() => migrateSchema(db!));
-        retryBusySync(() => migrate.immediate(), syncWaitMs);
+        upgrade = retryBusySync(() => migrate.immediate(), syncWaitMs);
       }
-      return new SqliteStorage(db, url, lockDeadlineMs, false);
+      const storage = new SqliteStorage(db, url, lockDeadlineMs, false);
+      // Version 0 is a new file; another process may have migrated it while this one waited (from = to).
+      if (upgrade !== null && upgrade.from > 0 && upgrade.to > upgrade.from) {
+        const changes = SQLITE_MIGRATIONS.filter((m) => m.version > upgrade!.from && m.version <= upgrade!.to).map((m) => m.description);
+        (options.onSchemaUpgrade ?? emitSchemaUpgradeWarning)(schemaUpgradeMessage(url, upgrade.from, upgrade.to, changes));
+      }
+      return storage;
     } catch (error) {
       if (db?.open) db.close();
       if (error instanceof StorageOpenError) throw error;

@@ -269,6 +269,32 @@ export class StorageError extends Error {
   override name = "StorageError";
 }
 
+/**
+ * Hears that opening a store migrated it from an older schema version to this code's: told once,
+ * by the opener that did the migrating (a new, empty store is created, not migrated, and says
+ * nothing). The message names the store, both versions and what changed.
+ */
+export type SchemaUpgradeListener = (message: string) => void;
+
+/**
+ * What an opener says after migrating a store that already held Sextant's tables: from then on a
+ * Sextant that knows only the old version refuses it, so whoever still runs one (another machine's
+ * workers, a pinned job) should hear it from the upgrade, not from that refusal later.
+ *
+ * @example
+ * schemaUpgradeMessage("sqlite:runs.db", 1, 2, ["trial heartbeats"])
+ * // 'upgraded sqlite:runs.db from schema version 1 to 2 (trial heartbeats): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it'
+ */
+export function schemaUpgradeMessage(shownUrl: string, from: number, to: number, changes: readonly string[]): string {
+  return (
+    `upgraded ${shownUrl} from schema version ${from} to ${to} (${changes.join("; ")}): ` +
+    `a Sextant that reads only version ${from} now refuses it; upgrade every Sextant that uses it`
+  );
+}
+
+/** Where a schema upgrade is said when the opener was given no listener: Node's warning channel, as a study's warnings are. */
+export const emitSchemaUpgradeWarning: SchemaUpgradeListener = (message) => process.emitWarning(message, "SextantWarning");
+
 export class DuplicateStudyError extends StorageError {
   override name = "DuplicateStudyError";
   /**
