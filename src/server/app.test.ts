@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -259,6 +262,38 @@ describe("HTTP API: studies", () => {
     const fractional = await call(app, "POST", "/studies", { name: "s", space: { i: { type: "int", low: 0.5, high: 2 } } });
     expect([fractional.status, fractional.json.error.field]).toEqual([400, "body.space.i.low"]);
     expect(fractional.json.error.message).toMatch(/an int bound must be an integer/);
+  });
+});
+
+describe("HTTP API: studies an older Sextant named", () => {
+  it("opens a study whose name the rule for new names refuses, as GET /studies lists it", async () => {
+    // Before that rule the library and sextant tune stored any name: a tab in one, 210 characters in another.
+    const dir = mkdtempSync(join(tmpdir(), "sextant-old-names-"));
+    try {
+      const storage = await openStorage(`sqlite:${join(dir, "old.db")}`);
+      const names = ["lr\tsweep", "L".repeat(210)];
+      for (const name of names) {
+        const record = await storage.createStudy(name, ["minimize"]);
+        const trial = await storage.createTrial(record.id, { state: "running" });
+        await storage.updateTrial(trial.id, { state: "complete", values: [0.5] });
+      }
+      const { app } = newApp({ storage });
+      const listed = await call(app, "GET", "/studies");
+      expect(listed.json.studies.map((study: { name: string }) => study.name)).toEqual(names);
+      for (const name of names) {
+        const path = `/studies/${encodeURIComponent(name)}`;
+        for (const route of [path, `${path}/trials`, `${path}/summary`, `${path}/table`, `${path}/trials/0`]) {
+          const answer = await call(app, "GET", route);
+          expect(answer.status, `GET ${route.slice(0, 60)}: ${answer.text.slice(0, 200)}`).toBe(200);
+        }
+      }
+      // A new study still follows the rule, and a name that names nothing is a 404.
+      expect((await call(app, "POST", "/studies", { name: "a\tb" })).status).toBe(400);
+      expect((await call(app, "GET", `/studies/${encodeURIComponent("no\tsuch")}`)).status).toBe(404);
+      await storage.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

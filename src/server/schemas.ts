@@ -9,10 +9,15 @@ import { studyNameProblem } from "../space/records.js";
 import { ERROR_CODES, type ErrorCode as RouteErrorCode } from "./route.js";
 
 /**
- * Study names travel in URL paths, percent-encoded (a '/' as %2F), as the library allows any name;
- * keep them printable and bounded.
+ * The name of a study or tuner that exists, as a URL path carries it (percent-encoded, a '/' as
+ * %2F). Any stored name is looked up, since a study made before the rule for new names
+ * ({@link NewStudyName}) may hold a tab or be longer than 200 characters: refused here, such a
+ * study was listed by GET /studies and yet could not be opened, in the dashboard either. A name
+ * that names nothing is a 404.
  */
-export const StudyName = z
+export const StudyName = z.string().min(1);
+/** A new online tuner's name: printable and bounded. */
+const NewTunerName = z
   .string()
   .min(1)
   .max(200)
@@ -349,7 +354,7 @@ export const ErrorResponse = z.strictObject({
 export const TunerPath = z.strictObject({ tuner: StudyName });
 
 export const CreateTunerBody = z.strictObject({
-  name: StudyName,
+  name: NewTunerName,
   parameter: z.strictObject({
     name: z.string().min(1).max(200).optional(),
     low: z.number(),
