@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RandomSampler } from "../src/samplers/index.js";
 import { openStorage } from "../src/storage/index.js";
+import { SQLITE_MIGRATIONS, migrateSchema } from "../src/storage/sqlite-migrations.js";
 import { SqliteStorage, StorageOpenError } from "../src/storage/sqlite.js";
 import { createStudy } from "../src/study/index.js";
 import { spawn, spawnSync } from "node:child_process";
@@ -120,6 +121,38 @@ describe("SqliteStorage opened read-only", () => {
     const writer = SqliteStorage.open(db);
     expect(await writer.listStudies()).toEqual([]);
     await writer.close();
+  });
+
+  it("reads a version-1 file as it is: migrating it would lock out the Sextant that wrote it", async () => {
+    // Version 1 (before trial heartbeats) from its SQL, which never changes, with a finished and a running trial.
+    const raw = new Database(db);
+    raw.transaction(() => migrateSchema(raw, SQLITE_MIGRATIONS.slice(0, 1))).immediate();
+    raw.prepare(`INSERT INTO studies (name, directions, created_at, seq) VALUES ('older', '["minimize"]', 1, 2)`).run();
+    const insert = raw.prepare("INSERT INTO trials (study_id, number, state, params, distributions, objective_values, started_at, seq) VALUES (1, ?, ?, ?, ?, ?, ?, ?)");
+    insert.run(0, "complete", '{"x":0.5}', '{"x":{"type":"float","low":0,"high":1}}', "[0.25]", 1000, 1);
+    insert.run(1, "running", "{}", "{}", null, 2000, 2);
+    raw.close();
+    const before = fingerprint(db);
+    const storage = SqliteStorage.open(db, { readOnly: true });
+    const [study] = await storage.listStudies();
+    expect(study!.name).toBe("older");
+    const trials = (await storage.trialsSince(study!.id, 0)).trials;
+    expect(trials.map((t) => [t.number, t.state, t.params, t.values])).toEqual([
+      [0, "complete", { x: 0.5 }, [0.25]],
+      [1, "running", {}, null],
+    ]);
+    // No heartbeat column: a running trial's silence counts from its start.
+    expect((await storage.staleTrials(study!.id, 1000)).map((t) => t.number)).toEqual([1]);
+    expect(await storage.heartbeatSilenceMs!(trials[1]!.id)).toBeGreaterThan(1000);
+    await expect(storage.recordHeartbeat([trials[1]!.id])).rejects.toThrow(/read-only/);
+    await storage.close();
+    const looked = await sextant(["trials", "older", "--storage", `sqlite:${db}`, "--json"], { cwd: dir });
+    expect(looked.code, looked.stderr).toBe(0);
+    expect((JSON.parse(looked.stdout) as { values: number[] | null }[]).map((t) => t.values)).toEqual([[0.25], null]);
+    expect(fingerprint(db)).toEqual(before);
+    const version = new Database(db, { readonly: true });
+    expect(version.prepare("SELECT MAX(version) AS v FROM schema_version").get()).toEqual({ v: 1 });
+    version.close();
   });
 
   it("refuses a missing file without creating it", () => {

@@ -90,6 +90,14 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
 /** The schema version this code writes and understands. */
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;
 
+/**
+ * The oldest schema version that a read-only opener reads as it is, without migrating it (which
+ * would lock out every worker still running the Sextant that made it). Version 2 only changed
+ * indexes, which no query needs. A migration that readers cannot do without raises this to its
+ * own version.
+ */
+export const POSTGRES_OLDEST_READABLE_VERSION = 1;
+
 /** The database holds a schema written by a newer Sextant. */
 export class PostgresSchemaError extends StorageError {
   override name = "PostgresSchemaError";

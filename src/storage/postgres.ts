@@ -13,7 +13,7 @@ import pg from "pg";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
-import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, PostgresSchemaError } from "./postgres-migrations.js";
+import { POSTGRES_MIGRATIONS, POSTGRES_OLDEST_READABLE_VERSION, POSTGRES_SCHEMA_VERSION, PostgresSchemaError } from "./postgres-migrations.js";
 import { SCHEMA_NAME, redactPassword, urlParameterProblem } from "./postgres-url.js";
 import {
   AggregateCache,
@@ -857,7 +857,7 @@ export class PostgresStorage implements Storage {
     const version = await this.retrying(() => this.schemaVersion(this.pool));
     checkVersion(version);
     if (version === 0) throw new StorageEmptyError(`${this.url}: schema "${this.schema}" holds no Sextant tables (no studies); nothing to read`);
-    if (version < POSTGRES_SCHEMA_VERSION) {
+    if (version < POSTGRES_OLDEST_READABLE_VERSION) {
       throw new PostgresSchemaError(
         `the database has schema version ${version} and this version of Sextant reads version ${POSTGRES_SCHEMA_VERSION}; ` +
           `reading commands never migrate: run a writing command on it (e.g. sextant tune or worker) to migrate it`,

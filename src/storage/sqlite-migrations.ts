@@ -78,6 +78,15 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
 /** The schema version this code writes and understands. */
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
 
+/**
+ * The oldest schema version that a read-only opener reads as it is, without migrating it (which
+ * would lock the Sextant that wrote it out, and is impossible on read-only media). Version 2 only
+ * added the nullable `heartbeat_at`, which a reader goes without: a running trial's silence then
+ * counts from its start, as for a trial that never beat. A migration that readers cannot do
+ * without raises this to its own version.
+ */
+export const SQLITE_OLDEST_READABLE_VERSION = 1;
+
 /** The file cannot be used with this schema: another application's database, or a newer Sextant's. */
 export class SqliteSchemaError extends StorageError {
   override name = "SqliteSchemaError";

@@ -13,6 +13,7 @@ import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch, finishedTrial } from "./patch.js";
 import {
   SQLITE_MIGRATIONS,
+  SQLITE_OLDEST_READABLE_VERSION,
   SQLITE_SCHEMA_VERSION,
   type SchemaState,
   SqliteSchemaError,
@@ -128,13 +129,14 @@ export class SqliteStorage implements Storage {
     url: string,
     lockDeadlineMs: number,
     readOnly: boolean,
+    schemaVersion: number,
   ) {
     this.url = url;
     const path = url.slice("sqlite:".length);
     this.reopenUrl = path === ":memory:" ? url : `sqlite:${resolve(path)}`;
     this.lockDeadlineMs = lockDeadlineMs;
     this.readOnly = readOnly;
-    this.statements = prepareStatements(db);
+    this.statements = prepareStatements(db, schemaVersion);
   }
 
   /**
@@ -223,7 +225,7 @@ export class SqliteStorage implements Storage {
       checkSchemaState(before);
       if (readOnly) {
         checkReadableWithoutMigrating(before);
-        return new SqliteStorage(db, url, lockDeadlineMs, true);
+        return new SqliteStorage(db, url, lockDeadlineMs, true, before.version);
       }
       const mode = retryBusySync(() => db!.pragma("journal_mode = WAL", { simple: true }), syncWaitMs);
       if (mode !== "wal" && !inMemory) fail(`SQLite refused write-ahead logging (journal mode stayed "${String(mode)}")`);
@@ -234,7 +236,7 @@ export class SqliteStorage implements Storage {
         const migrate = db.transaction(() => migrateSchema(db!));
         upgrade = retryBusySync(() => migrate.immediate(), syncWaitMs);
       }
-      const storage = new SqliteStorage(db, url, lockDeadlineMs, false);
+      const storage = new SqliteStorage(db, url, lockDeadlineMs, false, SQLITE_SCHEMA_VERSION);
       // Version 0 is a new file; another process may have migrated it while this one waited (from = to).
       if (upgrade !== null && upgrade.from > 0 && upgrade.to > upgrade.from) {
         const changes = SQLITE_MIGRATIONS.filter((m) => m.version > upgrade!.from && m.version <= upgrade!.to).map((m) => m.description);
@@ -641,7 +643,11 @@ export class SqliteStorage implements Storage {
   }
 }
 
-function prepareStatements(db: Database.Database) {
+function prepareStatements(db: Database.Database, schemaVersion: number) {
+  // A reader of a version-1 file (readers never migrate) has no heartbeat_at: a running trial's
+  // silence counts from its start, and the beat it never records (readers never write) is a no-op.
+  const heartbeats = schemaVersion >= 2;
+  const lastBeatAt = heartbeats ? "COALESCE(heartbeat_at, started_at)" : "started_at";
   const trialColumns =
     "id, study_id, number, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, started_at, finished_at, seq";
   return {
@@ -676,10 +682,12 @@ function prepareStatements(db: Database.Database) {
          intermediate = @intermediate, user_attrs = @user_attrs, system_attrs = @system_attrs, finished_at = @finished_at, seq = @seq
        WHERE id = @id AND state = 'running'`,
     ),
-    recordHeartbeat: db.prepare("UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running'"),
-    lastBeat: db.prepare("SELECT COALESCE(heartbeat_at, started_at) AS at FROM trials WHERE id = ? AND state = 'running'"),
+    recordHeartbeat: db.prepare(
+      heartbeats ? "UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running'" : "SELECT ?, ? WHERE 0",
+    ),
+    lastBeat: db.prepare(`SELECT ${lastBeatAt} AS at FROM trials WHERE id = ? AND state = 'running'`),
     staleTrials: db.prepare(
-      `SELECT ${trialColumns} FROM trials WHERE study_id = ? AND state = 'running' AND COALESCE(heartbeat_at, started_at) < ? ORDER BY number`,
+      `SELECT ${trialColumns} FROM trials WHERE study_id = ? AND state = 'running' AND ${lastBeatAt} < ? ORDER BY number`,
     ),
     allTrials: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? ORDER BY number`),
     trialWithOnceKey: db.prepare(`SELECT 1 FROM trials WHERE study_id = ? AND json_extract(system_attrs, '$.${ONCE_KEY_ATTR}') = ? LIMIT 1`),
@@ -743,7 +751,7 @@ function retryBusySync<T>(fn: () => T, deadlineMs: number): T {
  * and says how to bring it up to date.
  */
 function checkReadableWithoutMigrating(state: SchemaState): void {
-  if (state.version >= SQLITE_SCHEMA_VERSION) return;
+  if (state.version >= SQLITE_OLDEST_READABLE_VERSION) return;
   if (state.version === 0 && state.tables.length === 0) {
     throw new SqliteSchemaError("the file has no Sextant schema yet (it holds no studies); nothing to read");
   }
