@@ -127,6 +127,42 @@ describe("sextant import", () => {
   });
 });
 
+describe("sextant import of an export another version of Sextant wrote", () => {
+  it("imports an older Sextant's export whole, and refuses a field it does not know rather than drop it", async () => {
+    // Written by sextant export --format json of commit 7b38131 (November 2026): complete, pruned,
+    // failed, running and waiting trials, intermediate values, user and system attributes.
+    const old = join(FIXTURES, "export-7b38131.json");
+    const target = join(dir, "team.db");
+    const imported = await run(["import", old, "--storage", `sqlite:${target}`, "--json"]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ name: "lib-basic", trials: 8, failedBecauseRunning: 1, waiting: 1 });
+    const trials = JSON.parse((await run(["trials", "lib-basic", "--json", "--storage", `sqlite:${target}`])).stdout) as FrozenTrialJson[];
+    expect(trials.slice(0, 4).map((t) => [t.state, t.userAttrs.note, Object.keys(t.intermediate).length])).toEqual([
+      ["complete", 'trial 0 ü "quoted"', 3],
+      ["complete", 'trial 1 ü "quoted"', 3],
+      ["pruned", 'trial 2 ü "quoted"', 3],
+      ["failed", 'trial 3 ü "quoted"', 3],
+    ]);
+    expect(trials[3]!.systemAttrs).toMatchObject({ failReason: "diverged: nan loss", mine: { i: 3 } });
+
+    // A newer Sextant's export with a field this one does not read: refused, naming it, and nothing written.
+    const exported = JSON.parse(readFileSync(old, "utf8"));
+    const newer = join(dir, "newer.json");
+    writeFileSync(newer, JSON.stringify({ ...exported, formatVersion: 2 }));
+    const refused = await run(["import", newer, "--study", "newer", "--storage", `sqlite:${target}`]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${newer}: formatVersion: not a field this version of Sextant imports; it reads study, directions,`);
+    exported.trials[1].constraint = [0.5];
+    writeFileSync(newer, JSON.stringify(exported));
+    const trialField = await run(["import", newer, "--study", "newer", "--storage", `sqlite:${target}`]);
+    expect(trialField.code).toBe(2);
+    expect(trialField.stderr).toContain("trials[1].constraint: not a field this version of Sextant imports");
+    expect((await run(["studies", "--json", "--storage", `sqlite:${target}`])).stdout).not.toContain('"newer"');
+  });
+});
+
+type FrozenTrialJson = { state: string; userAttrs: Record<string, unknown>; systemAttrs: Record<string, unknown>; intermediate: Record<string, number> };
+
 describe("sextant import of a file that is not quite the JSON export", () => {
   it("reads one saved with a byte order mark, and says what a CSV export, a cut-short file and another program's JSON are", async () => {
     await run(["export", "demo", "--format", "json", "--output", "demo.json", "--storage", source]);

@@ -722,8 +722,9 @@ Examples:
     .addHelpText(
       "after",
       `
-Reads the JSON that sextant export --format json writes (not its CSV). Trials
-keep their numbers and results; waiting trials stay queued; trials running when
+Reads the JSON that sextant export --format json writes (not its CSV), of this
+version or an older one; a field it does not read (a newer Sextant's) is refused,
+not dropped. Trials keep their numbers and results; waiting trials stay queued; trials running when
 the study was exported are written as failed, and queued again (retryOf). A name
 already taken is refused: give --study NAME. Until its last trial is written the
 study is half-made (workers refuse it). Stopped with Ctrl-C, the import deletes

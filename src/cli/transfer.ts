@@ -13,6 +13,7 @@ import {
   type ParamValue,
   type TrialState,
   containsValue,
+  didYouMean,
   studyNameProblem,
   validateDistribution,
 } from "../space/index.js";
@@ -273,6 +274,7 @@ export function parseExportedStudy(text: string, file: string): { name: string; 
     );
   }
   if (parsed.members !== undefined && parsed.trials === undefined) return fail("members", "this is a population lineage (export --lineage); export the study without --lineage to import it");
+  refuseUnknownFields(parsed, EXPORT_STUDY_FIELDS, null, fail);
   const name = parsed.study;
   if (typeof name !== "string") return fail("study", `must be the study's name, got ${JSON.stringify(name)}`);
   const directions = parsed.directions;
@@ -316,6 +318,7 @@ function parseTrial(
   fail: (field: string, problem: string) => never,
 ): TrialData {
   if (!isObject(trial)) return fail(at, "must be an object");
+  refuseUnknownFields(trial, EXPORT_TRIAL_FIELDS, at, fail);
   const { number, state, params, distributions } = trial;
   if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 0) return fail(`${at}.number`, `must be a whole number ≥ 0, got ${JSON.stringify(number)}`);
   if (!STATES.includes(state as TrialState)) return fail(`${at}.state`, `must be one of ${STATES.join(", ")}, got ${JSON.stringify(state)}`);
@@ -403,6 +406,25 @@ const BYTE_ORDER_MARK = "\uFEFF";
 
 /** The top-level fields of what `sextant export --format json` writes, of which import needs all. */
 const EXPORT_FIELDS = ["study", "directions", "trials"] as const;
+
+/** Every field of the study that sextant export --format json writes; import reads or recomputes each. */
+const EXPORT_STUDY_FIELDS = ["study", "directions", "exportedAt", "userAttrs", "systemAttrs", "trials"];
+/** Every field of a trial in that export (`durationSeconds` follows from the two times). */
+const EXPORT_TRIAL_FIELDS = ["number", "state", "values", "params", "distributions", "intermediate", "userAttrs", "systemAttrs", "startedAt", "finishedAt", "durationSeconds"];
+
+/**
+ * Refuses a field this version does not read, rather than import the study without it: the export
+ * of a newer Sextant (or a misspelt field in a file made by hand) lost it without a word.
+ */
+function refuseUnknownFields(object: Record<string, unknown>, known: readonly string[], at: string | null, fail: (field: string, problem: string) => never): void {
+  const unknown = Object.keys(object).find((key) => !known.includes(key));
+  if (unknown === undefined) return;
+  fail(
+    at === null ? unknown : `${at}.${unknown}`,
+    `not a field this version of Sextant imports${didYouMean(unknown, known)}; it reads ${known.join(", ")}. ` +
+      "A newer Sextant's export is imported by that version or a later one; a field added by hand must be removed",
+  );
+}
 
 /**
  * Why `text` is not the JSON export, for a file JSON.parse refused: a CSV export, an empty file, a
