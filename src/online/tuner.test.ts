@@ -259,6 +259,25 @@ describe("online tuner state in storage", () => {
     dir = null;
   });
 
+  it("refuses a tuner a newer Sextant saved, rather than lose the fields it does not know at its next save", async () => {
+    const storage = new MemoryStorage();
+    await createOnlineTuner({ parameter: { low: 1, high: 1.9, arms: 8 }, storage, name: "sor", seed: 1 });
+    const saved = (await storage.getStudy("sor"))!.systemAttrs[ONLINE_ATTR] as Record<string, any>;
+    const newer = { ...saved, warmup: 5, state: { ...saved.state, baseline: [0.5] } };
+    await storage.createStudy("newer", ["minimize"], { systemAttrs: { [ONLINE_ATTR]: newer } });
+    await expect(loadOnlineTuner({ name: "newer", storage })).rejects.toThrow(
+      'online tuner "newer" was saved by a newer Sextant: it holds warmup, state.baseline, which this version does not know and would lose at its next save; upgrade Sextant to use it',
+    );
+    await storage.createStudy("other", ["minimize"], { systemAttrs: { [ONLINE_ATTR]: { ...saved, algorithm: "ucb-v" } } });
+    await expect(loadOnlineTuner({ name: "other", storage })).rejects.toThrow(/holds algorithm "ucb-v", which this version does not know/);
+    expect((await storage.getStudy("newer"))!.systemAttrs[ONLINE_ATTR]).toEqual(newer);
+    // What this version saved itself goes on.
+    const tuner = await loadOnlineTuner({ name: "sor", storage });
+    await tuner.choose();
+    await tuner.observe(50);
+    expect(tuner.rounds).toBe(1);
+  });
+
   it("takes overlapping calls one at a time, as a tuner without storage does", async () => {
     const tuner = await createOnlineTuner({ parameter: { low: 0, high: 1, arms: 4 }, storage: new MemoryStorage(), name: "busy", seed: 1 });
     await tuner.choose();

@@ -528,9 +528,34 @@ function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
   return { ...partial, state: initialState(tuner.banditConfig()) };
 }
 
+/** Every field of a stored tuner that this version reads and writes back (records, so tsc says when one is added and not listed). */
+const STORED_FIELDS: readonly [string, readonly string[]][] = [
+  ["", Object.keys({ parameter: 1, algorithm: 1, seed: 1, costScale: 1, context: 1, exploration: 1, learningRate: 1, state: 1 } satisfies Record<keyof OnlineTunerRecord, 1>)],
+  ["state", Object.keys({ rounds: 1, losses: 1, gram: 1, moment: 1, pending: 1 } satisfies Record<keyof BanditState, 1>)],
+  ["parameter", Object.keys({ name: 1, low: 1, high: 1, log: 1, arms: 1 } satisfies Record<keyof OnlineParameter, 1>)],
+  ["context", Object.keys({ low: 1, high: 1, degree: 1 } satisfies Record<keyof OnlineContextSpec, 1>)],
+];
+
 function readRecord(study: StudyRecord): OnlineTunerRecord {
   const record = study.systemAttrs[ONLINE_ATTR];
   if (!record || typeof record !== "object" || Array.isArray(record)) throw new OnlineTunerError(`study "${study.name}" is not an online tuner`);
+  // What a newer Sextant stored and this one does not know would be lost at this one's next save
+  // (which writes back only the fields it knows), and an unknown algorithm would be played as another.
+  const unknown = STORED_FIELDS.flatMap(([path, known]) => {
+    const part = path === "" ? record : (record as Record<string, JsonValue>)[path];
+    if (!part || typeof part !== "object" || Array.isArray(part)) return [];
+    return Object.keys(part)
+      .filter((key) => !known.includes(key))
+      .map((key) => (path === "" ? key : `${path}.${key}`));
+  });
+  const algorithm = (record as Record<string, JsonValue>).algorithm;
+  if (!BANDIT_ALGORITHMS.includes(algorithm as BanditAlgorithm)) unknown.push(`algorithm ${JSON.stringify(algorithm)}`);
+  if (unknown.length > 0) {
+    throw new OnlineTunerError(
+      `online tuner "${study.name}" was saved by a newer Sextant: it holds ${unknown.join(", ")}, which this version does not know and would lose at its next save; ` +
+        "upgrade Sextant to use it",
+    );
+  }
   return record as unknown as OnlineTunerRecord;
 }
 

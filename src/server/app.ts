@@ -428,6 +428,7 @@ function httpErrorOf(error: unknown): HttpError | null {
       return new HttpError(409, message, "body.name");
     }
     if (/is not an online tuner$/.test(error.message)) return new HttpError(409, error.message, "body.name");
+    if (/was saved by a newer Sextant/.test(error.message)) return new HttpError(409, error.message, "path.tuner");
     // The tuner's state, not the request, is at odds: said in this API's terms, not the library's calls.
     if (error instanceof OnlineTunerOrderError) {
       return error.waiting === "nothing"

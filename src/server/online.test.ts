@@ -13,6 +13,20 @@ async function call(app: ReturnType<typeof createServerApp>, method: string, pat
 }
 
 describe("HTTP API: online tuners", () => {
+  it("answers 409 for a tuner a newer Sextant saved, and leaves it as it was", async () => {
+    const storage = new MemoryStorage();
+    await createOnlineTuner({ parameter: { low: 1, high: 1.9, arms: 4 }, storage, name: "sor", seed: 1 });
+    const record = (await storage.getStudy("sor"))!.systemAttrs["online:tuner"] as Record<string, any>;
+    await storage.createStudy("newer", ["minimize"], { systemAttrs: { "online:tuner": { ...record, state: { ...record.state, baseline: [1] } } } });
+    const app = createServerApp({ storage, logError: () => undefined });
+    for (const [method, path] of [["GET", "/online/newer"], ["POST", "/online/newer/choose"]] as const) {
+      const answer = await call(app, method, path);
+      expect([answer.status, answer.json.error.field]).toEqual([409, "path.tuner"]);
+      expect(answer.json.error.message).toMatch(/was saved by a newer Sextant: it holds state\.baseline/);
+    }
+    expect(((await storage.getStudy("newer"))!.systemAttrs["online:tuner"] as Record<string, any>).state.baseline).toEqual([1]);
+  });
+
   it("creates a tuner, chooses and observes through HTTP as the library would", async () => {
     const storage = new MemoryStorage();
     const app = createServerApp({ storage, logError: () => undefined });
