@@ -54,6 +54,16 @@ describe("readCliConfig", () => {
     );
   });
 
+  it("refuses a config with a field a newer Sextant stored, rather than run its study without it", () => {
+    expect(() => readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, retryBackoff: 30 } }, "s", "sqlite:x.db")).toThrow(
+      'study "s" was made by a newer Sextant: its cli:config holds retryBackoff, which this version does not know and would run the study without; upgrade Sextant here to run its trials',
+    );
+    expect(() => readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, budget: { ...valid.budget, perWorker: 2 } } }, "s", "x")).toThrow(/holds budget\.perWorker, which/);
+    // Every field that any version stored is read: tune's first (env, no budget) and today's.
+    const today = { ...valid, env: undefined, envNames: ["A"], scheduler: { name: "pbt", options: {} }, heartbeat: { intervalSeconds: 5, graceSeconds: 60 }, maxRetries: 2 };
+    expect(readCliConfig({ [CLI_CONFIG_KEY]: JSON.parse(JSON.stringify(today)) }, "s", "x")).toMatchObject({ envNames: ["A"], maxRetries: 2 });
+  });
+
   it("says how to make a study a worker can join when there is no config", () => {
     expect(() => readCliConfig({}, "lib", "sqlite:x.db")).toThrow(UserError);
     expect(() => readCliConfig({}, "lib", "sqlite:x.db")).toThrow(/has no stored command \(cli:config\).*sextant create --storage sqlite:x.db/);

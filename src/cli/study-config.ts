@@ -111,7 +111,9 @@ export interface CliStudyConfig {
 // null as a config file's YAML null stores it (TPE's magicClipExponent takes null): refused here, the study it made had no worker.
 const component = z.object({ name: z.string().min(1), options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])) });
 const positive = z.number().positive();
-const cliConfigSchema = z.object({
+// Strict: a field this version does not know comes from a newer Sextant's create or tune (a setting
+// its workers must honour), and a worker that dropped it ran the study otherwise, without a word.
+const cliConfigSchema = z.strictObject({
   version: z.literal(1),
   command: z.array(z.string()).min(1),
   space: z.record(z.string(), z.unknown()),
@@ -126,9 +128,9 @@ const cliConfigSchema = z.object({
   trialTimeout: positive.nullable().default(null),
   killGrace: z.number().nonnegative().default(5),
   budget: z
-    .object({ trials: z.number().int().positive().nullable(), deadline: z.number().nullable(), queued: z.boolean() })
+    .strictObject({ trials: z.number().int().positive().nullable(), deadline: z.number().nullable(), queued: z.boolean() })
     .optional(),
-  heartbeat: z.object({ intervalSeconds: positive.optional(), graceSeconds: positive.optional() }).optional(),
+  heartbeat: z.strictObject({ intervalSeconds: positive.optional(), graceSeconds: positive.optional() }).optional(),
   maxRetries: z.number().int().nonnegative().optional(),
 });
 
@@ -163,6 +165,13 @@ export function readCliConfig(systemAttrs: Readonly<Record<string, JsonValue>>, 
   const parsed = cliConfigSchema.safeParse(stored);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
+    if (issue.code === "unrecognized_keys") {
+      const fields = issue.keys.map((key) => [...issue.path, key].join("."));
+      throw new UserError(
+        `study "${studyName}" was made by a newer Sextant: its ${CLI_CONFIG_KEY} holds ${fields.join(", ")}, which this version does not know ` +
+          "and would run the study without; upgrade Sextant here to run its trials",
+      );
+    }
     throw new UserError(`study "${studyName}" has an invalid ${CLI_CONFIG_KEY}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
   }
   const space: Record<string, Distribution> = {};
