@@ -1,6 +1,6 @@
 // Server suite (real `sextant serve` processes against dist/): binding rules, tokens, shutdown,
 // and the promise that the library's main entry never loads the web framework.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -54,6 +54,39 @@ describe("sextant serve", () => {
       running.child.kill("SIGTERM");
       const ended = await running.done;
       expect([attempt, ended.code, ended.signal]).toEqual([attempt, 0, null]);
+    }
+  });
+
+  it("on SIGHUP (its terminal closed), answers the request under way, closes its storage and exits 0, as on SIGTERM", async () => {
+    const server = await startServe(dir);
+    try {
+      const address = new URL(server.url);
+      // A request under way when the hang-up comes: its body is still arriving.
+      const socket = connect(Number(address.port), "127.0.0.1");
+      let received = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => (received += chunk));
+      const closed = new Promise((resolve) => socket.once("close", resolve));
+      await new Promise((resolve) => socket.once("connect", resolve));
+      const body = '{"name": "hung-up", "direction": "minimize"}';
+      socket.write(`POST /api/v1/studies HTTP/1.1\r\nHost: ${address.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+      // Answered after the partial request was sent, so the server has read it.
+      expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
+      server.running.child.kill("SIGHUP");
+      await server.running.waitForStderr("SIGHUP received");
+      socket.end(body.slice(10));
+      await closed;
+      // Node's default action for SIGHUP killed the server here: no answer, the study half-written or not.
+      expect(received).toMatch(/^HTTP\/1\.1 201 /);
+      const ended = await server.running.done;
+      expect([ended.code, ended.signal]).toEqual([0, null]);
+      expect(ended.stderr).toContain("sextant serve: SIGHUP received: stopping once the requests under way are answered");
+      // Closed, not killed: SQLite folds its write-ahead log back into the file and removes it.
+      expect(existsSync(join(dir, "serve.db-wal"))).toBe(false);
+      const listed = await sextant(["studies", "--json", "--storage", server.storage], { cwd: dir });
+      expect(JSON.parse(listed.stdout).map((s: { name: string }) => s.name)).toEqual(["hung-up"]);
+    } finally {
+      server.running.child.kill("SIGKILL");
     }
   });
 

@@ -5,7 +5,8 @@
 import { type Storage, StorageReadOnlyError, isMemoryUrl, openStorage, sqlitePath } from "../storage/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { missingStorage, storageUrl } from "./inspect.js";
-import type { Io } from "./io.js";
+import { type Io, releaseTerminalAtExit } from "./io.js";
+import { HANDLED_SIGNALS } from "./tune.js";
 
 export interface ServeFlags {
   storage?: string;
@@ -20,7 +21,8 @@ export interface ServeFlags {
 }
 
 /**
- * Runs the server until SIGINT or SIGTERM, then closes it and the storage. The token comes from
+ * Runs the server until SIGINT, SIGTERM or SIGHUP, then lets the requests under way finish, closes
+ * it and the storage, and exits 0: a signal is how a server is meant to stop. The token comes from
  * `--token`, else `SEXTANT_TOKEN` (which keeps it out of `ps` listings).
  *
  * @example
@@ -90,10 +92,17 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
   // SIGTERM as soon as it reads the line below would otherwise find Node's default action and kill
   // the process before the storage is closed (the line is written synchronously, and the reader can
   // run before this process reaches the next statement).
+  // SIGHUP (the terminal it ran in closed, an SSH session dropped) stops it the same way: Node's
+  // default action killed it mid-request, its SQLite file left unclosed and answers cut off.
   const stopped = new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    const stop = (signal: NodeJS.Signals): void => {
+      if (signal === "SIGHUP") releaseTerminalAtExit();
+      for (const other of HANDLED_SIGNALS) process.removeListener(other, stop);
+      // A second signal finds Node's default action and ends the process at once.
+      io.err(`sextant ${command}: ${signal} received: stopping once the requests under way are answered (again to stop at once)`);
+      resolve();
+    };
+    for (const signal of HANDLED_SIGNALS) process.on(signal, stop);
   });
   if (command === "dashboard") {
     io.out(`sextant dashboard: open ${server.url}/ (storage ${url}${readOnly ? ", read-only" : ""}${token !== undefined ? ", token required: open " + server.url + "/#token=<token>" : ""})`);
