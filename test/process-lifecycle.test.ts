@@ -4,8 +4,10 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import "../src/index.js";
+import { openStorage } from "../src/storage/index.js";
 import type { FrozenTrial } from "../src/space/index.js";
 import { FIXTURES, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
 import { havePython, onTerminal } from "./fixtures/terminal.js";
@@ -222,4 +224,45 @@ describe("a library process running commandObjective dies mid-trial", () => {
       expect(await waitUntil(() => liveMembers(pgid).length === 0, GONE_WITHIN_MS), `group ${pgid} survived (${describeSurvivors(pgid)}); stderr: ${stderr}`).toBe(true);
     });
   }
+});
+
+/** Whether process `pid` has a handler of its own for SIGHUP (Node installs none by default). */
+function catchesHangUp(pid: number): boolean {
+  try {
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return caught !== undefined && (BigInt(`0x${caught}`) & 1n) === 1n;
+  } catch {
+    return false;
+  }
+}
+
+describe("sextant create ended by a signal while it makes its study", () => {
+  it("deletes the half-made study, exits 129 on SIGHUP, and the same command then creates it", async () => {
+    const db = join(dir, "sextant.db");
+    await (await openStorage(`sqlite:${db}`)).close();
+    // Held by this test, the write lock keeps create waiting inside the making of its study.
+    const lock = new Database(db);
+    const args = ["create", "--study", "made", "--trials", "5", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"];
+    let ended: Awaited<ReturnType<typeof start>["done"]>;
+    try {
+      lock.exec("BEGIN IMMEDIATE");
+      const run = start(args, { cwd: dir });
+      // Sent once create listens for it; without a handler, Node's default action killed the
+      // process and left the study half-made, refused by every later create and worker.
+      await waitUntil(() => catchesHangUp(run.child.pid!), 10_000);
+      run.child.kill("SIGHUP");
+      await run.waitForStderr("interrupted (SIGHUP)").catch(() => undefined);
+      lock.exec("ROLLBACK");
+      ended = await run.done;
+    } finally {
+      lock.close();
+    }
+    expect([ended.code, ended.signal], ended.stderr).toEqual([129, null]);
+    expect(ended.stderr).toContain('sextant: study "made" was not created (nothing is left in sqlite:./sextant.db); run the same command again to create it');
+    const listed = await sextant(["studies", "--json"], { cwd: dir });
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+    const again = await sextant(args, { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect((await trialsOf("made")).map((t) => t.state)).toEqual(["waiting", "waiting", "waiting", "waiting", "waiting"]);
+  });
 });

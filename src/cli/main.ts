@@ -202,7 +202,8 @@ Exit codes:
          every trial of a tune or worker failed, failed bench runs
   2      a usage error: unknown command or option, a missing or bad argument or option value,
          conflicting flags, a bad config file or SEXTANT_STORAGE
-  128+N  tune, worker and bench run stopped by signal N (130 for Ctrl-C, 143 for SIGTERM);
+  128+N  tune, worker, create, copy, import and bench run stopped by signal N
+         (130 for Ctrl-C, 143 for SIGTERM);
          serve and dashboard stopped by Ctrl-C, SIGTERM or SIGHUP exit 0`,
   );
 

@@ -160,6 +160,26 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     }
     const warmStartFrom = flags.warmStart ?? [];
     if (warmStartFrom.length > 0) await checkWarmStart(warmStartFrom, settings, storage);
+    // Ctrl-C, SIGTERM or SIGHUP while the study is being made (a budget of many trials, a distant
+    // database) killed the process and left a half-made study that every later create and worker
+    // refused until it was deleted by hand. Now the study is deleted, as an interrupted copy is.
+    let interrupted: NodeJS.Signals | null = null;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (signal === "SIGHUP") releaseTerminalAtExit();
+      if (interrupted !== null) {
+        io.err(`sextant: interrupted again (${signal}); the half-made study "${settings.studyName}" may be left in ${storage.url}: delete it with ${deleteStudyCommand(settings.studyName, storage.url)}`);
+        process.exit(signalExitCode(signal));
+      }
+      interrupted = signal;
+      io.err(`sextant: interrupted (${signal}); deleting the half-made study (again to exit at once)`);
+    };
+    for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+    const stopIfInterrupted = async (): Promise<void> => {
+      // A signal that came during a synchronous write (SQLite) is delivered only once the event
+      // loop turns; removing the handler before that dropped it, and the create went on silently.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (interrupted !== null) throw new CreateInterrupted(interrupted);
+    };
     // Marked half-made in the write that makes it (cli:config comes last): a process or server
     // that read it in between took it for a study without a budget and created trials past it.
     const study = await createStudyWithSystemAttrs({
@@ -179,18 +199,34 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       queued: settings.trials !== undefined,
     };
     try {
+      await stopIfInterrupted();
       // --enqueue's trials are the budget's first (or added to a budget of time alone).
       // Counted as queued, not as given: a repeated --enqueue point is queued once, and the budget
       // used to come up short by each repeat.
       const queued = await enqueueTrials(study, settings, flags.json || flags.quiet ? null : (line) => io.err(line));
+      await stopIfInterrupted();
       // The rest of the budget in one write: all of it or none, and one commit for 50,000 trials.
       await queueWaitingTrials(storage, study.id, Math.max(0, (settings.trials ?? 0) - queued));
+      await stopIfInterrupted();
       // Written last: a create that dies half-way leaves a study no worker will join; CLI_CREATING_KEY
       // lets worker and create say it is half-made and how to start again.
       await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget, recovery)));
+      await new Promise((resolve) => setImmediate(resolve));
     } catch (error) {
-      throw await withoutUnfinishedStudy(storage, study.id, study.name, error);
+      if (!(error instanceof CreateInterrupted)) throw await withoutUnfinishedStudy(storage, study.id, study.name, error);
+      const outcome = await deleteUnfinishedStudy(storage, study.id, study.name);
+      if (flags.json) io.out(JSON.stringify({ study: study.name, storage: storage.url, interrupted: true, signal: error.signal, created: false, halfMadeLeft: outcome === "left" }, null, 2));
+      io.err(
+        outcome === "left"
+          ? `sextant: the half-made study "${study.name}" could not be deleted from ${storage.url}: delete it with ${deleteStudyCommand(study.name, storage.url)}, then run the same command again`
+          : `sextant: study "${study.name}" was not created (nothing is left in ${storage.url}); run the same command again to create it`,
+      );
+      return signalExitCode(error.signal);
+    } finally {
+      for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
     }
+    // A signal during the last write came too late to stop it: the study is whole, and kept.
+    if (interrupted !== null) io.err(`sextant: the study was complete before ${interrupted} took effect; it is kept`);
     if (workerJobs !== "") {
       io.err(`sextant: warning: ${source!.locate(["jobs"])}: jobs is per worker and not stored with the study: start each worker with --jobs ${settings.jobs} (sextant worker runs 1 command at a time by default)`);
     }
@@ -214,22 +250,37 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
 }
 
 /**
+ * Deletes the study `create` was making, unless it is already made (its cli:config stored) or is
+ * another study of that name. "left" when the storage failed and the half-made study stays.
+ */
+async function deleteUnfinishedStudy(storage: Storage, studyId: number, studyName: string): Promise<"deleted" | "made" | "left"> {
+  try {
+    const record = await storage.getStudy(studyName);
+    // Re-read: a write reported as failed may have been stored (PostgreSQL's reply lost), and a
+    // study with its cli:config is made, and may have workers already.
+    if (record?.id !== studyId || record.systemAttrs[CLI_CONFIG_KEY] !== undefined) return "made";
+    if (await storage.deleteStudy(studyName)) return "deleted";
+  } catch {
+    // The storage still fails: the study stays, and the message says so.
+  }
+  return "left";
+}
+
+/** Thrown inside `create` when a signal came while its study was being made: the study is deleted. */
+class CreateInterrupted extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+/**
  * What `create` throws when it fails after making its study (a full disk while queuing the budget):
  * the study, made by this run and still half-made, so that no worker or server has used it, is
  * deleted first, so that the same command can simply be run again (it refused the name, saying to
  * delete the study first). Where that fails too (the storage is still down), the error says so.
  */
 async function withoutUnfinishedStudy(storage: Storage, studyId: number, studyName: string, error: unknown): Promise<unknown> {
-  try {
-    const record = await storage.getStudy(studyName);
-    // Re-read: a write reported as failed may have been stored (PostgreSQL's reply lost), and a
-    // study with its cli:config is made, and may have workers already.
-    if (record?.id !== studyId || record.systemAttrs[CLI_CONFIG_KEY] !== undefined) return error;
-    if (await storage.deleteStudy(studyName)) return error;
-  } catch {
-    // The storage still fails: the study stays, and the message says so.
-  }
-  if (describeUserError(error) === null) return error;
+  if ((await deleteUnfinishedStudy(storage, studyId, studyName)) !== "left" || describeUserError(error) === null) return error;
   return new UserError(
     `${(error as Error).message}; the study "${studyName}" it was making is left half-made: before running sextant create again, delete it with ${deleteStudyCommand(studyName, storage.url)}`,
     { cause: error },
