@@ -266,3 +266,24 @@ describe("sextant create ended by a signal while it makes its study", () => {
     expect((await trialsOf("made")).map((t) => t.state)).toEqual(["waiting", "waiting", "waiting", "waiting", "waiting"]);
   });
 });
+
+describe("sextant worker given a second signal while it stops its commands", () => {
+  it("exits at once with 143 and says that its trials stay running until a worker reaps them", async () => {
+    // A command that ignores SIGTERM keeps the first stop waiting for the whole kill grace.
+    const script = join(dir, "stubborn.sh");
+    writeFileSync(script, `trap '' TERM\nsleep 300 &\necho "$$" >> "$PGIDS"\nwait\necho "$1"\n`);
+    const created = await sextant(["create", "--study", "twice", "--trials", "1", "--kill-grace", "60", "--param", "x=float:0:1", "--", "sh", script, "{x}"], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    const pgidFile = join(dir, "pgids");
+    const run = start(["worker", "--study", "twice"], { cwd: dir, env: { PGIDS: pgidFile } });
+    await heldGroup(pgidFile);
+    run.child.kill("SIGTERM");
+    await run.waitForStderr("SIGTERM received");
+    run.child.kill("SIGTERM");
+    const ended = await run.done;
+    expect([ended.code, ended.signal], ended.stderr).toEqual([143, null]);
+    // It used to exit without a word.
+    expect(ended.stderr).toContain('sextant: forced exit; the trials this worker was running stay "running" in sqlite:./sextant.db until the next worker started on this machine');
+    expect((await trialsOf("twice")).map((t) => [t.number, t.state])).toEqual([[0, "running"]]);
+  });
+});

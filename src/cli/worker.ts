@@ -394,7 +394,14 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   let interrupted: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signal === "SIGHUP") releaseTerminalAtExit();
-    if (interrupted !== null) process.exit(signalExitCode(interrupted));
+    if (interrupted !== null) {
+      // It exited without a word, and nothing said that its trials were left running.
+      io.err(
+        `sextant: forced exit; the trials this worker was running stay "running" in ${storage.url} until the next worker started on this machine, ` +
+          "or any worker once their heartbeat grace has passed, fails them and queues them again (their commands are stopped)",
+      );
+      process.exit(signalExitCode(interrupted));
+    }
     interrupted = signal;
     study.stop();
     controller.abort();
