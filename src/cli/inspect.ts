@@ -569,8 +569,7 @@ export async function exportCommand(
       text = renderCsv(headers, rows);
     }
     if (options.output) {
-      await writeOutputFile("--output", options.output, text);
-      io.err(`wrote ${trials.length} trial(s) of "${name}" to ${options.output}`);
+      if (await writeOutputFile("--output", options.output, text)) io.err(`wrote ${trials.length} trial(s) of "${name}" to ${options.output}`);
     } else {
       io.write(text);
     }

@@ -16,7 +16,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -149,5 +149,17 @@ describe("writeOutputFile", () => {
     await writeOutputFile("--output", fifo, good);
     expect(await read).toBe(good);
     expect(statSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it("resolves to false, without an error, when the reader of a pipe closes it before the end (`-o /dev/stdout | head`)", async () => {
+    const fifo = join(scratch, "closed-early");
+    execFileSync("mkfifo", [fifo]);
+    // More than a pipe holds, so the writer meets the closed end whatever the timing.
+    const large = `number,value\n${"0,0.5\n".repeat(200_000)}`;
+    const written = writeOutputFile("--output", fifo, large);
+    const reader = await open(fifo, "r");
+    await reader.close();
+    // It was "sextant: cannot write --output …: EPIPE: broken pipe, write" and exit code 1.
+    expect(await written).toBe(false);
   });
 });

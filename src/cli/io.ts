@@ -76,17 +76,21 @@ export function writeFailure(error: NodeJS.ErrnoException): string {
 /**
  * Writes the file a command was asked to write (`--output`, `--out`). A path that cannot be
  * written is the user's to fix, so it is a one-line error naming the flag and the path, not an
- * internal error with a stack trace.
+ * internal error with a stack trace. Resolves to false when the path is a pipe whose reader
+ * closed it before taking the whole text (`--output /dev/stdout | head`): that is the reader's
+ * choice, as for standard output, not an error.
  *
  * @example
- * await writeOutputFile("--output", "trials.csv", csv);
+ * if (await writeOutputFile("--output", "trials.csv", csv)) io.err("wrote trials.csv");
  */
-export async function writeOutputFile(flag: string, path: string, text: string): Promise<void> {
+export async function writeOutputFile(flag: string, path: string, text: string): Promise<boolean> {
   try {
     const target = await replaceableTarget(path);
     if (target === undefined || !(await writeByRename(path, target, text))) await writeFile(path, text);
+    return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EPIPE") return false;
     if (code === undefined) throw error;
     throw new UserError(`cannot write ${flag} ${path}: ${writeFailure(error as NodeJS.ErrnoException)}`, { cause: error });
   }

@@ -52,7 +52,7 @@ export async function reportCommand(study: string, flags: ReportFlags, io: Io): 
       throw error;
     }
   });
-  await writeOutputFile("--out", out, html);
+  if (!(await writeOutputFile("--out", out, html))) return 0;
   const bytes = Buffer.byteLength(html);
   if (flags.json) io.out(JSON.stringify({ study, out, bytes }));
   else io.out(`wrote ${out} (${(bytes / 1024).toFixed(0)} KiB): open it in a browser; it needs no network`);
