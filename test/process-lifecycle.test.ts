@@ -287,3 +287,49 @@ describe("sextant worker given a second signal while it stops its commands", () 
     expect((await trialsOf("twice")).map((t) => [t.number, t.state])).toEqual([[0, "running"]]);
   });
 });
+
+/** The state letter of process `pid` from /proc (R, S, T for stopped…), or "gone". */
+function stateOf(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0]!;
+  } catch {
+    return "gone";
+  }
+}
+
+describe("sextant tune and worker paused with Ctrl-Z (SIGTSTP)", () => {
+  for (const command of ["tune", "worker"] as const) {
+    it(`${command}: stops its command's whole group with itself, and SIGCONT resumes them`, async () => {
+      if (command === "worker") {
+        const created = await sextant(["create", "--study", "paused", "--trials", "1", "--kill-grace", "1", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"], { cwd: dir });
+        expect(created.code, created.stderr).toBe(0);
+      }
+      const pgidFile = join(dir, "pgids");
+      const args = command === "tune" ? tuneArgs("paused", 1) : ["worker", "--study", "paused"];
+      const run = start(args, { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
+      try {
+        await pausedAndResumed(command, run);
+      } finally {
+        // A failed test must not leave a stopped process behind.
+        run.child.kill("SIGKILL");
+      }
+    });
+  }
+
+  async function pausedAndResumed(command: string, run: ReturnType<typeof start>): Promise<void> {
+    const pgid = await heldGroup(join(dir, "pgids"));
+    const pid = run.child.pid!;
+    run.child.kill("SIGTSTP");
+    // The commands run in sessions of their own, where no terminal's stop reaches them: they ran on.
+    const allStopped = () => stateOf(pid) === "T" && liveMembers(pgid).every((member) => stateOf(member) === "T");
+    expect(await waitUntil(allStopped, 10_000), `${command} ${stateOf(pid)}, group ${liveMembers(pgid).map(stateOf).join(" ")}`).toBe(true);
+    run.child.kill("SIGCONT");
+    const noneStopped = () => stateOf(pid) !== "T" && liveMembers(pgid).every((member) => stateOf(member) !== "T");
+    expect(await waitUntil(noneStopped, 10_000)).toBe(true);
+    run.child.kill("SIGTERM");
+    const ended = await run.done;
+    expect(ended.code, ended.stderr).toBe(143);
+    expect(await waitUntil(() => liveMembers(pgid).length === 0, GONE_WITHIN_MS)).toBe(true);
+  }
+});

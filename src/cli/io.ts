@@ -161,6 +161,40 @@ function namingTarget(error: unknown, temporary: string, path: string): unknown 
   return error;
 }
 
+/**
+ * Makes Ctrl-Z (SIGTSTP) pause the commands a run started together with the run, and `fg` or
+ * `kill -CONT` (SIGCONT) resume them. Each command runs in a session of its own, away from the
+ * terminal, so the terminal's stop reached only Sextant and the commands ran on (a job shown as
+ * "Stopped" kept its GPUs busy). They get SIGSTOP: the kernel discards SIGTSTP sent to a process
+ * group outside the terminal's job control. Returns what removes the handlers.
+ *
+ * @example
+ * const stopPausing = pauseCommandsWithRun(() => runningGroups);
+ */
+export function pauseCommandsWithRun(groups: () => Iterable<number>): () => void {
+  const signalGroups = (signal: NodeJS.Signals): void => {
+    for (const pid of groups()) {
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const pause = (): void => {
+    signalGroups("SIGSTOP");
+    // With a handler installed, SIGTSTP no longer stops this process: stop it as the default would.
+    process.kill(process.pid, "SIGSTOP");
+  };
+  const resume = (): void => signalGroups("SIGCONT");
+  process.on("SIGTSTP", pause);
+  process.on("SIGCONT", resume);
+  return () => {
+    process.off("SIGTSTP", pause);
+    process.off("SIGCONT", resume);
+  };
+}
+
 /** The standard streams that were terminals when the CLI started (a hung-up one no longer says so). */
 const startedOnTerminal = [0, 1, 2].filter((fd) => isatty(fd));
 

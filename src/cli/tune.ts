@@ -20,7 +20,7 @@ import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, commandLine, formatDuration, formatNumber, formatParams, formatValues, renderTable, shellWord } from "./format.js";
-import { type Io, releaseTerminalAtExit } from "./io.js";
+import { type Io, pauseCommandsWithRun, releaseTerminalAtExit } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -796,6 +796,7 @@ async function runTune(
     process.exit(signalExitCode(signal));
   };
   for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+  const stopPausing = pauseCommandsWithRun(() => pids);
   // Only now say that the run is under way: a supervisor or script that sends SIGTERM as soon as it
   // reads the lines below must find the handler, not Node's default action, which kills the
   // process at once (the lines are written synchronously, and the reader can run before this
@@ -878,6 +879,7 @@ async function runTune(
   } finally {
     progress?.stop();
     for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
+    stopPausing();
   }
   await study.refresh().catch(() => undefined);
   const elapsed = Date.now() - started;

@@ -13,7 +13,7 @@ import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, loadStudy, prun
 import { createStudyWithSystemAttrs, studyHeartbeatGraceSeconds } from "../study/study.js";
 import { UsageError, UserError, describeUserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
-import { type Io, releaseTerminalAtExit } from "./io.js";
+import { type Io, pauseCommandsWithRun, releaseTerminalAtExit } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -408,6 +408,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     io.err(`sextant: ${signal} received: starting no new trials, stopping running commands (again to exit at once)`);
   };
   for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+  const pids = new Set<number>();
+  const stopPausing = pauseCommandsWithRun(() => pids);
   // Said only once the handler is there: a supervisor that sends SIGTERM on this line must get an
   // orderly stop, not Node's default action (the line is written synchronously, and the reader can
   // run before this process reaches the next statement).
@@ -426,6 +428,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     studyName: study.name,
     signal: controller.signal,
     hooks: {
+      onSpawn: ({ pid }) => void pids.add(pid),
+      onExit: ({ pid }) => void pids.delete(pid),
       onOutput: flags.verbose ? ({ trialNumber, stream, line }) => io.err(`[trial ${trialNumber}${stream === "stderr" ? " stderr" : ""}] ${line}`) : undefined,
     },
   });
@@ -477,6 +481,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   } finally {
     progress?.stop();
     for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
+    stopPausing();
   }
   await study.refresh();
   printWorkerSummary(study, budget, counts, interrupted !== null, flags, io);
