@@ -1,7 +1,7 @@
 // Programs never outlive the tuner: real `sextant tune` and library processes (against dist/) are
 // ended mid-trial by SIGHUP, SIGTERM, SIGKILL or process.exit, and no process of the command's
 // group may remain; a rerun on the same storage then resumes cleanly.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import "../src/index.js";
 import { openStorage } from "../src/storage/index.js";
 import type { FrozenTrial } from "../src/space/index.js";
-import { FIXTURES, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
+import { BIN, FIXTURES, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
 import { havePython, onTerminal } from "./fixtures/terminal.js";
 
 const GROUP_SCRIPT = join(FIXTURES, "cli-group.sh");
@@ -332,4 +332,24 @@ describe("sextant tune and worker paused with Ctrl-Z (SIGTSTP)", () => {
     expect(ended.code, ended.stderr).toBe(143);
     expect(await waitUntil(() => liveMembers(pgid).length === 0, GONE_WITHIN_MS)).toBe(true);
   }
+});
+
+// New pid namespaces need root (CAP_SYS_ADMIN), as in worker-identity.test.ts.
+const canUnshare = spawnSync("unshare", ["--pid", "--fork", "--mount-proc", "true"]).status === 0;
+
+describe.skipIf(!canUnshare)("sextant tune and worker run as process 1 (a container without an init)", () => {
+  it("warn that the orphans of commands will not be reaped, and how to start the container", async () => {
+    const created = await sextant(["create", "--study", "init", "--trials", "1", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    for (const args of [tuneArgs("init-tune", 1), ["worker", "--study", "init"]]) {
+      const asInit = spawnSync("unshare", ["--pid", "--fork", "--mount-proc", process.execPath, BIN, ...args], { cwd: dir, encoding: "utf8" });
+      expect(asInit.status, asInit.stderr).toBe(0);
+      // Zombies piled up under it without a word, one or more per trial.
+      expect(asInit.stderr).toContain("sextant: warning: this process is process 1 (a container started without an init)");
+      expect(asInit.stderr).toContain("start the container with an init (docker run --init, or tini as the entrypoint)");
+    }
+    const plain = await sextant(tuneArgs("init-plain", 1), { cwd: dir });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toContain("process 1");
+  });
 });

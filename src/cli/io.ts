@@ -162,6 +162,25 @@ function namingTarget(error: unknown, temporary: string, path: string): unknown 
 }
 
 /**
+ * The warning for a run that is process 1 (a container started without an init), else null.
+ * Process 1 inherits every orphan, and Node reaps only the children it started: the background
+ * processes a command leaves behind (stopped with its group when it ends) stayed zombies, one or
+ * more per trial, until the container ran out of process ids.
+ *
+ * @example
+ * const warning = initProcessWarning(process.pid);
+ * if (warning !== null) io.err(warning);
+ */
+export function initProcessWarning(pid: number): string | null {
+  if (pid !== 1) return null;
+  return (
+    "sextant: warning: this process is process 1 (a container started without an init), which inherits every orphaned process " +
+    "but reaps only its own children: the background processes a command leaves behind stay zombies, one or more per trial; " +
+    "start the container with an init (docker run --init, or tini as the entrypoint)"
+  );
+}
+
+/**
  * Makes Ctrl-Z (SIGTSTP) pause the commands a run started together with the run, and `fg` or
  * `kill -CONT` (SIGCONT) resume them. Each command runs in a session of its own, away from the
  * terminal, so the terminal's stop reached only Sextant and the commands ran on (a job shown as

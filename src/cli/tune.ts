@@ -20,7 +20,7 @@ import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, commandLine, formatDuration, formatNumber, formatParams, formatValues, renderTable, shellWord } from "./format.js";
-import { type Io, pauseCommandsWithRun, releaseTerminalAtExit } from "./io.js";
+import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -815,6 +815,8 @@ async function runTune(
         `: ${commandLine(settings.command)}`,
     );
   }
+  const initWarning = initProcessWarning(process.pid);
+  if (initWarning !== null) log(initWarning);
 
   const objective = commandObjective({
     argv: settings.command,

@@ -13,7 +13,7 @@ import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, loadStudy, prun
 import { createStudyWithSystemAttrs, studyHeartbeatGraceSeconds } from "../study/study.js";
 import { UsageError, UserError, describeUserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
-import { type Io, pauseCommandsWithRun, releaseTerminalAtExit } from "./io.js";
+import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -418,6 +418,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     const finished = study.trials.filter((t) => t.state !== "waiting" && t.state !== "running").length;
     io.err(`worker joined study "${study.name}" in ${storage.url} (budget: ${describeBudget(budget)}; ${finished} finished, ${queued} queued)`);
   }
+  const initWarning = initProcessWarning(process.pid);
+  if (initWarning !== null) io.err(initWarning);
 
   const objective = commandObjective({
     argv: config.command,
