@@ -352,4 +352,41 @@ describe.skipIf(!canUnshare)("sextant tune and worker run as process 1 (a contai
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stderr).not.toContain("process 1");
   });
+
+  it("leaves its commands running on SIGTSTP, which process 1 cannot stop itself for", async () => {
+    const pgidFile = join(dir, "pgids");
+    // --kill-child: killing unshare alone (the cleanup below) would leave the namespace running.
+    const unshare = spawn("unshare", ["--pid", "--fork", "--kill-child", "--mount-proc", process.execPath, BIN, ...tuneArgs("init-tstp", 1)], {
+      cwd: dir,
+      env: { ...process.env, HOLD: "1", PGIDS: pgidFile },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    unshare.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => unshare.on("close", (code) => resolve(code)));
+    try {
+      expect(await waitUntil(() => existsSync(pgidFile) && readFileSync(pgidFile, "utf8").endsWith("\n"), 30_000), stderr).toBe(true);
+      // Seen from here, the tuner is the child of unshare and the command runs under it.
+      const read = (path: string): string => {
+        try {
+          return readFileSync(path, "utf8");
+        } catch {
+          return ""; // gone meanwhile
+        }
+      };
+      const childrenOf = (parent: number): number[] =>
+        readdirSync("/proc").filter((entry) => /^\d+$/.test(entry) && read(`/proc/${entry}/stat`).split(") ")[1]?.split(" ")[1] === String(parent)).map(Number);
+      const tuner = childrenOf(unshare.pid!)[0]!;
+      const commands = () => childrenOf(tuner).flatMap((pid) => [pid, ...childrenOf(pid)]).filter((pid) => !read(`/proc/${pid}/cmdline`).includes("sextant-watchdog"));
+      process.kill(tuner, "SIGTSTP");
+      // Its commands used to get SIGSTOP while it could not stop itself: they stayed stopped.
+      await waitUntil(() => commands().some((pid) => stateOf(pid) === "T"), 2_000);
+      process.kill(tuner, "SIGTERM");
+      expect(await exited, stderr).toBe(143);
+      // Ended by the SIGTERM its stop sends, not by the SIGKILL after the grace that a stopped command waits for.
+      expect((await trialsOf("init-tstp")).map((t) => [t.state, t.systemAttrs.failReason, t.systemAttrs.signal])).toEqual([["failed", "interrupted", "SIGTERM"]]);
+    } finally {
+      unshare.kill("SIGKILL");
+    }
+  });
 });

@@ -191,6 +191,9 @@ export function initProcessWarning(pid: number): string | null {
  * const stopPausing = pauseCommandsWithRun(() => runningGroups);
  */
 export function pauseCommandsWithRun(groups: () => Iterable<number>): () => void {
+  // Process 1 (a container without an init) cannot stop itself: its commands would stay stopped
+  // while it ran on. It keeps the kernel's default for process 1, which ignores SIGTSTP.
+  if (process.pid === 1) return () => undefined;
   const signalGroups = (signal: NodeJS.Signals): void => {
     for (const pid of groups()) {
       try {
