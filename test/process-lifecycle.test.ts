@@ -390,3 +390,25 @@ describe.skipIf(!canUnshare)("sextant tune and worker run as process 1 (a contai
     }
   });
 });
+
+describe("tune --json and worker --json stopped by a signal", () => {
+  it("name the signal beside interrupted: true, as copy, import and bench run do", async () => {
+    const created = await sextant(["create", "--study", "named", "--trials", "2", "--kill-grace", "1", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    for (const [args, signal] of [
+      [tuneArgs("named-tune", 2, "--json"), "SIGTERM"],
+      [["worker", "--study", "named", "--json"], "SIGINT"],
+    ] as const) {
+      const pgidFile = join(dir, `pgids-${signal}`);
+      const run = start([...args], { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
+      await heldGroup(pgidFile);
+      run.child.kill(signal);
+      const ended = await run.done;
+      expect(ended.code, ended.stderr).toBe(signal === "SIGTERM" ? 143 : 130);
+      // It said only "interrupted": true, so a script could not tell a preemption from a Ctrl-C.
+      expect(JSON.parse(ended.stdout)).toMatchObject({ interrupted: true, signal });
+    }
+    const finished = await sextant(["tune", "--study", "plain", "--trials", "1", "--json", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"], { cwd: dir });
+    expect(JSON.parse(finished.stdout)).toMatchObject({ interrupted: false, signal: null });
+  });
+});

@@ -1090,6 +1090,8 @@ function printSummary(
           directions: study.directions,
           resumed: existed,
           interrupted: interrupted !== null,
+          // Which one, as copy, import and bench run say: a script can tell a preemption from a Ctrl-C.
+          signal: interrupted,
           elapsedSeconds: elapsed / 1000,
           run: { trials: stats.finished, ...stats.counts },
           total: { trials: study.trials.length, ...total },

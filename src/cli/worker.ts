@@ -486,7 +486,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     stopPausing();
   }
   await study.refresh();
-  printWorkerSummary(study, budget, counts, interrupted !== null, flags, io);
+  printWorkerSummary(study, budget, counts, interrupted, flags, io);
   if (interrupted) return signalExitCode(interrupted);
   // As tune: a worker none of whose trials succeeded fails, so that a batch system (Slurm, a
   // Kubernetes Job) reports a broken command instead of a finished one.
@@ -504,7 +504,7 @@ function printWorkerSummary(
   study: Study,
   budget: { trials: number | null; deadline: number | null },
   counts: Record<"complete" | "pruned" | "failed", number>,
-  interrupted: boolean,
+  interrupted: NodeJS.Signals | null,
   flags: WorkerFlags,
   io: Io,
 ): void {
@@ -521,7 +521,8 @@ function printWorkerSummary(
         {
           study: study.name,
           storage: study.storage.url,
-          interrupted,
+          interrupted: interrupted !== null,
+          signal: interrupted,
           budget,
           run: { trials: ran, ...counts },
           total: { trials: study.trials.length, ...total },
