@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { shellWord } from "../src/cli/format.js";
 import { createOnlineTuner } from "../src/online/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { FIXTURES, sextant } from "./fixtures/cli-run.js";
@@ -269,7 +270,7 @@ describe("sextant online", () => {
     for (const command of [["best", "t1"], ["trials", "t1"], ["export", "t1"], ["report", "t1"]]) {
       const result = await run([...command, "--storage", storage]);
       expect(result.code, command.join(" ")).toBe(1);
-      expect(result.stderr).toBe(`sextant: "t1" is an online tuner, not a study: sextant online show t1 --storage ${storage} prints its state\n`);
+      expect(result.stderr).toBe(`sextant: "t1" is an online tuner, not a study: sextant online show t1 --storage ${shellWord(storage)} prints its state\n`);
     }
     const create = await run(["create", "--study", "t1", "--storage", storage, "-p", "x=float:0:1", "--", "node", "-e", "1"]);
     expect(create.code).not.toBe(0);

@@ -5,6 +5,7 @@ import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { shellWord } from "../src/cli/format.js";
 import { RandomSampler } from "../src/samplers/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { TrialPruned, createStudy, loadStudy } from "../src/study/index.js";
@@ -307,7 +308,7 @@ describe("sextant copy", () => {
     const taken = await run(["copy", "demo", "--from-storage", source, "--to-storage", source, "--to-study", "pareto"]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain('already has a study named "pareto": give another name with --to-study NAME');
-    expect(taken.stderr).toContain(`or delete that one first with "sextant delete pareto --storage ${source} --yes"`);
+    expect(taken.stderr).toContain(`or delete that one first with "sextant delete pareto --storage ${shellWord(source)} --yes"`);
 
     const itself = await run(["copy", "demo", "--from-storage", source, "--to-storage", source]);
     expect(itself.code).toBe(2);
@@ -356,7 +357,7 @@ describe("sextant copy", () => {
     const again = await run(["copy", "demo", "--from-storage", source, "--to-storage", target]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`${target} already has a study named "demo" that holds only the first 4 of its 10 trials: a copy of it that stopped before it finished`);
-    expect(again.stderr).toContain(`delete it with "sextant delete demo --storage ${target} --yes" and run this command again`);
+    expect(again.stderr).toContain(`delete it with "sextant delete demo --storage ${shellWord(target)} --yes" and run this command again`);
     // Another study of that name is still refused as taken, without the guess.
     const other = await run(["copy", "pareto", "--from-storage", source, "--to-storage", target, "--to-study", "demo"]);
     expect(other.stderr).toContain(`already has a study named "demo": give another name with --to-study NAME`);
@@ -440,7 +441,7 @@ describe("sextant copy", () => {
     const blocker = new pg.Client({ connectionString: target });
     await blocker.connect();
     const refusal = `study "demo" in ${target} is half-made: a sextant copy/import is still writing it, or was killed before it wrote its last trial; ` +
-      `unless that copy is still running, delete it with "sextant delete demo --storage ${target} --yes" and copy again`;
+      `unless that copy is still running, delete it with "sextant delete demo --storage ${shellWord(target)} --yes" and copy again`;
     try {
       await blocker.query("BEGIN");
       await blocker.query("LOCK TABLE public.sextant_trials IN SHARE MODE");

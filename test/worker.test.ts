@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RandomSampler, loadStudy } from "../src/index.js";
 import type { FrozenTrial } from "../src/space/index.js";
+import { shellWord } from "../src/cli/format.js";
 import { CLI_CREATING_KEY } from "../src/cli/study-config.js";
 import { openStorage } from "../src/storage/index.js";
 import { SqliteStorage } from "../src/storage/sqlite.js";
@@ -82,7 +83,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   it("runs exactly the study's budget over three workers, each stopping when it is spent", async () => {
     const created = await create("exact", ["--trials", "13"]);
     expect(created.code, created.stderr).toBe(0);
-    expect(created.stdout).toContain(`sextant worker --storage sqlite:${db} --study exact`);
+    expect(created.stdout).toContain(`sextant worker --storage ${shellWord(`sqlite:${db}`)} --study exact`);
     const workers = [worker("exact", [], { SLEEP: "50" }), worker("exact", ["--jobs", "2"], { SLEEP: "50" }), worker("exact", [], { SLEEP: "50" })];
     const results = await Promise.all(workers.map((w) => w.done));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
@@ -301,10 +302,10 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   it("prints a worker command that a shell reads back as it was, quoting what must be quoted", async () => {
     const created = await create("it's mine", ["--trials", "1"]);
     expect(created.code, created.stderr).toBe(0);
-    expect(created.stdout).toContain(`  sextant worker --storage sqlite:${db} --study 'it'\\''s mine'\n`);
+    expect(created.stdout).toContain(`  sextant worker --storage ${shellWord(`sqlite:${db}`)} --study 'it'\\''s mine'\n`);
     const again = await create("it's mine", ["--trials", "1"]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`"sextant worker --storage sqlite:${db} --study 'it'\\''s mine'", or pick another --study`);
+    expect(again.stderr).toContain(`"sextant worker --storage ${shellWord(`sqlite:${db}`)} --study 'it'\\''s mine'", or pick another --study`);
   });
 
   it("says that a config's jobs is per worker, and puts it in the worker command it prints", async () => {
@@ -312,7 +313,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     // jobs: 3 was dropped without a word, and the workers create told to start ran one command at a time.
     const created = await sextant(["create", "--config", "fleet.yaml", "--storage", `sqlite:${db}`], { cwd: dir });
     expect(created.code, created.stderr).toBe(0);
-    expect(created.stdout).toContain(`  sextant worker --storage sqlite:${db} --study jobs --jobs 3\n`);
+    expect(created.stdout).toContain(`  sextant worker --storage ${shellWord(`sqlite:${db}`)} --study jobs --jobs 3\n`);
     expect(created.stderr).toBe(
       "sextant: warning: fleet.yaml:3:7: jobs is per worker and not stored with the study: start each worker with --jobs 3 (sextant worker runs 1 command at a time by default)\n",
     );
@@ -371,7 +372,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     for (const again of [await create("cut", ["--trials", "2"]), await worker("cut").done, await tune()]) {
       expect(again.code).toBe(1);
       expect(again.stderr).toContain(`study "cut" in sqlite:${db} was left half-made by a "sextant create" that did not finish`);
-      expect(again.stderr).toContain(`"sextant delete cut --storage sqlite:${db} --yes"`);
+      expect(again.stderr).toContain(`"sextant delete cut --storage ${shellWord(`sqlite:${db}`)} --yes"`);
     }
     expect((await sextant(["delete", "cut", "--storage", `sqlite:${db}`, "--yes"], { cwd: dir })).code).toBe(0);
     expect((await create("cut", ["--trials", "2"])).code).toBe(0);

@@ -6,6 +6,7 @@ import { RandomSampler } from "../samplers/index.js";
 import { StorageError, openStorage } from "../storage/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { HalfMadeStudyError, loadStudy } from "../study/index.js";
+import { shellWord } from "./format.js";
 import type { Io } from "./io.js";
 import { createCommand, workerCommand } from "./worker.js";
 
@@ -87,7 +88,7 @@ describe("sextant create", () => {
     const remove = vi.spyOn(SqliteStorage.prototype, "deleteStudy").mockRejectedValue(full);
     try {
       await expect(createCommand(flags, ["node", "-e", "0"], quietIo)).rejects.toThrow(
-        `${full.message}; the study "fleet" it was making is left half-made: before running sextant create again, delete it with "sextant delete fleet --storage ${url} --yes"`,
+        `${full.message}; the study "fleet" it was making is left half-made: before running sextant create again, delete it with "sextant delete fleet --storage ${shellWord(url)} --yes"`,
       );
     } finally {
       queue.mockRestore();
