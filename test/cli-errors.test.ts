@@ -84,17 +84,20 @@ describe("a current folder that was deleted", () => {
   it("is said in one line, not as an internal error", async () => {
     const gone = join(dir, "gone");
     // Start in the folder, then remove it: a shell left in a deleted folder does the same.
-    const inGone = async (args: string): Promise<{ code: unknown; stderr: string }> => {
+    // The folder and the command reach the shell as its arguments, never spliced into its script:
+    // a temp folder or checkout with a space, a quote or a $ in its path is read as it is.
+    const inGone = async (args: string[]): Promise<{ code: unknown; stderr: string }> => {
       mkdirSync(gone, { recursive: true });
-      const child = spawn("sh", ["-c", `cd "${gone}" && rmdir "${gone}" && exec "${process.execPath}" "${BIN}" ${args}`], { stdio: ["ignore", "pipe", "pipe"] });
+      const script = 'cd "$1" && rmdir "$1" && shift && exec "$@"';
+      const child = spawn("sh", ["-c", script, "sh", gone, process.execPath, BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
       let stderr = "";
       child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
       const code = await new Promise((resolve) => child.on("close", resolve));
       return { code, stderr };
     };
-    expect(await inGone("studies")).toEqual({ code: 1, stderr: "sextant: the current folder no longer exists (it was deleted or moved); cd to one that does\n" });
+    expect(await inGone(["studies"])).toEqual({ code: 1, stderr: "sextant: the current folder no longer exists (it was deleted or moved); cd to one that does\n" });
     // Commands that need no folder still run there.
-    expect(await inGone("--version")).toMatchObject({ code: 0, stderr: "" });
-    expect(await inGone(`studies --storage sqlite:${db}`)).toMatchObject({ code: 0, stderr: "" });
+    expect(await inGone(["--version"])).toMatchObject({ code: 0, stderr: "" });
+    expect(await inGone(["studies", "--storage", `sqlite:${db}`])).toMatchObject({ code: 0, stderr: "" });
   });
 });
