@@ -5,6 +5,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { shellWord } from "../src/cli/format.js";
 import { FIXTURES, sqliteTrials, tempDir } from "./fixtures/cli-run.js";
 
 const WORKER = join(FIXTURES, "identity-worker.mjs");
@@ -58,26 +59,27 @@ function inNamespace(script: string): { child: ChildProcess; output: () => strin
   };
 }
 
-const node = (args: string): string => `${JSON.stringify(process.execPath)} ${JSON.stringify(WORKER)} ${args}`;
+// Each word quoted for sh: the temp folder's path (and the checkout's) may hold a space, a quote or a $.
+const node = (...args: string[]): string => [process.execPath, WORKER, ...args].map(shellWord).join(" ");
 const fillPids = (count: number): string => Array.from({ length: count }, () => "/bin/true; ").join("");
 
 describe.skipIf(!canUnshare)("worker identity across pid namespaces (same host name)", () => {
   it("never fails another namespace's live trial, with colliding pids or with pids that name nothing here", async () => {
     const db = join(dir, "s.db");
-    const args = `sqlite:${db} shared ${join(dir, "release")}`;
+    const args = [`sqlite:${db}`, "shared", join(dir, "release")];
     // A and B hold trials as pid 5 of their own namespaces: the same pid, two different processes.
-    const a = inNamespace(`${fillPids(3)}${node(`hold ${args}`)}; true`);
+    const a = inNamespace(`${fillPids(3)}${node("hold", ...args)}; true`);
     const [, aNumber, aPid] = await a.waitFor(/ready (\d+) (\d+)/);
-    const b = inNamespace(`${fillPids(3)}${node(`hold ${args}`)}; true`);
+    const b = inNamespace(`${fillPids(3)}${node("hold", ...args)}; true`);
     const [, bNumber, bPid] = await b.waitFor(/ready (\d+) (\d+)/);
     expect([aPid, bPid]).toEqual(["5", "5"]);
     // C runs in a third namespace where pid 5 names no process and no thread at all (Node's
     // threads take ids from the same space: C's start above 1000).
-    const c = inNamespace(`echo 1000 > /proc/sys/kernel/ns_last_pid; ${node(`recover ${args}`)}`);
+    const c = inNamespace(`echo 1000 > /proc/sys/kernel/ns_last_pid; ${node("recover", ...args)}`);
     await c.waitFor(/recovered \[\]/);
     expect(await c.done).toBe(0);
     // And B, whose own pid is A's, checks A's trial too.
-    const b2 = inNamespace(`${fillPids(3)}${node(`recover ${args}`)}; true`);
+    const b2 = inNamespace(`${fillPids(3)}${node("recover", ...args)}; true`);
     await b2.waitFor(/recovered \[\]/);
 
     const held = await sqliteTrials(db, "shared");
@@ -95,11 +97,11 @@ describe.skipIf(!canUnshare)("worker identity across pid namespaces (same host n
 
   it("recovers the trial of a dead worker whose pid a later process reuses", async () => {
     const db = join(dir, "s.db");
-    const args = `sqlite:${db} reuse`;
+    const args = [`sqlite:${db}`, "reuse"];
     // In one namespace: the worker (pid 2) dies by SIGKILL; ns_last_pid makes the next process, a
     // sleep, take pid 2 again; then a fresh process recovers. Its pid, 3, differs from the dead one's.
     const run = inNamespace(
-      `${node(`crash ${args}`)}; echo 1 > /proc/sys/kernel/ns_last_pid; sleep 300 & echo "sleeper $!"; ${node(`recover ${args}`)}; kill $!`,
+      `${node("crash", ...args)}; echo 1 > /proc/sys/kernel/ns_last_pid; sleep 300 & echo "sleeper $!"; ${node("recover", ...args)}; kill $!`,
     );
     const [, number, deadPid] = await run.waitFor(/crashed (\d+) (\d+)/);
     const [, sleeperPid] = await run.waitFor(/sleeper (\d+)/);
