@@ -16,6 +16,8 @@ import { BIN, sextant, tempDir } from "./fixtures/cli-run.js";
 let dir: string;
 let cleanup: () => void;
 let db: string;
+/** The TMPDIR of the commands run as nobody, made when one first runs. */
+let nobodyTmp: { dir: string; cleanup: () => void } | undefined;
 
 async function makeStudyFile(path: string): Promise<void> {
   const storage = await openStorage(`sqlite:${path}`);
@@ -46,7 +48,8 @@ function journalMode(path: string): string {
 
 /**
  * Runs the CLI as a user for whom a mode-444 file is read-only: root may write to any file, so
- * as root it runs as nobody (setpriv), which needs the temp dir opened to everyone.
+ * as root it runs as nobody (setpriv), which needs the temp dir opened to everyone, and a temp
+ * folder of its own (root's TMPDIR may be one only root can write).
  */
 function sextantUnprivileged(args: string[]): { code: number | null; stderr: string } {
   const { command, rest, env } = unprivileged(args);
@@ -59,7 +62,13 @@ function unprivileged(args: string[]): { command: string; rest: string[]; env: R
   const env: Record<string, string | undefined> = { ...process.env };
   delete env.SEXTANT_STORAGE;
   const drop = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
-  if (drop.length > 0) chmodSync(dir, 0o777);
+  if (drop.length > 0) {
+    chmodSync(dir, 0o777);
+    // tune and worker refuse to start when TMPDIR is not writable: as nobody, root's was not.
+    nobodyTmp ??= tempDir("sextant-ro-nobody-");
+    chmodSync(nobodyTmp.dir, 0o777);
+    env.TMPDIR = nobodyTmp.dir;
+  }
   const [command, ...rest] = [...drop, process.execPath, BIN, ...args];
   return { command: command!, rest, env };
 }
@@ -76,7 +85,11 @@ beforeEach(() => {
   ({ dir, cleanup } = tempDir("sextant-ro-"));
   db = join(dir, "runs.db");
 });
-afterEach(() => cleanup());
+afterEach(() => {
+  cleanup();
+  nobodyTmp?.cleanup();
+  nobodyTmp = undefined;
+});
 
 describe("SqliteStorage opened read-only", () => {
   it("reads studies and trials and leaves the file, its journal mode and its folder as they were", async () => {
@@ -299,7 +312,8 @@ describe("sextant dashboard on a file its user may only read", () => {
         const timer = setTimeout(() => reject(new Error(`no address in 30 s; stderr: ${stderr}`)), 30_000);
         child.stdout.on("data", (d: Buffer) => {
           stdout += d.toString();
-          const match = /open (http:\/\/\S+?)\/ \(storage sqlite:\S+runs\.db, read-only\)/.exec(stdout);
+          // The storage's path may hold spaces (a TMPDIR such as "/tmp/t m p").
+          const match = /open (http:\/\/\S+?)\/ \(storage sqlite:.+runs\.db, read-only\)/.exec(stdout);
           if (match) {
             clearTimeout(timer);
             resolve(match[1]!);
