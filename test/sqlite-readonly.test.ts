@@ -238,7 +238,8 @@ describe("inspection commands", () => {
   });
 
   it("say how to read a WAL file in a read-only folder, which they cannot, and that they would not write it", async () => {
-    const folder = join(dir, "media");
+    // A $ in the path: the command suggested had it in double quotes, where a shell expands it.
+    const folder = join(dir, "media $HOME");
     mkdirSync(folder);
     const wal = join(folder, "runs.db");
     await makeStudyFile(wal);
@@ -247,7 +248,10 @@ describe("inspection commands", () => {
       const result = sextantUnprivileged(["studies", "--storage", `sqlite:${wal}`]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`the file is a write-ahead-log (WAL) database and SQLite reads one only with ${wal}-wal and ${wal}-shm beside it`);
-      expect(result.stderr).toContain(`first switch it to a rollback journal where it is writable: sqlite3 "${wal}" "PRAGMA journal_mode=DELETE"`);
+      const suggested = /first switch it to a rollback journal where it is writable: (.+)\n/.exec(result.stderr)?.[1];
+      // The words a shell reads from the command as printed, to be pasted: the path as it is.
+      const words = spawnSync("sh", ["-c", `printf '%s\\n' ${suggested}`], { encoding: "utf8" }).stdout;
+      expect(words).toBe(`sqlite3\n${wal}\nPRAGMA journal_mode=DELETE\n`);
       expect(result.stderr).not.toMatch(/must write/);
     } finally {
       chmodSync(folder, 0o755);

@@ -2,6 +2,7 @@
  * Text output of the CLI: aligned tables, short numbers, CSV, durations and the progress line.
  */
 import type { FrozenTrial, ParamValue } from "../space/index.js";
+import { shellWord } from "../storage/index.js";
 
 /**
  * A number in at most `digits` significant digits, without trailing zeros.
@@ -305,19 +306,8 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/**
- * A word as a POSIX shell reads it back unchanged, for commands printed to be copied: as it is
- * when it holds no character a shell treats specially, else in single quotes. A PostgreSQL URL's
- * `?schema=` is a glob that zsh refuses ("no matches found") when left unquoted.
- *
- * @example
- * shellWord("sqlite:./sextant.db") // "sqlite:./sextant.db"
- * shellWord("postgres://me@db/x?schema=a") // "'postgres://me@db/x?schema=a'"
- */
-export function shellWord(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+// Storage's messages print commands too (sqlite3 on a WAL file); the CLI's come from here.
+export { shellWord };
 
 /**
  * A command template as one line that reads back as the same words: each word as

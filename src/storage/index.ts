@@ -3,6 +3,7 @@ import { loadPostgres } from "./load-postgres.js";
 import { MemoryStorage } from "./memory.js";
 import { postgresUrlProblem, redactPassword } from "./postgres-url.js";
 export { redactPassword } from "./postgres-url.js";
+export { shellWord } from "./shell-word.js";
 import { unknownKeysMessage } from "../space/options.js";
 import { type SchemaUpgradeListener, type Storage, StorageOpenError } from "./types.js";
 

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { SqliteStorage } from "./sqlite.js";
+import { shellWord } from "./shell-word.js";
 import { StorageReadOnlyError } from "./types.js";
 
 const media = vi.hoisted(() => ({ dir: "\0none" }));
@@ -72,7 +73,7 @@ describe("a SQLite file on a read-only file system", () => {
     // It said "the file cannot be opened (check that the path names a file you may read)": the user may.
     expect(() => SqliteStorage.open(path, { readOnly: true })).toThrow(
       `cannot open sqlite:${path}: the file is a write-ahead-log (WAL) database and SQLite reads one only with ${path}-wal and ${path}-shm beside it, which it cannot create here ` +
-        `(its file system is read-only); to read it from read-only media, first switch it to a rollback journal where it is writable: sqlite3 ${JSON.stringify(path)} "PRAGMA journal_mode=DELETE"`,
+        `(its file system is read-only); to read it from read-only media, first switch it to a rollback journal where it is writable: sqlite3 ${shellWord(path)} "PRAGMA journal_mode=DELETE"`,
     );
   });
 });

@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
 import { AggregateCache, type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeIntermediate, encodeJson, encodeValues, patchedColumns, rowToStudy, rowToTrial, summarize } from "./sql-rows.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
+import { shellWord } from "./shell-word.js";
 import { applyTrialPatch, finishedTrial } from "./patch.js";
 import {
   SQLITE_MIGRATIONS,
@@ -865,7 +866,7 @@ function describeOpenFailure(error: unknown, path: string, readOnly: boolean): s
 function walReadOnlyReason(path: string, why: string): string {
   return (
     `the file is a write-ahead-log (WAL) database and SQLite reads one only with ${path}-wal and ${path}-shm beside it, which it cannot create here ` +
-    `(${why}); to read it from read-only media, first switch it to a rollback journal where it is writable: sqlite3 ${JSON.stringify(path)} "PRAGMA journal_mode=DELETE"`
+    `(${why}); to read it from read-only media, first switch it to a rollback journal where it is writable: sqlite3 ${shellWord(path)} "PRAGMA journal_mode=DELETE"`
   );
 }
 
