@@ -307,6 +307,19 @@ process.kill(process.pid, "SIGKILL");`;
     expect(nested!.systemAttrs.failReason).toBe("exit code 1: Error: HTTP 503");
   });
 
+  it("reads the value and the error of a program that prints them in color (FORCE_COLOR=1 set by the user)", async () => {
+    // Node colors a logged number and an uncaught error's stack frames under FORCE_COLOR, into a
+    // pipe too: the first failed with "no value reported … (last line: 0.25)", the second was
+    // "exit code 1:     at node:internal/main/eval_string:51:3", a gray stack frame.
+    const env = { FORCE_COLOR: "1" };
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 3 }) });
+    await study.optimize(commandObjective({ argv: ["node", "-e", "console.log(0.25)"], space: X, env }), { nTrials: 1 });
+    await study.optimize(commandObjective({ argv: ["node", "-e", 'throw new RangeError("lr out of range")'], space: X, env }), { nTrials: 1 });
+    const [printed, thrown] = study.trials;
+    expect([printed!.state, printed!.values, printed!.systemAttrs.failReason]).toEqual(["complete", [0.25], undefined]);
+    expect(thrown!.systemAttrs.failReason).toBe("exit code 1: RangeError: lr out of range");
+  });
+
   it("fails a command killed by a signal, and one whose program or folder is missing", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 9 }) });
     await study.optimize(commandObjective({ argv: ["node", "-e", 'process.kill(process.pid, "SIGKILL")'], space: X }), { nTrials: 1 });

@@ -26,6 +26,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
+import { stripVTControlCharacters } from "node:util";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
 import { editDistance, unknownKeysMessage } from "../space/index.js";
 import { guardProcessGroup, prepareProcessGroupGuard } from "./process-watchdog.js";
@@ -585,9 +586,12 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
     };
 
     const stdoutLines = new LineSplitter((line) => {
-      if (line.trim() !== "") lastStdoutLine = line;
+      // Read without color: Node colors a logged number under FORCE_COLOR, into a pipe too, and
+      // "\x1b[33m0.25\x1b[39m" is no number. The hooks see the line as printed.
+      const text = stripVTControlCharacters(line);
+      if (text.trim() !== "") lastStdoutLine = text;
       options.hooks?.onOutput?.({ trialNumber: options.trialNumber, stream: "stdout", line });
-      if (options.onStdoutLine(line) === "prune" && stoppedBy === null && !exited) stop("pruned");
+      if (options.onStdoutLine(text) === "prune" && stoppedBy === null && !exited) stop("pruned");
     });
     const stderrLines = new LineSplitter((line) => {
       options.hooks?.onOutput?.({ trialNumber: options.trialNumber, stream: "stderr", line });
@@ -933,7 +937,8 @@ function programShebangProblem(command: string, cwd: string, env: Readonly<Recor
  * Java), which alone would say nothing.
  */
 function stderrHint(stderrTail: string): string {
-  const lines = stderrTail.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  // Without color: under FORCE_COLOR, Node prints the stack frames gray, which hid them from STACK_FRAME.
+  const lines = stderrTail.split("\n").map((l) => stripVTControlCharacters(l).trim()).filter((l) => l !== "");
   let last = lines.length - 1;
   if (last > 0 && NODE_VERSION_FOOTER.test(lines[last]!)) last--;
   // Node prints an error's own properties after its stack, as "{ code: 'MODULE_NOT_FOUND', … }"
