@@ -112,9 +112,10 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     const made = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "tty", "-p", "x=float:0:1", "--trials", "2", "-q", "--", "node", SLOW, "{x}"], { cwd: dir });
     expect(made.code, made.stderr).toBe(0);
     // script(1) gives the worker a pseudo-terminal; it had only per-trial lines there.
-    const command = [process.execPath, BIN, "worker", "--storage", `sqlite:${db}`, "--study", "tty"].map((w) => `'${w}'`).join(" ");
+    const command = [process.execPath, BIN, "worker", "--storage", `sqlite:${db}`, "--study", "tty"].map(shellWord).join(" ");
     const tty = await new Promise<string>((resolve) => {
-      const child = spawn("/usr/bin/script", ["-qec", command, "/dev/null"], { cwd: dir, env: { ...process.env, SLEEP: "300" } });
+      // A terminal that draws: the shell running the tests may say TERM=dumb (Emacs's), where the worker rightly draws none.
+      const child = spawn("/usr/bin/script", ["-qec", command, "/dev/null"], { cwd: dir, env: { ...process.env, SLEEP: "300", TERM: "xterm" } });
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       child.on("close", () => resolve(out));
