@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // The contributor's SEXTANT_DEBUG, SEXTANT_TOKEN, FORCE_COLOR, … stay out of the tests.
+    setupFiles: ["test/clean-environment.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
