@@ -1,7 +1,7 @@
 // The environment every test file starts from (test/clean-environment.ts, a vitest setup file).
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { leakedVariables } from "./fixtures/environment.js";
+import { inCI, leakedVariables } from "./fixtures/environment.js";
 import { BIN, tempDir } from "./fixtures/cli-run.js";
 
 describe("the tests' environment", () => {
@@ -34,5 +34,13 @@ describe("the tests' environment", () => {
     } finally {
       cleanup();
     }
+  });
+
+  it("reads CI as the services' fail-or-skip switch: true and 1 are CI, false, 0 and empty are not", () => {
+    // The browser suites took any value as CI, and CI=false failed them where Chromium is missing;
+    // the Python ones took only "true", and skipped in a CI that says CI=1.
+    expect(["true", "1", "yes", "TRUE"].map((CI) => inCI({ CI }))).toEqual([true, true, true, true]);
+    expect(["false", "0", "", " False "].map((CI) => inCI({ CI }))).toEqual([false, false, false, false]);
+    expect(inCI({})).toBe(false);
   });
 });

@@ -12,11 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../src/server/index.js";
 import { MemoryStorage } from "../src/storage/index.js";
 import { seedStudy } from "./fixtures/dashboard-studies.mjs";
+import { inCI } from "./fixtures/environment.js";
 
 const CHROMIUM = process.env.SEXTANT_CHROMIUM ?? "/usr/bin/chromium";
 const X = { type: "float", low: -5, high: 5 } as const;
 
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("the live dashboard in headless Chromium", { timeout: 120_000 }, () => {
+describe.skipIf(!existsSync(CHROMIUM) && !inCI())("the live dashboard in headless Chromium", { timeout: 120_000 }, () => {
   let browser: Browser;
   let server: RunningServer;
   const storage = new MemoryStorage();

@@ -10,10 +10,11 @@ import { type RunningServer, startServer } from "../src/server/index.js";
 import { MemoryStorage } from "../src/storage/index.js";
 import { haveChromium, launchChromium, openDashboard } from "./fixtures/dashboard-browser.js";
 import { seedStudy } from "./fixtures/dashboard-studies.mjs";
+import { inCI } from "./fixtures/environment.js";
 
 const TOKEN = "session-token-7";
 
-describe.skipIf(!haveChromium && !process.env.CI)("a reader's session with the dashboard in headless Chromium", { timeout: 120_000 }, () => {
+describe.skipIf(!haveChromium && !inCI())("a reader's session with the dashboard in headless Chromium", { timeout: 120_000 }, () => {
   let browser: Browser;
   let server: RunningServer;
   let guarded: RunningServer;

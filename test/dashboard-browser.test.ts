@@ -18,6 +18,7 @@ import { buildReport } from "../src/server/report.js";
 import type { JsonValue } from "../src/space/index.js";
 import { MemoryStorage } from "../src/storage/index.js";
 import { type FixtureTrial, seedPopulation, seedStudy } from "./fixtures/dashboard-studies.mjs";
+import { inCI } from "./fixtures/environment.js";
 
 const CHROMIUM = process.env.SEXTANT_CHROMIUM ?? "/usr/bin/chromium";
 // Screenshots of each page: to a scratch folder, so running the tests leaves the work tree as it
@@ -29,7 +30,7 @@ const haveChromium = existsSync(CHROMIUM);
 
 // CI installs Chromium (.ci/run); elsewhere the suite says why it did not run.
 // Each test takes a few seconds on an idle machine; the limit leaves room for a loaded one.
-describe.skipIf(!haveChromium && !process.env.CI)("dashboard in headless Chromium", { timeout: 180_000 }, () => {
+describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { timeout: 180_000 }, () => {
   let browser: Browser;
   let server: RunningServer;
   let guarded: RunningServer;

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { inCI } from "./fixtures/environment.js";
 
 export const ADMIN_URL = process.env.SEXTANT_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -48,7 +49,7 @@ export async function postgresUnavailable(): Promise<string | null> {
     }
   }
   const reason = `PostgreSQL at ${ADMIN_URL} is unreachable (${lastError instanceof Error ? lastError.message : String(lastError)})`;
-  if (process.env.CI === "true" || process.env.CI === "1") throw new Error(`${reason}; CI must run the PostgreSQL tests`);
+  if (inCI()) throw new Error(`${reason}; CI must run the PostgreSQL tests`);
   console.warn(`skipping PostgreSQL tests: ${reason}`);
   return reason;
 }

@@ -7,12 +7,13 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, ROOT, tempDir } from "./fixtures/cli-run.js";
 import { type ServeProcess, startServe } from "./fixtures/serve-run.js";
+import { inCI } from "./fixtures/environment.js";
 
 const PYTHON = "/usr/bin/python3";
 const CLIENT = join(ROOT, "clients/python");
 const available = existsSync(PYTHON);
 // On CI a missing interpreter is a broken machine, not a reason to skip.
-const runOrSkip = available || process.env.CI === "true" ? describe : describe.skip;
+const runOrSkip = available || inCI() ? describe : describe.skip;
 
 let server: ServeProcess | undefined;
 let cleanup: (() => void) | undefined;

@@ -19,6 +19,7 @@ import { join } from "node:path";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./fixtures/cli-run.js";
+import { inCI } from "./fixtures/environment.js";
 
 /**
  * The only diagnostics a block may raise, all of them "this name is declared nowhere", which is
@@ -215,7 +216,7 @@ describe("README ts blocks", () => {
 const PYTHON = "/usr/bin/python3";
 const available = existsSync(PYTHON);
 // On CI a missing interpreter is a broken machine, not a reason to skip.
-const runOrSkip = available || process.env.CI === "true" ? describe : describe.skip;
+const runOrSkip = available || inCI() ? describe : describe.skip;
 
 // Parses each block, then checks that what it takes from sextant_client exists there, and that
 // calls of the module's own functions (`sextant_client.create_study(...)`) fit their signatures.

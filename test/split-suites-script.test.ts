@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { optunaUnavailableReason } from "../src/bench/lab/optuna.js";
+import { inCI } from "./fixtures/environment.js";
 
 const root = resolve(import.meta.dirname, "..");
 const committed = join(root, "src/bench/lab/suites.ts");
@@ -16,7 +17,7 @@ const out = mkdtempSync(join(tmpdir(), "sextant-split-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 const hash = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
-describe.skipIf(optunaUnavailableReason() !== null && !process.env.CI)("scripts/split-suites.mjs", { timeout: 120_000 }, () => {
+describe.skipIf(optunaUnavailableReason() !== null && !inCI())("scripts/split-suites.mjs", { timeout: 120_000 }, () => {
   it("writes the new split under --out and leaves the committed suites alone", () => {
     const before = hash(committed);
     const run = spawnSync(process.execPath, [join(root, "scripts/split-suites.mjs"), "--trials", "2", "--seeds", "1", "--dev", "6", "--test", "6", "--out", out], { cwd: root, encoding: "utf8", timeout: 110_000 });
