@@ -7,7 +7,7 @@
  * SEXTANT_SCREENSHOTS says (docs/screenshots to refresh the README's).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -22,8 +22,9 @@ import { inCI } from "./fixtures/environment.js";
 
 const CHROMIUM = process.env.SEXTANT_CHROMIUM ?? "/usr/bin/chromium";
 // Screenshots of each page: to a scratch folder, so running the tests leaves the work tree as it
-// was; SEXTANT_SCREENSHOTS=docs/screenshots refreshes the README's pictures.
-const SHOTS = process.env.SEXTANT_SCREENSHOTS ?? join(tmpdir(), "sextant-screenshots");
+// was; SEXTANT_SCREENSHOTS=docs/screenshots refreshes the README's pictures. The folder is this
+// user's: one shared by all, made by root in CI, refused a contributor's screenshots (EACCES).
+const SHOTS = process.env.SEXTANT_SCREENSHOTS ?? join(tmpdir(), `sextant-screenshots-${process.getuid?.() ?? "user"}`);
 const XSS = "<img src=x onerror=alert(1)>";
 const TOKEN = "dash-token-5";
 const haveChromium = existsSync(CHROMIUM);
@@ -36,6 +37,8 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
   let guarded: RunningServer;
   const storage = new MemoryStorage();
   let fixture: FixtureTrial[];
+  /** The reports written to open as files, removed at the end. */
+  let reports: string;
 
   /** Errors the page logged, and dialogs it opened: both must stay empty. */
   const problems: string[] = [];
@@ -181,6 +184,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
       expect(build.status).toBe(0);
     }
     mkdirSync(SHOTS, { recursive: true });
+    reports = mkdtempSync(join(tmpdir(), "sextant-reports-"));
     ({ trials: fixture } = await seedStudy(storage, "fixture-1k", { trials: 1000, seed: 7 }));
     await seedStudy(storage, "two-objectives", { trials: 300, seed: 3, objectives: 2, curves: false });
     await seedStudy(storage, XSS, { trials: 20, seed: 5, curves: false });
@@ -197,6 +201,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     await browser?.close();
     await server?.close();
     await guarded?.close();
+    if (reports) rmSync(reports, { recursive: true, force: true });
   });
 
   it("lists studies with best value and counts by state, searches, and shows a hostile name as text", async () => {
@@ -1150,7 +1155,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
 
   it("writes a report whose table sorts by any column from the keyboard, and whose contour takes any pair of parameters", async () => {
     const trials = await seedSortable("report-sorts");
-    const file = join(tmpdir(), `sextant-report-sorts-${process.pid}.html`);
+    const file = join(reports, "report-sorts.html");
     writeFileSync(file, await buildReport(storage, "report-sorts"));
     const page = await open(pathToFileURL(file).href);
     const requests: string[] = [];
@@ -1184,7 +1189,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
 
   it("writes a report that opens offline with the same plots", async () => {
     const html = await buildReport(storage, "fixture-1k");
-    const file = join(tmpdir(), `sextant-report-${process.pid}.html`);
+    const file = join(reports, "report.html");
     writeFileSync(file, html);
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(60_000);
