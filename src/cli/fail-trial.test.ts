@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { failTrialCommand } from "./fail-trial.js";
 import type { Io } from "./io.js";
@@ -19,7 +19,9 @@ function capture(): Io & { stdout: string[]; stderr: string[] } {
 
 describe("sextant fail-trial", () => {
   it("refuses a beating trial started by an older version, which recorded no heartbeat, by the grace the reapers wait", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "sextant-fail-trial-old-")), "old.db");
+    const dir = mkdtempSync(join(tmpdir(), "sextant-fail-trial-old-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, "old.db");
     const storage = SqliteStorage.open(path);
     const study = await storage.createStudy("old", ["minimize"]);
     // No systemAttrs.heartbeat: an older Sextant's worker, still beating.

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { createSamplerByName, createStudy, Rng } from "../../index.js";
 import { commandProblem, CommandProblemError, findSklearnPython, reportedValue } from "./command.js";
 import { isAsyncProblem, ProblemInputError, randomProblemParams, suggestProblemParams, type AsyncProblem } from "./problem.js";
@@ -110,6 +110,7 @@ describe("a study on a surrogate problem", () => {
 
 describe("command problems", () => {
   const dir = mkdtempSync(join(tmpdir(), "sextant-command-problem-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const script = join(dir, "objective.mjs");
   writeFileSync(
     script,
