@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../math/rng.js";
 import {
@@ -6,6 +8,7 @@ import {
   logExpectedImprovement,
   logExpectedImprovementAcquisition,
   logExpectedImprovementWithGradient,
+  comparePointKeys,
   maximizeAcquisitionFunction,
   pointKey,
   reflectIntoUnit,
@@ -234,3 +237,23 @@ describe("maximizeAcquisitionFunction at the faces of the box", () => {
   });
 });
 
+
+describe("comparePointKeys", () => {
+  it("orders keys by code point under any locale, so MACE's tie-break suggests the same everywhere", () => {
+    const keys = ["0.5,1", "0.5,-1", "-0.25,1", "1e-7,2"];
+    const expected = ["-0.25,1", "0.5,-1", "0.5,1", "1e-7,2"];
+    expect([...keys].sort(comparePointKeys)).toEqual(expected);
+    // Under a Thai locale localeCompare, the tie-break used before, puts "0.5,1" before "0.5,-1".
+    const script =
+      `const { comparePointKeys } = await import(${JSON.stringify(fileURLToPath(new URL("./acquisition.ts", import.meta.url)).replace(/\/src\/(.*)\.ts$/, "/dist/$1.js"))});` +
+      `console.log(JSON.stringify([${keys.map((k) => JSON.stringify(k)).join(",")}].sort(comparePointKeys)));` +
+      `console.log(JSON.stringify(["0.5,1", "0.5,-1"].sort((a, b) => a.localeCompare(b))));`;
+    const [ours, locale] = execFileSync(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, LC_ALL: "th_TH.UTF-8", LANG: "th_TH.UTF-8" }, encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as string[]);
+    expect(ours).toEqual(expected);
+    // Where Node has the Thai collation, this shows the difference the code-point order removes.
+    if (locale![0] === "0.5,1") expect(locale).not.toEqual(ours!.filter((k) => k.startsWith("0.5,")));
+  });
+});

@@ -131,6 +131,17 @@ export function pointKey(point: ArrayLike<number>): string {
   return key;
 }
 
+/**
+ * Orders two {@link pointKey}s by code point, so ties broken on keys give the same suggestion on every
+ * machine: `localeCompare` follows the user's locale (under LANG=th_TH "0.5,1" sorts before "0.5,-1").
+ *
+ * @example
+ * ["0.5,1", "0.5,-1"].sort(comparePointKeys) // ["0.5,-1", "0.5,1"]
+ */
+export function comparePointKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Snaps grid and categorical dimensions in place. */
 export function snapPoint(point: Float64Array, dimensions: readonly DimensionKind[]): Float64Array {
   for (let i = 0; i < dimensions.length; i++) {

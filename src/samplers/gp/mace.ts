@@ -25,7 +25,7 @@ import { type Rng } from "../../math/rng.js";
 import { logNormalCdf } from "../../math/special.js";
 import { leadingFrontIndices, paretoFrontIndices } from "../../analysis/index.js";
 import { crowdingSurvival, makeChild } from "../nsga2/index.js";
-import { type DimensionKind, type PerturbationBoundary, type Surrogate, anchorPerturbations, logExpectedImprovement, pointKey, snapPoint, sobolCandidates } from "./acquisition.js";
+import { type DimensionKind, type PerturbationBoundary, type Surrogate, anchorPerturbations, logExpectedImprovement, comparePointKeys, pointKey, snapPoint, sobolCandidates } from "./acquisition.js";
 import { OUTSIDE, type TrustRegion, outsideValue } from "./trust-region.js";
 
 /** HEBO's ε: the target is this far below the incumbent (standardised units). */
@@ -241,7 +241,7 @@ export function maceParetoFront(gp: Surrogate, best: number, kappa: number, sear
   }
   const front = paretoFrontIndices(population.members.map((m) => m.losses)).map((k) => population.members[k]!);
   return front
-    .sort((a, b) => b.objectives[0] - a.objectives[0] || b.objectives[2] - a.objectives[2] || a.key.localeCompare(b.key))
+    .sort((a, b) => b.objectives[0] - a.objectives[0] || b.objectives[2] - a.objectives[2] || comparePointKeys(a.key, b.key))
     .map(({ point, objectives }) => ({ point, objectives }));
 }
 
