@@ -141,6 +141,31 @@ describe("sqlite storage: schema versions", () => {
     raw.close();
   });
 
+  it("reads changes through (study_id, seq) once the file has been analyzed, not by scanning the study", async () => {
+    const path = newPath();
+    const writer = SqliteStorage.open(path);
+    const study = await writer.createStudy("analyzed", ["minimize"]);
+    for (let i = 0; i < 20; i++) {
+      const trial = await writer.createTrial(study.id, { state: "running" });
+      await writer.updateTrial(trial.id, { state: "complete", values: [i] });
+    }
+    await writer.close(); // PRAGMA optimize: the statistics the next opener plans with
+    const reader = SqliteStorage.open(path);
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare("SELECT COUNT(*) AS n FROM sqlite_stat1 WHERE tbl = 'trials'").get()).not.toEqual({ n: 0 });
+    // The statement the storage runs for trialsSince and for startNextTrial's changes.
+    const source = (reader as unknown as { statements: { trialsSince: { source: string } } }).statements.trialsSince.source;
+    const plan = raw
+      .prepare(`EXPLAIN QUERY PLAN ${source}`)
+      .all(study.id, 5)
+      .map((row) => (row as { detail: string }).detail)
+      .join("\n");
+    expect(plan).toMatch(/USING INDEX trials_by_seq \(study_id=\? AND seq>\?\)/);
+    expect((await reader.trialsSince(study.id, 37)).trials.map((t) => t.number)).toEqual([18, 19]);
+    raw.close();
+    await reader.close();
+  });
+
   it("migrates an older file forward and keeps its data", async () => {
     const path = newPath();
     const storage = SqliteStorage.open(path);
