@@ -481,7 +481,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
     }
     return cached;
   };
-  /** The trials of studies clients page through (GET …/trials), kept up to date incrementally. */
+  /** The trials of studies clients page through (GET …/trials) and the dashboard shows, kept up to date incrementally. */
   const pageIndexes = new StudyIndexCache(storage);
   /** The Pareto fronts GET /studies counts, kept up to date incrementally: the dashboard lists studies per keystroke. */
   const frontSizes = new ParetoFrontSizes(storage);
@@ -1082,7 +1082,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         });
       },
     }),
-    ...dashboardRoutes({ storage, studyJson, trialJson, recommendationJson }),
+    ...dashboardRoutes({ storage, studyJson, trialJson, recommendationJson, indexes: pageIndexes }),
   ];
 
   // Each tuner's calls run one at a time in this server: a choose and an observe must not

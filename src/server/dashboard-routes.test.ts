@@ -246,6 +246,21 @@ describe("dashboard routes", () => {
     expect((await get(app, "/studies/s/summary")).json.bestTrial.number).toBe(10);
   });
 
+  it("reads a study whole from storage once for the dashboard and the API's trial pages together", async () => {
+    const { app, storage } = await fixture(10);
+    const wholeReads: number[] = [];
+    const trialsSince = storage.trialsSince.bind(storage);
+    storage.trialsSince = async (studyId, seq) => {
+      if (seq === 0) wholeReads.push(studyId);
+      return trialsSince(studyId, seq);
+    };
+    expect((await get(app, "/studies/s/trials?limit=5")).json.trials).toHaveLength(5);
+    expect((await get(app, "/studies/s/table")).json.matched).toBe(10);
+    expect((await get(app, "/studies/s/summary")).status).toBe(200);
+    // One copy of the study in memory, not one per route family (each a full read at 100,000 trials).
+    expect(wholeReads).toHaveLength(1);
+  });
+
   it("writes a report whose data cannot close its script element and which allows no network", async () => {
     const { storage } = await fixture(12);
     const evil = await storage.createStudy("<img src=x onerror=alert(1)>", ["minimize"]);

@@ -37,6 +37,12 @@ export interface DashboardRouteDeps {
   readonly studyJson: (record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values" | "systemAttrs">>) => z.output<typeof api.StudyJson>;
   readonly trialJson: (trial: FrozenTrial) => z.output<typeof api.TrialJson>;
   readonly recommendationJson: (recommendation: Recommendation | undefined) => z.output<typeof api.RecommendedTrialJson> | null;
+  /**
+   * The in-memory trials the API's GET …/trials pages through, shared so that a study both are
+   * asked about is read from storage and held once (a second copy cost a 100,000-trial study
+   * another full read and its memory). Default: a cache of the routes' own.
+   */
+  readonly indexes?: StudyIndexCache;
 }
 
 const STATES: readonly TrialState[] = ["waiting", "running", "complete", "pruned", "failed"];
@@ -133,12 +139,12 @@ function workerLabel(worker: { worker: string; host: string | null; pid: number 
 }
 
 /**
- * The dashboard's routes, for the API's route table. They share `indexes` with nothing else, so
- * they cost memory only for studies someone looks at.
+ * The dashboard's routes, for the API's route table. Their `indexes` hold only studies someone
+ * looks at (or pages through, when shared with GET …/trials).
  */
 export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
   const { storage } = deps;
-  const indexes = new StudyIndexCache(storage);
+  const indexes = deps.indexes ?? new StudyIndexCache(storage);
 
   async function open(name: string): Promise<StudyIndex> {
     const record = await storage.getStudy(name);
