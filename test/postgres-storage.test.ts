@@ -120,6 +120,50 @@ describe.skipIf(skip !== null)("postgres storage", () => {
     }
   });
 
+  it("claims a waiting trial only once it holds the study row, as every writer of the study locks them, so workers cannot deadlock", async () => {
+    const url = freshSchemaUrl();
+    const schema = new URL(url).searchParams.get("schema")!;
+    const storage = await PostgresStorage.open(url);
+    const holder = new pg.Client({ connectionString: database.url });
+    const prober = new pg.Client({ connectionString: database.url });
+    for (const client of [holder, prober]) client.on("error", () => undefined);
+    try {
+      await holder.connect();
+      await prober.connect();
+      const study = await storage.createStudy("lock-order", ["minimize"]);
+      await storage.queueTrials(study.id, 2);
+      const claims: [string, () => Promise<{ number: number } | null>][] = [
+        ["claimWaitingTrial", () => storage.claimWaitingTrial(study.id)],
+        ["startNextTrial", async () => (await storage.startNextTrial(study.id, {}, 0)).trial],
+      ];
+      for (const [name, claimNext] of claims) {
+        // A writer holding the study row, as update_trial does while it bumps the seq and before it
+        // writes its trial: a claimer that held a trial row meanwhile could be waited for in turn.
+        await holder.query("BEGIN");
+        await holder.query(`SELECT id FROM "${schema}".sextant_studies WHERE id = $1 FOR UPDATE`, [study.id]);
+        const claim = claimNext();
+        for (;;) {
+          const { rows } = await prober.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%SKIP LOCKED%'",
+          );
+          if (rows[0]!.n > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await prober.query("BEGIN");
+        // NOWAIT fails at once on a row the blocked claimer holds.
+        const free = await prober.query(`SELECT id FROM "${schema}".sextant_trials WHERE study_id = $1 AND state = 'waiting' FOR UPDATE NOWAIT`, [study.id]);
+        await prober.query("ROLLBACK");
+        await holder.query("COMMIT");
+        expect({ name, claimed: (await claim)?.number !== undefined }).toEqual({ name, claimed: true });
+        expect(free.rowCount).toBeGreaterThan(0);
+      }
+    } finally {
+      await holder.end().catch(() => undefined);
+      await prober.end().catch(() => undefined);
+      await storage.close();
+    }
+  });
+
   describe("opening", () => {
     it("refuses a misspelt option before connecting, which ran with the default instead", async () => {
       const url = freshSchemaUrl();

@@ -914,9 +914,17 @@ function statements(schema: string) {
    * before any wait for the study row's lock): its study seq and changed rows agree as
    * trials_since's do, and the started trial, written after, comes back from its CTE.
    */
+  /**
+   * The study row locked before any trial row: every writer that bumps the study's seq takes its
+   * row first and its trials after (update_trial), so a claimer must too. Claiming a trial row
+   * first deadlocked fleets (5 per 3,000 trials with 8 workers): FOR UPDATE SKIP LOCKED locks the
+   * newest version of a row another claimer has just made running before rechecking it, and that
+   * trial's owner, finishing it, held the study row and waited for it.
+   */
+  const STUDY_LOCK_FIRST = `lk AS (SELECT id FROM ${studies} WHERE id = $1 FOR UPDATE),`;
   const startNext = (p: { seqStep: 1 | 2; since: string | null; writeId: string; init: readonly string[]; finish?: string }) =>
-    `WITH c AS (
-       SELECT id FROM ${trials} WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
+    `WITH ${STUDY_LOCK_FIRST} c AS (
+       SELECT id FROM ${trials} WHERE study_id = (SELECT id FROM lk) AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
      ), s AS (
        UPDATE ${studies} SET seq = seq + ${p.seqStep}, trial_count = trial_count + CASE WHEN EXISTS (SELECT 1 FROM c) THEN 0 ELSE 1 END
        WHERE id = $1 RETURNING seq, trial_count - 1 AS number
@@ -1000,13 +1008,15 @@ function statements(schema: string) {
        FROM s, generate_series(0, $2::bigint - 1) AS g`,
     ),
     // SKIP LOCKED: concurrent claimers pass over a trial another one is taking instead of queueing
-    // behind it. The study row is bumped only when there is a trial to claim, so an ask with
-    // nothing enqueued costs two index probes and takes no lock. The outer join always yields one
+    // behind it. The study row is locked (STUDY_LOCK_FIRST) and bumped only when there is a trial
+    // to claim, so an ask with nothing enqueued costs two index probes and takes no lock. The outer join always yields one
     // row, which says whether the study exists.
     claimWaiting: named(
       "claim_waiting",
-      `WITH c AS (
-         SELECT id FROM ${trials} WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
+      `WITH lk AS (
+         SELECT id FROM ${studies} WHERE id = $1 AND EXISTS (SELECT 1 FROM ${trials} WHERE study_id = $1 AND state = 'waiting') FOR UPDATE
+       ), c AS (
+         SELECT id FROM ${trials} WHERE study_id = (SELECT id FROM lk) AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
        ), s AS (
          UPDATE ${studies} SET seq = seq + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM c) RETURNING seq
        ), claimed AS (
@@ -1049,8 +1059,8 @@ function statements(schema: string) {
       `WITH f AS (
          SELECT * FROM unnest($2::int8[], $3::int8[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
            WITH ORDINALITY AS f(id, old_seq, write_id, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, ord)
-       ), waiting AS (
-         SELECT id, number FROM ${trials} WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT cardinality($2::int8[]) FOR UPDATE SKIP LOCKED
+       ), ${STUDY_LOCK_FIRST} waiting AS (
+         SELECT id, number FROM ${trials} WHERE study_id = (SELECT id FROM lk) AND state = 'waiting' ORDER BY number LIMIT cardinality($2::int8[]) FOR UPDATE SKIP LOCKED
        ), c AS (
          SELECT id, row_number() OVER (ORDER BY number) AS ord FROM waiting
        ), s AS (
