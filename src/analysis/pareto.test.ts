@@ -112,6 +112,13 @@ describe("losses", () => {
     expect(Array.from(toLosses([0.9, 12], ["maximize", "minimize"]))).toEqual([-0.9, 12]);
   });
 
+  it("refuses an unknown direction and a count that differs from the directions'", () => {
+    // A typo was read as "minimize", and a third value was dropped without a word.
+    expect(() => toLosses([1, 2], ["maximise" as "maximize", "minimize"])).toThrow(/directions\[0\] must be "minimize" or "maximize", got "maximise"/);
+    expect(() => toLosses([1, 2, 3], ["minimize", "minimize"])).toThrow(/3 value\(s\) but 2 direction\(s\)/);
+    expect(() => toLosses([1], ["minimize", "minimize"])).toThrow(/1 value\(s\) but 2 direction\(s\)/);
+  });
+
   it("needs strict improvement in one objective to dominate", () => {
     expect(dominatesLosses([1, 2], [1, 3])).toBe(true);
     expect(dominatesLosses([1, 2], [1, 2])).toBe(false);

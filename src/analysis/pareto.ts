@@ -11,13 +11,25 @@ export { CONSTRAINTS_ATTR };
 
 /**
  * A value vector as losses: maximized objectives are negated, so smaller is better everywhere.
+ * Throws a RangeError when the counts differ or a direction is neither "minimize" nor "maximize".
  *
  * @example
  * toLosses([0.9, 12], ["maximize", "minimize"]) // Float64Array [-0.9, 12]
  */
 export function toLosses(values: readonly number[], directions: readonly Direction[]): Float64Array {
+  // Both arrive from users (this is public): an unknown direction was read as "minimize" and
+  // values past the directions' count were dropped, so a typo gave a wrong front without a word.
+  if (values.length !== directions.length) {
+    throw new RangeError(`toLosses: ${values.length} value(s) but ${directions.length} direction(s); pass one direction per objective`);
+  }
   const losses = new Float64Array(directions.length);
-  for (let k = 0; k < directions.length; k++) losses[k] = directions[k] === "maximize" ? -values[k]! : values[k]!;
+  for (let k = 0; k < directions.length; k++) {
+    const direction = directions[k];
+    if (direction !== "minimize" && direction !== "maximize") {
+      throw new RangeError(`toLosses: directions[${k}] must be "minimize" or "maximize", got ${JSON.stringify(direction)}`);
+    }
+    losses[k] = direction === "maximize" ? -values[k]! : values[k]!;
+  }
   return losses;
 }
 
