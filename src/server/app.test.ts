@@ -96,7 +96,7 @@ describe("HTTP API: studies", () => {
     expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
   });
 
-  it("lists a study of several objectives with the size of its Pareto front, as sextant studies does", async () => {
+  it("lists and GETs a study of several objectives with the size of its Pareto front, as sextant studies does", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "two", directions: ["minimize", "minimize"] });
     await call(app, "POST", "/studies", { name: "two-empty", directions: ["minimize", "maximize"] });
@@ -111,6 +111,11 @@ describe("HTTP API: studies", () => {
     // It had bestValue null and nothing else: the same as a study with no results.
     expect(byName.two).toMatchObject({ bestValue: null, paretoFrontSize: 2 });
     expect(byName["two-empty"].paretoFrontSize).toBeUndefined();
+    // GET of one study answered without it, so a client had to list every study to learn it.
+    const one = await call(app, "GET", "/studies/two");
+    expectShape(api.StudyDetailResponse, one.json);
+    expect(one.json.study).toMatchObject({ bestValue: null, paretoFrontSize: 2 });
+    expect((await call(app, "GET", "/studies/two-empty")).json.study.paretoFrontSize).toBeUndefined();
   });
 
   it("keeps a listed Pareto front's size right as other writers add trials, reading only the trials that changed", async () => {

@@ -836,8 +836,12 @@ export function createServerApp(options: ServerAppOptions): Hono {
         await study.refresh();
         const single = study.directions.length === 1;
         const best = single ? study.bestTrial : undefined;
+        const stored = study.trials.filter((t) => t.id >= 0);
+        const summary = studyJson(record, stored);
+        // As GET /studies lists it: a study of several objectives has no bestValue to show.
+        const front = !single && summary.trialCounts.complete > 0 ? { paretoFrontSize: study.bestTrials.length } : {};
         return {
-          study: studyJson(record, study.trials.filter((t) => t.id >= 0)),
+          study: { ...summary, ...front },
           bestTrial: best ? trialJson(best) : null,
           recommendedTrial: recommendationJson(single ? study.recommendation : undefined),
           // Workers on the study reap by its stored grace, which may be shorter than this server's.

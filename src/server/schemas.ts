@@ -270,7 +270,7 @@ export const StudyJson = z.strictObject({
     .number()
     .int()
     .optional()
-    .describe("in GET /studies, for a study of several objectives with complete trials: how many feasible complete trials are on its Pareto front (it has no bestValue)"),
+    .describe("in GET /studies and GET /studies/{study}, for a study of several objectives with complete trials: how many feasible complete trials are on its Pareto front (it has no bestValue)"),
 });
 
 export const StudyListResponse = z.strictObject({ studies: z.array(StudyJson) });
