@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { createStudy, loadStudy } from "../study/index.js";
+import { formatParam } from "./format.js";
 import type { Io } from "./io.js";
 import { bestSoFarText, describeDistribution, flagsAfterCommandWarning, resolveSettings, tuneCommand } from "./tune.js";
 
@@ -143,6 +144,30 @@ describe("sextant tune --json with no feasible trial", () => {
         expect(Math.min(...study.trials.map((t) => t.params.x as number))).toBe(leastViolating.params.x);
         await study.close();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sextant tune's Pareto table", () => {
+  it("rounds parameters as sextant best does, not at full precision", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-tune-front-"));
+    const script = "const x = Number(process.argv[1]); console.log('sextant: ' + JSON.stringify({ values: [x, 1 - x] }))";
+    try {
+      const out: string[] = [];
+      const io: Io = { out: (line) => out.push(line), err: () => {}, write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
+      const flags = { storage: `sqlite:${join(dir, "s.db")}`, study: "front", trials: 3, seed: 1, sampler: "random", direction: ["minimize", "minimize"], param: ["x=float:0:1"] };
+      expect(await tuneCommand(flags, ["node", "-e", script, "{x}"], io)).toBe(0);
+      const table = out.join("\n").split("Pareto front (minimize, minimize): 3 trial(s)")[1]!;
+      const study = await loadStudy({ name: "front", storage: flags.storage, sampler: new RandomSampler({ seed: 1 }) });
+      for (const trial of study.trials) {
+        const x = trial.params.x as number;
+        // It printed 0.417022004702574 where sextant best prints 0.417.
+        expect(table).not.toContain(String(x));
+        expect(table).toContain(formatParam(x));
+      }
+      await study.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -19,7 +19,7 @@ import { type Study, createStudy, defaultCheckpointRoot, prunerSchedulerProblem,
 import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
-import { ProgressLine, bar, commandLine, formatDuration, formatNumber, formatParams, formatValues, renderTable, shellWord } from "./format.js";
+import { ProgressLine, bar, commandLine, formatDuration, formatNumber, formatParam, formatParams, formatValues, renderTable, shellWord } from "./format.js";
 import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
@@ -1138,7 +1138,7 @@ function printSummary(
     io.out(
       renderTable(
         ["number", ...study.directions.map((_, i) => `value_${i}`), ...names],
-        front.map((t) => [String(t.number), ...t.values!.map((v) => formatNumber(v, 6)), ...names.map((n) => String(t.params[n] ?? ""))]),
+        front.map((t) => [String(t.number), ...t.values!.map((v) => formatNumber(v, 6)), ...names.map((n) => formatParam(t.params[n]))]),
       ),
     );
   }
