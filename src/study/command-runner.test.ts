@@ -459,6 +459,25 @@ console.log("sextant: {oops"); console.log("sextant: {again"); console.log(5);`;
     expect(ignoring.trials[0]!.systemAttrs.protocolWarnings).toEqual(['not JSON after "sextant:": {oops', 'not JSON after "sextant:": {again']);
   });
 
+  it("counts \"constraints\": null as none, as tell does, and warns when a second constraints line replaces the first", async () => {
+    // null beside a value or alone: a Python program prints None for a run without constraints.
+    expect(parseReportLine('sextant: {"value": 1, "constraints": null}')).toEqual({ kind: "final", values: [1] });
+    expect(parseReportLine('sextant: {"step": 1, "value": 1, "constraints": null}')).toEqual({ kind: "intermediate", step: 1, value: 1 });
+    const said: string[] = [];
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }), onWarning: (m) => said.push(m) });
+    // It failed the trial: "constraints must be an array of numbers, got null".
+    await study.optimize(commandObjective({ argv: ["node", "-e", 'console.log("sextant: {\\"value\\": 2, \\"constraints\\": null}")'], space: X }), { nTrials: 1 });
+    expect(study.trials[0]!).toMatchObject({ state: "complete", values: [2] });
+    expect(study.trials[0]!.systemAttrs.constraints).toBeUndefined();
+    expect(said).toEqual([]);
+    // The second line was kept without a word, and the trial's feasibility came from whichever was last.
+    const code = `for (const c of [[-1], [-1], [3], [4]]) console.log("sextant: " + JSON.stringify({ constraints: c })); console.log("sextant: {\\"value\\": 1, \\"constraints\\": [5]}")`;
+    const twice = await createStudy({ sampler: new RandomSampler({ seed: 4 }), onWarning: (m) => said.push(m) });
+    await twice.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 1 });
+    expect(twice.trials[0]!.systemAttrs.constraints).toEqual([5]);
+    expect(said).toEqual(["trial 0: constraints reported twice, [-1] then [3]: the last is kept; print them once"]);
+  });
+
   it("says that a timed-out command had reported its result and then did not exit", async () => {
     // "timed out after 0.5s" alone read as a program too slow to finish its work.
     const code = 'console.log(\'sextant: {"value": 0.25}\'); setInterval(() => {}, 1000);';

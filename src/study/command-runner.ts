@@ -10,7 +10,7 @@
  * - the program prints `sextant: {"step": 3, "value": 0.41}` for intermediate values and
  *   `sextant: {"value": 0.93}` (or `{"values": [..]}`) for the result; a bare number on the last
  *   non-empty stdout line also counts;
- * - `sextant: {"constraints": [..]}` (alone or beside the value) reports constraint values,
+ * - `sextant: {"constraints": [..]}` (alone or beside the value) reports constraint values (null: none; printed twice, the last is kept with a warning),
  *   feasible when every one is <= 0; they are stored on the trial (see `Study.tell`);
  * - a pruned or timed-out program is sent SIGTERM, then SIGKILL after a grace period, to its whole
  *   process group so that the children of a shell script die too;
@@ -290,7 +290,7 @@ function executableProblem(path: string): string | null {
 export type ReportLine =
   | { kind: "intermediate"; step: number; value: number }
   | { kind: "final"; values: unknown[]; constraints?: unknown }
-  | { kind: "constraints"; constraints: unknown }
+  | { kind: "constraints"; constraints: unknown } // null: none (the line reports nothing)
   | { kind: "invalid"; message: string };
 
 /**
@@ -325,7 +325,7 @@ export function parseReportLine(line: string): ReportLine | null {
     return { kind: "invalid", message: `give "value" or "values", not both: ${clip(body, 80)}` };
   }
   if (record.step !== undefined) {
-    if (record.constraints !== undefined) {
+    if (record.constraints !== undefined && record.constraints !== null) {
       return { kind: "invalid", message: `constraints go on the result line or a line of their own, not beside step ${clip(JSON.stringify(record.step), 20)}: ${clip(body, 80)}` };
     }
     const { step, value } = record;
@@ -339,7 +339,8 @@ export function parseReportLine(line: string): ReportLine | null {
     }
     return { kind: "intermediate", step, value };
   }
-  const withConstraints = record.constraints !== undefined ? { constraints: record.constraints } : {};
+  // null is no constraints, as tell's { constraints: null } is: Python prints None for a run that has none.
+  const withConstraints = record.constraints !== undefined && record.constraints !== null ? { constraints: record.constraints } : {};
   if (record.values !== undefined) {
     if (!Array.isArray(record.values)) return { kind: "final", values: [record.values], ...withConstraints };
     return { kind: "final", values: record.values, ...withConstraints };
@@ -785,6 +786,7 @@ async function runCommandTrial(
 
   let finalValues: unknown[] | null = null;
   let constraints: unknown;
+  let replacedConstraints = false;
   let lastStep: number | null = null;
   // Once the pruner says stop, steps the program printed before the signal reached it are not
   // recorded: the trial ends at the step it was judged at, as a library objective that throws
@@ -819,12 +821,15 @@ async function runCommandTrial(
           if (warnings.length < 5) warnings.push(report.message);
           return;
         }
-        if (report.kind === "final") {
-          finalValues = report.values;
-          if (report.constraints !== undefined) constraints = report.constraints;
-          return;
-        }
-        if (report.kind === "constraints") {
+        if (report.kind === "final" || report.kind === "constraints") {
+          if (report.kind === "final") finalValues = report.values;
+          if (report.constraints === undefined || report.constraints === null) return;
+          if (constraints !== undefined && !replacedConstraints && JSON.stringify(constraints) !== JSON.stringify(report.constraints)) {
+            // The last is kept (a program may correct itself), but one of the two was a mistake
+            // the user would otherwise never see: the trial's feasibility came from the other.
+            replacedConstraints = true;
+            trial.warn(`constraints reported twice, ${clip(JSON.stringify(constraints), 40)} then ${clip(JSON.stringify(report.constraints), 40)}: the last is kept; print them once`);
+          }
           constraints = report.constraints;
           return;
         }
