@@ -221,6 +221,32 @@ describe("constraints", () => {
     expect(study.trials[3]!.systemAttrs.constraints).toEqual([-1]);
   });
 
+  it("warns once per study when tell's constraints or the constraints function replace different ones reportConstraints gave", async () => {
+    // The reported values were dropped without a word, and feasibility came from the other source.
+    const said: string[] = [];
+    const study = await createStudy({ sampler: random(), onWarning: (m) => said.push(m), constraints: (trial) => [(trial.params.x as number) - 2] });
+    await study.optimize((trial) => {
+      const x = trial.suggestFloat("x", 0, 1);
+      trial.reportConstraints([5]);
+      return x;
+    }, { nTrials: 2 });
+    expect(study.trials.map((t) => t.systemAttrs.constraints)).toEqual(study.trials.map((t) => [(t.params.x as number) - 2]));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^trial 0: the study's constraints function \(\[-[\d.]+\]\) replace the different ones the objective reported with reportConstraints \(\[5\]\); the first take precedence/);
+    const told: string[] = [];
+    const asked = await createStudy({ sampler: random(), onWarning: (m) => told.push(m) });
+    // The same values twice (a Float64Array and an array alike) are no conflict.
+    const same = await asked.ask();
+    same.reportConstraints(Float64Array.of(-1));
+    await asked.tell(same, 1, { constraints: [-1] });
+    expect(told).toEqual([]);
+    const differs = await asked.ask();
+    differs.reportConstraints([-1]);
+    await asked.tell(differs, 1, { constraints: [3] });
+    expect(told).toEqual(["trial 1: the constraints given to tell ([3]) replace the different ones the objective reported with reportConstraints ([-1]); the first take precedence: report constraints one way only (said once per study)"]);
+    expect(asked.trials[1]!.systemAttrs.constraints).toEqual([3]);
+  });
+
   it("takes constraint values as a Float64Array from the function, reportConstraints and tell", async () => {
     // Each failed its trial with 'constraints must be an array of numbers, got {"0":-0.5}'.
     const fromFunction = await createStudy({ sampler: random(), constraints: (trial) => Float64Array.of((trial.params.x as number) - 2) });

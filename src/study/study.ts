@@ -1024,6 +1024,8 @@ export class Study implements TrialHost {
   private warmStartChecked = false;
   /** Whether a segment that continues from a pruned one without a checkpoint has been warned of (once per study). */
   private saidPrunedWithoutCheckpoint = false;
+  /** Whether constraints given to tell or computed that replace different reported ones have been warned of (once per study). */
+  private saidConstraintsReplaced = false;
   private refreshChain: Promise<void> = Promise.resolve();
   private queuedRefresh: Promise<void> | null = null;
 
@@ -2080,7 +2082,18 @@ export class Study implements TrialHost {
         return failed(`the constraints function threw: ${errorMessage(error)}`);
       }
     }
-    constraints ??= trial.systemAttrs[CONSTRAINTS_ATTR];
+    const reported = trial.systemAttrs[CONSTRAINTS_ATTR];
+    if (!this.saidConstraintsReplaced && isNumberList(constraints) && isNumberList(reported) && !sameNumbers(constraints, reported)) {
+      // Both were meant to hold: the objective's reportConstraints was dropped without a word, and
+      // the trial's feasibility came from the other source.
+      this.saidConstraintsReplaced = true;
+      const source = given !== undefined ? "the constraints given to tell" : "the study's constraints function";
+      this.onWarning(
+        `trial ${trial.number}: ${source} (${listText(constraints)}) replace the different ones the objective reported with reportConstraints (${listText(reported)}); ` +
+          "the first take precedence: report constraints one way only (said once per study)",
+      );
+    }
+    constraints ??= reported;
     const expected = this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] ?? this.constraintCountOfTrials();
     if (constraints === undefined || constraints === null) {
       // A constraints function that returns nothing (a block body without `return`) leaves
@@ -3236,6 +3249,22 @@ function shownResult(v: unknown): string {
   if (typeof v === "bigint") return `the bigint ${v}n`;
   if ((v as unknown) instanceof Number) return `a Number object (${String(v)}; return the primitive, e.g. Number(x))`;
   return shownValue(v);
+}
+
+/** Whether two constraint lists hold the same values (a typed array and an array alike). */
+function sameNumbers(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+function isNumberList(value: unknown): value is ArrayLike<unknown> {
+  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
+}
+
+/** A list as a message shows it: `[1, -0.5]` (NaN as NaN, not JSON's null). */
+function listText(list: ArrayLike<unknown>): string {
+  return `[${Array.from(list, String).join(", ")}]`;
 }
 
 function constraintsOfResult(result: TellResult): NumberList | undefined {

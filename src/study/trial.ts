@@ -324,7 +324,7 @@ export class Trial {
   /**
    * Records the trial's constraint values, feasible when every one is <= 0 (for example a
    * latency budget as `latencyMs - 50`). The study stores them with the result; values given to
-   * `tell` or computed by the study's `constraints` function take precedence.
+   * `tell` or computed by the study's `constraints` function take precedence (the study warns once when they differ).
    *
    * @example
    * trial.reportConstraints([memoryGb - 16, latencyMs - 50]);
