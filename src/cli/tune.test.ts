@@ -60,6 +60,15 @@ describe("describeDistribution", () => {
   });
 });
 
+describe("resolveSettings --direction", () => {
+  it("refuses more objectives than a study may have, naming the flag", async () => {
+    // The study was made, and its every trial could not be told over HTTP.
+    await expect(resolveSettings({ param: ["x=float:0:1"], direction: [Array(17).fill("minimize").join(",")] }, ["node", "t.mjs", "{x}"])).rejects.toThrow(
+      "--direction: at most 16 objectives (the library and the HTTP service take no more), got 17",
+    );
+  });
+});
+
 describe("resolveSettings --scheduler none", () => {
   const command = ["node", "train.mjs", "{x}"];
 

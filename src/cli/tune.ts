@@ -11,7 +11,7 @@ import { randomSeed } from "../math/rng.js";
 import type { Pruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import { SCHEDULER_ATTR, type Scheduler, describeSchedule } from "../schedulers/index.js";
-import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey, studyNameProblem } from "../space/index.js";
+import { type Direction, type Distribution, type FrozenTrial, MAX_OBJECTIVES, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey, studyNameProblem } from "../space/index.js";
 import { type Storage, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
 import { INTERRUPTED_REASON } from "../study/trial.js";
@@ -166,6 +166,7 @@ function parseDirections(values: string[]): Direction[] {
     }
   }
   if (out.length === 0) throw new UsageError("--direction needs minimize or maximize");
+  if (out.length > MAX_OBJECTIVES) throw new UsageError(`--direction: at most ${MAX_OBJECTIVES} objectives (the library and the HTTP service take no more), got ${out.length}`);
   return out;
 }
 

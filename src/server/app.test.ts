@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, copyStudy, createStudy, loadStudy, registerSampler } from "../index.js";
 import { MemoryStorage, type Storage, StorageBusyError, StorageError, noStudy, openStorage, queueWaitingTrials } from "../storage/index.js";
 import { type ServerAppOptions, ServerConfigError, createServerApp } from "./app.js";
+import { MAX_CONSTRAINTS, MAX_OBJECTIVES } from "../space/index.js";
 import * as api from "./schemas.js";
 
 type App = ReturnType<typeof createServerApp>;
@@ -572,6 +573,31 @@ describe("HTTP API: trials", () => {
     expect(refused.json.error.message).toBe("body.constraints: the study's trials have 1 constraint value(s), got 2");
     const told = await call(app, "POST", `/studies/s/trials/${asked.json.trial.number}/tell`, { state: "complete", values: [1, 2], constraints: [0.5] });
     expect(told.json.trial).toMatchObject({ state: "complete", systemAttrs: { constraints: [0.5] } });
+  });
+
+  it("takes as many objectives and constraint values as the library does, and refuses more with the same limit", async () => {
+    const { app, storage } = newApp();
+    // The library made studies of 17 objectives, which no HTTP tell (at most 16 values) could finish.
+    await expect(createStudy({ name: "wide", storage, directions: Array(MAX_OBJECTIVES + 1).fill("minimize") })).rejects.toThrow(
+      `directions: at most ${MAX_OBJECTIVES} objectives (the HTTP service takes no more), got ${MAX_OBJECTIVES + 1}`,
+    );
+    const library = await createStudy({ name: "most", storage, directions: Array(MAX_OBJECTIVES).fill("minimize"), sampler: new RandomSampler({ seed: 1 }) });
+    const values = Array.from({ length: MAX_OBJECTIVES }, (_, k) => k);
+    const constraints = Array(MAX_CONSTRAINTS).fill(-1);
+    const asked = await call(app, "POST", "/studies/most/trials");
+    const told = await call(app, "POST", `/studies/most/trials/${asked.json.trial.number}/tell`, { state: "complete", values, constraints });
+    expect(told.json.trial).toMatchObject({ state: "complete", values });
+    // One constraint more fails the library's trial as it is refused over HTTP.
+    const trial = await library.ask();
+    expect((await library.tell(trial, values, { constraints: [...constraints, -1] })).systemAttrs.failReason).toBe(
+      `constraints: at most ${MAX_CONSTRAINTS} values (the HTTP service takes no more), got ${MAX_CONSTRAINTS + 1}`,
+    );
+    const tooMany = await call(app, "POST", "/studies", { name: "wide", directions: Array(MAX_OBJECTIVES + 1).fill("minimize") });
+    expect(tooMany.json.error).toMatchObject({ status: 400, field: "body.directions", message: `body.directions: at most ${MAX_OBJECTIVES} objectives, as in the library and the CLI` });
+    const next = await call(app, "POST", "/studies/most/trials");
+    const refused = await call(app, "POST", `/studies/most/trials/${next.json.trial.number}/tell`, { state: "complete", values, constraints: [...constraints, -1] });
+    expect(refused.json.error).toMatchObject({ status: 400, message: `body.constraints: at most ${MAX_CONSTRAINTS} constraint values, as in the library and the CLI` });
+    await library.close();
   });
 
   it("refuses a told NaN, an infinity or a missing values array saying how to tell such a run, and the trial stays running", async () => {

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { MAX_ONLINE_ARMS } from "../online/index.js";
 import { INT_BOUNDS_RULE, MAX_PARAM_NAME_LENGTH, reservedParamName } from "../space/distributions.js";
-import { studyNameProblem } from "../space/records.js";
+import { MAX_CONSTRAINTS, MAX_OBJECTIVES, studyNameProblem } from "../space/records.js";
 import { ERROR_CODES, type ErrorCode as RouteErrorCode } from "./route.js";
 
 /**
@@ -115,7 +115,11 @@ const SamplerSpec = z.strictObject({
 export const CreateStudyBody = z.strictObject({
   name: NewStudyName,
   direction: Direction.optional(),
-  directions: z.array(Direction).min(1).max(16).optional(),
+  directions: z
+    .array(Direction)
+    .min(1)
+    .max(MAX_OBJECTIVES, { error: `at most ${MAX_OBJECTIVES} objectives, as in the library and the CLI` })
+    .optional(),
   sampler: SamplerSpec.optional().describe('by name, as the CLI takes it: {"name": "tpe", "options": {"seed": 1}} (default "auto")'),
   pruner: SamplerSpec.optional().describe('by name: {"name": "median", "options": {...}} (default "none")'),
   space: SearchSpace.optional().describe("the search space, for samplers that need it up front (grid)"),
@@ -188,14 +192,18 @@ const ToldConstraint = z.number({ error: `must be a finite number (feasible when
 const ToldValues = z
   .array(ToldValue, { error: (issue) => (issue.input === undefined ? 'required: an array of one value per objective, e.g. "values": [0.93] (not "value")' : undefined) })
   .min(1)
-  .max(16);
+  .max(MAX_OBJECTIVES, { error: `at most ${MAX_OBJECTIVES} values: a study has at most ${MAX_OBJECTIVES} objectives` });
 
 export const TellBody = z.discriminatedUnion("state", [
   z.strictObject({
     state: z.literal("complete"),
     values: ToldValues,
     /** Constraint values, feasible when every one is <= 0. */
-    constraints: z.array(ToldConstraint).min(1).max(64).optional(),
+    constraints: z
+      .array(ToldConstraint)
+      .min(1)
+      .max(MAX_CONSTRAINTS, { error: `at most ${MAX_CONSTRAINTS} constraint values, as in the library and the CLI` })
+      .optional(),
   }),
   z.strictObject({ state: z.literal("pruned"), values: ToldValues.optional() }),
   z.strictObject({ state: z.literal("failed"), reason: z.string().max(10_000).optional() }),

@@ -14,6 +14,17 @@ export type Direction = "minimize" | "maximize";
 /** The system attribute under which a trial's constraint values live (feasible iff every value is <= 0). */
 export const CONSTRAINTS_ATTR = "constraints";
 
+/**
+ * The most objectives a study may have. One limit for the library, the CLI and the HTTP service,
+ * checked where a study is created: a study the library made with more could never be told over
+ * HTTP. Sixteen is past the many-objective benchmarks (DTLZ and WFG go to 15), and the Pareto
+ * front and hypervolume mean little beyond it (nearly every point is non-dominated).
+ */
+export const MAX_OBJECTIVES = 16;
+
+/** The most constraint values a trial may have, checked wherever they are reported (library, command, HTTP). */
+export const MAX_CONSTRAINTS = 64;
+
 /** Any JSON value: what user and system attributes may hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

@@ -28,6 +28,7 @@ import {
   type StudySnapshot,
   type WarmStartSource,
   InvalidDistributionError,
+  MAX_OBJECTIVES,
   distributionsEqual,
   isSingleValue,
   studyNameProblem,
@@ -920,6 +921,9 @@ function resolveDirections(options: CreateStudyOptions): Direction[] {
   }
   const directions = options.directions ?? [options.direction ?? "minimize"];
   if (directions.length === 0) throw new Error("directions must not be empty");
+  if (directions.length > MAX_OBJECTIVES) {
+    throw new RangeError(`directions: at most ${MAX_OBJECTIVES} objectives (the HTTP service takes no more), got ${directions.length}; combine some into one value or make them constraints`);
+  }
   for (const d of directions) {
     if (d !== "minimize" && d !== "maximize") throw new Error(`direction must be "minimize" or "maximize", got ${JSON.stringify(d)}`);
   }
