@@ -226,6 +226,40 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     expect(problems).toEqual([]);
   });
 
+  it("says \"none feasible\" for a study whose complete trials all violate a constraint, and marks infeasible trials in the table", async () => {
+    const X = { type: "float", low: 0, high: 1 } as const;
+    for (const [name, constraints] of [
+      ["none-feasible", [[1], [0.5]]],
+      ["some-feasible", [[-1], [2.5]]],
+    ] as const) {
+      const study = await storage.createStudy(name, ["minimize"]);
+      for (const [i, c] of constraints.entries()) {
+        const trial = await storage.createTrial(study.id, { state: "running" });
+        await storage.updateTrial(trial.id, { state: "complete", values: [i], params: { x: { value: i / 2, distribution: X } }, systemAttrs: { constraints: [...c] } });
+      }
+    }
+    try {
+      const page = await open(server.url);
+      // It showed "-", as for a study with no result at all; sextant studies says "none feasible".
+      await expect(page.locator('tr[data-study="none-feasible"] td').nth(2).textContent()).resolves.toBe("none feasible");
+      expect(Number(await page.locator('tr[data-study="some-feasible"] td').nth(2).textContent())).toBe(0);
+      await page.goto(studyUrl("some-feasible"));
+      await page.waitForSelector("[data-testid=trial-table] .tviewport .trow[data-number]");
+      // The table said nothing of constraints: trial 1 read as an ordinary complete trial.
+      const infeasible = page.locator('.tviewport .trow[data-number="1"]');
+      await expect(infeasible.getAttribute("class")).resolves.toMatch(/\binfeasible\b/);
+      await expect(infeasible.locator(".c-state").textContent()).resolves.toBe("infeasible");
+      await expect(infeasible.locator(".c-state").getAttribute("title")).resolves.toBe("complete, infeasible: constraints: 2.5 (feasible when every one is <= 0)");
+      const feasible = page.locator('.tviewport .trow[data-number="0"]');
+      await expect(feasible.locator(".c-state").textContent()).resolves.toBe("complete");
+      await expect(feasible.locator(".c-state").getAttribute("title")).resolves.toBe("constraints: -1 (feasible when every one is <= 0)");
+      await page.close();
+    } finally {
+      for (const name of ["none-feasible", "some-feasible"]) await storage.deleteStudy(name);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it("marks a study sextant create or copy is still making as half-made, with a title that says why", async () => {
     // Marked as sextant create and sextant copy mark a study before its last write.
     await storage.createStudy("still-creating", ["minimize"], { systemAttrs: { "cli:creating": true } });

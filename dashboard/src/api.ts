@@ -107,6 +107,10 @@ export interface TableRow {
   values: WireNumber[] | null;
   params: Record<string, ParamValue>;
   durationMs: number | null;
+  /** The trial's constraint values (feasible when every one is <= 0), null without any. */
+  constraints?: number[] | null;
+  /** For a complete trial: whether it is feasible; null for other states. */
+  feasible?: boolean | null;
 }
 
 export interface TablePage {

@@ -85,6 +85,17 @@ async function showStudies(search: string): Promise<void> {
 const HALF_MADE_TITLE =
   "Not finished being made: sextant create is still queuing its trials, or a sextant copy/import is still writing it (or was killed before its last trial). Workers and asks refuse it until then; a copy killed outright leaves it so: delete it and copy again.";
 
+/**
+ * The "best" cell, as `sextant studies` prints it: the front's size with several objectives, else
+ * the best value; "none feasible" when complete trials exist but none is feasible, which showed
+ * the "-" of a study with no result at all.
+ */
+function bestCell(s: StudyJson): HTMLElement {
+  if (s.paretoFrontSize !== undefined) return h("td", { class: "num", title: "feasible complete trials on the Pareto front" }, `front=${s.paretoFrontSize}`);
+  if (s.bestValue === null && s.trialCounts.complete > 0) return h("td", { class: "num", title: "no complete trial is feasible: see the trial table" }, "none feasible");
+  return h("td", { class: "num" }, formatNumber(s.bestValue));
+}
+
 /** The studies found, or why there are none. */
 function studiesTable(studies: StudyJson[], search: string): HTMLElement {
   if (studies.length === 0) return h("p", { class: "muted" }, search ? "No study matches." : "No studies yet: run `sextant tune` or create one through the API.");
@@ -100,9 +111,7 @@ function studiesTable(studies: StudyJson[], search: string): HTMLElement {
         s.halfMade ? h("span", { class: "badge half-made", "data-testid": "half-made", title: HALF_MADE_TITLE }, "half-made") : null,
       ),
       h("td", {}, s.directions.join(", ")),
-      s.paretoFrontSize !== undefined
-        ? h("td", { class: "num", title: "feasible complete trials on the Pareto front" }, `front=${s.paretoFrontSize}`)
-        : h("td", { class: "num" }, formatNumber(s.bestValue)),
+      bestCell(s),
       h("td", { class: "num" }, Object.values(s.trialCounts).reduce((a, b) => a + b, 0)),
       h("td", { class: "num s-complete" }, s.trialCounts.complete),
       h("td", { class: "num s-pruned" }, s.trialCounts.pruned),

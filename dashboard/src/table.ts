@@ -434,9 +434,10 @@ export class TrialTable {
   private rowElement(row: TableRow, index: number): HTMLElement {
     const element = h(
       "div",
-      { class: `trow s-${row.state}`, role: "row", "aria-rowindex": index + 2, tabindex: -1, "data-number": row.number, "data-index": index },
+      { class: `trow s-${row.state}${row.feasible === false ? " infeasible" : ""}`, role: "row", "aria-rowindex": index + 2, tabindex: -1, "data-number": row.number, "data-index": index },
       h("span", { class: "c-num", role: "gridcell" }, row.number),
-      h("span", { class: "c-state", role: "gridcell" }, row.state),
+      // As sextant trials notes it: an infeasible trial with the best value read as the best.
+      h("span", { class: "c-state", role: "gridcell", title: constraintsTitle(row) }, row.feasible === false ? "infeasible" : row.state),
       ...Array.from({ length: Math.max(1, this.options.objectives.length) }, (_, k) => h("span", { class: "c-val", role: "gridcell" }, formatNumber(row.values?.[k]))),
       h("span", { class: "c-dur", role: "gridcell" }, formatDuration(row.durationMs)),
       ...this.options.params.map((name) => h("span", { class: "c-param", role: "gridcell" }, name in row.params ? (typeof row.params[name] === "number" ? formatNumber(row.params[name] as number) : String(row.params[name])) : "—")),
@@ -451,4 +452,13 @@ export class TrialTable {
     });
     return element;
   }
+}
+
+/** The state cell's tooltip: the trial's constraint values, or why a trial without any is infeasible. */
+function constraintsTitle(row: TableRow): string | undefined {
+  // Only complete trials are judged: "infeasible" stands for "complete, infeasible" in the narrow column.
+  const judged = row.feasible === false ? "complete, infeasible: " : "";
+  if (row.constraints) return `${judged}constraints: ${row.constraints.map((c) => formatNumber(c)).join(", ")} (feasible when every one is <= 0)`;
+  if (row.feasible === false) return `${judged}no constraint values reported, in a study whose trials have them (unknown feasibility, so never the best)`;
+  return undefined;
 }

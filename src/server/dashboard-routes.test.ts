@@ -190,6 +190,15 @@ describe("dashboard routes", () => {
     expect(history.best).toEqual([{ number: 1, value: 5 }, { number: 3, value: 3 }]);
     expect(history.constrained).toBe(true);
     expect((await get(app, "/studies/c1/summary")).json.bestTrial.number).toBe(3);
+    // The table said nothing of feasibility: trial 0's value 0.1 read as the best.
+    const table = (await get(app, "/studies/c1/table?sort=number", ui.TableResponse)).json;
+    expect(table.rows.map((r: { constraints: number[] | null; feasible: boolean | null }) => [r.constraints, r.feasible])).toEqual([
+      [null, false],
+      [[-1], true],
+      [[2], false],
+      [[0], true],
+      [[0.1], false],
+    ]);
     // Filtered to trial 0 alone, it is still of unknown feasibility: the study is constrained.
     expect((await get(app, "/studies/c1/points?valueMax=0.2")).json.best).toEqual([]);
     // The best curves too: of 2 curves, 1 is the best trial's and 1 the latest's. Trial 0 (no

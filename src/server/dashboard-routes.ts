@@ -17,6 +17,7 @@ import {
   modelBeliefs,
   paretoFrontIndices,
   toLosses,
+  trialConstraints,
   trialsPerWorker,
   valueEcdf,
 } from "../analysis/index.js";
@@ -87,6 +88,16 @@ function countStates(index: StudyIndex, numbers: Iterable<number>): Record<Trial
   const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<TrialState, number>;
   for (const n of numbers) counts[index.trials[n]!.state]++;
   return counts;
+}
+
+/** A trial's constraint values as the table shows them; null without any (or with malformed ones, which count as none). */
+function storedConstraints(trial: FrozenTrial): number[] | null {
+  try {
+    const constraints = trialConstraints(trial);
+    return constraints ? [...constraints] : null;
+  } catch {
+    return null;
+  }
 }
 
 function durationOf(trial: FrozenTrial): number | null {
@@ -222,9 +233,20 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const order = index.sorted(matched, sort.key, query.order === "desc", JSON.stringify(filterQuery(query)), sort.objective);
         const offset = Number(query.offset ?? 0);
         const limit = Number(query.limit ?? 50);
+        // As sextant trials marks them: the table said nothing of constraints, and an infeasible
+        // trial with the best value read as the best.
+        const feasible = feasibilityRule(index.trials.filter(Boolean));
         const rows = order.slice(offset, offset + limit).map((n) => {
           const trial = index.trials[n]!;
-          return { number: trial.number, state: trial.state, values: trial.values ? trial.values.map(api.jsonNumber) : null, params: { ...trial.params }, durationMs: durationOf(trial) };
+          return {
+            number: trial.number,
+            state: trial.state,
+            values: trial.values ? trial.values.map(api.jsonNumber) : null,
+            params: { ...trial.params },
+            durationMs: durationOf(trial),
+            constraints: storedConstraints(trial),
+            feasible: trial.state === "complete" ? feasible(trial) : null,
+          };
         });
         return { rows, offset, matched: matched.length, total: index.size };
       },

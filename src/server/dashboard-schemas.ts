@@ -97,6 +97,11 @@ export const TableRow = z.strictObject({
   values: z.array(MaybeNonFinite).nullable().describe('NaN and ±Infinity (a pruned trial\'s diverged last value) as "NaN", "Infinity", "-Infinity"'),
   params: z.record(z.string(), CategoricalChoice),
   durationMs: z.number().nullable(),
+  constraints: z.array(z.number()).nullable().describe("the trial's constraint values (feasible when every one is <= 0), null without any"),
+  feasible: z
+    .boolean()
+    .nullable()
+    .describe("for a complete trial: whether it is feasible (in a constrained study, one without constraint values is not); null for other states"),
 });
 
 export const TableResponse = z.strictObject({
