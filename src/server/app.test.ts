@@ -555,8 +555,16 @@ describe("HTTP API: trials", () => {
       expect(wrong.status).toBe(400);
       expect(wrong.json.error).toMatchObject({ field: "body.constraints", message: `body.constraints: the study's trials have 1 constraint value(s), got ${constraints ? 2 : "none"}` });
     }
+    // null is none, as in the library's tell and a command's line: it was refused as "expected array".
+    const nulled = await call(app, "POST", `/studies/s/trials/${bad.json.trial.number}/tell`, { state: "complete", values: [0], constraints: null });
+    expect(nulled.json.error).toMatchObject({ field: "body.constraints", message: "body.constraints: the study's trials have 1 constraint value(s), got none" });
     const retold = await call(app, "POST", `/studies/s/trials/${bad.json.trial.number}/tell`, { state: "complete", values: [0], constraints: [0.25] });
     expect(retold.json.trial).toMatchObject({ state: "complete", systemAttrs: { constraints: [0.25] } });
+    await call(app, "POST", "/studies", { name: "u", sampler: { name: "random", options: { seed: 1 } } });
+    const plain = await call(app, "POST", "/studies/u/trials", { space: SPACE });
+    const none = await call(app, "POST", `/studies/u/trials/${plain.json.trial.number}/tell`, { state: "complete", values: [1], constraints: null });
+    expect(none.json.trial).toMatchObject({ state: "complete", values: [1] });
+    expect(none.json.trial.systemAttrs.constraints).toBeUndefined();
   });
 
   it("refuses a constraint count other than one another process stored after this server read the study", async () => {

@@ -1069,15 +1069,17 @@ export function createServerApp(options: ServerAppOptions): Hono {
           // Asked of the study (which reads its record while it knows no count) when constraints are
           // told: one stored by another process since this server cached the study was missed, and
           // the trial failed (200) where a wrong count is a 400 that leaves it running.
-          const constraintCount = body.state === "complete" && body.constraints !== undefined ? await study.constraintCount() : study.systemAttrs.constraintCount;
-          if (body.state === "complete" && typeof constraintCount === "number" && body.constraints?.length !== constraintCount) {
-            const got = body.constraints === undefined ? "none" : `${body.constraints.length}`;
+          // null is none, as the library's tell and the command protocol take it.
+          const told = body.state === "complete" ? (body.constraints ?? undefined) : undefined;
+          const constraintCount = told !== undefined ? await study.constraintCount() : study.systemAttrs.constraintCount;
+          if (body.state === "complete" && typeof constraintCount === "number" && told?.length !== constraintCount) {
+            const got = told === undefined ? "none" : `${told.length}`;
             throw new HttpError(400, `body.constraints: the study's trials have ${constraintCount} constraint value(s), got ${got}`, "body.constraints");
           }
           if (trial.finished) throw new HttpError(409, `trial ${trial.number} has already been told`);
           let result: TellResult;
           if (body.state === "complete") {
-            result = body.constraints ? { state: "complete", values: body.values, constraints: body.constraints } : { state: "complete", values: body.values };
+            result = told ? { state: "complete", values: body.values, constraints: told } : { state: "complete", values: body.values };
           }
           else if (body.state === "pruned") result = body.values ? { state: "pruned", values: body.values } : { state: "pruned" };
           else result = body.reason !== undefined ? { state: "failed", reason: body.reason } : { state: "failed" };

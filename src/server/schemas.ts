@@ -203,7 +203,9 @@ export const TellBody = z.discriminatedUnion("state", [
       .array(ToldConstraint)
       .min(1)
       .max(MAX_CONSTRAINTS, { error: `at most ${MAX_CONSTRAINTS} constraint values, as in the library and the CLI` })
-      .optional(),
+      .nullable()
+      .optional()
+      .describe("constraint values, feasible when every one is <= 0; null or left out: none (in a study whose trials have them, a 400)"),
   }),
   z.strictObject({ state: z.literal("pruned"), values: ToldValues.optional() }),
   z.strictObject({ state: z.literal("failed"), reason: z.string().max(10_000).optional() }),
