@@ -10,6 +10,17 @@ import { shellWord } from "./format.js";
 import type { Io } from "./io.js";
 import { createCommand, workerCommand } from "./worker.js";
 
+/** The states of a study's trials as stored, read back by a fresh connection. */
+async function storedStates(url: string, studyName: string): Promise<string[]> {
+  const storage = await openStorage(url);
+  try {
+    const record = (await storage.getStudy(studyName))!;
+    return (await storage.trialsSince(record.id, 0)).trials.map((t) => t.state);
+  } finally {
+    await storage.close();
+  }
+}
+
 const quietIo: Io = { out: () => {}, err: () => {}, write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
 
 describe("sextant create", () => {
@@ -118,13 +129,7 @@ describe("sextant worker on a population stored with a pruner", () => {
       const io: Io = { ...quietIo, err: (line) => errors.push(line) };
       expect(await workerCommand({ storage: url, study: "pop", quiet: true }, io)).toBe(0);
       expect(errors.join("\n")).toContain('sextant: warning: study "pop" stores the median pruner beside its pbt scheduler: a segment the pruner stops saves no checkpoint');
-      const reopened = await openStorage(url);
-      try {
-        const record = (await reopened.getStudy("pop"))!;
-        expect((await reopened.trialsSince(record.id, 0)).trials.map((t) => t.state)).toEqual(["complete", "complete"]);
-      } finally {
-        await reopened.close();
-      }
+      expect(await storedStates(url, "pop")).toEqual(["complete", "complete"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -162,6 +167,41 @@ describe("sextant worker on a study of several objectives", () => {
       const said: string[] = [];
       expect(await workerCommand({ storage: url, study: "none" }, { ...quietIo, out: (line) => said.push(line) })).toBe(0);
       expect(said.join("\n")).toMatch(/; Pareto front: 0 trial\(s\) \(see sextant best\); no feasible trial yet \(least-violating: trial \d; see sextant best\)$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sextant worker on a study an older sextant tune made", () => {
+  it("refuses to run without --trials, where it ran trials until stopped, and runs the trials --trials gives", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-worker-old-tune-"));
+    const url = `sqlite:${join(dir, "old.db")}`;
+    try {
+      const storage = await openStorage(url);
+      try {
+        // The cli:config sextant tune stored at 7b38131 (11-27), before budgets: `--trials 20` was kept nowhere.
+        const oldConfig = {
+          version: 1,
+          command: ["node", "-e", "console.log(Number(process.argv[1]))", "{x}"],
+          space: { x: { type: "float", low: 0, high: 1 } },
+          directions: ["minimize"],
+          sampler: { name: "random", options: {} },
+          pruner: { name: "none", options: {} },
+          env: {},
+          cwd: dir,
+          trialTimeout: null,
+          killGrace: 5,
+        };
+        await storage.createStudy("old", ["minimize"], { systemAttrs: { "cli:config": oldConfig } });
+      } finally {
+        await storage.close();
+      }
+      await expect(workerCommand({ storage: url, study: "old", quiet: true }, quietIo)).rejects.toThrow(
+        'study "old" was made by an older sextant tune, which stored no trial budget, so this worker would run trials until stopped; give it --trials N (the trials this worker runs); no trial was started',
+      );
+      expect(await workerCommand({ storage: url, study: "old", trials: 2, quiet: true }, quietIo)).toBe(0);
+      expect(await storedStates(url, "old")).toEqual(["complete", "complete"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -345,6 +345,14 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const record = await storage.getStudy(studyName);
   if (!record) throw new UserError(`no study named "${studyName}" in ${storage.url}; make one with: sextant create --storage ${shellWord(storage.url)} --study ${shellWord(studyName)} --config FILE${passwordNote(storage.url)}`);
   const config = readCliConfig(record.systemAttrs, studyName, storage.url);
+  // A tune of Sextant before workers (11-2026) stored no budget: run as unbounded, a worker joining
+  // its study ran trials until stopped (hundreds a minute for a fast command), not the --trials given to tune.
+  if (config.budget === undefined && flags.trials === undefined) {
+    throw new UsageError(
+      `study "${studyName}" was made by an older sextant tune, which stored no trial budget, so this worker would run trials until stopped; ` +
+        "give it --trials N (the trials this worker runs); no trial was started",
+    );
+  }
   refuseGraceShorterThanStudys(flags, studyName, studyHeartbeatGraceSeconds(record.systemAttrs, storage.url));
   const recovery = recoverySettings(flags, config, storage.url);
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : config.cwd;
