@@ -36,6 +36,7 @@ export {
   StorageUrlError,
   StorageOpenError,
   StorageReadOnlyError,
+  StorageUpgradeRefusedError,
   StorageBusyError,
 } from "./storage/index.js";
 export { Rng } from "./math/rng.js";

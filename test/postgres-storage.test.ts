@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FrozenTrial } from "../src/space/index.js";
 import { RandomSampler, createStudy } from "../src/index.js";
 import { PBTScheduler } from "../src/schedulers/index.js";
-import { ONCE_KEY_ATTR, StorageEmptyError, StorageOpenError, TrialNotRunningError, openStorage } from "../src/storage/index.js";
+import { ONCE_KEY_ATTR, StorageEmptyError, StorageOpenError, StorageUpgradeRefusedError, TrialNotRunningError, openStorage } from "../src/storage/index.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from "../src/storage/postgres-migrations.js";
 import { PostgresStorage } from "../src/storage/postgres.js";
 import { createServerApp } from "../src/server/index.js";
@@ -168,7 +168,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
     it("refuses a misspelt option before connecting, which ran with the default instead", async () => {
       const url = freshSchemaUrl();
       await expect(PostgresStorage.open(url, { maxconnections: 2 } as never)).rejects.toThrow(
-        `cannot open ${url}: unknown option "maxconnections" (did you mean "maxConnections"?); valid options: schema, maxConnections, retryDeadlineMs, synchronousCommit, readOnly, onRetry, onSchemaUpgrade`,
+        `cannot open ${url}: unknown option "maxconnections" (did you mean "maxConnections"?); valid options: schema, maxConnections, retryDeadlineMs, synchronousCommit, readOnly, onRetry, onSchemaUpgrade, upgradeSchema`,
       );
     });
 
@@ -241,6 +241,13 @@ describe.skipIf(skip !== null)("postgres storage", () => {
         await client.query(`CREATE INDEX sextant_trials_by_heartbeat ON "${schema}".sextant_trials (study_id, state, heartbeat_at)`);
         await client.query(`DELETE FROM "${schema}".sextant_schema_version WHERE version > 1`);
       });
+      // A viewer (sextant dashboard) that would rather not upgrade it is refused, the schema untouched.
+      await expect(PostgresStorage.open(url, { upgradeSchema: false })).rejects.toThrow(
+        new StorageUpgradeRefusedError(
+          `cannot open ${url} for writing without upgrading it: an older Sextant wrote it (schema version 1), and writing needs version 2 ` +
+            "(partial indexes for waiting and running trials), which that Sextant refuses; open it read-only, or let it be upgraded",
+        ),
+      );
       const heard: string[] = [];
       const reopened = await PostgresStorage.open(url, { onSchemaUpgrade: (message) => heard.push(message) });
       try {

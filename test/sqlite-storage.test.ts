@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { StorageError, openStorage } from "../src/storage/index.js";
+import { StorageError, StorageUpgradeRefusedError, openStorage } from "../src/storage/index.js";
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, migrateSchema } from "../src/storage/sqlite-migrations.js";
 import { SqliteStorage, StorageBusyError, StorageOpenError } from "../src/storage/sqlite.js";
 
@@ -192,6 +192,15 @@ describe("sqlite storage: schema versions", () => {
     raw.prepare("INSERT INTO studies (name, directions, created_at) VALUES ('kept', '[\"minimize\"]', 1)").run();
     raw.prepare("INSERT INTO trials (study_id, number, state, objective_values, seq) VALUES (1, 0, 'complete', '[0.5]', 1)").run();
     raw.close();
+    // A viewer (sextant dashboard) that would rather not upgrade it is refused, the file untouched.
+    const untouched = readFileSync(path);
+    expect(() => SqliteStorage.open(path, { upgradeSchema: false })).toThrow(
+      new StorageUpgradeRefusedError(
+        `cannot open sqlite:${path} for writing without upgrading it: an older Sextant wrote it (schema version 1), and writing needs version 2 ` +
+          "(trial heartbeats), which that Sextant refuses; open it read-only, or let it be upgraded",
+      ),
+    );
+    expect(readFileSync(path).equals(untouched)).toBe(true);
     const heard: string[] = [];
     const storage = SqliteStorage.open(path, { onSchemaUpgrade: (message) => heard.push(message) });
     expect(heard).toEqual([
@@ -226,11 +235,11 @@ describe("sqlite storage: schema versions", () => {
     const error = thrownBy(() => SqliteStorage.open(path, { readonly: true } as never));
     expect(error).toBeInstanceOf(StorageOpenError);
     expect(error.message).toBe(
-      `cannot open sqlite:${path}: unknown option "readonly" (did you mean "readOnly"?); valid options: busyTimeoutMs, lockDeadlineMs, readOnly, onSchemaUpgrade`,
+      `cannot open sqlite:${path}: unknown option "readonly" (did you mean "readOnly"?); valid options: busyTimeoutMs, lockDeadlineMs, readOnly, onSchemaUpgrade, upgradeSchema`,
     );
     await expect(SqliteStorage.openAsync(path, { lockDeadline: 5 } as never)).rejects.toThrow(/unknown option "lockDeadline" \(did you mean "lockDeadlineMs"\?\)/);
     await expect(openStorage(`sqlite:${path}`, { readonly: true } as never)).rejects.toThrow(
-      `cannot open sqlite:${path}: unknown option "readonly" (did you mean "readOnly"?); valid options: readOnly, retryDeadlineMs, onRetry, onSchemaUpgrade`,
+      `cannot open sqlite:${path}: unknown option "readonly" (did you mean "readOnly"?); valid options: readOnly, retryDeadlineMs, onRetry, onSchemaUpgrade, upgradeSchema`,
     );
   });
 

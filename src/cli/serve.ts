@@ -2,7 +2,7 @@
  * `sextant serve`: the HTTP API over one storage. The web framework is loaded only here, when
  * the command runs, so the rest of the CLI starts without it.
  */
-import { type Storage, StorageReadOnlyError, isMemoryUrl, openStorage, sqlitePath } from "../storage/index.js";
+import { type Storage, StorageReadOnlyError, StorageUpgradeRefusedError, isMemoryUrl, openStorage, sqlitePath } from "../storage/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { missingStorage, storageUrl } from "./inspect.js";
 import { type Io, releaseTerminalAtExit } from "./io.js";
@@ -55,6 +55,9 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
   const start = (storage: string | Storage) =>
     startServer({
       storage,
+      // `serve` takes workers' writes, which need the current schema: it upgrades an older one
+      // (and says so). The dashboard is for looking, and looking never upgrades.
+      ...(command === "dashboard" ? { upgradeSchema: false } : {}),
       host: flags.host ?? "127.0.0.1",
       port: flags.port ?? 8080,
       ...(token !== undefined ? { token } : {}),
@@ -63,15 +66,15 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
       ...(flags.requestTimeout !== undefined ? { requestTimeoutSeconds: flags.requestTimeout } : {}),
     });
   let server: Awaited<ReturnType<typeof startServer>>;
-  /** The storage opened read-only by this command, when the dashboard's user may not write it. */
+  /** The storage opened read-only by this command, when the dashboard may not or should not write it. */
   let readOnly: Storage | null = null;
   try {
     try {
       server = await start(url);
     } catch (error) {
       // The dashboard only shows studies: a file its user may read but not write (a colleague's
-      // results, an archive) is shown read-only, where it used to be refused as if it had to change.
-      if (command !== "dashboard" || !(error instanceof StorageReadOnlyError)) throw error;
+      // results, an archive), or one an older Sextant wrote and still uses, is shown read-only.
+      if (command !== "dashboard" || !(error instanceof StorageReadOnlyError || error instanceof StorageUpgradeRefusedError)) throw error;
       readOnly = await openStorage(url, { readOnly: true });
       try {
         server = await start(readOnly);
@@ -79,7 +82,12 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
         await readOnly.close();
         throw startError;
       }
-      io.err(`sextant dashboard: this user may not write ${url}, so its studies are shown read-only (workers cannot report through this server)`);
+      io.err(
+        error instanceof StorageReadOnlyError
+          ? `sextant dashboard: this user may not write ${url}, so its studies are shown read-only (workers cannot report through this server)`
+          : `sextant dashboard: an older Sextant wrote ${url}, so its studies are shown read-only, leaving it readable by that Sextant ` +
+              `(workers cannot report through this server; sextant serve takes their reports, and upgrades it)`,
+      );
     }
   } catch (error) {
     if (error instanceof ServerConfigError) throw new UsageError(error.message);

@@ -34,7 +34,7 @@ describe("startServer", () => {
     const misspelt = { storage: "sqlite:/nonexistent-dir/never-opened.db", prot: 0 } as unknown as StartServerOptions;
     await expect(startServer(misspelt)).rejects.toBeInstanceOf(ServerConfigError);
     await expect(startServer(misspelt)).rejects.toThrow(
-      'startServer: unknown option "prot" (did you mean "port"?); valid options: storage, token, corsOrigins, bodyLimitBytes, logError, dashboard, heartbeatGraceSeconds, localOnly, host, port, requestTimeoutSeconds',
+      'startServer: unknown option "prot" (did you mean "port"?); valid options: storage, token, corsOrigins, bodyLimitBytes, logError, dashboard, heartbeatGraceSeconds, localOnly, host, port, requestTimeoutSeconds, upgradeSchema',
     );
   });
 

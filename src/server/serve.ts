@@ -28,10 +28,16 @@ export interface StartServerOptions extends Omit<ServerAppOptions, "storage"> {
    * connection is closed, instead of holding it for Node's default of 300 s.
    */
   readonly requestTimeoutSeconds?: number;
+  /**
+   * With a storage URL, `false` refuses to migrate a store an older Sextant wrote (throwing
+   * `StorageUpgradeRefusedError`, the store untouched) rather than upgrade it. Default true: the
+   * server takes writes, which need the current schema.
+   */
+  readonly upgradeSchema?: boolean;
 }
 
 /** The keys {@link startServer} reads: the app's, and where to listen. */
-const START_SERVER_OPTION_KEYS: readonly string[] = [...SERVER_APP_OPTION_KEYS, ...Object.keys({ host: true, port: true, requestTimeoutSeconds: true } satisfies Record<Exclude<keyof StartServerOptions, keyof ServerAppOptions>, true>)];
+const START_SERVER_OPTION_KEYS: readonly string[] = [...SERVER_APP_OPTION_KEYS, ...Object.keys({ host: true, port: true, requestTimeoutSeconds: true, upgradeSchema: true } satisfies Record<Exclude<keyof StartServerOptions, keyof ServerAppOptions>, true>)];
 
 export interface RunningServer {
   /** The base URL, e.g. `http://127.0.0.1:8080`. */
@@ -52,7 +58,7 @@ export interface RunningServer {
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   refuseUnknownServerOptions("startServer", options, START_SERVER_OPTION_KEYS);
-  const { host = "127.0.0.1", port = 8080, requestTimeoutSeconds = DEFAULT_REQUEST_TIMEOUT_SECONDS, ...appOptions } = options;
+  const { host = "127.0.0.1", port = 8080, requestTimeoutSeconds = DEFAULT_REQUEST_TIMEOUT_SECONDS, upgradeSchema, ...appOptions } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServerConfigError(`port must be an integer from 0 to 65535, got ${port}`);
   // Node takes whole milliseconds, and 0 turns its timeout off: a number below 1 ms is refused as one.
   if (typeof requestTimeoutSeconds !== "number" || !(requestTimeoutSeconds * 1000 >= 1) || !Number.isFinite(requestTimeoutSeconds)) {
@@ -88,6 +94,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     typeof options.storage === "string" ? await openStorage(options.storage, {
           onRetry: (message) => log(`sextant serve: ${message}`),
           onSchemaUpgrade: (message) => log(`sextant serve: warning: ${message}`),
+          ...(upgradeSchema !== undefined ? { upgradeSchema } : {}),
         }) : options.storage;
   // Without a token the server is this machine's alone: refuse what a web page could send it.
   const app = createServerApp({ ...appOptions, storage, localOnly: options.localOnly ?? options.token === undefined });

@@ -83,7 +83,8 @@ export function storageUrlProblem(url: string): string | null {
  * {@link StorageEmptyError}). `retryDeadlineMs` bounds how long PostgreSQL operations, opening
  * included, retry an unreachable server (default 120 000); `onRetry` hears when one starts to.
  * `onSchemaUpgrade` hears that opening migrated a store an older Sextant wrote, which that Sextant
- * then refuses (default: a `SextantWarning` through `process.emitWarning`).
+ * then refuses (default: a `SextantWarning` through `process.emitWarning`); `upgradeSchema: false`
+ * refuses to migrate it instead, with {@link StorageUpgradeRefusedError}, leaving it as it was.
  *
  * @example
  * const storage = await openStorage("sqlite:./sextant.db");
@@ -91,11 +92,17 @@ export function storageUrlProblem(url: string): string | null {
  */
 export async function openStorage(
   url: string,
-  options: { readOnly?: boolean; retryDeadlineMs?: number; onRetry?: (message: string) => void; onSchemaUpgrade?: SchemaUpgradeListener } = {},
+  options: {
+    readOnly?: boolean;
+    retryDeadlineMs?: number;
+    onRetry?: (message: string) => void;
+    onSchemaUpgrade?: SchemaUpgradeListener;
+    upgradeSchema?: boolean;
+  } = {},
 ): Promise<Storage> {
   const problem = storageUrlProblem(url);
   if (problem !== null) throw new StorageUrlError(problem);
-  const unknown = unknownKeysMessage(options, ["readOnly", "retryDeadlineMs", "onRetry", "onSchemaUpgrade"]);
+  const unknown = unknownKeysMessage(options, ["readOnly", "retryDeadlineMs", "onRetry", "onSchemaUpgrade", "upgradeSchema"]);
   if (unknown !== null) throw new StorageOpenError(`cannot open ${redactPassword(url)}: ${unknown}`);
   if (isMemoryUrl(url)) return new MemoryStorage();
   const path = sqlitePath(url);
@@ -104,6 +111,7 @@ export async function openStorage(
     return SqliteStorage.openAsync(path, {
       readOnly: options.readOnly === true,
       ...(options.onSchemaUpgrade !== undefined ? { onSchemaUpgrade: options.onSchemaUpgrade } : {}),
+      ...(options.upgradeSchema !== undefined ? { upgradeSchema: options.upgradeSchema } : {}),
     });
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
@@ -113,6 +121,7 @@ export async function openStorage(
       ...(options.retryDeadlineMs !== undefined ? { retryDeadlineMs: options.retryDeadlineMs } : {}),
       ...(options.onRetry !== undefined ? { onRetry: options.onRetry } : {}),
       ...(options.onSchemaUpgrade !== undefined ? { onSchemaUpgrade: options.onSchemaUpgrade } : {}),
+      ...(options.upgradeSchema !== undefined ? { upgradeSchema: options.upgradeSchema } : {}),
     });
   }
   throw new StorageUrlError(`unknown storage URL "${url}"`); // storageUrlProblem refused it above

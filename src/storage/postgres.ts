@@ -39,6 +39,7 @@ import {
   StorageEmptyError,
   StorageError,
   StorageOpenError,
+  StorageUpgradeRefusedError,
   type StudyRecord,
   type StartedTrial,
   type StudySummary,
@@ -50,6 +51,7 @@ import {
   emitSchemaUpgradeWarning,
   noStudy,
   schemaUpgradeMessage,
+  schemaUpgradeRefusal,
 } from "./types.js";
 import { newWriteId } from "./write-id.js";
 
@@ -95,6 +97,11 @@ export interface PostgresOpenOptions {
    * An empty schema is created, not migrated, and says nothing.
    */
   readonly onSchemaUpgrade?: SchemaUpgradeListener;
+  /**
+   * `false` refuses to migrate a schema an older Sextant made, with {@link StorageUpgradeRefusedError}
+   * and the schema untouched, for a caller that would rather read it read-only than upgrade it. Default true.
+   */
+  readonly upgradeSchema?: boolean;
 }
 
 /** Every option of {@link PostgresOpenOptions} (a record, so tsc says when one is added and not listed). */
@@ -106,6 +113,7 @@ const POSTGRES_OPEN_OPTION_KEYS = Object.keys({
   readOnly: true,
   onRetry: true,
   onSchemaUpgrade: true,
+  upgradeSchema: true,
 } satisfies Record<keyof PostgresOpenOptions, true>);
 
 type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> };
@@ -269,7 +277,7 @@ export class PostgresStorage implements Storage {
     pool.on("connect", (client) => client.on("error", () => undefined));
     const storage = new PostgresStorage(pool, shownUrl, withSchema(url, options.schema), schema, options.retryDeadlineMs ?? 120_000, options.onRetry);
     try {
-      await (options.readOnly ? storage.checkReadableWithoutMigrating() : storage.migrate(options.onSchemaUpgrade ?? emitSchemaUpgradeWarning));
+      await (options.readOnly ? storage.checkReadableWithoutMigrating() : storage.migrate(options.onSchemaUpgrade ?? emitSchemaUpgradeWarning, options.upgradeSchema !== false));
       return storage;
     } catch (error) {
       await pool.end().catch(() => undefined);
@@ -808,10 +816,13 @@ export class PostgresStorage implements Storage {
   }
 
   /** Applies missing migrations under an advisory lock; the common case (up to date) takes no lock. */
-  private async migrate(onSchemaUpgrade: SchemaUpgradeListener): Promise<void> {
+  private async migrate(onSchemaUpgrade: SchemaUpgradeListener, upgrade: boolean): Promise<void> {
     const current = await this.retrying(() => this.schemaVersion(this.pool));
     if (current === POSTGRES_SCHEMA_VERSION) return;
     checkVersion(current);
+    if (!upgrade && current > 0) {
+      throw new StorageUpgradeRefusedError(schemaUpgradeRefusal(this.url, current, POSTGRES_SCHEMA_VERSION, migrationsSince(current)));
+    }
     const from = await this.retrying(async () => {
       const client = await this.pool.connect();
       try {
@@ -848,8 +859,7 @@ export class PostgresStorage implements Storage {
     });
     // Version 0 is a new schema; another opener may have migrated it while this one waited.
     if (from > 0 && from < POSTGRES_SCHEMA_VERSION) {
-      const changes = POSTGRES_MIGRATIONS.filter((migration) => migration.version > from).map((migration) => migration.description);
-      onSchemaUpgrade(schemaUpgradeMessage(this.url, from, POSTGRES_SCHEMA_VERSION, changes));
+      onSchemaUpgrade(schemaUpgradeMessage(this.url, from, POSTGRES_SCHEMA_VERSION, migrationsSince(from)));
     }
   }
 
@@ -1285,4 +1295,9 @@ function withSchema(url: string, schema: string | undefined): string {
   const parsed = new URL(url);
   parsed.searchParams.set("schema", schema);
   return parsed.toString();
+}
+
+/** What the migrations after `version` change, in order. */
+function migrationsSince(version: number): string[] {
+  return POSTGRES_MIGRATIONS.filter((migration) => migration.version > version).map((migration) => migration.description);
 }

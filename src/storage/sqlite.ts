@@ -28,8 +28,10 @@ import {
   StorageDecodeError,
   StorageOpenError,
   StorageReadOnlyError,
+  StorageUpgradeRefusedError,
   emitSchemaUpgradeWarning,
   schemaUpgradeMessage,
+  schemaUpgradeRefusal,
 } from "./types.js";
 import {
   DuplicateStudyError,
@@ -73,6 +75,11 @@ export interface SqliteOpenOptions {
    * `process.emitWarning`. A new file is created, not migrated, and says nothing.
    */
   readonly onSchemaUpgrade?: SchemaUpgradeListener;
+  /**
+   * `false` refuses to migrate a file an older Sextant wrote, with {@link StorageUpgradeRefusedError}
+   * and the file untouched, for a caller that would rather read it read-only than upgrade it. Default true.
+   */
+  readonly upgradeSchema?: boolean;
 }
 
 /**
@@ -90,7 +97,7 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5;
 const DEFAULT_LOCK_DEADLINE_MS = 60_000;
 
 /** Every option of {@link SqliteOpenOptions} (a record, so tsc says when one is added and not listed). */
-const SQLITE_OPEN_OPTION_KEYS = Object.keys({ busyTimeoutMs: true, lockDeadlineMs: true, readOnly: true, onSchemaUpgrade: true } satisfies Record<keyof SqliteOpenOptions, true>);
+const SQLITE_OPEN_OPTION_KEYS = Object.keys({ busyTimeoutMs: true, lockDeadlineMs: true, readOnly: true, onSchemaUpgrade: true, upgradeSchema: true } satisfies Record<keyof SqliteOpenOptions, true>);
 
 type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> };
 
@@ -228,6 +235,9 @@ export class SqliteStorage implements Storage {
         checkReadableWithoutMigrating(before);
         return new SqliteStorage(db, url, lockDeadlineMs, true, before.version);
       }
+      if (options.upgradeSchema === false && before.version > 0 && before.version < SQLITE_SCHEMA_VERSION) {
+        throw new StorageUpgradeRefusedError(schemaUpgradeRefusal(url, before.version, SQLITE_SCHEMA_VERSION, migrationsSince(before.version)));
+      }
       const mode = retryBusySync(() => db!.pragma("journal_mode = WAL", { simple: true }), syncWaitMs);
       if (mode !== "wal" && !inMemory) fail(`SQLite refused write-ahead logging (journal mode stayed "${String(mode)}")`);
       db.pragma("synchronous = NORMAL");
@@ -240,8 +250,7 @@ export class SqliteStorage implements Storage {
       const storage = new SqliteStorage(db, url, lockDeadlineMs, false, SQLITE_SCHEMA_VERSION);
       // Version 0 is a new file; another process may have migrated it while this one waited (from = to).
       if (upgrade !== null && upgrade.from > 0 && upgrade.to > upgrade.from) {
-        const changes = SQLITE_MIGRATIONS.filter((m) => m.version > upgrade!.from && m.version <= upgrade!.to).map((m) => m.description);
-        (options.onSchemaUpgrade ?? emitSchemaUpgradeWarning)(schemaUpgradeMessage(url, upgrade.from, upgrade.to, changes));
+        (options.onSchemaUpgrade ?? emitSchemaUpgradeWarning)(schemaUpgradeMessage(url, upgrade.from, upgrade.to, migrationsSince(upgrade.from)));
       }
       return storage;
     } catch (error) {
@@ -642,6 +651,11 @@ export class SqliteStorage implements Storage {
   private assertOpen(): void {
     if (!this.db.open) throw new StorageError(`${this.url} is closed`);
   }
+}
+
+/** What the migrations after `version` change, in order. */
+function migrationsSince(version: number): string[] {
+  return SQLITE_MIGRATIONS.filter((m) => m.version > version && m.version <= SQLITE_SCHEMA_VERSION).map((m) => m.description);
 }
 
 function prepareStatements(db: Database.Database, schemaVersion: number) {

@@ -292,6 +292,20 @@ export function schemaUpgradeMessage(shownUrl: string, from: number, to: number,
   );
 }
 
+/**
+ * What opening for writing with `upgradeSchema: false` says of a store an older Sextant wrote,
+ * instead of migrating it.
+ *
+ * @example
+ * schemaUpgradeRefusal("sqlite:runs.db", 1, 2, ["trial heartbeats"])
+ */
+export function schemaUpgradeRefusal(shownUrl: string, from: number, to: number, changes: readonly string[]): string {
+  return (
+    `cannot open ${shownUrl} for writing without upgrading it: an older Sextant wrote it (schema version ${from}), and writing needs version ${to} ` +
+    `(${changes.join("; ")}), which that Sextant refuses; open it read-only, or let it be upgraded`
+  );
+}
+
 /** Where a schema upgrade is said when the opener was given no listener: Node's warning channel, as a study's warnings are. */
 export const emitSchemaUpgradeWarning: SchemaUpgradeListener = (message) => process.emitWarning(message, "SextantWarning");
 
@@ -381,6 +395,14 @@ export class StorageOpenError extends StorageError {
  */
 export class StorageReadOnlyError extends StorageOpenError {
   override name = "StorageReadOnlyError";
+}
+
+/**
+ * A store an older Sextant wrote, opened for writing with `upgradeSchema: false`: writing would
+ * first migrate it, which that Sextant then refuses. Nothing was changed; open it read-only to read it.
+ */
+export class StorageUpgradeRefusedError extends StorageOpenError {
+  override name = "StorageUpgradeRefusedError";
 }
 
 /**
