@@ -159,7 +159,9 @@ export function readCliConfig(systemAttrs: Readonly<Record<string, JsonValue>>, 
   if (stored === undefined) {
     throw new UserError(
       `study "${studyName}" in ${storageUrl} has no stored command (${CLI_CONFIG_KEY}): only studies made by "sextant tune" or ` +
-        `"sextant create" can be joined by a worker; make one with: sextant create --storage ${shellWord(storageUrl)} --study NEW_NAME --config FILE`,
+        `"sextant create" can be joined by a worker (not ones made by the library or the HTTP service, nor ones imported from an export made before December 2026, ` +
+        `which held the trials alone); make one that learns from its trials with: ` +
+        `sextant create --storage ${shellWord(storageUrl)} --study NEW_NAME --config FILE --warm-start ${shellWord(studyName)}`,
     );
   }
   const parsed = cliConfigSchema.safeParse(stored);

@@ -1,5 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseExportedStudy } from "./transfer.js";
+import { shellWord } from "./format.js";
+import type { Io } from "./io.js";
+import { importCommand, parseExportedStudy } from "./transfer.js";
+import { createCommand, workerCommand } from "./worker.js";
 
 /** An export of a two-objective study with one constraint, as sextant export --format json writes it, changed by `edit`. */
 function exported(edit: (study: { systemAttrs: Record<string, unknown>; trials: { systemAttrs: Record<string, unknown> }[] }) => void): string {
@@ -39,5 +45,34 @@ describe("parseExportedStudy", () => {
     for (const [edit, message] of cases) expect(() => parseExportedStudy(exported(edit), "f.json")).toThrow(message);
     const { data } = parseExportedStudy(exported(() => {}), "f.json");
     expect(data.trials.map((t) => t.systemAttrs.constraints)).toEqual([[-1], [0.5]]);
+  });
+});
+
+describe("sextant import of an export made before December 2026", () => {
+  it("says the study cannot be joined by a worker and how to tune on, as does the worker it refuses", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-import-old-"));
+    const url = `sqlite:${join(dir, "team.db")}`;
+    const file = join(dir, "lr.json");
+    // As sextant export --format json wrote it at b2e92c2 (12-01): the study's name, directions and trials, no attributes.
+    const trial = { number: 0, state: "complete", values: [0.5], params: { x: 0.5 }, distributions: { x: { type: "float", low: 0, high: 1 } }, intermediate: {}, userAttrs: {}, systemAttrs: {} };
+    writeFileSync(file, JSON.stringify({ study: "lr", directions: ["minimize"], trials: [{ ...trial, startedAt: "2026-11-30T12:00:00.000Z", finishedAt: "2026-11-30T12:00:01.000Z", durationSeconds: 1 }] }));
+    const errors: string[] = [];
+    const io: Io = { out: () => {}, err: (line) => errors.push(line), write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
+    try {
+      expect(await importCommand(file, { storage: url }, io)).toBe(0);
+      // Imported in silence, the study was then refused by sextant worker with no word of why.
+      const remedy = `sextant create --storage ${shellWord(url)} --study NEW_NAME --config FILE --warm-start lr`;
+      expect(errors).toEqual([
+        `sextant: warning: ${file} holds the trials alone, as sextant export wrote them before December 2026: the study's command, search space and sampler ` +
+          `were not exported, so sextant worker cannot join "lr"; to tune on from its trials, make a study with: ${remedy}`,
+      ]);
+      await expect(workerCommand({ storage: url, study: "lr", quiet: true }, io)).rejects.toThrow(
+        `nor ones imported from an export made before December 2026, which held the trials alone); make one that learns from its trials with: ${remedy}`,
+      );
+      // The remedy works as given.
+      expect(await createCommand({ storage: url, study: "lr-next", trials: 1, param: ["x=float:0:1"], warmStart: ["lr"], quiet: true }, ["node", "-e", "console.log(0)"], io)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -21,7 +21,7 @@ import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-fini
 import { DuplicateStudyError, type Storage, type StudyRecord, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
 import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, constraintsProblemOfTrials, importStudy, isStudyBeingCopied } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
-import { ProgressLine, bar } from "./format.js";
+import { ProgressLine, bar, shellWord } from "./format.js";
 import { missingSqliteStorage, storageUrl, withStudy } from "./inspect.js";
 import type { Io } from "./io.js";
 import { deleteStudyCommand, withCliStorage } from "./study-config.js";
@@ -70,13 +70,20 @@ export async function importCommand(file: string, options: { storage?: string; s
   } catch (error) {
     throw new UserError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
   }
-  const { name: exportedName, data } = parseExportedStudy(text, file);
+  const { name: exportedName, data, withoutStudyAttrs } = parseExportedStudy(text, file);
   const name = options.study ?? exportedName;
   if (options.study !== undefined) checkStudyName("--study", name);
   else if (studyNameProblem(name) !== null) throw new UsageError(`${file}: "study": the name ${studyNameProblem(name)}; give another with --study NAME`);
   const url = storageUrl(options.storage);
   refuseThrowawayStorage(options.storage === undefined ? "$SEXTANT_STORAGE" : "--storage", url, "import");
   const copied = await writeStudy(url, name, data, `exported (${file})`, "--study", options.json, io);
+  if (withoutStudyAttrs && typeof copied !== "string") {
+    io.err(
+      `sextant: warning: ${file} holds the trials alone, as sextant export wrote them before December 2026: the study's command, search space and sampler ` +
+        `were not exported, so sextant worker cannot join "${name}"; to tune on from its trials, make a study with: ` +
+        `sextant create --storage ${shellWord(redactPassword(url))} --study NEW_NAME --config FILE --warm-start ${shellWord(name)}`,
+    );
+  }
   return report(copied, `imported study "${exportedName}" from ${file} into ${redactPassword(url)}`, { file, storage: redactPassword(url) }, options.json, io);
 }
 
@@ -253,7 +260,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * @example
  * const { name, data } = parseExportedStudy(readFileSync("lr.json", "utf8"), "lr.json");
  */
-export function parseExportedStudy(text: string, file: string): { name: string; data: StudyData } {
+export function parseExportedStudy(text: string, file: string): { name: string; data: StudyData; withoutStudyAttrs: boolean } {
   // Editors on Windows save UTF-8 with a byte order mark, which JSON.parse takes for a stray character.
   const json = text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text;
   let parsed: unknown;
@@ -298,6 +305,8 @@ export function parseExportedStudy(text: string, file: string): { name: string; 
   const exportedAt = time(parsed.exportedAt, "exportedAt", fail) ?? (lastTime !== null && Number.isFinite(lastTime) ? lastTime : undefined);
   return {
     name,
+    // Exports before December 2026 held the trials alone: no command, space or sampler for a worker.
+    withoutStudyAttrs: parsed.systemAttrs === undefined,
     data: {
       directions: directions as Direction[],
       userAttrs: attrs("userAttrs", parsed.userAttrs),
