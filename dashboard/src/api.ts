@@ -3,6 +3,7 @@
  * server has one), or, in a report written by `sextant report`, the answers embedded in the page.
  */
 import type { WireNumber } from "./numbers.js";
+import { studyPath } from "./study-path.js";
 import { tokenFromFragment } from "./token.js";
 
 export type TrialState = "waiting" | "running" | "complete" | "pruned" | "failed";
@@ -309,7 +310,7 @@ export async function get<T>(path: string): Promise<T> {
   return body as T;
 }
 
-export const studyPath = (name: string) => `/studies/${encodeURIComponent(name)}`;
+export { studyPath };
 
 /**
  * An answer a report holds in another form: a page of the table cut from one of its orders, or

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { studyPath } from "../../dashboard/src/study-path.js";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, copyStudy, createStudy, loadStudy, registerSampler } from "../index.js";
@@ -300,6 +301,33 @@ describe("HTTP API: studies an older Sextant named", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("HTTP API: studies named . or .. or with a lone surrogate", () => {
+  it("opens them by the path the dashboard builds, where the URL parser dropped the segment or the name could not be encoded", async () => {
+    const storage = await openStorage("memory:");
+    // An older Sextant stored these names; each is listed by GET /studies.
+    const names = ["..", ".", "a\uD800b"];
+    for (const name of names) {
+      const record = await storage.createStudy(name, ["minimize"]);
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      await storage.updateTrial(trial.id, { state: "complete", values: [names.indexOf(name)] });
+    }
+    const { app } = newApp({ storage });
+    // '/studies/%2E%2E' reached the server as '/' (404 "no route"), and encodeURIComponent threw on the surrogate.
+    expect(studyPath("..")).toBe("/studies/%252E%252E");
+    expect(studyPath("a\uD800b")).toBe("/studies/a%ED%A0%80b");
+    for (const name of names) {
+      const answer = await call(app, "GET", `${studyPath(name)}/summary`);
+      expect(answer.status, `${JSON.stringify(name)}: ${answer.text.slice(0, 200)}`).toBe(200);
+      expect(answer.json.study.name).toBe(name);
+    }
+    // A name that names nothing stays a 404, and a study named as sent wins over the name it decodes to.
+    expect((await call(app, "GET", "/studies/%25ED%25A0%2580")).status).toBe(404);
+    await storage.createStudy("%2E%2E", ["minimize"]);
+    expect((await call(app, "GET", "/studies/%252E%252E")).json.study.name).toBe("%2E%2E");
+    await storage.close();
   });
 });
 

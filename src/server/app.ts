@@ -67,6 +67,7 @@ import { dashboardRoutes } from "./dashboard-routes.js";
 import { crossSiteProblem, normalizeCorsOrigins } from "./hosts.js";
 import { ParetoFrontSizes } from "./front-sizes.js";
 import { StudyIndexCache } from "./study-index.js";
+import { storedStudyName } from "./study-path.js";
 import { StudyListQuery } from "./dashboard-schemas.js";
 import * as api from "./schemas.js";
 import { packageVersion } from "../version.js";
@@ -1222,6 +1223,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
     const honoPath = `${API_PREFIX}${spec.path.replace(/\{(\w+)\}/g, ":$1")}`;
     app.on(spec.method.toUpperCase(), honoPath, async (c) => {
       const params = spec.params ? parseOrThrow(spec.params, c.req.param(), "path") : undefined;
+      // `..`, `.` and lone surrogates cannot travel in a path as they are: see study-path.ts.
+      if (params !== undefined && typeof (params as { study?: unknown }).study === "string") {
+        (params as { study: string }).study = await storedStudyName(storage, (params as { study: string }).study);
+      }
       const queries = c.req.queries();
       for (const [key, values] of Object.entries(queries)) {
         if (values.length > 1) throw new HttpError(400, `query.${key}: given ${values.length} times`, `query.${key}`);
