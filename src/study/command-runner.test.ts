@@ -158,7 +158,12 @@ describe("placeholders and protocol", () => {
     const plain = script("plain.sh", "echo hi\n");
     expect(() => resolveExecutable("./plain.sh", { cwd: dir })).toThrow(/not executable/);
     expect(() => resolveExecutable("./missing.sh", { cwd: dir })).toThrow(/does not exist/);
-    expect(() => resolveExecutable("plain.sh", { cwd: dir, env: { PATH: dir } })).toThrow(/not found on PATH/);
+    // It said "not found on PATH" of a file that is there and only lacks its execute bit.
+    expect(() => resolveExecutable("plain.sh", { cwd: dir, env: { PATH: dir } })).toThrow(
+      `command "plain.sh" found at ${plain} but not executable; make it executable (chmod +x ${plain})`,
+    );
+    mkdirSync(join(dir, "sub", "folder.sh"), { recursive: true });
+    expect(() => resolveExecutable("folder.sh", { cwd: dir, env: { PATH: join(dir, "sub") } })).toThrow('command "folder.sh" not found on PATH');
     chmodSync(plain, 0o755);
     expect(resolveExecutable("./plain.sh", { cwd: dir })).toBe(plain);
     // A relative PATH entry is looked up from the command's working directory, as spawn will.
@@ -332,6 +337,23 @@ process.kill(process.pid, "SIGKILL");`;
     expect(killed!.systemAttrs.failReason).toBe("killed by signal SIGKILL");
     expect(missing!.systemAttrs.failReason).toBe('command "sextant-no-such-program-xyz" not found');
     expect(noDir!.systemAttrs.failReason).toBe(`working directory ${join(dir, "gone")} does not exist`);
+  });
+
+  it("fails a program that spawn refuses with EACCES as not found, or as not executable, and not with spawn's code", async () => {
+    // spawn says EACCES, not ENOENT, of a missing program when something on PATH refused it: a
+    // folder that cannot be searched (a PATH kept through su that lists /root/…), a folder of the
+    // program's name, or a file of that name without its execute bit.
+    mkdirSync(join(dir, "folders", "sextant-folder-xyz"), { recursive: true });
+    const plain = script("sextant-plain-xyz", "echo 1\n");
+    const env = { PATH: `${join(dir, "folders")}:${dir}:${process.env.PATH ?? ""}` };
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 9 }) });
+    await study.optimize(commandObjective({ argv: ["sextant-folder-xyz", "{x}"], space: X, env }), { nTrials: 1 });
+    await study.optimize(commandObjective({ argv: ["sextant-plain-xyz", "{x}"], space: X, env }), { nTrials: 1 });
+    await study.optimize(commandObjective({ argv: ["./sextant-plain-xyz", "{x}"], space: X, cwd: dir }), { nTrials: 1 });
+    const [folder, bare, relative] = study.trials;
+    expect(folder!.systemAttrs.failReason).toBe('command "sextant-folder-xyz" not found on PATH');
+    expect(bare!.systemAttrs.failReason).toBe(`command "sextant-plain-xyz" found at ${plain} but not executable; make it executable (chmod +x ${plain})`);
+    expect(relative!.systemAttrs.failReason).toBe(`command "./sextant-plain-xyz" is not executable (${plain})`);
   });
 
   it("fails a script whose #! line cannot start it with the reason, not as a program not found", async () => {

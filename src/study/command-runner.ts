@@ -229,9 +229,16 @@ export function resolveExecutable(command: string, options: { cwd?: string; env?
     return path;
   }
   const pathVar = env.PATH ?? "";
+  let notExecutable: string | null = null;
   for (const dir of pathVar.split(delimiter)) {
     const candidate = join(resolve(cwd, dir === "" ? "." : dir), command);
-    if (executableProblem(candidate) === null) return candidate;
+    const problem = executableProblem(candidate);
+    if (problem === null) return candidate;
+    notExecutable ??= problem === "is not executable" ? candidate : null;
+  }
+  // "Not found" of a file that is there sent its user looking for a typo or an install.
+  if (notExecutable !== null) {
+    throw new CommandNotFoundError(`command "${command}" found at ${notExecutable} but not executable; make it executable (chmod +x ${notExecutable})`);
   }
   throw new CommandNotFoundError(`command "${command}" not found on PATH`);
 }
@@ -866,7 +873,12 @@ async function runCommandTrial(
     // The program is there, but the interpreter its "#!" line names is not.
     const shebang = code === "ENOENT" ? programShebangProblem(argv[0]!, spec.cwd ?? process.cwd(), env) : null;
     if (shebang !== null) fail(`command "${argv[0]}" cannot be started: ${shebang}`);
-    fail(code === "ENOENT" ? `command "${argv[0]}" not found` : `could not start "${argv[0]}": ${outcome.spawnError.message}`);
+    if (code === "ENOENT") fail(`command "${argv[0]}" not found`);
+    // spawn says EACCES of a missing program when something on PATH refused it (a folder the user
+    // cannot search, as a PATH kept through su lists /root/…, or a folder of the program's name),
+    // and of a file without its execute bit: "spawn X EACCES" told neither.
+    const refused = code === "EACCES" ? executableLookupProblem(argv[0]!, spec.cwd ?? process.cwd(), env) : null;
+    fail(refused ?? `could not start "${argv[0]}": ${outcome.spawnError.message}`);
   }
   if (outcome.stoppedBy === "interrupted") fail(INTERRUPTED_REASON);
   if (outcome.stoppedBy === "pruned") throw new TrialPruned(`pruned at step ${String(lastStep)}`);
@@ -933,6 +945,17 @@ function programShebangProblem(command: string, cwd: string, env: Readonly<Recor
     return shebangProblem(resolveExecutable(command, { cwd, env }), cwd);
   } catch {
     return null;
+  }
+}
+
+/** Why {@link resolveExecutable} finds no program to run for a command's program name, or null when it finds one. */
+function executableLookupProblem(command: string, cwd: string, env: Readonly<Record<string, string | undefined>>): string | null {
+  try {
+    resolveExecutable(command, { cwd, env });
+    return null;
+  } catch (error) {
+    if (error instanceof CommandNotFoundError) return error.message;
+    throw error;
   }
 }
 
