@@ -130,22 +130,20 @@ describe("startServer", () => {
         finishBody = () => req.end('"k1"}');
       });
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const started = performance.now();
       const closed = server.close();
       finishBody();
       expect(await inFlight).toBe(201);
-      // … then the same connection goes on asking, as a dashboard tab does.
-      let polls = 0;
+      // … then the same client goes on asking, as a dashboard tab does. It was served on for as
+      // long as it kept asking (12 s and more in a user's run), and the stop waited for it.
       let stopped = false;
       void closed.then(() => (stopped = true));
-      while (!stopped && polls < 200) {
-        if ((await call("/health")) === null) break;
-        polls++;
+      let answered = 0;
+      for (let polls = 0; polls < 20 && !stopped; polls++) {
+        if ((await call("/health")) !== null) answered++;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      expect(answered).toBe(0);
       await closed;
-      // It was served on for as long as it kept asking (12 s and more in a user's run).
-      expect(performance.now() - started).toBeLessThan(3_000);
     } finally {
       agent.destroy();
     }
