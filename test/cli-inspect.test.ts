@@ -279,6 +279,19 @@ describe("reading studies", () => {
     expect(folder.stderr).toBe("sextant: cannot write --out .: it is a folder; give a file name\n");
   });
 
+  it("export and report write to stdout for --output -, not to a file named -", async () => {
+    const exported = await run(["export", "demo", "--format", "csv", "--output", "-"]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(parseCsv(exported.stdout)).toHaveLength(9);
+    const reported = await run(["report", "demo", "-o", "-"]);
+    expect(reported.code, reported.stderr).toBe(0);
+    expect(reported.stdout).toMatch(/^<!doctype html>/i);
+    expect(existsSync(join(dir, "-"))).toBe(false);
+    // A file named "-" is still one path away.
+    expect((await run(["export", "demo", "--output", "./-"])).code).toBe(0);
+    expect(parseCsv(readFileSync(join(dir, "-"), "utf8"))).toHaveLength(9);
+  });
+
   it.skipIf(!havePython)("keeps the study and says so when the prompt gets Ctrl-D or Ctrl-C (it exited 0 in silence)", async () => {
     for (const [key, ended] of [["\u0004", "exit 1"], ["\u0003", "exit 130"]] as const) {
       const result = await onTerminal(["delete", "demo", "--storage", `sqlite:${db}`], { cwd: dir, until: { text: "[y/N]" }, then: { keys: key } });

@@ -568,7 +568,8 @@ export async function exportCommand(
       });
       text = renderCsv(headers, rows);
     }
-    if (options.output) {
+    // "-" is stdout, as for most Unix tools; a file named "-" is still written as "./-".
+    if (options.output && options.output !== "-") {
       if (await writeOutputFile("--output", options.output, text)) io.err(`wrote ${trials.length} trial(s) of "${name}" to ${options.output}`);
     } else {
       io.write(text);

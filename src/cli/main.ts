@@ -669,7 +669,7 @@ Examples:
     .argument("<study>", "study name")
     .option("--storage <url>", STORAGE_HELP, storageFlag)
     .addOption(new Option("--format <format>", "csv or json (default csv)").choices(["csv", "json"]))
-    .option("-o, --output <file>", "write to a file instead of stdout")
+    .option("-o, --output <file>", "write to a file instead of stdout (- is stdout)")
     .option("--json", "same as --format json")
     .option("--lineage", "print the schedule and lineage of every member of a population (PBT, PB2) instead")
     .addHelpText(
@@ -954,7 +954,7 @@ Examples:
     .description("write one self-contained HTML file with a study's dashboard (opens offline; share it by mail or in a pull request)")
     .argument("<study>", "study name")
     .option("--storage <url>", STORAGE_HELP, storageFlag)
-    .option("-o, --out <file>", "where to write it, by default STUDY-report.html")
+    .option("-o, --out <file>", "where to write it, by default STUDY-report.html (- is stdout)")
     .option("--json", "print what was written as JSON")
     .addHelpText(
       "after",

@@ -52,6 +52,12 @@ export async function reportCommand(study: string, flags: ReportFlags, io: Io): 
       throw error;
     }
   });
+  if (out === "-") {
+    // "-" is stdout, as for most Unix tools (a file named "-" is still written as "./-"): the HTML
+    // alone goes there, without the line (or JSON) saying what was written.
+    io.write(html);
+    return 0;
+  }
   if (!(await writeOutputFile("--out", out, html))) return 0;
   const bytes = Buffer.byteLength(html);
   if (flags.json) io.out(JSON.stringify({ study, out, bytes }));
