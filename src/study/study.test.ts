@@ -301,10 +301,15 @@ describe("Study", () => {
     await study.optimize((t) => t.suggestFloat("x", 2, 3), { nTrials: 2 });
     expect(study.trials.map((t) => t.state)).toEqual(["failed", "complete"]);
     expect(study.trials[0]!.systemAttrs.failReason).toBe(`trial 0: enqueued value 1.5 of "x" is not inside ${JSON.stringify(x)}`);
-    // A retry says where its value came from: it used to say "enqueued" of a trial nobody enqueued.
+    // A retry's value was kept because a worker died, not chosen: one outside the space is sampled
+    // anew with a warning (the retry failed, after a rerun with a narrowed range, as if enqueued).
+    const warnings: string[] = [];
+    study.onWarning = (message) => warnings.push(message);
     await study.queueRetry(study.trials[0]!);
     await study.optimize((t) => t.suggestFloat("x", 2, 3), { nTrials: 1 });
-    expect(study.trials[2]!.systemAttrs.failReason).toBe(`trial 2: value kept from trial 0, which it retries, 1.5 of "x" is not inside ${JSON.stringify(x)}`);
+    expect(study.trials[2]!.state).toBe("complete");
+    expect(study.trials[2]!.params.x).toBeGreaterThanOrEqual(2);
+    expect(warnings).toEqual([`trial 2: the value 1.5 of "x" kept from trial 0, which it retries, is not inside ${JSON.stringify(x)} (the search space changed): sampled anew`]);
     // An ask with the space fails the trial with the same reason, not as a "sampler error".
     await study.enqueueTrial({ x: 1.5 });
     const refused = await study.ask({ x }).catch((error: unknown) => error);

@@ -44,11 +44,12 @@ export class ParameterConflictError extends Error {
 }
 
 /**
- * A trial's fixed value (queued by `enqueueTrial` or `--enqueue`, or kept by the retry of a
- * trial whose worker died) lies outside the distribution the objective now suggests, as after
- * the code narrowed a range. The trial fails with this reason and `optimize` goes on. Optuna 3.1
- * warns and runs the value anyway; here the value is not stored under a distribution that does
- * not contain it, since samplers map every stored value into their search space.
+ * A trial's fixed value (queued by `enqueueTrial` or `--enqueue`) lies outside the distribution
+ * the objective now suggests, as after the code narrowed a range. The trial fails with this
+ * reason and `optimize` goes on. Optuna 3.1 warns and runs the value anyway; here the value is not
+ * stored under a distribution that does not contain it, since samplers map every stored value into
+ * their search space. A value kept by the retry of a trial whose worker died is not an error: it
+ * is sampled anew, with a warning.
  *
  * @example
  * await study.enqueueTrial({ x: 1.5 });
@@ -256,14 +257,23 @@ export class Trial {
       return this.paramValues[name]!;
     }
     let value: ParamValue;
-    if (Object.prototype.hasOwnProperty.call(this.fixedParams, name)) {
+    const retryOf = typeof this.systemAttributes.retryOf === "number" ? this.systemAttributes.retryOf : null;
+    const hasFixed = Object.prototype.hasOwnProperty.call(this.fixedParams, name);
+    if (hasFixed && !containsValue(normalized, this.fixedParams[name]!) && retryOf === null) {
+      throw this.cannotGoOn(new FixedParamOutOfRangeError(this.number, name, this.fixedParams[name]!, normalized, null));
+    }
+    if (hasFixed && containsValue(normalized, this.fixedParams[name]!)) {
       value = this.fixedParams[name]!;
-      if (!containsValue(normalized, value)) {
-        const retryOf = this.systemAttributes.retryOf;
-        throw this.cannotGoOn(new FixedParamOutOfRangeError(this.number, name, value, normalized, typeof retryOf === "number" ? retryOf : null));
-      }
       if (normalized.type === "categorical") value = normalized.choices.find((c) => c === value)!;
     } else {
+      // A retry's values were kept because a worker died, not chosen by anyone: one the search space
+      // no longer holds (the range was narrowed before the rerun) is sampled anew, where failing the
+      // trial ran nothing and said so as if it were the user's mistake.
+      if (hasFixed) {
+        this.host.warn(
+          `trial ${this.number}: the value ${shownValue(this.fixedParams[name]!)} of "${name}" kept from trial ${retryOf}, which it retries, is not inside ${JSON.stringify(normalized)} (the search space changed): sampled anew`,
+        );
+      }
       const relative =
         Object.prototype.hasOwnProperty.call(this.relativeParams, name) &&
         this.relativeSpace[name] !== undefined &&
