@@ -6,7 +6,7 @@ import { RandomSampler } from "../samplers/index.js";
 import { createStudy, loadStudy } from "../study/index.js";
 import { formatParam } from "./format.js";
 import type { Io } from "./io.js";
-import { bestSoFarText, describeDistribution, flagsAfterCommandWarning, resolveSettings, tuneCommand } from "./tune.js";
+import { bestSoFarText, describeDistribution, finishedTrialLine, flagsAfterCommandWarning, resolveSettings, tuneCommand } from "./tune.js";
 
 describe("bestSoFarText", () => {
   it("shows the best value of a single-objective study, and a dash before its first complete trial", async () => {
@@ -180,5 +180,20 @@ describe("sextant tune's Pareto table", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("finishedTrialLine", () => {
+  it("leaves out the parentheses of a trial that failed before its first parameter (it printed a stray \"()\")", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize(
+      (trial) => {
+        if (trial.number === 0) throw new Error("no parameter yet");
+        return trial.suggestFloat("x", 0, 1);
+      },
+      { nTrials: 2 },
+    );
+    expect(finishedTrialLine(study.trials[0]!, "best=-", false)).toBe("trial 0 failed: no parameter yet");
+    expect(finishedTrialLine(study.trials[1]!, "best=0.5", false)).toMatch(/^trial 1 complete value=\S+ best=0\.5 \(x=\S+\)$/);
   });
 });

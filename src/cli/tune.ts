@@ -1029,13 +1029,14 @@ export function bestSoFarText(study: Study): string {
  * finishedTrialLine(trial, "best=0.12", false) // "trial 7 complete value=0.3 best=0.12 (x=1.5)"
  */
 export function finishedTrialLine(trial: FrozenTrial, bestText: string, verbose: boolean): string {
-  const params = formatParams(trial.params);
+  // A trial that failed before its first parameter has none: no "()" after its reason.
+  const params = Object.keys(trial.params).length > 0 ? ` (${formatParams(trial.params)})` : "";
   let line: string;
-  if (trial.state === "complete") line = `trial ${trial.number} complete value=${formatValues(trial.values)} ${bestText} (${params})`;
+  if (trial.state === "complete") line = `trial ${trial.number} complete value=${formatValues(trial.values)} ${bestText}${params}`;
   else if (trial.state === "pruned") {
     const last = lastIntermediate(trial);
-    line = `trial ${trial.number} pruned${last ? ` at step ${last.step}` : ""} value=${formatValues(trial.values)} (${params})`;
-  } else line = `trial ${trial.number} failed: ${String(trial.systemAttrs.failReason ?? "")} (${params})`;
+    line = `trial ${trial.number} pruned${last ? ` at step ${last.step}` : ""} value=${formatValues(trial.values)}${params}`;
+  } else line = `trial ${trial.number} failed: ${String(trial.systemAttrs.failReason ?? "")}${params}`;
   if (trial.state === "failed" && verbose && typeof trial.systemAttrs.stderrTail === "string" && trial.systemAttrs.stderrTail !== "") {
     line += `\n  stderr:\n${trial.systemAttrs.stderrTail.replace(/\n$/, "").replace(/^/gm, "    ")}`;
   }
