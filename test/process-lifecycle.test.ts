@@ -116,7 +116,8 @@ describe("sextant tune ended by a signal mid-trial", () => {
       const result = await run.done;
       expect(result.code, result.stderr).toBe(exitCode);
       expect(result.stderr).toContain(`${signal} received`);
-      expect(result.stderr).toContain(`interrupted by ${signal}`);
+      // The trial it stopped is not one that finished (it counted "1 trial(s) finished").
+      expect(result.stderr).toContain(`interrupted by ${signal}; 0 trial(s) finished in this run, 1 stopped by it.`);
       expect(liveMembers(pgid)).toEqual([]);
       const trials = await trialsOf("sig");
       expect(trials.map((t) => [t.number, t.state, t.systemAttrs.failReason])).toEqual([[0, "failed", "interrupted"]]);

@@ -6,7 +6,7 @@ import { RandomSampler } from "../samplers/index.js";
 import { createStudy, loadStudy } from "../study/index.js";
 import { formatParam } from "./format.js";
 import type { Io } from "./io.js";
-import { bestSoFarText, describeDistribution, finishedTrialLine, flagsAfterCommandWarning, resolveSettings, tuneCommand } from "./tune.js";
+import { bestSoFarText, describeDistribution, finishedTrialLine, flagsAfterCommandWarning, resolveSettings, stoppingLine, tuneCommand } from "./tune.js";
 
 describe("bestSoFarText", () => {
   it("shows the best value of a single-objective study, and a dash before its first complete trial", async () => {
@@ -195,5 +195,13 @@ describe("finishedTrialLine", () => {
     );
     expect(finishedTrialLine(study.trials[0]!, "best=-", false)).toBe("trial 0 failed: no parameter yet");
     expect(finishedTrialLine(study.trials[1]!, "best=0.5", false)).toMatch(/^trial 1 complete value=\S+ best=0\.5 \(x=\S+\)$/);
+  });
+});
+
+describe("stoppingLine", () => {
+  it("counts the trials that have no command yet, where it said \"stopping 0 running command(s)\" while trials ran", () => {
+    expect(stoppingLine("SIGTERM", 1, 0)).toBe("sextant: SIGTERM received: starting no new trials, stopping 1 running trial(s), 1 of them not yet running its command (again to force exit)");
+    expect(stoppingLine("SIGINT", 2, 2)).toBe("sextant: SIGINT received: starting no new trials, stopping 2 running command(s) (again to force exit)");
+    expect(stoppingLine("SIGHUP", 0, 0)).toBe("sextant: SIGHUP received: starting no new trials, stopping 0 running command(s) (again to force exit)");
   });
 });

@@ -564,8 +564,27 @@ async function storeResumedCheckpointDir(study: Study, settings: TuneSettings, i
 interface RunStats {
   counts: Record<"complete" | "pruned" | "failed", number>;
   finished: number;
+  /** Of `finished`, the trials a signal stopped (failed "interrupted", or handed back). */
+  interrupted: number;
+  /** Trials whose objective has started, finished or not. */
+  started: number;
+  /** Commands running now. */
   running: number;
   lastFailReason: string | null;
+}
+
+/**
+ * The line a first signal prints: what it stops. A trial still sampling or setting up has no
+ * command yet, so the commands alone said "stopping 0 running command(s)" while trials ran.
+ *
+ * @example
+ * stoppingLine("SIGTERM", 2, 1) // "sextant: SIGTERM received: starting no new trials, stopping 2 running trial(s), 1 of them not yet running its command (again to force exit)"
+ */
+export function stoppingLine(signal: NodeJS.Signals, trialsRunning: number, commandsRunning: number): string {
+  const starting = Math.max(0, trialsRunning - commandsRunning);
+  trialsRunning = commandsRunning + starting;
+  const what = starting > 0 ? `${trialsRunning} running trial(s), ${starting} of them not yet running its command` : `${commandsRunning} running command(s)`;
+  return `sextant: ${signal} received: starting no new trials, stopping ${what} (again to force exit)`;
 }
 
 /**
@@ -744,7 +763,7 @@ async function runTune(
   const chatty = !flags.quiet && !flags.json;
   await enqueueTrials(study, settings, chatty ? (line) => io.err(line) : null);
 
-  const stats: RunStats = { counts: { complete: 0, pruned: 0, failed: 0 }, finished: 0, running: 0, lastFailReason: null };
+  const stats: RunStats = { counts: { complete: 0, pruned: 0, failed: 0 }, finished: 0, interrupted: 0, started: 0, running: 0, lastFailReason: null };
   const pids = new Set<number>();
   // commandObjective listens for the abort once, however many commands run: no listener limit to raise.
   const controller = new AbortController();
@@ -783,7 +802,7 @@ async function runTune(
       interrupted = signal;
       study.stop();
       controller.abort();
-      log(`sextant: ${signal} received: starting no new trials, stopping ${stats.running} running command(s) (again to force exit)`);
+      log(stoppingLine(signal, stats.started - stats.finished, stats.running));
       return;
     }
     for (const pid of pids) {
@@ -844,6 +863,7 @@ async function runTune(
   let bestSoFar = bestSoFarText(study);
   const onTrial = (trial: FrozenTrial): void => {
     stats.finished++;
+    if (interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === INTERRUPTED_REASON) stats.interrupted++;
     const state = trial.state as "complete" | "pruned" | "failed";
     stats.counts[state]++;
     if (state === "failed") stats.lastFailReason = String(trial.systemAttrs.failReason ?? "failed");
@@ -863,7 +883,12 @@ async function runTune(
   progress?.start();
   let error: unknown;
   try {
-    await study.optimize(objective, {
+    // Counted from the objective's start: a trial still sampling or setting up has no command yet.
+    const counted: typeof objective = (trial) => {
+      stats.started++;
+      return objective(trial);
+    };
+    await study.optimize(counted, {
       nTrials: settings.trials,
       // The first run's --trials is the study's budget, which joining workers count against the
       // whole study: this run counts their trials too, or the study ran far past it.
@@ -921,7 +946,8 @@ async function runTune(
   if (interrupted) {
     // An in-memory study ends with the process: running the command again starts a new one.
     const next = isMemoryUrl(study.storage.url) ? "The study was in memory and is gone (keep one with --storage sqlite:FILE)." : "Run the same command again to continue the study.";
-    if (!flags.json) io.err(`sextant: interrupted by ${interrupted}; ${stats.finished} trial(s) finished in this run. ${next}`);
+    const stopped = stats.interrupted > 0 ? `, ${stats.interrupted} stopped by it` : "";
+    if (!flags.json) io.err(`sextant: interrupted by ${interrupted}; ${stats.finished - stats.interrupted} trial(s) finished in this run${stopped}. ${next}`);
     return signalExitCode(interrupted);
   }
   if (stats.finished > 0 && stats.counts.complete === 0 && stats.counts.pruned === 0) {
