@@ -106,6 +106,11 @@ export interface TuneSettings {
 const DEFAULT_TRIALS = 100;
 /** Signals that end a run in order (no new trials, commands stopped, trials marked interrupted). */
 export const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/**
+ * tune's: those and SIGQUIT (Ctrl-\), which asks to end now: its commands are killed without their
+ * grace, but their trials are still failed "interrupted" (Node's default left them "running").
+ */
+const TUNE_SIGNALS = [...HANDLED_SIGNALS, "SIGQUIT"] as const;
 
 /**
  * Hands a trial of a study's budget back when this process's run was stopped from outside (SIGINT,
@@ -796,15 +801,7 @@ async function runTune(
   // SIGHUP (terminal closed, SSH session dropped) and SIGTERM (kill, a process manager) end the run
   // the way Ctrl-C does: no new trials, running commands stopped, their trials failed "interrupted".
   // Deaths no handler sees (SIGKILL, out of memory) are covered by the runner's watchdog process.
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signal === "SIGHUP") releaseTerminalAtExit();
-    if (interrupted === null) {
-      interrupted = signal;
-      study.stop();
-      controller.abort();
-      log(stoppingLine(signal, stats.started - stats.finished, stats.running));
-      return;
-    }
+  const killCommands = (): void => {
     for (const pid of pids) {
       try {
         process.kill(-pid, "SIGKILL");
@@ -812,10 +809,22 @@ async function runTune(
         /* already gone */
       }
     }
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signal === "SIGHUP") releaseTerminalAtExit();
+    if (interrupted === null) {
+      interrupted = signal;
+      study.stop();
+      controller.abort();
+      log(stoppingLine(signal, stats.started - stats.finished, stats.running));
+      if (signal === "SIGQUIT") killCommands();
+      return;
+    }
+    killCommands();
     io.err(`sextant: forced exit; trials that were running stay "running" in ${storage.url} until the next run fails them`);
     process.exit(signalExitCode(signal));
   };
-  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+  for (const signal of TUNE_SIGNALS) process.on(signal, onSignal);
   const stopPausing = pauseCommandsWithRun(() => pids);
   // Only now say that the run is under way: a supervisor or script that sends SIGTERM as soon as it
   // reads the lines below must find the handler, not Node's default action, which kills the
@@ -906,7 +915,7 @@ async function runTune(
     error = caught;
   } finally {
     progress?.stop();
-    for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
+    for (const signal of TUNE_SIGNALS) process.off(signal, onSignal);
     stopPausing();
   }
   await study.refresh().catch(() => undefined);
