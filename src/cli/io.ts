@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { closeSync } from "node:fs";
+import { closeSync, readdirSync } from "node:fs";
 import { access, constants, lstat, open, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isatty } from "node:tty";
 import { redactPassword } from "../storage/index.js";
+import { readProcessStat } from "../study/index.js";
 import { UserError } from "./errors.js";
 
 /**
@@ -185,7 +186,8 @@ export function initProcessWarning(pid: number): string | null {
  * `kill -CONT` (SIGCONT) resume them. Each command runs in a session of its own, away from the
  * terminal, so the terminal's stop reached only Sextant and the commands ran on (a job shown as
  * "Stopped" kept its GPUs busy). They get SIGSTOP: the kernel discards SIGTSTP sent to a process
- * group outside the terminal's job control. Returns what removes the handlers.
+ * group outside the terminal's job control. In an orphaned process group, where the kernel
+ * discards SIGTSTP, SIGTSTP changes nothing. Returns what removes the handlers.
  *
  * @example
  * const stopPausing = pauseCommandsWithRun(() => runningGroups);
@@ -204,6 +206,10 @@ export function pauseCommandsWithRun(groups: () => Iterable<number>): () => void
     }
   };
   const pause = (): void => {
+    // The kernel discards a SIGTSTP sent to an orphaned process group (nohup and a closed terminal,
+    // setsid, a supervisor): stopping there left the run and its commands stopped with nobody to
+    // send SIGCONT. Ctrl-Z always comes to a group that a shell's job control can resume.
+    if (processGroupIsOrphaned()) return;
     signalGroups("SIGSTOP");
     // With a handler installed, SIGTSTP no longer stops this process: stop it as the default would.
     process.kill(process.pid, "SIGSTOP");
@@ -215,6 +221,33 @@ export function pauseCommandsWithRun(groups: () => Iterable<number>): () => void
     process.off("SIGTSTP", pause);
     process.off("SIGCONT", resume);
   };
+}
+
+/**
+ * Whether this process's group is orphaned, as POSIX defines it: no member has a parent in another
+ * group of the same session, so no shell's job control could resume it after a stop, and the kernel
+ * discards SIGTSTP sent to it. Read from /proc; false where there is none (macOS), which keeps the stop.
+ *
+ * @example
+ * if (!processGroupIsOrphaned()) process.kill(process.pid, "SIGSTOP");
+ */
+export function processGroupIsOrphaned(): boolean {
+  const own = readProcessStat(process.pid);
+  if (own === null) return false;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return false;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const member = readProcessStat(Number(entry));
+    if (member === null || member.processGroup !== own.processGroup) continue;
+    const parent = readProcessStat(member.parent);
+    if (parent !== null && parent.processGroup !== own.processGroup && parent.session === own.session) return false;
+  }
+  return true;
 }
 
 /** The standard streams that were terminals when the CLI started (a hung-up one no longer says so). */

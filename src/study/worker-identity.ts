@@ -45,6 +45,10 @@ export interface ProcessStat {
   readonly startTime: number;
   /** Its process group (field 5). */
   readonly processGroup: number;
+  /** Its parent's pid (field 4). */
+  readonly parent: number;
+  /** Its session (field 6). */
+  readonly session: number;
 }
 
 /** Looks a pid up in this pid namespace. */
@@ -57,7 +61,7 @@ export type WorkerVerdict = { readonly gone: true; readonly reason: string } | {
  * Reads `/proc/<pid>/stat`; null if the process does not exist (or `/proc` is not there).
  *
  * @example
- * readProcessStat(process.pid) // { state: "R", startTime: 81234, processGroup: 81200 }
+ * readProcessStat(process.pid) // { state: "R", startTime: 81234, processGroup: 81200, parent: 81200, session: 80100 }
  */
 export function readProcessStat(pid: number): ProcessStat | null {
   let text: string;
@@ -71,7 +75,7 @@ export function readProcessStat(pid: number): ProcessStat | null {
   // After the name, field 3 (state) is at index 0, so field 22 (starttime) is at index 19.
   const startTime = Number(fields[19]);
   if (fields[0] === undefined || !Number.isFinite(startTime)) return null;
-  return { state: fields[0], startTime, processGroup: Number(fields[2]) };
+  return { state: fields[0], startTime, processGroup: Number(fields[2]), parent: Number(fields[1]), session: Number(fields[3]) };
 }
 
 function readTrimmed(read: () => string): string | null {
