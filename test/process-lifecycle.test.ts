@@ -136,6 +136,26 @@ describe("sextant tune ended by a signal mid-trial", () => {
     });
   }
 
+  it("SIGTERM while another process holds the SQLite write lock says what it waits for (it waited up to a minute in silence)", async () => {
+    const pgidFile = join(dir, "pgids");
+    const run = start(tuneArgs("locked", 3), { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
+    await heldGroup(pgidFile);
+    const holder = new Database(join(dir, "sextant.db"));
+    try {
+      holder.exec("BEGIN IMMEDIATE");
+      run.child.kill("SIGTERM");
+      await run.waitForStderr("waiting for sqlite:");
+      expect(run.child.exitCode).toBe(null);
+    } finally {
+      if (holder.inTransaction) holder.exec("ROLLBACK");
+      holder.close();
+    }
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(143);
+    expect(result.stderr).toContain("to record their trials as interrupted (another process may hold its write lock;");
+    expect((await trialsOf("locked")).map((t) => [t.state, t.systemAttrs.failReason])).toEqual([["failed", "interrupted"]]);
+  });
+
   it("SIGKILL: the watchdog stops the command's whole group, and a rerun fails the orphaned trial, removes its folder and resumes", async () => {
     const pgidFile = join(dir, "pgids");
     // The trials' parameters folders go to a temporary directory of this test's own.

@@ -578,6 +578,19 @@ interface RunStats {
   lastFailReason: string | null;
 }
 
+/** How long a stopping run waits on its storage, its commands gone, before it says so. */
+const STORAGE_WAIT_NOTICE_MS = 2000;
+
+/**
+ * What a stopping run says while its storage keeps it waiting after its commands have exited.
+ *
+ * @example
+ * storageWaitLine("sqlite:sextant.db") // "sextant: commands stopped; waiting for sqlite:sextant.db to record their trials as interrupted (another process may hold its write lock; ...)"
+ */
+export function storageWaitLine(url: string): string {
+  return `sextant: commands stopped; waiting for ${url} to record their trials as interrupted (another process may hold its write lock; again to force exit, leaving them "running")`;
+}
+
 /**
  * The line a first signal prints: what it stops. A trial still sampling or setting up has no
  * command yet, so the commands alone said "stopping 0 running command(s)" while trials ran.
@@ -810,6 +823,14 @@ async function runTune(
       }
     }
   };
+  // Once a signal's commands are gone, what is left is writing their trials, which waits silently
+  // (up to a minute) while another process holds the SQLite file's write lock: said, not silent.
+  let storageWait: NodeJS.Timeout | undefined;
+  const sayStorageWait = (): void => {
+    if (interrupted === null || stats.running > 0 || storageWait !== undefined) return;
+    storageWait = setTimeout(() => log(storageWaitLine(storage.url)), STORAGE_WAIT_NOTICE_MS);
+    storageWait.unref();
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signal === "SIGHUP") releaseTerminalAtExit();
     if (interrupted === null) {
@@ -818,6 +839,7 @@ async function runTune(
       controller.abort();
       log(stoppingLine(signal, stats.started - stats.finished, stats.running));
       if (signal === "SIGQUIT") killCommands();
+      sayStorageWait();
       return;
     }
     killCommands();
@@ -864,6 +886,7 @@ async function runTune(
       onExit: ({ pid }) => {
         pids.delete(pid);
         stats.running--;
+        sayStorageWait();
       },
       onOutput: flags.verbose ? ({ trialNumber, stream, line }) => log(`[trial ${trialNumber}${stream === "stderr" ? " stderr" : ""}] ${line}`) : undefined,
     },
@@ -917,6 +940,7 @@ async function runTune(
     progress?.stop();
     for (const signal of TUNE_SIGNALS) process.off(signal, onSignal);
     stopPausing();
+    clearTimeout(storageWait);
   }
   await study.refresh().catch(() => undefined);
   const elapsed = Date.now() - started;
