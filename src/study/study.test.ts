@@ -268,6 +268,20 @@ describe("Study", () => {
     expect(resumed.directions).toEqual(["minimize", "maximize"]);
   });
 
+  it("resumes with its directions a study an older Sextant made with more objectives than a new one may have", async () => {
+    const storage = new MemoryStorage();
+    const seventeen = Array<Direction>(17).fill("minimize");
+    // Written as Sextant wrote it before the limit of 16 was checked.
+    await storage.createStudy("wide", seventeen, { userAttrs: {}, systemAttrs: {} });
+    const resumed = await createStudy({ name: "wide", storage, directions: seventeen, loadIfExists: true, sampler: new RandomSampler({ seed: 1 }) });
+    const told = await resumed.tell(await resumed.ask(), Array(17).fill(1));
+    expect(told.state).toBe("complete");
+    await expect(createStudy({ name: "new", storage, directions: seventeen, sampler: new RandomSampler({ seed: 1 }) })).rejects.toThrow(
+      "directions: at most 16 objectives (the HTTP service takes no more), got 17; combine some into one value or make them constraints",
+    );
+    expect(await storage.getStudy("new")).toBeNull();
+  });
+
   it("is reproducible under a seed", async () => {
     const run = async () => {
       const study = await createStudy({ sampler: new RandomSampler({ seed: 7 }) });

@@ -595,6 +595,10 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
         record = { ...record, systemAttrs: { ...record.systemAttrs, [WARM_START_ATTR]: given } };
       }
     } else {
+      // At creation only: a study an older Sextant made with more objectives is resumed as it is.
+      if (directions.length > MAX_OBJECTIVES) {
+        throw new RangeError(`directions: at most ${MAX_OBJECTIVES} objectives (the HTTP service takes no more), got ${directions.length}; combine some into one value or make them constraints`);
+      }
       try {
         record = await storage.createStudy(name, directions, {
           userAttrs: options.userAttrs ?? {},
@@ -921,9 +925,6 @@ function resolveDirections(options: CreateStudyOptions): Direction[] {
   }
   const directions = options.directions ?? [options.direction ?? "minimize"];
   if (directions.length === 0) throw new Error("directions must not be empty");
-  if (directions.length > MAX_OBJECTIVES) {
-    throw new RangeError(`directions: at most ${MAX_OBJECTIVES} objectives (the HTTP service takes no more), got ${directions.length}; combine some into one value or make them constraints`);
-  }
   for (const d of directions) {
     if (d !== "minimize" && d !== "maximize") throw new Error(`direction must be "minimize" or "maximize", got ${JSON.stringify(d)}`);
   }
