@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CemSampler, CmaEsSampler, RandomSampler, TurboSampler } from "../samplers/index.js";
 import { MemoryStorage } from "../storage/index.js";
-import { type Study, createStudy, loadStudy } from "./index.js";
+import { type Study, copyStudy, createStudy, loadStudy } from "./index.js";
 
 const random = () => new RandomSampler({ seed: 7 });
 
@@ -266,6 +266,24 @@ describe("constraints", () => {
     ]);
     expect(told.bestTrial).toBeUndefined();
     expect(told.leastViolatingTrial?.number).toBe(0);
+  });
+
+  it("goes on with a study an older Sextant stored more constraint values for than a new one may have, and copies it", async () => {
+    const storage = new MemoryStorage();
+    const seventy = Array<number>(70).fill(-1);
+    // Stored as Sextant stored it before the limit of 64 was checked.
+    await storage.createStudy("wide", ["minimize"], { userAttrs: {}, systemAttrs: { constraintCount: 70 } });
+    const study = await loadStudy({ name: "wide", storage, sampler: new RandomSampler({ seed: 1 }) });
+    const told = await study.tell(await study.ask(), 1, { constraints: seventy });
+    expect(told.systemAttrs.failReason).toBeUndefined();
+    expect(told.state).toBe("complete");
+    const copy = await copyStudy({ from: { storage, name: "wide" }, to: { storage, name: "wide-copy" } });
+    expect(copy.trials).toBe(1);
+    // A study whose count is not set yet still takes no more than the limit.
+    const fresh = await createStudy({ name: "fresh", storage, sampler: new RandomSampler({ seed: 1 }) });
+    expect((await fresh.tell(await fresh.ask(), 1, { constraints: seventy })).systemAttrs.failReason).toBe(
+      "constraints: at most 64 values (the HTTP service takes no more), got 70",
+    );
   });
 
   it("rejects a constraints option that is not a function, naming it", async () => {

@@ -28,6 +28,7 @@ import {
   type StudySnapshot,
   type WarmStartSource,
   InvalidDistributionError,
+  MAX_CONSTRAINTS,
   MAX_OBJECTIVES,
   distributionsEqual,
   isSingleValue,
@@ -2109,6 +2110,10 @@ export class Study implements TrialHost {
     const problem = constraintsProblem(constraints);
     if (problem !== null) return failed(problem);
     const values = Array.from(constraints as ArrayLike<number>);
+    // Counted where a study's count is set: one an older Sextant stored above the limit goes on.
+    if (values.length > MAX_CONSTRAINTS && !(typeof expected === "number" && expected > MAX_CONSTRAINTS)) {
+      return failed(`constraints: at most ${MAX_CONSTRAINTS} values (the HTTP service takes no more), got ${values.length}`);
+    }
     if (typeof expected === "number" && values.length !== expected) {
       return failed(`${values.length} constraint value(s) reported, but the study's trials have ${expected}`);
     }

@@ -10,7 +10,6 @@ import {
   containsValue,
   distributionsEqual,
   InvalidDistributionError,
-  MAX_CONSTRAINTS,
   jsonValueProblem,
   trackIntermediate,
   unknownKeysMessage,
@@ -522,7 +521,6 @@ export function constraintsProblem(constraints: unknown): string | null {
   if (!Array.isArray(constraints) && !isTypedArray(constraints)) return `constraints must be an array of numbers, got ${shownValue(constraints)}`;
   const list = constraints as ArrayLike<unknown>;
   if (list.length === 0) return "constraints must not be an empty array";
-  if (list.length > MAX_CONSTRAINTS) return `constraints: at most ${MAX_CONSTRAINTS} values (the HTTP service takes no more), got ${list.length}`;
   for (let i = 0; i < list.length; i++) {
     const c: unknown = list[i];
     if (typeof c !== "number" || !Number.isFinite(c)) return `constraint ${i} is ${shownValue(c)}, not a finite number`;
