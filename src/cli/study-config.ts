@@ -145,6 +145,27 @@ export function cliConfigRecord(config: CliStudyConfig): JsonValue {
 }
 
 /**
+ * Throws a {@link UserError} when the study's `cli:config` holds a field this version does not
+ * know: a newer Sextant's create or tune stored a setting its runs must honour. Both sextant
+ * worker and a resuming sextant tune refuse such a study rather than run it without the setting.
+ *
+ * @example
+ * refuseNewerCliConfig(existing.systemAttrs, existing.name);
+ */
+export function refuseNewerCliConfig(systemAttrs: Readonly<Record<string, JsonValue>>, studyName: string): void {
+  const stored = systemAttrs[CLI_CONFIG_KEY];
+  if (stored === undefined) return;
+  const parsed = cliConfigSchema.safeParse(stored);
+  const issue = parsed.success ? undefined : parsed.error.issues.find((i) => i.code === "unrecognized_keys");
+  if (issue?.code !== "unrecognized_keys") return;
+  const fields = issue.keys.map((key) => [...issue.path, key].join("."));
+  throw new UserError(
+    `study "${studyName}" was made by a newer Sextant: its ${CLI_CONFIG_KEY} holds ${fields.join(", ")}, which this version does not know ` +
+      "and would run the study without; upgrade Sextant here to run its trials",
+  );
+}
+
+/**
  * Reads a study's `cli:config`, checked. Throws a {@link UserError} that says what to do when the
  * study has none (it was made by the library or the HTTP service, which store no command) or when
  * what is stored is not valid.
@@ -164,16 +185,10 @@ export function readCliConfig(systemAttrs: Readonly<Record<string, JsonValue>>, 
         `sextant create --storage ${shellWord(storageUrl)} --study NEW_NAME --config FILE --warm-start ${shellWord(studyName)}`,
     );
   }
+  refuseNewerCliConfig(systemAttrs, studyName);
   const parsed = cliConfigSchema.safeParse(stored);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    if (issue.code === "unrecognized_keys") {
-      const fields = issue.keys.map((key) => [...issue.path, key].join("."));
-      throw new UserError(
-        `study "${studyName}" was made by a newer Sextant: its ${CLI_CONFIG_KEY} holds ${fields.join(", ")}, which this version does not know ` +
-          "and would run the study without; upgrade Sextant here to run its trials",
-      );
-    }
     throw new UserError(`study "${studyName}" has an invalid ${CLI_CONFIG_KEY}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
   }
   const space: Record<string, Distribution> = {};

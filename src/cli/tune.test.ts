@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
+import type { JsonValue } from "../space/index.js";
 import { createStudy, loadStudy } from "../study/index.js";
 import { formatParam } from "./format.js";
 import type { Io } from "./io.js";
@@ -203,5 +204,29 @@ describe("stoppingLine", () => {
     expect(stoppingLine("SIGTERM", 1, 0)).toBe("sextant: SIGTERM received: starting no new trials, stopping 1 running trial(s), 1 of them not yet running its command (again to force exit)");
     expect(stoppingLine("SIGINT", 2, 2)).toBe("sextant: SIGINT received: starting no new trials, stopping 2 running command(s) (again to force exit)");
     expect(stoppingLine("SIGHUP", 0, 0)).toBe("sextant: SIGHUP received: starting no new trials, stopping 0 running command(s) (again to force exit)");
+  });
+});
+
+describe("sextant tune resuming a study a newer Sextant made", () => {
+  it("refuses it as sextant worker does, rather than run it without the settings it does not know", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-tune-newer-"));
+    try {
+      const io: Io = { out: () => {}, err: () => {}, write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
+      const flags = { storage: `sqlite:${join(dir, "s.db")}`, study: "newer", trials: 1, seed: 1, sampler: "random", quiet: true, param: ["x=float:0:1"] };
+      const command = ["node", "-e", "console.log(Number(process.argv[1]))", "{x}"];
+      expect(await tuneCommand(flags, command, io)).toBe(0);
+      const study = await loadStudy({ name: "newer", storage: flags.storage, sampler: new RandomSampler({ seed: 1 }) });
+      // A setting a newer Sextant's tune stored for every run of the study.
+      await study.setSystemAttr("cli:config", { ...(study.systemAttrs["cli:config"] as Record<string, JsonValue>), retryBackoff: 30 });
+      await study.close();
+      await expect(tuneCommand({ ...flags, trials: 3 }, command, io)).rejects.toThrow(
+        'study "newer" was made by a newer Sextant: its cli:config holds retryBackoff, which this version does not know and would run the study without; upgrade Sextant here to run its trials',
+      );
+      const after = await loadStudy({ name: "newer", storage: flags.storage, sampler: new RandomSampler({ seed: 1 }) });
+      expect(after.trials).toHaveLength(1);
+      await after.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -35,6 +35,7 @@ import {
   halfMadeStudyRefusal,
   passwordNote,
   refuseMissingCheckpoints,
+  refuseNewerCliConfig,
   withCliStorage,
   workingDirectoryProblem,
 } from "./study-config.js";
@@ -726,6 +727,8 @@ async function runTune(
         `to resume it give --direction ${existing.directions.join(",")} (or the same directions in the config); for a new study give another --study`,
     );
   }
+  // As sextant worker refuses it: resumed, the study ran without the settings this version does not know.
+  if (existing !== null) refuseNewerCliConfig(existing.systemAttrs, existing.name);
   const storedSchedule = existing?.systemAttrs[SCHEDULER_ATTR] as Record<string, unknown> | undefined;
   if (existing !== null && scheduler === null && storedSchedule !== undefined) {
     // The library refuses it at the first ask, which this command reported as a bug in Sextant.
