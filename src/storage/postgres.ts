@@ -917,14 +917,6 @@ function statements(schema: string) {
     `CASE WHEN ${added}::text = '{}' THEN t.system_attrs WHEN t.system_attrs = '{}' THEN ${added}::text
        ELSE left(t.system_attrs, -1) || ',' || substr(${added}::text, 2) END`;
   /**
-   * Claims the study's oldest waiting trial, else inserts a running one from the `init` columns,
-   * and reads the changes after `since`, in one statement; `finish` (a CTE named `finished` that
-   * takes the first of the `seqStep` seq values, `s.seq - 1`) finishes a trial in the same write.
-   * The final SELECT reads the statement's snapshot, taken before the writes in the CTEs (and
-   * before any wait for the study row's lock): its study seq and changed rows agree as
-   * trials_since's do, and the started trial, written after, comes back from its CTE.
-   */
-  /**
    * The study row locked before any trial row: every writer that bumps the study's seq takes its
    * row first and its trials after (update_trial), so a claimer must too. Claiming a trial row
    * first deadlocked fleets (5 per 3,000 trials with 8 workers): FOR UPDATE SKIP LOCKED locks the
@@ -932,6 +924,14 @@ function statements(schema: string) {
    * trial's owner, finishing it, held the study row and waited for it.
    */
   const STUDY_LOCK_FIRST = `lk AS (SELECT id FROM ${studies} WHERE id = $1 FOR UPDATE),`;
+  /**
+   * Claims the study's oldest waiting trial, else inserts a running one from the `init` columns,
+   * and reads the changes after `since`, in one statement; `finish` (a CTE named `finished` that
+   * takes the first of the `seqStep` seq values, `s.seq - 1`) finishes a trial in the same write.
+   * The final SELECT reads the statement's snapshot, taken before the writes in the CTEs (and
+   * before any wait for the study row's lock): its study seq and changed rows agree as
+   * trials_since's do, and the started trial, written after, comes back from its CTE.
+   */
   const startNext = (p: { seqStep: 1 | 2; since: string | null; writeId: string; init: readonly string[]; finish?: string }) =>
     `WITH ${STUDY_LOCK_FIRST} c AS (
        SELECT id FROM ${trials} WHERE study_id = (SELECT id FROM lk) AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
