@@ -291,6 +291,27 @@ describe("sextant create ended by a signal while it makes its study", () => {
   });
 });
 
+describe("sextant worker ended by Ctrl-\\ (SIGQUIT) mid-trial", () => {
+  it("kills the command's group at once, ends with 131, and queues its trial again (it left it running)", async () => {
+    const created = await sextant(["create", "--study", "quit", "--trials", "1", "--kill-grace", "60", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    const pgidFile = join(dir, "pgids");
+    const run = start(["worker", "--study", "quit"], { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
+    const pgid = await heldGroup(pgidFile);
+    await run.waitForStderr("worker joined study");
+    run.child.kill("SIGQUIT");
+    const result = await run.done;
+    expect([result.code, result.signal], result.stderr).toEqual([131, null]);
+    expect(result.stderr).toContain("SIGQUIT received");
+    expect(liveMembers(pgid)).toEqual([]);
+    const trials = await trialsOf("quit");
+    expect(trials.map((t) => [t.number, t.state, t.systemAttrs.failReason])).toEqual([
+      [0, "failed", "interrupted"],
+      [1, "waiting", undefined],
+    ]);
+  });
+});
+
 describe("sextant worker given a second signal while it stops its commands", () => {
   it("exits at once with 143 and says that its trials stay running until a worker reaps them", async () => {
     // A command that ignores SIGTERM keeps the first stop waiting for the whole kill grace.

@@ -108,10 +108,22 @@ const DEFAULT_TRIALS = 100;
 /** Signals that end a run in order (no new trials, commands stopped, trials marked interrupted). */
 export const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /**
- * tune's: those and SIGQUIT (Ctrl-\), which asks to end now: its commands are killed without their
- * grace, but their trials are still failed "interrupted" (Node's default left them "running").
+ * tune's and worker's: those and SIGQUIT (Ctrl-\), which asks to end now: the commands are killed
+ * without their grace (see {@link killCommandGroups}), but their trials are still failed
+ * "interrupted" (Node's default left them "running").
  */
-const TUNE_SIGNALS = [...HANDLED_SIGNALS, "SIGQUIT"] as const;
+export const RUN_SIGNALS = [...HANDLED_SIGNALS, "SIGQUIT"] as const;
+
+/** Kills the process group of each command in `pids` at once (SIGKILL), without its kill grace. */
+export function killCommandGroups(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+}
 
 /**
  * Hands a trial of a study's budget back when this process's run was stopped from outside (SIGINT,
@@ -593,6 +605,27 @@ export function storageWaitLine(url: string): string {
 }
 
 /**
+ * Once a signalled run's commands are gone, what is left is writing their trials, which waits
+ * silently (up to a minute) while another process holds the SQLite file's write lock: this says
+ * {@link storageWaitLine} when that wait passes {@link STORAGE_WAIT_NOTICE_MS}. Call `check` when
+ * the signal comes and whenever a command exits, and `clear` when the run ends.
+ *
+ * @example
+ * const wait = storageWaitNotice(storage.url, log, () => interrupted !== null, () => pids.size);
+ */
+export function storageWaitNotice(url: string, log: (line: string) => void, stopping: () => boolean, running: () => number): { check(): void; clear(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    check: () => {
+      if (!stopping() || running() > 0 || timer !== undefined) return;
+      timer = setTimeout(() => log(storageWaitLine(url)), STORAGE_WAIT_NOTICE_MS);
+      timer.unref();
+    },
+    clear: () => clearTimeout(timer),
+  };
+}
+
+/**
  * The line a first signal prints: what it stops. A trial still sampling or setting up has no
  * command yet, so the commands alone said "stopping 0 running command(s)" while trials ran.
  *
@@ -817,23 +850,7 @@ async function runTune(
   // SIGHUP (terminal closed, SSH session dropped) and SIGTERM (kill, a process manager) end the run
   // the way Ctrl-C does: no new trials, running commands stopped, their trials failed "interrupted".
   // Deaths no handler sees (SIGKILL, out of memory) are covered by the runner's watchdog process.
-  const killCommands = (): void => {
-    for (const pid of pids) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
-  };
-  // Once a signal's commands are gone, what is left is writing their trials, which waits silently
-  // (up to a minute) while another process holds the SQLite file's write lock: said, not silent.
-  let storageWait: NodeJS.Timeout | undefined;
-  const sayStorageWait = (): void => {
-    if (interrupted === null || stats.running > 0 || storageWait !== undefined) return;
-    storageWait = setTimeout(() => log(storageWaitLine(storage.url)), STORAGE_WAIT_NOTICE_MS);
-    storageWait.unref();
-  };
+  const storageWait = storageWaitNotice(storage.url, log, () => interrupted !== null, () => stats.running);
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signal === "SIGHUP") releaseTerminalAtExit();
     if (interrupted === null) {
@@ -841,15 +858,15 @@ async function runTune(
       study.stop();
       controller.abort();
       log(stoppingLine(signal, stats.started - stats.finished, stats.running));
-      if (signal === "SIGQUIT") killCommands();
-      sayStorageWait();
+      if (signal === "SIGQUIT") killCommandGroups(pids);
+      storageWait.check();
       return;
     }
-    killCommands();
+    killCommandGroups(pids);
     io.err(`sextant: forced exit; trials that were running stay "running" in ${storage.url} until the next run fails them`);
     process.exit(signalExitCode(signal));
   };
-  for (const signal of TUNE_SIGNALS) process.on(signal, onSignal);
+  for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
   const stopPausing = pauseCommandsWithRun(() => pids);
   // Only now say that the run is under way: a supervisor or script that sends SIGTERM as soon as it
   // reads the lines below must find the handler, not Node's default action, which kills the
@@ -889,7 +906,7 @@ async function runTune(
       onExit: ({ pid }) => {
         pids.delete(pid);
         stats.running--;
-        sayStorageWait();
+        storageWait.check();
       },
       onOutput: flags.verbose ? ({ trialNumber, stream, line }) => log(`[trial ${trialNumber}${stream === "stderr" ? " stderr" : ""}] ${line}`) : undefined,
     },
@@ -941,9 +958,9 @@ async function runTune(
     error = caught;
   } finally {
     progress?.stop();
-    for (const signal of TUNE_SIGNALS) process.off(signal, onSignal);
+    for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
     stopPausing();
-    clearTimeout(storageWait);
+    storageWait.clear();
   }
   await study.refresh().catch(() => undefined);
   const elapsed = Date.now() - started;

@@ -36,6 +36,7 @@ import {
 } from "./study-config.js";
 import {
   HANDLED_SIGNALS,
+  RUN_SIGNALS,
   type TuneFlags,
   type TuneSettings,
   bestSoFarText,
@@ -46,6 +47,7 @@ import {
   explainIdlePopulation,
   finishedTrialLine,
   handBackInterruptedTrial,
+  killCommandGroups,
   leastViolatingSummary,
   resolveSettings,
   signalExitCode,
@@ -400,6 +402,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   // commandObjective listens for the abort once, however many commands run: no listener limit to raise.
   const controller = new AbortController();
   let interrupted: NodeJS.Signals | null = null;
+  const pids = new Set<number>();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signal === "SIGHUP") releaseTerminalAtExit();
     if (interrupted !== null) {
@@ -414,9 +417,10 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     study.stop();
     controller.abort();
     io.err(`sextant: ${signal} received: starting no new trials, stopping running commands (again to exit at once)`);
+    // Ctrl-\ ends now, as in tune: Node's default left the trials "running" until a worker reaped them.
+    if (signal === "SIGQUIT") killCommandGroups(pids);
   };
-  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
-  const pids = new Set<number>();
+  for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
   const stopPausing = pauseCommandsWithRun(() => pids);
   // Said only once the handler is there: a supervisor that sends SIGTERM on this line must get an
   // orderly stop, not Node's default action (the line is written synchronously, and the reader can
@@ -490,7 +494,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     if (secondsLeft === undefined || secondsLeft > 0) await study.optimize(objective, options);
   } finally {
     progress?.stop();
-    for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
+    for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
     stopPausing();
   }
   await study.refresh();
