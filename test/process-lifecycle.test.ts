@@ -10,7 +10,7 @@ import "../src/index.js";
 import { processGroupIsOrphaned } from "../src/cli/io.js";
 import { openStorage } from "../src/storage/index.js";
 import type { FrozenTrial } from "../src/space/index.js";
-import { BIN, FIXTURES, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
+import { BIN, FIXTURES, type RunResult, type Running, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
 import { havePython, onTerminal } from "./fixtures/terminal.js";
 
 const GROUP_SCRIPT = join(FIXTURES, "cli-group.sh");
@@ -103,6 +103,27 @@ function tuneArgs(study: string, trials: number, ...flags: string[]): string[] {
   return ["tune", "--study", study, "--trials", String(trials), "--kill-grace", "1", ...flags, "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"];
 }
 
+/**
+ * Sends SIGTERM to `run` while this test holds the study file's write lock, checks that it says
+ * what it waits for before it ends (it waited up to a minute in silence), and returns its result.
+ */
+async function stopWhileLocked(run: Running): Promise<RunResult> {
+  const holder = new Database(join(dir, "sextant.db"));
+  try {
+    holder.exec("BEGIN IMMEDIATE");
+    run.child.kill("SIGTERM");
+    await run.waitForStderr("waiting for sqlite:");
+    expect(run.child.exitCode).toBe(null);
+  } finally {
+    if (holder.inTransaction) holder.exec("ROLLBACK");
+    holder.close();
+  }
+  const result = await run.done;
+  expect(result.code, result.stderr).toBe(143);
+  expect(result.stderr).toContain("to record their trials as interrupted (another process may hold its write lock;");
+  return result;
+}
+
 describe("sextant tune ended by a signal mid-trial", () => {
   for (const [signal, exitCode] of [
     ["SIGHUP", 129],
@@ -140,19 +161,7 @@ describe("sextant tune ended by a signal mid-trial", () => {
     const pgidFile = join(dir, "pgids");
     const run = start(tuneArgs("locked", 3), { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
     await heldGroup(pgidFile);
-    const holder = new Database(join(dir, "sextant.db"));
-    try {
-      holder.exec("BEGIN IMMEDIATE");
-      run.child.kill("SIGTERM");
-      await run.waitForStderr("waiting for sqlite:");
-      expect(run.child.exitCode).toBe(null);
-    } finally {
-      if (holder.inTransaction) holder.exec("ROLLBACK");
-      holder.close();
-    }
-    const result = await run.done;
-    expect(result.code, result.stderr).toBe(143);
-    expect(result.stderr).toContain("to record their trials as interrupted (another process may hold its write lock;");
+    await stopWhileLocked(run);
     expect((await trialsOf("locked")).map((t) => [t.state, t.systemAttrs.failReason])).toEqual([["failed", "interrupted"]]);
   });
 
@@ -291,14 +300,24 @@ describe("sextant create ended by a signal while it makes its study", () => {
   });
 });
 
+/**
+ * Creates study `name` of one trial running the group script with `killGrace`, starts a worker on
+ * it, and returns the worker once its command holds, with the command's group.
+ */
+async function workerMidTrial(name: string, killGrace: number): Promise<{ run: Running; pgid: number }> {
+  const created = await sextant(["create", "--study", name, "--trials", "1", "--kill-grace", String(killGrace), "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"], { cwd: dir });
+  expect(created.code, created.stderr).toBe(0);
+  const pgidFile = join(dir, "pgids");
+  const run = start(["worker", "--study", name], { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
+  const pgid = await heldGroup(pgidFile);
+  await run.waitForStderr("worker joined study");
+  return { run, pgid };
+}
+
 describe("sextant worker ended by Ctrl-\\ (SIGQUIT) mid-trial", () => {
   it("kills the command's group at once, ends with 131, and queues its trial again (it left it running)", async () => {
-    const created = await sextant(["create", "--study", "quit", "--trials", "1", "--kill-grace", "60", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"], { cwd: dir });
-    expect(created.code, created.stderr).toBe(0);
-    const pgidFile = join(dir, "pgids");
-    const run = start(["worker", "--study", "quit"], { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
-    const pgid = await heldGroup(pgidFile);
-    await run.waitForStderr("worker joined study");
+    // A grace of a minute: the test ends long before, only if SIGQUIT skips it.
+    const { run, pgid } = await workerMidTrial("quit", 60);
     run.child.kill("SIGQUIT");
     const result = await run.done;
     expect([result.code, result.signal], result.stderr).toEqual([131, null]);
@@ -308,6 +327,16 @@ describe("sextant worker ended by Ctrl-\\ (SIGQUIT) mid-trial", () => {
     expect(trials.map((t) => [t.number, t.state, t.systemAttrs.failReason])).toEqual([
       [0, "failed", "interrupted"],
       [1, "waiting", undefined],
+    ]);
+  });
+});
+
+describe("sextant worker stopped while another process holds the SQLite write lock", () => {
+  it("says what it waits for (it waited up to a minute in silence), then queues its trial again", async () => {
+    await stopWhileLocked((await workerMidTrial("wlocked", 1)).run);
+    expect((await trialsOf("wlocked")).map((t) => [t.state, t.systemAttrs.failReason])).toEqual([
+      ["failed", "interrupted"],
+      ["waiting", undefined],
     ]);
   });
 });

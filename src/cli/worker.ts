@@ -51,6 +51,7 @@ import {
   leastViolatingSummary,
   resolveSettings,
   signalExitCode,
+  storageWaitNotice,
   trialSummary,
 } from "./tune.js";
 
@@ -403,6 +404,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const controller = new AbortController();
   let interrupted: NodeJS.Signals | null = null;
   const pids = new Set<number>();
+  // A held SQLite write lock kept a stopping worker waiting up to a minute in silence, as tune.
+  const storageWait = storageWaitNotice(storage.url, (line) => log(line), () => interrupted !== null, () => pids.size);
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signal === "SIGHUP") releaseTerminalAtExit();
     if (interrupted !== null) {
@@ -419,6 +422,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     io.err(`sextant: ${signal} received: starting no new trials, stopping running commands (again to exit at once)`);
     // Ctrl-\ ends now, as in tune: Node's default left the trials "running" until a worker reaped them.
     if (signal === "SIGQUIT") killCommandGroups(pids);
+    storageWait.check();
   };
   for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
   const stopPausing = pauseCommandsWithRun(() => pids);
@@ -443,7 +447,10 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     signal: controller.signal,
     hooks: {
       onSpawn: ({ pid }) => void pids.add(pid),
-      onExit: ({ pid }) => void pids.delete(pid),
+      onExit: ({ pid }) => {
+        pids.delete(pid);
+        storageWait.check();
+      },
       onOutput: flags.verbose ? ({ trialNumber, stream, line }) => io.err(`[trial ${trialNumber}${stream === "stderr" ? " stderr" : ""}] ${line}`) : undefined,
     },
   });
@@ -496,6 +503,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     progress?.stop();
     for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
     stopPausing();
+    storageWait.clear();
   }
   await study.refresh();
   printWorkerSummary(study, budget, counts, interrupted, flags, io);
