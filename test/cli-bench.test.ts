@@ -125,6 +125,15 @@ describe("sextant bench", () => {
     expect((JSON.parse(reported.stdout) as { markdown: string }).markdown).toBe(join(dir, "lab-output-report.md"));
     expect(readFileSync(join(dir, "lab-output-report.md"), "utf8")).toContain("## Summary");
 
+    // "-" is stdout, as for `sextant export --output -`: it wrote a file named "-" and "--figures/".
+    const printed = await run(["bench", "report", "lab-output", "-o", "-", "--budgets", "3"]);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout).toContain("## Summary");
+    expect(printed.stdout).toMatch(/!\[[^\]]*\]\(lab-output\/report-figures\/[^)]+\.svg\)/);
+    expect(printed.stderr).toContain(`data: ${join(dir, "lab-output/report.json")}`);
+    expect(existsSync(join(dir, "-"))).toBe(false);
+    expect(existsSync(join(dir, "lab-output/report.json"))).toBe(true);
+
     const tuneArgs = ["bench", "tune", "--suite", "branin-2d", "--candidates", "random,sobol", "--trials", "3", "--tuning-seeds", "0-0", "--test-seeds", "5-5", "--jobs", "1", "--json"];
     const tuned = await run([...tuneArgs, "--output", "tune-output"]);
     expect(tuned.stderr).toBe("");

@@ -31,7 +31,7 @@ import { randomReference } from "../bench/lab/summary.js";
 import { OptionError, didYouMean } from "../space/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatNumber, renderTable } from "./format.js";
-import type { Io } from "./io.js";
+import { type Io, isStandardOutput } from "./io.js";
 import { HANDLED_SIGNALS, signalExitCode } from "./tune.js";
 
 export interface BenchRunFlags {
@@ -280,8 +280,11 @@ export async function benchReportCommand(dir: string, flags: { out?: string; bud
       return n;
     });
   }
-  const written = await writeReport(dir, { ...(flags.out ? { out: flags.out } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}), ...(flags.optimizers ? { optimizers: flags.optimizers.split(",").map((o) => o.trim()).filter((o) => o !== "") } : {}), ...(flags.focus ? { focus: flags.focus } : {}) }).catch(asUsageError);
-  if (flags.json) io.out(JSON.stringify(written, null, 2));
+  // "-": the Markdown alone goes to stdout; its data and figures are still files, in DIR.
+  const toStdout = isStandardOutput(flags.out);
+  const written = await writeReport(dir, { ...(flags.out && !toStdout ? { out: flags.out } : {}), ...(toStdout ? { printMarkdown: (markdown: string) => io.write(markdown) } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}), ...(flags.optimizers ? { optimizers: flags.optimizers.split(",").map((o) => o.trim()).filter((o) => o !== "") } : {}), ...(flags.focus ? { focus: flags.focus } : {}) }).catch(asUsageError);
+  if (toStdout) io.err(`data: ${written.json}\nfigures: ${written.figures.length} SVG files in ${written.figureDir}`);
+  else if (flags.json) io.out(JSON.stringify(written, null, 2));
   else io.out(`report: ${written.markdown}\ndata: ${written.json}\nfigures: ${written.figures.length} SVG files in ${written.figureDir}`);
   return 0;
 }

@@ -13,7 +13,7 @@ import type { Recommendation } from "../samplers/index.js";
 import { isHalfMadeStudy, loadStudy } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, shellWord, trialDuration } from "./format.js";
-import { type Io, warnSchemaUpgrade, writeOutputFile } from "./io.js";
+import { type Io, isStandardOutput, warnSchemaUpgrade, writeOutputFile } from "./io.js";
 
 /** Where commands keep their studies when neither `--storage` nor `SEXTANT_STORAGE` says. */
 export const DEFAULT_STORAGE_URL = "sqlite:./sextant.db";
@@ -568,8 +568,7 @@ export async function exportCommand(
       });
       text = renderCsv(headers, rows);
     }
-    // "-" is stdout, as for most Unix tools; a file named "-" is still written as "./-".
-    if (options.output && options.output !== "-") {
+    if (options.output && !isStandardOutput(options.output)) {
       if (await writeOutputFile("--output", options.output, text)) io.err(`wrote ${trials.length} trial(s) of "${name}" to ${options.output}`);
     } else {
       io.write(text);

@@ -75,6 +75,17 @@ export function writeFailure(error: NodeJS.ErrnoException): string {
 }
 
 /**
+ * Whether an output flag's value (`--output`, `--out`) means standard output: "-", as for most Unix
+ * tools. A file named "-" is still written as "./-".
+ *
+ * @example
+ * if (isStandardOutput(flags.out)) io.write(text);
+ */
+export function isStandardOutput(path: string | undefined): boolean {
+  return path === "-";
+}
+
+/**
  * Writes the file a command was asked to write (`--output`, `--out`). A path that cannot be
  * written is the user's to fix, so it is a one-line error naming the flag and the path, not an
  * internal error with a stack trace. Resolves to false when the path is a pipe whose reader

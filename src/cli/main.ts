@@ -396,6 +396,7 @@ Examples:
 Examples:
   $ sextant bench report lab-test
   $ sextant bench report lab-test --out docs/benchmarks.md --budgets 30,100,300
+  $ sextant bench report lab-test -o - | less    # the Markdown on stdout, its data and figures in lab-test
   $ sextant bench report lab-dev --focus tpe:multivariate=false`,
     )
     .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; focus?: string; json?: boolean }) => {

@@ -4,7 +4,7 @@
  */
 import { UserError } from "./errors.js";
 import { storageUrl, withStudy } from "./inspect.js";
-import { type Io, writeOutputFile } from "./io.js";
+import { type Io, isStandardOutput, writeOutputFile } from "./io.js";
 
 export interface ReportFlags {
   storage?: string;
@@ -52,9 +52,8 @@ export async function reportCommand(study: string, flags: ReportFlags, io: Io): 
       throw error;
     }
   });
-  if (out === "-") {
-    // "-" is stdout, as for most Unix tools (a file named "-" is still written as "./-"): the HTML
-    // alone goes there, without the line (or JSON) saying what was written.
+  if (isStandardOutput(out)) {
+    // The HTML alone goes there, without the line (or JSON) saying what was written.
     io.write(html);
     return 0;
   }

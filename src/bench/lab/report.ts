@@ -586,12 +586,17 @@ export function noiselessFallbackNotes(results: readonly RunResult[]): string[] 
 
 /**
  * Reads a run directory and writes the Markdown report, its JSON data and SVG figures (in a
- * folder named after the Markdown file, beside it).
+ * folder named after the Markdown file, beside it). Given `printMarkdown`, the Markdown goes to it
+ * instead of a file (`markdown` is then "-"): the data and figures go where `out` unset puts them,
+ * and the figure links are relative to the working directory.
  *
  * @example
  * await writeReport("lab", { out: "docs/benchmarks.md", budgets: [30, 100, 300], command: "sextant bench run …" });
  */
-export async function writeReport(dir: string, options: { out?: string; budgets?: number[]; title?: string; command?: string; optimizers?: readonly string[]; focus?: string } = {}): Promise<WrittenReport> {
+export async function writeReport(
+  dir: string,
+  options: { out?: string; printMarkdown?: (markdown: string) => void; budgets?: number[]; title?: string; command?: string; optimizers?: readonly string[]; focus?: string } = {},
+): Promise<WrittenReport> {
   const recorded = readRunSettings(dir);
   if (recorded === null) throw new BenchmarkInputError(`dir: ${dir} holds no run (no run.json); run \`sextant bench run --out ${dir}\` first`);
   // A budget past the runs' length would be read at their end and printed as if it were that budget.
@@ -606,7 +611,8 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
   if (complete.length === 0) throw new BenchmarkInputError(`dir: ${dir} holds no (problem, seed) that every optimizer has finished yet`);
   // Past a reference value every run would tie at the regret floor: measure from the best reached.
   const { results, rebased } = rebaseReferenceProblems(complete);
-  const markdownPath = resolve(options.out ?? join(dir, "report.md"));
+  const markdownPath = resolve((options.printMarkdown ? undefined : options.out) ?? join(dir, "report.md"));
+  const linkBase = options.printMarkdown ? process.cwd() : dirname(markdownPath);
   const figureDir = join(dirname(markdownPath), `${basename(markdownPath, ".md")}-figures`);
   makeWritableFolder("out", figureDir);
   const focus = options.focus ?? "auto";
@@ -617,7 +623,7 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
   const figure = (name: string, svg: string, alt: string): string => {
     writeFileSync(join(figureDir, name), svg);
     figures.push(join(figureDir, name));
-    return `![${alt}](${relative(dirname(markdownPath), join(figureDir, name)).split("\\").join("/")})`;
+    return `![${alt}](${relative(linkBase, join(figureDir, name)).split("\\").join("/")})`;
   };
   const md: string[] = [`# ${data.title}`, ""];
   const s = data.settings;
@@ -767,9 +773,13 @@ export async function writeReport(dir: string, options: { out?: string; budgets?
   }
   md.push("## Overhead", "", "Median milliseconds per trial spent outside the objective (sampler and study bookkeeping; for Optuna also the JSON-lines round trips to Python), measured in this run.", "");
   md.push(table(["optimizer", "ms per trial"], optimizers.map((o) => [o, fmt(data.overheadMsPerTrial[o]!)])));
-  writeFileSync(markdownPath, `${md.join("\n")}\n`);
   const jsonPath = markdownPath.replace(/\.md$/, "") + ".json";
   writeFileSync(jsonPath, `${JSON.stringify(data, (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
+  if (options.printMarkdown) {
+    options.printMarkdown(`${md.join("\n")}\n`);
+    return { markdown: "-", json: jsonPath, figureDir, figures };
+  }
+  writeFileSync(markdownPath, `${md.join("\n")}\n`);
   return { markdown: markdownPath, json: jsonPath, figureDir, figures };
 }
 
