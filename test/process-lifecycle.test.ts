@@ -270,34 +270,40 @@ function catchesHangUp(pid: number): boolean {
 }
 
 describe("sextant create ended by a signal while it makes its study", () => {
-  it("deletes the half-made study, exits 129 on SIGHUP, and the same command then creates it", async () => {
-    const db = join(dir, "sextant.db");
-    await (await openStorage(`sqlite:${db}`)).close();
-    // Held by this test, the write lock keeps create waiting inside the making of its study.
-    const lock = new Database(db);
-    const args = ["create", "--study", "made", "--trials", "5", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"];
-    let ended: Awaited<ReturnType<typeof start>["done"]>;
-    try {
-      lock.exec("BEGIN IMMEDIATE");
-      const run = start(args, { cwd: dir });
-      // Sent once create listens for it; without a handler, Node's default action killed the
-      // process and left the study half-made, refused by every later create and worker.
-      await waitUntil(() => catchesHangUp(run.child.pid!), 10_000);
-      run.child.kill("SIGHUP");
-      await run.waitForStderr("interrupted (SIGHUP)").catch(() => undefined);
-      lock.exec("ROLLBACK");
-      ended = await run.done;
-    } finally {
-      lock.close();
-    }
-    expect([ended.code, ended.signal], ended.stderr).toEqual([129, null]);
-    expect(ended.stderr).toContain('sextant: study "made" was not created (nothing is left in sqlite:./sextant.db); run the same command again to create it');
-    const listed = await sextant(["studies", "--json"], { cwd: dir });
-    expect(JSON.parse(listed.stdout)).toEqual([]);
-    const again = await sextant(args, { cwd: dir });
-    expect(again.code, again.stderr).toBe(0);
-    expect((await trialsOf("made")).map((t) => t.state)).toEqual(["waiting", "waiting", "waiting", "waiting", "waiting"]);
-  });
+  // Ctrl-\ (SIGQUIT), unhandled, killed create as SIGHUP once did and left the study half-made.
+  for (const [signal, exitCode] of [
+    ["SIGHUP", 129],
+    ["SIGQUIT", 131],
+  ] as const) {
+    it(`deletes the half-made study, exits ${exitCode} on ${signal}, and the same command then creates it`, async () => {
+      const db = join(dir, "sextant.db");
+      await (await openStorage(`sqlite:${db}`)).close();
+      // Held by this test, the write lock keeps create waiting inside the making of its study.
+      const lock = new Database(db);
+      const args = ["create", "--study", "made", "--trials", "5", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"];
+      let ended: Awaited<ReturnType<typeof start>["done"]>;
+      try {
+        lock.exec("BEGIN IMMEDIATE");
+        const run = start(args, { cwd: dir });
+        // Sent once create listens for it; without a handler, Node's default action killed the
+        // process and left the study half-made, refused by every later create and worker.
+        await waitUntil(() => catchesHangUp(run.child.pid!), 10_000);
+        run.child.kill(signal);
+        await run.waitForStderr(`interrupted (${signal})`).catch(() => undefined);
+        lock.exec("ROLLBACK");
+        ended = await run.done;
+      } finally {
+        lock.close();
+      }
+      expect([ended.code, ended.signal], ended.stderr).toEqual([exitCode, null]);
+      expect(ended.stderr).toContain('sextant: study "made" was not created (nothing is left in sqlite:./sextant.db); run the same command again to create it');
+      const listed = await sextant(["studies", "--json"], { cwd: dir });
+      expect(JSON.parse(listed.stdout)).toEqual([]);
+      const again = await sextant(args, { cwd: dir });
+      expect(again.code, again.stderr).toBe(0);
+      expect((await trialsOf("made")).map((t) => t.state)).toEqual(["waiting", "waiting", "waiting", "waiting", "waiting"]);
+    });
+  }
 });
 
 /**

@@ -108,9 +108,9 @@ const DEFAULT_TRIALS = 100;
 /** Signals that end a run in order (no new trials, commands stopped, trials marked interrupted). */
 export const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /**
- * tune's and worker's: those and SIGQUIT (Ctrl-\), which asks to end now: the commands are killed
- * without their grace (see {@link killCommandGroups}), but their trials are still failed
- * "interrupted" (Node's default left them "running").
+ * tune's, worker's and create's: those and SIGQUIT (Ctrl-\), which asks to end now: the commands
+ * are killed without their grace (see {@link killCommandGroups}), but their trials are still failed
+ * "interrupted" (Node's default left them "running", and a study create was making half-made).
  */
 export const RUN_SIGNALS = [...HANDLED_SIGNALS, "SIGQUIT"] as const;
 

@@ -35,7 +35,6 @@ import {
   workingDirectoryProblem,
 } from "./study-config.js";
 import {
-  HANDLED_SIGNALS,
   RUN_SIGNALS,
   type TuneFlags,
   type TuneSettings,
@@ -163,9 +162,9 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
     }
     const warmStartFrom = flags.warmStart ?? [];
     if (warmStartFrom.length > 0) await checkWarmStart(warmStartFrom, settings, storage);
-    // Ctrl-C, SIGTERM or SIGHUP while the study is being made (a budget of many trials, a distant
-    // database) killed the process and left a half-made study that every later create and worker
-    // refused until it was deleted by hand. Now the study is deleted, as an interrupted copy is.
+    // Ctrl-C, Ctrl-\, SIGTERM or SIGHUP while the study is being made (a budget of many trials, a
+    // distant database) killed the process and left a half-made study that every later create and
+    // worker refused until it was deleted by hand. Now the study is deleted, as an interrupted copy is.
     let interrupted: NodeJS.Signals | null = null;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (signal === "SIGHUP") releaseTerminalAtExit();
@@ -176,7 +175,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       interrupted = signal;
       io.err(`sextant: interrupted (${signal}); deleting the half-made study (again to exit at once)`);
     };
-    for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+    for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
     const stopIfInterrupted = async (): Promise<void> => {
       // A signal that came during a synchronous write (SQLite) is delivered only once the event
       // loop turns; removing the handler before that dropped it, and the create went on silently.
@@ -226,7 +225,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       );
       return signalExitCode(error.signal);
     } finally {
-      for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
+      for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
     }
     // A signal during the last write came too late to stop it: the study is whole, and kept.
     if (interrupted !== null) io.err(`sextant: the study was complete before ${interrupted} took effect; it is kept`);
