@@ -207,15 +207,7 @@ export function pauseCommandsWithRun(groups: () => Iterable<number>): () => void
   // Process 1 (a container without an init) cannot stop itself: its commands would stay stopped
   // while it ran on. It keeps the kernel's default for process 1, which ignores SIGTSTP.
   if (process.pid === 1) return () => undefined;
-  const signalGroups = (signal: NodeJS.Signals): void => {
-    for (const pid of groups()) {
-      try {
-        process.kill(-pid, signal);
-      } catch {
-        // already gone
-      }
-    }
-  };
+  const signalGroups = (signal: NodeJS.Signals): void => signalCommandGroups(groups(), signal);
   const pause = (): void => {
     // The kernel discards a SIGTSTP sent to an orphaned process group (nohup and a closed terminal,
     // setsid, a supervisor): stopping there left the run and its commands stopped with nobody to
@@ -232,6 +224,23 @@ export function pauseCommandsWithRun(groups: () => Iterable<number>): () => void
     process.off("SIGTSTP", pause);
     process.off("SIGCONT", resume);
   };
+}
+
+/**
+ * Sends `signal` to the process group of each command in `pids` (each command leads a group of its
+ * own), skipping those already gone.
+ *
+ * @example
+ * signalCommandGroups(runningPids, "SIGKILL"); // Ctrl-\: no kill grace
+ */
+export function signalCommandGroups(pids: Iterable<number>, signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /**

@@ -20,7 +20,7 @@ import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, commandLine, formatDuration, formatNumber, formatParam, formatParams, formatValues, renderTable, shellWord } from "./format.js";
-import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit } from "./io.js";
+import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, signalCommandGroups } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -109,21 +109,10 @@ const DEFAULT_TRIALS = 100;
 export const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /**
  * tune's, worker's and create's: those and SIGQUIT (Ctrl-\), which asks to end now: the commands
- * are killed without their grace (see {@link killCommandGroups}), but their trials are still failed
+ * are killed without their grace (SIGKILL to their groups), but their trials are still failed
  * "interrupted" (Node's default left them "running", and a study create was making half-made).
  */
 export const RUN_SIGNALS = [...HANDLED_SIGNALS, "SIGQUIT"] as const;
-
-/** Kills the process group of each command in `pids` at once (SIGKILL), without its kill grace. */
-export function killCommandGroups(pids: Iterable<number>): void {
-  for (const pid of pids) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  }
-}
 
 /**
  * Hands a trial of a study's budget back when this process's run was stopped from outside (SIGINT,
@@ -858,11 +847,11 @@ async function runTune(
       study.stop();
       controller.abort();
       log(stoppingLine(signal, stats.started - stats.finished, stats.running));
-      if (signal === "SIGQUIT") killCommandGroups(pids);
+      if (signal === "SIGQUIT") signalCommandGroups(pids, "SIGKILL");
       storageWait.check();
       return;
     }
-    killCommandGroups(pids);
+    signalCommandGroups(pids, "SIGKILL");
     io.err(`sextant: forced exit; trials that were running stay "running" in ${storage.url} until the next run fails them`);
     process.exit(signalExitCode(signal));
   };

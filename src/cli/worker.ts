@@ -13,7 +13,7 @@ import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, loadStudy, prun
 import { createStudyWithSystemAttrs, studyHeartbeatGraceSeconds } from "../study/study.js";
 import { UsageError, UserError, describeUserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
-import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit } from "./io.js";
+import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, signalCommandGroups } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -46,7 +46,6 @@ import {
   explainIdlePopulation,
   finishedTrialLine,
   handBackInterruptedTrial,
-  killCommandGroups,
   leastViolatingSummary,
   resolveSettings,
   signalExitCode,
@@ -420,7 +419,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     controller.abort();
     io.err(`sextant: ${signal} received: starting no new trials, stopping running commands (again to exit at once)`);
     // Ctrl-\ ends now, as in tune: Node's default left the trials "running" until a worker reaped them.
-    if (signal === "SIGQUIT") killCommandGroups(pids);
+    if (signal === "SIGQUIT") signalCommandGroups(pids, "SIGKILL");
     storageWait.check();
   };
   for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
