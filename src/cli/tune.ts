@@ -318,16 +318,16 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   // and stored with the study: the default resolved in each worker's own working directory, and
   // workers started from two folders could not find each other's checkpoints (members were lost).
   const checkpointDirDefaulted =
-    scheduler !== null && sqlitePath(storage) === null && !isMemoryUrl(storage) && !Object.keys(scheduler.options).some((key) => normalizeOptionKey(key) === "checkpointdir");
+    scheduler !== null && sqlitePath(storage) === null && !isMemoryUrl(storage) && !Object.keys(scheduler.options).some(isCheckpointDirKey);
   if (checkpointDirDefaulted) scheduler.options.checkpointDir = defaultCheckpointRoot(storage, studyName);
   // A relative folder is fixed here too, from where it was written (this folder for a flag, the
   // config file's for the config, as its storage is), before the study stores it: each worker
   // resolved it in its own folder, and members whose checkpoints another worker had saved failed.
   if (scheduler !== null && !checkpointDirDefaulted) {
-    const key = Object.keys(scheduler.options).find((k) => normalizeOptionKey(k) === "checkpointdir");
+    const key = Object.keys(scheduler.options).find(isCheckpointDirKey);
     const given = key === undefined ? undefined : scheduler.options[key];
     if (key !== undefined && typeof given === "string" && given.trim() !== "") {
-      const fromFlag = (flags.schedulerOpt ?? []).some((flag) => normalizeOptionKey(flag.split("=")[0] ?? "") === "checkpointdir");
+      const fromFlag = (flags.schedulerOpt ?? []).some((flag) => isCheckpointDirKey(flag.split("=")[0] ?? ""));
       scheduler.options[key] = resolve(fromFlag ? process.cwd() : configDir, given);
     }
   }
@@ -558,11 +558,11 @@ async function storeResumedCommand(study: Study, settings: TuneSettings, io: Io)
 async function storeResumedCheckpointDir(study: Study, settings: TuneSettings, io: Io): Promise<void> {
   const stored = study.systemAttrs[CLI_CONFIG_KEY] as unknown as CliStudyConfig | undefined;
   const options = settings.scheduler?.options ?? {};
-  const given = Object.entries(options).find(([key]) => normalizeOptionKey(key) === "checkpointdir")?.[1];
+  const given = Object.entries(options).find(([key]) => isCheckpointDirKey(key))?.[1];
   if (!stored?.scheduler || typeof given !== "string") return;
   const was = storedSchedulerOption(study.systemAttrs, "checkpointDir");
   if (was === given) return;
-  const kept = Object.fromEntries(Object.entries(stored.scheduler.options).filter(([key]) => normalizeOptionKey(key) !== "checkpointdir"));
+  const kept = Object.fromEntries(Object.entries(stored.scheduler.options).filter(([key]) => !isCheckpointDirKey(key)));
   await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord({ ...stored, scheduler: { ...stored.scheduler, options: { ...kept, checkpointDir: given } } }));
   const before = typeof was === "string" ? was : "none: the default folder";
   io.err(`sextant: study "${settings.studyName}" now stores this run's checkpoint folder ${given} (it stored ${before}): workers that join it from now on use it`);
@@ -651,7 +651,7 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
     // segment ("checkpoint trial-0 … is missing"): the stored folder is the population's.
     // On SQLite too: a resume without the option saved into the folder next to the storage while
     // workers used the stored one, and were refused for lack of the checkpoints tune had saved.
-    const dirGiven = !settings.checkpointDirDefaulted && Object.keys(settings.scheduler?.options ?? {}).some((key) => normalizeOptionKey(key) === "checkpointdir");
+    const dirGiven = !settings.checkpointDirDefaulted && Object.keys(settings.scheduler?.options ?? {}).some(isCheckpointDirKey);
     const storedDir = dirGiven ? undefined : storedSchedulerOption(storedAttrs, "checkpointDir");
     if (typeof storedDir === "string" && settings.scheduler) settings.scheduler.options.checkpointDir = storedDir;
     const storedSeed = settings.schedulerSeedDrawn ? storedSchedulerSeed(storedAttrs) : undefined;
@@ -676,15 +676,19 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   });
 }
 
+/** Whether a scheduler option's key names the checkpoint folder, however it is spelt (checkpoint_dir, checkpointDir). */
+function isCheckpointDirKey(key: string): boolean {
+  return normalizeOptionKey(key) === "checkpointdir";
+}
+
 /**
  * The refusal of a checkpoint folder that cannot be written, naming its option where the user set
  * it: the --scheduler-opt flag, the config file's field, or neither (the default folder).
  */
 function checkpointFolderRefusal(problem: string, settings: TuneSettings, flags: TuneFlags, source: ConfigSource | null): UsageError {
-  const isCheckpointDir = (key: string): boolean => normalizeOptionKey(key) === "checkpointdir";
-  const flagKey = (flags.schedulerOpt ?? []).map((flag) => parseOptionFlag(flag, "--scheduler-opt")[0]).find(isCheckpointDir);
+  const flagKey = (flags.schedulerOpt ?? []).map((flag) => parseOptionFlag(flag, "--scheduler-opt")[0]).find(isCheckpointDirKey);
   if (flagKey !== undefined) return new UsageError(`--scheduler-opt ${flagKey}: ${problem}`);
-  const configKey = settings.checkpointDirDefaulted ? undefined : Object.keys(settings.scheduler?.options ?? {}).find(isCheckpointDir);
+  const configKey = settings.checkpointDirDefaulted ? undefined : Object.keys(settings.scheduler?.options ?? {}).find(isCheckpointDirKey);
   if (configKey !== undefined && source !== null) return source.error(["scheduler", "options"], problem, configKey);
   return new UsageError(`the population's default checkpoint folder (--scheduler-opt checkpointDir=DIR sets another): ${problem}`);
 }
