@@ -22,7 +22,10 @@ export const CONSTRAINTS_ATTR = "constraints";
  */
 export const MAX_OBJECTIVES = 16;
 
-/** The most constraint values a trial may have, checked wherever they are reported (library, command, HTTP). */
+/**
+ * The most constraint values a trial may have (library, command, HTTP), checked wherever they are
+ * reported unless the study already stores a larger count (made by an older Sextant), which goes on.
+ */
 export const MAX_CONSTRAINTS = 64;
 
 /** Any JSON value: what user and system attributes may hold. */
