@@ -256,23 +256,22 @@ export class Trial {
       return this.paramValues[name]!;
     }
     let value: ParamValue;
-    const retryOf = typeof this.systemAttributes.retryOf === "number" ? this.systemAttributes.retryOf : null;
     const hasFixed = Object.prototype.hasOwnProperty.call(this.fixedParams, name);
-    if (hasFixed && !containsValue(normalized, this.fixedParams[name]!) && retryOf === null) {
-      throw this.cannotGoOn(new FixedParamOutOfRangeError(this.number, name, this.fixedParams[name]!, normalized, null));
-    }
-    if (hasFixed && containsValue(normalized, this.fixedParams[name]!)) {
-      value = this.fixedParams[name]!;
-      if (normalized.type === "categorical") value = normalized.choices.find((c) => c === value)!;
-    } else {
+    const fixedFits = hasFixed && containsValue(normalized, this.fixedParams[name]!);
+    if (hasFixed && !fixedFits) {
+      const retryOf = this.systemAttributes.retryOf;
+      if (typeof retryOf !== "number") throw this.cannotGoOn(new FixedParamOutOfRangeError(this.number, name, this.fixedParams[name]!, normalized, null));
       // A retry's values were kept because a worker died, not chosen by anyone: one the search space
       // no longer holds (the range was narrowed before the rerun) is sampled anew, where failing the
       // trial ran nothing and said so as if it were the user's mistake.
-      if (hasFixed) {
-        this.host.warn(
-          `trial ${this.number}: the value ${shownValue(this.fixedParams[name]!)} of "${name}" kept from trial ${retryOf}, which it retries, is not inside ${JSON.stringify(normalized)} (the search space changed): sampled anew`,
-        );
-      }
+      this.host.warn(
+        `trial ${this.number}: the value ${shownValue(this.fixedParams[name]!)} of "${name}" kept from trial ${retryOf}, which it retries, is not inside ${JSON.stringify(normalized)} (the search space changed): sampled anew`,
+      );
+    }
+    if (fixedFits) {
+      value = this.fixedParams[name]!;
+      if (normalized.type === "categorical") value = normalized.choices.find((c) => c === value)!;
+    } else {
       const relative =
         Object.prototype.hasOwnProperty.call(this.relativeParams, name) &&
         this.relativeSpace[name] !== undefined &&
