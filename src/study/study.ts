@@ -3269,7 +3269,7 @@ function sameNumbers(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
 }
 
 function isNumberList(value: unknown): value is ArrayLike<unknown> {
-  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
+  return Array.isArray(value) || isTypedArray(value);
 }
 
 /** A list as a message shows it: `[1, -0.5]` (NaN as NaN, not JSON's null). */
