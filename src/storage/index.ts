@@ -105,23 +105,23 @@ export async function openStorage(
   const unknown = unknownKeysMessage(options, ["readOnly", "retryDeadlineMs", "onRetry", "onSchemaUpgrade", "upgradeSchema"]);
   if (unknown !== null) throw new StorageOpenError(`cannot open ${redactPassword(url)}: ${unknown}`);
   if (isMemoryUrl(url)) return new MemoryStorage();
+  // What both file and server storages take.
+  const common = {
+    readOnly: options.readOnly === true,
+    ...(options.onSchemaUpgrade !== undefined ? { onSchemaUpgrade: options.onSchemaUpgrade } : {}),
+    ...(options.upgradeSchema !== undefined ? { upgradeSchema: options.upgradeSchema } : {}),
+  };
   const path = sqlitePath(url);
   if (path !== null) {
     const { SqliteStorage } = await import("./sqlite.js");
-    return SqliteStorage.openAsync(path, {
-      readOnly: options.readOnly === true,
-      ...(options.onSchemaUpgrade !== undefined ? { onSchemaUpgrade: options.onSchemaUpgrade } : {}),
-      ...(options.upgradeSchema !== undefined ? { upgradeSchema: options.upgradeSchema } : {}),
-    });
+    return SqliteStorage.openAsync(path, common);
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     const { PostgresStorage } = await loadPostgres();
     return PostgresStorage.open(url, {
-      readOnly: options.readOnly === true,
+      ...common,
       ...(options.retryDeadlineMs !== undefined ? { retryDeadlineMs: options.retryDeadlineMs } : {}),
       ...(options.onRetry !== undefined ? { onRetry: options.onRetry } : {}),
-      ...(options.onSchemaUpgrade !== undefined ? { onSchemaUpgrade: options.onSchemaUpgrade } : {}),
-      ...(options.upgradeSchema !== undefined ? { upgradeSchema: options.upgradeSchema } : {}),
     });
   }
   throw new StorageUrlError(`unknown storage URL "${url}"`); // storageUrlProblem refused it above
