@@ -195,11 +195,11 @@ export class CheckpointStore {
       this.dataSaved.delete(trialNumber);
       if (realSource !== realDir) cpSync(source, dir, { recursive: true });
     } else {
-      const bytes = input.data instanceof Uint8Array;
-      if (!bytes && input.data === undefined) throw new TypeError("saveCheckpoint({ data }): data must be a JSON value or bytes");
+      const { data } = input;
+      if (data === undefined) throw new TypeError("saveCheckpoint({ data }): data must be a JSON value or bytes");
       removeDataFiles(dir);
-      if (bytes) writeFileSync(join(dir, DATA_BINARY), input.data as Uint8Array);
-      else writeFileSync(join(dir, DATA_JSON), JSON.stringify(input.data));
+      if (data instanceof Uint8Array) writeFileSync(join(dir, DATA_BINARY), data);
+      else writeFileSync(join(dir, DATA_JSON), JSON.stringify(data));
       this.dataSaved.add(trialNumber);
     }
     return this.nameFor(trialNumber);
