@@ -154,8 +154,11 @@ export function cliConfigRecord(config: CliStudyConfig): JsonValue {
  */
 export function refuseNewerCliConfig(systemAttrs: Readonly<Record<string, JsonValue>>, studyName: string): void {
   const stored = systemAttrs[CLI_CONFIG_KEY];
-  if (stored === undefined) return;
-  const parsed = cliConfigSchema.safeParse(stored);
+  if (stored !== undefined) refuseUnknownCliConfigKeys(cliConfigSchema.safeParse(stored), studyName);
+}
+
+/** {@link refuseNewerCliConfig} on a parse of the study's `cli:config`, so that `readCliConfig` parses it once. */
+function refuseUnknownCliConfigKeys(parsed: ReturnType<typeof cliConfigSchema.safeParse>, studyName: string): void {
   const issue = parsed.success ? undefined : parsed.error.issues.find((i) => i.code === "unrecognized_keys");
   if (issue?.code !== "unrecognized_keys") return;
   const fields = issue.keys.map((key) => [...issue.path, key].join("."));
@@ -185,8 +188,8 @@ export function readCliConfig(systemAttrs: Readonly<Record<string, JsonValue>>, 
         `sextant create --storage ${shellWord(storageUrl)} --study NEW_NAME --config FILE --warm-start ${shellWord(studyName)}`,
     );
   }
-  refuseNewerCliConfig(systemAttrs, studyName);
   const parsed = cliConfigSchema.safeParse(stored);
+  refuseUnknownCliConfigKeys(parsed, studyName);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new UserError(`study "${studyName}" has an invalid ${CLI_CONFIG_KEY}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
