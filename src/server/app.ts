@@ -1224,9 +1224,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
     app.on(spec.method.toUpperCase(), honoPath, async (c) => {
       const params = spec.params ? parseOrThrow(spec.params, c.req.param(), "path") : undefined;
       // `..`, `.` and lone surrogates cannot travel in a path as they are: see study-path.ts.
-      if (params !== undefined && typeof (params as { study?: unknown }).study === "string") {
-        (params as { study: string }).study = await storedStudyName(storage, (params as { study: string }).study);
-      }
+      const path = params as { study?: unknown } | undefined;
+      if (typeof path?.study === "string") path.study = await storedStudyName(storage, path.study);
       const queries = c.req.queries();
       for (const [key, values] of Object.entries(queries)) {
         if (values.length > 1) throw new HttpError(400, `query.${key}: given ${values.length} times`, `query.${key}`);
