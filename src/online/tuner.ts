@@ -441,11 +441,14 @@ export function gridValues(parameter: Required<OnlineParameter>): number[] {
   });
 }
 
-/** Keys each options object takes: a misspelt one (costscale) used to be dropped, leaving a tuner that clipped every cost to 1. */
+/**
+ * Keys each options object takes: a misspelt one (costscale) used to be dropped, leaving a tuner that clipped every cost to 1.
+ * A stored tuner's parameter and context hold the same keys (records, so tsc says when one is added and not listed).
+ */
 const OPTION_KEYS = {
   options: ["name", "storage", "parameter", "algorithm", "seed", "costScale", "context", "exploration", "learningRate"],
-  parameter: ["name", "low", "high", "log", "arms"],
-  context: ["low", "high", "degree"],
+  parameter: Object.keys({ name: 1, low: 1, high: 1, log: 1, arms: 1 } satisfies Record<keyof OnlineParameter, 1>),
+  context: Object.keys({ low: 1, high: 1, degree: 1 } satisfies Record<keyof OnlineContextSpec, 1>),
 } as const;
 
 function refuseUnknownKeys(where: keyof typeof OPTION_KEYS, value: object): void {
@@ -532,8 +535,8 @@ function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
 const STORED_FIELDS: readonly [string, readonly string[]][] = [
   ["", Object.keys({ parameter: 1, algorithm: 1, seed: 1, costScale: 1, context: 1, exploration: 1, learningRate: 1, state: 1 } satisfies Record<keyof OnlineTunerRecord, 1>)],
   ["state", Object.keys({ rounds: 1, losses: 1, gram: 1, moment: 1, pending: 1 } satisfies Record<keyof BanditState, 1>)],
-  ["parameter", Object.keys({ name: 1, low: 1, high: 1, log: 1, arms: 1 } satisfies Record<keyof OnlineParameter, 1>)],
-  ["context", Object.keys({ low: 1, high: 1, degree: 1 } satisfies Record<keyof OnlineContextSpec, 1>)],
+  ["parameter", OPTION_KEYS.parameter],
+  ["context", OPTION_KEYS.context],
 ];
 
 function readRecord(study: StudyRecord): OnlineTunerRecord {
