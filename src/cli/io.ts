@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, readdirSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { access, constants, lstat, open, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isatty } from "node:tty";
 import { redactPassword } from "../storage/index.js";
-import { readProcessStat } from "../study/index.js";
+import { processGroupMembers, readProcessStat } from "../study/worker-identity.js";
 import { UserError } from "./errors.js";
 
 /**
@@ -253,21 +253,12 @@ export function signalCommandGroups(pids: Iterable<number>, signal: NodeJS.Signa
  */
 export function processGroupIsOrphaned(): boolean {
   const own = readProcessStat(process.pid);
-  if (own === null) return false;
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return false;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const member = readProcessStat(Number(entry));
-    if (member === null || member.processGroup !== own.processGroup) continue;
+  const members = own === null ? null : processGroupMembers(own.processGroup);
+  if (own === null || members === null) return false;
+  return !members.some((member) => {
     const parent = readProcessStat(member.parent);
-    if (parent !== null && parent.processGroup !== own.processGroup && parent.session === own.session) return false;
-  }
-  return true;
+    return parent !== null && parent.processGroup !== own.processGroup && parent.session === own.session;
+  });
 }
 
 /** The standard streams that were terminals when the CLI started (a hung-up one no longer says so). */

@@ -30,7 +30,7 @@ import { stripVTControlCharacters } from "node:util";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
 import { editDistance, unknownKeysMessage } from "../space/index.js";
 import { guardProcessGroup, prepareProcessGroupGuard } from "./process-watchdog.js";
-import { currentWorker, judgeWorker, readProcessStat } from "./worker-identity.js";
+import { currentWorker, judgeWorker, processGroupMembers } from "./worker-identity.js";
 import type { Objective, ObjectiveResult } from "./study.js";
 import { INTERRUPTED_REASON, type Trial, TrialPruned, constraintsProblem } from "./trial.js";
 
@@ -736,16 +736,7 @@ export function removeOrphanedTrialFolders(study: string | null, root: string = 
  * `kill -0` still finds until its new parent reaps it, runs nothing); true when `/proc` cannot be read.
  */
 function processGroupExists(pgid: number): boolean {
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
-  } catch {
-    return true;
-  }
-  return entries.some((entry) => {
-    const stat = readProcessStat(Number(entry));
-    return stat !== null && stat.processGroup === pgid && stat.state !== "Z";
-  });
+  return processGroupMembers(pgid)?.some((stat) => stat.state !== "Z") ?? true;
 }
 
 async function runCommandTrial(

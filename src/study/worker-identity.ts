@@ -13,7 +13,7 @@
  * that has exited and awaits its parent (a zombie). Anything unknown means "may be alive".
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync, readlinkSync } from "node:fs";
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 
 /**
@@ -76,6 +76,29 @@ export function readProcessStat(pid: number): ProcessStat | null {
   const startTime = Number(fields[19]);
   if (fields[0] === undefined || !Number.isFinite(startTime)) return null;
   return { state: fields[0], startTime, processGroup: Number(fields[2]), parent: Number(fields[1]), session: Number(fields[3]) };
+}
+
+/**
+ * The processes of group `pgid` as `/proc` shows them (zombies too); null where `/proc` cannot be
+ * listed (macOS), so each caller chooses its own safe answer.
+ *
+ * @example
+ * processGroupMembers(process.pid)?.length // 3
+ */
+export function processGroupMembers(pgid: number): ProcessStat[] | null {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return null;
+  }
+  const members: ProcessStat[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProcessStat(Number(entry));
+    if (stat !== null && stat.processGroup === pgid) members.push(stat);
+  }
+  return members;
 }
 
 function readTrimmed(read: () => string): string | null {
