@@ -348,15 +348,16 @@ describe("sextant worker stopped while another process holds the SQLite write lo
 });
 
 describe("sextant worker given a second signal while it stops its commands", () => {
-  it("exits at once with 143 and says that its trials stay running until a worker reaps them", async () => {
-    // A command that ignores SIGTERM keeps the first stop waiting for the whole kill grace.
+  it("kills its commands, exits at once with 143, says that its trials stay running, and the next worker fails them", async () => {
+    // A command that ignores SIGTERM keeps the first stop waiting for the whole kill grace. With
+    // HOLD unset (the next worker's retry) it prints its value at once.
     const script = join(dir, "stubborn.sh");
-    writeFileSync(script, `trap '' TERM\nsleep 300 &\necho "$$" >> "$PGIDS"\nwait\necho "$1"\n`);
+    writeFileSync(script, `trap '' TERM\nif [ -n "$HOLD" ]; then\n  sleep 300 &\n  echo "$$" >> "$PGIDS"\n  wait\nfi\necho "$1"\n`);
     const created = await sextant(["create", "--study", "twice", "--trials", "1", "--kill-grace", "60", "--param", "x=float:0:1", "--", "sh", script, "{x}"], { cwd: dir });
     expect(created.code, created.stderr).toBe(0);
     const pgidFile = join(dir, "pgids");
-    const run = start(["worker", "--study", "twice"], { cwd: dir, env: { PGIDS: pgidFile } });
-    await heldGroup(pgidFile);
+    const run = start(["worker", "--study", "twice"], { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
+    const pgid = await heldGroup(pgidFile);
     run.child.kill("SIGTERM");
     await run.waitForStderr("SIGTERM received");
     run.child.kill("SIGTERM");
@@ -364,7 +365,16 @@ describe("sextant worker given a second signal while it stops its commands", () 
     expect([ended.code, ended.signal], ended.stderr).toEqual([143, null]);
     // It used to exit without a word.
     expect(ended.stderr).toContain('sextant: forced exit; the trials this worker was running stay "running" in sqlite:./sextant.db until the next worker started on this machine');
+    // Left to the watchdog, the group ignored its SIGTERM and ran on for the whole minute of grace.
+    expect(await waitUntil(() => liveMembers(pgid).length === 0, GONE_WITHIN_MS), `group ${pgid} still has ${describeSurvivors(pgid)}`).toBe(true);
     expect((await trialsOf("twice")).map((t) => [t.number, t.state])).toEqual([[0, "running"]]);
+
+    const next = await sextant(["worker", "--study", "twice"], { cwd: dir });
+    expect(next.code, next.stderr).toBe(0);
+    expect((await trialsOf("twice")).map((t) => [t.number, t.state])).toEqual([
+      [0, "failed"],
+      [1, "complete"],
+    ]);
   });
 });
 

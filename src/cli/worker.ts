@@ -407,10 +407,13 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signal === "SIGHUP") releaseTerminalAtExit();
     if (interrupted !== null) {
+      // Killed here, as tune kills them: left to the watchdog, a command that ignored SIGTERM ran on
+      // for its whole kill grace after the worker had gone.
+      signalCommandGroups(pids, "SIGKILL");
       // It exited without a word, and nothing said that its trials were left running.
       io.err(
         `sextant: forced exit; the trials this worker was running stay "running" in ${storage.url} until the next worker started on this machine, ` +
-          "or any worker once their heartbeat grace has passed, fails them and queues them again (their commands are stopped)",
+          "or any worker once their heartbeat grace has passed, fails them and queues them again (their commands were killed)",
       );
       process.exit(signalExitCode(interrupted));
     }
