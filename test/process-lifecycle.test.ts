@@ -410,6 +410,36 @@ describe("sextant tune and worker paused with Ctrl-Z (SIGTSTP)", () => {
     });
   }
 
+  it.skipIf(orphanedHere)("tune: --trial-timeout counts only running time, so a command paused for longer than it completes after SIGCONT", async () => {
+    const pgidFile = join(dir, "pgids");
+    const go = join(dir, "go");
+    // It runs until the test lets it go, once the run has been resumed.
+    const script = join(dir, "until-go.sh");
+    writeFileSync(script, `echo "$$" >> "$PGIDS"\nwhile [ ! -e "$GO" ]; do sleep 0.1; done\necho "$1"\n`);
+    const timeout = 3;
+    const args = ["tune", "--study", "timed", "--trials", "1", "--trial-timeout", String(timeout), "--kill-grace", "1", "--param", "x=float:0:1", "--", "sh", script, "{x}"];
+    const run = start(args, { cwd: dir, env: { PGIDS: pgidFile, GO: go } });
+    try {
+      expect(await waitUntil(() => existsSync(pgidFile) && readFileSync(pgidFile, "utf8").endsWith("\n"), 30_000)).toBe(true);
+      const pgid = Number(readFileSync(pgidFile, "utf8").trim());
+      groups.push(pgid);
+      const pid = run.child.pid!;
+      run.child.kill("SIGTSTP");
+      const allStopped = () => stateOf(pid) === "T" && liveMembers(pgid).length > 0 && liveMembers(pgid).every((member) => stateOf(member) === "T");
+      expect(await waitUntil(allStopped, 10_000), `tune ${stateOf(pid)}, group ${liveMembers(pgid).map(stateOf).join(" ")}`).toBe(true);
+      // Paused for longer than the trial's time limit: it was killed as timed out right after SIGCONT.
+      await new Promise((resolve) => setTimeout(resolve, (timeout + 2) * 1000));
+      run.child.kill("SIGCONT");
+      writeFileSync(go, "");
+      const ended = await run.done;
+      expect(ended.code, ended.stderr).toBe(0);
+      expect((await trialsOf("timed")).map((t) => [t.state, t.systemAttrs.failReason])).toEqual([["complete", undefined]]);
+    } finally {
+      // A failed test must not leave a stopped process behind.
+      run.child.kill("SIGKILL");
+    }
+  });
+
   it("tune ignores SIGTSTP in an orphaned process group (setsid; nohup and a closed terminal), as the kernel does", async () => {
     const pgidFile = join(dir, "pgids");
     // A session of its own: no member of its group has a parent in another group of that session.

@@ -192,6 +192,21 @@ export function initProcessWarning(pid: number): string | null {
   );
 }
 
+/** Milliseconds this process has spent stopped by the Ctrl-Z of {@link pauseCommandsWithRun}. */
+let pausedMs = 0;
+
+/**
+ * Milliseconds of a clock that stands still while Ctrl-Z has the run paused (monotonic time less
+ * the time paused), for `--trial-timeout`: a command paused for longer than its time limit was
+ * killed as timed out the moment `fg` resumed it.
+ *
+ * @example
+ * commandObjective({ ...spec, timeoutSeconds: settings.trialTimeout, clock: runningClock });
+ */
+export function runningClock(): number {
+  return performance.now() - pausedMs;
+}
+
 /**
  * Makes Ctrl-Z (SIGTSTP) pause the commands a run started together with the run, and `fg` or
  * `kill -CONT` (SIGCONT) resume them. Each command runs in a session of its own, away from the
@@ -214,8 +229,11 @@ export function pauseCommandsWithRun(groups: () => Iterable<number>): () => void
     // send SIGCONT. Ctrl-Z always comes to a group that a shell's job control can resume.
     if (processGroupIsOrphaned()) return;
     signalGroups("SIGSTOP");
+    const stoppedAt = performance.now();
     // With a handler installed, SIGTSTP no longer stops this process: stop it as the default would.
+    // The kill returns only once the process is resumed (fg, bg, SIGCONT), before any timer runs.
     process.kill(process.pid, "SIGSTOP");
+    pausedMs += performance.now() - stoppedAt;
   };
   const resume = (): void => signalGroups("SIGCONT");
   process.on("SIGTSTP", pause);

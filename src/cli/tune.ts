@@ -20,7 +20,7 @@ import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, commandLine, formatDuration, formatNumber, formatParam, formatParams, formatValues, renderTable, shellWord } from "./format.js";
-import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, signalCommandGroups } from "./io.js";
+import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, runningClock, signalCommandGroups } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -888,6 +888,8 @@ async function runTune(
     env: settings.env,
     cwd: settings.cwd,
     timeoutSeconds: settings.trialTimeout,
+    // Ctrl-Z's pause does not count against it.
+    clock: runningClock,
     killGraceSeconds: settings.killGrace,
     studyName: study.name,
     signal: controller.signal,

@@ -13,7 +13,7 @@ import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, loadStudy, prun
 import { createStudyWithSystemAttrs, studyHeartbeatGraceSeconds } from "../study/study.js";
 import { UsageError, UserError, describeUserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
-import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, signalCommandGroups } from "./io.js";
+import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, runningClock, signalCommandGroups } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -443,6 +443,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     space: config.space,
     cwd,
     timeoutSeconds: config.trialTimeout ?? undefined,
+    // Ctrl-Z's pause does not count against it.
+    clock: runningClock,
     killGraceSeconds: config.killGrace,
     studyName: study.name,
     signal: controller.signal,

@@ -532,6 +532,15 @@ console.log("sextant: {oops"); console.log("sextant: {again"); console.log(5);`;
     expect([study.trials[0]!.state, study.trials[0]!.systemAttrs.failReason]).toEqual(["complete", undefined]);
   });
 
+  it("counts the timeout on the spec's clock: time it stands still (a run paused by Ctrl-Z) is not counted", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 5 }) });
+    const code = "setTimeout(() => console.log(1), 1000)";
+    // A clock that never moves: the command runs past its wall-clock limit, none of it counted.
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, timeoutSeconds: 0.2, killGraceSeconds: 0.5, clock: () => 0 }), { nTrials: 1 });
+    expect([study.trials[0]!.state, study.trials[0]!.systemAttrs.failReason]).toEqual(["complete", undefined]);
+    expect(() => commandObjective({ argv: ["true"], space: X, clock: 5 as unknown as () => number })).toThrow("commandObjective: clock must be a function that returns milliseconds");
+  });
+
   it("escalates to SIGKILL for a command that ignores SIGTERM", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 6 }) });
     // The marker is written once the handler is in place. Had the SIGTERM come before (Node starting

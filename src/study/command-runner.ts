@@ -78,8 +78,17 @@ export interface CommandSpec {
   readonly env?: Readonly<Record<string, string>>;
   /** Working directory of the program (default: this process's). */
   readonly cwd?: string;
-  /** Kill the program and fail the trial after this many seconds. */
+  /** Kill the program and fail the trial after this many seconds (of `clock`). */
   readonly timeoutSeconds?: number;
+  /**
+   * The clock `timeoutSeconds` is counted on, in milliseconds (default: `performance.now()`). The
+   * CLI's stands still while Ctrl-Z has the run paused, so that a trial's time limit counts only the
+   * time its program could run.
+   *
+   * @example
+   * commandObjective({ argv: ["./train.sh"], space, timeoutSeconds: 600, clock: () => performance.now() - pausedMs })
+   */
+  readonly clock?: () => number;
   /** Seconds between SIGTERM and SIGKILL when a program is stopped (default 5). */
   readonly killGraceSeconds?: number;
   /** Put in `SEXTANT_STUDY`. */
@@ -443,6 +452,8 @@ interface ProcessOptions {
   env: Record<string, string | undefined>;
   cwd?: string;
   timeoutSeconds?: number;
+  /** What `timeoutSeconds` is counted on (milliseconds). */
+  clock: () => number;
   killGraceSeconds: number;
   tailBytes: number;
   abort?: AbortFanOut;
@@ -622,7 +633,17 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
     child.on("spawn", () => {
       options.hooks?.onSpawn?.({ trialNumber: options.trialNumber, pid: child.pid!, argv: options.argv });
       if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) {
-        setLongTimeout(() => stop("timeout"), options.timeoutSeconds * 1000, timers);
+        const limitMs = options.timeoutSeconds * 1000;
+        const startedAt = options.clock();
+        // A timer counts every millisecond, those this process spent stopped too: once it fires, the
+        // clock says how much of the limit is really gone. A run paused past the limit (Ctrl-Z, then
+        // fg) had its commands killed as timed out the moment it went on.
+        const expireOrWait = (): void => {
+          const leftMs = limitMs - (options.clock() - startedAt);
+          if (leftMs > 0) setLongTimeout(expireOrWait, leftMs, timers);
+          else stop("timeout");
+        };
+        setLongTimeout(expireOrWait, limitMs, timers);
       }
     });
     child.on("exit", (code, signal) => {
@@ -647,7 +668,7 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
 }
 
 /** The keys {@link commandObjective} reads. */
-const COMMAND_SPEC_KEYS: readonly (keyof CommandSpec)[] = ["argv", "space", "env", "cwd", "timeoutSeconds", "killGraceSeconds", "studyName", "tailBytes", "signal", "hooks"];
+const COMMAND_SPEC_KEYS: readonly (keyof CommandSpec)[] = ["argv", "space", "env", "cwd", "timeoutSeconds", "clock", "killGraceSeconds", "studyName", "tailBytes", "signal", "hooks"];
 
 /**
  * An objective for `study.optimize` that runs a command per trial. Each trial suggests the
@@ -675,6 +696,7 @@ export function commandObjective(spec: CommandSpec): Objective {
   if (unknown !== null) throw new TypeError(`commandObjective: ${unknown}`);
   if (!Array.isArray(spec.argv)) throw new TypeError("commandObjective: argv must be an array of strings, e.g. [\"python\", \"train.py\", \"--lr\", \"{lr}\"]");
   if (spec.space === null || typeof spec.space !== "object") throw new TypeError("commandObjective: space must be an object of parameter names to distributions");
+  if (spec.clock !== undefined && typeof spec.clock !== "function") throw new TypeError("commandObjective: clock must be a function that returns milliseconds, e.g. () => performance.now()");
   checkCommandSpec(spec);
   const killGraceSeconds = spec.killGraceSeconds ?? 5;
   const tailBytes = spec.tailBytes ?? 2048;
@@ -798,6 +820,7 @@ async function runCommandTrial(
       env,
       cwd: spec.cwd,
       timeoutSeconds: spec.timeoutSeconds,
+      clock: spec.clock ?? (() => performance.now()),
       killGraceSeconds,
       tailBytes,
       abort,
