@@ -405,7 +405,7 @@ describe("sextant copy", () => {
    * trial insert, sends Ctrl-C once the copy waits on it, then lets the insert through: Ctrl-C
    * reaches the copy midway, whatever the machine's speed.
    */
-  async function copyStoppedWhileWriting(study: string) {
+  async function copyStoppedWhileWriting(study: string, signal: NodeJS.Signals = "SIGINT") {
     const target = database!.url;
     await (await openStorage(target)).close(); // its tables, which the lock below needs
     const blocker = new pg.Client({ connectionString: target });
@@ -417,8 +417,8 @@ describe("sextant copy", () => {
       // Asked on another connection: inside the blocker's transaction, pg_stat_activity stays as first read.
       const waiting = async () => (await adminQuery("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [database!.name])).length > 0;
       while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 20));
-      copying.child.kill("SIGINT");
-      await copying.waitForStderr("interrupted (SIGINT)");
+      copying.child.kill(signal);
+      await copying.waitForStderr(`interrupted (${signal})`);
       await blocker.query("ROLLBACK");
       return { target, stopped: await copying.done };
     } finally {
@@ -502,6 +502,19 @@ describe("sextant copy", () => {
     expect(again.stderr).toBe("");
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('as "demo": 10 trial(s)');
+  });
+
+  it.skipIf(skipPostgres !== null)("stopped with Ctrl-\\ (SIGQUIT), deletes the trials it wrote as Ctrl-C does, and exits 131", async () => {
+    // The test before leaves its finished copy in the shared scratch database.
+    const before = await openStorage(database!.url);
+    if ((await before.getStudy("demo")) !== null) await before.deleteStudy("demo");
+    await before.close();
+    const { target, stopped } = await copyStoppedWhileWriting("demo", "SIGQUIT");
+    // Node's default action killed it and left the half-made study for a sextant delete.
+    expect([stopped.code, stopped.signal], stopped.stderr).toEqual([131, null]);
+    expect(stopped.stderr).toContain(`nothing was written to ${target}; run the same command again`);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ study: "demo", interrupted: true, signal: "SIGQUIT", trials: 0 });
+    expect(await studyIn(target, "demo")).toBeNull();
   });
 
   it.skipIf(skipPostgres !== null)("stopped with Ctrl-C while it writes its last trial, keeps to what it said: nothing written", async () => {

@@ -25,7 +25,7 @@ import { ProgressLine, bar, shellWord } from "./format.js";
 import { missingSqliteStorage, storageUrl, withStudy } from "./inspect.js";
 import type { Io } from "./io.js";
 import { deleteStudyCommand, withCliStorage } from "./study-config.js";
-import { HANDLED_SIGNALS, signalExitCode } from "./tune.js";
+import { RUN_SIGNALS, signalExitCode } from "./tune.js";
 
 /**
  * `sextant copy STUDY --from-storage URL --to-storage URL [--to-study NAME]`
@@ -107,7 +107,7 @@ function checkStudyName(flag: string, name: string): void {
 
 /**
  * Writes the study into the storage at `url`; a refused write leaves no new SQLite file behind.
- * Ctrl-C (or SIGTERM, SIGHUP) stops it between two trials and deletes the part written, so the
+ * Ctrl-C (or SIGTERM, SIGHUP, Ctrl-\) stops it between two trials and deletes the part written, so the
  * same command can run again: the signal's name is returned instead of the copy.
  */
 async function writeStudy(
@@ -144,7 +144,7 @@ async function writeStudy(
     io.err(`\nsextant: interrupted (${signal}); deleting the trials written so far…`);
     interrupt.abort(signal);
   };
-  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+  for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
   progress?.start();
   try {
     return await withCliStorage(url, async (storage) => {
@@ -190,7 +190,7 @@ async function writeStudy(
     throw error;
   } finally {
     progress?.stop();
-    for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
+    for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
   }
 }
 
