@@ -61,50 +61,65 @@ describe("sextant bench", () => {
     }
   });
 
-  it("says on a signal how many runs are kept and how to continue, and its workers stop with it", async () => {
-    // random finishes at once; gp's 300 trials keep the other worker busy for far longer than the test waits.
-    const running = start(["bench", "run", "--suite", "branin-2d", "--optimizers", "random,gp", "--trials", "300", "--seeds", "1", "--out", "stopped", "--jobs", "2", "--json"], { cwd: dir });
-    const results = join(dir, "stopped/results.jsonl");
-    const deadline = Date.now() + 60_000;
-    while (!(existsSync(results) && readFileSync(results, "utf8").includes("\n")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const workers = execFileSync("ps", ["-o", "pid=", "--ppid", String(running.child.pid)], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
-    // The worker that ran random may have stopped already, there being no run left for it.
-    expect(workers.length).toBeGreaterThanOrEqual(1);
-    try {
-      // The signal reaches the runner alone, as from `kill` or a scheduler (a terminal's Ctrl-C would reach the workers too).
-      const exited = new Promise((resolve) => running.child.once("exit", resolve));
-      running.child.kill("SIGINT");
-      await exited;
-      const gone = Date.now() + 10_000;
-      while (workers.some(alive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
-      // Before, the gp worker finished its run (tens of seconds) and then died on the closed channel.
-      expect(workers.filter(alive)).toEqual([]);
-      const stopped = await running.done;
-      expect(stopped.code).toBe(130);
-      expect(stopped.stderr).toContain(`sextant: interrupted (SIGINT); 1 of 2 runs are in ${join("stopped", "results.jsonl")}: run the same command again to continue`);
-      expect(readFileSync(results, "utf8").trim().split("\n")).toHaveLength(1);
-      // --json printed nothing to parse on a signal.
-      expect(JSON.parse(stopped.stdout)).toMatchObject({ out: join(dir, "stopped"), interrupted: true, signal: "SIGINT", runs: 1, total: 2 });
-    } finally {
-      for (const pid of workers.filter(alive)) process.kill(pid, "SIGKILL");
-    }
-  }, 120_000);
+  for (const [signal, exitCode] of [
+    ["SIGINT", 130],
+    // Ctrl-\ ends now: the workers are killed. Node's default action killed the runner alone, without a word.
+    ["SIGQUIT", 131],
+  ] as const) {
+    it(`says on ${signal} how many runs are kept and how to continue, and its workers stop with it`, async () => {
+      // random finishes at once; gp's 300 trials keep the other worker busy for far longer than the test waits.
+      const running = start(["bench", "run", "--suite", "branin-2d", "--optimizers", "random,gp", "--trials", "300", "--seeds", "1", "--out", `stopped-${signal}`, "--jobs", "2", "--json"], { cwd: dir });
+      const results = join(dir, `stopped-${signal}`, "results.jsonl");
+      const deadline = Date.now() + 60_000;
+      while (!(existsSync(results) && readFileSync(results, "utf8").includes("\n")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const workers = execFileSync("ps", ["-o", "pid=", "--ppid", String(running.child.pid)], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+      // The worker that ran random may have stopped already, there being no run left for it.
+      expect(workers.length).toBeGreaterThanOrEqual(1);
+      try {
+        // The signal reaches the runner alone, as from `kill` or a scheduler (a terminal's Ctrl-C would reach the workers too).
+        const exited = new Promise((resolve) => running.child.once("exit", resolve));
+        running.child.kill(signal);
+        await exited;
+        const gone = Date.now() + 10_000;
+        while (workers.some(alive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+        // Before, the gp worker finished its run (tens of seconds) and then died on the closed channel.
+        expect(workers.filter(alive)).toEqual([]);
+        const stopped = await running.done;
+        expect([stopped.code, stopped.signal], stopped.stderr).toEqual([exitCode, null]);
+        expect(stopped.stderr).toContain(`sextant: interrupted (${signal}); 1 of 2 runs are in ${join(`stopped-${signal}`, "results.jsonl")}: run the same command again to continue`);
+        expect(readFileSync(results, "utf8").trim().split("\n")).toHaveLength(1);
+        // --json printed nothing to parse on a signal.
+        expect(JSON.parse(stopped.stdout)).toMatchObject({ out: join(dir, `stopped-${signal}`), interrupted: true, signal, runs: 1, total: 2 });
+      } finally {
+        for (const pid of workers.filter(alive)) process.kill(pid, "SIGKILL");
+      }
+    }, 120_000);
+  }
 
-  it("says on a signal during bench tune where its runs are and how to continue (it exited without a word)", async () => {
-    const running = start(["bench", "tune", "--suite", "branin-2d", "--candidates", "random,gp", "--trials", "300", "--tuning-seeds", "1-1", "--test-seeds", "2-2", "--out", "tune-stopped", "--jobs", "2"], { cwd: dir });
-    const results = join(dir, "tune-stopped/tuning/results.jsonl");
-    const deadline = Date.now() + 60_000;
-    while (!(existsSync(results) && readFileSync(results, "utf8").includes("\n")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const workers = execFileSync("ps", ["-o", "pid=", "--ppid", String(running.child.pid)], { encoding: "utf8" }).trim().split(/\s+/).filter(Boolean).map(Number);
-    try {
-      running.child.kill("SIGINT");
-      const stopped = await running.done;
-      expect(stopped.code).toBe(130);
-      expect(stopped.stderr).toContain(`sextant: interrupted (SIGINT); the finished runs are in ${join("tune-stopped", "tuning")} and ${join("tune-stopped", "test")}: run the same command again to continue`);
-    } finally {
-      for (const pid of workers.filter(alive)) process.kill(pid, "SIGKILL");
-    }
-  }, 120_000);
+  for (const [signal, exitCode] of [
+    ["SIGINT", 130],
+    ["SIGQUIT", 131],
+  ] as const) {
+    it(`says on ${signal} during bench tune where its runs are and how to continue (it exited without a word)`, async () => {
+      const out = `tune-stopped-${signal}`;
+      const running = start(["bench", "tune", "--suite", "branin-2d", "--candidates", "random,gp", "--trials", "300", "--tuning-seeds", "1-1", "--test-seeds", "2-2", "--out", out, "--jobs", "2"], { cwd: dir });
+      const results = join(dir, out, "tuning", "results.jsonl");
+      const deadline = Date.now() + 60_000;
+      while (!(existsSync(results) && readFileSync(results, "utf8").includes("\n")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const workers = execFileSync("ps", ["-o", "pid=", "--ppid", String(running.child.pid)], { encoding: "utf8" }).trim().split(/\s+/).filter(Boolean).map(Number);
+      try {
+        running.child.kill(signal);
+        const stopped = await running.done;
+        expect([stopped.code, stopped.signal], stopped.stderr).toEqual([exitCode, null]);
+        expect(stopped.stderr).toContain(`sextant: interrupted (${signal}); the finished runs are in ${join(out, "tuning")} and ${join(out, "test")}: run the same command again to continue`);
+        const gone = Date.now() + 10_000;
+        while (workers.some(alive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+        expect(workers.filter(alive)).toEqual([]);
+      } finally {
+        for (const pid of workers.filter(alive)) process.kill(pid, "SIGKILL");
+      }
+    }, 120_000);
+  }
 
   it("says a study's warning once per process, not once per run", async () => {
     // cmaes leaves rosenbrock-5d-scaled's categorical "scale" out of its model: each seed's run said so.

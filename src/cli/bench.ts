@@ -32,7 +32,7 @@ import { OptionError, didYouMean } from "../space/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatNumber, renderTable } from "./format.js";
 import { type Io, isStandardOutput } from "./io.js";
-import { HANDLED_SIGNALS, signalExitCode } from "./tune.js";
+import { RUN_SIGNALS, signalExitCode } from "./tune.js";
 
 export interface BenchRunFlags {
   suite: string;
@@ -167,8 +167,11 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   const started = Date.now();
   const showProgress = progressBar(io);
   let progress: BenchmarkProgress | undefined;
+  // Ctrl-\ (SIGQUIT) ends now: the worker processes are killed, not left to finish their runs.
+  const quit = new AbortController();
   // Every finished run is already in results.jsonl: an interrupted run says so, and how to go on.
   const onSignal = (signal: NodeJS.Signals) => {
+    if (signal === "SIGQUIT") quit.abort(signal);
     const kept = progress ? `${progress.done} of ${progress.total} runs are` : "the finished runs are";
     io.err(`\nsextant: interrupted (${signal}); ${kept} in ${join(flags.out, "results.jsonl")}: run the same command again to continue`);
     // A script reading --json got nothing to parse; tune --json says "interrupted" the same way.
@@ -177,7 +180,7 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
     }
     process.exit(signalExitCode(signal));
   };
-  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+  for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
   const outcome = await runBenchmark({
     problems,
     optimizers: resolveOptimizers(flags.optimizers, flags.suite),
@@ -185,6 +188,7 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
     seeds,
     outDir: flags.out,
     ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
+    signal: quit.signal,
     onProgress: (p) => {
       progress = p;
       showProgress(p);
@@ -192,7 +196,7 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   })
     .catch(asUsageError)
     .finally(() => {
-      for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
+      for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
     });
   const seconds = (Date.now() - started) / 1000;
   const withFailedTrials = outcome.results.filter((r) => r.failedTrials !== undefined);
@@ -353,11 +357,13 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
   const candidates = distinctList("--candidates", flags.candidates);
   if (candidates.length < 2) throw new UsageError("--candidates: give at least two configurations to choose from");
   // As bench run says it: an interrupted tune keeps its finished runs, and the same command goes on (it exited silently).
+  const quit = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
+    if (signal === "SIGQUIT") quit.abort(signal);
     io.err(`\nsextant: interrupted (${signal}); the finished runs are in ${join(flags.out, "tuning")} and ${join(flags.out, "test")}: run the same command again to continue`);
     process.exit(signalExitCode(signal));
   };
-  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+  for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
   const outcome = await tuneThenTest({
     problems,
     ...(testProblems === undefined ? {} : { testProblems }),
@@ -367,11 +373,12 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
     testSeeds: parseSeeds(flags.testSeeds, "--test-seeds"),
     outDir: flags.out,
     ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
+    signal: quit.signal,
     onProgress: progressBar(io),
   })
     .catch((error: unknown) => asUsageError(error instanceof RangeError ? new BenchmarkInputError(flagNamesOf(error.message)) : error))
     .finally(() => {
-      for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
+      for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
     });
   if (flags.json) {
     io.out(JSON.stringify({ ...outcome, tuningScores: Object.fromEntries(outcome.tuningScores) }, null, 2));

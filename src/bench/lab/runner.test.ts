@@ -98,6 +98,15 @@ describe("runBenchmark", () => {
     expect(results.filter((r) => r.problem === "branin-2d").every((r) => r.recommendedCurve === undefined)).toBe(true);
   });
 
+  it("stops at its signal: no run starts after the abort, the finished ones are kept, and it rejects with the reason", async () => {
+    const dir = tempDir();
+    const stop = new AbortController();
+    const run = runBenchmark({ ...grid, problems: ["branin-2d"], seeds: [0, 1], outDir: dir, signal: stop.signal, onProgress: (p) => p.done === 1 && stop.abort("SIGQUIT") });
+    await expect(run).rejects.toBe("SIGQUIT");
+    expect(readResults(dir)).toHaveLength(1);
+    await expect(runBenchmark({ ...grid, seeds: [0], outDir: tempDir(), signal: stop.signal })).rejects.toBe("SIGQUIT");
+  });
+
   it("names the setting that is wrong", async () => {
     const dir = tempDir();
     await expect(runBenchmark({ ...grid, trials: 0, seeds: [0], outDir: dir })).rejects.toThrow(/^trials: must be a positive integer/);

@@ -31,6 +31,12 @@ export interface BenchmarkOptions {
   /** Worker processes (default: all cores). With 1, runs happen in this process. */
   readonly jobs?: number;
   readonly onProgress?: (progress: BenchmarkProgress) => void;
+  /**
+   * Aborting it ends the benchmark now: worker processes are killed (SIGKILL), not left to finish
+   * the run each has under way, no run starts after it, and the promise rejects with the signal's
+   * reason. Finished runs are in `outDir` already; running the same benchmark again goes on from them.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface BenchmarkProgress {
@@ -181,9 +187,10 @@ function workerScript(): string | null {
 
 type Finish = (job: Job, outcome: { result: RunResult } | { error: string }) => void;
 
-async function runInProcess(queue: Job[], finish: Finish): Promise<void> {
+async function runInProcess(queue: Job[], finish: Finish, signal: AbortSignal | undefined): Promise<void> {
   try {
     for (const job of queue) {
+      if (signal?.aborted) return;
       try {
         finish(job, { result: await runJob(job) });
       } catch (error) {
@@ -195,14 +202,17 @@ async function runInProcess(queue: Job[], finish: Finish): Promise<void> {
   }
 }
 
-async function runInWorkers(queue: Job[], workers: number, script: string, finish: Finish): Promise<void> {
+async function runInWorkers(queue: Job[], workers: number, script: string, finish: Finish, signal: AbortSignal | undefined): Promise<void> {
   let next = 0;
+  const aborted = (): boolean => signal?.aborted === true;
   const serve = (child: ChildProcess): Promise<void> =>
     new Promise((resolve) => {
       let current: Job | undefined;
       const give = (): void => {
+        current = undefined;
+        // Being killed: its channel may be closed already, and a send on it throws.
+        if (aborted()) return;
         if (next >= queue.length) {
-          current = undefined;
           child.send({ type: "stop" } satisfies WorkerRequest);
           return;
         }
@@ -216,14 +226,25 @@ async function runInWorkers(queue: Job[], workers: number, script: string, finis
         give();
       });
       child.on("exit", (code, signal) => {
-        // A worker that dies mid-run fails that run only; the others go on.
-        if (current !== undefined) finish(current, { error: `worker process died (${signal ?? `code ${code}`})` });
+        // A worker that dies mid-run fails that run only; the others go on. One killed by the
+        // abort fails nothing: its run was stopped, not broken.
+        if (current !== undefined && !aborted()) finish(current, { error: `worker process died (${signal ?? `code ${code}`})` });
         resolve();
       });
       give();
     });
+  if (aborted()) return;
   const children = Array.from({ length: Math.min(workers, queue.length) }, () => fork(script, [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] }));
-  await Promise.all(children.map(serve));
+  // Killed, not told to stop: a worker reads its messages only between the steps of its run.
+  const kill = (): void => {
+    for (const child of children) child.kill("SIGKILL");
+  };
+  signal?.addEventListener("abort", kill, { once: true });
+  try {
+    await Promise.all(children.map(serve));
+  } finally {
+    signal?.removeEventListener("abort", kill);
+  }
 }
 
 /**
@@ -238,6 +259,7 @@ async function runInWorkers(queue: Job[], workers: number, script: string, finis
  */
 export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkOutcome> {
   const specs = checkOptions(options);
+  options.signal?.throwIfAborted();
   for (const name of options.problems) {
     const problem = createLabProblem(name);
     const reason = isAsyncProblem(problem) || isFidelityProblem(problem) ? await problem.unavailableReason() : undefined;
@@ -280,8 +302,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   };
   const workers = options.jobs ?? availableParallelism();
   const script = workerScript();
-  if (workers > 1 && script !== null && queue.length > 1) await runInWorkers(queue, workers, script, finish);
-  else await runInProcess(queue, finish);
+  if (workers > 1 && script !== null && queue.length > 1) await runInWorkers(queue, workers, script, finish, options.signal);
+  else await runInProcess(queue, finish, options.signal);
+  options.signal?.throwIfAborted();
   const results = grid.flatMap((job) => stored.get(runKey(job.problem, job.optimizer.label, job.seed)) ?? []);
   return { settings, results, resumed, failures };
 }
