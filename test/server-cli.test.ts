@@ -14,6 +14,25 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
+/**
+ * Starts POST /api/v1/studies for study `name` on the server at `url` and sends only the first 10
+ * bytes of its body: a request under way, which the server has read once an answer to a later
+ * request came. `finish` sends the rest; `received` is what came back before the socket closed.
+ */
+async function requestUnderWay(url: string, name: string): Promise<{ finish(): void; closed: Promise<unknown>; received(): string }> {
+  const address = new URL(url);
+  const socket = connect(Number(address.port), "127.0.0.1");
+  let received = "";
+  socket.setEncoding("utf8");
+  socket.on("data", (chunk: string) => (received += chunk));
+  const closed = new Promise((resolve) => socket.once("close", resolve));
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const body = JSON.stringify({ name, direction: "minimize" });
+  socket.write(`POST /api/v1/studies HTTP/1.1\r\nHost: ${address.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+  expect((await fetch(`${url}/api/v1/health`)).status).toBe(200);
+  return { finish: () => socket.end(body.slice(10)), closed, received: () => received };
+}
+
 describe("sextant serve", () => {
   it("refuses a non-loopback address without a token, before opening anything", async () => {
     for (const host of ["0.0.0.0", "192.0.2.1"]) {
@@ -60,24 +79,14 @@ describe("sextant serve", () => {
   it("on SIGHUP (its terminal closed), answers the request under way, closes its storage and exits 0, as on SIGTERM", async () => {
     const server = await startServe(dir);
     try {
-      const address = new URL(server.url);
       // A request under way when the hang-up comes: its body is still arriving.
-      const socket = connect(Number(address.port), "127.0.0.1");
-      let received = "";
-      socket.setEncoding("utf8");
-      socket.on("data", (chunk: string) => (received += chunk));
-      const closed = new Promise((resolve) => socket.once("close", resolve));
-      await new Promise((resolve) => socket.once("connect", resolve));
-      const body = '{"name": "hung-up", "direction": "minimize"}';
-      socket.write(`POST /api/v1/studies HTTP/1.1\r\nHost: ${address.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
-      // Answered after the partial request was sent, so the server has read it.
-      expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
+      const request = await requestUnderWay(server.url, "hung-up");
       server.running.child.kill("SIGHUP");
       await server.running.waitForStderr("SIGHUP received");
-      socket.end(body.slice(10));
-      await closed;
+      request.finish();
+      await request.closed;
       // Node's default action for SIGHUP killed the server here: no answer, the study half-written or not.
-      expect(received).toMatch(/^HTTP\/1\.1 201 /);
+      expect(request.received()).toMatch(/^HTTP\/1\.1 201 /);
       const ended = await server.running.done;
       expect([ended.code, ended.signal]).toEqual([0, null]);
       expect(ended.stderr).toContain("sextant serve: SIGHUP received: stopping once the requests under way are answered");
@@ -89,6 +98,36 @@ describe("sextant serve", () => {
       server.running.child.kill("SIGKILL");
     }
   });
+
+  for (const first of [null, "SIGTERM"] as const) {
+    it(`on SIGQUIT (Ctrl-\\)${first ? ` during a stop begun by ${first}` : ""}, stops at once without answering the request under way, closes its storage and exits 131`, async () => {
+      const server = await startServe(dir);
+      try {
+        // A write, so that the file has a write-ahead log that only a clean close folds back.
+        const made = await fetch(`${server.url}/api/v1/studies`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"name": "kept", "direction": "minimize"}' });
+        expect(made.status).toBe(201);
+        expect(existsSync(join(dir, "serve.db-wal"))).toBe(true);
+        // A request under way: its body never comes whole, so an orderly stop would wait for it.
+        const request = await requestUnderWay(server.url, "cut-off");
+        if (first !== null) {
+          server.running.child.kill(first);
+          await server.running.waitForStderr(`${first} received`);
+        }
+        server.running.child.kill("SIGQUIT");
+        await request.closed;
+        expect(request.received()).toBe("");
+        const ended = await server.running.done;
+        // Node's default action killed it: no word, and the storage left unclosed.
+        expect([ended.code, ended.signal], ended.stderr).toEqual([131, null]);
+        expect(ended.stderr).toContain(`sextant serve: SIGQUIT received: stopping now, without answering the requests under way`);
+        expect(existsSync(join(dir, "serve.db-wal"))).toBe(false);
+        const listed = await sextant(["studies", "--json", "--storage", server.storage], { cwd: dir });
+        expect(JSON.parse(listed.stdout).map((s: { name: string }) => s.name)).toEqual(["kept"]);
+      } finally {
+        server.running.child.kill("SIGKILL");
+      }
+    });
+  }
 
   it("takes the heartbeat grace and the request timeout as flags, refusing bad ones before opening anything", async () => {
     for (const [flag, value, says] of [

@@ -6,7 +6,7 @@ import { type Storage, StorageReadOnlyError, StorageUpgradeRefusedError, isMemor
 import { UsageError, UserError } from "./errors.js";
 import { missingStorage, storageUrl } from "./inspect.js";
 import { type Io, releaseTerminalAtExit } from "./io.js";
-import { HANDLED_SIGNALS } from "./tune.js";
+import { HANDLED_SIGNALS, RUN_SIGNALS, signalExitCode } from "./tune.js";
 
 export interface ServeFlags {
   storage?: string;
@@ -22,7 +22,8 @@ export interface ServeFlags {
 
 /**
  * Runs the server until SIGINT, SIGTERM or SIGHUP, then lets the requests under way finish, closes
- * it and the storage, and exits 0: a signal is how a server is meant to stop. The token comes from
+ * it and the storage, and exits 0: a signal is how a server is meant to stop. SIGQUIT (Ctrl-\)
+ * stops it now, requests under way cut off, still closing the storage, and exits 131. The token comes from
  * `--token`, else `SEXTANT_TOKEN` (which keeps it out of `ps` listings).
  *
  * @example
@@ -102,15 +103,26 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
   // run before this process reaches the next statement).
   // SIGHUP (the terminal it ran in closed, an SSH session dropped) stops it the same way: Node's
   // default action killed it mid-request, its SQLite file left unclosed and answers cut off.
+  // Ctrl-\ (SIGQUIT), Node's default action, killed the server mid-request with its storage
+  // unclosed. It stops now, before or during an orderly stop, and still closes the storage.
+  let quit = false;
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
       if (signal === "SIGHUP") releaseTerminalAtExit();
-      for (const other of HANDLED_SIGNALS) process.removeListener(other, stop);
+      if (signal === "SIGQUIT") {
+        quit = true;
+        for (const other of RUN_SIGNALS) process.removeListener(other, stop);
+        io.err(`sextant ${command}: SIGQUIT received: stopping now, without answering the requests under way (again to stop at once)`);
+        server.close({ now: true }).catch(() => undefined);
+        resolve();
+        return;
+      }
       // A second signal finds Node's default action and ends the process at once.
+      for (const other of HANDLED_SIGNALS) process.removeListener(other, stop);
       io.err(`sextant ${command}: ${signal} received: stopping once the requests under way are answered (again to stop at once)`);
       resolve();
     };
-    for (const signal of HANDLED_SIGNALS) process.on(signal, stop);
+    for (const signal of RUN_SIGNALS) process.on(signal, stop);
   });
   if (command === "dashboard") {
     io.out(`sextant dashboard: open ${server.url}/ (storage ${url}${readOnly ? ", read-only" : ""}${token !== undefined ? ", token required: open " + server.url + "/#token=<token>" : ""})`);
@@ -121,5 +133,5 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
   await stopped;
   await server.close();
   await readOnly?.close();
-  return 0;
+  return quit ? signalExitCode("SIGQUIT") : 0;
 }

@@ -108,9 +108,11 @@ const DEFAULT_TRIALS = 100;
 /** Signals that end a run in order (no new trials, commands stopped, trials marked interrupted). */
 export const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /**
- * tune's, worker's and create's: those and SIGQUIT (Ctrl-\), which asks to end now: the commands
- * are killed without their grace (SIGKILL to their groups), but their trials are still failed
- * "interrupted" (Node's default left them "running", and a study create was making half-made).
+ * Those and SIGQUIT (Ctrl-\), which asks to end now, for every command that handles the others:
+ * tune's and worker's commands are killed without their grace (SIGKILL to their groups), but their
+ * trials are still failed "interrupted"; bench kills its worker processes; create, copy and import
+ * still delete the study they were making; serve cuts off the requests under way but still closes
+ * its storage. Node's default killed the process at once, leaving all of that undone.
  */
 export const RUN_SIGNALS = [...HANDLED_SIGNALS, "SIGQUIT"] as const;
 

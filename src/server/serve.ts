@@ -43,8 +43,12 @@ export interface RunningServer {
   /** The base URL, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   readonly port: number;
-  /** Stops accepting requests, waits for those under way, and closes the storage if it was opened here. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting requests, waits for those under way (up to 10 s), and closes the storage if it
+   * was opened here. With `now`, it cuts every connection at once instead of waiting, which also ends
+   * a close already waiting; the storage is still closed, once the operations it has under way end.
+   */
+  close(options?: { now?: boolean }): Promise<void>;
 }
 
 /**
@@ -144,12 +148,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   let closing: Promise<void> | null = null;
+  const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
   return {
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
-    close: () =>
-      (closing ??= (async () => {
-        const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
+    close: (options = {}) => {
+      closing ??= (async () => {
         stopping = true;
         // A keep-alive client that kept sending (a dashboard tab, a fetch loop) was served for as
         // long as it did: close() waits for its connection, which was never idle for long. Answers
@@ -167,6 +171,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           http.closeIdleConnections();
         });
         if (ownsStorage) await storage.close();
-      })()),
+      })();
+      // After server.close() above: the connections it waits for are the ones cut here.
+      if (options.now === true) http.closeAllConnections();
+      return closing;
+    },
   };
 }
