@@ -8,7 +8,7 @@ import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
-import { type Distribution, type Direction, InvalidDistributionError, MAX_OBJECTIVES, didYouMean, reservedParamName, validateDistribution } from "../space/index.js";
+import { type Distribution, type Direction, InvalidDistributionError, didYouMean, reservedParamName, validateDistribution } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { storageUrlProblem } from "../storage/index.js";
 import { PARAM_NAME, parseParamSpec, splitCommandLine } from "./params.js";
@@ -45,11 +45,9 @@ export const configSchema = z.strictObject({
   study: z.string().min(1).optional(),
   storage: z.string().min(1).optional(),
   direction: direction.optional(),
-  directions: z
-    .array(direction)
-    .min(1)
-    .max(MAX_OBJECTIVES, { error: `at most ${MAX_OBJECTIVES} objectives (the library and the HTTP service take no more)` })
-    .optional(),
+  // Their count is checked when a study is made (checkNewStudyObjectives): a study an older Sextant
+  // made with more than MAX_OBJECTIVES is resumed with the directions it has.
+  directions: z.array(direction).min(1).optional(),
   trials: z.number().int().positive().optional(),
   jobs: z.number().int().positive().optional(),
   timeout: z.number().positive().max(MAX_SECONDS).optional(),

@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
-import type { JsonValue } from "../space/index.js";
+import type { Direction, JsonValue } from "../space/index.js";
+import { openStorage } from "../storage/index.js";
 import { createStudy, loadStudy } from "../study/index.js";
 import { formatParam } from "./format.js";
 import type { Io } from "./io.js";
-import { bestSoFarText, describeDistribution, finishedTrialLine, flagsAfterCommandWarning, resolveSettings, stoppingLine, tuneCommand } from "./tune.js";
+import { bestSoFarText, checkNewStudyObjectives, describeDistribution, finishedTrialLine, flagsAfterCommandWarning, resolveSettings, stoppingLine, tuneCommand } from "./tune.js";
 
 describe("bestSoFarText", () => {
   it("shows the best value of a single-objective study, and a dash before its first complete trial", async () => {
@@ -61,12 +62,63 @@ describe("describeDistribution", () => {
   });
 });
 
-describe("resolveSettings --direction", () => {
-  it("refuses more objectives than a study may have, naming the flag", async () => {
+describe("checkNewStudyObjectives", () => {
+  it("refuses more objectives than a new study may have, naming the flag or the config's line", async () => {
     // The study was made, and its every trial could not be told over HTTP.
-    await expect(resolveSettings({ param: ["x=float:0:1"], direction: [Array(17).fill("minimize").join(",")] }, ["node", "t.mjs", "{x}"])).rejects.toThrow(
-      "--direction: at most 16 objectives (the library and the HTTP service take no more), got 17",
-    );
+    const { settings } = await resolveSettings({ param: ["x=float:0:1"], direction: [Array(17).fill("minimize").join(",")] }, ["node", "t.mjs", "{x}"]);
+    expect(() => checkNewStudyObjectives(settings)).toThrow("--direction: at most 16 objectives (the library and the HTTP service take no more), got 17");
+    const dir = mkdtempSync(join(tmpdir(), "sextant-tune-directions-"));
+    try {
+      const config = join(dir, "c.yaml");
+      writeFileSync(config, [`directions: [${Array(17).fill("minimize").join(", ")}]`, "params: { x: 'float:0:1' }"].join("\n"));
+      const fromConfig = await resolveSettings({ config }, ["node", "t.mjs", "{x}"]);
+      expect(() => checkNewStudyObjectives(fromConfig.settings)).toThrow(`${config}:1:13: directions: at most 16 objectives (the library and the HTTP service take no more), got 17`);
+      // --direction overrides the config's directions, and is named instead.
+      const flagged = await resolveSettings({ config, direction: ["minimize"] }, ["node", "t.mjs", "{x}"]);
+      expect(() => checkNewStudyObjectives(flagged.settings)).not.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sextant tune and a study of more than 16 objectives", () => {
+  const seventeen = Array(17).fill("minimize").join(",");
+  const command = ["node", "-e", "console.log('sextant: ' + JSON.stringify({ values: Array(17).fill(Number(process.argv[1])) }))", "{x}"];
+  const io: Io = { out: () => {}, err: () => {}, write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
+
+  it("resumes one an older Sextant made, from --direction or the config, where --direction was refused before the study was read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-tune-many-"));
+    try {
+      const url = `sqlite:${join(dir, "s.db")}`;
+      const storage = await openStorage(url);
+      await storage.createStudy("many", seventeen.split(",") as Direction[], { userAttrs: {}, systemAttrs: {} });
+      await storage.close();
+      const flags = { storage: url, study: "many", trials: 1, seed: 1, sampler: "random", quiet: true, param: ["x=float:0:1"] };
+      expect(await tuneCommand({ ...flags, direction: [seventeen] }, command, io)).toBe(0);
+      const config = join(dir, "c.yaml");
+      writeFileSync(config, `directions: [${seventeen}]\n`);
+      expect(await tuneCommand({ ...flags, config }, command, io)).toBe(0);
+      const study = await loadStudy({ name: "many", storage: url, sampler: new RandomSampler({ seed: 1 }) });
+      expect(study.trials.map((t) => t.values?.length)).toEqual([17, 17]);
+      await study.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to make a new one, leaving no study behind", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-tune-many-"));
+    try {
+      const url = `sqlite:${join(dir, "s.db")}`;
+      const flags = { storage: url, study: "many", trials: 1, seed: 1, sampler: "random", quiet: true, param: ["x=float:0:1"], direction: [seventeen] };
+      await expect(tuneCommand(flags, command, io)).rejects.toThrow("--direction: at most 16 objectives (the library and the HTTP service take no more), got 17");
+      const storage = await openStorage(url);
+      expect(await storage.getStudy("many")).toBeNull();
+      await storage.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -96,6 +96,8 @@ export interface TuneSettings {
   samplerSource: ConfigSource | null;
   prunerSource: ConfigSource | null;
   schedulerSource: ConfigSource | null;
+  /** The config file the directions came from (its `directions:`), or null when --direction or the default gave them. */
+  directionsSource: ConfigSource | null;
   command: string[];
   space: Record<string, Distribution>;
   env: Record<string, string>;
@@ -175,8 +177,22 @@ function parseDirections(values: string[]): Direction[] {
     }
   }
   if (out.length === 0) throw new UsageError("--direction needs minimize or maximize");
-  if (out.length > MAX_OBJECTIVES) throw new UsageError(`--direction: at most ${MAX_OBJECTIVES} objectives (the library and the HTTP service take no more), got ${out.length}`);
   return out;
+}
+
+/**
+ * Refuses more objectives than a new study may have, naming --direction or the config's line. Checked
+ * only for a study about to be made, as the library does: one an older Sextant made with more is
+ * resumed with the directions it has (they were refused here before its stored study was read).
+ *
+ * @example
+ * if (existing === null) checkNewStudyObjectives(settings);
+ */
+export function checkNewStudyObjectives(settings: TuneSettings): void {
+  const count = settings.directions.length;
+  if (count <= MAX_OBJECTIVES) return;
+  const message = `at most ${MAX_OBJECTIVES} objectives (the library and the HTTP service take no more), got ${count}`;
+  throw settings.directionsSource ? settings.directionsSource.error(["directions"], message) : new UsageError(`--direction: ${message}`);
 }
 
 function pickComponent(
@@ -242,7 +258,8 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   }
 
   if (flags.study !== undefined && flags.study.trim() === "") throw new UsageError(`--study must not be blank, got ${JSON.stringify(flags.study)}`);
-  const directions = flags.direction !== undefined && flags.direction.length > 0 ? parseDirections(flags.direction) : (config.directions ?? ["minimize"]);
+  const directionsFromFlag = (flags.direction ?? []).length > 0;
+  const directions = directionsFromFlag ? parseDirections(flags.direction ?? []) : (config.directions ?? ["minimize"]);
   const timeout = flags.timeout ?? config.timeout;
   const schedulerName = flags.scheduler ?? config.scheduler?.name;
   // "none" is the default the help names, as for --pruner: no population. It was refused as an unknown scheduler.
@@ -355,6 +372,7 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
       samplerSource: fromConfigOnly(config.sampler, flags.sampler, flags.samplerOpt),
       prunerSource: fromConfigOnly(config.pruner, flags.pruner, flags.prunerOpt),
       schedulerSource: fromConfigOnly(config.scheduler, flags.scheduler, flags.schedulerOpt),
+      directionsSource: !directionsFromFlag && config.directions !== undefined ? source : null,
       command,
       space,
       env: config.env ?? {},
@@ -747,6 +765,7 @@ async function runTune(
   const halfMade = existing ? halfMadeStudyRefusal(existing.systemAttrs, existing.name, storage.url) : null;
   if (halfMade !== null) throw new UserError(halfMade);
   const existed = existing !== null;
+  if (!existed) checkNewStudyObjectives(settings);
   if (existing !== null && existing.directions.join(",") !== settings.directions.join(",")) {
     // Resuming a study of several objectives without --direction met the library's bare refusal,
     // which said neither which flag to give nor how to start a new study instead.

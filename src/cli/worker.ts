@@ -39,6 +39,7 @@ import {
   type TuneFlags,
   type TuneSettings,
   bestSoFarText,
+  checkNewStudyObjectives,
   checkObjectiveCount,
   checkWarmStart,
   cliConfigOf,
@@ -138,6 +139,7 @@ function refuseGraceShorterThanStudys(flags: RecoveryFlags, studyName: string, s
 export async function createCommand(flags: CreateFlags, commandArgs: string[], io: Io): Promise<number> {
   const { settings, source } = await resolveSettings(flags, commandArgs);
   refuseMemory(settings.storage);
+  checkNewStudyObjectives(settings);
   // Only the config file can set jobs here (create has no --jobs): it was dropped without a word,
   // and workers started as create said ran one command at a time.
   const workerJobs = source !== null && settings.jobs > 1 ? ` --jobs ${settings.jobs}` : "";
