@@ -431,7 +431,7 @@ describe("HTTP API: trials", () => {
     const space = { x: { type: "int", low: 1, high: 2 } };
     for (let i = 0; i < 2; i++) expect((await call(app, "POST", "/studies/g/trials", { space })).status).toBe(201);
     const done = await call(app, "POST", "/studies/g/trials", { space });
-    expect([done.status, done.json.error.code, done.json.error.message]).toEqual([409, "sampler_exhausted", expect.stringMatching(/has no more points to propose/)]);
+    expect([done.status, done.json.error.code, done.json.error.field, done.json.error.message]).toEqual([409, "sampler_exhausted", "path.study", expect.stringMatching(/has no more points to propose/)]);
   });
 
   it("answers 409 with code fixed_param_out_of_range to a queued value outside the range asked for, so a client goes on with the next trial", async () => {
@@ -895,7 +895,7 @@ describe("HTTP API: trials", () => {
     expect([spent.status, spent.json.error.message]).toEqual([409, 'study "fleet" has used up its budget of 2 trial(s) (sextant create --trials 2): every one has been handed out']);
     expect((await storage.trialsSince(record.id, 0)).trials).toHaveLength(2);
     // A client's optimize stops at this 409 and at no other: the code tells it apart from the message.
-    expect(spent.json.error.code).toBe("trial_budget_spent");
+    expect([spent.json.error.code, spent.json.error.field]).toEqual(["trial_budget_spent", "path.study"]);
     await call(app, "POST", "/studies", { name: "other" });
     const told = (await call(app, "POST", "/studies/other/trials")).json.trial.number;
     await call(app, "POST", `/studies/other/trials/${told}/tell`, { state: "failed" });
@@ -928,7 +928,7 @@ describe("HTTP API: trials", () => {
     const early = await call(app, "POST", "/studies/fleet/trials");
     expect([early.status, early.json.error.message]).toEqual([409, expect.stringContaining('study "fleet" is half-made')]);
     // A client tells this 409 (wait and ask again) from the others by its code, as for a spent budget.
-    expect(early.json.error.code).toBe("study_half_made");
+    expect([early.json.error.code, early.json.error.field]).toEqual(["study_half_made", "path.study"]);
     await storage.setStudyAttrs(record.id, { systemAttrs: { "cli:config": { version: 1, budget: { trials: 2, deadline: null, queued: true } } } });
     const asks = [];
     for (let i = 0; i < 4; i++) asks.push((await call(app, "POST", "/studies/fleet/trials")).status);
@@ -1110,7 +1110,11 @@ describe("HTTP API: trials", () => {
     await storage.createStudy("older", ["minimize", "minimize"], { systemAttrs: { "server:pruner": { name: "median", options: {} } } });
     await call(app, "POST", "/studies/older/trials");
     const report = await call(app, "POST", "/studies/older/trials/0/report", { step: 0, value: 1 });
-    expect([report.status, report.json.error.message]).toEqual([409, "the median pruner supports single-objective studies only; this study has 2 objectives (use no pruner, or report one objective)"]);
+    expect([report.status, report.json.error.field, report.json.error.message]).toEqual([
+      409,
+      "path.study",
+      "the median pruner supports single-objective studies only; this study has 2 objectives (use no pruner, or report one objective)",
+    ]);
     expect((await call(app, "POST", "/studies", { name: "mo-threshold", directions: ["minimize", "minimize"], pruner: { name: "threshold", options: { upper: 1 } } })).status).toBe(201);
   });
 
@@ -1778,5 +1782,78 @@ describe("HTTP API: OpenAPI document", () => {
     ]);
     expect(askConflict.properties.error.properties.code.description).toMatch(/study_half_made \(409\) means a `sextant create` is still making the study/);
     expect(askConflict.properties.error.properties.code.description).toMatch(/trial_budget_spent \(409 from POST \/studies\/\{study\}\/trials\)/);
+  });
+});
+
+describe("HTTP API: OpenAPI document against the answers", () => {
+  it("lists, for every route, each error status the route answers, and every 409 names the field at fault", async () => {
+    const storage = new MemoryStorage();
+    const { app } = newApp({ storage, bodyLimitBytes: 1024 });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 1 } } });
+    await call(app, "POST", "/studies/s/trials", { space: { x: { type: "float", low: 0, high: 1 } } });
+    await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] });
+    await call(app, "POST", "/studies/s/trials");
+    await call(app, "POST", "/online", { name: "tun", parameter: { low: 1, high: 2 } });
+    // The same storage behind a token, and behind the local-only check of Host and Origin.
+    const guarded = newApp({ storage, token: "secret" }).app;
+    const local = newApp({ storage, localOnly: true }).app;
+    const doc = (await call(app, "GET", "/openapi.json")).json;
+    const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    // A body each route takes, so that the state of what the path names decides the answer.
+    const bodies: Record<string, unknown> = {
+      "post /api/v1/studies": { name: "s", direction: "maximize" },
+      "post /api/v1/studies/{study}/trials": {},
+      "post /api/v1/studies/{study}/trials/{number}/suggest": { name: "x", distribution: { type: "float", low: 0, high: 1 } },
+      "post /api/v1/studies/{study}/trials/{number}/report": { step: 0, value: 1 },
+      "post /api/v1/studies/{study}/trials/{number}/user-attrs": { key: "k", value: 1 },
+      "post /api/v1/studies/{study}/trials/{number}/tell": { state: "complete", values: [1] },
+      "post /api/v1/online": { name: "tun", parameter: { low: 1, high: 3 } },
+      "post /api/v1/online/{tuner}/choose": {},
+      "post /api/v1/online/{tuner}/observe": { cost: 1 },
+    };
+    const seen = new Set<number>();
+    const problems: string[] = [];
+    const check = async (method: string, path: string, target: string, response: Response) => {
+      const text = await response.text();
+      if (response.status < 400) return;
+      seen.add(response.status);
+      // A 405 is the path's answer to a method it does not serve: each method it serves lists it.
+      const listing = response.status === 405 ? Object.values(paths[path]!) : [paths[path]![method]!];
+      if (!listing.every((op) => String(response.status) in op.responses)) problems.push(`${method.toUpperCase()} ${target}: ${response.status} is not in the document`);
+      const error = (JSON.parse(text) as { error: { field?: string } }).error;
+      if (response.status === 409 && error.field === undefined) problems.push(`${method.toUpperCase()} ${target}: 409 without a field: ${text}`);
+    };
+    // Deletes last: the study they delete is what the others are about.
+    const operations = Object.entries(paths)
+      .flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ path, method })))
+      .sort((a, b) => Number(a.method === "delete") - Number(b.method === "delete"));
+    for (const { path, method } of operations) {
+      const targets = ["s", "nope", "tun"].flatMap((study) =>
+        ["0", "1", "9", "x"].flatMap((number) => ["tun", "nope"].map((tuner) => path.replace("{study}", study).replace("{number}", number).replace("{tuner}", tuner))),
+      );
+      const body = bodies[`${method} ${path}`];
+      for (const target of [...new Set(targets)]) {
+        const json = body === undefined ? undefined : JSON.stringify(body);
+        const headers: Record<string, string> = json === undefined ? {} : { "content-type": "application/json" };
+        await check(method, path, target, await app.request(target, { method: method.toUpperCase(), headers, ...(method === "get" ? {} : { body: json }) }));
+      }
+      const target = targets[0]!;
+      const upper = method.toUpperCase();
+      await check(method, path, target, await guarded.request(target, { method: upper }));
+      await check(method, path, target, await local.request(target, { method: upper, headers: { host: "attacker.example" } }));
+      await check(method, path, target, await app.request(`${target}?unknown=1`, { method: upper }));
+      // No route takes PUT.
+      await check(method, path, target, await app.request(target, { method: "PUT" }));
+      if (method === "get") continue;
+      await check(method, path, target, await app.request(target, { method: upper, headers: { "content-type": "text/plain" }, body: "{}" }));
+      await check(method, path, target, await app.request(target, { method: upper, headers: { "content-type": "application/json" }, body: "{" }));
+      // A streamed body (no Content-Length) larger than the limit: even a route that reads none is sent one.
+      const chunk = new TextEncoder().encode(" ".repeat(4096));
+      const streamed = new ReadableStream<Uint8Array>({ start: (controller) => (controller.enqueue(chunk), controller.close()) });
+      await check(method, path, target, await app.request(target, { method: upper, headers: { "content-type": "application/json" }, body: streamed, duplex: "half" } as RequestInit));
+    }
+    expect(problems).toEqual([]);
+    // The provocations reached each status they aim at (408 and 431 are the socket's: see serve.test.ts).
+    expect([...seen].sort()).toEqual(expect.arrayContaining([400, 401, 403, 404, 405, 409, 413, 415]));
   });
 });

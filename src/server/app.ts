@@ -400,22 +400,22 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof StudyNotFoundError || error instanceof StudyIdNotFoundError) return new HttpError(404, error.message, "path.study");
   if (error instanceof TrialNumberNotFoundError) return new HttpError(404, error.message, "path.number");
   if (error instanceof DuplicateStudyError) return new HttpError(409, error.message, "body.name");
-  if (error instanceof TrialNotRunningError) return new HttpError(409, error.message);
+  if (error instanceof TrialNotRunningError) return new HttpError(409, error.message, "path.number");
   // Not the client's doing: the trial was queued (or retried) at a value its code's range now leaves
   // out. The study has failed that trial; the code lets a client go on, as the library's optimize does.
   if (error instanceof FixedParamOutOfRangeError) return new HttpError(409, error.message, "body.distribution", "fixed_param_out_of_range");
   if (error instanceof ParameterConflictError || error instanceof ParamConflictError) return new HttpError(409, error.message, "body.distribution");
   // As the library's optimize stops at it, so does a client's: the code tells it from other 409s.
-  if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message, undefined, "sampler_exhausted");
+  if (error instanceof SamplerExhaustedError) return new HttpError(409, error.message, "path.study", "sampler_exhausted");
   // The study's queued trials are all handed out: workers stop there, and so does this ask.
-  if (error instanceof TrialBudgetSpentError) return new HttpError(409, error.messageWithoutRemedy, undefined, "trial_budget_spent");
+  if (error instanceof TrialBudgetSpentError) return new HttpError(409, error.messageWithoutRemedy, "path.study", "trial_budget_spent");
   // sextant create has not stored the study's budget yet: no trial may be handed out before it is.
-  if (error instanceof HalfMadeStudyError) return new HttpError(409, error.message, undefined, "study_half_made");
+  if (error instanceof HalfMadeStudyError) return new HttpError(409, error.message, "path.study", "study_half_made");
   // The study's grid has no value for what the request suggests: the study's setup, not the server,
   // says no. The code tells it from a conflict with the trial's own parameters (also at body.distribution).
   if (error instanceof GridMismatchError) return new HttpError(409, error.message, "body.distribution", gridMismatchCode(error));
   // A study stored with a pruner that cannot judge its several objectives (made before creation refused it).
-  if (error instanceof PrunerObjectivesError) return new HttpError(409, error.message);
+  if (error instanceof PrunerObjectivesError) return new HttpError(409, error.message, "path.study");
   if (error instanceof InvalidDistributionError) return new HttpError(400, error.message);
   // `sextant dashboard` on a file its user may only read: it shows the studies and changes none.
   if (error instanceof StorageReadOnlyError) return new HttpError(403, `${error.message}: this server can only read its storage, so it shows studies but takes no writes`);
@@ -433,7 +433,7 @@ function httpErrorOf(error: unknown): HttpError | null {
     // The tuner's state, not the request, is at odds: said in this API's terms, not the library's calls.
     if (error instanceof OnlineTunerOrderError) {
       return error.waiting === "nothing"
-        ? new HttpError(409, "no choice is waiting for its cost: POST to the tuner's /choose first, then observe the cost of the instance solved with the value it answers")
+        ? new HttpError(409, "no choice is waiting for its cost: POST to the tuner's /choose first, then observe the cost of the instance solved with the value it answers", "path.tuner")
         : new HttpError(
             409,
             "body.context: a choice made for another context is waiting for its cost: POST that cost to the tuner's /observe first (a choose with the same context answers that choice again)",
@@ -613,7 +613,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         sampler = buildSampler(samplerSpec, storedSpace(record));
         pruner = createPrunerByName(...specArgs(storedSpec(record, PRUNER_ATTR, "pruner", prunerFallback)));
       } catch (error) {
-        throw new HttpError(409, `study "${name}" has a sampler or pruner this server cannot rebuild: ${(error as Error).message}`);
+        throw new HttpError(409, `study "${name}" has a sampler or pruner this server cannot rebuild: ${(error as Error).message}`, "path.study");
       }
       const study = new Study(storage, record, sampler, pruner);
       // Its trials run in the clients: a restart of this server must not make them look abandoned.
@@ -885,6 +885,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
             throw new HttpError(
               409,
               `study "${study.name}" trains a ${typeof population?.name === "string" ? population.name : "population-based"} population; its segments run under "sextant worker --study ${study.name}", not through this API`,
+              "path.study",
             );
           }
           if (body.heartbeatIntervalSeconds !== undefined) {
@@ -1077,7 +1078,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
             const got = told === undefined ? "none" : `${told.length}`;
             throw new HttpError(400, `body.constraints: the study's trials have ${constraintCount} constraint value(s), got ${got}`, "body.constraints");
           }
-          if (trial.finished) throw new HttpError(409, `trial ${trial.number} has already been told`);
+          if (trial.finished) throw new HttpError(409, `trial ${trial.number} has already been told`, "path.number");
           let result: TellResult;
           if (body.state === "complete") {
             result = told ? { state: "complete", values: body.values, constraints: told } : { state: "complete", values: body.values };

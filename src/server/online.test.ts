@@ -107,6 +107,7 @@ describe("HTTP API: online tuners", () => {
     expect(early.json.error).toEqual({
       status: 409,
       message: "no choice is waiting for its cost: POST to the tuner's /choose first, then observe the cost of the instance solved with the value it answers",
+      field: "path.tuner",
     });
     expect((await call(app, "POST", "/online/ctx/choose", { context: [0.2] })).status).toBe(200);
     const other = await call(app, "POST", "/online/ctx/choose", { context: [0.4] });

@@ -3,6 +3,7 @@
  * JSON Schema 2020-12, which is what `z.toJSONSchema` writes, so no conversion is needed.
  */
 import { z } from "zod";
+import type { ErrorStatus } from "./route.js";
 
 /** What the document needs to know about one route. */
 export interface RouteDoc {
@@ -25,6 +26,38 @@ export interface RouteDoc {
    */
   readonly alsoAnswers?: Readonly<Record<number, string>>;
   readonly response: z.ZodType;
+}
+
+/**
+ * When each error status is answered, and to which routes: `all`, `writes` (a POST or DELETE, whose
+ * streamed body may be too large even where the route reads none) or `bodies` (a route that reads a
+ * JSON body). Keyed by every status the server sends, so a new one cannot go undocumented.
+ */
+const ERROR_ANSWERS: Readonly<Record<ErrorStatus, { readonly to: "all" | "writes" | "bodies"; readonly description?: string }>> = {
+  400: { to: "all", description: "the request is malformed: a path parameter, query field or body field (named by `field`), or not valid HTTP at all" },
+  401: { to: "all", description: "a server started with a token was sent none, or another (send Authorization: Bearer <token>)" },
+  403: {
+    to: "all",
+    description:
+      "refused whoever asks: a local-only server was asked under another Host or from another site's page (`field` header.host or header.origin), or a server that may only read its storage was asked to write",
+  },
+  404: { to: "all" },
+  405: { to: "all", description: "the path takes other methods, listed in the Allow header" },
+  408: { to: "all", description: "the request did not arrive whole within the server's request timeout (`field` body); the connection is closed" },
+  409: { to: "all", description: "the state of what `field` names (the path's study, trial or tuner, or a body field) is at odds with the request; `code` (when present) says why, for a client to act on" },
+  413: { to: "writes" },
+  415: { to: "bodies", description: "the body is not application/json, or is compressed (a Content-Encoding)" },
+  431: { to: "all", description: "the request's headers are too large; the connection is closed" },
+  500: { to: "all", description: "a fault on the server's side, logged there; with `code` sampler_failed (an ask or suggest), the study's sampler failed and the server has failed that trial" },
+  503: { to: "all", description: "the storage failed: without `code`, it stayed locked by other writers (retry soon); with `code` storage_error, it is unreachable, read-only, full or failing, as the message says" },
+};
+
+/** The error statuses a route may answer, by {@link ERROR_ANSWERS}. */
+export function errorStatusesOf(route: Pick<RouteDoc, "method" | "body">): ErrorStatus[] {
+  return (Object.keys(ERROR_ANSWERS).map(Number) as ErrorStatus[]).filter((status) => {
+    const to = ERROR_ANSWERS[status].to;
+    return to === "all" || (to === "writes" && route.method !== "get") || (to === "bodies" && route.body !== undefined);
+  });
 }
 
 /**
@@ -75,14 +108,12 @@ export function openApiDocument(routes: readonly RouteDoc[], prefix: string, ver
       responses: {
         [String(route.status)]: { description: "success", ...success },
         ...Object.fromEntries(otherSuccesses),
-        "400": error,
-        "401": error,
-        "404": error,
-        "409": error,
-        "405": { ...error, description: "the path takes other methods, listed in the Allow header" },
-        ...(route.body ? { "413": error, "415": { ...error, description: "the body is not application/json, or is compressed (a Content-Encoding)" } } : {}),
-        "500": { ...error, description: "a fault on the server's side, logged there; with `code` sampler_failed (an ask or suggest), the study's sampler failed and the server has failed that trial" },
-        "503": { ...error, description: "the storage failed: without `code`, it stayed locked by other writers (retry soon); with `code` storage_error, it is unreachable, read-only, full or failing, as the message says" },
+        ...Object.fromEntries(
+          errorStatusesOf(route).map((status) => {
+            const { description } = ERROR_ANSWERS[status];
+            return [String(status), description === undefined ? error : { ...error, description }];
+          }),
+        ),
       },
       security: [{ bearer: [] }, {}],
     };

@@ -15,17 +15,26 @@ export const ERROR_CODES = ["trial_budget_spent", "sampler_exhausted", "study_ha
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
- * An answer other than success, with the request field at fault when there is one, and a
+ * Every status of an error answer: an {@link HttpError}'s, and those `startServer` writes itself for
+ * a request it could not read (408, 431, 400). The OpenAPI document says when each is answered, and
+ * must name each one (its table is keyed by this type).
+ */
+export const ERROR_STATUSES = [400, 401, 403, 404, 405, 408, 409, 413, 415, 431, 500, 503] as const;
+export type ErrorStatus = (typeof ERROR_STATUSES)[number];
+
+/**
+ * An answer other than success, with the request field at fault when there is one (every 409 names
+ * one: the path's study, trial or tuner whose state is at odds, or the body's field), and a
  * machine-readable `code` (see `ErrorCode` in `./schemas.ts`) where a client acts on this answer
  * apart from others of its status.
  *
  * @example
- * throw new HttpError(409, 'study "fleet" has used up its budget of 2 trial(s)', undefined, "trial_budget_spent");
+ * throw new HttpError(409, 'study "fleet" has used up its budget of 2 trial(s)', "path.study", "trial_budget_spent");
  */
 export class HttpError extends Error {
   override name = "HttpError";
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 503,
+    readonly status: ErrorStatus,
     message: string,
     readonly field?: string,
     readonly code?: ErrorCode,

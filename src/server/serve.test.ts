@@ -204,6 +204,20 @@ describe("startServer", () => {
       await garbledClosed;
       expect(garbledAnswer).toMatch(/^HTTP\/1\.1 400 /);
       expect(JSON.parse(garbledAnswer.slice(garbledAnswer.indexOf("\r\n\r\n") + 4)).error).toEqual({ status: 400, message: expect.stringMatching(/^the request is not valid HTTP\/1\.1 \(HPE_/) });
+      // Headers larger than Node reads (16 KiB): 431, with a JSON error too.
+      const oversized = connect(server.port, "127.0.0.1");
+      let oversizedAnswer = "";
+      oversized.setEncoding("utf8");
+      oversized.on("data", (chunk: string) => (oversizedAnswer += chunk));
+      const oversizedClosed = new Promise((resolve) => oversized.once("close", resolve));
+      oversized.write(`GET /api/v1/studies HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${"x".repeat(20_000)}\r\n\r\n`);
+      await oversizedClosed;
+      expect(oversizedAnswer).toMatch(/^HTTP\/1\.1 431 /);
+      // The document lists these answers of the socket's for every route: 408 was missing.
+      const doc = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: object }>> };
+      for (const operations of Object.values(doc.paths)) {
+        for (const operation of Object.values(operations)) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["400", "408", "431"]));
+      }
       expect(logged).toEqual([]);
     } finally {
       await server.close();

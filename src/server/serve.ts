@@ -5,6 +5,7 @@ import { serve } from "@hono/node-server";
 import { type Storage, openStorage } from "../storage/index.js";
 import { SERVER_APP_OPTION_KEYS, ServerConfigError, type ServerAppOptions, checkServerAppSettings, createServerApp, refuseUnknownServerOptions } from "./app.js";
 import { isLoopbackHost } from "./hosts.js";
+import type { ErrorStatus } from "./route.js";
 
 export { isLoopbackHost } from "./hosts.js";
 export { ServerConfigError } from "./app.js";
@@ -134,7 +135,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // no body: the API's clients read an error's message and field from its JSON. Same cases as Node's.
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex & { _httpMessage?: ServerResponse | null }) => {
     if (socket.writable && !socket._httpMessage?.headersSent) {
-      const [status, reason, message, field] =
+      // Typed by the statuses the OpenAPI document lists for every route.
+      const [status, reason, message, field]: [ErrorStatus, string, string, string | undefined] =
         error.code === "ERR_HTTP_REQUEST_TIMEOUT"
           ? [408, "Request Timeout", `the request did not arrive whole within ${requestTimeoutSeconds} s (is its body shorter than its Content-Length?)`, "body"]
           : error.code === "HPE_HEADER_OVERFLOW"
