@@ -659,4 +659,34 @@ describe.skipIf(!haveChromium && !inCI())("a reader's session with the dashboard
     await page.close();
     expect(problems).toEqual([]);
   });
+
+  it("opens a study whose name has a lone surrogate from the list and from its address, where the address named U+FFFD", async () => {
+    // Its own storage: the other tests count the studies listed.
+    const older = new MemoryStorage();
+    await seedStudy(older, "lone\uD800name", { trials: 12, seed: 5, curves: false });
+    const own = await startServer({ storage: older, port: 0 });
+    try {
+      const page = await open(own.url);
+      await page.click("tr[data-study] a");
+      await page.waitForSelector("[data-testid=history-plot][data-marks]");
+      // Compared inside the page: a lone surrogate does not survive the trip to the test intact.
+      const shown = () => page.evaluate(() => (globalThis as any).document.querySelector("[data-testid=study-name]")?.textContent === `lone${String.fromCharCode(0xd800)}name`);
+      expect(await shown()).toBe(true);
+      // Its WTF-8 bytes, which the server reads back too; URLSearchParams wrote %EF%BF%BD.
+      expect(new URL(page.url()).search).toBe("?study=lone%ED%A0%80name");
+      await page.reload();
+      await page.waitForSelector("body[data-ready]");
+      await page.waitForSelector("[data-testid=history-plot][data-marks]");
+      expect(await shown()).toBe(true);
+      // A trial's link keeps the name.
+      await page.goto(`${own.url}/?study=lone%ED%A0%80name&trial=3`);
+      await page.waitForSelector("[data-testid=detail-title]");
+      expect(await shown()).toBe(true);
+      expect(await page.evaluate(() => new URL((globalThis as any).location.href).search)).toBe("?study=lone%ED%A0%80name&trial=3");
+      await page.close();
+    } finally {
+      await own.close();
+    }
+    expect(problems).toEqual([]);
+  });
 });

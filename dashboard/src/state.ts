@@ -3,6 +3,7 @@
  * `?study=NAME&state=complete&valueMin=0&valueMax=1&ranges={"x":[0,1]}&sort=value&order=asc&trial=7`.
  */
 import { STATES, type TrialState } from "./api.js";
+import { decodeQueryValue, escapeWtf8 } from "./study-path.js";
 
 export interface Filter {
   states: TrialState[];
@@ -61,6 +62,21 @@ function objectiveIndex(text: string | null): number | null {
   return index !== undefined && Number.isInteger(index) && index >= 0 ? index : null;
 }
 
+/**
+ * The study the query names. A name with a lone surrogate (one an older Sextant accepted) travels
+ * as its WTF-8 bytes, which URLSearchParams reads as U+FFFD: the page then asked for a study of
+ * another name ("no study named …"). Read from the query as written, then.
+ */
+function studyOf(search: string, q: URLSearchParams): string | null {
+  const raw = search.slice(1).split("&").find((part) => part.startsWith("study="));
+  return (raw === undefined ? null : decodeQueryValue(raw.slice("study=".length))) ?? q.get("study");
+}
+
+/** Whether `text` holds a UTF-16 surrogate without its partner, which has no UTF-8 form. */
+function hasLoneSurrogate(text: string): boolean {
+  return /\p{Cs}/u.test(text);
+}
+
 export function readView(): View {
   const q = new URLSearchParams(location.search);
   const states = (q.get("state") ?? "").split(",").filter((s): s is TrialState => (STATES as readonly string[]).includes(s));
@@ -68,7 +84,7 @@ export function readView(): View {
   const valueMin = numberOrUndefined(q.get("valueMin"));
   const valueMax = numberOrUndefined(q.get("valueMax"));
   return {
-    study: q.get("study"),
+    study: studyOf(location.search, q),
     search: q.get("search") ?? "",
     filter: { states, ranges: parseRanges(q.get("ranges")), ...(valueMin !== undefined ? { valueMin } : {}), ...(valueMax !== undefined ? { valueMax } : {}) },
     sort: q.get("sort") ?? "number",
@@ -92,7 +108,9 @@ export function roundForUrl(value: number): number {
 
 export function viewSearch(view: View): string {
   const q = new URLSearchParams();
-  if (view.study !== null) q.set("study", view.study);
+  // URLSearchParams writes a lone surrogate as U+FFFD: such a name is written as its WTF-8 bytes below.
+  const wtf8Study = view.study !== null && hasLoneSurrogate(view.study) ? `study=${escapeWtf8(view.study)}` : null;
+  if (view.study !== null && wtf8Study === null) q.set("study", view.study);
   if (view.study === null && view.search) q.set("search", view.search);
   if (view.study !== null) {
     if (view.filter.states.length > 0) q.set("state", view.filter.states.join(","));
@@ -111,7 +129,7 @@ export function viewSearch(view: View): string {
     if (view.paretoX !== null) q.set("paretoX", String(view.paretoX));
     if (view.paretoY !== null) q.set("paretoY", String(view.paretoY));
   }
-  const text = q.toString();
+  const text = [wtf8Study, q.toString()].filter((part) => part !== null && part !== "").join("&");
   return text ? `?${text}` : "";
 }
 

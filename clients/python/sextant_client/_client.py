@@ -750,7 +750,15 @@ def _plain_bounds(call, name, **bounds):
 
 
 def _quote(name):
-    return urllib.parse.quote(name, safe="")
+    """A study's name as a path segment, for names an older Sextant accepted too (as the dashboard sends them).
+
+    "." and ".." are percent-encoded twice, since URL parsers drop such a segment even percent-encoded, and a
+    lone surrogate (which has no UTF-8 form: quote raised UnicodeEncodeError) is sent as its WTF-8 bytes; the
+    server decodes either once more when no study has the name as sent.
+    """
+    if name in (".", ".."):
+        return name.replace(".", "%252E")
+    return urllib.parse.quote(name.encode("utf-8", "surrogatepass"), safe="")
 
 
 class _Heartbeat(threading.Thread):
