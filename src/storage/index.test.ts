@@ -71,6 +71,11 @@ describe("redactPassword", () => {
     expect(redactPassword("postgres://a:pw@h mail root@example.com")).toBe("postgres://a:***@h mail root@example.com");
     expect(redactPassword("postgres://a:it's@h/x mail root@example.com")).toBe("postgres://a:***@h/x mail root@example.com");
     expect(redactPassword("postgres://me@db:5432/x: mail root@example.com")).toBe("postgres://me@db:5432/x: mail root@example.com");
+    // A host's port, then a path or query: the "@" of an address later on the line ended a "password" that swallowed the text.
+    expect(redactPassword("postgres://db:5432/x: ask admin@example.com")).toBe("postgres://db:5432/x: ask admin@example.com");
+    expect(redactPassword("cannot open postgres://db:5432?schema=s: mail root@example.com")).toBe("cannot open postgres://db:5432?schema=s: mail root@example.com");
+    // Before a space the digits may be a password's start, as the driver reads them: still hidden.
+    expect(redactPassword("postgres://u:1234 5@h/db")).toBe("postgres://u:***@h/db");
     // Redacted already, a message that names the storage twice (a delete hint) keeps all it says.
     const twice = `postgres://me:***@db/x already has "lr": delete it with "sextant delete lr --storage 'postgres://me:***@db/x' --yes"`;
     expect(redactPassword(twice)).toBe(twice);

@@ -48,7 +48,8 @@ export function redactPassword(text: string): string {
  * password with an unencoded quote, space or slash ("it's a secret"), which ends that authority
  * before any "@": then the password runs to the first "@" after it that a host follows, on the
  * same line and not past the start of another URL after a space or quote (two URLs on one line are
- * each redacted on their own). A "://" inside the password ("p://w") starts no URL.
+ * each redacted on their own), unless it is a port followed by a path or query ("db:5432/x"). A
+ * "://" inside the password ("p://w") starts no URL.
  */
 function redactUserPasswords(text: string): string {
   const validAtFinder = forwardFinder(text, (index) => text[index] === "@" && hostFollows(text, index + 1));
@@ -72,6 +73,10 @@ function redactUserPasswords(text: string): string {
     const passwordStart = authorityStart + colon + 1;
     let at = authorityStart + authority.lastIndexOf("@");
     if (at < authorityStart) {
+      // "host:port" and then a path or query: the driver reads a port there too, so an "@" further
+      // on (an e-mail address in the message) ends no password. Before a space or quote it may be
+      // one (the driver takes "u:1234 5@h"), so that is still redacted to the "@".
+      if (/[/?#]/.test(text[authorityEnd] ?? "") && isPort(text.slice(passwordStart, authorityEnd))) continue;
       at = validAtFinder(passwordStart);
       if (at >= text.length || lineEndFinder(passwordStart) < at) continue;
     } else if (at < passwordStart) {
@@ -115,6 +120,10 @@ function schemeEnd(text: string, index: number): number {
   let end = index + 1;
   while (end < text.length && isSchemeCharacter(text[end])) end++;
   return text.startsWith("://", end) ? end + 3 : -1;
+}
+
+function isPort(text: string): boolean {
+  return /^\d{1,5}$/.test(text);
 }
 
 function isLetter(character: string | undefined): boolean {
