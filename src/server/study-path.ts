@@ -6,7 +6,7 @@
  * surrogate's WTF-8 bytes (`a%ED%A0%80`); a name that names no study and holds percent escapes
  * is looked up once more with them decoded. A stored name is always found as it is first.
  */
-import type { Storage } from "../storage/index.js";
+import { type Storage, decodeWtf8 } from "../storage/index.js";
 
 /**
  * The stored study a path's `study` names: itself when such a study exists, else the name its
@@ -29,21 +29,15 @@ export function decodeWtf8Escapes(text: string): string | null {
       out += text[i++];
       continue;
     }
-    const byte = (at: number): number => (/^%[0-9A-Fa-f]{2}$/.test(text.slice(at, at + 3)) ? parseInt(text.slice(at + 1, at + 3), 16) : -1);
-    const lead = byte(i);
-    if (lead < 0) return null;
-    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead < 0xe0 ? 2 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xf0 && lead < 0xf5 ? 4 : 0;
-    if (length === 0) return null;
-    let codePoint = length === 1 ? lead : lead & (0xff >> (length + 1));
-    for (let k = 1; k < length; k++) {
-      const next = byte(i + 3 * k);
-      if (next < 0x80 || next > 0xbf) return null;
-      codePoint = (codePoint << 6) | (next & 0x3f);
+    // A run of escapes holds whole sequences: none is split by a character sent as it is.
+    const run: number[] = [];
+    while (/^%[0-9A-Fa-f]{2}$/.test(text.slice(i, i + 3))) {
+      run.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 3;
     }
-    const shortest = [0, 0, 0x80, 0x800, 0x10000][length]!;
-    if (codePoint < shortest || codePoint > 0x10ffff) return null;
-    out += String.fromCodePoint(codePoint);
-    i += 3 * length;
+    const decoded = run.length === 0 ? null : decodeWtf8(Uint8Array.from(run));
+    if (decoded === null) return null;
+    out += decoded;
   }
   return out;
 }

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { StorageUrlError, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "./index.js";
+import { StorageUrlError, decodeWtf8, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "./index.js";
 
 describe("sqlitePath", () => {
   it("reads relative, absolute and sqlite:// forms the same way", () => {
@@ -18,6 +21,32 @@ describe("sqlitePath", () => {
   it("is what openStorage uses: a URL without a file is refused by name", async () => {
     await expect(openStorage("sqlite://")).rejects.toThrow(StorageUrlError);
     await expect(openStorage("sqlite://")).rejects.toThrow(/has no file path/);
+  });
+});
+
+describe("SQLite study names with a lone surrogate", () => {
+  it("are read back as stored, where SQLite gave U+FFFD and the listed name found no study", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-wtf8-"));
+    try {
+      const url = `sqlite:${join(dir, "s.db")}`;
+      const names = ["lone\uD800name", "trail\uDFFF", "real\uFFFD", "pair\uD83D\uDE00"];
+      const writer = await openStorage(url);
+      // As an older Sextant made them: the storage checks no name.
+      for (const name of names) await writer.createStudy(name, ["minimize"], { userAttrs: {}, systemAttrs: {} });
+      await writer.close();
+      const reader = await openStorage(url);
+      expect((await reader.listStudies()).map((study) => study.name)).toEqual(names);
+      for (const name of names) expect((await reader.getStudy(name))?.name).toBe(name);
+      await reader.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("decodes WTF-8, refusing what is not", () => {
+    expect(decodeWtf8(Uint8Array.of(0x61, 0xed, 0xa0, 0x80, 0xc3, 0xa9))).toBe("a\uD800\u00E9");
+    expect(decodeWtf8(Uint8Array.of(0xf0, 0x9f, 0x98, 0x80))).toBe("\u{1F600}");
+    for (const bad of [[0xc0, 0x80], [0xed, 0xa0], [0x80], [0xf5, 0x80, 0x80, 0x80]]) expect(decodeWtf8(Uint8Array.from(bad))).toBeNull();
   });
 });
 

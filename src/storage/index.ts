@@ -10,6 +10,7 @@ import { type SchemaUpgradeListener, type Storage, StorageOpenError } from "./ty
 export * from "./types.js";
 export { MemoryStorage } from "./memory.js";
 export { summarizeStudy } from "./summary.js";
+export { decodeWtf8 } from "./wtf8.js";
 
 /** Thrown for a storage URL that names no known backend or cannot be opened. */
 export class StorageUrlError extends Error {

@@ -12,6 +12,7 @@ import { AggregateCache, type AggregateRow, type StudyRow, type TrialRow, Unread
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { shellWord } from "./shell-word.js";
 import { applyTrialPatch, finishedTrial } from "./patch.js";
+import { decodeWtf8 } from "./wtf8.js";
 import {
   SQLITE_MIGRATIONS,
   SQLITE_OLDEST_READABLE_VERSION,
@@ -510,10 +511,19 @@ export class SqliteStorage implements Storage {
 
   private toStudy(row: StudyRow): StudyRecord {
     try {
-      return rowToStudy(row);
+      const record = rowToStudy(row);
+      // SQLite reads a lone surrogate, kept as its WTF-8 bytes in a name an older Sextant stored, as
+      // U+FFFD: such a study was listed under a name that found no study (dashboard, clients).
+      return row.name.includes("\uFFFD") ? { ...record, name: this.storedName(row.id) ?? record.name } : record;
     } catch (error) {
       throw this.decodeError(error, `study "${row.name}"`);
     }
+  }
+
+  /** A study's name from its bytes as stored, lone surrogates kept; null when they are not WTF-8. */
+  private storedName(studyId: number): string | null {
+    const row = this.statements.studyNameBytes.get(studyId) as { bytes: Uint8Array } | undefined;
+    return row ? decodeWtf8(row.bytes) : null;
   }
 
   private toTrial(row: TrialRow): FrozenTrial {
@@ -671,6 +681,7 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
     ),
     studyByName: db.prepare("SELECT * FROM studies WHERE name = ?"),
     studyById: db.prepare("SELECT * FROM studies WHERE id = ?"),
+    studyNameBytes: db.prepare("SELECT CAST(name AS BLOB) AS bytes FROM studies WHERE id = ?"),
     allStudies: db.prepare("SELECT * FROM studies ORDER BY id"),
     deleteStudy: db.prepare("DELETE FROM studies WHERE name = ?"),
     setStudyAttrs: db.prepare("UPDATE studies SET user_attrs = ?, system_attrs = ? WHERE id = ?"),
