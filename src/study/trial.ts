@@ -57,6 +57,10 @@ export class ParameterConflictError extends Error {
  */
 export class FixedParamOutOfRangeError extends ParameterConflictError {
   override name = "FixedParamOutOfRangeError";
+  /**
+   * @param retryOf the trial whose value a retry kept, named in the message; the library passes
+   *   null, since such a value is sampled anew rather than refused (kept for callers of this constructor).
+   */
   constructor(
     readonly trialNumber: number,
     readonly paramName: string,

@@ -1124,8 +1124,8 @@ class Study:
         Raising TrialPruned prunes the trial. Any other exception fails it and is raised again,
         unless it is an instance of `catch` (an exception class or a tuple of them, as in Optuna).
         A value that is not a finite number fails the trial and the study goes on; so does a trial
-        queued (enqueued, or a retry) at a value outside the range its objective suggests
-        (FixedParamOutOfRangeError, with a warning logged).
+        enqueued at a value outside the range its objective suggests (FixedParamOutOfRangeError,
+        with a warning logged); a retry's kept value is sampled anew instead.
         `constraints_func(trial)`, called after the objective
         returns, gives the trial's constraint values (feasible when all are <= 0), as Optuna's
         samplers' constraints_func does.
