@@ -402,7 +402,8 @@ function httpErrorOf(error: unknown): HttpError | null {
   if (error instanceof DuplicateStudyError) return new HttpError(409, error.message, "body.name");
   if (error instanceof TrialNotRunningError) return new HttpError(409, error.message, "path.number");
   // Not the client's doing: the trial was enqueued at a value its code's range now leaves out (a
-  // retry's kept value is sampled anew instead). The study has failed that trial; the code lets a client go on, as the library's optimize does.
+  // retry's kept value is sampled anew instead). The study has failed that trial; the code lets a
+  // client go on, as the library's optimize does.
   if (error instanceof FixedParamOutOfRangeError) return new HttpError(409, error.message, "body.distribution", "fixed_param_out_of_range");
   if (error instanceof ParameterConflictError || error instanceof ParamConflictError) return new HttpError(409, error.message, "body.distribution");
   // As the library's optimize stops at it, so does a client's: the code tells it from other 409s.

@@ -39,7 +39,7 @@ const ERROR_ANSWERS: Readonly<Record<ErrorStatus, { readonly to: "all" | "writes
   403: {
     to: "all",
     description:
-      "refused whoever asks: a local-only server was asked under another Host or from another site's page (`field` header.host or header.origin), or a server that may only read its storage was asked to write",
+      "refused: a local-only server asked under another Host or from another site's page (`field` header.host or header.origin), or a write to a storage the server may only read",
   },
   404: { to: "all" },
   405: { to: "all", description: "the path takes other methods, listed in the Allow header" },
@@ -53,7 +53,7 @@ const ERROR_ANSWERS: Readonly<Record<ErrorStatus, { readonly to: "all" | "writes
 };
 
 /** The error statuses a route may answer, by {@link ERROR_ANSWERS}. */
-export function errorStatusesOf(route: Pick<RouteDoc, "method" | "body">): ErrorStatus[] {
+function errorStatusesOf(route: Pick<RouteDoc, "method" | "body">): ErrorStatus[] {
   return (Object.keys(ERROR_ANSWERS).map(Number) as ErrorStatus[]).filter((status) => {
     const to = ERROR_ANSWERS[status].to;
     return to === "all" || (to === "writes" && route.method !== "get") || (to === "bodies" && route.body !== undefined);
