@@ -28,6 +28,8 @@ export {
   type TrialInit,
   type TrialChanges,
   type FinishedTrialInit,
+  type TrialQuery,
+  findTrials,
   DuplicateStudyError,
   StudyNotFoundError,
   TrialNotRunningError,

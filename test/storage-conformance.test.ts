@@ -13,12 +13,15 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vites
 import { CONSTRAINTS_ATTR, type Distribution, type FrozenTrial, type JsonValue } from "../src/space/index.js";
 import {
   DuplicateStudyError,
+  type FinishedTrialInit,
   MemoryStorage,
   ONCE_KEY_ATTR,
   ParamConflictError,
   type Storage,
   TrialNotFoundError,
   TrialNotRunningError,
+  type TrialQuery,
+  selectTrials,
 } from "../src/storage/index.js";
 import { PostgresStorage } from "../src/storage/postgres.js";
 import { SqliteStorage } from "../src/storage/sqlite.js";
@@ -681,6 +684,81 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect((await storage.createTrial(study.id, { state: "waiting" })).number).toBe(2);
       await expect(storage.updateTrial(written.id, { userAttrs: { late: 1 } })).rejects.toThrow(TrialNotRunningError);
       await expect(storage.insertFinishedTrial!(987654, init)).rejects.toThrow(/no study with id 987654/);
+    });
+  });
+
+  describe("findTrials (optional selective read)", () => {
+    /** A study with every state, tied, infinite, NaN and missing values, constraints and attributes set to null. */
+    async function mixedStudy(directions: ("minimize" | "maximize")[] = ["minimize"]) {
+      const study = await newStudy("mixed", directions);
+      const finished: FinishedTrialInit[] = [
+        [2], [1], [Infinity], [1], [-Infinity], [NaN], [3], [], [-Infinity], [0.5], [Infinity], [1e-300], [-2.5], [NaN],
+      ].map((values, i) => ({
+        state: i % 5 === 4 ? ("pruned" as const) : ("complete" as const),
+        params: { x: i / 20 },
+        distributions: { x: uniform },
+        values: values.length === 0 ? [] : [...values, ...directions.slice(1).map(() => i)],
+        intermediate: {},
+        userAttrs: {},
+        systemAttrs: (i % 3 === 0 ? { [CONSTRAINTS_ATTR]: [i - 6] } : i % 3 === 1 ? { [CONSTRAINTS_ATTR]: null, recommended: { trial: 1 } } : {}) as Record<string, JsonValue>,
+        startedAt: 1_600_000_000_000,
+        finishedAt: 1_600_000_001_000,
+      }));
+      for (const init of finished) await storage.insertFinishedTrial!(study.id, init);
+      const failed = await storage.createTrial(study.id, { state: "running", systemAttrs: { constructor: 1, 'odd "name"\\ é': false } });
+      await storage.updateTrial(failed.id, { state: "failed" });
+      await storage.createTrial(study.id, { state: "running" });
+      await storage.createTrial(study.id, { state: "waiting" });
+      const pruned = await storage.createTrial(study.id, { state: "running" });
+      await storage.updateTrial(pruned.id, { state: "pruned", values: [1] });
+      return study;
+    }
+
+    it("selects, orders and limits as selectTrials does over every trial", async () => {
+      expect(storage.findTrials).toBeTypeOf("function");
+      for (const directions of [["minimize"], ["maximize", "minimize"]] as const) {
+        await storage.deleteStudy("mixed");
+        const study = await mixedStudy([...directions]);
+        const all = (await storage.trialsSince(study.id, 0)).trials;
+        const filters: TrialQuery[] = [
+          {},
+          { states: ["complete"] },
+          { states: ["pruned", "failed"] },
+          { states: ["waiting"] },
+          { withSystemAttr: CONSTRAINTS_ATTR },
+          { states: ["complete"], withSystemAttr: CONSTRAINTS_ATTR },
+          { withSystemAttr: "recommended" },
+          { withSystemAttr: "constructor" },
+          { withSystemAttr: 'odd "name"\\ é' },
+          { numbers: [1, 3, 99] },
+          { numbers: [] },
+        ];
+        for (const filter of filters) {
+          for (const order of [undefined, "minimize", "maximize"] as const) {
+            for (const reverse of [false, true]) {
+              for (const limit of [undefined, 0, 1, 3]) {
+                const query: TrialQuery = { ...filter, ...(order ? { order } : {}), reverse, ...(limit === undefined ? {} : { limit }) };
+                const expected = selectTrials(all, query).map((t) => t.number);
+                expect((await storage.findTrials!(study.id, query)).map((t) => t.number), JSON.stringify(query)).toEqual(expected);
+              }
+            }
+          }
+        }
+        expect(await storage.findTrials!(study.id, { numbers: [3] })).toEqual(all.filter((t) => t.number === 3));
+      }
+      // The reference itself, on the first objective of the minimized study: best infinity first, ties by number, NaN and [] last.
+      await storage.deleteStudy("mixed");
+      const study = await mixedStudy();
+      const ordered = await storage.findTrials!(study.id, { states: ["complete"], order: "minimize" });
+      expect(ordered.map((t) => t.number)).toEqual([8, 12, 11, 1, 3, 0, 6, 2, 10, 5, 7, 13]);
+    });
+
+    it("refuses an unknown study and a malformed query", async () => {
+      await expect(storage.findTrials!(987654, {})).rejects.toThrow(/no study with id 987654/);
+      const study = await newStudy();
+      await expect(storage.findTrials!(study.id, { states: ["done" as "complete"] })).rejects.toThrow(/unknown state "done"/);
+      await expect(storage.findTrials!(study.id, { limit: -1 })).rejects.toThrow(/limit must be a whole number/);
+      expect(await storage.findTrials!(study.id, { order: "maximize", limit: 1 })).toEqual([]);
     });
   });
 

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Distribution, ParamValue } from "../space/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
-import { exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
+import { bestCommand, exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
 import type { Io } from "./io.js";
 
 const quietIo: Io = { out: () => undefined, err: () => undefined, write: () => undefined, stdinIsTTY: false, stderrIsTTY: false };
@@ -81,6 +81,78 @@ describe("sextant studies", () => {
       expect(best("infeasible")).toBe("none feasible");
       expect(best("feasible")).toBe("0.5");
       expect(best("empty")).toBe("-");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sextant best and trials on a large study", () => {
+  it("read only the trials they show, and show what reading every trial showed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-reads-"));
+    try {
+      const url = `sqlite:${join(dir, "s.db")}`;
+      const storage = SqliteStorage.open(join(dir, "s.db"));
+      const study = await storage.createStudy("mix", ["minimize"]);
+      const x: Distribution = { type: "float", low: 0, high: 10 };
+      const finish = async (state: "complete" | "pruned" | "failed", value: number | null, constraints: number[] | null) =>
+        storage.insertFinishedTrial!(study.id, {
+          state,
+          params: { x: value ?? 0 },
+          distributions: { x },
+          values: value === null ? null : [value],
+          intermediate: state === "pruned" ? { 3: 4.5 } : {},
+          userAttrs: {},
+          systemAttrs: constraints === null ? {} : { constraints },
+          startedAt: 1_600_000_000_000,
+          finishedAt: 1_600_000_002_000,
+        });
+      await finish("complete", 2, [-1]);
+      await finish("complete", 1, [-1]); // the best: tied with trial 4, and earlier
+      await finish("complete", 0.5, [0.3]); // better, but infeasible
+      await finish("pruned", null, null);
+      await finish("complete", 1, [0]);
+      await finish("failed", null, null);
+      await storage.createTrial(study.id, { state: "running" });
+      for (let i = 0; i < 300; i++) await finish(i % 3 === 0 ? "pruned" : "complete", 5 + i, [-1]);
+      await finish("complete", 7, null); // of unknown feasibility: only trial 0 says the study is constrained
+      await storage.createTrial(study.id, { state: "waiting" });
+      await storage.close();
+
+      const run = async (command: (io: Io) => Promise<number>) => {
+        const out: string[] = [];
+        expect(await command({ ...quietIo, out: (line) => out.push(line) })).toBe(0);
+        return out.join("\n");
+      };
+      const commands: [string, (io: Io) => Promise<number>][] = [
+        ["trials --limit 3", (io) => listTrialsCommand("mix", { storage: url, limit: 3 }, io)],
+        ["trials --state pruned,failed --limit 4", (io) => listTrialsCommand("mix", { storage: url, state: "pruned,failed", limit: 4 }, io)],
+        ["trials --state failed --json", (io) => listTrialsCommand("mix", { storage: url, state: "failed", json: true }, io)],
+        ["best", (io) => bestCommand("mix", { storage: url }, io)],
+        ["best --json", (io) => bestCommand("mix", { storage: url, json: true }, io)],
+      ];
+      const readAll = vi.spyOn(SqliteStorage.prototype, "trialsSince");
+      const shown = new Map<string, string>();
+      for (const [name, command] of commands) shown.set(name, await run(command));
+      expect(readAll).not.toHaveBeenCalled();
+
+      // What every trial, read and selected here, shows: the storage without its selective reads.
+      const { findTrials } = SqliteStorage.prototype;
+      try {
+        (SqliteStorage.prototype as { findTrials?: unknown }).findTrials = undefined;
+        for (const [name, command] of commands) expect(await run(command), name).toBe(shown.get(name));
+        expect(readAll).toHaveBeenCalled();
+      } finally {
+        SqliteStorage.prototype.findTrials = findTrials;
+        readAll.mockRestore();
+      }
+      const rows = (name: string) => shown.get(name)!.split("\n").slice(2).map((line) => line.trim().split(/ +/).slice(0, 2).join(" "));
+      expect(rows("trials --limit 3")).toEqual(["306 complete", "307 complete", "308 waiting"]);
+      expect(shown.get("trials --limit 3")).toMatch(/^ *307 +complete +7 +7 +2.0s +feasibility unknown \(no constraints reported\)$/m);
+      expect(rows("trials --state pruned,failed --limit 4")).toEqual(["295 pruned", "298 pruned", "301 pruned", "304 pruned"]);
+      expect(JSON.parse(shown.get("trials --state failed --json")!).map((t: { number: number }) => t.number)).toEqual([5]);
+      expect(shown.get("best")).toMatch(/^best trial of "mix" \(minimize\): trial 1, value 1$/m);
+      expect(JSON.parse(shown.get("best --json")!).best.number).toBe(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,13 +4,13 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
-import { type Storage, StorageEmptyError, type StudyRecord, type StudySummary, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
+import { type Storage, StorageEmptyError, type StudyRecord, type StudySummary, type TrialQuery, findTrials, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
 import { feasibleParetoFront, isConstrainedStudy, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
-import { isHalfMadeStudy, loadStudy } from "../study/index.js";
+import { isHalfMadeStudy, leastViolatingTrial, storedBest } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, shellWord, trialDuration } from "./format.js";
 import { type Io, isStandardOutput, warnSchemaUpgrade, writeOutputFile } from "./io.js";
@@ -343,10 +343,10 @@ export async function listTrialsCommand(
     if (bad.length > 0) throw new UsageError(`--state: unknown state ${bad.map((s) => `"${s}"`).join(", ")} (use ${STATES.join(", ")})`);
   }
   return withStudy(storageUrl(options.storage), name, async (storage, record) => {
-    let trials = await allTrials(storage, record);
-    const constrained = isConstrainedStudy(trials);
-    if (states) trials = trials.filter((t) => states!.includes(t.state));
-    if (options.limit !== undefined) trials = trials.slice(Math.max(0, trials.length - options.limit));
+    // Only the trials shown are read: the last `limit` of them newest first, turned back to number order.
+    const query: TrialQuery = { ...(states ? { states } : {}), ...(options.limit !== undefined ? { reverse: true, limit: options.limit } : {}) };
+    const trials = await findTrials(storage, record.id, query);
+    if (query.reverse) trials.reverse();
     if (options.json) {
       io.out(JSON.stringify(trials.map(trialJson), null, 2));
       return 0;
@@ -355,6 +355,11 @@ export async function listTrialsCommand(
       io.out(`no trials${states ? ` in state ${states.join(",")}` : ""} in study "${name}"`);
       return 0;
     }
+    // Whether the study is constrained matters only to a complete trial shown without constraint
+    // values; the first complete trial with some decides it, as among all trials.
+    const constrained =
+      trials.some((t) => t.state === "complete" && t.systemAttrs[CONSTRAINTS_ATTR] == null) &&
+      isConstrainedStudy(await findTrials(storage, record.id, { states: ["complete"], withSystemAttr: CONSTRAINTS_ATTR, limit: 1 }));
     const params = paramNames(trials);
     io.out(
       renderTable(
@@ -381,9 +386,10 @@ export async function listTrialsCommand(
  * await bestCommand("quickstart", { json: true }, processIo());
  */
 export async function bestCommand(name: string, options: { storage?: string; json?: boolean }, io: Io): Promise<number> {
-  return withStudy(storageUrl(options.storage), name, async (storage) => {
-    // The library decides what "best" means (direction, Pareto front); we only print it.
-    const study = await loadStudy({ name, storage });
+  return withStudy(storageUrl(options.storage), name, async (storage, record) => {
+    // The library decides what "best" means (direction, Pareto front); we only print it. One
+    // objective: read the few trials that decide it. Several: every complete trial may be on the front.
+    const study = await bestOfStudy(storage, record);
     const front = study.directions.length === 1 ? (study.bestTrial ? [study.bestTrial] : []) : study.bestTrials;
     if (front.length === 0) {
       const nearest = study.leastViolatingTrial;
@@ -438,6 +444,26 @@ export async function bestCommand(name: string, options: { storage?: string; jso
     }
     return 0;
   });
+}
+
+/** What `sextant best` shows of a study, named as `Study` names it. */
+interface BestOfStudy {
+  readonly directions: StudyRecord["directions"];
+  readonly bestTrial: FrozenTrial | undefined;
+  readonly bestTrials: FrozenTrial[];
+  readonly recommendation: Recommendation | undefined;
+  readonly leastViolatingTrial: FrozenTrial | undefined;
+}
+
+async function bestOfStudy(storage: Storage, record: StudyRecord): Promise<BestOfStudy> {
+  const { directions } = record;
+  if (directions.length === 1) {
+    const { best, recommendation, leastViolating } = await storedBest(storage, record.id, directions[0]!);
+    return { directions, bestTrial: best, bestTrials: best ? [best] : [], recommendation, leastViolatingTrial: leastViolating };
+  }
+  // The front, its constraint rule and the nearest infeasible trial all come from complete trials alone.
+  const complete = await findTrials(storage, record.id, { states: ["complete"] });
+  return { directions, bestTrial: undefined, bestTrials: feasibleParetoFront(complete, directions), recommendation: undefined, leastViolatingTrial: leastViolatingTrial(complete) };
 }
 
 /** The recommended trial as `sextant best --json` prints it. */

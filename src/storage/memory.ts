@@ -2,6 +2,7 @@ import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch, finishedTrial } from "./patch.js";
 import { summarizeStudy } from "./summary.js";
+import { type TrialQuery, selectTrials } from "./trial-query.js";
 import {
   DuplicateStudyError,
   type FinishedTrialInit,
@@ -189,6 +190,10 @@ export class MemoryStorage implements Storage {
   async getTrial(trialId: number): Promise<FrozenTrial | null> {
     const entry = this.trialIndex.get(trialId);
     return entry ? entry.study.trials[entry.number]! : null;
+  }
+
+  async findTrials(studyId: number, query: TrialQuery): Promise<FrozenTrial[]> {
+    return selectTrials(this.requireStudy(studyId).trials, query);
   }
 
   async recordHeartbeat(trialIds: readonly number[]): Promise<void> {

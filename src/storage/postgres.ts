@@ -13,6 +13,7 @@ import pg from "pg";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch } from "./patch.js";
+import { type TrialQuery, checkTrialQuery } from "./trial-query.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_OLDEST_READABLE_VERSION, POSTGRES_SCHEMA_VERSION, PostgresSchemaError } from "./postgres-migrations.js";
 import { SCHEMA_NAME, redactPassword, urlParameterProblem } from "./postgres-url.js";
 import {
@@ -28,6 +29,7 @@ import {
   rowToStudy,
   rowToTrial,
   summarize,
+  trialQueryOrder,
 } from "./sql-rows.js";
 import {
   DuplicateStudyError,
@@ -716,6 +718,19 @@ export class PostgresStorage implements Storage {
     return { trials, seq: rows[0]!.study_seq };
   }
 
+  async findTrials(studyId: number, query: TrialQuery): Promise<FrozenTrial[]> {
+    checkTrialQuery(query);
+    const values: unknown[] = [studyId];
+    if (query.states !== undefined) values.push(query.states);
+    if (query.withSystemAttr !== undefined) values.push(query.withSystemAttr);
+    if (query.numbers !== undefined) values.push(query.numbers);
+    if (query.limit !== undefined) values.push(query.limit);
+    const statement = trialQueryStatement(quoteIdentifier(this.schema), query);
+    const { rows } = await this.retrying(() => this.query<TrialRow & { study_exists: boolean }>(statement, values));
+    if (!rows[0]!.study_exists) throw noStudy(studyId);
+    return rows[0]!.id === null ? [] : rows.map(rowToTrial);
+  }
+
   async getTrial(trialId: number): Promise<FrozenTrial | null> {
     const { rows } = await this.retrying(() => this.query<TrialRow>(this.sql.trialById, [trialId]));
     return rows[0] ? rowToTrial(rows[0]) : null;
@@ -1160,6 +1175,36 @@ function statements(schema: string) {
              FROM ${trials} WHERE study_id = ANY($1::int8[])) AS judged
        GROUP BY study_id, state`,
     ),
+  };
+}
+
+/**
+ * The findTrials statement for queries shaped like `query` (which filters, which order), named by
+ * that shape: its parameters are the study id, then each filter's, then the limit. One row with a
+ * null id when the study has no such trial, none of them with `study_exists` false when there is
+ * no such study.
+ */
+function trialQueryStatement(schema: string, query: TrialQuery): { name: string; text: string } {
+  const order = query.order ?? "number";
+  const where = ["study_id = $1"];
+  let parameter = 1;
+  if (query.states !== undefined) where.push(`state = ANY($${++parameter}::text[])`);
+  if (query.withSystemAttr !== undefined) {
+    // The text test first (the name as JSON spells it), so rows without it are not parsed as jsonb.
+    parameter++;
+    where.push(`strpos(system_attrs, to_json($${parameter}::text)::text) > 0 AND COALESCE(jsonb_typeof(${SYSTEM_ATTRS_JSONB} -> $${parameter}::text), 'null') <> 'null'`);
+  }
+  if (query.numbers !== undefined) where.push(`number = ANY($${++parameter}::int8[])`);
+  const first = "objective_values::jsonb ->> 0";
+  const { orderBy, where: valued } = trialQueryOrder(query, { isNumber: "jsonb_typeof(objective_values::jsonb -> 0) = 'number'", text: first, number: `(${first})::float8` });
+  if (valued !== null) where.push(valued);
+  const limit = query.limit !== undefined ? ` LIMIT $${++parameter}` : "";
+  const shape = [query.states ? "s" : "", query.withSystemAttr !== undefined ? "a" : "", query.numbers ? "n" : "", order === "number" ? "" : order.slice(0, 3), query.reverse ? "r" : "", limit ? "l" : ""].join("");
+  return {
+    name: `sextant_find_trials_${shape}_${schema.replace(/\W/g, "")}`,
+    text: `SELECT EXISTS (SELECT 1 FROM ${schema}.sextant_studies WHERE id = $1) AS study_exists, found.* FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+             SELECT ${TRIAL_COLUMNS} FROM ${schema}.sextant_trials WHERE ${where.join(" AND ")} ORDER BY ${orderBy}${limit}
+           ) AS found ON true`,
   };
 }
 

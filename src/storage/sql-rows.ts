@@ -10,6 +10,7 @@
  */
 import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
 import { NON_FINITE_TAG, type NonFiniteSpelling, needsNonFiniteTags as hasNonFinite, nonFiniteName, nonFiniteNumber, tagNode, untagNode } from "../space/non-finite-json.js";
+import type { TrialQuery } from "./trial-query.js";
 import type { StudyRecord, StudySummary } from "./types.js";
 
 export interface StudyRow {
@@ -221,4 +222,22 @@ export function decodeIntermediate(text: string): Record<number, number> {
   if (!text.includes(':"')) return parsed as Record<number, number>;
   for (const [step, value] of Object.entries(parsed)) if (typeof value === "string") parsed[step] = storedNumber(value) ?? NaN;
   return parsed as Record<number, number>;
+}
+
+/**
+ * The ORDER BY of a findTrials query, and the condition its order adds (trials with values, when
+ * ordered by value), given how the backend's SQL reads the first objective value: `isNumber`, a
+ * condition that it is a JSON number; `text`, it as text (where "inf", "-inf" and "nan" are
+ * stored); `number`, it as a number. Ranks as selectTrials' valueRank does: the best infinity,
+ * finite numbers, the worst infinity, then the rest (NaN, no value) in number order.
+ */
+export function trialQueryOrder(query: TrialQuery, first: { isNumber: string; text: string; number: string }): { orderBy: string; where: string | null } {
+  const [ascending, descending] = query.reverse ? ["DESC", "ASC"] : ["ASC", "DESC"];
+  const byNumber = `number ${ascending}`;
+  const order = query.order ?? "number";
+  if (order === "number") return { orderBy: byNumber, where: null };
+  const [best, worst] = order === "minimize" ? ["-inf", "inf"] : ["inf", "-inf"];
+  const rank = `CASE WHEN ${first.isNumber} THEN 1 WHEN ${first.text} = '${best}' THEN 0 WHEN ${first.text} = '${worst}' THEN 2 ELSE 3 END`;
+  const value = `CASE WHEN ${first.isNumber} THEN ${first.number} END ${order === "minimize" ? ascending : descending}`;
+  return { orderBy: `${rank} ${ascending}, ${value}, ${byNumber}`, where: "objective_values IS NOT NULL" };
 }

@@ -1,4 +1,5 @@
 import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
+import type { TrialQuery } from "./trial-query.js";
 
 
 /** The trial system attribute that holds a {@link Storage.createTrialOnce} key. */
@@ -228,6 +229,17 @@ export interface Storage {
   /** Trials of the study changed after `seq` (all of them for 0), in number order. */
   trialsSince(studyId: number, seq: number): Promise<TrialChanges>;
   getTrial(trialId: number): Promise<FrozenTrial | null>;
+  /**
+   * Optional: the trials of the study that `query` selects, in its order, read with one indexed
+   * query, so that a reader that shows a few trials (the last ten, the failed ones, the best one)
+   * does not read and decode the study's whole history. Answers exactly what `selectTrials`
+   * computes over all of the study's trials; use `findTrials`, which falls back to that on a storage
+   * without this method. Throws as {@link trialsSince} does for a study it does not hold.
+   *
+   * @example
+   * const lastFailed = await storage.findTrials!(study.id, { states: ["failed"], reverse: true, limit: 5 });
+   */
+  findTrials?(studyId: number, query: TrialQuery): Promise<FrozenTrial[]>;
 
   /**
    * Records that the workers running these trials are alive now (by the storage's own clock, so

@@ -3,7 +3,7 @@ import type { Pruner } from "../pruners/index.js";
 import { NopPruner, PrunerObjectivesError } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import { RandomSampler, SamplerExhaustedError, type Recommendation } from "../samplers/index.js";
-import { bestFeasibleTrial, recommendedTrial } from "./best.js";
+import { bestFeasibleTrial, leastViolatingTrial, recommendedTrial } from "./best.js";
 import {
   SAVED_CHECKPOINT_ATTR,
   SEGMENT_ATTR_PREFIX,
@@ -39,7 +39,7 @@ import {
   reservedParamName,
   validateDistribution,
 } from "../space/index.js";
-import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, toLosses, totalViolation, trialConstraints } from "../analysis/index.js";
+import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, toLosses } from "../analysis/index.js";
 import { DuplicateStudyError, type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
@@ -1187,22 +1187,7 @@ export class Study implements TrialHost {
    * if (!study.bestTrial) console.log("closest:", study.leastViolatingTrial?.systemAttrs.constraints);
    */
   get leastViolatingTrial(): FrozenTrial | undefined {
-    let least: FrozenTrial | undefined;
-    let leastViolation = Number.POSITIVE_INFINITY;
-    const feasible = feasibilityRule(this.trialCache);
-    for (const trial of this.trialCache) {
-      if (trial.state !== "complete" || !trial.values) continue;
-      const constraints = trialConstraints(trial);
-      if (feasible(trial)) return undefined;
-      // Of unknown feasibility (no constraint values in a constrained study): no violation to compare.
-      if (constraints === null) continue;
-      const violation = totalViolation(constraints);
-      if (least === undefined || violation < leastViolation) {
-        least = trial;
-        leastViolation = violation;
-      }
-    }
-    return least;
+    return leastViolatingTrial(this.trialCache);
   }
 
   /** This study in this process's samplers and pruners: its storage object's token and its id. */
