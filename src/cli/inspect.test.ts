@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import { feasibleParetoFront } from "../analysis/index.js";
 import type { Distribution, ParamValue } from "../space/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { bestCommand, exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
@@ -82,6 +83,41 @@ describe("sextant studies", () => {
       expect(best("feasible")).toBe("0.5");
       expect(best("empty")).toBe("-");
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("counts a multi-objective study's front from its complete trials alone, as from all of them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-studies-"));
+    const readAll = vi.spyOn(SqliteStorage.prototype, "trialsSince");
+    try {
+      const storage = SqliteStorage.open(join(dir, "s.db"));
+      const study = await storage.createStudy("two", ["minimize", "maximize"]);
+      // Trial 1 has no constraint values: of unknown feasibility once trial 0 makes the study constrained.
+      const results: [number[] | null, number[] | null, "complete" | "pruned" | "failed"][] = [
+        [[2, 2], [-1], "complete"],
+        [[0, 9], null, "complete"],
+        [[1, 1], [0], "complete"],
+        [[3, 3], [-1], "complete"],
+        [[0, 1], [2], "complete"],
+        [[0, 99], [-1], "pruned"],
+        [null, null, "failed"],
+      ];
+      for (const [values, constraints, state] of results) {
+        const trial = await storage.createTrial(study.id, { state: "running", ...(constraints ? { systemAttrs: { constraints } } : {}) });
+        await storage.updateTrial(trial.id, { state, values });
+      }
+      await storage.createTrial(study.id, { state: "running" });
+      const all = (await storage.trialsSince(study.id, 0)).trials;
+      await storage.close();
+      readAll.mockClear();
+      const out: string[] = [];
+      expect(await listStudiesCommand({ storage: `sqlite:${join(dir, "s.db")}`, json: true }, { ...quietIo, out: (line) => out.push(line) })).toBe(0);
+      expect(readAll).not.toHaveBeenCalled();
+      expect(JSON.parse(out.join("\n"))[0].paretoFrontSize).toBe(feasibleParetoFront(all, ["minimize", "maximize"]).length);
+      expect(feasibleParetoFront(all, ["minimize", "maximize"]).map((t) => t.number)).toEqual([2, 0, 3]);
+    } finally {
+      readAll.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -253,7 +253,8 @@ export async function listStudiesCommand(options: { storage?: string; json?: boo
       listed.push(...(await storage.listStudies()));
       for (const s of listed) {
         if (s.directions.length < 2 || s.trialCounts.complete === 0 || onlineTunerRefusal(s) !== null) continue;
-        frontSizes.set(s.name, feasibleParetoFront((await storage.trialsSince(s.id, 0)).trials, s.directions).length);
+        // The front and its constraint rule come from complete trials alone: the others are not read.
+        frontSizes.set(s.name, feasibleParetoFront(await findTrials(storage, s.id, { states: ["complete"] }), s.directions).length);
       }
     } finally {
       await storage.close();
