@@ -30,6 +30,8 @@ export {
   type FinishedTrialInit,
   type TrialQuery,
   findTrials,
+  type WaitingTrialInit,
+  type WholeTrialInit,
   DuplicateStudyError,
   StudyNotFoundError,
   TrialNotRunningError,

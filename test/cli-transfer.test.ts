@@ -472,11 +472,18 @@ describe("sextant copy", () => {
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain(refusal);
     }
-    // The insert it waited on may still land once the lock goes: part of the 10 trials, never all.
+    // The insert it waited on (all 10 trials, one batch) may still land once the lock goes: the
+    // study stays half-made all the same, and a copy run again says it is one that stopped.
     const storage = await openStorage(target, { readOnly: true });
     const record = (await storage.getStudy("demo"))!;
-    expect((await storage.trialsSince(record.id, 0)).trials.length).toBeLessThan(10);
+    const written = (await storage.trialsSince(record.id, 0)).trials.length;
+    expect([0, 10]).toContain(written);
     await storage.close();
+    const stoppedCopy = await run(["copy", "demo", "--from-storage", source, "--to-storage", target]);
+    expect(stoppedCopy.code).toBe(1);
+    expect(stoppedCopy.stderr).toContain(
+      `${target} already has a study named "demo" that ${written === 10 ? "holds its 10 trials but not the last write of a copy" : "holds only the first 0 of its 10 trials"}: a copy of it that stopped before it finished`,
+    );
     // Run again with a password in the URL: the delete command it prints shows it as ***, and says to put it back.
     const withPassword = new URL(target);
     withPassword.password = "secret";

@@ -14,6 +14,7 @@ import {
   RandomSampler,
   type Storage,
   StudyChangedDuringCopyError,
+  type StudyData,
   TPESampler,
   TrialPruned,
   copyStudy,
@@ -158,22 +159,51 @@ async function checkCopy(sourceUrl: string, target: Storage, keepsTimes = true):
   }
 }
 
-/** `storage`, calling `before` with the count so far (1, 2, …) before each trial it writes whole. */
-function beforeEachTrialWrite(storage: Storage, before: (writes: number) => void | Promise<void>): Storage {
+/**
+ * `storage`, calling `before` with the count so far (1, 2, …) before each write of trials whole:
+ * each batch of insertTrials, or (`oneByOne`, insertTrials hidden) each insertFinishedTrial.
+ */
+function beforeEachTrialWrite(storage: Storage, before: (writes: number) => void | Promise<void>, oneByOne = true): Storage {
+  const method = oneByOne ? "insertFinishedTrial" : "insertTrials";
   let writes = 0;
   return new Proxy(storage, {
     get(store, key) {
+      if (oneByOne && key === "insertTrials") return undefined;
       const value = Reflect.get(store, key);
-      if (key !== "insertFinishedTrial") return typeof value === "function" ? value.bind(store) : value;
-      return async (...args: Parameters<NonNullable<Storage["insertFinishedTrial"]>>) => {
+      if (key !== method) return typeof value === "function" ? value.bind(store) : value;
+      return async (...args: unknown[]) => {
         // Awaited only when asynchronous: a synchronous one keeps the writes' timing as it was.
         const pending = before(++writes);
         if (pending) await pending;
-        return store.insertFinishedTrial!(...args);
+        return (value as (...args: unknown[]) => unknown).apply(store, args);
       };
     },
   });
 }
+
+/** Trials of every kind a copy writes whole, `count` of them, numbered from 0; a few waiting at the end. */
+function manyTrials(count: number): StudyData["trials"] {
+  const distributions = { x: { type: "float" as const, low: 0, high: 1 }, kind: { type: "categorical" as const, choices: ["a", "b"] } };
+  return Array.from({ length: count }, (_, number) => {
+    const state = number >= count - 3 ? "waiting" : (["complete", "complete", "pruned", "failed"] as const)[number % 4]!;
+    const finished = state !== "waiting";
+    return {
+      number,
+      state,
+      params: { x: (number % 100) / 100, kind: number % 3 === 0 ? "a" : "b" },
+      distributions,
+      values: state === "complete" ? [number === 5 ? -Infinity : Math.sin(number)] : null,
+      intermediate: (finished ? { 0: Math.cos(number), 3: number === 6 ? NaN : number } : {}) as Record<number, number>,
+      userAttrs: { note: `trial ${number}` },
+      systemAttrs: (state === "failed" ? { failReason: "exit code 1" } : {}) as Record<string, string>,
+      startedAt: finished ? 1_700_000_000_000 + number * 1000 : null,
+      finishedAt: finished ? 1_700_000_000_250 + number * 1000 : null,
+    };
+  });
+}
+
+/** Trials of a copy, written in three batches of insertTrials (500, 500, 203). */
+const MANY = 1203;
 
 describe("copyStudy", () => {
   let sourceUrl: string;
@@ -181,6 +211,7 @@ describe("copyStudy", () => {
     sourceUrl = freshSqlite();
     const storage = await openStorage(sourceUrl);
     await makeSourceStudies(storage);
+    await importStudy(storage, "big", { directions: ["minimize"], trials: manyTrials(MANY) });
     await storage.close();
   });
 
@@ -244,15 +275,6 @@ describe("copyStudy", () => {
     }
   });
 
-  it("leaves no half-written copy when a write fails", async () => {
-    const target = await openStorage("memory:");
-    const failing = beforeEachTrialWrite(target, (writes) => {
-      if (writes === 5) throw new Error("disk full");
-    });
-    await expect(copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: failing } })).rejects.toThrow("disk full");
-    expect(await target.listStudies()).toEqual([]);
-  });
-
   it("refuses trials numbered with a gap or a number given twice, naming it, and writes nothing", async () => {
     const target = await openStorage("memory:");
     const trial = (number: number) => ({ number, state: "waiting" as const, params: {}, distributions: {}, values: null, intermediate: {}, userAttrs: {}, systemAttrs: {} });
@@ -275,64 +297,6 @@ describe("copyStudy", () => {
     expect(await target.listStudies()).toEqual([]);
   });
 
-  it("refuses to go on when another process adds a trial to the study it writes, deleting it", async () => {
-    const target = await openStorage("memory:");
-    // A worker started on the new study before the copy finished: its trial takes the number the copy's next one needed.
-    const joined = beforeEachTrialWrite(target, (writes) => {
-      if (writes === 3) void target.getStudy("lr").then((study) => target.createTrial(study!.id, { state: "running" }));
-    });
-    const copying = copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: joined } });
-    await expect(copying).rejects.toThrow(StudyChangedDuringCopyError);
-    await expect(copying).rejects.toThrow('another process added trials to "lr" while it was being written (trial 3 of the source became trial 4)');
-    expect(await target.listStudies()).toEqual([]);
-  });
-
-  it("keeps the study half-made while it writes: listed, but refused to ask and optimize until the last trial is written", async () => {
-    const target = await openStorage("memory:");
-    const asked: unknown[] = [];
-    const listed: string[][] = [];
-    // A worker that joins the new study while the copy writes its third trial.
-    const joined = beforeEachTrialWrite(target, async (writes) => {
-      if (writes !== 3) return;
-      listed.push((await target.listStudies()).map((study) => study.name));
-      const early = await loadStudy({ name: "lr", storage: target });
-      asked.push(await early.ask().catch((error: unknown) => error));
-      asked.push(await early.optimize(() => 1, { nTrials: 1 }).catch((error: unknown) => error));
-    });
-    const copied = await copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: joined } });
-    expect(listed).toEqual([["lr"]]);
-    expect(asked).toHaveLength(2);
-    for (const refusal of asked) {
-      expect(refusal).toBeInstanceOf(HalfMadeStudyError);
-      expect((refusal as HalfMadeStudyError).byCopy).toBe(true);
-      expect((refusal as Error).message).toContain('study "lr" is half-made: a sextant copy/import is still writing its trials, or was killed before it wrote the last one');
-    }
-    // Whole once written: every trial of the source, none of the refused worker's, and it tunes on.
-    const record = (await target.getStudy("lr"))!;
-    expect(isHalfMadeStudy(record.systemAttrs)).toBe(false);
-    expect((await target.trialsSince(record.id, 0)).trials).toHaveLength(copied.trials + copied.queuedAgain);
-    const after = await loadStudy({ name: "lr", storage: target });
-    expect((await after.ask()).number).toBe(21);
-  });
-
-  it("leaves a study that says it is half-made when it is stopped and cannot clean up (killed)", async () => {
-    const target = await openStorage("memory:");
-    // What SIGKILL leaves: the writes made so far, and no chance to delete them.
-    const killed = new Proxy(beforeEachTrialWrite(target, (writes) => {
-      if (writes === 5) throw new Error("killed");
-    }), {
-      get(store, key) {
-        if (key === "deleteStudy") return async () => false;
-        const value = Reflect.get(store, key);
-        return typeof value === "function" ? value.bind(store) : value;
-      },
-    });
-    await expect(copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: killed } })).rejects.toThrow("killed");
-    const left = await loadStudy({ name: "lr", storage: target });
-    await expect(left.optimize(() => 1, { nTrials: 1 })).rejects.toThrow(HalfMadeStudyError);
-    await expect(left.ask()).rejects.toThrow("delete the study (sextant delete, storage.deleteStudy) and copy again");
-  });
-
   it("queues a running trial of a queued budget again, so the copy runs the whole budget", async () => {
     const storage = await openStorage("memory:");
     const budget = await createStudy({ name: "budget", storage, direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
@@ -350,25 +314,140 @@ describe("copyStudy", () => {
     expect(copy.trials[3]!.systemAttrs).toMatchObject({ retryOf: 0, retryCount: 1 });
   });
 
-  it("reports its progress trial by trial, from 0 to the total", async () => {
-    const target = await openStorage("memory:");
-    const reported: [number, number][] = [];
-    const copied = await copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: target }, onProgress: (written, total) => reported.push([written, total]) });
-    expect(reported).toEqual(Array.from({ length: copied.trials + 1 }, (_, written) => [written, copied.trials]));
+  it("writes into a storage with insertTrials a few hundred trials per write, keeping every trial, into SQLite and PostgreSQL too", async () => {
+    const trials = manyTrials(MANY);
+    const targets = [() => openStorage("memory:"), () => openStorage(freshSqlite())];
+    if (skipPostgres === null) targets.push(() => openStorage(`${database!.url}?schema=batches`));
+    for (const open of targets) {
+      const target = await open();
+      try {
+        const batches: number[] = [];
+        const counting = new Proxy(target, {
+          get(store, key) {
+            const value = Reflect.get(store, key);
+            if (key !== "insertTrials") return typeof value === "function" ? value.bind(store) : value;
+            return (studyId: number, batch: Parameters<NonNullable<Storage["insertTrials"]>>[1]) => {
+              batches.push(batch.length);
+              return store.insertTrials!(studyId, batch);
+            };
+          },
+        });
+        const copied = await copyStudy({ from: { storage: sourceUrl, name: "big" }, to: { storage: counting } });
+        expect(copied).toMatchObject({ trials: MANY, waiting: 3, failedBecauseRunning: 0 });
+        expect(batches).toEqual([500, 500, 203]);
+        const record = (await target.getStudy("big"))!;
+        expect(isHalfMadeStudy(record.systemAttrs)).toBe(false);
+        const written = (await target.trialsSince(record.id, 0)).trials;
+        expect(written.map(content)).toEqual(trials);
+        // Each trial has its own seq, so readers following seq see every one.
+        expect(new Set(written.map((trial) => trial.seq)).size).toBe(MANY);
+        // The queue moves with the study: a worker of the target runs the first waiting trial next.
+        expect((await target.claimWaitingTrial(record.id))!.number).toBe(MANY - 3);
+      } finally {
+        await target.close();
+      }
+    }
   });
 
-  it("stops between two trials when its signal aborts (Ctrl-C), deleting what it wrote", async () => {
-    const target = await openStorage("memory:");
-    const interrupt = new AbortController();
-    let written = 0;
-    const interrupting = beforeEachTrialWrite(target, (writes) => {
-      written = writes;
-      if (writes === 3) interrupt.abort(new Error("interrupted by the user"));
+  // The guards of a copy, for both ways of writing: one trial per write (a storage without
+  // insertTrials), and batches of insertTrials (a study of three).
+  describe.each([
+    { how: "one trial per write", oneByOne: true, study: "lr", at: 3, kept: 3, firstWaiting: 21, progress: (total: number) => Array.from({ length: total + 1 }, (_, written) => written) },
+    { how: "batches of insertTrials", oneByOne: false, study: "big", at: 2, kept: 1000, firstWaiting: MANY - 3, progress: (total: number) => [0, 500, 1000, total] },
+  ])("written in $how", ({ oneByOne, study, at, kept, firstWaiting, progress }) => {
+    const writing = (target: Storage, before: (writes: number) => void | Promise<void>) => beforeEachTrialWrite(target, before, oneByOne);
+
+    it("leaves no half-written copy when a write fails", async () => {
+      const target = await openStorage("memory:");
+      const failing = writing(target, (writes) => {
+        if (writes === at) throw new Error("disk full");
+      });
+      await expect(copyStudy({ from: { storage: sourceUrl, name: study }, to: { storage: failing } })).rejects.toThrow("disk full");
+      expect(await target.listStudies()).toEqual([]);
     });
-    const copying = copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: interrupting }, signal: interrupt.signal });
-    await expect(copying).rejects.toThrow("interrupted by the user");
-    // Ignoring the signal, the copy ran to its end; a partial copy would have kept the name too.
-    expect(written).toBe(3);
-    expect(await target.listStudies()).toEqual([]);
+
+    it("refuses to go on when another process adds a trial to the study it writes, deleting it", async () => {
+      const target = await openStorage("memory:");
+      // A worker started on the new study before the copy finished: its trial takes the number the copy's next one needed.
+      const joined = writing(target, (writes) => {
+        if (writes === at) void target.getStudy(study).then((record) => target.createTrial(record!.id, { state: "running" }));
+      });
+      const copying = copyStudy({ from: { storage: sourceUrl, name: study }, to: { storage: joined } });
+      await expect(copying).rejects.toThrow(StudyChangedDuringCopyError);
+      await expect(copying).rejects.toThrow(`another process added trials to "${study}" while it was being written (trial ${kept} of the source became trial ${kept + 1})`);
+      expect(await target.listStudies()).toEqual([]);
+    });
+
+    it("keeps the study half-made while it writes: listed, but refused to ask and optimize until the last trial is written", async () => {
+      const target = await openStorage("memory:");
+      const asked: unknown[] = [];
+      const listed: string[][] = [];
+      // A worker that joins the new study while the copy writes.
+      const joined = writing(target, async (writes) => {
+        if (writes !== at) return;
+        listed.push((await target.listStudies()).map((record) => record.name));
+        const early = await loadStudy({ name: study, storage: target });
+        asked.push(await early.ask().catch((error: unknown) => error));
+        asked.push(await early.optimize(() => 1, { nTrials: 1 }).catch((error: unknown) => error));
+      });
+      const copied = await copyStudy({ from: { storage: sourceUrl, name: study }, to: { storage: joined } });
+      expect(listed).toEqual([[study]]);
+      expect(asked).toHaveLength(2);
+      for (const refusal of asked) {
+        expect(refusal).toBeInstanceOf(HalfMadeStudyError);
+        expect((refusal as HalfMadeStudyError).byCopy).toBe(true);
+        expect((refusal as Error).message).toContain(`study "${study}" is half-made: a sextant copy/import is still writing its trials, or was killed before it wrote the last one`);
+      }
+      // Whole once written: every trial of the source, none of the refused worker's, and it tunes on.
+      const record = (await target.getStudy(study))!;
+      expect(isHalfMadeStudy(record.systemAttrs)).toBe(false);
+      expect((await target.trialsSince(record.id, 0)).trials).toHaveLength(copied.trials + copied.queuedAgain);
+      const after = await loadStudy({ name: study, storage: target });
+      expect((await after.ask()).number).toBe(firstWaiting);
+    });
+
+    it("leaves a study that says it is half-made when it is stopped and cannot clean up (killed)", async () => {
+      const target = await openStorage("memory:");
+      // What SIGKILL leaves: the writes made so far, and no chance to delete them.
+      const killed = new Proxy(
+        writing(target, (writes) => {
+          if (writes === at) throw new Error("killed");
+        }),
+        {
+          get(store, key) {
+            if (key === "deleteStudy") return async () => false;
+            const value = Reflect.get(store, key);
+            return typeof value === "function" ? value.bind(store) : value;
+          },
+        },
+      );
+      await expect(copyStudy({ from: { storage: sourceUrl, name: study }, to: { storage: killed } })).rejects.toThrow("killed");
+      const left = await loadStudy({ name: study, storage: target });
+      expect(left.trials.length).toBeGreaterThan(0);
+      await expect(left.optimize(() => 1, { nTrials: 1 })).rejects.toThrow(HalfMadeStudyError);
+      await expect(left.ask()).rejects.toThrow("delete the study (sextant delete, storage.deleteStudy) and copy again");
+    });
+
+    it("reports its progress write by write, from 0 to the total", async () => {
+      const target = await openStorage("memory:");
+      const reported: [number, number][] = [];
+      const copied = await copyStudy({ from: { storage: sourceUrl, name: study }, to: { storage: writing(target, () => undefined) }, onProgress: (written, total) => reported.push([written, total]) });
+      expect(reported).toEqual(progress(copied.trials).map((written) => [written, copied.trials]));
+    });
+
+    it("stops between two writes when its signal aborts (Ctrl-C), deleting what it wrote", async () => {
+      const target = await openStorage("memory:");
+      const interrupt = new AbortController();
+      let written = 0;
+      const interrupting = writing(target, (writes) => {
+        written = writes;
+        if (writes === at) interrupt.abort(new Error("interrupted by the user"));
+      });
+      const copying = copyStudy({ from: { storage: sourceUrl, name: study }, to: { storage: interrupting }, signal: interrupt.signal });
+      await expect(copying).rejects.toThrow("interrupted by the user");
+      // Ignoring the signal, the copy ran to its end; a partial copy would have kept the name too.
+      expect(written).toBe(at);
+      expect(await target.listStudies()).toEqual([]);
+    });
   });
 });

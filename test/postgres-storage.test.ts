@@ -1018,6 +1018,36 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       }
     });
 
+    it("writes batches of whole trials (a copy's insertTrials) through killed connections exactly once, each returned as written", async () => {
+      const storage = await PostgresStorage.open(freshSchemaUrl());
+      try {
+        const study = await storage.createStudy("killed-copy", ["minimize"]);
+        const killer = keepTerminatingConnections();
+        const returned: FrozenTrial[] = [];
+        for (let batch = 0; batch < 20; batch++) {
+          const trials = Array.from({ length: 250 }, (_, i) => ({
+            state: "complete" as const,
+            params: { i: batch * 250 + i },
+            distributions: { i: { type: "int" as const, low: 0, high: 10_000 } },
+            values: [batch * 250 + i],
+            intermediate: {},
+            userAttrs: {},
+            systemAttrs: {},
+            startedAt: 1_600_000_000_000,
+            finishedAt: 1_600_000_000_001,
+          }));
+          returned.push(...(await storage.insertTrials(study.id, trials)));
+        }
+        await killer.stop();
+        const trials = (await storage.trialsSince(study.id, 0)).trials;
+        expect(trials.map((t) => t.number)).toEqual(Array.from({ length: 5_000 }, (_, i) => i));
+        expect(trials.every((t) => t.values![0] === t.number && t.params.i === t.number)).toBe(true);
+        expect(returned).toEqual(trials);
+      } finally {
+        await storage.close();
+      }
+    });
+
     it("retries group commits through killed connections without losing, duplicating or twice finishing a trial", async () => {
       const url = freshSchemaUrl();
       const storages = await Promise.all([PostgresStorage.open(url), PostgresStorage.open(url)]);

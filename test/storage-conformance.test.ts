@@ -104,6 +104,18 @@ const backends: StorageBackend[] = [
 
 const uniform: Distribution = { type: "float", low: 0, high: 1 };
 const depth: Distribution = { type: "int", low: 1, high: 10 };
+/** A pruned trial of two objectives as a copy writes it whole: times, constraints and non-finite numbers. */
+const copiedTrial = {
+  state: "pruned" as const,
+  params: { x: 0.25, depth: 3 },
+  distributions: { x: uniform, depth },
+  values: [NaN, -Infinity],
+  intermediate: { 0: 1.5, 7: Infinity },
+  userAttrs: { note: "from the laptop", loss: Infinity },
+  systemAttrs: { [CONSTRAINTS_ATTR]: [-1, 0.5], failReason: null },
+  startedAt: 1_600_000_000_123,
+  finishedAt: 1_600_000_042_456,
+};
 
 describe.each(backends)("storage conformance: $name", (backend) => {
   let storage: Storage;
@@ -663,17 +675,7 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(storage.insertFinishedTrial).toBeTypeOf("function");
       const study = await newStudy("study", ["minimize", "maximize"]);
       const first = await storage.createTrial(study.id, { state: "running" });
-      const init = {
-        state: "pruned" as const,
-        params: { x: 0.25, depth: 3 },
-        distributions: { x: uniform, depth },
-        values: [NaN, -Infinity],
-        intermediate: { 0: 1.5, 7: Infinity },
-        userAttrs: { note: "from the laptop", loss: Infinity },
-        systemAttrs: { [CONSTRAINTS_ATTR]: [-1, 0.5], failReason: null },
-        startedAt: 1_600_000_000_123,
-        finishedAt: 1_600_000_042_456,
-      };
+      const init = copiedTrial;
       const written = await storage.insertFinishedTrial!(study.id, init);
       expect(written).toMatchObject({ ...init, number: 1 });
       expect(written.seq).toBeGreaterThan(first.seq);
@@ -759,6 +761,49 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       await expect(storage.findTrials!(study.id, { states: ["done" as "complete"] })).rejects.toThrow(/unknown state "done"/);
       await expect(storage.findTrials!(study.id, { limit: -1 })).rejects.toThrow(/limit must be a whole number/);
       expect(await storage.findTrials!(study.id, { order: "maximize", limit: 1 })).toEqual([]);
+    });
+  });
+
+  describe("insertTrials (optional: many trials copied from another storage, in one write)", () => {
+    it("writes finished and waiting trials whole, in their order, with the next numbers and a seq each", async () => {
+      expect(storage.insertTrials).toBeTypeOf("function");
+      const study = await newStudy("study", ["minimize", "maximize"]);
+      const other = await newStudy("other");
+      const first = await storage.createTrial(study.id, { state: "running" });
+      await storage.createTrial(other.id, { state: "waiting" });
+      // Quotes and backslashes too, which PostgreSQL's array literals escape.
+      const pruned = { ...copiedTrial, userAttrs: { ...copiedTrial.userAttrs, quote: 'a "b" \\ {c}' } };
+      const waiting = { state: "waiting" as const, params: { x: 0.5 }, distributions: { x: uniform }, userAttrs: { from: "colleague" }, systemAttrs: { fixedParams: { x: 0.5 } } };
+      const complete = { ...pruned, state: "complete" as const, values: [1, 2], intermediate: {}, userAttrs: {}, systemAttrs: {} };
+      const failed = { ...pruned, state: "failed" as const, values: null, startedAt: null, finishedAt: null };
+      const written = await storage.insertTrials!(study.id, [pruned, waiting, complete, failed]);
+
+      expect(written.map((t) => t.number)).toEqual([1, 2, 3, 4]);
+      expect(written[0]).toMatchObject(pruned);
+      expect(written[1]).toMatchObject({ ...waiting, values: null, intermediate: {}, startedAt: null, finishedAt: null });
+      expect(written[2]).toMatchObject(complete);
+      expect(written[3]).toMatchObject(failed);
+      const { trials, seq } = await storage.trialsSince(study.id, first.seq);
+      expect(trials).toEqual(written);
+      expect(new Set(written.map((t) => t.seq)).size).toBe(4);
+      expect(Math.min(...written.map((t) => t.seq))).toBeGreaterThan(first.seq);
+      expect(seq).toBe(Math.max(...written.map((t) => t.seq)));
+      for (const trial of written) expect(await storage.getTrial(trial.id)).toEqual(trial);
+      // The waiting one is queued: claimed next; the next trial of any kind takes the next number.
+      expect(await storage.claimWaitingTrial(study.id)).toMatchObject({ id: written[1]!.id, state: "running", params: { x: 0.5 } });
+      expect((await storage.createTrial(study.id, { state: "waiting" })).number).toBe(5);
+      await expect(storage.updateTrial(written[2]!.id, { userAttrs: { late: 1 } })).rejects.toThrow(TrialNotRunningError);
+      expect(await storage.insertTrials!(study.id, [])).toEqual([]);
+      expect((await storage.trialsSince(other.id, 0)).trials).toHaveLength(1);
+      expect((await storage.listStudies()).find((s) => s.name === "study")!.trialCounts).toEqual({ waiting: 1, running: 2, complete: 1, pruned: 1, failed: 1 });
+    });
+
+    it("writes nothing for a study that does not exist", async () => {
+      const trial = { state: "waiting" as const, params: {}, distributions: {}, userAttrs: {}, systemAttrs: {} };
+      await expect(storage.insertTrials!(987654, [trial])).rejects.toThrow(/no study with id 987654/);
+      await expect(storage.insertTrials!(987654, [])).rejects.toThrow(/no study with id 987654/);
+      const study = await newStudy();
+      expect((await storage.insertTrials!(study.id, [trial, trial]))!.map((t) => t.number)).toEqual([0, 1]);
     });
   });
 

@@ -107,7 +107,7 @@ function checkStudyName(flag: string, name: string): void {
 
 /**
  * Writes the study into the storage at `url`; a refused write leaves no new SQLite file behind.
- * Ctrl-C (or SIGTERM, SIGHUP, Ctrl-\) stops it between two trials and deletes the part written, so the
+ * Ctrl-C (or SIGTERM, SIGHUP, Ctrl-\) stops it between two writes and deletes the part written, so the
  * same command can run again: the signal's name is returned instead of the copy.
  */
 async function writeStudy(
@@ -121,7 +121,7 @@ async function writeStudy(
   source?: { record: StudyRecord; fromStorage: string },
 ): Promise<CopiedStudy | NodeJS.Signals> {
   const interrupt = new AbortController();
-  // A study of many thousand trials takes seconds to write (one round trip each to PostgreSQL).
+  // A study of 100,000 trials takes seconds to write, a few hundred trials per write.
   const written = { count: 0, total: data.trials.length };
   const progress = !json && io.stderrIsTTY ? new ProgressLine(process.stderr, () => `writing "${name}": ${bar(written.count / Math.max(written.total, 1))} ${written.count}/${written.total} trials`) : null;
   const onProgress = (count: number): void => {
@@ -170,8 +170,9 @@ async function writeStudy(
               `it is another study of that name, such as the one this study was copied from; give the copy another name with ${renameFlag} NAME`,
           );
         }
+        const holds = written < data.trials.length ? `holds only the first ${written} of its ${data.trials.length} trials` : `holds its ${written} trials but not the last write of a copy`;
         throw new UserError(
-          `${redactPassword(url)} already has a study named "${name}" that holds only the first ${written} of its ${data.trials.length} trials: ` +
+          `${redactPassword(url)} already has a study named "${name}" that ${holds}: ` +
             `a copy of it that stopped before it finished (killed, or its machine or connection went down), or one made earlier; ` +
             `to replace it, delete it with ${deleteStudyCommand(name, redactPassword(url))} and run this command again (or give another name with ${renameFlag} NAME)`,
         );
@@ -203,7 +204,8 @@ async function isStudy(storage: Storage, name: string, record: StudyRecord): Pro
 /**
  * How many trials the study `name` in `storage` holds when it looks like a copy of `data` that was
  * stopped midway (killed with SIGKILL, a machine that went down: no chance to delete it) or made
- * earlier, else null: same directions, fewer trials, each with the parameters of the same number in `data`.
+ * earlier, else null: same directions, fewer trials (or all of them, still marked), each with the
+ * parameters of the same number in `data`.
  * `marked`: it carries the mark a copy or import leaves until its last write ({@link isStudyBeingCopied}),
  * so it is certainly a stopped copy; without it, it may be the study `data` was copied from.
  */
@@ -211,10 +213,12 @@ async function trialsOfStoppedCopy(storage: Storage, name: string, data: StudyDa
   const record = await storage.getStudy(name);
   if (!record || JSON.stringify(record.directions) !== JSON.stringify(data.directions)) return null;
   const { trials } = await storage.trialsSince(record.id, 0);
-  if (trials.length >= data.trials.length) return null;
+  const marked = isStudyBeingCopied(record.systemAttrs);
+  // All of them and still marked: killed after its last batch of trials, before the write that ends a copy.
+  if (trials.length > data.trials.length || (trials.length === data.trials.length && !marked)) return null;
   const paramsByNumber = new Map(data.trials.map((trial) => [trial.number, JSON.stringify(trial.params)]));
   if (!trials.every((trial) => paramsByNumber.get(trial.number) === JSON.stringify(trial.params))) return null;
-  return { written: trials.length, marked: isStudyBeingCopied(record.systemAttrs) };
+  return { written: trials.length, marked };
 }
 
 /** Prints what was written, or that a signal stopped it; returns the exit code. */

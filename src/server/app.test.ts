@@ -961,17 +961,17 @@ describe("HTTP API: trials", () => {
     const lr = await createStudy({ name: "lr", storage: source, sampler: new RandomSampler({ seed: 1 }) });
     await lr.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 2 });
     const answers: { status: number; code?: string; message?: string }[] = [];
-    // An HTTP client that asks while the copy writes its second trial.
+    // An HTTP client that asks while the copy writes its trials.
     const asking = new Proxy(storage, {
       get(store, key) {
         const value = Reflect.get(store, key);
-        if (key !== "insertFinishedTrial") return typeof value === "function" ? value.bind(store) : value;
-        return async (...args: Parameters<NonNullable<Storage["insertFinishedTrial"]>>) => {
+        if (key !== "insertTrials") return typeof value === "function" ? value.bind(store) : value;
+        return async (...args: Parameters<NonNullable<Storage["insertTrials"]>>) => {
           if (answers.length === 0) {
             const early = await call(app, "POST", "/studies/lr/trials");
             answers.push({ status: early.status, code: early.json.error?.code, message: early.json.error?.message });
           }
-          return store.insertFinishedTrial!(...args);
+          return store.insertTrials!(...args);
         };
       },
     });

@@ -15,6 +15,7 @@ import {
   type TrialInit,
   TrialNotFoundError,
   type TrialPatch,
+  type WholeTrialInit,
   noStudy,
 } from "./types.js";
 
@@ -148,8 +149,17 @@ export class MemoryStorage implements Storage {
   }
 
   async insertFinishedTrial(studyId: number, init: FinishedTrialInit): Promise<FrozenTrial> {
+    return (await this.insertTrials(studyId, [init]))[0]!;
+  }
+
+  async insertTrials(studyId: number, inits: readonly WholeTrialInit[]): Promise<FrozenTrial[]> {
+    // One synchronous step: all or none, and no other caller's trial numbered in between.
     const study = this.requireStudy(studyId);
-    return this.append(study, finishedTrial(init, this.nextTrialId++, study.trials.length, study.changeLog.length + 1));
+    return inits.map((init) => {
+      const trial = this.append(study, finishedTrial(init, this.nextTrialId++, study.trials.length, study.changeLog.length + 1));
+      if (trial.state === "waiting") study.waiting.push(trial.id);
+      return trial;
+    });
   }
 
   async claimWaitingTrial(studyId: number, claim: TrialClaim = {}): Promise<FrozenTrial | null> {

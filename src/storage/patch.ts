@@ -1,9 +1,9 @@
 /**
  * The one place that knows how a {@link TrialPatch} changes a trial, and what a trial written
- * whole by `insertFinishedTrial` holds, shared by every backend so that they cannot disagree.
+ * whole by `insertFinishedTrial` or `insertTrials` holds, shared by every backend so that they cannot disagree.
  */
 import { type FrozenTrial, distributionsEqual } from "../space/index.js";
-import { type FinishedTrialInit, ParamConflictError, type TrialPatch, TrialNotRunningError } from "./types.js";
+import { ParamConflictError, type TrialPatch, TrialNotRunningError, type WholeTrialInit } from "./types.js";
 
 /** Returns the trial with the patch applied, stamped with `seq`. The trial must be running. */
 export function applyTrialPatch(trial: FrozenTrial, patch: TrialPatch, seq: number, now: number): FrozenTrial {
@@ -44,20 +44,25 @@ export function applyTrialPatch(trial: FrozenTrial, patch: TrialPatch, seq: numb
   };
 }
 
-/** The trial {@link Storage.insertFinishedTrial} writes from `init`, given its storage's id, number and seq. */
-export function finishedTrial(init: FinishedTrialInit, id: number, number: number, seq: number): FrozenTrial {
+/**
+ * The trial {@link Storage.insertFinishedTrial} or {@link Storage.insertTrials} writes from `init`,
+ * given its storage's id, number and seq. A waiting trial holds no values, intermediate values or
+ * times, as one {@link Storage.createTrial} queues.
+ */
+export function finishedTrial(init: WholeTrialInit, id: number, number: number, seq: number): FrozenTrial {
+  const finished = init.state !== "waiting";
   return {
     id,
     number,
     state: init.state,
     params: { ...init.params },
     distributions: { ...init.distributions },
-    values: init.values === null ? null : [...init.values],
-    intermediate: { ...init.intermediate },
+    values: finished && init.values !== null ? [...init.values] : null,
+    intermediate: finished ? { ...init.intermediate } : {},
     userAttrs: { ...init.userAttrs },
     systemAttrs: { ...init.systemAttrs },
-    startedAt: init.startedAt,
-    finishedAt: init.finishedAt,
+    startedAt: finished ? init.startedAt : null,
+    finishedAt: finished ? init.finishedAt : null,
     seq,
   };
 }

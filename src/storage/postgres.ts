@@ -12,7 +12,7 @@ import { userInfo } from "node:os";
 import pg from "pg";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
-import { applyTrialPatch } from "./patch.js";
+import { applyTrialPatch, finishedTrial } from "./patch.js";
 import { type TrialQuery, checkTrialQuery } from "./trial-query.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_OLDEST_READABLE_VERSION, POSTGRES_SCHEMA_VERSION, PostgresSchemaError } from "./postgres-migrations.js";
 import { SCHEMA_NAME, redactPassword, urlParameterProblem } from "./postgres-url.js";
@@ -22,14 +22,13 @@ import {
   type StudyRow,
   type TrialRow,
   decodeAttrs,
-  encodeIntermediate,
   encodeJson,
-  encodeValues,
   patchedColumns,
   rowToStudy,
   rowToTrial,
   summarize,
   trialQueryOrder,
+  wholeTrialColumns,
 } from "./sql-rows.js";
 import {
   DuplicateStudyError,
@@ -50,6 +49,7 @@ import {
   type TrialInit,
   TrialNotFoundError,
   type TrialPatch,
+  type WholeTrialInit,
   emitSchemaUpgradeWarning,
   noStudy,
   schemaUpgradeMessage,
@@ -121,6 +121,13 @@ const POSTGRES_OPEN_OPTION_KEYS = Object.keys({
 type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> };
 
 /** A trial row as this process last wrote or read it, so the next update needs no read first. */
+/** What the insert of a trial written whole returns of it: the rest is what was written. */
+interface WrittenRow {
+  id: number;
+  number: number;
+  seq: number;
+}
+
 interface KnownTrial {
   readonly row: TrialRow;
   readonly trial: FrozenTrial;
@@ -375,30 +382,44 @@ export class PostgresStorage implements Storage {
   }
 
   async insertFinishedTrial(studyId: number, init: FinishedTrialInit): Promise<FrozenTrial> {
-    const columns = [
-      init.state,
-      encodeJson(init.params),
-      encodeJson(init.distributions),
-      encodeValues(init.values),
-      encodeIntermediate(init.intermediate),
-      encodeJson(init.userAttrs),
-      encodeJson(init.systemAttrs),
-      init.startedAt,
-      init.finishedAt,
+    return (await this.insertTrials(studyId, [init]))[0]!;
+  }
+
+  /** One statement, hence one round trip and one commit, however many trials: their columns go as arrays. */
+  async insertTrials(studyId: number, inits: readonly WholeTrialInit[]): Promise<FrozenTrial[]> {
+    if (inits.length === 0) {
+      if ((await this.retrying(() => this.query(this.sql.studyById, [studyId]))).rowCount === 0) throw noStudy(studyId);
+      return [];
+    }
+    const rows = inits.map(wholeTrialColumns);
+    const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((row) => row[key]);
+    const writeIds = inits.map(() => newWriteId());
+    const values = [
+      studyId,
+      column("state"),
+      column("params"),
+      column("distributions"),
+      column("objective_values"),
+      column("intermediate"),
+      column("user_attrs"),
+      column("system_attrs"),
+      column("started_at"),
+      column("finished_at"),
+      writeIds,
     ];
-    const writeId = newWriteId();
-    const row = await this.retrying(async () => {
+    const written = await this.retrying(async () => {
       try {
-        const { rows } = await this.query<TrialRow>(this.sql.insertFinishedTrial, [studyId, ...columns, writeId]);
-        if (!rows[0]) throw noStudy(studyId);
-        return rows[0];
+        const { rows } = await this.query<WrittenRow>(this.sql.insertTrials, values);
+        if (rows.length === 0) throw noStudy(studyId);
+        return rows;
       } catch (error) {
         if (!isUniqueViolation(error, "sextant_trials_write_id_key")) throw error;
-        // The first attempt committed but its reply was lost: that row is this trial.
-        return (await this.query<TrialRow>(this.sql.trialByWriteId, [writeId])).rows[0]!;
+        // The first attempt committed but its reply was lost: those rows are these trials.
+        return (await this.query<WrittenRow>(this.sql.trialsByWriteIds, [writeIds])).rows;
       }
     });
-    return rowToTrial(row);
+    written.sort((a, b) => a.number - b.number);
+    return inits.map((init, i) => finishedTrial(init, written[i]!.id, written[i]!.number, written[i]!.seq));
   }
 
   async queueTrials(studyId: number, count: number): Promise<void> {
@@ -1008,15 +1029,20 @@ function statements(schema: string) {
        FROM s
        RETURNING ${TRIAL_COLUMNS}`,
     ),
-    insertFinishedTrial: named(
-      "insert_finished_trial",
+    // Trials written whole, numbered after the study's last in the order of the arrays, in one
+    // statement (so all or none). Each row has its own write id, by which a retry finds them all.
+    insertTrials: named(
+      "insert_trials",
       `WITH s AS (
-         UPDATE ${studies} SET seq = seq + 1, trial_count = trial_count + 1 WHERE id = $1 RETURNING seq, trial_count - 1 AS number
+         UPDATE ${studies} SET seq = seq + cardinality($2::text[]), trial_count = trial_count + cardinality($2::text[]) WHERE id = $1
+         RETURNING seq - cardinality($2::text[]) AS seq0, trial_count - cardinality($2::text[]) AS number0
        )
        INSERT INTO ${trials} (study_id, number, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, started_at, finished_at, seq, write_id)
-       SELECT $1, s.number, $2::text, $3, $4, $5, $6, $7, $8, $9::int8, $10::int8, s.seq, $11
-       FROM s
-       RETURNING ${TRIAL_COLUMNS}`,
+       SELECT $1, s.number0 + t.i - 1, t.state, t.params, t.distributions, t.objective_values, t.intermediate, t.user_attrs, t.system_attrs, t.started_at, t.finished_at,
+              s.seq0 + t.i, t.write_id
+       FROM s, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int8[], $10::int8[], $11::uuid[])
+         WITH ORDINALITY AS t(state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, started_at, finished_at, write_id, i)
+       RETURNING id, number, seq`,
     ),
     // Empty waiting trials numbered after the study's last, in one statement (so all or none).
     // Each row's write id is derived from the call's ($4 for the first): a retry whose first

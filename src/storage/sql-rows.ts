@@ -11,7 +11,7 @@
 import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
 import { NON_FINITE_TAG, type NonFiniteSpelling, needsNonFiniteTags as hasNonFinite, nonFiniteName, nonFiniteNumber, tagNode, untagNode } from "../space/non-finite-json.js";
 import type { TrialQuery } from "./trial-query.js";
-import type { StudyRecord, StudySummary } from "./types.js";
+import type { StudyRecord, StudySummary, WholeTrialInit } from "./types.js";
 
 export interface StudyRow {
   id: number;
@@ -177,6 +177,22 @@ export function patchedColumns(
     intermediate: next.intermediate === trial.intermediate ? row.intermediate : encodeIntermediate(next.intermediate),
     user_attrs: next.userAttrs === trial.userAttrs ? row.user_attrs : encodeJson(next.userAttrs),
     system_attrs: next.systemAttrs === trial.systemAttrs ? row.system_attrs : encodeJson(next.systemAttrs),
+  };
+}
+
+/** The columns of a trial written whole (`insertFinishedTrial`, `insertTrials`), as both backends store them. */
+export function wholeTrialColumns(init: WholeTrialInit): Omit<TrialRow, "id" | "study_id" | "number" | "seq"> {
+  const finished = init.state !== "waiting";
+  return {
+    state: init.state,
+    params: encodeJson(init.params),
+    distributions: encodeJson(init.distributions),
+    objective_values: finished ? encodeValues(init.values) : null,
+    intermediate: finished ? encodeIntermediate(init.intermediate) : "{}",
+    user_attrs: encodeJson(init.userAttrs),
+    system_attrs: encodeJson(init.systemAttrs),
+    started_at: finished ? init.startedAt : null,
+    finished_at: finished ? init.finishedAt : null,
   };
 }
 

@@ -8,7 +8,7 @@ import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, r
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
-import { AggregateCache, type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeIntermediate, encodeJson, encodeValues, patchedColumns, rowToStudy, rowToTrial, summarize, trialQueryOrder } from "./sql-rows.js";
+import { AggregateCache, type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeJson, patchedColumns, rowToStudy, rowToTrial, summarize, trialQueryOrder, wholeTrialColumns } from "./sql-rows.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { shellWord } from "./shell-word.js";
 import { applyTrialPatch, finishedTrial } from "./patch.js";
@@ -50,6 +50,7 @@ import {
   TrialNotFoundError,
   TrialNotRunningError,
   type TrialPatch,
+  type WholeTrialInit,
   noStudy,
 } from "./types.js";
 
@@ -421,22 +422,20 @@ export class SqliteStorage implements Storage {
   }
 
   async insertFinishedTrial(studyId: number, init: FinishedTrialInit): Promise<FrozenTrial> {
-    const columns = {
-      state: init.state,
-      params: encodeJson(init.params),
-      distributions: encodeJson(init.distributions),
-      objective_values: encodeValues(init.values),
-      intermediate: encodeIntermediate(init.intermediate),
-      user_attrs: encodeJson(init.userAttrs),
-      system_attrs: encodeJson(init.systemAttrs),
-      started_at: init.startedAt,
-      finished_at: init.finishedAt,
-    };
+    return (await this.insertTrials(studyId, [init]))[0]!;
+  }
+
+  async insertTrials(studyId: number, inits: readonly WholeTrialInit[]): Promise<FrozenTrial[]> {
+    // Encoded up front, outside the lock; written in one immediate transaction: all or none.
+    const rows = inits.map(wholeTrialColumns);
     return this.write(() => {
-      const seq = this.bumpSeq(studyId);
-      const { number } = this.statements.nextNumber.get(studyId) as { number: number };
-      const { id } = this.statements.insertFinishedTrial.get({ ...columns, study_id: studyId, number, seq }) as { id: number };
-      return finishedTrial(init, id, number, seq);
+      if (!this.statements.studyById.get(studyId)) throw noStudy(studyId);
+      const { number: first } = this.statements.nextNumber.get(studyId) as { number: number };
+      return rows.map((columns, i) => {
+        const seq = this.bumpSeq(studyId);
+        const { id } = this.statements.insertFinishedTrial.get({ ...columns, study_id: studyId, number: first + i, seq }) as { id: number };
+        return finishedTrial(inits[i]!, id, first + i, seq);
+      });
     });
   }
 

@@ -67,6 +67,14 @@ export interface FinishedTrialInit
   readonly state: "complete" | "pruned" | "failed";
 }
 
+/** A queued trial written whole by {@link Storage.insertTrials}: not run yet, so no values, intermediate values or times. */
+export interface WaitingTrialInit extends Pick<FrozenTrial, "params" | "distributions" | "userAttrs" | "systemAttrs"> {
+  readonly state: "waiting";
+}
+
+/** A trial {@link Storage.insertTrials} writes whole: a finished one with its times, or a waiting one. */
+export type WholeTrialInit = FinishedTrialInit | WaitingTrialInit;
+
 /** What a claimer writes into the trial it claims, in the claim's own write. */
 export interface TrialClaim {
   readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
@@ -221,6 +229,18 @@ export interface Storage {
    * const copy = await storage.insertFinishedTrial!(study.id, { ...trial, state: "complete" });
    */
   insertFinishedTrial?(studyId: number, trial: FinishedTrialInit): Promise<FrozenTrial>;
+  /**
+   * Optional fast path for copies: writes `trials` whole, as {@link insertFinishedTrial} writes
+   * one (a waiting one queued as {@link createTrial} queues it), with the next free numbers in
+   * their order, all or none, in one write; returns them as written. Copying a study of 10,000
+   * trials into PostgreSQL then takes a few dozen round trips and commits instead of 10,000.
+   * Copies (`copyStudy`, `importStudy`) write a few hundred trials per call; without it, one
+   * trial per write.
+   *
+   * @example
+   * const [first, second] = await storage.insertTrials!(study.id, [{ ...trial, state: "complete" }, { params, distributions, userAttrs: {}, systemAttrs: {}, state: "waiting" }]);
+   */
+  insertTrials?(studyId: number, trials: readonly WholeTrialInit[]): Promise<FrozenTrial[]>;
   /**
    * Applies a patch to a trial that is `running` (compare-and-set on the state). Throws
    * {@link TrialNotRunningError} if it is not, {@link TrialNotFoundError} if it does not exist.
