@@ -8,7 +8,7 @@ import { Rng } from "../src/math/rng.js";
 import { createOnlineTuner } from "../src/online/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { TrialPruned, createStudy, loadStudy } from "../src/study/index.js";
-import { sextant, tempDir } from "./fixtures/cli-run.js";
+import { sextant, start, tempDir } from "./fixtures/cli-run.js";
 import { havePython, onTerminal } from "./fixtures/terminal.js";
 
 let dir: string;
@@ -255,6 +255,27 @@ describe("reading studies", () => {
     expect(listed[8].userAttrs).toEqual(attrs);
     const rows = parseCsv((await run(["export", "demo", "--format", "csv"])).stdout);
     expect(rows[10]!.slice(0, 5)).toEqual(["9", "waiting", "", "2.5", "plain"]);
+  });
+
+  it("streams a large JSON export to stdout and to -o - alike, and stops quietly when the reader closes the pipe", async () => {
+    const storage = await openStorage(`sqlite:${db}`);
+    const record = await storage.createStudy("large", ["minimize"]);
+    await storage.queueTrials!(record.id, 5_000);
+    await storage.close();
+    const withoutTime = (text: string) => text.replace(/"exportedAt": "[^"]+"/, '"exportedAt": ""');
+    const plain = await run(["export", "large", "--format", "json"]);
+    const dash = await run(["export", "large", "--json", "-o", "-"]);
+    expect([plain.code, plain.stderr, dash.code, dash.stderr]).toEqual([0, "", 0, ""]);
+    expect(plain.stdout.length).toBeGreaterThan(1_000_000);
+    expect(withoutTime(dash.stdout)).toBe(withoutTime(plain.stdout));
+    expect(JSON.parse(plain.stdout).trials).toHaveLength(5_000);
+    for (const output of [[], ["-o", "-"]]) {
+      // `sextant export large --format json | head -c 100`: the reader goes after its first bytes.
+      const reading = start(["export", "large", "--format", "json", ...output, "--storage", `sqlite:${db}`], { cwd: dir });
+      reading.child.stdout!.once("data", () => reading.child.stdout!.destroy());
+      const ended = await reading.done;
+      expect({ output, code: ended.code, signal: ended.signal, stderr: ended.stderr }).toEqual({ output, code: 0, signal: null, stderr: "" });
+    }
   });
 
   it("export and report take both --output and --out, and say which file they cannot write", async () => {

@@ -5,7 +5,8 @@ import { describe, expect, it, vi } from "vitest";
 import { feasibleParetoFront } from "../analysis/index.js";
 import type { Distribution, ParamValue } from "../space/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
-import { bestCommand, exportCommand, listStudiesCommand, listTrialsCommand } from "./inspect.js";
+import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
+import { bestCommand, exportCommand, listStudiesCommand, listTrialsCommand, trialJson } from "./inspect.js";
 import type { Io } from "./io.js";
 
 const quietIo: Io = { out: () => undefined, err: () => undefined, write: () => undefined, stdinIsTTY: false, stderrIsTTY: false };
@@ -28,6 +29,73 @@ describe("sextant export", () => {
       expect(lines).toHaveLength(130_002);
       expect(lines[0]!.split(",").slice(0, 5)).toEqual(["number", "state", "value", "constraint_0", "constraint_1"]);
       expect(lines.at(-1)!.split(",").slice(0, 5)).toEqual(["130000", "complete", "1", "0.5", "-1"]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  }, 60_000);
+});
+
+describe("sextant export --format json", () => {
+  /** A study of every kind of trial in a SQLite file: complete, pruned, failed, running and waiting, with `padding` more complete ones. */
+  async function studyOfEveryKind(path: string, padding: number): Promise<void> {
+    const storage = SqliteStorage.open(path);
+    const study = await storage.createStudy("every", ["minimize", "maximize"], { userAttrs: { owner: "ana", loss: -Infinity }, systemAttrs: { constraintCount: 1 } });
+    const x: Distribution = { type: "float", low: -5, high: 5 };
+    const label: Distribution = { type: "categorical", choices: ["plain", 'say "hi"', "two\nlines", "ünïcode ✓", ""] };
+    const params = (i: number) => ({ x: { value: i / 10 - 5, distribution: x }, label: { value: label.choices[i % 5]!, distribution: label } });
+    const finish = async (i: number, patch: Parameters<typeof storage.updateTrial>[1]) => {
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: params(i), userAttrs: { note: `trial ${i}`, nested: { list: [1, "a", null] } }, ...patch });
+    };
+    await finish(0, { state: "complete", values: [NaN, Infinity], systemAttrs: { constraints: [-1] }, intermediate: { 0: 1.5, 3: -Infinity } });
+    await finish(1, { state: "pruned", values: [2, 3], intermediate: { 0: 9 } });
+    await finish(2, { state: "failed", systemAttrs: { failReason: 'exit code 1: bad "input"\nTraceback' } });
+    await storage.createTrial(study.id, { state: "running", params: { x: 0.5 }, distributions: { x }, systemAttrs: { worker: "w1" } });
+    await storage.createTrial(study.id, { state: "waiting", systemAttrs: { fixedParams: { x: 2.5 } } });
+    for (let i = 5; i < 5 + padding; i++) await finish(i, { state: "complete", values: [i, -i], systemAttrs: { constraints: [i % 2 ? 1 : -1] } });
+    await storage.createStudy("empty", ["minimize"]);
+    await storage.close();
+  }
+
+  /** What export wrote as one string before it streamed: the study's fields, then every trial. */
+  async function asOneString(path: string, name: string, exportedAt: string): Promise<string> {
+    const storage = SqliteStorage.open(path, { readOnly: true });
+    try {
+      const record = (await storage.getStudy(name))!;
+      const { trials } = await storage.trialsSince(record.id, 0);
+      const study = { study: record.name, directions: record.directions, exportedAt, userAttrs: tagNonFinite(record.userAttrs, API_SPELLING), systemAttrs: tagNonFinite(record.systemAttrs, API_SPELLING) };
+      return JSON.stringify({ ...study, trials: trials.map(trialJson) }, null, 2) + "\n";
+    } finally {
+      await storage.close();
+    }
+  }
+
+  it("streams the same bytes the one string held, a piece at a time, to stdout, to - and to a file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-export-json-"));
+    try {
+      const path = join(dir, "every.db");
+      await studyOfEveryKind(path, 1_500);
+      for (const name of ["every", "empty"]) {
+        const writes: string[] = [];
+        const io: Io = { ...quietIo, write: (text) => writes.push(text) };
+        expect(await exportCommand(name, { storage: `sqlite:${path}`, format: "json" }, io)).toBe(0);
+        const text = writes.join("");
+        const expected = await asOneString(path, name, JSON.parse(text).exportedAt);
+        expect(text).toBe(expected);
+        // Written as it is made: many pieces, none near the whole (it was one write of it all).
+        if (name === "every") {
+          expect(expected.length).toBeGreaterThan(1_000_000);
+          expect(writes.length).toBeGreaterThan(10);
+          expect(Math.max(...writes.map((chunk) => chunk.length))).toBeLessThan(expected.length / 10);
+        }
+        const dashes: string[] = [];
+        expect(await exportCommand(name, { storage: `sqlite:${path}`, json: true, output: "-" }, { ...quietIo, write: (chunk) => dashes.push(chunk) })).toBe(0);
+        expect(dashes.join("")).toBe(await asOneString(path, name, JSON.parse(dashes.join("")).exportedAt));
+        const file = join(dir, `${name}.json`);
+        expect(await exportCommand(name, { storage: `sqlite:${path}`, format: "json", output: file }, quietIo)).toBe(0);
+        const written = readFileSync(file, "utf8");
+        expect(written).toBe(await asOneString(path, name, JSON.parse(written).exportedAt));
+      }
     } finally {
       rmSync(dir, { recursive: true });
     }

@@ -539,7 +539,7 @@ export async function exportCommand(
   return withStudy(storageUrl(options.storage), name, async (storage, record) => {
     const readAt = Date.now();
     const trials = await allTrials(storage, record);
-    let text: string;
+    let text: string | Iterable<string>;
     if (options.lineage) {
       const lineage = populationLineage(trials);
       if (lineage.length === 0) throw new UserError(`study "${name}" has no population: it was not run with a scheduler (--scheduler pbt or pb2)`);
@@ -555,7 +555,7 @@ export async function exportCommand(
         userAttrs: tagNonFinite(record.userAttrs, API_SPELLING),
         systemAttrs: tagNonFinite(record.systemAttrs, API_SPELLING),
       };
-      text = JSON.stringify({ ...study, trials: trials.map(trialJson) }, null, 2) + "\n";
+      text = studyJsonChunks(study, trials);
     } else {
       const params = paramNames(trials);
       // Constraint values are part of a constrained trial's result: without them a spreadsheet
@@ -598,10 +598,54 @@ export async function exportCommand(
     if (options.output && !isStandardOutput(options.output)) {
       if (await writeOutputFile("--output", options.output, text)) io.err(`wrote ${trials.length} trial(s) of "${name}" to ${options.output}`);
     } else {
-      io.write(text);
+      await writeChunks(io, text);
     }
     return 0;
   });
+}
+
+/** Text handed to a write at once by {@link studyJsonChunks}: large enough that writes are few, small beside a study's whole export. */
+const EXPORT_CHUNK_CHARS = 64 * 1024;
+
+/**
+ * The JSON export of a study, `JSON.stringify({ ...study, trials: trials.map(trialJson) }, null, 2)`
+ * and a newline, byte for byte, made a trial at a time and handed out in pieces of about
+ * {@link EXPORT_CHUNK_CHARS}: at 100,000 trials the one string was hundreds of megabytes, made
+ * whole before its first byte was written.
+ *
+ * @example
+ * for (const chunk of studyJsonChunks({ study: "lr", directions: ["minimize"] }, trials)) process.stdout.write(chunk);
+ */
+export function* studyJsonChunks(study: Record<string, unknown>, trials: readonly FrozenTrial[]): Generator<string> {
+  // The study's fields as JSON.stringify indents them, up to the trials' opening bracket.
+  const head = JSON.stringify({ ...study, trials: [] }, null, 2);
+  if (trials.length === 0) {
+    yield `${head}\n`;
+    return;
+  }
+  let chunk = `${head.slice(0, -"[]\n}".length)}[\n`;
+  for (const [i, trial] of trials.entries()) {
+    // An element of the list is indented two levels: its own lines, by four more spaces (a
+    // string holds no raw newline, JSON.stringify escapes them).
+    chunk += `    ${JSON.stringify(trialJson(trial), null, 2).replaceAll("\n", "\n    ")}${i < trials.length - 1 ? "," : ""}\n`;
+    if (chunk.length < EXPORT_CHUNK_CHARS) continue;
+    yield chunk;
+    chunk = "";
+  }
+  yield `${chunk}  ]\n}\n`;
+}
+
+/**
+ * Writes `text` on stdout, piece by piece when it comes in pieces, with a turn of the event loop
+ * between two: a reader that closed the pipe (`| head`) ends the command there, quietly, instead
+ * of after the rest was made and thrown away.
+ */
+async function writeChunks(io: Io, text: string | Iterable<string>): Promise<void> {
+  if (typeof text === "string") return io.write(text);
+  for (const chunk of text) {
+    io.write(chunk);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /**

@@ -86,7 +86,8 @@ export function isStandardOutput(path: string | undefined): boolean {
 }
 
 /**
- * Writes the file a command was asked to write (`--output`, `--out`). A path that cannot be
+ * Writes the file a command was asked to write (`--output`, `--out`): `text` whole, or piece by
+ * piece from an iterable (a large export, never held as one string). A path that cannot be
  * written is the user's to fix, so it is a one-line error naming the flag and the path, not an
  * internal error with a stack trace. Resolves to false when the path is a pipe whose reader
  * closed it before taking the whole text (`--output /dev/stdout | head`): that is the reader's
@@ -95,7 +96,7 @@ export function isStandardOutput(path: string | undefined): boolean {
  * @example
  * if (await writeOutputFile("--output", "trials.csv", csv)) io.err("wrote trials.csv");
  */
-export async function writeOutputFile(flag: string, path: string, text: string): Promise<boolean> {
+export async function writeOutputFile(flag: string, path: string, text: string | Iterable<string>): Promise<boolean> {
   try {
     const target = await replaceableTarget(path);
     if (target === undefined || !(await writeByRename(path, target, text))) await writeFile(path, text);
@@ -138,7 +139,7 @@ async function replaceableTarget(path: string): Promise<{ mode: number | undefin
  * still be writable) or the new file's longer name is too long; any other failure removes the new
  * file and is thrown.
  */
-async function writeByRename(path: string, kept: { mode: number | undefined; group: number | undefined }, text: string): Promise<boolean> {
+async function writeByRename(path: string, kept: { mode: number | undefined; group: number | undefined }, text: string | Iterable<string>): Promise<boolean> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   let handle;
   try {
@@ -150,7 +151,8 @@ async function writeByRename(path: string, kept: { mode: number | undefined; gro
   }
   try {
     try {
-      await handle.writeFile(text);
+      // Each piece from where the last one ended.
+      for (const chunk of typeof text === "string" ? [text] : text) await handle.writeFile(chunk);
       // The earlier file's group too: a report shared through a group (chgrp, mode 640) stays
       // readable by it. Allowed only to a member of that group; otherwise the default group stays.
       if (kept.group !== undefined) await handle.chown(-1, kept.group).catch(() => undefined);
