@@ -23,6 +23,7 @@ export {
   MemoryStorage,
   type Storage,
   type StudyRecord,
+  type StudyInit,
   type StudySummary,
   type TrialPatch,
   type TrialInit,

@@ -117,6 +117,9 @@ async function checkCopy(sourceUrl: string, target: Storage, keepsTimes = true):
 
     const [from, to] = [await loadStudy({ name: "lr", storage: source }), await loadStudy({ name: "lr-copy", storage: target })];
     expect(to.directions).toEqual(from.directions);
+    // Made when the study was, not when it was copied (sextant studies lists it by that time).
+    expect((await target.getStudy("lr-copy"))!.createdAt).toBe((await source.getStudy("lr"))!.createdAt);
+    expect((await target.getStudy("two"))!.createdAt).toBe((await source.getStudy("two"))!.createdAt);
     expect(to.userAttrs).toEqual({ owner: "ana" });
     expect(to.bestTrial!.number).toBe(from.bestTrial!.number);
     expect(to.bestTrial!.params).toEqual(from.bestTrial!.params);
@@ -253,6 +256,11 @@ describe("copyStudy", () => {
       'a study named "lr" already exists in memory: (a copy is not added to a study: give it another name with to: { name }, or delete that study first (storage.deleteStudy("lr"), or sextant delete))',
     );
     await expect(importStudy(target, "lr", { directions: ["minimize"], trials: [] })).rejects.toThrow(/^a study named "lr" already exists in memory: \(an import is not added to a study: give it another name, or delete that study first/);
+    // A copy already made there, with the source's creation time and, in a storage as fresh, its id:
+    // still another study, to delete or rename, not the study being copied.
+    const fresh = await openStorage("memory:");
+    await copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: fresh } });
+    await expect(copyStudy({ from: { storage: sourceUrl, name: "lr" }, to: { storage: fresh } })).rejects.toThrow("(a copy is not added to a study: give it another name with to: { name }, or delete that study first");
     await expect(copyStudy({ from: { storage: sourceUrl, name: "nope" }, to: { storage: target } })).rejects.toThrow(/no study named "nope"/);
     expect((await target.listStudies()).map((s) => s.name)).toEqual(["lr"]);
   });

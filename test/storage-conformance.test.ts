@@ -132,6 +132,15 @@ describe.each(backends)("storage conformance: $name", (backend) => {
   }
 
   describe("studies", () => {
+    it("creates a study made at the time it is given (a copy keeps its source's), and at now without one", async () => {
+      const copied = await storage.createStudy("copied", ["minimize"], { createdAt: 1_600_000_000_123 });
+      expect(copied.createdAt).toBe(1_600_000_000_123);
+      expect(await storage.getStudy("copied")).toEqual(copied);
+      expect((await storage.listStudies())[0]!.createdAt).toBe(1_600_000_000_123);
+      const before = Date.now();
+      expect((await storage.createStudy("now", ["minimize"], { userAttrs: {} })).createdAt).toBeGreaterThanOrEqual(before - 1000);
+    });
+
     it("creates, gets and lists a study", async () => {
       const before = Date.now();
       const created = await storage.createStudy("alpha", ["minimize", "maximize"], {

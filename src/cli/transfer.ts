@@ -19,7 +19,7 @@ import {
 } from "../space/index.js";
 import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-finite-json.js";
 import { DuplicateStudyError, type Storage, type StudyRecord, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
-import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, constraintsProblemOfTrials, importStudy, isStudyBeingCopied } from "../study/index.js";
+import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, constraintsProblemOfTrials, importStudy, isSameStudy, isStudyBeingCopied } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, shellWord } from "./format.js";
 import { missingSqliteStorage, storageUrl, withStudy } from "./inspect.js";
@@ -49,7 +49,7 @@ export async function copyCommand(name: string, options: { fromStorage?: string;
   if (missing !== null) throw new UserError(`no study named "${name}": ${missing}`);
   return withStudy(fromStorage, name, async (source, record) => {
     const { trials } = await source.trialsSince(record.id, 0);
-    const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, trials };
+    const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, createdAt: record.createdAt, trials };
     const origin = `copied from "${name}" in ${redactPassword(fromStorage)}`;
     const copied = await writeStudy(toStorage, targetName, data, origin, "--to-study", options.json, io, { record, fromStorage });
     return report(copied, `copied study "${name}" from ${redactPassword(fromStorage)} to ${redactPassword(toStorage)}`, { study: name, from: redactPassword(fromStorage), to: redactPassword(toStorage) }, options.json, io);
@@ -198,7 +198,7 @@ async function writeStudy(
 /** Whether the study `name` in `storage` is `record` itself: the same row, made at the same moment. */
 async function isStudy(storage: Storage, name: string, record: StudyRecord): Promise<boolean> {
   const found = await storage.getStudy(name);
-  return found !== null && found.id === record.id && found.createdAt === record.createdAt;
+  return found !== null && isSameStudy(found, record);
 }
 
 /**

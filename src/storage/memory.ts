@@ -8,6 +8,7 @@ import {
   type FinishedTrialInit,
   ONCE_KEY_ATTR,
   type Storage,
+  type StudyInit,
   type StudyRecord,
   type StudySummary,
   type TrialChanges,
@@ -47,7 +48,7 @@ export class MemoryStorage implements Storage {
   async createStudy(
     name: string,
     directions: readonly Direction[],
-    attrs: { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> } = {},
+    attrs: StudyInit = {},
   ): Promise<StudyRecord> {
     if (this.studies.has(name)) throw new DuplicateStudyError(name);
     const record: StudyRecord = {
@@ -56,7 +57,7 @@ export class MemoryStorage implements Storage {
       directions: [...directions],
       userAttrs: { ...attrs.userAttrs },
       systemAttrs: { ...attrs.systemAttrs },
-      createdAt: Date.now(),
+      createdAt: attrs.createdAt ?? Date.now(),
     };
     const study: MemoryStudy = { record, trials: [], changeLog: [], waiting: [] };
     this.studies.set(name, study);

@@ -41,6 +41,7 @@ import {
   StorageError,
   StorageOpenError,
   StorageUpgradeRefusedError,
+  type StudyInit,
   type StudyRecord,
   type StartedTrial,
   type StudySummary,
@@ -298,7 +299,7 @@ export class PostgresStorage implements Storage {
     }
   }
 
-  async createStudy(name: string, directions: readonly Direction[], attrs: Attrs = {}): Promise<StudyRecord> {
+  async createStudy(name: string, directions: readonly Direction[], attrs: StudyInit = {}): Promise<StudyRecord> {
     const userAttrs = { ...attrs.userAttrs };
     const systemAttrs = { ...attrs.systemAttrs };
     const writeId = newWriteId();
@@ -310,6 +311,7 @@ export class PostgresStorage implements Storage {
           encodeJson(userAttrs),
           encodeJson(systemAttrs),
           writeId,
+          attrs.createdAt ?? null,
         ]);
         return { id: rows[0]!.id, name, directions: [...directions], userAttrs, systemAttrs, createdAt: rows[0]!.created_at };
       } catch (error) {
@@ -1008,7 +1010,7 @@ function statements(schema: string) {
     insertStudy: named(
       "insert_study",
       `INSERT INTO ${studies} (name, directions, user_attrs, system_attrs, created_at, write_id)
-       VALUES ($1, $2, $3, $4, ${NOW_MS}, $5) RETURNING id, created_at`,
+       VALUES ($1, $2, $3, $4, COALESCE($6::int8, ${NOW_MS}), $5) RETURNING id, created_at`,
     ),
     studyByName: named("study_by_name", `SELECT * FROM ${studies} WHERE name = $1`),
     studyById: named("study_by_id", `SELECT * FROM ${studies} WHERE id = $1`),

@@ -42,6 +42,7 @@ import {
   type StartedTrial,
   type Storage,
   StorageError,
+  type StudyInit,
   type StudyRecord,
   type StudySummary,
   type TrialChanges,
@@ -265,8 +266,8 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  async createStudy(name: string, directions: readonly Direction[], attrs: Attrs = {}): Promise<StudyRecord> {
-    const createdAt = Date.now();
+  async createStudy(name: string, directions: readonly Direction[], attrs: StudyInit = {}): Promise<StudyRecord> {
+    const createdAt = attrs.createdAt ?? Date.now();
     const userAttrs = { ...attrs.userAttrs };
     const systemAttrs = { ...attrs.systemAttrs };
     try {

@@ -34,6 +34,17 @@ export interface StudyRecord {
   readonly createdAt: number;
 }
 
+/** What a new study starts with besides its name and directions ({@link Storage.createStudy}). */
+export interface StudyInit {
+  readonly userAttrs?: Record<string, JsonValue>;
+  readonly systemAttrs?: Record<string, JsonValue>;
+  /**
+   * When the study was made, in whole milliseconds since the epoch: a copy keeps its source's
+   * (`copyStudy`). Default: now, by the storage's clock.
+   */
+  readonly createdAt?: number;
+}
+
 /** A study with counts of its trials by state, for listings. */
 export interface StudySummary extends StudyRecord {
   readonly trialCounts: Readonly<Record<TrialState, number>>;
@@ -133,7 +144,7 @@ export interface Storage {
   readonly reopenUrl?: string;
 
   /** Creates a study; throws {@link DuplicateStudyError} if the name is taken. */
-  createStudy(name: string, directions: readonly Direction[], attrs?: { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> }): Promise<StudyRecord>;
+  createStudy(name: string, directions: readonly Direction[], attrs?: StudyInit): Promise<StudyRecord>;
   /** The study with that name, or null. */
   getStudy(name: string): Promise<StudyRecord | null>;
   listStudies(): Promise<StudySummary[]>;

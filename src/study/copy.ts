@@ -4,7 +4,7 @@
  * `sextant export --format json` prints), so both work for every backend.
  */
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
-import { DuplicateStudyError, type Storage, StudyNotFoundError, type WholeTrialInit, onlineTunerRefusal, openStorage, redactPassword } from "../storage/index.js";
+import { DuplicateStudyError, type Storage, StudyNotFoundError, type StudyRecord, type WholeTrialInit, onlineTunerRefusal, openStorage, redactPassword } from "../storage/index.js";
 import { OWNER_HEARTBEAT_ATTR } from "./heartbeat.js";
 import { ASK_PENDING_ATTR, CLIENT_BEATS_ATTR, COPY_WRITING_ATTR, HalfMadeStudyError, isHalfMadeStudy, queueTrialAgain, retryCountOf } from "./study.js";
 import { constraintsProblem } from "./trial.js";
@@ -71,6 +71,8 @@ export interface StudyData {
    * copy; an export read back days later holds its own.
    */
   readonly readAt?: number;
+  /** When the study was made (milliseconds since the epoch), kept by the copy. Default: when the copy is made. */
+  readonly createdAt?: number;
 }
 
 /** How a caller follows, and stops, {@link copyStudy} and {@link importStudy}. */
@@ -150,7 +152,7 @@ export async function copyStudy(options: {
     if (tuner !== null) throw new TypeError(`copyStudy: ${tuner}`);
     if (isHalfMadeStudy(record.systemAttrs)) throw new HalfMadeStudyError(from.name, record.systemAttrs);
     const { trials } = await source.trialsSince(record.id, 0);
-    const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, trials };
+    const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, createdAt: record.createdAt, trials };
     return withStorage(to.storage, false, async (target) => {
       try {
         return await importStudy(target, targetName, data, `copied from "${from.name}" in ${redactPassword(source.url)}`, { signal, onProgress });
@@ -158,7 +160,7 @@ export async function copyStudy(options: {
         if (!(error instanceof DuplicateStudyError) || error.studyName !== targetName) throw error;
         // The source storage again (the same object, or its URL spelled another way): deleting "that study" would delete the one being copied.
         const there = await target.getStudy(targetName);
-        if (there !== null && there.id === record.id && there.createdAt === record.createdAt) {
+        if (there !== null && isSameStudy(there, record)) {
           throw new DuplicateStudyError(targetName, "it is the study being copied: the target is the storage it is copied from; give the copy another name with to: { name }", redactPassword(target.url));
         }
         const advice = `a copy is not added to a study: give it another name with to: { name }, or delete that study first (storage.deleteStudy(${JSON.stringify(targetName)}), or sextant delete)`;
@@ -166,6 +168,26 @@ export async function copyStudy(options: {
       }
     });
   });
+}
+
+/**
+ * Whether `found` (the study of the copy's name in the target) is `source` itself, reached through
+ * the same storage (the same object, or its file or database spelled another way): the same row,
+ * made at the same moment, with the same attributes. A copy keeps its source's creation time, and in
+ * a storage as fresh as the source's it gets the same id too; its attributes tell it apart, since the
+ * copy's last write leaves `copy:writing` null where an original study has none. (A copy of a copy
+ * matches them all: then the copy is taken for its source, which refuses, never deletes.)
+ *
+ * @example
+ * if (isSameStudy(await target.getStudy("lr"), record)) console.log("the target is the storage it is copied from");
+ */
+export function isSameStudy(found: StudyRecord, source: StudyRecord): boolean {
+  return (
+    found.id === source.id &&
+    found.createdAt === source.createdAt &&
+    JSON.stringify(found.systemAttrs) === JSON.stringify(source.systemAttrs) &&
+    JSON.stringify(found.userAttrs) === JSON.stringify(source.userAttrs)
+  );
 }
 
 /**
@@ -191,6 +213,7 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
     const problem = trial.number === index - 1 ? `trial number ${trial.number} is given twice` : `trial number ${index} is missing`;
     throw new RangeError(`${problem}: trial numbers must run 0, 1, 2, … without gaps, each once`);
   });
+  if (data.createdAt !== undefined && !Number.isSafeInteger(data.createdAt)) throw new RangeError(`createdAt must be whole milliseconds since the epoch, got ${data.createdAt}`);
   const constraints = constraintsProblemOfTrials(data.trials, data.systemAttrs?.constraintCount);
   if (constraints !== null) throw new RangeError(`trial ${data.trials[constraints.index]!.number}: systemAttrs.constraints: ${constraints.problem}`);
   const systemAttrs = { ...data.systemAttrs };
@@ -201,7 +224,11 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
   }
   // Half-made from the write that makes it: a worker that reads it between two trials is refused
   // rather than tuning on a part of the history, and a copy killed midway leaves it so.
-  const record = await storage.createStudy(name, data.directions, { userAttrs: { ...data.userAttrs }, systemAttrs: { ...systemAttrs, [COPY_WRITING_ATTR]: origin } });
+  const record = await storage.createStudy(name, data.directions, {
+    userAttrs: { ...data.userAttrs },
+    systemAttrs: { ...systemAttrs, [COPY_WRITING_ATTR]: origin },
+    ...(data.createdAt === undefined ? {} : { createdAt: data.createdAt }),
+  });
   const failedRunning: (typeof trials)[number][] = [];
   const readAt = data.readAt ?? Date.now();
   // Each trial as the target writes it: a running one failed, with the moment it was read as its finish.
