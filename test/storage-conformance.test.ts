@@ -210,6 +210,28 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(read!.systemAttrs).toEqual({ s: true, t: { nested: [true, false] } });
     });
 
+    it("compare-and-sets a study system attribute: one of racing peers wins, the rest see its value", async () => {
+      const study = await storage.createStudy("cas", ["minimize"], { userAttrs: { u: 1 }, systemAttrs: { other: [1, { a: null }] } });
+      const peer = await backend.openPeer(storage);
+      try {
+        // Both read "absent"; each sets its own value.
+        const won = await Promise.all([storage, peer, storage, peer].map((s, k) => s.compareAndSetStudySystemAttr!(study.id, "count", undefined, k + 1)));
+        expect(won.filter(Boolean)).toHaveLength(1);
+        const stored = (await peer.getStudy("cas"))!;
+        expect(stored.systemAttrs).toEqual({ other: [1, { a: null }], count: won.indexOf(true) + 1 });
+        expect(stored.userAttrs).toEqual({ u: 1 });
+        // Compared as JSON values: a stale expected value changes nothing, the current one does.
+        const current = stored.systemAttrs.count!;
+        expect(await storage.compareAndSetStudySystemAttr!(study.id, "count", (current as number) + 10, 99)).toBe(false);
+        expect(await peer.compareAndSetStudySystemAttr!(study.id, "other", [1, { a: null }], { b: [2] })).toBe(true);
+        expect(await storage.compareAndSetStudySystemAttr!(study.id, "other", { b: [2] }, Infinity)).toBe(true);
+        expect((await storage.getStudy("cas"))!.systemAttrs).toEqual({ other: Infinity, count: current });
+        await expect(storage.compareAndSetStudySystemAttr!(987654, "count", undefined, 1)).rejects.toThrow("no study with id 987654");
+      } finally {
+        await peer.close();
+      }
+    });
+
     it("summarizes trial counts and the best value", async () => {
       const min = await newStudy("min", ["minimize"]);
       const max = await newStudy("max", ["maximize"]);

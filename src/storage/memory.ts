@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch, finishedTrial } from "./patch.js";
@@ -103,6 +104,14 @@ export class MemoryStorage implements Storage {
       userAttrs: { ...study.record.userAttrs, ...attrs.userAttrs },
       systemAttrs: { ...study.record.systemAttrs, ...attrs.systemAttrs },
     };
+  }
+
+  async compareAndSetStudySystemAttr(studyId: number, key: string, expected: JsonValue | undefined, value: JsonValue): Promise<boolean> {
+    // Check and set in one synchronous step: no other caller runs in between.
+    const study = this.requireStudy(studyId);
+    if (!isDeepStrictEqual(study.record.systemAttrs[key], expected)) return false;
+    study.record = { ...study.record, systemAttrs: { ...study.record.systemAttrs, [key]: value } };
+    return true;
   }
 
   async createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial> {

@@ -9,6 +9,7 @@
  * commit), which is how a worker running quick trials pays less than a round trip per trial.
  */
 import { userInfo } from "node:os";
+import { isDeepStrictEqual } from "node:util";
 import pg from "pg";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
@@ -358,6 +359,21 @@ export class PostgresStorage implements Storage {
         const systemAttrs = attrs.systemAttrs ? encodeJson({ ...decodeAttrs(row.system_attrs), ...attrs.systemAttrs }) : row.system_attrs;
         const result = await this.query(this.sql.setStudyAttrs, [studyId, userAttrs, systemAttrs, row.user_attrs, row.system_attrs]);
         if (result.rowCount === 1) return;
+      }
+    });
+  }
+
+  async compareAndSetStudySystemAttr(studyId: number, key: string, expected: JsonValue | undefined, value: JsonValue): Promise<boolean> {
+    return this.retrying(async () => {
+      // The update applies only to the text read: a concurrent change to any attribute makes us look again.
+      for (;;) {
+        const { rows } = await this.query<StudyRow>(this.sql.studyById, [studyId]);
+        const row = rows[0];
+        if (!row) throw noStudy(studyId);
+        const systemAttrs = decodeAttrs(row.system_attrs);
+        if (!isDeepStrictEqual(systemAttrs[key], expected)) return false;
+        const result = await this.query(this.sql.setStudyAttrs, [studyId, row.user_attrs, encodeJson({ ...systemAttrs, [key]: value }), row.user_attrs, row.system_attrs]);
+        if (result.rowCount === 1) return true;
       }
     });
   }

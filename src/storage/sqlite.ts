@@ -6,6 +6,7 @@
  */
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import Database from "better-sqlite3";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
 import { AggregateCache, type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeJson, patchedColumns, rowToStudy, rowToTrial, summarize, trialQueryOrder, wholeTrialColumns } from "./sql-rows.js";
@@ -312,6 +313,18 @@ export class SqliteStorage implements Storage {
       const userAttrs = attrs.userAttrs ? encodeJson({ ...decodeAttrs(row.user_attrs), ...attrs.userAttrs }) : row.user_attrs;
       const systemAttrs = attrs.systemAttrs ? encodeJson({ ...decodeAttrs(row.system_attrs), ...attrs.systemAttrs }) : row.system_attrs;
       this.statements.setStudyAttrs.run(userAttrs, systemAttrs, studyId);
+    });
+  }
+
+  async compareAndSetStudySystemAttr(studyId: number, key: string, expected: JsonValue | undefined, value: JsonValue): Promise<boolean> {
+    // One immediate transaction: no other process writes between the check and the update.
+    return this.write(() => {
+      const row = this.statements.studyById.get(studyId) as StudyRow | undefined;
+      if (!row) throw noStudy(studyId);
+      const systemAttrs = decodeAttrs(row.system_attrs);
+      if (!isDeepStrictEqual(systemAttrs[key], expected)) return false;
+      this.statements.setStudyAttrs.run(row.user_attrs, encodeJson({ ...systemAttrs, [key]: value }), studyId);
+      return true;
     });
   }
 

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
 import type { TrialQuery } from "./trial-query.js";
 
@@ -152,6 +153,20 @@ export interface Storage {
   deleteStudy(name: string): Promise<boolean>;
   /** Merges attributes into a study's user or system attributes. */
   setStudyAttrs(studyId: number, attrs: { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> }): Promise<void>;
+  /**
+   * Optional compare-and-set of one study system attribute: sets `key` to `value` only if it still
+   * holds `expected` (compared as JSON values; `undefined`: the key is absent), and says whether it
+   * did. The check and the write are one atomic step across every process sharing the storage, so
+   * of two workers that read one value and each write their own, exactly one wins and the other
+   * can read the winner's (a study's first constraint count, an online tuner's state). Use
+   * {@link compareAndSetStudySystemAttr}, which falls back to a read and {@link setStudyAttrs} on a
+   * storage without it. (PostgreSQL: when a reply is lost and the write retried, a write that did
+   * commit may be answered false.)
+   *
+   * @example
+   * const won = await storage.compareAndSetStudySystemAttr!(study.id, "constraintCount", undefined, 2);
+   */
+  compareAndSetStudySystemAttr?(studyId: number, key: string, expected: JsonValue | undefined, value: JsonValue): Promise<boolean>;
 
   /** Creates a trial with the next free number of its study. */
   createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial>;
@@ -486,4 +501,30 @@ export async function queueWaitingTrials(storage: Storage, studyId: number, coun
   if (count === 0) return;
   if (storage.queueTrials) return storage.queueTrials(studyId, count);
   for (let i = 0; i < count; i++) await storage.createTrial(studyId, { state: "waiting" });
+}
+
+/**
+ * Sets the study's system attribute `key` to `value` if it still holds `expected` (`undefined`:
+ * absent), atomically where the storage has {@link Storage.compareAndSetStudySystemAttr}; on a
+ * storage without it, by a read then a write, where a write between the two is overwritten.
+ * Returns whether it set the value.
+ *
+ * @example
+ * if (!(await compareAndSetStudySystemAttr(storage, study, "constraintCount", undefined, 2))) {
+ *   const winner = (await storage.getStudy(study.name))?.systemAttrs.constraintCount;
+ * }
+ */
+export async function compareAndSetStudySystemAttr(
+  storage: Storage,
+  study: Pick<StudyRecord, "id" | "name">,
+  key: string,
+  expected: JsonValue | undefined,
+  value: JsonValue,
+): Promise<boolean> {
+  if (storage.compareAndSetStudySystemAttr) return storage.compareAndSetStudySystemAttr(study.id, key, expected, value);
+  const stored = await storage.getStudy(study.name);
+  if (!stored || stored.id !== study.id) throw noStudy(study.id);
+  if (!isDeepStrictEqual(stored.systemAttrs[key], expected)) return false;
+  await storage.setStudyAttrs(study.id, { systemAttrs: { [key]: value } });
+  return true;
 }

@@ -40,7 +40,7 @@ import {
   validateDistribution,
 } from "../space/index.js";
 import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, toLosses } from "../analysis/index.js";
-import { DuplicateStudyError, type Storage, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
+import { DuplicateStudyError, type Storage, compareAndSetStudySystemAttr, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
 import { IndependentSamplingWatch } from "./independent-sampling.js";
@@ -1865,10 +1865,11 @@ export class Study implements TrialHost {
   /** The part of {@link finish} after the trial is marked finished here: the write and what follows it. */
   private async finishTold(
     trial: Trial,
-    outcome: ReturnType<Study["withConstraints"]>,
+    judged: ReturnType<Study["withConstraints"]>,
     options: { constraints?: NumberList; finishedElsewhere?: "warn" | "throw" },
     startNextFor: OptimizeRun | null,
   ): Promise<FrozenTrial> {
+    const outcome = await this.withStudyConstraintCount(judged);
     this.flushPauseEnders.get(trial.id)?.();
     await this.flushes.get(trial.id);
     this.lastFlush.delete(trial.id);
@@ -1910,12 +1911,6 @@ export class Study implements TrialHost {
     this.absorb(frozen);
     if (frozen.state === "complete") this.checkWarmStart(frozen);
     if (frozen.state === "complete" && outcome.constraints !== undefined) warnIgnoredConstraints(this, true);
-    if (frozen.state === "complete" && outcome.constraints !== undefined && this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] === undefined) {
-      // The trial is stored whatever happens here; a study that misses the count only checks later trials less.
-      await this.setSystemAttr(CONSTRAINT_COUNT_ATTR, outcome.constraints.length).catch((error: unknown) =>
-        this.onWarning(`could not record the study's constraint count: ${errorMessage(error)}`),
-      );
-    }
     this.sampler.afterTrial?.(this.snapshot(), this.samplingView(trial), frozen.state, frozen.values);
     return frozen;
   }
@@ -2103,6 +2098,32 @@ export class Study implements TrialHost {
       return failed(`${values.length} constraint value(s) reported, but the study's trials have ${expected}`);
     }
     return { ...outcome, constraints: values };
+  }
+
+  /**
+   * The judged outcome of a complete trial with constraint values in a study that has no count yet,
+   * after recording its count as the study's by compare-and-set before the trial is written: the
+   * count was read, then written after the trial, so the first constrained tells of two workers
+   * that both read no count each stored a complete trial of its own length. The one that loses
+   * reads the winner's count, and its trial fails when its count is another.
+   */
+  private async withStudyConstraintCount(outcome: Judged): Promise<Judged> {
+    if (outcome.state !== "complete" || outcome.constraints === undefined || this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] !== undefined) return outcome;
+    const count = outcome.constraints.length;
+    let winner: number | undefined;
+    try {
+      if (await compareAndSetStudySystemAttr(this.storage, this.record, CONSTRAINT_COUNT_ATTR, undefined, count)) {
+        this.record = { ...this.record, systemAttrs: { ...this.record.systemAttrs, [CONSTRAINT_COUNT_ATTR]: count } };
+        return outcome;
+      }
+      winner = await this.constraintCount();
+    } catch (error) {
+      // The trial is stored whatever happens here; a study that misses the count only checks later trials less.
+      this.onWarning(`could not record the study's constraint count: ${errorMessage(error)}`);
+      return outcome;
+    }
+    if (winner === undefined || winner === count) return outcome;
+    return { state: "failed", values: null, reason: `${count} constraint value(s) reported, but the study's trials have ${winner}` };
   }
 
   /**
