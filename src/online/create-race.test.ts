@@ -4,7 +4,7 @@
  * has its own connection to the same memory store, SQLite file or PostgreSQL database.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { twoConnectionBackends } from "../../test/fixtures/two-connections.js";
+import { readingEarly, twoConnectionBackends } from "../../test/fixtures/two-connections.js";
 import { type Storage } from "../storage/index.js";
 import { OnlineTunerOrderError, type OnlineTunerOptions, createOnlineTuner, loadOnlineTuner } from "./tuner.js";
 
@@ -131,5 +131,41 @@ describe.each(backends)("two processes creating one online tuner at once: $name"
     await b.observe(50);
     await expect(a.observe(50)).rejects.toBeInstanceOf(OnlineTunerOrderError);
     expect((await loadOnlineTuner({ storage: first, name: "omega" })).rounds).toBe(1);
+  });
+
+  it("two processes observing one choice at the same moment: one cost counts, the other is told nothing is waiting", async () => {
+    const a = await createOnlineTuner({ ...settings, storage: first, name: "omega" });
+    const hold: { promise: Promise<unknown> | null } = { promise: null };
+    const b = await loadOnlineTuner({ storage: readingEarly(second, hold), name: "omega" });
+    await a.choose();
+    const reference = await createOnlineTuner(settings);
+    await reference.choose();
+    await reference.observe(30);
+    // b reads the state (a choice waiting) before a's observe is stored, and goes on after it.
+    let release!: () => void;
+    hold.promise = new Promise<void>((resolve) => (release = resolve));
+    const late = b.observe(70);
+    await a.observe(30);
+    release();
+    await expect(late).rejects.toBeInstanceOf(OnlineTunerOrderError);
+    hold.promise = null;
+    // b's save from the state it read overwrote a's round: a's cost was lost, and b's counted for a choice already observed.
+    expect((await loadOnlineTuner({ storage: first, name: "omega" })).toJSON()).toEqual(reference.toJSON());
+  });
+
+  it("two processes choosing for different contexts at the same moment: the second is told a choice waits for another context", async () => {
+    const contextual = { ...settings, algorithm: "chebcb", context: { low: [0], high: [1] } } satisfies Partial<OnlineTunerOptions>;
+    const a = await createOnlineTuner({ ...contextual, storage: first, name: "omega" });
+    const hold: { promise: Promise<unknown> | null } = { promise: null };
+    const b = await loadOnlineTuner({ storage: readingEarly(second, hold), name: "omega" });
+    let release!: () => void;
+    hold.promise = new Promise<void>((resolve) => (release = resolve));
+    const late = b.choose([1]);
+    await a.choose([0]);
+    release();
+    await expect(late).rejects.toBeInstanceOf(OnlineTunerOrderError);
+    hold.promise = null;
+    // The waiting choice is still a's, for a's context.
+    expect((await loadOnlineTuner({ storage: first, name: "omega" })).toJSON().state.pending?.features).toEqual(a.toJSON().state.pending?.features);
   });
 });

@@ -1,6 +1,6 @@
 import { seedOrRandom } from "../math/rng.js";
 import { type JsonValue, unknownKeysMessage } from "../space/index.js";
-import { DuplicateStudyError, ONLINE_TUNER_ATTR, type Storage, type StudyRecord, openStorage } from "../storage/index.js";
+import { DuplicateStudyError, ONLINE_TUNER_ATTR, type Storage, type StudyRecord, compareAndSetStudySystemAttr, openStorage } from "../storage/index.js";
 import {
   BANDIT_ALGORITHMS,
   type BanditAlgorithm,
@@ -176,10 +176,11 @@ export interface OnlineTunerStats {
  * earlier instances, with no extra evaluations (Khodak et al. 2024, "Learning to Relax"): call
  * `choose(context?)` before solving an instance and `observe(cost)` after. With `storage`, the
  * state is written after every call, so a restarted process resumes the same tuner (and, from the
- * same state and seed, makes the same choices). Creating is idempotent: with the settings of a
- * tuner stored under `name` (the seed compared only when given), it resumes that tuner, even when
- * two processes create it at once; with other settings it throws. See `bandit.ts` for the
- * algorithms and their guarantees.
+ * same state and seed, makes the same choices); each save is a compare-and-set on the state it
+ * read, so processes sharing a tuner by name never lose or double-count a cost. Creating is
+ * idempotent: with the settings of a tuner stored under `name` (the seed compared only when
+ * given), it resumes that tuner, even when two processes create it at once; with other settings
+ * it throws. See `bandit.ts` for the algorithms and their guarantees.
  *
  * The returned tuner's `created` says whether this call made it: true for a new tuner (always,
  * without `storage`), false when it resumed one, also one another process created a moment
@@ -304,22 +305,23 @@ export class OnlineTuner {
   }
 
   private async chooseNow(context?: readonly number[]): Promise<number> {
-    await this.reload();
-    const { state } = this.record;
-    if (!this.record.context && context !== undefined) {
-      throw new OnlineTunerError(`the ${this.record.algorithm} tuner takes no context; create a "chebcb" tuner to choose by instance features`, "context");
-    }
-    const features = this.features(context);
-    if (state.pending) {
-      const waiting = state.pending.features;
-      if (waiting && features && waiting.some((v, i) => v !== features[i])) {
-        throw new OnlineTunerOrderError("another context");
+    for (;;) {
+      await this.reload();
+      const { state } = this.record;
+      if (!this.record.context && context !== undefined) {
+        throw new OnlineTunerError(`the ${this.record.algorithm} tuner takes no context; create a "chebcb" tuner to choose by instance features`, "context");
       }
-      return this.values[state.pending.arm]!;
+      const features = this.features(context);
+      if (state.pending) {
+        const waiting = state.pending.features;
+        if (waiting && features && waiting.some((v, i) => v !== features[i])) {
+          throw new OnlineTunerOrderError("another context");
+        }
+        return this.values[state.pending.arm]!;
+      }
+      const pending = drawArm(this.banditConfig(), state, features);
+      if (await this.save({ ...state, pending })) return this.values[pending.arm]!;
     }
-    const pending = drawArm(this.banditConfig(), state, features);
-    await this.save({ ...state, pending });
-    return this.values[pending.arm]!;
   }
 
   /**
@@ -330,14 +332,16 @@ export class OnlineTuner {
   async observe(cost: number): Promise<{ loss: number; clipped: boolean }> {
     if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${describeCost(cost)}`, "cost");
     return this.serially(async () => {
-      await this.reload();
-      if (!this.record.state.pending) throw new OnlineTunerOrderError("nothing");
-      const loss = Math.min(1, Math.max(0, cost / this.record.costScale));
-      await this.save(update(this.banditConfig(), this.record.state, loss));
-      // Costs above the scale all count as 1, and negative ones all as 0: a tuner whose costs
-      // mostly are (a reward negated into a cost, a scale far too small) learns nothing. The
-      // caller hears it (sextant online observe warns; the HTTP answer says clipped).
-      return { loss, clipped: cost < 0 || cost > this.record.costScale };
+      for (;;) {
+        await this.reload();
+        if (!this.record.state.pending) throw new OnlineTunerOrderError("nothing");
+        const loss = Math.min(1, Math.max(0, cost / this.record.costScale));
+        if (!(await this.save(update(this.banditConfig(), this.record.state, loss)))) continue;
+        // Costs above the scale all count as 1, and negative ones all as 0: a tuner whose costs
+        // mostly are (a reward negated into a cost, a scale far too small) learns nothing. The
+        // caller hears it (sextant online observe warns; the HTTP answer says clipped).
+        return { loss, clipped: cost < 0 || cost > this.record.costScale };
+      }
     });
   }
 
@@ -414,12 +418,20 @@ export class OnlineTuner {
     this.record = readRecord(study);
   }
 
-  private async save(state: BanditState): Promise<void> {
+  /**
+   * Stores `state` if the stored record is still the one {@link reload} read, and says whether it
+   * did; when it did not, another process chose or observed in between, and the caller reads
+   * again. Written unconditionally, two processes that read one choice each observed it, and the
+   * later save dropped the earlier's cost (two contexts each got a choice, the first overwritten).
+   */
+  private async save(state: BanditState): Promise<boolean> {
     const record = { ...this.record, state };
     if (this.storage && this.study) {
-      await this.storage.setStudyAttrs(this.study.id, { systemAttrs: { [ONLINE_ATTR]: record as unknown as JsonValue } });
+      const read = this.record as unknown as JsonValue;
+      if (!(await compareAndSetStudySystemAttr(this.storage, this.study, ONLINE_ATTR, read, record as unknown as JsonValue))) return false;
     }
     this.record = record;
+    return true;
   }
 }
 
