@@ -236,7 +236,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       await first.close();
       // Put the schema back as version 1 left it.
       await withClient(async (client) => {
-        await client.query(`DROP INDEX "${schema}".sextant_trials_waiting; DROP INDEX "${schema}".sextant_trials_running_heartbeat`);
+        await client.query(`DROP INDEX "${schema}".sextant_trials_waiting; DROP INDEX "${schema}".sextant_trials_running_heartbeat; DROP INDEX "${schema}".sextant_trials_once_key`);
         await client.query(`CREATE INDEX sextant_trials_by_state ON "${schema}".sextant_trials (study_id, state, number)`);
         await client.query(`CREATE INDEX sextant_trials_by_heartbeat ON "${schema}".sextant_trials (study_id, state, heartbeat_at)`);
         await client.query(`DELETE FROM "${schema}".sextant_schema_version WHERE version > 1`);
@@ -244,8 +244,8 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       // A viewer (sextant dashboard) that would rather not upgrade it is refused, the schema untouched.
       await expect(PostgresStorage.open(url, { upgradeSchema: false })).rejects.toThrow(
         new StorageUpgradeRefusedError(
-          `cannot open ${url} for writing without upgrading it: an older Sextant wrote it (schema version 1), and writing needs version 2 ` +
-            "(partial indexes for waiting and running trials), which that Sextant refuses; open it read-only, or let it be upgraded",
+          `cannot open ${url} for writing without upgrading it: an older Sextant wrote it (schema version 1), and writing needs version 3 ` +
+            "(partial indexes for waiting and running trials; an index of trials' once keys), which that Sextant refuses; open it read-only, or let it be upgraded",
         ),
       );
       const heard: string[] = [];
@@ -253,7 +253,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       try {
         // Said once, by the opener that migrated: the fleet's older workers refuse the schema from now on.
         expect(heard).toEqual([
-          `upgraded ${url} from schema version 1 to 2 (partial indexes for waiting and running trials): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it`,
+          `upgraded ${url} from schema version 1 to 3 (partial indexes for waiting and running trials; an index of trials' once keys): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it`,
         ]);
         await (await PostgresStorage.open(url, { onSchemaUpgrade: (message) => heard.push(message) })).close();
         expect(heard).toHaveLength(1);
@@ -936,7 +936,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
   });
 
   describe("indexes", () => {
-    it("answers trialsSince and staleTrials from indexes, not by scanning the study", async () => {
+    it("answers trialsSince, staleTrials and the once-key check from indexes, not by scanning the study", async () => {
       const storage = await PostgresStorage.open(freshSchemaUrl());
       const schema = `"s${schemaCounter - 1}"`;
       try {
@@ -959,6 +959,11 @@ describe.skipIf(skip !== null)("postgres storage", () => {
           );
           expect(stale).toMatch(/Index.*sextant_trials_running_heartbeat/);
           expect(stale).not.toMatch(/Seq Scan/);
+          // createTrialOnce's check, which runs holding the study's lock, as the storage sends it.
+          const onceKey = (storage as unknown as { sql: { trialWithOnceKey: { text: string } } }).sql.trialWithOnceKey.text;
+          const once = await plan(onceKey, [study.id, "after:19999"]);
+          expect(once).toMatch(/Index.*sextant_trials_once_key/);
+          expect(once).not.toMatch(/Seq Scan/);
         });
         // The storage's own reads agree with the rows written behind its back.
         const changes = await storage.trialsSince(study.id, 19_995);

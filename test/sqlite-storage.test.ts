@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { StorageError, StorageUpgradeRefusedError, openStorage } from "../src/storage/index.js";
+import { ONCE_KEY_ATTR, StorageError, StorageUpgradeRefusedError, openStorage } from "../src/storage/index.js";
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, migrateSchema } from "../src/storage/sqlite-migrations.js";
 import { SqliteStorage, StorageBusyError, StorageOpenError } from "../src/storage/sqlite.js";
 
@@ -166,6 +166,35 @@ describe("sqlite storage: schema versions", () => {
     await reader.close();
   });
 
+  it("finds a trial by its once key through trials_by_once_key, not by scanning the study, and migrates a file with a damaged row", async () => {
+    // A version-2 file with trials, one with a key, and one whose attributes are not JSON (edited by hand).
+    const path = newPath();
+    const raw = new Database(path);
+    raw.transaction(() => migrateSchema(raw, SQLITE_MIGRATIONS.slice(0, 2))).immediate();
+    raw.prepare("INSERT INTO studies (name, directions, created_at, seq) VALUES ('keyed', '[\"minimize\"]', 1, 3)").run();
+    const insert = raw.prepare("INSERT INTO trials (study_id, number, state, system_attrs, seq) VALUES (1, ?, 'waiting', ?, ?)");
+    insert.run(0, JSON.stringify({ [ONCE_KEY_ATTR]: "after:0" }), 1);
+    insert.run(1, "{not json", 2);
+    insert.run(2, "{}", 3);
+    raw.close();
+    const storage = SqliteStorage.open(path, { onSchemaUpgrade: () => undefined });
+    try {
+      expect(await storage.createTrialOnce(1, "after:0", { state: "waiting" })).toBeNull();
+      expect((await storage.createTrialOnce(1, "after:1", { state: "waiting" }))?.number).toBe(3);
+      const source = (storage as unknown as { statements: { trialWithOnceKey: { source: string } } }).statements.trialWithOnceKey.source;
+      const check = new Database(path, { readonly: true });
+      const plan = check
+        .prepare(`EXPLAIN QUERY PLAN ${source}`)
+        .all(1, "after:1")
+        .map((row) => (row as { detail: string }).detail)
+        .join("\n");
+      check.close();
+      expect(plan).toMatch(/USING (COVERING )?INDEX trials_by_once_key \(study_id=\? AND <expr>=\?\)/);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it("migrates an older file forward and keeps its data", async () => {
     const path = newPath();
     const storage = SqliteStorage.open(path);
@@ -196,15 +225,15 @@ describe("sqlite storage: schema versions", () => {
     const untouched = readFileSync(path);
     expect(() => SqliteStorage.open(path, { upgradeSchema: false })).toThrow(
       new StorageUpgradeRefusedError(
-        `cannot open sqlite:${path} for writing without upgrading it: an older Sextant wrote it (schema version 1), and writing needs version 2 ` +
-          "(trial heartbeats), which that Sextant refuses; open it read-only, or let it be upgraded",
+        `cannot open sqlite:${path} for writing without upgrading it: an older Sextant wrote it (schema version 1), and writing needs version 3 ` +
+          "(trial heartbeats; an index of trials' once keys), which that Sextant refuses; open it read-only, or let it be upgraded",
       ),
     );
     expect(readFileSync(path).equals(untouched)).toBe(true);
     const heard: string[] = [];
     const storage = SqliteStorage.open(path, { onSchemaUpgrade: (message) => heard.push(message) });
     expect(heard).toEqual([
-      `upgraded sqlite:${path} from schema version 1 to 2 (trial heartbeats): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it`,
+      `upgraded sqlite:${path} from schema version 1 to 3 (trial heartbeats; an index of trials' once keys): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it`,
     ]);
     const [study] = await storage.listStudies();
     expect((await storage.trialsSince(study!.id, 0)).trials.map((t) => [t.state, t.values])).toEqual([["complete", [0.5]]]);
@@ -215,7 +244,7 @@ describe("sqlite storage: schema versions", () => {
     expect(heard).toHaveLength(1);
     // What the message warns of: version-1 code refuses the file now.
     const old = new Database(path);
-    expect(() => migrateSchema(old, SQLITE_MIGRATIONS.slice(0, 1))).toThrow(/schema version 2, newer than this version of Sextant understands \(1\)/);
+    expect(() => migrateSchema(old, SQLITE_MIGRATIONS.slice(0, 1))).toThrow(/schema version 3, newer than this version of Sextant understands \(1\)/);
     old.close();
   });
 

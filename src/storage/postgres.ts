@@ -15,7 +15,7 @@ import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unk
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch, finishedTrial } from "./patch.js";
 import { type TrialQuery, checkTrialQuery } from "./trial-query.js";
-import { POSTGRES_MIGRATIONS, POSTGRES_OLDEST_READABLE_VERSION, POSTGRES_SCHEMA_VERSION, PostgresSchemaError } from "./postgres-migrations.js";
+import { ONCE_KEY_JSONB, POSTGRES_MIGRATIONS, POSTGRES_OLDEST_READABLE_VERSION, POSTGRES_SCHEMA_VERSION, PostgresSchemaError, SYSTEM_ATTRS_JSONB } from "./postgres-migrations.js";
 import { SCHEMA_NAME, redactPassword, urlParameterProblem } from "./postgres-url.js";
 import {
   AggregateCache,
@@ -152,21 +152,6 @@ interface QueuedFinish {
   readonly resolve: (result: FinishedAndStarted) => void;
   readonly reject: (error: unknown) => void;
 }
-
-/**
- * A trial's system attributes as jsonb. jsonb refuses two escapes that JSON text may hold: \u0000 (a
- * value with a NUL character) and a lone surrogate such as \ud83d (half an emoji, which
- * JSON.stringify writes as an escape; a program's output cut mid-character gives one). The text
- * columns keep both exactly, but one such trial made every query that read them fail for the whole
- * schema (`sextant studies`, the service's study list). The queries only read constraint values and
- * keys through it, so both are read as U+FFFD there; the stored text is untouched. A well-formed
- * pair is never escaped by JSON.stringify, so every \uD800–\uDFFF escape is a lone half. The
- * regular expression runs only on the rare text with an escape in it. chr(92) is the backslash,
- * whatever standard_conforming_strings says.
- */
-const SYSTEM_ATTRS_JSONB =
-  "(CASE WHEN strpos(system_attrs, chr(92) || 'u') = 0 THEN system_attrs " +
-  "ELSE regexp_replace(system_attrs, chr(92) || chr(92) || 'u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', chr(92) || chr(92) || 'ufffd', 'g') END)::jsonb";
 
 /** Transient failures further apart than this belong to different outages (each gets a whole retry deadline); longer than a connect timeout (10 s) and the longest backoff, so one outage of a silent server stays one. */
 const OUTAGE_QUIET_MS = 30_000;
@@ -1170,7 +1155,8 @@ function statements(schema: string) {
     trialById: named("trial_by_id", `SELECT ${TRIAL_COLUMNS}, write_id FROM ${trials} WHERE id = $1`),
     trialByWriteId: named("trial_by_write_id", `SELECT ${TRIAL_COLUMNS} FROM ${trials} WHERE write_id = $1`),
     lockStudy: named("lock_study", `SELECT id FROM ${studies} WHERE id = $1 FOR UPDATE`),
-    trialWithOnceKey: named("trial_with_once_key", `SELECT 1 FROM ${trials} WHERE study_id = $1 AND ${SYSTEM_ATTRS_JSONB} ->> '${ONCE_KEY_ATTR}' = $2 LIMIT 1`),
+    // Served by the partial index sextant_trials_once_key, whose expression this repeats: a probe, not a scan of the study.
+    trialWithOnceKey: named("trial_with_once_key", `SELECT 1 FROM ${trials} WHERE study_id = $1 AND ${ONCE_KEY_JSONB} = $2 LIMIT 1`),
     allTrials: named(
       "all_trials",
       `SELECT s.seq AS study_seq, t.id, t.study_id, t.number, t.state, t.params, t.distributions, t.objective_values, t.intermediate,
