@@ -244,8 +244,8 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       // A viewer (sextant dashboard) that would rather not upgrade it is refused, the schema untouched.
       await expect(PostgresStorage.open(url, { upgradeSchema: false })).rejects.toThrow(
         new StorageUpgradeRefusedError(
-          `cannot open ${url} for writing without upgrading it: an older Sextant wrote it (schema version 1), and writing needs version 3 ` +
-            "(partial indexes for waiting and running trials; an index of trials' once keys), which that Sextant refuses; open it read-only, or let it be upgraded",
+          `cannot open ${url} for writing without upgrading it: an older Sextant wrote it (schema version 1), and writing needs version 2 ` +
+            "(partial indexes for waiting and running trials), which that Sextant refuses; open it read-only, or let it be upgraded",
         ),
       );
       const heard: string[] = [];
@@ -253,7 +253,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       try {
         // Said once, by the opener that migrated: the fleet's older workers refuse the schema from now on.
         expect(heard).toEqual([
-          `upgraded ${url} from schema version 1 to 3 (partial indexes for waiting and running trials; an index of trials' once keys): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it`,
+          `upgraded ${url} from schema version 1 to 2 (partial indexes for waiting and running trials): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it`,
         ]);
         await (await PostgresStorage.open(url, { onSchemaUpgrade: (message) => heard.push(message) })).close();
         expect(heard).toHaveLength(1);
@@ -261,7 +261,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
           (await client.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'sextant_trials'`, [schema])).rows,
         );
         const names = indexes.map((row) => row.indexname as string);
-        expect(names).toEqual(expect.arrayContaining(["sextant_trials_waiting", "sextant_trials_running_heartbeat"]));
+        expect(names).toEqual(expect.arrayContaining(["sextant_trials_waiting", "sextant_trials_running_heartbeat", "sextant_trials_once_key"]));
         expect(names).not.toContain("sextant_trials_by_state");
         expect(indexes.find((row) => row.indexname === "sextant_trials_waiting")!.indexdef).toMatch(/WHERE \(state = 'waiting'::text\)/);
         expect((await reopened.trialsSince(study.id, 0)).trials.map((t) => t.state)).toEqual(["complete", "waiting"]);
@@ -971,6 +971,126 @@ describe.skipIf(skip !== null)("postgres storage", () => {
         expect((await storage.createTrial(study.id, { state: "running" })).number).toBe(20_000);
       } finally {
         await storage.close();
+      }
+    });
+  });
+
+  describe("ensured indexes", () => {
+    it("indexes once keys on writable opens of a schema made without the index, at once from two workers, staying at version 2", async () => {
+      const url = freshSchemaUrl();
+      const schema = new URL(url).searchParams.get("schema")!;
+      const first = await PostgresStorage.open(url);
+      const study = await first.createStudy("keyed", ["minimize"]);
+      expect((await first.createTrialOnce(study.id, "after:0", { state: "waiting" }))?.number).toBe(0);
+      await first.close();
+      const onceKeyIndex = () =>
+        withClient(
+          async (client) =>
+            (await client.query("SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname = 'sextant_trials_once_key'", [schema])).rowCount,
+        );
+      // The schema as version 2 left it before the index.
+      await withClient((client) => client.query(`DROP INDEX "${schema}".sextant_trials_once_key`));
+      // A row whose text is not JSON (edited by hand) fails the build: the open goes on without the index.
+      const damaged = await withClient(async (client) =>
+        (await client.query(
+          `INSERT INTO "${schema}".sextant_trials (study_id, number, state, system_attrs, seq, write_id) VALUES ($1, 99, 'failed', '{not json', 0, gen_random_uuid()) RETURNING id`,
+          [study.id],
+        )).rows[0].id,
+      );
+      await (await PostgresStorage.open(url)).close();
+      expect(await onceKeyIndex()).toBe(0);
+      await withClient((client) => client.query(`DELETE FROM "${schema}".sextant_trials WHERE id = $1`, [damaged]));
+      const check = (storage: PostgresStorage) => (storage as unknown as { sql: { trialWithOnceKey: { text: string } } }).sql.trialWithOnceKey.text;
+      // Read-only: nothing made, and the same check answers by scanning.
+      const reader = await PostgresStorage.open(url, { readOnly: true });
+      try {
+        expect(await onceKeyIndex()).toBe(0);
+        await withClient(async (client) => {
+          expect((await client.query(check(reader), [study.id, "after:0"])).rowCount).toBe(1);
+          expect((await client.query(check(reader), [study.id, "after:1"])).rowCount).toBe(0);
+        });
+      } finally {
+        await reader.close();
+      }
+      // Two workers at once: both open, the index is made once, and nothing is said (still version 2).
+      const heard: string[] = [];
+      const workers = await Promise.all([0, 1].map(() => PostgresStorage.open(url, { onSchemaUpgrade: (message) => heard.push(message) })));
+      try {
+        expect(heard).toEqual([]);
+        expect(await onceKeyIndex()).toBe(1);
+        const versions = await withClient(async (client) => (await client.query(`SELECT MAX(version) AS v FROM "${schema}".sextant_schema_version`)).rows[0].v);
+        expect(versions).toBe(2);
+        expect(await workers[0]!.createTrialOnce(study.id, "after:0", { state: "waiting" })).toBeNull();
+        expect((await workers[1]!.createTrialOnce(study.id, "after:1", { state: "waiting" }))?.number).toBe(1);
+        await withClient(async (client) => {
+          await client.query("SET enable_seqscan = off");
+          const plan = (await client.query(`EXPLAIN ${check(workers[0]!)}`, [study.id, "after:1"])).rows.map((row) => row["QUERY PLAN"] as string).join("\n");
+          expect(plan).toMatch(/Index.*sextant_trials_once_key/);
+        });
+      } finally {
+        await Promise.all(workers.map((worker) => worker.close()));
+      }
+    });
+
+    it("opens when another session makes the same index under its feet, without the migration lock", async () => {
+      const url = freshSchemaUrl();
+      const schema = new URL(url).searchParams.get("schema")!;
+      await (await PostgresStorage.open(url)).close();
+      const definition = (await withClient(async (client) => {
+        const { rows } = await client.query("SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'sextant_trials_once_key'", [schema]);
+        await client.query(`DROP INDEX "${schema}".sextant_trials_once_key`);
+        return rows[0].indexdef;
+      })) as string;
+      await withClient(async (other) => {
+        // Made, not yet committed: the opener's IF NOT EXISTS does not see it, and its own entry waits on it.
+        await other.query("BEGIN");
+        await other.query(definition);
+        let settled = false;
+        const opening = PostgresStorage.open(url, { retryDeadlineMs: 0 }).finally(() => (settled = true));
+        opening.catch(() => undefined);
+        while (!settled) {
+          // Within a transaction, pg_stat_activity is read once unless told to read again.
+          await other.query("SELECT pg_stat_clear_snapshot()");
+          const { rowCount } = await other.query(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'CREATE INDEX IF NOT EXISTS sextant_trials_once_key%'",
+          );
+          if (rowCount === 1) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await other.query("COMMIT");
+        const storage = await opening;
+        await storage.close();
+      });
+    });
+
+    it("opens as a role granted reads and writes but not ownership, which may not index the tables, without the index", async () => {
+      const url = freshSchemaUrl();
+      const schema = new URL(url).searchParams.get("schema")!;
+      await (await PostgresStorage.open(url)).close();
+      const role = `sextant_worker_${Math.random().toString(36).slice(2, 8)}`;
+      await withClient(async (client) => {
+        await client.query(`DROP INDEX "${schema}".sextant_trials_once_key`);
+        await client.query(`CREATE ROLE ${role} LOGIN`);
+        await client.query(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`);
+        await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`);
+        await client.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA "${schema}" TO ${role}`);
+      });
+      try {
+        const asWorker = new URL(url);
+        asWorker.username = role;
+        const storage = await PostgresStorage.open(asWorker.toString(), { retryDeadlineMs: 0 });
+        try {
+          const study = await storage.createStudy("granted", ["minimize"]);
+          expect((await storage.createTrialOnce(study.id, "after:0", { state: "waiting" }))?.number).toBe(0);
+          expect(await storage.createTrialOnce(study.id, "after:0", { state: "waiting" })).toBeNull();
+        } finally {
+          await storage.close();
+        }
+      } finally {
+        await withClient(async (client) => {
+          await client.query(`DROP OWNED BY ${role}`);
+          await client.query(`DROP ROLE ${role}`);
+        });
       }
     });
   });

@@ -31,7 +31,7 @@ describe("a writing command on a file of an older schema", () => {
     const first = await sextant([...tune, ...command], { cwd: dir });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain(
-      `sextant: warning: upgraded sqlite:${db} from schema version 1 to 3 (trial heartbeats; an index of trials' once keys): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it`,
+      `sextant: warning: upgraded sqlite:${db} from schema version 1 to 2 (trial heartbeats): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it`,
     );
     const again = await sextant([...tune, ...command], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
@@ -66,6 +66,6 @@ describe("the dashboard and serve on a file of an older schema", () => {
     expect(readFileSync(db).equals(before)).toBe(true);
     const served = await startedAndStopped(["serve", "--port", "0", "--storage", `sqlite:${db}`]);
     expect(served.code, served.stderr).toBe(0);
-    expect(served.stderr).toContain(`sextant serve: warning: upgraded sqlite:${db} from schema version 1 to 3 (trial heartbeats; an index of trials' once keys)`);
+    expect(served.stderr).toContain(`sextant serve: warning: upgraded sqlite:${db} from schema version 1 to 2 (trial heartbeats)`);
   });
 });

@@ -166,32 +166,78 @@ describe("sqlite storage: schema versions", () => {
     await reader.close();
   });
 
-  it("finds a trial by its once key through trials_by_once_key, not by scanning the study, and migrates a file with a damaged row", async () => {
-    // A version-2 file with trials, one with a key, and one whose attributes are not JSON (edited by hand).
+  it("indexes once keys on a writable open of a file made without the index, staying at version 2; a read-only open leaves it as it was", async () => {
+    // A version-2 file as Sextant wrote it before the index, with trials: one with a key, and one
+    // whose attributes are not JSON (edited by hand), which must fail neither the index nor the check.
     const path = newPath();
     const raw = new Database(path);
-    raw.transaction(() => migrateSchema(raw, SQLITE_MIGRATIONS.slice(0, 2))).immediate();
+    raw.pragma("journal_mode = WAL");
+    raw.transaction(() => migrateSchema(raw)).immediate();
     raw.prepare("INSERT INTO studies (name, directions, created_at, seq) VALUES ('keyed', '[\"minimize\"]', 1, 3)").run();
     const insert = raw.prepare("INSERT INTO trials (study_id, number, state, system_attrs, seq) VALUES (1, ?, 'waiting', ?, ?)");
     insert.run(0, JSON.stringify({ [ONCE_KEY_ATTR]: "after:0" }), 1);
     insert.run(1, "{not json", 2);
     insert.run(2, "{}", 3);
     raw.close();
-    const storage = SqliteStorage.open(path, { onSchemaUpgrade: () => undefined });
+    const onceKeyCheck = (storage: SqliteStorage) =>
+      (storage as unknown as { statements: { trialWithOnceKey: Database.Statement } }).statements.trialWithOnceKey;
+    const planOf = (source: string) => {
+      const check = new Database(path, { readonly: true });
+      try {
+        return check
+          .prepare(`EXPLAIN QUERY PLAN ${source}`)
+          .all(1, "after:1")
+          .map((row) => (row as { detail: string }).detail)
+          .join("\n");
+      } finally {
+        check.close();
+      }
+    };
+    const indexes = () => {
+      const check = new Database(path, { readonly: true });
+      try {
+        return check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'trials_by_once_key'").pluck().all();
+      } finally {
+        check.close();
+      }
+    };
+
+    // Read-only: the same check, answered by scanning, and the file untouched.
+    const untouched = readFileSync(path);
+    const reader = SqliteStorage.open(path, { readOnly: true });
     try {
+      expect(onceKeyCheck(reader).get(1, "after:0")).toBeDefined();
+      expect(onceKeyCheck(reader).get(1, "after:1")).toBeUndefined();
+      expect(planOf(onceKeyCheck(reader).source)).not.toMatch(/trials_by_once_key/);
+    } finally {
+      await reader.close();
+    }
+    expect(readFileSync(path).equals(untouched)).toBe(true);
+    expect(indexes()).toEqual([]);
+
+    // Writable: the index is made, and nothing is said, since the version stays 2.
+    const heard: string[] = [];
+    const storage = SqliteStorage.open(path, { onSchemaUpgrade: (message) => heard.push(message) });
+    try {
+      expect(heard).toEqual([]);
+      expect(indexes()).toEqual(["trials_by_once_key"]);
       expect(await storage.createTrialOnce(1, "after:0", { state: "waiting" })).toBeNull();
       expect((await storage.createTrialOnce(1, "after:1", { state: "waiting" }))?.number).toBe(3);
-      const source = (storage as unknown as { statements: { trialWithOnceKey: { source: string } } }).statements.trialWithOnceKey.source;
-      const check = new Database(path, { readonly: true });
-      const plan = check
-        .prepare(`EXPLAIN QUERY PLAN ${source}`)
-        .all(1, "after:1")
-        .map((row) => (row as { detail: string }).detail)
-        .join("\n");
-      check.close();
-      expect(plan).toMatch(/USING (COVERING )?INDEX trials_by_once_key \(study_id=\? AND <expr>=\?\)/);
+      expect(planOf(onceKeyCheck(storage).source)).toMatch(/USING (COVERING )?INDEX trials_by_once_key \(study_id=\? AND <expr>=\?\)/);
     } finally {
       await storage.close();
+    }
+    // Still version 2: Sextant that knows no index opens it, and its writes keep the index current.
+    const old = new Database(path);
+    expect(old.transaction(() => migrateSchema(old)).immediate()).toEqual({ from: 2, to: 2 });
+    old.prepare("INSERT INTO trials (study_id, number, state, system_attrs, seq) VALUES (1, 4, 'waiting', ?, 5)").run(JSON.stringify({ [ONCE_KEY_ATTR]: "after:4" }));
+    old.close();
+    const again = SqliteStorage.open(path, { onSchemaUpgrade: (message) => heard.push(message) });
+    try {
+      expect(heard).toEqual([]);
+      expect(await again.createTrialOnce(1, "after:4", { state: "waiting" })).toBeNull();
+    } finally {
+      await again.close();
     }
   });
 
@@ -225,26 +271,31 @@ describe("sqlite storage: schema versions", () => {
     const untouched = readFileSync(path);
     expect(() => SqliteStorage.open(path, { upgradeSchema: false })).toThrow(
       new StorageUpgradeRefusedError(
-        `cannot open sqlite:${path} for writing without upgrading it: an older Sextant wrote it (schema version 1), and writing needs version 3 ` +
-          "(trial heartbeats; an index of trials' once keys), which that Sextant refuses; open it read-only, or let it be upgraded",
+        `cannot open sqlite:${path} for writing without upgrading it: an older Sextant wrote it (schema version 1), and writing needs version 2 ` +
+          "(trial heartbeats), which that Sextant refuses; open it read-only, or let it be upgraded",
       ),
     );
     expect(readFileSync(path).equals(untouched)).toBe(true);
     const heard: string[] = [];
     const storage = SqliteStorage.open(path, { onSchemaUpgrade: (message) => heard.push(message) });
     expect(heard).toEqual([
-      `upgraded sqlite:${path} from schema version 1 to 3 (trial heartbeats; an index of trials' once keys): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it`,
+      `upgraded sqlite:${path} from schema version 1 to 2 (trial heartbeats): a Sextant that reads only version 1 now refuses it; upgrade every Sextant that uses it`,
     ]);
     const [study] = await storage.listStudies();
     expect((await storage.trialsSince(study!.id, 0)).trials.map((t) => [t.state, t.values])).toEqual([["complete", [0.5]]]);
     await storage.close();
+    // The ensured indexes came with it, outside the version.
+    const upgraded = new Database(path, { readonly: true });
+    expect(upgraded.prepare("SELECT MAX(version) FROM schema_version").pluck().get()).toBe(2);
+    expect(upgraded.prepare("SELECT name FROM sqlite_master WHERE name = 'trials_by_once_key'").pluck().all()).toEqual(["trials_by_once_key"]);
+    upgraded.close();
     // Once: the file is now current, and a new file is created rather than upgraded.
     await SqliteStorage.open(path, { onSchemaUpgrade: (message) => heard.push(message) }).close();
     await SqliteStorage.open(newPath(), { onSchemaUpgrade: (message) => heard.push(message) }).close();
     expect(heard).toHaveLength(1);
     // What the message warns of: version-1 code refuses the file now.
     const old = new Database(path);
-    expect(() => migrateSchema(old, SQLITE_MIGRATIONS.slice(0, 1))).toThrow(/schema version 3, newer than this version of Sextant understands \(1\)/);
+    expect(() => migrateSchema(old, SQLITE_MIGRATIONS.slice(0, 1))).toThrow(/schema version 2, newer than this version of Sextant understands \(1\)/);
     old.close();
   });
 

@@ -15,7 +15,16 @@ import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unk
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch, finishedTrial } from "./patch.js";
 import { type TrialQuery, checkTrialQuery } from "./trial-query.js";
-import { ONCE_KEY_JSONB, POSTGRES_MIGRATIONS, POSTGRES_OLDEST_READABLE_VERSION, POSTGRES_SCHEMA_VERSION, PostgresSchemaError, SYSTEM_ATTRS_JSONB } from "./postgres-migrations.js";
+import {
+  ONCE_KEY_JSONB,
+  POSTGRES_ENSURED_INDEXES,
+  POSTGRES_MIGRATIONS,
+  POSTGRES_OLDEST_READABLE_VERSION,
+  POSTGRES_SCHEMA_VERSION,
+  type PostgresEnsuredIndex,
+  PostgresSchemaError,
+  SYSTEM_ATTRS_JSONB,
+} from "./postgres-migrations.js";
 import { SCHEMA_NAME, redactPassword, urlParameterProblem } from "./postgres-url.js";
 import {
   AggregateCache,
@@ -854,8 +863,13 @@ export class PostgresStorage implements Storage {
     }
   }
 
-  /** Applies missing migrations under an advisory lock; the common case (up to date) takes no lock. */
+  /** Applies missing migrations under an advisory lock, then ensures the indexes; the common case (up to date) takes no lock. */
   private async migrate(onSchemaUpgrade: SchemaUpgradeListener, upgrade: boolean): Promise<void> {
+    await this.migrateSchema(onSchemaUpgrade, upgrade);
+    await this.ensureIndexes();
+  }
+
+  private async migrateSchema(onSchemaUpgrade: SchemaUpgradeListener, upgrade: boolean): Promise<void> {
     const current = await this.retrying(() => this.schemaVersion(this.pool));
     if (current === POSTGRES_SCHEMA_VERSION) return;
     checkVersion(current);
@@ -900,6 +914,49 @@ export class PostgresStorage implements Storage {
     if (from > 0 && from < POSTGRES_SCHEMA_VERSION) {
       onSchemaUpgrade(schemaUpgradeMessage(this.url, from, POSTGRES_SCHEMA_VERSION, migrationsSince(from)));
     }
+  }
+
+  /**
+   * Makes the ensured indexes (see {@link POSTGRES_ENSURED_INDEXES}) the schema lacks. Looked for
+   * first, so that once they exist opening takes no lock; each is made under the migration lock,
+   * so openers arriving together build it once and the others find it made.
+   */
+  private async ensureIndexes(): Promise<void> {
+    const missing = await this.retrying(() => this.missingEnsuredIndexes(this.pool));
+    for (const index of missing) {
+      await this.retrying(async () => {
+        const client = await this.pool.connect();
+        try {
+          await client.query("BEGIN");
+          await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [MIGRATION_LOCK_CLASS, this.schema]);
+          if ((await this.missingEnsuredIndexes(client)).includes(index)) await client.query(index.sql(quoteIdentifier(this.schema)));
+          await client.query("COMMIT");
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          // Made meanwhile by an opener that took no lock: what was wanted.
+          if (isUniqueViolation(error, "pg_class_relname_nsp_index")) return;
+          // Neither refuses the open: the queries are correct without the index, as before there was
+          // one. Only a table's owner may index it (42501), so a role granted just reads and writes
+          // goes without; and a row whose text is not JSON (class 22: edited by hand, since Sextant
+          // writes none) fails the build, as it fails the queries that read it.
+          const code = (error as { code?: string }).code;
+          if (code === "42501" || code?.startsWith("22")) return;
+          throw error;
+        } finally {
+          client.release();
+        }
+      });
+    }
+  }
+
+  private async missingEnsuredIndexes(queryable: pg.Pool | pg.PoolClient): Promise<readonly PostgresEnsuredIndex[]> {
+    // A catalog query, not to_regclass, for the reason schemaVersion gives.
+    const { rows } = await queryable.query<{ indexname: string }>(
+      "SELECT indexname FROM pg_catalog.pg_indexes WHERE schemaname = $1 AND indexname = ANY($2::text[])",
+      [this.schema, POSTGRES_ENSURED_INDEXES.map((index) => index.name)],
+    );
+    const present = new Set(rows.map((row) => row.indexname));
+    return POSTGRES_ENSURED_INDEXES.filter((index) => !present.has(index.name));
   }
 
   private async checkReadableWithoutMigrating(): Promise<void> {
@@ -1155,7 +1212,8 @@ function statements(schema: string) {
     trialById: named("trial_by_id", `SELECT ${TRIAL_COLUMNS}, write_id FROM ${trials} WHERE id = $1`),
     trialByWriteId: named("trial_by_write_id", `SELECT ${TRIAL_COLUMNS} FROM ${trials} WHERE write_id = $1`),
     lockStudy: named("lock_study", `SELECT id FROM ${studies} WHERE id = $1 FOR UPDATE`),
-    // Served by the partial index sextant_trials_once_key, whose expression this repeats: a probe, not a scan of the study.
+    // Served by the partial index sextant_trials_once_key (an ensured index), whose expression this repeats:
+    // a probe, not a scan of the study. A schema without it (opened read-only) scans, with the same answer.
     trialWithOnceKey: named("trial_with_once_key", `SELECT 1 FROM ${trials} WHERE study_id = $1 AND ${ONCE_KEY_JSONB} = $2 LIMIT 1`),
     allTrials: named(
       "all_trials",

@@ -9,7 +9,11 @@
 import type { Database } from "better-sqlite3";
 import { ONCE_KEY_ATTR, StorageError } from "./types.js";
 
-/** A trial's once key (see createTrialOnce), as version 3's index and the storage's check both read it. */
+/**
+ * A trial's once key (see createTrialOnce), as the index trials_by_once_key and the storage's check
+ * both read it. Text that is not JSON (a row damaged by hand) has no key rather than failing, which
+ * would make building the index, and so opening the file for writing, fail.
+ */
 export const SQLITE_ONCE_KEY = `(CASE WHEN json_valid(system_attrs) THEN json_extract(system_attrs, '$.${ONCE_KEY_ATTR}') END)`;
 
 /** One step of the schema, applied once per file. */
@@ -76,18 +80,6 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ALTER TABLE trials ADD COLUMN heartbeat_at INTEGER;
     `,
   },
-  // Version 3. createTrialOnce checks for a trial with the key inside its write transaction:
-  // without an index that read every trial of the study (160 ms at 100k trials, with every other
-  // writer waiting). Partial: only retries and scheduler segments carry a key. The expression reads
-  // no key from text that is not JSON (a row damaged by hand) rather than fail, which would make
-  // this migration, and so every write to the file, fail.
-  {
-    version: 3,
-    description: "an index of trials' once keys",
-    sql: `
-      CREATE INDEX trials_by_once_key ON trials (study_id, ${SQLITE_ONCE_KEY}) WHERE ${SQLITE_ONCE_KEY} IS NOT NULL;
-    `,
-  },
 ];
 
 /** The schema version this code writes and understands. */
@@ -97,10 +89,35 @@ export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length 
  * The oldest schema version that a read-only opener reads as it is, without migrating it (which
  * would lock the Sextant that wrote it out, and is impossible on read-only media). Version 2 only
  * added the nullable `heartbeat_at`, which a reader goes without: a running trial's silence then
- * counts from its start, as for a trial that never beat; version 3 only added an index. A
- * migration that readers cannot do without raises this to its own version.
+ * counts from its start, as for a trial that never beat. A migration that readers cannot do
+ * without raises this to its own version.
  */
 export const SQLITE_OLDEST_READABLE_VERSION = 1;
+
+/** An index that every writable open makes if the file lacks it, outside the numbered versions. */
+export interface SqliteEnsuredIndex {
+  readonly name: string;
+  /** `CREATE INDEX IF NOT EXISTS <name> …`. */
+  readonly sql: string;
+}
+
+/**
+ * Indexes that speed up a query without changing what any version reads or writes, so they need no
+ * schema version: a version bump makes every older Sextant refuse the file, and a fleet would have
+ * to upgrade at once for something older versions never notice. They ignore an index they do not
+ * know, and SQLite maintains it on every write whichever Sextant makes it; a file without it (a
+ * read-only open of an older file) answers the same queries by scanning. Add an index here, not as a
+ * migration, when readers and writers of every version stay correct without it.
+ */
+export const SQLITE_ENSURED_INDEXES: readonly SqliteEnsuredIndex[] = [
+  // createTrialOnce checks for a trial with the key inside its write transaction: without an index
+  // that read every trial of the study (105 ms at 100k trials, with every other writer waiting).
+  // Partial: only retries and scheduler segments carry a key.
+  {
+    name: "trials_by_once_key",
+    sql: `CREATE INDEX IF NOT EXISTS trials_by_once_key ON trials (study_id, ${SQLITE_ONCE_KEY}) WHERE ${SQLITE_ONCE_KEY} IS NOT NULL`,
+  },
+];
 
 /** The file cannot be used with this schema: another application's database, or a newer Sextant's. */
 export class SqliteSchemaError extends StorageError {
@@ -180,4 +197,20 @@ export function migrateSchema(db: Database, migrations: readonly SqliteMigration
     to = migration.version;
   }
   return { from: state.version, to };
+}
+
+/** The ensured indexes the file lacks; only reads. */
+export function missingEnsuredIndexes(db: Database, indexes: readonly SqliteEnsuredIndex[] = SQLITE_ENSURED_INDEXES): SqliteEnsuredIndex[] {
+  const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all() as string[]);
+  return indexes.filter((index) => !present.has(index.name));
+}
+
+/**
+ * Makes the ensured indexes the file lacks. Must be called inside a write (`BEGIN IMMEDIATE`)
+ * transaction, like {@link migrateSchema}: whoever comes second finds them made. Returns the names made.
+ */
+export function ensureIndexes(db: Database, indexes: readonly SqliteEnsuredIndex[] = SQLITE_ENSURED_INDEXES): string[] {
+  const missing = missingEnsuredIndexes(db, indexes);
+  for (const index of missing) db.exec(index.sql);
+  return missing.map((index) => index.name);
 }

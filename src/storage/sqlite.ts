@@ -23,7 +23,9 @@ import {
   type SchemaState,
   SqliteSchemaError,
   checkSchemaState,
+  ensureIndexes,
   migrateSchema,
+  missingEnsuredIndexes,
   readSchemaState,
 } from "./sqlite-migrations.js";
 import {
@@ -254,6 +256,11 @@ export class SqliteStorage implements Storage {
       if (before.version < SQLITE_SCHEMA_VERSION) {
         const migrate = db.transaction(() => migrateSchema(db!));
         upgrade = retryBusySync(() => migrate.immediate(), syncWaitMs);
+      }
+      // Looked for first: once made, opening takes no write lock for them.
+      if (retryBusySync(() => missingEnsuredIndexes(db!), syncWaitMs).length > 0) {
+        const ensure = db.transaction(() => ensureIndexes(db!));
+        retryBusySync(() => ensure.immediate(), syncWaitMs);
       }
       const storage = new SqliteStorage(db, url, lockDeadlineMs, false, SQLITE_SCHEMA_VERSION);
       // Version 0 is a new file; another process may have migrated it while this one waited (from = to).
@@ -773,7 +780,8 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
       `SELECT ${trialColumns} FROM trials WHERE study_id = ? AND state = 'running' AND ${lastBeatAt} < ? ORDER BY number`,
     ),
     allTrials: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? ORDER BY number`),
-    // Served by the partial index trials_by_once_key, whose expression this repeats: a probe, not a scan of the study.
+    // Served by the partial index trials_by_once_key (an ensured index), whose expression this repeats:
+    // a probe, not a scan of the study. A read-only open of a file without it scans, with the same answer.
     trialWithOnceKey: db.prepare(`SELECT 1 FROM trials WHERE study_id = ? AND ${SQLITE_ONCE_KEY} = ? LIMIT 1`),
     // Named: once PRAGMA optimize has analyzed the file (every writable close), the planner read
     // the whole study through (study_id, number) to skip the sort, so each incremental read, and
