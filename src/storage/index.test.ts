@@ -105,6 +105,10 @@ describe("redactPassword", () => {
     expect(redactPassword("cannot open postgres://db:5432?schema=s: mail root@example.com")).toBe("cannot open postgres://db:5432?schema=s: mail root@example.com");
     // Before a space the digits may be a password's start, as the driver reads them: still hidden.
     expect(redactPassword("postgres://u:1234 5@h/db")).toBe("postgres://u:***@h/db");
+    // Digits, a slash and more before the "@", with no white space between: a password with an
+    // unencoded slash, hidden as before (the rule for a port before a path showed it in full).
+    expect(redactPassword("cannot open postgres://me:2024/Winter@db.example/x: connection refused")).toBe("cannot open postgres://me:***@db.example/x: connection refused");
+    expect(redactPassword("postgres://me:1234?x@h/db")).toBe("postgres://me:***@h/db");
     // Redacted already, a message that names the storage twice (a delete hint) keeps all it says.
     const twice = `postgres://me:***@db/x already has "lr": delete it with "sextant delete lr --storage 'postgres://me:***@db/x' --yes"`;
     expect(redactPassword(twice)).toBe(twice);

@@ -48,12 +48,14 @@ export function redactPassword(text: string): string {
  * password with an unencoded quote, space or slash ("it's a secret"), which ends that authority
  * before any "@": then the password runs to the first "@" after it that a host follows, on the
  * same line and not past the start of another URL after a space or quote (two URLs on one line are
- * each redacted on their own), unless it is a port followed by a path or query ("db:5432/x"). A
- * "://" inside the password ("p://w") starts no URL.
+ * each redacted on their own), unless it is a port followed by a path or query and that "@" comes
+ * after white space ("db:5432/x: ask admin@example.com"). A "://" inside the password ("p://w")
+ * starts no URL.
  */
 function redactUserPasswords(text: string): string {
   const validAtFinder = forwardFinder(text, (index) => text[index] === "@" && hostFollows(text, index + 1));
   const lineEndFinder = forwardFinder(text, (index) => isLineEnd(text[index]) || (isWordBoundary(text[index]) && schemeEnd(text, index + 1) >= 0));
+  const spaceFinder = forwardFinder(text, (index) => /\s/.test(text[index]!));
   let out = "";
   let copiedUpTo = 0;
   let searchFrom = 0;
@@ -73,12 +75,13 @@ function redactUserPasswords(text: string): string {
     const passwordStart = authorityStart + colon + 1;
     let at = authorityStart + authority.lastIndexOf("@");
     if (at < authorityStart) {
-      // "host:port" and then a path or query: the driver reads a port there too, so an "@" further
-      // on (an e-mail address in the message) ends no password. Before a space or quote it may be
-      // one (the driver takes "u:1234 5@h"), so that is still redacted to the "@".
-      if (/[/?#]/.test(text[authorityEnd] ?? "") && isPort(text.slice(passwordStart, authorityEnd))) continue;
       at = validAtFinder(passwordStart);
       if (at >= text.length || lineEndFinder(passwordStart) < at) continue;
+      // "host:port", a path or query, and the "@" only past white space: an e-mail address later in
+      // the message ("db:5432/x: ask admin@example.com") ends no password. Without white space
+      // before the "@" it is taken for a password with an unencoded slash ("u:2024/Winter@h"), which
+      // was shown in full; before a space or quote ("u:1234 5@h") it is one, as the driver reads it.
+      if (/[/?#]/.test(text[authorityEnd] ?? "") && isPort(text.slice(passwordStart, authorityEnd)) && spaceFinder(authorityEnd) < at) continue;
     } else if (at < passwordStart) {
       continue; // "user@host:port": the colon is the port's
     }
