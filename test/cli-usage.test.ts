@@ -73,6 +73,9 @@ describe("exit codes", () => {
     const help = await run(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Exit codes:\n {2}0 {6}success\n {2}1 {6}a failure while running[\s\S]*\n {2}2 {6}a usage error[\s\S]*\n {2}128\+N {2}/);
+    // serve and dashboard exit 131 on Ctrl-\ (SIGQUIT): the help said they exit 0 on a signal, and bench tune was not named.
+    expect(help.stdout).toContain("bench run and bench tune stopped by");
+    expect(help.stdout).toContain("Ctrl-\\ (SIGQUIT, which cuts off the requests under way) 131");
   });
 });
 

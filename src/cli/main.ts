@@ -202,9 +202,10 @@ Exit codes:
          every trial of a tune or worker failed, failed bench runs
   2      a usage error: unknown command or option, a missing or bad argument or option value,
          conflicting flags, a bad config file or SEXTANT_STORAGE
-  128+N  tune, worker, create, copy, import and bench run stopped by signal N
-         (130 for Ctrl-C, 143 for SIGTERM);
-         serve and dashboard stopped by Ctrl-C, SIGTERM or SIGHUP exit 0`,
+  128+N  tune, worker, create, copy, import, bench run and bench tune stopped by
+         signal N (130 for Ctrl-C, 143 for SIGTERM, 131 for Ctrl-\\);
+         serve and dashboard stopped by Ctrl-C, SIGTERM or SIGHUP exit 0, and by
+         Ctrl-\\ (SIGQUIT, which cuts off the requests under way) 131`,
   );
 
   // What defines a study's search, shared by `tune` and `create`.
