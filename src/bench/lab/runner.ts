@@ -32,9 +32,10 @@ export interface BenchmarkOptions {
   readonly jobs?: number;
   readonly onProgress?: (progress: BenchmarkProgress) => void;
   /**
-   * Aborting it ends the benchmark now: worker processes are killed (SIGKILL), not left to finish
-   * the run each has under way, no run starts after it, and the promise rejects with the signal's
-   * reason. Finished runs are in `outDir` already; running the same benchmark again goes on from them.
+   * Aborting it ends the benchmark: worker processes are killed (SIGKILL), not left to finish the
+   * run each has under way, no run starts after it, and the promise rejects with the signal's
+   * reason. With `jobs: 1` the runs happen in this process, so the run under way finishes first.
+   * Finished runs are in `outDir` already; running the same benchmark again goes on from them.
    */
   readonly signal?: AbortSignal;
 }
