@@ -70,6 +70,8 @@ export function fitStandardizedModels(
     minNoise: number;
     noisePrior?: NoisePrior;
     fitIterations: number;
+    /** The most observations a hyperparameter fit sees (see `FitOptions.maxObservations`; default all). */
+    fitMaxObservations?: number;
     starts: (column: number) => ArrayLike<number>[];
     reuse?: (column: number) => ArrayLike<number> | undefined;
     priorMean?: PriorMean;
@@ -92,7 +94,7 @@ export function fitStandardizedModels(
     const centre = standardCentre(column, options.priorMean ?? "mean", mean);
     const y = standardize(column, { mean: centre, sd: scale });
     const data: TrainingData = { x, y, n, d, categorical };
-    const theta = options.reuse?.(k) ?? fitHyperparameters(data, { prior, starts: options.starts(k), maxIterations: options.fitIterations }).theta;
+    const theta = options.reuse?.(k) ?? fitHyperparameters(data, { prior, starts: options.starts(k), maxIterations: options.fitIterations, maxObservations: options.fitMaxObservations }).theta;
     const clean = Array.from(theta, (v) => (Number.isFinite(v) ? v : 0));
     thetas.push(clean);
     models.push({ gp: new GaussianProcess(data, parametersFromTheta(Float64Array.from(clean), d)), threshold: -centre / scale, scale });

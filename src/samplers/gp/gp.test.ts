@@ -866,3 +866,30 @@ describe("GPSampler with the additive kernel component", () => {
     expect(createGPSamplerFromOptions({ seed: 1, additiveKernel: "true" })).toBeInstanceOf(GPSampler);
   });
 });
+
+describe("GPSampler fitMaxObservations", () => {
+  const space: SearchSpace = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: 0, high: 1 } };
+  const history = (count: number): FrozenTrial[] => {
+    const rng = new Rng(11);
+    return Array.from({ length: count }, (_, number) => {
+      const x = rng.uniform();
+      const y = rng.uniform();
+      return complete(number, { x, y }, space, Math.sin(6 * x) + (y - 0.3) ** 2 + 0.05 * rng.normal());
+    });
+  };
+
+  it("changes nothing at or below the cap, fits θ on fewer rows above it, and the same way each time", () => {
+    const trials = history(30);
+    const uncapped = suggest(new GPSampler({ seed: 2 }), trials, 30);
+    expect(suggest(new GPSampler({ seed: 2, fitMaxObservations: 30 }), trials, 30)).toEqual(uncapped);
+    const capped = suggest(new GPSampler({ seed: 2, fitMaxObservations: 20 }), trials, 30);
+    expect(capped.notes[THETA_ATTR]).not.toEqual(uncapped.notes[THETA_ATTR]);
+    expect(suggest(new GPSampler({ seed: 2, fitMaxObservations: 20 }), trials, 30)).toEqual(capped);
+  });
+
+  it("refuses a cap below 20, naming the option", () => {
+    expect(() => new GPSampler({ fitMaxObservations: 19 })).toThrow(/fitMaxObservations must be an integer ≥ 20/);
+    expect(() => createGPSamplerFromOptions({ fit_max_observations: "10" })).toThrow(/fitMaxObservations|fit_max_observations/);
+    expect(createGPSamplerFromOptions({ seed: 1, fit_max_observations: "300" })).toBeInstanceOf(GPSampler);
+  });
+});

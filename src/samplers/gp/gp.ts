@@ -193,6 +193,15 @@ export interface GPSamplerOptions {
   /** L-BFGS-B iterations per hyperparameter fit start (default 50). */
   fitIterations?: number;
   /**
+   * The most observations a kernel hyperparameter fit sees (default 500, at least 20). Beyond, θ is
+   * fitted on a quarter this many of the best observations and the rest spread over the others in
+   * trial order (`fitObservationRows`), while the posterior still conditions on every observation: a fit
+   * evaluates the O(n³) likelihood tens of times, the posterior factorises once. At 1000 trials a
+   * fresh fit of every observation took minutes. Also bounds the output-warping choice's fits, and
+   * the constraint, failure, warm-start and joint fidelity models'.
+   */
+  fitMaxObservations?: number;
+  /**
    * After this many complete trials without a new best (and again after each further such run),
    * one trial is a point of the Sobol design instead of the model's choice; 0 turns it off
    * (default 0: off; on the lab's dev suite, 13 problems x 2 seeds at 100 trials, 10 was better on
@@ -464,6 +473,7 @@ export class GPSampler implements Sampler {
       // Input warping is fitted for log EI only (see the check in validateGPOptions).
       acquisition: options.acquisition ?? (options.inputWarping === true ? "log-ei" : "mace"),
       fitIterations: options.fitIterations ?? 50,
+      fitMaxObservations: options.fitMaxObservations ?? FIT_MAX_OBSERVATIONS,
       maceGenerations: options.maceGenerations ?? MACE_GENERATIONS,
       stagnationTrials: options.stagnationTrials ?? 0,
       trustRegion: options.trustRegion ?? false,
@@ -895,7 +905,14 @@ export class GPSampler implements Sampler {
       // Screened: the warping kept so far gets the fit a fresh kernel fit gets anyway, the other two a
       // short warm refit from its θ (see chooseOutputWarping); the first choice screens against none.
       const incumbent = previous ?? "none";
-      const choice = chooseOutputWarping(values, inputs, { prior, starts, maxIterations: this.options.fitIterations, incumbent, priorMean: this.options.priorMean });
+      const choice = chooseOutputWarping(values, inputs, {
+        prior,
+        starts,
+        maxIterations: this.options.fitIterations,
+        incumbent,
+        priorMean: this.options.priorMean,
+        maxObservations: this.options.fitMaxObservations,
+      });
       const scores = Object.fromEntries(Object.entries(choice.scores).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
       trial.setSystemAttr(WARPING_ATTR, { warping: choice.warping, scores });
       const y = warpObservations(values, choice.warping, this.options.priorMean);
@@ -936,7 +953,7 @@ export class GPSampler implements Sampler {
     // A start's input warping (absent from these starts) is the identity.
     if (plan.fresh) starts.push(...hyperparameterStarts(data.d, prior));
     const maxIterations = plan.fresh || refitIterations === undefined ? this.options.fitIterations : Math.min(refitIterations, this.options.fitIterations);
-    return fitHyperparameters(data, { prior, starts, maxIterations, warpedDimensions }).theta;
+    return fitHyperparameters(data, { prior, starts, maxIterations, warpedDimensions, maxObservations: this.options.fitMaxObservations }).theta;
   }
 
   /**
@@ -1135,7 +1152,13 @@ export class GPSampler implements Sampler {
         let choice: { warping: OutputWarping; theta: Float64Array } | null = null;
         if (this.options.outputWarping === "auto") {
           const prior = defaultPrior(d, this.options.minNoise, this.options.noisePrior, this.additiveFor(count, d));
-          choice = chooseOutputWarping(model.losses, inputs, { prior, starts: hyperparameterStarts(d, prior), maxIterations: this.options.fitIterations, priorMean: this.options.priorMean });
+          choice = chooseOutputWarping(model.losses, inputs, {
+            prior,
+            starts: hyperparameterStarts(d, prior),
+            maxIterations: this.options.fitIterations,
+            priorMean: this.options.priorMean,
+            maxObservations: this.options.fitMaxObservations,
+          });
           warping = choice.warping;
         }
         const data: TrainingData = { ...inputs, y: warpObservations(model.losses, warping, this.options.priorMean) };
@@ -1206,6 +1229,7 @@ export class GPSampler implements Sampler {
       minNoise: this.options.minNoise,
       noisePrior: this.options.noisePrior,
       fitIterations: this.options.fitIterations,
+      fitMaxObservations: this.options.fitMaxObservations,
       priorMean,
       starts: (k) => {
         const warm = warmStart(k);
@@ -1552,6 +1576,11 @@ export function trialsSinceBest(values: readonly number[]): number {
 const WARPED_REFIT_ITERATIONS = 10;
 /** Below this many observations the kernel is refitted every trial, from both the warm and the default start. */
 const ALWAYS_FRESH_BELOW = 20;
+/** Default of `fitMaxObservations`: above `auto`'s hand-over to TPE at 300 trials, so no figure up to it changes. */
+const FIT_MAX_OBSERVATIONS = 500;
+/** The smallest `fitMaxObservations`: a fresh fit's first schedule point (`ALWAYS_FRESH_BELOW`). */
+const MIN_FIT_OBSERVATIONS = ALWAYS_FRESH_BELOW;
+
 /** Observations per trial between refits at large n: refit every ⌊n / REFIT_SPACING⌋-th trial. */
 const REFIT_SPACING = 50;
 /** A fresh start from the default θ each time the data have grown by this factor. */
@@ -1720,6 +1749,7 @@ function validateOptions(options: GPSamplerOptions): void {
   positiveInteger("maceGenerations", options.maceGenerations, 0);
   positiveInteger("nRestarts", options.nRestarts, 0);
   positiveInteger("fitIterations", options.fitIterations, 1);
+  positiveInteger("fitMaxObservations", options.fitMaxObservations, MIN_FIT_OBSERVATIONS);
   positiveInteger("stagnationTrials", options.stagnationTrials, 0);
   positiveInteger("stackPatience", options.stackPatience, 0);
   positiveInteger("additiveMaxObservations", options.additiveMaxObservations, 0);
@@ -1795,6 +1825,12 @@ export const GP_OPTIONS = defineOptions({
   acquisition: { kind: "enum", values: ACQUISITION_KINDS, default: "mace (log-ei with inputWarping)", description: "HEBO's MACE, a point of the Pareto front of EI, PI and UCB, or log expected improvement" },
   maceGenerations: { kind: "integer", min: 0, default: 10, description: "with MACE: generations of its NSGA-II search after the first population" },
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
+  fitMaxObservations: {
+    kind: "integer",
+    min: MIN_FIT_OBSERVATIONS,
+    default: FIT_MAX_OBSERVATIONS,
+    description: "most observations a kernel hyperparameter fit sees (a cost limit; beyond, a quarter of them the best and the rest spread over the others, while the posterior keeps every observation)",
+  },
   stagnationTrials: { kind: "integer", min: 0, default: 0, description: "after this many trials without a new best, one Sobol design point (0: never)" },
   additiveKernel: { kind: "boolean", default: "true (false with inputWarping)", description: "add a first-order additive component to the kernel, σ²ₐ·mean of one-dimensional Matérn correlations (Duvenaud et al. 2011)" },
   additiveMaxObservations: { kind: "integer", min: 0, default: 150, description: "with additiveKernel: the most observations the model holds with the component (a cost limit; beyond, the plain kernel)" },

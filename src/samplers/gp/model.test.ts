@@ -9,6 +9,7 @@ import {
   defaultPrior,
   defaultTheta,
   fitHyperparameters,
+  fitObservationRows,
   chooseOutputWarping,
   hyperparameterStarts,
   negativeLogPosterior,
@@ -17,6 +18,7 @@ import {
   parametersFromTheta,
   standardCentre,
   standardMoments,
+  trainingRows,
   warpObservations,
   warpWithLogJacobian,
 } from "./model.js";
@@ -562,5 +564,74 @@ describe("the additive kernel component", () => {
     const plain = error(false);
     const additive = error(true);
     expect(additive).toBeLessThan(0.7 * plain);
+  });
+});
+
+describe("hyperparameter fit on at most maxObservations rows", () => {
+  it("chooses nothing at or below the cap, else the cap's size: the best quarter and an even spread of the rest, in their order, the same each time", () => {
+    const rng = new Rng(4);
+    const targets = Array.from({ length: 101 }, () => rng.normal());
+    expect(fitObservationRows(targets, 101)).toBeNull();
+    expect(fitObservationRows(targets, 500)).toBeNull();
+    const rows = fitObservationRows(targets, 40)!;
+    expect(rows).toHaveLength(40);
+    expect(fitObservationRows(targets, 40)).toEqual(rows);
+    for (let k = 1; k < rows.length; k++) expect(rows[k]!).toBeGreaterThan(rows[k - 1]!);
+    const best = targets.map((_, j) => j).sort((a, b) => targets[a]! - targets[b]!).slice(0, 10);
+    for (const j of best) expect(rows).toContain(j);
+    // The other 30 come from the 91 rest, one in about every third.
+    const rest = Array.from(rows).filter((j) => !best.includes(j));
+    expect(rest).toHaveLength(30);
+    const others = targets.map((_, j) => j).filter((j) => !best.includes(j));
+    const positions = rest.map((j) => others.indexOf(j));
+    for (let k = 1; k < positions.length; k++) expect([3, 4]).toContain(positions[k]! - positions[k - 1]!);
+    expect(positions[0]!).toBeLessThan(3);
+    expect(positions[positions.length - 1]!).toBeGreaterThan(others.length - 4);
+    // Ties go to the earlier observation.
+    expect(Array.from(fitObservationRows([1, 0, 0, 0, 2, 2], 2)!)).toEqual([1, 3]);
+  });
+
+  it("fits every row, bit for bit as before, at or below the cap, and the chosen rows alone above it", () => {
+    const data = makeData(8, 45, new Uint8Array(3), (x) => Math.sin(4 * x[0]!) + x[1]! * x[2]!);
+    const prior = defaultPrior(3);
+    const starts = hyperparameterStarts(3, prior);
+    const all = fitHyperparameters(data, { prior, starts, maxIterations: 15 });
+    expect(fitHyperparameters(data, { prior, starts, maxIterations: 15, maxObservations: 45 })).toEqual(all);
+    const capped = fitHyperparameters(data, { prior, starts, maxIterations: 15, maxObservations: 24 });
+    const subset = trainingRows(data, fitObservationRows(data.y, 24)!);
+    expect(subset.n).toBe(24);
+    expect(capped).toEqual(fitHyperparameters(subset, { prior, starts, maxIterations: 15 }));
+    expect(capped.theta).not.toEqual(all.theta);
+  });
+
+  it("scores each warping by the posterior and the Jacobian of the same rows, so the choice is as before at or below the cap", () => {
+    const rng = new Rng(6);
+    const n = 40;
+    const base = makeData(6, n, new Uint8Array(2), () => 0);
+    const values = Array.from({ length: n }, (_, j) => Math.exp(2 * Math.sin(5 * base.x[2 * j]!) + 0.1 * rng.normal()));
+    // The Jacobian of complementary rows adds up to the whole one, for every warping with one.
+    const rows = fitObservationRows(values, 20)!;
+    const others = Array.from({ length: n }, (_, j) => j).filter((j) => !rows.includes(j));
+    for (const warping of ["none", "log", "power"] as const) {
+      const whole = warpWithLogJacobian(values, warping);
+      const part = warpWithLogJacobian(values, warping, "mean", rows);
+      expect(part.y).toEqual(whole.y);
+      expect(part.logJacobian + warpWithLogJacobian(values, warping, "mean", others).logJacobian).toBeCloseTo(whole.logJacobian, 8);
+    }
+    const inputs = { x: base.x, n, d: 2, categorical: base.categorical };
+    const prior = defaultPrior(2);
+    const options = { prior, starts: hyperparameterStarts(2, prior), maxIterations: 15 };
+    expect(chooseOutputWarping(values, inputs, { ...options, maxObservations: n })).toEqual(chooseOutputWarping(values, inputs, options));
+    const capped = chooseOutputWarping(values, inputs, { ...options, maxObservations: 20 });
+    const subset = trainingRows({ ...inputs, y: new Float64Array(n) }, rows);
+    const onSubset = (warping: "none" | "log"): number => {
+      const { y, logJacobian } = warpWithLogJacobian(values, warping, "mean", rows);
+      return -fitHyperparameters({ ...subset, y: trainingRows({ ...inputs, y }, rows).y }, options).value + logJacobian;
+    };
+    expect(capped.scores.none).toBeCloseTo(onSubset("none"), 10);
+    expect(capped.scores.log).toBeCloseTo(onSubset("log"), 10);
+    // Log-normal-like values: a compressing warp on the rows as on all of them.
+    expect(capped.warping).not.toBe("none");
+    expect(chooseOutputWarping(values, inputs, options).warping).not.toBe("none");
   });
 });
