@@ -20,7 +20,7 @@ describe("--param and flags", () => {
     ["lr=float:1:0.1", 'sextant: --param "lr=float:1:0.1": parameter "lr": low (1) must not exceed high (0.1)'],
     ["depth=int:1.5:3", 'sextant: --param "depth=int:1.5:3": parameter "depth": int bounds must be integers, got low=1.5 high=3'],
     ["lr=float:0:1:log", 'sextant: --param "lr=float:0:1:log": parameter "lr": a log scale needs low > 0, got low=0'],
-    ["x=float:0:1:step=0.3", 'sextant: --param "x=float:0:1:step=0.3": parameter "x": step 0.3 does not divide the range [0, 1]'],
+    ["x=float:0:1:step=2", 'sextant: --param "x=float:0:1:step=2": parameter "x": step 2 is larger than the range [0, 1], which would hold only 0'],
     ["x=float:0:1:fast", 'sextant: --param "x=float:0:1:fast": parameter "x": unknown option "fast" in "float:0:1:fast" (expected "log" or "step=S")'],
     ["b=cat:", 'sextant: --param "b=cat:": parameter "b": expected "cat:A,B,C" with non-empty choices, got "cat:"'],
     ["x=normal:0:1", 'sextant: --param "x=normal:0:1": parameter "x": unknown type "normal" in "normal:0:1"'],
@@ -32,6 +32,45 @@ describe("--param and flags", () => {
     expect(result.stderr.startsWith(message)).toBe(true);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(dir, "sextant.db"))).toBe(false);
+  });
+
+  it("narrows a range its step does not divide, as Optuna 3.1 does, says so once on stderr, and stores the narrowed range", async () => {
+    writeFileSync(join(dir, "steps.yaml"), ["study: steps", "params:", "  y: int:-7:7:step=4"].join("\n"));
+    const tune = await run([
+      "tune", "--config", "steps.yaml", "--param", "x=float:-1:1:step=0.7", "-n", "6", "--sampler", "random", "--seed", "1", "--json",
+      "--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}",
+    ]);
+    expect(tune.code, tune.stderr).toBe(0);
+    // Optuna 3.1 (Debian's /usr/bin/python3): FloatDistribution(-1, 1, step=0.7).high == 0.4 and
+    // IntDistribution(-7, 7, step=4).high == 5. On doubles, -1 + 2 · 0.7 is 0.3999999999999999.
+    const warnings = tune.stderr.split("\n").filter((line) => line.includes("does not divide"));
+    expect(warnings).toEqual([
+      'sextant: warning: steps.yaml:3:6: params.y: parameter "y": step 4 does not divide the range [-7, 7]; using [-7, 5], up to the last multiple of the step',
+      'sextant: warning: --param "x=float:-1:1:step=0.7": parameter "x": step 0.7 does not divide the range [-1, 1]; using [-1, 0.4], up to the last multiple of the step',
+    ]);
+    const x = { type: "float", low: -1, high: 0.4, step: 0.7 };
+    const y = { type: "int", low: -7, high: 5, step: 4 };
+    const exported = await run(["export", "steps", "--format", "json"]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const { systemAttrs, trials } = JSON.parse(exported.stdout) as {
+      systemAttrs: { "cli:config": { space: unknown } };
+      trials: { distributions: Record<string, unknown>; params: Record<string, number> }[];
+    };
+    expect(systemAttrs["cli:config"].space).toEqual({ x, y });
+    expect(trials).toHaveLength(6);
+    for (const trial of trials) {
+      expect(trial.distributions).toEqual({ x, y });
+      expect([-1, -0.3, 0.4]).toContain(trial.params.x);
+      expect([-7, -3, 1, 5]).toContain(trial.params.y);
+    }
+    // A rerun with the same flags resumes the study on the same ranges, warning again (once), with no word of a changed space.
+    const again = await run([
+      "tune", "--config", "steps.yaml", "--param", "x=float:-1:1:step=0.7", "-n", "2", "--sampler", "random", "--seed", "1",
+      "--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}",
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr.split("\n").filter((line) => line.includes("does not divide"))).toEqual(warnings);
+    expect(again.stderr).not.toContain("different search space");
   });
 
   it("takes a parameter named in any script, and substitutes it in the command", async () => {

@@ -100,6 +100,8 @@ export interface TuneConfig {
   params: Record<string, Distribution>;
   env?: Record<string, string>;
   cwd?: string;
+  /** Per parameter, what the file asks that was taken with a change (a range narrowed to its step), pointing at its line. */
+  paramWarnings: Record<string, string>;
 }
 
 type Path = readonly (string | number)[];
@@ -156,8 +158,13 @@ export class ConfigSource {
 
   /** An error pointing at `path` in the file. */
   error(path: Path, message: string, key?: string): UsageError {
+    return new UsageError(this.pointAt(path, message, key));
+  }
+
+  /** `message` prefixed with where `path` is: `file:line:col: params.lr: …`, for errors and warnings alike. */
+  pointAt(path: Path, message: string, key?: string): string {
     const where = formatPath(key === undefined ? path : [...path, key]);
-    return new UsageError(`${this.locate(path, key)}: ${where ? `${where}: ` : ""}${message}`);
+    return `${this.locate(path, key)}: ${where ? `${where}: ` : ""}${message}`;
   }
 }
 
@@ -376,7 +383,7 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
   if (raw.direction !== undefined && raw.directions !== undefined) {
     throw source.error(["directions"], 'give either "direction" or "directions", not both');
   }
-  const config: TuneConfig = { params: {} };
+  const config: TuneConfig = { params: {}, paramWarnings: {} };
   if (raw.study !== undefined) config.study = raw.study;
   if (raw.storage !== undefined) {
     // Refused here rather than when opened, so that the message points at the line.
@@ -412,7 +419,10 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
     const reserved = reservedParamName(name);
     if (reserved !== null) throw source.error(["params"], reserved, name);
     try {
-      config.params[name] = typeof spec === "string" ? parseParamSpec(spec, name) : paramFromObject(spec, name);
+      const narrowed = (message: string): void => {
+        config.paramWarnings[name] = source.pointAt(["params", name], message);
+      };
+      config.params[name] = typeof spec === "string" ? parseParamSpec(spec, name, narrowed) : paramFromObject(spec, name, narrowed);
     } catch (error) {
       throw source.error(["params", name], (error as Error).message);
     }
@@ -438,7 +448,7 @@ export function resolveStorageUrl(url: string, folder: string): string {
   return `sqlite:${resolve(folder, path)}`;
 }
 
-function paramFromObject(spec: z.infer<typeof paramObject>, name: string): Distribution {
+function paramFromObject(spec: z.infer<typeof paramObject>, name: string, onNarrowed: (message: string) => void): Distribution {
   let distribution: Distribution;
   if (spec.type === "categorical") {
     for (const field of ["low", "high", "log", "step"] as const) {
@@ -453,6 +463,6 @@ function paramFromObject(spec: z.infer<typeof paramObject>, name: string): Distr
     }
     distribution = { type: spec.type, low: spec.low, high: spec.high, ...(spec.log ? { log: true } : {}), ...(spec.step !== undefined ? { step: spec.step } : {}) };
   }
-  return validateDistribution(distribution, name);
+  return validateDistribution(distribution, name, onNarrowed);
 }
 

@@ -22,12 +22,13 @@ function parseNumber(text: string, what: string, name: string): number {
 
 /**
  * Parses the short form of a parameter: `float:LOW:HIGH[:log][:step=S]`, `int:LOW:HIGH[:log][:step=S]`
- * or `cat:A,B,C` (also `categorical:`). Categorical choices stay strings.
+ * or `cat:A,B,C` (also `categorical:`). Categorical choices stay strings. A step that does not
+ * divide the range narrows it to the last multiple of the step, and `onNarrowed` is told so.
  *
  * @example
  * parseParamSpec("float:1e-5:1e-1:log", "lr") // { type: "float", low: 1e-5, high: 0.1, log: true }
  */
-export function parseParamSpec(text: string, name: string): Distribution {
+export function parseParamSpec(text: string, name: string, onNarrowed?: (message: string) => void): Distribution {
   const colon = text.indexOf(":");
   const type = (colon < 0 ? text : text.slice(0, colon)).trim();
   const rest = colon < 0 ? "" : text.slice(colon + 1);
@@ -61,16 +62,17 @@ export function parseParamSpec(text: string, name: string): Distribution {
     else if (trimmed.startsWith("step=")) step = step !== undefined ? twice("step") : parseNumber(trimmed.slice(5), "step", name);
     else throw new InvalidDistributionError(`parameter "${name}": unknown option "${trimmed}" in "${text}" (expected "log" or "step=S")`);
   }
-  return validateDistribution({ type, low, high, ...(log ? { log: true } : {}), ...(step !== undefined ? { step } : {}) }, name);
+  return validateDistribution({ type, low, high, ...(log ? { log: true } : {}), ...(step !== undefined ? { step } : {}) }, name, onNarrowed);
 }
 
 /**
- * Parses `--param NAME=SPEC`. Throws {@link UsageError} naming the flag.
+ * Parses `--param NAME=SPEC`. Throws {@link UsageError} naming the flag; a range narrowed to its
+ * step is told to `onNarrowed`, naming the flag too.
  *
  * @example
  * parseParamFlag("depth=int:2:10") // ["depth", { type: "int", low: 2, high: 10 }]
  */
-export function parseParamFlag(flag: string): [string, Distribution] {
+export function parseParamFlag(flag: string, onNarrowed?: (message: string) => void): [string, Distribution] {
   const eq = flag.indexOf("=");
   if (eq <= 0) throw new UsageError(`--param "${flag}": expected NAME=SPEC, e.g. lr=float:1e-5:1e-1:log`);
   const name = flag.slice(0, eq).trim();
@@ -80,7 +82,7 @@ export function parseParamFlag(flag: string): [string, Distribution] {
   const reserved = reservedParamName(name);
   if (reserved !== null) throw new UsageError(`--param "${flag}": ${reserved}`);
   try {
-    return [name, parseParamSpec(flag.slice(eq + 1), name)];
+    return [name, parseParamSpec(flag.slice(eq + 1), name, onNarrowed && ((message) => onNarrowed(`--param "${flag}": ${message}`)))];
   } catch (error) {
     throw new UsageError(`--param "${flag}": ${(error as Error).message}`);
   }

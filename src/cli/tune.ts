@@ -220,12 +220,16 @@ function pickComponent(
 
 /**
  * Merges a config file (if any) and flags into checked settings; `sextant create` uses it too.
+ * `warnings` are what was taken with a change (a range narrowed to its step), for the caller to print.
  *
  * @example
  * const { settings } = await resolveSettings({ param: ["x=float:0:1"] }, ["node", "f.mjs", "{x}"]);
  */
-export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): Promise<{ settings: TuneSettings; source: ConfigSource | null }> {
-  let config: TuneConfig = { params: {} };
+export async function resolveSettings(
+  flags: TuneFlags,
+  commandArgs: string[],
+): Promise<{ settings: TuneSettings; source: ConfigSource | null; warnings: string[] }> {
+  let config: TuneConfig = { params: {}, paramWarnings: {} };
   let source: ConfigSource | null = null;
   if (flags.config !== undefined) {
     const { loadConfigFile } = await import("./config.js");
@@ -236,8 +240,9 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   const space: Record<string, Distribution> = { ...config.params };
   // A --param overrides the config's parameter of that name, but two flags for one name is a slip.
   const flagOf = new Map<string, string>();
+  const flagWarnings: string[] = [];
   for (const flag of flags.param ?? []) {
-    const [name, distribution] = parseParamFlag(flag);
+    const [name, distribution] = parseParamFlag(flag, (message) => flagWarnings.push(message));
     const earlier = flagOf.get(name);
     if (earlier !== undefined) throw new UsageError(`--param "${flag}": parameter "${name}" is already given by --param "${earlier}"`);
     flagOf.set(name, flag);
@@ -357,6 +362,8 @@ export async function resolveSettings(flags: TuneFlags, commandArgs: string[]): 
   }
   return {
     source,
+    // Said on stderr by the command, once: a range narrowed to its step, by the file (unless a flag replaced it) or a flag.
+    warnings: [...Object.entries(config.paramWarnings).filter(([name]) => !flagOf.has(name)).map(([, message]) => message), ...flagWarnings],
     settings: {
       studyName,
       storage,
@@ -656,7 +663,8 @@ export function stoppingLine(signal: NodeJS.Signals, trialsRunning: number, comm
  * await tuneCommand({ param: ["x=float:-5:5"], trials: 20 }, ["node", "objective.mjs", "{x}"], processIo());
  */
 export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: Io): Promise<number> {
-  const { settings, source } = await resolveSettings(flags, commandArgs);
+  const { settings, source, warnings } = await resolveSettings(flags, commandArgs);
+  for (const warning of warnings) io.err(`sextant: warning: ${warning}`);
   const cwdProblem = workingDirectoryProblem(settings.cwd);
   if (cwdProblem !== null) throw new UsageError(`working directory ${settings.cwd} ${cwdProblem}; no trial was started`);
   checkProgram(settings.command, settings.cwd, { ...process.env, ...settings.env });

@@ -137,7 +137,8 @@ function refuseGraceShorterThanStudys(flags: RecoveryFlags, studyName: string, s
  * await createCommand({ config: "sextant.yaml", study: "fleet", trials: 200 }, [], processIo());
  */
 export async function createCommand(flags: CreateFlags, commandArgs: string[], io: Io): Promise<number> {
-  const { settings, source } = await resolveSettings(flags, commandArgs);
+  const { settings, source, warnings } = await resolveSettings(flags, commandArgs);
+  for (const warning of warnings) io.err(`sextant: warning: ${warning}`);
   refuseMemory(settings.storage);
   checkNewStudyObjectives(settings);
   // Only the config file can set jobs here (create has no --jobs): it was dropped without a word,

@@ -395,6 +395,32 @@ describe("HTTP API: trials", () => {
     expect(told.json.trial).toMatchObject({ state: "complete", values: [params.x ** 2], params });
   });
 
+  it("narrows a range its step does not divide, as the library does, and logs it once per study and parameter", async () => {
+    const logged: string[] = [];
+    const { app } = newApp({ logError: (message) => logged.push(message) });
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 1 } } });
+    // Optuna 3.1 (Debian's /usr/bin/python3): IntDistribution(0, 10, step=3).high == 9, FloatDistribution(0.1, 0.75, step=0.2).high == 0.7.
+    const a = { type: "int", low: 0, high: 9, step: 3 };
+    const b = { type: "float", low: 0.1, high: 0.7, step: 0.2 };
+    for (const number of [0, 1]) {
+      const asked = await call(app, "POST", "/studies/s/trials", { space: { a: { type: "int", low: 0, high: 10, step: 3 } } });
+      expect(asked.status).toBe(201);
+      expect(asked.json.trial.distributions).toEqual({ a });
+      const suggested = await call(app, "POST", `/studies/s/trials/${number}/suggest`, { name: "b", distribution: { type: "float", low: 0.1, high: 0.75, step: 0.2 } });
+      expect(suggested.status, suggested.text).toBe(200);
+      expect([0.1, 0.3, 0.5, 0.7]).toContain(suggested.json.value);
+      expect((await call(app, "GET", `/studies/s/trials/${number}`)).json.trial.distributions).toEqual({ a, b });
+    }
+    expect(logged).toEqual([
+      'sextant serve: warning: study "s": parameter "a": step 3 does not divide the range [0, 10]; using [0, 9], up to the last multiple of the step',
+      'sextant serve: warning: study "s": parameter "b": step 0.2 does not divide the range [0.1, 0.75]; using [0.1, 0.7], up to the last multiple of the step',
+    ]);
+    // A step larger than the range is refused, at the field, starting no trial.
+    const refused = await call(app, "POST", "/studies/s/trials", { space: { a: { type: "int", low: 0, high: 2, step: 3 } } });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.message).toBe('body.space.a: parameter "a": step 3 is larger than the range [0, 2], which would hold only 0');
+  });
+
   it("answers 409 naming the parameter when a study's grid has no value for what the request suggests", async () => {
     const { app } = newApp();
     expect((await call(app, "POST", "/studies", { name: "g", sampler: { name: "grid", options: { grid: '{"x":[1,2,3]}' } } })).status).toBe(201);

@@ -373,13 +373,14 @@ function studyJson(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "stat
 
 /**
  * Each distribution checked; a bad one answers 400 at `field`.NAME, or at `field` itself with
- * `named: false`, where the body holds one distribution beside its name (suggest).
+ * `named: false`, where the body holds one distribution beside its name (suggest). A range its
+ * step does not divide is narrowed, as the library narrows it, and `onNarrowed` told so.
  */
-function validateSpace(space: Record<string, Distribution>, field: string, named = true): Record<string, Distribution> {
+function validateSpace(space: Record<string, Distribution>, field: string, onNarrowed: (message: string) => void, named = true): Record<string, Distribution> {
   const out: Record<string, Distribution> = {};
   for (const [name, distribution] of Object.entries(space)) {
     try {
-      out[name] = validateDistribution(distribution, name);
+      out[name] = validateDistribution(distribution, name, onNarrowed);
     } catch (error) {
       const at = named ? `${field}.${name}` : field;
       throw new HttpError(400, `${at}: ${(error as Error).message}`, at);
@@ -469,6 +470,15 @@ export function createServerApp(options: ServerAppOptions): Hono {
   refuseUnknownServerOptions("createServerApp", options, SERVER_APP_OPTION_KEYS);
   const { storage } = options;
   const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
+  /** The warnings of ranges narrowed to their step already logged, once per study name and message. */
+  const narrowedLogged = new Set<string>();
+  /** Logs that a range in a request to `study` was narrowed to its step, once per study and parameter range. */
+  const logNarrowed = (study: string) => (message: string): void => {
+    const key = JSON.stringify([study, message]);
+    if (narrowedLogged.has(key)) return;
+    narrowedLogged.add(key);
+    logError(`sextant serve: warning: study "${study}": ${message}`);
+  };
   /**
    * Study objects by name, least recently used first; beyond {@link STUDY_CACHE_SIZE} the oldest
    * is dropped (it is rebuilt from storage when asked for again, as another server would). Kept
@@ -771,7 +781,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         }
         const directions = body.directions ?? [body.direction ?? "minimize"];
         const userAttrs = attrFromJson(body.userAttrs ?? {}, "body.userAttrs") as Record<string, JsonValue>;
-        const space = body.space ? validateSpace(body.space as Record<string, Distribution>, "body.space") : undefined;
+        const space = body.space ? validateSpace(body.space as Record<string, Distribution>, "body.space", logNarrowed(body.name)) : undefined;
         const samplerSpec: NamedSpec = { name: body.sampler?.name ?? "auto", options: body.sampler?.options ?? {} };
         const prunerSpec: NamedSpec = { name: body.pruner?.name ?? "none", options: body.pruner?.options ?? {} };
         let sampler: Sampler;
@@ -877,7 +887,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       status: 201,
       response: api.TrialResponse,
       handle: async ({ params, body }) => {
-        const space = body.space ? validateSpace(body.space as Record<string, Distribution>, "body.space") : {};
+        const space = body.space ? validateSpace(body.space as Record<string, Distribution>, "body.space", logNarrowed(params.study)) : {};
         return withStudy(params.study, async (study) => {
           // A population's trials are its segments, each continuing from a checkpoint on the
           // workers' disks: they run under sextant worker (or the library's optimize), not here.
@@ -991,7 +1001,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       status: 200,
       response: api.SuggestResponse,
       handle: async ({ params, query, body }) => {
-        const distribution = validateSpace({ [body.name]: body.distribution as Distribution }, "body.distribution", false)[body.name]!;
+        const distribution = validateSpace({ [body.name]: body.distribution as Distribution }, "body.distribution", logNarrowed(params.study), false)[body.name]!;
         return writeTrial(params, query, (trial) => ({ value: trial.suggest(body.name, distribution) }));
       },
     }),

@@ -44,12 +44,15 @@ const ParamName = z
     if (reserved !== null) context.addIssue({ code: "custom", message: reserved });
   });
 
+const STEP_NARROWING =
+  "The grid step above low. One that does not divide high − low narrows high to the last multiple of the step, as Optuna 3.1 does (the server logs a warning, and stores and answers the narrowed range); one larger than high − low is refused.";
+
 const FloatDistribution = z.strictObject({
   type: z.literal("float"),
   low: z.number(),
   high: z.number(),
   log: z.boolean().optional(),
-  step: z.number().positive().optional(),
+  step: z.number().positive().optional().describe(STEP_NARROWING),
 });
 
 /** zod's int is a safe integer: its own message ("Too big: expected int to be <=9007199254740991") said nothing of why. */
@@ -60,7 +63,7 @@ const IntDistribution = z.strictObject({
   low: IntBound,
   high: IntBound,
   log: z.boolean().optional(),
-  step: z.number().int().positive().optional(),
+  step: z.number().int().positive().optional().describe(STEP_NARROWING),
 });
 
 export const CategoricalChoice = z.union([z.string(), z.number(), z.boolean(), z.null()], { error: "a choice must be a string, a number, a boolean or null" });

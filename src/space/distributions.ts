@@ -90,8 +90,16 @@ const CATEGORICAL_KEYS: readonly string[] = ["type", "choices"];
  * Checks that a distribution is well formed and returns it normalized (a `step` or `log` of
  * `undefined`/`false` is dropped, so that equal distributions compare equal). Throws
  * {@link InvalidDistributionError} naming the parameter and the rule broken.
+ *
+ * A `step` that does not divide the range narrows it, as Optuna 3.1 does: `high` becomes the last
+ * multiple of the step above `low`, and `onNarrowed` receives a message that says so (the caller
+ * decides where warnings go and how often). A step larger than a range of more than one value
+ * is refused: only `low` would remain.
+ *
+ * @example
+ * validateDistribution({ type: "int", low: 0, high: 10, step: 3 }, "a", console.warn) // { type: "int", low: 0, high: 9, step: 3 }, with a warning
  */
-export function validateDistribution(distribution: Distribution, name?: string): Distribution {
+export function validateDistribution(distribution: Distribution, name?: string, onNarrowed?: (message: string) => void): Distribution {
   const who = describe(name);
   if (distribution === null || typeof distribution !== "object") {
     throw new InvalidDistributionError(`${who}: a distribution must be an object`);
@@ -126,7 +134,8 @@ export function validateDistribution(distribution: Distribution, name?: string):
       `${who}: unknown distribution type ${JSON.stringify((distribution as { type?: unknown }).type)} (expected float, int or categorical)`,
     );
   }
-  const { low, high, log, step } = distribution;
+  const { low, log, step } = distribution;
+  let { high } = distribution;
   if (typeof low !== "number" || !Number.isFinite(low)) throw new InvalidDistributionError(`${who}: low must be a finite number, got ${shownBound(low)}`);
   if (typeof high !== "number" || !Number.isFinite(high)) throw new InvalidDistributionError(`${who}: high must be a finite number, got ${shownBound(high)}`);
   if (low > high) throw new InvalidDistributionError(`${who}: low (${low}) must not exceed high (${high})`);
@@ -165,8 +174,15 @@ export function validateDistribution(distribution: Distribution, name?: string):
       // (high − low) / step overflowed: the divisibility check below compared NaN and passed, and every value snapped to high.
       throw new InvalidDistributionError(`${who}: step ${step} is too small for the range [${low}, ${high}]`);
     }
+    // A step within rounding of dividing the range (0.1 on [0, 0.1 + 0.2]) divides it, as it
+    // always has here: a study stored with that range keeps it.
     if (Math.abs(cells - Math.round(cells)) > 1e-8 * Math.max(1, cells)) {
-      throw new InvalidDistributionError(`${who}: step ${step} does not divide the range [${low}, ${high}]`);
+      const narrowed = distribution.type === "int" ? high - ((high - low) % step) : lastMultipleOfStep(low, high, step);
+      if (narrowed === low) {
+        throw new InvalidDistributionError(`${who}: step ${step} is larger than the range [${low}, ${high}], which would hold only ${low}`);
+      }
+      onNarrowed?.(`${who}: step ${step} does not divide the range [${low}, ${high}]; using [${low}, ${narrowed}], up to the last multiple of the step`);
+      high = narrowed;
     }
     if (!(distribution.type === "int" && step === 1)) normalizedStep = step;
   }
@@ -178,6 +194,41 @@ export function validateDistribution(distribution: Distribution, name?: string):
   if (log) normalized.log = true;
   if (normalizedStep !== undefined) normalized.step = normalizedStep;
   return normalized as Distribution;
+}
+
+/**
+ * low + ⌊(high − low) / step⌋ · step, computed on the numbers as written (0.1, not the double
+ * nearest it), as Optuna's `_adjust_discrete_uniform_high` does with `Decimal(str(x))`: on doubles
+ * [-1, 1] with step 0.7 ended at 0.3999999999999999, not 0.4.
+ *
+ * @example
+ * lastMultipleOfStep(0.1, 0.75, 0.2) // 0.7
+ */
+function lastMultipleOfStep(low: number, high: number, step: number): number {
+  const [l, h, s] = [low, high, step].map(exactDecimal) as [ExactDecimal, ExactDecimal, ExactDecimal];
+  const scale = Math.max(l.scale, h.scale, s.scale);
+  const at = (d: ExactDecimal): bigint => d.units * 10n ** BigInt(scale - d.scale);
+  const [lu, su] = [at(l), at(s)];
+  const units = ((at(h) - lu) / su) * su + lu;
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, "0");
+  const text = scale === 0 ? digits : `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+  return Number(`${negative ? "-" : ""}${text}`);
+}
+
+/** A decimal number as units · 10^−scale, exactly. */
+interface ExactDecimal {
+  readonly units: bigint;
+  readonly scale: number;
+}
+
+/** The shortest decimal that reads back as `x` (JavaScript's `String(x)`, Python's `str(x)`), exactly. */
+function exactDecimal(x: number): ExactDecimal {
+  const [mantissa = "", exponent = "0"] = String(x).split("e");
+  const dot = mantissa.indexOf(".");
+  const scale = (dot < 0 ? 0 : mantissa.length - dot - 1) - Number(exponent);
+  const units = BigInt(mantissa.replace(".", ""));
+  return scale >= 0 ? { units, scale } : { units: units * 10n ** BigInt(-scale), scale: 0 };
 }
 
 /** Whether two distributions describe the same set with the same scale. */

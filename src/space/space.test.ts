@@ -35,7 +35,10 @@ describe("validateDistribution", () => {
   it.each<[string, Distribution, RegExp]>([
     ["low above high", { type: "float", low: 2, high: 1 }, /must not exceed high/],
     ["log with low 0", { type: "float", low: 0, high: 1, log: true }, /log scale needs low > 0/],
-    ["step not dividing the range", { type: "float", low: 0, high: 1, step: 0.3 }, /does not divide/],
+    // Optuna 3.1 narrows these to [0, 0] and [0.5, 0.5]: a range that asked for more than one value keeps only low.
+    ["a float step larger than the range", { type: "float", low: 0, high: 1, step: 2 }, /step 2 is larger than the range \[0, 1\], which would hold only 0/],
+    ["an int step larger than the range", { type: "int", low: 5, high: 8, step: 4 }, /step 4 is larger than the range \[5, 8\], which would hold only 5/],
+    ["a zero step", { type: "int", low: 0, high: 10, step: 0 }, /step must be a positive number, got 0/],
     ["negative step", { type: "float", low: 0, high: 1, step: -0.1 }, /positive/],
     ["non-integer int bounds", { type: "int", low: 0.5, high: 3 }, /integers/],
     // Accepted, and suggestInt("i", 0, 2 ** 60) drew from the sparse grid of doubles there.
@@ -51,6 +54,48 @@ describe("validateDistribution", () => {
     expect(() => validateDistribution(distribution, "lr")).toThrow(InvalidDistributionError);
     expect(() => validateDistribution(distribution, "lr")).toThrow(message);
     expect(() => validateDistribution(distribution, "lr")).toThrow(/parameter "lr"/);
+  });
+});
+
+describe("a step that does not divide the range", () => {
+  // [low, high, step, high as Optuna 3.1 narrows it]: FloatDistribution(low, high, step=step).high
+  // and IntDistribution(...).high printed by Debian's /usr/bin/python3 (optuna 3.1), hard-coded here.
+  it.each<[NumericDistribution["type"], number, number, number, number]>([
+    ["float", 0, 1, 0.3, 0.9],
+    ["float", 0.1, 0.75, 0.2, 0.7],
+    ["float", -1, 1, 0.7, 0.4],
+    ["float", 0.001, 0.01, 0.004, 0.009],
+    ["float", -0.3, 0.5, 0.15, 0.45],
+    ["float", 2.5, 10.1, 1.5, 10],
+    ["int", 0, 10, 3, 9],
+    ["int", -7, 7, 4, 5],
+    ["int", 1, 100, 7, 99],
+  ])("narrows %s [%s, %s] step %s to end at %s, as Optuna does, and says so", (type, low, high, step, narrowedHigh) => {
+    const warnings: string[] = [];
+    expect(validateDistribution({ type, low, high, step }, "a", (message) => warnings.push(message))).toEqual({ type, low, high: narrowedHigh, step });
+    expect(warnings).toEqual([`parameter "a": step ${step} does not divide the range [${low}, ${high}]; using [${low}, ${narrowedHigh}], up to the last multiple of the step`]);
+  });
+
+  it.each<[NumericDistribution["type"], number, number, number]>([
+    // Optuna 3.1 keeps these as given: the step divides them.
+    ["float", 0, 1, 0.1],
+    ["float", 0, 1, 0.25],
+    ["float", 1e-7, 1e-6, 3e-7],
+    ["float", 0.1, 0.7, 0.2],
+    ["int", 5, 5, 3],
+    // Optuna narrows this one to 0.3; within rounding of a whole number of steps, it is kept, as it always was (a stored study has it).
+    ["float", 0, 0.1 + 0.2, 0.1],
+  ])("keeps %s [%s, %s] step %s, which the step divides, without a word", (type, low, high, step) => {
+    const warnings: string[] = [];
+    expect(validateDistribution({ type, low, high, step }, "a", (message) => warnings.push(message))).toEqual({ type, low, high, step });
+    expect(warnings).toEqual([]);
+  });
+
+  it("stays normalized: the narrowed distribution validates to itself, without a warning", () => {
+    const narrowed = validateDistribution({ type: "float", low: 0, high: 1, step: 0.3 }, "a");
+    const warnings: string[] = [];
+    expect(validateDistribution(narrowed, "a", (message) => warnings.push(message))).toEqual(narrowed);
+    expect(warnings).toEqual([]);
   });
 });
 

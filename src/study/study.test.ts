@@ -308,6 +308,36 @@ describe("Study", () => {
     expect(study.trials).toHaveLength(3);
   });
 
+  it("narrows a range its step does not divide, as Optuna 3.1 does, warning once per study object", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ name: "steps", storage, sampler: new RandomSampler({ seed: 5 }) });
+    const warnings: string[] = [];
+    study.onWarning = (message) => warnings.push(message);
+    const objective = (t: { suggestInt(name: string, low: number, high: number, options: { step: number }): number; suggestFloat(name: string, low: number, high: number, options: { step: number }): number }) =>
+      t.suggestInt("a", 0, 10, { step: 3 }) + t.suggestFloat("b", 0, 1, { step: 0.3 });
+    await study.optimize(objective, { nTrials: 20 });
+    const narrowedA = { type: "int", low: 0, high: 9, step: 3 };
+    const narrowedB = { type: "float", low: 0, high: 0.9, step: 0.3 };
+    // Optuna 3.1 (Debian's /usr/bin/python3): IntDistribution(0, 10, step=3).high == 9, FloatDistribution(0, 1, step=0.3).high == 0.9.
+    expect(warnings).toEqual([
+      'parameter "a": step 3 does not divide the range [0, 10]; using [0, 9], up to the last multiple of the step',
+      'parameter "b": step 0.3 does not divide the range [0, 1]; using [0, 0.9], up to the last multiple of the step',
+    ]);
+    for (const trial of study.trials) {
+      expect(trial.distributions).toEqual({ a: narrowedA, b: narrowedB });
+      expect([0, 3, 6, 9]).toContain(trial.params.a);
+      expect([0, 0.3, 0.6, 0.9]).toContain(trial.params.b);
+    }
+    // An ask with the space warns as suggest does (once), and a study object that resumes says it again, once.
+    await study.tell(await study.ask({ a: { type: "int", low: 0, high: 10, step: 3 } }), 1);
+    expect(warnings).toHaveLength(2);
+    const resumed = await loadStudy({ name: "steps", storage, sampler: new RandomSampler({ seed: 6 }) });
+    resumed.onWarning = (message) => warnings.push(message);
+    await resumed.optimize(objective, { nTrials: 2 });
+    expect(warnings).toHaveLength(4);
+    expect(resumed.trials.at(-1)!.distributions).toEqual({ a: narrowedA, b: narrowedB });
+  });
+
   it("fails a trial queued or retried at a value outside the range the objective now suggests, and goes on", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }) });
     const x = { type: "float", low: 2, high: 3 } as const;

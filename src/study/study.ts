@@ -2980,6 +2980,15 @@ export class Study implements TrialHost {
     this.onWarning(message);
   }
 
+  /** The messages {@link warnOnce} has given to `onWarning`. */
+  private readonly warnedOnce = new Set<string>();
+
+  warnOnce(message: string): void {
+    if (this.warnedOnce.has(message)) return;
+    this.warnedOnce.add(message);
+    this.onWarning(message);
+  }
+
   segmentContext(): { store: CheckpointStore; segmentSteps: number } | null {
     if (!this.scheduler) return null;
     this.checkpoints ??= new CheckpointStore(

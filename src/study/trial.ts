@@ -86,6 +86,8 @@ export interface TrialHost {
   segmentContext(): { store: CheckpointStore; segmentSteps: number } | null;
   /** Reports what needs attention but must not stop the trial (the study's `onWarning`). */
   warn(message: string): void;
+  /** As {@link warn}, but only the first time this study object is given `message`. */
+  warnOnce(message: string): void;
   /**
    * Fails the trial, which `error` (thrown by the library while suggesting) leaves unable to go on,
    * and returns the reason stored; the write is started at once and finishes in the background.
@@ -249,7 +251,8 @@ export class Trial {
     const reserved = reservedParamName(name);
     // Like a malformed distribution, a name that cannot be one fails every trial the same way: optimize stops with it.
     if (reserved !== null) throw new InvalidDistributionError(reserved);
-    const normalized = validateDistribution(distribution, name);
+    // A step that does not divide the range narrows it: said once per study object, not on every trial.
+    const normalized = validateDistribution(distribution, name, (message) => this.host.warnOnce(message));
     const existing = this.paramDistributions[name];
     if (existing !== undefined) {
       if (!distributionsEqual(existing, normalized)) {
