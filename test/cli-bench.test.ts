@@ -1,11 +1,11 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/): `sextant bench run`, `report` and `suites` on a tiny suite.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseOptimizerList } from "../src/bench/lab/optimizers.js";
-import { ROOT, alive, sextant, start } from "./fixtures/cli-run.js";
+import { ROOT, type Running, alive, sextant, start } from "./fixtures/cli-run.js";
 import { writeStandInPython } from "./fixtures/stand-in-python.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sextant-bench-cli-"));
@@ -120,6 +120,63 @@ describe("sextant bench", () => {
       }
     }, 120_000);
   }
+
+  describe("the commands of command problems die with their worker", () => {
+    /**
+     * Starts a run on two workers whose commands never end and, once both run, calls `act` with
+     * their pids; then ends whatever is left, so that a failure leaves no process behind.
+     */
+    const withSleepingCommands = async (out: string, act: (running: Running, commands: number[]) => Promise<void>): Promise<void> => {
+      const pids = join(dir, `${out}-pids`);
+      mkdirSync(pids);
+      const python = join(dir, `${out}-python`);
+      writeStandInPython(python, [`fs.writeFileSync(${JSON.stringify(pids)} + '/' + process.pid, '');`, "setInterval(() => {}, 1000);"]);
+      const running = start(["bench", "run", "--suite", "sklearn-knn-iris", "--optimizers", "random,sobol", "--trials", "3", "--seeds", "1", "--out", out, "--jobs", "2"], {
+        cwd: dir,
+        env: { SEXTANT_PYTHON: python },
+      });
+      try {
+        const deadline = Date.now() + 60_000;
+        while (readdirSync(pids).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        const commands = readdirSync(pids).map(Number);
+        expect(commands).toHaveLength(2);
+        await act(running, commands);
+      } finally {
+        if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill("SIGKILL");
+        for (const pid of readdirSync(pids).map(Number).filter(alive)) process.kill(pid, "SIGKILL");
+      }
+    };
+    const parentOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
+    /** Waits (at most long enough for a loaded machine) until none of `pids` runs, and returns those that still do. */
+    const survivors = async (pids: number[]): Promise<number[]> => {
+      const gone = Date.now() + 15_000;
+      while (pids.some(alive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+      return pids.filter(alive);
+    };
+
+    // Killed with the runner (SIGKILL gives it no chance to act) or by its Ctrl-\: the workers went,
+    // and the commands they had started ran on until they ended or hit their time limit.
+    for (const signal of ["SIGKILL", "SIGQUIT"] as const) {
+      it(`when the runner gets ${signal}`, async () => {
+        await withSleepingCommands(`commands-${signal}`, async (running, commands) => {
+          running.child.kill(signal);
+          await running.done;
+          expect(await survivors(commands)).toEqual([]);
+        });
+      }, 120_000);
+    }
+
+    it("when a worker dies of its own accord, and the other worker's run goes on", async () => {
+      await withSleepingCommands("commands-worker", async (running, commands) => {
+        process.kill(parentOf(commands[0]!), "SIGKILL");
+        expect(await survivors([commands[0]!])).toEqual([]);
+        expect(alive(commands[1]!)).toBe(true);
+        running.child.kill("SIGQUIT");
+        await running.done;
+        expect(await survivors(commands)).toEqual([]);
+      });
+    }, 120_000);
+  });
 
   it("says a study's warning once per process, not once per run", async () => {
     // cmaes leaves rosenbrock-5d-scaled's categorical "scale" out of its model: each seed's run said so.

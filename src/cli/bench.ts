@@ -31,7 +31,7 @@ import { randomReference } from "../bench/lab/summary.js";
 import { OptionError, didYouMean } from "../space/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatNumber, renderTable } from "./format.js";
-import { type Io, isStandardOutput } from "./io.js";
+import { type Io, isStandardOutput, pauseCommandsWithRun } from "./io.js";
 import { RUN_SIGNALS, signalExitCode } from "./tune.js";
 
 export interface BenchRunFlags {
@@ -144,6 +144,16 @@ function progressBar(io: Io): (p: BenchmarkProgress) => void {
   };
 }
 
+/**
+ * Makes Ctrl-Z pause the lab's worker processes and their commands with the run: each worker
+ * leads a process group away from the terminal's, which the terminal's stop does not reach.
+ */
+function pauseWorkersWithRun(): { onWorkers: (pids: readonly number[]) => void; stop: () => void } {
+  let groups: readonly number[] = [];
+  const stop = pauseCommandsWithRun(() => groups);
+  return { onWorkers: (pids) => (groups = pids), stop };
+}
+
 /** A library message in the words of bench tune's flags (testSeeds: … → --test-seeds: …). */
 function flagNamesOf(message: string): string {
   return message.replace(/\btestSeeds\b/g, "--test-seeds").replace(/\btuningSeeds\b/g, "--tuning-seeds").replace(/\btestProblems\b/g, "--test-suite").replace(/the tuning problems/g, "--suite");
@@ -181,6 +191,7 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
     process.exit(signalExitCode(signal));
   };
   for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
+  const pausing = pauseWorkersWithRun();
   const outcome = await runBenchmark({
     problems,
     optimizers: resolveOptimizers(flags.optimizers, flags.suite),
@@ -189,6 +200,7 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
     outDir: flags.out,
     ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
     signal: quit.signal,
+    onWorkers: pausing.onWorkers,
     onProgress: (p) => {
       progress = p;
       showProgress(p);
@@ -197,6 +209,7 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
     .catch(asUsageError)
     .finally(() => {
       for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
+      pausing.stop();
     });
   const seconds = (Date.now() - started) / 1000;
   const withFailedTrials = outcome.results.filter((r) => r.failedTrials !== undefined);
@@ -364,6 +377,7 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
     process.exit(signalExitCode(signal));
   };
   for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
+  const pausing = pauseWorkersWithRun();
   const outcome = await tuneThenTest({
     problems,
     ...(testProblems === undefined ? {} : { testProblems }),
@@ -374,11 +388,13 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
     outDir: flags.out,
     ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
     signal: quit.signal,
+    onWorkers: pausing.onWorkers,
     onProgress: progressBar(io),
   })
     .catch((error: unknown) => asUsageError(error instanceof RangeError ? new BenchmarkInputError(flagNamesOf(error.message)) : error))
     .finally(() => {
       for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
+      pausing.stop();
     });
   if (flags.json) {
     io.out(JSON.stringify({ ...outcome, tuningScores: Object.fromEntries(outcome.tuningScores) }, null, 2));

@@ -414,13 +414,15 @@ export async function tuneThenTest(options: {
   onProgress?: BenchmarkOptions["onProgress"];
   /** As {@link BenchmarkOptions.signal}: aborting it kills the worker processes and ends the tune now. */
   signal?: AbortSignal;
+  /** As {@link BenchmarkOptions.onWorkers}. */
+  onWorkers?: BenchmarkOptions["onWorkers"];
 }): Promise<TuneTestOutcome> {
   const overlap = options.tuningSeeds.filter((s) => options.testSeeds.includes(s));
   if (overlap.length > 0) throw new RangeError(`testSeeds: must be disjoint from tuningSeeds; both hold ${overlap.join(", ")}`);
   const shared = (options.testProblems ?? []).filter((p) => options.problems.includes(p));
   if (shared.length > 0) throw new RangeError(`testProblems: must be disjoint from the tuning problems; both hold ${shared.join(", ")}`);
   const withRandom = options.candidates.includes("random") ? options.candidates : [...options.candidates, "random"];
-  const common = { trials: options.trials, jobs: options.jobs ?? 1, onProgress: options.onProgress, ...(options.signal ? { signal: options.signal } : {}) };
+  const common = { trials: options.trials, jobs: options.jobs ?? 1, onProgress: options.onProgress, onWorkers: options.onWorkers, ...(options.signal ? { signal: options.signal } : {}) };
   const tuning = await runBenchmark({ ...common, problems: options.problems, optimizers: withRandom, seeds: options.tuningSeeds, outDir: `${options.outDir}/tuning` });
   // A failed run would leave candidates compared on different runs (or one dropped unseen).
   refuseFailures("tuning", tuning.failures, `${options.outDir}/tuning`);

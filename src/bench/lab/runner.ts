@@ -38,6 +38,12 @@ export interface BenchmarkOptions {
    * Finished runs are in `outDir` already; running the same benchmark again goes on from them.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Called with the pids of the worker processes alive, each time that set changes. Each worker
+   * leads a process group of its own that holds the commands it runs: a caller that pauses the
+   * run on Ctrl-Z sends the groups SIGSTOP (a terminal's stop does not reach them).
+   */
+  readonly onWorkers?: (pids: readonly number[]) => void;
 }
 
 export interface BenchmarkProgress {
@@ -203,7 +209,24 @@ async function runInProcess(queue: Job[], finish: Finish, signal: AbortSignal | 
   }
 }
 
-async function runInWorkers(queue: Job[], workers: number, script: string, finish: Finish, signal: AbortSignal | undefined): Promise<void> {
+/** Kills the process group that worker `child` leads: the worker and the commands it started. */
+function killWorkerGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // gone: the worker ended, and no command of its group outlived it
+  }
+}
+
+async function runInWorkers(
+  queue: Job[],
+  workers: number,
+  script: string,
+  finish: Finish,
+  signal: AbortSignal | undefined,
+  onWorkers: BenchmarkOptions["onWorkers"],
+): Promise<void> {
   let next = 0;
   const aborted = (): boolean => signal?.aborted === true;
   const serve = (child: ChildProcess): Promise<void> =>
@@ -227,6 +250,11 @@ async function runInWorkers(queue: Job[], workers: number, script: string, finis
         give();
       });
       child.on("exit", (code, signal) => {
+        // A worker that died of its own accord (a crash, the out-of-memory killer) left the
+        // commands it ran running on in its group, until they ended or hit their time limit.
+        killWorkerGroup(child);
+        live.delete(child.pid!);
+        onWorkers?.([...live]);
         // A worker that dies mid-run fails that run only; the others go on. One killed by the
         // abort fails nothing: its run was stopped, not broken.
         if (current !== undefined && !aborted()) finish(current, { error: `worker process died (${signal ?? `code ${code}`})` });
@@ -235,10 +263,17 @@ async function runInWorkers(queue: Job[], workers: number, script: string, finis
       give();
     });
   if (aborted()) return;
-  const children = Array.from({ length: Math.min(workers, queue.length) }, () => fork(script, [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  // Each worker leads a process group that its commands join (they are not detached), so that
+  // killing a worker's group ends the commands it started too: killing the worker alone left them
+  // running as orphans. A worker whose runner is gone kills its group itself (worker.ts).
+  const children = Array.from({ length: Math.min(workers, queue.length) }, () =>
+    fork(script, [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"], detached: true }),
+  );
+  const live = new Set(children.flatMap((child) => (child.pid === undefined ? [] : [child.pid])));
+  onWorkers?.([...live]);
   // Killed, not told to stop: a worker reads its messages only between the steps of its run.
   const kill = (): void => {
-    for (const child of children) child.kill("SIGKILL");
+    for (const child of children) killWorkerGroup(child);
   };
   signal?.addEventListener("abort", kill, { once: true });
   try {
@@ -303,7 +338,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   };
   const workers = options.jobs ?? availableParallelism();
   const script = workerScript();
-  if (workers > 1 && script !== null && queue.length > 1) await runInWorkers(queue, workers, script, finish, options.signal);
+  if (workers > 1 && script !== null && queue.length > 1) await runInWorkers(queue, workers, script, finish, options.signal, options.onWorkers);
   else await runInProcess(queue, finish, options.signal);
   options.signal?.throwIfAborted();
   const results = grid.flatMap((job) => stored.get(runKey(job.problem, job.optimizer.label, job.seed)) ?? []);
