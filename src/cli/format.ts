@@ -328,7 +328,19 @@ export function commandLine(argv: readonly string[]): string {
  * renderCsv(["number", "value"], [["0", "0.5"]]) // "number,value\r\n0,0.5\r\n"
  */
 export function renderCsv(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [headers, ...rows].map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
+  return [...csvLines(headers, rows)].join("");
+}
+
+/**
+ * The lines of {@link renderCsv}'s document, each with its CRLF, one row at a time: the rows may
+ * be made as they are asked for, so a large export is never held whole.
+ *
+ * @example
+ * for (const line of csvLines(["number", "value"], [["0", "0.5"]])) process.stdout.write(line);
+ */
+export function* csvLines(headers: readonly string[], rows: Iterable<readonly string[]>): Generator<string> {
+  yield `${headers.map(csvField).join(",")}\r\n`;
+  for (const row of rows) yield `${row.map(csvField).join(",")}\r\n`;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Distribution, ParamValue } from "../space/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
 import { bestCommand, exportCommand, listStudiesCommand, listTrialsCommand, trialJson } from "./inspect.js";
+import { csvField } from "./format.js";
 import type { Io } from "./io.js";
 
 const quietIo: Io = { out: () => undefined, err: () => undefined, write: () => undefined, stdinIsTTY: false, stderrIsTTY: false };
@@ -35,28 +36,45 @@ describe("sextant export", () => {
   }, 60_000);
 });
 
-describe("sextant export --format json", () => {
-  /** A study of every kind of trial in a SQLite file: complete, pruned, failed, running and waiting, with `padding` more complete ones. */
-  async function studyOfEveryKind(path: string, padding: number): Promise<void> {
-    const storage = SqliteStorage.open(path);
-    const study = await storage.createStudy("every", ["minimize", "maximize"], { userAttrs: { owner: "ana", loss: -Infinity }, systemAttrs: { constraintCount: 1 } });
-    const x: Distribution = { type: "float", low: -5, high: 5 };
-    const label: Distribution = { type: "categorical", choices: ["plain", 'say "hi"', "two\nlines", "ünïcode ✓", ""] };
-    const params = (i: number) => ({ x: { value: i / 10 - 5, distribution: x }, label: { value: label.choices[i % 5]!, distribution: label } });
-    const finish = async (i: number, patch: Parameters<typeof storage.updateTrial>[1]) => {
-      const trial = await storage.createTrial(study.id, { state: "running" });
-      await storage.updateTrial(trial.id, { params: params(i), userAttrs: { note: `trial ${i}`, nested: { list: [1, "a", null] } }, ...patch });
-    };
-    await finish(0, { state: "complete", values: [NaN, Infinity], systemAttrs: { constraints: [-1] }, intermediate: { 0: 1.5, 3: -Infinity } });
-    await finish(1, { state: "pruned", values: [2, 3], intermediate: { 0: 9 } });
-    await finish(2, { state: "failed", systemAttrs: { failReason: 'exit code 1: bad "input"\nTraceback' } });
-    await storage.createTrial(study.id, { state: "running", params: { x: 0.5 }, distributions: { x }, systemAttrs: { worker: "w1" } });
-    await storage.createTrial(study.id, { state: "waiting", systemAttrs: { fixedParams: { x: 2.5 } } });
-    for (let i = 5; i < 5 + padding; i++) await finish(i, { state: "complete", values: [i, -i], systemAttrs: { constraints: [i % 2 ? 1 : -1] } });
-    await storage.createStudy("empty", ["minimize"]);
-    await storage.close();
-  }
+/** A study of every kind of trial in a SQLite file: complete, pruned, failed, running and waiting, with `padding` more complete ones. */
+async function studyOfEveryKind(path: string, padding: number): Promise<void> {
+  const storage = SqliteStorage.open(path);
+  const study = await storage.createStudy("every", ["minimize", "maximize"], { userAttrs: { owner: "ana", loss: -Infinity }, systemAttrs: { constraintCount: 1 } });
+  const x: Distribution = { type: "float", low: -5, high: 5 };
+  const label: Distribution = { type: "categorical", choices: ["plain", 'say "hi"', "two\nlines", "ünïcode ✓", ""] };
+  const params = (i: number) => ({ x: { value: i / 10 - 5, distribution: x }, label: { value: label.choices[i % 5]!, distribution: label } });
+  const finish = async (i: number, patch: Parameters<typeof storage.updateTrial>[1]) => {
+    const trial = await storage.createTrial(study.id, { state: "running" });
+    await storage.updateTrial(trial.id, { params: params(i), userAttrs: { note: `trial ${i}`, nested: { list: [1, "a", null] } }, ...patch });
+  };
+  await finish(0, { state: "complete", values: [NaN, Infinity], systemAttrs: { constraints: [-1] }, intermediate: { 0: 1.5, 3: -Infinity } });
+  await finish(1, { state: "pruned", values: [2, 3], intermediate: { 0: 9 } });
+  await finish(2, { state: "failed", systemAttrs: { failReason: 'exit code 1: bad "input"\nTraceback' } });
+  await storage.createTrial(study.id, { state: "running", params: { x: 0.5 }, distributions: { x }, systemAttrs: { worker: "w1" } });
+  await storage.createTrial(study.id, { state: "waiting", systemAttrs: { fixedParams: { x: 2.5 } } });
+  for (let i = 5; i < 5 + padding; i++) await finish(i, { state: "complete", values: [i, -i], systemAttrs: { constraints: [i % 2 ? 1 : -1] } });
+  await storage.createStudy("empty", ["minimize"]);
+  await storage.close();
+}
 
+/** Calls `body` with a temporary folder and a SQLite file in it holding "every" (of every kind, 1,500 more complete trials) and "empty"; removes the folder after. */
+async function withStudiesOfEveryKind(body: (dir: string, path: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "sextant-export-"));
+  try {
+    const path = join(dir, "every.db");
+    await studyOfEveryKind(path, 1_500);
+    await body(dir, path);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+}
+
+/** A CSV document as the one-string export joined it: fields quoted by csvField, CRLF after each row. */
+function headersAndRowsAsOneString(rows: readonly (readonly string[])[]): string {
+  return rows.map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
+}
+
+describe("sextant export --format json", () => {
   /** What export wrote as one string before it streamed: the study's fields, then every trial. */
   async function asOneString(path: string, name: string, exportedAt: string): Promise<string> {
     const storage = SqliteStorage.open(path, { readOnly: true });
@@ -71,10 +89,7 @@ describe("sextant export --format json", () => {
   }
 
   it("streams the same bytes the one string held, a piece at a time, to stdout, to - and to a file", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sextant-export-json-"));
-    try {
-      const path = join(dir, "every.db");
-      await studyOfEveryKind(path, 1_500);
+    await withStudiesOfEveryKind(async (dir, path) => {
       for (const name of ["every", "empty"]) {
         const writes: string[] = [];
         const io: Io = { ...quietIo, write: (text) => writes.push(text) };
@@ -96,9 +111,64 @@ describe("sextant export --format json", () => {
         const written = readFileSync(file, "utf8");
         expect(written).toBe(await asOneString(path, name, JSON.parse(written).exportedAt));
       }
-    } finally {
-      rmSync(dir, { recursive: true });
+    });
+  }, 60_000);
+});
+
+describe("sextant export --format csv", () => {
+  /** The rows of an RFC 4180 document with CRLF line ends. */
+  function parseCsv(text: string): string[][] {
+    const rows: string[][] = [];
+    let row: string[] = [];
+    let i = 0;
+    while (i < text.length) {
+      let field = "";
+      if (text[i] === '"') {
+        for (i++; !(text[i] === '"' && text[i + 1] !== '"'); i++) field += text[i] === '"' ? text[i++] : text[i];
+        i++;
+      } else {
+        for (; text[i] !== "," && text[i] !== "\r"; i++) field += text[i];
+      }
+      row.push(field);
+      if (text[i] === "\r") {
+        rows.push(row);
+        row = [];
+        i += 2;
+      } else {
+        i++;
+      }
     }
+    return rows;
+  }
+
+  it("streams the document the one string held, a piece at a time, to stdout, to - and to a file", async () => {
+    await withStudiesOfEveryKind(async (dir, path) => {
+      for (const name of ["every", "empty"]) {
+        const writes: string[] = [];
+        expect(await exportCommand(name, { storage: `sqlite:${path}`, format: "csv" }, { ...quietIo, write: (text) => writes.push(text) })).toBe(0);
+        const text = writes.join("");
+        // Quoted as the one string quoted it: the rows read back and joined the way it joined them are the same text.
+        const rows = parseCsv(text);
+        expect([headersAndRowsAsOneString(rows)]).toEqual([text]);
+        if (name === "every") {
+          expect(rows).toHaveLength(1 + 5 + 1_500);
+          expect(rows[1]).toEqual(expect.arrayContaining(["0", "complete", "NaN", "Infinity", "-1", "plain"]));
+          expect(rows[3]).toEqual(expect.arrayContaining(["2", "failed", "two\nlines", 'exit code 1: bad "input"\nTraceback']));
+          expect(rows.slice(4, 6).map((r) => r.slice(0, 2))).toEqual([["3", "running"], ["4", "waiting"]]);
+          // Written as it is made: many pieces, none near the whole (it was one write of it all).
+          expect(writes.length).toBeGreaterThan(2);
+          expect(Math.max(...writes.map((chunk) => chunk.length))).toBeLessThan(text.length / 2);
+        } else {
+          expect(rows).toHaveLength(1);
+        }
+        const dashes: string[] = [];
+        expect(await exportCommand(name, { storage: `sqlite:${path}`, output: "-" }, { ...quietIo, write: (chunk) => dashes.push(chunk) })).toBe(0);
+        expect(dashes.join("")).toBe(text);
+        const file = join(dir, `${name}.csv`);
+        expect(await exportCommand(name, { storage: `sqlite:${path}`, format: "csv", output: file }, quietIo)).toBe(0);
+        expect(readFileSync(file, "utf8")).toBe(text);
+      }
+    });
   }, 60_000);
 });
 

@@ -12,7 +12,7 @@ import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedu
 import type { Recommendation } from "../samplers/index.js";
 import { isHalfMadeStudy, leastViolatingTrial, storedBest } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
-import { formatDuration, formatNumber, formatParam, formatTime, renderCsv, renderTable, shellWord, trialDuration } from "./format.js";
+import { formatDuration, formatNumber, formatParam, formatTime, csvLines, renderTable, shellWord, trialDuration } from "./format.js";
 import { type Io, isStandardOutput, warnSchemaUpgrade, writeOutputFile } from "./io.js";
 
 /** Where commands keep their studies when neither `--storage` nor `SEXTANT_STORAGE` says. */
@@ -574,7 +574,8 @@ export async function exportCommand(
         "duration_seconds",
         "fail_reason",
       ];
-      const rows = trials.map((t) => {
+      // Made a row at a time as the output takes them: at 100,000 trials the one string was tens of megabytes.
+      const row = (t: FrozenTrial): string[] => {
         const duration = trialDuration(t);
         // A queued trial's values are its fixed parameters, as the table of `sextant trials` shows them.
         const shown = shownParams(t);
@@ -592,8 +593,8 @@ export async function exportCommand(
           duration === null ? "" : String(duration / 1000),
           t.state === "failed" ? String(t.systemAttrs.failReason ?? "") : "",
         ];
-      });
-      text = renderCsv(headers, rows);
+      };
+      text = inPieces(csvLines(headers, mapped(trials, row)));
     }
     if (options.output && !isStandardOutput(options.output)) {
       if (await writeOutputFile("--output", options.output, text)) io.err(`wrote ${trials.length} trial(s) of "${name}" to ${options.output}`);
@@ -633,6 +634,23 @@ export function* studyJsonChunks(study: Record<string, unknown>, trials: readonl
     chunk = "";
   }
   yield `${chunk}  ]\n}\n`;
+}
+
+/** `items` through `f`, one at a time as they are asked for. */
+function* mapped<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
+}
+
+/** `texts` joined into pieces of about {@link EXPORT_CHUNK_CHARS}, so that a write is never one line of a large export. */
+function* inPieces(texts: Iterable<string>): Generator<string> {
+  let piece = "";
+  for (const text of texts) {
+    piece += text;
+    if (piece.length < EXPORT_CHUNK_CHARS) continue;
+    yield piece;
+    piece = "";
+  }
+  if (piece !== "") yield piece;
 }
 
 /**
