@@ -541,6 +541,25 @@ console.log("sextant: {oops"); console.log("sextant: {again"); console.log(5);`;
     expect(() => commandObjective({ argv: ["true"], space: X, clock: 5 as unknown as () => number })).toThrow("commandObjective: clock must be a function that returns milliseconds");
   });
 
+  it("counts the kill grace on the spec's clock: a program paused during its grace is not killed when it goes on", async () => {
+    const controller = new AbortController();
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 6 }) });
+    // The program takes 2 s to end after SIGTERM, well past its 0.3 s grace, on a clock that stands
+    // still (a run paused by Ctrl-Z the whole time): none of the grace is gone, so no SIGKILL.
+    const ready = join(dir, "stopping-slowly");
+    const code = `process.on("SIGTERM", () => setTimeout(() => process.exit(0), 2000)); require("node:fs").writeFileSync(${JSON.stringify(ready)}, "x"); setInterval(() => {}, 1000);`;
+    const exits: { signal: string | null; exitCode: number | null }[] = [];
+    const running = study.optimize(
+      commandObjective({ argv: ["node", "-e", code], space: X, signal: controller.signal, killGraceSeconds: 0.3, clock: () => 0, hooks: { onExit: ({ signal, exitCode }) => exits.push({ signal, exitCode }) } }),
+      { nTrials: 1 },
+    );
+    while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 50));
+    study.stop();
+    controller.abort();
+    await running;
+    expect(exits).toEqual([{ signal: null, exitCode: 0 }]);
+  });
+
   it("escalates to SIGKILL for a command that ignores SIGTERM", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 6 }) });
     // The marker is written once the handler is in place. Had the SIGTERM come before (Node starting

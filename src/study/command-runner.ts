@@ -81,15 +81,15 @@ export interface CommandSpec {
   /** Kill the program and fail the trial after this many seconds (of `clock`). */
   readonly timeoutSeconds?: number;
   /**
-   * The clock `timeoutSeconds` is counted on, in milliseconds (default: `performance.now()`). The
-   * CLI's stands still while Ctrl-Z has the run paused, so that a trial's time limit counts only the
-   * time its program could run.
+   * The clock `timeoutSeconds` and `killGraceSeconds` are counted on, in milliseconds (default:
+   * `performance.now()`). The CLI's stands still while Ctrl-Z has the run paused, so that a trial's
+   * time limit and a stopped program's grace count only the time its program could run.
    *
    * @example
    * commandObjective({ argv: ["./train.sh"], space, timeoutSeconds: 600, clock: () => performance.now() - pausedMs })
    */
   readonly clock?: () => number;
-  /** Seconds between SIGTERM and SIGKILL when a program is stopped (default 5). */
+  /** Seconds (of `clock`) between SIGTERM and SIGKILL when a program is stopped (default 5). */
   readonly killGraceSeconds?: number;
   /** Put in `SEXTANT_STUDY`. */
   readonly studyName?: string;
@@ -578,7 +578,9 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
       if (stoppedBy !== null || exited) return;
       stoppedBy = reason;
       killGroup(child, "SIGTERM");
-      setLongTimeout(() => killGroup(child, "SIGKILL"), options.killGraceSeconds * 1000, timers);
+      // On the run's clock as the time limit is: a program paused by Ctrl-Z during its grace was
+      // killed the moment fg resumed it, before it could finish stopping.
+      setClockTimeout(options.clock, options.killGraceSeconds * 1000, () => killGroup(child, "SIGKILL"), timers);
     };
     const unsubscribe = options.abort?.subscribe(() => stop("interrupted"));
 
@@ -633,17 +635,8 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
     child.on("spawn", () => {
       options.hooks?.onSpawn?.({ trialNumber: options.trialNumber, pid: child.pid!, argv: options.argv });
       if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) {
-        const limitMs = options.timeoutSeconds * 1000;
-        const startedAt = options.clock();
-        // A timer counts every millisecond, those this process spent stopped too: once it fires, the
-        // clock says how much of the limit is really gone. A run paused past the limit (Ctrl-Z, then
-        // fg) had its commands killed as timed out the moment it went on.
-        const expireOrWait = (): void => {
-          const leftMs = limitMs - (options.clock() - startedAt);
-          if (leftMs > 0) setLongTimeout(expireOrWait, leftMs, timers);
-          else stop("timeout");
-        };
-        setLongTimeout(expireOrWait, limitMs, timers);
+        // A run paused past the limit (Ctrl-Z, then fg) had its commands killed as timed out the moment it went on.
+        setClockTimeout(options.clock, options.timeoutSeconds * 1000, () => stop("timeout"), timers);
       }
     });
     child.on("exit", (code, signal) => {
@@ -1003,6 +996,24 @@ const STACK_FRAME = /^at \S/;
 
 /** The longest delay setTimeout keeps: a longer one (a timeout of 25 days or more) fires after 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Calls `fn` once `ms` milliseconds of `clock` have passed. A timer counts every millisecond, those
+ * this process spent stopped too: once it fires, the clock says how much is really gone, and what
+ * is left is waited out.
+ *
+ * @example
+ * setClockTimeout(runningClock, 5_000, () => killGroup(child, "SIGKILL"), timers);
+ */
+function setClockTimeout(clock: () => number, ms: number, fn: () => void, timers: NodeJS.Timeout[]): void {
+  const startedAt = clock();
+  const fireOrWait = (): void => {
+    const leftMs = ms - (clock() - startedAt);
+    if (leftMs > 0) setLongTimeout(fireOrWait, leftMs, timers);
+    else fn();
+  };
+  setLongTimeout(fireOrWait, ms, timers);
+}
 
 /**
  * setTimeout for any delay: one longer than Node's limit is a chain of shorter timers, each pushed
