@@ -126,20 +126,20 @@ describe("sextant bench", () => {
      * Starts a run on two workers whose commands never end and, once both run, calls `act` with
      * their pids; then ends whatever is left, so that a failure leaves no process behind.
      */
-    const withSleepingCommands = async (out: string, act: (running: Running, commands: number[]) => Promise<void>): Promise<void> => {
+    const withSleepingCommands = async (out: string, act: (running: Running, commands: number[]) => Promise<void>, jobs = 2): Promise<void> => {
       const pids = join(dir, `${out}-pids`);
       mkdirSync(pids);
       const python = join(dir, `${out}-python`);
       writeStandInPython(python, [`fs.writeFileSync(${JSON.stringify(pids)} + '/' + process.pid, '');`, "setInterval(() => {}, 1000);"]);
-      const running = start(["bench", "run", "--suite", "sklearn-knn-iris", "--optimizers", "random,sobol", "--trials", "3", "--seeds", "1", "--out", out, "--jobs", "2"], {
+      const running = start(["bench", "run", "--suite", "sklearn-knn-iris", "--optimizers", "random,sobol", "--trials", "3", "--seeds", "1", "--out", out, "--jobs", String(jobs)], {
         cwd: dir,
         env: { SEXTANT_PYTHON: python },
       });
       try {
         const deadline = Date.now() + 60_000;
-        while (readdirSync(pids).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        while (readdirSync(pids).length < jobs && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
         const commands = readdirSync(pids).map(Number);
-        expect(commands).toHaveLength(2);
+        expect(commands).toHaveLength(jobs);
         await act(running, commands);
       } finally {
         if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill("SIGKILL");
@@ -165,6 +165,19 @@ describe("sextant bench", () => {
         });
       }, 120_000);
     }
+
+    // With --jobs 1 the runs happen in the CLI's process, which exits on the signal.
+    it("when the runner gets SIGTERM with --jobs 1", async () => {
+      await withSleepingCommands(
+        "commands-in-process",
+        async (running, commands) => {
+          running.child.kill("SIGTERM");
+          await running.done;
+          expect(await survivors(commands)).toEqual([]);
+        },
+        1,
+      );
+    }, 120_000);
 
     it("when a worker dies of its own accord, and the other worker's run goes on", async () => {
       await withSleepingCommands("commands-worker", async (running, commands) => {

@@ -3,7 +3,7 @@
  * `sextant tune` runs it (parameters as whole argv elements through `{name}` placeholders, never
  * a shell; the value read from a `sextant: {"value": v}` line or a bare number on the last line).
  */
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { checkCommandTemplate, parseReportLine, substitutePlaceholders } from "../../index.js";
 import type { Distribution, ParamValue } from "../../index.js";
@@ -51,9 +51,23 @@ export function reportedValue(stdout: string): number | undefined {
   return value !== undefined && Number.isFinite(value) ? value : undefined;
 }
 
+/** The programs running now, killed when this process exits; see {@link runProgram}. */
+const runningPrograms = new Set<ChildProcess>();
+let killsProgramsAtExit = false;
+
 function runProgram(argv: readonly string[], timeoutSeconds: number): Promise<string> {
+  // A program must not outlive the process that runs it: the lab's runs with --jobs 1 happen in
+  // the CLI's process, which exits on a signal (kill, Ctrl-\) with the program running on until
+  // its time limit. (A lab worker's programs are in its process group, which the runner kills.)
+  if (!killsProgramsAtExit) {
+    killsProgramsAtExit = true;
+    process.on("exit", () => {
+      for (const child of runningPrograms) child.kill("SIGKILL");
+    });
+  }
   return new Promise((resolve, reject) => {
-    execFile(argv[0]!, argv.slice(1), { timeout: timeoutSeconds * 1000, maxBuffer: 16 << 20, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
+    const child = execFile(argv[0]!, argv.slice(1), { timeout: timeoutSeconds * 1000, maxBuffer: 16 << 20, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
+      runningPrograms.delete(child);
       if (error) {
         const tail = String(stderr).trim().split("\n").slice(-5).join("\n");
         reject(new CommandProblemError(`${argv.slice(0, 3).join(" ")} … failed (${error.killed ? `killed after ${timeoutSeconds} s` : `exit code ${String(error.code)}`})${tail ? `: ${tail}` : ""}`));
@@ -61,6 +75,7 @@ function runProgram(argv: readonly string[], timeoutSeconds: number): Promise<st
         resolve(String(stdout));
       }
     });
+    runningPrograms.add(child);
   });
 }
 
