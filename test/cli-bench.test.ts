@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseOptimizerList } from "../src/bench/lab/optimizers.js";
+import { processGroupIsOrphaned } from "../src/cli/io.js";
 import { ROOT, type Running, alive, sextant, start } from "./fixtures/cli-run.js";
 import { writeStandInPython } from "./fixtures/stand-in-python.js";
 
@@ -146,7 +147,9 @@ describe("sextant bench", () => {
         for (const pid of readdirSync(pids).map(Number).filter(alive)) process.kill(pid, "SIGKILL");
       }
     };
-    const parentOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
+    /** The fields of /proc/PID/stat after the command name: state, parent, … */
+    const statOf = (pid: number): string[] => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const parentOf = (pid: number): number => Number(statOf(pid)[1]);
     /** Waits (at most long enough for a loaded machine) until none of `pids` runs, and returns those that still do. */
     const survivors = async (pids: number[]): Promise<number[]> => {
       const gone = Date.now() + 15_000;
@@ -177,6 +180,26 @@ describe("sextant bench", () => {
         },
         1,
       );
+    }, 120_000);
+
+    // The workers lead groups of their own, which a terminal's Ctrl-Z does not reach: the CLI stops
+    // them with itself. In an orphaned group the kernel discards SIGTSTP, and the CLI does the same.
+    it.skipIf(processGroupIsOrphaned())("and pause with the run on Ctrl-Z, and go on with it", async () => {
+      await withSleepingCommands("commands-paused", async (running, commands) => {
+        const watched = [running.child.pid!, ...commands];
+        const all = (state: (s: string) => boolean) => async () => {
+          const gone = Date.now() + 15_000;
+          while (!watched.every((pid) => state(statOf(pid)[0]!)) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+          return watched.map((pid) => statOf(pid)[0]);
+        };
+        running.child.kill("SIGTSTP");
+        expect(await all((s) => s === "T")()).toEqual(["T", "T", "T"]);
+        running.child.kill("SIGCONT");
+        expect((await all((s) => s !== "T")()).filter((s) => s === "T")).toEqual([]);
+        running.child.kill("SIGQUIT");
+        await running.done;
+        expect(await survivors(commands)).toEqual([]);
+      });
     }, 120_000);
 
     it("when a worker dies of its own accord, and the other worker's run goes on", async () => {
