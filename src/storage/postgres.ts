@@ -131,7 +131,6 @@ const POSTGRES_OPEN_OPTION_KEYS = Object.keys({
 
 type Attrs = { userAttrs?: Record<string, JsonValue>; systemAttrs?: Record<string, JsonValue> };
 
-/** A trial row as this process last wrote or read it, so the next update needs no read first. */
 /** What the insert of a trial written whole returns of it: the rest is what was written. */
 interface WrittenRow {
   id: number;
@@ -139,6 +138,7 @@ interface WrittenRow {
   seq: number;
 }
 
+/** A trial row as this process last wrote or read it, so the next update needs no read first. */
 interface KnownTrial {
   readonly row: TrialRow;
   readonly trial: FrozenTrial;

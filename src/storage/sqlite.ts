@@ -451,10 +451,12 @@ export class SqliteStorage implements Storage {
     // Encoded up front, outside the lock; written in one immediate transaction: all or none.
     const rows = inits.map(wholeTrialColumns);
     return this.write(() => {
-      if (!this.statements.studyById.get(studyId)) throw noStudy(studyId);
+      // One bump for the whole batch (it throws for a study that is gone, with an empty batch too);
+      // the trials take its last rows.length values, in order, as one bump each would have given.
+      const last = this.bumpSeq(studyId, rows.length);
       const { number: first } = this.statements.nextNumber.get(studyId) as { number: number };
       return rows.map((columns, i) => {
-        const seq = this.bumpSeq(studyId);
+        const seq = last - rows.length + 1 + i;
         const { id } = this.statements.insertFinishedTrial.get({ ...columns, study_id: studyId, number: first + i, seq }) as { id: number };
         return finishedTrial(inits[i]!, id, first + i, seq);
       });
@@ -617,9 +619,9 @@ export class SqliteStorage implements Storage {
     );
   }
 
-  /** Bumps the study's change counter and returns the new value; throws if the study is gone. */
-  private bumpSeq(studyId: number): number {
-    const row = this.statements.bumpSeq.get(studyId) as { seq: number } | undefined;
+  /** Adds `by` to the study's change counter and returns the new value; throws if the study is gone. */
+  private bumpSeq(studyId: number, by = 1): number {
+    const row = this.statements.bumpSeq.get(by, studyId) as { seq: number } | undefined;
     if (!row) throw noStudy(studyId);
     return row.seq;
   }
@@ -738,7 +740,6 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
   // silence counts from its start, and the beat it never records (readers never write) is a no-op.
   const heartbeats = schemaVersion >= 2;
   const lastBeatAt = heartbeats ? "COALESCE(heartbeat_at, started_at)" : "started_at";
-  const trialColumns = TRIAL_COLUMNS;
   return {
     insertStudy: db.prepare(
       "INSERT INTO studies (name, directions, user_attrs, system_attrs, created_at, seq) VALUES (?, ?, ?, ?, ?, 0) RETURNING id",
@@ -750,7 +751,7 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
     deleteStudy: db.prepare("DELETE FROM studies WHERE name = ?"),
     setStudyAttrs: db.prepare("UPDATE studies SET user_attrs = ?, system_attrs = ? WHERE id = ?"),
     studySeq: db.prepare("SELECT seq FROM studies WHERE id = ?"),
-    bumpSeq: db.prepare("UPDATE studies SET seq = seq + 1 WHERE id = ? RETURNING seq"),
+    bumpSeq: db.prepare("UPDATE studies SET seq = seq + ? WHERE id = ? RETURNING seq"),
     setSeq: db.prepare("UPDATE studies SET seq = ? WHERE id = ?"),
     // Served by the UNIQUE (study_id, number) index: one probe, not a scan.
     nextNumber: db.prepare("SELECT COALESCE(MAX(number), -1) + 1 AS number FROM trials WHERE study_id = ?"),
@@ -764,8 +765,8 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
        VALUES (@study_id, @number, @state, @params, @distributions, @objective_values, @intermediate, @user_attrs, @system_attrs, @started_at, @finished_at, @seq)
        RETURNING id`,
     ),
-    trialById: db.prepare(`SELECT ${trialColumns} FROM trials WHERE id = ?`),
-    oldestWaiting: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`),
+    trialById: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = ?`),
+    oldestWaiting: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`),
     claimTrial: db.prepare("UPDATE trials SET state = 'running', started_at = ?, seq = ?, system_attrs = ? WHERE id = ? AND state = 'waiting'"),
     updateTrial: db.prepare(
       `UPDATE trials SET state = @state, params = @params, distributions = @distributions, objective_values = @objective_values,
@@ -777,16 +778,16 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
     ),
     lastBeat: db.prepare(`SELECT ${lastBeatAt} AS at FROM trials WHERE id = ? AND state = 'running'`),
     staleTrials: db.prepare(
-      `SELECT ${trialColumns} FROM trials WHERE study_id = ? AND state = 'running' AND ${lastBeatAt} < ? ORDER BY number`,
+      `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'running' AND ${lastBeatAt} < ? ORDER BY number`,
     ),
-    allTrials: db.prepare(`SELECT ${trialColumns} FROM trials WHERE study_id = ? ORDER BY number`),
+    allTrials: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? ORDER BY number`),
     // Served by the partial index trials_by_once_key (an ensured index), whose expression this repeats:
     // a probe, not a scan of the study. A read-only open of a file without it scans, with the same answer.
     trialWithOnceKey: db.prepare(`SELECT 1 FROM trials WHERE study_id = ? AND ${SQLITE_ONCE_KEY} = ? LIMIT 1`),
     // Named: once PRAGMA optimize has analyzed the file (every writable close), the planner read
     // the whole study through (study_id, number) to skip the sort, so each incremental read, and
     // each ask of a worker, cost a scan of every trial the study had (130 ms at 100,000 trials).
-    trialsSince: db.prepare(`SELECT ${trialColumns} FROM trials INDEXED BY trials_by_seq WHERE study_id = ? AND seq > ? ORDER BY number`),
+    trialsSince: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials INDEXED BY trials_by_seq WHERE study_id = ? AND seq > ? ORDER BY number`),
     // Counts and best first objective per study and state in one pass over the trials of the
     // studies listed in ? (a JSON array of ids); non-finite values are stored as strings, so they
     // are counted separately rather than compared as text. Only feasible trials count for the best

@@ -88,9 +88,10 @@ export function selectTrials(trials: readonly FrozenTrial[], query: TrialQuery):
   const sign = query.reverse ? -1 : 1;
   selected.sort((a, b) => {
     if (order !== "number") {
-      const rank = valueRank(a.values!, order) - valueRank(b.values!, order);
+      const rankA = valueRank(a.values!, order);
+      const rank = rankA - valueRank(b.values!, order);
       if (rank !== 0) return sign * rank;
-      if (valueRank(a.values!, order) === 1 && a.values![0] !== b.values![0]) {
+      if (rankA === 1 && a.values![0] !== b.values![0]) {
         return sign * (order === "minimize" ? a.values![0]! - b.values![0]! : b.values![0]! - a.values![0]!);
       }
     }

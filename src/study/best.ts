@@ -94,7 +94,7 @@ export async function storedBest(storage: Storage, studyId: number, direction: D
   const eligible = (t: FrozenTrial) => t.state === "complete" && t.values !== null && feasible(t);
   const byValue = await firstMatch(storage, studyId, { states: ["complete"], order: direction }, eligible);
   if (!byValue) {
-    const trials = (await findTrials(storage, studyId, {})) as FrozenTrial[];
+    const trials = await findTrials(storage, studyId, {});
     return { best: bestFeasibleTrial(trials, direction, feasible), recommendation: recommendedTrial(trials, direction), leastViolating: leastViolatingTrial(trials) };
   }
   // bestFeasibleTrial keeps the first eligible trial unless a later one is strictly better, which
