@@ -555,7 +555,7 @@ export async function exportCommand(
         userAttrs: tagNonFinite(record.userAttrs, API_SPELLING),
         systemAttrs: tagNonFinite(record.systemAttrs, API_SPELLING),
       };
-      text = studyJsonChunks(study, trials);
+      text = inPieces(studyJsonParts(study, trials));
     } else {
       const params = paramNames(trials);
       // Constraint values are part of a constrained trial's result: without them a spreadsheet
@@ -605,35 +605,32 @@ export async function exportCommand(
   });
 }
 
-/** Text handed to a write at once by {@link studyJsonChunks}: large enough that writes are few, small beside a study's whole export. */
+/** Text handed to a write at once by {@link inPieces}: large enough that writes are few, small beside a study's whole export. */
 const EXPORT_CHUNK_CHARS = 64 * 1024;
 
 /**
  * The JSON export of a study, `JSON.stringify({ ...study, trials: trials.map(trialJson) }, null, 2)`
- * and a newline, byte for byte, made a trial at a time and handed out in pieces of about
- * {@link EXPORT_CHUNK_CHARS}: at 100,000 trials the one string was hundreds of megabytes, made
- * whole before its first byte was written.
+ * and a newline, byte for byte, made a trial at a time (join the parts, or hand them to
+ * {@link inPieces}): at 100,000 trials the one string was hundreds of megabytes, made whole
+ * before its first byte was written.
  *
  * @example
- * for (const chunk of studyJsonChunks({ study: "lr", directions: ["minimize"] }, trials)) process.stdout.write(chunk);
+ * for (const chunk of inPieces(studyJsonParts({ study: "lr", directions: ["minimize"] }, trials))) process.stdout.write(chunk);
  */
-export function* studyJsonChunks(study: Record<string, unknown>, trials: readonly FrozenTrial[]): Generator<string> {
+function* studyJsonParts(study: Record<string, unknown>, trials: readonly FrozenTrial[]): Generator<string> {
   // The study's fields as JSON.stringify indents them, up to the trials' opening bracket.
   const head = JSON.stringify({ ...study, trials: [] }, null, 2);
   if (trials.length === 0) {
     yield `${head}\n`;
     return;
   }
-  let chunk = `${head.slice(0, -"[]\n}".length)}[\n`;
+  yield `${head.slice(0, -"[]\n}".length)}[\n`;
   for (const [i, trial] of trials.entries()) {
     // An element of the list is indented two levels: its own lines, by four more spaces (a
     // string holds no raw newline, JSON.stringify escapes them).
-    chunk += `    ${JSON.stringify(trialJson(trial), null, 2).replaceAll("\n", "\n    ")}${i < trials.length - 1 ? "," : ""}\n`;
-    if (chunk.length < EXPORT_CHUNK_CHARS) continue;
-    yield chunk;
-    chunk = "";
+    yield `    ${JSON.stringify(trialJson(trial), null, 2).replaceAll("\n", "\n    ")}${i < trials.length - 1 ? "," : ""}\n`;
   }
-  yield `${chunk}  ]\n}\n`;
+  yield "  ]\n}\n";
 }
 
 /** `items` through `f`, one at a time as they are asked for. */
