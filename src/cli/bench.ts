@@ -145,13 +145,30 @@ function progressBar(io: Io): (p: BenchmarkProgress) => void {
 }
 
 /**
- * Makes Ctrl-Z pause the lab's worker processes and their commands with the run: each worker
- * leads a process group away from the terminal's, which the terminal's stop does not reach.
+ * What a lab run from the CLI does on a signal, installed until `release`: SIGINT, SIGTERM, SIGHUP
+ * and SIGQUIT call `interrupted` (to say what is kept) and exit 128+N, SIGQUIT after aborting
+ * `signal` so the worker processes are killed rather than left to finish their runs; Ctrl-Z pauses
+ * the workers and their commands with the run (each worker leads a process group away from the
+ * terminal's, which the terminal's stop does not reach), given their pids through `onWorkers`.
  */
-function pauseWorkersWithRun(): { onWorkers: (pids: readonly number[]) => void; stop: () => void } {
+function labSignals(interrupted: (signal: NodeJS.Signals) => void): { signal: AbortSignal; onWorkers: (pids: readonly number[]) => void; release: () => void } {
+  const quit = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signal === "SIGQUIT") quit.abort(signal);
+    interrupted(signal);
+    process.exit(signalExitCode(signal));
+  };
+  for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
   let groups: readonly number[] = [];
-  const stop = pauseCommandsWithRun(() => groups);
-  return { onWorkers: (pids) => (groups = pids), stop };
+  const stopPausing = pauseCommandsWithRun(() => groups);
+  return {
+    signal: quit.signal,
+    onWorkers: (pids) => (groups = pids),
+    release: () => {
+      for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
+      stopPausing();
+    },
+  };
 }
 
 /** A library message in the words of bench tune's flags (testSeeds: … → --test-seeds: …). */
@@ -177,21 +194,15 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   const started = Date.now();
   const showProgress = progressBar(io);
   let progress: BenchmarkProgress | undefined;
-  // Ctrl-\ (SIGQUIT) ends now: the worker processes are killed, not left to finish their runs.
-  const quit = new AbortController();
   // Every finished run is already in results.jsonl: an interrupted run says so, and how to go on.
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signal === "SIGQUIT") quit.abort(signal);
+  const lab = labSignals((signal) => {
     const kept = progress ? `${progress.done} of ${progress.total} runs are` : "the finished runs are";
     io.err(`\nsextant: interrupted (${signal}); ${kept} in ${join(flags.out, "results.jsonl")}: run the same command again to continue`);
     // A script reading --json got nothing to parse; tune --json says "interrupted" the same way.
     if (flags.json) {
       io.out(JSON.stringify({ out: resolve(flags.out), interrupted: true, signal, runs: progress?.done ?? null, total: progress?.total ?? null, seconds: (Date.now() - started) / 1000 }, null, 2));
     }
-    process.exit(signalExitCode(signal));
-  };
-  for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
-  const pausing = pauseWorkersWithRun();
+  });
   const outcome = await runBenchmark({
     problems,
     optimizers: resolveOptimizers(flags.optimizers, flags.suite),
@@ -199,18 +210,15 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
     seeds,
     outDir: flags.out,
     ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
-    signal: quit.signal,
-    onWorkers: pausing.onWorkers,
+    signal: lab.signal,
+    onWorkers: lab.onWorkers,
     onProgress: (p) => {
       progress = p;
       showProgress(p);
     },
   })
     .catch(asUsageError)
-    .finally(() => {
-      for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
-      pausing.stop();
-    });
+    .finally(lab.release);
   const seconds = (Date.now() - started) / 1000;
   const withFailedTrials = outcome.results.filter((r) => r.failedTrials !== undefined);
   const failedTrials = withFailedTrials.reduce((sum, r) => sum + r.failedTrials!, 0);
@@ -370,14 +378,9 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
   const candidates = distinctList("--candidates", flags.candidates);
   if (candidates.length < 2) throw new UsageError("--candidates: give at least two configurations to choose from");
   // As bench run says it: an interrupted tune keeps its finished runs, and the same command goes on (it exited silently).
-  const quit = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signal === "SIGQUIT") quit.abort(signal);
+  const lab = labSignals((signal) => {
     io.err(`\nsextant: interrupted (${signal}); the finished runs are in ${join(flags.out, "tuning")} and ${join(flags.out, "test")}: run the same command again to continue`);
-    process.exit(signalExitCode(signal));
-  };
-  for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
-  const pausing = pauseWorkersWithRun();
+  });
   const outcome = await tuneThenTest({
     problems,
     ...(testProblems === undefined ? {} : { testProblems }),
@@ -387,15 +390,12 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
     testSeeds: parseSeeds(flags.testSeeds, "--test-seeds"),
     outDir: flags.out,
     ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
-    signal: quit.signal,
-    onWorkers: pausing.onWorkers,
+    signal: lab.signal,
+    onWorkers: lab.onWorkers,
     onProgress: progressBar(io),
   })
     .catch((error: unknown) => asUsageError(error instanceof RangeError ? new BenchmarkInputError(flagNamesOf(error.message)) : error))
-    .finally(() => {
-      for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
-      pausing.stop();
-    });
+    .finally(lab.release);
   if (flags.json) {
     io.out(JSON.stringify({ ...outcome, tuningScores: Object.fromEntries(outcome.tuningScores) }, null, 2));
     return 0;
