@@ -354,6 +354,34 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(noName.stderr).toContain("--study is required");
   });
 
+  it("creates a study without a command for clients of the HTTP service, which a worker refuses and a tune gives a command", async () => {
+    const created = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "http-only", "--trials", "2", "-p", "x=float:0:10"], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain("it has no command");
+    expect(created.stdout).toContain(`sextant serve --storage ${shellWord(`sqlite:${db}`)}`);
+    expect(created.stdout).not.toContain("sextant worker");
+    expect(((await studyAttrs(db, "http-only"))?.["cli:config"] as { command: string[] }).command).toEqual([]);
+    expect((await trialsOf(db, "http-only")).map((t) => t.state)).toEqual(["waiting", "waiting"]);
+    const refused = await sextant(["worker", "--storage", `sqlite:${db}`, "--study", "http-only"], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('study "http-only" has no command');
+    expect(refused.stderr).toContain("sextant tune");
+    // Its default name is made from the command, so without one the name must be given.
+    const unnamed = await sextant(["create", "--storage", `sqlite:${db}`, "-p", "x=float:0:10"], { cwd: dir });
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toContain("--study is required for a study without a command");
+    const population = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "pop", "--scheduler", "pbt", "-p", "x=float:0:10"], { cwd: dir });
+    expect(population.code).toBe(2);
+    expect(population.stderr).toContain("--scheduler pbt needs a command");
+    // A tune with a command runs the queued budget and stores its command, without warning of a change.
+    const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "http-only", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir, env: { PIDS: pidsFile(), SLEEP: "0" } });
+    expect(tuned.code, tuned.stderr).toBe(0);
+    expect(tuned.stderr).not.toContain("was created for another command");
+    expect((await trialsOf(db, "http-only")).map((t) => t.state)).toEqual(["complete", "complete"]);
+    const joined = await sextant(["worker", "--storage", `sqlite:${db}`, "--study", "http-only"], { cwd: dir });
+    expect(joined.code, joined.stderr).toBe(0);
+  });
+
   it("says a study whose create was interrupted is half-made, in create, worker and tune, and how to start again", async () => {
     // Far more trials than it can queue before the kill, which comes once the study exists.
     const interrupted = start(["create", "--storage", `sqlite:${db}`, "--study", "cut", "--trials", "1000000", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir });

@@ -507,7 +507,7 @@ Examples:
       program
         .command("create")
         .description("create a study from a config and/or flags without running trials; then start workers on it")
-        .argument("[command...]", "the command to run per trial, after --; {name} is replaced by parameter name's value"),
+        .argument("[command...]", "the command to run per trial, after --; {name} is replaced by parameter name's value; leave it out (and give --study) for a study whose trials clients of sextant serve run"),
     )
       .option("-n, --trials <n>", "trials the whole study runs, over all workers (default 100 unless --timeout is given)", positiveInt("--trials"))
       .option("--timeout <seconds>", "workers start no new trial this many seconds after creation", seconds("--timeout"))
@@ -538,11 +538,16 @@ service's ask, which say when the budget is used up. With --scheduler pbt or pb2
 member is queued instead, and workers queue each member's next segment as one ends, until every
 member has trained its segments (the scheduler's seed is fixed here, so all workers decide alike).
 With --quiet it prints nothing on success, for scripts; --json prints the study as JSON.
+Without a command the study is for clients of the HTTP service (sextant serve and the Python
+client), which ask for its trials within its budget; sextant worker refuses it until a
+sextant tune on it gives it a command.
 
 Examples:
   $ sextant create --config sextant.yaml --storage postgres://tuner@db:5432/sextant --study fleet --trials 500
   $ sextant create --storage sqlite:./runs.db --study quad --trials 40 -p x=float:-5:5 -- node objective.mjs {x}
   $ sextant worker --storage sqlite:./runs.db --study quad --jobs 2      (then, on each machine)
+  $ sextant create --storage sqlite:./runs.db --study remote --trials 40 -p lr=float:1e-4:1:log
+  $ sextant serve --storage sqlite:./runs.db       (then Python clients ask for study remote's trials)
   $ sextant create --storage sqlite:./runs.db --study quad-june --trials 40 --warm-start quad \\
       -p x=float:-5:5 -- node objective.mjs {x}          (its workers learn from study quad)
   $ sextant create --storage sqlite:./runs.db --study pop --scheduler pbt --scheduler-opt population=8 \\

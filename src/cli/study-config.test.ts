@@ -45,7 +45,9 @@ describe("readCliConfig", () => {
   });
 
   it("names the study and the bad field of an invalid config", () => {
-    expect(() => readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, command: [] } }, "s", "sqlite:x.db")).toThrow(/study "s" has an invalid cli:config: command:/);
+    expect(() => readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, command: "node t.mjs" } }, "s", "sqlite:x.db")).toThrow(/study "s" has an invalid cli:config: command:/);
+    // An empty one is a study sextant create made for clients of the HTTP service.
+    expect(readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, command: [] } }, "s", "sqlite:x.db").command).toEqual([]);
     expect(() => readCliConfig({ [CLI_CONFIG_KEY]: { ...valid, space: { x: { type: "float", low: 2, high: 1 } } } }, "s", "sqlite:x.db")).toThrow(
       /invalid cli:config: space.x: /,
     );

@@ -91,6 +91,7 @@ export interface StudyBudget {
 /** A study's CLI settings as stored in `cli:config`. */
 export interface CliStudyConfig {
   readonly version: 1;
+  /** Empty for a study `sextant create` made without one: clients of the HTTP service run its trials. */
   readonly command: string[];
   readonly space: Record<string, Distribution>;
   readonly directions: Direction[];
@@ -115,7 +116,7 @@ const positive = z.number().positive();
 // its workers must honour), and a worker that dropped it ran the study otherwise, without a word.
 const cliConfigSchema = z.strictObject({
   version: z.literal(1),
-  command: z.array(z.string()).min(1),
+  command: z.array(z.string()),
   space: z.record(z.string(), z.unknown()),
   directions: z.array(z.enum(["minimize", "maximize"])).min(1),
   sampler: component,

@@ -228,6 +228,7 @@ function pickComponent(
 export async function resolveSettings(
   flags: TuneFlags,
   commandArgs: string[],
+  { commandOptional = false }: { commandOptional?: boolean } = {},
 ): Promise<{ settings: TuneSettings; source: ConfigSource | null; warnings: string[] }> {
   let config: TuneConfig = { params: {}, paramWarnings: {} };
   let source: ConfigSource | null = null;
@@ -248,18 +249,21 @@ export async function resolveSettings(
     flagOf.set(name, flag);
     space[name] = distribution;
   }
-  const command = commandArgs.length > 0 ? commandArgs : config.command;
-  if (!command || command.length === 0) {
+  // `sextant create` makes a study without one for clients of the HTTP service, which run the trials themselves.
+  const command = commandArgs.length > 0 ? commandArgs : (config.command ?? []);
+  if (command.length === 0 && !commandOptional) {
     throw new UsageError("no command to tune: put it after --, e.g. sextant tune --param x=float:-5:5 -- node objective.mjs {x}, or set command in a config file");
   }
   if (Object.keys(space).length === 0) {
     throw new UsageError("no parameters to tune: give --param NAME=SPEC (e.g. --param lr=float:1e-5:1e-1:log) or params in a config file");
   }
-  try {
-    checkCommandSpec({ argv: command, space, env: config.env });
-  } catch (error) {
-    if (error instanceof CommandTemplateError) throw templateError(error, source, { argv: commandArgs.length > 0, space: (flags.param ?? []).length > 0 });
-    throw error;
+  if (command.length > 0) {
+    try {
+      checkCommandSpec({ argv: command, space, env: config.env });
+    } catch (error) {
+      if (error instanceof CommandTemplateError) throw templateError(error, source, { argv: commandArgs.length > 0, space: (flags.param ?? []).length > 0 });
+      throw error;
+    }
   }
 
   if (flags.study !== undefined && flags.study.trim() === "") throw new UsageError(`--study must not be blank, got ${JSON.stringify(flags.study)}`);
@@ -272,6 +276,9 @@ export async function resolveSettings(
     throw source!.error(["scheduler", "options"], "scheduler none (no population) takes no options");
   }
   const scheduler = schedulerName === undefined || schedulerName === "none" ? null : pickComponent("scheduler", flags.scheduler, flags.schedulerOpt, config.scheduler, schedulerName);
+  if (scheduler !== null && command.length === 0) {
+    throw new UsageError(`--scheduler ${scheduler.name} needs a command after --: a population's segments run under sextant worker, not through the HTTP service`);
+  }
   if (scheduler === null && (flags.schedulerOpt ?? []).length > 0) throw new UsageError("--scheduler-opt needs --scheduler pbt or --scheduler pb2");
   // Its trials are its members' segments: an enqueued point ran as a trial of no member, without a step range or checkpoint.
   if (scheduler !== null && (flags.enqueue ?? []).length > 0) throw new UsageError(`--enqueue cannot be combined with --scheduler ${scheduler.name}: a population's trials are its members' segments, which the scheduler queues`);
@@ -335,6 +342,9 @@ export async function resolveSettings(
 
   // The config loader already made its relative paths absolute from the config file's folder.
   const cwd = flags.cwd !== undefined ? resolve(flags.cwd) : (config.cwd ?? configDir);
+  if (flags.study === undefined && config.study === undefined && flags.config === undefined && command.length === 0) {
+    throw new UsageError("--study is required for a study without a command (the default name is made from the command)");
+  }
   const studyName = flags.study ?? config.study ?? defaultStudyName(command, flags.config);
   const nameProblem = studyNameProblem(studyName);
   const storage = flags.storage ?? config.storage ?? storageUrl(undefined);
@@ -551,7 +561,8 @@ function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
   if (diffs.length > 0) {
     io.err(`sextant: warning: study "${settings.studyName}" was created with a different search space (${diffs.join("; ")}); earlier trials guide the sampler only where their parameters match`);
   }
-  if (stored.command && canonical(stored.command) !== canonical(settings.command)) {
+  // A study create made without a command (for HTTP clients) gets this run's: nothing to warn of.
+  if (stored.command && stored.command.length > 0 && canonical(stored.command) !== canonical(settings.command)) {
     io.err(`sextant: warning: study "${settings.studyName}" was created for another command (${commandLine(stored.command)})`);
   }
 }

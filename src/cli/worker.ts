@@ -137,13 +137,14 @@ function refuseGraceShorterThanStudys(flags: RecoveryFlags, studyName: string, s
  * await createCommand({ config: "sextant.yaml", study: "fleet", trials: 200 }, [], processIo());
  */
 export async function createCommand(flags: CreateFlags, commandArgs: string[], io: Io): Promise<number> {
-  const { settings, source, warnings } = await resolveSettings(flags, commandArgs);
+  const { settings, source, warnings } = await resolveSettings(flags, commandArgs, { commandOptional: true });
   for (const warning of warnings) io.err(`sextant: warning: ${warning}`);
   refuseMemory(settings.storage);
+  const forHttpClients = settings.command.length === 0;
   checkNewStudyObjectives(settings);
   // Only the config file can set jobs here (create has no --jobs): it was dropped without a word,
   // and workers started as create said ran one command at a time.
-  const workerJobs = source !== null && settings.jobs > 1 ? ` --jobs ${settings.jobs}` : "";
+  const workerJobs = source !== null && settings.jobs > 1 && !forHttpClients ? ` --jobs ${settings.jobs}` : "";
   if (settings.trials !== undefined && settings.enqueue.length > settings.trials) {
     throw new UsageError(`--enqueue gives ${settings.enqueue.length} trials, more than the budget of --trials ${settings.trials}`);
   }
@@ -243,8 +244,13 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
           (budget.deadline !== null ? `, until ${new Date(budget.deadline).toISOString()}` : "")
         : describeBudget(budget);
       io.out(`study "${study.name}" created in ${storage.url}: ${what}`);
-      io.out(`start workers (any number, on any machine that reaches the storage) with:`);
-      io.out(`  sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(study.name)}${workerJobs}`);
+      if (forHttpClients) {
+        io.out(`it has no command: clients of the HTTP service (the Python client) run its trials; serve it with:`);
+        io.out(`  sextant serve --storage ${shellWord(storage.url)}`);
+      } else {
+        io.out(`start workers (any number, on any machine that reaches the storage) with:`);
+        io.out(`  sextant worker --storage ${shellWord(storage.url)} --study ${shellWord(study.name)}${workerJobs}`);
+      }
       // On a line of its own: the command line above is pasted whole.
       const note = passwordNote(storage.url);
       if (note !== "") io.out(` ${note}`);
@@ -349,6 +355,12 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const record = await storage.getStudy(studyName);
   if (!record) throw new UserError(`no study named "${studyName}" in ${storage.url}; make one with: sextant create --storage ${shellWord(storage.url)} --study ${shellWord(studyName)} --config FILE${passwordNote(storage.url)}`);
   const config = readCliConfig(record.systemAttrs, studyName, storage.url);
+  if (config.command.length === 0) {
+    throw new UserError(
+      `study "${studyName}" has no command: "sextant create" made it for clients of the HTTP service (sextant serve --storage ${shellWord(storage.url)}), which run its trials; ` +
+        `to run them with a command, give it one with: sextant tune --storage ${shellWord(storage.url)} --study ${shellWord(studyName)} -p ... -- COMMAND${passwordNote(storage.url)}`,
+    );
+  }
   // A tune of Sextant before workers (11-2026) stored no budget: run as unbounded, a worker joining
   // its study ran trials until stopped (hundreds a minute for a fast command), not the --trials given to tune.
   if (config.budget === undefined && flags.trials === undefined) {
