@@ -410,34 +410,48 @@ describe("sextant tune and worker paused with Ctrl-Z (SIGTSTP)", () => {
     });
   }
 
-  it.skipIf(orphanedHere)("tune: --trial-timeout counts only running time, so a command paused for longer than it completes after SIGCONT", async () => {
+  /**
+   * Runs `tune` with `limit` (its flags) on a command that runs until the test lets it go, pauses
+   * the run with Ctrl-Z for `pauseSeconds` during its first trial, resumes it and lets the commands go.
+   */
+  async function tunePausedMidTrial(study: string, limit: string[], pauseSeconds: number): Promise<RunResult> {
     const pgidFile = join(dir, "pgids");
     const go = join(dir, "go");
-    // It runs until the test lets it go, once the run has been resumed.
     const script = join(dir, "until-go.sh");
     writeFileSync(script, `echo "$$" >> "$PGIDS"\nwhile [ ! -e "$GO" ]; do sleep 0.1; done\necho "$1"\n`);
-    const timeout = 3;
-    const args = ["tune", "--study", "timed", "--trials", "1", "--trial-timeout", String(timeout), "--kill-grace", "1", "--param", "x=float:0:1", "--", "sh", script, "{x}"];
+    const args = ["tune", "--study", study, ...limit, "--kill-grace", "1", "--param", "x=float:0:1", "--", "sh", script, "{x}"];
     const run = start(args, { cwd: dir, env: { PGIDS: pgidFile, GO: go } });
     try {
       expect(await waitUntil(() => existsSync(pgidFile) && readFileSync(pgidFile, "utf8").endsWith("\n"), 30_000)).toBe(true);
-      const pgid = Number(readFileSync(pgidFile, "utf8").trim());
+      const pgid = Number(readFileSync(pgidFile, "utf8").trim().split("\n")[0]);
       groups.push(pgid);
       const pid = run.child.pid!;
       run.child.kill("SIGTSTP");
       const allStopped = () => stateOf(pid) === "T" && liveMembers(pgid).length > 0 && liveMembers(pgid).every((member) => stateOf(member) === "T");
       expect(await waitUntil(allStopped, 10_000), `tune ${stateOf(pid)}, group ${liveMembers(pgid).map(stateOf).join(" ")}`).toBe(true);
-      // Paused for longer than the trial's time limit: it was killed as timed out right after SIGCONT.
-      await new Promise((resolve) => setTimeout(resolve, (timeout + 2) * 1000));
+      await new Promise((resolve) => setTimeout(resolve, pauseSeconds * 1000));
       run.child.kill("SIGCONT");
       writeFileSync(go, "");
-      const ended = await run.done;
-      expect(ended.code, ended.stderr).toBe(0);
-      expect((await trialsOf("timed")).map((t) => [t.state, t.systemAttrs.failReason])).toEqual([["complete", undefined]]);
+      return await run.done;
     } finally {
       // A failed test must not leave a stopped process behind.
       run.child.kill("SIGKILL");
     }
+  }
+
+  it.skipIf(orphanedHere)("tune: --trial-timeout counts only running time, so a command paused for longer than it completes after SIGCONT", async () => {
+    // Paused for longer than the trial's time limit: it was killed as timed out right after SIGCONT.
+    const ended = await tunePausedMidTrial("timed", ["--trials", "1", "--trial-timeout", "3"], 5);
+    expect(ended.code, ended.stderr).toBe(0);
+    expect((await trialsOf("timed")).map((t) => [t.state, t.systemAttrs.failReason])).toEqual([["complete", undefined]]);
+  });
+
+  it.skipIf(orphanedHere)("tune: --timeout counts only running time, as --trial-timeout does, so a run paused for longer still starts its next trial", async () => {
+    // Paused for longer than --timeout: the run counted the pause and started no second trial.
+    const ended = await tunePausedMidTrial("run-timed", ["--trials", "2", "--timeout", "5"], 6);
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(ended.stderr).not.toContain("--timeout 5s passed");
+    expect((await trialsOf("run-timed")).map((t) => t.state)).toEqual(["complete", "complete"]);
   });
 
   it("tune ignores SIGTSTP in an orphaned process group (setsid; nohup and a closed terminal), as the kernel does", async () => {

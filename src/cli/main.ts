@@ -224,7 +224,7 @@ Exit codes:
   )
     .option("-n, --trials <n>", `trials to run in this invocation (default ${100} unless --timeout is given); the run that creates a study stops when the study has this many, counting trials other processes run on it meanwhile`, positiveInt("--trials"))
     .option("-j, --jobs <n>", "commands run at the same time (default 1)", positiveInt("--jobs"))
-    .option("--timeout <seconds>", "start no new trial after this many seconds", seconds("--timeout"))
+    .option("--timeout <seconds>", "start no new trial after this many seconds (a Ctrl-Z pause does not count)", seconds("--timeout"))
     .option("--trial-timeout <seconds>", "stop a command and fail its trial after this many seconds of running (a Ctrl-Z pause does not count)", seconds("--trial-timeout"))
     .option("--kill-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a command (default 5; a Ctrl-Z pause does not count)", seconds("--kill-grace", true))
     .option("--storage <url>", STORAGE_HELP, storageFlag)

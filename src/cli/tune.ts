@@ -855,17 +855,20 @@ async function runTune(
   // commandObjective listens for the abort once, however many commands run: no listener limit to raise.
   const controller = new AbortController();
   const started = Date.now();
+  // --timeout counts on the run's clock, as --trial-timeout does: a Ctrl-Z pause does not use it up.
+  const startedRunning = runningClock();
   let interrupted: NodeJS.Signals | null = null;
   const progress =
     chatty && io.stderrIsTTY
       ? new ProgressLine(process.stderr, () => {
           const elapsed = Date.now() - started;
           const total = settings.trials;
-          const fraction = total !== undefined ? stats.finished / total : settings.timeout !== undefined ? elapsed / (settings.timeout * 1000) : 0;
+          const runningMs = runningClock() - startedRunning;
+          const fraction = total !== undefined ? stats.finished / total : settings.timeout !== undefined ? runningMs / (settings.timeout * 1000) : 0;
           let eta = "-";
           if (stats.finished > 0 && total !== undefined) eta = formatDuration((elapsed / stats.finished) * (total - stats.finished));
           if (settings.timeout !== undefined) {
-            const left = Math.max(0, settings.timeout * 1000 - elapsed);
+            const left = Math.max(0, settings.timeout * 1000 - runningMs);
             eta = eta === "-" ? formatDuration(left) : formatDuration(Math.min(left, (elapsed / stats.finished) * ((total ?? Infinity) - stats.finished)));
           }
           return (
@@ -981,6 +984,7 @@ async function runTune(
       // whole study: this run counts their trials too, or the study ran far past it.
       stopAfter: !existed && settings.trials !== undefined ? { totalTrials: settings.trials } : undefined,
       timeoutSeconds: settings.timeout,
+      clock: runningClock,
       concurrency: settings.jobs,
       callbacks: [
         async (_study, trial) => {
@@ -1026,7 +1030,7 @@ async function runTune(
         `${stoppedAfter}study "${study.name}" reached its total of ${settings.trials} trial(s), which its first run's --trials sets ` +
           `and which counts the ${startedInStudy - stats.finished} trial(s) other processes (another sextant tune, or workers) ran on it`,
       );
-    } else if (settings.trials !== undefined && settings.timeout !== undefined && elapsed >= settings.timeout * 1000) {
+    } else if (settings.trials !== undefined && settings.timeout !== undefined && runningClock() - startedRunning >= settings.timeout * 1000) {
       // Given both limits, the user could not tell which one ended the run.
       io.err(`${stoppedAfter}--timeout ${settings.timeout}s passed, and no trial starts after it`);
     }

@@ -9,6 +9,23 @@ import { type Study, createStudy } from "./index.js";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("optimize", () => {
+  it("counts timeoutSeconds on the clock it is given, and refuses a clock that is not a function", async () => {
+    // The clock moves only as trials run, as `sextant tune`'s stands still while Ctrl-Z has it paused.
+    let now = 0;
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize(
+      (t) => {
+        now += 1000;
+        return t.suggestFloat("x", 0, 1);
+      },
+      { timeoutSeconds: 2.5, clock: () => now, concurrency: 1 },
+    );
+    expect(study.trials).toHaveLength(3);
+    await expect(study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1, clock: 5 as unknown as () => number })).rejects.toThrow(
+      "optimize: clock must be a function () => milliseconds, got number 5",
+    );
+  });
+
   it("stops at stopAfter's total with several lanes, counting the trials they run", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
     await study.optimize(

@@ -74,8 +74,16 @@ export type TellResult =
 export interface OptimizeOptions {
   /** How many trials this call runs (default: unbounded, until a timeout, `stopAfter` or `stop()`). */
   nTrials?: number;
-  /** Start no new trial after this many seconds. */
+  /** Start no new trial after this many seconds (of `clock`). */
   timeoutSeconds?: number;
+  /**
+   * The clock `timeoutSeconds` is counted on, in milliseconds (default `Date.now`). `sextant tune`
+   * passes one that stands still while Ctrl-Z has the run paused, as its commands' time limits do.
+   *
+   * @example
+   * await study.optimize(objective, { timeoutSeconds: 3600, clock: () => performance.now() - pausedMs });
+   */
+  clock?: () => number;
   /**
    * Trials run at the same time in this process. Unset, objective calls run one at a time; then,
    * when nothing in the loop reads other trials (a sampler and pruner without history, no stop
@@ -2476,7 +2484,8 @@ export class Study implements TrialHost {
     if (segments) ensureWritableFolder(segments.store.root);
     const concurrency = options.concurrency ?? 1;
     const nTrials = options.nTrials ?? Infinity;
-    const deadline = options.timeoutSeconds !== undefined ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
+    const clock = options.clock ?? Date.now;
+    const deadline = options.timeoutSeconds !== undefined ? clock() + options.timeoutSeconds * 1000 : Infinity;
     const timing = this.optimizeHeartbeat(options.heartbeat);
     const maxRetries = checkMaxRetries(options.maxRetries);
     const warn = options.onWarning ?? this.onWarning;
@@ -2513,7 +2522,7 @@ export class Study implements TrialHost {
       !stopped() &&
       started < nTrials &&
       (this.prefetchedCount(run) > 0 || started + ahead < nTrials) &&
-      Date.now() < deadline &&
+      clock() < deadline &&
       !this.stopConditionMet(options.stopAfter);
     const pipeline =
       options.concurrency === undefined && skipsChanges && this.storage.groupCommit === true && !onlyQueuedTrials
@@ -2570,7 +2579,7 @@ export class Study implements TrialHost {
             !this.scheduler &&
             started + ahead + this.prefetchedCount(run) < nTrials &&
             !stopped() &&
-            Date.now() < deadline &&
+            clock() < deadline &&
             options.stopAfter === undefined;
           if (goesOn) ahead++;
           try {
@@ -3332,7 +3341,7 @@ function checkEnqueuedParams(params: Record<string, ParamValue>): void {
 
 /** The keys {@link Study.optimize} reads; anything else is a typo that would otherwise be ignored (`ntrials` runs forever). */
 const OPTIMIZE_OPTION_KEYS: readonly (keyof OptimizeOptions)[] = [
-  "nTrials", "timeoutSeconds", "concurrency", "callbacks", "stopAfter", "heartbeat", "maxRetries", "onlyQueuedTrials", "onWarning",
+  "nTrials", "timeoutSeconds", "clock", "concurrency", "callbacks", "stopAfter", "heartbeat", "maxRetries", "onlyQueuedTrials", "onWarning",
 ];
 /**
  * How many complete trials, counted from the last, have not improved on the ones before them: for
@@ -3378,6 +3387,7 @@ function checkOptimizeOptions(objective: unknown, options: OptimizeOptions): voi
   if (timeout !== undefined && (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0)) {
     throw new RangeError(`optimize: timeoutSeconds must be a non-negative number of seconds, got ${typeof timeout === "number" ? timeout : describeValue(timeout)}`);
   }
+  if (options.clock !== undefined && typeof options.clock !== "function") throw new TypeError(`optimize: clock must be a function () => milliseconds, got ${describeValue(options.clock)}`);
   const stopAfter = options.stopAfter as unknown;
   if (stopAfter !== undefined) {
     if (stopAfter === null || typeof stopAfter !== "object") throw new TypeError(`optimize: stopAfter must be an object, got ${describeValue(stopAfter)}`);
