@@ -446,7 +446,9 @@ describe("sextant create --scheduler pbt, then workers", () => {
     const run = await sextant(["tune", "--study", "nosave", "--quiet", ...schedule(2, 2), "--direction", "maximize", "-p", "lr=float:0.01:0.3", "--", "node", "-e", "console.log(1)"], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     // It used to say nothing: the next segments simply ran without SEXTANT_RESTORE_FROM.
-    expect(run.stderr.match(/saved nothing in SEXTANT_CHECKPOINT_DIR/g)).toHaveLength(1);
+    // Said by the study, as for a library objective: once, naming the variables a command uses.
+    expect(run.stderr.match(/ended without saving a checkpoint/g)).toHaveLength(1);
+    expect(run.stderr).toMatch(/a command gets no SEXTANT_RESTORE_FROM\). Save one before each segment ends: .*files in SEXTANT_CHECKPOINT_DIR from a command/);
   });
 
   it("refuses --trials with a scheduler, and a bad scheduler option, naming them", async () => {

@@ -694,9 +694,8 @@ export function commandObjective(spec: CommandSpec): Objective {
   const killGraceSeconds = spec.killGraceSeconds ?? 5;
   const tailBytes = spec.tailBytes ?? 2048;
   const abort = spec.signal ? new AbortFanOut(spec.signal) : undefined;
-  const said = { emptyCheckpoint: false };
   removeOrphanedTrialFolders(spec.studyName ?? null);
-  return (trial) => runCommandTrial(trial, spec, killGraceSeconds, tailBytes, abort, said);
+  return (trial) => runCommandTrial(trial, spec, killGraceSeconds, tailBytes, abort);
 }
 
 /** A trial's parameters folder under the system's temporary directory: `sextant-trial-XXXXXX`. */
@@ -760,7 +759,6 @@ async function runCommandTrial(
   killGraceSeconds: number,
   tailBytes: number,
   abort: AbortFanOut | undefined,
-  said: { emptyCheckpoint: boolean },
 ): Promise<ObjectiveResult> {
   if (spec.signal?.aborted) throw new CommandTrialError(INTERRUPTED_REASON);
   const params: Record<string, ParamValue> = {};
@@ -902,13 +900,8 @@ async function runCommandTrial(
   const after = reported !== null ? ` after reporting its result (${reportedText})` : "";
   if (outcome.signal !== null) fail(`killed by signal ${outcome.signal}${after}${stderrHint(outcome.stderrTail)}`);
   if (outcome.exitCode !== 0) fail(`exit code ${String(outcome.exitCode)}${after}${stderrHint(outcome.stderrTail)}`);
+  // An empty folder saves nothing: the study warns (once) at the member's ready point, as for any objective.
   if (checkpointDir !== undefined && readdirSync(checkpointDir).length > 0) trial.saveCheckpoint({ dir: checkpointDir });
-  else if (checkpointDir !== undefined && !said.emptyCheckpoint) {
-    // Once per run: a command that never saves leaves every member's next segment to start over,
-    // which the user would otherwise learn only from their own program's failures.
-    said.emptyCheckpoint = true;
-    trial.warn("the command saved nothing in SEXTANT_CHECKPOINT_DIR, so its member's next segment gets no SEXTANT_RESTORE_FROM and starts from scratch");
-  }
 
   let values: unknown[] | null = finalValues;
   if (values === null) {

@@ -373,6 +373,41 @@ describe("a population in a study", () => {
     expect(study.trials).toHaveLength(12);
   });
 
+  it("warns once that a segment which saved no checkpoint leaves the segments that go on from it, exploits included, to start from scratch", async () => {
+    const warnings: string[] = [];
+    const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 4, segments: 3, seed: 1 }), onWarning: (m) => warnings.push(m) });
+    cleanups.push(dirname(study.segmentContext()!.store.root));
+    const restored: unknown[] = [];
+    await study.optimize((trial) => {
+      restored.push(trial.checkpoint());
+      // Never saves: exploiting a better member copied its parameters and none of its training.
+      return trial.suggestFloat("x", 0, 1);
+    });
+    expect(study.trials).toHaveLength(12);
+    expect(study.lineage().some((m) => m.segments.some((s) => s.exploitedFrom !== null))).toBe(true);
+    expect(restored.every((c) => c === undefined)).toBe(true);
+    // It said nothing: now once, naming the trial and what to call.
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^trial \d+ \(member \d, segment 0\) ended without saving a checkpoint, so the segments that go on from it \(its member's next one, and any member that copies it\) start from scratch: trial\.checkpoint\(\) is undefined for them .*trial\.saveCheckpoint\(\{ data \}\)/,
+      ),
+    ]);
+    // The same through ask and tell; a population whose segments save (toyObjective) hears nothing.
+    const told: string[] = [];
+    const asked = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1 }), onWarning: (m) => told.push(m) });
+    cleanups.push(dirname(asked.segmentContext()!.store.root));
+    for (let i = 0; i < 2; i++) {
+      const trial = await asked.ask();
+      await asked.tell(trial, trial.suggestFloat("x", 0, 1));
+    }
+    expect(told).toEqual([expect.stringMatching(/^trial 0 \(member 0, segment 0\) ended without saving a checkpoint/)]);
+    const quiet: string[] = [];
+    const saving = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1 }), onWarning: (m) => quiet.push(m) });
+    cleanups.push(dirname(saving.segmentContext()!.store.root));
+    await saving.optimize(toyObjective);
+    expect(quiet).toEqual([]);
+  });
+
   it("refuses checkpoints in a study without a scheduler", async () => {
     const study = await createStudy({ direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
     await expect(

@@ -1038,6 +1038,8 @@ export class Study implements TrialHost {
   private warmStartChecked = false;
   /** Whether a segment that continues from a pruned one without a checkpoint has been warned of (once per study). */
   private saidPrunedWithoutCheckpoint = false;
+  /** Whether a complete segment that saved no checkpoint, before its member's last, has been warned of (once per study). */
+  private saidSegmentSavedNothing = false;
   /** Whether constraints given to tell or computed that replace different reported ones have been warned of (once per study). */
   private saidConstraintsReplaced = false;
   private refreshChain: Promise<void> = Promise.resolve();
@@ -2320,6 +2322,16 @@ export class Study implements TrialHost {
     const scheduler = this.requireScheduler();
     const place = segmentPlace(finished);
     if (finished.state === "failed" || place === undefined || place.segment + 1 >= scheduler.segments) return;
+    if (finished.state === "complete" && typeof finished.systemAttrs[SAVED_CHECKPOINT_ATTR] !== "string" && !this.saidSegmentSavedNothing) {
+      // Once per study: the segments that go on from it got no checkpoint, and exploiting it copied
+      // its hyperparameters alone, without a word (a pruned segment is said when its successor is decided).
+      this.saidSegmentSavedNothing = true;
+      this.onWarning(
+        `trial ${finished.number} (member ${place.member}, segment ${place.segment}) ended without saving a checkpoint, so the segments that go on from it ` +
+          "(its member's next one, and any member that copies it) start from scratch: trial.checkpoint() is undefined for them (a command gets no SEXTANT_RESTORE_FROM). " +
+          "Save one before each segment ends: trial.saveCheckpoint({ data }) or trial.saveCheckpoint({ dir }) in an objective, files in SEXTANT_CHECKPOINT_DIR from a command",
+      );
+    }
     this.readyPoints++;
     // One at a time in this process: "not queued yet, so queue it" must not run in two loops at
     // once (a loop's ready point beside an idle loop's repair of the same member), or both create it.
