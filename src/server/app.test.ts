@@ -662,7 +662,7 @@ describe("HTTP API: trials", () => {
     await library.close();
   });
 
-  it("refuses a told NaN, an infinity or a missing values array saying how to tell such a run, and the trial stays running", async () => {
+  it("refuses a told NaN, an infinity, a missing values array or state saying how to tell such a run, and the trial stays running", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "s", directions: ["minimize", "maximize"], sampler: { name: "random", options: { seed: 1 } } });
     await call(app, "POST", "/studies/s/trials");
@@ -674,9 +674,13 @@ describe("HTTP API: trials", () => {
       [{ state: "pruned", values: ["-Infinity", 2] }, "body.values.0", `must be a finite number; ${hint}`],
       // "value", as the CLI's protocol spells one value, read "expected array, received undefined".
       [{ state: "complete", value: 1 }, "body.values", 'required: an array of one value per objective, e.g. "values": [0.93] (not "value")'],
+      // A missing or unknown state read "Invalid discriminator value", neither saying it was missing nor what was sent.
+      [{ values: [1, 2] }, "body.state", 'required: one of "complete", "pruned", "failed"'],
+      [{ state: "running", values: [1, 2] }, "body.state", 'must be one of "complete", "pruned", "failed", got "running"'],
+      [{ state: "x".repeat(500) }, "body.state", `must be one of "complete", "pruned", "failed", got "${"x".repeat(79)}…`],
     ] as const) {
       const refused = await call(app, "POST", "/studies/s/trials/0/tell", body);
-      expect(refused.status).toBe(400);
+      expect(refused.status, refused.text).toBe(400);
       expect(refused.json.error).toMatchObject({ field, message: `${field}: ${message}` });
     }
     const told = await call(app, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1, 2] });

@@ -182,9 +182,29 @@ function tokensMatch(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/** `path.study`, `body.space.lr.low`, `body.extra` (for an unknown key). */
-function describeIssue(where: string, issue: z.core.$ZodIssue): { field: string; message: string } {
+/** What `value` holds at `path` (undefined where it holds nothing). */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (at === null || typeof at !== "object" || !Object.prototype.hasOwnProperty.call(at, key)) return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
+}
+
+/** `path.study`, `body.space.lr.low`, `body.extra` (for an unknown key); `value` is what was parsed. */
+function describeIssue(where: string, issue: z.core.$ZodIssue, value: unknown): { field: string; message: string } {
   const path = [where, ...issue.path.map(String)];
+  // A missing or unknown "state" of a tell, or "type" of a distribution: zod said "Invalid
+  // discriminator value", which told neither that the field was missing nor what had been sent.
+  if (issue.code === "invalid_union" && issue.discriminator !== undefined && "options" in issue && issue.options) {
+    const choices = issue.options.map((option) => JSON.stringify(option)).join(", ");
+    const given = valueAt(value, issue.path);
+    if (given === undefined) return { field: path.join("."), message: `required: one of ${choices}` };
+    // Cut short: a wrong value may be as long as the body (a megabyte), and the answer only names it.
+    const shown = JSON.stringify(given);
+    return { field: path.join("."), message: `must be one of ${choices}, got ${shown.length > 80 ? `${shown.slice(0, 80)}…` : shown}` };
+  }
   if (issue.code === "unrecognized_keys") {
     const keys = issue.keys;
     return { field: [...path, keys[0]!].join("."), message: `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((k) => JSON.stringify(k)).join(", ")}` };
@@ -230,7 +250,7 @@ function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: str
   }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const { field, message } = describeIssue(where, result.error.issues[0]!);
+  const { field, message } = describeIssue(where, result.error.issues[0]!, value);
   throw new HttpError(400, `${field}: ${message}`, field);
 }
 
