@@ -9,7 +9,11 @@
 //
 // Targets (issue 10): the 100k page renders within 3x the 1k page's time; a page transfers < 5 MB.
 //
-// Usage: npm run bench:dashboard -- [--runs 5] [--large 100000] [--small 1000] [--json]
+// Then the cost of one change to the large study for the summary the page reads after each change
+// it sees (GET …/summary): the figures kept change by change (`SummaryTally`) against the same
+// figures recomputed from every trial, which is what the route did before, in the same run.
+//
+// Usage: npm run bench:dashboard -- [--runs 5] [--large 100000] [--small 1000] [--changes 30] [--json]
 // The studies live in memory storage, written straight through the storage API.
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -21,18 +25,22 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { MemoryStorage } = await import(join(root, "dist/storage/index.js"));
 const { startServer } = await import(join(root, "dist/server/index.js"));
 const { seedStudy } = await import(join(root, "test/fixtures/dashboard-studies.mjs"));
+const { StudyIndex } = await import(join(root, "dist/server/study-index.js"));
+const { summaryFigures } = await import(join(root, "dist/server/summary-tally.js"));
 
 const { values: args } = parseArgs({
   options: {
     runs: { type: "string", default: "5" },
     small: { type: "string", default: "1000" },
     large: { type: "string", default: "100000" },
+    changes: { type: "string", default: "30" },
     json: { type: "boolean", default: false },
   },
 });
 const runs = Number(args.runs);
 const sizes = { small: Number(args.small), large: Number(args.large) };
-for (const [flag, value] of [["--runs", runs], ["--small", sizes.small], ["--large", sizes.large]]) {
+const changeCount = Number(args.changes);
+for (const [flag, value] of [["--runs", runs], ["--small", sizes.small], ["--large", sizes.large], ["--changes", changeCount]]) {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a positive integer, got ${value}`);
 }
 const chromiumPath = process.env.SEXTANT_CHROMIUM ?? "/usr/bin/chromium";
@@ -94,6 +102,50 @@ async function fullPullBytes(name) {
   }
 }
 
+/**
+ * Milliseconds per change for the summary's figures of study `name`: each change starts a trial
+ * and completes it; the figures are then brought up to date (kept: the index applies the change
+ * and reads its tally) and recomputed from every trial (the route before). Also the whole route,
+ * through the server, per change.
+ */
+async function summaryPerChange(name) {
+  const record = await storage.getStudy(name);
+  const index = new StudyIndex(record);
+  const first = await storage.trialsSince(record.id, 0);
+  index.apply(first.trials, first.seq);
+  index.summary.figures();
+  const kept = [];
+  const whole = [];
+  const route = [];
+  for (let k = 0; k < changeCount; k++) {
+    const trial = await storage.createTrial(record.id, { state: "running", systemAttrs: { worker: { id: "w1" } } });
+    await storage.updateTrial(trial.id, { state: "complete", values: [k % 7] });
+    const changes = await storage.trialsSince(record.id, index.seq);
+    const timeKept = () => {
+      const started = performance.now();
+      index.apply(changes.trials, changes.seq);
+      const figures = index.summary.figures();
+      kept.push(performance.now() - started);
+      return figures;
+    };
+    const timeWhole = () => {
+      const started = performance.now();
+      const figures = summaryFigures(record, index.trials.filter(Boolean));
+      whole.push(performance.now() - started);
+      return figures;
+    };
+    // The change reaches the index (and its tally) first: what is recomputed whole is read from there.
+    const a = timeKept();
+    const b = timeWhole();
+    if (a.best?.number !== b.best?.number || a.counts.complete !== b.counts.complete) throw new Error(`change ${k}: the kept summary differs from the recomputed one`);
+    const started = performance.now();
+    const response = await fetch(`${server.url}/api/v1/studies/${encodeURIComponent(name)}/summary`);
+    await response.text();
+    route.push(performance.now() - started);
+  }
+  return { changes: changeCount, wholeMs: median(whole), keptMs: median(kept), routeMs: median(route), ratio: median(whole) / median(kept) };
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -120,9 +172,11 @@ try {
   // Per run, so load that hits both pages of a pair cancels.
   const pairRatios = warm.large.map((r, i) => r.ms / warm.small[i].ms);
   const ratio = median(pairRatios);
+  const summaryChange = await summaryPerChange(names.large);
   const result = {
     small,
     large,
+    summaryChange,
     renderRatio: ratio,
     renderRatioSpread: [Math.min(...pairRatios), Math.max(...pairRatios)],
     coldRatio: large.coldMs / small.coldMs,
@@ -140,6 +194,10 @@ try {
     console.log(`render time 100k / 1k: ${ratio.toFixed(2)} (per-run pairs ${result.renderRatioSpread.map((x) => x.toFixed(2)).join("–")}; cold ${result.coldRatio.toFixed(2)}) — target ≤ 3: ${result.targets.renderRatioAtMost3 ? "met" : "NOT met"}`);
     console.log(`largest page transfer: ${mb(Math.max(small.maxBytes, large.maxBytes))} — target < 5 MB: ${result.targets.pageUnder5MB ? "met" : "NOT met"}`);
     console.log(`bytes 100k page / bytes of pulling all 100k trials: ${(large.medianBytes / large.fullPullBytes).toFixed(3)}`);
+    const c = summaryChange;
+    console.log(
+      `summary after one change at ${sizes.large} trials (median of ${c.changes}): recomputed from every trial ${c.wholeMs.toFixed(2)} ms, kept change by change ${c.keptMs.toFixed(3)} ms — ${c.ratio.toFixed(0)}x less work; the whole route through the server ${c.routeMs.toFixed(1)} ms`,
+    );
   }
 } finally {
   await browser.close();

@@ -23,7 +23,6 @@ import {
 } from "../analysis/index.js";
 import type { Recommendation } from "../samplers/index.js";
 import { populationLineage } from "../schedulers/lineage.js";
-import { bestFeasibleTrial, recommendedTrial } from "../study/best.js";
 import { type FrozenTrial, type TrialState, effectiveStep } from "../space/index.js";
 import type { Storage, StudyRecord } from "../storage/index.js";
 import * as ui from "./dashboard-schemas.js";
@@ -45,8 +44,6 @@ export interface DashboardRouteDeps {
    */
   readonly indexes?: StudyIndexCache;
 }
-
-const STATES: readonly TrialState[] = ["waiting", "running", "complete", "pruned", "failed"];
 
 /** Reads the shared filter from a route's query, naming the field at fault. */
 export function filterOf(query: z.output<typeof ui.FilterQuery>, paramNames?: ReadonlySet<string>): TrialFilter {
@@ -82,12 +79,6 @@ export function filterOf(query: z.output<typeof ui.FilterQuery>, paramNames?: Re
     ...(valueMax !== undefined ? { valueMax } : {}),
     ...(ranges ? { ranges } : {}),
   };
-}
-
-function countStates(index: StudyIndex, numbers: Iterable<number>): Record<TrialState, number> {
-  const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<TrialState, number>;
-  for (const n of numbers) counts[index.trials[n]!.state]++;
-  return counts;
 }
 
 /** A trial's constraint values as the table shows them; null without any (or with malformed ones, which count as none). */
@@ -192,30 +183,23 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
       handle: async ({ params }) => {
         const index = await open(params.study);
         const record = (await storage.getStudy(params.study)) ?? index.record;
-        const trials = index.trials.filter(Boolean);
-        const single = index.directions.length === 1 ? index.directions[0]! : null;
-        let hasIntermediate = false;
-        const workers = new Set<string>();
-        for (const trial of trials) {
-          if (!hasIntermediate && Object.keys(trial.intermediate).length > 0) hasIntermediate = true;
-          const worker = trial.systemAttrs.worker;
-          if (worker && typeof worker === "object" && !Array.isArray(worker) && typeof worker.id === "string") workers.add(worker.id);
-        }
-        // The same best and recommended trials as the API's study detail and `sextant best`: feasible ones only.
-        const best = single ? bestFeasibleTrial(trials, single) : undefined;
+        // Kept up to date change by change: recomputed from every trial, it cost ~100 ms per change at 100,000 trials.
+        const figures = index.summary.figures();
         const sampler = record.systemAttrs["auto:sampler"];
         const reason = record.systemAttrs["auto:reason"];
         return {
-          study: deps.studyJson(record, trials),
-          bestTrial: best ? deps.trialJson(best) : null,
-          recommendedTrial: deps.recommendationJson(single ? recommendedTrial(trials, single) : undefined),
+          // The listing's counts and best value: as the study's trials would give them.
+          study: { ...deps.studyJson(record, []), trialCounts: { ...figures.counts }, bestValue: figures.bestValue },
+          // The same best and recommended trials as the API's study detail and `sextant best`: feasible ones only.
+          bestTrial: figures.best ? deps.trialJson(figures.best) : null,
+          recommendedTrial: deps.recommendationJson(figures.recommendation),
           seq: index.seq,
-          trialCount: trials.length,
+          trialCount: index.size,
           params: [...index.distributions].map(([name, distribution]) => ({ name, distribution })),
           autoChoice: typeof sampler === "string" && typeof reason === "string" ? { sampler, reason } : null,
-          hasIntermediate,
-          workers: workers.size,
-          counts: countStates(index, trials.map((t) => t.number)),
+          hasIntermediate: figures.hasIntermediate,
+          workers: figures.workers,
+          counts: { ...figures.counts },
         };
       },
     }),

@@ -10,6 +10,7 @@
 import { spanningDistribution } from "../analysis/index.js";
 import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, distributionsEqual } from "../space/index.js";
 import type { Storage, StudyRecord } from "../storage/index.js";
+import { SummaryTally } from "./summary-tally.js";
 
 /** Which trials every plot and the table show at once: states, an objective range, and brushed parameter ranges. */
 export interface TrialFilter {
@@ -47,14 +48,20 @@ export class StudyIndex {
   private sortedCache: { key: string; order: number[] } | null = null;
   /** Costly answers (importance, model beliefs) by request, until the trials change. */
   private readonly memo = new Map<string, unknown>();
+  /** The summary's figures, kept up to date with each change. */
+  readonly summary: SummaryTally;
 
-  constructor(readonly record: StudyRecord) {}
+  constructor(readonly record: StudyRecord) {
+    this.summary = new SummaryTally(record, this.trials);
+  }
 
   /** Applies changes read from storage (new trials and new versions of known ones). */
   apply(changed: readonly FrozenTrial[], seq: number): void {
     for (const trial of changed) {
-      if (this.trials[trial.number] === undefined) this.size++;
+      const previous = this.trials[trial.number];
+      if (previous === undefined) this.size++;
       this.trials[trial.number] = trial;
+      this.summary.update(previous, trial);
       for (const [name, distribution] of Object.entries(trial.distributions)) {
         const known = this.distributions.get(name);
         if (known === undefined) {

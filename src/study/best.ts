@@ -38,7 +38,7 @@ export function recommendedTrial(trials: readonly FrozenTrial[], direction: Dire
 }
 
 /** The model's choice where its noise is material, else the best feasible trial with the model's record set aside. */
-function recommendationOf(modelled: { trial: FrozenTrial; record: RecommendationRecord } | undefined, best: () => FrozenTrial | undefined): Recommendation | undefined {
+export function recommendationOf(modelled: { trial: FrozenTrial; record: RecommendationRecord } | undefined, best: () => FrozenTrial | undefined): Recommendation | undefined {
   if (modelled && noiseIsMaterial(modelled.record)) return { trial: modelled.trial, source: "model", record: modelled.record };
   const observed = best();
   return observed && { trial: observed, source: "best observed", ...(modelled ? { setAside: modelled.record } : {}) };
