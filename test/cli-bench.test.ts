@@ -169,18 +169,20 @@ describe("sextant bench", () => {
       }, 120_000);
     }
 
-    // With --jobs 1 the runs happen in the CLI's process, which exits on the signal.
-    it("when the runner gets SIGTERM with --jobs 1", async () => {
-      await withSleepingCommands(
-        "commands-in-process",
-        async (running, commands) => {
-          running.child.kill("SIGTERM");
-          await running.done;
-          expect(await survivors(commands)).toEqual([]);
-        },
-        1,
-      );
-    }, 120_000);
+    // With --jobs 1 the CLI could run the programs itself, and a SIGKILL gives it no chance to end them.
+    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+      it(`when the runner gets ${signal} with --jobs 1`, async () => {
+        await withSleepingCommands(
+          `commands-jobs-1-${signal}`,
+          async (running, commands) => {
+            running.child.kill(signal);
+            await running.done;
+            expect(await survivors(commands)).toEqual([]);
+          },
+          1,
+        );
+      }, 120_000);
+    }
 
     // The workers lead groups of their own, which a terminal's Ctrl-Z does not reach: the CLI stops
     // them with itself. In an orphaned group the kernel discards SIGTSTP, and the CLI does the same.

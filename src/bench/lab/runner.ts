@@ -28,13 +28,18 @@ export interface BenchmarkOptions {
   /** Each seed picks the problem instance and seeds the optimizer. */
   readonly seeds: readonly number[];
   readonly outDir: string;
-  /** Worker processes (default: all cores). With 1, runs happen in this process. */
+  /**
+   * Worker processes (default: all cores). With 1, runs happen in this process, except when a
+   * problem runs a program (tag `real-command`): then in one worker, whose death takes the program
+   * with it however this process ends (SIGKILL included), as with more workers.
+   */
   readonly jobs?: number;
   readonly onProgress?: (progress: BenchmarkProgress) => void;
   /**
    * Aborting it ends the benchmark: worker processes are killed (SIGKILL), not left to finish the
    * run each has under way, no run starts after it, and the promise rejects with the signal's
-   * reason. With `jobs: 1` the runs happen in this process, so the run under way finishes first.
+   * reason. Runs that happen in this process (`jobs: 1` without a command problem) finish the run
+   * under way first.
    * Finished runs are in `outDir` already; running the same benchmark again goes on from them.
    */
   readonly signal?: AbortSignal;
@@ -296,8 +301,10 @@ async function runInWorkers(
 export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkOutcome> {
   const specs = checkOptions(options);
   options.signal?.throwIfAborted();
+  let runsPrograms = false;
   for (const name of options.problems) {
     const problem = createLabProblem(name);
+    if (problem.tags.includes("real-command")) runsPrograms = true;
     const reason = isAsyncProblem(problem) || isFidelityProblem(problem) ? await problem.unavailableReason() : undefined;
     if (reason !== undefined) throw new BenchmarkInputError(`problems: "${name}" cannot run here: ${reason}`);
     const pruned = specs.find((s) => s.pruner !== undefined);
@@ -338,7 +345,10 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   };
   const workers = options.jobs ?? availableParallelism();
   const script = workerScript();
-  if (workers > 1 && script !== null && queue.length > 1) await runInWorkers(queue, workers, script, finish, options.signal, options.onWorkers);
+  // Only a worker can see to it that a program dies with the run when this process is SIGKILLed:
+  // its channel closes then, and it kills the process group that holds its programs (worker.ts).
+  const inWorkers = script !== null && queue.length > 0 && (runsPrograms || (workers > 1 && queue.length > 1));
+  if (inWorkers) await runInWorkers(queue, workers, script, finish, options.signal, options.onWorkers);
   else await runInProcess(queue, finish, options.signal);
   options.signal?.throwIfAborted();
   const results = grid.flatMap((job) => stored.get(runKey(job.problem, job.optimizer.label, job.seed)) ?? []);

@@ -56,9 +56,9 @@ const runningPrograms = new Set<ChildProcess>();
 let killsProgramsAtExit = false;
 
 function runProgram(argv: readonly string[], timeoutSeconds: number): Promise<string> {
-  // A program must not outlive the process that runs it: the lab's runs with --jobs 1 happen in
-  // the CLI's process, which exits on a signal (kill, Ctrl-\) with the program running on until
-  // its time limit. (A lab worker's programs are in its process group, which the runner kills.)
+  // A program must not outlive the process that runs it, which may exit on a signal (kill,
+  // Ctrl-\) with the program running on until its time limit. (The lab runs command problems in
+  // worker processes, whose programs are in the worker's process group: the runner kills it.)
   if (!killsProgramsAtExit) {
     killsProgramsAtExit = true;
     process.on("exit", () => {
