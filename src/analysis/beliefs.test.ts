@@ -1,7 +1,23 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Rng } from "../math/rng.js";
 import { type FrozenTrial, type SearchSpace, makeTrial } from "../space/index.js";
-import { GPSampler } from "../samplers/gp/index.js";
+import { FIT_MAX_OBSERVATIONS, GPSampler } from "../samplers/gp/index.js";
+import type { FitOptions, TrainingData } from "../samplers/gp/model.js";
+
+/** The kernel fits made while a test sets it: rows given, and the most the fit may see. */
+let fits: { n: number; maxObservations: number | undefined }[] | null = null;
+vi.mock("../samplers/gp/model.js", async (importOriginal) => {
+  const model = await importOriginal<typeof import("../samplers/gp/model.js")>();
+  return {
+    ...model,
+    fitHyperparameters: (data: TrainingData, options: FitOptions) => {
+      if (fits === null) return model.fitHyperparameters(data, options);
+      fits.push({ n: data.n, maxObservations: options.maxObservations });
+      // What is sent is under test, not what a full fit finds: one iteration keeps it quick.
+      return model.fitHyperparameters(data, { ...options, maxIterations: 1 });
+    },
+  };
+});
 import { createStudy } from "../study/index.js";
 import { type BeliefGrid, type BeliefSlice, modelBeliefs } from "./beliefs.js";
 
@@ -93,6 +109,17 @@ describe("modelBeliefs", () => {
     const mixedSigns = history.map((t, i) => ({ ...t, values: [i % 2 ? Number.MAX_VALUE : -Number.MAX_VALUE] }));
     const signs = modelBeliefs(mixedSigns, space, { params: ["x"], points: 11 }) as BeliefSlice;
     for (const value of [...signs.mean, ...signs.std]) expect(Number.isNaN(value)).toBe(false);
+  });
+
+  it("fits the kernel on at most the GP sampler's fitMaxObservations trials, as the sampler does", () => {
+    fits = [];
+    try {
+      const slice = modelBeliefs(trials(FIT_MAX_OBSERVATIONS + 20), space, { params: ["x"], points: 5, maxTrials: 10_000 }) as BeliefSlice;
+      expect(slice.nTrials).toBe(FIT_MAX_OBSERVATIONS + 20);
+      expect(fits).toEqual([{ n: FIT_MAX_OBSERVATIONS + 20, maxObservations: FIT_MAX_OBSERVATIONS }]);
+    } finally {
+      fits = null;
+    }
   });
 
   it("names the field that is wrong", () => {

@@ -28,7 +28,7 @@ import {
   encodeValue,
   snapToDistribution,
 } from "../space/index.js";
-import { THETA_ATTR } from "../samplers/gp/gp.js";
+import { FIT_MAX_OBSERVATIONS, THETA_ATTR } from "../samplers/gp/gp.js";
 import { meanAndDeviation, standardize } from "../math/statistics.js";
 import { feasibilityRule } from "./pareto.js";
 import { GaussianProcess, type TrainingData, defaultPrior, defaultTheta, fitHyperparameters, parametersFromTheta } from "../samplers/gp/model.js";
@@ -48,7 +48,11 @@ export interface BeliefOptions {
   direction?: Direction;
   /** Which objective of a multi-objective study (default 0). */
   objectiveIndex?: number;
-  /** At most this many trials, the latest by number and the best one, are fitted (default 500): a GP fit costs O(n³). */
+  /**
+   * At most this many trials, the latest by number and the best one, are fitted (default 500): a GP
+   * costs O(n³). Above 500 the kernel's hyperparameters are fitted on 500 of them, chosen as the GP
+   * sampler's `fitMaxObservations` chooses, and the posterior conditions on all.
+   */
   maxTrials?: number;
 }
 
@@ -180,7 +184,9 @@ function fitModel(trials: readonly FrozenTrial[], encoder: SpaceEncoder, index: 
   const starts: ArrayLike<number>[] = [defaultTheta(d, prior)];
   const recorded = trials[n - 1]!.systemAttrs[THETA_ATTR];
   if (Array.isArray(recorded) && recorded.length === d + 2 && recorded.every((v) => typeof v === "number" && Number.isFinite(v))) starts.push(recorded as number[]);
-  const { theta } = fitHyperparameters(data, { prior, starts });
+  // Capped as the GP sampler caps its fits (maxTrials may exceed the cap): θ from a subset, the
+  // posterior from every trial. Uncapped, a fit of 1500 trials of a 5-D study took over a minute.
+  const { theta } = fitHyperparameters(data, { prior, starts, maxObservations: FIT_MAX_OBSERVATIONS });
   const gp = new GaussianProcess(data, parametersFromTheta(theta, d));
   return {
     predict(point) {

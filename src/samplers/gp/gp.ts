@@ -1576,10 +1576,14 @@ export function trialsSinceBest(values: readonly number[]): number {
 const WARPED_REFIT_ITERATIONS = 10;
 /** Below this many observations the kernel is refitted every trial, from both the warm and the default start. */
 const ALWAYS_FRESH_BELOW = 20;
-/** Default of `fitMaxObservations`: above `auto`'s hand-over to TPE at 300 trials, so no figure up to it changes. */
-const FIT_MAX_OBSERVATIONS = 500;
+/**
+ * Default of `fitMaxObservations`, the most observations a kernel hyperparameter fit sees, for
+ * every model built on this GP (the sampler's, TuRBO's, `modelBeliefs`'): above `auto`'s hand-over
+ * to TPE at 300 trials, so no figure up to it changes.
+ */
+export const FIT_MAX_OBSERVATIONS = 500;
 /** The smallest `fitMaxObservations`: a fresh fit's first schedule point (`ALWAYS_FRESH_BELOW`). */
-const MIN_FIT_OBSERVATIONS = ALWAYS_FRESH_BELOW;
+export const MIN_FIT_OBSERVATIONS = ALWAYS_FRESH_BELOW;
 
 /** Observations per trial between refits at large n: refit every ⌊n / REFIT_SPACING⌋-th trial. */
 const REFIT_SPACING = 50;
@@ -1807,6 +1811,14 @@ function validateOptions(options: GPSamplerOptions): void {
   }
 }
 
+/** The `fitMaxObservations` option, the same for every sampler that fits this GP (`gp`, `turbo`). */
+export const FIT_MAX_OBSERVATIONS_OPTION = {
+  kind: "integer",
+  min: MIN_FIT_OBSERVATIONS,
+  default: FIT_MAX_OBSERVATIONS,
+  description: "most observations a kernel hyperparameter fit sees (a cost limit; beyond, a quarter of them the best and the rest spread over the others, while the posterior keeps every observation)",
+} as const;
+
 /** The options of the `gp` sampler, as `--sampler-opt`, config files and `sextant samplers` know them. */
 export const GP_OPTIONS = defineOptions({
   seed: SEED_OPTION,
@@ -1825,12 +1837,7 @@ export const GP_OPTIONS = defineOptions({
   acquisition: { kind: "enum", values: ACQUISITION_KINDS, default: "mace (log-ei with inputWarping)", description: "HEBO's MACE, a point of the Pareto front of EI, PI and UCB, or log expected improvement" },
   maceGenerations: { kind: "integer", min: 0, default: 10, description: "with MACE: generations of its NSGA-II search after the first population" },
   fitIterations: { kind: "integer", min: 1, default: 50, description: "L-BFGS-B iterations per kernel fit start" },
-  fitMaxObservations: {
-    kind: "integer",
-    min: MIN_FIT_OBSERVATIONS,
-    default: FIT_MAX_OBSERVATIONS,
-    description: "most observations a kernel hyperparameter fit sees (a cost limit; beyond, a quarter of them the best and the rest spread over the others, while the posterior keeps every observation)",
-  },
+  fitMaxObservations: FIT_MAX_OBSERVATIONS_OPTION,
   stagnationTrials: { kind: "integer", min: 0, default: 0, description: "after this many trials without a new best, one Sobol design point (0: never)" },
   additiveKernel: { kind: "boolean", default: "true (false with inputWarping)", description: "add a first-order additive component to the kernel, σ²ₐ·mean of one-dimensional Matérn correlations (Duvenaud et al. 2011)" },
   additiveMaxObservations: { kind: "integer", min: 0, default: 150, description: "with additiveKernel: the most observations the model holds with the component (a cost limit; beyond, the plain kernel)" },

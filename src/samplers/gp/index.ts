@@ -11,6 +11,6 @@ export { GPSampler, GP_OPTIONS, type GPSamplerOptions, type GPFidelityRule, GP_F
 export { jointObservations, finalFidelitySurrogate, fidelityOf } from "./joint-fidelity.js";
 export { type OutputWarping, type PriorMean, warpObservations } from "./model.js";
 export { logExpectedImprovement } from "./acquisition.js";
-export { encodeTrial, kernelFitPlan } from "./gp.js";
+export { encodeTrial, kernelFitPlan, FIT_MAX_OBSERVATIONS, FIT_MAX_OBSERVATIONS_OPTION, MIN_FIT_OBSERVATIONS } from "./gp.js";
 export { GaussianProcess, type TrainingData, defaultPrior, defaultTheta, fitHyperparameters, parametersFromTheta } from "./model.js";
 export { matern52 } from "./kernel.js";

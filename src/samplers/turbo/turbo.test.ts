@@ -324,6 +324,19 @@ describe("TurboSampler", () => {
     expect(() => new TurboSampler({ failedTrials: "drop" as never })).toThrow(/failedTrials must be "count", "impute" or "ignore"/);
   });
 
+  it("fits θ on at most fitMaxObservations points of the run, as the gp sampler does, changing nothing at or below it", () => {
+    const trials = play(new TurboSampler({ seed: 6, nInitial: 4 }), 30);
+    // One run holds every trial: more points than the smallest cap.
+    expect(trials.every((t) => (t.systemAttrs["turbo:run"] ?? 0) === 0)).toBe(true);
+    const uncapped = suggest(new TurboSampler({ seed: 6, nInitial: 4 }), trials, 30);
+    expect(suggest(new TurboSampler({ seed: 6, nInitial: 4, fitMaxObservations: 30 }), trials, 30)).toEqual(uncapped);
+    const capped = suggest(new TurboSampler({ seed: 6, nInitial: 4, fitMaxObservations: 20 }), trials, 30);
+    expect(capped.notes["turbo:theta"]).not.toEqual(uncapped.notes["turbo:theta"]);
+    expect(suggest(new TurboSampler({ seed: 6, nInitial: 4, fitMaxObservations: 20 }), trials, 30)).toEqual(capped);
+    expect(() => new TurboSampler({ fitMaxObservations: 19 })).toThrow(/fitMaxObservations must be an integer >= 20/);
+    expect(() => createTurboSamplerFromOptions({ fit_max_observations: "10" })).toThrow(/fitMaxObservations|fit_max_observations/);
+  });
+
   it("is in the registry with its option schema, and bad options name the field", () => {
     expect(createSamplerByName("turbo", { seed: 1, n_initial: "12" }).name).toBe("turbo");
     expect(() => createTurboSamplerFromOptions({ failure_tolerance: "0" })).toThrow(/failureTolerance|failure_tolerance/);
