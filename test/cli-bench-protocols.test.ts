@@ -32,6 +32,10 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     expect(overlapping.code).toBe(2);
     // In the flags' words: it said testSeeds and tuningSeeds, the library's.
     expect(overlapping.stderr).toMatch(/--test-seeds: must be disjoint from --tuning-seeds; both hold 1/);
+    // Its optimizers are --candidates: it said "optimizers: unknown optimizer", a flag it does not have.
+    const badCandidate = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobl", "--trials", "5", "--out", "bad"]);
+    expect(badCandidate.code).toBe(2);
+    expect(badCandidate.stderr).toMatch(/^sextant: --candidates: unknown optimizer "sobl"/);
     const none = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobol", "--trials", "5", "--tuning-seeds", "0", "--test-seeds", "1-2", "--out", "bad"]);
     expect(none.stderr).toBe("sextant: --tuning-seeds 0 is a count of no seeds; for seed 0 alone give 0-0 (a count N means seeds 0 … N−1)\n");
   });

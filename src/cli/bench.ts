@@ -182,6 +182,27 @@ function asUsageError(error: unknown): never {
   throw error;
 }
 
+/** The flags of bench run that set each field of the lab's options. */
+const RUN_FLAGS: Readonly<Record<string, string>> = { problems: "--suite", optimizers: "--optimizers", trials: "--trials", seeds: "--seeds", outDir: "--out", jobs: "--jobs" };
+/** The flags of bench tune that set each field of the lab's options: its optimizers are --candidates. */
+const TUNE_FLAGS: Readonly<Record<string, string>> = { ...RUN_FLAGS, optimizers: "--candidates" };
+
+/**
+ * {@link asUsageError} for a library error that starts with the option it is about (`optimizers: …`):
+ * the message names the flag the user gave instead (`--candidates: …`). bench tune said
+ * "optimizers: unknown optimizer" of a command that has no --optimizers.
+ */
+function asFlagError(flags: Readonly<Record<string, string>>): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof BenchmarkInputError || error instanceof OptimizerSpecError) {
+      const field = /^(\w+): /.exec(error.message)?.[1];
+      const flag = field === undefined ? undefined : flags[field];
+      if (flag !== undefined) throw new UsageError(`${flag}: ${error.message.slice(field!.length + 2)}`);
+    }
+    return asUsageError(error);
+  };
+}
+
 /**
  * `sextant bench run --suite S [--optimizers O] --trials N --seeds S --out DIR [--jobs J] [--json]`.
  *
@@ -217,7 +238,7 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
       showProgress(p);
     },
   })
-    .catch(asUsageError)
+    .catch(asFlagError(RUN_FLAGS))
     .finally(lab.release);
   const seconds = (Date.now() - started) / 1000;
   const withFailedTrials = outcome.results.filter((r) => r.failedTrials !== undefined);
@@ -394,7 +415,7 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
     onWorkers: lab.onWorkers,
     onProgress: progressBar(io),
   })
-    .catch((error: unknown) => asUsageError(error instanceof RangeError ? new BenchmarkInputError(flagNamesOf(error.message)) : error))
+    .catch((error: unknown) => asFlagError(TUNE_FLAGS)(error instanceof RangeError ? new BenchmarkInputError(flagNamesOf(error.message)) : error))
     .finally(lab.release);
   if (flags.json) {
     io.out(JSON.stringify({ ...outcome, tuningScores: Object.fromEntries(outcome.tuningScores) }, null, 2));
