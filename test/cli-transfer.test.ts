@@ -84,8 +84,15 @@ describe("sextant import", () => {
     expect(b.trials[5]!.userAttrs.loss).toBe(Infinity);
     // Set to null once the import wrote its last trial: the study is no longer half-made.
     expect(b.systemAttrs).toEqual({ ...a.systemAttrs, "copy:writing": null });
+    // When the study was made comes back too, as copy keeps it (it was listed as made at the import).
+    expect((await to.getStudy("demo"))!.createdAt).toBe((await from.getStudy("demo"))!.createdAt);
     await from.close();
     await to.close();
+    const exported = JSON.parse(readFileSync(join(dir, "demo.json"), "utf8"));
+    writeFileSync(join(dir, "bad-created.json"), JSON.stringify({ ...exported, createdAt: "last week" }));
+    const refused = await run(["import", "bad-created.json", "--study", "demo-bad", "--storage", target]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('bad-created.json: createdAt: must be a time such as "2026-01-31T12:00:00.000Z", or null; got "last week"');
   });
 
   it("imports an export made before the file held the study's attributes, under another name with --study", async () => {

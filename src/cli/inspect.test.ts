@@ -81,7 +81,8 @@ describe("sextant export --format json", () => {
     try {
       const record = (await storage.getStudy(name))!;
       const { trials } = await storage.trialsSince(record.id, 0);
-      const study = { study: record.name, directions: record.directions, exportedAt, userAttrs: tagNonFinite(record.userAttrs, API_SPELLING), systemAttrs: tagNonFinite(record.systemAttrs, API_SPELLING) };
+      const createdAt = new Date(record.createdAt).toISOString();
+      const study = { study: record.name, directions: record.directions, createdAt, exportedAt, userAttrs: tagNonFinite(record.userAttrs, API_SPELLING), systemAttrs: tagNonFinite(record.systemAttrs, API_SPELLING) };
       return JSON.stringify({ ...study, trials: trials.map(trialJson) }, null, 2) + "\n";
     } finally {
       await storage.close();

@@ -550,6 +550,8 @@ export async function exportCommand(
       const study = {
         study: record.name,
         directions: record.directions,
+        // Kept by sextant import, as copy keeps it: an imported study was listed as made at the import.
+        createdAt: new Date(record.createdAt).toISOString(),
         // When the trials were read: a trial running then is written by sextant import as failed at that time, not at the import's.
         exportedAt: new Date(readAt).toISOString(),
         userAttrs: tagNonFinite(record.userAttrs, API_SPELLING),

@@ -307,6 +307,8 @@ export function parseExportedStudy(text: string, file: string): { name: string; 
   // Exports made before the file said when it was made: their last recorded time comes closest.
   const lastTime = trials.reduce<number | null>((last, trial) => Math.max(last ?? -Infinity, trial.startedAt ?? -Infinity, trial.finishedAt ?? -Infinity), null);
   const exportedAt = time(parsed.exportedAt, "exportedAt", fail) ?? (lastTime !== null && Number.isFinite(lastTime) ? lastTime : undefined);
+  // Exports made before the file said when the study was made: it is made at the import.
+  const createdAt = time(parsed.createdAt, "createdAt", fail);
   return {
     name,
     // Exports before December 2026 held the trials alone: no command, space or sampler for a worker.
@@ -317,6 +319,7 @@ export function parseExportedStudy(text: string, file: string): { name: string; 
       systemAttrs: studySystemAttrs,
       trials,
       ...(exportedAt === undefined ? {} : { readAt: exportedAt }),
+      ...(createdAt === null ? {} : { createdAt }),
     },
   };
 }
@@ -421,7 +424,7 @@ const BYTE_ORDER_MARK = "\uFEFF";
 const EXPORT_FIELDS = ["study", "directions", "trials"] as const;
 
 /** Every field of the study that sextant export --format json writes; import reads or recomputes each. */
-const EXPORT_STUDY_FIELDS = ["study", "directions", "exportedAt", "userAttrs", "systemAttrs", "trials"];
+const EXPORT_STUDY_FIELDS = ["study", "directions", "createdAt", "exportedAt", "userAttrs", "systemAttrs", "trials"];
 /** Every field of a trial in that export (`durationSeconds` follows from the two times). */
 const EXPORT_TRIAL_FIELDS = ["number", "state", "values", "params", "distributions", "intermediate", "userAttrs", "systemAttrs", "startedAt", "finishedAt", "durationSeconds"];
 
