@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UNWRITABLE_FOLDERS } from "../../test/fixtures/unwritable-folder.js";
+import type { JsonValue } from "../space/index.js";
 import { CheckpointStore, defaultCheckpointRoot } from "./checkpoints.js";
 import { FolderNotWritableError } from "./folders.js";
 
@@ -43,15 +44,17 @@ describe("CheckpointStore.dirFor", () => {
   }
 });
 
-describe("CheckpointStore.save called twice in one segment", () => {
-  function withStore(run: (store: CheckpointStore, scratch: string) => void): void {
-    const scratch = mkdtempSync(join(tmpdir(), "sextant-checkpoints-test-"));
-    try {
-      run(new CheckpointStore(join(scratch, "ck")), scratch);
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
+/** Runs `run` on a store in a scratch folder of its own, removed afterwards. */
+function withStore(run: (store: CheckpointStore, scratch: string) => void): void {
+  const scratch = mkdtempSync(join(tmpdir(), "sextant-checkpoints-test-"));
+  try {
+    run(new CheckpointStore(join(scratch, "ck")), scratch);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+describe("CheckpointStore.save called twice in one segment", () => {
   function folderWith(parent: string, name: string, files: Record<string, string>): string {
     const dir = join(parent, name);
     mkdirSync(dir, { recursive: true });
@@ -124,6 +127,31 @@ describe("CheckpointStore.save called twice in one segment", () => {
       store.save(1, { data: { step: 1 } });
       expect(store.open("trial-1", 1).data).toEqual({ step: 1 });
       expect(readdirSync(store.open("trial-1", 1).dir).sort()).toEqual(["checkpoint.json", "weights.txt"]);
+    });
+  });
+});
+
+describe("CheckpointStore.save({ data })", () => {
+  it("restores NaN and ±Infinity as they were saved, where they came back as null", () => {
+    withStore((store) => {
+      const data = { weights: [1, NaN, Infinity, -Infinity], note: "Infinity", tagLike: { "$sextant:number": "NaN" } };
+      store.save(1, { data });
+      expect(store.open("trial-1", 1).data).toEqual(data);
+    });
+  });
+
+  it("refuses what is not a JSON value, naming where it is, and keeps the earlier save", () => {
+    withStore((store) => {
+      store.save(1, { data: { step: 1 } });
+      // Each was written as something else (a string, {}, a field gone, an object of indices) without a word.
+      const bad: [unknown, RegExp][] = [
+        [{ at: new Date(0) }, /^saveCheckpoint\(\{ data \}\): data\.at is a Date, not a JSON value/],
+        [{ seen: new Map([[1, 2]]) }, /^saveCheckpoint\(\{ data \}\): data\.seen is a Map, not a JSON value/],
+        [{ weights: [1, undefined] }, /^saveCheckpoint\(\{ data \}\): data\.weights\[1\] is undefined, not a JSON value/],
+        [new Float64Array([1, 2]), /^saveCheckpoint\(\{ data \}\): data is a Float64Array, not a JSON value/],
+      ];
+      for (const [value, message] of bad) expect(() => store.save(1, { data: value as JsonValue })).toThrow(message);
+      expect(store.open("trial-1", 1).data).toEqual({ step: 1 });
     });
   });
 });

@@ -16,7 +16,8 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import type { JsonValue } from "../space/index.js";
+import { type JsonValue, jsonValueProblem } from "../space/index.js";
+import { API_SPELLING, tagNonFinite, untagNonFinite } from "../space/non-finite-json.js";
 import { sqlitePath } from "../storage/index.js";
 import { ensureWritableFolder, type FolderNotWritableError } from "./folders.js";
 
@@ -197,9 +198,14 @@ export class CheckpointStore {
     } else {
       const { data } = input;
       if (data === undefined) throw new TypeError("saveCheckpoint({ data }): data must be a JSON value or bytes");
+      // JSON.stringify wrote a Date as a string, a Map as {} and dropped undefined fields: the next
+      // segment restored something else without a word. Refused before the earlier save is touched.
+      const problem = data instanceof Uint8Array ? null : jsonValueProblem(data, "data");
+      if (problem !== null) throw new TypeError(`saveCheckpoint({ data }): ${problem}`);
       removeDataFiles(dir);
       if (data instanceof Uint8Array) writeFileSync(join(dir, DATA_BINARY), data);
-      else writeFileSync(join(dir, DATA_JSON), JSON.stringify(data));
+      // NaN and ±Infinity (weights of a diverged model) came back as null: tagged, as in attributes.
+      else writeFileSync(join(dir, DATA_JSON), JSON.stringify(tagNonFinite(data, API_SPELLING)));
       this.dataSaved.add(trialNumber);
     }
     return this.nameFor(trialNumber);
@@ -223,7 +229,7 @@ export class CheckpointStore {
       get data() {
         if (!loaded) {
           loaded = true;
-          if (existsSync(join(dir, DATA_JSON))) data = JSON.parse(readFileSync(join(dir, DATA_JSON), "utf8")) as JsonValue;
+          if (existsSync(join(dir, DATA_JSON))) data = untagNonFinite(JSON.parse(readFileSync(join(dir, DATA_JSON), "utf8")) as JsonValue, API_SPELLING);
           else if (existsSync(join(dir, DATA_BINARY))) data = readFileSync(join(dir, DATA_BINARY));
         }
         return data;

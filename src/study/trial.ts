@@ -399,7 +399,8 @@ export class Trial {
    * Saves this segment's checkpoint, which later segments (of this member, or of members that
    * copy it) start from: `{ data }` a JSON value or bytes, or `{ dir }` a folder of files (copied
    * in unless it is {@link checkpointDir}). Only a path is kept in storage. Saved again in the
-   * same segment, the last save is the one restored.
+   * same segment, the last save is the one restored. NaN and ±Infinity in `data` are restored as
+   * they were; what JSON cannot hold (a Date, a Map, an undefined field) throws a TypeError naming it.
    *
    * @example
    * trial.saveCheckpoint({ data: { weights, step } });
