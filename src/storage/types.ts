@@ -380,12 +380,16 @@ export class DuplicateStudyError extends StorageError {
 
 export class StudyNotFoundError extends StorageError {
   override name = "StudyNotFoundError";
-  /** @param where what looked for it, said first (e.g. "warmStartFrom: ") */
+  /**
+   * @param where what looked for it, said first (e.g. "warmStartFrom: ")
+   * @param detail said after the name: where it was looked for (e.g. ` in sqlite:./runs.db`)
+   */
   constructor(
     readonly studyName: string,
     where = "",
+    detail = "",
   ) {
-    super(`${where}no study named "${studyName}"`);
+    super(`${where}no study named "${studyName}"${detail}`);
   }
 }
 

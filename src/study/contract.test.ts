@@ -6,7 +6,7 @@ import "../index.js"; // registers the default sampler (auto)
 import "../storage/sqlite.js";
 import { RandomSampler } from "../samplers/index.js";
 import { InvalidDistributionError, type JsonValue } from "../space/index.js";
-import { MemoryStorage, type Storage } from "../storage/index.js";
+import { MemoryStorage, type Storage, StudyNotFoundError } from "../storage/index.js";
 import { bestSoFar, importance } from "../analysis/index.js";
 import { commandObjective } from "./command-runner.js";
 import { createStudy, loadStudy } from "./index.js";
@@ -90,6 +90,19 @@ describe("loadStudy", () => {
     // It created and migrated an empty database there, and then said the study was missing.
     await expect(loadStudy({ name: "quadratic", storage: `sqlite:${path}` })).rejects.toThrow(`no study named "quadratic" in sqlite:${path}: the file ${path} does not exist`);
     expect(existsSync(path)).toBe(false);
+  });
+
+  it("throws StudyNotFoundError for a study that is not there, as copyStudy does", async () => {
+    // A plain Error: code that caught a missing study by its class (the storage's exported error) missed it.
+    const missingFile = loadStudy({ name: "quadratic", storage: `sqlite:${join(dir, "none.db")}` });
+    await expect(missingFile).rejects.toBeInstanceOf(StudyNotFoundError);
+    await expect(missingFile).rejects.toMatchObject({ name: "StudyNotFoundError", studyName: "quadratic" });
+    await createStudy({ name: "other", storage: `sqlite:${join(dir, "some.db")}` }).then((s) => s.close());
+    for (const storage of [`sqlite:${join(dir, "some.db")}`, "memory:"]) {
+      const missingName = loadStudy({ name: "quadratic", storage });
+      await expect(missingName).rejects.toBeInstanceOf(StudyNotFoundError);
+      await expect(missingName).rejects.toThrow(`no study named "quadratic" in ${storage}`);
+    }
   });
 });
 

@@ -699,13 +699,14 @@ export async function loadStudy(options: {
   const ownsStorage = typeof options.storage !== "object";
   // Opening would create (and migrate) a misspelt file, left behind by a call that only loads.
   const missing = typeof options.storage === "string" ? missingSqliteFile(options.storage) : null;
-  if (missing !== null) throw new Error(`no study named "${options.name}" in ${String(options.storage)}: the file ${missing} does not exist`);
+  // StudyNotFoundError, as copyStudy and warmStartFrom throw: a caller that catches a missing study by its class missed this one.
+  if (missing !== null) throw new StudyNotFoundError(options.name, "", ` in ${String(options.storage)}: the file ${missing} does not exist`);
   const storage =
     typeof options.storage === "object" ? options.storage : await openStorage(options.storage ?? "memory:");
   const record = await storage.getStudy(options.name);
   if (!record) {
     if (ownsStorage) await storage.close();
-    throw new Error(`no study named "${options.name}" in ${storage.url}`);
+    throw new StudyNotFoundError(options.name, "", ` in ${storage.url}`);
   }
   try {
     const tuner = onlineTunerRefusal(record);
