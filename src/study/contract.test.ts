@@ -63,6 +63,22 @@ describe("attributes that are not JSON", () => {
     expect(second.directions).toEqual(["minimize", "maximize"]);
   });
 
+  it("refuses a bad direction or directions with a TypeError naming the option, as its other options", async () => {
+    const refused: [object, string][] = [
+      [{ direction: "min" }, 'createStudy: direction must be "minimize" or "maximize", got "min"'],
+      [{ directions: ["minimize", "max"] }, 'createStudy: directions[1] must be "minimize" or "maximize", got "max"'],
+      // Read letter by letter: 'direction must be "minimize" or "maximize", got "m"'.
+      [{ directions: "maximize" }, 'createStudy: directions must be an array such as ["minimize", "maximize"], got "maximize"'],
+      [{ directions: [] }, "createStudy: directions must not be empty"],
+      [{ direction: "minimize", directions: ["minimize"] }, "createStudy: give either direction or directions, not both"],
+    ];
+    for (const [options, message] of refused) {
+      const made = createStudy(options as never);
+      await expect(made).rejects.toBeInstanceOf(TypeError);
+      await expect(made).rejects.toThrow(message);
+    }
+  });
+
   it("refuse the key __proto__, which was accepted and then lost (and replaced the attributes' prototype)", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
     await expect(study.setUserAttr("__proto__", { note: 1 })).rejects.toThrow(/"__proto__" is not allowed as a key/);

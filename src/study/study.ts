@@ -929,15 +929,24 @@ function describeValue(value: unknown): string {
   return typeof value === "object" ? "an object without the methods" : `${typeof value} ${String(value)}`;
 }
 
+/**
+ * The study's directions from `direction` or `directions`. Refused as the other misused options of
+ * createStudy are, with a TypeError naming the option: these were plain Errors without its name,
+ * and `directions: "maximize"` (a string) was read letter by letter ('got "m"').
+ */
 function resolveDirections(options: CreateStudyOptions): Direction[] {
   if (options.direction !== undefined && options.directions !== undefined) {
-    throw new Error("give either direction or directions, not both");
+    throw new TypeError("createStudy: give either direction or directions, not both");
+  }
+  if (options.directions !== undefined && !Array.isArray(options.directions)) {
+    throw new TypeError(`createStudy: directions must be an array such as ["minimize", "maximize"], got ${shownValue(options.directions)}`);
   }
   const directions = options.directions ?? [options.direction ?? "minimize"];
-  if (directions.length === 0) throw new Error("directions must not be empty");
-  for (const d of directions) {
-    if (d !== "minimize" && d !== "maximize") throw new Error(`direction must be "minimize" or "maximize", got ${JSON.stringify(d)}`);
-  }
+  if (directions.length === 0) throw new TypeError("createStudy: directions must not be empty");
+  directions.forEach((d, i) => {
+    const option = options.directions === undefined ? "direction" : `directions[${i}]`;
+    if (d !== "minimize" && d !== "maximize") throw new TypeError(`createStudy: ${option} must be "minimize" or "maximize", got ${shownValue(d)}`);
+  });
   return [...directions];
 }
 
