@@ -400,6 +400,9 @@ class _Connection:
         self._host = parsed.hostname
         self._port = parsed.port
         self._base = parsed.path.rstrip("/")
+        # `sextant serve` prints its "API at http://host:port/api/v1": that URL, pasted here, asked for /api/v1/api/v1/… (404).
+        if self._base.endswith("/api/v1"):
+            self._base = self._base[: -len("/api/v1")]
         self._token = token if token is not None else (os.environ.get("SEXTANT_TOKEN") or None)
         self._timeout = timeout
         self._retry_timeout = retry_timeout or 0.0

@@ -527,6 +527,16 @@ class AskTellTest(ClientTestCase):
         self.assertEqual(missing.exception.status, 404)
 
 
+    def test_the_api_url_sextant_serve_prints_reaches_the_same_server(self):
+        # `sextant serve` prints "API at http://host:port/api/v1"; that URL asked for /api/v1/api/v1/… and got 404.
+        name = unique("api-url")
+        sextant_client.create_study(URL, name, sampler="random", heartbeat_interval=None)
+        for url in (URL.rstrip("/") + "/api/v1", URL.rstrip("/") + "/api/v1/"):
+            study = sextant_client.load_study(url, name, heartbeat_interval=None)
+            study.tell(study.ask(), 1.0)
+            self.assertIn(name, [s["name"] for s in sextant_client.list_studies(url)])
+        self.assertEqual(len(sextant_client.load_study(URL, name).trials), 2)
+
     def test_a_study_an_older_sextant_named_with_a_dot_or_a_lone_surrogate_is_loaded_asked_told_and_deleted(self):
         # ".." went out as it is, and URL parsers drop such a segment: the server never saw the name.
         # _quote raised UnicodeEncodeError on the surrogate.
