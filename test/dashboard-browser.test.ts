@@ -368,6 +368,28 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     expect(problems).toEqual([]);
   });
 
+  it("draws the slice and parallel coordinates of a downsampled study from a random sample of its trials, which lies where they all lie", async () => {
+    const { trials } = await seedStudy(storage, "sampled-6k", { trials: 6000, seed: 13, curves: false });
+    const page = await open(studyUrl("sampled-6k"));
+    const points = await apiJson<{ values: (number | null)[]; sample: boolean[]; shown: number; matched: number }>("/studies/sampled-6k/points?maxPoints=2000");
+    expect(points.matched).toBe(6000);
+    const sampled = points.values.filter((v, i): v is number => v !== null && points.sample[i]!);
+    expect(sampled.length).toBeGreaterThan(900);
+    // Before, the slice drew each stretch's lowest and highest value: two bands, at the best and
+    // the worst values (f = 10·x1² + x2 spans about -5…255), and almost nothing between.
+    const between = (values: number[]) => values.filter((v) => v > 25 && v < 200).length / values.length;
+    const all = trials.flatMap((t) => (t.value === null ? [] : [t.value]));
+    expect(Math.abs(between(sampled) - between(all))).toBeLessThan(0.05);
+    // The page draws the sample there: nine parameters' scatters, and one line per sampled trial.
+    await waitAttr(page, "[data-testid=slice-plot]", "data-marks", sampled.length * 9);
+    await waitAttr(page, "[data-testid=parallel-plot]", "data-marks", sampled.length);
+    await waitAttr(page, "[data-testid=history-plot]", "data-marks", points.values.filter((v) => v !== null).length);
+    await expect(page.locator("[data-testid=slice-note]").textContent()).resolves.toContain(`${sampled.length} of 6000 matched trials drawn`);
+    await page.locator("#slice").screenshot({ path: join(SHOTS, "slice-downsampled.png") });
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("shows the model's beliefs over two parameters as a grid of the posterior mean, and its std", async () => {
     const page = await open(studyUrl("fixture-1k"));
     await page.waitForSelector("[data-testid=beliefs-plot][data-marks]");

@@ -100,6 +100,12 @@ export interface Points extends Shown {
   best: { number: number; value: number }[];
   /** Whether a complete trial of the study reports constraint values (then only feasible trials can be the best). */
   constrained: boolean;
+  /**
+   * Per point, whether it is one of a random sample of the matched trials: what the slice and the
+   * parallel coordinates draw. The others outline the history (each stretch's lowest and highest
+   * value, the best-so-far steps). Every point when none was dropped.
+   */
+  sample: boolean[];
 }
 
 export interface TableRow {

@@ -719,9 +719,10 @@ export class StudyPage {
   private drawSlice(): void {
     const panel = this.panels.get("slice");
     if (!panel || !this.points) return;
-    this.pointsNote(panel, this.points);
+    const points = sampleOf(this.points);
+    this.pointsNote(panel, points);
     const shown = this.shownParams("slice", SLICE_PARAMS);
-    const { option, marks, rows, ...links } = sliceOption(this.points, shown, shown.length);
+    const { option, marks, rows, ...links } = sliceOption(points, shown, shown.length);
     // Taller with every row past three, so each scatter keeps its size.
     const resized = setPlotHeight(panel.plot, rows > 3 ? `${rows * SLICE_ROW_HEIGHT}px` : "");
     const chart = draw(panel.plot, option, marks);
@@ -764,7 +765,7 @@ export class StudyPage {
 
   /** The parallel coordinates' note: the trials drawn, and which parameters. */
   private parallelNote(): AxisSpec[] {
-    this.pointsNote(this.panels.get("parallel"), this.parallelPoints!);
+    this.pointsNote(this.panels.get("parallel"), sampleOf(this.parallelPoints!));
     return this.shownAxes();
   }
 
@@ -777,7 +778,7 @@ export class StudyPage {
     const spanned = panel.section.classList.contains("span-row");
     const spans = panel.section.classList.toggle("span-row", parallelNeedsRow(axes, panel.section.parentElement));
     // Read once the card has its width: the objective's name takes at most a share of it.
-    const { option, marks, objectiveScale } = parallelOption(this.parallelPoints!, axes, this.objectiveName, { width: panel.plot.clientWidth, textWidth: measureAxisName });
+    const { option, marks, objectiveScale } = parallelOption(sampleOf(this.parallelPoints!), axes, this.objectiveName, { width: panel.plot.clientWidth, textWidth: measureAxisName });
     this.parallelObjectiveScale = objectiveScale;
     const chart = draw(panel.plot, option, marks);
     if (spans !== spanned) chart.resize();
@@ -1381,6 +1382,7 @@ export class StudyPage {
             points.numbers.splice(i, 1);
             points.states.splice(i, 1);
             points.values.splice(i, 1);
+            points.sample.splice(i, 1);
             for (const name of Object.keys(points.params)) points.params[name]!.splice(i, 1);
             points.matched--;
             points.shown--;
@@ -1394,6 +1396,8 @@ export class StudyPage {
           points.numbers.push(trial.number);
           points.states.push(trial.state);
           points.values.push(value);
+          // A live trial is drawn everywhere, as every trial is when none was dropped.
+          points.sample.push(true);
           for (const name of Object.keys(points.params)) points.params[name]!.push(trial.params[name] ?? null);
           points.matched++;
           points.shown++;
@@ -1420,6 +1424,26 @@ export class StudyPage {
       else this.redrawParallel();
     }
   }
+}
+
+/**
+ * The points of the random sample of the matched trials (see `Points.sample`): what the slice and
+ * the parallel coordinates draw, which the history's outline (each stretch's lowest and highest
+ * value) showed as two bands at 100,000 trials, at the best and the worst values.
+ */
+function sampleOf(points: Points): Points {
+  if (points.sample.every(Boolean)) return points;
+  const at = points.numbers.flatMap((_, i) => (points.sample[i] ? [i] : []));
+  const pick = <T>(column: T[]): T[] => at.map((i) => column[i]!);
+  return {
+    ...points,
+    shown: at.length,
+    numbers: pick(points.numbers),
+    states: pick(points.states),
+    values: pick(points.values),
+    params: Object.fromEntries(Object.entries(points.params).map(([name, column]) => [name, pick(column)])),
+    sample: at.map(() => true),
+  };
 }
 
 /**

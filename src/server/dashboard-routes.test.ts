@@ -87,6 +87,29 @@ describe("dashboard routes", () => {
     expect(points.json.best.map((b: { value: number }) => b.value)).toEqual([9, 4, 1, 0]);
   });
 
+  it("marks a sample of the downsampled points that lies where all matched trials lie, and the same one again", async () => {
+    // x cycles through 0…9 with the trial number, as a grid sampler's trials do; value = (x − 3)².
+    const { app } = await fixture(2000);
+    const points = (await get(app, "/studies/s/points?maxPoints=200&state=complete", ui.PointsResponse)).json;
+    expect(points.sample).toHaveLength(points.shown);
+    const sampled = points.numbers.filter((_: number, i: number) => points.sample[i]);
+    expect(sampled).toHaveLength(100);
+    // Each stretch's lowest and highest value alone are x = 3 and x = 9: the slice drew two bands.
+    // The sample holds every x, about as often as the matched trials do.
+    const xs = sampled.map((n: number) => n % 10);
+    const share = (x: number) => xs.filter((v: number) => v === x).length / xs.length;
+    const matchedShare = (x: number) => {
+      const complete = Array.from({ length: 2000 }, (_, i) => i).filter((i) => i % 7 !== 6 && i % 5 !== 4);
+      return complete.filter((i) => i % 10 === x).length / complete.length;
+    };
+    for (let x = 0; x < 10; x++) expect(Math.abs(share(x) - matchedShare(x)), `x = ${x}`).toBeLessThan(0.08);
+    const again = (await get(app, "/studies/s/points?maxPoints=200&state=complete")).json;
+    expect(again.numbers.filter((_: number, i: number) => again.sample[i])).toEqual(sampled);
+    // Nothing dropped: every point is in the sample.
+    const small = (await get(app, "/studies/s/points?maxPoints=5000")).json;
+    expect(small.sample.every(Boolean)).toBe(true);
+  });
+
   it("gives a finite contour mean for values near the largest double, which summed to Infinity (null)", async () => {
     const storage = new MemoryStorage();
     const study = await storage.createStudy("huge", ["minimize"]);

@@ -28,7 +28,7 @@ import type { Storage, StudyRecord } from "../storage/index.js";
 import * as ui from "./dashboard-schemas.js";
 import { HttpError, type Route, route } from "./route.js";
 import * as api from "./schemas.js";
-import { type SortKey, type StudyIndex, StudyIndexCache, type TrialFilter, envelopeSample, evenlySpaced } from "./study-index.js";
+import { type SortKey, type StudyIndex, StudyIndexCache, type TrialFilter, envelopeSample, evenlySpaced, stableSample } from "./study-index.js";
 
 type AnyRoute = Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined>;
 
@@ -249,7 +249,14 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const constrained = isConstrainedStudy(trials);
         const best = bestSoFar(index, matched, objective, feasibilityRule(trials, constrained));
         const keep = new Set(best.map((b) => b.number));
-        const picked = envelopeSample(matched, (n) => valueOf(index.trials[n]!, objective), Number(query.maxPoints ?? 2000), keep);
+        // The lowest and highest values alone made the slice and the parallel coordinates lie at
+        // 100,000 trials: two bands, at the best and worst values, and nothing between. Half the
+        // points are a random sample, which those plots draw; the history draws every point.
+        const limit = Number(query.maxPoints ?? 2000);
+        const sampled = matched.length <= limit ? matched : stableSample(matched, Math.ceil(limit / 2));
+        const outline = envelopeSample(matched, (n) => valueOf(index.trials[n]!, objective), limit - sampled.length, keep);
+        const inSample = new Set(sampled);
+        const picked = matched.length <= limit ? matched : [...new Set([...sampled, ...outline])].sort((a, b) => a - b);
         const names = [...index.distributions.keys()];
         const columns: Record<string, (string | number | boolean | null)[]> = Object.fromEntries(names.map((name) => [name, []]));
         const values: (number | null)[] = [];
@@ -260,7 +267,8 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
           values.push(valueOf(trial, objective) ?? null);
           for (const name of names) columns[name]!.push(name in trial.params ? trial.params[name]! : null);
         }
-        return { matched: matched.length, shown: picked.length, total: index.size, numbers: picked, states, values, params: columns, best, constrained };
+        const sample = picked.map((n) => inSample.has(n));
+        return { matched: matched.length, shown: picked.length, total: index.size, numbers: picked, states, values, params: columns, best, constrained, sample };
       },
     }),
     route({

@@ -56,7 +56,9 @@ export const TableQuery = z.strictObject({
 
 export const PointsQuery = z.strictObject({
   ...filterShape,
-  maxPoints: Integer(20_000).optional().describe("at most this many points (default 2000); the best-so-far steps are always kept"),
+  maxPoints: Integer(20_000)
+    .optional()
+    .describe("at most this many points (default 2000), besides the best-so-far steps, which are always kept: when trials are dropped, half of them a random sample of the matched trials and half the history's outline"),
 });
 
 export const ContourQuery = z.strictObject({
@@ -125,6 +127,11 @@ export const PointsResponse = z.strictObject({
   params: z.record(z.string(), z.array(CategoricalChoice.optional().nullable())).describe("each parameter's value per point; null where a trial lacks it"),
   best: z.array(z.strictObject({ number: z.number().int(), value: z.number() })).describe("the best-so-far steps over every matched feasible trial"),
   constrained: z.boolean().describe("whether a complete trial of the study reports constraint values: then a trial without them, or violating one, never counts as the best"),
+  sample: z
+    .array(z.boolean())
+    .describe(
+      "per point, whether it is one of a random sample of the matched trials (the same trials for the same study), which shows where trials lie as all of them would: the slice and parallel coordinates draw these; every point when none was dropped. The others outline the history: each stretch of trials' lowest and highest value, and the best-so-far steps",
+    ),
 });
 
 export const ContourResponse = z.strictObject({

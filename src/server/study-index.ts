@@ -235,6 +235,36 @@ export function evenlySpaced(numbers: readonly number[], limit: number, keep: Re
 }
 
 /**
+ * Picks at most `limit` of `numbers` at random, but the same ones for the same numbers: those
+ * whose number hashes lowest, in number order. A trial stays picked as others arrive (unless a
+ * lower hash pushes it out), and trials made in a cycle (a grid sampler's) are not picked on one
+ * phase of it, as an even stride over them can be.
+ *
+ * @example
+ * stableSample([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3) // three of them, the same three every time
+ */
+export function stableSample(numbers: readonly number[], limit: number): number[] {
+  if (numbers.length <= limit) return [...numbers];
+  if (limit <= 0) return [];
+  const hashes = Uint32Array.from(numbers, numberHash);
+  const threshold = Uint32Array.from(hashes).sort()[limit - 1]!;
+  const picked: number[] = [];
+  for (let i = 0; i < numbers.length && picked.length < limit; i++) if (hashes[i]! <= threshold) picked.push(numbers[i]!);
+  return picked;
+}
+
+/** MurmurHash3's 32-bit finalizer over a trial number: a fixed, well-mixed stand-in for a random draw. */
+function numberHash(n: number): number {
+  let h = (n + 0x9e3779b9) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
  * Downsamples a value history for plotting: splits the trials (in number order) into buckets and
  * keeps each bucket's lowest and highest value, so the picture's envelope and outliers survive,
  * plus every trial in `keep` (the best-so-far steps).
