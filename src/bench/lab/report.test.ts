@@ -1,11 +1,26 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type BudgetComparison, bestRankText, buildReport, groupSignificanceSection, headToHead, headToHeadSection, noiselessFallbackNotes, pairVerdict, spearmanText } from "./report.js";
+import { type BudgetComparison, bestRankText, buildReport, groupSignificanceSection, headToHead, headToHeadSection, noiselessFallbackNotes, pairVerdict, spearmanText, writeReport } from "./report.js";
 import { NO_INCUMBENT_REGRET, type RunResult } from "./run-one.js";
 import type { RunSettings } from "./runner.js";
 import { friedmanTest, nemenyiCriticalDifference } from "./stats.js";
 import { groupResults } from "./summary.js";
 
 const OPTIMIZERS = ["auto", "optuna-tpe", "random"];
+
+/** Writes `settings` and `results` as a run folder (run.json, results.jsonl), hands it to `check`, then removes it. */
+async function inRunFolder(settings: RunSettings, results: readonly RunResult[], check: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "sextant-report-"));
+  try {
+    writeFileSync(join(dir, "run.json"), JSON.stringify(settings));
+    writeFileSync(join(dir, "results.jsonl"), results.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    await check(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** A comparison at 100 trials from a table of regrets, one row per problem, columns in OPTIMIZERS order. */
 function comparison(regrets: number[][]): BudgetComparison {
@@ -195,14 +210,7 @@ describe("runs with no incumbent yet", () => {
   });
 
   it("starts each anytime line at its first finite median, and keeps the sentinel out of every figure and number", async () => {
-    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const { writeReport } = await import("./report.js");
-    const dir = mkdtempSync(join(tmpdir(), "sextant-report-none-"));
-    try {
-      writeFileSync(join(dir, "run.json"), JSON.stringify(settings));
-      writeFileSync(join(dir, "results.jsonl"), results.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    await inRunFolder(settings, results, async (dir) => {
       // Budget 5 only, so that the ECDF is drawn where tpe has runs without an incumbent.
       const written = await writeReport(dir, { budgets: [5] });
       const svg = readFileSync(written.figures.find((f) => f.includes(`anytime-${A}`))!, "utf8");
@@ -221,9 +229,24 @@ describe("runs with no incumbent yet", () => {
       expect(md).toMatch(/3 runs had no incumbent after their first trial/);
       expect(md).toMatch(new RegExp(`\\| ${A} \\| ∞ \\[∞, ∞\\] \\| 3\\.00 \\[3\\.00, 3\\.00\\] \\|`));
       expect(md).not.toMatch(/e\+30\d/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+  });
+});
+
+describe("a report on a run interrupted early", () => {
+  it("says how many runs of the grid it lacks and which problems it leaves out, not only what it compares", async () => {
+    // The grid: 2 problems × 2 optimizers × 2 seeds; only seed 0 of the first problem finished.
+    const settings: RunSettings = { trials: 3, problems: ["branin-2d", "hartmann6-6d"], optimizers: ["tpe", "random"], seeds: [0, 1] };
+    const run = (optimizer: string, curve: number[]): RunResult => ({ problem: "branin-2d", optimizer, seed: 0, trials: 3, curve, bestValue: curve.at(-1)!, seconds: 0, optimizerSeconds: 0 });
+    await inRunFolder(settings, [run("tpe", [3, 2, 1]), run("random", [3, 3, 2])], async (dir) => {
+      const md = readFileSync((await writeReport(dir)).markdown, "utf8");
+      // Its first line counts what it compares: "2 runs: 1 problems × 2 optimizers × seeds 0", read as a finished run.
+      expect(md).toContain("2 runs: 1 problems × 2 optimizers × seeds 0,");
+      expect(md).toContain(
+        "**Not in this comparison:** 6 of the 8 runs of this folder's grid (2 problems × 2 optimizers × seeds 0, 1) have no result, failed or not run yet " +
+          "(`sextant bench run` into this folder says which failed and runs them); problems not compared at all: hartmann6-6d.",
+      );
+    });
   });
 });
 

@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { problemGroups, PROBLEM_GROUPS, rebaseReferenceProblems } from "./groups.js";
 import { performanceProfiles, type PerformanceProfile } from "./protocols.js";
-import type { RunResult } from "./run-one.js";
+import { runKey, type RunResult } from "./run-one.js";
 import { BenchmarkInputError, makeWritableFolder, readResults, readRunSettings, type RunSettings } from "./runner.js";
 import { averageRanks, cliques, friedmanTest, NEMENYI_Q_05, nemenyiCriticalDifference, spearman, type FriedmanResult } from "./stats.js";
 import { curveRegret, groupResults, median, normalizedScore, quantile, randomReference, REGRET_FLOOR, regretAt, type Rebase } from "./summary.js";
@@ -646,12 +646,23 @@ export async function writeReport(
   // runs finished (every run failed), and runs of (problem, seed) pairs another optimizer lacks.
   const absent = settings.optimizers.filter((o) => !optimizers.includes(o));
   const leftOut = stored.length - results.length;
-  if (absent.length > 0 || leftOut > 0) {
+  // A grid interrupted early left whole problems and seeds out, and the first line counts only
+  // what is compared: "1 problems × 1 optimizers" of a run of 2 × 2 read as a finished run.
+  const grid = settings.problems.length * settings.optimizers.length * settings.seeds.length;
+  const finished = new Set(stored.map((r) => runKey(r.problem, r.optimizer, r.seed))).size;
+  const uncovered = settings.problems.filter((p) => !results.some((r) => r.problem === p));
+  if (absent.length > 0 || leftOut > 0 || finished < grid) {
     md.push(
       "",
       `**Not in this comparison:** ` +
         [
-          ...(absent.length > 0 ? [`${absent.map((o) => `\`${o}\``).join(", ")}, with no finished run (all failed, or not run yet: \`sextant bench run\` into this folder says which failed and retries them)`] : []),
+          ...(finished < grid
+            ? [
+                `${grid - finished} of the ${grid} runs of this folder's grid (${settings.problems.length} problems × ${settings.optimizers.length} optimizers × seeds ${settings.seeds.join(", ")}) have no result, ` +
+                  `failed or not run yet (\`sextant bench run\` into this folder says which failed and runs them)${uncovered.length > 0 ? `; problems not compared at all: ${uncovered.join(", ")}` : ""}`,
+              ]
+            : []),
+          ...(absent.length > 0 ? [`${absent.map((o) => `\`${o}\``).join(", ")}, with no finished run`] : []),
           ...(leftOut > 0 ? [`${leftOut} finished run(s) of (problem, seed) pairs that not every optimizer has finished`] : []),
         ].join("; ") +
         ".",

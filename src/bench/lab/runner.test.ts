@@ -189,7 +189,9 @@ describe("a report on runs some of which failed", () => {
     const outcome = await runBenchmark({ problems: ["zdt1-6d"], optimizers: ["random", "nsga2", "cmaes"], trials: 8, seeds: [0, 1], outDir: dir, jobs: 1 });
     expect(outcome.failures.map((f) => f.optimizer)).toEqual(["cmaes", "cmaes"]);
     const written = await writeReport(dir);
-    expect(readFileSync(written.markdown, "utf8")).toContain("**Not in this comparison:** `cmaes`, with no finished run (all failed, or not run yet");
+    const markdown = readFileSync(written.markdown, "utf8");
+    expect(markdown).toContain("**Not in this comparison:** 2 of the 6 runs of this folder's grid (1 problems × 3 optimizers × seeds 0, 1) have no result, failed or not run yet");
+    expect(markdown).toContain("; `cmaes`, with no finished run.");
   });
 });
 
