@@ -165,6 +165,20 @@ describe("constrained studies", () => {
 });
 
 describe("tell", () => {
+  it("refuses a complete result without values and leaves the trial running to be told again", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    const trial = await study.ask();
+    trial.suggestFloat("x", 0, 1);
+    // It failed the trial for good: "objective returned undefined, not a finite number".
+    const refused = study.tell(trial, { state: "complete" } as never);
+    await expect(refused).rejects.toBeInstanceOf(TypeError);
+    await expect(refused).rejects.toThrow('tell: trial 0: a complete result needs values (a number); give { state: "complete", values } or the values alone');
+    expect(study.trials[0]!.state).toBe("running");
+    expect((await study.tell(trial, { state: "complete", values: 0.5 })).values).toEqual([0.5]);
+    const two = await createStudy({ directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 1 }) });
+    await expect(two.tell(await two.ask(), { state: "complete" } as never)).rejects.toThrow(/needs values \(an array of 2 numbers\)/);
+  });
+
   it("refuses a pruned trial's values of the wrong length and leaves the trial running to be told again", async () => {
     const study = await createStudy({ directions: ["minimize", "minimize"], sampler: new RandomSampler({ seed: 1 }) });
     const trial = await study.ask();

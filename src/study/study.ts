@@ -2207,6 +2207,11 @@ export class Study implements TrialHost {
         const values = result.values !== undefined ? toVector(result.values) : lastValueOf(trial, this.directions.length);
         return { state: "pruned", values: values && values.every(Number.isFinite) ? values : null };
       }
+      // Refused as a misspelt key is: judged as a missing return value, it failed the trial for good.
+      if (!("values" in result)) {
+        const wanted = this.directions.length === 1 ? "a number" : `an array of ${this.directions.length} numbers`;
+        throw new TypeError(`tell: trial ${trial.number}: a complete result needs values (${wanted}); give { state: "complete", values } or the values alone`);
+      }
       return this.judge(trial, result.values);
     }
     const values = toVector(result as ObjectiveResult);
