@@ -1548,6 +1548,16 @@ describe("HTTP API: safety", () => {
       const answer = await call(app, method, path, body);
       expect([path, answer.status, answer.json.error.field]).toEqual([path, 400, field]);
     }
+    // JSON.parse keeps the last of a name given twice: this made a maximizing study, without a word.
+    const repeated = await call(app, "POST", "/studies", '{"name": "r", "direction": "minimize", "direction": "maximize"}');
+    expect(repeated.json.error).toEqual({ status: 400, message: "body.direction: given more than once (JSON.parse would keep only the last)", field: "body.direction" });
+    const nested = await call(app, "POST", "/studies", '{"name": "r", "direction": "minimize", "userAttrs": {"a": [{"b": 1}, {"b": 1, "\\u0062": 2}]}}');
+    expect([nested.status, nested.json.error.field]).toEqual([400, "body.userAttrs.a.1.b"]);
+    expect((await call(app, "GET", "/studies/r")).status).toBe(404);
+    // The same name in other objects, or inside a string, is no repetition.
+    const fine = await call(app, "POST", "/studies", '{"name": "r", "direction": "minimize", "userAttrs": {"name": "x", "a": [{"b": 1}, {"b": "{\\"b\\": 1, \\"b\\": 2}"}]}}');
+    expect(fine.status, fine.text).toBe(201);
+    expect(fine.json.study.userAttrs).toEqual({ name: "x", a: [{ b: 1 }, { b: '{"b": 1, "b": 2}' }] });
     // An empty name was "body.space.: Too small: expected string to have >=1 characters".
     const emptyName = await call(app, "POST", "/studies/s/trials", { space: { "": SPACE.x } });
     expect(emptyName.json.error).toEqual({ status: 400, message: "body.space: a parameter name must not be empty", field: "body.space" });

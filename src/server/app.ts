@@ -1343,6 +1343,47 @@ async function discardBody(request: Request, maxBytes: number): Promise<void> {
   }
 }
 
+/**
+ * The path of the first name given twice in one object of `text` (JSON that JSON.parse took), or
+ * null. JSON.parse keeps the last one silently: `{"direction": "minimize", "direction": "maximize"}`
+ * made a maximizing study. One pass with a stack of the containers open, none per nesting level of the call stack.
+ */
+function repeatedNamePath(text: string): string[] | null {
+  // `names` is null for an array; `at` is the name or index being read in each container.
+  const open: { names: Set<string> | null; at: string }[] = [];
+  let nameNext = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+      const top = open[open.length - 1];
+      if (nameNext && top?.names) {
+        const raw = text.slice(i + 1, end);
+        // Escaped, "a" and "\u0061" are the same name.
+        const name = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
+        if (top.names.has(name)) return [...open.slice(0, -1).map((container) => container.at), name];
+        top.names.add(name);
+        top.at = name;
+        nameNext = false;
+      }
+      i = end;
+    } else if (ch === "{") {
+      open.push({ names: new Set(), at: "" });
+      nameNext = true;
+    } else if (ch === "[") {
+      open.push({ names: null, at: "0" });
+    } else if (ch === "}" || ch === "]") {
+      open.pop();
+    } else if (ch === ",") {
+      const top = open[open.length - 1]!;
+      if (top.names) nameNext = true;
+      else top.at = String(Number(top.at) + 1);
+    }
+  }
+  return null;
+}
+
 /** Decodes strictly: JSON is UTF-8 (RFC 8259), and a lenient decoder would store U+FFFD in place of each bad byte. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -1368,9 +1409,16 @@ async function readJsonBody(c: Context, mayBeEmpty: boolean): Promise<unknown> {
     throw new HttpError(415, `body: send JSON uncompressed; this server reads no Content-Encoding (got ${JSON.stringify(encoding)})`, "header.content-encoding");
   }
   if (text === null) throw new HttpError(400, "body: not valid UTF-8 (JSON is sent as UTF-8)", "body");
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
     throw new HttpError(400, `body: not valid JSON (${(error as Error).message})`, "body");
   }
+  const repeated = repeatedNamePath(text);
+  if (repeated !== null) {
+    const field = ["body", ...repeated].join(".");
+    throw new HttpError(400, `${field}: given more than once (JSON.parse would keep only the last)`, field);
+  }
+  return body;
 }
