@@ -27,6 +27,12 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     expect(new Set(testRuns.map((r) => r.problem))).toEqual(new Set(["hartmann3-3d"]));
     expect(new Set(testRuns.map((r) => r.seed))).toEqual(new Set([7]));
     expect(new Set(testRuns.map((r) => r.optimizer))).toEqual(new Set([outcome.incumbent, "random"]));
+    // The tune folder holds its runs one level down: report and defaults sent the user to bench run.
+    for (const command of [["report", "tune"], ["defaults", "tune", "--candidates", "tpe,sobol"]]) {
+      const onTune = await run(["bench", ...command]);
+      expect(onTune.code, command[0]).toBe(2);
+      expect(onTune.stderr, command[0]).toBe(`sextant: dir: tune is a bench tune folder; its runs are in ${join("tune", "tuning")} and ${join("tune", "test")}: give one of those\n`);
+    }
 
     const overlapping = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobol", "--trials", "5", "--tuning-seeds", "0-1", "--test-seeds", "1-2", "--out", "bad"]);
     expect(overlapping.code).toBe(2);

@@ -7,6 +7,7 @@ import {
   BenchmarkInputError,
   BenchmarkRunsFailedError,
   defaultsEverywhere,
+  noRunMessage,
   OptimizerSpecError,
   referencePerformancePoints,
   rankTransform,
@@ -520,6 +521,6 @@ export async function benchSubsetCommand(dir: string, flags: { references: strin
 
 function storedRun(dir: string): { results: RunResult[]; settings: RunSettings } {
   const settings = readRunSettings(dir);
-  if (settings === null) throw new UsageError(`dir: ${dir} holds no run (no ${dir}/run.json); start one with sextant bench run`);
+  if (settings === null) throw new UsageError(`dir: ${noRunMessage(dir)}`);
   return { results: readResults(dir), settings };
 }

@@ -5,7 +5,9 @@
  * - tuning and test seeds kept apart (Eimer et al. 2023);
  * - defaults that work everywhere ("How far away are truly hyperparameter-free learning algorithms?").
  */
-import { runBenchmark, type BenchmarkOptions, type BenchmarkOutcome } from "./runner.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { RUN_FILE, runBenchmark, type BenchmarkOptions, type BenchmarkOutcome } from "./runner.js";
 import type { RunResult } from "./run-one.js";
 import { averageRanks, starDiscrepancy } from "./stats.js";
 import { rebaseReferenceProblems } from "./groups.js";
@@ -392,6 +394,23 @@ function refuseFailures(phase: string, failures: BenchmarkOutcome["failures"], d
   );
 }
 
+/** The run folders {@link tuneThenTest} makes inside its `outDir`: the tuning runs, and the test runs. */
+export const TUNING_FOLDER = "tuning";
+export const TEST_FOLDER = "test";
+
+/**
+ * Why `dir` holds no run (it has no run.json), for the commands that read one: a `bench tune`
+ * folder is named as one, with the run folders it holds, rather than sent to `bench run`.
+ *
+ * @example
+ * if (readRunSettings(dir) === null) throw new BenchmarkInputError(`dir: ${noRunMessage(dir)}`);
+ */
+export function noRunMessage(dir: string): string {
+  const runs = [TUNING_FOLDER, TEST_FOLDER].map((folder) => join(dir, folder)).filter((folder) => existsSync(join(folder, RUN_FILE)));
+  if (runs.length > 0) return `${dir} is a bench tune folder; its runs are in ${runs.join(" and ")}: give one of those`;
+  return `${dir} holds no run (no ${join(dir, RUN_FILE)}); run \`sextant bench run --out ${dir}\` first`;
+}
+
 /**
  * Eimer et al. (2023): choose among candidate configurations on tuning seeds only, then run the
  * incumbent (and random search, the normalizer) on disjoint test seeds and report that result.
@@ -423,15 +442,15 @@ export async function tuneThenTest(options: {
   if (shared.length > 0) throw new RangeError(`testProblems: must be disjoint from the tuning problems; both hold ${shared.join(", ")}`);
   const withRandom = options.candidates.includes("random") ? options.candidates : [...options.candidates, "random"];
   const common = { trials: options.trials, jobs: options.jobs ?? 1, onProgress: options.onProgress, onWorkers: options.onWorkers, ...(options.signal ? { signal: options.signal } : {}) };
-  const tuning = await runBenchmark({ ...common, problems: options.problems, optimizers: withRandom, seeds: options.tuningSeeds, outDir: `${options.outDir}/tuning` });
+  const tuning = await runBenchmark({ ...common, problems: options.problems, optimizers: withRandom, seeds: options.tuningSeeds, outDir: join(options.outDir, TUNING_FOLDER) });
   // A failed run would leave candidates compared on different runs (or one dropped unseen).
-  refuseFailures("tuning", tuning.failures, `${options.outDir}/tuning`);
+  refuseFailures("tuning", tuning.failures, join(options.outDir, TUNING_FOLDER));
   // Regret past a reference value is measured from the best run, as the report does.
   const { best, scores, lossAgainstTuning } = defaultsEverywhere(rebaseReferenceProblems(tuning.results).results, options.candidates, options.trials);
   const testOptimizers = best === "random" ? ["random"] : [best, "random"];
   const testProblems = options.testProblems ?? options.problems;
-  const test = await runBenchmark({ ...common, problems: testProblems, optimizers: testOptimizers, seeds: options.testSeeds, outDir: `${options.outDir}/test` });
-  refuseFailures("test", test.failures, `${options.outDir}/test`);
+  const test = await runBenchmark({ ...common, problems: testProblems, optimizers: testOptimizers, seeds: options.testSeeds, outDir: join(options.outDir, TEST_FOLDER) });
+  refuseFailures("test", test.failures, join(options.outDir, TEST_FOLDER));
   return {
     incumbent: best,
     tuningScores: scores,

@@ -9,7 +9,7 @@
 import { writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { problemGroups, PROBLEM_GROUPS, rebaseReferenceProblems } from "./groups.js";
-import { performanceProfiles, type PerformanceProfile } from "./protocols.js";
+import { noRunMessage, performanceProfiles, type PerformanceProfile } from "./protocols.js";
 import { runKey, type RunResult } from "./run-one.js";
 import { BenchmarkInputError, makeWritableFolder, readResults, readRunSettings, type RunSettings } from "./runner.js";
 import { averageRanks, cliques, friedmanTest, NEMENYI_Q_05, nemenyiCriticalDifference, spearman, type FriedmanResult } from "./stats.js";
@@ -598,7 +598,7 @@ export async function writeReport(
   options: { out?: string; printMarkdown?: (markdown: string) => void; budgets?: number[]; title?: string; command?: string; optimizers?: readonly string[]; focus?: string } = {},
 ): Promise<WrittenReport> {
   const recorded = readRunSettings(dir);
-  if (recorded === null) throw new BenchmarkInputError(`dir: ${dir} holds no run (no run.json); run \`sextant bench run --out ${dir}\` first`);
+  if (recorded === null) throw new BenchmarkInputError(`dir: ${noRunMessage(dir)}`);
   // A budget past the runs' length would be read at their end and printed as if it were that budget.
   const beyond = (options.budgets ?? []).filter((b) => b > recorded.trials);
   if (beyond.length > 0) throw new BenchmarkInputError(`budgets: ${beyond.join(", ")} exceed${beyond.length === 1 ? "s" : ""} the ${recorded.trials} trials of the runs in ${dir}; a report reads its budgets from those runs`);
