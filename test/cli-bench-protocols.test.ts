@@ -27,6 +27,9 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     expect(new Set(testRuns.map((r) => r.problem))).toEqual(new Set(["hartmann3-3d"]));
     expect(new Set(testRuns.map((r) => r.seed))).toEqual(new Set([7]));
     expect(new Set(testRuns.map((r) => r.optimizer))).toEqual(new Set([outcome.incumbent, "random"]));
+    // Resumed from its runs, in words: "1 other problems".
+    const text = await run(args.filter((a) => a !== "--json"));
+    expect(text.stdout).toMatch(/^test result, on disjoint seeds and 1 other problem \(hartmann3-3d\): /m);
     // The tune folder holds its runs one level down: report and defaults sent the user to bench run.
     for (const command of [["report", "tune"], ["defaults", "tune", "--candidates", "tpe,sobol"]]) {
       const onTune = await run(["bench", ...command]);

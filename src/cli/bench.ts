@@ -424,7 +424,8 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
   }
   // Not the report's "mean normalized score" (a mean over every run): here each problem counts once.
   io.out(renderTable(["candidate", "normalized score, mean over problems of the median over tuning seeds"], [...outcome.tuningScores].map(([c, s]) => [c, formatNumber(s, 4)]), 100));
-  const where = testProblems === undefined ? `the same ${problems.length} problems` : `${testProblems.length} other problems (${flags.testSuite})`;
+  const problemsWord = (n: number): string => (n === 1 ? "problem" : "problems");
+  const where = testProblems === undefined ? `the same ${problems.length} ${problemsWord(problems.length)}` : `${testProblems.length} other ${problemsWord(testProblems.length)} (${flags.testSuite})`;
   io.out(`chosen on the tuning seeds: ${outcome.incumbent} (score ${formatNumber(outcome.tuningScore, 4)}; tuning each problem separately would gain ${formatNumber(outcome.tuningLossAgainstPerProblem, 4)})`);
   io.out(`test result, on disjoint seeds and ${where}: ${formatNumber(outcome.testScore, 4)} (0 = optimum, 1 = random search)`);
   return 0;
