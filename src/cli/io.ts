@@ -325,18 +325,3 @@ export function onNpmLauncherGone(onGone: () => void, intervalMs = 500): () => v
   timer.unref();
   return () => clearInterval(timer);
 }
-
-/**
- * {@link onNpmLauncherGone} for a run (`tune`, `worker`): says why, then stops the run as SIGTERM
- * does (npm forwards SIGTERM or SIGINT to its shell; which one it was never reaches this process).
- * Returns what stops the checks.
- *
- * @example
- * const stopWatchingNpm = stopRunWithNpmLauncher(onSignal, log);
- */
-export function stopRunWithNpmLauncher(onSignal: (signal: NodeJS.Signals) => void, say: (line: string) => void): () => void {
-  return onNpmLauncherGone(() => {
-    say("sextant: npm (npx), which started this run, has exited: stopping as on SIGTERM");
-    onSignal("SIGTERM");
-  });
-}

@@ -20,7 +20,7 @@ import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, commandLine, formatDuration, formatNumber, formatParam, formatParams, formatValues, renderTable, shellWord } from "./format.js";
-import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, runningClock, signalCommandGroups, stopRunWithNpmLauncher } from "./io.js";
+import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, runningClock, signalCommandGroups } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -904,7 +904,6 @@ async function runTune(
   };
   for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
   const stopPausing = pauseCommandsWithRun(() => pids);
-  const stopWatchingNpm = stopRunWithNpmLauncher(onSignal, log);
   // Only now say that the run is under way: a supervisor or script that sends SIGTERM as soon as it
   // reads the lines below must find the handler, not Node's default action, which kills the
   // process at once (the lines are written synchronously, and the reader can run before this
@@ -1000,7 +999,6 @@ async function runTune(
     progress?.stop();
     for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
     stopPausing();
-    stopWatchingNpm();
     storageWait.clear();
   }
   await study.refresh().catch(() => undefined);

@@ -13,7 +13,7 @@ import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, loadStudy, prun
 import { createStudyWithSystemAttrs, studyHeartbeatGraceSeconds } from "../study/study.js";
 import { UsageError, UserError, describeUserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
-import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, runningClock, signalCommandGroups, stopRunWithNpmLauncher } from "./io.js";
+import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, runningClock, signalCommandGroups } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -442,7 +442,6 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   };
   for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
   const stopPausing = pauseCommandsWithRun(() => pids);
-  const stopWatchingNpm = stopRunWithNpmLauncher(onSignal, io.err);
   // Said only once the handler is there: a supervisor that sends SIGTERM on this line must get an
   // orderly stop, not Node's default action (the line is written synchronously, and the reader can
   // run before this process reaches the next statement).
@@ -522,7 +521,6 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     progress?.stop();
     for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
     stopPausing();
-    stopWatchingNpm();
     storageWait.clear();
   }
   await study.refresh();
