@@ -1,11 +1,10 @@
 // Server suite (real `sextant serve` processes against dist/): binding rules, tokens, shutdown,
 // and the promise that the library's main entry never loads the web framework.
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BIN, ROOT, sextant, start, tempDir } from "./fixtures/cli-run.js";
+import { ROOT, sextant, start, tempDir } from "./fixtures/cli-run.js";
 import { startServe } from "./fixtures/serve-run.js";
 
 let dir: string;
@@ -97,55 +96,6 @@ describe("sextant serve", () => {
       expect(JSON.parse(listed.stdout).map((s: { name: string }) => s.name)).toEqual(["hung-up"]);
     } finally {
       server.running.child.kill("SIGKILL");
-    }
-  });
-
-  it("started through npx, stops in order when npm's sh -c ends, as `kill <npx pid>` ends it", async () => {
-    // npm runs its command through `sh -c` and forwards SIGTERM to that shell only; Debian's dash does
-    // not hand the shell's process to its one command, so the server lived on, orphaned, port and storage held.
-    // This shell stands in for npm's: `; exit $?` keeps it from handing over its process on any sh.
-    const storage = `sqlite:${join(dir, "npx.db")}`;
-    const shell = spawn("/bin/sh", ["-c", '"$@"; exit $?', "sh", process.execPath, BIN, "serve", "--port", "0", "--storage", storage], {
-      cwd: dir,
-      env: { ...process.env, SEXTANT_STORAGE: "", npm_lifecycle_event: "npx" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    shell.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-    shell.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    // The pipes close once every process holding them has ended: the shell and the server it started.
-    const serverEnded = new Promise((resolve) => shell.stderr!.once("close", resolve));
-    let serverPid: number | undefined;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const check = setInterval(() => {
-          if (!stderr.includes("Ctrl-C stops")) return;
-          clearInterval(check);
-          resolve();
-        }, 20);
-        shell.once("exit", () => reject(new Error(`the shell ended before the server was up: ${stderr}`)));
-      });
-      serverPid = Number(readFileSync(`/proc/${shell.pid}/task/${shell.pid}/children`, "utf8").trim());
-      const url = /listening on (http:\/\/\S+)/.exec(stdout)![1];
-      // A write, so that the file has a write-ahead log that only a clean close folds back.
-      const made = await fetch(`${url}/api/v1/studies`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"name": "kept", "direction": "minimize"}' });
-      expect(made.status).toBe(201);
-      shell.kill("SIGTERM");
-      // Bounded, so that the cleanup below still kills a server that never stops.
-      let timer: NodeJS.Timeout | undefined;
-      const gaveUp = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the server went on after npm's shell ended: ${stderr}`)), 30_000)));
-      await Promise.race([serverEnded, gaveUp]).finally(() => clearTimeout(timer));
-      expect(stderr).toContain("sextant serve: npm (npx), which started it, has exited: stopping once the requests under way are answered");
-      expect(existsSync(join(dir, "npx.db-wal"))).toBe(false);
-    } finally {
-      // Only a cleanup: an assertion here would replace the error that brought the test here.
-      shell.kill("SIGKILL");
-      try {
-        if (serverPid !== undefined) process.kill(serverPid, "SIGKILL");
-      } catch {
-        // already gone
-      }
     }
   });
 

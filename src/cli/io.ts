@@ -300,28 +300,3 @@ export function releaseTerminalAtExit(): void {
     }
   });
 }
-
-/**
- * Calls `onGone` once, when npm started this process (`npx sextant …`, `npm exec`, an npm script)
- * and the parent it started under has exited. npm runs its command through `sh -c` and forwards
- * SIGTERM or SIGINT to that shell only; Debian's and Ubuntu's `sh` (dash) does not hand its one
- * command the process, so `kill <npx's pid>` ended the shell and left the server running, orphaned,
- * its port held and its storage open. Outside npm a parent's exit changes nothing (`nohup sextant
- * serve &` outlives the shell that started it). Checks every `intervalMs` on a timer that keeps no
- * process alive; returns what stops the checks.
- *
- * @example
- * const stopWatching = onNpmLauncherGone(() => stop("npm"));
- */
-export function onNpmLauncherGone(onGone: () => void, intervalMs = 500): () => void {
-  const startedBy = process.ppid;
-  // npm sets npm_lifecycle_event ("npx" for npx and npm exec, the script's name for npm run) on its command's environment.
-  if (process.env.npm_lifecycle_event === undefined || startedBy === 1) return () => undefined;
-  const timer = setInterval(() => {
-    if (process.ppid === startedBy) return;
-    clearInterval(timer);
-    onGone();
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}

@@ -5,7 +5,7 @@
 import { type Storage, StorageReadOnlyError, StorageUpgradeRefusedError, isMemoryUrl, openStorage, sqlitePath } from "../storage/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { missingStorage, storageUrl } from "./inspect.js";
-import { type Io, onNpmLauncherGone, releaseTerminalAtExit } from "./io.js";
+import { type Io, releaseTerminalAtExit } from "./io.js";
 import { HANDLED_SIGNALS, RUN_SIGNALS, signalExitCode } from "./tune.js";
 
 export interface ServeFlags {
@@ -21,8 +21,7 @@ export interface ServeFlags {
 }
 
 /**
- * Runs the server until SIGINT, SIGTERM or SIGHUP (or, started through npx or an npm script, until
- * npm's `sh -c` exits), then lets the requests under way finish, closes
+ * Runs the server until SIGINT, SIGTERM or SIGHUP, then lets the requests under way finish, closes
  * it and the storage, and exits 0: a signal is how a server is meant to stop. SIGQUIT (Ctrl-\)
  * stops it now, requests under way cut off, still closing the storage, and exits 131. The token comes from
  * `--token`, else `SEXTANT_TOKEN` (which keeps it out of `ps` listings).
@@ -107,10 +106,8 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
   // Ctrl-\ (SIGQUIT), Node's default action, killed the server mid-request with its storage
   // unclosed. It stops now, before or during an orderly stop, and still closes the storage.
   let quit = false;
-  let stopWatchingNpm = (): void => undefined;
   const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals | "npm"): void => {
-      stopWatchingNpm();
+    const stop = (signal: NodeJS.Signals): void => {
       if (signal === "SIGHUP") releaseTerminalAtExit();
       if (signal === "SIGQUIT") {
         quit = true;
@@ -122,12 +119,10 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
       }
       // A second signal finds Node's default action and ends the process at once.
       for (const other of HANDLED_SIGNALS) process.removeListener(other, stop);
-      const why = signal === "npm" ? "npm (npx), which started it, has exited" : `${signal} received`;
-      io.err(`sextant ${command}: ${why}: stopping once the requests under way are answered (again to stop at once)`);
+      io.err(`sextant ${command}: ${signal} received: stopping once the requests under way are answered (again to stop at once)`);
       resolve();
     };
     for (const signal of RUN_SIGNALS) process.on(signal, stop);
-    stopWatchingNpm = onNpmLauncherGone(() => stop("npm"));
   });
   if (command === "dashboard") {
     io.out(`sextant dashboard: open ${server.url}/ (storage ${url}${readOnly ? ", read-only" : ""}${token !== undefined ? ", token required: open " + server.url + "/#token=<token>" : ""})`);
