@@ -15,7 +15,6 @@ import threading
 import time
 import urllib.parse
 import warnings
-import weakref
 
 __all__ = [
     "CategoricalDistribution",
@@ -769,37 +768,32 @@ class _Heartbeat(threading.Thread):
     """Tells the server, every `interval` seconds, that the process running a trial is alive.
 
     A thread, so that an objective busy in a long computation still beats; the server's reaper
-    fails only trials whose beats stop (a killed or disconnected client). It holds its study only
-    weakly: a study dropped with a trial not told (nothing can tell that trial any more) stops its
-    beats, so the server reaps the trial, where a strong hold kept both alive for as long as the
-    process lived.
+    fails only trials whose beats stop (a killed or disconnected client).
     """
 
     def __init__(self, study, number, interval, trial_id):
         super().__init__(name="sextant-heartbeat-%d" % number, daemon=True)
-        self._study = weakref.ref(study)
-        self._connection = study._connection
-        self._path = "/studies/%s/trials/%d/heartbeat" % (_quote(study.study_name), number)
+        self._study = study
+        self._number = number
         self._query = {"trialId": trial_id} if trial_id is not None else None
         self._interval = interval
         self._stopped = threading.Event()
         self.beats = 0
 
     def run(self):
+        path = "/studies/%s/trials/%d/heartbeat" % (_quote(self._study.study_name), self._number)
         try:
             while not self._stopped.wait(self._interval):
-                if self._study() is None:
-                    return  # the study and its trials were dropped untold: let the server reap the trial
                 try:
                     # No waiting for a restart here: the next beat is the retry. A beat is safe to repeat after a 503.
-                    self._connection.request("POST", self._path, query=self._query, retry=False, repeatable=True)
+                    self._study._connection.request("POST", path, query=self._query, retry=False, repeatable=True)
                     self.beats += 1
                 except SextantError as error:
                     if error.status in (404, 409):
                         return  # finished or deleted elsewhere: nothing left to keep alive
                     # Any other error answer, or none (ServerUnreachableError): the next beat tries again.
         finally:
-            self._connection.close()
+            self._study._connection.close()
 
     def stop(self):
         self._stopped.set()

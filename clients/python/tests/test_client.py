@@ -893,21 +893,6 @@ class HeartbeatTest(ClientTestCase):
         quiet.tell(quiet.ask(), 2.0)
         self.assertEqual(quiet._heartbeats, {})
 
-    def test_a_study_dropped_with_a_trial_not_told_stops_beating(self):
-        # The beating thread held its study: a study and trial a program dropped untold (nothing can
-        # tell that trial any more) kept beating for as long as the process lived, so the server never reaped it.
-        def ask_and_drop():
-            study = sextant_client.create_study(URL, unique("dropped"), sampler="random", heartbeat_interval=0.05)
-            study.ask()
-            heartbeat = study._heartbeats[0]
-            self._wait_for_beats(heartbeat, 1)
-            return heartbeat
-
-        heartbeat = ask_and_drop()
-        gc.collect()
-        heartbeat.join(30)
-        self.assertFalse(heartbeat.is_alive())
-
     def _wait_for_beats(self, heartbeat, count):
         deadline = time.monotonic() + 60
         while heartbeat.beats < count and time.monotonic() < deadline:
