@@ -448,9 +448,11 @@ describe("sextant tune and worker paused with Ctrl-Z (SIGTSTP)", () => {
 
   it.skipIf(orphanedHere)("tune: --timeout counts only running time, as --trial-timeout does, so a run paused for longer still starts its next trial", async () => {
     // Paused for longer than --timeout: the run counted the pause and started no second trial.
-    const ended = await tunePausedMidTrial("run-timed", ["--trials", "2", "--timeout", "5"], 6);
+    // The running time before the pause (set-up, the first command's start) must stay under
+    // --timeout on a loaded machine, so the limit leaves it several seconds.
+    const ended = await tunePausedMidTrial("run-timed", ["--trials", "2", "--timeout", "9"], 11);
     expect(ended.code, ended.stderr).toBe(0);
-    expect(ended.stderr).not.toContain("--timeout 5s passed");
+    expect(ended.stderr).not.toContain("--timeout 9s passed");
     expect((await trialsOf("run-timed")).map((t) => t.state)).toEqual(["complete", "complete"]);
   });
 
