@@ -122,6 +122,19 @@ describe("sextant tune and a study of more than 16 objectives", () => {
   });
 });
 
+describe("resolveSettings --pruner-opt", () => {
+  it("says a pruner must be named when none is, instead of refusing the option as one of the none pruner", async () => {
+    const command = ["node", "train.mjs", "{x}"];
+    for (const flags of [{}, { pruner: "none" }]) {
+      await expect(resolveSettings({ param: ["x=float:0:1"], prunerOpt: ["n_warmup_steps=2"], ...flags }, command)).rejects.toThrow(
+        '--pruner-opt "n_warmup_steps=2" needs a pruner: none is chosen (the default); give --pruner NAME ("sextant pruners" lists them)',
+      );
+    }
+    const { settings } = await resolveSettings({ param: ["x=float:0:1"], pruner: "median", prunerOpt: ["n_warmup_steps=2"] }, command);
+    expect(settings.pruner).toEqual({ name: "median", options: { n_warmup_steps: 2 } });
+  });
+});
+
 describe("resolveSettings --scheduler none", () => {
   const command = ["node", "train.mjs", "{x}"];
 

@@ -325,6 +325,10 @@ export async function resolveSettings(
   // --warm-start asks for the GP's warm start; set here so that the study stores it for its workers.
   if ((flags.warmStart?.length ?? 0) > 0) Object.assign(sampler, withWarmStart(sampler));
   const pruner = pickComponent("pruner", flags.pruner, flags.prunerOpt, config.pruner, "none");
+  // Its options went to the default, no pruner, which refused them as "none pruner: unknown option".
+  if (pruner.name === "none" && (flags.prunerOpt ?? []).length > 0) {
+    throw new UsageError(`--pruner-opt "${flags.prunerOpt![0]}" needs a pruner: none is chosen (the default); give --pruner NAME ("sextant pruners" lists them)`);
+  }
   // Refused before a study exists, naming where each came from (create stored it, and every worker failed on it).
   const prunerProblem = scheduler === null ? null : prunerSchedulerProblem(pruner, scheduler);
   if (prunerProblem !== null) {
