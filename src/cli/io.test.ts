@@ -19,6 +19,7 @@ import {
 import { open, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { UserError } from "./errors.js";
 import { writeOutputFile } from "./io.js";
@@ -107,6 +108,23 @@ describe("writeOutputFile", () => {
     await writeOutputFile("--output", path, good);
     expect(readFileSync(path, "utf8")).toBe(good);
     expect(statSync(path).gid).toBe(12345);
+  });
+
+  it("refuses to replace a SQLite database (export --output sextant.db replaced the storage it read), and leaves it whole", async () => {
+    const path = join(scratch, "sextant.db");
+    const db = new Database(path);
+    db.exec("CREATE TABLE studies (name TEXT); INSERT INTO studies VALUES ('demo')");
+    db.close();
+    const before = readFileSync(path);
+    const refused = writeOutputFile("--output", path, good);
+    await expect(refused).rejects.toThrow(UserError);
+    await expect(refused).rejects.toThrow(`--output ${path} is a SQLite database (a Sextant storage, perhaps), which writing there would replace; give another file name, or delete that file first`);
+    expect(readFileSync(path).equals(before)).toBe(true);
+    // A file that only has the .db ending is written as any other.
+    const notSqlite = join(scratch, "trials.db");
+    writeFileSync(notSqlite, longer);
+    await writeOutputFile("--output", notSqlite, good);
+    expect(readFileSync(notSqlite, "utf8")).toBe(good);
   });
 
   it("replaces a file whole and keeps its mode", async () => {

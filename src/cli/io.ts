@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { closeSync } from "node:fs";
-import { access, constants, lstat, open, rename, rm, writeFile } from "node:fs/promises";
+import { access, constants, lstat, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isatty } from "node:tty";
 import { redactPassword } from "../storage/index.js";
@@ -97,6 +97,10 @@ export function isStandardOutput(path: string | undefined): boolean {
  * if (await writeOutputFile("--output", "trials.csv", csv)) io.err("wrote trials.csv");
  */
 export async function writeOutputFile(flag: string, path: string, text: string | Iterable<string>): Promise<boolean> {
+  // `sextant export demo --output sextant.db` replaced the storage it read, every study in it lost.
+  if (await holdsSqliteDatabase(path)) {
+    throw new UserError(`${flag} ${path} is a SQLite database (a Sextant storage, perhaps), which writing there would replace; give another file name, or delete that file first`);
+  }
   try {
     const target = await replaceableTarget(path);
     if (target === undefined || !(await writeByRename(path, target, text))) await writeFile(path, text);
@@ -106,6 +110,24 @@ export async function writeOutputFile(flag: string, path: string, text: string |
     if (code === "EPIPE") return false;
     if (code === undefined) throw error;
     throw new UserError(`cannot write ${flag} ${path}: ${writeFailure(error as NodeJS.ErrnoException)}`, { cause: error });
+  }
+}
+
+/** Whether `path` is a regular file (or a link to one) that starts with SQLite's header. */
+async function holdsSqliteDatabase(path: string): Promise<boolean> {
+  const header = "SQLite format 3\0";
+  // Only a regular file is opened: opening a FIFO to read it would wait for a writer.
+  const isFile = await stat(path).then((s) => s.isFile(), () => false);
+  if (!isFile) return false;
+  const handle = await open(path, "r").catch(() => null);
+  if (handle === null) return false;
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(header.length), 0, header.length, 0);
+    return bytesRead === header.length && buffer.toString("latin1") === header;
+  } catch {
+    return false;
+  } finally {
+    await handle.close();
   }
 }
 
