@@ -373,6 +373,9 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     const population = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "pop", "--scheduler", "pbt", "-p", "x=float:0:10"], { cwd: dir });
     expect(population.code).toBe(2);
     expect(population.stderr).toContain("--scheduler pbt needs a command");
+    const folder = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "in-folder", "--cwd", dir, "-p", "x=float:0:10"], { cwd: dir });
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`--cwd ${dir} is where the command runs, and there is no command`);
     // A tune with a command runs the queued budget and stores its command, without warning of a change.
     const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "http-only", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir, env: { PIDS: pidsFile(), SLEEP: "0" } });
     expect(tuned.code, tuned.stderr).toBe(0);

@@ -141,6 +141,8 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
   for (const warning of warnings) io.err(`sextant: warning: ${warning}`);
   refuseMemory(settings.storage);
   const forHttpClients = settings.command.length === 0;
+  // The folder a command runs in: without one it was stored for nothing, and a later tune's replaced it.
+  if (forHttpClients && flags.cwd !== undefined) throw new UsageError(`--cwd ${flags.cwd} is where the command runs, and there is no command: give it after --, or leave out --cwd`);
   checkNewStudyObjectives(settings);
   // Only the config file can set jobs here (create has no --jobs): it was dropped without a word,
   // and workers started as create said ran one command at a time.
