@@ -15,7 +15,7 @@ import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../src/server/index.js";
 import { buildReport } from "../src/server/report.js";
-import type { JsonValue } from "../src/space/index.js";
+import type { Distribution, JsonValue } from "../src/space/index.js";
 import { MemoryStorage } from "../src/storage/index.js";
 import { type FixtureTrial, seedPopulation, seedStudy } from "./fixtures/dashboard-studies.mjs";
 import { inCI } from "./fixtures/environment.js";
@@ -386,6 +386,63 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     await waitAttr(page, "[data-testid=history-plot]", "data-marks", points.values.filter((v) => v !== null).length);
     await expect(page.locator("[data-testid=slice-note]").textContent()).resolves.toContain(`${sampled.length} of 6000 matched trials drawn`);
     await page.locator("#slice").screenshot({ path: join(SHOTS, "slice-downsampled.png") });
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("labels every choice of a categorical slice, and a log-scale slice's ticks without one over another", async () => {
+    const logLr: Distribution = { type: "float", low: 1e-5, high: 1, log: true };
+    const choices = ["adam", "sgd", "<b>rmsprop</b>"];
+    const optimizer: Distribution = { type: "categorical", choices };
+    const units: Distribution = { type: "int", low: 1, high: 8 };
+    const study = await storage.createStudy("slice-labels", ["minimize"]);
+    for (let i = 0; i < 30; i++) {
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      const lr = 10 ** (-5 + (i % 6));
+      await storage.updateTrial(trial.id, {
+        // Three parameters: three scatters to a row, each a third of the card wide.
+        params: { lr: { value: lr, distribution: logLr }, optimizer: { value: choices[i % 3]!, distribution: optimizer }, units: { value: 1 + (i % 8), distribution: units } },
+        state: "complete",
+        values: [Math.abs(Math.log10(lr) + 3) + (i % 3)],
+      });
+    }
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    // Every text ECharts draws on a canvas, with its box in canvas pixels: labels are canvas text.
+    await page.addInitScript(() => {
+      const drawn: { canvas: unknown; text: string; left: number; right: number; y: number }[] = [];
+      (globalThis as any).drawnTexts = drawn;
+      const proto = (globalThis as any).CanvasRenderingContext2D.prototype;
+      const fillText = proto.fillText;
+      proto.fillText = function (this: any, text: unknown, x: number, y: number, ...rest: unknown[]) {
+        const width = this.measureText(String(text)).width;
+        const left = this.textAlign === "center" ? x - width / 2 : this.textAlign === "right" || this.textAlign === "end" ? x - width : x;
+        const t = this.getTransform();
+        const ends = [left, left + width].map((at) => t.a * at + t.c * y + t.e);
+        drawn.push({ canvas: this.canvas, text: String(text), left: Math.min(...ends), right: Math.max(...ends), y: Math.round(t.b * left + t.d * y + t.f) });
+        return fillText.call(this, text, x, y, ...rest);
+      };
+    });
+    await page.goto(studyUrl("slice-labels"));
+    await page.waitForSelector("[data-testid=slice-plot][data-marks]");
+    await page.waitForTimeout(300);
+    const labels = await page.evaluate(() => {
+      const canvas = (globalThis as any).document.querySelector("[data-testid=slice-plot] canvas");
+      const seen = new Map<string, { text: string; left: number; right: number; y: number }>();
+      for (const d of (globalThis as any).drawnTexts) {
+        if (d.canvas !== canvas) continue;
+        seen.set(`${d.text}|${Math.round(d.left)}|${d.y}`, { text: d.text, left: d.left, right: d.right, y: d.y });
+      }
+      return [...seen.values()];
+    });
+    const texts = labels.map((l) => l.text);
+    // Only "adam" was labelled: the other choices' columns had no name.
+    for (const choice of choices) expect(texts.some((t) => t === choice || (t.endsWith("…") && choice.startsWith(t.slice(0, -1)))), `${choice} in ${texts.join(" ")}`).toBe(true);
+    // The log axis drew 1e-5 … 1 a decade apart, "1e-40.0010.01" run together: labels on one line less than a space apart.
+    const runTogether: string[] = [];
+    for (const a of labels) for (const b of labels) if (a !== b && a.y === b.y && a.left <= b.left && a.right + 3 > b.left) runTogether.push(`${a.text} against ${b.text}`);
+    expect(runTogether).toEqual([]);
+    await page.locator("#slice").screenshot({ path: join(SHOTS, "slice-labels.png") });
     await page.close();
     expect(problems).toEqual([]);
   });

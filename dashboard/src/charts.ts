@@ -513,11 +513,19 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
   };
 }
 
+/** The fewest pixels a category's label gets before the axis leaves some labels out (as it does by default) rather than cut each to an ellipsis. */
+const MIN_CATEGORY_LABEL = 24;
+
 /**
  * One scatter per parameter against the objective (the first `limit` of `params`), three to a
- * row, `rows` rows; `trialAt` names a clicked point's trial.
+ * row, `rows` rows; `trialAt` names a clicked point's trial. `width` is the chart's, in pixels.
  */
-export function sliceOption(points: Points, params: { name: string; distribution: Distribution }[], limit: number): { option: Option; marks: number; rows: number } & TrialLinks {
+export function sliceOption(
+  points: Points,
+  params: { name: string; distribution: Distribution }[],
+  limit: number,
+  layout: { width?: number } = {},
+): { option: Option; marks: number; rows: number } & TrialLinks {
   const shown = params.slice(0, limit);
   const columns = Math.min(3, shown.length) || 1;
   const rows = Math.ceil(shown.length / columns);
@@ -534,10 +542,15 @@ export function sliceOption(points: Points, params: { name: string; distribution
     const row = Math.floor(k / columns);
     grid.push({ left: `${(col * 100) / columns + 6}%`, width: `${100 / columns - 9}%`, top: `${(row * 100) / rows + 6}%`, height: `${100 / rows - 14}%` });
     const d = param.distribution;
+    // ECharts left out the labels that would overlap: of adam, sgd and rmsprop only adam was
+    // named, and the other columns were anyone's guess. Each choice is named, cut to its column.
+    const column = ((layout.width ?? 600) * (100 / columns - 9)) / 100 / (d.type === "categorical" ? d.choices.length : 1);
+    const choiceLabels = column >= MIN_CATEGORY_LABEL ? { axisLabel: { interval: 0, width: column - 4, overflow: "truncate", ellipsis: "…" } } : {};
     xAxis.push(
       d.type === "categorical"
-        ? { gridIndex: k, type: "category", data: d.choices.map(String), name: param.name, nameLocation: "middle", nameGap: 22, axisLine: AT_EDGE }
-        : { gridIndex: k, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, name: param.name, nameLocation: "middle", nameGap: 22, axisLabel: NUMBER_LABELS, axisLine: AT_EDGE },
+        ? { gridIndex: k, type: "category", data: d.choices.map(String), name: param.name, nameLocation: "middle", nameGap: 22, axisLine: AT_EDGE, ...choiceLabels }
+        : // A log axis labels every decade: 1e-5 … 1 ran together in a third of the card.
+          { gridIndex: k, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, name: param.name, nameLocation: "middle", nameGap: 22, axisLabel: { ...NUMBER_LABELS, hideOverlap: true }, axisLine: AT_EDGE },
     );
     yAxis.push({ gridIndex: k, type: "value", ...scale.axis, axisLine: AT_EDGE });
     const data: [number, number][] = [];

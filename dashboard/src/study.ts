@@ -722,7 +722,7 @@ export class StudyPage {
     const points = sampleOf(this.points);
     this.pointsNote(panel, points);
     const shown = this.shownParams("slice", SLICE_PARAMS);
-    const { option, marks, rows, ...links } = sliceOption(points, shown, shown.length);
+    const { option, marks, rows, ...links } = sliceOption(points, shown, shown.length, { width: panel.plot.clientWidth });
     // Taller with every row past three, so each scatter keeps its size.
     const resized = setPlotHeight(panel.plot, rows > 3 ? `${rows * SLICE_ROW_HEIGHT}px` : "");
     const chart = draw(panel.plot, option, marks);
