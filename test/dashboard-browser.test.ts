@@ -390,6 +390,27 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     expect(problems).toEqual([]);
   });
 
+  it("draws infeasible trials in the history apart from the feasible ones the best-so-far line runs through", async () => {
+    const x: Distribution = { type: "float", low: 0, high: 1 };
+    const study = await storage.createStudy("infeasible-history", ["minimize"]);
+    // Every third trial violates its constraint with the study's lowest values: below the best-so-far line.
+    for (let i = 0; i < 24; i++) {
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      const violates = i % 3 === 2;
+      await storage.updateTrial(trial.id, { params: { x: { value: i / 24, distribution: x } }, state: "complete", values: [violates ? 0.1 : 5 - i / 10], systemAttrs: { constraints: [violates ? 1 : -1] } });
+    }
+    const page = await open(studyUrl("infeasible-history"));
+    await waitAttr(page, "[data-testid=history-plot]", "data-marks", 24);
+    // They were drawn as complete trials: points under a best-so-far line that seemed to miss them.
+    await waitAttr(page, "[data-testid=history-plot]", "data-infeasible", 8);
+    const points = await apiJson<{ feasible: (boolean | null)[]; numbers: number[] }>("/studies/infeasible-history/points");
+    expect(points.numbers.filter((_, i) => points.feasible[i] === false)).toEqual([2, 5, 8, 11, 14, 17, 20, 23]);
+    expect(await page.getAttribute("[data-testid=history-plot]", "data-best-trial")).toBe("22");
+    await page.locator("#history").screenshot({ path: join(SHOTS, "history-infeasible.png") });
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("labels every choice of a categorical slice, and a log-scale slice's ticks without one over another", async () => {
     const logLr: Distribution = { type: "float", low: 1e-5, high: 1, log: true };
     const choices = ["adam", "sgd", "<b>rmsprop</b>"];
@@ -1050,10 +1071,13 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     await add(2, [0]); // feasible: the new best
     await waitAttr(page, "[data-testid=match-count]", "data-matched", 4);
     expect(await page.locator("[data-testid=history-plot]").getAttribute("data-best-trial")).toBe("3");
+    // Both better trials are drawn as infeasible, live as after a reload.
+    expect(await page.locator("[data-testid=history-plot]").getAttribute("data-infeasible")).toBe("2");
     // A reload asks the server, which draws the same line.
     await page.reload();
     await waitAttr(page, "[data-testid=match-count]", "data-matched", 4);
     expect(await page.locator("[data-testid=history-plot]").getAttribute("data-best-trial")).toBe("3");
+    expect(await page.locator("[data-testid=history-plot]").getAttribute("data-infeasible")).toBe("2");
     await page.close();
     expect(problems).toEqual([]);
   });

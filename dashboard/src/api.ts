@@ -106,6 +106,8 @@ export interface Points extends Shown {
    * value, the best-so-far steps). Every point when none was dropped.
    */
   sample: boolean[];
+  /** Per point, whether a complete trial satisfies its constraints (as the best-so-far steps judge it); null for other states. */
+  feasible: (boolean | null)[];
 }
 
 export interface TableRow {

@@ -116,6 +116,9 @@ export const STATE_COLORS: Record<TrialState, string> = {
   waiting: "#999999",
 };
 
+/** Complete trials that violate their constraints, in every plot that tells them apart. */
+const INFEASIBLE_COLOR = "#b0b0b0";
+
 /** Pixels between the pointer and its tooltip's nearest corner. */
 const TOOLTIP_GAP = 16;
 
@@ -346,12 +349,13 @@ export function coordinateOf(distribution: Distribution | undefined, value: unkn
  * trials. A point's tooltip names its trial, and `trialAt` says which trial a clicked point is.
  */
 export function historyOption(points: Points, objectiveName: string): { option: Option; marks: number } & TrialLinks {
-  const byState = new Map<TrialState, [number, number][]>();
+  const byState = new Map<TrialState | "infeasible", [number, number][]>();
   let marks = 0;
   points.numbers.forEach((n, i) => {
     const value = points.values[i];
     if (value === null || value === undefined) return;
-    const state = points.states[i]!;
+    // Drawn as complete, an infeasible trial better than the best-so-far line read as a trial the line missed.
+    const state = points.feasible?.[i] === false ? "infeasible" : points.states[i]!;
     if (!byState.has(state)) byState.set(state, []);
     byState.get(state)!.push([n, value]);
     marks++;
@@ -386,9 +390,11 @@ export function historyOption(points: Points, objectiveName: string): { option: 
           type: "scatter",
           name: state,
           data: data.map(([n, value]) => [n, scale.place(value)]),
-          symbolSize: 5,
+          symbolSize: state === "infeasible" ? 6 : 5,
+          // As the Pareto plot draws them.
+          ...(state === "infeasible" ? { symbol: "triangle" } : {}),
           large: data.length > 2000,
-          itemStyle: { color: STATE_COLORS[state], opacity: 0.7 },
+          itemStyle: { color: state === "infeasible" ? INFEASIBLE_COLOR : STATE_COLORS[state], opacity: 0.7 },
         })),
         // Under the points and silent: the best trials' points, which it runs through, stay in
         // sight and take the clicks.
@@ -667,7 +673,7 @@ export function paretoOption(pareto: Pareto, names: [string, string], objectives
       series: [
         { type: "scatter", name: seriesNames[0], data: pareto.others.map(xy), symbolSize: 4, itemStyle: { color: "#9bb7e8" } },
         // Never on the front, however good their values: they used to be labelled "dominated".
-        { type: "scatter", name: seriesNames[1], data: infeasible.map(xy), symbolSize: 4, symbol: "triangle", itemStyle: { color: "#b0b0b0" } },
+        { type: "scatter", name: seriesNames[1], data: infeasible.map(xy), symbolSize: 4, symbol: "triangle", itemStyle: { color: INFEASIBLE_COLOR } },
         { type: "scatter", name: seriesNames[2], data: pareto.front.map(xy), symbolSize: 7, itemStyle: { color: "#d3322f" } },
       ],
     },

@@ -651,6 +651,7 @@ export class StudyPage {
     // The trial the best-so-far line ends on, read by the browser tests as data-marks is.
     history.plot.dataset.bestTrial = String(points.best.at(-1)?.number ?? "");
     history.plot.dataset.bestSteps = points.best.map((step) => step.number).join(" ");
+    history.plot.dataset.infeasible = String(points.feasible.filter((f, i) => f === false && points.values[i] !== null).length);
     this.drawSlice();
     this.countLine.textContent = `${points.matched} of ${points.total} trials match the filter`;
     this.countLine.dataset.matched = String(points.matched);
@@ -1367,6 +1368,8 @@ export class StudyPage {
         // values, so none of them can be the best any more (the server's rule, feasibilityRule).
         points.constrained = true;
         points.best = [];
+        // Nor is any of them feasible: none reported constraint values.
+        points.feasible = points.states.map((state) => (state === "complete" ? false : null));
       }
       const improvements: { number: number; value: number }[] = [];
       for (const trial of trials) {
@@ -1383,6 +1386,7 @@ export class StudyPage {
             points.states.splice(i, 1);
             points.values.splice(i, 1);
             points.sample.splice(i, 1);
+            points.feasible.splice(i, 1);
             for (const name of Object.keys(points.params)) points.params[name]!.splice(i, 1);
             points.matched--;
             points.shown--;
@@ -1398,12 +1402,14 @@ export class StudyPage {
           points.values.push(value);
           // A live trial is drawn everywhere, as every trial is when none was dropped.
           points.sample.push(true);
+          points.feasible.push(trial.state === "complete" ? feasible(trial, points.constrained) : null);
           for (const name of Object.keys(points.params)) points.params[name]!.push(trial.params[name] ?? null);
           points.matched++;
           points.shown++;
         } else {
           points.states[i] = trial.state;
           points.values[i] = value;
+          points.feasible[i] = trial.state === "complete" ? feasible(trial, points.constrained) : null;
           // A trial first seen running may have had no parameters yet (a model's suggestion is
           // written when it starts): they come with a later change.
           for (const name of Object.keys(points.params)) points.params[name]![i] = trial.params[name] ?? null;
@@ -1441,6 +1447,7 @@ function sampleOf(points: Points): Points {
     numbers: pick(points.numbers),
     states: pick(points.states),
     values: pick(points.values),
+    feasible: pick(points.feasible),
     params: Object.fromEntries(Object.entries(points.params).map(([name, column]) => [name, pick(column)])),
     sample: at.map(() => true),
   };

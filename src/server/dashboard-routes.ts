@@ -247,7 +247,8 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const { index, matched, objective } = await openFiltered(params.study, query);
         const trials = index.trials.filter(Boolean);
         const constrained = isConstrainedStudy(trials);
-        const best = bestSoFar(index, matched, objective, feasibilityRule(trials, constrained));
+        const isFeasible = feasibilityRule(trials, constrained);
+        const best = bestSoFar(index, matched, objective, isFeasible);
         const keep = new Set(best.map((b) => b.number));
         // The lowest and highest values alone made the slice and the parallel coordinates lie at
         // 100,000 trials: two bands, at the best and worst values, and nothing between. Half the
@@ -261,14 +262,16 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const columns: Record<string, (string | number | boolean | null)[]> = Object.fromEntries(names.map((name) => [name, []]));
         const values: (number | null)[] = [];
         const states: TrialState[] = [];
+        const feasible: (boolean | null)[] = [];
         for (const n of picked) {
           const trial = index.trials[n]!;
           states.push(trial.state);
+          feasible.push(trial.state === "complete" ? isFeasible(trial) : null);
           values.push(valueOf(trial, objective) ?? null);
           for (const name of names) columns[name]!.push(name in trial.params ? trial.params[name]! : null);
         }
         const sample = picked.map((n) => inSample.has(n));
-        return { matched: matched.length, shown: picked.length, total: index.size, numbers: picked, states, values, params: columns, best, constrained, sample };
+        return { matched: matched.length, shown: picked.length, total: index.size, numbers: picked, states, values, params: columns, best, constrained, feasible, sample };
       },
     }),
     route({

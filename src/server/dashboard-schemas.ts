@@ -127,6 +127,9 @@ export const PointsResponse = z.strictObject({
   params: z.record(z.string(), z.array(CategoricalChoice.optional().nullable())).describe("each parameter's value per point; null where a trial lacks it"),
   best: z.array(z.strictObject({ number: z.number().int(), value: z.number() })).describe("the best-so-far steps over every matched feasible trial"),
   constrained: z.boolean().describe("whether a complete trial of the study reports constraint values: then a trial without them, or violating one, never counts as the best"),
+  feasible: z
+    .array(z.boolean().nullable())
+    .describe("per point, whether a complete trial satisfies its constraints (the study's rule, as for `best`); null for a trial that is not complete"),
   sample: z
     .array(z.boolean())
     .describe(
