@@ -72,6 +72,7 @@ runOrSkip("Python client", () => {
     expect(result.output).toMatch(/test_decimal_and_fraction_go_everywhere_a_number_goes \([^)]*\) \.\.\. ok/);
     expect(result.output).toMatch(/test_several_processes_tune_one_study\w* (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_a_wrong_or_missing_token_gets_401 (\([^)]*\) )?\.\.\. ok/);
+    expect(result.output).toMatch(/test_a_heartbeat_refused_for_its_token_warns_once_and_keeps_beating (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_optimize_stops_quietly_at_the_budget_of_sextant_create_trials\w* (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_optimize_stops_quietly_when_a_grid_has_no_point_left\w* (\([^)]*\) )?\.\.\. ok/);
     expect(result.output).toMatch(/test_a_trial_the_server_failed_for_its_sampler_is_not_told_again\w* (\([^)]*\) )?\.\.\. ok/);

@@ -778,7 +778,10 @@ class _Heartbeat(threading.Thread):
         self._query = {"trialId": trial_id} if trial_id is not None else None
         self._interval = interval
         self._stopped = threading.Event()
+        self._study_name = study.study_name
         self.beats = 0
+        # Beats the server refused for the token (401) or as forbidden (403); the first one is logged.
+        self.refused_beats = 0
 
     def run(self):
         path = "/studies/%s/trials/%d/heartbeat" % (_quote(self._study.study_name), self._number)
@@ -791,9 +794,33 @@ class _Heartbeat(threading.Thread):
                 except SextantError as error:
                     if error.status in (404, 409):
                         return  # finished or deleted elsewhere: nothing left to keep alive
-                    # Any other error answer, or none (ServerUnreachableError): the next beat tries again.
+                    if error.status in (401, 403):
+                        self._refused(error)
+                    # Any error answer, or none (ServerUnreachableError): the next beat tries again. A
+                    # refused one too: a server restarted with this client's token takes them again.
         finally:
             self._study._connection.close()
+
+    def _refused(self, error):
+        """Logs, once per trial, a beat the server refused: nothing else would say so before its tell.
+
+        The server fails a trial whose beats it has not taken for its heartbeat grace, and the tell of
+        the result, an hour later perhaps, is refused the same way; the objective's own requests
+        may be as far apart.
+        """
+        self.refused_beats += 1
+        if self.refused_beats > 1 or self._stopped.is_set():
+            return
+        if error.status == 401:
+            remedy = ("was it restarted with another token? Start it again with this client's token, or give this client "
+                      "the server's (token=... or SEXTANT_TOKEN) and run the trial again")
+        else:
+            remedy = "the server's message says why; a server that takes no writes cannot keep this trial either"
+        _log.warning("sextant_client: trial %d of study %r: the server at %s refused its heartbeat with HTTP %d (%s); "
+                     "%s. The beats go on, but unless one gets through within the server's heartbeat grace, the "
+                     "server fails the trial and will not take its result (further refused beats of this trial "
+                     "are not logged)", self._number, self._study_name, self._study._connection.url, error.status,
+                     error.message, remedy)
 
     def stop(self):
         self._stopped.set()
