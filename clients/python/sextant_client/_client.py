@@ -1,6 +1,7 @@
 """The client: studies, trials and the HTTP calls behind them (standard library only)."""
 
 import collections.abc
+import contextlib
 import datetime
 import decimal
 import enum
@@ -782,6 +783,10 @@ class _Heartbeat(threading.Thread):
         self.beats = 0
         # Beats the server refused for the token (401) or as forbidden (403); the first one is logged.
         self.refused_beats = 0
+        # Requests of this client that may finish the trial (its tell, a suggest the server may fail it
+        # for) under way: a beat that meets the trial finished meanwhile is no news (see may_finish_trial).
+        self._finishing_requests = 0
+        self._finishing_lock = threading.Lock()
 
     def run(self):
         path = "/studies/%s/trials/%d/heartbeat" % (_quote(self._study.study_name), self._number)
@@ -793,6 +798,7 @@ class _Heartbeat(threading.Thread):
                     self.beats += 1
                 except SextantError as error:
                     if error.status in (404, 409):
+                        self._gone(error)
                         return  # finished or deleted elsewhere: nothing left to keep alive
                     if error.status in (401, 403):
                         self._refused(error)
@@ -821,6 +827,40 @@ class _Heartbeat(threading.Thread):
                      "server fails the trial and will not take its result (further refused beats of this trial "
                      "are not logged)", self._number, self._study_name, self._study._connection.url, error.status,
                      error.message, remedy)
+
+    @contextlib.contextmanager
+    def may_finish_trial(self):
+        """Around a request of this client that may finish the trial, and the stop of the beats that follows it.
+
+        A beat the server answers in the meantime may find the trial finished by that very request:
+        its answer, not the beat, tells the caller what became of the trial.
+        """
+        with self._finishing_lock:
+            self._finishing_requests += 1
+        try:
+            yield
+        finally:
+            with self._finishing_lock:
+                self._finishing_requests -= 1
+
+    def _gone(self, error):
+        """Logs a beat answered 404 or 409 (unless this client itself finished the trial): the trial is not running any more.
+
+        The beats stop, and nothing else would say so before the tell: the objective would run on for a
+        result the server will not take.
+        """
+        with self._finishing_lock:
+            if self._finishing_requests or self._stopped.is_set():
+                return
+        if error.status == 404:
+            what = "the server no longer has the trial: was its study deleted?"
+        else:
+            what = ("the trial was finished elsewhere (failed by a reaper once its beats went unheard for the heartbeat "
+                    "grace, or told by another client), or is not the trial this client asked for")
+        _log.warning("sextant_client: trial %d of study %r: the server at %s answered its heartbeat with HTTP %d (%s); "
+                     "%s. Its beats stop, and the server will not take the result of its objective (optimize then "
+                     "warns and goes on with the next trial; a tell raises SextantError)", self._number,
+                     self._study_name, self._study._connection.url, error.status, error.message, what)
 
     def stop(self):
         self._stopped.set()
@@ -875,18 +915,19 @@ class Trial:
         if name in self._params and _json_key(self._distributions.get(name)) == _json_key(wire):
             return self._params[name]
         # Safe to repeat after a 503: the same name and distribution give the same value.
-        try:
-            value = self.study._connection.request("POST", self._path("suggest"), {"name": name, "distribution": wire}, query=self._query(),
-                                                   repeatable=True)["value"]
-        except SextantError as error:
-            if error.status in (409, 500) and error.code in _CODES_OF_A_FAILED_TRIAL:
-                # The server has failed the trial with this reason before answering: nothing is left
-                # to keep alive, and a tell of FAIL (what callers did before) answers what it stored.
-                self._failed_by_server = error.message
-                self.study._stop_heartbeat(self.number)
-                self.study._asked_ids.pop(self.number, None)
-                self.study._note_failed_by_server(self.number, error.message)
-            raise
+        with self.study._while_trial_may_finish(self.number):
+            try:
+                value = self.study._connection.request("POST", self._path("suggest"), {"name": name, "distribution": wire},
+                                                       query=self._query(), repeatable=True)["value"]
+            except SextantError as error:
+                if error.status in (409, 500) and error.code in _CODES_OF_A_FAILED_TRIAL:
+                    # The server has failed the trial with this reason before answering: nothing is left
+                    # to keep alive, and a tell of FAIL (what callers did before) answers what it stored.
+                    self._failed_by_server = error.message
+                    self.study._stop_heartbeat(self.number)
+                    self.study._asked_ids.pop(self.number, None)
+                    self.study._note_failed_by_server(self.number, error.message)
+                raise
         self.study._declare(name, wire)
         value = _typed_param(value, wire)
         self._params[name] = value
@@ -1067,8 +1108,9 @@ class Study:
             # The server failed it when a suggest could not be served; its tell would answer 409.
             # By number too, as the TypeScript library answers either.
             return self._stored_trial(number)
-        # A trial asked through another object of this study (loaded again) names its id too.
+        # A trial asked through another object of this study (loaded again) names its id too, and its beats stop with the tell.
         trial_id = trial._id if isinstance(trial, Trial) else None
+        asker = trial.study if isinstance(trial, Trial) else self
         if state is None:
             state = TrialState.COMPLETE
         if state in (TrialState.PRUNED, TrialState.FAIL) and values is not None:
@@ -1088,7 +1130,7 @@ class Study:
                 # As Optuna's tell and the library do: the trial fails with the reason, and the
                 # caller is warned. It raised, and the trial stayed running.
                 warnings.warn("sextant_client: trial %d failed: %s" % (number, error), stacklevel=2)
-                return self._finish(number, {"state": "failed", "reason": str(error)}, trial_id=trial_id)
+                return self._finish(number, {"state": "failed", "reason": str(error)}, trial_id=trial_id, asker=asker)
             body = {"state": "complete", "values": told}
             if told_constraints is not None:
                 body["constraints"] = told_constraints
@@ -1100,35 +1142,47 @@ class Study:
             body = {"state": "failed"}
         else:
             raise ValueError("tell: state must be COMPLETE, PRUNED or FAIL, got %r" % (state,))
-        return self._finish(number, body, trial_id=trial_id)
+        return self._finish(number, body, trial_id=trial_id, asker=asker)
 
-    def _finish(self, number, body, retry=True, trial_id=None):
+    def _finish(self, number, body, retry=True, trial_id=None, asker=None):
         """Tells the server the trial's result; its heartbeat goes on until the server has it.
 
         A refused tell (a 400), or one that got no answer, leaves the trial running and this
         client's to tell again: it keeps beating, or the server would reap it as failed. Only a
         tell that was stored, or that the server answers with 404 or 409 (the trial is gone or was
-        finished elsewhere), stops the beats. Safe to repeat after a 503: a busy storage stored
+        finished elsewhere), stops the beats, this object's and those of `asker` (the Study object
+        that asked the trial, when another). Safe to repeat after a 503: a busy storage stored
         nothing, and a trial told twice answers 409, never a second result.
         """
+        studies = [self] if asker is None or asker is self else [self, asker]
         if trial_id is None:
             trial_id = self._asked_ids.get(number)
         query = {"trialId": trial_id} if trial_id is not None else None
-        try:
-            answer = self._connection.request("POST", self._path("/trials/%d/tell" % number), body, query=query, retry=retry, repeatable=True)
-        except SextantError as error:
-            if error.status in (404, 409):
-                self._stop_heartbeat(number)
-                self._asked_ids.pop(number, None)
-            raise
-        self._stop_heartbeat(number)
-        self._asked_ids.pop(number, None)
+        with contextlib.ExitStack() as finishing:
+            for study in studies:
+                finishing.enter_context(study._while_trial_may_finish(number))
+            try:
+                answer = self._connection.request("POST", self._path("/trials/%d/tell" % number), body, query=query, retry=retry, repeatable=True)
+            except SextantError as error:
+                if error.status in (404, 409):
+                    for study in studies:
+                        study._stop_heartbeat(number)
+                        study._asked_ids.pop(number, None)
+                raise
+            for study in studies:
+                study._stop_heartbeat(number)
+                study._asked_ids.pop(number, None)
         return FrozenTrial(answer["trial"], self._declared)
 
     def _note_failed_by_server(self, number, reason):
         self._failed_by_server_by_number[number] = reason
         while len(self._failed_by_server_by_number) > _FAILED_BY_SERVER_KEPT:
             self._failed_by_server_by_number.popitem(last=False)
+
+    def _while_trial_may_finish(self, number):
+        """A context around a request that may finish trial `number` (see _Heartbeat.may_finish_trial)."""
+        heartbeat = self._heartbeats.get(number)
+        return heartbeat.may_finish_trial() if heartbeat is not None else contextlib.nullcontext()
 
     def _stop_heartbeat(self, number):
         heartbeat = self._heartbeats.pop(number, None)

@@ -4,6 +4,7 @@ The repository's test/python-client.test.ts starts the server and runs these wit
 /usr/bin/python3 -m unittest.
 """
 
+import contextlib
 import decimal
 import fractions
 import gc
@@ -715,6 +716,23 @@ class SamplerFailedTest(ClientTestCase):
                          (by_number.number, TrialState.FAIL, "the model could not be fitted"))
         study.close()
 
+    def test_a_beat_that_meets_the_trial_its_suggest_failed_does_not_warn(self):
+        try:
+            study = sextant_client.create_study(URL, unique("breaks-beat"), "minimize", sampler="test-breaks-on-suggest",
+                                                heartbeat_interval=0.05)
+        except SextantError as error:
+            if error.status == 400 and error.field == "body.sampler":
+                self.skipTest("the server has no test-breaks-on-suggest sampler (test/python-client.test.ts loads it)")
+            raise
+        trial = study.ask()
+        heartbeat = study._heartbeats[trial.number]
+        # The server failed the trial before answering the suggest: a beat in between meets it failed (409).
+        with self.assertNoLogs("sextant_client", "WARNING"), _answer_held_until_the_beats_end(study, heartbeat, "suggest"):
+            with self.assertRaises(sextant_client.SamplerFailedError):
+                trial.suggest_float("broken", 0, 1)
+        self.assertFalse(heartbeat.is_alive())
+        study.close()
+
 
 class HalfMadeStudyTest(ClientTestCase):
     def test_ask_and_optimize_on_a_study_sextant_create_is_still_making_raise_a_named_error(self):
@@ -981,6 +999,58 @@ class HeartbeatTest(ClientTestCase):
             heartbeat.join(30)
         finally:
             server.close()
+
+    def test_a_heartbeat_that_finds_its_trial_finished_elsewhere_or_gone_warns_once(self):
+        # The beats stopped without a word: an objective ran on, maybe for hours, for a result the
+        # server would not take, and the user learnt it only at the tell.
+        study = sextant_client.create_study(URL, unique("beat-elsewhere"), sampler="random", heartbeat_interval=0.05)
+        trial = study.ask()
+        heartbeat = study._heartbeats[trial.number]
+        self._wait_for_beats(heartbeat, 1)
+        with self.assertLogs("sextant_client", "WARNING") as logged:
+            sextant_client.load_study(URL, study.study_name, heartbeat_interval=None).tell(trial.number, state=TrialState.FAIL)
+            heartbeat.join(30)
+        self.assertFalse(heartbeat.is_alive())
+        (warning,) = [record.getMessage() for record in logged.records]
+        self.assertIn("trial %d of study %r: the server at %s answered its heartbeat with HTTP 409 (trial %d"
+                      % (trial.number, study.study_name, URL, trial.number), warning)
+        self.assertIn("finished elsewhere", warning)
+        self.assertIn("will not take the result of its objective", warning)
+        with self.assertRaises(SextantError) as finished:
+            study.tell(trial, 1.0)
+        self.assertEqual(finished.exception.status, 409)
+        # Its study deleted: 404.
+        trial = study.ask()
+        heartbeat = study._heartbeats[trial.number]
+        self._wait_for_beats(heartbeat, 1)
+        with self.assertLogs("sextant_client", "WARNING") as logged:
+            sextant_client.delete_study(URL, study.study_name)
+            heartbeat.join(30)
+        (warning,) = [record.getMessage() for record in logged.records]
+        self.assertIn("trial %d of study %r: the server at %s answered its heartbeat with HTTP 404 (" % (trial.number, study.study_name, URL), warning)
+        self.assertIn("was its study deleted?", warning)
+        study.close()
+
+    def test_a_trial_finished_by_its_own_client_stops_beating_without_a_warning(self):
+        study = sextant_client.create_study(URL, unique("beat-own"), sampler="random", heartbeat_interval=0.05)
+        with self.assertNoLogs("sextant_client", "WARNING"):
+            # A beat sent while the trial's own tell was stored meets the trial finished (409): the
+            # tell's answer says what became of the trial, not the beat.
+            trial = study.ask()
+            heartbeat = study._heartbeats[trial.number]
+            self._wait_for_beats(heartbeat, 1)
+            with _answer_held_until_the_beats_end(study, heartbeat, "tell"):
+                self.assertEqual(study.tell(trial, 1.0).state, TrialState.COMPLETE)
+            self.assertEqual(heartbeat.refused_beats, 0)
+            # Told through another object of the study: the beats of the one that asked stop too.
+            trial = study.ask()
+            heartbeat = study._heartbeats[trial.number]
+            self._wait_for_beats(heartbeat, 1)
+            sextant_client.load_study(URL, study.study_name, heartbeat_interval=None).tell(trial, 2.0)
+            heartbeat.join(30)
+            self.assertFalse(heartbeat.is_alive())
+            self.assertEqual(study._heartbeats, {})
+        study.close()
 
     def test_a_trial_counts_as_beating_from_its_start_so_a_client_killed_before_its_first_beat_is_reaped(self):
         # The first beat comes one interval (5 s) after the ask. The server reaps only trials marked
@@ -1293,6 +1363,25 @@ class ServerRestartTest(ClientTestCase):
             study.close()
         finally:
             relay.down()
+
+
+@contextlib.contextmanager
+def _answer_held_until_the_beats_end(study, heartbeat, action):
+    """Holds back the answer to this thread's `action` requests ("tell", "suggest") of `study` until `heartbeat` has
+    ended: a beat sent once that request finished the trial then meets the trial finished before the request's
+    answer is read, as a beat in flight at that moment does.
+    """
+    request = study._connection.request
+
+    def held(method, path, *args, **kwargs):
+        try:
+            return request(method, path, *args, **kwargs)
+        finally:
+            if threading.current_thread() is not heartbeat and path.endswith("/" + action):
+                heartbeat.join(30)
+
+    with unittest.mock.patch.object(study._connection, "request", held):
+        yield
 
 
 class _ScriptedServer:
