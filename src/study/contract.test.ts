@@ -179,6 +179,19 @@ describe("tell", () => {
     await expect(two.tell(await two.ask(), { state: "complete" } as never)).rejects.toThrow(/needs values \(an array of 2 numbers\)/);
   });
 
+  it("refuses a complete result whose values are undefined (values: metrics.loss, loss missing) and leaves the trial running", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    const trial = await study.ask();
+    const metrics: { loss?: number } = {};
+    // It failed the trial for good: "objective returned undefined, not a finite number".
+    const refused = study.tell(trial, { state: "complete", values: metrics.loss } as never);
+    await expect(refused).rejects.toBeInstanceOf(TypeError);
+    await expect(refused).rejects.toThrow('tell: trial 0: a complete result needs values (a number), got undefined; give { state: "complete", values } or the values alone');
+    expect(study.trials[0]!.state).toBe("running");
+    await expect(study.tell(trial, { state: "complete", values: undefined, constraints: [1] } as never)).rejects.toThrow(/needs values \(a number\), got undefined/);
+    expect((await study.tell(trial, { state: "complete", values: 0.5 })).values).toEqual([0.5]);
+  });
+
   it("refuses a pruned trial's values of the wrong length and leaves the trial running to be told again", async () => {
     const study = await createStudy({ directions: ["minimize", "minimize"], sampler: new RandomSampler({ seed: 1 }) });
     const trial = await study.ask();

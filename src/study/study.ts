@@ -2208,9 +2208,11 @@ export class Study implements TrialHost {
         return { state: "pruned", values: values && values.every(Number.isFinite) ? values : null };
       }
       // Refused as a misspelt key is: judged as a missing return value, it failed the trial for good.
-      if (!("values" in result)) {
+      // Undefined values count as missing ({ values: metrics.loss } with no loss), not only a missing key.
+      if (result.values === undefined) {
         const wanted = this.directions.length === 1 ? "a number" : `an array of ${this.directions.length} numbers`;
-        throw new TypeError(`tell: trial ${trial.number}: a complete result needs values (${wanted}); give { state: "complete", values } or the values alone`);
+        const got = "values" in result ? ", got undefined" : "";
+        throw new TypeError(`tell: trial ${trial.number}: a complete result needs values (${wanted})${got}; give { state: "complete", values } or the values alone`);
       }
       return this.judge(trial, result.values);
     }
