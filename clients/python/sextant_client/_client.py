@@ -395,7 +395,6 @@ class _Connection:
         parsed = urllib.parse.urlsplit(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError("url must look like http://host:port, got %r" % url)
-        self.url = url.rstrip("/")
         self._scheme = parsed.scheme
         self._host = parsed.hostname
         self._port = parsed.port
@@ -403,6 +402,9 @@ class _Connection:
         # `sextant serve` prints its "API at http://host:port/api/v1": that URL, pasted here, asked for /api/v1/api/v1/… (404).
         if self._base.endswith("/api/v1"):
             self._base = self._base[: -len("/api/v1")]
+        # The server's address, made once: error messages add "/api/v1" and a path to it, and a study
+        # loaded as http://h:8080 and one loaded as http://h:8080/api/v1/ are told to be the same one.
+        self.url = "%s://%s%s" % (parsed.scheme, parsed.netloc, self._base)
         self._token = token if token is not None else (os.environ.get("SEXTANT_TOKEN") or None)
         self._timeout = timeout
         self._retry_timeout = retry_timeout or 0.0

@@ -538,6 +538,18 @@ class AskTellTest(ClientTestCase):
             self.assertIn(name, [s["name"] for s in sextant_client.list_studies(url)])
         self.assertEqual(len(sextant_client.load_study(URL, name).trials), 2)
 
+    def test_a_trial_is_told_through_the_same_study_loaded_with_the_api_url(self):
+        # The ownership check compared the URLs as given: "belongs to study … at http://h:p, not to … at http://h:p/api/v1".
+        name = unique("api-url-tell")
+        study = sextant_client.create_study(URL, name, sampler="random", heartbeat_interval=None)
+        for url in (URL.rstrip("/") + "/api/v1", URL.rstrip("/") + "/api/v1/", URL.rstrip("/") + "/"):
+            same = sextant_client.load_study(url, name, heartbeat_interval=None)
+            self.assertEqual(same._connection.url, study._connection.url)
+            self.assertEqual(same.tell(study.ask(), 1.0).state, TrialState.COMPLETE)
+            self.assertEqual(study.tell(same.ask(), 2.0).state, TrialState.COMPLETE)
+        self.assertNotIn("api/v1", repr(sextant_client.load_study(URL.rstrip("/") + "/api/v1", name, heartbeat_interval=None)))
+        self.assertEqual(len(study.trials), 6)
+
     def test_a_study_an_older_sextant_named_with_a_dot_or_a_lone_surrogate_is_loaded_asked_told_and_deleted(self):
         # ".." went out as it is, and URL parsers drop such a segment: the server never saw the name.
         # _quote raised UnicodeEncodeError on the surrogate.
@@ -1478,6 +1490,25 @@ class NoAnswerTest(ClientTestCase):
             sextant_client.list_studies(url)
         self.assertIsInstance(refused.exception, ServerUnreachableError)
         self.assertIn("cannot reach the Sextant server at %s" % url, str(refused.exception))
+
+    def test_errors_name_the_api_path_once_when_given_the_api_url(self):
+        # Given the "API at http://h:p/api/v1" that `sextant serve` prints, messages said "GET http://h:p/api/v1/api/v1/studies".
+        silent = socket.socket()  # listens, so connections are made, but never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = "http://127.0.0.1:%d" % silent.getsockname()[1]
+        try:
+            for given in (url + "/api/v1", url + "/api/v1/"):
+                with self.assertRaises(ServerTimeoutError) as slow:
+                    sextant_client.list_studies(given, timeout=0.3)
+                self.assertIn("GET %s/api/v1/studies: no answer from the Sextant server within 0.3 s" % url, str(slow.exception))
+                self.assertNotIn("/api/v1/api/v1", str(slow.exception))
+        finally:
+            silent.close()
+        # Nothing listens there now: refused.
+        with self.assertRaises(ServerUnreachableError) as refused:
+            sextant_client.list_studies(url + "/api/v1")
+        self.assertIn("cannot reach the Sextant server at %s: " % url, str(refused.exception))
 
     def test_a_503_is_retried_for_requests_safe_to_repeat_and_never_for_ask(self):
         busy = (503, {"error": {"status": 503, "message": "the storage is busy; retry later"}})
