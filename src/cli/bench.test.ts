@@ -16,9 +16,9 @@ describe("noiselessFallbackWarnings", () => {
     expect(noiselessFallbackWarnings(results)).toEqual([
       "sextant: in 2 runs, the noiseless value of 3 new incumbents could not be measured (measuring it failed or gave no finite value); " +
         "their regret is their observed value minus the reference (first: random on sklearn-knn-iris, seed 0: crashed on the second run)",
-      "sextant: in 1 multi-fidelity runs, the noiseless final value of 4 new incumbents could not be measured (measuring it failed or gave no finite value); " +
+      "sextant: in 1 multi-fidelity run, the noiseless final value of 4 new incumbents could not be measured (measuring it failed or gave no finite value); " +
         "their regret is their observed final value minus the reference (first: random on augmented-branin-2d-fidelity, seed 1: not a finite number)",
-      "sextant: in 1 runs, the noiseless value of 3 recommended trials could not be measured (measuring it failed or gave no finite value); " +
+      "sextant: in 1 run, the noiseless value of 3 recommended trials could not be measured (measuring it failed or gave no finite value); " +
         "their regret in the recommended-trial curve is their observed value minus the reference (first: gp on hartmann3-3d-noisy, seed 2: the re-run crashed)",
     ]);
   });

@@ -2,6 +2,7 @@
  * `sextant bench run | report | suites`: the benchmark lab from the command line.
  */
 import { join, resolve } from "node:path";
+import { countNoun } from "../count-noun.js";
 import { labProblemNames } from "../bench/problems/index.js";
 import {
   BenchmarkInputError,
@@ -218,7 +219,7 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   let progress: BenchmarkProgress | undefined;
   // Every finished run is already in results.jsonl: an interrupted run says so, and how to go on.
   const lab = labSignals((signal) => {
-    const kept = progress ? `${progress.done} of ${progress.total} runs are` : "the finished runs are";
+    const kept = progress ? `${progress.done} of ${countNoun(progress.total, "run")} ${progress.done === 1 ? "is" : "are"}` : "the finished runs are";
     io.err(`\nsextant: interrupted (${signal}); ${kept} in ${join(flags.out, "results.jsonl")}: run the same command again to continue`);
     // A script reading --json got nothing to parse; tune --json says "interrupted" the same way.
     if (flags.json) {
@@ -252,17 +253,17 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
     );
   } else {
     // A resumed run counted the runs it found as if it had just made them.
-    const made = outcome.resumed === 0 ? `${outcome.results.length} runs` : `${outcome.results.length - outcome.resumed} runs made now, ${outcome.resumed} found from before,`;
+    const made = outcome.resumed === 0 ? countNoun(outcome.results.length, "run") : `${countNoun(outcome.results.length - outcome.resumed, "run")} made now, ${outcome.resumed} found from before,`;
     io.out(`${made} in ${flags.out} (${seconds.toFixed(0)} s); next: sextant bench report ${flags.out}`);
     if (withFailedTrials.length > 0) {
       const first = withFailedTrials[0]!;
       io.err(
-        `sextant: ${failedTrials} trials failed in ${withFailedTrials.length} runs; they count toward the budget and the regret is that of the best finished trial ` +
+        `sextant: ${countNoun(failedTrials, "trial")} failed in ${countNoun(withFailedTrials.length, "run")}; they count toward the budget and the regret is that of the best finished trial ` +
           `(first: ${first.optimizer} on ${first.problem}, seed ${first.seed}: ${first.firstFailure})`,
       );
     }
     for (const line of noiselessFallbackWarnings(outcome.results)) io.err(line);
-    if (outcome.failures.length > 0) io.err(`sextant: ${outcome.failures.length} runs failed; rerun the same command to retry them`);
+    if (outcome.failures.length > 0) io.err(`sextant: ${countNoun(outcome.failures.length, "run")} failed; rerun the same command to retry them`);
   }
   return outcome.failures.length > 0 ? 1 : 0;
 }
@@ -282,21 +283,21 @@ export function noiselessFallbackWarnings(results: readonly RunResult[]): string
       runs: results.filter((r) => r.noiselessFailures !== undefined && r.fidelityUnitsPerTrial === undefined),
       count: (r: RunResult) => r.noiselessFailures!,
       first: (r: RunResult) => r.firstNoiselessFailure,
-      what: (n: number, runs: number) => `in ${runs} runs, the noiseless value of ${n} new incumbents could not be measured`,
+      what: (n: number, runs: number) => `in ${countNoun(runs, "run")}, the noiseless value of ${countNoun(n, "new incumbent")} could not be measured`,
       regret: "their regret is their observed value minus the reference",
     },
     {
       runs: results.filter((r) => r.noiselessFailures !== undefined && r.fidelityUnitsPerTrial !== undefined),
       count: (r: RunResult) => r.noiselessFailures!,
       first: (r: RunResult) => r.firstNoiselessFailure,
-      what: (n: number, runs: number) => `in ${runs} multi-fidelity runs, the noiseless final value of ${n} new incumbents could not be measured`,
+      what: (n: number, runs: number) => `in ${countNoun(runs, "multi-fidelity run")}, the noiseless final value of ${countNoun(n, "new incumbent")} could not be measured`,
       regret: "their regret is their observed final value minus the reference",
     },
     {
       runs: results.filter((r) => r.recommendedNoiselessFailures !== undefined),
       count: (r: RunResult) => r.recommendedNoiselessFailures!,
       first: (r: RunResult) => r.firstRecommendedNoiselessFailure,
-      what: (n: number, runs: number) => `in ${runs} runs, the noiseless value of ${n} recommended trials could not be measured`,
+      what: (n: number, runs: number) => `in ${countNoun(runs, "run")}, the noiseless value of ${countNoun(n, "recommended trial")} could not be measured`,
       regret: "their regret in the recommended-trial curve is their observed value minus the reference",
     },
   ];
@@ -424,8 +425,7 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
   }
   // Not the report's "mean normalized score" (a mean over every run): here each problem counts once.
   io.out(renderTable(["candidate", "normalized score, mean over problems of the median over tuning seeds"], [...outcome.tuningScores].map(([c, s]) => [c, formatNumber(s, 4)]), 100));
-  const problemsWord = (n: number): string => (n === 1 ? "problem" : "problems");
-  const where = testProblems === undefined ? `the same ${problems.length} ${problemsWord(problems.length)}` : `${testProblems.length} other ${problemsWord(testProblems.length)} (${flags.testSuite})`;
+  const where = testProblems === undefined ? `the same ${countNoun(problems.length, "problem")}` : `${countNoun(testProblems.length, "other problem")} (${flags.testSuite})`;
   io.out(`chosen on the tuning seeds: ${outcome.incumbent} (score ${formatNumber(outcome.tuningScore, 4)}; tuning each problem separately would gain ${formatNumber(outcome.tuningLossAgainstPerProblem, 4)})`);
   io.out(`test result, on disjoint seeds and ${where}: ${formatNumber(outcome.testScore, 4)} (0 = optimum, 1 = random search)`);
   return 0;

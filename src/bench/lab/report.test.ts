@@ -240,8 +240,8 @@ describe("a report on a run interrupted early", () => {
     const run = (optimizer: string, curve: number[]): RunResult => ({ problem: "branin-2d", optimizer, seed: 0, trials: 3, curve, bestValue: curve.at(-1)!, seconds: 0, optimizerSeconds: 0 });
     await inRunFolder(settings, [run("tpe", [3, 2, 1]), run("random", [3, 3, 2])], async (dir) => {
       const md = readFileSync((await writeReport(dir)).markdown, "utf8");
-      // Its first line counts what it compares: "2 runs: 1 problems × 2 optimizers × seeds 0", read as a finished run.
-      expect(md).toContain("2 runs: 1 problems × 2 optimizers × seeds 0,");
+      // Its first line counts what it compares, singular at one: "2 runs: 1 problem × 2 optimizers × seeds 0", read as a finished run.
+      expect(md).toContain("2 runs: 1 problem × 2 optimizers × seeds 0,");
       expect(md).toContain(
         "**Not in this comparison:** 6 of the 8 runs of this folder's grid (2 problems × 2 optimizers × seeds 0, 1) have no result, failed or not run yet " +
           "(`sextant bench run` into this folder says which failed and runs them); problems not compared at all: hartmann6-6d.",
@@ -262,9 +262,9 @@ describe("noiselessFallbackNotes", () => {
     const notes = noiselessFallbackNotes(results);
     expect(notes).toHaveLength(3);
     expect(notes[0]).toMatch(/^3 regrets, in 2 runs of `random`, `tpe`, are the observed value minus the reference: the noiseless value of a new incumbent could not be measured/);
-    expect(notes[1]).toMatch(/^4 regrets, in 1 multi-fidelity runs of `random`, are the observed final value minus the reference: the noiseless final value of a new incumbent/);
+    expect(notes[1]).toMatch(/^4 regrets, in 1 multi-fidelity run of `random`, are the observed final value minus the reference: the noiseless final value of a new incumbent/);
     expect(notes[1]).not.toMatch(/command/);
-    expect(notes[2]).toMatch(/^In 1 runs of `gp`, the noiseless value of 3 recommended trials could not be measured .*: their regret in the recommended-trial curve .* is their observed value minus the reference\.$/);
+    expect(notes[2]).toMatch(/^In 1 run of `gp`, the noiseless value of 3 recommended trials could not be measured .*: their regret in the recommended-trial curve .* is their observed value minus the reference\.$/);
     expect(noiselessFallbackNotes([run(C, "gp", 0, 1, 0.5)])).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
+import { countNoun } from "../../count-noun.js";
 import { problemGroups, PROBLEM_GROUPS, rebaseReferenceProblems } from "./groups.js";
 import { noRunMessage, performanceProfiles, type PerformanceProfile } from "./protocols.js";
 import { runKey, type RunResult } from "./run-one.js";
@@ -563,21 +564,21 @@ export function noiselessFallbackNotes(results: readonly RunResult[]): string[] 
   const incumbents = results.filter((r) => r.noiselessFailures !== undefined && r.fidelityUnitsPerTrial === undefined);
   if (incumbents.length > 0) {
     notes.push(
-      `${sum(incumbents, (r) => r.noiselessFailures)} regrets, in ${incumbents.length} runs of ${optimizersOf(incumbents)}, are the observed value minus the reference: ` +
+      `${countNoun(sum(incumbents, (r) => r.noiselessFailures), "regret")}, in ${countNoun(incumbents.length, "run")} of ${optimizersOf(incumbents)}, are the observed value minus the reference: ` +
         "the noiseless value of a new incumbent could not be measured (measuring it failed or gave no finite value; a command problem runs its program again for it, and a command is meant to give the same value every time).",
     );
   }
   const fidelity = results.filter((r) => r.noiselessFailures !== undefined && r.fidelityUnitsPerTrial !== undefined);
   if (fidelity.length > 0) {
     notes.push(
-      `${sum(fidelity, (r) => r.noiselessFailures)} regrets, in ${fidelity.length} multi-fidelity runs of ${optimizersOf(fidelity)}, are the observed final value minus the reference: ` +
+      `${countNoun(sum(fidelity, (r) => r.noiselessFailures), "regret")}, in ${countNoun(fidelity.length, "multi-fidelity run")} of ${optimizersOf(fidelity)}, are the observed final value minus the reference: ` +
         "the noiseless final value of a new incumbent could not be measured (measuring it failed or gave no finite value).",
     );
   }
   const recommended = results.filter((r) => r.recommendedNoiselessFailures !== undefined);
   if (recommended.length > 0) {
     notes.push(
-      `In ${recommended.length} runs of ${optimizersOf(recommended)}, the noiseless value of ${sum(recommended, (r) => r.recommendedNoiselessFailures)} recommended trials could not be measured ` +
+      `In ${countNoun(recommended.length, "run")} of ${optimizersOf(recommended)}, the noiseless value of ${countNoun(sum(recommended, (r) => r.recommendedNoiselessFailures), "recommended trial")} could not be measured ` +
         "(measuring it failed or gave no finite value): their regret in the recommended-trial curve (recommendedCurve in results.jsonl, not used in this report) is their observed value minus the reference.",
     );
   }
@@ -628,7 +629,7 @@ export async function writeReport(
   const md: string[] = [`# ${data.title}`, ""];
   const s = data.settings;
   md.push(
-    `${results.length} runs: ${new Set(results.map((r) => r.problem)).size} problems × ${optimizers.length} optimizers × seeds ${[...new Set(results.map((r) => r.seed))].sort((a, b) => a - b).join(", ")}, ${s.trials} trials each, the same budget for every optimizer. ` +
+    `${countNoun(results.length, "run")}: ${countNoun(new Set(results.map((r) => r.problem)).size, "problem")} × ${countNoun(optimizers.length, "optimizer")} × seeds ${[...new Set(results.map((r) => r.seed))].sort((a, b) => a - b).join(", ")}, ${s.trials} trials each, the same budget for every optimizer. ` +
       `Each seed picks the problem instance (shifted, rotated, permuted) and seeds the optimizer. Regret is the noiseless regret of the trial the study reports as best; regrets below ${REGRET_FLOOR} count as ${REGRET_FLOOR} for every optimizer alike. ` +
       `Normalized score: regret / random search's median regret on the same problem at the same budget (0 = optimum, 1 = random search; Bayesmark)${data.randomReference ? `, with \`${data.randomReference}\` as random search` : ""}. ` +
       "The anytime numbers at smaller budgets are read from the same runs (none of these optimizers is told the budget).",
@@ -636,7 +637,7 @@ export async function writeReport(
   if (data.rebased.length > 0) {
     md.push(
       "",
-      `**Regret measured from the best run on ${data.rebased.length} problem${data.rebased.length === 1 ? "" : "s"}.** ` +
+      `**Regret measured from the best run on ${countNoun(data.rebased.length, "problem")}.** ` +
         "Their optimum is a reference value (the best of a seeded random search), and some runs went past it; floored alike, those runs would all tie however far apart they ended. " +
         "There regret is measured from the lowest value any run of this report reached, so the best run sits at the floor and the others keep their distances; adding or removing runs can move that zero. " +
         `How far below the reference each went: ${data.rebased.map((r) => `${r.problem} ${fmt(r.belowReference)}`).join(", ")}.`,
@@ -658,12 +659,12 @@ export async function writeReport(
         [
           ...(finished < grid
             ? [
-                `${grid - finished} of the ${grid} runs of this folder's grid (${settings.problems.length} problems × ${settings.optimizers.length} optimizers × seeds ${settings.seeds.join(", ")}) have no result, ` +
+                `${grid - finished} of the ${countNoun(grid, "run")} of this folder's grid (${countNoun(settings.problems.length, "problem")} × ${countNoun(settings.optimizers.length, "optimizer")} × seeds ${settings.seeds.join(", ")}) ${grid - finished === 1 ? "has" : "have"} no result, ` +
                   `failed or not run yet (\`sextant bench run\` into this folder says which failed and runs them)${uncovered.length > 0 ? `; problems not compared at all: ${uncovered.join(", ")}` : ""}`,
               ]
             : []),
           ...(absent.length > 0 ? [`${absent.map((o) => `\`${o}\``).join(", ")}, with no finished run`] : []),
-          ...(leftOut > 0 ? [`${leftOut} finished run(s) of (problem, seed) pairs that not every optimizer has finished`] : []),
+          ...(leftOut > 0 ? [`${countNoun(leftOut, "finished run")} of (problem, seed) pairs that not every optimizer has finished`] : []),
         ].join("; ") +
         ".",
     );
@@ -684,21 +685,21 @@ export async function writeReport(
     const runs = results.filter((r) => r.failedTrials !== undefined);
     md.push(
       "",
-      `${failedTrials} trials failed (their command failed or gave no finite value), in ${runs.length} runs of ${[...new Set(runs.map((r) => `\`${r.optimizer}\``))].join(", ")}: a failed trial counts toward the budget and leaves the incumbent as it was, so the regret is that of the best finished trial.`,
+      `${countNoun(failedTrials, "trial")} failed (their command failed or gave no finite value), in ${countNoun(runs.length, "run")} of ${[...new Set(runs.map((r) => `\`${r.optimizer}\``))].join(", ")}: a failed trial counts toward the budget and leaves the incumbent as it was, so the regret is that of the best finished trial.`,
     );
   }
   const late = results.filter((r) => curveRegret(r.curve[0]!) === Infinity);
   if (late.length > 0) {
     md.push(
       "",
-      `${late.length} runs had no incumbent after their first trial (it failed, or a multi-fidelity trial had not finished). Until a run has one, its regret counts as ∞ rather than as a number: ` +
+      `${countNoun(late.length, "run")} had no incumbent after their first trial (it failed, or a multi-fidelity trial had not finished). Until a run has one, its regret counts as ∞ rather than as a number: ` +
         "it ranks below every run with an incumbent (runs with none tie), medians, quartiles and normalized scores that reach it are ∞ (printed ∞, as is a mean over it), " +
         "a problem whose random search has no median incumbent at a budget has no normalized scores there, and an anytime curve starts at its first budget with a finite median.",
     );
   }
   for (const note of noiselessFallbackNotes(results)) md.push("", note);
   if (stored.length > results.length) {
-    md.push("", `${stored.length - results.length} further runs belong to (problem, seed) pairs that not every optimizer has finished; they are left out so that all optimizers are compared on the same instances.`);
+    md.push("", `${countNoun(stored.length - results.length, "further run")} ${stored.length - results.length === 1 ? "belongs" : "belong"} to (problem, seed) pairs that not every optimizer has finished; they are left out so that all optimizers are compared on the same instances.`);
   }
   if (options.command) md.push("", "Reproduce:", "", "```sh", options.command, "```");
   md.push("", "## Summary", "", ...data.summary.map((l) => `- ${l}`));

@@ -190,7 +190,7 @@ describe("a report on runs some of which failed", () => {
     expect(outcome.failures.map((f) => f.optimizer)).toEqual(["cmaes", "cmaes"]);
     const written = await writeReport(dir);
     const markdown = readFileSync(written.markdown, "utf8");
-    expect(markdown).toContain("**Not in this comparison:** 2 of the 6 runs of this folder's grid (1 problems × 3 optimizers × seeds 0, 1) have no result, failed or not run yet");
+    expect(markdown).toContain("**Not in this comparison:** 2 of the 6 runs of this folder's grid (1 problem × 3 optimizers × seeds 0, 1) have no result, failed or not run yet");
     expect(markdown).toContain("; `cmaes`, with no finished run.");
   });
 });
