@@ -496,7 +496,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const options: OptimizeOptions = {
     nTrials: flags.trials,
     concurrency: flags.jobs ?? 1,
-    timeoutSeconds: secondsLeft !== undefined ? Math.max(0, secondsLeft) : undefined,
+    // The stored deadline binds as it is: the set-up before the first trial does not push it back.
+    ...(budget.deadline !== null ? { deadline: budget.deadline } : {}),
     // A queued budget is exact; otherwise count what the whole study has finished.
     onlyQueuedTrials: budget.queued,
     stopAfter: !budget.queued && budget.trials !== null ? { totalTrials: budget.trials } : undefined,

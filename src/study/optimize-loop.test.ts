@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import { type Study, createStudy } from "./index.js";
 
@@ -24,6 +24,36 @@ describe("optimize", () => {
     await expect(study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1, clock: 5 as unknown as () => number })).rejects.toThrow(
       "optimize: clock must be a function () => milliseconds, got number 5",
     );
+  });
+
+  it("counts timeoutSeconds from when trials can run: a slow set-up on SQLite does not use it up, a fixed deadline still binds", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "sextant-timeout-"));
+    try {
+      // The set-up (recovering abandoned trials, starting the heartbeat thread) takes 10 s on this
+      // clock, as a real one takes 0.2–0.75 s of a timeout of 0.3 s; each trial takes 1 s.
+      let now = 0;
+      const study = await createStudy({ name: "s", storage: `sqlite:${join(folder, "s.db")}`, sampler: new RandomSampler({ seed: 1 }) });
+      const recover = study.recoverAbandonedTrials.bind(study);
+      vi.spyOn(study, "recoverAbandonedTrials").mockImplementation(async (maxRetries) => {
+        now += 10_000;
+        return recover(maxRetries);
+      });
+      const objective = (t: Parameters<Parameters<Study["optimize"]>[0]>[0]) => {
+        now += 1000;
+        return t.suggestFloat("x", 0, 1);
+      };
+      await study.optimize(objective, { timeoutSeconds: 2.5, clock: () => now });
+      expect(study.trials).toHaveLength(3);
+      // A deadline fixed beforehand (a worker's stored one) is not pushed back by the set-up.
+      await study.optimize(objective, { deadline: now + 5000, clock: () => now });
+      expect(study.trials).toHaveLength(3);
+      await study.optimize(objective, { deadline: now + 15_000, timeoutSeconds: 1.5, clock: () => now });
+      expect(study.trials).toHaveLength(5);
+      await expect(study.optimize(objective, { deadline: "soon" as unknown as number })).rejects.toThrow('optimize: deadline must be a number of milliseconds on the clock, got the string "soon"');
+      await study.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it("stops at stopAfter's total with several lanes, counting the trials they run", async () => {

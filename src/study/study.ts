@@ -74,8 +74,21 @@ export type TellResult =
 export interface OptimizeOptions {
   /** How many trials this call runs (default: unbounded, until a timeout, `stopAfter` or `stop()`). */
   nTrials?: number;
-  /** Start no new trial after this many seconds (of `clock`). */
+  /**
+   * Start no new trial after this many seconds (of `clock`), counted from when the loop is ready to
+   * run trials: the set-up before (recovering abandoned trials, starting the heartbeat thread of a
+   * shared storage) does not use it up, so a short timeout runs trials on SQLite as on `memory:`.
+   */
   timeoutSeconds?: number;
+  /**
+   * Start no new trial after this instant of `clock` (milliseconds; with the default clock, a
+   * `Date.now()` time), whatever the set-up took: for a deadline fixed beforehand, such as the one
+   * `sextant create --timeout` stores for its workers. With `timeoutSeconds` too, the earlier binds.
+   *
+   * @example
+   * await study.optimize(objective, { deadline: Date.parse("2030-01-01T06:00:00Z") });
+   */
+  deadline?: number;
   /**
    * The clock `timeoutSeconds` is counted on, in milliseconds (default `Date.now`). `sextant tune`
    * passes one that stands still while Ctrl-Z has the run paused, as its commands' time limits do.
@@ -2514,7 +2527,6 @@ export class Study implements TrialHost {
     const concurrency = options.concurrency ?? 1;
     const nTrials = options.nTrials ?? Infinity;
     const clock = options.clock ?? Date.now;
-    const deadline = options.timeoutSeconds !== undefined ? clock() + options.timeoutSeconds * 1000 : Infinity;
     const timing = this.optimizeHeartbeat(options.heartbeat);
     const maxRetries = checkMaxRetries(options.maxRetries);
     const warn = options.onWarning ?? this.onWarning;
@@ -2531,6 +2543,8 @@ export class Study implements TrialHost {
     if (requeued.length > 0) warn(`trial(s) ${requeued.join(", ")} were ${gone} and queued again`);
     if (spent.length > 0) warn(`trial(s) ${spent.join(", ")} were ${gone}, not queued again: each was retried maxRetries (${maxRetries}) time(s) already; raise maxRetries (--max-retries) to retry more`);
     const beats = timing ? await HeartbeatThread.start(this.reopenUrl, timing.intervalMs, warn) : null;
+    // Taken after the set-up above, which on SQLite or PostgreSQL can take most of a short timeout.
+    const deadline = Math.min(options.deadline ?? Infinity, options.timeoutSeconds !== undefined ? clock() + options.timeoutSeconds * 1000 : Infinity);
     // This call's trials record its heartbeat, not another call's on the same object nor the study's;
     // with heartbeats turned off on a shared storage, that none beats for them, so no reaper fails them.
     const owner: OwnerHeartbeat = timing ? ownerHeartbeatRecord(timing) : options.heartbeat === false && !isMemoryUrl(this.storage.url) ? false : null;
@@ -3370,7 +3384,7 @@ function checkEnqueuedParams(params: Record<string, ParamValue>): void {
 
 /** The keys {@link Study.optimize} reads; anything else is a typo that would otherwise be ignored (`ntrials` runs forever). */
 const OPTIMIZE_OPTION_KEYS: readonly (keyof OptimizeOptions)[] = [
-  "nTrials", "timeoutSeconds", "clock", "concurrency", "callbacks", "stopAfter", "heartbeat", "maxRetries", "onlyQueuedTrials", "onWarning",
+  "nTrials", "timeoutSeconds", "deadline", "clock", "concurrency", "callbacks", "stopAfter", "heartbeat", "maxRetries", "onlyQueuedTrials", "onWarning",
 ];
 /**
  * How many complete trials, counted from the last, have not improved on the ones before them: for
@@ -3415,6 +3429,10 @@ function checkOptimizeOptions(objective: unknown, options: OptimizeOptions): voi
   const timeout = options.timeoutSeconds as unknown;
   if (timeout !== undefined && (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0)) {
     throw new RangeError(`optimize: timeoutSeconds must be a non-negative number of seconds, got ${typeof timeout === "number" ? timeout : describeValue(timeout)}`);
+  }
+  const deadline = options.deadline as unknown;
+  if (deadline !== undefined && (typeof deadline !== "number" || Number.isNaN(deadline))) {
+    throw new RangeError(`optimize: deadline must be a number of milliseconds on the clock, got ${typeof deadline === "number" ? deadline : describeValue(deadline)}`);
   }
   if (options.clock !== undefined && typeof options.clock !== "function") throw new TypeError(`optimize: clock must be a function () => milliseconds, got ${describeValue(options.clock)}`);
   const stopAfter = options.stopAfter as unknown;
