@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../bench/lab/index.js";
-import { noiselessFallbackWarnings } from "./bench.js";
+import { benchDefaultsCommand, benchReportCommand, noiselessFallbackWarnings, resolveSuite } from "./bench.js";
+import { UsageError } from "./errors.js";
+import type { Io } from "./io.js";
 
 const base = { trials: 5, curve: [1, 1, 0.5, 0.5, 0.2], bestValue: 0.2, seconds: 1, optimizerSeconds: 0.1 };
 
@@ -25,5 +27,26 @@ describe("noiselessFallbackWarnings", () => {
 
   it("says nothing when every noiseless value was measured", () => {
     expect(noiselessFallbackWarnings([{ ...base, problem: "branin-2d", optimizer: "gp", seed: 0 }])).toEqual([]);
+  });
+});
+
+describe("the lab's lists refuse a repeat, naming the flag and the value", () => {
+  const io = { out: () => undefined, err: () => undefined, write: () => undefined } as unknown as Io;
+
+  it("--suite and --test-suite refuse a name given twice, and keep once a problem two items share", () => {
+    expect(() => resolveSuite("branin-2d,branin-2d")).toThrow(new UsageError('--suite: "branin-2d" is listed twice'));
+    expect(() => resolveSuite("smoke, smoke", "--test-suite")).toThrow(new UsageError('--test-suite: "smoke" is listed twice'));
+    expect(() => resolveSuite("nowhere", "--test-suite")).toThrow(/^--test-suite: "nowhere" is neither a suite/);
+    // A suite and one of its own problems: the problem runs once.
+    expect(resolveSuite("smoke,branin-2d").filter((p) => p === "branin-2d")).toHaveLength(1);
+  });
+
+  it("bench report --budgets refuses a budget given twice", async () => {
+    await expect(benchReportCommand("no-such-run", { budgets: "5,10,5" }, io)).rejects.toThrow(new UsageError("--budgets: 5 is listed twice"));
+  });
+
+  it("bench defaults, like bench tune, needs two candidates or more, each once", async () => {
+    await expect(benchDefaultsCommand("no-such-run", { candidates: "tpe" }, io)).rejects.toThrow(new UsageError("--candidates: give at least two configurations to choose from"));
+    await expect(benchDefaultsCommand("no-such-run", { candidates: "tpe,tpe" }, io)).rejects.toThrow(new UsageError('--candidates: "tpe" is listed twice'));
   });
 });

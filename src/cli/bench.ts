@@ -48,24 +48,25 @@ export interface BenchRunFlags {
 }
 
 /**
- * Suite names and problem names, comma-separated, as one de-duplicated problem list.
+ * Suite names and problem names, comma-separated, as one problem list: a name given twice is
+ * refused (as an optimizer listed twice is), a problem that two suites share is kept once.
  *
  * @example
  * resolveSuite("smoke,rosenbrock-50d"); // the smoke suite's problems, then rosenbrock-50d
  */
-export function resolveSuite(text: string): string[] {
+export function resolveSuite(text: string, flag = "--suite"): string[] {
   const known = new Set(labProblemNames());
   const problems: string[] = [];
-  for (const item of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+  for (const item of distinctList(flag, text)) {
     const members = SUITES[item] ?? (known.has(item) ? [item] : undefined);
     if (members === undefined) {
       throw new UsageError(
-        `--suite: "${item}" is neither a suite (${Object.keys(SUITES).join(", ")}) nor a problem${didYouMean(item, [...Object.keys(SUITES), ...known])}; \`sextant problems\` lists the problems`,
+        `${flag}: "${item}" is neither a suite (${Object.keys(SUITES).join(", ")}) nor a problem${didYouMean(item, [...Object.keys(SUITES), ...known])}; \`sextant problems\` lists the problems`,
       );
     }
     for (const p of members) if (!problems.includes(p)) problems.push(p);
   }
-  if (problems.length === 0) throw new UsageError("--suite: give a suite or at least one problem");
+  if (problems.length === 0) throw new UsageError(`${flag}: give a suite or at least one problem`);
   return problems;
 }
 
@@ -95,6 +96,13 @@ function distinctList(flag: string, text: string): string[] {
   const twice = items.find((item, i) => items.indexOf(item) !== i);
   if (twice !== undefined) throw new UsageError(`${flag}: "${twice}" is listed twice`);
   return items;
+}
+
+/** `--candidates` of bench tune and bench defaults: a choice needs two configurations or more. */
+function candidateList(text: string): string[] {
+  const candidates = distinctList("--candidates", text);
+  if (candidates.length < 2) throw new UsageError("--candidates: give at least two configurations to choose from");
+  return candidates;
 }
 
 /**
@@ -327,6 +335,9 @@ export async function benchReportCommand(dir: string, flags: { out?: string; bud
       if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--budgets must be positive integers, comma-separated, got "${flags.budgets}"`);
       return n;
     });
+    // The report has one row per budget: a repeat would be dropped without a word.
+    const twice = budgets.find((b, i) => budgets!.indexOf(b) !== i);
+    if (twice !== undefined) throw new UsageError(`--budgets: ${twice} is listed twice`);
   }
   // "-": the Markdown alone goes to stdout; its data and figures are still files, in DIR.
   const toStdout = isStandardOutput(flags.out);
@@ -397,9 +408,8 @@ export interface BenchTuneFlags {
  */
 export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<number> {
   const problems = resolveSuite(flags.suite);
-  const testProblems = flags.testSuite === undefined ? undefined : resolveSuite(flags.testSuite);
-  const candidates = distinctList("--candidates", flags.candidates);
-  if (candidates.length < 2) throw new UsageError("--candidates: give at least two configurations to choose from");
+  const testProblems = flags.testSuite === undefined ? undefined : resolveSuite(flags.testSuite, "--test-suite");
+  const candidates = candidateList(flags.candidates);
   // As bench run says it: an interrupted tune keeps its finished runs, and the same command goes on (it exited silently).
   const lab = labSignals((signal) => {
     io.err(`\nsextant: interrupted (${signal}); the finished runs are in ${join(flags.out, "tuning")} and ${join(flags.out, "test")}: run the same command again to continue`);
@@ -440,8 +450,8 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
  * await benchDefaultsCommand("lab-dev", { candidates: "tpe,tpe:multivariate=false" }, processIo());
  */
 export async function benchDefaultsCommand(dir: string, flags: { candidates: string; budget?: number; json?: boolean }, io: Io): Promise<number> {
+  const candidates = candidateList(flags.candidates);
   const { results: stored, settings } = storedRun(dir);
-  const candidates = distinctList("--candidates", flags.candidates);
   const unknown = candidates.filter((c) => !settings.optimizers.includes(c));
   if (unknown.length > 0) throw new UsageError(`--candidates: ${dir} holds no runs of "${unknown[0]}"; it holds ${settings.optimizers.join(", ")}`);
   // Only the (problem, seed) pairs every candidate and the random reference finished, as the report

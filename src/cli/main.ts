@@ -445,7 +445,7 @@ Examples:
     .command("defaults")
     .description("the configuration with the best mean normalized score over all problems of a run, and its loss against tuning per problem")
     .argument("<dir>", "the --out directory of `sextant bench run`")
-    .requiredOption("--candidates <list>", "optimizer labels of the run to choose from")
+    .requiredOption("--candidates <list>", "optimizer labels of the run to choose from, two or more, comma-separated")
     .option("--budget <n>", "trials to compare at (default: the run's budget)", positiveInt("--budget"))
     .option("--json", "print JSON")
     .addHelpText(
