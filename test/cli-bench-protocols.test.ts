@@ -1,6 +1,6 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/): the lab's protocols as commands, and the
 // pruning and multi-objective suites, on tiny budgets.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -45,6 +45,17 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     const badCandidate = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobl", "--trials", "5", "--out", "bad"]);
     expect(badCandidate.code).toBe(2);
     expect(badCandidate.stderr).toMatch(/^sextant: --candidates: unknown optimizer "sobl"/);
+    // A --test-suite problem that cannot run said "--suite:", and only after the whole tuning phase.
+    const unrunnable = await sextant(["bench", "tune", "--suite", "branin-2d", "--test-suite", "sklearn-knn-iris", "--candidates", "tpe,sobol", "--trials", "5", "--out", "no-python"], {
+      cwd: dir,
+      env: { SEXTANT_PYTHON: join(dir, "no-such-python") },
+    });
+    expect(unrunnable.code).toBe(2);
+    expect(unrunnable.stderr).toMatch(/^sextant: --test-suite: "sklearn-knn-iris" cannot run here: no Python with scikit-learn/);
+    expect(existsSync(join(dir, "no-python", "tuning"))).toBe(false);
+    // bench tune has no --seeds: its candidates' seeds come from --tuning-seeds and --test-seeds.
+    const seeded = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe:seed=3,sobol", "--trials", "5", "--out", "bad"]);
+    expect(seeded.stderr).toMatch(/^sextant: --candidates: "tpe:seed=3" sets seed; the runner sets it from each run's seed/);
     const none = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobol", "--trials", "5", "--tuning-seeds", "0", "--test-seeds", "1-2", "--out", "bad"]);
     expect(none.stderr).toBe("sextant: --tuning-seeds 0 is a count of no seeds; for seed 0 alone give 0-0 (a count N means seeds 0 … N−1)\n");
   });

@@ -15,6 +15,7 @@ import {
   readResults,
   readRunSettings,
   rebaseReferenceProblems,
+  renameOptionsInError,
   runBenchmark,
   selectRepresentativeSubset,
   splitDevTest,
@@ -181,36 +182,32 @@ function labSignals(interrupted: (signal: NodeJS.Signals) => void): { signal: Ab
   };
 }
 
-/** A library message in the words of bench tune's flags (testSeeds: … → --test-seeds: …). */
-function flagNamesOf(message: string): string {
-  return message.replace(/\btestSeeds\b/g, "--test-seeds").replace(/\btuningSeeds\b/g, "--tuning-seeds").replace(/\btestProblems\b/g, "--test-suite").replace(/the tuning problems/g, "--suite");
-}
-
 function asUsageError(error: unknown): never {
   if (error instanceof BenchmarkRunsFailedError) throw new UserError(error.message);
   if (error instanceof BenchmarkInputError || error instanceof OptimizerSpecError || error instanceof OptionError) throw new UsageError(error.message);
   throw error;
 }
 
-/** The flags of bench run that set each field of the lab's options. */
+/** The flag of bench run that sets each of runBenchmark's options. */
 const RUN_FLAGS: Readonly<Record<string, string>> = { problems: "--suite", optimizers: "--optimizers", trials: "--trials", seeds: "--seeds", outDir: "--out", jobs: "--jobs" };
-/** The flags of bench tune that set each field of the lab's options: its optimizers are --candidates. */
-const TUNE_FLAGS: Readonly<Record<string, string>> = { ...RUN_FLAGS, optimizers: "--candidates" };
+/** The flag of bench tune that sets each of tuneThenTest's options (it has no --seeds: two seed flags). */
+const TUNE_FLAGS: Readonly<Record<string, string>> = {
+  problems: "--suite",
+  testProblems: "--test-suite",
+  candidates: "--candidates",
+  trials: "--trials",
+  tuningSeeds: "--tuning-seeds",
+  testSeeds: "--test-seeds",
+  outDir: "--out",
+  jobs: "--jobs",
+};
 
 /**
- * {@link asUsageError} for a library error that starts with the option it is about (`optimizers: …`):
- * the message names the flag the user gave instead (`--candidates: …`). bench tune said
- * "optimizers: unknown optimizer" of a command that has no --optimizers.
+ * {@link asUsageError} for a lab error in the words of the flags in `flags`: "optimizers: unknown
+ * optimizer" of bench tune, which has no --optimizers, reads "--candidates: unknown optimizer".
  */
 function asFlagError(flags: Readonly<Record<string, string>>): (error: unknown) => never {
-  return (error) => {
-    if (error instanceof BenchmarkInputError || error instanceof OptimizerSpecError) {
-      const field = /^(\w+): /.exec(error.message)?.[1];
-      const flag = field === undefined ? undefined : flags[field];
-      if (flag !== undefined) throw new UsageError(`${flag}: ${error.message.slice(field!.length + 2)}`);
-    }
-    return asUsageError(error);
-  };
+  return (error) => asUsageError(renameOptionsInError(error, flags));
 }
 
 /**
@@ -427,7 +424,7 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
     onWorkers: lab.onWorkers,
     onProgress: progressBar(io),
   })
-    .catch((error: unknown) => asFlagError(TUNE_FLAGS)(error instanceof RangeError ? new BenchmarkInputError(flagNamesOf(error.message)) : error))
+    .catch(asFlagError(TUNE_FLAGS))
     .finally(lab.release);
   if (flags.json) {
     io.out(JSON.stringify({ ...outcome, tuningScores: Object.fromEntries(outcome.tuningScores) }, null, 2));

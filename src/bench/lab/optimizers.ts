@@ -143,7 +143,7 @@ function readNamed(text: string, label: string): { name: string; options: Record
  * `parseOptions` accepts) and values as JSON text, which is how the driver reads them back.
  */
 function readOptunaOptions(name: OptunaOptimizerName | OptunaPrunerName, kind: "sampler" | "pruner", options: Readonly<Record<string, string>>, label: string): Record<string, string> {
-  if ("seed" in options) throw new OptimizerSpecError(`optimizers: "${label}" sets ${kind === "pruner" ? "the pruner's " : ""}seed; the runner sets it from --seeds`);
+  if ("seed" in options) throw new OptimizerSpecError(`optimizers: "${label}" sets ${kind === "pruner" ? "the pruner's " : ""}seed; the runner sets it from each run's seed`);
   const parsed = parseOptions(`${name} ${kind}`, options, OPTUNA_OPTIONS[name]);
   if (parsed.group === true && parsed.multivariate !== true && name !== "optuna-tpe-mv") {
     throw new OptionError(`${name} ${kind}: option "group" needs multivariate=true`);
@@ -181,13 +181,13 @@ export function parseOptimizerSpec(text: string): OptimizerSpec {
       `optimizers: unknown optimizer "${name}"; Sextant samplers: ${samplerNames().join(", ")}; Optuna references: ${OPTUNA_OPTIMIZERS.join(", ")}`,
     );
   }
-  if ("seed" in options) throw new OptimizerSpecError(`optimizers: "${label}" sets seed; the runner sets it from --seeds`);
+  if ("seed" in options) throw new OptimizerSpecError(`optimizers: "${label}" sets seed; the runner sets it from each run's seed`);
   createSamplerByName(name, { ...options, seed: 0 });
   if (pruner !== undefined) {
     if (!prunerNames().includes(pruner.name)) {
       throw new OptimizerSpecError(`optimizers: unknown pruner "${pruner.name}" in "${label}"; Sextant pruners: ${prunerNames().join(", ")}`);
     }
-    if ("seed" in pruner.options) throw new OptimizerSpecError(`optimizers: "${label}" sets the pruner's seed; the runner sets it from --seeds`);
+    if ("seed" in pruner.options) throw new OptimizerSpecError(`optimizers: "${label}" sets the pruner's seed; the runner sets it from each run's seed`);
     createSextantPruner(pruner, 0);
   }
   return { kind: "sextant", label, sampler: name, options, ...(pruner === undefined ? {} : { pruner }) };

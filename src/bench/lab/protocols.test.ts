@@ -185,3 +185,28 @@ describe("tuneThenTest with failed runs", () => {
     }
   });
 });
+
+describe("tuneThenTest's errors", () => {
+  it("name its own options, and refuse test problems that cannot be run before any tuning run", async () => {
+    const { existsSync, mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { tuneThenTest } = await import("./protocols.js");
+    const dir = mkdtempSync(join(tmpdir(), "sextant-tune-names-"));
+    const base = { problems: ["branin-2d"], candidates: ["tpe", "sobol"], trials: 3, tuningSeeds: [0], testSeeds: [1], outDir: dir };
+    try {
+      // An unknown test problem said "problems:", the tuning problems' option, after every tuning run.
+      await expect(tuneThenTest({ ...base, testProblems: ["branin-2dd"] })).rejects.toThrow(/^testProblems: unknown problem "branin-2dd"/);
+      // A candidate with a pruner could be chosen, and a test problem without a fidelity cannot prune.
+      await expect(tuneThenTest({ ...base, problems: ["augmented-branin-2d-fidelity"], candidates: ["tpe+median", "random"], testProblems: ["branin-2d"] })).rejects.toThrow(
+        /^candidates: "tpe\+median" has a pruner, but problem "branin-2d" has no fidelity/,
+      );
+      expect(existsSync(join(dir, "tuning"))).toBe(false);
+      await expect(tuneThenTest({ ...base, tuningSeeds: [0, 1], testSeeds: [1] })).rejects.toThrow(/^testSeeds: must be disjoint from tuningSeeds; both hold 1/);
+      await expect(tuneThenTest({ ...base, candidates: ["tpe", "sobl"] })).rejects.toThrow(/^candidates: unknown optimizer "sobl"/);
+      await expect(tuneThenTest({ ...base, tuningSeeds: [-1] })).rejects.toThrow(/^tuningSeeds: must be non-negative integers, got -1/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

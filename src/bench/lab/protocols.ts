@@ -7,7 +7,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { RUN_FILE, runBenchmark, type BenchmarkOptions, type BenchmarkOutcome } from "./runner.js";
+import { parseOptimizerList } from "./optimizers.js";
+import { BenchmarkInputError, RUN_FILE, refuseProblemsThatCannotRun, renameOptionsInError, runBenchmark, type BenchmarkOptions, type BenchmarkOutcome } from "./runner.js";
 import type { RunResult } from "./run-one.js";
 import { averageRanks, starDiscrepancy } from "./stats.js";
 import { rebaseReferenceProblems } from "./groups.js";
@@ -437,19 +438,35 @@ export async function tuneThenTest(options: {
   onWorkers?: BenchmarkOptions["onWorkers"];
 }): Promise<TuneTestOutcome> {
   const overlap = options.tuningSeeds.filter((s) => options.testSeeds.includes(s));
-  if (overlap.length > 0) throw new RangeError(`testSeeds: must be disjoint from tuningSeeds; both hold ${overlap.join(", ")}`);
+  if (overlap.length > 0) throw new BenchmarkInputError(`testSeeds: must be disjoint from tuningSeeds; both hold ${overlap.join(", ")}`);
   const shared = (options.testProblems ?? []).filter((p) => options.problems.includes(p));
-  if (shared.length > 0) throw new RangeError(`testProblems: must be disjoint from the tuning problems; both hold ${shared.join(", ")}`);
+  if (shared.length > 0) throw new BenchmarkInputError(`testProblems: must be disjoint from the tuning problems; both hold ${shared.join(", ")}`);
+  // Each phase's lab errors are named by this function's options: the test runs' "seeds" are testSeeds.
+  const inNames =
+    (names: Readonly<Record<string, string>>) =>
+    (error: unknown): never => {
+      throw renameOptionsInError(error, names);
+    };
+  const tuningNames = { seeds: "tuningSeeds", optimizers: "candidates" };
+  const testNames = { problems: options.testProblems === undefined ? "problems" : "testProblems", seeds: "testSeeds", optimizers: "candidates" };
+  // Test problems that cannot run here were refused only after every tuning run; any candidate may be chosen.
+  if (options.testProblems !== undefined) {
+    const specs = await Promise.resolve()
+      .then(() => parseOptimizerList(options.candidates.join(",")))
+      .catch(inNames(tuningNames));
+    await refuseProblemsThatCannotRun(options.testProblems, specs).catch(inNames(testNames));
+  }
   const withRandom = options.candidates.includes("random") ? options.candidates : [...options.candidates, "random"];
   const common = { trials: options.trials, jobs: options.jobs ?? 1, onProgress: options.onProgress, onWorkers: options.onWorkers, ...(options.signal ? { signal: options.signal } : {}) };
-  const tuning = await runBenchmark({ ...common, problems: options.problems, optimizers: withRandom, seeds: options.tuningSeeds, outDir: join(options.outDir, TUNING_FOLDER) });
+  const tuningRuns = { ...common, problems: options.problems, optimizers: withRandom, seeds: options.tuningSeeds, outDir: join(options.outDir, TUNING_FOLDER) };
+  const tuning = await runBenchmark(tuningRuns).catch(inNames(tuningNames));
   // A failed run would leave candidates compared on different runs (or one dropped unseen).
   refuseFailures("tuning", tuning.failures, join(options.outDir, TUNING_FOLDER));
   // Regret past a reference value is measured from the best run, as the report does.
   const { best, scores, lossAgainstTuning } = defaultsEverywhere(rebaseReferenceProblems(tuning.results).results, options.candidates, options.trials);
   const testOptimizers = best === "random" ? ["random"] : [best, "random"];
   const testProblems = options.testProblems ?? options.problems;
-  const test = await runBenchmark({ ...common, problems: testProblems, optimizers: testOptimizers, seeds: options.testSeeds, outDir: join(options.outDir, TEST_FOLDER) });
+  const test = await runBenchmark({ ...common, problems: testProblems, optimizers: testOptimizers, seeds: options.testSeeds, outDir: join(options.outDir, TEST_FOLDER) }).catch(inNames(testNames));
   refuseFailures("test", test.failures, join(options.outDir, TEST_FOLDER));
   return {
     incumbent: best,

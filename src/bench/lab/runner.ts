@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { FolderNotWritableError, ensureWritableFolder } from "../../index.js";
 import { createLabProblem, isAsyncProblem, isFidelityProblem, labProblemNames } from "../problems/index.js";
 import { closeSharedOptunaProcess, optunaUnavailableReason } from "./optuna.js";
-import { optimizerIdentity, parseOptimizerSpec, refuseDuplicateOptimizers, type OptimizerSpec } from "./optimizers.js";
+import { OptimizerSpecError, optimizerIdentity, parseOptimizerSpec, refuseDuplicateOptimizers, type OptimizerSpec } from "./optimizers.js";
 import { runJob, runKey, type Job, type RunResult } from "./run-one.js";
 import type { WorkerReply, WorkerRequest } from "./worker.js";
 
@@ -82,6 +82,27 @@ export class BenchmarkInputError extends Error {
 }
 
 /**
+ * `error` in the words of a caller that sets the lab's options under other names (`{ seeds:
+ * "testSeeds" }`, or a command's flags): the option a lab error starts with (`seeds: …`) is
+ * renamed, and so is any option it names in passing as a camelCase identifier (`must be disjoint
+ * from tuningSeeds`); plain words such as "trials" are left alone there. Other errors pass unchanged.
+ *
+ * @example
+ * await runBenchmark(options).catch((error: unknown) => { throw renameOptionsInError(error, { seeds: "testSeeds" }); });
+ */
+export function renameOptionsInError(error: unknown, names: Readonly<Record<string, string>>): unknown {
+  if (!(error instanceof BenchmarkInputError || error instanceof OptimizerSpecError)) return error;
+  const leading = /^(\w+): /.exec(error.message);
+  const to = leading === null ? undefined : names[leading[1]!];
+  let message = to === undefined ? error.message : `${to}: ${error.message.slice(leading![0].length)}`;
+  for (const [from, renamed] of Object.entries(names)) {
+    if (/[A-Z]/.test(from)) message = message.replace(new RegExp(`\\b${from}\\b`, "g"), renamed);
+  }
+  if (message === error.message) return error;
+  return error instanceof OptimizerSpecError ? new OptimizerSpecError(message, { cause: error }) : new BenchmarkInputError(message, { cause: error });
+}
+
+/**
  * Creates the folder `path` that option `option` names, if need be, and checks it can be written:
  * one that cannot was an internal error with a stack ("EACCES: permission denied, mkdir 'lab'").
  *
@@ -131,10 +152,6 @@ function checkOptions(options: BenchmarkOptions): OptimizerSpec[] {
     if (!Number.isInteger(seed) || seed < 0) throw new BenchmarkInputError(`seeds: must be non-negative integers, got ${seed}`);
   }
   if (options.problems.length === 0) throw new BenchmarkInputError("problems: give at least one problem");
-  const known = new Set(labProblemNames());
-  for (const problem of options.problems) {
-    if (!known.has(problem)) throw new BenchmarkInputError(`problems: unknown problem "${problem}"; \`sextant problems\` lists them`);
-  }
   if (options.jobs !== undefined && !(Number.isInteger(options.jobs) && options.jobs > 0)) {
     throw new BenchmarkInputError(`jobs: must be a positive integer, got ${options.jobs}`);
   }
@@ -289,6 +306,33 @@ async function runInWorkers(
 }
 
 /**
+ * Refuses, before any run, a problem that is unknown or cannot run here (its program or data is
+ * missing), or that has no fidelity where an optimizer of `specs` has a pruner; answers whether
+ * some problem runs a real program. Errors start with `problems:` or `optimizers:`.
+ *
+ * @example
+ * await refuseProblemsThatCannotRun(["branin-2d", "sklearn-knn-iris"], [parseOptimizerSpec("tpe")]);
+ */
+export async function refuseProblemsThatCannotRun(problems: readonly string[], specs: readonly OptimizerSpec[]): Promise<boolean> {
+  const known = new Set(labProblemNames());
+  for (const problem of problems) {
+    if (!known.has(problem)) throw new BenchmarkInputError(`problems: unknown problem "${problem}"; \`sextant problems\` lists them`);
+  }
+  let runsPrograms = false;
+  for (const name of problems) {
+    const problem = createLabProblem(name);
+    if (problem.tags.includes("real-command")) runsPrograms = true;
+    const reason = isAsyncProblem(problem) || isFidelityProblem(problem) ? await problem.unavailableReason() : undefined;
+    if (reason !== undefined) throw new BenchmarkInputError(`problems: "${name}" cannot run here: ${reason}`);
+    const pruned = specs.find((s) => s.pruner !== undefined);
+    if (pruned !== undefined && !isFidelityProblem(problem)) {
+      throw new BenchmarkInputError(`optimizers: "${pruned.label}" has a pruner, but problem "${name}" has no fidelity to prune over`);
+    }
+  }
+  return runsPrograms;
+}
+
+/**
  * Runs every (problem, optimizer, seed) of the grid that `outDir` does not already hold, on `jobs`
  * worker processes, and returns all results of the grid. Every optimizer gets the same budget.
  *
@@ -301,17 +345,7 @@ async function runInWorkers(
 export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkOutcome> {
   const specs = checkOptions(options);
   options.signal?.throwIfAborted();
-  let runsPrograms = false;
-  for (const name of options.problems) {
-    const problem = createLabProblem(name);
-    if (problem.tags.includes("real-command")) runsPrograms = true;
-    const reason = isAsyncProblem(problem) || isFidelityProblem(problem) ? await problem.unavailableReason() : undefined;
-    if (reason !== undefined) throw new BenchmarkInputError(`problems: "${name}" cannot run here: ${reason}`);
-    const pruned = specs.find((s) => s.pruner !== undefined);
-    if (pruned !== undefined && !isFidelityProblem(problem)) {
-      throw new BenchmarkInputError(`optimizers: "${pruned.label}" has a pruner, but problem "${name}" has no fidelity to prune over`);
-    }
-  }
+  const runsPrograms = await refuseProblemsThatCannotRun(options.problems, specs);
   makeWritableFolder("outDir", options.outDir);
   const settings = recordSettings(options.outDir, options, specs);
   const stored = new Map(readResults(options.outDir).filter((r) => r.trials === options.trials).map((r) => [runKey(r.problem, r.optimizer, r.seed), r]));
