@@ -16,6 +16,8 @@ export {
   nonDominatedSort,
   paretoFrontIndices,
   leadingFrontIndices,
+  readableConstraints,
+  satisfiesStoredConstraints,
   toLosses,
   totalViolation,
   trialConstraints,

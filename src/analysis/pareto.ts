@@ -71,6 +71,38 @@ export function trialConstraints(trial: FrozenTrial): readonly number[] | null {
 }
 
 /**
+ * A trial's constraint values as a reader of stored trials takes them: null when it has none, and
+ * also when what is stored is not a list of numbers (which nothing the library, the CLI or the HTTP
+ * service writes; a storage write can). Such a trial has no violation to compare, and
+ * {@link satisfiesStoredConstraints} counts it infeasible.
+ *
+ * @example
+ * readableConstraints(makeTrial({ number: 0, systemAttrs: { constraints: "x" } })) // null
+ */
+export function readableConstraints(trial: FrozenTrial): readonly number[] | null {
+  const stored = trial.systemAttrs[CONSTRAINTS_ATTR];
+  return Array.isArray(stored) && stored.every((c) => typeof c === "number") ? (stored as number[]) : null;
+}
+
+/**
+ * Whether a trial's stored constraints are all satisfied: an array of numbers that are all ≤ 0, or
+ * no constraints in a study none of whose complete trials has any (`constrained` false). In a
+ * constrained study a trial without them is of unknown feasibility and does not count, as
+ * {@link feasibilityRule} decides for `Study.bestTrial`. Anything else (a positive, NaN or
+ * non-numeric value, or constraints that are not a list) is infeasible. The SQL backends'
+ * aggregates apply the same rule.
+ *
+ * @example
+ * satisfiesStoredConstraints({ constraints: [-1, 0] }, true) // true
+ * satisfiesStoredConstraints({ constraints: "x" }, false)    // false: malformed, never feasible
+ */
+export function satisfiesStoredConstraints(systemAttrs: FrozenTrial["systemAttrs"], constrained: boolean): boolean {
+  const constraints = systemAttrs[CONSTRAINTS_ATTR];
+  if (constraints === undefined || constraints === null) return !constrained;
+  return Array.isArray(constraints) && constraints.every((c) => typeof c === "number" && c <= 0);
+}
+
+/**
  * The total constraint violation: the sum of the positive parts of the constraint values, 0 when
  * feasible or unconstrained. A NaN constraint is an unknown outcome and counts as infinitely violated,
  * so such a trial never passes as feasible.
@@ -90,13 +122,14 @@ export function totalViolation(constraints: readonly number[] | null): number {
 }
 
 /**
- * Whether a trial violates none of its constraints (a trial without constraints is feasible).
+ * Whether a trial violates none of its constraints (a trial without constraints is feasible; one
+ * whose stored constraints are not a list of numbers is not, see {@link satisfiesStoredConstraints}).
  *
  * @example
  * isFeasible(trial) // false when systemAttrs.constraints is [0.5, -1]
  */
 export function isFeasible(trial: FrozenTrial): boolean {
-  return totalViolation(trialConstraints(trial)) <= 0;
+  return satisfiesStoredConstraints(trial.systemAttrs, false);
 }
 
 /**
@@ -158,11 +191,9 @@ function worstIfNaN(loss: number): number {
  * study.trials.filter((t) => t.state === "complete" && feasible(t));
  */
 export function feasibilityRule(trials: Iterable<FrozenTrial>, constrained = isConstrainedStudy(trials)): (trial: FrozenTrial) => boolean {
-  if (!constrained) return isFeasible;
-  return (t) => {
-    const constraints = trialConstraints(t);
-    return constraints !== null && totalViolation(constraints) <= 0;
-  };
+  // Tolerant of malformed stored constraints (infeasible): threw, and one such record written
+  // through the storage API made every read of the study's best trials and plots fail.
+  return (t) => satisfiesStoredConstraints(t.systemAttrs, constrained);
 }
 
 /**
@@ -181,14 +212,15 @@ export function feasibleParetoFront(trials: readonly FrozenTrial[], directions: 
 }
 
 /**
- * Whether a study is constrained: a complete trial of it reports constraint values (see
- * {@link feasibilityRule}, which then counts a complete trial without them as infeasible).
+ * Whether a study is constrained: a complete trial of it reports constraint values, a list (see
+ * {@link feasibilityRule}, which then counts a complete trial without them as infeasible). As the
+ * study listing and the SQL backends decide it: stored constraints that are not a list do not.
  *
  * @example
  * isConstrainedStudy(study.trials) // true once a trial's constraints were recorded
  */
 export function isConstrainedStudy(trials: Iterable<FrozenTrial>): boolean {
-  for (const trial of trials) if (trial.state === "complete" && trialConstraints(trial) !== null) return true;
+  for (const trial of trials) if (trial.state === "complete" && Array.isArray(trial.systemAttrs[CONSTRAINTS_ATTR])) return true;
   return false;
 }
 

@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { CONSTRAINTS_ATTR } from "../analysis/index.js";
 import { RECOMMENDED_TRIAL_ATTR } from "../samplers/index.js";
-import type { Distribution, JsonValue } from "../space/index.js";
+import type { Direction, Distribution, JsonValue } from "../space/index.js";
 import { seedPopulation } from "../../test/fixtures/dashboard-studies.mjs";
 import { MemoryStorage } from "../storage/index.js";
+import { storedBest } from "../study/index.js";
 import { createServerApp } from "./app.js";
 import * as ui from "./dashboard-schemas.js";
 import { buildReport } from "./report.js";
@@ -244,6 +245,52 @@ describe("dashboard routes", () => {
     expect(pareto.others.map((p: { number: number }) => p.number)).toEqual([3]);
     // Apart from the dominated: drawn among them, (1, 1) sat visibly below the front as "dominated".
     expect(pareto.infeasible.map((p: { number: number }) => p.number)).toEqual([0]);
+  });
+
+  it("reads a study whose stored constraints are malformed (not a list of numbers): such a trial is infeasible, and nothing answers 500", async () => {
+    const storage = new MemoryStorage();
+    // [values, constraints] per trial; "x" and ["x"] are written through the storage API, which takes any JSON.
+    const studies: [string, Direction[], [number[], JsonValue | undefined][]][] = [
+      ["one", ["minimize"], [[[3], undefined], [[0], "x"], [[2], undefined]]],
+      ["constrained", ["minimize"], [[[0], ["x"]], [[3], [-1]], [[1], "x"]]],
+      ["none-feasible", ["minimize"], [[[0], "x"], [[1], [2]]]],
+      ["two", ["minimize", "minimize"], [[[0, 0], "x"], [[1, 2], [-1]], [[2, 1], [0]]]],
+    ];
+    for (const [name, directions, rows] of studies) {
+      const study = await storage.createStudy(name, directions);
+      for (const [values, constraints] of rows) {
+        const trial = await storage.createTrial(study.id, { state: "running" });
+        await storage.updateTrial(trial.id, {
+          params: { x: { value: values[0]!, distribution: X } },
+          intermediate: { 0: values[0]! },
+          state: "complete",
+          values,
+          ...(constraints !== undefined ? { systemAttrs: { [CONSTRAINTS_ATTR]: constraints } } : {}),
+        });
+      }
+    }
+    const app = createServerApp({ storage, dashboard: false });
+    const routes = ["", "/summary", "/table", "/points", "/curves", "/pareto", "/hypervolume", "/ecdf", "/timeline", "/contour?x=x&y=x", "/importance", "/beliefs?x=x", "/trials"];
+    for (const [name] of studies) {
+      for (const path of routes) expect([`${name}${path}`, (await get(app, `/studies/${name}${path}`)).status]).toEqual([`${name}${path}`, 200]);
+    }
+    expect((await get(app, "/studies")).status).toBe(200);
+    // "x" alone does not make the study constrained (as the study listing and the SQL backends decide), but is infeasible: trial 0's 0 is not the best.
+    const one = (await get(app, "/studies/one/summary", ui.SummaryResponse)).json;
+    expect([one.bestTrial.number, one.study.bestValue]).toEqual([2, 2]);
+    expect((await get(app, "/studies/one")).json.bestTrial.number).toBe(2);
+    const table = (await get(app, "/studies/one/table", ui.TableResponse)).json;
+    expect(table.rows.map((r: { constraints: number[] | null; feasible: boolean | null }) => [r.constraints, r.feasible])).toEqual([[null, true], [null, false], [null, true]]);
+    expect((await get(app, "/studies/one/points", ui.PointsResponse)).json).toMatchObject({ constrained: false, best: [{ number: 0, value: 3 }, { number: 2, value: 2 }] });
+    // A list with a non-number does make it constrained: only trial 1 is feasible.
+    const constrained = (await get(app, "/studies/constrained/summary", ui.SummaryResponse)).json;
+    expect([constrained.bestTrial.number, constrained.study.bestValue]).toEqual([1, 3]);
+    // No feasible trial: no best; the malformed trial has no violation to compare, so the nearest miss (`sextant best`) is trial 1.
+    expect((await get(app, "/studies/none-feasible/summary")).json.bestTrial).toBeNull();
+    const noneFeasible = (await storage.getStudy("none-feasible"))!;
+    expect((await storedBest(storage, noneFeasible.id, "minimize")).leastViolating?.number).toBe(1);
+    const pareto = (await get(app, "/studies/two/pareto", ui.ParetoResponse)).json;
+    expect([pareto.front.map((p: { number: number }) => p.number), pareto.infeasible.map((p: { number: number }) => p.number)]).toEqual([[1, 2], [0]]);
   });
 
   it("names the field at fault for a bad filter", async () => {

@@ -16,8 +16,8 @@ import {
   isConstrainedStudy,
   modelBeliefs,
   paretoFrontIndices,
+  readableConstraints,
   toLosses,
-  trialConstraints,
   trialsPerWorker,
   valueEcdf,
 } from "../analysis/index.js";
@@ -79,16 +79,6 @@ export function filterOf(query: z.output<typeof ui.FilterQuery>, paramNames?: Re
     ...(valueMax !== undefined ? { valueMax } : {}),
     ...(ranges ? { ranges } : {}),
   };
-}
-
-/** A trial's constraint values as the table shows them; null without any (or with malformed ones, which count as none). */
-function storedConstraints(trial: FrozenTrial): number[] | null {
-  try {
-    const constraints = trialConstraints(trial);
-    return constraints ? [...constraints] : null;
-  } catch {
-    return null;
-  }
 }
 
 function durationOf(trial: FrozenTrial): number | null {
@@ -222,13 +212,15 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const feasible = feasibilityRule(index.trials.filter(Boolean));
         const rows = order.slice(offset, offset + limit).map((n) => {
           const trial = index.trials[n]!;
+          // Malformed constraint values (not a list of numbers) show as none.
+          const constraints = readableConstraints(trial);
           return {
             number: trial.number,
             state: trial.state,
             values: trial.values ? trial.values.map(api.jsonNumber) : null,
             params: { ...trial.params },
             durationMs: durationOf(trial),
-            constraints: storedConstraints(trial),
+            constraints: constraints ? [...constraints] : null,
             feasible: trial.state === "complete" ? feasible(trial) : null,
           };
         });

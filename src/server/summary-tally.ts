@@ -11,6 +11,7 @@
  * (that never change again) meets only when it first becomes constrained.
  */
 import { type Recommendation, type RecommendationRecord, readRecommendationRecord } from "../samplers/index.js";
+import { satisfiesStoredConstraints } from "../analysis/index.js";
 import { CONSTRAINTS_ATTR, type FrozenTrial, type TrialState, isBetter } from "../space/index.js";
 import { type StudyRecord, summarizeStudy } from "../storage/index.js";
 import { bestFeasibleTrial, recommendationOf, recommendedTrial } from "../study/best.js";
@@ -70,16 +71,11 @@ function unordered(trial: FrozenTrial): boolean {
 }
 
 /**
- * A complete trial the tally does not follow: constraints that are not an array of numbers (which
- * the listing's best value and `Study.bestTrial` judge differently, the latter by throwing), or
- * an empty value list (which the listing's best value skips and `Study.bestTrial` does not).
+ * A complete trial the tally does not follow: an empty value list (which the listing's best value
+ * skips and `Study.bestTrial` does not).
  */
 function unusual(trial: FrozenTrial): boolean {
-  if (trial.state !== "complete") return false;
-  if (trial.values !== null && trial.values.length === 0) return true;
-  const constraints = trial.systemAttrs[CONSTRAINTS_ATTR];
-  if (constraints === undefined || constraints === null) return false;
-  return !Array.isArray(constraints) || constraints.some((c) => typeof c !== "number");
+  return trial.state === "complete" && trial.values !== null && trial.values.length === 0;
 }
 
 /** Whether a complete trial reports constraint values (one such trial makes the study constrained). */
@@ -150,10 +146,7 @@ export class SummaryTally {
 
   /** Complete, with values, and feasible: every constraint value at most 0 (a NaN is not); without any, only in a study without constraints. */
   private eligible(trial: FrozenTrial): boolean {
-    if (trial.state !== "complete" || trial.values === null) return false;
-    const constraints = trial.systemAttrs[CONSTRAINTS_ATTR];
-    if (constraints === undefined || constraints === null) return !this.constrained;
-    return Array.isArray(constraints) && constraints.every((c) => typeof c === "number" && c <= 0);
+    return trial.state === "complete" && trial.values !== null && satisfiesStoredConstraints(trial.systemAttrs, this.constrained);
   }
 
   private add(trial: FrozenTrial): void {

@@ -1,18 +1,6 @@
+import { satisfiesStoredConstraints } from "../analysis/pareto.js";
 import { CONSTRAINTS_ATTR, type FrozenTrial, type TrialState, isBetter } from "../space/index.js";
 import type { StudyRecord, StudySummary } from "./types.js";
-
-/**
- * Whether a trial's stored constraints are all satisfied: an array of numbers that are all ≤ 0, or
- * no constraints in a study none of whose complete trials has any (`constrained` false). In a
- * constrained study a trial without them is of unknown feasibility and does not count, as
- * `feasibilityRule` decides for `Study.bestTrial`. Anything else (a positive or non-numeric value such
- * as a NaN stored as text) is infeasible. The SQL backends' aggregates apply the same rule.
- */
-export function satisfiesStoredConstraints(systemAttrs: FrozenTrial["systemAttrs"], constrained: boolean): boolean {
-  const constraints = systemAttrs[CONSTRAINTS_ATTR];
-  if (constraints === undefined || constraints === null) return !constrained;
-  return Array.isArray(constraints) && constraints.every((c) => typeof c === "number" && c <= 0);
-}
 
 /** Counts a study's trials by state and finds its best feasible value (single objective only). */
 export function summarizeStudy(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values" | "systemAttrs">>): StudySummary {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { feasibilityRule, trialConstraints, totalViolation } from "../analysis/index.js";
+import { feasibilityRule, readableConstraints, totalViolation } from "../analysis/index.js";
 import { RECOMMENDED_TRIAL_ATTR, type Recommendation, type RecommendationRecord, latestRecommendation, noiseIsMaterial, readRecommendationRecord } from "../samplers/index.js";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, isBetter } from "../space/index.js";
 import { type Storage, type TrialQuery, findTrials } from "../storage/index.js";
@@ -55,9 +55,9 @@ export function leastViolatingTrial(trials: readonly FrozenTrial[]): FrozenTrial
   const feasible = feasibilityRule(trials);
   for (const trial of trials) {
     if (trial.state !== "complete" || !trial.values) continue;
-    const constraints = trialConstraints(trial);
+    const constraints = readableConstraints(trial);
     if (feasible(trial)) return undefined;
-    // Of unknown feasibility (no constraint values in a constrained study): no violation to compare.
+    // Of unknown feasibility (no constraint values in a constrained study, or malformed ones): no violation to compare.
     if (constraints === null) continue;
     const violation = totalViolation(constraints);
     if (least === undefined || violation < leastViolation) {
