@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { CONSTRAINTS_ATTR } from "../analysis/index.js";
+import { CONSTRAINTS_ATTR, feasibilityRule } from "../analysis/index.js";
 import { RECOMMENDED_TRIAL_ATTR } from "../samplers/index.js";
 import type { Direction, Distribution, JsonValue } from "../space/index.js";
 import { seedPopulation } from "../../test/fixtures/dashboard-studies.mjs";
@@ -291,6 +291,44 @@ describe("dashboard routes", () => {
     expect((await storedBest(storage, noneFeasible.id, "minimize")).leastViolating?.number).toBe(1);
     const pareto = (await get(app, "/studies/two/pareto", ui.ParetoResponse)).json;
     expect([pareto.front.map((p: { number: number }) => p.number), pareto.infeasible.map((p: { number: number }) => p.number)]).toEqual([[1, 2], [0]]);
+  });
+
+  it("answers the table kept between changes with the same bytes as a server that reads the study for the first time", async () => {
+    const { storage, app } = await fixture(30);
+    const record = (await storage.getStudy("s"))!;
+    const urls = [
+      "/studies/s/table",
+      "/studies/s/table?order=desc&limit=7",
+      "/studies/s/table?sort=value&order=desc&offset=3&limit=9",
+      "/studies/s/table?sort=param:kind&state=complete,running",
+      `/studies/s/table?sort=duration&ranges=${q({ x: [2, 7] })}`,
+      "/studies/s/table?sort=state&valueMax=10",
+    ];
+    const text = async (server: ReturnType<typeof createServerApp>, url: string) => (await server.request(`/api/v1${url}`)).text();
+    // Changes of every kind: a running trial, a finish, the first constraint values (the study becomes constrained), a NaN value, a failure.
+    const changes: ((id: number) => Promise<unknown>)[] = [
+      async () => undefined,
+      (id) => storage.updateTrial(id, { params: { x: { value: 4, distribution: X } }, state: "complete", values: [0.5] }),
+      (id) => storage.updateTrial(id, { params: { x: { value: 5, distribution: X } }, state: "complete", values: [-1], systemAttrs: { [CONSTRAINTS_ATTR]: [1] } }),
+      (id) => storage.updateTrial(id, { params: { kind: { value: "b", distribution: KIND } }, state: "complete", values: [Number.NaN], systemAttrs: { [CONSTRAINTS_ATTR]: [-1] } }),
+      (id) => storage.updateTrial(id, { state: "failed", values: null }),
+    ];
+    for (const urlsRead of [urls, [...urls].reverse()]) for (const url of urlsRead) await text(app, url);
+    for (const change of changes) {
+      const trial = await storage.createTrial(record.id, { state: "running", systemAttrs: {} });
+      await change(trial.id);
+      const fresh = createServerApp({ storage, dashboard: false });
+      for (const url of urls) {
+        const expected = await text(fresh, url);
+        expect([url, await text(app, url)]).toEqual([url, expected]);
+        expect([url, await text(app, url)]).toEqual([url, expected]);
+      }
+      // And each row's feasibility as the study's rule judges it from all of its trials.
+      const trials = (await storage.trialsSince(record.id, 0)).trials;
+      const feasible = feasibilityRule(trials);
+      const rows = JSON.parse(await text(app, "/studies/s/table?limit=500")).rows as { number: number; feasible: boolean | null }[];
+      expect(rows.map((r) => r.feasible)).toEqual(trials.map((t) => (t.state === "complete" ? feasible(t) : null)));
+    }
   });
 
   it("names the field at fault for a bad filter", async () => {

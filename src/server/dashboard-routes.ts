@@ -144,14 +144,20 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
     return indexes.get(record);
   }
 
-  async function openFiltered(name: string, query: z.output<typeof ui.FilterQuery>): Promise<{ index: StudyIndex; filter: TrialFilter; matched: number[]; objective: number }> {
+  /** The study's index and the query's filter, checked against the study. */
+  async function openFilter(name: string, query: z.output<typeof ui.FilterQuery>): Promise<{ index: StudyIndex; filter: TrialFilter; objective: number }> {
     const index = await open(name);
     const filter = filterOf(query, new Set(index.distributions.keys()));
     const objective = filter.objective ?? 0;
     if (objective >= index.directions.length) {
       throw new HttpError(400, `query.objective: the study has ${index.directions.length} objective(s), got index ${objective}`, "query.objective");
     }
-    return { index, filter, matched: index.match(filter), objective };
+    return { index, filter, objective };
+  }
+
+  async function openFiltered(name: string, query: z.output<typeof ui.FilterQuery>): Promise<{ index: StudyIndex; filter: TrialFilter; matched: number[]; objective: number }> {
+    const opened = await openFilter(name, query);
+    return { ...opened, matched: opened.index.match(opened.filter) };
   }
 
   const filterQuery = (query: z.output<typeof ui.FilterQuery>) => ({
@@ -202,14 +208,16 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
       status: 200,
       response: ui.TableResponse,
       handle: async ({ params, query }) => {
-        const { index, matched, objective } = await openFiltered(params.study, query);
+        const { index, filter, objective } = await openFilter(params.study, query);
         const sort = tableSort(query.sort, objective, index.directions.length, index.distributions);
-        const order = index.sorted(matched, sort.key, query.order === "desc", JSON.stringify(filterQuery(query)), sort.objective);
+        // Kept until the study changes: the page reads the table again after every change it sees.
+        const order = index.sortedMatches(filter, JSON.stringify(filterQuery(query)), sort.key, query.order === "desc", sort.objective);
         const offset = Number(query.offset ?? 0);
         const limit = Number(query.limit ?? 50);
         // As sextant trials marks them: the table said nothing of constraints, and an infeasible
-        // trial with the best value read as the best.
-        const feasible = feasibilityRule(index.trials.filter(Boolean));
+        // trial with the best value read as the best. Whether the study is constrained is kept
+        // change by change; asking every trial cost a scan of them per read.
+        const feasible = feasibilityRule([], index.summary.isConstrained);
         const rows = order.slice(offset, offset + limit).map((n) => {
           const trial = index.trials[n]!;
           // Malformed constraint values (not a list of numbers) show as none.
@@ -224,7 +232,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
             feasible: trial.state === "complete" ? feasible(trial) : null,
           };
         });
-        return { rows, offset, matched: matched.length, total: index.size };
+        return { rows, offset, matched: order.length, total: index.size };
       },
     }),
     route({

@@ -135,25 +135,33 @@ export class StudyIndex {
   }
 
   /**
-   * The matched trial numbers in the order of `sort`. Missing values sort last in either order;
-   * ties keep number order. The last full ordering is kept until the trials change, so paging
-   * through a sorted 100,000-trial table sorts once.
+   * The numbers of the trials that pass `filter` (whose key is `filterKey`), in the order of `sort`.
+   * Missing values sort last in either order; ties keep number order. The last answer is kept until
+   * the trials change: paging through a sorted 100,000-trial table, and the page's reads of it between
+   * changes, filter and sort once (each read re-filtered, ~60 ms at 100,000 trials). In number order,
+   * the filter's own order, nothing is sorted at all.
    */
-  sorted(matched: readonly number[], sort: SortKey, descending: boolean, filterKey: string, objective: number): number[] {
+  sortedMatches(filter: TrialFilter, filterKey: string, sort: SortKey, descending: boolean, objective: number): readonly number[] {
     const key = JSON.stringify([filterKey, sort, descending, objective]);
     if (this.sortedCache?.key === key) return this.sortedCache.order;
+    const matched = this.match(filter);
+    // Trial numbers are distinct: descending number order is the reverse, with no ties to keep.
+    const order = sort === "number" ? (descending ? matched.reverse() : matched) : this.sortBy(matched, sort, descending, objective);
+    this.sortedCache = { key, order };
+    return order;
+  }
+
+  private sortBy(matched: readonly number[], sort: SortKey, descending: boolean, objective: number): number[] {
     const keyOf = this.sortKeyOf(sort, objective);
     const keys = new Map<number, number | string | undefined>();
     for (const n of matched) keys.set(n, keyOf(this.trials[n]!));
-    const order = [...matched].sort((a, b) => {
+    return [...matched].sort((a, b) => {
       const ka = keys.get(a);
       const kb = keys.get(b);
       if (ka === undefined || kb === undefined) return ka === kb ? a - b : ka === undefined ? 1 : -1;
       const c = ka < kb ? -1 : ka > kb ? 1 : 0;
       return c === 0 ? a - b : descending ? -c : c;
     });
-    this.sortedCache = { key, order };
-    return order;
   }
 
   private sortKeyOf(sort: SortKey, objective: number): (trial: FrozenTrial) => number | string | undefined {

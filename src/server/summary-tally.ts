@@ -118,6 +118,11 @@ export class SummaryTally {
     this.add(trial);
   }
 
+  /** Whether the study is constrained (see `isConstrainedStudy`) as of the last update: a lookup, where asking all trials cost a scan of them. */
+  get isConstrained(): boolean {
+    return this.constrainedTrials > 0;
+  }
+
   /** The figures as of the last update. */
   figures(): SummaryFigures {
     if (this.stale) this.rebuild();
