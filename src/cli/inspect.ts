@@ -7,10 +7,10 @@ import { createInterface } from "node:readline";
 import { CONSTRAINTS_ATTR, type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
 import { type Storage, StorageEmptyError, type StudyRecord, type StudySummary, type TrialQuery, findTrials, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
-import { feasibleParetoFront, isConstrainedStudy, totalViolation, trialConstraints } from "../analysis/index.js";
+import { feasibleParetoFront, totalViolation, trialConstraints } from "../analysis/index.js";
 import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
-import { isHalfMadeStudy, leastViolatingTrial, storedBest } from "../study/index.js";
+import { isConstrainedStoredStudy, isHalfMadeStudy, leastViolatingTrial, storedBest } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatDuration, formatNumber, formatParam, formatTime, csvLines, renderTable, shellWord, trialDuration } from "./format.js";
 import { type Io, isStandardOutput, warnSchemaUpgrade, writeOutputFile } from "./io.js";
@@ -360,7 +360,7 @@ export async function listTrialsCommand(
     // values; the first complete trial with some decides it, as among all trials.
     const constrained =
       trials.some((t) => t.state === "complete" && t.systemAttrs[CONSTRAINTS_ATTR] == null) &&
-      isConstrainedStudy(await findTrials(storage, record.id, { states: ["complete"], withSystemAttr: CONSTRAINTS_ATTR, limit: 1 }));
+      (await isConstrainedStoredStudy(storage, record.id));
     const params = paramNames(trials);
     io.out(
       renderTable(

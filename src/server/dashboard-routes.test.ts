@@ -254,6 +254,7 @@ describe("dashboard routes", () => {
       ["one", ["minimize"], [[[3], undefined], [[0], "x"], [[2], undefined]]],
       ["constrained", ["minimize"], [[[0], ["x"]], [[3], [-1]], [[1], "x"]]],
       ["none-feasible", ["minimize"], [[[0], "x"], [[1], [2]]]],
+      ["late-list", ["minimize"], [[[0], "x"], [[1], undefined], [[2], [-1]]]],
       ["two", ["minimize", "minimize"], [[[0, 0], "x"], [[1, 2], [-1]], [[2, 1], [0]]]],
     ];
     for (const [name, directions, rows] of studies) {
@@ -289,6 +290,9 @@ describe("dashboard routes", () => {
     expect((await get(app, "/studies/none-feasible/summary")).json.bestTrial).toBeNull();
     const noneFeasible = (await storage.getStudy("none-feasible"))!;
     expect((await storedBest(storage, noneFeasible.id, "minimize")).leastViolating?.number).toBe(1);
+    // The first trial storing constraints stores "x", a later one a list: the study is constrained, and trial 1 (none) is not the best, read whole or from storage (`sextant best`).
+    expect((await get(app, "/studies/late-list/summary")).json.bestTrial.number).toBe(2);
+    expect((await storedBest(storage, (await storage.getStudy("late-list"))!.id, "minimize")).best?.number).toBe(2);
     const pareto = (await get(app, "/studies/two/pareto", ui.ParetoResponse)).json;
     expect([pareto.front.map((p: { number: number }) => p.number), pareto.infeasible.map((p: { number: number }) => p.number)]).toEqual([[1, 2], [0]]);
   });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { feasibilityRule, readableConstraints, totalViolation } from "../analysis/index.js";
+import { feasibilityRule, isConstrainedStudy, readableConstraints, totalViolation } from "../analysis/index.js";
 import { RECOMMENDED_TRIAL_ATTR, type Recommendation, type RecommendationRecord, latestRecommendation, noiseIsMaterial, readRecommendationRecord } from "../samplers/index.js";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, isBetter } from "../space/index.js";
 import { type Storage, type TrialQuery, findTrials } from "../storage/index.js";
@@ -89,8 +89,7 @@ export interface StoredBest {
  * const { best, recommendation } = await storedBest(storage, record.id, "minimize");
  */
 export async function storedBest(storage: Storage, studyId: number, direction: Direction): Promise<StoredBest> {
-  // The first complete trial with constraint values decides, as over all trials, whether the study is constrained.
-  const feasible = feasibilityRule(await findTrials(storage, studyId, { states: ["complete"], withSystemAttr: CONSTRAINTS_ATTR, limit: 1 }));
+  const feasible = feasibilityRule([], await isConstrainedStoredStudy(storage, studyId));
   const eligible = (t: FrozenTrial) => t.state === "complete" && t.values !== null && feasible(t);
   const byValue = await firstMatch(storage, studyId, { states: ["complete"], order: direction }, eligible);
   if (!byValue) {
@@ -103,6 +102,19 @@ export async function storedBest(storage: Storage, studyId: number, direction: D
   const best = unordered(first.values!) ? first : byValue;
   const modelled = await latestStoredRecommendation(storage, studyId, eligible);
   return { best, recommendation: recommendationOf(modelled, () => best), leastViolating: undefined };
+}
+
+/**
+ * Whether a stored study is constrained, as `isConstrainedStudy` decides over all of its trials:
+ * read from its complete trials that store constraints, up to the first that stores a list (the
+ * first one alone, when malformed, said no for a study that is).
+ *
+ * @example
+ * const feasible = feasibilityRule([], await isConstrainedStoredStudy(storage, record.id));
+ */
+export async function isConstrainedStoredStudy(storage: Storage, studyId: number): Promise<boolean> {
+  const first = await firstMatch(storage, studyId, { states: ["complete"], withSystemAttr: CONSTRAINTS_ATTR }, (t) => isConstrainedStudy([t]));
+  return first !== undefined;
 }
 
 /** Whether a first value has no place on the value scale: NaN, or no number at all. */

@@ -1,6 +1,6 @@
 export { Trial, TrialPruned, ParameterConflictError, FixedParamOutOfRangeError } from "./trial.js";
 export type { SuggestFloatOptions, SuggestIntOptions, TrialSegment } from "./trial.js";
-export { type StoredBest, bestFeasibleTrial, leastViolatingTrial, recommendedTrial, storedBest } from "./best.js";
+export { type StoredBest, bestFeasibleTrial, isConstrainedStoredStudy, leastViolatingTrial, recommendedTrial, storedBest } from "./best.js";
 export { StudyChangedDuringCopyError, constraintsProblemOfTrials, copyStudy, importStudy, isSameStudy, type CopiedStudy, type CopyProgressOptions, type StudyData } from "./copy.js";
 export { CheckpointStore, defaultCheckpointRoot, type Checkpoint, type CheckpointInput } from "./checkpoints.js";
 export { FolderNotWritableError, ensureWritableFolder } from "./folders.js";
