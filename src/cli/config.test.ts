@@ -106,6 +106,19 @@ describe("loadConfigFile", () => {
     expect(config.cwd).toBe(join(dir, "work"));
   });
 
+  it("refuses categorical choices that reach the command as the same text, at the second choice's line", () => {
+    // [1, "1"] ran, and every trial showed x=1: the command and `sextant trials` could not tell them apart.
+    for (const [choices, where, shown] of [
+      ['[1, "1"]', '4:18: params.x.choices[1]', 'choices 1 and "1" both reach the command as the text "1"'],
+      ["[a, true, 'true']", "4:24: params.x.choices[2]", 'choices true and "true" both reach the command as the text "true"'],
+      ["[~, 'null']", "4:18: params.x.choices[1]", 'choices null and "null" both reach the command as the text "null"'],
+    ] as const) {
+      const file = write("cat.yaml", ["params:", "  x:", "    type: categorical", `    choices: ${choices}`]);
+      expect(() => loadConfigFile(file)).toThrow(`cat.yaml:${where}: parameter "x": ${shown}, so their trials could not be told apart`);
+    }
+    expect(loadConfigFile(write("ok.yaml", ["params:", "  x: { type: categorical, choices: [1, '2', true, 'false'] }"])).config.params.x).toEqual({ type: "categorical", choices: [1, "2", true, "false"] });
+  });
+
   it("points a command string with an unquoted operator at its line", () => {
     const file = write("op.yaml", ["params: { x: 'float:0:1' }", "command: echo {x}; rm x"]);
     expect(() => loadConfigFile(file)).toThrow('op.yaml:2:10: command: unquoted ";" in "{x};"');

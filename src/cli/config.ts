@@ -11,7 +11,7 @@ import { z } from "zod";
 import { type Distribution, type Direction, InvalidDistributionError, didYouMean, reservedParamName, validateDistribution } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { storageUrlProblem } from "../storage/index.js";
-import { PARAM_NAME, parseParamSpec, splitCommandLine } from "./params.js";
+import { PARAM_NAME, choicesWithSameCommandText, parseParamSpec, sameCommandTextMessage, splitCommandLine } from "./params.js";
 
 
 // An option is a scalar, or a mapping for an option that holds a JSON object (patient's
@@ -425,6 +425,12 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
       config.params[name] = typeof spec === "string" ? parseParamSpec(spec, name, narrowed) : paramFromObject(spec, name, narrowed);
     } catch (error) {
       throw source.error(["params", name], (error as Error).message);
+    }
+    // Checked here rather than in paramFromObject, to point at the second choice's own line.
+    const distribution = config.params[name]!;
+    const clash = distribution.type === "categorical" ? choicesWithSameCommandText(distribution.choices) : null;
+    if (clash !== null && distribution.type === "categorical") {
+      throw source.error(["params", name, "choices", clash.second], sameCommandTextMessage(name, distribution.choices, clash));
     }
   }
   if (raw.env !== undefined) config.env = raw.env;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseEnqueueFlag, parseOptionFlag, parseParamFlag, parseParamSpec, splitCommandLine } from "./params.js";
+import { choicesWithSameCommandText, parseEnqueueFlag, parseOptionFlag, parseParamFlag, parseParamSpec, splitCommandLine } from "./params.js";
 
 describe("parseParamSpec", () => {
   it("reads the short forms", () => {
@@ -103,5 +103,13 @@ describe("parseEnqueueFlag", () => {
     expect(parseEnqueueFlag("lr=0.00001,d=0.10", numbers)).toEqual({ lr: 1e-5, d: 0.1 });
     expect(parseEnqueueFlag('lr=1E-3,d="0.10"', numbers)).toEqual({ lr: 1e-3, d: "0.10" });
     expect(() => parseEnqueueFlag("lr=1e-6", numbers)).toThrow('"1e-6" is not a choice of "lr"');
+  });
+});
+
+describe("choicesWithSameCommandText", () => {
+  it("finds the first two choices a command would get as the same text, and nothing when all differ", () => {
+    expect(choicesWithSameCommandText([1, "2", "1"])).toEqual({ first: 0, second: 2, text: "1" });
+    expect(choicesWithSameCommandText([false, null, "null"])).toEqual({ first: 1, second: 2, text: "null" });
+    expect(choicesWithSameCommandText([1, "01", 1.5, "true", false])).toBeNull();
   });
 });

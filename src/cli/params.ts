@@ -4,6 +4,7 @@
  * config loader so that a run without `--config` does not load the YAML parser and zod.
  */
 import { type Distribution, InvalidDistributionError, type ParamValue, containsValue, reservedParamName, validateDistribution } from "../space/index.js";
+import { formatParamValue } from "../study/command-runner.js";
 import { UsageError } from "./errors.js";
 
 /**
@@ -63,6 +64,40 @@ export function parseParamSpec(text: string, name: string, onNarrowed?: (message
     else throw new InvalidDistributionError(`parameter "${name}": unknown option "${trimmed}" in "${text}" (expected "log" or "step=S")`);
   }
   return validateDistribution({ type, low, high, ...(log ? { log: true } : {}), ...(step !== undefined ? { step } : {}) }, name, onNarrowed);
+}
+
+/**
+ * The first two categorical choices that reach a command as the same text (`1` and `"1"`, `true`
+ * and `"true"`, `null` and `"null"`), or null when every choice reads differently. The library
+ * keeps such choices apart, but a command gets them as argv and environment text, and `sextant
+ * trials` shows them alike: its trials could not be told apart.
+ *
+ * @example
+ * choicesWithSameCommandText([1, "2", "1"]) // { first: 0, second: 2, text: "1" }
+ */
+export function choicesWithSameCommandText(choices: readonly ParamValue[]): { first: number; second: number; text: string } | null {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < choices.length; i++) {
+    const text = formatParamValue(choices[i]!);
+    const first = seen.get(text);
+    if (first !== undefined) return { first, second: i, text };
+    seen.set(text, i);
+  }
+  return null;
+}
+
+/**
+ * Why a categorical choice of a parameter run by a command is refused: it reads as an earlier one.
+ *
+ * @example
+ * sameCommandTextMessage("x", [1, "1"], { first: 0, second: 1, text: "1" })
+ * // 'parameter "x": choices 1 and "1" both reach the command as the text "1", …'
+ */
+export function sameCommandTextMessage(name: string, choices: readonly ParamValue[], clash: { first: number; second: number; text: string }): string {
+  return (
+    `parameter "${name}": choices ${JSON.stringify(choices[clash.first])} and ${JSON.stringify(choices[clash.second])} both reach the command as the text ${JSON.stringify(clash.text)}, ` +
+    "so their trials could not be told apart; keep one of them, or give them different text"
+  );
 }
 
 /**
