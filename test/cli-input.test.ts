@@ -78,7 +78,11 @@ describe("config values", () => {
     writeConfig("c.yaml", [...base, "sampler:", "  name: tpe", "  options: { n_startup_trails: 3 }"]);
     const sampler = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
     expect(sampler.code).toBe(2);
-    expect(sampler.stderr).toMatch(/^sextant: c\.yaml:4:3: sampler: tpe sampler: unknown option "n_startup_trails" \(did you mean "nStartupTrials"\?\)/);
+    // It pointed at the sampler's line and said "sampler: tpe sampler: unknown option…".
+    expect(sampler.stderr).toMatch(/^sextant: c\.yaml:5:14: sampler\.options\.n_startup_trails: unknown option "n_startup_trails" \(did you mean "nStartupTrials"\?\)/);
+    writeConfig("c.yaml", [...base, "pruner:", "  name: median", "  options:", "    nStartupTrials: 1", "    nWarmupSteps: soon"]);
+    const value = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
+    expect([value.code, value.stderr]).toEqual([2, 'sextant: c.yaml:7:19: pruner.options.nWarmupSteps: option "nWarmupSteps" must be rank-agreement or an integer >= 0, got "soon"\n']);
     writeConfig("c.yaml", [...base, "pruner: medain"]);
     const pruner = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
     expect(pruner.code).toBe(2);
@@ -90,7 +94,7 @@ describe("config values", () => {
     writeConfig("c.yaml", [...base, "sampler:", "  name: tpe", "  options: { n_startup_trails: 3 }"]);
     // create dropped the file:line:column that tune gives.
     const created = await sextant(["create", "--config", "c.yaml", "--storage", "sqlite:./c.db"], { cwd: dir });
-    expect([created.code, created.stderr]).toEqual([2, expect.stringMatching(/^sextant: c\.yaml:4:3: sampler: tpe sampler: unknown option "n_startup_trails"/)]);
+    expect([created.code, created.stderr]).toEqual([2, expect.stringMatching(/^sextant: c\.yaml:5:14: sampler\.options\.n_startup_trails: unknown option "n_startup_trails"/)]);
     // A parameter or variable named __proto__ vanished (the schema made it the prototype).
     writeConfig("p.yaml", ["params: { x: 'float:0:1', __proto__: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
     const proto = await sextant(["tune", "--config", "p.yaml"], { cwd: dir });

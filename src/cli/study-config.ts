@@ -219,7 +219,14 @@ function build<T>(kind: "sampler" | "pruner" | "scheduler", component: NamedComp
     const text = error instanceof Error ? error.message : String(error);
     // An error that starts "threshold pruner: …" names it already; naming it again read 'pruner "threshold": threshold pruner: …'.
     const message = error instanceof OptionError || text.startsWith(`${component.name} ${kind}:`) ? text : `${kind} "${component.name}": ${text}`;
-    throw source ? source.error([kind], message) : new UsageError(message);
+    if (source === null) throw new UsageError(message);
+    // In a config file the field path names the component: "sampler: tpe sampler: …" said it twice.
+    const owned = message.startsWith(`${component.name} ${kind}: `) ? message.slice(`${component.name} ${kind}: `.length) : message;
+    const option = error instanceof OptionError ? error.option : undefined;
+    if (option !== undefined && Object.prototype.hasOwnProperty.call(component.options, option.key)) {
+      throw option.wrong === "key" ? source.error([kind, "options"], owned, option.key) : source.error([kind, "options", option.key], owned);
+    }
+    throw source.error([kind], owned);
   }
 }
 

@@ -99,6 +99,17 @@ export const SEED_OPTION = {
  */
 export class OptionError extends Error {
   override name = "OptionError";
+
+  /**
+   * @param option - when one option is at fault: its key as the caller spelt it, and whether the
+   * key itself (unknown, given twice) or its value is wrong, for a config file to point at that line.
+   */
+  constructor(
+    message: string,
+    readonly option?: { key: string; wrong: "key" | "value" },
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -127,11 +138,15 @@ export function parseOptions<S extends OptionSchema>(owner: string, raw: RawOpti
   for (const [rawKey, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     const key = byNormalized.get(normalizeOptionKey(rawKey));
-    if (key === undefined) throw new OptionError(`${owner}: ${unknownOptionMessage(rawKey, Object.keys(schema))}`);
+    if (key === undefined) throw new OptionError(`${owner}: ${unknownOptionMessage(rawKey, Object.keys(schema))}`, { key: rawKey, wrong: "key" });
     const earlier = spelledAs.get(key);
-    if (earlier !== undefined) throw new OptionError(`${owner}: option "${key}" is given twice (as "${earlier}" and "${rawKey}")`);
+    if (earlier !== undefined) throw new OptionError(`${owner}: option "${key}" is given twice (as "${earlier}" and "${rawKey}")`, { key: rawKey, wrong: "key" });
     spelledAs.set(key, rawKey);
-    result[key] = parseOptionValue(`${owner}: option "${key}"`, value, schema[key]!);
+    try {
+      result[key] = parseOptionValue(`${owner}: option "${key}"`, value, schema[key]!);
+    } catch (error) {
+      throw error instanceof OptionError ? new OptionError(error.message, { key: rawKey, wrong: "value" }) : error;
+    }
   }
   return result as ParsedOptions<S>;
 }
