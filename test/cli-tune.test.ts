@@ -34,6 +34,23 @@ describe("sextant tune", () => {
     expect(await trialsOf("two")).toEqual([]);
   });
 
+  it("fails a trial whose command prints another count of values than the directions, in the command's terms", async () => {
+    // It read "objective returned 1 value(s) but the study has 2 objective(s)", the library's words.
+    const one = ["--", "node", "-e", "console.log(1)"];
+    const flagged = await sextant(["tune", "--study", "two", "-d", "minimize,maximize", "-p", "x=float:0:1", "--trials", "1", ...one], { cwd: dir });
+    expect(flagged.code).toBe(1);
+    const reason = `the command printed 1 value (1) but the study has 2 objectives (minimize, maximize), set by --direction: print one value per direction, in that order: 'sextant: {"values": [<number>, <number>]}'`;
+    expect((await trialsOf("two")).map((t) => t.systemAttrs.failReason)).toEqual([reason]);
+    writeFileSync(join(dir, "c.yaml"), ["study: cfg", "directions: [maximize]", "params: { x: 'float:0:1' }", "command: [node, -e, 'console.log(\"sextant: \" + JSON.stringify({ values: [1, 2] }))']", ""].join("\n"));
+    expect((await sextant(["tune", "--config", "c.yaml", "--trials", "1"], { cwd: dir })).code).toBe(1);
+    expect((await trialsOf("cfg")).map((t) => t.systemAttrs.failReason)).toEqual([
+      `the command printed 2 values (1, 2) but the study has 1 objective (maximize), set by the config's directions (c.yaml): print one value per direction, in that order: 'sextant: {"value": <number>}' or a number on the last line`,
+    ]);
+    expect((await sextant(["create", "--study", "fleet", "-d", "minimize,maximize", "-p", "x=float:0:1", ...one], { cwd: dir })).code).toBe(0);
+    const worker = await sextant(["worker", "--study", "fleet", "--trials", "1"], { cwd: dir });
+    expect(worker.stderr).toContain('trial 0 failed: the command printed 1 value (1) but the study has 2 objectives (minimize, maximize), set by --direction or the config\'s directions when study "fleet" was created: print one value per direction');
+  });
+
   it("tunes a real command end to end into SQLite, then resumes with numbers continuing", async () => {
     const first = await sextant(["tune", "--study", "quad", "--trials", "40", "--jobs", "4", "--seed", "1", "--json", ...QUADRATIC], { cwd: dir });
     expect(first.code, first.stderr).toBe(0);

@@ -195,6 +195,11 @@ export function checkNewStudyObjectives(settings: TuneSettings): void {
   throw settings.directionsSource ? settings.directionsSource.error(["directions"], message) : new UsageError(`--direction: ${message}`);
 }
 
+/** Where the directions were set, in the user's terms (a resumed study's must match them), for a command that prints another count of values. */
+function objectivesSetBy(settings: TuneSettings): string {
+  return settings.directionsSource ? `the config's directions (${settings.directionsSource.file})` : "--direction";
+}
+
 function pickComponent(
   kind: "sampler" | "pruner" | "scheduler",
   flagName: string | undefined,
@@ -940,6 +945,7 @@ async function runTune(
     killGraceSeconds: settings.killGrace,
     studyName: study.name,
     signal: controller.signal,
+    objectives: { directions: study.directions, setBy: objectivesSetBy(settings) },
     hooks: {
       onSpawn: ({ pid }) => {
         pids.add(pid);

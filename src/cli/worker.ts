@@ -465,6 +465,7 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     killGraceSeconds: config.killGrace,
     studyName: study.name,
     signal: controller.signal,
+    objectives: { directions: study.directions, setBy: `--direction or the config's directions when study "${study.name}" was created` },
     hooks: {
       onSpawn: ({ pid }) => void pids.add(pid),
       onExit: ({ pid }) => {

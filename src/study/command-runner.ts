@@ -98,6 +98,15 @@ export interface CommandSpec {
   /** Aborting it stops running programs (SIGTERM, then SIGKILL) and fails their trials as "interrupted". */
   readonly signal?: AbortSignal;
   readonly hooks?: CommandHooks;
+  /**
+   * The study's objectives and what set their directions (e.g. `"--direction"`): a program
+   * that prints another count of values fails its trial naming both, in the program's terms,
+   * instead of the study's "objective returned 1 value(s) but the study has 2 objective(s)".
+   *
+   * @example
+   * commandObjective({ argv, space, objectives: { directions: ["minimize", "maximize"], setBy: "--direction" } })
+   */
+  readonly objectives?: { readonly directions: readonly string[]; readonly setBy: string };
 }
 
 /** `{{`, `}}`, or braces around text: a placeholder if that text is a name (below) or a parameter's name. */
@@ -661,7 +670,7 @@ function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
 }
 
 /** The keys {@link commandObjective} reads. */
-const COMMAND_SPEC_KEYS: readonly (keyof CommandSpec)[] = ["argv", "space", "env", "cwd", "timeoutSeconds", "clock", "killGraceSeconds", "studyName", "tailBytes", "signal", "hooks"];
+const COMMAND_SPEC_KEYS: readonly (keyof CommandSpec)[] = ["argv", "space", "env", "cwd", "timeoutSeconds", "clock", "killGraceSeconds", "studyName", "tailBytes", "signal", "hooks", "objectives"];
 
 /**
  * An objective for `study.optimize` that runs a command per trial. Each trial suggests the
@@ -931,6 +940,14 @@ async function runCommandTrial(
     numbers.push(value as number);
   }
   if (numbers.length === 0) fail("reported an empty list of values");
+  const wanted = spec.objectives?.directions;
+  if (wanted !== undefined && numbers.length !== wanted.length) {
+    const example = wanted.length === 1 ? `'sextant: {"value": <number>}' or a number on the last line` : `'sextant: {"values": [${wanted.map(() => "<number>").join(", ")}]}'`;
+    fail(
+      `the command printed ${numbers.length} value${numbers.length === 1 ? "" : "s"} (${clip(numbers.join(", "), 60)}) but the study has ${wanted.length} objective${wanted.length === 1 ? "" : "s"} (${wanted.join(", ")}), set by ${spec.objectives!.setBy}: ` +
+        `print one value per direction, in that order: ${example}`,
+    );
+  }
   if (constraints !== undefined) {
     const problem = constraintsProblem(constraints);
     if (problem !== null) fail(`reported ${problem}`);
