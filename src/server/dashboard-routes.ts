@@ -10,10 +10,8 @@ import {
   ImportanceError,
   type ImportanceMethod,
   bestSoFar as bestSoFarHistory,
-  feasibilityRule,
   hypervolumeHistory,
   importance,
-  isConstrainedStudy,
   modelBeliefs,
   paretoFrontIndices,
   readableConstraints,
@@ -217,7 +215,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         // As sextant trials marks them: the table said nothing of constraints, and an infeasible
         // trial with the best value read as the best. Whether the study is constrained is kept
         // change by change; asking every trial cost a scan of them per read.
-        const feasible = feasibilityRule([], index.summary.isConstrained);
+        const feasible = index.feasibility();
         const rows = order.slice(offset, offset + limit).map((n) => {
           const trial = index.trials[n]!;
           // Malformed constraint values (not a list of numbers) show as none.
@@ -245,9 +243,8 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
       response: ui.PointsResponse,
       handle: async ({ params, query }) => {
         const { index, matched, objective } = await openFiltered(params.study, query);
-        const trials = index.trials.filter(Boolean);
-        const constrained = isConstrainedStudy(trials);
-        const isFeasible = feasibilityRule(trials, constrained);
+        const constrained = index.summary.isConstrained;
+        const isFeasible = index.feasibility();
         const best = bestSoFar(index, matched, objective, isFeasible);
         const keep = new Set(best.map((b) => b.number));
         // The lowest and highest values alone made the slice and the parallel coordinates lie at
@@ -352,7 +349,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const direction = index.directions[objective] ?? "minimize";
         // The best by value among feasible trials, as the best-so-far and Pareto views judge them:
         // in a constrained study the best curves were those of trials violating a constraint.
-        const feasible = feasibilityRule(index.trials.filter(Boolean));
+        const feasible = index.feasibility();
         const ranked = withCurves
           .filter((n) => valueOf(index.trials[n]!, objective) !== undefined && feasible(index.trials[n]!))
           .sort((a, b) => (valueOf(index.trials[a]!, objective)! - valueOf(index.trials[b]!, objective)!) * (direction === "minimize" ? 1 : -1));
@@ -386,7 +383,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         });
         // The front of the feasible trials only, as Study.bestTrials: an infeasible trial is drawn
         // among the others, however good its values, and hides no feasible one.
-        const feasible = feasibilityRule(index.trials.filter(Boolean));
+        const feasible = index.feasibility();
         const candidates = complete.filter((n) => feasible(index.trials[n]!));
         const losses = candidates.map((n) => toLosses(index.trials[n]!.values!, index.directions));
         const frontSet = new Set(paretoFrontIndices(losses).map((i) => candidates[i]!));
@@ -543,7 +540,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const { reference, history, samples } = hypervolumeHistory(
           matched.map((n) => index.trials[n]!),
           index.directions,
-          { feasible: feasibilityRule(index.trials.filter(Boolean)) },
+          { feasible: index.feasibility() },
         );
         if (history.some((point) => !Number.isFinite(point.hypervolume))) {
           // Infinity went out as null, which the page drew as nothing, without a word.

@@ -7,7 +7,7 @@
  * is sent is cut down (pages of the table, at most `maxPoints` points of a plot), and each answer
  * says how many it shows of how many match ("N of M shown").
  */
-import { spanningDistribution } from "../analysis/index.js";
+import { feasibilityRule, spanningDistribution } from "../analysis/index.js";
 import { type Direction, type Distribution, type FrozenTrial, type ParamValue, type TrialState, distributionsEqual } from "../space/index.js";
 import type { Storage, StudyRecord } from "../storage/index.js";
 import { SummaryTally } from "./summary-tally.js";
@@ -53,6 +53,14 @@ export class StudyIndex {
 
   constructor(readonly record: StudyRecord) {
     this.summary = new SummaryTally(record, this.trials);
+  }
+
+  /**
+   * Whether a trial counts as feasible, judged by the whole study (see `feasibilityRule`). Whether
+   * the study is constrained comes from the summary kept change by change, not a scan of every trial.
+   */
+  feasibility(): (trial: FrozenTrial) => boolean {
+    return feasibilityRule([], this.summary.isConstrained);
   }
 
   /** Applies changes read from storage (new trials and new versions of known ones). */
