@@ -23,6 +23,8 @@ import {
   starDiscrepancy,
   SUITE_OPTIMIZERS,
   SUITES,
+  TEST_FOLDER,
+  TUNING_FOLDER,
   tuneThenTest,
   type BenchmarkProgress,
   type DefaultsSearch,
@@ -409,7 +411,7 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
   const candidates = candidateList(flags.candidates);
   // As bench run says it: an interrupted tune keeps its finished runs, and the same command goes on (it exited silently).
   const lab = labSignals((signal) => {
-    io.err(`\nsextant: interrupted (${signal}); the finished runs are in ${join(flags.out, "tuning")} and ${join(flags.out, "test")}: run the same command again to continue`);
+    io.err(`\nsextant: interrupted (${signal}); the finished runs are in ${join(flags.out, TUNING_FOLDER)} and ${join(flags.out, TEST_FOLDER)}: run the same command again to continue`);
   });
   const outcome = await tuneThenTest({
     problems,

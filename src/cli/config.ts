@@ -428,9 +428,9 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
     }
     // Checked here rather than in paramFromObject, to point at the second choice's own line.
     const distribution = config.params[name]!;
-    const clash = distribution.type === "categorical" ? choicesWithSameCommandText(distribution.choices) : null;
-    if (clash !== null && distribution.type === "categorical") {
-      throw source.error(["params", name, "choices", clash.second], sameCommandTextMessage(name, distribution.choices, clash));
+    if (distribution.type === "categorical") {
+      const clash = choicesWithSameCommandText(distribution.choices);
+      if (clash !== null) throw source.error(["params", name, "choices", clash.second], sameCommandTextMessage(name, distribution.choices, clash));
     }
   }
   if (raw.env !== undefined) config.env = raw.env;

@@ -451,23 +451,27 @@ export async function tuneThenTest(options: {
   const testNames = { problems: options.testProblems === undefined ? "problems" : "testProblems", seeds: "testSeeds", optimizers: "candidates" };
   // Test problems that cannot run here were refused only after every tuning run; any candidate may be chosen.
   if (options.testProblems !== undefined) {
-    const specs = await Promise.resolve()
-      .then(() => parseOptimizerList(options.candidates.join(",")))
-      .catch(inNames(tuningNames));
+    let specs: ReturnType<typeof parseOptimizerList>;
+    try {
+      specs = parseOptimizerList(options.candidates.join(","));
+    } catch (error) {
+      throw renameOptionsInError(error, tuningNames);
+    }
     await refuseProblemsThatCannotRun(options.testProblems, specs).catch(inNames(testNames));
   }
   const withRandom = options.candidates.includes("random") ? options.candidates : [...options.candidates, "random"];
   const common = { trials: options.trials, jobs: options.jobs ?? 1, onProgress: options.onProgress, onWorkers: options.onWorkers, ...(options.signal ? { signal: options.signal } : {}) };
-  const tuningRuns = { ...common, problems: options.problems, optimizers: withRandom, seeds: options.tuningSeeds, outDir: join(options.outDir, TUNING_FOLDER) };
-  const tuning = await runBenchmark(tuningRuns).catch(inNames(tuningNames));
+  const tuningDir = join(options.outDir, TUNING_FOLDER);
+  const testDir = join(options.outDir, TEST_FOLDER);
+  const tuning = await runBenchmark({ ...common, problems: options.problems, optimizers: withRandom, seeds: options.tuningSeeds, outDir: tuningDir }).catch(inNames(tuningNames));
   // A failed run would leave candidates compared on different runs (or one dropped unseen).
-  refuseFailures("tuning", tuning.failures, join(options.outDir, TUNING_FOLDER));
+  refuseFailures("tuning", tuning.failures, tuningDir);
   // Regret past a reference value is measured from the best run, as the report does.
   const { best, scores, lossAgainstTuning } = defaultsEverywhere(rebaseReferenceProblems(tuning.results).results, options.candidates, options.trials);
   const testOptimizers = best === "random" ? ["random"] : [best, "random"];
   const testProblems = options.testProblems ?? options.problems;
-  const test = await runBenchmark({ ...common, problems: testProblems, optimizers: testOptimizers, seeds: options.testSeeds, outDir: join(options.outDir, TEST_FOLDER) }).catch(inNames(testNames));
-  refuseFailures("test", test.failures, join(options.outDir, TEST_FOLDER));
+  const test = await runBenchmark({ ...common, problems: testProblems, optimizers: testOptimizers, seeds: options.testSeeds, outDir: testDir }).catch(inNames(testNames));
+  refuseFailures("test", test.failures, testDir);
   return {
     incumbent: best,
     tuningScores: scores,

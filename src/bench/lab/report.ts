@@ -698,8 +698,8 @@ export async function writeReport(
     );
   }
   for (const note of noiselessFallbackNotes(results)) md.push("", note);
-  if (stored.length > results.length) {
-    md.push("", `${countNoun(stored.length - results.length, "further run")} ${stored.length - results.length === 1 ? "belongs" : "belong"} to (problem, seed) pairs that not every optimizer has finished; they are left out so that all optimizers are compared on the same instances.`);
+  if (leftOut > 0) {
+    md.push("", `${countNoun(leftOut, "further run")} ${leftOut === 1 ? "belongs" : "belong"} to (problem, seed) pairs that not every optimizer has finished; they are left out so that all optimizers are compared on the same instances.`);
   }
   if (options.command) md.push("", "Reproduce:", "", "```sh", options.command, "```");
   md.push("", "## Summary", "", ...data.summary.map((l) => `- ${l}`));

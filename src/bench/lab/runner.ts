@@ -319,12 +319,12 @@ export async function refuseProblemsThatCannotRun(problems: readonly string[], s
     if (!known.has(problem)) throw new BenchmarkInputError(`problems: unknown problem "${problem}"; \`sextant problems\` lists them`);
   }
   let runsPrograms = false;
+  const pruned = specs.find((s) => s.pruner !== undefined);
   for (const name of problems) {
     const problem = createLabProblem(name);
     if (problem.tags.includes("real-command")) runsPrograms = true;
     const reason = isAsyncProblem(problem) || isFidelityProblem(problem) ? await problem.unavailableReason() : undefined;
     if (reason !== undefined) throw new BenchmarkInputError(`problems: "${name}" cannot run here: ${reason}`);
-    const pruned = specs.find((s) => s.pruner !== undefined);
     if (pruned !== undefined && !isFidelityProblem(problem)) {
       throw new BenchmarkInputError(`optimizers: "${pruned.label}" has a pruner, but problem "${name}" has no fidelity to prune over`);
     }
