@@ -781,7 +781,6 @@ class _Heartbeat(threading.Thread):
         self._query = {"trialId": trial_id} if trial_id is not None else None
         self._interval = interval
         self._stopped = threading.Event()
-        self._study_name = study.study_name
         self.beats = 0
         # Beats the server refused for the token (401) or as forbidden (403); the first one is logged.
         self.refused_beats = 0
@@ -827,7 +826,7 @@ class _Heartbeat(threading.Thread):
         _log.warning("sextant_client: trial %d of study %r: the server at %s refused its heartbeat with HTTP %d (%s); "
                      "%s. The beats go on, but unless one gets through within the server's heartbeat grace, the "
                      "server fails the trial and will not take its result (further refused beats of this trial "
-                     "are not logged)", self._number, self._study_name, self._study._connection.url, error.status,
+                     "are not logged)", self._number, self._study.study_name, self._study._connection.url, error.status,
                      error.message, remedy)
 
     @contextlib.contextmanager
@@ -862,7 +861,7 @@ class _Heartbeat(threading.Thread):
         _log.warning("sextant_client: trial %d of study %r: the server at %s answered its heartbeat with HTTP %d (%s); "
                      "%s. Its beats stop, and the server will not take the result of its objective (optimize then "
                      "warns and goes on with the next trial; a tell raises SextantError)", self._number,
-                     self._study_name, self._study._connection.url, error.status, error.message, what)
+                     self._study.study_name, self._study._connection.url, error.status, error.message, what)
 
     def stop(self):
         self._stopped.set()
@@ -926,8 +925,7 @@ class Trial:
                     # The server has failed the trial with this reason before answering: nothing is left
                     # to keep alive, and a tell of FAIL (what callers did before) answers what it stored.
                     self._failed_by_server = error.message
-                    self.study._stop_heartbeat(self.number)
-                    self.study._asked_ids.pop(self.number, None)
+                    self.study._forget_trial(self.number)
                     self.study._note_failed_by_server(self.number, error.message)
                 raise
         self.study._declare(name, wire)
@@ -1168,12 +1166,10 @@ class Study:
             except SextantError as error:
                 if error.status in (404, 409):
                     for study in studies:
-                        study._stop_heartbeat(number)
-                        study._asked_ids.pop(number, None)
+                        study._forget_trial(number)
                 raise
             for study in studies:
-                study._stop_heartbeat(number)
-                study._asked_ids.pop(number, None)
+                study._forget_trial(number)
         return FrozenTrial(answer["trial"], self._declared)
 
     def _note_failed_by_server(self, number, reason):
@@ -1190,6 +1186,11 @@ class Study:
         heartbeat = self._heartbeats.pop(number, None)
         if heartbeat is not None:
             heartbeat.stop()
+
+    def _forget_trial(self, number):
+        """Stops the trial's beats and drops its asked id: the server has its result, or it is gone."""
+        self._stop_heartbeat(number)
+        self._asked_ids.pop(number, None)
 
     def _fail(self, trial, reason, retry=True):
         if trial._failed_by_server is not None:
