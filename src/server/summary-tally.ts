@@ -45,18 +45,17 @@ function workerIdOf(trial: FrozenTrial): string | undefined {
 export function summaryFigures(record: StudyRecord, trials: readonly FrozenTrial[]): SummaryFigures {
   const directions = record.directions;
   const single = directions.length === 1 ? directions[0]! : null;
-  const counts = noCounts();
+  const { trialCounts: counts, bestValue } = summarizeStudy(record, trials);
   let hasIntermediate = false;
   const workers = new Set<string>();
   for (const trial of trials) {
-    counts[trial.state]++;
     if (!hasIntermediate && Object.keys(trial.intermediate).length > 0) hasIntermediate = true;
     const worker = workerIdOf(trial);
     if (worker !== undefined) workers.add(worker);
   }
   return {
     counts,
-    bestValue: summarizeStudy(record, trials).bestValue,
+    bestValue,
     best: single ? bestFeasibleTrial(trials, single) : undefined,
     recommendation: single ? recommendedTrial(trials, single) : undefined,
     hasIntermediate,
