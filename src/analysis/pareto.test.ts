@@ -8,6 +8,8 @@ import {
   leadingFrontIndices,
   nonDominatedSort,
   paretoFrontIndices,
+  satisfiesStoredConstraints,
+  storedViolation,
   toLosses,
   totalViolation,
   trialConstraints,
@@ -104,6 +106,16 @@ describe("constrained domination", () => {
     expect(trialConstraints(makeTrial({ number: 0, systemAttrs: { constraints: [-1, 0.5] } }))).toEqual([-1, 0.5]);
     expect(trialConstraints(makeTrial({ number: 1 }))).toBeNull();
     expect(() => trialConstraints(makeTrial({ number: 4, systemAttrs: { constraints: "low" } }))).toThrow(/trial 4: systemAttrs.constraints/);
+  });
+
+  it("gives stored constraints that are not a list of numbers an infinite violation, as satisfiesStoredConstraints counts them infeasible", () => {
+    const stored = [[-1, 0.5], [-1], [], [Number.NaN], null, undefined, "x", [1, "a"], ["x"], { a: 1 }, 3];
+    for (const constraints of stored) {
+      const trial = makeTrial({ number: 0, ...(constraints === undefined ? {} : { systemAttrs: { constraints } }) });
+      expect([constraints, storedViolation(trial) <= 0]).toEqual([constraints, satisfiesStoredConstraints(trial.systemAttrs, false)]);
+    }
+    expect(storedViolation(makeTrial({ number: 0, systemAttrs: { constraints: [-1, 0.5, 2] } }))).toBe(2.5);
+    expect(storedViolation(makeTrial({ number: 0, systemAttrs: { constraints: [1, "a"] } }))).toBe(Infinity);
   });
 });
 

@@ -62,12 +62,37 @@ export function dominatesLosses(a: ArrayLike<number>, b: ArrayLike<number>): boo
  * trialConstraints(makeTrial({ number: 0, systemAttrs: { constraints: [-1, 0.5] } })) // [-1, 0.5]
  */
 export function trialConstraints(trial: FrozenTrial): readonly number[] | null {
-  const stored = trial.systemAttrs[CONSTRAINTS_ATTR];
-  if (stored === undefined || stored === null) return null;
-  if (!Array.isArray(stored) || stored.some((c) => typeof c !== "number")) {
-    throw new TypeError(`trial ${trial.number}: systemAttrs.${CONSTRAINTS_ATTR} must be an array of numbers, got ${JSON.stringify(stored)}`);
+  if (hasMalformedConstraints(trial)) {
+    throw new TypeError(`trial ${trial.number}: systemAttrs.${CONSTRAINTS_ATTR} must be an array of numbers, got ${JSON.stringify(trial.systemAttrs[CONSTRAINTS_ATTR])}`);
   }
-  return stored as number[];
+  return readableConstraints(trial);
+}
+
+/**
+ * Whether a trial stores constraints that are not a list of numbers (which nothing the library,
+ * the CLI or the HTTP service writes; a storage write can). Such a trial is infeasible, see
+ * {@link satisfiesStoredConstraints}.
+ *
+ * @example
+ * hasMalformedConstraints(makeTrial({ number: 0, systemAttrs: { constraints: [1, "a"] } })) // true
+ */
+export function hasMalformedConstraints(trial: Pick<FrozenTrial, "systemAttrs">): boolean {
+  const stored = trial.systemAttrs[CONSTRAINTS_ATTR];
+  return stored !== undefined && stored !== null && readableConstraints(trial) === null;
+}
+
+/**
+ * A stored trial's total constraint violation (see {@link totalViolation}): 0 without constraints,
+ * and +∞ when they are not a list of numbers, so that a sampler ranks such a trial infeasible by
+ * the rule {@link satisfiesStoredConstraints} applies, where {@link trialConstraints} threw and
+ * one such trial stopped every later suggestion.
+ *
+ * @example
+ * storedViolation(makeTrial({ number: 0, systemAttrs: { constraints: [-1, 0.5] } })) // 0.5
+ * storedViolation(makeTrial({ number: 0, systemAttrs: { constraints: "x" } }))       // Infinity
+ */
+export function storedViolation(trial: Pick<FrozenTrial, "systemAttrs">): number {
+  return hasMalformedConstraints(trial) ? Number.POSITIVE_INFINITY : totalViolation(readableConstraints(trial));
 }
 
 /**
@@ -79,7 +104,7 @@ export function trialConstraints(trial: FrozenTrial): readonly number[] | null {
  * @example
  * readableConstraints(makeTrial({ number: 0, systemAttrs: { constraints: "x" } })) // null
  */
-export function readableConstraints(trial: FrozenTrial): readonly number[] | null {
+export function readableConstraints(trial: Pick<FrozenTrial, "systemAttrs">): readonly number[] | null {
   const stored = trial.systemAttrs[CONSTRAINTS_ATTR];
   return Array.isArray(stored) && stored.every((c) => typeof c === "number") ? (stored as number[]) : null;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CemSampler, CmaEsSampler, RandomSampler, TurboSampler } from "../samplers/index.js";
+import { CemSampler, CmaEsSampler, GPSampler, NSGAIISampler, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler, TPESampler, TurboSampler } from "../samplers/index.js";
 import { MemoryStorage } from "../storage/index.js";
-import { type Study, copyStudy, createStudy, loadStudy } from "./index.js";
+import { type Study, type Trial, copyStudy, createStudy, loadStudy } from "./index.js";
 
 const random = () => new RandomSampler({ seed: 7 });
 
@@ -285,6 +285,48 @@ describe("constraints", () => {
       "constraints: at most 64 values (the HTTP service takes no more), got 70",
     );
   });
+
+  it("goes on with TPE, GP and NSGA-II after a trial whose stored constraints are not a list of numbers, which counts as infeasible", async () => {
+    // Written through the storage API (an import, another client): each sampler threw on reading it, so the study stopped.
+    const samplers: [string, () => Sampler, number][] = [
+      ["tpe", () => new TPESampler({ seed: 1, nStartupTrials: 2 }), 1],
+      ["multivariate tpe", () => new TPESampler({ seed: 1, nStartupTrials: 2, multivariate: true }), 1],
+      ["gp", () => new GPSampler({ seed: 1, nStartupTrials: 2 }), 1],
+      ["nsga2", () => new NSGAIISampler({ seed: 1, populationSize: 4 }), 2],
+    ];
+    for (const malformed of ["x", [1, "a"]]) {
+      for (const [name, sampler, objectives] of samplers) {
+        const storage = new MemoryStorage();
+        const study = await createStudy({ storage, name, directions: objectives === 1 ? ["minimize"] : ["minimize", "minimize"], sampler: sampler(), constraints: (t) => [(t.params.x as number) - 0.5] });
+        const objective = (trial: Trial) => {
+          const x = trial.suggestFloat("x", 0, 1);
+          return objectives === 1 ? x : [x, 1 - x];
+        };
+        await study.optimize(objective, { nTrials: 3 });
+        // The best value of all, at a point every sampler would take as the incumbent were it feasible.
+        const record = (await storage.getStudy(name))!;
+        const stored = await storage.createTrial(record.id, { state: "running" });
+        await storage.updateTrial(stored.id, {
+          params: { x: { value: 0, distribution: { type: "float", low: 0, high: 1 } } },
+          state: "complete",
+          values: objectives === 1 ? [-1] : [-1, -1],
+          systemAttrs: { constraints: malformed },
+        });
+        await study.optimize(objective, { nTrials: 6 });
+        const later = study.trials.filter((t) => t.number > stored.number);
+        expect([name, later.map((t) => t.state)]).toEqual([name, Array(6).fill("complete")]);
+        const recommended = later.flatMap((t) => {
+          const choice = t.systemAttrs[RECOMMENDED_TRIAL_ATTR] as { trial: number } | undefined;
+          return choice ? [choice.trial] : [];
+        });
+        if (name === "gp") {
+          // The GP's incumbent and recommendation are among feasible trials only.
+          expect(recommended.length).toBeGreaterThan(0);
+          expect(recommended).not.toContain(stored.number);
+        }
+      }
+    }
+  }, 60_000);
 
   it("rejects a constraints option that is not a function, naming it", async () => {
     await expect(createStudy({ constraints: [1] as never, sampler: random() })).rejects.toThrow("constraints must be a function (trial) => number[], got object");

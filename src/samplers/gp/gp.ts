@@ -47,7 +47,7 @@ import { latestEarlier } from "../history.js";
 import { RECOMMENDED_TRIAL_ATTR, type RecommendationRecord } from "../recommendation.js";
 import { FIDELITY_RULES, type FidelityRule, FidelityView } from "../fidelity.js";
 import { sampleUniform } from "../random.js";
-import { hypervolumeContributions, paretoFrontIndices, trialConstraints } from "../../analysis/index.js";
+import { hypervolumeContributions, paretoFrontIndices, readableConstraints, storedViolation } from "../../analysis/index.js";
 import {
   type Acquisition,
   type AcquisitionBatch,
@@ -603,6 +603,7 @@ export class GPSampler implements Sampler {
     const running: Float64Array[] = [];
     const failed: Float64Array[] = [];
     const constraints: (readonly number[] | null)[] = [];
+    const feasible: boolean[] = [];
     const numbers: number[] = [];
     const directions = snapshot.directions;
     for (const t of snapshot.trials) {
@@ -626,11 +627,15 @@ export class GPSampler implements Sampler {
       points.push(point);
       numbers.push(t.number);
       vectors.push(values.map((v, i) => (directions[i] === "maximize" ? -v : v)));
-      constraints.push(t.state === "complete" ? trialConstraints(t) : null);
+      const complete = t.state === "complete";
+      constraints.push(complete ? readableConstraints(t) : null);
+      // Stored constraints that are not a list of numbers make the trial infeasible (as every
+      // reader of stored trials judges it), though they give its constraint models nothing.
+      feasible.push(!complete || storedViolation(t) <= 0);
     }
     const values =
       directions.length === 1 ? vectors.map((v) => v[0]!) : scalarizeParEgo(vectors, new Rng(deriveSeed(this.seed, number, "parego")));
-    return { points, values, vectors, running, failed, constraints, numbers };
+    return { points, values, vectors, running, failed, constraints, feasible, numbers };
   }
 
   private bayesianStep(
@@ -680,7 +685,7 @@ export class GPSampler implements Sampler {
     this.lastModel = { key: cacheKey, gp };
     // With constraints, only a feasible observation is an incumbent (Gardner et al. 2014).
     const constrained = observations.constraints.some((c) => c !== null);
-    const feasible = observations.constraints.map((c) => c === null || c.every((v) => v <= 0));
+    const feasible = observations.feasible;
     // The model's smoothed value at each evaluated point: what it believes each trial is worth.
     const smoothed = gp.trainingMeans();
     let best = Infinity;
@@ -839,7 +844,7 @@ export class GPSampler implements Sampler {
     categorical: Uint8Array,
     rng: Rng,
   ): Record<string, ParamValue> | null {
-    const feasible = observations.constraints.map((c) => c === null || c.every((v) => v <= 0));
+    const feasible = observations.feasible;
     const normalized = normalizeObjectives(observations.vectors);
     const previous = previousModelThetas(snapshot, trial.number);
     const fitted = this.fitModels(observations.points, normalized, categorical, previous, 0, this.options.priorMean);
@@ -1113,7 +1118,7 @@ export class GPSampler implements Sampler {
     // weighted by the constraint models' probability of feasibility. The stack used to ignore them,
     // so a warm-started constrained study (auto's default for numeric spaces) went to the infeasible side.
     const constrained = observations.constraints.some((c) => c !== null);
-    const own = observations.points.map((p, j) => ({ point: p, mean: surrogate.predict(p).mean, feasible: observations.constraints[j]?.every((v) => v <= 0) ?? true }));
+    const own = observations.points.map((p, j) => ({ point: p, mean: surrogate.predict(p).mean, feasible: observations.feasible[j]! }));
     let best = Infinity;
     for (const { mean, feasible } of own) if (feasible) best = Math.min(best, mean);
     const taken = new Set<string>();
@@ -1502,8 +1507,10 @@ interface Observations {
   running: Float64Array[];
   /** Failed trials' points: no value, but a place where the objective failed. */
   failed: Float64Array[];
-  /** Per point, its constraint values, or null (unconstrained, or a pruned trial). */
+  /** Per point, its constraint values, or null (unconstrained, a pruned trial, or stored constraints that are not a list of numbers). */
   constraints: (readonly number[] | null)[];
+  /** Per point, whether it is feasible: a pruned one is; a complete one when its stored violation is 0. */
+  feasible: boolean[];
   /** Per point, the number of its trial. */
   numbers: number[];
 }

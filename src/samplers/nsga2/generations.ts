@@ -15,7 +15,7 @@
  * So asynchronous workers simply breed the current generation until it fills, and a resumed study
  * (or another process) replays the same populations.
  */
-import { nonDominatedSort, toLosses, totalViolation, trialConstraints } from "../../analysis/index.js";
+import { nonDominatedSort, storedViolation, toLosses } from "../../analysis/index.js";
 import { deriveSeed, Rng, seedOrRandom } from "../../math/rng.js";
 import {
   type Direction,
@@ -268,7 +268,7 @@ export abstract class GenerationalSampler implements Sampler {
 function candidatesOf(trials: readonly FrozenTrial[], directions: readonly Direction[]): Candidates {
   return {
     losses: trials.map((t) => toLosses(t.values!, directions)),
-    violations: trials.map((t) => totalViolation(trialConstraints(t))),
+    violations: trials.map(storedViolation),
   };
 }
 

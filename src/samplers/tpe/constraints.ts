@@ -15,7 +15,7 @@
  *   search reaches feasible regions the objective alone would not propose.
  */
 import type { Rng } from "../../math/rng.js";
-import { trialConstraints } from "../../analysis/index.js";
+import { readableConstraints } from "../../analysis/index.js";
 import type { Dimension } from "./dimension.js";
 import type { HistoryRow } from "./history.js";
 import { MultivariateParzen, type ParzenOptions } from "./parzen-estimator.js";
@@ -73,7 +73,8 @@ export class ConstraintDensities {
     let count = -1;
     for (let row = 0; row < rows.length; row++) {
       if (complete[row] === 0) continue;
-      const c = trialConstraints(rows[row]!.trial);
+      // Malformed stored constraints give no values to model (the split ranks such a row infeasible).
+      const c = readableConstraints(rows[row]!.trial);
       if (c === null) continue;
       if (count === -1) count = c.length;
       if (c.length !== count) continue;

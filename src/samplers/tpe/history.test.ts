@@ -70,3 +70,16 @@ describe("TrialHistory with several objectives", () => {
     expect([0, 1, 2, 3].map((row) => split.membership[row])).toEqual([BELOW, BELOW, BELOW, ABOVE]);
   });
 });
+
+describe("TrialHistory with constraints", () => {
+  it("ranks a trial whose stored constraints are not a list of numbers as infeasible, after every violation (it threw)", () => {
+    const stored = [[-1], "x", [0.5], [1, "a"], [-2]];
+    const trials = stored.map((constraints, number) => makeTrial({ number, state: "complete", params: { x: number / 10 }, distributions: { x: X }, values: [-number], systemAttrs: { constraints } }));
+    const history = new TrialHistory();
+    history.sync(makeSnapshot(trials));
+    expect(history.rows.map((row) => row.violation)).toEqual([0, Infinity, 0.5, Infinity, 0]);
+    // Below: the two feasible trials, then the violation of 0.5 ahead of the malformed ones.
+    const split = history.split(3);
+    expect(history.rows.map((_, i) => split.membership[i])).toEqual([BELOW, ABOVE, BELOW, ABOVE, BELOW]);
+  });
+});

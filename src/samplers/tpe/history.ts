@@ -21,7 +21,7 @@ import {
   studyKeyOf,
 } from "../../space/index.js";
 import { type Dimension, encodeCoordinate, makeDimension } from "./dimension.js";
-import { constrainedDominates, greedyHypervolumeSubset, totalViolation, trialConstraints } from "../../analysis/index.js";
+import { constrainedDominates, greedyHypervolumeSubset, storedViolation } from "../../analysis/index.js";
 import { contributionWeights, referencePoint, scaledForHypervolume } from "./motpe-weights.js";
 
 export const BELOW = 1;
@@ -185,7 +185,7 @@ export class TrialHistory {
       if (!values || values.length !== directions.length || !values.every(Number.isFinite)) return null;
       const losses = multiObjective ? Float64Array.from(values, (v, k) => (directions[k] === "minimize" ? v : -v)) : null;
       const loss = directions[0] === "minimize" ? values[0]! : -values[0]!;
-      const violation = totalViolation(trialConstraints(trial));
+      const violation = storedViolation(trial);
       // Constrained domination (Deb 2000), as the split's order: infeasible rows come after every
       // feasible one, the least violating first.
       if (violation > 0) return { trial, number: trial.number, rank: INFEASIBLE_RANK, loss: violation, losses, violation };
