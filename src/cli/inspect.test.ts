@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { feasibleParetoFront } from "../analysis/index.js";
-import type { Distribution, ParamValue } from "../space/index.js";
+import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
 import { bestCommand, exportCommand, listStudiesCommand, listTrialsCommand, trialJson } from "./inspect.js";
@@ -200,6 +200,47 @@ describe("sextant trials", () => {
     expect(table[3]).toMatch(/^ *1 +complete +1 +a +2 +\S+$/);
     expect(JSON.parse(await list(true)).map((t: { params: object }) => t.params)).toEqual([{ kind: "" }, { kind: "a", depth: 2 }]);
     rmSync(dir, { recursive: true });
+  });
+});
+
+describe("sextant trials, best and export on stored constraints that are not a list of numbers", () => {
+  it("shows such a trial as infeasible, with empty constraint cells, where trials and export threw", async () => {
+    // Written through the storage API (an import, another client), not by Sextant.
+    for (const malformed of ["x", [1, "a"]] as JsonValue[]) {
+      const dir = mkdtempSync(join(tmpdir(), "sextant-malformed-"));
+      try {
+        const storage = SqliteStorage.open(join(dir, "s.db"));
+        const study = await storage.createStudy("s", ["minimize"]);
+        const x: Distribution = { type: "float", low: 0, high: 1 };
+        for (const [value, constraints] of [[0.3, [-1]], [0.1, malformed], [0.5, [0.2]]] as [number, JsonValue][]) {
+          const trial = await storage.createTrial(study.id, { state: "running" });
+          await storage.updateTrial(trial.id, { params: { x: { value, distribution: x } }, state: "complete", values: [value], systemAttrs: { constraints } });
+        }
+        await storage.close();
+        const run = async (command: (io: Io) => Promise<number>) => {
+          const out: string[] = [];
+          expect(await command({ ...quietIo, out: (line) => out.push(line), write: (chunk) => out.push(chunk) })).toBe(0);
+          return out.join("\n");
+        };
+        const url = `sqlite:${join(dir, "s.db")}`;
+        const table = (await run((io) => listTrialsCommand("s", { storage: url }, io))).split("\n").map((line) => line.trimEnd());
+        expect(table.slice(2)).toEqual([
+          expect.stringMatching(/^ *0 +complete +0\.3 +0\.3 +\S+$/),
+          expect.stringMatching(/^ *1 +complete +0\.1 +0\.1 +\S+ +infeasible \(stored constraints are not a list of numbers\)$/),
+          expect.stringMatching(/^ *2 +complete +0\.5 +0\.5 +\S+ +infeasible \(violation 0\.2\)$/),
+        ]);
+        const csv = (await run((io) => exportCommand("s", { storage: url, format: "csv" }, io))).split("\r\n");
+        expect(csv.slice(0, 4).map((line) => line.split(",").slice(0, 5))).toEqual([
+          ["number", "state", "value", "constraint_0", "params_x"],
+          ["0", "complete", "0.3", "-1", "0.3"],
+          ["1", "complete", "0.1", "", "0.1"],
+          ["2", "complete", "0.5", "0.2", "0.5"],
+        ]);
+        expect(JSON.parse(await run((io) => bestCommand("s", { storage: url, json: true }, io))).best.number).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true });
+      }
+    }
   });
 });
 

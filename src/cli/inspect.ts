@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { CONSTRAINTS_ATTR, type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
 import { type Storage, StorageEmptyError, type StudyRecord, type StudySummary, type TrialQuery, findTrials, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
-import { feasibleParetoFront, totalViolation, trialConstraints } from "../analysis/index.js";
+import { feasibleParetoFront, hasMalformedConstraints, readableConstraints, totalViolation } from "../analysis/index.js";
 import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
 import { isConstrainedStoredStudy, isHalfMadeStudy, leastViolatingTrial, storedBest } from "../study/index.js";
@@ -219,7 +219,9 @@ function stateNote(trial: FrozenTrial, constrained: boolean): string {
     const last = lastIntermediate(trial);
     return last ? `at step ${last.step}` : "";
   }
-  const constraints = trialConstraints(trial);
+  // Written by a storage write or another client, not by Sextant: infeasible, as best and the front count it (the listing threw).
+  if (hasMalformedConstraints(trial)) return "infeasible (stored constraints are not a list of numbers)";
+  const constraints = readableConstraints(trial);
   // Left off the front and out of best like an infeasible trial, so said: it showed no note.
   if (constraints === null) return constrained && trial.state === "complete" ? "feasibility unknown (no constraints reported)" : "";
   const violation = totalViolation(constraints);
@@ -498,7 +500,7 @@ function recommendationLine({ trial, source, record, setAside }: Recommendation)
 
 /** What `sextant best` shows when every complete trial violates a constraint. */
 function printLeastViolating(name: string, directions: readonly string[], trial: FrozenTrial, json: boolean, io: Io): void {
-  const constraints = trialConstraints(trial) ?? [];
+  const constraints = readableConstraints(trial) ?? [];
   const violation = totalViolation(constraints);
   if (json && directions.length > 1) {
     // The front stays an array (empty); what is nearest to feasible goes to stderr.
@@ -564,7 +566,8 @@ export async function exportCommand(
       // cannot tell the feasible rows (every value <= 0) from the ones best and the front leave out.
       // A loop, not Math.max(...): spreading one count per trial overflowed the stack past ~125,000 trials.
       let constraintCount = 0;
-      for (const t of trials) constraintCount = Math.max(constraintCount, trialConstraints(t)?.length ?? 0);
+      // Constraints stored malformed (not a list of numbers) leave their cells empty; the export threw.
+      for (const t of trials) constraintCount = Math.max(constraintCount, readableConstraints(t)?.length ?? 0);
       const headers = [
         "number",
         "state",
@@ -586,7 +589,7 @@ export async function exportCommand(
           t.state,
           ...record.directions.map((_, i) => (t.values?.[i] === undefined ? "" : String(t.values[i]))),
           ...Array.from({ length: constraintCount }, (_, i) => {
-            const value = trialConstraints(t)?.[i];
+            const value = readableConstraints(t)?.[i];
             return value === undefined ? "" : String(value);
           }),
           ...params.map((p) => (shown[p] === undefined ? "" : shown[p] === null ? "null" : String(shown[p]))),
