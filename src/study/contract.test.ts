@@ -192,6 +192,17 @@ describe("tell", () => {
     expect((await study.tell(trial, { state: "complete", values: 0.5 })).values).toEqual([0.5]);
   });
 
+  it("refuses a complete result whose values are null, as undefined ones, and leaves the trial running", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    const trial = await study.ask();
+    // It failed the trial for good: "objective returned null, not a finite number".
+    const refused = study.tell(trial, { state: "complete", values: null } as never);
+    await expect(refused).rejects.toBeInstanceOf(TypeError);
+    await expect(refused).rejects.toThrow('tell: trial 0: a complete result needs values (a number), got null; give { state: "complete", values } or the values alone');
+    expect(study.trials[0]!.state).toBe("running");
+    expect((await study.tell(trial, { state: "complete", values: 0.5 })).values).toEqual([0.5]);
+  });
+
   it("refuses a pruned trial's values of the wrong length and leaves the trial running to be told again", async () => {
     const study = await createStudy({ directions: ["minimize", "minimize"], sampler: new RandomSampler({ seed: 1 }) });
     const trial = await study.ask();

@@ -2221,10 +2221,11 @@ export class Study implements TrialHost {
         return { state: "pruned", values: values && values.every(Number.isFinite) ? values : null };
       }
       // Refused as a misspelt key is: judged as a missing return value, it failed the trial for good.
-      // Undefined values count as missing ({ values: metrics.loss } with no loss), not only a missing key.
-      if (result.values === undefined) {
+      // Undefined values count as missing ({ values: metrics.loss } with no loss), not only a missing
+      // key, and so does null (a JSON result's "values": null), which failed the trial for good.
+      if (result.values === undefined || result.values === null) {
         const wanted = this.directions.length === 1 ? "a number" : `an array of ${this.directions.length} numbers`;
-        const got = "values" in result ? ", got undefined" : "";
+        const got = "values" in result ? `, got ${String(result.values)}` : "";
         throw new TypeError(`tell: trial ${trial.number}: a complete result needs values (${wanted})${got}; give { state: "complete", values } or the values alone`);
       }
       return this.judge(trial, result.values);
