@@ -251,10 +251,11 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         // 100,000 trials: two bands, at the best and worst values, and nothing between. Half the
         // points are a random sample, which those plots draw; the history draws every point.
         const limit = Number(query.maxPoints ?? 2000);
-        const sampled = matched.length <= limit ? matched : stableSample(matched, Math.ceil(limit / 2));
-        const outline = envelopeSample(matched, (n) => valueOf(index.trials[n]!, objective), limit - sampled.length, keep);
+        const fits = matched.length <= limit;
+        const sampled = fits ? matched : stableSample(matched, Math.ceil(limit / 2));
         const inSample = new Set(sampled);
-        const picked = matched.length <= limit ? matched : [...new Set([...sampled, ...outline])].sort((a, b) => a - b);
+        // The other half, only when not every match fits: each stretch's lowest and highest value.
+        const picked = fits ? matched : [...new Set([...sampled, ...envelopeSample(matched, (n) => valueOf(index.trials[n]!, objective), limit - sampled.length, keep)])].sort((a, b) => a - b);
         const names = [...index.distributions.keys()];
         const columns: Record<string, (string | number | boolean | null)[]> = Object.fromEntries(names.map((name) => [name, []]));
         const values: (number | null)[] = [];
