@@ -764,22 +764,23 @@ export class StudyPage {
     else this.drawParallel();
   }
 
-  /** The parallel coordinates' note: the trials drawn, and which parameters. */
-  private parallelNote(): AxisSpec[] {
-    this.pointsNote(this.panels.get("parallel"), sampleOf(this.parallelPoints!));
+  /** The parallel coordinates' note: the trials drawn (`sample`, what the plot draws), and which parameters. */
+  private parallelNote(sample = sampleOf(this.parallelPoints!)): AxisSpec[] {
+    this.pointsNote(this.panels.get("parallel"), sample);
     return this.shownAxes();
   }
 
   private drawParallel(): void {
     const panel = this.panels.get("parallel")!;
-    const axes = this.parallelNote();
+    const sample = sampleOf(this.parallelPoints!);
+    const axes = this.parallelNote(sample);
     this.parallelAxes = axes;
     // Which parameters have an axis, left to right (read by the browser tests, as data-marks is).
     panel.plot.dataset.axes = JSON.stringify(axes.filter((axis) => axis.id !== "value").map((axis) => axis.name));
     const spanned = panel.section.classList.contains("span-row");
     const spans = panel.section.classList.toggle("span-row", parallelNeedsRow(axes, panel.section.parentElement));
     // Read once the card has its width: the objective's name takes at most a share of it.
-    const { option, marks, objectiveScale } = parallelOption(sampleOf(this.parallelPoints!), axes, this.objectiveName, { width: panel.plot.clientWidth, textWidth: measureAxisName });
+    const { option, marks, objectiveScale } = parallelOption(sample, axes, this.objectiveName, { width: panel.plot.clientWidth, textWidth: measureAxisName });
     this.parallelObjectiveScale = objectiveScale;
     const chart = draw(panel.plot, option, marks);
     if (spans !== spanned) chart.resize();
