@@ -18,6 +18,7 @@ export {
   paretoFrontIndices,
   leadingFrontIndices,
   readableConstraints,
+  reportsConstraints,
   satisfiesStoredConstraints,
   storedViolation,
   toLosses,

@@ -244,9 +244,20 @@ export function feasibleParetoFront(trials: readonly FrozenTrial[], directions: 
  * @example
  * isConstrainedStudy(study.trials) // true once a trial's constraints were recorded
  */
-export function isConstrainedStudy(trials: Iterable<FrozenTrial>): boolean {
-  for (const trial of trials) if (trial.state === "complete" && Array.isArray(trial.systemAttrs[CONSTRAINTS_ATTR])) return true;
+export function isConstrainedStudy(trials: Iterable<Pick<FrozenTrial, "state" | "systemAttrs">>): boolean {
+  for (const trial of trials) if (reportsConstraints(trial)) return true;
   return false;
+}
+
+/**
+ * Whether one trial makes its study constrained (see {@link isConstrainedStudy}): it is complete
+ * and stores its constraint values as a list.
+ *
+ * @example
+ * reportsConstraints(makeTrial({ number: 0, state: "complete", values: [1], systemAttrs: { constraints: [-1] } })) // true
+ */
+export function reportsConstraints(trial: Pick<FrozenTrial, "state" | "systemAttrs">): boolean {
+  return trial.state === "complete" && Array.isArray(trial.systemAttrs[CONSTRAINTS_ATTR]);
 }
 
 /**

@@ -11,10 +11,10 @@
  * (that never change again) meets only when it first becomes constrained.
  */
 import { type Recommendation, type RecommendationRecord, readRecommendationRecord } from "../samplers/index.js";
-import { satisfiesStoredConstraints } from "../analysis/index.js";
-import { CONSTRAINTS_ATTR, type FrozenTrial, type TrialState, isBetter } from "../space/index.js";
+import { reportsConstraints, satisfiesStoredConstraints } from "../analysis/index.js";
+import { type FrozenTrial, type TrialState, isBetter } from "../space/index.js";
 import { type StudyRecord, summarizeStudy } from "../storage/index.js";
-import { bestFeasibleTrial, recommendationOf, recommendedTrial } from "../study/best.js";
+import { bestFeasibleTrial, recommendationOf, recommendedTrial, unorderedFirstValue } from "../study/best.js";
 
 /** What the summary shows of a study's trials. */
 export interface SummaryFigures {
@@ -63,23 +63,12 @@ export function summaryFigures(record: StudyRecord, trials: readonly FrozenTrial
   };
 }
 
-/** Whether a first value has no place on the value scale (NaN or missing): such a trial is never beaten, and never beats. */
-function unordered(trial: FrozenTrial): boolean {
-  const first: unknown = trial.values![0];
-  return typeof first !== "number" || Number.isNaN(first);
-}
-
 /**
  * A complete trial the tally does not follow: an empty value list (which the listing's best value
  * skips and `Study.bestTrial` does not).
  */
 function unusual(trial: FrozenTrial): boolean {
   return trial.state === "complete" && trial.values !== null && trial.values.length === 0;
-}
-
-/** Whether a complete trial reports constraint values (one such trial makes the study constrained). */
-function reportsConstraints(trial: FrozenTrial): boolean {
-  return trial.state === "complete" && Array.isArray(trial.systemAttrs[CONSTRAINTS_ATTR]);
 }
 
 /**
@@ -140,7 +129,7 @@ export class SummaryTally {
 
   /** The best eligible trial as a scan in number order finds it: the first, if its value is unordered; else the best ordered, earliest of ties. */
   private winner(): FrozenTrial | undefined {
-    if (this.firstEligible && unordered(this.firstEligible)) return this.firstEligible;
+    if (this.firstEligible && unorderedFirstValue(this.firstEligible.values!)) return this.firstEligible;
     return this.bestOrdered;
   }
 
@@ -175,7 +164,7 @@ export class SummaryTally {
     }
     if (this.stale || !this.eligible(trial)) return;
     if (!this.firstEligible || trial.number < this.firstEligible.number) this.firstEligible = trial;
-    if (!unordered(trial)) {
+    if (!unorderedFirstValue(trial.values!)) {
       const value = trial.values![0]!;
       const best = this.bestOrdered;
       if (!best || isBetter(this.record.directions[0]!, value, best.values![0]!) || (value === best.values![0] && trial.number < best.number)) this.bestOrdered = trial;

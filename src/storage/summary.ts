@@ -1,5 +1,5 @@
-import { satisfiesStoredConstraints } from "../analysis/pareto.js";
-import { CONSTRAINTS_ATTR, type FrozenTrial, type TrialState, isBetter } from "../space/index.js";
+import { isConstrainedStudy, satisfiesStoredConstraints } from "../analysis/pareto.js";
+import { type FrozenTrial, type TrialState, isBetter } from "../space/index.js";
 import type { StudyRecord, StudySummary } from "./types.js";
 
 /** Counts a study's trials by state and finds its best feasible value (single objective only). */
@@ -8,7 +8,7 @@ export function summarizeStudy(record: StudyRecord, trials: Iterable<Pick<Frozen
   let bestValue: number | null = null;
   const direction = record.directions.length === 1 ? record.directions[0]! : null;
   const list = [...trials];
-  const constrained = list.some((t) => t.state === "complete" && Array.isArray(t.systemAttrs[CONSTRAINTS_ATTR]));
+  const constrained = isConstrainedStudy(list);
   for (const trial of list) {
     trialCounts[trial.state]++;
     if (direction && trial.state === "complete" && trial.values && trial.values.length > 0 && satisfiesStoredConstraints(trial.systemAttrs, constrained)) {

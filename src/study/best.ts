@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { feasibilityRule, isConstrainedStudy, readableConstraints, totalViolation } from "../analysis/index.js";
+import { feasibilityRule, readableConstraints, reportsConstraints, totalViolation } from "../analysis/index.js";
 import { RECOMMENDED_TRIAL_ATTR, type Recommendation, type RecommendationRecord, latestRecommendation, noiseIsMaterial, readRecommendationRecord } from "../samplers/index.js";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, isBetter } from "../space/index.js";
 import { type Storage, type TrialQuery, findTrials } from "../storage/index.js";
@@ -99,7 +99,7 @@ export async function storedBest(storage: Storage, studyId: number, direction: D
   // bestFeasibleTrial keeps the first eligible trial unless a later one is strictly better, which
   // nothing is than a NaN (or missing) value: such a first trial stays the best.
   const first = (await firstMatch(storage, studyId, { states: ["complete"] }, eligible))!;
-  const best = unordered(first.values!) ? first : byValue;
+  const best = unorderedFirstValue(first.values!) ? first : byValue;
   const modelled = await latestStoredRecommendation(storage, studyId, eligible);
   return { best, recommendation: recommendationOf(modelled, () => best), leastViolating: undefined };
 }
@@ -113,12 +113,18 @@ export async function storedBest(storage: Storage, studyId: number, direction: D
  * const feasible = feasibilityRule([], await isConstrainedStoredStudy(storage, record.id));
  */
 export async function isConstrainedStoredStudy(storage: Storage, studyId: number): Promise<boolean> {
-  const first = await firstMatch(storage, studyId, { states: ["complete"], withSystemAttr: CONSTRAINTS_ATTR }, (t) => isConstrainedStudy([t]));
+  const first = await firstMatch(storage, studyId, { states: ["complete"], withSystemAttr: CONSTRAINTS_ATTR }, reportsConstraints);
   return first !== undefined;
 }
 
-/** Whether a first value has no place on the value scale: NaN, or no number at all. */
-function unordered(values: readonly number[]): boolean {
+/**
+ * Whether a trial's first value has no place on the value scale: NaN, or no number at all. Such a
+ * value is never beaten and never beats, so a first eligible trial with one stays the best.
+ *
+ * @example
+ * unorderedFirstValue([Number.NaN]) // true
+ */
+export function unorderedFirstValue(values: readonly number[]): boolean {
   const first: unknown = values[0];
   return typeof first !== "number" || Number.isNaN(first);
 }
