@@ -11,7 +11,7 @@ import { randomSeed } from "../math/rng.js";
 import type { Pruner } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import { SCHEDULER_ATTR, type Scheduler, describeSchedule } from "../schedulers/index.js";
-import { type Direction, type Distribution, type FrozenTrial, MAX_OBJECTIVES, type ParamValue, type TrialState, lastIntermediate, normalizeOptionKey, studyNameProblem } from "../space/index.js";
+import { type Direction, type Distribution, type FrozenTrial, MAX_OBJECTIVES, type ParamValue, lastIntermediate, normalizeOptionKey, studyNameProblem, zeroTrialCounts } from "../space/index.js";
 import { type Storage, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
 import { INTERRUPTED_REASON } from "../study/trial.js";
@@ -1206,7 +1206,7 @@ function printSummary(
   flags: TuneFlags,
   io: Io,
 ): void {
-  const total: Record<TrialState, number> = { waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
+  const total = zeroTrialCounts();
   for (const trial of study.trials) total[trial.state]++;
   const single = study.directions.length === 1;
   const best = single ? study.bestTrial : undefined;

@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { type Scheduler, describeSchedule } from "../schedulers/index.js";
-import type { FrozenTrial, TrialState } from "../space/index.js";
+import { type FrozenTrial, zeroTrialCounts } from "../space/index.js";
 import { type Storage, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, queueWaitingTrials } from "../storage/index.js";
 import { commandObjective } from "../study/command-runner.js";
 import { DEFAULT_HEARTBEAT_GRACE_SECONDS, resolveHeartbeat } from "../study/heartbeat.js";
@@ -550,7 +550,7 @@ function printWorkerSummary(
   flags: WorkerFlags,
   io: Io,
 ): void {
-  const total: Record<TrialState, number> = { waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
+  const total = zeroTrialCounts();
   for (const trial of study.trials) total[trial.state]++;
   const ran = counts.complete + counts.pruned + counts.failed;
   const single = study.directions.length === 1;

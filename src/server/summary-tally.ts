@@ -12,7 +12,7 @@
  */
 import { type Recommendation, type RecommendationRecord, readRecommendationRecord } from "../samplers/index.js";
 import { reportsConstraints, satisfiesStoredConstraints } from "../analysis/index.js";
-import { type FrozenTrial, type TrialState, isBetter } from "../space/index.js";
+import { type FrozenTrial, type TrialState, isBetter, zeroTrialCounts } from "../space/index.js";
 import { type StudyRecord, summarizeStudy } from "../storage/index.js";
 import { bestFeasibleTrial, recommendationOf, recommendedTrial, unorderedFirstValue } from "../study/best.js";
 
@@ -29,8 +29,6 @@ export interface SummaryFigures {
   /** How many distinct worker ids the trials record. */
   readonly workers: number;
 }
-
-const noCounts = (): Record<TrialState, number> => ({ waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 });
 
 /** The worker id a trial records (`systemAttrs.worker.id`), if any. */
 function workerIdOf(trial: FrozenTrial): string | undefined {
@@ -76,7 +74,7 @@ function unusual(trial: FrozenTrial): boolean {
  * previous version. Reading them ({@link figures}) costs no more than a few lookups.
  */
 export class SummaryTally {
-  private counts = noCounts();
+  private counts = zeroTrialCounts();
   private withIntermediate = 0;
   private workers = new Map<string, number>();
   private constrainedTrials = 0;
@@ -208,7 +206,7 @@ export class SummaryTally {
 
   /** Starts over from the index's trials. */
   private rebuild(): void {
-    this.counts = noCounts();
+    this.counts = zeroTrialCounts();
     this.withIntermediate = 0;
     this.workers = new Map();
     this.unusualTrials = 0;

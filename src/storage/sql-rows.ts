@@ -8,7 +8,7 @@
  * distributions and attributes may hold strings, so there a non-finite number becomes the object
  * {"$sextant:number": "inf"}, which no parameter value can be.
  */
-import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
+import { type Direction, type Distribution, type FrozenTrial, type JsonValue, type ParamValue, type TrialState, zeroTrialCounts } from "../space/index.js";
 import { NON_FINITE_TAG, type NonFiniteSpelling, needsNonFiniteTags as hasNonFinite, nonFiniteName, nonFiniteNumber, tagNode, untagNode } from "../space/non-finite-json.js";
 import type { TrialQuery } from "./trial-query.js";
 import type { StudyRecord, StudySummary, WholeTrialInit } from "./types.js";
@@ -99,7 +99,7 @@ export function rowToTrial(row: TrialRow): FrozenTrial {
 
 /** Same result as `summarizeStudy` over the study's trials, computed by the database. */
 export function summarize(record: StudyRecord, rows: readonly AggregateRow[]): StudySummary {
-  const trialCounts: Record<TrialState, number> = { waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
+  const trialCounts = zeroTrialCounts();
   let bestValue: number | null = null;
   for (const row of rows) {
     trialCounts[row.state] = row.n;

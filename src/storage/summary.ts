@@ -1,10 +1,10 @@
 import { isConstrainedStudy, satisfiesStoredConstraints } from "../analysis/pareto.js";
-import { type FrozenTrial, type TrialState, isBetter } from "../space/index.js";
+import { type FrozenTrial, isBetter, zeroTrialCounts } from "../space/index.js";
 import type { StudyRecord, StudySummary } from "./types.js";
 
 /** Counts a study's trials by state and finds its best feasible value (single objective only). */
 export function summarizeStudy(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values" | "systemAttrs">>): StudySummary {
-  const trialCounts: Record<TrialState, number> = { waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
+  const trialCounts = zeroTrialCounts();
   let bestValue: number | null = null;
   const direction = record.directions.length === 1 ? record.directions[0]! : null;
   const list = [...trials];
