@@ -31,6 +31,7 @@ import {
   StorageError,
   StorageReadOnlyError,
   type StudyRecord,
+  type StudySummary,
   StudyIdNotFoundError,
   StudyNotFoundError,
   TrialNotFoundError,
@@ -372,8 +373,8 @@ function recommendationJson(recommendation: Recommendation | undefined): z.outpu
   };
 }
 
-function studyJson(record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values" | "systemAttrs">>): z.output<typeof api.StudyJson> {
-  const summary = summarizeStudy(record, trials);
+/** A study as the API shows it, with its counts by state and best value (`summarizeStudy`'s, or the summary tally's). */
+function studyJson(record: StudyRecord, summary: Pick<StudySummary, "trialCounts" | "bestValue">): z.output<typeof api.StudyJson> {
   return {
     id: record.id,
     name: record.name,
@@ -771,7 +772,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         const summaries = all.filter((s) => onlineTunerRefusal(s) === null && (search === undefined || s.name.toLowerCase().includes(search)));
         const studies = await Promise.all(
           summaries.map(async (s) => {
-            const listed = { ...studyJson(s, []), trialCounts: { ...s.trialCounts }, bestValue: s.bestValue };
+            const listed = studyJson(s, s);
             // Several objectives have no best value: the size of the Pareto front says what the study
             // found, as \`sextant studies\` prints it (the dashboard showed "—", as for no results).
             if (s.directions.length < 2 || s.trialCounts.complete === 0) return listed;
@@ -853,7 +854,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
           }
         }
         const { study } = await openStudy(record.name);
-        return new Answer(created ? 201 : 200, { study: studyJson(record, study.trials.filter((t) => t.id >= 0)) });
+        return new Answer(created ? 201 : 200, { study: studyJson(record, summarizeStudy(record, study.trials.filter((t) => t.id >= 0))) });
       },
     }),
     route({
@@ -869,7 +870,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         const single = study.directions.length === 1;
         const best = single ? study.bestTrial : undefined;
         const stored = study.trials.filter((t) => t.id >= 0);
-        const summary = studyJson(record, stored);
+        const summary = studyJson(record, summarizeStudy(record, stored));
         // As GET /studies lists it: a study of several objectives has no bestValue to show.
         const front = !single && summary.trialCounts.complete > 0 ? { paretoFrontSize: study.bestTrials.length } : {};
         return {

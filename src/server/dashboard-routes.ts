@@ -22,7 +22,7 @@ import {
 import type { Recommendation } from "../samplers/index.js";
 import { populationLineage } from "../schedulers/lineage.js";
 import { type FrozenTrial, type TrialState, effectiveStep } from "../space/index.js";
-import type { Storage, StudyRecord } from "../storage/index.js";
+import type { Storage, StudyRecord, StudySummary } from "../storage/index.js";
 import * as ui from "./dashboard-schemas.js";
 import { HttpError, type Route, route } from "./route.js";
 import * as api from "./schemas.js";
@@ -32,7 +32,7 @@ type AnyRoute = Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodTyp
 
 export interface DashboardRouteDeps {
   readonly storage: Storage;
-  readonly studyJson: (record: StudyRecord, trials: Iterable<Pick<FrozenTrial, "state" | "values" | "systemAttrs">>) => z.output<typeof api.StudyJson>;
+  readonly studyJson: (record: StudyRecord, summary: Pick<StudySummary, "trialCounts" | "bestValue">) => z.output<typeof api.StudyJson>;
   readonly trialJson: (trial: FrozenTrial) => z.output<typeof api.TrialJson>;
   readonly recommendationJson: (recommendation: Recommendation | undefined) => z.output<typeof api.RecommendedTrialJson> | null;
   /**
@@ -183,7 +183,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
         const reason = record.systemAttrs["auto:reason"];
         return {
           // The listing's counts and best value: as the study's trials would give them.
-          study: { ...deps.studyJson(record, []), trialCounts: { ...figures.counts }, bestValue: figures.bestValue },
+          study: deps.studyJson(record, { trialCounts: figures.counts, bestValue: figures.bestValue }),
           // The same best and recommended trials as the API's study detail and `sextant best`: feasible ones only.
           bestTrial: figures.best ? deps.trialJson(figures.best) : null,
           recommendedTrial: deps.recommendationJson(figures.recommendation),

@@ -48,7 +48,7 @@ export class HttpError extends Error {
  * `alsoAnswers`. A handler that returns a plain body answers with the route's `status`.
  *
  * @example
- * return new Answer(created ? 201 : 200, { study: studyJson(record, []) });
+ * return new Answer(created ? 201 : 200, { study: studyJson(record, summarizeStudy(record, trials)) });
  */
 export class Answer<T> {
   constructor(
