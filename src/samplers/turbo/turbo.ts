@@ -717,13 +717,10 @@ function validateOptions(options: TurboSamplerOptions): void {
   if (options.failedTrials !== undefined && options.failedTrials !== "count" && options.failedTrials !== "impute" && options.failedTrials !== "ignore") {
     throw new RangeError(`turbo sampler: failedTrials must be "count", "impute" or "ignore", got ${JSON.stringify(options.failedTrials)}`);
   }
-  for (const name of ["nInitial", "nCandidates", "successTolerance", "failureTolerance", "nFeatures", "fitIterations"] as const) {
-    const value = options[name];
-    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new RangeError(`turbo sampler: ${name} must be an integer >= 1, got ${value}`);
-  }
-  const cap = options.fitMaxObservations;
-  if (cap !== undefined && !(Number.isInteger(cap) && cap >= MIN_FIT_OBSERVATIONS)) {
-    throw new RangeError(`turbo sampler: fitMaxObservations must be an integer >= ${MIN_FIT_OBSERVATIONS}, got ${cap}`);
+  const least = { nInitial: 1, nCandidates: 1, successTolerance: 1, failureTolerance: 1, nFeatures: 1, fitIterations: 1, fitMaxObservations: MIN_FIT_OBSERVATIONS } as const;
+  for (const [name, min] of Object.entries(least)) {
+    const value = options[name as keyof typeof least];
+    if (value !== undefined && !(Number.isInteger(value) && value >= min)) throw new RangeError(`turbo sampler: ${name} must be an integer >= ${min}, got ${value}`);
   }
 }
 
