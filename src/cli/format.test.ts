@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bar, commandLine, csvField, displayWidth, formatDuration, formatNumber, formatParams, renderCsv, renderStacked, renderTable, renderWrappedTable, shellWord } from "./format.js";
+import { bar, commandLine, csvField, csvLines, displayWidth, formatDuration, formatNumber, formatParams, renderStacked, renderTable, renderWrappedTable, shellWord } from "./format.js";
 
 describe("format", () => {
   it("quotes a word for a shell only when it must, so a printed command can be pasted", () => {
@@ -109,6 +109,6 @@ describe("format", () => {
     expect(csvField("plain")).toBe("plain");
     expect(csvField('say "hi", twice')).toBe('"say ""hi"", twice"');
     expect(csvField("two\nlines")).toBe('"two\nlines"');
-    expect(renderCsv(["a", "b"], [["1", "x,y"]])).toBe('a,b\r\n1,"x,y"\r\n');
+    expect([...csvLines(["a", "b"], [["1", "x,y"]])]).toEqual(["a,b\r\n", '1,"x,y"\r\n']);
   });
 });

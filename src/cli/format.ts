@@ -322,18 +322,8 @@ export function commandLine(argv: readonly string[]): string {
 }
 
 /**
- * A CSV document with CRLF line ends (RFC 4180).
- *
- * @example
- * renderCsv(["number", "value"], [["0", "0.5"]]) // "number,value\r\n0,0.5\r\n"
- */
-export function renderCsv(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [...csvLines(headers, rows)].join("");
-}
-
-/**
- * The lines of {@link renderCsv}'s document, each with its CRLF, one row at a time: the rows may
- * be made as they are asked for, so a large export is never held whole.
+ * The lines of a CSV document (RFC 4180), each with its CRLF, one row at a time: the rows may be
+ * made as they are asked for, so a large export is never held whole.
  *
  * @example
  * for (const line of csvLines(["number", "value"], [["0", "0.5"]])) process.stdout.write(line);
