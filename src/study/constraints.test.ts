@@ -328,6 +328,21 @@ describe("constraints", () => {
     }
   }, 60_000);
 
+  it("takes no constraint count from stored constraints that are not a list of numbers", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ storage, name: "s", sampler: random() });
+    const record = (await storage.getStudy("s"))!;
+    const stored = await storage.createTrial(record.id, { state: "running" });
+    await storage.updateTrial(stored.id, { state: "complete", values: [0], systemAttrs: { constraints: [1, "a"] } });
+    await study.refresh();
+    const trial = await study.ask();
+    trial.suggestFloat("x", 0, 1);
+    // It failed: "1 constraint value(s) reported, but the study's trials have 2".
+    const told = await study.tell(trial, 0.5, { constraints: [-1] });
+    expect([told.state, told.systemAttrs.failReason]).toEqual(["complete", undefined]);
+    expect(await study.constraintCount()).toBe(1);
+  });
+
   it("rejects a constraints option that is not a function, naming it", async () => {
     await expect(createStudy({ constraints: [1] as never, sampler: random() })).rejects.toThrow("constraints must be a function (trial) => number[], got object");
   });

@@ -39,7 +39,7 @@ import {
   reservedParamName,
   validateDistribution,
 } from "../space/index.js";
-import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, toLosses } from "../analysis/index.js";
+import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, readableConstraints, toLosses } from "../analysis/index.js";
 import { DuplicateStudyError, type Storage, compareAndSetStudySystemAttr, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { ensureWritableFolder } from "./folders.js";
@@ -2191,8 +2191,10 @@ export class Study implements TrialHost {
     const scan = this.constraintCountScan;
     for (; scan.count === undefined && scan.read < this.finishedCache.length; scan.read++) {
       const t = this.finishedCache[scan.read]!;
-      const constraints = t.state === "complete" ? t.systemAttrs[CONSTRAINTS_ATTR] : undefined;
-      if (Array.isArray(constraints)) scan.count = constraints.length;
+      // Not from a list that is not all numbers (written through the storage API, infeasible): its
+      // length set the count, and every later trial told with the study's real count failed.
+      const constraints = t.state === "complete" ? readableConstraints(t) : null;
+      if (constraints !== null) scan.count = constraints.length;
     }
     return scan.count;
   }
