@@ -212,6 +212,21 @@ describe("tell", () => {
     const told = await study.tell(trial, { state: "pruned", values: [1, 2] });
     expect(told.values).toEqual([1, 2]);
   });
+
+  it("takes a pruned trial's null values as none, as undefined ones: the last intermediate value with one objective", async () => {
+    for (const values of [undefined, null]) {
+      const single = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+      const trial = await single.ask();
+      trial.reportIntermediate(0.5, 1);
+      // It stored the pruned trial with no value, where Optuna's values=None keeps the last one.
+      expect((await single.tell(trial, { state: "pruned", values })).values).toEqual([0.5]);
+      const double = await createStudy({ directions: ["minimize", "minimize"], sampler: new RandomSampler({ seed: 1 }) });
+      const second = await double.ask();
+      // It threw "a pruned trial's values need one value per objective (2), got 1".
+      const told = await double.tell(second, { state: "pruned", values });
+      expect([told.state, told.values]).toEqual(["pruned", null]);
+    }
+  });
 });
 
 describe("search spaces the code cannot define", () => {

@@ -64,11 +64,15 @@ export type TrialCallback = (study: Study, trial: FrozenTrial) => void | Promise
  */
 export type ConstraintsFunction = (trial: FrozenTrial) => NumberList;
 
-/** How a trial ended, for {@link Study.tell}. */
+/**
+ * How a trial ended, for {@link Study.tell}. A pruned trial told without values (left out,
+ * undefined or null, as Optuna's `values=None`) keeps its last intermediate value when the study
+ * has one objective and that value is finite.
+ */
 export type TellResult =
   | ObjectiveResult
   | { state: "complete"; values: ObjectiveResult; constraints?: NumberList }
-  | { state: "pruned"; values?: ObjectiveResult }
+  | { state: "pruned"; values?: ObjectiveResult | null }
   | { state: "failed"; reason?: string };
 
 export interface OptimizeOptions {
@@ -2212,14 +2216,17 @@ export class Study implements TrialHost {
       if (unknown !== null) throw new TypeError(`tell: trial ${trial.number}: a ${state} result: ${unknown}`);
       if (result.state === "failed") return { state: "failed", values: null, reason: result.reason ?? "failed" };
       if (result.state === "pruned") {
-        if (result.values !== undefined && toVector(result.values).length !== this.directions.length) {
+        // null is no values, as undefined (Optuna's values=None, a JSON result's "values": null):
+        // with one objective it stored no value instead of the last intermediate one, with two it threw.
+        const told = result.values ?? undefined;
+        if (told !== undefined && toVector(told).length !== this.directions.length) {
           // Refused before the trial is touched, like a bad state: stored, the extra or missing values
           // showed as blank or vanished in listings and exports.
           throw new TypeError(
-            `tell: trial ${trial.number}: a pruned trial's values need one value per objective (${this.directions.length}), got ${toVector(result.values).length}`,
+            `tell: trial ${trial.number}: a pruned trial's values need one value per objective (${this.directions.length}), got ${toVector(told).length}`,
           );
         }
-        const values = result.values !== undefined ? toVector(result.values) : lastValueOf(trial, this.directions.length);
+        const values = told !== undefined ? toVector(told) : lastValueOf(trial, this.directions.length);
         return { state: "pruned", values: values && values.every(Number.isFinite) ? values : null };
       }
       // Refused as a misspelt key is: judged as a missing return value, it failed the trial for good.
