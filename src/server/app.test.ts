@@ -1128,6 +1128,18 @@ describe("HTTP API: trials", () => {
     expect([told.status, told.json.trial.state, told.json.trial.values]).toEqual([200, "pruned", [1, 2]]);
   });
 
+  it("takes a pruned trial's \"values\": null as none, as the library and the Python client do", async () => {
+    const { app } = newApp();
+    for (const [name, directions, values] of [["one", ["minimize"], [0.5]], ["two", ["minimize", "maximize"], null]] as const) {
+      await call(app, "POST", "/studies", { name, directions, sampler: { name: "random" } });
+      await call(app, "POST", `/studies/${name}/trials`);
+      await call(app, "POST", `/studies/${name}/trials/0/report`, { step: 1, value: 0.5 });
+      // It was a 400: "body.values: Invalid input: expected array, received null".
+      const told = await call(app, "POST", `/studies/${name}/trials/0/tell`, { state: "pruned", values: null });
+      expect([told.status, told.json.trial.state, told.json.trial.values], told.text).toEqual([200, "pruned", values]);
+    }
+  });
+
   it("refuses a single-objective pruner for a study of several objectives when it is made, not with a 500 at its first report", async () => {
     const { app, storage } = newApp();
     for (const pruner of ["median", "percentile", "asha", "hyperband", "wilcoxon"]) {

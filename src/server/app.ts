@@ -1095,7 +1095,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         return withStudy(params.study, async (study) => {
           const trial = await resumeAskedTrial(study, params.number, query);
           // A pruned trial's values (its last reported ones, if given) count as the study's too.
-          if (body.state !== "failed" && body.values !== undefined && body.values.length !== study.directions.length) {
+          if (body.state !== "failed" && body.values != null && body.values.length !== study.directions.length) {
             throw new HttpError(400, `body.values: the study has ${study.directions.length} objective(s), got ${body.values.length} value(s)`, "body.values");
           }
           // The library fails a complete trial whose constraints do not match the study's count;

@@ -210,7 +210,12 @@ export const TellBody = z.discriminatedUnion("state", [
       .optional()
       .describe("constraint values, feasible when every one is <= 0; null or left out: none (in a study whose trials have them, a 400)"),
   }),
-  z.strictObject({ state: z.literal("pruned"), values: ToldValues.optional() }),
+  z.strictObject({
+    state: z.literal("pruned"),
+    values: ToldValues.nullable()
+      .optional()
+      .describe("one value per objective; null or left out: none (with one objective, the trial keeps its last reported value, as in Optuna)"),
+  }),
   z.strictObject({ state: z.literal("failed"), reason: z.string().max(10_000).optional() }),
 ]);
 
