@@ -674,6 +674,8 @@ describe("HTTP API: trials", () => {
       [{ state: "pruned", values: ["-Infinity", 2] }, "body.values.0", `must be a finite number; ${hint}`],
       // "value", as the CLI's protocol spells one value, read "expected array, received undefined".
       [{ state: "complete", value: 1 }, "body.values", 'required: an array of one value per objective, e.g. "values": [0.93] (not "value")'],
+      // null, a client's None, read "Invalid input: expected array, received null".
+      [{ state: "complete", values: null }, "body.values", `required: an array of one value per objective, e.g. "values": [0.93], got null; ${hint}`],
       // A missing or unknown state read "Invalid discriminator value", neither saying it was missing nor what was sent.
       [{ values: [1, 2] }, "body.state", 'required: one of "complete", "pruned", "failed"'],
       [{ state: "running", values: [1, 2] }, "body.state", 'must be one of "complete", "pruned", "failed", got "running"'],

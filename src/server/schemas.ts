@@ -191,9 +191,20 @@ export const ReportBody = z.strictObject({
 const FAILED_RUN_HINT = 'a run that gave none (NaN, an infinity) is told as {"state": "failed", "reason": "…"}';
 const ToldValue = z.number({ error: `must be a finite number; ${FAILED_RUN_HINT}` });
 const ToldConstraint = z.number({ error: `must be a finite number (feasible when <= 0); ${FAILED_RUN_HINT}` });
-/** The objective values of a told trial; missing, the error names the field a single-value habit sends instead. */
+/**
+ * The objective values of a told trial; missing, the error names the field a single-value habit
+ * sends instead. null (a run that printed no value, a client's None) read "expected array,
+ * received null", with no word on what to send.
+ */
 const ToldValues = z
-  .array(ToldValue, { error: (issue) => (issue.input === undefined ? 'required: an array of one value per objective, e.g. "values": [0.93] (not "value")' : undefined) })
+  .array(ToldValue, {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'required: an array of one value per objective, e.g. "values": [0.93] (not "value")'
+        : issue.input === null
+          ? `required: an array of one value per objective, e.g. "values": [0.93], got null; ${FAILED_RUN_HINT}`
+          : undefined,
+  })
   .min(1)
   .max(MAX_OBJECTIVES, { error: `at most ${MAX_OBJECTIVES} values: a study has at most ${MAX_OBJECTIVES} objectives` });
 
