@@ -199,6 +199,21 @@ describe("online tuner settings", () => {
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, storage: "memory:" })).rejects.toThrow(/needs a name/);
   });
 
+  it("refuses a name that no study could have, which made a tuner no HTTP route could reach", async () => {
+    const storage = new MemoryStorage();
+    for (const [name, message] of [
+      ["..", /^name must not be "\.\."/],
+      ["  ", /^name must not be blank/],
+      ["a\tb", /^name must not contain control characters \(a tab at 2\)/],
+      ["x".repeat(201), /^name must be at most 200 characters/],
+    ] as const) {
+      const refused = await createOnlineTuner({ name, storage, parameter: { low: 0, high: 1 } }).then(() => null, (error: unknown) => error);
+      expect(refused).toBeInstanceOf(OnlineTunerError);
+      expect([(refused as OnlineTunerError).message, (refused as OnlineTunerError).field]).toEqual([expect.stringMatching(message), "name"]);
+    }
+    expect(await storage.listStudies()).toEqual([]);
+  });
+
   it("observe without choose is an error; choose twice gives the pending value", async () => {
     const tuner = await createOnlineTuner({ parameter: { low: 1, high: 2, log: true, arms: 3 }, seed: 1 });
     await expect(tuner.observe(0.5)).rejects.toThrow(/call choose\(\) first/);

@@ -1,5 +1,5 @@
 import { seedOrRandom } from "../math/rng.js";
-import { type JsonValue, unknownKeysMessage } from "../space/index.js";
+import { type JsonValue, studyNameProblem, unknownKeysMessage } from "../space/index.js";
 import { DuplicateStudyError, ONLINE_TUNER_ATTR, type Storage, type StudyRecord, compareAndSetStudySystemAttr, openStorage } from "../storage/index.js";
 import {
   BANDIT_ALGORITHMS,
@@ -203,6 +203,10 @@ export async function createOnlineTuner(options: OnlineTunerOptions): Promise<On
   const record = newRecord(options);
   if (options.storage === undefined) return new OnlineTuner(record, null, null, false, true);
   if (!options.name) throw new OnlineTunerError("an online tuner kept in storage needs a name", "name");
+  // A tuner is a row of the studies' table, reached by URL paths as a study is: ".." was created
+  // and no HTTP route could reach it, a blank name could not be told apart in a listing.
+  const nameProblem = typeof options.name === "string" ? studyNameProblem(options.name) : `must be a string, got ${typeof options.name}`;
+  if (nameProblem !== null) throw new OnlineTunerError(`name ${nameProblem}`, "name");
   const owns = typeof options.storage === "string";
   const storage = typeof options.storage === "string" ? await openStorage(options.storage) : options.storage;
   const name = options.name;

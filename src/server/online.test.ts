@@ -115,6 +115,11 @@ describe("HTTP API: online tuners", () => {
     expect(other.json.error.message).toMatch(/^body\.context: a choice made for another context is waiting for its cost: POST that cost to the tuner's \/observe first/);
     const field = await call(app, "POST", "/online/ctx/observe", { cost: "high" });
     expect(field.json.error.field).toBe("body.cost");
+    // Created with 201, and unreachable: a URL path cannot carry "..", as it cannot for a study.
+    for (const name of ["..", " ", "a\nb"]) {
+      const refused = await call(app, "POST", "/online", { name, parameter: { low: 0, high: 1 } });
+      expect([refused.status, refused.json.error.field]).toEqual([400, "body.name"]);
+    }
     const openapi = await call(app, "GET", "/openapi.json");
     expect(Object.keys(openapi.json.paths)).toContain("/api/v1/online/{tuner}/choose");
   });

@@ -16,13 +16,10 @@ import { ERROR_CODES, type ErrorCode as RouteErrorCode } from "./route.js";
  * that names nothing is a 404.
  */
 export const StudyName = z.string().min(1);
-/** A new online tuner's name: printable and bounded. */
-const NewTunerName = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[^\u0000-\u001f]+$/, "must not contain control characters");
-/** A name for a new study: the library's rule ({@link studyNameProblem}), so the two agree. */
+/**
+ * A name for a new study or online tuner (both are rows of the studies' table, reached by the same
+ * URL paths): the library's rule ({@link studyNameProblem}), so the two agree.
+ */
 export const NewStudyName = z.string().superRefine((name, context) => {
   const problem = studyNameProblem(name);
   if (problem !== null) context.addIssue({ code: "custom", message: problem });
@@ -383,7 +380,8 @@ export const ErrorResponse = z.strictObject({
 export const TunerPath = z.strictObject({ tuner: StudyName });
 
 export const CreateTunerBody = z.strictObject({
-  name: NewTunerName,
+  // A rule of its own let ".." and blank names through: created (201), and no route could reach them.
+  name: NewStudyName,
   parameter: z.strictObject({
     name: z.string().min(1).max(200).optional(),
     low: z.number(),
