@@ -249,10 +249,13 @@ describe("sextant online", () => {
     expect((await create("ctx2", "--algorithm", "chebcb", "--context-low", "0,1", "--context-high", "1,3")).stderr).toContain(
       "exists with other settings (--context-low 0,0, not 0,1; --context-high 1,2, not 1,3); ",
     );
-    expect((await create("ctx2", "--algorithm", "exp3")).stderr).toContain("--context-low/--context-high 0,0/1,2 (--degree 4), not none; ");
+    expect((await create("ctx2", "--algorithm", "exp3")).stderr).toContain("(--algorithm chebcb, not exp3; --context-low/--context-high 0,0/1,2 (--degree 4), not none); ");
     expect((await create("plain")).code).toBe(0);
-    expect((await create("plain", "--algorithm", "chebcb", "--context-low", "0,0", "--context-high", "1,2", "--degree", "2")).stderr).toContain(
-      "--context-low/--context-high none, not 0,0/1,2 (--degree 2); ",
+    // The rate of the other kind of algorithm is no difference of its own: it was listed as
+    // "exploration none, not 10", said to have no flag, of a tuner this command had made.
+    expect((await create("plain", "--algorithm", "chebcb", "--context-low", "0,0", "--context-high", "1,2", "--degree", "2")).stderr).toBe(
+      'sextant: online tuner "plain" exists with other settings (--algorithm tsallis-inf, not chebcb; --context-low/--context-high none, not 0,0/1,2 (--degree 2)); ' +
+        'run "sextant online choose plain" to use it as it is, or create one under another name\n',
     );
     const library = await openStorage(storage);
     await (await createOnlineTuner({ name: "lib", storage: library, parameter: { name: "omega", low: 0, high: 1 } })).close();

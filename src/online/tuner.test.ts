@@ -437,7 +437,7 @@ describe("online tuner state in storage", () => {
     );
     // Another algorithm: the context as a whole, not one difference per field of it.
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "c" })).rejects.toThrow(
-      '(algorithm chebcb, not tsallis-inf; context {"low":[0],"high":[1],"degree":4}, not none; exploration 10, not none; learningRate none, not 2)',
+      '(algorithm chebcb, not tsallis-inf; context {"low":[0],"high":[1],"degree":4}, not none); use loadOnlineTuner',
     );
   });
 

@@ -587,12 +587,16 @@ function checkSameTuner(name: string, stored: OnlineTunerRecord, wanted: OnlineT
   const nested = (prefix: string, object: object): Record<string, unknown> => Object.fromEntries(Object.entries(object).map(([key, value]) => [`${prefix}.${key}`, value]));
   // A context that one side lacks (another algorithm) is one difference, not one per field.
   const bothContextual = stored.context !== null && wanted.context !== null;
+  // So is a rate that only the other kind of algorithm plays with (ChebCB's exploration, the others'
+  // learning rate): the algorithm's own difference says it. Listed, "exploration none, not 10" made
+  // the CLI say no flag sets exploration and the tuner was made through the library, of one it made.
+  const sameRate = (stored.algorithm === "chebcb") === (wanted.algorithm === "chebcb");
   const fields = (r: OnlineTunerRecord): Record<string, unknown> => ({
     ...nested("parameter", r.parameter),
     algorithm: r.algorithm,
     ...(bothContextual ? nested("context", r.context!) : { context: r.context }),
     costScale: r.costScale,
-    ...(r.algorithm === "chebcb" ? { exploration: r.exploration } : { learningRate: r.learningRate }),
+    ...(!sameRate ? {} : r.algorithm === "chebcb" ? { exploration: r.exploration } : { learningRate: r.learningRate }),
     ...(seedGiven ? { seed: r.seed } : {}),
   });
   const have = fields(stored);
