@@ -165,6 +165,22 @@ describe("sextant online", () => {
     expect((await online(["choose", "c", "--context", "0.2"])).code).toBe(0);
   });
 
+  it("prints the choice's round with --json, and refuses a cost whose --round another process observed first", async () => {
+    const storage = `sqlite:${join(dir, "shared.db")}`;
+    const online = (args: string[]) => run(["online", ...args, "--storage", storage]);
+    expect((await online(["create", "s", "--low", "0", "--high", "3", "--arms", "4", "--cost-scale", "10", "--seed", "3"])).code).toBe(0);
+    const first = JSON.parse((await online(["choose", "s", "--json"])).stdout) as { value: number; round: number };
+    // Another process chose too (and got the same choice), and observes it first.
+    expect(JSON.parse((await online(["choose", "s", "--json"])).stdout)).toEqual(first);
+    expect((await online(["observe", "s", "1", "--round", "0"])).code).toBe(0);
+    const second = JSON.parse((await online(["choose", "s", "--json"])).stdout) as { value: number; round: number };
+    expect(second.round).toBe(1);
+    // This process's cost for the first choice counted for the second, and the other's for the second found nothing waiting.
+    const late = await online(["observe", "s", "9", "--round", "0"]);
+    expect([late.code, late.stderr]).toEqual([2, expect.stringMatching(/^sextant: the choice of round 0 was observed already \(the tuner has 1 cost\(s\) observed\)/)]);
+    expect(JSON.parse((await online(["observe", "s", "2", "--round", "1", "--json"])).stdout)).toEqual({ rounds: 2, clipped: false });
+  });
+
   it("refuses a flag that would do nothing, naming it", async () => {
     const storage = `sqlite:${join(dir, "unused.db")}`;
     expect((await run(["online", "create", "t", "--low", "1", "--high", "2", "--storage", storage])).code).toBe(0);

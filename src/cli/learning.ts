@@ -88,6 +88,7 @@ export interface OnlineFlags {
   contextHigh?: string;
   degree?: number;
   context?: string;
+  round?: number;
   json?: boolean;
 }
 
@@ -170,7 +171,7 @@ const ONLINE_ACTIONS = ["create", "choose", "observe", "show"];
 const ONLINE_ACTION_FLAGS: Readonly<Record<string, readonly string[]>> = {
   create: ["low", "high", "arms", "log", "algorithm", "seed", "costScale", "learningRate", "contextLow", "contextHigh", "degree"],
   choose: ["context"],
-  observe: [],
+  observe: ["round"],
   show: [],
 };
 
@@ -273,7 +274,7 @@ export async function onlineCommand(action: string, name: string | undefined, re
   }
   if (action === "choose") {
     const context = flags.context === undefined ? undefined : numberList("--context", flags.context);
-    const value = await withTuner(name, flags, async (tuner) => {
+    const choice = await withTuner(name, flags, async (tuner) => {
       const chosen = await tuner.choose(context);
       // The tuner clamps each feature into its declared range without a word: instances beyond it
       // all look like the one at its end.
@@ -287,9 +288,10 @@ export async function onlineCommand(action: string, name: string | undefined, re
           );
         }
       });
-      return chosen;
+      // The choice's round, for observe --round: a process sharing the tuner may observe it first.
+      return { value: chosen, round: tuner.rounds };
     });
-    io.out(flags.json ? JSON.stringify({ value }) : String(value));
+    io.out(flags.json ? JSON.stringify(choice) : String(choice.value));
     return 0;
   }
   if (action === "observe") {
@@ -297,7 +299,7 @@ export async function onlineCommand(action: string, name: string | undefined, re
     const cost = Number(rest[0]);
     if (rest[0]!.trim() === "" || !Number.isFinite(cost)) throw new UsageError(`COST must be a number, got "${rest[0]}"`);
     await withTuner(name, flags, async (tuner) => {
-      const { clipped } = await tuner.observe(cost);
+      const { clipped } = await tuner.observe(cost, flags.round === undefined ? {} : { round: flags.round });
       if (clipped && cost < 0) {
         io.err(
           `sextant: warning: cost ${cost} is below 0 and counts as the best, as every negative cost does, so they all look alike to the tuner; ` +

@@ -914,6 +914,11 @@ Examples:
     .option("--degree <m>", "create: Chebyshev degree per feature (chebcb, default 4)", positiveInt("--degree"))
     .option("--seed <n>", "create: seed of the tuner's draws (an integer)", integer("--seed"))
     .option("--context <a,b,..>", "choose: this instance's features (chebcb)")
+    .option(
+      "--round <n>",
+      "observe: the round choose --json printed with the value; the cost is refused if another process sharing the tuner observed that choice already",
+      nonNegativeInt("--round"),
+    )
     .option("--json", "print JSON")
     .addHelpText(
       "after",
@@ -927,6 +932,7 @@ Examples:
   $ omega=$(sextant online choose sor); ./solve --omega $omega; sextant online observe sor $ITERATIONS
   $ sextant online create sor-ctx --low 1 --high 1.9 --algorithm chebcb --context-low -2.3 --context-high 0.5
   $ sextant online choose sor-ctx --context -1.2 --json
+  $ sextant online observe sor-ctx $ITERATIONS --round 0
   $ sextant online show sor`,
     )
     .action(async (action: string, name: string | undefined, rest: string[], flags: OnlineFlags) => {

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readingEarly, twoConnectionBackends } from "../../test/fixtures/two-connections.js";
 import { type Storage } from "../storage/index.js";
-import { OnlineTunerOrderError, type OnlineTunerOptions, createOnlineTuner, loadOnlineTuner } from "./tuner.js";
+import { OnlineTunerError, OnlineTunerOrderError, type OnlineTunerOptions, OnlineTunerStaleRoundError, createOnlineTuner, loadOnlineTuner } from "./tuner.js";
 
 const backends = await twoConnectionBackends("online-race");
 
@@ -131,6 +131,31 @@ describe.each(backends)("two processes creating one online tuner at once: $name"
     await b.observe(50);
     await expect(a.observe(50)).rejects.toBeInstanceOf(OnlineTunerOrderError);
     expect((await loadOnlineTuner({ storage: first, name: "omega" })).rounds).toBe(1);
+  });
+
+  it("a cost given with its choice's round is refused once the other process observed that choice and chose again", async () => {
+    const a = await createOnlineTuner({ ...settings, storage: first, name: "omega" });
+    const b = await createOnlineTuner({ ...settings, storage: second, name: "omega" });
+    const value = await a.choose();
+    expect([await b.choose(), b.rounds]).toEqual([value, 0]);
+    await a.observe(10, { round: 0 });
+    const next = await a.choose();
+    expect(next).not.toBe(value);
+    const reference = await createOnlineTuner(settings);
+    await reference.choose();
+    await reference.observe(10);
+    await reference.choose();
+    // Without the round, b's cost for the first value counts for a's second choice (of another
+    // value here), and a's own cost for it then finds nothing waiting.
+    const late = await b.observe(90, { round: 0 }).catch((error: unknown) => error);
+    expect(late).toBeInstanceOf(OnlineTunerStaleRoundError);
+    expect([(late as OnlineTunerStaleRoundError).field, (late as OnlineTunerStaleRoundError).round, (late as OnlineTunerStaleRoundError).rounds]).toEqual(["round", 0, 1]);
+    expect((await loadOnlineTuner({ storage: first, name: "omega" })).toJSON()).toEqual(reference.toJSON());
+    await expect(b.observe(90, { round: 2 })).rejects.toThrow(/^round 2 has not been chosen: the tuner has 1 cost\(s\) observed, so the choice waiting is of round 1$/);
+    await expect(b.observe(90, { round: -1 })).rejects.toBeInstanceOf(OnlineTunerError);
+    await expect(b.observe(90, { rund: 0 } as never)).rejects.toThrow(/^observe: unknown option "rund" \(did you mean "round"\?\)/);
+    expect(await a.observe(20, { round: 1 })).toEqual({ loss: 0.2, clipped: false });
+    expect([next, (await loadOnlineTuner({ storage: first, name: "omega" })).rounds]).toEqual([reference.pendingValue, 2]);
   });
 
   it("two processes observing one choice at the same moment: one cost counts, the other is told nothing is waiting", async () => {

@@ -15,6 +15,7 @@ export {
   OnlineTuner,
   OnlineTunerError,
   OnlineTunerOrderError,
+  OnlineTunerStaleRoundError,
   OnlineTunerSettingsError,
   describeSettingsConflict,
   type OnlineSettingDifference,

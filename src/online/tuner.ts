@@ -46,6 +46,34 @@ export class OnlineTunerOrderError extends OnlineTunerError {
   }
 }
 
+/**
+ * `observe(cost, { round })` for a choice that is no longer the one waiting: another process
+ * sharing the tuner observed that choice already (and the choice waiting now, if any, is for
+ * another round, likely another value). The cost is not counted: credited to the waiting choice it
+ * would say that choice's value cost what another value did, and that choice's own cost would then
+ * find nothing waiting.
+ *
+ * @example
+ * const value = await tuner.choose();
+ * const round = tuner.rounds; // the round of the choice just made
+ * await tuner.observe(solve(value), { round }); // OnlineTunerStaleRoundError if another process observed it first
+ */
+export class OnlineTunerStaleRoundError extends OnlineTunerError {
+  override name = "OnlineTunerStaleRoundError";
+  constructor(
+    /** The round the cost was for. */
+    readonly round: number,
+    /** Costs the tuner had observed when this one came. */
+    readonly rounds: number,
+  ) {
+    super(
+      `the choice of round ${round} was observed already (the tuner has ${rounds} cost(s) observed): another caller sharing the tuner observed it, ` +
+        "so this cost is not counted, since the choice waiting now (if any) may be of another value",
+      "round",
+    );
+  }
+}
+
 /** One setting of a stored tuner that a create asked to have otherwise. */
 export interface OnlineSettingDifference {
   /** The option's path in {@link OnlineTunerOptions}, as the HTTP API's JSON names it too: `"parameter.high"`, `"costScale"`, `"context.low"`. */
@@ -332,13 +360,29 @@ export class OnlineTuner {
    * Reports the cost of the instance solved with the value `choose` gave (lower is better). The
    * answer's `clipped` says the cost fell outside [0, costScale] and counted as the best (below 0)
    * or the worst (above the scale).
+   *
+   * Several processes sharing a tuner get the choice waiting from each `choose`, and an `observe`
+   * counts for the choice waiting when it comes: one that comes after another process observed
+   * the choice and chose again would be credited to the new choice, of another value. Give
+   * `round`, the tuner's {@link rounds} right after your `choose` (the HTTP API's `round`), and
+   * such a cost is refused with {@link OnlineTunerStaleRoundError} instead.
    */
-  async observe(cost: number): Promise<{ loss: number; clipped: boolean }> {
+  async observe(cost: number, options: { round?: number } = {}): Promise<{ loss: number; clipped: boolean }> {
     if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${describeCost(cost)}`, "cost");
+    // A misspelt key ({ rnd: 3 }) would leave the cost unguarded without a word.
+    const unknown = options !== null && typeof options === "object" ? unknownKeysMessage(options, ["round"]) : null;
+    if (unknown !== null) throw new OnlineTunerError(`observe: ${unknown}`);
+    const { round } = options;
+    if (round !== undefined && !(Number.isSafeInteger(round) && round >= 0)) throw new OnlineTunerError(`round must be an integer of at least 0, got ${describeCost(round)}`, "round");
     return this.serially(async () => {
       for (;;) {
         await this.reload();
-        if (!this.record.state.pending) throw new OnlineTunerOrderError("nothing");
+        const { rounds, pending } = this.record.state;
+        if (round !== undefined && round < rounds) throw new OnlineTunerStaleRoundError(round, rounds);
+        if (round !== undefined && round > rounds) {
+          throw new OnlineTunerError(`round ${round} has not been chosen: the tuner has ${rounds} cost(s) observed, so the choice ${pending ? "waiting" : "to come"} is of round ${rounds}`, "round");
+        }
+        if (!pending) throw new OnlineTunerOrderError("nothing");
         const loss = Math.min(1, Math.max(0, cost / this.record.costScale));
         if (!(await this.save(update(this.banditConfig(), this.record.state, loss)))) continue;
         // Costs above the scale all count as 1, and negative ones all as 0: a tuner whose costs

@@ -60,7 +60,7 @@ import {
   silentTrials,
   storedWarmStartSources,
 } from "../study/index.js";
-import { OnlineTunerError, OnlineTunerOrderError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
+import { OnlineTunerError, OnlineTunerOrderError, OnlineTunerSettingsError, OnlineTunerStaleRoundError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { openApiDocument } from "./openapi.js";
 import { Answer, HttpError, route } from "./route.js";
 import { type DashboardAsset, loadDashboardAssets, mountDashboard } from "./dashboard-assets.js";
@@ -463,6 +463,8 @@ function httpErrorOf(error: unknown): HttpError | null {
             "body.context",
           );
     }
+    // A fine request that came late: another client observed its choice first.
+    if (error instanceof OnlineTunerStaleRoundError) return new HttpError(409, `body.round: ${error.message}`, "body.round");
     if (error.field !== undefined) return new HttpError(400, `body.${error.field}: ${error.message}`, `body.${error.field}`);
     return new HttpError(400, error.message);
   }
@@ -1187,7 +1189,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       response: api.ObserveResponse,
       handle: async ({ params, body }) =>
         withTuner(params.tuner, async (tuner) => {
-          const { clipped } = await tuner.observe(body.cost);
+          const { clipped } = await tuner.observe(body.cost, body.round === undefined ? {} : { round: body.round });
           return { rounds: tuner.rounds, clipped };
         }),
     }),

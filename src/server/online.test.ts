@@ -56,6 +56,16 @@ describe("HTTP API: online tuners", () => {
     await library.observe(250);
     const shown = await call(app, "GET", "/online/sor");
     expect(shown.json.tuner.rounds).toBe(21);
+    // Two clients sharing the tuner: the one that observes its choice's round late is refused, where
+    // its cost counted for the choice the other made next.
+    const chosen = (await call(app, "POST", "/online/sor/choose")).json;
+    expect((await call(app, "POST", "/online/sor/choose")).json).toEqual(chosen);
+    expect((await call(app, "POST", "/online/sor/observe", { cost: 10, round: chosen.round })).status).toBe(200);
+    await call(app, "POST", "/online/sor/choose");
+    const late = await call(app, "POST", "/online/sor/observe", { cost: 90, round: chosen.round });
+    expect([late.status, late.json.error.field]).toEqual([409, "body.round"]);
+    expect(late.json.error.message).toMatch(/^body\.round: the choice of round 21 was observed already/);
+    expect((await call(app, "GET", "/online/sor")).json.tuner.rounds).toBe(22);
     expect(shown.json.tuner.probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 10);
   });
 

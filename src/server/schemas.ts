@@ -407,7 +407,15 @@ export const ChooseBody = z.strictObject({
   context: z.array(z.number()).min(1).max(64).optional().describe("the instance's features (contextual tuners)"),
 });
 
-export const ObserveBody = z.strictObject({ cost: z.number().describe("the cost of the instance solved with the chosen value (lower is better)") });
+export const ObserveBody = z.strictObject({
+  cost: z.number().describe("the cost of the instance solved with the chosen value (lower is better)"),
+  round: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("the round /choose answered with the value: a 409 instead of counting the cost if another client sharing the tuner observed that choice already"),
+});
 
 export const TunerResponse = z.strictObject({
   tuner: z.strictObject({
@@ -419,7 +427,10 @@ export const TunerResponse = z.strictObject({
     pending: z.number().nullable(),
   }),
 });
-export const ChooseResponse = z.strictObject({ value: z.number(), round: z.number().int() });
+export const ChooseResponse = z.strictObject({
+  value: z.number(),
+  round: z.number().int().describe("the choice's round (costs observed before it): give it to /observe so that a cost is counted only for this choice"),
+});
 export const ObserveResponse = z.strictObject({
   rounds: z.number().int(),
   clipped: z.boolean().describe("the cost was outside [0, costScale] and counted as the best (0, a negative cost) or the worst (1, one above costScale): costs that all are learn nothing"),
