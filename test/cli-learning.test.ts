@@ -147,6 +147,14 @@ describe("sextant online", () => {
         'run "sextant online choose t" to use it as it is, or create one under another name\n',
     );
     expect((await run(["online", "observe", "t", "x", "--storage", storage])).stderr).toMatch(/COST must be a number/);
+    // An empty item read as 0: a feature left out ("0.5,") was a feature of 0, and the tuner chose for it.
+    await run(["online", "create", "ctx2", "--low", "0", "--high", "1", "--context-low", "0,0", "--context-high", "1,1", "--storage", storage]);
+    for (const context of ["0.5,", ",0.5", "0.5, "]) {
+      const result = await run(["online", "choose", "ctx2", "--context", context, "--storage", storage]);
+      expect([result.code, result.stderr]).toEqual([2, `sextant: --context must be comma-separated numbers, got "${context}"\n`]);
+    }
+    expect(JSON.parse((await run(["online", "show", "ctx2", "--storage", storage, "--json"])).stdout).pending).toBe(null);
+    expect(await refused(["--low", "1", "--high", "2", "--context-low", "0,,0", "--context-high", "1,1,1"])).toBe('sextant: --context-low must be comma-separated numbers, got "0,,0"\n');
     expect(await refused(["--low", "1", "--high", "2", "--algorithm", "chebcb"])).toBe(
       "sextant: --algorithm chebcb needs the features' ranges: --context-low and --context-high, one comma-separated number per feature\n",
     );

@@ -27,9 +27,10 @@ function positiveNumber(flag: string, text: string | undefined): number {
 }
 
 function numberList(flag: string, text: string): number[] {
-  const values = text.split(",").map((part) => Number(part));
-  if (text.trim() === "" || values.some((v) => !Number.isFinite(v))) throw new UsageError(`${flag} must be comma-separated numbers, got "${text}"`);
-  return values;
+  const parts = text.split(",");
+  // Number("") is 0: "--context 0.5," (a feature left out) was taken as 0.5,0 and chose for it.
+  if (parts.some((part) => part.trim() === "" || !Number.isFinite(Number(part)))) throw new UsageError(`${flag} must be comma-separated numbers, got "${text}"`);
+  return parts.map(Number);
 }
 
 /** `sextant priors llm`: the Step Law's learning rate and batch size, with the formula, its source and a centred space. */
