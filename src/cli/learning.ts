@@ -2,8 +2,8 @@
  * `sextant priors` (scaling-law starting points) and `sextant online` (online tuners kept in
  * storage, usable from any language: one process per choose/observe, or through `sextant serve`).
  */
-import { type BanditAlgorithm, MAX_ONLINE_ARMS, type OnlineTuner, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
-import { llmPrior, llmPriorSpace } from "../priors/index.js";
+import { BANDIT_ALGORITHMS, type BanditAlgorithm, MAX_ONLINE_ARMS, type OnlineTuner, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
+import { PriorInputError, llmPrior, llmPriorSpace } from "../priors/index.js";
 import { type Storage, StorageEmptyError, openStorage, redactPassword } from "../storage/index.js";
 import { didYouMean } from "../space/index.js";
 import { UsageError } from "./errors.js";
@@ -46,7 +46,14 @@ export async function priorsCommand(kind: string, flags: PriorsFlags, io: Io): P
   // whole, so a narrower range stays as distinct there as llmPriorSpace makes it.
   if (decades < 0.01 && !flags.json) throw new UsageError(`--decades must be at least 0.01 (the range's bounds are printed to 4 digits, and a narrower one prints as a single value), got ${flags.decades}`);
   const prior = llmPrior({ params, tokens, ...(sequenceLength === undefined ? {} : { sequenceLength }) });
-  const start = llmPriorSpace(prior, { decades });
+  let start: ReturnType<typeof llmPriorSpace>;
+  try {
+    start = llmPriorSpace(prior, { decades });
+  } catch (error) {
+    // The library names its option: "decades must be ... at most 12" of a flag spelt --decades.
+    if (error instanceof PriorInputError && /^decades /.test(error.message)) throw new UsageError(error.message.replace(/^decades/, "--decades"));
+    throw error;
+  }
   if (flags.json) {
     io.out(JSON.stringify({ ...prior, space: start.space, first: start.first }, null, 2));
     return 0;
@@ -216,6 +223,19 @@ export async function onlineCommand(action: string, name: string | undefined, re
     if (flags.learningRate !== undefined && (flags.algorithm ?? (contextGiven ? "chebcb" : "tsallis-inf")) === "chebcb") {
       throw new UsageError("--learning-rate sets the learning rate of tsallis-inf and exp3; chebcb has none");
     }
+    // Checked here to name the flags: the library's refusals named its options (algorithm, context.low).
+    if (flags.algorithm !== undefined && !BANDIT_ALGORITHMS.includes(flags.algorithm as BanditAlgorithm)) {
+      throw new UsageError(`--algorithm must be one of ${BANDIT_ALGORITHMS.join(", ")}, got "${flags.algorithm}"${didYouMean(flags.algorithm, BANDIT_ALGORITHMS)}`);
+    }
+    if (contextGiven && flags.algorithm !== undefined && flags.algorithm !== "chebcb") {
+      throw new UsageError(`--context-low and --context-high are the features of a chebcb tuner; --algorithm ${flags.algorithm} takes none`);
+    }
+    const context = contextGiven ? { low: numberList("--context-low", flags.contextLow!), high: numberList("--context-high", flags.contextHigh!) } : null;
+    if (context && context.low.length !== context.high.length) {
+      throw new UsageError(`--context-low and --context-high must give one number per feature each, got ${context.low.length} and ${context.high.length}`);
+    }
+    const reversed = context ? context.low.findIndex((low, i) => !(low < context.high[i]!)) : -1;
+    if (reversed >= 0) throw new UsageError(`feature ${reversed}: --context-low (${context!.low[reversed]}) must be below --context-high (${context!.high[reversed]})`);
     if (flags.low === undefined || flags.high === undefined) throw new UsageError(`online create needs --low and --high (the parameter's range)`);
     if (!(flags.low < flags.high)) throw new UsageError(`--low (${flags.low}) must be below --high (${flags.high})`);
     if (flags.log && !(flags.low > 0)) throw new UsageError(`--low must be positive with --log, got ${flags.low}`);
@@ -238,15 +258,7 @@ export async function onlineCommand(action: string, name: string | undefined, re
         ...(flags.seed === undefined ? {} : { seed: flags.seed }),
         ...(flags.costScale === undefined ? {} : { costScale: flags.costScale }),
         ...(flags.learningRate === undefined ? {} : { learningRate: flags.learningRate }),
-        ...(contextGiven
-          ? {
-              context: {
-                low: numberList("--context-low", flags.contextLow!),
-                high: numberList("--context-high", flags.contextHigh!),
-                ...(flags.degree === undefined ? {} : { degree: flags.degree }),
-              },
-            }
-          : {}),
+        ...(context ? { context: { ...context, ...(flags.degree === undefined ? {} : { degree: flags.degree }) } } : {}),
       });
       // As `sextant tune` says whether its study was created or resumed: a second create with the
       // same settings is not an error, but the user should know nothing new was made.
@@ -276,10 +288,16 @@ export async function onlineCommand(action: string, name: string | undefined, re
   if (action === "choose") {
     const context = flags.context === undefined ? undefined : numberList("--context", flags.context);
     const choice = await withTuner(name, flags, async (tuner) => {
+      const spec = tuner.toJSON().context;
+      // Said here to name the flag: the library's refusals spoke of its context argument.
+      if (spec && context === undefined) throw new UsageError(`online choose ${name} needs --context: the instance's ${spec.low.length} feature(s), comma-separated`);
+      if (spec && context!.length !== spec.low.length) {
+        throw new UsageError(`--context must give the tuner's ${spec.low.length} feature(s), comma-separated, got ${context!.length} number(s): "${flags.context}"`);
+      }
+      if (!spec && context !== undefined) throw new UsageError(`--context gives the features of a chebcb tuner; "${name}" is a ${tuner.algorithm} tuner and takes none`);
       const chosen = await tuner.choose(context);
       // The tuner clamps each feature into its declared range without a word: instances beyond it
       // all look like the one at its end.
-      const spec = tuner.toJSON().context;
       context?.forEach((feature, i) => {
         const [low, high] = [spec!.low[i]!, spec!.high[i]!];
         if (feature < low || feature > high) {
