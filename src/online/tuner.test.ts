@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -291,6 +291,14 @@ describe("online tuner state in storage", () => {
     await tuner.choose();
     await tuner.observe(50);
     expect(tuner.rounds).toBe(1);
+  });
+
+  it("loads from a SQLite file that is not there without creating it, and says the file is missing", async () => {
+    dir = mkdtempSync(join(tmpdir(), "sextant-online-"));
+    const path = join(dir, "sextnat.db");
+    // Opened to look, a mistyped path was left behind as an empty database, said to hold no such tuner.
+    await expect(loadOnlineTuner({ name: "sor", storage: `sqlite:${path}` })).rejects.toThrow(`no online tuner named "sor" in sqlite:${path}: the file ${path} does not exist`);
+    expect(existsSync(path)).toBe(false);
   });
 
   it("takes overlapping calls one at a time, as a tuner without storage does", async () => {

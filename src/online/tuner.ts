@@ -1,6 +1,6 @@
 import { seedOrRandom } from "../math/rng.js";
 import { type JsonValue, studyNameProblem, unknownKeysMessage } from "../space/index.js";
-import { DuplicateStudyError, ONLINE_TUNER_ATTR, type Storage, type StudyRecord, compareAndSetStudySystemAttr, openStorage } from "../storage/index.js";
+import { DuplicateStudyError, ONLINE_TUNER_ATTR, type Storage, type StudyRecord, compareAndSetStudySystemAttr, missingSqliteFile, openStorage } from "../storage/index.js";
 import {
   BANDIT_ALGORITHMS,
   type BanditAlgorithm,
@@ -271,6 +271,9 @@ export async function createOnlineTuner(options: OnlineTunerOptions): Promise<On
  * const tuner = await loadOnlineTuner({ name: "sor-omega", storage: "sqlite:./sextant.db" });
  */
 export async function loadOnlineTuner(options: { name: string; storage: string | Storage }): Promise<OnlineTuner> {
+  // Opening would create (and migrate) a misspelt file, left behind by a call that only loads, as loadStudy says.
+  const missing = typeof options.storage === "string" ? missingSqliteFile(options.storage) : null;
+  if (missing !== null) throw new OnlineTunerError(`no online tuner named "${options.name}" in ${options.storage}: the file ${missing} does not exist`);
   const owns = typeof options.storage === "string";
   const storage = typeof options.storage === "string" ? await openStorage(options.storage) : options.storage;
   try {
