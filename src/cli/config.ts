@@ -8,7 +8,7 @@ import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
-import { type Distribution, type Direction, InvalidDistributionError, didYouMean, reservedParamName, validateDistribution } from "../space/index.js";
+import { type Distribution, type Direction, InvalidDistributionError, didYouMean, optionsWithJsonText, reservedParamName, validateDistribution } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { storageUrlProblem } from "../storage/index.js";
 import { PARAM_NAME, choicesWithSameCommandText, parseParamSpec, sameCommandTextMessage, splitCommandLine } from "./params.js";
@@ -68,11 +68,9 @@ type RawConfig = z.infer<typeof configSchema>;
 /** A component as the config wrote it, with options that are mappings turned into their JSON text. */
 function namedOf(raw: z.infer<typeof namedComponent>): NamedComponent {
   if (typeof raw === "string") return { name: raw, options: {} };
-  const options: NamedComponent["options"] = {};
-  // null stays null (typeof null is "object"): as text it was taken as the word "null", so a text
-  // option such as checkpointDir made a folder named null instead of being refused at its line.
-  for (const [key, value] of Object.entries(raw.options ?? {})) options[key] = value !== null && typeof value === "object" ? JSON.stringify(value) : value;
-  return { name: raw.name, options };
+  // null stays null: as text it was taken as the word "null", so a text option such as
+  // checkpointDir made a folder named null instead of being refused at its line.
+  return { name: raw.name, options: optionsWithJsonText(raw.options ?? {}) };
 }
 
 /** A named sampler or pruner with its options. */

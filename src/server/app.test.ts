@@ -1183,6 +1183,22 @@ describe("HTTP API: trials", () => {
     expect(words.status).toBe(201);
   });
 
+  it("takes the patient pruner's wrappedOptions as an object, as a config file does, and judges with them", async () => {
+    const { app } = newApp();
+    const options = { patience: 0, wrapped: "threshold", wrappedOptions: { upper: 10 } };
+    const created = await call(app, "POST", "/studies", { name: "pt", sampler: { name: "random" }, pruner: { name: "patient", options } });
+    expect([created.status, created.json.study.pruner]).toEqual([201, { name: "patient", options: { ...options, wrappedOptions: '{"upper":10}' } }]);
+    await call(app, "POST", "/studies/pt/trials");
+    await call(app, "POST", "/studies/pt/trials/0/report", { step: 0, value: 5 });
+    // Worse than before (patience 0) but inside the wrapped threshold's band, then outside it.
+    expect((await call(app, "POST", "/studies/pt/trials/0/report", { step: 1, value: 8 })).json.shouldPrune).toBe(false);
+    expect((await call(app, "POST", "/studies/pt/trials/0/report", { step: 2, value: 12 })).json.shouldPrune).toBe(true);
+    // An object for an option that takes a number is still refused, naming the option.
+    const refused = await call(app, "POST", "/studies", { name: "pt2", pruner: { name: "median", options: { nStartupTrials: { n: 5 } } } });
+    expect([refused.status, refused.json.error.field]).toEqual([400, "body.pruner"]);
+    expect(refused.json.error.message).toContain('option "nStartupTrials" must be a JSON number');
+  });
+
   it("pages through a study reading each trial from storage about once, not every later trial per page", async () => {
     const storage = new MemoryStorage();
     const study = await createStudy({ name: "big", storage, sampler: new RandomSampler({ seed: 1 }) });
@@ -1596,8 +1612,8 @@ describe("HTTP API: safety", () => {
       ["/studies/s/trials/0/report", { step: 1, value: "nan" }, "body.value", 'body.value: must be a finite number, or "NaN", "Infinity" or "-Infinity"'],
       // 1e400 is a JSON number that overflows to Infinity: said as such, not as "must be a number".
       ["/studies/s/trials/0/report", '{"step": 1, "value": 1e400}', "body.value", 'body.value: must be a finite number, or "NaN", "Infinity" or "-Infinity"'],
-      ["/studies", { name: "t", sampler: { name: "tpe", options: { seed: [1] } } }, "body.sampler.options.seed", "body.sampler.options.seed: an option must be a string, a number, a boolean or null"],
-      ["/studies", { name: "t", pruner: { name: "median", options: { nStartupTrials: { n: 5 } } } }, "body.pruner.options.nStartupTrials", "body.pruner.options.nStartupTrials: an option must be a string, a number, a boolean or null"],
+      ["/studies", { name: "t", sampler: { name: "tpe", options: { seed: [1] } } }, "body.sampler.options.seed", "body.sampler.options.seed: an option must be a string, a number, a boolean, null, or an object for an option that holds one (the patient pruner's wrappedOptions)"],
+      ["/studies", { name: "t", pruner: { name: "median", options: { nStartupTrials: [5] } } }, "body.pruner.options.nStartupTrials", "body.pruner.options.nStartupTrials: an option must be a string, a number, a boolean, null, or an object for an option that holds one (the patient pruner's wrappedOptions)"],
     ];
     for (const [path, body, field, message] of cases) {
       const answer = await call(app, "POST", path, body);

@@ -19,6 +19,7 @@ import {
   InvalidDistributionError,
   type OptionSchema,
   checkJsonOptionTypes,
+  optionsWithJsonText,
   unknownKeysMessage,
   validateDistribution,
 } from "../space/index.js";
@@ -805,8 +806,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
         const directions = body.directions ?? [body.direction ?? "minimize"];
         const userAttrs = attrFromJson(body.userAttrs ?? {}, "body.userAttrs") as Record<string, JsonValue>;
         const space = body.space ? validateSpace(body.space as Record<string, Distribution>, "body.space", logNarrowed(body.name)) : undefined;
-        const samplerSpec: NamedSpec = { name: body.sampler?.name ?? "auto", options: body.sampler?.options ?? {} };
-        const prunerSpec: NamedSpec = { name: body.pruner?.name ?? "none", options: body.pruner?.options ?? {} };
+        const samplerSpec: NamedSpec = { name: body.sampler?.name ?? "auto", options: optionsWithJsonText(body.sampler?.options ?? {}) };
+        const prunerSpec: NamedSpec = { name: body.pruner?.name ?? "none", options: optionsWithJsonText(body.pruner?.options ?? {}) };
         let sampler: Sampler;
         try {
           checkJsonSpec("sampler", samplerSpec, samplerEntries());

@@ -106,10 +106,16 @@ const Attributes = z
 
 // null only for options that take it (TPE's magicClipExponent); the sampler's own check names the rest.
 const OptionValue = z.union([z.string(), z.number(), z.boolean(), z.null()], { error: "an option must be a string, a number, a boolean or null" });
+// A request may also give an option that holds a JSON object (the patient pruner's wrappedOptions)
+// as the object, as a config file may: the server takes its JSON text. Refused, a Python client's
+// pruner_options={"wrapped_options": {...}} was a 400 that named only the scalar types.
+const RequestOptionValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.record(z.string(), JsonData)], {
+  error: "an option must be a string, a number, a boolean, null, or an object for an option that holds one (the patient pruner's wrappedOptions)",
+});
 
 const SamplerSpec = z.strictObject({
   name: z.string().min(1).max(100),
-  options: z.record(Key, OptionValue).optional(),
+  options: z.record(Key, RequestOptionValue).optional(),
 });
 
 export const CreateStudyBody = z.strictObject({

@@ -152,6 +152,20 @@ export function parseOptions<S extends OptionSchema>(owner: string, raw: RawOpti
 }
 
 /**
+ * Options as a config file or an HTTP request writes them, with each value that is a JSON object
+ * turned into its JSON text, the form an option that holds one takes (the patient pruner's
+ * `wrappedOptions`). null stays null, which only nullable options take.
+ *
+ * @example
+ * optionsWithJsonText({ wrapped: "median", wrappedOptions: { nStartupTrials: 5 } }) // { wrapped: "median", wrappedOptions: '{"nStartupTrials":5}' }
+ */
+export function optionsWithJsonText(options: Readonly<Record<string, OptionValue | null | object>>): Record<string, OptionValue | null> {
+  const out: Record<string, OptionValue | null> = {};
+  for (const [key, value] of Object.entries(options)) out[key] = value !== null && typeof value === "object" ? JSON.stringify(value) : value;
+  return out;
+}
+
+/**
  * Checks that options sent as JSON (the HTTP API) carry the JSON type of their option: a number
  * for a numeric option, true or false for a boolean, text for the rest. The CLI and config files
  * give every value as text, which {@link parseOptions} converts; JSON has types, so `{"seed": "6"}`
