@@ -301,6 +301,11 @@ class FrozenTrial:
         self.datetime_complete = _millis_to_datetime(data["finishedAt"])
 
     @property
+    def last_step(self):
+        """The latest step the trial reported (the largest, whatever the order of the reports), or None: Optuna's last_step."""
+        return max(self.intermediate_values) if self.intermediate_values else None
+
+    @property
     def value(self):
         """The value of a single-objective trial, or None."""
         if self.values is None:

@@ -363,6 +363,16 @@ class PruningTest(ClientTestCase):
         pruned = study.trials[3]
         self.assertEqual(pruned.intermediate_values, {0: 5.0})
         self.assertEqual(pruned.values, [5.0])
+        self.assertEqual([t.last_step for t in study.trials], [2, 2, 2, 0, 0])
+
+    def test_last_step_is_the_largest_step_reported_or_none(self):
+        # Optuna's FrozenTrial.last_step: where a pruned trial stopped, whatever the order of its reports.
+        study = sextant_client.create_study(URL, unique("last-step"), "minimize", sampler="random")
+        trial = study.ask()
+        self.assertIsNone(study.trials[0].last_step)
+        trial.report(1.0, 5)
+        trial.report(2.0, 3)
+        self.assertEqual(study.tell(trial, state=TrialState.PRUNED).last_step, 5)
 
 
     def test_a_repeated_step_keeps_its_first_value_and_warns_once(self):
