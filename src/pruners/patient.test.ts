@@ -71,4 +71,15 @@ describe("PatientPruner", () => {
     expect(() => createPrunerByName("patient", { patience: 2, wrappedOptions: '{"nWarmupSteps": 3}' })).toThrow(/option "wrappedOptions" needs "wrapped"/);
     expect(() => new PatientPruner({ wrapped: null, patience: -1 })).toThrow(/patience must be an integer ≥ 0/);
   });
+
+  it("shows the sampler what the wrapped pruner does: hyperband's samplerPerBracket still narrows it to one bracket", () => {
+    const snapshot = makeSnapshot(Array.from({ length: 30 }, (_, n) => makeTrial({ number: n, values: [n] })), { studyName: "s" });
+    const options = { minResource: 1, maxResource: 27, samplerPerBracket: true };
+    const hyperband = createPrunerByName("hyperband", options);
+    const patient = createPrunerByName("patient", { patience: 2, wrapped: "hyperband", wrappedOptions: JSON.stringify(options) });
+    const seen = (pruner: Pruner) => (pruner.samplerSnapshot ? pruner.samplerSnapshot(snapshot, 30) : snapshot).trials.map((t) => t.number);
+    expect(seen(hyperband).length).toBeLessThan(30);
+    expect(seen(patient)).toEqual(seen(hyperband));
+    expect(seen(new PatientPruner({ wrapped: null, patience: 2 }))).toHaveLength(30);
+  });
 });

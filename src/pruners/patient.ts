@@ -58,6 +58,14 @@ export class PatientPruner implements Pruner {
     if (!stalled) return false;
     return this.wrapped === null ? true : this.wrapped.prune(snapshot, trial, notes);
   }
+
+  /**
+   * The wrapped pruner's view for the sampler, else the whole study: wrapped, Hyperband's
+   * `samplerPerBracket` was dropped without a word and the sampler learnt from every bracket.
+   */
+  samplerSnapshot(snapshot: StudySnapshot, trialNumber: number): StudySnapshot {
+    return this.wrapped?.samplerSnapshot ? this.wrapped.samplerSnapshot(snapshot, trialNumber) : snapshot;
+  }
 }
 
 /** The options of the `patient` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
