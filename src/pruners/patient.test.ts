@@ -72,6 +72,14 @@ describe("PatientPruner", () => {
     expect(() => new PatientPruner({ wrapped: null, patience: -1 })).toThrow(/patience must be an integer ≥ 0/);
   });
 
+  it("says an error of the wrapped pruner is about the wrapped one, not the patient pruner the user configured", () => {
+    // wrapped=patient without wrappedOptions read 'patient pruner: option "patience" is required', though patience was given.
+    expect(() => createPrunerByName("patient", { patience: 2, wrapped: "patient" })).toThrow(/^patient pruner: wrapped patient pruner: option "patience" is required/);
+    expect(() => createPrunerByName("patient", { patience: 2, wrapped: "median", wrappedOptions: '{"bogus": 1}' })).toThrow(/^patient pruner: wrapped median pruner: unknown option "bogus"/);
+    expect(() => createPrunerByName("patient", { patience: 2, wrapped: "threshold" })).toThrow(/^patient pruner: wrapped threshold pruner: give lower, upper or both/);
+    expect(() => createPrunerByName("patient", { patience: 2, wrapped: "nosuch" })).toThrow(/^patient pruner: option "wrapped": unknown pruner "nosuch"/);
+  });
+
   it("shows the sampler what the wrapped pruner does: hyperband's samplerPerBracket still narrows it to one bracket", () => {
     const snapshot = makeSnapshot(Array.from({ length: 30 }, (_, n) => makeTrial({ number: n, values: [n] })), { studyName: "s" });
     const options = { minResource: 1, maxResource: 27, samplerPerBracket: true };

@@ -1,4 +1,4 @@
-import { type ComponentEntry, ComponentRegistry, OptionError, type OptionSchema, type RawOptions } from "../space/index.js";
+import { type ComponentEntry, ComponentRegistry, OptionError, type OptionSchema, type RawOptions, unknownComponentMessage } from "../space/index.js";
 import { NopPruner, type Pruner } from "./base.js";
 import { ASHA_OPTIONS, SuccessiveHalvingPruner } from "./asha.js";
 import { CURVE_OPTIONS, CurvePruner } from "./curve.js";
@@ -70,7 +70,7 @@ registerPruner({
   create: (o) => {
     if (o.patience === undefined) throw new OptionError('patient pruner: option "patience" is required (reports looked at after the earlier best before a trial can count as stalled)');
     if (o.wrapped === undefined && o.wrappedOptions !== undefined) throw new OptionError('patient pruner: option "wrappedOptions" needs "wrapped", the pruner they are for');
-    const wrapped = o.wrapped === undefined ? null : createPrunerByName(o.wrapped, parseWrappedOptions(o.wrappedOptions ?? "{}"));
+    const wrapped = o.wrapped === undefined ? null : createWrappedPruner(o.wrapped, parseWrappedOptions(o.wrappedOptions ?? "{}"));
     return new PatientPruner({ wrapped, patience: o.patience, ...(o.minDelta === undefined ? {} : { minDelta: o.minDelta }) });
   },
 });
@@ -98,6 +98,22 @@ registerPruner({
   options: CURVE_OPTIONS,
   create: (o) => new CurvePruner(o),
 });
+
+/**
+ * The patient pruner's wrapped pruner, its errors said as the patient pruner's: the wrapped one's
+ * own message did not say it was about `wrapped` or `wrappedOptions`, and `wrapped=patient` read
+ * 'patient pruner: option "patience" is required' though the outer patient pruner had one.
+ */
+function createWrappedPruner(name: string, options: RawOptions): Pruner {
+  if (!prunerNames().includes(name)) throw new OptionError(`patient pruner: option "wrapped": ${unknownComponentMessage("pruner", name, prunerNames())}`);
+  try {
+    return createPrunerByName(name, options);
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    const own = `${name} pruner: `;
+    throw new OptionError(`patient pruner: wrapped ${own}${error.message.startsWith(own) ? error.message.slice(own.length) : error.message}`);
+  }
+}
 
 function parseWrappedOptions(text: string): RawOptions {
   let parsed: unknown;
