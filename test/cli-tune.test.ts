@@ -140,6 +140,25 @@ describe("sextant tune", () => {
     expect(same.stderr).not.toContain("warning");
   });
 
+  it("warns of a resumed pruner's other options, and advises the flags that give back the stored ones", async () => {
+    // --pruner median alone pruned by its default warm-up without a word; "give --pruner threshold"
+    // (bounds left out) was advice that failed.
+    const run = (extra: string[]) => sextant(["tune", "--study", "po", "--trials", "1", ...extra, "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+    const first = await run(["--pruner", "threshold", "--pruner-opt", "upper=0.5", "--pruner-opt", "n_warmup_steps=2"]);
+    expect(first.code, first.stderr).toBe(0);
+    const other = await run(["--pruner", "threshold", "--pruner-opt", "upper=0.9"]);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toContain(
+      'sextant: warning: study "po" was created with pruner threshold (upper=0.5, n_warmup_steps=2); this run uses pruner threshold (upper=0.9) (give --pruner threshold --pruner-opt upper=0.5 --pruner-opt n_warmup_steps=2 to go on with it)',
+    );
+    const bare = await run([]);
+    expect(bare.stderr).toContain("this run uses pruner none (give --pruner threshold --pruner-opt upper=0.5 --pruner-opt n_warmup_steps=2 to go on with it)");
+    // The same options in another spelling are the same pruner.
+    const same = await run(["--pruner", "threshold", "--pruner-opt", "n-warmup-steps=2", "--pruner-opt", "upper=0.50"]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).not.toContain("warning");
+  });
+
   it("fails trials of a failing command with exit code and stderr tail, and goes on", async () => {
     const result = await sextant(
       ["tune", "--study", "f", "--trials", "12", "--seed", "3", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-failing.mjs"), "{x}"],

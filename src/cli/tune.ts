@@ -8,10 +8,10 @@ import { constants as osConstants } from "node:os";
 import { basename, dirname, resolve } from "node:path";
 import { totalViolation, trialConstraints } from "../analysis/index.js";
 import { randomSeed } from "../math/rng.js";
-import type { Pruner } from "../pruners/index.js";
+import { type Pruner, prunerEntries } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import { SCHEDULER_ATTR, type Scheduler, describeSchedule } from "../schedulers/index.js";
-import { type Direction, type Distribution, type FrozenTrial, MAX_OBJECTIVES, type ParamValue, lastIntermediate, normalizeOptionKey, studyNameProblem, zeroTrialCounts } from "../space/index.js";
+import { type Direction, type Distribution, type FrozenTrial, MAX_OBJECTIVES, type ParamValue, lastIntermediate, normalizeOptionKey, parseOptions, studyNameProblem, zeroTrialCounts } from "../space/index.js";
 import { type Storage, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
 import { INTERRUPTED_REASON } from "../study/trial.js";
@@ -550,6 +550,31 @@ function spaceChanges(before: Readonly<Record<string, Distribution>>, now: Reado
   return changes;
 }
 
+/** Whether two pruner settings are the same pruner: one name, and options that read alike against its schema (any key spelling, "0" or 0). */
+function samePruner(a: NamedComponent, b: NamedComponent): boolean {
+  if (a.name !== b.name) return false;
+  const schema = prunerEntries().find((entry) => entry.name === a.name)?.options;
+  const read = (options: NamedComponent["options"]): string => {
+    try {
+      return canonical(schema ? parseOptions(`${a.name} pruner`, options, schema) : options);
+    } catch {
+      return canonical(options);
+    }
+  };
+  return read(a.options) === read(b.options);
+}
+
+/** A component's options as " (key=value, …)", or " (default options)". */
+function optionsShown(component: NamedComponent): string {
+  const options = Object.entries(component.options);
+  return options.length === 0 ? " (default options)" : ` (${options.map(([key, value]) => `${key}=${String(value)}`).join(", ")})`;
+}
+
+/** The flags that give `sextant tune` this pruner with its options, as a shell reads them back. */
+function prunerFlags(pruner: NamedComponent): string {
+  return commandLine(["--pruner", pruner.name, ...Object.entries(pruner.options).flatMap(([key, value]) => ["--pruner-opt", `${key}=${String(value)}`])]);
+}
+
 /** Warns when a resumed study was created with another search space or command. */
 function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
   const stored = study.systemAttrs["cli:config"] as { space?: Record<string, Distribution>; command?: string[]; sampler?: NamedComponent; pruner?: NamedComponent } | undefined;
@@ -557,13 +582,22 @@ function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
   // A resume that left out --pruner median ran without pruning, and one that left out --sampler
   // tpe ran another sampler, with only the start line to tell (sextant worker uses the stored ones).
   // A population runs without a pruner (see prunerSchedulerProblem): one an earlier version stored beside it is not advised back.
+  // A pruner is compared with its options too: a resume with --pruner median alone, of a study made
+  // with --pruner-opt n_warmup_steps=0, pruned by other rules without a word, and "give --pruner
+  // threshold" (its bounds left out) was advice that failed.
   const changed = (["sampler", "pruner"] as const).filter(
-    (kind) => stored[kind] !== undefined && stored[kind].name !== settings[kind].name && !(kind === "pruner" && settings.scheduler !== null),
+    (kind) =>
+      stored[kind] !== undefined &&
+      (kind === "pruner" ? !samePruner(stored[kind], settings[kind]) : stored[kind].name !== settings[kind].name) &&
+      !(kind === "pruner" && settings.scheduler !== null),
   );
   if (changed.length > 0) {
-    const was = changed.map((kind) => `${kind} ${stored[kind]!.name}`).join(" and ");
-    const now = changed.map((kind) => `${kind} ${settings[kind].name}`).join(" and ");
-    const flags = changed.map((kind) => `--${kind} ${stored[kind]!.name}`).join(" ");
+    // A pruner's options are shown where it has some, or where only they changed.
+    const shown = (kind: "sampler" | "pruner", component: NamedComponent, other: NamedComponent) =>
+      `${kind} ${component.name}${kind === "pruner" && (Object.keys(component.options).length > 0 || component.name === other.name) ? optionsShown(component) : ""}`;
+    const was = changed.map((kind) => shown(kind, stored[kind]!, settings[kind])).join(" and ");
+    const now = changed.map((kind) => shown(kind, settings[kind], stored[kind]!)).join(" and ");
+    const flags = changed.map((kind) => (kind === "pruner" ? prunerFlags(stored.pruner!) : `--${kind} ${stored[kind]!.name}`)).join(" ");
     io.err(`sextant: warning: study "${settings.studyName}" was created with ${was}; this run uses ${now} (give ${flags} to go on with ${changed.length > 1 ? "them" : "it"})`);
   }
   const diffs = stored.space ? spaceChanges(stored.space, settings.space) : [];
