@@ -481,6 +481,19 @@ console.log("sextant: {oops"); console.log("sextant: {again"); console.log(5);`;
     expect(ignoring.trials[0]!.systemAttrs.protocolWarnings).toEqual(['not JSON after "sextant:": {oops', 'not JSON after "sextant:": {again']);
   });
 
+  it("takes a step's null value as NaN: what JSON.stringify writes for a diverged NaN or infinity", async () => {
+    expect(parseReportLine('sextant: {"step": 2, "value": null}')).toEqual({ kind: "intermediate", step: 2, value: Number.NaN });
+    const warnings: string[] = [];
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }), pruner: new ThresholdPruner({ upper: 10 }), onWarning: (m) => warnings.push(m) });
+    const code = `for (let s = 0; s < 5; s++) console.log("sextant: " + JSON.stringify({ step: s, value: s < 2 ? 1 : 0 * Math.log(0) }));
+console.log("sextant: " + JSON.stringify({ value: 1 }));`;
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 1 });
+    // The null lines were ignored ("must be a number, got null"), and the run was never pruned.
+    expect(study.trials[0]!.state).toBe("pruned");
+    expect(Object.keys(study.trials[0]!.intermediate)).toEqual(["0", "1", "2"]);
+    expect(warnings).toEqual([]);
+  });
+
   it("counts \"constraints\": null as none, as tell does, and warns when a second constraints line replaces the first", async () => {
     // null beside a value or alone: a Python program prints None for a run without constraints.
     expect(parseReportLine('sextant: {"value": 1, "constraints": null}')).toEqual({ kind: "final", values: [1] });

@@ -358,7 +358,10 @@ export function parseReportLine(line: string): ReportLine | null {
       return { kind: "invalid", message: `step must be a non-negative integer, got ${clip(JSON.stringify(step), 40)}` };
     }
     // NaN and ±Infinity are values a diverging run reports (the threshold pruner stops it on NaN),
-    // as the library's reportIntermediate takes them.
+    // as the library's reportIntermediate takes them. JavaScript's JSON.stringify writes each of
+    // them as null, so null is NaN: ignored instead, a Node program's diverged loss never reached
+    // the pruner, and the run went on to its end.
+    if (value === null) return { kind: "intermediate", step, value: Number.NaN };
     if (typeof value !== "number") {
       return { kind: "invalid", message: `intermediate value at step ${step} must be a number, got ${clip(JSON.stringify(value) ?? "nothing", 40)}` };
     }
