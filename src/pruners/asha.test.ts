@@ -91,6 +91,13 @@ describe("SuccessiveHalvingPruner (asha)", () => {
     expect(judge(pruner, [done, peer(1, [], "complete", 5000)], { 3: 1 }).notes).toEqual({ completed_rung_0: 1 });
   });
 
+  it("with minResource auto, estimates from the first trial to complete, also in a process that looks later (a resume, a worker)", () => {
+    // It took the longest complete trial at the moment of looking: 5000 steps here, a first rung at step 50 instead of 3.
+    const done = { ...peer(0, [], "complete", 399), finishedAt: 1000 };
+    const longer = { ...peer(1, [], "complete", 5000), finishedAt: 2000 };
+    expect(judge(new SuccessiveHalvingPruner({ minResource: "auto", reductionFactor: 2 }), [longer, done], { 3: 1 }).notes).toEqual({ completed_rung_0: 1 });
+  });
+
   describe("minResource: rank-agreement", () => {
     it("finds the first step from which every step ranks complete trials as their final values do", () => {
       expect(firstRankingStep(rankingCurves(8), 1 / 3, 8)).toBe(3);

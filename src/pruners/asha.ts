@@ -1,12 +1,12 @@
 import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, intermediateIndex, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
 import type { Pruner, PruningNotes } from "./base.js";
-import { RankedFirstRung, checkInteger, lastStep, singleDirection } from "./steps.js";
+import { RankedFirstRung, checkInteger, firstCompleteLastStep, lastStep, singleDirection } from "./steps.js";
 
 export interface SuccessiveHalvingPrunerOptions {
   /**
    * Steps a trial gets before its first rung (default "rank-agreement"). "rank-agreement": the
    * earliest step from which every reported step ranks the complete trials as their final values
-   * do (see `firstRankingStep` in steps.ts). "auto": 1 % of the longest complete trial, as Optuna's
+   * do (see `firstRankingStep` in steps.ts). "auto": 1 % of the first complete trial's last step, as Optuna's
    * default (the default here until session 24, see the README's pruning benchmark).
    */
   minResource?: number | "auto" | "rank-agreement";
@@ -48,8 +48,9 @@ export function rungKey(rung: number): string {
  * cut on noise. The price is the trials run whole while it waits: where the first step already
  * ranks perfectly, plain ASHA is ahead (see the README's pruning benchmark, which also has the rule
  * and the nine development problems that made this the default in session 24). With `"auto"`
- * (Optuna's default), r is estimated once, when the first complete trial is seen, as 1 % of its
- * (longest) last step, at least 1; until then nothing is pruned.
+ * (Optuna's default), r is estimated once, when the first complete trial is seen, as 1 % of the
+ * last step of the first trial to complete (by stored completion time, so a resume or another
+ * worker estimates the same), at least 1; until then nothing is pruned.
  *
  * The rung values are written through the `notes` the study passes to `prune` (so other
  * processes see them in storage) and also remembered by the pruner itself.
@@ -112,10 +113,9 @@ export class SuccessiveHalvingPruner implements Pruner {
   private estimateMinResource(study: string, trials: readonly FrozenTrial[]): number | null {
     const known = this.estimatedMinResource.get(study);
     if (known !== undefined) return known;
-    let longest = -1;
-    for (const t of trials) if (t.state === "complete") longest = Math.max(longest, lastStep(t));
-    if (longest < 0) return null;
-    const estimated = Math.max(Math.floor(longest / 100), 1);
+    const first = firstCompleteLastStep(trials);
+    if (first < 0) return null;
+    const estimated = Math.max(Math.floor(first / 100), 1);
     this.estimatedMinResource.set(study, estimated);
     return estimated;
   }

@@ -84,6 +84,22 @@ describe("HyperbandPruner", () => {
     expect(new HyperbandPruner({ minResource: 1 }).bracketFor("s1", 0)).toBeNull();
   });
 
+  it("lays out maxResource auto from the first trial to complete, so a resume or another worker lays out the same brackets", () => {
+    // It took the longest complete trial at the moment of looking: a process that looked once trial 1
+    // (26 steps) had completed laid out 4 brackets where the one that looked after trial 0 (9 steps) had 3.
+    const steps = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, s) => [s + 1, 1 / (s + 1)]));
+    const first = makeTrial({ number: 0, values: [1], intermediate: steps(9), finishedAt: 1000 });
+    const later = makeTrial({ number: 1, values: [1], intermediate: steps(26), finishedAt: 2000 });
+    const running = makeTrial({ number: 2, intermediate: { 1: 1 } });
+    const early = new HyperbandPruner({ minResource: 1 });
+    early.prune(makeSnapshot([first, running], { studyName: "hb" }), running);
+    const resumed = new HyperbandPruner({ minResource: 1 });
+    resumed.prune(makeSnapshot([first, later, running], { studyName: "hb" }), running);
+    expect([early.bracketCount, resumed.bracketCount]).toEqual([3, 3]);
+    const numbers = Array.from({ length: 30 }, (_, n) => n);
+    expect(numbers.map((n) => resumed.bracketFor("hb", n))).toEqual(numbers.map((n) => early.bracketFor("hb", n)));
+  });
+
   it("compares a trial only with trials of its own bracket, at that bracket's rungs", () => {
     const pruner = new HyperbandPruner({ minResource: 1, maxResource: 9, reductionFactor: 3 });
     const bracketOf = (n: number) => pruner.bracketFor("hb", n)!;

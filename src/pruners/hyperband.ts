@@ -2,7 +2,7 @@ import { crc32 } from "../math/crc32.js";
 import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
 import { type RungSchedule, RungMemory, judgeAtRungs } from "./asha.js";
 import type { Pruner, PruningNotes } from "./base.js";
-import { RankedFirstRung, checkInteger, lastStep, rankAgreement, singleDirection } from "./steps.js";
+import { RankedFirstRung, checkInteger, firstCompleteLastStep, rankAgreement, singleDirection } from "./steps.js";
 
 export interface HyperbandPrunerOptions {
   /**
@@ -12,7 +12,7 @@ export interface HyperbandPrunerOptions {
    * values do. The brackets are laid out once it is found; nothing is pruned before.
    */
   minResource?: number | "rank-agreement";
-  /** The most steps a trial takes, or "auto" for one more than the longest complete trial's last step (default "auto"). */
+  /** The most steps a trial takes, or "auto" for one more than the first complete trial's last step (default "auto"). */
   maxResource?: number | "auto";
   /** η, shared by every bracket (default 3). */
   reductionFactor?: number;
@@ -201,10 +201,9 @@ export class HyperbandPruner implements Pruner {
     }
     let maxResource = this.maxResource;
     if (maxResource === "auto") {
-      let longest = -1;
-      for (const t of trials) if (t.state === "complete") longest = Math.max(longest, lastStep(t));
-      if (longest < 0) return null;
-      maxResource = longest + 1;
+      const first = firstCompleteLastStep(trials);
+      if (first < 0) return null;
+      maxResource = first + 1;
     }
     // A step found by rank agreement beyond a maxResource given by hand: one bracket that prunes nothing.
     minResource = Math.min(minResource, maxResource);
@@ -315,7 +314,7 @@ export function bracketCount(minResource: number, maxResource: number, reduction
 /** The options of the `hyperband` pruner, as `--pruner-opt`, config files and `sextant pruners` know them. */
 export const HYPERBAND_OPTIONS = defineOptions({
   minResource: { kind: "steps", min: 1, words: ["rank-agreement"], default: "rank-agreement", description: "most aggressive first rung: where steps start to rank trials, or n steps" },
-  maxResource: { kind: "steps", min: 1, words: ["auto"], default: "auto", description: "the most steps a trial takes, or auto (the last step of the longest complete trial, plus one)" },
+  maxResource: { kind: "steps", min: 1, words: ["auto"], default: "auto", description: "the most steps a trial takes, or auto (the last step of the first trial to complete, plus one)" },
   reductionFactor: { kind: "integer", min: 2, default: 3, description: "η: each rung keeps the best 1/η and sits η times further" },
   bootstrapCount: { kind: "integer", min: 0, default: 0, description: "prune at a rung reached by at most this many trials" },
   samplerPerBracket: { kind: "boolean", default: false, description: "the sampler learns only from the new trial's bracket (Optuna 3.1's behaviour)" },

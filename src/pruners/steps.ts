@@ -73,6 +73,27 @@ export function rankAgreement(trials: readonly FrozenTrial[], step: number, minT
   return sum / ((early.length * (early.length - 1)) / 2);
 }
 
+/** Orders trials by when they completed, as stored (then by number): the order every process that reads the study sees. */
+export function byCompletion(a: FrozenTrial, b: FrozenTrial): number {
+  return (a.finishedAt ?? Number.POSITIVE_INFINITY) - (b.finishedAt ?? Number.POSITIVE_INFINITY) || a.number - b.number;
+}
+
+/**
+ * The last step of the first trial to complete that reported any, by {@link byCompletion}; -1
+ * while none has. The "auto" resources of asha and hyperband are estimated from it, as Optuna's
+ * docs describe ("the number of required steps for the first trial to complete"), so every
+ * worker of a fleet and every resume of the study estimates the same value whenever it looks.
+ * Estimated from the longest complete trial at the moment of looking, a resumed study with
+ * trials of several lengths laid out other Hyperband brackets than the run that made it.
+ */
+export function firstCompleteLastStep(trials: readonly FrozenTrial[]): number {
+  let first: FrozenTrial | undefined;
+  for (const t of trials) {
+    if (t.state === "complete" && lastStep(t) >= 0 && (first === undefined || byCompletion(t, first) < 0)) first = t;
+  }
+  return first === undefined ? -1 : lastStep(first);
+}
+
 /** Complete trials "rank-agreement" waits for before it first judges the steps (then twice as many, and so on). */
 const RANK_CHECK_FIRST = 8;
 /** Kendall's τ a step needs with final values: it orders two thirds of the pairs of complete trials as they end. */
@@ -96,9 +117,7 @@ export class RankedFirstRung {
     let complete = 0;
     for (const t of trials) if (t.state === "complete") complete++;
     if (complete < this.nextCheck) return null;
-    const inOrder = trials
-      .filter((t) => t.state === "complete")
-      .sort((a, b) => (a.finishedAt ?? Number.POSITIVE_INFINITY) - (b.finishedAt ?? Number.POSITIVE_INFINITY) || a.number - b.number);
+    const inOrder = trials.filter((t) => t.state === "complete").sort(byCompletion);
     for (; this.nextCheck <= complete; this.nextCheck *= 2) {
       const step = firstRankingStep(inOrder.slice(0, this.nextCheck), RANK_AGREEMENT_MIN, RANK_CHECK_FIRST);
       if (step !== null) return step;
