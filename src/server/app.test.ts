@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import { studyPath } from "../../dashboard/src/study-path.js";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, copyStudy, createStudy, loadStudy, registerSampler } from "../index.js";
+import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, ThresholdPruner, copyStudy, createStudy, loadStudy, registerSampler } from "../index.js";
 import { MemoryStorage, type Storage, StorageBusyError, StorageError, noStudy, openStorage, queueWaitingTrials } from "../storage/index.js";
 import { type ServerAppOptions, ServerConfigError, createServerApp } from "./app.js";
 import { MAX_CONSTRAINTS, MAX_OBJECTIVES } from "../space/index.js";
@@ -1045,6 +1045,24 @@ describe("HTTP API: trials", () => {
     await call(app, "POST", "/studies/lib/trials/8/report", { step: 0, value: 50 });
     expect((await call(app, "POST", "/studies/lib/trials/8/report", { step: 1, value: 50 })).json.shouldPrune).toBe(true);
     expect((await call(app, "GET", "/studies/lib")).json.study).toMatchObject({ sampler: { name: "random" }, pruner: { name: "median" } });
+  });
+
+  it("serves a library-made study whose pruner needs options it did not record, and refuses only to judge its reports", async () => {
+    // Every route of it answered 409 ("threshold pruner: give lower, upper or both"): its trials, the dashboard, sextant report.
+    const { app, storage } = newApp();
+    const study = await createStudy({ name: "lib-threshold", storage, sampler: new RandomSampler({ seed: 1 }), pruner: new ThresholdPruner({ upper: 5 }) });
+    await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 2 });
+    const read = await call(app, "GET", "/studies/lib-threshold");
+    expect([read.status, read.json.study.pruner.name]).toEqual([200, "threshold"]);
+    expect((await call(app, "GET", "/studies/lib-threshold/trials/1")).status).toBe(200);
+    const asked = await call(app, "POST", "/studies/lib-threshold/trials", { space: { x: SPACE.x } });
+    expect(asked.status).toBe(201);
+    const report = await call(app, "POST", `/studies/lib-threshold/trials/${asked.json.trial.number}/report`, { step: 0, value: 9 });
+    expect([report.status, report.json.error.field]).toEqual([409, "path.study"]);
+    expect(report.json.error.message).toMatch(/^study "lib-threshold" was made by the library with the threshold pruner, whose options it did not record/);
+    // A study the server or the CLI stored with bad options is still refused outright, as before.
+    await storage.createStudy("stored-bad", ["minimize"], { systemAttrs: { "server:pruner": { name: "threshold", options: {} } } });
+    expect((await call(app, "GET", "/studies/stored-bad")).status).toBe(409);
   });
 
   it("serves a library-made GP study with its warm start, and says a deleted source once", async () => {

@@ -338,6 +338,45 @@ function registeredName(record: StudyRecord, key: "sampler" | "pruner", entries:
   return entries.some((entry) => entry.name === name) ? name : null;
 }
 
+/**
+ * The study's pruner, rebuilt from what storage holds. A study the library made records only its
+ * pruner's name, and a pruner that cannot be built without options (threshold's bounds, patient's
+ * patience) made every route of the study answer 409: its trials, the dashboard and `sextant
+ * report` too. Such a study gets a pruner that refuses to judge instead: a report on it answers
+ * 409 saying why, and everything that only reads the study works.
+ */
+function storedPruner(record: StudyRecord): Pruner {
+  const cliConfig = record.systemAttrs["cli:config"] as { pruner?: unknown } | undefined;
+  const spec = storedSpec(record, PRUNER_ATTR, "pruner", registeredName(record, "pruner", prunerEntries()) ?? "none");
+  try {
+    return createPrunerByName(...specArgs(spec));
+  } catch (error) {
+    if (record.systemAttrs[PRUNER_ATTR] !== undefined || cliConfig?.pruner !== undefined) throw error;
+    return new UnrebuiltPruner(record.name, spec.name, (error as Error).message);
+  }
+}
+
+/** A library-made study's pruner that its recorded name alone cannot rebuild (see {@link storedPruner}). */
+class UnrebuiltPruner implements Pruner {
+  constructor(
+    private readonly studyName: string,
+    readonly name: string,
+    private readonly why: string,
+  ) {}
+
+  prune(): boolean {
+    throw new PrunerNotRebuiltError(
+      `study "${this.studyName}" was made by the library with the ${this.name} pruner, whose options it did not record (${this.why}), ` +
+        "so this server cannot judge its trials; report to it from the library, or make the study through the server or sextant create with the pruner's options",
+    );
+  }
+}
+
+/** A report on a study whose pruner the server could not rebuild. */
+class PrunerNotRebuiltError extends Error {
+  override name = "PrunerNotRebuiltError";
+}
+
 /** The retries `sextant create --max-retries` stored for the study's workers, or the library's default. */
 function storedMaxRetries(systemAttrs: Readonly<Record<string, JsonValue>>): number | undefined {
   const cliConfig = systemAttrs["cli:config"] as { maxRetries?: unknown } | undefined;
@@ -439,7 +478,7 @@ function httpErrorOf(error: unknown): HttpError | null {
   // says no. The code tells it from a conflict with the trial's own parameters (also at body.distribution).
   if (error instanceof GridMismatchError) return new HttpError(409, error.message, "body.distribution", gridMismatchCode(error));
   // A study stored with a pruner that cannot judge its several objectives (made before creation refused it).
-  if (error instanceof PrunerObjectivesError) return new HttpError(409, error.message, "path.study");
+  if (error instanceof PrunerObjectivesError || error instanceof PrunerNotRebuiltError) return new HttpError(409, error.message, "path.study");
   if (error instanceof InvalidDistributionError) return new HttpError(400, error.message);
   // `sextant dashboard` on a file its user may only read: it shows the studies and changes none.
   if (error instanceof StorageReadOnlyError) return new HttpError(403, `${error.message}: this server can only read its storage, so it shows studies but takes no writes`);
@@ -638,7 +677,6 @@ export function createServerApp(options: ServerAppOptions): Hono {
         // A study the library made records only its components' names: a registered one is rebuilt
         // (with its default options) rather than auto and none, which the study showed it did not use.
         const samplerFallback = registeredName(record, "sampler", samplerEntries()) ?? "auto";
-        const prunerFallback = registeredName(record, "pruner", prunerEntries()) ?? "none";
         let samplerSpec = storedSpec(record, SAMPLER_ATTR, "sampler", samplerFallback);
         if (samplerSpec.name === "gp" && warmStart.length > 0 && samplerSpec.options.warmStart === undefined) {
           // The library records the GP by name only; its sources say it was meant to learn from them
@@ -646,7 +684,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
           samplerSpec = { ...samplerSpec, options: { ...samplerSpec.options, warmStart: true } };
         }
         sampler = buildSampler(samplerSpec, storedSpace(record));
-        pruner = createPrunerByName(...specArgs(storedSpec(record, PRUNER_ATTR, "pruner", prunerFallback)));
+        pruner = storedPruner(record);
       } catch (error) {
         throw new HttpError(409, `study "${name}" has a sampler or pruner this server cannot rebuild: ${(error as Error).message}`, "path.study");
       }
