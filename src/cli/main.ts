@@ -235,7 +235,7 @@ Exit codes:
     .option("--pruner-opt <key=value>", 'a pruner option, e.g. n_warmup_steps=3 (repeatable; "sextant pruners" lists them)', collect)
     .option("--scheduler <name>", `population-based training: ${schedulerNames().join(", ")} (default none); each segment of each member is a trial`)
     .option("--scheduler-opt <key=value>", "a scheduler option, e.g. population=8, segments=10, segment_steps=5, checkpoint_dir=DIR (repeatable)", collect)
-    .option("--seed <n>", "seed for the sampler (and the scheduler)", integer("--seed"))
+    .option("--seed <n>", "seed for the sampler (and the scheduler, and a pruner that draws: curve)", integer("--seed"))
     .option("--warm-start <study>", "learn from an earlier study's trials in the same storage (TPE, GP, auto; repeatable)", collect)
     .option("--cwd <dir>", "working directory of the command (default: the config file's folder, else the current one)")
     .option("--json", "print a JSON summary on stdout instead of tables")
@@ -522,7 +522,7 @@ Examples:
       .option("--scheduler <name>", `population-based training: ${schedulerNames().join(", ")} (default none); queues the first segment of every member instead of --trials`)
       .option("--scheduler-opt <key=value>", 'a scheduler option, e.g. population=8 (repeatable; "sextant schedulers" lists them)', collect),
   )
-    .option("--seed <n>", "seed for the sampler", integer("--seed"))
+    .option("--seed <n>", "seed for the sampler (and a pruner that draws: curve)", integer("--seed"))
     .option("--warm-start <study>", "learn from an earlier study's trials in the same storage, in every worker (TPE, GP, auto; repeatable)", collect)
     .option("--cwd <dir>", "working directory of the command (default: the config file's folder, else the current one)")
     .option("--json", "print the created study as JSON")

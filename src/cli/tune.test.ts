@@ -133,6 +133,14 @@ describe("resolveSettings --pruner-opt", () => {
     const { settings } = await resolveSettings({ param: ["x=float:0:1"], pruner: "median", prunerOpt: ["n_warmup_steps=2"] }, command);
     expect(settings.pruner).toEqual({ name: "median", options: { n_warmup_steps: 2 } });
   });
+
+  it("gives --seed to a pruner that takes a seed (curve), as to the sampler, unless it has its own", async () => {
+    // The curve pruner drew its own seed in each process: not repeatable under --seed, and a study's workers drew apart.
+    const command = ["node", "train.mjs", "{x}"];
+    expect((await resolveSettings({ param: ["x=float:0:1"], pruner: "curve", seed: 3 }, command)).settings.pruner).toEqual({ name: "curve", options: { seed: 3 } });
+    expect((await resolveSettings({ param: ["x=float:0:1"], pruner: "curve", prunerOpt: ["seed=5"], seed: 3 }, command)).settings.pruner).toEqual({ name: "curve", options: { seed: 5 } });
+    expect((await resolveSettings({ param: ["x=float:0:1"], pruner: "median", seed: 3 }, command)).settings.pruner).toEqual({ name: "median", options: {} });
+  });
 });
 
 describe("resolveSettings --scheduler none", () => {

@@ -334,6 +334,10 @@ export async function resolveSettings(
   if (pruner.name === "none" && (flags.prunerOpt ?? []).length > 0) {
     throw new UsageError(`--pruner-opt "${flags.prunerOpt![0]}" needs a pruner: none is chosen (the default); give --pruner NAME ("sextant pruners" lists them)`);
   }
+  // A pruner that draws (curve's training trials, past maxTrainingTrials) takes --seed as the
+  // sampler does: it drew a seed of its own in each process, so a run was not repeatable under
+  // --seed and the workers of one study drew apart. Its own seed option, where given, stands.
+  if (seed !== undefined && seedOf(pruner) === undefined && prunerEntries().some((entry) => entry.name === pruner.name && "seed" in entry.options)) pruner.options.seed = seed;
   // Refused before a study exists, naming where each came from (create stored it, and every worker failed on it).
   const prunerProblem = scheduler === null ? null : prunerSchedulerProblem(pruner, scheduler);
   if (prunerProblem !== null) {
