@@ -13,7 +13,7 @@ import { SAVED_CHECKPOINT_ATTR, type Scheduler, UNDECIDED_ATTR, createSchedulerB
 import { type Direction, type Distribution, type JsonValue, OptionError, validateDistribution } from "../space/index.js";
 import { type Storage, isMemoryUrl, missingSqliteFile, openStorage } from "../storage/index.js";
 import { CommandNotFoundError, placeholdersIn, resolveExecutable, shebangProblem } from "../study/command-runner.js";
-import { FolderNotWritableError, type Study, defaultCheckpointRoot, ensureWritableFolder, isHalfMadeStudy, isStudyBeingCopied } from "../study/index.js";
+import { FolderNotWritableError, type Study, checkFolderOwner, defaultCheckpointRoot, ensureWritableFolder, isHalfMadeStudy, isStudyBeingCopied } from "../study/index.js";
 import type { ConfigSource, NamedComponent } from "./config.js";
 import { UsageError, UserError } from "./errors.js";
 import { shellWord } from "./format.js";
@@ -303,8 +303,9 @@ export async function withCliStorage<T>(url: string, use: (storage: Storage) => 
 
 /**
  * Refuses, before any segment runs, a population whose checkpoint folder this process cannot make
- * or write. Each segment used to fail in turn instead (on a read-only file system with Node's
- * "ENOENT … mkdir '…/trial-1'"), until every member had. `refuse` makes the caller's error from
+ * or write, or that another study saves its checkpoints in. Each segment used to fail in turn
+ * instead (on a read-only file system with Node's "ENOENT … mkdir '…/trial-1'"), until every
+ * member had. `refuse` makes the caller's error from
  * the problem, naming the folder's option as its user set it.
  *
  * @example
@@ -316,6 +317,7 @@ export function checkCheckpointFolder(scheduler: Scheduler, storageUrl: string, 
   const folder = resolve(scheduler.checkpointDir ?? defaultCheckpointRoot(storageUrl, studyName));
   try {
     ensureWritableFolder(folder);
+    checkFolderOwner(folder, studyName);
   } catch (error) {
     if (error instanceof FolderNotWritableError) throw refuse(`${error.message}; no trial was started`);
     throw error;

@@ -19,10 +19,12 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 import { type JsonValue, jsonValueProblem } from "../space/index.js";
 import { API_SPELLING, tagNonFinite, untagNonFinite } from "../space/non-finite-json.js";
 import { sqlitePath } from "../storage/index.js";
-import { ensureWritableFolder, type FolderNotWritableError } from "./folders.js";
+import { FolderNotWritableError, ensureWritableFolder } from "./folders.js";
 
 const DATA_JSON = "checkpoint.json";
 const DATA_BINARY = "checkpoint.bin";
+/** The file in a checkpoint folder that names the study saving there (see {@link CheckpointStore.claim}). */
+export const FOLDER_OWNER_FILE = ".sextant-study";
 
 /** What a segment hands to {@link Trial.saveCheckpoint}: a JSON value or bytes, or a folder the program wrote. */
 export type CheckpointInput = { readonly data: JsonValue | Uint8Array } | { readonly dir: string };
@@ -106,6 +108,32 @@ function plainCharacters(studyName: string): string {
   return studyName.replace(/[^A-Za-z0-9_.-]+/g, "_");
 }
 
+/**
+ * Throws {@link FolderNotWritableError} when checkpoint folder `root` is marked as another study's
+ * than `owner` (see {@link CheckpointStore.claim}); a study deleted and made again under its name
+ * keeps its folder, and a folder without a mark is anyone's.
+ *
+ * @example
+ * checkFolderOwner("/data/ckpt", "lr-june") // throws if study "lr-may" saves its checkpoints there
+ */
+export function checkFolderOwner(root: string, owner: string): void {
+  const mark = join(root, FOLDER_OWNER_FILE);
+  let other: string;
+  try {
+    other = readFileSync(mark, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  // Empty while another worker of the same study is writing it.
+  if (other === "" || other === owner) return;
+  throw new FolderNotWritableError(
+    resolve(root),
+    `it holds the checkpoints of study ${JSON.stringify(other)}, which study ${JSON.stringify(owner)} would overwrite (both name theirs trial-N); ` +
+      `give each study a checkpoint folder of its own, or delete ${resolve(mark)} if study ${JSON.stringify(other)} no longer needs them`,
+  );
+}
+
 /** Whether folder `outer` is `inner` or holds it (a name starting with ".." inside it is inside it). */
 function holds(outer: string, inner: string): boolean {
   const path = relative(outer, inner);
@@ -134,6 +162,8 @@ export class CheckpointStore {
   constructor(
     root: string,
     readonly formerRoot: string | null = null,
+    /** The study that saves here: {@link claim} refuses a folder another study saves in. */
+    readonly owner: string | null = null,
   ) {
     // Absolute: a command run in another working directory gets its folders as paths
     // (SEXTANT_CHECKPOINT_DIR, SEXTANT_RESTORE_FROM), and a relative checkpointDir sent it to a
@@ -149,6 +179,28 @@ export class CheckpointStore {
     return `trial-${trialNumber}`;
   }
 
+  private claimed = false;
+
+  /**
+   * Makes the folder and marks it as {@link owner}'s. Throws {@link FolderNotWritableError} if it
+   * cannot be written, or if another study's mark is there: checkpoints are named by trial number
+   * alone, so two studies given one `checkpointDir` emptied and overwrote each other's `trial-N`
+   * folders, and each restored the other's models. Without an owner it only makes the folder.
+   */
+  claim(): void {
+    if (this.claimed) return;
+    ensureWritableFolder(this.root);
+    if (this.owner !== null) {
+      try {
+        writeFileSync(join(this.root, FOLDER_OWNER_FILE), this.owner, { flag: "wx" });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        checkFolderOwner(this.root, this.owner);
+      }
+    }
+    this.claimed = true;
+  }
+
   /** Trials whose folder this store has handed out, emptied the first time. */
   private readonly handedOut = new Set<number>();
 
@@ -160,6 +212,7 @@ export class CheckpointStore {
    * Node's recursive mkdir reports for any folder it cannot create.
    */
   dirFor(trialNumber: number): string {
+    if (this.owner !== null) this.claim();
     const dir = join(this.root, this.nameFor(trialNumber));
     if (!this.handedOut.has(trialNumber)) {
       rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ export { Trial, TrialPruned, ParameterConflictError, FixedParamOutOfRangeError }
 export type { SuggestFloatOptions, SuggestIntOptions, TrialSegment } from "./trial.js";
 export { type StoredBest, bestFeasibleTrial, isConstrainedStoredStudy, leastViolatingTrial, recommendedTrial, storedBest } from "./best.js";
 export { StudyChangedDuringCopyError, constraintsProblemOfTrials, copyStudy, importStudy, isSameStudy, type CopiedStudy, type CopyProgressOptions, type StudyData } from "./copy.js";
-export { CheckpointStore, defaultCheckpointRoot, type Checkpoint, type CheckpointInput } from "./checkpoints.js";
+export { CheckpointStore, checkFolderOwner, defaultCheckpointRoot, type Checkpoint, type CheckpointInput } from "./checkpoints.js";
 export { FolderNotWritableError, ensureWritableFolder } from "./folders.js";
 export {
   Study,

@@ -258,6 +258,35 @@ describe("a population in a study", () => {
     expect(study.trials.filter((t) => t.state === "failed")).toHaveLength(0);
   });
 
+  it("refuses a checkpoint folder another study saves in, whose trial-N checkpoints it would overwrite", async () => {
+    const checkpointDir = mkdtempSync(join(tmpdir(), "sextant-pbt-shared-"));
+    cleanups.push(checkpointDir);
+    const storage = new MemoryStorage();
+    const scheduler = () => new PBTScheduler({ population: 2, segments: 2, seed: 1, checkpointDir });
+    const first = await createStudy({ name: "first", direction: "maximize", storage, scheduler: scheduler() });
+    await first.optimize(toyObjective);
+    const saved = readFileSync(join(checkpointDir, "trial-0", "checkpoint.json"), "utf8");
+    const second = await createStudy({ name: "second", direction: "maximize", storage, scheduler: scheduler() });
+    let trained = 0;
+    const error = await second.optimize((trial) => (trained++, toyObjective(trial))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FolderNotWritableError);
+    expect((error as Error).message).toBe(
+      `cannot write to ${checkpointDir}: it holds the checkpoints of study "first", which study "second" would overwrite (both name theirs trial-N); ` +
+        `give each study a checkpoint folder of its own, or delete ${join(checkpointDir, ".sextant-study")} if study "first" no longer needs them`,
+    );
+    // The second study emptied the first's trial-0 folder and saved its own model in it.
+    expect(trained).toBe(0);
+    expect(readFileSync(join(checkpointDir, "trial-0", "checkpoint.json"), "utf8")).toBe(saved);
+    // Through ask/tell too, which optimize's check does not cover.
+    const asked = await second.ask();
+    expect(() => asked.saveCheckpoint({ data: [0] })).toThrow(FolderNotWritableError);
+    // A study made again under the name of the one that saved there keeps the folder.
+    await storage.deleteStudy("first");
+    const again = await createStudy({ name: "first", direction: "maximize", storage, scheduler: scheduler() });
+    await again.optimize(toyObjective);
+    expect(again.trials.every((t) => t.state === "complete")).toBe(true);
+  });
+
   it("goes on after an upgrade from checkpoints saved in the folder an earlier version named", async () => {
     const folder = mkdtempSync(join(tmpdir(), "sextant-pbt-former-"));
     cleanups.push(folder);

@@ -42,7 +42,6 @@ import {
 import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, readableConstraints, toLosses } from "../analysis/index.js";
 import { DuplicateStudyError, type Storage, compareAndSetStudySystemAttr, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
-import { ensureWritableFolder } from "./folders.js";
 import { IndependentSamplingWatch } from "./independent-sampling.js";
 import { DEFAULT_HEARTBEAT_GRACE_SECONDS, type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, OWNER_HEARTBEAT_ATTR, monotonicMs, ownerHeartbeatRecord, ownersGraceMs, resolveHeartbeat, silentTrials } from "./heartbeat.js";
 import { FixedParamOutOfRangeError, INTERRUPTED_REASON, type NumberList, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, isTypedArray, shownValue } from "./trial.js";
@@ -2524,7 +2523,8 @@ export class Study implements TrialHost {
    * `stop()`. An objective that throws, or returns NaN or Infinity, fails its trial (the reason is
    * kept in `systemAttrs.failReason`) and the study goes on; `TrialPruned` prunes it. A population
    * study (a scheduler) whose checkpoint folder cannot be written throws FolderNotWritableError
-   * before any segment runs.
+   * before any segment runs, and one whose folder another study saves its checkpoints in throws
+   * an Error naming that study.
    */
   async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<void> {
     checkOptimizeOptions(objective, options);
@@ -2533,7 +2533,7 @@ export class Study implements TrialHost {
     // A checkpoint folder that cannot be written fails every segment at its first save, each after
     // its training: refused here, before any runs (as `sextant tune` does).
     const segments = this.segmentContext();
-    if (segments) ensureWritableFolder(segments.store.root);
+    if (segments) segments.store.claim();
     const concurrency = options.concurrency ?? 1;
     const nTrials = options.nTrials ?? Infinity;
     const clock = options.clock ?? Date.now;
@@ -3056,6 +3056,7 @@ export class Study implements TrialHost {
     this.checkpoints ??= new CheckpointStore(
       this.scheduler.checkpointDir ?? defaultCheckpointRoot(this.reopenUrl, this.name, this.storage),
       formerCheckpointRoot(this.reopenUrl, this.name),
+      this.name,
     );
     return { store: this.checkpoints, segmentSteps: this.scheduler.segmentSteps };
   }
