@@ -77,6 +77,18 @@ describe("sextant tune --scheduler pbt", () => {
     expect(table.stdout).toMatch(/segment\s+trial\s+parent\s+exploit\s+state\s+value\s+lr/);
     expect(table.stdout.match(/^member \d/gm)).toHaveLength(3);
 
+    // It was refused: "--lineage prints a table or JSON (--json), not CSV".
+    const csv = await sextant(["export", "pop", "--lineage", "--format", "csv"], { cwd: dir });
+    expect(csv.code, csv.stderr).toBe(0);
+    const [header, ...rows] = csv.stdout.trimEnd().split("\r\n");
+    expect(header).toBe("member,segment,trial,parent,parent_member,exploited_from,undecided,state,retry_of,value,checkpoint,saved,params_lr");
+    const expected = exported.members.flatMap((m) =>
+      m.segments.map((s) =>
+        [m.member, s.segment, s.trial, s.parent ?? "", s.parentMember ?? "", s.exploitedFrom ?? "", s.undecided, s.state, s.retryOf ?? "", s.value, s.checkpoint ?? "", s.saved, s.params.lr].join(","),
+      ),
+    );
+    expect(rows).toEqual(expected);
+
     const plain = await sextant(["tune", "--study", "plain", "--trials", "1", "--quiet", ...TRAIN.slice(0, 4), "--", "node", "-e", "console.log(1)"], { cwd: dir });
     expect(plain.code, plain.stderr).toBe(0);
     const refused = await sextant(["export", "plain", "--lineage"], { cwd: dir });

@@ -536,7 +536,6 @@ export async function exportCommand(
     throw new UsageError(`--json and --format ${options.format} ask for different output formats; give one of them`);
   }
   const format = options.format ?? (options.json ? "json" : options.lineage ? "table" : "csv");
-  if (options.lineage && format === "csv") throw new UsageError("--lineage prints a table or JSON (--json), not CSV");
   if (!options.lineage && format !== "csv" && format !== "json") throw new UsageError(`--format must be csv or json, got "${format}"`);
   return withStudy(storageUrl(options.storage), name, async (storage, record) => {
     const readAt = Date.now();
@@ -545,7 +544,8 @@ export async function exportCommand(
     if (options.lineage) {
       const lineage = populationLineage(trials);
       if (lineage.length === 0) throw new UserError(`study "${name}" has no population: it was not run with a scheduler (--scheduler pbt or pb2)`);
-      text = format === "json" ? JSON.stringify({ study: record.name, directions: record.directions, schedule: record.systemAttrs[SCHEDULER_ATTR] ?? null, members: lineage }, null, 2) + "\n" : lineageTable(lineage);
+      if (format === "json") text = JSON.stringify({ study: record.name, directions: record.directions, schedule: record.systemAttrs[SCHEDULER_ATTR] ?? null, members: lineage }, null, 2) + "\n";
+      else text = format === "csv" ? lineageCsv(lineage) : lineageTable(lineage);
     } else if (format === "json") {
       // The study's attributes too (sampler, constraint count, a `sextant create` config), so that
       // `sextant import` rebuilds the study and not only its trials.
@@ -592,7 +592,7 @@ export async function exportCommand(
             const value = readableConstraints(t)?.[i];
             return value === undefined ? "" : String(value);
           }),
-          ...params.map((p) => (shown[p] === undefined ? "" : shown[p] === null ? "null" : String(shown[p]))),
+          ...params.map((p) => paramCell(shown[p])),
           t.startedAt === null ? "" : new Date(t.startedAt).toISOString(),
           t.finishedAt === null ? "" : new Date(t.finishedAt).toISOString(),
           duration === null ? "" : String(duration / 1000),
@@ -691,6 +691,42 @@ export function lineageTable(lineage: readonly MemberLineage[]): string {
     return `${header}\n${renderTable(["segment", "trial", "parent", "exploit", "state", "value", ...params], rows)}`;
   });
   return blocks.join("\n\n") + "\n";
+}
+
+/**
+ * A population's lineage as CSV, one row per segment (the rows of {@link lineageTable}, member by
+ * member), with the checkpoint each started from and saved, for a spreadsheet or a data frame.
+ *
+ * @example
+ * io.write(lineageCsv(populationLineage(trials))); // "member,segment,trial,parent,parent_member,…"
+ */
+export function lineageCsv(lineage: readonly MemberLineage[]): string {
+  const params = [...new Set(lineage.flatMap((m) => m.segments.flatMap((s) => Object.keys(s.params))))].sort();
+  const cell = (value: number | null): string => (value === null ? "" : String(value));
+  const headers = ["member", "segment", "trial", "parent", "parent_member", "exploited_from", "undecided", "state", "retry_of", "value", "checkpoint", "saved"];
+  const rows = lineage.flatMap((member) =>
+    member.segments.map((s) => [
+      String(member.member),
+      String(s.segment),
+      String(s.trial),
+      cell(s.parent),
+      cell(s.parentMember),
+      cell(s.exploitedFrom),
+      String(s.undecided),
+      s.state,
+      cell(s.retryOf),
+      cell(s.value),
+      s.checkpoint ?? "",
+      s.saved ?? "",
+      ...params.map((p) => paramCell(s.params[p])),
+    ]),
+  );
+  return [...csvLines([...headers, ...params.map((p) => `params_${p}`)], rows)].join("");
+}
+
+/** A parameter's CSV cell: empty when the trial has none, "null" for a null choice. */
+function paramCell(value: ParamValue | null | undefined): string {
+  return value === undefined ? "" : value === null ? "null" : String(value);
 }
 
 /**

@@ -678,7 +678,7 @@ Examples:
     .addOption(new Option("--format <format>", "csv or json (default csv)").choices(["csv", "json"]))
     .option("-o, --output <file>", "write to a file instead of stdout (- is stdout)")
     .option("--json", "same as --format json")
-    .option("--lineage", "print the schedule and lineage of every member of a population (PBT, PB2) instead")
+    .option("--lineage", "print the schedule and lineage of every member of a population (PBT, PB2) instead: a table per member, or one row per segment with --format csv (JSON with --json)")
     .addHelpText(
       "after",
       `
@@ -686,7 +686,8 @@ Examples:
   $ sextant export quickstart > trials.csv
   $ sextant export quickstart --format json --output trials.json
   $ sextant export pbt-demo --lineage           # a table per member: segments, parent, copied member, hyperparameters, value
-  $ sextant export pbt-demo --lineage --json`,
+  $ sextant export pbt-demo --lineage --json
+  $ sextant export pbt-demo --lineage --format csv > lineage.csv   # one row per segment, with its checkpoints`,
     )
     .action(async (study: string, flags: { storage?: string; json?: boolean; format?: string; output?: string; lineage?: boolean }) => {
       result.code = await (await import("./inspect.js")).exportCommand(study, flags, io);
