@@ -59,6 +59,13 @@ describe("sextant tune --scheduler pbt", () => {
     // The fixture exits 3 when it restores the wrong state: every segment completing means every restore was right.
     expect(summary.run).toMatchObject({ trials: 6, complete: 6, failed: 0 });
     expect(existsSync(join(dir, "sextant.db-checkpoints", "pop", "trial-5", "state.json"))).toBe(true);
+    // The summary named the best trial and its last hyperparameters, not where its trained model is.
+    const bestTrial = (await sqliteTrials(join(dir, "sextant.db"), "pop")).find((t) => t.number === summary.best.number)!;
+    expect(summary.best).toMatchObject({
+      member: bestTrial.systemAttrs["pbt:member"],
+      segment: bestTrial.systemAttrs["pbt:segment"],
+      checkpoint: join(dir, "sextant.db-checkpoints", "pop", `trial-${bestTrial.number}`),
+    });
 
     const json = await sextant(["export", "pop", "--lineage", "--json"], { cwd: dir });
     expect(json.code, json.stderr).toBe(0);
