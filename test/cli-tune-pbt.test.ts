@@ -178,6 +178,19 @@ describe("sextant tune --scheduler pbt resumed with another checkpoint folder", 
   });
 });
 
+describe("sextant delete of a population", () => {
+  it("says where the checkpoints it leaves behind are, where it said nothing of them", async () => {
+    expect((await sextant(["tune", "--study", "gone", "--quiet", ...schedule(2, 1), ...TRAIN], { cwd: dir })).code).toBe(0);
+    const folder = join(dir, "sextant.db-checkpoints", "gone");
+    const deleted = await sextant(["delete", "gone", "--yes"], { cwd: dir });
+    expect([deleted.code, deleted.stdout]).toEqual([0, `deleted study "gone" (2 trials)\nits checkpoints (trial-N folders) stay in ${folder}: remove them when you no longer need them\n`]);
+    expect(existsSync(join(folder, "trial-1"))).toBe(true);
+    expect((await sextant(["tune", "--study", "given", "--quiet", ...schedule(2, 1), "--scheduler-opt", "checkpoint_dir=ck", ...TRAIN], { cwd: dir })).code).toBe(0);
+    const json = await sextant(["delete", "given", "--yes", "--json"], { cwd: dir });
+    expect(JSON.parse(json.stdout)).toEqual({ deleted: "given", trials: 2, checkpoints: join(dir, "ck") });
+  });
+});
+
 describe("sextant tune --scheduler pbt with a checkpoint_dir another study saves in", () => {
   it("refuses it before any segment runs, instead of overwriting the other study's trial-N checkpoints", async () => {
     const args = (study: string) => ["tune", "--study", study, "--quiet", ...schedule(2, 2), "--scheduler-opt", "checkpoint_dir=shared", ...TRAIN];

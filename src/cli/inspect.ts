@@ -12,6 +12,7 @@ import { type MemberLineage, SCHEDULER_ATTR, populationLineage } from "../schedu
 import type { Recommendation } from "../samplers/index.js";
 import { isConstrainedStoredStudy, isHalfMadeStudy, leastViolatingTrial, storedBest } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
+import { populationCheckpointFolder } from "./study-config.js";
 import { formatDuration, formatNumber, formatParam, formatTime, csvLines, renderTable, shellWord, trialDuration } from "./format.js";
 import { type Io, isStandardOutput, warnSchemaUpgrade, writeOutputFile } from "./io.js";
 
@@ -750,9 +751,13 @@ export async function deleteCommand(name: string, options: { storage?: string; j
         return answer === null ? 130 : 1; // 130: 128 + SIGINT, as the shell reports Ctrl-C
       }
     }
+    // Storage keeps only the checkpoints' names: the files, often the largest part of a population, stayed without a word.
+    const folder = populationCheckpointFolder(record, storage.url);
+    const checkpoints = folder !== null && existsSync(folder) ? folder : null;
     const deleted = await storage.deleteStudy(name);
-    if (options.json) io.out(JSON.stringify({ deleted: deleted ? name : null, trials }));
+    if (options.json) io.out(JSON.stringify({ deleted: deleted ? name : null, trials, ...(checkpoints !== null ? { checkpoints } : {}) }));
     else io.out(deleted ? `deleted ${what}` : `"${name}" was already gone`);
+    if (deleted && checkpoints !== null && !options.json) io.out(`its checkpoints (trial-N folders) stay in ${checkpoints}: remove them when you no longer need them`);
     return 0;
     }, "writable", true);
 }

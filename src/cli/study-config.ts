@@ -9,8 +9,8 @@ import { extname, resolve } from "node:path";
 import { z } from "zod";
 import { type Pruner, createPrunerByName } from "../pruners/index.js";
 import { type Sampler, createSamplerByName } from "../samplers/index.js";
-import { SAVED_CHECKPOINT_ATTR, type Scheduler, UNDECIDED_ATTR, createSchedulerByName, segmentPlace } from "../schedulers/index.js";
-import { type Direction, type Distribution, type JsonValue, OptionError, validateDistribution } from "../space/index.js";
+import { SAVED_CHECKPOINT_ATTR, SCHEDULER_ATTR, type Scheduler, UNDECIDED_ATTR, createSchedulerByName, segmentPlace } from "../schedulers/index.js";
+import { type Direction, type Distribution, type JsonValue, OptionError, normalizeOptionKey, validateDistribution } from "../space/index.js";
 import { type Storage, isMemoryUrl, missingSqliteFile, openStorage } from "../storage/index.js";
 import { CommandNotFoundError, placeholdersIn, resolveExecutable, shebangProblem } from "../study/command-runner.js";
 import { FolderNotWritableError, type Study, checkFolderOwner, defaultCheckpointRoot, ensureWritableFolder, isHalfMadeStudy, isStudyBeingCopied } from "../study/index.js";
@@ -299,6 +299,29 @@ export async function withCliStorage<T>(url: string, use: (storage: Storage) => 
     await storage.close();
     if (unused) for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(created + suffix, { force: true });
   }
+}
+
+/** An option of the scheduler a study made by the CLI stored in its config, if any. */
+export function storedSchedulerOption(systemAttrs: Readonly<Record<string, unknown>> | undefined, name: string): unknown {
+  const config = systemAttrs?.[CLI_CONFIG_KEY] as { scheduler?: { options?: Record<string, unknown> } } | undefined;
+  const options = config?.scheduler?.options ?? {};
+  const key = Object.keys(options).find((k) => normalizeOptionKey(k) === normalizeOptionKey(name));
+  return key === undefined ? undefined : options[key];
+}
+
+/**
+ * The checkpoint folder of a population the CLI runs (the `checkpointDir` its config stored, else
+ * the default next to the storage), or null for a study that is not a population or keeps its
+ * checkpoints in a temporary folder (`memory:`).
+ *
+ * @example
+ * populationCheckpointFolder(record, "sqlite:./runs.db") // "/work/runs.db-checkpoints/pbt-demo"
+ */
+export function populationCheckpointFolder(record: { name: string; systemAttrs: Readonly<Record<string, unknown>> }, storageUrl: string): string | null {
+  if (record.systemAttrs[SCHEDULER_ATTR] === undefined) return null;
+  const stored = storedSchedulerOption(record.systemAttrs, "checkpointDir");
+  if (typeof stored === "string") return resolve(stored);
+  return isMemoryUrl(storageUrl) ? null : defaultCheckpointRoot(storageUrl, record.name);
 }
 
 /**

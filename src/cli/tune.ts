@@ -36,6 +36,7 @@ import {
   passwordNote,
   refuseMissingCheckpoints,
   refuseNewerCliConfig,
+  storedSchedulerOption,
   withCliStorage,
   workingDirectoryProblem,
 } from "./study-config.js";
@@ -527,14 +528,6 @@ export function cliConfigOf(settings: TuneSettings, budget: StudyBudget, extra: 
     budget,
     ...extra,
   };
-}
-
-/** An option of the scheduler a study made by the CLI stored in its config, if any. */
-function storedSchedulerOption(systemAttrs: Readonly<Record<string, unknown>> | undefined, name: string): unknown {
-  const config = systemAttrs?.[CLI_CONFIG_KEY] as { scheduler?: { options?: Record<string, unknown> } } | undefined;
-  const options = config?.scheduler?.options ?? {};
-  const key = Object.keys(options).find((k) => normalizeOptionKey(k) === normalizeOptionKey(name));
-  return key === undefined ? undefined : options[key];
 }
 
 /** The scheduler seed a study made by the CLI stored in its config, if any. */
