@@ -66,6 +66,13 @@ describe("sextant tune --scheduler pbt", () => {
       segment: bestTrial.systemAttrs["pbt:segment"],
       checkpoint: join(dir, "sextant.db-checkpoints", "pop", `trial-${bestTrial.number}`),
     });
+    // sextant best named neither, in text or JSON.
+    const bestText = await sextant(["best", "pop"], { cwd: dir });
+    expect(bestText.stdout.split("\n")[1]).toBe(
+      `member ${String(bestTrial.systemAttrs["pbt:member"])}, segment ${String(bestTrial.systemAttrs["pbt:segment"])}; its checkpoint: ${summary.best.checkpoint}`,
+    );
+    const bestJson = JSON.parse((await sextant(["best", "pop", "--json"], { cwd: dir })).stdout);
+    expect(bestJson.best).toMatchObject({ member: summary.best.member, segment: summary.best.segment, checkpoint: summary.best.checkpoint });
 
     const json = await sextant(["export", "pop", "--lineage", "--json"], { cwd: dir });
     expect(json.code, json.stderr).toBe(0);
