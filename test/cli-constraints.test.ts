@@ -122,8 +122,9 @@ describe("constraints reported by a command", () => {
     const exported = await sextant(["export", "limits", "--format", "csv"], { cwd: dir });
     expect(exported.code, exported.stderr).toBe(0);
     const [header, ...rows] = exported.stdout.trimEnd().split("\r\n").map((line) => line.split(","));
-    expect(header!.slice(0, 7)).toEqual(["number", "state", "value_0", "value_1", "constraint_0", "constraint_1", "params_x"]);
-    expect(rows.map((row) => row.slice(4, 6))).toEqual([["", ""], ["0.25", "-1"], ["-0.5", "0"]]);
+    expect(header!.slice(0, 8)).toEqual(["number", "state", "value_0", "value_1", "constraint_0", "constraint_1", "feasible", "params_x"]);
+    // Trial 0 reported no constraints in a constrained study: of unknown feasibility, as sextant trials notes it.
+    expect(rows.map((row) => row.slice(4, 7))).toEqual([["", "", ""], ["0.25", "-1", "false"], ["-0.5", "0", "true"]]);
 
     // A study without constraints keeps the columns it always had.
     const plain = await createStudy({ name: "plain", storage: `sqlite:${join(dir, "sextant.db")}`, sampler: new RandomSampler({ seed: 1 }) });

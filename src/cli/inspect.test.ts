@@ -230,16 +230,48 @@ describe("sextant trials, best and export on stored constraints that are not a l
           expect.stringMatching(/^ *2 +complete +0\.5 +0\.5 +\S+ +infeasible \(violation 0\.2\)$/),
         ]);
         const csv = (await run((io) => exportCommand("s", { storage: url, format: "csv" }, io))).split("\r\n");
-        expect(csv.slice(0, 4).map((line) => line.split(",").slice(0, 5))).toEqual([
-          ["number", "state", "value", "constraint_0", "params_x"],
-          ["0", "complete", "0.3", "-1", "0.3"],
-          ["1", "complete", "0.1", "", "0.1"],
-          ["2", "complete", "0.5", "0.2", "0.5"],
+        expect(csv.slice(0, 4).map((line) => line.split(",").slice(0, 6))).toEqual([
+          ["number", "state", "value", "constraint_0", "feasible", "params_x"],
+          ["0", "complete", "0.3", "-1", "true", "0.3"],
+          ["1", "complete", "0.1", "", "false", "0.1"],
+          ["2", "complete", "0.5", "0.2", "false", "0.5"],
         ]);
         expect(JSON.parse(await run((io) => bestCommand("s", { storage: url, json: true }, io))).best.number).toBe(0);
       } finally {
         rmSync(dir, { recursive: true });
       }
+    }
+  });
+
+  it("marks such a trial infeasible in the CSV when no trial stores constraints as a list, where it read as the best row", async () => {
+    // No constraint column came out, so trial 1 (value 0.1) looked better than trial 0, the one best names.
+    const dir = mkdtempSync(join(tmpdir(), "sextant-malformed-"));
+    try {
+      const storage = SqliteStorage.open(join(dir, "s.db"));
+      const study = await storage.createStudy("s", ["minimize"]);
+      const x: Distribution = { type: "float", low: 0, high: 1 };
+      for (const [value, systemAttrs] of [[0.3, {}], [0.1, { constraints: "x" }]] as [number, Record<string, JsonValue>][]) {
+        const trial = await storage.createTrial(study.id, { state: "running" });
+        await storage.updateTrial(trial.id, { params: { x: { value, distribution: x } }, state: "complete", values: [value], systemAttrs });
+      }
+      await storage.createTrial(study.id, { state: "running" });
+      await storage.close();
+      const out: string[] = [];
+      const io: Io = { ...quietIo, out: (line) => out.push(line), write: (chunk) => out.push(chunk) };
+      const url = `sqlite:${join(dir, "s.db")}`;
+      expect(await exportCommand("s", { storage: url, format: "csv" }, io)).toBe(0);
+      expect(out.join("").split("\r\n").slice(0, 4).map((line) => line.split(",").slice(0, 5))).toEqual([
+        ["number", "state", "value", "feasible", "params_x"],
+        ["0", "complete", "0.3", "true", "0.3"],
+        ["1", "complete", "0.1", "false", "0.1"],
+        // Not finished: nothing to judge.
+        ["2", "running", "", "", ""],
+      ]);
+      out.length = 0;
+      expect(await bestCommand("s", { storage: url, json: true }, io)).toBe(0);
+      expect(JSON.parse(out.join("\n")).best.number).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true });
     }
   });
 });

@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { CONSTRAINTS_ATTR, type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
 import { type Storage, StorageEmptyError, type StudyRecord, type StudySummary, type TrialQuery, findTrials, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
-import { feasibleParetoFront, hasMalformedConstraints, readableConstraints, totalViolation } from "../analysis/index.js";
+import { feasibilityRule, feasibleParetoFront, hasMalformedConstraints, isConstrainedStudy, readableConstraints, totalViolation } from "../analysis/index.js";
 import { type MemberLineage, SAVED_CHECKPOINT_ATTR, SCHEDULER_ATTR, populationLineage, segmentPlace } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
 import { isConstrainedStoredStudy, isHalfMadeStudy, leastViolatingTrial, storedBest } from "../study/index.js";
@@ -587,13 +587,21 @@ export async function exportCommand(
       // cannot tell the feasible rows (every value <= 0) from the ones best and the front leave out.
       // A loop, not Math.max(...): spreading one count per trial overflowed the stack past ~125,000 trials.
       let constraintCount = 0;
+      let storesConstraints = false;
       // Constraints stored malformed (not a list of numbers) leave their cells empty; the export threw.
-      for (const t of trials) constraintCount = Math.max(constraintCount, readableConstraints(t)?.length ?? 0);
+      for (const t of trials) {
+        constraintCount = Math.max(constraintCount, readableConstraints(t)?.length ?? 0);
+        if (t.systemAttrs[CONSTRAINTS_ATTR] != null) storesConstraints = true;
+      }
+      // Empty cells alone do not say a row is one best leaves out: a trial whose only constraints were
+      // malformed read as the best row of the file, with no constraint column at all.
+      const feasibleCell = storesConstraints ? feasibilityCell(trials) : undefined;
       const headers = [
         "number",
         "state",
         ...valueHeaders(record.directions),
         ...Array.from({ length: constraintCount }, (_, i) => `constraint_${i}`),
+        ...(feasibleCell ? ["feasible"] : []),
         ...params.map((p) => `params_${p}`),
         "datetime_start",
         "datetime_complete",
@@ -613,6 +621,7 @@ export async function exportCommand(
             const value = readableConstraints(t)?.[i];
             return value === undefined ? "" : String(value);
           }),
+          ...(feasibleCell ? [feasibleCell(t)] : []),
           ...params.map((p) => paramCell(shown[p])),
           t.startedAt === null ? "" : new Date(t.startedAt).toISOString(),
           t.finishedAt === null ? "" : new Date(t.finishedAt).toISOString(),
@@ -629,6 +638,20 @@ export async function exportCommand(
     }
     return 0;
   });
+}
+
+/**
+ * The `feasible` cell of a trial in the CSV export, as `sextant best` and the front judge it:
+ * "true" or "false" for a complete trial, empty for one of unknown feasibility (no constraints in a
+ * constrained study, which `sextant trials` notes so) and for a trial not complete.
+ */
+function feasibilityCell(trials: readonly FrozenTrial[]): (trial: FrozenTrial) => string {
+  const constrained = isConstrainedStudy(trials);
+  const feasible = feasibilityRule(trials, constrained);
+  return (t) => {
+    if (t.state !== "complete" || (constrained && t.systemAttrs[CONSTRAINTS_ATTR] == null)) return "";
+    return String(feasible(t));
+  };
 }
 
 /** Text handed to a write at once by {@link inPieces}: large enough that writes are few, small beside a study's whole export. */
