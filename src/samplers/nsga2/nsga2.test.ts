@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hypervolume } from "../../analysis/index.js";
 import { MULTIOBJECTIVE_PROBLEMS } from "../../bench/multiobjective.js";
-import { type FrozenTrial, containsValue, makeSamplingTrial, makeSnapshot, makeTrial } from "../../space/index.js";
+import { type FrozenTrial, type JsonValue, containsValue, makeSamplingTrial, makeSnapshot, makeTrial } from "../../space/index.js";
 import { MemoryStorage } from "../../storage/index.js";
 import { createStudy } from "../../study/index.js";
 import { RandomSampler } from "../random.js";
@@ -124,6 +124,30 @@ describe("NSGAIISampler", () => {
       for (const [name, value] of Object.entries(t.params)) expect(containsValue(t.distributions[name]!, value)).toBe(true);
     }
     expect((await run()).map((t) => t.params)).toEqual(trials.map((t) => t.params));
+  });
+
+  it("leaves out of the parents a trial whose stored constraints are not a list of numbers, however good its values", () => {
+    // Written through the storage API, not by Sextant: infeasible, as best and the front count it.
+    // Read as having no constraints, trial 4 would dominate every other and be a parent of generation 2.
+    const sampler = new NSGAIISampler({ seed: 3, populationSize: 4 });
+    const member = (number: number, values: number[], constraints: JsonValue) =>
+      makeTrial({ number, values, params: { x: 0.1 * (number + 1), c: "abc"[number % 3]! }, distributions: { x: X, c: C }, systemAttrs: { "nsga2:generation": number < 4 ? 0 : 1, constraints } });
+    const history = [
+      ...[0, 1, 2, 3].map((n) => member(n, [n, 3 - n], [-1])),
+      member(4, [-1, -1], "x"),
+      ...[5, 6, 7].map((n) => member(n, [n - 4.5, 7.5 - n], [-1])),
+    ];
+    const snapshot = makeSnapshot(history, { directions: ["minimize", "minimize"] });
+    const parents = new Set<number>();
+    for (let number = 8; number < 28; number++) {
+      const trial = makeSamplingTrial(number);
+      const space = sampler.inferRelativeSpace(snapshot, trial);
+      expect(trial.notes["nsga2:generation"]).toBe(2);
+      sampler.sampleRelative(snapshot, trial, space);
+      for (const parent of trial.notes["nsga2:parents"] as number[]) parents.add(parent);
+    }
+    expect(parents.size).toBeGreaterThan(1);
+    expect(parents.has(4)).toBe(false);
   });
 
   it("steers toward the feasible region when trials carry constraint values", async () => {
