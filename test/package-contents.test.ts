@@ -24,6 +24,16 @@ describe("the npm package", () => {
     expect(map.sourcesContent?.[0]).toContain("export");
   }, 60_000);
 
+  it("keeps internal helpers out of the package root, which exports what users may touch", async () => {
+    // Re-exported by the folders' index.ts (zeroTrialCounts by `export *` from space/records.ts),
+    // they became public API that no user was meant to rely on.
+    const root: Record<string, unknown> = await import("../src/index.js");
+    const internal = ["storedViolation", "hasMalformedConstraints", "reportsConstraints", "zeroTrialCounts"];
+    expect(internal.filter((name) => name in root)).toEqual([]);
+    // Still there: what the public door did export.
+    expect(["satisfiesStoredConstraints", "isConstrainedStudy", "FINISHED_STATES"].filter((name) => !(name in root))).toEqual([]);
+  });
+
   it("has type declarations that check under a user's strictest settings (exactOptionalPropertyTypes, no skipLibCheck)", () => {
     // Every import of sextant/server failed: Route's params?: P did not extend RouteDoc's.
     const dir = mkdtempSync(join(tmpdir(), "sextant-dts-"));

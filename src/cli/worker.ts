@@ -5,7 +5,8 @@
  */
 import { resolve } from "node:path";
 import { type Scheduler, describeSchedule } from "../schedulers/index.js";
-import { type FrozenTrial, zeroTrialCounts } from "../space/index.js";
+import type { FrozenTrial } from "../space/index.js";
+import { zeroTrialCounts } from "../space/trial-counts.js";
 import { type Storage, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, queueWaitingTrials } from "../storage/index.js";
 import { commandObjective } from "../study/command-runner.js";
 import { DEFAULT_HEARTBEAT_GRACE_SECONDS, resolveHeartbeat } from "../study/heartbeat.js";

@@ -11,8 +11,10 @@
  * (that never change again) meets only when it first becomes constrained.
  */
 import { type Recommendation, type RecommendationRecord, readRecommendationRecord } from "../samplers/index.js";
-import { reportsConstraints, satisfiesStoredConstraints } from "../analysis/index.js";
-import { type FrozenTrial, type TrialState, isBetter, zeroTrialCounts } from "../space/index.js";
+import { satisfiesStoredConstraints } from "../analysis/index.js";
+import { reportsConstraints } from "../analysis/pareto.js";
+import { type FrozenTrial, type TrialState, isBetter } from "../space/index.js";
+import { zeroTrialCounts } from "../space/trial-counts.js";
 import { type StudyRecord, summarizeStudy } from "../storage/index.js";
 import { bestFeasibleTrial, recommendationOf, recommendedTrial, unorderedFirstValue } from "../study/best.js";
 

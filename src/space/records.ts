@@ -9,17 +9,6 @@ export type TrialState = "waiting" | "running" | "complete" | "pruned" | "failed
 
 export const FINISHED_STATES: readonly TrialState[] = ["complete", "pruned", "failed"];
 
-/**
- * A count of trials by state with none in any: a new object each call, to add to.
- *
- * @example
- * const counts = zeroTrialCounts();
- * for (const trial of study.trials) counts[trial.state]++;
- */
-export function zeroTrialCounts(): Record<TrialState, number> {
-  return { waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
-}
-
 export type Direction = "minimize" | "maximize";
 
 /** The system attribute under which a trial's constraint values live (feasible iff every value is <= 0). */

@@ -1,5 +1,6 @@
 import { isConstrainedStudy, satisfiesStoredConstraints } from "../analysis/pareto.js";
-import { type FrozenTrial, isBetter, zeroTrialCounts } from "../space/index.js";
+import { type FrozenTrial, isBetter } from "../space/index.js";
+import { zeroTrialCounts } from "../space/trial-counts.js";
 import type { StudyRecord, StudySummary } from "./types.js";
 
 /** Counts a study's trials by state and finds its best feasible value (single objective only). */

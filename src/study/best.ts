@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { feasibilityRule, readableConstraints, reportsConstraints, totalViolation } from "../analysis/index.js";
+import { feasibilityRule, readableConstraints, totalViolation } from "../analysis/index.js";
+import { reportsConstraints } from "../analysis/pareto.js";
 import { RECOMMENDED_TRIAL_ATTR, type Recommendation, type RecommendationRecord, latestRecommendation, noiseIsMaterial, readRecommendationRecord } from "../samplers/index.js";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, isBetter } from "../space/index.js";
 import { type Storage, type TrialQuery, findTrials } from "../storage/index.js";

@@ -47,7 +47,8 @@ import { latestEarlier } from "../history.js";
 import { RECOMMENDED_TRIAL_ATTR, type RecommendationRecord } from "../recommendation.js";
 import { FIDELITY_RULES, type FidelityRule, FidelityView } from "../fidelity.js";
 import { sampleUniform } from "../random.js";
-import { hypervolumeContributions, paretoFrontIndices, readableConstraints, storedViolation } from "../../analysis/index.js";
+import { hypervolumeContributions, paretoFrontIndices, readableConstraints } from "../../analysis/index.js";
+import { storedViolation } from "../../analysis/pareto.js";
 import {
   type Acquisition,
   type AcquisitionBatch,
