@@ -47,8 +47,7 @@ import { latestEarlier } from "../history.js";
 import { RECOMMENDED_TRIAL_ATTR, type RecommendationRecord } from "../recommendation.js";
 import { FIDELITY_RULES, type FidelityRule, FidelityView } from "../fidelity.js";
 import { sampleUniform } from "../random.js";
-import { hypervolumeContributions, paretoFrontIndices, readableConstraints } from "../../analysis/index.js";
-import { storedViolation } from "../../analysis/pareto.js";
+import { hypervolumeContributions, isFeasible, paretoFrontIndices, readableConstraints } from "../../analysis/index.js";
 import {
   type Acquisition,
   type AcquisitionBatch,
@@ -632,7 +631,7 @@ export class GPSampler implements Sampler {
       constraints.push(complete ? readableConstraints(t) : null);
       // Stored constraints that are not a list of numbers make the trial infeasible (as every
       // reader of stored trials judges it), though they give its constraint models nothing.
-      feasible.push(!complete || storedViolation(t) <= 0);
+      feasible.push(!complete || isFeasible(t));
     }
     const values =
       directions.length === 1 ? vectors.map((v) => v[0]!) : scalarizeParEgo(vectors, new Rng(deriveSeed(this.seed, number, "parego")));
