@@ -124,6 +124,24 @@ describe("a population in a study", () => {
     expect(best).toBeGreaterThan(1.15);
   });
 
+  it("warns when more than half the population runs at once, where early finishers are ranked against few members", async () => {
+    const warnings = (population: number, concurrency: number) =>
+      (async () => {
+        const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population, segments: 2, seed: 1 }) });
+        cleanups.push(dirname(study.segmentContext()!.store.root));
+        const seen: string[] = [];
+        await study.optimize(toyObjective, { concurrency, onWarning: (message) => seen.push(message) });
+        return seen.filter((message) => message.includes("more than half of the population"));
+      })();
+    const [eight, five, four, two] = await Promise.all([warnings(8, 8), warnings(8, 5), warnings(8, 4), warnings(2, 2)]);
+    expect(eight).toHaveLength(1);
+    expect(eight[0]).toContain("concurrency 8 runs more than half of the population's 8 members at once");
+    expect(eight[0]).toContain("the same member is first every time and never does); run at most 4 at once");
+    expect(five).toHaveLength(1);
+    expect(five[0]).toContain("early finishers seldom exploit; run at most 4 at once");
+    expect(four).toEqual([]);
+    expect(two).toHaveLength(1);
+  });
   it("runs its segments through ask and tell as optimize does, and says why none is ready", async () => {
     const decisions = async (asking: boolean) => {
       const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 3, segmentSteps: 4, seed: 3 }) });

@@ -2540,6 +2540,18 @@ export class Study implements TrialHost {
     const timing = this.optimizeHeartbeat(options.heartbeat);
     const maxRetries = checkMaxRetries(options.maxRetries);
     const warn = options.onWarning ?? this.onWarning;
+    // A member's next segment is decided when a lane claims it, against the members that reached
+    // the same segment by then. With more than half the population running at once, the lane of
+    // the first member to finish claims its next segment before most others finish: that member
+    // is ranked against few or none and seldom exploits, and at equal speeds it is the same member
+    // every segment (a population of 8 on 8 lanes kept its worst member to the end).
+    if (this.scheduler && concurrency > this.scheduler.population / 2) {
+      const most = Math.max(1, Math.floor(this.scheduler.population / 2));
+      warn(
+        `concurrency ${concurrency} runs more than half of the population's ${this.scheduler.population} members at once: a member that finishes a segment first is ranked only ` +
+          `against the members that reached it, so early finishers seldom exploit${concurrency >= this.scheduler.population ? " (at equal speeds the same member is first every time and never does)" : ""}; run at most ${most} at once`,
+      );
+    }
     // A study with a budget of queued trials (sextant create --trials) runs them as its workers do.
     const onlyQueuedTrials = options.onlyQueuedTrials === true || this.queuedTrialBudget !== null;
     const generation = this.stopGeneration;
