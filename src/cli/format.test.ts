@@ -66,6 +66,18 @@ describe("format", () => {
     expect(renderTable(["p"], [["🚀🚀🚀🚀"]], 4)).toBe(["p", "---", "🚀…"].join("\n"));
   });
 
+  it("renders tables of more rows than a call takes arguments (sextant trials of a 200,000-trial study)", () => {
+    // Math.max(...one width per row) overflowed the call stack past about 120,000 rows.
+    const rows = Array.from({ length: 200_000 }, (_, i) => [String(i), i === 123_456 ? "widest value" : "x"]);
+    const lines = renderTable(["number", "v"], rows).split("\n");
+    expect(lines).toHaveLength(200_002);
+    expect(lines.slice(0, 3)).toEqual(["number  v", "------  ------------", "     0  x"]);
+    expect(lines[123_458]).toBe("123456  widest value");
+    const wrapped = renderWrappedTable(["number", "v"], rows, { width: 80, fill: 1 }).split("\n");
+    expect(wrapped.slice(0, 3)).toEqual(lines.slice(0, 3));
+    expect(wrapped).toHaveLength(200_002);
+  });
+
   it("wraps a table's cells at spaces instead of cutting them, the fill column taking the width the others leave", () => {
     const rows = [
       ["seed", "integer", "random", "seed of every random draw; the same seed and history give the same suggestion"],
