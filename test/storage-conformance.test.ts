@@ -415,6 +415,33 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(summaries.plain!.bestValue).toBe(-10);
     });
 
+    it("lists the figures summarizeStudy gives for infinite and missing values and for constraints named only inside other attributes", async () => {
+      // The SQL aggregates skip parsing attributes that do not name the constraints key: a key of that
+      // name deeper down, or in the user attributes, must change nothing; ±Infinity keep their place and a NaN
+      // after a finite value is passed over.
+      const cases: [string, "minimize" | "maximize", [number, Record<string, JsonValue>][]][] = [
+        ["nested", "minimize", [[4, { note: { [CONSTRAINTS_ATTR]: [5] } }], [2, { [`${CONSTRAINTS_ATTR}-x`]: [1] }], [Number.NaN, {}]]],
+        ["neg-inf", "minimize", [[-Infinity, {}], [1, {}]]],
+        ["pos-inf", "maximize", [[Infinity, { [CONSTRAINTS_ATTR]: [-1] }], [9, { [CONSTRAINTS_ATTR]: [0] }], [Infinity, { [CONSTRAINTS_ATTR]: [2] }]]],
+        ["infeasible-inf", "maximize", [[Infinity, { [CONSTRAINTS_ATTR]: [2] }], [3, { [CONSTRAINTS_ATTR]: [-2] }], [8, { [CONSTRAINTS_ATTR]: { a: 1 } }]]],
+      ];
+      for (const [name, direction, rows] of cases) {
+        const study = await newStudy(name, [direction]);
+        for (const [value, systemAttrs] of rows) {
+          const trial = await storage.createTrial(study.id, { state: "running", userAttrs: { [CONSTRAINTS_ATTR]: [100] } });
+          await storage.updateTrial(trial.id, { state: "complete", values: [value], systemAttrs });
+        }
+        await storage.createTrial(study.id, { state: "waiting" });
+      }
+      const listed = Object.fromEntries((await storage.listStudies()).map((s) => [s.name, s]));
+      for (const [name] of cases) {
+        const { id, directions, userAttrs, systemAttrs, createdAt } = listed[name]!;
+        const expected = summarizeStudy({ id, name, directions, userAttrs, systemAttrs, createdAt }, (await storage.trialsSince(id, 0)).trials);
+        expect({ counts: listed[name]!.trialCounts, best: listed[name]!.bestValue }, name).toEqual({ counts: expected.trialCounts, best: expected.bestValue });
+      }
+      expect(Object.fromEntries(cases.map(([name]) => [name, listed[name]!.bestValue]))).toEqual({ nested: 2, "neg-inf": -Infinity, "pos-inf": Infinity, "infeasible-inf": 3 });
+    });
+
     it("lists studies whose trials hold a NUL character or half an emoji in an attribute, with their best value", async () => {
       // PostgreSQL's jsonb refuses the escapes \u0000 and a lone \ud83d: one such trial broke the study list of the whole schema.
       const study = await newStudy("nul", ["minimize"]);

@@ -1242,26 +1242,33 @@ function statements(schema: string) {
          WHERE study_id = $1 AND state = 'running' AND heartbeat_at < ${NOW_MS} - $2::int8 ORDER BY number
        ) AS stale ON true`,
     ),
-    // Same figures as the SQLite backend's aggregate, for the studies whose ids are in $1;
-    // non-finite values are stored as strings. Only feasible trials count for the best value
-    // (`satisfiesStoredConstraints`); whether a study is constrained is decided among its own trials.
+    // Same figures as the SQLite backend's aggregate, for the studies whose ids are in $1, built
+    // the same way: counts per state from the rows alone, and the best value over feasible complete
+    // trials with each trial's JSON parsed once (MATERIALIZED; inlined, it was parsed again for
+    // each use, 6.5 s for 300,000 trials). Non-finite values are stored as strings. Only feasible
+    // trials count for the best value (`satisfiesStoredConstraints`); whether a study is constrained
+    // is decided among its own trials. Attributes that do not name the key are not parsed at all.
     aggregateTrials: named(
       "aggregate_trials",
-      `SELECT study_id, state, COUNT(*) AS n,
-         MIN(CASE WHEN feasible AND jsonb_typeof(objective_values::jsonb -> 0) = 'number' THEN (objective_values::jsonb ->> 0)::float8 END) AS min_value,
-         MAX(CASE WHEN feasible AND jsonb_typeof(objective_values::jsonb -> 0) = 'number' THEN (objective_values::jsonb ->> 0)::float8 END) AS max_value,
-         COALESCE(BOOL_OR(feasible AND objective_values::jsonb ->> 0 = '-inf'), false) AS has_neg_inf,
-         COALESCE(BOOL_OR(feasible AND objective_values::jsonb ->> 0 = 'inf'), false) AS has_pos_inf
-       FROM (SELECT study_id, state, objective_values,
-               CASE WHEN state <> 'complete' THEN false
-                 WHEN jsonb_typeof(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}') = 'array' THEN NOT EXISTS (
-                   SELECT 1 FROM jsonb_array_elements(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}') AS c(v)
-                   WHERE jsonb_typeof(c.v) <> 'number' OR (c.v #>> '{}')::float8 > 0)
-                 ELSE COALESCE(jsonb_typeof(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}'), 'null') = 'null'
-                   AND study_id NOT IN (SELECT study_id FROM ${trials} WHERE study_id = ANY($1::int8[]) AND state = 'complete' AND jsonb_typeof(${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}') = 'array')
-               END AS feasible
-             FROM ${trials} WHERE study_id = ANY($1::int8[])) AS judged
-       GROUP BY study_id, state`,
+      `WITH complete AS MATERIALIZED (
+         SELECT study_id, objective_values::jsonb -> 0 AS first,
+           CASE WHEN strpos(system_attrs, '"${CONSTRAINTS_ATTR}"') > 0 THEN ${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}' END AS constraints
+         FROM ${trials} WHERE study_id = ANY($1::int8[]) AND state = 'complete'),
+       constrained AS (SELECT DISTINCT study_id FROM complete WHERE jsonb_typeof(constraints) = 'array'),
+       feasible AS MATERIALIZED (
+         SELECT study_id, CASE WHEN jsonb_typeof(first) = 'number' THEN (first #>> '{}')::float8 END AS finite, first #>> '{}' AS spelled
+         FROM complete
+         WHERE CASE WHEN jsonb_typeof(constraints) = 'array' THEN NOT EXISTS (
+             SELECT 1 FROM jsonb_array_elements(constraints) AS c(v) WHERE jsonb_typeof(c.v) <> 'number' OR (c.v #>> '{}')::float8 > 0)
+           ELSE COALESCE(jsonb_typeof(constraints), 'null') = 'null' AND study_id NOT IN (SELECT study_id FROM constrained) END),
+       best AS (
+         SELECT study_id, MIN(finite) AS min_value, MAX(finite) AS max_value,
+           BOOL_OR(spelled = '-inf') AS has_neg_inf, BOOL_OR(spelled = 'inf') AS has_pos_inf
+         FROM feasible GROUP BY study_id)
+       SELECT counts.study_id, counts.state, counts.n, best.min_value, best.max_value,
+         COALESCE(best.has_neg_inf, false) AS has_neg_inf, COALESCE(best.has_pos_inf, false) AS has_pos_inf
+       FROM (SELECT study_id, state, COUNT(*) AS n FROM ${trials} WHERE study_id = ANY($1::int8[]) GROUP BY study_id, state) AS counts
+       LEFT JOIN best ON best.study_id = counts.study_id AND counts.state = 'complete'`,
     ),
   };
 }

@@ -788,26 +788,35 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
     // the whole study through (study_id, number) to skip the sort, so each incremental read, and
     // each ask of a worker, cost a scan of every trial the study had (130 ms at 100,000 trials).
     trialsSince: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials INDEXED BY trials_by_seq WHERE study_id = ? AND seq > ? ORDER BY number`),
-    // Counts and best first objective per study and state in one pass over the trials of the
-    // studies listed in ? (a JSON array of ids); non-finite values are stored as strings, so they
-    // are counted separately rather than compared as text. Only feasible trials count for the best
+    // Counts per study and state from the (study_id, state, number) index alone, and the best first
+    // objective of each study over its feasible complete trials, each trial's JSON read once (a
+    // MATERIALIZED step: inlined, each use of a column re-parsed it, four times per trial, 2.8 s for
+    // 300,000 trials). ? is a JSON array of study ids. Non-finite values are stored as strings, so
+    // they are found apart rather than compared as text. Only feasible trials count for the best
     // value (`satisfiesStoredConstraints`); whether a study is constrained is decided among its own
-    // trials, which the (study_id, …) indexes find without reading other studies.
+    // trials. A trial whose system attributes do not name the key has no constraints, without parsing
+    // them (the key is written as JSON.stringify spells it).
     aggregateTrials: db.prepare(
-      `WITH wanted(id) AS (SELECT value FROM json_each(?))
-       SELECT study_id, state, COUNT(*) AS n,
-         MIN(CASE WHEN feasible AND json_type(objective_values, '$[0]') IN ('integer', 'real') THEN json_extract(objective_values, '$[0]') END) AS min_value,
-         MAX(CASE WHEN feasible AND json_type(objective_values, '$[0]') IN ('integer', 'real') THEN json_extract(objective_values, '$[0]') END) AS max_value,
-         MAX(feasible AND json_extract(objective_values, '$[0]') = '-inf') AS has_neg_inf,
-         MAX(feasible AND json_extract(objective_values, '$[0]') = 'inf') AS has_pos_inf
-       FROM (SELECT study_id, state, objective_values,
-               state = 'complete' AND CASE json_type(system_attrs, '$.${CONSTRAINTS_ATTR}')
-                 WHEN 'array' THEN NOT EXISTS (SELECT 1 FROM json_each(system_attrs, '$.${CONSTRAINTS_ATTR}') WHERE type NOT IN ('integer', 'real') OR value > 0)
-                 ELSE (json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') IS NULL OR json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') = 'null')
-                   AND study_id NOT IN (SELECT study_id FROM trials WHERE study_id IN (SELECT id FROM wanted) AND state = 'complete' AND json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') = 'array')
-               END AS feasible
-             FROM trials WHERE study_id IN (SELECT id FROM wanted))
-       GROUP BY study_id, state`,
+      `WITH wanted(id) AS (SELECT value FROM json_each(?)),
+       complete AS MATERIALIZED (
+         SELECT study_id, json_type(objective_values, '$[0]') AS type, json_extract(objective_values, '$[0]') AS first,
+           CASE WHEN instr(system_attrs, '"${CONSTRAINTS_ATTR}"') > 0 THEN json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') END AS constraints_type,
+           CASE WHEN instr(system_attrs, '"${CONSTRAINTS_ATTR}"') > 0 THEN system_attrs END AS system_attrs
+         FROM trials WHERE study_id IN (SELECT id FROM wanted) AND state = 'complete'),
+       constrained(study_id) AS (SELECT DISTINCT study_id FROM complete WHERE constraints_type = 'array'),
+       best AS (
+         SELECT study_id,
+           MIN(CASE WHEN type IN ('integer', 'real') THEN first END) AS min_value,
+           MAX(CASE WHEN type IN ('integer', 'real') THEN first END) AS max_value,
+           MAX(type = 'text' AND first = '-inf') AS has_neg_inf,
+           MAX(type = 'text' AND first = 'inf') AS has_pos_inf
+         FROM complete
+         WHERE CASE WHEN constraints_type = 'array' THEN NOT EXISTS (SELECT 1 FROM json_each(system_attrs, '$.${CONSTRAINTS_ATTR}') WHERE type NOT IN ('integer', 'real') OR value > 0)
+           ELSE (constraints_type IS NULL OR constraints_type = 'null') AND study_id NOT IN (SELECT study_id FROM constrained) END
+         GROUP BY study_id)
+       SELECT counts.study_id, counts.state, counts.n, best.min_value, best.max_value, best.has_neg_inf, best.has_pos_inf
+       FROM (SELECT study_id, state, COUNT(*) AS n FROM trials WHERE study_id IN (SELECT id FROM wanted) GROUP BY study_id, state) AS counts
+       LEFT JOIN best ON best.study_id = counts.study_id AND counts.state = 'complete'`,
     ),
   };
 }
