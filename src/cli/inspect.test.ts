@@ -6,7 +6,7 @@ import { feasibleParetoFront } from "../analysis/index.js";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
-import { bestCommand, exportCommand, listStudiesCommand, listTrialsCommand, trialJson } from "./inspect.js";
+import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTrialsCommand, trialJson } from "./inspect.js";
 import { csvField } from "./format.js";
 import type { Io } from "./io.js";
 
@@ -402,6 +402,37 @@ describe("sextant best and trials on a large study", () => {
       expect(shown.get("best")).toMatch(/^best trial of "mix" \(minimize\): trial 1, value 1$/m);
       expect(JSON.parse(shown.get("best --json")!).best.number).toBe(1);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sextant delete", () => {
+  it("says how many trials it deletes without reading every trial", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-delete-"));
+    const readAll = vi.spyOn(SqliteStorage.prototype, "trialsSince");
+    try {
+      const url = `sqlite:${join(dir, "s.db")}`;
+      const storage = SqliteStorage.open(join(dir, "s.db"));
+      const study = await storage.createStudy("big", ["minimize"]);
+      await storage.createStudy("empty", ["minimize"]);
+      await storage.queueTrials!(study.id, 2_000);
+      const running = await storage.createTrial(study.id, { state: "running" });
+      await storage.updateTrial(running.id, { state: "complete", values: [1] });
+      await storage.createTrial(study.id, { state: "running" });
+      await storage.close();
+      readAll.mockClear();
+      const said = async (name: string, yes: boolean) => {
+        const out: string[] = [];
+        const code = await deleteCommand(name, { storage: url, yes, json: true }, { ...quietIo, out: (line) => out.push(line) }).catch((error: Error) => error.message);
+        return { code, out: out.join("\n") };
+      };
+      expect(await said("big", false)).toEqual({ code: 'refusing to delete study "big" (2002 trials) without --yes: stdin is not a terminal to confirm on', out: "" });
+      expect(await said("big", true)).toEqual({ code: 0, out: JSON.stringify({ deleted: "big", trials: 2002 }) });
+      expect(await said("empty", true)).toEqual({ code: 0, out: JSON.stringify({ deleted: "empty", trials: 0 }) });
+      expect(readAll).not.toHaveBeenCalled();
+    } finally {
+      readAll.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
   });
