@@ -83,3 +83,51 @@ describe("TrialHistory with constraints", () => {
     expect(history.rows.map((_, i) => split.membership[i])).toEqual([BELOW, ABOVE, BELOW, ABOVE, BELOW]);
   });
 });
+
+describe("TrialHistory orders", () => {
+  // Ties on purpose: losses and coordinates repeat, so only the trial number orders some rows.
+  const trials = Array.from({ length: 3_000 }, (_, number) => {
+    const x = Math.round(((number * 0.6180339887) % 1) * 50) / 50;
+    const params = { x, c: number % 3 === 0 ? "a" : "b" };
+    const distributions = { x: X, c: C };
+    if (number % 11 === 0) return makeTrial({ number, state: "pruned", params, distributions, intermediate: number % 22 === 0 ? {} : { 0: x, [number % 5]: x / 2 } });
+    if (number % 13 === 0) return makeTrial({ number, params, distributions, values: [x], systemAttrs: { constraints: [x - 0.5] } });
+    return makeTrial({ number, state: "complete", params, distributions, values: [Math.round(x * 10) / 10] });
+  });
+  const lossOrder = (history: TrialHistory) => (history as unknown as { lossOrder: number[] }).lossOrder;
+  const orders = (history: TrialHistory) => {
+    const columns = [history.column("x", X), history.column("c", C)];
+    return {
+      loss: lossOrder(history).map((row) => history.rows[row]!.number),
+      number: history.byNumber.map((row) => history.rows[row]!.number),
+      columns: columns.map((column) => ({ sorted: column.sorted.map((row) => history.rows[row]!.number), coordinates: Array.from(column.coordinates.subarray(0, history.rows.length)) })),
+    };
+  };
+
+  it("are the same whether the trials arrive at once (a resumed study), in batches or one by one, and sorted as their rules say", () => {
+    const atOnce = new TrialHistory();
+    atOnce.sync(makeSnapshot(trials));
+    const oneByOne = new TrialHistory();
+    oneByOne.column("x", X); // a column that exists before the rows arrive is extended with them
+    for (let n = 1; n <= trials.length; n++) oneByOne.sync(makeSnapshot(trials.slice(0, n)));
+    const batches = new TrialHistory();
+    for (const n of [1, 2, 500, 501, 1_700, 3_000]) batches.sync(makeSnapshot(trials.slice(0, n)));
+    const expected = orders(atOnce);
+    expect(orders(oneByOne)).toEqual(expected);
+    expect(orders(batches)).toEqual(expected);
+
+    // The rules themselves, checked on every adjacent pair: (rank, loss, number) and (coordinate, number).
+    const rows = new Map(atOnce.rows.map((row) => [row.number, row]));
+    for (let i = 1; i < expected.loss.length; i++) {
+      const [a, b] = [rows.get(expected.loss[i - 1]!)!, rows.get(expected.loss[i]!)!];
+      expect(a.rank < b.rank || (a.rank === b.rank && (a.loss < b.loss || (a.loss === b.loss && a.number < b.number)))).toBe(true);
+    }
+    expect(expected.number).toEqual([...expected.number].sort((a, b) => a - b));
+    const x = new Map(atOnce.rows.map((row) => [row.number, row.trial.params.x as number]));
+    for (let i = 1; i < expected.columns[0]!.sorted.length; i++) {
+      const [a, b] = [expected.columns[0]!.sorted[i - 1]!, expected.columns[0]!.sorted[i]!];
+      expect(x.get(a)! < x.get(b)! || (x.get(a) === x.get(b) && a < b)).toBe(true);
+    }
+    expect(expected.columns[0]!.sorted).toHaveLength(atOnce.rows.length);
+  });
+});
