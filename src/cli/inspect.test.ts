@@ -187,10 +187,10 @@ describe("sextant trials", () => {
     }
     await storage.close();
     const list = async (json: boolean) => {
-      const out: string[] = [];
-      const io: Io = { ...quietIo, out: (line) => out.push(line) };
+      let text = "";
+      const io: Io = { ...quietIo, out: (line) => (text += `${line}\n`), write: (piece) => (text += piece) };
       expect(await listTrialsCommand("s", { storage: `sqlite:${join(dir, "s.db")}`, json }, io)).toBe(0);
-      return out.join("\n");
+      return text.replace(/\n$/, "");
     };
     // Both cells of trial 0 were blank: the empty choice and the depth it does not have.
     const table = (await list(false)).split("\n").map((line) => line.trimEnd());
@@ -368,9 +368,9 @@ describe("sextant best and trials on a large study", () => {
       await storage.close();
 
       const run = async (command: (io: Io) => Promise<number>) => {
-        const out: string[] = [];
-        expect(await command({ ...quietIo, out: (line) => out.push(line) })).toBe(0);
-        return out.join("\n");
+        let text = "";
+        expect(await command({ ...quietIo, out: (line) => (text += `${line}\n`), write: (piece) => (text += piece) })).toBe(0);
+        return text.replace(/\n$/, "");
       };
       const commands: [string, (io: Io) => Promise<number>][] = [
         ["trials --limit 3", (io) => listTrialsCommand("mix", { storage: url, limit: 3 }, io)],
@@ -433,6 +433,50 @@ describe("sextant delete", () => {
       expect(readAll).not.toHaveBeenCalled();
     } finally {
       readAll.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sextant trials --json", () => {
+  it("writes a large study's trials a piece at a time, the same JSON as one JSON.stringify of them all", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-trials-json-"));
+    try {
+      const url = `sqlite:${join(dir, "s.db")}`;
+      const storage = SqliteStorage.open(join(dir, "s.db"));
+      const study = await storage.createStudy("big", ["minimize"]);
+      await storage.createStudy("empty", ["minimize"]);
+      const x: Distribution = { type: "float", low: 0, high: 1 };
+      await storage.insertTrials!(
+        study.id,
+        Array.from({ length: 3_000 }, (_, i) => ({
+          state: i % 7 === 0 ? ("failed" as const) : ("complete" as const),
+          params: { x: i / 3_000 },
+          distributions: { x },
+          values: i % 7 === 0 ? null : [i === 5 ? Infinity : i / 7],
+          intermediate: (i % 3 === 0 ? { 0: i, 2: NaN } : {}) as Record<number, number>,
+          userAttrs: { note: `line\nbreak ${i}` },
+          systemAttrs: (i % 7 === 0 ? { failReason: "exit code 1" } : {}) as Record<string, string>,
+          startedAt: 1_600_000_000_000 + i,
+          finishedAt: 1_600_000_001_000 + i,
+        })),
+      );
+      await storage.createTrial(study.id, { state: "waiting" });
+      const all = (await storage.trialsSince(study.id, 0)).trials;
+      await storage.close();
+      const printed = async (name: string, state?: string) => {
+        const writes: string[] = [];
+        const io: Io = { ...quietIo, out: (line) => writes.push(`${line}\n`), write: (text) => writes.push(text) };
+        expect(await listTrialsCommand(name, { storage: url, json: true, ...(state ? { state } : {}) }, io)).toBe(0);
+        return writes;
+      };
+      const writes = await printed("big");
+      // 1.2 MB of JSON: made whole, it went out in one write after all of it was built.
+      expect(writes.length).toBeGreaterThan(10);
+      expect(writes.join("")).toBe(`${JSON.stringify(all.map(trialJson), null, 2)}\n`);
+      expect((await printed("big", "waiting")).join("")).toBe(`${JSON.stringify([trialJson(all.at(-1)!)], null, 2)}\n`);
+      expect((await printed("empty")).join("")).toBe("[]\n");
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -353,7 +353,10 @@ export async function listTrialsCommand(
     const trials = await findTrials(storage, record.id, query);
     if (query.reverse) trials.reverse();
     if (options.json) {
-      io.out(JSON.stringify(trials.map(trialJson), null, 2));
+      // Written a trial at a time, as JSON.stringify(list, null, 2) spells it: the one string of a
+      // 200,000-trial study was 160 MB, made whole before the first byte went out.
+      if (trials.length === 0) io.out("[]");
+      else await writeChunks(io, inPieces(trialListJsonParts(trials)));
       return 0;
     }
     if (trials.length === 0) {
@@ -675,12 +678,27 @@ function* studyJsonParts(study: Record<string, unknown>, trials: readonly Frozen
     return;
   }
   yield `${head.slice(0, -"[]\n}".length)}[\n`;
-  for (const [i, trial] of trials.entries()) {
-    // An element of the list is indented two levels: its own lines, by four more spaces (a
-    // string holds no raw newline, JSON.stringify escapes them).
-    yield `    ${JSON.stringify(trialJson(trial), null, 2).replaceAll("\n", "\n    ")}${i < trials.length - 1 ? "," : ""}\n`;
-  }
+  // An element of the list is indented two levels.
+  yield* trialJsonElements(trials, "    ");
   yield "  ]\n}\n";
+}
+
+/** `sextant trials --json`: the list of trials as JSON.stringify(list, null, 2) writes it, a trial at a time. */
+function* trialListJsonParts(trials: readonly FrozenTrial[]): Generator<string> {
+  yield "[\n";
+  yield* trialJsonElements(trials, "  ");
+  yield "]\n";
+}
+
+/**
+ * Each trial of a JSON list as JSON.stringify(…, null, 2) writes it where the list's elements are
+ * indented by `indent`: its own lines indented by as much more (a string holds no raw newline,
+ * JSON.stringify escapes them), a comma after each but the last, a line break after each.
+ */
+function* trialJsonElements(trials: readonly FrozenTrial[], indent: string): Generator<string> {
+  for (const [i, trial] of trials.entries()) {
+    yield `${indent}${JSON.stringify(trialJson(trial), null, 2).replaceAll("\n", `\n${indent}`)}${i < trials.length - 1 ? "," : ""}\n`;
+  }
 }
 
 /** `items` through `f`, one at a time as they are asked for. */
