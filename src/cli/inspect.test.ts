@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { feasibleParetoFront } from "../analysis/index.js";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
+import { populationLineage, segmentAttrs } from "../schedulers/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
 import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTrialsCommand, trialJson } from "./inspect.js";
@@ -477,6 +478,42 @@ describe("sextant trials --json", () => {
       expect((await printed("big", "waiting")).join("")).toBe(`${JSON.stringify([trialJson(all.at(-1)!)], null, 2)}\n`);
       expect((await printed("empty")).join("")).toBe("[]\n");
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sextant export --lineage", () => {
+  it("reads only a population's segments, and says a study without one has none without reading every trial", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-lineage-"));
+    const readAll = vi.spyOn(SqliteStorage.prototype, "trialsSince");
+    try {
+      const url = `sqlite:${join(dir, "s.db")}`;
+      const storage = SqliteStorage.open(join(dir, "s.db"));
+      const pop = await storage.createStudy("pop", ["maximize"]);
+      const plain = await storage.createStudy("plain", ["maximize"]);
+      await storage.queueTrials!(plain.id, 500);
+      const x: Distribution = { type: "float", low: 0, high: 1 };
+      // Two members of three segments, the second member copying the first once, between trials that are no segments.
+      for (let i = 0; i < 12; i++) {
+        const segment = i % 2 === 0 ? null : { member: (i >> 1) % 2, segment: i >> 2, parent: i >= 4 ? i - 4 : null, exploitedFrom: i === 7 ? 1 : null, checkpoint: i >= 4 ? `ck-${i - 4}` : null };
+        const trial = await storage.createTrial(pop.id, { state: "running", params: { x: i / 12 }, distributions: { x }, systemAttrs: segment ? segmentAttrs(segment) : { note: "other" } });
+        await storage.updateTrial(trial.id, { state: "complete", values: [i] });
+      }
+      await storage.createTrial(pop.id, { state: "waiting" });
+      const all = (await storage.trialsSince(pop.id, 0)).trials;
+      await storage.close();
+      readAll.mockClear();
+      let text = "";
+      const io: Io = { ...quietIo, out: (line) => (text += `${line}\n`), write: (piece) => (text += piece) };
+      expect(await exportCommand("pop", { storage: url, lineage: true, json: true }, io)).toBe(0);
+      const exported = JSON.parse(text) as { members: unknown[] };
+      expect(exported.members).toEqual(JSON.parse(JSON.stringify(populationLineage(all))));
+      expect(exported.members).toHaveLength(2);
+      await expect(exportCommand("plain", { storage: url, lineage: true }, io)).rejects.toThrow('study "plain" has no population');
+      expect(readAll).not.toHaveBeenCalled();
+    } finally {
+      readAll.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
   });
