@@ -1244,18 +1244,19 @@ function statements(schema: string) {
     ),
     // Same figures as the SQLite backend's aggregate, for the studies whose ids are in $1, built
     // the same way: counts per state from the rows alone, and the best value over feasible complete
-    // trials with each trial's JSON parsed once (MATERIALIZED; inlined, it was parsed again for
-    // each use, 6.5 s for 300,000 trials). Non-finite values are stored as strings. Only feasible
+    // trials with each trial's JSON parsed once (\`complete\`, used twice, is materialized; the
+    // keyword MATERIALIZED is left out for PostgreSQL 11, which knows no other way; inlined, the
+    // JSON was parsed again for each use, 6.5 s for 300,000 trials). Non-finite values are stored as strings. Only feasible
     // trials count for the best value (`satisfiesStoredConstraints`); whether a study is constrained
     // is decided among its own trials. Attributes that do not name the key are not parsed at all.
     aggregateTrials: named(
       "aggregate_trials",
-      `WITH complete AS MATERIALIZED (
+      `WITH complete AS (
          SELECT study_id, objective_values::jsonb -> 0 AS first,
            CASE WHEN strpos(system_attrs, '"${CONSTRAINTS_ATTR}"') > 0 THEN ${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}' END AS constraints
          FROM ${trials} WHERE study_id = ANY($1::int8[]) AND state = 'complete'),
        constrained AS (SELECT DISTINCT study_id FROM complete WHERE jsonb_typeof(constraints) = 'array'),
-       feasible AS MATERIALIZED (
+       feasible AS (
          SELECT study_id, CASE WHEN jsonb_typeof(first) = 'number' THEN (first #>> '{}')::float8 END AS finite, first #>> '{}' AS spelled
          FROM complete
          WHERE CASE WHEN jsonb_typeof(constraints) = 'array' THEN NOT EXISTS (
