@@ -1945,3 +1945,41 @@ describe("HTTP API: OpenAPI document against the answers", () => {
     expect([...seen].sort()).toEqual(expect.arrayContaining([400, 401, 403, 404, 405, 409, 413, 415]));
   });
 });
+
+describe("GET /studies/{study}", () => {
+  it("answers the best and recommended trial, counts and front size the study itself gives, kept up to date change by change", async () => {
+    const { storage, app } = newApp();
+    const single = await createStudy({ name: "one", storage, sampler: new RandomSampler({ seed: 3 }), constraints: (t) => [(t.params.x as number) - 0.8] });
+    const multi = await createStudy({ name: "two", storage, directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 4 }) });
+    const expectAsTheStudySays = async () => {
+      for (const name of ["one", "two"]) {
+        const study = await loadStudy({ name, storage, sampler: new RandomSampler() });
+        const answer = (await call(app, "GET", `/studies/${name}`)).json;
+        const counts = { waiting: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
+        for (const trial of study.trials) counts[trial.state]++;
+        expect(answer.study.trialCounts, name).toEqual(counts);
+        if (study.directions.length === 1) {
+          expect(answer.bestTrial?.number ?? null, name).toBe(study.bestTrial?.number ?? null);
+          expect(answer.study.bestValue, name).toBe(study.bestTrial?.values![0] ?? null);
+          expect(answer.recommendedTrial?.trial.number ?? null, name).toBe(study.recommendation?.trial.number ?? null);
+        } else {
+          expect(answer.study.paretoFrontSize, name).toBe(counts.complete > 0 ? study.bestTrials.length : undefined);
+        }
+      }
+    };
+    await expectAsTheStudySays();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 15; i++) {
+        const trial = await single.ask();
+        const x = trial.suggestFloat("x", 0, 1);
+        if (i % 5 === 4) await single.tell(trial, { state: "pruned" });
+        else await single.tell(trial, (x - 0.3) ** 2);
+        const other = await multi.ask();
+        const y = other.suggestFloat("y", 0, 1);
+        await multi.tell(other, i % 6 === 5 ? { state: "failed" } : [y, y * y]);
+      }
+      await single.ask(); // one left running
+      await expectAsTheStudySays();
+    }
+  });
+});

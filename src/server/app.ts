@@ -906,18 +906,21 @@ export function createServerApp(options: ServerAppOptions): Hono {
       status: 200,
       response: api.StudyDetailResponse,
       handle: async ({ params }) => {
-        const { study, record } = await openStudy(params.study);
-        await study.refresh();
-        const single = study.directions.length === 1;
-        const best = single ? study.bestTrial : undefined;
-        const stored = study.trials.filter((t) => t.id >= 0);
-        const summary = studyJson(record, summarizeStudy(record, stored));
+        const record = await storage.getStudy(params.study);
+        if (!record) throw new HttpError(404, `no study named "${params.study}"`, "path.study");
+        refuseTuner(record);
+        // The figures the dashboard's summary keeps change by change (the same as Study.bestTrial,
+        // Study.recommendation and the listing give): from the study's trials, each request scanned
+        // all of them five times, 0.16 s at 200,000 trials for every best_value a client asked.
+        const index = await pageIndexes.get(record);
+        const figures = index.summary.figures();
+        const summary = studyJson(record, { trialCounts: { ...figures.counts }, bestValue: figures.bestValue });
         // As GET /studies lists it: a study of several objectives has no bestValue to show.
-        const front = !single && summary.trialCounts.complete > 0 ? { paretoFrontSize: study.bestTrials.length } : {};
+        const front = record.directions.length > 1 && figures.counts.complete > 0 ? { paretoFrontSize: await frontSizes.size(record) } : {};
         return {
           study: { ...summary, ...front },
-          bestTrial: best ? trialJson(best) : null,
-          recommendedTrial: recommendationJson(single ? study.recommendation : undefined),
+          bestTrial: figures.best ? trialJson(figures.best) : null,
+          recommendedTrial: recommendationJson(figures.recommendation),
           // Workers on the study reap by its stored grace, which may be shorter than this server's.
           heartbeatGraceSeconds: clientGraceSeconds(record.systemAttrs),
         };
