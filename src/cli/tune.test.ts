@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
 import type { Direction, JsonValue } from "../space/index.js";
 import { openStorage } from "../storage/index.js";
-import { createStudy, loadStudy } from "../study/index.js";
+import { Study, createStudy, loadStudy } from "../study/index.js";
 import { formatParam } from "./format.js";
 import type { Io } from "./io.js";
 import { bestSoFarText, checkNewStudyObjectives, describeDistribution, finishedTrialLine, flagsAfterCommandWarning, resolveSettings, stoppingLine, tuneCommand } from "./tune.js";
@@ -299,6 +299,28 @@ describe("sextant tune resuming a study a newer Sextant made", () => {
       expect(after.trials).toHaveLength(1);
       await after.close();
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sextant tune's line per finished trial", () => {
+  it("finds the best so far once per trial: with several objectives that is the whole front, asked three times per line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-tune-lines-"));
+    const fronts = vi.spyOn(Study.prototype, "bestTrials", "get");
+    try {
+      const lines: string[] = [];
+      const io: Io = { out: () => {}, err: (line) => lines.push(line), write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
+      const script = "const x = Number(process.argv[1]); console.log('sextant: ' + JSON.stringify({ values: [x, 1 - x] }))";
+      const flags = { storage: `sqlite:${join(dir, "s.db")}`, study: "two", trials: 4, seed: 1, sampler: "random", direction: ["minimize", "minimize"], param: ["x=float:0:1"] };
+      fronts.mockClear();
+      expect(await tuneCommand(flags, ["node", "-e", script, "{x}"], io)).toBe(0);
+      const finished = lines.filter((line) => /^trial \d+ complete value=.* front=\d+ \(x=/.test(line));
+      expect(finished).toHaveLength(4);
+      // One per trial's line, one before the first, one for the closing summary (it was 14 for 4 lines).
+      expect(fronts.mock.calls.length).toBeLessThanOrEqual(finished.length + 2);
+    } finally {
+      fronts.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
   });

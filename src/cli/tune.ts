@@ -1000,11 +1000,14 @@ async function runTune(
     stats.counts[state]++;
     if (state === "failed") stats.lastFailReason = String(trial.systemAttrs.failReason ?? "failed");
     if (!chatty) return;
-    const improved = bestSoFarText(study) !== bestSoFar;
-    bestSoFar = bestSoFarText(study);
+    // Once per trial: it scans every trial (and finds the whole Pareto front with several
+    // objectives), and was asked three times for one line.
+    const best = bestSoFarText(study);
+    const improved = best !== bestSoFar;
+    bestSoFar = best;
     // Above a live progress bar only what needs attention scrolls by: improvements and failures.
     if (progress && !improved && state !== "failed" && !flags.verbose) return;
-    log(finishedTrialLine(trial, bestSoFarText(study), flags.verbose ?? false));
+    log(finishedTrialLine(trial, best, flags.verbose ?? false));
   };
 
   // A study made by sextant create runs only its budget's queued trials: one a signal stopped is
