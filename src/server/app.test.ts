@@ -1060,9 +1060,10 @@ describe("HTTP API: trials", () => {
     const report = await call(app, "POST", `/studies/lib-threshold/trials/${asked.json.trial.number}/report`, { step: 0, value: 9 });
     expect([report.status, report.json.error.field]).toEqual([409, "path.study"]);
     expect(report.json.error.message).toMatch(/^study "lib-threshold" was made by the library with the threshold pruner, whose options it did not record/);
-    // A study the server or the CLI stored with bad options is still refused outright, as before.
+    // A study the server or the CLI stored with bad options is still refused wherever its pruner is built, as before.
     await storage.createStudy("stored-bad", ["minimize"], { systemAttrs: { "server:pruner": { name: "threshold", options: {} } } });
-    expect((await call(app, "GET", "/studies/stored-bad")).status).toBe(409);
+    const refused = await call(app, "POST", "/studies/stored-bad/trials", { space: { x: SPACE.x } });
+    expect([refused.status, refused.json.error.message]).toEqual([409, expect.stringMatching(/threshold pruner/)]);
   });
 
   it("serves a library-made GP study with its warm start, and says a deleted source once", async () => {
