@@ -103,6 +103,29 @@ describe("sextant online", () => {
     expect(JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout).rounds).toBe(4);
   });
 
+  it("shows a tuner's settings by the library's names, as text and as JSON", async () => {
+    // show printed the play distribution only: the range, cost scale, seed and rates were nowhere.
+    const storage = `sqlite:${join(dir, "online-settings.db")}`;
+    await run(["online", "create", "sor", "--low", "1", "--high", "1.9", "--arms", "4", "--cost-scale", "120", "--seed", "3", "--learning-rate", "3", "--storage", storage]);
+    const shown = await run(["online", "show", "sor", "--storage", storage]);
+    expect(shown.stdout.split("\n").slice(0, 3)).toEqual([
+      "tuner sor: tsallis-inf, 0 cost(s) observed",
+      "parameter: name value, low 1, high 1.9, log false, arms 4",
+      "costScale 120, learningRate 3, seed 3",
+    ]);
+    const json = JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout);
+    expect(json).toMatchObject({ parameter: { name: "value", low: 1, high: 1.9, log: false, arms: 4 }, costScale: 120, learningRate: 3, seed: 3 });
+    await run(["online", "create", "ctx", "--low", "0.1", "--high", "10", "--log", "--context-low", "0,1", "--context-high", "1,5", "--degree", "2", "--seed", "4", "--storage", storage]);
+    const contextual = await run(["online", "show", "ctx", "--storage", storage]);
+    expect(contextual.stdout.split("\n").slice(0, 4)).toEqual([
+      "tuner ctx: chebcb, 0 cost(s) observed",
+      "parameter: name value, low 0.1, high 10, log true, arms 16",
+      "context: low 0,1, high 1,5, degree 2",
+      "costScale 1, exploration 10, seed 4",
+    ]);
+    expect(JSON.parse((await run(["online", "show", "ctx", "--storage", storage, "--json"])).stdout).context).toEqual({ low: [0, 1], high: [1, 5], degree: 2 });
+  });
+
   it("refuses bad input with a clear message", async () => {
     const storage = `sqlite:${join(dir, "bad.db")}`;
     // The action is judged before the name: "online list" said a name was missing.

@@ -136,6 +136,13 @@ function printStats(tuner: OnlineTuner, io: Io, json: boolean | undefined): void
     return;
   }
   io.out(`tuner ${stats.name}: ${stats.algorithm}, ${stats.rounds} cost(s) observed${stats.pending === null ? "" : `, waiting for the cost of ${stats.pending}`}`);
+  // The settings by the library's (and the HTTP create body's) names: nothing showed them, and one
+  // could not tell what the tuner was created with.
+  const { parameter, context } = stats;
+  io.out(`parameter: name ${parameter.name}, low ${parameter.low}, high ${parameter.high}, log ${parameter.log}, arms ${parameter.arms}`);
+  if (context) io.out(`context: low ${context.low.join(",")}, high ${context.high.join(",")}, degree ${context.degree}`);
+  const rate = stats.learningRate !== undefined ? `learningRate ${stats.learningRate}` : `exploration ${stats.exploration}`;
+  io.out(`costScale ${stats.costScale}, ${rate}, seed ${stats.seed}`);
   io.out(renderTable(["value", "probability"], stats.values.map((v, i) => [String(v), stats.probabilities[i]!.toFixed(4)])));
 }
 

@@ -464,6 +464,19 @@ describe("online tuner state in storage", () => {
     expect((await loadOnlineTuner({ name: "sor", storage })).rounds).toBe(0);
   });
 
+  it("reports its settings by the options' names, so that they resume it", async () => {
+    // stats() gave only the name, algorithm and play distribution: what the tuner was created with was nowhere.
+    const storage = new MemoryStorage();
+    const settings = { parameter: { low: 0.1, high: 10, log: true, arms: 5 }, algorithm: "exp3" as const, costScale: 50, learningRate: 3 };
+    const { rounds, values, probabilities, pending, name, ...shown } = (await createOnlineTuner({ ...settings, storage, name: "t" })).stats();
+    expect(shown).toEqual({ ...settings, parameter: { name: "value", ...settings.parameter }, seed: expect.any(Number) });
+    const resumed = await createOnlineTuner({ ...shown, storage, name: "t" });
+    expect(resumed.created).toBe(false);
+    const contextual = { parameter: { name: "omega", low: 1, high: 2, log: false, arms: 4 }, algorithm: "chebcb" as const, context: { low: [0, 1], high: [1, 3], degree: 2 }, seed: 7, costScale: 1, exploration: 5 };
+    const chebcb = (await createOnlineTuner({ ...contextual, storage, name: "c" })).stats();
+    expect(chebcb).toEqual({ ...contextual, name: "c", rounds: 0, values: [1, 4 / 3, 5 / 3, 2].map((v) => Number(v.toPrecision(15))), probabilities: expect.any(Array), pending: null });
+  });
+
   it("a tuner without storage is always a new one", async () => {
     expect((await createOnlineTuner({ parameter: { low: 0, high: 1 }, seed: 1 })).created).toBe(true);
   });

@@ -187,10 +187,26 @@ export interface OnlineTunerRecord {
 /** The study system attribute that marks a study as an online tuner and holds its state. */
 export const ONLINE_ATTR = ONLINE_TUNER_ATTR;
 
-/** One past round, as {@link OnlineTuner.stats} reports it. */
+/**
+ * A tuner's settings and where it stands, as {@link OnlineTuner.stats} reports them. The settings
+ * carry the names of {@link OnlineTunerOptions} (and of the HTTP API's create body), so that
+ * without `rounds`, `values`, `probabilities` and `pending` they are the options that resume the
+ * tuner: a rate or a context the tuner's algorithm does not play with is left out.
+ */
 export interface OnlineTunerStats {
   readonly name: string | null;
   readonly algorithm: BanditAlgorithm;
+  /** The parameter's range and grid, defaults filled in. */
+  readonly parameter: Required<OnlineParameter>;
+  /** The features' ranges and the Chebyshev degree (`"chebcb"` only). */
+  readonly context?: Required<OnlineContextSpec>;
+  /** The seed of every draw (the one drawn at random when none was given). */
+  readonly seed: number;
+  readonly costScale: number;
+  /** Tsallis-INF and Exp3 only. */
+  readonly learningRate?: number;
+  /** ChebCB only. */
+  readonly exploration?: number;
   readonly rounds: number;
   /** The grid of values the tuner chooses from. */
   readonly values: readonly number[];
@@ -407,14 +423,22 @@ export class OnlineTuner {
     return run;
   }
 
-  /** The tuner's settings and its current play distribution. */
+  /**
+   * The tuner's settings and its current play distribution. The settings were missing: a client of
+   * `GET /online/{tuner}` or `sextant online show` could not tell what to create it with again.
+   */
   stats(): OnlineTunerStats {
-    const { state, context } = this.record;
+    const { state, context, algorithm, parameter, seed, costScale, exploration, learningRate } = this.record;
     const mid = context ? context.low.map((low, i) => (low + context.high[i]!) / 2) : undefined;
     const probabilities = Array.from(playDistribution(this.banditConfig(), state, this.features(mid)));
     return {
       name: this.name,
-      algorithm: this.record.algorithm,
+      algorithm,
+      parameter: { ...parameter },
+      ...(context ? { context: { low: [...context.low], high: [...context.high], degree: context.degree } } : {}),
+      seed,
+      costScale,
+      ...(algorithm === "chebcb" ? { exploration } : { learningRate }),
       rounds: state.rounds,
       values: this.values,
       probabilities,

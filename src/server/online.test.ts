@@ -69,6 +69,25 @@ describe("HTTP API: online tuners", () => {
     expect(shown.json.tuner.probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 10);
   });
 
+  it("answers a tuner's settings by the create body's names, which sent back find the same tuner", async () => {
+    // GET answered the play distribution only: a client could not tell what to POST to resume the tuner.
+    const app = createServerApp({ storage: new MemoryStorage(), logError: () => undefined });
+    const settings = { parameter: { name: "omega", low: 1, high: 1.9, log: false, arms: 4 }, algorithm: "chebcb", context: { low: [0], high: [2], degree: 3 }, seed: 5, costScale: 120, exploration: 4 };
+    expect((await call(app, "POST", "/online", { name: "sor", ...settings })).status).toBe(201);
+    const { tuner } = (await call(app, "GET", "/online/sor")).json;
+    expect(tuner).toMatchObject({ name: "sor", ...settings });
+    const { rounds, values, probabilities, pending, ...create } = tuner;
+    expect(create).toEqual({ name: "sor", ...settings });
+    expect((await call(app, "POST", "/online", create)).status).toBe(200);
+    // Defaults filled in, and only the rate the algorithm plays with.
+    await call(app, "POST", "/online", { name: "plain", parameter: { low: 0, high: 1 } });
+    const plain = (await call(app, "GET", "/online/plain")).json.tuner;
+    expect([plain.parameter, plain.costScale, plain.learningRate, "exploration" in plain, "context" in plain]).toEqual([{ name: "value", low: 0, high: 1, log: false, arms: 16 }, 1, 2, false, false]);
+    expect(Number.isInteger(plain.seed)).toBe(true);
+    const documented = (await call(app, "GET", "/openapi.json")).json.paths["/api/v1/online/{tuner}"].get.responses["200"].content["application/json"].schema;
+    expect(Object.keys(documented.properties.tuner.properties)).toEqual(expect.arrayContaining(["parameter", "context", "seed", "costScale", "learningRate", "exploration"]));
+  });
+
   it("keeps tuners out of the study routes: not listed, and 409 where a study is asked for under a tuner's name", async () => {
     const storage = new MemoryStorage();
     const app = createServerApp({ storage, logError: () => undefined });

@@ -385,28 +385,29 @@ export const ErrorResponse = z.strictObject({
 
 export const TunerPath = z.strictObject({ tuner: StudyName });
 
+const TunerParameter = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  low: z.number(),
+  high: z.number(),
+  log: z.boolean().optional(),
+  arms: z.number().int().min(2).max(MAX_ONLINE_ARMS).optional(),
+});
+const TunerContext = z.strictObject({
+  low: z.array(z.number()).min(1).max(64),
+  high: z.array(z.number()).min(1).max(64),
+  degree: z.number().int().min(1).max(16).optional(),
+});
+
 export const CreateTunerBody = z.strictObject({
   // A rule of its own let ".." and blank names through: created (201), and no route could reach them.
   name: NewStudyName,
-  parameter: z.strictObject({
-    name: z.string().min(1).max(200).optional(),
-    low: z.number(),
-    high: z.number(),
-    log: z.boolean().optional(),
-    arms: z.number().int().min(2).max(MAX_ONLINE_ARMS).optional(),
-  }),
+  parameter: TunerParameter,
   algorithm: z.enum(["tsallis-inf", "exp3", "chebcb"]).optional(),
   seed: z.number().int().optional(),
   costScale: z.number().positive().optional(),
   learningRate: z.number().positive().optional(),
   exploration: z.number().positive().optional(),
-  context: z
-    .strictObject({
-      low: z.array(z.number()).min(1).max(64),
-      high: z.array(z.number()).min(1).max(64),
-      degree: z.number().int().min(1).max(16).optional(),
-    })
-    .optional(),
+  context: TunerContext.optional(),
 });
 
 export const ChooseBody = z.strictObject({
@@ -427,6 +428,14 @@ export const TunerResponse = z.strictObject({
   tuner: z.strictObject({
     name: z.string().nullable(),
     algorithm: z.string(),
+    // The settings by the create body's names, defaults filled in: sent back to POST /online (with
+    // the name), they resume this tuner.
+    parameter: TunerParameter.required().describe("the parameter's range and grid, defaults filled in"),
+    context: TunerContext.required().optional().describe("the features' ranges and Chebyshev degree (chebcb only)"),
+    seed: z.number().int().describe("the seed of every draw (drawn at random when the create gave none)"),
+    costScale: z.number(),
+    learningRate: z.number().optional().describe("tsallis-inf and exp3 only"),
+    exploration: z.number().optional().describe("chebcb only"),
     rounds: z.number().int(),
     values: z.array(z.number()),
     probabilities: z.array(z.number()),
