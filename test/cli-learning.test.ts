@@ -126,6 +126,30 @@ describe("sextant online", () => {
     expect(JSON.parse((await run(["online", "show", "ctx", "--storage", storage, "--json"])).stdout).context).toEqual({ low: [0, 1], high: [1, 5], degree: 2 });
   });
 
+  it("counts an infinite cost (inf, Infinity) as the worst, as the library does, and refuses nan", async () => {
+    // A solver that diverged prints inf: refused, its choice stayed waiting and its cost was lost.
+    const storage = `sqlite:${join(dir, "online-infinite.db")}`;
+    await run(["online", "create", "sor", "--low", "1", "--high", "1.9", "--arms", "4", "--cost-scale", "100", "--seed", "3", "--storage", storage]);
+    for (const [t, cost] of ["inf", "Infinity", "+INF"].entries()) {
+      await run(["online", "choose", "sor", "--storage", storage]);
+      const observed = await run(["online", "observe", "sor", cost, "--storage", storage, "--json"]);
+      // No advice to raise --cost-scale: an infinite cost is the worst on purpose.
+      expect([observed.code, JSON.parse(observed.stdout), observed.stderr]).toEqual([0, { rounds: t + 1, clipped: true }, ""]);
+    }
+    await run(["online", "choose", "sor", "--storage", storage]);
+    const best = await run(["online", "observe", "sor", "--storage", storage, "--", "-inf"]);
+    expect([best.code, best.stderr]).toEqual([0, expect.stringMatching(/^sextant: warning: cost -Infinity is below 0 and counts as the best/)]);
+    const library = await createOnlineTuner({ parameter: { low: 1, high: 1.9, arms: 4 }, seed: 3, costScale: 100 });
+    for (const cost of [Infinity, Infinity, Infinity, -Infinity]) {
+      await library.choose();
+      await library.observe(cost);
+    }
+    expect(JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout).probabilities).toEqual(library.stats().probabilities);
+    await run(["online", "choose", "sor", "--storage", storage]);
+    const nan = await run(["online", "observe", "sor", "nan", "--storage", storage]);
+    expect([nan.code, nan.stderr]).toEqual([2, 'sextant: COST must be a number (or inf, -inf), got "nan"\n']);
+  });
+
   it("refuses bad input with a clear message", async () => {
     const storage = `sqlite:${join(dir, "bad.db")}`;
     // The action is judged before the name: "online list" said a name was missing.

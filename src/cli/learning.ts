@@ -33,6 +33,19 @@ function numberList(flag: string, text: string): number[] {
   return parts.map(Number);
 }
 
+/**
+ * COST of `online observe`: a number, or ±Infinity as a solver that diverged prints it (`inf` from
+ * Python and C, `Infinity` from JavaScript), which the library counts as the worst (the best) cost.
+ * Refused, the diverged choice's cost was lost: its value stayed waiting and was used again.
+ */
+function observedCost(text: string): number {
+  const trimmed = text.trim();
+  if (/^[-+]?inf(inity)?$/i.test(trimmed)) return trimmed.startsWith("-") ? -Infinity : Infinity;
+  const cost = Number(trimmed);
+  if (trimmed === "" || Number.isNaN(cost)) throw new UsageError(`COST must be a number (or inf, -inf), got "${text}"`);
+  return cost;
+}
+
 /** `sextant priors llm`: the Step Law's learning rate and batch size, with the formula, its source and a centred space. */
 export async function priorsCommand(kind: string, flags: PriorsFlags, io: Io): Promise<number> {
   if (kind !== "llm") throw new UsageError(`unknown prior "${kind}"; available: llm`);
@@ -322,8 +335,7 @@ export async function onlineCommand(action: string, name: string | undefined, re
   }
   if (action === "observe") {
     if (rest.length !== 1) throw new UsageError("usage: sextant online observe NAME COST");
-    const cost = Number(rest[0]);
-    if (rest[0]!.trim() === "" || !Number.isFinite(cost)) throw new UsageError(`COST must be a number, got "${rest[0]}"`);
+    const cost = observedCost(rest[0]!);
     await withTuner(name, flags, async (tuner) => {
       const { clipped } = await tuner.observe(cost, flags.round === undefined ? {} : { round: flags.round });
       if (clipped && cost < 0) {
@@ -331,7 +343,8 @@ export async function onlineCommand(action: string, name: string | undefined, re
           `sextant: warning: cost ${cost} is below 0 and counts as the best, as every negative cost does, so they all look alike to the tuner; ` +
             `report costs of 0 or more (lower is better), e.g. shifted by the lowest you expect`,
         );
-      } else if (clipped) {
+      } else if (clipped && cost !== Infinity) {
+        // Not said of an infinite cost: the worst on purpose (a diverged solve), which no --cost-scale would change.
         const scale = tuner.toJSON().costScale;
         io.err(
           `sextant: warning: cost ${cost} is above the tuner's cost scale ${scale} and counts as the worst; costs above it all look alike to the tuner, ` +

@@ -897,7 +897,7 @@ Examples:
     .description("online tuners: choose a parameter per instance of a sequence from the costs of earlier ones")
     .argument("<action>", "create, choose, observe or show")
     .argument("[name]", "the tuner's name")
-    .argument("[cost...]", "for observe: the cost of the instance just solved")
+    .argument("[cost...]", "for observe: the cost of the instance just solved (inf, a diverged solve's, counts as the worst)")
     .option("--storage <url>", STORAGE_HELP, storageFlag)
     .option("--low <x>", "create: the parameter's lowest value (required)", finiteNumber("--low"))
     .option("--high <x>", "create: the parameter's highest value (required)", finiteNumber("--high"))

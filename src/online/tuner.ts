@@ -378,7 +378,9 @@ export class OnlineTuner {
   /**
    * Reports the cost of the instance solved with the value `choose` gave (lower is better). The
    * answer's `clipped` says the cost fell outside [0, costScale] and counted as the best (below 0)
-   * or the worst (above the scale).
+   * or the worst (above the scale). So does Infinity, which a solver that diverged reports: the
+   * worst cost (`-Infinity` the best); NaN is refused. The CLI (`inf`) and the HTTP API
+   * (`"Infinity"`, as JSON cannot hold the number) take it too.
    *
    * Several processes sharing a tuner get the choice waiting from each `choose`, and an `observe`
    * counts for the choice waiting when it comes: one that comes after another process observed

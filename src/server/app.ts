@@ -1231,7 +1231,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       response: api.ObserveResponse,
       handle: async ({ params, body }) =>
         withTuner(params.tuner, async (tuner) => {
-          const { clipped } = await tuner.observe(body.cost, body.round === undefined ? {} : { round: body.round });
+          const { clipped } = await tuner.observe(api.numberOf(body.cost), body.round === undefined ? {} : { round: body.round });
           return { rounds: tuner.rounds, clipped };
         }),
     }),

@@ -88,6 +88,24 @@ describe("HTTP API: online tuners", () => {
     expect(Object.keys(documented.properties.tuner.properties)).toEqual(expect.arrayContaining(["parameter", "context", "seed", "costScale", "learningRate", "exploration"]));
   });
 
+  it('counts a cost of "Infinity" as the worst, as the library counts Infinity, and refuses "NaN"', async () => {
+    // A diverged solve's Infinity, which JSON cannot hold, was refused (400), where the library counts it as the worst cost.
+    const app = createServerApp({ storage: new MemoryStorage(), logError: () => undefined });
+    const settings = { parameter: { low: 1, high: 1.9, arms: 4 }, seed: 2, costScale: 10 };
+    await call(app, "POST", "/online", { name: "sor", ...settings });
+    const library = await createOnlineTuner(settings);
+    for (const [sent, cost] of [["Infinity", Infinity], [3, 3], ["-Infinity", -Infinity], ["Infinity", Infinity]] as const) {
+      expect((await call(app, "POST", "/online/sor/choose")).json.value).toBe(await library.choose());
+      const observed = await call(app, "POST", "/online/sor/observe", { cost: sent });
+      expect([observed.status, observed.json]).toEqual([200, { rounds: library.rounds + 1, clipped: await library.observe(cost).then((r) => r.clipped) }]);
+    }
+    expect((await call(app, "GET", "/online/sor")).json.tuner.probabilities).toEqual(library.stats().probabilities);
+    await call(app, "POST", "/online/sor/choose");
+    const nan = await call(app, "POST", "/online/sor/observe", { cost: "NaN" });
+    expect([nan.status, nan.json.error.field]).toEqual([400, "body.cost"]);
+    expect(nan.json.error.message).toMatch(/^body\.cost: must be a number, or "Infinity" or "-Infinity"/);
+  });
+
   it("keeps tuners out of the study routes: not listed, and 409 where a study is asked for under a tuner's name", async () => {
     const storage = new MemoryStorage();
     const app = createServerApp({ storage, logError: () => undefined });

@@ -414,8 +414,17 @@ export const ChooseBody = z.strictObject({
   context: z.array(z.number()).min(1).max(64).optional().describe("the instance's features (contextual tuners)"),
 });
 
+/**
+ * A cost, or ±Infinity by name as the API spells them elsewhere: a solver that diverged reports
+ * Infinity, which the library counts as the worst cost, and JSON cannot hold as a number (it was
+ * refused here). NaN is no cost: the library refuses it too.
+ */
+// Typed by hand, as NonFiniteName is: tsc's declaration output wrote the key "-Infinity" as [-Infinity].
+const InfiniteName: z.ZodEnum<{ Infinity: "Infinity"; "-Infinity": "-Infinity" }> = z.enum(["Infinity", "-Infinity"]);
+const ObservedCost = z.union([z.number(), InfiniteName], { error: 'must be a number, or "Infinity" or "-Infinity" (a diverged solve: the worst or the best cost); NaN is no cost' });
+
 export const ObserveBody = z.strictObject({
-  cost: z.number().describe("the cost of the instance solved with the chosen value (lower is better)"),
+  cost: ObservedCost.describe('the cost of the instance solved with the chosen value (lower is better); "Infinity" (a diverged solve) counts as the worst, as one above costScale does'),
   round: z
     .number()
     .int()
