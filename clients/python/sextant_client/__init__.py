@@ -13,5 +13,8 @@ Example::
     print(study.best_trial.params)
 """
 
-from ._client import *  # noqa: F401,F403 - the public names are listed once, in _client.__all__
-from ._client import __all__  # noqa: F401
+from . import _client, _online
+from ._client import *  # noqa: F401,F403 - the public names are listed once, in each module's __all__
+from ._online import *  # noqa: F401,F403
+
+__all__ = sorted(_client.__all__ + _online.__all__)

@@ -1000,7 +1000,17 @@ class Trial:
         return "Trial(number=%d, params=%r)" % (self.number, self._params)
 
 
-class Study:
+class _Closable:
+    """`with` support for an object that holds a connection: its `close()` runs on leaving the block."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+class Study(_Closable):
     """A study on a Sextant server. Create it with create_study or load_study."""
 
     def __init__(self, connection, data, heartbeat_interval=5.0):
@@ -1432,12 +1442,6 @@ class Study:
         for heartbeat in list(self._heartbeats.values()):
             heartbeat.stop()
         self._connection.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
 
     def __repr__(self):
         return "Study(%r, directions=%r, url=%r)" % (self.study_name, self.directions, self._connection.url)

@@ -1947,5 +1947,95 @@ class ConcurrentProcessesTest(ClientTestCase):
         self.assertEqual(min(t.value for t in trials), sextant_client.load_study(URL, name).best_value)
 
 
+class OnlineTunerTest(ClientTestCase):
+    """The online tuner routes (`/online/...`) through create_online_tuner, load_online_tuner and OnlineTuner."""
+
+    def test_an_online_tuner_is_created_loaded_chosen_from_and_told_costs_with_its_settings_read_back(self):
+        name = unique("sor-omega")
+        tuner = sextant_client.create_online_tuner(URL, name, low=1, high=1.9, arms=10, param_name="omega", cost_scale=120, seed=1)
+        self.assertEqual((tuner.name, tuner.algorithm, tuner.param_name, tuner.arms, tuner.seed), (name, "tsallis-inf", "omega", 10, 1))
+        self.assertEqual((tuner.cost_scale, tuner.learning_rate, tuner.exploration, tuner.context_low), (120.0, 2.0, None, None))
+        self.assertEqual([round(v, 9) for v in tuner.values], [1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9])
+        self.assertIsNone(tuner.round)
+        # An SOR-like loop: the cost of a value is how far it lies from the best omega, in iterations.
+        for instance in range(5):
+            omega = tuner.choose()
+            self.assertIsInstance(omega, float)
+            self.assertIn(omega, tuner.values)
+            self.assertEqual(tuner.round, instance)
+            self.assertEqual(tuner.choose(), omega)  # the same choice until its cost comes
+            self.assertEqual(tuner.observe(20 + 100 * abs(omega - 1.6)), (instance + 1, False))
+        # The same settings load the tuner where it stands; other settings are refused, naming what differs.
+        again = sextant_client.create_online_tuner(URL, name, low=1, high=1.9, arms=10, param_name="omega", cost_scale=120)
+        stats = again.stats()
+        self.assertEqual((stats.rounds, stats.pending, stats.seed, stats.cost_scale, stats.low, stats.high, stats.log),
+                         (5, None, 1, 120.0, 1.0, 1.9, False))
+        self.assertAlmostEqual(sum(stats.probabilities), 1.0)
+        with self.assertRaises(sextant_client.OnlineTunerSettingsError) as caught:
+            sextant_client.create_online_tuner(URL, name, low=1, high=1.9, arms=10, param_name="omega", cost_scale=100)
+        self.assertEqual((caught.exception.status, caught.exception.field), (409, "body.name"))
+        self.assertIn("costScale 120, not 100", caught.exception.message)
+        self.assertEqual(sextant_client.load_online_tuner(URL, name).stats().rounds, 5)
+        with self.assertRaises(SextantError) as caught:
+            sextant_client.load_online_tuner(URL, unique("no-tuner"))
+        self.assertEqual(caught.exception.status, 404)
+        with self.assertRaises(SextantError) as caught:
+            sextant_client.create_online_tuner(URL, unique("bad"), low=1, high=2, arms=1)
+        self.assertEqual((caught.exception.status, caught.exception.field), (400, "body.parameter.arms"))
+        tuner.close()
+        again.close()
+
+    def test_a_cost_for_a_choice_another_process_observed_is_refused_not_credited_to_the_next_choice(self):
+        name = unique("shared")
+        first = sextant_client.create_online_tuner(URL, name, low=1, high=2, arms=4, seed=3)
+        second = sextant_client.load_online_tuner(URL, name)
+        value = first.choose()
+        self.assertEqual((second.choose(), second.round), (value, 0))  # both hold the choice waiting, of round 0
+        self.assertEqual(second.observe(0.5).rounds, 1)
+        second.choose()  # a new choice waits, of round 1
+        with self.assertRaises(sextant_client.OnlineTunerStaleRoundError) as caught:
+            first.observe(0.9)  # the round of first's choose, 0, observed already by second
+        self.assertEqual((caught.exception.status, caught.exception.field), (409, "body.round"))
+        stats = first.stats()
+        self.assertEqual((stats.rounds, stats.pending is not None), (1, True))
+        # A process that only reports costs gives the round the chooser answered.
+        self.assertEqual(sextant_client.load_online_tuner(URL, name).observe(0.25, round=1).rounds, 2)
+        with self.assertRaises(sextant_client.OnlineTunerOrderError) as caught:
+            sextant_client.load_online_tuner(URL, name).observe(0.25)  # nothing waits for a cost
+        self.assertEqual((caught.exception.status, caught.exception.field), (409, "path.tuner"))
+
+    def test_an_infinite_cost_counts_as_the_worst_and_nan_is_refused_before_it_is_sent(self):
+        tuner = sextant_client.create_online_tuner(URL, unique("diverged"), low=1, high=2, arms=3, cost_scale=10, seed=4)
+        tuner.choose()
+        with self.assertRaises(ValueError) as caught:
+            tuner.observe(float("nan"))
+        self.assertIn("NaN is no cost", str(caught.exception))
+        self.assertEqual(tuner.stats().rounds, 0)
+        self.assertEqual(tuner.observe(float("inf")), (1, True))
+        tuner.choose()
+        self.assertEqual(tuner.observe(decimal.Decimal("-Infinity")), (2, True))
+        tuner.choose()
+        self.assertEqual(tuner.observe(fractions.Fraction(5, 2)), (3, False))
+
+    def test_a_contextual_tuner_chooses_by_instance_features_and_refuses_another_context_while_one_waits(self):
+        name = unique("chebcb")
+        tuner = sextant_client.create_online_tuner(URL, name, low=1, high=1.9, arms=4, algorithm="chebcb",
+                                                   context_low=[-2.3], context_high=[0.5], context_degree=3, seed=5)
+        self.assertEqual((tuner.context_low, tuner.context_high, tuner.context_degree, tuner.exploration, tuner.learning_rate),
+                         ([-2.3], [0.5], 3, 10.0, None))
+        value = tuner.choose([-1.0])
+        self.assertEqual(tuner.choose((-1.0,)), value)
+        with self.assertRaises(sextant_client.OnlineTunerOrderError) as caught:
+            tuner.choose([0.2])
+        self.assertEqual((caught.exception.status, caught.exception.field), (409, "body.context"))
+        self.assertEqual(tuner.observe(3).rounds, 1)
+        with sextant_client.create_online_tuner(URL, unique("plain"), low=1, high=2) as plain:
+            with self.assertRaises(SextantError) as caught:
+                plain.choose([1.0])  # a tuner without context takes none
+        self.assertEqual((caught.exception.status, caught.exception.field), (400, "body.context"))
+        with self.assertRaises(ValueError):
+            sextant_client.create_online_tuner(URL, unique("half"), low=1, high=2, algorithm="chebcb", context_low=[0])
+
+
 if __name__ == "__main__":
     unittest.main()
