@@ -79,5 +79,7 @@ runOrSkip("Python client", () => {
     expect(result.output).toMatch(/test_a_categorical_choice_comes_back_as_declared_a_float_as_a_float_and_a_bool_as_a_bool (\([^)]*\) )?\.\.\. ok/);
     // The online tuner routes, from Python: a stale round refused, not credited to the next choice.
     expect(result.output).toMatch(/test_a_cost_for_a_choice_another_process_observed_is_refused_not_credited_to_the_next_choice (\([^)]*\) )?\.\.\. ok/);
+    // A 409 of a tuner a newer Sextant saved is told by its code, not taken for an order error at the same field.
+    expect(result.output).toMatch(/test_a_tuner_saved_by_a_newer_sextant_is_refused_with_its_code_not_as_an_order_error (\([^)]*\) )?\.\.\. ok/);
   }, 300_000);
 });

@@ -1868,6 +1868,10 @@ describe("HTTP API: OpenAPI document", () => {
       "param_not_in_grid",
       "sampler_failed",
       "storage_error",
+      "online_settings_conflict",
+      "online_order",
+      "online_stale_round",
+      "online_tuner_too_new",
     ]);
     expect(askConflict.properties.error.properties.code.description).toMatch(/study_half_made \(409\) means a `sextant create` is still making the study/);
     expect(askConflict.properties.error.properties.code.description).toMatch(/trial_budget_spent \(409 from POST \/studies\/\{study\}\/trials\)/);

@@ -489,22 +489,24 @@ function httpErrorOf(error: unknown): HttpError | null {
     // named as the request's JSON names them, which are the library's option paths.
     if (error instanceof OnlineTunerSettingsError) {
       const message = describeSettingsConflict(error.tunerName, error.differences, (field) => field, "use it as it is (GET or POST its routes), or create one under another name");
-      return new HttpError(409, message, "body.name");
+      return new HttpError(409, message, "body.name", "online_settings_conflict");
     }
-    if (/is not an online tuner$/.test(error.message)) return new HttpError(409, error.message, "body.name");
-    if (/was saved by a newer Sextant/.test(error.message)) return new HttpError(409, error.message, "path.tuner");
+    // A tuner route given a study's name (POST /online answers its own 409 at body.name).
+    if (/is not an online tuner$/.test(error.message)) return new HttpError(409, error.message, "path.tuner");
+    if (/was saved by a newer Sextant/.test(error.message)) return new HttpError(409, error.message, "path.tuner", "online_tuner_too_new");
     // The tuner's state, not the request, is at odds: said in this API's terms, not the library's calls.
     if (error instanceof OnlineTunerOrderError) {
       return error.waiting === "nothing"
-        ? new HttpError(409, "no choice is waiting for its cost: POST to the tuner's /choose first, then observe the cost of the instance solved with the value it answers", "path.tuner")
+        ? new HttpError(409, "no choice is waiting for its cost: POST to the tuner's /choose first, then observe the cost of the instance solved with the value it answers", "path.tuner", "online_order")
         : new HttpError(
             409,
             "body.context: a choice made for another context is waiting for its cost: POST that cost to the tuner's /observe first (a choose with the same context answers that choice again)",
             "body.context",
+            "online_order",
           );
     }
     // A fine request that came late: another client observed its choice first.
-    if (error instanceof OnlineTunerStaleRoundError) return new HttpError(409, `body.round: ${error.message}`, "body.round");
+    if (error instanceof OnlineTunerStaleRoundError) return new HttpError(409, `body.round: ${error.message}`, "body.round", "online_stale_round");
     if (error.field !== undefined) return new HttpError(400, `body.${error.field}: ${error.message}`, `body.${error.field}`);
     return new HttpError(400, error.message);
   }
@@ -1196,7 +1198,14 @@ export function createServerApp(options: ServerAppOptions): Hono {
       alsoAnswers: { 200: "a tuner with this name and the same settings existed: answered as stored, nothing created" },
       response: api.TunerResponse,
       handle: async ({ body }) => {
-        const tuner = await createOnlineTuner({ ...body, storage });
+        const tuner = await createOnlineTuner({ ...body, storage }).catch((error: unknown) => {
+          // A create whose name a study holds: the name is taken, as by a tuner with other settings,
+          // and the client acts on both alike. (Other routes meet it at path.tuner and get no code.)
+          if (error instanceof OnlineTunerError && /is not an online tuner$/.test(error.message)) {
+            throw new HttpError(409, error.message, "body.name", "online_settings_conflict");
+          }
+          throw error;
+        });
         return new Answer(tuner.created ? 201 : 200, { tuner: tuner.stats() });
       },
     }),

@@ -21,7 +21,8 @@ describe("HTTP API: online tuners", () => {
     const app = createServerApp({ storage, logError: () => undefined });
     for (const [method, path] of [["GET", "/online/newer"], ["POST", "/online/newer/choose"]] as const) {
       const answer = await call(app, method, path);
-      expect([answer.status, answer.json.error.field]).toEqual([409, "path.tuner"]);
+      // Its own code: no order error, which a client would meet by choosing or observing otherwise.
+      expect([answer.status, answer.json.error.field, answer.json.error.code]).toEqual([409, "path.tuner", "online_tuner_too_new"]);
       expect(answer.json.error.message).toMatch(/was saved by a newer Sextant: it holds state\.baseline/);
     }
     expect(((await storage.getStudy("newer"))!.systemAttrs["online:tuner"] as Record<string, any>).state.baseline).toEqual([1]);
@@ -63,7 +64,7 @@ describe("HTTP API: online tuners", () => {
     expect((await call(app, "POST", "/online/sor/observe", { cost: 10, round: chosen.round })).status).toBe(200);
     await call(app, "POST", "/online/sor/choose");
     const late = await call(app, "POST", "/online/sor/observe", { cost: 90, round: chosen.round });
-    expect([late.status, late.json.error.field]).toEqual([409, "body.round"]);
+    expect([late.status, late.json.error.field, late.json.error.code]).toEqual([409, "body.round", "online_stale_round"]);
     expect(late.json.error.message).toMatch(/^body\.round: the choice of round 21 was observed already/);
     expect((await call(app, "GET", "/online/sor")).json.tuner.rounds).toBe(22);
     expect(shown.json.tuner.probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 10);
@@ -122,9 +123,13 @@ describe("HTTP API: online tuners", () => {
     expect(await storage.getStudy("sor")).not.toBeNull();
     // A tuner's name taken with other settings, or a study's name: 409 with advice for an HTTP client (was 400 naming loadOnlineTuner).
     const other = await call(app, "POST", "/online", { name: "sor", parameter: { low: 1, high: 2 }, seed: 1 });
-    expect([other.status, other.json.error.field]).toEqual([409, "body.name"]);
+    expect([other.status, other.json.error.field, other.json.error.code]).toEqual([409, "body.name", "online_settings_conflict"]);
     expect(other.json.error.message).toMatch(/^online tuner "sor" exists with other settings \(parameter\.high 1\.9, not 2\); use it as it is \(GET or POST its routes\), or create one under another name$/);
-    expect((await call(app, "POST", "/online", { name: "plain", parameter: { low: 1, high: 2 } })).status).toBe(409);
+    const study = await call(app, "POST", "/online", { name: "plain", parameter: { low: 1, high: 2 } });
+    expect([study.status, study.json.error.field, study.json.error.code]).toEqual([409, "body.name", "online_settings_conflict"]);
+    // A tuner route given a study's name: the path's name is at fault, and no create's code applies.
+    const read = await call(app, "GET", "/online/plain");
+    expect([read.status, read.json.error.field, read.json.error.code]).toEqual([409, "path.tuner", undefined]);
     const made = await call(app, "POST", "/studies", { name: "sor", loadIfExists: true });
     expect([made.status, made.json.error.field]).toEqual([409, "body.name"]);
     expect((await storage.trialsSince((await storage.getStudy("sor"))!.id, 0)).trials).toEqual([]);
@@ -155,10 +160,11 @@ describe("HTTP API: online tuners", () => {
       status: 409,
       message: "no choice is waiting for its cost: POST to the tuner's /choose first, then observe the cost of the instance solved with the value it answers",
       field: "path.tuner",
+      code: "online_order",
     });
     expect((await call(app, "POST", "/online/ctx/choose", { context: [0.2] })).status).toBe(200);
     const other = await call(app, "POST", "/online/ctx/choose", { context: [0.4] });
-    expect([other.status, other.json.error.field]).toEqual([409, "body.context"]);
+    expect([other.status, other.json.error.field, other.json.error.code]).toEqual([409, "body.context", "online_order"]);
     expect(other.json.error.message).toMatch(/^body\.context: a choice made for another context is waiting for its cost: POST that cost to the tuner's \/observe first/);
     const field = await call(app, "POST", "/online/ctx/observe", { cost: "high" });
     expect(field.json.error.field).toBe("body.cost");

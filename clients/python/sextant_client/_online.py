@@ -24,7 +24,8 @@ __all__ = [
 
 
 class OnlineTunerSettingsError(SextantError):
-    """`create_online_tuner` for a name taken by a tuner with other settings, or by a study (HTTP 409, `field` "body.name").
+    """`create_online_tuner` for a name taken by a tuner with other settings, or by a study (HTTP 409, `code`
+    "online_settings_conflict", `field` "body.name").
 
     The message names each setting that differs (``costScale 120, not 100``). Use the stored tuner
     with `load_online_tuner`, or create one under another name.
@@ -32,7 +33,7 @@ class OnlineTunerSettingsError(SextantError):
 
 
 class OnlineTunerOrderError(SextantError):
-    """A call out of the tuner's order (HTTP 409): `observe` with no choice waiting for its cost (`field` "path.tuner"),
+    """A call out of the tuner's order (HTTP 409, `code` "online_order"): `observe` with no choice waiting for its cost (`field` "path.tuner"),
     or `choose` for a context while a choice made for another context waits for its cost (`field` "body.context").
 
     The library's OnlineTunerOrderError. Example::
@@ -43,7 +44,7 @@ class OnlineTunerOrderError(SextantError):
 
 
 class OnlineTunerStaleRoundError(SextantError):
-    """`observe` of a choice whose cost was observed already (HTTP 409, `field` "body.round"): another process sharing
+    """`observe` of a choice whose cost was observed already (HTTP 409, `code` "online_stale_round", `field` "body.round"): another process sharing
     the tuner observed it (or this one did, twice). The cost is not counted, since the choice waiting now, if any, may
     be of another value. The library's OnlineTunerStaleRoundError. Example::
 
@@ -145,7 +146,7 @@ class OnlineTuner(_Closable):
         try:
             answer = self._connection.request("POST", self._path("/choose"), body, repeatable=True)
         except SextantError as error:
-            raise _online_error(error, {"body.context": OnlineTunerOrderError}) from None
+            raise _online_error(error) from None
         self.round = int(answer["round"])
         return float(answer["value"])
 
@@ -167,7 +168,7 @@ class OnlineTuner(_Closable):
         try:
             answer = self._connection.request("POST", self._path("/observe"), body, repeatable=False)
         except SextantError as error:
-            raise _online_error(error, {"path.tuner": OnlineTunerOrderError, "body.round": OnlineTunerStaleRoundError}) from None
+            raise _online_error(error) from None
         return OnlineObservation(int(answer["rounds"]), bool(answer["clipped"]))
 
     def stats(self):
@@ -182,13 +183,18 @@ class OnlineTuner(_Closable):
         return "OnlineTuner(%r, algorithm=%r, url=%r)" % (self.name, self.algorithm, self._connection.url)
 
 
-def _online_error(error, classes):
-    """`error` as the class `classes` names for its field, where it is a 409 of that field; else `error` itself.
+# The `code` of each 409 of the online routes that this module raises as its own class. Others (a tuner saved by a
+# newer Sextant, "online_tuner_too_new", at path.tuner as an observe with nothing waiting is) stay SextantError.
+_CLASSES_OF_CODES = {
+    "online_settings_conflict": OnlineTunerSettingsError,
+    "online_order": OnlineTunerOrderError,
+    "online_stale_round": OnlineTunerStaleRoundError,
+}
 
-    The server's online routes answer these conflicts with no `code`, so the call that got one tells them apart
-    by the request field at fault.
-    """
-    cls = classes.get(error.field) if error.status == 409 else None
+
+def _online_error(error):
+    """`error` as the class its 409's `code` names; else `error` itself (by its code, not its field, which other 409s share)."""
+    cls = _CLASSES_OF_CODES.get(error.code) if error.status == 409 else None
     if cls is None:
         return error
     return cls(error.status, error.message, error.field, error.code)
@@ -251,7 +257,7 @@ def create_online_tuner(url, name, *, low, high, log=False, arms=None, param_nam
         answer = connection.request("POST", "/online", body, repeatable=True)
     except SextantError as error:
         connection.close()
-        raise _online_error(error, {"body.name": OnlineTunerSettingsError}) from None
+        raise _online_error(error) from None
     return OnlineTuner(connection, answer["tuner"])
 
 

@@ -61,17 +61,23 @@ def older_study(test, name):
 
     The suite's runner (test/python-client.test.ts) names the server's storage and the CLI; without them the test skips.
     """
+    # As JSON with \u escapes: a lone surrogate cannot travel in an argument as it is.
+    on_server_storage(test, "await storage.createStudy(JSON.parse(process.argv[3]), ['minimize'], { userAttrs: {}, systemAttrs: {} });",
+                      json.dumps(name))
+
+
+def on_server_storage(test, statements, argument):
+    """Runs the JavaScript `statements` with `storage`, the server's storage opened by the package's own library,
+    and `argument` as process.argv[3]; the test skips where the suite's runner named no storage and CLI."""
     storage, cli = os.environ.get("SEXTANT_TEST_STORAGE"), os.environ.get("SEXTANT_TEST_CLI")
     if not storage or not cli:
         test.skipTest("set SEXTANT_TEST_STORAGE and SEXTANT_TEST_CLI to the server's storage and the sextant command")
     node, bin_file = json.loads(cli)[:2]
     package = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(bin_file))), "dist", "index.js")
-    script = ("const { openStorage } = await import(process.argv[1]); const storage = await openStorage(process.argv[2]);"
-              " await storage.createStudy(JSON.parse(process.argv[3]), ['minimize'], { userAttrs: {}, systemAttrs: {} });"
-              " await storage.close();")
-    # As JSON with \u escapes: a lone surrogate cannot travel in an argument as it is.
-    subprocess.run([node, "--input-type=module", "-e", script, "file://" + urllib.parse.quote(package),
-                    storage, json.dumps(name)], check=True, timeout=60)
+    script = ("const { openStorage } = await import(process.argv[1]); const storage = await openStorage(process.argv[2]); "
+              + statements + " await storage.close();")
+    subprocess.run([node, "--input-type=module", "-e", script, "file://" + urllib.parse.quote(package), storage, argument],
+                   check=True, timeout=60)
 
 
 class ClientTestCase(unittest.TestCase):
@@ -1947,6 +1953,14 @@ class ConcurrentProcessesTest(ClientTestCase):
         self.assertEqual(min(t.value for t in trials), sextant_client.load_study(URL, name).best_value)
 
 
+def as_saved_by_a_newer_sextant(test, name):
+    """Rewrites the online tuner `name` in the server's storage as a newer Sextant would save it: with a state field
+    (`baseline`) this version does not know."""
+    on_server_storage(test, "const study = await storage.getStudy(process.argv[3]); const record = study.systemAttrs['online:tuner'];"
+                      " await storage.setStudyAttrs(study.id, { systemAttrs: { 'online:tuner':"
+                      " { ...record, state: { ...record.state, baseline: [1] } } } });", name)
+
+
 class OnlineTunerTest(ClientTestCase):
     """The online tuner routes (`/online/...`) through create_online_tuner, load_online_tuner and OnlineTuner."""
 
@@ -1995,14 +2009,28 @@ class OnlineTunerTest(ClientTestCase):
         second.choose()  # a new choice waits, of round 1
         with self.assertRaises(sextant_client.OnlineTunerStaleRoundError) as caught:
             first.observe(0.9)  # the round of first's choose, 0, observed already by second
-        self.assertEqual((caught.exception.status, caught.exception.field), (409, "body.round"))
+        self.assertEqual((caught.exception.status, caught.exception.field, caught.exception.code), (409, "body.round", "online_stale_round"))
         stats = first.stats()
         self.assertEqual((stats.rounds, stats.pending is not None), (1, True))
         # A process that only reports costs gives the round the chooser answered.
         self.assertEqual(sextant_client.load_online_tuner(URL, name).observe(0.25, round=1).rounds, 2)
         with self.assertRaises(sextant_client.OnlineTunerOrderError) as caught:
             sextant_client.load_online_tuner(URL, name).observe(0.25)  # nothing waits for a cost
-        self.assertEqual((caught.exception.status, caught.exception.field), (409, "path.tuner"))
+        self.assertEqual((caught.exception.status, caught.exception.field, caught.exception.code), (409, "path.tuner", "online_order"))
+
+    def test_a_tuner_saved_by_a_newer_sextant_is_refused_with_its_code_not_as_an_order_error(self):
+        # Its 409 is at path.tuner, as an observe with nothing waiting is: observe raised OnlineTunerOrderError.
+        name = unique("newer")
+        with sextant_client.create_online_tuner(URL, name, low=1, high=2, arms=4, seed=1) as tuner:
+            tuner.choose()
+            as_saved_by_a_newer_sextant(self, name)
+            for call in (lambda: tuner.observe(0.5), tuner.choose, tuner.stats):
+                with self.assertRaises(SextantError) as caught:
+                    call()
+                self.assertNotIsInstance(caught.exception, (sextant_client.OnlineTunerOrderError, sextant_client.OnlineTunerStaleRoundError))
+                self.assertEqual((caught.exception.status, caught.exception.field, caught.exception.code),
+                                 (409, "path.tuner", "online_tuner_too_new"))
+                self.assertIn("was saved by a newer Sextant", caught.exception.message)
 
     def test_an_infinite_cost_counts_as_the_worst_and_nan_is_refused_before_it_is_sent(self):
         tuner = sextant_client.create_online_tuner(URL, unique("diverged"), low=1, high=2, arms=3, cost_scale=10, seed=4)
