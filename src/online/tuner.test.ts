@@ -226,6 +226,19 @@ describe("online tuner settings", () => {
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, costscale: 100 } as never)).rejects.toThrow(/^unknown option "costscale" \(did you mean "costScale"\?\)/);
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1, arm: 4 } as never })).rejects.toThrow(/^unknown option "parameter.arm" \(did you mean "arms"\?\); valid options of parameter: name, low, high, log, arms/);
   });
+
+  it("refuses a round observed already without blaming another caller, since one caller observing twice meets it too", async () => {
+    const tuner = await createOnlineTuner({ parameter: { low: 1, high: 2, arms: 4 }, seed: 1 });
+    await tuner.choose();
+    const round = tuner.rounds;
+    await tuner.observe(0.5, { round });
+    // The message said "another caller sharing the tuner observed it" to the one caller that had.
+    await expect(tuner.observe(0.5, { round })).rejects.toThrow(
+      "the choice of round 0 was observed already (the tuner has 1 cost(s) observed), by this caller or another sharing the tuner, " +
+        "so this cost is not counted, since the choice waiting now (if any) may be of another value",
+    );
+    expect(tuner.rounds).toBe(1);
+  });
 });
 
 describe("online tuner costs outside [0, costScale]", () => {

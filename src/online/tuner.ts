@@ -47,16 +47,16 @@ export class OnlineTunerOrderError extends OnlineTunerError {
 }
 
 /**
- * `observe(cost, { round })` for a choice that is no longer the one waiting: another process
- * sharing the tuner observed that choice already (and the choice waiting now, if any, is for
- * another round, likely another value). The cost is not counted: credited to the waiting choice it
- * would say that choice's value cost what another value did, and that choice's own cost would then
- * find nothing waiting.
+ * `observe(cost, { round })` for a choice that is no longer the one waiting: that choice was observed
+ * already, by this caller (observing twice without a choose between) or another process sharing
+ * the tuner, and the choice waiting now, if any, is for another round, likely another value. The
+ * cost is not counted: credited to the waiting choice it would say that choice's value cost what
+ * another value did, and that choice's own cost would then find nothing waiting.
  *
  * @example
  * const value = await tuner.choose();
  * const round = tuner.rounds; // the round of the choice just made
- * await tuner.observe(solve(value), { round }); // OnlineTunerStaleRoundError if another process observed it first
+ * await tuner.observe(solve(value), { round }); // OnlineTunerStaleRoundError if it was observed already (by another process, or twice)
  */
 export class OnlineTunerStaleRoundError extends OnlineTunerError {
   override name = "OnlineTunerStaleRoundError";
@@ -67,7 +67,7 @@ export class OnlineTunerStaleRoundError extends OnlineTunerError {
     readonly rounds: number,
   ) {
     super(
-      `the choice of round ${round} was observed already (the tuner has ${rounds} cost(s) observed): another caller sharing the tuner observed it, ` +
+      `the choice of round ${round} was observed already (the tuner has ${rounds} cost(s) observed), by this caller or another sharing the tuner, ` +
         "so this cost is not counted, since the choice waiting now (if any) may be of another value",
       "round",
     );

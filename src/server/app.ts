@@ -505,7 +505,7 @@ function httpErrorOf(error: unknown): HttpError | null {
             "online_order",
           );
     }
-    // A fine request that came late: another client observed its choice first.
+    // A round observed already, by this client (observing twice) or another sharing the tuner.
     if (error instanceof OnlineTunerStaleRoundError) return new HttpError(409, `body.round: ${error.message}`, "body.round", "online_stale_round");
     if (error.field !== undefined) return new HttpError(400, `body.${error.field}: ${error.message}`, `body.${error.field}`);
     return new HttpError(400, error.message);
