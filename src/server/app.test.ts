@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import { studyPath } from "../../dashboard/src/study-path.js";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, ThresholdPruner, copyStudy, createStudy, loadStudy, registerSampler } from "../index.js";
+import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, ThresholdPruner, copyStudy, createSamplerByName, createStudy, loadStudy, registerSampler } from "../index.js";
 import { MemoryStorage, type Storage, StorageBusyError, StorageError, noStudy, openStorage, queueWaitingTrials } from "../storage/index.js";
 import { type ServerAppOptions, ServerConfigError, createServerApp } from "./app.js";
 import { MAX_CONSTRAINTS, MAX_OBJECTIVES } from "../space/index.js";
@@ -1064,6 +1064,31 @@ describe("HTTP API: trials", () => {
     await storage.createStudy("stored-bad", ["minimize"], { systemAttrs: { "server:pruner": { name: "threshold", options: {} } } });
     const refused = await call(app, "POST", "/studies/stored-bad/trials", { space: { x: SPACE.x } });
     expect([refused.status, refused.json.error.message]).toEqual([409, expect.stringMatching(/threshold pruner/)]);
+  });
+
+  it("serves a library-made study whose sampler needs options it did not record, and refuses only its asks and suggestions", async () => {
+    // Every route of it answered 409 ("the grid sampler needs a grid"): its trials, the dashboard, sextant report.
+    const { app, storage } = newApp();
+    const study = await createStudy({ name: "lib-grid", storage, sampler: createSamplerByName("grid", { grid: JSON.stringify({ x: [0, 0.5, 1] }) }) });
+    await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 2 });
+    const running = await study.ask();
+    const read = await call(app, "GET", "/studies/lib-grid");
+    expect([read.status, read.json.study.sampler.name, read.json.study.trialCounts.complete]).toEqual([200, "grid", 2]);
+    expect((await call(app, "GET", "/studies/lib-grid/trials/1")).status).toBe(200);
+    const asked = await call(app, "POST", "/studies/lib-grid/trials", { space: { x: SPACE.x } });
+    expect([asked.status, asked.json.error.field]).toEqual([409, "path.study"]);
+    expect(asked.json.error.message).toMatch(/^study "lib-grid" was made by the library with the grid sampler, whose options it did not record \(.*needs a grid.*\), so this server cannot propose/);
+    const suggested = await call(app, "POST", `/studies/lib-grid/trials/${running.number}/suggest`, { name: "x", distribution: SPACE.x });
+    expect([suggested.status, suggested.json.error.message]).toEqual([409, asked.json.error.message]);
+    // Refused before any trial was made or failed: the library's running trial can still be told over HTTP.
+    const told = await call(app, "POST", `/studies/lib-grid/trials/${running.number}/tell`, { state: "complete", values: [1] });
+    expect(told.status).toBe(200);
+    await study.refresh();
+    expect(study.trials.map((trial) => trial.state)).toEqual(["complete", "complete", "complete"]);
+    // A study the server stored with a grid sampler without its grid is still refused wherever its sampler is built.
+    await storage.createStudy("stored-bad-grid", ["minimize"], { systemAttrs: { "server:sampler": { name: "grid", options: {} } } });
+    const refused = await call(app, "GET", "/studies/stored-bad-grid/trials/0");
+    expect([refused.status, refused.json.error.message]).toEqual([409, expect.stringMatching(/cannot rebuild: the grid sampler needs a grid/)]);
   });
 
   it("serves a library-made GP study with its warm start, and says a deleted source once", async () => {

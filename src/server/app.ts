@@ -339,42 +339,82 @@ function registeredName(record: StudyRecord, key: "sampler" | "pruner", entries:
 }
 
 /**
- * The study's pruner, rebuilt from what storage holds. A study the library made records only its
- * pruner's name, and a pruner that cannot be built without options (threshold's bounds, patient's
- * patience) made every route of the study answer 409: its trials, the dashboard and `sextant
- * report` too. Such a study gets a pruner that refuses to judge instead: a report on it answers
- * 409 saying why, and everything that only reads the study works.
+ * A study's sampler or pruner, built from what storage holds. A study the library made records only
+ * its components' names, and one that cannot be built without options (the grid sampler's grid,
+ * threshold's bounds, patient's patience) made every route of the study answer 409: its trials, the
+ * dashboard and `sextant report` too. Such a study gets a stand-in that refuses only the work that
+ * needs the component (a sampler's asks and suggestions, a pruner's judging) with a 409 saying why,
+ * and everything that only reads the study works. One the server or the CLI stored with options
+ * that do not build is still refused outright.
  */
-function storedPruner(record: StudyRecord): Pruner {
-  const cliConfig = record.systemAttrs["cli:config"] as { pruner?: unknown } | undefined;
-  const spec = storedSpec(record, PRUNER_ATTR, "pruner", registeredName(record, "pruner", prunerEntries()) ?? "none");
+function rebuildStored<T>(record: StudyRecord, kind: "sampler" | "pruner", spec: NamedSpec, build: () => T, standIn: (refusal: ComponentNotRebuiltError) => T): T {
   try {
-    return createPrunerByName(...specArgs(spec));
+    return build();
   } catch (error) {
-    if (record.systemAttrs[PRUNER_ATTR] !== undefined || cliConfig?.pruner !== undefined) throw error;
-    return new UnrebuiltPruner(record.name, spec.name, (error as Error).message);
+    const cliConfig = record.systemAttrs["cli:config"] as Partial<Record<"sampler" | "pruner", unknown>> | undefined;
+    if (record.systemAttrs[kind === "sampler" ? SAMPLER_ATTR : PRUNER_ATTR] !== undefined || cliConfig?.[kind] !== undefined) throw error;
+    return standIn(new ComponentNotRebuiltError(record.name, kind, spec.name, (error as Error).message));
   }
 }
 
-/** A library-made study's pruner that its recorded name alone cannot rebuild (see {@link storedPruner}). */
-class UnrebuiltPruner implements Pruner {
-  constructor(
-    private readonly studyName: string,
-    readonly name: string,
-    private readonly why: string,
-  ) {}
+/** What a stand-in of each kind cannot do, and where its user can do it instead. */
+const NOT_REBUILT_WORK = {
+  sampler: { cannot: "propose its trials' parameters", instead: "ask for its trials" },
+  pruner: { cannot: "judge its trials", instead: "report to it" },
+} as const;
 
-  prune(): boolean {
-    throw new PrunerNotRebuiltError(
-      `study "${this.studyName}" was made by the library with the ${this.name} pruner, whose options it did not record (${this.why}), ` +
-        "so this server cannot judge its trials; report to it from the library, or make the study through the server or sextant create with the pruner's options",
+/** A request that needs a library-made study's sampler or pruner, which its recorded name alone cannot rebuild (see {@link rebuildStored}). */
+class ComponentNotRebuiltError extends Error {
+  override name = "ComponentNotRebuiltError";
+
+  constructor(studyName: string, kind: "sampler" | "pruner", componentName: string, why: string) {
+    const work = NOT_REBUILT_WORK[kind];
+    super(
+      `study "${studyName}" was made by the library with the ${componentName} ${kind}, whose options it did not record (${why}), ` +
+        `so this server cannot ${work.cannot}; ${work.instead} from the library, or make the study through the server or sextant create with the ${kind}'s options`,
     );
   }
 }
 
-/** A report on a study whose pruner the server could not rebuild. */
-class PrunerNotRebuiltError extends Error {
-  override name = "PrunerNotRebuiltError";
+/** The stand-in for a pruner {@link rebuildStored} could not build: it refuses to judge. */
+class UnrebuiltPruner implements Pruner {
+  constructor(
+    readonly name: string,
+    private readonly refusal: ComponentNotRebuiltError,
+  ) {}
+
+  prune(): never {
+    throw this.refusal;
+  }
+}
+
+/**
+ * The stand-in for a sampler {@link rebuildStored} could not build. The ask and suggest routes
+ * refuse with {@link refusal} before a trial is made or claimed (a sampler that throws inside an ask
+ * fails the trial); its sampling methods throw it too, for any other caller. A tell needs no sampler.
+ */
+class UnrebuiltSampler implements Sampler {
+  constructor(
+    readonly name: string,
+    readonly refusal: ComponentNotRebuiltError,
+  ) {}
+
+  inferRelativeSpace(): never {
+    throw this.refusal;
+  }
+
+  sampleRelative(): never {
+    throw this.refusal;
+  }
+
+  sampleIndependent(): never {
+    throw this.refusal;
+  }
+}
+
+/** Refuses a request that needs the study's sampler when the server has only its stand-in (see {@link UnrebuiltSampler}). */
+function refuseUnrebuiltSampler(study: Study): void {
+  if (study.sampler instanceof UnrebuiltSampler) throw study.sampler.refusal;
 }
 
 /** The retries `sextant create --max-retries` stored for the study's workers, or the library's default. */
@@ -397,6 +437,17 @@ function checkJsonSpec(kind: string, spec: NamedSpec, entries: readonly { name: 
 
 function buildSampler(spec: NamedSpec, space: Record<string, Distribution> | undefined): Sampler {
   return createSamplerByName(spec.name, spec.options, space ? { searchSpace: space } : {});
+}
+
+/** The study's sampler, rebuilt from what storage holds, or its stand-in (see {@link rebuildStored}). */
+function storedSampler(record: StudyRecord, spec: NamedSpec): Sampler {
+  return rebuildStored(record, "sampler", spec, () => buildSampler(spec, storedSpace(record)), (refusal) => new UnrebuiltSampler(spec.name, refusal));
+}
+
+/** The study's pruner, rebuilt from what storage holds, or its stand-in (see {@link rebuildStored}). */
+function storedPruner(record: StudyRecord): Pruner {
+  const spec = storedSpec(record, PRUNER_ATTR, "pruner", registeredName(record, "pruner", prunerEntries()) ?? "none");
+  return rebuildStored(record, "pruner", spec, () => createPrunerByName(...specArgs(spec)), (refusal) => new UnrebuiltPruner(spec.name, refusal));
 }
 
 /** A study's recommended trial as the API and the dashboard send it (null for several objectives or no trial). */
@@ -477,8 +528,9 @@ function httpErrorOf(error: unknown): HttpError | null {
   // The study's grid has no value for what the request suggests: the study's setup, not the server,
   // says no. The code tells it from a conflict with the trial's own parameters (also at body.distribution).
   if (error instanceof GridMismatchError) return new HttpError(409, error.message, "body.distribution", gridMismatchCode(error));
-  // A study stored with a pruner that cannot judge its several objectives (made before creation refused it).
-  if (error instanceof PrunerObjectivesError || error instanceof PrunerNotRebuiltError) return new HttpError(409, error.message, "path.study");
+  // A study stored with a pruner that cannot judge its several objectives (made before creation refused
+  // it), or made by the library with a sampler or pruner this server cannot build from its name alone.
+  if (error instanceof PrunerObjectivesError || error instanceof ComponentNotRebuiltError) return new HttpError(409, error.message, "path.study");
   if (error instanceof InvalidDistributionError) return new HttpError(400, error.message);
   // `sextant dashboard` on a file its user may only read: it shows the studies and changes none.
   if (error instanceof StorageReadOnlyError) return new HttpError(403, `${error.message}: this server can only read its storage, so it shows studies but takes no writes`);
@@ -685,7 +737,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
           // (the CLI's --warm-start turns the option on the same way).
           samplerSpec = { ...samplerSpec, options: { ...samplerSpec.options, warmStart: true } };
         }
-        sampler = buildSampler(samplerSpec, storedSpace(record));
+        sampler = storedSampler(record, samplerSpec);
         pruner = storedPruner(record);
       } catch (error) {
         throw new HttpError(409, `study "${name}" has a sampler or pruner this server cannot rebuild: ${(error as Error).message}`, "path.study");
@@ -773,13 +825,13 @@ export function createServerApp(options: ServerAppOptions): Hono {
    * cannot serve (a queued value outside the range, a grid that does not fit) has failed the trial,
    * and a client that reads or tells it after the error must find it failed, not still running.
    */
-  async function writeTrial<T>(params: { study: string; number: string }, query: { trialId?: string }, change: (trial: Trial) => T): Promise<T> {
+  async function writeTrial<T>(params: { study: string; number: string }, query: { trialId?: string }, change: (trial: Trial, study: Study) => T): Promise<T> {
     return withStudy(params.study, async (study) => {
       // Other servers on the same database may have written the trial since this one held it.
       const trial = await resumeAskedTrial(study, params.number, query);
       let answer: T;
       try {
-        answer = change(trial);
+        answer = change(trial, study);
       } catch (error) {
         // The error the client gets is the change's; a write that fails here fails again at its tell.
         await study.flushTrial(trial).catch(() => undefined);
@@ -966,6 +1018,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
               "path.study",
             );
           }
+          refuseUnrebuiltSampler(study);
           if (body.heartbeatIntervalSeconds !== undefined) {
             // A client that said it never beats would have its trial reaped for its silence.
             if (body.heartbeat === false) {
@@ -1069,7 +1122,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
       response: api.SuggestResponse,
       handle: async ({ params, query, body }) => {
         const distribution = validateSpace({ [body.name]: body.distribution as Distribution }, "body.distribution", logNarrowed(params.study), false)[body.name]!;
-        return writeTrial(params, query, (trial) => ({ value: trial.suggest(body.name, distribution) }));
+        return writeTrial(params, query, (trial, study) => {
+          refuseUnrebuiltSampler(study);
+          return { value: trial.suggest(body.name, distribution) };
+        });
       },
     }),
     route({
