@@ -418,12 +418,17 @@ describe.each(backends)("storage conformance: $name", (backend) => {
     it("lists the figures summarizeStudy gives for infinite and missing values and for constraints named only inside other attributes", async () => {
       // The SQL aggregates skip parsing attributes that do not name the constraints key: a key of that
       // name deeper down, or in the user attributes, must change nothing; ±Infinity keep their place and a NaN
-      // after a finite value is passed over.
+      // after a finite value is passed over. A NaN first (by number, among the feasible trials) stays the
+      // best, as it does for Study.bestTrial and the dashboard: no value is better than a NaN (SQLite and
+      // PostgreSQL listed the next best value, or null).
       const cases: [string, "minimize" | "maximize", [number, Record<string, JsonValue>][]][] = [
         ["nested", "minimize", [[4, { note: { [CONSTRAINTS_ATTR]: [5] } }], [2, { [`${CONSTRAINTS_ATTR}-x`]: [1] }], [Number.NaN, {}]]],
         ["neg-inf", "minimize", [[-Infinity, {}], [1, {}]]],
         ["pos-inf", "maximize", [[Infinity, { [CONSTRAINTS_ATTR]: [-1] }], [9, { [CONSTRAINTS_ATTR]: [0] }], [Infinity, { [CONSTRAINTS_ATTR]: [2] }]]],
         ["infeasible-inf", "maximize", [[Infinity, { [CONSTRAINTS_ATTR]: [2] }], [3, { [CONSTRAINTS_ATTR]: [-2] }], [8, { [CONSTRAINTS_ATTR]: { a: 1 } }]]],
+        ["nan-first", "minimize", [[Number.NaN, {}], [1, {}], [-Infinity, {}]]],
+        ["nan-only", "maximize", [[Number.NaN, {}]]],
+        ["nan-first-infeasible", "maximize", [[Number.NaN, { [CONSTRAINTS_ATTR]: [1] }], [5, { [CONSTRAINTS_ATTR]: [0] }], [Number.NaN, { [CONSTRAINTS_ATTR]: [-1] }]]],
       ];
       for (const [name, direction, rows] of cases) {
         const study = await newStudy(name, [direction]);
@@ -439,7 +444,15 @@ describe.each(backends)("storage conformance: $name", (backend) => {
         const expected = summarizeStudy({ id, name, directions, userAttrs, systemAttrs, createdAt }, (await storage.trialsSince(id, 0)).trials);
         expect({ counts: listed[name]!.trialCounts, best: listed[name]!.bestValue }, name).toEqual({ counts: expected.trialCounts, best: expected.bestValue });
       }
-      expect(Object.fromEntries(cases.map(([name]) => [name, listed[name]!.bestValue]))).toEqual({ nested: 2, "neg-inf": -Infinity, "pos-inf": Infinity, "infeasible-inf": 3 });
+      expect(Object.fromEntries(cases.map(([name]) => [name, listed[name]!.bestValue]))).toEqual({
+        nested: 2,
+        "neg-inf": -Infinity,
+        "pos-inf": Infinity,
+        "infeasible-inf": 3,
+        "nan-first": Number.NaN,
+        "nan-only": Number.NaN,
+        "nan-first-infeasible": 5,
+      });
     });
 
     it("lists studies whose trials hold a NUL character or half an emoji in an attribute, with their best value", async () => {

@@ -1249,25 +1249,28 @@ function statements(schema: string) {
     // JSON was parsed again for each use, 6.5 s for 300,000 trials). Non-finite values are stored as strings. Only feasible
     // trials count for the best value (`satisfiesStoredConstraints`); whether a study is constrained
     // is decided among its own trials. Attributes that do not name the key are not parsed at all.
+    // A first feasible trial (by number) whose value is "nan" is found as SQLite's aggregate finds it.
     aggregateTrials: named(
       "aggregate_trials",
       `WITH complete AS (
-         SELECT study_id, objective_values::jsonb -> 0 AS first,
+         SELECT study_id, number, objective_values::jsonb -> 0 AS first,
            CASE WHEN strpos(system_attrs, '"${CONSTRAINTS_ATTR}"') > 0 THEN ${SYSTEM_ATTRS_JSONB} -> '${CONSTRAINTS_ATTR}' END AS constraints
          FROM ${trials} WHERE study_id = ANY($1::int8[]) AND state = 'complete'),
        constrained AS (SELECT DISTINCT study_id FROM complete WHERE jsonb_typeof(constraints) = 'array'),
        feasible AS (
-         SELECT study_id, CASE WHEN jsonb_typeof(first) = 'number' THEN (first #>> '{}')::float8 END AS finite, first #>> '{}' AS spelled
+         SELECT study_id, number, first, CASE WHEN jsonb_typeof(first) = 'number' THEN (first #>> '{}')::float8 END AS finite, first #>> '{}' AS spelled
          FROM complete
          WHERE CASE WHEN jsonb_typeof(constraints) = 'array' THEN NOT EXISTS (
              SELECT 1 FROM jsonb_array_elements(constraints) AS c(v) WHERE jsonb_typeof(c.v) <> 'number' OR (c.v #>> '{}')::float8 > 0)
            ELSE COALESCE(jsonb_typeof(constraints), 'null') = 'null' AND study_id NOT IN (SELECT study_id FROM constrained) END),
        best AS (
          SELECT study_id, MIN(finite) AS min_value, MAX(finite) AS max_value,
-           BOOL_OR(spelled = '-inf') AS has_neg_inf, BOOL_OR(spelled = 'inf') AS has_pos_inf
+           BOOL_OR(spelled = '-inf') AS has_neg_inf, BOOL_OR(spelled = 'inf') AS has_pos_inf,
+           MIN(CASE WHEN first IS NOT NULL THEN number::int8 * 2 + CASE WHEN finite IS NOT NULL OR spelled IN ('inf', '-inf') THEN 0 ELSE 1 END END) % 2 = 1 AS first_unordered
          FROM feasible GROUP BY study_id)
        SELECT counts.study_id, counts.state, counts.n, best.min_value, best.max_value,
-         COALESCE(best.has_neg_inf, false) AS has_neg_inf, COALESCE(best.has_pos_inf, false) AS has_pos_inf
+         COALESCE(best.has_neg_inf, false) AS has_neg_inf, COALESCE(best.has_pos_inf, false) AS has_pos_inf,
+         COALESCE(best.first_unordered, false) AS first_unordered
        FROM (SELECT study_id, state, COUNT(*) AS n FROM ${trials} WHERE study_id = ANY($1::int8[]) GROUP BY study_id, state) AS counts
        LEFT JOIN best ON best.study_id = counts.study_id AND counts.state = 'complete'`,
     ),

@@ -49,6 +49,8 @@ export interface AggregateRow {
   /** SQLite answers 0/1, PostgreSQL a boolean. */
   has_neg_inf: number | boolean | null;
   has_pos_inf: number | boolean | null;
+  /** Whether the first feasible complete trial (by number) has a first value that is no number ("nan"): it stays the best. */
+  first_unordered: number | boolean | null;
 }
 
 /** A column whose text does not decode; the backend adds the study and trial it belongs to. */
@@ -105,7 +107,8 @@ export function summarize(record: StudyRecord, rows: readonly AggregateRow[]): S
   for (const row of rows) {
     trialCounts[row.state] = row.n;
     if (row.state !== "complete" || record.directions.length !== 1) continue;
-    if (record.directions[0] === "minimize") bestValue = row.has_neg_inf ? -Infinity : row.min_value;
+    if (row.first_unordered) bestValue = Number.NaN;
+    else if (record.directions[0] === "minimize") bestValue = row.has_neg_inf ? -Infinity : row.min_value;
     else bestValue = row.has_pos_inf ? Infinity : row.max_value;
   }
   return { ...record, trialCounts, bestValue };

@@ -792,14 +792,17 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
     // objective of each study over its feasible complete trials, each trial's JSON read once (a
     // MATERIALIZED step: inlined, each use of a column re-parsed it, four times per trial, 2.8 s for
     // 300,000 trials). ? is a JSON array of study ids. Non-finite values are stored as strings, so
-    // they are found apart rather than compared as text. Only feasible trials count for the best
+    // they are found apart rather than compared as text; the first feasible trial's (by number) being
+    // "nan" is found as the lowest of number * 2 + 1 for such a value, + 0 for another, so the row
+    // holds it without a second pass (summarizeStudy keeps such a first value as the best: nothing
+    // is better than NaN, and NaN better than nothing). Only feasible trials count for the best
     // value (`satisfiesStoredConstraints`); whether a study is constrained is decided among its own
     // trials. A trial whose system attributes do not name the key has no constraints, without parsing
     // them (the key is written as JSON.stringify spells it).
     aggregateTrials: db.prepare(
       `WITH wanted(id) AS (SELECT value FROM json_each(?)),
        complete AS MATERIALIZED (
-         SELECT study_id, json_type(objective_values, '$[0]') AS type, json_extract(objective_values, '$[0]') AS first,
+         SELECT study_id, number, json_type(objective_values, '$[0]') AS type, json_extract(objective_values, '$[0]') AS first,
            CASE WHEN instr(system_attrs, '"${CONSTRAINTS_ATTR}"') > 0 THEN json_type(system_attrs, '$.${CONSTRAINTS_ATTR}') END AS constraints_type,
            CASE WHEN instr(system_attrs, '"${CONSTRAINTS_ATTR}"') > 0 THEN system_attrs END AS system_attrs
          FROM trials WHERE study_id IN (SELECT id FROM wanted) AND state = 'complete'),
@@ -809,12 +812,13 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
            MIN(CASE WHEN type IN ('integer', 'real') THEN first END) AS min_value,
            MAX(CASE WHEN type IN ('integer', 'real') THEN first END) AS max_value,
            MAX(type = 'text' AND first = '-inf') AS has_neg_inf,
-           MAX(type = 'text' AND first = 'inf') AS has_pos_inf
+           MAX(type = 'text' AND first = 'inf') AS has_pos_inf,
+           MIN(CASE WHEN type IS NOT NULL THEN number * 2 + CASE WHEN type IN ('integer', 'real') OR (type = 'text' AND first IN ('inf', '-inf')) THEN 0 ELSE 1 END END) % 2 AS first_unordered
          FROM complete
          WHERE CASE WHEN constraints_type = 'array' THEN NOT EXISTS (SELECT 1 FROM json_each(system_attrs, '$.${CONSTRAINTS_ATTR}') WHERE type NOT IN ('integer', 'real') OR value > 0)
            ELSE (constraints_type IS NULL OR constraints_type = 'null') AND study_id NOT IN (SELECT study_id FROM constrained) END
          GROUP BY study_id)
-       SELECT counts.study_id, counts.state, counts.n, best.min_value, best.max_value, best.has_neg_inf, best.has_pos_inf
+       SELECT counts.study_id, counts.state, counts.n, best.min_value, best.max_value, best.has_neg_inf, best.has_pos_inf, best.first_unordered
        FROM (SELECT study_id, state, COUNT(*) AS n FROM trials WHERE study_id IN (SELECT id FROM wanted) GROUP BY study_id, state) AS counts
        LEFT JOIN best ON best.study_id = counts.study_id AND counts.state = 'complete'`,
     ),
