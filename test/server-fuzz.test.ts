@@ -46,6 +46,8 @@ const TEMPLATES: Record<string, Record<string, unknown>> = {
 
 /** Places in a template that take any JSON value, so no value there is of a wrong type. */
 const ANY_TYPE = new Set(["/api/v1/studies/{study}/trials/{number}/user-attrs value"]);
+/** Places that take null as well as their template's type: a report's value, where null is NaN. */
+const TAKES_NULL = new Set(["/api/v1/studies/{study}/trials/{number}/report value"]);
 
 function concrete(path: string): string {
   return path.replace("{study}", "fz").replace("{number}", "3").replace("{tuner}", "fz-tuner");
@@ -213,7 +215,7 @@ describe("sextant serve under hostile input", () => {
         const original = valueAt(template, at);
         await fc.assert(
           fc.asyncProperty(
-            anyJson.filter((v) => typeOf(v) !== typeOf(original)),
+            anyJson.filter((v) => typeOf(v) !== typeOf(original) && !(v === null && TAKES_NULL.has(`${path} ${at.join(".")}`))),
             async (value) => expect4xx(`${method} ${url} ${at.join(".")}=${JSON.stringify(value)}`, await send(method, url, JSON.stringify(withValueAt(template, at, value)))),
           ),
           { numRuns: 4 },

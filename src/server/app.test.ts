@@ -831,6 +831,26 @@ describe("HTTP API: trials", () => {
     expect(pruned.json.trial.state).toBe("pruned");
   });
 
+  it("reads a report's null value as NaN, what JSON.stringify writes for a diverged run, and says what a step is", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "s", sampler: { name: "random", options: { seed: 4 } }, pruner: { name: "threshold", options: { upper: 10 } } });
+    await call(app, "POST", "/studies/s/trials");
+    // A JavaScript client's JSON.stringify({ step, value: NaN }) was refused, and the pruner never saw the run diverge.
+    const diverged = await call(app, "POST", "/studies/s/trials/0/report", { step: 0, value: null });
+    expect([diverged.status, diverged.json.shouldPrune]).toEqual([200, true]);
+    expect((await call(app, "GET", "/studies/s/trials/0")).json.trial.intermediate).toEqual({ "0": "NaN" });
+    // zod's words were "expected int, received number" and "expected number, received undefined".
+    for (const [body, said] of [
+      [{ step: 1.5, value: 1 }, /^body\.step: must be a whole number from 0 .*the step \(an epoch, an iteration\).*; got 1\.5$/],
+      [{ step: -1, value: 1 }, /^body\.step: must be a whole number from 0 .*; got -1$/],
+      [{ step: "2", value: 1 }, /^body\.step: must be a whole number from 0 .*; got "2"$/],
+      [{ value: 1 }, /^body\.step: required: a whole number from 0 /],
+    ] as const) {
+      const refused = await call(app, "POST", "/studies/s/trials/0/report", body);
+      expect([refused.status, refused.json.error.field, refused.json.error.message]).toEqual([400, "body.step", expect.stringMatching(said)]);
+    }
+  });
+
   it("notices on every route a study that another server deleted, and serves the one re-created under its name", async () => {
     const storage = new MemoryStorage();
     const one = newApp({ storage }).app;
@@ -1652,7 +1672,8 @@ describe("HTTP API: safety", () => {
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });
     await call(app, "POST", "/studies/s/trials");
     const cases: Array<[string, unknown, string, string]> = [
-      ["/studies/s/trials/0/report", { step: 1, value: null }, "body.value", 'body.value: must be a finite number, or "NaN", "Infinity" or "-Infinity"'],
+      // null is NaN (what JSON.stringify writes for it): see "reads a report's null value as NaN".
+      ["/studies/s/trials/0/report", { step: 1 }, "body.value", 'body.value: must be a finite number, or "NaN", "Infinity" or "-Infinity"'],
       ["/studies/s/trials/0/report", { step: 1, value: "nan" }, "body.value", 'body.value: must be a finite number, or "NaN", "Infinity" or "-Infinity"'],
       // 1e400 is a JSON number that overflows to Infinity: said as such, not as "must be a number".
       ["/studies/s/trials/0/report", '{"step": 1, "value": 1e400}', "body.value", 'body.value: must be a finite number, or "NaN", "Infinity" or "-Infinity"'],

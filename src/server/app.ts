@@ -1140,7 +1140,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       response: api.ReportResponse,
       handle: async ({ params, query, body }) => {
         return writeTrial(params, query, (trial) => {
-          const recorded = trial.reportIntermediate(api.numberOf(body.value), body.step);
+          const recorded = trial.reportIntermediate(api.reportedNumber(body.value), body.step);
           return { shouldPrune: trial.shouldPrune(), ignored: !recorded };
         });
       },

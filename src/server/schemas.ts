@@ -181,10 +181,29 @@ export function jsonNumber(value: number): number | z.output<typeof NonFiniteNam
   return Number.isFinite(value) ? value : Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
 }
 
+/** What a report's step is; zod's own "expected int, received number" said neither that nor what was sent. */
+const STEP_RULE = "a whole number from 0 to 2^53 - 1: the step (an epoch, an iteration) the value was reached at, where pruners compare trials";
+
+/** A report's step refused: missing, or what was sent instead (cut short, as a body may be a megabyte). */
+function stepError(issue: { readonly input?: unknown }): string {
+  if (issue.input === undefined) return `required: ${STEP_RULE}`;
+  const shown = JSON.stringify(issue.input);
+  return `must be ${STEP_RULE}; got ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}`;
+}
+
 export const ReportBody = z.strictObject({
-  step: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  value: MaybeNonFinite.describe('a number, or "NaN", "Infinity" or "-Infinity" (a diverged run: the pruner judges it)'),
+  step: z.number({ error: stepError }).int({ error: stepError }).min(0, { error: stepError }).max(Number.MAX_SAFE_INTEGER, { error: stepError }).describe(STEP_RULE),
+  // null is what JavaScript's JSON.stringify writes for NaN and ±Infinity: a diverged run's report
+  // sent that way reaches the pruner as NaN, as a `sextant: {"step": …, "value": null}` line does.
+  value: MaybeNonFinite.nullable().describe(
+    'a number, or "NaN", "Infinity" or "-Infinity" (a diverged run: the pruner judges it); null, which JSON.stringify writes for NaN and ±Infinity, is NaN',
+  ),
 });
+
+/** The number a report's value stands for (see {@link ReportBody}). */
+export function reportedNumber(value: z.output<typeof ReportBody>["value"]): number {
+  return value === null ? Number.NaN : numberOf(value);
+}
 
 /**
  * What a told value or constraint that is not a number is refused with. The API writes NaN and
