@@ -159,6 +159,22 @@ describe("sextant tune", () => {
     expect(same.stderr).not.toContain("warning");
   });
 
+  it("takes a pruner's default options, and wrappedOptions in another spelling, for the same pruner on a resume", async () => {
+    // --pruner-opt n_startup_trials=5 (median's default) and wrappedOptions keyed n_startup_trials for nStartupTrials were warned of as another pruner.
+    const run = (study: string, extra: string[]) => sextant(["tune", "--study", study, "--trials", "1", "--pruner", ...extra, "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+    expect((await run("md", ["median"])).code).toBe(0);
+    const defaulted = await run("md", ["median", "--pruner-opt", "n_startup_trials=5"]);
+    expect(defaulted.code, defaulted.stderr).toBe(0);
+    expect(defaulted.stderr).not.toContain("warning");
+    const patient = (wrappedOptions: string) => ["patient", "--pruner-opt", "patience=2", "--pruner-opt", "wrapped=median", "--pruner-opt", `wrapped_options=${wrappedOptions}`];
+    expect((await run("pa", patient('{"nStartupTrials":5}'))).code).toBe(0);
+    const respelled = await run("pa", patient('{"n_startup_trials": 5}'));
+    expect(respelled.code, respelled.stderr).toBe(0);
+    expect(respelled.stderr).not.toContain("warning");
+    const other = await run("pa", patient('{"n_startup_trials": 6}'));
+    expect(other.stderr).toContain('this run uses pruner patient (patience=2, wrapped=median, wrapped_options={"n_startup_trials": 6})');
+  });
+
   it("fails trials of a failing command with exit code and stderr tail, and goes on", async () => {
     const result = await sextant(
       ["tune", "--study", "f", "--trials", "12", "--seed", "3", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-failing.mjs"), "{x}"],

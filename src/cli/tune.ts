@@ -548,18 +548,50 @@ function spaceChanges(before: Readonly<Record<string, Distribution>>, now: Reado
   return changes;
 }
 
-/** Whether two pruner settings are the same pruner: one name, and options that read alike against its schema (any key spelling, "0" or 0). */
+/** Whether two pruner settings are the same pruner: one name, and options that read alike as it runs with them (see {@link prunerOptionsInEffect}). */
 function samePruner(a: NamedComponent, b: NamedComponent): boolean {
   if (a.name !== b.name) return false;
-  const schema = prunerEntries().find((entry) => entry.name === a.name)?.options;
-  const read = (options: NamedComponent["options"]): string => {
+  const inEffect = (options: NamedComponent["options"]): string => canonical(prunerOptionsInEffect(a.name, options) ?? options);
+  return inEffect(a.options) === inEffect(b.options);
+}
+
+/**
+ * A pruner's options as it runs with them, or null where they do not parse: keys in its schema's
+ * spelling, values read ("0" is 0), the schema's defaults filled in, and the patient pruner's
+ * wrappedOptions read so against the wrapped pruner's schema. A resume that gave median's default
+ * n_startup_trials=5, or wrappedOptions with another key spelling, was warned of another pruner.
+ */
+function prunerOptionsInEffect(name: string, options: NamedComponent["options"]): Record<string, unknown> | null {
+  const schema = prunerEntries().find((entry) => entry.name === name)?.options;
+  if (schema === undefined) return null;
+  const owner = `${name} pruner`;
+  const inEffect: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(schema)) {
+    if (spec.default === undefined) continue;
     try {
-      return canonical(schema ? parseOptions(`${a.name} pruner`, options, schema) : options);
+      inEffect[key] = parseOptions(owner, { [key]: spec.default }, schema)[key];
     } catch {
-      return canonical(options);
+      // A computed default ("min(10, 2d+1)") is shown in help, never applied: left out.
     }
-  };
-  return read(a.options) === read(b.options);
+  }
+  try {
+    Object.assign(inEffect, parseOptions(owner, options, schema));
+  } catch {
+    return null;
+  }
+  if (typeof inEffect.wrapped === "string" && typeof inEffect.wrappedOptions === "string") {
+    let wrappedOptions: unknown;
+    try {
+      wrappedOptions = JSON.parse(inEffect.wrappedOptions);
+    } catch {
+      return null;
+    }
+    if (wrappedOptions === null || typeof wrappedOptions !== "object" || Array.isArray(wrappedOptions)) return null;
+    const wrapped = prunerOptionsInEffect(inEffect.wrapped, wrappedOptions as NamedComponent["options"]);
+    if (wrapped === null) return null;
+    inEffect.wrappedOptions = wrapped;
+  }
+  return inEffect;
 }
 
 /** A component's options as " (key=value, …)", or " (default options)". */
