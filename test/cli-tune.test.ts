@@ -175,6 +175,20 @@ describe("sextant tune", () => {
     expect(other.stderr).toContain('this run uses pruner patient (patience=2, wrapped=median, wrapped_options={"n_startup_trials": 6})');
   });
 
+  it("leaves a pruner seed that came from --seed out of the resume's comparison, as the sampler's", async () => {
+    // --seed fills curve's seed option, and each resume under another --seed (or none) was warned of another pruner.
+    const run = (extra: string[]) => sextant(["tune", "--study", "cs", "--trials", "1", "--pruner", "curve", ...extra, "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+    expect((await run(["--seed", "1"])).code).toBe(0);
+    for (const extra of [["--seed", "2"], []]) {
+      const resumed = await run(extra);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stderr).not.toContain("warning");
+    }
+    // A seed of the pruner's own is still compared.
+    const own = await run(["--pruner-opt", "seed=2"]);
+    expect(own.stderr).toContain('sextant: warning: study "cs" was created with pruner curve (seed=1); this run uses pruner curve (seed=2)');
+  });
+
   it("fails trials of a failing command with exit code and stderr tail, and goes on", async () => {
     const result = await sextant(
       ["tune", "--study", "f", "--trials", "12", "--seed", "3", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-failing.mjs"), "{x}"],

@@ -92,6 +92,8 @@ export interface TuneSettings {
   scheduler: NamedComponent | null;
   /** The scheduler's seed was drawn here (none was given): a resumed study keeps its stored one instead. */
   schedulerSeedDrawn?: boolean;
+  /** The pruner's seed is --seed's (or the config's `seed:`), not one of its own options: a resume leaves it out of the comparison, as it does the sampler's. */
+  prunerSeedFromSeed?: boolean;
   /** The scheduler's checkpoint folder was set here from the working directory: a resumed study keeps its stored one instead. */
   checkpointDirDefaulted?: boolean;
   /** Where in the config file the sampler/pruner/scheduler came from, when the config alone chose it and its options. */
@@ -339,7 +341,8 @@ export async function resolveSettings(
   // A pruner that draws (curve's training trials, past maxTrainingTrials) takes --seed as the
   // sampler does: it drew a seed of its own in each process, so a run was not repeatable under
   // --seed and the workers of one study drew apart. Its own seed option, where given, stands.
-  if (seed !== undefined && seedOf(pruner) === undefined && prunerEntries().some((entry) => entry.name === pruner.name && "seed" in entry.options)) pruner.options.seed = seed;
+  const prunerSeedFromSeed = seed !== undefined && seedOf(pruner) === undefined && prunerEntries().some((entry) => entry.name === pruner.name && "seed" in entry.options);
+  if (prunerSeedFromSeed) pruner.options.seed = seed;
   // Refused before a study exists, naming where each came from (create stored it, and every worker failed on it).
   const prunerProblem = scheduler === null ? null : prunerSchedulerProblem(pruner, scheduler);
   if (prunerProblem !== null) {
@@ -411,6 +414,7 @@ export async function resolveSettings(
       cwd,
       enqueue: (flags.enqueue ?? []).map((flag) => parseEnqueueFlag(flag, space)),
       schedulerSeedDrawn,
+      prunerSeedFromSeed,
       checkpointDirDefaulted,
     },
   };
@@ -548,10 +552,17 @@ function spaceChanges(before: Readonly<Record<string, Distribution>>, now: Reado
   return changes;
 }
 
-/** Whether two pruner settings are the same pruner: one name, and options that read alike as it runs with them (see {@link prunerOptionsInEffect}). */
-function samePruner(a: NamedComponent, b: NamedComponent): boolean {
+/**
+ * Whether two pruner settings are the same pruner: one name, and options that read alike as it runs
+ * with them (see {@link prunerOptionsInEffect}), their seeds left out when `withoutSeed`.
+ */
+function samePruner(a: NamedComponent, b: NamedComponent, withoutSeed: boolean): boolean {
   if (a.name !== b.name) return false;
-  const inEffect = (options: NamedComponent["options"]): string => canonical(prunerOptionsInEffect(a.name, options) ?? options);
+  const inEffect = (options: NamedComponent["options"]): string => {
+    const read = prunerOptionsInEffect(a.name, options);
+    if (read !== null && withoutSeed) delete read.seed;
+    return canonical(read ?? options);
+  };
   return inEffect(a.options) === inEffect(b.options);
 }
 
@@ -615,10 +626,14 @@ function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
   // A pruner is compared with its options too: a resume with --pruner median alone, of a study made
   // with --pruner-opt n_warmup_steps=0, pruned by other rules without a word, and "give --pruner
   // threshold" (its bounds left out) was advice that failed.
+  // A pruner's seed is compared only where this run gives one of its own (--pruner-opt seed): one
+  // from --seed, or none, is treated as the sampler's seed is (not compared); "created with pruner
+  // curve (seed=1); this run uses pruner curve (seed=2)" warned of every resume under another --seed.
+  const prunerWithoutSeed = settings.prunerSeedFromSeed === true || !Object.keys(settings.pruner.options).some((key) => normalizeOptionKey(key) === "seed");
   const changed = (["sampler", "pruner"] as const).filter(
     (kind) =>
       stored[kind] !== undefined &&
-      (kind === "pruner" ? !samePruner(stored[kind], settings[kind]) : stored[kind].name !== settings[kind].name) &&
+      (kind === "pruner" ? !samePruner(stored[kind], settings[kind], prunerWithoutSeed) : stored[kind].name !== settings[kind].name) &&
       !(kind === "pruner" && settings.scheduler !== null),
   );
   if (changed.length > 0) {
