@@ -1,7 +1,7 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): sextant tune
 // --scheduler pbt, where the command saves and restores checkpoints through SEXTANT_CHECKPOINT_DIR
 // and SEXTANT_RESTORE_FROM, a killed run resumed, and sextant export --lineage.
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStorage } from "../src/index.js";
@@ -207,11 +207,28 @@ describe("sextant tune --scheduler pbt with a checkpoint_dir another study saves
     expect([second.code, second.stderr]).toEqual([
       2,
       `sextant: --scheduler-opt checkpoint_dir: cannot write to ${join(dir, "shared")}: it holds the checkpoints of study "first", which study "second" would overwrite ` +
-        `(both name theirs trial-N); give each study a checkpoint folder of its own, or delete ${join(dir, "shared", ".sextant-study")} if study "first" no longer needs them; no trial was started\n`,
+        `(both name theirs trial-N); give study "second" a checkpoint folder of its own, or delete ${join(dir, "shared", ".sextant-study")} if study "first" no longer needs them; ` +
+        'a copy of study "first" (sextant copy --to-study), which goes on from them, takes a copy of the folder without its .sextant-study file as its checkpointDir ' +
+        "(sextant tune --scheduler-opt checkpoint_dir=DIR stores it for its workers); no trial was started\n",
     ]);
     expect(readFileSync(join(dir, "shared", "trial-0", "state.json"), "utf8")).toBe(saved);
     // The study it was resumed as, or its workers, keep the folder.
     expect((await sextant(args("first"), { cwd: dir })).code).toBe(0);
+  });
+
+  it("advises a renamed copy of a population to take a copy of the folder, and a copy so made goes on", async () => {
+    // The copy needs the original's trial-N folders, and "a folder of its own" left it nothing to start from.
+    const tune = (study: string, extra: string[] = []) => sextant(["tune", "--study", study, "--quiet", ...schedule(2, 3), ...extra, ...TRAIN], { cwd: dir });
+    expect((await tune("orig", ["--trials", "3", "--scheduler-opt", "checkpoint_dir=ck"])).code).toBe(0);
+    expect((await sextant(["copy", "orig", "--from-storage", "sqlite:sextant.db", "--to-storage", "sqlite:sextant.db", "--to-study", "dup"], { cwd: dir })).code).toBe(0);
+    const refused = await tune("dup");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("a copy of study \"orig\" (sextant copy --to-study), which goes on from them, takes a copy of the folder without its .sextant-study file as its checkpointDir");
+    cpSync(join(dir, "ck"), join(dir, "ck-dup"), { recursive: true });
+    rmSync(join(dir, "ck-dup", ".sextant-study"));
+    const resumed = await tune("dup", ["--scheduler-opt", "checkpoint_dir=ck-dup"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((await sqliteTrials(join(dir, "sextant.db"), "dup")).filter((t) => t.state === "complete")).toHaveLength(6);
   });
 });
 

@@ -130,7 +130,10 @@ export function checkFolderOwner(root: string, owner: string): void {
   throw new FolderNotWritableError(
     resolve(root),
     `it holds the checkpoints of study ${JSON.stringify(other)}, which study ${JSON.stringify(owner)} would overwrite (both name theirs trial-N); ` +
-      `give each study a checkpoint folder of its own, or delete ${resolve(mark)} if study ${JSON.stringify(other)} no longer needs them`,
+      `give study ${JSON.stringify(owner)} a checkpoint folder of its own, or delete ${resolve(mark)} if study ${JSON.stringify(other)} no longer needs them; ` +
+      // A renamed copy (sextant copy --to-study) needs the trial-N folders it was copied with: "a folder of its own" alone left it nothing to start from.
+      `a copy of study ${JSON.stringify(other)} (sextant copy --to-study), which goes on from them, takes a copy of the folder without its ${FOLDER_OWNER_FILE} file as its checkpointDir ` +
+      `(sextant tune --scheduler-opt checkpoint_dir=DIR stores it for its workers)`,
   );
 }
 

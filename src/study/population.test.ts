@@ -290,7 +290,9 @@ describe("a population in a study", () => {
     expect(error).toBeInstanceOf(FolderNotWritableError);
     expect((error as Error).message).toBe(
       `cannot write to ${checkpointDir}: it holds the checkpoints of study "first", which study "second" would overwrite (both name theirs trial-N); ` +
-        `give each study a checkpoint folder of its own, or delete ${join(checkpointDir, ".sextant-study")} if study "first" no longer needs them`,
+        `give study "second" a checkpoint folder of its own, or delete ${join(checkpointDir, ".sextant-study")} if study "first" no longer needs them; ` +
+        'a copy of study "first" (sextant copy --to-study), which goes on from them, takes a copy of the folder without its .sextant-study file as its checkpointDir ' +
+        "(sextant tune --scheduler-opt checkpoint_dir=DIR stores it for its workers)",
     );
     // The second study emptied the first's trial-0 folder and saved its own model in it.
     expect(trained).toBe(0);
