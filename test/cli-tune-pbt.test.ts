@@ -1,7 +1,7 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): sextant tune
 // --scheduler pbt, where the command saves and restores checkpoints through SEXTANT_CHECKPOINT_DIR
 // and SEXTANT_RESTORE_FROM, a killed run resumed, and sextant export --lineage.
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStorage } from "../src/index.js";
@@ -195,6 +195,22 @@ describe("sextant delete of a population", () => {
     expect((await sextant(["tune", "--study", "given", "--quiet", ...schedule(2, 1), "--scheduler-opt", "checkpoint_dir=ck", ...TRAIN], { cwd: dir })).code).toBe(0);
     const json = await sextant(["delete", "given", "--yes", "--json"], { cwd: dir });
     expect(JSON.parse(json.stdout)).toEqual({ deleted: "given", trials: 2, checkpoints: join(dir, "ck") });
+  });
+});
+
+describe("sextant best of a population whose checkpoints an earlier Sextant saved", () => {
+  it("finds the best segment's checkpoint where tune does, in the folder the name used to map to", async () => {
+    // best looked in the study's folder alone, and said the checkpoint was not there where tune's summary found it.
+    const run = await sextant(["tune", "--study", "exp 1", "--seed", "4", "--json", ...schedule(2, 2), ...TRAIN], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const root = join(dir, "sextant.db-checkpoints");
+    const [folder] = readdirSync(root);
+    renameSync(join(root, folder!), join(root, "exp_1"));
+    const best = JSON.parse(run.stdout).best as { number: number };
+    const checkpoint = join(root, "exp_1", `trial-${best.number}`);
+    const bestJson = JSON.parse((await sextant(["best", "exp 1", "--json"], { cwd: dir })).stdout);
+    expect(bestJson.best.checkpoint).toBe(checkpoint);
+    expect((await sextant(["best", "exp 1"], { cwd: dir })).stdout).toContain(`; its checkpoint: ${checkpoint}\n`);
   });
 });
 

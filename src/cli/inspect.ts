@@ -2,18 +2,18 @@
  * The read side of the CLI: `studies`, `trials`, `best`, `export`, `delete`.
  */
 import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { CONSTRAINTS_ATTR, type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
 import { type Storage, StorageEmptyError, type StudyRecord, type StudySummary, type TrialQuery, findTrials, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
 import { feasibilityRule, feasibleParetoFront, isConstrainedStudy, readableConstraints, totalViolation } from "../analysis/index.js";
 import { hasMalformedConstraints } from "../analysis/pareto.js";
-import { MEMBER_ATTR, type MemberLineage, SAVED_CHECKPOINT_ATTR, SCHEDULER_ATTR, populationLineage, segmentPlace } from "../schedulers/index.js";
+import { MEMBER_ATTR, type MemberLineage, SAVED_CHECKPOINT_ATTR, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
 import { isConstrainedStoredStudy, isHalfMadeStudy, leastViolatingTrial, storedBest } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
-import { populationCheckpointFolder } from "./study-config.js";
+import { populationCheckpointFolder, populationCheckpointStore, segmentCheckpoint } from "./study-config.js";
 import { formatDuration, formatNumber, formatParam, formatTime, csvLines, renderTable, shellWord, trialDuration } from "./format.js";
 import { type Io, isStandardOutput, warnSchemaUpgrade, writeOutputFile } from "./io.js";
 
@@ -412,7 +412,7 @@ export async function bestCommand(name: string, options: { storage?: string; jso
           ? {
               study: name,
               directions: study.directions,
-              best: { ...trialJson(front[0]!), value: front[0]!.values![0], ...segmentOfBest(record, storage.url, front[0]!) },
+              best: { ...trialJson(front[0]!), value: front[0]!.values![0], ...segmentCheckpoint(populationCheckpointStore(record, storage.url), front[0]!) },
               recommended: recommendationJson(study.recommendation!),
             }
           : front.map(trialJson);
@@ -422,7 +422,7 @@ export async function bestCommand(name: string, options: { storage?: string; jso
     if (study.directions.length === 1) {
       const best = front[0]!;
       io.out(`best trial of "${name}" (${study.directions[0]}): trial ${best.number}, value ${formatNumber(best.values![0]!, 6)}`);
-      const segment = segmentOfBest(record, storage.url, best);
+      const segment = segmentCheckpoint(populationCheckpointStore(record, storage.url), best);
       if (segment) {
         const saved = best.systemAttrs[SAVED_CHECKPOINT_ATTR];
         const where = segment.checkpoint !== null ? `its checkpoint: ${segment.checkpoint}` : typeof saved === "string" ? `its checkpoint is ${saved} in the population's checkpoint folder` : "it saved no checkpoint";
@@ -458,20 +458,6 @@ export async function bestCommand(name: string, options: { storage?: string; jso
     }
     return 0;
   });
-}
-
-/**
- * Where the best trial of a population sits, and its saved checkpoint's folder (under the folder
- * {@link populationCheckpointFolder} names; null when it saved none or that folder lacks it), or
- * null for a trial that is not a segment: the trained model, which `best` did not say where to find.
- */
-function segmentOfBest(record: StudyRecord, url: string, trial: FrozenTrial): { member: number; segment: number; checkpoint: string | null } | null {
-  const place = segmentPlace(trial);
-  if (!place) return null;
-  const saved = trial.systemAttrs[SAVED_CHECKPOINT_ATTR];
-  const folder = populationCheckpointFolder(record, url);
-  const checkpoint = typeof saved === "string" && folder !== null && existsSync(join(folder, saved)) ? join(folder, saved) : null;
-  return { member: place.member, segment: place.segment, checkpoint };
 }
 
 /** What `sextant best` shows of a study, named as `Study` names it. */

@@ -10,10 +10,11 @@ import { z } from "zod";
 import { type Pruner, createPrunerByName } from "../pruners/index.js";
 import { type Sampler, createSamplerByName } from "../samplers/index.js";
 import { SAVED_CHECKPOINT_ATTR, SCHEDULER_ATTR, type Scheduler, UNDECIDED_ATTR, createSchedulerByName, segmentPlace } from "../schedulers/index.js";
-import { type Direction, type Distribution, type JsonValue, OptionError, normalizeOptionKey, validateDistribution } from "../space/index.js";
+import { type Direction, type Distribution, type FrozenTrial, type JsonValue, OptionError, normalizeOptionKey, validateDistribution } from "../space/index.js";
 import { type Storage, isMemoryUrl, missingSqliteFile, openStorage } from "../storage/index.js";
 import { CommandNotFoundError, placeholdersIn, resolveExecutable, shebangProblem } from "../study/command-runner.js";
-import { FolderNotWritableError, type Study, checkFolderOwner, defaultCheckpointRoot, ensureWritableFolder, isHalfMadeStudy, isStudyBeingCopied } from "../study/index.js";
+import { formerCheckpointRoot } from "../study/checkpoints.js";
+import { CheckpointStore, FolderNotWritableError, type Study, checkFolderOwner, defaultCheckpointRoot, ensureWritableFolder, isHalfMadeStudy, isStudyBeingCopied } from "../study/index.js";
 import type { ConfigSource, NamedComponent } from "./config.js";
 import { UsageError, UserError } from "./errors.js";
 import { shellWord } from "./format.js";
@@ -322,6 +323,36 @@ export function populationCheckpointFolder(record: { name: string; systemAttrs: 
   const stored = storedSchedulerOption(record.systemAttrs, "checkpointDir");
   if (typeof stored === "string") return resolve(stored);
   return isMemoryUrl(storageUrl) ? null : defaultCheckpointRoot(storageUrl, record.name);
+}
+
+/**
+ * The checkpoint store of a population the CLI runs, as its segments read it (its
+ * {@link populationCheckpointFolder}, then where an earlier version saved a checkpoint), or null
+ * where that folder is null.
+ *
+ * @example
+ * populationCheckpointStore(record, "sqlite:./runs.db")?.has("trial-12")
+ */
+export function populationCheckpointStore(record: { name: string; systemAttrs: Readonly<Record<string, unknown>> }, storageUrl: string): CheckpointStore | null {
+  const folder = populationCheckpointFolder(record, storageUrl);
+  return folder === null ? null : new CheckpointStore(folder, formerCheckpointRoot(storageUrl, record.name), record.name);
+}
+
+/**
+ * Where a population's trial sits and the folder of the checkpoint it saved, found in `store` as
+ * its segments find it (null when it saved none or the store lacks it), or null for a trial that is
+ * not a segment: the trained model, which `tune`'s summary and `best` show. `best` looked in the
+ * stored folder alone and said none where `tune` found one where an earlier version saved it.
+ *
+ * @example
+ * segmentCheckpoint(study.segmentContext()?.store ?? null, study.bestTrial) // { member: 0, segment: 1, checkpoint: "/data/ckpt/trial-2" }
+ */
+export function segmentCheckpoint(store: CheckpointStore | null, trial: FrozenTrial): { member: number; segment: number; checkpoint: string | null } | null {
+  const place = segmentPlace(trial);
+  if (!place) return null;
+  const saved = trial.systemAttrs[SAVED_CHECKPOINT_ATTR];
+  const checkpoint = typeof saved === "string" && store !== null && store.has(saved) ? store.open(saved, trial.number).dir : null;
+  return { member: place.member, segment: place.segment, checkpoint };
 }
 
 /**

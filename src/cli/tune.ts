@@ -10,7 +10,7 @@ import { totalViolation, trialConstraints } from "../analysis/index.js";
 import { randomSeed } from "../math/rng.js";
 import { type Pruner, prunerEntries } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
-import { SAVED_CHECKPOINT_ATTR, SCHEDULER_ATTR, type Scheduler, describeSchedule, segmentPlace } from "../schedulers/index.js";
+import { SCHEDULER_ATTR, type Scheduler, describeSchedule } from "../schedulers/index.js";
 import { type Direction, type Distribution, type FrozenTrial, MAX_OBJECTIVES, type ParamValue, lastIntermediate, normalizeOptionKey, parseOptions, studyNameProblem } from "../space/index.js";
 import { zeroTrialCounts } from "../space/trial-counts.js";
 import { type Storage, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
@@ -37,6 +37,7 @@ import {
   passwordNote,
   refuseMissingCheckpoints,
   refuseNewerCliConfig,
+  segmentCheckpoint,
   storedSchedulerOption,
   withCliStorage,
   workingDirectoryProblem,
@@ -1278,20 +1279,6 @@ export function leastViolatingSummary(study: Study): { leastViolating?: Record<s
   return { leastViolating: { ...trialSummary(nearest), constraints, violation: totalViolation(constraints) } };
 }
 
-/**
- * Where a population's best trial sits and the folder of the checkpoint it saved (absolute; null
- * when it saved none), or null for a study without a scheduler: the trained model a PBT run
- * is for, which the summary did not say where to find.
- */
-function bestSegment(study: Study, best: FrozenTrial): { member: number; segment: number; checkpoint: string | null } | null {
-  const place = segmentPlace(best);
-  const store = study.segmentContext()?.store;
-  if (!place || !store) return null;
-  const saved = best.systemAttrs[SAVED_CHECKPOINT_ATTR];
-  const checkpoint = typeof saved === "string" && store.has(saved) ? store.open(saved, best.number).dir : null;
-  return { member: place.member, segment: place.segment, checkpoint };
-}
-
 function printSummary(
   study: Study,
   settings: TuneSettings,
@@ -1321,7 +1308,7 @@ function printSummary(
           elapsedSeconds: elapsed / 1000,
           run: { trials: stats.finished, ...stats.counts },
           total: { trials: study.trials.length, ...total },
-          best: best ? { ...trialSummary(best), value: best.values![0], ...bestSegment(study, best) } : null,
+          best: best ? { ...trialSummary(best), value: best.values![0], ...segmentCheckpoint(study.segmentContext()?.store ?? null, best) } : null,
           ...(single ? {} : { bestTrials: front.map(trialSummary) }),
           ...leastViolatingSummary(study),
         },
@@ -1350,7 +1337,7 @@ function printSummary(
     }
     io.out("");
     io.out(`best trial: ${best.number}  value: ${formatNumber(best.values![0]!, 6)}  (${study.directions[0]})`);
-    const segment = bestSegment(study, best);
+    const segment = segmentCheckpoint(study.segmentContext()?.store ?? null, best);
     if (segment) {
       const saved = segment.checkpoint === null ? "saved no checkpoint" : `its checkpoint: ${segment.checkpoint}`;
       io.out(`member ${segment.member}, segment ${segment.segment}; ${saved}`);
