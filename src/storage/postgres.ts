@@ -1244,7 +1244,7 @@ function statements(schema: string) {
     ),
     // Same figures as the SQLite backend's aggregate, for the studies whose ids are in $1, built
     // the same way: counts per state from the rows alone, and the best value over feasible complete
-    // trials with each trial's JSON parsed once (\`complete\`, used twice, is materialized; the
+    // trials with each trial's JSON parsed once (`complete`, used twice, is materialized; the
     // keyword MATERIALIZED is left out for PostgreSQL 11, which knows no other way; inlined, the
     // JSON was parsed again for each use, 6.5 s for 300,000 trials). Non-finite values are stored as strings. Only feasible
     // trials count for the best value (`satisfiesStoredConstraints`); whether a study is constrained
