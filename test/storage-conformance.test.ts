@@ -455,6 +455,19 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       });
     });
 
+    it("lists a trial whose constraint is -Infinity as feasible, as summarizeStudy does", async () => {
+      // The SQL aggregates read the stored tag of a non-finite constraint as infeasible: best 5 in the list, 1 in summarizeStudy and GET /studies/{name}.
+      const study = await newStudy("neg-inf-constraint", ["minimize"]);
+      for (const [value, constraints] of [[1, [-Infinity]], [5, [-1]], [0, [Infinity]], [-1, [Number.NaN]]] as const) {
+        const trial = await storage.createTrial(study.id, { state: "running" });
+        await storage.updateTrial(trial.id, { state: "complete", values: [value], systemAttrs: { [CONSTRAINTS_ATTR]: [...constraints] } });
+      }
+      const listed = (await storage.listStudies()).find((s) => s.name === "neg-inf-constraint")!;
+      const { id, name, directions, userAttrs, systemAttrs, createdAt } = listed;
+      expect(summarizeStudy({ id, name, directions, userAttrs, systemAttrs, createdAt }, (await storage.trialsSince(id, 0)).trials).bestValue).toBe(1);
+      expect(listed.bestValue).toBe(1);
+    });
+
     it("lists studies whose trials hold a NUL character or half an emoji in an attribute, with their best value", async () => {
       // PostgreSQL's jsonb refuses the escapes \u0000 and a lone \ud83d: one such trial broke the study list of the whole schema.
       const study = await newStudy("nul", ["minimize"]);

@@ -29,6 +29,7 @@ import { SCHEMA_NAME, redactPassword, urlParameterProblem } from "./postgres-url
 import {
   AggregateCache,
   type AggregateRow,
+  STORED_NEGATIVE_INFINITY_JSON,
   type StudyRow,
   type TrialRow,
   decodeAttrs,
@@ -1250,6 +1251,7 @@ function statements(schema: string) {
     // trials count for the best value (`satisfiesStoredConstraints`); whether a study is constrained
     // is decided among its own trials. Attributes that do not name the key are not parsed at all.
     // A first feasible trial (by number) whose value is "nan" is found as SQLite's aggregate finds it.
+    // A -Infinity constraint, stored as a tag, is met.
     aggregateTrials: named(
       "aggregate_trials",
       `WITH complete AS (
@@ -1261,7 +1263,7 @@ function statements(schema: string) {
          SELECT study_id, number, first, CASE WHEN jsonb_typeof(first) = 'number' THEN (first #>> '{}')::float8 END AS finite, first #>> '{}' AS spelled
          FROM complete
          WHERE CASE WHEN jsonb_typeof(constraints) = 'array' THEN NOT EXISTS (
-             SELECT 1 FROM jsonb_array_elements(constraints) AS c(v) WHERE jsonb_typeof(c.v) <> 'number' OR (c.v #>> '{}')::float8 > 0)
+             SELECT 1 FROM jsonb_array_elements(constraints) AS c(v) WHERE NOT (jsonb_typeof(c.v) = 'number' AND (c.v #>> '{}')::float8 <= 0 OR c.v = '${STORED_NEGATIVE_INFINITY_JSON}'::jsonb))
            ELSE COALESCE(jsonb_typeof(constraints), 'null') = 'null' AND study_id NOT IN (SELECT study_id FROM constrained) END),
        best AS (
          SELECT study_id, MIN(finite) AS min_value, MAX(finite) AS max_value,

@@ -158,6 +158,12 @@ export class AggregateCache {
 /** Storage's names for NaN and ±Infinity, in values and intermediate values and inside tags. */
 const STORED_SPELLING: NonFiniteSpelling = { nan: "nan", infinity: "inf", negativeInfinity: "-inf" };
 
+/**
+ * -Infinity inside stored JSON, as written (a tag; see {@link encodeJson}): the SQL aggregates find
+ * a -Infinity constraint, feasible as `satisfiesStoredConstraints` reads it, by this text.
+ */
+export const STORED_NEGATIVE_INFINITY_JSON = JSON.stringify(tagNode(-Infinity, STORED_SPELLING));
+
 const storedName = (value: number): string => nonFiniteName(value, STORED_SPELLING);
 const storedNumber = (name: unknown): number | undefined => nonFiniteNumber(name, STORED_SPELLING);
 

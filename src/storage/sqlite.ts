@@ -9,7 +9,7 @@ import { dirname, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import Database from "better-sqlite3";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
-import { AggregateCache, type AggregateRow, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeJson, patchedColumns, rowToStudy, rowToTrial, summarize, trialQueryOrder, wholeTrialColumns } from "./sql-rows.js";
+import { AggregateCache, type AggregateRow, STORED_NEGATIVE_INFINITY_JSON, type StudyRow, type TrialRow, UnreadableColumnError, decodeAttrs, encodeJson, patchedColumns, rowToStudy, rowToTrial, summarize, trialQueryOrder, wholeTrialColumns } from "./sql-rows.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { shellWord } from "./shell-word.js";
 import { applyTrialPatch, finishedTrial } from "./patch.js";
@@ -798,7 +798,7 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
     // is better than NaN, and NaN better than nothing). Only feasible trials count for the best
     // value (`satisfiesStoredConstraints`); whether a study is constrained is decided among its own
     // trials. A trial whose system attributes do not name the key has no constraints, without parsing
-    // them (the key is written as JSON.stringify spells it).
+    // them (the key is written as JSON.stringify spells it). A -Infinity constraint, stored as a tag, is met.
     aggregateTrials: db.prepare(
       `WITH wanted(id) AS (SELECT value FROM json_each(?)),
        complete AS MATERIALIZED (
@@ -815,7 +815,7 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
            MAX(type = 'text' AND first = 'inf') AS has_pos_inf,
            MIN(CASE WHEN type IS NOT NULL THEN number * 2 + CASE WHEN type IN ('integer', 'real') OR (type = 'text' AND first IN ('inf', '-inf')) THEN 0 ELSE 1 END END) % 2 AS first_unordered
          FROM complete
-         WHERE CASE WHEN constraints_type = 'array' THEN NOT EXISTS (SELECT 1 FROM json_each(system_attrs, '$.${CONSTRAINTS_ATTR}') WHERE type NOT IN ('integer', 'real') OR value > 0)
+         WHERE CASE WHEN constraints_type = 'array' THEN NOT EXISTS (SELECT 1 FROM json_each(system_attrs, '$.${CONSTRAINTS_ATTR}') WHERE NOT (type IN ('integer', 'real') AND value <= 0 OR type = 'object' AND value = '${STORED_NEGATIVE_INFINITY_JSON}'))
            ELSE (constraints_type IS NULL OR constraints_type = 'null') AND study_id NOT IN (SELECT study_id FROM constrained) END
          GROUP BY study_id)
        SELECT counts.study_id, counts.state, counts.n, best.min_value, best.max_value, best.has_neg_inf, best.has_pos_inf, best.first_unordered
