@@ -239,6 +239,8 @@ describe("sextant tune --scheduler pbt with a checkpoint_dir another study saves
     expect((await sextant(["copy", "orig", "--from-storage", "sqlite:sextant.db", "--to-storage", "sqlite:sextant.db", "--to-study", "dup"], { cwd: dir })).code).toBe(0);
     const refused = await tune("dup");
     expect(refused.code).toBe(2);
+    // The folder the study stored was called "the population's default checkpoint folder".
+    expect(refused.stderr).toMatch(/^sextant: the study's checkpoint folder \(scheduler option checkpointDir, stored with the study; --scheduler-opt checkpoint_dir=DIR gives another\): cannot write to /);
     expect(refused.stderr).toContain("a copy of study \"orig\" (sextant copy --to-study), which goes on from them, takes a copy of the folder without its .sextant-study file as its checkpointDir");
     cpSync(join(dir, "ck"), join(dir, "ck-dup"), { recursive: true });
     rmSync(join(dir, "ck-dup", ".sextant-study"));

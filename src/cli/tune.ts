@@ -794,7 +794,7 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
     }
     const scheduler = settings.scheduler ? buildScheduler(settings.scheduler, settings.schedulerSource) : null;
     // Checked before the study is made: a refused run leaves no study to resume under other settings.
-    if (scheduler) checkCheckpointFolder(scheduler, settings.storage, settings.studyName, (problem) => checkpointFolderRefusal(problem, settings, flags, source));
+    if (scheduler) checkCheckpointFolder(scheduler, settings.storage, settings.studyName, (problem) => checkpointFolderRefusal(problem, settings, flags, source, typeof storedDir === "string"));
     // Resumed without --warm-start, a study made with it still learns from its stored sources.
     if ((flags.warmStart?.length ?? 0) === 0 && Array.isArray(storedAttrs?.warmStartFrom)) {
       settings.sampler = withWarmStart(settings.sampler);
@@ -811,13 +811,16 @@ function isCheckpointDirKey(key: string): boolean {
 
 /**
  * The refusal of a checkpoint folder that cannot be written, naming its option where the user set
- * it: the --scheduler-opt flag, the config file's field, or neither (the default folder).
+ * it: the --scheduler-opt flag, the config file's field, the study (`stored`: the folder it was made
+ * with, which a copy of a population keeps), or neither (the default folder).
  */
-function checkpointFolderRefusal(problem: string, settings: TuneSettings, flags: TuneFlags, source: ConfigSource | null): UsageError {
+function checkpointFolderRefusal(problem: string, settings: TuneSettings, flags: TuneFlags, source: ConfigSource | null, stored: boolean): UsageError {
   const flagKey = (flags.schedulerOpt ?? []).map((flag) => parseOptionFlag(flag, "--scheduler-opt")[0]).find(isCheckpointDirKey);
   if (flagKey !== undefined) return new UsageError(`--scheduler-opt ${flagKey}: ${problem}`);
   const configKey = settings.checkpointDirDefaulted ? undefined : Object.keys(settings.scheduler?.options ?? {}).find(isCheckpointDirKey);
   if (configKey !== undefined && source !== null) return source.error(["scheduler", "options"], problem, configKey);
+  // The stored folder was called the default one, which the study does not use.
+  if (stored) return new UsageError(`the study's checkpoint folder (scheduler option checkpointDir, stored with the study; --scheduler-opt checkpoint_dir=DIR gives another): ${problem}`);
   return new UsageError(`the population's default checkpoint folder (--scheduler-opt checkpointDir=DIR sets another): ${problem}`);
 }
 
