@@ -110,6 +110,16 @@ describe("sextant tune --scheduler pbt", () => {
     expect(refused.stderr).toMatch(/has no population/);
   });
 
+  it("takes --scheduler-opt synchronous=true: as many commands as members, every segment after the first ranks all of them", async () => {
+    const run = await sextant(["tune", "--study", "sync", "--jobs", "4", "--seed", "4", ...schedule(4, 3), "--scheduler-opt", "synchronous=true", ...TRAIN], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain("more than half of the population");
+    const exported = JSON.parse((await sextant(["export", "sync", "--lineage", "--json"], { cwd: dir })).stdout) as { members: { segments: { segment: number; exploitedFrom: number | null }[] }[] };
+    const segments = exported.members.flatMap((m) => m.segments);
+    // A full ranking of 4 at quantile 0.25 has one member copy another at each of segments 1 and 2.
+    expect([1, 2].map((segment) => segments.filter((s) => s.segment === segment && s.exploitedFrom !== null).length)).toEqual([1, 1]);
+  });
+
   it("runs a segment stopped by Ctrl-C again when the run is started again, instead of ending its member", async () => {
     const args = ["tune", "--study", "interrupted", "--seed", "2", ...schedule(2, 2), ...TRAIN];
     const first = start(args, { cwd: dir, env: { HANG_SEGMENT: "1" } });

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import * as net from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectClaimsAmong } from "./claim-among.js";
 import type { FrozenTrial } from "../src/space/index.js";
 import { RandomSampler, createStudy } from "../src/index.js";
 import { PBTScheduler } from "../src/schedulers/index.js";
@@ -115,6 +116,15 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       client.release(new Error("its connection was terminated"));
       const record = await storage.createStudy("after-a-dead-connection", ["minimize"]);
       expect(await storage.getStudy("after-a-dead-connection")).toMatchObject({ id: record.id });
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it("claims the oldest waiting trial among the numbers given, or none of them is waiting", async () => {
+    const storage = await PostgresStorage.open(freshSchemaUrl());
+    try {
+      await expectClaimsAmong(storage);
     } finally {
       await storage.close();
     }

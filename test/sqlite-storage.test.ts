@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { expectClaimsAmong } from "./claim-among.js";
 import { ONCE_KEY_ATTR, StorageError, StorageUpgradeRefusedError, openStorage } from "../src/storage/index.js";
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, migrateSchema } from "../src/storage/sqlite-migrations.js";
 import { SqliteStorage, StorageBusyError, StorageOpenError } from "../src/storage/sqlite.js";
@@ -69,6 +70,12 @@ describe("sqlite storage: the file", () => {
     expect(next.number).toBe(3);
     expect(next.seq).toBeGreaterThan(trialsBefore.seq);
     await second.close();
+  });
+
+  it("claims the oldest waiting trial among the numbers given, or none of them is waiting", async () => {
+    const storage = SqliteStorage.open(newPath());
+    await expectClaimsAmong(storage);
+    await storage.close();
   });
 
   it("opens through openStorage with its URL", async () => {

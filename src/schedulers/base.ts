@@ -94,6 +94,12 @@ export interface Scheduler {
   readonly seed: number;
   /** Folder for checkpoints, or undefined for the default next to the study's storage. */
   readonly checkpointDir: string | undefined;
+  /**
+   * Synchronous PBT: a member's undecided next segment waits until every other member that has not
+   * ended has finished the segment before it, so each decision ranks the whole population. Absent
+   * means false.
+   */
+  readonly synchronous?: boolean;
   /** The member's next segment after `finished`, or null when the member has trained all its segments. */
   nextSegment(snapshot: StudySnapshot, finished: FrozenTrial): SegmentPlan | null;
 }

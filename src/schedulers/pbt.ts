@@ -47,6 +47,11 @@ export const PBT_OPTIONS = defineOptions({
   resampleProbability: { kind: "number", min: 0, max: 1, default: 0.25, description: "chance that explore draws a hyperparameter afresh instead of perturbing it" },
   perturbation: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 0.2, description: "explore multiplies a numeric hyperparameter by 1 − p or 1 + p" },
   checkpointDir: { kind: "string", default: "next to the storage", description: "folder for the members' checkpoints (default: <sqlite file>-checkpoints/<study>; on PostgreSQL the CLI fixes <folder of create or tune>/sextant-checkpoints/<study> for every worker)" },
+  synchronous: {
+    kind: "boolean",
+    default: false,
+    description: "hold a member's next segment until every other member still training has finished the segment before it, so each exploit ranks the whole population (for as many workers as members)",
+  },
   seed: SEED_OPTION,
 });
 
@@ -59,6 +64,7 @@ export interface PBTOptions {
   resampleProbability?: number;
   perturbation?: number;
   checkpointDir?: string;
+  synchronous?: boolean;
   seed?: number;
 }
 
@@ -92,6 +98,7 @@ export class PBTScheduler implements Scheduler {
   readonly resampleProbability: number;
   readonly perturbation: number;
   readonly checkpointDir: string | undefined;
+  readonly synchronous: boolean;
   readonly seed: number;
 
   constructor(options: PBTOptions = {}) {
@@ -107,6 +114,8 @@ export class PBTScheduler implements Scheduler {
       throw new TypeError(`checkpointDir must be a folder path, got ${JSON.stringify(options.checkpointDir)}; leave it out for the folder next to the storage`);
     }
     this.checkpointDir = options.checkpointDir;
+    if (options.synchronous !== undefined && typeof options.synchronous !== "boolean") throw new TypeError(`synchronous must be true or false, got ${shownOption(options.synchronous)}`);
+    this.synchronous = options.synchronous ?? false;
     this.seed = seedOrRandom(options.seed, "PBTScheduler");
   }
 

@@ -174,7 +174,9 @@ export class MemoryStorage implements Storage {
 
   async claimWaitingTrial(studyId: number, claim: TrialClaim = {}): Promise<FrozenTrial | null> {
     const study = this.requireStudy(studyId);
-    const id = study.waiting.shift();
+    const among = claim.among ? new Set(claim.among) : null;
+    const at = among ? study.waiting.findIndex((waitingId) => among.has(this.trialIndex.get(waitingId)!.number)) : 0;
+    const id = at < 0 ? undefined : study.waiting.splice(at, 1)[0];
     if (id === undefined) return null;
     const number = this.trialIndex.get(id)!.number;
     const waiting = study.trials[number]!;

@@ -514,7 +514,7 @@ export class PostgresStorage implements Storage {
         const { rows } = await this.query<TrialRow>(this.sql.trialByWriteId, [writeId]);
         if (rows[0]) return rows[0];
       }
-      const { rows } = await this.query<TrialRow & { study_exists: boolean }>(this.sql.claimWaiting, [studyId, writeId, systemAttrs]);
+      const { rows } = await this.query<TrialRow & { study_exists: boolean }>(this.sql.claimWaiting, [studyId, writeId, systemAttrs, claim.among ? [...claim.among] : null]);
       if (!rows[0]!.study_exists) throw noStudy(studyId);
       return rows[0]!.id === null ? null : rows[0]!;
     });
@@ -1128,7 +1128,8 @@ function statements(schema: string) {
       `WITH lk AS (
          SELECT id FROM ${studies} WHERE id = $1 AND EXISTS (SELECT 1 FROM ${trials} WHERE study_id = $1 AND state = 'waiting') FOR UPDATE
        ), c AS (
-         SELECT id FROM ${trials} WHERE study_id = (SELECT id FROM lk) AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
+         SELECT id FROM ${trials} WHERE study_id = (SELECT id FROM lk) AND state = 'waiting' AND ($4::int[] IS NULL OR number = ANY($4::int[]))
+         ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
        ), s AS (
          UPDATE ${studies} SET seq = seq + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM c) RETURNING seq
        ), claimed AS (

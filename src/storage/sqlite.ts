@@ -419,7 +419,7 @@ export class SqliteStorage implements Storage {
 
   /** Claims the oldest waiting trial, merging in the claim's attributes; the caller holds the write lock. */
   private claimLocked(studyId: number, claim: TrialClaim): FrozenTrial | null {
-    const row = this.statements.oldestWaiting.get(studyId) as TrialRow | undefined;
+    const row = (claim.among ? this.statements.oldestWaitingAmong.get(studyId, JSON.stringify(claim.among)) : this.statements.oldestWaiting.get(studyId)) as TrialRow | undefined;
     if (!row) {
       if (!this.statements.studyById.get(studyId)) throw noStudy(studyId);
       return null;
@@ -767,6 +767,9 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
     ),
     trialById: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = ?`),
     oldestWaiting: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`),
+    oldestWaitingAmong: db.prepare(
+      `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'waiting' AND number IN (SELECT value FROM json_each(?)) ORDER BY number LIMIT 1`,
+    ),
     claimTrial: db.prepare("UPDATE trials SET state = 'running', started_at = ?, seq = ?, system_attrs = ? WHERE id = ? AND state = 'waiting'"),
     updateTrial: db.prepare(
       `UPDATE trials SET state = @state, params = @params, distributions = @distributions, objective_values = @objective_values,

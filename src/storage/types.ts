@@ -90,6 +90,8 @@ export type WholeTrialInit = FinishedTrialInit | WaitingTrialInit;
 /** What a claimer writes into the trial it claims, in the claim's own write. */
 export interface TrialClaim {
   readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
+  /** Claim only among these trial numbers (the oldest of them still waiting); absent: any waiting trial. */
+  readonly among?: readonly number[];
 }
 
 /** What {@link Storage.finishAndStartNext} answers. */

@@ -375,6 +375,79 @@ describe("a population in a study", () => {
     }
   });
 
+  describe("synchronous", () => {
+    /** The toy objective at equal speeds on many lanes: every segment yields once, as a real one awaits its training. */
+    const yielding = (fail?: (member: number, segment: number) => boolean) => async (trial: Trial) => {
+      const value = toyObjective(trial);
+      await new Promise((resolve) => setImmediate(resolve));
+      if (fail?.(trial.segment!.member, trial.segment!.index)) throw new Error("this member's training broke");
+      return value;
+    };
+    const population = async (synchronous: boolean | undefined, objective: (trial: Trial) => Promise<number>) => {
+      const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 8, segments: 4, seed: 5, synchronous }) });
+      cleanups.push(dirname(study.segmentContext()!.store.root));
+      await study.optimize(objective, { concurrency: 8, onWarning: () => undefined });
+      return study;
+    };
+    /** Per segment after the first, how many members copied another (a full ranking of 8 at quantile 0.25 takes 2). */
+    const exploitsPerSegment = (study: Awaited<ReturnType<typeof population>>) =>
+      [1, 2, 3].map((segment) => study.lineage().filter((m) => m.segments.some((x) => x.segment === segment && x.exploitedFrom !== null)).length);
+
+    it("on as many lanes as members, ranks the whole population at every segment, the first to finish included", async () => {
+      const study = await population(true, yielding());
+      expect(study.trials.filter((t) => t.state === "complete")).toHaveLength(32);
+      expect(exploitsPerSegment(study)).toEqual([2, 2, 2]);
+      // The member that finished segment 0 first was the one ranked alone asynchronously: it is ranked with all now.
+      const first = study.trials.filter((t) => t.systemAttrs["pbt:segment"] === 0).sort((a, b) => a.finishedAt! - b.finishedAt! || a.number - b.number)[0]!;
+      const scores = study.trials.filter((t) => t.systemAttrs["pbt:segment"] === 0).map((t) => t.values![0]!).sort((a, b) => a - b);
+      const next = study.lineage()[first.systemAttrs["pbt:member"] as number]!.segments[1]!;
+      expect(next.exploitedFrom !== null).toBe(first.values![0]! <= scores[1]!);
+    });
+
+    it("through ask and tell, holds a member's next segment until the others tell the segment before, and says so", async () => {
+      const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 3, synchronous: true }) });
+      cleanups.push(dirname(study.segmentContext()!.store.root));
+      const [first, second] = [await study.ask(), await study.ask()];
+      await study.tell(first!, toyObjective(first!));
+      await expect(study.ask()).rejects.toThrow(/no segment of study ".*" is ready: 1 queued wait for the other members to finish the segment before theirs \(synchronous\), 1 running/);
+      await study.tell(second!, toyObjective(second!));
+      expect((await study.ask()).segment).toMatchObject({ member: 0, index: 1 });
+    });
+
+    it("is the way out the warning about many lanes names, and silences it", async () => {
+      const warnings = async (synchronous: boolean) => {
+        const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 4, segments: 1, seed: 1, synchronous }) });
+        cleanups.push(dirname(study.segmentContext()!.store.root));
+        const seen: string[] = [];
+        await study.optimize(toyObjective, { concurrency: 4, onWarning: (message) => seen.push(message) });
+        return seen.filter((message) => message.includes("more than half of the population"));
+      };
+      expect((await warnings(false))[0]).toContain("or give the scheduler synchronous: true (--scheduler-opt synchronous=true)");
+      expect(await warnings(true)).toEqual([]);
+    });
+
+    it("leaves the asynchronous default as it was: the first to finish is ranked against fewer", async () => {
+      const study = await population(undefined, yielding());
+      expect(new PBTScheduler({}).synchronous).toBe(false);
+      expect(exploitsPerSegment(study).some((n) => n < 2)).toBe(true);
+    });
+
+    it("does not wait for a member whose segment failed for good", async () => {
+      const study = await population(true, yielding((member, segment) => member === 3 && segment >= 1));
+      const members = study.lineage();
+      expect(members[3]!.segments.map((x) => [x.segment, x.state])).toEqual([[0, "complete"], [1, "failed"]]);
+      expect(members.filter((m) => m.member !== 3).every((m) => m.segments.length === 4 && m.segments.every((x) => x.state === "complete"))).toBe(true);
+    });
+
+    it("decides as the asynchronous default does on one lane, under a seed", async () => {
+      const decisions = async (synchronous: boolean) => {
+        const study = await run(new PBTScheduler({ population: 4, segments: 5, seed: 3, synchronous }));
+        return study.trials.map((t) => [t.params, t.systemAttrs["pbt:parent"], t.values]);
+      };
+      expect(await decisions(true)).toEqual(await decisions(false));
+    });
+  });
+
   it("refuses a study of several objectives, whose members it could rank by only one", async () => {
     const storage = new MemoryStorage();
     // PBT ranked its members by the first objective and ignored the others without a word.

@@ -2410,7 +2410,9 @@ export class Study implements TrialHost {
    * from the chosen trial's checkpoint with the chosen parameters.
    */
   private async askSegment(fixedDistributions: Record<string, Distribution> = {}, owner: OwnerHeartbeat = this.askedTrialsHeartbeat()): Promise<Trial | null> {
-    const claimed = await this.storage.claimWaitingTrial(this.id, this.workerAttrs(owner));
+    const among = this.scheduler?.synchronous === true ? await this.segmentsFreeToRun() : undefined;
+    if (among?.length === 0) return null;
+    const claimed = await this.storage.claimWaitingTrial(this.id, among ? { ...this.workerAttrs(owner), among } : this.workerAttrs(owner));
     if (!claimed) return null;
     let decided: FrozenTrial;
     try {
@@ -2420,6 +2422,27 @@ export class Study implements TrialHost {
       throw error;
     }
     return this.startTrial(decided, fixedDistributions, "claimed", owner);
+  }
+
+  /**
+   * Synchronous PBT: the waiting segments a worker may claim now. An undecided segment k + 1 waits
+   * while another member has a segment at k or before still waiting or running, so its decision
+   * ranks every member that has not ended; a member whose segment failed for good, or that trained
+   * its last one, has none waiting or running and holds nobody up. A lane that gets none waits
+   * (and reaps) as when nothing is queued.
+   */
+  private async segmentsFreeToRun(): Promise<number[]> {
+    await this.refresh();
+    const pending = this.trialCache.flatMap((t) => {
+      const place = t.state === "waiting" || t.state === "running" ? segmentPlace(t) : undefined;
+      return place ? [place] : [];
+    });
+    return this.trialCache.flatMap((t) => {
+      if (t.state !== "waiting") return [];
+      const place = segmentPlace(t);
+      const held = place !== undefined && t.systemAttrs[UNDECIDED_ATTR] === true && pending.some((p) => p.member !== place.member && p.segment < place.segment);
+      return held ? [] : [t.number];
+    });
   }
 
   /** The claimed segment as {@link askSegment} runs it: rewritten with the scheduler's decision if its member's ready point was undecided. */
@@ -2457,6 +2480,12 @@ export class Study implements TrialHost {
   private async noSegmentReady(): Promise<never> {
     await this.refresh();
     const running = this.trialCache.filter((t) => t.state === "running").length;
+    const held = this.scheduler?.synchronous === true ? this.trialCache.filter((t) => t.state === "waiting").length : 0;
+    if (held > 0) {
+      throw new NoSegmentReadyError(
+        `no segment of study "${this.name}" is ready: ${held} queued wait for the other members to finish the segment before theirs (synchronous), ${running} running; tell those first`,
+      );
+    }
     if (running > 0) {
       throw new NoSegmentReadyError(
         `no segment of study "${this.name}" is queued: ${running} running; tell them first (each queues its member's next segment when told)`,
@@ -2545,11 +2574,12 @@ export class Study implements TrialHost {
     // the first member to finish claims its next segment before most others finish: that member
     // is ranked against few or none and seldom exploits, and at equal speeds it is the same member
     // every segment (a population of 8 on 8 lanes kept its worst member to the end).
-    if (this.scheduler && concurrency > this.scheduler.population / 2) {
+    if (this.scheduler && this.scheduler.synchronous !== true && concurrency > this.scheduler.population / 2) {
       const most = Math.max(1, Math.floor(this.scheduler.population / 2));
       warn(
         `concurrency ${concurrency} runs more than half of the population's ${this.scheduler.population} members at once: a member that finishes a segment first is ranked only ` +
-          `against the members that reached it, so early finishers seldom exploit${concurrency >= this.scheduler.population ? " (at equal speeds the same member is first every time and never does)" : ""}; run at most ${most} at once`,
+          `against the members that reached it, so early finishers seldom exploit${concurrency >= this.scheduler.population ? " (at equal speeds the same member is first every time and never does)" : ""}; run at most ${most} at once, ` +
+          "or give the scheduler synchronous: true (--scheduler-opt synchronous=true), which holds each member's next segment until the others finish the one before",
       );
     }
     // A study with a budget of queued trials (sextant create --trials) runs them as its workers do.
