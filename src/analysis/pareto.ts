@@ -62,10 +62,11 @@ export function dominatesLosses(a: ArrayLike<number>, b: ArrayLike<number>): boo
  * trialConstraints(makeTrial({ number: 0, systemAttrs: { constraints: [-1, 0.5] } })) // [-1, 0.5]
  */
 export function trialConstraints(trial: FrozenTrial): readonly number[] | null {
-  if (hasMalformedConstraints(trial)) {
+  const constraints = readableConstraints(trial);
+  if (constraints === null && storesConstraints(trial)) {
     throw new TypeError(`trial ${trial.number}: systemAttrs.${CONSTRAINTS_ATTR} must be an array of numbers, got ${JSON.stringify(trial.systemAttrs[CONSTRAINTS_ATTR])}`);
   }
-  return readableConstraints(trial);
+  return constraints;
 }
 
 /**
@@ -77,8 +78,13 @@ export function trialConstraints(trial: FrozenTrial): readonly number[] | null {
  * hasMalformedConstraints(makeTrial({ number: 0, systemAttrs: { constraints: [1, "a"] } })) // true
  */
 export function hasMalformedConstraints(trial: Pick<FrozenTrial, "systemAttrs">): boolean {
+  return storesConstraints(trial) && readableConstraints(trial) === null;
+}
+
+/** Whether anything but undefined or null is stored under the constraints key. */
+function storesConstraints(trial: Pick<FrozenTrial, "systemAttrs">): boolean {
   const stored = trial.systemAttrs[CONSTRAINTS_ATTR];
-  return stored !== undefined && stored !== null && readableConstraints(trial) === null;
+  return stored !== undefined && stored !== null;
 }
 
 /**
@@ -92,7 +98,8 @@ export function hasMalformedConstraints(trial: Pick<FrozenTrial, "systemAttrs">)
  * storedViolation(makeTrial({ number: 0, systemAttrs: { constraints: "x" } }))       // Infinity
  */
 export function storedViolation(trial: Pick<FrozenTrial, "systemAttrs">): number {
-  return hasMalformedConstraints(trial) ? Number.POSITIVE_INFINITY : totalViolation(readableConstraints(trial));
+  const constraints = readableConstraints(trial);
+  return constraints === null && storesConstraints(trial) ? Number.POSITIVE_INFINITY : totalViolation(constraints);
 }
 
 /**
