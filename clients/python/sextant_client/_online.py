@@ -9,7 +9,7 @@ import decimal
 import math
 import numbers
 
-from ._client import SextantError, _Closable, _Connection, _as_values, _float, _integer, _number, _quote, _unwrap
+from ._client import SextantError, _Closable, _Connection, _as_values, _float, _integer, _json_float, _number, _quote, _unwrap
 
 __all__ = [
     "OnlineObservation",
@@ -209,7 +209,7 @@ def _cost(value):
             raise ValueError("observe: cost must be a number, got %r: NaN is no cost (a diverged solve is float('inf'), "
                              "which counts as the worst cost)" % (value,))
         if math.isinf(number):
-            return "Infinity" if number > 0 else "-Infinity"
+            return _json_float(number)
     return _number(value, "observe: cost")
 
 
