@@ -228,6 +228,11 @@ function pickComponent(
   return { name, options };
 }
 
+/** The key a component's options give its seed under (any spelling of "seed"), or undefined. */
+function seedOf(component: NamedComponent): string | undefined {
+  return Object.keys(component.options).find((key) => normalizeOptionKey(key) === "seed");
+}
+
 /**
  * Merges a config file (if any) and flags into checked settings; `sextant create` uses it too.
  * `warnings` are what was taken with a change (a range narrowed to its step), for the caller to print.
@@ -299,7 +304,6 @@ export async function resolveSettings(
   const samplerFallback = scheduler !== null ? "random" : "auto";
   const sampler = pickComponent("sampler", flags.sampler, flags.samplerOpt, config.sampler, samplerFallback);
   const seed = flags.seed ?? config.seed;
-  const seedOf = (component: NamedComponent) => Object.keys(component.options).find((key) => normalizeOptionKey(key) === "seed");
   for (const component of scheduler ? [sampler, scheduler] : [sampler]) {
     const own = seedOf(component);
     // A --seed flag overrides a seed in the config file's options, as flags override the file; a
@@ -630,7 +634,7 @@ function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
   // A pruner's seed is compared only where this run gives one of its own (--pruner-opt seed): one
   // from --seed, or none, is treated as the sampler's seed is (not compared); "created with pruner
   // curve (seed=1); this run uses pruner curve (seed=2)" warned of every resume under another --seed.
-  const prunerWithoutSeed = settings.prunerSeedFromSeed === true || !Object.keys(settings.pruner.options).some((key) => normalizeOptionKey(key) === "seed");
+  const prunerWithoutSeed = settings.prunerSeedFromSeed === true || seedOf(settings.pruner) === undefined;
   const changed = (["sampler", "pruner"] as const).filter(
     (kind) =>
       stored[kind] !== undefined &&

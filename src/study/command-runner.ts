@@ -33,6 +33,7 @@ import { guardProcessGroup, prepareProcessGroupGuard } from "./process-watchdog.
 import { currentWorker, judgeWorker, processGroupMembers } from "./worker-identity.js";
 import type { Objective, ObjectiveResult } from "./study.js";
 import { INTERRUPTED_REASON, type Trial, TrialPruned, constraintsProblem } from "./trial.js";
+import { countNoun } from "../count-noun.js";
 
 /** The program named by a command could not be found or is not executable. */
 export class CommandNotFoundError extends Error {
@@ -947,7 +948,7 @@ async function runCommandTrial(
   if (wanted !== undefined && numbers.length !== wanted.length) {
     const example = wanted.length === 1 ? `'sextant: {"value": <number>}' or a number on the last line` : `'sextant: {"values": [${wanted.map(() => "<number>").join(", ")}]}'`;
     fail(
-      `the command printed ${numbers.length} value${numbers.length === 1 ? "" : "s"} (${clip(numbers.join(", "), 60)}) but the study has ${wanted.length} objective${wanted.length === 1 ? "" : "s"} (${wanted.join(", ")}), set by ${spec.objectives!.setBy}: ` +
+      `the command printed ${countNoun(numbers.length, "value")} (${clip(numbers.join(", "), 60)}) but the study has ${countNoun(wanted.length, "objective")} (${wanted.join(", ")}), set by ${spec.objectives!.setBy}: ` +
         `print one value per direction, in that order: ${example}`,
     );
   }
