@@ -514,7 +514,7 @@ export class PostgresStorage implements Storage {
         const { rows } = await this.query<TrialRow>(this.sql.trialByWriteId, [writeId]);
         if (rows[0]) return rows[0];
       }
-      const { rows } = await this.query<TrialRow & { study_exists: boolean }>(this.sql.claimWaiting, [studyId, writeId, systemAttrs, claim.among ? [...claim.among] : null]);
+      const { rows } = await this.query<TrialRow & { study_exists: boolean }>(this.sql.claimWaiting, [studyId, writeId, systemAttrs, claim.among ?? null]);
       if (!rows[0]!.study_exists) throw noStudy(studyId);
       return rows[0]!.id === null ? null : rows[0]!;
     });

@@ -8,7 +8,7 @@
  * distributions and attributes may hold strings, so there a non-finite number becomes the object
  * {"$sextant:number": "inf"}, which no parameter value can be.
  */
-import { type Direction, type Distribution, type FrozenTrial, type JsonValue, type ParamValue, type TrialState } from "../space/index.js";
+import type { Direction, Distribution, FrozenTrial, JsonValue, ParamValue, TrialState } from "../space/index.js";
 import { zeroTrialCounts } from "../space/trial-counts.js";
 import { NON_FINITE_TAG, type NonFiniteSpelling, needsNonFiniteTags as hasNonFinite, nonFiniteName, nonFiniteNumber, tagNode, untagNode } from "../space/non-finite-json.js";
 import type { TrialQuery } from "./trial-query.js";
