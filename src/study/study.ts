@@ -66,7 +66,7 @@ export type ConstraintsFunction = (trial: FrozenTrial) => NumberList;
 /**
  * How a trial ended, for {@link Study.tell}. A pruned trial told without values (left out,
  * undefined or null, as Optuna's `values=None`) keeps its last intermediate value when the study
- * has one objective and that value is finite.
+ * has one objective and that value is not NaN (±Infinity is kept, as Optuna keeps it).
  */
 export type TellResult =
   | ObjectiveResult
@@ -2225,8 +2225,9 @@ export class Study implements TrialHost {
             `tell: trial ${trial.number}: a pruned trial's values need one value per objective (${this.directions.length}), got ${toVector(told).length}`,
           );
         }
-        const values = told !== undefined ? toVector(told) : lastValueOf(trial, this.directions.length);
-        return { state: "pruned", values: values && values.every(Number.isFinite) ? values : null };
+        if (told === undefined) return { state: "pruned", values: lastValueOf(trial, this.directions.length) };
+        const values = toVector(told);
+        return { state: "pruned", values: values.every(Number.isFinite) ? values : null };
       }
       // Refused as a misspelt key is: judged as a missing return value, it failed the trial for good.
       // Undefined values count as missing ({ values: metrics.loss } with no loss), not only a missing
@@ -3518,10 +3519,15 @@ function toVector(result: ObjectiveResult): number[] {
   return [result as unknown as number];
 }
 
+/**
+ * A pruned trial's value when it is told none: its last intermediate value, as Optuna 3.1's tell
+ * keeps it, ±Infinity included (a diverged run stored no value, and read as one never reported);
+ * NaN is no value.
+ */
 function lastValueOf(trial: Trial, objectives: number): number[] | null {
   if (objectives !== 1) return null;
   const last = lastIntermediate(trial);
-  return last === undefined ? null : [last.value];
+  return last === undefined || Number.isNaN(last.value) ? null : [last.value];
 }
 
 /** `instanceof` for a thrown value, false where asking throws (a Proxy's getPrototypeOf trap). */
