@@ -671,7 +671,8 @@ describe("HTTP API: trials", () => {
     for (const [body, field, message] of [
       [{ state: "complete", values: [1, "NaN"] }, "body.values.1", `must be a finite number; ${hint}`],
       [{ state: "complete", values: [1, 2], constraints: ["Infinity"] }, "body.constraints.0", `must be a finite number (feasible when <= 0); ${hint}`],
-      [{ state: "pruned", values: ["-Infinity", 2] }, "body.values.0", `must be a finite number; ${hint}`],
+      // A pruned trial's value is kept as its last reported one would be: NaN is none, said by leaving values out.
+      [{ state: "pruned", values: ["NaN", 2] }, "body.values.0", 'must be a number, or "Infinity" or "-Infinity"; NaN is no value: leave "values" out and the trial keeps its last reported value unless that is NaN, as in Optuna'],
       // "value", as the CLI's protocol spells one value, read "expected array, received undefined".
       [{ state: "complete", value: 1 }, "body.values", 'required: an array of one value per objective, e.g. "values": [0.93] (not "value")'],
       // null, a client's None, read "Invalid input: expected array, received null".
@@ -1192,6 +1193,27 @@ describe("HTTP API: trials", () => {
     }
     const told = await call(app, "POST", "/studies/two/trials/0/tell", { state: "pruned", values: [1, 2] });
     expect([told.status, told.json.trial.state, told.json.trial.values]).toEqual([200, "pruned", [1, 2]]);
+  });
+
+  it("keeps a pruned trial's told infinities as the library does, and refuses NaN there as the library does, the trial left running", async () => {
+    const { app, storage } = newApp();
+    await call(app, "POST", "/studies", { name: "two", directions: ["minimize", "maximize"], sampler: { name: "random" } });
+    await call(app, "POST", "/studies/two/trials");
+    // null is what JSON.stringify writes for NaN: refused as NaN is, not taken as no value.
+    for (const [values, field] of [[["NaN", 1], "body.values.0"], [[1, null], "body.values.1"]] as const) {
+      const refused = await call(app, "POST", "/studies/two/trials/0/tell", { state: "pruned", values });
+      expect([refused.status, refused.json.error.field], refused.text).toEqual([400, field]);
+      expect((await call(app, "GET", "/studies/two/trials/0")).json.trial.state).toBe("running");
+    }
+    const told = await call(app, "POST", "/studies/two/trials/0/tell", { state: "pruned", values: ["-Infinity", "Infinity"] });
+    expect([told.status, told.json.trial.state, told.json.trial.values], told.text).toEqual([200, "pruned", ["-Infinity", "Infinity"]]);
+    const study = await loadStudy({ name: "two", storage });
+    expect(study.trials[0]!.values).toEqual([-Infinity, Infinity]);
+    const asked = await study.ask();
+    await expect(study.tell(asked, { state: "pruned", values: [1, Number.NaN] })).rejects.toThrow(
+      "tell: trial 1: a pruned trial's values[1] must be a number (±Infinity is kept), got NaN; leave values out and it keeps its last intermediate value unless that is NaN, as Optuna's tell of a pruned trial does",
+    );
+    expect(study.trials[1]!.state).toBe("running");
   });
 
   it("takes a pruned trial's \"values\": null as none, as the library and the Python client do", async () => {

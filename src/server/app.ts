@@ -1219,7 +1219,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
           if (body.state === "complete") {
             result = told ? { state: "complete", values: body.values, constraints: told } : { state: "complete", values: body.values };
           }
-          else if (body.state === "pruned") result = body.values ? { state: "pruned", values: body.values } : { state: "pruned" };
+          else if (body.state === "pruned") result = body.values ? { state: "pruned", values: body.values.map(api.numberOf) } : { state: "pruned" };
           else result = body.reason !== undefined ? { state: "failed", reason: body.reason } : { state: "failed" };
           // Told meanwhile through another server (or reaped): 409, not a 200 for a dropped result.
           return { trial: trialJson(await study.tell(trial, result, { finishedElsewhere: "throw" })) };

@@ -167,6 +167,8 @@ export const UserAttrBody = z.strictObject({
 // Typed by hand: inferred, tsc's declaration output wrote the key "-Infinity" as [-Infinity], which
 // is not valid TypeScript, in every schema that holds this one.
 export const NonFiniteName: z.ZodEnum<{ NaN: "NaN"; Infinity: "Infinity"; "-Infinity": "-Infinity" }> = z.enum(["NaN", "Infinity", "-Infinity"]);
+// Typed by hand, as NonFiniteName is: tsc's declaration output wrote the key "-Infinity" as [-Infinity].
+const InfiniteName: z.ZodEnum<{ Infinity: "Infinity"; "-Infinity": "-Infinity" }> = z.enum(["Infinity", "-Infinity"]);
 /** A number, or NaN and ±Infinity by {@link NonFiniteName}. */
 // Without its own error, a union's refusal read only "Invalid input" (a report's value of null or "nan").
 export const MaybeNonFinite = z.union([z.number(), NonFiniteName], { error: 'must be a finite number, or "NaN", "Infinity" or "-Infinity"' });
@@ -230,6 +232,19 @@ const ToldValues = z
   .min(1)
   .max(MAX_OBJECTIVES, { error: `at most ${MAX_OBJECTIVES} values: a study has at most ${MAX_OBJECTIVES} objectives` });
 
+/**
+ * A pruned trial's told values, stored as its last reported value would be (the library's tell):
+ * ±Infinity by name kept, NaN refused, as "no value" is said by leaving them out.
+ */
+const PrunedValues = z
+  .array(
+    z.union([z.number(), InfiniteName], {
+      error: 'must be a number, or "Infinity" or "-Infinity"; NaN is no value: leave "values" out and the trial keeps its last reported value unless that is NaN, as in Optuna',
+    }),
+  )
+  .min(1)
+  .max(MAX_OBJECTIVES, { error: `at most ${MAX_OBJECTIVES} values: a study has at most ${MAX_OBJECTIVES} objectives` });
+
 export const TellBody = z.discriminatedUnion("state", [
   z.strictObject({
     state: z.literal("complete"),
@@ -245,9 +260,11 @@ export const TellBody = z.discriminatedUnion("state", [
   }),
   z.strictObject({
     state: z.literal("pruned"),
-    values: ToldValues.nullable()
+    values: PrunedValues.nullable()
       .optional()
-      .describe("one value per objective; null or left out: none (with one objective, the trial keeps its last reported value, as in Optuna)"),
+      .describe(
+        'one value per objective, "Infinity" and "-Infinity" included; null or left out: none (with one objective, the trial keeps its last reported value unless that is NaN, as in Optuna)',
+      ),
   }),
   z.strictObject({ state: z.literal("failed"), reason: z.string().max(10_000).optional() }),
 ]);
@@ -442,8 +459,6 @@ export const ChooseBody = z.strictObject({
  * Infinity, which the library counts as the worst cost, and JSON cannot hold as a number (it was
  * refused here). NaN is no cost: the library refuses it too.
  */
-// Typed by hand, as NonFiniteName is: tsc's declaration output wrote the key "-Infinity" as [-Infinity].
-const InfiniteName: z.ZodEnum<{ Infinity: "Infinity"; "-Infinity": "-Infinity" }> = z.enum(["Infinity", "-Infinity"]);
 const ObservedCost = z.union([z.number(), InfiniteName], { error: 'must be a number, or "Infinity" or "-Infinity" (a diverged solve: the worst or the best cost); NaN is no cost' });
 
 export const ObserveBody = z.strictObject({

@@ -610,6 +610,18 @@ describe("Study", () => {
     expect(Object.keys(study.trials[0]!.intermediate)).toHaveLength(3);
   });
 
+  it("stores a pruned trial's told values as its last intermediate value would be: ±Infinity kept, NaN refused with the trial left running", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 6 }) });
+    const trial = await study.ask();
+    trial.reportIntermediate(3, 0);
+    // It was stored without a value, as if none had been told, and said nothing.
+    await expect(study.tell(trial, { state: "pruned", values: Number.NaN })).rejects.toThrow(
+      "tell: trial 0: a pruned trial's value must be a number (±Infinity is kept), got NaN; leave values out and it keeps its last intermediate value unless that is NaN, as Optuna's tell of a pruned trial does",
+    );
+    expect(study.trials[0]!.state).toBe("running");
+    expect((await study.tell(trial, { state: "pruned", values: [Infinity] })).values).toEqual([Infinity]);
+  });
+
   it("keeps a step's first reported value, as Optuna does, and warns once per trial", async () => {
     const storage = new MemoryStorage();
     const study = await createStudy({ name: "repeat", storage, sampler: new RandomSampler({ seed: 2 }) });

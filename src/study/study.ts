@@ -66,7 +66,9 @@ export type ConstraintsFunction = (trial: FrozenTrial) => NumberList;
 /**
  * How a trial ended, for {@link Study.tell}. A pruned trial told without values (left out,
  * undefined or null, as Optuna's `values=None`) keeps its last intermediate value when the study
- * has one objective and that value is not NaN (±Infinity is kept, as Optuna keeps it).
+ * has one objective and that value is not NaN (±Infinity is kept, as Optuna keeps it). Values told
+ * with it are stored alike: numbers, ±Infinity included; NaN is refused (a TypeError, the trial
+ * left running).
  */
 export type TellResult =
   | ObjectiveResult
@@ -2227,7 +2229,17 @@ export class Study implements TrialHost {
         }
         if (told === undefined) return { state: "pruned", values: lastValueOf(trial, this.directions.length) };
         const values = toVector(told);
-        return { state: "pruned", values: values.every(Number.isFinite) ? values : null };
+        // Stored as the last intermediate value would be: ±Infinity kept, NaN refused rather than
+        // dropped (the trial was stored without the value it was told, and said nothing).
+        const bad = values.findIndex((v) => typeof v !== "number" || Number.isNaN(v));
+        if (bad !== -1) {
+          const which = values.length > 1 ? `values[${bad}]` : "value";
+          throw new TypeError(
+            `tell: trial ${trial.number}: a pruned trial's ${which} must be a number (±Infinity is kept), got ${shownValue(values[bad])}; ` +
+              "leave values out and it keeps its last intermediate value unless that is NaN, as Optuna's tell of a pruned trial does",
+          );
+        }
+        return { state: "pruned", values };
       }
       // Refused as a misspelt key is: judged as a missing return value, it failed the trial for good.
       // Undefined values count as missing ({ values: metrics.loss } with no loss), not only a missing
