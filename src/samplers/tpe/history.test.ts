@@ -84,6 +84,29 @@ describe("TrialHistory with constraints", () => {
   });
 });
 
+describe("TrialHistory with constraints on pruned trials", () => {
+  it("splits as Optuna 3.1's constrained TPE: a pruned trial that meets its constraints before every infeasible one, one without them last", () => {
+    const trial = (fields: Parameters<typeof makeTrial>[0]) => makeTrial({ ...fields, params: { x: fields.number / 10 }, distributions: { x: X } });
+    const trials = [
+      trial({ number: 0, state: "complete", values: [1], systemAttrs: { constraints: [-1] } }),
+      trial({ number: 1, state: "complete", values: [0], systemAttrs: { constraints: [2] } }),
+      trial({ number: 2, state: "pruned", intermediate: { 0: 5, 3: 0.5 }, systemAttrs: { constraints: [-1] } }),
+      trial({ number: 3, state: "pruned", intermediate: { 0: 0.1 }, systemAttrs: { constraints: [1] } }),
+      trial({ number: 4, state: "pruned", intermediate: { 0: 0.2 } }),
+      trial({ number: 5, state: "complete", values: [3], systemAttrs: { constraints: [0.5] } }),
+    ];
+    const history = new TrialHistory();
+    history.sync(makeSnapshot(trials));
+    expect(history.rows.map((row) => row.violation)).toEqual([0, 2, 0, 1, Infinity, 0.5]);
+    // Optuna 3.1's _split_observation_pairs on this history (its below trials for 1 to 5 below).
+    const below = (count: number) => {
+      const split = history.split(count);
+      return history.rows.filter((_, i) => split.membership[i] === BELOW).map((row) => row.number);
+    };
+    expect([1, 2, 3, 4, 5].map(below)).toEqual([[0], [0, 2], [0, 2, 5], [0, 2, 3, 5], [0, 1, 2, 3, 5]]);
+  });
+});
+
 describe("TrialHistory orders", () => {
   // Ties on purpose: losses and coordinates repeat, so only the trial number orders some rows.
   const trials = Array.from({ length: 3_000 }, (_, number) => {
@@ -116,11 +139,12 @@ describe("TrialHistory orders", () => {
     expect(orders(oneByOne)).toEqual(expected);
     expect(orders(batches)).toEqual(expected);
 
-    // The rules themselves, checked on every adjacent pair: (rank, loss, number) and (coordinate, number).
+    // The rules themselves, checked on every adjacent pair: (violation, rank, loss, number) and (coordinate, number).
     const rows = new Map(atOnce.rows.map((row) => [row.number, row]));
     for (let i = 1; i < expected.loss.length; i++) {
       const [a, b] = [rows.get(expected.loss[i - 1]!)!, rows.get(expected.loss[i]!)!];
-      expect(a.rank < b.rank || (a.rank === b.rank && (a.loss < b.loss || (a.loss === b.loss && a.number < b.number)))).toBe(true);
+      const sameViolation = a.violation === b.violation;
+      expect(a.violation < b.violation || (sameViolation && (a.rank < b.rank || (a.rank === b.rank && (a.loss < b.loss || (a.loss === b.loss && a.number < b.number)))))).toBe(true);
     }
     expect(expected.number).toEqual([...expected.number].sort((a, b) => a - b));
     const x = new Map(atOnce.rows.map((row) => [row.number, row.trial.params.x as number]));

@@ -15,6 +15,7 @@
 import {
   type Direction,
   type Distribution,
+  CONSTRAINTS_ATTR,
   type FrozenTrial,
   type StudySnapshot,
   distributionsEqual,
@@ -31,17 +32,21 @@ export const ABOVE = 2;
 export interface HistoryRow {
   readonly trial: FrozenTrial;
   readonly number: number;
-  /** Ordering class: −∞ for complete trials, −(last step) for pruned ones, 1 for pruned without steps, 2 for failed ones (with `modelFailures`). */
+  /** Ordering class within equal violations: −∞ for complete trials, −(last step) for pruned ones, 1 for pruned without steps, 2 for failed ones (with `modelFailures`). */
   readonly rank: number;
   /** The first objective as a loss (negated when maximizing), or the pruned trial's last intermediate value. */
   readonly loss: number;
   /** Every objective as a loss (multi-objective studies only). */
   readonly losses: Float64Array | null;
-  /** Total constraint violation (0 when feasible or unconstrained); infeasible rows rank after feasible ones. */
+  /**
+   * Total constraint violation (0 when feasible or unconstrained), the first key of the split's
+   * order as in Optuna 3.1's constrained TPE; +∞ for a pruned trial without constraint values
+   * (unknown, after every violation, as Optuna ranks it) and for a failed one.
+   */
   readonly violation: number;
 }
 
-/** The rank of a complete but infeasible row: after every feasible complete row, before every pruned one. */
+/** The rank of a complete but infeasible row: before the pruned rows of the same violation. */
 const INFEASIBLE_RANK = -Number.MAX_VALUE;
 /** The rank of a failed trial's row: after every other (pruned rows without steps rank 1). */
 const FAILED_RANK = 2;
@@ -191,19 +196,26 @@ export class TrialHistory {
       if (violation > 0) return { trial, number: trial.number, rank: INFEASIBLE_RANK, loss: violation, losses, violation };
       return { trial, number: trial.number, rank: Number.NEGATIVE_INFINITY, loss, losses, violation };
     }
-    // Pruned trials rank after every complete one, deeper first (Optuna 3.1); MOTPE leaves them out.
+    // Pruned trials rank after every complete one of the same violation, deeper first (Optuna 3.1);
+    // MOTPE leaves them out. A pruned trial's constraints are read as a complete one's: one that
+    // meets them ranks before every infeasible trial, one that breaks them among those by its
+    // violation, and one without them after all of those (Optuna's +∞; with no constraints anywhere
+    // this order is the unconstrained one).
     if (trial.state === "pruned" && !multiObjective) {
+      const violation = trial.systemAttrs[CONSTRAINTS_ATTR] === undefined || trial.systemAttrs[CONSTRAINTS_ATTR] === null ? Number.POSITIVE_INFINITY : storedViolation(trial);
       let step = -1;
       for (const key of Object.keys(trial.intermediate)) {
         const s = Number(key);
         if (s > step) step = s;
       }
-      if (step < 0) return { trial, number: trial.number, rank: 1, loss: 0, losses: null, violation: 0 };
+      if (step < 0) return { trial, number: trial.number, rank: 1, loss: 0, losses: null, violation };
       const value = trial.intermediate[step]!;
       const loss = Number.isNaN(value) ? Number.POSITIVE_INFINITY : directions[0] === "minimize" ? value : -value;
-      return { trial, number: trial.number, rank: -step, loss, losses: null, violation: 0 };
+      return { trial, number: trial.number, rank: -step, loss, losses: null, violation };
     }
-    if (trial.state === "failed" && this.modelFailures) return { trial, number: trial.number, rank: FAILED_RANK, loss: 0, losses: null, violation: 0 };
+    if (trial.state === "failed" && this.modelFailures) {
+      return { trial, number: trial.number, rank: FAILED_RANK, loss: 0, losses: null, violation: Number.POSITIVE_INFINITY };
+    }
     return null;
   }
 
@@ -219,6 +231,7 @@ export class TrialHistory {
     mergeSorted(this.lossOrder, added, (a, b) => {
       const x = rows[a]!;
       const y = rows[b]!;
+      if (x.violation !== y.violation) return x.violation < y.violation;
       return x.rank < y.rank || (x.rank === y.rank && (x.loss < y.loss || (x.loss === y.loss && x.number < y.number)));
     });
     mergeSorted(this.byNumber, added, (a, b) => rows[a]!.number < rows[b]!.number);
